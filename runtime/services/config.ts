@@ -1,0 +1,88 @@
+/**
+ * Configuration from the environment, decoded by a Schema at start. A bad value stops the
+ * process with a message naming the variable. SESSION_SECRET, when unset, is generated once
+ * and kept in the data folder so sessions survive restarts.
+ */
+import { Context, Either, Layer, Schema as S } from "effect";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
+import { decodeWith } from "../../flows/decode.js";
+import { newSecret } from "./ids.js";
+
+const Port = S.NumberFromString.pipe(S.int(), S.between(0, 65535, { message: () => "PORT must be a port number (0–65535)" }));
+
+export const EnvSchema = S.Struct({
+  PORT: S.optionalWith(Port, { default: () => 3000 }),
+  HOST: S.optionalWith(S.String, { default: () => "0.0.0.0" }),
+  DATABASE_PATH: S.optionalWith(S.String.pipe(S.minLength(1)), { default: () => "./data/parley.sqlite" }),
+  PUBLIC_URL: S.optional(
+    S.String.pipe(S.pattern(/^https?:\/\/[^\s/]+(\/.*)?$/, { message: () => "PUBLIC_URL must be an http(s) URL" })),
+  ),
+  SESSION_SECRET: S.optional(S.String.pipe(S.minLength(32, { message: () => "SESSION_SECRET must be at least 32 characters" }))),
+  ADMIN_EMAIL: S.optionalWith(S.String, { default: () => "admin@parley.local" }),
+  ADMIN_PASSWORD: S.optional(S.String.pipe(S.minLength(8, { message: () => "ADMIN_PASSWORD must be at least 8 characters" }))),
+  NODE_ENV: S.optionalWith(S.String, { default: () => "production" }),
+  /** Seed demo data on first start (default on); set to "0" for an empty workspace. */
+  PARLEY_DEMO: S.optionalWith(S.Literal("0", "1"), { default: () => "1" as const }),
+  /** Set to "1" to disable rate limits (benchmarks only). */
+  PARLEY_NO_RATE_LIMIT: S.optionalWith(S.Literal("0", "1"), { default: () => "0" as const }),
+});
+
+export interface AppConfigShape {
+  readonly port: number;
+  readonly host: string;
+  readonly databasePath: string;
+  readonly dataDir: string;
+  readonly publicUrl: string;
+  readonly sessionSecret: string;
+  readonly adminEmail: string;
+  readonly adminPassword: string | undefined;
+  readonly production: boolean;
+  readonly demo: boolean;
+  readonly rateLimit: boolean;
+}
+
+export class AppConfig extends Context.Tag("AppConfig")<AppConfig, AppConfigShape>() {}
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+/** Reads and validates the environment; throws ConfigError with one line per bad variable. */
+export const loadConfig = (env: Record<string, string | undefined> = process.env): AppConfigShape => {
+  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ""));
+  const decoded = decodeWith(EnvSchema)(present);
+  if (Either.isLeft(decoded)) {
+    throw new ConfigError(
+      "Invalid configuration:\n" + decoded.left.map((issue) => `  ${issue.path}: ${issue.message}`).join("\n"),
+    );
+  }
+  const e = decoded.right;
+  const databasePath = e.DATABASE_PATH === ":memory:" ? ":memory:" : resolve(e.DATABASE_PATH);
+  const dataDir = databasePath === ":memory:" ? resolve("./data") : dirname(databasePath);
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    databasePath,
+    dataDir,
+    publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/$/, ""),
+    sessionSecret: e.SESSION_SECRET ?? sessionSecretFromDataDir(dataDir),
+    adminEmail: e.ADMIN_EMAIL,
+    adminPassword: e.ADMIN_PASSWORD,
+    production: e.NODE_ENV === "production",
+    demo: e.PARLEY_DEMO === "1",
+    rateLimit: e.PARLEY_NO_RATE_LIMIT !== "1",
+  };
+};
+
+const sessionSecretFromDataDir = (dataDir: string): string => {
+  const file = join(dataDir, "session-secret");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = newSecret();
+  writeFileSync(file, secret + "\n", { mode: 0o600 });
+  return secret;
+};
+
+/** A layer holding an already-loaded configuration. */
+export const layer = (config: AppConfigShape): Layer.Layer<AppConfig> => Layer.succeed(AppConfig, config);

@@ -1,0 +1,186 @@
+/**
+ * The one SQLite connection of the process (better-sqlite3, WAL, synchronous=FULL), its
+ * migrations, and the group-commit writer.
+ *
+ * Why one connection: two connections in one process can deadlock (one holding a
+ * transaction across an await while the other blocks synchronously on the lock). Why
+ * better-sqlite3 directly: its prepared statements ran ~6x faster than the Effect SQL driver
+ * on this machine (docs/decisions/004-store.md).
+ *
+ * Group commit: `write(fn)` queues `fn`; queued writes run in ONE transaction (one fsync),
+ * each inside its own SAVEPOINT so one failing write rolls back alone and fails only its own
+ * caller. A caller's promise settles only after the COMMIT that made its write durable.
+ */
+import BetterSqlite3 from "better-sqlite3";
+import { Context, Data, Effect, Layer } from "effect";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { migrations } from "../sql/migrations.js";
+
+export type Sqlite = BetterSqlite3.Database;
+export type Statement = BetterSqlite3.Statement;
+
+export interface DatabaseOptions {
+  readonly path: string;
+  /** `FULL` (default) survives a power cut; `NORMAL` only a process crash. */
+  readonly synchronous?: "FULL" | "NORMAL";
+  /** Most writes grouped into one transaction (default 256). */
+  readonly maxGroup?: number;
+}
+
+export interface DatabaseShape {
+  /** The connection, for synchronous reads. Do not hold transactions across awaits. */
+  readonly sqlite: Sqlite;
+  /** A prepared statement, cached by its SQL text. */
+  readonly prepare: (sql: string) => Statement;
+  /** Runs `fn` inside the next group transaction; resolves after that transaction commits. */
+  readonly write: <T>(fn: (sqlite: Sqlite) => T) => Promise<T>;
+  /** `write` as an Effect; an error thrown by `fn` (or by the commit) fails it with `WriteFailed`. */
+  readonly writeEffect: <T>(fn: (sqlite: Sqlite) => T) => Effect.Effect<T, WriteFailed>;
+  /** Waits for queued writes, then closes the connection. */
+  readonly close: () => Promise<void>;
+  /** Figures of the writer since start, for benches and health. */
+  readonly stats: () => { readonly commits: number; readonly writes: number };
+}
+
+/** A group write failed: `cause` is what `fn` threw, or the commit's error. */
+export class WriteFailed extends Data.TaggedError("WriteFailed")<{ readonly cause: unknown }> {}
+
+export class Database extends Context.Tag("Database")<Database, DatabaseShape>() {}
+
+/** Applies every migration newer than the stored version, each in its own transaction. */
+export const migrate = (sqlite: Sqlite): ReadonlyArray<number> => {
+  sqlite.exec(
+    "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
+  const applied = new Set(
+    (sqlite.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map((r) => r.version),
+  );
+  const ran: number[] = [];
+  for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
+    if (applied.has(migration.version)) continue;
+    sqlite.transaction(() => {
+      sqlite.exec(migration.sql);
+      sqlite
+        .prepare("INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)")
+        .run(migration.version, migration.name, Date.now());
+    })();
+    ran.push(migration.version);
+  }
+  return ran;
+};
+
+interface QueuedWrite {
+  readonly fn: (sqlite: Sqlite) => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+/** Opens (creating folders and the file as needed), configures and migrates the database. */
+export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
+  if (options.path !== ":memory:") mkdirSync(dirname(options.path), { recursive: true });
+  const sqlite = new BetterSqlite3(options.path);
+  sqlite.pragma("journal_mode = WAL");
+  sqlite.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+  sqlite.pragma("foreign_keys = ON");
+  sqlite.pragma("busy_timeout = 5000");
+  migrate(sqlite);
+
+  const statements = new Map<string, Statement>();
+  const prepare = (sql: string): Statement => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+
+  const maxGroup = options.maxGroup ?? 256;
+  let queue: QueuedWrite[] = [];
+  let scheduled = false;
+  let closed = false;
+  let commits = 0;
+  let writes = 0;
+  let idle: Array<() => void> = [];
+
+  const flush = () => {
+    scheduled = false;
+    while (queue.length > 0) {
+      const group = queue.slice(0, maxGroup);
+      queue = queue.slice(group.length);
+      const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
+      let committed = false;
+      try {
+        sqlite.exec("BEGIN IMMEDIATE");
+        for (const write of group) {
+          sqlite.exec("SAVEPOINT w");
+          try {
+            const value = write.fn(sqlite);
+            sqlite.exec("RELEASE w");
+            outcomes.push({ ok: true, value });
+          } catch (error) {
+            sqlite.exec("ROLLBACK TO w");
+            sqlite.exec("RELEASE w");
+            outcomes.push({ ok: false, error });
+          }
+        }
+        sqlite.exec("COMMIT");
+        committed = true;
+        commits++;
+        writes += group.length;
+      } catch (error) {
+        if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+        for (const write of group) write.reject(error);
+      }
+      if (committed) {
+        group.forEach((write, i) => {
+          const outcome = outcomes[i]!;
+          if (outcome.ok) write.resolve(outcome.value);
+          else write.reject(outcome.error);
+        });
+      }
+    }
+    const waiting = idle;
+    idle = [];
+    waiting.forEach((done) => done());
+  };
+
+  const write = <T>(fn: (sqlite: Sqlite) => T): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      if (closed) {
+        reject(new Error("the database is closed"));
+        return;
+      }
+      queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!scheduled) {
+        scheduled = true;
+        // setImmediate lets every request that arrived in this turn of the event loop join the group.
+        setImmediate(flush);
+      }
+    });
+
+  return {
+    sqlite,
+    prepare,
+    write,
+    writeEffect: (fn) => Effect.tryPromise({ try: () => write(fn), catch: (cause) => new WriteFailed({ cause }) }),
+    stats: () => ({ commits, writes }),
+    close: async () => {
+      if (closed) return;
+      if (queue.length > 0 || scheduled) await new Promise<void>((done) => idle.push(done));
+      closed = true;
+      sqlite.close();
+    },
+  };
+};
+
+/** The Database layer: opened on acquire, drained and closed on release. */
+export const layer = (options: DatabaseOptions): Layer.Layer<Database> =>
+  Layer.scoped(
+    Database,
+    Effect.acquireRelease(
+      Effect.sync(() => openDatabase(options)),
+      (database) => Effect.promise(() => database.close()),
+    ),
+  );

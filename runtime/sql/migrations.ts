@@ -1,0 +1,241 @@
+/**
+ * Forward-only, versioned migrations. Each runs once, in its own transaction, at start.
+ * Never edit a migration that has shipped: add a new one.
+ *
+ * Conventions: ids are TEXT (random, URL-safe) except messages and events, whose INTEGER
+ * ids give a total order (the API's `after=` cursor, SSE `Last-Event-ID`, event replay).
+ * Times are INTEGER epoch milliseconds (UTC). JSON columns hold Schema-encoded documents.
+ */
+export interface Migration {
+  readonly version: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+export const migrations: ReadonlyArray<Migration> = [
+  {
+    version: 1,
+    name: "initial schema",
+    sql: /* sql */ `
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('admin','marketer','agent','analyst')),
+  password_hash TEXT NOT NULL,
+  display_name TEXT,
+  avatar_url TEXT,
+  meeting_link TEXT,
+  availability TEXT NOT NULL DEFAULT 'available' CHECK (availability IN ('available','away')),
+  working_hours TEXT NOT NULL DEFAULT '[]',
+  notification_settings TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  disabled_at INTEGER
+);
+
+CREATE TABLE sessions (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  csrf_token TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_id);
+
+CREATE TABLE teams (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE team_members (
+  team_id TEXT NOT NULL REFERENCES teams(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (team_id, user_id)
+);
+CREATE INDEX team_members_user ON team_members(user_id);
+
+CREATE TABLE inboxes (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  fallback_email TEXT,
+  -- {"mode":"manual"|"round_robin","teamId"?:string,"maxOpenPerAgent"?:number}
+  routing TEXT NOT NULL DEFAULT '{"mode":"manual"}',
+  -- {"blockedSenders":[...],"blockedDomains":[...]}
+  email_filters TEXT NOT NULL DEFAULT '{"blockedSenders":[],"blockedDomains":[]}',
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE inbox_members (
+  inbox_id TEXT NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  PRIMARY KEY (inbox_id, user_id)
+);
+CREATE INDEX inbox_members_user ON inbox_members(user_id);
+
+CREATE TABLE channels (
+  id TEXT PRIMARY KEY,
+  inbox_id TEXT NOT NULL REFERENCES inboxes(id),
+  kind TEXT NOT NULL CHECK (kind IN ('chat','form','email','messenger')),
+  name TEXT NOT NULL,
+  -- chat: {"allowedOrigins":[...],"branding":{...}}
+  config TEXT NOT NULL DEFAULT '{}',
+  identity_secret TEXT,
+  created_at INTEGER NOT NULL
+);
+
+CREATE TABLE chatflows (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('bot','live_chat')),
+  channel_id TEXT REFERENCES channels(id),
+  enabled INTEGER NOT NULL DEFAULT 0,
+  priority INTEGER NOT NULL DEFAULT 100,
+  draft TEXT NOT NULL,
+  draft_revision INTEGER NOT NULL DEFAULT 1,
+  published_version_id TEXT,
+  archived_at INTEGER,
+  created_by TEXT REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX chatflows_channel ON chatflows(channel_id, enabled, priority);
+
+-- Immutable once written: a published spec and its content hash.
+CREATE TABLE chatflow_versions (
+  id TEXT PRIMARY KEY,
+  chatflow_id TEXT NOT NULL REFERENCES chatflows(id),
+  version INTEGER NOT NULL,
+  spec TEXT NOT NULL,
+  content_hash TEXT NOT NULL,
+  summary TEXT NOT NULL DEFAULT '{}',
+  published_by TEXT REFERENCES users(id),
+  published_at INTEGER NOT NULL,
+  UNIQUE (chatflow_id, version)
+);
+CREATE TRIGGER chatflow_versions_immutable BEFORE UPDATE ON chatflow_versions
+BEGIN SELECT RAISE(ABORT, 'chatflow versions are immutable'); END;
+
+CREATE TABLE contacts (
+  id TEXT PRIMARY KEY,
+  email TEXT UNIQUE COLLATE NOCASE,
+  name TEXT,
+  phone TEXT,
+  properties TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+
+CREATE TABLE visitors (
+  id TEXT PRIMARY KEY,
+  channel_id TEXT NOT NULL REFERENCES channels(id),
+  contact_id TEXT REFERENCES contacts(id),
+  attributes TEXT NOT NULL DEFAULT '{}',
+  device TEXT,
+  language TEXT,
+  user_agent TEXT,
+  last_page_url TEXT,
+  first_seen_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL
+);
+CREATE INDEX visitors_contact ON visitors(contact_id);
+
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY,
+  channel_id TEXT NOT NULL REFERENCES channels(id),
+  inbox_id TEXT NOT NULL REFERENCES inboxes(id),
+  visitor_id TEXT REFERENCES visitors(id),
+  contact_id TEXT REFERENCES contacts(id),
+  chatflow_id TEXT REFERENCES chatflows(id),
+  chatflow_version_id TEXT REFERENCES chatflow_versions(id),
+  status TEXT NOT NULL CHECK (status IN ('bot','open','pending','closed')),
+  assignee_id TEXT REFERENCES users(id),
+  team_id TEXT REFERENCES teams(id),
+  -- The interpreter's JSON state (InterpreterState), NULL for conversations without a bot.
+  state TEXT,
+  page_url TEXT,
+  is_preview INTEGER NOT NULL DEFAULT 0,
+  -- Optimistic concurrency for agents' writes: every update bumps it.
+  version INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  last_activity_at INTEGER NOT NULL,
+  handed_off_at INTEGER,
+  closed_at INTEGER,
+  -- Since when the visitor waits for a human reply (NULL when nobody waits).
+  waiting_since INTEGER,
+  last_message_at INTEGER,
+  last_message_preview TEXT
+);
+CREATE INDEX conversations_inbox_status ON conversations(inbox_id, status, waiting_since);
+CREATE INDEX conversations_assignee_status ON conversations(assignee_id, status, waiting_since);
+CREATE INDEX conversations_team_status ON conversations(team_id, status);
+CREATE INDEX conversations_status_activity ON conversations(status, last_activity_at);
+CREATE INDEX conversations_contact ON conversations(contact_id, created_at);
+CREATE INDEX conversations_visitor ON conversations(visitor_id, created_at);
+CREATE INDEX conversations_created ON conversations(created_at);
+
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  author TEXT NOT NULL CHECK (author IN ('visitor','bot','agent','system')),
+  user_id TEXT REFERENCES users(id),
+  text TEXT NOT NULL,
+  -- {"choices":[...]} | {"bubble":{...}} | {"typingDelayMs":n} | {"handoff":{...}}
+  payload TEXT,
+  is_internal INTEGER NOT NULL DEFAULT 0,
+  client_message_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX messages_conversation ON messages(conversation_id, id);
+CREATE UNIQUE INDEX messages_client_id ON messages(conversation_id, client_message_id)
+  WHERE client_message_id IS NOT NULL;
+
+CREATE TABLE tickets (
+  id TEXT PRIMARY KEY,
+  inbox_id TEXT NOT NULL REFERENCES inboxes(id),
+  conversation_id TEXT REFERENCES conversations(id),
+  contact_id TEXT REFERENCES contacts(id),
+  subject TEXT NOT NULL,
+  description TEXT NOT NULL DEFAULT '',
+  priority TEXT NOT NULL DEFAULT 'normal' CHECK (priority IN ('low','normal','high','urgent')),
+  status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new','waiting_on_contact','waiting_on_us','closed')),
+  created_by TEXT REFERENCES users(id),
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX tickets_inbox_status ON tickets(inbox_id, status, created_at);
+CREATE INDEX tickets_contact ON tickets(contact_id, created_at);
+CREATE INDEX tickets_conversation ON tickets(conversation_id);
+
+-- Append-only: every analytics figure is computed from this log.
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  type TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  conversation_id TEXT,
+  chatflow_id TEXT,
+  chatflow_version_id TEXT,
+  node_id TEXT,
+  port TEXT,
+  from_node_id TEXT,
+  user_id TEXT,
+  inbox_id TEXT,
+  channel_id TEXT,
+  team_id TEXT,
+  is_preview INTEGER NOT NULL DEFAULT 0,
+  data TEXT
+);
+CREATE INDEX events_type_at ON events(type, at);
+CREATE INDEX events_chatflow_at ON events(chatflow_id, at, type);
+CREATE INDEX events_conversation ON events(conversation_id, id);
+CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+
+CREATE TABLE settings (
+  key TEXT PRIMARY KEY,
+  value TEXT NOT NULL
+);
+`,
+  },
+];

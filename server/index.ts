@@ -1,0 +1,115 @@
+/**
+ * Parley's HTTP server: one Node process, one Effect runtime, one SQLite connection.
+ * The public chat API (/api/*) is served by a lean handler in front of Remix (Remix's own
+ * request handling tops out near 2k req/s here); everything else goes to Remix.
+ */
+import { createRequestHandler } from "@remix-run/express";
+import type { AppLoadContext, ServerBuild } from "@remix-run/node";
+import compression from "compression";
+import express from "express";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { Socket } from "node:net";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { ConfigError, loadConfig } from "../runtime/services/config.js";
+import { makeAppRuntime, type AppRuntime } from "../runtime/services/app-layer.js";
+import { createPublicApi } from "./public-api.js";
+import { startup } from "./startup.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+
+/** What Remix loaders and actions receive as `context`. */
+export interface ParleyLoadContext {
+  readonly runtime: AppRuntime;
+}
+declare module "@remix-run/server-runtime" {
+  interface AppLoadContext extends ParleyLoadContext {}
+}
+
+const main = async () => {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+
+  const runtime = makeAppRuntime(config);
+  await startup(runtime, config);
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.use(compression());
+
+  const dev = process.env.NODE_ENV === "development";
+  let build: ServerBuild | (() => Promise<ServerBuild>);
+  if (dev) {
+    const vite = await import("vite");
+    const viteServer = await vite.createServer({ server: { middlewareMode: true } });
+    app.use(viteServer.middlewares);
+    build = () => viteServer.ssrLoadModule("virtual:remix/server-build") as Promise<ServerBuild>;
+  } else {
+    app.use("/assets", express.static(join(root, "build/client/assets"), { immutable: true, maxAge: "1y" }));
+    app.use(express.static(join(root, "build/client"), { maxAge: "1h" }));
+    build = (await import(pathToFileURL(join(root, "build/server/index.js")).href)) as ServerBuild;
+  }
+  // Files built after Remix (the widget) and copied at install (Monaco) live in public/.
+  app.use(express.static(join(root, "public"), { maxAge: "1h" }));
+  app.all(
+    "*",
+    createRequestHandler({
+      build,
+      getLoadContext: (): AppLoadContext => ({ runtime }),
+    }),
+  );
+
+  const publicApi = createPublicApi(runtime);
+  let inFlight = 0;
+  let shuttingDown = false;
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    res.on("close", () => {
+      inFlight--;
+    });
+    if (shuttingDown) res.setHeader("Connection", "close");
+    if (!publicApi.handle(req, res)) app(req, res);
+  });
+  server.keepAliveTimeout = 5_000;
+  const sockets = new Set<Socket>();
+  server.on("connection", (socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+  });
+
+  await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  console.log(`Parley is listening on http://localhost:${port} (database ${config.databasePath})`);
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) return;
+    shuttingDown = true;
+    console.log(`${signal}: shutting down — finishing ${inFlight} request(s)…`);
+    // Stop accepting; idle keep-alive sockets are closed so `close` can finish.
+    server.close();
+    server.closeIdleConnections();
+    publicApi.close();
+    const deadline = Date.now() + 10_000;
+    while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    for (const socket of sockets) socket.destroy();
+    await runtime.dispose();
+    console.log("Parley stopped.");
+    process.exit(0);
+  };
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+};
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
