@@ -1,0 +1,183 @@
+/**
+ * Business hours: whether a chatflow is open at an instant, and when it next opens, in the
+ * flow's IANA time zone. Wall-clock times come from `Intl.DateTimeFormat`, so daylight-saving
+ * changes are the platform's (tz database's) business, not ours. Works in the browser too.
+ */
+import type { Availability, Weekday } from "./flow-spec.js";
+
+const WEEKDAYS: ReadonlyArray<Weekday> = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+const MINUTE = 60_000;
+const DAY_MINUTES = 1440;
+
+// Building a DateTimeFormat costs far more than using one, so keep one per zone.
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatterFor = (timezone: string): Intl.DateTimeFormat => {
+  let f = formatters.get(timezone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat("en-US", {
+        timeZone: timezone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      });
+    } catch {
+      // An unknown zone is reported by the compiler; at run time we fall back to UTC
+      // rather than throw while a visitor loads a page.
+      f = formatterFor("UTC");
+    }
+    if (formatters.size > 500) formatters.clear();
+    formatters.set(timezone, f);
+  }
+  return f;
+};
+
+/** True when `timezone` is an IANA zone this platform knows. Pure. */
+export const isValidTimezone = (timezone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+interface WallTime {
+  readonly year: number;
+  readonly month: number; // 1–12
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
+const wallTime = (timezone: string, instant: number): WallTime => {
+  const parts = formatterFor(timezone).formatToParts(new Date(instant));
+  const get = (type: Intl.DateTimeFormatPartTypes): number => {
+    for (const p of parts) if (p.type === type) return Number(p.value);
+    return 0;
+  };
+  return {
+    year: get("year"),
+    month: get("month"),
+    day: get("day"),
+    // Some ICU versions render midnight as 24 even with h23.
+    hour: get("hour") % 24,
+    minute: get("minute"),
+    second: get("second"),
+  };
+};
+
+/** Offset of the zone from UTC at `instant`, in ms (Berlin in summer: +7,200,000). */
+const offsetAt = (timezone: string, instant: number): number => {
+  const w = wallTime(timezone, instant);
+  const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
+  return asUtc - Math.floor(instant / 1000) * 1000;
+};
+
+/**
+ * The earliest instant at which the zone's wall clock reads at least the given local time on
+ * the given date. For a time skipped by a spring-forward change (02:30 in Berlin on
+ * 2026-03-29) that is the moment of the change; for a repeated time (autumn) the first one.
+ */
+export const zonedTimeToInstant = (
+  timezone: string,
+  year: number,
+  month: number,
+  day: number,
+  minutes: number,
+): number => {
+  const wall = Date.UTC(year, month - 1, day, 0, minutes);
+  const before = offsetAt(timezone, wall - 86_400_000);
+  const after = offsetAt(timezone, wall + 86_400_000);
+  const candidates = [wall - before, wall - after].filter(
+    (t, i) => offsetAt(timezone, t) === (i === 0 ? before : after),
+  );
+  if (candidates.length > 0) return Math.min(...candidates);
+  // In a gap: the change happens between `wall - after` and `wall - before`; find it to the minute.
+  let lo = wall - after;
+  let hi = wall - before;
+  while (hi - lo > MINUTE) {
+    const mid = lo + Math.max(MINUTE, Math.floor((hi - lo) / 2 / MINUTE) * MINUTE);
+    if (offsetAt(timezone, mid) === after) hi = mid;
+    else lo = mid;
+  }
+  return hi;
+};
+
+const toMinutes = (clock: string): number => {
+  const [h, m] = clock.split(":");
+  return Number(h) * 60 + Number(m);
+};
+
+const weekdayOf = (year: number, month: number, day: number): Weekday =>
+  WEEKDAYS[new Date(Date.UTC(year, month - 1, day)).getUTCDay()]!;
+
+const previousDay: Record<Weekday, Weekday> = {
+  mon: "sun",
+  tue: "mon",
+  wed: "tue",
+  thu: "wed",
+  fri: "thu",
+  sat: "fri",
+  sun: "sat",
+};
+
+/**
+ * True when the chatflow is open at `now` (ms since epoch). Mode `always` is always open;
+ * `business_hours` is open inside any range of the weekly hours, read on the wall clock of
+ * the flow's time zone. A range whose end is before its start crosses midnight (22:00–02:00
+ * on Monday is open until 02:00 on Tuesday); a range that starts and ends at the same time is
+ * empty. Pure apart from reading the platform's time-zone data; never throws.
+ */
+export const isAvailable = (availability: Availability, now: number): boolean => {
+  if (availability.mode !== "business_hours") return true;
+  if (availability.hours.length === 0) return false;
+  const w = wallTime(availability.timezone, now);
+  const today = weekdayOf(w.year, w.month, w.day);
+  const yesterday = previousDay[today];
+  const minute = w.hour * 60 + w.minute;
+  for (const range of availability.hours) {
+    const from = toMinutes(range.from);
+    const to = toMinutes(range.to);
+    if (from < to) {
+      if (range.day === today && minute >= from && minute < to) return true;
+    } else if (from > to) {
+      if (range.day === today && minute >= from && minute < DAY_MINUTES) return true;
+      if (range.day === yesterday && minute < to) return true;
+    }
+  }
+  return false;
+};
+
+/**
+ * The first instant at or after `now` when the chatflow is open: `now` itself when open (or
+ * mode `always`), `null` when the weekly hours never open. Pure; never throws.
+ */
+export const nextOpening = (availability: Availability, now: number): number | null => {
+  if (isAvailable(availability, now)) return now;
+  const ranges = availability.hours.filter((r) => r.from !== r.to);
+  if (ranges.length === 0) return null;
+  const tz = availability.timezone;
+  const w = wallTime(tz, now);
+  const candidates: number[] = [];
+  // Eight days ahead covers every weekday once more even when today's opening has passed.
+  for (let offset = 0; offset <= 8; offset++) {
+    const date = new Date(Date.UTC(w.year, w.month - 1, w.day + offset));
+    const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+    const weekday = weekdayOf(y, m, d);
+    for (const range of ranges) {
+      if (range.day !== weekday) continue;
+      const start = zonedTimeToInstant(tz, y, m, d, toMinutes(range.from));
+      if (start > now) candidates.push(start);
+    }
+  }
+  candidates.sort((a, b) => a - b);
+  // A range wholly inside a skipped hour never opens; the check below passes over it.
+  for (const start of candidates) if (isAvailable(availability, start)) return start;
+  return null;
+};
