@@ -1,0 +1,400 @@
+/**
+ * Accounts: the people who use Parley (admins, marketers, agents, analysts), their sign-in
+ * sessions and their profiles.
+ *
+ * Sessions: the cookie carries a random 256-bit token; the database keeps only its SHA-256
+ * (`sessions.id`), so a leaked database copy cannot be replayed as a cookie. Each session has
+ * its own CSRF token, which every mutation of the Remix app must echo back.
+ *
+ * Login is constant-time with respect to unknown emails (a dummy scrypt verify still runs) and
+ * throttled per email address (10 failures in 15 minutes → RateLimited) against guessing.
+ */
+import { Clock, Context, Effect, Either, Layer, Schema as S } from "effect";
+import { createHash } from "node:crypto";
+import { decodeWith } from "../../flows/decode.js";
+import { Database } from "./database.js";
+import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated } from "./errors.js";
+import { newId, newSecret } from "./ids.js";
+import { hashPassword, verifyPassword } from "./password.js";
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+/** One of `values`, reported as ONE issue (a literal union would report one per member). */
+const oneOf = <const T extends string>(values: ReadonlyArray<T>) =>
+  S.String.pipe(
+    S.filter((value): value is T => (values as ReadonlyArray<string>).includes(value), {
+      message: () => `expected one of ${values.join(", ")}`,
+    }),
+  );
+
+export const roles = ["admin", "marketer", "agent", "analyst"] as const;
+export const Role = oneOf(roles);
+export type Role = typeof Role.Type;
+
+export const availabilities = ["available", "away"] as const;
+export const Availability = oneOf(availabilities);
+export type Availability = typeof Availability.Type;
+
+/** An email address, trimmed and lower-cased (a deliberate, simple check). */
+export const Email = S.compose(S.Trim, S.Lowercase).pipe(
+  S.minLength(1, { message: () => "enter an email address" }),
+  S.maxLength(254, { message: () => "an email address is at most 254 characters" }),
+  S.pattern(/^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/, {
+    message: () => "expected an email address like name@example.com",
+  }),
+);
+
+export const PASSWORD_MIN = 8;
+// scrypt's cost does not grow with the length, but nobody needs a password longer than this.
+export const PASSWORD_MAX = 256;
+export const Password = S.String.pipe(
+  S.minLength(PASSWORD_MIN, { message: () => `a password has at least ${PASSWORD_MIN} characters` }),
+  S.maxLength(PASSWORD_MAX, { message: () => `a password has at most ${PASSWORD_MAX} characters` }),
+);
+
+const Name = S.Trim.pipe(
+  S.minLength(1, { message: () => "enter a name" }),
+  S.maxLength(100, { message: () => "a name is at most 100 characters" }),
+);
+
+/** What an admin sends to create a user. */
+export const NewUser = S.Struct({ email: Email, name: Name, role: Role, password: Password });
+export type NewUser = typeof NewUser.Type;
+
+const isHttpUrl = (value: string): boolean => {
+  if (!/^https?:\/\//i.test(value)) return false;
+  try {
+    new URL(value);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Optional text in a profile form: trimmed; an empty field clears the value (null). */
+const ClearableText = (max: number, what: string) =>
+  S.NullOr(S.Trim.pipe(S.maxLength(max, { message: () => `${what} is at most ${max} characters` })));
+const ClearableUrl = (what: string) =>
+  S.NullOr(
+    S.Trim.pipe(
+      S.maxLength(2000, { message: () => `${what} is at most 2000 characters` }),
+      S.filter((value) => value === "" || isHttpUrl(value), {
+        message: () => `${what} must be an http(s) URL like https://example.com/…`,
+      }),
+    ),
+  );
+
+/** A profile edit: every field optional; an empty string or null clears it. */
+export const ProfileUpdate = S.Struct({
+  displayName: S.optional(ClearableText(80, "a display name")),
+  avatarUrl: S.optional(ClearableUrl("an avatar URL")),
+  meetingLink: S.optional(ClearableUrl("a meeting link")),
+  availability: S.optional(Availability),
+});
+export type ProfileUpdate = typeof ProfileUpdate.Type;
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly name: string;
+  readonly role: Role;
+  /** The name visitors see (falls back to `name`). */
+  readonly displayName: string | null;
+  readonly avatarUrl: string | null;
+  readonly meetingLink: string | null;
+  readonly availability: Availability;
+  readonly createdAt: number;
+}
+
+/** A signed-in session as login returns it: `token` goes into the cookie and nowhere else. */
+export interface Session {
+  readonly token: string;
+  readonly csrfToken: string;
+  readonly expiresAt: number;
+  readonly user: User;
+}
+
+/** What a session token resolves to. */
+export interface SessionInfo {
+  readonly user: User;
+  readonly csrfToken: string;
+  readonly expiresAt: number;
+}
+
+export interface AccountsShape {
+  /** Checks the password and opens a session; Unauthenticated for a wrong email or password. */
+  readonly login: (email: string, password: string) => Effect.Effect<Session, Unauthenticated | RateLimited>;
+  /** Ends the session of `token` (no-op when it does not exist). */
+  readonly logout: (token: string) => Effect.Effect<void>;
+  /** The user and CSRF token of a live session; null when unknown, expired or the user is disabled. */
+  readonly getSession: (token: string) => Effect.Effect<SessionInfo | null>;
+  /** Creates a user; only admins may, and the input is decoded by `NewUser`. */
+  readonly createUser: (actor: User, input: unknown) => Effect.Effect<User, Forbidden | InvalidInput | Conflict>;
+  /**
+   * Creates the user when its email is not taken yet, else returns the existing one — for the
+   * first-start seed, which has no signed-in admin. Not for routes.
+   */
+  readonly seedUser: (input: unknown) => Effect.Effect<{ readonly user: User; readonly created: boolean }, InvalidInput>;
+  /** Every user, admins first, then by name. */
+  readonly listUsers: () => Effect.Effect<ReadonlyArray<User>>;
+  /** One user by id. */
+  readonly getUser: (userId: string) => Effect.Effect<User, NotFound>;
+  /** Edits a profile: one's own, or anyone's for an admin. */
+  readonly updateUser: (
+    actor: User,
+    userId: string,
+    input: unknown,
+  ) => Effect.Effect<User, Forbidden | InvalidInput | NotFound>;
+}
+
+export class Accounts extends Context.Tag("Accounts")<Accounts, AccountsShape>() {}
+
+export const SESSION_TTL_MS = 14 * 24 * 60 * 60 * 1000;
+export const LOGIN_FAILURE_LIMIT = 10;
+export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
+
+/** The message for every failed login, so it never tells which emails exist. */
+export const WRONG_CREDENTIALS = "The email or password is incorrect.";
+
+/** The database key of a session token (SHA-256, hex). Pure. */
+export const sessionKey = (token: string): string => createHash("sha256").update(token).digest("hex");
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+const UserRow = S.Struct({
+  id: S.String,
+  email: S.String,
+  name: S.String,
+  role: Role,
+  display_name: S.NullOr(S.String),
+  avatar_url: S.NullOr(S.String),
+  meeting_link: S.NullOr(S.String),
+  availability: Availability,
+  created_at: S.Number,
+});
+const decodeUserRow = S.decodeUnknownSync(UserRow);
+
+// A row that fails to decode is a corrupted database, hence a defect (thrown), not an expected error.
+const toUser = (row: unknown): User => {
+  const r = decodeUserRow(row);
+  return {
+    id: r.id,
+    email: r.email,
+    name: r.name,
+    role: r.role,
+    displayName: r.display_name,
+    avatarUrl: r.avatar_url,
+    meetingLink: r.meeting_link,
+    availability: r.availability,
+    createdAt: r.created_at,
+  };
+};
+
+const USER_COLUMNS = "id, email, name, role, display_name, avatar_url, meeting_link, availability, created_at";
+
+const decodeOrFail = <A, I>(schema: S.Schema<A, I, never>, input: unknown): Effect.Effect<A, InvalidInput> =>
+  Either.match(decodeWith(schema)(input), {
+    onLeft: (issues) => Effect.fail(new InvalidInput({ issues })),
+    onRight: Effect.succeed,
+  });
+
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE";
+
+// ---------------------------------------------------------------------------------------------
+// Login throttle
+
+interface Failures {
+  count: number;
+  since: number;
+}
+
+/** Failed logins per email in a fixed window; in memory, since Parley is one process. */
+const makeThrottle = () => {
+  const failures = new Map<string, Failures>();
+  return {
+    check: (key: string, now: number): RateLimited | undefined => {
+      const entry = failures.get(key);
+      if (!entry || now - entry.since >= LOGIN_FAILURE_WINDOW_MS || entry.count < LOGIN_FAILURE_LIMIT) return undefined;
+      return new RateLimited({ retryAfterSeconds: Math.max(1, Math.ceil((entry.since + LOGIN_FAILURE_WINDOW_MS - now) / 1000)) });
+    },
+    fail: (key: string, now: number) => {
+      if (failures.size >= 10_000) {
+        for (const [k, v] of failures) if (now - v.since >= LOGIN_FAILURE_WINDOW_MS) failures.delete(k);
+        // Still full of fresh entries: someone is spraying emails; forgetting is safer than growing.
+        if (failures.size >= 10_000) failures.clear();
+      }
+      const entry = failures.get(key);
+      if (!entry || now - entry.since >= LOGIN_FAILURE_WINDOW_MS) failures.set(key, { count: 1, since: now });
+      else entry.count++;
+    },
+    reset: (key: string) => {
+      failures.delete(key);
+    },
+  };
+};
+
+// ---------------------------------------------------------------------------------------------
+// Layer
+
+/** The Accounts service over the app's Database. */
+export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
+  Accounts,
+  Effect.gen(function* () {
+    const db = yield* Database;
+    // Unknown emails are verified against this so a wrong email costs the same scrypt as a wrong password.
+    const dummyHash = yield* Effect.promise(() => hashPassword(newSecret()));
+    const throttle = makeThrottle();
+
+    const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash, disabled_at FROM users WHERE email = ?`);
+    const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+    const selectSession = db.prepare(
+      `SELECT s.csrf_token, s.expires_at, u.disabled_at, ${USER_COLUMNS.split(", ").map((c) => "u." + c).join(", ")}
+       FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
+    );
+
+    const findByEmail = (email: string) =>
+      selectUserByEmail.get(email) as
+        | (Record<string, unknown> & { password_hash: string; disabled_at: number | null })
+        | undefined;
+
+    const insertUser = (user: NewUser, passwordHash: string, now: number): Effect.Effect<User, Conflict> => {
+      const id = newId("usr");
+      return db
+        .writeEffect((sqlite) => {
+          sqlite
+            .prepare("INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+            .run(id, user.email, user.name, user.role, passwordHash, now);
+          return toUser(selectUserById.get(id));
+        })
+        .pipe(
+          Effect.catchTag("WriteFailed", (failed) =>
+            isUniqueViolation(failed.cause)
+              ? Effect.fail(new Conflict({ message: `A user with the email ${user.email} already exists.` }))
+              : Effect.die(failed.cause),
+          ),
+        );
+    };
+
+    const login: AccountsShape["login"] = Effect.fn("Accounts.login")(function* (email, password) {
+      const now = yield* Clock.currentTimeMillis;
+      const key = email.trim().toLowerCase();
+      const limited = throttle.check(key, now);
+      if (limited) return yield* Effect.fail(limited);
+      const row = key === "" ? undefined : findByEmail(key);
+      const attempt = password.length <= PASSWORD_MAX ? password : "";
+      const matches = yield* Effect.promise(() => verifyPassword(attempt, row?.password_hash ?? dummyHash));
+      if (!row || !matches || row.disabled_at !== null || password.length > PASSWORD_MAX) {
+        throttle.fail(key, now);
+        return yield* new Unauthenticated({ message: WRONG_CREDENTIALS });
+      }
+      throttle.reset(key);
+      const user = toUser(row);
+      const token = newSecret();
+      const csrfToken = newSecret();
+      const expiresAt = now + SESSION_TTL_MS;
+      yield* Effect.orDie(
+        db.writeEffect((sqlite) => {
+          // Each login tidies the user's expired sessions, so the table does not grow without end.
+          sqlite.prepare("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?").run(user.id, now);
+          sqlite
+            .prepare("INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            .run(sessionKey(token), user.id, csrfToken, now, expiresAt);
+        }),
+      );
+      return { token, csrfToken, expiresAt, user };
+    });
+
+    const logout: AccountsShape["logout"] = Effect.fn("Accounts.logout")(function* (token) {
+      yield* Effect.orDie(
+        db.writeEffect((sqlite) => sqlite.prepare("DELETE FROM sessions WHERE id = ?").run(sessionKey(token))),
+      );
+    });
+
+    // Not wrapped in Effect.fn: it runs on every page load and must stay cheap.
+    const getSession: AccountsShape["getSession"] = (token) =>
+      Effect.flatMap(Clock.currentTimeMillis, (now) =>
+        Effect.sync(() => {
+          if (token === "") return null;
+          const row = selectSession.get(sessionKey(token)) as
+            | (Record<string, unknown> & { csrf_token: string; expires_at: number; disabled_at: number | null })
+            | undefined;
+          if (!row || row.expires_at <= now || row.disabled_at !== null) return null;
+          return { user: toUser(row), csrfToken: row.csrf_token, expiresAt: row.expires_at };
+        }),
+      );
+
+    const createUser: AccountsShape["createUser"] = Effect.fn("Accounts.createUser")(function* (actor, input) {
+      if (actor.role !== "admin") return yield* new Forbidden({ message: "Only admins can create users." });
+      const user = yield* decodeOrFail(NewUser, input);
+      if (findByEmail(user.email)) {
+        return yield* new Conflict({ message: `A user with the email ${user.email} already exists.` });
+      }
+      const passwordHash = yield* Effect.promise(() => hashPassword(user.password));
+      return yield* insertUser(user, passwordHash, yield* Clock.currentTimeMillis);
+    });
+
+    const seedUser: AccountsShape["seedUser"] = Effect.fn("Accounts.seedUser")(function* (input) {
+      const user = yield* decodeOrFail(NewUser, input);
+      const existing = findByEmail(user.email);
+      if (existing) return { user: toUser(existing), created: false };
+      const passwordHash = yield* Effect.promise(() => hashPassword(user.password));
+      const created = yield* insertUser(user, passwordHash, yield* Clock.currentTimeMillis).pipe(
+        // Lost a race with another seeder: the user exists, which is what was asked.
+        Effect.catchTag("Conflict", () => Effect.sync(() => toUser(findByEmail(user.email)))),
+      );
+      return { user: created, created: true };
+    });
+
+    const listUsers: AccountsShape["listUsers"] = () =>
+      Effect.sync(() =>
+        db
+          .prepare(
+            `SELECT ${USER_COLUMNS} FROM users WHERE disabled_at IS NULL
+             ORDER BY CASE role WHEN 'admin' THEN 0 ELSE 1 END, name COLLATE NOCASE, email`,
+          )
+          .all()
+          .map(toUser),
+      );
+
+    const getUser: AccountsShape["getUser"] = (userId) =>
+      Effect.suspend(() => {
+        const row = selectUserById.get(userId);
+        return row ? Effect.succeed(toUser(row)) : Effect.fail(new NotFound({ entity: "user", id: userId }));
+      });
+
+    const updateUser: AccountsShape["updateUser"] = Effect.fn("Accounts.updateUser")(function* (actor, userId, input) {
+      if (actor.id !== userId && actor.role !== "admin") {
+        return yield* new Forbidden({ message: "You can only edit your own profile." });
+      }
+      const update = yield* decodeOrFail(ProfileUpdate, input);
+      yield* getUser(userId);
+      const emptyToNull = (value: string | null | undefined) => (value === undefined ? undefined : value === "" ? null : value);
+      const columns: Array<[string, string | null]> = [];
+      const set = (column: string, value: string | null | undefined) => {
+        if (value !== undefined) columns.push([column, value]);
+      };
+      set("display_name", emptyToNull(update.displayName));
+      set("avatar_url", emptyToNull(update.avatarUrl));
+      set("meeting_link", emptyToNull(update.meetingLink));
+      set("availability", update.availability);
+      if (columns.length > 0) {
+        yield* Effect.orDie(
+          db.writeEffect((sqlite) =>
+            sqlite
+              .prepare(`UPDATE users SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`)
+              .run(...columns.map(([, v]) => v), userId),
+          ),
+        );
+      }
+      return yield* getUser(userId);
+    });
+
+    return { login, logout, getSession, createUser, seedUser, listUsers, getUser, updateUser } satisfies AccountsShape;
+  }),
+);
