@@ -1,0 +1,203 @@
+/**
+ * Small helpers for the lean public-API handler on plain node:http: reading a capped body,
+ * decoding JSON through a Schema, CORS headers, and answering JSON or the one error shape
+ * `{"error":{"code","message","path"?}}` (via toHttpError, so Remix and the API agree).
+ */
+import { Either, Schema as S } from "effect";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { decodeWith, type DecodeIssue } from "../flows/decode.js";
+import { InvalidInput, PayloadTooLarge, toHttpError, type ApiError } from "../runtime/services/errors.js";
+
+/** Largest request body the public API accepts (bytes). */
+export const MAX_BODY_BYTES = 16 * 1024;
+
+/**
+ * Reads the request body as UTF-8, failing with PayloadTooLarge as soon as the declared length
+ * or the bytes received so far pass `limitBytes` (the rest is discarded, never buffered).
+ */
+export const readBody = (req: IncomingMessage, limitBytes = MAX_BODY_BYTES): Promise<Either.Either<string, PayloadTooLarge>> =>
+  new Promise((resolve, reject) => {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limitBytes) {
+      // Drain what the client still sends so it can read our answer instead of a reset socket.
+      req.resume();
+      resolve(Either.left(new PayloadTooLarge({ limitBytes })));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let tooLarge = false;
+    req.on("data", (chunk: Buffer) => {
+      if (tooLarge) return;
+      size += chunk.length;
+      if (size > limitBytes) {
+        tooLarge = true;
+        chunks.length = 0;
+        resolve(Either.left(new PayloadTooLarge({ limitBytes })));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => {
+      if (!tooLarge) resolve(Either.right(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+    });
+    req.on("error", reject);
+  });
+
+/** Parses JSON text; malformed or empty text is an InvalidInput at the root. Pure. */
+export const parseJson = (text: string): Either.Either<unknown, InvalidInput> => {
+  if (text.trim() === "") return Either.left(new InvalidInput({ issues: [{ path: "", message: "the body must be a JSON object; it is empty" }] }));
+  try {
+    return Either.right(JSON.parse(text) as unknown);
+  } catch (error) {
+    const detail = error instanceof Error ? error.message : String(error);
+    return Either.left(new InvalidInput({ issues: [{ path: "", message: `the body is not valid JSON (${detail})` }] }));
+  }
+};
+
+/**
+ * A decoder built once per Schema (never per request): unknown input → the decoded value or
+ * InvalidInput carrying every issue with its path. Pure.
+ */
+export const bodyDecoder = <A, I>(schema: S.Schema<A, I, never>) => {
+  const decode = decodeWith(schema);
+  return (input: unknown): Either.Either<A, InvalidInput> =>
+    Either.mapLeft(decode(input), (issues: ReadonlyArray<DecodeIssue>) => new InvalidInput({ issues }));
+};
+
+/** Reads, size-checks, parses and decodes a JSON body in one go. */
+export const readJsonBody = async <A>(
+  req: IncomingMessage,
+  decode: (input: unknown) => Either.Either<A, InvalidInput>,
+  limitBytes = MAX_BODY_BYTES,
+): Promise<Either.Either<A, InvalidInput | PayloadTooLarge>> => {
+  const text = await readBody(req, limitBytes);
+  if (Either.isLeft(text)) return Either.left(text.left);
+  const json = parseJson(text.right);
+  if (Either.isLeft(json)) return Either.left(json.left);
+  return decode(json.right);
+};
+
+export type Headers = Record<string, string>;
+
+/** Writes a JSON answer with the given status and extra headers. */
+export const sendJson = (res: ServerResponse, status: number, body: unknown, headers?: Headers): void => {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  const text = JSON.stringify(body);
+  res.statusCode = status;
+  if (headers) for (const name in headers) res.setHeader(name, headers[name]!);
+  res.setHeader("Content-Type", "application/json; charset=utf-8");
+  res.setHeader("Content-Length", Buffer.byteLength(text));
+  res.setHeader("Cache-Control", "no-store");
+  res.end(text);
+};
+
+/** Answers an expected failure with its status, error body and headers (e.g. Retry-After). */
+export const sendError = (res: ServerResponse, error: ApiError, headers?: Headers): void => {
+  const http = toHttpError(error);
+  // A too-large body may still be arriving: close the connection rather than parse the rest.
+  const close: Headers | undefined = error._tag === "PayloadTooLarge" ? { Connection: "close" } : undefined;
+  sendJson(res, http.status, http.body, { ...headers, ...http.headers, ...close });
+};
+
+/** Answers an unexpected failure (a bug): 500 with no internals in the body. */
+export const sendInternalError = (res: ServerResponse, headers?: Headers): void =>
+  sendJson(res, 500, { error: { code: "internal", message: "something went wrong on our side; please retry" } }, headers);
+
+/** Answers a route that exists under another method. */
+export const sendMethodNotAllowed = (res: ServerResponse, allow: string, headers?: Headers): void =>
+  sendJson(res, 405, { error: { code: "method_not_allowed", message: `use ${allow}` } }, { ...headers, Allow: allow });
+
+/** Answers a path under /api that names no endpoint. */
+export const sendRouteNotFound = (res: ServerResponse, headers?: Headers): void =>
+  sendJson(res, 404, { error: { code: "not_found", message: "no such endpoint" } }, headers);
+
+// ---------------------------------------------------------------------------------------------
+// CORS
+
+/** True when `origin` may call the API for a channel allowing `allowedOrigins`. Pure. */
+export const originAllowed = (origin: string, allowedOrigins: ReadonlyArray<string>): boolean => {
+  for (const allowed of allowedOrigins) {
+    if (allowed === "*") return true;
+    if (normalizeOrigin(allowed) === normalizeOrigin(origin)) return true;
+  }
+  return false;
+};
+
+const normalizeOrigin = (origin: string): string => origin.trim().replace(/\/+$/, "").toLowerCase();
+
+/**
+ * CORS headers for an answer: the Origin is echoed when allowed (never `*`, so one header works
+ * for every channel and caches keyed on Origin stay correct). Pure.
+ */
+export const corsHeaders = (origin: string | undefined, allowed: boolean): Headers =>
+  origin && allowed
+    ? { "Access-Control-Allow-Origin": origin, Vary: "Origin", "Access-Control-Expose-Headers": "Retry-After" }
+    : { Vary: "Origin" };
+
+/** Headers answering a CORS preflight whose origin is allowed. Pure. */
+export const preflightHeaders = (origin: string): Headers => ({
+  "Access-Control-Allow-Origin": origin,
+  "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+  "Access-Control-Allow-Headers": "Authorization, Content-Type, Last-Event-ID",
+  "Access-Control-Max-Age": "600",
+  Vary: "Origin",
+});
+
+// ---------------------------------------------------------------------------------------------
+// Request facts
+
+/** The bearer token of `Authorization: Bearer …`, or undefined. Pure. */
+export const bearerToken = (req: IncomingMessage): string | undefined => {
+  const header = req.headers.authorization;
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : undefined;
+};
+
+/** The client's address as the socket sees it (a proxy's X-Forwarded-For is not trusted). */
+export const clientIp = (req: IncomingMessage): string => req.socket.remoteAddress ?? "unknown";
+
+/** Splits `/path?query` without building a URL object (the hot path). Pure. */
+export const splitUrl = (url: string): { path: string; query: URLSearchParams } => {
+  const q = url.indexOf("?");
+  return q === -1 ? { path: url, query: EMPTY_QUERY } : { path: url.slice(0, q), query: new URLSearchParams(url.slice(q + 1)) };
+};
+const EMPTY_QUERY = new URLSearchParams();
+
+/** The device class from a User-Agent (mobile / tablet / desktop); a small, deliberate check. Pure. */
+export const deviceFromUserAgent = (userAgent: string | undefined): "mobile" | "tablet" | "desktop" => {
+  if (!userAgent) return "desktop";
+  if (/iPad|Tablet|PlayBook|Silk|Kindle|Nexus (7|9|10)\b/i.test(userAgent)) return "tablet";
+  // Android phones say "Mobile"; Android without it is a tablet.
+  if (/Android/i.test(userAgent)) return /Mobile/i.test(userAgent) ? "mobile" : "tablet";
+  if (/Mobi|iPhone|iPod|Windows Phone|BlackBerry|Opera Mini/i.test(userAgent)) return "mobile";
+  return "desktop";
+};
+
+/**
+ * Language tags from Accept-Language as sent, best first (by q, then order); `*`, q=0 and
+ * malformed entries dropped; at most 10. Pure.
+ */
+export const languagesFromHeader = (header: string | undefined): string[] => {
+  if (!header) return [];
+  const entries: Array<{ tag: string; q: number; i: number }> = [];
+  header.split(",").forEach((part, i) => {
+    const [rawTag, ...params] = part.trim().split(";");
+    const tag = rawTag?.trim() ?? "";
+    if (!/^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$/.test(tag)) return;
+    let q = 1;
+    for (const param of params) {
+      const m = /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(param);
+      if (m) q = Number(m[1]);
+    }
+    if (Number.isFinite(q) && q > 0) entries.push({ tag, q, i });
+  });
+  return entries
+    .sort((a, b) => b.q - a.q || a.i - b.i)
+    .slice(0, 10)
+    .map((e) => e.tag);
+};
