@@ -4,6 +4,7 @@
  * Add a service here when it joins the app.
  */
 import { Layer, ManagedRuntime } from "effect";
+import * as Accounts from "./accounts.js";
 import * as Config from "./config.js";
 import * as Db from "./database.js";
 
@@ -12,7 +13,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Config.layer(config),
     Db.layer({ path: config.databasePath, synchronous: "FULL" }),
   );
-  return base;
+  const accounts = Accounts.layer;
+  return Layer.mergeAll(accounts).pipe(Layer.provideMerge(base));
 };
 
 export type AppLayer = ReturnType<typeof makeAppLayer>;
