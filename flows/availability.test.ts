@@ -1,0 +1,146 @@
+import { Schema as S } from "effect";
+import { describe, expect, it } from "vitest";
+import { isAvailable, isValidTimezone, nextOpening, zonedTimeToInstant } from "./availability.js";
+import { Availability } from "./flow-spec.js";
+
+const hours = (timezone: string, ...ranges: Array<[string, string, string]>) =>
+  S.decodeSync(Availability)({
+    mode: "business_hours",
+    timezone,
+    hours: ranges.map(([day, from, to]) => ({ day: day as "mon", from, to })),
+  });
+const t = (iso: string) => Date.parse(iso);
+const weekdays = (from: string, to: string): Array<[string, string, string]> =>
+  ["mon", "tue", "wed", "thu", "fri"].map((d) => [d, from, to]);
+
+describe("isAvailable", () => {
+  it("is always open in mode always, never with no hours", () => {
+    expect(isAvailable(S.decodeSync(Availability)({}), t("2026-01-01T03:00:00Z"))).toBe(true);
+    expect(isAvailable(hours("UTC"), t("2026-01-01T03:00:00Z"))).toBe(false);
+  });
+
+  const berlin = hours("Europe/Berlin", ["mon", "09:00", "17:00"]);
+  const newYork = hours("America/New_York", ...weekdays("09:00", "17:00"));
+  const table: Array<[string, ReturnType<typeof hours>, string, boolean]> = [
+    // Berlin, winter time (UTC+1)
+    ["Berlin Monday 09:00 CET", berlin, "2026-03-23T08:00:00Z", true],
+    ["Berlin Monday 08:59 CET", berlin, "2026-03-23T07:59:00Z", false],
+    ["Berlin Monday 08:30 CET (07:30 UTC)", berlin, "2026-03-23T07:30:00Z", false],
+    // after the 2026-03-29 change (UTC+2): the same UTC time is now open
+    ["Berlin Monday 09:30 CEST (07:30 UTC)", berlin, "2026-03-30T07:30:00Z", true],
+    ["Berlin Monday 08:59 CEST", berlin, "2026-03-30T06:59:00Z", false],
+    ["Berlin Monday 16:59 CEST", berlin, "2026-03-30T14:59:00Z", true],
+    ["Berlin Monday 17:00 CEST", berlin, "2026-03-30T15:00:00Z", false],
+    // after the 2026-10-25 change back (UTC+1)
+    ["Berlin Monday 09:30 CEST before autumn change", berlin, "2026-10-19T07:30:00Z", true],
+    ["Berlin Monday 08:30 CET after autumn change", berlin, "2026-10-26T07:30:00Z", false],
+    ["Berlin Monday 09:00 CET after autumn change", berlin, "2026-10-26T08:00:00Z", true],
+    ["Berlin Tuesday", berlin, "2026-03-31T08:00:00Z", false],
+    // New York: EST (UTC-5) before 2026-03-08, EDT (UTC-4) after
+    ["New York Monday 08:30 EST", newYork, "2026-03-02T13:30:00Z", false],
+    ["New York Monday 09:00 EST", newYork, "2026-03-02T14:00:00Z", true],
+    ["New York Monday 09:30 EDT", newYork, "2026-03-09T13:30:00Z", true],
+    ["New York Monday 08:59 EDT", newYork, "2026-03-09T12:59:00Z", false],
+    ["New York Friday 16:59 EDT", newYork, "2026-10-30T20:59:00Z", true],
+    ["New York Saturday", newYork, "2026-10-31T15:00:00Z", false],
+    ["New York Monday 09:00 EST after autumn change", newYork, "2026-11-02T14:00:00Z", true],
+    ["New York Monday 08:00 EST after autumn change", newYork, "2026-11-02T13:00:00Z", false],
+  ];
+  it.each(table)("%s", (_name, availability, at, open) => {
+    expect(isAvailable(availability, t(at))).toBe(open);
+  });
+
+  it("keeps wall-clock hours across the hour Berlin skips", () => {
+    // Sunday 01:00–04:00 on 2026-03-29 lasts two real hours: 02:00–03:00 does not exist.
+    const night = hours("Europe/Berlin", ["sun", "01:00", "04:00"]);
+    expect(isAvailable(night, t("2026-03-28T23:59:00Z"))).toBe(false); // 00:59 CET
+    expect(isAvailable(night, t("2026-03-29T00:00:00Z"))).toBe(true); // 01:00 CET
+    expect(isAvailable(night, t("2026-03-29T01:30:00Z"))).toBe(true); // 03:30 CEST
+    expect(isAvailable(night, t("2026-03-29T02:00:00Z"))).toBe(false); // 04:00 CEST
+  });
+
+  it("is open in both occurrences of the hour Berlin repeats", () => {
+    const repeated = hours("Europe/Berlin", ["sun", "02:00", "03:00"]);
+    expect(isAvailable(repeated, t("2026-10-25T00:30:00Z"))).toBe(true); // 02:30 CEST
+    expect(isAvailable(repeated, t("2026-10-25T01:30:00Z"))).toBe(true); // 02:30 CET
+    expect(isAvailable(repeated, t("2026-10-25T02:00:00Z"))).toBe(false); // 03:00 CET
+  });
+
+  it("lets a range cross midnight into the next day", () => {
+    const late = hours("UTC", ["fri", "22:00", "02:00"], ["sun", "23:00", "01:00"]);
+    expect(isAvailable(late, t("2026-01-02T21:59:00Z"))).toBe(false); // Fri 21:59
+    expect(isAvailable(late, t("2026-01-02T22:00:00Z"))).toBe(true); // Fri 22:00
+    expect(isAvailable(late, t("2026-01-03T01:59:00Z"))).toBe(true); // Sat 01:59
+    expect(isAvailable(late, t("2026-01-03T02:00:00Z"))).toBe(false); // Sat 02:00
+    expect(isAvailable(late, t("2026-01-03T22:30:00Z"))).toBe(false); // Sat 22:30
+    expect(isAvailable(late, t("2026-01-05T00:30:00Z"))).toBe(true); // Mon 00:30, from Sunday's range
+  });
+
+  it("treats 00:00–24:00 as the whole day and from = to as never", () => {
+    const allDay = hours("UTC", ["sat", "00:00", "24:00"], ["sun", "10:00", "10:00"]);
+    expect(isAvailable(allDay, t("2026-01-03T00:00:00Z"))).toBe(true);
+    expect(isAvailable(allDay, t("2026-01-03T23:59:59Z"))).toBe(true);
+    expect(isAvailable(allDay, t("2026-01-04T00:00:00Z"))).toBe(false);
+    expect(isAvailable(allDay, t("2026-01-04T10:00:00Z"))).toBe(false);
+  });
+
+  it("falls back to UTC for an unknown time zone instead of throwing", () => {
+    const typo = hours("Europe/Berlinn", ["fri", "09:00", "10:00"]);
+    expect(isValidTimezone("Europe/Berlinn")).toBe(false);
+    expect(isValidTimezone("America/New_York")).toBe(true);
+    expect(isAvailable(typo, t("2026-01-02T09:30:00Z"))).toBe(true);
+    expect(isAvailable(typo, t("2026-01-02T08:30:00Z"))).toBe(false);
+  });
+});
+
+describe("nextOpening", () => {
+  it("is now when open, null when the hours never open", () => {
+    const now = t("2026-01-01T03:00:00Z");
+    expect(nextOpening(S.decodeSync(Availability)({}), now)).toBe(now);
+    expect(nextOpening(hours("UTC"), now)).toBeNull();
+    expect(nextOpening(hours("UTC", ["mon", "09:00", "09:00"]), now)).toBeNull();
+    const open = hours("UTC", ["thu", "00:00", "24:00"]);
+    expect(nextOpening(open, now)).toBe(now); // 2026-01-01 is a Thursday
+  });
+
+  it("finds Monday 09:00 New York across the spring change", () => {
+    const ny = hours("America/New_York", ...weekdays("09:00", "17:00"));
+    expect(nextOpening(ny, t("2026-03-06T22:00:00Z"))).toBe(t("2026-03-09T13:00:00Z"));
+    expect(nextOpening(ny, t("2026-10-30T21:00:00Z"))).toBe(t("2026-11-02T14:00:00Z"));
+    // Later the same day
+    expect(nextOpening(ny, t("2026-03-09T11:00:00Z"))).toBe(t("2026-03-09T13:00:00Z"));
+  });
+
+  it("opens at the moment of the change when the opening time is skipped", () => {
+    const skipped = hours("Europe/Berlin", ["sun", "02:30", "05:00"]);
+    expect(nextOpening(skipped, t("2026-03-28T12:00:00Z"))).toBe(t("2026-03-29T01:00:00Z"));
+  });
+
+  it("takes the first of a repeated opening time", () => {
+    const repeated = hours("Europe/Berlin", ["sun", "02:30", "03:00"]);
+    expect(nextOpening(repeated, t("2026-10-24T12:00:00Z"))).toBe(t("2026-10-25T00:30:00Z"));
+  });
+
+  it("passes over a range wholly inside a skipped hour", () => {
+    const ghost = hours("Europe/Berlin", ["sun", "02:15", "02:45"]);
+    expect(nextOpening(ghost, t("2026-03-28T12:00:00Z"))).toBe(t("2026-04-05T00:15:00Z"));
+  });
+
+  it("waits a week for a range that crosses midnight", () => {
+    const late = hours("UTC", ["fri", "22:00", "02:00"]);
+    expect(nextOpening(late, t("2026-01-03T03:00:00Z"))).toBe(t("2026-01-09T22:00:00Z"));
+  });
+});
+
+describe("zonedTimeToInstant", () => {
+  it.each([
+    ["UTC", 2026, 1, 2, 9 * 60, "2026-01-02T09:00:00Z"],
+    ["Europe/Berlin", 2026, 7, 1, 9 * 60, "2026-07-01T07:00:00Z"],
+    ["America/New_York", 2026, 1, 5, 9 * 60, "2026-01-05T14:00:00Z"],
+    ["America/New_York", 2026, 3, 8, 2 * 60 + 30, "2026-03-08T07:00:00Z"], // skipped: the change
+    ["America/New_York", 2026, 11, 1, 60 + 30, "2026-11-01T05:30:00Z"], // repeated: the first
+    ["Asia/Kolkata", 2026, 1, 1, 0, "2025-12-31T18:30:00Z"],
+  ] as const)("%s %i-%i-%i +%i min", (tz, y, m, d, minutes, iso) => {
+    expect(zonedTimeToInstant(tz, y, m, d, minutes)).toBe(t(iso));
+  });
+});
