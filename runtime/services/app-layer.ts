@@ -5,6 +5,7 @@
  */
 import { Layer, ManagedRuntime } from "effect";
 import * as Accounts from "./accounts.js";
+import * as ChannelDirectory from "./channel-directory.js";
 import * as Config from "./config.js";
 import * as Db from "./database.js";
 
@@ -14,7 +15,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Db.layer({ path: config.databasePath, synchronous: "FULL" }),
   );
   const accounts = Accounts.layer;
-  return Layer.mergeAll(accounts).pipe(Layer.provideMerge(base));
+  return Layer.mergeAll(accounts, ChannelDirectory.layer).pipe(Layer.provideMerge(base));
 };
 
 export type AppLayer = ReturnType<typeof makeAppLayer>;
