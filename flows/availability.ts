@@ -36,14 +36,21 @@ const formatterFor = (timezone: string): Intl.DateTimeFormat => {
   return f;
 };
 
+const validZones = new Map<string, boolean>();
 /** True when `timezone` is an IANA zone this platform knows. Pure. */
 export const isValidTimezone = (timezone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: timezone });
-    return true;
-  } catch {
-    return false;
+  let valid = validZones.get(timezone);
+  if (valid === undefined) {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: timezone });
+      valid = true;
+    } catch {
+      valid = false;
+    }
+    if (validZones.size > 500) validZones.clear();
+    validZones.set(timezone, valid);
   }
+  return valid;
 };
 
 interface WallTime {
