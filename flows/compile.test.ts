@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Either } from "effect";
 import { describe, expect, it } from "vitest";
 import { checkSpec, compile, decodeFlowDocument, decodeFlowSpec, specToDocument, type CompileContext } from "./compile.js";
@@ -191,6 +193,18 @@ const cases: Case[] = [
     },
     fix: (d) => d.edges.push({ id: "x", source: "ask_name", sourcePort: "answered", target: "done" }),
     expect: { nodeId: "ask_name", port: "choice:no" },
+  },
+  {
+    name: "multiple-choice question with a port per choice and no catch-all",
+    code: "port_unconnected",
+    severity: "error",
+    bad: (d) => {
+      node(d, "ask_name").data.answer = { type: "choice", portPerChoice: true, multiple: true, choices: [{ id: "yes", label: "Yes" }] };
+      edge(d, "ask_name", "answered").sourcePort = "choice:yes";
+    },
+    fix: (d) => d.edges.push({ id: "x", source: "ask_name", sourcePort: "answered", target: "done" }),
+    expect: { nodeId: "ask_name", port: "answered" },
+    message: /picks several choices/,
   },
   {
     name: "unreachable node",
@@ -553,5 +567,22 @@ describe("large flows", () => {
     const result = compile(chain(5000, true), context);
     expect(codes(result.diagnostics)).toEqual(["error:infinite_loop"]);
     expect(result.diagnostics[0]!.message).toMatch(/and 4995 more form a loop/);
+  });
+});
+
+describe("the example in docs/flow-spec.md", () => {
+  it("decodes and passes every check", () => {
+    const markdown = readFileSync(fileURLToPath(new URL("../docs/flow-spec.md", import.meta.url)), "utf8");
+    const section = markdown.slice(markdown.indexOf("## A full example"));
+    const json = /```json\n([\s\S]*?)\n```/.exec(section)![1]!;
+    const decoded = decodeFlowSpec(JSON.parse(json));
+    if (Either.isLeft(decoded)) expect.fail(JSON.stringify(decoded.left));
+    const docContext: CompileContext = {
+      teams: [{ id: "team_sales", name: "Sales" }],
+      users: [{ id: "user_ann", name: "Ann" }],
+      contactProperties: [],
+    };
+    expect(checkSpec(decoded.right, docContext)).toEqual([]);
+    expect(compile(specToDocument(decoded.right), docContext)).toEqual({ spec: decoded.right, diagnostics: [] });
   });
 });

@@ -528,18 +528,24 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
       }
     }
     // With a port per choice, `answered` catches the choices left unconnected; without it those choices lead nowhere.
+    // Several picks of a multiple-choice question always take `answered`, so it must lead somewhere.
     const catchAll = node.kind === "question" && portNames.has("answered") && node.next.answered !== undefined;
+    const answer = node.kind === "question" ? asRecord(asRecord(node.data).answer) : {};
+    const multiplePicks = answer.type === "choice" && answer.portPerChoice === true && answer.multiple === true;
     for (const port of node.ports) {
       if (node.next[port.name] !== undefined) continue;
       const perChoice = node.kind === "question" && port.name.startsWith("choice:");
-      if (port.required || (perChoice && !catchAll)) {
+      const catchAllNeeded = port.name === "answered" && multiplePicks;
+      if (port.required || (perChoice && !catchAll) || catchAllNeeded) {
         error({
           code: Code.portUnconnected,
           nodeId: node.id,
           port: port.name,
           message: perChoice
             ? `The "${port.label}" choice of ${nodeName(node)} is not connected, and neither is "other answers". Connect one of them.`
-            : `The "${port.label}" exit of ${nodeName(node)} is not connected. Connect it to the next step.`,
+            : catchAllNeeded
+              ? `The "${port.label}" exit of ${nodeName(node)} is not connected, but a visitor who picks several choices leaves through it. Connect it.`
+              : `The "${port.label}" exit of ${nodeName(node)} is not connected. Connect it to the next step.`,
         });
       }
     }
