@@ -9,7 +9,7 @@
  * Serialises `value` with object keys sorted and no whitespace. Like `JSON.stringify`, it
  * drops object members whose value is `undefined` or a function, writes them as `null` in
  * arrays, honours `toJSON`, and writes non-finite numbers as `null`. Throws a TypeError on
- * a cycle or a bigint. Pure.
+ * a cycle, a bigint, or a value with no JSON form at all (top-level `undefined`). Pure.
  */
 export const canonicalJson = (value: unknown): string => {
   const out: string[] = [];

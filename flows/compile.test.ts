@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Either } from "effect";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkSpec, compile, decodeFlowDocument, decodeFlowSpec, specToDocument, type CompileContext } from "./compile.js";
 import type { Diagnostic } from "./diagnostics.js";
@@ -584,5 +585,42 @@ describe("the example in docs/flow-spec.md", () => {
     };
     expect(checkSpec(decoded.right, docContext)).toEqual([]);
     expect(compile(specToDocument(decoded.right), docContext)).toEqual({ spec: decoded.right, diagnostics: [] });
+  });
+});
+
+describe("robustness", () => {
+  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "split", "end"] as const;
+  const ids = fc.constantFrom("a", "b", "c", "d", "e");
+  const ports = fc.constantFrom("next", "answered", "invalid", "else", "ok", "error", "away", "arm:a", "rule:r", "choice:x", "bogus");
+  const documents = fc.record({
+    startNodeId: fc.option(ids, { nil: undefined }),
+    nodes: fc.array(
+      fc.record({
+        id: ids,
+        kind: fc.constantFrom(...kinds),
+        position: fc.constant(at),
+        data: fc.oneof(fc.anything(), fc.constantFrom(...baseDoc().nodes.map((n: any) => n.data))),
+      }),
+      { maxLength: 8 },
+    ),
+    edges: fc.array(fc.record({ id: fc.string({ minLength: 1 }), source: ids, sourcePort: ports, target: ids }), { maxLength: 12 }),
+    settings: fc.oneof(fc.anything(), fc.constant({})),
+  });
+
+  it("compile never throws and gives a spec exactly when there is no error", () => {
+    fc.assert(
+      fc.property(documents, (parts) => {
+        const decoded = decodeFlowDocument({ id: "f", name: "F", kind: "live_chat", ...parts });
+        if (Either.isLeft(decoded)) return;
+        const result = compile(decoded.right, context);
+        const errors = result.diagnostics.filter((d) => d.severity === "error");
+        expect(result.spec === undefined).toBe(errors.length > 0);
+        if (result.spec) {
+          expect(Either.isRight(decodeFlowSpec(JSON.parse(JSON.stringify(result.spec))))).toBe(true);
+          expect(checkSpec(result.spec, context).filter((d) => d.severity === "error")).toEqual([]);
+        }
+      }),
+      { numRuns: 500 },
+    );
   });
 });
