@@ -238,4 +238,15 @@ CREATE TABLE settings (
 );
 `,
   },
+  {
+    version: 2,
+    name: "index of bot conversations waiting for the visitor",
+    // The session-timeout sweep runs every minute; finished bot conversations (phase ended)
+    // pile up in status `bot` and must not be rescanned each time. The query repeats this
+    // WHERE clause verbatim so the planner can use the partial index.
+    sql: /* sql */ `
+CREATE INDEX conversations_bot_awaiting ON conversations(last_activity_at, id)
+  WHERE status = 'bot' AND json_extract(state, '$.phase') IN ('awaiting_input', 'awaiting_action');
+`,
+  },
 ];

@@ -1,0 +1,118 @@
+/**
+ * Rows of conversations and messages as the engine reads and writes them, and their API shape.
+ * Visitor text is stored and returned as text: nothing here escapes, sanitises or renders HTML.
+ */
+import type { AwaitedInput } from "../core/types.js";
+import type { Sqlite } from "./database.js";
+
+export type ConversationStatus = "bot" | "open" | "pending" | "closed";
+export type MessageAuthor = "visitor" | "bot" | "agent" | "system";
+
+export type ApiBubble =
+  | { readonly type: "image"; readonly url: string; readonly alt?: string }
+  | { readonly type: "link"; readonly url: string; readonly label: string };
+
+/** A message as the public API and the widget see it. */
+export interface ApiMessage {
+  readonly id: string;
+  readonly author: MessageAuthor;
+  readonly text: string;
+  readonly choices?: ReadonlyArray<{ readonly id: string; readonly label: string }>;
+  readonly bubble?: ApiBubble;
+  readonly typingDelayMs?: number;
+  /** ISO 8601. */
+  readonly createdAt: string;
+}
+
+export interface ConversationView {
+  readonly conversation: { readonly id: string; readonly status: ConversationStatus };
+  readonly messages: ReadonlyArray<ApiMessage>;
+  readonly awaiting: AwaitedInput | null;
+}
+
+/** What `messages.payload` holds (JSON). */
+export interface MessagePayload {
+  readonly choices?: ReadonlyArray<{ readonly id: string; readonly label: string }>;
+  readonly bubble?: ApiBubble;
+  readonly typingDelayMs?: number;
+  /** On the system message of a handoff: everything the bot collected. */
+  readonly handoff?: Readonly<Record<string, unknown>>;
+  /** The choice ids a visitor clicked (their labels are the message text). */
+  readonly choiceIds?: ReadonlyArray<string>;
+}
+
+export interface ConversationRow {
+  readonly id: string;
+  readonly channel_id: string;
+  readonly inbox_id: string;
+  readonly visitor_id: string | null;
+  readonly contact_id: string | null;
+  readonly chatflow_id: string | null;
+  readonly chatflow_version_id: string | null;
+  readonly status: ConversationStatus;
+  readonly assignee_id: string | null;
+  readonly team_id: string | null;
+  readonly state: string | null;
+  readonly page_url: string | null;
+  readonly is_preview: number;
+  readonly version: number;
+  readonly created_at: number;
+  readonly last_activity_at: number;
+  readonly handed_off_at: number | null;
+  readonly closed_at: number | null;
+  readonly waiting_since: number | null;
+}
+
+export interface MessageRow {
+  readonly id: number;
+  readonly conversation_id: string;
+  readonly author: MessageAuthor;
+  readonly user_id: string | null;
+  readonly text: string;
+  readonly payload: string | null;
+  readonly is_internal: number;
+  readonly client_message_id: string | null;
+  readonly created_at: number;
+}
+
+export const CONVERSATION_COLUMNS =
+  "id, channel_id, inbox_id, visitor_id, contact_id, chatflow_id, chatflow_version_id, status, assignee_id, team_id, state, page_url, is_preview, version, created_at, last_activity_at, handed_off_at, closed_at, waiting_since";
+
+export const MESSAGE_COLUMNS = "id, conversation_id, author, user_id, text, payload, is_internal, client_message_id, created_at";
+
+/** The conversation row, or undefined. */
+export const readConversation = (prepare: (sql: string) => ReturnType<Sqlite["prepare"]>, id: string): ConversationRow | undefined =>
+  prepare(`SELECT ${CONVERSATION_COLUMNS} FROM conversations WHERE id = ?`).get(id) as ConversationRow | undefined;
+
+const parsePayload = (payload: string | null): MessagePayload => {
+  if (payload === null) return {};
+  try {
+    const value: unknown = JSON.parse(payload);
+    return value !== null && typeof value === "object" ? (value as MessagePayload) : {};
+  } catch {
+    return {};
+  }
+};
+
+/** The API shape of a stored message. Pure. */
+export const toApiMessage = (row: MessageRow): ApiMessage => {
+  const payload = parsePayload(row.payload);
+  return {
+    id: String(row.id),
+    author: row.author,
+    text: row.text,
+    ...(payload.choices !== undefined && payload.choices.length > 0 ? { choices: payload.choices } : {}),
+    ...(payload.bubble !== undefined ? { bubble: payload.bubble } : {}),
+    ...(payload.typingDelayMs !== undefined ? { typingDelayMs: payload.typingDelayMs } : {}),
+    createdAt: new Date(row.created_at).toISOString(),
+  };
+};
+
+/** At most this many characters of the last message are kept for the inbox list. */
+export const PREVIEW_LENGTH = 140;
+
+/** The inbox list's one-line preview of a message text. Pure. */
+export const previewOf = (text: string): string => {
+  const line = text.replace(/\s+/g, " ").trim();
+  return line.length > PREVIEW_LENGTH ? `${line.slice(0, PREVIEW_LENGTH - 1)}…` : line;
+};

@@ -1,0 +1,602 @@
+/**
+ * The engine's turn: interpreter commands collected into a plan (pure), and the plan stored in
+ * ONE group-commit write (`persistTurn`, synchronous, run inside `Database.write`): the visitor's
+ * message, bot and system messages, tickets, contact changes, the conversation's new state and
+ * columns, and every analytics event. Either all of it commits or none of it does.
+ */
+import type { Json } from "../core/types.js";
+import type { AwaitedInput, Command, TrackedEvent } from "../core/types.js";
+import {
+  previewOf,
+  type ConversationStatus,
+  type MessageAuthor,
+  type MessagePayload,
+  type MessageRow,
+} from "./conversation-rows.js";
+import type { Sqlite } from "./database.js";
+import { newId } from "./ids.js";
+
+// ---------------------------------------------------------------------------------------------
+// The plan of one turn
+
+export interface PlannedMessage {
+  readonly author: MessageAuthor;
+  readonly userId: string | null;
+  readonly text: string;
+  payload: MessagePayload | null;
+  readonly internal: boolean;
+  readonly clientMessageId: string | null;
+}
+
+export interface PlannedEvent {
+  readonly type: string;
+  readonly nodeId?: string | null;
+  readonly port?: string | null;
+  readonly fromNodeId?: string | null;
+  readonly userId?: string | null;
+  readonly teamId?: string | null;
+  readonly data?: unknown;
+}
+
+export interface PlannedTicket {
+  readonly id: string;
+  readonly subject: string;
+  readonly description: string;
+  readonly priority: "low" | "normal" | "high" | "urgent";
+}
+
+export type HandoffCommand = Extract<Command, { type: "handoff" }>;
+export type EndCommand = Extract<Command, { type: "end" }>;
+
+export interface Plan {
+  /** Bot and system messages, in the order they were said. */
+  readonly messages: PlannedMessage[];
+  readonly events: PlannedEvent[];
+  readonly tickets: PlannedTicket[];
+  readonly contactProperties: Array<{ readonly property: string; readonly value: string }>;
+  handoff: HandoffCommand | null;
+  end: EndCommand | null;
+  awaited: AwaitedInput | null;
+}
+
+/** An empty plan. Pure. */
+export const newPlan = (): Plan => ({
+  messages: [],
+  events: [],
+  tickets: [],
+  contactProperties: [],
+  handoff: null,
+  end: null,
+  awaited: null,
+});
+
+/** What a command needs from outside the plan (synchronous reads). */
+export interface PlanLookups {
+  readonly user: (userId: string) => { readonly name: string; readonly meetingLink: string | null } | undefined;
+}
+
+/** The `events` row of an interpreter `track` command. Pure. */
+export const trackedToEvent = (event: TrackedEvent): PlannedEvent => {
+  switch (event.name) {
+    case "flow_started":
+      return { type: "flow_started" };
+    case "node_entered":
+      return {
+        type: "node_entered",
+        nodeId: event.nodeId,
+        fromNodeId: event.from?.nodeId ?? null,
+        port: event.from?.port ?? null,
+      };
+    case "answered":
+      return { type: "answered", nodeId: event.nodeId, port: event.port };
+    case "skipped":
+      return { type: "skipped", nodeId: event.nodeId };
+    case "invalid_answer":
+      return { type: "invalid_answer", nodeId: event.nodeId, data: { retries: event.retries } };
+    case "completed":
+      return { type: "completed", nodeId: event.nodeId };
+    case "handed_off":
+      return { type: "handed_off", nodeId: event.nodeId };
+    case "abandoned":
+      return { type: "abandoned", nodeId: event.nodeId };
+    case "split_arm":
+      return { type: "split_arm", nodeId: event.nodeId, data: { armId: event.armId } };
+    case "flow_error":
+      return { type: "flow_error", nodeId: event.nodeId, data: { message: event.message } };
+  }
+};
+
+const botMessage = (text: string, payload: MessagePayload): PlannedMessage => ({
+  author: "bot",
+  userId: null,
+  text,
+  payload,
+  internal: false,
+  clientMessageId: null,
+});
+
+/** A readable one-line-per-field list of what the bot collected. Pure. */
+export const describeCollected = (collected: Readonly<Record<string, Json>>): string => {
+  const lines = Object.keys(collected)
+    .filter((key) => collected[key] !== null && collected[key] !== "")
+    .map((key) => {
+      const value = collected[key];
+      return `${key}: ${typeof value === "string" ? value : JSON.stringify(value)}`;
+    });
+  return lines.length === 0 ? "The bot handed this conversation over." : `The bot handed this conversation over.\n${lines.join("\n")}`;
+};
+
+const collectedName = (collected: Readonly<Record<string, Json>>): string => {
+  for (const key of ["contact.name", "name", "contact.email", "email"]) {
+    const value = collected[key];
+    if (typeof value === "string" && value.trim() !== "") return value.trim();
+  }
+  return "a website visitor";
+};
+
+/**
+ * Adds one command's effects to the plan. `call_webhook`, `run_code` and `create_ticket` are
+ * the engine loop's (they produce an event to feed back); here they are ignored.
+ */
+export const applyCommand = (plan: Plan, command: Command, lookups: PlanLookups): void => {
+  switch (command.type) {
+    case "say":
+      for (const bubble of command.bubbles) {
+        switch (bubble.type) {
+          case "text":
+            plan.messages.push(botMessage(bubble.text, { typingDelayMs: command.typingDelayMs }));
+            break;
+          case "image":
+            plan.messages.push(
+              botMessage(bubble.alt ?? "", {
+                typingDelayMs: command.typingDelayMs,
+                bubble: bubble.alt === undefined ? { type: "image", url: bubble.url } : { type: "image", url: bubble.url, alt: bubble.alt },
+              }),
+            );
+            break;
+          case "link":
+            plan.messages.push(
+              botMessage(bubble.label, {
+                typingDelayMs: command.typingDelayMs,
+                bubble: { type: "link", url: bubble.url, label: bubble.label },
+              }),
+            );
+            break;
+        }
+      }
+      return;
+    case "await_input": {
+      const { type: _type, ...awaited } = command;
+      plan.awaited = awaited;
+      return;
+    }
+    case "track":
+      plan.events.push(trackedToEvent(command.event));
+      return;
+    case "set_contact_property":
+      plan.contactProperties.push({ property: command.property, value: command.value });
+      return;
+    case "handoff": {
+      plan.handoff = command;
+      const target = command.target;
+      plan.messages.push({
+        author: "system",
+        userId: null,
+        text: describeCollected(command.collected),
+        payload: { handoff: command.collected },
+        // For the team, not the visitor: the widget never shows it.
+        internal: true,
+        clientMessageId: null,
+      });
+      plan.events.push({
+        type: "handoff",
+        nodeId: command.nodeId,
+        teamId: target.type === "team" ? target.teamId : null,
+        userId: target.type === "user" ? target.userId : null,
+        data: { target: target.type, away: command.away },
+      });
+      if (command.away && command.createTicket) {
+        const lines = Object.keys(command.collected).map((k) => `${k}: ${JSON.stringify(command.collected[k])}`);
+        plan.tickets.push({
+          id: newId("tkt"),
+          subject: `Request from ${collectedName(command.collected)} while the team was away`,
+          description: lines.join("\n"),
+          priority: "normal",
+        });
+      }
+      return;
+    }
+    case "offer_meeting": {
+      const user = lookups.user(command.userId);
+      const name = user?.name ?? "our team";
+      const text = command.message ?? `Book a meeting with ${name}:`;
+      if (user?.meetingLink) {
+        plan.messages.push(
+          botMessage(text, {
+            typingDelayMs: 600,
+            bubble: { type: "link", url: user.meetingLink, label: `Book a meeting with ${name}` },
+          }),
+        );
+      } else {
+        // Without a link the offer cannot be kept; say the text and make the dead end visible in reports.
+        if (command.message !== undefined) plan.messages.push(botMessage(text, { typingDelayMs: 600 }));
+        plan.events.push({
+          type: "flow_error",
+          nodeId: command.nodeId,
+          data: { message: `user ${command.userId} has no meeting link` },
+        });
+      }
+      return;
+    }
+    case "end":
+      plan.end = command;
+      return;
+    case "call_webhook":
+    case "run_code":
+    case "create_ticket":
+      return;
+  }
+};
+
+/** Puts the awaited question's quick replies on the last bot message of the turn. Pure (mutates the plan). */
+export const attachChoices = (plan: Plan): void => {
+  const choices = plan.awaited?.choices;
+  if (!choices || choices.length === 0) return;
+  for (let i = plan.messages.length - 1; i >= 0; i--) {
+    const message = plan.messages[i]!;
+    if (message.author === "bot") {
+      message.payload = { ...(message.payload ?? {}), choices };
+      return;
+    }
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// The conversation's columns after a turn
+
+export interface ConversationColumns {
+  readonly status: ConversationStatus;
+  readonly inboxId: string;
+  readonly assigneeId: string | null;
+  readonly teamId: string | null;
+  readonly handedOffAt: number | null;
+  readonly closedAt: number | null;
+  readonly waitingSince: number | null;
+}
+
+/**
+ * The columns after a bot turn: a handoff opens the conversation in the channel's inbox for
+ * its target; an end that closes closes it. Adds `status_changed` / `assigned` events. Pure.
+ */
+export const columnsAfterBotTurn = (
+  plan: Plan,
+  before: ConversationColumns,
+  channelInboxId: string,
+  now: number,
+): ConversationColumns => {
+  let after = before;
+  if (plan.handoff) {
+    const target = plan.handoff.target;
+    after = {
+      ...after,
+      status: "open",
+      inboxId: channelInboxId,
+      teamId: target.type === "team" ? target.teamId : null,
+      assigneeId: target.type === "user" ? target.userId : null,
+      handedOffAt: now,
+      waitingSince: now,
+      closedAt: null,
+    };
+  } else if (plan.end?.closeConversation) {
+    after = { ...after, status: "closed", closedAt: now, waitingSince: null };
+  }
+  addTransitionEvents(plan, before, after);
+  return after;
+};
+
+/** Adds `status_changed` and `assigned` events for what changed between two column sets. Pure (mutates the plan). */
+export const addTransitionEvents = (plan: Plan, before: ConversationColumns, after: ConversationColumns): void => {
+  if (before.status !== after.status) {
+    plan.events.push({ type: "status_changed", data: { from: before.status, to: after.status } });
+  }
+  if ((before.assigneeId !== after.assigneeId || before.teamId !== after.teamId) && (after.assigneeId || after.teamId)) {
+    plan.events.push({ type: "assigned", userId: after.assigneeId, teamId: after.teamId });
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Persisting a turn (synchronous; runs inside Database.write)
+
+/** The conversation changed under the engine (another writer bumped its version): retry the turn. */
+export class StaleConversation extends Error {
+  override readonly name = "StaleConversation";
+}
+
+export interface ConversationScope {
+  readonly id: string;
+  readonly chatflowId: string | null;
+  readonly chatflowVersionId: string | null;
+  readonly channelId: string;
+  readonly visitorId: string | null;
+  readonly contactId: string | null;
+  readonly isPreview: boolean;
+}
+
+export type ConversationWrite =
+  | {
+      readonly kind: "insert";
+      readonly pageUrl: string;
+      readonly createdAt: number;
+    }
+  | { readonly kind: "update"; readonly version: number };
+
+export interface Turn {
+  readonly scope: ConversationScope;
+  readonly write: ConversationWrite;
+  readonly columns: ConversationColumns;
+  /** The interpreter's new state as JSON (null: a conversation without a bot). */
+  readonly stateText: string | null;
+  /** The visitor's or agent's message that caused the turn, stored first. */
+  readonly incoming: PlannedMessage | null;
+  readonly plan: Plan;
+  readonly now: number;
+  /** Contact properties the bot knows after the turn (to fill a contact created in it). */
+  readonly knownContact: Readonly<Record<string, string>>;
+}
+
+export interface TurnResult {
+  readonly messages: ReadonlyArray<MessageRow>;
+  readonly contactId: string | null;
+}
+
+const EMAIL = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
+const PROPERTY = /^[a-z][a-z0-9_]{0,63}$/;
+const MAX_VISITOR_ATTRIBUTES = 50;
+
+interface ContactRow {
+  id: string;
+  email: string | null;
+  name: string | null;
+  phone: string | null;
+  properties: string;
+}
+
+const parseObject = (text: string | null | undefined): Record<string, unknown> => {
+  if (!text) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" && !Array.isArray(value) ? { ...(value as Record<string, unknown>) } : {};
+  } catch {
+    return {};
+  }
+};
+
+/**
+ * Applies the bot's contact properties. A contact the site verified (identify) or that this
+ * turn created is updated freely; one found only by an email the visitor typed gets blanks
+ * filled, never overwritten — typing someone's address must not rewrite their record.
+ */
+const applyContactProperties = (s: Sqlite, turn: Turn, events: PlannedEvent[]): string | null => {
+  const properties = turn.plan.contactProperties;
+  let contactId = turn.scope.contactId;
+  if (properties.length === 0) return contactId;
+  const now = turn.now;
+  const visitor = turn.scope.visitorId
+    ? (s.prepare("SELECT contact_id, attributes FROM visitors WHERE id = ?").get(turn.scope.visitorId) as
+        | { contact_id: string | null; attributes: string }
+        | undefined)
+    : undefined;
+  const verifiedId = visitor?.contact_id ?? null;
+  contactId ??= verifiedId;
+  const created = new Set<string>();
+  const readContact = (id: string) =>
+    s.prepare("SELECT id, email, name, phone, properties FROM contacts WHERE id = ?").get(id) as ContactRow | undefined;
+
+  const setProperty = (id: string, property: string, value: string) => {
+    const contact = readContact(id);
+    if (!contact) return;
+    const overwrite = id === verifiedId || created.has(id);
+    if (property === "name" || property === "phone") {
+      if (overwrite || !contact[property]) {
+        s.prepare(`UPDATE contacts SET ${property} = ?, updated_at = ? WHERE id = ?`).run(value, now, id);
+      }
+      return;
+    }
+    if (!PROPERTY.test(property)) return;
+    const props = parseObject(contact.properties);
+    if (!overwrite && props[property] !== undefined && props[property] !== "") return;
+    props[property] = value;
+    s.prepare("UPDATE contacts SET properties = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(props), now, id);
+  };
+
+  const link = (email: string): string => {
+    const existing = s.prepare("SELECT id FROM contacts WHERE email = ?").get(email) as { id: string } | undefined;
+    if (existing) return existing.id;
+    const id = newId("contact");
+    s.prepare("INSERT INTO contacts (id, email, created_at, updated_at) VALUES (?, ?, ?, ?)").run(id, email, now, now);
+    created.add(id);
+    return id;
+  };
+
+  let pendingAttributes: Record<string, unknown> | null = null;
+  for (const { property, value } of properties) {
+    if (property === "email" && EMAIL.test(value)) {
+      const email = value.trim().toLowerCase();
+      const current = contactId ? readContact(contactId) : undefined;
+      if (current && current.email?.toLowerCase() === email) continue;
+      let next: string;
+      const owner = s.prepare("SELECT id FROM contacts WHERE email = ?").get(email) as { id: string } | undefined;
+      if (current && !current.email && !owner) {
+        s.prepare("UPDATE contacts SET email = ?, updated_at = ? WHERE id = ?").run(email, now, current.id);
+        next = current.id;
+      } else {
+        next = owner?.id ?? link(email);
+      }
+      if (next !== contactId) {
+        contactId = next;
+        events.push({ type: "contact_linked", data: { contactId: next, via: "bot", created: created.has(next) } });
+        // Everything the bot learnt before the email arrived belongs to this contact too.
+        for (const key of Object.keys(turn.knownContact)) {
+          if (key !== "email") setProperty(next, key, turn.knownContact[key]!);
+        }
+      }
+      continue;
+    }
+    if (contactId) {
+      setProperty(contactId, property, value);
+    } else if (visitor && PROPERTY.test(property)) {
+      // No contact yet: keep it on the visitor until an email (or identify) names one.
+      pendingAttributes ??= parseObject(visitor.attributes);
+      const key = `contact.${property}`;
+      if (key in pendingAttributes || Object.keys(pendingAttributes).length < MAX_VISITOR_ATTRIBUTES) {
+        pendingAttributes[key] = value.slice(0, 500);
+      }
+    }
+  }
+  if (pendingAttributes && turn.scope.visitorId) {
+    s.prepare("UPDATE visitors SET attributes = ? WHERE id = ?").run(JSON.stringify(pendingAttributes), turn.scope.visitorId);
+  }
+  return contactId;
+};
+
+/**
+ * Stores one turn. Synchronous: call it inside `Database.write` so that it commits (or rolls
+ * back) as a whole. Throws StaleConversation when the conversation's version moved.
+ */
+export const persistTurn = (s: Sqlite, turn: Turn): TurnResult => {
+  const { scope, columns, now, plan } = turn;
+  const events: PlannedEvent[] = [];
+  const contactId = applyContactProperties(s, turn, events);
+  const stateText = turn.stateText;
+
+  const messages: PlannedMessage[] = turn.incoming ? [turn.incoming, ...plan.messages] : [...plan.messages];
+  let lastPublic: PlannedMessage | undefined;
+  for (const m of messages) if (!m.internal) lastPublic = m;
+
+  if (turn.write.kind === "insert") {
+    s.prepare(
+      `INSERT INTO conversations (id, channel_id, inbox_id, visitor_id, contact_id, chatflow_id, chatflow_version_id, status,
+         assignee_id, team_id, state, page_url, is_preview, version, created_at, updated_at, last_activity_at, handed_off_at,
+         closed_at, waiting_since, last_message_at, last_message_preview)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    ).run(
+      scope.id,
+      scope.channelId,
+      columns.inboxId,
+      scope.visitorId,
+      contactId,
+      scope.chatflowId,
+      scope.chatflowVersionId,
+      columns.status,
+      columns.assigneeId,
+      columns.teamId,
+      stateText,
+      turn.write.pageUrl,
+      scope.isPreview ? 1 : 0,
+      turn.write.createdAt,
+      now,
+      now,
+      columns.handedOffAt,
+      columns.closedAt,
+      columns.waitingSince,
+      lastPublic ? now : null,
+      lastPublic ? previewOf(lastPublic.text) : null,
+    );
+  } else {
+    const result = s
+      .prepare(
+        `UPDATE conversations SET status = ?, inbox_id = ?, assignee_id = ?, team_id = ?, state = ?,
+           contact_id = COALESCE(?, contact_id), updated_at = ?, last_activity_at = ?, handed_off_at = ?, closed_at = ?,
+           waiting_since = ?, last_message_at = COALESCE(?, last_message_at),
+           last_message_preview = COALESCE(?, last_message_preview), version = version + 1
+         WHERE id = ? AND version = ?`,
+      )
+      .run(
+        columns.status,
+        columns.inboxId,
+        columns.assigneeId,
+        columns.teamId,
+        stateText,
+        contactId,
+        now,
+        now,
+        columns.handedOffAt,
+        columns.closedAt,
+        columns.waitingSince,
+        lastPublic ? now : null,
+        lastPublic ? previewOf(lastPublic.text) : null,
+        scope.id,
+        turn.write.version,
+      );
+    if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
+  }
+
+  const insertMessage = s.prepare(
+    `INSERT INTO messages (conversation_id, author, user_id, text, payload, is_internal, client_message_id, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const stored: MessageRow[] = [];
+  for (const m of messages) {
+    const payload = m.payload && Object.keys(m.payload).length > 0 ? JSON.stringify(m.payload) : null;
+    const id = Number(
+      insertMessage.run(scope.id, m.author, m.userId, m.text, payload, m.internal ? 1 : 0, m.clientMessageId, now).lastInsertRowid,
+    );
+    stored.push({
+      id,
+      conversation_id: scope.id,
+      author: m.author,
+      user_id: m.userId,
+      text: m.text,
+      payload,
+      is_internal: m.internal ? 1 : 0,
+      client_message_id: m.clientMessageId,
+      created_at: now,
+    });
+  }
+
+  const insertTicket = s.prepare(
+    `INSERT INTO tickets (id, inbox_id, conversation_id, contact_id, subject, description, priority, created_at, updated_at)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  for (const t of plan.tickets) {
+    insertTicket.run(t.id, columns.inboxId, scope.id, contactId, t.subject.slice(0, 500), t.description, t.priority, now, now);
+  }
+
+  const insertEvent = s.prepare(
+    `INSERT INTO events (type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, user_id,
+       inbox_id, channel_id, team_id, is_preview, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  const put = (e: PlannedEvent) =>
+    insertEvent.run(
+      e.type,
+      now,
+      scope.id,
+      scope.chatflowId,
+      scope.chatflowVersionId,
+      e.nodeId ?? null,
+      e.port ?? null,
+      e.fromNodeId ?? null,
+      e.userId ?? null,
+      columns.inboxId,
+      scope.channelId,
+      e.teamId ?? null,
+      scope.isPreview ? 1 : 0,
+      e.data === undefined ? null : JSON.stringify(e.data),
+    );
+  if (turn.write.kind === "insert") put({ type: "conversation_created", data: { pageUrl: turn.write.pageUrl } });
+  // The incoming message first, then what the bot did in answer to it.
+  let m = 0;
+  if (turn.incoming) put(messageEvent(stored[m++]!));
+  for (const e of plan.events) put(e);
+  for (; m < stored.length; m++) put(messageEvent(stored[m]!));
+  for (const t of plan.tickets) put({ type: "ticket_created", data: { ticketId: t.id, subject: t.subject.slice(0, 500) } });
+  for (const e of events) put(e);
+  return { messages: stored, contactId };
+};
+
+const messageEvent = (row: MessageRow): PlannedEvent => ({
+  type: "message_created",
+  userId: row.user_id,
+  data: { author: row.author, internal: row.is_internal === 1, messageId: row.id },
+});

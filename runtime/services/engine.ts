@@ -1,0 +1,903 @@
+/**
+ * The durable engine: runs published chatflow specs against visitors' messages.
+ *
+ * One conversation at a time (a keyed lock; different conversations run concurrently and their
+ * writes share group commits). A turn loads the conversation and its pinned spec (cached by
+ * version, never parsed per message), steps the pure interpreter, executes its commands —
+ * webhooks and code OUTSIDE any transaction, their results fed back into `step` — and stores
+ * everything the turn produced in ONE `Database.write` before it answers. Live events go out
+ * only after that write committed. A retry with the same client message id returns the same
+ * reply and stores nothing.
+ */
+import { randomInt } from "node:crypto";
+import { Context, Data, Effect, Either, Layer } from "effect";
+import type { DecodeIssue } from "../../flows/decode.js";
+import type { Device, FlowSpec } from "../../flows/flow-spec.js";
+import { awaitingOf, decodeState, start, step } from "../core/interpreter.js";
+import type {
+  AwaitedInput,
+  Command,
+  InterpreterContext,
+  InterpreterEvent,
+  InterpreterState,
+  StepResult,
+} from "../core/types.js";
+import { Chatflows, type ChatflowsShape } from "./chatflows.js";
+import {
+  MESSAGE_COLUMNS,
+  readConversation,
+  toApiMessage,
+  type ApiMessage,
+  type ConversationRow,
+  type ConversationStatus,
+  type ConversationView,
+  type MessageRow,
+} from "./conversation-rows.js";
+import { Database, type DatabaseShape } from "./database.js";
+import {
+  addTransitionEvents,
+  applyCommand,
+  attachChoices,
+  columnsAfterBotTurn,
+  newPlan,
+  persistTurn,
+  StaleConversation,
+  type ConversationColumns,
+  type Plan,
+  type PlannedMessage,
+  type Turn,
+  type TurnResult,
+} from "./engine-commands.js";
+import { CodeSandbox, codeEvent } from "./code-sandbox.js";
+import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
+import { newId } from "./ids.js";
+import { LiveEvents, type LiveEventsShape } from "./live-events.js";
+import { WebhookClient, webhookEvent } from "./webhook-client.js";
+
+export type { ApiMessage, ConversationStatus, ConversationView } from "./conversation-rows.js";
+
+export type CallWebhookCommand = Extract<Command, { type: "call_webhook" }>;
+export type RunCodeCommand = Extract<Command, { type: "run_code" }>;
+
+/** How the engine carries out webhook and code commands: each yields the event to feed back, never fails. */
+export interface EngineActionsShape {
+  readonly webhook: (command: CallWebhookCommand) => Effect.Effect<InterpreterEvent>;
+  readonly code: (command: RunCodeCommand) => Effect.Effect<InterpreterEvent>;
+}
+
+export class EngineActions extends Context.Tag("EngineActions")<EngineActions, EngineActionsShape>() {}
+
+/** Webhooks through WebhookClient, code through CodeSandbox; any failure becomes the node's error event. */
+export const actionsLayer: Layer.Layer<EngineActions, never, WebhookClient | CodeSandbox> = Layer.effect(
+  EngineActions,
+  Effect.gen(function* () {
+    const client = yield* WebhookClient;
+    const sandbox = yield* CodeSandbox;
+    return {
+      webhook: (command) =>
+        Effect.map(
+          Effect.exit(
+            client.call({
+              method: command.method,
+              url: command.url,
+              headers: command.headers,
+              timeoutMs: command.timeoutMs,
+              ...(command.body !== undefined ? { body: command.body } : {}),
+            }),
+          ),
+          (exit) => webhookEvent(command.nodeId, exit),
+        ),
+      code: (command) =>
+        Effect.map(
+          Effect.exit(
+            sandbox.run({ source: command.source, inputs: command.inputs, outputs: command.outputs, timeoutMs: command.timeoutMs }),
+          ),
+          (exit) => codeEvent(command.nodeId, exit),
+        ),
+    };
+  }),
+);
+
+export interface EngineShape {
+  /** Opens a conversation on a published chatflow (or, with `preview`, on its current draft). */
+  readonly startConversation: (input: {
+    readonly visitorId: string;
+    readonly channelId: string;
+    readonly chatflowId: string;
+    readonly pageUrl: string;
+    readonly preview?: boolean;
+  }) => Effect.Effect<ConversationView, NotFound | InvalidInput | Conflict>;
+  /** Stores a visitor's message and the bot's answer in one transaction; idempotent on clientMessageId. */
+  readonly handleVisitorMessage: (input: {
+    readonly conversationId: string;
+    readonly visitorId: string;
+    readonly clientMessageId: string;
+    readonly text?: string;
+    readonly choiceIds?: ReadonlyArray<string>;
+  }) => Effect.Effect<
+    { readonly messages: ReadonlyArray<ApiMessage>; readonly awaiting: AwaitedInput | null; readonly status: ConversationStatus },
+    NotFound | Forbidden | Conflict | InvalidInput
+  >;
+  /** The visitor's view of its conversation (never internal comments). */
+  readonly getConversation: (input: {
+    readonly conversationId: string;
+    readonly visitorId: string;
+  }) => Effect.Effect<ConversationView, NotFound | Forbidden>;
+  /** Messages after the message id `after` (all when absent), never internal comments. */
+  readonly listMessages: (input: {
+    readonly conversationId: string;
+    readonly visitorId: string;
+    readonly after?: string;
+  }) => Effect.Effect<ReadonlyArray<ApiMessage>, NotFound | Forbidden | InvalidInput>;
+  /** An agent's reply or internal comment; a reply to a `bot` conversation takes it over. */
+  readonly replyAsAgent: (input: {
+    readonly conversationId: string;
+    readonly userId: string;
+    readonly text: string;
+    readonly clientMessageId: string;
+    readonly internal?: boolean;
+  }) => Effect.Effect<ApiMessage, NotFound | Conflict | InvalidInput>;
+  /** Records idle bot conversations past their flow's session timeout as abandoned and closes them; returns how many. */
+  readonly expireIdleConversations: (now: number) => Effect.Effect<number>;
+}
+
+export class Engine extends Context.Tag("Engine")<Engine, EngineShape>() {}
+
+export const MAX_TEXT_LENGTH = 4000;
+export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
+/** Webhook / code / ticket results fed back in one turn before the engine stops the loop. */
+export const MAX_ACTION_ROUNDS = 20;
+const MAX_PAGE_URL_LENGTH = 2000;
+const MAX_MESSAGES_RETURNED = 1000;
+const STALE_RETRIES = 3;
+
+// ---------------------------------------------------------------------------------------------
+// A keyed lock: one holder per key, keys independent, entries dropped when idle.
+
+/** Serialises effects per key; returns `withLock(key, effect)`. */
+export const makeKeyedLock = () => {
+  const locks = new Map<string, { readonly semaphore: Effect.Semaphore; users: number }>();
+  return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.suspend(() => {
+      let entry = locks.get(key);
+      if (!entry) {
+        entry = { semaphore: Effect.unsafeMakeSemaphore(1), users: 0 };
+        locks.set(key, entry);
+      }
+      const held = entry;
+      held.users++;
+      return held.semaphore.withPermits(1)(effect).pipe(
+        Effect.ensuring(
+          Effect.sync(() => {
+            held.users--;
+            if (held.users === 0) locks.delete(key);
+          }),
+        ),
+      );
+    });
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class StaleTurn extends Data.TaggedError("StaleTurn")<{}> {}
+
+const invalid = (path: string, message: string) => new InvalidInput({ issues: [{ path, message }] });
+
+interface LoadedBot {
+  readonly spec: FlowSpec;
+  readonly specVersion: number;
+  readonly specHash: string;
+  readonly state: InterpreterState;
+}
+
+interface VisitorRowLite {
+  readonly id: string;
+  readonly channel_id: string;
+  readonly contact_id: string | null;
+  readonly device: string | null;
+  readonly language: string | null;
+  readonly last_page_url: string | null;
+}
+
+const DEVICES: ReadonlySet<string> = new Set(["desktop", "tablet", "mobile"]);
+const isActive = (state: InterpreterState) => state.phase === "awaiting_input" || state.phase === "awaiting_action";
+
+/** The Engine over its dependencies (exported for tests and benches). */
+export const makeEngine = (deps: {
+  readonly db: DatabaseShape;
+  readonly chatflows: ChatflowsShape;
+  readonly live: LiveEventsShape;
+  readonly actions: EngineActionsShape;
+}): EngineShape => {
+  const { db, chatflows, live, actions } = deps;
+  const withLock = makeKeyedLock();
+  const previews = new Map<string, FlowSpec>();
+
+  // ---- reads (synchronous, outside any transaction) ----
+
+  const findConversation = (id: string): Effect.Effect<ConversationRow, NotFound> =>
+    Effect.suspend(() => {
+      const row = readConversation(db.prepare, id);
+      return row ? Effect.succeed(row) : Effect.fail(new NotFound({ entity: "conversation", id }));
+    });
+
+  /** The conversation when it is this visitor's: 404 for unknown ids, 403 for someone else's. */
+  const ownConversation = (id: string, visitorId: string): Effect.Effect<ConversationRow, NotFound | Forbidden> =>
+    Effect.flatMap(findConversation(id), (row) =>
+      row.visitor_id === visitorId
+        ? Effect.succeed(row)
+        : Effect.fail(new Forbidden({ message: "this conversation belongs to another visitor" })),
+    );
+
+  const channelInbox = (channelId: string): string =>
+    (db.prepare("SELECT inbox_id FROM channels WHERE id = ?").get(channelId) as { inbox_id: string }).inbox_id;
+
+  const readVisitor = (id: string | null): VisitorRowLite | undefined =>
+    id === null
+      ? undefined
+      : (db.prepare("SELECT id, channel_id, contact_id, device, language, last_page_url FROM visitors WHERE id = ?").get(id) as
+          | VisitorRowLite
+          | undefined);
+
+  const contactProperties = (contactId: string | null): Record<string, string> => {
+    if (contactId === null) return {};
+    const row = db.prepare("SELECT email, name, phone, properties FROM contacts WHERE id = ?").get(contactId) as
+      | { email: string | null; name: string | null; phone: string | null; properties: string }
+      | undefined;
+    if (!row) return {};
+    const out: Record<string, string> = {};
+    try {
+      const props: unknown = JSON.parse(row.properties);
+      if (props && typeof props === "object") {
+        for (const [k, v] of Object.entries(props as Record<string, unknown>)) {
+          if (typeof v === "string") out[k] = v;
+          else if (typeof v === "number" || typeof v === "boolean") out[k] = String(v);
+        }
+      }
+    } catch {
+      // Unreadable properties leave only the columns known.
+    }
+    if (row.email) out.email = row.email;
+    if (row.name) out.name = row.name;
+    if (row.phone) out.phone = row.phone;
+    return out;
+  };
+
+  /** Availability read lazily: most turns never look at it, and the ones that do read it once. */
+  const availabilityFor = (inboxId: string): InterpreterContext["availability"] => {
+    let routing: boolean | undefined;
+    let users: Record<string, boolean> | undefined;
+    let teams: Record<string, boolean> | undefined;
+    const usersNow = () =>
+      (users ??= Object.fromEntries(
+        (db.prepare("SELECT id, availability FROM users WHERE disabled_at IS NULL").all() as Array<{ id: string; availability: string }>).map(
+          (u) => [u.id, u.availability === "available"],
+        ),
+      ));
+    return {
+      get routing() {
+        return (routing ??=
+          db
+            .prepare(
+              `SELECT 1 FROM inbox_members m JOIN users u ON u.id = m.user_id
+               WHERE m.inbox_id = ? AND u.availability = 'available' AND u.disabled_at IS NULL LIMIT 1`,
+            )
+            .get(inboxId) !== undefined);
+      },
+      get users() {
+        return usersNow();
+      },
+      get teams() {
+        if (!teams) {
+          const available = usersNow();
+          const out: Record<string, boolean> = {};
+          for (const t of db.prepare("SELECT id FROM teams").all() as Array<{ id: string }>) out[t.id] = false;
+          for (const m of db.prepare("SELECT team_id, user_id FROM team_members").all() as Array<{ team_id: string; user_id: string }>) {
+            if (available[m.user_id] === true) out[m.team_id] = true;
+          }
+          teams = out;
+        }
+        return teams;
+      },
+    };
+  };
+
+  const contextFor = (
+    bot: { readonly specVersion: number; readonly specHash: string },
+    scope: { readonly inboxId: string; readonly pageUrl: string; readonly visitor: VisitorRowLite | undefined; readonly contactId: string | null },
+    now: number,
+    seed = 0,
+    withContact = false,
+  ): InterpreterContext => {
+    const device = scope.visitor?.device ?? "desktop";
+    return {
+      now,
+      seed,
+      specVersion: bot.specVersion,
+      specHash: bot.specHash,
+      visitor: {
+        pageUrl: scope.pageUrl,
+        device: (DEVICES.has(device) ? device : "desktop") as Device,
+        language: scope.visitor?.language ?? "en",
+        knownContact: scope.contactId !== null,
+      },
+      ...(withContact ? { contact: contactProperties(scope.contactId) } : {}),
+      availability: availabilityFor(scope.inboxId),
+    };
+  };
+
+  const previewKey = (chatflowId: string, hash: string) => `${chatflowId}:${hash}`;
+  const rememberPreview = (key: string, spec: FlowSpec) => {
+    if (previews.size >= 200) previews.delete(previews.keys().next().value as string);
+    previews.set(key, spec);
+  };
+
+  /** The pinned spec and decoded state of a bot conversation; undefined when it has none. */
+  const loadBot = (row: ConversationRow): Effect.Effect<LoadedBot | undefined, Conflict> =>
+    Effect.gen(function* () {
+      if (row.state === null) return undefined;
+      const decoded = decodeState(JSON.parse(row.state));
+      if (Either.isLeft(decoded)) {
+        return yield* Effect.die(new Error(`conversation ${row.id} has a state that does not decode: ${formatIssues(decoded.left)}`));
+      }
+      const state = decoded.right;
+      if (row.chatflow_version_id !== null) {
+        const version = yield* Effect.orDie(chatflows.getVersion(row.chatflow_version_id));
+        return { spec: version.spec, specVersion: version.version, specHash: version.contentHash, state };
+      }
+      if (row.is_preview === 1 && row.chatflow_id !== null) {
+        const key = previewKey(row.chatflow_id, state.specHash);
+        let spec = previews.get(key);
+        if (!spec) {
+          // After a restart the preview's spec is gone: the current draft serves if it is the same one.
+          const draft = yield* Effect.either(chatflows.compileDraft(row.chatflow_id));
+          if (Either.isRight(draft) && draft.right.contentHash === state.specHash) {
+            spec = draft.right.spec;
+            rememberPreview(key, spec);
+          }
+        }
+        if (!spec) return yield* Effect.fail(new Conflict({ message: "this preview ran an older draft; start a new preview" }));
+        return { spec, specVersion: 0, specHash: state.specHash, state };
+      }
+      return undefined;
+    });
+
+  // ---- running the interpreter and its actions ----
+
+  const lookups = {
+    user: (userId: string) => {
+      const row = db.prepare("SELECT name, display_name, meeting_link FROM users WHERE id = ?").get(userId) as
+        | { name: string; display_name: string | null; meeting_link: string | null }
+        | undefined;
+      return row ? { name: row.display_name ?? row.name, meetingLink: row.meeting_link } : undefined;
+    },
+  };
+
+  /**
+   * Carries out a step's commands into a plan; webhook / code / ticket results are fed back
+   * into `step` (a bounded number of rounds). Webhooks and code run here, outside any transaction.
+   */
+  const runCommands = (spec: FlowSpec, first: StepResult, context: InterpreterContext, plan: Plan) =>
+    Effect.gen(function* () {
+      let state = first.state;
+      const queue: Command[] = [...first.commands];
+      let rounds = 0;
+      const feed = (event: InterpreterEvent) => {
+        const next = step(spec, state, event, { ...context, now: Date.now() });
+        state = next.state;
+        queue.push(...next.commands);
+      };
+      while (queue.length > 0) {
+        const command = queue.shift()!;
+        if (command.type === "call_webhook" || command.type === "run_code" || command.type === "create_ticket") {
+          if (++rounds > MAX_ACTION_ROUNDS) {
+            plan.events.push({
+              type: "flow_error",
+              nodeId: command.nodeId,
+              data: { message: `more than ${MAX_ACTION_ROUNDS} webhook, code or ticket steps in one turn; stopped` },
+            });
+            continue;
+          }
+          if (command.type === "create_ticket") {
+            const ticketId = newId("tkt");
+            plan.tickets.push({ id: ticketId, subject: command.subject, description: command.description, priority: command.priority });
+            feed({ type: "ticket_created", nodeId: command.nodeId, ticketId });
+          } else if (command.type === "call_webhook") {
+            feed(yield* actions.webhook(command));
+          } else {
+            feed(yield* actions.code(command));
+          }
+          continue;
+        }
+        applyCommand(plan, command, lookups);
+      }
+      attachChoices(plan);
+      return state;
+    });
+
+  // ---- storing a turn and telling the world ----
+
+  const store = (turn: Turn, extra?: (s: Parameters<Parameters<DatabaseShape["write"]>[0]>[0]) => void) =>
+    db
+      .writeEffect((s) => {
+        const result = persistTurn(s, turn);
+        extra?.(s);
+        return result;
+      })
+      .pipe(
+        Effect.catchTag("WriteFailed", (error) =>
+          error.cause instanceof StaleConversation ? Effect.fail(new StaleTurn()) : Effect.die(error.cause),
+        ),
+      );
+
+  const publish = (turn: Turn, result: TurnResult, before: ConversationColumns | null) =>
+    Effect.gen(function* () {
+      const { scope, columns } = turn;
+      for (const row of result.messages) {
+        yield* live.publish({
+          conversationId: scope.id,
+          inboxId: columns.inboxId,
+          kind: "message",
+          id: String(row.id),
+          internal: row.is_internal === 1,
+          data: { ...toApiMessage(row), internal: row.is_internal === 1, userId: row.user_id },
+        });
+      }
+      if (before === null || before.status !== columns.status) {
+        const data = { status: columns.status, from: before?.status ?? null };
+        yield* live.publish({ conversationId: scope.id, inboxId: columns.inboxId, kind: "status", data });
+        yield* live.publish({
+          conversationId: scope.id,
+          inboxId: columns.inboxId,
+          kind: "conversation",
+          data: { ...data, created: before === null },
+        });
+      }
+      if (before !== null && (before.assigneeId !== columns.assigneeId || before.teamId !== columns.teamId)) {
+        yield* live.publish({
+          conversationId: scope.id,
+          inboxId: columns.inboxId,
+          kind: "assignment",
+          data: { assigneeId: columns.assigneeId, teamId: columns.teamId },
+        });
+      }
+    });
+
+  const retryStale = <A, E, R>(attempt: Effect.Effect<A, E | StaleTurn, R>): Effect.Effect<A, E | Conflict, R> =>
+    attempt.pipe(
+      Effect.retry({ times: STALE_RETRIES, while: (e) => e instanceof StaleTurn }),
+      Effect.catchIf(
+        (e): e is StaleTurn => e instanceof StaleTurn,
+        () => Effect.fail(new Conflict({ message: "the conversation kept changing; try again" })),
+      ),
+    ) as Effect.Effect<A, E | Conflict, R>;
+
+  const columnsOf = (row: ConversationRow): ConversationColumns => ({
+    status: row.status,
+    inboxId: row.inbox_id,
+    assigneeId: row.assignee_id,
+    teamId: row.team_id,
+    handedOffAt: row.handed_off_at,
+    closedAt: row.closed_at,
+    waitingSince: row.waiting_since,
+  });
+
+  const scopeOf = (row: ConversationRow) => ({
+    id: row.id,
+    chatflowId: row.chatflow_id,
+    chatflowVersionId: row.chatflow_version_id,
+    channelId: row.channel_id,
+    visitorId: row.visitor_id,
+    contactId: row.contact_id,
+    isPreview: row.is_preview === 1,
+  });
+
+  const publicMessages = (rows: ReadonlyArray<MessageRow>) => rows.filter((r) => r.is_internal === 0).map(toApiMessage);
+
+  // ---- visitor messages ----
+
+  const validateVisitorInput = (input: {
+    readonly clientMessageId: string;
+    readonly text?: string;
+    readonly choiceIds?: ReadonlyArray<string>;
+  }): Either.Either<{ kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] }, InvalidInput> => {
+    if (typeof input.clientMessageId !== "string" || input.clientMessageId.length === 0) {
+      return Either.left(invalid("clientMessageId", "a client message id is required"));
+    }
+    if (input.clientMessageId.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
+      return Either.left(invalid("clientMessageId", `a client message id is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters`));
+    }
+    const hasText = input.text !== undefined;
+    const hasChoice = input.choiceIds !== undefined;
+    if (hasText === hasChoice) return Either.left(invalid("", "send either a text or a choice"));
+    if (hasText) {
+      const text = input.text!;
+      if (text.trim().length === 0) return Either.left(invalid("text", "the message is empty"));
+      if (text.length > MAX_TEXT_LENGTH) return Either.left(invalid("text", `a message is at most ${MAX_TEXT_LENGTH} characters`));
+      return Either.right({ kind: "text", text });
+    }
+    const ids = input.choiceIds!;
+    if (ids.length === 0 || ids.length > 50) return Either.left(invalid("choice", "pick between 1 and 50 choices"));
+    for (const [i, id] of ids.entries()) {
+      if (typeof id !== "string" || id.length === 0 || id.length > 64) {
+        return Either.left(invalid(`choice[${i}]`, "a choice id is 1–64 characters"));
+      }
+    }
+    return Either.right({ kind: "choice", choiceIds: ids as readonly [string, ...string[]] });
+  };
+
+  /** The reply stored for a message already handled: it, and the bot's messages after it. */
+  const replay = (row: ConversationRow, messageId: number) =>
+    Effect.gen(function* () {
+      const rows = db
+        .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id >= ? AND is_internal = 0 ORDER BY id LIMIT 200`)
+        .all(row.id, messageId) as MessageRow[];
+      const reply: MessageRow[] = [];
+      for (const [i, r] of rows.entries()) {
+        if (i === 0) reply.push(r);
+        else if (r.author === "visitor") break;
+        else if (r.author === "bot") reply.push(r);
+      }
+      const bot = row.status === "bot" ? yield* Effect.either(loadBot(row)) : undefined;
+      const awaiting = bot && Either.isRight(bot) && bot.right ? awaitingOf(bot.right.spec, bot.right.state) : null;
+      return { messages: reply.map(toApiMessage), awaiting, status: row.status };
+    });
+
+  const attemptVisitorMessage = (
+    input: { readonly conversationId: string; readonly visitorId: string; readonly clientMessageId: string },
+    message: { kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] },
+  ) =>
+    Effect.gen(function* () {
+      const row = yield* ownConversation(input.conversationId, input.visitorId);
+      const existing = db
+        .prepare("SELECT id FROM messages WHERE conversation_id = ? AND client_message_id = ?")
+        .get(row.id, input.clientMessageId) as { id: number } | undefined;
+      if (existing) return yield* replay(row, existing.id);
+      if (row.status === "closed") return yield* Effect.fail(new Conflict({ message: "this conversation is closed" }));
+
+      const now = Date.now();
+      const before = columnsOf(row);
+      const plan = newPlan();
+      const bot = row.status === "bot" ? yield* loadBot(row) : undefined;
+
+      let text: string;
+      if (message.kind === "text") text = message.text;
+      else {
+        // A click is stored as the labels the visitor saw, so the transcript reads naturally.
+        const awaited = bot ? awaitingOf(bot.spec, bot.state) : null;
+        const labels = message.choiceIds.map((id) => awaited?.choices?.find((c) => c.id === id)?.label ?? id);
+        text = labels.join(", ");
+      }
+      const incoming: PlannedMessage = {
+        author: "visitor",
+        userId: null,
+        text,
+        payload: message.kind === "choice" ? { choiceIds: message.choiceIds } : null,
+        internal: false,
+        clientMessageId: input.clientMessageId,
+      };
+
+      let columns: ConversationColumns;
+      let stateText = row.state;
+      let knownContact: Readonly<Record<string, string>> = {};
+      let awaiting: AwaitedInput | null = null;
+      if (row.status !== "bot") {
+        // A person owns the conversation: store and publish, no bot turn.
+        columns = { ...before, waitingSince: before.waitingSince ?? now };
+      } else if (!bot || bot.state.phase !== "awaiting_input") {
+        // The bot is done (or stuck): the visitor's words go to the team, and the bot stays silent.
+        columns = { ...before, status: "open", inboxId: channelInbox(row.channel_id), waitingSince: now, closedAt: null };
+        addTransitionEvents(plan, before, columns);
+      } else {
+        const visitor = readVisitor(row.visitor_id);
+        const context = contextFor(bot, { inboxId: before.inboxId, pageUrl: row.page_url ?? "", visitor, contactId: row.contact_id }, now);
+        const event: InterpreterEvent =
+          message.kind === "text" ? { type: "visitor_message", text: message.text } : { type: "visitor_choice", choiceIds: message.choiceIds };
+        const state = yield* runCommands(bot.spec, step(bot.spec, bot.state, event, context), context, plan);
+        stateText = JSON.stringify(state);
+        knownContact = state.contact;
+        columns = columnsAfterBotTurn(plan, before, channelInbox(row.channel_id), now);
+        if (columns.status === "bot") awaiting = awaitingOf(bot.spec, state);
+      }
+
+      const turn: Turn = {
+        scope: scopeOf(row),
+        write: { kind: "update", version: row.version },
+        columns,
+        stateText,
+        incoming,
+        plan,
+        now,
+        knownContact,
+      };
+      const result = yield* store(turn);
+      yield* publish(turn, result, before);
+      return { messages: publicMessages(result.messages), awaiting, status: columns.status };
+    });
+
+  // ---- agents ----
+
+  const attemptAgentReply = (input: {
+    readonly conversationId: string;
+    readonly userId: string;
+    readonly text: string;
+    readonly clientMessageId: string;
+    readonly internal: boolean;
+  }) =>
+    Effect.gen(function* () {
+      const row = yield* findConversation(input.conversationId);
+      const existing = db
+        .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND client_message_id = ?`)
+        .get(row.id, input.clientMessageId) as MessageRow | undefined;
+      if (existing) return toApiMessage(existing);
+      if (row.status === "closed" && !input.internal) {
+        return yield* Effect.fail(new Conflict({ message: "this conversation is closed" }));
+      }
+      const now = Date.now();
+      const before = columnsOf(row);
+      const plan = newPlan();
+      let stateText = row.state;
+      let columns: ConversationColumns = before;
+      if (!input.internal) {
+        columns = { ...columns, waitingSince: null };
+        if (row.status === "bot") {
+          // The agent takes over: the bot ends, the conversation opens, assigned to that agent.
+          const bot = yield* loadBot(row).pipe(Effect.catchTag("Conflict", () => Effect.succeed(undefined)));
+          if (bot && isActive(bot.state)) {
+            const visitor = readVisitor(row.visitor_id);
+            const context = contextFor(bot, { inboxId: before.inboxId, pageUrl: row.page_url ?? "", visitor, contactId: row.contact_id }, now);
+            const state = yield* runCommands(bot.spec, step(bot.spec, bot.state, { type: "agent_took_over" }, context), context, plan);
+            stateText = JSON.stringify(state);
+          }
+          // Whatever the interpreter said in its last breath, the bot never speaks once a person has.
+          plan.messages.length = 0;
+          plan.events.push({ type: "agent_took_over", userId: input.userId });
+          columns = { ...columns, status: "open", assigneeId: input.userId, handedOffAt: columns.handedOffAt ?? now };
+          addTransitionEvents(plan, before, columns);
+        }
+      }
+      const incoming: PlannedMessage = {
+        author: "agent",
+        userId: input.userId,
+        text: input.text,
+        payload: null,
+        internal: input.internal,
+        clientMessageId: input.clientMessageId,
+      };
+      const turn: Turn = {
+        scope: scopeOf(row),
+        write: { kind: "update", version: row.version },
+        columns,
+        stateText,
+        incoming,
+        plan,
+        now,
+        knownContact: {},
+      };
+      const result = yield* store(turn);
+      yield* publish(turn, result, before);
+      return toApiMessage(result.messages[0]!);
+    });
+
+  // ---- session timeout ----
+
+  const expireOne = (id: string, now: number) =>
+    Effect.gen(function* () {
+      const row = readConversation(db.prepare, id);
+      if (!row || row.status !== "bot") return false;
+      const bot = yield* Effect.either(loadBot(row));
+      const loaded = Either.isRight(bot) ? bot.right : undefined;
+      if (loaded && !isActive(loaded.state)) return false;
+      if (loaded && now - row.last_activity_at < loaded.spec.settings.sessionTimeoutMinutes * 60_000) return false;
+      const before = columnsOf(row);
+      const plan = newPlan();
+      let stateText = row.state;
+      if (loaded) {
+        const visitor = readVisitor(row.visitor_id);
+        const context = contextFor(loaded, { inboxId: before.inboxId, pageUrl: row.page_url ?? "", visitor, contactId: row.contact_id }, now);
+        const state = yield* runCommands(loaded.spec, step(loaded.spec, loaded.state, { type: "session_timed_out" }, context), context, plan);
+        stateText = JSON.stringify(state);
+      } else {
+        // A preview whose draft is gone cannot be stepped; it is closed all the same.
+        plan.events.push({ type: "abandoned", nodeId: null });
+      }
+      // The visitor left: nothing the bot would say now reaches anyone.
+      plan.messages.length = 0;
+      const columns: ConversationColumns = { ...before, status: "closed", closedAt: now, waitingSince: null };
+      addTransitionEvents(plan, before, columns);
+      const turn: Turn = {
+        scope: scopeOf(row),
+        write: { kind: "update", version: row.version },
+        columns,
+        stateText,
+        incoming: null,
+        plan,
+        now,
+        knownContact: {},
+      };
+      const result = yield* store(turn);
+      yield* publish(turn, result, before);
+      return true;
+    });
+
+  const idleCandidates = db.prepare(
+    // INDEXED BY: the planner would otherwise pick (status, last_activity_at) and walk every
+    // finished bot conversation too; with it, a schema change that breaks the index fails loudly.
+    `SELECT id, last_activity_at FROM conversations INDEXED BY conversations_bot_awaiting
+     WHERE status = 'bot' AND json_extract(state, '$.phase') IN ('awaiting_input', 'awaiting_action')
+       AND (last_activity_at, id) > (?, ?) AND last_activity_at < ?
+     ORDER BY last_activity_at, id LIMIT 500`,
+  );
+
+  return {
+    startConversation: Effect.fn("Engine.startConversation")(function* (input) {
+      if (typeof input.pageUrl !== "string" || input.pageUrl.length > MAX_PAGE_URL_LENGTH) {
+        return yield* Effect.fail(invalid("pageUrl", `a page URL is at most ${MAX_PAGE_URL_LENGTH} characters`));
+      }
+      const channel = db.prepare("SELECT id, inbox_id FROM channels WHERE id = ?").get(input.channelId) as
+        | { id: string; inbox_id: string }
+        | undefined;
+      if (!channel) return yield* Effect.fail(new NotFound({ entity: "channel", id: input.channelId }));
+      const visitor = readVisitor(input.visitorId);
+      if (!visitor || visitor.channel_id !== channel.id) {
+        return yield* Effect.fail(new NotFound({ entity: "visitor", id: input.visitorId }));
+      }
+      const chatflow = yield* chatflows.get(input.chatflowId);
+      if (chatflow.archivedAt !== null) return yield* Effect.fail(new NotFound({ entity: "chatflow", id: input.chatflowId }));
+
+      let bot: { spec: FlowSpec; specVersion: number; specHash: string; versionId: string | null };
+      if (input.preview === true) {
+        const draft = yield* chatflows.compileDraft(chatflow.id);
+        rememberPreview(previewKey(chatflow.id, draft.contentHash), draft.spec);
+        bot = { spec: draft.spec, specVersion: 0, specHash: draft.contentHash, versionId: null };
+      } else {
+        if (!chatflow.enabled || chatflow.publishedVersionId === null || chatflow.channelId !== channel.id) {
+          return yield* Effect.fail(new NotFound({ entity: "chatflow", id: input.chatflowId }));
+        }
+        const version = yield* Effect.orDie(chatflows.getVersion(chatflow.publishedVersionId));
+        bot = { spec: version.spec, specVersion: version.version, specHash: version.contentHash, versionId: version.id };
+      }
+
+      const now = Date.now();
+      const id = newId("conv");
+      const before: ConversationColumns = {
+        status: "bot",
+        inboxId: channel.inbox_id,
+        assigneeId: null,
+        teamId: null,
+        handedOffAt: null,
+        closedAt: null,
+        waitingSince: null,
+      };
+      const scope = { inboxId: channel.inbox_id, pageUrl: input.pageUrl, visitor, contactId: visitor.contact_id };
+      // The seed is drawn once, here; `start` folds it into the state, so replays are exact.
+      const context = contextFor(bot, scope, now, randomInt(0, 2 ** 32), true);
+      const plan = newPlan();
+      const state = yield* runCommands(bot.spec, start(bot.spec, context), context, plan);
+      const columns = columnsAfterBotTurn(plan, before, channel.inbox_id, now);
+      const turn: Turn = {
+        scope: {
+          id,
+          chatflowId: chatflow.id,
+          chatflowVersionId: bot.versionId,
+          channelId: channel.id,
+          visitorId: visitor.id,
+          contactId: visitor.contact_id,
+          isPreview: input.preview === true,
+        },
+        write: { kind: "insert", pageUrl: input.pageUrl, createdAt: now },
+        columns,
+        stateText: JSON.stringify(state),
+        incoming: null,
+        plan,
+        now,
+        knownContact: state.contact,
+      };
+      const result = yield* store(turn, (s) =>
+        s.prepare("UPDATE visitors SET last_page_url = ?, last_seen_at = ? WHERE id = ?").run(input.pageUrl, now, visitor.id),
+      ).pipe(Effect.catchTag("StaleTurn", () => Effect.die(new Error("a new conversation cannot be stale"))));
+      yield* publish(turn, result, null);
+      return {
+        conversation: { id, status: columns.status },
+        messages: publicMessages(result.messages),
+        awaiting: columns.status === "bot" ? awaitingOf(bot.spec, state) : null,
+      };
+    }),
+
+    handleVisitorMessage: Effect.fn("Engine.handleVisitorMessage")(function* (input) {
+      const message = validateVisitorInput(input);
+      if (Either.isLeft(message)) return yield* Effect.fail(message.left);
+      return yield* withLock(input.conversationId, retryStale(attemptVisitorMessage(input, message.right)));
+    }),
+
+    getConversation: Effect.fn("Engine.getConversation")(function* (input) {
+      const row = yield* ownConversation(input.conversationId, input.visitorId);
+      const rows = db
+        .prepare(
+          `SELECT * FROM (SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND is_internal = 0 ORDER BY id DESC LIMIT ?) ORDER BY id`,
+        )
+        .all(row.id, MAX_MESSAGES_RETURNED) as MessageRow[];
+      let awaiting: AwaitedInput | null = null;
+      if (row.status === "bot") {
+        const bot = yield* Effect.either(loadBot(row));
+        if (Either.isRight(bot) && bot.right) awaiting = awaitingOf(bot.right.spec, bot.right.state);
+      }
+      return { conversation: { id: row.id, status: row.status }, messages: rows.map(toApiMessage), awaiting };
+    }),
+
+    listMessages: Effect.fn("Engine.listMessages")(function* (input) {
+      const row = yield* ownConversation(input.conversationId, input.visitorId);
+      let after = 0;
+      if (input.after !== undefined && input.after !== "") {
+        if (!/^\d{1,15}$/.test(input.after)) return yield* Effect.fail(invalid("after", "after is a message id"));
+        after = Number(input.after);
+      }
+      const rows = db
+        .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id > ? AND is_internal = 0 ORDER BY id LIMIT ?`)
+        .all(row.id, after, MAX_MESSAGES_RETURNED) as MessageRow[];
+      return rows.map(toApiMessage);
+    }),
+
+    replyAsAgent: Effect.fn("Engine.replyAsAgent")(function* (input) {
+      if (typeof input.clientMessageId !== "string" || input.clientMessageId.length === 0) {
+        return yield* Effect.fail(invalid("clientMessageId", "a client message id is required"));
+      }
+      if (input.clientMessageId.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
+        return yield* Effect.fail(invalid("clientMessageId", `a client message id is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters`));
+      }
+      if (typeof input.text !== "string" || input.text.trim().length === 0) {
+        return yield* Effect.fail(invalid("text", "the message is empty"));
+      }
+      if (input.text.length > MAX_TEXT_LENGTH) {
+        return yield* Effect.fail(invalid("text", `a message is at most ${MAX_TEXT_LENGTH} characters`));
+      }
+      const user = db.prepare("SELECT id FROM users WHERE id = ? AND disabled_at IS NULL").get(input.userId);
+      if (!user) return yield* Effect.fail(new NotFound({ entity: "user", id: input.userId }));
+      const request = { ...input, internal: input.internal === true };
+      return yield* withLock(input.conversationId, retryStale(attemptAgentReply(request)));
+    }),
+
+    expireIdleConversations: Effect.fn("Engine.expireIdleConversations")(function* (now: number) {
+      let expired = 0;
+      let cursor: { at: number; id: string } = { at: -1, id: "" };
+      // Nothing times out in less than a minute (the smallest sessionTimeoutMinutes).
+      const cutoff = now - 60_000;
+      for (;;) {
+        const page = idleCandidates.all(cursor.at, cursor.id, cutoff) as Array<{ id: string; last_activity_at: number }>;
+        if (page.length === 0) break;
+        cursor = { at: page[page.length - 1]!.last_activity_at, id: page[page.length - 1]!.id };
+        const results = yield* Effect.forEach(
+          page,
+          (c) =>
+            withLock(c.id, expireOne(c.id, now)).pipe(
+              // Another writer got there first: it is active again, or someone else closed it.
+              Effect.catchTag("StaleTurn", () => Effect.succeed(false)),
+            ),
+          { concurrency: 32 },
+        );
+        expired += results.filter(Boolean).length;
+        if (page.length < 500) break;
+      }
+      return expired;
+    }),
+  };
+};
+
+const formatIssues = (issues: ReadonlyArray<DecodeIssue>) => issues.map((i) => `${i.path}: ${i.message}`).join("; ");
+
+/** The Engine over the app's services; actions come from EngineActions (see `actionsLayer`). */
+export const layer: Layer.Layer<Engine, never, Database | Chatflows | LiveEvents | EngineActions> = Layer.effect(
+  Engine,
+  Effect.gen(function* () {
+    return makeEngine({
+      db: yield* Database,
+      chatflows: yield* Chatflows,
+      live: yield* LiveEvents,
+      actions: yield* EngineActions,
+    });
+  }),
+);
+
+/** The Engine with explicit actions (tests, benches, tools). */
+export const layerWithActions = (actions: EngineActionsShape): Layer.Layer<Engine, never, Database | Chatflows | LiveEvents> =>
+  layer.pipe(Layer.provide(Layer.succeed(EngineActions, actions)));
