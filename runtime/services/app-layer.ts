@@ -6,16 +6,25 @@
 import { Layer, ManagedRuntime } from "effect";
 import * as Accounts from "./accounts.js";
 import * as ChannelDirectory from "./channel-directory.js";
+import * as Chatflows from "./chatflows.js";
+import { CodeSandboxLive } from "./code-sandbox.js";
 import * as Config from "./config.js";
 import * as Db from "./database.js";
+import * as Engine from "./engine.js";
+import * as LiveEvents from "./live-events.js";
+import { WebhookClientLive } from "./webhook-client.js";
 
 export const makeAppLayer = (config: Config.AppConfigShape) => {
   const base = Layer.mergeAll(
     Config.layer(config),
     Db.layer({ path: config.databasePath, synchronous: "FULL" }),
+    LiveEvents.layer,
   );
   const accounts = Accounts.layer;
-  return Layer.mergeAll(accounts, ChannelDirectory.layer).pipe(Layer.provideMerge(base));
+  // Webhooks and code snippets run through these; the engine feeds their results back to the flow.
+  const actions = Engine.actionsLayer.pipe(Layer.provide(Layer.mergeAll(WebhookClientLive, CodeSandboxLive)));
+  const engine = Engine.layer.pipe(Layer.provide(actions), Layer.provide(Chatflows.layer));
+  return Layer.mergeAll(accounts, ChannelDirectory.layer, Chatflows.layer, engine).pipe(Layer.provideMerge(base));
 };
 
 export type AppLayer = ReturnType<typeof makeAppLayer>;
