@@ -1,0 +1,182 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { filePassed, formatFileResult, formatTotals, runFlowTestFile, totalsOf, type FileResult } from "./flow-test-runner.js";
+
+const EXAMPLES = fileURLToPath(new URL("../../flows/examples/", import.meta.url));
+const dir = mkdtempSync(join(tmpdir(), "parley-flow-tests-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+let counter = 0;
+/** Writes a test file beside nothing: the flow is named by absolute path, the context inline or by path. */
+const writeTest = (content: object): string => {
+  const file = join(dir, `t${++counter}.test.json`);
+  writeFileSync(file, JSON.stringify(content, null, 2));
+  return file;
+};
+const example = (name: string) => join(EXAMPLES, name);
+const CONTEXT = join(EXAMPLES, "context.json");
+
+const runOne = async (flow: string, testCase: object): Promise<FileResult> =>
+  runFlowTestFile(writeTest({ flow: example(flow), context: CONTEXT, cases: [testCase] }));
+
+const failureOf = (result: FileResult) => {
+  expect(result.problems).toBeUndefined();
+  const failure = result.cases[0]?.failure;
+  expect(failure, "the case should fail").toBeDefined();
+  return failure!;
+};
+
+describe("runFlowTestFile", () => {
+  it("passes a case whose expectations hold", async () => {
+    const result = await runOne("lead-qualification.json", {
+      name: "ok",
+      steps: [{ visitor: "Ann" }, { expect: { bot: ["Nice to meet you, Ann!"], awaiting: "email", variables: { name: "Ann" } } }],
+    });
+    expect(filePassed(result)).toBe(true);
+    expect(formatFileResult(result)).toContain("✓ ok");
+  });
+
+  it("fails a deliberately wrong case with a readable diff: step, expected, actual, conversation", async () => {
+    const result = await runOne("lead-qualification.json", {
+      name: "wrong greeting",
+      steps: [{ visitor: "Ann" }, { expect: { bot: ["Welcome back, Ann"], variables: { name: "Bob" } } }],
+    });
+    expect(filePassed(result)).toBe(false);
+    const failure = failureOf(result);
+    expect(failure.step).toBe(2);
+    expect(failure.mismatches.map((m) => m.what)).toEqual(["bot", "variables.name"]);
+    const report = formatFileResult(result, "lead.test.json");
+    expect(report).toContain("✗ wrong greeting");
+    expect(report).toContain('at step 2: {"expect"');
+    expect(report).toContain('missing:  "Welcome back, Ann"');
+    expect(report).toContain("| Nice to meet you, Ann! What's your work email?");
+    expect(report).toContain('expected: "Bob"');
+    expect(report).toContain('actual:   "Ann"');
+    expect(report).toContain("visitor  Ann");
+    expect(formatTotals(totalsOf([result]))).toBe("0 passed, 1 failed (1 file)");
+  });
+
+  // One row per expectation key: a wrong value must fail on that key (and only that key).
+  const table: ReadonlyArray<[string, string, object, ReadonlyArray<object>]> = [
+    ["bot fragments out of order", "bot", { bot: ["work email", "Nice to meet you"] }, [{ visitor: "Ann" }]],
+    ["notBot", "notBot", { notBot: ["work email"] }, [{ visitor: "Ann" }]],
+    ["choices", "choices", { choices: ["1–10", "11–50"] }, [{ visitor: "Ann" }, { visitor: "a@b.io" }]],
+    ["awaiting", "awaiting", { awaiting: "choice" }, [{ visitor: "Ann" }]],
+    ["variables", "variables.email", { variables: { email: "A@B.IO" } }, [{ visitor: "Ann" }, { visitor: "A@B.IO" }]],
+    ["contact", "contact.email", { contact: { email: null } }, [{ visitor: "Ann" }, { visitor: "a@b.io" }]],
+    ["visited", "visited", { visited: ["ask_company_size", "ask_email"] }, [{ visitor: "Ann" }, { visitor: "a@b.io" }]],
+    ["handoff", "handoff", { handoff: true }, [{ visitor: "Ann" }]],
+    ["handoff target", "handoff", { handoff: { target: { type: "routing" } } }, [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "1–10" }]],
+    ["meeting", "meeting", { meeting: { userId: "user_other" } }, [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "201+" }]],
+    ["ended", "ended", { ended: "completed" }, [{ visitor: "Ann" }]],
+  ];
+  for (const [title, what, expectation, before] of table) {
+    it(`fails on a wrong ${title}`, async () => {
+      const failure = failureOf(await runOne("lead-qualification.json", { name: title, steps: [...before, { expect: expectation }] }));
+      expect(failure.mismatches.map((m) => m.what)).toEqual([what]);
+    });
+  }
+
+  it("compares tickets and webhook calls by contained text", async () => {
+    const pass = await runOne("support-triage.json", {
+      name: "ticket",
+      steps: [{ choose: "Report a bug" }, { visitor: "The export is broken" }, { expect: { ticket: { subject: "export is broken", priority: "high" } } }],
+    });
+    expect(filePassed(pass)).toBe(true);
+    const fail = failureOf(
+      await runOne("support-triage.json", {
+        name: "ticket",
+        steps: [{ choose: "Report a bug" }, { visitor: "The export is broken" }, { expect: { ticket: { priority: "low" } } }],
+      }),
+    );
+    expect(fail.mismatches[0]!.actual).toContain('"priority":"high"');
+    const webhook = failureOf(
+      await runOne("webhook-code-split.json", {
+        name: "webhook",
+        webhooks: { lookup_zone: { error: "down" } },
+        steps: [{ visitor: "10115" }, { expect: { webhook: { url: "/delivery-zones/99999" } } }],
+      }),
+    );
+    expect(webhook.mismatches[0]!.actual).toContain("https://api.example.com/delivery-zones/10115");
+  });
+
+  it("fails when the flow calls a webhook the case does not stub, and says how to stub it", async () => {
+    const failure = failureOf(await runOne("webhook-code-split.json", { name: "no stub", steps: [{ visitor: "10115" }] }));
+    expect(failure.step).toBe(1);
+    expect(failure.mismatches[0]!.actual).toContain('"webhooks": { "lookup_zone"');
+  });
+
+  it("fails before the first step when a stub names a node the flow does not have", async () => {
+    const failure = failureOf(
+      await runOne("webhook-code-split.json", { name: "typo", webhooks: { lookup_zones: { body: {} } }, steps: [{ visitor: "1" }] }),
+    );
+    expect(failure.step).toBe(0);
+    expect(failure.mismatches[0]).toMatchObject({ what: "webhooks.lookup_zones", actual: "the flow has no node with this id" });
+  });
+
+  it("fails a visitor step after the conversation is over, and an unknown choice with the choices listed", async () => {
+    const over = failureOf(
+      await runOne("live-chat-hours.json", { name: "over", steps: [{ visitor: "hello?" }] }),
+    );
+    expect(over.mismatches[0]!.actual).toContain("over (handed_off)");
+    const unknown = failureOf(
+      await runOne("support-triage.json", { name: "choice", steps: [{ choose: "Cancel my plan" }] }),
+    );
+    expect(unknown.mismatches[0]!.actual).toContain('reset_password ("Reset my password")');
+  });
+
+  it("checks targeting: a page the flow hides on must not be expected as shown", async () => {
+    const result = await runFlowTestFile(
+      writeTest({
+        flow: example("lead-qualification.json"),
+        context: CONTEXT,
+        targeting: [{ url: "https://www.example.com/pricing", shown: true }],
+        cases: [{ name: "x", steps: [{ expect: { awaiting: "text" } }] }],
+      }),
+    );
+    expect(filePassed(result)).toBe(false);
+    expect(formatFileResult(result)).toMatch(/✗ targeting: shown on https:\/\/www\.example\.com\/pricing[\s\S]*hide rule 1/);
+  });
+
+  it("reports a test file that does not decode with every path and message", async () => {
+    const result = await runFlowTestFile(
+      writeTest({
+        flow: example("lead-qualification.json"),
+        cases: [
+          { name: "typo", steps: [{ expcet: { bot: [] } }] },
+          { name: "two keys", steps: [{ visitor: "a", expect: {} }] },
+        ],
+      }),
+    );
+    expect(result.problems).toBeDefined();
+    const text = result.problems!.join("\n");
+    expect(text).toContain("cases[0].steps[0].expcet: Unknown step key");
+    expect(text).toContain("cases[1].steps[0]: A step has exactly one of visitor, choose, event, expect; this one has visitor and expect");
+    expect(filePassed(result)).toBe(false);
+  });
+
+  it("reports an unknown expectation key by path", async () => {
+    const result = await runFlowTestFile(
+      writeTest({ flow: example("lead-qualification.json"), cases: [{ name: "x", steps: [{ expect: { said: ["hi"] } }] }] }),
+    );
+    expect(result.problems?.join("\n")).toContain("cases[0].steps[0].expect.said");
+  });
+
+  it("refuses to run the tests of a flow with errors, and says which", async () => {
+    const flow = join(dir, "broken.json");
+    writeFileSync(
+      flow,
+      JSON.stringify({ id: "b", name: "Broken", kind: "bot", startNodeId: "a", nodes: [{ id: "a", kind: "message", position: { x: 0, y: 0 }, data: { bubbles: [{ type: "text", text: "hi" }] } }], edges: [] }),
+    );
+    const result = await runFlowTestFile(writeTest({ flow: "./broken.json", cases: [{ name: "x", steps: [{ expect: {} }] }] }));
+    expect(result.problems?.join("\n")).toMatch(/broken\.json: error \[port_unconnected\] node a port next/);
+  });
+
+  it("reports a missing flow file", async () => {
+    const result = await runFlowTestFile(writeTest({ flow: "./nowhere.json", cases: [{ name: "x", steps: [{ expect: {} }] }] }));
+    expect(result.problems?.join("\n")).toContain("nowhere.json: file not found");
+  });
+});
