@@ -1,4 +1,38 @@
-import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "@remix-run/react";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import {
+  Form,
+  Link,
+  Links,
+  Meta,
+  NavLink,
+  Outlet,
+  Scripts,
+  ScrollRestoration,
+  useLoaderData,
+  useRouteLoaderData,
+} from "@remix-run/react";
+import { CsrfInput } from "./components/csrf-input.js";
+import { RouteErrorBoundary } from "./components/error-page.js";
+import { canOpen, navigation, roleLabels } from "./roles.js";
+import { getSignedIn } from "./session.server.js";
+import appStyles from "./styles/app.css?url";
+
+export const links: LinksFunction = () => [
+  { rel: "icon", href: "data:," },
+  { rel: "stylesheet", href: appStyles },
+];
+
+export const meta: MetaFunction = () => [{ title: "Parley" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const signedIn = await getSignedIn(request, context);
+  if (!signedIn) return { user: null, csrfToken: null };
+  const { user } = signedIn;
+  return {
+    user: { id: user.id, name: user.displayName ?? user.name, email: user.email, role: user.role },
+    csrfToken: signedIn.csrfToken,
+  };
+}
 
 export function Layout({ children }: { children: React.ReactNode }) {
   return (
@@ -18,6 +52,71 @@ export function Layout({ children }: { children: React.ReactNode }) {
   );
 }
 
+function Shell({ children }: { children: React.ReactNode }) {
+  const data = useRouteLoaderData<typeof loader>("root");
+  const user = data?.user;
+  return (
+    <div className="shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <Link to="/" className="brand" aria-label="Parley home">
+          <span className="brand__mark" aria-hidden="true">
+            P
+          </span>
+          Parley
+        </Link>
+        {user ? (
+          <>
+            <nav aria-label="Main" className="topnav">
+              <ul>
+                {navigation
+                  .filter((item) => canOpen(user.role, item.area))
+                  .map((item) => (
+                    <li key={item.area}>
+                      <NavLink to={item.to}>{item.label}</NavLink>
+                    </li>
+                  ))}
+              </ul>
+            </nav>
+            <div className="account">
+              <Link to="/settings/profile" className="account__name" title="Your profile">
+                <span>{user.name}</span>
+                <span className="badge">{roleLabels[user.role]}</span>
+              </Link>
+              <Form method="post" action="/logout">
+                <CsrfInput />
+                <button type="submit" className="button button--secondary button--small">
+                  Log out
+                </button>
+              </Form>
+            </div>
+          </>
+        ) : null}
+      </header>
+      <main id="main" className="content">
+        {children}
+      </main>
+    </div>
+  );
+}
+
 export default function App() {
-  return <Outlet />;
+  const { user } = useLoaderData<typeof loader>();
+  // The login page has no navigation to show.
+  if (!user) return <Outlet />;
+  return (
+    <Shell>
+      <Outlet />
+    </Shell>
+  );
+}
+
+export function ErrorBoundary() {
+  return (
+    <Shell>
+      <RouteErrorBoundary />
+    </Shell>
+  );
 }

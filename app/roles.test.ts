@@ -1,0 +1,25 @@
+import { describe, expect, it } from "vitest";
+import { canOpen, homeFor, isAllowed, navigation } from "./roles.js";
+
+describe("roles", () => {
+  it("lets each role open only its own areas, and admins everything", () => {
+    const visible = (role: Parameters<typeof canOpen>[0]) => navigation.filter((n) => canOpen(role, n.area)).map((n) => n.label);
+    expect(visible("admin")).toEqual(["Flows", "Inbox", "Reports", "Settings"]);
+    expect(visible("marketer")).toEqual(["Flows"]);
+    expect(visible("agent")).toEqual(["Inbox"]);
+    expect(visible("analyst")).toEqual(["Reports"]);
+  });
+
+  it("sends each role to the first area it may open", () => {
+    expect(homeFor("admin")).toBe("/flows");
+    expect(homeFor("marketer")).toBe("/flows");
+    expect(homeFor("agent")).toBe("/inbox");
+    expect(homeFor("analyst")).toBe("/reports");
+  });
+
+  it("always allows admins, and others only when listed", () => {
+    expect(isAllowed("admin", [])).toBe(true);
+    expect(isAllowed("agent", ["agent"])).toBe(true);
+    expect(isAllowed("agent", ["analyst"])).toBe(false);
+  });
+});

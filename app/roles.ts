@@ -1,0 +1,43 @@
+/**
+ * Who may open which area of the app. One table drives both the navigation (what a role
+ * sees) and the guards (what a role may open), so they cannot disagree. Pure; safe on the client.
+ */
+import type { Role } from "./runtime.server.js";
+
+export type Area = "flows" | "inbox" | "reports" | "settings";
+
+/** The roles allowed in each area. Admins may open everything. */
+export const access: Readonly<Record<Area, ReadonlyArray<Role>>> = {
+  flows: ["admin", "marketer"],
+  inbox: ["admin", "agent"],
+  reports: ["admin", "analyst"],
+  settings: ["admin"],
+};
+
+/** Every signed-in role, for pages anyone may open (one's own profile). */
+export const everyone: ReadonlyArray<Role> = ["admin", "marketer", "agent", "analyst"];
+
+/** The main navigation, in order. */
+export const navigation: ReadonlyArray<{ readonly area: Area; readonly label: string; readonly to: string }> = [
+  { area: "flows", label: "Flows", to: "/flows" },
+  { area: "inbox", label: "Inbox", to: "/inbox" },
+  { area: "reports", label: "Reports", to: "/reports" },
+  { area: "settings", label: "Settings", to: "/settings" },
+];
+
+/** True when `role` may open `area`. Pure. */
+export const canOpen = (role: Role, area: Area): boolean => role === "admin" || access[area].includes(role);
+
+/** True when `role` is one of `allowed` (admins always are). Pure. */
+export const isAllowed = (role: Role, allowed: ReadonlyArray<Role>): boolean => role === "admin" || allowed.includes(role);
+
+/** Where a role lands after signing in: the first area it may open. Pure. */
+export const homeFor = (role: Role): string =>
+  navigation.find((item) => canOpen(role, item.area))?.to ?? "/settings/profile";
+
+export const roleLabels: Readonly<Record<Role, string>> = {
+  admin: "Admin",
+  marketer: "Marketer",
+  agent: "Agent",
+  analyst: "Analyst",
+};

@@ -1,0 +1,121 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Effect } from "effect";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import { homeFor } from "../roles.js";
+import { Accounts, attempt } from "../runtime.server.js";
+import {
+  getSignedIn,
+  issueLoginCsrf,
+  loginCsrfMatches,
+  safeRedirect,
+  sessionCookieHeader,
+} from "../session.server.js";
+
+export const meta: MetaFunction = () => [{ title: "Sign in · Parley" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const redirectTo = new URL(request.url).searchParams.get("redirectTo");
+  const signedIn = await getSignedIn(request, context);
+  if (signedIn) throw redirect(safeRedirect(redirectTo, homeFor(signedIn.user.role)));
+  const csrf = await issueLoginCsrf(request, context);
+  return data({ csrf: csrf.token }, { headers: { "Set-Cookie": csrf.setCookie } });
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const form = await request.formData();
+  const email = String(form.get("email") ?? "");
+  const password = String(form.get("password") ?? "");
+  // The login form has no session yet, so it is protected by a double-submit token instead.
+  if (!(await loginCsrfMatches(request, context, form.get("csrf")))) {
+    // The loader runs again after this answer (see shouldRevalidate) and sets a fresh token.
+    return data({ formError: "This sign-in form has expired. Please sign in again.", email }, { status: 403 });
+  }
+  if (email.trim() === "" || password === "") {
+    return data({ formError: "Enter your email and password.", email }, { status: 400 });
+  }
+  const result = await attempt(context, Effect.flatMap(Accounts, (accounts) => accounts.login(email, password)));
+  if (!result.ok) {
+    const message =
+      result.cause._tag === "RateLimited"
+        ? `Too many failed sign-ins for this email. Try again in ${Math.ceil(result.cause.retryAfterSeconds / 60)} minute(s).`
+        : result.error.message;
+    const headers: Record<string, string> = result.cause._tag === "RateLimited" ? { "Retry-After": String(result.cause.retryAfterSeconds) } : {};
+    return data({ formError: message, email }, { status: result.status, headers });
+  }
+  const session = result.value;
+  const to = safeRedirect(form.get("redirectTo"), homeFor(session.user.role));
+  return redirect(to, { headers: { "Set-Cookie": await sessionCookieHeader(request, context, session.token) } });
+}
+
+/**
+ * Remix skips loaders after a 4xx action by default; the login loader must run so a browser
+ * whose token cookie went missing gets a new one and can try again.
+ */
+export const shouldRevalidate = () => true;
+
+export default function Login() {
+  const { csrf } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const [params] = useSearchParams();
+  const navigation = useNavigation();
+  const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/login") === true;
+  const error = actionData?.formError;
+  return (
+    <div className="auth-page">
+      <section className="card auth-card" aria-labelledby="login-title">
+        <p className="brand brand--large">
+          <span className="brand__mark" aria-hidden="true">
+            P
+          </span>
+          Parley
+        </p>
+        <h1 id="login-title">Sign in</h1>
+        <Form method="post" className="form" aria-describedby={error ? "login-error" : undefined}>
+          <input type="hidden" name="csrf" value={csrf} />
+          <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? ""} />
+          {error ? (
+            <p id="login-error" className="notice notice--error" role="alert">
+              {error}
+            </p>
+          ) : null}
+          <div className="field">
+            <label htmlFor="login-email">Email</label>
+            <input
+              id="login-email"
+              name="email"
+              type="email"
+              autoComplete="username"
+              required
+              autoFocus
+              defaultValue={actionData?.email ?? ""}
+              aria-invalid={error ? true : undefined}
+            />
+          </div>
+          <div className="field">
+            <label htmlFor="login-password">Password</label>
+            <input
+              id="login-password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              aria-invalid={error ? true : undefined}
+            />
+          </div>
+          <button type="submit" className="button button--block" disabled={busy}>
+            {busy ? "Signing in…" : "Sign in"}
+          </button>
+        </Form>
+        <p className="hint">
+          First start? The admin’s email and password were printed in the server log (or set with
+          ADMIN_EMAIL and ADMIN_PASSWORD).
+        </p>
+      </section>
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}

@@ -1,0 +1,135 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Effect } from "effect";
+import { CsrfInput } from "../components/csrf-input.js";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import { Field } from "../components/field.js";
+import { fieldErrors, formValues } from "../forms.js";
+import { access, roleLabels } from "../roles.js";
+import { Accounts, attempt, roles, run } from "../runtime.server.js";
+import { requireUser } from "../session.server.js";
+
+export const meta: MetaFunction = () => [{ title: "Users · Settings · Parley" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const users = await run(context, Effect.flatMap(Accounts, (accounts) => accounts.listUsers()));
+  return {
+    roles,
+    users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, createdAt: u.createdAt })),
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireUser(request, context, access.settings);
+  const form = await request.formData();
+  const values = formValues(form, ["name", "email", "role", "password"]);
+  const result = await attempt(context, Effect.flatMap(Accounts, (accounts) => accounts.createUser(user, values)));
+  if (!result.ok) {
+    const errors = fieldErrors(result.error);
+    // A taken email is about the email field, not the whole form.
+    if (result.cause._tag === "Conflict") {
+      errors.email = result.error.message;
+      delete errors.form;
+    }
+    const { password: _password, ...echo } = values;
+    return data({ errors, values: echo, created: null }, { status: result.status });
+  }
+  return data({ errors: null, values: null, created: { id: result.value.id, name: result.value.name, email: result.value.email } }, { status: 201 });
+}
+
+const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
+export default function UsersSettings() {
+  const { users, roles: roleOptions } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting";
+  const errors: Record<string, string> = result?.errors ?? {};
+  const values: Record<string, string> = result?.values ?? {};
+  return (
+    <>
+      <header className="page-header">
+        <h1>Users</h1>
+        <p className="lead">Everyone who can sign in to Parley, and what their role lets them open.</p>
+      </header>
+
+      <section className="card" aria-labelledby="users-list-title">
+        <h2 id="users-list-title">Team ({users.length})</h2>
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Role</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {users.map((u) => (
+              <tr key={u.id}>
+                <td>{u.name}</td>
+                <td>{u.email}</td>
+                <td>
+                  <span className="badge">{roleLabels[u.role]}</span>
+                </td>
+                <td>{dateFormat.format(u.createdAt)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-labelledby="new-user-title">
+        <h2 id="new-user-title">Create a user</h2>
+        <p className="muted">
+          Admins can open everything; marketers build flows; agents answer in the inbox; analysts read reports. Share the
+          password with the person; they can change their profile after signing in.
+        </p>
+        {result?.created ? (
+          <p className="notice notice--success" role="status">
+            Created {result.created.name} ({result.created.email}).
+          </p>
+        ) : null}
+        {errors.form ? (
+          <p className="notice notice--error" role="alert">
+            {errors.form}
+          </p>
+        ) : null}
+        {/* Remounted after each success so the fields are empty for the next person. */}
+        <Form method="post" className="form form--grid" key={result?.created?.id ?? "new"} noValidate>
+          <CsrfInput />
+          <Field id="user-name" label="Name" error={errors.name}>
+            {(props) => <input {...props} name="name" autoComplete="off" required defaultValue={values.name ?? ""} />}
+          </Field>
+          <Field id="user-email" label="Email" error={errors.email}>
+            {(props) => <input {...props} name="email" type="email" autoComplete="off" required defaultValue={values.email ?? ""} />}
+          </Field>
+          <Field id="user-role" label="Role" error={errors.role}>
+            {(props) => (
+              <select {...props} name="role" defaultValue={values.role ?? "agent"}>
+                {roleOptions.map((role) => (
+                  <option key={role} value={role}>
+                    {roleLabels[role]}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field id="user-password" label="Password" error={errors.password} hint="At least 8 characters.">
+            {(props) => <input {...props} name="password" type="password" autoComplete="new-password" required minLength={8} />}
+          </Field>
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              {busy ? "Creating…" : "Create user"}
+            </button>
+          </div>
+        </Form>
+      </section>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}

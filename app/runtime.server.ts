@@ -1,0 +1,76 @@
+/**
+ * THE one module through which the Remix app reaches runtime/: it runs Effects on the
+ * ManagedRuntime the server built at start (`context.runtime`) and turns expected failures
+ * (tagged errors) into HTTP responses with the status of `toHttpError`.
+ * Routes import services and types from here, never from runtime/ directly.
+ */
+import { data, type AppLoadContext } from "@remix-run/node";
+import { Cause, Effect, Exit, Option } from "effect";
+import type { AppServices } from "../runtime/services/app-layer.js";
+import { toHttpError, type ApiError, type ErrorBody } from "../runtime/services/errors.js";
+
+export { Accounts, WRONG_CREDENTIALS, roles } from "../runtime/services/accounts.js";
+export type { Availability, Role, User } from "../runtime/services/accounts.js";
+export { AppConfig } from "../runtime/services/config.js";
+export { Forbidden } from "../runtime/services/errors.js";
+export { ChannelDirectory } from "../runtime/services/channel-directory.js";
+export type { ChannelSummary } from "../runtime/services/channel-directory.js";
+export type { DecodeIssue } from "../flows/decode.js";
+export type { ApiError, ErrorBody };
+
+const apiErrorTags: ReadonlySet<string> = new Set<ApiError["_tag"]>([
+  "InvalidInput",
+  "Unauthenticated",
+  "Forbidden",
+  "NotFound",
+  "Conflict",
+  "PayloadTooLarge",
+  "RateLimited",
+]);
+
+/** True for the tagged errors that have an HTTP status. Pure. */
+export const isApiError = (error: unknown): error is ApiError =>
+  typeof error === "object" && error !== null && apiErrorTags.has((error as { _tag?: unknown })._tag as string);
+
+/** An expected failure as a Remix response to throw: status, `{"error":…}` body, headers. Pure. */
+export const errorResponse = (error: ApiError) => {
+  const http = toHttpError(error);
+  return data(http.body, { status: http.status, headers: http.headers });
+};
+
+/** The outcome of `attempt`: the value, or an expected failure with its status and body. */
+export type Attempt<A> =
+  | { readonly ok: true; readonly value: A }
+  | { readonly ok: false; readonly status: number; readonly error: ErrorBody["error"]; readonly cause: ApiError };
+
+/**
+ * Runs `effect` on the app's runtime. Expected failures come back as values (for forms that
+ * show them next to the fields); anything else — a defect or an unmapped error — is thrown
+ * and becomes a 500 page.
+ */
+export const attempt = async <A, E>(
+  context: AppLoadContext,
+  effect: Effect.Effect<A, E, AppServices>,
+): Promise<Attempt<A>> => {
+  const exit = await context.runtime.runPromiseExit(effect);
+  if (Exit.isSuccess(exit)) return { ok: true, value: exit.value };
+  const failure = Cause.failureOption(exit.cause);
+  if (Option.isSome(failure) && isApiError(failure.value)) {
+    const http = toHttpError(failure.value);
+    return { ok: false, status: http.status, error: http.body.error, cause: failure.value };
+  }
+  throw Cause.squash(exit.cause);
+};
+
+/**
+ * Runs `effect` on the app's runtime and returns its value; an expected failure is thrown as
+ * a Remix response with its status (400/401/403/404/409/413/429), which the nearest error
+ * boundary shows; anything else is thrown as is (500).
+ */
+export const run = async <A, E>(context: AppLoadContext, effect: Effect.Effect<A, E, AppServices>): Promise<A> => {
+  const exit = await context.runtime.runPromiseExit(effect);
+  if (Exit.isSuccess(exit)) return exit.value;
+  const failure = Cause.failureOption(exit.cause);
+  if (Option.isSome(failure) && isApiError(failure.value)) throw errorResponse(failure.value);
+  throw Cause.squash(exit.cause);
+};

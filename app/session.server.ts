@@ -1,0 +1,161 @@
+/**
+ * Sign-in sessions in the Remix app: the signed session cookie, the one-line guard
+ * `requireUser` (which also checks the CSRF token of every mutation), and the double-submit
+ * token that protects the login form (which has no session yet).
+ */
+import { createCookie, data, redirect, type AppLoadContext, type Cookie } from "@remix-run/node";
+import { Effect } from "effect";
+import { randomBytes, timingSafeEqual } from "node:crypto";
+import { isAllowed } from "./roles.js";
+import { Accounts, AppConfig, errorResponse, Forbidden, run, type Role, type User } from "./runtime.server.js";
+
+const SESSION_COOKIE = "parley_session";
+const LOGIN_CSRF_COOKIE = "parley_login_csrf";
+/** The form field and header that carry the CSRF token. */
+export const CSRF_FIELD = "csrf";
+export const CSRF_HEADER = "X-CSRF-Token";
+const SESSION_MAX_AGE_S = 14 * 24 * 60 * 60;
+
+/** A signed-in request: the user, their session's CSRF token, and the session token itself. */
+export interface SignedIn {
+  readonly user: User;
+  readonly csrfToken: string;
+  readonly token: string;
+}
+
+interface Cookies {
+  readonly session: Cookie;
+  readonly loginCsrf: Cookie;
+}
+const cookieCache = new Map<string, Cookies>();
+
+/** The app's cookies for this request: Secure when the request or PUBLIC_URL is https. */
+const cookiesFor = async (request: Request, context: AppLoadContext): Promise<Cookies> => {
+  const config = await run(context, AppConfig);
+  const secure = new URL(request.url).protocol === "https:" || config.publicUrl.startsWith("https:");
+  const key = `${secure}:${config.sessionSecret}`;
+  let cookies = cookieCache.get(key);
+  if (!cookies) {
+    const options = { httpOnly: true, sameSite: "lax" as const, secure, path: "/", secrets: [config.sessionSecret] };
+    cookies = {
+      session: createCookie(SESSION_COOKIE, { ...options, maxAge: SESSION_MAX_AGE_S }),
+      // No maxAge: it lives as long as the browser session, which is as long as a login page stays open.
+      loginCsrf: createCookie(LOGIN_CSRF_COOKIE, options),
+    };
+    cookieCache.set(key, cookies);
+  }
+  return cookies;
+};
+
+/** Equal strings, compared in constant time. Pure. */
+const sameToken = (a: string, b: string): boolean => {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && left.length > 0 && timingSafeEqual(left, right);
+};
+
+/** A same-site path to go to after signing in; anything else (other hosts, `//x`) becomes `fallback`. Pure. */
+export const safeRedirect = (to: FormDataEntryValue | string | null | undefined, fallback: string): string => {
+  if (typeof to !== "string" || !to.startsWith("/") || to.startsWith("//") || to.startsWith("/\\")) return fallback;
+  return to;
+};
+
+const sessionToken = async (request: Request, context: AppLoadContext): Promise<string | null> => {
+  const header = request.headers.get("Cookie");
+  if (!header?.includes(SESSION_COOKIE)) return null;
+  const value: unknown = await (await cookiesFor(request, context)).session.parse(header);
+  return typeof value === "string" && value !== "" ? value : null;
+};
+
+/** The signed-in user of this request, or null. Never throws for a missing or stale cookie. */
+export const getSignedIn = async (request: Request, context: AppLoadContext): Promise<SignedIn | null> => {
+  const token = await sessionToken(request, context);
+  if (!token) return null;
+  const info = await run(context, Effect.flatMap(Accounts, (accounts) => accounts.getSession(token)));
+  return info ? { user: info.user, csrfToken: info.csrfToken, token } : null;
+};
+
+const isMutation = (request: Request) => request.method !== "GET" && request.method !== "HEAD";
+
+/** The CSRF token a mutation sent: the header, else the form field. */
+const sentCsrfToken = async (request: Request): Promise<string | null> => {
+  const header = request.headers.get(CSRF_HEADER);
+  if (header) return header;
+  const type = request.headers.get("Content-Type") ?? "";
+  if (!type.includes("application/x-www-form-urlencoded") && !type.includes("multipart/form-data")) return null;
+  // A clone, so the action can still read the body.
+  const form = await request.clone().formData().catch(() => null);
+  const value = form?.get(CSRF_FIELD);
+  return typeof value === "string" ? value : null;
+};
+
+const csrfRefused = () =>
+  data(
+    {
+      error: {
+        code: "csrf_failed",
+        message: "This form was not sent from a current Parley page (its security token is missing or out of date). Reload the page and try again.",
+      },
+    },
+    { status: 403 },
+  );
+
+/** Throws 403 unless the mutation carries `expected` as its CSRF token. */
+export const verifyCsrf = async (request: Request, expected: string): Promise<void> => {
+  const sent = await sentCsrfToken(request);
+  if (sent === null || !sameToken(sent, expected)) throw csrfRefused();
+};
+
+/**
+ * The guard at the top of every loader and action: the signed-in user, else a redirect to
+ * /login?redirectTo=…; a role not in `roles` (admins always pass) gets 403; a mutation without
+ * the session's CSRF token gets 403.
+ */
+export const requireUser = async (
+  request: Request,
+  context: AppLoadContext,
+  roles?: ReadonlyArray<Role>,
+): Promise<SignedIn> => {
+  const signedIn = await getSignedIn(request, context);
+  if (!signedIn) {
+    const url = new URL(request.url);
+    const back = isMutation(request) ? "" : `?redirectTo=${encodeURIComponent(url.pathname + url.search)}`;
+    const headers = new Headers();
+    // A stale cookie (expired or logged out elsewhere) is cleared so the browser stops sending it.
+    if (request.headers.get("Cookie")?.includes(SESSION_COOKIE)) headers.append("Set-Cookie", await clearSessionCookie(request, context));
+    throw redirect(`/login${back}`, { headers });
+  }
+  if (roles && !isAllowed(signedIn.user.role, roles)) {
+    throw errorResponse(new Forbidden({ message: `Your role (${signedIn.user.role}) cannot open this page.` }));
+  }
+  if (isMutation(request)) await verifyCsrf(request, signedIn.csrfToken);
+  return signedIn;
+};
+
+/** The Set-Cookie value that stores a new session token. */
+export const sessionCookieHeader = async (request: Request, context: AppLoadContext, token: string): Promise<string> =>
+  (await cookiesFor(request, context)).session.serialize(token);
+
+/** The Set-Cookie value that removes the session cookie. */
+export const clearSessionCookie = async (request: Request, context: AppLoadContext): Promise<string> =>
+  (await cookiesFor(request, context)).session.serialize("", { maxAge: 0, expires: new Date(0) });
+
+/**
+ * The login form's double-submit token: the one in this browser's cookie when there is one,
+ * else a new one. Render it in the form and send `setCookie` with the page.
+ */
+export const issueLoginCsrf = async (
+  request: Request,
+  context: AppLoadContext,
+): Promise<{ readonly token: string; readonly setCookie: string }> => {
+  const cookie = (await cookiesFor(request, context)).loginCsrf;
+  const existing: unknown = await cookie.parse(request.headers.get("Cookie"));
+  const token = typeof existing === "string" && existing.length >= 32 ? existing : randomBytes(32).toString("hex");
+  return { token, setCookie: await cookie.serialize(token) };
+};
+
+/** True when the login form's token matches this browser's cookie (double submit). */
+export const loginCsrfMatches = async (request: Request, context: AppLoadContext, sent: unknown): Promise<boolean> => {
+  const cookie: unknown = await (await cookiesFor(request, context)).loginCsrf.parse(request.headers.get("Cookie"));
+  return typeof cookie === "string" && typeof sent === "string" && sameToken(cookie, sent);
+};
