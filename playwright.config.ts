@@ -1,4 +1,61 @@
 import { defineConfig } from "@playwright/test";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * End-to-end tests drive the BUILT app (`npm run build` first) in Debian's Chromium, against a
+ * fresh database per run. Specs read where the server is and how to sign in from process.env:
+ * PARLEY_URL, PARLEY_ADMIN_EMAIL, PARLEY_ADMIN_PASSWORD (and PARLEY_DATABASE_PATH).
+ */
+const root = fileURLToPath(new URL(".", import.meta.url));
+
+const ADMIN_EMAIL = "admin@parley.local";
+const ADMIN_PASSWORD = "e2e-admin-password";
+// Other runs on this machine may still be using theirs; only folders older than this go.
+const STALE_RUN_MS = 60 * 60 * 1000;
+
+/** A free loopback port: 3210 when it is free, else whatever the OS hands out. */
+const freePort = (): string =>
+  execFileSync(
+    process.execPath,
+    [
+      "-e",
+      `const net = require("node:net");
+       const attempt = (port) => {
+         const server = net.createServer();
+         server.once("error", () => attempt(0));
+         server.listen(port, "127.0.0.1", () => { process.stdout.write(String(server.address().port)); server.close(); });
+       };
+       attempt(3210);`,
+    ],
+    { encoding: "utf8" },
+  ).trim();
+
+// Playwright loads this file in its main process and again in every worker. Only the main
+// process picks the port and the database; workers inherit both through the environment.
+if (!process.env.PARLEY_URL) {
+  if (!existsSync(join(root, "build/server/index.js"))) {
+    throw new Error("The app is not built: run `npm run build` before the end-to-end tests.");
+  }
+  const tmp = join(root, ".tmp");
+  mkdirSync(tmp, { recursive: true });
+  for (const entry of readdirSync(tmp)) {
+    const path = join(tmp, entry);
+    if (entry.startsWith("e2e-") && Date.now() - statSync(path).mtimeMs > STALE_RUN_MS) rmSync(path, { recursive: true, force: true });
+  }
+  const runDir = join(tmp, `e2e-${Date.now()}-${process.pid}`);
+  mkdirSync(runDir, { recursive: true });
+  const port = process.env.PARLEY_E2E_PORT ?? freePort();
+  process.env.PARLEY_E2E_PORT = port;
+  process.env.PARLEY_URL = `http://127.0.0.1:${port}`;
+  process.env.PARLEY_DATABASE_PATH = join(runDir, "parley.sqlite");
+  process.env.PARLEY_ADMIN_EMAIL = ADMIN_EMAIL;
+  process.env.PARLEY_ADMIN_PASSWORD = ADMIN_PASSWORD;
+}
+
+const url = process.env.PARLEY_URL!;
 
 export default defineConfig({
   testDir: "tests/e2e",
@@ -6,9 +63,29 @@ export default defineConfig({
   workers: 1,
   reporter: [["list"]],
   use: {
+    baseURL: url,
     launchOptions: {
       executablePath: "/usr/bin/chromium",
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+    },
+  },
+  webServer: {
+    command: "node --import tsx server/index.ts",
+    cwd: root,
+    url: `${url}/login`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    stdout: "ignore",
+    stderr: "pipe",
+    env: {
+      NODE_ENV: "production",
+      HOST: "127.0.0.1",
+      PORT: process.env.PARLEY_E2E_PORT!,
+      PUBLIC_URL: url,
+      DATABASE_PATH: process.env.PARLEY_DATABASE_PATH!,
+      ADMIN_EMAIL: process.env.PARLEY_ADMIN_EMAIL!,
+      ADMIN_PASSWORD: process.env.PARLEY_ADMIN_PASSWORD!,
+      PARLEY_DEMO: "1",
     },
   },
 });

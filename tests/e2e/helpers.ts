@@ -1,0 +1,58 @@
+/**
+ * Shared steps for end-to-end specs. The server, the admin's credentials and the database come
+ * from playwright.config.ts through process.env.
+ */
+import { expect, type APIRequestContext, type Page } from "@playwright/test";
+
+/** Where the server under test listens, e.g. http://127.0.0.1:3210. */
+export const parleyUrl = (): string => required("PARLEY_URL");
+/** The seeded admin's email. */
+export const adminEmail = (): string => required("PARLEY_ADMIN_EMAIL");
+/** The seeded admin's password (ADMIN_PASSWORD of the server under test). */
+export const adminPassword = (): string => required("PARLEY_ADMIN_PASSWORD");
+
+/** The seeded demo users; they share the admin's password. */
+export const demoUsers = {
+  agent: "agent@parley.local",
+  marketer: "marketer@parley.local",
+  analyst: "analyst@parley.local",
+} as const;
+
+function required(name: string): string {
+  const value = process.env[name];
+  if (!value) throw new Error(`${name} is not set: run the specs through playwright.config.ts (npx playwright test)`);
+  return value;
+}
+
+/** Signs in through the login form as a person would, and waits to leave the login page. */
+export async function login(page: Page, email: string, password: string): Promise<void> {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).not.toHaveURL(/\/login(\?|$)/);
+}
+
+/**
+ * Signs an API request context in (the login form's double-submit token included), so it
+ * carries the session cookie for later requests.
+ */
+export async function loginApi(request: APIRequestContext, email: string, password: string): Promise<void> {
+  const page = await request.get("/login");
+  expect(page.status(), "GET /login").toBe(200);
+  const token = /name="csrf" value="([^"]+)"/.exec(await page.text())?.[1];
+  if (!token) throw new Error("the login page has no csrf field");
+  const response = await request.post("/login", { form: { email, password, csrf: token }, maxRedirects: 0 });
+  if (response.status() !== 302) throw new Error(`login as ${email} failed with status ${response.status()}`);
+}
+
+/** The id of the seeded chat channel (read as the admin from GET /settings/channels.json). */
+export async function getChatChannelId(request: APIRequestContext): Promise<string> {
+  await loginApi(request, adminEmail(), adminPassword());
+  const response = await request.get("/settings/channels.json");
+  expect(response.status(), "GET /settings/channels.json").toBe(200);
+  const body = (await response.json()) as { channels: Array<{ id: string; name: string; kind: string }> };
+  const chat = body.channels.find((channel) => channel.kind === "chat");
+  if (!chat) throw new Error(`no chat channel is seeded; channels: ${JSON.stringify(body.channels)}`);
+  return chat.id;
+}
