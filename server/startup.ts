@@ -1,9 +1,50 @@
+/**
+ * What happens before the server listens: open (and migrate) the database, seed a new
+ * workspace, and start the session-timeout sweep.
+ */
 import { Effect } from "effect";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import type { AppConfigShape } from "../runtime/services/config.js";
 import { Database } from "../runtime/services/database.js";
+import { Engine } from "../runtime/services/engine.js";
+import { seed, type SeedOptions } from "../runtime/services/seed.js";
 
-/** Opens (and migrates) the database before the server listens; seeds demo data on first start. */
-export const startup = async (runtime: AppRuntime, _config: AppConfigShape): Promise<void> => {
-  await runtime.runPromise(Effect.asVoid(Database));
+/** How often idle bot conversations are checked against their flow's session timeout. */
+export const SWEEP_INTERVAL_MS = 60_000;
+
+export interface Started {
+  /** Stops the session-timeout sweep (also stops by itself once the database is closed). */
+  readonly stop: () => void;
+}
+
+export interface StartupOptions extends SeedOptions {
+  readonly sweepIntervalMs?: number;
+}
+
+/** Opens and migrates the database, seeds it on first start, and starts the session-timeout sweep. */
+export const startup = async (runtime: AppRuntime, _config: AppConfigShape, options: StartupOptions = {}): Promise<Started> => {
+  const db = await runtime.runPromise(Database);
+  await runtime.runPromise(seed(options));
+
+  let running = false;
+  const timer = setInterval(() => {
+    // The runtime was disposed (shutdown): the sweep ends with it rather than call into a closed runtime.
+    if (!db.sqlite.open) {
+      clearInterval(timer);
+      return;
+    }
+    if (running) return;
+    running = true;
+    runtime
+      .runPromise(Effect.flatMap(Engine, (engine) => engine.expireIdleConversations(Date.now())))
+      .catch((error: unknown) => {
+        if (db.sqlite.open) console.error("Session-timeout sweep failed:", error);
+      })
+      .finally(() => {
+        running = false;
+      });
+  }, options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
+  // The sweep never keeps the process alive on its own.
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
 };

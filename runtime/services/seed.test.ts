@@ -1,0 +1,147 @@
+import { Effect, Layer, ManagedRuntime } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { selectChatflow } from "../../flows/targeting.js";
+import * as Chatflows from "./chatflows.js";
+import * as Config from "./config.js";
+import * as Db from "./database.js";
+import { verifyPassword } from "./password.js";
+import { DEMO_USERS, SEED_IDS, seed } from "./seed.js";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+const workspace = (env: Record<string, string> = {}) => {
+  const dir = mkdtempSync(join(tmpdir(), "parley-seed-"));
+  dirs.push(dir);
+  const config = Config.loadConfig({ DATABASE_PATH: join(dir, "parley.sqlite"), SESSION_SECRET: "s".repeat(64), ...env });
+  const layer = Chatflows.layer.pipe(
+    Layer.provideMerge(Layer.mergeAll(Config.layer(config), Db.layer({ path: config.databasePath }))),
+  );
+  return { config, runtime: ManagedRuntime.make(layer) };
+};
+
+const runSeed = async (runtime: ManagedRuntime.ManagedRuntime<Chatflows.Chatflows | Db.Database | Config.AppConfig, never>) => {
+  const lines: string[] = [];
+  const result = await runtime.runPromise(seed({ print: (line) => lines.push(line) }));
+  return { result, lines };
+};
+
+describe("seed", () => {
+  it("creates the demo workspace once, prints the generated admin password once", async () => {
+    const { runtime } = workspace();
+    try {
+      const { result, lines } = await runSeed(runtime);
+      expect(result.seeded).toBe(true);
+      expect(result.skipped).toEqual([]);
+      const password = result.generatedPassword!;
+      expect(password).toMatch(/^[A-Za-z0-9_-]{16}$/);
+      expect(lines[0]).toBe(`Admin login: admin@parley.local / ${password}`);
+      expect(lines[1]).toMatch(/agent@parley\.local.*same password/);
+
+      const db = await runtime.runPromise(Db.Database);
+      const users = db.sqlite.prepare("SELECT id, email, name, role, password_hash FROM users ORDER BY email").all() as Array<{
+        id: string;
+        email: string;
+        name: string;
+        role: string;
+        password_hash: string;
+      }>;
+      expect(users.map((u) => [u.email, u.name, u.role])).toEqual([
+        ["admin@parley.local", "Admin", "admin"],
+        ["agent@parley.local", "Alex Agent", "agent"],
+        ["analyst@parley.local", "Ana Analyst", "analyst"],
+        ["marketer@parley.local", "Mia Marketer", "marketer"],
+      ]);
+      for (const u of users) expect(await verifyPassword(password, u.password_hash)).toBe(true);
+
+      const members = db.sqlite.prepare("SELECT user_id FROM inbox_members WHERE inbox_id = ? ORDER BY user_id").all(SEED_IDS.inbox);
+      expect(members).toEqual([{ user_id: SEED_IDS.admin }, { user_id: SEED_IDS.agent }]);
+      expect(db.sqlite.prepare("SELECT name FROM teams").all()).toEqual([{ name: "Support" }]);
+      const channel = db.sqlite.prepare("SELECT name, kind, inbox_id, config, identity_secret FROM channels").get() as Record<string, string>;
+      expect(channel).toMatchObject({ name: "Website chat", kind: "chat", inbox_id: SEED_IDS.inbox });
+      expect(JSON.parse(channel.config!).allowedOrigins).toEqual(["*"]);
+      expect(channel.identity_secret).toMatch(/^[0-9a-f]{64}$/);
+
+      // Every example is published; which are live, and in what order, makes the demo's pages sensible.
+      const live = await runtime.runPromise(Effect.flatMap(Chatflows.Chatflows, (f) => f.liveForChannel(SEED_IDS.channel)));
+      expect(live.map((l) => [l.version.spec.id, l.chatflow.priority])).toEqual([
+        ["support_triage", 5],
+        ["lead_qualification", 10],
+        ["live_chat_hours", 200],
+      ]);
+      const all = await runtime.runPromise(Effect.flatMap(Chatflows.Chatflows, (f) => f.list()));
+      expect(all.every((c) => c.publishedVersionId !== null)).toBe(true);
+      expect(all.find((c) => c.id === "flow_delivery_quote")?.enabled).toBe(false);
+
+      const candidates = live.map((l) => ({
+        id: l.version.spec.id,
+        priority: l.chatflow.priority,
+        targeting: l.version.spec.settings.targeting,
+        availability: l.version.spec.settings.availability,
+        availabilityOverride: true,
+      }));
+      const pick = (url: string) =>
+        selectChatflow(candidates, { url, device: "desktop", languages: ["en"], knownContact: false, now: Date.now() })?.chatflow.id;
+      expect(pick("https://www.example.com/")).toBe("lead_qualification");
+      expect(pick("https://www.example.com/pricing")).toBe("live_chat_hours");
+      expect(pick("https://www.example.com/help/billing")).toBe("support_triage");
+
+      // A second start changes nothing and prints nothing.
+      const counts = () =>
+        ["users", "inboxes", "teams", "channels", "chatflows", "chatflow_versions", "inbox_members"].map(
+          (t) => (db.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n,
+        );
+      const before = counts();
+      const again = await runSeed(runtime);
+      expect(again.result.seeded).toBe(false);
+      expect(again.lines).toEqual([]);
+      expect(counts()).toEqual(before);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("without the demo seeds only the admin, the inbox, the team and the channel", async () => {
+    const { runtime } = workspace({ PARLEY_DEMO: "0", ADMIN_PASSWORD: "correct horse battery", ADMIN_EMAIL: "boss@example.com" });
+    try {
+      const { result, lines } = await runSeed(runtime);
+      expect(result.generatedPassword).toBeUndefined();
+      expect(lines).toEqual(["Admin login: boss@example.com / (the password in ADMIN_PASSWORD)"]);
+      const db = await runtime.runPromise(Db.Database);
+      const admin = db.sqlite.prepare("SELECT role, password_hash FROM users").all() as Array<{ role: string; password_hash: string }>;
+      expect(admin).toHaveLength(1);
+      expect(await verifyPassword("correct horse battery", admin[0]!.password_hash)).toBe(true);
+      const n = (t: string) => (db.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+      expect([n("inboxes"), n("teams"), n("channels"), n("chatflows")]).toEqual([1, 1, 1, 0]);
+      expect(DEMO_USERS.some((u) => db.sqlite.prepare("SELECT 1 FROM users WHERE email = ?").get(u.email))).toBe(false);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("finishes the demo flows on the next start when a start stopped half-way", async () => {
+    const { runtime } = workspace();
+    try {
+      await runSeed(runtime);
+      const db = await runtime.runPromise(Db.Database);
+      // Pretend the first start died after the workspace and before the flows.
+      await db.write((s) => {
+        s.exec("DELETE FROM chatflow_versions WHERE chatflow_id = 'flow_delivery_quote'; DELETE FROM chatflows WHERE id = 'flow_delivery_quote'");
+        s.prepare("UPDATE settings SET value = 'pending' WHERE key = 'seed_demo'").run();
+      });
+      const versionsBefore = (db.sqlite.prepare("SELECT count(*) AS n FROM chatflow_versions").get() as { n: number }).n + 1;
+      const { result } = await runSeed(runtime);
+      expect(result.seeded).toBe(false);
+      expect(Object.keys(result.flows).sort()).toEqual(["delivery_quote", "lead_qualification", "live_chat_hours", "support_triage"]);
+      // The missing flow is back; publishing the others' unchanged drafts added no versions.
+      expect((db.sqlite.prepare("SELECT count(*) AS n FROM chatflow_versions").get() as { n: number }).n).toBe(versionsBefore);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});
