@@ -98,9 +98,15 @@ describe("CodeSandbox.run", () => {
     }
   });
 
-  it("reports deep recursion as a stack overflow", async () => {
-    const error = failureOf(await run({ source: "const f = (n) => f(n + 1) + 1; return { n: f(0) };", outputs: ["n"] }));
-    expect(error.reason).toBe("stack_overflow");
+  it("reports deep recursion and deeply nested data as a stack overflow", async () => {
+    for (const source of [
+      "const f = (n) => f(n + 1) + 1; return { n: f(0) };",
+      "let o = {}; for (let i = 0; i < 100000; i++) o = { a: o }; return { n: JSON.stringify(o).length };",
+    ]) {
+      const error = failureOf(await run({ source, outputs: ["n"] }));
+      expect([source, error.reason]).toEqual([source, "stack_overflow"]);
+    }
+    expect(successOf(await run({ source: "return { n: 1 };", outputs: ["n"] }))).toEqual({ n: 1 });
   });
 
   it("survives source nested deeper than Node's stack: the module is replaced and the next run works", async () => {
@@ -247,7 +253,7 @@ describe("CodeSandbox.run", () => {
       for (let i = 0; i < times; i++) {
         const exit = await runWith(tracking, { source: sources[i % sources.length], inputs: { x: i }, outputs: ["y"], timeoutMs: 20 });
         // A runtime that still owns an object aborts on dispose, which would surface here as a defect.
-        if (Exit.isFailure(exit)) expect(exit.cause._tag).toBe("Fail");
+        if (Exit.isFailure(exit)) expect([i, exit.cause._tag, String(exit.cause)]).toEqual([i, "Fail", expect.any(String)]);
         else expect(exit.value).toEqual({ y: i % sources.length === 0 ? i * 2 : [i, { z: "w" }] });
       }
     };
