@@ -71,7 +71,7 @@ export const checkFiles = (files: ReadonlyArray<string>, options: CheckOptions =
         folder,
         beside === undefined
           ? undefined
-          : loadCompileContext(beside).pipe(Either.mapLeft((p) => `${p.file}: error: ${p.message}`)),
+          : loadCompileContext(beside).pipe(Either.mapLeft((p) => `${p.file}: error: ${p.message}`))
       );
     }
     return contexts.get(folder);
@@ -96,7 +96,11 @@ export const checkFiles = (files: ReadonlyArray<string>, options: CheckOptions =
         error(`${file}: error [missing_flow] flow: the flow file ${decoded.right.flow} does not exist`);
         continue;
       }
-      ok(`${file}: ok — flow test, ${plural(decoded.right.cases.length, "case")} for ${decoded.right.flow} (run it with \`flow test\`)`);
+      ok(
+        `${file}: ok — flow test, ${plural(decoded.right.cases.length, "case")} for ${
+          decoded.right.flow
+        } (run it with \`flow test\`)`
+      );
       continue;
     }
     if (kind === "context") {
@@ -106,7 +110,13 @@ export const checkFiles = (files: ReadonlyArray<string>, options: CheckOptions =
         continue;
       }
       const c = decoded.right;
-      ok(`${file}: ok — compile context: ${plural(c.teams.length, "team")}, ${plural(c.users.length, "user")}, ${plural(c.contactProperties.length, "contact property", "contact properties")}`);
+      ok(
+        `${file}: ok — compile context: ${plural(c.teams.length, "team")}, ${plural(c.users.length, "user")}, ${plural(
+          c.contactProperties.length,
+          "contact property",
+          "contact properties"
+        )}`
+      );
       continue;
     }
     const found = contextFor(file);
@@ -134,13 +144,21 @@ export const checkFiles = (files: ReadonlyArray<string>, options: CheckOptions =
     }
     errors += fileErrors;
     warnings += fileWarnings;
-    if (fileErrors > 0 && found === undefined && flow.diagnostics.some((d) => d.code === "unknown_team" || d.code === "unknown_user")) {
+    if (
+      fileErrors > 0 &&
+      found === undefined &&
+      flow.diagnostics.some((d) => d.code === "unknown_team" || d.code === "unknown_user")
+    ) {
       lines.push(`${file}: note: no context.json beside this file and no --context given, so no team or user is known`);
     }
     if (fileErrors === 0) {
       const what = flow.kind === "document" ? "FlowDocument" : "FlowSpec";
       const nodes = flow.spec?.nodes.length ?? 0;
-      ok(`${file}: ok — ${what} "${flow.name ?? ""}", ${plural(nodes, "node")}${fileWarnings > 0 ? `, ${plural(fileWarnings, "warning")}` : ""}`);
+      ok(
+        `${file}: ok — ${what} "${flow.name ?? ""}", ${plural(nodes, "node")}${
+          fileWarnings > 0 ? `, ${plural(fileWarnings, "warning")}` : ""
+        }`
+      );
     }
   }
   lines.push(`${plural(files.length, "file")} checked: ${plural(errors, "error")}, ${plural(warnings, "warning")}`);

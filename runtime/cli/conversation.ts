@@ -38,35 +38,25 @@ export interface Turn {
 /** More webhook/code/ticket round trips than this in one turn means something is wrong. */
 export const MAX_ACTIONS_PER_TURN = 200;
 
-/** A content hash of a spec, as the engine records it in the state. */
-export const specHashOf = (spec: FlowSpec): string =>
-  createHash("sha256").update(canonicalJson(spec)).digest("hex").slice(0, 16);
+/**
+ * The spec's content hash as the engine records it in the state: SHA-256 over canonical JSON
+ * (the same as `hashSpec` of the Chatflows service, which this avoids importing with its store).
+ */
+export const specHashOf = (spec: FlowSpec): string => createHash("sha256").update(canonicalJson(spec)).digest("hex");
 
 /** Starts a conversation and carries out its first actions. */
-export const startConversation = async (
-  spec: FlowSpec,
-  context: InterpreterContext,
-  executor: ActionExecutor,
-): Promise<Turn> => {
+export const startConversation = async (spec: FlowSpec, context: InterpreterContext, executor: ActionExecutor): Promise<Turn> => {
   const first = start(spec, context);
   return settle({ spec, context, state: first.state, history: [] }, first.commands, executor);
 };
 
 /** Feeds one event (a visitor message, choice, timeout…) into the conversation and settles it. */
-export const sendEvent = async (
-  conversation: Conversation,
-  event: InterpreterEvent,
-  executor: ActionExecutor,
-): Promise<Turn> => {
+export const sendEvent = async (conversation: Conversation, event: InterpreterEvent, executor: ActionExecutor): Promise<Turn> => {
   const result = step(conversation.spec, conversation.state, event, conversation.context);
   return settle({ ...conversation, state: result.state }, result.commands, executor);
 };
 
-const settle = async (
-  conversation: Conversation,
-  initial: ReadonlyArray<Command>,
-  executor: ActionExecutor,
-): Promise<Turn> => {
+const settle = async (conversation: Conversation, initial: ReadonlyArray<Command>, executor: ActionExecutor): Promise<Turn> => {
   const commands: Command[] = [...initial];
   let state = conversation.state;
   let tickets = conversation.history.filter((c) => c.type === "create_ticket").length;
@@ -78,7 +68,8 @@ const settle = async (
     let event: InterpreterEvent | undefined;
     if (command.type === "call_webhook") event = await executor.webhook(command);
     else if (command.type === "run_code") event = await executor.code(command);
-    else if (command.type === "create_ticket") event = { type: "ticket_created", nodeId: command.nodeId, ticketId: `ticket_${++tickets}` };
+    else if (command.type === "create_ticket")
+      event = { type: "ticket_created", nodeId: command.nodeId, ticketId: `ticket_${++tickets}` };
     if (event === undefined) continue;
     if (++actions > MAX_ACTIONS_PER_TURN) {
       throw new Error(`more than ${MAX_ACTIONS_PER_TURN} webhook, code or ticket actions in one turn; the flow seems to loop`);

@@ -1,9 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { Either } from "effect";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { compile, decodeFlowDocument } from "../../flows/compile.js";
 import { main } from "./flow-cli.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -45,7 +47,7 @@ describe("flow check (child process)", () => {
           { id: "a", kind: "message", data: { bubbles: [] }, next: { next: "b" } },
           { id: "b", kind: "question", data: { prompt: "How many?", answer: { type: "number", min: "zero" } } },
         ],
-      }),
+      })
     );
     const { code, stdout } = cli(["check", spec]);
     expect(code).toBe(1);
@@ -56,7 +58,17 @@ describe("flow check (child process)", () => {
   });
 
   it("is clean on the example folder, context and tests included", () => {
-    const { code, stdout } = cli(["check", ...["context", "lead-qualification", "lead-qualification.test", "live-chat-hours", "support-triage", "webhook-code-split"].map((f) => `flows/examples/${f}.json`)]);
+    const { code, stdout } = cli([
+      "check",
+      ...[
+        "context",
+        "lead-qualification",
+        "lead-qualification.test",
+        "live-chat-hours",
+        "support-triage",
+        "webhook-code-split",
+      ].map((f) => `flows/examples/${f}.json`),
+    ]);
     expect(stdout).toContain("6 files checked: 0 errors, 0 warnings");
     expect(code).toBe(0);
   });
@@ -71,9 +83,11 @@ describe("flow check (in-process)", () => {
         name: "D",
         kind: "bot",
         startNodeId: "a",
-        nodes: [{ id: "a", kind: "message", position: { x: 0, y: 0 }, data: { bubbles: [{ type: "text", text: "Hi {{who}}" }] } }],
+        nodes: [
+          { id: "a", kind: "message", position: { x: 0, y: 0 }, data: { bubbles: [{ type: "text", text: "Hi {{who}}" }] } },
+        ],
         edges: [],
-      }),
+      })
     );
     const { code, out } = await run(["check", doc]);
     expect(code).toBe(1);
@@ -94,7 +108,7 @@ describe("flow check (in-process)", () => {
           { id: "lonely", kind: "end", position: { x: 0, y: 280 }, data: {} },
         ],
         edges: [],
-      }),
+      })
     );
     const { code, out } = await run(["check", doc]);
     expect(out).toContain("warning [unreachable_node] node lonely");
@@ -107,7 +121,9 @@ describe("flow check (in-process)", () => {
     const { code, out } = await run(["check", bad, other, join(dir, "missing.json")]);
     expect(code).toBe(1);
     expect(out).toContain(`${bad}: error: is not valid JSON at line 2, column 17`);
-    expect(out).toContain(`${other}: error: is neither a FlowDocument (it has no "edges") nor a FlowSpec (it has no "formatVersion")`);
+    expect(out).toContain(
+      `${other}: error: is neither a FlowDocument (it has no "edges") nor a FlowSpec (it has no "formatVersion")`
+    );
     expect(out).toContain(`${join(dir, "missing.json")}: error: file not found`);
   });
 
@@ -119,9 +135,11 @@ describe("flow check (in-process)", () => {
         name: "H",
         kind: "bot",
         startNodeId: "a",
-        nodes: [{ id: "a", kind: "handoff", position: { x: 0, y: 0 }, data: { target: { type: "team", teamId: "team_support" } } }],
+        nodes: [
+          { id: "a", kind: "handoff", position: { x: 0, y: 0 }, data: { target: { type: "team", teamId: "team_support" } } },
+        ],
         edges: [],
-      }),
+      })
     );
     const { code, out } = await run(["check", doc]);
     expect(code).toBe(1);
@@ -129,6 +147,35 @@ describe("flow check (in-process)", () => {
     expect(out).toContain("note: no context.json beside this file");
     const withContext = await run(["check", "--context", join(ROOT, "flows/examples/context.json"), doc]);
     expect(withContext.code).toBe(0);
+  });
+});
+
+describe("hand-written specs", () => {
+  it("checks a spec and runs tests against it, just like a document", async () => {
+    const context = JSON.parse(readFileSync(join(ROOT, "flows/examples/context.json"), "utf8"));
+    const document = Either.getOrThrow(
+      decodeFlowDocument(JSON.parse(readFileSync(join(ROOT, "flows/examples/support-triage.json"), "utf8")))
+    );
+    const spec = write("triage-spec.json", JSON.stringify(compile(document, context).spec));
+    const checked = await run(["check", "--context", join(ROOT, "flows/examples/context.json"), spec]);
+    expect(checked.out).toContain(`${spec}: ok — FlowSpec "Support triage", 9 nodes`);
+    expect(checked.code).toBe(0);
+    const test = write(
+      "triage-spec.test.json",
+      JSON.stringify({
+        flow: "./triage-spec.json",
+        context: join(ROOT, "flows/examples/context.json"),
+        cases: [
+          {
+            name: "reset",
+            steps: [{ choose: "reset_password" }, { expect: { bot: ["How to reset your password"], ended: "completed" } }],
+          },
+        ],
+      })
+    );
+    const tested = await run(["test", test]);
+    expect(tested.out).toContain("1 passed, 0 failed (1 file)");
+    expect(tested.code).toBe(0);
   });
 });
 
@@ -141,9 +188,12 @@ describe("flow test", () => {
         context: join(ROOT, "flows/examples/context.json"),
         cases: [
           { name: "passes", steps: [{ choose: "Talk to a person" }, { expect: { handoff: true } }] },
-          { name: "expects the wrong thing", steps: [{ choose: "Reset my password" }, { expect: { bot: ["Open a ticket"], ended: false } }] },
+          {
+            name: "expects the wrong thing",
+            steps: [{ choose: "Reset my password" }, { expect: { bot: ["Open a ticket"], ended: false } }],
+          },
         ],
-      }),
+      })
     );
     const { code, stdout } = cli(["test", test]);
     expect(code).toBe(1);
@@ -172,7 +222,10 @@ describe("flow test", () => {
 
 describe("flow chat (child process)", () => {
   it("plays a flow from piped input", () => {
-    const { code, stdout } = cli(["chat", "flows/examples/support-triage.json", "--now", "2025-01-06T10:00:00Z"], "2\nThe export button does nothing\n/quit\n");
+    const { code, stdout } = cli(
+      ["chat", "flows/examples/support-triage.json", "--now", "2025-01-06T10:00:00Z"],
+      "2\nThe export button does nothing\n/quit\n"
+    );
     expect(code).toBe(0);
     expect(stdout).toContain("bot › What can I help you with today?");
     expect(stdout).toContain("→ Report a bug");

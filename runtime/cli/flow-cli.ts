@@ -93,7 +93,12 @@ class UsageError extends Error {}
 
 const parse = <T extends NonNullable<ParseArgsConfig["options"]>>(args: ReadonlyArray<string>, options: T) => {
   try {
-    return parseArgs({ args: [...args], options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
+    return parseArgs({
+      args: [...args],
+      options: { ...options, help: { type: "boolean", short: "h" } },
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -236,7 +241,7 @@ const runChatCommand = async (args: ReadonlyArray<string>, io: CliIO): Promise<n
           code: code === "run" ? liveActions.code : undefined,
         },
       },
-      chatIO,
+      chatIO
     );
   } finally {
     chatIO.close?.();
@@ -274,8 +279,10 @@ if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(
       process.exitCode = code;
     },
     (error: unknown) => {
-      process.stderr.write(`flow: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.stderr.write(
+        `flow: unexpected failure: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`
+      );
       process.exitCode = 1;
-    },
+    }
   );
 }

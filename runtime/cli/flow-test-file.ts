@@ -28,7 +28,7 @@ export const EventStep = S.Struct({
 const HandoffTargetExpectation = S.Union(
   S.Struct({ type: S.Literal("routing") }),
   S.Struct({ type: S.Literal("team"), teamId: S.String }),
-  S.Struct({ type: S.Literal("user"), userId: S.String }),
+  S.Struct({ type: S.Literal("user"), userId: S.String })
 );
 
 export const EndReason = S.Literal("completed", "handed_off", "timeout", "agent_took_over", "error");
@@ -56,8 +56,8 @@ export const Expectation = S.Struct({
         target: S.optional(HandoffTargetExpectation),
         away: S.optional(S.Boolean),
         createTicket: S.optional(S.Boolean),
-      }),
-    ),
+      })
+    )
   ),
   /** Whether a meeting link was offered so far, and whose. */
   meeting: S.optional(S.Union(S.Boolean, S.Struct({ userId: S.optional(S.String) }))),
@@ -69,20 +69,20 @@ export const Expectation = S.Struct({
         subject: S.optional(S.String),
         description: S.optional(S.String),
         priority: S.optional(S.Literal("low", "normal", "high", "urgent")),
-      }),
-    ),
+      })
+    )
   ),
   /** Whether a webhook was called so far; for an object, the last call (`url`, `body`: contained in the actual). */
   webhook: S.optional(
     S.Union(
       S.Boolean,
       S.Struct({
-      nodeId: S.optional(S.String),
-      method: S.optional(S.Literal("GET", "POST", "PUT", "PATCH", "DELETE")),
-      url: S.optional(S.String),
-      body: S.optional(S.String),
-      }),
-    ),
+        nodeId: S.optional(S.String),
+        method: S.optional(S.Literal("GET", "POST", "PUT", "PATCH", "DELETE")),
+        url: S.optional(S.String),
+        body: S.optional(S.String),
+      })
+    )
   ),
   /** The conversation is over for this reason now, or `false`: it is still going. */
   ended: S.optional(S.Union(S.Literal(false), EndReason)),
@@ -99,21 +99,18 @@ export const WebhookStub = S.Union(
     status: S.optionalWith(S.Int.pipe(S.between(100, 599)), { default: () => 200 }),
     body: S.optionalWith(Json, { default: () => ({}) }),
   }),
-  S.Struct({ error: NonEmpty }),
+  S.Struct({ error: NonEmpty })
 );
 export type WebhookStub = typeof WebhookStub.Type;
 
-export const CodeStub = S.Union(
-  S.Struct({ outputs: S.Record({ key: S.String, value: Json }) }),
-  S.Struct({ error: NonEmpty }),
-);
+export const CodeStub = S.Union(S.Struct({ outputs: S.Record({ key: S.String, value: Json }) }), S.Struct({ error: NonEmpty }));
 export type CodeStub = typeof CodeStub.Type;
 
 /** ISO 8601 instant, e.g. `2025-01-06T10:00:00Z`. */
 const Instant = S.String.pipe(
   S.filter((s) => /^\d{4}-\d{2}-\d{2}T/.test(s) && !Number.isNaN(Date.parse(s)), {
     message: () => "an instant is an ISO 8601 date and time, e.g. 2025-01-06T10:00:00Z",
-  }),
+  })
 );
 
 export const TestCase = S.Struct({
@@ -129,7 +126,7 @@ export const TestCase = S.Struct({
       language: S.optionalWith(S.String, { default: () => "en" }),
       knownContact: S.optional(S.Boolean),
     }),
-    { default: () => ({ pageUrl: "https://www.example.com/", device: "desktop" as const, language: "en" }) },
+    { default: () => ({ pageUrl: "https://www.example.com/", device: "desktop" as const, language: "en" }) }
   ),
   /** Contact properties known before the conversation starts. */
   contact: S.optionalWith(S.Record({ key: S.String, value: S.String }), { default: () => ({}) }),
@@ -139,7 +136,7 @@ export const TestCase = S.Struct({
       routing: S.optional(S.Boolean),
       teams: S.optional(S.Record({ key: S.String, value: S.Boolean })),
       users: S.optional(S.Record({ key: S.String, value: S.Boolean })),
-    }),
+    })
   ),
   /** Answers for webhook nodes, by node id. */
   webhooks: S.optionalWith(S.Record({ key: S.String, value: WebhookStub }), { default: () => ({}) }),
@@ -192,9 +189,9 @@ export const decodeFlowTestFile = (value: unknown): Either.Either<FlowTestFile, 
         ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
           path: formatPath(issue.path),
           message: issue.message,
-        })),
-      ),
-    ),
+        }))
+      )
+    )
   );
 };
 
@@ -217,8 +214,15 @@ const checkStepShapes = (value: unknown): DecodeIssue[] => {
       const keys = Object.keys(step);
       const known = keys.filter((k) => (STEP_KEYS as ReadonlyArray<string>).includes(k));
       const unknown = keys.filter((k) => !(STEP_KEYS as ReadonlyArray<string>).includes(k));
-      if (unknown.length > 0) issues.push({ path: `${path}.${unknown[0]}`, message: `Unknown step key; a step has one of ${STEP_KEYS.join(", ")}` });
-      else if (known.length !== 1) issues.push({ path, message: `A step has exactly one of ${STEP_KEYS.join(", ")}; this one has ${known.length === 0 ? "none" : known.join(" and ")}` });
+      if (unknown.length > 0)
+        issues.push({ path: `${path}.${unknown[0]}`, message: `Unknown step key; a step has one of ${STEP_KEYS.join(", ")}` });
+      else if (known.length !== 1)
+        issues.push({
+          path,
+          message: `A step has exactly one of ${STEP_KEYS.join(", ")}; this one has ${
+            known.length === 0 ? "none" : known.join(" and ")
+          }`,
+        });
     });
   });
   return issues;

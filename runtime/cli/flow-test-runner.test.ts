@@ -69,13 +69,25 @@ describe("runFlowTestFile", () => {
     ["contact", "contact.email", { contact: { email: null } }, [{ visitor: "Ann" }, { visitor: "a@b.io" }]],
     ["visited", "visited", { visited: ["ask_company_size", "ask_email"] }, [{ visitor: "Ann" }, { visitor: "a@b.io" }]],
     ["handoff", "handoff", { handoff: true }, [{ visitor: "Ann" }]],
-    ["handoff target", "handoff", { handoff: { target: { type: "routing" } } }, [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "1–10" }]],
-    ["meeting", "meeting", { meeting: { userId: "user_other" } }, [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "201+" }]],
+    [
+      "handoff target",
+      "handoff",
+      { handoff: { target: { type: "routing" } } },
+      [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "1–10" }],
+    ],
+    [
+      "meeting",
+      "meeting",
+      { meeting: { userId: "user_other" } },
+      [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "201+" }],
+    ],
     ["ended", "ended", { ended: "completed" }, [{ visitor: "Ann" }]],
   ];
   for (const [title, what, expectation, before] of table) {
     it(`fails on a wrong ${title}`, async () => {
-      const failure = failureOf(await runOne("lead-qualification.json", { name: title, steps: [...before, { expect: expectation }] }));
+      const failure = failureOf(
+        await runOne("lead-qualification.json", { name: title, steps: [...before, { expect: expectation }] })
+      );
       expect(failure.mismatches.map((m) => m.what)).toEqual([what]);
     });
   }
@@ -83,14 +95,18 @@ describe("runFlowTestFile", () => {
   it("compares tickets and webhook calls by contained text", async () => {
     const pass = await runOne("support-triage.json", {
       name: "ticket",
-      steps: [{ choose: "Report a bug" }, { visitor: "The export is broken" }, { expect: { ticket: { subject: "export is broken", priority: "high" } } }],
+      steps: [
+        { choose: "Report a bug" },
+        { visitor: "The export is broken" },
+        { expect: { ticket: { subject: "export is broken", priority: "high" } } },
+      ],
     });
     expect(filePassed(pass)).toBe(true);
     const fail = failureOf(
       await runOne("support-triage.json", {
         name: "ticket",
         steps: [{ choose: "Report a bug" }, { visitor: "The export is broken" }, { expect: { ticket: { priority: "low" } } }],
-      }),
+      })
     );
     expect(fail.mismatches[0]!.actual).toContain('"priority":"high"');
     const webhook = failureOf(
@@ -98,7 +114,7 @@ describe("runFlowTestFile", () => {
         name: "webhook",
         webhooks: { lookup_zone: { error: "down" } },
         steps: [{ visitor: "10115" }, { expect: { webhook: { url: "/delivery-zones/99999" } } }],
-      }),
+      })
     );
     expect(webhook.mismatches[0]!.actual).toContain("https://api.example.com/delivery-zones/10115");
   });
@@ -111,20 +127,20 @@ describe("runFlowTestFile", () => {
 
   it("fails before the first step when a stub names a node the flow does not have", async () => {
     const failure = failureOf(
-      await runOne("webhook-code-split.json", { name: "typo", webhooks: { lookup_zones: { body: {} } }, steps: [{ visitor: "1" }] }),
+      await runOne("webhook-code-split.json", {
+        name: "typo",
+        webhooks: { lookup_zones: { body: {} } },
+        steps: [{ visitor: "1" }],
+      })
     );
     expect(failure.step).toBe(0);
     expect(failure.mismatches[0]).toMatchObject({ what: "webhooks.lookup_zones", actual: "the flow has no node with this id" });
   });
 
   it("fails a visitor step after the conversation is over, and an unknown choice with the choices listed", async () => {
-    const over = failureOf(
-      await runOne("live-chat-hours.json", { name: "over", steps: [{ visitor: "hello?" }] }),
-    );
+    const over = failureOf(await runOne("live-chat-hours.json", { name: "over", steps: [{ visitor: "hello?" }] }));
     expect(over.mismatches[0]!.actual).toContain("over (handed_off)");
-    const unknown = failureOf(
-      await runOne("support-triage.json", { name: "choice", steps: [{ choose: "Cancel my plan" }] }),
-    );
+    const unknown = failureOf(await runOne("support-triage.json", { name: "choice", steps: [{ choose: "Cancel my plan" }] }));
     expect(unknown.mismatches[0]!.actual).toContain('reset_password ("Reset my password")');
   });
 
@@ -135,7 +151,7 @@ describe("runFlowTestFile", () => {
         context: CONTEXT,
         targeting: [{ url: "https://www.example.com/pricing", shown: true }],
         cases: [{ name: "x", steps: [{ expect: { awaiting: "text" } }] }],
-      }),
+      })
     );
     expect(filePassed(result)).toBe(false);
     expect(formatFileResult(result)).toMatch(/✗ targeting: shown on https:\/\/www\.example\.com\/pricing[\s\S]*hide rule 1/);
@@ -149,18 +165,20 @@ describe("runFlowTestFile", () => {
           { name: "typo", steps: [{ expcet: { bot: [] } }] },
           { name: "two keys", steps: [{ visitor: "a", expect: {} }] },
         ],
-      }),
+      })
     );
     expect(result.problems).toBeDefined();
     const text = result.problems!.join("\n");
     expect(text).toContain("cases[0].steps[0].expcet: Unknown step key");
-    expect(text).toContain("cases[1].steps[0]: A step has exactly one of visitor, choose, event, expect; this one has visitor and expect");
+    expect(text).toContain(
+      "cases[1].steps[0]: A step has exactly one of visitor, choose, event, expect; this one has visitor and expect"
+    );
     expect(filePassed(result)).toBe(false);
   });
 
   it("reports an unknown expectation key by path", async () => {
     const result = await runFlowTestFile(
-      writeTest({ flow: example("lead-qualification.json"), cases: [{ name: "x", steps: [{ expect: { said: ["hi"] } }] }] }),
+      writeTest({ flow: example("lead-qualification.json"), cases: [{ name: "x", steps: [{ expect: { said: ["hi"] } }] }] })
     );
     expect(result.problems?.join("\n")).toContain("cases[0].steps[0].expect.said");
   });
@@ -169,7 +187,14 @@ describe("runFlowTestFile", () => {
     const flow = join(dir, "broken.json");
     writeFileSync(
       flow,
-      JSON.stringify({ id: "b", name: "Broken", kind: "bot", startNodeId: "a", nodes: [{ id: "a", kind: "message", position: { x: 0, y: 0 }, data: { bubbles: [{ type: "text", text: "hi" }] } }], edges: [] }),
+      JSON.stringify({
+        id: "b",
+        name: "Broken",
+        kind: "bot",
+        startNodeId: "a",
+        nodes: [{ id: "a", kind: "message", position: { x: 0, y: 0 }, data: { bubbles: [{ type: "text", text: "hi" }] } }],
+        edges: [],
+      })
     );
     const result = await runFlowTestFile(writeTest({ flow: "./broken.json", cases: [{ name: "x", steps: [{ expect: {} }] }] }));
     expect(result.problems?.join("\n")).toMatch(/broken\.json: error \[port_unconnected\] node a port next/);

@@ -24,7 +24,14 @@ import {
   type RunCodeCommand,
   type CallWebhookCommand,
 } from "./conversation.js";
-import { DEFAULT_NOW, decodeFlowTestFile, type Expectation, type FlowTestFile, type Step, type TestCase } from "./flow-test-file.js";
+import {
+  DEFAULT_NOW,
+  decodeFlowTestFile,
+  type Expectation,
+  type FlowTestFile,
+  type Step,
+  type TestCase,
+} from "./flow-test-file.js";
 import {
   EMPTY_CONTEXT,
   contextFileBeside,
@@ -91,7 +98,9 @@ export interface FileResult {
 
 /** True when every case and targeting check of the file passed. Pure. */
 export const filePassed = (result: FileResult): boolean =>
-  result.problems === undefined && result.cases.every((c) => c.failure === undefined) && result.targeting.every((t) => t.expected === t.actual);
+  result.problems === undefined &&
+  result.cases.every((c) => c.failure === undefined) &&
+  result.targeting.every((t) => t.expected === t.actual);
 
 // ---------------------------------------------------------------------------------------------
 // Loading
@@ -118,7 +127,8 @@ const loadTest = (file: string): Either.Either<LoadedTest, ReadonlyArray<string>
     context = loaded.right;
   } else if (test.context !== undefined) {
     const inline = decodeCompileContext(test.context);
-    if (Either.isLeft(inline)) return Either.left(inline.left.map((issue) => formatDecodeIssue(file, { ...issue, path: `context.${issue.path}` })));
+    if (Either.isLeft(inline))
+      return Either.left(inline.left.map((issue) => formatDecodeIssue(file, { ...issue, path: `context.${issue.path}` })));
     context = inline.right;
   } else {
     const beside = contextFileBeside(flowFile);
@@ -130,7 +140,8 @@ const loadTest = (file: string): Either.Either<LoadedTest, ReadonlyArray<string>
   }
   const flow = loadFlowFile(flowFile, context);
   if (Either.isLeft(flow)) return Either.left([`${shownFlow}: ${flow.left.message}`]);
-  if (flow.right.decodeIssues !== undefined) return Either.left(flow.right.decodeIssues.map((issue) => formatDecodeIssue(shownFlow, issue)));
+  if (flow.right.decodeIssues !== undefined)
+    return Either.left(flow.right.decodeIssues.map((issue) => formatDecodeIssue(shownFlow, issue)));
   if (flow.right.spec === undefined) {
     return Either.left([
       `${shownFlow}: the flow has errors, so its tests cannot run:`,
@@ -213,7 +224,7 @@ const stubExecutor = (spec: FlowSpec, testCase: TestCase, options: RunOptions): 
     if (options.live === true && options.executors?.webhook !== undefined) return options.executors.webhook(command);
     throw new MissingStub(
       `the flow called webhook "${command.nodeId}" (${command.method} ${command.url}), but the case has no stub for it: ` +
-        `add "webhooks": { "${command.nodeId}": { "status": 200, "body": {…} } } or run with --live`,
+        `add "webhooks": { "${command.nodeId}": { "status": 200, "body": {…} } } or run with --live`
     );
   },
   code: async (command: RunCodeCommand) => {
@@ -232,7 +243,7 @@ const stubExecutor = (spec: FlowSpec, testCase: TestCase, options: RunOptions): 
     if (options.live === true && run !== undefined) return run(command);
     throw new MissingStub(
       `the flow ran code node "${command.nodeId}", but the case has no stub for it: ` +
-        `add "code": { "${command.nodeId}": { "outputs": {…} } }, or "code": "run" to execute it`,
+        `add "code": { "${command.nodeId}": { "outputs": {…} } }, or "code": "run" to execute it`
     );
   },
 });
@@ -242,11 +253,13 @@ const stubProblems = (spec: FlowSpec, testCase: TestCase): Mismatch[] => {
   const kinds = new Map(spec.nodes.map((n) => [n.id, n.kind] as const));
   const out: Mismatch[] = [];
   for (const id of Object.keys(testCase.webhooks)) {
-    if (kinds.get(id) !== "webhook") out.push({ what: `webhooks.${id}`, expected: "a webhook node with this id", actual: describeNode(kinds, id) });
+    if (kinds.get(id) !== "webhook")
+      out.push({ what: `webhooks.${id}`, expected: "a webhook node with this id", actual: describeNode(kinds, id) });
   }
   if (testCase.code !== "run") {
     for (const id of Object.keys(testCase.code)) {
-      if (kinds.get(id) !== "code") out.push({ what: `code.${id}`, expected: "a code node with this id", actual: describeNode(kinds, id) });
+      if (kinds.get(id) !== "code")
+        out.push({ what: `code.${id}`, expected: "a code node with this id", actual: describeNode(kinds, id) });
     }
   }
   return out;
@@ -261,7 +274,7 @@ const runCase = async (
   spec: FlowSpec,
   compileContext: CompileContext,
   testCase: TestCase,
-  options: RunOptions,
+  options: RunOptions
 ): Promise<CaseFailure | undefined> => {
   const transcript: string[] = [];
   const problems = stubProblems(spec, testCase);
@@ -309,7 +322,11 @@ const runCase = async (
 const actionMismatch = (error: unknown): Mismatch =>
   error instanceof MissingStub
     ? { what: "stub", expected: "an answer for every webhook and code node the flow reaches", actual: error.message }
-    : { what: "action", expected: "webhook / code to run", actual: `failed: ${error instanceof Error ? error.message : String(error)}` };
+    : {
+        what: "action",
+        expected: "webhook / code to run",
+        actual: `failed: ${error instanceof Error ? error.message : String(error)}`,
+      };
 
 const describeStep = (s: Exclude<Step, { expect: unknown }>): string =>
   "visitor" in s ? `visitor  ${s.visitor}` : "choose" in s ? `visitor  [${[s.choose].flat().join(", ")}]` : `event    ${s.event}`;
@@ -325,7 +342,7 @@ const record = (transcript: string[], commands: ReadonlyArray<Command>): void =>
         break;
       case "await_input":
         transcript.push(
-          `         (waits for ${command.input}${command.choices ? `: ${command.choices.map((c) => c.label).join(" | ")}` : ""})`,
+          `         (waits for ${command.input}${command.choices ? `: ${command.choices.map((c) => c.label).join(" | ")}` : ""})`
         );
         break;
       case "call_webhook":
@@ -338,7 +355,11 @@ const record = (transcript: string[], commands: ReadonlyArray<Command>): void =>
         transcript.push(`         (ticket "${command.subject}", ${command.priority})`);
         break;
       case "handoff":
-        transcript.push(`         (handoff to ${describeTarget(command.target)}${command.away ? ", nobody available" : ""}${command.createTicket ? ", with a ticket" : ""})`);
+        transcript.push(
+          `         (handoff to ${describeTarget(command.target)}${command.away ? ", nobody available" : ""}${
+            command.createTicket ? ", with a ticket" : ""
+          })`
+        );
         break;
       case "end":
         transcript.push(`         (ended: ${command.reason}${command.error ? ` — ${command.error}` : ""})`);
@@ -354,7 +375,7 @@ const describeTarget = (target: { type: string; teamId?: string; userId?: string
 
 const eventOf = (
   s: Exclude<Step, { expect: unknown }>,
-  conversation: Conversation,
+  conversation: Conversation
 ): { event: InterpreterEvent } | { mismatch: Mismatch } => {
   if ("event" in s) return { event: { type: s.event } };
   const awaited = awaitingOf(conversation.spec, conversation.state);
@@ -370,12 +391,17 @@ const eventOf = (
   if ("visitor" in s) return { event: { type: "visitor_message", text: s.visitor } };
   const choices = awaited.choices ?? [];
   if (choices.length === 0) {
-    return { mismatch: { what: "choose", expected: "quick replies to choose from", actual: `the bot waits for ${awaited.input} input; use "visitor" to type it` } };
+    return {
+      mismatch: {
+        what: "choose",
+        expected: "quick replies to choose from",
+        actual: `the bot waits for ${awaited.input} input; use "visitor" to type it`,
+      },
+    };
   }
   const ids: string[] = [];
   for (const wanted of [s.choose].flat()) {
-    const choice =
-      choices.find((c) => c.id === wanted) ?? choices.find((c) => c.label.toLowerCase() === wanted.toLowerCase());
+    const choice = choices.find((c) => c.id === wanted) ?? choices.find((c) => c.label.toLowerCase() === wanted.toLowerCase());
     if (choice === undefined) {
       return {
         mismatch: {
@@ -395,7 +421,9 @@ const describeState = (conversation: Conversation): string => {
   if (state.phase === "ended" || state.phase === "handed_off") {
     return `over (${state.endReason ?? state.phase}${state.error ? `: ${state.error}` : ""})`;
   }
-  return `waiting for a ${state.phase === "awaiting_action" ? "webhook, code or ticket result" : "answer"} at node ${state.nodeId}`;
+  return `waiting for a ${state.phase === "awaiting_action" ? "webhook, code or ticket result" : "answer"} at node ${
+    state.nodeId
+  }`;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -403,7 +431,10 @@ const describeState = (conversation: Conversation): string => {
 
 const show = (value: unknown): string => (value === undefined ? "(not set)" : JSON.stringify(value));
 
-const lastOf = <T extends Command["type"]>(history: ReadonlyArray<Command>, type: T): Extract<Command, { type: T }> | undefined => {
+const lastOf = <T extends Command["type"]>(
+  history: ReadonlyArray<Command>,
+  type: T
+): Extract<Command, { type: T }> | undefined => {
   for (let i = history.length - 1; i >= 0; i--) if (history[i]!.type === type) return history[i] as Extract<Command, { type: T }>;
   return undefined;
 };
@@ -425,7 +456,11 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
         const earlier = text.indexOf(fragment) !== -1;
         out.push({
           what: "bot",
-          expected: `${expect.bot.map((f) => JSON.stringify(f)).join(", then ")}` + `\n        missing:  ${JSON.stringify(fragment)}${earlier ? " (it was said, but before the fragment preceding it)" : ""}`,
+          expected:
+            `${expect.bot.map((f) => JSON.stringify(f)).join(", then ")}` +
+            `\n        missing:  ${JSON.stringify(fragment)}${
+              earlier ? " (it was said, but before the fragment preceding it)" : ""
+            }`,
           actual: saidText,
         });
         break;
@@ -436,32 +471,47 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
   if (expect.notBot !== undefined) {
     for (const fragment of expect.notBot) {
       const line = said.find((l) => l.includes(fragment));
-      if (line !== undefined) out.push({ what: "notBot", expected: `no ${JSON.stringify(fragment)}`, actual: JSON.stringify(line) });
+      if (line !== undefined)
+        out.push({ what: "notBot", expected: `no ${JSON.stringify(fragment)}`, actual: JSON.stringify(line) });
     }
   }
   const awaited = awaitingOf(spec, state);
   if (expect.choices !== undefined) {
     const labels = awaited?.choices?.map((c) => c.label) ?? [];
     if (canonicalJson(labels) !== canonicalJson(expect.choices)) {
-      out.push({ what: "choices", expected: show(expect.choices), actual: awaited?.choices ? show(labels) : "(no choices offered)" });
+      out.push({
+        what: "choices",
+        expected: show(expect.choices),
+        actual: awaited?.choices ? show(labels) : "(no choices offered)",
+      });
     }
   }
   if (expect.awaiting !== undefined) {
     const actual = awaited?.input ?? null;
     if (actual !== expect.awaiting) {
-      out.push({ what: "awaiting", expected: show(expect.awaiting), actual: actual === null ? `null (${describeState(conversation)})` : show(actual) });
+      out.push({
+        what: "awaiting",
+        expected: show(expect.awaiting),
+        actual: actual === null ? `null (${describeState(conversation)})` : show(actual),
+      });
     }
   }
   for (const [name, expected] of Object.entries(expect.variables ?? {})) {
     const has = Object.prototype.hasOwnProperty.call(state.variables, name);
     const actual = has ? state.variables[name] : undefined;
-    const same = expected === null ? actual === undefined || actual === null : has && canonicalJson(actual) === canonicalJson(expected);
-    if (!same) out.push({ what: `variables.${name}`, expected: expected === null ? "(not set)" : show(expected), actual: show(actual) });
+    const same =
+      expected === null ? actual === undefined || actual === null : has && canonicalJson(actual) === canonicalJson(expected);
+    if (!same)
+      out.push({ what: `variables.${name}`, expected: expected === null ? "(not set)" : show(expected), actual: show(actual) });
   }
   for (const [property, expected] of Object.entries(expect.contact ?? {})) {
     const actual = Object.prototype.hasOwnProperty.call(state.contact, property) ? state.contact[property] : undefined;
     if ((expected ?? undefined) !== actual) {
-      out.push({ what: `contact.${property}`, expected: expected === null ? "(not known)" : show(expected), actual: show(actual) });
+      out.push({
+        what: `contact.${property}`,
+        expected: expected === null ? "(not known)" : show(expected),
+        actual: show(actual),
+      });
     }
   }
   if (expect.visited !== undefined) {
@@ -470,7 +520,11 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
     for (const id of expect.visited) {
       const at = entered.indexOf(id, from);
       if (at === -1) {
-        out.push({ what: "visited", expected: `${show(expect.visited)} in this order (missing ${JSON.stringify(id)})`, actual: show(entered) });
+        out.push({
+          what: "visited",
+          expected: `${show(expect.visited)} in this order (missing ${JSON.stringify(id)})`,
+          actual: show(entered),
+        });
         break;
       }
       from = at + 1;
@@ -478,9 +532,13 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
   }
   if (expect.handoff !== undefined) {
     const handoff = lastOf(history, "handoff");
-    const actual = handoff === undefined ? "no handoff" : JSON.stringify({ target: handoff.target, away: handoff.away, createTicket: handoff.createTicket });
+    const actual =
+      handoff === undefined
+        ? "no handoff"
+        : JSON.stringify({ target: handoff.target, away: handoff.away, createTicket: handoff.createTicket });
     if (typeof expect.handoff === "boolean") {
-      if (expect.handoff !== (handoff !== undefined)) out.push({ what: "handoff", expected: expect.handoff ? "a handoff" : "no handoff", actual });
+      if (expect.handoff !== (handoff !== undefined))
+        out.push({ what: "handoff", expected: expect.handoff ? "a handoff" : "no handoff", actual });
     } else {
       const want = expect.handoff;
       const ok =
@@ -498,13 +556,27 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
       typeof expect.meeting === "boolean"
         ? expect.meeting === (meeting !== undefined)
         : meeting !== undefined && (expect.meeting.userId === undefined || expect.meeting.userId === meeting.userId);
-    if (!ok) out.push({ what: "meeting", expected: typeof expect.meeting === "boolean" ? (expect.meeting ? "a meeting offered" : "no meeting offered") : JSON.stringify(expect.meeting), actual });
+    if (!ok)
+      out.push({
+        what: "meeting",
+        expected:
+          typeof expect.meeting === "boolean"
+            ? expect.meeting
+              ? "a meeting offered"
+              : "no meeting offered"
+            : JSON.stringify(expect.meeting),
+        actual,
+      });
   }
   if (expect.ticket !== undefined) {
     const ticket = lastOf(history, "create_ticket");
-    const actual = ticket === undefined ? "no ticket" : JSON.stringify({ subject: ticket.subject, description: ticket.description, priority: ticket.priority });
+    const actual =
+      ticket === undefined
+        ? "no ticket"
+        : JSON.stringify({ subject: ticket.subject, description: ticket.description, priority: ticket.priority });
     if (typeof expect.ticket === "boolean") {
-      if (expect.ticket !== (ticket !== undefined)) out.push({ what: "ticket", expected: expect.ticket ? "a ticket" : "no ticket", actual });
+      if (expect.ticket !== (ticket !== undefined))
+        out.push({ what: "ticket", expected: expect.ticket ? "a ticket" : "no ticket", actual });
     } else {
       const want = expect.ticket;
       const ok =
@@ -517,9 +589,13 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
   }
   if (expect.webhook !== undefined) {
     const call = lastOf(history, "call_webhook");
-    const actual = call === undefined ? "no webhook called" : JSON.stringify({ nodeId: call.nodeId, method: call.method, url: call.url, body: call.body });
+    const actual =
+      call === undefined
+        ? "no webhook called"
+        : JSON.stringify({ nodeId: call.nodeId, method: call.method, url: call.url, body: call.body });
     if (typeof expect.webhook === "boolean") {
-      if (expect.webhook !== (call !== undefined)) out.push({ what: "webhook", expected: expect.webhook ? "a webhook call" : "no webhook called", actual });
+      if (expect.webhook !== (call !== undefined))
+        out.push({ what: "webhook", expected: expect.webhook ? "a webhook call" : "no webhook called", actual });
     } else {
       const want = expect.webhook;
       const ok =
@@ -533,12 +609,15 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
   }
   if (expect.ended !== undefined) {
     const over = state.phase === "ended" || state.phase === "handed_off";
-    const actual = over ? (state.endReason ?? state.phase) : false;
+    const actual = over ? state.endReason ?? state.phase : false;
     if (actual !== expect.ended) {
       out.push({
         what: "ended",
         expected: expect.ended === false ? "false (still going)" : JSON.stringify(expect.ended),
-        actual: actual === false ? `false (${describeState(conversation)})` : `${JSON.stringify(actual)}${state.error ? ` — ${state.error}` : ""}`,
+        actual:
+          actual === false
+            ? `false (${describeState(conversation)})`
+            : `${JSON.stringify(actual)}${state.error ? ` — ${state.error}` : ""}`,
       });
     }
   }
@@ -608,4 +687,6 @@ export const formatFileResult = (result: FileResult, shownFile = result.file): s
 
 /** The closing line: `12 passed, 1 failed (4 files)`. Pure. */
 export const formatTotals = (totals: Totals): string =>
-  `${totals.passed} passed, ${totals.failed} failed${totals.broken > 0 ? `, ${totals.broken} file(s) could not run` : ""} (${totals.files} file${totals.files === 1 ? "" : "s"})`;
+  `${totals.passed} passed, ${totals.failed} failed${totals.broken > 0 ? `, ${totals.broken} file(s) could not run` : ""} (${
+    totals.files
+  } file${totals.files === 1 ? "" : "s"})`;

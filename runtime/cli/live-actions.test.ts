@@ -41,22 +41,38 @@ const writeFlow = () => {
       startNodeId: "ask",
       nodes: [
         node("ask", "question", 0, { prompt: "Postcode?", answer: { type: "text" }, save: { variable: "postcode" } }),
-        node("call", "webhook", 280, { method: "GET", url: `${base}/zones/{{postcode}}`, responseMappings: [{ path: "$.baseFeeCents", variable: "cents" }] }),
-        node("fee", "code", 560, { source: "return { fee: (inputs.cents / 100).toFixed(2) };", inputs: ["cents"], outputs: ["fee"] }),
+        node("call", "webhook", 280, {
+          method: "GET",
+          url: `${base}/zones/{{postcode}}`,
+          responseMappings: [{ path: "$.baseFeeCents", variable: "cents" }],
+        }),
+        node("fee", "code", 560, {
+          source: "return { fee: (inputs.cents / 100).toFixed(2) };",
+          inputs: ["cents"],
+          outputs: ["fee"],
+        }),
         node("say", "message", 840, { bubbles: [{ type: "text", text: "Delivery costs {{fee}} EUR." }] }),
         node("done", "end", 1120, {}),
       ],
       edges: [edge("ask", "answered", "call"), edge("call", "ok", "fee"), edge("fee", "ok", "say"), edge("say", "next", "done")],
       variables: [{ name: "postcode" }, { name: "cents", type: "number" }, { name: "fee" }],
-    }),
+    })
   );
   const test = join(dir, "flow.test.json");
   writeFileSync(
     test,
     JSON.stringify({
       flow: "./flow.json",
-      cases: [{ name: "real call and real code", steps: [{ visitor: "10115" }, { expect: { variables: { cents: 490, fee: "4.90" }, bot: ["Delivery costs 4.90 EUR."] } }] }],
-    }),
+      cases: [
+        {
+          name: "real call and real code",
+          steps: [
+            { visitor: "10115" },
+            { expect: { variables: { cents: 490, fee: "4.90" }, bot: ["Delivery costs 4.90 EUR."] } },
+          ],
+        },
+      ],
+    })
   );
   return test;
 };
@@ -77,7 +93,14 @@ describe("live actions", () => {
   });
 
   it("turns a code failure into a code_error event", async () => {
-    const event = await live.code({ type: "run_code", nodeId: "n", source: "throw new Error('boom')", inputs: {}, outputs: [], timeoutMs: 500 });
+    const event = await live.code({
+      type: "run_code",
+      nodeId: "n",
+      source: "throw new Error('boom')",
+      inputs: {},
+      outputs: [],
+      timeoutMs: 500,
+    });
     expect(event).toMatchObject({ type: "code_error", nodeId: "n" });
     expect((event as { message: string }).message).toContain("boom");
   });

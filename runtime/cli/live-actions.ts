@@ -27,8 +27,8 @@ export const makeLiveActions = (): LiveActions => {
       codeRuntime ??= ManagedRuntime.make(CodeSandboxLive);
       const exit = await codeRuntime.runPromiseExit(
         Effect.flatMap(CodeSandbox, (sandbox) =>
-          sandbox.run({ source: command.source, inputs: command.inputs, outputs: command.outputs, timeoutMs: command.timeoutMs }),
-        ),
+          sandbox.run({ source: command.source, inputs: command.inputs, outputs: command.outputs, timeoutMs: command.timeoutMs })
+        )
       );
       return codeEvent(command.nodeId, exit);
     },
@@ -42,8 +42,8 @@ export const makeLiveActions = (): LiveActions => {
             headers: command.headers,
             body: command.body,
             timeoutMs: command.timeoutMs,
-          }),
-        ),
+          })
+        )
       );
       return webhookEvent(command.nodeId, exit);
     },

@@ -46,13 +46,22 @@ describe("detectKind", () => {
 describe("line formats", () => {
   it("formats a diagnostic as file: severity [code] node port path: message", () => {
     expect(
-      formatDiagnostic("a.json", { severity: "error", code: "unknown_team", nodeId: "h", port: "away", path: "data.target.teamId", message: "No such team." }),
+      formatDiagnostic("a.json", {
+        severity: "error",
+        code: "unknown_team",
+        nodeId: "h",
+        port: "away",
+        path: "data.target.teamId",
+        message: "No such team.",
+      })
     ).toBe("a.json: error [unknown_team] node h port away data.target.teamId: No such team.");
     expect(formatDiagnostic("a.json", { severity: "warning", code: "x", message: "M." })).toBe("a.json: warning [x]: M.");
   });
 
   it("formats a decode problem as path: message, naming the root", () => {
     expect(formatDecodeIssue("s.json", { path: "nodes[0].id", message: "Bad" })).toBe("s.json: error [decode] nodes[0].id: Bad");
-    expect(formatDecodeIssue("s.json", { path: "", message: "Expected an object" })).toBe("s.json: error [decode] (root): Expected an object");
+    expect(formatDecodeIssue("s.json", { path: "", message: "Expected an object" })).toBe(
+      "s.json: error [decode] (root): Expected an object"
+    );
   });
 });

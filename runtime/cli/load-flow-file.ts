@@ -28,7 +28,11 @@ export const readJsonFile = (file: string): Either.Either<unknown, FileProblem> 
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const message =
-      code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a folder, not a file" : `cannot be read (${code ?? String(error)})`;
+      code === "ENOENT"
+        ? "file not found"
+        : code === "EISDIR"
+        ? "is a folder, not a file"
+        : `cannot be read (${code ?? String(error)})`;
     return Either.left({ file, message });
   }
   return parseJson(file, text);
@@ -52,9 +56,7 @@ export const parseJson = (file: string, text: string): Either.Either<unknown, Fi
       where = ` at line ${before.split("\n").length}, column ${offset - before.lastIndexOf("\n")}`;
     }
     // V8 sometimes quotes the whole input in its message; the position says it better.
-    const reason = message
-      .replace(/ in JSON at position \d+.*$/s, "")
-      .replace(/, ".*" is not valid JSON$/s, "");
+    const reason = message.replace(/ in JSON at position \d+.*$/s, "").replace(/, ".*" is not valid JSON$/s, "");
     return Either.left({ file, message: `is not valid JSON${where}: ${reason}` });
   }
 };
@@ -171,7 +173,7 @@ export const EMPTY_CONTEXT: CompileContext = { teams: [], users: [], contactProp
 /** Decodes a compile context value, every problem as path + message. Pure. */
 export const decodeCompileContext = (value: unknown): Either.Either<CompileContext, ReadonlyArray<DecodeIssue>> =>
   decodeWith(CompileContextJson)(value).pipe(
-    Either.map((c) => ({ teams: c.teams, users: c.users, contactProperties: c.contactProperties })),
+    Either.map((c) => ({ teams: c.teams, users: c.users, contactProperties: c.contactProperties }))
   );
 
 /** Reads and decodes a compile-context file. */
@@ -182,9 +184,9 @@ export const loadCompileContext = (file: string): Either.Either<CompileContext, 
         Either.mapLeft((issues) => ({
           file,
           message: `is not a valid compile context:\n${issues.map((i) => `  ${i.path || "(root)"}: ${i.message}`).join("\n")}`,
-        })),
-      ),
-    ),
+        }))
+      )
+    )
   );
 
 /** The `context.json` beside a file, when there is one. */
@@ -214,11 +216,7 @@ export interface LoadedFlow {
  * decoded and checked. Pure (given the compiler is). A value that is neither a document nor a
  * spec gives a problem instead.
  */
-export const loadFlowValue = (
-  file: string,
-  value: unknown,
-  context: CompileContext,
-): Either.Either<LoadedFlow, FileProblem> => {
+export const loadFlowValue = (file: string, value: unknown, context: CompileContext): Either.Either<LoadedFlow, FileProblem> => {
   const kind = detectKind(value);
   const name = isRecord(value) && typeof value.name === "string" ? value.name : undefined;
   if (kind === "document") {

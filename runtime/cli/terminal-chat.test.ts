@@ -25,7 +25,16 @@ const play = async (name: string, lines: ReadonlyArray<string>, extra: { seed?: 
     },
     write: (text) => shown.push(text),
   };
-  await runChat({ spec: specOf(name), compileContext: context, seed: extra.seed ?? 1, now: Date.parse("2025-01-06T10:00:00Z"), available: extra.available }, io);
+  await runChat(
+    {
+      spec: specOf(name),
+      compileContext: context,
+      seed: extra.seed ?? 1,
+      now: Date.parse("2025-01-06T10:00:00Z"),
+      available: extra.available,
+    },
+    io
+  );
   return shown.join("\n");
 };
 
@@ -57,8 +66,14 @@ describe("runChat", () => {
   it("asks for a stubbed webhook's response and code's outputs, re-asking on bad JSON", async () => {
     const out = await play(
       "webhook-code-split.json",
-      ["10115", "{not json", '{"city":"Berlin","zone":"A","baseFeeCents":490}', "[1]", '{"fee_text":"4.90 EUR","express_available":"yes"}'],
-      { seed: 7 },
+      [
+        "10115",
+        "{not json",
+        '{"city":"Berlin","zone":"A","baseFeeCents":490}',
+        "[1]",
+        '{"fee_text":"4.90 EUR","express_available":"yes"}',
+      ],
+      { seed: 7 }
     );
     expect(out).toContain("⚙ webhook lookup_zone: GET https://api.example.com/delivery-zones/10115");
     expect(out).toContain("That is not JSON");

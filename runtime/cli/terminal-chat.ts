@@ -53,17 +53,22 @@ const HELP = [
 export const chatContext = (options: ChatOptions, now: number): InterpreterContext => {
   const open = options.available ?? isAvailable(options.spec.settings.availability, now);
   return {
-  now,
-  seed: options.seed,
-  specVersion: 1,
-  specHash: specHashOf(options.spec),
-  visitor: { pageUrl: options.pageUrl ?? "https://www.example.com/", device: "desktop", language: options.spec.language, knownContact: (options.contact?.email ?? "") !== "" },
-  contact: options.contact ?? {},
-  availability: {
-    routing: open,
-    teams: Object.fromEntries(options.compileContext.teams.map((t) => [t.id, open])),
-    users: Object.fromEntries(options.compileContext.users.map((u) => [u.id, open])),
-  },
+    now,
+    seed: options.seed,
+    specVersion: 1,
+    specHash: specHashOf(options.spec),
+    visitor: {
+      pageUrl: options.pageUrl ?? "https://www.example.com/",
+      device: "desktop",
+      language: options.spec.language,
+      knownContact: (options.contact?.email ?? "") !== "",
+    },
+    contact: options.contact ?? {},
+    availability: {
+      routing: open,
+      teams: Object.fromEntries(options.compileContext.teams.map((t) => [t.id, open])),
+      users: Object.fromEntries(options.compileContext.users.map((u) => [u.id, open])),
+    },
   };
 };
 
@@ -105,7 +110,9 @@ export const runChat = async (options: ChatOptions, io: ChatIO): Promise<void> =
     code: options.live?.code ?? ((command) => askCode(command, io, readAnswer)),
   };
 
-  const play = async (turn: Promise<{ conversation: Conversation; commands: ReadonlyArray<Command> }>): Promise<"ok" | "restart"> => {
+  const play = async (
+    turn: Promise<{ conversation: Conversation; commands: ReadonlyArray<Command> }>
+  ): Promise<"ok" | "restart"> => {
     try {
       const result = await turn;
       conversation = result.conversation;
@@ -125,7 +132,11 @@ export const runChat = async (options: ChatOptions, io: ChatIO): Promise<void> =
   };
 
   const begin = async (): Promise<void> => {
-    io.write(`── ${options.spec.name} (${options.spec.kind === "bot" ? "bot" : "live chat"}) · seed ${options.seed} · /help for commands ──`);
+    io.write(
+      `── ${options.spec.name} (${options.spec.kind === "bot" ? "bot" : "live chat"}) · seed ${
+        options.seed
+      } · /help for commands ──`
+    );
     const context = chatContext(options, options.now ?? Date.now());
     while ((await play(startConversation(options.spec, context, executor))) === "restart") {
       io.write("── restarted ──");
@@ -159,7 +170,8 @@ export const runChat = async (options: ChatOptions, io: ChatIO): Promise<void> =
         continue;
       }
       let event: InterpreterEvent = { type: "visitor_message", text };
-      const picks = awaited.choices !== undefined && /^\d+(\s*,\s*\d+)*$/.test(text) ? text.split(",").map((n) => Number(n.trim())) : [];
+      const picks =
+        awaited.choices !== undefined && /^\d+(\s*,\s*\d+)*$/.test(text) ? text.split(",").map((n) => Number(n.trim())) : [];
       if (picks.length > 0 && picks.every((n) => n >= 1 && n <= awaited.choices!.length)) {
         const chosen = picks.map((n) => awaited.choices![n - 1]!);
         io.write(`      → ${chosen.map((c) => c.label).join(", ")}`);
@@ -179,22 +191,24 @@ export const runChat = async (options: ChatOptions, io: ChatIO): Promise<void> =
 const askWebhook = async (
   command: CallWebhookCommand,
   io: ChatIO,
-  readAnswer: (prompt: string) => Promise<string>,
+  readAnswer: (prompt: string) => Promise<string>
 ): Promise<InterpreterEvent> => {
   io.write(
     [
       `   ⚙ webhook ${command.nodeId}: ${command.method} ${command.url}${command.body ? `\n     body: ${command.body}` : ""}`,
       `     Reply with the response body as JSON (Enter = {}), optionally after a status ("404 {}"),`,
       `     or "!reason" to make the call fail.`,
-    ].join("\n"),
+    ].join("\n")
   );
   for (;;) {
     const answer = await readAnswer("response › ");
-    if (answer.startsWith("!")) return { type: "webhook_error", nodeId: command.nodeId, message: answer.slice(1).trim() || "failed" };
+    if (answer.startsWith("!"))
+      return { type: "webhook_error", nodeId: command.nodeId, message: answer.slice(1).trim() || "failed" };
     const status = /^([1-5]\d\d)(?:\s+|$)/.exec(answer);
     const rest = status ? answer.slice(status[0].length) : answer;
     const body = parseJsonAnswer(rest);
-    if (body.ok) return { type: "webhook_result", nodeId: command.nodeId, status: status ? Number(status[1]) : 200, body: body.value };
+    if (body.ok)
+      return { type: "webhook_result", nodeId: command.nodeId, status: status ? Number(status[1]) : 200, body: body.value };
     io.write(`     That is not JSON (${body.message}); try again.`);
   }
 };
@@ -202,18 +216,21 @@ const askWebhook = async (
 const askCode = async (
   command: RunCodeCommand,
   io: ChatIO,
-  readAnswer: (prompt: string) => Promise<string>,
+  readAnswer: (prompt: string) => Promise<string>
 ): Promise<InterpreterEvent> => {
   io.write(
     [
       `   ⚙ code ${command.nodeId}: inputs ${JSON.stringify(command.inputs)}`,
-      `     Reply with the outputs as a JSON object${command.outputs.length > 0 ? ` (declared: ${command.outputs.join(", ")})` : ""} (Enter = {}),`,
+      `     Reply with the outputs as a JSON object${
+        command.outputs.length > 0 ? ` (declared: ${command.outputs.join(", ")})` : ""
+      } (Enter = {}),`,
       `     or "!reason" to make the code fail. Run with --code=run to execute it instead.`,
-    ].join("\n"),
+    ].join("\n")
   );
   for (;;) {
     const answer = await readAnswer("outputs › ");
-    if (answer.startsWith("!")) return { type: "code_error", nodeId: command.nodeId, message: answer.slice(1).trim() || "failed" };
+    if (answer.startsWith("!"))
+      return { type: "code_error", nodeId: command.nodeId, message: answer.slice(1).trim() || "failed" };
     const outputs = parseJsonAnswer(answer);
     if (outputs.ok && outputs.value !== null && typeof outputs.value === "object" && !Array.isArray(outputs.value)) {
       return { type: "code_result", nodeId: command.nodeId, outputs: outputs.value as Record<string, Json> };
@@ -240,7 +257,8 @@ export const renderCommands = (commands: ReadonlyArray<Command>, names: Readonly
   for (const command of commands) {
     switch (command.type) {
       case "say":
-        for (const bubble of command.bubbles) out.push(`bot › ${indent(bubble.type === "link" ? `🔗 ${bubbleText(bubble)}` : bubbleText(bubble))}`);
+        for (const bubble of command.bubbles)
+          out.push(`bot › ${indent(bubble.type === "link" ? `🔗 ${bubbleText(bubble)}` : bubbleText(bubble))}`);
         break;
       case "offer_meeting":
         if (command.message) out.push(`bot › ${indent(command.message)}`);
@@ -254,13 +272,19 @@ export const renderCommands = (commands: ReadonlyArray<Command>, names: Readonly
         break;
       case "handoff": {
         const t = command.target;
-        const to = t.type === "team" ? `team ${nameOf("team", t.teamId)}` : t.type === "user" ? `user ${nameOf("user", t.userId)}` : "the inbox routing";
+        const to =
+          t.type === "team"
+            ? `team ${nameOf("team", t.teamId)}`
+            : t.type === "user"
+            ? `user ${nameOf("user", t.userId)}`
+            : "the inbox routing";
         const notes = [command.away ? "nobody available" : "", command.createTicket ? "a ticket is created" : ""].filter(Boolean);
         out.push(`   ── handed off to ${to}${notes.length > 0 ? ` (${notes.join("; ")})` : ""} ──`);
         break;
       }
       case "end":
-        if (command.reason !== "handed_off") out.push(`   ── conversation ended: ${command.reason}${command.error ? ` — ${command.error}` : ""} ──`);
+        if (command.reason !== "handed_off")
+          out.push(`   ── conversation ended: ${command.reason}${command.error ? ` — ${command.error}` : ""} ──`);
         out.push("   (/restart to play again, /quit to leave)");
         break;
       default:
