@@ -314,9 +314,9 @@ const validateDate = (answer: Extract<AnswerType, { type: "date" }>, raw: string
 // choice, yes/no, rating
 
 /** Lower-cased, NFKC, single-spaced, without surrounding quotes or trailing punctuation. */
+const ASCII = /^[\x00-\x7f]*$/;
 const normalise = (text: string): string =>
-  text
-    .normalize("NFKC")
+  (ASCII.test(text) ? text : text.normalize("NFKC"))
     .toLowerCase()
     .replace(/\s+/g, " ")
     .trim()

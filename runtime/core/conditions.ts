@@ -99,35 +99,79 @@ const text = (value: Value): string => formatValue(value).trim().toLowerCase();
 const isUnset = (value: Value): boolean =>
   value === undefined || value === null || value === "" || (Array.isArray(value) && value.length === 0);
 
-/** Equality of two single values under the rules above. */
-const equalsOne = (subject: Value, value: Value): boolean => {
-  if (isUnset(subject)) return false;
-  if (typeof subject === "boolean" || typeof value === "boolean") {
-    const a = asBoolean(subject);
-    const b = asBoolean(value);
-    return a !== undefined && a === b;
-  }
-  const a = asNumber(subject);
-  const b = asNumber(value);
-  if (a !== undefined && b !== undefined) return a === b;
-  return text(subject) === text(value);
+/**
+ * A condition's value, normalised once per condition object (conditions live in specs, so the
+ * same objects come back on every step): its text, number and boolean readings.
+ */
+interface Operand {
+  readonly raw: Value;
+  readonly text: string;
+  readonly number: number | undefined;
+  readonly boolean: boolean | undefined;
+  readonly isBoolean: boolean;
+}
+
+interface PreparedValue {
+  readonly value: Operand;
+  /** The items of a list value, or the value alone. */
+  readonly items: ReadonlyArray<Operand>;
+  /** `is_one_of` candidates: a list value, or a comma-separated string split up. */
+  readonly oneOf: ReadonlyArray<Operand>;
+}
+
+const operandOf = (raw: Value): Operand => ({
+  raw,
+  text: text(raw),
+  number: asNumber(raw),
+  boolean: asBoolean(raw),
+  isBoolean: typeof raw === "boolean",
+});
+
+const preparedValues = new WeakMap<Condition, PreparedValue>();
+
+const prepareValue = (condition: Condition): PreparedValue => {
+  const cached = preparedValues.get(condition);
+  if (cached !== undefined) return cached;
+  const raw = condition.value as Value;
+  const value = operandOf(raw);
+  const prepared: PreparedValue = {
+    value,
+    items: Array.isArray(raw) ? raw.map(operandOf) : [value],
+    oneOf: listOf(raw).map(operandOf),
+  };
+  preparedValues.set(condition, prepared);
+  return prepared;
 };
 
-const equals = (subject: Value, value: Value): boolean => {
+/** Equality of a single subject value and an operand under the rules above. */
+const equalsOne = (subject: Value, operand: Operand): boolean => {
+  if (isUnset(subject)) return false;
+  if (typeof subject === "boolean" || operand.isBoolean) {
+    const a = asBoolean(subject);
+    return a !== undefined && a === operand.boolean;
+  }
+  const a = asNumber(subject);
+  if (a !== undefined && operand.number !== undefined) return a === operand.number;
+  return text(subject) === operand.text;
+};
+
+const equals = (subject: Value, prepared: PreparedValue): boolean => {
+  const listValue = Array.isArray(prepared.value.raw);
   if (Array.isArray(subject)) {
-    if (Array.isArray(value)) {
+    if (listValue) {
       // Two lists are equal when they hold the same items, in any order.
+      const items = prepared.items;
       return (
-        subject.length === value.length &&
-        subject.every((item) => value.some((other: Json) => equalsOne(item, other))) &&
-        value.every((other: Json) => subject.some((item) => equalsOne(item, other)))
+        subject.length === items.length &&
+        subject.every((item) => items.some((other) => equalsOne(item, other))) &&
+        items.every((other) => subject.some((item) => equalsOne(item, other)))
       );
     }
-    return subject.some((item) => equalsOne(item, value));
+    return subject.some((item) => equalsOne(item, prepared.value));
   }
   // A list value on a single subject reads as "equals one of these".
-  if (Array.isArray(value)) return value.some((other: Json) => equalsOne(subject, other));
-  return equalsOne(subject, value);
+  if (listValue) return prepared.items.some((other) => equalsOne(subject, other));
+  return equalsOne(subject, prepared.value);
 };
 
 const listOf = (value: Value): ReadonlyArray<Json> => {
@@ -176,10 +220,10 @@ export const compilePattern = (pattern: string): RegExp | null => {
   return compiled;
 };
 
-const compare = (subject: Value, value: Value): number | undefined => {
+const compare = (subject: Value, operand: Operand): number | undefined => {
   const a = asNumber(subject);
-  const b = asNumber(value);
-  if (a !== undefined && b !== undefined) return a - b;
+  if (a !== undefined && operand.number !== undefined) return a - operand.number;
+  const value = operand.raw;
   if (typeof subject === "string" && typeof value === "string" && ISO_DATE.test(subject.trim()) && ISO_DATE.test(value.trim())) {
     const x = subject.trim();
     const y = value.trim();
@@ -188,11 +232,12 @@ const compare = (subject: Value, value: Value): number | undefined => {
   return undefined;
 };
 
-const stringTest = (subject: Value, value: Value, test: (s: string, v: string) => boolean): boolean => {
+const stringTest = (subject: Value, prepared: PreparedValue, test: (s: string, v: string) => boolean): boolean => {
   if (isUnset(subject)) return false;
-  const values = Array.isArray(value) ? value : [value];
-  const subjects = Array.isArray(subject) ? subject : [subject];
-  return subjects.some((s) => values.some((v: Json) => test(text(s), text(v))));
+  const items = prepared.items;
+  if (Array.isArray(subject)) return subject.some((s) => items.some((v) => test(text(s), v.text)));
+  const s = text(subject);
+  return items.some((v) => test(s, v.text));
 };
 
 const BOOLEAN_SUBJECTS = new Set(["team_available", "user_available"]);
@@ -204,21 +249,22 @@ export const evaluateCondition = (condition: Condition, env: ConditionEnv): bool
   try {
     const subject = subjectValue(condition.subject, env);
     const value = condition.value as Value;
+    const prepared = prepareValue(condition);
     switch (condition.operator) {
       case "is_set":
         return isFlagSubject(condition.subject) ? subject === true : !isUnset(subject);
       case "is_not_set":
         return isFlagSubject(condition.subject) ? subject !== true : isUnset(subject);
       case "equals":
-        return equals(subject, value);
+        return equals(subject, prepared);
       case "not_equals":
-        return !equals(subject, value);
+        return !equals(subject, prepared);
       case "contains":
-        return stringTest(subject, value, (s, v) => s.includes(v));
+        return stringTest(subject, prepared, (s, v) => s.includes(v));
       case "begins_with":
-        return stringTest(subject, value, (s, v) => s.startsWith(v));
+        return stringTest(subject, prepared, (s, v) => s.startsWith(v));
       case "ends_with":
-        return stringTest(subject, value, (s, v) => s.endsWith(v));
+        return stringTest(subject, prepared, (s, v) => s.endsWith(v));
       case "matches_regex": {
         if (isUnset(subject) || typeof value !== "string") return false;
         const regex = compilePattern(value);
@@ -228,15 +274,15 @@ export const evaluateCondition = (condition: Condition, env: ConditionEnv): bool
       case "greater_than":
       case "less_than": {
         if (isUnset(subject) || Array.isArray(subject)) return false;
-        const order = compare(subject, value);
+        const order = compare(subject, prepared.value);
         if (order === undefined) return false;
         return condition.operator === "greater_than" ? order > 0 : order < 0;
       }
       case "is_one_of": {
         if (isUnset(subject)) return false;
-        const list = listOf(value);
-        const subjects = Array.isArray(subject) ? subject : [subject];
-        return subjects.some((s) => list.some((item) => equalsOne(s, item)));
+        const list = prepared.oneOf;
+        if (Array.isArray(subject)) return subject.some((s) => list.some((item) => equalsOne(s, item)));
+        return list.some((item) => equalsOne(subject, item));
       }
       default:
         return false;

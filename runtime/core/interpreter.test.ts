@@ -414,3 +414,21 @@ describe("properties over random specs and events", () => {
     );
   });
 });
+
+describe("shared commands", () => {
+  it("cached commands are frozen, so mutating one cannot leak into another conversation", () => {
+    const spec = specOf({
+      nodes: [
+        { id: "m", kind: "message", data: { bubbles: [{ type: "text", text: "static" }] }, next: { next: "q" } },
+        question("q"),
+      ],
+    });
+    const first = start(spec, testContext()).commands;
+    const say = first.find((command) => command.type === "say") as unknown as { bubbles: Array<{ text: string }> };
+    expect(() => {
+      say.bubbles[0].text = "changed";
+    }).toThrow(TypeError);
+    const again = start(spec, testContext()).commands;
+    expect(again.find((command) => command.type === "say")).toMatchObject({ bubbles: [{ type: "text", text: "static" }] });
+  });
+});

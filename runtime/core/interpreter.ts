@@ -21,7 +21,8 @@
  * - A message, link or image bubble that renders empty is dropped; a link or image whose
  *   rendered URL is not http(s), relative, mailto: or tel: (links only) is never emitted as
  *   a URL (a link degrades to its label as text), so a token cannot smuggle `javascript:` in.
- * - In a webhook URL every token is URL-encoded; in a body that starts with `{` or `[` string
+ * - In a webhook URL every token is URL-encoded (except one the URL starts with, which holds a
+ *   base URL); in a body that starts with `{` or `[` string
  *   tokens are JSON-escaped, so a visitor's quote cannot break or extend the document; header
  *   values lose CR/LF.
  * - Values from outside (webhook bodies, code outputs) are copied as plain JSON: non-finite
@@ -164,7 +165,8 @@ const readJsonPath = (root: Json, path: string): Json | undefined => {
 // ---------------------------------------------------------------------------------------------
 // One call's working state
 
-interface Run {
+/** Also serves as the template scope and the condition environment, to save allocations. */
+interface Run extends TemplateScope, ConditionEnv {
   readonly spec: FlowSpec;
   readonly index: SpecIndex;
   readonly context: InterpreterContext;
@@ -188,6 +190,8 @@ interface Run {
   turn: number;
   endReason: EndReason | undefined;
   error: string | undefined;
+  readonly visitor: InterpreterContext["visitor"];
+  readonly availability: InterpreterContext["availability"];
 }
 
 const maxVisitsOf = (context: InterpreterContext): number => {
@@ -218,10 +222,12 @@ const newRun = (spec: FlowSpec, context: InterpreterContext, state: InterpreterS
   turn: state.turn,
   endReason: state.endReason,
   error: state.error,
+  visitor: context.visitor,
+  availability: context.availability,
 });
 
 const finish = (run: Run): StepResult => {
-  const state: InterpreterState = {
+  const state: { -readonly [K in keyof InterpreterState]: InterpreterState[K] } = {
     specId: run.specId,
     specVersion: run.specVersion,
     specHash: run.specHash,
@@ -233,9 +239,9 @@ const finish = (run: Run): StepResult => {
     lastAnswer: run.lastAnswer,
     rng: run.rng,
     turn: run.turn,
-    ...(run.endReason !== undefined ? { endReason: run.endReason } : {}),
-    ...(run.error !== undefined ? { error: run.error } : {}),
   };
+  if (run.endReason !== undefined) state.endReason = run.endReason;
+  if (run.error !== undefined) state.error = run.error;
   return { state, commands: run.commands };
 };
 
@@ -260,14 +266,8 @@ const track = (run: Run, event: TrackedEvent): void => {
   run.commands.push({ type: "track", event });
 };
 
-const scopeOf = (run: Run): TemplateScope => ({
-  variables: run.variables,
-  contact: run.contact,
-  visitor: run.context.visitor,
-});
-
 const render = (run: Run, template: string | undefined, options?: RenderOptions): string =>
-  template === undefined ? "" : renderTemplate(template, scopeOf(run), options);
+  template === undefined ? "" : renderTemplate(template, run, options);
 
 const sayText = (run: Run, nodeId: string, text: string, typingDelayMs: number): void => {
   if (text.trim() === "") return;
@@ -388,14 +388,7 @@ const visit = (run: Run, node: SpecNode): string | null => {
     case "question":
       return enterQuestion(run, node);
     case "branch": {
-      const env: ConditionEnv = {
-        variables: run.variables,
-        contact: run.contact,
-        lastAnswer: run.lastAnswer,
-        availability: run.context.availability,
-        visitor: run.context.visitor,
-      };
-      const rule = firstMatchingRule(node.data.rules ?? [], env);
+      const rule = firstMatchingRule(node.data.rules ?? [], run);
       return rule === undefined ? "else" : `rule:${rule.id}`;
     }
     case "set":
@@ -451,6 +444,18 @@ const waitFor = (run: Run, phase: ConversationPhase, nodeId: string): void => {
 const SAFE_URL = /^(?:https?:\/\/|\/(?!\/)|\/\/)/i;
 const SAFE_LINK = /^(?:https?:\/\/|\/(?!\/)|\/\/|mailto:|tel:)/i;
 
+/**
+ * Cached commands are shared between results, so they are frozen: an engine that tried to
+ * mutate one would fail loudly instead of corrupting later conversations.
+ */
+const frozen = <T>(value: T): T => {
+  if (value !== null && typeof value === "object" && !Object.isFrozen(value)) {
+    for (const key of Object.keys(value)) frozen((value as Record<string, unknown>)[key]);
+    Object.freeze(value);
+  }
+  return value;
+};
+
 /** Say commands of message nodes without tokens never change, so they are built once. */
 const staticSays = new WeakMap<SpecNode, Command | null>();
 
@@ -488,7 +493,7 @@ const sayMessage = (run: Run, node: SpecNodeOf<"message">): void => {
   }
   const command: Command | null =
     bubbles.length === 0 ? null : { type: "say", nodeId: node.id, bubbles, typingDelayMs: node.data.typingDelayMs ?? 600 };
-  if (!dynamic) staticSays.set(node, command);
+  if (!dynamic) staticSays.set(node, frozen(command));
   if (command !== null) run.commands.push(command);
 };
 
@@ -541,7 +546,7 @@ const awaitedOf = (node: SpecNodeOf<"question">): AwaitedInput => {
 const awaitCommand = (node: SpecNodeOf<"question">): Command => {
   let command = awaitCommands.get(node);
   if (command === undefined) {
-    command = { type: "await_input", ...awaitedOf(node) };
+    command = frozen<Command>({ type: "await_input", ...awaitedOf(node) });
     awaitCommands.set(node, command);
   }
   return command;
@@ -620,7 +625,7 @@ const runAssignments = (run: Run, node: SpecNodeOf<"set">): void => {
   for (const { target, value } of node.data.assignments) {
     if (target.type === "variable") {
       // `{{other}}` alone copies the value with its type (a list stays a list).
-      const single = singleTokenValue(value, scopeOf(run));
+      const single = singleTokenValue(value, run);
       const assigned =
         single !== null && single.value !== undefined
           ? single.value
@@ -639,6 +644,18 @@ const jsonEscape: RenderOptions = {
   encode: (text, raw) => (typeof raw === "string" ? JSON.stringify(text).slice(1, -1) : text),
 };
 
+const LEADING_TOKEN = /^\s*\{\{\s*[A-Za-z_][A-Za-z0-9_.]*\s*\}\}/;
+
+/**
+ * Tokens in a webhook URL are URL-encoded, except a token the URL starts with: that one is a
+ * base URL kept in a variable (`{{api_base}}/orders/{{id}}`) and must stay a URL.
+ */
+const renderUrl = (run: Run, template: string): string => {
+  const leading = LEADING_TOKEN.exec(template);
+  if (leading === null) return render(run, template, urlEncode).trim();
+  return (render(run, leading[0]).trim() + render(run, template.slice(leading[0].length), urlEncode)).trim();
+};
+
 const callWebhook = (run: Run, node: SpecNodeOf<"webhook">): void => {
   const data = node.data;
   const body = data.body === undefined ? undefined : render(run, data.body, /^\s*[[{]/.test(data.body) ? jsonEscape : undefined);
@@ -646,7 +663,7 @@ const callWebhook = (run: Run, node: SpecNodeOf<"webhook">): void => {
     type: "call_webhook",
     nodeId: node.id,
     method: data.method,
-    url: render(run, data.url, urlEncode).trim(),
+    url: renderUrl(run, data.url),
     headers: (data.headers ?? []).map((header) => ({
       name: header.name,
       value: render(run, header.value).replace(/[\r\n]+/g, " "),
