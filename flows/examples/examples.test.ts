@@ -73,7 +73,10 @@ describe("example flow tests", () => {
   for (const file of tests) {
     it(`${file} passes`, async () => {
       const result = await runFlowTestFile(join(DIR, file), { executors: live });
-      const failed = result.problems !== undefined || result.cases.some((c) => c.failure !== undefined) || result.targeting.some((t) => t.expected !== t.actual);
+      const failed =
+        result.problems !== undefined ||
+        result.cases.some((c) => c.failure !== undefined) ||
+        result.targeting.some((t) => t.expected !== t.actual);
       expect(failed, formatFileResult(result, file)).toBe(false);
       expect(result.cases.length).toBeGreaterThanOrEqual(3);
     });
