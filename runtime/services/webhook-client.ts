@@ -160,15 +160,17 @@ export const makeWebhookClientLayer = (options: WebhookClientOptions = {}): Laye
     const userAgent = options.userAgent ?? WEBHOOK_CLIENT_DEFAULTS.userAgent;
     const allowPrivateNetworks = options.allowPrivateNetworks ?? process.env.NODE_ENV !== "production";
 
-    const refusePrivate = (url: URL): Effect.Effect<void, WebhookFailed> => {
+    const refusePrivate = (url: URL, deadline: AbortSignal, failure: (error: unknown) => WebhookFailed): Effect.Effect<void, WebhookFailed> => {
       if (allowPrivateNetworks) return Effect.void;
       const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
       const refused = (address: string) =>
         fail("bad_url", `${url.hostname} is a private network address (${address}); this server only calls public addresses`);
       if (isIP(host) !== 0) return isPrivateAddress(host) ? refused(host) : Effect.void;
       return Effect.tryPromise({
-        try: () => lookup(host, { all: true, verbatim: true }),
-        catch: (error) => new WebhookFailed({ reason: "network", message: `could not resolve ${host}: ${errorText(error)}` }),
+        // A resolver that hangs is bound by the node's deadline like the rest of the call.
+        try: () => Promise.race([lookup(host, { all: true, verbatim: true }), rejectOnAbort(deadline)]),
+        catch: (error) =>
+          deadline.aborted ? failure(error) : new WebhookFailed({ reason: "network", message: `could not resolve ${host}: ${errorText(error)}` }),
       }).pipe(
         Effect.flatMap((addresses) => {
           const blocked = addresses.find((entry) => isPrivateAddress(entry.address));
@@ -200,7 +202,7 @@ export const makeWebhookClientLayer = (options: WebhookClientOptions = {}): Laye
 
       let hop: Hop = { url, method: request.method, body: request.body };
       for (let redirects = 0; ; redirects++) {
-        yield* refusePrivate(hop.url);
+        yield* refusePrivate(hop.url, deadline, failure);
         const current = hop;
         const response = yield* Effect.tryPromise({
           try: (interrupted) =>
@@ -229,6 +231,12 @@ export const makeWebhookClientLayer = (options: WebhookClientOptions = {}): Laye
 
 /** The client with the default caps; private networks allowed unless NODE_ENV is "production". */
 export const WebhookClientLive: Layer.Layer<WebhookClient> = makeWebhookClientLayer();
+
+const rejectOnAbort = (signal: AbortSignal): Promise<never> =>
+  new Promise((_, reject) => {
+    if (signal.aborted) reject(signal.reason);
+    signal.addEventListener("abort", () => reject(signal.reason), { once: true });
+  });
 
 const errorText = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
