@@ -13,9 +13,12 @@ const CLI = fileURLToPath(new URL("./flow-cli.ts", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "parley-flow-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** `npx tsx` starts slowly on a busy machine; a child-process test gets this long. */
+const CHILD_TIMEOUT_MS = 120_000;
+
 /** Runs the CLI as a user would, in a child process. */
 const cli = (args: ReadonlyArray<string>, input?: string) => {
-  const result = spawnSync("npx", ["tsx", CLI, ...args], { cwd: ROOT, input, encoding: "utf8", timeout: 60_000 });
+  const result = spawnSync("npx", ["tsx", CLI, ...args], { cwd: ROOT, input, encoding: "utf8", timeout: CHILD_TIMEOUT_MS - 10_000 });
   return { code: result.status, stdout: result.stdout, stderr: result.stderr };
 };
 
@@ -55,7 +58,7 @@ describe("flow check (child process)", () => {
     expect(stdout).toContain(`${spec}: error [decode] nodes[0].data.bubbles: Needs at least one item`);
     expect(stdout).toContain(`${spec}: error [decode] nodes[1].data.answer.min: Expected a number, got "zero"`);
     expect(stdout).toMatch(/1 file checked: [1-9]\d* errors/);
-  });
+  }, CHILD_TIMEOUT_MS);
 
   it("is clean on the example folder, context and tests included", () => {
     const { code, stdout } = cli([
@@ -71,7 +74,7 @@ describe("flow check (child process)", () => {
     ]);
     expect(stdout).toContain("6 files checked: 0 errors, 0 warnings");
     expect(code).toBe(0);
-  });
+  }, CHILD_TIMEOUT_MS);
 });
 
 describe("flow check (in-process)", () => {
@@ -204,7 +207,7 @@ describe("flow test", () => {
     expect(stdout).toContain("| How to reset your password (https://help.example.com/articles/reset-password)");
     expect(stdout).toContain('actual:   "completed"');
     expect(stdout).toContain("1 passed, 1 failed (1 file)");
-  });
+  }, CHILD_TIMEOUT_MS);
 
   it("runs every example test by default and passes", async () => {
     const { code, out } = await run(["test"]);
@@ -231,7 +234,7 @@ describe("flow chat (child process)", () => {
     expect(stdout).toContain("→ Report a bug");
     expect(stdout).toContain('── ticket created: "Bug: The export button does nothing" (high) ──');
     expect(stdout).toContain("bot › Thanks! I've filed this for our engineers.");
-  });
+  }, CHILD_TIMEOUT_MS);
 });
 
 describe("usage", () => {
