@@ -9,14 +9,19 @@ const runtime = ManagedRuntime.make(Layer.empty);
 const context = { runtime } as unknown as AppLoadContext;
 afterAll(() => runtime.dispose());
 
-/** What `run` threw: Remix's `data()` result carries `init.status` and the body in `data`. */
-const thrownBy = async (effect: Effect.Effect<unknown, unknown>) => {
+/** What `run` threw. */
+const thrownBy = async (effect: Effect.Effect<unknown, unknown>): Promise<unknown> => {
   try {
     await run(context, effect);
   } catch (thrown) {
-    return thrown as { type?: string; data?: unknown; init?: { status?: number; headers?: HeadersInit } };
+    return thrown;
   }
   throw new Error("run did not throw");
+};
+const thrownResponse = async (effect: Effect.Effect<unknown, unknown>) => {
+  const thrown = await thrownBy(effect);
+  if (!(thrown instanceof Response)) throw new Error(`expected a Response, got ${String(thrown)}`);
+  return { status: thrown.status, headers: thrown.headers, body: (await thrown.json()) as unknown };
 };
 
 describe("run", () => {
@@ -33,16 +38,17 @@ describe("run", () => {
     [new PayloadTooLarge({ limitBytes: 16_384 }), 413, "payload_too_large"],
     [new RateLimited({ retryAfterSeconds: 7 }), 429, "rate_limited"],
   ] as const)("throws %s as a response with its status", async (error, status, code) => {
-    const thrown = await thrownBy(Effect.fail(error));
-    expect(thrown.init?.status).toBe(status);
-    expect(thrown.data).toMatchObject({ error: { code } });
+    const thrown = await thrownResponse(Effect.fail(error));
+    expect(thrown.status).toBe(status);
+    expect(thrown.headers.get("Content-Type")).toContain("application/json");
+    expect(thrown.body).toMatchObject({ error: { code } });
   });
 
   it("sends Retry-After with 429 and the path with 400", async () => {
-    const limited = await thrownBy(Effect.fail(new RateLimited({ retryAfterSeconds: 7 })));
-    expect(new Headers(limited.init?.headers).get("Retry-After")).toBe("7");
-    const invalid = await thrownBy(Effect.fail(new InvalidInput({ issues: [{ path: "role", message: "expected one of admin" }] })));
-    expect(invalid.data).toMatchObject({ error: { path: "role", message: "role: expected one of admin" } });
+    const limited = await thrownResponse(Effect.fail(new RateLimited({ retryAfterSeconds: 7 })));
+    expect(limited.headers.get("Retry-After")).toBe("7");
+    const invalid = await thrownResponse(Effect.fail(new InvalidInput({ issues: [{ path: "role", message: "expected one of admin" }] })));
+    expect(invalid.body).toMatchObject({ error: { path: "role", message: "role: expected one of admin" } });
   });
 
   it("rethrows defects and unmapped errors as they are (a 500 page)", async () => {

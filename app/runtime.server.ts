@@ -4,7 +4,7 @@
  * (tagged errors) into HTTP responses with the status of `toHttpError`.
  * Routes import services and types from here, never from runtime/ directly.
  */
-import { data, type AppLoadContext } from "@remix-run/node";
+import type { AppLoadContext } from "@remix-run/node";
 import { Cause, Effect, Exit, Option } from "effect";
 import type { AppServices } from "../runtime/services/app-layer.js";
 import { toHttpError, type ApiError, type ErrorBody } from "../runtime/services/errors.js";
@@ -32,10 +32,14 @@ const apiErrorTags: ReadonlySet<string> = new Set<ApiError["_tag"]>([
 export const isApiError = (error: unknown): error is ApiError =>
   typeof error === "object" && error !== null && apiErrorTags.has((error as { _tag?: unknown })._tag as string);
 
-/** An expected failure as a Remix response to throw: status, `{"error":…}` body, headers. Pure. */
-export const errorResponse = (error: ApiError) => {
+/**
+ * An expected failure as a response to throw: status, `{"error":…}` JSON body, headers. Pure.
+ * A real Response (not `data()`): Remix hands it to the error boundary on pages, and returns it
+ * as is from resource routes instead of logging it as a server error.
+ */
+export const errorResponse = (error: ApiError): Response => {
   const http = toHttpError(error);
-  return data(http.body, { status: http.status, headers: http.headers });
+  return Response.json(http.body, { status: http.status, headers: http.headers });
 };
 
 /** The outcome of `attempt`: the value, or an expected failure with its status and body. */

@@ -3,7 +3,7 @@
  * `requireUser` (which also checks the CSRF token of every mutation), and the double-submit
  * token that protects the login form (which has no session yet).
  */
-import { createCookie, data, redirect, type AppLoadContext, type Cookie } from "@remix-run/node";
+import { createCookie, redirect, type AppLoadContext, type Cookie } from "@remix-run/node";
 import { Effect } from "effect";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { isAllowed } from "./roles.js";
@@ -90,7 +90,7 @@ const sentCsrfToken = async (request: Request): Promise<string | null> => {
 };
 
 const csrfRefused = () =>
-  data(
+  Response.json(
     {
       error: {
         code: "csrf_failed",

@@ -18,9 +18,11 @@ const explanations: Record<number, string> = {
   429: "Wait a moment, then try again.",
 };
 
-/** The `message` of an `{"error":{…}}` body, when the thrown response carries one. Pure. */
+/**
+ * The `message` of an `{"error":{…}}` body, when the thrown response carries one. Pure.
+ * Plain strings are the router's own ("No route matches URL …"), not written for people.
+ */
 const messageOf = (payload: unknown): string | undefined => {
-  if (typeof payload === "string" && payload.trim() !== "") return payload;
   if (typeof payload !== "object" || payload === null) return undefined;
   const error = (payload as { error?: unknown }).error;
   if (typeof error === "object" && error !== null && typeof (error as { message?: unknown }).message === "string") {

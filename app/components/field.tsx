@@ -26,7 +26,8 @@ export function Field({
       ) : null}
       {error ? (
         <p id={`${id}-error`} className="field__error">
-          {error}
+          {/* Schema messages are lower-case so they read well after a path in API errors. */}
+          {error.charAt(0).toUpperCase() + error.slice(1)}
         </p>
       ) : null}
     </div>

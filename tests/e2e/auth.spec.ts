@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, login, loginApi } from "./helpers.js";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, loginApi } from "./helpers.js";
 import { ensureUsersForAuthSpec } from "./temporary-seed.js";
 
 test.beforeAll(async () => {
@@ -63,6 +63,8 @@ test("an agent sees only the inbox and cannot open user settings (403)", async (
   expect(response?.status()).toBe(403);
   await expect(page.getByRole("heading", { name: "You don’t have access to this page" })).toBeVisible();
   await expect(page.getByText("Error 403")).toBeVisible();
+  await expect(page.getByRole("alert")).toHaveText("Your role (agent) cannot open this page.");
+  expect((await page.request.get("/settings/channels.json", { maxRedirects: 0 })).status()).toBe(403);
 });
 
 test("an admin creates a user who can then sign in", async ({ page, browser }) => {
@@ -74,7 +76,7 @@ test("an admin creates a user who can then sign in", async ({ page, browser }) =
   await page.getByLabel("Role").selectOption("analyst");
   await page.getByLabel("Password").fill("short");
   await page.getByRole("button", { name: "Create user" }).click();
-  await expect(page.getByText("a password has at least 8 characters")).toBeVisible();
+  await expect(page.getByText("A password has at least 8 characters")).toBeVisible();
 
   await page.getByLabel("Password").fill("analyst-password");
   await page.getByRole("button", { name: "Create user" }).click();
@@ -117,4 +119,8 @@ test("the login form refuses a post without its double-submit token", async ({ r
   const channels = await request.get("/settings/channels.json");
   expect(channels.status()).toBe(200);
   expect(Array.isArray(((await channels.json()) as { channels: unknown }).channels)).toBe(true);
+});
+
+test("admins can read the seeded chat channel's id for widget specs", async ({ request }) => {
+  expect(await getChatChannelId(request)).toMatch(/\S+/);
 });
