@@ -12,6 +12,7 @@ import * as Config from "./config.js";
 import * as Db from "./database.js";
 import * as Engine from "./engine.js";
 import * as LiveEvents from "./live-events.js";
+import * as Visitors from "./visitors.js";
 import { WebhookClientLive } from "./webhook-client.js";
 
 export const makeAppLayer = (config: Config.AppConfigShape) => {
@@ -24,7 +25,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   // Webhooks and code snippets run through these; the engine feeds their results back to the flow.
   const actions = Engine.actionsLayer.pipe(Layer.provide(Layer.mergeAll(WebhookClientLive, CodeSandboxLive)));
   const engine = Engine.layer.pipe(Layer.provide(actions), Layer.provide(Chatflows.layer));
-  return Layer.mergeAll(accounts, ChannelDirectory.layer, Chatflows.layer, engine).pipe(Layer.provideMerge(base));
+  return Layer.mergeAll(accounts, ChannelDirectory.layer, Chatflows.layer, engine, Visitors.layer).pipe(Layer.provideMerge(base));
 };
 
 export type AppLayer = ReturnType<typeof makeAppLayer>;
