@@ -124,3 +124,15 @@ test("the login form refuses a post without its double-submit token", async ({ r
 test("admins can read the seeded chat channel's id for widget specs", async ({ request }) => {
   expect(await getChatChannelId(request)).toMatch(/\S+/);
 });
+
+test("a sign-in form whose token cookie went missing asks once more, then works", async ({ page, context }) => {
+  await page.goto("/login");
+  await context.clearCookies();
+  await page.getByLabel("Email").fill(adminEmail());
+  await page.getByLabel("Password").fill(adminPassword());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("This sign-in form has expired. Please sign in again.");
+  await page.getByLabel("Password").fill(adminPassword());
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page).toHaveURL(/\/flows$/);
+});
