@@ -1,15 +1,695 @@
+/**
+ * The public chat API (/api/widget, /api/visitors, /api/conversations, /api/away-messages):
+ * a lean handler on plain node:http in front of Remix, sharing the app's Effect runtime.
+ * Remix's request handling tops out near 2k req/s here; this path does one token check, one
+ * body decode and one engine call per message, so the store's group commit sets the pace.
+ * The contract lives in docs/api.md.
+ */
+import { Cause, Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { isAvailable } from "../flows/availability.js";
+import type { Availability, Display } from "../flows/flow-spec.js";
+import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
+import { Chatflows } from "../runtime/services/chatflows.js";
+import { AppConfig } from "../runtime/services/config.js";
+import { Database } from "../runtime/services/database.js";
+import { Engine, type ApiMessage } from "../runtime/services/engine.js";
+import { InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
+import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
+import { Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
+import {
+  bearerToken,
+  bodyDecoder,
+  clientIp,
+  corsHeaders,
+  deviceFromUserAgent,
+  languagesFromHeader,
+  originAllowed,
+  preflightHeaders,
+  readJsonBody,
+  sendError,
+  sendInternalError,
+  sendJson,
+  sendMethodNotAllowed,
+  sendRouteNotFound,
+  splitUrl,
+  type Headers,
+} from "./http-util.js";
+import { createRateLimiter, defaultRateLimits, type RateLimitOptions, type RateLimiter } from "./rate-limit.js";
 
 export interface PublicApi {
   /** Serves the request when it is a public API route; false lets Remix have it. */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Ends long-lived responses (SSE streams) so a graceful shutdown can finish. */
   readonly close: () => void;
+  /** Open SSE streams, for tests and health. */
+  readonly streamCount: () => number;
+  /** The limiter in use (tests reset it). */
+  readonly rateLimiter: RateLimiter;
 }
 
-/** Placeholder until the public chat API lands: handles nothing. */
-export const createPublicApi = (_runtime: AppRuntime): PublicApi => ({
-  handle: () => false,
-  close: () => {},
+export interface PublicApiOptions {
+  /** Bucket sizes; defaults in server/rate-limit.ts. */
+  readonly rateLimits?: RateLimitOptions;
+  /** Overrides config.rateLimit (PARLEY_NO_RATE_LIMIT=1 turns limits off). */
+  readonly rateLimitEnabled?: boolean;
+  /** SSE heartbeat comment interval (default 15 s). */
+  readonly heartbeatMs?: number;
+  /** How long a channel's CORS origins are cached (default 5 s). */
+  readonly channelCacheMs?: number;
+}
+
+/** Longest message a visitor may send (characters). */
+export const MAX_TEXT_LENGTH = 4000;
+
+// ---------------------------------------------------------------------------------------------
+// Body schemas (built once at load; decoders too)
+
+const Id = S.String.pipe(S.minLength(1, { message: () => "required" }), S.maxLength(100, { message: () => "an id is at most 100 characters" }));
+const PageUrl = S.String.pipe(S.maxLength(2000, { message: () => "a page URL is at most 2,000 characters" }));
+const MessageText = S.String.pipe(
+  S.maxLength(MAX_TEXT_LENGTH, { message: () => `a message is at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters` }),
+  S.pattern(/\S/, { message: () => "a message needs some text" }),
+);
+const ChoiceId = S.String.pipe(S.minLength(1, { message: () => "a choice id is not empty" }), S.maxLength(100));
+
+export const CreateVisitorBody = S.Struct({ channel: Id, pageUrl: S.optional(PageUrl) });
+export const IdentifyBody = S.Struct({
+  email: Email,
+  name: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a name is at most 200 characters" }))),
+  hash: S.String.pipe(S.maxLength(200)),
 });
+export const AttributesBody = S.Struct({ attributes: VisitorAttributes });
+export const StartConversationBody = S.Struct({ channel: Id, chatflowId: Id, pageUrl: PageUrl });
+export const SendMessageBody = S.Struct({
+  clientMessageId: Id,
+  text: S.optional(MessageText),
+  choice: S.optional(S.Union(ChoiceId, S.NonEmptyArray(ChoiceId).pipe(S.maxItems(50)))),
+}).pipe(
+  S.filter((body) =>
+    (body.text === undefined) === (body.choice === undefined) ? "send either `text` or `choice` (exactly one of them)" : undefined,
+  ),
+);
+export const AwayMessageBody = S.Struct({ channel: Id, chatflowId: Id, email: Email, text: MessageText, pageUrl: PageUrl });
+const MessageIdParam = S.String.pipe(S.pattern(/^\d{1,18}$/, { message: () => "a message id is a number" }));
+
+const decodeCreateVisitor = bodyDecoder(CreateVisitorBody);
+const decodeIdentify = bodyDecoder(IdentifyBody);
+const decodeAttributes = bodyDecoder(AttributesBody);
+const decodeStartConversation = bodyDecoder(StartConversationBody);
+const decodeSendMessage = bodyDecoder(SendMessageBody);
+const decodeAwayMessage = bodyDecoder(AwayMessageBody);
+const decodeMessageId = bodyDecoder(MessageIdParam);
+
+const ChannelConfig = S.Struct({
+  allowedOrigins: S.optionalWith(S.Array(S.String), { default: () => [] }),
+  branding: S.optional(S.Struct({ name: S.optional(S.String), logoUrl: S.optional(S.String), showPoweredBy: S.optional(S.Boolean) })),
+});
+type ChannelConfig = typeof ChannelConfig.Type;
+const decodeChannelConfig = S.decodeUnknownEither(S.parseJson(ChannelConfig));
+
+// ---------------------------------------------------------------------------------------------
+// Answers
+
+interface Reply {
+  readonly status: number;
+  readonly body: unknown;
+}
+const reply = (status: number, body: unknown): Reply => ({ status, body });
+
+const invalid = (path: string, message: string) => new InvalidInput({ issues: [{ path, message }] });
+
+/**
+ * The public view of a message: exactly the contract's fields. Live events carry more (the
+ * author's user id, the internal flag) for the inbox; none of that reaches a visitor. Pure.
+ */
+const publicMessage = (m: ApiMessage): ApiMessage => ({
+  id: m.id,
+  author: m.author,
+  text: m.text,
+  ...(m.choices !== undefined ? { choices: m.choices } : {}),
+  ...(m.bubble !== undefined ? { bubble: m.bubble } : {}),
+  ...(m.typingDelayMs !== undefined ? { typingDelayMs: m.typingDelayMs } : {}),
+  createdAt: m.createdAt,
+});
+
+// ---------------------------------------------------------------------------------------------
+
+interface ChannelInfo {
+  readonly id: string;
+  readonly inboxId: string;
+  readonly inboxName: string;
+  readonly config: ChannelConfig;
+  readonly expiresAt: number;
+}
+
+/** Builds the public API handler on the app's runtime (services resolved once, lazily). */
+export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions = {}): PublicApi => {
+  const services = runtime.runPromise(
+    Effect.all({
+      engine: Engine,
+      chatflows: Chatflows,
+      visitors: Visitors,
+      live: LiveEvents,
+      db: Database,
+      config: AppConfig,
+    }),
+  );
+  // A failure here surfaces on the first request (as a 500 and a log line), not as an unhandled rejection.
+  services.catch(() => {});
+  type Services = Awaited<typeof services>;
+
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const channelCacheMs = options.channelCacheMs ?? 5_000;
+  let limiter: RateLimiter | undefined;
+  const rateLimiterFor = (enabled: boolean) => (limiter ??= createRateLimiter(options.rateLimits ?? defaultRateLimits, enabled));
+
+  const streams = new Set<() => void>();
+
+  // ---------------------------------------------------------------------------------------
+  // Channels (cached briefly: CORS needs them on every request)
+
+  const channelCache = new Map<string, ChannelInfo | null>();
+  const channelCacheExpiry = new Map<string, number>();
+  let anyOrigins: { origins: ReadonlyArray<string>; expiresAt: number } | undefined;
+
+  const channelInfo = (s: Services, channelId: string): ChannelInfo | null => {
+    const now = Date.now();
+    const expires = channelCacheExpiry.get(channelId);
+    if (expires !== undefined && expires > now) return channelCache.get(channelId) ?? null;
+    const row = s.db
+      .prepare(
+        "SELECT c.id, c.inbox_id, c.config, i.name AS inbox_name FROM channels c JOIN inboxes i ON i.id = c.inbox_id WHERE c.id = ? AND c.kind = 'chat'",
+      )
+      .get(channelId) as { id: string; inbox_id: string; config: string; inbox_name: string } | undefined;
+    const decoded = row ? decodeChannelConfig(row.config) : undefined;
+    const info: ChannelInfo | null = row
+      ? {
+          id: row.id,
+          inboxId: row.inbox_id,
+          inboxName: row.inbox_name,
+          config: decoded && Either.isRight(decoded) ? decoded.right : { allowedOrigins: [] },
+          expiresAt: now + channelCacheMs,
+        }
+      : null;
+    if (channelCache.size > 10_000) {
+      channelCache.clear();
+      channelCacheExpiry.clear();
+    }
+    channelCache.set(channelId, info);
+    channelCacheExpiry.set(channelId, now + channelCacheMs);
+    return info;
+  };
+
+  // Before the channel is known (preflights, bad tokens, malformed bodies) an origin is allowed
+  // when any chat channel allows it, so browsers can read the error.
+  const originsOfAnyChannel = (s: Services): ReadonlyArray<string> => {
+    const now = Date.now();
+    if (anyOrigins && anyOrigins.expiresAt > now) return anyOrigins.origins;
+    const rows = s.db.prepare("SELECT config FROM channels WHERE kind = 'chat'").all() as Array<{ config: string }>;
+    const origins = new Set<string>();
+    for (const row of rows) {
+      const decoded = decodeChannelConfig(row.config);
+      if (Either.isRight(decoded)) for (const origin of decoded.right.allowedOrigins) origins.add(origin);
+    }
+    anyOrigins = { origins: [...origins], expiresAt: now + channelCacheMs };
+    return anyOrigins.origins;
+  };
+
+  const cors = (s: Services, req: IncomingMessage, channelId: string | undefined): Headers => {
+    const origin = req.headers.origin;
+    if (!origin) return {};
+    const allowed =
+      channelId === undefined
+        ? originAllowed(origin, originsOfAnyChannel(s))
+        : originAllowed(origin, channelInfo(s, channelId)?.config.allowedOrigins ?? []);
+    return corsHeaders(origin, allowed);
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Running handlers
+
+  const run = async <A>(effect: Effect.Effect<A, ApiError>): Promise<Exit.Exit<A, ApiError>> => runtime.runPromiseExit(effect);
+
+  /** Sends a handler's Exit: its reply, its expected error, or a 500 for a defect. */
+  const answer = (res: ServerResponse, exit: Exit.Exit<Reply, ApiError>, headers: Headers) => {
+    if (Exit.isSuccess(exit)) {
+      sendJson(res, exit.value.status, exit.value.body, headers);
+      return;
+    }
+    const failure = Cause.failureOption(exit.cause);
+    if (Option.isSome(failure)) {
+      sendError(res, failure.value, headers);
+      return;
+    }
+    console.error("public API: unexpected failure", Cause.pretty(exit.cause));
+    sendInternalError(res, headers);
+  };
+
+  const authenticate = (s: Services, req: IncomingMessage, query?: URLSearchParams) => {
+    const token = bearerToken(req) ?? query?.get("token") ?? undefined;
+    if (!token) return Effect.fail(new Unauthenticated({ message: "send the visitor token as `Authorization: Bearer <visitorToken>`" }));
+    return s.visitors.verifyToken(token);
+  };
+
+  const takeVisitorToken = (visitorId: string): Effect.Effect<void, ApiError> => {
+    const limited = limiter!.take("visitor", visitorId);
+    return limited ? Effect.fail(limited) : Effect.void;
+  };
+
+  const fromEither = <A, E extends ApiError>(either: Either.Either<A, E>): Effect.Effect<A, E> =>
+    Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left);
+
+  /**
+   * The common frame of an authenticated request: verify the token, take a visitor token from
+   * the bucket, then run `body` — and answer with CORS for the visitor's channel.
+   */
+  const authed = (
+    s: Services,
+    req: IncomingMessage,
+    res: ServerResponse,
+    query: URLSearchParams | undefined,
+    body: (visitor: { visitorId: string; channelId: string }) => Effect.Effect<Reply, ApiError>,
+  ) => {
+    let channelId: string | undefined;
+    const program = Effect.flatMap(authenticate(s, req, query), (visitor) => {
+      channelId = visitor.channelId;
+      return Effect.zipRight(takeVisitorToken(visitor.visitorId), body(visitor));
+    });
+    return run(program).then((exit) => answer(res, exit, cors(s, req, channelId)));
+  };
+
+  const readBody = <A>(req: IncomingMessage, decode: (input: unknown) => Either.Either<A, InvalidInput>) =>
+    Effect.flatMap(
+      Effect.promise(() => readJsonBody(req, decode)),
+      (either) => fromEither(either),
+    );
+
+  const ensureOwnChannel = (visitor: { channelId: string }, channel: string): Effect.Effect<void, Forbidden> =>
+    visitor.channelId === channel
+      ? Effect.void
+      : Effect.fail(new Forbidden({ message: "this visitor token belongs to another channel" }));
+
+  // ---------------------------------------------------------------------------------------
+  // Endpoints
+
+  const widgetConfig = (s: Services, req: IncomingMessage, res: ServerResponse, query: URLSearchParams) => {
+    const channelId = query.get("channel") ?? "";
+    const program = Effect.gen(function* () {
+      if (!channelId) return yield* Effect.fail(invalid("channel", "the query needs ?channel=<channel id>"));
+      const url = query.get("url") ?? "";
+      if (url.length > 2000) return yield* Effect.fail(invalid("url", "a page URL is at most 2,000 characters"));
+      const channel = channelInfo(s, channelId);
+      if (!channel) return yield* Effect.fail(new NotFound({ entity: "channel", id: channelId }));
+      let knownContact = query.get("contact") === "known";
+      const token = bearerToken(req) ?? query.get("token");
+      if (token) {
+        const visitor = yield* Effect.either(s.visitors.verifyToken(token));
+        if (Either.isRight(visitor) && visitor.right.channelId === channelId) {
+          const row = yield* Effect.either(s.visitors.get(visitor.right.visitorId));
+          if (Either.isRight(row) && row.right.contactId) knownContact = true;
+        }
+      }
+      const live = yield* s.chatflows.liveForChannel(channelId);
+      const now = Date.now();
+      const someoneAvailable = anyInboxMemberAvailable(s, channel.inboxId);
+      const candidates = live.map((entry) => ({
+        id: entry.chatflow.id,
+        priority: entry.chatflow.priority,
+        targeting: entry.version.spec.settings.targeting,
+        availability: entry.version.spec.settings.availability,
+        // Business hours say open, but nobody in the inbox is available: the flow is away.
+        ...(someoneAvailable ? {} : { availabilityOverride: false }),
+        entry,
+      }));
+      const chosen = selectChatflow(candidates, {
+        url,
+        device: deviceFromUserAgent(req.headers["user-agent"]),
+        languages: languagesFromHeader(req.headers["accept-language"]),
+        knownContact,
+        now,
+      });
+      if (!chosen) return reply(200, { chatflow: null });
+      const { entry } = chosen.chatflow;
+      const spec = entry.version.spec;
+      const settings = spec.settings;
+      const branding = { ...channel.config.branding, ...stripUndefined(settings.branding) };
+      return reply(200, {
+        chatflow: {
+          id: entry.chatflow.id,
+          kind: spec.kind,
+          versionId: entry.version.id,
+          language: spec.language,
+          display: {
+            welcomeMessage: settings.display.welcomeMessage,
+            popOpen: settings.display.popOpen,
+            heading: resolveHeading(s, settings.display, channel, branding.name),
+            accentColor: settings.display.accentColor,
+            launcherPosition: settings.display.launcherPosition,
+          },
+          available: chosen.available && isAvailable(settings.availability as Availability, now) && someoneAvailable,
+          awayMessage: settings.availability.awayMessage,
+          awayBehaviour: settings.availability.awayBehaviour,
+          branding: {
+            ...(branding.name !== undefined ? { name: branding.name } : {}),
+            ...(branding.logoUrl !== undefined ? { logoUrl: branding.logoUrl } : {}),
+            showPoweredBy: branding.showPoweredBy ?? true,
+          },
+        },
+      });
+    });
+    return run(program).then((exit) => answer(res, exit, cors(s, req, channelInfo(s, channelId) ? channelId : undefined)));
+  };
+
+  const anyInboxMemberAvailable = (s: Services, inboxId: string): boolean =>
+    s.db
+      .prepare(
+        "SELECT 1 FROM inbox_members m JOIN users u ON u.id = m.user_id WHERE m.inbox_id = ? AND u.availability = 'available' AND u.disabled_at IS NULL LIMIT 1",
+      )
+      .get(inboxId) !== undefined;
+
+  const resolveHeading = (s: Services, display: Display, channel: ChannelInfo, brandName: string | undefined) => {
+    const heading = display.heading;
+    if (heading.type === "custom") return { name: heading.name, avatars: [{ name: heading.name, avatarUrl: heading.avatarUrl ?? null }] };
+    type UserRow = { id: string; name: string; display_name: string | null; avatar_url: string | null };
+    const users = new Map<string, UserRow>();
+    const selectUser = s.db.prepare("SELECT id, name, display_name, avatar_url FROM users WHERE id = ? AND disabled_at IS NULL");
+    for (const id of heading.userIds) {
+      const row = selectUser.get(id) as UserRow | undefined;
+      if (row) users.set(row.id, row);
+    }
+    const selectTeam = s.db.prepare(
+      "SELECT u.id, u.name, u.display_name, u.avatar_url FROM team_members t JOIN users u ON u.id = t.user_id WHERE t.team_id = ? AND u.disabled_at IS NULL ORDER BY u.created_at",
+    );
+    for (const teamId of heading.teamIds) for (const row of selectTeam.all(teamId) as UserRow[]) users.set(row.id, row);
+    if (heading.userIds.length === 0 && heading.teamIds.length === 0) {
+      const members = s.db
+        .prepare(
+          "SELECT u.id, u.name, u.display_name, u.avatar_url FROM inbox_members m JOIN users u ON u.id = m.user_id WHERE m.inbox_id = ? AND u.disabled_at IS NULL ORDER BY u.created_at",
+        )
+        .all(channel.inboxId) as UserRow[];
+      for (const row of members) users.set(row.id, row);
+    }
+    const agents = [...users.values()].slice(0, 3).map((u) => ({ name: u.display_name || u.name, avatarUrl: u.avatar_url }));
+    const name = agents.length === 1 ? agents[0]!.name : (brandName ?? channel.inboxName);
+    return { name, avatars: agents };
+  };
+
+  const createVisitor = (s: Services, req: IncomingMessage, res: ServerResponse) => {
+    let channelId: string | undefined;
+    const program = Effect.gen(function* () {
+      const limited = limiter!.take("visitorCreation", clientIp(req));
+      if (limited) return yield* Effect.fail(limited);
+      const body = yield* readBody(req, decodeCreateVisitor);
+      if (channelInfo(s, body.channel)) channelId = body.channel;
+      const created = yield* s.visitors.create({
+        channelId: body.channel,
+        userAgent: req.headers["user-agent"],
+        languages: languagesFromHeader(req.headers["accept-language"]),
+        device: deviceFromUserAgent(req.headers["user-agent"]),
+        ...(body.pageUrl !== undefined ? { pageUrl: body.pageUrl } : {}),
+      });
+      return reply(201, { visitorToken: created.visitorToken });
+    });
+    return run(program).then((exit) => answer(res, exit, cors(s, req, channelId)));
+  };
+
+  const identify = (s: Services, req: IncomingMessage, res: ServerResponse) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req, decodeIdentify);
+        const result = yield* s.visitors.identify({
+          visitorId: visitor.visitorId,
+          email: body.email,
+          hash: body.hash,
+          ...(body.name !== undefined ? { name: body.name } : {}),
+        });
+        return reply(200, result.verified ? { verified: true } : { verified: false, reason: result.reason });
+      }),
+    );
+
+  const setAttributes = (s: Services, req: IncomingMessage, res: ServerResponse) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req, decodeAttributes);
+        yield* Effect.mapError(s.visitors.setAttributes(visitor.visitorId, body.attributes), (error) =>
+          error._tag === "InvalidInput"
+            ? new InvalidInput({ issues: error.issues.map((i) => ({ ...i, path: i.path ? `attributes.${i.path}` : "attributes" })) })
+            : error,
+        );
+        return reply(200, { ok: true });
+      }),
+    );
+
+  const startConversation = (s: Services, req: IncomingMessage, res: ServerResponse) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req, decodeStartConversation);
+        yield* ensureOwnChannel(visitor, body.channel);
+        const view = yield* s.engine.startConversation({
+          visitorId: visitor.visitorId,
+          channelId: body.channel,
+          chatflowId: body.chatflowId,
+          pageUrl: body.pageUrl,
+        });
+        return reply(201, { conversation: view.conversation, messages: view.messages.map(publicMessage), awaiting: view.awaiting });
+      }),
+    );
+
+  const getConversation = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.map(s.engine.getConversation({ conversationId, visitorId: visitor.visitorId }), (view) =>
+        reply(200, { conversation: view.conversation, messages: view.messages.map(publicMessage), awaiting: view.awaiting }),
+      ),
+    );
+
+  const sendMessage = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req, decodeSendMessage);
+        const result = yield* s.engine.handleVisitorMessage({
+          conversationId,
+          visitorId: visitor.visitorId,
+          clientMessageId: body.clientMessageId,
+          ...(body.text !== undefined ? { text: body.text } : {}),
+          ...(body.choice !== undefined ? { choiceIds: typeof body.choice === "string" ? [body.choice] : body.choice } : {}),
+        });
+        return reply(200, { messages: result.messages.map(publicMessage), awaiting: result.awaiting, status: result.status });
+      }),
+    );
+
+  const listMessages = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string, query: URLSearchParams) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const afterParam = query.get("after");
+        const after = afterParam === null || afterParam === "" ? undefined : yield* fromEither(decodeMessageIdAt("after", afterParam));
+        const messages = yield* s.engine.listMessages({
+          conversationId,
+          visitorId: visitor.visitorId,
+          ...(after !== undefined ? { after } : {}),
+        });
+        return reply(200, { messages: messages.map(publicMessage) });
+      }),
+    );
+
+  const leaveAwayMessage = (s: Services, req: IncomingMessage, res: ServerResponse) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req, decodeAwayMessage);
+        yield* ensureOwnChannel(visitor, body.channel);
+        const created = yield* s.visitors.leaveAwayMessage({
+          visitorId: visitor.visitorId,
+          channelId: body.channel,
+          chatflowId: body.chatflowId,
+          email: body.email,
+          text: body.text,
+          pageUrl: body.pageUrl,
+        });
+        return reply(201, { conversation: { id: created.conversationId, status: "open" } });
+      }),
+    );
+
+  // ---------------------------------------------------------------------------------------
+  // Server-sent events
+
+  const stream = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string, query: URLSearchParams) => {
+    let channelId: string | undefined;
+    const lastEventId = req.headers["last-event-id"] ?? query.get("lastEventId") ?? undefined;
+    const setup = Effect.gen(function* () {
+      const visitor = yield* authenticate(s, req, query);
+      channelId = visitor.channelId;
+      yield* takeVisitorToken(visitor.visitorId);
+      const after =
+        lastEventId === undefined || lastEventId === ""
+          ? undefined
+          : yield* fromEither(decodeMessageIdAt("lastEventId", String(lastEventId)));
+      // Subscribe before reading the backlog so nothing committed in between is missed;
+      // events that arrive meanwhile wait in `pending` and are de-duplicated by id.
+      const pending: LiveEvent[] = [];
+      let deliver: (event: LiveEvent) => void = (event) => pending.push(event);
+      const unsubscribe = s.live.subscribeConversation(conversationId, (event) => deliver(event));
+      const backlog = yield* Effect.either(
+        after === undefined
+          ? Effect.map(s.engine.getConversation({ conversationId, visitorId: visitor.visitorId }), () => [] as ApiMessage[])
+          : s.engine.listMessages({ conversationId, visitorId: visitor.visitorId, after }),
+      );
+      if (Either.isLeft(backlog)) {
+        unsubscribe();
+        return yield* Effect.fail(backlog.left);
+      }
+      return {
+        backlog: backlog.right,
+        pending,
+        unsubscribe,
+        setDeliver: (fn: (event: LiveEvent) => void) => {
+          deliver = fn;
+        },
+      };
+    });
+
+    return run(setup).then((exit) => {
+      const headers = cors(s, req, channelId);
+      if (Exit.isFailure(exit)) {
+        answer(res, exit as Exit.Exit<never, ApiError>, headers);
+        return;
+      }
+      const { backlog, pending, unsubscribe, setDeliver } = exit.value;
+      if (req.destroyed || res.destroyed) {
+        unsubscribe();
+        return;
+      }
+      res.writeHead(200, {
+        ...headers,
+        "Content-Type": "text/event-stream; charset=utf-8",
+        "Cache-Control": "no-cache, no-transform",
+        Connection: "keep-alive",
+        "X-Accel-Buffering": "no",
+      });
+      res.write("retry: 3000\n\n");
+      const sent = new Set<string>();
+      const writeMessage = (message: ApiMessage) => {
+        if (sent.has(message.id)) return;
+        sent.add(message.id);
+        res.write(`id: ${message.id}\nevent: message\ndata: ${JSON.stringify(publicMessage(message))}\n\n`);
+      };
+      const writeEvent = (event: LiveEvent) => {
+        switch (event.kind) {
+          case "message": {
+            if (event.internal) return;
+            const message = event.data as ApiMessage | undefined;
+            if (message && typeof message.id === "string") writeMessage(message);
+            return;
+          }
+          case "typing": {
+            const data = event.data as { typing?: unknown } | undefined;
+            res.write(`event: typing\ndata: ${JSON.stringify({ author: "agent", typing: data?.typing === true })}\n\n`);
+            return;
+          }
+          case "status": {
+            const data = event.data as { status?: unknown } | undefined;
+            if (typeof data?.status === "string") res.write(`event: status\ndata: ${JSON.stringify({ status: data.status })}\n\n`);
+            return;
+          }
+          default:
+            return;
+        }
+      };
+      for (const message of backlog) writeMessage(message);
+      for (const event of pending) writeEvent(event);
+      setDeliver(writeEvent);
+
+      const heartbeat = setInterval(() => res.write(": heartbeat\n\n"), heartbeatMs);
+      heartbeat.unref();
+      const end = () => {
+        if (!streams.delete(end)) return;
+        clearInterval(heartbeat);
+        unsubscribe();
+        if (!res.writableEnded) res.end();
+      };
+      streams.add(end);
+      req.on("close", end);
+      res.on("close", end);
+    });
+  };
+
+  // ---------------------------------------------------------------------------------------
+  // Routing
+
+  const ROUTES = /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream)?)?|away-messages)\/?$/;
+
+  const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => {
+    const s = await services;
+    if (!limiter) rateLimiterFor(rateLimitsEnabled(s));
+    const method = req.method ?? "GET";
+
+    if (method === "OPTIONS") {
+      const origin = req.headers.origin;
+      if (origin && originAllowed(origin, originsOfAnyChannel(s))) res.writeHead(204, preflightHeaders(origin));
+      else res.writeHead(204, { Vary: "Origin" });
+      res.end();
+      return;
+    }
+
+    const limited = limiter!.take("ip", clientIp(req));
+    if (limited) {
+      sendError(res, limited, cors(s, req, undefined));
+      return;
+    }
+
+    const segments = path.replace(/\/$/, "").split("/").slice(2); // ["conversations", id, "messages"]
+    const [first, second, third] = segments;
+    const wrong = (allow: string) => sendMethodNotAllowed(res, allow, cors(s, req, undefined));
+
+    switch (first) {
+      case "widget":
+        return method === "GET" ? widgetConfig(s, req, res, query) : wrong("GET");
+      case "visitors":
+        if (second === undefined) return method === "POST" ? createVisitor(s, req, res) : wrong("POST");
+        if (second === "identify") return method === "POST" ? identify(s, req, res) : wrong("POST");
+        return method === "POST" ? setAttributes(s, req, res) : wrong("POST");
+      case "away-messages":
+        return method === "POST" ? leaveAwayMessage(s, req, res) : wrong("POST");
+      case "conversations": {
+        if (second === undefined) return method === "POST" ? startConversation(s, req, res) : wrong("POST");
+        const conversationId = decodeURIComponent(second);
+        if (third === undefined) return method === "GET" ? getConversation(s, req, res, conversationId) : wrong("GET");
+        if (third === "stream") return method === "GET" ? stream(s, req, res, conversationId, query) : wrong("GET");
+        if (method === "POST") return sendMessage(s, req, res, conversationId);
+        if (method === "GET") return listMessages(s, req, res, conversationId, query);
+        return wrong("GET, POST");
+      }
+    }
+    sendRouteNotFound(res, cors(s, req, undefined));
+  };
+
+  const rateLimitsEnabled = (s: Services): boolean => options.rateLimitEnabled ?? s.config.rateLimit;
+
+  return {
+    handle: (req, res) => {
+      const url = req.url ?? "/";
+      if (!url.startsWith("/api/")) return false;
+      const { path, query } = splitUrl(url);
+      if (!ROUTES.test(path)) return false;
+      route(req, res, path, query).catch((error: unknown) => {
+        console.error("public API: unexpected error", error);
+        if (!res.headersSent) sendInternalError(res);
+        else res.end();
+      });
+      return true;
+    },
+    close: () => {
+      for (const end of [...streams]) end();
+    },
+    streamCount: () => streams.size,
+    get rateLimiter() {
+      return limiter ?? rateLimiterFor(options.rateLimitEnabled ?? true);
+    },
+  };
+};
+
+const decodeMessageIdAt = (path: string, value: string) =>
+  Either.mapLeft(decodeMessageId(value), (error) => new InvalidInput({ issues: error.issues.map((i) => ({ ...i, path })) }));
+
+const stripUndefined = <T extends object>(value: T): Partial<T> =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

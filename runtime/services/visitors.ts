@@ -128,8 +128,10 @@ export const readVisitorToken = (secret: string, token: string): string | undefi
   const dot = token.lastIndexOf(".");
   if (dot <= TOKEN_PREFIX.length) return undefined;
   const visitorId = token.slice(TOKEN_PREFIX.length, dot);
-  const given = Buffer.from(token.slice(dot + 1), "base64url");
-  const expected = mac(secret, visitorId);
+  // Compared as text, not decoded bytes: base64url's last character carries spare bits, and a
+  // token must have exactly one spelling.
+  const given = Buffer.from(token.slice(dot + 1));
+  const expected = Buffer.from(mac(secret, visitorId).toString("base64url"));
   return given.length === expected.length && timingSafeEqual(given, expected) ? visitorId : undefined;
 };
 

@@ -1,0 +1,576 @@
+/**
+ * The public chat API in-process: the real handler (server/public-api.ts) on a node:http
+ * server, the app's real runtime and services, a fresh SQLite file seeded like a first start.
+ * Every bad input asserts its status, its error body, AND that nothing was stored.
+ */
+import { createHmac } from "node:crypto";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import { loadConfig } from "../../runtime/services/config.js";
+import { Database } from "../../runtime/services/database.js";
+import { Engine } from "../../runtime/services/engine.js";
+import { signVisitorToken } from "../../runtime/services/visitors.js";
+import { createPublicApi, type PublicApi } from "../../server/public-api.js";
+import { startup } from "../../server/startup.js";
+import { answerFor, call, type Awaiting } from "../../bench/http-harness.js";
+
+let dir: string;
+let runtime: AppRuntime;
+let api: PublicApi;
+let server: Server;
+let base: string;
+let channelId: string;
+let flowId: string;
+let sqlite: import("better-sqlite3").Database;
+
+const listen = async (handler: PublicApi) => {
+  const s = createServer((req, res) => {
+    if (!handler.handle(req, res)) {
+      res.statusCode = 418;
+      res.end("not the public API");
+    }
+  });
+  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
+  return { server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` };
+};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "parley-api-"));
+  const config = loadConfig({
+    DATABASE_PATH: join(dir, "parley.sqlite"),
+    SESSION_SECRET: "x".repeat(64),
+    ADMIN_PASSWORD: "admin-password-1",
+    PORT: "0",
+  });
+  runtime = makeAppRuntime(config);
+  await startup(runtime, config);
+  api = createPublicApi(runtime, { heartbeatMs: 150, rateLimitEnabled: false });
+  ({ server, base } = await listen(api));
+  sqlite = (await runtime.runPromise(Database)).sqlite;
+  channelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
+  flowId = (
+    sqlite
+      .prepare(
+        "SELECT c.id FROM chatflows c JOIN chatflow_versions v ON v.id = c.published_version_id WHERE json_extract(v.spec, '$.id') = 'lead_qualification'",
+      )
+      .get() as { id: string }
+  ).id;
+});
+
+afterAll(async () => {
+  api?.close();
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await runtime?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const TABLES = ["messages", "conversations", "events", "visitors", "contacts", "tickets"] as const;
+const counts = () =>
+  Object.fromEntries(TABLES.map((t) => [t, (sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+
+/** Runs `request` and asserts it stored nothing at all. */
+const storesNothing = async <T>(request: () => Promise<T>): Promise<T> => {
+  const before = counts();
+  const result = await request();
+  // Writes are group-committed on the next turn; give a stray one the chance to land.
+  await new Promise((r) => setTimeout(r, 20));
+  expect(counts()).toEqual(before);
+  return result;
+};
+
+const newVisitor = async (channel = channelId): Promise<string> => {
+  const created = await call(base, "/api/visitors", { body: { channel } });
+  expect(created.status).toBe(201);
+  return created.body.visitorToken as string;
+};
+
+const startConversation = async (token: string) => {
+  const started = await call(base, "/api/conversations", { token, body: { channel: channelId, chatflowId: flowId, pageUrl: "https://shop.example/" } });
+  expect(started.status).toBe(201);
+  return started.body as { conversation: { id: string; status: string }; messages: Array<{ id: string; author: string; text: string }>; awaiting: Awaiting | null };
+};
+
+describe("a conversation over the API", () => {
+  it("runs the lead-qualification flow to its end, idempotent on clientMessageId", async () => {
+    const token = await newVisitor();
+    const started = await startConversation(token);
+    expect(started.conversation.status).toBe("bot");
+    expect(started.messages.length).toBeGreaterThan(0);
+    expect(started.messages.every((m) => m.author === "bot")).toBe(true);
+    expect(started.awaiting?.nodeId).toBe("ask_name");
+    const id = started.conversation.id;
+
+    // HTML is text: stored and returned exactly as typed.
+    const name = "<b>Ann</b> <script>alert(1)</script>";
+    const first = await call(base, `/api/conversations/${id}/messages`, { token, body: { clientMessageId: "m1", text: name } });
+    expect(first.status).toBe(200);
+    expect(first.body.messages[0]).toMatchObject({ author: "visitor", text: name });
+    expect(first.body.awaiting.nodeId).toBe("ask_email");
+    expect(sqlite.prepare("SELECT text FROM messages WHERE conversation_id = ? AND client_message_id = 'm1'").pluck().get(id)).toBe(name);
+
+    // A retry with the same clientMessageId answers the same and stores nothing.
+    const retry = await storesNothing(() => call(base, `/api/conversations/${id}/messages`, { token, body: { clientMessageId: "m1", text: name } }));
+    expect(retry.status).toBe(200);
+    expect(retry.body).toEqual(first.body);
+
+    let awaiting: Awaiting | null = first.body.awaiting;
+    let n = 2;
+    while (awaiting) {
+      const answered = await call(base, `/api/conversations/${id}/messages`, { token, body: { clientMessageId: `m${n++}`, ...answerFor(awaiting) } });
+      expect(answered.status).toBe(200);
+      awaiting = answered.body.awaiting;
+    }
+    const view = await call(base, `/api/conversations/${id}`, { token });
+    expect(view.status).toBe(200);
+    expect(view.body.awaiting).toBeNull();
+    const all = view.body.messages as Array<{ id: string; createdAt: string }>;
+    expect(all.length).toBeGreaterThan(started.messages.length);
+    expect(all.every((m) => /^\d+$/.test(m.id) && !Number.isNaN(Date.parse(m.createdAt)))).toBe(true);
+    const after = await call(base, `/api/conversations/${id}/messages?after=${all[1]!.id}`, { token });
+    expect(after.status).toBe(200);
+    expect(after.body.messages).toEqual(all.slice(2));
+  });
+
+  it("accepts a quick reply as a choice id (or a list of ids)", async () => {
+    const token = await newVisitor();
+    const { conversation } = await startConversation(token);
+    await call(base, `/api/conversations/${conversation.id}/messages`, { token, body: { clientMessageId: "a", text: "Ann" } });
+    const email = await call(base, `/api/conversations/${conversation.id}/messages`, { token, body: { clientMessageId: "b", text: "ann@example.com" } });
+    const awaiting = email.body.awaiting as Awaiting;
+    expect(awaiting.input).toBe("choice");
+    const chosen = await call(base, `/api/conversations/${conversation.id}/messages`, { token, body: { clientMessageId: "c", choice: [awaiting.choices![0]!.id] } });
+    expect(chosen.status).toBe(200);
+    expect(chosen.body.messages[0]).toMatchObject({ author: "visitor", text: awaiting.choices![0]!.label });
+  });
+});
+
+describe("bad input is refused, and nothing is stored", () => {
+  let token: string;
+  let otherToken: string;
+  let conversationId: string;
+  beforeAll(async () => {
+    token = await newVisitor();
+    otherToken = await newVisitor();
+    conversationId = (await startConversation(token)).conversation.id;
+  });
+
+  /** Posts a message; `t: null` sends no Authorization header. */
+  const send = (body: unknown, t: string | null = token, id = conversationId) =>
+    storesNothing(() => call(base, `/api/conversations/${id}/messages`, { ...(t !== null ? { token: t } : {}), body }));
+
+  it("401 without a token, with a malformed one, and with a forged one", async () => {
+    const none = await send({ clientMessageId: "x", text: "hi" }, null);
+    expect(none.status).toBe(401);
+    expect(none.body).toEqual({ error: { code: "unauthenticated", message: expect.stringContaining("Bearer") } });
+    const garbage = await send({ clientMessageId: "x", text: "hi" }, "garbage");
+    expect(garbage.status).toBe(401);
+    expect(garbage.body.error.code).toBe("unauthenticated");
+    // Right shape, real visitor id, signed with another secret.
+    const visitorId = token.split(".")[1]!;
+    const forged = await send({ clientMessageId: "x", text: "hi" }, signVisitorToken("y".repeat(64), visitorId));
+    expect(forged.status).toBe(401);
+    const tampered = await send({ clientMessageId: "x", text: "hi" }, token.slice(0, -1) + (token.endsWith("A") ? "B" : "A"));
+    expect(tampered.status).toBe(401);
+    const get = await storesNothing(() => call(base, `/api/conversations/${conversationId}`, {}));
+    expect(get.status).toBe(401);
+  });
+
+  it("403 for someone else's conversation, on every route", async () => {
+    const post = await send({ clientMessageId: "x", text: "hi" }, otherToken);
+    expect(post.status).toBe(403);
+    expect(post.body).toEqual({ error: { code: "forbidden", message: expect.any(String) } });
+    expect((await call(base, `/api/conversations/${conversationId}`, { token: otherToken })).status).toBe(403);
+    expect((await call(base, `/api/conversations/${conversationId}/messages`, { token: otherToken })).status).toBe(403);
+    expect((await call(base, `/api/conversations/${conversationId}/stream?token=${encodeURIComponent(otherToken)}`, {})).status).toBe(403);
+  });
+
+  it("404 for an unknown conversation id", async () => {
+    const post = await send({ clientMessageId: "x", text: "hi" }, token, "conv_doesnotexist");
+    expect(post.status).toBe(404);
+    expect(post.body).toEqual({ error: { code: "not_found", message: expect.stringContaining("conv_doesnotexist") } });
+    expect((await call(base, "/api/conversations/conv_doesnotexist", { token })).status).toBe(404);
+  });
+
+  it("400 for malformed JSON and an empty body", async () => {
+    const malformed = await send('{"clientMessageId": "x", "text": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.error).toMatchObject({ code: "invalid_input", message: expect.stringContaining("not valid JSON") });
+    const empty = await send("");
+    expect(empty.status).toBe(400);
+    expect(empty.body.error.code).toBe("invalid_input");
+  });
+
+  it("400 with the path for schema violations", async () => {
+    const missing = await send({ text: "hi" });
+    expect(missing.status).toBe(400);
+    expect(missing.body.error).toMatchObject({ code: "invalid_input", path: "clientMessageId" });
+    const wrongType = await send({ clientMessageId: "x", choice: 7 });
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.body.error.path).toBe("choice");
+    const both = await send({ clientMessageId: "x", text: "a", choice: "b" });
+    expect(both.status).toBe(400);
+    expect(both.body.error.message).toMatch(/either `text` or `choice`/);
+    const blank = await send({ clientMessageId: "x", text: "   " });
+    expect(blank.status).toBe(400);
+    expect(blank.body.error.path).toBe("text");
+    const badAfter = await storesNothing(() => call(base, `/api/conversations/${conversationId}/messages?after=abc`, { token }));
+    expect(badAfter.status).toBe(400);
+    expect(badAfter.body.error.path).toBe("after");
+    const badStart = await storesNothing(() => call(base, "/api/conversations", { token, body: { channel: channelId, pageUrl: 5 } }));
+    expect(badStart.status).toBe(400);
+    expect(badStart.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(["chatflowId", "pageUrl"]);
+  });
+
+  it("400 with path `text` for text over 4,000 characters (4,000 is fine)", async () => {
+    const long = await send({ clientMessageId: "x", text: "a".repeat(4001) });
+    expect(long.status).toBe(400);
+    expect(long.body.error).toMatchObject({ code: "invalid_input", path: "text", message: expect.stringContaining("4,000") });
+    const exact = await call(base, `/api/conversations/${conversationId}/messages`, { token, body: { clientMessageId: "exact", text: "a".repeat(4000) } });
+    expect(exact.status).toBe(200);
+  });
+
+  it("413 for a body over 16 KB", async () => {
+    const big = await send({ clientMessageId: "x", text: "a", padding: "p".repeat(17 * 1024) });
+    expect(big.status).toBe(413);
+    expect(big.body).toEqual({ error: { code: "payload_too_large", message: expect.stringContaining("16384") } });
+  });
+
+  it("404 for an unknown channel, 403 for a channel that is not the token's", async () => {
+    const visitor = await storesNothing(() => call(base, "/api/visitors", { body: { channel: "ch_nope" } }));
+    expect(visitor.status).toBe(404);
+    expect(visitor.body.error.code).toBe("not_found");
+    const config = await storesNothing(() => call(base, "/api/widget/config?channel=ch_nope&url=https%3A%2F%2Fx.example%2F"));
+    expect(config.status).toBe(404);
+    const noChannel = await call(base, "/api/widget/config");
+    expect(noChannel.status).toBe(400);
+    expect(noChannel.body.error.path).toBe("channel");
+    const other = await storesNothing(() =>
+      call(base, "/api/conversations", { token, body: { channel: "ch_nope", chatflowId: flowId, pageUrl: "https://x.example/" } }),
+    );
+    expect(other.status).toBe(403);
+    const unknownFlow = await storesNothing(() =>
+      call(base, "/api/conversations", { token, body: { channel: channelId, chatflowId: "cf_nope", pageUrl: "https://x.example/" } }),
+    );
+    expect(unknownFlow.status).toBe(404);
+  });
+
+  it("405 for a wrong method, and leaves non-API paths to Remix", async () => {
+    const wrong = await call(base, "/api/visitors", { method: "GET" });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("POST");
+    expect((await call(base, "/login")).status).toBe(418);
+    expect((await call(base, "/api/some-remix-route")).status).toBe(418);
+  });
+});
+
+describe("rate limits", () => {
+  let limited: { server: Server; base: string };
+  let limitedApi: PublicApi;
+  beforeAll(async () => {
+    limitedApi = createPublicApi(runtime, {
+      rateLimitEnabled: true,
+      rateLimits: { ip: { capacity: 1000, perSecond: 1000 }, visitor: { capacity: 3, perSecond: 0.1 }, visitorCreation: { capacity: 2, perSecond: 0.01 } },
+    });
+    limited = await listen(limitedApi);
+  });
+  afterAll(() => new Promise<void>((resolve) => limited.server.close(() => resolve())));
+  beforeEach(() => limitedApi.rateLimiter.reset());
+
+  it("429 with Retry-After per visitor token, storing nothing", async () => {
+    const token = (await call(limited.base, "/api/visitors", { body: { channel: channelId } })).body.visitorToken as string;
+    const started = await call(limited.base, "/api/conversations", { token, body: { channel: channelId, chatflowId: flowId, pageUrl: "https://x.example/" } });
+    expect(started.status).toBe(201);
+    const id = started.body.conversation.id as string;
+    expect((await call(limited.base, `/api/conversations/${id}`, { token })).status).toBe(200);
+    expect((await call(limited.base, `/api/conversations/${id}`, { token })).status).toBe(200);
+    const refused = await storesNothing(() => call(limited.base, `/api/conversations/${id}/messages`, { token, body: { clientMessageId: "r", text: "Ann" } }));
+    expect(refused.status).toBe(429);
+    expect(refused.body).toEqual({ error: { code: "rate_limited", message: expect.stringContaining("retry in") } });
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    // Another visitor is not affected.
+    const other = (await call(limited.base, "/api/visitors", { body: { channel: channelId } })).body.visitorToken as string;
+    expect((await call(limited.base, `/api/conversations/${id}`, { token: other })).status).toBe(403);
+  });
+
+  it("429 for creating visitors too fast from one IP", async () => {
+    expect((await call(limited.base, "/api/visitors", { body: { channel: channelId } })).status).toBe(201);
+    expect((await call(limited.base, "/api/visitors", { body: { channel: channelId } })).status).toBe(201);
+    const refused = await storesNothing(() => call(limited.base, "/api/visitors", { body: { channel: channelId } }));
+    expect(refused.status).toBe(429);
+    expect(refused.headers.get("retry-after")).toBeTruthy();
+  });
+});
+
+describe("CORS", () => {
+  let shopChannel: string;
+  beforeAll(() => {
+    const inbox = (sqlite.prepare("SELECT inbox_id FROM channels WHERE id = ?").get(channelId) as { inbox_id: string }).inbox_id;
+    shopChannel = "ch_shop_only";
+    sqlite
+      .prepare("INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES (?, ?, 'chat', 'Shop', ?, ?)")
+      .run(shopChannel, inbox, JSON.stringify({ allowedOrigins: ["https://shop.example"] }), Date.now());
+  });
+
+  it("echoes an allowed origin (the demo channel lists `*`) and answers preflights", async () => {
+    const res = await call(base, `/api/widget/config?channel=${channelId}&url=${encodeURIComponent("https://any.example/")}`, {
+      headers: { Origin: "https://any.example" },
+    });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://any.example");
+    expect(res.headers.get("vary")).toContain("Origin");
+    const preflight = await fetch(`${base}/api/conversations`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://any.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization, content-type" },
+    });
+    expect(preflight.status).toBe(204);
+    expect(preflight.headers.get("access-control-allow-origin")).toBe("https://any.example");
+    expect(preflight.headers.get("access-control-allow-headers")).toMatch(/Authorization/);
+    expect(preflight.headers.get("access-control-allow-methods")).toMatch(/POST/);
+  });
+
+  it("allows only the listed origins of a restricted channel", async () => {
+    const good = await call(base, "/api/visitors", { body: { channel: shopChannel }, headers: { Origin: "https://shop.example" } });
+    expect(good.status).toBe(201);
+    expect(good.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+    const token = good.body.visitorToken as string;
+    const evil = await call(base, "/api/visitors/attributes", { token, body: { attributes: { a: 1 } }, headers: { Origin: "https://evil.example" } });
+    expect(evil.headers.get("access-control-allow-origin")).toBeNull();
+    const shop = await call(base, "/api/visitors/attributes", { token, body: { attributes: { a: 1 } }, headers: { Origin: "https://shop.example" } });
+    expect(shop.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+  });
+});
+
+describe("widget config", () => {
+  it("answers the contract's shape, taking the device from User-Agent", async () => {
+    const res = await call(base, `/api/widget/config?channel=${channelId}&url=${encodeURIComponent("https://shop.example/products")}`, {
+      headers: { "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) Mobile/15E148", "Accept-Language": "en-GB,en;q=0.8" },
+    });
+    expect(res.status).toBe(200);
+    const chatflow = res.body.chatflow;
+    expect(chatflow).not.toBeNull();
+    expect(chatflow).toMatchObject({
+      id: expect.any(String),
+      kind: expect.stringMatching(/^(bot|live_chat)$/),
+      versionId: expect.any(String),
+      language: expect.any(String),
+      display: {
+        welcomeMessage: expect.any(String),
+        popOpen: { mode: expect.any(String) },
+        heading: { name: expect.any(String), avatars: expect.any(Array) },
+        accentColor: expect.stringMatching(/^#[0-9a-fA-F]{6}$/),
+        launcherPosition: expect.stringMatching(/^bottom_(left|right)$/),
+      },
+      available: expect.any(Boolean),
+      awayMessage: expect.any(String),
+      awayBehaviour: expect.stringMatching(/^(hide|away_message|collect_email)$/),
+      branding: { showPoweredBy: expect.any(Boolean) },
+    });
+  });
+
+  it("follows targeting: no chatflow on a page every flow hides", async () => {
+    // Disable every flow but lead qualification, whose hide rule covers /pricing.
+    const others = sqlite.prepare("SELECT id, enabled FROM chatflows WHERE id != ?").all(flowId) as Array<{ id: string; enabled: number }>;
+    sqlite.prepare("UPDATE chatflows SET enabled = 0 WHERE id != ?").run(flowId);
+    try {
+      const shown = await call(base, `/api/widget/config?channel=${channelId}&url=${encodeURIComponent("https://shop.example/")}`);
+      expect(shown.body.chatflow?.id).toBe(flowId);
+      expect(shown.body.chatflow.display.heading.name).toBe("Parley Sales");
+      const hidden = await call(base, `/api/widget/config?channel=${channelId}&url=${encodeURIComponent("https://shop.example/pricing")}`);
+      expect(hidden.body).toEqual({ chatflow: null });
+    } finally {
+      for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);
+    }
+  });
+});
+
+describe("visitors: identify, attributes, away messages", () => {
+  it("identify verifies the HMAC and only then links a contact", async () => {
+    const token = await newVisitor();
+    const secret = sqlite.prepare("SELECT identity_secret FROM channels WHERE id = ?").pluck().get(channelId) as string | null;
+    const wrong = await storesNothing(() => call(base, "/api/visitors/identify", { token, body: { email: "zoe@example.com", hash: "0".repeat(64) } }));
+    expect(wrong.status).toBe(200);
+    expect(wrong.body).toEqual({ verified: false, reason: expect.any(String) });
+    const bad = await storesNothing(() => call(base, "/api/visitors/identify", { token, body: { email: "not-an-email", hash: "x" } }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.path).toBe("email");
+    if (secret) {
+      const hash = createHmac("sha256", secret).update("zoe@example.com").digest("hex");
+      const ok = await call(base, "/api/visitors/identify", { token, body: { email: "zoe@example.com", name: "Zoe", hash } });
+      expect(ok.body).toEqual({ verified: true });
+      expect(sqlite.prepare("SELECT count(*) FROM contacts WHERE email = 'zoe@example.com'").pluck().get()).toBe(1);
+    }
+  });
+
+  it("attributes are validated with their path", async () => {
+    const token = await newVisitor();
+    const ok = await call(base, "/api/visitors/attributes", { token, body: { attributes: { plan: "pro", seats: 3, trial: false } } });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toEqual({ ok: true });
+    const bad = await storesNothing(() => call(base, "/api/visitors/attributes", { token, body: { attributes: { plan: { nested: true } } } }));
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ path: "attributes.plan", message: expect.stringContaining("string, a finite number or a boolean") });
+    const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
+    const over = await storesNothing(() => call(base, "/api/visitors/attributes", { token, body: { attributes: tooMany } }));
+    expect(over.status).toBe(400);
+  });
+
+  it("an away message opens a conversation and a ticket", async () => {
+    const token = await newVisitor();
+    const before = counts();
+    const res = await call(base, "/api/away-messages", {
+      token,
+      body: { channel: channelId, chatflowId: flowId, email: "max@example.com", text: "Call me back", pageUrl: "https://shop.example/" },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual({ conversation: { id: expect.any(String), status: "open" } });
+    const after = counts();
+    expect(after.conversations).toBe(before.conversations + 1);
+    expect(after.tickets).toBe(before.tickets + 1);
+    const bad = await storesNothing(() =>
+      call(base, "/api/away-messages", { token, body: { channel: channelId, chatflowId: flowId, email: "max@example.com", text: "x".repeat(4001), pageUrl: "" } }),
+    );
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.path).toBe("text");
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Server-sent events
+
+interface SseEvent {
+  id?: string;
+  event?: string;
+  data?: string;
+  comment?: string;
+}
+
+/** Opens an SSE stream and collects parsed events until closed. */
+const openStream = async (path: string, headers: Record<string, string> = {}) => {
+  const controller = new AbortController();
+  const res = await fetch(base + path, { headers, signal: controller.signal });
+  const events: SseEvent[] = [];
+  let ended = false;
+  const done = (async () => {
+    if (!res.body) return;
+    const reader = res.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = "";
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffer += decoder.decode(value, { stream: true });
+        let end: number;
+        while ((end = buffer.indexOf("\n\n")) !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event: SseEvent = {};
+          for (const line of block.split("\n")) {
+            if (line.startsWith(":")) event.comment = line.slice(1).trim();
+            else {
+              const colon = line.indexOf(":");
+              const field = line.slice(0, colon);
+              const value = line.slice(colon + 1).replace(/^ /, "");
+              if (field === "id" || field === "event" || field === "data") event[field] = value;
+            }
+          }
+          events.push(event);
+        }
+      }
+    } catch {
+      // aborted
+    }
+    ended = true;
+  })();
+  const waitFor = async (predicate: (events: SseEvent[]) => boolean, timeoutMs = 3000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(events)) {
+      if (Date.now() > deadline) throw new Error(`timed out; events so far: ${JSON.stringify(events)}`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  };
+  return { res, events, waitFor, done, ended: () => ended, abort: () => controller.abort() };
+};
+
+describe("the SSE stream", () => {
+  it("delivers agent replies and status changes live, never internal comments", async () => {
+    const token = await newVisitor();
+    const started = await startConversation(token);
+    const id = started.conversation.id;
+    const lastId = started.messages[started.messages.length - 1]!.id;
+    const stream = await openStream(`/api/conversations/${id}/stream?token=${encodeURIComponent(token)}&lastEventId=${lastId}`, {
+      Origin: "https://any.example",
+    });
+    expect(stream.res.status).toBe(200);
+    expect(stream.res.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    expect(stream.res.headers.get("access-control-allow-origin")).toBe("https://any.example");
+
+    const admin = sqlite.prepare("SELECT id FROM users WHERE role = 'admin' LIMIT 1").pluck().get() as string;
+    const engine = await runtime.runPromise(Engine);
+    await runtime.runPromise(engine.replyAsAgent({ conversationId: id, userId: admin, text: "secret note", clientMessageId: "n1", internal: true }));
+    const reply = await runtime.runPromise(engine.replyAsAgent({ conversationId: id, userId: admin, text: "Hi, Sam here", clientMessageId: "r1" }));
+    await stream.waitFor((events) => events.some((e) => e.event === "message" && e.id === reply.id));
+    const messages = stream.events.filter((e) => e.event === "message");
+    expect(messages.map((e) => JSON.parse(e.data!).text)).toEqual(["Hi, Sam here"]);
+    const data = JSON.parse(messages[0]!.data!);
+    expect(Object.keys(data).sort()).toEqual(["author", "createdAt", "id", "text"]);
+    expect(data.author).toBe("agent");
+    // The agent took the conversation over: a status event follows.
+    await stream.waitFor((events) => events.some((e) => e.event === "status"));
+    expect(JSON.parse(stream.events.find((e) => e.event === "status")!.data!)).toEqual({ status: expect.any(String) });
+    // Heartbeats are comments (150 ms in this test; 15 s by default).
+    await stream.waitFor((events) => events.some((e) => e.comment === "heartbeat"));
+    expect(stream.events.some((e) => e.data?.includes("secret note"))).toBe(false);
+    stream.abort();
+    await stream.done;
+  });
+
+  it("resumes after Last-Event-ID with the stored messages, each once, then live ones", async () => {
+    const token = await newVisitor();
+    const started = await startConversation(token);
+    const id = started.conversation.id;
+    const firstId = started.messages[0]!.id;
+    await call(base, `/api/conversations/${id}/messages`, { token, body: { clientMessageId: "x1", text: "Ann" } });
+    const stored = (await call(base, `/api/conversations/${id}/messages?after=${firstId}`, { token })).body.messages as Array<{ id: string }>;
+    expect(stored.length).toBeGreaterThan(1);
+
+    const stream = await openStream(`/api/conversations/${id}/stream`, { Authorization: `Bearer ${token}`, "Last-Event-ID": firstId });
+    expect(stream.res.status).toBe(200);
+    await stream.waitFor((events) => events.filter((e) => e.event === "message").length >= stored.length);
+    // A live message arrives after the backlog, and nothing is sent twice.
+    const live = await call(base, `/api/conversations/${id}/messages`, { token, body: { clientMessageId: "x2", text: "ann@example.com" } });
+    const liveIds = (live.body.messages as Array<{ id: string }>).map((m) => m.id);
+    await stream.waitFor((events) => liveIds.every((lid) => events.some((e) => e.id === lid)));
+    const ids = stream.events.filter((e) => e.event === "message").map((e) => e.id!);
+    expect(ids).toEqual([...stored.map((m) => m.id), ...liveIds]);
+    expect(new Set(ids).size).toBe(ids.length);
+
+    // close() ends every stream (graceful shutdown).
+    expect(api.streamCount()).toBeGreaterThanOrEqual(1);
+    api.close();
+    await stream.done;
+    expect(stream.ended()).toBe(true);
+    expect(api.streamCount()).toBe(0);
+  });
+
+  it("400 for a lastEventId that is not a message id; 401 without a token", async () => {
+    const token = await newVisitor();
+    const { conversation } = await startConversation(token);
+    const bad = await call(base, `/api/conversations/${conversation.id}/stream?token=${encodeURIComponent(token)}&lastEventId=x`);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.path).toBe("lastEventId");
+    expect((await call(base, `/api/conversations/${conversation.id}/stream`)).status).toBe(401);
+  });
+});
+
+describe("durability", () => {
+  it("the server's connection runs with synchronous=FULL and WAL", () => {
+    expect(sqlite.pragma("synchronous", { simple: true })).toBe(2);
+    expect(sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
+  });
+});
