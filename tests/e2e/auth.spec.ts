@@ -1,11 +1,5 @@
 import { expect, test } from "@playwright/test";
 import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, loginApi } from "./helpers.js";
-import { ensureUsersForAuthSpec } from "./temporary-seed.js";
-
-test.beforeAll(async () => {
-  const inserted = await ensureUsersForAuthSpec();
-  if (inserted.length > 0) console.log(`temporary seed: inserted ${inserted.join(", ")} (the first-start seed has not created them)`);
-});
 
 test("the admin signs in and sees the whole shell", async ({ page }) => {
   await login(page, adminEmail(), adminPassword());
