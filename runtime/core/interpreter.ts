@@ -51,6 +51,7 @@ import {
   type TrackedEvent,
 } from "./types.js";
 
+/** Nodes one call may visit when the context does not say otherwise. */
 export const DEFAULT_MAX_NODE_VISITS = 100;
 /** Retries the built-in email question of a handoff allows before handing off without it. */
 const HANDOFF_EMAIL_RETRIES = 2;
