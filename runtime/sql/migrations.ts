@@ -249,4 +249,83 @@ CREATE INDEX conversations_bot_awaiting ON conversations(last_activity_at, id)
   WHERE status = 'bot' AND json_extract(state, '$.phase') IN ('awaiting_input', 'awaiting_action');
 `,
   },
+  {
+    version: 3,
+    name: "routing queue and round-robin turns",
+    // `queued_at`: set while a routed conversation waits for an available agent (FIFO by it);
+    // the trigger clears it whatever closes or assigns the conversation, so no writer can
+    // leave a closed or assigned conversation in the queue. `routing_turns` is the durable
+    // round-robin pointer: per pool ("inbox:<id>" or "team:<id>") and member, the turn number
+    // of their last automatic assignment; the member with the oldest turn goes next.
+    sql: /* sql */ `
+ALTER TABLE conversations ADD COLUMN queued_at INTEGER;
+CREATE INDEX conversations_queue ON conversations(inbox_id, queued_at, id) WHERE queued_at IS NOT NULL;
+CREATE TRIGGER conversations_unqueue AFTER UPDATE OF status, assignee_id ON conversations
+WHEN NEW.queued_at IS NOT NULL AND (NEW.status <> 'open' OR NEW.assignee_id IS NOT NULL)
+BEGIN UPDATE conversations SET queued_at = NULL WHERE id = NEW.id; END;
+
+CREATE TABLE routing_turns (
+  pool TEXT NOT NULL,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  turn INTEGER NOT NULL,
+  PRIMARY KEY (pool, user_id)
+);
+`,
+  },
+  {
+    version: 4,
+    name: "full-text search over messages and contacts",
+    // messages_fts indexes messages.text (external content keyed by the INTEGER message id):
+    //   SELECT m.* FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH ?
+    // contacts_fts holds name, email and phone with the contact id (UNINDEXED):
+    //   SELECT contact_id FROM contacts_fts WHERE contacts_fts MATCH ?
+    // contacts have TEXT ids and an implicit rowid that VACUUM may renumber, so contacts_fts is
+    // not external content; contact_search_rows gives each contact a stable FTS rowid so the
+    // triggers delete by rowid instead of scanning. Both use unicode61 without diacritics, so
+    // "ann@example.com" is the tokens ann, example, com (quote user input as "phrases"*).
+    sql: /* sql */ `
+CREATE VIRTUAL TABLE messages_fts USING fts5(
+  text, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+BEGIN INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+BEGIN INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text ON messages
+BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text);
+  INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text);
+END;
+INSERT INTO messages_fts (messages_fts) VALUES ('rebuild');
+
+CREATE TABLE contact_search_rows (
+  rowid INTEGER PRIMARY KEY,
+  contact_id TEXT NOT NULL UNIQUE
+);
+CREATE VIRTUAL TABLE contacts_fts USING fts5(
+  contact_id UNINDEXED, name, email, phone, tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER contacts_fts_insert AFTER INSERT ON contacts
+BEGIN
+  INSERT INTO contact_search_rows (contact_id) VALUES (new.id);
+  INSERT INTO contacts_fts (rowid, contact_id, name, email, phone)
+    VALUES ((SELECT rowid FROM contact_search_rows WHERE contact_id = new.id), new.id, new.name, new.email, new.phone);
+END;
+CREATE TRIGGER contacts_fts_update AFTER UPDATE OF id, name, email, phone ON contacts
+BEGIN
+  DELETE FROM contacts_fts WHERE rowid = (SELECT rowid FROM contact_search_rows WHERE contact_id = old.id);
+  UPDATE contact_search_rows SET contact_id = new.id WHERE contact_id = old.id;
+  INSERT INTO contacts_fts (rowid, contact_id, name, email, phone)
+    VALUES ((SELECT rowid FROM contact_search_rows WHERE contact_id = new.id), new.id, new.name, new.email, new.phone);
+END;
+CREATE TRIGGER contacts_fts_delete AFTER DELETE ON contacts
+BEGIN
+  DELETE FROM contacts_fts WHERE rowid = (SELECT rowid FROM contact_search_rows WHERE contact_id = old.id);
+  DELETE FROM contact_search_rows WHERE contact_id = old.id;
+END;
+INSERT INTO contact_search_rows (contact_id) SELECT id FROM contacts;
+INSERT INTO contacts_fts (rowid, contact_id, name, email, phone)
+  SELECT r.rowid, c.id, c.name, c.email, c.phone FROM contacts c JOIN contact_search_rows r ON r.contact_id = c.id;
+`,
+  },
 ];
