@@ -328,4 +328,31 @@ INSERT INTO contacts_fts (rowid, contact_id, name, email, phone)
   SELECT r.rowid, c.id, c.name, c.email, c.phone FROM contacts c JOIN contact_search_rows r ON r.contact_id = c.id;
 `,
   },
+  {
+    version: 5,
+    name: "read state per agent and saved replies",
+    // conversation_reads: per agent and conversation, the last message id they have seen; a
+    // conversation is unread for them while its newest message id is larger (absent = never read).
+    // saved_replies: the team's canned answers, inserted in the inbox composer by typing
+    // "/shortcut"; shortcuts are unique regardless of case.
+    sql: /* sql */ `
+CREATE TABLE conversation_reads (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  last_read_message_id INTEGER NOT NULL,
+  read_at INTEGER NOT NULL,
+  PRIMARY KEY (user_id, conversation_id)
+) WITHOUT ROWID;
+
+CREATE TABLE saved_replies (
+  id TEXT PRIMARY KEY,
+  shortcut TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  title TEXT NOT NULL,
+  text TEXT NOT NULL,
+  created_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+`,
+  },
 ];
