@@ -10,7 +10,7 @@ import { compile, decodeFlowDocument, decodeFlowSpec, type CompileContext } from
 import type { DecodeIssue } from "../../flows/decode.js";
 import { hasErrors, type Diagnostic } from "../../flows/diagnostics.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
-import type { ChatflowKind, FlowSpec } from "../../flows/flow-spec.js";
+import type { ChatflowKind, FlowSpec, NodeKind, SpecNode } from "../../flows/flow-spec.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -95,6 +95,82 @@ export interface ChatflowsShape {
   readonly setChannel: (id: string, channelId: string | null) => Effect.Effect<ChatflowRow, NotFound>;
   /** Hides a chatflow from lists and the widget (its versions and conversations stay). */
   readonly archive: (id: string) => Effect.Effect<ChatflowRow, NotFound>;
+
+  // ---- the builder's flow list, versions and preview ----
+
+  /** Every chatflow not archived, by priority, with its live version number, channel name and conversation counts. */
+  readonly overview: () => Effect.Effect<ReadonlyArray<ChatflowOverview>>;
+  /** Renames a chatflow: the row and its draft's `name`, as a new draft revision (an open editor then sees a conflict). */
+  readonly rename: (id: string, name: string) => Effect.Effect<ChatflowRow, NotFound | InvalidInput>;
+  /** A new chatflow (off, unpublished, same channel) whose draft is a copy of this one's. */
+  readonly duplicate: (
+    id: string,
+    input?: { readonly name?: string; readonly createdBy?: string },
+  ) => Effect.Effect<ChatflowRow, NotFound | InvalidInput>;
+  /**
+   * Deletes a chatflow and its versions — or, when visitors had conversations with it, archives
+   * it instead so their history stays. Preview conversations are deleted with the flow.
+   */
+  readonly remove: (id: string) => Effect.Effect<{ readonly outcome: "deleted" | "archived" }, NotFound>;
+  /**
+   * Sets the priority order of every chatflow in the list (first wins on a page): the rows at
+   * once, and each changed draft's `settings.priority` so the next publish keeps it. `ids` must
+   * be exactly the chatflows `list` returns, else Conflict (someone changed the list).
+   */
+  readonly reorder: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<ChatflowRow>, Conflict>;
+  /** Published versions, newest first: who published each, when, and what changed since the one before. */
+  readonly versionHistory: (id: string) => Effect.Effect<ReadonlyArray<VersionHistoryEntry>, NotFound>;
+  /** Where a preview conversation of this chatflow stands (from the interpreter's state); NotFound for any other conversation. */
+  readonly previewState: (chatflowId: string, conversationId: string) => Effect.Effect<PreviewState, NotFound>;
+}
+
+/** One row of the builder's flow list. */
+export interface ChatflowOverview {
+  readonly chatflow: ChatflowRow;
+  /** The number of the live (published) version, null while never published. */
+  readonly publishedVersion: number | null;
+  readonly channelName: string | null;
+  /** Conversations with visitors (previews not counted). */
+  readonly conversations: number;
+}
+
+/** A node as a change summary names it. */
+export interface NodeChange {
+  readonly id: string;
+  /** `Question "Ask for email"`, or `Question ask_email` when it has no label. */
+  readonly name: string;
+}
+
+/** What changed between two published specs. */
+export interface ChangeSummary {
+  readonly added: ReadonlyArray<NodeChange>;
+  readonly removed: ReadonlyArray<NodeChange>;
+  /** Nodes whose kind, label, data or exits changed. */
+  readonly changed: ReadonlyArray<NodeChange>;
+  /** Flow-wide parts that changed: "name", "kind", "language", "start", "variables", "settings". */
+  readonly flow: ReadonlyArray<string>;
+}
+
+export interface VersionHistoryEntry extends VersionSummary {
+  readonly publishedByName: string | null;
+  /** True for the version visitors get now. */
+  readonly live: boolean;
+  /** Against the version before it; the first version lists every node as added. */
+  readonly changes: ChangeSummary;
+}
+
+/** A preview conversation as the builder's preview pane shows it. */
+export interface PreviewState {
+  readonly conversationId: string;
+  readonly visitorId: string | null;
+  readonly status: "bot" | "open" | "pending" | "closed";
+  readonly phase: string | null;
+  /** The node the conversation waits at (null once it ended or was handed off). */
+  readonly nodeId: string | null;
+  readonly variables: Readonly<Record<string, unknown>>;
+  readonly contact: Readonly<Record<string, string>>;
+  readonly endReason: string | null;
+  readonly error: string | null;
 }
 
 export class Chatflows extends Context.Tag("Chatflows")<Chatflows, ChatflowsShape>() {}
@@ -156,6 +232,67 @@ export const starterDocument = (id: string, name: string, kind: ChatflowKind): F
   };
 };
 
+const KIND_NAMES: Record<NodeKind, string> = {
+  message: "Message",
+  question: "Question",
+  branch: "Branch",
+  set: "Set data",
+  webhook: "Webhook",
+  code: "Code",
+  handoff: "Handoff",
+  ticket: "Ticket",
+  meeting: "Meeting",
+  split: "A/B split",
+  end: "End",
+};
+
+const nodeChange = (node: SpecNode): NodeChange => ({
+  id: node.id,
+  name: node.label ? `${KIND_NAMES[node.kind]} "${node.label}"` : `${KIND_NAMES[node.kind]} ${node.id}`,
+});
+
+/** What changed from `before` (null: nothing was published) to `after`, node by node. Pure. */
+export const summarizeChanges = (before: FlowSpec | null, after: FlowSpec): ChangeSummary => {
+  const previous = new Map((before?.nodes ?? []).map((n) => [n.id, n] as const));
+  const current = new Set(after.nodes.map((n) => n.id));
+  const added: NodeChange[] = [];
+  const changed: NodeChange[] = [];
+  for (const node of after.nodes) {
+    const old = previous.get(node.id);
+    if (!old) added.push(nodeChange(node));
+    else if (canonicalJson({ ...old, id: undefined }) !== canonicalJson({ ...node, id: undefined })) changed.push(nodeChange(node));
+  }
+  const removed = (before?.nodes ?? []).filter((n) => !current.has(n.id)).map(nodeChange);
+  const flow: string[] = [];
+  if (before) {
+    if (before.name !== after.name) flow.push("name");
+    if (before.kind !== after.kind) flow.push("kind");
+    if (before.language !== after.language) flow.push("language");
+    if (before.startNodeId !== after.startNodeId) flow.push("start");
+    if (canonicalJson(before.variables) !== canonicalJson(after.variables)) flow.push("variables");
+    if (canonicalJson(before.settings) !== canonicalJson(after.settings)) flow.push("settings");
+  }
+  return { added, removed, changed, flow };
+};
+
+/** A chatflow name as people type it: trimmed, 1–200 characters. Pure. */
+export const checkChatflowName = (name: unknown): Either.Either<string, InvalidInput> => {
+  const trimmed = typeof name === "string" ? name.trim() : "";
+  if (trimmed.length === 0) return Either.left(new InvalidInput({ issues: [{ path: "name", message: "a name is required" }] }));
+  if (trimmed.length > 200) {
+    return Either.left(new InvalidInput({ issues: [{ path: "name", message: "a name is at most 200 characters" }] }));
+  }
+  return Either.right(trimmed);
+};
+
+/** `document` (a draft as saved: any JSON) with `patch` applied when it is an object; as is otherwise. Pure. */
+const patchDraft = (document: unknown, patch: Record<string, unknown>): unknown =>
+  document !== null && typeof document === "object" && !Array.isArray(document) ? { ...(document as object), ...patch } : document;
+
+/** Priorities handed out by `reorder`: 10, 20, 30 … (room to slot one in by hand), within the schema's 0–10,000. Pure. */
+export const priorityForPosition = (index: number, count: number): number =>
+  count * 10 <= 10_000 ? (index + 1) * 10 : Math.min(index + 1, 10_000);
+
 interface RawChatflow {
   id: string;
   name: string;
@@ -200,6 +337,8 @@ const priorityOf = (settings: unknown, fallback: number): number => {
 export const CONTACT_PROPERTIES_SETTING = "contact_properties";
 
 const MAX_CACHED_VERSIONS = 2_000;
+/** Versions `versionHistory` lists (the newest). */
+const MAX_HISTORY = 100;
 
 /** The Chatflows service over an open database (exported for tests and tools). */
 export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
@@ -468,6 +607,192 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
         s.prepare("UPDATE chatflows SET archived_at = COALESCE(archived_at, ?), enabled = 0, updated_at = ? WHERE id = ?").run(now, now, id),
       );
       return toRow(readRow(id)!);
+    }),
+
+    overview: Effect.fn("Chatflows.overview")(function* () {
+      const rows = db
+        .prepare(
+          `SELECT ${COLUMNS.split(", ").map((c) => `c.${c}`).join(", ")}, v.version AS published_version, ch.name AS channel_name
+           FROM chatflows c
+           LEFT JOIN chatflow_versions v ON v.id = c.published_version_id
+           LEFT JOIN channels ch ON ch.id = c.channel_id
+           WHERE c.archived_at IS NULL ORDER BY c.priority, c.created_at, c.id`,
+        )
+        .all() as Array<RawChatflow & { published_version: number | null; channel_name: string | null }>;
+      // One grouped scan rather than a count per flow: conversations has no index on chatflow_id.
+      const counts = new Map(
+        (
+          db
+            .prepare(
+              "SELECT chatflow_id AS id, COUNT(*) AS n FROM conversations WHERE is_preview = 0 AND chatflow_id IS NOT NULL GROUP BY chatflow_id",
+            )
+            .all() as Array<{ id: string; n: number }>
+        ).map((r) => [r.id, r.n] as const),
+      );
+      return rows.map((r) => ({
+        chatflow: toRow(r),
+        publishedVersion: r.published_version,
+        channelName: r.channel_name,
+        conversations: counts.get(r.id) ?? 0,
+      }));
+    }),
+
+    rename: Effect.fn("Chatflows.rename")(function* (id: string, name: string) {
+      const checked = checkChatflowName(name);
+      if (Either.isLeft(checked)) return yield* Effect.fail(checked.left);
+      const row = yield* mustRow(id);
+      const draft = JSON.stringify(patchDraft(readDraft(row), { name: checked.right }));
+      yield* write((s) =>
+        s
+          .prepare("UPDATE chatflows SET name = ?, draft = ?, draft_revision = draft_revision + 1, updated_at = ? WHERE id = ?")
+          .run(checked.right, draft, Date.now(), id),
+      );
+      return toRow(readRow(id)!);
+    }),
+
+    duplicate: Effect.fn("Chatflows.duplicate")(function* (id: string, input?: { readonly name?: string; readonly createdBy?: string }) {
+      const row = yield* mustRow(id);
+      const checked = checkChatflowName(input?.name ?? `Copy of ${row.name}`.slice(0, 200));
+      if (Either.isLeft(checked)) return yield* Effect.fail(checked.left);
+      const copyId = newId("flow");
+      const documentId = copyId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
+      const draft = JSON.stringify(patchDraft(readDraft(row), { id: documentId, name: checked.right }));
+      const now = Date.now();
+      yield* write((s) =>
+        s
+          .prepare(
+            `INSERT INTO chatflows (id, name, kind, channel_id, enabled, priority, draft, draft_revision, created_by, created_at, updated_at)
+             VALUES (?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?)`,
+          )
+          .run(copyId, checked.right, row.kind, row.channel_id, row.priority, draft, input?.createdBy ?? null, now, now),
+      );
+      return toRow(readRow(copyId)!);
+    }),
+
+    remove: Effect.fn("Chatflows.remove")(function* (id: string) {
+      yield* mustRow(id);
+      const now = Date.now();
+      const outcome = yield* write((s): "deleted" | "archived" => {
+        const visitors = s.prepare("SELECT 1 FROM conversations WHERE chatflow_id = ? AND is_preview = 0 LIMIT 1").get(id);
+        if (visitors === undefined) {
+          try {
+            // Nested: a savepoint inside the group transaction, so a refusal below undoes only this.
+            s.transaction(() => {
+              const previews = "SELECT id FROM conversations WHERE chatflow_id = ? AND is_preview = 1";
+              s.prepare(`DELETE FROM messages WHERE conversation_id IN (${previews})`).run(id);
+              s.prepare(`DELETE FROM tickets WHERE conversation_id IN (${previews})`).run(id);
+              s.prepare("DELETE FROM conversations WHERE chatflow_id = ? AND is_preview = 1").run(id);
+              s.prepare("DELETE FROM chatflow_versions WHERE chatflow_id = ?").run(id);
+              s.prepare("DELETE FROM chatflows WHERE id = ?").run(id);
+            })();
+            return "deleted";
+          } catch (error) {
+            // Something added later still points at the flow or its previews: keep it, archived.
+            if (!(error instanceof Error && /FOREIGN KEY/i.test(error.message))) throw error;
+          }
+        }
+        s.prepare("UPDATE chatflows SET archived_at = COALESCE(archived_at, ?), enabled = 0, updated_at = ? WHERE id = ?").run(now, now, id);
+        return "archived";
+      });
+      if (outcome === "deleted") {
+        for (const [key, version] of versions) if (version.chatflowId === id) versions.delete(key);
+      }
+      return { outcome };
+    }),
+
+    reorder: Effect.fn("Chatflows.reorder")(function* (ids: ReadonlyArray<string>) {
+      const done = yield* write((s) => {
+        const rows = s.prepare("SELECT id, priority, draft FROM chatflows WHERE archived_at IS NULL").all() as Array<{
+          id: string;
+          priority: number;
+          draft: string;
+        }>;
+        const byId = new Map(rows.map((r) => [r.id, r] as const));
+        if (ids.length !== rows.length || new Set(ids).size !== ids.length || ids.some((id) => !byId.has(id))) return false;
+        const now = Date.now();
+        ids.forEach((id, i) => {
+          const row = byId.get(id)!;
+          const priority = priorityForPosition(i, ids.length);
+          const draft: unknown = JSON.parse(row.draft);
+          const draftIsObject = draft !== null && typeof draft === "object" && !Array.isArray(draft);
+          const settings = draftIsObject ? (draft as { settings?: unknown }).settings : undefined;
+          const settingsIsObject = settings !== null && typeof settings === "object" && !Array.isArray(settings);
+          const draftPriority = settingsIsObject ? (settings as { priority?: unknown }).priority : undefined;
+          // A new draft revision only where the draft's priority really changes (an open editor on it then sees a conflict).
+          if (!draftIsObject || draftPriority === priority) {
+            if (row.priority !== priority) s.prepare("UPDATE chatflows SET priority = ?, updated_at = ? WHERE id = ?").run(priority, now, id);
+            return;
+          }
+          const nextSettings = settingsIsObject ? { ...(settings as object), priority } : { priority };
+          s.prepare("UPDATE chatflows SET priority = ?, draft = ?, draft_revision = draft_revision + 1, updated_at = ? WHERE id = ?").run(
+            priority,
+            JSON.stringify(patchDraft(draft, { settings: nextSettings })),
+            now,
+            id,
+          );
+        });
+        return true;
+      });
+      if (!done) {
+        return yield* Effect.fail(new Conflict({ message: "the list of chatflows changed since it was loaded; reload it and try again" }));
+      }
+      const rows = db
+        .prepare(`SELECT ${COLUMNS} FROM chatflows WHERE archived_at IS NULL ORDER BY priority, created_at, id`)
+        .all() as RawChatflow[];
+      return rows.map(toRow);
+    }),
+
+    versionHistory: Effect.fn("Chatflows.versionHistory")(function* (id: string) {
+      const row = yield* mustRow(id);
+      const rows = db
+        .prepare(
+          `SELECT v.id, v.version, v.content_hash, v.published_by, v.published_at, COALESCE(u.display_name, u.name) AS published_by_name
+           FROM chatflow_versions v LEFT JOIN users u ON u.id = v.published_by
+           WHERE v.chatflow_id = ? ORDER BY v.version DESC LIMIT ?`,
+        )
+        // One more than shown: the oldest shown version is compared with the one before it.
+        .all(id, MAX_HISTORY + 1) as Array<{
+        id: string;
+        version: number;
+        content_hash: string;
+        published_by: string | null;
+        published_at: number;
+        published_by_name: string | null;
+      }>;
+      const specs = rows.map((r) => loadVersion(r.id)?.spec ?? null);
+      return rows.slice(0, MAX_HISTORY).map((r, i) => ({
+        id: r.id,
+        version: r.version,
+        contentHash: r.content_hash,
+        publishedBy: r.published_by,
+        publishedAt: r.published_at,
+        publishedByName: r.published_by_name,
+        live: row.published_version_id === r.id,
+        changes: specs[i] ? summarizeChanges(specs[i + 1] ?? null, specs[i]!) : { added: [], removed: [], changed: [], flow: [] },
+      }));
+    }),
+
+    previewState: Effect.fn("Chatflows.previewState")(function* (chatflowId: string, conversationId: string) {
+      const row = db
+        .prepare("SELECT id, visitor_id, status, state FROM conversations WHERE id = ? AND chatflow_id = ? AND is_preview = 1")
+        .get(conversationId, chatflowId) as
+        | { id: string; visitor_id: string | null; status: PreviewState["status"]; state: string | null }
+        | undefined;
+      if (!row) return yield* Effect.fail(new NotFound({ entity: "preview conversation", id: conversationId }));
+      const state = (row.state === null ? {} : JSON.parse(row.state)) as Record<string, unknown>;
+      const record = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Record<string, never>) : {});
+      const text = (v: unknown) => (typeof v === "string" ? v : null);
+      return {
+        conversationId: row.id,
+        visitorId: row.visitor_id,
+        status: row.status,
+        phase: text(state.phase),
+        nodeId: text(state.nodeId),
+        variables: record(state.variables),
+        contact: record(state.contact),
+        endReason: text(state.endReason),
+        error: text(state.error),
+      };
     }),
   };
 };
