@@ -15,6 +15,18 @@ export { AppConfig } from "../runtime/services/config.js";
 export { Forbidden } from "../runtime/services/errors.js";
 export { ChannelDirectory } from "../runtime/services/channel-directory.js";
 export type { ChannelSummary } from "../runtime/services/channel-directory.js";
+export { Chatflows } from "../runtime/services/chatflows.js";
+export type {
+  ChangeSummary,
+  ChatflowOverview,
+  ChatflowRow,
+  PreviewState,
+  VersionHistoryEntry,
+} from "../runtime/services/chatflows.js";
+export { Engine } from "../runtime/services/engine.js";
+export type { ApiMessage, ConversationStatus } from "../runtime/services/engine.js";
+export type { AwaitedInput } from "../runtime/core/types.js";
+export { Visitors } from "../runtime/services/visitors.js";
 export type { DecodeIssue } from "../flows/decode.js";
 export type { ApiError, ErrorBody };
 
