@@ -1,0 +1,47 @@
+/** German strings of the website widget (same keys as en.ts, which documents them). */
+import type { ChatStrings, LauncherStrings } from "./en.js";
+
+export const launcher: LauncherStrings = {
+  label: "Chatten Sie mit uns",
+  welcomeOpen: "Chat öffnen",
+  dismiss: "Schließen",
+};
+
+export const chat: ChatStrings = {
+  unread: "{count} ungelesen",
+  dialog: "Chat mit {name}",
+  fallbackName: "Chat",
+  close: "Chat schließen",
+  messages: "Nachrichten",
+  you: "Sie",
+  bot: "Bot",
+  agent: "Mitarbeiter",
+  system: "Hinweis",
+  typing: "Schreibt…",
+  inputLabel: "Ihre Nachricht",
+  placeholder: "Nachricht schreiben…",
+  placeholderChoice: "Oder Antwort eingeben…",
+  placeholderEmail: "name@beispiel.de",
+  placeholderPhone: "+49 30 1234567",
+  placeholderNumber: "Eine Zahl",
+  placeholderDate: "JJJJ-MM-TT",
+  send: "Senden",
+  chooseSeveral: "Alles Zutreffende auswählen",
+  chooseBetween: "Wählen Sie {min} bis {max}",
+  sending: "Wird gesendet…",
+  notSent: "Nicht gesendet.",
+  retry: "Erneut senden",
+  failed: "Ihre Nachricht konnte nicht gesendet werden: {reason}",
+  connectFailed: "Wir konnten den Chat nicht verbinden.",
+  conversationClosed: "Dieses Gespräch ist beendet. Schreiben Sie, um ein neues zu beginnen.",
+  opensInNewTab: "(öffnet in neuem Tab)",
+  image: "Bild",
+  poweredBy: "Bereitgestellt von Parley",
+  awayTitle: "Wir sind gerade nicht da",
+  awayEmail: "Ihre E-Mail-Adresse",
+  awayMessage: "Ihre Nachricht",
+  awaySend: "Nachricht senden",
+  awayThanks: "Danke! Wir haben Ihre Nachricht erhalten und antworten per E-Mail.",
+  invalidEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
+  emptyMessage: "Bitte schreiben Sie eine Nachricht.",
+};

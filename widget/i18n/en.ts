@@ -1,0 +1,53 @@
+/**
+ * English strings of the website widget. `launcher` is all the loader bundles (it must stay
+ * under 3 KB gzipped); `chat` is for the lazily loaded chat UI. Every language file has the same
+ * keys (de.ts is typed against these); `{name}`-style slots are filled by `format`.
+ */
+
+export const launcher = {
+  label: "Chat with us",
+  welcomeOpen: "Open the chat",
+  dismiss: "Dismiss",
+};
+
+export const chat = {
+  unread: "{count} unread",
+  dialog: "Chat with {name}",
+  fallbackName: "Chat",
+  close: "Close chat",
+  messages: "Messages",
+  you: "You",
+  bot: "Bot",
+  agent: "Agent",
+  system: "Note",
+  typing: "Typing…",
+  inputLabel: "Your message",
+  placeholder: "Write a message…",
+  placeholderChoice: "Or type your answer…",
+  placeholderEmail: "name@example.com",
+  placeholderPhone: "+49 30 1234567",
+  placeholderNumber: "A number",
+  placeholderDate: "YYYY-MM-DD",
+  send: "Send",
+  chooseSeveral: "Choose all that apply",
+  chooseBetween: "Choose {min} to {max}",
+  sending: "Sending…",
+  notSent: "Not sent.",
+  retry: "Retry",
+  failed: "Your message could not be sent: {reason}",
+  connectFailed: "We could not connect to the chat.",
+  conversationClosed: "This conversation has ended. Write to start a new one.",
+  opensInNewTab: "(opens in a new tab)",
+  image: "Image",
+  poweredBy: "Powered by Parley",
+  awayTitle: "We're away",
+  awayEmail: "Your email",
+  awayMessage: "Your message",
+  awaySend: "Send message",
+  awayThanks: "Thanks! We got your message and will reply by email.",
+  invalidEmail: "Please enter a valid email address, like name@example.com.",
+  emptyMessage: "Please write a message.",
+};
+
+export type LauncherStrings = { readonly [K in keyof typeof launcher]: string };
+export type ChatStrings = { readonly [K in keyof typeof chat]: string };
