@@ -1,0 +1,445 @@
+import { Effect, Either, Layer } from "effect";
+import fc from "fast-check";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as Db from "./database.js";
+import * as LiveEventsModule from "./live-events.js";
+import { makeLiveEvents, type LiveEvent } from "./live-events.js";
+import { layer as routingLayer, makeRouting, Routing, type RoutingShape } from "./routing.js";
+
+// ---------------------------------------------------------------------------------------------
+// Fixtures: a fresh SQLite file per test, rows written directly.
+
+let dir: string;
+let db: Db.DatabaseShape;
+let live: ReturnType<typeof makeLiveEvents>;
+let published: LiveEvent[];
+let routing: RoutingShape;
+let clock = 1_000_000;
+
+const open = () => {
+  db = Db.openDatabase({ path: join(dir, "routing.sqlite"), synchronous: "NORMAL" });
+  live = makeLiveEvents();
+  published = [];
+  live.subscribeAll((e) => published.push(e));
+  routing = makeRouting({ db, live });
+};
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), "parley-routing-"));
+  open();
+  const s = db.sqlite;
+  s.prepare("INSERT INTO inboxes (id, name, routing, created_at) VALUES ('inbox_a', 'Support', ?, 1)").run(
+    JSON.stringify({ mode: "round_robin" }),
+  );
+  s.prepare("INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_b', 'Sales', 1)").run();
+  s.prepare("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_a', 'inbox_a', 'chat', 'Chat', 1)").run();
+  s.prepare("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_b', 'inbox_b', 'chat', 'Chat B', 1)").run();
+});
+
+afterEach(async () => {
+  await db.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect);
+const runEither = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(Effect.either(effect));
+
+const user = (id: string, options: { role?: string; availability?: string; inboxes?: string[]; teams?: string[] } = {}) => {
+  const s = db.sqlite;
+  s.prepare(
+    "INSERT INTO users (id, email, name, role, password_hash, availability, created_at) VALUES (?, ?, ?, ?, 'x', ?, 1)",
+  ).run(id, `${id}@example.com`, id, options.role ?? "agent", options.availability ?? "available");
+  for (const inbox of options.inboxes ?? ["inbox_a"]) s.prepare("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)").run(inbox, id);
+  for (const team of options.teams ?? []) s.prepare("INSERT INTO team_members (team_id, user_id) VALUES (?, ?)").run(team, id);
+};
+
+const team = (id: string) => db.sqlite.prepare("INSERT INTO teams (id, name, created_at) VALUES (?, ?, 1)").run(id, id);
+
+const setRouting = (inboxId: string, routingConfig: unknown) =>
+  db.sqlite.prepare("UPDATE inboxes SET routing = ? WHERE id = ?").run(JSON.stringify(routingConfig), inboxId);
+
+const setAvailability = (userId: string, availability: "available" | "away") =>
+  db.sqlite.prepare("UPDATE users SET availability = ? WHERE id = ?").run(availability, userId);
+
+let conversationCount = 0;
+/** An open, unassigned conversation whose visitor started waiting at `waitingSince`. */
+const conversation = (options: { inbox?: string; waitingSince?: number; teamId?: string | null; status?: string } = {}) => {
+  const id = `conv_${++conversationCount}`;
+  const inbox = options.inbox ?? "inbox_a";
+  const waiting = options.waitingSince ?? ++clock;
+  db.sqlite
+    .prepare(
+      `INSERT INTO conversations (id, channel_id, inbox_id, status, team_id, created_at, updated_at, last_activity_at, waiting_since)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    )
+    .run(id, inbox === "inbox_a" ? "chan_a" : "chan_b", inbox, options.status ?? "open", options.teamId ?? null, waiting, waiting, waiting, waiting);
+  return id;
+};
+
+const row = (id: string) =>
+  db.sqlite.prepare("SELECT assignee_id, team_id, queued_at, version, status FROM conversations WHERE id = ?").get(id) as {
+    assignee_id: string | null;
+    team_id: string | null;
+    queued_at: number | null;
+    version: number;
+    status: string;
+  };
+
+const events = (type: string) =>
+  db.sqlite.prepare("SELECT conversation_id, user_id, team_id, data FROM events WHERE type = ? ORDER BY id").all(type) as Array<{
+    conversation_id: string;
+    user_id: string | null;
+    team_id: string | null;
+    data: string;
+  }>;
+
+const route = (id: string, target: Parameters<RoutingShape["routeConversation"]>[1] = { type: "routing" }) =>
+  run(routing.routeConversation(id, target));
+
+const closeConversation = (id: string) =>
+  db.sqlite.prepare("UPDATE conversations SET status = 'closed', closed_at = 1, version = version + 1 WHERE id = ?").run(id);
+
+// ---------------------------------------------------------------------------------------------
+
+describe("round-robin", () => {
+  it("assigns available members in turn, writes an assigned event and publishes an assignment", async () => {
+    user("ann");
+    user("bob");
+    user("cid");
+    const ids = Array.from({ length: 6 }, () => conversation());
+    const assignees: Array<string | null> = [];
+    for (const id of ids) assignees.push((await route(id)).assigneeId);
+    expect(assignees).toEqual(["ann", "bob", "cid", "ann", "bob", "cid"]);
+
+    expect(row(ids[0]!)).toMatchObject({ assignee_id: "ann", queued_at: null, version: 2 });
+    const assigned = events("assigned");
+    expect(assigned.map((e) => e.user_id)).toEqual(assignees);
+    expect(JSON.parse(assigned[0]!.data)).toMatchObject({ via: "round_robin", by: null });
+    const live = published.filter((e) => e.kind === "assignment");
+    expect(live.map((e) => (e.data as { assigneeId: string }).assigneeId)).toEqual(assignees);
+    expect(live[0]).toMatchObject({ conversationId: ids[0], inboxId: "inbox_a", data: { queued: false, version: 2 } });
+  });
+
+  it("skips members who are away, disabled, not agents or at their cap", async () => {
+    setRouting("inbox_a", { mode: "round_robin", maxOpenPerAgent: 2 });
+    user("ann");
+    user("bob", { availability: "away" });
+    user("cid");
+    user("dee", { role: "marketer" });
+    user("eve");
+    db.sqlite.prepare("UPDATE users SET disabled_at = 1 WHERE id = 'eve'").run();
+    const assignees: Array<string | null> = [];
+    for (let i = 0; i < 4; i++) assignees.push((await route(conversation())).assigneeId);
+    expect(assignees).toEqual(["ann", "cid", "ann", "cid"]);
+
+    // Both are at their cap of 2 open conversations: the fifth waits.
+    const fifth = conversation();
+    expect(await route(fifth)).toEqual({ assigneeId: null, queued: true });
+    expect(row(fifth).queued_at).not.toBeNull();
+  });
+
+  it("counts only open conversations against the cap", async () => {
+    setRouting("inbox_a", { mode: "round_robin", maxOpenPerAgent: 1 });
+    user("ann");
+    const first = conversation();
+    expect((await route(first)).assigneeId).toBe("ann");
+    expect((await route(conversation())).queued).toBe(true);
+    closeConversation(first);
+    expect((await route(conversation())).assigneeId).toBe("ann");
+  });
+
+  it("keeps its pointer across a restart", async () => {
+    user("ann");
+    user("bob");
+    user("cid");
+    expect((await route(conversation())).assigneeId).toBe("ann");
+    expect((await route(conversation())).assigneeId).toBe("bob");
+    await db.close();
+    open();
+    expect((await route(conversation())).assigneeId).toBe("cid");
+    expect((await route(conversation())).assigneeId).toBe("ann");
+  });
+
+  it("never hands two conversations routed at once the same turn", async () => {
+    user("ann");
+    user("bob");
+    user("cid");
+    const ids = Array.from({ length: 30 }, () => conversation());
+    const results = await run(Effect.all(ids.map((id) => routing.routeConversation(id, { type: "routing" })), { concurrency: "unbounded" }));
+    const counts: Record<string, number> = {};
+    for (const r of results) counts[r.assigneeId!] = (counts[r.assigneeId!] ?? 0) + 1;
+    expect(counts).toEqual({ ann: 10, bob: 10, cid: 10 });
+  });
+
+  it("routes among the inbox's team when routing names one, and sets the team", async () => {
+    team("team_x");
+    setRouting("inbox_a", { mode: "round_robin", teamId: "team_x" });
+    user("ann", { teams: ["team_x"] });
+    user("bob");
+    user("cid", { teams: ["team_x"] });
+    const assignees: Array<string | null> = [];
+    for (let i = 0; i < 3; i++) {
+      const id = conversation();
+      assignees.push((await route(id)).assigneeId);
+      expect(row(id).team_id).toBe("team_x");
+    }
+    expect(assignees).toEqual(["ann", "cid", "ann"]);
+  });
+});
+
+describe("targets", () => {
+  it("leaves a conversation unassigned and not queued in a manual inbox", async () => {
+    setRouting("inbox_a", { mode: "manual" });
+    user("ann");
+    const id = conversation();
+    expect(await route(id)).toEqual({ assigneeId: null, queued: false });
+    expect(row(id)).toMatchObject({ assignee_id: null, queued_at: null, version: 1 });
+  });
+
+  it("routes a team target among that team's members who may work in the inbox, even in a manual inbox", async () => {
+    setRouting("inbox_a", { mode: "manual" });
+    team("team_x");
+    user("ann", { teams: ["team_x"], inboxes: ["inbox_b"] });
+    user("bob", { teams: ["team_x"] });
+    user("root", { role: "admin", inboxes: [], teams: ["team_x"] });
+    const a = conversation();
+    const b = conversation();
+    const c = conversation();
+    expect((await route(a, { type: "team", teamId: "team_x" })).assigneeId).toBe("bob");
+    expect((await route(b, { type: "team", teamId: "team_x" })).assigneeId).toBe("root");
+    expect((await route(c, { type: "team", teamId: "team_x" })).assigneeId).toBe("bob");
+    expect(row(a).team_id).toBe("team_x");
+  });
+
+  it("gives a user target to that user, and falls back to routing when they cannot work in the inbox", async () => {
+    user("ann");
+    user("bob", { availability: "away" });
+    user("out", { inboxes: ["inbox_b"] });
+    const a = conversation();
+    expect(await route(a, { type: "user", userId: "bob" })).toEqual({ assigneeId: "bob", queued: false });
+    expect(JSON.parse(events("assigned")[0]!.data).via).toBe("target");
+    expect((await route(conversation(), { type: "user", userId: "out" })).assigneeId).toBe("ann");
+    expect((await route(conversation(), { type: "user", userId: "nobody" })).assigneeId).toBe("ann");
+  });
+
+  it("refuses to route a conversation that is not open, and an unknown one", async () => {
+    user("ann");
+    const closed = conversation({ status: "closed" });
+    const refused = await runEither(routing.routeConversation(closed, { type: "routing" }));
+    expect(Either.isLeft(refused) && refused.left._tag).toBe("Conflict");
+    const missing = await runEither(routing.routeConversation("conv_nope", { type: "routing" }));
+    expect(Either.isLeft(missing) && missing.left._tag).toBe("NotFound");
+  });
+});
+
+describe("the queue", () => {
+  it("queues when nobody is available and drains FIFO as soon as someone is", async () => {
+    user("ann", { availability: "away" });
+    user("bob", { availability: "away" });
+    setRouting("inbox_a", { mode: "round_robin", maxOpenPerAgent: 1 });
+    // Routed out of waiting order: the queue follows when visitors started waiting, not routing order.
+    const late = conversation({ waitingSince: 5000 });
+    const early = conversation({ waitingSince: 1000 });
+    const middle = conversation({ waitingSince: 3000 });
+    for (const id of [late, early, middle]) expect(await route(id)).toEqual({ assigneeId: null, queued: true });
+    expect(events("queued").map((e) => e.conversation_id)).toEqual([late, early, middle]);
+    expect(await run(routing.queueStats())).toEqual({ inbox_a: { queued: 3, oldestQueuedAt: 1000 } });
+    expect(published.filter((e) => e.kind === "assignment").every((e) => (e.data as { queued: boolean }).queued)).toBe(true);
+
+    setAvailability("ann", "available");
+    const first = await run(routing.drainQueue("inbox_a"));
+    // Ann's cap is 1: she takes the one that waited longest; the others keep waiting.
+    expect(first.map((a) => [a.conversationId, a.assigneeId, a.via])).toEqual([[early, "ann", "queue"]]);
+    expect(row(early).queued_at).toBeNull();
+
+    setAvailability("bob", "available");
+    expect((await run(routing.drainQueue())).map((a) => [a.conversationId, a.assigneeId])).toEqual([[middle, "bob"]]);
+
+    closeConversation(early);
+    expect((await run(routing.drainQueue("inbox_a"))).map((a) => [a.conversationId, a.assigneeId])).toEqual([[late, "ann"]]);
+    expect(await run(routing.queueStats())).toEqual({});
+  });
+
+  it("drains one inbox without touching another's queue", async () => {
+    setRouting("inbox_b", { mode: "round_robin" });
+    user("ann", { availability: "away", inboxes: ["inbox_a", "inbox_b"] });
+    const a = conversation();
+    const b = conversation({ inbox: "inbox_b" });
+    await route(a);
+    await route(b);
+    setAvailability("ann", "available");
+    expect((await run(routing.drainQueue("inbox_b"))).map((x) => x.conversationId)).toEqual([b]);
+    expect(row(a).queued_at).not.toBeNull();
+  });
+
+  it("keeps a team's queue behind that team, while another pool still drains", async () => {
+    team("team_x");
+    user("ann");
+    user("tex", { availability: "away", teams: ["team_x"] });
+    setAvailability("ann", "away");
+    const forTeam = conversation({ waitingSince: 1 });
+    const forInbox = conversation({ waitingSince: 2 });
+    await route(forTeam, { type: "team", teamId: "team_x" });
+    await route(forInbox);
+    setAvailability("ann", "available");
+    expect((await run(routing.drainQueue())).map((x) => [x.conversationId, x.assigneeId])).toEqual([[forInbox, "ann"]]);
+    expect(row(forTeam)).toMatchObject({ assignee_id: null, team_id: "team_x" });
+    setAvailability("tex", "available");
+    expect((await run(routing.drainQueue())).map((x) => [x.conversationId, x.assigneeId])).toEqual([[forTeam, "tex"]]);
+  });
+
+  it("forgets a queued conversation that gets closed or assigned by anyone (database trigger)", async () => {
+    user("ann", { availability: "away" });
+    const a = conversation();
+    const b = conversation();
+    await route(a);
+    await route(b);
+    closeConversation(a);
+    db.sqlite.prepare("UPDATE conversations SET assignee_id = 'ann' WHERE id = ?").run(b);
+    expect(row(a).queued_at).toBeNull();
+    expect(row(b).queued_at).toBeNull();
+  });
+
+  it("leaves the queue when the inbox is switched to manual (people pick from Unassigned)", async () => {
+    user("ann", { availability: "away" });
+    const a = conversation();
+    await route(a);
+    setRouting("inbox_a", { mode: "manual" });
+    expect(await run(routing.drainQueue())).toEqual([expect.objectContaining({ conversationId: a, assigneeId: null, queued: false })]);
+    expect(row(a).queued_at).toBeNull();
+  });
+
+  it("drains on start what waited while the server was down", async () => {
+    user("ann", { availability: "away" });
+    const a = conversation();
+    await route(a);
+    setAvailability("ann", "available");
+    await db.close();
+    const layer = routingLayer.pipe(
+      Layer.provide(Layer.mergeAll(Db.layer({ path: join(dir, "routing.sqlite"), synchronous: "NORMAL" }), LiveEventsModule.layer)),
+    );
+    await Effect.runPromise(Effect.scoped(Layer.build(layer).pipe(Effect.map((context) => context.unsafeMap.has(Routing.key)))));
+    open();
+    expect(row(a)).toMatchObject({ assignee_id: "ann", queued_at: null });
+  });
+
+  it("property: after a drain, nothing waits while someone eligible is free, and nobody exceeds the cap", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(fc.record({ available: fc.boolean(), open: fc.integer({ min: 0, max: 3 }) }), { minLength: 1, maxLength: 4 }),
+        fc.integer({ min: 1, max: 3 }),
+        fc.integer({ min: 1, max: 8 }),
+        async (agents, cap, conversations) => {
+          db.sqlite.exec("DELETE FROM routing_turns; DELETE FROM conversations; DELETE FROM inbox_members; DELETE FROM users;");
+          setRouting("inbox_a", { mode: "round_robin", maxOpenPerAgent: cap });
+          agents.forEach((a, i) => {
+            user(`u${i}`, { availability: "away" });
+            for (let k = 0; k < a.open; k++) {
+              const id = conversation();
+              db.sqlite.prepare("UPDATE conversations SET assignee_id = ? WHERE id = ?").run(`u${i}`, id);
+            }
+          });
+          const waiting = Array.from({ length: conversations }, () => conversation());
+          for (const id of waiting) expect((await route(id)).queued).toBe(true);
+          agents.forEach((a, i) => a.available && setAvailability(`u${i}`, "available"));
+          await run(routing.drainQueue());
+          const load = (i: number) =>
+            (db.sqlite.prepare("SELECT COUNT(*) AS n FROM conversations WHERE assignee_id = ? AND status = 'open'").get(`u${i}`) as { n: number }).n;
+          const stillQueued = waiting.filter((id) => row(id).queued_at !== null);
+          agents.forEach((a, i) => {
+            const before = a.open;
+            if (!a.available) expect(load(i)).toBe(before);
+            else expect(load(i)).toBeLessThanOrEqual(Math.max(before, cap));
+            if (a.available && stillQueued.length > 0) expect(load(i)).toBeGreaterThanOrEqual(cap);
+          });
+          // FIFO: whatever still waits came after everything that was assigned.
+          const assignedIndexes = waiting.map((id, i) => (row(id).assignee_id !== null ? i : -1)).filter((i) => i >= 0);
+          const queuedIndexes = waiting.map((id, i) => (row(id).queued_at !== null ? i : -1)).filter((i) => i >= 0);
+          if (assignedIndexes.length > 0 && queuedIndexes.length > 0) expect(Math.max(...assignedIndexes)).toBeLessThan(Math.min(...queuedIndexes));
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+});
+
+describe("assign", () => {
+  it("reassigns with the current version, bumps it, writes the event and publishes", async () => {
+    user("ann");
+    user("bob");
+    const id = conversation();
+    await route(id);
+    const assignment = await run(routing.assign(id, { userId: "bob" }, "ann", 2));
+    expect(assignment).toMatchObject({ assigneeId: "bob", version: 3, previousAssigneeId: "ann", via: "manual", byUserId: "ann" });
+    expect(row(id)).toMatchObject({ assignee_id: "bob", version: 3 });
+    expect(JSON.parse(events("assigned").at(-1)!.data)).toMatchObject({ via: "manual", by: "ann", from: { assigneeId: "ann" } });
+    expect(published.at(-1)).toMatchObject({ kind: "assignment", conversationId: id, data: { assigneeId: "bob", version: 3 } });
+  });
+
+  it("refuses a stale version with a Conflict that carries the current one", async () => {
+    user("ann");
+    user("bob");
+    user("cid");
+    const id = conversation();
+    await run(routing.assign(id, { userId: "bob" }, "ann", 1));
+    const stale = await runEither(routing.assign(id, { userId: "cid" }, "ann", 1));
+    expect(Either.isLeft(stale) && stale.left._tag).toBe("Conflict");
+    expect(Either.isLeft(stale) && stale.left._tag === "Conflict" && stale.left.current).toEqual({ version: 2 });
+    expect(row(id).assignee_id).toBe("bob");
+  });
+
+  it("treats asking for what already is as no conflict and no write (a double click)", async () => {
+    user("ann");
+    user("bob");
+    const id = conversation();
+    const clicks = await run(Effect.all([routing.assign(id, { userId: "bob" }, "ann", 1), routing.assign(id, { userId: "bob" }, "ann", 1)], { concurrency: "unbounded" }));
+    expect(clicks.map((c) => c.version)).toEqual([2, 2]);
+    expect(events("assigned")).toHaveLength(1);
+  });
+
+  it("unassigns and assigns to a team", async () => {
+    team("team_x");
+    user("ann");
+    const id = conversation();
+    await route(id);
+    const cleared = await run(routing.assign(id, { userId: null, teamId: "team_x" }, "ann", 2));
+    expect(cleared).toMatchObject({ assigneeId: null, teamId: "team_x", version: 3 });
+    expect(events("assigned").at(-1)).toMatchObject({ user_id: null, team_id: "team_x" });
+    await run(routing.assign(id, { teamId: null }, "ann", 3));
+    expect(events("unassigned")).toHaveLength(1);
+  });
+
+  it("checks who assigns and to whom", async () => {
+    user("ann");
+    user("out", { inboxes: ["inbox_b"] });
+    user("mia", { role: "marketer" });
+    const id = conversation();
+    const outsider = await runEither(routing.assign(id, { userId: "ann" }, "out", 1));
+    expect(Either.isLeft(outsider) && outsider.left._tag).toBe("Forbidden");
+    const toOutsider = await runEither(routing.assign(id, { userId: "out" }, "ann", 1));
+    expect(Either.isLeft(toOutsider) && toOutsider.left._tag === "InvalidInput" && toOutsider.left.issues[0]!.path).toBe("userId");
+    const toMarketer = await runEither(routing.assign(id, { userId: "mia" }, "ann", 1));
+    expect(Either.isLeft(toMarketer) && toMarketer.left._tag).toBe("InvalidInput");
+    const badTeam = await runEither(routing.assign(id, { teamId: "team_nope" }, "ann", 1));
+    expect(Either.isLeft(badTeam) && badTeam.left._tag === "InvalidInput" && badTeam.left.issues[0]!.path).toBe("teamId");
+    const badVersion = await runEither(routing.assign(id, { userId: "ann" }, "ann", 0));
+    expect(Either.isLeft(badVersion) && badVersion.left._tag === "InvalidInput" && badVersion.left.issues[0]!.path).toBe("expectedVersion");
+    const missing = await runEither(routing.assign("conv_nope", { userId: "ann" }, "ann", 1));
+    expect(Either.isLeft(missing) && missing.left._tag).toBe("NotFound");
+  });
+
+  it("drains the queue when a reassignment frees a capped agent", async () => {
+    setRouting("inbox_a", { mode: "round_robin", maxOpenPerAgent: 1 });
+    user("ann");
+    user("boss", { role: "admin", availability: "away" });
+    const first = conversation();
+    await route(first);
+    const waiting = conversation();
+    expect((await route(waiting)).queued).toBe(true);
+    await run(routing.assign(first, { userId: "boss" }, "boss", 2));
+    expect(row(waiting)).toMatchObject({ assignee_id: "ann", queued_at: null });
+  });
+});

@@ -1,0 +1,486 @@
+/**
+ * Routing: who gets a conversation when it reaches the inbox, the queue for when nobody can
+ * take it, and agents' manual (re)assignments with optimistic concurrency.
+ *
+ * Public API (agreed with the inbox UI; `Routing` service):
+ *   routeConversation(conversationId, target: {type:"routing"}|{type:"team",teamId}|{type:"user",userId})
+ *     → Effect<{assigneeId: string|null; queued: boolean}, NotFound | Conflict>
+ *   drainQueue(inboxId?) → Effect<ReadonlyArray<Assignment>>   (assigns queued conversations, FIFO)
+ *   assign(conversationId, {userId?: string|null, teamId?: string|null}, byUserId, expectedVersion)
+ *     → Effect<Assignment, NotFound | Forbidden | InvalidInput | Conflict>   (Conflict when stale)
+ *   queueStats() → Effect<Record<inboxId, {queued, oldestQueuedAt}>>
+ *   routeInWrite / publish — the engine's hook: route inside the turn's own write, publish after commit.
+ * Call `drainQueue(inboxId)` after anything that can free an agent: a conversation closed, an
+ * agent available again, a cap raised, members added (Workspace and `assign` already do).
+ *
+ * Rules. Each inbox has `routing` {mode: "manual"|"round_robin", teamId?, maxOpenPerAgent?}.
+ * - target routing, manual: the conversation stays unassigned in the inbox (people pick it).
+ * - target routing, round_robin: the next AVAILABLE member of the inbox (or of `teamId`).
+ * - target team: the next available member of that team, whatever the inbox's mode (the flow
+ *   asked for that team); the conversation's team is set.
+ * - target user: that user, when they can work in the inbox; otherwise the inbox's routing.
+ * "Available" = not disabled, role agent or admin, availability "available", may open the
+ * inbox (admin or member), and below `maxOpenPerAgent` conversations in status open (counted
+ * over all inboxes: the cap is the person's capacity). "Next" = the eligible member whose last
+ * automatic assignment in this pool is the oldest (never assigned first, then by name): a
+ * durable round-robin pointer in `routing_turns`, so order survives restarts.
+ * When nobody is eligible the conversation waits: open, unassigned, `queued_at` set. The queue
+ * drains in FIFO order (`queued_at` = when the visitor started waiting) as soon as someone can
+ * take it — never stranded. A conversation's team decides its pool while queued.
+ *
+ * Every assignment writes an `assigned` event (a queueing a `queued` event, a clearing an
+ * `unassigned` event) in the same write as the change, bumps the conversation's `version`, and
+ * publishes a LiveEvents "assignment" event after the commit.
+ */
+import { Context, Data, Effect, Layer, Option, Schema as S } from "effect";
+import { Database, type DatabaseShape, type Statement } from "./database.js";
+import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
+import { LiveEvents, type LiveEventsShape } from "./live-events.js";
+
+// ---------------------------------------------------------------------------------------------
+// Schemas and shapes
+
+/** Where a conversation should go (the handoff node's target). */
+export type RouteTarget =
+  | { readonly type: "routing" }
+  | { readonly type: "team"; readonly teamId: string }
+  | { readonly type: "user"; readonly userId: string };
+
+export const routingModes = ["manual", "round_robin"] as const;
+export const MAX_OPEN_PER_AGENT_LIMIT = 1000;
+
+/** An inbox's routing settings (the `inboxes.routing` JSON). */
+export const RoutingConfig = S.Struct({
+  mode: S.String.pipe(
+    S.filter((v): v is (typeof routingModes)[number] => (routingModes as ReadonlyArray<string>).includes(v), {
+      message: () => `expected one of ${routingModes.join(", ")}`,
+    }),
+  ),
+  teamId: S.optional(S.String.pipe(S.minLength(1, { message: () => "pick a team" }))),
+  maxOpenPerAgent: S.optional(
+    S.Number.pipe(
+      S.int({ message: () => "a cap is a whole number" }),
+      S.between(1, MAX_OPEN_PER_AGENT_LIMIT, { message: () => `a cap is between 1 and ${MAX_OPEN_PER_AGENT_LIMIT}` }),
+    ),
+  ),
+});
+export type RoutingConfig = typeof RoutingConfig.Type;
+
+/** How an assignment came about (the `data.via` of its event). */
+export type AssignmentVia = "round_robin" | "target" | "queue" | "manual";
+
+/** One change of who holds a conversation, as written and published. */
+export interface Assignment {
+  readonly conversationId: string;
+  readonly inboxId: string;
+  readonly assigneeId: string | null;
+  readonly teamId: string | null;
+  /** True when the conversation now waits in the queue. */
+  readonly queued: boolean;
+  /** The conversation's version after the change. */
+  readonly version: number;
+  readonly previousAssigneeId: string | null;
+  readonly via: AssignmentVia;
+  /** Who assigned by hand (null for automatic routing). */
+  readonly byUserId: string | null;
+}
+
+export interface QueueStat {
+  readonly queued: number;
+  readonly oldestQueuedAt: number | null;
+}
+
+export interface RoutingShape {
+  /** Routes an open conversation to `target` now (replacing its assignment); Conflict unless it is open. */
+  readonly routeConversation: (
+    conversationId: string,
+    target: RouteTarget,
+  ) => Effect.Effect<{ readonly assigneeId: string | null; readonly queued: boolean }, NotFound | Conflict>;
+  /** Assigns queued conversations (of one inbox, or all) in FIFO order while someone can take them. */
+  readonly drainQueue: (inboxId?: string) => Effect.Effect<ReadonlyArray<Assignment>>;
+  /**
+   * A person's (re)assignment: `userId`/`teamId` undefined keeps, null clears. Conflict when
+   * `expectedVersion` is not the conversation's version (unless it already is as asked).
+   */
+  readonly assign: (
+    conversationId: string,
+    change: { readonly userId?: string | null; readonly teamId?: string | null },
+    byUserId: string,
+    expectedVersion: number,
+  ) => Effect.Effect<Assignment, NotFound | Forbidden | InvalidInput | Conflict>;
+  /** Queued conversations per inbox id (inboxes with none are absent). */
+  readonly queueStats: () => Effect.Effect<Readonly<Record<string, QueueStat>>>;
+  /**
+   * The engine's hook: routes `conversationId` INSIDE the caller's open write (synchronous;
+   * throws only on a defect). Null when nothing changed. Publish the result after the commit.
+   */
+  readonly routeInWrite: (prepare: Prepare, conversationId: string, target: RouteTarget, now: number) => Assignment | null;
+  /** Publishes LiveEvents "assignment" events for committed assignments. */
+  readonly publish: (assignments: ReadonlyArray<Assignment>) => Effect.Effect<void>;
+}
+
+export class Routing extends Context.Tag("Routing")<Routing, RoutingShape>() {}
+
+/** A cached prepared statement by SQL text (`Database.prepare`). */
+export type Prepare = (sql: string) => Statement;
+
+// ---------------------------------------------------------------------------------------------
+// Reads shared with Workspace (synchronous; safe inside or outside a write)
+
+/** The roles that work in inboxes. */
+export const INBOX_ROLES: ReadonlyArray<string> = ["admin", "agent"];
+
+/** True when the user exists, is enabled and may open the inbox (admins: every inbox; agents: their inboxes). */
+export const userCanAccessInbox = (prepare: Prepare, userId: string, inboxId: string): boolean =>
+  prepare(
+    `SELECT 1 FROM users u JOIN inboxes i ON i.id = ?
+     WHERE u.id = ? AND u.disabled_at IS NULL
+       AND (u.role = 'admin' OR (u.role = 'agent' AND EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = i.id AND m.user_id = u.id)))`,
+  ).get(inboxId, userId) !== undefined;
+
+const DEFAULT_ROUTING: RoutingConfig = { mode: "manual" };
+const decodeRouting = S.decodeUnknownOption(S.parseJson(RoutingConfig));
+
+/** An inbox's routing settings; a stored value that does not decode counts as manual. */
+export const readRoutingConfig = (prepare: Prepare, inboxId: string): RoutingConfig => {
+  const row = prepare("SELECT routing FROM inboxes WHERE id = ?").get(inboxId) as { routing: string } | undefined;
+  return row ? Option.getOrElse(decodeRouting(row.routing), () => DEFAULT_ROUTING) : DEFAULT_ROUTING;
+};
+
+// ---------------------------------------------------------------------------------------------
+// The routing decision and its write (synchronous, inside a write)
+
+interface ConversationLite {
+  readonly id: string;
+  readonly inbox_id: string;
+  readonly channel_id: string;
+  readonly chatflow_id: string | null;
+  readonly chatflow_version_id: string | null;
+  readonly is_preview: number;
+  readonly status: string;
+  readonly assignee_id: string | null;
+  readonly team_id: string | null;
+  readonly version: number;
+  readonly waiting_since: number | null;
+  readonly queued_at: number | null;
+}
+
+const CONVERSATION_LITE =
+  "id, inbox_id, channel_id, chatflow_id, chatflow_version_id, is_preview, status, assignee_id, team_id, version, waiting_since, queued_at";
+
+const readLite = (prepare: Prepare, id: string): ConversationLite | undefined =>
+  prepare(`SELECT ${CONVERSATION_LITE} FROM conversations WHERE id = ?`).get(id) as ConversationLite | undefined;
+
+/** A pool's members who can take a conversation of `inboxId` now, next first. */
+const nextInPool = (prepare: Prepare, pool: string, inboxId: string, cap: number | undefined): string | undefined => {
+  const members =
+    pool.startsWith("team:")
+      ? "SELECT user_id FROM team_members WHERE team_id = @poolId"
+      : "SELECT user_id FROM inbox_members WHERE inbox_id = @poolId";
+  const row = prepare(
+    `SELECT u.id FROM (${members}) m
+       JOIN users u ON u.id = m.user_id
+       LEFT JOIN routing_turns t ON t.pool = @pool AND t.user_id = u.id
+     WHERE u.disabled_at IS NULL AND u.availability = 'available'
+       AND (u.role = 'admin' OR (u.role = 'agent' AND EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = @inboxId AND im.user_id = u.id)))
+       AND (@cap IS NULL OR (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = u.id AND c.status = 'open') < @cap)
+     ORDER BY t.turn IS NOT NULL, t.turn, u.name COLLATE NOCASE, u.id
+     LIMIT 1`,
+  ).get({ pool, poolId: pool.slice(pool.indexOf(":") + 1), inboxId, cap: cap ?? null }) as { id: string } | undefined;
+  return row?.id;
+};
+
+const takeTurn = (prepare: Prepare, pool: string, userId: string) =>
+  prepare(
+    `INSERT INTO routing_turns (pool, user_id, turn)
+     VALUES (@pool, @userId, (SELECT COALESCE(MAX(turn), 0) + 1 FROM routing_turns WHERE pool = @pool))
+     ON CONFLICT (pool, user_id) DO UPDATE SET turn = excluded.turn`,
+  ).run({ pool, userId });
+
+const insertEvent = (
+  prepare: Prepare,
+  type: string,
+  row: ConversationLite,
+  now: number,
+  fields: { readonly userId: string | null; readonly teamId: string | null; readonly data: unknown },
+) =>
+  prepare(
+    `INSERT INTO events (type, at, conversation_id, chatflow_id, chatflow_version_id, user_id, inbox_id, channel_id, team_id, is_preview, data)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+  ).run(
+    type,
+    now,
+    row.id,
+    row.chatflow_id,
+    row.chatflow_version_id,
+    fields.userId,
+    row.inbox_id,
+    row.channel_id,
+    fields.teamId,
+    row.is_preview,
+    JSON.stringify(fields.data),
+  );
+
+interface Decision {
+  readonly assigneeId: string | null;
+  readonly teamId: string | null;
+  readonly queued: boolean;
+  readonly via: AssignmentVia;
+  /** The pool whose turn advances when `assigneeId` was picked from it. */
+  readonly pool: string | null;
+}
+
+const userExists = (prepare: Prepare, userId: string) => prepare("SELECT 1 FROM users WHERE id = ?").get(userId) !== undefined;
+const teamExists = (prepare: Prepare, teamId: string) => prepare("SELECT 1 FROM teams WHERE id = ?").get(teamId) !== undefined;
+
+/** Who should hold `row` for `target`. Reads only. */
+const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, via: AssignmentVia): Decision => {
+  const config = readRoutingConfig(prepare, row.inbox_id);
+  if (target.type === "user" && userCanAccessInbox(prepare, target.userId, row.inbox_id)) {
+    return { assigneeId: target.userId, teamId: row.team_id, queued: false, via: "target", pool: null };
+  }
+  let teamId: string | null;
+  if (target.type === "team" && teamExists(prepare, target.teamId)) teamId = target.teamId;
+  else if (target.type === "routing" || target.type === "user") {
+    // A user who cannot work here (gone, disabled, not a member) falls back to the inbox's routing.
+    if (config.mode === "manual") return { assigneeId: null, teamId: null, queued: false, via, pool: null };
+    teamId = config.teamId !== undefined && teamExists(prepare, config.teamId) ? config.teamId : null;
+  } else {
+    // An unknown team: the inbox's routing, so the conversation is not left to a team nobody is in.
+    return decide(prepare, row, { type: "routing" }, via);
+  }
+  const pool = teamId !== null ? `team:${teamId}` : `inbox:${row.inbox_id}`;
+  const assigneeId = nextInPool(prepare, pool, row.inbox_id, config.maxOpenPerAgent) ?? null;
+  return { assigneeId, teamId, queued: assigneeId === null, via, pool: assigneeId === null ? null : pool };
+};
+
+/** Writes a decision for `row` (version bump, queue column, round-robin turn, event); null when nothing changes. */
+const apply = (prepare: Prepare, row: ConversationLite, decision: Decision, now: number, byUserId: string | null): Assignment | null => {
+  const wasQueued = row.queued_at !== null;
+  if (row.assignee_id === decision.assigneeId && row.team_id === decision.teamId && wasQueued === decision.queued) return null;
+  const queuedAt = decision.queued ? (row.queued_at ?? row.waiting_since ?? now) : null;
+  prepare(
+    `UPDATE conversations SET assignee_id = ?, team_id = ?, queued_at = ?, version = version + 1, updated_at = ?
+     WHERE id = ? AND version = ?`,
+  ).run(decision.assigneeId, decision.teamId, queuedAt, now, row.id, row.version);
+  if (decision.pool !== null && decision.assigneeId !== null) takeTurn(prepare, decision.pool, decision.assigneeId);
+  const data = { via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id } };
+  if (decision.assigneeId !== null || (decision.teamId !== null && !decision.queued)) {
+    insertEvent(prepare, "assigned", row, now, { userId: decision.assigneeId, teamId: decision.teamId, data });
+  } else if (decision.queued) {
+    if (!wasQueued) insertEvent(prepare, "queued", row, now, { userId: null, teamId: decision.teamId, data });
+  } else if (row.assignee_id !== null || row.team_id !== null) {
+    insertEvent(prepare, "unassigned", row, now, { userId: null, teamId: null, data });
+  }
+  return {
+    conversationId: row.id,
+    inboxId: row.inbox_id,
+    assigneeId: decision.assigneeId,
+    teamId: decision.teamId,
+    queued: decision.queued,
+    version: row.version + 1,
+    previousAssigneeId: row.assignee_id,
+    via: decision.via,
+    byUserId,
+  };
+};
+
+/** Routes an open conversation inside a write; null when it is not open or nothing changes. */
+const routeOpen = (prepare: Prepare, conversationId: string, target: RouteTarget, now: number): Assignment | null => {
+  const row = readLite(prepare, conversationId);
+  if (!row || row.status !== "open") return null;
+  return apply(prepare, row, decide(prepare, row, target, target.type === "user" ? "target" : "round_robin"), now, null);
+};
+
+const QUEUE_BATCH = 200;
+
+/** One batch of the queue in FIFO order; pools found full are skipped for the rest of the batch. */
+const drainBatch = (prepare: Prepare, inboxId: string | null, now: number): { assignments: Assignment[]; more: boolean } => {
+  const rows = prepare(
+    `SELECT ${CONVERSATION_LITE} FROM conversations
+     WHERE queued_at IS NOT NULL AND (@inboxId IS NULL OR inbox_id = @inboxId)
+     ORDER BY queued_at, id LIMIT ${QUEUE_BATCH}`,
+  ).all({ inboxId }) as ConversationLite[];
+  const full = new Set<string>();
+  const assignments: Assignment[] = [];
+  for (const row of rows) {
+    const key = `${row.inbox_id}/${row.team_id ?? ""}`;
+    if (full.has(key)) continue;
+    const target: RouteTarget = row.team_id !== null ? { type: "team", teamId: row.team_id } : { type: "routing" };
+    const decision = decide(prepare, row, target, "queue");
+    if (decision.queued) {
+      // Still nobody: later conversations of the same pool wait behind this one (FIFO).
+      full.add(key);
+      continue;
+    }
+    const assignment = apply(prepare, row, decision, now, null);
+    if (assignment) assignments.push(assignment);
+  }
+  return { assignments, more: rows.length === QUEUE_BATCH && assignments.length > 0 };
+};
+
+// ---------------------------------------------------------------------------------------------
+// The service
+
+class StaleVersion extends Data.TaggedError("StaleVersion")<{ readonly current: number }> {}
+class NotOpen extends Data.TaggedError("NotOpen")<{ readonly status: string }> {}
+
+const invalid = (path: string, message: string) => new InvalidInput({ issues: [{ path, message }] });
+
+/** The Routing service over a database and a LiveEvents hub (exported for tests and tools). */
+export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: LiveEventsShape }): RoutingShape => {
+  const { db, live } = deps;
+  const prepare: Prepare = db.prepare;
+
+  const publish: RoutingShape["publish"] = (assignments) =>
+    Effect.forEach(
+      assignments,
+      (a) =>
+        live.publish({
+          conversationId: a.conversationId,
+          inboxId: a.inboxId,
+          kind: "assignment",
+          data: { assigneeId: a.assigneeId, teamId: a.teamId, queued: a.queued, version: a.version, via: a.via, by: a.byUserId },
+        }),
+      { discard: true },
+    );
+
+  const drainQueue: RoutingShape["drainQueue"] = Effect.fn("Routing.drainQueue")(function* (inboxId?: string) {
+    const all: Assignment[] = [];
+    for (;;) {
+      const batch = yield* Effect.orDie(db.writeEffect(() => drainBatch(prepare, inboxId ?? null, Date.now())));
+      yield* publish(batch.assignments);
+      all.push(...batch.assignments);
+      if (!batch.more) return all;
+    }
+  });
+
+  const hasQueue = (inboxId: string) =>
+    prepare("SELECT 1 FROM conversations WHERE inbox_id = ? AND queued_at IS NOT NULL LIMIT 1").get(inboxId) !== undefined;
+
+  const routeConversation: RoutingShape["routeConversation"] = Effect.fn("Routing.routeConversation")(function* (
+    conversationId: string,
+    target: RouteTarget,
+  ) {
+    const result = yield* db
+      .writeEffect(() => {
+        const row = readLite(prepare, conversationId);
+        if (!row) throw new NotFound({ entity: "conversation", id: conversationId });
+        if (row.status !== "open") throw new NotOpen({ status: row.status });
+        const decision = decide(prepare, row, target, target.type === "user" ? "target" : "round_robin");
+        return { assignment: apply(prepare, row, decision, Date.now(), null), decision };
+      })
+      .pipe(
+        Effect.catchTag("WriteFailed", (failed): Effect.Effect<never, NotFound | Conflict> => {
+          const cause = failed.cause;
+          if (cause instanceof NotFound) return Effect.fail(cause);
+          if (cause instanceof NotOpen) {
+            return Effect.fail(new Conflict({ message: `this conversation is ${cause.status}; only open conversations are routed` }));
+          }
+          return Effect.die(cause);
+        }),
+      );
+    if (result.assignment) {
+      yield* publish([result.assignment]);
+      // Taking it from someone frees them, maybe for a conversation in the queue.
+      if (result.assignment.previousAssigneeId !== null && hasQueue(result.assignment.inboxId)) yield* drainQueue(result.assignment.inboxId);
+    }
+    return { assigneeId: result.decision.assigneeId, queued: result.decision.queued };
+  });
+
+  const assign: RoutingShape["assign"] = Effect.fn("Routing.assign")(function* (conversationId, change, byUserId, expectedVersion) {
+    if (typeof expectedVersion !== "number" || !Number.isInteger(expectedVersion) || expectedVersion < 1) {
+      return yield* Effect.fail(invalid("expectedVersion", "the conversation's version is a whole number from 1"));
+    }
+    const before = readLite(prepare, conversationId);
+    if (!before) return yield* Effect.fail(new NotFound({ entity: "conversation", id: conversationId }));
+    if (!userCanAccessInbox(prepare, byUserId, before.inbox_id)) {
+      return yield* Effect.fail(new Forbidden({ message: "You are not a member of this conversation's inbox." }));
+    }
+    if (change.userId !== undefined && change.userId !== null) {
+      if (typeof change.userId !== "string" || !userExists(prepare, change.userId)) {
+        return yield* Effect.fail(invalid("userId", "no such user"));
+      }
+      if (!userCanAccessInbox(prepare, change.userId, before.inbox_id)) {
+        return yield* Effect.fail(invalid("userId", "this user cannot work in this conversation's inbox (not a member, not an agent, or disabled)"));
+      }
+    }
+    if (change.teamId !== undefined && change.teamId !== null && (typeof change.teamId !== "string" || !teamExists(prepare, change.teamId))) {
+      return yield* Effect.fail(invalid("teamId", "no such team"));
+    }
+    const outcome = yield* db
+      .writeEffect(() => {
+        const row = readLite(prepare, conversationId)!;
+        const assigneeId = change.userId === undefined ? row.assignee_id : change.userId;
+        const teamId = change.teamId === undefined ? row.team_id : change.teamId;
+        // Asking for what already is (a double click, or two people agreeing) is no conflict.
+        if (row.version !== expectedVersion && !(row.assignee_id === assigneeId && row.team_id === teamId)) {
+          throw new StaleVersion({ current: row.version });
+        }
+        const decision: Decision = { assigneeId, teamId, queued: false, via: "manual", pool: null };
+        const changed = apply(prepare, row, decision, Date.now(), byUserId);
+        if (changed) return { assignment: changed, changed: true };
+        const unchanged: Assignment = {
+          conversationId: row.id,
+          inboxId: row.inbox_id,
+          assigneeId: row.assignee_id,
+          teamId: row.team_id,
+          queued: row.queued_at !== null,
+          version: row.version,
+          previousAssigneeId: row.assignee_id,
+          via: "manual",
+          byUserId,
+        };
+        return { assignment: unchanged, changed: false };
+      })
+      .pipe(
+        Effect.catchTag("WriteFailed", (failed) =>
+          failed.cause instanceof StaleVersion
+            ? Effect.fail(
+                new Conflict({
+                  message: "Someone else changed this conversation first. Reload it to see who holds it now.",
+                  current: { version: failed.cause.current },
+                }),
+              )
+            : Effect.die(failed.cause),
+        ),
+      );
+    const { assignment, changed } = outcome;
+    if (changed) {
+      yield* publish([assignment]);
+      // The previous assignee has one conversation fewer: room, maybe, for one in the queue.
+      if (assignment.previousAssigneeId !== null && assignment.previousAssigneeId !== assignment.assigneeId && hasQueue(assignment.inboxId)) {
+        yield* drainQueue(assignment.inboxId);
+      }
+    }
+    return assignment;
+  });
+
+  const queueStats: RoutingShape["queueStats"] = () =>
+    Effect.sync(() => {
+      const rows = prepare(
+        `SELECT inbox_id, COUNT(*) AS queued, MIN(queued_at) AS oldest FROM conversations
+         WHERE queued_at IS NOT NULL GROUP BY inbox_id`,
+      ).all() as Array<{ inbox_id: string; queued: number; oldest: number | null }>;
+      return Object.fromEntries(rows.map((r) => [r.inbox_id, { queued: r.queued, oldestQueuedAt: r.oldest }]));
+    });
+
+  return {
+    routeConversation,
+    drainQueue,
+    assign,
+    queueStats,
+    routeInWrite: (p, conversationId, target, now) => routeOpen(p, conversationId, target, now),
+    publish,
+  };
+};
+
+/** The Routing service; on start it drains what waited in the queue while the server was down. */
+export const layer: Layer.Layer<Routing, never, Database | LiveEvents> = Layer.effect(
+  Routing,
+  Effect.gen(function* () {
+    const routing = makeRouting({ db: yield* Database, live: yield* LiveEvents });
+    yield* routing.drainQueue();
+    return routing;
+  }),
+);
