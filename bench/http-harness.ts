@@ -31,6 +31,8 @@ export interface StartOptions {
   /** Reuse a port (a restart after a crash keeps the widget's URL); default: a free one. */
   readonly port?: number;
   readonly timeoutMs?: number;
+  /** Extra node flags (e.g. `--cpu-prof`). */
+  readonly nodeArgs?: ReadonlyArray<string>;
 }
 
 /** A fixed secret so every restart of the same database accepts the same visitor tokens. */
@@ -41,7 +43,7 @@ export const startServer = (options: StartOptions): Promise<ServerProcess> => {
   if (!existsSync(join(repoRoot, "build/server/index.js"))) {
     return Promise.reject(new Error("build/server/index.js is missing: run `npm run build` once before the API tests and benches"));
   }
-  const child = spawn(process.execPath, ["--import", "tsx", "server/index.ts"], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", "server/index.ts"], {
     cwd: repoRoot,
     env: {
       ...process.env,

@@ -122,9 +122,10 @@ interface ParleyFigures {
   readonly conversations: number;
 }
 
-const measureParley = async (dir: string): Promise<ParleyFigures> => {
+/** Parley's figures under the 50-conversation load; `nodeArgs` go to the server process (profiling). */
+export const measureParley = async (dir: string, nodeArgs: ReadonlyArray<string> = []): Promise<ParleyFigures> => {
   const databasePath = join(dir, "parley.sqlite");
-  const server = await startServer({ databasePath, env: { PARLEY_NO_RATE_LIMIT: "1" } });
+  const server = await startServer({ databasePath, env: { PARLEY_NO_RATE_LIMIT: "1" }, nodeArgs });
   try {
     const { channelId, leadQualificationId } = seededIds(databasePath);
     const tokens: string[] = [];

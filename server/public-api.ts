@@ -7,8 +7,7 @@
  */
 import { Cause, Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { isAvailable } from "../flows/availability.js";
-import type { Availability, Display } from "../flows/flow-spec.js";
+import type { Display } from "../flows/flow-spec.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Chatflows } from "../runtime/services/chatflows.js";
@@ -162,8 +161,10 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
   const heartbeatMs = options.heartbeatMs ?? 15_000;
   const channelCacheMs = options.channelCacheMs ?? 5_000;
-  let limiter: RateLimiter | undefined;
-  const rateLimiterFor = (enabled: boolean) => (limiter ??= createRateLimiter(options.rateLimits ?? defaultRateLimits, enabled));
+  // Requests take tokens only after the services (and so the config) are resolved.
+  let limitsOn = options.rateLimitEnabled ?? true;
+  if (options.rateLimitEnabled === undefined) void services.then((s) => (limitsOn = s.config.rateLimit), () => {});
+  const limiter = createRateLimiter(options.rateLimits ?? defaultRateLimits, () => limitsOn);
 
   const streams = new Set<() => void>();
 
@@ -254,7 +255,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   };
 
   const takeVisitorToken = (visitorId: string): Effect.Effect<void, ApiError> => {
-    const limited = limiter!.take("visitor", visitorId);
+    const limited = limiter.take("visitor", visitorId);
     return limited ? Effect.fail(limited) : Effect.void;
   };
 
@@ -348,7 +349,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
             accentColor: settings.display.accentColor,
             launcherPosition: settings.display.launcherPosition,
           },
-          available: chosen.available && isAvailable(settings.availability as Availability, now) && someoneAvailable,
+          available: chosen.available,
           awayMessage: settings.availability.awayMessage,
           awayBehaviour: settings.availability.awayBehaviour,
           branding: {
@@ -399,7 +400,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   const createVisitor = (s: Services, req: IncomingMessage, res: ServerResponse) => {
     let channelId: string | undefined;
     const program = Effect.gen(function* () {
-      const limited = limiter!.take("visitorCreation", clientIp(req));
+      const limited = limiter.take("visitorCreation", clientIp(req));
       if (limited) return yield* Effect.fail(limited);
       const body = yield* readBody(req, decodeCreateVisitor);
       if (channelInfo(s, body.channel)) channelId = body.channel;
@@ -620,7 +621,6 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
   const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => {
     const s = await services;
-    if (!limiter) rateLimiterFor(rateLimitsEnabled(s));
     const method = req.method ?? "GET";
 
     if (method === "OPTIONS") {
@@ -631,7 +631,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       return;
     }
 
-    const limited = limiter!.take("ip", clientIp(req));
+    const limited = limiter.take("ip", clientIp(req));
     if (limited) {
       sendError(res, limited, cors(s, req, undefined));
       return;
@@ -652,7 +652,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
         return method === "POST" ? leaveAwayMessage(s, req, res) : wrong("POST");
       case "conversations": {
         if (second === undefined) return method === "POST" ? startConversation(s, req, res) : wrong("POST");
-        const conversationId = decodeURIComponent(second);
+        const conversationId = decodePathSegment(second);
+        if (conversationId === undefined) return sendRouteNotFound(res, cors(s, req, undefined));
         if (third === undefined) return method === "GET" ? getConversation(s, req, res, conversationId) : wrong("GET");
         if (third === "stream") return method === "GET" ? stream(s, req, res, conversationId, query) : wrong("GET");
         if (method === "POST") return sendMessage(s, req, res, conversationId);
@@ -662,8 +663,6 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     }
     sendRouteNotFound(res, cors(s, req, undefined));
   };
-
-  const rateLimitsEnabled = (s: Services): boolean => options.rateLimitEnabled ?? s.config.rateLimit;
 
   return {
     handle: (req, res) => {
@@ -682,14 +681,21 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       for (const end of [...streams]) end();
     },
     streamCount: () => streams.size,
-    get rateLimiter() {
-      return limiter ?? rateLimiterFor(options.rateLimitEnabled ?? true);
-    },
+    rateLimiter: limiter,
   };
 };
 
 const decodeMessageIdAt = (path: string, value: string) =>
   Either.mapLeft(decodeMessageId(value), (error) => new InvalidInput({ issues: error.issues.map((i) => ({ ...i, path })) }));
+
+/** A percent-decoded path segment, or undefined when its escapes are malformed. Pure. */
+const decodePathSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+};
 
 const stripUndefined = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

@@ -34,9 +34,15 @@ describe("rate limiter", () => {
     expect(limiter.take("ip", "a", t + 1_000)).toBeDefined();
   });
 
-  it("allows everything when disabled", () => {
+  it("allows everything when disabled, also when the switch is read late", () => {
     const limiter = createRateLimiter(rules, false);
     for (let i = 0; i < 100; i++) expect(limiter.take("visitorCreation", "x", 0)).toBeUndefined();
+    let on = false;
+    const switched = createRateLimiter(rules, () => on);
+    for (let i = 0; i < 10; i++) expect(switched.take("visitorCreation", "x", 0)).toBeUndefined();
+    on = true;
+    expect(switched.take("visitorCreation", "x", 0)).toBeUndefined();
+    expect(switched.take("visitorCreation", "x", 0)).toBeDefined();
   });
 
   it("forgets buckets that have refilled, so memory follows active clients", () => {

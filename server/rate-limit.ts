@@ -43,8 +43,12 @@ export interface RateLimiter {
   readonly size: () => number;
 }
 
-/** A limiter with its own buckets; `enabled: false` allows everything (benchmarks). */
-export const createRateLimiter = (options: RateLimitOptions = defaultRateLimits, enabled = true): RateLimiter => {
+/**
+ * A limiter with its own buckets. `enabled` false (or a function answering false, read on every
+ * take) allows everything (benchmarks).
+ */
+export const createRateLimiter = (options: RateLimitOptions = defaultRateLimits, enabled: boolean | (() => boolean) = true): RateLimiter => {
+  const isEnabled = typeof enabled === "function" ? enabled : () => enabled;
   const buckets = new Map<string, Bucket>();
   let lastSweep = Date.now();
 
@@ -60,7 +64,7 @@ export const createRateLimiter = (options: RateLimitOptions = defaultRateLimits,
 
   return {
     take: (scope, key, now = Date.now()) => {
-      if (!enabled) return undefined;
+      if (!isEnabled()) return undefined;
       if (now - lastSweep > 60_000) sweep(now);
       const rule = options[scope];
       const id = `${scope}:${key}`;

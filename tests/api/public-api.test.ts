@@ -265,6 +265,9 @@ describe("bad input is refused, and nothing is stored", () => {
     expect(wrong.headers.get("allow")).toBe("POST");
     expect((await call(base, "/login")).status).toBe(418);
     expect((await call(base, "/api/some-remix-route")).status).toBe(418);
+    const malformed = await call(base, "/api/conversations/%E0%A4%A", { token });
+    expect(malformed.status).toBe(404);
+    expect(malformed.body.error.code).toBe("not_found");
   });
 });
 

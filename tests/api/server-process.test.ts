@@ -1,0 +1,59 @@
+/**
+ * The public API inside the REAL server process (`node --import tsx server/index.ts`): served in
+ * front of Remix with CORS on /api only, and a graceful shutdown that ends open SSE streams.
+ */
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call, seededIds, startServer, type ServerProcess } from "../../bench/http-harness.js";
+
+let dir: string;
+let server: ServerProcess;
+let channelId: string;
+let flowId: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "parley-server-"));
+  const databasePath = join(dir, "parley.sqlite");
+  server = await startServer({ databasePath });
+  ({ channelId, leadQualificationId: flowId } = seededIds(databasePath));
+}, 90_000);
+
+afterAll(async () => {
+  await server?.stop("SIGKILL");
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("the public API in the server process", () => {
+  it("serves /api routes with CORS and leaves the app's pages to Remix without CORS", async () => {
+    const visitor = await call(server.base, "/api/visitors", { body: { channel: channelId }, headers: { Origin: "https://shop.example" } });
+    expect(visitor.status).toBe(201);
+    expect(visitor.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+    const login = await fetch(`${server.base}/login`, { headers: { Origin: "https://shop.example" } });
+    expect(login.status).toBe(200);
+    expect(login.headers.get("content-type")).toMatch(/text\/html/);
+    expect(login.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  it("ends open SSE streams on SIGTERM and exits cleanly", async () => {
+    const token = (await call(server.base, "/api/visitors", { body: { channel: channelId } })).body.visitorToken as string;
+    const started = await call(server.base, "/api/conversations", { token, body: { channel: channelId, chatflowId: flowId, pageUrl: "https://x.example/" } });
+    expect(started.status).toBe(201);
+    const res = await fetch(`${server.base}/api/conversations/${started.body.conversation.id}/stream?token=${encodeURIComponent(token)}`);
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    const first = await reader.read();
+    expect(new TextDecoder().decode(first.value)).toContain("retry:");
+    const t0 = Date.now();
+    const code = await server.stop("SIGTERM");
+    expect(code).toBe(0);
+    // Not held open until the 10 s drain deadline: the stream was ended at once.
+    expect(Date.now() - t0).toBeLessThan(8_000);
+    for (;;) {
+      const chunk = await reader.read().catch(() => ({ done: true as const, value: undefined }));
+      if (chunk.done) break;
+    }
+    expect(server.output()).toContain("Parley stopped.");
+  }, 30_000);
+});
