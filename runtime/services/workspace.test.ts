@@ -1,0 +1,273 @@
+import { Effect, Either, Layer, ManagedRuntime } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as Db from "./database.js";
+import type { InvalidInput } from "./errors.js";
+import * as LiveEvents from "./live-events.js";
+import * as Routing from "./routing.js";
+import { isBlockedSender, layer as workspaceLayer, Workspace, type WorkspaceShape } from "./workspace.js";
+
+let dir: string;
+let runtime: ManagedRuntime.ManagedRuntime<Workspace | Routing.Routing | Db.Database, never>;
+let db: Db.DatabaseShape;
+let ws: WorkspaceShape;
+
+beforeEach(async () => {
+  dir = mkdtempSync(join(tmpdir(), "parley-workspace-"));
+  const base = Layer.mergeAll(Db.layer({ path: join(dir, "ws.sqlite"), synchronous: "NORMAL" }), LiveEvents.layer);
+  const routing = Routing.layer.pipe(Layer.provide(base));
+  runtime = ManagedRuntime.make(Layer.mergeAll(workspaceLayer.pipe(Layer.provide(routing)), routing).pipe(Layer.provideMerge(base)));
+  db = await runtime.runPromise(Db.Database);
+  ws = await runtime.runPromise(Workspace);
+  const s = db.sqlite;
+  const user = (id: string, role: string, availability = "available") =>
+    s
+      .prepare("INSERT INTO users (id, email, name, role, password_hash, availability, created_at) VALUES (?, ?, ?, ?, 'x', ?, 1)")
+      .run(id, `${id}@example.com`, id, role, availability);
+  user("admin", "admin");
+  user("ann", "agent");
+  user("bob", "agent");
+  user("mia", "marketer");
+  user("aly", "analyst");
+  user("gone", "agent");
+  s.prepare("UPDATE users SET disabled_at = 1 WHERE id = 'gone'").run();
+});
+
+afterEach(async () => {
+  await runtime.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect);
+const fails = async <A, E extends { _tag: string }>(effect: Effect.Effect<A, E>) => {
+  const result = await Effect.runPromise(Effect.either(effect));
+  if (Either.isRight(result)) throw new Error(`expected a failure, got ${JSON.stringify(result.right)}`);
+  return result.left;
+};
+const paths = (error: { _tag: string }) => (error as InvalidInput).issues.map((i) => i.path);
+
+const channelFor = (inboxId: string) => {
+  const id = `chan_${inboxId}`;
+  db.sqlite.prepare("INSERT OR IGNORE INTO channels (id, inbox_id, kind, name, created_at) VALUES (?, ?, 'chat', ?, 1)").run(id, inboxId, id);
+  return id;
+};
+let n = 0;
+const openConversation = (inboxId: string, assigneeId: string | null = null) => {
+  const id = `conv_${++n}`;
+  db.sqlite
+    .prepare(
+      `INSERT INTO conversations (id, channel_id, inbox_id, status, assignee_id, created_at, updated_at, last_activity_at, waiting_since)
+       VALUES (?, ?, ?, 'open', ?, ?, ?, ?, ?)`,
+    )
+    .run(id, channelFor(inboxId), inboxId, assigneeId, n, n, n, n);
+  return id;
+};
+const conversationRow = (id: string) =>
+  db.sqlite.prepare("SELECT assignee_id, queued_at FROM conversations WHERE id = ?").get(id) as { assignee_id: string | null; queued_at: number | null };
+
+describe("inboxes", () => {
+  it("creates, lists and reads inboxes with manual routing and no filters", async () => {
+    const sales = await run(ws.createInbox({ name: "  Sales ", fallbackEmail: "Sales@Example.com" }));
+    expect(sales).toMatchObject({
+      name: "Sales",
+      fallbackEmail: "sales@example.com",
+      routing: { mode: "manual" },
+      emailFilters: { blockedSenders: [], blockedDomains: [] },
+      memberIds: [],
+    });
+    await run(ws.createInbox({ name: "Billing" }));
+    expect((await run(ws.listInboxes())).map((i) => i.name)).toEqual(["Billing", "Sales"]);
+    expect((await run(ws.getInbox(sales.id))).id).toBe(sales.id);
+    expect((await fails(ws.getInbox("inbox_nope")))._tag).toBe("NotFound");
+  });
+
+  it("refuses a taken name, an empty name and a bad fallback email, with paths", async () => {
+    await run(ws.createInbox({ name: "Sales" }));
+    const taken = await fails(ws.createInbox({ name: "sales" }));
+    expect(taken._tag).toBe("Conflict");
+    expect(paths(await fails(ws.createInbox({ name: " " })))).toEqual(["name"]);
+    expect(paths(await fails(ws.createInbox({ name: "X", fallbackEmail: "nope" })))).toEqual(["fallbackEmail"]);
+  });
+
+  it("updates name, fallback email, routing and email filters, normalising the filters", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales", fallbackEmail: "a@example.com" }));
+    const team = await run(ws.createTeam({ name: "Closers" }));
+    const updated = await run(
+      ws.updateInbox(inbox.id, {
+        name: "Sales EU",
+        fallbackEmail: "",
+        routing: { mode: "round_robin", teamId: team.id, maxOpenPerAgent: 5 },
+        emailFilters: { blockedSenders: ["Spam@Example.com", "spam@example.com"], blockedDomains: ["@Junk.example", "junk.example"] },
+      }),
+    );
+    expect(updated).toMatchObject({
+      name: "Sales EU",
+      fallbackEmail: null,
+      routing: { mode: "round_robin", teamId: team.id, maxOpenPerAgent: 5 },
+      emailFilters: { blockedSenders: ["spam@example.com"], blockedDomains: ["junk.example"] },
+    });
+    // Fields not named stay as they are.
+    expect((await run(ws.updateInbox(inbox.id, { fallbackEmail: "b@example.com" }))).routing.mode).toBe("round_robin");
+  });
+
+  it("says which routing or filter field is wrong", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    expect(paths(await fails(ws.updateInbox(inbox.id, { routing: { mode: "random" } })))).toEqual(["routing.mode"]);
+    expect(paths(await fails(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", maxOpenPerAgent: 0 } })))).toEqual([
+      "routing.maxOpenPerAgent",
+    ]);
+    expect(paths(await fails(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", teamId: "team_nope" } })))).toEqual([
+      "routing.teamId",
+    ]);
+    expect(
+      paths(await fails(ws.updateInbox(inbox.id, { emailFilters: { blockedSenders: ["ok@example.com", "bad"], blockedDomains: ["ex ample"] } }))),
+    ).toEqual(["emailFilters.blockedSenders[1]", "emailFilters.blockedDomains[0]"]);
+    await run(ws.createInbox({ name: "Billing" }));
+    expect((await fails(ws.updateInbox(inbox.id, { name: "billing" })))._tag).toBe("Conflict");
+  });
+
+  it("takes only enabled agents and admins as members, and reports each bad id", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    expect((await run(ws.setInboxMembers(inbox.id, ["bob", "ann", "ann"]))).memberIds).toEqual(["ann", "bob"]);
+    const refused = await fails(ws.setInboxMembers(inbox.id, ["ann", "mia", "nobody", "gone"]));
+    expect(paths(refused)).toEqual(["userIds[1]", "userIds[2]", "userIds[3]"]);
+    expect((refused as InvalidInput).issues[0]!.message).toContain("only agents and admins");
+    expect((await run(ws.getInbox(inbox.id))).memberIds).toEqual(["ann", "bob"]);
+    expect(paths(await fails(ws.setInboxMembers(inbox.id, "ann")))).toEqual(["userIds"]);
+  });
+
+  it("gives back what a removed agent held to the inbox's routing", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin" } }));
+    await run(ws.setInboxMembers(inbox.id, ["ann", "bob", "admin"]));
+    const held = openConversation(inbox.id, "ann");
+    const adminHeld = openConversation(inbox.id, "admin");
+    await run(ws.setInboxMembers(inbox.id, ["bob"]));
+    expect(conversationRow(held).assignee_id).toBe("bob");
+    expect(conversationRow(adminHeld).assignee_id).toBe("admin");
+  });
+});
+
+describe("who may open an inbox", () => {
+  it("admins all, agents their inboxes, marketers and analysts none", async () => {
+    const sales = await run(ws.createInbox({ name: "Sales" }));
+    const billing = await run(ws.createInbox({ name: "Billing" }));
+    await run(ws.setInboxMembers(sales.id, ["ann"]));
+    expect(await run(ws.inboxesOfUser("admin"))).toEqual([billing.id, sales.id]);
+    expect(await run(ws.inboxesOfUser("ann"))).toEqual([sales.id]);
+    expect(await run(ws.inboxesOfUser("bob"))).toEqual([]);
+    expect(await run(ws.inboxesOfUser("mia"))).toEqual([]);
+    const can = (id: string, inbox: string) => run(ws.canAccessInbox({ id }, inbox));
+    expect([await can("admin", billing.id), await can("ann", sales.id), await can("ann", billing.id)]).toEqual([true, true, false]);
+    expect([await can("mia", sales.id), await can("aly", sales.id), await can("admin", "inbox_nope")]).toEqual([false, false, false]);
+    // A member who became an analyst loses access at once, whatever a stale session says.
+    await run(ws.setRole("ann", "analyst"));
+    expect(await can("ann", sales.id)).toBe(false);
+  });
+});
+
+describe("teams", () => {
+  it("creates teams, refuses duplicates, sets members", async () => {
+    const team = await run(ws.createTeam({ name: "Tier 2" }));
+    expect((await fails(ws.createTeam({ name: "tier 2" })))._tag).toBe("Conflict");
+    expect(paths(await fails(ws.createTeam({ name: "" })))).toEqual(["name"]);
+    expect((await run(ws.setTeamMembers(team.id, ["ann", "admin"]))).memberIds).toEqual(["admin", "ann"]);
+    expect(paths(await fails(ws.setTeamMembers(team.id, ["aly"])))).toEqual(["userIds[0]"]);
+    expect((await run(ws.listTeams())).map((t) => [t.name, t.memberIds.length])).toEqual([["Tier 2", 2]]);
+    expect((await fails(ws.setTeamMembers("team_nope", [])))._tag).toBe("NotFound");
+  });
+});
+
+describe("availability and profiles", () => {
+  it("drains the queue of the agent's inboxes when they become available", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin" } }));
+    await run(ws.setInboxMembers(inbox.id, ["ann"]));
+    await run(ws.setAvailability("ann", "away"));
+    const waiting = openConversation(inbox.id);
+    const routing = await runtime.runPromise(Routing.Routing);
+    expect(await run(routing.routeConversation(waiting, { type: "routing" }))).toEqual({ assigneeId: null, queued: true });
+    expect((await run(ws.setAvailability("ann", "available"))).availability).toBe("available");
+    expect(conversationRow(waiting)).toEqual({ assignee_id: "ann", queued_at: null });
+    expect(paths(await fails(ws.setAvailability("ann", "asleep")))).toEqual(["availability"]);
+    expect((await fails(ws.setAvailability("nobody", "away")))._tag).toBe("NotFound");
+  });
+
+  it("ends the queue of an inbox switched to manual, and lets a raised cap through", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", maxOpenPerAgent: 1 } }));
+    await run(ws.setInboxMembers(inbox.id, ["ann"]));
+    openConversation(inbox.id, "ann");
+    const routing = await runtime.runPromise(Routing.Routing);
+    const waiting = openConversation(inbox.id);
+    expect((await run(routing.routeConversation(waiting, { type: "routing" }))).queued).toBe(true);
+    await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", maxOpenPerAgent: 2 } }));
+    expect(conversationRow(waiting).assignee_id).toBe("ann");
+  });
+
+  it("reads defaults, stores working hours and notification settings, clears text with empty strings", async () => {
+    const fresh = await run(ws.getProfile("ann"));
+    expect(fresh.workingHours).toEqual({ timezone: "UTC", hours: [] });
+    expect(fresh.notificationSettings.mention).toEqual({ browser: true, sound: true });
+    const saved = await run(
+      ws.updateProfile("ann", {
+        displayName: "Ann from Support",
+        avatarUrl: "https://example.com/ann.png",
+        meetingLink: "https://cal.example.com/ann",
+        workingHours: { timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }] },
+        notificationSettings: { assigned: { browser: true, sound: false }, handoff: { browser: false, sound: false }, mention: { browser: true, sound: true } },
+      }),
+    );
+    expect(saved).toMatchObject({
+      displayName: "Ann from Support",
+      meetingLink: "https://cal.example.com/ann",
+      workingHours: { timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }] },
+      notificationSettings: { assigned: { browser: true, sound: false }, handoff: { browser: false, sound: false } },
+    });
+    const cleared = await run(ws.updateProfile("ann", { displayName: "", avatarUrl: null }));
+    expect(cleared).toMatchObject({ displayName: null, avatarUrl: null, meetingLink: "https://cal.example.com/ann" });
+    expect(cleared.workingHours.timezone).toBe("Europe/Berlin");
+  });
+
+  it("says which profile field is wrong", async () => {
+    const error = await fails(
+      ws.updateProfile("ann", {
+        avatarUrl: "javascript:alert(1)",
+        workingHours: { timezone: "Mars/Olympus", hours: [{ day: "someday", from: "9", to: "17:00" }] },
+        notificationSettings: { assigned: { browser: "yes", sound: true } },
+      }),
+    );
+    expect(paths(error)).toEqual(
+      expect.arrayContaining(["avatarUrl", "workingHours.timezone", "workingHours.hours[0].day", "workingHours.hours[0].from", "notificationSettings.assigned.browser"]),
+    );
+    expect((await fails(ws.updateProfile("nobody", {})))._tag).toBe("NotFound");
+  });
+
+  it("changes roles but never removes the last admin, and re-routes what a demoted agent held", async () => {
+    expect((await fails(ws.setRole("admin", "agent")))._tag).toBe("Conflict");
+    expect(paths(await fails(ws.setRole("ann", "boss")))).toEqual(["role"]);
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    await run(ws.setInboxMembers(inbox.id, ["ann"]));
+    const held = openConversation(inbox.id, "ann");
+    expect((await run(ws.setRole("ann", "marketer"))).role).toBe("marketer");
+    expect(conversationRow(held).assignee_id).toBeNull();
+    await run(ws.setRole("bob", "admin"));
+    expect((await run(ws.setRole("admin", "agent"))).role).toBe("agent");
+  });
+});
+
+describe("isBlockedSender", () => {
+  const filters = { blockedSenders: ["spam@example.com"], blockedDomains: ["junk.example"] };
+  it.each([
+    ["spam@example.com", true],
+    [" SPAM@example.com ", true],
+    ["ok@example.com", false],
+    ["x@junk.example", true],
+    ["x@mail.junk.example", true],
+    ["x@notjunk.example", false],
+  ])("%s → %s", (email, blocked) => {
+    expect(isBlockedSender(filters, email)).toBe(blocked);
+  });
+});

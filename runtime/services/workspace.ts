@@ -1,0 +1,516 @@
+/**
+ * Workspace: the admin settings of inboxes (name, fallback email, members, routing, email
+ * filters) and teams, who may open which inbox, and each person's availability and profile
+ * (display name, avatar, meeting link, working hours, notification settings).
+ *
+ * Public API (agreed with the inbox UI; `Workspace` service) — callers guard roles (routes
+ * require admin for the settings; anyone may edit their own profile):
+ *   listInboxes(), getInbox(id), createInbox({name, fallbackEmail?}),
+ *   updateInbox(id, {name?, fallbackEmail?, routing?, emailFilters?}), setInboxMembers(inboxId, userIds),
+ *   listTeams(), getTeam(id), createTeam({name}), setTeamMembers(teamId, userIds),
+ *   inboxesOfUser(userId) → inbox ids (admins: all), canAccessInbox(user, inboxId) → boolean,
+ *   setAvailability(userId, "available"|"away"),
+ *   getProfile(userId), updateProfile(userId, {displayName, avatarUrl, meetingLink, workingHours, notificationSettings}),
+ *   setRole(userId, role).
+ *
+ * Access rule: admins open every inbox; agents the inboxes they are members of; marketers and
+ * analysts none. Only agents and admins can be members. Every change that can let someone take
+ * a queued conversation (availability, members, routing) drains the queue (Routing.drainQueue);
+ * an agent removed from an inbox gives its open conversations there back to the inbox's routing,
+ * so none is left with someone who can no longer see it.
+ */
+import { Context, Effect, Either, Layer, Option, Schema as S } from "effect";
+import { isValidTimezone } from "../../flows/availability.js";
+import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
+import { OpeningHours } from "../../flows/flow-spec.js";
+import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
+import { Database, type Sqlite } from "./database.js";
+import { Conflict, InvalidInput, NotFound } from "./errors.js";
+import { newId } from "./ids.js";
+import { INBOX_ROLES, readRoutingConfig, Routing, RoutingConfig, userCanAccessInbox, type Prepare } from "./routing.js";
+
+// ---------------------------------------------------------------------------------------------
+// Schemas
+
+const Name = (what: string, max: number) =>
+  S.Trim.pipe(
+    S.minLength(1, { message: () => `enter a name for the ${what}` }),
+    S.maxLength(max, { message: () => `a ${what} name is at most ${max} characters` }),
+  );
+
+/** An optional email in a form: empty clears it (null). */
+const ClearableEmail = S.NullOr(S.Union(S.Literal(""), Email));
+
+/** A domain such as example.com (lower-cased; a leading "@" is dropped). It also covers its subdomains. */
+export const Domain = S.compose(S.Trim, S.Lowercase).pipe(
+  S.transform(S.String, { strict: true, decode: (s) => s.replace(/^@/, ""), encode: (s) => s }),
+  S.pattern(/^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,62}$/, {
+    message: () => "expected a domain like example.com",
+  }),
+);
+
+export const MAX_FILTER_ENTRIES = 1000;
+
+/** Blocked senders and domains of an inbox (applied by the email channel). */
+export const EmailFilters = S.Struct({
+  blockedSenders: S.Array(Email).pipe(S.maxItems(MAX_FILTER_ENTRIES, { message: () => `at most ${MAX_FILTER_ENTRIES} senders` })),
+  blockedDomains: S.Array(Domain).pipe(S.maxItems(MAX_FILTER_ENTRIES, { message: () => `at most ${MAX_FILTER_ENTRIES} domains` })),
+});
+export type EmailFilters = typeof EmailFilters.Type;
+
+export const NewInbox = S.Struct({ name: Name("inbox", 80), fallbackEmail: S.optional(ClearableEmail) });
+export const InboxUpdate = S.Struct({
+  name: S.optional(Name("inbox", 80)),
+  fallbackEmail: S.optional(ClearableEmail),
+  routing: S.optional(RoutingConfig),
+  emailFilters: S.optional(EmailFilters),
+});
+export const NewTeam = S.Struct({ name: Name("team", 80) });
+
+const Timezone = S.String.pipe(S.filter((tz) => isValidTimezone(tz), { message: () => "expected a time zone like Europe/Berlin" }));
+
+/** When a person works, on the wall clock of their time zone (shown to the team; the availability toggle routes). */
+export const WorkingHours = S.Struct({
+  timezone: Timezone,
+  hours: S.Array(OpeningHours).pipe(S.maxItems(50, { message: () => "at most 50 ranges" })),
+});
+export type WorkingHours = typeof WorkingHours.Type;
+
+const NotifyBy = S.Struct({ browser: S.Boolean, sound: S.Boolean });
+/** How a person is told about a conversation assigned to them, a handoff in their inboxes, an @mention. */
+export const NotificationSettings = S.Struct({ assigned: NotifyBy, handoff: NotifyBy, mention: NotifyBy });
+export type NotificationSettings = typeof NotificationSettings.Type;
+
+export const DEFAULT_NOTIFICATIONS: NotificationSettings = {
+  assigned: { browser: true, sound: true },
+  handoff: { browser: true, sound: true },
+  mention: { browser: true, sound: true },
+};
+export const DEFAULT_WORKING_HOURS: WorkingHours = { timezone: "UTC", hours: [] };
+
+export const ProfileEdit = S.Struct({
+  displayName: ProfileUpdate.fields.displayName,
+  avatarUrl: ProfileUpdate.fields.avatarUrl,
+  meetingLink: ProfileUpdate.fields.meetingLink,
+  workingHours: S.optional(WorkingHours),
+  notificationSettings: S.optional(NotificationSettings),
+});
+
+const UserIds = S.Array(S.String).pipe(S.maxItems(1000, { message: () => "at most 1000 people" }));
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+export interface Inbox {
+  readonly id: string;
+  readonly name: string;
+  readonly fallbackEmail: string | null;
+  readonly routing: RoutingConfig;
+  readonly emailFilters: EmailFilters;
+  readonly memberIds: ReadonlyArray<string>;
+  readonly createdAt: number;
+}
+
+export interface Team {
+  readonly id: string;
+  readonly name: string;
+  readonly memberIds: ReadonlyArray<string>;
+  readonly createdAt: number;
+}
+
+export interface Profile {
+  readonly userId: string;
+  readonly name: string;
+  readonly email: string;
+  readonly role: Role;
+  readonly displayName: string | null;
+  readonly avatarUrl: string | null;
+  readonly meetingLink: string | null;
+  readonly availability: Availability;
+  readonly workingHours: WorkingHours;
+  readonly notificationSettings: NotificationSettings;
+}
+
+export interface WorkspaceShape {
+  /** Every inbox with its members, by name. */
+  readonly listInboxes: () => Effect.Effect<ReadonlyArray<Inbox>>;
+  readonly getInbox: (id: string) => Effect.Effect<Inbox, NotFound>;
+  /** Creates an inbox (manual routing, no filters); Conflict when the name is taken. */
+  readonly createInbox: (input: unknown) => Effect.Effect<Inbox, InvalidInput | Conflict>;
+  /** Changes what `input` names; a routing change drains the inbox's queue. */
+  readonly updateInbox: (id: string, input: unknown) => Effect.Effect<Inbox, NotFound | InvalidInput | Conflict>;
+  /** Replaces the members (agents and admins only); drains the queue, re-routes what removed agents held. */
+  readonly setInboxMembers: (inboxId: string, userIds: unknown) => Effect.Effect<Inbox, NotFound | InvalidInput>;
+  readonly listTeams: () => Effect.Effect<ReadonlyArray<Team>>;
+  readonly getTeam: (id: string) => Effect.Effect<Team, NotFound>;
+  readonly createTeam: (input: unknown) => Effect.Effect<Team, InvalidInput | Conflict>;
+  /** Replaces the members (agents and admins only); drains the queues. */
+  readonly setTeamMembers: (teamId: string, userIds: unknown) => Effect.Effect<Team, NotFound | InvalidInput>;
+  /** The inbox ids `userId` may open: all for admins, their memberships for agents, none otherwise. */
+  readonly inboxesOfUser: (userId: string) => Effect.Effect<ReadonlyArray<string>>;
+  /** True when `user` may open `inboxId` (read fresh from the database, not from `user.role`). */
+  readonly canAccessInbox: (user: Pick<User, "id">, inboxId: string) => Effect.Effect<boolean>;
+  /** Sets a person's availability; becoming available drains the queues of their inboxes. */
+  readonly setAvailability: (userId: string, availability: unknown) => Effect.Effect<Profile, NotFound | InvalidInput>;
+  readonly getProfile: (userId: string) => Effect.Effect<Profile, NotFound>;
+  /** Edits the profile fields `input` names (empty strings clear text fields). */
+  readonly updateProfile: (userId: string, input: unknown) => Effect.Effect<Profile, NotFound | InvalidInput>;
+  /** Changes a role; Conflict when it would leave no admin. */
+  readonly setRole: (userId: string, role: unknown) => Effect.Effect<Profile, NotFound | InvalidInput | Conflict>;
+}
+
+export class Workspace extends Context.Tag("Workspace")<Workspace, WorkspaceShape>() {}
+
+/** True when `email` is blocked by `filters`: the exact sender, or its domain or a parent domain. Pure. */
+export const isBlockedSender = (filters: EmailFilters, email: string): boolean => {
+  const address = email.trim().toLowerCase();
+  if (filters.blockedSenders.some((s) => s.toLowerCase() === address)) return true;
+  const domain = address.slice(address.lastIndexOf("@") + 1);
+  return filters.blockedDomains.some((d) => domain === d || domain.endsWith(`.${d}`));
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+// Optional and clearable fields are unions with undefined / null / "": their members' own
+// "Expected null, actual …" lines say nothing when the field has a real message too.
+const UNION_NOISE = /^Expected (undefined|null|""), actual /;
+const covers = (outer: string, inner: string) => inner === outer || inner.startsWith(`${outer}.`) || inner.startsWith(`${outer}[`);
+
+/** The issues worth showing: union-member noise dropped where a real message covers the path. Pure. */
+export const meaningfulIssues = (issues: ReadonlyArray<DecodeIssue>): ReadonlyArray<DecodeIssue> =>
+  issues.filter(
+    (issue) => !(UNION_NOISE.test(issue.message) && issues.some((other) => !UNION_NOISE.test(other.message) && covers(issue.path, other.path))),
+  );
+
+const decodeOrFail = <A, I>(schema: S.Schema<A, I, never>, input: unknown, prefix = ""): Effect.Effect<A, InvalidInput> =>
+  Either.match(decodeWith(schema)(input), {
+    onLeft: (issues) =>
+      Effect.fail(
+        new InvalidInput({
+          issues: meaningfulIssues(issues).map((i) => ({ ...i, path: prefix && i.path ? `${prefix}.${i.path}` : prefix || i.path })),
+        }),
+      ),
+    onRight: Effect.succeed,
+  });
+
+const decodeFilters = S.decodeUnknownOption(S.parseJson(EmailFilters));
+const decodeHours = S.decodeUnknownOption(S.parseJson(WorkingHours));
+const decodeNotifications = S.decodeUnknownOption(S.parseJson(S.partial(NotificationSettings)));
+
+const EMPTY_FILTERS: EmailFilters = { blockedSenders: [], blockedDomains: [] };
+
+interface InboxRow {
+  id: string;
+  name: string;
+  fallback_email: string | null;
+  email_filters: string;
+  created_at: number;
+}
+
+interface ProfileRow {
+  id: string;
+  name: string;
+  email: string;
+  role: Role;
+  display_name: string | null;
+  avatar_url: string | null;
+  meeting_link: string | null;
+  availability: Availability;
+  working_hours: string;
+  notification_settings: string;
+}
+
+const isUniqueViolation = (error: unknown): boolean =>
+  typeof error === "object" && error !== null && (error as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE";
+
+const unique = <A>(values: ReadonlyArray<A>): A[] => [...new Set(values)];
+
+// ---------------------------------------------------------------------------------------------
+// Layer
+
+/** The Workspace service over the app's Database and Routing. */
+export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.effect(
+  Workspace,
+  Effect.gen(function* () {
+    const db = yield* Database;
+    const routing = yield* Routing;
+    const prepare: Prepare = db.prepare;
+
+    const membersOf = (table: "inbox_members" | "team_members", column: "inbox_id" | "team_id", id: string): string[] =>
+      (
+        prepare(`SELECT m.user_id FROM ${table} m JOIN users u ON u.id = m.user_id WHERE m.${column} = ? ORDER BY u.name COLLATE NOCASE, u.id`).all(
+          id,
+        ) as Array<{ user_id: string }>
+      ).map((r) => r.user_id);
+
+    const toInbox = (row: InboxRow): Inbox => ({
+      id: row.id,
+      name: row.name,
+      fallbackEmail: row.fallback_email,
+      routing: readRoutingConfig(prepare, row.id),
+      emailFilters: Option.getOrElse(decodeFilters(row.email_filters), () => EMPTY_FILTERS),
+      memberIds: membersOf("inbox_members", "inbox_id", row.id),
+      createdAt: row.created_at,
+    });
+
+    const readInbox = (id: string): Effect.Effect<Inbox, NotFound> =>
+      Effect.suspend(() => {
+        const row = prepare("SELECT id, name, fallback_email, email_filters, created_at FROM inboxes WHERE id = ?").get(id) as InboxRow | undefined;
+        return row ? Effect.succeed(toInbox(row)) : Effect.fail(new NotFound({ entity: "inbox", id }));
+      });
+
+    const readTeam = (id: string): Effect.Effect<Team, NotFound> =>
+      Effect.suspend(() => {
+        const row = prepare("SELECT id, name, created_at FROM teams WHERE id = ?").get(id) as
+          | { id: string; name: string; created_at: number }
+          | undefined;
+        return row
+          ? Effect.succeed({ id: row.id, name: row.name, memberIds: membersOf("team_members", "team_id", row.id), createdAt: row.created_at })
+          : Effect.fail(new NotFound({ entity: "team", id }));
+      });
+
+    const readProfile = (userId: string): Effect.Effect<Profile, NotFound> =>
+      Effect.suspend(() => {
+        const row = prepare(
+          `SELECT id, name, email, role, display_name, avatar_url, meeting_link, availability, working_hours, notification_settings
+           FROM users WHERE id = ?`,
+        ).get(userId) as ProfileRow | undefined;
+        if (!row) return Effect.fail(new NotFound({ entity: "user", id: userId }));
+        // Before any edit, working_hours holds the column's default '[]': no hours, UTC.
+        const hours = Option.getOrElse(decodeHours(row.working_hours), () => DEFAULT_WORKING_HOURS);
+        const notifications = Option.getOrElse(decodeNotifications(row.notification_settings), () => ({}));
+        return Effect.succeed({
+          userId: row.id,
+          name: row.name,
+          email: row.email,
+          role: row.role,
+          displayName: row.display_name,
+          avatarUrl: row.avatar_url,
+          meetingLink: row.meeting_link,
+          availability: row.availability,
+          workingHours: hours,
+          notificationSettings: { ...DEFAULT_NOTIFICATIONS, ...notifications },
+        });
+      });
+
+    /** Writes `fn`; a unique-name violation becomes Conflict with `message`, anything else a defect. */
+    const writeUnique = <T>(fn: (s: Sqlite) => T, message: string): Effect.Effect<T, Conflict> =>
+      db.writeEffect(fn).pipe(
+        Effect.catchTag("WriteFailed", (failed) =>
+          isUniqueViolation(failed.cause) ? Effect.fail(new Conflict({ message })) : Effect.die(failed.cause),
+        ),
+      );
+
+    /** The ids, de-duplicated, each an enabled agent or admin; else InvalidInput at `userIds[i]`. */
+    const checkMembers = (input: unknown) =>
+      Effect.gen(function* () {
+        const ids = unique(yield* decodeOrFail(UserIds, input, "userIds"));
+        const issues: Array<{ path: string; message: string }> = [];
+        ids.forEach((id, i) => {
+          const row = prepare("SELECT name, role, disabled_at FROM users WHERE id = ?").get(id) as
+            | { name: string; role: string; disabled_at: number | null }
+            | undefined;
+          if (!row) issues.push({ path: `userIds[${i}]`, message: `no user has the id ${id}` });
+          else if (row.disabled_at !== null) issues.push({ path: `userIds[${i}]`, message: `${row.name} is disabled` });
+          else if (!INBOX_ROLES.includes(row.role)) {
+            issues.push({ path: `userIds[${i}]`, message: `${row.name} is a ${row.role}; only agents and admins work in inboxes` });
+          }
+        });
+        if (issues.length > 0) return yield* Effect.fail(new InvalidInput({ issues }));
+        return ids;
+      });
+
+    const listInboxes: WorkspaceShape["listInboxes"] = () =>
+      Effect.sync(() =>
+        (prepare("SELECT id, name, fallback_email, email_filters, created_at FROM inboxes ORDER BY name COLLATE NOCASE, id").all() as InboxRow[]).map(
+          toInbox,
+        ),
+      );
+
+    const createInbox: WorkspaceShape["createInbox"] = Effect.fn("Workspace.createInbox")(function* (input) {
+      const inbox = yield* decodeOrFail(NewInbox, input);
+      const id = newId("inbox");
+      yield* writeUnique(
+        (s) =>
+          s
+            .prepare("INSERT INTO inboxes (id, name, fallback_email, created_at) VALUES (?, ?, ?, ?)")
+            .run(id, inbox.name, inbox.fallbackEmail || null, Date.now()),
+        `An inbox named ${inbox.name} already exists.`,
+      );
+      return yield* Effect.orDie(readInbox(id));
+    });
+
+    const updateInbox: WorkspaceShape["updateInbox"] = Effect.fn("Workspace.updateInbox")(function* (id, input) {
+      const before = yield* readInbox(id);
+      const update = yield* decodeOrFail(InboxUpdate, input);
+      if (update.routing?.teamId !== undefined && !prepare("SELECT 1 FROM teams WHERE id = ?").get(update.routing.teamId)) {
+        return yield* Effect.fail(new InvalidInput({ issues: [{ path: "routing.teamId", message: "no such team" }] }));
+      }
+      const columns: Array<[string, string | null]> = [];
+      if (update.name !== undefined) columns.push(["name", update.name]);
+      if (update.fallbackEmail !== undefined) columns.push(["fallback_email", update.fallbackEmail || null]);
+      if (update.routing !== undefined) columns.push(["routing", JSON.stringify(update.routing)]);
+      if (update.emailFilters !== undefined) {
+        columns.push([
+          "email_filters",
+          JSON.stringify({ blockedSenders: unique(update.emailFilters.blockedSenders), blockedDomains: unique(update.emailFilters.blockedDomains) }),
+        ]);
+      }
+      if (columns.length > 0) {
+        yield* writeUnique(
+          (s) => s.prepare(`UPDATE inboxes SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...columns.map(([, v]) => v), id),
+          `An inbox named ${update.name ?? before.name} already exists.`,
+        );
+      }
+      // A new mode, team or cap can let queued conversations through (or end the queue, for manual).
+      if (update.routing !== undefined) yield* routing.drainQueue(id);
+      return yield* readInbox(id);
+    });
+
+    const setInboxMembers: WorkspaceShape["setInboxMembers"] = Effect.fn("Workspace.setInboxMembers")(function* (inboxId, input) {
+      const before = yield* readInbox(inboxId);
+      const ids = yield* checkMembers(input);
+      yield* Effect.orDie(
+        db.writeEffect((s) => {
+          s.prepare("DELETE FROM inbox_members WHERE inbox_id = ?").run(inboxId);
+          const insert = s.prepare("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)");
+          for (const id of ids) insert.run(inboxId, id);
+        }),
+      );
+      const removed = before.memberIds.filter((id) => !ids.includes(id));
+      if (removed.length > 0) {
+        // Agents who left cannot open these any more; admins still can, so theirs stay.
+        const held = prepare(
+          `SELECT c.id FROM conversations c JOIN users u ON u.id = c.assignee_id
+           WHERE c.inbox_id = ? AND c.status = 'open' AND u.role <> 'admin'
+             AND c.assignee_id IN (SELECT value FROM json_each(?))`,
+        ).all(inboxId, JSON.stringify(removed)) as Array<{ id: string }>;
+        yield* Effect.forEach(held, (c) => Effect.ignore(routing.routeConversation(c.id, { type: "routing" })), { discard: true });
+      }
+      yield* routing.drainQueue(inboxId);
+      return yield* readInbox(inboxId);
+    });
+
+    const listTeams: WorkspaceShape["listTeams"] = () =>
+      Effect.sync(() =>
+        (prepare("SELECT id, name, created_at FROM teams ORDER BY name COLLATE NOCASE, id").all() as Array<{
+          id: string;
+          name: string;
+          created_at: number;
+        }>).map((row) => ({ id: row.id, name: row.name, memberIds: membersOf("team_members", "team_id", row.id), createdAt: row.created_at })),
+      );
+
+    const createTeam: WorkspaceShape["createTeam"] = Effect.fn("Workspace.createTeam")(function* (input) {
+      const team = yield* decodeOrFail(NewTeam, input);
+      const id = newId("team");
+      yield* writeUnique(
+        (s) => s.prepare("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)").run(id, team.name, Date.now()),
+        `A team named ${team.name} already exists.`,
+      );
+      return yield* Effect.orDie(readTeam(id));
+    });
+
+    const setTeamMembers: WorkspaceShape["setTeamMembers"] = Effect.fn("Workspace.setTeamMembers")(function* (teamId, input) {
+      yield* readTeam(teamId);
+      const ids = yield* checkMembers(input);
+      yield* Effect.orDie(
+        db.writeEffect((s) => {
+          s.prepare("DELETE FROM team_members WHERE team_id = ?").run(teamId);
+          const insert = s.prepare("INSERT INTO team_members (team_id, user_id) VALUES (?, ?)");
+          for (const id of ids) insert.run(teamId, id);
+        }),
+      );
+      yield* routing.drainQueue();
+      return yield* readTeam(teamId);
+    });
+
+    const inboxesOfUser: WorkspaceShape["inboxesOfUser"] = (userId) =>
+      Effect.sync(() =>
+        (
+          prepare(
+            `SELECT i.id FROM inboxes i JOIN users u ON u.id = ?
+             WHERE u.disabled_at IS NULL
+               AND (u.role = 'admin' OR (u.role = 'agent' AND EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = i.id AND m.user_id = u.id)))
+             ORDER BY i.name COLLATE NOCASE, i.id`,
+          ).all(userId) as Array<{ id: string }>
+        ).map((r) => r.id),
+      );
+
+    const canAccessInbox: WorkspaceShape["canAccessInbox"] = (user, inboxId) => Effect.sync(() => userCanAccessInbox(prepare, user.id, inboxId));
+
+    const setAvailability: WorkspaceShape["setAvailability"] = Effect.fn("Workspace.setAvailability")(function* (userId, input) {
+      const availability = yield* decodeOrFail(Availability, input, "availability");
+      yield* readProfile(userId);
+      yield* Effect.orDie(db.writeEffect((s) => s.prepare("UPDATE users SET availability = ? WHERE id = ?").run(availability, userId)));
+      if (availability === "available") {
+        for (const inboxId of yield* inboxesOfUser(userId)) yield* routing.drainQueue(inboxId);
+      }
+      return yield* readProfile(userId);
+    });
+
+    const updateProfile: WorkspaceShape["updateProfile"] = Effect.fn("Workspace.updateProfile")(function* (userId, input) {
+      yield* readProfile(userId);
+      const edit = yield* decodeOrFail(ProfileEdit, input);
+      const text = (value: string | null | undefined) => (value === undefined ? undefined : value === "" ? null : value);
+      const columns: Array<[string, string | null]> = [];
+      const set = (column: string, value: string | null | undefined) => {
+        if (value !== undefined) columns.push([column, value]);
+      };
+      set("display_name", text(edit.displayName));
+      set("avatar_url", text(edit.avatarUrl));
+      set("meeting_link", text(edit.meetingLink));
+      if (edit.workingHours !== undefined) set("working_hours", JSON.stringify(edit.workingHours));
+      if (edit.notificationSettings !== undefined) set("notification_settings", JSON.stringify(edit.notificationSettings));
+      if (columns.length > 0) {
+        yield* Effect.orDie(
+          db.writeEffect((s) =>
+            s.prepare(`UPDATE users SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...columns.map(([, v]) => v), userId),
+          ),
+        );
+      }
+      return yield* readProfile(userId);
+    });
+
+    const setRole: WorkspaceShape["setRole"] = Effect.fn("Workspace.setRole")(function* (userId, input) {
+      const role = yield* decodeOrFail(Role, input, "role");
+      const before = yield* readProfile(userId);
+      if (before.role === role) return before;
+      yield* db
+        .writeEffect((s) => {
+          const admins = (s.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?").get(userId) as {
+            n: number;
+          }).n;
+          if (before.role === "admin" && admins === 0) throw new Conflict({ message: "The workspace needs at least one admin." });
+          s.prepare("UPDATE users SET role = ? WHERE id = ?").run(role, userId);
+        })
+        .pipe(
+          Effect.catchTag("WriteFailed", (failed) => (failed.cause instanceof Conflict ? Effect.fail(failed.cause) : Effect.die(failed.cause))),
+        );
+      // Someone who can no longer work in inboxes gives back what they held.
+      if (!INBOX_ROLES.includes(role)) {
+        const held = prepare("SELECT id FROM conversations WHERE assignee_id = ? AND status = 'open'").all(userId) as Array<{ id: string }>;
+        yield* Effect.forEach(held, (c) => Effect.ignore(routing.routeConversation(c.id, { type: "routing" })), { discard: true });
+      }
+      return yield* readProfile(userId);
+    });
+
+    return {
+      listInboxes,
+      getInbox: (id) => readInbox(id),
+      createInbox,
+      updateInbox,
+      setInboxMembers,
+      listTeams,
+      getTeam: (id) => readTeam(id),
+      createTeam,
+      setTeamMembers,
+      inboxesOfUser,
+      canAccessInbox,
+      setAvailability,
+      getProfile: (userId) => readProfile(userId),
+      updateProfile,
+      setRole,
+    } satisfies WorkspaceShape;
+  }),
+);
