@@ -2,6 +2,7 @@ import { Either, Schema as S } from "effect";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeWith } from "../flows/decode.js";
 import {
   bearerToken,
   bodyDecoder,
@@ -28,6 +29,15 @@ describe("parseJson", () => {
 
 describe("bodyDecoder", () => {
   const decode = bodyDecoder(S.Struct({ text: S.String.pipe(S.maxLength(3)), n: S.Number }));
+  it("reports exactly what flows/decode.ts decodeWith reports", () => {
+    const schema = S.Struct({ a: S.Array(S.Struct({ b: S.Number })), c: S.optional(S.String.pipe(S.minLength(2))) });
+    const input = { a: [{ b: 1 }, { b: "x" }], c: "z", extra: true };
+    const ours = bodyDecoder(schema)(input);
+    const theirs = decodeWith(schema)(input);
+    expect(Either.isLeft(ours) && ours.left.issues).toEqual(Either.isLeft(theirs) && theirs.left);
+    expect(Either.isLeft(theirs) && [...new Set(theirs.left.map((i) => i.path))]).toEqual(["a[1].b", "c"]);
+  });
+
   it("collects every issue with its path", () => {
     const result = decode({ text: "toolong", n: "x" });
     expect(Either.isLeft(result)).toBe(true);

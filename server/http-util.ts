@@ -3,9 +3,9 @@
  * decoding JSON through a Schema, CORS headers, and answering JSON or the one error shape
  * `{"error":{"code","message","path"?}}` (via toHttpError, so Remix and the API agree).
  */
-import { Either, Schema as S } from "effect";
+import { Either, ParseResult, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { decodeWith, type DecodeIssue } from "../flows/decode.js";
+import { formatPath, type DecodeIssue } from "../flows/decode.js";
 import { InvalidInput, PayloadTooLarge, toHttpError, type ApiError } from "../runtime/services/errors.js";
 
 /** Largest request body the public API accepts (bytes). */
@@ -60,9 +60,19 @@ export const parseJson = (text: string): Either.Either<unknown, InvalidInput> =>
  * InvalidInput carrying every issue with its path. Pure.
  */
 export const bodyDecoder = <A, I>(schema: S.Schema<A, I, never>) => {
-  const decode = decodeWith(schema);
+  // The same options and issue format as flows/decode.ts `decodeWith`, with the parser looked
+  // up once here rather than on every call (this runs on every API request).
+  const decode = S.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" });
   return (input: unknown): Either.Either<A, InvalidInput> =>
-    Either.mapLeft(decode(input), (issues: ReadonlyArray<DecodeIssue>) => new InvalidInput({ issues }));
+    Either.mapLeft(
+      decode(input),
+      (error) =>
+        new InvalidInput({
+          issues: ParseResult.ArrayFormatter.formatErrorSync(error).map(
+            (issue): DecodeIssue => ({ path: formatPath(issue.path), message: issue.message }),
+          ),
+        }),
+    );
 };
 
 /** Reads, size-checks, parses and decodes a JSON body in one go. */

@@ -233,11 +233,12 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
     const selectVisitorChannel = db.prepare("SELECT channel_id FROM visitors WHERE id = ?").pluck();
     const selectChannel = db.prepare("SELECT id, inbox_id, kind, identity_secret FROM channels WHERE id = ?");
 
-    // A visitor's channel never changes, so verified tokens skip the read (bounded cache).
-    const channelOfVisitor = new Map<string, string>();
-    const rememberChannel = (visitorId: string, channelId: string) => {
-      if (channelOfVisitor.size >= 50_000) channelOfVisitor.clear();
-      channelOfVisitor.set(visitorId, channelId);
+    // A visitor's channel never changes, and a token string once verified stays valid: the
+    // exact token maps to its visitor, so repeat requests skip both the HMAC and the read.
+    const verified = new Map<string, { readonly visitorId: string; readonly channelId: string }>();
+    const remember = (token: string, visitor: { readonly visitorId: string; readonly channelId: string }) => {
+      if (verified.size >= 50_000) verified.clear();
+      verified.set(token, visitor);
     };
 
     const loadVisitor = (visitorId: string): Effect.Effect<VisitorDbRow, NotFound> =>
@@ -275,8 +276,9 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
             ),
         ),
       );
-      rememberChannel(visitorId, input.channelId);
-      return { visitorId, visitorToken: signVisitorToken(secret, visitorId) };
+      const visitorToken = signVisitorToken(secret, visitorId);
+      remember(visitorToken, { visitorId, channelId: input.channelId });
+      return { visitorId, visitorToken };
     });
 
     const invalidToken = new Unauthenticated({ message: "the visitor token is missing or not valid; create a visitor with POST /api/visitors" });
@@ -284,15 +286,15 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
     // Not wrapped in Effect.fn: it runs on every API request and must stay cheap.
     const verifyToken: VisitorsShape["verifyToken"] = (token) =>
       Effect.suspend(() => {
+        const known = verified.get(token);
+        if (known) return Effect.succeed(known);
         const visitorId = readVisitorToken(secret, token);
         if (visitorId === undefined) return Effect.fail(invalidToken);
-        let channelId = channelOfVisitor.get(visitorId);
-        if (channelId === undefined) {
-          channelId = selectVisitorChannel.get(visitorId) as string | undefined;
-          if (channelId === undefined) return Effect.fail(invalidToken);
-          rememberChannel(visitorId, channelId);
-        }
-        return Effect.succeed({ visitorId, channelId });
+        const channelId = selectVisitorChannel.get(visitorId) as string | undefined;
+        if (channelId === undefined) return Effect.fail(invalidToken);
+        const visitor = { visitorId, channelId };
+        remember(token, visitor);
+        return Effect.succeed(visitor);
       });
 
     const get: VisitorsShape["get"] = Effect.fn("Visitors.get")(function* (visitorId) {
