@@ -74,17 +74,21 @@ export const connectStream = (options: StreamOptions): StreamHandle => {
       // Whatever was said while we were away (the stream only carries what happens from now).
       void catchUp();
     });
-    es.addEventListener("message", (event) => {
-      const message = parse(event);
+    // Events from a source we have let go of (closed, replaced, polling instead) are ignored.
+    const on = (type: string, handle: (data: unknown) => void) =>
+      es.addEventListener(type, (event) => {
+        if (!closed && source === es) handle(parse(event));
+      });
+    on("message", (message) => {
       if (isMessage(message)) options.onMessages([message], true);
     });
-    es.addEventListener("typing", (event) => {
-      const data = parse(event) as { typing?: unknown } | null;
-      if (typeof data?.typing === "boolean") options.onTyping(data.typing);
+    on("typing", (data) => {
+      const typing = (data as { typing?: unknown } | null)?.typing;
+      if (typeof typing === "boolean") options.onTyping(typing);
     });
-    es.addEventListener("status", (event) => {
-      const data = parse(event) as { status?: unknown } | null;
-      if (typeof data?.status === "string") options.onStatus(data.status);
+    on("status", (data) => {
+      const status = (data as { status?: unknown } | null)?.status;
+      if (typeof status === "string") options.onStatus(status);
     });
     es.addEventListener("error", () => {
       if (closed || source !== es) return;
