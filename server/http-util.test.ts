@@ -1,6 +1,6 @@
 import { Either, Schema as S } from "effect";
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { decodeWith } from "../flows/decode.js";
 import {
@@ -83,16 +83,20 @@ describe("request facts", () => {
 describe("readJsonBody over a real socket", () => {
   let server: Server;
   let base: string;
+  let port: number;
+  const outcomes: string[] = [];
   const decode = bodyDecoder(S.Struct({ text: S.String }));
   beforeAll(async () => {
     server = createServer((req, res) => {
       void readJsonBody(req, decode, 1024).then((result) => {
+        outcomes.push(Either.isLeft(result) ? result.left._tag + ":" + (result.left._tag === "InvalidInput" ? result.left.issues[0]!.message : "") : "ok");
         if (Either.isLeft(result)) sendError(res, result.left);
         else sendJson(res, 200, result.right);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    port = (server.address() as AddressInfo).port;
+    base = `http://127.0.0.1:${port}`;
   });
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
@@ -115,6 +119,18 @@ describe("readJsonBody over a real socket", () => {
     });
     const streamed = await fetch(base, { method: "POST", body: chunks, duplex: "half" } as RequestInit);
     expect(streamed.status).toBe(413);
+  });
+
+  it("settles (never hangs or throws) when the client breaks the body off", async () => {
+    const before = outcomes.length;
+    const socket = connect(port, "127.0.0.1");
+    await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+    socket.write("POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"text\":");
+    await new Promise((r) => setTimeout(r, 50));
+    socket.destroy();
+    const deadline = Date.now() + 2000;
+    while (outcomes.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    expect(outcomes.at(-1)).toBe("InvalidInput:the request body was cut off");
   });
 
   it("answers 400 for malformed JSON and for a schema violation with its path", async () => {

@@ -13,10 +13,14 @@ export const MAX_BODY_BYTES = 16 * 1024;
 
 /**
  * Reads the request body as UTF-8, failing with PayloadTooLarge as soon as the declared length
- * or the bytes received so far pass `limitBytes` (the rest is discarded, never buffered).
+ * or the bytes received so far pass `limitBytes` (the rest is discarded, never buffered), and
+ * with InvalidInput when the client breaks the body off. Never rejects.
  */
-export const readBody = (req: IncomingMessage, limitBytes = MAX_BODY_BYTES): Promise<Either.Either<string, PayloadTooLarge>> =>
-  new Promise((resolve, reject) => {
+export const readBody = (
+  req: IncomingMessage,
+  limitBytes = MAX_BODY_BYTES,
+): Promise<Either.Either<string, PayloadTooLarge | InvalidInput>> =>
+  new Promise((resolve) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limitBytes) {
       // Drain what the client still sends so it can read our answer instead of a reset socket.
@@ -26,22 +30,30 @@ export const readBody = (req: IncomingMessage, limitBytes = MAX_BODY_BYTES): Pro
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let tooLarge = false;
+    let settled = false;
+    const settle = (result: Either.Either<string, PayloadTooLarge | InvalidInput>) => {
+      if (settled) return;
+      settled = true;
+      chunks.length = 0;
+      resolve(result);
+    };
     req.on("data", (chunk: Buffer) => {
-      if (tooLarge) return;
+      if (settled) return;
       size += chunk.length;
       if (size > limitBytes) {
-        tooLarge = true;
-        chunks.length = 0;
-        resolve(Either.left(new PayloadTooLarge({ limitBytes })));
+        settle(Either.left(new PayloadTooLarge({ limitBytes })));
         return;
       }
       chunks.push(chunk);
     });
     req.on("end", () => {
-      if (!tooLarge) resolve(Either.right(chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8")));
+      if (settled) return;
+      const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
+      settle(Either.right(text));
     });
-    req.on("error", reject);
+    const cutOff = () => settle(Either.left(new InvalidInput({ issues: [{ path: "", message: "the request body was cut off" }] })));
+    req.on("error", cutOff);
+    req.on("close", cutOff);
   });
 
 /** Parses JSON text; malformed or empty text is an InvalidInput at the root. Pure. */

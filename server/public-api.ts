@@ -140,7 +140,6 @@ interface ChannelInfo {
   readonly inboxId: string;
   readonly inboxName: string;
   readonly config: ChannelConfig;
-  readonly expiresAt: number;
 }
 
 /** Builds the public API handler on the app's runtime (services resolved once, lazily). */
@@ -171,14 +170,13 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   // ---------------------------------------------------------------------------------------
   // Channels (cached briefly: CORS needs them on every request)
 
-  const channelCache = new Map<string, ChannelInfo | null>();
-  const channelCacheExpiry = new Map<string, number>();
+  const channelCache = new Map<string, { readonly info: ChannelInfo | null; readonly expiresAt: number }>();
   let anyOrigins: { origins: ReadonlyArray<string>; expiresAt: number } | undefined;
 
   const channelInfo = (s: Services, channelId: string): ChannelInfo | null => {
     const now = Date.now();
-    const expires = channelCacheExpiry.get(channelId);
-    if (expires !== undefined && expires > now) return channelCache.get(channelId) ?? null;
+    const cached = channelCache.get(channelId);
+    if (cached && cached.expiresAt > now) return cached.info;
     const row = s.db
       .prepare(
         "SELECT c.id, c.inbox_id, c.config, i.name AS inbox_name FROM channels c JOIN inboxes i ON i.id = c.inbox_id WHERE c.id = ? AND c.kind = 'chat'",
@@ -191,15 +189,10 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           inboxId: row.inbox_id,
           inboxName: row.inbox_name,
           config: decoded && Either.isRight(decoded) ? decoded.right : { allowedOrigins: [] },
-          expiresAt: now + channelCacheMs,
         }
       : null;
-    if (channelCache.size > 10_000) {
-      channelCache.clear();
-      channelCacheExpiry.clear();
-    }
-    channelCache.set(channelId, info);
-    channelCacheExpiry.set(channelId, now + channelCacheMs);
+    if (channelCache.size > 10_000) channelCache.clear();
+    channelCache.set(channelId, { info, expiresAt: now + channelCacheMs });
     return info;
   };
 
