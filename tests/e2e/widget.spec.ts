@@ -275,12 +275,18 @@ test("identify with a wrong hash is not verified and links no contact", async ({
   await context.close();
 });
 
-test("calls queued on the documented stub replay when widget.js arrives", async ({ browser }) => {
+test("calls queued on the documented stub replay when widget.js arrives; setAttributes is checked and saved", async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
   await page.goto(`${siteUrl}/contact.html`);
   // contact.html registers on('ready') and setAttributes() before the loader exists.
   await expect(page.locator("body")).toHaveAttribute("data-parley-ready", /.+/);
+  type Api = { setAttributes: (input: unknown) => Promise<{ ok: boolean; reason?: string }> };
+  const saved = await page.evaluate(() => (window as unknown as { Parley: Api }).Parley.setAttributes({ plan: "team", seats: 4 }));
+  expect(saved).toEqual({ ok: true });
+  const refused = await page.evaluate(() => (window as unknown as { Parley: Api }).Parley.setAttributes({ plan: { nested: true } }));
+  expect(refused.ok).toBe(false);
+  expect(refused.reason).toContain("setAttributes.plan");
   await launcher(page).click();
   await expect(page.locator("body")).toHaveAttribute("data-parley-open", "yes");
   await expect(chat(page)).toBeVisible();
