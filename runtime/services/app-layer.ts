@@ -12,8 +12,10 @@ import * as Config from "./config.js";
 import * as Db from "./database.js";
 import * as Engine from "./engine.js";
 import * as LiveEvents from "./live-events.js";
+import * as Routing from "./routing.js";
 import * as Visitors from "./visitors.js";
 import { WebhookClientLive } from "./webhook-client.js";
+import * as Workspace from "./workspace.js";
 
 export const makeAppLayer = (config: Config.AppConfigShape) => {
   const base = Layer.mergeAll(
@@ -24,8 +26,10 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   const accounts = Accounts.layer;
   // Webhooks and code snippets run through these; the engine feeds their results back to the flow.
   const actions = Engine.actionsLayer.pipe(Layer.provide(Layer.mergeAll(WebhookClientLive, CodeSandboxLive)));
-  const engine = Engine.layer.pipe(Layer.provide(actions), Layer.provide(Chatflows.layer));
-  return Layer.mergeAll(accounts, ChannelDirectory.layer, Chatflows.layer, engine, Visitors.layer).pipe(Layer.provideMerge(base));
+  // One Routing (layers are memoised by reference): the engine routes handoffs with it, Workspace drains its queue.
+  const routing = Routing.layer;
+  const engine = Engine.layer.pipe(Layer.provide(actions), Layer.provide(Chatflows.layer), Layer.provide(routing));
+  return Layer.mergeAll(accounts, ChannelDirectory.layer, Chatflows.layer, engine, Visitors.layer, routing, Workspace.layer.pipe(Layer.provide(routing))).pipe(Layer.provideMerge(base));
 };
 
 export type AppLayer = ReturnType<typeof makeAppLayer>;

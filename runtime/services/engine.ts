@@ -10,7 +10,7 @@
  * reply and stores nothing.
  */
 import { randomInt } from "node:crypto";
-import { Context, Data, Effect, Either, Layer } from "effect";
+import { Context, Data, Effect, Either, Layer, Option } from "effect";
 import type { DecodeIssue } from "../../flows/decode.js";
 import type { Device, FlowSpec } from "../../flows/flow-spec.js";
 import { awaitingOf, decodeState, start, step } from "../core/interpreter.js";
@@ -52,6 +52,7 @@ import { CodeSandbox, codeEvent } from "./code-sandbox.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
+import { Routing, type Assignment, type RoutingShape } from "./routing.js";
 import { WebhookClient, webhookEvent } from "./webhook-client.js";
 
 export type { ApiMessage, ConversationStatus, ConversationView } from "./conversation-rows.js";
@@ -208,8 +209,11 @@ export const makeEngine = (deps: {
   readonly chatflows: ChatflowsShape;
   readonly live: LiveEventsShape;
   readonly actions: EngineActionsShape;
+  /** Routes handoffs (routing.ts); without it a handed-off conversation stays as the flow left it. */
+  readonly routing?: Pick<RoutingShape, "routeInWrite" | "publish">;
 }): EngineShape => {
   const { db, chatflows, live, actions } = deps;
+  const routing = deps.routing;
   const withLock = makeKeyedLock();
   const previews = new Map<string, FlowSpec>();
 
@@ -415,6 +419,24 @@ export const makeEngine = (deps: {
       return state;
     });
 
+  // ---- routing (runtime/services/routing.ts) ----
+
+  // A turn that opens the conversation to people (a handoff, or a bot that is done) is routed
+  // in the same write as the turn, so a crash never leaves it open and unrouted; the assignment
+  // is published after the turn's own events (see the end of `publish`).
+  const routedTurns = new WeakMap<TurnResult, Assignment>();
+  const routeTurn = (turn: Turn, result: TurnResult): void => {
+    if (!routing || turn.scope.isPreview || turn.columns.status !== "open") return;
+    const handoff = turn.plan.handoff;
+    const opened =
+      handoff !== null || turn.plan.events.some((e) => e.type === "status_changed" && (e.data as { to?: unknown } | undefined)?.to === "open");
+    if (!opened) return;
+    // An agent who took over already holds it; a user target is checked (and may fall back) by routing.
+    if (handoff?.target.type !== "user" && turn.columns.assigneeId !== null) return;
+    const assignment = routing.routeInWrite(db.prepare, turn.scope.id, handoff?.target ?? { type: "routing" }, turn.now);
+    if (assignment) routedTurns.set(result, assignment);
+  };
+
   // ---- storing a turn and telling the world ----
 
   const store = (turn: Turn, extra?: (s: Parameters<Parameters<DatabaseShape["write"]>[0]>[0]) => void) =>
@@ -422,6 +444,7 @@ export const makeEngine = (deps: {
       .writeEffect((s) => {
         const result = persistTurn(s, turn);
         extra?.(s);
+        routeTurn(turn, result);
         return result;
       })
       .pipe(
@@ -461,6 +484,8 @@ export const makeEngine = (deps: {
           data: { assigneeId: columns.assigneeId, teamId: columns.teamId },
         });
       }
+      const routed = routedTurns.get(result);
+      if (routed && routing) yield* routing.publish([routed]);
     });
 
   const retryStale = <A, E, R>(attempt: Effect.Effect<A, E | StaleTurn, R>): Effect.Effect<A, E | Conflict, R> =>
@@ -889,11 +914,14 @@ const formatIssues = (issues: ReadonlyArray<DecodeIssue>) => issues.map((i) => `
 export const layer: Layer.Layer<Engine, never, Database | Chatflows | LiveEvents | EngineActions> = Layer.effect(
   Engine,
   Effect.gen(function* () {
+    // Optional so tools and tests can run the engine alone; the app layer provides it.
+    const routing = yield* Effect.serviceOption(Routing);
     return makeEngine({
       db: yield* Database,
       chatflows: yield* Chatflows,
       live: yield* LiveEvents,
       actions: yield* EngineActions,
+      ...(Option.isSome(routing) ? { routing: routing.value } : {}),
     });
   }),
 );
