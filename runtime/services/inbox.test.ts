@@ -1,0 +1,287 @@
+import { Effect } from "effect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as Chatflows from "./chatflows.js";
+import * as Engine from "./engine.js";
+import { Inbox, parseMentions, type ConversationList, type InboxEvent } from "./inbox.js";
+import { handoffFlow, openKit, people, type Kit } from "./inbox-test-kit.js";
+import * as Routing from "./routing.js";
+
+let kit: Kit;
+
+beforeAll(async () => {
+  kit = await openKit();
+});
+afterAll(async () => {
+  await kit.dispose();
+});
+
+const list = (actor: { readonly id: string; readonly role: string }, filter: Record<string, unknown> = {}) =>
+  kit.run(Effect.flatMap(Inbox, (inbox) => inbox.listConversations(filter, actor)));
+const ids = (page: ConversationList) => page.conversations.map((c) => c.id);
+
+describe("parseMentions", () => {
+  const team = [
+    { id: "a", name: "Alex Agent", email: "alex@x.io" },
+    { id: "b", name: "Bo Berg", displayName: "Bobby", email: "bo@x.io" },
+    { id: "c", name: "Alex Other", email: "other@x.io" },
+  ];
+  const mentioned = (text: string) => parseMentions(text, team).map((p) => p.id);
+
+  it("finds people by full name, display name, email local part and unique first name", () => {
+    expect(mentioned("@Alex Agent please look")).toEqual(["a"]);
+    expect(mentioned("ping @bobby and @other")).toEqual(["b", "c"]);
+    expect(mentioned("@bo: this one")).toEqual(["b"]);
+    expect(mentioned("thanks @AlexAgent!")).toEqual(["a"]);
+  });
+
+  it("ignores shared first names, email addresses, unknown handles and partial words", () => {
+    expect(mentioned("@Alex can you?")).toEqual([]);
+    expect(mentioned("write to bo@x.io")).toEqual([]);
+    expect(mentioned("@nobody @bob")).toEqual([]);
+    expect(mentioned("@bo @bo @Bo Berg")).toEqual(["b"]);
+  });
+});
+
+describe("the conversation list", () => {
+  let support: { waitingOld: string; waitingNew: string; mine: string; bots: string; closed: string; quiet: string };
+  let sales: string;
+
+  beforeAll(() => {
+    const t = Date.now() - 3_600_000;
+    support = {
+      waitingOld: kit.conversation({ waitingSince: t, lastActivityAt: t + 50, messages: [{ author: "visitor", text: "My parcel never arrived" }] }),
+      waitingNew: kit.conversation({ waitingSince: t + 1000, lastActivityAt: t + 1000, teamId: "team_support" }),
+      mine: kit.conversation({ assigneeId: people.alex.id, waitingSince: t + 500, messages: [{ author: "visitor", text: "Refund please" }] }),
+      bots: kit.conversation({ status: "bot", waitingSince: null }),
+      closed: kit.conversation({ status: "closed", waitingSince: null }),
+      quiet: kit.conversation({ waitingSince: null, lastActivityAt: t + 2000 }),
+    };
+    sales = kit.conversation({ inboxId: "inbox_sales", messages: [{ author: "visitor", text: "Quote for 40 seats" }] });
+  });
+
+  it("shows agents only their inboxes, admins all, and refuses other roles", async () => {
+    const alex = ids(await list(people.alex));
+    expect(alex).toContain(support.waitingOld);
+    expect(alex).not.toContain(sales);
+    expect(ids(await list(people.sam))).toEqual([sales]);
+    const admin = ids(await list(people.admin));
+    expect(admin).toContain(sales);
+    expect(admin).toContain(support.mine);
+    const refused = await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.listConversations({}, people.ana)));
+    expect(refused._tag).toBe("Forbidden");
+    // Filtering on an inbox one is not a member of is refused, not silently empty.
+    const other = await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.listConversations({ inboxId: "inbox_sales" }, people.alex)));
+    expect(other._tag).toBe("Forbidden");
+  });
+
+  it("puts each conversation in its views and counts them", async () => {
+    const unassigned = await list(people.alex, { view: "unassigned" });
+    expect(ids(unassigned)).toEqual(expect.arrayContaining([support.waitingOld, support.waitingNew, support.quiet]));
+    expect(ids(unassigned)).not.toContain(support.mine);
+    expect(ids(await list(people.alex, { view: "mine" }))).toEqual([support.mine]);
+    expect(ids(await list(people.bo, { view: "mine" }))).toEqual([]);
+    expect(ids(await list(people.alex, { view: "bot" }))).toEqual([support.bots]);
+    expect(ids(await list(people.alex, { view: "closed" }))).toEqual([support.closed]);
+    expect(unassigned.counts.mine).toBe(1);
+    expect(unassigned.counts.bot).toBe(1);
+    expect(unassigned.counts.all_open).toBe(unassigned.counts.unassigned + 1);
+  });
+
+  it("sorts open views by how long the visitor has waited, then by latest activity", async () => {
+    const order = ids(await list(people.alex, { view: "all_open" }));
+    const expected = [support.waitingOld, support.mine, support.waitingNew];
+    expect(order.filter((id) => expected.includes(id))).toEqual(expected);
+    // Nobody waits in `quiet`: it comes after every waiting conversation.
+    expect(order.indexOf(support.quiet)).toBeGreaterThan(order.indexOf(support.waitingNew));
+  });
+
+  it("pages with a cursor without repeating or skipping", async () => {
+    const all = ids(await list(people.admin, { view: "all_open", limit: 100 }));
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await list(people.admin, { view: "all_open", limit: 2, ...(cursor ? { cursor } : {}) });
+      expect(page.conversations.length).toBeLessThanOrEqual(2);
+      seen.push(...ids(page));
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor);
+    expect(seen).toEqual(all);
+    const bad = await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.listConversations({ cursor: "nonsense" }, people.admin)));
+    expect(bad._tag).toBe("InvalidInput");
+  });
+
+  it("filters by team, assignee and channel", async () => {
+    expect(ids(await list(people.alex, { teamId: "team_support" }))).toEqual([support.waitingNew]);
+    expect(ids(await list(people.admin, { assigneeId: people.alex.id }))).toEqual([support.mine]);
+    expect(ids(await list(people.admin, { channelId: "chan_sales" }))).toEqual([sales]);
+  });
+
+  it("searches message text and contact names with FTS, treating operators as text", async () => {
+    expect(ids(await list(people.alex, { search: "parcel" }))).toEqual([support.waitingOld]);
+    expect(ids(await list(people.alex, { search: "refu" }))).toEqual([support.mine]);
+    expect(ids(await list(people.alex, { search: "quote" }))).toEqual([]);
+    for (const typed of ['"parcel', "(parcel)", "parcel*", "parcel -", "parcel)"]) {
+      expect(ids(await list(people.alex, { search: typed })), typed).toEqual([support.waitingOld]);
+    }
+    // Every word must occur: "OR" is a word here, not an operator.
+    expect(ids(await list(people.alex, { search: "parcel OR refund" }))).toEqual([]);
+    kit.db.sqlite.prepare("INSERT INTO contacts (id, email, name, created_at, updated_at) VALUES ('ct_lena', 'lena@shop.example', 'Lena Lund', 0, 0)").run();
+    kit.db.sqlite.prepare("UPDATE conversations SET contact_id = 'ct_lena' WHERE id = ?").run(support.quiet);
+    expect(ids(await list(people.alex, { search: "lena" }))).toEqual([support.quiet]);
+    const page = await list(people.alex, { search: "lena@shop.example" });
+    expect(page.conversations[0]?.title).toBe("Lena Lund");
+  });
+
+  it("marks conversations unread until the agent reads them, per agent", async () => {
+    const id = kit.conversation({ messages: [{ author: "visitor", text: "hello?" }] });
+    const unreadFor = async (actor: { readonly id: string; readonly role: string }) =>
+      (await list(actor, { view: "all_open", limit: 200 })).conversations.find((c) => c.id === id)?.unread;
+    expect(await unreadFor(people.alex)).toBe(true);
+    const before = (await list(people.alex)).unread.all_open;
+    await kit.run(Effect.flatMap(Inbox, (inbox) => inbox.markRead(id, people.alex)));
+    expect(await unreadFor(people.alex)).toBe(false);
+    expect((await list(people.alex)).unread.all_open).toBe(before - 1);
+    expect(await unreadFor(people.bo)).toBe(true);
+    kit.db.sqlite.prepare("INSERT INTO messages (conversation_id, author, text, created_at) VALUES (?, 'visitor', 'still there?', 0)").run(id);
+    expect(await unreadFor(people.alex)).toBe(true);
+  });
+});
+
+describe("the thread", () => {
+  const startBotConversation = async () => {
+    const chatflowId = await kit.run(
+      Effect.gen(function* () {
+        const flows = yield* Chatflows.Chatflows;
+        const existing = yield* Effect.either(flows.get("flow_handoff"));
+        if (existing._tag === "Left") {
+          yield* flows.create({ id: "flow_handoff", name: "Handoff bot", kind: "bot", document: handoffFlow, channelId: "chan_web" });
+          yield* flows.publish("flow_handoff");
+          yield* flows.setEnabled("flow_handoff", true);
+        }
+        return "flow_handoff";
+      }),
+    );
+    const visitorId = kit.visitor();
+    const engine = await kit.run(Engine.Engine);
+    const view = await kit.run(engine.startConversation({ visitorId, channelId: "chan_web", chatflowId, pageUrl: "https://shop.example/help" }));
+    await kit.run(engine.handleVisitorMessage({ conversationId: view.conversation.id, visitorId, clientMessageId: "n1", text: "Grace" }));
+    return { conversationId: view.conversation.id, visitorId };
+  };
+
+  it("holds the bot part, the handoff marker with what the bot collected, and the visitor's facts", async () => {
+    const { conversationId } = await startBotConversation();
+    const thread = await kit.run(Effect.flatMap(Inbox, (inbox) => inbox.getThread(conversationId, people.alex)));
+    expect(thread.conversation.status).toBe("open");
+    expect(thread.conversation.pageUrl).toBe("https://shop.example/help");
+    expect(thread.messages.map((m) => m.author)).toEqual(["bot", "bot", "visitor", "bot", "system"]);
+    const marker = thread.messages.find((m) => m.handoff !== undefined);
+    expect(marker?.internal).toBe(true);
+    expect(marker?.handoff).toMatchObject({ name: "Grace" });
+    expect(thread.visitor).toMatchObject({ device: "mobile", language: "de", currentPage: "https://shop.example/help" });
+    expect(thread.visitor?.firstSeenAt).toBeLessThan(Date.now());
+  });
+
+  it("refuses agents of other inboxes (403) and unknown ids (404)", async () => {
+    const id = kit.conversation();
+    expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.getThread(id, people.sam))))._tag).toBe("Forbidden");
+    expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.getThread("conv_nope", people.alex))))._tag).toBe("NotFound");
+  });
+
+  it("stores one reply however often it is sent, and the visitor sees replies but never comments", async () => {
+    const { conversationId, visitorId } = await startBotConversation();
+    const send = () =>
+      kit.run(Effect.flatMap(Inbox, (inbox) => inbox.reply({ conversationId, text: "Hi Grace, Alex here.", clientMessageId: "double" }, people.alex)));
+    const [a, b] = await Promise.all([send(), send()]);
+    expect(a.id).toBe(b.id);
+    await send();
+    await kit.run(
+      Effect.flatMap(Inbox, (inbox) => inbox.comment({ conversationId, text: "VIP customer, be nice", clientMessageId: "note1" }, people.alex)),
+    );
+    const count = (kit.db.sqlite.prepare("SELECT COUNT(*) AS n FROM messages WHERE conversation_id = ? AND author = 'agent'").get(conversationId) as { n: number }).n;
+    expect(count).toBe(2);
+    const engine = await kit.run(Engine.Engine);
+    const visible = await kit.run(engine.listMessages({ conversationId, visitorId }));
+    expect(visible.map((m) => m.text)).toContain("Hi Grace, Alex here.");
+    expect(visible.map((m) => m.text)).not.toContain("VIP customer, be nice");
+    const thread = await kit.run(Effect.flatMap(Inbox, (inbox) => inbox.getThread(conversationId, people.bo)));
+    expect(thread.messages.find((m) => m.text === "VIP customer, be nice")).toMatchObject({ internal: true, authorName: "Alex Agent" });
+  });
+
+  it("notifies each @mentioned member once, and nobody outside the inbox", async () => {
+    const id = kit.conversation();
+    const events: InboxEvent[] = [];
+    const stop = await kit.run(Effect.flatMap(Inbox, (inbox) => inbox.watch(people.bo, (e) => events.push(e))));
+    const comment = () =>
+      kit.run(
+        Effect.flatMap(Inbox, (inbox) => inbox.comment({ conversationId: id, text: "@Bo Berg can you take this? cc @sam", clientMessageId: "m1" }, people.alex)),
+      );
+    const result = await comment();
+    await comment();
+    stop();
+    expect(result.mentioned.map((p) => p.id)).toEqual([people.bo.id]);
+    const mentions = events.filter((e) => (e.data as { change?: string }).change === "mention");
+    expect(mentions).toHaveLength(1);
+    expect(mentions[0]!.data).toMatchObject({ userIds: [people.bo.id], by: { id: people.alex.id } });
+    const logged = kit.db.sqlite.prepare("SELECT user_id FROM events WHERE type = 'mentioned' AND conversation_id = ?").all(id);
+    expect(logged).toEqual([{ user_id: people.bo.id }]);
+  });
+
+  it("closes and reopens with the version, and a stale version gets a conflict", async () => {
+    const id = kit.conversation({ assigneeId: people.alex.id });
+    const inbox = await kit.run(Inbox);
+    const fresh = await kit.run(inbox.getThread(id, people.alex));
+    // Bo replies meanwhile: the version Alex holds is now stale.
+    await kit.run(inbox.reply({ conversationId: id, text: "On it", clientMessageId: "bo1" }, people.bo));
+    const stale = await kit.fail(inbox.close(id, fresh.conversation.version, people.alex));
+    expect(stale._tag).toBe("Conflict");
+    const current = await kit.run(inbox.getThread(id, people.alex));
+    const closed = await kit.run(inbox.close(id, current.conversation.version, people.alex));
+    expect(closed.status).toBe("closed");
+    // A double click closes once and does not complain.
+    expect((await kit.run(inbox.close(id, current.conversation.version, people.alex))).status).toBe("closed");
+    const reply = await kit.fail(inbox.reply({ conversationId: id, text: "late", clientMessageId: "late" }, people.alex));
+    expect(reply._tag).toBe("Conflict");
+    const reopened = await kit.run(inbox.reopen(id, closed.version, people.alex));
+    expect(reopened.status).toBe("open");
+    expect(reopened.version).toBe(closed.version + 1);
+    const log = kit.db.sqlite.prepare("SELECT data FROM events WHERE type = 'status_changed' AND conversation_id = ? ORDER BY id").all(id) as Array<{ data: string }>;
+    expect(log.map((e) => JSON.parse(e.data).to)).toEqual(["closed", "open"]);
+  });
+
+  it("reassigns through Routing: the new assignee has it in Assigned to me, a stale version conflicts", async () => {
+    const id = kit.conversation({ assigneeId: people.alex.id });
+    const inbox = await kit.run(Inbox);
+    const assigned = await kit.run(inbox.assign(id, { userId: people.bo.id }, 1, people.alex));
+    expect(assigned.assignee?.id).toBe(people.bo.id);
+    expect(ids(await list(people.bo, { view: "mine" }))).toContain(id);
+    expect(ids(await list(people.alex, { view: "mine" }))).not.toContain(id);
+    const stale = await kit.fail(inbox.assign(id, { userId: people.alex.id }, 1, people.bo));
+    expect(stale._tag).toBe("Conflict");
+    const outsider = await kit.fail(inbox.assign(id, { userId: people.sam.id }, assigned.version, people.alex));
+    expect(outsider._tag).toBe("InvalidInput");
+    expect(Routing.Routing).toBeDefined();
+  });
+
+  it("feeds an agent only the events of their inboxes", async () => {
+    const events: InboxEvent[] = [];
+    const stop = await kit.run(Effect.flatMap(Inbox, (inbox) => inbox.watch(people.sam, (e) => events.push(e))));
+    const supportId = kit.conversation();
+    const salesId = kit.conversation({ inboxId: "inbox_sales" });
+    const inbox = await kit.run(Inbox);
+    await kit.run(inbox.reply({ conversationId: supportId, text: "support reply", clientMessageId: "s1" }, people.alex));
+    await kit.run(inbox.reply({ conversationId: salesId, text: "sales reply", clientMessageId: "s2" }, people.sam));
+    await kit.run(inbox.setTyping(salesId, true, false, people.sam));
+    stop();
+    expect(events.map((e) => e.conversationId).every((c) => c === salesId)).toBe(true);
+    expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(["message", "typing"]));
+    const refused = await kit.fail(Effect.flatMap(Inbox, (i) => i.watch(people.ana, () => {})));
+    expect(refused._tag).toBe("Forbidden");
+  });
+
+  it("offers filter options limited to the actor's inboxes", async () => {
+    const sam = await kit.run(Effect.flatMap(Inbox, (inbox) => inbox.options(people.sam)));
+    expect(sam.inboxes.map((i) => i.name)).toEqual(["Sales"]);
+    expect(sam.channels.map((c) => c.id)).toEqual(["chan_sales"]);
+    expect(sam.people.map((p) => p.id).sort()).toEqual([people.admin.id, people.sam.id].sort());
+  });
+});

@@ -1,0 +1,886 @@
+/**
+ * Inbox: what agents work with all day — the conversation list (views, filters, full-text
+ * search, unread markers, counts), the thread (the whole transcript: bot part, handoff marker
+ * with what the bot collected, internal comments; the visitor's page, device, language, first
+ * seen), replies and comments (@mentions notify the mentioned person), close / reopen with the
+ * conversation's version, read state, typing, and the live feed of one agent's inboxes.
+ *
+ * Replies and comments go through `Engine.replyAsAgent` (one write, idempotent per
+ * clientMessageId, published after commit). Assignments go through `Routing.assign`. Every
+ * read is limited to the inboxes the actor may open (inbox-access.ts).
+ */
+import { Context, Effect, Layer, Schema as S } from "effect";
+import type { ApiBubble, MessagePayload } from "./conversation-rows.js";
+import { parseProperties, type Contact } from "./contacts.js";
+import { Database, type DatabaseShape } from "./database.js";
+import { Engine, type EngineShape } from "./engine.js";
+import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
+import {
+  canOpenInbox,
+  conversationFor,
+  decodeInput,
+  decodeCursor,
+  encodeCursor,
+  ftsQuery,
+  invalid,
+  logConversationEvent,
+  requireInbox,
+  visibleInboxIds,
+  worksInInboxes,
+  type Actor,
+  type ConversationAccessRow,
+} from "./inbox-access.js";
+import { LiveEvents, type LiveEvent, type LiveEventsShape } from "./live-events.js";
+import { Routing, type RoutingShape } from "./routing.js";
+
+// ---------------------------------------------------------------------------------------------
+// Views and filters
+
+export const inboxViews = ["unassigned", "mine", "all_open", "bot", "closed"] as const;
+export type InboxView = (typeof inboxViews)[number];
+
+/** How each view reads in the UI, in the order the UI lists them. */
+export const inboxViewLabels: Readonly<Record<InboxView, string>> = {
+  unassigned: "Unassigned",
+  mine: "Assigned to me",
+  all_open: "All open",
+  bot: "With a bot",
+  closed: "Closed",
+};
+
+const View = S.String.pipe(
+  S.filter((v): v is InboxView => (inboxViews as ReadonlyArray<string>).includes(v), {
+    message: () => `expected one of ${inboxViews.join(", ")}`,
+  }),
+);
+const OptionalId = S.optional(S.String.pipe(S.maxLength(100, { message: () => "an id is at most 100 characters" })));
+const Limit = S.Union(S.Number, S.NumberFromString).pipe(
+  S.filter((n) => Number.isInteger(n) && n >= 1 && n <= 200, { message: () => "a limit is a whole number between 1 and 200" }),
+);
+
+/** The list's filter, as a query string gives it (empty strings mean "not set"). */
+export const ConversationFilter = S.Struct({
+  view: S.optionalWith(View, { default: () => "all_open" as const }),
+  inboxId: OptionalId,
+  channelId: OptionalId,
+  teamId: OptionalId,
+  assigneeId: OptionalId,
+  search: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" }))),
+  limit: S.optional(Limit),
+  cursor: S.optional(S.String.pipe(S.maxLength(500))),
+});
+export type ConversationFilter = typeof ConversationFilter.Type;
+
+export const DEFAULT_PAGE = 50;
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+export type ConversationStatus = "bot" | "open" | "pending" | "closed";
+
+export interface Named {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface ConversationSummary {
+  readonly id: string;
+  readonly status: ConversationStatus;
+  readonly version: number;
+  readonly inbox: Named;
+  readonly channel: Named & { readonly kind: string };
+  /** Who the conversation is with: the contact's name or email, a name the bot collected, else "Visitor …". */
+  readonly title: string;
+  readonly contactId: string | null;
+  readonly assignee: Named | null;
+  readonly team: Named | null;
+  readonly preview: string | null;
+  readonly lastMessageAt: number | null;
+  readonly lastActivityAt: number;
+  /** Since when the visitor waits for a person (null: nobody waits). */
+  readonly waitingSince: number | null;
+  readonly queued: boolean;
+  readonly createdAt: number;
+  readonly closedAt: number | null;
+  /** True when a message arrived after the actor last read this conversation. */
+  readonly unread: boolean;
+}
+
+export interface ConversationList {
+  readonly view: InboxView;
+  readonly conversations: ReadonlyArray<ConversationSummary>;
+  /** Pass as `cursor` for the next page; null on the last page. */
+  readonly nextCursor: string | null;
+  /** Conversations per view under the same inbox/channel/team/assignee filters (closed is not counted: it only grows). */
+  readonly counts: Readonly<Record<Exclude<InboxView, "closed">, number>>;
+  /** Unread conversations per open view. */
+  readonly unread: Readonly<Record<"unassigned" | "mine" | "all_open", number>>;
+}
+
+export interface ThreadMessage {
+  readonly id: string;
+  readonly author: "visitor" | "bot" | "agent" | "system";
+  /** The agent's display name for agent messages. */
+  readonly authorName: string | null;
+  readonly userId: string | null;
+  readonly text: string;
+  /** An internal comment (or the handoff note): never shown to the visitor. */
+  readonly internal: boolean;
+  readonly createdAt: number;
+  readonly choices?: ReadonlyArray<{ readonly id: string; readonly label: string }>;
+  readonly bubble?: ApiBubble;
+  /** On the handoff marker: everything the bot collected. */
+  readonly handoff?: Readonly<Record<string, unknown>>;
+}
+
+export interface VisitorFacts {
+  readonly id: string;
+  /** The page the visitor is on now (their last page view). */
+  readonly currentPage: string | null;
+  readonly device: string | null;
+  readonly language: string | null;
+  readonly userAgent: string | null;
+  readonly firstSeenAt: number;
+  readonly lastSeenAt: number;
+  readonly attributes: Readonly<Record<string, string>>;
+}
+
+export interface Thread {
+  readonly conversation: ConversationSummary & {
+    readonly handedOffAt: number | null;
+    /** The page the conversation started on. */
+    readonly pageUrl: string | null;
+    readonly chatflow: Named | null;
+  };
+  /** Oldest first. */
+  readonly messages: ReadonlyArray<ThreadMessage>;
+  /** True when older messages than the first one here exist. */
+  readonly truncated: boolean;
+  readonly visitor: VisitorFacts | null;
+  readonly contact: Contact | null;
+  /** The actor's read mark before this read (0: never read). */
+  readonly lastReadMessageId: number;
+}
+
+export interface Person extends Named {
+  readonly role: string;
+  readonly availability: "available" | "away";
+  /** Inboxes this person works in; "all" for admins. */
+  readonly inboxIds: ReadonlyArray<string> | "all";
+}
+
+export interface InboxOptions {
+  readonly inboxes: ReadonlyArray<Named>;
+  readonly channels: ReadonlyArray<Named & { readonly kind: string; readonly inboxId: string }>;
+  readonly teams: ReadonlyArray<Named>;
+  /** Everyone who can hold conversations in at least one of the actor's inboxes. */
+  readonly people: ReadonlyArray<Person>;
+}
+
+/** A comment's outcome: the stored message and whom it notified. */
+export interface CommentResult {
+  readonly message: ThreadMessage;
+  readonly mentioned: ReadonlyArray<Named>;
+}
+
+/** What the live feed hands an agent's page: a LiveEvent of an inbox they may open. */
+export interface InboxEvent {
+  readonly kind: LiveEvent["kind"];
+  readonly conversationId: string;
+  readonly inboxId: string;
+  readonly id?: string;
+  readonly internal?: boolean;
+  readonly data: unknown;
+}
+
+export interface InboxShape {
+  /** One page of a view (decoded by `ConversationFilter`), with counts and unread markers for the actor. */
+  readonly listConversations: (filter: unknown, actor: Actor) => Effect.Effect<ConversationList, InvalidInput | Forbidden>;
+  /** The whole thread of a conversation the actor may open (the latest 2,000 messages). */
+  readonly getThread: (conversationId: string, actor: Actor) => Effect.Effect<Thread, NotFound | Forbidden>;
+  /** A reply to the visitor; stores one message per clientMessageId however often it is sent. */
+  readonly reply: (
+    input: { readonly conversationId: string; readonly text: string; readonly clientMessageId: string },
+    actor: Actor,
+  ) => Effect.Effect<ThreadMessage, NotFound | Forbidden | Conflict | InvalidInput>;
+  /** An internal comment; every @mentioned member of the inbox is notified (once per comment). */
+  readonly comment: (
+    input: { readonly conversationId: string; readonly text: string; readonly clientMessageId: string },
+    actor: Actor,
+  ) => Effect.Effect<CommentResult, NotFound | Forbidden | Conflict | InvalidInput>;
+  /** Closes an open conversation at `expectedVersion`; Conflict when someone changed it first. */
+  readonly close: (conversationId: string, expectedVersion: number, actor: Actor) => Effect.Effect<ConversationSummary, NotFound | Forbidden | Conflict | InvalidInput>;
+  /** Reopens a closed conversation at `expectedVersion`; Conflict when someone changed it first. */
+  readonly reopen: (conversationId: string, expectedVersion: number, actor: Actor) => Effect.Effect<ConversationSummary, NotFound | Forbidden | Conflict | InvalidInput>;
+  /** Assigns to a person and/or team (`Routing.assign`: undefined keeps, null clears); Conflict when stale. */
+  readonly assign: (
+    conversationId: string,
+    change: { readonly userId?: string | null; readonly teamId?: string | null },
+    expectedVersion: number,
+    actor: Actor,
+  ) => Effect.Effect<ConversationSummary, NotFound | Forbidden | Conflict | InvalidInput>;
+  /** Marks the conversation read up to `messageId` (its newest message when absent); never moves the mark back. */
+  readonly markRead: (conversationId: string, actor: Actor, messageId?: number) => Effect.Effect<void, NotFound | Forbidden>;
+  /** Tells the visitor (a reply being written) or colleagues (a comment) that the actor is typing. */
+  readonly setTyping: (conversationId: string, typing: boolean, internal: boolean, actor: Actor) => Effect.Effect<void, NotFound | Forbidden>;
+  /** The filter choices: the actor's inboxes, their channels, teams, and the people who can be assigned. */
+  readonly options: (actor: Actor) => Effect.Effect<InboxOptions, Forbidden>;
+  /** Listens to every event of the inboxes the actor may open (checked per event); returns the unsubscribe function. */
+  readonly watch: (actor: Actor, listener: (event: InboxEvent) => void) => Effect.Effect<() => void, Forbidden>;
+}
+
+export class Inbox extends Context.Tag("Inbox")<Inbox, InboxShape>() {}
+
+// ---------------------------------------------------------------------------------------------
+// Mentions (pure)
+
+export interface Mentionable {
+  readonly id: string;
+  readonly name: string;
+  readonly displayName?: string | null;
+  readonly email: string;
+}
+
+/** The handles a person answers to: full and display name, email local part, first name. Pure. */
+export const mentionHandles = (person: Mentionable): ReadonlyArray<string> => {
+  const handles = new Set<string>();
+  const add = (value: string | null | undefined) => {
+    const v = value?.trim().toLowerCase();
+    if (v) handles.add(v);
+  };
+  add(person.name);
+  add(person.displayName);
+  add(person.name.replace(/\s+/g, ""));
+  add(person.email.split("@")[0]);
+  add(person.name.split(/\s+/)[0]);
+  add(person.displayName?.split(/\s+/)[0]);
+  return [...handles];
+};
+
+const WORD = /[\p{L}\p{N}_]/u;
+
+/**
+ * The people `text` @mentions, each once, in order of first mention. A mention is "@" (at the
+ * start or after a non-word character) followed by one of a person's handles and then a
+ * non-word character or the end; the longest handle wins ("@Alex Agent" over "@Alex"), and a
+ * handle two people share mentions nobody. Pure.
+ */
+export const parseMentions = <P extends Mentionable>(text: string, people: ReadonlyArray<P>): ReadonlyArray<P> => {
+  const owners = new Map<string, Set<P>>();
+  for (const person of people) {
+    for (const handle of mentionHandles(person)) {
+      let set = owners.get(handle);
+      if (!set) owners.set(handle, (set = new Set()));
+      set.add(person);
+    }
+  }
+  const handles = [...owners.entries()]
+    .filter(([, set]) => set.size === 1)
+    .map(([handle, set]) => ({ handle, person: [...set][0]! }))
+    .sort((a, b) => b.handle.length - a.handle.length);
+  const lower = text.toLowerCase();
+  const found: P[] = [];
+  for (let at = lower.indexOf("@"); at !== -1; at = lower.indexOf("@", at + 1)) {
+    if (at > 0 && WORD.test(lower[at - 1]!)) continue; // an email address, not a mention
+    const rest = lower.slice(at + 1);
+    const hit = handles.find(({ handle }) => rest.startsWith(handle) && (rest.length === handle.length || !WORD.test(rest[handle.length]!)));
+    if (hit && !found.includes(hit.person)) found.push(hit.person);
+  }
+  return found;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+interface SummaryRow {
+  readonly id: string;
+  readonly status: ConversationStatus;
+  readonly version: number;
+  readonly inbox_id: string;
+  readonly inbox_name: string;
+  readonly channel_id: string;
+  readonly channel_name: string;
+  readonly channel_kind: string;
+  readonly contact_id: string | null;
+  readonly contact_name: string | null;
+  readonly contact_email: string | null;
+  readonly visitor_id: string | null;
+  readonly collected_name: string | null;
+  readonly collected_email: string | null;
+  readonly assignee_id: string | null;
+  readonly assignee_name: string | null;
+  readonly team_id: string | null;
+  readonly team_name: string | null;
+  readonly last_message_preview: string | null;
+  readonly last_message_at: number | null;
+  readonly last_activity_at: number;
+  readonly waiting_since: number | null;
+  readonly queued_at: number | null;
+  readonly created_at: number;
+  readonly closed_at: number | null;
+  readonly handed_off_at: number | null;
+  readonly page_url: string | null;
+  readonly chatflow_id: string | null;
+  readonly chatflow_name: string | null;
+  readonly last_message_id: number | null;
+  readonly last_read_message_id: number | null;
+}
+
+// `@me` is the actor's id (for the read mark).
+const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS inbox_name, c.channel_id, ch.name AS channel_name,
+  ch.kind AS channel_kind, c.contact_id, ct.name AS contact_name, ct.email AS contact_email, c.visitor_id,
+  json_extract(v.attributes, '$."contact.name"') AS collected_name, json_extract(v.attributes, '$."contact.email"') AS collected_email,
+  c.assignee_id, COALESCE(u.display_name, u.name) AS assignee_name, c.team_id, t.name AS team_name,
+  c.last_message_preview, c.last_message_at, c.last_activity_at, c.waiting_since, c.queued_at, c.created_at, c.closed_at,
+  c.handed_off_at, c.page_url, c.chatflow_id, cf.name AS chatflow_name,
+  (SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id) AS last_message_id,
+  (SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id) AS last_read_message_id
+  FROM conversations c
+  JOIN inboxes i ON i.id = c.inbox_id
+  JOIN channels ch ON ch.id = c.channel_id
+  LEFT JOIN contacts ct ON ct.id = c.contact_id
+  LEFT JOIN visitors v ON v.id = c.visitor_id
+  LEFT JOIN users u ON u.id = c.assignee_id
+  LEFT JOIN teams t ON t.id = c.team_id
+  LEFT JOIN chatflows cf ON cf.id = c.chatflow_id`;
+
+const asText = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
+
+/** Who a conversation is with, for lists and headings. Pure. */
+export const conversationTitle = (row: {
+  readonly contact_name: string | null;
+  readonly contact_email: string | null;
+  readonly collected_name: unknown;
+  readonly collected_email: unknown;
+  readonly visitor_id: string | null;
+  readonly id: string;
+}): string =>
+  asText(row.contact_name) ??
+  asText(row.contact_email) ??
+  asText(row.collected_name) ??
+  asText(row.collected_email) ??
+  `Visitor ${(row.visitor_id ?? row.id).replace(/^[a-z]+_/, "").slice(0, 6)}`;
+
+const toSummary = (row: SummaryRow): ConversationSummary => ({
+  id: row.id,
+  status: row.status,
+  version: row.version,
+  inbox: { id: row.inbox_id, name: row.inbox_name },
+  channel: { id: row.channel_id, name: row.channel_name, kind: row.channel_kind },
+  title: conversationTitle(row),
+  contactId: row.contact_id,
+  assignee: row.assignee_id === null ? null : { id: row.assignee_id, name: row.assignee_name ?? "" },
+  team: row.team_id === null ? null : { id: row.team_id, name: row.team_name ?? "" },
+  preview: row.last_message_preview,
+  lastMessageAt: row.last_message_at,
+  lastActivityAt: row.last_activity_at,
+  waitingSince: row.waiting_since,
+  queued: row.queued_at !== null,
+  createdAt: row.created_at,
+  closedAt: row.closed_at,
+  unread: (row.last_message_id ?? 0) > (row.last_read_message_id ?? 0),
+});
+
+interface ThreadMessageRow {
+  readonly id: number;
+  readonly author: ThreadMessage["author"];
+  readonly user_id: string | null;
+  readonly author_name: string | null;
+  readonly text: string;
+  readonly payload: string | null;
+  readonly is_internal: number;
+  readonly created_at: number;
+}
+
+const parsePayload = (text: string | null): MessagePayload => {
+  if (text === null) return {};
+  try {
+    const value: unknown = JSON.parse(text);
+    return value !== null && typeof value === "object" ? (value as MessagePayload) : {};
+  } catch {
+    return {};
+  }
+};
+
+const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
+  const payload = parsePayload(row.payload);
+  return {
+    id: String(row.id),
+    author: row.author,
+    authorName: row.author_name,
+    userId: row.user_id,
+    text: row.text,
+    internal: row.is_internal === 1,
+    createdAt: row.created_at,
+    ...(payload.choices !== undefined && payload.choices.length > 0 ? { choices: payload.choices } : {}),
+    ...(payload.bubble !== undefined ? { bubble: payload.bubble } : {}),
+    ...(payload.handoff !== undefined ? { handoff: payload.handoff } : {}),
+  };
+};
+
+const THREAD_MESSAGE_SELECT = `SELECT m.id, m.author, m.user_id, COALESCE(u.display_name, u.name) AS author_name, m.text, m.payload,
+  m.is_internal, m.created_at FROM messages m LEFT JOIN users u ON u.id = m.user_id`;
+
+export const MAX_THREAD_MESSAGES = 2000;
+
+// Waiting conversations first, the longest wait on top; then the others, latest activity first.
+// 4e15 ms is far beyond any epoch time, so both halves fit one ascending key.
+const WAIT_KEY = "(CASE WHEN c.waiting_since IS NOT NULL THEN c.waiting_since ELSE 4000000000000000 - c.last_activity_at END)";
+
+
+/** The filter object of a query string: known keys, empty values dropped. Pure. */
+export const filterFromSearchParams = (params: URLSearchParams): Record<string, string> => {
+  const out: Record<string, string> = {};
+  for (const key of ["view", "inboxId", "channelId", "teamId", "assigneeId", "search", "limit", "cursor"]) {
+    const value = params.get(key);
+    if (value !== null && value.trim() !== "") out[key] = value;
+  }
+  return out;
+};
+
+class StaleVersion extends Error {
+  constructor(readonly current: { readonly version: number; readonly status: string }) {
+    super("stale conversation version");
+  }
+}
+
+const validVersion = (version: number): Effect.Effect<void, InvalidInput> =>
+  Number.isInteger(version) && version >= 1 ? Effect.void : Effect.fail(invalid("version", "the conversation's version is a whole number from 1"));
+
+// ---------------------------------------------------------------------------------------------
+// The service
+
+/** The Inbox service over its dependencies (exported for tests). */
+export const makeInbox = (deps: {
+  readonly db: DatabaseShape;
+  readonly live: LiveEventsShape;
+  readonly engine: EngineShape;
+  readonly routing: RoutingShape;
+}): InboxShape => {
+  const { db, live, engine, routing } = deps;
+  const prepare = db.prepare;
+  // Comments whose mentions were already sent: a retried comment (same clientMessageId) notifies once.
+  const notified = new Set<string>();
+
+  const requireWorker = (actor: Actor): Effect.Effect<void, Forbidden> =>
+    worksInInboxes(actor) ? Effect.void : Effect.fail(new Forbidden({ message: `Your role (${actor.role}) cannot open the inbox.` }));
+
+  const summaryOf = (actorId: string, conversationId: string): SummaryRow | undefined =>
+    prepare(`${SUMMARY_SELECT} WHERE c.id = @conversationId`).get({ me: actorId, conversationId }) as SummaryRow | undefined;
+
+  const listConversations: InboxShape["listConversations"] = Effect.fn("Inbox.listConversations")(function* (input, actor) {
+    yield* requireWorker(actor);
+    const filter = yield* decodeInput(ConversationFilter, input);
+    const visible = visibleInboxIds(prepare, actor);
+    const limit = filter.limit ?? DEFAULT_PAGE;
+    const emptyCounts = { unassigned: 0, mine: 0, all_open: 0, bot: 0 };
+    const empty: ConversationList = {
+      view: filter.view,
+      conversations: [],
+      nextCursor: null,
+      counts: emptyCounts,
+      unread: { unassigned: 0, mine: 0, all_open: 0 },
+    };
+    if (visible !== "all" && visible.length === 0) return empty;
+
+    // Scope: the actor's inboxes and the filters every view shares.
+    const scope: string[] = ["c.is_preview = 0"];
+    const args: Record<string, unknown> = { me: actor.id };
+    if (visible !== "all") {
+      scope.push(`c.inbox_id IN (${visible.map((_, i) => `@inbox${i}`).join(", ")})`);
+      visible.forEach((id, i) => (args[`inbox${i}`] = id));
+    }
+    const present = (v: string | undefined): v is string => v !== undefined && v !== "";
+    if (present(filter.inboxId)) {
+      yield* requireInbox(prepare, actor, filter.inboxId);
+      scope.push("c.inbox_id = @inboxId");
+      args.inboxId = filter.inboxId;
+    }
+    if (present(filter.channelId)) {
+      scope.push("c.channel_id = @channelId");
+      args.channelId = filter.channelId;
+    }
+    if (present(filter.teamId)) {
+      scope.push("c.team_id = @teamId");
+      args.teamId = filter.teamId;
+    }
+    if (present(filter.assigneeId)) {
+      if (filter.assigneeId === "none") scope.push("c.assignee_id IS NULL");
+      else {
+        scope.push("c.assignee_id = @assigneeId");
+        args.assigneeId = filter.assigneeId === "me" ? actor.id : filter.assigneeId;
+      }
+    }
+    const scopeSql = scope.join(" AND ");
+
+    const countsRow = prepare(
+      `SELECT
+         COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id IS NULL), 0) AS unassigned,
+         COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id = @me), 0) AS mine,
+         COALESCE(SUM(c.status IN ('open','pending')), 0) AS all_open,
+         COALESCE(SUM(c.status = 'bot'), 0) AS bot,
+         COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id IS NULL AND unread), 0) AS unread_unassigned,
+         COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id = @me AND unread), 0) AS unread_mine,
+         COALESCE(SUM(c.status IN ('open','pending') AND unread), 0) AS unread_all_open
+       FROM (SELECT c.status, c.assignee_id,
+               CASE WHEN c.status = 'bot' THEN 0 ELSE
+                 COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id), 0) >
+                 COALESCE((SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id), 0)
+               END AS unread
+             FROM conversations c WHERE ${scopeSql} AND c.status IN ('bot', 'open', 'pending')) c`,
+    ).get(args) as Record<string, number>;
+
+    const where = [scopeSql];
+    switch (filter.view) {
+      case "unassigned":
+        where.push("c.status IN ('open','pending') AND c.assignee_id IS NULL");
+        break;
+      case "mine":
+        where.push("c.status IN ('open','pending') AND c.assignee_id = @me");
+        break;
+      case "all_open":
+        where.push("c.status IN ('open','pending')");
+        break;
+      case "bot":
+        where.push("c.status = 'bot'");
+        break;
+      case "closed":
+        where.push("c.status = 'closed'");
+        break;
+    }
+    const byWait = filter.view !== "bot" && filter.view !== "closed";
+    const search = filter.search === undefined ? undefined : ftsQuery(filter.search);
+    if (search !== undefined) {
+      where.push(
+        `(c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH @search)
+          OR c.contact_id IN (SELECT s.contact_id FROM contacts_fts s WHERE contacts_fts MATCH @search))`,
+      );
+      args.search = search;
+    }
+    if (filter.cursor !== undefined && filter.cursor !== "") {
+      const cursor = decodeCursor(filter.cursor);
+      if (!cursor || typeof cursor.key !== "number") return yield* Effect.fail(invalid("cursor", "this cursor is not one the list gave out"));
+      where.push(byWait ? `(${WAIT_KEY}, c.id) > (@cursorKey, @cursorId)` : "(c.last_activity_at, c.id) < (@cursorKey, @cursorId)");
+      args.cursorKey = cursor.key;
+      args.cursorId = cursor.id;
+    }
+    const order = byWait ? `${WAIT_KEY}, c.id` : "c.last_activity_at DESC, c.id DESC";
+    const keys = prepare(
+      `SELECT c.id, ${byWait ? WAIT_KEY : "c.last_activity_at"} AS k FROM conversations c WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`,
+    ).all({ ...args, limit: limit + 1 }) as Array<{ id: string; k: number }>;
+    const page = keys.slice(0, limit);
+    const rows = page.length === 0
+      ? []
+      : (prepare(`${SUMMARY_SELECT} WHERE c.id IN (${page.map((_, i) => `@id${i}`).join(", ")})`).all({
+          me: actor.id,
+          ...Object.fromEntries(page.map((k, i) => [`id${i}`, k.id])),
+        }) as SummaryRow[]);
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    const last = page[page.length - 1];
+    return {
+      view: filter.view,
+      conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map(toSummary),
+      nextCursor: keys.length > limit && last ? encodeCursor(last.k, last.id) : null,
+      counts: { unassigned: countsRow.unassigned!, mine: countsRow.mine!, all_open: countsRow.all_open!, bot: countsRow.bot! },
+      unread: { unassigned: countsRow.unread_unassigned!, mine: countsRow.unread_mine!, all_open: countsRow.unread_all_open! },
+    };
+  });
+
+  const getThread: InboxShape["getThread"] = Effect.fn("Inbox.getThread")(function* (conversationId, actor) {
+    yield* conversationFor(prepare, actor, conversationId);
+    const row = summaryOf(actor.id, conversationId)!;
+    const messages = prepare(
+      `SELECT * FROM (${THREAD_MESSAGE_SELECT} WHERE m.conversation_id = ? ORDER BY m.id DESC LIMIT ?) ORDER BY id`,
+    ).all(conversationId, MAX_THREAD_MESSAGES + 1) as ThreadMessageRow[];
+    const truncated = messages.length > MAX_THREAD_MESSAGES;
+    const visitorRow =
+      row.visitor_id === null
+        ? undefined
+        : (prepare(
+            "SELECT id, last_page_url, device, language, user_agent, first_seen_at, last_seen_at, attributes FROM visitors WHERE id = ?",
+          ).get(row.visitor_id) as
+            | {
+                id: string;
+                last_page_url: string | null;
+                device: string | null;
+                language: string | null;
+                user_agent: string | null;
+                first_seen_at: number;
+                last_seen_at: number;
+                attributes: string;
+              }
+            | undefined);
+    const contactRow =
+      row.contact_id === null
+        ? undefined
+        : (prepare("SELECT id, email, name, phone, properties, created_at, updated_at FROM contacts WHERE id = ?").get(row.contact_id) as
+            | { id: string; email: string | null; name: string | null; phone: string | null; properties: string; created_at: number; updated_at: number }
+            | undefined);
+    return {
+      conversation: {
+        ...toSummary(row),
+        handedOffAt: row.handed_off_at,
+        pageUrl: row.page_url,
+        chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
+      },
+      messages: (truncated ? messages.slice(1) : messages).map(toThreadMessage),
+      truncated,
+      visitor: visitorRow
+        ? {
+            id: visitorRow.id,
+            currentPage: visitorRow.last_page_url,
+            device: visitorRow.device,
+            language: visitorRow.language,
+            userAgent: visitorRow.user_agent,
+            firstSeenAt: visitorRow.first_seen_at,
+            lastSeenAt: visitorRow.last_seen_at,
+            attributes: parseProperties(visitorRow.attributes),
+          }
+        : null,
+      contact: contactRow
+        ? {
+            id: contactRow.id,
+            email: contactRow.email,
+            name: contactRow.name,
+            phone: contactRow.phone,
+            properties: parseProperties(contactRow.properties),
+            createdAt: contactRow.created_at,
+            updatedAt: contactRow.updated_at,
+          }
+        : null,
+      lastReadMessageId: row.last_read_message_id ?? 0,
+    };
+  });
+
+  const readMessage = (id: string): ThreadMessage =>
+    toThreadMessage(prepare(`${THREAD_MESSAGE_SELECT} WHERE m.id = ?`).get(Number(id)) as ThreadMessageRow);
+
+  const markReadNow = (conversationId: string, userId: string, messageId: number) =>
+    db.writeEffect(() =>
+      prepare(
+        `INSERT INTO conversation_reads (user_id, conversation_id, last_read_message_id, read_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (user_id, conversation_id) DO UPDATE SET
+           last_read_message_id = MAX(last_read_message_id, excluded.last_read_message_id), read_at = excluded.read_at`,
+      ).run(userId, conversationId, messageId, Date.now()),
+    );
+
+  const reply: InboxShape["reply"] = Effect.fn("Inbox.reply")(function* (input, actor) {
+    yield* conversationFor(prepare, actor, input.conversationId);
+    const sent = yield* engine.replyAsAgent({
+      conversationId: input.conversationId,
+      userId: actor.id,
+      text: input.text,
+      clientMessageId: input.clientMessageId,
+    });
+    // Whoever answers has read what they answered.
+    yield* Effect.orDie(markReadNow(input.conversationId, actor.id, Number(sent.id)));
+    return readMessage(sent.id);
+  });
+
+  const mentionablesOf = (inboxId: string) =>
+    (
+      prepare(
+        `SELECT u.id, u.name, u.display_name, u.email FROM users u
+         WHERE u.disabled_at IS NULL AND (u.role = 'admin'
+           OR (u.role = 'agent' AND EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = ? AND m.user_id = u.id)))
+         ORDER BY u.name COLLATE NOCASE`,
+      ).all(inboxId) as Array<{ id: string; name: string; display_name: string | null; email: string }>
+    ).map((u) => ({ id: u.id, name: u.name, displayName: u.display_name, email: u.email }));
+
+  const comment: InboxShape["comment"] = Effect.fn("Inbox.comment")(function* (input, actor) {
+    const row = yield* conversationFor(prepare, actor, input.conversationId);
+    const sent = yield* engine.replyAsAgent({
+      conversationId: input.conversationId,
+      userId: actor.id,
+      text: input.text,
+      clientMessageId: input.clientMessageId,
+      internal: true,
+    });
+    const message = readMessage(sent.id);
+    const mentioned = parseMentions(input.text, mentionablesOf(row.inbox_id)).filter((p) => p.id !== actor.id);
+    yield* Effect.orDie(markReadNow(input.conversationId, actor.id, Number(sent.id)));
+    if (mentioned.length > 0 && !notified.has(sent.id)) {
+      notified.add(sent.id);
+      if (notified.size > 5000) notified.delete(notified.values().next().value as string);
+      const now = Date.now();
+      yield* Effect.orDie(
+        db.writeEffect(() => {
+          for (const person of mentioned) {
+            logConversationEvent(prepare, "mentioned", row, now, { userId: person.id, data: { by: actor.id, messageId: Number(sent.id) } });
+          }
+        }),
+      );
+      yield* live.publish({
+        conversationId: row.id,
+        inboxId: row.inbox_id,
+        kind: "conversation",
+        internal: true,
+        data: {
+          change: "mention",
+          userIds: mentioned.map((p) => p.id),
+          by: { id: actor.id, name: message.authorName ?? "" },
+          messageId: sent.id,
+          text: message.text.slice(0, 200),
+        },
+      });
+    }
+    return { message, mentioned: mentioned.map((p) => ({ id: p.id, name: p.displayName ?? p.name })) };
+  });
+
+  /** Writes a status change at `expectedVersion`; a request for what already is (a double click) is no conflict. */
+  const changeStatus = (conversationId: string, expectedVersion: number, actor: Actor, to: "closed" | "open") =>
+    Effect.gen(function* () {
+      yield* validVersion(expectedVersion);
+      const before = yield* conversationFor(prepare, actor, conversationId);
+      if (before.status === to) return { changed: false, row: before };
+      if (to === "open" && before.status !== "closed") {
+        return yield* Effect.fail(new Conflict({ message: `This conversation is ${before.status}; only a closed conversation can be reopened.` }));
+      }
+      const now = Date.now();
+      const outcome = yield* db
+        .writeEffect(() => {
+          const current = prepare("SELECT status, version FROM conversations WHERE id = ?").get(conversationId) as { status: string; version: number };
+          if (current.status === to) return { changed: false };
+          if (current.version !== expectedVersion) throw new StaleVersion(current);
+          if (to === "closed") {
+            prepare(
+              `UPDATE conversations SET status = 'closed', closed_at = ?, waiting_since = NULL, updated_at = ?, last_activity_at = ?,
+                 version = version + 1 WHERE id = ?`,
+            ).run(now, now, now, conversationId);
+          } else {
+            prepare(
+              `UPDATE conversations SET status = 'open', closed_at = NULL, updated_at = ?, last_activity_at = ?, version = version + 1 WHERE id = ?`,
+            ).run(now, now, conversationId);
+          }
+          logConversationEvent(prepare, "status_changed", before, now, { userId: actor.id, data: { from: current.status, to, by: actor.id } });
+          return { changed: true, from: current.status };
+        })
+        .pipe(
+          Effect.catchTag("WriteFailed", (failed) =>
+            failed.cause instanceof StaleVersion
+              ? Effect.fail(
+                  new Conflict({
+                    message: "Someone else changed this conversation first. It has been reloaded: check it and try again.",
+                    current: failed.cause.current,
+                  }),
+                )
+              : Effect.die(failed.cause),
+          ),
+        );
+      if (outcome.changed) {
+        const data = { status: to, from: outcome.from, by: actor.id };
+        yield* live.publish({ conversationId, inboxId: before.inbox_id, kind: "status", data });
+        yield* live.publish({ conversationId, inboxId: before.inbox_id, kind: "conversation", data: { ...data, created: false } });
+        // Closing frees the assignee, maybe for a conversation waiting in the queue.
+        if (to === "closed" && before.assignee_id !== null) yield* routing.drainQueue(before.inbox_id);
+      }
+      return { changed: outcome.changed, row: before };
+    });
+
+  const summaryAfter = (conversationId: string, actor: Actor) => toSummary(summaryOf(actor.id, conversationId)!);
+
+  const close: InboxShape["close"] = Effect.fn("Inbox.close")(function* (conversationId, expectedVersion, actor) {
+    yield* changeStatus(conversationId, expectedVersion, actor, "closed");
+    return summaryAfter(conversationId, actor);
+  });
+
+  const reopen: InboxShape["reopen"] = Effect.fn("Inbox.reopen")(function* (conversationId, expectedVersion, actor) {
+    yield* changeStatus(conversationId, expectedVersion, actor, "open");
+    return summaryAfter(conversationId, actor);
+  });
+
+  const assign: InboxShape["assign"] = Effect.fn("Inbox.assign")(function* (conversationId, change, expectedVersion, actor) {
+    yield* validVersion(expectedVersion);
+    yield* conversationFor(prepare, actor, conversationId);
+    yield* routing.assign(conversationId, change, actor.id, expectedVersion);
+    return summaryAfter(conversationId, actor);
+  });
+
+  const markRead: InboxShape["markRead"] = Effect.fn("Inbox.markRead")(function* (conversationId, actor, messageId) {
+    yield* conversationFor(prepare, actor, conversationId);
+    const newest = (prepare("SELECT MAX(id) AS id FROM messages WHERE conversation_id = ?").get(conversationId) as { id: number | null }).id ?? 0;
+    const upTo = messageId === undefined ? newest : Math.min(messageId, newest);
+    if (upTo <= 0) return;
+    const current = prepare("SELECT last_read_message_id FROM conversation_reads WHERE user_id = ? AND conversation_id = ?").get(
+      actor.id,
+      conversationId,
+    ) as { last_read_message_id: number } | undefined;
+    // Opening a thread reads it on every live update; a write only when the mark moves.
+    if (current && current.last_read_message_id >= upTo) return;
+    yield* Effect.orDie(markReadNow(conversationId, actor.id, upTo));
+  });
+
+  const setTyping: InboxShape["setTyping"] = Effect.fn("Inbox.setTyping")(function* (conversationId, typing, internal, actor) {
+    const row = yield* conversationFor(prepare, actor, conversationId);
+    const user = prepare("SELECT COALESCE(display_name, name) AS name FROM users WHERE id = ?").get(actor.id) as { name: string } | undefined;
+    yield* live.publish({
+      conversationId,
+      inboxId: row.inbox_id,
+      kind: "typing",
+      // A comment being written is the team's business only.
+      internal,
+      data: { typing, author: "agent", userId: actor.id, name: user?.name ?? "", internal },
+    });
+  });
+
+  const options: InboxShape["options"] = Effect.fn("Inbox.options")(function* (actor) {
+    yield* requireWorker(actor);
+    const visible = visibleInboxIds(prepare, actor);
+    const inboxes = (prepare("SELECT id, name FROM inboxes ORDER BY name COLLATE NOCASE").all() as Named[]).filter(
+      (i) => visible === "all" || visible.includes(i.id),
+    );
+    const ids = new Set(inboxes.map((i) => i.id));
+    const channels = (
+      prepare("SELECT id, name, kind, inbox_id FROM channels ORDER BY name COLLATE NOCASE").all() as Array<{
+        id: string;
+        name: string;
+        kind: string;
+        inbox_id: string;
+      }>
+    )
+      .filter((c) => ids.has(c.inbox_id))
+      .map((c) => ({ id: c.id, name: c.name, kind: c.kind, inboxId: c.inbox_id }));
+    const teams = prepare("SELECT id, name FROM teams ORDER BY name COLLATE NOCASE").all() as Named[];
+    const memberships = prepare("SELECT inbox_id, user_id FROM inbox_members").all() as Array<{ inbox_id: string; user_id: string }>;
+    const people = (
+      prepare(
+        `SELECT id, COALESCE(display_name, name) AS name, role, availability FROM users
+         WHERE disabled_at IS NULL AND role IN ('admin', 'agent') ORDER BY name COLLATE NOCASE`,
+      ).all() as Array<{ id: string; name: string; role: string; availability: "available" | "away" }>
+    )
+      .map((u) => ({
+        ...u,
+        inboxIds: u.role === "admin" ? ("all" as const) : memberships.filter((m) => m.user_id === u.id).map((m) => m.inbox_id),
+      }))
+      .filter((u) => u.inboxIds === "all" || u.inboxIds.some((id) => ids.has(id)));
+    return { inboxes, channels, teams, people };
+  });
+
+  const watch: InboxShape["watch"] = (actor, listener) =>
+    Effect.map(requireWorker(actor), () =>
+      live.subscribeAll((event) => {
+        if (!canOpenInbox(prepare, actor, event.inboxId)) return;
+        listener({
+          kind: event.kind,
+          conversationId: event.conversationId,
+          inboxId: event.inboxId,
+          ...(event.id !== undefined ? { id: event.id } : {}),
+          ...(event.internal !== undefined ? { internal: event.internal } : {}),
+          data: event.data,
+        });
+      }),
+    );
+
+  return { listConversations, getThread, reply, comment, close, reopen, assign, markRead, setTyping, options, watch };
+};
+
+/** The Inbox service over the app's Database, LiveEvents, Engine and Routing. */
+export const layer: Layer.Layer<Inbox, never, Database | LiveEvents | Engine | Routing> = Layer.effect(
+  Inbox,
+  Effect.gen(function* () {
+    return makeInbox({ db: yield* Database, live: yield* LiveEvents, engine: yield* Engine, routing: yield* Routing });
+  }),
+);
+
+/** The access row type, re-exported for routes that only need to know a conversation exists. */
+export type { ConversationAccessRow };
