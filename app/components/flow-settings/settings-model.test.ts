@@ -1,0 +1,107 @@
+import { Either } from "effect";
+import { describe, expect, it } from "vitest";
+import {
+  DEFAULT_SETTINGS,
+  getIn,
+  issueAt,
+  languageIssue,
+  numberFromField,
+  setIn,
+  settingAt,
+  settingsIssues,
+  testUrl,
+  updateSetting,
+} from "./settings-model.js";
+
+describe("paths", () => {
+  it("reads and writes nested values without touching the input", () => {
+    const before = { a: { list: [{ x: 1 }] } };
+    const after = setIn(before, ["a", "list", 0, "x"], 2);
+    expect(after).toEqual({ a: { list: [{ x: 2 }] } });
+    expect(before.a.list[0]!.x).toBe(1);
+    expect(getIn(after, ["a", "list", 0, "x"])).toBe(2);
+    expect(getIn(after, ["a", "missing", 3])).toBeUndefined();
+    expect(setIn({ a: 1, b: 2 }, ["a"], undefined)).toEqual({ b: 2 });
+  });
+
+  it("reads the default where the draft holds nothing", () => {
+    expect(settingAt({}, ["sessionTimeoutMinutes"])).toBe(30);
+    expect(settingAt({ sessionTimeoutMinutes: 5 }, ["sessionTimeoutMinutes"])).toBe(5);
+    expect(settingAt({}, ["targeting", "show"])).toEqual(DEFAULT_SETTINGS.targeting.show);
+  });
+});
+
+describe("updateSetting", () => {
+  it("fills a missing section with its defaults so one new field keeps its siblings", () => {
+    const next = updateSetting({}, ["targeting", "hide"], [{ type: "url", operator: "contains", value: "/pricing" }]);
+    // Without the default show rule, Targeting would fail to decode ("show is missing").
+    expect(getIn(next, ["targeting", "show"])).toEqual([{ type: "url", operator: "all", value: "" }]);
+    expect(settingsIssues(next).size).toBe(0);
+  });
+
+  it("keeps what the draft already has", () => {
+    const raw = { targeting: { show: [{ type: "url", operator: "is", value: "https://a.example/" }] }, priority: 7 };
+    const next = updateSetting(raw, ["targeting", "visitor", "contact"], "known");
+    expect(next).toEqual({
+      targeting: {
+        show: [{ type: "url", operator: "is", value: "https://a.example/" }],
+        visitor: { contact: "known", devices: [], languages: [] },
+      },
+      priority: 7,
+    });
+  });
+});
+
+describe("settingsIssues", () => {
+  it("gives the Settings schema's message for each bad field by path", () => {
+    const issues = settingsIssues({
+      display: { accentColor: "blue" },
+      sessionTimeoutMinutes: 0,
+      targeting: { show: [{ type: "url", operator: "sometimes" }] },
+    });
+    expect(issueAt(issues, ["display", "accentColor"])).toBe("a colour is #rrggbb");
+    expect(issueAt(issues, ["sessionTimeoutMinutes"])).toBeDefined();
+    expect([...issues.keys()].some((p) => p.startsWith("targeting.show[0]"))).toBe(true);
+    expect(settingsIssues({}).size).toBe(0);
+  });
+});
+
+describe("number fields", () => {
+  it("stores numbers as numbers and anything else as text for the schema to name", () => {
+    expect(numberFromField(" 45 ")).toBe(45);
+    expect(numberFromField("")).toBeUndefined();
+    expect(numberFromField("ten")).toBe("ten");
+    expect(issueAt(settingsIssues({ sessionTimeoutMinutes: "ten" }), ["sessionTimeoutMinutes"])).toBeDefined();
+  });
+});
+
+describe("languageIssue", () => {
+  it("accepts BCP 47 tags and names the problem otherwise", () => {
+    expect(languageIssue("de")).toBeUndefined();
+    expect(languageIssue("pt-BR")).toBeUndefined();
+    expect(languageIssue("German")).toBeDefined();
+  });
+});
+
+describe("testUrl", () => {
+  const test = { url: "https://shop.example/pricing?plan=pro", device: "desktop" as const, knownContact: false, languages: "en" };
+
+  it("says which show rule decided", () => {
+    const raw = { targeting: { show: [{ type: "url", operator: "contains", value: "/blog" }, { type: "url", operator: "contains", value: "/pricing" }] } };
+    const result = testUrl(raw, test);
+    expect(Either.isRight(result) && result.right).toMatchObject({ show: true, rule: { list: "show", index: 1 } });
+  });
+
+  it("lets a hide rule win and a visitor filter refuse", () => {
+    const hidden = testUrl({ targeting: { show: [{ type: "url", operator: "all" }], hide: [{ type: "query", name: "plan", operator: "exists" }] } }, test);
+    expect(Either.isRight(hidden) && hidden.right).toMatchObject({ show: false, rule: { list: "hide", index: 0 } });
+    const mobileOnly = testUrl({ targeting: { show: [{ type: "url", operator: "all" }], visitor: { devices: ["mobile"] } } }, test);
+    expect(Either.isRight(mobileOnly) && mobileOnly.right.show).toBe(false);
+    expect(Either.isRight(mobileOnly) && mobileOnly.right.reason).toContain("mobile");
+  });
+
+  it("asks for a URL, and for valid rules, before answering", () => {
+    expect(Either.isLeft(testUrl({}, { ...test, url: "  " }))).toBe(true);
+    expect(testUrl({ targeting: { show: [{ type: "nope" }] } }, test)).toEqual(Either.left("Fix the targeting rules marked above first."));
+  });
+});

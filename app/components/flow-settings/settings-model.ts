@@ -1,0 +1,136 @@
+/**
+ * The settings tabs' model: the draft's settings are kept as loosely typed JSON (a half-typed
+ * value must survive autosave), read through the schema's defaults, written by path, and
+ * checked with the very Settings schema the compiler and the server decode with — so a field
+ * shows the same message here as the diagnostics and the publish check. Pure; browser-safe.
+ */
+import { Either, Schema as S } from "effect";
+import { decodeWith, formatPath } from "../../../flows/decode.js";
+import { FlowSpec, Settings, Targeting, Availability, type Visit } from "../../../flows/index.js";
+import { matchTargeting, type TargetingMatch } from "../../../flows/targeting.js";
+import type { Device } from "../../../flows/flow-spec.js";
+
+export type Path = ReadonlyArray<string | number>;
+
+/** Settings with every default filled in: what an empty `settings: {}` means. */
+export const DEFAULT_SETTINGS: Settings = S.decodeUnknownSync(Settings)({});
+
+const isRecord = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** The value at `path`, or undefined where the path runs out. Pure. */
+export const getIn = (value: unknown, path: Path): unknown => {
+  let current = value;
+  for (const key of path) {
+    if (typeof key === "number" ? !Array.isArray(current) : !isRecord(current)) return undefined;
+    current = (current as Record<string | number, unknown>)[key];
+  }
+  return current;
+};
+
+/** A copy of `value` with `next` at `path` (objects and arrays made on the way; undefined removes an object key). Pure. */
+export const setIn = (value: unknown, path: Path, next: unknown): unknown => {
+  if (path.length === 0) return next;
+  const [key, ...rest] = path as [string | number, ...Array<string | number>];
+  if (typeof key === "number") {
+    const list = Array.isArray(value) ? [...value] : [];
+    list[key] = setIn(list[key], rest, next);
+    return list;
+  }
+  const record: Record<string, unknown> = isRecord(value) ? { ...value } : {};
+  const child = setIn(record[key], rest, next);
+  if (child === undefined) delete record[key];
+  else record[key] = child;
+  return record;
+};
+
+/** The value the flow uses at `path`: the draft's own, else the default. Pure. */
+export const settingAt = (raw: unknown, path: Path): unknown => {
+  const own = getIn(raw, path);
+  return own === undefined ? getIn(DEFAULT_SETTINGS, path) : own;
+};
+
+/**
+ * `raw` with `next` at `path`. Every object on the way that the draft does not hold yet is
+ * first filled with its defaults, so writing one field never leaves its siblings missing
+ * (e.g. adding a hide rule keeps the default "all pages" show rule). Pure.
+ */
+export const updateSetting = (raw: unknown, path: Path, next: unknown): unknown => {
+  let out = isRecord(raw) ? raw : {};
+  for (let depth = 1; depth < path.length; depth++) {
+    const prefix = path.slice(0, depth);
+    if (getIn(out, prefix) === undefined) {
+      const fallback = getIn(DEFAULT_SETTINGS, prefix);
+      if (fallback !== undefined) out = setIn(out, prefix, structuredClone(fallback)) as Record<string, unknown>;
+    }
+  }
+  return setIn(out, path, next);
+};
+
+/** Every problem of the settings by its path (`targeting.show[0].value`), first message each. Pure. */
+export const settingsIssues = (raw: unknown): ReadonlyMap<string, string> => {
+  const decoded = decodeWith(Settings)(raw ?? {});
+  const out = new Map<string, string>();
+  if (Either.isLeft(decoded)) for (const issue of decoded.left) if (!out.has(issue.path)) out.set(issue.path, issue.message);
+  return out;
+};
+
+/** The message for the field at `path`, if the schema has one. Pure. */
+export const issueAt = (issues: ReadonlyMap<string, string>, path: Path): string | undefined => issues.get(formatPath(path));
+
+/** Messages for paths inside `path` (a list's items), for a summary under the list. Pure. */
+export const issuesUnder = (issues: ReadonlyMap<string, string>, path: Path): ReadonlyArray<readonly [string, string]> => {
+  const prefix = formatPath(path);
+  return [...issues].filter(([p]) => p === prefix || p.startsWith(`${prefix}.`) || p.startsWith(`${prefix}[`));
+};
+
+const decodeLanguage = decodeWith(S.Struct({ language: FlowSpec.fields.language }));
+
+/** The message for a flow language tag, or undefined when it is one. Pure. */
+export const languageIssue = (language: string): string | undefined => {
+  const decoded = decodeLanguage({ language });
+  return Either.isLeft(decoded) ? decoded.left[0]?.message : undefined;
+};
+
+/** A number field's text as the value to store: a number when it reads as one, the text itself otherwise (so the schema names the problem), undefined when empty. Pure. */
+export const numberFromField = (text: string): number | string | undefined => {
+  const trimmed = text.trim();
+  if (trimmed === "") return undefined;
+  const n = Number(trimmed);
+  return Number.isFinite(n) ? n : trimmed;
+};
+
+/** What the "test a URL" box asks about. */
+export interface UrlTest {
+  readonly url: string;
+  readonly device: Device;
+  readonly knownContact: boolean;
+  /** Comma-separated browser languages, most preferred first. */
+  readonly languages: string;
+}
+
+/**
+ * Whether this flow's targeting would show it on the tested visit, and which rule decided;
+ * Left with a message when the targeting itself has errors or the URL is empty. Pure.
+ */
+export const testUrl = (raw: unknown, test: UrlTest, now = Date.now()): Either.Either<TargetingMatch, string> => {
+  if (test.url.trim() === "") return Either.left("Type a page address to test, e.g. https://example.com/pricing.");
+  const targeting = decodeWith(Targeting)(settingAt(raw, ["targeting"]));
+  if (Either.isLeft(targeting)) return Either.left("Fix the targeting rules marked above first.");
+  const visit: Visit = {
+    url: test.url.trim(),
+    device: test.device,
+    languages: test.languages
+      .split(",")
+      .map((l) => l.trim())
+      .filter(Boolean),
+    knownContact: test.knownContact,
+    now,
+  };
+  return Either.right(matchTargeting(targeting.right, visit));
+};
+
+/** The decoded availability, when the draft's is valid. Pure. */
+export const availabilityOf = (raw: unknown): Availability | undefined => {
+  const decoded = decodeWith(Availability)(settingAt(raw, ["availability"]));
+  return Either.isRight(decoded) ? decoded.right : undefined;
+};
