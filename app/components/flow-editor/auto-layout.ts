@@ -1,0 +1,127 @@
+/**
+ * Auto-layout: places a document's nodes top to bottom with dagre, using each node's size
+ * (measured on the canvas when known, else estimated from its content) so no cards overlap.
+ */
+import dagre from "@dagrejs/dagre";
+import type { DocumentNode, FlowDocument } from "../../../flows/flow-document.js";
+import { portsOf } from "../../../flows/ports.js";
+import { summarize } from "./node-summary.js";
+
+export interface NodeSize {
+  readonly width: number;
+  readonly height: number;
+}
+/** Node sizes by node id. */
+export type NodeSizes = Readonly<Record<string, NodeSize>>;
+
+/** Width of a node card on the canvas (editor.css keeps to it). */
+export const NODE_WIDTH = 260;
+
+// Card metrics, kept in step with editor.css: borders 2, header 32, body padding 16, 18 px
+// lines 4 px apart, a 31 px port row; characters per line by a line's font.
+const FRAME = 2 + 32 + 16;
+const LINE = 18;
+const GAP = 4;
+const PORT_PADDING = 1 + 6 + 8;
+const PORT_LINE = 14;
+const PORT_CHAR = 6.4;
+const CHARS_PER_LINE = { quote: 36, meta: 40, code: 32, empty: 36 } as const;
+const MAX_LINES = { quote: 3, meta: 2, code: 2, empty: 2 } as const;
+const CHIP_ROW = 24;
+const BODY_WIDTH = NODE_WIDTH - 24;
+
+/** Lines a label takes when wrapped at spaces into `width` pixels (long words break anywhere). */
+const wrappedLines = (label: string, width: number): number => {
+  const perLine = Math.max(1, Math.floor(width / PORT_CHAR));
+  let lines = 1;
+  let used = 0;
+  for (const word of label.split(/\s+/).filter(Boolean)) {
+    const length = word.length;
+    if (used > 0 && used + 1 + length > perLine) {
+      lines++;
+      used = 0;
+    }
+    used += (used > 0 ? 1 : 0) + length;
+    while (used > perLine) {
+      lines++;
+      used -= perLine;
+    }
+  }
+  return lines;
+};
+
+/** The port row: one equal-width cell per port, its label up to two lines. */
+const portRowHeight = (labels: ReadonlyArray<string>): number => {
+  if (labels.length === 0) return 0;
+  const cell = NODE_WIDTH / labels.length - 6;
+  const lines = Math.min(2, Math.max(...labels.map((label) => wrappedLines(label, cell))));
+  return PORT_PADDING + lines * PORT_LINE;
+};
+
+const NO_NAMES = { team: () => undefined, user: () => undefined };
+
+/** The size a node card will have, from its content; close to what editor.css renders. Pure. */
+export const estimateNodeSize = (node: Pick<DocumentNode, "kind" | "data" | "label">): NodeSize => {
+  const { lines, chips } = summarize(node.kind, node.data, NO_NAMES);
+  const items: number[] = [];
+  if (node.label) items.push(LINE);
+  for (const line of lines) {
+    items.push(LINE * Math.min(MAX_LINES[line.tone], Math.max(1, Math.ceil(line.text.length / CHARS_PER_LINE[line.tone]))));
+  }
+  if (chips.length > 0) {
+    let rows = 1;
+    let used = 0;
+    for (const chip of chips) {
+      const width = chip.length * 6.6 + 20;
+      if (used > 0 && used + width > BODY_WIDTH) {
+        rows++;
+        used = 0;
+      }
+      used += width + GAP;
+    }
+    items.push(2 + rows * CHIP_ROW + (rows - 1) * GAP);
+  }
+  const body = items.reduce((sum, h) => sum + h, 0) + GAP * Math.max(0, items.length - 1);
+  return { width: NODE_WIDTH, height: Math.round(FRAME + body + portRowHeight(portsOf(node).map((p) => p.label))) };
+};
+
+const RANK_GAP = 70;
+const NODE_GAP = 50;
+
+/**
+ * The document with every node moved so the flow reads top to bottom (dagre, ranks follow
+ * the edges) and no two cards overlap. Unmeasured nodes use `estimateNodeSize`. Returns the
+ * same document when nothing moves. Pure and deterministic.
+ */
+export const autoLayout = (document: FlowDocument, sizes: NodeSizes = {}): FlowDocument => {
+  if (document.nodes.length === 0) return document;
+  const g = new dagre.graphlib.Graph({ multigraph: true });
+  g.setGraph({ rankdir: "TB", nodesep: NODE_GAP, ranksep: RANK_GAP, edgesep: 20, marginx: 0, marginy: 0 });
+  g.setDefaultEdgeLabel(() => ({}));
+  const size = new Map<string, NodeSize>();
+  for (const node of document.nodes) {
+    const s = sizes[node.id] ?? estimateNodeSize(node);
+    size.set(node.id, s);
+    g.setNode(node.id, { width: s.width, height: s.height });
+  }
+  // The start node goes on top: dagre ranks by edges only, so loops back to the start would
+  // otherwise pull it down.
+  const start = document.startNodeId;
+  for (const edge of document.edges) {
+    if (!size.has(edge.source) || !size.has(edge.target) || edge.source === edge.target) continue;
+    if (edge.target === start) continue;
+    g.setEdge(edge.source, edge.target, { weight: 1, minlen: 1 }, edge.id);
+  }
+  dagre.layout(g);
+  let moved = false;
+  const nodes = document.nodes.map((node) => {
+    const laid = g.node(node.id);
+    const s = size.get(node.id)!;
+    const x = Math.round(laid.x! - s.width / 2);
+    const y = Math.round(laid.y! - s.height / 2);
+    if (x === node.position.x && y === node.position.y) return node;
+    moved = true;
+    return { ...node, position: { x, y } };
+  });
+  return moved ? { ...document, nodes } : document;
+};
