@@ -31,6 +31,26 @@ export { Routing, routingModes, MAX_OPEN_PER_AGENT_LIMIT } from "../runtime/serv
 export type { Assignment, QueueStat, RouteTarget, RoutingConfig } from "../runtime/services/routing.js";
 export { Workspace, DEFAULT_NOTIFICATIONS } from "../runtime/services/workspace.js";
 export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingHours } from "../runtime/services/workspace.js";
+// The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
+export { Inbox as InboxService, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
+export type {
+  CommentResult,
+  ConversationList,
+  ConversationSummary,
+  InboxEvent,
+  InboxOptions,
+  InboxView,
+  Person,
+  Thread,
+  ThreadMessage,
+  VisitorFacts,
+} from "../runtime/services/inbox.js";
+export { Contacts } from "../runtime/services/contacts.js";
+export type { Contact, ContactCreated, ContactHistory } from "../runtime/services/contacts.js";
+export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
+export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
+export { SavedReplies } from "../runtime/services/saved-replies.js";
+export type { SavedReply } from "../runtime/services/saved-replies.js";
 export type { DecodeIssue } from "../flows/decode.js";
 export type { ApiError, ErrorBody };
 

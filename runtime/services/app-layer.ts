@@ -9,10 +9,14 @@ import * as ChannelDirectory from "./channel-directory.js";
 import * as Chatflows from "./chatflows.js";
 import { CodeSandboxLive } from "./code-sandbox.js";
 import * as Config from "./config.js";
+import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
 import * as Engine from "./engine.js";
+import * as Inbox from "./inbox.js";
 import * as LiveEvents from "./live-events.js";
 import * as Routing from "./routing.js";
+import * as SavedReplies from "./saved-replies.js";
+import * as Tickets from "./tickets.js";
 import * as Visitors from "./visitors.js";
 import { WebhookClientLive } from "./webhook-client.js";
 import * as Workspace from "./workspace.js";
@@ -29,7 +33,21 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   // One Routing (layers are memoised by reference): the engine routes handoffs with it, Workspace drains its queue.
   const routing = Routing.layer;
   const engine = Engine.layer.pipe(Layer.provide(actions), Layer.provide(Chatflows.layer), Layer.provide(routing));
-  return Layer.mergeAll(accounts, ChannelDirectory.layer, Chatflows.layer, engine, Visitors.layer, routing, Workspace.layer.pipe(Layer.provide(routing))).pipe(Layer.provideMerge(base));
+  // The inbox replies through the same Engine and assigns through the same Routing.
+  const inbox = Inbox.layer.pipe(Layer.provide(engine), Layer.provide(routing));
+  return Layer.mergeAll(
+    accounts,
+    ChannelDirectory.layer,
+    Chatflows.layer,
+    engine,
+    Visitors.layer,
+    routing,
+    Workspace.layer.pipe(Layer.provide(routing)),
+    inbox,
+    Contacts.layer,
+    Tickets.layer,
+    SavedReplies.layer,
+  ).pipe(Layer.provideMerge(base));
 };
 
 export type AppLayer = ReturnType<typeof makeAppLayer>;

@@ -39,15 +39,6 @@ import { Routing, type RoutingShape } from "./routing.js";
 export const inboxViews = ["unassigned", "mine", "all_open", "bot", "closed"] as const;
 export type InboxView = (typeof inboxViews)[number];
 
-/** How each view reads in the UI, in the order the UI lists them. */
-export const inboxViewLabels: Readonly<Record<InboxView, string>> = {
-  unassigned: "Unassigned",
-  mine: "Assigned to me",
-  all_open: "All open",
-  bot: "With a bot",
-  closed: "Closed",
-};
-
 const View = S.String.pipe(
   S.filter((v): v is InboxView => (inboxViews as ReadonlyArray<string>).includes(v), {
     message: () => `expected one of ${inboxViews.join(", ")}`,

@@ -60,20 +60,6 @@ interface Row {
 
 const toSavedReply = (row: Row): SavedReply => ({ id: row.id, shortcut: row.shortcut, title: row.title, text: row.text, updatedAt: row.updated_at });
 
-/**
- * The saved replies a composer text asks for: when the text is "/" plus the start of a
- * shortcut (nothing else), those whose shortcut or title starts with it, best first. Pure.
- */
-export const matchSavedReplies = <R extends Pick<SavedReply, "shortcut" | "title">>(text: string, replies: ReadonlyArray<R>): ReadonlyArray<R> => {
-  const m = /^\/([\w-]*)$/.exec(text.trim());
-  if (!m) return [];
-  const typed = m[1]!.toLowerCase();
-  const exact = replies.filter((r) => r.shortcut === typed);
-  const prefix = replies.filter((r) => r.shortcut !== typed && r.shortcut.startsWith(typed));
-  const title = replies.filter((r) => !r.shortcut.startsWith(typed) && typed !== "" && r.title.toLowerCase().includes(typed));
-  return [...exact, ...prefix, ...title].slice(0, 8);
-};
-
 const adminOnly = (actor: Actor) =>
   actor.role === "admin" ? Effect.void : Effect.fail(new Forbidden({ message: "Only admins can change saved replies." }));
 

@@ -2,7 +2,7 @@ import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { InvalidInput } from "./errors.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
-import { SavedReplies, matchSavedReplies } from "./saved-replies.js";
+import { SavedReplies } from "./saved-replies.js";
 import { Tickets, subjectFrom, transcriptExcerpt } from "./tickets.js";
 
 let kit: Kit;
@@ -117,17 +117,5 @@ describe("saved replies", () => {
     await kit.run(s.remove(people.admin, thanks.id));
     expect((await kit.fail(s.remove(people.admin, thanks.id)))._tag).toBe("NotFound");
     expect((await kit.fail(s.list(people.ana)))._tag).toBe("Forbidden");
-  });
-
-  it("match a composer that holds only /shortcut", () => {
-    const replies = [
-      { shortcut: "refund", title: "Refund policy" },
-      { shortcut: "ref", title: "Reference" },
-      { shortcut: "thanks", title: "Thank you for waiting" },
-    ];
-    expect(matchSavedReplies("/ref", replies).map((r) => r.shortcut)).toEqual(["ref", "refund"]);
-    expect(matchSavedReplies("/wait", replies).map((r) => r.shortcut)).toEqual(["thanks"]);
-    expect(matchSavedReplies("/", replies)).toHaveLength(3);
-    expect(matchSavedReplies("see /ref", replies)).toEqual([]);
   });
 });

@@ -27,20 +27,6 @@ export type TicketStatus = (typeof ticketStatuses)[number];
 export const ticketPriorities = ["low", "normal", "high", "urgent"] as const;
 export type TicketPriority = (typeof ticketPriorities)[number];
 
-/** How each status and priority reads in the UI. */
-export const ticketStatusLabels: Readonly<Record<TicketStatus, string>> = {
-  new: "New",
-  waiting_on_contact: "Waiting on contact",
-  waiting_on_us: "Waiting on us",
-  closed: "Closed",
-};
-export const ticketPriorityLabels: Readonly<Record<TicketPriority, string>> = {
-  low: "Low",
-  normal: "Normal",
-  high: "High",
-  urgent: "Urgent",
-};
-
 const oneOf = <const T extends string>(values: ReadonlyArray<T>) =>
   S.String.pipe(
     S.filter((value): value is T => (values as ReadonlyArray<string>).includes(value), {
