@@ -13,7 +13,7 @@ import {
   type MessagePayload,
   type MessageRow,
 } from "./conversation-rows.js";
-import type { Sqlite } from "./database.js";
+import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -271,7 +271,7 @@ export interface ConversationColumns {
 export const columnsAfterBotTurn = (
   plan: Plan,
   before: ConversationColumns,
-  channelInboxId: string,
+  channelInboxId: () => string,
   now: number,
 ): ConversationColumns => {
   let after = before;
@@ -280,7 +280,7 @@ export const columnsAfterBotTurn = (
     after = {
       ...after,
       status: "open",
-      inboxId: channelInboxId,
+      inboxId: channelInboxId(),
       teamId: target.type === "team" ? target.teamId : null,
       assigneeId: target.type === "user" ? target.userId : null,
       handedOffAt: now,
@@ -328,7 +328,12 @@ export type ConversationWrite =
       readonly pageUrl: string;
       readonly createdAt: number;
     }
-  | { readonly kind: "update"; readonly version: number };
+  | {
+      readonly kind: "update";
+      readonly version: number;
+      /** The columns as read; when the turn leaves them as they were, a lean UPDATE skips their indexes. */
+      readonly before: ConversationColumns;
+    };
 
 export interface Turn {
   readonly scope: ConversationScope;
@@ -376,13 +381,13 @@ const parseObject = (text: string | null | undefined): Record<string, unknown> =
  * turn created is updated freely; one found only by an email the visitor typed gets blanks
  * filled, never overwritten — typing someone's address must not rewrite their record.
  */
-const applyContactProperties = (s: Sqlite, turn: Turn, events: PlannedEvent[]): string | null => {
+const applyContactProperties = (prepare: Prepare, turn: Turn, events: PlannedEvent[]): string | null => {
   const properties = turn.plan.contactProperties;
   let contactId = turn.scope.contactId;
   if (properties.length === 0) return contactId;
   const now = turn.now;
   const visitor = turn.scope.visitorId
-    ? (s.prepare("SELECT contact_id, attributes FROM visitors WHERE id = ?").get(turn.scope.visitorId) as
+    ? (prepare("SELECT contact_id, attributes FROM visitors WHERE id = ?").get(turn.scope.visitorId) as
         | { contact_id: string | null; attributes: string }
         | undefined)
     : undefined;
@@ -390,7 +395,7 @@ const applyContactProperties = (s: Sqlite, turn: Turn, events: PlannedEvent[]): 
   contactId ??= verifiedId;
   const created = new Set<string>();
   const readContact = (id: string) =>
-    s.prepare("SELECT id, email, name, phone, properties FROM contacts WHERE id = ?").get(id) as ContactRow | undefined;
+    prepare("SELECT id, email, name, phone, properties FROM contacts WHERE id = ?").get(id) as ContactRow | undefined;
 
   const setProperty = (id: string, property: string, value: string) => {
     const contact = readContact(id);
@@ -398,7 +403,7 @@ const applyContactProperties = (s: Sqlite, turn: Turn, events: PlannedEvent[]): 
     const overwrite = id === verifiedId || created.has(id);
     if (property === "name" || property === "phone") {
       if (overwrite || !contact[property]) {
-        s.prepare(`UPDATE contacts SET ${property} = ?, updated_at = ? WHERE id = ?`).run(value, now, id);
+        prepare(`UPDATE contacts SET ${property} = ?, updated_at = ? WHERE id = ?`).run(value, now, id);
       }
       return;
     }
@@ -406,14 +411,14 @@ const applyContactProperties = (s: Sqlite, turn: Turn, events: PlannedEvent[]): 
     const props = parseObject(contact.properties);
     if (!overwrite && props[property] !== undefined && props[property] !== "") return;
     props[property] = value;
-    s.prepare("UPDATE contacts SET properties = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(props), now, id);
+    prepare("UPDATE contacts SET properties = ?, updated_at = ? WHERE id = ?").run(JSON.stringify(props), now, id);
   };
 
   const link = (email: string): string => {
-    const existing = s.prepare("SELECT id FROM contacts WHERE email = ?").get(email) as { id: string } | undefined;
+    const existing = prepare("SELECT id FROM contacts WHERE email = ?").get(email) as { id: string } | undefined;
     if (existing) return existing.id;
     const id = newId("contact");
-    s.prepare("INSERT INTO contacts (id, email, created_at, updated_at) VALUES (?, ?, ?, ?)").run(id, email, now, now);
+    prepare("INSERT INTO contacts (id, email, created_at, updated_at) VALUES (?, ?, ?, ?)").run(id, email, now, now);
     created.add(id);
     return id;
   };
@@ -425,9 +430,9 @@ const applyContactProperties = (s: Sqlite, turn: Turn, events: PlannedEvent[]): 
       const current = contactId ? readContact(contactId) : undefined;
       if (current && current.email?.toLowerCase() === email) continue;
       let next: string;
-      const owner = s.prepare("SELECT id FROM contacts WHERE email = ?").get(email) as { id: string } | undefined;
+      const owner = prepare("SELECT id FROM contacts WHERE email = ?").get(email) as { id: string } | undefined;
       if (current && !current.email && !owner) {
-        s.prepare("UPDATE contacts SET email = ?, updated_at = ? WHERE id = ?").run(email, now, current.id);
+        prepare("UPDATE contacts SET email = ?, updated_at = ? WHERE id = ?").run(email, now, current.id);
         next = current.id;
       } else {
         next = owner?.id ?? link(email);
@@ -454,19 +459,22 @@ const applyContactProperties = (s: Sqlite, turn: Turn, events: PlannedEvent[]): 
     }
   }
   if (pendingAttributes && turn.scope.visitorId) {
-    s.prepare("UPDATE visitors SET attributes = ? WHERE id = ?").run(JSON.stringify(pendingAttributes), turn.scope.visitorId);
+    prepare("UPDATE visitors SET attributes = ? WHERE id = ?").run(JSON.stringify(pendingAttributes), turn.scope.visitorId);
   }
   return contactId;
 };
+
+/** A prepared statement by its SQL text, cached (`Database.prepare`): statements are compiled once, not per turn. */
+export type Prepare = (sql: string) => Statement;
 
 /**
  * Stores one turn. Synchronous: call it inside `Database.write` so that it commits (or rolls
  * back) as a whole. Throws StaleConversation when the conversation's version moved.
  */
-export const persistTurn = (s: Sqlite, turn: Turn): TurnResult => {
+export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   const { scope, columns, now, plan } = turn;
   const events: PlannedEvent[] = [];
-  const contactId = applyContactProperties(s, turn, events);
+  const contactId = applyContactProperties(prepare, turn, events);
   const stateText = turn.stateText;
 
   const messages: PlannedMessage[] = turn.incoming ? [turn.incoming, ...plan.messages] : [...plan.messages];
@@ -474,7 +482,7 @@ export const persistTurn = (s: Sqlite, turn: Turn): TurnResult => {
   for (const m of messages) if (!m.internal) lastPublic = m;
 
   if (turn.write.kind === "insert") {
-    s.prepare(
+    prepare(
       `INSERT INTO conversations (id, channel_id, inbox_id, visitor_id, contact_id, chatflow_id, chatflow_version_id, status,
          assignee_id, team_id, state, page_url, is_preview, version, created_at, updated_at, last_activity_at, handed_off_at,
          closed_at, waiting_since, last_message_at, last_message_preview)
@@ -502,9 +510,18 @@ export const persistTurn = (s: Sqlite, turn: Turn): TurnResult => {
       lastPublic ? now : null,
       lastPublic ? previewOf(lastPublic.text) : null,
     );
+  } else if (sameColumns(turn.write.before, columns) && contactId === scope.contactId) {
+    // Most turns only move the state and the activity times. Naming no indexed column but those
+    // keeps SQLite from rewriting the inbox, assignee, team and contact index entries each message.
+    const result = prepare(
+      `UPDATE conversations SET state = ?, updated_at = ?, last_activity_at = ?,
+         last_message_at = COALESCE(?, last_message_at), last_message_preview = COALESCE(?, last_message_preview),
+         version = version + 1
+       WHERE id = ? AND version = ?`,
+    ).run(stateText, now, now, lastPublic ? now : null, lastPublic ? previewOf(lastPublic.text) : null, scope.id, turn.write.version);
+    if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
   } else {
-    const result = s
-      .prepare(
+    const result = prepare(
         `UPDATE conversations SET status = ?, inbox_id = ?, assignee_id = ?, team_id = ?, state = ?,
            contact_id = COALESCE(?, contact_id), updated_at = ?, last_activity_at = ?, handed_off_at = ?, closed_at = ?,
            waiting_since = ?, last_message_at = COALESCE(?, last_message_at),
@@ -531,7 +548,7 @@ export const persistTurn = (s: Sqlite, turn: Turn): TurnResult => {
     if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
   }
 
-  const insertMessage = s.prepare(
+  const insertMessage = prepare(
     `INSERT INTO messages (conversation_id, author, user_id, text, payload, is_internal, client_message_id, created_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -554,7 +571,7 @@ export const persistTurn = (s: Sqlite, turn: Turn): TurnResult => {
     });
   }
 
-  const insertTicket = s.prepare(
+  const insertTicket = prepare(
     `INSERT INTO tickets (id, inbox_id, conversation_id, contact_id, subject, description, priority, created_at, updated_at)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
   );
@@ -562,7 +579,7 @@ export const persistTurn = (s: Sqlite, turn: Turn): TurnResult => {
     insertTicket.run(t.id, columns.inboxId, scope.id, contactId, t.subject.slice(0, 500), t.description, t.priority, now, now);
   }
 
-  const insertEvent = s.prepare(
+  const insertEvent = prepare(
     `INSERT INTO events (type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, user_id,
        inbox_id, channel_id, team_id, is_preview, data)
      VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
@@ -585,15 +602,26 @@ export const persistTurn = (s: Sqlite, turn: Turn): TurnResult => {
       e.data === undefined ? null : JSON.stringify(e.data),
     );
   if (turn.write.kind === "insert") put({ type: "conversation_created", data: { pageUrl: turn.write.pageUrl } });
-  // The incoming message first, then what the bot did in answer to it.
+  // The incoming message first, then what the bot did in answer to it. Bot messages get no
+  // message_created: no report counts them (the flow's own events tell what the bot did), and
+  // they are most of a conversation's messages.
   let m = 0;
   if (turn.incoming) put(messageEvent(stored[m++]!));
   for (const e of plan.events) put(e);
-  for (; m < stored.length; m++) put(messageEvent(stored[m]!));
+  for (; m < stored.length; m++) if (stored[m]!.author !== "bot") put(messageEvent(stored[m]!));
   for (const t of plan.tickets) put({ type: "ticket_created", data: { ticketId: t.id, subject: t.subject.slice(0, 500) } });
   for (const e of events) put(e);
   return { messages: stored, contactId };
 };
+
+const sameColumns = (a: ConversationColumns, b: ConversationColumns): boolean =>
+  a.status === b.status &&
+  a.inboxId === b.inboxId &&
+  a.assigneeId === b.assigneeId &&
+  a.teamId === b.teamId &&
+  a.handedOffAt === b.handedOffAt &&
+  a.closedAt === b.closedAt &&
+  a.waitingSince === b.waitingSince;
 
 const messageEvent = (row: MessageRow): PlannedEvent => ({
   type: "message_created",

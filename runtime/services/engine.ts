@@ -22,7 +22,7 @@ import type {
   InterpreterState,
   StepResult,
 } from "../core/types.js";
-import { Chatflows, type ChatflowsShape } from "./chatflows.js";
+import { Chatflows, type ChatflowVersion, type ChatflowsShape } from "./chatflows.js";
 import {
   MESSAGE_COLUMNS,
   readConversation,
@@ -330,6 +330,22 @@ export const makeEngine = (deps: {
     };
   };
 
+  // The engine's own copy of the version cache: a plain Map lookup per message, where going
+  // through the Chatflows service (a traced Effect.fn) would cost a stack capture each time.
+  const versions = new Map<string, ChatflowVersion>();
+  const pinnedVersion = (versionId: string): Effect.Effect<ChatflowVersion> => {
+    const cached = versions.get(versionId);
+    if (cached) return Effect.succeed(cached);
+    return Effect.orDie(chatflows.getVersion(versionId)).pipe(
+      Effect.tap((version) =>
+        Effect.sync(() => {
+          if (versions.size >= 2_000) versions.delete(versions.keys().next().value as string);
+          versions.set(versionId, version);
+        }),
+      ),
+    );
+  };
+
   const previewKey = (chatflowId: string, hash: string) => `${chatflowId}:${hash}`;
   const rememberPreview = (key: string, spec: FlowSpec) => {
     if (previews.size >= 200) previews.delete(previews.keys().next().value as string);
@@ -346,7 +362,7 @@ export const makeEngine = (deps: {
       }
       const state = decoded.right;
       if (row.chatflow_version_id !== null) {
-        const version = yield* Effect.orDie(chatflows.getVersion(row.chatflow_version_id));
+        const version = yield* pinnedVersion(row.chatflow_version_id);
         return { spec: version.spec, specVersion: version.version, specHash: version.contentHash, state };
       }
       if (row.is_preview === 1 && row.chatflow_id !== null) {
@@ -439,11 +455,12 @@ export const makeEngine = (deps: {
 
   // ---- storing a turn and telling the world ----
 
-  const store = (turn: Turn, extra?: (s: Parameters<Parameters<DatabaseShape["write"]>[0]>[0]) => void) =>
+  /** Stores the turn (and `extra`, in the same transaction) in one group-commit write. */
+  const store = (turn: Turn, extra?: () => void) =>
     db
-      .writeEffect((s) => {
-        const result = persistTurn(s, turn);
-        extra?.(s);
+      .writeEffect(() => {
+        const result = persistTurn(db.prepare, turn);
+        extra?.();
         routeTurn(turn, result);
         return result;
       })
@@ -488,14 +505,19 @@ export const makeEngine = (deps: {
       if (routed && routing) yield* routing.publish([routed]);
     });
 
-  const retryStale = <A, E, R>(attempt: Effect.Effect<A, E | StaleTurn, R>): Effect.Effect<A, E | Conflict, R> =>
-    attempt.pipe(
-      Effect.retry({ times: STALE_RETRIES, while: (e) => e instanceof StaleTurn }),
-      Effect.catchIf(
-        (e): e is StaleTurn => e instanceof StaleTurn,
-        () => Effect.fail(new Conflict({ message: "the conversation kept changing; try again" })),
-      ),
-    ) as Effect.Effect<A, E | Conflict, R>;
+  /** Runs `attempt` again (up to STALE_RETRIES times) when another writer moved the conversation. */
+  const retryStale = <A, E, R>(attempt: Effect.Effect<A, E | StaleTurn, R>): Effect.Effect<A, Exclude<E, StaleTurn> | Conflict, R> => {
+    // Plain nested catches: Effect.retry's schedule machinery costs more than the retries it never makes.
+    let effect: Effect.Effect<A, E | StaleTurn, R> = attempt;
+    for (let i = 0; i < STALE_RETRIES; i++) {
+      effect = Effect.catchIf(effect, (e): e is StaleTurn => e instanceof StaleTurn, () => attempt);
+    }
+    return Effect.catchIf(
+      effect,
+      (e): e is StaleTurn => e instanceof StaleTurn,
+      () => Effect.fail(new Conflict({ message: "the conversation kept changing; try again" })),
+    ) as Effect.Effect<A, Exclude<E, StaleTurn> | Conflict, R>;
+  };
 
   const columnsOf = (row: ConversationRow): ConversationColumns => ({
     status: row.status,
@@ -621,13 +643,13 @@ export const makeEngine = (deps: {
         const state = yield* runCommands(bot.spec, step(bot.spec, bot.state, event, context), context, plan);
         stateText = JSON.stringify(state);
         knownContact = state.contact;
-        columns = columnsAfterBotTurn(plan, before, channelInbox(row.channel_id), now);
+        columns = columnsAfterBotTurn(plan, before, () => channelInbox(row.channel_id), now);
         if (columns.status === "bot") awaiting = awaitingOf(bot.spec, state);
       }
 
       const turn: Turn = {
         scope: scopeOf(row),
-        write: { kind: "update", version: row.version },
+        write: { kind: "update", version: row.version, before },
         columns,
         stateText,
         incoming,
@@ -691,7 +713,7 @@ export const makeEngine = (deps: {
       };
       const turn: Turn = {
         scope: scopeOf(row),
-        write: { kind: "update", version: row.version },
+        write: { kind: "update", version: row.version, before },
         columns,
         stateText,
         incoming,
@@ -732,7 +754,7 @@ export const makeEngine = (deps: {
       addTransitionEvents(plan, before, columns);
       const turn: Turn = {
         scope: scopeOf(row),
-        write: { kind: "update", version: row.version },
+        write: { kind: "update", version: row.version, before },
         columns,
         stateText,
         incoming: null,
@@ -779,7 +801,7 @@ export const makeEngine = (deps: {
         if (!chatflow.enabled || chatflow.publishedVersionId === null || chatflow.channelId !== channel.id) {
           return yield* Effect.fail(new NotFound({ entity: "chatflow", id: input.chatflowId }));
         }
-        const version = yield* Effect.orDie(chatflows.getVersion(chatflow.publishedVersionId));
+        const version = yield* pinnedVersion(chatflow.publishedVersionId);
         bot = { spec: version.spec, specVersion: version.version, specHash: version.contentHash, versionId: version.id };
       }
 
@@ -799,7 +821,7 @@ export const makeEngine = (deps: {
       const context = contextFor(bot, scope, now, randomInt(0, 2 ** 32), true);
       const plan = newPlan();
       const state = yield* runCommands(bot.spec, start(bot.spec, context), context, plan);
-      const columns = columnsAfterBotTurn(plan, before, channel.inbox_id, now);
+      const columns = columnsAfterBotTurn(plan, before, () => channel.inbox_id, now);
       const turn: Turn = {
         scope: {
           id,
@@ -818,8 +840,8 @@ export const makeEngine = (deps: {
         now,
         knownContact: state.contact,
       };
-      const result = yield* store(turn, (s) =>
-        s.prepare("UPDATE visitors SET last_page_url = ?, last_seen_at = ? WHERE id = ?").run(input.pageUrl, now, visitor.id),
+      const result = yield* store(turn, () =>
+        db.prepare("UPDATE visitors SET last_page_url = ?, last_seen_at = ? WHERE id = ?").run(input.pageUrl, now, visitor.id),
       ).pipe(Effect.catchTag("StaleTurn", () => Effect.die(new Error("a new conversation cannot be stale"))));
       yield* publish(turn, result, null);
       return {
