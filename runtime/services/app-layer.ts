@@ -6,6 +6,7 @@
 import { Layer, ManagedRuntime } from "effect";
 import * as Accounts from "./accounts.js";
 import * as ChannelDirectory from "./channel-directory.js";
+import * as Channels from "./channels.js";
 import * as Chatflows from "./chatflows.js";
 import { CodeSandboxLive } from "./code-sandbox.js";
 import * as Config from "./config.js";
@@ -38,6 +39,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   return Layer.mergeAll(
     accounts,
     ChannelDirectory.layer,
+    Channels.layer,
     Chatflows.layer,
     engine,
     Visitors.layer,
