@@ -15,6 +15,8 @@ export { AppConfig } from "../runtime/services/config.js";
 export { Forbidden } from "../runtime/services/errors.js";
 export { ChannelDirectory } from "../runtime/services/channel-directory.js";
 export type { ChannelSummary } from "../runtime/services/channel-directory.js";
+export { Channels, launcherPositions, MAX_ALLOWED_ORIGINS } from "../runtime/services/channels.js";
+export type { ChannelDetails, ChannelListItem, ChatBranding, ChatSettings, LauncherPosition } from "../runtime/services/channels.js";
 export { Chatflows } from "../runtime/services/chatflows.js";
 export type {
   ChangeSummary,
