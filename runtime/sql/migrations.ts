@@ -6,6 +6,8 @@
  * ids give a total order (the API's `after=` cursor, SSE `Last-Event-ID`, event replay).
  * Times are INTEGER epoch milliseconds (UTC). JSON columns hold Schema-encoded documents.
  */
+import { REPORT_ROLLUPS_SQL } from "./report-rollups.js";
+
 export interface Migration {
   readonly version: number;
   readonly name: string;
@@ -354,5 +356,12 @@ CREATE TABLE saved_replies (
   updated_at INTEGER NOT NULL
 );
 `,
+  },
+  {
+    version: 6,
+    name: "report roll-ups kept from the events log by triggers",
+    // Per-conversation bot sessions, team timelines and replies, updated in the same
+    // transaction as each event and replayed from the existing log (runtime/sql/report-rollups.ts).
+    sql: REPORT_ROLLUPS_SQL,
   },
 ];

@@ -1,0 +1,248 @@
+/**
+ * The report roll-ups (migration 6): per-conversation tables derived from the append-only
+ * `events` log by triggers, so they change in the same transaction as the events that feed
+ * them — whichever service writes the event. runtime/core/metrics.ts states the same rules as
+ * pure functions; a test replays random logs through both and requires equal results.
+ *
+ * Every countable event (not a preview, naming a conversation) is copied into the view
+ * `report_event_feed`, whose INSTEAD OF triggers keep the tables. The same view rebuilds them
+ * from the log: `INSERT INTO report_event_feed SELECT … FROM events ORDER BY id` (see
+ * REBUILD_REPORT_ROLLUPS_SQL). Several triggers may fire for one event in an unspecified
+ * order, so each statement is written to give the same result whichever ran first.
+ *
+ * - report_bot_sessions: one row per bot session (flow_started) with its outcome.
+ * - report_conversations: one row per conversation: when the team got it, who answered first
+ *   and how long that took, its first close.
+ * - report_replies: one row per human, non-internal reply with how long the visitor waited.
+ */
+
+/** The columns of `events` the feed carries, in order. */
+export const FEED_COLUMNS =
+  "id, type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, user_id, inbox_id, channel_id, team_id, is_preview, data";
+
+/** The same columns read from `events`, with `data` nulled when it is not JSON so no trigger can fail on it. */
+const FEED_SELECT =
+  "id, type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, user_id, inbox_id, channel_id, team_id, is_preview, CASE WHEN json_valid(data) THEN data END";
+
+const ACTIVE = "outcome IN ('in_progress', 'errored')";
+const NOT_INTERNAL = "json_extract(NEW.data, '$.internal') IS NOT 1";
+
+export const REPORT_ROLLUPS_SQL = /* sql */ `
+CREATE TABLE report_bot_sessions (
+  conversation_id TEXT PRIMARY KEY,
+  chatflow_id TEXT,
+  chatflow_version_id TEXT,
+  inbox_id TEXT,
+  channel_id TEXT,
+  started_at INTEGER NOT NULL,
+  -- The flow version's session timeout, read once when the session starts.
+  timeout_ms INTEGER NOT NULL,
+  last_at INTEGER NOT NULL,
+  -- The longest pause between two events of the session so far.
+  max_gap_ms INTEGER NOT NULL DEFAULT 0,
+  interacted INTEGER NOT NULL DEFAULT 0,
+  outcome TEXT NOT NULL DEFAULT 'in_progress'
+    CHECK (outcome IN ('completed','handed_off','abandoned','no_reply','errored','in_progress')),
+  outcome_at INTEGER,
+  outcome_node_id TEXT
+) WITHOUT ROWID;
+CREATE INDEX report_bot_sessions_started ON report_bot_sessions(started_at, chatflow_id, chatflow_version_id, outcome, inbox_id, channel_id);
+CREATE INDEX report_bot_sessions_flow ON report_bot_sessions(chatflow_id, started_at, chatflow_version_id, outcome, inbox_id, channel_id);
+
+CREATE TABLE report_conversations (
+  conversation_id TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL,
+  channel_id TEXT,
+  chatflow_id TEXT,
+  inbox_id TEXT,
+  team_id TEXT,
+  phase TEXT NOT NULL CHECK (phase IN ('bot','team','closed')),
+  team_at INTEGER,
+  last_open_at INTEGER,
+  waiting_since INTEGER,
+  last_visitor_at INTEGER,
+  first_reply_at INTEGER,
+  first_reply_user_id TEXT,
+  first_response_ms INTEGER,
+  closed_at INTEGER,
+  time_to_close_ms INTEGER
+) WITHOUT ROWID;
+CREATE INDEX report_conversations_created ON report_conversations(created_at, channel_id, inbox_id, team_id, chatflow_id, team_at);
+CREATE INDEX report_conversations_closed ON report_conversations(closed_at, time_to_close_ms, inbox_id, channel_id, team_id, chatflow_id)
+  WHERE closed_at IS NOT NULL;
+
+CREATE TABLE report_replies (
+  event_id INTEGER PRIMARY KEY,
+  conversation_id TEXT NOT NULL,
+  at INTEGER NOT NULL,
+  user_id TEXT,
+  inbox_id TEXT,
+  channel_id TEXT,
+  chatflow_id TEXT,
+  team_id TEXT,
+  wait_ms INTEGER,
+  is_first INTEGER NOT NULL,
+  first_response_ms INTEGER
+);
+CREATE INDEX report_replies_at ON report_replies(at, user_id, wait_ms, is_first, first_response_ms, inbox_id, channel_id, team_id, chatflow_id);
+
+-- The node report reads a cohort's node events by conversation without touching the table.
+CREATE INDEX events_conversation_type ON events(conversation_id, type, node_id, from_node_id, port);
+
+CREATE VIEW report_event_feed AS SELECT ${FEED_COLUMNS} FROM events;
+
+CREATE TRIGGER events_report_feed AFTER INSERT ON events
+WHEN NEW.is_preview = 0 AND NEW.conversation_id IS NOT NULL
+BEGIN
+  INSERT INTO report_event_feed (${FEED_COLUMNS}) VALUES (NEW.id, NEW.type, NEW.at, NEW.conversation_id, NEW.chatflow_id,
+    NEW.chatflow_version_id, NEW.node_id, NEW.port, NEW.from_node_id, NEW.user_id, NEW.inbox_id, NEW.channel_id, NEW.team_id,
+    NEW.is_preview, CASE WHEN json_valid(NEW.data) THEN NEW.data END);
+END;
+
+-- ---- bot sessions ----
+
+CREATE TRIGGER report_flow_started INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'flow_started'
+BEGIN
+  INSERT OR IGNORE INTO report_bot_sessions (conversation_id, chatflow_id, chatflow_version_id, inbox_id, channel_id, started_at, timeout_ms, last_at)
+  VALUES (NEW.conversation_id, NEW.chatflow_id, NEW.chatflow_version_id, NEW.inbox_id, NEW.channel_id, NEW.at,
+    COALESCE((SELECT json_extract(spec, '$.settings.sessionTimeoutMinutes') FROM chatflow_versions WHERE id = NEW.chatflow_version_id), 30) * 60000,
+    NEW.at);
+  UPDATE report_conversations SET phase = 'bot', team_at = NULL
+  WHERE conversation_id = NEW.conversation_id AND phase = 'team' AND first_reply_at IS NULL AND last_open_at IS NULL;
+END;
+
+CREATE TRIGGER report_session_gap INSTEAD OF INSERT ON report_event_feed WHEN NEW.type <> 'flow_started'
+BEGIN
+  UPDATE report_bot_sessions SET max_gap_ms = max(max_gap_ms, NEW.at - last_at), last_at = NEW.at
+  WHERE conversation_id = NEW.conversation_id AND ${ACTIVE};
+END;
+
+CREATE TRIGGER report_session_completed INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'completed'
+BEGIN
+  UPDATE report_bot_sessions SET
+    outcome = CASE WHEN max(max_gap_ms, NEW.at - last_at) <= timeout_ms THEN 'completed' WHEN interacted THEN 'abandoned' ELSE 'no_reply' END,
+    max_gap_ms = max(max_gap_ms, NEW.at - last_at), last_at = NEW.at, outcome_at = NEW.at, outcome_node_id = NEW.node_id
+  WHERE conversation_id = NEW.conversation_id AND ${ACTIVE};
+END;
+
+CREATE TRIGGER report_session_handed_off INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'handed_off'
+BEGIN
+  UPDATE report_bot_sessions SET outcome = 'handed_off',
+    max_gap_ms = max(max_gap_ms, NEW.at - last_at), last_at = NEW.at, outcome_at = NEW.at, outcome_node_id = NEW.node_id
+  WHERE conversation_id = NEW.conversation_id AND ${ACTIVE};
+END;
+
+CREATE TRIGGER report_session_abandoned INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'abandoned'
+BEGIN
+  UPDATE report_bot_sessions SET outcome = CASE WHEN interacted THEN 'abandoned' ELSE 'no_reply' END,
+    max_gap_ms = max(max_gap_ms, NEW.at - last_at), last_at = NEW.at, outcome_at = NEW.at, outcome_node_id = NEW.node_id
+  WHERE conversation_id = NEW.conversation_id AND ${ACTIVE};
+END;
+
+CREATE TRIGGER report_session_error INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'flow_error'
+BEGIN
+  UPDATE report_bot_sessions SET outcome = 'errored', outcome_at = NEW.at, outcome_node_id = NEW.node_id
+  WHERE conversation_id = NEW.conversation_id AND outcome = 'in_progress';
+END;
+
+CREATE TRIGGER report_session_continues INSTEAD OF INSERT ON report_event_feed
+WHEN NEW.type IN ('node_entered', 'answered', 'invalid_answer', 'skipped', 'split_arm')
+BEGIN
+  UPDATE report_bot_sessions SET outcome = 'in_progress', outcome_at = NULL, outcome_node_id = NULL
+  WHERE conversation_id = NEW.conversation_id AND outcome = 'errored';
+END;
+
+-- ---- conversations and replies ----
+
+CREATE TRIGGER report_conversation_created INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'conversation_created'
+BEGIN
+  INSERT OR IGNORE INTO report_conversations (conversation_id, created_at, channel_id, chatflow_id, inbox_id, team_id, phase, team_at)
+  VALUES (NEW.conversation_id, NEW.at, NEW.channel_id, NEW.chatflow_id, NEW.inbox_id, NEW.team_id, 'team', NEW.at);
+END;
+
+CREATE TRIGGER report_conversation_inbox INSTEAD OF INSERT ON report_event_feed
+WHEN NEW.inbox_id IS NOT NULL AND NEW.type <> 'conversation_created'
+BEGIN
+  UPDATE report_conversations SET inbox_id = NEW.inbox_id WHERE conversation_id = NEW.conversation_id AND inbox_id IS NOT NEW.inbox_id;
+END;
+
+CREATE TRIGGER report_message INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'message_created'
+BEGIN
+  UPDATE report_bot_sessions SET interacted = 1
+  WHERE json_extract(NEW.data, '$.author') = 'visitor' AND conversation_id = NEW.conversation_id AND ${ACTIVE};
+  UPDATE report_conversations SET last_visitor_at = NEW.at,
+    waiting_since = CASE WHEN phase <> 'bot' THEN COALESCE(waiting_since, NEW.at) ELSE waiting_since END
+  WHERE json_extract(NEW.data, '$.author') = 'visitor' AND conversation_id = NEW.conversation_id;
+
+  INSERT INTO report_replies (event_id, conversation_id, at, user_id, inbox_id, channel_id, chatflow_id, team_id, wait_ms, is_first, first_response_ms)
+  SELECT NEW.id, NEW.conversation_id, NEW.at, NEW.user_id, COALESCE(NEW.inbox_id, inbox_id), channel_id, chatflow_id, team_id,
+    CASE WHEN phase <> 'bot' AND waiting_since IS NOT NULL THEN NEW.at - waiting_since END,
+    first_reply_at IS NULL,
+    CASE WHEN first_reply_at IS NULL AND phase <> 'bot' THEN NEW.at - max(created_at, COALESCE(last_open_at, created_at)) END
+  FROM report_conversations
+  WHERE json_extract(NEW.data, '$.author') = 'agent' AND ${NOT_INTERNAL}
+    AND conversation_id = NEW.conversation_id;
+  UPDATE report_conversations SET
+    first_reply_user_id = CASE WHEN first_reply_at IS NULL THEN NEW.user_id ELSE first_reply_user_id END,
+    first_response_ms = CASE WHEN first_reply_at IS NULL AND phase <> 'bot'
+      THEN NEW.at - max(created_at, COALESCE(last_open_at, created_at)) ELSE first_response_ms END,
+    first_reply_at = COALESCE(first_reply_at, NEW.at),
+    waiting_since = NULL
+  WHERE json_extract(NEW.data, '$.author') = 'agent' AND ${NOT_INTERNAL}
+    AND conversation_id = NEW.conversation_id;
+END;
+
+CREATE TRIGGER report_handoff INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'handoff'
+BEGIN
+  UPDATE report_conversations SET phase = 'team', team_at = COALESCE(team_at, NEW.at), last_open_at = NEW.at,
+    waiting_since = NEW.at, team_id = COALESCE(NEW.team_id, team_id)
+  WHERE conversation_id = NEW.conversation_id;
+END;
+
+CREATE TRIGGER report_agent_took_over INSTEAD OF INSERT ON report_event_feed WHEN NEW.type = 'agent_took_over'
+BEGIN
+  UPDATE report_conversations SET phase = 'team', team_at = COALESCE(team_at, NEW.at), last_open_at = NEW.at
+  WHERE conversation_id = NEW.conversation_id;
+END;
+
+CREATE TRIGGER report_status_opened INSTEAD OF INSERT ON report_event_feed
+WHEN NEW.type = 'status_changed' AND json_extract(NEW.data, '$.to') IN ('open', 'pending')
+BEGIN
+  UPDATE report_conversations SET
+    waiting_since = CASE WHEN phase = 'bot' AND last_visitor_at = NEW.at THEN COALESCE(waiting_since, NEW.at) ELSE waiting_since END,
+    last_open_at = CASE WHEN json_extract(NEW.data, '$.to') = 'open' AND json_extract(NEW.data, '$.from') IS NOT 'open'
+      THEN NEW.at ELSE last_open_at END,
+    phase = 'team',
+    team_at = COALESCE(team_at, NEW.at)
+  WHERE conversation_id = NEW.conversation_id;
+END;
+
+CREATE TRIGGER report_status_closed INSTEAD OF INSERT ON report_event_feed
+WHEN NEW.type = 'status_changed' AND json_extract(NEW.data, '$.to') = 'closed'
+BEGIN
+  UPDATE report_conversations SET
+    time_to_close_ms = CASE WHEN closed_at IS NULL AND team_at IS NOT NULL THEN NEW.at - created_at ELSE time_to_close_ms END,
+    closed_at = CASE WHEN closed_at IS NULL AND team_at IS NOT NULL THEN NEW.at ELSE closed_at END,
+    phase = 'closed',
+    waiting_since = NULL
+  WHERE conversation_id = NEW.conversation_id;
+END;
+
+CREATE TRIGGER report_team INSTEAD OF INSERT ON report_event_feed WHEN NEW.type IN ('assigned', 'unassigned')
+BEGIN
+  UPDATE report_conversations SET team_id = NEW.team_id WHERE conversation_id = NEW.conversation_id;
+END;
+
+-- The log written before this migration, replayed in order.
+INSERT INTO report_event_feed (${FEED_COLUMNS})
+  SELECT ${FEED_SELECT} FROM events WHERE is_preview = 0 AND conversation_id IS NOT NULL ORDER BY id;
+`;
+
+/** Empties the roll-ups and replays the whole log into them (same rules as the live triggers). */
+export const REBUILD_REPORT_ROLLUPS_SQL = /* sql */ `
+DELETE FROM report_bot_sessions;
+DELETE FROM report_conversations;
+DELETE FROM report_replies;
+INSERT INTO report_event_feed (${FEED_COLUMNS})
+  SELECT ${FEED_SELECT} FROM events WHERE is_preview = 0 AND conversation_id IS NOT NULL ORDER BY id;
+`;
