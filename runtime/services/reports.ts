@@ -1,0 +1,638 @@
+/**
+ * Reports: bot performance, team response times and the canvas overlay, read from the roll-ups
+ * that triggers keep from the append-only `events` log (runtime/sql/report-rollups.ts; the
+ * definitions are in runtime/core/metrics.ts). Read-only, except the workspace time zone and a
+ * full rebuild of the roll-ups from the log.
+ *
+ * Date ranges are local days in the workspace time zone (`settings` row `timezone`, UTC by
+ * default). Bot figures follow the cohort of sessions STARTED in the range — all their later
+ * events count — so a node's visitors and the visitors who moved on are the same people and
+ * drop-off cannot go negative. Team figures count what happened in the range: conversations
+ * created, replies sent, conversations closed, assignments made.
+ */
+import { Clock, Context, Effect, Either, Layer } from "effect";
+import { isValidTimezone } from "../../flows/availability.js";
+import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
+import type { FlowDocument } from "../../flows/flow-document.js";
+import {
+  addOutcomes,
+  BOT_OUTCOMES,
+  emptyOutcomes,
+  nodeMetrics,
+  summarize,
+  type ArmResult,
+  type BotOutcome,
+  type DurationSummary,
+  type EdgeTally,
+  type NodeMetrics,
+  type NodeTally,
+  type OutcomeCounts,
+} from "../core/metrics.js";
+import { parseReportQuery, type ReportDay, type ReportFilters, type ReportQuery } from "../core/report-range.js";
+import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
+import { Chatflows, type ChatflowsShape } from "./chatflows.js";
+import { Database, type DatabaseShape } from "./database.js";
+import { InvalidInput, NotFound } from "./errors.js";
+
+export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset } from "../core/report-range.js";
+export type { DurationSummary, NodeMetrics, OutcomeCounts, BotOutcome, EdgeTally } from "../core/metrics.js";
+
+/** The settings row that holds the workspace's IANA time zone. */
+export const TIMEZONE_SETTING = "timezone";
+export const DEFAULT_TIMEZONE = "UTC";
+
+// ---------------------------------------------------------------------------------------------
+// Shapes
+
+export interface NamedOption {
+  readonly id: string;
+  readonly name: string;
+}
+
+/** What the filter pickers offer. */
+export interface ReportOptions {
+  readonly timezone: string;
+  readonly inboxes: ReadonlyArray<NamedOption>;
+  readonly channels: ReadonlyArray<NamedOption & { readonly kind: string; readonly inboxId: string }>;
+  readonly flows: ReadonlyArray<NamedOption & { readonly kind: string }>;
+  readonly teams: ReadonlyArray<NamedOption>;
+}
+
+export interface FlowOutcomes {
+  readonly chatflowId: string;
+  readonly name: string;
+  readonly counts: OutcomeCounts;
+}
+
+export interface VersionOutcomes {
+  readonly chatflowId: string;
+  readonly flowName: string;
+  readonly versionId: string | null;
+  /** The published version number (null for sessions without a version). */
+  readonly version: number | null;
+  readonly publishedAt: number | null;
+  readonly counts: OutcomeCounts;
+}
+
+export interface DailyOutcomes {
+  readonly day: string;
+  readonly counts: OutcomeCounts;
+}
+
+export interface BotOverview {
+  readonly query: ReportQuery;
+  readonly totals: OutcomeCounts;
+  readonly flows: ReadonlyArray<FlowOutcomes>;
+  readonly versions: ReadonlyArray<VersionOutcomes>;
+  readonly daily: ReadonlyArray<DailyOutcomes>;
+}
+
+export interface NodeReport extends NodeMetrics {
+  readonly label: string;
+  readonly kind: string | null;
+  /** False for a node the flow's current draft no longer has (seen in older versions' events). */
+  readonly inFlow: boolean;
+}
+
+export interface ArmReport extends ArmResult {
+  readonly nodeLabel: string;
+  readonly armLabel: string;
+  /** The arm's configured share of traffic (percent), when the current draft still has it. */
+  readonly percent: number | null;
+  readonly completionRate: number;
+}
+
+export interface FlowTallies {
+  readonly nodes: ReadonlyArray<NodeTally>;
+  readonly edges: ReadonlyArray<EdgeTally>;
+  readonly starts: Readonly<Record<string, number>>;
+}
+
+export interface FlowReport extends BotOverview {
+  readonly flow: { readonly id: string; readonly name: string; readonly kind: string };
+  readonly nodes: ReadonlyArray<NodeReport>;
+  readonly edges: ReadonlyArray<EdgeTally>;
+  readonly starts: Readonly<Record<string, number>>;
+  readonly arms: ReadonlyArray<ArmReport>;
+  /** The flow as the builder draws it (its draft, else its published spec), for the canvas. */
+  readonly document: FlowDocument | null;
+  readonly context: CompileContext;
+}
+
+/** The canvas overlay's raw figures; app/components/reports maps them onto a document's edge ids. */
+export interface FlowOverlay {
+  readonly nodes: Readonly<Record<string, { readonly reached: number; readonly dropOff: number }>>;
+  readonly edges: ReadonlyArray<EdgeTally>;
+  readonly started: number;
+}
+
+export interface VolumeRow {
+  readonly day: string;
+  readonly inboxId: string | null;
+  readonly inboxName: string;
+  readonly channelId: string | null;
+  readonly channelName: string;
+  readonly conversations: number;
+  /** Of those, conversations the team has held (handed off, taken over, or never with a bot). */
+  readonly reachedTeam: number;
+}
+
+export interface AgentRow {
+  readonly userId: string;
+  readonly name: string;
+  /** Distinct conversations assigned to the agent in the range. */
+  readonly assigned: number;
+  /** Human, non-internal replies sent in the range. */
+  readonly replies: number;
+  readonly firstResponse: DurationSummary;
+  readonly replyTime: DurationSummary;
+}
+
+export interface TeamReport {
+  readonly query: ReportQuery;
+  readonly volume: ReadonlyArray<VolumeRow>;
+  readonly firstResponse: DurationSummary;
+  readonly replyTime: DurationSummary;
+  readonly timeToClose: DurationSummary;
+  readonly agents: ReadonlyArray<AgentRow>;
+}
+
+export interface ReportsShape {
+  /** The workspace's IANA time zone (UTC when unset or no longer valid). */
+  readonly timezone: () => Effect.Effect<string>;
+  /** Stores the workspace time zone; InvalidInput (path `timezone`) for a zone this platform does not know. */
+  readonly setTimezone: (timezone: string) => Effect.Effect<string, InvalidInput>;
+  /** Range and filters from search parameters (module doc of report-range.ts); unknown ids are InvalidInput with the parameter as path. */
+  readonly parseQuery: (params: URLSearchParams | Readonly<Record<string, string | undefined>>) => Effect.Effect<ReportQuery, InvalidInput>;
+  /** Inboxes, channels, flows and teams for the filters. */
+  readonly options: () => Effect.Effect<ReportOptions>;
+  /** Bot outcomes per flow, per version and per day. */
+  readonly botOverview: (query: ReportQuery) => Effect.Effect<BotOverview>;
+  /** One flow: outcomes, nodes, edges, split arms and the document to draw. */
+  readonly flowReport: (chatflowId: string, query: ReportQuery) => Effect.Effect<FlowReport, NotFound>;
+  /** The node and edge figures of one flow for the builder's canvas. */
+  readonly flowOverlay: (chatflowId: string, query: ReportQuery) => Effect.Effect<FlowOverlay, NotFound>;
+  /** Raw node and edge tallies of one flow's cohort (for audits and tests). */
+  readonly flowTallies: (chatflowId: string, query: ReportQuery) => Effect.Effect<FlowTallies>;
+  /** Conversation volume, response times and the per-agent table. */
+  readonly team: (query: ReportQuery) => Effect.Effect<TeamReport>;
+  /** Empties the roll-ups and replays the whole events log into them; returns the events replayed. */
+  readonly rebuild: () => Effect.Effect<number>;
+}
+
+export class Reports extends Context.Tag("Reports")<Reports, ReportsShape>() {}
+
+// ---------------------------------------------------------------------------------------------
+// SQL
+
+const SESSION_FILTERS = `(@inbox IS NULL OR r.inbox_id = @inbox) AND (@channel IS NULL OR r.channel_id = @channel)
+  AND (@version IS NULL OR r.chatflow_version_id = @version)`;
+const TEAM_FILTERS = `(@inbox IS NULL OR r.inbox_id = @inbox) AND (@channel IS NULL OR r.channel_id = @channel)
+  AND (@flow IS NULL OR r.chatflow_id = @flow) AND (@team IS NULL OR r.team_id = @team)`;
+const DAYS = `d(i, s, e) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(@days))`;
+
+const SQL = {
+  botDaily: `WITH ${DAYS}
+    SELECT d.i AS day, r.chatflow_id AS chatflowId, r.chatflow_version_id AS versionId, r.outcome AS outcome, count(*) AS n
+    FROM d JOIN report_bot_sessions r ON r.started_at >= d.s AND r.started_at < d.e
+    WHERE (@flow IS NULL OR r.chatflow_id = @flow) AND ${SESSION_FILTERS}
+    GROUP BY d.i, r.chatflow_id, r.chatflow_version_id, r.outcome`,
+  // One flow: the same, on the (chatflow_id, started_at) index.
+  flowDaily: `WITH ${DAYS}
+    SELECT d.i AS day, r.chatflow_id AS chatflowId, r.chatflow_version_id AS versionId, r.outcome AS outcome, count(*) AS n
+    FROM d JOIN report_bot_sessions r INDEXED BY report_bot_sessions_flow
+      ON r.chatflow_id = @flow AND r.started_at >= d.s AND r.started_at < d.e
+    WHERE ${SESSION_FILTERS}
+    GROUP BY d.i, r.chatflow_version_id, r.outcome`,
+  // Per conversation and node, then summed: a conversation never moves on from a node more
+  // often than it reached it (metrics.ts nodeTallies).
+  flowTallies: `WITH cohort AS (
+      SELECT r.conversation_id FROM report_bot_sessions r INDEXED BY report_bot_sessions_flow
+      WHERE r.chatflow_id = @flow AND r.started_at >= @start AND r.started_at < @end AND ${SESSION_FILTERS}
+    ),
+    ev AS MATERIALIZED (
+      SELECT e.conversation_id AS c, e.type AS type, e.node_id AS node, e.from_node_id AS src, COALESCE(e.port, '') AS port
+      FROM cohort JOIN events e INDEXED BY events_conversation_type ON e.conversation_id = cohort.conversation_id
+      WHERE e.type IN ('node_entered', 'answered', 'invalid_answer', 'skipped', 'completed', 'handed_off')
+        AND e.node_id IS NOT NULL AND e.node_id <> '' AND e.is_preview = 0
+    ),
+    per AS (
+      SELECT c, n, sum(reached) AS reached, sum(lft) AS lft, sum(answered) AS answered, sum(invalid) AS invalid, sum(skipped) AS skipped
+      FROM (
+        SELECT c, node AS n, type = 'node_entered' AS reached, type IN ('completed', 'handed_off') AS lft,
+          type = 'answered' AS answered, type = 'invalid_answer' AS invalid, type = 'skipped' AS skipped
+        FROM ev
+        UNION ALL
+        SELECT c, src, 0, 1, 0, 0, 0 FROM ev WHERE type = 'node_entered' AND src IS NOT NULL AND src <> ''
+      )
+      GROUP BY c, n
+    )
+    SELECT 'node' AS kind, n AS a, NULL AS b, NULL AS z, sum(reached) AS n1, sum(min(reached, lft)) AS n2, sum(answered) AS n3,
+      sum(invalid) AS n4, sum(skipped) AS n5, sum(reached > 0) AS n6
+    FROM per GROUP BY n
+    UNION ALL
+    SELECT 'edge', src, port, node, count(*), 0, 0, 0, 0, 0 FROM ev
+    WHERE type = 'node_entered' AND src IS NOT NULL AND src <> '' GROUP BY src, port, node
+    UNION ALL
+    SELECT 'start', node, NULL, NULL, count(*), 0, 0, 0, 0, 0 FROM ev
+    WHERE type = 'node_entered' AND (src IS NULL OR src = '') GROUP BY node`,
+  arms: `WITH cohort AS (
+      SELECT r.conversation_id, r.outcome FROM report_bot_sessions r INDEXED BY report_bot_sessions_flow
+      WHERE r.chatflow_id = @flow AND r.started_at >= @start AND r.started_at < @end AND ${SESSION_FILTERS}
+    )
+    SELECT e.node_id AS nodeId, json_extract(e.data, '$.armId') AS armId, count(DISTINCT e.conversation_id) AS conversations,
+      count(DISTINCT CASE WHEN c.outcome = 'completed' THEN e.conversation_id END) AS completed,
+      count(DISTINCT CASE WHEN c.outcome = 'handed_off' THEN e.conversation_id END) AS handedOff,
+      count(DISTINCT CASE WHEN c.outcome IN ('abandoned', 'no_reply') THEN e.conversation_id END) AS abandoned
+    FROM cohort c JOIN events e INDEXED BY events_conversation_type ON e.conversation_id = c.conversation_id AND e.type = 'split_arm'
+    WHERE e.node_id IS NOT NULL AND e.is_preview = 0 AND json_valid(e.data) AND json_type(e.data, '$.armId') = 'text'
+    GROUP BY 1, 2 ORDER BY 1, 2`,
+  volume: `WITH ${DAYS}
+    SELECT d.i AS day, r.inbox_id AS inboxId, r.channel_id AS channelId, count(*) AS conversations, sum(r.team_at IS NOT NULL) AS reachedTeam
+    FROM d JOIN report_conversations r INDEXED BY report_conversations_created ON r.created_at >= d.s AND r.created_at < d.e
+    WHERE ${TEAM_FILTERS}
+    GROUP BY d.i, r.inbox_id, r.channel_id`,
+  replies: `SELECT r.user_id, r.wait_ms, r.is_first, r.first_response_ms FROM report_replies r INDEXED BY report_replies_at
+    WHERE r.at >= @start AND r.at < @end AND ${TEAM_FILTERS}`,
+  closes: `SELECT r.time_to_close_ms FROM report_conversations r INDEXED BY report_conversations_closed
+    WHERE r.closed_at IS NOT NULL AND r.closed_at >= @start AND r.closed_at < @end AND ${TEAM_FILTERS}`,
+  assigned: `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_type_at
+    WHERE r.type = 'assigned' AND r.at >= @start AND r.at < @end AND r.is_preview = 0 AND r.user_id IS NOT NULL
+      AND r.conversation_id IS NOT NULL AND ${TEAM_FILTERS}
+    GROUP BY r.user_id`,
+} as const;
+
+interface Params {
+  readonly flow: string | null;
+  readonly inbox: string | null;
+  readonly channel: string | null;
+  readonly team: string | null;
+  readonly version: string | null;
+  readonly start: number;
+  readonly end: number;
+  readonly days: string;
+}
+
+const paramsOf = (query: ReportQuery, flow?: string): Params => ({
+  flow: flow ?? query.filters.flow ?? null,
+  inbox: query.filters.inbox ?? null,
+  channel: query.filters.channel ?? null,
+  team: query.filters.team ?? null,
+  version: query.filters.version ?? null,
+  start: query.range.start,
+  end: query.range.end,
+  days: JSON.stringify(query.range.days.map((d: ReportDay) => [d.start, d.end])),
+});
+
+// ---------------------------------------------------------------------------------------------
+// Helpers (pure)
+
+interface OutcomeRow {
+  readonly day: number;
+  readonly chatflowId: string | null;
+  readonly versionId: string | null;
+  readonly outcome: BotOutcome;
+  readonly n: number;
+}
+
+const isOutcome = (value: string): value is BotOutcome => (BOT_OUTCOMES as ReadonlyArray<string>).includes(value);
+
+const tally = (counts: OutcomeCounts, outcome: string, n: number) => {
+  counts.started += n;
+  if (isOutcome(outcome)) counts[outcome] += n;
+};
+
+const labelOf = (node: { readonly id: string; readonly label?: string | undefined } | undefined, id: string) =>
+  node?.label !== undefined && node.label.trim() !== "" ? node.label : id;
+
+const armsOf = (node: FlowDocument["nodes"][number] | undefined): ReadonlyArray<{ id: string; label: string; percent: number }> => {
+  const data = node?.data as { arms?: unknown } | undefined;
+  if (!data || !Array.isArray(data.arms)) return [];
+  return data.arms.filter(
+    (a): a is { id: string; label: string; percent: number } =>
+      typeof a === "object" && a !== null && typeof (a as { id?: unknown }).id === "string",
+  );
+};
+
+// ---------------------------------------------------------------------------------------------
+
+/** The Reports service over a database and the chatflow store (exported for tests and benches). */
+export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflows: ChatflowsShape }): ReportsShape => {
+  const { db, chatflows } = deps;
+
+  const readTimezone = (): string => {
+    const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(TIMEZONE_SETTING) as { value: string } | undefined;
+    return row && isValidTimezone(row.value) ? row.value : DEFAULT_TIMEZONE;
+  };
+
+  const names = (sql: string): Map<string, string> =>
+    new Map((db.prepare(sql).all() as Array<{ id: string; name: string }>).map((r) => [r.id, r.name]));
+
+  const versionInfo = (ids: ReadonlyArray<string>): Map<string, { version: number; publishedAt: number }> => {
+    const out = new Map<string, { version: number; publishedAt: number }>();
+    const statement = db.prepare("SELECT version, published_at FROM chatflow_versions WHERE id = ?");
+    for (const id of ids) {
+      const row = statement.get(id) as { version: number; published_at: number } | undefined;
+      if (row) out.set(id, { version: row.version, publishedAt: row.published_at });
+    }
+    return out;
+  };
+
+  /** Flows, versions, days and totals from (day, flow, version, outcome, n) rows. */
+  const outcomesFrom = (query: ReportQuery, rows: ReadonlyArray<OutcomeRow>): BotOverview => {
+    const flowNames = names("SELECT id, name FROM chatflows");
+    const totals = emptyOutcomes();
+    const byFlow = new Map<string, OutcomeCounts>();
+    const byVersion = new Map<string, { chatflowId: string; versionId: string | null; counts: OutcomeCounts }>();
+    const byDay = query.range.days.map(() => emptyOutcomes());
+    for (const row of rows) {
+      const flowId = row.chatflowId ?? "";
+      tally(totals, row.outcome, row.n);
+      tally(byDay[row.day]!, row.outcome, row.n);
+      let flow = byFlow.get(flowId);
+      if (!flow) byFlow.set(flowId, (flow = emptyOutcomes()));
+      tally(flow, row.outcome, row.n);
+      const key = JSON.stringify([flowId, row.versionId]);
+      let version = byVersion.get(key);
+      if (!version) byVersion.set(key, (version = { chatflowId: flowId, versionId: row.versionId, counts: emptyOutcomes() }));
+      tally(version.counts, row.outcome, row.n);
+    }
+    const info = versionInfo([...byVersion.values()].flatMap((v) => (v.versionId === null ? [] : [v.versionId])));
+    const flowName = (id: string) => flowNames.get(id) ?? (id === "" ? "(no flow)" : id);
+    return {
+      query,
+      totals,
+      flows: [...byFlow]
+        .map(([chatflowId, counts]) => ({ chatflowId, name: flowName(chatflowId), counts }))
+        .sort((a, b) => b.counts.started - a.counts.started || a.name.localeCompare(b.name)),
+      versions: [...byVersion.values()]
+        .map((v) => {
+          const meta = v.versionId === null ? undefined : info.get(v.versionId);
+          return {
+            chatflowId: v.chatflowId,
+            flowName: flowName(v.chatflowId),
+            versionId: v.versionId,
+            version: meta?.version ?? null,
+            publishedAt: meta?.publishedAt ?? null,
+            counts: v.counts,
+          };
+        })
+        .sort((a, b) => a.flowName.localeCompare(b.flowName) || (b.version ?? 0) - (a.version ?? 0)),
+      daily: query.range.days.map((d, i) => ({ day: d.day, counts: byDay[i]! })),
+    };
+  };
+
+  const tallies = (chatflowId: string, query: ReportQuery): FlowTallies => {
+    const rows = db.prepare(SQL.flowTallies).all(paramsOf(query, chatflowId)) as Array<{
+      kind: "node" | "edge" | "start";
+      a: string;
+      b: string | null;
+      z: string | null;
+      n1: number;
+      n2: number;
+      n3: number;
+      n4: number;
+      n5: number;
+      n6: number;
+    }>;
+    const nodes: NodeTally[] = [];
+    const edges: EdgeTally[] = [];
+    const starts: Record<string, number> = {};
+    for (const r of rows) {
+      if (r.kind === "node") {
+        nodes.push({ nodeId: r.a, reached: r.n1, movedOn: r.n2, answered: r.n3, invalid: r.n4, skipped: r.n5, conversations: r.n6 });
+      } else if (r.kind === "edge") edges.push({ from: r.a, port: r.b ?? "", to: r.z!, count: r.n1 });
+      else starts[r.a] = r.n1;
+    }
+    const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+    nodes.sort((a, b) => byText(a.nodeId, b.nodeId));
+    edges.sort((a, b) => byText(a.from, b.from) || byText(a.port, b.port) || byText(a.to, b.to));
+    return { nodes, edges, starts };
+  };
+
+  const mustFlow = (chatflowId: string) =>
+    Effect.mapError(chatflows.get(chatflowId), () => new NotFound({ entity: "chatflow", id: chatflowId }));
+
+  /** The flow's draft document, else its published spec drawn as a document. */
+  const documentOf = (chatflowId: string, publishedVersionId: string | null) =>
+    Effect.gen(function* () {
+      const draft = yield* Effect.either(chatflows.getDraft(chatflowId));
+      if (Either.isRight(draft)) {
+        const decoded = decodeFlowDocument(draft.right.document);
+        if (Either.isRight(decoded)) return decoded.right;
+      }
+      if (publishedVersionId !== null) {
+        const version = yield* Effect.either(chatflows.getVersion(publishedVersionId));
+        if (Either.isRight(version)) return specToDocument(version.right.spec);
+      }
+      return null;
+    });
+
+  const invalid = (path: string, message: string) => new InvalidInput({ issues: [{ path, message }] });
+
+  const exists = (sql: string, id: string) => db.prepare(sql).get(id) !== undefined;
+
+  return {
+    timezone: Effect.fn("Reports.timezone")(function* () {
+      return readTimezone();
+    }),
+
+    setTimezone: Effect.fn("Reports.setTimezone")(function* (timezone: string) {
+      if (typeof timezone !== "string" || timezone.trim() === "" || timezone.length > 100 || !isValidTimezone(timezone.trim())) {
+        return yield* Effect.fail(invalid("timezone", "expected an IANA time zone such as Europe/Berlin or UTC"));
+      }
+      const zone = timezone.trim();
+      yield* Effect.orDie(
+        db.writeEffect((s) =>
+          s
+            .prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .run(TIMEZONE_SETTING, zone),
+        ),
+      );
+      return zone;
+    }),
+
+    parseQuery: Effect.fn("Reports.parseQuery")(function* (params) {
+      const now = yield* Clock.currentTimeMillis;
+      const parsed = parseReportQuery(params, readTimezone(), now);
+      if (Either.isLeft(parsed)) return yield* Effect.fail(new InvalidInput({ issues: parsed.left }));
+      const query = parsed.right;
+      const f = query.filters;
+      const issues = [];
+      if (f.inbox !== undefined && !exists("SELECT 1 FROM inboxes WHERE id = ?", f.inbox)) issues.push({ path: "inbox", message: "no inbox has this id" });
+      if (f.channel !== undefined && !exists("SELECT 1 FROM channels WHERE id = ?", f.channel)) {
+        issues.push({ path: "channel", message: "no channel has this id" });
+      }
+      if (f.flow !== undefined && !exists("SELECT 1 FROM chatflows WHERE id = ?", f.flow)) issues.push({ path: "flow", message: "no chatflow has this id" });
+      if (f.team !== undefined && !exists("SELECT 1 FROM teams WHERE id = ?", f.team)) issues.push({ path: "team", message: "no team has this id" });
+      if (f.version !== undefined) {
+        const version = db.prepare("SELECT chatflow_id FROM chatflow_versions WHERE id = ?").get(f.version) as { chatflow_id: string } | undefined;
+        if (!version) issues.push({ path: "version", message: "no published version has this id" });
+        else if (f.flow !== undefined && version.chatflow_id !== f.flow) {
+          issues.push({ path: "version", message: "this version belongs to another chatflow" });
+        }
+      }
+      if (issues.length > 0) return yield* Effect.fail(new InvalidInput({ issues }));
+      return query;
+    }),
+
+    options: Effect.fn("Reports.options")(function* () {
+      return {
+        timezone: readTimezone(),
+        inboxes: db.prepare("SELECT id, name FROM inboxes ORDER BY name").all() as NamedOption[],
+        channels: (db.prepare("SELECT id, name, kind, inbox_id FROM channels ORDER BY name").all() as Array<NamedOption & { kind: string; inbox_id: string }>).map(
+          (c) => ({ id: c.id, name: c.name, kind: c.kind, inboxId: c.inbox_id }),
+        ),
+        flows: db.prepare("SELECT id, name, kind FROM chatflows WHERE archived_at IS NULL ORDER BY name").all() as Array<NamedOption & { kind: string }>,
+        teams: db.prepare("SELECT id, name FROM teams ORDER BY name").all() as NamedOption[],
+      };
+    }),
+
+    botOverview: Effect.fn("Reports.botOverview")(function* (query: ReportQuery) {
+      return outcomesFrom(query, db.prepare(SQL.botDaily).all(paramsOf(query)) as OutcomeRow[]);
+    }),
+
+    flowReport: Effect.fn("Reports.flowReport")(function* (chatflowId: string, query: ReportQuery) {
+      const flow = yield* mustFlow(chatflowId);
+      const params = paramsOf(query, chatflowId);
+      const overview = outcomesFrom(query, db.prepare(SQL.flowDaily).all(params) as OutcomeRow[]);
+      const document = yield* documentOf(chatflowId, flow.publishedVersionId);
+      const context = yield* chatflows.compileContext();
+      const t = tallies(chatflowId, query);
+      const docNodes = new Map((document?.nodes ?? []).map((n) => [n.id, n]));
+      const metrics = new Map(nodeMetrics(t.nodes).map((m) => [m.nodeId, m]));
+      const nodes: NodeReport[] = [];
+      // The flow's own nodes first, in the document's order (unreached ones with zeros), then
+      // nodes that only older versions had.
+      for (const node of document?.nodes ?? []) {
+        const m = metrics.get(node.id) ?? { nodeId: node.id, reached: 0, movedOn: 0, answered: 0, invalid: 0, skipped: 0, conversations: 0, dropped: 0, dropOff: 0 };
+        nodes.push({ ...m, label: labelOf(node, node.id), kind: node.kind, inFlow: true });
+      }
+      for (const m of metrics.values()) {
+        if (!docNodes.has(m.nodeId)) nodes.push({ ...m, label: m.nodeId, kind: null, inFlow: false });
+      }
+      const armRows = db.prepare(SQL.arms).all(params) as ArmResult[];
+      const arms: ArmReport[] = armRows.map((a) => {
+        const node = docNodes.get(a.nodeId);
+        const arm = armsOf(node).find((x) => x.id === a.armId);
+        return {
+          ...a,
+          nodeLabel: labelOf(node, a.nodeId),
+          armLabel: arm?.label ?? a.armId,
+          percent: typeof arm?.percent === "number" ? arm.percent : null,
+          completionRate: a.conversations > 0 ? a.completed / a.conversations : 0,
+        };
+      });
+      return {
+        ...overview,
+        flow: { id: flow.id, name: flow.name, kind: flow.kind },
+        nodes,
+        edges: t.edges,
+        starts: t.starts,
+        arms,
+        document,
+        context,
+      };
+    }),
+
+    flowOverlay: Effect.fn("Reports.flowOverlay")(function* (chatflowId: string, query: ReportQuery) {
+      yield* mustFlow(chatflowId);
+      const t = tallies(chatflowId, query);
+      const nodes: Record<string, { reached: number; dropOff: number }> = {};
+      for (const m of nodeMetrics(t.nodes)) nodes[m.nodeId] = { reached: m.reached, dropOff: m.dropOff };
+      const started = Object.values(t.starts).reduce((a, b) => a + b, 0);
+      return { nodes, edges: t.edges, started };
+    }),
+
+    flowTallies: Effect.fn("Reports.flowTallies")(function* (chatflowId: string, query: ReportQuery) {
+      return tallies(chatflowId, query);
+    }),
+
+    team: Effect.fn("Reports.team")(function* (query: ReportQuery) {
+      const params = paramsOf(query);
+      const inboxNames = names("SELECT id, name FROM inboxes");
+      const channelNames = names("SELECT id, name FROM channels");
+      const volume = (db.prepare(SQL.volume).all(params) as Array<{
+        day: number;
+        inboxId: string | null;
+        channelId: string | null;
+        conversations: number;
+        reachedTeam: number;
+      }>)
+        .map((r) => ({
+          day: query.range.days[r.day]!.day,
+          inboxId: r.inboxId,
+          inboxName: r.inboxId === null ? "(none)" : (inboxNames.get(r.inboxId) ?? r.inboxId),
+          channelId: r.channelId,
+          channelName: r.channelId === null ? "(none)" : (channelNames.get(r.channelId) ?? r.channelId),
+          conversations: r.conversations,
+          reachedTeam: r.reachedTeam,
+        }))
+        .sort((a, b) => a.day.localeCompare(b.day) || a.inboxName.localeCompare(b.inboxName) || a.channelName.localeCompare(b.channelName));
+
+      // Raw arrays: the largest result of the reports (one row per reply in the range).
+      const replies = db.prepare(SQL.replies).raw(true).all(params) as Array<[string | null, number | null, number, number | null]>;
+      const waits: number[] = [];
+      const firsts: number[] = [];
+      const perAgent = new Map<string, { replies: number; waits: number[]; firsts: number[] }>();
+      for (const [userId, waitMs, , firstMs] of replies) {
+        if (waitMs !== null) waits.push(waitMs);
+        if (firstMs !== null) firsts.push(firstMs);
+        if (userId === null) continue;
+        let agent = perAgent.get(userId);
+        if (!agent) perAgent.set(userId, (agent = { replies: 0, waits: [], firsts: [] }));
+        agent.replies++;
+        if (waitMs !== null) agent.waits.push(waitMs);
+        if (firstMs !== null) agent.firsts.push(firstMs);
+      }
+      const closes = db.prepare(SQL.closes).pluck(true).all(params) as number[];
+      const assigned = new Map(
+        (db.prepare(SQL.assigned).all(params) as Array<{ userId: string; n: number }>).map((r) => [r.userId, r.n]),
+      );
+      const users = db.prepare("SELECT id, COALESCE(display_name, name) AS name FROM users").all() as NamedOption[];
+      const userNames = new Map(users.map((u) => [u.id, u.name]));
+      const agentIds = new Set([...perAgent.keys(), ...assigned.keys()]);
+      const agents: AgentRow[] = [...agentIds]
+        .map((userId) => {
+          const a = perAgent.get(userId);
+          return {
+            userId,
+            name: userNames.get(userId) ?? userId,
+            assigned: assigned.get(userId) ?? 0,
+            replies: a?.replies ?? 0,
+            firstResponse: summarize(a?.firsts ?? []),
+            replyTime: summarize(a?.waits ?? []),
+          };
+        })
+        .sort((a, b) => b.replies - a.replies || b.assigned - a.assigned || a.name.localeCompare(b.name));
+      return {
+        query,
+        volume,
+        firstResponse: summarize(firsts),
+        replyTime: summarize(waits),
+        timeToClose: summarize(closes),
+        agents,
+      };
+    }),
+
+    rebuild: Effect.fn("Reports.rebuild")(function* () {
+      return yield* Effect.orDie(
+        db.writeEffect((s) => {
+          s.exec(REBUILD_REPORT_ROLLUPS_SQL);
+          return (s.prepare("SELECT count(*) AS n FROM events WHERE is_preview = 0 AND conversation_id IS NOT NULL").get() as { n: number }).n;
+        }),
+      );
+    }),
+  };
+};
+
+/** Reports over the app's Database and Chatflows. */
+export const layer: Layer.Layer<Reports, never, Database | Chatflows> = Layer.effect(
+  Reports,
+  Effect.gen(function* () {
+    return makeReports({ db: yield* Database, chatflows: yield* Chatflows });
+  }),
+);
+
+/** Totals of several outcome tallies. Pure. */
+export const sumOutcomes = (list: ReadonlyArray<OutcomeCounts>): OutcomeCounts => list.reduce(addOutcomes, emptyOutcomes());
