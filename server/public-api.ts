@@ -7,9 +7,10 @@
  */
 import { Cause, Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Display } from "../flows/flow-spec.js";
+import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
+import { Channels } from "../runtime/services/channels.js";
 import { Chatflows } from "../runtime/services/chatflows.js";
 import { AppConfig } from "../runtime/services/config.js";
 import { Database } from "../runtime/services/database.js";
@@ -103,10 +104,29 @@ const decodeMessageId = bodyDecoder(MessageIdParam);
 
 const ChannelConfig = S.Struct({
   allowedOrigins: S.optionalWith(S.Array(S.String), { default: () => [] }),
-  branding: S.optional(S.Struct({ name: S.optional(S.String), logoUrl: S.optional(S.String), showPoweredBy: S.optional(S.Boolean) })),
+  branding: S.optional(
+    S.Struct({
+      name: S.optional(S.String),
+      logoUrl: S.optional(S.String),
+      showPoweredBy: S.optional(S.Boolean),
+      // Defaults for chatflows that keep the spec's own (Settings → Channels writes them).
+      accentColor: S.optional(S.String),
+      launcherPosition: S.optional(S.String),
+    }),
+  ),
 });
 type ChannelConfig = typeof ChannelConfig.Type;
 const decodeChannelConfig = S.decodeUnknownEither(S.parseJson(ChannelConfig));
+const DISPLAY_DEFAULTS = S.decodeSync(DisplaySchema)({});
+
+/**
+ * A display value: the chat channel's default where the chatflow keeps the spec's own, else the
+ * chatflow's. A malformed channel value (a hand-edited row) is ignored. Pure.
+ */
+const withChannelDefault = <T extends string>(flowValue: T, specDefault: T, channelValue: string | undefined, valid: (v: string) => boolean): T =>
+  flowValue === specDefault && channelValue !== undefined && valid(channelValue) ? (channelValue as T) : flowValue;
+const isHexColor = (value: string) => /^#[0-9a-fA-F]{6}$/.test(value);
+const isLauncherPosition = (value: string) => value === "bottom_right" || value === "bottom_left";
 
 // ---------------------------------------------------------------------------------------------
 // Answers
@@ -152,6 +172,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       live: LiveEvents,
       db: Database,
       config: AppConfig,
+      channels: Channels,
     }),
   );
   // A failure here surfaces on the first request (as a 500 and a log line), not as an unhandled rejection.
@@ -172,6 +193,14 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
   const channelCache = new Map<string, { readonly info: ChannelInfo | null; readonly expiresAt: number }>();
   let anyOrigins: { origins: ReadonlyArray<string>; expiresAt: number } | undefined;
+  // An admin's change (Settings → Channels) takes effect on the next request, not after the TTL.
+  let stopListening: (() => void) | undefined;
+  void services.then((s) => {
+    stopListening ??= s.channels.onChange((channelId) => {
+      channelCache.delete(channelId);
+      anyOrigins = undefined;
+    });
+  }, () => {});
 
   const channelInfo = (s: Services, channelId: string): ChannelInfo | null => {
     const now = Date.now();
@@ -339,8 +368,13 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
             welcomeMessage: settings.display.welcomeMessage,
             popOpen: settings.display.popOpen,
             heading: resolveHeading(s, settings.display, channel, branding.name),
-            accentColor: settings.display.accentColor,
-            launcherPosition: settings.display.launcherPosition,
+            accentColor: withChannelDefault(settings.display.accentColor, DISPLAY_DEFAULTS.accentColor, channel.config.branding?.accentColor, isHexColor),
+            launcherPosition: withChannelDefault(
+              settings.display.launcherPosition,
+              DISPLAY_DEFAULTS.launcherPosition,
+              channel.config.branding?.launcherPosition,
+              isLauncherPosition,
+            ),
           },
           available: chosen.available,
           awayMessage: settings.availability.awayMessage,
@@ -348,7 +382,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           branding: {
             ...(branding.name !== undefined ? { name: branding.name } : {}),
             ...(branding.logoUrl !== undefined ? { logoUrl: branding.logoUrl } : {}),
-            showPoweredBy: branding.showPoweredBy ?? true,
+            // Shown only when neither the chatflow nor the channel turns it off (a spec always says true by default).
+            showPoweredBy: (settings.branding.showPoweredBy ?? true) && (channel.config.branding?.showPoweredBy ?? true),
           },
         },
       });
@@ -672,6 +707,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     },
     close: () => {
       for (const end of [...streams]) end();
+      stopListening?.();
+      stopListening = () => {};
     },
     streamCount: () => streams.size,
     rateLimiter: limiter,
