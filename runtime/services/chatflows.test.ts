@@ -79,14 +79,13 @@ describe("drafts", () => {
   });
 
   it("answers NotFound for unknown chatflows and channels", async () => {
-    for (const result of [
-      await runEither((f) => f.get("flow_nope")),
-      await runEither((f) => f.publish("flow_nope")),
-      await runEither((f) => f.saveDraft("flow_nope", doc("x", "x"), 1)),
-      await runEither((f) => f.create({ name: "x", kind: "bot", channelId: "chan_nope" })),
-    ]) {
-      expect(Either.isLeft(result) && result.left._tag).toBe("NotFound");
-    }
+    const tags: Array<string> = [];
+    const tagOf = (result: Either.Either<unknown, { readonly _tag: string }>) => (Either.isLeft(result) ? result.left._tag : "ok");
+    tags.push(tagOf(await runEither((f) => f.get("flow_nope"))));
+    tags.push(tagOf(await runEither((f) => f.publish("flow_nope"))));
+    tags.push(tagOf(await runEither((f) => f.saveDraft("flow_nope", doc("x", "x"), 1))));
+    tags.push(tagOf(await runEither((f) => f.create({ name: "x", kind: "bot", channelId: "chan_nope" }))));
+    expect(tags).toEqual(["NotFound", "NotFound", "NotFound", "NotFound"]);
   });
 });
 
