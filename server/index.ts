@@ -39,7 +39,7 @@ const main = async () => {
   }
 
   const runtime = makeAppRuntime(config);
-  await startup(runtime, config);
+  const started = await startup(runtime, config);
 
   const app = express();
   app.disable("x-powered-by");
@@ -101,6 +101,7 @@ const main = async () => {
     const deadline = Date.now() + 10_000;
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const socket of sockets) socket.destroy();
+    started.stop();
     await runtime.dispose();
     console.log("Parley stopped.");
     process.exit(0);
