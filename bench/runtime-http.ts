@@ -14,7 +14,7 @@
 import autocannon, { type AutocannonRequest } from "autocannon";
 import BetterSqlite3 from "better-sqlite3";
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,6 +30,17 @@ export interface Figure {
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const here = fileURLToPath(import.meta.url);
+
+/** User + system CPU milliseconds a process has used so far (Linux), or NaN elsewhere. */
+const processCpuMs = (pid: number | undefined): number => {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    // utime and stime are fields 14 and 15 of /proc/<pid>/stat, in clock ticks (100 per second).
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
+  } catch {
+    return Number.NaN;
+  }
+};
 
 // ---------------------------------------------------------------------------------------------
 // Baseline server (runs in a child process: `tsx bench/runtime-http.ts --baseline FULL <db>`)
@@ -72,8 +83,14 @@ const serveBaseline = (synchronous: "FULL" | "NORMAL", databasePath: string) => 
   });
 };
 
-/** Requests/s of the minimal node:http + better-sqlite3 handler (one read, one update, one insert per transaction). */
-export const measureBaseline = async (synchronous: "FULL" | "NORMAL", dir: string): Promise<number> => {
+/**
+ * Requests/s of the minimal node:http + better-sqlite3 handler (one read, one update, one insert
+ * per transaction), and the CPU its process spent per request.
+ */
+export const measureBaseline = async (
+  synchronous: "FULL" | "NORMAL",
+  dir: string,
+): Promise<{ readonly perSecond: number; readonly cpuMsPerRequest: number }> => {
   const child = spawn(process.execPath, ["--import", "tsx", here, "--baseline", synchronous, join(dir, `baseline-${synchronous}.sqlite`)], {
     stdio: ["ignore", "pipe", "inherit"],
   });
@@ -88,6 +105,7 @@ export const measureBaseline = async (synchronous: "FULL" | "NORMAL", dir: strin
       child.once("exit", (code) => reject(new Error(`the baseline server exited with ${code}`)));
     });
     let next = 0;
+    const cpuBefore = processCpuMs(child.pid);
     const result = await autocannon({
       url: `http://127.0.0.1:${port}`,
       connections: CONNECTIONS,
@@ -105,7 +123,10 @@ export const measureBaseline = async (synchronous: "FULL" | "NORMAL", dir: strin
       ],
     });
     if (result.non2xx > 0 || result.errors > 0) throw new Error(`baseline ${synchronous}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-    return result.requests.total / result.duration;
+    return {
+      perSecond: result.requests.total / result.duration,
+      cpuMsPerRequest: (processCpuMs(child.pid) - cpuBefore) / result.requests.total,
+    };
   } finally {
     child.kill("SIGKILL");
   }
@@ -120,7 +141,10 @@ interface ParleyFigures {
   readonly p50: number;
   readonly p99: number;
   readonly conversations: number;
+  /** CPU time the server process spent per request during the run (Linux /proc), or NaN. */
+  readonly serverCpuMsPerRequest: number;
 }
+
 
 /** Parley's figures under the 50-conversation load; `nodeArgs` go to the server process (profiling). */
 export const measureParley = async (dir: string, nodeArgs: ReadonlyArray<string> = []): Promise<ParleyFigures> => {
@@ -195,6 +219,7 @@ export const measureParley = async (dir: string, nodeArgs: ReadonlyArray<string>
     await autocannon({ url: server.base, connections: 10, duration: 1, requests: [start, answer, answer, answer, answer, answer] });
     messages = 0;
     conversations = 0;
+    const cpuBefore = processCpuMs(server.child.pid);
     const result = await autocannon({
       url: server.base,
       connections: CONNECTIONS,
@@ -210,6 +235,7 @@ export const measureParley = async (dir: string, nodeArgs: ReadonlyArray<string>
       p50: result.latency.p50,
       p99: result.latency.p99,
       conversations,
+      serverCpuMsPerRequest: (processCpuMs(server.child.pid) - cpuBefore) / result.requests.total,
     };
   } finally {
     await server.stop("SIGTERM");
@@ -227,11 +253,13 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
       { name: "runtime.messages_per_s", unit: "1/s", value: Math.round(parley.messagesPerSecond) },
       { name: "runtime.requests_per_s", unit: "1/s", value: Math.round(parley.requestsPerSecond) },
       { name: "runtime.conversations_per_s", unit: "1/s", value: Math.round(parley.conversations / DURATION_S) },
+      { name: "runtime.server_cpu_ms_per_request", unit: "ms", value: Math.round(parley.serverCpuMsPerRequest * 1000) / 1000 },
       { name: "runtime.p50_ms", unit: "ms", value: parley.p50 },
       { name: "runtime.p99_ms", unit: "ms", value: parley.p99 },
-      { name: "runtime.baseline_full_per_s", unit: "1/s", value: Math.round(full) },
-      { name: "runtime.baseline_normal_per_s", unit: "1/s", value: Math.round(normal) },
-      { name: "runtime.ratio_to_normal_ceiling", unit: "ratio", value: Math.round((parley.messagesPerSecond / normal) * 100) / 100 },
+      { name: "runtime.baseline_full_per_s", unit: "1/s", value: Math.round(full.perSecond) },
+      { name: "runtime.baseline_normal_per_s", unit: "1/s", value: Math.round(normal.perSecond) },
+      { name: "runtime.baseline_normal_cpu_ms_per_request", unit: "ms", value: Math.round(normal.cpuMsPerRequest * 1000) / 1000 },
+      { name: "runtime.ratio_to_normal_ceiling", unit: "ratio", value: Math.round((parley.messagesPerSecond / normal.perSecond) * 100) / 100 },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
