@@ -25,6 +25,22 @@ export default function SettingsIndex() {
           <h2>Users</h2>
           <p>Create accounts for admins, marketers, agents and analysts.</p>
         </Link>
+        <Link to="/settings/inboxes" className="card tile">
+          <h2>Inboxes</h2>
+          <p>Where conversations arrive, who works in each, and a fallback email address.</p>
+        </Link>
+        <Link to="/settings/teams" className="card tile">
+          <h2>Teams</h2>
+          <p>Groups of agents that handoffs and routing can send conversations to.</p>
+        </Link>
+        <Link to="/settings/routing" className="card tile">
+          <h2>Routing</h2>
+          <p>Manual or round-robin among available agents, a cap per agent, and the queue.</p>
+        </Link>
+        <Link to="/settings/email-filters" className="card tile">
+          <h2>Email filters</h2>
+          <p>Senders and domains whose email never opens a conversation.</p>
+        </Link>
         <Link to="/settings/profile" className="card tile">
           <h2>Your profile</h2>
           <p>The name, avatar and meeting link visitors see, and your availability.</p>

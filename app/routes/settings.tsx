@@ -7,6 +7,10 @@ import { requireUser } from "../session.server.js";
 /** Settings sections, and who may open them (admins always). */
 const sections = [
   { to: "/settings/users", label: "Users", adminOnly: true },
+  { to: "/settings/inboxes", label: "Inboxes", adminOnly: true },
+  { to: "/settings/teams", label: "Teams", adminOnly: true },
+  { to: "/settings/routing", label: "Routing", adminOnly: true },
+  { to: "/settings/email-filters", label: "Email filters", adminOnly: true },
   { to: "/settings/profile", label: "Your profile", adminOnly: false },
 ] as const;
 

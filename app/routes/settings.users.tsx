@@ -6,7 +6,7 @@ import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access, roleLabels } from "../roles.js";
-import { Accounts, attempt, roles, run } from "../runtime.server.js";
+import { Accounts, attempt, roles, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Users · Settings · Parley" }];
@@ -16,13 +16,25 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const users = await run(context, Effect.flatMap(Accounts, (accounts) => accounts.listUsers()));
   return {
     roles,
-    users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, createdAt: u.createdAt })),
+    users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, availability: u.availability, createdAt: u.createdAt })),
   };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
   const form = await request.formData();
+  const intent = form.get("intent");
+  if (intent === "availability" || intent === "role") {
+    // Changes to one person in the table: availability drains the queue, a role change keeps one admin.
+    const userId = String(form.get("userId") ?? "");
+    const value = String(form.get(intent) ?? "");
+    const result = await attempt(
+      context,
+      Effect.flatMap(Workspace, (w) => (intent === "role" ? w.setRole(userId, value) : w.setAvailability(userId, value))),
+    );
+    if (!result.ok) return data({ errors: { form: result.error.message }, values: null, created: null, changed: null }, { status: result.status });
+    return data({ errors: null, values: null, created: null, changed: { userId, name: result.value.name, intent } });
+  }
   const values = formValues(form, ["name", "email", "role", "password"]);
   const result = await attempt(context, Effect.flatMap(Accounts, (accounts) => accounts.createUser(user, values)));
   if (!result.ok) {
@@ -33,9 +45,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
       delete errors.form;
     }
     const { password: _password, ...echo } = values;
-    return data({ errors, values: echo, created: null }, { status: result.status });
+    return data({ errors, values: echo, created: null, changed: null }, { status: result.status });
   }
-  return data({ errors: null, values: null, created: { id: result.value.id, name: result.value.name, email: result.value.email } }, { status: 201 });
+  return data(
+    { errors: null, values: null, created: { id: result.value.id, name: result.value.name, email: result.value.email }, changed: null },
+    { status: 201 },
+  );
 }
 
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
@@ -56,12 +71,18 @@ export default function UsersSettings() {
 
       <section className="card" aria-labelledby="users-list-title">
         <h2 id="users-list-title">Team ({users.length})</h2>
+        {result?.changed ? (
+          <p className="notice notice--success" role="status">
+            {result.changed.intent === "role" ? `Changed the role of ${result.changed.name}.` : `Changed the availability of ${result.changed.name}.`}
+          </p>
+        ) : null}
         <table className="table">
           <thead>
             <tr>
               <th scope="col">Name</th>
               <th scope="col">Email</th>
               <th scope="col">Role</th>
+              <th scope="col">Availability</th>
               <th scope="col">Created</th>
             </tr>
           </thead>
@@ -71,7 +92,37 @@ export default function UsersSettings() {
                 <td>{u.name}</td>
                 <td>{u.email}</td>
                 <td>
-                  <span className="badge">{roleLabels[u.role]}</span>
+                  <Form method="post" style={{ display: "flex", gap: "0.4rem", alignItems: "center" }}>
+                    <CsrfInput />
+                    <input type="hidden" name="intent" value="role" />
+                    <input type="hidden" name="userId" value={u.id} />
+                    <select name="role" defaultValue={u.role} aria-label={`Access of ${u.name}`} style={{ width: "auto" }}>
+                      {roleOptions.map((role) => (
+                        <option key={role} value={role}>
+                          {roleLabels[role]}
+                        </option>
+                      ))}
+                    </select>
+                    <button type="submit" className="button button--secondary button--small" style={{ whiteSpace: "nowrap" }}>
+                      Change role
+                    </button>
+                  </Form>
+                </td>
+                <td>
+                  <Form method="post" style={{ display: "flex", gap: "0.4rem", alignItems: "center" }}>
+                    <CsrfInput />
+                    <input type="hidden" name="intent" value="availability" />
+                    <input type="hidden" name="userId" value={u.id} />
+                    <input type="hidden" name="availability" value={u.availability === "available" ? "away" : "available"} />
+                    <span className="badge">{u.availability === "available" ? "Available" : "Away"}</span>
+                    <button
+                      type="submit"
+                      className="button button--secondary button--small"
+                      style={{ whiteSpace: "nowrap" }}
+                      aria-label={`Set ${u.name} ${u.availability === "available" ? "away" : "available"}`}>
+                      {u.availability === "available" ? "Set away" : "Set available"}
+                    </button>
+                  </Form>
                 </td>
                 <td>{dateFormat.format(u.createdAt)}</td>
               </tr>

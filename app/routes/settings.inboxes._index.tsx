@@ -1,0 +1,136 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Effect } from "effect";
+import { CsrfInput } from "../components/csrf-input.js";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import { Field } from "../components/field.js";
+import { fieldErrors, formValues } from "../forms.js";
+import { access } from "../roles.js";
+import { Accounts, attempt, Routing, run, Workspace } from "../runtime.server.js";
+import { requireUser } from "../session.server.js";
+
+export const meta: MetaFunction = () => [{ title: "Inboxes · Settings · Parley" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const { inboxes, teams, users, queues } = await run(
+    context,
+    Effect.all({
+      inboxes: Effect.flatMap(Workspace, (w) => w.listInboxes()),
+      teams: Effect.flatMap(Workspace, (w) => w.listTeams()),
+      users: Effect.flatMap(Accounts, (a) => a.listUsers()),
+      queues: Effect.flatMap(Routing, (r) => r.queueStats()),
+    }),
+  );
+  const names = new Map(users.map((u) => [u.id, u.name]));
+  const teamNames = new Map(teams.map((t) => [t.id, t.name]));
+  return {
+    inboxes: inboxes.map((inbox) => ({
+      id: inbox.id,
+      name: inbox.name,
+      fallbackEmail: inbox.fallbackEmail,
+      members: inbox.memberIds.map((id) => names.get(id) ?? id),
+      routing:
+        inbox.routing.mode === "manual"
+          ? "Manual"
+          : `Round-robin among ${inbox.routing.teamId ? `team ${teamNames.get(inbox.routing.teamId) ?? "?"}` : "members"}${
+              inbox.routing.maxOpenPerAgent ? `, at most ${inbox.routing.maxOpenPerAgent} open each` : ""
+            }`,
+      queued: queues[inbox.id]?.queued ?? 0,
+    })),
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const values = formValues(await request.formData(), ["name", "fallbackEmail"]);
+  const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.createInbox(values)));
+  if (!result.ok) {
+    const errors = fieldErrors(result.error);
+    if (result.cause._tag === "Conflict") {
+      errors.name = result.error.message;
+      delete errors.form;
+    }
+    return data({ errors, values }, { status: result.status });
+  }
+  // Members come next, on the inbox's own page.
+  return redirect(`/settings/inboxes/${encodeURIComponent(result.value.id)}?created=1`);
+}
+
+export default function InboxesSettings() {
+  const { inboxes } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const errors: Record<string, string> = result?.errors ?? {};
+  const values: Record<string, string> = result?.values ?? {};
+  return (
+    <>
+      <header className="page-header">
+        <h1>Inboxes</h1>
+        <p className="lead">Where conversations from your channels arrive. Each inbox has its own members, routing and email filters.</p>
+      </header>
+
+      <section className="card" aria-labelledby="inboxes-title">
+        <h2 id="inboxes-title">Inboxes ({inboxes.length})</h2>
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Members</th>
+              <th scope="col">Routing</th>
+              <th scope="col">Waiting in queue</th>
+              <th scope="col">Fallback email</th>
+            </tr>
+          </thead>
+          <tbody>
+            {inboxes.map((inbox) => (
+              <tr key={inbox.id}>
+                <td>
+                  <Link to={`/settings/inboxes/${encodeURIComponent(inbox.id)}`}>{inbox.name}</Link>
+                </td>
+                <td>{inbox.members.length === 0 ? <span className="muted">Nobody yet</span> : inbox.members.join(", ")}</td>
+                <td>
+                  <Link to={`/settings/routing#routing-${inbox.id}`}>{inbox.routing}</Link>
+                </td>
+                <td>{inbox.queued}</td>
+                <td>{inbox.fallbackEmail ?? <span className="muted">None</span>}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-labelledby="new-inbox-title">
+        <h2 id="new-inbox-title">Create an inbox</h2>
+        {errors.form ? (
+          <p className="notice notice--error" role="alert">
+            {errors.form}
+          </p>
+        ) : null}
+        <Form method="post" className="form form--grid" noValidate>
+          <CsrfInput />
+          <Field id="inbox-name" label="Name" error={errors.name} hint="For example Sales or Support.">
+            {(props) => <input {...props} name="name" required autoComplete="off" defaultValue={values.name ?? ""} />}
+          </Field>
+          <Field
+            id="inbox-fallback"
+            label="Fallback email address"
+            error={errors.fallbackEmail}
+            hint="Shown to visitors when no team email is connected. Optional."
+          >
+            {(props) => <input {...props} name="fallbackEmail" type="email" autoComplete="off" defaultValue={values.fallbackEmail ?? ""} />}
+          </Field>
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              {busy ? "Creating…" : "Create inbox"}
+            </button>
+          </div>
+        </Form>
+      </section>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}

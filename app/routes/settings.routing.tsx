@@ -1,0 +1,159 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Effect } from "effect";
+import { CsrfInput } from "../components/csrf-input.js";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import { Field } from "../components/field.js";
+import { access } from "../roles.js";
+import { attempt, MAX_OPEN_PER_AGENT_LIMIT, Routing, run, Workspace } from "../runtime.server.js";
+import { requireUser } from "../session.server.js";
+
+export const meta: MetaFunction = () => [{ title: "Routing · Settings · Parley" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const { inboxes, teams, queues } = await run(
+    context,
+    Effect.all({
+      inboxes: Effect.flatMap(Workspace, (w) => w.listInboxes()),
+      teams: Effect.flatMap(Workspace, (w) => w.listTeams()),
+      queues: Effect.flatMap(Routing, (r) => r.queueStats()),
+    }),
+  );
+  return {
+    inboxes: inboxes.map((i) => ({
+      id: i.id,
+      name: i.name,
+      members: i.memberIds.length,
+      routing: i.routing,
+      queue: queues[i.id] ?? { queued: 0, oldestQueuedAt: null },
+    })),
+    teams: teams.map((t) => ({ id: t.id, name: t.name })),
+    capLimit: MAX_OPEN_PER_AGENT_LIMIT,
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const form = await request.formData();
+  const inboxId = String(form.get("inboxId") ?? "");
+  const mode = String(form.get("mode") ?? "");
+  const teamId = String(form.get("teamId") ?? "");
+  const cap = String(form.get("maxOpenPerAgent") ?? "").trim();
+  const routing = {
+    mode,
+    ...(teamId !== "" ? { teamId } : {}),
+    // An empty cap is no cap; anything else must be a whole number (the schema says so if not).
+    ...(cap !== "" ? { maxOpenPerAgent: Number(cap) } : {}),
+  };
+  const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.updateInbox(inboxId, { routing })));
+  const values = { mode, teamId, maxOpenPerAgent: cap };
+  if (!result.ok) {
+    const errors: Record<string, string> = {};
+    for (const issue of result.error.issues ?? []) errors[issue.path.replace(/^routing\.?/, "") || "form"] ??= issue.message;
+    if (Object.keys(errors).length === 0) errors.form = result.error.message;
+    return data({ inboxId, errors, values, saved: false }, { status: result.status });
+  }
+  return { inboxId, errors: null, values: null, saved: true };
+}
+
+const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
+
+export default function RoutingSettings() {
+  const { inboxes, teams, capLimit } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const busyInbox = navigation.state === "submitting" ? navigation.formData?.get("inboxId") : null;
+  return (
+    <>
+      <header className="page-header">
+        <h1>Routing</h1>
+        <p className="lead">
+          How each inbox hands new conversations to people. Round-robin takes turns among <strong>available</strong> agents;
+          when nobody is available (or everyone is at their cap) the conversation waits in the queue and goes to the first
+          person who becomes available, oldest first.
+        </p>
+      </header>
+      {inboxes.length === 0 ? (
+        <p className="muted">
+          No inboxes yet. <Link to="/settings/inboxes">Create one</Link>.
+        </p>
+      ) : null}
+      {inboxes.map((inbox) => {
+        const mine = result?.inboxId === inbox.id ? result : null;
+        const errors: Record<string, string> = mine?.errors ?? {};
+        const values = mine?.values ?? {
+          mode: inbox.routing.mode,
+          teamId: inbox.routing.teamId ?? "",
+          maxOpenPerAgent: inbox.routing.maxOpenPerAgent === undefined ? "" : String(inbox.routing.maxOpenPerAgent),
+        };
+        const prefix = `routing-${inbox.id}`;
+        return (
+          <section className="card" key={inbox.id} id={prefix} aria-labelledby={`${prefix}-title`}>
+            <h2 id={`${prefix}-title`}>{inbox.name}</h2>
+            <p className="muted">
+              {inbox.members} member{inbox.members === 1 ? "" : "s"} ·{" "}
+              {inbox.queue.queued === 0
+                ? "Nobody is waiting in the queue."
+                : `${inbox.queue.queued} waiting in the queue${
+                    inbox.queue.oldestQueuedAt ? `, the oldest since ${timeFormat.format(inbox.queue.oldestQueuedAt)} UTC` : ""
+                  }.`}
+            </p>
+            {mine?.saved ? (
+              <p className="notice notice--success" role="status">
+                Routing of {inbox.name} saved.
+              </p>
+            ) : null}
+            {errors.form ? (
+              <p className="notice notice--error" role="alert">
+                {errors.form}
+              </p>
+            ) : null}
+            {/* Remounted when the stored routing changes, so the fields show what was stored. */}
+            <Form method="post" className="form form--grid" noValidate key={JSON.stringify(inbox.routing)}>
+              <CsrfInput />
+              <input type="hidden" name="inboxId" value={inbox.id} />
+              <Field id={`${prefix}-mode`} label="Assignment" error={errors.mode}>
+                {(props) => (
+                  <select {...props} name="mode" defaultValue={values.mode}>
+                    <option value="manual">Manual: conversations wait in Unassigned</option>
+                    <option value="round_robin">Round-robin among available agents</option>
+                  </select>
+                )}
+              </Field>
+              <Field id={`${prefix}-team`} label="Round-robin among" error={errors.teamId} hint="Only members of the inbox (and admins) take turns.">
+                {(props) => (
+                  <select {...props} name="teamId" defaultValue={values.teamId}>
+                    <option value="">All members of the inbox</option>
+                    {teams.map((team) => (
+                      <option key={team.id} value={team.id}>
+                        Team {team.name}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+              <Field
+                id={`${prefix}-cap`}
+                label="Open conversations per agent"
+                error={errors.maxOpenPerAgent}
+                hint={`Leave empty for no cap (1–${capLimit}). Counts every open conversation a person holds.`}
+              >
+                {(props) => <input {...props} name="maxOpenPerAgent" inputMode="numeric" defaultValue={values.maxOpenPerAgent} />}
+              </Field>
+              <div className="form__actions">
+                <button type="submit" className="button" disabled={busyInbox === inbox.id}>
+                  {busyInbox === inbox.id ? "Saving…" : `Save routing of ${inbox.name}`}
+                </button>
+              </div>
+            </Form>
+          </section>
+        );
+      })}
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}

@@ -1,0 +1,112 @@
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Effect } from "effect";
+import { CsrfInput } from "../components/csrf-input.js";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import { Field } from "../components/field.js";
+import { fieldErrors, formValues } from "../forms.js";
+import { access } from "../roles.js";
+import { Accounts, attempt, run, Workspace } from "../runtime.server.js";
+import { requireUser } from "../session.server.js";
+
+export const meta: MetaFunction = () => [{ title: "Teams · Settings · Parley" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const { teams, users, inboxes } = await run(
+    context,
+    Effect.all({
+      teams: Effect.flatMap(Workspace, (w) => w.listTeams()),
+      users: Effect.flatMap(Accounts, (a) => a.listUsers()),
+      inboxes: Effect.flatMap(Workspace, (w) => w.listInboxes()),
+    }),
+  );
+  const names = new Map(users.map((u) => [u.id, u.name]));
+  return {
+    teams: teams.map((team) => ({
+      id: team.id,
+      name: team.name,
+      members: team.memberIds.map((id) => names.get(id) ?? id),
+      // Inboxes whose round-robin goes to this team.
+      routesFor: inboxes.filter((i) => i.routing.mode === "round_robin" && i.routing.teamId === team.id).map((i) => i.name),
+    })),
+  };
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const values = formValues(await request.formData(), ["name"]);
+  const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.createTeam(values)));
+  if (!result.ok) {
+    const errors = fieldErrors(result.error);
+    if (result.cause._tag === "Conflict") {
+      errors.name = result.error.message;
+      delete errors.form;
+    }
+    return data({ errors, values }, { status: result.status });
+  }
+  return redirect(`/settings/teams/${encodeURIComponent(result.value.id)}?created=1`);
+}
+
+export default function TeamsSettings() {
+  const { teams } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const busy = useNavigation().state === "submitting";
+  const errors: Record<string, string> = result?.errors ?? {};
+  return (
+    <>
+      <header className="page-header">
+        <h1>Teams</h1>
+        <p className="lead">Groups of agents that a chatflow’s handoff or an inbox’s routing can send conversations to.</p>
+      </header>
+
+      <section className="card" aria-labelledby="teams-title">
+        <h2 id="teams-title">Teams ({teams.length})</h2>
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Members</th>
+              <th scope="col">Round-robin for</th>
+            </tr>
+          </thead>
+          <tbody>
+            {teams.map((team) => (
+              <tr key={team.id}>
+                <td>
+                  <Link to={`/settings/teams/${encodeURIComponent(team.id)}`}>{team.name}</Link>
+                </td>
+                <td>{team.members.length === 0 ? <span className="muted">Nobody yet</span> : team.members.join(", ")}</td>
+                <td>{team.routesFor.length === 0 ? <span className="muted">No inbox</span> : team.routesFor.join(", ")}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </section>
+
+      <section className="card" aria-labelledby="new-team-title">
+        <h2 id="new-team-title">Create a team</h2>
+        {errors.form ? (
+          <p className="notice notice--error" role="alert">
+            {errors.form}
+          </p>
+        ) : null}
+        <Form method="post" className="form form--grid" noValidate>
+          <CsrfInput />
+          <Field id="team-name" label="Name" error={errors.name}>
+            {(props) => <input {...props} name="name" required autoComplete="off" defaultValue={result?.values?.name ?? ""} />}
+          </Field>
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              {busy ? "Creating…" : "Create team"}
+            </button>
+          </div>
+        </Form>
+      </section>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}
