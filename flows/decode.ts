@@ -18,11 +18,11 @@ export const formatPath = (path: ReadonlyArray<PropertyKey>): string =>
     )
     .join("");
 
-/** Decodes `input` with every error collected. Pure. */
-export const decodeWith =
-  <A, I>(schema: S.Schema<A, I, never>) =>
-  (input: unknown): Either.Either<A, ReadonlyArray<DecodeIssue>> =>
-    S.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" })(input).pipe(
+/** A decoder for `schema` collecting every error; build it once and reuse it (parsers are not free). Pure. */
+export const decodeWith = <A, I>(schema: S.Schema<A, I, never>) => {
+  const decode = S.decodeUnknownEither(schema, { errors: "all", onExcessProperty: "ignore" });
+  return (input: unknown): Either.Either<A, ReadonlyArray<DecodeIssue>> =>
+    decode(input).pipe(
       Either.mapLeft((error) =>
         ParseResult.ArrayFormatter.formatErrorSync(error).map((issue) => ({
           path: formatPath(issue.path),
@@ -30,3 +30,4 @@ export const decodeWith =
         })),
       ),
     );
+};
