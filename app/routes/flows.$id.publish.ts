@@ -1,0 +1,15 @@
+/**
+ * POST /flows/:id/publish — `{ revision }` → the published version and the new history. The
+ * draft must still be at `revision` (409 otherwise) and compile (400 with its errors).
+ */
+import type { ActionFunctionArgs } from "@remix-run/node";
+import { access } from "../roles.js";
+import { requireUser } from "../session.server.js";
+import { readJsonBody, respond } from "./flows.$id/api.server.js";
+import { publishDraft, PublishBody } from "./flows.$id/editor.server.js";
+
+export async function action({ request, params, context }: ActionFunctionArgs) {
+  const { user } = await requireUser(request, context, access.flows);
+  const body = await readJsonBody(request, PublishBody, 1024);
+  return respond(context, publishDraft(params.id ?? "", body.revision, user.id));
+}

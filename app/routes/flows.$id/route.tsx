@@ -1,0 +1,446 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { canonicalJson } from "../../../flows/canonical-json.js";
+import { compile, type CompileContext, type CompileResult } from "../../../flows/compile.js";
+import type { Diagnostic } from "../../../flows/diagnostics.js";
+import type { FlowDocument } from "../../../flows/flow-document.js";
+import type { FlowSpec } from "../../../flows/flow-spec.js";
+import { useCsrfToken } from "../../components/csrf-input.js";
+import { RouteErrorBoundary } from "../../components/error-page.js";
+import editorStyles from "../../components/flow-editor/editor.css?url";
+import { editorReducer, FlowEditor, initialEditorState } from "../../components/flow-editor/index.js";
+import { FlowSettings, type SettingsTab } from "../../components/flow-settings/flow-settings.js";
+import settingsStyles from "../../components/flow-settings/flow-settings.css?url";
+import { FlowSpecPanel } from "../../components/flow-spec-panel/flow-spec-panel.js";
+import { documentFromSpec } from "../../components/flow-spec-panel/spec-json.js";
+import { fetchJson } from "../../components/preview/json-fetch.js";
+import { PreviewPane } from "../../components/preview/preview-pane.js";
+import previewStyles from "../../components/preview/preview.css?url";
+import { access } from "../../roles.js";
+import type { VersionHistoryEntry } from "../../runtime.server.js";
+import { requireUser } from "../../session.server.js";
+import { DiagnosticsPanel } from "./diagnostics-panel.js";
+import { DraftSaver, statusLine, type SaveResult, type SaveStatus } from "./draft-saver.js";
+import pageStyles from "./editor-page.css?url";
+import { loadEditor } from "./editor.server.js";
+import { VersionsPanel } from "./versions-panel.js";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: editorStyles },
+  { rel: "stylesheet", href: settingsStyles },
+  { rel: "stylesheet", href: previewStyles },
+  { rel: "stylesheet", href: pageStyles },
+];
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.flow.name ?? "Flow"} · Flows · Parley` }];
+
+export async function loader({ request, params, context }: LoaderFunctionArgs) {
+  await requireUser(request, context, access.flows);
+  return loadEditor(context, params.id ?? "");
+}
+
+/** Autosave and live compiles are for the document being edited, not for revalidations of it. */
+export const shouldRevalidate = () => false;
+
+type Tab = "canvas" | "settings" | "spec" | "versions";
+const TABS: ReadonlyArray<readonly [Tab, string]> = [
+  ["canvas", "Canvas"],
+  ["settings", "Settings"],
+  ["spec", "Spec"],
+  ["versions", "Versions"],
+];
+
+const KIND_LABEL = { bot: "Bot", live_chat: "Live chat" } as const;
+const COMPILE_DELAY_MS = 300;
+
+/** sha256 of the spec's canonical JSON (the server's content hash), when the browser can hash. */
+const specHash = async (spec: FlowSpec): Promise<string | null> => {
+  if (typeof crypto === "undefined" || !crypto.subtle) return null;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonicalJson(spec)));
+  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
+};
+
+const settingsTabFor = (path: string): SettingsTab | null => {
+  if (path === "language") return "language";
+  if (!path.startsWith("settings.")) return null;
+  const section = path.slice("settings.".length).split(/[.[]/)[0];
+  if (section === "targeting") return "targeting";
+  if (section === "display" || section === "branding") return "display";
+  if (section === "availability") return "availability";
+  if (section === "sessionTimeoutMinutes") return "session";
+  return null;
+};
+
+export default function FlowEditorPage() {
+  const data = useLoaderData<typeof loader>();
+  if (!data.document) {
+    return (
+      <section className="card" aria-labelledby="broken-title">
+        <h1 id="broken-title">{data.flow.name}</h1>
+        <p className="notice notice--error" role="alert">
+          This flow's saved draft cannot be opened on the canvas:
+        </p>
+        <ul>
+          {data.documentIssues.map((i, n) => (
+            <li key={n}>
+              <code>{i.path || "(document)"}</code>: {i.message}
+            </li>
+          ))}
+        </ul>
+        <p>
+          <a href={`/flows/${encodeURIComponent(data.flow.id)}/export`}>Download the draft</a> to fix it by hand, then import it from the{" "}
+          <Link to="/flows">flow list</Link>.
+        </p>
+      </section>
+    );
+  }
+  return (
+    <Editor
+      key={data.flow.id}
+      flow={data.flow}
+      initialDocument={data.document as FlowDocument}
+      initialRevision={data.revision}
+      context={data.context as CompileContext}
+      initialHistory={data.history as ReadonlyArray<VersionHistoryEntry>}
+    />
+  );
+}
+
+interface EditorProps {
+  readonly flow: {
+    readonly id: string;
+    readonly name: string;
+    readonly kind: "bot" | "live_chat";
+    readonly enabled: boolean;
+    readonly channelName: string | null;
+    readonly publishedVersion: number | null;
+    readonly publishedHash: string | null;
+  };
+  readonly initialDocument: FlowDocument;
+  readonly initialRevision: number;
+  readonly context: CompileContext;
+  readonly initialHistory: ReadonlyArray<VersionHistoryEntry>;
+}
+
+type Notice = { readonly tone: "success" | "error" | "info"; readonly text: string; readonly lines?: ReadonlyArray<string> };
+
+function Editor({ flow, initialDocument, initialRevision, context, initialHistory }: EditorProps) {
+  const csrf = useCsrfToken();
+  const csrfRef = useRef(csrf);
+  csrfRef.current = csrf;
+  const base = `/flows/${encodeURIComponent(flow.id)}`;
+
+  const [state, dispatch] = useReducer(editorReducer, initialDocument, initialEditorState);
+  const document = state.document;
+
+  // ---- the compiler, in the browser, debounced ----
+  const [compiled, setCompiled] = useState<CompileResult>(() => compile(initialDocument, context));
+  const compiledFor = useRef<FlowDocument>(initialDocument);
+  useEffect(() => {
+    if (compiledFor.current === document) return;
+    const timer = setTimeout(() => {
+      compiledFor.current = document;
+      setCompiled(compile(document, context));
+    }, COMPILE_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, [document, context]);
+  const diagnostics = compiled.diagnostics;
+  const errorCount = diagnostics.filter((d) => d.severity === "error").length;
+
+  // ---- autosave ----
+  const [saveStatus, setSaveStatus] = useState<SaveStatus>({ kind: "saved", revision: initialRevision });
+  const saverRef = useRef<DraftSaver<FlowDocument> | null>(null);
+  if (saverRef.current === null) {
+    saverRef.current = new DraftSaver<FlowDocument>({
+      revision: initialRevision,
+      saved: initialDocument,
+      onStatus: setSaveStatus,
+      send: async (doc, baseRevision): Promise<SaveResult> => {
+        const answer = await fetchJson<{ revision: number }>(`${base}/draft`, { csrf: csrfRef.current, body: { baseRevision, document: doc } });
+        if (answer.ok) return { ok: true, revision: answer.data.revision };
+        if (answer.status === 409) return { ok: false, kind: "conflict", message: answer.message };
+        if (answer.status === 400 || answer.status === 413) {
+          const first = answer.issues[0];
+          return { ok: false, kind: "invalid", message: first ? `${first.path ? `${first.path}: ` : ""}${first.message}` : answer.message };
+        }
+        return { ok: false, kind: "failed", message: answer.message };
+      },
+    });
+  }
+  const saver = saverRef.current;
+  useEffect(() => saver.change(document), [saver, document]);
+  useEffect(() => () => saver.dispose(), [saver]);
+  useEffect(() => {
+    const warn = (event: BeforeUnloadEvent) => {
+      if (!saver.hasUnsavedChanges()) return;
+      event.preventDefault();
+      event.returnValue = "";
+    };
+    window.addEventListener("beforeunload", warn);
+    return () => window.removeEventListener("beforeunload", warn);
+  }, [saver]);
+  const conflict = saveStatus.kind === "conflict";
+
+  // ---- tabs, focus, preview ----
+  const [tab, setTab] = useState<Tab>("canvas");
+  const [visited, setVisited] = useState<ReadonlySet<Tab>>(new Set(["canvas"]));
+  const openTab = useCallback((next: Tab) => {
+    setTab(next);
+    setVisited((v) => (v.has(next) ? v : new Set([...v, next])));
+  }, []);
+  const [settingsTab, setSettingsTab] = useState<SettingsTab>("targeting");
+  const [focusNodeId, setFocusNodeId] = useState<string | null>(null);
+  const [previewOpen, setPreviewOpen] = useState(false);
+  const [highlightNodeId, setHighlightNodeId] = useState<string | null>(null);
+
+  const nodeNames = useMemo(
+    () => new Map(document.nodes.map((n) => [n.id, n.label ? `${n.label}` : `${n.kind} ${n.id}`] as const)),
+    [document.nodes],
+  );
+  const pickDiagnostic = useCallback(
+    (d: Diagnostic) => {
+      if (d.nodeId !== undefined) {
+        openTab("canvas");
+        // The canvas re-focuses when the id changes: clear it first so picking the same node twice works.
+        setFocusNodeId(null);
+        requestAnimationFrame(() => setFocusNodeId(d.nodeId ?? null));
+        return;
+      }
+      const section = settingsTabFor(d.path ?? "");
+      if (section) {
+        setSettingsTab(section);
+        openTab("settings");
+      }
+    },
+    [openTab],
+  );
+
+  // ---- published state and publishing ----
+  const [history, setHistory] = useState(initialHistory);
+  const live = history.find((v) => v.live) ?? null;
+  const [notice, setNotice] = useState<Notice | null>(null);
+  const [publishing, setPublishing] = useState(false);
+  const [draftDiffers, setDraftDiffers] = useState<boolean | null>(null);
+  useEffect(() => {
+    let cancelled = false;
+    if (!live || !compiled.spec) {
+      setDraftDiffers(live ? null : true);
+      return;
+    }
+    void specHash(compiled.spec).then((hash) => {
+      if (!cancelled) setDraftDiffers(hash === null ? null : hash !== live.contentHash);
+    });
+    return () => {
+      cancelled = true;
+    };
+  }, [compiled.spec, live]);
+
+  const publishBlocked = conflict
+    ? "Reload first: this flow was changed elsewhere."
+    : errorCount > 0
+      ? `Fix ${errorCount} error${errorCount === 1 ? "" : "s"} to publish (see Problems below).`
+      : null;
+
+  const publish = async () => {
+    // The list may be up to 300 ms old: check the document as it is now before publishing it.
+    const fresh = compile(document, context);
+    compiledFor.current = document;
+    setCompiled(fresh);
+    if (fresh.diagnostics.some((d) => d.severity === "error")) return;
+    setPublishing(true);
+    setNotice(null);
+    const saved = await saver.flush();
+    if (!saved) {
+      setPublishing(false);
+      setNotice({ tone: "error", text: "The draft could not be saved, so it was not published." });
+      return;
+    }
+    const answer = await fetchJson<{ version: number; unchanged: boolean; history: ReadonlyArray<VersionHistoryEntry> }>(`${base}/publish`, {
+      csrf: csrfRef.current,
+      body: { revision: saver.current().revision },
+    });
+    setPublishing(false);
+    if (answer.ok) {
+      setHistory(answer.data.history);
+      setNotice(
+        answer.data.unchanged
+          ? { tone: "info", text: `Nothing changed since v${answer.data.version}: it stays the live version.` }
+          : { tone: "success", text: `Published v${answer.data.version}. New conversations get it; those in progress stay on their version.` },
+      );
+    } else {
+      setNotice({
+        tone: "error",
+        text: answer.status === 409 ? "This flow was changed in another tab or by someone else — reload to see the latest." : `Not published: ${answer.message}`,
+        lines: answer.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)),
+      });
+    }
+  };
+
+  // ---- versions ----
+  const [restoring, setRestoring] = useState<string | null>(null);
+  const restore = async (entry: VersionHistoryEntry) => {
+    setRestoring(entry.id);
+    const answer = await fetchJson<{ version: number; spec: FlowSpec }>(`${base}/versions/${encodeURIComponent(entry.id)}`, { csrf: csrfRef.current });
+    setRestoring(null);
+    if (!answer.ok) {
+      setNotice({ tone: "error", text: `v${entry.version} could not be loaded: ${answer.message}` });
+      return;
+    }
+    dispatch({ type: "replaceDocument", document: documentFromSpec(answer.data.spec, document) });
+    openTab("canvas");
+    setNotice({ tone: "success", text: `Restored v${entry.version} as the draft. Undo brings back what you had; publish to make it live.` });
+  };
+
+  // ---- settings and JSON edits ----
+  const onSettingsChange = useCallback((settings: unknown, key: string) => dispatch({ type: "setSettings", settings, key }), []);
+  const documentRef = useRef(document);
+  documentRef.current = document;
+  const onLanguageChange = useCallback((language: string) => dispatch({ type: "replaceDocument", document: { ...documentRef.current, language } }), []);
+  const onApplyJson = useCallback((next: FlowDocument) => dispatch({ type: "replaceDocument", document: next }), []);
+  const prepareSave = useCallback(() => saver.flush(), [saver]);
+
+  const status = live
+    ? `Published v${live.version}${flow.enabled && flow.channelName ? ` · live on ${flow.channelName}` : flow.enabled ? " · on no channel" : " · off"}`
+    : "Draft · never published";
+
+  return (
+    <div className="fb-page">
+      <header className="fb-header">
+        <div className="fb-title">
+          <Link to="/flows" className="fb-back">
+            ← Flows
+          </Link>
+          <h1>{document.name}</h1>
+          <span className="badge">{KIND_LABEL[document.kind]}</span>
+          <span className={live ? "badge badge--live" : "badge"}>{status}</span>
+          {live && draftDiffers ? <span className="badge badge--draft">Draft has unpublished changes</span> : null}
+        </div>
+        <div className="fb-actions">
+          <span className={`fb-save fb-save--${saveStatus.kind}`} role="status" aria-live="polite">
+            {statusLine(saveStatus)}
+          </span>
+          <a className="button button--secondary button--small" href={`${base}/export`} download>
+            Export
+          </a>
+          <button type="button" className="button button--secondary button--small" aria-pressed={previewOpen} onClick={() => setPreviewOpen(!previewOpen)}>
+            Preview
+          </button>
+          <button
+            type="button"
+            className="button button--small"
+            onClick={() => void publish()}
+            disabled={publishBlocked !== null || publishing}
+            aria-describedby={publishBlocked ? "fb-publish-reason" : undefined}
+          >
+            {publishing ? "Publishing…" : "Publish"}
+          </button>
+          {publishBlocked ? (
+            <span id="fb-publish-reason" className="fb-reason">
+              {publishBlocked}
+            </span>
+          ) : null}
+        </div>
+      </header>
+
+      {conflict ? (
+        <div className="notice notice--error fb-banner" role="alert">
+          {statusLine(saveStatus)}{" "}
+          <button type="button" className="button button--small" onClick={() => window.location.reload()}>
+            Reload
+          </button>
+        </div>
+      ) : null}
+      {notice ? (
+        <div className={`notice fb-banner ${notice.tone === "success" ? "notice--success" : notice.tone === "error" ? "notice--error" : ""}`} role={notice.tone === "error" ? "alert" : "status"}>
+          <span>{notice.text}</span>
+          {notice.lines && notice.lines.length > 0 ? (
+            <ul>
+              {notice.lines.slice(0, 10).map((line, i) => (
+                <li key={i}>{line}</li>
+              ))}
+            </ul>
+          ) : null}
+          <button type="button" className="fb-dismiss" aria-label="Dismiss" onClick={() => setNotice(null)}>
+            ×
+          </button>
+        </div>
+      ) : null}
+
+      <div className="fb-tabs" role="tablist" aria-label="Flow editor">
+        {TABS.map(([id, label]) => (
+          <button
+            key={id}
+            type="button"
+            role="tab"
+            id={`fb-tab-${id}`}
+            aria-selected={tab === id}
+            aria-controls={`fb-panel-${id}`}
+            className="fb-tab"
+            onClick={() => openTab(id)}
+          >
+            {label}
+            {id === "versions" && history.length > 0 ? <span className="fb-tab__count">{history.length}</span> : null}
+          </button>
+        ))}
+      </div>
+
+      <div className="fb-main">
+        <div className="fb-panels">
+          <div role="tabpanel" id="fb-panel-canvas" aria-labelledby="fb-tab-canvas" className="fb-panel fb-panel--canvas" hidden={tab !== "canvas"}>
+            <FlowEditor
+              state={state}
+              dispatch={dispatch}
+              diagnostics={diagnostics}
+              context={context}
+              highlightNodeId={previewOpen ? highlightNodeId : null}
+              focusNodeId={focusNodeId}
+              readOnly={conflict}
+            />
+          </div>
+          {visited.has("settings") ? (
+            <div role="tabpanel" id="fb-panel-settings" aria-labelledby="fb-tab-settings" className="fb-panel fb-panel--scroll" hidden={tab !== "settings"}>
+              <FlowSettings
+                settings={document.settings}
+                language={document.language}
+                onSettingsChange={onSettingsChange}
+                onLanguageChange={onLanguageChange}
+                teams={context.teams}
+                users={context.users}
+                tab={settingsTab}
+                onTabChange={setSettingsTab}
+                readOnly={conflict}
+              />
+            </div>
+          ) : null}
+          {visited.has("spec") ? (
+            <div role="tabpanel" id="fb-panel-spec" aria-labelledby="fb-tab-spec" className="fb-panel" hidden={tab !== "spec"}>
+              <FlowSpecPanel document={document} compiled={compiled} onApply={onApplyJson} readOnly={conflict} />
+            </div>
+          ) : null}
+          {visited.has("versions") ? (
+            <div role="tabpanel" id="fb-panel-versions" aria-labelledby="fb-tab-versions" className="fb-panel fb-panel--scroll" hidden={tab !== "versions"}>
+              <VersionsPanel history={history} onRestore={(entry) => void restore(entry)} restoring={restoring} readOnly={conflict} />
+            </div>
+          ) : null}
+        </div>
+        {previewOpen ? (
+          <PreviewPane
+            flowId={flow.id}
+            csrf={csrf}
+            prepare={prepareSave}
+            blockedReason={errorCount > 0 ? `Fix ${errorCount} error${errorCount === 1 ? "" : "s"} to preview the draft.` : conflict ? "Reload first: this flow was changed elsewhere." : null}
+            onCurrentNode={setHighlightNodeId}
+            onClose={() => setPreviewOpen(false)}
+          />
+        ) : null}
+      </div>
+
+      <DiagnosticsPanel diagnostics={diagnostics} nodeNames={nodeNames} onPick={pickDiagnostic} />
+    </div>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}
