@@ -1,31 +1,32 @@
-import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { redirect, type LoaderFunctionArgs } from "@remix-run/node";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
 import { requireUser } from "../session.server.js";
 
-export const meta: MetaFunction = () => [{ title: "Inbox · Parley" }];
-
+/** /inbox with no conversation open; `?conversation=<id>` (links from elsewhere) opens that thread. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, access.inbox);
+  const url = new URL(request.url);
+  const id = url.searchParams.get("conversation");
+  if (id) {
+    url.searchParams.delete("conversation");
+    const rest = url.searchParams.toString();
+    throw redirect(`/inbox/${encodeURIComponent(id)}${rest ? `?${rest}` : ""}`);
+  }
   return null;
 }
 
-export default function InboxPage() {
+export default function NoConversationOpen() {
   return (
-    <>
-      <header className="page-header">
-        <h1>Inbox</h1>
-        <p className="lead">Every conversation from every channel, in one shared inbox.</p>
-      </header>
-      <section className="card placeholder" aria-label="What will be here">
-        <h2>What will be here</h2>
-        <ul>
-          <li>Conversations waiting for a reply, filtered by inbox, team, assignee and status.</li>
-          <li>The thread with replies and internal comments, reassignment and closing.</li>
-          <li>A sidebar with the contact’s properties, tickets and earlier conversations.</li>
-        </ul>
-      </section>
-    </>
+    <section className="thread thread--empty" aria-label="No conversation open">
+      <div className="thread__placeholder">
+        <h2>Pick a conversation</h2>
+        <p className="muted">
+          Choose one from the list, or press <kbd>j</kbd> / <kbd>k</kbd> to move through it and <kbd>/</kbd> to search.
+        </p>
+        <p className="muted">New conversations, messages and assignments appear here as they happen.</p>
+      </div>
+    </section>
   );
 }
 

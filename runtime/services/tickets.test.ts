@@ -50,6 +50,15 @@ describe("tickets from conversations", () => {
     expect(draft.description).toBe("Visitor: The invoice total is wrong\nAlex Agent: Let me check");
   });
 
+  it("takes the subject from the visitor's own words, not a clicked quick reply", async () => {
+    const id = kit.conversation({ messages: [{ author: "bot", text: "How can I help?" }] });
+    const insert = kit.db.sqlite.prepare("INSERT INTO messages (conversation_id, author, text, payload, created_at) VALUES (?, 'visitor', ?, ?, 0)");
+    insert.run(id, "Talk to a person", JSON.stringify({ choiceIds: ["talk_to_person"] }));
+    insert.run(id, "My parcel arrived damaged", null);
+    const draft = await kit.run(Effect.flatMap(Tickets, (t) => t.draftFromConversation(people.alex, id)));
+    expect(draft.subject).toBe("My parcel arrived damaged");
+  });
+
   it("creates with validation and defaults, lists with filters and counts, and changes status", async () => {
     kit.db.sqlite.prepare("INSERT INTO contacts (id, email, name, created_at, updated_at) VALUES ('ct_t', 'tia@example.com', 'Tia', 0, 0)").run();
     const id = kit.conversation({ contactId: "ct_t" });

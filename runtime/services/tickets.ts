@@ -216,8 +216,10 @@ export const makeTickets = (deps: { readonly db: DatabaseShape }): TicketsShape 
            WHERE m.conversation_id = ? AND m.is_internal = 0 ORDER BY m.id DESC LIMIT 200) ORDER BY id`,
         ).all(row.id) as Array<{ author: ExcerptMessage["author"]; text: string; author_name: string | null }>
       ).map((m) => ({ author: m.author, text: m.text, authorName: m.author_name }));
+      // What the visitor wrote in their own words: a clicked quick reply ("Talk to a person") says little.
       const firstVisitor = prepare(
-        "SELECT text FROM messages WHERE conversation_id = ? AND author = 'visitor' AND is_internal = 0 ORDER BY id LIMIT 1",
+        `SELECT text FROM messages WHERE conversation_id = ? AND author = 'visitor' AND is_internal = 0
+         ORDER BY (payload IS NOT NULL AND json_extract(payload, '$.choiceIds') IS NOT NULL), id LIMIT 1`,
       ).get(row.id) as { text: string } | undefined;
       const contact =
         row.contact_id === null

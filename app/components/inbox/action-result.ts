@@ -1,0 +1,37 @@
+/**
+ * What the thread route's action answers, for every intent: the components read it from their
+ * fetcher. Pure types; safe on the client.
+ */
+export type ThreadIntent =
+  | "reply"
+  | "comment"
+  | "assign"
+  | "close"
+  | "reopen"
+  | "create-contact"
+  | "link-contact"
+  | "update-contact"
+  | "create-ticket"
+  | "typing";
+
+export type ThreadActionResult =
+  | {
+      readonly ok: true;
+      readonly intent: ThreadIntent;
+      /** Something to tell the agent ("Created the contact …"). */
+      readonly message?: string;
+      /** The send this answers (reply / comment). */
+      readonly clientMessageId?: string;
+      readonly mentioned?: ReadonlyArray<string>;
+      readonly ticket?: { readonly id: string; readonly subject: string };
+    }
+  | {
+      readonly ok: false;
+      readonly intent: string;
+      readonly error: string;
+      /** Messages by form field. */
+      readonly fields: Readonly<Record<string, string>>;
+      /** True when someone else changed the conversation first (409): the page re-reads it. */
+      readonly conflict: boolean;
+      readonly clientMessageId?: string;
+    };

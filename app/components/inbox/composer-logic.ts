@@ -1,0 +1,40 @@
+/**
+ * The composer's decisions, apart from React: which saved replies a "/shortcut" asks for, and
+ * a fresh client message id per send. Pure unless said otherwise; safe on the client.
+ */
+
+export interface ReplyChoice {
+  readonly shortcut: string;
+  readonly title: string;
+}
+
+/**
+ * The saved replies a composer text asks for: when the whole text is "/" plus the start of a
+ * shortcut, the exact shortcut first, then shortcuts starting with it, then titles containing
+ * it (at most 8). Nothing for any other text. Pure.
+ */
+export const matchSavedReplies = <R extends ReplyChoice>(text: string, replies: ReadonlyArray<R>): ReadonlyArray<R> => {
+  const m = /^\/([\w-]*)$/.exec(text.trim());
+  if (!m) return [];
+  const typed = m[1]!.toLowerCase();
+  const exact = replies.filter((r) => r.shortcut === typed);
+  const prefix = replies.filter((r) => r.shortcut !== typed && r.shortcut.startsWith(typed));
+  const byTitle = replies.filter((r) => !r.shortcut.startsWith(typed) && typed !== "" && r.title.toLowerCase().includes(typed));
+  return [...exact, ...prefix, ...byTitle].slice(0, 8);
+};
+
+/** A random id for one send (kept until the server confirmed it, so a retry stores nothing twice). Not pure. */
+export const newClientMessageId = (): string => {
+  const c = globalThis.crypto;
+  if (typeof c?.randomUUID === "function") return c.randomUUID();
+  // randomUUID exists only in secure contexts (https, localhost); plain http on a LAN has only this.
+  const bytes = new Uint8Array(16);
+  c.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+};
+
+/** What Enter does in the composer: pick the highlighted saved reply, send, or (with Shift) a new line. Pure. */
+export const enterAction = (key: { readonly shiftKey: boolean; readonly isComposing: boolean }, suggestions: number): "pick" | "send" | "newline" => {
+  if (key.isComposing || key.shiftKey) return "newline";
+  return suggestions > 0 ? "pick" : "send";
+};

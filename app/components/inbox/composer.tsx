@@ -1,0 +1,228 @@
+import { useFetcher, useRevalidator } from "@remix-run/react";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { CsrfInput } from "../csrf-input.js";
+import type { ThreadActionResult } from "./action-result.js";
+import { enterAction, matchSavedReplies, newClientMessageId } from "./composer-logic.js";
+
+export interface SavedReplyChoice {
+  readonly id: string;
+  readonly shortcut: string;
+  readonly title: string;
+  readonly text: string;
+}
+
+const TYPING_PING_MS = 3000;
+const TYPING_IDLE_MS = 4000;
+
+/**
+ * The composer: Reply (reaches the visitor) or Comment (internal, styled apart, never shown to
+ * the visitor; @name notifies a teammate). Each send carries a client message id, kept until
+ * the server confirmed that send, and the button is disabled while it is pending — a double
+ * click stores one message. "/" plus a shortcut offers saved replies (↑/↓, Enter or Tab to
+ * insert, Escape to dismiss). Enter sends, Shift+Enter starts a new line.
+ */
+export function Composer({
+  conversationId,
+  closed,
+  savedReplies,
+}: {
+  conversationId: string;
+  closed: boolean;
+  savedReplies: ReadonlyArray<SavedReplyChoice>;
+}) {
+  const fetcher = useFetcher<ThreadActionResult>({ key: `composer:${conversationId}` });
+  const typingFetcher = useFetcher({ key: `typing:${conversationId}` });
+  const revalidator = useRevalidator();
+  const [mode, setMode] = useState<"reply" | "comment">(closed ? "comment" : "reply");
+  const [text, setText] = useState("");
+  const [highlight, setHighlight] = useState(0);
+  const [dismissed, setDismissed] = useState(false);
+  const pendingId = useRef<string | null>(null);
+  const sentText = useRef("");
+  const lastPing = useRef(0);
+  const idleTimer = useRef<ReturnType<typeof setTimeout>>();
+  const formRef = useRef<HTMLFormElement>(null);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+  const baseId = useId();
+  const busy = fetcher.state !== "idle";
+  const effectiveMode = closed ? "comment" : mode;
+  const suggestions = dismissed ? [] : matchSavedReplies(text, savedReplies);
+  const result = fetcher.data;
+
+  // A new conversation starts with an empty composer in reply mode.
+  useEffect(() => {
+    setText("");
+    setMode(closed ? "comment" : "reply");
+    pendingId.current = null;
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [conversationId]);
+
+  useEffect(() => {
+    if (fetcher.state !== "idle" || !result || result.clientMessageId === undefined) return;
+    if (result.clientMessageId !== pendingId.current) return;
+    if (result.ok) {
+      pendingId.current = null;
+      // Only clear what was sent: the agent may have started the next message meanwhile.
+      setText((current) => (current === sentText.current ? "" : current));
+    } else if (result.conflict) {
+      revalidator.revalidate();
+    }
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [fetcher.state, result]);
+
+  const ping = (typing: boolean) => {
+    const form = new FormData();
+    form.set("intent", "typing");
+    form.set("typing", String(typing));
+    form.set("mode", effectiveMode);
+    const csrf = formRef.current?.querySelector<HTMLInputElement>('input[name="csrf"]')?.value ?? "";
+    form.set("csrf", csrf);
+    typingFetcher.submit(form, { method: "post", action: `/inbox/${encodeURIComponent(conversationId)}` });
+  };
+
+  const onTyped = (value: string) => {
+    setText(value);
+    setDismissed(false);
+    setHighlight(0);
+    if (value !== sentText.current) pendingId.current = null;
+    const now = Date.now();
+    if (value.trim() !== "" && now - lastPing.current > TYPING_PING_MS) {
+      lastPing.current = now;
+      ping(true);
+    }
+    clearTimeout(idleTimer.current);
+    idleTimer.current = setTimeout(() => {
+      if (lastPing.current !== 0) {
+        lastPing.current = 0;
+        ping(false);
+      }
+    }, TYPING_IDLE_MS);
+  };
+
+  const insert = (choice: SavedReplyChoice) => {
+    setText(choice.text);
+    setDismissed(true);
+    textRef.current?.focus();
+  };
+
+  const send = (event?: FormEvent) => {
+    event?.preventDefault();
+    if (busy || text.trim() === "") return;
+    pendingId.current ??= newClientMessageId();
+    sentText.current = text;
+    clearTimeout(idleTimer.current);
+    lastPing.current = 0;
+    const form = new FormData(formRef.current ?? undefined);
+    form.set("intent", effectiveMode);
+    form.set("text", text);
+    form.set("clientMessageId", pendingId.current);
+    fetcher.submit(form, { method: "post", action: `/inbox/${encodeURIComponent(conversationId)}` });
+  };
+
+  const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (suggestions.length > 0) {
+      if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+        event.preventDefault();
+        const step = event.key === "ArrowDown" ? 1 : -1;
+        setHighlight((h) => (h + step + suggestions.length) % suggestions.length);
+        return;
+      }
+      if (event.key === "Escape") {
+        event.preventDefault();
+        setDismissed(true);
+        return;
+      }
+      if (event.key === "Tab" && !event.shiftKey) {
+        event.preventDefault();
+        insert(suggestions[Math.min(highlight, suggestions.length - 1)]!);
+        return;
+      }
+    }
+    if (event.key !== "Enter") return;
+    const action = enterAction({ shiftKey: event.shiftKey, isComposing: event.nativeEvent.isComposing }, suggestions.length);
+    if (action === "newline") return;
+    event.preventDefault();
+    if (action === "pick") insert(suggestions[Math.min(highlight, suggestions.length - 1)]!);
+    else send();
+  };
+
+  const listId = `${baseId}-saved`;
+  const textId = `${baseId}-text`;
+  const hintId = `${baseId}-hint`;
+  const error = result && !result.ok && (result.intent === "reply" || result.intent === "comment") ? result : null;
+
+  return (
+    <fetcher.Form
+      ref={formRef}
+      method="post"
+      action={`/inbox/${encodeURIComponent(conversationId)}`}
+      className={`composer composer--${effectiveMode}`}
+      onSubmit={send}
+      aria-label="Write a message"
+    >
+      <CsrfInput />
+      <input type="hidden" name="intent" value={effectiveMode} />
+      <fieldset className="composer__modes">
+        <legend className="visually-hidden">Message type</legend>
+        <label className={effectiveMode === "reply" ? "composer__mode composer__mode--on" : "composer__mode"}>
+          <input type="radio" name="mode" value="reply" checked={effectiveMode === "reply"} disabled={closed} onChange={() => setMode("reply")} />
+          Reply
+        </label>
+        <label className={effectiveMode === "comment" ? "composer__mode composer__mode--on" : "composer__mode"}>
+          <input type="radio" name="mode" value="comment" checked={effectiveMode === "comment"} onChange={() => setMode("comment")} />
+          Comment
+        </label>
+        {closed ? <span className="muted composer__closed">Closed — reopen it to reply to the visitor.</span> : null}
+      </fieldset>
+      <label htmlFor={textId} className="visually-hidden">
+        {effectiveMode === "reply" ? "Reply to the visitor" : "Internal comment (never shown to the visitor)"}
+      </label>
+      <textarea
+        ref={textRef}
+        id={textId}
+        name="text"
+        rows={3}
+        value={text}
+        maxLength={4000}
+        placeholder={effectiveMode === "reply" ? "Reply to the visitor… ( / for saved replies)" : "Internal comment — never shown to the visitor. @name notifies a teammate."}
+        aria-describedby={hintId}
+        aria-controls={suggestions.length > 0 ? listId : undefined}
+        aria-activedescendant={suggestions.length > 0 ? `${listId}-${Math.min(highlight, suggestions.length - 1)}` : undefined}
+        onChange={(event) => onTyped(event.target.value)}
+        onKeyDown={onKeyDown}
+      />
+      {suggestions.length > 0 ? (
+        <ul id={listId} role="listbox" aria-label="Saved replies" className="composer__suggestions">
+          {suggestions.map((s, i) => (
+            <li
+              key={s.id}
+              id={`${listId}-${i}`}
+              role="option"
+              aria-selected={i === highlight}
+              className={i === highlight ? "composer__suggestion composer__suggestion--on" : "composer__suggestion"}
+              onMouseDown={(event) => {
+                event.preventDefault();
+                insert(s);
+              }}
+            >
+              <strong>/{s.shortcut}</strong> {s.title}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <div className="composer__foot">
+        <p id={hintId} className="composer__hint muted">
+          {effectiveMode === "comment" ? "Only your team sees comments." : "Enter sends · Shift+Enter new line · / saved replies"}
+        </p>
+        {error ? (
+          <p className="composer__error" role="alert">
+            {error.fields.text ?? error.error}
+          </p>
+        ) : null}
+        <button type="submit" className="button" disabled={busy || text.trim() === ""}>
+          {busy ? "Sending…" : effectiveMode === "reply" ? "Send reply" : "Add comment"}
+        </button>
+      </div>
+    </fetcher.Form>
+  );
+}

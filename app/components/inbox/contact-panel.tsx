@@ -1,0 +1,443 @@
+import { Form, Link, useFetcher } from "@remix-run/react";
+import { useEffect, useId, useState } from "react";
+import type { Contact, ContactHistory, VisitorFacts } from "../../runtime.server.js";
+import { CsrfInput } from "../csrf-input.js";
+import type { ThreadActionResult } from "./action-result.js";
+import { languageLabel, shortUrl, statusLabels, ticketPriorityLabels, ticketPriorityOrder, ticketStatusLabels, ticketStatusOrder } from "./labels.js";
+import { Time } from "./time.js";
+import { threadHref } from "./url.js";
+
+const errorsOf = (result: ThreadActionResult | undefined, intent: string) =>
+  result && !result.ok && result.intent === intent ? result : null;
+
+function TextField({
+  label,
+  name,
+  defaultValue,
+  error,
+  type = "text",
+  hint,
+  autoComplete = "off",
+}: {
+  label: string;
+  name: string;
+  defaultValue?: string;
+  error?: string | undefined;
+  type?: string;
+  hint?: string;
+  autoComplete?: string;
+}) {
+  const id = useId();
+  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className={error ? "field field--invalid" : "field"}>
+      <label htmlFor={id}>{label}</label>
+      <input id={id} name={name} type={type} defaultValue={defaultValue ?? ""} autoComplete={autoComplete} aria-invalid={error ? true : undefined} aria-describedby={described} />
+      {hint ? (
+        <p id={`${id}-hint`} className="field__hint">
+          {hint}
+        </p>
+      ) : null}
+      {error ? (
+        <p id={`${id}-error`} className="field__error">
+          {error.charAt(0).toUpperCase() + error.slice(1)}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function FormMessage({ result, intent }: { result: ThreadActionResult | undefined; intent: string }) {
+  if (!result || result.intent !== intent) return null;
+  if (result.ok) {
+    return result.message ? (
+      <p className="notice notice--success" role="status">
+        {result.message}
+      </p>
+    ) : null;
+  }
+  // Field errors show beside their fields; the rest here.
+  return Object.keys(result.fields).length === 0 || result.fields.form ? (
+    <p className="notice notice--error" role="alert">
+      {result.fields.form ?? result.error}
+    </p>
+  ) : null;
+}
+
+/** What the visitor's browser told us: page, device, language, when first and last seen. */
+function VisitorSection({ visitor, startedOn, now }: { visitor: VisitorFacts | null; startedOn: string | null; now: number }) {
+  if (!visitor) return null;
+  const attributes = Object.entries(visitor.attributes).filter(([key]) => !key.startsWith("contact."));
+  return (
+    <section className="panel-section" aria-labelledby="visitor-title">
+      <h3 id="visitor-title">Visitor</h3>
+      <dl className="facts">
+        <div>
+          <dt>Current page</dt>
+          <dd>
+            {visitor.currentPage ? (
+              <a href={/^https?:\/\//i.test(visitor.currentPage) ? visitor.currentPage : undefined} target="_blank" rel="noopener noreferrer" title={visitor.currentPage}>
+                {shortUrl(visitor.currentPage)}
+              </a>
+            ) : (
+              "—"
+            )}
+          </dd>
+        </div>
+        {startedOn && startedOn !== visitor.currentPage ? (
+          <div>
+            <dt>Started on</dt>
+            <dd title={startedOn}>{shortUrl(startedOn)}</dd>
+          </div>
+        ) : null}
+        <div>
+          <dt>Device</dt>
+          <dd>{visitor.device ? visitor.device.charAt(0).toUpperCase() + visitor.device.slice(1) : "—"}</dd>
+        </div>
+        <div>
+          <dt>Language</dt>
+          <dd>{visitor.language ? languageLabel(visitor.language) : "—"}</dd>
+        </div>
+        <div>
+          <dt>First seen</dt>
+          <dd>
+            <Time at={visitor.firstSeenAt} now={now} style="full" />
+          </dd>
+        </div>
+        <div>
+          <dt>Last seen</dt>
+          <dd>
+            <Time at={visitor.lastSeenAt} now={now} style="ago" />
+          </dd>
+        </div>
+        {attributes.map(([key, value]) => (
+          <div key={key}>
+            <dt>{key}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+    </section>
+  );
+}
+
+/** Creating a contact from the visitor (prefilled with what the bot collected), or linking an existing one. */
+function NoContact({
+  conversationId,
+  suggested,
+  contactSearch,
+  contactResults,
+  listFilter,
+}: {
+  conversationId: string;
+  suggested: { readonly email?: string; readonly name?: string; readonly phone?: string };
+  contactSearch: string;
+  contactResults: ReadonlyArray<Contact> | null;
+  listFilter: Readonly<Record<string, string>>;
+}) {
+  const create = useFetcher<ThreadActionResult>({ key: `create-contact:${conversationId}` });
+  const link = useFetcher<ThreadActionResult>({ key: `link-contact:${conversationId}` });
+  const errors = errorsOf(create.data, "create-contact");
+  return (
+    <>
+      <create.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="form form--compact" aria-label="Create a contact" noValidate>
+        <CsrfInput />
+        <input type="hidden" name="intent" value="create-contact" />
+        <p className="muted">Record who this visitor is. An email that already belongs to a contact links that contact instead.</p>
+        <TextField label="Name" name="name" defaultValue={suggested.name} error={errors?.fields.name} autoComplete="off" />
+        <TextField label="Email" name="email" type="email" defaultValue={suggested.email} error={errors?.fields.email} />
+        <TextField label="Phone" name="phone" type="tel" defaultValue={suggested.phone} error={errors?.fields.phone} hint="With the country code, e.g. +49 30 1234567" />
+        <FormMessage result={create.data} intent="create-contact" />
+        <button type="submit" className="button button--small" disabled={create.state !== "idle"}>
+          {create.state !== "idle" ? "Creating…" : "Create contact"}
+        </button>
+      </create.Form>
+
+      <Form method="get" action={`/inbox/${encodeURIComponent(conversationId)}`} className="contact-search" role="search" aria-label="Find a contact to link">
+        {Object.entries(listFilter).map(([key, value]) => (
+          <input key={key} type="hidden" name={key} value={value} />
+        ))}
+        <label htmlFor={`contact-search-${conversationId}`}>Or link an existing contact</label>
+        <div className="contact-search__row">
+          <input id={`contact-search-${conversationId}`} type="search" name="contactSearch" defaultValue={contactSearch} placeholder="Name, email or phone" />
+          <button type="submit" className="button button--secondary button--small">
+            Find
+          </button>
+        </div>
+      </Form>
+      {contactResults !== null ? (
+        contactResults.length === 0 ? (
+          <p className="muted">No contact matches “{contactSearch}”.</p>
+        ) : (
+          <ul className="contact-results" aria-label="Contacts found">
+            {contactResults.map((c) => (
+              <li key={c.id}>
+                <span>
+                  <strong>{c.name ?? c.email ?? c.phone}</strong>
+                  {c.name && c.email ? <span className="muted"> · {c.email}</span> : null}
+                </span>
+                <link.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`}>
+                  <CsrfInput />
+                  <input type="hidden" name="intent" value="link-contact" />
+                  <input type="hidden" name="contactId" value={c.id} />
+                  <button type="submit" className="button button--secondary button--small" aria-label={`Link ${c.name ?? c.email ?? c.phone}`}>
+                    Link
+                  </button>
+                </link.Form>
+              </li>
+            ))}
+          </ul>
+        )
+      ) : null}
+      <FormMessage result={link.data} intent="link-contact" />
+    </>
+  );
+}
+
+/** The contact's known properties, and a form to edit them. */
+function ContactDetails({ conversationId, contact }: { conversationId: string; contact: Contact }) {
+  const update = useFetcher<ThreadActionResult>({ key: `update-contact:${conversationId}` });
+  const [editing, setEditing] = useState(false);
+  const errors = errorsOf(update.data, "update-contact");
+  useEffect(() => {
+    if (update.state === "idle" && update.data?.ok && update.data.intent === "update-contact") setEditing(false);
+  }, [update.state, update.data]);
+  const properties = Object.entries(contact.properties);
+  if (!editing) {
+    return (
+      <>
+        <dl className="facts">
+          <div>
+            <dt>Name</dt>
+            <dd>{contact.name ?? "—"}</dd>
+          </div>
+          <div>
+            <dt>Email</dt>
+            <dd>{contact.email ? <a href={`mailto:${contact.email}`}>{contact.email}</a> : "—"}</dd>
+          </div>
+          <div>
+            <dt>Phone</dt>
+            <dd>{contact.phone ? <a href={`tel:${contact.phone}`}>{contact.phone}</a> : "—"}</dd>
+          </div>
+          {properties.map(([key, value]) => (
+            <div key={key}>
+              <dt>{key}</dt>
+              <dd>{value}</dd>
+            </div>
+          ))}
+        </dl>
+        <FormMessage result={update.data} intent="update-contact" />
+        <button type="button" className="button button--secondary button--small" onClick={() => setEditing(true)}>
+          Edit contact
+        </button>
+      </>
+    );
+  }
+  return (
+    <update.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="form form--compact" aria-label="Edit contact" noValidate>
+      <CsrfInput />
+      <input type="hidden" name="intent" value="update-contact" />
+      <TextField label="Name" name="name" defaultValue={contact.name ?? ""} error={errors?.fields.name} />
+      <TextField label="Email" name="email" type="email" defaultValue={contact.email ?? ""} error={errors?.fields.email ?? (errors?.conflict ? errors.error : undefined)} />
+      <TextField label="Phone" name="phone" type="tel" defaultValue={contact.phone ?? ""} error={errors?.fields.phone} hint="With the country code, e.g. +49 30 1234567" />
+      {properties.map(([key, value]) => (
+        <TextField key={key} label={key} name={`property.${key}`} defaultValue={value} error={errors?.fields[`properties.${key}`]} hint="Empty removes it" />
+      ))}
+      <fieldset className="new-property">
+        <legend>Add a property</legend>
+        <TextField label="Property name" name="newPropertyName" error={errors?.fields.newPropertyName} hint="e.g. plan, company, order_id" />
+        <TextField label="Value" name="newPropertyValue" />
+      </fieldset>
+      <FormMessage result={update.data} intent="update-contact" />
+      <div className="form__actions">
+        <button type="submit" className="button button--small" disabled={update.state !== "idle"}>
+          {update.state !== "idle" ? "Saving…" : "Save contact"}
+        </button>
+        <button type="button" className="button button--secondary button--small" onClick={() => setEditing(false)}>
+          Cancel
+        </button>
+      </div>
+    </update.Form>
+  );
+}
+
+/** The contact's earlier conversations and tickets, linked. */
+function HistorySection({
+  history,
+  currentId,
+  listFilter,
+  now,
+}: {
+  history: ContactHistory;
+  currentId: string;
+  listFilter: Readonly<Record<string, string>>;
+  now: number;
+}) {
+  const earlier = history.conversations.filter((c) => c.id !== currentId);
+  return (
+    <>
+      <section className="panel-section" aria-labelledby="earlier-title">
+        <h3 id="earlier-title">Earlier conversations</h3>
+        {earlier.length === 0 ? (
+          <p className="muted">None yet.</p>
+        ) : (
+          <ul className="history-list">
+            {earlier.map((c) => (
+              <li key={c.id}>
+                <Link to={threadHref(c.id, listFilter)}>
+                  <span className="history-list__line">
+                    <span className="tag">{statusLabels[c.status]}</span> <Time at={c.createdAt} now={now} style="full" />
+                  </span>
+                  <span className="history-list__preview">{c.preview ?? `${c.channelName} · ${c.inboxName}`}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+      <section className="panel-section" aria-labelledby="tickets-title">
+        <h3 id="tickets-title">Tickets</h3>
+        {history.tickets.length === 0 ? (
+          <p className="muted">None yet.</p>
+        ) : (
+          <ul className="history-list">
+            {history.tickets.map((t) => (
+              <li key={t.id}>
+                <Link to={`/tickets/${encodeURIComponent(t.id)}`}>
+                  <span className="history-list__line">
+                    <span className="tag">{ticketStatusLabels[t.status]}</span> {t.subject}
+                  </span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </>
+  );
+}
+
+/** Creating a ticket from the conversation: the description starts as an excerpt of the transcript. */
+function TicketForm({ conversationId, draft }: { conversationId: string; draft: { readonly subject: string; readonly description: string } }) {
+  const create = useFetcher<ThreadActionResult>({ key: `create-ticket:${conversationId}` });
+  const [open, setOpen] = useState(false);
+  const errors = errorsOf(create.data, "create-ticket");
+  const created = create.data?.ok && create.data.intent === "create-ticket" ? create.data.ticket : undefined;
+  const subjectId = useId();
+  const descriptionId = useId();
+  const priorityId = useId();
+  const statusId = useId();
+  useEffect(() => {
+    if (created) setOpen(false);
+  }, [created]);
+  return (
+    <section className="panel-section" aria-labelledby={`${subjectId}-title`}>
+      <h3 id={`${subjectId}-title`}>New ticket</h3>
+      {created ? (
+        <p className="notice notice--success" role="status">
+          Ticket created: <Link to={`/tickets/${encodeURIComponent(created.id)}`}>{created.subject}</Link>
+        </p>
+      ) : null}
+      {!open ? (
+        <button type="button" className="button button--secondary button--small" onClick={() => setOpen(true)}>
+          Create ticket
+        </button>
+      ) : (
+        <create.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="form form--compact" aria-label="Create a ticket" noValidate>
+          <CsrfInput />
+          <input type="hidden" name="intent" value="create-ticket" />
+          <div className={errors?.fields.subject ? "field field--invalid" : "field"}>
+            <label htmlFor={subjectId}>Subject</label>
+            <input id={subjectId} name="subject" defaultValue={draft.subject} maxLength={200} aria-invalid={errors?.fields.subject ? true : undefined} />
+            {errors?.fields.subject ? <p className="field__error">{errors.fields.subject}</p> : null}
+          </div>
+          <div className={errors?.fields.description ? "field field--invalid" : "field"}>
+            <label htmlFor={descriptionId}>Description</label>
+            <textarea id={descriptionId} name="description" rows={7} defaultValue={draft.description} />
+            {errors?.fields.description ? <p className="field__error">{errors.fields.description}</p> : null}
+          </div>
+          <div className="form--row">
+            <div className="field">
+              <label htmlFor={priorityId}>Priority</label>
+              <select id={priorityId} name="priority" defaultValue="normal">
+                {ticketPriorityOrder.map((p) => (
+                  <option key={p} value={p}>
+                    {ticketPriorityLabels[p]}
+                  </option>
+                ))}
+              </select>
+            </div>
+            <div className="field">
+              <label htmlFor={statusId}>Status</label>
+              <select id={statusId} name="status" defaultValue="new">
+                {ticketStatusOrder.map((s) => (
+                  <option key={s} value={s}>
+                    {ticketStatusLabels[s]}
+                  </option>
+                ))}
+              </select>
+            </div>
+          </div>
+          <FormMessage result={create.data} intent="create-ticket" />
+          <div className="form__actions">
+            <button type="submit" className="button button--small" disabled={create.state !== "idle"}>
+              {create.state !== "idle" ? "Creating…" : "Create ticket"}
+            </button>
+            <button type="button" className="button button--secondary button--small" onClick={() => setOpen(false)}>
+              Cancel
+            </button>
+          </div>
+        </create.Form>
+      )}
+    </section>
+  );
+}
+
+/** The right pane: visitor facts, the contact (create / link / edit), their history, a new ticket. */
+export function ContactPanel({
+  conversationId,
+  visitor,
+  startedOn,
+  contact,
+  history,
+  suggested,
+  contactSearch,
+  contactResults,
+  ticketDraft,
+  listFilter,
+  now,
+}: {
+  conversationId: string;
+  visitor: VisitorFacts | null;
+  startedOn: string | null;
+  contact: Contact | null;
+  history: ContactHistory | null;
+  suggested: { readonly email?: string; readonly name?: string; readonly phone?: string };
+  contactSearch: string;
+  contactResults: ReadonlyArray<Contact> | null;
+  ticketDraft: { readonly subject: string; readonly description: string };
+  listFilter: Readonly<Record<string, string>>;
+  now: number;
+}) {
+  return (
+    <aside className="contact-panel" aria-label="Contact and visitor">
+      <section className="panel-section" aria-labelledby="contact-title">
+        <h3 id="contact-title">Contact</h3>
+        {contact ? (
+          <ContactDetails key={`${contact.id}:${contact.updatedAt}`} conversationId={conversationId} contact={contact} />
+        ) : (
+          <NoContact
+            conversationId={conversationId}
+            suggested={suggested}
+            contactSearch={contactSearch}
+            contactResults={contactResults}
+            listFilter={listFilter}
+          />
+        )}
+      </section>
+      <VisitorSection visitor={visitor} startedOn={startedOn} now={now} />
+      {history ? <HistorySection history={history} currentId={conversationId} listFilter={listFilter} now={now} /> : null}
+      <TicketForm conversationId={conversationId} draft={ticketDraft} />
+    </aside>
+  );
+}

@@ -1,0 +1,256 @@
+import { Form, Link, useLocation, useNavigate, useSubmit } from "@remix-run/react";
+import { useEffect, useRef, type ReactNode } from "react";
+import type { ConversationList, InboxOptions, InboxView } from "../../runtime.server.js";
+import { shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
+import { useNow } from "./time.js";
+import type { TypingMap } from "./use-inbox-live.js";
+import { listSearch, threadHref } from "./url.js";
+
+// Loader data arrives serialised: readonly arrays and plain objects, the same shapes.
+type ListData = ConversationList;
+type OptionsData = InboxOptions;
+
+const isTyping = (target: EventTarget | null) =>
+  target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
+
+/**
+ * The left pane: views with counts and unread numbers, filters and search (a GET form, so it
+ * works without JavaScript), and the conversations, longest-waiting first. Keys: j / k move
+ * to the next / previous conversation, / focuses the search.
+ */
+export function ConversationListPane({
+  list,
+  options,
+  filter,
+  activeId,
+  now: loadedAt,
+  connected,
+  typing,
+  notificationsControl,
+}: {
+  list: ListData;
+  options: OptionsData;
+  filter: Readonly<Record<string, string>>;
+  activeId: string | null;
+  now: number;
+  connected: boolean;
+  typing: TypingMap;
+  notificationsControl: ReactNode;
+}) {
+  const now = useNow(loadedAt);
+  const location = useLocation();
+  const navigate = useNavigate();
+  const submit = useSubmit();
+  const searchRef = useRef<HTMLInputElement>(null);
+  const view = list.view;
+  const ids = list.conversations.map((c) => c.id);
+  const idsRef = useRef(ids);
+  idsRef.current = ids;
+
+  useEffect(() => {
+    const onKey = (event: KeyboardEvent) => {
+      if (event.defaultPrevented || event.metaKey || event.ctrlKey || event.altKey || isTyping(event.target)) return;
+      if (event.key === "/") {
+        event.preventDefault();
+        searchRef.current?.focus();
+        return;
+      }
+      if (event.key !== "j" && event.key !== "k") return;
+      const all = idsRef.current;
+      if (all.length === 0) return;
+      const at = activeId === null ? -1 : all.indexOf(activeId);
+      const next = event.key === "j" ? Math.min(all.length - 1, at + 1) : Math.max(0, at === -1 ? 0 : at - 1);
+      const id = all[next];
+      if (id && id !== activeId) {
+        event.preventDefault();
+        navigate(threadHref(id, filter));
+      }
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [activeId, filter, navigate]);
+
+  const countOf = (v: InboxView): number | null => (v === "closed" ? null : list.counts[v]);
+  const unreadOf = (v: InboxView): number => (v === "unassigned" || v === "mine" || v === "all_open" ? list.unread[v] : 0);
+  const filtersActive = ["inboxId", "channelId", "teamId", "assigneeId"].some((k) => (filter[k] ?? "") !== "");
+
+  return (
+    <section className="inbox-list" aria-labelledby="inbox-title">
+      <header className="inbox-list__head">
+        <h1 id="inbox-title">Inbox</h1>
+        <span className={connected ? "live-dot live-dot--on" : "live-dot"} role="status">
+          {connected ? "Live" : "Connecting…"}
+        </span>
+        <Link to="/tickets" className="inbox-list__tickets">
+          Tickets
+        </Link>
+      </header>
+      <div className="inbox-list__notify">{notificationsControl}</div>
+
+      <nav aria-label="Views" className="inbox-views">
+        <ul>
+          {viewOrder.map((v) => {
+            const count = countOf(v);
+            const unread = unreadOf(v);
+            return (
+              <li key={v}>
+                <Link
+                  to={{ pathname: location.pathname, search: listSearch(filter, { view: v }) }}
+                  aria-current={v === view ? "page" : undefined}
+                  className={v === view ? "inbox-views__link inbox-views__link--active" : "inbox-views__link"}
+                >
+                  <span>{viewLabels[v]}</span>
+                  {unread > 0 ? (
+                    <span className="inbox-views__unread" aria-label={`${unread} unread`}>
+                      {unread}
+                    </span>
+                  ) : null}
+                  {count !== null ? <span className="inbox-views__count">{count}</span> : null}
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      </nav>
+
+      <Form method="get" action={location.pathname} role="search" className="inbox-filters" aria-label="Search and filter conversations">
+        <input type="hidden" name="view" value={view} />
+        <label className="visually-hidden" htmlFor="inbox-search">
+          Search conversations
+        </label>
+        <input
+          ref={searchRef}
+          id="inbox-search"
+          type="search"
+          name="search"
+          placeholder="Search names, emails, messages  ( / )"
+          defaultValue={filter.search ?? ""}
+          key={filter.search ?? ""}
+        />
+        <details className="inbox-filters__more" open={filtersActive}>
+          <summary>Filters{filtersActive ? " (on)" : ""}</summary>
+          <div className="inbox-filters__grid">
+            <FilterSelect label="Inbox" name="inboxId" value={filter.inboxId} onChange={(form) => submit(form)}>
+              {options.inboxes.map((i) => (
+                <option key={i.id} value={i.id}>
+                  {i.name}
+                </option>
+              ))}
+            </FilterSelect>
+            <FilterSelect label="Channel" name="channelId" value={filter.channelId} onChange={(form) => submit(form)}>
+              {options.channels.map((c) => (
+                <option key={c.id} value={c.id}>
+                  {c.name}
+                </option>
+              ))}
+            </FilterSelect>
+            <FilterSelect label="Team" name="teamId" value={filter.teamId} onChange={(form) => submit(form)}>
+              {options.teams.map((t) => (
+                <option key={t.id} value={t.id}>
+                  {t.name}
+                </option>
+              ))}
+            </FilterSelect>
+            <FilterSelect label="Assigned to" name="assigneeId" value={filter.assigneeId} onChange={(form) => submit(form)}>
+              <option value="none">Nobody</option>
+              {options.people.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+            </FilterSelect>
+          </div>
+        </details>
+        <button type="submit" className="button button--secondary button--small">
+          Search
+        </button>
+      </Form>
+
+      {list.conversations.length === 0 ? (
+        <p className="inbox-list__empty muted">
+          {filter.search ? `No conversations match “${filter.search}”.` : `No conversations in “${viewLabels[view]}”.`}
+        </p>
+      ) : (
+        <ul className="conversation-list" aria-label={`${viewLabels[view]} conversations`}>
+          {list.conversations.map((c) => {
+            const active = c.id === activeId;
+            const typers = typing[c.id] ?? [];
+            return (
+              <li key={c.id}>
+                <Link
+                  to={threadHref(c.id, filter)}
+                  className={["conversation-item", active ? "conversation-item--active" : "", c.unread && !active ? "conversation-item--unread" : ""].join(" ").trim()}
+                  aria-current={active ? "true" : undefined}
+                  prefetch="intent"
+                >
+                  <span className="conversation-item__top">
+                    <span className="conversation-item__title">{c.title}</span>
+                    {c.unread && !active ? <span className="unread-dot" aria-label="unread" role="img" /> : null}
+                    <span className="conversation-item__time">
+                      {c.lastMessageAt !== null ? shortDuration(c.lastMessageAt, now) : shortDuration(c.lastActivityAt, now)}
+                    </span>
+                  </span>
+                  <span className="conversation-item__preview">
+                    {typers.length > 0 ? <em>{typers[0]!.name} is typing…</em> : (c.preview ?? "No messages yet")}
+                  </span>
+                  <span className="conversation-item__meta">
+                    {c.waitingSince !== null && c.status !== "closed" ? (
+                      <span className="tag tag--waiting">{waitingLabel(c.waitingSince, now)}</span>
+                    ) : (
+                      <span className="tag">{statusLabels[c.status]}</span>
+                    )}
+                    {c.queued ? <span className="tag tag--queued">queued</span> : null}
+                    <span>{c.assignee ? c.assignee.name : c.team ? c.team.name : "Unassigned"}</span>
+                    <span className="muted">· {c.inbox.name}</span>
+                  </span>
+                </Link>
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      {list.nextCursor ? (
+        <Link className="inbox-list__more" to={{ pathname: location.pathname, search: listSearch(filter, { cursor: list.nextCursor }) }}>
+          Older conversations
+        </Link>
+      ) : filter.cursor ? (
+        <Link className="inbox-list__more" to={{ pathname: location.pathname, search: listSearch(filter) }}>
+          Back to the newest
+        </Link>
+      ) : null}
+    </section>
+  );
+}
+
+function FilterSelect({
+  label,
+  name,
+  value,
+  onChange,
+  children,
+}: {
+  label: string;
+  name: string;
+  value: string | undefined;
+  onChange: (form: HTMLFormElement) => void;
+  children: ReactNode;
+}) {
+  const id = `inbox-filter-${name}`;
+  return (
+    <div className="inbox-filters__field">
+      <label htmlFor={id}>{label}</label>
+      <select
+        id={id}
+        name={name}
+        defaultValue={value ?? ""}
+        key={value ?? ""}
+        onChange={(event) => {
+          if (event.currentTarget.form) onChange(event.currentTarget.form);
+        }}
+      >
+        <option value="">Any</option>
+        {children}
+      </select>
+    </div>
+  );
+}

@@ -1,0 +1,98 @@
+import { describe, expect, it } from "vitest";
+import { enterAction, matchSavedReplies, newClientMessageId } from "./composer-logic.js";
+import { fieldLabel, shortDuration, shortUrl, waitingLabel } from "./labels.js";
+import { noticeFor, parseLiveMessage, shouldNotify, typingOf, type LiveMessage, type NotifySettings } from "./live-logic.js";
+
+describe("saved replies in the composer", () => {
+  const replies = [
+    { shortcut: "refund", title: "Refund policy" },
+    { shortcut: "ref", title: "Reference" },
+    { shortcut: "thanks", title: "Thank you for waiting" },
+  ];
+  it("match only a composer that holds /shortcut, exact first", () => {
+    expect(matchSavedReplies("/ref", replies).map((r) => r.shortcut)).toEqual(["ref", "refund"]);
+    expect(matchSavedReplies("/wait", replies).map((r) => r.shortcut)).toEqual(["thanks"]);
+    expect(matchSavedReplies("/", replies)).toHaveLength(3);
+    expect(matchSavedReplies("see /ref", replies)).toEqual([]);
+    expect(matchSavedReplies("/ref now", replies)).toEqual([]);
+  });
+
+  it("Enter picks a suggestion, sends, or with Shift (or while composing) starts a line", () => {
+    expect(enterAction({ shiftKey: false, isComposing: false }, 2)).toBe("pick");
+    expect(enterAction({ shiftKey: false, isComposing: false }, 0)).toBe("send");
+    expect(enterAction({ shiftKey: true, isComposing: false }, 0)).toBe("newline");
+    expect(enterAction({ shiftKey: false, isComposing: true }, 0)).toBe("newline");
+  });
+
+  it("gives every send its own id", () => {
+    const ids = new Set(Array.from({ length: 50 }, newClientMessageId));
+    expect(ids.size).toBe(50);
+  });
+});
+
+describe("labels", () => {
+  it("say how long ago, shortly", () => {
+    const now = 1_000_000_000;
+    expect(shortDuration(now - 10_000, now)).toBe("just now");
+    expect(shortDuration(now - 5 * 60_000, now)).toBe("5 min");
+    expect(shortDuration(now - 3 * 3_600_000, now)).toBe("3 h");
+    expect(shortDuration(now - 72 * 3_600_000, now)).toBe("3 d");
+    expect(waitingLabel(now - 12 * 60_000, now)).toBe("waiting 12 min");
+  });
+  it("shorten URLs and name collected fields", () => {
+    expect(shortUrl("https://shop.example/pricing?x=1")).toBe("shop.example/pricing");
+    expect(shortUrl("not a url")).toBe("not a url");
+    expect(fieldLabel("contact.email")).toBe("Email");
+    expect(fieldLabel("company_size")).toBe("Company size");
+  });
+});
+
+describe("live events", () => {
+  const me = "usr_me";
+  const event = (kind: LiveMessage["kind"], data: unknown): LiveMessage => ({ kind, conversationId: "conv_1", inboxId: "inbox_1", data });
+  const all: NotifySettings = { assigned: { browser: true, sound: false }, handoff: { browser: true, sound: true }, mention: { browser: false, sound: false } };
+
+  it("parse only well-formed events", () => {
+    expect(parseLiveMessage('{"kind":"message","conversationId":"c","inboxId":"i","data":{}}')?.kind).toBe("message");
+    expect(parseLiveMessage('{"kind":"weird","conversationId":"c"}')).toBeUndefined();
+    expect(parseLiveMessage("not json")).toBeUndefined();
+  });
+
+  it("notify on an assignment to me by someone else, a handoff from a bot, a mention of me", () => {
+    expect(noticeFor(event("assignment", { assigneeId: me, by: "usr_other" }), me)?.kind).toBe("assigned");
+    expect(noticeFor(event("assignment", { assigneeId: me, by: null }), me)?.kind).toBe("assigned");
+    expect(noticeFor(event("assignment", { assigneeId: me, by: me }), me)).toBeNull();
+    expect(noticeFor(event("assignment", { assigneeId: "usr_other", by: me }), me)).toBeNull();
+    expect(noticeFor(event("status", { from: "bot", status: "open" }), me)?.kind).toBe("handoff");
+    expect(noticeFor(event("status", { from: "open", status: "closed" }), me)).toBeNull();
+    const mention = noticeFor(event("conversation", { change: "mention", userIds: [me], by: { id: "u2", name: "Bo" }, text: "look" }), me);
+    expect(mention).toMatchObject({ kind: "mention", title: "Bo mentioned you", body: "look" });
+    expect(noticeFor(event("conversation", { change: "mention", userIds: ["u3"] }), me)).toBeNull();
+  });
+
+  it("respect the person's settings and show one notice per conversation at a time", () => {
+    const notice = noticeFor(event("status", { from: "bot", status: "open" }), me)!;
+    expect(shouldNotify(notice, all, undefined, 10_000)).toBe(true);
+    expect(shouldNotify(notice, all, 8_000, 10_000)).toBe(false);
+    expect(shouldNotify(notice, all, 1_000, 10_000)).toBe(true);
+    const mention = { ...notice, kind: "mention" as const };
+    expect(shouldNotify(mention, all, undefined, 10_000)).toBe(false);
+  });
+
+  it("tell who else is typing", () => {
+    expect(typingOf(event("typing", { typing: true, userId: "u2", name: "Bo", internal: true }), me)).toMatchObject({ name: "Bo", internal: true, typing: true });
+    expect(typingOf(event("typing", { typing: true, userId: me }), me)).toBeNull();
+    expect(typingOf(event("message", {}), me)).toBeNull();
+  });
+});
+
+describe("inbox URLs", () => {
+  it("keep the list's filter, drop empty values and never carry the cursor", async () => {
+    const { listSearch, threadHref } = await import("./url.js");
+    const filter = { view: "mine", search: "refund", cursor: "abc", teamId: "" };
+    expect(listSearch(filter)).toBe("?view=mine&search=refund");
+    expect(listSearch(filter, { view: "closed", cursor: "next" })).toBe("?view=closed&search=refund&cursor=next");
+    expect(listSearch({}, {})).toBe("");
+    expect(threadHref("conv_1", filter)).toBe("/inbox/conv_1?view=mine&search=refund");
+  });
+});

@@ -1,0 +1,93 @@
+/**
+ * The inbox's words and times as people read them. Pure; safe on the client.
+ */
+import type { InboxView, TicketPriority, TicketStatus } from "../../runtime.server.js";
+
+/** The views, in the order the inbox lists them. */
+export const viewLabels: Readonly<Record<InboxView, string>> = {
+  unassigned: "Unassigned",
+  mine: "Assigned to me",
+  all_open: "All open",
+  bot: "With a bot",
+  closed: "Closed",
+};
+export const viewOrder: ReadonlyArray<InboxView> = ["unassigned", "mine", "all_open", "bot", "closed"];
+
+export const statusLabels: Readonly<Record<"bot" | "open" | "pending" | "closed", string>> = {
+  bot: "With a bot",
+  open: "Open",
+  pending: "Pending",
+  closed: "Closed",
+};
+
+export const ticketStatusLabels: Readonly<Record<TicketStatus, string>> = {
+  new: "New",
+  waiting_on_contact: "Waiting on contact",
+  waiting_on_us: "Waiting on us",
+  closed: "Closed",
+};
+export const ticketStatusOrder: ReadonlyArray<TicketStatus> = ["new", "waiting_on_us", "waiting_on_contact", "closed"];
+
+export const ticketPriorityLabels: Readonly<Record<TicketPriority, string>> = {
+  low: "Low",
+  normal: "Normal",
+  high: "High",
+  urgent: "Urgent",
+};
+export const ticketPriorityOrder: ReadonlyArray<TicketPriority> = ["urgent", "high", "normal", "low"];
+
+/** "just now", "4 min", "2 h", "3 d": how long ago `then` was, short. Pure. */
+export const shortDuration = (then: number, now: number): string => {
+  const seconds = Math.max(0, Math.round((now - then) / 1000));
+  if (seconds < 60) return "just now";
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const hours = Math.floor(minutes / 60);
+  if (hours < 48) return `${hours} h`;
+  return `${Math.floor(hours / 24)} d`;
+};
+
+/** "waiting 12 min" / "waiting since just now" for a visitor who waits since `since`. Pure. */
+export const waitingLabel = (since: number, now: number): string => {
+  const d = shortDuration(since, now);
+  return d === "just now" ? "waiting since just now" : `waiting ${d}`;
+};
+
+const dateTime = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
+const timeOnly = new Intl.DateTimeFormat("en", { timeStyle: "short" });
+
+/** A timestamp for the thread: the time today, else date and time (the viewer's time zone). Pure. */
+export const messageTime = (at: number, now: number): string =>
+  new Date(at).toDateString() === new Date(now).toDateString() ? timeOnly.format(at) : dateTime.format(at);
+
+/** Date and time, for facts in the sidebar. Pure. */
+export const fullTime = (at: number): string => dateTime.format(at);
+
+/** A URL shown short: host and path, no scheme or query. Pure. */
+export const shortUrl = (url: string): string => {
+  try {
+    const u = new URL(url);
+    return `${u.host}${u.pathname === "/" ? "" : u.pathname}`;
+  } catch {
+    return url;
+  }
+};
+
+const languageNames = typeof Intl.DisplayNames === "function" ? new Intl.DisplayNames(["en"], { type: "language" }) : undefined;
+
+/** "German (de)" for a language tag; the tag itself when unknown. Pure. */
+export const languageLabel = (tag: string): string => {
+  try {
+    const name = languageNames?.of(tag);
+    return name && name !== tag ? `${name} (${tag})` : tag;
+  } catch {
+    return tag;
+  }
+};
+
+/** The label of a collected field: "contact.email" → "Email", "company_size" → "Company size". Pure. */
+export const fieldLabel = (key: string): string => {
+  const last = key.split(".").pop() ?? key;
+  const words = last.replace(/[_-]+/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").trim().toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+};

@@ -1,0 +1,109 @@
+/**
+ * What the inbox page makes of one live event: whether the page must re-read its data, who is
+ * typing, and whether the person gets a notification (and how, by their settings). Pure; safe
+ * on the client.
+ */
+
+/** A live event as /inbox/events sends it (see InboxEvent in runtime/services/inbox.ts). */
+export interface LiveMessage {
+  readonly kind: "message" | "typing" | "status" | "assignment" | "conversation";
+  readonly conversationId: string;
+  readonly inboxId: string;
+  readonly id?: string;
+  readonly internal?: boolean;
+  readonly data: unknown;
+}
+
+export type NotifyKind = "assigned" | "handoff" | "mention";
+
+export interface NotifyBy {
+  readonly browser: boolean;
+  readonly sound: boolean;
+}
+export type NotifySettings = Readonly<Record<NotifyKind, NotifyBy>>;
+
+export interface Notice {
+  readonly kind: NotifyKind;
+  readonly conversationId: string;
+  readonly title: string;
+  readonly body: string;
+}
+
+const record = (value: unknown): Record<string, unknown> =>
+  value !== null && typeof value === "object" ? (value as Record<string, unknown>) : {};
+
+/** Parses one SSE `data:` line; undefined when it is not a live event. Pure. */
+export const parseLiveMessage = (text: string): LiveMessage | undefined => {
+  try {
+    const value = record(JSON.parse(text));
+    const kinds = ["message", "typing", "status", "assignment", "conversation"];
+    if (typeof value.kind !== "string" || !kinds.includes(value.kind) || typeof value.conversationId !== "string") return undefined;
+    return value as unknown as LiveMessage;
+  } catch {
+    return undefined;
+  }
+};
+
+/** True when the event changes what the list or a thread shows (typing does not). Pure. */
+export const needsRefresh = (event: LiveMessage): boolean => event.kind !== "typing";
+
+/** Who is typing, from a typing event (null when someone stopped, or it is `me`). Pure. */
+export const typingOf = (
+  event: LiveMessage,
+  me: string,
+): { readonly conversationId: string; readonly userId: string; readonly name: string; readonly internal: boolean; readonly typing: boolean } | null => {
+  if (event.kind !== "typing") return null;
+  const data = record(event.data);
+  const userId = typeof data.userId === "string" ? data.userId : "";
+  if (userId === "" || userId === me) return null;
+  return {
+    conversationId: event.conversationId,
+    userId,
+    name: typeof data.name === "string" && data.name !== "" ? data.name : "A teammate",
+    internal: data.internal === true,
+    typing: data.typing === true,
+  };
+};
+
+/**
+ * The notification an event calls for, for the person `me`: a conversation assigned to them by
+ * someone else (or by routing), a handoff from a bot in their inboxes, an @mention of them.
+ * Null for anything else. Pure.
+ */
+export const noticeFor = (event: LiveMessage, me: string): Notice | null => {
+  const data = record(event.data);
+  switch (event.kind) {
+    case "assignment":
+      if (data.assigneeId === me && data.by !== me) {
+        return { kind: "assigned", conversationId: event.conversationId, title: "A conversation was assigned to you", body: "Open the inbox to answer the visitor." };
+      }
+      return null;
+    case "status":
+      if (data.from === "bot" && data.status === "open") {
+        return { kind: "handoff", conversationId: event.conversationId, title: "A bot handed a visitor to the team", body: "The visitor is waiting for a person." };
+      }
+      return null;
+    case "conversation": {
+      const ids = Array.isArray(data.userIds) ? data.userIds : [];
+      if (data.change === "mention" && ids.includes(me)) {
+        const by = record(data.by);
+        const who = typeof by.name === "string" && by.name !== "" ? by.name : "A teammate";
+        return { kind: "mention", conversationId: event.conversationId, title: `${who} mentioned you`, body: typeof data.text === "string" ? data.text : "" };
+      }
+      return null;
+    }
+    default:
+      return null;
+  }
+};
+
+/**
+ * Whether to show a notice at all: the kind is switched on (browser or sound), and no notice
+ * for the same conversation went out in the last `windowMs` (a handoff to a person is also an
+ * assignment; one notification is enough). Pure.
+ */
+export const shouldNotify = (notice: Notice, settings: NotifySettings, lastShown: number | undefined, now: number, windowMs = 5000): boolean => {
+  const by = settings[notice.kind];
+  if (!by.browser && !by.sound) return false;
+  return lastShown === undefined || now - lastShown > windowMs;
+};

@@ -1,0 +1,125 @@
+import { Link, useFetcher, useRevalidator } from "@remix-run/react";
+import { useEffect, useId } from "react";
+import type { ConversationSummary } from "../../runtime.server.js";
+import { CsrfInput } from "../csrf-input.js";
+import type { ThreadActionResult } from "./action-result.js";
+import { statusLabels, waitingLabel } from "./labels.js";
+import type { InboxOutletContext } from "./use-inbox-live.js";
+import { listSearch } from "./url.js";
+
+/** A fetcher's answer; on a conflict (someone else changed the conversation first) the page re-reads it. */
+function useConflictRefresh(data: ThreadActionResult | undefined, state: string) {
+  const revalidator = useRevalidator();
+  useEffect(() => {
+    if (state === "idle" && data && !data.ok && data.conflict) revalidator.revalidate();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [data, state]);
+}
+
+/**
+ * The thread's heading: who, where, status and wait; assignment (a person and/or a team, sent
+ * on change) and close / reopen — both with the conversation's version, so a stale write gets a
+ * clear conflict and the page refreshes.
+ */
+export function ThreadHeader({
+  conversation,
+  options,
+  listFilter,
+  now,
+}: {
+  conversation: ConversationSummary;
+  options: InboxOutletContext["options"];
+  listFilter: Readonly<Record<string, string>>;
+  now: number;
+}) {
+  const assign = useFetcher<ThreadActionResult>({ key: `assign:${conversation.id}` });
+  const status = useFetcher<ThreadActionResult>({ key: `status:${conversation.id}` });
+  useConflictRefresh(assign.data, assign.state);
+  useConflictRefresh(status.data, status.state);
+  const assigneeId = useId();
+  const teamId = useId();
+  const action = `/inbox/${encodeURIComponent(conversation.id)}`;
+  const people = options.people.filter((p) => p.inboxIds === "all" || p.inboxIds.includes(conversation.inbox.id));
+  const problem = [assign.data, status.data].find((d): d is Extract<ThreadActionResult, { ok: false }> => d !== undefined && !d.ok);
+  const closed = conversation.status === "closed";
+
+  return (
+    <header className="thread__head">
+      <div className="thread__title-row">
+        <Link to={`/inbox${listSearch(listFilter)}`} className="thread__back">
+          ← All conversations
+        </Link>
+        <h2 id="thread-title">{conversation.title}</h2>
+        <span className={`tag tag--${conversation.status}`}>{statusLabels[conversation.status]}</span>
+        {conversation.waitingSince !== null && !closed ? <span className="tag tag--waiting">{waitingLabel(conversation.waitingSince, now)}</span> : null}
+      </div>
+      <p className="thread__where muted">
+        {conversation.inbox.name} · {conversation.channel.name}
+        {conversation.queued ? " · waiting in the queue for an available agent" : ""}
+      </p>
+      <div className="thread__actions">
+        <assign.Form
+          method="post"
+          action={action}
+          className="assign-form"
+          onChange={(event) => assign.submit(event.currentTarget, { method: "post", action })}
+          aria-label="Assignment"
+        >
+          <CsrfInput />
+          <input type="hidden" name="intent" value="assign" />
+          <input type="hidden" name="version" value={conversation.version} />
+          <label htmlFor={assigneeId}>Assignee</label>
+          <select
+            id={assigneeId}
+            name="userId"
+            // Uncontrolled, re-mounted when the assignment changes: the pick shows at once, then what the server stored.
+            key={`u:${conversation.assignee?.id ?? ""}:${conversation.version}`}
+            defaultValue={conversation.assignee?.id ?? ""}
+            disabled={assign.state !== "idle"}
+          >
+            <option value="">Unassigned</option>
+            {people.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+                {p.availability === "away" ? " (away)" : ""}
+              </option>
+            ))}
+          </select>
+          <label htmlFor={teamId}>Team</label>
+          <select
+            id={teamId}
+            name="teamId"
+            key={`t:${conversation.team?.id ?? ""}:${conversation.version}`}
+            defaultValue={conversation.team?.id ?? ""}
+            disabled={assign.state !== "idle"}
+          >
+            <option value="">No team</option>
+            {options.teams.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+          <noscript>
+            <button type="submit" className="button button--secondary button--small">
+              Assign
+            </button>
+          </noscript>
+        </assign.Form>
+        <status.Form method="post" action={action}>
+          <CsrfInput />
+          <input type="hidden" name="intent" value={closed ? "reopen" : "close"} />
+          <input type="hidden" name="version" value={conversation.version} />
+          <button type="submit" className={closed ? "button button--small" : "button button--secondary button--small"} disabled={status.state !== "idle"}>
+            {closed ? "Reopen" : "Close conversation"}
+          </button>
+        </status.Form>
+      </div>
+      {problem ? (
+        <p className={problem.conflict ? "notice notice--warning" : "notice notice--error"} role="alert">
+          {problem.conflict ? `${problem.error} (The conversation has been refreshed.)` : (problem.fields.userId ?? problem.fields.teamId ?? problem.error)}
+        </p>
+      ) : null}
+    </header>
+  );
+}

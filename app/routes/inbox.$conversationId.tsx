@@ -1,0 +1,111 @@
+/**
+ * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
+ * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
+ * close | reopen | create-contact | link-contact | update-contact | create-ticket (and typing).
+ */
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData, useOutletContext, type ShouldRevalidateFunction } from "@remix-run/react";
+import { Effect } from "effect";
+import { Composer } from "../components/inbox/composer.js";
+import { ContactPanel } from "../components/inbox/contact-panel.js";
+import { threadAction } from "../components/inbox/thread-action.server.js";
+import { ThreadHeader } from "../components/inbox/thread-header.js";
+import { ThreadMessages } from "../components/inbox/thread-messages.js";
+import { useNow } from "../components/inbox/time.js";
+import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import { access } from "../roles.js";
+import { Contacts, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { requireUser } from "../session.server.js";
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
+
+const text = (value: unknown): string | undefined => (typeof value === "string" && value.trim() !== "" ? value.trim() : undefined);
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const { user } = await requireUser(request, context, access.inbox);
+  const conversationId = params.conversationId ?? "";
+  const contactSearch = new URL(request.url).searchParams.get("contactSearch")?.slice(0, 200) ?? "";
+  const loaded = await run(
+    context,
+    Effect.gen(function* () {
+      const inbox = yield* InboxService;
+      const contacts = yield* Contacts;
+      const thread = yield* inbox.getThread(conversationId, user);
+      // Seeing it is reading it; the thread above still carries the previous mark for the "new" divider.
+      yield* inbox.markRead(conversationId, user);
+      const history = thread.contact ? yield* contacts.history(user, thread.contact.id) : null;
+      const contactResults = !thread.contact && contactSearch.trim() !== "" ? yield* contacts.search(user, contactSearch, 8) : null;
+      const savedReplies = yield* Effect.flatMap(SavedReplies, (s) => s.list(user));
+      const ticketDraft = yield* Effect.flatMap(Tickets, (t) => t.draftFromConversation(user, conversationId));
+      return { thread, history, contactResults, savedReplies, ticketDraft };
+    }),
+  );
+  // What the bot collected, to prefill "Create contact".
+  const collected: Record<string, unknown> = {};
+  for (const m of loaded.thread.messages) if (m.handoff) Object.assign(collected, m.handoff);
+  const attributes = loaded.thread.visitor?.attributes ?? {};
+  const pick = (...keys: string[]) => keys.map((k) => text(collected[k]) ?? text(attributes[k])).find((v) => v !== undefined);
+  const suggested = {
+    ...(pick("contact.email", "email") ? { email: pick("contact.email", "email")! } : {}),
+    ...(pick("contact.name", "name") ? { name: pick("contact.name", "name")! } : {}),
+    ...(pick("contact.phone", "phone") ? { phone: pick("contact.phone", "phone")! } : {}),
+  };
+  return {
+    ...loaded,
+    savedReplies: loaded.savedReplies.map((r) => ({ id: r.id, shortcut: r.shortcut, title: r.title, text: r.text })),
+    suggested,
+    contactSearch,
+    now: Date.now(),
+  };
+}
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const { user } = await requireUser(request, context, access.inbox);
+  return threadAction(context, user, params.conversationId ?? "", await request.formData());
+}
+
+/** Typing pings change nothing on the page: no loader runs after them. */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultShouldRevalidate }) =>
+  formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
+
+export default function ConversationThread() {
+  const { thread, history, contactResults, savedReplies, ticketDraft, suggested, contactSearch, now: loadedAt } = useLoaderData<typeof loader>();
+  const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
+  const now = useNow(loadedAt);
+  const conversation = thread.conversation;
+  const typers = (typing[conversation.id] ?? []).filter((t) => t.userId !== me.id);
+  return (
+    <>
+      <section className="thread" aria-labelledby="thread-title">
+        <ThreadHeader conversation={conversation} options={options} listFilter={listFilter} now={now} />
+        <ThreadMessages messages={thread.messages} lastReadMessageId={thread.lastReadMessageId} truncated={thread.truncated} now={now} />
+        <p className="thread__typing" aria-live="polite">
+          {typers.length > 0 ? `${typers.map((t) => t.name).join(", ")} ${typers.length === 1 ? "is" : "are"} writing ${typers.every((t) => t.internal) ? "a comment" : "a reply"}…` : ""}
+        </p>
+        <Composer conversationId={conversation.id} closed={conversation.status === "closed"} savedReplies={savedReplies} />
+      </section>
+      <ContactPanel
+        conversationId={conversation.id}
+        visitor={thread.visitor}
+        startedOn={conversation.pageUrl}
+        contact={thread.contact}
+        history={history}
+        suggested={suggested}
+        contactSearch={contactSearch}
+        contactResults={contactResults}
+        ticketDraft={ticketDraft}
+        listFilter={listFilter}
+        now={now}
+      />
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return (
+    <section className="thread thread--error">
+      <RouteErrorBoundary />
+    </section>
+  );
+}

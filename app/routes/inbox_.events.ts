@@ -1,0 +1,81 @@
+/**
+ * GET /inbox/events — the agent UI's live feed (server-sent events): every new conversation,
+ * message (internal comments included), typing, status and assignment change in the inboxes
+ * the signed-in agent may open, as `event: <kind>` with the InboxEvent as JSON. Admins and
+ * agents only (403 otherwise). Pages re-read their data on `open`, so a reconnect misses nothing.
+ */
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { Effect } from "effect";
+import { access } from "../roles.js";
+import { InboxService, run } from "../runtime.server.js";
+import { requireUser } from "../session.server.js";
+
+const HEARTBEAT_MS = 15_000;
+
+// Open streams end on SIGTERM/SIGINT: the server waits for requests in flight before it stops,
+// and an open feed would otherwise hold the shutdown for its whole grace period.
+const open = new Set<() => void>();
+let hooked = false;
+const hookShutdown = () => {
+  if (hooked) return;
+  hooked = true;
+  const endAll = () => {
+    for (const end of [...open]) end();
+  };
+  process.once("SIGTERM", endAll);
+  process.once("SIGINT", endAll);
+};
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { user } = await requireUser(request, context, access.inbox);
+  hookShutdown();
+  const encoder = new TextEncoder();
+  let end = () => {};
+  const body = new ReadableStream<Uint8Array>({
+    start: async (controller) => {
+      let ended = false;
+      const send = (text: string) => {
+        if (ended) return;
+        try {
+          controller.enqueue(encoder.encode(text));
+        } catch {
+          end();
+        }
+      };
+      send("retry: 3000\n\n");
+      const unsubscribe = await run(
+        context,
+        Effect.flatMap(InboxService, (inbox) =>
+          inbox.watch(user, (event) => send(`event: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`)),
+        ),
+      );
+      const heartbeat = setInterval(() => send(": heartbeat\n\n"), HEARTBEAT_MS);
+      heartbeat.unref?.();
+      end = () => {
+        if (ended) return;
+        ended = true;
+        open.delete(end);
+        clearInterval(heartbeat);
+        unsubscribe();
+        try {
+          controller.close();
+        } catch {
+          // Already closed by the client going away.
+        }
+      };
+      open.add(end);
+      if (request.signal.aborted) end();
+      else request.signal.addEventListener("abort", () => end(), { once: true });
+    },
+    cancel: () => end(),
+  });
+  return new Response(body, {
+    headers: {
+      "Content-Type": "text/event-stream; charset=utf-8",
+      // no-transform keeps the compression middleware from buffering the stream.
+      "Cache-Control": "no-cache, no-transform",
+      Connection: "keep-alive",
+      "X-Accel-Buffering": "no",
+    },
+  });
+}

@@ -1,0 +1,312 @@
+/**
+ * The inbox, proven with two browser contexts at once: a visitor in the widget on a customer's
+ * site (another origin, served here) or through the public chat API, and agents in /inbox.
+ *
+ * One story, in order (serial): the lead bot hands a visitor off and the conversation appears in
+ * the agent's open inbox without a reload; the agent's reply reaches the widget (a double-click
+ * stores it once); the agent's comment never reaches the visitor (checked in the widget and
+ * through the API); reassigning to a second agent puts it in their "Assigned to me"; the agent
+ * creates a contact (validated) and a ticket (prefilled from the transcript); the same visitor
+ * comes back and the new conversation's sidebar lists the earlier one and its ticket.
+ *
+ * Assumes the demo seed (runtime/services/seed.ts): the Support inbox and team with the admin
+ * and agent@parley.local, the lead-qualification bot on every page but /pricing, the support
+ * triage bot on /help pages. The second agent is created here, as an admin would.
+ */
+import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+
+test.describe.configure({ mode: "serial" });
+
+const SITE_DIR = fileURLToPath(new URL("../fixtures/demo-site/", import.meta.url));
+const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8" };
+const SECOND_AGENT = { name: "Bo Second", email: "bo.second@parley.local" };
+const VISITOR_EMAIL = `ada.${Date.now()}@example.com`;
+
+let site: Server;
+let siteUrl = "";
+let channelId = "";
+let agentContext: BrowserContext;
+let agent: Page;
+let visitorContext: BrowserContext;
+let visitor: Page;
+let adaConversation = "";
+
+/** Serves the demo site with the snippet pointing at Parley, on 127.0.0.1 and a free port. */
+const startDemoSite = async (origin: string, channel: string): Promise<Server> => {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const file = normalize(join(SITE_DIR, path === "/" ? "index.html" : path));
+    if (!file.startsWith(SITE_DIR)) return void res.writeHead(403).end();
+    try {
+      const body = (await readFile(file, "utf8")).replaceAll("PARLEY_ORIGIN", origin).replaceAll("PARLEY_CHANNEL_ID", channel);
+      res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-store" }).end(body);
+    } catch {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+};
+
+/** As the admin, through Settings: creates the second agent and makes them a member of the Support inbox. */
+const addSecondAgent = async (browser: Browser) => {
+  const context = await browser.newContext({ baseURL: parleyUrl() });
+  const admin = await context.newPage();
+  await login(admin, adminEmail(), adminPassword());
+  await admin.goto("/settings/users");
+  const form = admin.getByRole("region", { name: "Create a user" });
+  await form.getByLabel("Name").fill(SECOND_AGENT.name);
+  await form.getByLabel("Email").fill(SECOND_AGENT.email);
+  await form.getByLabel("Role").selectOption("agent");
+  await form.getByLabel("Password").fill(adminPassword());
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(admin.getByRole("status").filter({ hasText: `Created ${SECOND_AGENT.name}` })).toBeVisible();
+  await admin.goto("/settings/inboxes/inbox_support");
+  await admin.getByRole("checkbox", { name: new RegExp(SECOND_AGENT.name) }).check();
+  await admin.getByRole("button", { name: "Save members" }).click();
+  await expect(admin.getByRole("status").filter({ hasText: "Members saved" })).toBeVisible();
+  await context.close();
+};
+
+const chat = (page: Page) => page.getByRole("dialog", { name: /^Chat with / });
+const widgetLog = (page: Page) => chat(page).getByRole("log");
+const widgetComposer = (page: Page) => chat(page).getByRole("textbox", { name: "Your message" });
+const say = async (page: Page, text: string) => {
+  await widgetComposer(page).fill(text);
+  await widgetComposer(page).press("Enter");
+};
+
+const conversationList = (page: Page) => page.getByRole("list", { name: /conversations$/ });
+const transcript = (page: Page) => page.getByRole("log", { name: "Conversation transcript" });
+const sidebar = (page: Page) => page.getByRole("complementary", { name: "Contact and visitor" });
+
+/** The visitor's messages as the public API returns them (never internal comments). */
+const visitorMessages = async (request: APIRequestContext, conversationId: string, token: string) => {
+  const response = await request.get(`${parleyUrl()}/api/conversations/${encodeURIComponent(conversationId)}/messages`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  expect(response.status()).toBe(200);
+  return ((await response.json()) as { messages: Array<{ author: string; text: string }> }).messages;
+};
+
+/** A visitor through the public chat API: the support triage bot on a /help page, handed to a person with `text`. */
+const apiVisitorAsksForAPerson = async (request: APIRequestContext, text: string, token?: string) => {
+  const base = parleyUrl();
+  const pageUrl = "https://shop.example/help/orders";
+  let visitorToken = token;
+  if (!visitorToken) {
+    const made = await request.post(`${base}/api/visitors`, { data: { channel: channelId, pageUrl } });
+    expect(made.status()).toBe(201);
+    visitorToken = ((await made.json()) as { visitorToken: string }).visitorToken;
+  }
+  const headers = { Authorization: `Bearer ${visitorToken}` };
+  const started = await request.post(`${base}/api/conversations`, { headers, data: { channel: channelId, chatflowId: "flow_support_triage", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+  const send = (body: Record<string, unknown>) =>
+    request.post(`${base}/api/conversations/${conversationId}/messages`, { headers, data: { clientMessageId: `m-${Math.random()}`, ...body } });
+  expect((await send({ choice: "talk_to_person" })).status()).toBe(200);
+  expect((await send({ text })).status()).toBe(200);
+  return { conversationId, token: visitorToken };
+};
+
+test.beforeAll(async ({ browser, playwright }) => {
+  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  channelId = await getChatChannelId(request);
+  await request.dispose();
+  await addSecondAgent(browser);
+  site = await startDemoSite(parleyUrl(), channelId);
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  agentContext = await browser.newContext({ baseURL: parleyUrl() });
+  agent = await agentContext.newPage();
+  await login(agent, demoUsers.agent, adminPassword());
+});
+
+test.afterAll(async () => {
+  await agentContext?.close();
+  await visitorContext?.close();
+  await new Promise((resolve) => site?.close(resolve));
+});
+
+const openVisitor = async (browser: Browser) => {
+  visitorContext = await browser.newContext();
+  visitor = await visitorContext.newPage();
+  await visitor.goto(`${siteUrl}/index.html`);
+  await visitor.getByRole("button", { name: /^Chat with us/ }).click();
+  await expect(chat(visitor)).toBeVisible();
+};
+
+test("a bot's handoff arrives in the open inbox live, and the agent's reply reaches the widget once", async ({ browser }) => {
+  await agent.goto("/inbox?view=all_open");
+  await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  // Anything that reloads the page would drop this.
+  await agent.evaluate(() => ((window as unknown as { stayedOnPage: boolean }).stayedOnPage = true));
+
+  await openVisitor(browser);
+  await expect(widgetLog(visitor)).toContainText("what's your name?", { timeout: 15_000 });
+  await say(visitor, "Ada Lovelace");
+  await expect(widgetLog(visitor)).toContainText("What's your work email?");
+  await say(visitor, VISITOR_EMAIL);
+  await chat(visitor).getByRole("button", { name: "1–10" }).click();
+  await expect(widgetLog(visitor)).toContainText(/Support team|offline/);
+
+  // The handoff shows up in the agent's list by itself.
+  const item = conversationList(agent).getByRole("link", { name: new RegExp(VISITOR_EMAIL.replace(/[.]/g, "\\.")) });
+  await expect(item).toBeVisible({ timeout: 15_000 });
+  expect(await agent.evaluate(() => (window as unknown as { stayedOnPage?: boolean }).stayedOnPage)).toBe(true);
+
+  await item.click();
+  await expect(agent).toHaveURL(/\/inbox\/conv_/);
+  adaConversation = decodeURIComponent(new URL(agent.url()).pathname.split("/").pop()!);
+  // The agent opened the conversation the widget is in.
+  expect(await visitor.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), channelId)).toBe(adaConversation);
+  // The whole transcript, the bot's part included, and what the bot collected at the handoff.
+  await expect(transcript(agent)).toContainText("what's your name?");
+  const marker = transcript(agent).getByRole("listitem", { name: "Handoff from the bot" });
+  await expect(marker).toContainText("Ada Lovelace");
+  // The page the visitor is on, from the visitor's own browser.
+  await expect(sidebar(agent)).toContainText(`${new URL(siteUrl).host}/index.html`);
+
+  const reply = "Hi Ada, Alex from Support here. How can I help?";
+  await agent.getByRole("textbox", { name: "Reply to the visitor" }).fill(reply);
+  await agent.getByRole("button", { name: "Send reply" }).dblclick();
+  await expect(widgetLog(visitor)).toContainText(reply, { timeout: 15_000 });
+  await expect(transcript(agent).getByText(reply)).toHaveCount(1);
+  await expect(widgetLog(visitor).getByText(reply)).toHaveCount(1);
+});
+
+test("a comment stays with the team: never in the widget, never in the visitor's API", async ({ playwright }) => {
+  await agent.getByRole("radio", { name: "Comment" }).check();
+  const comment = "Ada is evaluating us for her whole team — be thorough";
+  await agent.getByRole("textbox", { name: /Internal comment/ }).fill(comment);
+  await agent.getByRole("button", { name: "Add comment" }).click();
+  const shown = transcript(agent).getByRole("listitem").filter({ hasText: comment });
+  await expect(shown).toContainText("Internal comment · never shown to the visitor");
+
+  // The visitor keeps chatting; their side has the reply but not the comment.
+  await say(visitor, "Thanks! Do you support SSO?");
+  await expect(transcript(agent)).toContainText("Do you support SSO?", { timeout: 15_000 });
+  await expect(widgetLog(visitor)).not.toContainText(comment);
+  const token = await visitor.evaluate((channel) => localStorage.getItem(`parley:${channel}:visitor`), channelId);
+  expect(token).toBeTruthy();
+  const request = await playwright.request.newContext();
+  const messages = await visitorMessages(request, adaConversation, token!);
+  await request.dispose();
+  expect(messages.map((m) => m.text)).toContain("Hi Ada, Alex from Support here. How can I help?");
+  expect(messages.filter((m) => m.text === "Hi Ada, Alex from Support here. How can I help?")).toHaveLength(1);
+  expect(messages.some((m) => m.text.includes("evaluating us"))).toBe(false);
+});
+
+test("reassigning to a second agent puts the conversation in their Assigned to me", async ({ browser }) => {
+  const boContext = await browser.newContext({ baseURL: parleyUrl() });
+  const bo = await boContext.newPage();
+  await login(bo, SECOND_AGENT.email, adminPassword());
+  await bo.goto("/inbox?view=mine");
+  await expect(bo.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await expect(conversationList(bo).getByRole("link", { name: new RegExp(VISITOR_EMAIL.replace(/[.]/g, "\\.")) })).toHaveCount(0);
+
+  const assignee = agent.getByRole("form", { name: "Assignment" }).getByLabel("Assignee");
+  await assignee.selectOption({ label: SECOND_AGENT.name });
+  await expect(assignee.locator("option:checked")).toHaveText(SECOND_AGENT.name);
+  // What the server stored, after the page re-read it.
+  await expect(agent.getByRole("listitem").filter({ hasText: VISITOR_EMAIL }).first()).toContainText(SECOND_AGENT.name, { timeout: 15_000 });
+
+  // Live: Bo's "Assigned to me" fills without a reload, and Bo is told.
+  await expect(conversationList(bo).getByRole("link", { name: new RegExp(VISITOR_EMAIL.replace(/[.]/g, "\\.")) })).toBeVisible({ timeout: 15_000 });
+  await expect(bo.getByRole("list", { name: "Notifications" })).toContainText("assigned to you");
+  await bo.reload();
+  await expect(conversationList(bo).getByRole("link", { name: new RegExp(VISITOR_EMAIL.replace(/[.]/g, "\\.")) })).toBeVisible();
+  await boContext.close();
+});
+
+let graceConversation = "";
+let graceToken = "";
+
+test("the agent creates a contact (validated, phone in E.164) and a ticket prefilled from the transcript", async ({ playwright }) => {
+  const request = await playwright.request.newContext();
+  const visit = await apiVisitorAsksForAPerson(request, "My invoice total is wrong for March");
+  await request.dispose();
+  graceConversation = visit.conversationId;
+  graceToken = visit.token;
+
+  await agent.goto("/inbox?view=unassigned");
+  const item = conversationList(agent).getByRole("link").filter({ hasText: "My invoice total is wrong for March" });
+  await expect(item).toBeVisible({ timeout: 15_000 });
+  await item.click();
+  await expect(transcript(agent)).toContainText("What can I help you with today?");
+
+  const panel = sidebar(agent);
+  await expect(panel).toContainText("shop.example/help/orders");
+  const create = panel.getByRole("form", { name: "Create a contact" });
+  await create.getByLabel("Name").fill("Grace Hopper");
+  await create.getByLabel("Email").fill("grace at example");
+  await create.getByLabel("Phone").fill("415 555 2671");
+  await create.getByRole("button", { name: "Create contact" }).click();
+  await expect(create).toContainText("Expected an email address like name@example.com");
+  await expect(create).toContainText("country code");
+
+  const email = `grace.${Date.now()}@example.com`;
+  await create.getByLabel("Email").fill(email);
+  await create.getByLabel("Phone").fill("+1 415 555 2671");
+  await create.getByRole("button", { name: "Create contact" }).click();
+  await expect(panel.getByText(email)).toBeVisible({ timeout: 15_000 });
+  await expect(panel).toContainText("+14155552671");
+  await expect(conversationList(agent)).toContainText("Grace Hopper");
+
+  await panel.getByRole("button", { name: "Create ticket" }).click();
+  const ticketForm = panel.getByRole("form", { name: "Create a ticket" });
+  await expect(ticketForm.getByLabel("Subject")).toHaveValue("My invoice total is wrong for March");
+  await expect(ticketForm.getByLabel("Description")).toHaveValue(/Visitor: My invoice total is wrong for March/);
+  await ticketForm.getByLabel("Priority").selectOption("high");
+  await ticketForm.getByRole("button", { name: "Create ticket" }).click();
+  const created = panel.getByRole("status").filter({ hasText: "Ticket created" });
+  await expect(created).toBeVisible({ timeout: 15_000 });
+
+  await agent.goto("/tickets");
+  const row = agent.getByRole("row").filter({ hasText: "My invoice total is wrong for March" });
+  await expect(row).toContainText("Grace Hopper");
+  await expect(row).toContainText("High");
+});
+
+test("a returning contact's sidebar lists the earlier conversation and its ticket", async ({ playwright }) => {
+  // The agent closes the first conversation.
+  await agent.goto(`/inbox/${encodeURIComponent(graceConversation)}`);
+  await agent.getByRole("button", { name: "Close conversation" }).click();
+  await expect(agent.getByRole("button", { name: "Reopen" })).toBeVisible({ timeout: 15_000 });
+
+  // The same visitor comes back another day.
+  const request = await playwright.request.newContext();
+  const again = await apiVisitorAsksForAPerson(request, "Hello again, one more question about invoices", graceToken);
+  await request.dispose();
+  expect(again.conversationId).not.toBe(graceConversation);
+
+  await agent.goto(`/inbox/${encodeURIComponent(again.conversationId)}`);
+  const panel = sidebar(agent);
+  await expect(panel).toContainText("Grace Hopper");
+  const earlier = panel.getByRole("region", { name: "Earlier conversations" });
+  await expect(earlier.getByRole("link")).toHaveCount(1);
+  await expect(earlier).toContainText("My invoice total is wrong for March");
+  await expect(panel.getByRole("region", { name: "Tickets" })).toContainText("My invoice total is wrong for March");
+  await earlier.getByRole("link").click();
+  await expect(agent).toHaveURL(new RegExp(`/inbox/${graceConversation}`));
+  await expect(transcript(agent)).toContainText("My invoice total is wrong for March");
+});
+
+test("an agent without the inbox role is refused, and the list never shows another inbox", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: parleyUrl() });
+  const page = await context.newPage();
+  await login(page, demoUsers.analyst, adminPassword());
+  const response = await page.goto("/inbox");
+  expect(response?.status()).toBe(403);
+  const events = await page.request.get("/inbox/events");
+  expect(events.status()).toBe(403);
+  const thread = await page.request.get(`/inbox/${encodeURIComponent(adaConversation)}`);
+  expect(thread.status()).toBe(403);
+  await context.close();
+});
