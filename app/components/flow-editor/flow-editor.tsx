@@ -1,0 +1,524 @@
+/**
+ * The canvas editor: palette, React Flow canvas and inspector around one controlled
+ * EditorState. React Flow's nodes and edges are derived from the FlowDocument (never saved);
+ * each derived object is reused while its node is unchanged, so moving one node re-renders
+ * that node only. A drag in progress lives in local state and reaches the document (and the
+ * undo history) once, when the node is dropped.
+ */
+import {
+  Background,
+  BackgroundVariant,
+  Controls,
+  MiniMap,
+  ReactFlow,
+  ReactFlowProvider,
+  useReactFlow,
+  type Connection,
+  type EdgeChange,
+  type IsValidConnection,
+  type NodeChange,
+  type OnDelete,
+} from "@xyflow/react";
+import { Either } from "effect";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
+import type { CompileContext } from "../../../flows/compile.js";
+import type { Diagnostic } from "../../../flows/diagnostics.js";
+import type { DocumentNode } from "../../../flows/flow-document.js";
+import { NODE_KINDS, type NodeKind } from "../../../flows/flow-spec.js";
+import { estimateNodeSize, NODE_WIDTH, type NodeSize } from "./auto-layout.js";
+import { copyNodes, parseClipboard, pasteOffset, readClipboard, rememberClipboard, serializeClipboard, writeClipboard } from "./clipboard.js";
+import {
+  decorate,
+  deriveEdges,
+  deriveNodes,
+  initialViewport,
+  newDeriveCache,
+  type DeriveCache,
+  type DeriveInput,
+  type FlowAnalytics,
+  type Viewport,
+} from "./derive.js";
+import { canConnect, type EditorAction, type EditorState, type XYPosition } from "./editor-state.js";
+import { Inspector } from "./inspector/inspector.js";
+import { nodeRegistry } from "./node-registry.js";
+import type { NameLookup } from "./node-summary.js";
+import { INPUT_HANDLE, NamesContext, nodeTypes, type CanvasNode } from "./nodes/canvas-node.js";
+import { Palette, PALETTE_DRAG_TYPE } from "./palette.js";
+
+export type { FlowAnalytics };
+
+export interface FlowEditorProps {
+  /** Owned by the caller (`useReducer(editorReducer, document, initialEditorState)`). */
+  readonly state: EditorState;
+  readonly dispatch: (action: EditorAction) => void;
+  /** The compiler's diagnostics for `state.document`: badges on nodes, messages in the inspector. */
+  readonly diagnostics: ReadonlyArray<Diagnostic>;
+  /** Teams, users and contact properties for the inspector's pickers and the cards' names. */
+  readonly context: CompileContext;
+  /** The preview's current node, outlined on the canvas. */
+  readonly highlightNodeId?: string | null;
+  readonly analytics?: FlowAnalytics | null;
+  /** When it changes to a node id, the canvas centres that node and selects it. */
+  readonly focusNodeId?: string | null;
+  readonly readOnly?: boolean;
+}
+
+/** The pane size assumed when the canvas has no size yet (hidden on mount). */
+const FALLBACK_PANE = { width: 880, height: 760 };
+
+const NO_SELECTION: ReadonlySet<string> = new Set();
+
+/** The canvas editor: palette, canvas and inspector for one controlled EditorState. */
+export function FlowEditor(props: FlowEditorProps) {
+  // The first nodes go into the provider, so the canvas mounts with every card in one commit
+  // (placed, and sized by estimate, before React Flow measures them).
+  const [first] = useState(() => {
+    const cache = newDeriveCache();
+    const input: DeriveInput = {
+      document: props.state.document,
+      selectedNodes: new Set(props.state.selection.nodeIds),
+      selectedEdges: new Set(props.state.selection.edgeIds),
+      decorations: decorate(props.diagnostics),
+      analytics: props.analytics ?? null,
+      highlightNodeId: props.highlightNodeId ?? null,
+      drag: null,
+      measured: new Map(),
+    };
+    return {
+      cache,
+      nodes: deriveNodes(input, cache),
+      edges: deriveEdges(input, cache),
+    };
+  });
+  return (
+    <ReactFlowProvider initialNodes={first.nodes} initialEdges={first.edges}>
+      <EditorFrame {...props} cache={first.cache} />
+    </ReactFlowProvider>
+  );
+}
+
+const isEditable = (target: EventTarget | null): boolean => {
+  if (!(target instanceof Element)) return false;
+  if (target.closest(".monaco-editor")) return true;
+  const el = target as HTMLElement;
+  return el.isContentEditable || el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT";
+};
+
+// ---------------------------------------------------------------------------------------------
+
+function EditorFrame({
+  state,
+  dispatch,
+  diagnostics,
+  context,
+  highlightNodeId = null,
+  analytics = null,
+  focusNodeId = null,
+  readOnly = false,
+  cache,
+}: FlowEditorProps & { cache: DeriveCache }) {
+  const { document, selection } = state;
+  const flow = useReactFlow<CanvasNode>();
+  // The canvas is rendered in the browser only, in one piece: server-rendering hundreds of
+  // cards costs more (server time, HTML, hydration) than it gives, and inserting them into an
+  // already hydrated canvas one by one makes document-wide MutationObservers (Remix's route
+  // discovery) rescan the canvas once per card.
+  // The first view is computed for the real pane before the canvas mounts, so it never jumps.
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const [firstView, setFirstView] = useState<Viewport | null>(null);
+  useEffect(() => {
+    const pane = canvasRef.current?.getBoundingClientRect();
+    setFirstView(initialViewport(stateRef.current.document, pane && pane.width > 0 ? pane : FALLBACK_PANE));
+  }, []);
+  const rootRef = useRef<HTMLDivElement>(null);
+  const stateRef = useRef(state);
+  stateRef.current = state;
+  const dispatchRef = useRef(dispatch);
+  dispatchRef.current = dispatch;
+  const readOnlyRef = useRef(readOnly);
+  readOnlyRef.current = readOnly;
+  /** A stable dispatch for memoized children and handlers. */
+  const send = useCallback((action: EditorAction) => dispatchRef.current(action), []);
+
+  // Sizes React Flow measured, given back on re-derived nodes so they are not re-measured
+  // (and hidden for a frame) each time their object changes.
+  // Sizes React Flow measured: for auto-layout, placing new cards, and re-created node objects
+  // (which then need no re-measure). Cards carry size estimates, so nothing waits for these.
+  const measured = useRef(new Map<string, NodeSize>());
+  const [drag, setDrag] = useState<ReadonlyMap<string, XYPosition> | null>(null);
+  const dragRef = useRef(drag);
+  dragRef.current = drag;
+  // Where the pointer last was on the canvas (flow coordinates), for pasting there.
+  const pointer = useRef<XYPosition | null>(null);
+  const pointerInside = useRef(false);
+
+  const names = useMemo<NameLookup>(() => {
+    const teams = new Map(context.teams.map((t) => [t.id, t.name]));
+    const users = new Map(context.users.map((u) => [u.id, u.name]));
+    return { team: (id) => teams.get(id), user: (id) => users.get(id) };
+  }, [context.teams, context.users]);
+  const workspace = useMemo(
+    () => ({ teams: context.teams, users: context.users, contactProperties: context.contactProperties }),
+    [context.teams, context.users, context.contactProperties],
+  );
+
+  const decorations = useMemo(() => decorate(diagnostics), [diagnostics]);
+  const selectedNodes = useMemo(() => new Set(selection.nodeIds), [selection.nodeIds]);
+  const selectedEdges = useMemo(() => new Set(selection.edgeIds), [selection.edgeIds]);
+
+  const input: DeriveInput = {
+    document,
+    selectedNodes: selection.nodeIds.length === 0 ? NO_SELECTION : selectedNodes,
+    selectedEdges: selection.edgeIds.length === 0 ? NO_SELECTION : selectedEdges,
+    decorations,
+    analytics,
+    highlightNodeId,
+    drag,
+    measured: measured.current,
+  };
+  const nodes = useMemo(
+    () => deriveNodes(input, cache),
+    // `input` is rebuilt each render; these are what it holds.
+    [document.nodes, document.startNodeId, decorations, analytics, highlightNodeId, drag, selectedNodes, cache],
+  );
+  const edges = useMemo(() => deriveEdges(input, cache), [document.nodes, document.edges, selectedEdges, analytics, cache]);
+
+  // -------------------------------------------------------------------------------------------
+  // React Flow's reports → actions
+
+  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
+    let dragging: Map<string, XYPosition> | null = null;
+    const finished: Record<string, XYPosition> = {};
+    let anyFinished = false;
+    const select: Record<string, boolean> = {};
+    let anySelect = false;
+    for (const change of changes) {
+      if (change.type === "position") {
+        if (change.dragging && change.position) {
+          dragging ??= new Map(dragRef.current ?? []);
+          dragging.set(change.id, change.position);
+        } else if (change.position) {
+          finished[change.id] = { x: Math.round(change.position.x), y: Math.round(change.position.y) };
+          anyFinished = true;
+        } else if (dragRef.current?.has(change.id)) {
+          // A drag end without a position: the last dragged position is the final one.
+          const p = dragRef.current.get(change.id)!;
+          finished[change.id] = { x: Math.round(p.x), y: Math.round(p.y) };
+          anyFinished = true;
+        }
+      } else if (change.type === "dimensions" && change.dimensions) {
+        measured.current.set(change.id, { width: change.dimensions.width, height: change.dimensions.height });
+      } else if (change.type === "select") {
+        select[change.id] = change.selected;
+        anySelect = true;
+      }
+    }
+    if (anySelect) dispatchRef.current({ type: "changeSelection", nodes: select });
+    if (dragging && !readOnlyRef.current) {
+      dragRef.current = dragging;
+      setDrag(dragging);
+    }
+    if (anyFinished) {
+      if (!readOnlyRef.current) dispatchRef.current({ type: "moveNodes", positions: finished, final: true });
+      if (dragRef.current) {
+        const rest = new Map(dragRef.current);
+        for (const id of Object.keys(finished)) rest.delete(id);
+        dragRef.current = rest.size > 0 ? rest : null;
+        setDrag(dragRef.current);
+      }
+    }
+  }, []);
+
+  const onEdgesChange = useCallback((changes: EdgeChange[]) => {
+    const select: Record<string, boolean> = {};
+    let anySelect = false;
+    for (const change of changes) {
+      if (change.type === "select") {
+        select[change.id] = change.selected;
+        anySelect = true;
+      }
+    }
+    if (anySelect) dispatchRef.current({ type: "changeSelection", edges: select });
+  }, []);
+
+  const onDelete: OnDelete<CanvasNode> = useCallback(({ nodes: deleted, edges: deletedEdges }) => {
+    if (readOnlyRef.current) return;
+    dispatchRef.current({ type: "deleteElements", nodeIds: deleted.map((n) => n.id), edgeIds: deletedEdges.map((e) => e.id) });
+  }, []);
+
+  const onConnect = useCallback((connection: Connection) => {
+    if (readOnlyRef.current || !connection.sourceHandle) return;
+    dispatchRef.current({ type: "connect", source: connection.source, sourcePort: connection.sourceHandle, target: connection.target });
+  }, []);
+
+  const isValidConnection: IsValidConnection = useCallback((connection) => {
+    if (!connection.sourceHandle || connection.targetHandle !== INPUT_HANDLE) return false;
+    return canConnect(stateRef.current.document, { source: connection.source, sourcePort: connection.sourceHandle, target: connection.target });
+  }, []);
+
+  // -------------------------------------------------------------------------------------------
+  // Adding nodes: palette drop and palette click
+
+  const sizeOf = useCallback(
+    (node: DocumentNode): NodeSize => measured.current.get(node.id) ?? estimateNodeSize(node),
+    [],
+  );
+
+  const onDragOver = useCallback((event: DragEvent<HTMLDivElement>) => {
+    if (!event.dataTransfer.types.includes(PALETTE_DRAG_TYPE)) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "copy";
+  }, []);
+
+  const onDrop = useCallback(
+    (event: DragEvent<HTMLDivElement>) => {
+      const kind = event.dataTransfer.getData(PALETTE_DRAG_TYPE);
+      if (!(NODE_KINDS as ReadonlyArray<string>).includes(kind) || readOnlyRef.current) return;
+      event.preventDefault();
+      const at = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+      // The pointer holds the card by its header.
+      send({ type: "addNode", kind: kind as NodeKind, position: { x: at.x - NODE_WIDTH / 2, y: at.y - 20 } });
+    },
+    [flow, send],
+  );
+
+  const addFromPalette = useCallback(
+    (kind: NodeKind) => {
+      const { document: doc, selection: sel } = stateRef.current;
+      const after = sel.nodeIds.length === 1 ? doc.nodes.find((n) => n.id === sel.nodeIds[0]) : undefined;
+      let position: XYPosition;
+      if (after) {
+        position = { x: after.position.x, y: after.position.y + sizeOf(after).height + 70 };
+      } else {
+        const pane = rootRef.current?.querySelector(".react-flow")?.getBoundingClientRect();
+        const center = pane ? flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 3 }) : { x: 0, y: 0 };
+        position = { x: center.x - NODE_WIDTH / 2, y: center.y };
+      }
+      // Never drop a card onto another one: step right until the spot is free.
+      const size = estimateNodeSize({ kind, data: nodeRegistry[kind].defaults() });
+      const boxes = doc.nodes.map((n) => ({ ...n.position, ...sizeOf(n) }));
+      const hits = (p: XYPosition) =>
+        boxes.some((b) => p.x < b.x + b.width + GAP && b.x < p.x + size.width + GAP && p.y < b.y + b.height + GAP && b.y < p.y + size.height + GAP);
+      for (let i = 0; i < 200 && hits(position); i++) position = { x: position.x + NODE_WIDTH + GAP, y: position.y };
+      send({ type: "addNode", kind, position, afterNodeId: after?.id ?? null });
+      // Bring the new card into view when it landed off screen.
+      requestAnimationFrame(() => {
+        const { x, y, zoom } = flow.getViewport();
+        const pane = rootRef.current?.querySelector(".react-flow")?.getBoundingClientRect();
+        if (!pane) return;
+        const sx = position.x * zoom + x;
+        const sy = position.y * zoom + y;
+        if (sx < 0 || sy < 0 || sx + NODE_WIDTH * zoom > pane.width || sy + 120 * zoom > pane.height) {
+          void flow.setCenter(position.x + NODE_WIDTH / 2, position.y + 80, { zoom, duration: 200 });
+        }
+      });
+    },
+    [flow, send, sizeOf],
+  );
+
+  // -------------------------------------------------------------------------------------------
+  // Toolbar commands and keyboard shortcuts
+
+  const copySelection = useCallback((): string | null => {
+    const { document: doc, selection: sel } = stateRef.current;
+    if (sel.nodeIds.length === 0) return null;
+    return serializeClipboard(copyNodes(doc, sel.nodeIds));
+  }, []);
+
+  const pasteText = useCallback((text: string | null): boolean => {
+    if (text === null || readOnlyRef.current) return false;
+    const parsed = parseClipboard(text);
+    if (Either.isLeft(parsed)) return false;
+    const anchor = pointerInside.current ? pointer.current : null;
+    dispatchRef.current({ type: "paste", nodes: parsed.right.nodes, edges: parsed.right.edges, offset: pasteOffset(parsed.right, anchor) });
+    return true;
+  }, []);
+
+  const layout = useCallback(() => {
+    const sizes: Record<string, NodeSize> = {};
+    for (const [id, size] of measured.current) sizes[id] = size;
+    send({ type: "layout", sizes });
+    // The next frame sees the laid-out document: show it as on opening.
+    requestAnimationFrame(() => {
+      const pane = rootRef.current?.querySelector(".react-flow")?.getBoundingClientRect();
+      if (pane) void flow.setViewport(initialViewport(stateRef.current.document, pane, sizeOf), { duration: 250 });
+    });
+  }, [flow, send, sizeOf]);
+
+  /** True when keyboard and clipboard shortcuts are meant for this editor. */
+  const isActive = useCallback((target: EventTarget | null) => {
+    const root = rootRef.current;
+    if (!root) return false;
+    const active = globalThis.document.activeElement;
+    const focusedHere = active !== null && root.contains(active);
+    const onBody = active === null || active === globalThis.document.body;
+    return (focusedHere || (onBody && pointerInside.current)) && !isEditable(target);
+  }, []);
+
+  useEffect(() => {
+    const doc = globalThis.document;
+    const onKeyDown = (event: KeyboardEvent) => {
+      const mod = event.ctrlKey || event.metaKey;
+      if (!mod || event.altKey) return;
+      const key = event.key.toLowerCase();
+      if ((key === "z" || key === "y") && isActive(event.target)) {
+        event.preventDefault();
+        if (readOnlyRef.current) return;
+        dispatchRef.current({ type: (key === "z" && event.shiftKey) || key === "y" ? "redo" : "undo" });
+      }
+    };
+    const onCopy = (event: ClipboardEvent) => {
+      if (!isActive(event.target)) return;
+      const text = copySelection();
+      if (text === null) return;
+      event.preventDefault();
+      event.clipboardData?.setData("text/plain", text);
+      rememberClipboard(text);
+    };
+    const onPaste = (event: ClipboardEvent) => {
+      if (!isActive(event.target)) return;
+      const text = event.clipboardData?.getData("text/plain") ?? "";
+      if (pasteText(text)) {
+        event.preventDefault();
+        return;
+      }
+      // Nothing usable on the system clipboard (or no access): try the in-memory copy.
+      void readClipboard().then((fallback) => {
+        if (fallback !== text) pasteText(fallback);
+      });
+    };
+    doc.addEventListener("keydown", onKeyDown);
+    doc.addEventListener("copy", onCopy);
+    doc.addEventListener("paste", onPaste);
+    return () => {
+      doc.removeEventListener("keydown", onKeyDown);
+      doc.removeEventListener("copy", onCopy);
+      doc.removeEventListener("paste", onPaste);
+    };
+  }, [isActive, copySelection, pasteText]);
+
+  const onPaneMouseMove = useCallback(
+    (event: React.MouseEvent) => {
+      pointer.current = flow.screenToFlowPosition({ x: event.clientX, y: event.clientY });
+    },
+    [flow],
+  );
+
+  // Focus requests (a diagnostic clicked in the route): centre the node and select it.
+  useEffect(() => {
+    if (!focusNodeId) return;
+    const internal = flow.getInternalNode(focusNodeId);
+    if (!internal) return;
+    const width = internal.measured.width ?? NODE_WIDTH;
+    const height = internal.measured.height ?? 120;
+    const { x, y } = internal.internals.positionAbsolute;
+    void flow.setCenter(x + width / 2, y + height / 2, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 });
+    send({ type: "select", nodeIds: [focusNodeId], edgeIds: [] });
+    rootRef.current?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(focusNodeId)}"]`)?.focus({ preventScroll: true });
+  }, [focusNodeId, flow, send]);
+
+  const canUndo = state.past.length > 0 && !readOnly;
+  const canRedo = state.future.length > 0 && !readOnly;
+  const hasSelection = selection.nodeIds.length + selection.edgeIds.length > 0;
+
+  return (
+    <NamesContext.Provider value={names}>
+      <div
+        ref={rootRef}
+        className={readOnly ? "fe-editor fe-editor--readonly" : "fe-editor"}
+        onPointerEnter={() => (pointerInside.current = true)}
+        onPointerLeave={() => (pointerInside.current = false)}
+      >
+        <div className="fe-toolbar" role="toolbar" aria-label="Canvas tools">
+          <button type="button" className="fe-tool" aria-label="Undo" title="Undo (Ctrl/Cmd+Z)" disabled={!canUndo} onClick={() => send({ type: "undo" })}>
+            <ToolIcon d="M9 14 4 9l5-5 M4 9h11a5 5 0 0 1 0 10h-4" />
+          </button>
+          <button type="button" className="fe-tool" aria-label="Redo" title="Redo (Ctrl/Cmd+Shift+Z)" disabled={!canRedo} onClick={() => send({ type: "redo" })}>
+            <ToolIcon d="m15 14 5-5-5-5 M20 9H9a5 5 0 0 0 0 10h4" />
+          </button>
+          <span className="fe-toolbar__sep" aria-hidden="true" />
+          <button type="button" className="fe-tool fe-tool--text" disabled={readOnly || document.nodes.length === 0} onClick={layout}>
+            <ToolIcon d="M3 3h7v7H3z M14 14h7v7h-7z M6.5 10v4a2 2 0 0 0 2 2H14" />
+            Auto-layout
+          </button>
+          <button
+            type="button"
+            className="fe-tool fe-tool--text"
+            disabled={selection.nodeIds.length === 0}
+            onClick={() => {
+              const text = copySelection();
+              if (text !== null) void writeClipboard(text);
+            }}
+          >
+            Copy
+          </button>
+          <button type="button" className="fe-tool fe-tool--text" disabled={readOnly} onClick={() => void readClipboard().then(pasteText)}>
+            Paste
+          </button>
+          <button type="button" className="fe-tool fe-tool--text" disabled={readOnly || !hasSelection} onClick={() => send({ type: "deleteSelection" })}>
+            Delete
+          </button>
+          <span className="fe-toolbar__status" aria-live="polite">
+            {document.nodes.length} {document.nodes.length === 1 ? "step" : "steps"}
+          </span>
+        </div>
+        <div className="fe-body">
+          <Palette onAdd={addFromPalette} disabled={readOnly} />
+          <div className="fe-canvas" ref={canvasRef} onDragOver={onDragOver} onDrop={onDrop}>
+            {firstView ? (
+            <ReactFlow<CanvasNode>
+              nodes={nodes}
+              edges={edges}
+              nodeTypes={nodeTypes}
+              onNodesChange={onNodesChange}
+              onEdgesChange={onEdgesChange}
+              onConnect={onConnect}
+              onDelete={onDelete}
+              onPaneMouseMove={onPaneMouseMove}
+              isValidConnection={isValidConnection}
+              nodesDraggable={!readOnly}
+              nodesConnectable={!readOnly}
+              edgesFocusable
+              nodesFocusable
+              deleteKeyCode={readOnly ? null : ["Delete", "Backspace"]}
+              selectionKeyCode="Shift"
+              multiSelectionKeyCode={["Meta", "Control"]}
+              defaultViewport={firstView}
+              minZoom={0.05}
+              maxZoom={2}
+              defaultEdgeOptions={DEFAULT_EDGE}
+              connectionRadius={30}
+            >
+              <Background variant={BackgroundVariant.Dots} gap={20} size={1.4} color="#c8cfd9" />
+              <MiniMap<CanvasNode> pannable zoomable nodeColor={miniMapColor} nodeStrokeWidth={0} ariaLabel="Mini map" maskColor="rgba(240, 243, 247, 0.7)" />
+              <Controls showInteractive={false} aria-label="Zoom and fit view" />
+            </ReactFlow>
+            ) : (
+              <p className="fe-canvas__loading" role="status">
+                Loading the canvas…
+              </p>
+            )}
+          </div>
+          <Inspector document={document} selection={selection} dispatch={send} diagnostics={diagnostics} workspace={workspace} readOnly={readOnly} />
+        </div>
+      </div>
+    </NamesContext.Provider>
+  );
+}
+
+/** Space kept between a card added from the palette and its neighbours. */
+const GAP = 40;
+
+const DEFAULT_EDGE = { type: "default" } as const;
+const miniMapColor = (node: CanvasNode) => nodeRegistry[node.data.node.kind].color;
+
+const ToolIcon = memo(function ToolIcon({ d }: { d: string }) {
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false" className="fe-tool__icon">
+      {d.split(" M").map((part, i) => (
+        <path key={i} d={i === 0 ? part : `M${part}`} />
+      ))}
+    </svg>
+  );
+});
+
