@@ -8,6 +8,7 @@ import { requireUser } from "../session.server.js";
 const sections = [
   { to: "/settings/users", label: "Users", adminOnly: true },
   { to: "/settings/inboxes", label: "Inboxes", adminOnly: true },
+  { to: "/settings/channels", label: "Channels", adminOnly: true },
   { to: "/settings/teams", label: "Teams", adminOnly: true },
   { to: "/settings/routing", label: "Routing", adminOnly: true },
   { to: "/settings/email-filters", label: "Email filters", adminOnly: true },
