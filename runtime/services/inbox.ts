@@ -556,8 +556,12 @@ export const makeInbox = (deps: {
       args.cursorId = cursor.id;
     }
     const order = byWait ? `${WAIT_KEY}, c.id` : "c.last_activity_at DESC, c.id DESC";
+    // Bot and closed conversations pile up (most of the table): walk them newest first along
+    // (status, last_activity_at) and stop at the page's end, instead of sorting them all. The
+    // planner, left alone, may pick another index and sort 100k rows.
+    const from = byWait ? "conversations c" : "conversations c INDEXED BY conversations_status_activity";
     const keys = prepare(
-      `SELECT c.id, ${byWait ? WAIT_KEY : "c.last_activity_at"} AS k FROM conversations c WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`,
+      `SELECT c.id, ${byWait ? WAIT_KEY : "c.last_activity_at"} AS k FROM ${from} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`,
     ).all({ ...args, limit: limit + 1 }) as Array<{ id: string; k: number }>;
     const page = keys.slice(0, limit);
     const rows = page.length === 0
