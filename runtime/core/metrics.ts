@@ -6,16 +6,16 @@
  *
  * Definitions (see docs/reports.md for the analyst's version):
  * - A bot session starts at `flow_started`. Its outcome is decided by its first final event:
- *   `completed` → completed, unless some pause between two of the session's events was longer
- *   than the flow version's session timeout (then the visitor came back to a session that had
- *   already expired: abandoned); `handed_off` → handed off (a handoff node, or a person took
+ *   `completed` → completed, unless a pause in the session — between its start, its messages
+ *   and its final event, i.e. between two turns — was longer than the flow version's session
+ *   timeout (then the visitor came back to a session that had already expired: abandoned); `handed_off` → handed off (a handoff node, or a person took
  *   over); `abandoned` (the session timeout sweep) → abandoned when the visitor had sent at
- *   least one message, otherwise no reply. A `flow_error` with nothing after it → errored.
- *   Anything else is in progress.
+ *   least one message, otherwise no reply. A `flow_error` with no node entered after it →
+ *   errored. Anything else is in progress.
  * - Per node (visits, so a loop counts each pass): reached = `node_entered` rows of the node;
- *   moved on = visits that left the node — by an edge (a later `node_entered` from it) or by
- *   ending the flow there as completed or handed off — counted per conversation and never more
- *   than that conversation's visits; drop-off = reached − moved on, as a share of reached.
+ *   moved on = visits that left the node — by an edge (a `node_entered` from it) or by ending
+ *   the flow there as completed or handed off — never more than reached; drop-off = reached −
+ *   moved on, as a share of reached.
  *   Edge traffic = `node_entered` rows by (from node, port, node). Hence reached = starts +
  *   incoming traffic exactly, and drop-off is never negative.
  * - Team: a conversation is with the team from a handoff, an agent taking over, or a status
@@ -79,7 +79,9 @@ export interface BotSession {
   readonly channelId: string | null;
   readonly startedAt: number;
   readonly timeoutMs: number;
+  /** The last turn's time (start, message or final event). */
   lastAt: number;
+  /** The longest pause between two turns so far. */
   maxGapMs: number;
   interacted: boolean;
   outcome: BotOutcome;
@@ -88,7 +90,10 @@ export interface BotSession {
 }
 
 const isActive = (outcome: BotOutcome) => outcome === "in_progress" || outcome === "errored";
-const CONTINUES = new Set(["node_entered", "answered", "invalid_answer", "skipped", "split_arm"]);
+/** The events that begin or end a turn of a session (every bot turn starts with a message, the timeout's with `abandoned`). */
+const PAUSE_ENDS: ReadonlySet<string> = new Set(["message_created", "completed", "handed_off", "abandoned"]);
+/** Team-side events: they carry the conversation's current inbox. */
+const TEAM_TYPES: ReadonlySet<string> = new Set(["handoff", "agent_took_over", "status_changed", "assigned", "unassigned"]);
 
 /**
  * Every bot session in the log, by conversation id, with its outcome (module doc).
@@ -123,8 +128,10 @@ export const botSessions = (
     }
     const s = sessions.get(id);
     if (!s || !isActive(s.outcome)) continue;
-    s.maxGapMs = Math.max(s.maxGapMs, e.at - s.lastAt);
-    s.lastAt = e.at;
+    if (PAUSE_ENDS.has(e.type)) {
+      s.maxGapMs = Math.max(s.maxGapMs, e.at - s.lastAt);
+      s.lastAt = e.at;
+    }
     const end = (outcome: BotOutcome) => {
       s.outcome = outcome;
       s.outcomeAt = e.at;
@@ -146,8 +153,8 @@ export const botSessions = (
       case "flow_error":
         if (s.outcome === "in_progress") end("errored");
         break;
-      default:
-        if (s.outcome === "errored" && CONTINUES.has(e.type)) {
+      case "node_entered":
+        if (s.outcome === "errored") {
           s.outcome = "in_progress";
           s.outcomeAt = null;
           s.outcomeNodeId = null;
@@ -195,18 +202,16 @@ export const rate = (part: number, whole: number): number => (whole > 0 ? part /
 // ---------------------------------------------------------------------------------------------
 // Nodes and edges
 
-/** Per conversation and node, what the node report adds up (the SQL returns the same rows). */
+/** Per node, what the node report adds up (the SQL returns the same rows). */
 export interface NodeTally {
   readonly nodeId: string;
   /** Visits (`node_entered` rows). */
   readonly reached: number;
-  /** Visits that left the node by an edge or ended the flow there as completed / handed off. */
+  /** Visits that left the node by an edge or ended the flow there as completed / handed off, never more than `reached`. */
   readonly movedOn: number;
   readonly answered: number;
   readonly invalid: number;
   readonly skipped: number;
-  /** Conversations that reached the node at least once. */
-  readonly conversations: number;
 }
 
 export interface EdgeTally {
@@ -223,69 +228,74 @@ export interface NodeTallies {
   readonly starts: Readonly<Record<string, number>>;
 }
 
+/** Raw per-node sums before moved-on is capped (the SQL roll-ups store these). */
+export interface NodeCounts {
+  reached: number;
+  /** `node_entered` rows from the node + completed / handed-off events at it. */
+  leftBy: number;
+  answered: number;
+  invalid: number;
+  skipped: number;
+  starts: number;
+}
+
+export const emptyNodeCounts = (): NodeCounts => ({ reached: 0, leftBy: 0, answered: 0, invalid: 0, skipped: 0, starts: 0 });
+
 const ENDS_AT_NODE = new Set(["completed", "handed_off"]);
+const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Node tallies from raw sums and edges: moved on is capped at reached, so drop-off is never negative. Pure. */
+export const talliesFrom = (counts: ReadonlyMap<string, NodeCounts>, edges: Iterable<EdgeTally>): NodeTallies => {
+  const starts: Record<string, number> = {};
+  const nodes: NodeTally[] = [];
+  for (const [nodeId, c] of [...counts].sort((a, b) => byText(a[0], b[0]))) {
+    if (c.starts > 0) starts[nodeId] = c.starts;
+    if (c.reached === 0 && c.answered === 0 && c.invalid === 0 && c.skipped === 0 && c.leftBy === 0) continue;
+    nodes.push({ nodeId, reached: c.reached, movedOn: Math.min(c.reached, c.leftBy), answered: c.answered, invalid: c.invalid, skipped: c.skipped });
+  }
+  return {
+    nodes,
+    edges: [...edges].filter((e) => e.count > 0).sort((a, b) => byText(a.from, b.from) || byText(a.port, b.port) || byText(a.to, b.to)),
+    starts,
+  };
+};
 
 /**
- * Node and edge tallies of the events of some conversations (module doc). Each conversation's
- * moved-on count for a node is capped at its visits, so no log — however odd — can make a
- * drop-off negative. Pure.
+ * Node and edge tallies of the events of some conversations from their `flow_started` on
+ * (module doc): moved on counts
+ * leaves by edges and endings at the node, capped at the node's visits, so no log — however
+ * odd — makes a drop-off negative. Pure.
  */
 export const nodeTallies = (events: Iterable<EventRow>): NodeTallies => {
-  interface Acc {
-    reached: number;
-    left: number;
-    answered: number;
-    invalid: number;
-    skipped: number;
-  }
-  const perConversation = new Map<string, Map<string, Acc>>();
+  const counts = new Map<string, NodeCounts>();
   const edges = new Map<string, { from: string; port: string; to: string; count: number }>();
-  const starts: Record<string, number> = {};
-  const acc = (conversationId: string, nodeId: string): Acc => {
-    let nodes = perConversation.get(conversationId);
-    if (!nodes) perConversation.set(conversationId, (nodes = new Map()));
-    let a = nodes.get(nodeId);
-    if (!a) nodes.set(nodeId, (a = { reached: 0, left: 0, answered: 0, invalid: 0, skipped: 0 }));
-    return a;
+  const at = (nodeId: string): NodeCounts => {
+    let c = counts.get(nodeId);
+    if (!c) counts.set(nodeId, (c = emptyNodeCounts()));
+    return c;
   };
   const named = (id: string | null): id is string => id !== null && id !== "";
+  // Node events count from the session's start on (the roll-ups know a session only from then).
+  const started = new Set<string>();
   for (const e of countable(events)) {
-    const c = e.conversation_id!;
-    if (e.type === "node_entered" && named(e.node_id)) {
-      acc(c, e.node_id).reached++;
+    if (e.type === "flow_started") started.add(e.conversation_id!);
+    if (!named(e.node_id) || !started.has(e.conversation_id!)) continue;
+    if (e.type === "node_entered") {
+      at(e.node_id).reached++;
       if (named(e.from_node_id)) {
-        acc(c, e.from_node_id).left++;
+        at(e.from_node_id).leftBy++;
         const port = e.port ?? "";
         const key = JSON.stringify([e.from_node_id, port, e.node_id]);
         const edge = edges.get(key);
         if (edge) edge.count++;
         else edges.set(key, { from: e.from_node_id, port, to: e.node_id, count: 1 });
-      } else {
-        starts[e.node_id] = (starts[e.node_id] ?? 0) + 1;
-      }
-    } else if (ENDS_AT_NODE.has(e.type) && named(e.node_id)) acc(c, e.node_id).left++;
-    else if (e.type === "answered" && named(e.node_id)) acc(c, e.node_id).answered++;
-    else if (e.type === "invalid_answer" && named(e.node_id)) acc(c, e.node_id).invalid++;
-    else if (e.type === "skipped" && named(e.node_id)) acc(c, e.node_id).skipped++;
+      } else at(e.node_id).starts++;
+    } else if (ENDS_AT_NODE.has(e.type)) at(e.node_id).leftBy++;
+    else if (e.type === "answered") at(e.node_id).answered++;
+    else if (e.type === "invalid_answer") at(e.node_id).invalid++;
+    else if (e.type === "skipped") at(e.node_id).skipped++;
   }
-  const totals = new Map<string, { reached: number; movedOn: number; answered: number; invalid: number; skipped: number; conversations: number }>();
-  for (const nodes of perConversation.values()) {
-    for (const [nodeId, a] of nodes) {
-      let t = totals.get(nodeId);
-      if (!t) totals.set(nodeId, (t = { reached: 0, movedOn: 0, answered: 0, invalid: 0, skipped: 0, conversations: 0 }));
-      t.reached += a.reached;
-      t.movedOn += Math.min(a.reached, a.left);
-      t.answered += a.answered;
-      t.invalid += a.invalid;
-      t.skipped += a.skipped;
-      if (a.reached > 0) t.conversations++;
-    }
-  }
-  return {
-    nodes: [...totals].map(([nodeId, t]) => ({ nodeId, ...t })).sort((a, b) => (a.nodeId < b.nodeId ? -1 : a.nodeId > b.nodeId ? 1 : 0)),
-    edges: [...edges.values()].sort((a, b) => a.from.localeCompare(b.from) || a.port.localeCompare(b.port) || a.to.localeCompare(b.to)),
-    starts,
-  };
+  return talliesFrom(counts, edges.values());
 };
 
 export interface NodeMetrics extends NodeTally {
@@ -380,7 +390,7 @@ export const teamTimeline = (events: Iterable<EventRow>): TeamTimeline => {
     }
     const c = conversations.get(id);
     if (!c) continue;
-    if (e.inbox_id !== null) c.inboxId = e.inbox_id;
+    if (e.inbox_id !== null && TEAM_TYPES.has(e.type)) c.inboxId = e.inbox_id;
     const data = dataOf(e);
     switch (e.type) {
       case "flow_started":
@@ -432,7 +442,7 @@ export const teamTimeline = (events: Iterable<EventRow>): TeamTimeline => {
             conversationId: id,
             at: e.at,
             userId: e.user_id,
-            inboxId: c.inboxId,
+            inboxId: e.inbox_id ?? c.inboxId,
             channelId: c.channelId,
             chatflowId: c.chatflowId,
             teamId: c.teamId,

@@ -17,13 +17,16 @@ import type { FlowDocument } from "../../flows/flow-document.js";
 import {
   addOutcomes,
   BOT_OUTCOMES,
+  emptyNodeCounts,
   emptyOutcomes,
   nodeMetrics,
   summarize,
+  talliesFrom,
   type ArmResult,
   type BotOutcome,
   type DurationSummary,
   type EdgeTally,
+  type NodeCounts,
   type NodeMetrics,
   type NodeTally,
   type OutcomeCounts,
@@ -187,8 +190,11 @@ export class Reports extends Context.Tag("Reports")<Reports, ReportsShape>() {}
 
 const SESSION_FILTERS = `(@inbox IS NULL OR r.inbox_id = @inbox) AND (@channel IS NULL OR r.channel_id = @channel)
   AND (@version IS NULL OR r.chatflow_version_id = @version)`;
+const HOUR_FILTERS = `(@inbox IS NULL OR r.inbox_id = @inbox) AND (@channel IS NULL OR r.channel_id = @channel)
+  AND (@version IS NULL OR r.chatflow_version_id = @version)`;
 const TEAM_FILTERS = `(@inbox IS NULL OR r.inbox_id = @inbox) AND (@channel IS NULL OR r.channel_id = @channel)
   AND (@flow IS NULL OR r.chatflow_id = @flow) AND (@team IS NULL OR r.team_id = @team)`;
+const HOUR = 3_600_000;
 const DAYS = `d(i, s, e) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(@days))`;
 
 const SQL = {
@@ -204,38 +210,39 @@ const SQL = {
       ON r.chatflow_id = @flow AND r.started_at >= d.s AND r.started_at < d.e
     WHERE ${SESSION_FILTERS}
     GROUP BY d.i, r.chatflow_version_id, r.outcome`,
-  // Per conversation and node, then summed: a conversation never moves on from a node more
-  // often than it reached it (metrics.ts nodeTallies).
-  flowTallies: `WITH cohort AS (
+  // Whole hours of session starts come from the hourly counters…
+  nodeHours: `SELECT r.node_id AS nodeId, sum(r.reached) AS reached, sum(r.left_by) AS leftBy, sum(r.answered) AS answered,
+      sum(r.invalid) AS invalid, sum(r.skipped) AS skipped, sum(r.starts) AS starts
+    FROM report_node_hours r
+    WHERE r.chatflow_id = @flow AND r.hour >= @h0 AND r.hour < @h1 AND ${HOUR_FILTERS}
+    GROUP BY r.node_id`,
+  edgeHours: `SELECT r.from_node_id AS "from", r.port AS port, r.to_node_id AS "to", sum(r.traffic) AS count
+    FROM report_edge_hours r
+    WHERE r.chatflow_id = @flow AND r.hour >= @h0 AND r.hour < @h1 AND ${HOUR_FILTERS}
+    GROUP BY r.from_node_id, r.port, r.to_node_id`,
+  // …and a part of an hour at either end of the range (a zone 30 or 45 minutes off UTC) from
+  // the events of the sessions that started in it, by the same rules (metrics.ts nodeTallies).
+  nodesBetween: `WITH cohort AS (
       SELECT r.conversation_id FROM report_bot_sessions r INDEXED BY report_bot_sessions_flow
       WHERE r.chatflow_id = @flow AND r.started_at >= @start AND r.started_at < @end AND ${SESSION_FILTERS}
     ),
     ev AS MATERIALIZED (
-      SELECT e.conversation_id AS c, e.type AS type, e.node_id AS node, e.from_node_id AS src, COALESCE(e.port, '') AS port
+      SELECT e.type AS type, e.node_id AS node, e.from_node_id AS src, COALESCE(e.port, '') AS port
       FROM cohort JOIN events e INDEXED BY events_conversation_type ON e.conversation_id = cohort.conversation_id
       WHERE e.type IN ('node_entered', 'answered', 'invalid_answer', 'skipped', 'completed', 'handed_off')
         AND e.node_id IS NOT NULL AND e.node_id <> '' AND e.is_preview = 0
-    ),
-    per AS (
-      SELECT c, n, sum(reached) AS reached, sum(lft) AS lft, sum(answered) AS answered, sum(invalid) AS invalid, sum(skipped) AS skipped
-      FROM (
-        SELECT c, node AS n, type = 'node_entered' AS reached, type IN ('completed', 'handed_off') AS lft,
-          type = 'answered' AS answered, type = 'invalid_answer' AS invalid, type = 'skipped' AS skipped
-        FROM ev
-        UNION ALL
-        SELECT c, src, 0, 1, 0, 0, 0 FROM ev WHERE type = 'node_entered' AND src IS NOT NULL AND src <> ''
-      )
-      GROUP BY c, n
+        AND e.id > (SELECT min(f.id) FROM events f INDEXED BY events_conversation_type
+                    WHERE f.conversation_id = cohort.conversation_id AND f.type = 'flow_started' AND f.is_preview = 0)
     )
-    SELECT 'node' AS kind, n AS a, NULL AS b, NULL AS z, sum(reached) AS n1, sum(min(reached, lft)) AS n2, sum(answered) AS n3,
-      sum(invalid) AS n4, sum(skipped) AS n5, sum(reached > 0) AS n6
-    FROM per GROUP BY n
+    SELECT 'node' AS kind, node AS a, NULL AS b, NULL AS z, sum(type = 'node_entered') AS n1, sum(type IN ('completed', 'handed_off')) AS n2,
+      sum(type = 'answered') AS n3, sum(type = 'invalid_answer') AS n4, sum(type = 'skipped') AS n5,
+      sum(type = 'node_entered' AND (src IS NULL OR src = '')) AS n6
+    FROM ev GROUP BY node
+    UNION ALL
+    SELECT 'left', src, NULL, NULL, 0, count(*), 0, 0, 0, 0 FROM ev WHERE type = 'node_entered' AND src IS NOT NULL AND src <> '' GROUP BY src
     UNION ALL
     SELECT 'edge', src, port, node, count(*), 0, 0, 0, 0, 0 FROM ev
-    WHERE type = 'node_entered' AND src IS NOT NULL AND src <> '' GROUP BY src, port, node
-    UNION ALL
-    SELECT 'start', node, NULL, NULL, count(*), 0, 0, 0, 0, 0 FROM ev
-    WHERE type = 'node_entered' AND (src IS NULL OR src = '') GROUP BY node`,
+    WHERE type = 'node_entered' AND src IS NOT NULL AND src <> '' GROUP BY src, port, node`,
   arms: `WITH cohort AS (
       SELECT r.conversation_id, r.outcome FROM report_bot_sessions r INDEXED BY report_bot_sessions_flow
       WHERE r.chatflow_id = @flow AND r.started_at >= @start AND r.started_at < @end AND ${SESSION_FILTERS}
@@ -383,31 +390,68 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
   };
 
   const tallies = (chatflowId: string, query: ReportQuery): FlowTallies => {
-    const rows = db.prepare(SQL.flowTallies).all(paramsOf(query, chatflowId)) as Array<{
-      kind: "node" | "edge" | "start";
-      a: string;
-      b: string | null;
-      z: string | null;
-      n1: number;
-      n2: number;
-      n3: number;
-      n4: number;
-      n5: number;
-      n6: number;
-    }>;
-    const nodes: NodeTally[] = [];
-    const edges: EdgeTally[] = [];
-    const starts: Record<string, number> = {};
-    for (const r of rows) {
-      if (r.kind === "node") {
-        nodes.push({ nodeId: r.a, reached: r.n1, movedOn: r.n2, answered: r.n3, invalid: r.n4, skipped: r.n5, conversations: r.n6 });
-      } else if (r.kind === "edge") edges.push({ from: r.a, port: r.b ?? "", to: r.z!, count: r.n1 });
-      else starts[r.a] = r.n1;
+    const params = paramsOf(query, chatflowId);
+    const counts = new Map<string, NodeCounts>();
+    const edges = new Map<string, EdgeTally>();
+    const at = (nodeId: string) => {
+      let c = counts.get(nodeId);
+      if (!c) counts.set(nodeId, (c = emptyNodeCounts()));
+      return c;
+    };
+    const addEdge = (from: string, port: string, to: string, n: number) => {
+      const key = JSON.stringify([from, port, to]);
+      const edge = edges.get(key);
+      edges.set(key, { from, port, to, count: (edge?.count ?? 0) + n });
+    };
+    const h0 = Math.ceil(query.range.start / HOUR);
+    const h1 = Math.floor(query.range.end / HOUR);
+    if (h0 < h1) {
+      for (const r of db.prepare(SQL.nodeHours).all({ ...params, h0, h1 }) as Array<NodeCounts & { nodeId: string }>) {
+        const c = at(r.nodeId);
+        c.reached += r.reached;
+        c.leftBy += r.leftBy;
+        c.answered += r.answered;
+        c.invalid += r.invalid;
+        c.skipped += r.skipped;
+        c.starts += r.starts;
+      }
+      for (const r of db.prepare(SQL.edgeHours).all({ ...params, h0, h1 }) as EdgeTally[]) addEdge(r.from, r.port, r.to, r.count);
     }
-    const byText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
-    nodes.sort((a, b) => byText(a.nodeId, b.nodeId));
-    edges.sort((a, b) => byText(a.from, b.from) || byText(a.port, b.port) || byText(a.to, b.to));
-    return { nodes, edges, starts };
+    const partial: Array<[number, number]> =
+      h0 < h1
+        ? [
+            [query.range.start, h0 * HOUR],
+            [h1 * HOUR, query.range.end],
+          ]
+        : [[query.range.start, query.range.end]];
+    for (const [start, end] of partial) {
+      if (start >= end) continue;
+      const rows = db.prepare(SQL.nodesBetween).all({ ...params, start, end }) as Array<{
+        kind: "node" | "left" | "edge";
+        a: string;
+        b: string | null;
+        z: string | null;
+        n1: number;
+        n2: number;
+        n3: number;
+        n4: number;
+        n5: number;
+        n6: number;
+      }>;
+      for (const r of rows) {
+        if (r.kind === "edge") addEdge(r.a, r.b ?? "", r.z!, r.n1);
+        else {
+          const c = at(r.a);
+          c.reached += r.n1;
+          c.leftBy += r.n2;
+          c.answered += r.n3;
+          c.invalid += r.n4;
+          c.skipped += r.n5;
+          c.starts += r.n6;
+        }
+      }
+    }
+    return talliesFrom(counts, edges.values());
   };
 
   const mustFlow = (chatflowId: string) =>
@@ -505,7 +549,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       // The flow's own nodes first, in the document's order (unreached ones with zeros), then
       // nodes that only older versions had.
       for (const node of document?.nodes ?? []) {
-        const m = metrics.get(node.id) ?? { nodeId: node.id, reached: 0, movedOn: 0, answered: 0, invalid: 0, skipped: 0, conversations: 0, dropped: 0, dropOff: 0 };
+        const m = metrics.get(node.id) ?? { nodeId: node.id, reached: 0, movedOn: 0, answered: 0, invalid: 0, skipped: 0, dropped: 0, dropOff: 0 };
         nodes.push({ ...m, label: labelOf(node, node.id), kind: node.kind, inFlow: true });
       }
       for (const m of metrics.values()) {

@@ -6,7 +6,7 @@
  * ids give a total order (the API's `after=` cursor, SSE `Last-Event-ID`, event replay).
  * Times are INTEGER epoch milliseconds (UTC). JSON columns hold Schema-encoded documents.
  */
-import { REPORT_ROLLUPS_SQL } from "./report-rollups.js";
+import { REPORT_ROLLUPS_SQL, REPORT_TRIGGER_SQL } from "./report-rollups.js";
 
 export interface Migration {
   readonly version: number;
@@ -363,5 +363,41 @@ CREATE TABLE saved_replies (
     // Per-conversation bot sessions, team timelines and replies, updated in the same
     // transaction as each event and replayed from the existing log (runtime/sql/report-rollups.ts).
     sql: REPORT_ROLLUPS_SQL,
+  },
+  {
+    version: 7,
+    name: "report roll-ups kept by triggers on events, with hourly node and edge counters",
+    // Same rules as migration 6 without the view it staged every event through (~40 µs per
+    // event), plus per-hour node and edge counters for the node report; the existing log is
+    // replayed into all of them (runtime/sql/report-rollups.ts).
+    sql: REPORT_TRIGGER_SQL,
+  },
+  {
+    version: 8,
+    name: "search only what people wrote; order closed conversations from the index",
+    // Bot text is the same canned lines in every conversation: indexing it made each visitor
+    // message pay for FTS rows nobody searches and flooded results. Only visitor and agent
+    // messages (internal comments included) are indexed now; the triggers delete only what they
+    // indexed. The status index gains the id so "latest activity first, then id" is read in
+    // index order instead of sorting every closed conversation (the inbox's Closed view).
+    sql: /* sql */ `
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+INSERT INTO messages_fts (messages_fts) VALUES ('delete-all');
+INSERT INTO messages_fts (rowid, text) SELECT id, text FROM messages WHERE author IN ('visitor', 'agent');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.author IN ('visitor', 'agent')
+BEGIN INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.author IN ('visitor', 'agent')
+BEGIN INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, author ON messages
+BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, text) SELECT 'delete', old.id, old.text WHERE old.author IN ('visitor', 'agent');
+  INSERT INTO messages_fts (rowid, text) SELECT new.id, new.text WHERE new.author IN ('visitor', 'agent');
+END;
+
+DROP INDEX conversations_status_activity;
+CREATE INDEX conversations_status_activity ON conversations(status, last_activity_at, id);
+`,
   },
 ];

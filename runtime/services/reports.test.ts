@@ -1,0 +1,476 @@
+/**
+ * Accuracy of the reports: a scripted week-day of conversations through the REAL engine,
+ * routing and inbox services on a fresh SQLite file, with a fixed clock (visitors completing,
+ * abandoning, handing off; agents replying, commenting and closing at known times), and the
+ * exact value of every figure asserted. The SQL roll-ups are then compared with the pure
+ * definitions (runtime/core/metrics.ts) over the raw log, and with a rebuild from the log.
+ */
+import { Effect, Layer, ManagedRuntime } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import type { FlowDocument } from "../../flows/flow-document.js";
+import {
+  armResults,
+  assignedPerUser,
+  botSessions,
+  countOutcomes,
+  DEFAULT_SESSION_TIMEOUT_MS,
+  nodeTallies,
+  teamTimeline,
+  type EventRow,
+} from "../core/metrics.js";
+import { nextRandom, seedRng } from "../core/rng.js";
+import * as Chatflows from "./chatflows.js";
+import * as Db from "./database.js";
+import * as Engine from "./engine.js";
+import type { Actor } from "./inbox-access.js";
+import * as Inbox from "./inbox.js";
+import * as LiveEvents from "./live-events.js";
+import * as Reports from "./reports.js";
+import * as Routing from "./routing.js";
+
+// The engine draws each conversation's PRNG seed from node:crypto's randomInt; the script
+// chooses the seeds so it knows which A/B arm every conversation takes.
+const seeds = vi.hoisted(() => [] as number[]);
+vi.mock("node:crypto", async (importOriginal) => {
+  const actual = await importOriginal<typeof import("node:crypto")>();
+  const randomInt = (...args: unknown[]) =>
+    seeds.length > 0 ? seeds.shift()! : (actual.randomInt as (...a: unknown[]) => number)(...args);
+  return { ...actual, randomInt };
+});
+
+/** A seed whose first draw sends a 50/50 split to arm `a` or `b`. */
+const seedFor = (arm: "a" | "b"): number => {
+  for (let seed = 1; ; seed++) {
+    const value = nextRandom(seedRng(seed)).value;
+    if ((arm === "a") === value < 0.5) return seed;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// The workspace and the flow
+
+type NodeSpec = readonly [id: string, kind: string, data: unknown, next?: Record<string, string>];
+const doc = (id: string, nodes: ReadonlyArray<NodeSpec>, settings: unknown): FlowDocument => ({
+  id,
+  name: "Qualify",
+  kind: "bot",
+  language: "en",
+  startNodeId: nodes[0]![0],
+  nodes: nodes.map(([nodeId, kind, data], i) => ({
+    id: nodeId,
+    kind: kind as FlowDocument["nodes"][number]["kind"],
+    label: nodeId.replace("_", " "),
+    position: { x: 0, y: i * 100 },
+    data,
+  })),
+  edges: nodes.flatMap(([source, , , next]) =>
+    Object.entries(next ?? {}).map(([port, target]) => ({ id: `${source}:${port}`, source, sourcePort: port, target })),
+  ),
+  variables: [],
+  settings,
+});
+const say = (text: string) => ({ bubbles: [{ type: "text", text }], typingDelayMs: 0 });
+const ask = (prompt: string, answer: unknown, extra: Record<string, unknown> = {}) => ({ prompt, answer, typingDelayMs: 0, ...extra });
+
+const qualify = doc(
+  "qualify",
+  [
+    ["hello", "message", say("Hi!"), { next: "split" }],
+    ["split", "split", { arms: [{ id: "a", label: "Short", percent: 50 }, { id: "b", label: "Warm", percent: 50 }] }, { "arm:a": "ask_name", "arm:b": "greet_b" }],
+    ["greet_b", "message", say("Lovely to see you."), { next: "ask_name" }],
+    ["ask_name", "question", ask("Your name?", { type: "text" }, { save: { variable: "name" } }), { answered: "ask_email" }],
+    [
+      "ask_email",
+      "question",
+      ask("Your email?", { type: "email" }, { save: { variable: "email" }, maxRetries: 1 }),
+      { answered: "choose", invalid: "handoff" },
+    ],
+    [
+      "choose",
+      "question",
+      ask("What next?", { type: "choice", portPerChoice: true, choices: [{ id: "sales", label: "Talk to sales" }, { id: "browse", label: "Just browsing" }] }),
+      { "choice:sales": "handoff", "choice:browse": "done" },
+    ],
+    ["done", "end", { message: "Bye!" }],
+    ["handoff", "handoff", { target: { type: "team", teamId: "team_support" }, message: "Passing you on." }],
+  ],
+  { sessionTimeoutMinutes: 10 },
+);
+
+const alex: Actor = { id: "usr_alex", role: "agent" };
+const bo: Actor = { id: "usr_bo", role: "agent" };
+const MIN = 60_000;
+/** A UTC instant on 2 March 2026 (Berlin is UTC+1 then). */
+const at = (hour: number, minute: number, day = 2) => Date.UTC(2026, 2, day, hour, minute);
+
+type Services = Db.Database | LiveEvents.LiveEvents | Chatflows.Chatflows | Engine.Engine | Routing.Routing | Inbox.Inbox | Reports.Reports;
+let dir: string;
+let runtime: ManagedRuntime.ManagedRuntime<Services, never>;
+let db: Db.DatabaseShape;
+const run = <A, E>(effect: Effect.Effect<A, E, Services>) => runtime.runPromise(effect);
+const reports = () => run(Reports.Reports);
+const conversations: Record<string, string> = {};
+
+const noActions: Engine.EngineActionsShape = {
+  webhook: () => Effect.die(new Error("no webhooks here")),
+  code: () => Effect.die(new Error("no code here")),
+};
+
+// ---- script steps: each sets the clock first ----
+
+let visitorSeq = 0;
+let clientSeq = 0;
+const visitors: Record<string, string> = {};
+const clock = (t: number) => vi.setSystemTime(t);
+
+const start = async (name: string, arm: "a" | "b", t: number, preview = false) => {
+  clock(t);
+  const visitorId = `vis_${++visitorSeq}`;
+  db.sqlite
+    .prepare("INSERT INTO visitors (id, channel_id, device, language, first_seen_at, last_seen_at) VALUES (?, 'chan_web', 'desktop', 'en', ?, ?)")
+    .run(visitorId, t, t);
+  seeds.push(seedFor(arm));
+  const e = await run(Engine.Engine);
+  const view = await run(e.startConversation({ visitorId, channelId: "chan_web", chatflowId: "flow_qualify", pageUrl: "https://shop.example/", preview }));
+  expect(seeds, "the engine drew the scripted seed").toHaveLength(0);
+  conversations[name] = view.conversation.id;
+  visitors[name] = visitorId;
+  return view;
+};
+const visitor = async (name: string, t: number, message: { text?: string; choiceIds?: string[] }) => {
+  clock(t);
+  const e = await run(Engine.Engine);
+  return run(e.handleVisitorMessage({ conversationId: conversations[name]!, visitorId: visitors[name]!, clientMessageId: `c${++clientSeq}`, ...message }));
+};
+const reply = async (name: string, actor: Actor, t: number, internal = false) => {
+  clock(t);
+  const inbox = await run(Inbox.Inbox);
+  const input = { conversationId: conversations[name]!, text: internal ? "note to self" : "Hello from the team", clientMessageId: `a${++clientSeq}` };
+  return internal ? run(inbox.comment(input, actor)) : run(inbox.reply(input, actor));
+};
+const close = async (name: string, actor: Actor, t: number) => {
+  clock(t);
+  const version = (db.sqlite.prepare("SELECT version FROM conversations WHERE id = ?").get(conversations[name]!) as { version: number }).version;
+  const inbox = await run(Inbox.Inbox);
+  return run(inbox.close(conversations[name]!, version, actor));
+};
+const sweep = async (t: number) => {
+  clock(t);
+  const e = await run(Engine.Engine);
+  return run(e.expireIdleConversations(t));
+};
+
+const query = async (params: Record<string, string>) => {
+  const r = await reports();
+  return run(r.parseQuery(params));
+};
+const range = { range: "custom", from: "2026-03-02", to: "2026-03-03" };
+
+const events = (): EventRow[] => db.sqlite.prepare("SELECT * FROM events ORDER BY id").all() as EventRow[];
+const timeoutOf = (versionId: string | null): number => {
+  const row = db.sqlite.prepare("SELECT json_extract(spec, '$.settings.sessionTimeoutMinutes') AS m FROM chatflow_versions WHERE id = ?").get(versionId) as
+    | { m: number | null }
+    | undefined;
+  return row?.m != null ? row.m * MIN : DEFAULT_SESSION_TIMEOUT_MS;
+};
+
+beforeAll(async () => {
+  vi.useFakeTimers({ toFake: ["Date"] });
+  clock(at(8, 0));
+  dir = mkdtempSync(join(tmpdir(), "parley-reports-"));
+  const base = Layer.mergeAll(Db.layer({ path: join(dir, "reports.sqlite"), synchronous: "NORMAL" }), LiveEvents.layer);
+  const engine = Engine.layerWithActions(noActions).pipe(Layer.provide(Chatflows.layer), Layer.provide(Routing.layer));
+  const core = Layer.mergeAll(engine, Routing.layer, Chatflows.layer).pipe(Layer.provideMerge(base));
+  const services = Layer.mergeAll(Inbox.layer, Reports.layer).pipe(Layer.provideMerge(core));
+  runtime = ManagedRuntime.make(services);
+  db = await run(Db.Database);
+
+  const s = db.sqlite;
+  const now = Date.now();
+  const user = s.prepare("INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, 'x', ?)");
+  user.run("usr_admin", "ada@example.com", "Ada Admin", "admin", now);
+  user.run(alex.id, "alex@example.com", "Alex Agent", "agent", now);
+  user.run(bo.id, "bo@example.com", "Bo Berg", "agent", now);
+  s.prepare("INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_support', 'Support', ?)").run(now);
+  s.prepare("INSERT INTO teams (id, name, created_at) VALUES ('team_support', 'Support team', ?)").run(now);
+  for (const id of [alex.id, bo.id]) {
+    s.prepare("INSERT INTO inbox_members (inbox_id, user_id) VALUES ('inbox_support', ?)").run(id);
+    s.prepare("INSERT INTO team_members (team_id, user_id) VALUES ('team_support', ?)").run(id);
+  }
+  s.prepare("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_web', 'inbox_support', 'chat', 'Website chat', ?)").run(now);
+  await run(
+    Effect.gen(function* () {
+      const flows = yield* Chatflows.Chatflows;
+      yield* flows.create({ id: "flow_qualify", name: "Qualify", kind: "bot", document: qualify, channelId: "chan_web" });
+      yield* flows.publish("flow_qualify");
+      yield* flows.setEnabled("flow_qualify", true);
+    }),
+  );
+  await run(Effect.flatMap(Reports.Reports, (r) => r.setTimezone("Europe/Berlin")));
+
+  // C1 (arm a) completes.
+  await start("c1", "a", at(9, 0));
+  await visitor("c1", at(9, 1), { text: "Ann" });
+  await visitor("c1", at(9, 2), { text: "ann@example.com" });
+  await visitor("c1", at(9, 3), { choiceIds: ["browse"] });
+  // A preview on the draft: never counted.
+  await start("p1", "a", at(9, 5), true);
+  await visitor("p1", at(9, 6), { text: "Preview Pete" });
+  // C2 (arm b): one invalid email, then asks for sales → handed to the team (routed to Alex).
+  await start("c2", "b", at(9, 10));
+  await visitor("c2", at(9, 11), { text: "Bob" });
+  await visitor("c2", at(9, 12), { text: "not an email" });
+  await visitor("c2", at(9, 13), { text: "bob@example.com" });
+  await visitor("c2", at(9, 14), { choiceIds: ["sales"] });
+  await reply("c2", alex, at(9, 20));
+  await reply("c2", alex, at(9, 22), true);
+  await visitor("c2", at(9, 25), { text: "Any discounts?" });
+  await reply("c2", alex, at(9, 27));
+  await close("c2", alex, at(9, 30));
+  // C3 (arm a) stops answering at the email; C4 (arm b) never answers at all.
+  await start("c3", "a", at(9, 40));
+  await visitor("c3", at(9, 41), { text: "Cy" });
+  await start("c4", "b", at(9, 50));
+  // C3, C4 and the idle preview time out.
+  expect(await sweep(at(10, 0))).toBe(3);
+  // C5 (arm a) comes back 14 minutes later — after the 10-minute session timeout — and finishes.
+  await start("c5", "a", at(10, 5));
+  await visitor("c5", at(10, 6), { text: "Di" });
+  await visitor("c5", at(10, 20), { text: "di@example.com" });
+  await visitor("c5", at(10, 21), { choiceIds: ["browse"] });
+  // C6 (arm b): Bo takes over while the bot still asks questions.
+  await start("c6", "b", at(10, 30));
+  await visitor("c6", at(10, 31), { text: "Eve" });
+  await reply("c6", bo, at(10, 32));
+  await visitor("c6", at(10, 35), { text: "Thanks!" });
+  await reply("c6", bo, at(10, 45));
+  await close("c6", bo, at(10, 55));
+  // C7 (arm a) at 00:30 Berlin time on 3 March: two invalid emails take the invalid exit to the
+  // handoff (routed to Bo, whose turn it is); Alex answers first.
+  await start("c7", "a", at(23, 30));
+  await visitor("c7", at(23, 31), { text: "Fay" });
+  await visitor("c7", at(23, 32), { text: "nope" });
+  await visitor("c7", at(23, 33), { text: "still no" });
+  await reply("c7", alex, at(23, 45));
+  clock(at(12, 0, 3));
+});
+
+afterAll(async () => {
+  vi.useRealTimers();
+  await runtime?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+const outcomes = (started: number, o: Partial<Record<string, number>>) => ({
+  started,
+  completed: 0,
+  handed_off: 0,
+  abandoned: 0,
+  no_reply: 0,
+  errored: 0,
+  in_progress: 0,
+  ...o,
+});
+
+describe("bot performance", () => {
+  it("counts every session's outcome, per flow, version and local day", async () => {
+    const r = await reports();
+    const overview = await run(r.botOverview(await query(range)));
+    const expected = outcomes(7, { completed: 1, handed_off: 3, abandoned: 2, no_reply: 1 });
+    expect(overview.totals).toEqual(expected);
+    expect(overview.flows).toEqual([{ chatflowId: "flow_qualify", name: "Qualify", counts: expected }]);
+    expect(overview.versions).toHaveLength(1);
+    expect(overview.versions[0]).toMatchObject({ chatflowId: "flow_qualify", version: 1, counts: expected });
+    // C7 started at 23:30 UTC, which is already 3 March in Berlin.
+    expect(overview.daily.map((d) => [d.day, d.counts.started, d.counts.completed, d.counts.handed_off])).toEqual([
+      ["2026-03-02", 6, 1, 2],
+      ["2026-03-03", 1, 0, 1],
+    ]);
+  });
+
+  it("buckets days in the workspace time zone", async () => {
+    const r = await reports();
+    await run(r.setTimezone("UTC"));
+    const overview = await run(r.botOverview(await query(range)));
+    expect(overview.daily.map((d) => [d.day, d.counts.started])).toEqual([
+      ["2026-03-02", 7],
+      ["2026-03-03", 0],
+    ]);
+    await run(r.setTimezone("Europe/Berlin"));
+    const today = await run(r.botOverview(await query({ range: "today" })));
+    expect(today.query.range.from).toBe("2026-03-03");
+    expect(today.totals).toEqual(outcomes(1, { handed_off: 1 }));
+  });
+
+  it("reports each node's reach, answers, invalid answers and drop-off, consistent with its edges", async () => {
+    const r = await reports();
+    const report = await run(r.flowReport("flow_qualify", await query(range)));
+    const row = (id: string) => {
+      const n = report.nodes.find((x) => x.nodeId === id)!;
+      return [n.reached, n.answered, n.invalid, n.movedOn, n.dropped];
+    };
+    expect(row("hello")).toEqual([7, 0, 0, 7, 0]);
+    expect(row("split")).toEqual([7, 0, 0, 7, 0]);
+    expect(row("greet_b")).toEqual([3, 0, 0, 3, 0]);
+    // C4 never answered its name.
+    expect(row("ask_name")).toEqual([7, 6, 0, 6, 1]);
+    // C3 left at the email; C6's agent took over there (moved on); C7 took the invalid exit.
+    expect(row("ask_email")).toEqual([6, 3, 3, 5, 1]);
+    expect(row("choose")).toEqual([3, 3, 0, 3, 0]);
+    expect(row("done")).toEqual([2, 0, 0, 2, 0]);
+    expect(row("handoff")).toEqual([2, 0, 0, 2, 0]);
+    expect(report.nodes.find((n) => n.nodeId === "ask_name")!.dropOff).toBeCloseTo(1 / 7, 12);
+    expect(report.nodes.find((n) => n.nodeId === "ask_email")!.dropOff).toBeCloseTo(1 / 6, 12);
+    expect(report.nodes.map((n) => n.nodeId)).toEqual(["hello", "split", "greet_b", "ask_name", "ask_email", "choose", "done", "handoff"]);
+    expect(report.nodes.every((n) => n.inFlow && n.label === n.nodeId.replace("_", " "))).toBe(true);
+
+    expect(report.starts).toEqual({ hello: 7 });
+    expect(report.edges.map((e) => `${e.from} -${e.port}-> ${e.to}: ${e.count}`).sort()).toEqual(
+      [
+        "hello -next-> split: 7",
+        "split -arm:a-> ask_name: 4",
+        "split -arm:b-> greet_b: 3",
+        "greet_b -next-> ask_name: 3",
+        "ask_name -answered-> ask_email: 6",
+        "ask_email -answered-> choose: 3",
+        "ask_email -invalid-> handoff: 1",
+        "choose -choice:sales-> handoff: 1",
+        "choose -choice:browse-> done: 2",
+      ].sort(),
+    );
+    // Reached = starts + incoming traffic; moved on ≤ outgoing traffic + endings there.
+    for (const node of report.nodes) {
+      const incoming = report.edges.filter((e) => e.to === node.nodeId).reduce((a, e) => a + e.count, 0);
+      expect(node.reached, node.nodeId).toBe(incoming + (report.starts[node.nodeId] ?? 0));
+      expect(node.dropped, node.nodeId).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  it("compares the A/B arms side by side", async () => {
+    const r = await reports();
+    const report = await run(r.flowReport("flow_qualify", await query(range)));
+    expect(report.arms.map((a) => [a.armId, a.armLabel, a.percent, a.conversations, a.completed, a.handedOff, a.abandoned])).toEqual([
+      ["a", "Short", 50, 4, 1, 1, 2],
+      ["b", "Warm", 50, 3, 0, 2, 1],
+    ]);
+    expect(report.arms[0]!.completionRate).toBe(0.25);
+    expect(report.arms[1]!.completionRate).toBe(0);
+  });
+
+  it("gives the canvas overlay the same reach and drop-off", async () => {
+    const r = await reports();
+    const overlay = await run(r.flowOverlay("flow_qualify", await query(range)));
+    expect(overlay.started).toBe(7);
+    expect(overlay.nodes.ask_name).toEqual({ reached: 7, dropOff: 1 / 7 });
+    expect(overlay.nodes.done).toEqual({ reached: 2, dropOff: 0 });
+  });
+
+  it("filters by version and rejects unknown ids with the parameter as path", async () => {
+    const r = await reports();
+    const version = (db.sqlite.prepare("SELECT id FROM chatflow_versions").get() as { id: string }).id;
+    const overview = await run(r.botOverview(await query({ ...range, version })));
+    expect(overview.totals.started).toBe(7);
+    const failure = await runtime.runPromise(Effect.flip(r.parseQuery({ ...range, inbox: "inbox_nope", to: "2026-13-01" })));
+    expect(failure.issues).toEqual([{ path: "to", message: "expected a date written YYYY-MM-DD" }]);
+    const unknown = await runtime.runPromise(Effect.flip(r.parseQuery({ ...range, inbox: "inbox_nope" })));
+    expect(unknown.issues).toEqual([{ path: "inbox", message: "no inbox has this id" }]);
+  });
+});
+
+describe("team", () => {
+  it("measures first response, reply time and time to close as median and p90", async () => {
+    const r = await reports();
+    const team = await run(r.team(await query(range)));
+    // First responses: C2 6 min after the handoff, C7 12 min after it; C6 was a takeover (no wait).
+    expect(team.firstResponse).toEqual({ count: 2, median: 9 * MIN, p90: 11.4 * MIN, mean: 9 * MIN });
+    // Replies: 6, 2 (C2), 10 (C6 after the visitor's thanks), 12 (C7) minutes.
+    expect(team.replyTime).toEqual({ count: 4, median: 8 * MIN, p90: 11.4 * MIN, mean: 7.5 * MIN });
+    // Closes: C2 after 20 min, C6 after 25 min; the bot's own closes (C3, C4) never reached the team.
+    expect(team.timeToClose).toEqual({ count: 2, median: 22.5 * MIN, p90: 24.5 * MIN, mean: 22.5 * MIN });
+  });
+
+  it("counts conversations per local day, inbox and channel", async () => {
+    const r = await reports();
+    const team = await run(r.team(await query(range)));
+    expect(team.volume.map((v) => [v.day, v.inboxName, v.channelName, v.conversations, v.reachedTeam])).toEqual([
+      ["2026-03-02", "Support", "Website chat", 6, 2],
+      ["2026-03-03", "Support", "Website chat", 1, 1],
+    ]);
+  });
+
+  it("shows who answers most, with assignments and their medians", async () => {
+    const r = await reports();
+    const team = await run(r.team(await query(range)));
+    expect(
+      team.agents.map((a) => [a.name, a.assigned, a.replies, a.firstResponse.count, a.firstResponse.median, a.replyTime.count, a.replyTime.median]),
+    ).toEqual([
+      ["Alex Agent", 1, 3, 2, 9 * MIN, 3, 6 * MIN],
+      ["Bo Berg", 2, 2, 0, null, 1, 10 * MIN],
+    ]);
+  });
+
+  it("filters team figures by team and flow", async () => {
+    const r = await reports();
+    // C6 was taken over by Bo directly, so it has no team; C2 and C7 were handed to the team.
+    const team = await run(r.team(await query({ ...range, team: "team_support" })));
+    expect(team.replyTime.count).toBe(3);
+    expect(team.volume.reduce((a, v) => a + v.conversations, 0)).toBe(2);
+    const flow = await run(r.team(await query({ ...range, flow: "flow_qualify" })));
+    expect(flow.replyTime.count).toBe(4);
+  });
+});
+
+describe("the roll-ups agree with the pure definitions over the raw log", () => {
+  it("bot sessions, nodes, arms, team timeline and assignments", async () => {
+    const log = events();
+    expect(log.some((e) => e.is_preview === 1), "the preview wrote events").toBe(true);
+    const sessions = botSessions(log, timeoutOf);
+    const rows = db.sqlite.prepare("SELECT conversation_id, outcome, max_gap_ms, interacted FROM report_bot_sessions ORDER BY conversation_id").all();
+    expect(rows).toEqual(
+      [...sessions.values()]
+        .map((s) => ({ conversation_id: s.conversationId, outcome: s.outcome, max_gap_ms: s.maxGapMs, interacted: s.interacted ? 1 : 0 }))
+        .sort((a, b) => (a.conversation_id < b.conversation_id ? -1 : 1)),
+    );
+    expect(countOutcomes(sessions.values())).toEqual(outcomes(7, { completed: 1, handed_off: 3, abandoned: 2, no_reply: 1 }));
+
+    const r = await reports();
+    const tallies = await run(r.flowTallies("flow_qualify", await query(range)));
+    expect(tallies).toEqual(nodeTallies(log));
+    const report = await run(r.flowReport("flow_qualify", await query(range)));
+    expect(report.arms.map(({ nodeId, armId, conversations, completed, handedOff, abandoned }) => ({ nodeId, armId, conversations, completed, handedOff, abandoned }))).toEqual(
+      armResults(log, sessions),
+    );
+
+    const timeline = teamTimeline(log);
+    const replies = db.sqlite.prepare("SELECT event_id, wait_ms, is_first, first_response_ms, user_id, team_id FROM report_replies ORDER BY event_id").all();
+    expect(replies).toEqual(
+      timeline.replies.map((x) => ({
+        event_id: x.eventId,
+        wait_ms: x.waitMs,
+        is_first: x.isFirst ? 1 : 0,
+        first_response_ms: x.firstResponseMs,
+        user_id: x.userId,
+        team_id: x.teamId,
+      })),
+    );
+    const team = await run(r.team(await query(range)));
+    const assigned = assignedPerUser(log, team.query.range.start, team.query.range.end);
+    expect(Object.fromEntries(team.agents.map((a) => [a.userId, a.assigned]))).toEqual(Object.fromEntries(assigned));
+  });
+
+  it("a rebuild from the log reproduces the roll-ups", async () => {
+    const snapshot = () => ({
+      sessions: db.sqlite.prepare("SELECT * FROM report_bot_sessions ORDER BY conversation_id").all(),
+      conversations: db.sqlite.prepare("SELECT * FROM report_conversations ORDER BY conversation_id").all(),
+      replies: db.sqlite.prepare("SELECT * FROM report_replies ORDER BY event_id").all(),
+    });
+    const before = snapshot();
+    const r = await reports();
+    const replayed = await run(r.rebuild());
+    expect(replayed).toBeGreaterThan(50);
+    expect(snapshot()).toEqual(before);
+  });
+});
