@@ -53,6 +53,20 @@ export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/t
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
 export { SavedReplies } from "../runtime/services/saved-replies.js";
 export type { SavedReply } from "../runtime/services/saved-replies.js";
+export { Reports } from "../runtime/services/reports.js";
+export type {
+  AgentRow,
+  ArmReport,
+  BotOverview,
+  FlowOverlay,
+  FlowReport,
+  NodeReport,
+  ReportOptions,
+  ReportQuery,
+  TeamReport,
+  VersionOutcomes,
+  VolumeRow,
+} from "../runtime/services/reports.js";
 export type { DecodeIssue } from "../flows/decode.js";
 export type { ApiError, ErrorBody };
 

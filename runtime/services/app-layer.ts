@@ -15,6 +15,7 @@ import * as Db from "./database.js";
 import * as Engine from "./engine.js";
 import * as Inbox from "./inbox.js";
 import * as LiveEvents from "./live-events.js";
+import * as Reports from "./reports.js";
 import * as Routing from "./routing.js";
 import * as SavedReplies from "./saved-replies.js";
 import * as Tickets from "./tickets.js";
@@ -49,6 +50,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Contacts.layer,
     Tickets.layer,
     SavedReplies.layer,
+    Reports.layer.pipe(Layer.provide(Chatflows.layer)),
   ).pipe(Layer.provideMerge(base));
 };
 
