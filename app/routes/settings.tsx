@@ -12,6 +12,7 @@ const sections = [
   { to: "/settings/teams", label: "Teams", adminOnly: true },
   { to: "/settings/routing", label: "Routing", adminOnly: true },
   { to: "/settings/email-filters", label: "Email filters", adminOnly: true },
+  { to: "/settings/saved-replies", label: "Saved replies", adminOnly: true },
   { to: "/settings/profile", label: "Your profile", adminOnly: false },
 ] as const;
 
