@@ -208,6 +208,42 @@ test("a marketer builds, checks, previews and publishes a lead bot from the pale
   await expect(log.getByText("What's your name?")).toHaveCount(1);
   await expect(preview.getByText("Variables")).toBeVisible();
 
+  // ---- the Spec tab: the compiled spec in Monaco, editable as JSON ----
+  await page.getByRole("tab", { name: "Spec" }).click();
+  const specPanel = page.getByRole("tabpanel", { name: "Spec" });
+  await expect(specPanel.getByText('"formatVersion": 1')).toBeVisible({ timeout: 20_000 });
+  await specPanel.getByRole("button", { name: "Edit as JSON" }).click();
+  /** Replaces the editor's text as typing would (through Monaco's model, so its change events fire). */
+  const setSpecText = (edit: (spec: { kind: string; nodes: Array<{ label?: string; data: { bubbles?: Array<{ text: string }> } }> }) => void) =>
+    page.evaluate((source) => {
+      const monaco = (window as unknown as { monaco: { editor: { getModels(): Array<{ getValue(): string; setValue(v: string): void; uri: { toString(): string } }> } } }).monaco;
+      const model = monaco.editor.getModels().find((m) => m.uri.toString().includes("flow-spec.json"))!;
+      const spec = JSON.parse(model.getValue());
+      new Function("spec", source)(spec);
+      model.setValue(JSON.stringify(spec, null, 2));
+    }, `(${edit.toString()})(spec)`);
+  await setSpecText((spec) => {
+    spec.nodes.find((n) => n.label === "Welcome")!.data.bubbles![0]!.text = "Hi! (edited as JSON) Two quick questions.";
+  });
+  await expect(specPanel.getByText("Applied to the canvas.")).toBeVisible();
+  await setSpecText((spec) => {
+    spec.kind = "robot";
+  });
+  await expect(specPanel.getByRole("alert")).toContainText("kind:");
+  // Monaco marks it in the text too, from flows/flow-spec.schema.json.
+  await expect
+    .poll(() =>
+      page.evaluate(() => {
+        const monaco = (window as unknown as { monaco: { editor: { getModelMarkers(filter: object): Array<{ message: string }> } } }).monaco;
+        return monaco.editor.getModelMarkers({}).length;
+      }),
+    )
+    .toBeGreaterThan(0);
+  await specPanel.getByRole("button", { name: "Done editing" }).click();
+  await page.getByRole("tab", { name: "Canvas" }).click();
+  await expect(nodeCard(page, "Message node Welcome")).toContainText("(edited as JSON)");
+  await saved(page);
+
   // ---- publish ----
   await publish.click();
   await expect(page.getByText(/^Published v1\. New conversations get it/)).toBeVisible();
