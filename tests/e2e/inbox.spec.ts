@@ -225,6 +225,55 @@ test("reassigning to a second agent puts the conversation in their Assigned to m
   await boContext.close();
 });
 
+test("a stale write gets a clear conflict, and the page shows what changed", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: parleyUrl() });
+  const admin = await context.newPage();
+  // This page hears nothing live, so it keeps the version it loaded.
+  await admin.route("**/inbox/events", (route) => route.abort());
+  await login(admin, adminEmail(), adminPassword());
+  await admin.goto(`/inbox/${encodeURIComponent(adaConversation)}`);
+  const adminForm = admin.getByRole("form", { name: "Assignment" });
+  await expect(adminForm.getByLabel("Assignee").locator("option:checked")).toHaveText(SECOND_AGENT.name);
+
+  // Meanwhile the agent takes the conversation off the Support team (the bot's handoff set it).
+  const agentForm = agent.getByRole("form", { name: "Assignment" });
+  await expect(agentForm.getByLabel("Team").locator("option:checked")).toHaveText("Support");
+  await agentForm.getByLabel("Team").selectOption({ label: "No team" });
+  await expect(agent.getByRole("listitem").filter({ hasText: VISITOR_EMAIL }).first()).toContainText(SECOND_AGENT.name);
+  await expect(agentForm.getByLabel("Team")).toBeEnabled();
+
+  await adminForm.getByLabel("Assignee").selectOption({ label: "Alex Agent" });
+  await expect(admin.getByRole("alert")).toContainText("Someone else changed this conversation first");
+  // Refreshed: the agent's change shows, and the admin's stale pick was not stored.
+  await expect(adminForm.getByLabel("Team").locator("option:checked")).toHaveText("No team");
+  await expect(adminForm.getByLabel("Assignee").locator("option:checked")).toHaveText(SECOND_AGENT.name);
+  await context.close();
+});
+
+test("saved replies: an admin adds one, the agent inserts it with /shortcut", async ({ browser }) => {
+  const context = await browser.newContext({ baseURL: parleyUrl() });
+  const admin = await context.newPage();
+  await login(admin, adminEmail(), adminPassword());
+  await admin.goto("/settings/saved-replies");
+  const form = admin.getByRole("region", { name: "Add a saved reply" });
+  await form.getByLabel("Shortcut").fill("thanks");
+  await form.getByLabel("Title").fill("Thanks for waiting");
+  await form.getByLabel("Reply").fill("Thanks for waiting — I'm on it and will get back to you in a few minutes.");
+  await form.getByRole("button", { name: "Add saved reply" }).click();
+  await expect(admin.getByText("/thanks")).toBeVisible();
+  await context.close();
+
+  await agent.reload();
+  const box = agent.getByRole("textbox", { name: "Reply to the visitor" });
+  await box.fill("/than");
+  const options = agent.getByRole("listbox", { name: "Saved replies" });
+  await expect(options.getByRole("option")).toHaveText(["/thanks Thanks for waiting"]);
+  await box.press("Enter");
+  await expect(box).toHaveValue("Thanks for waiting — I'm on it and will get back to you in a few minutes.");
+  await expect(options).toHaveCount(0);
+  await box.fill("");
+});
+
 let graceConversation = "";
 let graceToken = "";
 

@@ -27,7 +27,15 @@ const valueText = (value: unknown): string =>
 
 /** The handoff marker: where the bot let go, and everything it collected. */
 function HandoffMarker({ message, now }: { message: ThreadMessage; now: number }) {
-  const fields = Object.entries(message.handoff ?? {}).filter(([, v]) => v !== null && v !== "");
+  // The bot may hold a value twice (a variable and the contact property it was saved to): show it once.
+  const seen = new Set<string>();
+  const fields = Object.entries(message.handoff ?? {}).filter(([key, v]) => {
+    if (v === null || v === "") return false;
+    const shown = `${fieldLabel(key)}\u0000${valueText(v)}`;
+    if (seen.has(shown)) return false;
+    seen.add(shown);
+    return true;
+  });
   return (
     <li className="message message--handoff" aria-label="Handoff from the bot">
       <p className="message--handoff__title">
