@@ -168,6 +168,12 @@ test("only admins open the chat channel's settings", async ({ page }) => {
 test("/demo and /demo/pricing render for anyone; the widget's launcher shows on /demo and the lead bot stays off pricing", async ({ browser }) => {
   const context = await browser.newContext();
   const page = await context.newPage();
+  // A hydration mismatch (the widget adds its element to <body>) would show up here.
+  const errors: string[] = [];
+  page.on("pageerror", (error) => errors.push(error.message));
+  page.on("console", (message) => {
+    if (message.type() === "error") errors.push(message.text());
+  });
   /** The chatflow id the widget's `ready` event reports for the current page (null: none). */
   const readyChatflow = async () => {
     await page.waitForFunction(() => (window as unknown as { Parley?: { loaded?: boolean } }).Parley?.loaded === true);
@@ -202,5 +208,6 @@ test("/demo and /demo/pricing render for anyone; the widget's launcher shows on 
   await expect(page.getByRole("heading", { level: 1, name: "Pricing" })).toBeVisible();
   expect(await readyChatflow(), "the lead bot is hidden on /demo/pricing").not.toBe(homeFlow);
   await expect(page.getByText(LEAD_WELCOME)).toHaveCount(0);
+  expect(errors).toEqual([]);
   await context.close();
 });
