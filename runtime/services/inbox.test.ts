@@ -185,6 +185,11 @@ describe("the thread", () => {
     const id = kit.conversation();
     expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.getThread(id, people.sam))))._tag).toBe("Forbidden");
     expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.getThread("conv_nope", people.alex))))._tag).toBe("NotFound");
+    // Access is decided before the input: a stranger with a bad version still hears 403.
+    expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.close(id, Number.NaN, people.sam))))._tag).toBe("Forbidden");
+    expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.assign(id, { userId: null }, 0, people.sam))))._tag).toBe("Forbidden");
+    expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.checkAccess(id, people.sam))))._tag).toBe("Forbidden");
+    expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.close(id, Number.NaN, people.alex))))._tag).toBe("InvalidInput");
   });
 
   it("stores one reply however often it is sent, and the visitor sees replies but never comments", async () => {

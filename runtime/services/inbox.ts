@@ -185,6 +185,8 @@ export interface InboxEvent {
 }
 
 export interface InboxShape {
+  /** Succeeds when the actor may open the conversation: NotFound for an unknown id, Forbidden outside their inboxes. */
+  readonly checkAccess: (conversationId: string, actor: Actor) => Effect.Effect<void, NotFound | Forbidden>;
   /** One page of a view (decoded by `ConversationFilter`), with counts and unread markers for the actor. */
   readonly listConversations: (filter: unknown, actor: Actor) => Effect.Effect<ConversationList, InvalidInput | Forbidden>;
   /** The whole thread of a conversation the actor may open (the latest 2,000 messages). */
@@ -725,8 +727,9 @@ export const makeInbox = (deps: {
   /** Writes a status change at `expectedVersion`; a request for what already is (a double click) is no conflict. */
   const changeStatus = (conversationId: string, expectedVersion: number, actor: Actor, to: "closed" | "open") =>
     Effect.gen(function* () {
-      yield* validVersion(expectedVersion);
+      // Who may touch it is decided before what they sent: a stranger gets 403, not a lesson in versions.
       const before = yield* conversationFor(prepare, actor, conversationId);
+      yield* validVersion(expectedVersion);
       if (before.status === to) return { changed: false, row: before };
       if (to === "open" && before.status !== "closed") {
         return yield* Effect.fail(new Conflict({ message: `This conversation is ${before.status}; only a closed conversation can be reopened.` }));
@@ -785,8 +788,8 @@ export const makeInbox = (deps: {
   });
 
   const assign: InboxShape["assign"] = Effect.fn("Inbox.assign")(function* (conversationId, change, expectedVersion, actor) {
-    yield* validVersion(expectedVersion);
     yield* conversationFor(prepare, actor, conversationId);
+    yield* validVersion(expectedVersion);
     yield* routing.assign(conversationId, change, actor.id, expectedVersion);
     return summaryAfter(conversationId, actor);
   });
@@ -866,7 +869,9 @@ export const makeInbox = (deps: {
       }),
     );
 
-  return { listConversations, getThread, reply, comment, close, reopen, assign, markRead, setTyping, options, watch };
+  const checkAccess: InboxShape["checkAccess"] = (conversationId, actor) => Effect.asVoid(conversationFor(prepare, actor, conversationId));
+
+  return { checkAccess, listConversations, getThread, reply, comment, close, reopen, assign, markRead, setTyping, options, watch };
 };
 
 /** The Inbox service over the app's Database, LiveEvents, Engine and Routing. */

@@ -62,6 +62,9 @@ export const threadAction = async (context: AppLoadContext, user: User, conversa
     return invalid(raw, `unknown intent “${raw}”: expected one of ${intents.join(", ")}`, "intent");
   }
   const intent = raw as ThreadIntent;
+  // Access first, for every intent: an unknown conversation is 404 and someone else's 403, whatever the form holds.
+  const allowed = await attempt(context, Effect.flatMap(InboxService, (inbox) => inbox.checkAccess(conversationId, user)));
+  if (!allowed.ok) return failure(intent, allowed);
   const version = Number(text(form, "version") ?? "");
 
   switch (intent) {
