@@ -9,6 +9,7 @@ import {
   Scripts,
   ScrollRestoration,
   useLoaderData,
+  useMatches,
   useRouteLoaderData,
 } from "@remix-run/react";
 import { CsrfInput } from "./components/csrf-input.js";
@@ -61,7 +62,7 @@ function Shell({ children }: { children: React.ReactNode }) {
         Skip to content
       </a>
       <header className="topbar">
-        <Link to="/" className="brand" aria-label="Parley home">
+        <Link to="/" className="brand" aria-label="Parley — home">
           <span className="brand__mark" aria-hidden="true">
             P
           </span>
@@ -104,8 +105,10 @@ function Shell({ children }: { children: React.ReactNode }) {
 
 export default function App() {
   const { user } = useLoaderData<typeof loader>();
-  // The login page has no navigation to show.
-  if (!user) return <Outlet />;
+  const matches = useMatches();
+  // The login page has no navigation to show; the demo site is a customer's site, not Parley.
+  const bare = matches.some((match) => (match.handle as { bare?: boolean } | undefined)?.bare === true);
+  if (!user || bare) return <Outlet />;
   return (
     <Shell>
       <Outlet />

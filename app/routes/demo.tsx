@@ -70,3 +70,4 @@ export default function DemoSite() {
 export function ErrorBoundary() {
   return <RouteErrorBoundary />;
 }
+export const handle = { bare: true };
