@@ -248,6 +248,7 @@ test("a marketer builds, checks, previews and publishes a lead bot from the pale
   await publish.click();
   await expect(page.getByText(/^Published v1\. New conversations get it/)).toBeVisible();
   await expect(page.getByText("Published v1 · off")).toBeVisible();
+  await expect(page.getByText("Draft has unpublished changes")).toHaveCount(0);
   await page.getByRole("tab", { name: /Versions/ }).click();
   const v1 = page.getByRole("row", { name: "Version 1" });
   await expect(v1).toContainText("Mia Marketer");
@@ -275,6 +276,17 @@ test("the flow list turns the flow on, orders it, and the public chat API serves
   await expect(page.getByText("Order saved")).toBeVisible();
   await expect.poll(async () => (await order()).indexOf(flowName)).toBe(at - 1);
   await page.getByRole("button", { name: `Move “${flowName}” down` }).click();
+  await expect.poll(order).toEqual(before);
+  // Dragging a row onto another puts it in that row's place; the arrows bring it back.
+  const first = before[0]!;
+  await page.getByRole("row", { name: flowName, exact: true }).dragTo(page.getByRole("row", { name: first, exact: true }));
+  await expect.poll(order).toEqual([flowName, ...before.filter((n) => n !== flowName)]);
+  await page.reload();
+  await expect.poll(order).toEqual([flowName, ...before.filter((n) => n !== flowName)]);
+  for (let i = 0; i < at; i++) {
+    await page.getByRole("button", { name: `Move “${flowName}” down` }).click();
+    await expect.poll(async () => (await order()).indexOf(flowName)).toBe(i + 1);
+  }
   await expect.poll(order).toEqual(before);
 
   // ---- what a visitor's browser gets, through the public chat API ----
@@ -312,6 +324,16 @@ test("the flow list turns the flow on, orders it, and the public chat API serves
   // The history says what v2 changed.
   await page.getByRole("tab", { name: /Versions/ }).click();
   await expect(page.getByRole("row", { name: "Version 2" })).toContainText('1 changed (Question "Ask email")');
+
+  // Restore v1 as the draft: the canvas shows it, the draft now differs from live v2, undo takes it back.
+  await page.getByRole("button", { name: "Restore v1 as draft" }).click();
+  await expect(page.getByText(/^Restored v1 as the draft/)).toBeVisible();
+  await expect(nodeCard(page, "Question node Ask email")).toContainText("Thanks {{name}}! Your work email?");
+  await expect(page.getByText("Draft has unpublished changes")).toBeVisible();
+  await page.getByRole("toolbar", { name: "Canvas tools" }).getByRole("button", { name: "Undo" }).click();
+  await expect(nodeCard(page, "Question node Ask email")).toContainText("(v2)");
+  await expect(page.getByText("Draft has unpublished changes")).toHaveCount(0);
+  await saved(page);
 });
 
 test("a second tab's stale save is refused with a clear message, never written over", async ({ browser }) => {
