@@ -299,7 +299,7 @@ function EditorFrame({
       const boxes = doc.nodes.map((n) => ({ ...n.position, ...sizeOf(n) }));
       const hits = (p: XYPosition) =>
         boxes.some((b) => p.x < b.x + b.width + GAP && b.x < p.x + size.width + GAP && p.y < b.y + b.height + GAP && b.y < p.y + size.height + GAP);
-      for (let i = 0; i < 200 && hits(position); i++) position = { x: position.x + NODE_WIDTH + GAP, y: position.y };
+      for (let i = 0; i < 200 && hits(position); i++) position = { x: position.x + size.width + GAP, y: position.y };
       send({ type: "addNode", kind, position, afterNodeId: after?.id ?? null });
       // Bring the new card into view when it landed off screen.
       requestAnimationFrame(() => {

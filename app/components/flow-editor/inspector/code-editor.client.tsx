@@ -2,9 +2,9 @@
  * Monaco for the Code node's snippet. Browser-only (the `.client` suffix keeps it out of the
  * server build); Monaco's files are served from our own origin, never a CDN.
  */
-import Editor, { loader, type BeforeMount, type Monaco } from "@monaco-editor/react";
+import Editor, { loader, type BeforeMount, type Monaco, type OnMount } from "@monaco-editor/react";
 import type { editor, Position } from "monaco-editor";
-import { useEffect } from "react";
+import { useEffect, useRef } from "react";
 
 // Must run before the first editor mounts: @monaco-editor/loader defaults to a public CDN.
 loader.config({ paths: { vs: "/monaco/vs" } });
@@ -69,15 +69,43 @@ export default function CodeEditor({ modelPath, value, inputs, ariaLabel, readOn
     inputsByModel.set(modelPath, inputs);
   }, [modelPath, inputs]);
   useEffect(() => () => void inputsByModel.delete(modelPath), [modelPath]);
+
+  // Monaco owns the text while you type: `value` comes back a render late, and writing it into
+  // the editor would drop keystrokes typed meanwhile. Values this editor sent are only
+  // acknowledged; a value it never sent (undo on the canvas, a JSON edit) is written in.
+  const editorRef = useRef<Parameters<OnMount>[0] | null>(null);
+  const sent = useRef<string[]>([]);
+  useEffect(() => {
+    const editor = editorRef.current;
+    if (!editor) return;
+    const index = sent.current.indexOf(value);
+    if (index >= 0) {
+      sent.current.splice(0, index + 1);
+      return;
+    }
+    sent.current = [];
+    if (value === editor.getValue()) return;
+    const model = editor.getModel();
+    if (!model) return;
+    // An edit (not setValue) keeps Monaco's own undo stack usable.
+    editor.executeEdits("parley", [{ range: model.getFullModelRange(), text: value }]);
+  }, [value]);
   return (
     <div className="fe-code">
       <Editor
         height="220px"
         language="javascript"
         path={modelPath}
-        value={value}
+        defaultValue={value}
         beforeMount={configure}
-        onChange={(text) => onChange(text ?? "")}
+        onMount={(editor) => {
+          editorRef.current = editor;
+        }}
+        onChange={(text) => {
+          sent.current.push(text ?? "");
+          if (sent.current.length > 200) sent.current.shift();
+          onChange(text ?? "");
+        }}
         loading={<div className="fe-code__loading">Loading the code editor…</div>}
         options={{
           ariaLabel,

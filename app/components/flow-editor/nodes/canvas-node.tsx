@@ -7,6 +7,7 @@ import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } f
 import { createContext, memo, useContext, useEffect, useMemo, useRef, type CSSProperties } from "react";
 import type { DocumentNode } from "../../../../flows/flow-document.js";
 import type { NodeKind } from "../../../../flows/flow-spec.js";
+import { cardWidth } from "../auto-layout.js";
 import { nodeRegistry } from "../node-registry.js";
 import type { NameLookup } from "../node-summary.js";
 import { countRender } from "../render-counts.js";
@@ -68,7 +69,7 @@ function CanvasNodeCard({ id, data, selected }: NodeProps<CanvasNode>) {
     .join(" ");
   const problems = data.errors + data.warnings;
   return (
-    <div className={className} style={{ "--fe-kind": entry.color } as CSSProperties}>
+    <div className={className} style={{ "--fe-kind": entry.color, width: cardWidth(ports.length) } as CSSProperties}>
       {data.isStart ? (
         <div className="fe-node__start" title="The conversation starts here">
           Start
