@@ -30,6 +30,7 @@ export const diagnosticPlace = (d: Diagnostic, nodeNames: ReadonlyMap<string, st
   return d.path ?? null;
 };
 
+/** The problems list; each entry is a button that takes you to the step or setting it is about. */
 export function DiagnosticsPanel({ diagnostics, nodeNames, onPick }: DiagnosticsPanelProps) {
   const [open, setOpen] = useState(true);
   const errors = diagnostics.filter((d) => d.severity === "error");

@@ -36,6 +36,7 @@ export const changeLine = (changes: ChangeSummary, first: boolean): string => {
 
 const when = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });
 
+/** The version history table with a "Restore as draft" button per version. */
 export function VersionsPanel({ history, onRestore, restoring, readOnly = false }: VersionsPanelProps) {
   if (history.length === 0) {
     return (
