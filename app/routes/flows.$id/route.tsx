@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, type ShouldRevalidateFunction } from "@remix-run/react";
 import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { canonicalJson } from "../../../flows/canonical-json.js";
 import { compile, type CompileContext, type CompileResult } from "../../../flows/compile.js";
@@ -40,8 +40,12 @@ export async function loader({ request, params, context }: LoaderFunctionArgs) {
   return loadEditor(context, params.id ?? "");
 }
 
-/** Autosave and live compiles are for the document being edited, not for revalidations of it. */
-export const shouldRevalidate = () => false;
+/**
+ * The open document is the browser's (autosaved), so actions elsewhere must not reload it;
+ * moving to another flow does load that flow.
+ */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ currentParams, nextParams, defaultShouldRevalidate }) =>
+  currentParams.id !== nextParams.id ? defaultShouldRevalidate : false;
 
 type Tab = "canvas" | "settings" | "spec" | "versions";
 const TABS: ReadonlyArray<readonly [Tab, string]> = [
