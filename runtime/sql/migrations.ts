@@ -400,4 +400,18 @@ DROP INDEX conversations_status_activity;
 CREATE INDEX conversations_status_activity ON conversations(status, last_activity_at, id);
 `,
   },
+  {
+    version: 9,
+    name: "the newest message id on each conversation",
+    // Unread markers compare a conversation's newest message id with a person's read mark;
+    // looking up MAX(messages.id) per conversation made the inbox list's counts the slowest part
+    // of it. The trigger keeps the column for every writer, in the message's own transaction (one
+    // primary-key update of a row the same turn already wrote).
+    sql: /* sql */ `
+ALTER TABLE conversations ADD COLUMN last_message_id INTEGER;
+UPDATE conversations SET last_message_id = (SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = conversations.id);
+CREATE TRIGGER messages_last_id AFTER INSERT ON messages
+BEGIN UPDATE conversations SET last_message_id = new.id WHERE id = new.conversation_id; END;
+`,
+  },
 ];
