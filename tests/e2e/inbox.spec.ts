@@ -13,6 +13,7 @@
  * and agent@parley.local, the lead-qualification bot on every page but /pricing, the support
  * triage bot on /help pages. The second agent is created here, as an admin would.
  */
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -345,6 +346,26 @@ test("a returning contact's sidebar lists the earlier conversation and its ticke
   await earlier.getByRole("link").click();
   await expect(agent).toHaveURL(new RegExp(`/inbox/${graceConversation}`));
   await expect(transcript(agent)).toContainText("My invoice total is wrong for March");
+});
+
+test("the inbox works from the keyboard and has no serious accessibility violations", async () => {
+  await agent.goto("/inbox?view=all_open");
+  await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await agent.keyboard.press("/");
+  await expect(agent.getByRole("searchbox", { name: "Search conversations" })).toBeFocused();
+  await agent.getByRole("searchbox", { name: "Search conversations" }).blur();
+  await agent.keyboard.press("j");
+  await expect(agent).toHaveURL(/\/inbox\/conv_[^?]+\?view=all_open$/);
+  const first = new URL(agent.url()).pathname;
+  await expect(transcript(agent)).toBeVisible();
+  await agent.keyboard.press("j");
+  await expect(agent).not.toHaveURL(new RegExp(`${first}\\?`));
+  await agent.keyboard.press("k");
+  await expect(agent).toHaveURL(new RegExp(`${first}\\?view=all_open$`));
+
+  const results = await new AxeBuilder({ page: agent }).include("main").analyze();
+  const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(blocking.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
 });
 
 test("an agent without the inbox role is refused, and the list never shows another inbox", async ({ browser }) => {

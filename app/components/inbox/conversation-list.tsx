@@ -43,9 +43,9 @@ export function ConversationListPane({
   const submit = useSubmit();
   const searchRef = useRef<HTMLInputElement>(null);
   const view = list.view;
-  const ids = list.conversations.map((c) => c.id);
-  const idsRef = useRef(ids);
-  idsRef.current = ids;
+  // Read by the key handler at key time: an effect's copy could lag one render behind a navigation.
+  const current = useRef({ ids: list.conversations.map((c) => c.id), activeId, filter });
+  current.current = { ids: list.conversations.map((c) => c.id), activeId, filter };
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -56,19 +56,19 @@ export function ConversationListPane({
         return;
       }
       if (event.key !== "j" && event.key !== "k") return;
-      const all = idsRef.current;
+      const { ids: all, activeId: open, filter: kept } = current.current;
       if (all.length === 0) return;
-      const at = activeId === null ? -1 : all.indexOf(activeId);
+      const at = open === null ? -1 : all.indexOf(open);
       const next = event.key === "j" ? Math.min(all.length - 1, at + 1) : Math.max(0, at === -1 ? 0 : at - 1);
       const id = all[next];
-      if (id && id !== activeId) {
+      if (id && id !== open) {
         event.preventDefault();
-        navigate(threadHref(id, filter));
+        navigate(threadHref(id, kept));
       }
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [activeId, filter, navigate]);
+  }, [navigate]);
 
   const countOf = (v: InboxView): number | null => (v === "closed" ? null : list.counts[v]);
   const unreadOf = (v: InboxView): number => (v === "unassigned" || v === "mine" || v === "all_open" ? list.unread[v] : 0);

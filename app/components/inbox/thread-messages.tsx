@@ -74,7 +74,7 @@ export function ThreadMessages({
   truncated: boolean;
   now: number;
 }) {
-  const ref = useRef<HTMLOListElement>(null);
+  const ref = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
   const lastId = messages[messages.length - 1]?.id;
   const firstUnread = lastReadMessageId > 0 ? messages.find((m) => Number(m.id) > lastReadMessageId && m.author !== "agent") : undefined;
@@ -85,7 +85,8 @@ export function ThreadMessages({
   }, [lastId]);
 
   return (
-    <ol
+    // The log wraps the list (a role on the <ol> itself would take its list semantics away).
+    <div
       ref={ref}
       className="messages"
       role="log"
@@ -97,6 +98,7 @@ export function ThreadMessages({
         pinned.current = el.scrollHeight - el.scrollTop - el.clientHeight < 80;
       }}
     >
+      <ol className="messages__list">
       {truncated ? <li className="messages__note muted">Older messages are not shown.</li> : null}
       {messages.length === 0 ? <li className="messages__note muted">No messages yet.</li> : null}
       {messages.map((m) => {
@@ -144,6 +146,7 @@ export function ThreadMessages({
           </li>,
         ];
       })}
-    </ol>
+      </ol>
+    </div>
   );
 }
