@@ -48,8 +48,19 @@ export default function DevCanvas() {
   const [state, dispatch] = useReducer(editorReducer, document, initialEditorState);
   const [diagnostics, setDiagnostics] = useState<ReadonlyArray<Diagnostic>>([]);
   useEffect(() => {
-    // Debounced like the flow route: compiling on every keystroke is wasted work.
-    const timer = setTimeout(() => setDiagnostics(compile(state.document, context).diagnostics), 300);
+    // Debounced, and when the browser is idle: diagnostics can wait for the canvas.
+    const run = () => setDiagnostics(compile(state.document, context).diagnostics);
+    if (typeof requestIdleCallback === "function") {
+      const timer = setTimeout(() => {
+        idle = requestIdleCallback(run, { timeout: 2_000 });
+      }, 300);
+      let idle: number | undefined;
+      return () => {
+        clearTimeout(timer);
+        if (idle !== undefined) cancelIdleCallback(idle);
+      };
+    }
+    const timer = setTimeout(run, 300);
     return () => clearTimeout(timer);
   }, [state.document, context]);
   return (

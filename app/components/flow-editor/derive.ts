@@ -4,7 +4,7 @@
  * progress). Each derived object is reused from the previous derivation while nothing it shows
  * changed, so React Flow — and the memoized cards — skip every unchanged node.
  */
-import { MarkerType, type Edge } from "@xyflow/react";
+import { MarkerType, Position, type Edge, type NodeHandle } from "@xyflow/react";
 import type { Diagnostic } from "../../../flows/diagnostics.js";
 import type { DocumentNode, FlowDocument } from "../../../flows/flow-document.js";
 import { portsOf } from "../../../flows/ports.js";
@@ -79,6 +79,28 @@ const sameData = (a: CanvasNodeData, b: CanvasNodeData) =>
 /** A node's accessible name on the canvas: "Question node Ask email". */
 export const nodeAriaLabel = (node: DocumentNode): string => `${nodeRegistry[node.kind].title} node ${node.label ?? node.id}`;
 
+const HANDLE = 11;
+
+/**
+ * Where a card's handles will be (editor.css: handles centred on the card's top and bottom
+ * edges, one per equal-width exit cell), so edges can be drawn in the same commit as the
+ * cards instead of after React Flow has measured every handle. Pure.
+ */
+export const estimateHandles = (node: DocumentNode, size: NodeSize): NodeHandle[] => {
+  const half = HANDLE / 2;
+  const handles: NodeHandle[] = [
+    { id: INPUT_HANDLE, type: "target", position: Position.Top, x: size.width / 2 - half, y: 1 - half, width: HANDLE, height: HANDLE },
+  ];
+  const ports = portsOf(node);
+  const cell = (size.width - 2) / Math.max(1, ports.length);
+  ports.forEach((port, i) => {
+    // Cells after the first start with a 1 px divider.
+    const centre = i === 0 ? 1 + cell / 2 : 1 + i * cell + 1 + (cell - 1) / 2;
+    handles.push({ id: port.name, type: "source", position: Position.Bottom, x: centre - half, y: size.height - 1 - half, width: HANDLE, height: HANDLE });
+  });
+  return handles;
+};
+
 /** React Flow nodes for the document, reusing `cache` objects that show the same thing. */
 export const deriveNodes = (input: DeriveInput, cache: DeriveCache): CanvasNode[] => {
   const previous = cache.nodes;
@@ -115,7 +137,9 @@ export const deriveNodes = (input: DeriveInput, cache: DeriveCache): CanvasNode[
         ariaLabel: nodeAriaLabel(node),
         initialWidth: estimate.width,
         initialHeight: estimate.height,
-        ...(measured ? { measured } : {}),
+        // Once measured, React Flow keeps its measured handles for a re-created node object;
+        // until then, estimated ones let edges appear with the cards.
+        ...(measured ? { measured } : { handles: estimateHandles(node, estimate) }),
       };
     }
     next.set(node.id, rf);
