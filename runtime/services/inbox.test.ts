@@ -283,6 +283,19 @@ describe("the thread", () => {
     expect(refused._tag).toBe("Forbidden");
   });
 
+  it("tells the visitor a reply is being written, but never that a comment is", async () => {
+    const id = kit.conversation();
+    const visitorSide: string[] = [];
+    const stop = kit.live.subscribeConversation(id, (e) => visitorSide.push(`${e.kind}:${JSON.stringify(e.data)}`));
+    const inbox = await kit.run(Inbox);
+    await kit.run(inbox.setTyping(id, true, true, people.alex));
+    expect(visitorSide).toEqual([]);
+    await kit.run(inbox.setTyping(id, true, false, people.alex));
+    stop();
+    expect(visitorSide).toHaveLength(1);
+    expect(visitorSide[0]).toContain('"typing":true');
+  });
+
   it("offers filter options limited to the actor's inboxes", async () => {
     const sam = await kit.run(Effect.flatMap(Inbox, (inbox) => inbox.options(people.sam)));
     expect(sam.inboxes.map((i) => i.name)).toEqual(["Sales"]);

@@ -176,6 +176,8 @@ test("a bot's handoff arrives in the open inbox live, and the agent's reply reac
 
   const reply = "Hi Ada, Alex from Support here. How can I help?";
   await agent.getByRole("textbox", { name: "Reply to the visitor" }).fill(reply);
+  // While the agent writes, the visitor sees that someone is typing.
+  await expect(chat(visitor).getByText("Typing…")).toBeVisible({ timeout: 10_000 });
   await agent.getByRole("button", { name: "Send reply" }).dblclick();
   await expect(widgetLog(visitor)).toContainText(reply, { timeout: 15_000 });
   await expect(transcript(agent).getByText(reply)).toHaveCount(1);
