@@ -326,7 +326,7 @@ const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS 
   c.assignee_id, COALESCE(u.display_name, u.name) AS assignee_name, c.team_id, t.name AS team_name,
   c.last_message_preview, c.last_message_at, c.last_activity_at, c.waiting_since, c.queued_at, c.created_at, c.closed_at,
   c.handed_off_at, c.page_url, c.chatflow_id, cf.name AS chatflow_name,
-  (SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id) AS last_message_id,
+  c.last_message_id,
   (SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id) AS last_read_message_id
   FROM conversations c
   JOIN inboxes i ON i.id = c.inbox_id
@@ -517,7 +517,7 @@ export const makeInbox = (deps: {
          COALESCE(SUM(c.status IN ('open','pending') AND unread), 0) AS unread_all_open
        FROM (SELECT c.status, c.assignee_id,
                CASE WHEN c.status = 'bot' THEN 0 ELSE
-                 COALESCE((SELECT MAX(m.id) FROM messages m WHERE m.conversation_id = c.id), 0) >
+                 COALESCE(c.last_message_id, 0) >
                  COALESCE((SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id), 0)
                END AS unread
              FROM conversations c WHERE ${scopeSql} AND c.status IN ('bot', 'open', 'pending')) c`,
