@@ -464,7 +464,7 @@ function EditorFrame({
         </div>
         <div className="fe-body">
           <Palette onAdd={addFromPalette} disabled={readOnly} />
-          <div className="fe-canvas" ref={canvasRef} onDragOver={onDragOver} onDrop={onDrop}>
+          <div className="fe-canvas" ref={canvasRef} role="region" aria-label="Canvas" onDragOver={onDragOver} onDrop={onDrop}>
             {firstView ? (
             <ReactFlow<CanvasNode>
               nodes={nodes}
