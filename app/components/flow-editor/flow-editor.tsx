@@ -119,17 +119,6 @@ function EditorFrame({
 }: FlowEditorProps & { cache: DeriveCache }) {
   const { document, selection } = state;
   const flow = useReactFlow<CanvasNode>();
-  // The canvas is rendered in the browser only, in one piece: server-rendering hundreds of
-  // cards costs more (server time, HTML, hydration) than it gives, and inserting them into an
-  // already hydrated canvas one by one makes document-wide MutationObservers (Remix's route
-  // discovery) rescan the canvas once per card.
-  // The first view is computed for the real pane before the canvas mounts, so it never jumps.
-  const canvasRef = useRef<HTMLDivElement>(null);
-  const [firstView, setFirstView] = useState<Viewport | null>(null);
-  useEffect(() => {
-    const pane = canvasRef.current?.getBoundingClientRect();
-    setFirstView(initialViewport(stateRef.current.document, pane && pane.width > 0 ? pane : FALLBACK_PANE));
-  }, []);
   const rootRef = useRef<HTMLDivElement>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -140,8 +129,18 @@ function EditorFrame({
   /** A stable dispatch for memoized children and handlers. */
   const send = useCallback((action: EditorAction) => dispatchRef.current(action), []);
 
-  // Sizes React Flow measured, given back on re-derived nodes so they are not re-measured
-  // (and hidden for a frame) each time their object changes.
+  // The canvas is rendered in the browser only, in one piece: server-rendering hundreds of
+  // cards costs more (server time, HTML, hydration) than it gives, and inserting them into an
+  // already hydrated canvas one by one makes document-wide MutationObservers (Remix's route
+  // discovery) rescan the canvas once per card. The first view is computed for the real pane
+  // before the canvas mounts, so it never jumps.
+  const canvasRef = useRef<HTMLDivElement>(null);
+  const [firstView, setFirstView] = useState<Viewport | null>(null);
+  useEffect(() => {
+    const pane = canvasRef.current?.getBoundingClientRect();
+    setFirstView(initialViewport(stateRef.current.document, pane && pane.width > 0 ? pane : FALLBACK_PANE));
+  }, []);
+
   // Sizes React Flow measured: for auto-layout, placing new cards, and re-created node objects
   // (which then need no re-measure). Cards carry size estimates, so nothing waits for these.
   const measured = useRef(new Map<string, NodeSize>());
