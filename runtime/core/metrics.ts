@@ -514,12 +514,14 @@ export interface ArmResult {
   readonly abandoned: number;
 }
 
-/** Per split node and arm, the conversations of `sessions` that took it and how they ended. Pure. */
+/** Per split node and arm, the conversations of `sessions` that took it (after their start) and how they ended. Pure. */
 export const armResults = (events: Iterable<EventRow>, sessions: ReadonlyMap<string, Pick<BotSession, "outcome">>): ArmResult[] => {
   const arms = new Map<string, { nodeId: string; armId: string; conversations: Set<string> }>();
+  const started = new Set<string>();
   for (const e of countable(events)) {
+    if (e.type === "flow_started") started.add(e.conversation_id!);
     if (e.type !== "split_arm" || e.node_id === null) continue;
-    if (!sessions.has(e.conversation_id!)) continue;
+    if (!sessions.has(e.conversation_id!) || !started.has(e.conversation_id!)) continue;
     const armId = dataOf(e).armId;
     if (typeof armId !== "string") continue;
     const key = JSON.stringify([e.node_id, armId]);

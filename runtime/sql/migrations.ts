@@ -6,7 +6,7 @@
  * ids give a total order (the API's `after=` cursor, SSE `Last-Event-ID`, event replay).
  * Times are INTEGER epoch milliseconds (UTC). JSON columns hold Schema-encoded documents.
  */
-import { REPORT_ROLLUPS_SQL, REPORT_TRIGGER_SQL } from "./report-rollups.js";
+import { REPORT_DAILY_SQL, REPORT_ROLLUPS_SQL, REPORT_TRIGGER_SQL } from "./report-rollups.js";
 
 export interface Migration {
   readonly version: number;
@@ -413,5 +413,13 @@ UPDATE conversations SET last_message_id = (SELECT MAX(m.id) FROM messages m WHE
 CREATE TRIGGER messages_last_id AFTER INSERT ON messages
 BEGIN UPDATE conversations SET last_message_id = new.id WHERE id = new.conversation_id; END;
 `,
+  },
+  {
+    version: 10,
+    name: "daily report counters, A/B arms per session, an index of assignments",
+    // The node report read every hour of a range from the hourly counters; daily ones cover
+    // whole days now, and the arm and per-agent reports stop reading the events table
+    // (runtime/sql/report-rollups.ts). The log is replayed into the new tables.
+    sql: REPORT_DAILY_SQL,
   },
 ];

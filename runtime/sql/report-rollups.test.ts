@@ -129,8 +129,9 @@ describe("report roll-ups", () => {
         const rows = [
           ...prologue.flatMap(({ conversation_id, bot }) => {
             const base = { ...BASE, conversation_id, chatflow_id: "F", chatflow_version_id: "v10", inbox_id: "i1", channel_id: "ch1" };
-            // Starts at 17:50, 18:10 and 18:20: whole-hour counters and the half hour before 18:30 both get some.
-            const created = { ...base, type: "conversation_created", gap: [0, 20 * 60_000, 10 * 60_000][Number(conversation_id.slice(1)) - 1]! };
+            // Starts at 17:50 and 18:10 on 10 January and 00:10 on 11 January (UTC): whole hours, the half
+            // hour before 18:30 (midnight in Kolkata) and the hours after a UTC midnight each get some.
+            const created = { ...base, type: "conversation_created", gap: [0, 20 * 60_000, 6 * 3_600_000][Number(conversation_id.slice(1)) - 1]! };
             return bot ? [created, { ...base, type: "flow_started" }] : [created];
           }),
           ...random,
@@ -142,7 +143,7 @@ describe("report roll-ups", () => {
                channel_id, team_id, is_preview, data) VALUES (@type, @at, @conversation_id, @chatflow_id, @chatflow_version_id, @node_id,
                @port, @from_node_id, @user_id, @inbox_id, @channel_id, @team_id, @is_preview, @data)`,
           );
-          // From 17:50 on 10 January 2026 (UTC), across 18:30 — midnight in Kolkata.
+          // From 17:50 on 10 January 2026 (UTC).
           let at = Date.UTC(2026, 0, 10, 17, 50);
           db.sqlite.transaction(() => {
             for (const { gap, ...row } of rows) insert.run({ ...row, at: (at += gap) });
@@ -216,13 +217,15 @@ describe("report roll-ups", () => {
             const cohortLog = log.filter((e) => e.conversation_id !== null && cohort.has(e.conversation_id));
             expect(Effect.runSync(reports.flowTallies("F", query))).toEqual(nodeTallies(cohortLog));
             // A zone 5:30 off UTC: the hourly counters cover the whole hours, the events the half hours at the ends.
-            const kolkata = makeRange("Asia/Kolkata", "custom", "2026-01-10", "2026-01-10");
-            const kolkataCohort = new Set(
-              [...sessions.values()].filter((s) => s.chatflowId === "F" && s.startedAt >= kolkata.start && s.startedAt < kolkata.end).map((s) => s.conversationId),
-            );
-            expect(Effect.runSync(reports.flowTallies("F", { range: kolkata, filters: {} }))).toEqual(
-              nodeTallies(log.filter((e) => e.conversation_id !== null && kolkataCohort.has(e.conversation_id))),
-            );
+            // New York: a whole UTC day from the daily counters, hours on either side from the hourly ones.
+            for (const zoned of [makeRange("Asia/Kolkata", "custom", "2026-01-10", "2026-01-10"), makeRange("America/New_York", "custom", "2026-01-09", "2026-01-10")]) {
+              const zonedCohort = new Set(
+                [...sessions.values()].filter((s) => s.chatflowId === "F" && s.startedAt >= zoned.start && s.startedAt < zoned.end).map((s) => s.conversationId),
+              );
+              expect(Effect.runSync(reports.flowTallies("F", { range: zoned, filters: {} })), zoned.timezone).toEqual(
+                nodeTallies(log.filter((e) => e.conversation_id !== null && zonedCohort.has(e.conversation_id))),
+              );
+            }
             const report = Effect.runSync(reports.flowReport("F", query));
             expect(report.arms.map(({ nodeId, armId, conversations, completed, handedOff, abandoned }) => ({ nodeId, armId, conversations, completed, handedOff, abandoned }))).toEqual(
               armResults(cohortLog, cohort),

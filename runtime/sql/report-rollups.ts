@@ -260,19 +260,43 @@ const UNNAMED_FROM = "(NEW.from_node_id IS NULL OR NEW.from_node_id = '')";
 const HOUR_KEY =
   "COALESCE(s.chatflow_id, ''), s.started_at / 3600000, COALESCE(s.chatflow_version_id, ''), COALESCE(s.inbox_id, ''), COALESCE(s.channel_id, '')";
 
-/** Adds to the counters of `node` in its session's hour (nothing when the conversation has no bot session). */
-const countAt = (node: string, update: string, values: string, when = "1") => /* sql */ `INSERT INTO report_node_hours
-    (chatflow_id, hour, chatflow_version_id, inbox_id, channel_id, node_id, reached, left_by, answered, invalid, skipped, starts)
-  SELECT ${HOUR_KEY}, ${node}, ${values}
+/** The daily key (UTC day of the session's start), for migration 10's daily counters. */
+const DAY_KEY =
+  "COALESCE(s.chatflow_id, ''), s.started_at / 86400000, COALESCE(s.chatflow_version_id, ''), COALESCE(s.inbox_id, ''), COALESCE(s.channel_id, '')";
+
+/** Which migration's rules a generated statement follows (7: hourly counters; 10: hourly and daily, arms, as of migration 10). */
+type Level = 7 | 10;
+
+/**
+ * Adds to the counters of `node` in its session's hour — and, from migration 10 on, its day —
+ * (nothing when the conversation has no bot session).
+ */
+const countAt = (node: string, update: string, values: string, when = "1", level: Level = 7) => {
+  const into = (table: string, unit: string, key: string) => /* sql */ `INSERT INTO ${table}
+    (chatflow_id, ${unit}, chatflow_version_id, inbox_id, channel_id, node_id, reached, left_by, answered, invalid, skipped, starts)
+  SELECT ${key}, ${node}, ${values}
   FROM report_bot_sessions s WHERE s.conversation_id = NEW.conversation_id AND ${node} IS NOT NULL AND ${node} <> '' AND ${NAMED_NODE} AND ${when}
   ON CONFLICT DO UPDATE SET ${update};`;
+  const hourly = into("report_node_hours", "hour", HOUR_KEY);
+  return level === 7 ? hourly : `${hourly}\n  ${into("report_node_days", "day", DAY_KEY)}`;
+};
+
+/** Adds one to the traffic of the connection the entered node came by, per hour (and day from migration 10). */
+const countEdge = (level: Level) => {
+  const into = (table: string, unit: string, key: string) => /* sql */ `INSERT INTO ${table} (chatflow_id, ${unit}, chatflow_version_id, inbox_id, channel_id, from_node_id, port, to_node_id, traffic)
+  SELECT ${key}, NEW.from_node_id, COALESCE(NEW.port, ''), NEW.node_id, 1
+  FROM report_bot_sessions s WHERE s.conversation_id = NEW.conversation_id AND ${NAMED_NODE} AND NOT ${UNNAMED_FROM}
+  ON CONFLICT DO UPDATE SET traffic = traffic + 1;`;
+  const hourly = into("report_edge_hours", "hour", HOUR_KEY);
+  return level === 7 ? hourly : `${hourly}\n  ${into("report_edge_days", "day", DAY_KEY)}`;
+};
 
 /**
  * The roll-up triggers on `table`, in the order metrics.ts applies its rules, grouped by event
  * type so an event runs only its own statements (each trigger costs a sub-program call even
  * when its WHEN is false; each statement opens its table's cursors even when its WHERE is).
  */
-const rollupTriggers = (table: string, prefix: string, temp: boolean) => {
+const rollupTriggers = (table: string, prefix: string, temp: boolean, level: Level) => {
   const trigger = (name: string, when: string, body: string) =>
     `CREATE ${temp ? "TEMP " : ""}TRIGGER ${prefix}${name} AFTER INSERT ON ${table} WHEN ${COUNTABLE} AND ${when}\nBEGIN${body}END;\n`;
   return [
@@ -283,12 +307,9 @@ const rollupTriggers = (table: string, prefix: string, temp: boolean) => {
   -- A node entered after an error: the flow went on, so the error did not end it.
   UPDATE report_bot_sessions SET outcome = 'in_progress', outcome_at = NULL, outcome_node_id = NULL
   WHERE conversation_id = NEW.conversation_id AND outcome = 'errored';
-  ${countAt("NEW.node_id", "reached = reached + 1, starts = starts + excluded.starts", "1, 0, 0, 0, 0, CASE WHEN " + UNNAMED_FROM + " THEN 1 ELSE 0 END")}
-  ${countAt("NEW.from_node_id", "left_by = left_by + 1", "0, 1, 0, 0, 0, 0", "NOT " + UNNAMED_FROM)}
-  INSERT INTO report_edge_hours (chatflow_id, hour, chatflow_version_id, inbox_id, channel_id, from_node_id, port, to_node_id, traffic)
-  SELECT ${HOUR_KEY}, NEW.from_node_id, COALESCE(NEW.port, ''), NEW.node_id, 1
-  FROM report_bot_sessions s WHERE s.conversation_id = NEW.conversation_id AND ${NAMED_NODE} AND NOT ${UNNAMED_FROM}
-  ON CONFLICT DO UPDATE SET traffic = traffic + 1;
+  ${countAt("NEW.node_id", "reached = reached + 1, starts = starts + excluded.starts", "1, 0, 0, 0, 0, CASE WHEN " + UNNAMED_FROM + " THEN 1 ELSE 0 END", "1", level)}
+  ${countAt("NEW.from_node_id", "left_by = left_by + 1", "0, 1, 0, 0, 0, 0", "NOT " + UNNAMED_FROM, level)}
+  ${countEdge(level)}
 `,
     ),
     trigger(
@@ -299,6 +320,8 @@ const rollupTriggers = (table: string, prefix: string, temp: boolean) => {
     "NEW.node_id",
     "answered = answered + excluded.answered, invalid = invalid + excluded.invalid, skipped = skipped + excluded.skipped",
     "0, 0, NEW.type = 'answered', NEW.type = 'invalid_answer', NEW.type = 'skipped', 0",
+    "1",
+    level,
   )}
 `,
     ),
@@ -348,7 +371,7 @@ const rollupTriggers = (table: string, prefix: string, temp: boolean) => {
   UPDATE report_bot_sessions SET outcome = 'errored', outcome_at = NEW.at, outcome_node_id = NEW.node_id
   WHERE NEW.type = 'flow_error' AND conversation_id = NEW.conversation_id AND outcome = 'in_progress';
   -- Ending the flow at a node (completed, handed off) is moving on from it.
-  ${countAt("NEW.node_id", "left_by = left_by + 1", "0, 1, 0, 0, 0, 0", "NEW.type IN ('completed', 'handed_off')")}
+  ${countAt("NEW.node_id", "left_by = left_by + 1", "0, 1, 0, 0, 0, 0", "NEW.type IN ('completed', 'handed_off')", level)}
 `,
     ),
     trigger(
@@ -394,6 +417,21 @@ const rollupTriggers = (table: string, prefix: string, temp: boolean) => {
   WHERE NEW.type IN ('assigned', 'unassigned') AND conversation_id = NEW.conversation_id;
 `,
     ),
+    ...(level === 10
+      ? [
+          trigger(
+            "arm",
+            "NEW.type = 'split_arm'",
+            /* sql */ `
+  INSERT OR IGNORE INTO report_arms (conversation_id, node_id, arm_id)
+  SELECT NEW.conversation_id, NEW.node_id, ${field("$.armId")}
+  FROM report_bot_sessions s
+  WHERE s.conversation_id = NEW.conversation_id AND NEW.node_id IS NOT NULL
+    AND (CASE WHEN json_valid(NEW.data) THEN json_type(NEW.data, '$.armId') END) = 'text';
+`,
+          ),
+        ]
+      : []),
   ].join("");
 };
 
@@ -430,19 +468,23 @@ CREATE TABLE report_edge_hours (
 ) WITHOUT ROWID;
 `;
 
-/**
- * Empties the roll-ups and replays the whole log into them through the same triggers (TEMP
- * ones on a TEMP copy of the rows, dropped afterwards). Run it inside one transaction.
- */
-export const REBUILD_REPORT_ROLLUPS_SQL = /* sql */ `
+/** Empties the roll-ups and replays the whole log into them through `level`'s triggers (TEMP ones on a TEMP copy of the rows). */
+const rebuildSql = (level: Level) => /* sql */ `
 DELETE FROM report_bot_sessions;
 DELETE FROM report_conversations;
 DELETE FROM report_replies;
 DELETE FROM report_node_hours;
-DELETE FROM report_edge_hours;
+DELETE FROM report_edge_hours;${
+  level === 10
+    ? `
+DELETE FROM report_node_days;
+DELETE FROM report_edge_days;
+DELETE FROM report_arms;`
+    : ""
+}
 DROP TABLE IF EXISTS temp.report_replay;
 CREATE TEMP TABLE report_replay AS SELECT ${FEED_COLUMNS} FROM events WHERE 0;
-${rollupTriggers("report_replay", "report_replay_", true)}
+${rollupTriggers("report_replay", "report_replay_", true, level)}
 INSERT INTO temp.report_replay SELECT ${FEED_COLUMNS} FROM events WHERE is_preview = 0 AND conversation_id IS NOT NULL ORDER BY id;
 DROP TABLE temp.report_replay;
 `;
@@ -455,5 +497,64 @@ export const REPORT_TRIGGER_SQL = /* sql */ `
 DROP TRIGGER events_report_feed;
 DROP VIEW report_event_feed;
 ${HOURLY_TABLES}
-${rollupTriggers("events", "events_report_", false)}
-${REBUILD_REPORT_ROLLUPS_SQL}`;
+${rollupTriggers("events", "events_report_", false, 7)}
+${rebuildSql(7)}`;
+
+// ---------------------------------------------------------------------------------------------
+// Migration 10: daily counters, A/B arms, assignments
+
+/**
+ * Migration 10. A 90-day node report read ~65k hourly rows per flow; daily counters (UTC days)
+ * cover the whole days of a range and the hourly ones only its first and last hours, so a
+ * range reads about days + 48 hours of rows. `report_arms` holds which arm each session took
+ * (the arm report joined every session's events). A partial index covers the `assigned`
+ * events the per-agent report counts. The triggers are recreated with the new statements and
+ * the log is replayed.
+ */
+export const REPORT_DAILY_SQL = /* sql */ `
+DROP TRIGGER events_report_walk;
+DROP TRIGGER events_report_answer;
+DROP TRIGGER events_report_message;
+DROP TRIGGER events_report_outcome;
+DROP TRIGGER events_report_start;
+DROP TRIGGER events_report_team;
+CREATE TABLE report_node_days (
+  chatflow_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  chatflow_version_id TEXT NOT NULL,
+  inbox_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  node_id TEXT NOT NULL,
+  reached INTEGER NOT NULL,
+  left_by INTEGER NOT NULL,
+  answered INTEGER NOT NULL,
+  invalid INTEGER NOT NULL,
+  skipped INTEGER NOT NULL,
+  starts INTEGER NOT NULL,
+  PRIMARY KEY (chatflow_id, day, chatflow_version_id, inbox_id, channel_id, node_id)
+) WITHOUT ROWID;
+CREATE TABLE report_edge_days (
+  chatflow_id TEXT NOT NULL,
+  day INTEGER NOT NULL,
+  chatflow_version_id TEXT NOT NULL,
+  inbox_id TEXT NOT NULL,
+  channel_id TEXT NOT NULL,
+  from_node_id TEXT NOT NULL,
+  port TEXT NOT NULL,
+  to_node_id TEXT NOT NULL,
+  traffic INTEGER NOT NULL,
+  PRIMARY KEY (chatflow_id, day, chatflow_version_id, inbox_id, channel_id, from_node_id, port, to_node_id)
+) WITHOUT ROWID;
+CREATE TABLE report_arms (
+  conversation_id TEXT NOT NULL,
+  node_id TEXT NOT NULL,
+  arm_id TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, node_id, arm_id)
+) WITHOUT ROWID;
+CREATE INDEX events_assigned ON events(at, user_id, conversation_id, inbox_id, channel_id, chatflow_id, team_id)
+  WHERE type = 'assigned' AND is_preview = 0;
+${rollupTriggers("events", "events_report_", false, 10)}
+${rebuildSql(10)}`;
+
+/** Empties the roll-ups and replays the whole log into them through the current triggers' statements. Run it inside one transaction. */
+export const REBUILD_REPORT_ROLLUPS_SQL = rebuildSql(10);
