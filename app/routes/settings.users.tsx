@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -89,7 +89,9 @@ export default function UsersSettings() {
           <tbody>
             {users.map((u) => (
               <tr key={u.id}>
-                <td>{u.name}</td>
+                <td>
+                  <Link to={`/settings/users/${encodeURIComponent(u.id)}`}>{u.name}</Link>
+                </td>
                 <td>{u.email}</td>
                 <td>
                   <Form method="post" style={{ display: "flex", gap: "0.4rem", alignItems: "center" }}>

@@ -33,10 +33,13 @@ let visitorApi: APIRequestContext;
 const database = () => {
   const path = process.env.PARLEY_DATABASE_PATH;
   if (!path) throw new Error("PARLEY_DATABASE_PATH is not set: run the specs through playwright.config.ts");
-  return new BetterSqlite3(path, { readonly: true, fileMustExist: true });
+  // Not `readonly`: a read-only connection may miss rows still in the server's WAL. Only reads go through it.
+  const db = new BetterSqlite3(path, { fileMustExist: true });
+  db.pragma("busy_timeout = 5000");
+  return db;
 };
 
-/** One read of the server's database (read-only: the server owns every write). */
+/** One read of the server's database (reads only: the server owns every write). */
 const read = <T>(sql: string, ...args: unknown[]): T => {
   const db = database();
   try {
@@ -126,6 +129,7 @@ test("pages: each role opens what it may and gets 403 elsewhere", async () => {
     { path: `/inbox/${conversationId}`, allowed: INBOX_WORKERS },
     { path: "/tickets", allowed: ["admin", "agent", "outsider"] },
     { path: "/settings/users", allowed: ["admin"] },
+    { path: "/settings/users/user_agent", allowed: ["admin"] },
     { path: "/settings/inboxes", allowed: ["admin"] },
     { path: "/settings/inboxes/inbox_support", allowed: ["admin"] },
     { path: "/settings/teams", allowed: ["admin"] },
@@ -257,6 +261,12 @@ test("settings actions: only admins change the workspace; everyone edits their o
     check(role, "POST /settings/teams/:id", await post(role, "/settings/teams/team_support", { userId: [session("admin").userId, session("agent").userId] }), admin ? [200] : deny);
     check(
       role,
+      "POST /settings/users/:id (someone else's meeting link)",
+      await post(role, `/settings/users/${session("outsider").userId}`, { intent: "profile", meetingLink: `https://cal.example.com/${role}` }),
+      admin ? [200] : deny,
+    );
+    check(
+      role,
       "POST /settings/users availability",
       await post(role, "/settings/users", { intent: "availability", userId: session("agent").userId, availability: "available" }),
       admin ? [200] : deny,
@@ -264,6 +274,9 @@ test("settings actions: only admins change the workspace; everyone edits their o
     check(role, "POST /settings/profile (own notifications)", await post(role, "/settings/profile", notificationsForm(["mention.sound"])), [200]);
     expect(count("SELECT COUNT(*) AS n FROM inboxes WHERE name = ?", inboxName)).toBe(admin ? 1 : 0);
     expect(count("SELECT COUNT(*) AS n FROM teams WHERE name = ?", teamName)).toBe(admin ? 1 : 0);
+    const meetingLink = read<{ meeting_link: string | null }>("SELECT meeting_link FROM users WHERE id = ?", session("outsider").userId).meeting_link;
+    if (admin) expect(meetingLink).toBe("https://cal.example.com/admin");
+    else expect(meetingLink).not.toBe(`https://cal.example.com/${role}`);
     const filters = read<{ email_filters: string }>("SELECT email_filters FROM inboxes WHERE id = 'inbox_support'").email_filters;
     expect(filters).not.toContain(`spam-${role}@example.com`);
     const notifications = () =>
