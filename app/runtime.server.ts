@@ -12,7 +12,7 @@ import { toHttpError, type ApiError, type ErrorBody } from "../runtime/services/
 export { Accounts, WRONG_CREDENTIALS, roles } from "../runtime/services/accounts.js";
 export type { Availability, Role, User } from "../runtime/services/accounts.js";
 export { AppConfig } from "../runtime/services/config.js";
-export { Forbidden } from "../runtime/services/errors.js";
+export { Forbidden, InvalidInput } from "../runtime/services/errors.js";
 export { ChannelDirectory } from "../runtime/services/channel-directory.js";
 export type { ChannelSummary } from "../runtime/services/channel-directory.js";
 export { Channels, launcherPositions, MAX_ALLOWED_ORIGINS } from "../runtime/services/channels.js";

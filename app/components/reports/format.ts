@@ -1,0 +1,53 @@
+/**
+ * How report figures are written — the same text in the page's tables and in their CSV
+ * downloads, in forms spreadsheets read back as numbers: counts as digits, shares as "45.7%",
+ * durations as h:mm:ss (hours may pass 24). Pure; safe on the client.
+ */
+
+/** Written for a figure that has no value (a median of nothing). */
+export const NONE = "n/a";
+
+/** A count: plain digits, no grouping (so a CSV cell is one number). Pure. */
+export const formatCount = (n: number): string => String(Math.round(n));
+
+/** A share 0–1 as a percentage with one decimal, e.g. 0.4567 → "45.7%". Pure. */
+export const formatPercent = (share: number | null): string => (share === null || !Number.isFinite(share) ? NONE : `${(share * 100).toFixed(1)}%`);
+
+/** Milliseconds as h:mm:ss rounded to the second, e.g. 545_000 → "0:09:05". Pure. */
+export const formatDuration = (ms: number | null): string => {
+  if (ms === null || !Number.isFinite(ms)) return NONE;
+  const total = Math.round(Math.max(0, ms) / 1000);
+  const hours = Math.floor(total / 3600);
+  const minutes = Math.floor((total % 3600) / 60);
+  const seconds = total % 60;
+  return `${hours}:${String(minutes).padStart(2, "0")}:${String(seconds).padStart(2, "0")}`;
+};
+
+/** A short human reading of a duration for chart labels: "45 s", "9.1 min", "2.5 h". Pure. */
+export const humanDuration = (ms: number | null): string => {
+  if (ms === null || !Number.isFinite(ms)) return NONE;
+  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
+  return `${(ms / 3_600_000).toFixed(1)} h`;
+};
+
+const stampFormats = new Map<string, Intl.DateTimeFormat>();
+/** An instant as "YYYY-MM-DD HH:MM" in `timezone`. Pure. */
+export const formatStamp = (instant: number | null, timezone: string): string => {
+  if (instant === null) return NONE;
+  let f = stampFormats.get(timezone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-CA", {
+      timeZone: timezone,
+      year: "numeric",
+      month: "2-digit",
+      day: "2-digit",
+      hour: "2-digit",
+      minute: "2-digit",
+      hourCycle: "h23",
+    });
+    stampFormats.set(timezone, f);
+  }
+  const parts = Object.fromEntries(f.formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
+};

@@ -1,0 +1,182 @@
+/**
+ * The reports' building blocks: the range and filter bar (a GET form, so it works without
+ * JavaScript and every view is a shareable URL), a table with its CSV download, and the
+ * headline figures. Safe on the client.
+ */
+import { Form, Link } from "@remix-run/react";
+import type { ReportOptions, ReportQuery } from "../../runtime.server.js";
+import type { ReportTable } from "./tables.js";
+
+export type FilterName = "inbox" | "channel" | "flow" | "team" | "version";
+
+const PRESETS = [
+  ["today", "Today"],
+  ["7d", "7 days"],
+  ["30d", "30 days"],
+  ["custom", "Custom"],
+] as const;
+
+/** The search string of a query, with some parameters changed (undefined removes one). Pure. */
+export const searchOf = (query: ReportQuery, overrides: Readonly<Record<string, string | undefined>> = {}): string => {
+  const params = new URLSearchParams();
+  params.set("range", query.range.preset);
+  if (query.range.preset === "custom") {
+    params.set("from", query.range.from);
+    params.set("to", query.range.to);
+  }
+  for (const [key, value] of Object.entries(query.filters)) if (value !== undefined) params.set(key, value);
+  for (const [key, value] of Object.entries(overrides)) {
+    if (value === undefined) params.delete(key);
+    else params.set(key, value);
+  }
+  return `?${params.toString()}`;
+};
+
+/** Range presets, custom days and the filters this report understands. */
+export function ReportFilters(props: {
+  readonly query: ReportQuery;
+  readonly options: ReportOptions;
+  readonly filters: ReadonlyArray<FilterName>;
+  /** Versions offered when `version` is among the filters. */
+  readonly versions?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+}) {
+  const { query, options } = props;
+  const select = (name: FilterName, label: string, items: ReadonlyArray<{ readonly id: string; readonly name: string }>, all: string) => (
+    <div className="field" key={name}>
+      <label htmlFor={`report-${name}`}>{label}</label>
+      <select id={`report-${name}`} name={name} defaultValue={query.filters[name] ?? ""}>
+        <option value="">{all}</option>
+        {items.map((item) => (
+          <option key={item.id} value={item.id}>
+            {item.name}
+          </option>
+        ))}
+      </select>
+    </div>
+  );
+  return (
+    <section className="card report-filters" aria-label="Range and filters">
+      <nav className="report-presets" aria-label="Date range">
+        {PRESETS.filter(([id]) => id !== "custom").map(([id, label]) => (
+          <Link
+            key={id}
+            to={searchOf(query, { range: id, from: undefined, to: undefined })}
+            className={query.range.preset === id ? "report-preset report-preset--active" : "report-preset"}
+            aria-current={query.range.preset === id ? "true" : undefined}
+          >
+            {label}
+          </Link>
+        ))}
+        <span className="muted report-range">
+          {query.range.from === query.range.to ? query.range.from : `${query.range.from} – ${query.range.to}`} ({query.range.timezone})
+        </span>
+      </nav>
+      <Form method="get" className="report-filters__form">
+        <div className="field">
+          <label htmlFor="report-range">Date range</label>
+          <select id="report-range" name="range" defaultValue={query.range.preset}>
+            {PRESETS.map(([id, label]) => (
+              <option key={id} value={id}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </div>
+        <div className="field">
+          <label htmlFor="report-from">From</label>
+          <input id="report-from" type="date" name="from" defaultValue={query.range.from} />
+        </div>
+        <div className="field">
+          <label htmlFor="report-to">To</label>
+          <input id="report-to" type="date" name="to" defaultValue={query.range.to} />
+        </div>
+        {props.filters.map((name) => {
+          switch (name) {
+            case "inbox":
+              return select("inbox", "Inbox", options.inboxes, "All inboxes");
+            case "channel":
+              return select("channel", "Channel", options.channels, "All channels");
+            case "flow":
+              return select("flow", "Flow", options.flows, "All flows");
+            case "team":
+              return select("team", "Team", options.teams, "All teams");
+            case "version":
+              return select("version", "Version", props.versions ?? [], "All versions");
+          }
+        })}
+        <div className="form__actions">
+          <button type="submit" className="button button--small">
+            Apply
+          </button>
+        </div>
+      </Form>
+    </section>
+  );
+}
+
+/** A report table with its title, a CSV download of exactly these rows, and a text for no rows. */
+export function ReportTableView(props: { readonly table: ReportTable; readonly query: ReportQuery; readonly csvParams?: Readonly<Record<string, string>> }) {
+  const { table } = props;
+  const titleId = `table-${table.id}`;
+  return (
+    <div className="report-table">
+      <div className="report-table__head">
+        <h3 id={titleId}>{table.title}</h3>
+        <a className="button button--secondary button--small" href={`/reports/export/${table.id}${searchOf(props.query, props.csvParams)}`} download>
+          Download CSV<span className="report-vh"> of {table.title}</span>
+        </a>
+      </div>
+      {table.rows.length === 0 && table.empty !== "" ? (
+        <p className="muted">{table.empty}</p>
+      ) : (
+        <div className={table.rows.length > 12 ? "report-table__scroll report-table__scroll--tall" : "report-table__scroll"}>
+          <table className="table" aria-labelledby={titleId} data-table={table.id}>
+            <thead>
+              <tr>
+                {table.columns.map((c) => (
+                  <th key={c.label} scope="col" className={c.numeric ? "num" : undefined}>
+                    {c.label}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {table.rows.map((row, i) => (
+                <tr key={i}>
+                  {row.map((cell, j) =>
+                    j === 0 ? (
+                      <th key={j} scope="row">
+                        {cell}
+                      </th>
+                    ) : (
+                      <td key={j} className={table.columns[j]?.numeric ? "num" : undefined}>
+                        {cell}
+                      </td>
+                    ),
+                  )}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </div>
+  );
+}
+
+/** Headline figures: a label, a value and an optional detail line. */
+export function Figures(props: { readonly label: string; readonly items: ReadonlyArray<{ readonly label: string; readonly value: string; readonly detail?: string }> }) {
+  return (
+    <dl className="report-figures" aria-label={props.label}>
+      {props.items.map((item) => (
+        <div key={item.label} className="report-figure">
+          <dt>{item.label}</dt>
+          <dd>
+            <span className="report-figure__value">{item.value}</span>
+            {item.detail ? <span className="report-figure__detail">{item.detail}</span> : null}
+          </dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

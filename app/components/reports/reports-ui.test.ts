@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { niceMax } from "./charts.js";
+import { csvField, toCsv } from "./csv.js";
+import { toFlowAnalytics } from "./flow-overlay.js";
+import { formatDuration, formatPercent, formatStamp } from "./format.js";
+import { teamAgentsTable, type ReportTable } from "./tables.js";
+
+describe("report formats", () => {
+  it("writes durations as h:mm:ss and shares with one decimal", () => {
+    expect(formatDuration(545_000)).toBe("0:09:05");
+    expect(formatDuration(26 * 3_600_000 + 5 * 60_000)).toBe("26:05:00");
+    expect(formatDuration(499)).toBe("0:00:00");
+    expect(formatDuration(null)).toBe("n/a");
+    expect(formatPercent(1 / 7)).toBe("14.3%");
+    expect(formatPercent(null)).toBe("n/a");
+    expect(formatStamp(Date.UTC(2026, 2, 2, 23, 30), "Europe/Berlin")).toBe("2026-03-03 00:30");
+  });
+
+  it("rounds chart axes up to 1, 2, 2.5 or 5 times a power of ten", () => {
+    expect([0, 0.3, 7, 13, 240, 1001].map(niceMax)).toEqual([1, 0.5, 10, 20, 250, 2000]);
+  });
+});
+
+describe("CSV", () => {
+  it("quotes commas, quotes and line breaks, and defuses spreadsheet formulas in text", () => {
+    expect(csvField('Ann "the boss", Sales')).toBe('"Ann ""the boss"", Sales"');
+    expect(csvField("two\nlines")).toBe('"two\nlines"');
+    expect(csvField("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
+    expect(csvField("-3", true)).toBe("-3");
+    expect(csvField("@team")).toBe("'@team");
+  });
+
+  it("serialises a table's exact rows with a header, CRLF and a byte-order mark", () => {
+    const table: ReportTable = {
+      id: "team-agents",
+      title: "Agents",
+      columns: [
+        { label: "Agent", numeric: false },
+        { label: "Replies", numeric: true },
+      ],
+      rows: [
+        ["Zoë, Support", "3"],
+        ["Bo", "0"],
+      ],
+      empty: "",
+    };
+    expect(toCsv(table)).toBe('\uFEFFAgent,Replies\r\n"Zoë, Support",3\r\nBo,0\r\n');
+  });
+
+  it("builds the agents table in the units the page shows", () => {
+    const table = teamAgentsTable([
+      {
+        userId: "u",
+        name: "Alex",
+        assigned: 2,
+        replies: 3,
+        firstResponse: { count: 2, median: 540_000, p90: 684_000, mean: 540_000 },
+        replyTime: { count: 0, median: null, p90: null, mean: null },
+      },
+    ]);
+    expect(table.rows).toEqual([["Alex", "2", "3", "2", "0:09:00", "n/a", "n/a"]]);
+  });
+});
+
+describe("canvas overlay", () => {
+  it("maps figures onto the document's nodes and edges, zero where nothing happened", () => {
+    const analytics = toFlowAnalytics(
+      {
+        started: 4,
+        nodes: { a: { reached: 4, dropOff: 0.25 }, b: { reached: 3, dropOff: 0 } },
+        edges: [
+          { from: "a", port: "next", to: "b", count: 3 },
+          { from: "a", port: "next", to: "gone", count: 9 },
+        ],
+      },
+      {
+        nodes: [
+          { id: "a", kind: "message", position: { x: 0, y: 0 }, data: {} },
+          { id: "b", kind: "end", position: { x: 0, y: 0 }, data: {} },
+          { id: "c", kind: "end", position: { x: 0, y: 0 }, data: {} },
+        ],
+        edges: [
+          { id: "e1", source: "a", sourcePort: "next", target: "b" },
+          { id: "e2", source: "b", sourcePort: "next", target: "c" },
+        ],
+      },
+    );
+    expect(analytics).toEqual({
+      nodes: { a: { reached: 4, dropOff: 0.25 }, b: { reached: 3, dropOff: 0 }, c: { reached: 0, dropOff: 0 } },
+      edges: { e1: 3, e2: 0 },
+    });
+  });
+});

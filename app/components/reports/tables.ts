@@ -1,0 +1,199 @@
+/**
+ * Every report table as data: a title, columns and rows of already-written cells (format.ts).
+ * The pages render these and the CSV downloads serialise the very same rows, so a download
+ * always matches the table on screen. Pure; safe on the client.
+ */
+import type { AgentRow, BotOverview, FlowReport, TeamReport, VersionOutcomes } from "../../runtime.server.js";
+import { formatCount, formatDuration, formatPercent, formatStamp, NONE } from "./format.js";
+
+export const TABLE_IDS = [
+  "bot-flows",
+  "bot-versions",
+  "bot-daily",
+  "flow-nodes",
+  "flow-edges",
+  "flow-arms",
+  "team-volume",
+  "team-response",
+  "team-agents",
+] as const;
+export type TableId = (typeof TABLE_IDS)[number];
+
+export interface ReportColumn {
+  readonly label: string;
+  /** Numbers align right; CSV guards only text cells against spreadsheet formulas. */
+  readonly numeric: boolean;
+}
+
+export interface ReportTable {
+  readonly id: TableId;
+  readonly title: string;
+  readonly columns: ReadonlyArray<ReportColumn>;
+  readonly rows: ReadonlyArray<ReadonlyArray<string>>;
+  /** Shown when there are no rows. */
+  readonly empty: string;
+}
+
+const text = (label: string): ReportColumn => ({ label, numeric: false });
+const num = (label: string): ReportColumn => ({ label, numeric: true });
+const share = (part: number, whole: number) => formatPercent(whole > 0 ? part / whole : null);
+
+const outcomeColumns = [
+  num("Started"),
+  num("Completed"),
+  num("Completion rate"),
+  num("Handed off"),
+  num("Handoff rate"),
+  num("Abandoned"),
+  num("Abandon rate"),
+  num("No reply"),
+  num("Errored"),
+  num("In progress"),
+];
+const outcomeCells = (c: BotOverview["totals"]) => [
+  formatCount(c.started),
+  formatCount(c.completed),
+  share(c.completed, c.started),
+  formatCount(c.handed_off),
+  share(c.handed_off, c.started),
+  formatCount(c.abandoned),
+  share(c.abandoned, c.started),
+  formatCount(c.no_reply),
+  formatCount(c.errored),
+  formatCount(c.in_progress),
+];
+
+/** Outcomes per flow. Pure. */
+export const botFlowsTable = (report: BotOverview): ReportTable => ({
+  id: "bot-flows",
+  title: "Bots",
+  columns: [text("Flow"), ...outcomeColumns],
+  rows: report.flows.map((f) => [f.name, ...outcomeCells(f.counts)]),
+  empty: "No bot conversations started in this range.",
+});
+
+/** Outcomes per published version. Pure. */
+export const botVersionsTable = (versions: ReadonlyArray<VersionOutcomes>, timezone: string, id: TableId = "bot-versions"): ReportTable => ({
+  id,
+  title: "Published versions",
+  columns: [text("Flow"), text("Version"), text("Published"), ...outcomeColumns],
+  rows: versions.map((v) => [v.flowName, v.version === null ? NONE : `v${v.version}`, formatStamp(v.publishedAt, timezone), ...outcomeCells(v.counts)]),
+  empty: "No bot conversations started in this range.",
+});
+
+/** Started and ended sessions per local day. Pure. */
+export const botDailyTable = (report: BotOverview): ReportTable => ({
+  id: "bot-daily",
+  title: "Per day",
+  columns: [text("Day"), num("Started"), num("Completed"), num("Handed off"), num("Abandoned"), num("No reply")],
+  rows: report.daily.map((d) => [
+    d.day,
+    formatCount(d.counts.started),
+    formatCount(d.counts.completed),
+    formatCount(d.counts.handed_off),
+    formatCount(d.counts.abandoned),
+    formatCount(d.counts.no_reply),
+  ]),
+  empty: "No days in this range.",
+});
+
+/** Per node of one flow: reach, answers and drop-off. Pure. */
+export const flowNodesTable = (report: FlowReport): ReportTable => ({
+  id: "flow-nodes",
+  title: "Steps",
+  columns: [text("Step"), text("Kind"), num("Reached"), num("Answered"), num("Invalid answers"), num("Moved on"), num("Dropped"), num("Drop-off")],
+  rows: report.nodes.map((n) => [
+    n.inFlow ? n.label : `${n.label} (removed)`,
+    n.kind ?? NONE,
+    formatCount(n.reached),
+    formatCount(n.answered),
+    formatCount(n.invalid),
+    formatCount(n.movedOn),
+    formatCount(n.dropped),
+    formatPercent(n.reached > 0 ? n.dropOff : null),
+  ]),
+  empty: "This flow has no steps.",
+});
+
+/** Per connection of one flow: how many visits took it. Pure. */
+export const flowEdgesTable = (report: FlowReport): ReportTable => {
+  const label = new Map(report.nodes.map((n) => [n.nodeId, n.label]));
+  // In the order of the flow's steps (the nodes table's order), not of their ids.
+  const order = new Map(report.nodes.map((n, i) => [n.nodeId, i]));
+  const rank = (id: string) => order.get(id) ?? Number.MAX_SAFE_INTEGER;
+  const edges = [...report.edges].sort((a, b) => rank(a.from) - rank(b.from) || rank(a.to) - rank(b.to) || (a.port < b.port ? -1 : a.port > b.port ? 1 : 0));
+  return {
+    id: "flow-edges",
+    title: "Connections",
+    columns: [text("From"), text("Exit"), text("To"), num("Taken")],
+    rows: edges.map((e) => [label.get(e.from) ?? e.from, e.port, label.get(e.to) ?? e.to, formatCount(e.count)]),
+    empty: "No conversation moved between steps in this range.",
+  };
+};
+
+/** A/B split arms side by side. Pure. */
+export const flowArmsTable = (report: FlowReport): ReportTable => ({
+  id: "flow-arms",
+  title: "Arms",
+  columns: [text("Split"), text("Arm"), num("Share"), num("Conversations"), num("Completed"), num("Completion rate"), num("Handed off"), num("Abandoned")],
+  rows: report.arms.map((a) => [
+    a.nodeLabel,
+    a.armLabel,
+    a.percent === null ? NONE : `${a.percent}%`,
+    formatCount(a.conversations),
+    formatCount(a.completed),
+    formatPercent(a.conversations > 0 ? a.completionRate : null),
+    formatCount(a.handedOff),
+    formatCount(a.abandoned),
+  ]),
+  empty: "No conversation passed an A/B split in this range.",
+});
+
+/** Conversations per local day, inbox and channel. Pure. */
+export const teamVolumeTable = (report: TeamReport): ReportTable => ({
+  id: "team-volume",
+  title: "Conversations",
+  columns: [text("Day"), text("Inbox"), text("Channel"), num("Conversations"), num("Reached the team")],
+  rows: report.volume.map((v) => [v.day, v.inboxName, v.channelName, formatCount(v.conversations), formatCount(v.reachedTeam)]),
+  empty: "No conversations in this range.",
+});
+
+/** First response, reply time and time to close: count, median, p90 and mean. Pure. */
+export const teamResponseTable = (report: TeamReport): ReportTable => ({
+  id: "team-response",
+  title: "Response times",
+  columns: [text("Measure"), num("Count"), num("Median"), num("90th percentile"), num("Mean")],
+  rows: (
+    [
+      ["First response time", report.firstResponse],
+      ["Reply time", report.replyTime],
+      ["Time to close", report.timeToClose],
+    ] as const
+  ).map(([label, s]) => [label, formatCount(s.count), formatDuration(s.median), formatDuration(s.p90), formatDuration(s.mean)]),
+  empty: "",
+});
+
+/** Per agent: assignments, replies ("who answers most") and their medians. Pure. */
+export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>): ReportTable => ({
+  id: "team-agents",
+  title: "Agents",
+  columns: [
+    text("Agent"),
+    num("Conversations assigned"),
+    num("Replies sent"),
+    num("First responses"),
+    num("Median first response"),
+    num("Median reply time"),
+    num("90th percentile reply time"),
+  ],
+  rows: agents.map((a) => [
+    a.name,
+    formatCount(a.assigned),
+    formatCount(a.replies),
+    formatCount(a.firstResponse.count),
+    formatDuration(a.firstResponse.median),
+    formatDuration(a.replyTime.median),
+    formatDuration(a.replyTime.p90),
+  ]),
+  empty: "Nobody was assigned or replied in this range.",
+});

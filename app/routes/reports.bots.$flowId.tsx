@@ -1,0 +1,138 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { Effect } from "effect";
+import { useMemo, useReducer } from "react";
+import type { FlowDocument } from "../../flows/flow-document.js";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import editorStyles from "../components/flow-editor/editor.css?url";
+import { editorReducer, FlowEditor, initialEditorState, type FlowAnalytics } from "../components/flow-editor/index.js";
+import { BarChart, LineChart } from "../components/reports/charts.js";
+import { formatCount, formatPercent } from "../components/reports/format.js";
+import { toFlowAnalytics } from "../components/reports/flow-overlay.js";
+import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
+import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
+import reportStyles from "../components/reports/reports.css?url";
+import { botVersionsTable, flowArmsTable, flowEdgesTable, flowNodesTable } from "../components/reports/tables.js";
+import { Reports, run } from "../runtime.server.js";
+
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: reportStyles },
+  { rel: "stylesheet", href: editorStyles },
+];
+
+export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.flow.name ?? "Flow"} · Bot performance · Parley` }];
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  await requireAnalyst(request, context);
+  const flowId = params.flowId ?? "";
+  const base = await queryOf(request, context);
+  // This page is one flow's: a `flow` parameter from the overview would only contradict the path.
+  const query = { ...base, filters: { ...base.filters, flow: flowId } };
+  const [report, options] = await Promise.all([
+    run(context, Effect.flatMap(Reports, (r) => r.flowReport(flowId, query))),
+    run(context, Effect.flatMap(Reports, (r) => r.options())),
+  ]);
+  const totals = report.totals;
+  return {
+    query,
+    options,
+    flow: report.flow,
+    totals,
+    document: report.document,
+    context: report.context,
+    overlay: {
+      started: totals.started,
+      nodes: Object.fromEntries(report.nodes.map((n) => [n.nodeId, { reached: n.reached, dropOff: n.dropOff }])),
+      edges: report.edges,
+    },
+    versions: report.versions.filter((v) => v.versionId !== null).map((v) => ({ id: v.versionId!, name: `v${v.version ?? "?"}` })),
+    daily: report.daily.map((d) => ({ day: d.day, started: d.counts.started, completed: d.counts.completed, handedOff: d.counts.handed_off })),
+    dropOffs: report.nodes.filter((n) => n.inFlow && n.reached > 0).map((n) => ({ label: n.label, value: n.dropOff })),
+    arms: report.arms.map((a) => ({ label: `${a.nodeLabel}: ${a.armLabel}`, value: a.completionRate })),
+    tables: {
+      nodes: flowNodesTable(report),
+      edges: flowEdgesTable(report),
+      arms: flowArmsTable(report),
+      versions: botVersionsTable(report.versions, query.range.timezone),
+    },
+  };
+}
+
+/** The flow drawn read-only, each step with its reach and drop-off, each connection with its traffic. */
+function AnalyticsCanvas(props: { readonly document: FlowDocument; readonly analytics: FlowAnalytics; readonly context: ReturnType<typeof useLoaderData<typeof loader>>["context"] }) {
+  const [state, dispatch] = useReducer(editorReducer, props.document, initialEditorState);
+  return (
+    <div className="report-canvas">
+      <FlowEditor state={state} dispatch={dispatch} diagnostics={[]} context={props.context} analytics={props.analytics} readOnly />
+    </div>
+  );
+}
+
+export default function FlowReportPage() {
+  const data = useLoaderData<typeof loader>();
+  const { query, options, flow, totals, tables } = data;
+  const document = data.document as FlowDocument | null;
+  const analytics = useMemo(() => (document ? toFlowAnalytics(data.overlay, document) : null), [data.overlay, document]);
+  const rate = (n: number) => formatPercent(totals.started > 0 ? n / totals.started : null);
+  return (
+    <>
+      <header className="page-header">
+        <p>
+          <Link to={`/reports/bots?range=${query.range.preset}`}>← Bot performance</Link>
+        </p>
+        <h1>{flow.name}</h1>
+        <p className="lead">
+          Conversations that started this flow in the range, step by step. <Link to={`/flows/${encodeURIComponent(flow.id)}`}>Open in the builder</Link>
+        </p>
+      </header>
+      <ReportFilters query={query} options={options} filters={["version", "inbox", "channel"]} versions={data.versions} />
+
+      <section className="card" aria-labelledby="flow-summary">
+        <h2 id="flow-summary">Outcomes</h2>
+        <Figures
+          label="Outcomes of this flow"
+          items={[
+            { label: "Started", value: formatCount(totals.started) },
+            { label: "Completed", value: formatCount(totals.completed), detail: rate(totals.completed) },
+            { label: "Handed off", value: formatCount(totals.handed_off), detail: rate(totals.handed_off) },
+            { label: "Abandoned", value: formatCount(totals.abandoned), detail: rate(totals.abandoned) },
+            { label: "No reply", value: formatCount(totals.no_reply), detail: rate(totals.no_reply) },
+          ]}
+        />
+        <LineChart
+          title="Conversations per day"
+          categories={data.daily.map((d) => d.day)}
+          series={[
+            { name: "Started", values: data.daily.map((d) => d.started) },
+            { name: "Completed", values: data.daily.map((d) => d.completed) },
+            { name: "Handed off", values: data.daily.map((d) => d.handedOff) },
+          ]}
+          format={(v) => formatCount(v)}
+        />
+        <ReportTableView table={tables.versions} query={query} />
+      </section>
+
+      <section className="card" aria-labelledby="flow-steps">
+        <h2 id="flow-steps">Where visitors drop off</h2>
+        <p className="muted">
+          Reached counts every visit to a step; moved on counts visits that continued or ended the flow there (completed or handed off); the rest
+          dropped off. Drop-off is never negative, and each step&apos;s visits equal the traffic of the connections into it.
+        </p>
+        {document && analytics ? <AnalyticsCanvas document={document} analytics={analytics} context={data.context} /> : null}
+        {data.dropOffs.length > 0 ? <BarChart title="Drop-off by step" bars={data.dropOffs} format={(v) => formatPercent(v)} max={1} /> : null}
+        <ReportTableView table={tables.nodes} query={query} />
+        <ReportTableView table={tables.edges} query={query} />
+      </section>
+
+      <section className="card" aria-labelledby="flow-arms">
+        <h2 id="flow-arms">A/B split arms</h2>
+        {data.arms.length > 0 ? <BarChart title="Completion rate by arm" bars={data.arms} format={(v) => formatPercent(v)} max={1} /> : null}
+        <ReportTableView table={tables.arms} query={query} />
+      </section>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}

@@ -1,0 +1,28 @@
+/**
+ * CSV download of one report table: /reports/export/<table id>?<the page's range and filters>.
+ * The rows are built by the same function as the table on the page (components/reports).
+ */
+import type { LoaderFunctionArgs } from "@remix-run/node";
+import { toCsv } from "../components/reports/csv.js";
+import { isTableId, loadTable, queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
+import { TABLE_IDS } from "../components/reports/tables.js";
+import { errorResponse, InvalidInput } from "../runtime.server.js";
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  await requireAnalyst(request, context);
+  const id = params.table;
+  if (!isTableId(id)) {
+    throw errorResponse(new InvalidInput({ issues: [{ path: "table", message: `expected one of ${TABLE_IDS.join(", ")}` }] }));
+  }
+  const query = await queryOf(request, context);
+  const table = await loadTable(context, id, query);
+  const span = query.range.from === query.range.to ? query.range.from : `${query.range.from}-to-${query.range.to}`;
+  const flow = id.startsWith("flow-") && query.filters.flow ? `-${query.filters.flow.replace(/[^A-Za-z0-9_-]/g, "")}` : "";
+  return new Response(toCsv(table), {
+    headers: {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": `attachment; filename="parley-${id}${flow}-${span}.csv"`,
+      "Cache-Control": "private, no-store",
+    },
+  });
+}

@@ -1,0 +1,97 @@
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import { Effect } from "effect";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import { BarChart, LineChart } from "../components/reports/charts.js";
+import { formatCount, formatDuration } from "../components/reports/format.js";
+import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
+import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
+import reportStyles from "../components/reports/reports.css?url";
+import { teamAgentsTable, teamResponseTable, teamVolumeTable } from "../components/reports/tables.js";
+import { Reports, run } from "../runtime.server.js";
+
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
+
+export const meta: MetaFunction = () => [{ title: "Team · Reports · Parley" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireAnalyst(request, context);
+  const query = await queryOf(request, context);
+  const [team, options] = await Promise.all([
+    run(context, Effect.flatMap(Reports, (r) => r.team(query))),
+    run(context, Effect.flatMap(Reports, (r) => r.options())),
+  ]);
+  // One line per channel over the range's days.
+  const channels = [...new Set(team.volume.map((v) => v.channelName))].sort();
+  const perDay = new Map(query.range.days.map((d) => [d.day, new Map<string, number>()]));
+  for (const v of team.volume) {
+    const day = perDay.get(v.day);
+    day?.set(v.channelName, (day.get(v.channelName) ?? 0) + v.conversations);
+  }
+  return {
+    query,
+    options,
+    firstResponse: team.firstResponse,
+    replyTime: team.replyTime,
+    timeToClose: team.timeToClose,
+    days: query.range.days.map((d) => d.day),
+    channelSeries: channels.map((name) => ({ name, values: query.range.days.map((d) => perDay.get(d.day)?.get(name) ?? 0) })),
+    replies: team.agents.filter((a) => a.replies > 0).map((a) => ({ label: a.name, value: a.replies })),
+    tables: { volume: teamVolumeTable(team), response: teamResponseTable(team), agents: teamAgentsTable(team.agents) },
+  };
+}
+
+export default function TeamReportsPage() {
+  const data = useLoaderData<typeof loader>();
+  const { query, options, tables } = data;
+  const measure = (s: typeof data.firstResponse) => ({
+    value: formatDuration(s.median),
+    detail: s.count > 0 ? `median of ${formatCount(s.count)} · 90th percentile ${formatDuration(s.p90)}` : "nothing measured",
+  });
+  return (
+    <>
+      <header className="page-header">
+        <p>
+          <Link to="/reports">← Reports</Link>
+        </p>
+        <h1>Team</h1>
+        <p className="lead">How many conversations came in, how fast the team answered, and who answered most. Bot time never counts.</p>
+      </header>
+      <ReportFilters query={query} options={options} filters={["inbox", "channel", "team", "flow"]} />
+
+      <section className="card" aria-labelledby="team-response-title">
+        <h2 id="team-response-title">Response times</h2>
+        <Figures
+          label="Response times"
+          items={[
+            { label: "First response time", ...measure(data.firstResponse) },
+            { label: "Reply time", ...measure(data.replyTime) },
+            { label: "Time to close", ...measure(data.timeToClose) },
+          ]}
+        />
+        <p className="muted">
+          First response: the first reply by a person minus the later of the handoff, the last opening and the creation. Reply time: each reply
+          minus when the visitor started waiting. Time to close: the first close after the team got the conversation minus its creation.
+        </p>
+        <ReportTableView table={tables.response} query={query} />
+      </section>
+
+      <section className="card" aria-labelledby="team-volume-title">
+        <h2 id="team-volume-title">Conversations by channel and inbox</h2>
+        <LineChart title="Conversations per day by channel" categories={data.days} series={data.channelSeries} format={(v) => formatCount(v)} />
+        <ReportTableView table={tables.volume} query={query} />
+      </section>
+
+      <section className="card" aria-labelledby="team-agents-title">
+        <h2 id="team-agents-title">Who answers most</h2>
+        {data.replies.length > 0 ? <BarChart title="Replies sent per agent" bars={data.replies} format={(v) => formatCount(v)} integer /> : null}
+        <ReportTableView table={tables.agents} query={query} />
+        <p className="muted">Durations are written hours:minutes:seconds.</p>
+      </section>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}
