@@ -13,6 +13,7 @@ import { editorReducer, FlowEditor, initialEditorState } from "../../components/
 import { FlowSettings, type SettingsTab } from "../../components/flow-settings/flow-settings.js";
 import settingsStyles from "../../components/flow-settings/flow-settings.css?url";
 import { FlowSpecPanel } from "../../components/flow-spec-panel/flow-spec-panel.js";
+import { useFlowAnalytics } from "../../components/reports/analytics-toggle.js";
 import { documentFromSpec } from "../../components/flow-spec-panel/spec-json.js";
 import { fetchJson } from "../../components/preview/json-fetch.js";
 import { PreviewPane } from "../../components/preview/preview-pane.js";
@@ -136,6 +137,7 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
   const base = `/flows/${encodeURIComponent(flow.id)}`;
 
   const [state, dispatch] = useReducer(editorReducer, initialDocument, initialEditorState);
+  const { toggle: analyticsToggle, analytics } = useFlowAnalytics(flow.id, state.document);
   const document = state.document;
 
   // ---- the compiler, in the browser, debounced ----
@@ -321,6 +323,7 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
           {live && draftDiffers ? <span className="badge badge--draft">Draft has unpublished changes</span> : null}
         </div>
         <div className="fb-actions">
+          {analyticsToggle}
           <span className={`fb-save fb-save--${saveStatus.kind}`} role="status" aria-live="polite">
             {statusLine(saveStatus)}
           </span>
@@ -398,6 +401,7 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
               diagnostics={diagnostics}
               context={context}
               highlightNodeId={previewOpen ? highlightNodeId : null}
+              analytics={analytics}
               focusNodeId={focusNodeId}
               readOnly={conflict}
             />
