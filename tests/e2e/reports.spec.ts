@@ -1,0 +1,207 @@
+/**
+ * Reports end to end: a flow of our own is imported, published and switched on; three
+ * visitors talk to it through the public chat API (one completes, one asks for a person, one
+ * never answers); an agent answers and closes in the inbox. Then an analyst sees exactly those
+ * numbers in the bot and team reports, the reach and drop-off on the canvas, and downloads a CSV
+ * whose rows are the table's rows. Other specs share the server, so every check is scoped to
+ * this flow.
+ */
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+
+const stamp = Date.now();
+const FLOW_NAME = `Report check ${stamp}`;
+const PAGE_URL = "https://shop.example/reports-e2e";
+
+const say = (text: string) => ({ bubbles: [{ type: "text", text }], typingDelayMs: 0 });
+const flowDocument = {
+  id: `report_check_${stamp}`,
+  name: FLOW_NAME,
+  kind: "bot",
+  language: "en",
+  startNodeId: "hello",
+  nodes: [
+    { id: "hello", kind: "message", label: "Hello", position: { x: 0, y: 0 }, data: say("Hi! Two quick questions.") },
+    { id: "ask_name", kind: "question", label: "Ask name", position: { x: 0, y: 160 }, data: { prompt: "Your name?", answer: { type: "text" }, typingDelayMs: 0 } },
+    {
+      id: "choose",
+      kind: "question",
+      label: "Choose",
+      position: { x: 0, y: 320 },
+      data: {
+        prompt: "What next?",
+        answer: { type: "choice", portPerChoice: true, choices: [{ id: "done", label: "All set" }, { id: "talk", label: "Talk to a person" }] },
+        typingDelayMs: 0,
+      },
+    },
+    { id: "done", kind: "end", label: "Done", position: { x: -160, y: 480 }, data: { message: "Bye!" } },
+    { id: "person", kind: "handoff", label: "To a person", position: { x: 160, y: 480 }, data: { target: { type: "routing" }, message: "Passing you on." } },
+  ],
+  edges: [
+    { id: "e1", source: "hello", sourcePort: "next", target: "ask_name" },
+    { id: "e2", source: "ask_name", sourcePort: "answered", target: "choose" },
+    { id: "e3", source: "choose", sourcePort: "choice:done", target: "done" },
+    { id: "e4", source: "choose", sourcePort: "choice:talk", target: "person" },
+  ],
+  variables: [],
+  settings: {},
+};
+
+let flowId = "";
+let handedOff = "";
+
+/** The session's CSRF token, as a page of the app renders it into its forms. */
+const csrfFrom = async (request: APIRequestContext, path: string): Promise<string> => {
+  const token = /name="csrf" value="([^"]+)"/.exec(await (await request.get(path)).text())?.[1];
+  if (!token) throw new Error(`${path} renders no csrf field`);
+  return token;
+};
+
+/** A visitor through the public chat API: starts a conversation with our flow, says what it is told. */
+const visitor = async (request: APIRequestContext, channel: string, steps: ReadonlyArray<{ text: string } | { choice: string }>): Promise<string> => {
+  const made = await request.post("/api/visitors", { data: { channel } });
+  expect(made.status(), "POST /api/visitors").toBe(201);
+  const headers = { Authorization: `Bearer ${(await made.json()).visitorToken}` };
+  const started = await request.post("/api/conversations", { headers, data: { channel, chatflowId: flowId, pageUrl: PAGE_URL } });
+  expect(started.status(), "POST /api/conversations").toBe(201);
+  const id = (await started.json()).conversation.id as string;
+  for (const [i, step] of steps.entries()) {
+    const sent = await request.post(`/api/conversations/${id}/messages`, { headers, data: { clientMessageId: `rep-${stamp}-${id}-${i}`, ...step } });
+    expect(sent.status(), `message ${i} of ${id}`).toBe(200);
+  }
+  return id;
+};
+
+/** Every row of a table on the page, as the cells' text. */
+const tableRows = (page: Page, name: string) =>
+  page
+    .getByRole("table", { name, exact: true })
+    .getByRole("row")
+    .evaluateAll((rows) => rows.map((row) => [...row.querySelectorAll("th, td")].map((cell) => (cell.textContent ?? "").trim())));
+
+/** RFC 4180 rows of a CSV document (quoted fields, doubled quotes, CRLF). */
+const parseCsv = (text: string): string[][] => {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let field = "";
+  let quoted = false;
+  const body = text.replace(/^\uFEFF/, "");
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (quoted) {
+      if (c === '"' && body[i + 1] === '"') (field += '"'), i++;
+      else if (c === '"') quoted = false;
+      else field += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ",") row.push(field), (field = "");
+    else if (c === "\r" && body[i + 1] === "\n") {
+      row.push(field);
+      rows.push(row);
+      (row = []), (field = ""), i++;
+    } else field += c;
+  }
+  if (field !== "" || row.length > 0) rows.push([...row, field]);
+  return rows;
+};
+
+test.beforeAll(async ({ playwright }) => {
+  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  const channel = await getChatChannelId(request);
+  const csrf = await csrfFrom(request, "/flows");
+  const imported = await request.post("/flows?index", {
+    multipart: {
+      csrf,
+      intent: "import",
+      channelId: channel,
+      file: { name: "report-check.json", mimeType: "application/json", buffer: Buffer.from(JSON.stringify(flowDocument)) },
+    },
+    maxRedirects: 0,
+  });
+  expect(imported.status(), "import the flow").toBe(302);
+  flowId = decodeURIComponent(new URL(imported.headers().location!, parleyUrl()).pathname.split("/").pop()!);
+  const published = await request.post(`/flows/${encodeURIComponent(flowId)}/publish`, { headers: { "X-CSRF-Token": csrf }, data: { revision: 1 } });
+  expect(published.status(), `publish: ${await published.text()}`).toBe(200);
+  const on = await request.post("/flows?index", { form: { csrf, intent: "toggle", id: flowId, enabled: "on" } });
+  expect(on.ok(), "switch the flow on").toBe(true);
+
+  await visitor(request, channel, [{ text: "Ann" }, { choice: "done" }]);
+  handedOff = await visitor(request, channel, [{ text: "Bob" }, { choice: "talk" }]);
+  await visitor(request, channel, []);
+  await request.dispose();
+});
+
+test("an agent answers and closes the handed-off conversation", async ({ browser }) => {
+  const page = await (await browser.newContext()).newPage();
+  await login(page, demoUsers.agent, adminPassword());
+  await page.goto(`/inbox/${encodeURIComponent(handedOff)}`);
+  await page.getByRole("textbox", { name: "Reply to the visitor" }).fill("Happy to help, Bob!");
+  await page.getByRole("button", { name: "Send reply" }).click();
+  await expect(page.getByRole("log", { name: "Conversation transcript" }).getByText("Happy to help, Bob!")).toBeVisible({ timeout: 15_000 });
+  await page.getByRole("button", { name: "Close conversation" }).click();
+  await expect(page.getByRole("button", { name: "Reopen" })).toBeVisible({ timeout: 15_000 });
+});
+
+test("an analyst sees the scenario's numbers, the canvas overlay, and a CSV that matches the table", async ({ page }) => {
+  await login(page, demoUsers.analyst, adminPassword());
+  await page.goto("/reports");
+  await page.getByRole("link", { name: "Bot performance" }).click();
+  await expect(page.getByRole("heading", { name: "Bot performance", level: 1 })).toBeVisible();
+
+  // The bots table: 3 started, 1 completed, 1 handed off, 1 still at the name question.
+  const bots = await tableRows(page, "Bots");
+  expect(bots[0]).toEqual(["Flow", "Started", "Completed", "Completion rate", "Handed off", "Handoff rate", "Abandoned", "Abandon rate", "No reply", "Errored", "In progress"]);
+  expect(bots.find((row) => row[0] === FLOW_NAME)).toEqual([FLOW_NAME, "3", "1", "33.3%", "1", "33.3%", "0", "0.0%", "0", "0", "1"]);
+
+  await page.getByRole("link", { name: `Steps and drop-off of ${FLOW_NAME}` }).click();
+  await expect(page.getByRole("heading", { name: FLOW_NAME, level: 1 })).toBeVisible();
+  const steps = await tableRows(page, "Steps");
+  expect(steps).toEqual([
+    ["Step", "Kind", "Reached", "Answered", "Invalid answers", "Moved on", "Dropped", "Drop-off"],
+    ["Hello", "message", "3", "0", "0", "3", "0", "0.0%"],
+    ["Ask name", "question", "3", "2", "0", "2", "1", "33.3%"],
+    ["Choose", "question", "2", "2", "0", "2", "0", "0.0%"],
+    ["Done", "end", "1", "0", "0", "1", "0", "0.0%"],
+    ["To a person", "handoff", "1", "0", "0", "1", "0", "0.0%"],
+  ]);
+
+  // The canvas shows each step's reach and drop-off, and each connection's traffic.
+  const askName = page.getByLabel("Question node Ask name");
+  await expect(askName).toBeVisible();
+  await expect(askName).toContainText("Reached 3 · drop-off 33%");
+  await expect(page.getByLabel("Message node Hello")).toContainText("Reached 3 · drop-off 0%");
+
+  // The CSV download holds exactly the table's rows.
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV of Steps" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^parley-flow-nodes-.*\.csv$/);
+  const csv = parseCsv(readFileSync((await download.path())!, "utf8"));
+  expect(csv).toEqual(steps);
+
+  // Team figures for this flow only: one first response, one reply, one close, all by the agent.
+  await page.goto(`/reports/team?flow=${encodeURIComponent(flowId)}`);
+  const response = await tableRows(page, "Response times");
+  expect(response.map((row) => row.slice(0, 2))).toEqual([
+    ["Measure", "Count"],
+    ["First response time", "1"],
+    ["Reply time", "1"],
+    ["Time to close", "1"],
+  ]);
+  for (const row of response.slice(1)) expect(row[2]).toMatch(/^\d+:\d\d:\d\d$/);
+  // Other specs may give the demo agent a display name ("Alex from Support"); the row starts with Alex either way.
+  const agents = await tableRows(page, "Agents");
+  const alex = agents.find((row) => /^Alex\b/.test(row[0] ?? ""));
+  expect(alex?.slice(2, 4), "Alex's replies and first responses").toEqual(["1", "1"]);
+  const volume = await tableRows(page, "Conversations");
+  expect(volume.slice(1).reduce((sum, row) => sum + Number(row[3]), 0)).toBe(3);
+});
+
+test("the builder's Show analytics toggle overlays reach and drop-off", async ({ page }) => {
+  await login(page, demoUsers.marketer, adminPassword());
+  await page.goto(`/flows/${encodeURIComponent(flowId)}`);
+  const node = page.getByLabel("Question node Ask name");
+  await expect(node).toBeVisible();
+  await expect(node).not.toContainText("Reached");
+  await page.getByRole("checkbox", { name: "Show analytics" }).check();
+  await expect(page.getByText(/last 30 days · 3 started/)).toBeVisible();
+  await expect(node.getByText("Reached 3 · drop-off 33%")).toBeVisible();
+});
