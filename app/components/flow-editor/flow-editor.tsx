@@ -141,6 +141,19 @@ function EditorFrame({
     setFirstView(initialViewport(stateRef.current.document, pane && pane.width > 0 ? pane : FALLBACK_PANE));
   }, []);
 
+  // The minimap draws every node a second time; it waits until the canvas is idle so the cards
+  // become usable first.
+  const [showMiniMap, setShowMiniMap] = useState(false);
+  useEffect(() => {
+    if (!firstView) return;
+    if (typeof requestIdleCallback === "function") {
+      const id = requestIdleCallback(() => setShowMiniMap(true), { timeout: 1_500 });
+      return () => cancelIdleCallback(id);
+    }
+    const timer = setTimeout(() => setShowMiniMap(true), 200);
+    return () => clearTimeout(timer);
+  }, [firstView]);
+
   // Sizes React Flow measured: for auto-layout, placing new cards, and re-created node objects
   // (which then need no re-measure). Cards carry size estimates, so nothing waits for these.
   const measured = useRef(new Map<string, NodeSize>());
@@ -489,7 +502,9 @@ function EditorFrame({
               connectionRadius={30}
             >
               <Background variant={BackgroundVariant.Dots} gap={20} size={1.4} color="#c8cfd9" />
-              <MiniMap<CanvasNode> pannable zoomable nodeColor={miniMapColor} nodeStrokeWidth={0} ariaLabel="Mini map" maskColor="rgba(240, 243, 247, 0.7)" />
+              {showMiniMap ? (
+                <MiniMap<CanvasNode> pannable zoomable nodeColor={miniMapColor} nodeStrokeWidth={0} ariaLabel="Mini map" maskColor="rgba(240, 243, 247, 0.7)" />
+              ) : null}
               <Controls showInteractive={false} aria-label="Zoom and fit view" />
             </ReactFlow>
             ) : (
