@@ -13,7 +13,7 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { Effect } from "effect";
-import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { makeAppRuntime } from "../runtime/services/app-layer.js";
@@ -82,8 +82,11 @@ export const cachePath = (): string => {
 export const generate = (path: string): Generated => {
   const started = performance.now();
   const partial = `${path}.partial`;
-  for (const suffix of ["", "-wal", "-shm", "-journal"]) rmSync(partial + suffix, { force: true });
   mkdirSync(dirname(path), { recursive: true });
+  // Data sets of other generator or schema versions (~400 MB each) and interrupted runs go.
+  for (const file of readdirSync(dirname(path))) {
+    if (file.startsWith("inbox-bench-")) rmSync(join(dirname(path), file), { force: true });
+  }
   const db = new BetterSqlite3(partial);
   db.pragma("journal_mode = OFF");
   db.pragma("synchronous = OFF");
