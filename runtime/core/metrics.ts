@@ -188,14 +188,6 @@ export const countOutcomes = (sessions: Iterable<Pick<BotSession, "outcome">>): 
   return counts;
 };
 
-/** Adds `b` into a copy of `a`. Pure. */
-export const addOutcomes = (a: OutcomeCounts, b: OutcomeCounts): OutcomeCounts => {
-  const out = { ...a };
-  out.started += b.started;
-  for (const k of BOT_OUTCOMES) out[k] += b[k];
-  return out;
-};
-
 /** `part ÷ whole`, 0 when there is no whole. Pure. */
 export const rate = (part: number, whole: number): number => (whole > 0 ? part / whole : 0);
 

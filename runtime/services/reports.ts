@@ -15,7 +15,6 @@ import { isValidTimezone } from "../../flows/availability.js";
 import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import {
-  addOutcomes,
   BOT_OUTCOMES,
   emptyNodeCounts,
   emptyOutcomes,
@@ -689,6 +688,3 @@ export const layer: Layer.Layer<Reports, never, Database | Chatflows> = Layer.ef
     return makeReports({ db: yield* Database, chatflows: yield* Chatflows });
   }),
 );
-
-/** Totals of several outcome tallies. Pure. */
-export const sumOutcomes = (list: ReadonlyArray<OutcomeCounts>): OutcomeCounts => list.reduce(addOutcomes, emptyOutcomes());

@@ -23,14 +23,6 @@ export const formatDuration = (ms: number | null): string => {
   return `${hours}:${String(minutes).padStart(2, "0")}:${String(seconds).padStart(2, "0")}`;
 };
 
-/** A short human reading of a duration for chart labels: "45 s", "9.1 min", "2.5 h". Pure. */
-export const humanDuration = (ms: number | null): string => {
-  if (ms === null || !Number.isFinite(ms)) return NONE;
-  if (ms < 60_000) return `${Math.round(ms / 1000)} s`;
-  if (ms < 3_600_000) return `${(ms / 60_000).toFixed(1)} min`;
-  return `${(ms / 3_600_000).toFixed(1)} h`;
-};
-
 const stampFormats = new Map<string, Intl.DateTimeFormat>();
 /** An instant as "YYYY-MM-DD HH:MM" in `timezone`. Pure. */
 export const formatStamp = (instant: number | null, timezone: string): string => {
