@@ -95,16 +95,30 @@ const parsePayload = (payload: string | null): MessagePayload => {
 };
 
 /** The API shape of a stored message. Pure. */
-export const toApiMessage = (row: MessageRow): ApiMessage => {
-  const payload = parsePayload(row.payload);
+export const toApiMessage = (row: MessageRow): ApiMessage =>
+  apiMessageOf(row.id, row.author, row.text, parsePayload(row.payload), new Date(row.created_at).toISOString());
+
+/**
+ * The API shape of a message from its parts, for a writer that still holds the payload it
+ * stored (no JSON round trip) and one `createdAt` text for all the messages of a turn. Pure.
+ */
+export const apiMessageOf = (
+  id: number,
+  author: MessageAuthor,
+  text: string,
+  payload: MessagePayload | null,
+  createdAt: string,
+): ApiMessage => {
+  const sid = String(id);
+  if (payload === null) return { id: sid, author, text, createdAt };
   return {
-    id: String(row.id),
-    author: row.author,
-    text: row.text,
+    id: sid,
+    author,
+    text,
     ...(payload.choices !== undefined && payload.choices.length > 0 ? { choices: payload.choices } : {}),
     ...(payload.bubble !== undefined ? { bubble: payload.bubble } : {}),
     ...(payload.typingDelayMs !== undefined ? { typingDelayMs: payload.typingDelayMs } : {}),
-    createdAt: new Date(row.created_at).toISOString(),
+    createdAt,
   };
 };
 

@@ -7,7 +7,9 @@
 import type { Json } from "../core/types.js";
 import type { AwaitedInput, Command, TrackedEvent } from "../core/types.js";
 import {
+  apiMessageOf,
   previewOf,
+  type ApiMessage,
   type ConversationStatus,
   type MessageAuthor,
   type MessagePayload,
@@ -351,6 +353,8 @@ export interface Turn {
 
 export interface TurnResult {
   readonly messages: ReadonlyArray<MessageRow>;
+  /** The same messages in the API shape (index for index). */
+  readonly api: ReadonlyArray<ApiMessage>;
   readonly contactId: string | null;
 }
 
@@ -553,11 +557,14 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
      VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
   );
   const stored: MessageRow[] = [];
+  const api: ApiMessage[] = [];
+  const createdAt = new Date(now).toISOString();
   for (const m of messages) {
     const payload = m.payload && Object.keys(m.payload).length > 0 ? JSON.stringify(m.payload) : null;
     const id = Number(
       insertMessage.run(scope.id, m.author, m.userId, m.text, payload, m.internal ? 1 : 0, m.clientMessageId, now).lastInsertRowid,
     );
+    api.push(apiMessageOf(id, m.author, m.text, payload === null ? null : m.payload, createdAt));
     stored.push({
       id,
       conversation_id: scope.id,
@@ -611,7 +618,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   for (; m < stored.length; m++) if (stored[m]!.author !== "bot") put(messageEvent(stored[m]!));
   for (const t of plan.tickets) put({ type: "ticket_created", data: { ticketId: t.id, subject: t.subject.slice(0, 500) } });
   for (const e of events) put(e);
-  return { messages: stored, contactId };
+  return { messages: stored, api, contactId };
 };
 
 const sameColumns = (a: ConversationColumns, b: ConversationColumns): boolean =>

@@ -8,12 +8,16 @@
  * everything the turn produced in ONE `Database.write` before it answers. Live events go out
  * only after that write committed. A retry with the same client message id returns the same
  * reply and stores nothing.
+ *
+ * The paths every visitor request takes (start, message) are plain functions under ONE Effect
+ * at the service boundary: per message, a traced `Effect.fn`, a generator and a semaphore cost
+ * more CPU than the interpreter step itself (docs/decisions/004-store.md). Expected failures are
+ * still the tagged errors, thrown inside and turned into typed failures at that boundary.
  */
 import { randomInt } from "node:crypto";
 import { Context, Data, Effect, Either, Layer, Option } from "effect";
-import type { DecodeIssue } from "../../flows/decode.js";
 import type { Device, FlowSpec } from "../../flows/flow-spec.js";
-import { awaitingOf, decodeState, start, step } from "../core/interpreter.js";
+import { awaitingOf, start, step } from "../core/interpreter.js";
 import type {
   AwaitedInput,
   Command,
@@ -21,9 +25,11 @@ import type {
   InterpreterEvent,
   InterpreterState,
   StepResult,
+  VisitorInfo,
 } from "../core/types.js";
 import { Chatflows, type ChatflowVersion, type ChatflowsShape } from "./chatflows.js";
 import {
+  apiMessageOf,
   MESSAGE_COLUMNS,
   readConversation,
   toApiMessage,
@@ -155,28 +161,76 @@ const STALE_RETRIES = 3;
 // ---------------------------------------------------------------------------------------------
 // A keyed lock: one holder per key, keys independent, entries dropped when idle.
 
-/** Serialises effects per key; returns `withLock(key, effect)`. */
+/**
+ * Serialises work per key, first come first served: `run(key, task)` for plain async work,
+ * `withLock(key, effect)` for effects; both share the same queues.
+ */
 export const makeKeyedLock = () => {
-  const locks = new Map<string, { readonly semaphore: Effect.Semaphore; users: number }>();
-  return <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-    Effect.suspend(() => {
-      let entry = locks.get(key);
-      if (!entry) {
-        entry = { semaphore: Effect.unsafeMakeSemaphore(1), users: 0 };
-        locks.set(key, entry);
-      }
-      const held = entry;
-      held.users++;
-      return held.semaphore.withPermits(1)(effect).pipe(
-        Effect.ensuring(
-          Effect.sync(() => {
-            held.users--;
-            if (held.users === 0) locks.delete(key);
-          }),
-        ),
-      );
-    });
+  // A present key is held; its array holds the waiting turns' wake-up calls in arrival order.
+  const held = new Map<string, Array<() => void>>();
+  /** Takes the key: undefined when it was free (taken now), else a promise of the hand-over. */
+  const acquire = (key: string): Promise<void> | undefined => {
+    const waiting = held.get(key);
+    if (!waiting) {
+      held.set(key, []);
+      return undefined;
+    }
+    return new Promise<void>((wake) => waiting.push(wake));
+  };
+  /** Hands the key to the next waiter, or frees it. */
+  const release = (key: string): void => {
+    const waiting = held.get(key)!;
+    const next = waiting.shift();
+    if (next) next();
+    else held.delete(key);
+  };
+  const runHeld = <T>(key: string, task: () => Promise<T>): Promise<T> => {
+    let promise: Promise<T>;
+    try {
+      promise = task();
+    } catch (error) {
+      promise = Promise.reject(error);
+    }
+    return promise.then(
+      (value) => {
+        release(key);
+        return value;
+      },
+      (error: unknown) => {
+        release(key);
+        throw error;
+      },
+    );
+  };
+  const run = <T>(key: string, task: () => Promise<T>): Promise<T> => {
+    const waiting = acquire(key);
+    return waiting ? waiting.then(() => runHeld(key, task)) : runHeld(key, task);
+  };
+  const withLock = <A, E, R>(key: string, effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.acquireUseRelease(
+      Effect.suspend(() => {
+        const waiting = acquire(key);
+        return waiting ? Effect.promise(() => waiting) : Effect.void;
+      }),
+      () => effect,
+      () => Effect.sync(() => release(key)),
+    );
+  return { run, withLock };
 };
+
+/** The failures the engine's plain code throws on purpose; anything else thrown is a defect. */
+type EngineFailure = NotFound | Forbidden | Conflict | InvalidInput;
+const isEngineFailure = (error: unknown): error is EngineFailure =>
+  error instanceof NotFound || error instanceof Forbidden || error instanceof Conflict || error instanceof InvalidInput;
+
+/** The Effect boundary of a plain async path: thrown engine failures fail it, anything else is a defect. */
+const fromPromise = <A, E extends EngineFailure = never>(run: () => Promise<A>): Effect.Effect<A, E> =>
+  Effect.async<A, E>((resume) => {
+    run().then(
+      (value) => resume(Effect.succeed(value)),
+      (error: unknown) => resume(isEngineFailure(error) ? Effect.fail(error as E) : Effect.die(error)),
+    );
+  });
 
 // ---------------------------------------------------------------------------------------------
 
@@ -214,10 +268,25 @@ export const makeEngine = (deps: {
 }): EngineShape => {
   const { db, chatflows, live, actions } = deps;
   const routing = deps.routing;
-  const withLock = makeKeyedLock();
+  const lock = makeKeyedLock();
+  const withLock = lock.withLock;
   const previews = new Map<string, FlowSpec>();
 
+  // Statements of the message path, prepared once.
+  const selectMessageByClientId = db.prepare("SELECT id FROM messages WHERE conversation_id = ? AND client_message_id = ?");
+  const selectVisitor = db.prepare("SELECT id, channel_id, contact_id, device, language, last_page_url FROM visitors WHERE id = ?");
+  const selectChannelInbox = db.prepare("SELECT inbox_id FROM channels WHERE id = ?");
+  const selectChatflow = db.prepare("SELECT id, channel_id, enabled, published_version_id, archived_at FROM chatflows WHERE id = ?");
+
   // ---- reads (synchronous, outside any transaction) ----
+
+  /** The conversation when it is this visitor's; throws NotFound for unknown ids, Forbidden for someone else's. */
+  const ownConversationNow = (id: string, visitorId: string): ConversationRow => {
+    const row = readConversation(db.prepare, id);
+    if (!row) throw new NotFound({ entity: "conversation", id });
+    if (row.visitor_id !== visitorId) throw new Forbidden({ message: "this conversation belongs to another visitor" });
+    return row;
+  };
 
   const findConversation = (id: string): Effect.Effect<ConversationRow, NotFound> =>
     Effect.suspend(() => {
@@ -225,23 +294,13 @@ export const makeEngine = (deps: {
       return row ? Effect.succeed(row) : Effect.fail(new NotFound({ entity: "conversation", id }));
     });
 
-  /** The conversation when it is this visitor's: 404 for unknown ids, 403 for someone else's. */
   const ownConversation = (id: string, visitorId: string): Effect.Effect<ConversationRow, NotFound | Forbidden> =>
-    Effect.flatMap(findConversation(id), (row) =>
-      row.visitor_id === visitorId
-        ? Effect.succeed(row)
-        : Effect.fail(new Forbidden({ message: "this conversation belongs to another visitor" })),
-    );
+    Effect.try({ try: () => ownConversationNow(id, visitorId), catch: (error) => error as NotFound | Forbidden });
 
-  const channelInbox = (channelId: string): string =>
-    (db.prepare("SELECT inbox_id FROM channels WHERE id = ?").get(channelId) as { inbox_id: string }).inbox_id;
+  const channelInbox = (channelId: string): string => (selectChannelInbox.get(channelId) as { inbox_id: string }).inbox_id;
 
   const readVisitor = (id: string | null): VisitorRowLite | undefined =>
-    id === null
-      ? undefined
-      : (db.prepare("SELECT id, channel_id, contact_id, device, language, last_page_url FROM visitors WHERE id = ?").get(id) as
-          | VisitorRowLite
-          | undefined);
+    id === null ? undefined : (selectVisitor.get(id) as VisitorRowLite | undefined);
 
   const contactProperties = (contactId: string | null): Record<string, string> => {
     if (contactId === null) return {};
@@ -306,44 +365,69 @@ export const makeEngine = (deps: {
     };
   };
 
+  /**
+   * What the flow may know of the visitor. Device and language are read from the visitor's row
+   * only when a condition or template asks for them (a lead flow never does), so most messages
+   * skip that read.
+   */
+  const visitorInfo = (
+    pageUrl: string,
+    visitorId: string | null,
+    known: VisitorRowLite | undefined,
+    contactId: string | null,
+  ): VisitorInfo => {
+    let row = known;
+    let read = known !== undefined || visitorId === null;
+    const load = () => {
+      if (!read) {
+        row = readVisitor(visitorId);
+        read = true;
+      }
+      return row;
+    };
+    return {
+      pageUrl,
+      knownContact: contactId !== null,
+      get device() {
+        const device = load()?.device ?? "desktop";
+        return (DEVICES.has(device) ? device : "desktop") as Device;
+      },
+      get language() {
+        return load()?.language ?? "en";
+      },
+    };
+  };
+
   const contextFor = (
     bot: { readonly specVersion: number; readonly specHash: string },
-    scope: { readonly inboxId: string; readonly pageUrl: string; readonly visitor: VisitorRowLite | undefined; readonly contactId: string | null },
+    scope: { readonly inboxId: string; readonly visitor: VisitorInfo; readonly contactId: string | null },
     now: number,
     seed = 0,
     withContact = false,
-  ): InterpreterContext => {
-    const device = scope.visitor?.device ?? "desktop";
-    return {
-      now,
-      seed,
-      specVersion: bot.specVersion,
-      specHash: bot.specHash,
-      visitor: {
-        pageUrl: scope.pageUrl,
-        device: (DEVICES.has(device) ? device : "desktop") as Device,
-        language: scope.visitor?.language ?? "en",
-        knownContact: scope.contactId !== null,
-      },
-      ...(withContact ? { contact: contactProperties(scope.contactId) } : {}),
-      availability: availabilityFor(scope.inboxId),
-    };
-  };
+  ): InterpreterContext => ({
+    now,
+    seed,
+    specVersion: bot.specVersion,
+    specHash: bot.specHash,
+    visitor: scope.visitor,
+    ...(withContact ? { contact: contactProperties(scope.contactId) } : {}),
+    availability: availabilityFor(scope.inboxId),
+  });
+
+  /** The interpreter context of a turn on an existing conversation. */
+  const contextOf = (row: ConversationRow, bot: LoadedBot, inboxId: string, now: number): InterpreterContext =>
+    contextFor(bot, { inboxId, visitor: visitorInfo(row.page_url ?? "", row.visitor_id, undefined, row.contact_id), contactId: row.contact_id }, now);
 
   // The engine's own copy of the version cache: a plain Map lookup per message, where going
   // through the Chatflows service (a traced Effect.fn) would cost a stack capture each time.
   const versions = new Map<string, ChatflowVersion>();
-  const pinnedVersion = (versionId: string): Effect.Effect<ChatflowVersion> => {
+  const pinnedVersionNow = async (versionId: string): Promise<ChatflowVersion> => {
     const cached = versions.get(versionId);
-    if (cached) return Effect.succeed(cached);
-    return Effect.orDie(chatflows.getVersion(versionId)).pipe(
-      Effect.tap((version) =>
-        Effect.sync(() => {
-          if (versions.size >= 2_000) versions.delete(versions.keys().next().value as string);
-          versions.set(versionId, version);
-        }),
-      ),
-    );
+    if (cached) return cached;
+    const version = await Effect.runPromise(Effect.orDie(chatflows.getVersion(versionId)));
+    if (versions.size >= 2_000) versions.delete(versions.keys().next().value as string);
+    versions.set(versionId, version);
+    return version;
   };
 
   const previewKey = (chatflowId: string, hash: string) => `${chatflowId}:${hash}`;
@@ -352,35 +436,44 @@ export const makeEngine = (deps: {
     previews.set(key, spec);
   };
 
-  /** The pinned spec and decoded state of a bot conversation; undefined when it has none. */
-  const loadBot = (row: ConversationRow): Effect.Effect<LoadedBot | undefined, Conflict> =>
-    Effect.gen(function* () {
-      if (row.state === null) return undefined;
-      const decoded = decodeState(JSON.parse(row.state));
-      if (Either.isLeft(decoded)) {
-        return yield* Effect.die(new Error(`conversation ${row.id} has a state that does not decode: ${formatIssues(decoded.left)}`));
-      }
-      const state = decoded.right;
-      if (row.chatflow_version_id !== null) {
-        const version = yield* pinnedVersion(row.chatflow_version_id);
-        return { spec: version.spec, specVersion: version.version, specHash: version.contentHash, state };
-      }
-      if (row.is_preview === 1 && row.chatflow_id !== null) {
-        const key = previewKey(row.chatflow_id, state.specHash);
-        let spec = previews.get(key);
-        if (!spec) {
-          // After a restart the preview's spec is gone: the current draft serves if it is the same one.
-          const draft = yield* Effect.either(chatflows.compileDraft(row.chatflow_id));
-          if (Either.isRight(draft) && draft.right.contentHash === state.specHash) {
-            spec = draft.right.spec;
-            rememberPreview(key, spec);
-          }
+  /**
+   * The interpreter state stored with a conversation. Only the engine writes it (JSON of a
+   * state `step` returned), so it is parsed, not decoded through the Schema again per message;
+   * a row that is not even shaped like one is a defect.
+   */
+  const parseState = (row: ConversationRow & { readonly state: string }): InterpreterState => {
+    const state = JSON.parse(row.state) as InterpreterState | null;
+    if (state === null || typeof state !== "object" || typeof state.phase !== "string" || typeof state.variables !== "object") {
+      throw new Error(`conversation ${row.id} has a state that is not an interpreter state`);
+    }
+    return state;
+  };
+
+  /** The pinned spec and state of a bot conversation; undefined when it has none. Throws Conflict for a lost preview. */
+  const loadBotNow = async (row: ConversationRow): Promise<LoadedBot | undefined> => {
+    if (row.state === null) return undefined;
+    const state = parseState(row as ConversationRow & { state: string });
+    if (row.chatflow_version_id !== null) {
+      const version = versions.get(row.chatflow_version_id) ?? (await pinnedVersionNow(row.chatflow_version_id));
+      return { spec: version.spec, specVersion: version.version, specHash: version.contentHash, state };
+    }
+    if (row.is_preview === 1 && row.chatflow_id !== null) {
+      const key = previewKey(row.chatflow_id, state.specHash);
+      let spec = previews.get(key);
+      if (!spec) {
+        // After a restart the preview's spec is gone: the current draft serves if it is the same one.
+        const draft = await Effect.runPromise(Effect.either(chatflows.compileDraft(row.chatflow_id)));
+        if (Either.isRight(draft) && draft.right.contentHash === state.specHash) {
+          spec = draft.right.spec;
+          rememberPreview(key, spec);
         }
-        if (!spec) return yield* Effect.fail(new Conflict({ message: "this preview ran an older draft; start a new preview" }));
-        return { spec, specVersion: 0, specHash: state.specHash, state };
       }
-      return undefined;
-    });
+      if (!spec) throw new Conflict({ message: "this preview ran an older draft; start a new preview" });
+      return { spec, specVersion: 0, specHash: state.specHash, state };
+    }
+    return undefined;
+  };
+  const loadBot = (row: ConversationRow): Effect.Effect<LoadedBot | undefined, Conflict> => fromPromise(() => loadBotNow(row));
 
   // ---- running the interpreter and its actions ----
 
@@ -397,49 +490,50 @@ export const makeEngine = (deps: {
    * Carries out a step's commands into a plan; webhook / code / ticket results are fed back
    * into `step` (a bounded number of rounds). Webhooks and code run here, outside any transaction.
    */
-  const runCommands = (spec: FlowSpec, first: StepResult, context: InterpreterContext, plan: Plan) =>
-    Effect.gen(function* () {
-      let state = first.state;
-      const queue: Command[] = [...first.commands];
-      let rounds = 0;
-      const feed = (event: InterpreterEvent) => {
-        const next = step(spec, state, event, { ...context, now: Date.now() });
-        state = next.state;
-        queue.push(...next.commands);
-      };
-      while (queue.length > 0) {
-        const command = queue.shift()!;
-        if (command.type === "call_webhook" || command.type === "run_code" || command.type === "create_ticket") {
-          if (++rounds > MAX_ACTION_ROUNDS) {
-            plan.events.push({
-              type: "flow_error",
-              nodeId: command.nodeId,
-              data: { message: `more than ${MAX_ACTION_ROUNDS} webhook, code or ticket steps in one turn; stopped` },
-            });
-            continue;
-          }
-          if (command.type === "create_ticket") {
-            const ticketId = newId("tkt");
-            plan.tickets.push({ id: ticketId, subject: command.subject, description: command.description, priority: command.priority });
-            feed({ type: "ticket_created", nodeId: command.nodeId, ticketId });
-          } else if (command.type === "call_webhook") {
-            feed(yield* actions.webhook(command));
-          } else {
-            feed(yield* actions.code(command));
-          }
+  const runCommandsNow = async (spec: FlowSpec, first: StepResult, context: InterpreterContext, plan: Plan): Promise<InterpreterState> => {
+    let state = first.state;
+    const queue: Command[] = first.commands.slice();
+    let rounds = 0;
+    const feed = (event: InterpreterEvent) => {
+      const next = step(spec, state, event, { ...context, now: Date.now() });
+      state = next.state;
+      queue.push(...next.commands);
+    };
+    for (let i = 0; i < queue.length; i++) {
+      const command = queue[i]!;
+      if (command.type === "call_webhook" || command.type === "run_code" || command.type === "create_ticket") {
+        if (++rounds > MAX_ACTION_ROUNDS) {
+          plan.events.push({
+            type: "flow_error",
+            nodeId: command.nodeId,
+            data: { message: `more than ${MAX_ACTION_ROUNDS} webhook, code or ticket steps in one turn; stopped` },
+          });
           continue;
         }
-        applyCommand(plan, command, lookups);
+        if (command.type === "create_ticket") {
+          const ticketId = newId("tkt");
+          plan.tickets.push({ id: ticketId, subject: command.subject, description: command.description, priority: command.priority });
+          feed({ type: "ticket_created", nodeId: command.nodeId, ticketId });
+        } else if (command.type === "call_webhook") {
+          feed(await Effect.runPromise(actions.webhook(command)));
+        } else {
+          feed(await Effect.runPromise(actions.code(command)));
+        }
+        continue;
       }
-      attachChoices(plan);
-      return state;
-    });
+      applyCommand(plan, command, lookups);
+    }
+    attachChoices(plan);
+    return state;
+  };
+  const runCommands = (spec: FlowSpec, first: StepResult, context: InterpreterContext, plan: Plan): Effect.Effect<InterpreterState> =>
+    fromPromise(() => runCommandsNow(spec, first, context, plan));
 
   // ---- routing (runtime/services/routing.ts) ----
 
   // A turn that opens the conversation to people (a handoff, or a bot that is done) is routed
   // in the same write as the turn, so a crash never leaves it open and unrouted; the assignment
-  // is published after the turn's own events (see the end of `publish`).
+  // is published after the turn's own events (see the end of `publishNow`).
   const routedTurns = new WeakMap<TurnResult, Assignment>();
   const routeTurn = (turn: Turn, result: TurnResult): void => {
     if (!routing || turn.scope.isPreview || turn.columns.status !== "open") return;
@@ -455,55 +549,65 @@ export const makeEngine = (deps: {
 
   // ---- storing a turn and telling the world ----
 
-  /** Stores the turn (and `extra`, in the same transaction) in one group-commit write. */
-  const store = (turn: Turn, extra?: () => void) =>
-    db
-      .writeEffect(() => {
-        const result = persistTurn(db.prepare, turn);
-        extra?.();
-        routeTurn(turn, result);
-        return result;
-      })
-      .pipe(
-        Effect.catchTag("WriteFailed", (error) =>
-          error.cause instanceof StaleConversation ? Effect.fail(new StaleTurn()) : Effect.die(error.cause),
-        ),
-      );
-
-  const publish = (turn: Turn, result: TurnResult, before: ConversationColumns | null) =>
-    Effect.gen(function* () {
-      const { scope, columns } = turn;
-      for (const row of result.messages) {
-        yield* live.publish({
-          conversationId: scope.id,
-          inboxId: columns.inboxId,
-          kind: "message",
-          id: String(row.id),
-          internal: row.is_internal === 1,
-          data: { ...toApiMessage(row), internal: row.is_internal === 1, userId: row.user_id },
-        });
-      }
-      if (before === null || before.status !== columns.status) {
-        const data = { status: columns.status, from: before?.status ?? null };
-        yield* live.publish({ conversationId: scope.id, inboxId: columns.inboxId, kind: "status", data });
-        yield* live.publish({
-          conversationId: scope.id,
-          inboxId: columns.inboxId,
-          kind: "conversation",
-          data: { ...data, created: before === null },
-        });
-      }
-      if (before !== null && (before.assigneeId !== columns.assigneeId || before.teamId !== columns.teamId)) {
-        yield* live.publish({
-          conversationId: scope.id,
-          inboxId: columns.inboxId,
-          kind: "assignment",
-          data: { assigneeId: columns.assigneeId, teamId: columns.teamId },
-        });
-      }
-      const routed = routedTurns.get(result);
-      if (routed && routing) yield* routing.publish([routed]);
+  /**
+   * Stores the turn (and `extra`, in the same transaction) in one group-commit write; resolves
+   * after the commit. Rejects with StaleConversation when another writer moved the conversation.
+   */
+  const storeNow = (turn: Turn, extra?: () => void): Promise<TurnResult> =>
+    db.write(() => {
+      const result = persistTurn(db.prepare, turn);
+      extra?.();
+      routeTurn(turn, result);
+      return result;
     });
+
+  const store = (turn: Turn, extra?: () => void): Effect.Effect<TurnResult, StaleTurn> =>
+    Effect.async<TurnResult, StaleTurn>((resume) => {
+      storeNow(turn, extra).then(
+        (result) => resume(Effect.succeed(result)),
+        (error: unknown) => resume(error instanceof StaleConversation ? Effect.fail(new StaleTurn()) : Effect.die(error)),
+      );
+    });
+
+  /** Tells live listeners what the committed turn did: its messages, then status and assignment changes. */
+  const publishNow = (turn: Turn, result: TurnResult, before: ConversationColumns | null): void => {
+    const { scope, columns } = turn;
+    for (let i = 0; i < result.messages.length; i++) {
+      const row = result.messages[i]!;
+      const internal = row.is_internal === 1;
+      live.publishNow({
+        conversationId: scope.id,
+        inboxId: columns.inboxId,
+        kind: "message",
+        id: String(row.id),
+        internal,
+        data: { ...result.api[i]!, internal, userId: row.user_id },
+      });
+    }
+    if (before === null || before.status !== columns.status) {
+      const data = { status: columns.status, from: before?.status ?? null };
+      live.publishNow({ conversationId: scope.id, inboxId: columns.inboxId, kind: "status", data });
+      live.publishNow({
+        conversationId: scope.id,
+        inboxId: columns.inboxId,
+        kind: "conversation",
+        data: { ...data, created: before === null },
+      });
+    }
+    if (before !== null && (before.assigneeId !== columns.assigneeId || before.teamId !== columns.teamId)) {
+      live.publishNow({
+        conversationId: scope.id,
+        inboxId: columns.inboxId,
+        kind: "assignment",
+        data: { assigneeId: columns.assigneeId, teamId: columns.teamId },
+      });
+    }
+    const routed = routedTurns.get(result);
+    if (routed && routing) Effect.runSync(routing.publish([routed]));
+  };
+
+  const publish = (turn: Turn, result: TurnResult, before: ConversationColumns | null): Effect.Effect<void> =>
+    Effect.sync(() => publishNow(turn, result, before));
 
   /** Runs `attempt` again (up to STALE_RETRIES times) when another writer moved the conversation. */
   const retryStale = <A, E, R>(attempt: Effect.Effect<A, E | StaleTurn, R>): Effect.Effect<A, Exclude<E, StaleTurn> | Conflict, R> => {
@@ -517,6 +621,18 @@ export const makeEngine = (deps: {
       (e): e is StaleTurn => e instanceof StaleTurn,
       () => Effect.fail(new Conflict({ message: "the conversation kept changing; try again" })),
     ) as Effect.Effect<A, Exclude<E, StaleTurn> | Conflict, R>;
+  };
+
+  /** `attempt` in plain code: again (up to STALE_RETRIES times) when another writer moved the conversation. */
+  const retryStaleNow = async <A>(attempt: () => Promise<A>): Promise<A> => {
+    for (let tries = 0; ; tries++) {
+      try {
+        return await attempt();
+      } catch (error) {
+        if (!(error instanceof StaleConversation)) throw error;
+        if (tries >= STALE_RETRIES) throw new Conflict({ message: "the conversation kept changing; try again" });
+      }
+    }
   };
 
   const columnsOf = (row: ConversationRow): ConversationColumns => ({
@@ -539,7 +655,12 @@ export const makeEngine = (deps: {
     isPreview: row.is_preview === 1,
   });
 
-  const publicMessages = (rows: ReadonlyArray<MessageRow>) => rows.filter((r) => r.is_internal === 0).map(toApiMessage);
+  /** The turn's messages a visitor may see, in the API shape. */
+  const publicMessages = (result: TurnResult): ApiMessage[] => {
+    const out: ApiMessage[] = [];
+    for (let i = 0; i < result.messages.length; i++) if (result.messages[i]!.is_internal === 0) out.push(result.api[i]!);
+    return out;
+  };
 
   // ---- visitor messages ----
 
@@ -573,94 +694,181 @@ export const makeEngine = (deps: {
     return Either.right({ kind: "choice", choiceIds: ids as readonly [string, ...string[]] });
   };
 
-  /** The reply stored for a message already handled: it, and the bot's messages after it. */
-  const replay = (row: ConversationRow, messageId: number) =>
-    Effect.gen(function* () {
-      const rows = db
-        .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id >= ? AND is_internal = 0 ORDER BY id LIMIT 200`)
-        .all(row.id, messageId) as MessageRow[];
-      const reply: MessageRow[] = [];
-      for (const [i, r] of rows.entries()) {
-        if (i === 0) reply.push(r);
-        else if (r.author === "visitor") break;
-        else if (r.author === "bot") reply.push(r);
-      }
-      const bot = row.status === "bot" ? yield* Effect.either(loadBot(row)) : undefined;
-      const awaiting = bot && Either.isRight(bot) && bot.right ? awaitingOf(bot.right.spec, bot.right.state) : null;
-      return { messages: reply.map(toApiMessage), awaiting, status: row.status };
-    });
+  type VisitorReply = { readonly messages: ReadonlyArray<ApiMessage>; readonly awaiting: AwaitedInput | null; readonly status: ConversationStatus };
 
-  const attemptVisitorMessage = (
+  /** The reply stored for a message already handled: it, and the bot's messages after it. */
+  const replayNow = async (row: ConversationRow, messageId: number): Promise<VisitorReply> => {
+    const rows = db
+      .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id >= ? AND is_internal = 0 ORDER BY id LIMIT 200`)
+      .all(row.id, messageId) as MessageRow[];
+    const reply: MessageRow[] = [];
+    for (const [i, r] of rows.entries()) {
+      if (i === 0) reply.push(r);
+      else if (r.author === "visitor") break;
+      else if (r.author === "bot") reply.push(r);
+    }
+    let awaiting: AwaitedInput | null = null;
+    if (row.status === "bot") {
+      // A preview whose draft is gone still replays its messages, with nothing awaited.
+      const bot = await loadBotNow(row).catch((error: unknown) => (error instanceof Conflict ? undefined : Promise.reject(error)));
+      if (bot) awaiting = awaitingOf(bot.spec, bot.state);
+    }
+    return { messages: reply.map(toApiMessage), awaiting, status: row.status };
+  };
+
+  const attemptVisitorMessage = async (
     input: { readonly conversationId: string; readonly visitorId: string; readonly clientMessageId: string },
     message: { kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] },
-  ) =>
-    Effect.gen(function* () {
-      const row = yield* ownConversation(input.conversationId, input.visitorId);
-      const existing = db
-        .prepare("SELECT id FROM messages WHERE conversation_id = ? AND client_message_id = ?")
-        .get(row.id, input.clientMessageId) as { id: number } | undefined;
-      if (existing) return yield* replay(row, existing.id);
-      if (row.status === "closed") return yield* Effect.fail(new Conflict({ message: "this conversation is closed" }));
+  ): Promise<VisitorReply> => {
+    const row = ownConversationNow(input.conversationId, input.visitorId);
+    const existing = selectMessageByClientId.get(row.id, input.clientMessageId) as { id: number } | undefined;
+    if (existing) return replayNow(row, existing.id);
+    if (row.status === "closed") throw new Conflict({ message: "this conversation is closed" });
 
-      const now = Date.now();
-      const before = columnsOf(row);
-      const plan = newPlan();
-      const bot = row.status === "bot" ? yield* loadBot(row) : undefined;
+    const now = Date.now();
+    const before = columnsOf(row);
+    const plan = newPlan();
+    const bot = row.status === "bot" ? await loadBotNow(row) : undefined;
 
-      let text: string;
-      if (message.kind === "text") text = message.text;
-      else {
-        // A click is stored as the labels the visitor saw, so the transcript reads naturally.
-        const awaited = bot ? awaitingOf(bot.spec, bot.state) : null;
-        const labels = message.choiceIds.map((id) => awaited?.choices?.find((c) => c.id === id)?.label ?? id);
-        text = labels.join(", ");
+    let text: string;
+    if (message.kind === "text") text = message.text;
+    else {
+      // A click is stored as the labels the visitor saw, so the transcript reads naturally.
+      const awaited = bot ? awaitingOf(bot.spec, bot.state) : null;
+      const labels = message.choiceIds.map((id) => awaited?.choices?.find((c) => c.id === id)?.label ?? id);
+      text = labels.join(", ");
+    }
+    const incoming: PlannedMessage = {
+      author: "visitor",
+      userId: null,
+      text,
+      payload: message.kind === "choice" ? { choiceIds: message.choiceIds } : null,
+      internal: false,
+      clientMessageId: input.clientMessageId,
+    };
+
+    let columns: ConversationColumns;
+    let stateText = row.state;
+    let knownContact: Readonly<Record<string, string>> = {};
+    let awaiting: AwaitedInput | null = null;
+    if (row.status !== "bot") {
+      // A person owns the conversation: store and publish, no bot turn.
+      columns = { ...before, waitingSince: before.waitingSince ?? now };
+    } else if (!bot || bot.state.phase !== "awaiting_input") {
+      // The bot is done (or stuck): the visitor's words go to the team, and the bot stays silent.
+      columns = { ...before, status: "open", inboxId: channelInbox(row.channel_id), waitingSince: now, closedAt: null };
+      addTransitionEvents(plan, before, columns);
+    } else {
+      const context = contextOf(row, bot, before.inboxId, now);
+      const event: InterpreterEvent =
+        message.kind === "text" ? { type: "visitor_message", text: message.text } : { type: "visitor_choice", choiceIds: message.choiceIds };
+      const state = await runCommandsNow(bot.spec, step(bot.spec, bot.state, event, context), context, plan);
+      stateText = JSON.stringify(state);
+      knownContact = state.contact;
+      columns = columnsAfterBotTurn(plan, before, () => channelInbox(row.channel_id), now);
+      if (columns.status === "bot") awaiting = awaitingOf(bot.spec, state);
+    }
+
+    const turn: Turn = {
+      scope: scopeOf(row),
+      write: { kind: "update", version: row.version, before },
+      columns,
+      stateText,
+      incoming,
+      plan,
+      now,
+      knownContact,
+    };
+    const result = await storeNow(turn);
+    publishNow(turn, result, before);
+    return { messages: publicMessages(result), awaiting, status: columns.status };
+  };
+
+  // ---- starting a conversation ----
+
+  type StartInput = Parameters<EngineShape["startConversation"]>[0];
+
+  const startConversationNow = async (input: StartInput): Promise<ConversationView> => {
+    if (typeof input.pageUrl !== "string" || input.pageUrl.length > MAX_PAGE_URL_LENGTH) {
+      throw invalid("pageUrl", `a page URL is at most ${MAX_PAGE_URL_LENGTH} characters`);
+    }
+    const channel = db.prepare("SELECT id, inbox_id FROM channels WHERE id = ?").get(input.channelId) as
+      | { id: string; inbox_id: string }
+      | undefined;
+    if (!channel) throw new NotFound({ entity: "channel", id: input.channelId });
+    const visitor = readVisitor(input.visitorId);
+    if (!visitor || visitor.channel_id !== channel.id) throw new NotFound({ entity: "visitor", id: input.visitorId });
+    // The chatflow's row as it is now (a flow switched off a moment ago starts nothing).
+    const chatflow = selectChatflow.get(input.chatflowId) as
+      | { id: string; channel_id: string | null; enabled: number; published_version_id: string | null; archived_at: number | null }
+      | undefined;
+    if (!chatflow || chatflow.archived_at !== null) throw new NotFound({ entity: "chatflow", id: input.chatflowId });
+
+    let bot: { spec: FlowSpec; specVersion: number; specHash: string; versionId: string | null };
+    if (input.preview === true) {
+      const draft = await Effect.runPromise(Effect.either(chatflows.compileDraft(chatflow.id)));
+      if (Either.isLeft(draft)) throw draft.left;
+      rememberPreview(previewKey(chatflow.id, draft.right.contentHash), draft.right.spec);
+      bot = { spec: draft.right.spec, specVersion: 0, specHash: draft.right.contentHash, versionId: null };
+    } else {
+      if (chatflow.enabled !== 1 || chatflow.published_version_id === null || chatflow.channel_id !== channel.id) {
+        throw new NotFound({ entity: "chatflow", id: input.chatflowId });
       }
-      const incoming: PlannedMessage = {
-        author: "visitor",
-        userId: null,
-        text,
-        payload: message.kind === "choice" ? { choiceIds: message.choiceIds } : null,
-        internal: false,
-        clientMessageId: input.clientMessageId,
-      };
+      const version = await pinnedVersionNow(chatflow.published_version_id);
+      bot = { spec: version.spec, specVersion: version.version, specHash: version.contentHash, versionId: version.id };
+    }
 
-      let columns: ConversationColumns;
-      let stateText = row.state;
-      let knownContact: Readonly<Record<string, string>> = {};
-      let awaiting: AwaitedInput | null = null;
-      if (row.status !== "bot") {
-        // A person owns the conversation: store and publish, no bot turn.
-        columns = { ...before, waitingSince: before.waitingSince ?? now };
-      } else if (!bot || bot.state.phase !== "awaiting_input") {
-        // The bot is done (or stuck): the visitor's words go to the team, and the bot stays silent.
-        columns = { ...before, status: "open", inboxId: channelInbox(row.channel_id), waitingSince: now, closedAt: null };
-        addTransitionEvents(plan, before, columns);
-      } else {
-        const visitor = readVisitor(row.visitor_id);
-        const context = contextFor(bot, { inboxId: before.inboxId, pageUrl: row.page_url ?? "", visitor, contactId: row.contact_id }, now);
-        const event: InterpreterEvent =
-          message.kind === "text" ? { type: "visitor_message", text: message.text } : { type: "visitor_choice", choiceIds: message.choiceIds };
-        const state = yield* runCommands(bot.spec, step(bot.spec, bot.state, event, context), context, plan);
-        stateText = JSON.stringify(state);
-        knownContact = state.contact;
-        columns = columnsAfterBotTurn(plan, before, () => channelInbox(row.channel_id), now);
-        if (columns.status === "bot") awaiting = awaitingOf(bot.spec, state);
-      }
-
-      const turn: Turn = {
-        scope: scopeOf(row),
-        write: { kind: "update", version: row.version, before },
-        columns,
-        stateText,
-        incoming,
-        plan,
-        now,
-        knownContact,
-      };
-      const result = yield* store(turn);
-      yield* publish(turn, result, before);
-      return { messages: publicMessages(result.messages), awaiting, status: columns.status };
-    });
+    const now = Date.now();
+    const id = newId("conv");
+    const before: ConversationColumns = {
+      status: "bot",
+      inboxId: channel.inbox_id,
+      assigneeId: null,
+      teamId: null,
+      handedOffAt: null,
+      closedAt: null,
+      waitingSince: null,
+    };
+    const scope = {
+      inboxId: channel.inbox_id,
+      visitor: visitorInfo(input.pageUrl, visitor.id, visitor, visitor.contact_id),
+      contactId: visitor.contact_id,
+    };
+    // The seed is drawn once, here; `start` folds it into the state, so replays are exact.
+    const context = contextFor(bot, scope, now, randomInt(0, 2 ** 32), true);
+    const plan = newPlan();
+    const state = await runCommandsNow(bot.spec, start(bot.spec, context), context, plan);
+    const columns = columnsAfterBotTurn(plan, before, () => channel.inbox_id, now);
+    const turn: Turn = {
+      scope: {
+        id,
+        chatflowId: chatflow.id,
+        chatflowVersionId: bot.versionId,
+        channelId: channel.id,
+        visitorId: visitor.id,
+        contactId: visitor.contact_id,
+        isPreview: input.preview === true,
+      },
+      write: { kind: "insert", pageUrl: input.pageUrl, createdAt: now },
+      columns,
+      stateText: JSON.stringify(state),
+      incoming: null,
+      plan,
+      now,
+      knownContact: state.contact,
+    };
+    const result = await storeNow(turn, () =>
+      db.prepare("UPDATE visitors SET last_page_url = ?, last_seen_at = ? WHERE id = ?").run(input.pageUrl, now, visitor.id),
+    ).catch((error: unknown) =>
+      Promise.reject(error instanceof StaleConversation ? new Error("a new conversation cannot be stale") : error),
+    );
+    publishNow(turn, result, null);
+    return {
+      conversation: { id, status: columns.status },
+      messages: publicMessages(result),
+      awaiting: columns.status === "bot" ? awaitingOf(bot.spec, state) : null,
+    };
+  };
 
   // ---- agents ----
 
@@ -691,8 +899,7 @@ export const makeEngine = (deps: {
           // The agent takes over: the bot ends, the conversation opens, assigned to that agent.
           const bot = yield* loadBot(row).pipe(Effect.catchTag("Conflict", () => Effect.succeed(undefined)));
           if (bot && isActive(bot.state)) {
-            const visitor = readVisitor(row.visitor_id);
-            const context = contextFor(bot, { inboxId: before.inboxId, pageUrl: row.page_url ?? "", visitor, contactId: row.contact_id }, now);
+            const context = contextOf(row, bot, before.inboxId, now);
             const state = yield* runCommands(bot.spec, step(bot.spec, bot.state, { type: "agent_took_over" }, context), context, plan);
             stateText = JSON.stringify(state);
           }
@@ -723,7 +930,7 @@ export const makeEngine = (deps: {
       };
       const result = yield* store(turn);
       yield* publish(turn, result, before);
-      return toApiMessage(result.messages[0]!);
+      return result.api[0]!;
     });
 
   // ---- session timeout ----
@@ -740,8 +947,7 @@ export const makeEngine = (deps: {
       const plan = newPlan();
       let stateText = row.state;
       if (loaded) {
-        const visitor = readVisitor(row.visitor_id);
-        const context = contextFor(loaded, { inboxId: before.inboxId, pageUrl: row.page_url ?? "", visitor, contactId: row.contact_id }, now);
+        const context = contextOf(row, loaded, before.inboxId, now);
         const state = yield* runCommands(loaded.spec, step(loaded.spec, loaded.state, { type: "session_timed_out" }, context), context, plan);
         stateText = JSON.stringify(state);
       } else {
@@ -777,85 +983,17 @@ export const makeEngine = (deps: {
   );
 
   return {
-    startConversation: Effect.fn("Engine.startConversation")(function* (input) {
-      if (typeof input.pageUrl !== "string" || input.pageUrl.length > MAX_PAGE_URL_LENGTH) {
-        return yield* Effect.fail(invalid("pageUrl", `a page URL is at most ${MAX_PAGE_URL_LENGTH} characters`));
-      }
-      const channel = db.prepare("SELECT id, inbox_id FROM channels WHERE id = ?").get(input.channelId) as
-        | { id: string; inbox_id: string }
-        | undefined;
-      if (!channel) return yield* Effect.fail(new NotFound({ entity: "channel", id: input.channelId }));
-      const visitor = readVisitor(input.visitorId);
-      if (!visitor || visitor.channel_id !== channel.id) {
-        return yield* Effect.fail(new NotFound({ entity: "visitor", id: input.visitorId }));
-      }
-      const chatflow = yield* chatflows.get(input.chatflowId);
-      if (chatflow.archivedAt !== null) return yield* Effect.fail(new NotFound({ entity: "chatflow", id: input.chatflowId }));
+    // Not Effect.fn: these two run on every visitor request, and a traced span costs a stack capture each.
+    startConversation: (input) => fromPromise(() => startConversationNow(input)),
 
-      let bot: { spec: FlowSpec; specVersion: number; specHash: string; versionId: string | null };
-      if (input.preview === true) {
-        const draft = yield* chatflows.compileDraft(chatflow.id);
-        rememberPreview(previewKey(chatflow.id, draft.contentHash), draft.spec);
-        bot = { spec: draft.spec, specVersion: 0, specHash: draft.contentHash, versionId: null };
-      } else {
-        if (!chatflow.enabled || chatflow.publishedVersionId === null || chatflow.channelId !== channel.id) {
-          return yield* Effect.fail(new NotFound({ entity: "chatflow", id: input.chatflowId }));
-        }
-        const version = yield* pinnedVersion(chatflow.publishedVersionId);
-        bot = { spec: version.spec, specVersion: version.version, specHash: version.contentHash, versionId: version.id };
-      }
-
-      const now = Date.now();
-      const id = newId("conv");
-      const before: ConversationColumns = {
-        status: "bot",
-        inboxId: channel.inbox_id,
-        assigneeId: null,
-        teamId: null,
-        handedOffAt: null,
-        closedAt: null,
-        waitingSince: null,
-      };
-      const scope = { inboxId: channel.inbox_id, pageUrl: input.pageUrl, visitor, contactId: visitor.contact_id };
-      // The seed is drawn once, here; `start` folds it into the state, so replays are exact.
-      const context = contextFor(bot, scope, now, randomInt(0, 2 ** 32), true);
-      const plan = newPlan();
-      const state = yield* runCommands(bot.spec, start(bot.spec, context), context, plan);
-      const columns = columnsAfterBotTurn(plan, before, () => channel.inbox_id, now);
-      const turn: Turn = {
-        scope: {
-          id,
-          chatflowId: chatflow.id,
-          chatflowVersionId: bot.versionId,
-          channelId: channel.id,
-          visitorId: visitor.id,
-          contactId: visitor.contact_id,
-          isPreview: input.preview === true,
-        },
-        write: { kind: "insert", pageUrl: input.pageUrl, createdAt: now },
-        columns,
-        stateText: JSON.stringify(state),
-        incoming: null,
-        plan,
-        now,
-        knownContact: state.contact,
-      };
-      const result = yield* store(turn, () =>
-        db.prepare("UPDATE visitors SET last_page_url = ?, last_seen_at = ? WHERE id = ?").run(input.pageUrl, now, visitor.id),
-      ).pipe(Effect.catchTag("StaleTurn", () => Effect.die(new Error("a new conversation cannot be stale"))));
-      yield* publish(turn, result, null);
-      return {
-        conversation: { id, status: columns.status },
-        messages: publicMessages(result.messages),
-        awaiting: columns.status === "bot" ? awaitingOf(bot.spec, state) : null,
-      };
-    }),
-
-    handleVisitorMessage: Effect.fn("Engine.handleVisitorMessage")(function* (input) {
-      const message = validateVisitorInput(input);
-      if (Either.isLeft(message)) return yield* Effect.fail(message.left);
-      return yield* withLock(input.conversationId, retryStale(attemptVisitorMessage(input, message.right)));
-    }),
+    handleVisitorMessage: (input) =>
+      Effect.suspend(() => {
+        const message = validateVisitorInput(input);
+        if (Either.isLeft(message)) return Effect.fail(message.left);
+        return fromPromise(() =>
+          lock.run(input.conversationId, () => retryStaleNow(() => attemptVisitorMessage(input, message.right))),
+        );
+      }),
 
     getConversation: Effect.fn("Engine.getConversation")(function* (input) {
       const row = yield* ownConversation(input.conversationId, input.visitorId);
@@ -929,8 +1067,6 @@ export const makeEngine = (deps: {
     }),
   };
 };
-
-const formatIssues = (issues: ReadonlyArray<DecodeIssue>) => issues.map((i) => `${i.path}: ${i.message}`).join("; ");
 
 /** The Engine over the app's services; actions come from EngineActions (see `actionsLayer`). */
 export const layer: Layer.Layer<Engine, never, Database | Chatflows | LiveEvents | EngineActions> = Layer.effect(

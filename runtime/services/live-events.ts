@@ -32,6 +32,8 @@ export interface SubscribeOptions {
 export interface LiveEventsShape {
   /** Delivers `event` synchronously to every matching listener; a throwing listener is isolated. */
   readonly publish: (event: LiveEvent) => Effect.Effect<void>;
+  /** `publish` as a plain call, for the engine's message path (no Effect to build and run per event). */
+  readonly publishNow: (event: LiveEvent) => void;
   /** Listens to one conversation; returns the unsubscribe function. */
   readonly subscribeConversation: (conversationId: string, listener: LiveListener, options?: SubscribeOptions) => () => void;
   /** Listens to every conversation (internal comments included: the inbox's live list). */
@@ -64,16 +66,18 @@ export const makeLiveEvents = (): LiveEventsShape => {
   const publishNow = (event: LiveEvent) => {
     const subscriptions = byConversation.get(event.conversationId);
     if (subscriptions) {
+      // Copies: a listener may (un)subscribe while being called.
       for (const subscription of [...subscriptions]) {
         if (event.internal && !subscription.includeInternal) continue;
         deliver(subscription.listener, event);
       }
     }
-    for (const listener of [...all]) deliver(listener, event);
+    if (all.size > 0) for (const listener of [...all]) deliver(listener, event);
   };
 
   return {
     publish: (event) => Effect.sync(() => publishNow(event)),
+    publishNow,
     subscribeConversation: (conversationId, listener, options) => {
       const subscription: Subscription = { listener, includeInternal: options?.includeInternal ?? false };
       let set = byConversation.get(conversationId);
