@@ -474,6 +474,9 @@ export const makeInbox = (deps: {
       counts: emptyCounts,
       unread: { unassigned: 0, mine: 0, all_open: 0 },
     };
+    const present = (v: string | undefined): v is string => v !== undefined && v !== "";
+    // Asking for an inbox one may not see is refused (403) even when one sees no inbox at all.
+    if (present(filter.inboxId)) yield* requireInbox(prepare, actor, filter.inboxId);
     if (visible !== "all" && visible.length === 0) return empty;
 
     // Scope: the actor's inboxes and the filters every view shares.
@@ -483,9 +486,7 @@ export const makeInbox = (deps: {
       scope.push(`c.inbox_id IN (${visible.map((_, i) => `@inbox${i}`).join(", ")})`);
       visible.forEach((id, i) => (args[`inbox${i}`] = id));
     }
-    const present = (v: string | undefined): v is string => v !== undefined && v !== "";
     if (present(filter.inboxId)) {
-      yield* requireInbox(prepare, actor, filter.inboxId);
       scope.push("c.inbox_id = @inboxId");
       args.inboxId = filter.inboxId;
     }
