@@ -72,6 +72,11 @@ describe("the conversation list", () => {
     // Filtering on an inbox one is not a member of is refused, not silently empty.
     const other = await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.listConversations({ inboxId: "inbox_sales" }, people.alex)));
     expect(other._tag).toBe("Forbidden");
+    // Also for an agent who is in no inbox at all.
+    kit.db.sqlite.prepare("INSERT OR IGNORE INTO users (id, email, name, role, password_hash, created_at) VALUES ('usr_new', 'new@example.com', 'New', 'agent', 'x', 0)").run();
+    const newcomer = { id: "usr_new", role: "agent" };
+    expect((await list(newcomer)).conversations).toEqual([]);
+    expect((await kit.fail(Effect.flatMap(Inbox, (inbox) => inbox.listConversations({ inboxId: "inbox_support" }, newcomer))))._tag).toBe("Forbidden");
   });
 
   it("puts each conversation in its views and counts them", async () => {

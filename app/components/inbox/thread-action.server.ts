@@ -150,7 +150,8 @@ export const threadAction = async (context: AppLoadContext, user: User, conversa
       const result = await attempt(context, Effect.flatMap(Tickets, (tickets) => tickets.createFromConversation(user, conversationId, input)));
       if (!result.ok) return failure(intent, result);
       return data<ThreadActionResult>(
-        { ok: true, intent, message: "Ticket created.", ticket: { id: result.value.id, subject: result.value.subject } },
+        // The panel links the new ticket; no second "created" line.
+        { ok: true, intent, ticket: { id: result.value.id, subject: result.value.subject } },
         { status: 201 },
       );
     }
