@@ -68,6 +68,16 @@ describe("deriveEdges", () => {
     const edges = deriveEdges(inputFor(doc, { analytics: { nodes: {}, edges: { [doc.edges[0]!.id]: 1234 } } }), newDeriveCache());
     expect(edges[0]!.label).toBe("1,234");
   });
+
+  it("sizes edges by their traffic relative to the busiest edge", () => {
+    const doc = generateDocument(4);
+    const [a, b] = doc.edges;
+    const edges = deriveEdges(inputFor(doc, { analytics: { nodes: {}, edges: { [a!.id]: 100, [b!.id]: 25 } } }), newDeriveCache());
+    const width = (id: string) => edges.find((e) => e.id === id)!.style?.strokeWidth;
+    expect(width(a!.id)).toBe(8);
+    expect(width(b!.id)).toBeCloseTo(3.1, 5);
+    expect(edges.find((e) => e.id === doc.edges[2]!.id)!.style).toBeUndefined();
+  });
 });
 
 describe("decorate", () => {
