@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { migrations } from "../sql/migrations.js";
+import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
 import { migrate, openDatabase, type DatabaseShape } from "./database.js";
 
 let dir: string;
@@ -140,5 +141,83 @@ describe("migrations", () => {
     db = openDatabase({ path });
     const rows = db.sqlite.prepare("SELECT count(*) AS n FROM schema_migrations").get() as { n: number };
     expect(rows.n).toBe(migrations.length);
+  });
+});
+
+describe("group statements", () => {
+  const insertEvent = (s: BetterSqlite3.Database, type: string, conversation: string, node: string | null, from: string | null, at: number) =>
+    s
+      .prepare(
+        `INSERT INTO events (type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, inbox_id, channel_id, is_preview)
+         VALUES (?, ?, ?, 'F', 'v1', ?, 'next', ?, 'i1', 'ch1', 0)`,
+      )
+      .run(type, at, conversation, node, from);
+  const counters = () => ({
+    nodeHours: db.sqlite.prepare("SELECT * FROM report_node_hours ORDER BY node_id, hour").all(),
+    nodeDays: db.sqlite.prepare("SELECT * FROM report_node_days ORDER BY node_id, day").all(),
+    edgeHours: db.sqlite.prepare("SELECT * FROM report_edge_hours ORDER BY from_node_id, to_node_id, hour").all(),
+    edgeDays: db.sqlite.prepare("SELECT * FROM report_edge_days ORDER BY from_node_id, to_node_id, day").all(),
+  });
+  const t0 = Date.UTC(2026, 0, 10, 17, 50);
+
+  it("fold the report counters once per group, adding up across groups exactly as a rebuild from the log counts", async () => {
+    // A node event before its conversation's session started does not count.
+    await db.write((s) => insertEvent(s, "node_entered", "c1", "early", null, t0));
+    await Promise.all(["c1", "c2", "c3"].map((c) => db.write((s) => insertEvent(s, "flow_started", c, null, null, t0))));
+    // Three groups; in each, every conversation walks a -> b -> c (the same edges, several times per group).
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(
+        ["c1", "c2", "c3"].map((c) =>
+          db.write((s) => {
+            insertEvent(s, "node_entered", c, "a", null, t0 + round);
+            insertEvent(s, "node_entered", c, "b", "a", t0 + round);
+            insertEvent(s, "answered", c, "b", null, t0 + round);
+            insertEvent(s, "node_entered", c, "c", "b", t0 + round);
+            insertEvent(s, "completed", c, "c", null, t0 + round);
+          }),
+        ),
+      );
+    }
+    const live = counters();
+    const edge = (from: string, to: string) => (live.edgeHours as Array<{ from_node_id: string; to_node_id: string; traffic: number }>).find(
+      (e) => e.from_node_id === from && e.to_node_id === to,
+    )?.traffic;
+    expect(edge("a", "b")).toBe(9);
+    expect(edge("b", "c")).toBe(9);
+    const node = (id: string) => (live.nodeHours as Array<Record<string, unknown>>).find((n) => n.node_id === id);
+    expect(node("early")).toBeUndefined();
+    expect(node("a")).toMatchObject({ reached: 9, starts: 9, left_by: 9 });
+    expect(node("b")).toMatchObject({ reached: 9, answered: 9, left_by: 9 });
+    expect(node("c")).toMatchObject({ reached: 9, left_by: 9 });
+    db.sqlite.transaction(() => db.sqlite.exec(REBUILD_REPORT_ROLLUPS_SQL))();
+    expect(counters()).toEqual(live);
+  });
+
+  it("fail the whole group when one of them fails, so counters never disagree with their events", async () => {
+    db.sqlite.exec("ALTER TABLE report_fold_cursor RENAME TO report_fold_cursor_away");
+    try {
+      const outcomes = await Promise.allSettled([
+        db.write((s) => s.prepare("INSERT INTO t (v) VALUES ('kept?')").run()),
+        db.write((s) => insertEvent(s, "flow_started", "c9", null, null, t0)),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["rejected", "rejected"]);
+      expect(count()).toBe(0);
+      expect((db.sqlite.prepare("SELECT count(*) AS n FROM events").get() as { n: number }).n).toBe(0);
+    } finally {
+      db.sqlite.exec("ALTER TABLE report_fold_cursor_away RENAME TO report_fold_cursor");
+    }
+    await db.write((s) => s.prepare("INSERT INTO t (v) VALUES ('after')").run());
+    expect(count()).toBe(1);
+  });
+
+  it("catch up at open with events written around write()", async () => {
+    db.sqlite.transaction(() => {
+      insertEvent(db.sqlite, "flow_started", "c1", null, null, t0);
+      insertEvent(db.sqlite, "node_entered", "c1", "a", null, t0);
+    })();
+    expect(counters().nodeHours).toEqual([]);
+    await db.close();
+    db = openDatabase({ path });
+    expect(counters().nodeHours).toMatchObject([{ node_id: "a", reached: 1 }]);
   });
 });

@@ -6,7 +6,7 @@
  * ids give a total order (the API's `after=` cursor, SSE `Last-Event-ID`, event replay).
  * Times are INTEGER epoch milliseconds (UTC). JSON columns hold Schema-encoded documents.
  */
-import { REPORT_DAILY_SQL, REPORT_ROLLUPS_SQL, REPORT_TRIGGER_SQL } from "./report-rollups.js";
+import { REPORT_COUNTER_FOLD, REPORT_DAILY_SQL, REPORT_FOLD_SQL, REPORT_ROLLUPS_SQL, REPORT_TRIGGER_SQL } from "./report-rollups.js";
 
 export interface Migration {
   readonly version: number;
@@ -422,4 +422,20 @@ BEGIN UPDATE conversations SET last_message_id = new.id WHERE id = new.conversat
     // (runtime/sql/report-rollups.ts). The log is replayed into the new tables.
     sql: REPORT_DAILY_SQL,
   },
+  {
+    version: 11,
+    name: "node and edge counters folded once per write group",
+    // Per-event counter upserts (hourly and daily, node and edge) were the largest cost of a
+    // visitor message; the Database now folds them once per group commit, in the same
+    // transaction (GROUP_STATEMENTS below, runtime/sql/report-rollups.ts).
+    sql: REPORT_FOLD_SQL,
+  },
 ];
+
+/**
+ * Statements the Database runs once per write group, after the group's writes and before its
+ * COMMIT, as of the latest migration: derived tables catch up with the rows written since their
+ * cursor, in the same transaction (runtime/services/database.ts). Like triggers, but paid once
+ * per group instead of once per row; every one must be a no-op when nothing new was written.
+ */
+export const GROUP_STATEMENTS: ReadonlyArray<string> = [...REPORT_COUNTER_FOLD];

@@ -264,8 +264,12 @@ const HOUR_KEY =
 const DAY_KEY =
   "COALESCE(s.chatflow_id, ''), s.started_at / 86400000, COALESCE(s.chatflow_version_id, ''), COALESCE(s.inbox_id, ''), COALESCE(s.channel_id, '')";
 
-/** Which migration's rules a generated statement follows (7: hourly counters; 10: hourly and daily, arms, as of migration 10). */
-type Level = 7 | 10;
+/**
+ * Which migration's rules a generated statement follows (7: hourly counters; 10: hourly and
+ * daily, arms, as of migration 10; 11: as 10, with the counters folded once per write group
+ * instead of per event — see "Migration 11" below).
+ */
+type Level = 7 | 10 | 11;
 
 /**
  * Adds to the counters of `node` in its session's hour — and, from migration 10 on, its day —
@@ -278,6 +282,7 @@ const countAt = (node: string, update: string, values: string, when = "1", level
   FROM report_bot_sessions s WHERE s.conversation_id = NEW.conversation_id AND ${node} IS NOT NULL AND ${node} <> '' AND ${NAMED_NODE} AND ${when}
   ON CONFLICT DO UPDATE SET ${update};`;
   const hourly = into("report_node_hours", "hour", HOUR_KEY);
+  if (level === 11) return "";
   return level === 7 ? hourly : `${hourly}\n  ${into("report_node_days", "day", DAY_KEY)}`;
 };
 
@@ -288,6 +293,7 @@ const countEdge = (level: Level) => {
   FROM report_bot_sessions s WHERE s.conversation_id = NEW.conversation_id AND ${NAMED_NODE} AND NOT ${UNNAMED_FROM}
   ON CONFLICT DO UPDATE SET traffic = traffic + 1;`;
   const hourly = into("report_edge_hours", "hour", HOUR_KEY);
+  if (level === 11) return "";
   return level === 7 ? hourly : `${hourly}\n  ${into("report_edge_days", "day", DAY_KEY)}`;
 };
 
@@ -312,7 +318,10 @@ const rollupTriggers = (table: string, prefix: string, temp: boolean, level: Lev
   ${countEdge(level)}
 `,
     ),
-    trigger(
+    // From migration 11 the answers are only counted, by the group fold: no trigger.
+    level === 11
+      ? ""
+      : trigger(
       "answer",
       "NEW.type IN ('answered', 'invalid_answer', 'skipped')",
       /* sql */ `
@@ -417,7 +426,7 @@ const rollupTriggers = (table: string, prefix: string, temp: boolean, level: Lev
   WHERE NEW.type IN ('assigned', 'unassigned') AND conversation_id = NEW.conversation_id;
 `,
     ),
-    ...(level === 10
+    ...(level !== 7
       ? [
           trigger(
             "arm",
@@ -475,7 +484,7 @@ DELETE FROM report_conversations;
 DELETE FROM report_replies;
 DELETE FROM report_node_hours;
 DELETE FROM report_edge_hours;${
-  level === 10
+  level !== 7
     ? `
 DELETE FROM report_node_days;
 DELETE FROM report_edge_days;
@@ -486,7 +495,13 @@ DROP TABLE IF EXISTS temp.report_replay;
 CREATE TEMP TABLE report_replay AS SELECT ${FEED_COLUMNS} FROM events WHERE 0;
 ${rollupTriggers("report_replay", "report_replay_", true, level)}
 INSERT INTO temp.report_replay SELECT ${FEED_COLUMNS} FROM events WHERE is_preview = 0 AND conversation_id IS NOT NULL ORDER BY id;
-DROP TABLE temp.report_replay;
+DROP TABLE temp.report_replay;${
+  level === 11
+    ? `
+UPDATE report_fold_cursor SET last_id = 0;
+${REPORT_COUNTER_FOLD.map((statement) => `${statement};`).join("\n")}`
+    : ""
+}
 `;
 
 /**
@@ -556,5 +571,97 @@ CREATE INDEX events_assigned ON events(at, user_id, conversation_id, inbox_id, c
 ${rollupTriggers("events", "events_report_", false, 10)}
 ${rebuildSql(10)}`;
 
-/** Empties the roll-ups and replays the whole log into them through the current triggers' statements. Run it inside one transaction. */
-export const REBUILD_REPORT_ROLLUPS_SQL = rebuildSql(10);
+// ---------------------------------------------------------------------------------------------
+// Migration 11: node and edge counters folded once per write group
+
+/*
+ * The node and edge counters are sums, so they need not be kept per event: the Database runs
+ * REPORT_COUNTER_FOLD once per group commit, after the group's writes and before its COMMIT
+ * (runtime/services/database.ts), adding up the events written since `report_fold_cursor`.
+ * Per-event triggers did ~8 upserts for each node a visitor passed (hourly and daily, node and
+ * edge) — the largest cost of a visitor message; a group of 50 messages now does a few upserts
+ * per node and hour it touched. The counters still change in the same transaction as their
+ * events, and equal the per-event rules exactly:
+ * - an event counts when its conversation had a bot session when it was written, i.e. a
+ *   countable flow_started came before it (sessions are created by that event only, never
+ *   deleted but by a rebuild, which refolds);
+ * - a session's key (flow, start, version, inbox, channel) is fixed when it is created, so
+ *   joining it at fold time gives the key the event had.
+ * The sequential rules (sessions, conversations, replies, arms) stay per-event triggers.
+ */
+
+/** Events the fold has not counted yet that count: countable, on a named node, in a session that had started. */
+// NOT INDEXED: the new events are a range of ids at the end of the table; an index on type
+// would walk every event of that type ever written. The session check seeks the conversation's
+// flow_started entries (one, usually) in the index made for that.
+const FOLDABLE = /* sql */ `SELECT e.type, e.conversation_id, e.node_id, e.from_node_id, e.port FROM events AS e NOT INDEXED
+    WHERE e.id > (SELECT last_id FROM report_fold_cursor) AND e.is_preview = 0 AND e.conversation_id IS NOT NULL
+      AND e.type IN ('node_entered', 'answered', 'invalid_answer', 'skipped', 'completed', 'handed_off')
+      AND e.node_id IS NOT NULL AND e.node_id <> ''
+      AND EXISTS (SELECT 1 FROM events AS f INDEXED BY events_conversation_type
+        WHERE f.conversation_id = e.conversation_id AND f.type = 'flow_started' AND f.id < e.id AND f.is_preview = 0)`;
+
+/** Per event, the node counters it adds to (the same values the level-10 triggers add). */
+const NODE_CONTRIBUTIONS = /* sql */ `
+    SELECT conversation_id, node_id AS node, 1 AS reached, 0 AS left_by, 0 AS answered, 0 AS invalid, 0 AS skipped,
+      CASE WHEN from_node_id IS NULL OR from_node_id = '' THEN 1 ELSE 0 END AS starts
+    FROM foldable WHERE type = 'node_entered'
+    UNION ALL
+    SELECT conversation_id, from_node_id, 0, 1, 0, 0, 0, 0 FROM foldable
+    WHERE type = 'node_entered' AND from_node_id IS NOT NULL AND from_node_id <> ''
+    UNION ALL
+    SELECT conversation_id, node_id, 0, 0, type = 'answered', type = 'invalid_answer', type = 'skipped', 0 FROM foldable
+    WHERE type IN ('answered', 'invalid_answer', 'skipped')
+    UNION ALL
+    SELECT conversation_id, node_id, 0, 1, 0, 0, 0, 0 FROM foldable WHERE type IN ('completed', 'handed_off')`;
+
+const foldNodes = (table: string, unit: string, key: string) => /* sql */ `WITH foldable AS MATERIALIZED (${FOLDABLE}),
+  contributions AS (${NODE_CONTRIBUTIONS})
+INSERT INTO ${table} (chatflow_id, ${unit}, chatflow_version_id, inbox_id, channel_id, node_id, reached, left_by, answered, invalid, skipped, starts)
+SELECT ${key}, c.node, sum(c.reached), sum(c.left_by), sum(c.answered), sum(c.invalid), sum(c.skipped), sum(c.starts)
+FROM contributions c JOIN report_bot_sessions s ON s.conversation_id = c.conversation_id
+WHERE 1
+GROUP BY 1, 2, 3, 4, 5, 6
+ON CONFLICT DO UPDATE SET reached = reached + excluded.reached, left_by = left_by + excluded.left_by,
+  answered = answered + excluded.answered, invalid = invalid + excluded.invalid, skipped = skipped + excluded.skipped,
+  starts = starts + excluded.starts`;
+
+const foldEdges = (table: string, unit: string, key: string) => /* sql */ `WITH foldable AS MATERIALIZED (${FOLDABLE})
+INSERT INTO ${table} (chatflow_id, ${unit}, chatflow_version_id, inbox_id, channel_id, from_node_id, port, to_node_id, traffic)
+SELECT ${key}, e.from_node_id, COALESCE(e.port, ''), e.node_id, count(*)
+FROM foldable e JOIN report_bot_sessions s ON s.conversation_id = e.conversation_id
+WHERE e.type = 'node_entered' AND e.from_node_id IS NOT NULL AND e.from_node_id <> ''
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+ON CONFLICT DO UPDATE SET traffic = traffic + excluded.traffic`;
+
+/**
+ * The statements that fold the events written since the cursor into the node and edge
+ * counters, then move the cursor past them. Run them in order, in the transaction that wrote
+ * the events (the Database does, before each group's COMMIT).
+ */
+export const REPORT_COUNTER_FOLD: ReadonlyArray<string> = [
+  foldNodes("report_node_hours", "hour", HOUR_KEY),
+  foldNodes("report_node_days", "day", DAY_KEY),
+  foldEdges("report_edge_hours", "hour", HOUR_KEY),
+  foldEdges("report_edge_days", "day", DAY_KEY),
+  "UPDATE report_fold_cursor SET last_id = COALESCE((SELECT max(id) FROM events), 0)",
+];
+
+/**
+ * Migration 11: the triggers lose their counter statements (the answer trigger goes), and the
+ * fold's cursor starts after the log, whose counts the level-10 triggers already hold.
+ */
+export const REPORT_FOLD_SQL = /* sql */ `
+DROP TRIGGER events_report_walk;
+DROP TRIGGER events_report_answer;
+DROP TRIGGER events_report_message;
+DROP TRIGGER events_report_outcome;
+DROP TRIGGER events_report_start;
+DROP TRIGGER events_report_team;
+DROP TRIGGER events_report_arm;
+CREATE TABLE report_fold_cursor (last_id INTEGER NOT NULL);
+INSERT INTO report_fold_cursor (last_id) SELECT COALESCE(max(id), 0) FROM events;
+${rollupTriggers("events", "events_report_", false, 11)}`;
+
+/** Empties the roll-ups and replays the whole log into them through the current rules. Run it inside one transaction. */
+export const REBUILD_REPORT_ROLLUPS_SQL = rebuildSql(11);
