@@ -88,7 +88,8 @@ interface CheckInput {
   readonly settings: Settings | undefined;
 }
 
-const KIND_NAMES: Record<NodeKind, string> = {
+/** How the product names each node kind to people (messages, change summaries). */
+export const KIND_NAMES: Readonly<Record<NodeKind, string>> = {
   message: "Message",
   question: "Question",
   branch: "Branch",

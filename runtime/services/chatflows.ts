@@ -6,11 +6,11 @@
 import { createHash } from "node:crypto";
 import { Context, Effect, Either, Layer } from "effect";
 import { canonicalJson } from "../../flows/canonical-json.js";
-import { compile, decodeFlowDocument, decodeFlowSpec, type CompileContext } from "../../flows/compile.js";
+import { compile, decodeFlowDocument, decodeFlowSpec, KIND_NAMES, type CompileContext } from "../../flows/compile.js";
 import type { DecodeIssue } from "../../flows/decode.js";
 import { hasErrors, type Diagnostic } from "../../flows/diagnostics.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
-import type { ChatflowKind, FlowSpec, NodeKind, SpecNode } from "../../flows/flow-spec.js";
+import type { ChatflowKind, FlowSpec, SpecNode } from "../../flows/flow-spec.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -232,19 +232,6 @@ export const starterDocument = (id: string, name: string, kind: ChatflowKind): F
   };
 };
 
-const KIND_NAMES: Record<NodeKind, string> = {
-  message: "Message",
-  question: "Question",
-  branch: "Branch",
-  set: "Set data",
-  webhook: "Webhook",
-  code: "Code",
-  handoff: "Handoff",
-  ticket: "Ticket",
-  meeting: "Meeting",
-  split: "A/B split",
-  end: "End",
-};
 
 const nodeChange = (node: SpecNode): NodeChange => ({
   id: node.id,
