@@ -51,7 +51,11 @@ export const readBody = (
       const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
       settle(Either.right(text));
     });
-    const cutOff = () => settle(Either.left(new InvalidInput({ issues: [{ path: "", message: "the request body was cut off" }] })));
+    // Every request closes, usually long after its body was read: build the error (a stack
+    // capture) only when the body really was cut off.
+    const cutOff = () => {
+      if (!settled) settle(Either.left(new InvalidInput({ issues: [{ path: "", message: "the request body was cut off" }] })));
+    };
     req.on("error", cutOff);
     req.on("close", cutOff);
   });

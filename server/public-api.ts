@@ -5,7 +5,7 @@
  * body decode and one engine call per message, so the store's group commit sets the pace.
  * The contract lives in docs/api.md.
  */
-import { Cause, Effect, Either, Exit, Option, Schema as S } from "effect";
+import { Cause, Effect, Either, Exit, Option, Runtime, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
 import { selectChatflow } from "../flows/targeting.js";
@@ -276,6 +276,17 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     return s.visitors.verifyToken(token);
   };
 
+  type Visitor = { visitorId: string; channelId: string };
+
+  /** `authenticate` run on the spot: verifying a token is synchronous (remembered tokens, one read), so it needs no fiber. */
+  const authenticateNow = (s: Services, req: IncomingMessage, query?: URLSearchParams): Exit.Exit<Visitor, ApiError> | Promise<Exit.Exit<Visitor, ApiError>> => {
+    const effect = authenticate(s, req, query);
+    const exit = runtime.runSyncExit(effect);
+    // Should verifying ever need to wait, it still works, on a fiber.
+    if (Exit.isFailure(exit) && Cause.isDie(exit.cause) && Runtime.isAsyncFiberException(Cause.squash(exit.cause))) return run(effect);
+    return exit;
+  };
+
   const takeVisitorToken = (visitorId: string): Effect.Effect<void, ApiError> => {
     const limited = limiter.take("visitor", visitorId);
     return limited ? Effect.fail(limited) : Effect.void;
@@ -286,21 +297,27 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
   /**
    * The common frame of an authenticated request: verify the token, take a visitor token from
-   * the bucket, then run `body` — and answer with CORS for the visitor's channel.
+   * the bucket, then run `body` — and answer with CORS for the visitor's channel. Everything up
+   * to `body`'s effect is plain code (every visitor request passes here); that effect is the
+   * request's one fiber. `body` may read the request body first (a promise of its effect).
    */
-  const authed = (
+  const authed = async (
     s: Services,
     req: IncomingMessage,
     res: ServerResponse,
     query: URLSearchParams | undefined,
-    body: (visitor: { visitorId: string; channelId: string }) => Effect.Effect<Reply, ApiError>,
-  ) => {
+    body: (visitor: Visitor) => Effect.Effect<Reply, ApiError> | Promise<Effect.Effect<Reply, ApiError>>,
+  ): Promise<void> => {
     let channelId: string | undefined;
-    const program = Effect.flatMap(authenticate(s, req, query), (visitor) => {
-      channelId = visitor.channelId;
-      return Effect.zipRight(takeVisitorToken(visitor.visitorId), body(visitor));
-    });
-    return run(program).then((exit) => answer(res, exit, cors(s, req, channelId)));
+    let exit: Exit.Exit<Reply, ApiError>;
+    const visitor = await authenticateNow(s, req, query);
+    if (Exit.isFailure(visitor)) exit = Exit.failCause(visitor.cause);
+    else {
+      channelId = visitor.value.channelId;
+      const limited = limiter.take("visitor", visitor.value.visitorId);
+      exit = limited ? Exit.fail(limited) : await run(await body(visitor.value));
+    }
+    answer(res, exit, cors(s, req, channelId));
   };
 
   const readBody = <A>(req: IncomingMessage, decode: (input: unknown) => Either.Either<A, InvalidInput>) =>
@@ -472,19 +489,19 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     );
 
   const startConversation = (s: Services, req: IncomingMessage, res: ServerResponse) =>
-    authed(s, req, res, undefined, (visitor) =>
-      Effect.gen(function* () {
-        const body = yield* readBody(req, decodeStartConversation);
-        yield* ensureOwnChannel(visitor, body.channel);
-        const view = yield* s.engine.startConversation({
-          visitorId: visitor.visitorId,
-          channelId: body.channel,
-          chatflowId: body.chatflowId,
-          pageUrl: body.pageUrl,
-        });
-        return reply(201, { conversation: view.conversation, messages: view.messages.map(publicMessage), awaiting: view.awaiting });
-      }),
-    );
+    authed(s, req, res, undefined, async (visitor) => {
+      // Read before the effect: a fiber would only wait for the bytes.
+      const decoded = await readJsonBody(req, decodeStartConversation);
+      if (Either.isLeft(decoded)) return Effect.fail(decoded.left);
+      const body = decoded.right;
+      return Effect.zipRight(
+        ensureOwnChannel(visitor, body.channel),
+        Effect.map(
+          s.engine.startConversation({ visitorId: visitor.visitorId, channelId: body.channel, chatflowId: body.chatflowId, pageUrl: body.pageUrl }),
+          (view) => reply(201, { conversation: view.conversation, messages: view.messages.map(publicMessage), awaiting: view.awaiting }),
+        ),
+      );
+    });
 
   const getConversation = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
     authed(s, req, res, undefined, (visitor) =>
@@ -494,19 +511,21 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     );
 
   const sendMessage = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
-    authed(s, req, res, undefined, (visitor) =>
-      Effect.gen(function* () {
-        const body = yield* readBody(req, decodeSendMessage);
-        const result = yield* s.engine.handleVisitorMessage({
+    authed(s, req, res, undefined, async (visitor) => {
+      const decoded = await readJsonBody(req, decodeSendMessage);
+      if (Either.isLeft(decoded)) return Effect.fail(decoded.left);
+      const body = decoded.right;
+      return Effect.map(
+        s.engine.handleVisitorMessage({
           conversationId,
           visitorId: visitor.visitorId,
           clientMessageId: body.clientMessageId,
           ...(body.text !== undefined ? { text: body.text } : {}),
           ...(body.choice !== undefined ? { choiceIds: typeof body.choice === "string" ? [body.choice] : body.choice } : {}),
-        });
-        return reply(200, { messages: result.messages.map(publicMessage), awaiting: result.awaiting, status: result.status });
-      }),
-    );
+        }),
+        (result) => reply(200, { messages: result.messages.map(publicMessage), awaiting: result.awaiting, status: result.status }),
+      );
+    });
 
   const listMessages = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string, query: URLSearchParams) =>
     authed(s, req, res, undefined, (visitor) =>
