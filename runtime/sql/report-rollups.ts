@@ -590,16 +590,28 @@ ${rebuildSql(10)}`;
  * The sequential rules (sessions, conversations, replies, arms) stay per-event triggers.
  */
 
-/** Events the fold has not counted yet that count: countable, on a named node, in a session that had started. */
+/**
+ * The events the fold has not counted yet (`win`) and those of them that count (`foldable`):
+ * countable, on a named node, in a session that had started.
+ */
 // NOT INDEXED: the new events are a range of ids at the end of the table; an index on type
-// would walk every event of that type ever written. The session check seeks the conversation's
-// flow_started entries (one, usually) in the index made for that.
-const FOLDABLE = /* sql */ `SELECT e.type, e.conversation_id, e.node_id, e.from_node_id, e.port FROM events AS e NOT INDEXED
+// would walk every event of that type ever written. Whether a session had started is read from
+// the window itself: a conversation without a flow_started in it started before (if at all —
+// the join with report_bot_sessions decides); one with a flow_started in it counts the events
+// after the first, and looks further back (its index) only for events before that.
+const WINDOW = /* sql */ `win AS MATERIALIZED (
+    SELECT e.id, e.type, e.conversation_id, e.node_id, e.from_node_id, e.port FROM events AS e NOT INDEXED
     WHERE e.id > (SELECT last_id FROM report_fold_cursor) AND e.is_preview = 0 AND e.conversation_id IS NOT NULL
-      AND e.type IN ('node_entered', 'answered', 'invalid_answer', 'skipped', 'completed', 'handed_off')
-      AND e.node_id IS NOT NULL AND e.node_id <> ''
-      AND EXISTS (SELECT 1 FROM events AS f INDEXED BY events_conversation_type
-        WHERE f.conversation_id = e.conversation_id AND f.type = 'flow_started' AND f.id < e.id AND f.is_preview = 0)`;
+  ),
+  starts AS (SELECT conversation_id, min(id) AS first_id FROM win WHERE type = 'flow_started' GROUP BY conversation_id),
+  foldable AS MATERIALIZED (
+    SELECT w.type, w.conversation_id, w.node_id, w.from_node_id, w.port FROM win w LEFT JOIN starts st ON st.conversation_id = w.conversation_id
+    WHERE w.type IN ('node_entered', 'answered', 'invalid_answer', 'skipped', 'completed', 'handed_off')
+      AND w.node_id IS NOT NULL AND w.node_id <> ''
+      AND (st.first_id IS NULL OR st.first_id < w.id
+        OR EXISTS (SELECT 1 FROM events AS f INDEXED BY events_conversation_type
+          WHERE f.conversation_id = w.conversation_id AND f.type = 'flow_started' AND f.id < w.id AND f.is_preview = 0))
+  )`;
 
 /** Per event, the node counters it adds to (the same values the level-10 triggers add). */
 const NODE_CONTRIBUTIONS = /* sql */ `
@@ -615,7 +627,7 @@ const NODE_CONTRIBUTIONS = /* sql */ `
     UNION ALL
     SELECT conversation_id, node_id, 0, 1, 0, 0, 0, 0 FROM foldable WHERE type IN ('completed', 'handed_off')`;
 
-const foldNodes = (table: string, unit: string, key: string) => /* sql */ `WITH foldable AS MATERIALIZED (${FOLDABLE}),
+const foldNodes = (table: string, unit: string, key: string) => /* sql */ `WITH ${WINDOW},
   contributions AS (${NODE_CONTRIBUTIONS})
 INSERT INTO ${table} (chatflow_id, ${unit}, chatflow_version_id, inbox_id, channel_id, node_id, reached, left_by, answered, invalid, skipped, starts)
 SELECT ${key}, c.node, sum(c.reached), sum(c.left_by), sum(c.answered), sum(c.invalid), sum(c.skipped), sum(c.starts)
@@ -626,7 +638,7 @@ ON CONFLICT DO UPDATE SET reached = reached + excluded.reached, left_by = left_b
   answered = answered + excluded.answered, invalid = invalid + excluded.invalid, skipped = skipped + excluded.skipped,
   starts = starts + excluded.starts`;
 
-const foldEdges = (table: string, unit: string, key: string) => /* sql */ `WITH foldable AS MATERIALIZED (${FOLDABLE})
+const foldEdges = (table: string, unit: string, key: string) => /* sql */ `WITH ${WINDOW}
 INSERT INTO ${table} (chatflow_id, ${unit}, chatflow_version_id, inbox_id, channel_id, from_node_id, port, to_node_id, traffic)
 SELECT ${key}, e.from_node_id, COALESCE(e.port, ''), e.node_id, count(*)
 FROM foldable e JOIN report_bot_sessions s ON s.conversation_id = e.conversation_id
