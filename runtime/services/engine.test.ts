@@ -558,6 +558,16 @@ describe("rules of access and input", () => {
   });
 });
 
+describe("conversation ids", () => {
+  it("sort by creation time, never repeat, and stay URL-safe", () => {
+    const earlier = Engine.newConversationId(Date.UTC(2026, 0, 1));
+    const later = Array.from({ length: 1000 }, () => Engine.newConversationId(Date.UTC(2026, 0, 1, 0, 0, 0, 1)));
+    expect(later.every((id) => id > earlier)).toBe(true);
+    expect(new Set(later).size).toBe(1000);
+    for (const id of [earlier, ...later]) expect(id).toMatch(/^conv_[0-9a-f]{12}[A-Za-z0-9_-]{16}$/);
+  });
+});
+
 describe("concurrency", () => {
   it("stores 50 concurrent messages to 50 conversations exactly once, in shared commits", async () => {
     const flowId = await publishFlow(doc("many", [
