@@ -97,13 +97,15 @@ const TEAM_TYPES: ReadonlySet<string> = new Set(["handoff", "agent_took_over", "
 
 /**
  * Every bot session in the log, by conversation id, with its outcome (module doc).
- * `timeoutMs` gives a flow version's session timeout. Pure.
+ * `timeoutMs` gives a flow version's session timeout. `sessions`, when given, holds the
+ * sessions as they stood before `events` (the rest of the log goes on from them; its entries
+ * are updated in place and it is returned). Pure apart from that.
  */
 export const botSessions = (
   events: Iterable<EventRow>,
   timeoutMs: (chatflowVersionId: string | null) => number,
+  sessions: Map<string, BotSession> = new Map(),
 ): Map<string, BotSession> => {
-  const sessions = new Map<string, BotSession>();
   for (const e of countable(events)) {
     const id = e.conversation_id!;
     if (e.type === "flow_started") {
@@ -351,9 +353,12 @@ export interface TeamTimeline {
 
 const truthy = (value: unknown) => value === true || value === 1;
 
-/** Team-side timeline of every conversation in the log: replies with their waits, first responses, closes (module doc). Pure. */
-export const teamTimeline = (events: Iterable<EventRow>): TeamTimeline => {
-  const conversations = new Map<string, TeamConversation>();
+/**
+ * Team-side timeline of every conversation in the log: replies with their waits, first
+ * responses, closes (module doc). `conversations`, when given, holds them as they stood before
+ * `events` (updated in place; `replies` are those of `events` only). Pure apart from that.
+ */
+export const teamTimeline = (events: Iterable<EventRow>, conversations: Map<string, TeamConversation> = new Map()): TeamTimeline => {
   const replies: TeamReply[] = [];
   for (const e of countable(events)) {
     const id = e.conversation_id!;

@@ -193,6 +193,67 @@ describe("group statements", () => {
     expect(counters()).toEqual(live);
   });
 
+  it("fold sessions, conversations, replies and arms per group exactly as a rebuild from the log does", async () => {
+    const put = (s: BetterSqlite3.Database, c: string, type: string, at: number, extra: { node?: string; user?: string; team?: string; data?: unknown } = {}) =>
+      s
+        .prepare(
+          `INSERT INTO events (type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, user_id, inbox_id, channel_id, team_id, is_preview, data)
+           VALUES (?, ?, ?, 'F', 'v1', ?, ?, 'i1', 'ch1', ?, 0, ?)`,
+        )
+        .run(type, at, c, extra.node ?? null, extra.user ?? null, extra.team ?? null, extra.data === undefined ? null : JSON.stringify(extra.data));
+    const tables = () =>
+      Object.fromEntries(
+        ["report_bot_sessions", "report_conversations", "report_replies", "report_arms"].map((table) => [
+          table,
+          db.sqlite.prepare(`SELECT * FROM ${table} ORDER BY 1, 2`).all(),
+        ]),
+      );
+    // c1: an arm taken before its session started (not counted), then created, started and split in one group.
+    await db.write((s) => put(s, "c1", "split_arm", t0, { node: "split", data: { armId: "early" } }));
+    await Promise.all([
+      db.write((s) => {
+        put(s, "c1", "conversation_created", t0);
+        put(s, "c1", "flow_started", t0);
+        put(s, "c1", "split_arm", t0, { node: "split", data: { armId: "a" } });
+      }),
+      db.write((s) => {
+        put(s, "c2", "conversation_created", t0);
+        put(s, "c2", "flow_started", t0);
+      }),
+    ]);
+    // Later groups: visitors answer, c2 is handed off, an agent replies twice, c2 closes; c1 completes.
+    await Promise.all([
+      db.write((s) => put(s, "c1", "message_created", t0 + 60_000, { data: { author: "visitor" } })),
+      db.write((s) => {
+        put(s, "c2", "message_created", t0 + 60_000, { data: { author: "visitor" } });
+        put(s, "c2", "handed_off", t0 + 60_000, { node: "h" });
+        put(s, "c2", "handoff", t0 + 60_000, { node: "h", team: "t1" });
+      }),
+    ]);
+    await db.write((s) => put(s, "c2", "message_created", t0 + 120_000, { user: "u1", data: { author: "agent" } }));
+    await Promise.all([
+      db.write((s) => put(s, "c2", "message_created", t0 + 180_000, { data: { author: "visitor" } })),
+      db.write((s) => put(s, "c1", "completed", t0 + 180_000, { node: "end" })),
+    ]);
+    await db.write((s) => {
+      put(s, "c2", "message_created", t0 + 240_000, { user: "u1", data: { author: "agent" } });
+      put(s, "c2", "status_changed", t0 + 300_000, { data: { from: "open", to: "closed" } });
+    });
+    const live = tables();
+    expect(live.report_arms).toEqual([{ conversation_id: "c1", node_id: "split", arm_id: "a" }]);
+    expect(live.report_bot_sessions).toMatchObject([
+      { conversation_id: "c1", outcome: "completed", interacted: 1 },
+      { conversation_id: "c2", outcome: "handed_off", interacted: 1 },
+    ]);
+    expect(live.report_replies).toMatchObject([
+      { conversation_id: "c2", is_first: 1, first_response_ms: 60_000, wait_ms: 60_000 },
+      { conversation_id: "c2", is_first: 0, wait_ms: 60_000 },
+    ]);
+    expect(live.report_conversations).toMatchObject([{ conversation_id: "c1", phase: "bot" }, { conversation_id: "c2", phase: "closed", time_to_close_ms: 300_000 }]);
+    db.sqlite.transaction(() => db.sqlite.exec(REBUILD_REPORT_ROLLUPS_SQL))();
+    expect(tables()).toEqual(live);
+  });
+
   it("fail the whole group when one of them fails, so counters never disagree with their events", async () => {
     db.sqlite.exec("ALTER TABLE report_fold_cursor RENAME TO report_fold_cursor_away");
     try {

@@ -12,7 +12,7 @@
  * caller. A caller's promise settles only after the COMMIT that made its write durable.
  *
  * Group statements: before each COMMIT the schema's GROUP_STATEMENTS (runtime/sql/migrations.ts)
- * run in the same transaction, so derived tables (report counters) catch up with what the group
+ * run in the same transaction, so derived tables (report roll-ups) catch up with what the group
  * wrote once per group instead of once per row in a trigger.
  */
 import BetterSqlite3 from "better-sqlite3";
@@ -102,9 +102,13 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
   sqlite.pragma("cache_size = -65536");
   migrate(sqlite);
 
-  const groupStatements = GROUP_STATEMENTS.map((sql) => sqlite.prepare(sql));
+  const groupStatements = GROUP_STATEMENTS.map((step): (() => void) => {
+    if (typeof step !== "string") return () => step(sqlite);
+    const statement = sqlite.prepare(step);
+    return () => statement.run();
+  });
   const catchUp = () => {
-    for (const statement of groupStatements) statement.run();
+    for (const run of groupStatements) run();
   };
   sqlite.transaction(catchUp).immediate();
 

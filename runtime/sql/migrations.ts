@@ -6,6 +6,8 @@
  * ids give a total order (the API's `after=` cursor, SSE `Last-Event-ID`, event replay).
  * Times are INTEGER epoch milliseconds (UTC). JSON columns hold Schema-encoded documents.
  */
+import type BetterSqlite3 from "better-sqlite3";
+import { foldReportRollups } from "./report-fold.js";
 import { REPORT_COUNTER_FOLD, REPORT_DAILY_SQL, REPORT_FOLD_SQL, REPORT_ROLLUPS_SQL, REPORT_TRIGGER_SQL } from "./report-rollups.js";
 
 export interface Migration {
@@ -443,12 +445,33 @@ DROP INDEX events_chatflow_at;
 DROP INDEX events_conversation;
 `,
   },
+  {
+    version: 13,
+    name: "report sessions, conversations, replies and arms folded once per write group",
+    // The last per-event triggers on events: six sub-program calls per event (~45% of a
+    // visitor message's SQL). foldReportRollups continues the stored rows with metrics.ts's
+    // rules once per group commit (runtime/sql/report-fold.ts); the tables are as they were,
+    // and the cursor of migration 11 already stands after every event the triggers saw.
+    sql: /* sql */ `
+DROP TRIGGER events_report_walk;
+DROP TRIGGER events_report_message;
+DROP TRIGGER events_report_outcome;
+DROP TRIGGER events_report_start;
+DROP TRIGGER events_report_team;
+DROP TRIGGER events_report_arm;
+`,
+  },
 ];
+
+/** A group statement: SQL, or a function given the connection (inside the group's transaction). */
+export type GroupStatement = string | ((sqlite: BetterSqlite3.Database) => void);
 
 /**
  * Statements the Database runs once per write group, after the group's writes and before its
- * COMMIT, as of the latest migration: derived tables catch up with the rows written since their
- * cursor, in the same transaction (runtime/services/database.ts). Like triggers, but paid once
- * per group instead of once per row; every one must be a no-op when nothing new was written.
+ * COMMIT, in order, as of the latest migration: derived tables catch up with the rows written
+ * since their cursor, in the same transaction (runtime/services/database.ts). Like triggers,
+ * but paid once per group instead of once per row; each must be a no-op when nothing new was
+ * written. The report fold comes first: the counters join the sessions it writes, and their
+ * last statement moves the cursor both read.
  */
-export const GROUP_STATEMENTS: ReadonlyArray<string> = [...REPORT_COUNTER_FOLD];
+export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [foldReportRollups, ...REPORT_COUNTER_FOLD];
