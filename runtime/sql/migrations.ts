@@ -8,7 +8,7 @@
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { foldReportRollups } from "./report-fold.js";
-import { REPORT_COUNTER_FOLD, REPORT_DAILY_SQL, REPORT_FOLD_SQL, REPORT_ROLLUPS_SQL, REPORT_TRIGGER_SQL } from "./report-rollups.js";
+import { REPORT_DAILY_SQL, REPORT_FOLD_SQL, REPORT_ROLLUPS_SQL, REPORT_TRIGGER_SQL } from "./report-rollups.js";
 
 export interface Migration {
   readonly version: number;
@@ -471,7 +471,7 @@ export type GroupStatement = string | ((sqlite: BetterSqlite3.Database) => void)
  * COMMIT, in order, as of the latest migration: derived tables catch up with the rows written
  * since their cursor, in the same transaction (runtime/services/database.ts). Like triggers,
  * but paid once per group instead of once per row; each must be a no-op when nothing new was
- * written. The report fold comes first: the counters join the sessions it writes, and their
- * last statement moves the cursor both read.
+ * written. The report fold keeps every roll-up (it moved the counters of migration 11 into
+ * itself, so the events are read once per group); REPORT_COUNTER_FOLD stays the rebuild's.
  */
-export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [foldReportRollups, ...REPORT_COUNTER_FOLD];
+export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [foldReportRollups];

@@ -1,17 +1,18 @@
 /**
- * The report roll-ups of bot sessions, team timelines, replies and A/B arms, folded once per
- * write group (migration 13) instead of by per-event triggers.
+ * The report roll-ups — bot sessions, team timelines, replies, A/B arms, node and edge
+ * counters — folded once per write group (migrations 11 and 13) instead of by per-event
+ * triggers.
  *
- * Why: six AFTER INSERT triggers on `events` cost every event a sub-program call each (SQLite
- * runs a trigger's WHEN inside it) plus their statements, even the ones whose WHERE is false —
- * ~45% of the SQL a visitor message wrote. Here the Database runs `foldReportRollups` before
- * each group's COMMIT, in the same transaction (runtime/sql/migrations.ts GROUP_STATEMENTS):
- * it reads the events written since `report_fold_cursor`, loads the rows of the conversations
- * they touch, continues them with the pure rules of runtime/core/metrics.ts — the written
- * definition of every figure — and writes back only the columns that changed. The node and
- * edge counters and the cursor follow (REPORT_COUNTER_FOLD). A rebuild still replays the log
- * through the SQL rules (REBUILD_REPORT_ROLLUPS_SQL); the property test holds both, and the
- * fold at random points of a log, equal to metrics.ts.
+ * Why: AFTER INSERT triggers on `events` cost every event a sub-program call per trigger
+ * (SQLite runs a trigger's WHEN inside it) plus their statements, even the ones whose WHERE is
+ * false — most of the SQL a visitor message wrote. Here the Database runs `foldReportRollups`
+ * before each group's COMMIT, in the same transaction (runtime/sql/migrations.ts
+ * GROUP_STATEMENTS): it reads the events written since `report_fold_cursor` once, loads the
+ * rows of the conversations they touch, continues them with the pure rules of
+ * runtime/core/metrics.ts — the written definition of every figure — writes back only the
+ * columns that changed, adds the group's node and edge counts, and moves the cursor. A rebuild
+ * still replays the log through the SQL rules (REBUILD_REPORT_ROLLUPS_SQL); the property test
+ * holds both, and this fold run at random points of a log, equal to metrics.ts.
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { botSessions, teamTimeline, type BotOutcome, type BotSession, type EventRow, type TeamConversation } from "../core/metrics.js";
@@ -161,6 +162,11 @@ const CONVERSATION_COLUMNS: ReadonlyArray<keyof ConversationRow> = [
 interface Statements {
   readonly cursor: Statement;
   readonly window: Statement;
+  readonly moveCursor: Statement;
+  readonly nodeHours: Statement;
+  readonly nodeDays: Statement;
+  readonly edgeHours: Statement;
+  readonly edgeDays: Statement;
   readonly sessions: Statement;
   readonly conversations: Statement;
   readonly timeout: Statement;
@@ -179,24 +185,36 @@ const statementsOf = (sqlite: Sqlite): Statements => {
   if (!statements) {
     const insert = (table: string, columns: ReadonlyArray<string>) =>
       sqlite.prepare(`INSERT INTO ${table} (${columns.join(", ")}) VALUES (${columns.map((c) => `@${c}`).join(", ")})`);
+    const upsertNodes = (table: string, unit: string) =>
+      sqlite.prepare(
+        `INSERT INTO ${table} (chatflow_id, ${unit}, chatflow_version_id, inbox_id, channel_id, node_id, reached, left_by, answered, invalid, skipped, starts)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET reached = reached + excluded.reached, left_by = left_by + excluded.left_by,
+           answered = answered + excluded.answered, invalid = invalid + excluded.invalid, skipped = skipped + excluded.skipped,
+           starts = starts + excluded.starts`,
+      );
+    const upsertEdges = (table: string, unit: string) =>
+      sqlite.prepare(
+        `INSERT INTO ${table} (chatflow_id, ${unit}, chatflow_version_id, inbox_id, channel_id, from_node_id, port, to_node_id, traffic)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT DO UPDATE SET traffic = traffic + excluded.traffic`,
+      );
     statements = {
       cursor: sqlite.prepare("SELECT last_id FROM report_fold_cursor").pluck(),
-      // NOT INDEXED: the new events are the ids at the end of the table. Left out, because no
-      // rule here reads them: answers and contact links (the counters fold those), and a node
-      // entered — most events — unless its session is or may become errored (entering a node
-      // after an error is the only thing a node_entered changes in metrics.ts).
-      window: sqlite.prepare(
-        `SELECT id, type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, user_id, inbox_id,
-           channel_id, team_id, is_preview, data
-         FROM events AS e NOT INDEXED
-         WHERE e.id > @cursor AND e.is_preview = 0 AND e.conversation_id IS NOT NULL
-           AND e.type NOT IN ('answered', 'invalid_answer', 'skipped', 'contact_linked')
-           AND (e.type <> 'node_entered'
-             OR EXISTS (SELECT 1 FROM report_bot_sessions s WHERE s.conversation_id = e.conversation_id AND s.outcome = 'errored')
-             OR EXISTS (SELECT 1 FROM events AS f INDEXED BY events_conversation_type
-               WHERE f.conversation_id = e.conversation_id AND f.type = 'flow_error' AND f.id > @cursor))
-         ORDER BY e.id`,
-      ),
+      // NOT INDEXED: the new events are the ids at the end of the table. Raw rows: building
+      // the objects here costs half of what better-sqlite3's row objects do.
+      window: sqlite
+        .prepare(
+          `SELECT id, type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, user_id, inbox_id,
+             channel_id, team_id, is_preview, data
+           FROM events AS e NOT INDEXED WHERE e.id > ? AND e.is_preview = 0 AND e.conversation_id IS NOT NULL ORDER BY e.id`,
+        )
+        .raw(),
+      moveCursor: sqlite.prepare("UPDATE report_fold_cursor SET last_id = COALESCE((SELECT max(id) FROM events), last_id)"),
+      nodeHours: upsertNodes("report_node_hours", "hour"),
+      nodeDays: upsertNodes("report_node_days", "day"),
+      edgeHours: upsertEdges("report_edge_hours", "hour"),
+      edgeDays: upsertEdges("report_edge_days", "day"),
       sessions: sqlite.prepare(`SELECT * FROM report_bot_sessions WHERE conversation_id IN (SELECT value FROM json_each(?))`),
       conversations: sqlite.prepare(`SELECT * FROM report_conversations WHERE conversation_id IN (SELECT value FROM json_each(?))`),
       // The expression the SQL rules store, so a spec's odd value reads the same.
@@ -252,30 +270,48 @@ const armIdOf = (data: string | null): unknown => {
   }
 };
 
+/** A node counters' delta: reached, left by, answered, invalid, skipped, starts. */
+type NodeDelta = [number, number, number, number, number, number];
+
+const named = (node: string | null): node is string => node !== null && node !== "";
+
+/** SQLite's `a / b` on the stored start (integer division for integers, as the SQL rules key it). */
+const per = (at: number, unit: number) => (Number.isInteger(at) ? Math.trunc(at / unit) : at / unit);
+
+const eventOf = (r: unknown[]): EventRow => ({
+  id: r[0] as number,
+  type: r[1] as string,
+  at: r[2] as number,
+  conversation_id: r[3] as string,
+  chatflow_id: r[4] as string | null,
+  chatflow_version_id: r[5] as string | null,
+  node_id: r[6] as string | null,
+  port: r[7] as string | null,
+  from_node_id: r[8] as string | null,
+  user_id: r[9] as string | null,
+  inbox_id: r[10] as string | null,
+  channel_id: r[11] as string | null,
+  team_id: r[12] as string | null,
+  is_preview: r[13] as number,
+  data: r[14] as string | null,
+});
+
 /**
- * Folds the events written since the cursor into report_bot_sessions, report_conversations,
- * report_replies and report_arms. Run it inside the transaction that wrote them, before
- * REPORT_COUNTER_FOLD (which joins the sessions and moves the cursor).
+ * Folds the events written since `report_fold_cursor` into every report roll-up — sessions,
+ * conversations, replies, arms, node and edge counters — and moves the cursor past them. Run
+ * it inside the transaction that wrote the events (the Database does, before each COMMIT).
  */
 export const foldReportRollups = (sqlite: Sqlite): void => {
   const statements = statementsOf(sqlite);
   const cursor = statements.cursor.get() as number;
-  const events = statements.window.all({ cursor }) as EventRow[];
-  if (events.length === 0) return;
+  const events = (statements.window.all(cursor) as unknown[][]).map(eventOf);
+  if (events.length === 0) {
+    statements.moveCursor.run();
+    return;
+  }
   const ids = JSON.stringify([...new Set(events.map((e) => e.conversation_id!))]);
-
   const storedSessions = new Map((statements.sessions.all(ids) as SessionRow[]).map((r) => [r.conversation_id, r]));
   const storedConversations = new Map((statements.conversations.all(ids) as ConversationRow[]).map((r) => [r.conversation_id, r]));
-
-  // Arms first: a split counts for a session that had started before it (metrics.ts armResults).
-  const started = new Set(storedSessions.keys());
-  for (const e of events) {
-    if (e.type === "flow_started") started.add(e.conversation_id!);
-    else if (e.type === "split_arm" && e.node_id !== null && started.has(e.conversation_id!)) {
-      const armId = armIdOf(e.data);
-      if (typeof armId === "string") statements.insertArm.run(e.conversation_id, e.node_id, armId);
-    }
-  }
 
   const timeouts = new Map<string | null, number>();
   const timeoutOf = (versionId: string | null) => {
@@ -313,4 +349,73 @@ export const foldReportRollups = (sqlite: Sqlite): void => {
       r.firstResponseMs,
     );
   }
+
+  // Arms and counters count an event of a session that had started before it (metrics.ts
+  // armResults and nodeTallies; the SQL rules of REPORT_COUNTER_FOLD, which a rebuild runs).
+  // A session's key is fixed when it starts, so the map's session gives the key the event had.
+  const nodes = new Map<string, { key: ReadonlyArray<unknown>; delta: NodeDelta }>();
+  const edges = new Map<string, { key: ReadonlyArray<unknown>; traffic: number }>();
+  const addNode = (s: BotSession, node: string, i: number, starts = 0) => {
+    const key = [s.chatflowId ?? "", s.startedAt, s.chatflowVersionId ?? "", s.inboxId ?? "", s.channelId ?? "", node];
+    const text = JSON.stringify(key);
+    let entry = nodes.get(text);
+    if (!entry) nodes.set(text, (entry = { key, delta: [0, 0, 0, 0, 0, 0] }));
+    entry.delta[i]!++;
+    entry.delta[5] += starts;
+  };
+  const started = new Set(storedSessions.keys());
+  for (const e of events) {
+    const id = e.conversation_id!;
+    if (e.type === "flow_started") {
+      started.add(id);
+      continue;
+    }
+    if (!started.has(id)) continue;
+    if (e.type === "split_arm") {
+      const armId = e.node_id === null ? undefined : armIdOf(e.data);
+      if (typeof armId === "string") statements.insertArm.run(id, e.node_id, armId);
+      continue;
+    }
+    if (!named(e.node_id)) continue;
+    const s = sessions.get(id)!;
+    switch (e.type) {
+      case "node_entered": {
+        const from = e.from_node_id;
+        addNode(s, e.node_id, 0, named(from) ? 0 : 1);
+        if (named(from)) {
+          addNode(s, from, 1);
+          const key = [s.chatflowId ?? "", s.startedAt, s.chatflowVersionId ?? "", s.inboxId ?? "", s.channelId ?? "", from, e.port ?? "", e.node_id];
+          const text = JSON.stringify(key);
+          const entry = edges.get(text);
+          if (entry) entry.traffic++;
+          else edges.set(text, { key, traffic: 1 });
+        }
+        break;
+      }
+      case "answered":
+        addNode(s, e.node_id, 2);
+        break;
+      case "invalid_answer":
+        addNode(s, e.node_id, 3);
+        break;
+      case "skipped":
+        addNode(s, e.node_id, 4);
+        break;
+      case "completed":
+      case "handed_off":
+        addNode(s, e.node_id, 1);
+        break;
+    }
+  }
+  for (const { key, delta } of nodes.values()) {
+    const [flow, startedAt, version, inbox, channel, node] = key as [string, number, string, string, string, string];
+    statements.nodeHours.run(flow, per(startedAt, 3_600_000), version, inbox, channel, node, ...delta);
+    statements.nodeDays.run(flow, per(startedAt, 86_400_000), version, inbox, channel, node, ...delta);
+  }
+  for (const { key, traffic } of edges.values()) {
+    const [flow, startedAt, version, inbox, channel, from, port, to] = key as [string, number, string, string, string, string, string, string];
+    statements.edgeHours.run(flow, per(startedAt, 3_600_000), version, inbox, channel, from, port, to, traffic);
+    statements.edgeDays.run(flow, per(startedAt, 86_400_000), version, inbox, channel, from, port, to, traffic);
+  }
+  statements.moveCursor.run();
 };
