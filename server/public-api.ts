@@ -299,14 +299,15 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
    * The common frame of an authenticated request: verify the token, take a visitor token from
    * the bucket, then run `body` — and answer with CORS for the visitor's channel. Everything up
    * to `body`'s effect is plain code (every visitor request passes here); that effect is the
-   * request's one fiber. `body` may read the request body first (a promise of its effect).
+   * request's one fiber. `body` may read the request body first (a promise of its effect), or
+   * answer without a fiber at all (a promise of the Exit).
    */
   const authed = async (
     s: Services,
     req: IncomingMessage,
     res: ServerResponse,
     query: URLSearchParams | undefined,
-    body: (visitor: Visitor) => Effect.Effect<Reply, ApiError> | Promise<Effect.Effect<Reply, ApiError>>,
+    body: (visitor: Visitor) => Effect.Effect<Reply, ApiError> | Promise<Effect.Effect<Reply, ApiError> | Exit.Exit<Reply, ApiError>>,
   ): Promise<void> => {
     let channelId: string | undefined;
     let exit: Exit.Exit<Reply, ApiError>;
@@ -315,7 +316,11 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     else {
       channelId = visitor.value.channelId;
       const limited = limiter.take("visitor", visitor.value.visitorId);
-      exit = limited ? Exit.fail(limited) : await run(await body(visitor.value));
+      if (limited) exit = Exit.fail(limited);
+      else {
+        const outcome = await body(visitor.value);
+        exit = Exit.isExit(outcome) ? outcome : await run(outcome);
+      }
     }
     answer(res, exit, cors(s, req, channelId));
   };
@@ -326,10 +331,9 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       (either) => fromEither(either),
     );
 
+  const anotherChannel = () => new Forbidden({ message: "this visitor token belongs to another channel" });
   const ensureOwnChannel = (visitor: { channelId: string }, channel: string): Effect.Effect<void, Forbidden> =>
-    visitor.channelId === channel
-      ? Effect.void
-      : Effect.fail(new Forbidden({ message: "this visitor token belongs to another channel" }));
+    visitor.channelId === channel ? Effect.void : Effect.fail(anotherChannel());
 
   // ---------------------------------------------------------------------------------------
   // Endpoints
@@ -492,15 +496,16 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     authed(s, req, res, undefined, async (visitor) => {
       // Read before the effect: a fiber would only wait for the bytes.
       const decoded = await readJsonBody(req, decodeStartConversation);
-      if (Either.isLeft(decoded)) return Effect.fail(decoded.left);
+      if (Either.isLeft(decoded)) return Exit.fail(decoded.left);
       const body = decoded.right;
-      return Effect.zipRight(
-        ensureOwnChannel(visitor, body.channel),
-        Effect.map(
-          s.engine.startConversation({ visitorId: visitor.visitorId, channelId: body.channel, chatflowId: body.chatflowId, pageUrl: body.pageUrl }),
-          (view) => reply(201, { conversation: view.conversation, messages: view.messages.map(publicMessage), awaiting: view.awaiting }),
-        ),
-      );
+      if (visitor.channelId !== body.channel) return Exit.fail(anotherChannel());
+      const exit = await s.engine.direct.startConversation({
+        visitorId: visitor.visitorId,
+        channelId: body.channel,
+        chatflowId: body.chatflowId,
+        pageUrl: body.pageUrl,
+      });
+      return Exit.map(exit, (view) => reply(201, { conversation: view.conversation, messages: view.messages.map(publicMessage), awaiting: view.awaiting }));
     });
 
   const getConversation = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
@@ -513,18 +518,16 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   const sendMessage = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
     authed(s, req, res, undefined, async (visitor) => {
       const decoded = await readJsonBody(req, decodeSendMessage);
-      if (Either.isLeft(decoded)) return Effect.fail(decoded.left);
+      if (Either.isLeft(decoded)) return Exit.fail(decoded.left);
       const body = decoded.right;
-      return Effect.map(
-        s.engine.handleVisitorMessage({
-          conversationId,
-          visitorId: visitor.visitorId,
-          clientMessageId: body.clientMessageId,
-          ...(body.text !== undefined ? { text: body.text } : {}),
-          ...(body.choice !== undefined ? { choiceIds: typeof body.choice === "string" ? [body.choice] : body.choice } : {}),
-        }),
-        (result) => reply(200, { messages: result.messages.map(publicMessage), awaiting: result.awaiting, status: result.status }),
-      );
+      const exit = await s.engine.direct.handleVisitorMessage({
+        conversationId,
+        visitorId: visitor.visitorId,
+        clientMessageId: body.clientMessageId,
+        ...(body.text !== undefined ? { text: body.text } : {}),
+        ...(body.choice !== undefined ? { choiceIds: typeof body.choice === "string" ? [body.choice] : body.choice } : {}),
+      });
+      return Exit.map(exit, (result) => reply(200, { messages: result.messages.map(publicMessage), awaiting: result.awaiting, status: result.status }));
     });
 
   const listMessages = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string, query: URLSearchParams) =>

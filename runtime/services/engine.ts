@@ -15,7 +15,7 @@
  * still the tagged errors, thrown inside and turned into typed failures at that boundary.
  */
 import { randomBytes, randomInt } from "node:crypto";
-import { Context, Data, Effect, Either, Layer, Option } from "effect";
+import { Context, Data, Effect, Either, Exit, Layer, Option } from "effect";
 import type { Device, FlowSpec } from "../../flows/flow-spec.js";
 import { awaitingOf, start, step } from "../core/interpreter.js";
 import type {
@@ -146,6 +146,19 @@ export interface EngineShape {
   }) => Effect.Effect<ApiMessage, NotFound | Conflict | InvalidInput>;
   /** Records idle bot conversations past their flow's session timeout as abandoned and closes them; returns how many. */
   readonly expireIdleConversations: (now: number) => Effect.Effect<number>;
+  /**
+   * `startConversation` and `handleVisitorMessage` as promises of their Exit: the same work,
+   * answers and failures without an Effect to build and run — for the public API, where every
+   * visitor request runs one of them.
+   */
+  readonly direct: {
+    readonly startConversation: (
+      input: Parameters<EngineShape["startConversation"]>[0],
+    ) => Promise<Exit.Exit<ConversationView, NotFound | InvalidInput | Conflict>>;
+    readonly handleVisitorMessage: (
+      input: Parameters<EngineShape["handleVisitorMessage"]>[0],
+    ) => Promise<Exit.Exit<Effect.Effect.Success<ReturnType<EngineShape["handleVisitorMessage"]>>, NotFound | Forbidden | Conflict | InvalidInput>>;
+  };
 }
 
 export class Engine extends Context.Tag("Engine")<Engine, EngineShape>() {}
@@ -222,6 +235,13 @@ export const makeKeyedLock = () => {
 type EngineFailure = NotFound | Forbidden | Conflict | InvalidInput;
 const isEngineFailure = (error: unknown): error is EngineFailure =>
   error instanceof NotFound || error instanceof Forbidden || error instanceof Conflict || error instanceof InvalidInput;
+
+/** A plain async path's outcome as an Exit: thrown engine failures fail it, anything else is a defect. */
+const exitOf = <A, E extends EngineFailure = never>(promise: Promise<A>): Promise<Exit.Exit<A, E>> =>
+  promise.then(
+    (value) => Exit.succeed(value),
+    (error: unknown) => (isEngineFailure(error) ? Exit.fail(error as E) : Exit.die(error)),
+  );
 
 /** The Effect boundary of a plain async path: thrown engine failures fail it, anything else is a defect. */
 const fromPromise = <A, E extends EngineFailure = never>(run: () => Promise<A>): Effect.Effect<A, E> =>
@@ -992,18 +1012,22 @@ export const makeEngine = (deps: {
      ORDER BY last_activity_at, id LIMIT 500`,
   );
 
+  const handleVisitorMessageNow = (input: Parameters<EngineShape["handleVisitorMessage"]>[0]): Promise<VisitorReply> => {
+    const message = validateVisitorInput(input);
+    if (Either.isLeft(message)) return Promise.reject(message.left);
+    return lock.run(input.conversationId, () => retryStaleNow(() => attemptVisitorMessage(input, message.right)));
+  };
+
   return {
     // Not Effect.fn: these two run on every visitor request, and a traced span costs a stack capture each.
     startConversation: (input) => fromPromise(() => startConversationNow(input)),
 
-    handleVisitorMessage: (input) =>
-      Effect.suspend(() => {
-        const message = validateVisitorInput(input);
-        if (Either.isLeft(message)) return Effect.fail(message.left);
-        return fromPromise(() =>
-          lock.run(input.conversationId, () => retryStaleNow(() => attemptVisitorMessage(input, message.right))),
-        );
-      }),
+    handleVisitorMessage: (input) => fromPromise(() => handleVisitorMessageNow(input)),
+
+    direct: {
+      startConversation: (input) => exitOf(startConversationNow(input)),
+      handleVisitorMessage: (input) => exitOf(handleVisitorMessageNow(input)),
+    },
 
     getConversation: Effect.fn("Engine.getConversation")(function* (input) {
       const row = yield* ownConversation(input.conversationId, input.visitorId);
