@@ -145,13 +145,13 @@ describe("migrations", () => {
 });
 
 describe("group statements", () => {
-  const insertEvent = (s: BetterSqlite3.Database, type: string, conversation: string, node: string | null, from: string | null, at: number) =>
+  const insertEvent = (s: BetterSqlite3.Database, type: string, conversation: string, node: string | null, from: string | null, at: number, port = "next") =>
     s
       .prepare(
         `INSERT INTO events (type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, inbox_id, channel_id, is_preview)
-         VALUES (?, ?, ?, 'F', 'v1', ?, 'next', ?, 'i1', 'ch1', 0)`,
+         VALUES (?, ?, ?, 'F', 'v1', ?, ?, ?, 'i1', 'ch1', 0)`,
       )
-      .run(type, at, conversation, node, from);
+      .run(type, at, conversation, node, port, from);
   const counters = () => ({
     nodeHours: db.sqlite.prepare("SELECT * FROM report_node_hours ORDER BY node_id, hour").all(),
     nodeDays: db.sqlite.prepare("SELECT * FROM report_node_days ORDER BY node_id, day").all(),
@@ -170,7 +170,8 @@ describe("group statements", () => {
         ["c1", "c2", "c3"].map((c) =>
           db.write((s) => {
             insertEvent(s, "node_entered", c, "a", null, t0 + round);
-            insertEvent(s, "node_entered", c, "b", "a", t0 + round);
+            // c3 takes another port out of a in the last round: the same nodes, another edge.
+            insertEvent(s, "node_entered", c, "b", "a", t0 + round, c === "c3" && round === 2 ? "other" : "next");
             insertEvent(s, "answered", c, "b", null, t0 + round);
             insertEvent(s, "node_entered", c, "c", "b", t0 + round);
             insertEvent(s, "completed", c, "c", null, t0 + round);
@@ -179,10 +180,12 @@ describe("group statements", () => {
       );
     }
     const live = counters();
-    const edge = (from: string, to: string) => (live.edgeHours as Array<{ from_node_id: string; to_node_id: string; traffic: number }>).find(
-      (e) => e.from_node_id === from && e.to_node_id === to,
-    )?.traffic;
-    expect(edge("a", "b")).toBe(9);
+    const edge = (from: string, to: string, port = "next") =>
+      (live.edgeHours as Array<{ from_node_id: string; port: string; to_node_id: string; traffic: number }>).find(
+        (e) => e.from_node_id === from && e.port === port && e.to_node_id === to,
+      )?.traffic;
+    expect(edge("a", "b")).toBe(8);
+    expect(edge("a", "b", "other")).toBe(1);
     expect(edge("b", "c")).toBe(9);
     const node = (id: string) => (live.nodeHours as Array<Record<string, unknown>>).find((n) => n.node_id === id);
     expect(node("early")).toBeUndefined();

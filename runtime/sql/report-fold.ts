@@ -215,8 +215,9 @@ const statementsOf = (sqlite: Sqlite): Statements => {
       nodeDays: upsertNodes("report_node_days", "day"),
       edgeHours: upsertEdges("report_edge_hours", "hour"),
       edgeDays: upsertEdges("report_edge_days", "day"),
-      sessions: sqlite.prepare(`SELECT * FROM report_bot_sessions WHERE conversation_id IN (SELECT value FROM json_each(?))`),
-      conversations: sqlite.prepare(`SELECT * FROM report_conversations WHERE conversation_id IN (SELECT value FROM json_each(?))`),
+      // Point reads: cheaper than one `IN (json_each(…))` read for a group's few dozen conversations.
+      sessions: sqlite.prepare(`SELECT * FROM report_bot_sessions WHERE conversation_id = ?`),
+      conversations: sqlite.prepare(`SELECT * FROM report_conversations WHERE conversation_id = ?`),
       // The expression the SQL rules store, so a spec's odd value reads the same.
       timeout: sqlite
         .prepare(
@@ -309,9 +310,14 @@ export const foldReportRollups = (sqlite: Sqlite): void => {
     statements.moveCursor.run();
     return;
   }
-  const ids = JSON.stringify([...new Set(events.map((e) => e.conversation_id!))]);
-  const storedSessions = new Map((statements.sessions.all(ids) as SessionRow[]).map((r) => [r.conversation_id, r]));
-  const storedConversations = new Map((statements.conversations.all(ids) as ConversationRow[]).map((r) => [r.conversation_id, r]));
+  const storedSessions = new Map<string, SessionRow>();
+  const storedConversations = new Map<string, ConversationRow>();
+  for (const id of new Set(events.map((e) => e.conversation_id!))) {
+    const session = statements.sessions.get(id) as SessionRow | undefined;
+    if (session) storedSessions.set(id, session);
+    const conversation = statements.conversations.get(id) as ConversationRow | undefined;
+    if (conversation) storedConversations.set(id, conversation);
+  }
 
   const timeouts = new Map<string | null, number>();
   const timeoutOf = (versionId: string | null) => {
@@ -355,11 +361,24 @@ export const foldReportRollups = (sqlite: Sqlite): void => {
   // A session's key is fixed when it starts, so the map's session gives the key the event had.
   const nodes = new Map<string, { key: ReadonlyArray<unknown>; delta: NodeDelta }>();
   const edges = new Map<string, { key: ReadonlyArray<unknown>; traffic: number }>();
+  // A session's key as map-key text, made once per session: generated ids and a number, so the
+  // NUL between them is unambiguous, as it is before one last free-text part (a node id).
+  const keyTexts = new Map<BotSession, string>();
+  const keyText = (s: BotSession) => {
+    let text = keyTexts.get(s);
+    if (text === undefined) {
+      text = [s.chatflowId ?? "", s.startedAt, s.chatflowVersionId ?? "", s.inboxId ?? "", s.channelId ?? ""].join("\u0000");
+      keyTexts.set(s, text);
+    }
+    return text;
+  };
   const addNode = (s: BotSession, node: string, i: number, starts = 0) => {
-    const key = [s.chatflowId ?? "", s.startedAt, s.chatflowVersionId ?? "", s.inboxId ?? "", s.channelId ?? "", node];
-    const text = JSON.stringify(key);
+    const text = `${keyText(s)}\u0000${node}`;
     let entry = nodes.get(text);
-    if (!entry) nodes.set(text, (entry = { key, delta: [0, 0, 0, 0, 0, 0] }));
+    if (!entry) {
+      const key = [s.chatflowId ?? "", s.startedAt, s.chatflowVersionId ?? "", s.inboxId ?? "", s.channelId ?? "", node];
+      nodes.set(text, (entry = { key, delta: [0, 0, 0, 0, 0, 0] }));
+    }
     entry.delta[i]!++;
     entry.delta[5] += starts;
   };
@@ -384,11 +403,13 @@ export const foldReportRollups = (sqlite: Sqlite): void => {
         addNode(s, e.node_id, 0, named(from) ? 0 : 1);
         if (named(from)) {
           addNode(s, from, 1);
-          const key = [s.chatflowId ?? "", s.startedAt, s.chatflowVersionId ?? "", s.inboxId ?? "", s.channelId ?? "", from, e.port ?? "", e.node_id];
-          const text = JSON.stringify(key);
+          const text = `${keyText(s)}\u0000${JSON.stringify([from, e.port ?? "", e.node_id])}`;
           const entry = edges.get(text);
           if (entry) entry.traffic++;
-          else edges.set(text, { key, traffic: 1 });
+          else {
+            const key = [s.chatflowId ?? "", s.startedAt, s.chatflowVersionId ?? "", s.inboxId ?? "", s.channelId ?? "", from, e.port ?? "", e.node_id];
+            edges.set(text, { key, traffic: 1 });
+          }
         }
         break;
       }
