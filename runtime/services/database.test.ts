@@ -40,6 +40,21 @@ describe("group commit", () => {
     expect(after.commits - before.commits).toBe(1);
   });
 
+  it("lets writes that arrive in the next turns of the event loop join a group while they keep coming", async () => {
+    const before = db.stats();
+    const insert = (v: string) => db.write((s) => s.prepare("INSERT INTO t (v) VALUES (?)").run(v));
+    const first = insert("turn 0");
+    const later = await new Promise<Array<Promise<unknown>>>((resolve) =>
+      setImmediate(() => {
+        const second = insert("turn 1");
+        setImmediate(() => resolve([second, insert("turn 2")]));
+      }),
+    );
+    await Promise.all([first, ...later]);
+    expect(db.stats().commits - before.commits).toBe(1);
+    expect(count()).toBe(3);
+  });
+
   it("fails only the write that threw; the others in its group commit", async () => {
     await db.write((s) => s.prepare("INSERT INTO t (v) VALUES ('taken')").run());
     const outcomes = await Promise.allSettled([

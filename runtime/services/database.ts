@@ -80,6 +80,13 @@ export const migrate = (sqlite: Sqlite): ReadonlyArray<number> => {
   return ran;
 };
 
+/**
+ * Event-loop turns a group may wait for more writes to join it (see flushWhenSettled). Under the
+ * runtime bench's 50 conversations, 1–2 turns carried ~10% more messages per second than 0 (every
+ * turn reads the requests that arrived while the previous one ran); more did not help.
+ */
+const MAX_GATHER_TURNS = 2;
+
 interface QueuedWrite {
   readonly fn: (sqlite: Sqlite) => unknown;
   readonly resolve: (value: unknown) => void;
@@ -183,6 +190,23 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
     waiting.forEach((done) => done());
   };
 
+  // While requests keep arriving, a group waits for the event loop to read what else is ready:
+  // each further turn costs a poll without waiting (no timer, no idle time), and every turn that
+  // joins the group shares its fsync. A turn that brings nothing new commits the group.
+  let seen = 0;
+  let turns = 0;
+  const flushWhenSettled = () => {
+    if (queue.length > seen && turns < MAX_GATHER_TURNS && queue.length < maxGroup) {
+      seen = queue.length;
+      turns++;
+      setImmediate(flushWhenSettled);
+      return;
+    }
+    seen = 0;
+    turns = 0;
+    flush();
+  };
+
   const write = <T>(fn: (sqlite: Sqlite) => T): Promise<T> =>
     new Promise<T>((resolve, reject) => {
       if (closed) {
@@ -193,7 +217,7 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
       if (!scheduled) {
         scheduled = true;
         // setImmediate lets every request that arrived in this turn of the event loop join the group.
-        setImmediate(flush);
+        setImmediate(flushWhenSettled);
       }
     });
 
