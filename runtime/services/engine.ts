@@ -30,6 +30,7 @@ import type {
 import { Chatflows, type ChatflowVersion, type ChatflowsShape } from "./chatflows.js";
 import {
   apiMessageOf,
+  CONVERSATION_COLUMNS,
   MESSAGE_COLUMNS,
   readConversation,
   toApiMessage,
@@ -303,7 +304,12 @@ export const makeEngine = (deps: {
   const previews = new Map<string, FlowSpec>();
 
   // Statements of the message path, prepared once.
-  const selectMessageByClientId = db.prepare("SELECT id FROM messages WHERE conversation_id = ? AND client_message_id = ?");
+  // The conversation and, in the same read, whether this client message id was handled already.
+  const selectConversationForMessage = db.prepare(
+    `SELECT ${CONVERSATION_COLUMNS},
+       (SELECT m.id FROM messages m WHERE m.conversation_id = c.id AND m.client_message_id = @clientMessageId) AS handled_message_id
+     FROM conversations c WHERE c.id = @id`,
+  );
   const selectVisitor = db.prepare("SELECT id, channel_id, contact_id, device, language, last_page_url FROM visitors WHERE id = ?");
   const selectChannelInbox = db.prepare("SELECT inbox_id FROM channels WHERE id = ?");
   const selectChatflow = db.prepare("SELECT id, channel_id, enabled, published_version_id, archived_at FROM chatflows WHERE id = ?");
@@ -750,9 +756,13 @@ export const makeEngine = (deps: {
     input: { readonly conversationId: string; readonly visitorId: string; readonly clientMessageId: string },
     message: { kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] },
   ): Promise<VisitorReply> => {
-    const row = ownConversationNow(input.conversationId, input.visitorId);
-    const existing = selectMessageByClientId.get(row.id, input.clientMessageId) as { id: number } | undefined;
-    if (existing) return replayNow(row, existing.id);
+    const found = selectConversationForMessage.get({ id: input.conversationId, clientMessageId: input.clientMessageId }) as
+      | (ConversationRow & { readonly handled_message_id: number | null })
+      | undefined;
+    if (!found) throw new NotFound({ entity: "conversation", id: input.conversationId });
+    if (found.visitor_id !== input.visitorId) throw new Forbidden({ message: "this conversation belongs to another visitor" });
+    const row: ConversationRow = found;
+    if (found.handled_message_id !== null) return replayNow(row, found.handled_message_id);
     if (row.status === "closed") throw new Conflict({ message: "this conversation is closed" });
 
     const now = Date.now();
