@@ -12,6 +12,11 @@
  * TEMP replay table, rebuild the tables from the log (REBUILD_REPORT_ROLLUPS_SQL). Migration
  * 6's text stays as shipped.
  *
+ * Since migrations 11 and 13 no trigger keeps the tables live: the Database folds each write
+ * group's events into them before its COMMIT, in the same transaction, by metrics.ts's rules
+ * (runtime/sql/report-fold.ts) — per-event triggers were most of a visitor message's write.
+ * The statements here still rebuild the tables from the log.
+ *
  * - report_bot_sessions: one row per bot session (flow_started) with its outcome.
  * - report_conversations: one row per conversation: when the team got it, who answered first
  *   and how long that took, its first close.
