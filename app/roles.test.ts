@@ -1,13 +1,22 @@
 import { describe, expect, it } from "vitest";
-import { canOpen, homeFor, isAllowed, navigation } from "./roles.js";
+import { access, canOpen, homeFor, isAllowed, navigation } from "./roles.js";
 
 describe("roles", () => {
   it("lets each role open only its own areas, and admins everything", () => {
     const visible = (role: Parameters<typeof canOpen>[0]) => navigation.filter((n) => canOpen(role, n.area)).map((n) => n.label);
-    expect(visible("admin")).toEqual(["Flows", "Inbox", "Reports", "Settings"]);
+    expect(visible("admin")).toEqual(["Flows", "Inbox", "Tickets", "Reports", "Settings"]);
     expect(visible("marketer")).toEqual(["Flows"]);
-    expect(visible("agent")).toEqual(["Inbox"]);
+    expect(visible("agent")).toEqual(["Inbox", "Tickets"]);
     expect(visible("analyst")).toEqual(["Reports"]);
+  });
+
+  it("shows Tickets exactly to the roles the /tickets guard lets in", () => {
+    // The /tickets routes guard with access.inbox: the link and the guard must agree.
+    const tickets = navigation.find((n) => n.to === "/tickets");
+    expect(tickets?.area).toBe("inbox");
+    for (const role of ["admin", "marketer", "agent", "analyst"] as const) {
+      expect(canOpen(role, tickets!.area), role).toBe(isAllowed(role, access.inbox));
+    }
   });
 
   it("sends each role to the first area it may open", () => {

@@ -17,10 +17,14 @@ export const access: Readonly<Record<Area, ReadonlyArray<Role>>> = {
 /** Every signed-in role, for pages anyone may open (one's own profile). */
 export const everyone: ReadonlyArray<Role> = ["admin", "marketer", "agent", "analyst"];
 
-/** The main navigation, in order. */
+/**
+ * The main navigation, in order. An area may have several entries: tickets are inbox work
+ * (the /tickets routes guard with `access.inbox`), so whoever sees the inbox sees them too.
+ */
 export const navigation: ReadonlyArray<{ readonly area: Area; readonly label: string; readonly to: string }> = [
   { area: "flows", label: "Flows", to: "/flows" },
   { area: "inbox", label: "Inbox", to: "/inbox" },
+  { area: "inbox", label: "Tickets", to: "/tickets" },
   { area: "reports", label: "Reports", to: "/reports" },
   { area: "settings", label: "Settings", to: "/settings" },
 ];

@@ -75,7 +75,7 @@ function Shell({ children }: { children: React.ReactNode }) {
                 {navigation
                   .filter((item) => canOpen(user.role, item.area))
                   .map((item) => (
-                    <li key={item.area}>
+                    <li key={item.to}>
                       <NavLink to={item.to}>{item.label}</NavLink>
                     </li>
                   ))}
