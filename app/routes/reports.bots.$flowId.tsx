@@ -108,6 +108,7 @@ export default function FlowReportPage() {
             { name: "Handed off", values: data.daily.map((d) => d.handedOff) },
           ]}
           format={(v) => formatCount(v)}
+          integer
         />
         <ReportTableView table={tables.versions} query={query} />
       </section>

@@ -71,6 +71,7 @@ export default function BotReportsPage() {
             { name: "Abandoned", values: daily.map((d) => d.abandoned) },
           ]}
           format={(v) => formatCount(v)}
+          integer
         />
         <ReportTableView table={tables.daily} query={query} />
       </section>

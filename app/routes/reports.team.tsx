@@ -78,7 +78,7 @@ export default function TeamReportsPage() {
 
       <section className="card" aria-labelledby="team-volume-title">
         <h2 id="team-volume-title">Conversations by channel and inbox</h2>
-        <LineChart title="Conversations per day by channel" categories={data.days} series={data.channelSeries} format={(v) => formatCount(v)} />
+        <LineChart title="Conversations per day by channel" categories={data.days} series={data.channelSeries} format={(v) => formatCount(v)} integer />
         <ReportTableView table={tables.volume} query={query} />
       </section>
 

@@ -195,6 +195,36 @@ test("an analyst sees the scenario's numbers, the canvas overlay, and a CSV that
   expect(volume.slice(1).reduce((sum, row) => sum + Number(row[3]), 0)).toBe(3);
 });
 
+test("every report page draws its charts after hydrating, with a name per chart and no console error", async ({ page }, testInfo) => {
+  const problems: string[] = [];
+  page.on("console", (message) => {
+    // React reports hydration mismatches as console errors ("did not match", "Hydration failed", …).
+    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
+  await login(page, demoUsers.analyst, adminPassword());
+  const pages = [
+    { path: "/reports/bots", charts: ["Bot conversations per day", "Completion rate by flow"] },
+    { path: `/reports/bots/${encodeURIComponent(flowId)}`, charts: ["Conversations per day", "Drop-off by step"] },
+    { path: `/reports/team?flow=${encodeURIComponent(flowId)}`, charts: ["Conversations per day by channel", "Replies sent per agent"] },
+  ];
+  for (const { path, charts } of pages) {
+    await page.goto(path);
+    for (const name of charts) {
+      const chart = page.getByRole("figure", { name, exact: true });
+      await expect(chart, `${path}: ${name}`).toBeVisible();
+      // Drawn after mount: the plot's SVG carries the chart's title, and has lines or bars in it.
+      const svg = chart.locator("svg", { has: page.locator("title", { hasText: name }) });
+      await expect(svg, `${path}: ${name} is drawn`).toBeVisible();
+      await expect(svg.locator("path.recharts-curve, path.recharts-rectangle").first()).toBeAttached();
+      // The table under it is what screen readers and the CSV get.
+      await expect(chart.locator("xpath=following::table[1]")).toBeAttached();
+    }
+    await page.screenshot({ path: testInfo.outputPath(`${path.split("?")[0]!.replace(/\W+/g, "-")}.png`), fullPage: true });
+  }
+  expect(problems, "console errors and warnings").toEqual([]);
+});
+
 test("the builder's Show analytics toggle overlays reach and drop-off", async ({ page }) => {
   await login(page, demoUsers.marketer, adminPassword());
   await page.goto(`/flows/${encodeURIComponent(flowId)}`);

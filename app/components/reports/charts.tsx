@@ -1,13 +1,36 @@
 /**
- * Small SVG charts for the reports: a line chart over days and a horizontal bar chart, with
- * axes, a tooltip per point or bar (SVG <title>), a legend, and a text alternative. They draw
- * only: the table under each chart carries the same figures for screen readers and CSV.
- * (recharts is the intended library — docs/decisions/009-report-charts-and-rollups.md says why it waits.)
+ * The reports' charts, drawn by recharts (docs/decisions/014-recharts-for-report-charts.md): a
+ * line chart over days and a horizontal bar chart. They draw only — the table under each chart
+ * carries the same figures for screen readers and the CSV download.
+ *
+ * Server rendering: recharts lays a chart out in effects, so the server and the hydrating
+ * client both render the same empty box of a fixed size (ResponsiveContainer's
+ * `initialDimension`), which keeps the page from jumping and the hydration clean; the chart
+ * draws after mount and then follows its container's width.
  */
-import { useId } from "react";
+import type { ReactNode } from "react";
+import {
+  Bar,
+  BarChart as RechartsBarChart,
+  CartesianGrid,
+  LabelList,
+  Legend,
+  Line,
+  LineChart as RechartsLineChart,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from "recharts";
 
 const PALETTE = ["#2563eb", "#16a34a", "#d97706", "#dc2626", "#7c3aed", "#0891b2", "#be185d", "#4d7c0f"];
+// Dashes as well as colours, so lines stay apart for readers who cannot tell the colours apart.
 const DASHES = ["", "6 3", "2 3", "8 3 2 3", "", "6 3", "2 3", "8 3 2 3"];
+const WIDTH = 720;
+const LINE_HEIGHT = 280;
+const BAR_ROW = 30;
+const TICK = { fontSize: 12, fill: "var(--text-muted, #6b7280)" };
+const NOTE = "The table below lists every value.";
 
 /** A round upper bound for an axis: 1, 2, 2.5 or 5 times a power of ten. Pure. */
 export const niceMax = (value: number): number => {
@@ -17,90 +40,86 @@ export const niceMax = (value: number): number => {
   return 10 * power;
 };
 
+/**
+ * Evenly spaced ticks from 0 that cover `largest`: a step of 1, 2, 2.5 or 5 times a power of
+ * ten, about four steps, whole numbers only when `integer`. Pure.
+ */
+export const axisTicks = (largest: number, integer: boolean): number[] => {
+  let step = niceMax(Math.max(largest, 0) / 4);
+  if (integer) step = Math.max(1, Math.ceil(step));
+  const steps = Math.max(1, Math.ceil(Math.max(largest, 0) / step - 1e-9));
+  return Array.from({ length: steps + 1 }, (_, i) => Math.round(i * step * 1e9) / 1e9);
+};
+
+/** A day (YYYY-MM-DD) as its month and day on an axis; other categories as they are. Pure. */
+export const shortCategory = (category: string): string => (/^\d{4}-\d{2}-\d{2}$/.test(category) ? category.slice(5) : category);
+
+/** A label cut to `max` characters with an ellipsis. Pure. */
+export const truncate = (label: string, max: number): string => (label.length > max ? `${label.slice(0, max - 1)}…` : label);
+
 export interface LineSeries {
   readonly name: string;
   readonly values: ReadonlyArray<number>;
 }
 
-const W = 720;
-const H = 260;
-const M = { top: 16, right: 16, bottom: 48, left: 56 };
+/** One row per category with each series' value under `s<index>` (a series name may hold dots, which recharts reads as a path). Pure. */
+export const lineRows = (categories: ReadonlyArray<string>, series: ReadonlyArray<LineSeries>): Array<Record<string, string | number>> =>
+  categories.map((category, i) => {
+    const row: Record<string, string | number> = { category };
+    series.forEach((s, k) => {
+      row[`s${k}`] = s.values[i] ?? 0;
+    });
+    return row;
+  });
 
-/** Lines over categories (days); `format` writes axis ticks and tooltips. */
+/** A chart's frame: the figure named by its title, a caption, and a box of fixed size until the client measures it. */
+function ChartFrame(props: { readonly title: string; readonly height: number; readonly children: ReactNode }) {
+  return (
+    <figure className="chart" aria-label={props.title}>
+      <figcaption className="chart__title">{props.title}</figcaption>
+      <ResponsiveContainer width="100%" height={props.height} initialDimension={{ width: WIDTH, height: props.height }}>
+        {props.children}
+      </ResponsiveContainer>
+    </figure>
+  );
+}
+
+/** Lines over categories (days); `format` writes the value axis and the tooltips. */
 export function LineChart(props: {
   readonly title: string;
   readonly categories: ReadonlyArray<string>;
   readonly series: ReadonlyArray<LineSeries>;
   readonly format?: (value: number) => string;
+  /** Whole numbers only (counts): no tick between two integers. */
+  readonly integer?: boolean;
 }) {
-  const id = useId();
   const format = props.format ?? ((v: number) => String(Math.round(v * 100) / 100));
-  const n = props.categories.length;
-  const max = niceMax(Math.max(0, ...props.series.flatMap((s) => s.values)));
-  const plotW = W - M.left - M.right;
-  const plotH = H - M.top - M.bottom;
-  const x = (i: number) => M.left + (n <= 1 ? plotW / 2 : (i / (n - 1)) * plotW);
-  const y = (v: number) => M.top + plotH - (v / max) * plotH;
-  const ticks = [0, 0.25, 0.5, 0.75, 1].map((t) => t * max);
-  const labelEvery = Math.max(1, Math.ceil(n / 8));
-  // Every few days, and always the last one (instead of a label too close before it).
-  const labeled = new Set<number>();
-  for (let i = 0; i < n; i += labelEvery) labeled.add(i);
-  if (n > 0 && !labeled.has(n - 1)) {
-    const previous = Math.floor((n - 1) / labelEvery) * labelEvery;
-    if (n - 1 - previous < labelEvery / 2) labeled.delete(previous);
-    labeled.add(n - 1);
-  }
+  const ticks = axisTicks(Math.max(0, ...props.series.flatMap((s) => s.values)), props.integer ?? false);
+  const many = props.categories.length > 45;
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-labelledby={`${id}-title`} className="chart__svg">
-        <title id={`${id}-title`}>{`${props.title} (the table below lists every value)`}</title>
-        {ticks.map((t) => (
-          <g key={t}>
-            <line x1={M.left} x2={W - M.right} y1={y(t)} y2={y(t)} className="chart__grid" />
-            <text x={M.left - 8} y={y(t)} className="chart__tick" textAnchor="end" dominantBaseline="middle">
-              {format(t)}
-            </text>
-          </g>
-        ))}
-        <line x1={M.left} x2={M.left} y1={M.top} y2={M.top + plotH} className="chart__axis" />
-        <line x1={M.left} x2={W - M.right} y1={M.top + plotH} y2={M.top + plotH} className="chart__axis" />
-        {props.categories.map((c, i) =>
-          labeled.has(i) ? (
-            <text key={c} x={x(i)} y={H - M.bottom + 18} className="chart__tick" textAnchor="middle">
-              {c.length === 10 ? c.slice(5) : c}
-            </text>
-          ) : null,
-        )}
+    <ChartFrame title={props.title} height={LINE_HEIGHT}>
+      <RechartsLineChart data={lineRows(props.categories, props.series)} title={props.title} desc={NOTE} margin={{ top: 8, right: 16, bottom: 4, left: 8 }}>
+        <CartesianGrid stroke="var(--border, #e5e7eb)" vertical={false} />
+        <XAxis dataKey="category" tickFormatter={shortCategory} tick={TICK} minTickGap={16} />
+        <YAxis domain={[0, ticks[ticks.length - 1]!]} ticks={ticks} interval={0} tickFormatter={(v: number) => format(v)} tick={TICK} width={56} />
+        <Tooltip formatter={(value) => format(Number(value))} />
+        {/* In the order the series are given (recharts sorts by name by default). */}
+        <Legend itemSorter={null} />
         {props.series.map((s, k) => (
-          <g key={s.name}>
-            <polyline
-              points={s.values.map((v, i) => `${x(i)},${y(v)}`).join(" ")}
-              fill="none"
-              stroke={PALETTE[k % PALETTE.length]}
-              strokeDasharray={DASHES[k % DASHES.length]}
-              strokeWidth={2}
-            />
-            {s.values.map((v, i) => (
-              <circle key={i} cx={x(i)} cy={y(v)} r={n > 60 ? 2 : 3.5} fill={PALETTE[k % PALETTE.length]}>
-                <title>{`${s.name}, ${props.categories[i]}: ${format(v)}`}</title>
-              </circle>
-            ))}
-          </g>
+          <Line
+            key={s.name}
+            type="linear"
+            dataKey={`s${k}`}
+            name={s.name}
+            stroke={PALETTE[k % PALETTE.length]}
+            strokeDasharray={DASHES[k % DASHES.length]}
+            strokeWidth={2}
+            dot={many ? false : { r: 3 }}
+            isAnimationActive={false}
+          />
         ))}
-      </svg>
-      <figcaption className="chart__legend">
-        <span className="chart__title">{props.title}</span>
-        {props.series.map((s, k) => (
-          <span key={s.name} className="chart__key">
-            <svg width="22" height="10" aria-hidden="true">
-              <line x1="0" x2="22" y1="5" y2="5" stroke={PALETTE[k % PALETTE.length]} strokeDasharray={DASHES[k % DASHES.length]} strokeWidth="2" />
-            </svg>
-            {s.name}
-          </span>
-        ))}
-      </figcaption>
-    </figure>
+      </RechartsLineChart>
+    </ChartFrame>
   );
 }
 
@@ -109,7 +128,7 @@ export interface Bar {
   readonly value: number;
 }
 
-/** Horizontal bars, one per label, longest scale at `max` (default: a round bound of the largest). */
+/** Horizontal bars, one per label, the scale ending at `max` (default: a round bound of the largest). */
 export function BarChart(props: {
   readonly title: string;
   readonly bars: ReadonlyArray<Bar>;
@@ -118,45 +137,21 @@ export function BarChart(props: {
   /** Whole numbers only (counts): no tick between two integers. */
   readonly integer?: boolean;
 }) {
-  const id = useId();
   const format = props.format ?? ((v: number) => String(v));
   const largest = Math.max(0, ...props.bars.map((b) => b.value));
-  const max = props.max ?? (props.integer ? Math.max(1, Math.ceil(niceMax(largest))) : niceMax(largest));
-  const ticks = props.integer && max % 2 === 1 ? [0, 1] : [0, 0.5, 1];
-  const row = 26;
-  const labelW = 200;
-  const height = M.top + props.bars.length * row + 28;
-  const plotW = W - labelW - M.right - 64;
-  const width = (v: number) => (max > 0 ? (Math.max(0, v) / max) * plotW : 0);
+  const ticks = props.max !== undefined ? axisTicks(props.max, false) : axisTicks(largest, props.integer ?? false);
+  const rows = props.bars.map((b) => ({ label: b.label, value: Math.max(0, b.value) }));
   return (
-    <figure className="chart">
-      <svg viewBox={`0 0 ${W} ${height}`} role="img" aria-labelledby={`${id}-title`} className="chart__svg">
-        <title id={`${id}-title`}>{`${props.title} (the table below lists every value)`}</title>
-        {ticks.map((t) => (
-          <g key={t}>
-            <line x1={labelW + t * plotW} x2={labelW + t * plotW} y1={M.top - 4} y2={height - 24} className="chart__grid" />
-            <text x={labelW + t * plotW} y={height - 8} className="chart__tick" textAnchor="middle">
-              {format(t * max)}
-            </text>
-          </g>
-        ))}
-        {props.bars.map((b, i) => (
-          <g key={`${b.label}-${i}`} transform={`translate(0, ${M.top + i * row})`}>
-            <text x={labelW - 8} y={row / 2 - 2} className="chart__label" textAnchor="end" dominantBaseline="middle">
-              {b.label.length > 28 ? `${b.label.slice(0, 27)}…` : b.label}
-            </text>
-            <rect x={labelW} y={2} width={width(b.value)} height={row - 10} rx={3} fill={PALETTE[0]}>
-              <title>{`${b.label}: ${format(b.value)}`}</title>
-            </rect>
-            <text x={labelW + width(b.value) + 6} y={row / 2 - 2} className="chart__value" dominantBaseline="middle">
-              {format(b.value)}
-            </text>
-          </g>
-        ))}
-      </svg>
-      <figcaption className="chart__legend">
-        <span className="chart__title">{props.title}</span>
-      </figcaption>
-    </figure>
+    <ChartFrame title={props.title} height={props.bars.length * BAR_ROW + 48}>
+      <RechartsBarChart data={rows} layout="vertical" title={props.title} desc={NOTE} margin={{ top: 8, right: 56, bottom: 4, left: 8 }}>
+        <CartesianGrid stroke="var(--border, #e5e7eb)" horizontal={false} />
+        <XAxis type="number" domain={[0, ticks[ticks.length - 1]!]} ticks={ticks} interval={0} tickFormatter={(v: number) => format(v)} tick={TICK} />
+        <YAxis type="category" dataKey="label" width={200} tickFormatter={(label: string) => truncate(label, 28)} tick={{ ...TICK, fill: "var(--text, #111827)" }} />
+        <Tooltip formatter={(value) => format(Number(value))} cursor={{ fill: "rgba(37, 99, 235, 0.08)" }} />
+        <Bar dataKey="value" name={props.title} fill={PALETTE[0]} radius={3} barSize={BAR_ROW - 12} isAnimationActive={false}>
+          <LabelList dataKey="value" position="right" formatter={(value: unknown) => format(Number(value))} style={TICK} />
+        </Bar>
+      </RechartsBarChart>
+    </ChartFrame>
   );
 }
