@@ -1,0 +1,138 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { isAvailable } from "../../flows/availability.js";
+import type { Availability } from "../../flows/flow-spec.js";
+import { businessCalendar, businessIntervals, businessMs, type BusinessHours, type OpeningRange } from "./business-time.js";
+
+const H = 3_600_000;
+const MIN = 60_000;
+const DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+const weekdays = (from: string, to: string): OpeningRange[] => DAYS.slice(0, 5).map((day) => ({ day, from, to }));
+const berlin9to5: BusinessHours = { timezone: "Europe/Berlin", hours: weekdays("09:00", "17:00") };
+
+// Zones with summer time (north and south, a 30-minute change), a half-hour offset, and none.
+const ZONES = ["Europe/Berlin", "America/New_York", "Australia/Lord_Howe", "America/Santiago", "Asia/Kolkata", "UTC"] as const;
+// Days just before daylight-saving changes of 2026 in those zones, and an ordinary one.
+const AROUND = [
+  Date.UTC(2026, 2, 28), // Berlin springs forward on Sunday 29 March
+  Date.UTC(2026, 9, 24), // Berlin falls back on Sunday 25 October
+  Date.UTC(2026, 2, 7), // New York: 8 March
+  Date.UTC(2026, 9, 31), // New York: 1 November
+  Date.UTC(2026, 3, 4), // Lord Howe and Santiago: 5 April
+  Date.UTC(2026, 8, 5), // Santiago: 6 September
+  Date.UTC(2026, 9, 3), // Lord Howe: 4 October
+  Date.UTC(2026, 5, 10),
+];
+
+const clock = fc.integer({ min: 0, max: 48 }).map((half) => (half === 48 ? "24:00" : `${String(Math.floor(half / 2)).padStart(2, "0")}:${half % 2 ? "30" : "00"}`));
+const range = fc.record({ day: fc.constantFrom(...DAYS), from: clock, to: clock });
+const hoursArb = fc.record({ timezone: fc.constantFrom(...ZONES), hours: fc.array(range, { maxLength: 6 }) });
+/** An instant on a whole minute within three days of a daylight-saving change. */
+const instant = fc.tuple(fc.constantFrom(...AROUND), fc.integer({ min: 0, max: 3 * 24 * 60 })).map(([day, minutes]) => day + minutes * MIN);
+const span = fc.tuple(instant, instant).map(([a, b]) => (a <= b ? ([a, b] as const) : ([b, a] as const)));
+
+const availability = (h: BusinessHours): Availability => ({
+  mode: "business_hours",
+  timezone: h.timezone,
+  hours: h.hours,
+  awayMessage: "",
+  awayBehaviour: "away_message",
+});
+
+describe("business time, exact values", () => {
+  it("counts only the weekday hours of a week and a weekend", () => {
+    // Monday 2 March 2026 08:00 Berlin (07:00 UTC) to Monday 9 March 10:00 Berlin: 5 × 8 h + 1 h.
+    expect(businessMs(berlin9to5, Date.UTC(2026, 2, 2, 7), Date.UTC(2026, 2, 9, 9))).toBe(41 * H);
+    // Friday 16:30 to Monday 09:15: 30 + 15 minutes.
+    expect(businessMs(berlin9to5, Date.UTC(2026, 2, 6, 15, 30), Date.UTC(2026, 2, 9, 8, 15))).toBe(45 * MIN);
+    // Entirely at night, and backwards: nothing.
+    expect(businessMs(berlin9to5, Date.UTC(2026, 2, 3, 20), Date.UTC(2026, 2, 4, 6))).toBe(0);
+    expect(businessMs(berlin9to5, Date.UTC(2026, 2, 4, 12), Date.UTC(2026, 2, 4, 10))).toBe(0);
+  });
+
+  it("keeps the wall clock across daylight-saving changes: 09:00–17:00 is 8 hours either side", () => {
+    // Friday 27 March 09:00 CET (08:00 UTC) to Monday 30 March 17:00 CEST (15:00 UTC).
+    expect(businessMs(berlin9to5, Date.UTC(2026, 2, 27, 8), Date.UTC(2026, 2, 30, 15))).toBe(16 * H);
+  });
+
+  it("counts the hours that really passed on the days the clock jumps", () => {
+    const night: BusinessHours = { timezone: "Europe/Berlin", hours: [{ day: "sun", from: "00:00", to: "04:00" }] };
+    // 29 March: 02:00 becomes 03:00, so 00:00–04:00 lasts 3 hours.
+    expect(businessMs(night, Date.UTC(2026, 2, 28, 12), Date.UTC(2026, 2, 29, 12))).toBe(3 * H);
+    // 25 October: 03:00 goes back to 02:00, so 00:00–04:00 lasts 5 hours.
+    expect(businessMs(night, Date.UTC(2026, 9, 24, 12), Date.UTC(2026, 9, 25, 12))).toBe(5 * H);
+  });
+
+  it("carries a range across midnight into the next day", () => {
+    const late: BusinessHours = { timezone: "UTC", hours: [{ day: "fri", from: "22:00", to: "02:00" }] };
+    // Friday 6 March 21:00 to Saturday 03:00.
+    expect(businessMs(late, Date.UTC(2026, 2, 6, 21), Date.UTC(2026, 2, 7, 3))).toBe(4 * H);
+    // Only the Saturday part.
+    expect(businessMs(late, Date.UTC(2026, 2, 7, 0), Date.UTC(2026, 2, 7, 12))).toBe(2 * H);
+    // "24:00" ends at midnight.
+    expect(businessMs({ timezone: "UTC", hours: [{ day: "mon", from: "20:00", to: "24:00" }] }, Date.UTC(2026, 2, 2), Date.UTC(2026, 2, 4))).toBe(4 * H);
+  });
+
+  it("is empty without hours, and wall time when open all week", () => {
+    expect(businessMs({ timezone: "UTC", hours: [] }, 0, 10 * H)).toBe(0);
+    const always: BusinessHours = { timezone: "Europe/Berlin", hours: DAYS.map((day) => ({ day, from: "00:00", to: "24:00" })) };
+    expect(businessMs(always, Date.UTC(2026, 2, 27), Date.UTC(2026, 3, 2))).toBe(6 * 24 * H);
+    expect(businessIntervals(always, Date.UTC(2026, 2, 27), Date.UTC(2026, 3, 2))).toEqual([[Date.UTC(2026, 2, 27), Date.UTC(2026, 3, 2)]]);
+  });
+
+  it("answers many spans from one calendar as single calls do", () => {
+    const calendar = businessCalendar(berlin9to5, Date.UTC(2026, 2, 1), Date.UTC(2026, 3, 1));
+    const spans = [
+      [Date.UTC(2026, 2, 2, 7), Date.UTC(2026, 2, 9, 9)],
+      [Date.UTC(2026, 2, 27, 8), Date.UTC(2026, 2, 30, 15)],
+      [Date.UTC(2026, 2, 10, 12, 13, 14, 15), Date.UTC(2026, 2, 10, 12, 13, 14, 16)],
+    ] as const;
+    for (const [a, b] of spans) expect(calendar.between(a, b)).toBe(businessMs(berlin9to5, a, b));
+  });
+});
+
+describe("business time, properties", () => {
+  it("is never negative and never more than the wall time", () => {
+    fc.assert(
+      fc.property(hoursArb, span, (hours, [a, b]) => {
+        const ms = businessMs(hours, a, b);
+        return ms >= 0 && ms <= b - a && businessMs(hours, b, a) === 0;
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("adds up over any split of a span", () => {
+    fc.assert(
+      fc.property(hoursArb, instant, instant, instant, (hours, x, y, z) => {
+        const [a, b, c] = [x, y, z].sort((p, q) => p - q) as [number, number, number];
+        return businessMs(hours, a, c) === businessMs(hours, a, b) + businessMs(hours, b, c);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("counts exactly the minutes in which the flows' isAvailable says the hours are open, across DST changes and midnights", () => {
+    fc.assert(
+      fc.property(hoursArb, fc.constantFrom(...AROUND), fc.integer({ min: 0, max: 24 * 60 }), (hours, day, startMinute) => {
+        // A 40-hour window: two midnights, and the change when the day is one of AROUND's.
+        const a = day + startMinute * MIN;
+        const b = a + 40 * H;
+        let open = 0;
+        for (let t = a; t < b; t += MIN) if (isAvailable(availability(hours), t)) open += MIN;
+        expect(businessMs(hours, a, b)).toBe(open);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it("gives sorted, disjoint intervals inside the span", () => {
+    fc.assert(
+      fc.property(hoursArb, span, (hours, [a, b]) => {
+        const intervals = businessIntervals(hours, a, b);
+        return intervals.every(([s, e], i) => s >= a && e <= b && s < e && (i === 0 || intervals[i - 1]![1] < s));
+      }),
+      { numRuns: 200 },
+    );
+  });
+});

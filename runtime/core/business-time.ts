@@ -1,0 +1,218 @@
+/**
+ * Business time: how much of a span fell inside weekly business hours, read on the wall clock
+ * of an IANA time zone — for the team report's "within business hours" figures. Pure: no
+ * clock; the zone's rules come from the platform's `Intl` (the tz database), so daylight-saving
+ * days simply have more or fewer business milliseconds.
+ *
+ * An instant is inside business hours exactly when flows/availability.ts `isAvailable` says so
+ * for the same weekly hours: its local wall time lies in a range [from, to) of its weekday, or
+ * in the part after midnight of the previous day's range that crosses midnight (22:00–02:00).
+ * A wall time the clock passes twice (an autumn change) counts both times it really passed; one
+ * it skips (spring) never passed. So business time is real elapsed time, never more than the
+ * wall time between the two instants.
+ */
+import type { Weekday } from "../../flows/flow-spec.js";
+
+/** One weekly range: open on `day` from `from` until `to` (HH:MM, "24:00" allowed; to < from crosses midnight). */
+export interface OpeningRange {
+  readonly day: Weekday;
+  readonly from: string;
+  readonly to: string;
+}
+
+/** Weekly hours on the wall clock of `timezone`. */
+export interface BusinessHours {
+  readonly timezone: string;
+  readonly hours: ReadonlyArray<OpeningRange>;
+}
+
+/** Open intervals [start, end) in epoch ms, sorted, disjoint and not touching. */
+export type Intervals = ReadonlyArray<readonly [number, number]>;
+
+const WEEKDAYS: ReadonlyArray<Weekday> = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+const MINUTE = 60_000;
+const DAY = 86_400_000;
+// Offsets are probed once a day; a zone changes its offset at most a few times a year, and
+// never twice within a day.
+const PROBE = DAY;
+const CLOCK = /^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$/;
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const formatterFor = (timezone: string): Intl.DateTimeFormat => {
+  let f = formatters.get(timezone);
+  if (!f) {
+    try {
+      f = new Intl.DateTimeFormat("en-US", {
+        timeZone: timezone,
+        hourCycle: "h23",
+        year: "numeric",
+        month: "numeric",
+        day: "numeric",
+        hour: "numeric",
+        minute: "numeric",
+        second: "numeric",
+      });
+    } catch {
+      // An unknown zone counts in UTC, as availability.ts does, rather than throw inside a report.
+      f = formatterFor("UTC");
+    }
+    if (formatters.size > 200) formatters.clear();
+    formatters.set(timezone, f);
+  }
+  return f;
+};
+
+/** The zone's offset from UTC at `instant` in ms (Berlin in summer: 7,200,000). */
+const offsetAt = (timezone: string, instant: number): number => {
+  const parts = formatterFor(timezone).formatToParts(new Date(instant));
+  let year = 0;
+  let month = 0;
+  let day = 0;
+  let hour = 0;
+  let minute = 0;
+  let second = 0;
+  for (const p of parts) {
+    if (p.type === "year") year = Number(p.value);
+    else if (p.type === "month") month = Number(p.value);
+    else if (p.type === "day") day = Number(p.value);
+    else if (p.type === "hour") hour = Number(p.value) % 24;
+    else if (p.type === "minute") minute = Number(p.value);
+    else if (p.type === "second") second = Number(p.value);
+  }
+  return Date.UTC(year, month - 1, day, hour, minute, second) - Math.floor(instant / 1000) * 1000;
+};
+
+/** [start, end) split where the zone's offset changes: [from, to, offset] pieces. */
+const offsetPieces = (timezone: string, start: number, end: number): Array<readonly [number, number, number]> => {
+  const out: Array<readonly [number, number, number]> = [];
+  let pieceStart = start;
+  let offset = offsetAt(timezone, start);
+  let t = start;
+  while (t < end) {
+    const next = Math.min(end, t + PROBE);
+    if (offsetAt(timezone, next) === offset) {
+      t = next;
+      continue;
+    }
+    // The first instant after t with another offset, to the millisecond.
+    let lo = t;
+    let hi = next;
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (offsetAt(timezone, mid) === offset) lo = mid;
+      else hi = mid;
+    }
+    if (hi > pieceStart) out.push([pieceStart, hi, offset]);
+    pieceStart = hi;
+    offset = offsetAt(timezone, hi);
+    t = hi;
+  }
+  if (end > pieceStart) out.push([pieceStart, end, offset]);
+  return out;
+};
+
+const minutesOf = (clock: string): number | null => {
+  const m = CLOCK.exec(clock);
+  if (!m) return null;
+  return m[1] === undefined ? 1440 : Number(m[1]) * 60 + Number(m[2]);
+};
+
+/** Sorts and merges intervals that overlap or touch. Pure. */
+const merged = (intervals: Array<readonly [number, number]>): Array<readonly [number, number]> => {
+  intervals.sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const [s, e] of intervals) {
+    const last = out[out.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+};
+
+/**
+ * The business intervals inside [start, end): when the weekly hours were open, as instants.
+ * Ranges with a time that is not HH:MM, or whose start equals their end, are never open. Pure
+ * apart from reading the platform's time-zone data; never throws.
+ */
+export const businessIntervals = (hours: BusinessHours, start: number, end: number): Intervals => {
+  if (!(end > start)) return [];
+  const byDay = new Map<Weekday, Array<readonly [number, number]>>();
+  for (const range of hours.hours) {
+    const from = minutesOf(range.from);
+    const to = minutesOf(range.to);
+    if (from === null || to === null || from === to) continue;
+    const list = byDay.get(range.day) ?? [];
+    // Minutes after the local midnight of `day`; a range that crosses midnight ends the next day.
+    list.push([from * MINUTE, (to > from ? to : to + 1440) * MINUTE]);
+    byDay.set(range.day, list);
+  }
+  if (byDay.size === 0) return [];
+  const found: Array<readonly [number, number]> = [];
+  for (const [p0, p1, offset] of offsetPieces(hours.timezone, start, end)) {
+    // While the offset holds, wall time is the instant plus the offset: intersect in wall time.
+    const w0 = p0 + offset;
+    const w1 = p1 + offset;
+    // From the day before (its range may cross midnight into this piece).
+    for (let d = Math.floor(w0 / DAY) - 1; d <= Math.floor(w1 / DAY); d++) {
+      // Day 0 of the epoch (1970-01-01) was a Thursday.
+      const weekday = WEEKDAYS[(((d + 4) % 7) + 7) % 7]!;
+      for (const [from, to] of byDay.get(weekday) ?? []) {
+        const s = Math.max(w0, d * DAY + from);
+        const e = Math.min(w1, d * DAY + to);
+        if (e > s) found.push([s - offset, e - offset]);
+      }
+    }
+  }
+  return merged(found);
+};
+
+/** Business time between any two instants of a span, answered in O(log n) after one build. */
+export interface BusinessCalendar {
+  readonly start: number;
+  readonly end: number;
+  readonly intervals: Intervals;
+  /**
+   * Business ms between `from` and `to`: 0 when `to` is not after `from`; only the part inside
+   * [start, end] of the calendar is counted. Pure.
+   */
+  readonly between: (from: number, to: number) => number;
+}
+
+/** A calendar of the business hours over [start, end), for many spans inside it. Pure apart from reading time-zone data. */
+export const businessCalendar = (hours: BusinessHours, start: number, end: number): BusinessCalendar => {
+  const intervals = businessIntervals(hours, start, end);
+  const n = intervals.length;
+  const starts = new Float64Array(n);
+  const ends = new Float64Array(n);
+  // before[i]: business ms in the intervals before the i-th.
+  const before = new Float64Array(n + 1);
+  for (let i = 0; i < n; i++) {
+    starts[i] = intervals[i]![0];
+    ends[i] = intervals[i]![1];
+    before[i + 1] = before[i]! + (ends[i]! - starts[i]!);
+  }
+  /** Business ms from the calendar's start up to `t`. */
+  const upTo = (t: number): number => {
+    // The last interval that starts at or before t.
+    let lo = 0;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (starts[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    const i = lo - 1;
+    if (i < 0) return 0;
+    return before[i]! + Math.min(t, ends[i]!) - starts[i]!;
+  };
+  return {
+    start,
+    end,
+    intervals,
+    between: (from, to) => (to > from ? upTo(to) - upTo(from) : 0),
+  };
+};
+
+/** Business ms between two instants (0 when `to` is not after `from`); never more than `to − from`. Pure apart from reading time-zone data. */
+export const businessMs = (hours: BusinessHours, from: number, to: number): number =>
+  to > from ? businessCalendar(hours, from, to).between(from, to) : 0;
