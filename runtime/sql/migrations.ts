@@ -461,6 +461,46 @@ DROP TRIGGER events_report_team;
 DROP TRIGGER events_report_arm;
 `,
   },
+  {
+    version: 14,
+    name: "a write group indexes its messages once, at its end",
+    // The search index insert and the newest-message-id update ran once per message (~25 µs of
+    // a visitor message's ~2.5 rows each: a sub-program, an FTS5 row, a rewrite of the whole
+    // conversation row with its state). While a write group is open, message_deferral.after_id
+    // holds the newest message id before it (GROUP_BEGIN_STATEMENTS below); the triggers skip
+    // the group's rows and GROUP_STATEMENTS index them and set last_message_id once, before the
+    // same COMMIT, so no committed message is ever unindexed. Every other writer (tools, tests,
+    // bulk loads, other connections) sees after_id NULL — set back before each COMMIT, and a
+    // crash rolls it back — and keeps the per-row triggers. Edits and deletions of a row the
+    // group has not indexed yet leave the index alone: the group's end indexes the row as it is.
+    sql: /* sql */ `
+CREATE TABLE message_deferral (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  after_id INTEGER
+);
+INSERT INTO message_deferral (id, after_id) VALUES (1, NULL);
+
+DROP TRIGGER messages_fts_insert;
+DROP TRIGGER messages_fts_delete;
+DROP TRIGGER messages_fts_update;
+DROP TRIGGER messages_last_id;
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages
+WHEN new.author IN ('visitor', 'agent') AND (SELECT after_id FROM message_deferral) IS NULL
+BEGIN INSERT INTO messages_fts (rowid, text) VALUES (new.id, new.text); END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+WHEN old.author IN ('visitor', 'agent') AND old.id <= COALESCE((SELECT after_id FROM message_deferral), old.id)
+BEGIN INSERT INTO messages_fts (messages_fts, rowid, text) VALUES ('delete', old.id, old.text); END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF text, author ON messages
+WHEN old.id <= COALESCE((SELECT after_id FROM message_deferral), old.id)
+BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, text) SELECT 'delete', old.id, old.text WHERE old.author IN ('visitor', 'agent');
+  INSERT INTO messages_fts (rowid, text) SELECT new.id, new.text WHERE new.author IN ('visitor', 'agent');
+END;
+CREATE TRIGGER messages_last_id AFTER INSERT ON messages
+WHEN (SELECT after_id FROM message_deferral) IS NULL
+BEGIN UPDATE conversations SET last_message_id = new.id WHERE id = new.conversation_id; END;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
@@ -474,4 +514,24 @@ export type GroupStatement = string | ((sqlite: BetterSqlite3.Database) => void)
  * written. The report fold keeps every roll-up (it moved the counters of migration 11 into
  * itself, so the events are read once per group); REPORT_COUNTER_FOLD stays the rebuild's.
  */
-export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [foldReportRollups];
+export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [
+  // The group's messages (migration 14): search index, each conversation's newest message id
+  // (a writer that already set it is left alone), then the per-row triggers are back on.
+  `INSERT INTO messages_fts (rowid, text)
+     SELECT id, text FROM messages WHERE id > (SELECT after_id FROM message_deferral) AND author IN ('visitor', 'agent')`,
+  `UPDATE conversations SET last_message_id = m.last_id
+     FROM (SELECT conversation_id, max(id) AS last_id FROM messages
+           WHERE id > (SELECT after_id FROM message_deferral) GROUP BY conversation_id) AS m
+     WHERE conversations.id = m.conversation_id AND conversations.last_message_id IS NOT m.last_id`,
+  "UPDATE message_deferral SET after_id = NULL WHERE after_id IS NOT NULL",
+  foldReportRollups,
+];
+
+/**
+ * Statements the Database runs at the start of each write group, right after its BEGIN: they
+ * switch per-row triggers off for the rows the group will write, which GROUP_STATEMENTS then
+ * catch up on in bulk (migration 14). GROUP_STATEMENTS always run before the group's COMMIT.
+ */
+export const GROUP_BEGIN_STATEMENTS: ReadonlyArray<GroupStatement> = [
+  "UPDATE message_deferral SET after_id = COALESCE((SELECT max(id) FROM messages), 0)",
+];
