@@ -24,6 +24,11 @@ export const EnvSchema = S.Struct({
   NODE_ENV: S.optionalWith(S.String, { default: () => "production" }),
   /** Seed demo data on first start (default on); set to "0" for an empty workspace. */
   PARLEY_DEMO: S.optionalWith(S.Literal("0", "1"), { default: () => "1" as const }),
+  /**
+   * Set to "1" to seed the demo without its sample conversations (an empty inbox and empty
+   * reports): for tests and benchmarks that count what they create. Read on the first start only.
+   */
+  PARLEY_NO_DEMO_CONVERSATIONS: S.optionalWith(S.Literal("0", "1"), { default: () => "0" as const }),
   /** Set to "1" to disable rate limits (benchmarks only). */
   PARLEY_NO_RATE_LIMIT: S.optionalWith(S.Literal("0", "1"), { default: () => "0" as const }),
 });
@@ -39,6 +44,8 @@ export interface AppConfigShape {
   readonly adminPassword: string | undefined;
   readonly production: boolean;
   readonly demo: boolean;
+  /** Seed the demo's sample conversations on first start (only with `demo`). */
+  readonly demoConversations: boolean;
   readonly rateLimit: boolean;
 }
 
@@ -71,6 +78,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     adminPassword: e.ADMIN_PASSWORD,
     production: e.NODE_ENV === "production",
     demo: e.PARLEY_DEMO === "1",
+    demoConversations: e.PARLEY_DEMO === "1" && e.PARLEY_NO_DEMO_CONVERSATIONS !== "1",
     rateLimit: e.PARLEY_NO_RATE_LIMIT !== "1",
   };
 };

@@ -1,14 +1,16 @@
-import { Effect, Layer, ManagedRuntime } from "effect";
+import { Effect } from "effect";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { selectChatflow } from "../../flows/targeting.js";
+import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
 import * as Chatflows from "./chatflows.js";
 import * as Config from "./config.js";
 import * as Db from "./database.js";
 import { verifyPassword } from "./password.js";
-import { DEMO_USERS, SEED_IDS, seed } from "./seed.js";
+import * as Reports from "./reports.js";
+import { DEMO_CONVERSATIONS, DEMO_USERS, SEED_IDS, seed } from "./seed.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -19,13 +21,11 @@ const workspace = (env: Record<string, string> = {}) => {
   const dir = mkdtempSync(join(tmpdir(), "parley-seed-"));
   dirs.push(dir);
   const config = Config.loadConfig({ DATABASE_PATH: join(dir, "parley.sqlite"), SESSION_SECRET: "s".repeat(64), ...env });
-  const layer = Chatflows.layer.pipe(
-    Layer.provideMerge(Layer.mergeAll(Config.layer(config), Db.layer({ path: config.databasePath }))),
-  );
-  return { config, runtime: ManagedRuntime.make(layer) };
+  // The whole app: the sample conversations go through the engine, inbox, contacts and tickets.
+  return { config, runtime: makeAppRuntime(config) };
 };
 
-const runSeed = async (runtime: ManagedRuntime.ManagedRuntime<Chatflows.Chatflows | Db.Database | Config.AppConfig, never>) => {
+const runSeed = async (runtime: AppRuntime) => {
   const lines: string[] = [];
   const result = await runtime.runPromise(seed({ print: (line) => lines.push(line) }));
   return { result, lines };
@@ -143,5 +143,112 @@ describe("seed", () => {
     } finally {
       await runtime.dispose();
     }
+  });
+
+  it("plays the sample conversations once through the real services, so the inbox, tickets and reports agree", async () => {
+    const { runtime } = workspace({ ADMIN_PASSWORD: "correct horse battery" });
+    try {
+      const { result } = await runSeed(runtime);
+      expect(result.skippedConversations).toEqual([]);
+      expect(Object.keys(result.conversations)).toEqual(DEMO_CONVERSATIONS.map((c) => c.key));
+      const db = await runtime.runPromise(Db.Database);
+      const row = (key: string) =>
+        db.sqlite
+          .prepare("SELECT status, inbox_id, assignee_id, contact_id FROM conversations WHERE id = ?")
+          .get(result.conversations[key]) as { status: string; inbox_id: string; assignee_id: string | null; contact_id: string | null };
+      for (const plan of DEMO_CONVERSATIONS) expect(row(plan.key).status, plan.key).toBe(plan.status);
+      // Waiting for a person in Support, unassigned (the inbox routes manually).
+      expect(row("waiting_handoff")).toMatchObject({ status: "open", inbox_id: SEED_IDS.inbox, assignee_id: null });
+      const ticketed = row("ticket_contact");
+      expect(ticketed.assignee_id).toBe(SEED_IDS.agent);
+      const contact = db.sqlite.prepare("SELECT email, name FROM contacts WHERE id = ?").get(ticketed.contact_id);
+      expect(contact).toEqual({ email: "maria.lopez@brightlane.example", name: "María López" });
+      const ticket = db.sqlite.prepare("SELECT contact_id, priority, status FROM tickets WHERE conversation_id = ?").get(result.conversations.ticket_contact);
+      expect(ticket).toEqual({ contact_id: ticketed.contact_id, priority: "high", status: "new" });
+      const internal = db.sqlite
+        .prepare("SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND author = 'agent' AND is_internal = 1")
+        .get(result.conversations.ticket_contact) as { n: number };
+      expect(internal.n).toBe(1);
+
+      // The roll-ups the reports read match a replay of the events log: nothing was written around the engine.
+      const reports = (run: (r: Reports.ReportsShape, query: Reports.ReportQuery) => Effect.Effect<unknown>) =>
+        runtime.runPromise(
+          Effect.flatMap(Reports.Reports, (r) => Effect.flatMap(r.parseQuery({ range: "today" }), (query) => run(r, query))).pipe(Effect.orDie),
+        );
+      const figures = () =>
+        reports((r, query) =>
+          Effect.all({
+            bots: Effect.map(r.botOverview(query), (o) => o.totals),
+            agents: Effect.map(r.team(query), (t) => t.agents.map((a) => [a.userId, a.replies]).sort()),
+          }),
+        ) as Promise<{ bots: Reports.OutcomeCounts; agents: Array<[string, number]> }>;
+      const live = await figures();
+      expect(live.bots).toMatchObject({ started: 5, completed: 2, handed_off: 3 });
+      expect(live.agents).toEqual([
+        [SEED_IDS.admin, 2],
+        [SEED_IDS.agent, 2],
+      ]);
+      await runtime.runPromise(Effect.flatMap(Reports.Reports, (r) => r.rebuild()));
+      expect(await figures()).toEqual(live);
+
+      // A second start plays nothing again.
+      const count = () => (db.sqlite.prepare("SELECT count(*) AS n FROM conversations").get() as { n: number }).n;
+      const again = await runSeed(runtime);
+      expect(again.result.conversations).toEqual({});
+      expect(count()).toBe(DEMO_CONVERSATIONS.length);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("after a start that stopped half-way, plays only the sample conversations it had not started", async () => {
+    const { runtime } = workspace();
+    try {
+      const first = await runSeed(runtime);
+      const db = await runtime.runPromise(Db.Database);
+      await db.write((s) => {
+        s.prepare("UPDATE settings SET value = 'pending' WHERE key = 'seed_demo_conversations'").run();
+        s.prepare("DELETE FROM settings WHERE key = 'seed_demo_conversation:answered_closed'").run();
+      });
+      const { result } = await runSeed(runtime);
+      expect(Object.keys(result.conversations)).toEqual(["answered_closed"]);
+      expect(result.conversations.answered_closed).not.toBe(first.result.conversations.answered_closed);
+      expect((db.sqlite.prepare("SELECT count(*) AS n FROM conversations").get() as { n: number }).n).toBe(DEMO_CONVERSATIONS.length + 1);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
+  it("with PARLEY_NO_DEMO_CONVERSATIONS=1 seeds the demo without conversations, also on later starts", async () => {
+    const env = { PARLEY_NO_DEMO_CONVERSATIONS: "1" };
+    const { runtime, config } = workspace(env);
+    try {
+      expect(config.demo).toBe(true);
+      expect(config.demoConversations).toBe(false);
+      const { result } = await runSeed(runtime);
+      expect(Object.keys(result.flows).length).toBeGreaterThan(0);
+      expect(result.conversations).toEqual({});
+      const db = await runtime.runPromise(Db.Database);
+      const n = (t: string) => (db.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
+      expect([n("conversations"), n("events"), n("tickets"), n("contacts"), n("visitors")]).toEqual([0, 0, 0, 0, 0]);
+    } finally {
+      await runtime.dispose();
+    }
+    // The choice is made on the first start: the same database started without the variable stays empty.
+    const later = makeAppRuntime(Config.loadConfig({ DATABASE_PATH: config.databasePath, SESSION_SECRET: "s".repeat(64) }));
+    try {
+      const { result } = await runSeed(later);
+      expect(result.conversations).toEqual({});
+      const db = await later.runPromise(Db.Database);
+      expect((db.sqlite.prepare("SELECT count(*) AS n FROM conversations").get() as { n: number }).n).toBe(0);
+    } finally {
+      await later.dispose();
+    }
+  });
+
+  it("refuses a PARLEY_NO_DEMO_CONVERSATIONS that is not 0 or 1, naming the variable", () => {
+    expect(() => Config.loadConfig({ DATABASE_PATH: ":memory:", SESSION_SECRET: "s".repeat(64), PARLEY_NO_DEMO_CONVERSATIONS: "yes" })).toThrow(
+      /PARLEY_NO_DEMO_CONVERSATIONS/,
+    );
   });
 });

@@ -1,11 +1,15 @@
 /**
  * First-start seed: an admin, a "Support" inbox and team, a "Website chat" channel — and, in demo
- * mode (PARLEY_DEMO, on by default), demo users and the example chatflows compiled and published.
+ * mode (PARLEY_DEMO, on by default), demo users, the example chatflows compiled and published, and
+ * a handful of sample conversations (unless PARLEY_NO_DEMO_CONVERSATIONS=1).
  *
  * Runs once: a `seeded_at` marker in `settings` is written in the same transaction as the
  * workspace, so a restart never seeds twice and never prints a second password. The demo flows
  * follow in later writes; a `seed_demo` marker ("pending" → "done") lets a start that crashed
- * half-way finish them next time.
+ * half-way finish them next time. The sample conversations come last, played through the real
+ * visitor, engine, inbox, contact and ticket services (so messages, events and report roll-ups
+ * agree as if people had chatted); their `seed_demo_conversations` marker works the same way,
+ * and each one that was started is remembered, so a second pass never starts it twice.
  */
 import { Effect, Either } from "effect";
 import { randomBytes } from "node:crypto";
@@ -16,10 +20,15 @@ import { decodeFlowDocument } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import { Chatflows, CONTACT_PROPERTIES_SETTING } from "./chatflows.js";
 import { AppConfig } from "./config.js";
+import { Contacts } from "./contacts.js";
 import { Database, type Sqlite } from "./database.js";
+import { Engine, type ConversationStatus } from "./engine.js";
 import { InvalidInput } from "./errors.js";
 import { newSecret } from "./ids.js";
+import { Inbox } from "./inbox.js";
 import { hashPassword } from "./password.js";
+import { Tickets, type TicketPriority } from "./tickets.js";
+import { Visitors } from "./visitors.js";
 
 /** Fixed ids of the seeded rows: the example flows name `team_support` and `user_admin`. */
 export const SEED_IDS = {
@@ -51,8 +60,120 @@ export const DEMO_FLOWS: Readonly<Record<string, { readonly priority?: number; r
   delivery_quote: { enabled: false },
 };
 
+/** One step of a sample conversation: the visitor types or clicks a quick reply, or the agent acts. */
+export type DemoStep =
+  | { readonly do: "say"; readonly text: string }
+  | { readonly do: "choose"; readonly choice: string }
+  | { readonly do: "assign" }
+  | { readonly do: "reply"; readonly text: string }
+  | { readonly do: "comment"; readonly text: string }
+  | { readonly do: "contact"; readonly email: string; readonly name: string }
+  | { readonly do: "ticket"; readonly subject: string; readonly description: string; readonly priority: TicketPriority }
+  | { readonly do: "close" };
+
+export interface DemoConversation {
+  /** Names the conversation in the seed's markers and result. */
+  readonly key: string;
+  /** The example chatflow it runs on (document id). */
+  readonly chatflow: string;
+  readonly pageUrl: string;
+  readonly device: "desktop" | "mobile";
+  readonly languages: ReadonlyArray<string>;
+  readonly steps: ReadonlyArray<DemoStep>;
+  /** Where it must end up; anything else means the example flows changed, and is reported. */
+  readonly status: ConversationStatus;
+}
+
+/**
+ * The sample conversations, oldest first: two the bot finished alone, one handed off and waiting
+ * in the Support inbox, one the agent answered and closed, and one with a contact and a ticket.
+ * Agent steps are taken by whoever the conversation is assigned to, else by the demo agent
+ * (Alex, a member of the Support inbox); `assign` gives it to the demo agent.
+ */
+export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
+  {
+    key: "password_reset",
+    chatflow: "support_triage",
+    pageUrl: "https://app.example.com/help/account",
+    device: "mobile",
+    languages: ["en-GB", "en"],
+    steps: [{ do: "choose", choice: "reset_password" }],
+    status: "closed",
+  },
+  {
+    key: "lead_meeting",
+    chatflow: "lead_qualification",
+    pageUrl: "https://www.example.com/",
+    device: "desktop",
+    languages: ["de-DE", "en"],
+    steps: [
+      { do: "say", text: "Jonas Weber" },
+      { do: "say", text: "jonas.weber@northwind.example" },
+      { do: "choose", choice: "size_51_200" },
+    ],
+    status: "bot",
+  },
+  {
+    key: "waiting_handoff",
+    chatflow: "support_triage",
+    pageUrl: "https://app.example.com/help/billing",
+    device: "desktop",
+    languages: ["en-US", "en"],
+    steps: [
+      { do: "choose", choice: "talk_to_person" },
+      { do: "say", text: "Hi, I was charged twice for November (invoice INV-2291). Can someone refund one of them?" },
+    ],
+    status: "open",
+  },
+  {
+    key: "answered_closed",
+    chatflow: "lead_qualification",
+    pageUrl: "https://www.example.com/features/inbox",
+    device: "desktop",
+    languages: ["en-US", "en"],
+    steps: [
+      { do: "say", text: "Priya Shah" },
+      { do: "say", text: "priya@tinyroast.example" },
+      { do: "choose", choice: "size_1_10" },
+      { do: "say", text: "Does the free plan include the shared inbox, or only the bot builder?" },
+      { do: "reply", text: "Hi Priya! Yes — the shared inbox is in every plan, including free, for up to 3 agents." },
+      { do: "say", text: "Perfect, that's all I needed. Thanks!" },
+      { do: "reply", text: "You're welcome. Have a great day!" },
+      { do: "close" },
+    ],
+    status: "closed",
+  },
+  {
+    key: "ticket_contact",
+    chatflow: "support_triage",
+    pageUrl: "https://app.example.com/help/exports",
+    device: "desktop",
+    languages: ["es-ES", "en"],
+    steps: [
+      { do: "choose", choice: "talk_to_person" },
+      { do: "assign" },
+      { do: "say", text: "Our CSV export has been stuck at “Preparing…” since this morning. We need it for payroll today." },
+      { do: "reply", text: "Sorry about that! Could you tell me your email, so I can keep you posted while we look into it?" },
+      { do: "say", text: "maria.lopez@brightlane.example — thanks!" },
+      { do: "contact", email: "maria.lopez@brightlane.example", name: "María López" },
+      {
+        do: "ticket",
+        subject: "CSV export stuck at “Preparing…”",
+        description: "Brightlane's CSV export has not finished since this morning; they need it for payroll today.",
+        priority: "high",
+      },
+      { do: "comment", text: "Ticket filed for the export queue. Whoever is on call: please check Brightlane's export job first." },
+      { do: "reply", text: "I've opened a ticket with high priority; we'll email you as soon as the export is through." },
+    ],
+    status: "open",
+  },
+];
+
 const SEEDED_AT = "seeded_at";
 const SEED_DEMO = "seed_demo";
+const SEED_CONVERSATIONS = "seed_demo_conversations";
+/** Per sample conversation: the id it was started as (written right after the start). */
+const seedConversationKey = (key: string) => `seed_demo_conversation:${key}`;
 
 export interface SeedOptions {
   /** Folder of example FlowDocuments (default flows/examples). */
@@ -71,6 +192,10 @@ export interface SeedResult {
   readonly flows: Readonly<Record<string, string>>;
   /** Examples that could not be published, with why. */
   readonly skipped: ReadonlyArray<{ readonly file: string; readonly reason: string }>;
+  /** Sample conversations started by this run, by their key. */
+  readonly conversations: Readonly<Record<string, string>>;
+  /** Sample conversations that failed or ended up elsewhere than planned, with why. */
+  readonly skippedConversations: ReadonlyArray<{ readonly key: string; readonly reason: string }>;
 }
 
 const defaultExamplesDir = (): string => fileURLToPath(new URL("../../flows/examples/", import.meta.url));
@@ -176,6 +301,7 @@ export const seed = (options: SeedOptions = {}) =>
             for (const p of exampleContactProperties(examplesDir)) known.add(p);
             putSetting(s, CONTACT_PROPERTIES_SETTING, JSON.stringify([...known].sort()));
             putSetting(s, SEED_DEMO, "pending");
+            if (config.demoConversations) putSetting(s, SEED_CONVERSATIONS, "pending");
           }
           putSetting(s, SEEDED_AT, String(now));
           return true;
@@ -237,14 +363,144 @@ export const seed = (options: SeedOptions = {}) =>
       for (const s of skipped) console.warn(`Seed: the example ${s.file} was not published: ${s.reason}`);
     }
 
+    // After the flows: the conversations run on them. A start that crashed before the flows were
+    // done leaves this pending too, and the next start does both in order.
+    const conversations: Record<string, string> = {};
+    const skippedConversations: Array<{ key: string; reason: string }> = [];
+    if (setting(db.sqlite, SEED_DEMO) !== "pending" && setting(db.sqlite, SEED_CONVERSATIONS) === "pending") {
+      for (const script of DEMO_CONVERSATIONS) {
+        if (setting(db.sqlite, seedConversationKey(script.key)) !== undefined) continue;
+        const outcome = yield* Effect.either(playDemoConversation(script));
+        if (Either.isLeft(outcome)) {
+          skippedConversations.push({ key: script.key, reason: outcome.left });
+          continue;
+        }
+        conversations[script.key] = outcome.right.conversationId;
+        if (outcome.right.status !== script.status) {
+          skippedConversations.push({ key: script.key, reason: `ended ${outcome.right.status}, planned ${script.status}` });
+        }
+      }
+      yield* db.writeEffect((s) => putSetting(s, SEED_CONVERSATIONS, "done")).pipe(Effect.orDie);
+      for (const s of skippedConversations) console.warn(`Seed: the sample conversation ${s.key} did not go as planned: ${s.reason}`);
+    }
+
     return {
       seeded: seededNow,
       adminEmail: config.adminEmail,
       ...(generatedPassword !== undefined && seededNow ? { generatedPassword } : {}),
       flows,
       skipped,
+      conversations,
+      skippedConversations,
     } satisfies SeedResult;
   });
 
+/** What an expected failure of a service says, for the seed's warning. Pure. */
+const reasonOf = (error: { readonly _tag: string }): string => {
+  if (error instanceof InvalidInput) return diagnosticsReason(error);
+  if ("message" in error && typeof error.message === "string" && error.message !== "") return `${error._tag}: ${error.message}`;
+  if ("entity" in error) return `${error._tag}: ${String(error.entity)} ${String((error as { id?: unknown }).id ?? "")}`.trim();
+  return error._tag;
+};
+
+/** What the sample visitors' browsers said they were (shown in the inbox's visitor facts). */
+const DEMO_USER_AGENTS = {
+  desktop: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
+  mobile: "Mozilla/5.0 (iPhone; CPU iPhone OS 18_1 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Mobile/15E148 Safari/604.1",
+} as const;
+
 const diagnosticsReason = (error: InvalidInput): string =>
   error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+
+/**
+ * Plays one sample conversation through the services a visitor and an agent would use: a new
+ * visitor on the demo channel starts the chatflow, answers it, and the demo agent acts in the
+ * inbox. Fails with a sentence when a service refuses a step; succeeds with the conversation and
+ * the status it ended in.
+ */
+const playDemoConversation = (script: DemoConversation) =>
+  Effect.gen(function* () {
+    const db = yield* Database;
+    const visitors = yield* Visitors;
+    const engine = yield* Engine;
+    const inbox = yield* Inbox;
+    const contacts = yield* Contacts;
+    const tickets = yield* Tickets;
+    const one = <T>(sql: string, ...args: unknown[]) => db.sqlite.prepare(sql).get(...args) as T | undefined;
+    const channelId = one<{ id: string }>("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1")?.id;
+    if (channelId === undefined) return yield* Effect.fail("no chat channel");
+    const chatflowId = `flow_${script.chatflow}`;
+    if (one("SELECT 1 FROM chatflows WHERE id = ? AND published_version_id IS NOT NULL", chatflowId) === undefined) {
+      return yield* Effect.fail(`the chatflow ${chatflowId} is not published`);
+    }
+    const agentId =
+      one<{ id: string }>("SELECT id FROM users WHERE email = ? AND disabled_at IS NULL", DEMO_USERS[0].email)?.id ??
+      one<{ id: string }>("SELECT id FROM users WHERE role = 'admin' AND disabled_at IS NULL ORDER BY created_at LIMIT 1")?.id;
+    if (agentId === undefined) return yield* Effect.fail("no agent or admin to answer");
+    const actorOf = (id: string) => ({ id, role: one<{ role: string }>("SELECT role FROM users WHERE id = ?", id)?.role ?? "agent" });
+    const failWith = (step: string) => Effect.mapError((error: { readonly _tag: string }) => `${step}: ${reasonOf(error)}`);
+
+    const { visitorId } = yield* visitors
+      .create({
+        channelId,
+        device: script.device,
+        languages: script.languages,
+        pageUrl: script.pageUrl,
+        userAgent: script.device === "mobile" ? DEMO_USER_AGENTS.mobile : DEMO_USER_AGENTS.desktop,
+      })
+      .pipe(failWith("create the visitor"));
+    const started = yield* engine
+      .startConversation({ visitorId, channelId, chatflowId, pageUrl: script.pageUrl })
+      .pipe(failWith("start the conversation"));
+    const conversationId = started.conversation.id;
+    // Remembered at once: a crash in a later step must not make the next start open a second copy.
+    yield* db.writeEffect((s) => putSetting(s, seedConversationKey(script.key), conversationId)).pipe(Effect.orDie);
+
+    const current = () =>
+      one<{ version: number; assignee_id: string | null }>("SELECT version, assignee_id FROM conversations WHERE id = ?", conversationId) ?? {
+        version: 0,
+        assignee_id: null,
+      };
+    const version = () => current().version;
+    for (const [i, step] of script.steps.entries()) {
+      const clientMessageId = `seed-${script.key}-${i}`;
+      const at = `step ${i + 1} (${step.do})`;
+      // The person the routing gave it to answers, as in a real inbox; an unassigned one, the demo agent.
+      const agent = actorOf(current().assignee_id ?? agentId);
+      switch (step.do) {
+        case "assign":
+          yield* inbox.assign(conversationId, { userId: agentId }, version(), agent).pipe(failWith(at));
+          break;
+        case "say":
+        case "choose":
+          yield* engine
+            .handleVisitorMessage({
+              conversationId,
+              visitorId,
+              clientMessageId,
+              ...(step.do === "say" ? { text: step.text } : { choiceIds: [step.choice] }),
+            })
+            .pipe(failWith(at));
+          break;
+        case "reply":
+          yield* inbox.reply({ conversationId, text: step.text, clientMessageId }, agent).pipe(failWith(at));
+          break;
+        case "comment":
+          yield* inbox.comment({ conversationId, text: step.text, clientMessageId }, agent).pipe(failWith(at));
+          break;
+        case "contact":
+          yield* contacts.createFromConversation(agent, conversationId, { email: step.email, name: step.name }).pipe(failWith(at));
+          break;
+        case "ticket":
+          yield* tickets
+            .createFromConversation(agent, conversationId, { subject: step.subject, description: step.description, priority: step.priority })
+            .pipe(failWith(at));
+          break;
+        case "close":
+          yield* inbox.close(conversationId, version(), agent).pipe(failWith(at));
+          break;
+      }
+    }
+    const status = one<{ status: ConversationStatus }>("SELECT status FROM conversations WHERE id = ?", conversationId)?.status ?? "bot";
+    return { conversationId, status };
+  });
