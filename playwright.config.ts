@@ -86,6 +86,8 @@ export default defineConfig({
       ADMIN_EMAIL: process.env.PARLEY_ADMIN_EMAIL!,
       ADMIN_PASSWORD: process.env.PARLEY_ADMIN_PASSWORD!,
       PARLEY_DEMO: "1",
+      // Specs count the conversations, tickets and report figures they make: start without the samples.
+      PARLEY_NO_DEMO_CONVERSATIONS: "1",
       // The canvas render-count spec opens the test-only /dev/canvas route.
       PARLEY_DEV_ROUTES: "1",
     },

@@ -53,6 +53,8 @@ export const startServer = (options: StartOptions): Promise<ServerProcess> => {
       DATABASE_PATH: options.databasePath,
       SESSION_SECRET: TEST_SESSION_SECRET,
       ADMIN_PASSWORD: "test-admin-password",
+      // Benches and API tests measure and count their own traffic, on a workspace without the sample conversations.
+      PARLEY_NO_DEMO_CONVERSATIONS: "1",
       ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
