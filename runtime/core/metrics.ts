@@ -468,18 +468,21 @@ export const teamTimeline = (events: Iterable<EventRow>, conversations: Map<stri
 // ---------------------------------------------------------------------------------------------
 // Statistics
 
-/**
- * The p-th percentile (0–1) by linear interpolation between closest ranks (the spreadsheet
- * PERCENTILE.INC): p = 0.5 of [1, 2, 3, 10] is 2.5. Null for no values. Pure.
- */
-export const percentile = (values: ReadonlyArray<number>, p: number): number | null => {
-  if (values.length === 0) return null;
-  const sorted = Float64Array.from(values).sort();
+/** The p-th percentile (0–1) of values sorted ascending, by linear interpolation (see `percentile`). Pure. */
+const percentileOfSorted = (sorted: Float64Array, p: number): number | null => {
+  if (sorted.length === 0) return null;
   const position = (sorted.length - 1) * Math.min(1, Math.max(0, p));
   const lower = Math.floor(position);
   const upper = Math.ceil(position);
   return sorted[lower]! + (sorted[upper]! - sorted[lower]!) * (position - lower);
 };
+
+/**
+ * The p-th percentile (0–1) by linear interpolation between closest ranks (the spreadsheet
+ * PERCENTILE.INC): p = 0.5 of [1, 2, 3, 10] is 2.5. Null for no values. Pure.
+ */
+export const percentile = (values: ReadonlyArray<number>, p: number): number | null =>
+  percentileOfSorted(Float64Array.from(values).sort(), p);
 
 /** Count, median, 90th percentile and mean of some durations (ms); the figures are null without values. Pure. */
 export interface DurationSummary {
@@ -489,12 +492,13 @@ export interface DurationSummary {
   readonly mean: number | null;
 }
 
-/** Summarises durations (module doc: median and p90, with the mean beside them, never alone). Pure. */
-export const summarize = (values: ReadonlyArray<number>): DurationSummary => {
+/** Summarises durations (module doc: median and p90, with the mean beside them, never alone); sorts once. Pure. */
+export const summarize = (values: ReadonlyArray<number> | Float64Array): DurationSummary => {
   if (values.length === 0) return { count: 0, median: null, p90: null, mean: null };
+  const sorted = Float64Array.from(values).sort();
   let sum = 0;
-  for (const v of values) sum += v;
-  return { count: values.length, median: percentile(values, 0.5), p90: percentile(values, 0.9), mean: sum / values.length };
+  for (let i = 0; i < sorted.length; i++) sum += sorted[i]!;
+  return { count: sorted.length, median: percentileOfSorted(sorted, 0.5), p90: percentileOfSorted(sorted, 0.9), mean: sum / sorted.length };
 };
 
 // ---------------------------------------------------------------------------------------------

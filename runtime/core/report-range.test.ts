@@ -60,6 +60,14 @@ describe("report ranges", () => {
     expect(issues({ team: "<script>" })).toEqual([{ path: "team", message: "expected an id (letters, digits, _ . : -; at most 100)" }]);
   });
 
+  it("reads the business-hours switch, writes it back, and names a wrong value", () => {
+    const query = ok({ range: "7d", hours: "business" });
+    expect(query.hours).toBe("business");
+    expect(queryParams(query).toString()).toBe("range=7d&hours=business");
+    expect(ok({ range: "7d" }).hours).toBeUndefined();
+    expect(issues({ hours: "office" })).toEqual([{ path: "hours", message: "expected business (or nothing for wall-clock time)" }]);
+  });
+
   it("falls back to UTC for a zone the platform does not know", () => {
     expect(ok({ range: "today" }, "Mars/Olympus").range.timezone).toBe("UTC");
   });

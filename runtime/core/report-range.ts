@@ -38,9 +38,15 @@ export const FILTER_KEYS = ["inbox", "channel", "flow", "team", "version"] as co
 export type FilterKey = (typeof FILTER_KEYS)[number];
 export type ReportFilters = Readonly<Partial<Record<FilterKey, string>>>;
 
+/** How durations are measured: on the wall clock (the default) or counting only business hours. */
+export const HOURS_MODES = ["business"] as const;
+export type HoursMode = (typeof HOURS_MODES)[number];
+
 export interface ReportQuery {
   readonly range: ReportRange;
   readonly filters: ReportFilters;
+  /** `business`: the team's durations count only time inside the workspace's business hours. */
+  readonly hours?: HoursMode;
 }
 
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
@@ -116,7 +122,8 @@ const read = (params: Params, name: string): string | undefined => {
 /**
  * The range and filters of a report from its search parameters: `range` (today, 7d, 30d or
  * custom; 30d by default), `from`/`to` (YYYY-MM-DD, custom only, inclusive, at most 366
- * days), and the filters `inbox`, `channel`, `flow`, `team`, `version` (ids). Every problem
+ * days), the filters `inbox`, `channel`, `flow`, `team`, `version` (ids), and `hours`
+ * (`business` to count durations inside business hours only). Every problem
  * comes back with the parameter's name as its path. Pure.
  */
 export const parseReportQuery = (
@@ -161,8 +168,15 @@ export const parseReportQuery = (
     if (!ID.test(value)) issues.push({ path: key, message: "expected an id (letters, digits, _ . : -; at most 100)" });
     else filters[key] = value;
   }
+  const hoursText = read(params, "hours");
+  let hours: HoursMode | undefined;
+  if (hoursText !== undefined) {
+    if ((HOURS_MODES as ReadonlyArray<string>).includes(hoursText)) hours = hoursText as HoursMode;
+    else issues.push({ path: "hours", message: `expected ${HOURS_MODES.join(", ")} (or nothing for wall-clock time)` });
+  }
   if (issues.length > 0) return Either.left(issues);
-  return Either.right({ range: makeRange(zone, preset, from, to), filters });
+  const range = makeRange(zone, preset, from, to);
+  return Either.right(hours === undefined ? { range, filters } : { range, filters, hours });
 };
 
 const daysApart = (from: string, to: string): number => {
@@ -182,6 +196,7 @@ export const queryParams = (query: ReportQuery, overrides: Readonly<Record<strin
     const value = query.filters[key];
     if (value !== undefined) params.set(key, value);
   }
+  if (query.hours !== undefined) params.set("hours", query.hours);
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) params.delete(key);
     else params.set(key, value);

@@ -423,6 +423,64 @@ describe("team", () => {
   });
 });
 
+describe("team within business hours", () => {
+  // Monday to Friday 10:17–17:00 in Berlin (09:17–16:00 UTC on 2 March): C2's handoff at 09:14
+  // waited 3 minutes outside them; C7 (00:33–00:45 Berlin, Tuesday) lies wholly outside.
+  const hours = ["mon", "tue", "wed", "thu", "fri"].map((day) => ({ day, from: "10:17", to: "17:00" }));
+  // Interpolated percentiles of whole milliseconds can carry a float's last bit (474000.00000000006).
+  const toMs = (s: { count: number; median: number | null; p90: number | null; mean: number | null }) => ({
+    count: s.count,
+    median: s.median === null ? null : Math.round(s.median),
+    p90: s.p90 === null ? null : Math.round(s.p90),
+    mean: s.mean === null ? null : Math.round(s.mean),
+  });
+
+  it("refuses the switch while no business hours are set, and bad hours with their path", async () => {
+    const r = await reports();
+    const refused = await runtime.runPromise(Effect.flip(r.parseQuery({ ...range, hours: "business" })));
+    expect(refused.issues).toEqual([{ path: "hours", message: "the workspace has no business hours yet: an admin sets them on the Reports page" }]);
+    const bad = await runtime.runPromise(Effect.flip(r.setBusinessHours([{ day: "mon", from: "9am", to: "17:00" }])));
+    expect(bad.issues).toEqual([{ path: "hours[0].from", message: "a time is HH:MM (24 h)" }]);
+    expect((await run(r.businessHours())).hours).toEqual([]);
+  });
+
+  it("counts first response, reply time and time to close inside the hours only", async () => {
+    const r = await reports();
+    expect(await run(r.setBusinessHours(hours))).toEqual({ timezone: "Europe/Berlin", hours });
+    const team = await run(r.team(await query({ ...range, hours: "business" })));
+    expect(team.measure).toBe("business");
+    // First responses: C2 09:17–09:20 → 3 min; C7 none of its 12 minutes.
+    expect(toMs(team.firstResponse)).toEqual({ count: 2, median: 1.5 * MIN, p90: 2.7 * MIN, mean: 1.5 * MIN });
+    // Replies: 3 (C2's first, of 6), 2 (C2), 10 (C6), 0 (C7, of 12) minutes.
+    expect(toMs(team.replyTime)).toEqual({ count: 4, median: 2.5 * MIN, p90: 7.9 * MIN, mean: 3.75 * MIN });
+    // Closes: C2 created 09:10, closed 09:30 → 13 min inside; C6 10:30–10:55 → all 25.
+    expect(toMs(team.timeToClose)).toEqual({ count: 2, median: 19 * MIN, p90: 23.8 * MIN, mean: 19 * MIN });
+    expect(team.agents.map((a) => [a.name, a.replies, a.firstResponse.median, a.replyTime.median, a.replyTime.count])).toEqual([
+      ["Alex Agent", 3, 1.5 * MIN, 2 * MIN, 3],
+      ["Bo Berg", 2, null, 10 * MIN, 1],
+    ]);
+    // The wall-clock figures are unchanged without the switch, and volume is the same either way.
+    const wall = await run(r.team(await query(range)));
+    expect(wall.measure).toBe("wall");
+    expect(wall.firstResponse.median).toBe(9 * MIN);
+    expect(team.volume).toEqual(wall.volume);
+  });
+
+  it("equals the wall-clock figures when the hours cover the whole week", async () => {
+    const r = await reports();
+    await run(r.setBusinessHours(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({ day, from: "00:00", to: "24:00" }))));
+    const business = await run(r.team(await query({ ...range, hours: "business" })));
+    const wall = await run(r.team(await query(range)));
+    expect([business.firstResponse, business.replyTime, business.timeToClose, business.agents]).toEqual([
+      wall.firstResponse,
+      wall.replyTime,
+      wall.timeToClose,
+      wall.agents,
+    ]);
+    await run(r.setBusinessHours(hours));
+  });
+});
+
 describe("the roll-ups agree with the pure definitions over the raw log", () => {
   it("bot sessions, nodes, arms, team timeline and assignments", async () => {
     const log = events();

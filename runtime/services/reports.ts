@@ -10,8 +10,10 @@
  * drop-off cannot go negative. Team figures count what happened in the range: conversations
  * created, replies sent, conversations closed, assignments made.
  */
-import { Clock, Context, Effect, Either, Layer } from "effect";
+import { Clock, Context, Effect, Either, Layer, Option, Schema as S } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
+import { decodeWith } from "../../flows/decode.js";
+import { OpeningHours } from "../../flows/flow-spec.js";
 import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import {
@@ -30,18 +32,27 @@ import {
   type NodeTally,
   type OutcomeCounts,
 } from "../core/metrics.js";
+import { businessCalendar, type BusinessCalendar, type BusinessHours } from "../core/business-time.js";
 import { parseReportQuery, type ReportDay, type ReportFilters, type ReportQuery } from "../core/report-range.js";
 import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
 import { Chatflows, type ChatflowsShape } from "./chatflows.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { InvalidInput, NotFound } from "./errors.js";
 
-export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset } from "../core/report-range.js";
+export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset, HoursMode } from "../core/report-range.js";
+export type { BusinessHours, OpeningRange } from "../core/business-time.js";
 export type { DurationSummary, NodeMetrics, OutcomeCounts, BotOutcome, EdgeTally } from "../core/metrics.js";
 
 /** The settings row that holds the workspace's IANA time zone. */
 export const TIMEZONE_SETTING = "timezone";
 export const DEFAULT_TIMEZONE = "UTC";
+/** The settings row that holds the workspace's weekly business hours (JSON: OpeningHours[]), read in the workspace time zone. */
+export const BUSINESS_HOURS_SETTING = "business_hours";
+
+/** Weekly business hours as an admin sends them: at most 50 ranges, HH:MM times (24:00 may end a day). */
+export const BusinessHoursInput = S.Array(OpeningHours).pipe(S.maxItems(50, { message: () => "at most 50 ranges" }));
+const decodeBusinessHours = decodeWith(BusinessHoursInput);
+const readStoredHours = S.decodeUnknownOption(S.parseJson(BusinessHoursInput));
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
@@ -152,6 +163,10 @@ export interface AgentRow {
 
 export interface TeamReport {
   readonly query: ReportQuery;
+  /** `business`: every duration below counts only time inside `businessHours`. */
+  readonly measure: "wall" | "business";
+  /** The workspace's business hours (whether or not they were used). */
+  readonly businessHours: BusinessHours;
   readonly volume: ReadonlyArray<VolumeRow>;
   readonly firstResponse: DurationSummary;
   readonly replyTime: DurationSummary;
@@ -164,7 +179,14 @@ export interface ReportsShape {
   readonly timezone: () => Effect.Effect<string>;
   /** Stores the workspace time zone; InvalidInput (path `timezone`) for a zone this platform does not know. */
   readonly setTimezone: (timezone: string) => Effect.Effect<string, InvalidInput>;
-  /** Range and filters from search parameters (module doc of report-range.ts); unknown ids are InvalidInput with the parameter as path. */
+  /** The workspace's weekly business hours, in its time zone (no ranges when none are set). */
+  readonly businessHours: () => Effect.Effect<BusinessHours>;
+  /** Stores the weekly business hours (BusinessHoursInput); InvalidInput with paths such as `hours[2].from`. */
+  readonly setBusinessHours: (hours: unknown) => Effect.Effect<BusinessHours, InvalidInput>;
+  /**
+   * Range and filters from search parameters (module doc of report-range.ts); unknown ids are
+   * InvalidInput with the parameter as path, and so is `hours=business` while no business hours are set.
+   */
   readonly parseQuery: (params: URLSearchParams | Readonly<Record<string, string | undefined>>) => Effect.Effect<ReportQuery, InvalidInput>;
   /** Inboxes, channels, flows and teams for the filters. */
   readonly options: () => Effect.Effect<ReportOptions>;
@@ -176,7 +198,7 @@ export interface ReportsShape {
   readonly flowOverlay: (chatflowId: string, query: ReportQuery) => Effect.Effect<FlowOverlay, NotFound>;
   /** Raw node and edge tallies of one flow's cohort (for audits and tests). */
   readonly flowTallies: (chatflowId: string, query: ReportQuery) => Effect.Effect<FlowTallies>;
-  /** Conversation volume, response times and the per-agent table. */
+  /** Conversation volume, response times and the per-agent table (durations inside business hours when `query.hours` is `business`). */
   readonly team: (query: ReportQuery) => Effect.Effect<TeamReport>;
   /** Empties the roll-ups and replays the whole events log into them; returns the events replayed. */
   readonly rebuild: () => Effect.Effect<number>;
@@ -191,8 +213,6 @@ const SESSION_FILTERS = `(@inbox IS NULL OR r.inbox_id = @inbox) AND (@channel I
   AND (@version IS NULL OR r.chatflow_version_id = @version)`;
 const HOUR_FILTERS = `(@inbox IS NULL OR r.inbox_id = @inbox) AND (@channel IS NULL OR r.channel_id = @channel)
   AND (@version IS NULL OR r.chatflow_version_id = @version)`;
-const TEAM_FILTERS = `(@inbox IS NULL OR r.inbox_id = @inbox) AND (@channel IS NULL OR r.channel_id = @channel)
-  AND (@flow IS NULL OR r.chatflow_id = @flow) AND (@team IS NULL OR r.team_id = @team)`;
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
 
@@ -255,25 +275,51 @@ const SQL = {
     FROM report_bot_sessions r INDEXED BY report_bot_sessions_flow JOIN report_arms a ON a.conversation_id = r.conversation_id
     WHERE r.chatflow_id = @flow AND r.started_at >= @start AND r.started_at < @end AND ${SESSION_FILTERS}
     GROUP BY a.node_id, a.arm_id ORDER BY a.node_id, a.arm_id`,
-  volume: `WITH ${DAYS}
+} as const;
+
+/**
+ * The team filters a query sets, as SQL on alias `r` — only those set, so no row pays for a
+ * filter that is not there (`@x IS NULL OR …` cost every row of a quarter its four tests).
+ */
+const teamWhere = (p: Params): string => {
+  const parts: string[] = [];
+  if (p.inbox !== null) parts.push("r.inbox_id = @inbox");
+  if (p.channel !== null) parts.push("r.channel_id = @channel");
+  if (p.flow !== null) parts.push("r.chatflow_id = @flow");
+  if (p.team !== null) parts.push("r.team_id = @team");
+  return parts.length === 0 ? "1" : parts.join(" AND ");
+};
+
+const TEAM_SQL = {
+  volume: (where: string) => `WITH ${DAYS}
     SELECT d.i AS day, r.inbox_id AS inboxId, r.channel_id AS channelId, count(*) AS conversations, sum(r.team_at IS NOT NULL) AS reachedTeam
     FROM d JOIN report_conversations r INDEXED BY report_conversations_created ON r.created_at >= d.s AND r.created_at < d.e
-    WHERE ${TEAM_FILTERS}
+    WHERE ${where}
     GROUP BY d.i, r.inbox_id, r.channel_id`,
   // Per agent: replies, and every wait and first response as text (group_concat skips NULLs) —
   // half the cost of one row per reply to JavaScript over a quarter's ~75k replies.
-  replies: `SELECT r.user_id, count(*), group_concat(r.wait_ms), group_concat(r.first_response_ms)
+  replies: (where: string) => `SELECT r.user_id, count(*), group_concat(r.wait_ms), group_concat(r.first_response_ms)
     FROM report_replies r INDEXED BY report_replies_at
-    WHERE r.at >= @start AND r.at < @end AND ${TEAM_FILTERS}
+    WHERE r.at >= @start AND r.at < @end AND ${where}
     GROUP BY r.user_id`,
-  closes: `SELECT r.time_to_close_ms FROM report_conversations r INDEXED BY report_conversations_closed
-    WHERE r.closed_at IS NOT NULL AND r.closed_at >= @start AND r.closed_at < @end AND ${TEAM_FILTERS}`,
+  // The same with each reply's instant; '' keeps a reply's place where it has no wait, so the
+  // lists stay aligned.
+  businessReplies: (where: string) => `SELECT r.user_id, count(*), group_concat(r.at),
+      group_concat(ifnull(r.wait_ms, '')), group_concat(ifnull(r.first_response_ms, ''))
+    FROM report_replies r INDEXED BY report_replies_at
+    WHERE r.at >= @start AND r.at < @end AND ${where}
+    GROUP BY r.user_id`,
+  closes: (where: string) => `SELECT r.time_to_close_ms FROM report_conversations r INDEXED BY report_conversations_closed
+    WHERE r.closed_at IS NOT NULL AND r.closed_at >= @start AND r.closed_at < @end AND ${where}`,
+  businessCloses: (where: string) => `SELECT group_concat(r.closed_at), group_concat(ifnull(r.time_to_close_ms, ''))
+    FROM report_conversations r INDEXED BY report_conversations_closed
+    WHERE r.closed_at IS NOT NULL AND r.closed_at >= @start AND r.closed_at < @end AND ${where}`,
   // The WHERE repeats the partial index's condition so the planner can use it.
-  assigned: `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
+  assigned: (where: string) => `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
     WHERE r.type = 'assigned' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND r.user_id IS NOT NULL
-      AND r.conversation_id IS NOT NULL AND ${TEAM_FILTERS}
+      AND r.conversation_id IS NOT NULL AND ${where}
     GROUP BY r.user_id`,
-} as const;
+};
 
 interface Params {
   readonly flow: string | null;
@@ -308,6 +354,24 @@ interface OutcomeRow {
   readonly n: number;
 }
 
+/** A group_concat list of numbers (NULLs skipped by SQLite) as numbers. Pure. */
+const numbers = (list: string | null): number[] => {
+  if (list === null) return [];
+  const parts = list.split(",");
+  const out = new Array<number>(parts.length);
+  for (let i = 0; i < parts.length; i++) out[i] = Number(parts[i]);
+  return out;
+};
+
+/** A group_concat list where '' stands for no value, position by position. Pure. */
+const slots = (list: string | null): Array<number | null> => {
+  if (list === null) return [];
+  const parts = list.split(",");
+  const out = new Array<number | null>(parts.length);
+  for (let i = 0; i < parts.length; i++) out[i] = parts[i] === "" ? null : Number(parts[i]);
+  return out;
+};
+
 const isOutcome = (value: string): value is BotOutcome => (BOT_OUTCOMES as ReadonlyArray<string>).includes(value);
 
 const tally = (counts: OutcomeCounts, outcome: string, n: number) => {
@@ -336,6 +400,13 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
   const readTimezone = (): string => {
     const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(TIMEZONE_SETTING) as { value: string } | undefined;
     return row && isValidTimezone(row.value) ? row.value : DEFAULT_TIMEZONE;
+  };
+
+  /** The stored weekly hours in the workspace zone; none when unset or unreadable. */
+  const readBusinessHours = (): BusinessHours => {
+    const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(BUSINESS_HOURS_SETTING) as { value: string } | undefined;
+    const hours = row === undefined ? [] : Option.getOrElse(readStoredHours(row.value), () => []);
+    return { timezone: readTimezone(), hours };
   };
 
   const names = (sql: string): Map<string, string> =>
@@ -531,6 +602,9 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
           issues.push({ path: "version", message: "this version belongs to another chatflow" });
         }
       }
+      if (query.hours === "business" && readBusinessHours().hours.length === 0) {
+        issues.push({ path: "hours", message: "the workspace has no business hours yet: an admin sets them on the Reports page" });
+      }
       if (issues.length > 0) return yield* Effect.fail(new InvalidInput({ issues }));
       return query;
     }),
@@ -609,9 +683,12 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
 
     team: Effect.fn("Reports.team")(function* (query: ReportQuery) {
       const params = paramsOf(query);
+      const where = teamWhere(params);
+      const hours = readBusinessHours();
+      const business = query.hours === "business";
       const inboxNames = names("SELECT id, name FROM inboxes");
       const channelNames = names("SELECT id, name FROM channels");
-      const volume = (db.prepare(SQL.volume).all(params) as Array<{
+      const volume = (db.prepare(TEAM_SQL.volume(where)).all(params) as Array<{
         day: number;
         inboxId: string | null;
         channelId: string | null;
@@ -629,20 +706,71 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         }))
         .sort((a, b) => a.day.localeCompare(b.day) || a.inboxName.localeCompare(b.inboxName) || a.channelName.localeCompare(b.channelName));
 
-      const numbers = (list: string | null): number[] => (list === null ? [] : list.split(",").map(Number));
-      const replies = db.prepare(SQL.replies).raw(true).all(params) as Array<[string | null, number, string | null, string | null]>;
+      const perAgent = new Map<string, { replies: number; waits: number[]; firsts: number[] }>();
       const waits: number[] = [];
       const firsts: number[] = [];
-      const perAgent = new Map<string, { replies: number; waits: number[]; firsts: number[] }>();
-      for (const [userId, count, waitList, firstList] of replies) {
-        const agent = { replies: count, waits: numbers(waitList), firsts: numbers(firstList) };
-        for (const w of agent.waits) waits.push(w);
-        for (const f of agent.firsts) firsts.push(f);
-        if (userId !== null) perAgent.set(userId, agent);
+      let closes: number[];
+      if (!business) {
+        const replies = db.prepare(TEAM_SQL.replies(where)).raw(true).all(params) as Array<[string | null, number, string | null, string | null]>;
+        for (const [userId, count, waitList, firstList] of replies) {
+          const agent = { replies: count, waits: numbers(waitList), firsts: numbers(firstList) };
+          for (const w of agent.waits) waits.push(w);
+          for (const f of agent.firsts) firsts.push(f);
+          if (userId !== null) perAgent.set(userId, agent);
+        }
+        closes = db.prepare(TEAM_SQL.closes(where)).pluck(true).all(params) as number[];
+      } else {
+        // Each duration's start and end, then the business time between them from one calendar
+        // spanning them all (runtime/core/business-time.ts).
+        const replies = db.prepare(TEAM_SQL.businessReplies(where)).raw(true).all(params) as Array<
+          [string | null, number, string | null, string | null, string | null]
+        >;
+        const parsed = replies.map(([userId, count, atList, waitList, firstList]) => ({
+          userId,
+          count,
+          at: numbers(atList),
+          waits: slots(waitList),
+          firsts: slots(firstList),
+        }));
+        const [closedList, closeList] = db.prepare(TEAM_SQL.businessCloses(where)).raw(true).get(params) as [string | null, string | null];
+        const closedAt = numbers(closedList);
+        const closeMs = slots(closeList);
+        let from = query.range.start;
+        let to = query.range.end;
+        const widen = (start: number, end: number) => {
+          if (start < from) from = start;
+          if (end > to) to = end;
+        };
+        for (const r of parsed) {
+          for (let i = 0; i < r.at.length; i++) {
+            const at = r.at[i]!;
+            if (r.waits[i] !== null) widen(at - r.waits[i]!, at);
+            if (r.firsts[i] !== null) widen(at - r.firsts[i]!, at);
+          }
+        }
+        for (let i = 0; i < closedAt.length; i++) if (closeMs[i] !== null) widen(closedAt[i]! - closeMs[i]!, closedAt[i]!);
+        const calendar: BusinessCalendar = businessCalendar(hours, from, to);
+        for (const r of parsed) {
+          const agent = { replies: r.count, waits: [] as number[], firsts: [] as number[] };
+          for (let i = 0; i < r.at.length; i++) {
+            const at = r.at[i]!;
+            const wait = r.waits[i]!;
+            const first = r.firsts[i]!;
+            if (wait !== null) agent.waits.push(calendar.between(at - wait, at));
+            if (first !== null) agent.firsts.push(calendar.between(at - first, at));
+          }
+          for (const w of agent.waits) waits.push(w);
+          for (const f of agent.firsts) firsts.push(f);
+          if (r.userId !== null) perAgent.set(r.userId, agent);
+        }
+        closes = [];
+        for (let i = 0; i < closedAt.length; i++) {
+          const ms = closeMs[i]!;
+          if (ms !== null) closes.push(calendar.between(closedAt[i]! - ms, closedAt[i]!));
+        }
       }
-      const closes = db.prepare(SQL.closes).pluck(true).all(params) as number[];
       const assigned = new Map(
-        (db.prepare(SQL.assigned).all(params) as Array<{ userId: string; n: number }>).map((r) => [r.userId, r.n]),
+        (db.prepare(TEAM_SQL.assigned(where)).all(params) as Array<{ userId: string; n: number }>).map((r) => [r.userId, r.n]),
       );
       const users = db.prepare("SELECT id, COALESCE(display_name, name) AS name FROM users").all() as NamedOption[];
       const userNames = new Map(users.map((u) => [u.id, u.name]));
@@ -662,12 +790,34 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         .sort((a, b) => b.replies - a.replies || b.assigned - a.assigned || a.name.localeCompare(b.name));
       return {
         query,
+        measure: business ? "business" : "wall",
+        businessHours: hours,
         volume,
         firstResponse: summarize(firsts),
         replyTime: summarize(waits),
         timeToClose: summarize(closes),
         agents,
-      };
+      } satisfies TeamReport;
+    }),
+
+    businessHours: Effect.fn("Reports.businessHours")(function* () {
+      return readBusinessHours();
+    }),
+
+    setBusinessHours: Effect.fn("Reports.setBusinessHours")(function* (input: unknown) {
+      const decoded = decodeBusinessHours(input);
+      if (Either.isLeft(decoded)) {
+        const path = (p: string) => (p === "" ? "hours" : p.startsWith("[") ? `hours${p}` : `hours.${p}`);
+        return yield* Effect.fail(new InvalidInput({ issues: decoded.left.map((i) => ({ path: path(i.path), message: i.message })) }));
+      }
+      yield* Effect.orDie(
+        db.writeEffect((s) =>
+          s
+            .prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
+            .run(BUSINESS_HOURS_SETTING, JSON.stringify(decoded.right)),
+        ),
+      );
+      return readBusinessHours();
     }),
 
     rebuild: Effect.fn("Reports.rebuild")(function* () {
