@@ -4,6 +4,7 @@ import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
+import { formatHours, WEEK, WEEKDAY_NAMES } from "../components/reports/format.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
@@ -16,26 +17,72 @@ export const meta: MetaFunction = () => [{ title: "Reports · Parley" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.reports);
-  const timezone = await run(context, Effect.flatMap(Reports, (r) => r.timezone()));
+  const [timezone, businessHours] = await Promise.all([
+    run(context, Effect.flatMap(Reports, (r) => r.timezone())),
+    run(context, Effect.flatMap(Reports, (r) => r.businessHours())),
+  ]);
   // Every zone this server knows, so the admin picks rather than types one.
   const zones = user.role === "admin" ? Intl.supportedValuesOf("timeZone") : [];
-  return { timezone, zones: zones.includes("UTC") ? zones : ["UTC", ...zones], canEdit: user.role === "admin" };
+  return { timezone, businessHours, zones: zones.includes("UTC") ? zones : ["UTC", ...zones], canEdit: user.role === "admin" };
 }
 
-/** Admins set the workspace time zone that reports bucket days in. */
+/**
+ * The weekly hours of the hours form: one range per weekday (`from-mon`, `to-mon`, …; both
+ * empty = closed), and the form field each range came from, for the service's error paths.
+ */
+const hoursOf = (form: FormData) => {
+  const hours: Array<{ day: string; from: string; to: string }> = [];
+  const fields: string[] = [];
+  const errors: Record<string, string> = {};
+  for (const day of WEEK) {
+    const from = String(form.get(`from-${day}`) ?? "").trim();
+    const to = String(form.get(`to-${day}`) ?? "").trim();
+    if (from === "" && to === "") continue;
+    if (from === "") errors[`from-${day}`] = "enter when the day opens, or clear both times";
+    else if (to === "") errors[`to-${day}`] = "enter when the day closes, or clear both times";
+    // A time input cannot say 24:00: 00:00 to 00:00 is the whole day.
+    hours.push({ day, from, to: from === "00:00" && to === "00:00" ? "24:00" : to });
+    fields.push(day);
+  }
+  return { hours, fields, errors };
+};
+
+/** Admins set the workspace time zone that reports bucket days in, and its weekly business hours. */
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireUser(request, context, access.settings);
-  const values = formValues(await request.formData(), ["timezone"]);
+  const form = await request.formData();
+  if (form.get("intent") === "hours") {
+    const { hours, fields, errors } = hoursOf(form);
+    if (Object.keys(errors).length > 0) return data({ intent: "hours" as const, errors, saved: null, savedHours: null }, { status: 400 });
+    const result = await attempt(context, Effect.flatMap(Reports, (r) => r.setBusinessHours(hours)));
+    if (!result.ok) {
+      // hours[2].from → the field of the third range sent.
+      const byField: Record<string, string> = {};
+      for (const issue of result.error.issues ?? []) {
+        const m = /^hours\[(\d+)\]\.(from|to)/.exec(issue.path);
+        const day = m ? fields[Number(m[1])] : undefined;
+        byField[day && m ? `${m[2]}-${day}` : "hours"] ??= issue.message;
+      }
+      return data({ intent: "hours" as const, errors: byField, saved: null, savedHours: null }, { status: result.status });
+    }
+    return { intent: "hours" as const, errors: null, saved: null, savedHours: result.value };
+  }
+  const values = formValues(form, ["timezone"]);
   const result = await attempt(context, Effect.flatMap(Reports, (r) => r.setTimezone(values.timezone ?? "")));
-  if (!result.ok) return data({ errors: fieldErrors(result.error), saved: null }, { status: result.status });
-  return { errors: null, saved: result.value };
+  if (!result.ok) return data({ intent: "timezone" as const, errors: fieldErrors(result.error), saved: null, savedHours: null }, { status: result.status });
+  return { intent: "timezone" as const, errors: null, saved: result.value, savedHours: null };
 }
 
 export default function ReportsPage() {
-  const { timezone, zones, canEdit } = useLoaderData<typeof loader>();
+  const { timezone, businessHours, zones, canEdit } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
-  const errors: Record<string, string> = result?.errors ?? {};
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting";
+  const savingHours = busy && navigation.formData?.get("intent") === "hours";
+  const errors: Record<string, string> = result?.intent === "timezone" ? (result.errors ?? {}) : {};
+  const hourErrors: Record<string, string> = result?.intent === "hours" ? (result.errors ?? {}) : {};
+  const hours = result?.savedHours?.hours ?? businessHours.hours;
+  const rangeOf = (day: string) => hours.find((h) => h.day === day);
   return (
     <>
       <header className="page-header">
@@ -89,6 +136,75 @@ export default function ReportsPage() {
             {result?.saved ? (
               <p className="notice notice--success" role="status">
                 Saved: reports now use {result.saved}.
+              </p>
+            ) : null}
+          </Form>
+        ) : null}
+      </section>
+      <section className="card" aria-labelledby="reports-hours">
+        <h2 id="reports-hours">Business hours</h2>
+        <p className="muted">
+          The team report can count response times and time to close inside these hours only, read on the clock of {result?.saved ?? timezone}:{" "}
+          <strong>{formatHours(hours)}</strong>.
+        </p>
+        {canEdit ? (
+          <Form method="post" className="form report-hours" noValidate>
+            <CsrfInput />
+            <input type="hidden" name="intent" value="hours" />
+            <table className="table report-hours__table">
+              <caption className="report-vh">Opening and closing time per weekday</caption>
+              <thead>
+                <tr>
+                  <th scope="col">Day</th>
+                  <th scope="col">Opens</th>
+                  <th scope="col">Closes</th>
+                </tr>
+              </thead>
+              <tbody>
+                {WEEK.map((day) => {
+                  const range = rangeOf(day);
+                  const cell = (edge: "from" | "to", label: string) => {
+                    const id = `${edge}-${day}`;
+                    const error = hourErrors[id];
+                    return (
+                      <td>
+                        <input
+                          id={id}
+                          name={id}
+                          type="time"
+                          aria-label={`${WEEKDAY_NAMES[day]} ${label}`}
+                          defaultValue={range?.[edge] === "24:00" ? "00:00" : (range?.[edge] ?? "")}
+                          aria-invalid={error ? true : undefined}
+                          aria-describedby={error ? `${id}-error` : undefined}
+                        />
+                        {error ? (
+                          <p id={`${id}-error`} className="field__error">
+                            {error.charAt(0).toUpperCase() + error.slice(1)}
+                          </p>
+                        ) : null}
+                      </td>
+                    );
+                  };
+                  return (
+                    <tr key={day}>
+                      <th scope="row">{WEEKDAY_NAMES[day]}</th>
+                      {cell("from", "opens")}
+                      {cell("to", "closes")}
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+            <p className="field__hint">Leave both times empty for a closed day. A closing time before the opening time runs past midnight; 00:00 to 00:00 is the whole day.</p>
+            {hourErrors.hours ? <p className="field__error">{hourErrors.hours}</p> : null}
+            <div className="form__actions">
+              <button type="submit" className="button" disabled={busy}>
+                {savingHours ? "Saving…" : "Save business hours"}
+              </button>
+            </div>
+            {result?.savedHours ? (
+              <p className="notice notice--success" role="status">
+                Saved: {formatHours(result.savedHours.hours)}.
               </p>
             ) : null}
           </Form>

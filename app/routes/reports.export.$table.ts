@@ -18,10 +18,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const table = await loadTable(context, id, query);
   const span = query.range.from === query.range.to ? query.range.from : `${query.range.from}-to-${query.range.to}`;
   const flow = id.startsWith("flow-") && query.filters.flow ? `-${query.filters.flow.replace(/[^A-Za-z0-9_-]/g, "")}` : "";
+  // Business-hours figures must not be mistaken for wall-clock ones once saved.
+  const measure = id.startsWith("team-") && query.hours === "business" ? "-business-hours" : "";
   return new Response(toCsv(table), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="parley-${id}${flow}-${span}.csv"`,
+      "Content-Disposition": `attachment; filename="parley-${id}${flow}${measure}-${span}.csv"`,
       "Cache-Control": "private, no-store",
     },
   });

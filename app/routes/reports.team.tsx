@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { BarChart, LineChart } from "../components/reports/charts.js";
-import { formatCount, formatDuration } from "../components/reports/format.js";
+import { formatCount, formatDuration, formatHours } from "../components/reports/format.js";
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
 import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
@@ -31,13 +31,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     query,
     options,
+    measure: team.measure,
+    hoursSummary: team.businessHours.hours.length > 0 ? formatHours(team.businessHours.hours) : null,
     firstResponse: team.firstResponse,
     replyTime: team.replyTime,
     timeToClose: team.timeToClose,
     days: query.range.days.map((d) => d.day),
     channelSeries: channels.map((name) => ({ name, values: query.range.days.map((d) => perDay.get(d.day)?.get(name) ?? 0) })),
     replies: team.agents.filter((a) => a.replies > 0).map((a) => ({ label: a.name, value: a.replies })),
-    tables: { volume: teamVolumeTable(team), response: teamResponseTable(team), agents: teamAgentsTable(team.agents) },
+    tables: { volume: teamVolumeTable(team), response: teamResponseTable(team), agents: teamAgentsTable(team.agents, team.measure === "business") },
   };
 }
 
@@ -57,10 +59,16 @@ export default function TeamReportsPage() {
         <h1>Team</h1>
         <p className="lead">How many conversations came in, how fast the team answered, and who answered most. Bot time never counts.</p>
       </header>
-      <ReportFilters query={query} options={options} filters={["inbox", "channel", "team", "flow"]} />
+      <ReportFilters query={query} options={options} filters={["inbox", "channel", "team", "flow"]} businessHours={{ summary: data.hoursSummary }} />
 
       <section className="card" aria-labelledby="team-response-title">
-        <h2 id="team-response-title">Response times</h2>
+        <h2 id="team-response-title">Response times{data.measure === "business" ? " within business hours" : ""}</h2>
+        {data.measure === "business" ? (
+          <p className="notice" role="note">
+            Counting only time inside business hours: {data.hoursSummary} ({query.range.timezone}). A wait over a night or a weekend counts
+            only its business part.
+          </p>
+        ) : null}
         <Figures
           label="Response times"
           items={[

@@ -8,7 +8,7 @@
  */
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
 
 const stamp = Date.now();
 const FLOW_NAME = `Report check ${stamp}`;
@@ -223,6 +223,40 @@ test("every report page draws its charts after hydrating, with a name per chart 
     await page.screenshot({ path: testInfo.outputPath(`${path.split("?")[0]!.replace(/\W+/g, "-")}.png`), fullPage: true });
   }
   expect(problems, "console errors and warnings").toEqual([]);
+});
+
+test("an admin sets business hours, and the team report and its CSV count within them on request", async ({ browser }, testInfo) => {
+  const admin = await (await browser.newContext()).newPage();
+  await login(admin, adminEmail(), adminPassword());
+  await admin.goto("/reports");
+  // Open all week (00:00 to 00:00 is the whole day), so the scenario's seconds-long waits count in full.
+  for (const day of ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]) {
+    await admin.getByLabel(`${day} opens`).fill("00:00");
+    await admin.getByLabel(`${day} closes`).fill("00:00");
+  }
+  await admin.getByRole("button", { name: "Save business hours" }).click();
+  await expect(admin.getByRole("status")).toHaveText("Saved: Mon–Sun 00:00–24:00.");
+  await admin.screenshot({ path: testInfo.outputPath("reports-business-hours.png"), fullPage: true });
+
+  const page = await (await browser.newContext()).newPage();
+  await login(page, demoUsers.analyst, adminPassword());
+  await page.goto(`/reports/team?flow=${encodeURIComponent(flowId)}`);
+  const wall = await tableRows(page, "Response times");
+  // The conversation the agent answered and closed above: one of each, so the comparison below compares figures.
+  expect(wall.slice(1).map((row) => row[1])).toEqual(["1", "1", "1"]);
+  await page.getByRole("checkbox", { name: "Within business hours only" }).check();
+  await page.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/hours=business/);
+  await expect(page.getByRole("heading", { name: "Response times within business hours" })).toBeVisible();
+  const business = await tableRows(page, "Response times");
+  expect(business.map((row) => row[0])).toEqual(["Measure", "First response time (business hours)", "Reply time (business hours)", "Time to close (business hours)"]);
+  // Hours that never close count every second, as the wall clock does.
+  expect(business.map((row) => row.slice(1))).toEqual(wall.map((row) => row.slice(1)));
+  await page.screenshot({ path: testInfo.outputPath("team-business-hours.png"), fullPage: true });
+
+  const [download] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV of Response times" }).click()]);
+  expect(download.suggestedFilename()).toMatch(/^parley-team-response-business-hours-.*\.csv$/);
+  expect(parseCsv(readFileSync((await download.path())!, "utf8"))).toEqual(business);
 });
 
 test("the builder's Show analytics toggle overlays reach and drop-off", async ({ page }) => {

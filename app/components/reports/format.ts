@@ -43,3 +43,34 @@ export const formatStamp = (instant: number | null, timezone: string): string =>
   const parts = Object.fromEntries(f.formatToParts(new Date(instant)).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day} ${parts.hour}:${parts.minute}`;
 };
+
+export const WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const;
+export type WeekdayId = (typeof WEEK)[number];
+export const WEEKDAY_NAMES: Readonly<Record<WeekdayId, string>> = { mon: "Mon", tue: "Tue", wed: "Wed", thu: "Thu", fri: "Fri", sat: "Sat", sun: "Sun" };
+
+/**
+ * Weekly hours in one line, days in week order and runs of three or more days joined:
+ * "Mon–Fri 09:00–17:00, Sat 10:00–14:00"; "no business hours" without ranges. Pure.
+ */
+export const formatHours = (hours: ReadonlyArray<{ readonly day: string; readonly from: string; readonly to: string }>): string => {
+  const rank = (day: string) => WEEK.indexOf(day as WeekdayId);
+  const spans = new Map<string, number[]>();
+  for (const h of [...hours].sort((a, b) => rank(a.day) - rank(b.day) || a.from.localeCompare(b.from))) {
+    const key = `${h.from}–${h.to}`;
+    const days = spans.get(key) ?? [];
+    if (!days.includes(rank(h.day))) days.push(rank(h.day));
+    spans.set(key, days);
+  }
+  if (spans.size === 0) return "no business hours";
+  const daysText = (days: number[]) => {
+    const runs: number[][] = [];
+    for (const d of days) {
+      const run = runs[runs.length - 1];
+      if (run && d === run[run.length - 1]! + 1) run.push(d);
+      else runs.push([d]);
+    }
+    const name = (d: number) => WEEKDAY_NAMES[WEEK[d] ?? "mon"];
+    return runs.map((r) => (r.length >= 3 ? `${name(r[0]!)}–${name(r[r.length - 1]!)}` : r.map(name).join(", "))).join(", ");
+  };
+  return [...spans].map(([span, days]) => `${daysText(days)} ${span}`).join("; ");
+};

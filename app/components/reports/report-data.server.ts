@@ -66,7 +66,7 @@ export const loadTable = async (context: AppLoadContext, id: TableId, query: Rep
       const team = await run(context, Effect.flatMap(Reports, (r) => r.team(query)));
       if (id === "team-volume") return teamVolumeTable(team);
       if (id === "team-response") return teamResponseTable(team);
-      return teamAgentsTable(team.agents);
+      return teamAgentsTable(team.agents, team.measure === "business");
     }
   }
 };

@@ -25,6 +25,7 @@ export const searchOf = (query: ReportQuery, overrides: Readonly<Record<string, 
     params.set("to", query.range.to);
   }
   for (const [key, value] of Object.entries(query.filters)) if (value !== undefined) params.set(key, value);
+  if (query.hours !== undefined) params.set("hours", query.hours);
   for (const [key, value] of Object.entries(overrides)) {
     if (value === undefined) params.delete(key);
     else params.set(key, value);
@@ -39,6 +40,8 @@ export function ReportFilters(props: {
   readonly filters: ReadonlyArray<FilterName>;
   /** Versions offered when `version` is among the filters. */
   readonly versions?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  /** Offers "within business hours only": the hours in words, or null when none are set. */
+  readonly businessHours?: { readonly summary: string | null };
 }) {
   const { query, options } = props;
   const select = (name: FilterName, label: string, items: ReadonlyArray<{ readonly id: string; readonly name: string }>, all: string) => (
@@ -104,6 +107,31 @@ export function ReportFilters(props: {
               return select("version", "Version", props.versions ?? [], "All versions");
           }
         })}
+        {props.businessHours ? (
+          <div className="field report-hours-toggle">
+            <span className="report-hours-toggle__label">Durations</span>
+            <label>
+              <input
+                type="checkbox"
+                name="hours"
+                value="business"
+                defaultChecked={query.hours === "business"}
+                disabled={props.businessHours.summary === null}
+                aria-describedby="report-hours-hint"
+              />{" "}
+              Within business hours only
+            </label>
+            <span id="report-hours-hint" className="field__hint">
+              {props.businessHours.summary === null ? (
+                <>
+                  No business hours are set yet: an admin sets them on <Link to="/reports">Reports</Link>.
+                </>
+              ) : (
+                `${props.businessHours.summary} (${query.range.timezone})`
+              )}
+            </span>
+          </div>
+        ) : null}
         <div className="form__actions">
           <button type="submit" className="button button--small">
             Apply

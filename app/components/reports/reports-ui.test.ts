@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { niceMax } from "./charts.js";
 import { csvField, toCsv } from "./csv.js";
 import { toFlowAnalytics } from "./flow-overlay.js";
-import { formatDuration, formatPercent, formatStamp } from "./format.js";
+import { formatDuration, formatHours, formatPercent, formatStamp } from "./format.js";
 import { teamAgentsTable, type ReportTable } from "./tables.js";
 
 describe("report formats", () => {
@@ -14,6 +14,15 @@ describe("report formats", () => {
     expect(formatPercent(1 / 7)).toBe("14.3%");
     expect(formatPercent(null)).toBe("n/a");
     expect(formatStamp(Date.UTC(2026, 2, 2, 23, 30), "Europe/Berlin")).toBe("2026-03-03 00:30");
+  });
+
+  it("writes weekly hours in one line, joining runs of days", () => {
+    const weekdays = ["fri", "mon", "tue", "wed", "thu"].map((day) => ({ day, from: "09:00", to: "17:00" }));
+    expect(formatHours([...weekdays, { day: "sat", from: "10:00", to: "14:00" }])).toBe("Mon–Fri 09:00–17:00; Sat 10:00–14:00");
+    expect(formatHours([{ day: "sun", from: "22:00", to: "02:00" }, { day: "mon", from: "22:00", to: "02:00" }, { day: "wed", from: "22:00", to: "02:00" }])).toBe(
+      "Mon, Wed, Sun 22:00–02:00",
+    );
+    expect(formatHours([])).toBe("no business hours");
   });
 
   it("rounds chart axes up to 1, 2, 2.5 or 5 times a power of ten", () => {

@@ -158,7 +158,7 @@ export const teamVolumeTable = (report: TeamReport): ReportTable => ({
   empty: "No conversations in this range.",
 });
 
-/** First response, reply time and time to close: count, median, p90 and mean. Pure. */
+/** First response, reply time and time to close: count, median, p90 and mean (each measure says when it counts business hours only). Pure. */
 export const teamResponseTable = (report: TeamReport): ReportTable => ({
   id: "team-response",
   title: "Response times",
@@ -169,12 +169,18 @@ export const teamResponseTable = (report: TeamReport): ReportTable => ({
       ["Reply time", report.replyTime],
       ["Time to close", report.timeToClose],
     ] as const
-  ).map(([label, s]) => [label, formatCount(s.count), formatDuration(s.median), formatDuration(s.p90), formatDuration(s.mean)]),
+  ).map(([label, s]) => [
+    report.measure === "business" ? `${label} (business hours)` : label,
+    formatCount(s.count),
+    formatDuration(s.median),
+    formatDuration(s.p90),
+    formatDuration(s.mean),
+  ]),
   empty: "",
 });
 
-/** Per agent: assignments, replies ("who answers most") and their medians. Pure. */
-export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>): ReportTable => ({
+/** Per agent: assignments, replies ("who answers most") and their medians (business hours only when `business`). Pure. */
+export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = false): ReportTable => ({
   id: "team-agents",
   title: "Agents",
   columns: [
@@ -182,9 +188,10 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>): ReportTable =>
     num("Conversations assigned"),
     num("Replies sent"),
     num("First responses"),
-    num("Median first response"),
-    num("Median reply time"),
-    num("90th percentile reply time"),
+    // The CSV carries no page around it, so the columns say which clock they read.
+    num(business ? "Median first response (business hours)" : "Median first response"),
+    num(business ? "Median reply time (business hours)" : "Median reply time"),
+    num(business ? "90th percentile reply time (business hours)" : "90th percentile reply time"),
   ],
   rows: agents.map((a) => [
     a.name,
