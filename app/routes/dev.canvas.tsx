@@ -11,7 +11,8 @@ import type { Diagnostic } from "../../flows/diagnostics.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import editorStyles from "../components/flow-editor/editor.css?url";
-import { autoLayout, editorReducer, FlowEditor, generateDocument, GENERATED_CONTEXT, initialEditorState } from "../components/flow-editor/index.js";
+import { autoLayout } from "../components/flow-editor/auto-layout.js";
+import { editorReducer, FlowEditor, generateDocument, GENERATED_CONTEXT, initialEditorState } from "../components/flow-editor/index.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: editorStyles }];
 

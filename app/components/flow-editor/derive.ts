@@ -8,7 +8,7 @@ import { MarkerType, Position, type Edge, type NodeHandle } from "@xyflow/react"
 import type { Diagnostic } from "../../../flows/diagnostics.js";
 import type { DocumentNode, FlowDocument } from "../../../flows/flow-document.js";
 import { portsOf } from "../../../flows/ports.js";
-import { estimateNodeSize, NODE_WIDTH, type NodeSize } from "./auto-layout.js";
+import { estimateNodeSize, NODE_WIDTH, type NodeSize } from "./card-size.js";
 import type { XYPosition } from "./editor-state.js";
 import { nodeRegistry } from "./node-registry.js";
 import { INPUT_HANDLE, type CanvasNode, type CanvasNodeData } from "./nodes/canvas-node.js";

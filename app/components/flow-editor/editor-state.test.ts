@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Either } from "effect";
 import type { FlowDocument } from "../../../flows/flow-document.js";
 import { compile } from "../../../flows/compile.js";
+import { autoLayout } from "./auto-layout.js";
 import { canConnect, editorReducer, HISTORY_LIMIT, initialEditorState, type EditorAction, type EditorState } from "./editor-state.js";
 import { nodeRegistry } from "./node-registry.js";
 import { decodeWith } from "../../../flows/decode.js";
@@ -253,10 +254,14 @@ describe("settings, variables and layout", () => {
   });
 
   it("lays out top to bottom in edge order", () => {
-    const state = run(sample(), { type: "connect", source: "question_1", sourcePort: "choice:sales", target: "end_1" }, { type: "layout" });
+    const connected = run(sample(), { type: "connect", source: "question_1", sourcePort: "choice:sales", target: "end_1" });
+    const positions = Object.fromEntries(autoLayout(connected.document).nodes.map((n) => [n.id, n.position]));
+    const state = run(connected, { type: "layout", positions });
     const y = (id: string) => state.document.nodes.find((n) => n.id === id)!.position.y;
     expect(y("message_1")).toBeLessThan(y("question_1"));
     expect(y("question_1")).toBeLessThan(y("end_1"));
+    // One undo step puts every card back.
+    expect(run(state, { type: "undo" }).document).toBe(connected.document);
   });
 });
 

@@ -7,7 +7,6 @@
 import type { DocumentEdge, DocumentNode, FlowDocument } from "../../../flows/flow-document.js";
 import type { NodeKind, VariableDeclaration } from "../../../flows/flow-spec.js";
 import { portsOf, WAITING_KINDS } from "../../../flows/ports.js";
-import { autoLayout, type NodeSizes } from "./auto-layout.js";
 import { nodeRegistry } from "./node-registry.js";
 
 /** How many earlier documents undo can go back to. */
@@ -91,8 +90,11 @@ export type EditorAction =
       readonly nodes?: Readonly<Record<string, boolean>>;
       readonly edges?: Readonly<Record<string, boolean>>;
     }
-  /** Lays the flow out top to bottom with dagre; `sizes` are measured node sizes (else estimated). */
-  | { readonly type: "layout"; readonly sizes?: NodeSizes };
+  /**
+   * Moves nodes to where auto-layout placed them (layout-client.ts computes `positions` off the
+   * main thread), as one undo step of its own.
+   */
+  | { readonly type: "layout"; readonly positions: Readonly<Record<string, XYPosition>> };
 
 const EMPTY_SELECTION: EditorSelection = { nodeIds: [], edgeIds: [] };
 
@@ -251,6 +253,17 @@ const addNode = (state: EditorState, action: Extract<EditorAction, { type: "addN
   return commit(state, next, undefined, { nodeIds: [node.id], edgeIds: [] });
 };
 
+const layoutNodes = (state: EditorState, positions: Readonly<Record<string, XYPosition>>): EditorState => {
+  let changed = false;
+  const nodes = state.document.nodes.map((node) => {
+    const p = positions[node.id];
+    if (!p || (p.x === node.position.x && p.y === node.position.y)) return node;
+    changed = true;
+    return { ...node, position: { x: p.x, y: p.y } };
+  });
+  return changed ? commit(state, { ...state.document, nodes }) : state;
+};
+
 const moveNodes = (state: EditorState, action: Extract<EditorAction, { type: "moveNodes" }>): EditorState => {
   const ids = Object.keys(action.positions);
   let changed = false;
@@ -384,6 +397,6 @@ export const editorReducer = (state: EditorState, action: EditorAction): EditorS
       });
     }
     case "layout":
-      return commit(state, autoLayout(state.document, action.sizes));
+      return layoutNodes(state, action.positions);
   }
 };

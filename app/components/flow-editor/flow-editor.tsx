@@ -25,7 +25,7 @@ import type { CompileContext } from "../../../flows/compile.js";
 import type { Diagnostic } from "../../../flows/diagnostics.js";
 import type { DocumentNode } from "../../../flows/flow-document.js";
 import { NODE_KINDS, type NodeKind } from "../../../flows/flow-spec.js";
-import { estimateNodeSize, NODE_WIDTH, type NodeSize } from "./auto-layout.js";
+import { estimateNodeSize, NODE_WIDTH, type NodeSize } from "./card-size.js";
 import { copyNodes, parseClipboard, pasteOffset, readClipboard, rememberClipboard, serializeClipboard, writeClipboard } from "./clipboard.js";
 import {
   decorate,
@@ -40,6 +40,7 @@ import {
 } from "./derive.js";
 import { canConnect, type EditorAction, type EditorState, type XYPosition } from "./editor-state.js";
 import { Inspector } from "./inspector/inspector.js";
+import { layoutPositions } from "./layout-client.js";
 import { nodeRegistry } from "./node-registry.js";
 import type { NameLookup } from "./node-summary.js";
 import { INPUT_HANDLE, NamesContext, nodeTypes, type CanvasNode } from "./nodes/canvas-node.js";
@@ -66,6 +67,14 @@ export interface FlowEditorProps {
 /** The pane size assumed when the canvas has no size yet (hidden on mount). */
 const FALLBACK_PANE = { width: 880, height: 760 };
 
+/**
+ * From this many steps on, the canvas renders only the cards (and edges) in view. A big flow
+ * opens at a readable zoom on its start, where a screen shows a few dozen cards: rendering the
+ * other hundreds up front is most of the opening cost, and panning mounts them as they come
+ * into view. Smaller flows keep every card in the page, so Tab reaches each one.
+ */
+export const WINDOWED_FROM = 150;
+
 const NO_SELECTION: ReadonlySet<string> = new Set();
 
 /** The canvas editor: palette, canvas and inspector for one controlled EditorState. */
@@ -74,6 +83,8 @@ export function FlowEditor(props: FlowEditorProps) {
   // (placed, and sized by estimate, before React Flow measures them).
   const [first] = useState(() => {
     const cache = newDeriveCache();
+    // The server never renders the canvas (see EditorFrame), so it derives nothing for it.
+    if (typeof window === "undefined") return { cache, nodes: [], edges: [] };
     const input: DeriveInput = {
       document: props.state.document,
       selectedNodes: new Set(props.state.selection.nodeIds),
@@ -346,15 +357,30 @@ function EditorFrame({
     return true;
   }, []);
 
+  // Auto-layout runs in a worker; the toolbar says so meanwhile. An edit made while it runs
+  // wins: positions computed for an older document would put cards on top of each other.
+  const [layoutStatus, setLayoutStatus] = useState<{ readonly running: boolean; readonly message: string | null }>({ running: false, message: null });
   const layout = useCallback(() => {
+    const requested = stateRef.current.document;
     const sizes: Record<string, NodeSize> = {};
     for (const [id, size] of measured.current) sizes[id] = size;
-    send({ type: "layout", sizes });
-    // The next frame sees the laid-out document: show it as on opening.
-    requestAnimationFrame(() => {
-      const pane = rootRef.current?.querySelector(".react-flow")?.getBoundingClientRect();
-      if (pane) void flow.setViewport(initialViewport(stateRef.current.document, pane, sizeOf), { duration: 250 });
-    });
+    setLayoutStatus({ running: true, message: null });
+    layoutPositions(requested, sizes).then(
+      (positions) => {
+        if (stateRef.current.document !== requested) {
+          setLayoutStatus({ running: false, message: "Auto-layout skipped: the flow changed while it ran." });
+          return;
+        }
+        setLayoutStatus({ running: false, message: null });
+        send({ type: "layout", positions });
+        // The next frame sees the laid-out document: show it as on opening.
+        requestAnimationFrame(() => {
+          const pane = rootRef.current?.querySelector(".react-flow")?.getBoundingClientRect();
+          if (pane) void flow.setViewport(initialViewport(stateRef.current.document, pane, sizeOf), { duration: 250 });
+        });
+      },
+      (error: unknown) => setLayoutStatus({ running: false, message: error instanceof Error ? error.message : String(error) }),
+    );
   }, [flow, send, sizeOf]);
 
   /** True when keyboard and clipboard shortcuts are meant for this editor. */
@@ -424,9 +450,14 @@ function EditorFrame({
     const width = internal.measured.width ?? NODE_WIDTH;
     const height = internal.measured.height ?? 120;
     const { x, y } = internal.internals.positionAbsolute;
-    void flow.setCenter(x + width / 2, y + height / 2, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 });
     send({ type: "select", nodeIds: [focusNodeId], edgeIds: [] });
-    rootRef.current?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(focusNodeId)}"]`)?.focus({ preventScroll: true });
+    const focusCard = () =>
+      rootRef.current?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(focusNodeId)}"]`)?.focus({ preventScroll: true });
+    focusCard();
+    // On a windowed canvas an off-screen card is only mounted once the move brings it into view.
+    void flow
+      .setCenter(x + width / 2, y + height / 2, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 })
+      .then(() => requestAnimationFrame(() => focusCard()));
   }, [focusNodeId, flow, send]);
 
   const canUndo = state.past.length > 0 && !readOnly;
@@ -449,9 +480,15 @@ function EditorFrame({
             <ToolIcon d="m15 14 5-5-5-5 M20 9H9a5 5 0 0 0 0 10h4" />
           </button>
           <span className="fe-toolbar__sep" aria-hidden="true" />
-          <button type="button" className="fe-tool fe-tool--text" disabled={readOnly || document.nodes.length === 0} onClick={layout}>
+          <button
+            type="button"
+            className="fe-tool fe-tool--text"
+            disabled={readOnly || document.nodes.length === 0 || layoutStatus.running}
+            aria-busy={layoutStatus.running}
+            onClick={layout}
+          >
             <ToolIcon d="M3 3h7v7H3z M14 14h7v7h-7z M6.5 10v4a2 2 0 0 0 2 2H14" />
-            Auto-layout
+            {layoutStatus.running ? "Laying out…" : "Auto-layout"}
           </button>
           <button
             type="button"
@@ -471,6 +508,7 @@ function EditorFrame({
             Delete
           </button>
           <span className="fe-toolbar__status" aria-live="polite">
+            {layoutStatus.message ? `${layoutStatus.message} · ` : ""}
             {document.nodes.length} {document.nodes.length === 1 ? "step" : "steps"}
           </span>
         </div>
@@ -488,6 +526,7 @@ function EditorFrame({
               onDelete={onDelete}
               onPaneMouseMove={onPaneMouseMove}
               isValidConnection={isValidConnection}
+              onlyRenderVisibleElements={document.nodes.length >= WINDOWED_FROM}
               nodesDraggable={!readOnly}
               nodesConnectable={!readOnly}
               edgesFocusable

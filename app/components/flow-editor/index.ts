@@ -25,7 +25,7 @@
  *   connect(source, sourcePort, target) (replaces the port's edge) · deleteEdge(edgeId)
  *   paste(nodes, edges, offset) (ids remapped) · setStartNode(nodeId) · replaceDocument(document)
  *   setSettings(settings, key?) · setVariables(variables, key?) · undo · redo
- *   select(nodeIds?, edgeIds?) · changeSelection(nodes?, edges?) · layout(sizes?)
+ *   select(nodeIds?, edgeIds?) · changeSelection(nodes?, edges?) · layout(positions) (from layoutPositions, off the main thread)
  * e.g. dispatch({ type: "replaceDocument", document }) after a JSON edit, a restore or an import.
  * `key` groups consecutive edits into one undo step (typing in one settings field: pass the field's path).
  */
@@ -41,5 +41,7 @@ export {
   type XYPosition,
 } from "./editor-state.js";
 export { nodeRegistry, type NodeRegistryEntry } from "./node-registry.js";
-export { autoLayout, estimateNodeSize, NODE_WIDTH, type NodeSize, type NodeSizes } from "./auto-layout.js";
+// auto-layout.ts (dagre) is left out on purpose: the canvas runs it in a worker (layout-client.ts),
+// and servers and tests import it directly, so the page never bundles dagre.
+export { estimateNodeSize, NODE_WIDTH, type NodeSize, type NodeSizes } from "./card-size.js";
 export { generateDocument, GENERATED_CONTEXT } from "./generate.js";

@@ -7,7 +7,7 @@ import { Handle, Position, useUpdateNodeInternals, type Node, type NodeProps } f
 import { createContext, memo, useContext, useEffect, useMemo, useRef, type CSSProperties } from "react";
 import type { DocumentNode } from "../../../../flows/flow-document.js";
 import type { NodeKind } from "../../../../flows/flow-spec.js";
-import { cardWidth } from "../auto-layout.js";
+import { cardWidth } from "../card-size.js";
 import { nodeRegistry } from "../node-registry.js";
 import type { NameLookup } from "../node-summary.js";
 import { countRender } from "../render-counts.js";
