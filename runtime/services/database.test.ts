@@ -159,6 +159,87 @@ describe("migrations", () => {
   });
 });
 
+describe("a group's messages", () => {
+  const seedConversations = () =>
+    db.sqlite.exec(`
+      INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_a', 'A', 1);
+      INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_a', 'inbox_a', 'chat', 'Chat', 1);
+      INSERT INTO conversations (id, channel_id, inbox_id, status, created_at, updated_at, last_activity_at) VALUES
+        ('c1', 'chan_a', 'inbox_a', 'open', 1, 1, 1), ('c2', 'chan_a', 'inbox_a', 'open', 1, 1, 1);
+    `);
+  const say = (s: BetterSqlite3.Database, conversation: string, author: string, text: string) =>
+    Number(
+      s
+        .prepare("INSERT INTO messages (conversation_id, author, text, created_at) VALUES (?, ?, ?, 1)")
+        .run(conversation, author, text).lastInsertRowid,
+    );
+  const search = (query: string) =>
+    (db.sqlite.prepare("SELECT rowid FROM messages_fts WHERE messages_fts MATCH ? ORDER BY rowid").all(query) as Array<{ rowid: number }>).map(
+      (r) => r.rowid,
+    );
+  const lastMessageIds = () =>
+    db.sqlite.prepare("SELECT id, last_message_id FROM conversations ORDER BY id").all() as Array<{ id: string; last_message_id: number | null }>;
+  const integrityCheck = () => db.sqlite.exec("INSERT INTO messages_fts (messages_fts) VALUES ('integrity-check')");
+
+  it("are searchable and counted as each conversation's newest once their group commits, failed writes left out", async () => {
+    seedConversations();
+    let indexedInsideTheGroup: number[] = [];
+    const [visitor, agent, failed] = await Promise.allSettled([
+      db.write((s) => {
+        const id = say(s, "c1", "visitor", "my parcel is late");
+        say(s, "c1", "bot", "Sorry to hear that, parcel tracking follows");
+        indexedInsideTheGroup = search('"parcel"');
+        return id;
+      }),
+      db.write((s) => say(s, "c2", "agent", "refund issued")),
+      db.write((s) => {
+        say(s, "c1", "visitor", "ghost parcel");
+        throw new Error("this write fails");
+      }),
+    ]);
+    if (visitor.status !== "fulfilled" || agent.status !== "fulfilled") throw new Error("the good writes failed");
+    expect(failed.status).toBe("rejected");
+    // Deferred while the group was open (that is the saving); indexed before its COMMIT.
+    expect(indexedInsideTheGroup).toEqual([]);
+    expect(search('"parcel"')).toEqual([visitor.value]);
+    expect(search('"refund"')).toEqual([agent.value]);
+    expect(search('"ghost"')).toEqual([]);
+    expect(lastMessageIds()).toEqual([
+      { id: "c1", last_message_id: visitor.value + 1 },
+      { id: "c2", last_message_id: agent.value },
+    ]);
+    expect(() => integrityCheck()).not.toThrow();
+
+    // A writer outside any group keeps the per-row triggers: searchable at once.
+    const direct = say(db.sqlite, "c2", "visitor", "parcel found");
+    expect(search('"parcel"')).toEqual([visitor.value, direct]);
+    expect(lastMessageIds()[1]).toEqual({ id: "c2", last_message_id: direct });
+  });
+
+  it("edited or deleted inside their own group are indexed as they end up", async () => {
+    seedConversations();
+    const indexed = say(db.sqlite, "c1", "visitor", "old words here");
+    const [kept] = await Promise.all([
+      db.write((s) => {
+        const id = say(s, "c1", "visitor", "draft text");
+        s.prepare("UPDATE messages SET text = 'final text' WHERE id = ?").run(id);
+        const gone = say(s, "c1", "agent", "vanishing text");
+        s.prepare("DELETE FROM messages WHERE id = ?").run(gone);
+        const demoted = say(s, "c1", "visitor", "demoted text");
+        s.prepare("UPDATE messages SET author = 'bot' WHERE id = ?").run(demoted);
+        // A row indexed before the group still follows its edits at once.
+        s.prepare("UPDATE messages SET text = 'new words' WHERE id = ?").run(indexed);
+        return id;
+      }),
+    ]);
+    expect(search('"text"')).toEqual([kept]);
+    expect(search('"final"')).toEqual([kept]);
+    expect(search('"old"')).toEqual([]);
+    expect(search('"words"')).toEqual([indexed]);
+    expect(() => integrityCheck()).not.toThrow();
+  });
+});
+
 describe("group statements", () => {
   const insertEvent = (s: BetterSqlite3.Database, type: string, conversation: string, node: string | null, from: string | null, at: number, port = "next") =>
     s

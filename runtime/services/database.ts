@@ -11,15 +11,16 @@
  * each inside its own SAVEPOINT so one failing write rolls back alone and fails only its own
  * caller. A caller's promise settles only after the COMMIT that made its write durable.
  *
- * Group statements: before each COMMIT the schema's GROUP_STATEMENTS (runtime/sql/migrations.ts)
- * run in the same transaction, so derived tables (report roll-ups) catch up with what the group
- * wrote once per group instead of once per row in a trigger.
+ * Group statements: after each BEGIN the schema's GROUP_BEGIN_STATEMENTS, and before each
+ * COMMIT its GROUP_STATEMENTS (runtime/sql/migrations.ts) run in the same transaction, so
+ * derived data (the message search index, report roll-ups) catch up with what the group wrote
+ * once per group instead of once per row in a trigger.
  */
 import BetterSqlite3 from "better-sqlite3";
 import { Context, Data, Effect, Layer } from "effect";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { GROUP_STATEMENTS, migrations } from "../sql/migrations.js";
+import { GROUP_BEGIN_STATEMENTS, GROUP_STATEMENTS, migrations, type GroupStatement } from "../sql/migrations.js";
 
 export type Sqlite = BetterSqlite3.Database;
 export type Statement = BetterSqlite3.Statement;
@@ -109,11 +110,14 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
   sqlite.pragma("cache_size = -65536");
   migrate(sqlite);
 
-  const groupStatements = GROUP_STATEMENTS.map((step): (() => void) => {
-    if (typeof step !== "string") return () => step(sqlite);
-    const statement = sqlite.prepare(step);
-    return () => statement.run();
-  });
+  const compile = (steps: ReadonlyArray<GroupStatement>) =>
+    steps.map((step): (() => void) => {
+      if (typeof step !== "string") return () => step(sqlite);
+      const statement = sqlite.prepare(step);
+      return () => statement.run();
+    });
+  const groupStatements = compile(GROUP_STATEMENTS);
+  const groupBeginStatements = compile(GROUP_BEGIN_STATEMENTS);
   const catchUp = () => {
     for (const run of groupStatements) run();
   };
@@ -153,22 +157,22 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
       let committed = false;
       try {
         begin.run();
-        let stored = 0;
+        for (const run of groupBeginStatements) run();
         for (const write of group) {
           savepoint.run();
           try {
             const value = write.fn(sqlite);
             release.run();
             outcomes.push({ ok: true, value });
-            stored++;
           } catch (error) {
             rollbackTo.run();
             release.run();
             outcomes.push({ ok: false, error });
           }
         }
-        // A group statement that fails fails the whole group: derived tables never disagree with their rows.
-        if (stored > 0) catchUp();
+        // A group statement that fails fails the whole group: derived tables never disagree with
+        // their rows. They run even when every write failed: the begin statements must be undone.
+        catchUp();
         commit.run();
         committed = true;
         commits++;

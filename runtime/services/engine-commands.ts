@@ -514,42 +514,6 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
       lastPublic ? now : null,
       lastPublic ? previewOf(lastPublic.text) : null,
     );
-  } else if (sameColumns(turn.write.before, columns) && contactId === scope.contactId) {
-    // Most turns only move the state and the activity times. Naming no indexed column but those
-    // keeps SQLite from rewriting the inbox, assignee, team and contact index entries each message.
-    const result = prepare(
-      `UPDATE conversations SET state = ?, updated_at = ?, last_activity_at = ?,
-         last_message_at = COALESCE(?, last_message_at), last_message_preview = COALESCE(?, last_message_preview),
-         version = version + 1
-       WHERE id = ? AND version = ?`,
-    ).run(stateText, now, now, lastPublic ? now : null, lastPublic ? previewOf(lastPublic.text) : null, scope.id, turn.write.version);
-    if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
-  } else {
-    const result = prepare(
-        `UPDATE conversations SET status = ?, inbox_id = ?, assignee_id = ?, team_id = ?, state = ?,
-           contact_id = COALESCE(?, contact_id), updated_at = ?, last_activity_at = ?, handed_off_at = ?, closed_at = ?,
-           waiting_since = ?, last_message_at = COALESCE(?, last_message_at),
-           last_message_preview = COALESCE(?, last_message_preview), version = version + 1
-         WHERE id = ? AND version = ?`,
-      )
-      .run(
-        columns.status,
-        columns.inboxId,
-        columns.assigneeId,
-        columns.teamId,
-        stateText,
-        contactId,
-        now,
-        now,
-        columns.handedOffAt,
-        columns.closedAt,
-        columns.waitingSince,
-        lastPublic ? now : null,
-        lastPublic ? previewOf(lastPublic.text) : null,
-        scope.id,
-        turn.write.version,
-      );
-    if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
   }
 
   const insertMessage = prepare(
@@ -576,6 +540,61 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
       client_message_id: m.clientMessageId,
       created_at: now,
     });
+  }
+
+  // An existing conversation's row is written after its messages, so it takes the newest message
+  // id itself and the group's end leaves it alone (migration 14). A new one was inserted above,
+  // as its messages need it; the group's end gives it its newest message id.
+  const lastMessageId = stored.length > 0 ? stored[stored.length - 1]!.id : null;
+  if (turn.write.kind === "insert") {
+    // Nothing more to write to the conversation's row.
+  } else if (sameColumns(turn.write.before, columns) && contactId === scope.contactId) {
+    // Most turns only move the state and the activity times. Naming no indexed column but those
+    // keeps SQLite from rewriting the inbox, assignee, team and contact index entries each message.
+    const result = prepare(
+      `UPDATE conversations SET state = ?, updated_at = ?, last_activity_at = ?,
+         last_message_at = COALESCE(?, last_message_at), last_message_preview = COALESCE(?, last_message_preview),
+         last_message_id = COALESCE(?, last_message_id), version = version + 1
+       WHERE id = ? AND version = ?`,
+    ).run(
+      stateText,
+      now,
+      now,
+      lastPublic ? now : null,
+      lastPublic ? previewOf(lastPublic.text) : null,
+      lastMessageId,
+      scope.id,
+      turn.write.version,
+    );
+    if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
+  } else {
+    const result = prepare(
+        `UPDATE conversations SET status = ?, inbox_id = ?, assignee_id = ?, team_id = ?, state = ?,
+           contact_id = COALESCE(?, contact_id), updated_at = ?, last_activity_at = ?, handed_off_at = ?, closed_at = ?,
+           waiting_since = ?, last_message_at = COALESCE(?, last_message_at),
+           last_message_preview = COALESCE(?, last_message_preview), last_message_id = COALESCE(?, last_message_id),
+           version = version + 1
+         WHERE id = ? AND version = ?`,
+      )
+      .run(
+        columns.status,
+        columns.inboxId,
+        columns.assigneeId,
+        columns.teamId,
+        stateText,
+        contactId,
+        now,
+        now,
+        columns.handedOffAt,
+        columns.closedAt,
+        columns.waitingSince,
+        lastPublic ? now : null,
+        lastPublic ? previewOf(lastPublic.text) : null,
+        lastMessageId,
+        scope.id,
+        turn.write.version,
+      );
+    if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
   }
 
   const insertTicket = prepare(

@@ -519,10 +519,10 @@ export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [
   // (a writer that already set it is left alone), then the per-row triggers are back on.
   `INSERT INTO messages_fts (rowid, text)
      SELECT id, text FROM messages WHERE id > (SELECT after_id FROM message_deferral) AND author IN ('visitor', 'agent')`,
-  `UPDATE conversations SET last_message_id = m.last_id
-     FROM (SELECT conversation_id, max(id) AS last_id FROM messages
-           WHERE id > (SELECT after_id FROM message_deferral) GROUP BY conversation_id) AS m
-     WHERE conversations.id = m.conversation_id AND conversations.last_message_id IS NOT m.last_id`,
+  // (An UPDATE … FROM a grouped subquery scanned every message: SQLite materialised it first.)
+  `UPDATE conversations SET last_message_id = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)
+     WHERE id IN (SELECT conversation_id FROM messages WHERE id > (SELECT after_id FROM message_deferral))
+       AND last_message_id IS NOT (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)`,
   "UPDATE message_deferral SET after_id = NULL WHERE after_id IS NOT NULL",
   foldReportRollups,
 ];
