@@ -682,3 +682,24 @@ ${rollupTriggers("events", "events_report_", false, 11)}`;
 
 /** Empties the roll-ups and replays the whole log into them through the current rules. Run it inside one transaction. */
 export const REBUILD_REPORT_ROLLUPS_SQL = rebuildSql(11);
+
+// ---------------------------------------------------------------------------------------------
+// Migration 15: indexes in the order the team report groups by
+
+/**
+ * Migration 15. The team report grouped a quarter's conversations by (day, inbox, channel) and
+ * its replies by agent through SQLite's sorter — most of its time (~45 of ~100 ms of SQL over
+ * 100k conversations). Indexes that lead with the group keys let it read each group in order
+ * instead: conversations per (inbox, channel) pair and day are index range counts (the pairs
+ * come from the same index by skip-ahead), replies are read agent by agent. They replace the
+ * two time-first indexes only those queries read, so the fold maintains as many indexes as
+ * before. ANALYZE gives the planner the statistics its skip-scans need.
+ */
+export const REPORT_GROUP_INDEXES_SQL = /* sql */ `
+CREATE INDEX report_conversations_pairs ON report_conversations(inbox_id, channel_id, created_at, team_at, team_id, chatflow_id);
+CREATE INDEX report_replies_user ON report_replies(user_id, at, wait_ms, first_response_ms, inbox_id, channel_id, team_id, chatflow_id);
+DROP INDEX report_conversations_created;
+DROP INDEX report_replies_at;
+ANALYZE report_conversations;
+ANALYZE report_replies;
+`;
