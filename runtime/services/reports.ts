@@ -228,11 +228,6 @@ const trafficOf = (table: string, unit: string) => `SELECT r.from_node_id AS "fr
 const DAYS = `d(i, s, e) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(@days))`;
 
 const SQL = {
-  botDaily: `WITH ${DAYS}
-    SELECT d.i AS day, r.chatflow_id AS chatflowId, r.chatflow_version_id AS versionId, r.outcome AS outcome, count(*) AS n
-    FROM d JOIN report_bot_sessions r ON r.started_at >= d.s AND r.started_at < d.e
-    WHERE (@flow IS NULL OR r.chatflow_id = @flow) AND ${SESSION_FILTERS}
-    GROUP BY d.i, r.chatflow_id, r.chatflow_version_id, r.outcome`,
   // One flow: the same, on the (chatflow_id, started_at) index.
   flowDaily: `WITH ${DAYS}
     SELECT d.i AS day, r.chatflow_id AS chatflowId, r.chatflow_version_id AS versionId, r.outcome AS outcome, count(*) AS n
@@ -290,23 +285,69 @@ const teamWhere = (p: Params): string => {
   return parts.length === 0 ? "1" : parts.join(" AND ");
 };
 
+/** The session filters a query sets, as SQL on alias `r` (only those set; see teamWhere). */
+const sessionWhere = (p: Params): string => {
+  const parts: string[] = [];
+  if (p.flow !== null) parts.push("r.chatflow_id = @flow");
+  if (p.inbox !== null) parts.push("r.inbox_id = @inbox");
+  if (p.channel !== null) parts.push("r.channel_id = @channel");
+  if (p.version !== null) parts.push("r.chatflow_version_id = @version");
+  return parts.length === 0 ? "1" : parts.join(" AND ");
+};
+
+/**
+ * Sessions per local day, flow, version and outcome. Each day groups its own sessions and
+ * hands them back as one text (flow US version US outcome US count, RS between groups): many
+ * small sorts instead of one of the whole range (~30% less over a quarter's 90k sessions).
+ */
+const botDailySql = (where: string) => `WITH ${DAYS}
+    SELECT d.i AS day, (
+      SELECT group_concat(g, char(30)) FROM (
+        SELECT ifnull(r.chatflow_id, '') || char(31) || ifnull(r.chatflow_version_id, '') || char(31) || r.outcome || char(31) || count(*) AS g
+        FROM report_bot_sessions r INDEXED BY report_bot_sessions_started
+        WHERE r.started_at >= d.s AND r.started_at < d.e AND ${where}
+        GROUP BY r.chatflow_id, r.chatflow_version_id, r.outcome)
+    ) AS groups
+    FROM d`;
+
+/** The rows of botDailySql's texts; '' stands for no flow or version. Pure. */
+const botDailyRows = (rows: ReadonlyArray<{ readonly day: number; readonly groups: string | null }>): OutcomeRow[] => {
+  const out: OutcomeRow[] = [];
+  for (const { day, groups } of rows) {
+    if (groups === null) continue;
+    for (const group of groups.split("\u001e")) {
+      const [flow, version, outcome, n] = group.split("\u001f") as [string, string, BotOutcome, string];
+      out.push({ day, chatflowId: flow === "" ? null : flow, versionId: version === "" ? null : version, outcome, n: Number(n) });
+    }
+  }
+  return out;
+};
+
 const TEAM_SQL = {
-  volume: (where: string) => `WITH ${DAYS}
-    SELECT d.i AS day, r.inbox_id AS inboxId, r.channel_id AS channelId, count(*) AS conversations, sum(r.team_at IS NOT NULL) AS reachedTeam
-    FROM d JOIN report_conversations r INDEXED BY report_conversations_created ON r.created_at >= d.s AND r.created_at < d.e
-    WHERE ${where}
-    GROUP BY d.i, r.inbox_id, r.channel_id`,
-  // Per agent: replies, and every wait and first response as text (group_concat skips NULLs) —
-  // half the cost of one row per reply to JavaScript over a quarter's ~75k replies.
+  // Per (inbox, channel) pair and local day, an index range count: no sort of the range's
+  // conversations (migration 15). The pairs come from the same index by skip-ahead; a pair
+  // with nothing that day or filtered out gives NULL.
+  volume: (where: string) => `WITH ${DAYS},
+    k AS MATERIALIZED (SELECT DISTINCT inbox_id AS inbox, channel_id AS channel FROM report_conversations INDEXED BY report_conversations_pairs),
+    v AS MATERIALIZED (
+      SELECT d.i AS day, k.inbox AS inboxId, k.channel AS channelId,
+        (SELECT count(*) || ',' || sum(r.team_at IS NOT NULL) FROM report_conversations r INDEXED BY report_conversations_pairs
+         WHERE r.inbox_id IS k.inbox AND r.channel_id IS k.channel AND r.created_at >= d.s AND r.created_at < d.e AND ${where}) AS counts
+      FROM k, d
+    )
+    SELECT day, inboxId, channelId, counts FROM v WHERE counts IS NOT NULL`,
+  // Per agent, read agent by agent in index order (migration 15): replies, and every wait and
+  // first response as text (group_concat skips NULLs) — half the cost of one row per reply to
+  // JavaScript over a quarter's ~75k replies.
   replies: (where: string) => `SELECT r.user_id, count(*), group_concat(r.wait_ms), group_concat(r.first_response_ms)
-    FROM report_replies r INDEXED BY report_replies_at
+    FROM report_replies r INDEXED BY report_replies_user
     WHERE r.at >= @start AND r.at < @end AND ${where}
     GROUP BY r.user_id`,
   // The same with each reply's instant; '' keeps a reply's place where it has no wait, so the
   // lists stay aligned.
   businessReplies: (where: string) => `SELECT r.user_id, count(*), group_concat(r.at),
       group_concat(ifnull(r.wait_ms, '')), group_concat(ifnull(r.first_response_ms, ''))
-    FROM report_replies r INDEXED BY report_replies_at
+    FROM report_replies r INDEXED BY report_replies_user
     WHERE r.at >= @start AND r.at < @end AND ${where}
     GROUP BY r.user_id`,
   closes: (where: string) => `SELECT r.time_to_close_ms FROM report_conversations r INDEXED BY report_conversations_closed
@@ -622,7 +663,9 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     }),
 
     botOverview: Effect.fn("Reports.botOverview")(function* (query: ReportQuery) {
-      return outcomesFrom(query, db.prepare(SQL.botDaily).all(paramsOf(query)) as OutcomeRow[]);
+      const params = paramsOf(query);
+      const rows = db.prepare(botDailySql(sessionWhere(params))).all(params) as Array<{ day: number; groups: string | null }>;
+      return outcomesFrom(query, botDailyRows(rows));
     }),
 
     flowReport: Effect.fn("Reports.flowReport")(function* (chatflowId: string, query: ReportQuery) {
@@ -692,9 +735,9 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         day: number;
         inboxId: string | null;
         channelId: string | null;
-        conversations: number;
-        reachedTeam: number;
+        counts: string;
       }>)
+        .map((r) => ({ ...r, conversations: Number(r.counts.split(",")[0]), reachedTeam: Number(r.counts.split(",")[1]) }))
         .map((r) => ({
           day: query.range.days[r.day]!.day,
           inboxId: r.inboxId,
