@@ -1,9 +1,9 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
-import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
+import { InboxFormCard, NoInboxes } from "../components/settings/page-parts.js";
 import { access } from "../roles.js";
 import { attempt, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -60,11 +60,7 @@ export default function EmailFiltersSettings() {
           email is connected to the inbox. A domain also blocks its subdomains.
         </p>
       </header>
-      {inboxes.length === 0 ? (
-        <p className="muted">
-          No inboxes yet. <Link to="/settings/inboxes">Create one</Link>.
-        </p>
-      ) : null}
+      <NoInboxes count={inboxes.length} />
       {inboxes.map((inbox) => {
         const mine = result?.inboxId === inbox.id ? result : null;
         const errors: Record<string, string> = mine?.errors ?? {};
@@ -74,35 +70,25 @@ export default function EmailFiltersSettings() {
         };
         const prefix = `filters-${inbox.id}`;
         return (
-          <section className="card" key={inbox.id} id={prefix} aria-labelledby={`${prefix}-title`}>
-            <h2 id={`${prefix}-title`}>{inbox.name}</h2>
-            {mine?.saved ? (
-              <p className="notice notice--success" role="status">
-                Email filters of {inbox.name} saved.
-              </p>
-            ) : null}
-            {errors.form ? (
-              <p className="notice notice--error" role="alert">
-                {errors.form}
-              </p>
-            ) : null}
-            {/* Remounted when the stored filters change: they come back lower-cased and de-duplicated. */}
-            <Form method="post" className="form form--grid" noValidate key={JSON.stringify(inbox.filters)}>
-              <CsrfInput />
-              <input type="hidden" name="inboxId" value={inbox.id} />
-              <Field id={`${prefix}-senders`} label="Blocked senders" error={errors.blockedSenders} hint="One email address per line.">
-                {(props) => <textarea {...props} name="blockedSenders" rows={4} defaultValue={values.blockedSenders} />}
-              </Field>
-              <Field id={`${prefix}-domains`} label="Blocked domains" error={errors.blockedDomains} hint="One domain per line, like example.com.">
-                {(props) => <textarea {...props} name="blockedDomains" rows={4} defaultValue={values.blockedDomains} />}
-              </Field>
-              <div className="form__actions">
-                <button type="submit" className="button" disabled={busyInbox === inbox.id}>
-                  {busyInbox === inbox.id ? "Saving…" : `Save filters of ${inbox.name}`}
-                </button>
-              </div>
-            </Form>
-          </section>
+          <InboxFormCard
+            key={inbox.id}
+            inbox={inbox}
+            prefix={prefix}
+            saved={mine?.saved === true}
+            savedText={`Email filters of ${inbox.name} saved.`}
+            error={errors.form}
+            // Stored filters come back lower-cased and de-duplicated: the form shows those.
+            formKey={JSON.stringify(inbox.filters)}
+            busy={busyInbox === inbox.id}
+            submitLabel={`Save filters of ${inbox.name}`}
+          >
+            <Field id={`${prefix}-senders`} label="Blocked senders" error={errors.blockedSenders} hint="One email address per line.">
+              {(props) => <textarea {...props} name="blockedSenders" rows={4} defaultValue={values.blockedSenders} />}
+            </Field>
+            <Field id={`${prefix}-domains`} label="Blocked domains" error={errors.blockedDomains} hint="One domain per line, like example.com.">
+              {(props) => <textarea {...props} name="blockedDomains" rows={4} defaultValue={values.blockedDomains} />}
+            </Field>
+          </InboxFormCard>
         );
       })}
     </>

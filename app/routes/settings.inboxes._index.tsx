@@ -1,10 +1,9 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
-import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { Field } from "../components/field.js";
-import { fieldErrors, formValues } from "../forms.js";
+import { CreateCard, InboxFields, NameList, nameConflictErrors } from "../components/settings/page-parts.js";
+import { formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, Routing, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -45,14 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   await requireUser(request, context, access.settings);
   const values = formValues(await request.formData(), ["name", "fallbackEmail"]);
   const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.createInbox(values)));
-  if (!result.ok) {
-    const errors = fieldErrors(result.error);
-    if (result.cause._tag === "Conflict") {
-      errors.name = result.error.message;
-      delete errors.form;
-    }
-    return data({ errors, values }, { status: result.status });
-  }
+  if (!result.ok) return data({ errors: nameConflictErrors(result), values }, { status: result.status });
   // Members come next, on the inbox's own page.
   return redirect(`/settings/inboxes/${encodeURIComponent(result.value.id)}?created=1`);
 }
@@ -88,7 +80,9 @@ export default function InboxesSettings() {
                 <td>
                   <Link to={`/settings/inboxes/${encodeURIComponent(inbox.id)}`}>{inbox.name}</Link>
                 </td>
-                <td>{inbox.members.length === 0 ? <span className="muted">Nobody yet</span> : inbox.members.join(", ")}</td>
+                <td>
+                  <NameList names={inbox.members} empty="Nobody yet" />
+                </td>
                 <td>
                   <Link to={`/settings/routing#routing-${inbox.id}`}>{inbox.routing}</Link>
                 </td>
@@ -100,33 +94,14 @@ export default function InboxesSettings() {
         </table>
       </section>
 
-      <section className="card" aria-labelledby="new-inbox-title">
-        <h2 id="new-inbox-title">Create an inbox</h2>
-        {errors.form ? (
-          <p className="notice notice--error" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
-        <Form method="post" className="form form--grid" noValidate>
-          <CsrfInput />
-          <Field id="inbox-name" label="Name" error={errors.name} hint="For example Sales or Support.">
-            {(props) => <input {...props} name="name" required autoComplete="off" defaultValue={values.name ?? ""} />}
-          </Field>
-          <Field
-            id="inbox-fallback"
-            label="Fallback email address"
-            error={errors.fallbackEmail}
-            hint="Shown to visitors when no team email is connected. Optional."
-          >
-            {(props) => <input {...props} name="fallbackEmail" type="email" autoComplete="off" defaultValue={values.fallbackEmail ?? ""} />}
-          </Field>
-          <div className="form__actions">
-            <button type="submit" className="button" disabled={busy}>
-              {busy ? "Creating…" : "Create inbox"}
-            </button>
-          </div>
-        </Form>
-      </section>
+      <CreateCard id="new-inbox" title="Create an inbox" error={errors.form} busy={busy} submitLabel="Create inbox">
+        <InboxFields
+          values={values}
+          errors={errors}
+          nameHint="For example Sales or Support."
+          fallbackHint="Shown to visitors when no team email is connected. Optional."
+        />
+      </CreateCard>
     </>
   );
 }

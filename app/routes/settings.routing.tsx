@@ -1,9 +1,9 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
-import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
+import { InboxFormCard, NoInboxes } from "../components/settings/page-parts.js";
 import { access } from "../roles.js";
 import { attempt, MAX_OPEN_PER_AGENT_LIMIT, Routing, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -74,11 +74,7 @@ export default function RoutingSettings() {
           person who becomes available, oldest first.
         </p>
       </header>
-      {inboxes.length === 0 ? (
-        <p className="muted">
-          No inboxes yet. <Link to="/settings/inboxes">Create one</Link>.
-        </p>
-      ) : null}
+      <NoInboxes count={inboxes.length} />
       {inboxes.map((inbox) => {
         const mine = result?.inboxId === inbox.id ? result : null;
         const errors: Record<string, string> = mine?.errors ?? {};
@@ -89,65 +85,56 @@ export default function RoutingSettings() {
         };
         const prefix = `routing-${inbox.id}`;
         return (
-          <section className="card" key={inbox.id} id={prefix} aria-labelledby={`${prefix}-title`}>
-            <h2 id={`${prefix}-title`}>{inbox.name}</h2>
-            <p className="muted">
-              {inbox.members} member{inbox.members === 1 ? "" : "s"} ·{" "}
-              {inbox.queue.queued === 0
-                ? "Nobody is waiting in the queue."
-                : `${inbox.queue.queued} waiting in the queue${
-                    inbox.queue.oldestQueuedAt ? `, the oldest since ${timeFormat.format(inbox.queue.oldestQueuedAt)} UTC` : ""
-                  }.`}
-            </p>
-            {mine?.saved ? (
-              <p className="notice notice--success" role="status">
-                Routing of {inbox.name} saved.
+          <InboxFormCard
+            key={inbox.id}
+            inbox={inbox}
+            prefix={prefix}
+            intro={
+              <p className="muted">
+                {inbox.members} member{inbox.members === 1 ? "" : "s"} ·{" "}
+                {inbox.queue.queued === 0
+                  ? "Nobody is waiting in the queue."
+                  : `${inbox.queue.queued} waiting in the queue${
+                      inbox.queue.oldestQueuedAt ? `, the oldest since ${timeFormat.format(inbox.queue.oldestQueuedAt)} UTC` : ""
+                    }.`}
               </p>
-            ) : null}
-            {errors.form ? (
-              <p className="notice notice--error" role="alert">
-                {errors.form}
-              </p>
-            ) : null}
-            {/* Remounted when the stored routing changes, so the fields show what was stored. */}
-            <Form method="post" className="form form--grid" noValidate key={JSON.stringify(inbox.routing)}>
-              <CsrfInput />
-              <input type="hidden" name="inboxId" value={inbox.id} />
-              <Field id={`${prefix}-mode`} label="Assignment" error={errors.mode}>
-                {(props) => (
-                  <select {...props} name="mode" defaultValue={values.mode}>
-                    <option value="manual">Manual: conversations wait in Unassigned</option>
-                    <option value="round_robin">Round-robin among available agents</option>
-                  </select>
-                )}
-              </Field>
-              <Field id={`${prefix}-team`} label="Round-robin among" error={errors.teamId} hint="Only members of the inbox (and admins) take turns.">
-                {(props) => (
-                  <select {...props} name="teamId" defaultValue={values.teamId}>
-                    <option value="">All members of the inbox</option>
-                    {teams.map((team) => (
-                      <option key={team.id} value={team.id}>
-                        Team {team.name}
-                      </option>
-                    ))}
-                  </select>
-                )}
-              </Field>
-              <Field
-                id={`${prefix}-cap`}
-                label="Open conversations per agent"
-                error={errors.maxOpenPerAgent}
-                hint={`Leave empty for no cap (1–${capLimit}). Counts every open conversation a person holds.`}
-              >
-                {(props) => <input {...props} name="maxOpenPerAgent" inputMode="numeric" defaultValue={values.maxOpenPerAgent} />}
-              </Field>
-              <div className="form__actions">
-                <button type="submit" className="button" disabled={busyInbox === inbox.id}>
-                  {busyInbox === inbox.id ? "Saving…" : `Save routing of ${inbox.name}`}
-                </button>
-              </div>
-            </Form>
-          </section>
+            }
+            saved={mine?.saved === true}
+            savedText={`Routing of ${inbox.name} saved.`}
+            error={errors.form}
+            formKey={JSON.stringify(inbox.routing)}
+            busy={busyInbox === inbox.id}
+            submitLabel={`Save routing of ${inbox.name}`}
+          >
+            <Field id={`${prefix}-mode`} label="Assignment" error={errors.mode}>
+              {(props) => (
+                <select {...props} name="mode" defaultValue={values.mode}>
+                  <option value="manual">Manual: conversations wait in Unassigned</option>
+                  <option value="round_robin">Round-robin among available agents</option>
+                </select>
+              )}
+            </Field>
+            <Field id={`${prefix}-team`} label="Round-robin among" error={errors.teamId} hint="Only members of the inbox (and admins) take turns.">
+              {(props) => (
+                <select {...props} name="teamId" defaultValue={values.teamId}>
+                  <option value="">All members of the inbox</option>
+                  {teams.map((team) => (
+                    <option key={team.id} value={team.id}>
+                      Team {team.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <Field
+              id={`${prefix}-cap`}
+              label="Open conversations per agent"
+              error={errors.maxOpenPerAgent}
+              hint={`Leave empty for no cap (1–${capLimit}). Counts every open conversation a person holds.`}
+            >
+              {(props) => <input {...props} name="maxOpenPerAgent" inputMode="numeric" defaultValue={values.maxOpenPerAgent} />}
+            </Field>
+          </InboxFormCard>
         );
       })}
     </>

@@ -8,6 +8,7 @@ import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
+import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, run, SavedReplies } from "../runtime.server.js";
@@ -80,11 +81,9 @@ export default function SavedRepliesSettings() {
         <h1>Saved replies</h1>
         <p className="lead">Answers the team gives often. In the inbox, type “/” and a shortcut to insert one.</p>
       </header>
-      {result?.saved ? (
-        <p className="notice notice--success" role="status">
-          {result.intent === "delete" ? "The saved reply is deleted." : "The saved reply is saved."}
-        </p>
-      ) : null}
+      <SavedNotice show={result?.saved === true}>
+        {result?.intent === "delete" ? "The saved reply is deleted." : "The saved reply is saved."}
+      </SavedNotice>
       <section className="card" aria-labelledby="replies-title">
         <h2 id="replies-title">Saved replies ({replies.length})</h2>
         {replies.length === 0 ? <p className="muted">None yet. Add the first one below.</p> : null}
@@ -100,11 +99,7 @@ export default function SavedRepliesSettings() {
               <Form method="post" className="form">
                 <CsrfInput />
                 <input type="hidden" name="id" value={reply.id} />
-                {errors.form ? (
-                  <p className="notice notice--error" role="alert">
-                    {errors.form}
-                  </p>
-                ) : null}
+                <ErrorNotice message={errors.form} />
                 <ReplyFields prefix={reply.id} values={values} errors={errors} />
                 <div className="form__actions">
                   <button type="submit" name="intent" value="update" className="button" disabled={busy}>
@@ -121,20 +116,12 @@ export default function SavedRepliesSettings() {
       </section>
       <section className="card" aria-labelledby="new-reply-title">
         <h2 id="new-reply-title">Add a saved reply</h2>
-        {createErrors.form ? (
-          <p className="notice notice--error" role="alert">
-            {createErrors.form}
-          </p>
-        ) : null}
+        <ErrorNotice message={createErrors.form} />
         <Form method="post" className="form" key={result?.intent === "create" && result.saved ? `saved-${replies.length}` : "new"}>
           <CsrfInput />
           <input type="hidden" name="intent" value="create" />
           <ReplyFields prefix="new" values={createValues} errors={createErrors} />
-          <div className="form__actions">
-            <button type="submit" className="button" disabled={busy}>
-              Add saved reply
-            </button>
-          </div>
+          <SubmitActions busy={busy} label="Add saved reply" busyLabel="Add saved reply" />
         </Form>
       </section>
     </>

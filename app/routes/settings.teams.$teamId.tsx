@@ -1,9 +1,12 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { access, roleLabels } from "../roles.js";
+import { memberCandidates, MemberChecklist } from "../components/settings/members.js";
+import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
+import { DetailHeader } from "../components/settings/page-parts.js";
+import { access } from "../roles.js";
 import { Accounts, attempt, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
@@ -21,9 +24,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   );
   return {
     team: { id: team.id, name: team.name, memberIds: team.memberIds },
-    people: users
-      .filter((u) => u.role === "agent" || u.role === "admin")
-      .map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, availability: u.availability })),
+    people: memberCandidates(users),
   };
 }
 
@@ -43,51 +44,18 @@ export default function TeamSettings() {
   const busy = useNavigation().state === "submitting";
   return (
     <>
-      <header className="page-header">
-        <p>
-          <Link to="/settings/teams">← All teams</Link>
-        </p>
-        <h1>{team.name}</h1>
-        <p className="lead">Conversations sent to this team go round-robin to its available members who work in the conversation’s inbox.</p>
-      </header>
-      {params.get("created") && !result ? (
-        <p className="notice notice--success" role="status">
-          Created the team {team.name}. Now choose its members.
-        </p>
-      ) : null}
+      <DetailHeader back={{ to: "/settings/teams", label: "All teams" }} title={team.name}>
+        Conversations sent to this team go round-robin to its available members who work in the conversation’s inbox.
+      </DetailHeader>
+      <SavedNotice show={Boolean(params.get("created")) && !result}>Created the team {team.name}. Now choose its members.</SavedNotice>
       <section className="card" aria-labelledby="team-members-title">
         <h2 id="team-members-title">Members</h2>
-        {result?.saved ? (
-          <p className="notice notice--success" role="status">
-            Members saved.
-          </p>
-        ) : null}
-        {result?.error ? (
-          <p className="notice notice--error" role="alert">
-            {result.error}
-          </p>
-        ) : null}
+        <SavedNotice show={result?.saved === true}>Members saved.</SavedNotice>
+        <ErrorNotice message={result?.error} />
         <Form method="post" className="form">
           <CsrfInput />
-          <fieldset style={{ border: "none", padding: 0, margin: 0, display: "grid", gap: "0.4rem" }}>
-            <legend className="field__hint" style={{ marginBottom: "0.4rem" }}>
-              Agents and admins
-            </legend>
-            {people.map((person) => (
-              <label key={person.id} style={{ display: "flex", alignItems: "center", gap: "0.5rem" }}>
-                <input type="checkbox" name="userId" value={person.id} defaultChecked={team.memberIds.includes(person.id)} style={{ width: "auto" }} />
-                <span>
-                  {person.name} <span className="muted">({person.email})</span> <span className="badge">{roleLabels[person.role]}</span>{" "}
-                  <span className="badge">{person.availability === "available" ? "Available" : "Away"}</span>
-                </span>
-              </label>
-            ))}
-          </fieldset>
-          <div className="form__actions">
-            <button type="submit" className="button" disabled={busy}>
-              {busy ? "Saving…" : "Save members"}
-            </button>
-          </div>
+          <MemberChecklist people={people} memberIds={team.memberIds} />
+          <SubmitActions busy={busy} label="Save members" />
         </Form>
       </section>
     </>

@@ -1,10 +1,10 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
-import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
-import { fieldErrors, formValues } from "../forms.js";
+import { CreateCard, NameList, nameConflictErrors } from "../components/settings/page-parts.js";
+import { formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -37,14 +37,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   await requireUser(request, context, access.settings);
   const values = formValues(await request.formData(), ["name"]);
   const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.createTeam(values)));
-  if (!result.ok) {
-    const errors = fieldErrors(result.error);
-    if (result.cause._tag === "Conflict") {
-      errors.name = result.error.message;
-      delete errors.form;
-    }
-    return data({ errors, values }, { status: result.status });
-  }
+  if (!result.ok) return data({ errors: nameConflictErrors(result), values }, { status: result.status });
   return redirect(`/settings/teams/${encodeURIComponent(result.value.id)}?created=1`);
 }
 
@@ -76,33 +69,23 @@ export default function TeamsSettings() {
                 <td>
                   <Link to={`/settings/teams/${encodeURIComponent(team.id)}`}>{team.name}</Link>
                 </td>
-                <td>{team.members.length === 0 ? <span className="muted">Nobody yet</span> : team.members.join(", ")}</td>
-                <td>{team.routesFor.length === 0 ? <span className="muted">No inbox</span> : team.routesFor.join(", ")}</td>
+                <td>
+                  <NameList names={team.members} empty="Nobody yet" />
+                </td>
+                <td>
+                  <NameList names={team.routesFor} empty="No inbox" />
+                </td>
               </tr>
             ))}
           </tbody>
         </table>
       </section>
 
-      <section className="card" aria-labelledby="new-team-title">
-        <h2 id="new-team-title">Create a team</h2>
-        {errors.form ? (
-          <p className="notice notice--error" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
-        <Form method="post" className="form form--grid" noValidate>
-          <CsrfInput />
-          <Field id="team-name" label="Name" error={errors.name}>
-            {(props) => <input {...props} name="name" required autoComplete="off" defaultValue={result?.values?.name ?? ""} />}
-          </Field>
-          <div className="form__actions">
-            <button type="submit" className="button" disabled={busy}>
-              {busy ? "Creating…" : "Create team"}
-            </button>
-          </div>
-        </Form>
-      </section>
+      <CreateCard id="new-team" title="Create a team" error={errors.form} busy={busy} submitLabel="Create team">
+        <Field id="team-name" label="Name" error={errors.name}>
+          {(props) => <input {...props} name="name" required autoComplete="off" defaultValue={result?.values?.name ?? ""} />}
+        </Field>
+      </CreateCard>
     </>
   );
 }

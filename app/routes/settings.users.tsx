@@ -4,6 +4,7 @@ import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
+import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access, roleLabels } from "../roles.js";
 import { Accounts, attempt, roles, run, Workspace } from "../runtime.server.js";
@@ -62,6 +63,8 @@ export default function UsersSettings() {
   const busy = navigation.state === "submitting";
   const errors: Record<string, string> = result?.errors ?? {};
   const values: Record<string, string> = result?.values ?? {};
+  const changed = result?.changed;
+  const created = result?.created;
   return (
     <>
       <header className="page-header">
@@ -71,11 +74,9 @@ export default function UsersSettings() {
 
       <section className="card" aria-labelledby="users-list-title">
         <h2 id="users-list-title">Team ({users.length})</h2>
-        {result?.changed ? (
-          <p className="notice notice--success" role="status">
-            {result.changed.intent === "role" ? `Changed the role of ${result.changed.name}.` : `Changed the availability of ${result.changed.name}.`}
-          </p>
-        ) : null}
+        <SavedNotice show={Boolean(changed)}>
+          {changed?.intent === "role" ? `Changed the role of ${changed.name}.` : `Changed the availability of ${changed?.name}.`}
+        </SavedNotice>
         <table className="table">
           <thead>
             <tr>
@@ -139,16 +140,10 @@ export default function UsersSettings() {
           Admins can open everything; marketers build flows; agents answer in the inbox; analysts read reports. Share the
           password with the person; they can change their profile after signing in.
         </p>
-        {result?.created ? (
-          <p className="notice notice--success" role="status">
-            Created {result.created.name} ({result.created.email}).
-          </p>
-        ) : null}
-        {errors.form ? (
-          <p className="notice notice--error" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
+        <SavedNotice show={Boolean(created)}>
+          Created {created?.name} ({created?.email}).
+        </SavedNotice>
+        <ErrorNotice message={errors.form} />
         {/* Remounted after each success so the fields are empty for the next person. */}
         <Form method="post" className="form form--grid" key={result?.created?.id ?? "new"} noValidate>
           <CsrfInput />
@@ -172,11 +167,7 @@ export default function UsersSettings() {
           <Field id="user-password" label="Password" error={errors.password} hint="At least 8 characters.">
             {(props) => <input {...props} name="password" type="password" autoComplete="new-password" required minLength={8} />}
           </Field>
-          <div className="form__actions">
-            <button type="submit" className="button" disabled={busy}>
-              {busy ? "Creating…" : "Create user"}
-            </button>
-          </div>
+          <SubmitActions busy={busy} label="Create user" busyLabel="Creating…" />
         </Form>
       </section>
     </>

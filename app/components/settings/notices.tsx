@@ -1,0 +1,45 @@
+/**
+ * The notices a settings form shows above itself: what was saved (a status) and why a save
+ * failed (an alert). Both render nothing when there is nothing to say.
+ */
+import type { ReactNode } from "react";
+
+/** A success message, read out politely by screen readers; nothing unless `show`. */
+export function SavedNotice({ show, children }: { show: boolean; children: ReactNode }) {
+  return show ? (
+    <p className="notice notice--success" role="status">
+      {children}
+    </p>
+  ) : null;
+}
+
+/** An error message, announced at once; nothing when there is no message. */
+export function ErrorNotice({ message }: { message: string | null | undefined }) {
+  return message ? (
+    <p className="notice notice--error" role="alert">
+      {message}
+    </p>
+  ) : null;
+}
+
+/** A form's row of buttons: the submit button (its label while busy), then any others. */
+export function SubmitActions({
+  busy,
+  label,
+  busyLabel = "Saving…",
+  children,
+}: {
+  busy: boolean;
+  label: string;
+  busyLabel?: string;
+  children?: ReactNode;
+}) {
+  return (
+    <div className="form__actions">
+      <button type="submit" className="button" disabled={busy}>
+        {busy ? busyLabel : label}
+      </button>
+      {children}
+    </div>
+  );
+}
