@@ -343,16 +343,19 @@ const TEAM_SQL = {
     FROM report_replies r INDEXED BY report_replies_user
     WHERE r.at >= @start AND r.at < @end AND ${where}
     GROUP BY r.user_id`,
-  // The same with each reply's instant; '' keeps a reply's place where it has no wait, so the
-  // lists stay aligned.
-  businessReplies: (where: string) => `SELECT r.user_id, count(*), group_concat(r.at),
-      group_concat(ifnull(r.wait_ms, '')), group_concat(ifnull(r.first_response_ms, ''))
+  // The same as start and end instants of each wait and each first response: CASE gives NULL
+  // (skipped) for a reply without one, in the start and the end list alike, so they stay aligned.
+  businessReplies: (where: string) => `SELECT r.user_id, count(*),
+      group_concat(CASE WHEN r.wait_ms IS NOT NULL THEN r.at - r.wait_ms END), group_concat(CASE WHEN r.wait_ms IS NOT NULL THEN r.at END),
+      group_concat(CASE WHEN r.first_response_ms IS NOT NULL THEN r.at - r.first_response_ms END),
+      group_concat(CASE WHEN r.first_response_ms IS NOT NULL THEN r.at END)
     FROM report_replies r INDEXED BY report_replies_user
     WHERE r.at >= @start AND r.at < @end AND ${where}
     GROUP BY r.user_id`,
   closes: (where: string) => `SELECT r.time_to_close_ms FROM report_conversations r INDEXED BY report_conversations_closed
     WHERE r.closed_at IS NOT NULL AND r.closed_at >= @start AND r.closed_at < @end AND ${where}`,
-  businessCloses: (where: string) => `SELECT group_concat(r.closed_at), group_concat(ifnull(r.time_to_close_ms, ''))
+  businessCloses: (where: string) => `SELECT group_concat(CASE WHEN r.time_to_close_ms IS NOT NULL THEN r.closed_at - r.time_to_close_ms END),
+      group_concat(CASE WHEN r.time_to_close_ms IS NOT NULL THEN r.closed_at END)
     FROM report_conversations r INDEXED BY report_conversations_closed
     WHERE r.closed_at IS NOT NULL AND r.closed_at >= @start AND r.closed_at < @end AND ${where}`,
   // The WHERE repeats the partial index's condition so the planner can use it.
@@ -395,21 +398,32 @@ interface OutcomeRow {
   readonly n: number;
 }
 
-/** A group_concat list of numbers (NULLs skipped by SQLite) as numbers. Pure. */
+/**
+ * A group_concat list of integers (NULLs skipped by SQLite) as numbers, read character by
+ * character: a quarter's lists hold ~75k numbers, and split() made a string of each. Pure.
+ */
 const numbers = (list: string | null): number[] => {
-  if (list === null) return [];
-  const parts = list.split(",");
-  const out = new Array<number>(parts.length);
-  for (let i = 0; i < parts.length; i++) out[i] = Number(parts[i]);
-  return out;
-};
-
-/** A group_concat list where '' stands for no value, position by position. Pure. */
-const slots = (list: string | null): Array<number | null> => {
-  if (list === null) return [];
-  const parts = list.split(",");
-  const out = new Array<number | null>(parts.length);
-  for (let i = 0; i < parts.length; i++) out[i] = parts[i] === "" ? null : Number(parts[i]);
+  if (list === null || list === "") return [];
+  const out: number[] = [];
+  let value = 0;
+  let negative = false;
+  let fraction = -1;
+  let scale = 1;
+  for (let i = 0; i <= list.length; i++) {
+    const c = i < list.length ? list.charCodeAt(i) : 44;
+    if (c === 44) {
+      out.push((negative ? -value : value) / (fraction >= 0 ? scale : 1));
+      value = 0;
+      negative = false;
+      fraction = -1;
+      scale = 1;
+    } else if (c === 45) negative = true;
+    else if (c === 46) fraction = 0;
+    else {
+      value = value * 10 + (c - 48);
+      if (fraction >= 0) scale *= 10;
+    }
+  }
   return out;
 };
 
@@ -766,51 +780,36 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         // Each duration's start and end, then the business time between them from one calendar
         // spanning them all (runtime/core/business-time.ts).
         const replies = db.prepare(TEAM_SQL.businessReplies(where)).raw(true).all(params) as Array<
-          [string | null, number, string | null, string | null, string | null]
+          [string | null, number, string | null, string | null, string | null, string | null]
         >;
-        const parsed = replies.map(([userId, count, atList, waitList, firstList]) => ({
+        const spans = replies.map(([userId, count, waitFrom, waitTo, firstFrom, firstTo]) => ({
           userId,
           count,
-          at: numbers(atList),
-          waits: slots(waitList),
-          firsts: slots(firstList),
+          waits: [numbers(waitFrom), numbers(waitTo)] as const,
+          firsts: [numbers(firstFrom), numbers(firstTo)] as const,
         }));
-        const [closedList, closeList] = db.prepare(TEAM_SQL.businessCloses(where)).raw(true).get(params) as [string | null, string | null];
-        const closedAt = numbers(closedList);
-        const closeMs = slots(closeList);
+        const [closeFromList, closeToList] = db.prepare(TEAM_SQL.businessCloses(where)).raw(true).get(params) as [string | null, string | null];
+        const closeSpans = [numbers(closeFromList), numbers(closeToList)] as const;
         let from = query.range.start;
         let to = query.range.end;
-        const widen = (start: number, end: number) => {
-          if (start < from) from = start;
-          if (end > to) to = end;
+        const widen = ([starts, ends]: readonly [number[], number[]]) => {
+          for (const t of starts) if (t < from) from = t;
+          for (const t of ends) if (t > to) to = t;
         };
-        for (const r of parsed) {
-          for (let i = 0; i < r.at.length; i++) {
-            const at = r.at[i]!;
-            if (r.waits[i] !== null) widen(at - r.waits[i]!, at);
-            if (r.firsts[i] !== null) widen(at - r.firsts[i]!, at);
-          }
+        for (const r of spans) {
+          widen(r.waits);
+          widen(r.firsts);
         }
-        for (let i = 0; i < closedAt.length; i++) if (closeMs[i] !== null) widen(closedAt[i]! - closeMs[i]!, closedAt[i]!);
+        widen(closeSpans);
         const calendar: BusinessCalendar = businessCalendar(hours, from, to);
-        for (const r of parsed) {
-          const agent = { replies: r.count, waits: [] as number[], firsts: [] as number[] };
-          for (let i = 0; i < r.at.length; i++) {
-            const at = r.at[i]!;
-            const wait = r.waits[i]!;
-            const first = r.firsts[i]!;
-            if (wait !== null) agent.waits.push(calendar.between(at - wait, at));
-            if (first !== null) agent.firsts.push(calendar.between(at - first, at));
-          }
+        const inside = ([starts, ends]: readonly [number[], number[]]) => starts.map((start, i) => calendar.between(start, ends[i]!));
+        for (const r of spans) {
+          const agent = { replies: r.count, waits: inside(r.waits), firsts: inside(r.firsts) };
           for (const w of agent.waits) waits.push(w);
           for (const f of agent.firsts) firsts.push(f);
           if (r.userId !== null) perAgent.set(r.userId, agent);
         }
-        closes = [];
-        for (let i = 0; i < closedAt.length; i++) {
-          const ms = closeMs[i]!;
-          if (ms !== null) closes.push(calendar.between(closedAt[i]! - ms, closedAt[i]!));
-        }
+        closes = inside(closeSpans);
       }
       const assigned = new Map(
         (db.prepare(TEAM_SQL.assigned(where)).all(params) as Array<{ userId: string; n: number }>).map((r) => [r.userId, r.n]),
