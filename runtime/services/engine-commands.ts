@@ -605,13 +605,11 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
     insertTicket.run(t.id, columns.inboxId, scope.id, contactId, t.subject.slice(0, 500), t.description, t.priority, now, now);
   }
 
-  const insertEvent = prepare(
-    `INSERT INTO events (type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, user_id,
-       inbox_id, channel_id, team_id, is_preview, data)
-     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-  );
+  // The turn's events go in as a few multi-row INSERTs: one statement per event cost a call into
+  // SQLite, a bind and a reset each, and a visitor message writes about five.
+  const rows: unknown[] = [];
   const put = (e: PlannedEvent) =>
-    insertEvent.run(
+    rows.push(
       e.type,
       now,
       scope.id,
@@ -637,7 +635,27 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   for (; m < stored.length; m++) if (stored[m]!.author !== "bot") put(messageEvent(stored[m]!));
   for (const t of plan.tickets) put({ type: "ticket_created", data: { ticketId: t.id, subject: t.subject.slice(0, 500) } });
   for (const e of events) put(e);
+  insertEvents(prepare, rows);
   return { messages: stored, api, contactId };
+};
+
+const EVENT_COLUMNS = 14;
+/** Most events one INSERT carries; a turn with more uses several (statements are cached per size). */
+const EVENTS_PER_INSERT = 8;
+const eventInsertSql = (count: number) =>
+  `INSERT INTO events (type, at, conversation_id, chatflow_id, chatflow_version_id, node_id, port, from_node_id, user_id,
+     inbox_id, channel_id, team_id, is_preview, data)
+   VALUES ${Array.from({ length: count }, () => `(${Array.from({ length: EVENT_COLUMNS }, () => "?").join(", ")})`).join(", ")}`;
+const eventInsertSqls = Array.from({ length: EVENTS_PER_INSERT + 1 }, (_, n) => eventInsertSql(Math.max(1, n)));
+
+/** Inserts `rows` (EVENT_COLUMNS values per event, in order), in order, in as few statements as it can. */
+const insertEvents = (prepare: Prepare, rows: ReadonlyArray<unknown>): void => {
+  for (let at = 0; at < rows.length; ) {
+    const count = Math.min(EVENTS_PER_INSERT, (rows.length - at) / EVENT_COLUMNS);
+    const next = at + count * EVENT_COLUMNS;
+    prepare(eventInsertSqls[count]!).run(rows.slice(at, next));
+    at = next;
+  }
 };
 
 const sameColumns = (a: ConversationColumns, b: ConversationColumns): boolean =>
