@@ -43,6 +43,26 @@ describe("percentile", () => {
     );
   });
 
+  it("summarises by selection exactly as percentile does by sorting, duplicates and odd orders included", () => {
+    const values = fc.oneof(
+      fc.array(fc.integer({ min: 0, max: 1e9 }), { minLength: 1, maxLength: 300 }),
+      fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 300 }),
+      fc.integer({ min: 1, max: 400 }).map((n) => Array.from({ length: n }, (_, i) => i)),
+      fc.integer({ min: 1, max: 400 }).map((n) => Array.from({ length: n }, (_, i) => n - i)),
+      // Organ pipe: a shape that defeats median-of-three pivots.
+      fc.integer({ min: 1, max: 400 }).map((n) => Array.from({ length: n }, (_, i) => Math.min(i, n - i))),
+    );
+    fc.assert(
+      fc.property(values, (v) => {
+        const s = summarize(v);
+        expect(s.count).toBe(v.length);
+        expect(s.median).toBe(percentile(v, 0.5));
+        expect(s.p90).toBe(percentile(v, 0.9));
+      }),
+      { numRuns: 400 },
+    );
+  });
+
   it("summarises with median, p90 and mean, never the mean alone", () => {
     expect(summarize([60_000, 120_000, 600_000])).toEqual({ count: 3, median: 120_000, p90: 504_000, mean: 260_000 });
     expect(summarize([])).toEqual({ count: 0, median: null, p90: null, mean: null });
