@@ -229,6 +229,11 @@ test("an admin sets business hours, and the team report and its CSV count within
   const admin = await (await browser.newContext()).newPage();
   await login(admin, adminEmail(), adminPassword());
   await admin.goto("/reports");
+  // A day with an opening time but no closing time is named, and nothing is saved.
+  await admin.getByLabel("Mon opens").fill("09:00");
+  await admin.getByRole("button", { name: "Save business hours" }).click();
+  await expect(admin.getByText("Enter when the day closes, or clear both times")).toBeVisible();
+  await expect(admin.getByLabel("Mon closes")).toHaveAttribute("aria-invalid", "true");
   // Open all week (00:00 to 00:00 is the whole day), so the scenario's seconds-long waits count in full.
   for (const day of ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]) {
     await admin.getByLabel(`${day} opens`).fill("00:00");
