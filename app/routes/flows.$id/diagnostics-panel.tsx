@@ -7,6 +7,8 @@ import type { Diagnostic } from "../../../flows/diagnostics.js";
 
 export interface DiagnosticsPanelProps {
   readonly diagnostics: ReadonlyArray<Diagnostic>;
+  /** True until the draft's first check has run: the list says so instead of "No problems". */
+  readonly checking?: boolean;
   /** Node ids → names shown with each problem. */
   readonly nodeNames: ReadonlyMap<string, string>;
   readonly onPick: (diagnostic: Diagnostic) => void;
@@ -31,7 +33,7 @@ export const diagnosticPlace = (d: Diagnostic, nodeNames: ReadonlyMap<string, st
 };
 
 /** The problems list; each entry is a button that takes you to the step or setting it is about. */
-export function DiagnosticsPanel({ diagnostics, nodeNames, onPick }: DiagnosticsPanelProps) {
+export function DiagnosticsPanel({ diagnostics, checking = false, nodeNames, onPick }: DiagnosticsPanelProps) {
   const [open, setOpen] = useState(true);
   const errors = diagnostics.filter((d) => d.severity === "error");
   const ordered = [...errors, ...diagnostics.filter((d) => d.severity !== "error")];
@@ -39,7 +41,7 @@ export function DiagnosticsPanel({ diagnostics, nodeNames, onPick }: Diagnostics
     <section className={`dg-panel${errors.length > 0 ? " dg-panel--errors" : ""}`} aria-label="Problems">
       <h2 className="dg-title">
         <button type="button" className="dg-toggle" aria-expanded={open} onClick={() => setOpen(!open)}>
-          <span aria-hidden="true">{open ? "▾" : "▸"}</span> Problems: <span className="dg-summary">{problemSummary(diagnostics)}</span>
+          <span aria-hidden="true">{open ? "▾" : "▸"}</span> Problems: <span className="dg-summary">{checking ? "checking…" : problemSummary(diagnostics)}</span>
         </button>
       </h2>
       {open && ordered.length > 0 ? (

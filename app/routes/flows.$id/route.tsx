@@ -1,6 +1,6 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData, type ShouldRevalidateFunction } from "@remix-run/react";
-import { useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
+import { lazy, Suspense, useCallback, useEffect, useMemo, useReducer, useRef, useState } from "react";
 import { canonicalJson } from "../../../flows/canonical-json.js";
 import { compile, type CompileContext, type CompileResult } from "../../../flows/compile.js";
 import type { Diagnostic } from "../../../flows/diagnostics.js";
@@ -10,13 +10,11 @@ import { useCsrfToken } from "../../components/csrf-input.js";
 import { RouteErrorBoundary } from "../../components/error-page.js";
 import editorStyles from "../../components/flow-editor/editor.css?url";
 import { editorReducer, FlowEditor, initialEditorState } from "../../components/flow-editor/index.js";
-import { FlowSettings, type SettingsTab } from "../../components/flow-settings/flow-settings.js";
+import type { SettingsTab } from "../../components/flow-settings/flow-settings.js";
 import settingsStyles from "../../components/flow-settings/flow-settings.css?url";
-import { FlowSpecPanel } from "../../components/flow-spec-panel/flow-spec-panel.js";
 import { useFlowAnalytics } from "../../components/reports/analytics-toggle.js";
 import { documentFromSpec } from "../../components/flow-spec-panel/spec-json.js";
 import { fetchJson } from "../../components/preview/json-fetch.js";
-import { PreviewPane } from "../../components/preview/preview-pane.js";
 import previewStyles from "../../components/preview/preview.css?url";
 import { access } from "../../roles.js";
 import type { VersionHistoryEntry } from "../../runtime.server.js";
@@ -26,6 +24,12 @@ import { DraftSaver, statusLine, type SaveResult, type SaveStatus } from "./draf
 import pageStyles from "./editor-page.css?url";
 import { loadEditor } from "./editor.server.js";
 import { VersionsPanel } from "./versions-panel.js";
+
+// The canvas is what opens; the other tabs and the preview load when first opened, so their
+// code (the Spec tab brings Monaco's loader) is not parsed before the canvas is usable.
+const FlowSettings = lazy(() => import("../../components/flow-settings/flow-settings.js").then((m) => ({ default: m.FlowSettings })));
+const FlowSpecPanel = lazy(() => import("../../components/flow-spec-panel/flow-spec-panel.js").then((m) => ({ default: m.FlowSpecPanel })));
+const PreviewPane = lazy(() => import("../../components/preview/preview-pane.js").then((m) => ({ default: m.PreviewPane })));
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: editorStyles },
@@ -58,6 +62,26 @@ const TABS: ReadonlyArray<readonly [Tab, string]> = [
 
 const KIND_LABEL = { bot: "Bot", live_chat: "Live chat" } as const;
 const COMPILE_DELAY_MS = 300;
+/** The longest the first check waits for the browser to be idle after the canvas is up. */
+const FIRST_COMPILE_WAIT_MS = 1_000;
+const NO_DIAGNOSTICS: ReadonlyArray<Diagnostic> = [];
+const CHECKING = "Checking the flow…";
+
+/** Runs `task` once the browser is idle (at most `timeout` ms from now); returns a cancel function. */
+const whenIdle = (task: () => void, timeout: number): (() => void) => {
+  if (typeof requestIdleCallback === "function") {
+    const id = requestIdleCallback(task, { timeout });
+    return () => cancelIdleCallback(id);
+  }
+  const timer = setTimeout(task, 50);
+  return () => clearTimeout(timer);
+};
+
+const Loading = () => (
+  <p className="muted" role="status">
+    Loading…
+  </p>
+);
 
 /** sha256 of the spec's canonical JSON (the server's content hash), when the browser can hash. */
 const specHash = async (spec: FlowSpec): Promise<string | null> => {
@@ -141,17 +165,22 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
   const document = state.document;
 
   // ---- the compiler, in the browser, debounced ----
-  const [compiled, setCompiled] = useState<CompileResult>(() => compile(initialDocument, context));
-  const compiledFor = useRef<FlowDocument>(initialDocument);
+  // Not during the server render or hydration: on a big flow the first check would hold the
+  // canvas back, so it runs once the page is idle ("Checking the flow…" until then).
+  const [compiled, setCompiled] = useState<CompileResult | null>(null);
+  const compiledFor = useRef<FlowDocument | null>(null);
   useEffect(() => {
     if (compiledFor.current === document) return;
-    const timer = setTimeout(() => {
+    const run = () => {
       compiledFor.current = document;
       setCompiled(compile(document, context));
-    }, COMPILE_DELAY_MS);
+    };
+    if (compiledFor.current === null) return whenIdle(run, FIRST_COMPILE_WAIT_MS);
+    const timer = setTimeout(run, COMPILE_DELAY_MS);
     return () => clearTimeout(timer);
   }, [document, context]);
-  const diagnostics = compiled.diagnostics;
+  const checking = compiled === null;
+  const diagnostics = compiled?.diagnostics ?? NO_DIAGNOSTICS;
   const errorCount = diagnostics.filter((d) => d.severity === "error").length;
 
   // ---- autosave ----
@@ -230,7 +259,7 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
   const [draftDiffers, setDraftDiffers] = useState<boolean | null>(null);
   useEffect(() => {
     let cancelled = false;
-    if (!live || !compiled.spec) {
+    if (!live || !compiled?.spec) {
       setDraftDiffers(live ? null : true);
       return;
     }
@@ -240,13 +269,15 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
     return () => {
       cancelled = true;
     };
-  }, [compiled.spec, live]);
+  }, [compiled?.spec, live]);
 
   const publishBlocked = conflict
     ? "Reload first: this flow was changed elsewhere."
-    : errorCount > 0
-      ? `Fix ${errorCount} error${errorCount === 1 ? "" : "s"} to publish (see Problems below).`
-      : null;
+    : checking
+      ? CHECKING
+      : errorCount > 0
+        ? `Fix ${errorCount} error${errorCount === 1 ? "" : "s"} to publish (see Problems below).`
+        : null;
 
   const publish = async () => {
     // The list may be up to 300 ms old: check the document as it is now before publishing it.
@@ -408,22 +439,32 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
           </div>
           {visited.has("settings") ? (
             <div role="tabpanel" id="fb-panel-settings" aria-labelledby="fb-tab-settings" className="fb-panel fb-panel--scroll" hidden={tab !== "settings"}>
-              <FlowSettings
-                settings={document.settings}
-                language={document.language}
-                onSettingsChange={onSettingsChange}
-                onLanguageChange={onLanguageChange}
-                teams={context.teams}
-                users={context.users}
-                tab={settingsTab}
-                onTabChange={setSettingsTab}
-                readOnly={conflict}
-              />
+              <Suspense fallback={<Loading />}>
+                <FlowSettings
+                  settings={document.settings}
+                  language={document.language}
+                  onSettingsChange={onSettingsChange}
+                  onLanguageChange={onLanguageChange}
+                  teams={context.teams}
+                  users={context.users}
+                  tab={settingsTab}
+                  onTabChange={setSettingsTab}
+                  readOnly={conflict}
+                />
+              </Suspense>
             </div>
           ) : null}
           {visited.has("spec") ? (
             <div role="tabpanel" id="fb-panel-spec" aria-labelledby="fb-tab-spec" className="fb-panel" hidden={tab !== "spec"}>
-              <FlowSpecPanel document={document} compiled={compiled} onApply={onApplyJson} readOnly={conflict} />
+              {compiled ? (
+                <Suspense fallback={<Loading />}>
+                  <FlowSpecPanel document={document} compiled={compiled} onApply={onApplyJson} readOnly={conflict} />
+                </Suspense>
+              ) : (
+                <p className="muted" role="status">
+                  {CHECKING}
+                </p>
+              )}
             </div>
           ) : null}
           {visited.has("versions") ? (
@@ -433,18 +474,28 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
           ) : null}
         </div>
         {previewOpen ? (
-          <PreviewPane
-            flowId={flow.id}
-            csrf={csrf}
-            prepare={prepareSave}
-            blockedReason={errorCount > 0 ? `Fix ${errorCount} error${errorCount === 1 ? "" : "s"} to preview the draft.` : conflict ? "Reload first: this flow was changed elsewhere." : null}
-            onCurrentNode={setHighlightNodeId}
-            onClose={() => setPreviewOpen(false)}
-          />
+          <Suspense fallback={<Loading />}>
+            <PreviewPane
+              flowId={flow.id}
+              csrf={csrf}
+              prepare={prepareSave}
+              blockedReason={
+                checking
+                  ? CHECKING
+                  : errorCount > 0
+                    ? `Fix ${errorCount} error${errorCount === 1 ? "" : "s"} to preview the draft.`
+                    : conflict
+                      ? "Reload first: this flow was changed elsewhere."
+                      : null
+              }
+              onCurrentNode={setHighlightNodeId}
+              onClose={() => setPreviewOpen(false)}
+            />
+          </Suspense>
         ) : null}
       </div>
 
-      <DiagnosticsPanel diagnostics={diagnostics} nodeNames={nodeNames} onPick={pickDiagnostic} />
+      <DiagnosticsPanel diagnostics={diagnostics} checking={checking} nodeNames={nodeNames} onPick={pickDiagnostic} />
     </div>
   );
 }
