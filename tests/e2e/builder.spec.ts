@@ -41,8 +41,11 @@ async function connect(page: Page, from: string, port: string, to: string) {
 }
 
 async function tidy(page: Page) {
-  await page.getByRole("toolbar", { name: "Canvas tools" }).getByRole("button", { name: "Auto-layout" }).click();
-  // The layout's fit-view animation takes 250 ms; handles must be where they will stay.
+  const tools = page.getByRole("toolbar", { name: "Canvas tools" });
+  await tools.getByRole("button", { name: "Auto-layout" }).click();
+  // The layout runs in a worker ("Laying out…"), then the view moves for 250 ms; handles must
+  // be where they will stay.
+  await expect(tools.getByRole("button", { name: "Auto-layout" })).toBeEnabled();
   await page.waitForTimeout(400);
 }
 
