@@ -1,14 +1,15 @@
 /**
  * Reports: bot performance, team response times and the canvas overlay, read from the roll-ups
- * that triggers keep from the append-only `events` log (runtime/sql/report-rollups.ts; the
- * definitions are in runtime/core/metrics.ts). Read-only, except the workspace time zone and a
- * full rebuild of the roll-ups from the log.
+ * that each write group folds from the append-only `events` log (runtime/sql/report-fold.ts,
+ * runtime/sql/report-rollups.ts; the definitions are in runtime/core/metrics.ts). Read-only,
+ * except the workspace time zone, its business hours, and a full rebuild of the roll-ups.
  *
  * Date ranges are local days in the workspace time zone (`settings` row `timezone`, UTC by
  * default). Bot figures follow the cohort of sessions STARTED in the range — all their later
  * events count — so a node's visitors and the visitors who moved on are the same people and
  * drop-off cannot go negative. Team figures count what happened in the range: conversations
- * created, replies sent, conversations closed, assignments made.
+ * created, replies sent, conversations closed, assignments made; on request their durations
+ * count only the workspace's business hours (runtime/core/business-time.ts).
  */
 import { Clock, Context, Effect, Either, Layer, Option, Schema as S } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
@@ -228,7 +229,7 @@ const trafficOf = (table: string, unit: string) => `SELECT r.from_node_id AS "fr
 const DAYS = `d(i, s, e) AS (SELECT key, json_extract(value, '$[0]'), json_extract(value, '$[1]') FROM json_each(@days))`;
 
 const SQL = {
-  // One flow: the same, on the (chatflow_id, started_at) index.
+  // One flow's sessions per local day, version and outcome, on the (chatflow_id, started_at) index.
   flowDaily: `WITH ${DAYS}
     SELECT d.i AS day, r.chatflow_id AS chatflowId, r.chatflow_version_id AS versionId, r.outcome AS outcome, count(*) AS n
     FROM d JOIN report_bot_sessions r INDEXED BY report_bot_sessions_flow
@@ -751,16 +752,19 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         channelId: string | null;
         counts: string;
       }>)
-        .map((r) => ({ ...r, conversations: Number(r.counts.split(",")[0]), reachedTeam: Number(r.counts.split(",")[1]) }))
-        .map((r) => ({
-          day: query.range.days[r.day]!.day,
-          inboxId: r.inboxId,
-          inboxName: r.inboxId === null ? "(none)" : (inboxNames.get(r.inboxId) ?? r.inboxId),
-          channelId: r.channelId,
-          channelName: r.channelId === null ? "(none)" : (channelNames.get(r.channelId) ?? r.channelId),
-          conversations: r.conversations,
-          reachedTeam: r.reachedTeam,
-        }))
+        .map((r) => {
+          // "conversations,reached the team" (TEAM_SQL.volume).
+          const [conversations, reachedTeam] = numbers(r.counts);
+          return {
+            day: query.range.days[r.day]!.day,
+            inboxId: r.inboxId,
+            inboxName: r.inboxId === null ? "(none)" : (inboxNames.get(r.inboxId) ?? r.inboxId),
+            channelId: r.channelId,
+            channelName: r.channelId === null ? "(none)" : (channelNames.get(r.channelId) ?? r.channelId),
+            conversations: conversations ?? 0,
+            reachedTeam: reachedTeam ?? 0,
+          };
+        })
         .sort((a, b) => a.day.localeCompare(b.day) || a.inboxName.localeCompare(b.inboxName) || a.channelName.localeCompare(b.channelName));
 
       const perAgent = new Map<string, { replies: number; waits: number[]; firsts: number[] }>();
