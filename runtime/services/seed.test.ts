@@ -219,6 +219,24 @@ describe("seed", () => {
     }
   });
 
+  it("reports a sample conversation it could not play, and plays the rest", async () => {
+    const { runtime } = workspace();
+    try {
+      await runSeed(runtime);
+      const db = await runtime.runPromise(Db.Database);
+      await db.write((s) => {
+        s.prepare("UPDATE settings SET value = 'pending' WHERE key = 'seed_demo_conversations'").run();
+        s.prepare("DELETE FROM settings WHERE key IN ('seed_demo_conversation:password_reset', 'seed_demo_conversation:lead_meeting')").run();
+        s.prepare("UPDATE chatflows SET published_version_id = NULL WHERE id = 'flow_support_triage'").run();
+      });
+      const { result } = await runSeed(runtime);
+      expect(result.skippedConversations).toEqual([{ key: "password_reset", reason: "the chatflow flow_support_triage is not published" }]);
+      expect(Object.keys(result.conversations)).toEqual(["lead_meeting"]);
+    } finally {
+      await runtime.dispose();
+    }
+  });
+
   it("with PARLEY_NO_DEMO_CONVERSATIONS=1 seeds the demo without conversations, also on later starts", async () => {
     const env = { PARLEY_NO_DEMO_CONVERSATIONS: "1" };
     const { runtime, config } = workspace(env);
