@@ -5,7 +5,7 @@
  * body decode and one engine call per message, so the store's group commit sets the pace.
  * The contract lives in docs/api.md.
  */
-import { Cause, Effect, Either, Exit, Option, Runtime, Schema as S } from "effect";
+import { Cause, Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
 import { selectChatflow } from "../flows/targeting.js";
@@ -278,13 +278,12 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
   type Visitor = { visitorId: string; channelId: string };
 
-  /** `authenticate` run on the spot: verifying a token is synchronous (remembered tokens, one read), so it needs no fiber. */
-  const authenticateNow = (s: Services, req: IncomingMessage, query?: URLSearchParams): Exit.Exit<Visitor, ApiError> | Promise<Exit.Exit<Visitor, ApiError>> => {
-    const effect = authenticate(s, req, query);
-    const exit = runtime.runSyncExit(effect);
-    // Should verifying ever need to wait, it still works, on a fiber.
-    if (Exit.isFailure(exit) && Cause.isDie(exit.cause) && Runtime.isAsyncFiberException(Cause.squash(exit.cause))) return run(effect);
-    return exit;
+  /** `authenticate` as plain code: verifying a token is synchronous (remembered tokens, one read), so it needs no fiber. */
+  const authenticateNow = (s: Services, req: IncomingMessage, query?: URLSearchParams): Exit.Exit<Visitor, ApiError> => {
+    const token = bearerToken(req) ?? query?.get("token") ?? undefined;
+    if (!token) return Exit.fail(new Unauthenticated({ message: "send the visitor token as `Authorization: Bearer <visitorToken>`" }));
+    const visitor = s.visitors.verifyTokenNow(token);
+    return Either.isRight(visitor) ? Exit.succeed(visitor.right) : Exit.fail(visitor.left);
   };
 
   const takeVisitorToken = (visitorId: string): Effect.Effect<void, ApiError> => {
@@ -311,7 +310,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   ): Promise<void> => {
     let channelId: string | undefined;
     let exit: Exit.Exit<Reply, ApiError>;
-    const visitor = await authenticateNow(s, req, query);
+    const visitor = authenticateNow(s, req, query);
     if (Exit.isFailure(visitor)) exit = Exit.failCause(visitor.cause);
     else {
       channelId = visitor.value.channelId;

@@ -92,6 +92,8 @@ export interface VisitorsShape {
   }) => Effect.Effect<{ readonly visitorId: string; readonly visitorToken: string }, NotFound>;
   /** Checks a token's signature (constant time) and that its visitor exists. */
   readonly verifyToken: (token: string) => Effect.Effect<{ readonly visitorId: string; readonly channelId: string }, Unauthenticated>;
+  /** `verifyToken` as plain code, for the public API's hot path (every visitor request verifies one). */
+  readonly verifyTokenNow: (token: string) => Either.Either<{ readonly visitorId: string; readonly channelId: string }, Unauthenticated>;
   readonly get: (visitorId: string) => Effect.Effect<VisitorRow, NotFound>;
   /**
    * Links the visitor to the contact with `email` (created when new, de-duplicated by email)
@@ -284,18 +286,18 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
     const invalidToken = new Unauthenticated({ message: "the visitor token is missing or not valid; create a visitor with POST /api/visitors" });
 
     // Not wrapped in Effect.fn: it runs on every API request and must stay cheap.
-    const verifyToken: VisitorsShape["verifyToken"] = (token) =>
-      Effect.suspend(() => {
-        const known = verified.get(token);
-        if (known) return Effect.succeed(known);
-        const visitorId = readVisitorToken(secret, token);
-        if (visitorId === undefined) return Effect.fail(invalidToken);
-        const channelId = selectVisitorChannel.get(visitorId) as string | undefined;
-        if (channelId === undefined) return Effect.fail(invalidToken);
-        const visitor = { visitorId, channelId };
-        remember(token, visitor);
-        return Effect.succeed(visitor);
-      });
+    const verifyTokenNow: VisitorsShape["verifyTokenNow"] = (token) => {
+      const known = verified.get(token);
+      if (known) return Either.right(known);
+      const visitorId = readVisitorToken(secret, token);
+      if (visitorId === undefined) return Either.left(invalidToken);
+      const channelId = selectVisitorChannel.get(visitorId) as string | undefined;
+      if (channelId === undefined) return Either.left(invalidToken);
+      const visitor = { visitorId, channelId };
+      remember(token, visitor);
+      return Either.right(visitor);
+    };
+    const verifyToken: VisitorsShape["verifyToken"] = (token) => Effect.suspend(() => verifyTokenNow(token));
 
     const get: VisitorsShape["get"] = Effect.fn("Visitors.get")(function* (visitorId) {
       return toVisitor(yield* loadVisitor(visitorId));
@@ -433,6 +435,6 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
       return { conversationId, ticketId };
     });
 
-    return { create, verifyToken, get, identify, setAttributes, leaveAwayMessage } satisfies VisitorsShape;
+    return { create, verifyToken, verifyTokenNow, get, identify, setAttributes, leaveAwayMessage } satisfies VisitorsShape;
   }),
 );
