@@ -74,3 +74,13 @@ describe("generateDocument", () => {
     }
   });
 });
+
+describe("estimateNodeSize's memo", () => {
+  it("answers the same size for the same node object, and a fresh one for an edited copy", () => {
+    const node = { kind: "message" as const, data: { bubbles: [{ type: "text", text: "Hi" }] } };
+    const first = estimateNodeSize(node);
+    expect(estimateNodeSize(node)).toBe(first);
+    const edited = { ...node, data: { bubbles: [{ type: "text", text: "Hi ".repeat(80) }] } };
+    expect(estimateNodeSize(edited).height).toBeGreaterThan(first.height);
+  });
+});
