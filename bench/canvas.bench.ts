@@ -74,7 +74,7 @@ const cardBoxes = (document: ReturnType<typeof laidOut>): ReadonlyArray<Box> =>
   document.nodes.map((node) => ({ id: node.id, ...node.position, ...estimateNodeSize(node) }));
 
 /**
- * Signs in as the admin and imports `document` from the flow list as a person would; returns
+ * Signs in as the admin and imports the flow `file` from the flow list as a person would; returns
  * the new flow's editor URL and the signed-in session for later page loads.
  */
 const importFlow = async (browser: Browser, base: string, file: string): Promise<{ url: string; session: BrowserContextOptions["storageState"] }> => {
