@@ -43,6 +43,11 @@ const timeoutOf = (version: string | null) => (version !== null && TIMEOUTS[vers
 const freshDatabase = (): DatabaseShape => {
   const db = openDatabase({ path: join(dir, `run-${++runs}.sqlite`), synchronous: "NORMAL" });
   const s = db.sqlite;
+  // An event's user is always a stored user (users are disabled, never deleted), and the team
+  // report reads replies agent by agent from the users table.
+  for (const user of ["u1", "u2"]) {
+    s.prepare("INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, 'agent', 'x', 0)").run(user, `${user}@example.com`, user);
+  }
   for (const flow of ["F", "G"]) {
     s.prepare("INSERT INTO chatflows (id, name, kind, draft, created_at, updated_at) VALUES (?, ?, 'bot', '{}', 0, 0)").run(flow, flow);
   }
