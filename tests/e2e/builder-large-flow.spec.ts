@@ -88,7 +88,8 @@ test("auto-layout of 500 steps puts a dragged card back, and one undo takes it b
   const tools = page.getByRole("toolbar", { name: "Canvas tools" });
   await tools.getByRole("button", { name: "Auto-layout" }).click();
   await expect(tools.getByRole("button", { name: "Auto-layout" })).toBeEnabled({ timeout: 20_000 });
-  // The view then moves to the start again: the card sits where the first view showed it.
+  // The view then moves to the laid-out start for 250 ms: the card sits where the first view showed it.
+  await page.waitForTimeout(400);
   await expect.poll(async () => Math.abs((await card.boundingBox())!.x - home.x), { timeout: 5_000 }).toBeLessThan(40);
 
   await tools.getByRole("button", { name: "Undo" }).click();

@@ -373,10 +373,12 @@ function EditorFrame({
         }
         setLayoutStatus({ running: false, message: null });
         send({ type: "layout", positions });
-        // The next frame sees the laid-out document: show it as on opening.
+        // Show the laid-out flow as on opening. The view is worked out from the positions, not
+        // from the state: outside a React event the next frame may come before the re-render.
+        const laid = { ...requested, nodes: requested.nodes.map((node) => (positions[node.id] ? { ...node, position: positions[node.id]! } : node)) };
         requestAnimationFrame(() => {
           const pane = rootRef.current?.querySelector(".react-flow")?.getBoundingClientRect();
-          if (pane) void flow.setViewport(initialViewport(stateRef.current.document, pane, sizeOf), { duration: 250 });
+          if (pane) void flow.setViewport(initialViewport(laid, pane, sizeOf), { duration: 250 });
         });
       },
       (error: unknown) => setLayoutStatus({ running: false, message: error instanceof Error ? error.message : String(error) }),
