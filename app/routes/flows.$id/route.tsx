@@ -19,6 +19,7 @@ import previewStyles from "../../components/preview/preview.css?url";
 import { access } from "../../roles.js";
 import type { VersionHistoryEntry } from "../../runtime.server.js";
 import { requireUser } from "../../session.server.js";
+import { compileInBackground } from "./compile-client.js";
 import { DiagnosticsPanel } from "./diagnostics-panel.js";
 import { DraftSaver, statusLine, type SaveResult, type SaveStatus } from "./draft-saver.js";
 import pageStyles from "./editor-page.css?url";
@@ -164,20 +165,31 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
   const { toggle: analyticsToggle, analytics } = useFlowAnalytics(flow.id, state.document);
   const document = state.document;
 
-  // ---- the compiler, in the browser, debounced ----
+  // ---- the compiler, in the browser (in a worker), debounced ----
   // Not during the server render or hydration: on a big flow the first check would hold the
-  // canvas back, so it runs once the page is idle ("Checking the flow…" until then).
+  // canvas back, so it starts once the page is idle ("Checking the flow…" until then).
   const [compiled, setCompiled] = useState<CompileResult | null>(null);
   const compiledFor = useRef<FlowDocument | null>(null);
   useEffect(() => {
     if (compiledFor.current === document) return;
-    const run = () => {
-      compiledFor.current = document;
-      setCompiled(compile(document, context));
+    // A result for a document that has changed since is dropped; the newer one is on its way.
+    let stale = false;
+    const run = () =>
+      void compileInBackground(document, context).then((result) => {
+        if (stale) return;
+        compiledFor.current = document;
+        setCompiled(result);
+      });
+    let cancel: () => void;
+    if (compiledFor.current === null) cancel = whenIdle(run, FIRST_COMPILE_WAIT_MS);
+    else {
+      const timer = setTimeout(run, COMPILE_DELAY_MS);
+      cancel = () => clearTimeout(timer);
+    }
+    return () => {
+      stale = true;
+      cancel();
     };
-    if (compiledFor.current === null) return whenIdle(run, FIRST_COMPILE_WAIT_MS);
-    const timer = setTimeout(run, COMPILE_DELAY_MS);
-    return () => clearTimeout(timer);
   }, [document, context]);
   const checking = compiled === null;
   const diagnostics = compiled?.diagnostics ?? NO_DIAGNOSTICS;
