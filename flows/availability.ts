@@ -79,8 +79,8 @@ const wallTime = (timezone: string, instant: number): WallTime => {
   };
 };
 
-/** Offset of the zone from UTC at `instant`, in ms (Berlin in summer: +7,200,000). */
-const offsetAt = (timezone: string, instant: number): number => {
+/** Offset of the zone from UTC at `instant`, in ms (Berlin in summer: +7,200,000); an unknown zone reads as UTC. Pure. */
+export const offsetAt = (timezone: string, instant: number): number => {
   const w = wallTime(timezone, instant);
   const asUtc = Date.UTC(w.year, w.month - 1, w.day, w.hour, w.minute, w.second);
   return asUtc - Math.floor(instant / 1000) * 1000;

@@ -11,6 +11,7 @@
  * it skips (spring) never passed. So business time is real elapsed time, never more than the
  * wall time between the two instants.
  */
+import { offsetAt } from "../../flows/availability.js";
 import type { Weekday } from "../../flows/flow-spec.js";
 
 /** One weekly range: open on `day` from `from` until `to` (HH:MM, "24:00" allowed; to < from crosses midnight). */
@@ -36,51 +37,6 @@ const DAY = 86_400_000;
 // never twice within a day.
 const PROBE = DAY;
 const CLOCK = /^(?:([01]\d|2[0-3]):([0-5]\d)|24:00)$/;
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-const formatterFor = (timezone: string): Intl.DateTimeFormat => {
-  let f = formatters.get(timezone);
-  if (!f) {
-    try {
-      f = new Intl.DateTimeFormat("en-US", {
-        timeZone: timezone,
-        hourCycle: "h23",
-        year: "numeric",
-        month: "numeric",
-        day: "numeric",
-        hour: "numeric",
-        minute: "numeric",
-        second: "numeric",
-      });
-    } catch {
-      // An unknown zone counts in UTC, as availability.ts does, rather than throw inside a report.
-      f = formatterFor("UTC");
-    }
-    if (formatters.size > 200) formatters.clear();
-    formatters.set(timezone, f);
-  }
-  return f;
-};
-
-/** The zone's offset from UTC at `instant` in ms (Berlin in summer: 7,200,000). */
-const offsetAt = (timezone: string, instant: number): number => {
-  const parts = formatterFor(timezone).formatToParts(new Date(instant));
-  let year = 0;
-  let month = 0;
-  let day = 0;
-  let hour = 0;
-  let minute = 0;
-  let second = 0;
-  for (const p of parts) {
-    if (p.type === "year") year = Number(p.value);
-    else if (p.type === "month") month = Number(p.value);
-    else if (p.type === "day") day = Number(p.value);
-    else if (p.type === "hour") hour = Number(p.value) % 24;
-    else if (p.type === "minute") minute = Number(p.value);
-    else if (p.type === "second") second = Number(p.value);
-  }
-  return Date.UTC(year, month - 1, day, hour, minute, second) - Math.floor(instant / 1000) * 1000;
-};
 
 /** [start, end) split where the zone's offset changes: [from, to, offset] pieces. */
 const offsetPieces = (timezone: string, start: number, end: number): Array<readonly [number, number, number]> => {
