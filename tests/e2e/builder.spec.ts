@@ -56,6 +56,13 @@ async function nameStep(form: Locator, name: string) {
 const saved = (page: Page) => expect(page.getByRole("status").filter({ hasText: /^Saved · revision \d+$/ })).toBeVisible({ timeout: 10_000 });
 
 let flowId = "";
+/**
+ * The later tests go on with the flow the first one builds. The file runs serially, so when
+ * that test fails Playwright skips the rest; run alone (`-g`), one of them fails here, saying why.
+ */
+const requireBuiltFlow = () => {
+  if (flowId === "") throw new Error("this test goes on with the flow the first test builds: run the whole file");
+};
 let flowName = "";
 
 test("a marketer builds, checks, previews and publishes a lead bot from the palette", async ({ page }) => {
@@ -259,7 +266,7 @@ test("a marketer builds, checks, previews and publishes a lead bot from the pale
 });
 
 test("the flow list turns the flow on, orders it, and the public chat API serves the published version", async ({ page, request }) => {
-  test.skip(flowId === "", "needs the flow built by the test before");
+  requireBuiltFlow();
   await login(page, demoUsers.marketer, adminPassword());
   await page.goto("/flows");
   const row = page.getByRole("row", { name: flowName });
@@ -340,7 +347,7 @@ test("the flow list turns the flow on, orders it, and the public chat API serves
 });
 
 test("a second tab's stale save is refused with a clear message, never written over", async ({ browser }) => {
-  test.skip(flowId === "", "needs the flow built by the first test");
+  requireBuiltFlow();
   const context = await browser.newContext();
   const first = await context.newPage();
   await login(first, demoUsers.marketer, adminPassword());
@@ -362,7 +369,7 @@ test("a second tab's stale save is refused with a clear message, never written o
 });
 
 test("export a flow, import it back, and rename, duplicate and delete flows from the list", async ({ page }, testInfo) => {
-  test.skip(flowId === "", "needs the flow built by the first test");
+  requireBuiltFlow();
   await login(page, demoUsers.marketer, adminPassword());
   await page.goto("/flows");
 
