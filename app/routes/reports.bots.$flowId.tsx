@@ -6,11 +6,12 @@ import type { FlowDocument } from "../../flows/flow-document.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import editorStyles from "../components/flow-editor/editor.css?url";
 import { editorReducer, FlowEditor, initialEditorState, type FlowAnalytics } from "../components/flow-editor/index.js";
-import { BarChart, LineChart } from "../components/reports/charts.js";
-import { formatCount, formatPercent } from "../components/reports/format.js";
+import { BotOutcomes, outcomeDays } from "../components/reports/bot-outcomes.js";
+import { BarChart } from "../components/reports/charts.js";
+import { formatPercent } from "../components/reports/format.js";
 import { toFlowAnalytics } from "../components/reports/flow-overlay.js";
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
-import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
+import { ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { botVersionsTable, flowArmsTable, flowEdgesTable, flowNodesTable } from "../components/reports/tables.js";
 import { Reports, run } from "../runtime.server.js";
@@ -46,7 +47,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       edges: report.edges,
     },
     versions: report.versions.filter((v) => v.versionId !== null).map((v) => ({ id: v.versionId!, name: `v${v.version ?? "?"}` })),
-    daily: report.daily.map((d) => ({ day: d.day, started: d.counts.started, completed: d.counts.completed, handedOff: d.counts.handed_off })),
+    daily: outcomeDays(report.daily),
     dropOffs: report.nodes.filter((n) => n.inFlow && n.reached > 0).map((n) => ({ label: n.label, value: n.dropOff })),
     arms: report.arms.map((a) => ({ label: `${a.nodeLabel}: ${a.armLabel}`, value: a.completionRate })),
     tables: {
@@ -73,7 +74,6 @@ export default function FlowReportPage() {
   const { query, options, flow, totals, tables } = data;
   const document = data.document as FlowDocument | null;
   const analytics = useMemo(() => (document ? toFlowAnalytics(data.overlay, document) : null), [data.overlay, document]);
-  const rate = (n: number) => formatPercent(totals.started > 0 ? n / totals.started : null);
   return (
     <>
       <header className="page-header">
@@ -89,27 +89,7 @@ export default function FlowReportPage() {
 
       <section className="card" aria-labelledby="flow-summary">
         <h2 id="flow-summary">Outcomes</h2>
-        <Figures
-          label="Outcomes of this flow"
-          items={[
-            { label: "Started", value: formatCount(totals.started) },
-            { label: "Completed", value: formatCount(totals.completed), detail: rate(totals.completed) },
-            { label: "Handed off", value: formatCount(totals.handed_off), detail: rate(totals.handed_off) },
-            { label: "Abandoned", value: formatCount(totals.abandoned), detail: rate(totals.abandoned) },
-            { label: "No reply", value: formatCount(totals.no_reply), detail: rate(totals.no_reply) },
-          ]}
-        />
-        <LineChart
-          title="Conversations per day"
-          categories={data.daily.map((d) => d.day)}
-          series={[
-            { name: "Started", values: data.daily.map((d) => d.started) },
-            { name: "Completed", values: data.daily.map((d) => d.completed) },
-            { name: "Handed off", values: data.daily.map((d) => d.handedOff) },
-          ]}
-          format={(v) => formatCount(v)}
-          integer
-        />
+        <BotOutcomes label="Outcomes of this flow" chartTitle="Conversations per day" totals={totals} daily={data.daily} />
         <ReportTableView table={tables.versions} query={query} />
       </section>
 

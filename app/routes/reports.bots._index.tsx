@@ -2,10 +2,11 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { Link, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { BarChart, LineChart } from "../components/reports/charts.js";
-import { formatCount, formatPercent } from "../components/reports/format.js";
+import { BotOutcomes, outcomeDays } from "../components/reports/bot-outcomes.js";
+import { BarChart } from "../components/reports/charts.js";
+import { formatPercent } from "../components/reports/format.js";
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
-import { Figures, ReportFilters, ReportTableView, searchOf } from "../components/reports/report-ui.js";
+import { ReportFilters, ReportTableView, searchOf } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { botDailyTable, botFlowsTable, botVersionsTable } from "../components/reports/tables.js";
 import { Reports, run } from "../runtime.server.js";
@@ -26,7 +27,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     options,
     totals: overview.totals,
     flows: overview.flows.map((f) => ({ id: f.chatflowId, name: f.name, completion: f.counts.started > 0 ? f.counts.completed / f.counts.started : 0 })),
-    daily: overview.daily.map((d) => ({ day: d.day, started: d.counts.started, completed: d.counts.completed, handedOff: d.counts.handed_off, abandoned: d.counts.abandoned })),
+    daily: outcomeDays(overview.daily),
     tables: {
       flows: botFlowsTable(overview),
       versions: botVersionsTable(overview.versions, query.range.timezone),
@@ -37,7 +38,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export default function BotReportsPage() {
   const { query, options, totals, flows, daily, tables } = useLoaderData<typeof loader>();
-  const rate = (n: number) => formatPercent(totals.started > 0 ? n / totals.started : null);
   return (
     <>
       <header className="page-header">
@@ -51,28 +51,7 @@ export default function BotReportsPage() {
 
       <section className="card" aria-labelledby="bots-summary">
         <h2 id="bots-summary">Summary</h2>
-        <Figures
-          label="Bot outcomes"
-          items={[
-            { label: "Started", value: formatCount(totals.started) },
-            { label: "Completed", value: formatCount(totals.completed), detail: rate(totals.completed) },
-            { label: "Handed off", value: formatCount(totals.handed_off), detail: rate(totals.handed_off) },
-            { label: "Abandoned", value: formatCount(totals.abandoned), detail: rate(totals.abandoned) },
-            { label: "No reply", value: formatCount(totals.no_reply), detail: rate(totals.no_reply) },
-          ]}
-        />
-        <LineChart
-          title="Bot conversations per day"
-          categories={daily.map((d) => d.day)}
-          series={[
-            { name: "Started", values: daily.map((d) => d.started) },
-            { name: "Completed", values: daily.map((d) => d.completed) },
-            { name: "Handed off", values: daily.map((d) => d.handedOff) },
-            { name: "Abandoned", values: daily.map((d) => d.abandoned) },
-          ]}
-          format={(v) => formatCount(v)}
-          integer
-        />
+        <BotOutcomes label="Bot outcomes" chartTitle="Bot conversations per day" totals={totals} daily={daily} />
         <ReportTableView table={tables.daily} query={query} />
       </section>
 
