@@ -7,7 +7,9 @@
  *
  * In the same run, two baselines set the ceiling: a minimal node:http + better-sqlite3 server
  * doing one read, one JSON state update and one insert in one transaction per request, once
- * with synchronous=FULL and once with NORMAL (each in its own process, like Parley).
+ * with synchronous=FULL and once with NORMAL (each in its own process, like Parley). Last, the
+ * same conversations run through the engine in-process, without HTTP (bench/runtime-engine.ts):
+ * the ceiling of any HTTP layer in front of it.
  *
  * Prints JSON lines `{"name","unit","value"}`; `run()` returns them.
  */
@@ -20,6 +22,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { answerFor, call, seededIds, startServer, type Awaiting } from "./http-harness.js";
+import { measureEngine } from "./runtime-engine.js";
 
 export interface Figure {
   readonly name: string;
@@ -242,13 +245,15 @@ export const measureParley = async (dir: string, nodeArgs: ReadonlyArray<string>
   }
 };
 
-/** Runs the three measurements; returns the figures (prints nothing). */
+/** Runs the four measurements; returns the figures (prints nothing). */
 export const run = async (): Promise<ReadonlyArray<Figure>> => {
   const dir = mkdtempSync(join(tmpdir(), "parley-bench-"));
   try {
     const parley = await measureParley(dir);
     const full = await measureBaseline("FULL", dir);
     const normal = await measureBaseline("NORMAL", dir);
+    // The engine in this process, without HTTP: the most any server in front of it could answer.
+    const engine = await measureEngine(DURATION_S * 1000, CONNECTIONS);
     return [
       { name: "runtime.messages_per_s", unit: "1/s", value: Math.round(parley.messagesPerSecond) },
       { name: "runtime.requests_per_s", unit: "1/s", value: Math.round(parley.requestsPerSecond) },
@@ -260,6 +265,9 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
       { name: "runtime.baseline_normal_per_s", unit: "1/s", value: Math.round(normal.perSecond) },
       { name: "runtime.baseline_normal_cpu_ms_per_request", unit: "ms", value: Math.round(normal.cpuMsPerRequest * 1000) / 1000 },
       { name: "runtime.ratio_to_normal_ceiling", unit: "ratio", value: Math.round((parley.messagesPerSecond / normal.perSecond) * 100) / 100 },
+      { name: "runtime.engine_only_messages_per_s", unit: "1/s", value: Math.round(engine.messagesPerSecond) },
+      { name: "runtime.engine_only_cpu_ms_per_turn", unit: "ms", value: Math.round(engine.cpuMsPerTurn * 1000) / 1000 },
+      { name: "runtime.engine_only_ratio_to_normal_ceiling", unit: "ratio", value: Math.round((engine.messagesPerSecond / normal.perSecond) * 100) / 100 },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });

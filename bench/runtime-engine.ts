@@ -1,0 +1,98 @@
+/**
+ * The engine's own ceiling, without HTTP: the same 50 lead-qualification conversations as
+ * `npm run bench:runtime`, driven in-process through `Engine.direct` (what the public API
+ * calls) on the real store (a fresh SQLite file, synchronous=FULL, group commit). Whatever an
+ * HTTP server in front of it does, it cannot answer more visitor messages per second than this.
+ *
+ * Used by bench/runtime-http.ts, which prints the figure next to the HTTP one and the baselines.
+ */
+import { Exit } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeAppRuntime } from "../runtime/services/app-layer.js";
+import { loadConfig } from "../runtime/services/config.js";
+import { Engine } from "../runtime/services/engine.js";
+import { Visitors } from "../runtime/services/visitors.js";
+import { startup } from "../server/startup.js";
+import { answerFor, seededIds, TEST_SESSION_SECRET, type Awaiting } from "./http-harness.js";
+
+export interface EngineFigures {
+  /** Visitor messages answered per second (conversation starts not counted, as in the HTTP bench). */
+  readonly messagesPerSecond: number;
+  /** Starts and messages per second. */
+  readonly turnsPerSecond: number;
+  /** CPU (user + system, all threads) per turn, in ms. */
+  readonly cpuMsPerTurn: number;
+}
+
+/** Runs `connections` conversations against the engine for `durationMs` after a 1 s warm-up. */
+export const measureEngine = async (durationMs: number, connections = 50): Promise<EngineFigures> => {
+  const dir = mkdtempSync(join(tmpdir(), "parley-engine-bench-"));
+  const databasePath = join(dir, "parley.sqlite");
+  const config = loadConfig({
+    DATABASE_PATH: databasePath,
+    SESSION_SECRET: TEST_SESSION_SECRET,
+    ADMIN_PASSWORD: "bench-admin-password",
+    PARLEY_NO_DEMO_CONVERSATIONS: "1",
+  });
+  const runtime = makeAppRuntime(config);
+  try {
+    const started = await startup(runtime, config, { print: () => undefined });
+    started.stop();
+    const [engine, visitors] = await Promise.all([runtime.runPromise(Engine), runtime.runPromise(Visitors)]);
+    const { channelId, leadQualificationId } = seededIds(databasePath);
+
+    let counting = false;
+    let messages = 0;
+    let turns = 0;
+    let clientIds = 0;
+    const unwrap = <A>(exit: Exit.Exit<A, unknown>): A => {
+      if (Exit.isSuccess(exit)) return exit.value;
+      throw new Error(`the engine refused a bench turn: ${JSON.stringify(exit.cause)}`);
+    };
+    const converse = async (visitorId: string, until: number) => {
+      while (Date.now() < until) {
+        const view = unwrap(
+          await engine.direct.startConversation({ visitorId, channelId, chatflowId: leadQualificationId, pageUrl: "https://shop.example/products" }),
+        );
+        if (counting) turns++;
+        let awaiting = view.awaiting as Awaiting | null;
+        while (awaiting && Date.now() < until) {
+          const answer = answerFor(awaiting, (n) => clientIds % n);
+          const reply = unwrap(
+            await engine.direct.handleVisitorMessage({
+              conversationId: view.conversation.id,
+              visitorId,
+              clientMessageId: `m${clientIds++}`,
+              ...("choice" in answer ? { choiceIds: [answer.choice] } : { text: answer.text }),
+            }),
+          );
+          if (counting) {
+            turns++;
+            messages++;
+          }
+          awaiting = reply.awaiting as Awaiting | null;
+        }
+      }
+    };
+    const visitorIds: string[] = [];
+    for (let i = 0; i < connections; i++) visitorIds.push((await runtime.runPromise(visitors.create({ channelId }))).visitorId);
+
+    await Promise.all(visitorIds.slice(0, 10).map((id) => converse(id, Date.now() + 1000)));
+    counting = true;
+    const cpuBefore = process.cpuUsage();
+    const from = performance.now();
+    await Promise.all(visitorIds.map((id) => converse(id, Date.now() + durationMs)));
+    const seconds = (performance.now() - from) / 1000;
+    const cpu = process.cpuUsage(cpuBefore);
+    return {
+      messagesPerSecond: messages / seconds,
+      turnsPerSecond: turns / seconds,
+      cpuMsPerTurn: (cpu.user + cpu.system) / 1000 / turns,
+    };
+  } finally {
+    await runtime.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+};
