@@ -11,6 +11,7 @@
  */
 import { Context, Effect, Layer, ParseResult, Schema as S } from "effect";
 import { parsePhoneNumberFromString } from "libphonenumber-js";
+import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -256,7 +257,7 @@ export const makeContacts = (deps: { readonly db: DatabaseShape; readonly live: 
     function* (actor, conversationId, input) {
       const row = yield* conversationFor(prepare, actor, conversationId);
       const contact = yield* decodeInput(NewContact, input);
-      const now = Date.now();
+      const now = wallClock.now();
       const outcome = yield* Effect.orDie(
         db.writeEffect(() => {
           const existing =
@@ -302,7 +303,7 @@ export const makeContacts = (deps: { readonly db: DatabaseShape; readonly live: 
     function* (actor, conversationId, contactId) {
       const row = yield* conversationFor(prepare, actor, conversationId);
       if (!readContact(contactId)) return yield* Effect.fail(new NotFound({ entity: "contact", id: contactId }));
-      yield* Effect.orDie(db.writeEffect(() => linkInWrite(row, contactId, actor, Date.now(), false)));
+      yield* Effect.orDie(db.writeEffect(() => linkInWrite(row, contactId, actor, wallClock.now(), false)));
       yield* announce(row, contactId);
       return toContact(readContact(contactId)!);
     },
@@ -316,7 +317,7 @@ export const makeContacts = (deps: { readonly db: DatabaseShape; readonly live: 
       }
       const contactId = row.contact_id;
       const update = yield* decodeInput(ContactUpdate, input);
-      const now = Date.now();
+      const now = wallClock.now();
       const saved = yield* db
         .writeEffect(() => {
           const current = readContact(contactId);

@@ -40,6 +40,7 @@ import {
   type ConversationView,
   type MessageRow,
 } from "./conversation-rows.js";
+import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import {
   addTransitionEvents,
@@ -531,7 +532,7 @@ export const makeEngine = (deps: {
     const queue: Command[] = first.commands.slice();
     let rounds = 0;
     const feed = (event: InterpreterEvent) => {
-      const next = step(spec, state, event, { ...context, now: Date.now() });
+      const next = step(spec, state, event, { ...context, now: wallClock.now() });
       state = next.state;
       queue.push(...next.commands);
     };
@@ -765,7 +766,7 @@ export const makeEngine = (deps: {
     if (found.handled_message_id !== null) return replayNow(row, found.handled_message_id);
     if (row.status === "closed") throw new Conflict({ message: "this conversation is closed" });
 
-    const now = Date.now();
+    const now = wallClock.now();
     const before = columnsOf(row);
     const plan = newPlan();
     const bot = row.status === "bot" ? await loadBotNow(row) : undefined;
@@ -858,7 +859,7 @@ export const makeEngine = (deps: {
       bot = { spec: version.spec, specVersion: version.version, specHash: version.contentHash, versionId: version.id };
     }
 
-    const now = Date.now();
+    const now = wallClock.now();
     const id = newConversationId(now);
     const before: ConversationColumns = {
       status: "bot",
@@ -928,7 +929,7 @@ export const makeEngine = (deps: {
       if (row.status === "closed" && !input.internal) {
         return yield* Effect.fail(new Conflict({ message: "this conversation is closed" }));
       }
-      const now = Date.now();
+      const now = wallClock.now();
       const before = columnsOf(row);
       const plan = newPlan();
       let stateText = row.state;

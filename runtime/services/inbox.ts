@@ -12,6 +12,7 @@
 import { Context, Effect, Layer, Schema as S } from "effect";
 import type { ApiBubble, MessagePayload } from "./conversation-rows.js";
 import { parseProperties, type Contact } from "./contacts.js";
+import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Engine, type EngineShape } from "./engine.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -659,7 +660,7 @@ export const makeInbox = (deps: {
         `INSERT INTO conversation_reads (user_id, conversation_id, last_read_message_id, read_at) VALUES (?, ?, ?, ?)
          ON CONFLICT (user_id, conversation_id) DO UPDATE SET
            last_read_message_id = MAX(last_read_message_id, excluded.last_read_message_id), read_at = excluded.read_at`,
-      ).run(userId, conversationId, messageId, Date.now()),
+      ).run(userId, conversationId, messageId, wallClock.now()),
     );
 
   const reply: InboxShape["reply"] = Effect.fn("Inbox.reply")(function* (input, actor) {
@@ -700,7 +701,7 @@ export const makeInbox = (deps: {
     if (mentioned.length > 0 && !notified.has(sent.id)) {
       notified.add(sent.id);
       if (notified.size > 5000) notified.delete(notified.values().next().value as string);
-      const now = Date.now();
+      const now = wallClock.now();
       yield* Effect.orDie(
         db.writeEffect(() => {
           for (const person of mentioned) {
@@ -735,7 +736,7 @@ export const makeInbox = (deps: {
       if (to === "open" && before.status !== "closed") {
         return yield* Effect.fail(new Conflict({ message: `This conversation is ${before.status}; only a closed conversation can be reopened.` }));
       }
-      const now = Date.now();
+      const now = wallClock.now();
       const outcome = yield* db
         .writeEffect(() => {
           const current = prepare("SELECT status, version FROM conversations WHERE id = ?").get(conversationId) as { status: string; version: number };

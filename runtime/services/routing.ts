@@ -33,6 +33,7 @@
  * publishes a LiveEvents "assignment" event after the commit.
  */
 import { Context, Data, Effect, Layer, Option, Schema as S } from "effect";
+import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape, type Statement } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
@@ -348,7 +349,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
   const drainQueue: RoutingShape["drainQueue"] = Effect.fn("Routing.drainQueue")(function* (inboxId?: string) {
     const all: Assignment[] = [];
     for (;;) {
-      const batch = yield* Effect.orDie(db.writeEffect(() => drainBatch(prepare, inboxId ?? null, Date.now())));
+      const batch = yield* Effect.orDie(db.writeEffect(() => drainBatch(prepare, inboxId ?? null, wallClock.now())));
       yield* publish(batch.assignments);
       all.push(...batch.assignments);
       if (!batch.more) return all;
@@ -368,7 +369,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
         if (!row) throw new NotFound({ entity: "conversation", id: conversationId });
         if (row.status !== "open") throw new NotOpen({ status: row.status });
         const decision = decide(prepare, row, target, target.type === "user" ? "target" : "round_robin");
-        return { assignment: apply(prepare, row, decision, Date.now(), null), decision };
+        return { assignment: apply(prepare, row, decision, wallClock.now(), null), decision };
       })
       .pipe(
         Effect.catchTag("WriteFailed", (failed): Effect.Effect<never, NotFound | Conflict> => {
@@ -418,7 +419,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
           throw new StaleVersion({ current: row.version });
         }
         const decision: Decision = { assigneeId, teamId, queued: false, via: "manual", pool: null };
-        const changed = apply(prepare, row, decision, Date.now(), byUserId);
+        const changed = apply(prepare, row, decision, wallClock.now(), byUserId);
         if (changed) return { assignment: changed, changed: true };
         const unchanged: Assignment = {
           conversationId: row.id,

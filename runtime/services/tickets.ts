@@ -5,6 +5,7 @@
  * admins all. Every creation and change is written to the events log with who did it.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
+import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -237,7 +238,7 @@ export const makeTickets = (deps: { readonly db: DatabaseShape }): TicketsShape 
       const row = yield* conversationFor(prepare, actor, conversationId);
       const ticket = yield* decodeInput(NewTicket, input);
       const id = newId("tkt");
-      const now = Date.now();
+      const now = wallClock.now();
       yield* Effect.orDie(
         db.writeEffect(() => {
           prepare(
@@ -331,7 +332,7 @@ export const makeTickets = (deps: { readonly db: DatabaseShape }): TicketsShape 
     const status = change.status ?? before.status;
     const priority = change.priority ?? before.priority;
     if (status === before.status && priority === before.priority) return before;
-    const now = Date.now();
+    const now = wallClock.now();
     yield* Effect.orDie(
       db.writeEffect(() => {
         prepare("UPDATE tickets SET status = ?, priority = ?, updated_at = ? WHERE id = ?").run(status, priority, now, ticketId);

@@ -9,6 +9,7 @@ import { Context, Effect, Either, Layer, Schema as S } from "effect";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { decodeWith } from "../../flows/decode.js";
 import { AppConfig } from "./config.js";
+import * as wallClock from "./clock.js";
 import { Database, type Statement } from "./database.js";
 import { InvalidInput, NotFound, Unauthenticated } from "./errors.js";
 import { newId } from "./ids.js";
@@ -260,7 +261,7 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
     const create: VisitorsShape["create"] = Effect.fn("Visitors.create")(function* (input) {
       yield* loadChannel(input.channelId);
       const visitorId = newId("vis");
-      const now = Date.now();
+      const now = wallClock.now();
       yield* Effect.orDie(
         db.writeEffect(() =>
           prepare(
@@ -314,7 +315,7 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
       }
       const email = input.email.trim().toLowerCase();
       const name = input.name?.trim() || undefined;
-      const now = Date.now();
+      const now = wallClock.now();
       const linked = yield* Effect.orDie(
         db.writeEffect(() => {
           const contactId = upsertContact(prepare, email, name, now);
@@ -348,7 +349,7 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
       const decoded = decodeAttributes(attributes);
       if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
       yield* loadVisitor(visitorId);
-      const now = Date.now();
+      const now = wallClock.now();
       // Read and merge inside the write so two concurrent calls cannot lose each other's keys.
       const merged = yield* Effect.orDie(
         db.writeEffect(() => {
@@ -376,7 +377,7 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
         .get(input.chatflowId, input.channelId) as { id: string; published_version_id: string | null } | undefined;
       if (!chatflow) return yield* Effect.fail(new NotFound({ entity: "chatflow", id: input.chatflowId }));
       const email = input.email.trim().toLowerCase();
-      const now = Date.now();
+      const now = wallClock.now();
       const conversationId = newId("conv");
       const ticketId = newId("tk");
       const common = {
