@@ -6,11 +6,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { selectChatflow } from "../../flows/targeting.js";
 import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
 import * as Chatflows from "./chatflows.js";
+import * as WallClock from "./clock.js";
 import * as Config from "./config.js";
 import * as Db from "./database.js";
 import { verifyPassword } from "./password.js";
 import * as Reports from "./reports.js";
-import { DEMO_CONVERSATIONS, DEMO_USERS, SEED_IDS, seed } from "./seed.js";
+import { DEMO_CONVERSATIONS, DEMO_HOURS, DEMO_USERS, SEED_IDS, demoDurationMs, demoStartAt, seed, type DemoStep } from "./seed.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -157,6 +158,9 @@ describe("seed", () => {
           .prepare("SELECT status, inbox_id, assignee_id, contact_id FROM conversations WHERE id = ?")
           .get(result.conversations[key]) as { status: string; inbox_id: string; assignee_id: string | null; contact_id: string | null };
       for (const plan of DEMO_CONVERSATIONS) expect(row(plan.key).status, plan.key).toBe(plan.status);
+      // The visitor who left half-way was closed by the session timeout, as abandoned.
+      const left = db.sqlite.prepare("SELECT type FROM events WHERE conversation_id = ? AND type = 'abandoned'").all(result.conversations.left_midway);
+      expect(left).toHaveLength(1);
       // Waiting for a person in Support, unassigned (the inbox routes manually).
       expect(row("waiting_handoff")).toMatchObject({ status: "open", inbox_id: SEED_IDS.inbox, assignee_id: null });
       const ticketed = row("ticket_contact");
@@ -173,7 +177,7 @@ describe("seed", () => {
       // The roll-ups the reports read match a replay of the events log: nothing was written around the engine.
       const reports = (run: (r: Reports.ReportsShape, query: Reports.ReportQuery) => Effect.Effect<unknown>) =>
         runtime.runPromise(
-          Effect.flatMap(Reports.Reports, (r) => Effect.flatMap(r.parseQuery({ range: "today" }), (query) => run(r, query))).pipe(Effect.orDie),
+          Effect.flatMap(Reports.Reports, (r) => Effect.flatMap(r.parseQuery({ range: "7d" }), (query) => run(r, query))).pipe(Effect.orDie),
         );
       const figures = () =>
         reports((r, query) =>
@@ -183,7 +187,7 @@ describe("seed", () => {
           }),
         ) as Promise<{ bots: Reports.OutcomeCounts; agents: Array<[string, number]> }>;
       const live = await figures();
-      expect(live.bots).toMatchObject({ started: 5, completed: 2, handed_off: 3 });
+      expect(live.bots).toMatchObject({ started: 6, completed: 2, handed_off: 3, abandoned: 1 });
       expect(live.agents).toEqual([
         [SEED_IDS.admin, 2],
         [SEED_IDS.agent, 2],
@@ -268,5 +272,167 @@ describe("seed", () => {
     expect(() => Config.loadConfig({ DATABASE_PATH: ":memory:", SESSION_SECRET: "s".repeat(64), PARLEY_NO_DEMO_CONVERSATIONS: "yes" })).toThrow(
       /PARLEY_NO_DEMO_CONVERSATIONS/,
     );
+  });
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+/** Minutes after midnight UTC (the workspace's default zone). */
+const utcMinutes = (t: number) => new Date(t).getUTCHours() * 60 + new Date(t).getUTCMinutes();
+/** What each step leaves in the transcript as the visitor's or an agent's own message. */
+const writesMessage = (step: DemoStep) => step.do === "say" || step.do === "choose" || step.do === "reply" || step.do === "comment";
+
+describe("the sample conversations' times", () => {
+  it("happen over the past business days at a person's pace, inside the demo's hours, and nothing in the future", async () => {
+    const { runtime, config } = workspace();
+    try {
+      const before = Date.now();
+      const { result } = await runSeed(runtime);
+      expect(result.skippedConversations).toEqual([]);
+      // The seed gives the real clock back.
+      expect(WallClock.isScripted()).toBe(false);
+      const db = await runtime.runPromise(Db.Database);
+
+      // The workspace and the people who answer have the demo's hours; the others none.
+      const business = await runtime.runPromise(Effect.flatMap(Reports.Reports, (r) => r.businessHours()));
+      expect(business).toEqual({ timezone: "UTC", hours: DEMO_HOURS });
+      const hoursOf = (id: string) => (db.sqlite.prepare("SELECT working_hours FROM users WHERE id = ?").get(id) as { working_hours: string }).working_hours;
+      expect(JSON.parse(hoursOf(SEED_IDS.agent))).toEqual({ timezone: "UTC", hours: DEMO_HOURS });
+      expect(JSON.parse(hoursOf(SEED_IDS.admin))).toEqual({ timezone: "UTC", hours: DEMO_HOURS });
+      expect(hoursOf(SEED_IDS.analyst)).toBe("[]");
+
+      // Every stamp the conversations left lies in the past week, at least an hour before the seed ran.
+      const stamps: Array<[string, string]> = [
+        ["conversations", "created_at"],
+        ["conversations", "last_activity_at"],
+        ["conversations", "closed_at"],
+        ["conversations", "handed_off_at"],
+        ["conversations", "waiting_since"],
+        ["messages", "created_at"],
+        ["events", "at"],
+        ["visitors", "first_seen_at"],
+        ["visitors", "last_seen_at"],
+        ["contacts", "created_at"],
+        ["tickets", "created_at"],
+      ];
+      for (const [table, column] of stamps) {
+        const range = db.sqlite.prepare(`SELECT min(${column}) AS lo, max(${column}) AS hi FROM ${table}`).get() as { lo: number; hi: number };
+        expect(range.hi, `${table}.${column}`).toBeLessThan(before - HOUR);
+        expect(range.lo, `${table}.${column}`).toBeGreaterThan(before - 8 * DAY);
+      }
+
+      const days = new Set<string>();
+      for (const plan of DEMO_CONVERSATIONS) {
+        const id = result.conversations[plan.key]!;
+        const opened = (db.sqlite.prepare("SELECT created_at FROM conversations WHERE id = ?").get(id) as { created_at: number }).created_at;
+        days.add(new Date(opened).toISOString().slice(0, 10));
+        // Opened at its planned time, on a weekday, and over before closing time (the demo's hours in UTC).
+        expect(new Date(opened).toISOString().slice(11, 16), plan.key).toBe(plan.start.at);
+        for (const t of [opened, opened + demoDurationMs(plan)]) {
+          expect([1, 2, 3, 4, 5], plan.key).toContain(new Date(t).getUTCDay());
+          expect(utcMinutes(t), plan.key).toBeGreaterThanOrEqual(9 * 60);
+          expect(utcMinutes(t), plan.key).toBeLessThan(17 * 60 + 30);
+        }
+        // The visitor's and the agent's words come exactly when the script says, so they are spread and increasing.
+        const expected: number[] = [];
+        let at = opened;
+        for (const step of plan.steps) {
+          at += step.after * 1000;
+          if (writesMessage(step)) expected.push(at);
+        }
+        const written = db.sqlite
+          .prepare("SELECT created_at FROM messages WHERE conversation_id = ? AND author IN ('visitor', 'agent') ORDER BY id")
+          .all(id) as Array<{ created_at: number }>;
+        expect(written.map((m) => m.created_at), plan.key).toEqual(expected);
+        for (const [i, t] of expected.entries()) if (i > 0) expect(t, plan.key).toBeGreaterThan(expected[i - 1]!);
+      }
+      // Spread over several days, so the daily charts have more than one bar.
+      expect(days.size).toBeGreaterThanOrEqual(4);
+
+      // The team report: the answered conversation's first response is the time from its handoff
+      // to the admin's first reply — minutes, not zero — and all of it inside business hours.
+      const answered = result.conversations.answered_closed!;
+      const handedOff = (db.sqlite.prepare("SELECT handed_off_at FROM conversations WHERE id = ?").get(answered) as { handed_off_at: number }).handed_off_at;
+      const firstReply = (
+        db.sqlite.prepare("SELECT min(created_at) AS at FROM messages WHERE conversation_id = ? AND author = 'agent' AND is_internal = 0").get(answered) as {
+          at: number;
+        }
+      ).at;
+      expect(firstReply - handedOff).toBeGreaterThan(60_000);
+      const team = (hours?: string) =>
+        runtime.runPromise(
+          Effect.flatMap(Reports.Reports, (r) => Effect.flatMap(r.parseQuery({ range: "7d", ...(hours ? { hours } : {}) }), (q) => r.team(q))).pipe(
+            Effect.orDie,
+          ),
+        );
+      for (const report of [await team(), await team("business")]) {
+        const admin = report.agents.find((a) => a.userId === SEED_IDS.admin)!;
+        expect(admin.firstResponse).toMatchObject({ count: 1, median: firstReply - handedOff });
+        expect(report.firstResponse.count).toBe(2);
+        expect(report.firstResponse.median).toBeGreaterThan(0);
+        expect(report.timeToClose.median).toBeGreaterThan(0);
+      }
+      const overview = await runtime.runPromise(
+        Effect.flatMap(Reports.Reports, (r) => Effect.flatMap(r.parseQuery({ range: "7d" }), (q) => r.botOverview(q))).pipe(Effect.orDie),
+      );
+      expect(overview.daily.filter((d) => d.counts.started > 0).length).toBeGreaterThanOrEqual(4);
+
+      // A restart on the same file plays nothing again and moves nothing.
+      const snapshot = () => db.sqlite.prepare("SELECT id, created_at, last_activity_at FROM conversations ORDER BY id").all();
+      const was = snapshot();
+      await runtime.dispose();
+      const later = makeAppRuntime(config);
+      try {
+        const again = await runSeed(later);
+        expect(again.result.conversations).toEqual({});
+        const reopened = await later.runPromise(Db.Database);
+        expect(reopened.sqlite.prepare("SELECT id, created_at, last_activity_at FROM conversations ORDER BY id").all()).toEqual(was);
+      } finally {
+        await later.dispose();
+      }
+    } finally {
+      await runtime.dispose();
+    }
+  });
+});
+
+describe("demoStartAt", () => {
+  const weekdays = { timezone: "UTC", hours: DEMO_HOURS };
+  const at = (iso: string) => Date.parse(iso);
+  const MINUTES_15 = 15 * 60_000;
+
+  it("counts back business days only, never today, at the planned wall time", () => {
+    // Monday 2026-11-23, before opening: one business day ago is Friday, four are Tuesday.
+    const monday = at("2026-11-23T08:00:00Z");
+    expect(demoStartAt({ businessDaysAgo: 1, at: "16:12" }, MINUTES_15, monday, "UTC", [weekdays])).toBe(at("2026-11-20T16:12:00Z"));
+    expect(demoStartAt({ businessDaysAgo: 4, at: "09:42" }, MINUTES_15, monday, "UTC", [weekdays])).toBe(at("2026-11-17T09:42:00Z"));
+    // Wednesday evening: today's 10:00 is past, but the seed still starts from yesterday.
+    expect(demoStartAt({ businessDaysAgo: 1, at: "10:00" }, MINUTES_15, at("2026-11-25T18:00:00Z"), "UTC", [weekdays])).toBe(at("2026-11-24T10:00:00Z"));
+  });
+
+  it("reads the wall time in the workspace's zone", () => {
+    // 09:42 in Berlin is 08:42 UTC in winter and 07:42 in summer.
+    const berlin = { timezone: "Europe/Berlin", hours: DEMO_HOURS };
+    expect(demoStartAt({ businessDaysAgo: 1, at: "09:42" }, MINUTES_15, at("2026-11-25T12:00:00Z"), "Europe/Berlin", [berlin])).toBe(at("2026-11-24T08:42:00Z"));
+    expect(demoStartAt({ businessDaysAgo: 1, at: "09:42" }, MINUTES_15, at("2026-07-15T12:00:00Z"), "Europe/Berlin", [berlin])).toBe(at("2026-07-14T07:42:00Z"));
+  });
+
+  it("keeps the whole conversation inside every schedule: the workspace's and each person's, in their own zones", () => {
+    const wednesday = at("2026-11-25T12:00:00Z");
+    // 17:20 plus 15 minutes runs past 17:30, so no weekday fits: the calendar day, still in the past.
+    const late = demoStartAt({ businessDaysAgo: 1, at: "17:20" }, MINUTES_15, wednesday, "UTC", [weekdays]);
+    expect(late).toBe(at("2026-11-24T17:20:00Z"));
+    // Someone who works only on Fridays in New York (09:00–17:30 there is 14:00–22:30 UTC).
+    const fridaysInNewYork = { timezone: "America/New_York", hours: [{ day: "fri" as const, from: "09:00", to: "17:30" }] };
+    expect(demoStartAt({ businessDaysAgo: 2, at: "15:00" }, MINUTES_15, wednesday, "UTC", [weekdays, fridaysInNewYork])).toBe(at("2026-11-13T15:00:00Z"));
+    // A schedule without hours does not constrain: calendar days, weekends included.
+    expect(demoStartAt({ businessDaysAgo: 3, at: "11:00" }, MINUTES_15, wednesday, "UTC", [{ timezone: "UTC", hours: [] }])).toBe(at("2026-11-22T11:00:00Z"));
+  });
+
+  it("is always over before the real now", () => {
+    // Whatever the plan, a start is never today: a conversation as long as a day still ends before now.
+    const now = at("2026-11-25T12:00:00Z");
+    const start = demoStartAt({ businessDaysAgo: 1, at: "23:00" }, DAY, now, "UTC", []);
+    expect(start + DAY).toBeLessThanOrEqual(now);
   });
 });

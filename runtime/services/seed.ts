@@ -10,15 +10,27 @@
  * visitor, engine, inbox, contact and ticket services (so messages, events and report roll-ups
  * agree as if people had chatted); their `seed_demo_conversations` marker works the same way,
  * and each one that was started is remembered, so a second pass never starts it twice.
+ *
+ * Each sample conversation is played under a scripted clock (clock.ts): it opens on a past
+ * business day at a planned time and its steps follow at a person's pace, so first-response
+ * times, "2 days ago" in the inbox and the daily charts look like a real week. When the
+ * workspace and the people who answer have no weekly hours yet, the demo gives them Monday to
+ * Friday 09:00–17:30 (in the workspace zone) and keeps every conversation inside them, so the
+ * business-hours figures agree with the wall-clock ones. The rest of the workspace (people,
+ * inbox, published flows) is stamped with the real time of the first start.
  */
 import { Effect, Either } from "effect";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { zonedTimeToInstant } from "../../flows/availability.js";
 import { decodeFlowDocument } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
+import { businessMs, type BusinessHours, type OpeningRange } from "../core/business-time.js";
+import { addDays, localDay } from "../core/report-range.js";
 import { Chatflows, CONTACT_PROPERTIES_SETTING } from "./chatflows.js";
+import { playScripted, type ScriptedClock } from "./clock.js";
 import { AppConfig } from "./config.js";
 import { Contacts } from "./contacts.js";
 import { Database, type Sqlite } from "./database.js";
@@ -27,8 +39,10 @@ import { InvalidInput } from "./errors.js";
 import { newSecret } from "./ids.js";
 import { Inbox } from "./inbox.js";
 import { hashPassword } from "./password.js";
+import { Reports } from "./reports.js";
 import { Tickets, type TicketPriority } from "./tickets.js";
 import { Visitors } from "./visitors.js";
+import { Workspace } from "./workspace.js";
 
 /** Fixed ids of the seeded rows: the example flows name `team_support` and `user_admin`. */
 export const SEED_IDS = {
@@ -60,8 +74,8 @@ export const DEMO_FLOWS: Readonly<Record<string, { readonly priority?: number; r
   delivery_quote: { enabled: false },
 };
 
-/** One step of a sample conversation: the visitor types or clicks a quick reply, or the agent acts. */
-export type DemoStep =
+/** What the visitor or the agent does in one step of a sample conversation. */
+export type DemoAction =
   | { readonly do: "say"; readonly text: string }
   | { readonly do: "choose"; readonly choice: string }
   | { readonly do: "assign" }
@@ -69,7 +83,22 @@ export type DemoStep =
   | { readonly do: "comment"; readonly text: string }
   | { readonly do: "contact"; readonly email: string; readonly name: string }
   | { readonly do: "ticket"; readonly subject: string; readonly description: string; readonly priority: TicketPriority }
-  | { readonly do: "close" };
+  | { readonly do: "close" }
+  /** The visitor has gone quiet: the session-timeout sweep runs now, as the server's would. */
+  | { readonly do: "leave" };
+
+/** One step of a sample conversation, taken `after` seconds after the step before (the first: after the chat opened). */
+export type DemoStep = DemoAction & { readonly after: number };
+
+/**
+ * When a sample conversation opens: on the `businessDaysAgo`-th day before the seed's day whose
+ * business hours (and the answering people's working hours) hold the whole conversation, at `at`
+ * (HH:MM) on the workspace's wall clock.
+ */
+export interface DemoStart {
+  readonly businessDaysAgo: number;
+  readonly at: string;
+}
 
 export interface DemoConversation {
   /** Names the conversation in the seed's markers and result. */
@@ -79,16 +108,19 @@ export interface DemoConversation {
   readonly pageUrl: string;
   readonly device: "desktop" | "mobile";
   readonly languages: ReadonlyArray<string>;
+  readonly start: DemoStart;
   readonly steps: ReadonlyArray<DemoStep>;
   /** Where it must end up; anything else means the example flows changed, and is reported. */
   readonly status: ConversationStatus;
 }
 
 /**
- * The sample conversations, oldest first: two the bot finished alone, one handed off and waiting
- * in the Support inbox, one the agent answered and closed, and one with a contact and a ticket.
- * Agent steps are taken by whoever the conversation is assigned to, else by the demo agent
- * (Alex, a member of the Support inbox); `assign` gives it to the demo agent.
+ * The sample conversations, oldest first, over the last four business days: two the bot finished
+ * alone, one a visitor left half-way (closed by the session timeout, so the reports show an
+ * abandoned session), one the agent answered and closed, one with a contact and a ticket, and one
+ * handed off and still waiting in the Support inbox. Visitors answer within seconds to a minute,
+ * people within minutes. Agent steps are taken by whoever the conversation is assigned to, else by
+ * the demo agent (Alex, a member of the Support inbox); `assign` gives it to the demo agent.
  */
 export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
   {
@@ -97,7 +129,8 @@ export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
     pageUrl: "https://app.example.com/help/account",
     device: "mobile",
     languages: ["en-GB", "en"],
-    steps: [{ do: "choose", choice: "reset_password" }],
+    start: { businessDaysAgo: 4, at: "09:42" },
+    steps: [{ do: "choose", choice: "reset_password", after: 9 }],
     status: "closed",
   },
   {
@@ -106,24 +139,13 @@ export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
     pageUrl: "https://www.example.com/",
     device: "desktop",
     languages: ["de-DE", "en"],
+    start: { businessDaysAgo: 4, at: "14:07" },
     steps: [
-      { do: "say", text: "Jonas Weber" },
-      { do: "say", text: "jonas.weber@northwind.example" },
-      { do: "choose", choice: "size_51_200" },
+      { do: "say", text: "Jonas Weber", after: 14 },
+      { do: "say", text: "jonas.weber@northwind.example", after: 21 },
+      { do: "choose", choice: "size_51_200", after: 6 },
     ],
     status: "bot",
-  },
-  {
-    key: "waiting_handoff",
-    chatflow: "support_triage",
-    pageUrl: "https://app.example.com/help/billing",
-    device: "desktop",
-    languages: ["en-US", "en"],
-    steps: [
-      { do: "choose", choice: "talk_to_person" },
-      { do: "say", text: "Hi, I was charged twice for November (invoice INV-2291). Can someone refund one of them?" },
-    ],
-    status: "open",
   },
   {
     key: "answered_closed",
@@ -131,15 +153,30 @@ export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
     pageUrl: "https://www.example.com/features/inbox",
     device: "desktop",
     languages: ["en-US", "en"],
+    start: { businessDaysAgo: 3, at: "10:18" },
     steps: [
-      { do: "say", text: "Priya Shah" },
-      { do: "say", text: "priya@tinyroast.example" },
-      { do: "choose", choice: "size_1_10" },
-      { do: "say", text: "Does the free plan include the shared inbox, or only the bot builder?" },
-      { do: "reply", text: "Hi Priya! Yes — the shared inbox is in every plan, including free, for up to 3 agents." },
-      { do: "say", text: "Perfect, that's all I needed. Thanks!" },
-      { do: "reply", text: "You're welcome. Have a great day!" },
-      { do: "close" },
+      { do: "say", text: "Priya Shah", after: 11 },
+      { do: "say", text: "priya@tinyroast.example", after: 17 },
+      { do: "choose", choice: "size_1_10", after: 5 },
+      { do: "say", text: "Does the free plan include the shared inbox, or only the bot builder?", after: 38 },
+      { do: "reply", text: "Hi Priya! Yes — the shared inbox is in every plan, including free, for up to 3 agents.", after: 154 },
+      { do: "say", text: "Perfect, that's all I needed. Thanks!", after: 47 },
+      { do: "reply", text: "You're welcome. Have a great day!", after: 62 },
+      { do: "close", after: 115 },
+    ],
+    status: "closed",
+  },
+  {
+    key: "left_midway",
+    chatflow: "lead_qualification",
+    pageUrl: "https://www.example.com/features/bots",
+    device: "mobile",
+    languages: ["fr-FR", "fr", "en"],
+    start: { businessDaysAgo: 3, at: "15:31" },
+    // The flow's session timeout is 30 minutes; the sweep runs a minute later, as the server's does.
+    steps: [
+      { do: "say", text: "Camille", after: 19 },
+      { do: "leave", after: 31 * 60 },
     ],
     status: "closed",
   },
@@ -149,25 +186,43 @@ export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
     pageUrl: "https://app.example.com/help/exports",
     device: "desktop",
     languages: ["es-ES", "en"],
+    start: { businessDaysAgo: 2, at: "11:04" },
     steps: [
-      { do: "choose", choice: "talk_to_person" },
-      { do: "assign" },
-      { do: "say", text: "Our CSV export has been stuck at “Preparing…” since this morning. We need it for payroll today." },
-      { do: "reply", text: "Sorry about that! Could you tell me your email, so I can keep you posted while we look into it?" },
-      { do: "say", text: "maria.lopez@brightlane.example — thanks!" },
-      { do: "contact", email: "maria.lopez@brightlane.example", name: "María López" },
+      { do: "choose", choice: "talk_to_person", after: 7 },
+      { do: "assign", after: 48 },
+      { do: "say", text: "Our CSV export has been stuck at “Preparing…” since this morning. We need it for payroll today.", after: 26 },
+      { do: "reply", text: "Sorry about that! Could you tell me your email, so I can keep you posted while we look into it?", after: 133 },
+      { do: "say", text: "maria.lopez@brightlane.example — thanks!", after: 41 },
+      { do: "contact", email: "maria.lopez@brightlane.example", name: "María López", after: 35 },
       {
         do: "ticket",
         subject: "CSV export stuck at “Preparing…”",
         description: "Brightlane's CSV export has not finished since this morning; they need it for payroll today.",
         priority: "high",
+        after: 96,
       },
-      { do: "comment", text: "Ticket filed for the export queue. Whoever is on call: please check Brightlane's export job first." },
-      { do: "reply", text: "I've opened a ticket with high priority; we'll email you as soon as the export is through." },
+      { do: "comment", text: "Ticket filed for the export queue. Whoever is on call: please check Brightlane's export job first.", after: 52 },
+      { do: "reply", text: "I've opened a ticket with high priority; we'll email you as soon as the export is through.", after: 38 },
+    ],
+    status: "open",
+  },
+  {
+    key: "waiting_handoff",
+    chatflow: "support_triage",
+    pageUrl: "https://app.example.com/help/billing",
+    device: "desktop",
+    languages: ["en-US", "en"],
+    start: { businessDaysAgo: 1, at: "16:12" },
+    steps: [
+      { do: "choose", choice: "talk_to_person", after: 6 },
+      { do: "say", text: "Hi, I was charged twice for November (invoice INV-2291). Can someone refund one of them?", after: 44 },
     ],
     status: "open",
   },
 ];
+
+/** The weekly hours the demo gives the workspace and the people who answer, when they have none: Monday to Friday, 09:00–17:30. */
+export const DEMO_HOURS: ReadonlyArray<OpeningRange> = (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:30" }));
 
 const SEEDED_AT = "seeded_at";
 const SEED_DEMO = "seed_demo";
@@ -368,9 +423,13 @@ export const seed = (options: SeedOptions = {}) =>
     const conversations: Record<string, string> = {};
     const skippedConversations: Array<{ key: string; reason: string }> = [];
     if (setting(db.sqlite, SEED_DEMO) !== "pending" && setting(db.sqlite, SEED_CONVERSATIONS) === "pending") {
+      // The real now, read once: every sample conversation is played (and over) before it.
+      const realNow = Date.now();
+      const { timezone, schedules } = yield* demoSchedules;
       for (const script of DEMO_CONVERSATIONS) {
         if (setting(db.sqlite, seedConversationKey(script.key)) !== undefined) continue;
-        const outcome = yield* Effect.either(playDemoConversation(script));
+        const startAt = demoStartAt(script.start, demoDurationMs(script), realNow, timezone, schedules);
+        const outcome = yield* Effect.either(playScripted(startAt, (clock) => playDemoConversation(script, clock)));
         if (Either.isLeft(outcome)) {
           skippedConversations.push({ key: script.key, reason: outcome.left });
           continue;
@@ -403,6 +462,77 @@ const reasonOf = (error: { readonly _tag: string }): string => {
   return error._tag;
 };
 
+/** How long a sample conversation lasts from the chat opening to its last step, in ms. Pure. */
+export const demoDurationMs = (script: DemoConversation): number => script.steps.reduce((sum, step) => sum + step.after * 1000, 0);
+
+/** How many days back `demoStartAt` looks for a day that fits before it settles for the calendar. */
+const MAX_DAYS_BACK = 62;
+
+/**
+ * When a sample conversation that lasts `durationMs` opens (epoch ms): at `start.at` on the wall
+ * clock of `timezone`, on the `start.businessDaysAgo`-th day before `realNow`'s local day on
+ * which the whole conversation lies inside every schedule that has hours (schedules without
+ * ranges do not constrain). Never today, and always over before `realNow`. When no day of the
+ * last two months fits (hours that never hold that time), the calendar day that many days back.
+ * Pure apart from reading the platform's time-zone data.
+ */
+export const demoStartAt = (
+  start: DemoStart,
+  durationMs: number,
+  realNow: number,
+  timezone: string,
+  schedules: ReadonlyArray<BusinessHours>,
+): number => {
+  const [hour, minute] = start.at.split(":").map(Number) as [number, number];
+  const minutes = hour * 60 + minute;
+  const today = localDay(timezone, realNow);
+  const openingOn = (daysBack: number) => {
+    const [y, m, d] = addDays(today, -daysBack).split("-").map(Number) as [number, number, number];
+    return zonedTimeToInstant(timezone, y, m, d, minutes);
+  };
+  // At least a millisecond, so a conversation of no length still has to open inside the hours.
+  const span = Math.max(durationMs, 1);
+  const fits = (at: number) =>
+    at + span <= realNow && schedules.every((hours) => hours.hours.length === 0 || businessMs(hours, at, at + span) === span);
+  let found = 0;
+  for (let daysBack = 1; daysBack <= MAX_DAYS_BACK; daysBack++) {
+    const at = openingOn(daysBack);
+    if (fits(at) && ++found >= start.businessDaysAgo) return at;
+  }
+  return Math.min(openingOn(Math.max(1, start.businessDaysAgo)), realNow - span);
+};
+
+/**
+ * Gives the workspace, and the people who answer the demo channel's inbox, the demo's weekly
+ * hours where they have none (so the business-hours report has hours to count in), and returns
+ * the workspace time zone and the schedules a sample conversation has to fit.
+ */
+const demoSchedules = Effect.gen(function* () {
+  const db = yield* Database;
+  const reports = yield* Reports;
+  const workspace = yield* Workspace;
+  let business = yield* reports.businessHours();
+  if (business.hours.length === 0) business = yield* Effect.orDie(reports.setBusinessHours(DEMO_HOURS));
+  const schedules: BusinessHours[] = [business];
+  const people = db.sqlite
+    .prepare(
+      `SELECT u.id FROM inbox_members m JOIN users u ON u.id = m.user_id
+       WHERE m.inbox_id = (SELECT inbox_id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1)
+         AND u.role IN ('admin', 'agent') AND u.disabled_at IS NULL
+       ORDER BY u.id`,
+    )
+    .all() as Array<{ id: string }>;
+  for (const { id } of people) {
+    let hours = (yield* Effect.orDie(workspace.getProfile(id))).workingHours;
+    if (hours.hours.length === 0) {
+      hours = (yield* Effect.orDie(workspace.updateProfile(id, { workingHours: { timezone: business.timezone, hours: DEMO_HOURS } })))
+        .workingHours;
+    }
+    schedules.push(hours);
+  }
+  return { timezone: business.timezone, schedules };
+});
+
 /** What the sample visitors' browsers said they were (shown in the inbox's visitor facts). */
 const DEMO_USER_AGENTS = {
   desktop: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Safari/537.36",
@@ -415,10 +545,11 @@ const diagnosticsReason = (error: InvalidInput): string =>
 /**
  * Plays one sample conversation through the services a visitor and an agent would use: a new
  * visitor on the demo channel starts the chatflow, answers it, and the demo agent acts in the
- * inbox. Fails with a sentence when a service refuses a step; succeeds with the conversation and
- * the status it ended in.
+ * inbox, each step `after` seconds on `clock` (the scripted clock the services read). Fails with
+ * a sentence when a service or the clock refuses a step; succeeds with the conversation and the
+ * status it ended in.
  */
-const playDemoConversation = (script: DemoConversation) =>
+const playDemoConversation = (script: DemoConversation, clock: ScriptedClock) =>
   Effect.gen(function* () {
     const db = yield* Database;
     const visitors = yield* Visitors;
@@ -465,6 +596,10 @@ const playDemoConversation = (script: DemoConversation) =>
     for (const [i, step] of script.steps.entries()) {
       const clientMessageId = `seed-${script.key}-${i}`;
       const at = `step ${i + 1} (${step.do})`;
+      yield* Effect.try({
+        try: () => clock.advance(step.after * 1000),
+        catch: (error) => `${at}: ${error instanceof Error ? error.message : String(error)}`,
+      });
       // The person the routing gave it to answers, as in a real inbox; an unassigned one, the demo agent.
       const agent = actorOf(current().assignee_id ?? agentId);
       switch (step.do) {
@@ -498,6 +633,9 @@ const playDemoConversation = (script: DemoConversation) =>
           break;
         case "close":
           yield* inbox.close(conversationId, version(), agent).pipe(failWith(at));
+          break;
+        case "leave":
+          yield* engine.expireIdleConversations(clock.now());
           break;
       }
     }
