@@ -11,6 +11,7 @@ import type { DecodeIssue } from "../../flows/decode.js";
 import { hasErrors, type Diagnostic } from "../../flows/diagnostics.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import type { ChatflowKind, FlowSpec, SpecNode } from "../../flows/flow-spec.js";
+import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -432,7 +433,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       const document: unknown = input.document ?? starterDocument(id, input.name, input.kind);
       const decoded = decodeFlowDocument(document);
       if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
-      const now = Date.now();
+      const now = wallClock.now();
       const priority = priorityOf(decoded.right.settings, 100);
       yield* write((s) =>
         s
@@ -472,7 +473,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
           }),
         );
       }
-      const now = Date.now();
+      const now = wallClock.now();
       const text = JSON.stringify(document);
       const saved = yield* write((s) => {
         // The revision check repeats inside the write: another save may have committed since.
@@ -505,7 +506,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
     publish: Effect.fn("Chatflows.publish")(function* (id: string, userId?: string) {
       const { spec, contentHash } = yield* compileDraftNow(id);
       const specText = JSON.stringify(spec);
-      const now = Date.now();
+      const now = wallClock.now();
       const summary = JSON.stringify({ name: spec.name, kind: spec.kind, nodes: spec.nodes.length });
       const priority = spec.settings.priority;
       return yield* write((s) => {
@@ -573,7 +574,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
     setEnabled: Effect.fn("Chatflows.setEnabled")(function* (id: string, enabled: boolean) {
       yield* mustRow(id);
       yield* write((s) =>
-        s.prepare("UPDATE chatflows SET enabled = ?, updated_at = ? WHERE id = ?").run(enabled ? 1 : 0, Date.now(), id),
+        s.prepare("UPDATE chatflows SET enabled = ?, updated_at = ? WHERE id = ?").run(enabled ? 1 : 0, wallClock.now(), id),
       );
       return toRow(readRow(id)!);
     }),
@@ -583,13 +584,13 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       if (channelId !== null && !channelExists(channelId)) {
         return yield* Effect.fail(new NotFound({ entity: "channel", id: channelId }));
       }
-      yield* write((s) => s.prepare("UPDATE chatflows SET channel_id = ?, updated_at = ? WHERE id = ?").run(channelId, Date.now(), id));
+      yield* write((s) => s.prepare("UPDATE chatflows SET channel_id = ?, updated_at = ? WHERE id = ?").run(channelId, wallClock.now(), id));
       return toRow(readRow(id)!);
     }),
 
     archive: Effect.fn("Chatflows.archive")(function* (id: string) {
       yield* mustRow(id);
-      const now = Date.now();
+      const now = wallClock.now();
       yield* write((s) =>
         s.prepare("UPDATE chatflows SET archived_at = COALESCE(archived_at, ?), enabled = 0, updated_at = ? WHERE id = ?").run(now, now, id),
       );
@@ -632,7 +633,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       yield* write((s) =>
         s
           .prepare("UPDATE chatflows SET name = ?, draft = ?, draft_revision = draft_revision + 1, updated_at = ? WHERE id = ?")
-          .run(checked.right, draft, Date.now(), id),
+          .run(checked.right, draft, wallClock.now(), id),
       );
       return toRow(readRow(id)!);
     }),
@@ -644,7 +645,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       const copyId = newId("flow");
       const documentId = copyId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
       const draft = JSON.stringify(patchDraft(readDraft(row), { id: documentId, name: checked.right }));
-      const now = Date.now();
+      const now = wallClock.now();
       yield* write((s) =>
         s
           .prepare(
@@ -658,7 +659,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
 
     remove: Effect.fn("Chatflows.remove")(function* (id: string) {
       yield* mustRow(id);
-      const now = Date.now();
+      const now = wallClock.now();
       const outcome = yield* write((s): "deleted" | "archived" => {
         const visitors = s.prepare("SELECT 1 FROM conversations WHERE chatflow_id = ? AND is_preview = 0 LIMIT 1").get(id);
         if (visitors === undefined) {
@@ -696,7 +697,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
         }>;
         const byId = new Map(rows.map((r) => [r.id, r] as const));
         if (ids.length !== rows.length || new Set(ids).size !== ids.length || ids.some((id) => !byId.has(id))) return false;
-        const now = Date.now();
+        const now = wallClock.now();
         ids.forEach((id, i) => {
           const row = byId.get(id)!;
           const priority = priorityForPosition(i, ids.length);

@@ -253,6 +253,11 @@ describe("seed", () => {
       const db = await runtime.runPromise(Db.Database);
       const n = (t: string) => (db.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
       expect([n("conversations"), n("events"), n("tickets"), n("contacts"), n("visitors")]).toEqual([0, 0, 0, 0, 0]);
+      // With no history to come before, the workspace and its flows carry the real time, and no hours are set for it.
+      const stamp = (sql: string) => (db.sqlite.prepare(sql).get() as { at: number }).at;
+      expect(stamp("SELECT min(published_at) AS at FROM chatflow_versions")).toBeGreaterThan(Date.now() - 60_000);
+      expect(stamp("SELECT min(created_at) AS at FROM users")).toBeGreaterThan(Date.now() - 60_000);
+      expect(db.sqlite.prepare("SELECT 1 FROM settings WHERE key = 'business_hours'").get()).toBeUndefined();
     } finally {
       await runtime.dispose();
     }
@@ -348,6 +353,19 @@ describe("the sample conversations' times", () => {
       }
       // Spread over several days, so the daily charts have more than one bar.
       expect(days.size).toBeGreaterThanOrEqual(4);
+      // The people, the inbox and the flows' versions existed before the first visitor came.
+      const first = (db.sqlite.prepare("SELECT min(created_at) AS at FROM conversations").get() as { at: number }).at;
+      for (const [table, column] of [
+        ["users", "created_at"],
+        ["inboxes", "created_at"],
+        ["channels", "created_at"],
+        ["chatflows", "updated_at"],
+        ["chatflow_versions", "published_at"],
+      ] as const) {
+        const latest = (db.sqlite.prepare(`SELECT max(${column}) AS at FROM ${table}`).get() as { at: number }).at;
+        expect(latest, `${table}.${column}`).toBeLessThan(first);
+        expect(latest, `${table}.${column}`).toBeGreaterThan(first - DAY);
+      }
 
       // The team report: the answered conversation's first response is the time from its handoff
       // to the admin's first reply — minutes, not zero — and all of it inside business hours.

@@ -16,8 +16,10 @@
  * times, "2 days ago" in the inbox and the daily charts look like a real week. When the
  * workspace and the people who answer have no weekly hours yet, the demo gives them Monday to
  * Friday 09:00–17:30 (in the workspace zone) and keeps every conversation inside them, so the
- * business-hours figures agree with the wall-clock ones. The rest of the workspace (people,
- * inbox, published flows) is stamped with the real time of the first start.
+ * business-hours figures agree with the wall-clock ones. The workspace (people, inbox, channel)
+ * and the published flows are then stamped an hour before the first conversation, so nobody
+ * answers a chat before their account existed and no session predates its flow's version;
+ * without sample conversations they carry the real time of the first start.
  */
 import { Effect, Either } from "effect";
 import { randomBytes } from "node:crypto";
@@ -311,11 +313,14 @@ export const seed = (options: SeedOptions = {}) =>
     const db = yield* Database;
     const config = yield* AppConfig;
     const chatflows = yield* Chatflows;
+    const reports = yield* Reports;
     const print = options.print ?? ((line: string) => console.log(line));
     const examplesDir = options.examplesDir ?? defaultExamplesDir();
     const flows: Record<string, string> = {};
     const skipped: Array<{ file: string; reason: string }> = [];
 
+    // The real now, read once: the demo's history is played, and over, before it.
+    const realNow = Date.now();
     let generatedPassword: string | undefined;
     let seededNow = false;
     if (setting(db.sqlite, SEEDED_AT) === undefined) {
@@ -323,7 +328,11 @@ export const seed = (options: SeedOptions = {}) =>
       // Each user gets its own salt; hashing happens before the write (it is async and slow on purpose).
       const adminHash = yield* Effect.promise(() => hashPassword(password));
       const demoHashes = config.demo ? yield* Effect.promise(() => Promise.all(DEMO_USERS.map(() => hashPassword(password)))) : [];
-      const now = Date.now();
+      // With sample conversations the workspace is set up before the first of them (with the hours
+      // the demo will give it), so no one answered a chat before their account existed.
+      const timezone = yield* reports.timezone();
+      const now =
+        config.demo && config.demoConversations ? demoTimetable(realNow, timezone, [{ timezone, hours: DEMO_HOURS }]).setUpAt : realNow;
       seededNow = yield* db
         .writeEffect((s) => {
           if (setting(s, SEEDED_AT) !== undefined) return false;
@@ -358,7 +367,7 @@ export const seed = (options: SeedOptions = {}) =>
             putSetting(s, SEED_DEMO, "pending");
             if (config.demoConversations) putSetting(s, SEED_CONVERSATIONS, "pending");
           }
-          putSetting(s, SEEDED_AT, String(now));
+          putSetting(s, SEEDED_AT, String(realNow));
           return true;
         })
         .pipe(Effect.orDie);
@@ -374,46 +383,63 @@ export const seed = (options: SeedOptions = {}) =>
       }
     }
 
+    // While sample conversations are still to play, the demo's flows are published, and the
+    // conversations played, on their timetable (scripted clocks in the past).
+    let timetable: DemoTimetable | undefined;
+    const timetableNow = Effect.gen(function* () {
+      if (timetable === undefined) {
+        const { timezone, schedules } = yield* demoSchedules;
+        timetable = demoTimetable(realNow, timezone, schedules);
+      }
+      return timetable;
+    });
+
     if (setting(db.sqlite, SEED_DEMO) === "pending") {
       const adminId = (db.sqlite.prepare("SELECT id FROM users WHERE role = 'admin' ORDER BY created_at LIMIT 1").get() as { id: string } | undefined)?.id;
       const channelId = (db.sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string } | undefined)?.id;
-      for (const { file, document } of readExamples(examplesDir)) {
-        const decoded = decodeFlowDocument(document);
-        if (Either.isLeft(decoded)) {
-          skipped.push({ file, reason: decoded.left.map((i) => `${i.path}: ${i.message}`).join("; ") });
-          continue;
+      const publishAll = Effect.gen(function* () {
+        for (const { file, document } of readExamples(examplesDir)) {
+          const decoded = decodeFlowDocument(document);
+          if (Either.isLeft(decoded)) {
+            skipped.push({ file, reason: decoded.left.map((i) => `${i.path}: ${i.message}`).join("; ") });
+            continue;
+          }
+          const doc = demoDocument(decoded.right);
+          const id = `flow_${doc.id}`;
+          const plan = DEMO_FLOWS[doc.id] ?? { enabled: false };
+          const outcome = yield* Effect.either(
+            Effect.gen(function* () {
+              const existing = yield* Effect.either(chatflows.get(id));
+              if (Either.isLeft(existing)) {
+                // Stored as the example file has it (plus the demo's settings), so the canvas shows it as written.
+                yield* chatflows.create({
+                  id,
+                  name: doc.name,
+                  kind: doc.kind,
+                  document: { ...(document as FlowDocument), settings: doc.settings },
+                  ...(channelId ? { channelId } : {}),
+                  ...(adminId ? { createdBy: adminId } : {}),
+                });
+              }
+              yield* chatflows.publish(id, adminId);
+              yield* chatflows.setEnabled(id, plan.enabled);
+              return id;
+            }),
+          );
+          if (Either.isRight(outcome)) flows[doc.id] = outcome.right;
+          else {
+            const error = outcome.left;
+            skipped.push({
+              file,
+              reason: error instanceof InvalidInput ? diagnosticsReason(error) : `${error._tag}`,
+            });
+          }
         }
-        const doc = demoDocument(decoded.right);
-        const id = `flow_${doc.id}`;
-        const plan = DEMO_FLOWS[doc.id] ?? { enabled: false };
-        const outcome = yield* Effect.either(
-          Effect.gen(function* () {
-            const existing = yield* Effect.either(chatflows.get(id));
-            if (Either.isLeft(existing)) {
-              // Stored as the example file has it (plus the demo's settings), so the canvas shows it as written.
-              yield* chatflows.create({
-                id,
-                name: doc.name,
-                kind: doc.kind,
-                document: { ...(document as FlowDocument), settings: doc.settings },
-                ...(channelId ? { channelId } : {}),
-                ...(adminId ? { createdBy: adminId } : {}),
-              });
-            }
-            yield* chatflows.publish(id, adminId);
-            yield* chatflows.setEnabled(id, plan.enabled);
-            return id;
-          }),
-        );
-        if (Either.isRight(outcome)) flows[doc.id] = outcome.right;
-        else {
-          const error = outcome.left;
-          skipped.push({
-            file,
-            reason: error instanceof InvalidInput ? diagnosticsReason(error) : `${error._tag}`,
-          });
-        }
-      }
+      });
+      if (setting(db.sqlite, SEED_CONVERSATIONS) === "pending") {
+        const { setUpAt } = yield* timetableNow;
+        yield* playScripted(setUpAt, () => publishAll);
+      } else yield* publishAll;
       yield* db.writeEffect((s) => putSetting(s, SEED_DEMO, "done")).pipe(Effect.orDie);
       for (const s of skipped) console.warn(`Seed: the example ${s.file} was not published: ${s.reason}`);
     }
@@ -423,12 +449,10 @@ export const seed = (options: SeedOptions = {}) =>
     const conversations: Record<string, string> = {};
     const skippedConversations: Array<{ key: string; reason: string }> = [];
     if (setting(db.sqlite, SEED_DEMO) !== "pending" && setting(db.sqlite, SEED_CONVERSATIONS) === "pending") {
-      // The real now, read once: every sample conversation is played (and over) before it.
-      const realNow = Date.now();
-      const { timezone, schedules } = yield* demoSchedules;
+      const { starts } = yield* timetableNow;
       for (const script of DEMO_CONVERSATIONS) {
         if (setting(db.sqlite, seedConversationKey(script.key)) !== undefined) continue;
-        const startAt = demoStartAt(script.start, demoDurationMs(script), realNow, timezone, schedules);
+        const startAt = starts.get(script.key)!;
         const outcome = yield* Effect.either(playScripted(startAt, (clock) => playDemoConversation(script, clock)));
         if (Either.isLeft(outcome)) {
           skippedConversations.push({ key: script.key, reason: outcome.left });
@@ -500,6 +524,19 @@ export const demoStartAt = (
     if (fits(at) && ++found >= start.businessDaysAgo) return at;
   }
   return Math.min(openingOn(Math.max(1, start.businessDaysAgo)), realNow - span);
+};
+
+/** When the sample conversations open (by key), and when the demo workspace and its flows were set up. */
+export interface DemoTimetable {
+  readonly starts: ReadonlyMap<string, number>;
+  /** An hour before the first sample conversation opens (epoch ms). */
+  readonly setUpAt: number;
+}
+
+/** The sample conversations' timetable for a seed running at `realNow` (see `demoStartAt`). Pure apart from reading time-zone data. */
+export const demoTimetable = (realNow: number, timezone: string, schedules: ReadonlyArray<BusinessHours>): DemoTimetable => {
+  const starts = new Map(DEMO_CONVERSATIONS.map((c) => [c.key, demoStartAt(c.start, demoDurationMs(c), realNow, timezone, schedules)] as const));
+  return { starts, setUpAt: Math.min(realNow, ...starts.values()) - 3_600_000 };
 };
 
 /**
