@@ -6,6 +6,7 @@
 import { Context, Effect, Either, Layer, Schema as S } from "effect";
 import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
+import * as wallClock from "./clock.js";
 import { newId } from "./ids.js";
 import { decodeInput, isUniqueViolation, worksInInboxes, type Actor } from "./inbox-access.js";
 
@@ -84,7 +85,7 @@ export const makeSavedReplies = (db: DatabaseShape): SavedRepliesShape => {
       yield* adminOnly(actor);
       const reply = yield* decode(input);
       const id = newId("reply");
-      const now = Date.now();
+      const now = wallClock.now();
       yield* db
         .writeEffect(() =>
           prepare("INSERT INTO saved_replies (id, shortcut, title, text, created_by, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
@@ -111,7 +112,7 @@ export const makeSavedReplies = (db: DatabaseShape): SavedRepliesShape => {
             reply.shortcut,
             reply.title,
             reply.text,
-            Date.now(),
+            wallClock.now(),
             id,
           ),
         )

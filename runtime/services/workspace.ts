@@ -26,6 +26,7 @@ import { OpeningHours } from "../../flows/flow-spec.js";
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
 import { Database, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
+import * as wallClock from "./clock.js";
 import { newId } from "./ids.js";
 import { INBOX_ROLES, readRoutingConfig, Routing, RoutingConfig, userCanAccessInbox, type Prepare } from "./routing.js";
 
@@ -335,7 +336,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
         (s) =>
           s
             .prepare("INSERT INTO inboxes (id, name, fallback_email, created_at) VALUES (?, ?, ?, ?)")
-            .run(id, inbox.name, inbox.fallbackEmail || null, Date.now()),
+            .run(id, inbox.name, inbox.fallbackEmail || null, wallClock.now()),
         `An inbox named ${inbox.name} already exists.`,
       );
       return yield* Effect.orDie(readInbox(id));
@@ -405,7 +406,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       const team = yield* decodeOrFail(NewTeam, input);
       const id = newId("team");
       yield* writeUnique(
-        (s) => s.prepare("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)").run(id, team.name, Date.now()),
+        (s) => s.prepare("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)").run(id, team.name, wallClock.now()),
         `A team named ${team.name} already exists.`,
       );
       return yield* Effect.orDie(readTeam(id));
