@@ -254,6 +254,16 @@ test("a stale write gets a clear conflict, and the page shows what changed", asy
 });
 
 test("saved replies: an admin adds one, the agent inserts it with /shortcut", async ({ browser }) => {
+  // Before there are any, "/" and Enter says so instead of sending a bare "/" to the visitor.
+  await agent.reload();
+  const composer = agent.getByRole("textbox", { name: "Reply to the visitor" });
+  await composer.fill("/");
+  await composer.press("Enter");
+  await expect(agent.getByRole("status").filter({ hasText: "No saved replies yet" })).toBeVisible();
+  await expect(composer).toHaveValue("/");
+  await expect(transcript(agent).getByText("/", { exact: true })).toHaveCount(0);
+  await composer.fill("");
+
   const context = await browser.newContext({ baseURL: parleyUrl() });
   const admin = await context.newPage();
   await login(admin, adminEmail(), adminPassword());
@@ -274,6 +284,13 @@ test("saved replies: an admin adds one, the agent inserts it with /shortcut", as
   await box.press("Enter");
   await expect(box).toHaveValue("Thanks for waiting — I'm on it and will get back to you in a few minutes.");
   await expect(options).toHaveCount(0);
+  // A shortcut that matches nothing stays in the composer; Escape lets it go out as text.
+  await box.fill("/nosuch");
+  await box.press("Enter");
+  await expect(agent.getByRole("status").filter({ hasText: "No saved reply matches “/nosuch”" })).toBeVisible();
+  await expect(box).toHaveValue("/nosuch");
+  await box.press("Escape");
+  await expect(agent.getByRole("status").filter({ hasText: "No saved reply matches" })).toHaveCount(0);
   await box.fill("");
 });
 

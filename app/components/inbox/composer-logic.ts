@@ -8,15 +8,20 @@ export interface ReplyChoice {
   readonly title: string;
 }
 
+/** The shortcut a composer text asks for ("" for a lone "/"), or null when the text is not "/" plus a shortcut. Pure. */
+export const shortcutQuery = (text: string): string | null => {
+  const m = /^\/([\w-]*)$/.exec(text.trim());
+  return m ? m[1]!.toLowerCase() : null;
+};
+
 /**
  * The saved replies a composer text asks for: when the whole text is "/" plus the start of a
  * shortcut, the exact shortcut first, then shortcuts starting with it, then titles containing
  * it (at most 8). Nothing for any other text. Pure.
  */
 export const matchSavedReplies = <R extends ReplyChoice>(text: string, replies: ReadonlyArray<R>): ReadonlyArray<R> => {
-  const m = /^\/([\w-]*)$/.exec(text.trim());
-  if (!m) return [];
-  const typed = m[1]!.toLowerCase();
+  const typed = shortcutQuery(text);
+  if (typed === null) return [];
   const exact = replies.filter((r) => r.shortcut === typed);
   const prefix = replies.filter((r) => r.shortcut !== typed && r.shortcut.startsWith(typed));
   const byTitle = replies.filter((r) => !r.shortcut.startsWith(typed) && typed !== "" && r.title.toLowerCase().includes(typed));
@@ -33,8 +38,17 @@ export const newClientMessageId = (): string => {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 };
 
-/** What Enter does in the composer: pick the highlighted saved reply, send, or (with Shift) a new line. Pure. */
-export const enterAction = (key: { readonly shiftKey: boolean; readonly isComposing: boolean }, suggestions: number): "pick" | "send" | "newline" => {
+/**
+ * What Enter does in the composer: pick the highlighted saved reply, send, (with Shift) a new
+ * line, or nothing while a "/shortcut" matches no saved reply — Enter there meant "pick", and
+ * sending the bare "/shortcut" to the visitor is never what the agent wanted. Pure.
+ */
+export const enterAction = (
+  key: { readonly shiftKey: boolean; readonly isComposing: boolean },
+  suggestions: number,
+  unmatchedShortcut = false,
+): "pick" | "send" | "newline" | "ignore" => {
   if (key.isComposing || key.shiftKey) return "newline";
-  return suggestions > 0 ? "pick" : "send";
+  if (suggestions > 0) return "pick";
+  return unmatchedShortcut ? "ignore" : "send";
 };

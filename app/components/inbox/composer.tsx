@@ -2,7 +2,7 @@ import { useFetcher, useRevalidator } from "@remix-run/react";
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
-import { enterAction, matchSavedReplies, newClientMessageId } from "./composer-logic.js";
+import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
 
 export interface SavedReplyChoice {
   readonly id: string;
@@ -47,6 +47,8 @@ export function Composer({
   const busy = fetcher.state !== "idle";
   const effectiveMode = closed ? "comment" : mode;
   const suggestions = dismissed ? [] : matchSavedReplies(text, savedReplies);
+  const query = dismissed ? null : shortcutQuery(text);
+  const unmatched = query !== null && suggestions.length === 0;
   const result = fetcher.data;
 
   // A new conversation starts with an empty composer in reply mode.
@@ -120,6 +122,11 @@ export function Composer({
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (unmatched && event.key === "Escape") {
+      event.preventDefault();
+      setDismissed(true);
+      return;
+    }
     if (suggestions.length > 0) {
       if (event.key === "ArrowDown" || event.key === "ArrowUp") {
         event.preventDefault();
@@ -139,9 +146,10 @@ export function Composer({
       }
     }
     if (event.key !== "Enter") return;
-    const action = enterAction({ shiftKey: event.shiftKey, isComposing: event.nativeEvent.isComposing }, suggestions.length);
+    const action = enterAction({ shiftKey: event.shiftKey, isComposing: event.nativeEvent.isComposing }, suggestions.length, unmatched);
     if (action === "newline") return;
     event.preventDefault();
+    if (action === "ignore") return;
     if (action === "pick") insert(suggestions[Math.min(highlight, suggestions.length - 1)]!);
     else send();
   };
@@ -209,6 +217,13 @@ export function Composer({
             </li>
           ))}
         </ul>
+      ) : unmatched ? (
+        <p role="status" className="composer__suggestions composer__suggestions--none">
+          {savedReplies.length === 0
+            ? "No saved replies yet: an admin adds them in Settings → Saved replies."
+            : `No saved reply matches “/${query}”.`}{" "}
+          Press Escape to write it as text.
+        </p>
       ) : null}
       <div className="composer__foot">
         <p id={hintId} className="composer__hint muted">

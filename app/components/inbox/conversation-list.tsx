@@ -101,11 +101,16 @@ export function ConversationListPane({
                 >
                   <span>{viewLabels[v]}</span>
                   {unread > 0 ? (
-                    <span className="inbox-views__unread" aria-label={`${unread} unread`}>
+                    <span className="inbox-views__unread" aria-label={`${unread} unread`} title={`${unread} unread`}>
                       {unread}
                     </span>
                   ) : null}
-                  {count !== null ? <span className="inbox-views__count">{count}</span> : null}
+                  {count !== null ? (
+                    // Beside the unread badge a bare number reads as a duplicate; the title says which is which.
+                    <span className="inbox-views__count" title={`${count} in this view`}>
+                      {count}
+                    </span>
+                  ) : null}
                 </Link>
               </li>
             );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { enterAction, matchSavedReplies, newClientMessageId } from "./composer-logic.js";
+import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
 import { fieldLabel, shortDuration, shortUrl, waitingLabel } from "./labels.js";
 import { noticeFor, parseLiveMessage, shouldNotify, typingOf, type LiveMessage, type NotifySettings } from "./live-logic.js";
 
@@ -15,6 +15,9 @@ describe("saved replies in the composer", () => {
     expect(matchSavedReplies("/", replies)).toHaveLength(3);
     expect(matchSavedReplies("see /ref", replies)).toEqual([]);
     expect(matchSavedReplies("/ref now", replies)).toEqual([]);
+    expect(shortcutQuery(" /Ref ")).toBe("ref");
+    expect(shortcutQuery("/")).toBe("");
+    expect(shortcutQuery("/ref now")).toBeNull();
   });
 
   it("Enter picks a suggestion, sends, or with Shift (or while composing) starts a line", () => {
@@ -22,6 +25,9 @@ describe("saved replies in the composer", () => {
     expect(enterAction({ shiftKey: false, isComposing: false }, 0)).toBe("send");
     expect(enterAction({ shiftKey: true, isComposing: false }, 0)).toBe("newline");
     expect(enterAction({ shiftKey: false, isComposing: true }, 0)).toBe("newline");
+    // A "/shortcut" that matches nothing is not sent to the visitor by Enter.
+    expect(enterAction({ shiftKey: false, isComposing: false }, 0, true)).toBe("ignore");
+    expect(enterAction({ shiftKey: true, isComposing: false }, 0, true)).toBe("newline");
   });
 
   it("gives every send its own id", () => {
