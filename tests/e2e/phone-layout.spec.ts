@@ -1,10 +1,11 @@
 /**
  * Parley on a phone (390 × 844): every page each role opens fits the screen's width — the page
  * never scrolls sideways — and every area in the top navigation can be reached from it.
- * Wide tables scroll inside their card instead of widening the page.
+ * Wide tables scroll inside their card instead of widening the page, and an agent who opens a
+ * conversation has the composer in view at once.
  */
-import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, login } from "./helpers.js";
+import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -63,4 +64,44 @@ test("on a phone, every area in the top navigation can be scrolled to and opened
   await last.click();
   await expect(page).toHaveURL(/\/settings/);
   expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
+});
+
+/** A visitor, through the public chat API, asks the support triage bot for a person and writes `text`. */
+async function visitorAsksForAPerson(request: APIRequestContext, text: string): Promise<void> {
+  const channel = await getChatChannelId(request);
+  const pageUrl = "https://shop.example/help/phone";
+  const made = await request.post(`${parleyUrl()}/api/visitors`, { data: { channel, pageUrl } });
+  expect(made.status()).toBe(201);
+  const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
+  const started = await request.post(`${parleyUrl()}/api/conversations`, { headers, data: { channel, chatflowId: "flow_support_triage", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const id = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+  for (const body of [{ choice: "talk_to_person" }, { text }]) {
+    const sent = await request.post(`${parleyUrl()}/api/conversations/${id}/messages`, { headers, data: { clientMessageId: `m-${Math.random()}`, ...body } });
+    expect(sent.status(), await sent.text()).toBe(200);
+  }
+}
+
+test("on a phone, an agent opens a conversation and replies without scrolling to find the composer", async ({ page, playwright }) => {
+  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  const question = `Is my phone order on its way? ${Date.now()}`;
+  await visitorAsksForAPerson(request, question);
+  await request.dispose();
+
+  await page.setViewportSize(PHONE);
+  await login(page, demoUsers.agent, adminPassword());
+  await page.goto("/inbox?view=all_open");
+  await page.getByRole("link", { name: new RegExp(question.replace(/[?]/g, "\\?")) }).click();
+  const composer = page.getByRole("textbox", { name: "Reply to the visitor" });
+  await expect(composer).toBeInViewport({ ratio: 1 });
+  await expect(page.getByRole("log", { name: "Conversation transcript" }).getByText(question)).toBeInViewport();
+  await composer.fill("Yes, it left the warehouse this morning.");
+  await composer.press("Enter");
+  await expect(page.getByRole("log", { name: "Conversation transcript" }).getByText("Yes, it left the warehouse this morning.")).toBeInViewport();
+  await expect(composer).toHaveValue("");
+  await expect(composer).toBeInViewport({ ratio: 1 });
+  // The contact sidebar follows the conversation and can still be reached.
+  const sidebar = page.getByRole("complementary", { name: "Contact and visitor" });
+  await sidebar.getByRole("button", { name: "Create contact" }).scrollIntoViewIfNeeded();
+  await expect(sidebar.getByRole("button", { name: "Create contact" })).toBeInViewport();
 });
