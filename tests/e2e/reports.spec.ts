@@ -274,3 +274,22 @@ test("the builder's Show analytics toggle overlays reach and drop-off", async ({
   await expect(page.getByText(/last 30 days · 3 started/)).toBeVisible();
   await expect(node.getByText("Reached 3 · drop-off 33%")).toBeVisible();
 });
+
+test("an analyst picks days for a range: they apply as a custom range, and a backwards range is explained on the page", async ({ page }) => {
+  await login(page, demoUsers.analyst, adminPassword());
+  await page.goto("/reports/bots?range=30d");
+  const filters = page.getByRole("region", { name: "Range and filters" });
+  // The preset stays "30 days" in the select; picking days alone must still apply them.
+  await filters.getByLabel("From").fill("2026-01-05");
+  await filters.getByLabel("To").fill("2026-01-11");
+  await filters.getByRole("button", { name: "Apply" }).click();
+  await expect(page).toHaveURL(/range=custom&from=2026-01-05&to=2026-01-11/);
+  await expect(filters.getByText("2026-01-05 – 2026-01-11")).toBeVisible();
+
+  await filters.getByLabel("From").fill("2026-01-20");
+  await filters.getByRole("button", { name: "Apply" }).click();
+  await expect(filters.getByRole("alert")).toHaveText(/The last day is before the first day/);
+  await expect(filters.getByLabel("To")).toHaveAttribute("aria-invalid", "true");
+  await expect(page).toHaveURL(/from=2026-01-05&to=2026-01-11/);
+  await expect(page.getByRole("heading", { name: "Bot performance" })).toBeVisible();
+});

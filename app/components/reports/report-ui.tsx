@@ -4,6 +4,7 @@
  * headline figures. Safe on the client.
  */
 import { Form, Link } from "@remix-run/react";
+import { useState, type FormEvent } from "react";
 import type { ReportOptions, ReportQuery } from "../../runtime.server.js";
 import type { ReportTable } from "./tables.js";
 
@@ -33,6 +34,21 @@ export const searchOf = (query: ReportQuery, overrides: Readonly<Record<string, 
   return `?${params.toString()}`;
 };
 
+/** What is wrong with a custom range's days (ISO dates), or null when it can be asked for. Pure. */
+export const customRangeProblem = (from: string, to: string): string | null => {
+  if (from === "" || to === "") return "Pick both a first and a last day.";
+  return from > to ? "The last day is before the first day: pick a “To” on or after the “From”." : null;
+};
+
+/**
+ * Changing a day means a custom range: without this the form kept its preset and the server,
+ * rightly reading only the preset, showed the old range as if the days had been applied.
+ */
+const chooseCustom = (event: { currentTarget: HTMLInputElement }) => {
+  const range = event.currentTarget.form?.elements.namedItem("range");
+  if (range instanceof HTMLSelectElement) range.value = "custom";
+};
+
 /** Range presets, custom days and the filters this report understands. */
 export function ReportFilters(props: {
   readonly query: ReportQuery;
@@ -44,6 +60,14 @@ export function ReportFilters(props: {
   readonly businessHours?: { readonly summary: string | null };
 }) {
   const { query, options } = props;
+  const [rangeError, setRangeError] = useState<string | null>(null);
+  // An impossible range stays on this page with the form, instead of a 400 page with no way back.
+  const checkRange = (event: FormEvent<HTMLFormElement>) => {
+    const form = new FormData(event.currentTarget);
+    const problem = form.get("range") === "custom" ? customRangeProblem(String(form.get("from") ?? ""), String(form.get("to") ?? "")) : null;
+    setRangeError(problem);
+    if (problem) event.preventDefault();
+  };
   const select = (name: FilterName, label: string, items: ReadonlyArray<{ readonly id: string; readonly name: string }>, all: string) => (
     <div className="field" key={name}>
       <label htmlFor={`report-${name}`}>{label}</label>
@@ -74,7 +98,7 @@ export function ReportFilters(props: {
           {query.range.from === query.range.to ? query.range.from : `${query.range.from} – ${query.range.to}`} ({query.range.timezone})
         </span>
       </nav>
-      <Form method="get" className="report-filters__form">
+      <Form method="get" className="report-filters__form" onSubmit={checkRange}>
         <div className="field">
           <label htmlFor="report-range">Date range</label>
           <select id="report-range" name="range" defaultValue={query.range.preset}>
@@ -87,11 +111,27 @@ export function ReportFilters(props: {
         </div>
         <div className="field">
           <label htmlFor="report-from">From</label>
-          <input id="report-from" type="date" name="from" defaultValue={query.range.from} />
+          <input
+            id="report-from"
+            type="date"
+            name="from"
+            defaultValue={query.range.from}
+            onChange={chooseCustom}
+            aria-invalid={rangeError ? true : undefined}
+            aria-describedby={rangeError ? "report-range-error" : undefined}
+          />
         </div>
         <div className="field">
           <label htmlFor="report-to">To</label>
-          <input id="report-to" type="date" name="to" defaultValue={query.range.to} />
+          <input
+            id="report-to"
+            type="date"
+            name="to"
+            defaultValue={query.range.to}
+            onChange={chooseCustom}
+            aria-invalid={rangeError ? true : undefined}
+            aria-describedby={rangeError ? "report-range-error" : undefined}
+          />
         </div>
         {props.filters.map((name) => {
           switch (name) {
@@ -137,6 +177,11 @@ export function ReportFilters(props: {
             Apply
           </button>
         </div>
+        {rangeError ? (
+          <p id="report-range-error" className="field__error report-filters__error" role="alert">
+            {rangeError}
+          </p>
+        ) : null}
       </Form>
     </section>
   );

@@ -3,7 +3,17 @@ import { niceMax } from "./charts.js";
 import { csvField, toCsv } from "./csv.js";
 import { toFlowAnalytics } from "./flow-overlay.js";
 import { formatDuration, formatHours, formatPercent, formatStamp } from "./format.js";
+import { customRangeProblem } from "./report-ui.js";
 import { teamAgentsTable, type ReportTable } from "./tables.js";
+
+describe("a custom range", () => {
+  it("needs both days, the last on or after the first", () => {
+    expect(customRangeProblem("2026-11-01", "2026-11-30")).toBeNull();
+    expect(customRangeProblem("2026-11-30", "2026-11-30")).toBeNull();
+    expect(customRangeProblem("2026-11-30", "2026-11-01")).toMatch(/last day is before the first/);
+    expect(customRangeProblem("", "2026-11-01")).toMatch(/both/);
+  });
+});
 
 describe("report formats", () => {
   it("writes durations as h:mm:ss and shares with one decimal", () => {
