@@ -1,4 +1,5 @@
 import { isRouteErrorResponse, Link, useRouteError } from "@remix-run/react";
+import { useEffect, useState } from "react";
 
 const titles: Record<number, string> = {
   400: "That request could not be understood",
@@ -35,6 +36,9 @@ const messageOf = (payload: unknown): string | undefined => {
 export function StatusPage({ status, message }: { status: number; message?: string }) {
   const title = titles[status] ?? "Something went wrong";
   const explanation = message ?? explanations[status] ?? "An unexpected error happened. It has been logged; try again in a moment.";
+  // Known only in the browser, after hydrating: a page opened in a fresh tab has nowhere to go back to.
+  const [canGoBack, setCanGoBack] = useState(false);
+  useEffect(() => setCanGoBack(window.history.length > 1), []);
   return (
     <section className="status-page" aria-labelledby="status-title">
       <p className="status-page__code">Error {status}</p>
@@ -44,6 +48,12 @@ export function StatusPage({ status, message }: { status: number; message?: stri
         <Link to="/" className="button">
           Go to your start page
         </Link>
+        {canGoBack && status !== 401 ? (
+          // Most of these come from a form or a link on the page before; the way back keeps what was typed.
+          <button type="button" className="button button--secondary" onClick={() => window.history.back()}>
+            Go back
+          </button>
+        ) : null}
         {status === 401 ? (
           <Link to="/login" className="button button--secondary">
             Sign in

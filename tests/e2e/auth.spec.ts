@@ -61,6 +61,9 @@ test("an agent sees only the inbox and cannot open user settings (403)", async (
   await expect(page.getByRole("heading", { name: "You don’t have access to this page" })).toBeVisible();
   await expect(page.getByText("Error 403")).toBeVisible();
   await expect(page.getByRole("alert")).toHaveText("Your role (agent) cannot open this page.");
+  // The refused page offers the way back to where the agent was, not only the start page.
+  await page.getByRole("button", { name: "Go back" }).click();
+  await expect(page).toHaveURL(/\/tickets$/);
   expect((await page.request.get("/settings/channels.json", { maxRedirects: 0 })).status()).toBe(403);
 });
 
