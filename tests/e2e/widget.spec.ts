@@ -107,6 +107,12 @@ test("a visitor answers the lead bot, is asked again after an invalid email, and
   await expect(transcript(page)).toContainText("How many people work at your company?");
   const smallTeam = chat(page).getByRole("button", { name: "1–10" });
   await expect(smallTeam).toBeVisible();
+  // The quick replies arriving under the log must not hide the end of the question they answer.
+  const question = transcript(page).getByText("How many people work at your company?");
+  await expect(async () => {
+    const [q, log] = [(await question.boundingBox())!, (await transcript(page).boundingBox())!];
+    expect(q.y + q.height, "the question's last line is inside the log").toBeLessThanOrEqual(log.y + log.height + 1);
+  }).toPass({ timeout: 5_000 });
   await smallTeam.click();
   // Quick replies are gone once answered; the answer is shown as the visitor's bubble.
   await expect(smallTeam).toHaveCount(0);

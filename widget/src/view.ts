@@ -109,9 +109,27 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
   });
   root.append(panel);
 
+  // Quick replies, the typing dots or a phone's keyboard shrink the log after a message was
+  // scrolled into view, hiding its end (a question cut in half above its own answers). While
+  // the visitor is reading at the bottom, a resize keeps them there; scrolled up, it leaves them be.
+  // Only the visitor's own scrolling moves `pinned`: the scroll event of ours arrives after the
+  // shrink, when the end already looks far away.
+  let pinned = true;
+  let ownScrollTop = -1;
   const scrollDown = () => {
     log.scrollTop = log.scrollHeight;
+    ownScrollTop = log.scrollTop;
+    pinned = true;
   };
+  log.addEventListener("scroll", () => {
+    if (log.scrollTop === ownScrollTop) return;
+    pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+  }, { passive: true });
+  if (typeof ResizeObserver === "function") {
+    new ResizeObserver(() => {
+      if (pinned) scrollDown();
+    }).observe(log);
+  }
 
   const applyStrings = () => {
     close.setAttribute("aria-label", strings.close);
