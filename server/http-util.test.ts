@@ -8,6 +8,7 @@ import {
   bodyDecoder,
   corsHeaders,
   deviceFromUserAgent,
+  isJsonContentType,
   languagesFromHeader,
   originAllowed,
   parseJson,
@@ -80,6 +81,17 @@ describe("request facts", () => {
   });
 });
 
+describe("isJsonContentType", () => {
+  it("accepts JSON with any parameters and +json types, nothing else", () => {
+    for (const type of ["application/json", "Application/JSON; charset=utf-8", "application/merge-patch+json", " application/json ;x=1"]) {
+      expect(isJsonContentType(type), type).toBe(true);
+    }
+    for (const type of [undefined, "", "text/plain;charset=UTF-8", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/jsonp", "text/json"]) {
+      expect(isJsonContentType(type), String(type)).toBe(false);
+    }
+  });
+});
+
 describe("readJsonBody over a real socket", () => {
   let server: Server;
   let base: string;
@@ -140,5 +152,14 @@ describe("readJsonBody over a real socket", () => {
     const wrong = await fetch(base, { method: "POST", body: JSON.stringify({ text: 3 }) });
     expect(wrong.status).toBe(400);
     expect(await wrong.json()).toMatchObject({ error: { code: "invalid_input", path: "text" } });
+  });
+
+  it("answers 400 at the root, in one line, for JSON that is not an object", async () => {
+    const list = await fetch(base, { method: "POST", body: "[1,2]" });
+    expect(list.status).toBe(400);
+    expect(await list.json()).toEqual({
+      error: { code: "invalid_input", message: "the body must be a JSON object, not an array", issues: [{ path: "", message: "the body must be a JSON object, not an array" }] },
+    });
+    expect(outcomes.at(-1)).toBe("InvalidInput:the body must be a JSON object, not an array");
   });
 });

@@ -101,7 +101,22 @@ export const readJsonBody = async <A>(
   if (Either.isLeft(text)) return Either.left(text.left);
   const json = parseJson(text.right);
   if (Either.isLeft(json)) return Either.left(json.left);
+  // Every body is an object; without this, `[]` or `null` got a dump of the whole schema as its message.
+  if (typeof json.right !== "object" || json.right === null || Array.isArray(json.right)) {
+    const actual = json.right === null ? "null" : Array.isArray(json.right) ? "an array" : `a ${typeof json.right}`;
+    return Either.left(new InvalidInput({ issues: [{ path: "", message: `the body must be a JSON object, not ${actual}` }] }));
+  }
   return decode(json.right);
+};
+
+/**
+ * True when a Content-Type header names JSON (`application/json` or a `+json` type, any
+ * parameters). Pure.
+ */
+export const isJsonContentType = (header: string | undefined): boolean => {
+  if (!header) return false;
+  const type = header.split(";")[0]!.trim().toLowerCase();
+  return type === "application/json" || /^application\/[a-z0-9.+-]+\+json$/.test(type);
 };
 
 export type Headers = Record<string, string>;
@@ -126,7 +141,9 @@ export const sendError = (res: ServerResponse, error: ApiError, headers?: Header
   const http = toHttpError(error);
   // A too-large body may still be arriving: close the connection rather than parse the rest.
   const close: Headers | undefined = error._tag === "PayloadTooLarge" ? { Connection: "close" } : undefined;
-  sendJson(res, http.status, http.body, { ...headers, ...http.headers, ...close });
+  // RFC 6750: a 401 names the scheme it wants.
+  const challenge: Headers | undefined = error._tag === "Unauthenticated" ? { "WWW-Authenticate": 'Bearer realm="parley"' } : undefined;
+  sendJson(res, http.status, http.body, { ...headers, ...http.headers, ...close, ...challenge });
 };
 
 /** Answers an unexpected failure (a bug): 500 with no internals in the body. */
@@ -136,6 +153,18 @@ export const sendInternalError = (res: ServerResponse, headers?: Headers): void 
 /** Answers a route that exists under another method. */
 export const sendMethodNotAllowed = (res: ServerResponse, allow: string, headers?: Headers): void =>
   sendJson(res, 405, { error: { code: "method_not_allowed", message: `use ${allow}` } }, { ...headers, Allow: allow });
+
+/**
+ * Answers a body that is not declared as JSON: 415, before a byte of it is read. Also makes a
+ * cross-origin POST "non-simple", so a browser asks (preflight) before sending it.
+ */
+export const sendUnsupportedMediaType = (res: ServerResponse, headers?: Headers): void =>
+  sendJson(
+    res,
+    415,
+    { error: { code: "unsupported_media_type", message: "send the body as JSON with `Content-Type: application/json`" } },
+    { ...headers, "Accept-Post": "application/json" },
+  );
 
 /** Answers a path under /api that names no endpoint. */
 export const sendRouteNotFound = (res: ServerResponse, headers?: Headers): void =>

@@ -17,7 +17,7 @@ import { Database } from "../runtime/services/database.js";
 import { Engine, type ApiMessage } from "../runtime/services/engine.js";
 import { InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
-import { Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
+import { AttributeKey, Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
 import {
   bearerToken,
   bodyDecoder,
@@ -26,6 +26,7 @@ import {
   deviceFromUserAgent,
   languagesFromHeader,
   originAllowed,
+  isJsonContentType,
   preflightHeaders,
   readJsonBody,
   sendError,
@@ -33,13 +34,14 @@ import {
   sendJson,
   sendMethodNotAllowed,
   sendRouteNotFound,
+  sendUnsupportedMediaType,
   splitUrl,
   type Headers,
 } from "./http-util.js";
 import { createRateLimiter, defaultRateLimits, type RateLimitOptions, type RateLimiter } from "./rate-limit.js";
 
 export interface PublicApi {
-  /** Serves the request when it is a public API route; false lets Remix have it. */
+  /** Serves every request under /api (an unknown path gets a JSON 404); false lets Remix have the rest. */
   readonly handle: (req: IncomingMessage, res: ServerResponse) => boolean;
   /** Ends long-lived responses (SSE streams) so a graceful shutdown can finish. */
   readonly close: () => void;
@@ -72,20 +74,46 @@ const MessageText = S.String.pipe(
   S.maxLength(MAX_TEXT_LENGTH, { message: () => `a message is at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters` }),
   S.pattern(/\S/, { message: () => "a message needs some text" }),
 );
-const ChoiceId = S.String.pipe(S.minLength(1, { message: () => "a choice id is not empty" }), S.maxLength(100));
+const ChoiceId = S.String.pipe(S.minLength(1), S.maxLength(100));
+// One message for the whole union: its branches' own issues ("Expected string, actual []",
+// "choice[0]: is missing") told a developer less than this does.
+const Choice = S.Union(ChoiceId, S.NonEmptyArray(ChoiceId).pipe(S.maxItems(50))).annotations({
+  message: () => ({ message: "a choice is a choice id, or a list of 1–50 choice ids (each 1–100 characters)", override: true }),
+});
+/**
+ * An optional field that may be absent but never `undefined`: a plain `S.optional` adds an
+ * `undefined` branch whose issue ("Expected undefined, actual …") repeated the whole bad value.
+ */
+const absentOr = <A, I>(schema: S.Schema<A, I, never>) => S.optionalWith(schema, { exact: true });
 
-export const CreateVisitorBody = S.Struct({ channel: Id, pageUrl: S.optional(PageUrl) });
+const isAttributeName = S.is(AttributeKey);
+/**
+ * Attributes as sent: a JSON object whose every name is valid, then VisitorAttributes. A Record
+ * with a pattern key on its own drops the names that do not match (and answered `{"ok":true}`).
+ */
+const AttributesInput = S.Record({ key: S.String, value: S.Unknown })
+  .annotations({ message: () => ({ message: "expected a JSON object of name → value", override: true }) })
+  .pipe(
+    S.filter((attributes) =>
+      Object.keys(attributes)
+        .filter((name) => !isAttributeName(name))
+        .map((name) => ({ path: [name], message: "an attribute name is 1–64 letters, digits, '_', '.' or '-', starting with a letter or '_'" })),
+    ),
+    S.compose(VisitorAttributes, { strict: false }),
+  );
+
+export const CreateVisitorBody = S.Struct({ channel: Id, pageUrl: absentOr(PageUrl) });
 export const IdentifyBody = S.Struct({
   email: Email,
-  name: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a name is at most 200 characters" }))),
+  name: absentOr(S.String.pipe(S.maxLength(200, { message: () => "a name is at most 200 characters" }))),
   hash: S.String.pipe(S.maxLength(200)),
 });
-export const AttributesBody = S.Struct({ attributes: VisitorAttributes });
+export const AttributesBody = S.Struct({ attributes: AttributesInput });
 export const StartConversationBody = S.Struct({ channel: Id, chatflowId: Id, pageUrl: PageUrl });
 export const SendMessageBody = S.Struct({
   clientMessageId: Id,
-  text: S.optional(MessageText),
-  choice: S.optional(S.Union(ChoiceId, S.NonEmptyArray(ChoiceId).pipe(S.maxItems(50)))),
+  text: absentOr(MessageText),
+  choice: absentOr(Choice),
 }).pipe(
   S.filter((body) =>
     (body.text === undefined) === (body.choice === undefined) ? "send either `text` or `choice` (exactly one of them)" : undefined,
@@ -565,6 +593,9 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
   const stream = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string, query: URLSearchParams) => {
     let channelId: string | undefined;
+    // The header wins: a reconnecting EventSource sends the newest id there, while its URL still
+    // holds the id it was opened with.
+    const fromHeader = req.headers["last-event-id"] !== undefined;
     const lastEventId = req.headers["last-event-id"] ?? query.get("lastEventId") ?? undefined;
     const setup = Effect.gen(function* () {
       const visitor = yield* authenticate(s, req, query);
@@ -573,7 +604,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       const after =
         lastEventId === undefined || lastEventId === ""
           ? undefined
-          : yield* fromEither(decodeMessageIdAt("lastEventId", String(lastEventId)));
+          : yield* fromEither(decodeMessageIdAt(fromHeader ? "Last-Event-ID" : "lastEventId", String(lastEventId)));
       // Subscribe before reading the backlog so nothing committed in between is missed;
       // events that arrive meanwhile wait in `pending` and are de-duplicated by id.
       const pending: LiveEvent[] = [];
@@ -686,26 +717,33 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       return;
     }
 
+    if (!ROUTES.test(path)) return sendRouteNotFound(res, cors(s, req, undefined));
     const segments = path.replace(/\/$/, "").split("/").slice(2); // ["conversations", id, "messages"]
     const [first, second, third] = segments;
     const wrong = (allow: string) => sendMethodNotAllowed(res, allow, cors(s, req, undefined));
+    // Checked before the token and before a byte of the body is read, so it costs nothing.
+    const post = (serve: () => unknown) => {
+      if (method !== "POST") return wrong("POST");
+      if (!isJsonContentType(req.headers["content-type"])) return sendUnsupportedMediaType(res, cors(s, req, undefined));
+      return serve();
+    };
 
     switch (first) {
       case "widget":
         return method === "GET" ? widgetConfig(s, req, res, query) : wrong("GET");
       case "visitors":
-        if (second === undefined) return method === "POST" ? createVisitor(s, req, res) : wrong("POST");
-        if (second === "identify") return method === "POST" ? identify(s, req, res) : wrong("POST");
-        return method === "POST" ? setAttributes(s, req, res) : wrong("POST");
+        if (second === undefined) return post(() => createVisitor(s, req, res));
+        if (second === "identify") return post(() => identify(s, req, res));
+        return post(() => setAttributes(s, req, res));
       case "away-messages":
-        return method === "POST" ? leaveAwayMessage(s, req, res) : wrong("POST");
+        return post(() => leaveAwayMessage(s, req, res));
       case "conversations": {
-        if (second === undefined) return method === "POST" ? startConversation(s, req, res) : wrong("POST");
+        if (second === undefined) return post(() => startConversation(s, req, res));
         const conversationId = decodePathSegment(second);
         if (conversationId === undefined) return sendRouteNotFound(res, cors(s, req, undefined));
         if (third === undefined) return method === "GET" ? getConversation(s, req, res, conversationId) : wrong("GET");
         if (third === "stream") return method === "GET" ? stream(s, req, res, conversationId, query) : wrong("GET");
-        if (method === "POST") return sendMessage(s, req, res, conversationId);
+        if (method === "POST") return post(() => sendMessage(s, req, res, conversationId));
         if (method === "GET") return listMessages(s, req, res, conversationId, query);
         return wrong("GET, POST");
       }
@@ -716,9 +754,11 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   return {
     handle: (req, res) => {
       const url = req.url ?? "/";
-      if (!url.startsWith("/api/")) return false;
+      // All of /api is the public API's: an unknown path answers a JSON 404 (and a preflight to
+      // it the usual 204), not Remix's HTML page.
+      if (!url.startsWith("/api")) return false;
       const { path, query } = splitUrl(url);
-      if (!ROUTES.test(path)) return false;
+      if (path !== "/api" && !path.startsWith("/api/")) return false;
       route(req, res, path, query).catch((error: unknown) => {
         console.error("public API: unexpected error", error);
         if (!res.headersSent) sendInternalError(res);

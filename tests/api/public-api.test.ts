@@ -196,6 +196,43 @@ describe("bad input is refused, and nothing is stored", () => {
     expect((await call(base, "/api/conversations/conv_doesnotexist", { token })).status).toBe(404);
   });
 
+  it("415 for a body not sent as JSON, before the token or the body is looked at", async () => {
+    // What fetch sends for a string body when no Content-Type is set.
+    const plain = await storesNothing(() =>
+      call(base, `/api/conversations/${conversationId}/messages`, {
+        token,
+        body: { clientMessageId: "x", text: "hi" },
+        headers: { "Content-Type": "text/plain;charset=UTF-8" },
+      }),
+    );
+    expect(plain.status).toBe(415);
+    expect(plain.body).toEqual({ error: { code: "unsupported_media_type", message: expect.stringContaining("application/json") } });
+    const form = await storesNothing(() => call(base, "/api/visitors", { body: `{"channel":"${channelId}"}`, headers: { "Content-Type": "application/x-www-form-urlencoded" } }));
+    expect(form.status).toBe(415);
+    const none = await storesNothing(() => fetch(`${base}/api/visitors`, { method: "POST", body: new Uint8Array(Buffer.from(`{"channel":"${channelId}"}`)) }));
+    expect(none.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(none.status).toBe(415);
+    // JSON with parameters is JSON.
+    const ok = await call(base, "/api/visitors", { body: { channel: channelId }, headers: { "Content-Type": "application/json; charset=utf-8" } });
+    expect(ok.status).toBe(201);
+  });
+
+  it("400 with one plain message for a body that is JSON but not an object", async () => {
+    for (const [body, what] of [["[]", "an array"], ["null", "null"], ["5", "a number"], ['"hi"', "a string"]] as const) {
+      const res = await send(body);
+      expect(res.status, body).toBe(400);
+      expect(res.body, body).toEqual({
+        error: { code: "invalid_input", message: `the body must be a JSON object, not ${what}`, issues: [{ path: "", message: `the body must be a JSON object, not ${what}` }] },
+      });
+    }
+  });
+
+  it("401 names the Bearer scheme (WWW-Authenticate)", async () => {
+    const none = await call(base, `/api/conversations/${conversationId}`);
+    expect(none.status).toBe(401);
+    expect(none.headers.get("www-authenticate")).toMatch(/^Bearer /);
+  });
+
   it("400 for malformed JSON and an empty body", async () => {
     const malformed = await send('{"clientMessageId": "x", "text": ');
     expect(malformed.status).toBe(400);
@@ -212,6 +249,14 @@ describe("bad input is refused, and nothing is stored", () => {
     const wrongType = await send({ clientMessageId: "x", choice: 7 });
     expect(wrongType.status).toBe(400);
     expect(wrongType.body.error.path).toBe("choice");
+    // One issue that says what a choice is, not one per branch of the union.
+    for (const choice of [7, [], [""], ["a", 3], "", Array.from({ length: 51 }, (_, i) => `c${i}`)]) {
+      const bad = await send({ clientMessageId: "x", choice });
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.issues, JSON.stringify(choice)).toEqual([{ path: "choice", message: expect.stringMatching(/^a choice is a choice id, or a list/) }]);
+    }
+    const wrongText = await send({ clientMessageId: "x", text: 5 });
+    expect(wrongText.body.error.issues).toEqual([{ path: "text", message: "Expected string, actual 5" }]);
     const both = await send({ clientMessageId: "x", text: "a", choice: "b" });
     expect(both.status).toBe(400);
     expect(both.body.error.message).toMatch(/either `text` or `choice`/);
@@ -230,6 +275,10 @@ describe("bad input is refused, and nothing is stored", () => {
     const long = await send({ clientMessageId: "x", text: "a".repeat(4001) });
     expect(long.status).toBe(400);
     expect(long.body.error).toMatchObject({ code: "invalid_input", path: "text", message: expect.stringContaining("4,000") });
+    // Exactly one issue: an `undefined` branch of the optional field used to add a second one
+    // that repeated all 4,001 characters back.
+    expect(long.body.error.issues).toEqual([{ path: "text", message: "a message is at most 4,000 characters" }]);
+    expect(JSON.stringify(long.body).length).toBeLessThan(500);
     const exact = await call(base, `/api/conversations/${conversationId}/messages`, { token, body: { clientMessageId: "exact", text: "a".repeat(4000) } });
     expect(exact.status).toBe(200);
   });
@@ -259,12 +308,20 @@ describe("bad input is refused, and nothing is stored", () => {
     expect(unknownFlow.status).toBe(404);
   });
 
-  it("405 for a wrong method, and leaves non-API paths to Remix", async () => {
+  it("405 for a wrong method, a JSON 404 for any unknown /api path, and leaves the rest to Remix", async () => {
     const wrong = await call(base, "/api/visitors", { method: "GET" });
     expect(wrong.status).toBe(405);
     expect(wrong.headers.get("allow")).toBe("POST");
     expect((await call(base, "/login")).status).toBe(418);
-    expect((await call(base, "/api/some-remix-route")).status).toBe(418);
+    expect((await call(base, "/apiary")).status).toBe(418);
+    // The document promises `not_found` for an unknown /api path; these went to Remix's HTML page.
+    for (const path of ["/api/some-remix-route", "/api", "/api/", "/api/conversations/c1/nope", "/api/visitors/nope/more"]) {
+      const unknown = await storesNothing(() => call(base, path, { token: "x" }));
+      expect(unknown.status, path).toBe(404);
+      expect(unknown.body, path).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+    }
+    const preflight = await fetch(`${base}/api/nope`, { method: "OPTIONS", headers: { Origin: "https://any.example", "Access-Control-Request-Method": "GET" } });
+    expect(preflight.status).toBe(204);
     const malformed = await call(base, "/api/conversations/%E0%A4%A", { token });
     expect(malformed.status).toBe(404);
     expect(malformed.body.error.code).toBe("not_found");
@@ -417,6 +474,17 @@ describe("visitors: identify, attributes, away messages", () => {
     const bad = await storesNothing(() => call(base, "/api/visitors/attributes", { token, body: { attributes: { plan: { nested: true } } } }));
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ path: "attributes.plan", message: expect.stringContaining("string, a finite number or a boolean") });
+    // A name outside the documented pattern is refused with its path; it was dropped silently
+    // (with `{"ok":true}`) while the good names beside it were stored.
+    const attributesOf = () => sqlite.prepare("SELECT attributes FROM visitors WHERE id = ?").pluck().get(token.split(".")[1]!);
+    const stored = attributesOf();
+    const badName = await storesNothing(() => call(base, "/api/visitors/attributes", { token, body: { attributes: { "9lives": 1, "has space": 2, fine: 3 } } }));
+    expect(badName.status).toBe(400);
+    expect(badName.body.error).toMatchObject({ code: "invalid_input", path: "attributes.9lives", message: expect.stringContaining("attribute name") });
+    expect(badName.body.error.issues.map((i: { path: string }) => i.path)).toEqual(["attributes.9lives", "attributes.has space"]);
+    expect(attributesOf()).toBe(stored);
+    const notObject = await storesNothing(() => call(base, "/api/visitors/attributes", { token, body: { attributes: [] } }));
+    expect(notObject.body.error).toMatchObject({ path: "attributes", message: "attributes: expected a JSON object of name → value" });
     const tooMany = Object.fromEntries(Array.from({ length: 51 }, (_, i) => [`k${i}`, i]));
     const over = await storesNothing(() => call(base, "/api/visitors/attributes", { token, body: { attributes: tooMany } }));
     expect(over.status).toBe(400);
@@ -567,6 +635,10 @@ describe("the SSE stream", () => {
     const bad = await call(base, `/api/conversations/${conversation.id}/stream?token=${encodeURIComponent(token)}&lastEventId=x`);
     expect(bad.status).toBe(400);
     expect(bad.body.error.path).toBe("lastEventId");
+    // The header is named as sent, so a developer knows which of the two to fix.
+    const badHeader = await call(base, `/api/conversations/${conversation.id}/stream`, { token, headers: { "Last-Event-ID": "abc" } });
+    expect(badHeader.status).toBe(400);
+    expect(badHeader.body.error.path).toBe("Last-Event-ID");
     expect((await call(base, `/api/conversations/${conversation.id}/stream`)).status).toBe(401);
   });
 });

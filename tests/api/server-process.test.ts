@@ -36,6 +36,25 @@ describe("the public API in the server process", () => {
     expect(login.headers.get("access-control-allow-origin")).toBeNull();
   });
 
+  it("owns all of /api: an unknown path or a non-JSON body gets the API's JSON error, not a Remix page", async () => {
+    const unknown = await fetch(`${server.base}/api/conversation`, { headers: { Origin: "https://shop.example" } });
+    expect(unknown.status).toBe(404);
+    expect(unknown.headers.get("content-type")).toMatch(/^application\/json/);
+    expect(await unknown.json()).toEqual({ error: { code: "not_found", message: expect.any(String) } });
+    const preflight = await fetch(`${server.base}/api/conversation`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST" },
+    });
+    expect(preflight.status).toBe(204);
+    const form = await fetch(`${server.base}/api/visitors`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: `channel=${channelId}`,
+    });
+    expect(form.status).toBe(415);
+    expect(await form.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
+  });
+
   it("ends open SSE streams on SIGTERM and exits cleanly", async () => {
     const token = (await call(server.base, "/api/visitors", { body: { channel: channelId } })).body.visitorToken as string;
     const started = await call(server.base, "/api/conversations", { token, body: { channel: channelId, chatflowId: flowId, pageUrl: "https://x.example/" } });
