@@ -109,30 +109,20 @@ export function ReportFilters(props: {
             ))}
           </select>
         </div>
-        <div className="field">
-          <label htmlFor="report-from">From</label>
-          <input
-            id="report-from"
-            type="date"
-            name="from"
-            defaultValue={query.range.from}
-            onChange={chooseCustom}
-            aria-invalid={rangeError ? true : undefined}
-            aria-describedby={rangeError ? "report-range-error" : undefined}
-          />
-        </div>
-        <div className="field">
-          <label htmlFor="report-to">To</label>
-          <input
-            id="report-to"
-            type="date"
-            name="to"
-            defaultValue={query.range.to}
-            onChange={chooseCustom}
-            aria-invalid={rangeError ? true : undefined}
-            aria-describedby={rangeError ? "report-range-error" : undefined}
-          />
-        </div>
+        {(["from", "to"] as const).map((end) => (
+          <div className="field" key={end}>
+            <label htmlFor={`report-${end}`}>{end === "from" ? "From" : "To"}</label>
+            <input
+              id={`report-${end}`}
+              type="date"
+              name={end}
+              defaultValue={query.range[end]}
+              onChange={chooseCustom}
+              aria-invalid={rangeError ? true : undefined}
+              aria-describedby={rangeError ? "report-range-error" : undefined}
+            />
+          </div>
+        ))}
         {props.filters.map((name) => {
           switch (name) {
             case "inbox":
