@@ -29,7 +29,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
     ],
   },
   agent: { email: () => demoUsers.agent, pages: ["/inbox", "/tickets", "/settings/profile"] },
-  marketer: { email: () => demoUsers.marketer, pages: ["/flows", "/settings/profile"] },
+  marketer: { email: () => demoUsers.marketer, pages: ["/flows", "/flows/flow_support_triage", "/settings/profile"] },
   analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/settings/profile"] },
 };
 
@@ -63,6 +63,21 @@ test("on a phone, every area in the top navigation can be scrolled to and opened
   expect(box.x + box.width, "the last area ends on screen").toBeLessThanOrEqual(PHONE.width);
   await last.click();
   await expect(page).toHaveURL(/\/settings/);
+  expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
+});
+
+test("on a phone, the builder's canvas gets the screen's width and the steps can still be added", async ({ page }) => {
+  await page.setViewportSize(PHONE);
+  await login(page, demoUsers.marketer, adminPassword());
+  await page.goto("/flows/flow_support_triage");
+  const pane = page.getByRole("tabpanel", { name: "Canvas" }).locator(".react-flow__pane");
+  await expect(pane).toBeVisible();
+  const box = (await pane.boundingBox())!;
+  expect(box.width, "the canvas is as wide as the phone, less the page's margins").toBeGreaterThan(PHONE.width - 60);
+  expect(box.height).toBeGreaterThanOrEqual(300);
+  const addMessage = page.getByRole("button", { name: "Add Message node" });
+  await addMessage.scrollIntoViewIfNeeded();
+  await expect(addMessage).toBeInViewport();
   expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
 });
 
