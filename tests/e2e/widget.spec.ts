@@ -299,5 +299,20 @@ test("under 480 px wide the chat fills the screen", async ({ browser }) => {
   await launcher(page).click();
   const box = await (chat(page) as Locator).boundingBox();
   expect(box).toEqual({ x: 0, y: 0, width: 375, height: 700 });
+  // Covering the page, the chat is modal: Tab goes round inside it, never to the links underneath.
+  await expect(chat(page)).toHaveAttribute("aria-modal", "true");
+  await expect(composer(page)).toBeFocused();
+  const close = chat(page).getByRole("button", { name: /^Close/ });
+  for (let i = 0; i < 6; i++) {
+    await page.keyboard.press("Tab");
+    // Focus inside the widget leaves document.activeElement on its shadow host.
+    const onPage = await page.evaluate(() => !document.activeElement?.shadowRoot);
+    expect(onPage, `Tab ${i + 1} left the chat for the page`).toBe(false);
+  }
+  await composer(page).focus();
+  for (let i = 0; i < 8 && !(await close.evaluate((el) => el === (el.getRootNode() as ShadowRoot).activeElement)); i++) await page.keyboard.press("Shift+Tab");
+  await expect(close).toBeFocused();
+  await page.keyboard.press("Shift+Tab");
+  await expect(chat(page).getByRole("button", { name: /^Send/ })).toBeFocused();
   await context.close();
 });

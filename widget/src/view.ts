@@ -101,10 +101,29 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
     // The send button is disabled while sending: keep the keyboard in the composer.
     input.focus();
   });
+  // Under 480 px the panel covers the whole page (styles.ts): Tab must then go round inside it,
+  // not on to the page's links hidden underneath. Beside a page, the panel stays non-modal.
+  const fillsScreen = () => typeof window.matchMedia === "function" && window.matchMedia("(max-width:480px)").matches;
   panel.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
       event.stopPropagation();
       handlers.onClose();
+      return;
+    }
+    if (event.key !== "Tab" || !fillsScreen()) return;
+    const focusable = Array.from(panel.querySelectorAll<HTMLElement>("button,input,textarea,select,a[href],[tabindex='0']")).filter(
+      (el) => !(el as HTMLButtonElement).disabled && el.getClientRects().length > 0,
+    );
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = root.activeElement;
+    if (!first || !last) return;
+    if (event.shiftKey && (active === first || !panel.contains(active))) {
+      event.preventDefault();
+      last.focus();
+    } else if (!event.shiftKey && (active === last || !panel.contains(active))) {
+      event.preventDefault();
+      first.focus();
     }
   });
   root.append(panel);
@@ -222,6 +241,7 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
     setChatflow,
     show: () => {
       panel.hidden = false;
+      panel.setAttribute("aria-modal", String(fillsScreen()));
       scrollDown();
     },
     hide: () => {
