@@ -6,6 +6,7 @@ import { decodeWith } from "../flows/decode.js";
 import {
   bearerToken,
   bodyDecoder,
+  clientIp,
   corsHeaders,
   deviceFromUserAgent,
   isJsonContentType,
@@ -70,6 +71,23 @@ describe("request facts", () => {
     expect(path).toBe("/api/x");
     expect(query.get("after")).toBe("3");
     expect(splitUrl("/api/x").query.get("a")).toBeNull();
+  });
+
+  it("reads the client's address from the socket unless reverse proxies are trusted, then that many hops back", () => {
+    const req = (forwarded: string | undefined, socket = "10.0.0.9") =>
+      ({ headers: forwarded === undefined ? {} : { "x-forwarded-for": forwarded }, socket: { remoteAddress: socket } }) as never;
+    // Untrusted: whatever the client wrote is ignored.
+    expect(clientIp(req("1.2.3.4"))).toBe("10.0.0.9");
+    // One proxy appended the client's address; a forged entry before it does not count.
+    expect(clientIp(req("6.6.6.6, 203.0.113.7"), 1)).toBe("203.0.113.7");
+    expect(clientIp(req("203.0.113.7"), 1)).toBe("203.0.113.7");
+    // Two proxies: the client is two hops back from the socket.
+    expect(clientIp(req("6.6.6.6, 203.0.113.7, 10.0.0.2"), 2)).toBe("203.0.113.7");
+    // Fewer hops than trusted proxies: the leftmost address, which a trusted proxy wrote.
+    expect(clientIp(req("203.0.113.7"), 3)).toBe("203.0.113.7");
+    // No header at all: the socket.
+    expect(clientIp(req(undefined), 1)).toBe("10.0.0.9");
+    expect(clientIp(req(" , "), 1)).toBe("10.0.0.9");
   });
 
   it("allows an origin listed by the channel or `*`, and echoes it", () => {

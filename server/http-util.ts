@@ -213,8 +213,23 @@ export const bearerToken = (req: IncomingMessage): string | undefined => {
   return match ? match[1] : undefined;
 };
 
-/** The client's address as the socket sees it (a proxy's X-Forwarded-For is not trusted). */
-export const clientIp = (req: IncomingMessage): string => req.socket.remoteAddress ?? "unknown";
+/**
+ * The client's address. With no trusted proxy (the default), the socket's peer: a client can
+ * write any X-Forwarded-For it likes. Behind `trustedProxies` reverse proxies, each of which
+ * appends its peer's address to X-Forwarded-For, the address that many hops back from the
+ * socket (the leftmost one when the request came through fewer). Pure.
+ */
+export const clientIp = (req: IncomingMessage, trustedProxies = 0): string => {
+  const socket = req.socket.remoteAddress ?? "unknown";
+  if (trustedProxies <= 0) return socket;
+  const header = req.headers["x-forwarded-for"];
+  const forwarded = (Array.isArray(header) ? header.join(",") : (header ?? ""))
+    .split(",")
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== "");
+  const hops = [...forwarded, socket];
+  return hops[Math.max(0, hops.length - 1 - trustedProxies)]!;
+};
 
 /** Splits `/path?query` without building a URL object (the hot path). Pure. */
 export const splitUrl = (url: string): { path: string; query: URLSearchParams } => {

@@ -43,6 +43,9 @@ const main = async () => {
 
   const app = express();
   app.disable("x-powered-by");
+  // Behind TRUST_PROXY reverse proxies, Remix's request URL takes https (Secure cookies) and
+  // the host from the X-Forwarded-* headers those proxies set.
+  if (config.trustedProxies > 0) app.set("trust proxy", config.trustedProxies);
   app.use(compression());
 
   const dev = process.env.NODE_ENV === "development";
@@ -76,7 +79,14 @@ const main = async () => {
       inFlight--;
     });
     if (shuttingDown) res.setHeader("Connection", "close");
-    if (!publicApi.handle(req, res)) app(req, res);
+    if (publicApi.handle(req, res)) return;
+    // Only the public API answers cross-origin preflights; Remix would log an error and render a 405 page.
+    if (req.method === "OPTIONS") {
+      res.writeHead(204, { Allow: "GET, HEAD, POST" });
+      res.end();
+      return;
+    }
+    app(req, res);
   });
   server.keepAliveTimeout = 5_000;
   const sockets = new Set<Socket>();

@@ -56,6 +56,8 @@ export interface PublicApiOptions {
   readonly rateLimits?: RateLimitOptions;
   /** Overrides config.rateLimit (PARLEY_NO_RATE_LIMIT=1 turns limits off). */
   readonly rateLimitEnabled?: boolean;
+  /** Overrides config.trustedProxies (TRUST_PROXY): reverse proxies whose X-Forwarded-For is believed. */
+  readonly trustedProxies?: number;
   /** SSE heartbeat comment interval (default 15 s). */
   readonly heartbeatMs?: number;
   /** How long a channel's CORS origins are cached (default 5 s). */
@@ -476,7 +478,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   const createVisitor = (s: Services, req: IncomingMessage, res: ServerResponse) => {
     let channelId: string | undefined;
     const program = Effect.gen(function* () {
-      const limited = limiter.take("visitorCreation", clientIp(req));
+      const limited = limiter.take("visitorCreation", clientIp(req, options.trustedProxies ?? s.config.trustedProxies));
       if (limited) return yield* Effect.fail(limited);
       const body = yield* readBody(req, decodeCreateVisitor);
       if (channelInfo(s, body.channel)) channelId = body.channel;
@@ -711,7 +713,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       return;
     }
 
-    const limited = limiter.take("ip", clientIp(req));
+    const limited = limiter.take("ip", clientIp(req, options.trustedProxies ?? s.config.trustedProxies));
     if (limited) {
       sendError(res, limited, cors(s, req, undefined));
       return;

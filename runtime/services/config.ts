@@ -31,6 +31,14 @@ export const EnvSchema = S.Struct({
   PARLEY_NO_DEMO_CONVERSATIONS: S.optionalWith(S.Literal("0", "1"), { default: () => "0" as const }),
   /** Set to "1" to disable rate limits (benchmarks only). */
   PARLEY_NO_RATE_LIMIT: S.optionalWith(S.Literal("0", "1"), { default: () => "0" as const }),
+  /**
+   * How many reverse proxies stand in front of Parley (default 0): with 1 or more, the client's
+   * address (per-IP rate limits) is read from X-Forwarded-For and https from X-Forwarded-Proto.
+   */
+  TRUST_PROXY: S.optionalWith(
+    S.NumberFromString.pipe(S.int(), S.between(0, 10, { message: () => "TRUST_PROXY must be the number of reverse proxies in front of Parley (0–10)" })),
+    { default: () => 0 },
+  ),
 });
 
 export interface AppConfigShape {
@@ -47,6 +55,8 @@ export interface AppConfigShape {
   /** Seed the demo's sample conversations on first start (only with `demo`). */
   readonly demoConversations: boolean;
   readonly rateLimit: boolean;
+  /** Reverse proxies in front of Parley whose X-Forwarded-For / -Proto entries are believed (0: none). */
+  readonly trustedProxies: number;
 }
 
 export class AppConfig extends Context.Tag("AppConfig")<AppConfig, AppConfigShape>() {}
@@ -80,6 +90,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     demo: e.PARLEY_DEMO === "1",
     demoConversations: e.PARLEY_DEMO === "1" && e.PARLEY_NO_DEMO_CONVERSATIONS !== "1",
     rateLimit: e.PARLEY_NO_RATE_LIMIT !== "1",
+    trustedProxies: e.TRUST_PROXY,
   };
 };
 

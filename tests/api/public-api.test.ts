@@ -366,6 +366,30 @@ describe("rate limits", () => {
   });
 });
 
+describe("rate limits behind a reverse proxy (TRUST_PROXY=1)", () => {
+  let proxied: { server: Server; base: string };
+  let proxiedApi: PublicApi;
+  beforeAll(async () => {
+    proxiedApi = createPublicApi(runtime, {
+      rateLimitEnabled: true,
+      trustedProxies: 1,
+      rateLimits: { ip: { capacity: 1000, perSecond: 1000 }, visitor: { capacity: 100, perSecond: 100 }, visitorCreation: { capacity: 1, perSecond: 0.01 } },
+    });
+    proxied = await listen(proxiedApi);
+  });
+  afterAll(() => new Promise<void>((resolve) => proxied.server.close(() => resolve())));
+
+  it("limits each visitor behind the proxy by the address the proxy forwarded, not the proxy's own, and ignores forged entries", async () => {
+    const from = (forwarded: string) => call(proxied.base, "/api/visitors", { body: { channel: channelId }, headers: { "X-Forwarded-For": forwarded } });
+    expect((await from("203.0.113.7")).status).toBe(201);
+    // Another visitor behind the same proxy still gets in: the proxy's address is not the key.
+    expect((await from("198.51.100.4")).status).toBe(201);
+    // The first visitor again, with a forged entry before the one the proxy appended: refused.
+    const refused = await storesNothing(() => from("6.6.6.6, 203.0.113.7"));
+    expect(refused.status).toBe(429);
+  });
+});
+
 describe("CORS", () => {
   let shopChannel: string;
   beforeAll(() => {

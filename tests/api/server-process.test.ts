@@ -55,6 +55,17 @@ describe("the public API in the server process", () => {
     expect(await form.json()).toMatchObject({ error: { code: "unsupported_media_type" } });
   });
 
+  it("answers a preflight to a page outside /api quietly, without CORS and without Remix's error page", async () => {
+    const res = await fetch(`${server.base}/login`, {
+      method: "OPTIONS",
+      headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "POST" },
+    });
+    expect(res.status).toBe(204);
+    expect(res.headers.get("allow")).toBe("GET, HEAD, POST");
+    expect(res.headers.get("access-control-allow-origin")).toBeNull();
+    expect(server.output()).not.toMatch(/Invalid request method/);
+  });
+
   it("ends open SSE streams on SIGTERM and exits cleanly", async () => {
     const token = (await call(server.base, "/api/visitors", { body: { channel: channelId } })).body.visitorToken as string;
     const started = await call(server.base, "/api/conversations", { token, body: { channel: channelId, chatflowId: flowId, pageUrl: "https://x.example/" } });

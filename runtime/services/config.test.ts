@@ -1,0 +1,17 @@
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.js";
+
+const base = { DATABASE_PATH: ":memory:", SESSION_SECRET: "s".repeat(64) };
+
+describe("loadConfig: TRUST_PROXY", () => {
+  it("trusts no proxy by default, and the number of proxies it is given", () => {
+    expect(loadConfig(base).trustedProxies).toBe(0);
+    expect(loadConfig({ ...base, TRUST_PROXY: "2" }).trustedProxies).toBe(2);
+  });
+
+  it("refuses a value that is not a small count of proxies, naming the variable", () => {
+    for (const bad of ["yes", "-1", "1.5", "11"]) {
+      expect(() => loadConfig({ ...base, TRUST_PROXY: bad })).toThrow(/TRUST_PROXY/);
+    }
+  });
+});
