@@ -1,5 +1,5 @@
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData, useRouteLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { useMemo, useReducer } from "react";
 import type { FlowDocument } from "../../flows/flow-document.js";
@@ -11,9 +11,11 @@ import { BarChart } from "../components/reports/charts.js";
 import { formatPercent } from "../components/reports/format.js";
 import { toFlowAnalytics } from "../components/reports/flow-overlay.js";
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
-import { ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
+import { ReportFilters, ReportTableView, searchOf } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { botVersionsTable, flowArmsTable, flowEdgesTable, flowNodesTable } from "../components/reports/tables.js";
+import { canOpen } from "../roles.js";
+import type { loader as rootLoader } from "../root.js";
 import { Reports, run } from "../runtime.server.js";
 
 export const links: LinksFunction = () => [
@@ -74,15 +76,20 @@ export default function FlowReportPage() {
   const { query, options, flow, totals, tables } = data;
   const document = data.document as FlowDocument | null;
   const analytics = useMemo(() => (document ? toFlowAnalytics(data.overlay, document) : null), [data.overlay, document]);
+  // Analysts read reports but may not open the builder: a link there would only end in a 403.
+  const user = useRouteLoaderData<typeof rootLoader>("root")?.user;
+  const canBuild = user ? canOpen(user.role, "flows") : false;
   return (
     <>
       <header className="page-header">
         <p>
-          <Link to={`/reports/bots?range=${query.range.preset}`}>← Bot performance</Link>
+          {/* The whole range goes back: "range=custom" alone, without its days, is a 400. */}
+          <Link to={`/reports/bots${searchOf(query, { flow: undefined, version: undefined })}`}>← Bot performance</Link>
         </p>
         <h1>{flow.name}</h1>
         <p className="lead">
-          Conversations that started this flow in the range, step by step. <Link to={`/flows/${encodeURIComponent(flow.id)}`}>Open in the builder</Link>
+          Conversations that started this flow in the range, step by step.{" "}
+          {canBuild ? <Link to={`/flows/${encodeURIComponent(flow.id)}`}>Open in the builder</Link> : null}
         </p>
       </header>
       <ReportFilters query={query} options={options} filters={["version", "inbox", "channel"]} versions={data.versions} />

@@ -292,4 +292,12 @@ test("an analyst picks days for a range: they apply as a custom range, and a bac
   await expect(filters.getByLabel("To")).toHaveAttribute("aria-invalid", "true");
   await expect(page).toHaveURL(/from=2026-01-05&to=2026-01-11/);
   await expect(page.getByRole("heading", { name: "Bot performance" })).toBeVisible();
+
+  // A flow's report: no link into the builder an analyst may not open, and the way back keeps the days.
+  await page.goto("/reports/bots/flow_support_triage?range=custom&from=2026-01-05&to=2026-01-11");
+  await expect(page.getByRole("heading", { level: 1, name: "Support triage" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "Open in the builder" })).toHaveCount(0);
+  await page.getByRole("link", { name: "← Bot performance" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Bot performance" })).toBeVisible();
+  await expect(page).toHaveURL(/range=custom&from=2026-01-05&to=2026-01-11/);
 });
