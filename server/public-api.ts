@@ -17,7 +17,7 @@ import { Database } from "../runtime/services/database.js";
 import { Engine, type ApiMessage } from "../runtime/services/engine.js";
 import { InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
-import { AttributeKey, Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
+import { Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
 import {
   bearerToken,
   bodyDecoder,
@@ -88,29 +88,13 @@ const Choice = S.Union(ChoiceId, S.NonEmptyArray(ChoiceId).pipe(S.maxItems(50)))
  */
 const absentOr = <A, I>(schema: S.Schema<A, I, never>) => S.optionalWith(schema, { exact: true });
 
-const isAttributeName = S.is(AttributeKey);
-/**
- * Attributes as sent: a JSON object whose every name is valid, then VisitorAttributes. A Record
- * with a pattern key on its own drops the names that do not match (and answered `{"ok":true}`).
- */
-const AttributesInput = S.Record({ key: S.String, value: S.Unknown })
-  .annotations({ message: () => ({ message: "expected a JSON object of name → value", override: true }) })
-  .pipe(
-    S.filter((attributes) =>
-      Object.keys(attributes)
-        .filter((name) => !isAttributeName(name))
-        .map((name) => ({ path: [name], message: "an attribute name is 1–64 letters, digits, '_', '.' or '-', starting with a letter or '_'" })),
-    ),
-    S.compose(VisitorAttributes, { strict: false }),
-  );
-
 export const CreateVisitorBody = S.Struct({ channel: Id, pageUrl: absentOr(PageUrl) });
 export const IdentifyBody = S.Struct({
   email: Email,
   name: absentOr(S.String.pipe(S.maxLength(200, { message: () => "a name is at most 200 characters" }))),
   hash: S.String.pipe(S.maxLength(200)),
 });
-export const AttributesBody = S.Struct({ attributes: AttributesInput });
+export const AttributesBody = S.Struct({ attributes: VisitorAttributes });
 export const StartConversationBody = S.Struct({ channel: Id, chatflowId: Id, pageUrl: PageUrl });
 export const SendMessageBody = S.Struct({
   clientMessageId: Id,

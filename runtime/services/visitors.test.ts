@@ -120,6 +120,12 @@ describe("Visitors", () => {
     const bad = await run(Effect.flatMap(Visitors, (s) => s.setAttributes(v.visitorId, { plan: "x".repeat(501), nested: { a: 1 } })));
     expect(Either.isLeft(bad) && bad.left._tag).toBe("InvalidInput");
     if (Either.isLeft(bad) && bad.left._tag === "InvalidInput") expect(bad.left.issues.map((i) => i.path).sort()).toEqual(["nested", "plan"]);
+    // A bad name is refused by name, not dropped while the good ones are stored.
+    const badName = await run(Effect.flatMap(Visitors, (s) => s.setAttributes(v.visitorId, { "9lives": 1, plan: "enterprise" })));
+    expect(Either.isLeft(badName) && badName.left._tag).toBe("InvalidInput");
+    if (Either.isLeft(badName) && badName.left._tag === "InvalidInput") {
+      expect(badName.left.issues).toEqual([{ path: "9lives", message: expect.stringMatching(/attribute name/) }]);
+    }
     const tooMany = Object.fromEntries(Array.from({ length: 49 }, (_, i) => [`k${i}`, i]));
     const over = await run(Effect.flatMap(Visitors, (s) => s.setAttributes(v.visitorId, tooMany)));
     expect(Either.isLeft(over)).toBe(true);

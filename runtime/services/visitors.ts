@@ -37,10 +37,23 @@ export const AttributeValue = S.declare(
   },
 );
 export const MAX_ATTRIBUTES = 50;
-/** Custom attributes of a visitor: at most 50, values string / number / boolean (≤ 500 chars). */
-export const VisitorAttributes = S.Record({ key: AttributeKey, value: AttributeValue }).pipe(
-  S.filter((attrs) => Object.keys(attrs).length <= MAX_ATTRIBUTES || `at most ${MAX_ATTRIBUTES} attributes`),
-);
+const isAttributeName = S.is(AttributeKey);
+/**
+ * Custom attributes of a visitor: at most 50, names as AttributeKey says, values string / number
+ * / boolean (≤ 500 chars). A bad name is an issue at its path: a Record with a pattern key on its
+ * own silently drops the names that do not match.
+ */
+export const VisitorAttributes = S.Record({ key: S.String, value: S.Unknown })
+  .annotations({ message: () => ({ message: "expected a JSON object of name → value", override: true }) })
+  .pipe(
+    S.filter((attrs) =>
+      Object.keys(attrs)
+        .filter((name) => !isAttributeName(name))
+        .map((name) => ({ path: [name], message: "an attribute name is 1–64 letters, digits, '_', '.' or '-', starting with a letter or '_'" })),
+    ),
+    S.compose(S.Record({ key: AttributeKey, value: AttributeValue }), { strict: false }),
+    S.filter((attrs) => Object.keys(attrs).length <= MAX_ATTRIBUTES || `at most ${MAX_ATTRIBUTES} attributes`),
+  );
 export type VisitorAttributes = typeof VisitorAttributes.Type;
 
 /** An email address as visitors and sites send it (a deliberate, simple check). */
