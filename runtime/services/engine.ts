@@ -733,11 +733,32 @@ export const makeEngine = (deps: {
 
   type VisitorReply = { readonly messages: ReadonlyArray<ApiMessage>; readonly awaiting: AwaitedInput | null; readonly status: ConversationStatus };
 
-  /** The reply stored for a message already handled: it, and the bot's messages after it. */
-  const replayNow = async (row: ConversationRow, messageId: number): Promise<VisitorReply> => {
+  /** Whether a stored visitor message is the one `message` sends again (a retry), not another one under the same id. */
+  const sameVisitorMessage = (
+    stored: MessageRow,
+    message: { kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] },
+  ): boolean => {
+    if (message.kind === "text") return stored.payload === null && stored.text === message.text;
+    const ids = stored.payload === null ? undefined : (JSON.parse(stored.payload) as { choiceIds?: unknown }).choiceIds;
+    return Array.isArray(ids) && ids.length === message.choiceIds.length && ids.every((id, i) => id === message.choiceIds[i]);
+  };
+
+  /**
+   * The reply stored for a message already handled: it, and the bot's messages after it. A
+   * different message under the same client message id is refused: answering it with the first
+   * one's reply would lose it without a word.
+   */
+  const replayNow = async (
+    row: ConversationRow,
+    messageId: number,
+    message: { kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] },
+  ): Promise<VisitorReply> => {
     const rows = db
       .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id >= ? AND is_internal = 0 ORDER BY id LIMIT 200`)
       .all(row.id, messageId) as MessageRow[];
+    if (rows[0] && !sameVisitorMessage(rows[0], message)) {
+      throw new Conflict({ message: "this clientMessageId was already used for a different message; send a new message with a new id" });
+    }
     const reply: MessageRow[] = [];
     for (const [i, r] of rows.entries()) {
       if (i === 0) reply.push(r);
@@ -763,7 +784,7 @@ export const makeEngine = (deps: {
     if (!found) throw new NotFound({ entity: "conversation", id: input.conversationId });
     if (found.visitor_id !== input.visitorId) throw new Forbidden({ message: "this conversation belongs to another visitor" });
     const row: ConversationRow = found;
-    if (found.handled_message_id !== null) return replayNow(row, found.handled_message_id);
+    if (found.handled_message_id !== null) return replayNow(row, found.handled_message_id, message);
     if (row.status === "closed") throw new Conflict({ message: "this conversation is closed" });
 
     const now = wallClock.now();

@@ -117,6 +117,10 @@ describe("a conversation over the API", () => {
     const retry = await storesNothing(() => call(base, `/api/conversations/${id}/messages`, { token, body: { clientMessageId: "m1", text: name } }));
     expect(retry.status).toBe(200);
     expect(retry.body).toEqual(first.body);
+    // Another text under that id is a client bug: refused, and nothing is stored.
+    const reused = await storesNothing(() => call(base, `/api/conversations/${id}/messages`, { token, body: { clientMessageId: "m1", text: "Bob" } }));
+    expect(reused.status).toBe(409);
+    expect(reused.body).toEqual({ error: { code: "conflict", message: expect.stringContaining("clientMessageId") } });
 
     let awaiting: Awaiting | null = first.body.awaiting;
     let n = 2;
