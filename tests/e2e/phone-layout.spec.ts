@@ -36,6 +36,16 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
 /** How many CSS pixels the page is wider than the screen (0 when it fits). */
 const sidewaysOverflow = (page: Page) => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
 
+/** The elements that reach past the screen's right edge, for a failure message that says where to look. */
+const tooWide = (page: Page) =>
+  page.evaluate(() =>
+    Array.from(document.querySelectorAll("body *"))
+      .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+      .slice(-4)
+      .map((el) => `<${el.tagName.toLowerCase()} class="${el.className}"> “${(el.textContent ?? "").trim().slice(0, 40)}”`)
+      .join("; "),
+  );
+
 for (const [role, { email, pages }] of Object.entries(pagesByRole)) {
   test(`on a phone, the ${role}'s pages fit the screen's width`, async ({ page }) => {
     await page.setViewportSize(PHONE);
@@ -43,10 +53,21 @@ for (const [role, { email, pages }] of Object.entries(pagesByRole)) {
     for (const path of pages) {
       await page.goto(path);
       await expect(page.getByRole("main")).toBeVisible();
-      expect(await sidewaysOverflow(page), `${path} is wider than the phone`).toBeLessThanOrEqual(0);
+      expect(await sidewaysOverflow(page), `${path} is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
     }
   });
 }
+
+test("on a phone, a report fits the screen before its charts are drawn (no script yet)", async ({ browser }) => {
+  // Without JavaScript the charts keep the fixed size they are served with.
+  const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false });
+  const page = await context.newPage();
+  await login(page, demoUsers.analyst, adminPassword());
+  await page.goto("/reports/bots");
+  await expect(page.getByRole("heading", { level: 1, name: "Bot performance" })).toBeVisible();
+  expect(await sidewaysOverflow(page), `/reports/bots is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+  await context.close();
+});
 
 test("on a phone, every area in the top navigation can be scrolled to and opened", async ({ page }) => {
   await page.setViewportSize(PHONE);
@@ -81,17 +102,17 @@ test("on a phone, the builder's canvas gets the screen's width and the steps can
   expect(await sidewaysOverflow(page)).toBeLessThanOrEqual(0);
 });
 
-/** A visitor, through the public chat API, asks the support triage bot for a person and writes `text`. */
-async function visitorAsksForAPerson(request: APIRequestContext, text: string): Promise<void> {
+/** A visitor, through the public chat API, starts `chatflowId` and sends each of `answers` in turn. */
+async function visitorAnswers(request: APIRequestContext, chatflowId: string, answers: ReadonlyArray<Record<string, string>>): Promise<void> {
   const channel = await getChatChannelId(request);
   const pageUrl = "https://shop.example/help/phone";
   const made = await request.post(`${parleyUrl()}/api/visitors`, { data: { channel, pageUrl } });
   expect(made.status()).toBe(201);
   const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
-  const started = await request.post(`${parleyUrl()}/api/conversations`, { headers, data: { channel, chatflowId: "flow_support_triage", pageUrl } });
+  const started = await request.post(`${parleyUrl()}/api/conversations`, { headers, data: { channel, chatflowId, pageUrl } });
   expect(started.status(), await started.text()).toBe(201);
   const id = ((await started.json()) as { conversation: { id: string } }).conversation.id;
-  for (const body of [{ choice: "talk_to_person" }, { text }]) {
+  for (const body of answers) {
     const sent = await request.post(`${parleyUrl()}/api/conversations/${id}/messages`, { headers, data: { clientMessageId: `m-${Math.random()}`, ...body } });
     expect(sent.status(), await sent.text()).toBe(200);
   }
@@ -99,12 +120,19 @@ async function visitorAsksForAPerson(request: APIRequestContext, text: string): 
 
 test("on a phone, an agent opens a conversation and replies without scrolling to find the composer", async ({ page, playwright }) => {
   const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  // Long enough that its one-line preview in the list is far wider than the phone.
   const question = `Is my phone order on its way? ${Date.now()}`;
-  await visitorAsksForAPerson(request, question);
+  await visitorAnswers(request, "flow_support_triage", [{ choice: "talk_to_person" }, { text: question }]);
+  // A visitor the lead bot knows by a long email: the list shows it as the conversation's name.
+  const email = `phone.layout.check.${Date.now()}@example-company.com`;
+  await visitorAnswers(request, "flow_lead_qualification", [{ text: "Ada" }, { text: email }]);
   await request.dispose();
 
   await page.setViewportSize(PHONE);
   await login(page, demoUsers.agent, adminPassword());
+  await page.goto("/inbox?view=bot");
+  await expect(page.getByRole("link", { name: new RegExp(email.replace(/[.]/g, "\\.")) })).toBeVisible();
+  expect(await sidewaysOverflow(page), `the list is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
   await page.goto("/inbox?view=all_open");
   await page.getByRole("link", { name: new RegExp(question.replace(/[?]/g, "\\?")) }).click();
   const composer = page.getByRole("textbox", { name: "Reply to the visitor" });
