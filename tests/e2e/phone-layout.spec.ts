@@ -137,6 +137,14 @@ test("on a phone, an agent opens a conversation and replies without scrolling to
   await page.getByRole("link", { name: new RegExp(question.replace(/[?]/g, "\\?")) }).click();
   const composer = page.getByRole("textbox", { name: "Reply to the visitor" });
   await expect(composer).toBeInViewport({ ratio: 1 });
+  // Each assignment label sits beside its own select, not at the end of the line above it.
+  const assignment = page.getByRole("form", { name: "Assignment" });
+  for (const name of ["Assignee", "Team"]) {
+    const label = (await assignment.locator("label", { hasText: name }).boundingBox())!;
+    const select = (await assignment.getByLabel(name).boundingBox())!;
+    expect(Math.abs(label.y + label.height / 2 - (select.y + select.height / 2)), `${name} and its select share a row`).toBeLessThan(8);
+    expect(label.x, `${name} comes before its select`).toBeLessThan(select.x);
+  }
   await expect(page.getByRole("log", { name: "Conversation transcript" }).getByText(question)).toBeInViewport();
   await composer.fill("Yes, it left the warehouse this morning.");
   await composer.press("Enter");
