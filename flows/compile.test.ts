@@ -351,6 +351,22 @@ const cases: Case[] = [
     fix: (d) => (node(d, "ask_name").data.answer = { type: "rating", min: 0, max: 5 }),
   },
   {
+    name: "a question that asks nothing",
+    code: "empty_content",
+    severity: "error",
+    bad: (d) => (node(d, "ask_name").data.prompt = "  "),
+    fix: (d) => (node(d, "ask_name").data.prompt = "Your name?"),
+    expect: { path: "data.prompt" },
+  },
+  {
+    name: "an empty text bubble",
+    code: "empty_content",
+    severity: "error",
+    bad: (d) => node(d, "welcome").data.bubbles.push({ type: "text", text: "" }),
+    fix: (d) => (node(d, "welcome").data.bubbles[1].text = "Welcome!"),
+    expect: { path: "data.bubbles[1].text" },
+  },
+  {
     name: "question saving to nothing",
     code: "question_saves_nothing",
     severity: "warning",

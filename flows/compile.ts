@@ -412,11 +412,25 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
     }
   };
 
+  /** A text the visitor would see (or a link they would follow) that is blank. */
+  const checkFilled = (node: CheckNode, path: string, text: string, what: string) => {
+    if (text.trim() !== "") return;
+    error({ code: Code.emptyContent, nodeId: node.id, path, message: `${what} in ${nodeName(node)} is empty. Write it, or remove it.` });
+  };
+
   const checkKind = (node: CheckNode) => {
     const n = { kind: node.kind, data: node.data } as SpecNode;
     switch (n.kind) {
+      case "message":
+        n.data.bubbles.forEach((b, i) => {
+          if (b.type === "text") checkFilled(node, `data.bubbles[${i}].text`, b.text, `Text bubble ${i + 1}`);
+          else if (b.type === "image") checkFilled(node, `data.bubbles[${i}].url`, b.url, `The image address of bubble ${i + 1}`);
+          else checkFilled(node, `data.bubbles[${i}].url`, b.url, `The link address of bubble ${i + 1}`);
+        });
+        break;
       case "question": {
         const { answer, save } = n.data;
+        checkFilled(node, "data.prompt", n.data.prompt, "The question");
         switch (answer.type) {
           case "number":
             checkRange(node, answer.min, answer.max, "data.answer", false);

@@ -51,6 +51,7 @@ export const DiagnosticCode = {
   questionSavesNothing: "question_saves_nothing",
   skipWithoutProperty: "skip_without_property",
   liveChatWithoutHandoff: "live_chat_without_handoff",
+  emptyContent: "empty_content",
 } as const;
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];
 
