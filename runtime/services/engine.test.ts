@@ -384,6 +384,23 @@ describe("handoff and people", () => {
     expect(row.waiting_since).toEqual(expect.any(Number));
   });
 
+  it("the agent who answers an unassigned conversation gets it; a comment or an assigned one stays as it was", async () => {
+    const flowId = await publishFlow(doc("unassigned", [["bye", "end", { message: "That's all." }]]));
+    const { visitorId, conversationId } = await startOn(flowId);
+    await send(conversationId, visitorId, { text: "still there?" });
+    const e = await engine();
+    const assignee = () => (db.sqlite.prepare("SELECT assignee_id FROM conversations WHERE id = ?").get(conversationId) as { assignee_id: string | null }).assignee_id;
+    await runtime.runPromise(e.replyAsAgent({ conversationId, userId: "user_agent", text: "checking", clientMessageId: "c1", internal: true }));
+    expect(assignee()).toBeNull();
+    await runtime.runPromise(e.replyAsAgent({ conversationId, userId: "user_agent", text: "Yes, Alex here", clientMessageId: "r1" }));
+    expect(assignee()).toBe("user_agent");
+    const assigned = db.sqlite.prepare("SELECT user_id FROM events WHERE conversation_id = ? AND type = 'assigned'").all(conversationId);
+    expect(assigned).toEqual([{ user_id: "user_agent" }]);
+    // Someone else replying later does not take it away.
+    await runtime.runPromise(e.replyAsAgent({ conversationId, userId: "user_admin", text: "Adding a note for you", clientMessageId: "r2" }));
+    expect(assignee()).toBe("user_agent");
+  });
+
   it("an agent's reply takes over a bot conversation; comments stay internal", async () => {
     const flowId = await publishFlow(leadFlow, "flow_lead_takeover");
     const { visitorId, conversationId } = await startOn(flowId);

@@ -970,6 +970,11 @@ export const makeEngine = (deps: {
           plan.events.push({ type: "agent_took_over", userId: input.userId });
           columns = { ...columns, status: "open", assigneeId: input.userId, handedOffAt: columns.handedOffAt ?? now };
           addTransitionEvents(plan, before, columns);
+        } else if (columns.assigneeId === null) {
+          // Whoever answers an unassigned conversation owns it from then on (as in Intercom and
+          // Chatwoot): it leaves the queue, and the visitor's next message reaches that person.
+          columns = { ...columns, assigneeId: input.userId };
+          addTransitionEvents(plan, before, columns);
         }
       }
       const incoming: PlannedMessage = {
