@@ -384,6 +384,22 @@ describe("handoff and people", () => {
     expect(row.waiting_since).toEqual(expect.any(Number));
   });
 
+  it("a visitor's message in a pending conversation opens it again, waiting for the team", async () => {
+    const flowId = await publishFlow(doc("pending", [["bye", "end", { message: "That's all." }]]));
+    const { visitorId, conversationId } = await startOn(flowId);
+    await send(conversationId, visitorId, { text: "one question" });
+    db.sqlite.prepare("UPDATE conversations SET status = 'pending', waiting_since = NULL, version = version + 1 WHERE id = ?").run(conversationId);
+    const reply = await send(conversationId, visitorId, { text: "any news?" });
+    expect(reply.status).toBe("open");
+    const row = db.sqlite.prepare("SELECT status, waiting_since FROM conversations WHERE id = ?").get(conversationId) as { status: string; waiting_since: number | null };
+    expect(row).toEqual({ status: "open", waiting_since: expect.any(Number) });
+    const changes = db.sqlite
+      .prepare("SELECT data FROM events WHERE conversation_id = ? AND type = 'status_changed' ORDER BY id")
+      .all(conversationId)
+      .map((r) => JSON.parse((r as { data: string }).data));
+    expect(changes.at(-1)).toEqual({ from: "pending", to: "open" });
+  });
+
   it("the agent who answers an unassigned conversation gets it; a comment or an assigned one stays as it was", async () => {
     const flowId = await publishFlow(doc("unassigned", [["bye", "end", { message: "That's all." }]]));
     const { visitorId, conversationId } = await startOn(flowId);

@@ -814,8 +814,10 @@ export const makeEngine = (deps: {
     let knownContact: Readonly<Record<string, string>> = {};
     let awaiting: AwaitedInput | null = null;
     if (row.status !== "bot") {
-      // A person owns the conversation: store and publish, no bot turn.
-      columns = { ...before, waitingSince: before.waitingSince ?? now };
+      // A person owns the conversation: store and publish, no bot turn. A pending one (the team
+      // waits on the visitor) owes an answer again.
+      columns = { ...before, status: before.status === "pending" ? "open" : before.status, waitingSince: before.waitingSince ?? now };
+      addTransitionEvents(plan, before, columns);
     } else if (!bot || bot.state.phase !== "awaiting_input") {
       // The bot is done (or stuck): the visitor's words go to the team, and the bot stays silent.
       columns = { ...before, status: "open", inboxId: channelInbox(row.channel_id), waitingSince: now, closedAt: null };
