@@ -509,6 +509,37 @@ BEGIN UPDATE conversations SET last_message_id = new.id WHERE id = new.conversat
     // time-first indexes only those queries used (runtime/sql/report-rollups.ts).
     sql: REPORT_GROUP_INDEXES_SQL,
   },
+  {
+    version: 16,
+    name: "ticket assignees, a ticket version and each ticket's activity",
+    // A ticket gets an owner (NULL = unassigned; indexed for "my tickets"), a version that
+    // guards concurrent edits as conversations' does, and a timeline: notes and every change
+    // of status, priority or assignee, each written in the change's own transaction. Activity
+    // ids are INTEGER, like messages and events, so entries in the same millisecond keep the
+    // order they were written in. Tickets written before this get their 'created' entry here;
+    // the engine's bot tickets, which it inserts itself, get theirs derived when read.
+    sql: /* sql */ `
+ALTER TABLE tickets ADD COLUMN assignee_id TEXT REFERENCES users(id);
+ALTER TABLE tickets ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+CREATE INDEX tickets_assignee ON tickets(assignee_id, status, created_at);
+
+CREATE TABLE ticket_activity (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  ticket_id TEXT NOT NULL REFERENCES tickets(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  user_id TEXT REFERENCES users(id),
+  kind TEXT NOT NULL CHECK (kind IN ('note','status','priority','assignee','created')),
+  text TEXT,
+  from_value TEXT,
+  to_value TEXT,
+  CHECK ((kind = 'note') = (text IS NOT NULL))
+);
+CREATE INDEX ticket_activity_ticket_at ON ticket_activity(ticket_id, at, id);
+
+INSERT INTO ticket_activity (ticket_id, at, user_id, kind)
+  SELECT id, created_at, created_by, 'created' FROM tickets ORDER BY created_at, id;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
