@@ -252,3 +252,111 @@ describe("profiles", () => {
     expect(JSON.stringify(users)).not.toContain("scrypt$");
   });
 });
+
+describe("passwords", () => {
+  const hashOf = (userId: string) =>
+    run(Effect.map(Database, (db) => (db.sqlite.prepare("SELECT password_hash FROM users WHERE id = ?").get(userId) as { password_hash: string }).password_hash));
+  const newUser = (email: string, password: string, role = "agent") =>
+    run(Effect.flatMap(Accounts, (a) => a.createUser(admin, { email, name: email.split("@")[0], role, password })));
+  const login = (email: string, password: string) => run(Effect.flatMap(Accounts, (a) => a.login(email, password)));
+  const sessionOf = (token: string) => run(Effect.flatMap(Accounts, (a) => a.getSession(token)));
+  const issuesOf = (error: { _tag: string }) => (error._tag === "InvalidInput" ? (error as { issues: ReadonlyArray<unknown> }).issues : []);
+
+  it("changes one's own password: the new one signs in, the old one not, and only the other sessions end", async () => {
+    const user = await newUser("changer@example.com", "first-password");
+    const here = await login("changer@example.com", "first-password");
+    const elsewhere = await login("changer@example.com", "first-password");
+    const result = await run(
+      Effect.flatMap(Accounts, (a) =>
+        a.changePassword(here.user, { currentPassword: "first-password", newPassword: "second-password", confirmPassword: "second-password" }, here.token),
+      ),
+    );
+    expect(result).toEqual({ endedSessions: 1 });
+    expect(await sessionOf(here.token)).not.toBeNull();
+    expect(await sessionOf(elsewhere.token)).toBeNull();
+    expect((await login("changer@example.com", "second-password")).user.id).toBe(user.id);
+    expect(failureOf(await runExit(Effect.flatMap(Accounts, (a) => a.login("changer@example.com", "first-password"))))).toMatchObject({
+      _tag: "Unauthenticated",
+      message: WRONG_CREDENTIALS,
+    });
+  });
+
+  it("refuses a wrong current password, a short new one and a confirmation that differs, changing nothing", async () => {
+    const user = await newUser("careful@example.com", "kept-password");
+    const session = await login("careful@example.com", "kept-password");
+    const other = await login("careful@example.com", "kept-password");
+    const before = await hashOf(user.id);
+    const change = (input: unknown) => runExit(Effect.flatMap(Accounts, (a) => a.changePassword(session.user, input, session.token)));
+
+    expect(issuesOf(failureOf(await change({ currentPassword: "wrong-password", newPassword: "new-password", confirmPassword: "new-password" })))).toEqual([
+      { path: "currentPassword", message: "this is not your current password" },
+    ]);
+    expect(issuesOf(failureOf(await change({ currentPassword: "kept-password", newPassword: "short", confirmPassword: "short" })))).toEqual([
+      { path: "newPassword", message: "a password has at least 8 characters" },
+    ]);
+    expect(issuesOf(failureOf(await change({ currentPassword: "kept-password", newPassword: "new-password", confirmPassword: "new-passw0rd" })))).toEqual([
+      { path: "confirmPassword", message: "the two new passwords differ" },
+    ]);
+    expect(await hashOf(user.id)).toBe(before);
+    expect(await sessionOf(other.token)).not.toBeNull();
+    expect((await login("careful@example.com", "kept-password")).user.id).toBe(user.id);
+  });
+
+  it("counts a wrong current password as a failed login, so it cannot get round the limit", async () => {
+    const user = await newUser("prober@example.com", "real-password");
+    const outcome = await run(
+      Effect.gen(function* () {
+        const accounts = yield* Accounts;
+        const change = (current: string) =>
+          Effect.exit(accounts.changePassword(user, { currentPassword: current, newPassword: "new-password", confirmPassword: "new-password" }, ""));
+        for (let i = 0; i < LOGIN_FAILURE_LIMIT; i++) yield* change(`guess-${i}`);
+        const blockedChange = yield* change("real-password");
+        const blockedLogin = yield* Effect.exit(accounts.login("prober@example.com", "real-password"));
+        yield* TestClock.adjust(15 * 60 * 1000);
+        const later = yield* Effect.exit(accounts.login("prober@example.com", "real-password"));
+        return { blockedChange, blockedLogin, later };
+      }),
+    );
+    expect(failureOf(outcome.blockedChange)._tag).toBe("RateLimited");
+    expect(failureOf(outcome.blockedLogin)._tag).toBe("RateLimited");
+    expect(Exit.isSuccess(outcome.later)).toBe(true);
+  });
+
+  it("lets an admin set someone's password, which ends all their sessions; nobody else may", async () => {
+    const user = await newUser("forgetful@example.com", "forgotten-pass");
+    const session = await login("forgetful@example.com", "forgotten-pass");
+    const before = await hashOf(user.id);
+    const forbidden = failureOf(await runExit(Effect.flatMap(Accounts, (a) => a.setPassword(session.user, user.id, { password: "chosen-by-me" }))));
+    expect(forbidden).toMatchObject({ _tag: "Forbidden", message: "Only admins can set someone's password." });
+    const short = failureOf(await runExit(Effect.flatMap(Accounts, (a) => a.setPassword(admin, user.id, { password: "1234567" }))));
+    expect(issuesOf(short)).toEqual([{ path: "password", message: "a password has at least 8 characters" }]);
+    expect(failureOf(await runExit(Effect.flatMap(Accounts, (a) => a.setPassword(admin, "usr_missing", { password: "temporary-pass" }))))._tag).toBe(
+      "NotFound",
+    );
+    expect(await hashOf(user.id)).toBe(before);
+    expect(await sessionOf(session.token)).not.toBeNull();
+
+    expect(await run(Effect.flatMap(Accounts, (a) => a.setPassword(admin, user.id, { password: "temporary-pass" })))).toEqual({ endedSessions: 1 });
+    expect(await sessionOf(session.token)).toBeNull();
+    expect((await login("forgetful@example.com", "temporary-pass")).user.id).toBe(user.id);
+  });
+});
+
+describe("disabled users", () => {
+  it("are refused at login with the usual message, lose their sessions, and are listed only on request", async () => {
+    const user = (await run(
+      Effect.flatMap(Accounts, (a) => a.createUser(admin, { email: "leaver@example.com", name: "Lee Leaver", role: "agent", password: "leaver-password" })),
+    ));
+    const session = await run(Effect.flatMap(Accounts, (a) => a.login("leaver@example.com", "leaver-password")));
+    await run(Effect.map(Database, (db) => db.sqlite.prepare("UPDATE users SET disabled_at = 5 WHERE id = ?").run(user.id)));
+    expect(await run(Effect.flatMap(Accounts, (a) => a.getSession(session.token)))).toBeNull();
+    expect(failureOf(await runExit(Effect.flatMap(Accounts, (a) => a.login("leaver@example.com", "leaver-password"))))).toMatchObject({
+      _tag: "Unauthenticated",
+      message: WRONG_CREDENTIALS,
+    });
+    expect((await run(Effect.flatMap(Accounts, (a) => a.listUsers()))).map((u) => u.id)).not.toContain(user.id);
+    const all = await run(Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })));
+    expect(all.find((u) => u.id === user.id)?.disabledAt).toBe(5);
+    expect((await run(Effect.flatMap(Accounts, (a) => a.getUser(user.id)))).disabledAt).toBe(5);
+  });
+});

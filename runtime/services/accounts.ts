@@ -7,7 +7,13 @@
  * its own CSRF token, which every mutation of the Remix app must echo back.
  *
  * Login is constant-time with respect to unknown emails (a dummy scrypt verify still runs) and
- * throttled per email address (10 failures in 15 minutes → RateLimited) against guessing.
+ * throttled per email address (10 failures in 15 minutes → RateLimited) against guessing. A
+ * wrong current password when changing one's password counts toward the same limit, so the
+ * form cannot be used to guess around it.
+ *
+ * Passwords change in two ways: one's own (`changePassword`, which proves the current one and
+ * ends one's OTHER sessions) and an admin's reset (`setPassword`, which ends every session of
+ * that user). Disabling a user lives in Workspace, which also re-routes what they held.
  */
 import { Clock, Context, Effect, Either, Layer, Schema as S } from "effect";
 import { createHash } from "node:crypto";
@@ -85,6 +91,19 @@ const ClearableUrl = (what: string) =>
     ),
   );
 
+/** What a person sends to change their own password. */
+export const PasswordChange = S.Struct({
+  currentPassword: S.String.pipe(S.minLength(1, { message: () => "enter your current password" })),
+  newPassword: Password,
+  confirmPassword: S.String,
+}).pipe(
+  S.filter((change) => change.newPassword === change.confirmPassword || { path: ["confirmPassword"], message: "the two new passwords differ" }),
+);
+export type PasswordChange = typeof PasswordChange.Type;
+
+/** What an admin sends to set someone's password (a temporary one they pass on). */
+export const PasswordReset = S.Struct({ password: Password });
+
 /** A profile edit: every field optional; an empty string or null clears it. */
 export const ProfileUpdate = S.Struct({
   displayName: S.optional(ClearableText(80, "a display name")),
@@ -108,6 +127,8 @@ export interface User {
   readonly meetingLink: string | null;
   readonly availability: Availability;
   readonly createdAt: number;
+  /** When an admin disabled the user (null while enabled): they cannot sign in or get conversations. */
+  readonly disabledAt: number | null;
 }
 
 /** A signed-in session as login returns it: `token` goes into the cookie and nowhere else. */
@@ -139,8 +160,8 @@ export interface AccountsShape {
    * first-start seed, which has no signed-in admin. Not for routes.
    */
   readonly seedUser: (input: unknown) => Effect.Effect<{ readonly user: User; readonly created: boolean }, InvalidInput>;
-  /** Every user, admins first, then by name. */
-  readonly listUsers: () => Effect.Effect<ReadonlyArray<User>>;
+  /** Every enabled user (and the disabled ones too with `includeDisabled`), admins first, then by name. */
+  readonly listUsers: (options?: { readonly includeDisabled?: boolean }) => Effect.Effect<ReadonlyArray<User>>;
   /** One user by id. */
   readonly getUser: (userId: string) => Effect.Effect<User, NotFound>;
   /** Edits a profile: one's own, or anyone's for an admin. */
@@ -149,6 +170,22 @@ export interface AccountsShape {
     userId: string,
     input: unknown,
   ) => Effect.Effect<User, Forbidden | InvalidInput | NotFound>;
+  /**
+   * Changes one's own password (input decoded by `PasswordChange`): a wrong current password is
+   * InvalidInput at `currentPassword` and counts as a failed login; on success every session of
+   * the actor except `keepToken`'s ends. Returns how many sessions ended.
+   */
+  readonly changePassword: (
+    actor: User,
+    input: unknown,
+    keepToken: string,
+  ) => Effect.Effect<{ readonly endedSessions: number }, InvalidInput | RateLimited | NotFound>;
+  /** An admin sets `userId`'s password (input decoded by `PasswordReset`); every session of that user ends. */
+  readonly setPassword: (
+    actor: User,
+    userId: string,
+    input: unknown,
+  ) => Effect.Effect<{ readonly endedSessions: number }, Forbidden | InvalidInput | NotFound>;
 }
 
 export class Accounts extends Context.Tag("Accounts")<Accounts, AccountsShape>() {}
@@ -176,6 +213,7 @@ const UserRow = S.Struct({
   meeting_link: S.NullOr(S.String),
   availability: Availability,
   created_at: S.Number,
+  disabled_at: S.NullOr(S.Number),
 });
 const decodeUserRow = S.decodeUnknownSync(UserRow);
 
@@ -192,10 +230,11 @@ const toUser = (row: unknown): User => {
     meetingLink: r.meeting_link,
     availability: r.availability,
     createdAt: r.created_at,
+    disabledAt: r.disabled_at,
   };
 };
 
-const USER_COLUMNS = "id, email, name, role, display_name, avatar_url, meeting_link, availability, created_at";
+const USER_COLUMNS = "id, email, name, role, display_name, avatar_url, meeting_link, availability, created_at, disabled_at";
 
 const decodeOrFail = <A, I>(schema: S.Schema<A, I, never>, input: unknown): Effect.Effect<A, InvalidInput> =>
   Either.match(decodeWith(schema)(input), {
@@ -251,10 +290,10 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
     const dummyHash = yield* Effect.promise(() => hashPassword(newSecret()));
     const throttle = makeThrottle();
 
-    const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash, disabled_at FROM users WHERE email = ?`);
+    const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE email = ?`);
     const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
     const selectSession = db.prepare(
-      `SELECT s.csrf_token, s.expires_at, u.disabled_at, ${USER_COLUMNS.split(", ").map((c) => "u." + c).join(", ")}
+      `SELECT s.csrf_token, s.expires_at, ${USER_COLUMNS.split(", ").map((c) => "u." + c).join(", ")}
        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
     );
 
@@ -351,14 +390,14 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       return { user: created, created: true };
     });
 
-    const listUsers: AccountsShape["listUsers"] = () =>
+    const listUsers: AccountsShape["listUsers"] = (options) =>
       Effect.sync(() =>
         db
           .prepare(
-            `SELECT ${USER_COLUMNS} FROM users WHERE disabled_at IS NULL
+            `SELECT ${USER_COLUMNS} FROM users WHERE ? OR disabled_at IS NULL
              ORDER BY CASE role WHEN 'admin' THEN 0 ELSE 1 END, name COLLATE NOCASE, email`,
           )
-          .all()
+          .all(options?.includeDisabled === true ? 1 : 0)
           .map(toUser),
       );
 
@@ -395,6 +434,56 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       return yield* getUser(userId);
     });
 
-    return { login, logout, getSession, createUser, seedUser, listUsers, getUser, updateUser } satisfies AccountsShape;
+    /** Stores `passwordHash` for `userId` and ends its sessions (all, or all but `keepKey`'s) in one write. */
+    const storePassword = (userId: string, passwordHash: string, keepKey: string | null) =>
+      Effect.orDie(
+        db.writeEffect((sqlite) => {
+          sqlite.prepare("UPDATE users SET password_hash = ? WHERE id = ?").run(passwordHash, userId);
+          return sqlite.prepare("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?").run(userId, keepKey).changes;
+        }),
+      );
+
+    const changePassword: AccountsShape["changePassword"] = Effect.fn("Accounts.changePassword")(function* (actor, input, keepToken) {
+      const change = yield* decodeOrFail(PasswordChange, input);
+      const now = yield* Clock.currentTimeMillis;
+      const key = actor.email;
+      const limited = throttle.check(key, now);
+      if (limited) return yield* Effect.fail(limited);
+      const row = findByEmail(key);
+      if (!row) return yield* new NotFound({ entity: "user", id: actor.id });
+      const attempt = change.currentPassword.length <= PASSWORD_MAX ? change.currentPassword : "";
+      if (!(yield* Effect.promise(() => verifyPassword(attempt, row.password_hash)))) {
+        throttle.fail(key, now);
+        return yield* new InvalidInput({ issues: [{ path: "currentPassword", message: "this is not your current password" }] });
+      }
+      throttle.reset(key);
+      const passwordHash = yield* Effect.promise(() => hashPassword(change.newPassword));
+      const endedSessions = yield* storePassword(actor.id, passwordHash, keepToken === "" ? null : sessionKey(keepToken));
+      return { endedSessions };
+    });
+
+    const setPassword: AccountsShape["setPassword"] = Effect.fn("Accounts.setPassword")(function* (actor, userId, input) {
+      if (actor.role !== "admin") return yield* new Forbidden({ message: "Only admins can set someone's password." });
+      const { password } = yield* decodeOrFail(PasswordReset, input);
+      const user = yield* getUser(userId);
+      const passwordHash = yield* Effect.promise(() => hashPassword(password));
+      const endedSessions = yield* storePassword(user.id, passwordHash, null);
+      // A fresh password lifts the lock a forgotten one left, so the person can sign in at once.
+      throttle.reset(user.email);
+      return { endedSessions };
+    });
+
+    return {
+      login,
+      logout,
+      getSession,
+      createUser,
+      seedUser,
+      listUsers,
+      getUser,
+      updateUser,
+      changePassword,
+      setPassword,
+    } satisfies AccountsShape;
   }),
 );

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Db from "./database.js";
-import type { InvalidInput } from "./errors.js";
+import type { Conflict, InvalidInput } from "./errors.js";
 import * as LiveEvents from "./live-events.js";
 import * as Routing from "./routing.js";
 import { isBlockedSender, layer as workspaceLayer, Workspace, type WorkspaceShape } from "./workspace.js";
@@ -269,5 +269,114 @@ describe("isBlockedSender", () => {
     ["x@notjunk.example", false],
   ])("%s → %s", (email, blocked) => {
     expect(isBlockedSender(filters, email)).toBe(blocked);
+  });
+});
+
+describe("disabling and enabling people", () => {
+  const session = (id: string, userId: string) =>
+    db.sqlite.prepare("INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, 'c', 1, 9e15)").run(id, userId);
+  const sessionsOf = (userId: string) =>
+    (db.sqlite.prepare("SELECT COUNT(*) AS n FROM sessions WHERE user_id = ?").get(userId) as { n: number }).n;
+  const disabledAt = (userId: string) =>
+    (db.sqlite.prepare("SELECT disabled_at FROM users WHERE id = ?").get(userId) as { disabled_at: number | null }).disabled_at;
+  const eventsOf = (conversationId: string) =>
+    db.sqlite.prepare("SELECT type, user_id FROM events WHERE conversation_id = ? ORDER BY id").all(conversationId) as Array<{
+      type: string;
+      user_id: string | null;
+    }>;
+  const withStatus = (id: string, status: string) => db.sqlite.prepare("UPDATE conversations SET status = ? WHERE id = ?").run(status, id);
+
+  it("ends their sessions, gives open conversations back to a manual inbox's Unassigned, unassigns pending ones, keeps closed ones", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    await run(ws.setInboxMembers(inbox.id, ["ann", "bob"]));
+    session("s1", "ann");
+    session("s2", "ann");
+    session("s3", "bob");
+    const open = openConversation(inbox.id, "ann");
+    const pending = openConversation(inbox.id, "ann");
+    withStatus(pending, "pending");
+    const closed = openConversation(inbox.id, "ann");
+    withStatus(closed, "closed");
+    const bobs = openConversation(inbox.id, "bob");
+
+    const result = await run(ws.setDisabled({ id: "admin" }, "ann", true));
+    expect(result).toMatchObject({ endedSessions: 2, rerouted: 2 });
+    expect(result.profile.disabledAt).toEqual(expect.any(Number));
+    expect(sessionsOf("ann")).toBe(0);
+    expect(sessionsOf("bob")).toBe(1);
+    expect(conversationRow(open)).toEqual({ assignee_id: null, queued_at: null });
+    expect(eventsOf(open)).toEqual([{ type: "unassigned", user_id: null }]);
+    expect(conversationRow(pending).assignee_id).toBeNull();
+    expect(eventsOf(pending).map((e) => e.type)).toEqual(["unassigned"]);
+    // History stays theirs: a closed conversation keeps its assignee, and others' are untouched.
+    expect(conversationRow(closed).assignee_id).toBe("ann");
+    expect(conversationRow(bobs).assignee_id).toBe("bob");
+    // Still a member (enabling restores their work), but nobody can hand them a conversation.
+    expect((await run(ws.getInbox(inbox.id))).memberIds).toEqual(["ann", "bob"]);
+    expect(await run(ws.inboxesOfUser("ann"))).toEqual([]);
+    expect(await run(ws.canAccessInbox({ id: "ann" }, inbox.id))).toBe(false);
+  });
+
+  it("hands their open conversations to the next available member in a round-robin inbox, never back to them", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin" } }));
+    await run(ws.setInboxMembers(inbox.id, ["ann", "bob"]));
+    const held = openConversation(inbox.id, "ann");
+    await run(ws.setDisabled({ id: "admin" }, "ann", true));
+    expect(conversationRow(held).assignee_id).toBe("bob");
+    expect(eventsOf(held)).toEqual([{ type: "assigned", user_id: "bob" }]);
+    // A new conversation routed now skips ann too, even with bob away.
+    await run(ws.setAvailability("bob", "away"));
+    const fresh = openConversation(inbox.id);
+    const routing = await runtime.runPromise(Routing.Routing);
+    expect(await run(routing.routeConversation(fresh, { type: "routing" }))).toEqual({ assigneeId: null, queued: true });
+  });
+
+  it("refuses disabling oneself and the last enabled admin, changing nothing", async () => {
+    session("sa", "admin");
+    const self = await fails(ws.setDisabled({ id: "admin" }, "admin", true));
+    expect(self._tag).toBe("Conflict");
+    expect((self as Conflict).message).toBe("You cannot disable yourself; ask another admin.");
+    // Another admin who was disabled already cannot leave the workspace without one either.
+    const last = await fails(ws.setDisabled({ id: "ann" }, "admin", true));
+    expect((last as Conflict).message).toBe("The workspace needs at least one enabled admin.");
+    expect(disabledAt("admin")).toBeNull();
+    expect(sessionsOf("admin")).toBe(1);
+    // With a second enabled admin it is allowed, and then that one is the last.
+    await run(ws.setRole("bob", "admin"));
+    await run(ws.setDisabled({ id: "bob" }, "admin", true));
+    expect(disabledAt("admin")).not.toBeNull();
+    expect(((await fails(ws.setDisabled({ id: "admin" }, "bob", true))) as Conflict).message).toBe(
+      "The workspace needs at least one enabled admin.",
+    );
+    expect(((await fails(ws.setRole("bob", "agent"))) as Conflict).message).toBe("The workspace needs at least one admin.");
+    expect(disabledAt("bob")).toBeNull();
+    expect((await fails(ws.setDisabled({ id: "admin" }, "nobody", true)))._tag).toBe("NotFound");
+  });
+
+  it("enables them again: they take queued conversations of their inboxes and can be routed to", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin" } }));
+    await run(ws.setInboxMembers(inbox.id, ["ann"]));
+    await run(ws.setDisabled({ id: "admin" }, "ann", true));
+    const waiting = openConversation(inbox.id);
+    const routing = await runtime.runPromise(Routing.Routing);
+    expect((await run(routing.routeConversation(waiting, { type: "routing" }))).queued).toBe(true);
+    const enabled = await run(ws.setDisabled({ id: "admin" }, "ann", false));
+    expect(enabled.profile.disabledAt).toBeNull();
+    expect(conversationRow(waiting)).toEqual({ assignee_id: "ann", queued_at: null });
+  });
+
+  it("keeps a disabled member when a checklist is saved, but refuses adding one", async () => {
+    const inbox = await run(ws.createInbox({ name: "Sales" }));
+    await run(ws.setInboxMembers(inbox.id, ["ann", "bob"]));
+    await run(ws.setDisabled({ id: "admin" }, "ann", true));
+    expect((await run(ws.setInboxMembers(inbox.id, ["ann", "bob"]))).memberIds).toEqual(["ann", "bob"]);
+    const refused = await fails(ws.setInboxMembers(inbox.id, ["ann", "bob", "gone"]));
+    expect((refused as InvalidInput).issues).toEqual([{ path: "userIds[2]", message: "gone is disabled" }]);
+    expect((await run(ws.getInbox(inbox.id))).memberIds).toEqual(["ann", "bob"]);
+    const team = await run(ws.createTeam({ name: "Closers" }));
+    expect(paths(await fails(ws.setTeamMembers(team.id, ["ann"])))).toEqual(["userIds[0]"]);
+    expect((await run(ws.getTeam(team.id))).memberIds).toEqual([]);
   });
 });

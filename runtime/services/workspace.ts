@@ -11,13 +11,20 @@
  *   inboxesOfUser(userId) → inbox ids (admins: all), canAccessInbox(user, inboxId) → boolean,
  *   setAvailability(userId, "available"|"away"),
  *   getProfile(userId), updateProfile(userId, {displayName, avatarUrl, meetingLink, workingHours, notificationSettings}),
- *   setRole(userId, role).
+ *   setRole(userId, role), setDisabled(actor, userId, disabled).
  *
  * Access rule: admins open every inbox; agents the inboxes they are members of; marketers and
  * analysts none. Only agents and admins can be members. Every change that can let someone take
  * a queued conversation (availability, members, routing) drains the queue (Routing.drainQueue);
  * an agent removed from an inbox gives its open conversations there back to the inbox's routing,
  * so none is left with someone who can no longer see it.
+ *
+ * Disabling: people who leave are disabled, never deleted, so their messages, events and report
+ * figures stay. Disabling ends their sessions and re-routes the open conversations they hold in
+ * the same write (manual inbox → back to Unassigned with an `unassigned` event; round-robin →
+ * the next available member, or the queue), and clears them from pending ones, so a visitor who
+ * answers later is not left with nobody. They stay listed as members (enabling them restores
+ * their work) but routing, assignment and member checks skip them.
  */
 import { Context, Effect, Either, Layer, Option, Schema as S } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
@@ -130,6 +137,8 @@ export interface Profile {
   readonly availability: Availability;
   readonly workingHours: WorkingHours;
   readonly notificationSettings: NotificationSettings;
+  /** When an admin disabled them; null while enabled. */
+  readonly disabledAt: number | null;
 }
 
 export interface WorkspaceShape {
@@ -158,6 +167,16 @@ export interface WorkspaceShape {
   readonly updateProfile: (userId: string, input: unknown) => Effect.Effect<Profile, NotFound | InvalidInput>;
   /** Changes a role; Conflict when it would leave no admin. */
   readonly setRole: (userId: string, role: unknown) => Effect.Effect<Profile, NotFound | InvalidInput | Conflict>;
+  /**
+   * Disables (ends sessions, re-routes open conversations, unassigns pending ones) or enables
+   * `userId`. Conflict when `actor` disables themselves or it would leave no enabled admin.
+   * Disabling a disabled user repeats the clean-up; enabling drains the queues of their inboxes.
+   */
+  readonly setDisabled: (
+    actor: Pick<User, "id">,
+    userId: string,
+    disabled: boolean,
+  ) => Effect.Effect<{ readonly profile: Profile; readonly endedSessions: number; readonly rerouted: number }, NotFound | Conflict>;
 }
 
 export class Workspace extends Context.Tag("Workspace")<Workspace, WorkspaceShape>() {}
@@ -220,6 +239,7 @@ interface ProfileRow {
   availability: Availability;
   working_hours: string;
   notification_settings: string;
+  disabled_at: number | null;
 }
 
 const isUniqueViolation = (error: unknown): boolean =>
@@ -274,7 +294,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
     const readProfile = (userId: string): Effect.Effect<Profile, NotFound> =>
       Effect.suspend(() => {
         const row = prepare(
-          `SELECT id, name, email, role, display_name, avatar_url, meeting_link, availability, working_hours, notification_settings
+          `SELECT id, name, email, role, display_name, avatar_url, meeting_link, availability, working_hours, notification_settings, disabled_at
            FROM users WHERE id = ?`,
         ).get(userId) as ProfileRow | undefined;
         if (!row) return Effect.fail(new NotFound({ entity: "user", id: userId }));
@@ -292,6 +312,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
           availability: row.availability,
           workingHours: hours,
           notificationSettings: { ...DEFAULT_NOTIFICATIONS, ...notifications },
+          disabledAt: row.disabled_at,
         });
       });
 
@@ -303,8 +324,12 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
         ),
       );
 
-    /** The ids, de-duplicated, each an enabled agent or admin; else InvalidInput at `userIds[i]`. */
-    const checkMembers = (input: unknown) =>
+    /**
+     * The ids, de-duplicated, each an enabled agent or admin — or a disabled one who is a member
+     * already (`current`), so saving a checklist keeps what enabling them would restore; else
+     * InvalidInput at `userIds[i]`.
+     */
+    const checkMembers = (input: unknown, current: ReadonlyArray<string>) =>
       Effect.gen(function* () {
         const ids = unique(yield* decodeOrFail(UserIds, input, "userIds"));
         const issues: Array<{ path: string; message: string }> = [];
@@ -313,7 +338,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
             | { name: string; role: string; disabled_at: number | null }
             | undefined;
           if (!row) issues.push({ path: `userIds[${i}]`, message: `no user has the id ${id}` });
-          else if (row.disabled_at !== null) issues.push({ path: `userIds[${i}]`, message: `${row.name} is disabled` });
+          else if (row.disabled_at !== null && !current.includes(id)) issues.push({ path: `userIds[${i}]`, message: `${row.name} is disabled` });
           else if (!INBOX_ROLES.includes(row.role)) {
             issues.push({ path: `userIds[${i}]`, message: `${row.name} is a ${row.role}; only agents and admins work in inboxes` });
           }
@@ -371,7 +396,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
 
     const setInboxMembers: WorkspaceShape["setInboxMembers"] = Effect.fn("Workspace.setInboxMembers")(function* (inboxId, input) {
       const before = yield* readInbox(inboxId);
-      const ids = yield* checkMembers(input);
+      const ids = yield* checkMembers(input, before.memberIds);
       yield* Effect.orDie(
         db.writeEffect((s) => {
           s.prepare("DELETE FROM inbox_members WHERE inbox_id = ?").run(inboxId);
@@ -413,8 +438,8 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
     });
 
     const setTeamMembers: WorkspaceShape["setTeamMembers"] = Effect.fn("Workspace.setTeamMembers")(function* (teamId, input) {
-      yield* readTeam(teamId);
-      const ids = yield* checkMembers(input);
+      const team = yield* readTeam(teamId);
+      const ids = yield* checkMembers(input, team.memberIds);
       yield* Effect.orDie(
         db.writeEffect((s) => {
           s.prepare("DELETE FROM team_members WHERE team_id = ?").run(teamId);
@@ -496,7 +521,50 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       return yield* readProfile(userId);
     });
 
+    const setDisabled: WorkspaceShape["setDisabled"] = Effect.fn("Workspace.setDisabled")(function* (actor, userId, disabled) {
+      const before = yield* readProfile(userId);
+      if (!disabled) {
+        if (before.disabledAt !== null) {
+          yield* Effect.orDie(db.writeEffect((s) => s.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(userId)));
+          // Back at work: queued conversations of their inboxes may go to them now.
+          for (const inboxId of yield* inboxesOfUser(userId)) yield* routing.drainQueue(inboxId);
+        }
+        return { profile: yield* readProfile(userId), endedSessions: 0, rerouted: 0 };
+      }
+      if (actor.id === userId) return yield* new Conflict({ message: "You cannot disable yourself; ask another admin." });
+      const outcome = yield* db
+        .writeEffect((s) => {
+          const now = wallClock.now();
+          // Counted inside the write, so two admins disabling each other at once cannot both succeed.
+          const otherAdmins = (s.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?").get(userId) as {
+            n: number;
+          }).n;
+          if (before.role === "admin" && otherAdmins === 0) throw new Conflict({ message: "The workspace needs at least one enabled admin." });
+          s.prepare("UPDATE users SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?").run(now, userId);
+          const endedSessions = s.prepare("DELETE FROM sessions WHERE user_id = ?").run(userId).changes;
+          // Disabled already, so the inbox's routing passes them over.
+          const held = prepare("SELECT id FROM conversations WHERE assignee_id = ? AND status = 'open' ORDER BY id").all(userId) as Array<{
+            id: string;
+          }>;
+          const assignments = held.flatMap((c) => routing.routeInWrite(prepare, c.id, { type: "routing" }, now) ?? []);
+          return { endedSessions, assignments, rerouted: held.length };
+        })
+        .pipe(
+          Effect.catchTag("WriteFailed", (failed) => (failed.cause instanceof Conflict ? Effect.fail(failed.cause) : Effect.die(failed.cause))),
+        );
+      yield* routing.publish(outcome.assignments);
+      // Pending ones wait on the visitor; when they answer, the conversation must not come back to
+      // someone who cannot open it. Unassigned by the admin who disabled them, with its event.
+      const pending = prepare("SELECT id, version FROM conversations WHERE assignee_id = ? AND status = 'pending'").all(userId) as Array<{
+        id: string;
+        version: number;
+      }>;
+      yield* Effect.forEach(pending, (c) => Effect.ignore(routing.assign(c.id, { userId: null }, actor.id, c.version)), { discard: true });
+      return { profile: yield* readProfile(userId), endedSessions: outcome.endedSessions, rerouted: outcome.rerouted + pending.length };
+    });
+
     return {
+      setDisabled,
       listInboxes,
       getInbox: (id) => readInbox(id),
       createInbox,
