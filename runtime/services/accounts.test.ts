@@ -260,7 +260,7 @@ describe("passwords", () => {
     run(Effect.flatMap(Accounts, (a) => a.createUser(admin, { email, name: email.split("@")[0], role, password })));
   const login = (email: string, password: string) => run(Effect.flatMap(Accounts, (a) => a.login(email, password)));
   const sessionOf = (token: string) => run(Effect.flatMap(Accounts, (a) => a.getSession(token)));
-  const issuesOf = (error: { _tag: string }) => (error._tag === "InvalidInput" ? (error as { issues: ReadonlyArray<unknown> }).issues : []);
+  const issuesOf = (error: { _tag: string }) => (error._tag === "InvalidInput" ? (error as unknown as { issues: ReadonlyArray<unknown> }).issues : []);
 
   it("changes one's own password: the new one signs in, the old one not, and only the other sessions end", async () => {
     const user = await newUser("changer@example.com", "first-password");
