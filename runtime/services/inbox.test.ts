@@ -308,3 +308,122 @@ describe("the thread", () => {
     expect(sam.people.map((p) => p.id).sort()).toEqual([people.admin.id, people.sam.id].sort());
   });
 });
+
+describe("pending: the team waits on the visitor", () => {
+  const row = (id: string) =>
+    kit.db.sqlite.prepare("SELECT status, version, waiting_since, closed_at FROM conversations WHERE id = ?").get(id) as {
+      status: string;
+      version: number;
+      waiting_since: number | null;
+      closed_at: number | null;
+    };
+  const statusLog = (id: string) =>
+    (kit.db.sqlite.prepare("SELECT user_id, data FROM events WHERE type = 'status_changed' AND conversation_id = ? ORDER BY id").all(id) as Array<{
+      user_id: string | null;
+      data: string;
+    }>).map((e) => ({ userId: e.user_id, ...JSON.parse(e.data) }));
+
+  it("marks an open conversation pending and open again with the version, logging and publishing each change", async () => {
+    const id = kit.conversation({ assigneeId: people.alex.id, messages: [{ author: "visitor", text: "Where is my order?" }] });
+    expect(row(id).waiting_since).toEqual(expect.any(Number));
+    const inbox = await kit.run(Inbox);
+    const seenByBo: InboxEvent[] = [];
+    const stop = await kit.run(inbox.watch(people.bo, (e) => seenByBo.push(e)));
+    const pending = await kit.run(inbox.markPending(id, 1, people.alex));
+    expect(pending).toMatchObject({ status: "pending", version: 2, waitingSince: null });
+    expect(row(id)).toMatchObject({ status: "pending", version: 2, waiting_since: null });
+    // A double click changes nothing and does not complain.
+    expect((await kit.run(inbox.markPending(id, 1, people.alex))).version).toBe(2);
+    const open = await kit.run(inbox.markOpen(id, 2, people.bo));
+    expect(open).toMatchObject({ status: "open", version: 3 });
+    stop();
+    expect(statusLog(id)).toEqual([
+      { userId: people.alex.id, from: "open", to: "pending", by: people.alex.id },
+      { userId: people.bo.id, from: "pending", to: "open", by: people.bo.id },
+    ]);
+    const changes = seenByBo.filter((e) => e.conversationId === id && e.kind === "conversation").map((e) => e.data);
+    expect(changes).toEqual([
+      { status: "pending", from: "open", by: people.alex.id, created: false },
+      { status: "open", from: "pending", by: people.bo.id, created: false },
+    ]);
+  });
+
+  it("closes a pending conversation, and reopening a closed one still gives it back open", async () => {
+    const id = kit.conversation({ assigneeId: people.alex.id });
+    const inbox = await kit.run(Inbox);
+    await kit.run(inbox.markPending(id, 1, people.alex));
+    const closed = await kit.run(inbox.close(id, 2, people.alex));
+    expect(closed).toMatchObject({ status: "closed", version: 3, closedAt: expect.any(Number) });
+    const reopened = await kit.run(inbox.reopen(id, 3, people.alex));
+    expect(reopened).toMatchObject({ status: "open", version: 4, closedAt: null });
+    expect(statusLog(id).map((e) => `${e.from}→${e.to}`)).toEqual(["open→pending", "pending→closed", "closed→open"]);
+  });
+
+  it("refuses changes that do not start where they must, a stale version and strangers, changing nothing", async () => {
+    const inbox = await kit.run(Inbox);
+    const closed = kit.conversation({ status: "closed" });
+    const bot = kit.conversation({ status: "bot" });
+    const pending = kit.conversation({ status: "pending", waitingSince: null });
+    const open = kit.conversation();
+    const refusals = [
+      [inbox.markPending(closed, 1, people.alex), "This conversation is closed; only an open conversation can be marked pending."],
+      [inbox.markPending(bot, 1, people.alex), "This conversation is bot; only an open conversation can be marked pending."],
+      [inbox.markOpen(closed, 1, people.alex), "This conversation is closed; only a pending conversation can be marked open (reopen a closed one)."],
+      [inbox.markOpen(bot, 1, people.alex), "This conversation is bot; only a pending conversation can be marked open."],
+      [inbox.reopen(pending, 1, people.alex), "This conversation is pending; only a closed conversation can be reopened."],
+      [inbox.markPending(open, 7, people.alex), "Someone else changed this conversation first. It has been reloaded: check it and try again."],
+    ] as const;
+    const before = [closed, bot, pending, open].map(row);
+    for (const [effect, message] of refusals) {
+      const failure = await kit.fail(effect);
+      expect(failure).toMatchObject({ _tag: "Conflict", message });
+    }
+    expect((await kit.fail(inbox.markPending(open, 1, people.sam)))._tag).toBe("Forbidden");
+    expect((await kit.fail(inbox.markOpen(pending, 1, people.ana)))._tag).toBe("Forbidden");
+    expect((await kit.fail(inbox.markPending("conv_nope", 1, people.alex)))._tag).toBe("NotFound");
+    expect((await kit.fail(inbox.markPending(open, 0, people.alex)))._tag).toBe("InvalidInput");
+    expect([closed, bot, pending, open].map(row)).toEqual(before);
+    for (const id of [closed, bot, pending, open]) expect(statusLog(id)).toEqual([]);
+  });
+
+  it("has a view of its own, stays in Assigned to me below everything that owes an answer, and is counted", async () => {
+    const t = Date.now() - 60_000;
+    const waiting = kit.conversation({ assigneeId: people.bo.id, waitingSince: t, lastActivityAt: t });
+    const answered = kit.conversation({ assigneeId: people.bo.id, waitingSince: null, lastActivityAt: t + 10 });
+    const parked = kit.conversation({ assigneeId: people.bo.id, lastActivityAt: t + 20 });
+    const inbox = await kit.run(Inbox);
+    await kit.run(inbox.markPending(parked, 1, people.bo));
+    const mine = await list(people.bo, { view: "mine", limit: 200 });
+    const ours = [waiting, answered, parked];
+    // The pending one is the latest activity, yet it comes last: nobody owes its visitor an answer.
+    expect(ids(mine).filter((id) => ours.includes(id))).toEqual(ours);
+    expect(mine.conversations.at(-1)).toMatchObject({ id: parked, status: "pending" });
+    const pendingView = await list(people.bo, { view: "pending", assigneeId: "me" });
+    expect(ids(pendingView)).toEqual([parked]);
+    expect(pendingView.counts.pending).toBe(1);
+    expect(mine.counts.mine).toBe(ids(mine).length);
+    expect(ids(await list(people.bo, { view: "pending", limit: 200 }))).toContain(parked);
+    expect(ids(await list(people.bo, { view: "pending", limit: 200 }))).not.toContain(answered);
+  });
+
+  it("opens again, waiting from the visitor's message, when the visitor writes", async () => {
+    const visitorId = kit.visitor();
+    const id = kit.conversation({ visitorId, assigneeId: people.alex.id, messages: [{ author: "visitor", text: "Is it shipped?" }] });
+    const inbox = await kit.run(Inbox);
+    await kit.run(inbox.reply({ conversationId: id, text: "Can you send me the order number?", clientMessageId: "ask" }, people.alex));
+    const { version } = await kit.run(inbox.getThread(id, people.alex)).then((t) => t.conversation);
+    await kit.run(inbox.markPending(id, version, people.alex));
+    const engine = await kit.run(Engine.Engine);
+    const sentAt = Date.now();
+    const answer = await kit.run(engine.handleVisitorMessage({ conversationId: id, visitorId, clientMessageId: "v2", text: "It is 4711" }));
+    expect(answer.status).toBe("open");
+    const after = row(id);
+    expect(after.status).toBe("open");
+    expect(after.waiting_since).toBeGreaterThanOrEqual(sentAt);
+    expect(after.version).toBeGreaterThan(version + 1);
+    expect(statusLog(id).at(-1)).toMatchObject({ from: "pending", to: "open" });
+    // Back among those that owe an answer, on top of the pending ones.
+    const mine = await list(people.alex, { view: "mine", limit: 200 });
+    expect(mine.conversations.find((c) => c.id === id)).toMatchObject({ status: "open", waitingSince: after.waiting_since });
+  });
+});

@@ -2,8 +2,8 @@
  * Inbox: what agents work with all day — the conversation list (views, filters, full-text
  * search, unread markers, counts), the thread (the whole transcript: bot part, handoff marker
  * with what the bot collected, internal comments; the visitor's page, device, language, first
- * seen), replies and comments (@mentions notify the mentioned person), close / reopen with the
- * conversation's version, read state, typing, and the live feed of one agent's inboxes.
+ * seen), replies and comments (@mentions notify the mentioned person), close / reopen / mark
+ * pending / mark open with the conversation's version, read state, typing, and the live feed of one agent's inboxes.
  *
  * Replies and comments go through `Engine.replyAsAgent` (one write, idempotent per
  * clientMessageId, published after commit). Assignments go through `Routing.assign`. Every
@@ -37,7 +37,7 @@ import { Routing, type RoutingShape } from "./routing.js";
 // ---------------------------------------------------------------------------------------------
 // Views and filters
 
-export const inboxViews = ["unassigned", "mine", "all_open", "bot", "closed"] as const;
+export const inboxViews = ["unassigned", "mine", "all_open", "pending", "bot", "closed"] as const;
 export type InboxView = (typeof inboxViews)[number];
 
 const View = S.String.pipe(
@@ -206,6 +206,10 @@ export interface InboxShape {
   readonly close: (conversationId: string, expectedVersion: number, actor: Actor) => Effect.Effect<ConversationSummary, NotFound | Forbidden | Conflict | InvalidInput>;
   /** Reopens a closed conversation at `expectedVersion`; Conflict when someone changed it first. */
   readonly reopen: (conversationId: string, expectedVersion: number, actor: Actor) => Effect.Effect<ConversationSummary, NotFound | Forbidden | Conflict | InvalidInput>;
+  /** Sets an open conversation pending (the team waits on the visitor; nobody owes an answer) at `expectedVersion`; Conflict otherwise. */
+  readonly markPending: (conversationId: string, expectedVersion: number, actor: Actor) => Effect.Effect<ConversationSummary, NotFound | Forbidden | Conflict | InvalidInput>;
+  /** Sets a pending conversation open again at `expectedVersion`; Conflict for any other status or a stale version. */
+  readonly markOpen: (conversationId: string, expectedVersion: number, actor: Actor) => Effect.Effect<ConversationSummary, NotFound | Forbidden | Conflict | InvalidInput>;
   /** Assigns to a person and/or team (`Routing.assign`: undefined keeps, null clears); Conflict when stale. */
   readonly assign: (
     conversationId: string,
@@ -417,9 +421,11 @@ const THREAD_MESSAGE_SELECT = `SELECT m.id, m.author, m.user_id, COALESCE(u.disp
 
 export const MAX_THREAD_MESSAGES = 2000;
 
-// Waiting conversations first, the longest wait on top; then the others, latest activity first.
-// 4e15 ms is far beyond any epoch time, so both halves fit one ascending key.
-const WAIT_KEY = "(CASE WHEN c.waiting_since IS NOT NULL THEN c.waiting_since ELSE 4000000000000000 - c.last_activity_at END)";
+// Waiting conversations first, the longest wait on top; then open ones nobody waits in; pending
+// ones (the team waits on the visitor) last — each of those two latest activity first. 4e15 ms
+// is far beyond any epoch time, so the three parts fit one ascending key (below 2^53).
+const WAIT_KEY = `(CASE WHEN c.waiting_since IS NOT NULL THEN c.waiting_since
+  WHEN c.status = 'pending' THEN 8000000000000000 - c.last_activity_at ELSE 4000000000000000 - c.last_activity_at END)`;
 
 
 /** The filter object of a query string: known keys, empty values dropped. Pure. */
@@ -430,6 +436,30 @@ export const filterFromSearchParams = (params: URLSearchParams): Record<string, 
     if (value !== null && value.trim() !== "") out[key] = value;
   }
   return out;
+};
+
+/** The status changes an agent makes, each with where it goes and the statuses it starts from. */
+const STATUS_MOVES = {
+  close: { to: "closed", from: ["bot", "open", "pending"] },
+  reopen: { to: "open", from: ["closed"] },
+  markOpen: { to: "open", from: ["pending"] },
+  markPending: { to: "pending", from: ["open"] },
+} as const satisfies Record<string, { to: ConversationStatus; from: ReadonlyArray<ConversationStatus> }>;
+type StatusMove = keyof typeof STATUS_MOVES;
+
+/** Why `move` cannot start from `status` (null: it can). Pure. */
+export const statusRefusal = (move: StatusMove, status: ConversationStatus): string | null => {
+  if ((STATUS_MOVES[move].from as ReadonlyArray<ConversationStatus>).includes(status)) return null;
+  switch (move) {
+    case "close":
+      return `This conversation is ${status} already.`;
+    case "reopen":
+      return `This conversation is ${status}; only a closed conversation can be reopened.`;
+    case "markOpen":
+      return `This conversation is ${status}; only a pending conversation can be marked open${status === "closed" ? " (reopen a closed one)" : ""}.`;
+    case "markPending":
+      return `This conversation is ${status}; only an open conversation can be marked pending.`;
+  }
 };
 
 class StaleVersion extends Error {
@@ -467,7 +497,7 @@ export const makeInbox = (deps: {
     const filter = yield* decodeInput(ConversationFilter, input);
     const visible = visibleInboxIds(prepare, actor);
     const limit = filter.limit ?? DEFAULT_PAGE;
-    const emptyCounts = { unassigned: 0, mine: 0, all_open: 0, bot: 0 };
+    const emptyCounts = { unassigned: 0, mine: 0, all_open: 0, pending: 0, bot: 0 };
     const empty: ConversationList = {
       view: filter.view,
       conversations: [],
@@ -513,6 +543,7 @@ export const makeInbox = (deps: {
          COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id IS NULL), 0) AS unassigned,
          COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id = @me), 0) AS mine,
          COALESCE(SUM(c.status IN ('open','pending')), 0) AS all_open,
+         COALESCE(SUM(c.status = 'pending'), 0) AS pending,
          COALESCE(SUM(c.status = 'bot'), 0) AS bot,
          COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id IS NULL AND unread), 0) AS unread_unassigned,
          COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id = @me AND unread), 0) AS unread_mine,
@@ -535,6 +566,9 @@ export const makeInbox = (deps: {
         break;
       case "all_open":
         where.push("c.status IN ('open','pending')");
+        break;
+      case "pending":
+        where.push("c.status = 'pending'");
         break;
       case "bot":
         where.push("c.status = 'bot'");
@@ -580,7 +614,13 @@ export const makeInbox = (deps: {
       view: filter.view,
       conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map(toSummary),
       nextCursor: keys.length > limit && last ? encodeCursor(last.k, last.id) : null,
-      counts: { unassigned: countsRow.unassigned!, mine: countsRow.mine!, all_open: countsRow.all_open!, bot: countsRow.bot! },
+      counts: {
+        unassigned: countsRow.unassigned!,
+        mine: countsRow.mine!,
+        all_open: countsRow.all_open!,
+        pending: countsRow.pending!,
+        bot: countsRow.bot!,
+      },
       unread: { unassigned: countsRow.unread_unassigned!, mine: countsRow.unread_mine!, all_open: countsRow.unread_all_open! },
     };
   });
@@ -726,16 +766,20 @@ export const makeInbox = (deps: {
     return { message, mentioned: mentioned.map((p) => ({ id: p.id, name: p.displayName ?? p.name })) };
   });
 
-  /** Writes a status change at `expectedVersion`; a request for what already is (a double click) is no conflict. */
-  const changeStatus = (conversationId: string, expectedVersion: number, actor: Actor, to: "closed" | "open") =>
+  /**
+   * Writes a status change at `expectedVersion`; a request for what already is (a double click)
+   * is no conflict. `move` names the change: reopen (closed → open), markOpen (pending → open),
+   * markPending (open → pending) or close (from any other status).
+   */
+  const changeStatus = (conversationId: string, expectedVersion: number, actor: Actor, move: StatusMove) =>
     Effect.gen(function* () {
+      const { to } = STATUS_MOVES[move];
       // Who may touch it is decided before what they sent: a stranger gets 403, not a lesson in versions.
       const before = yield* conversationFor(prepare, actor, conversationId);
       yield* validVersion(expectedVersion);
       if (before.status === to) return { changed: false, row: before };
-      if (to === "open" && before.status !== "closed") {
-        return yield* Effect.fail(new Conflict({ message: `This conversation is ${before.status}; only a closed conversation can be reopened.` }));
-      }
+      const refusal = statusRefusal(move, before.status as ConversationStatus);
+      if (refusal !== null) return yield* Effect.fail(new Conflict({ message: refusal }));
       const now = wallClock.now();
       const outcome = yield* db
         .writeEffect(() => {
@@ -747,6 +791,11 @@ export const makeInbox = (deps: {
               `UPDATE conversations SET status = 'closed', closed_at = ?, waiting_since = NULL, updated_at = ?, last_activity_at = ?,
                  version = version + 1 WHERE id = ?`,
             ).run(now, now, now, conversationId);
+          } else if (to === "pending") {
+            // The team has done its part: nobody owes the visitor an answer until they write again.
+            prepare(
+              `UPDATE conversations SET status = 'pending', waiting_since = NULL, updated_at = ?, last_activity_at = ?, version = version + 1 WHERE id = ?`,
+            ).run(now, now, conversationId);
           } else {
             prepare(
               `UPDATE conversations SET status = 'open', closed_at = NULL, updated_at = ?, last_activity_at = ?, version = version + 1 WHERE id = ?`,
@@ -780,12 +829,22 @@ export const makeInbox = (deps: {
   const summaryAfter = (conversationId: string, actor: Actor) => toSummary(summaryOf(actor.id, conversationId)!);
 
   const close: InboxShape["close"] = Effect.fn("Inbox.close")(function* (conversationId, expectedVersion, actor) {
-    yield* changeStatus(conversationId, expectedVersion, actor, "closed");
+    yield* changeStatus(conversationId, expectedVersion, actor, "close");
     return summaryAfter(conversationId, actor);
   });
 
   const reopen: InboxShape["reopen"] = Effect.fn("Inbox.reopen")(function* (conversationId, expectedVersion, actor) {
-    yield* changeStatus(conversationId, expectedVersion, actor, "open");
+    yield* changeStatus(conversationId, expectedVersion, actor, "reopen");
+    return summaryAfter(conversationId, actor);
+  });
+
+  const markPending: InboxShape["markPending"] = Effect.fn("Inbox.markPending")(function* (conversationId, expectedVersion, actor) {
+    yield* changeStatus(conversationId, expectedVersion, actor, "markPending");
+    return summaryAfter(conversationId, actor);
+  });
+
+  const markOpen: InboxShape["markOpen"] = Effect.fn("Inbox.markOpen")(function* (conversationId, expectedVersion, actor) {
+    yield* changeStatus(conversationId, expectedVersion, actor, "markOpen");
     return summaryAfter(conversationId, actor);
   });
 
@@ -873,7 +932,7 @@ export const makeInbox = (deps: {
 
   const checkAccess: InboxShape["checkAccess"] = (conversationId, actor) => Effect.asVoid(conversationFor(prepare, actor, conversationId));
 
-  return { checkAccess, listConversations, getThread, reply, comment, close, reopen, assign, markRead, setTyping, options, watch };
+  return { checkAccess, listConversations, getThread, reply, comment, close, reopen, markPending, markOpen, assign, markRead, setTyping, options, watch };
 };
 
 /** The Inbox service over the app's Database, LiveEvents, Engine and Routing. */
