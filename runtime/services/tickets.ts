@@ -1,13 +1,17 @@
 /**
  * Tickets: tracked requests created from a conversation (subject, a description prefilled with
  * an excerpt of the transcript, priority, status), listed with filters, and moved through
- * new → waiting on contact / waiting on us → closed. Agents see the tickets of their inboxes,
- * admins all. Every creation and change is written to the events log with who did it.
+ * new → waiting on contact / waiting on us → closed. A ticket has an assignee (someone who may
+ * work in its inbox), internal notes, and a timeline of what changed. Agents see the tickets of
+ * their inboxes, admins all. Every creation and change is written to the events log with who did
+ * it, and to the ticket's activity in the same transaction. Changes carry the version they were
+ * made on: a stale one is a Conflict, as for conversations, so two agents never overwrite each
+ * other unseen.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
 import * as wallClock from "./clock.js";
-import { Database, type DatabaseShape } from "./database.js";
-import { Forbidden, InvalidInput, NotFound } from "./errors.js";
+import { Database, type DatabaseShape, type WriteFailed } from "./database.js";
+import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import {
   conversationFor,
@@ -22,6 +26,7 @@ import {
   worksInInboxes,
   type Actor,
 } from "./inbox-access.js";
+import { userCanAccessInbox } from "./routing.js";
 
 export const ticketStatuses = ["new", "waiting_on_contact", "waiting_on_us", "closed"] as const;
 export type TicketStatus = (typeof ticketStatuses)[number];
@@ -56,10 +61,33 @@ export const NewTicket = S.Struct({
 });
 export type NewTicket = typeof NewTicket.Type;
 
-/** A change of status and/or priority. */
+export const MAX_NOTE = 4_000;
+
+/** The version a change was made on: a number, or its digits as a form sends them. */
+const ExpectedVersion = S.Union(S.Number, S.NumberFromString).pipe(
+  S.int({ message: () => "the ticket's version is a whole number from 1" }),
+  S.greaterThanOrEqualTo(1, { message: () => "the ticket's version is a whole number from 1" }),
+);
+
+/** A change of status and/or priority, made on the ticket's `version`. */
 export const TicketUpdate = S.Struct({
   status: S.optional(TicketStatusSchema),
   priority: S.optional(TicketPrioritySchema),
+  version: ExpectedVersion,
+});
+
+/** A new assignee (a user id; null or "" unassigns), chosen on the ticket's `version`. */
+export const TicketAssignment = S.Struct({
+  assigneeId: S.NullOr(S.String.pipe(S.maxLength(100, { message: () => "no such user" }))),
+  version: ExpectedVersion,
+});
+
+/** An internal note on a ticket. */
+export const TicketNote = S.Struct({
+  text: S.Trim.pipe(
+    S.minLength(1, { message: () => "write a note first" }),
+    S.maxLength(MAX_NOTE, { message: () => `a note is at most ${MAX_NOTE.toLocaleString("en")} characters` }),
+  ),
 });
 
 const Limit = S.NumberFromString.pipe(
@@ -72,6 +100,8 @@ export const TicketFilter = S.Struct({
   status: S.optional(S.Union(TicketStatusSchema, S.Literal("open"))),
   priority: S.optional(TicketPrioritySchema),
   inboxId: S.optional(S.String),
+  /** "me", "unassigned", or a user id. */
+  assignee: S.optional(S.String),
   contactId: S.optional(S.String),
   search: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" }))),
   limit: S.optional(Limit),
@@ -90,8 +120,50 @@ export interface Ticket {
   readonly priority: TicketPriority;
   readonly status: TicketStatus;
   readonly createdBy: { readonly id: string; readonly name: string } | null;
+  readonly assignee: { readonly id: string; readonly name: string } | null;
   readonly createdAt: number;
   readonly updatedAt: number;
+  /** Pass back with a change; it moves on with every change of status, priority or assignee. */
+  readonly version: number;
+}
+
+export const ticketActivityKinds = ["created", "note", "status", "priority", "assignee"] as const;
+export type TicketActivityKind = (typeof ticketActivityKinds)[number];
+
+/** One entry of a ticket's timeline. */
+export interface TicketActivity {
+  /** 0 for a 'created' entry derived from the ticket (tickets the bot or a visitor's message made). */
+  readonly id: number;
+  readonly at: number;
+  readonly kind: TicketActivityKind;
+  /** Who did it; null for the bot or a visitor's message. */
+  readonly user: { readonly id: string; readonly name: string } | null;
+  /** A note's text; null for other kinds. */
+  readonly text: string | null;
+  /** The value before and after a change: a status, a priority, or an assignee (null = unassigned). */
+  readonly from: ActivityValue | null;
+  readonly to: ActivityValue | null;
+}
+
+/** A changed value; `name` is the person's name for an assignee, else the value itself. */
+export interface ActivityValue {
+  readonly value: string;
+  readonly name: string;
+}
+
+export interface TicketTimeline {
+  /** Oldest first, newest last. */
+  readonly entries: ReadonlyArray<TicketActivity>;
+  /** True when older entries were left out (more than `MAX_TIMELINE`). */
+  readonly truncated: boolean;
+}
+
+export const MAX_TIMELINE = 500;
+
+/** Someone a ticket can be assigned to. */
+export interface TicketAssignee {
+  readonly id: string;
+  readonly name: string;
 }
 
 export interface TicketList {
@@ -118,8 +190,24 @@ export interface TicketsShape {
   readonly list: (actor: Actor, filter: unknown) => Effect.Effect<TicketList, InvalidInput | Forbidden>;
   /** One ticket the actor may see. */
   readonly get: (actor: Actor, ticketId: string) => Effect.Effect<Ticket, NotFound | Forbidden>;
-  /** Changes status and/or priority (decoded by `TicketUpdate`). */
-  readonly update: (actor: Actor, ticketId: string, input: unknown) => Effect.Effect<Ticket, InvalidInput | NotFound | Forbidden>;
+  /** Changes status and/or priority (decoded by `TicketUpdate`), with an activity entry per change; Conflict when the version is stale. */
+  readonly update: (
+    actor: Actor,
+    ticketId: string,
+    input: unknown,
+  ) => Effect.Effect<Ticket, InvalidInput | NotFound | Forbidden | Conflict>;
+  /** Assigns or unassigns (decoded by `TicketAssignment`): only to someone enabled who may work in the ticket's inbox; Conflict when stale. */
+  readonly assign: (
+    actor: Actor,
+    ticketId: string,
+    input: unknown,
+  ) => Effect.Effect<Ticket, InvalidInput | NotFound | Forbidden | Conflict>;
+  /** Adds an internal note (decoded by `TicketNote`) to the ticket's timeline. */
+  readonly addNote: (actor: Actor, ticketId: string, input: unknown) => Effect.Effect<TicketActivity, InvalidInput | NotFound | Forbidden>;
+  /** The ticket's timeline, newest last; a ticket without a 'created' entry gets one derived from its creation. */
+  readonly timeline: (actor: Actor, ticketId: string) => Effect.Effect<TicketTimeline, NotFound | Forbidden>;
+  /** Who the ticket can be assigned to: enabled admins and the agents of its inbox, by name. */
+  readonly assignees: (actor: Actor, ticketId: string) => Effect.Effect<ReadonlyArray<TicketAssignee>, NotFound | Forbidden>;
 }
 
 export class Tickets extends Context.Tag("Tickets")<Tickets, TicketsShape>() {}
@@ -140,15 +228,20 @@ interface TicketRow {
   readonly status: TicketStatus;
   readonly created_by: string | null;
   readonly creator_name: string | null;
+  readonly assignee_id: string | null;
+  readonly assignee_name: string | null;
   readonly created_at: number;
   readonly updated_at: number;
+  readonly version: number;
 }
 
 const TICKET_SELECT = `SELECT t.id, t.inbox_id, i.name AS inbox_name, t.conversation_id, t.contact_id, c.name AS contact_name,
   c.email AS contact_email, t.subject, t.description, t.priority, t.status, t.created_by,
-  COALESCE(u.display_name, u.name) AS creator_name, t.created_at, t.updated_at
+  COALESCE(u.display_name, u.name) AS creator_name, t.assignee_id, COALESCE(a.display_name, a.name) AS assignee_name,
+  t.created_at, t.updated_at, t.version
   FROM tickets t JOIN inboxes i ON i.id = t.inbox_id
-  LEFT JOIN contacts c ON c.id = t.contact_id LEFT JOIN users u ON u.id = t.created_by`;
+  LEFT JOIN contacts c ON c.id = t.contact_id LEFT JOIN users u ON u.id = t.created_by
+  LEFT JOIN users a ON a.id = t.assignee_id`;
 
 const toTicket = (row: TicketRow): Ticket => ({
   id: row.id,
@@ -161,9 +254,57 @@ const toTicket = (row: TicketRow): Ticket => ({
   priority: row.priority,
   status: row.status,
   createdBy: row.created_by === null ? null : { id: row.created_by, name: row.creator_name ?? "" },
+  assignee: row.assignee_id === null ? null : { id: row.assignee_id, name: row.assignee_name ?? "" },
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  version: row.version,
 });
+
+interface ActivityRow {
+  readonly id: number;
+  readonly at: number;
+  readonly kind: TicketActivityKind;
+  readonly user_id: string | null;
+  readonly user_name: string | null;
+  readonly text: string | null;
+  readonly from_value: string | null;
+  readonly to_value: string | null;
+  readonly from_name: string | null;
+  readonly to_name: string | null;
+}
+
+const ACTIVITY_SELECT = `SELECT a.id, a.at, a.kind, a.user_id, COALESCE(u.display_name, u.name) AS user_name, a.text, a.from_value, a.to_value,
+  COALESCE(fu.display_name, fu.name) AS from_name, COALESCE(tu.display_name, tu.name) AS to_name
+  FROM ticket_activity a LEFT JOIN users u ON u.id = a.user_id
+  LEFT JOIN users fu ON a.kind = 'assignee' AND fu.id = a.from_value
+  LEFT JOIN users tu ON a.kind = 'assignee' AND tu.id = a.to_value`;
+
+const activityValue = (value: string | null, name: string | null): ActivityValue | null =>
+  value === null ? null : { value, name: name ?? value };
+
+const toActivity = (row: ActivityRow): TicketActivity => ({
+  id: row.id,
+  at: row.at,
+  kind: row.kind,
+  user: row.user_id === null ? null : { id: row.user_id, name: row.user_name ?? "" },
+  text: row.text,
+  from: activityValue(row.from_value, row.from_name),
+  to: activityValue(row.to_value, row.to_name),
+});
+
+/** A refusal decided inside a write (a stale version, a person who cannot be picked): the write rolls back. */
+class Refused extends Error {
+  constructor(readonly error: InvalidInput | Conflict) {
+    super("refused");
+  }
+}
+
+/** Runs a write whose function may throw `Refused`; that becomes the failure, anything else a defect. */
+const refusable = <T>(write: Effect.Effect<T, WriteFailed>): Effect.Effect<T, InvalidInput | Conflict> =>
+  Effect.catchTag(write, "WriteFailed", (failed) => (failed.cause instanceof Refused ? Effect.fail(failed.cause.error) : Effect.die(failed.cause)));
+
+const staleMessage = "Someone else changed this ticket first. The page shows it as it is now: check it, then make your change again.";
+
 
 
 /** One transcript line as the excerpt shows it. */
@@ -207,6 +348,47 @@ export const makeTickets = (deps: { readonly db: DatabaseShape }): TicketsShape 
 
   const readTicket = (id: string) => prepare(`${TICKET_SELECT} WHERE t.id = ?`).get(id) as TicketRow | undefined;
 
+  /** Appends one timeline entry (inside a write). */
+  const addActivity = (
+    ticketId: string,
+    at: number,
+    userId: string | null,
+    kind: TicketActivityKind,
+    text: string | null,
+    from: string | null,
+    to: string | null,
+  ): number =>
+    Number(
+      prepare("INSERT INTO ticket_activity (ticket_id, at, user_id, kind, text, from_value, to_value) VALUES (?, ?, ?, ?, ?, ?, ?)").run(
+        ticketId,
+        at,
+        userId,
+        kind,
+        text,
+        from,
+        to,
+      ).lastInsertRowid,
+    );
+
+  /** Writes a change to the events log: on the ticket's conversation when it has one, else on its inbox (inside a write). */
+  const logTicketEvent = (ticket: Ticket, userId: string, at: number, data: unknown) => {
+    const conversation =
+      ticket.conversationId === null
+        ? undefined
+        : (prepare("SELECT id, inbox_id, channel_id, chatflow_id, chatflow_version_id, is_preview FROM conversations WHERE id = ?").get(
+            ticket.conversationId,
+          ) as Parameters<typeof logConversationEvent>[2] | undefined);
+    if (conversation) logConversationEvent(prepare, "ticket_updated", conversation, at, { userId, data });
+    else {
+      prepare("INSERT INTO events (type, at, user_id, inbox_id, data) VALUES ('ticket_updated', ?, ?, ?, ?)").run(
+        at,
+        userId,
+        ticket.inboxId,
+        JSON.stringify(data),
+      );
+    }
+  };
+
   const draftFromConversation: TicketsShape["draftFromConversation"] = Effect.fn("Tickets.draftFromConversation")(
     function* (actor, conversationId) {
       const row = yield* conversationFor(prepare, actor, conversationId);
@@ -245,6 +427,7 @@ export const makeTickets = (deps: { readonly db: DatabaseShape }): TicketsShape 
             `INSERT INTO tickets (id, inbox_id, conversation_id, contact_id, subject, description, priority, status, created_by, created_at, updated_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           ).run(id, row.inbox_id, row.id, row.contact_id, ticket.subject, ticket.description, ticket.priority, ticket.status, actor.id, now, now);
+          addActivity(id, now, actor.id, "created", null, null, null);
           logConversationEvent(prepare, "ticket_created", row, now, {
             userId: actor.id,
             data: { ticketId: id, subject: ticket.subject, priority: ticket.priority, status: ticket.status, via: "agent" },
@@ -271,6 +454,14 @@ export const makeTickets = (deps: { readonly db: DatabaseShape }): TicketsShape 
       yield* requireInbox(prepare, actor, filter.inboxId);
       where.push("t.inbox_id = ?");
       args.push(filter.inboxId);
+    }
+    if (filter.assignee === "me") {
+      where.push("t.assignee_id = ?");
+      args.push(actor.id);
+    } else if (filter.assignee === "unassigned") where.push("t.assignee_id IS NULL");
+    else if (filter.assignee !== undefined && filter.assignee !== "") {
+      where.push("t.assignee_id = ?");
+      args.push(filter.assignee);
     }
     if (filter.contactId !== undefined && filter.contactId !== "") {
       where.push("t.contact_id = ?");
@@ -327,37 +518,105 @@ export const makeTickets = (deps: { readonly db: DatabaseShape }): TicketsShape 
   });
 
   const update: TicketsShape["update"] = Effect.fn("Tickets.update")(function* (actor, ticketId, input) {
-    const before = yield* get(actor, ticketId);
+    // Who may touch it is decided before what they sent: a stranger gets 403, not a lesson in versions.
+    yield* get(actor, ticketId);
     const change = yield* decodeInput(TicketUpdate, input);
-    const status = change.status ?? before.status;
-    const priority = change.priority ?? before.priority;
-    if (status === before.status && priority === before.priority) return before;
-    const now = wallClock.now();
-    yield* Effect.orDie(
+    yield* refusable(
       db.writeEffect(() => {
-        prepare("UPDATE tickets SET status = ?, priority = ?, updated_at = ? WHERE id = ?").run(status, priority, now, ticketId);
-        const conversation =
-          before.conversationId === null
-            ? undefined
-            : (prepare("SELECT id, inbox_id, channel_id, chatflow_id, chatflow_version_id, is_preview FROM conversations WHERE id = ?").get(
-                before.conversationId,
-              ) as Parameters<typeof logConversationEvent>[2] | undefined);
-        const data = { ticketId, from: { status: before.status, priority: before.priority }, to: { status, priority } };
-        if (conversation) logConversationEvent(prepare, "ticket_updated", conversation, now, { userId: actor.id, data });
-        else {
-          prepare("INSERT INTO events (type, at, user_id, inbox_id, data) VALUES ('ticket_updated', ?, ?, ?, ?)").run(
-            now,
-            actor.id,
-            before.inboxId,
-            JSON.stringify(data),
-          );
+        const before = toTicket(readTicket(ticketId)!);
+        const status = change.status ?? before.status;
+        const priority = change.priority ?? before.priority;
+        // Asking for what already is (a double click, or two people agreeing) is no conflict.
+        if (status === before.status && priority === before.priority) return;
+        if (before.version !== change.version) {
+          throw new Refused(new Conflict({ message: staleMessage, current: { version: before.version, status: before.status, priority: before.priority } }));
         }
+        const now = wallClock.now();
+        prepare("UPDATE tickets SET status = ?, priority = ?, updated_at = ?, version = version + 1 WHERE id = ?").run(status, priority, now, ticketId);
+        if (status !== before.status) addActivity(ticketId, now, actor.id, "status", null, before.status, status);
+        if (priority !== before.priority) addActivity(ticketId, now, actor.id, "priority", null, before.priority, priority);
+        logTicketEvent(before, actor.id, now, { ticketId, from: { status: before.status, priority: before.priority }, to: { status, priority } });
       }),
     );
     return toTicket(readTicket(ticketId)!);
   });
 
-  return { draftFromConversation, createFromConversation, list, get, update };
+  /** Why `userId` cannot own a ticket of the inbox, or undefined when they can (synchronous; inside a write). */
+  const cannotOwn = (userId: string, inboxId: string, inboxName: string): string | undefined => {
+    const person = prepare("SELECT COALESCE(display_name, name) AS name, disabled_at FROM users WHERE id = ?").get(userId) as
+      | { name: string; disabled_at: number | null }
+      | undefined;
+    if (!person) return "no such user";
+    if (person.disabled_at !== null) return `${person.name}'s account is disabled: pick someone who can work on this ticket`;
+    // The same rule as conversations (routing.ts): admins work every inbox, agents their own.
+    if (!userCanAccessInbox(prepare, userId, inboxId)) return `${person.name} cannot work in the ${inboxName} inbox: pick one of its members or an admin`;
+    return undefined;
+  };
+
+  const assign: TicketsShape["assign"] = Effect.fn("Tickets.assign")(function* (actor, ticketId, input) {
+    yield* get(actor, ticketId);
+    const change = yield* decodeInput(TicketAssignment, input);
+    const to = change.assigneeId === null || change.assigneeId === "" ? null : change.assigneeId;
+    yield* refusable(
+      db.writeEffect(() => {
+        const before = toTicket(readTicket(ticketId)!);
+        const from = before.assignee?.id ?? null;
+        if (to === from) return;
+        if (before.version !== change.version) {
+          throw new Refused(new Conflict({ message: staleMessage, current: { version: before.version, assigneeId: from } }));
+        }
+        // Checked in the write itself: someone disabled or removed from the inbox a moment ago cannot slip in.
+        const reason = to === null ? undefined : cannotOwn(to, before.inboxId, before.inboxName);
+        if (reason !== undefined) throw new Refused(invalid("assigneeId", reason));
+        const now = wallClock.now();
+        prepare("UPDATE tickets SET assignee_id = ?, updated_at = ?, version = version + 1 WHERE id = ?").run(to, now, ticketId);
+        addActivity(ticketId, now, actor.id, "assignee", null, from, to);
+        logTicketEvent(before, actor.id, now, { ticketId, from: { assigneeId: from }, to: { assigneeId: to } });
+      }),
+    );
+    return toTicket(readTicket(ticketId)!);
+  });
+
+  const readActivity = (id: number) => toActivity(prepare(`${ACTIVITY_SELECT} WHERE a.id = ?`).get(id) as ActivityRow);
+
+  const addNote: TicketsShape["addNote"] = Effect.fn("Tickets.addNote")(function* (actor, ticketId, input) {
+    yield* get(actor, ticketId);
+    const note = yield* decodeInput(TicketNote, input);
+    // A note changes no field, so it needs no version: it never conflicts with someone's edit.
+    const id = yield* Effect.orDie(
+      db.writeEffect(() => {
+        const now = wallClock.now();
+        prepare("UPDATE tickets SET updated_at = ? WHERE id = ?").run(now, ticketId);
+        return addActivity(ticketId, now, actor.id, "note", note.text, null, null);
+      }),
+    );
+    return readActivity(id);
+  });
+
+  const timeline: TicketsShape["timeline"] = Effect.fn("Tickets.timeline")(function* (actor, ticketId) {
+    const ticket = yield* get(actor, ticketId);
+    const rows = prepare(`${ACTIVITY_SELECT} WHERE a.ticket_id = ? ORDER BY a.at DESC, a.id DESC LIMIT ?`).all(ticketId, MAX_TIMELINE + 1) as ActivityRow[];
+    const truncated = rows.length > MAX_TIMELINE;
+    const entries = rows.slice(0, MAX_TIMELINE).reverse().map(toActivity);
+    // The engine and the away-message form insert tickets themselves, without an entry: derive it.
+    // (A truncated timeline has lost its oldest entries, the creation among them.)
+    if (truncated || entries.some((e) => e.kind === "created")) return { entries, truncated };
+    const created: TicketActivity = { id: 0, at: ticket.createdAt, kind: "created", user: ticket.createdBy, text: null, from: null, to: null };
+    return { entries: [created, ...entries], truncated };
+  });
+
+  const assignees: TicketsShape["assignees"] = Effect.fn("Tickets.assignees")(function* (actor, ticketId) {
+    const ticket = yield* get(actor, ticketId);
+    // The rows `cannotOwn` accepts (userCanAccessInbox), listed.
+    return prepare(
+      `SELECT u.id, COALESCE(u.display_name, u.name) AS name FROM users u
+       WHERE u.disabled_at IS NULL
+         AND (u.role = 'admin' OR (u.role = 'agent' AND EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = ? AND m.user_id = u.id)))
+       ORDER BY name COLLATE NOCASE, u.id`,
+    ).all(ticket.inboxId) as TicketAssignee[];
+  });
+
+  return { draftFromConversation, createFromConversation, list, get, update, assign, addNote, timeline, assignees };
 };
 
 /** The Tickets service over the app's Database. */
