@@ -1,0 +1,214 @@
+/**
+ * `npm run reset-password -- [--database <path>] [--enable] <email>`: sets a new password for a
+ * user straight in Parley's database — for an admin who lost theirs (ADMIN_PASSWORD is read on
+ * the first start only) or a workspace whose only admins cannot sign in.
+ *
+ * The password is NEW_PASSWORD when set (the same rules as the app's), else generated and
+ * printed once. Safe while Parley runs: the database is in WAL mode, the hash is computed
+ * before the write, and the write is one short IMMEDIATE transaction that waits (busy_timeout)
+ * for the server's group commit instead of failing. It also ends the user's sessions; a
+ * disabled user is enabled again only with `--enable`.
+ *
+ * Exit codes: 0 done, 1 the reset failed (no database, no such user), 2 a usage error.
+ */
+import BetterSqlite3 from "better-sqlite3";
+import { Either } from "effect";
+import { randomBytes } from "node:crypto";
+import { existsSync, statSync } from "node:fs";
+import { resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { decodeWith } from "../../flows/decode.js";
+import { Email, Password } from "../services/accounts.js";
+import { hashPassword } from "../services/password.js";
+import { BackupError, databasePathFromEnv } from "./backup.js";
+
+/** A reset that could not be done: `path` names what is at fault (a file, an argument, a variable). */
+export class ResetError extends Error {
+  override readonly name = "ResetError";
+  constructor(
+    readonly path: string,
+    readonly reason: string,
+    /** 2 for input the person can fix by typing it again, 1 for the rest. */
+    readonly exitCode: 1 | 2 = 1,
+  ) {
+    super(`${path}: ${reason}`);
+  }
+}
+
+export interface ResetOptions {
+  /** The database file (Parley's DATABASE_PATH). */
+  readonly database: string;
+  readonly email: string;
+  /** The new password; generated when undefined. */
+  readonly password?: string;
+  /** Enable the user again when disabled. */
+  readonly enable?: boolean;
+}
+
+export interface ResetResult {
+  readonly database: string;
+  readonly email: string;
+  readonly name: string;
+  /** The generated password (shown once); absent when NEW_PASSWORD was given. */
+  readonly generatedPassword?: string;
+  readonly endedSessions: number;
+  /** The user was disabled and `enable` turned them back on. */
+  readonly enabled: boolean;
+  /** The user is still disabled (they cannot sign in until enabled). */
+  readonly stillDisabled: boolean;
+}
+
+/** A password for a person to sign in with once: 16 URL-safe characters (96 bits), as the first start's. */
+export const generatePassword = (): string => randomBytes(12).toString("base64url");
+
+const decodeEmail = decodeWith(Email);
+const decodePassword = decodeWith(Password);
+
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Sets the password of `options.email` in one write transaction; throws ResetError. Not pure (database). */
+export const resetPassword = async (options: ResetOptions): Promise<ResetResult> => {
+  const email = decodeEmail(options.email);
+  if (Either.isLeft(email)) throw new ResetError("email", email.left.map((i) => i.message).join("; "), 2);
+  let generatedPassword: string | undefined;
+  const password = options.password ?? (generatedPassword = generatePassword());
+  const checked = decodePassword(password);
+  if (Either.isLeft(checked)) throw new ResetError("NEW_PASSWORD", checked.left.map((i) => i.message).join("; "), 2);
+
+  const database = resolve(options.database);
+  if (!existsSync(database)) throw new ResetError(database, "no such database file (check DATABASE_PATH or --database)");
+  if (statSync(database).isDirectory()) throw new ResetError(database, "is a directory, not a database file");
+  let db: BetterSqlite3.Database;
+  try {
+    // fileMustExist: a typo must not create an empty database that then "has no such user".
+    db = new BetterSqlite3(database, { fileMustExist: true });
+  } catch (error) {
+    throw new ResetError(database, `cannot open the database (${messageOf(error)})`);
+  }
+  try {
+    db.pragma("busy_timeout = 5000");
+    let hasUsers: unknown;
+    try {
+      hasUsers = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'users'").get();
+    } catch (error) {
+      throw new ResetError(database, `not a SQLite database (${messageOf(error)})`);
+    }
+    if (hasUsers === undefined) throw new ResetError(database, "not a Parley database (it has no users table)");
+    const find = db.prepare("SELECT id, name, disabled_at FROM users WHERE email = ?");
+    if (find.get(email.right) === undefined) throw new ResetError("email", `no user has the email ${email.right} in ${database}`);
+    // scrypt takes a while; it runs before the transaction so the server's writes never wait on it.
+    const passwordHash = await hashPassword(password);
+    const write = db.transaction(() => {
+      const user = find.get(email.right) as { id: string; name: string; disabled_at: number | null } | undefined;
+      if (!user) throw new ResetError("email", `no user has the email ${email.right} in ${database}`);
+      db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").run(passwordHash, user.id);
+      const endedSessions = db.prepare("DELETE FROM sessions WHERE user_id = ?").run(user.id).changes;
+      const enabled = user.disabled_at !== null && options.enable === true;
+      if (enabled) db.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(user.id);
+      return { name: user.name, endedSessions, enabled, stillDisabled: user.disabled_at !== null && !enabled };
+    });
+    let outcome: ReturnType<typeof write>;
+    try {
+      // IMMEDIATE takes the write lock at BEGIN, so a busy server makes it wait, never deadlock half-way.
+      outcome = write.immediate();
+    } catch (error) {
+      if (error instanceof ResetError) throw error;
+      throw new ResetError(database, `cannot write the new password (${messageOf(error)})`);
+    }
+    return { database, email: email.right, ...outcome, ...(generatedPassword !== undefined ? { generatedPassword } : {}) };
+  } finally {
+    db.close();
+  }
+};
+
+/** What the command prints after a reset, one line each. Pure. */
+export const formatResetResult = (result: ResetResult): ReadonlyArray<string> => [
+  result.generatedPassword !== undefined
+    ? `New password for ${result.email}: ${result.generatedPassword}  (shown once; give it to ${result.name} to sign in)`
+    : `New password set for ${result.email} (from NEW_PASSWORD).`,
+  `Signed out ${result.endedSessions} session${result.endedSessions === 1 ? "" : "s"} of ${result.name}.`,
+  ...(result.enabled ? [`${result.name} was disabled and is enabled again.`] : []),
+  ...(result.stillDisabled ? [`${result.name} is disabled and still cannot sign in: run again with --enable, or ask an admin to enable them.`] : []),
+  "If that email was locked by failed sign-ins, it unlocks 15 minutes after the last one, or when Parley restarts.",
+];
+
+const USAGE = `Usage: npm run reset-password -- [--database <path>] [--enable] <email>
+
+Sets a new password for the user with <email> in Parley's database (safe while Parley runs) and
+signs them out everywhere. The password is NEW_PASSWORD when that variable is set (at least 8
+characters), else a generated one, printed once.
+
+Options:
+  --database <path>  The database (default: DATABASE_PATH, else ./data/parley.sqlite)
+  --enable           Enable the user again if an admin disabled them
+  --help             This text
+
+Exit codes: 0 ok, 1 the reset failed, 2 usage error.`;
+
+/** Runs the command line `args` and returns the exit code; writes to `out` and `err`. */
+export const main = async (
+  args: ReadonlyArray<string>,
+  env: Record<string, string | undefined> = process.env,
+  out: (line: string) => void = (line) => process.stdout.write(line + "\n"),
+  err: (line: string) => void = (line) => process.stderr.write(line + "\n"),
+): Promise<number> => {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        database: { type: "string" },
+        enable: { type: "boolean", default: false },
+        help: { type: "boolean", default: false },
+      },
+    });
+  } catch (error) {
+    err(`reset-password: ${messageOf(error)}\n\n${USAGE}`);
+    return 2;
+  }
+  if (parsed.values.help === true) {
+    out(USAGE);
+    return 0;
+  }
+  if (parsed.positionals.length !== 1) {
+    err(`reset-password: expected exactly one email, got ${parsed.positionals.length}\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    const database = parsed.values.database !== undefined ? resolve(parsed.values.database) : databasePathFromEnv(env);
+    const password = env.NEW_PASSWORD;
+    const result = await resetPassword({
+      database,
+      email: parsed.positionals[0]!,
+      // Set but empty is a mistake to report, not a request for a generated password.
+      ...(password !== undefined ? { password } : {}),
+      enable: parsed.values.enable === true,
+    });
+    for (const line of formatResetResult(result)) out(line);
+    return 0;
+  } catch (error) {
+    if (error instanceof ResetError) {
+      err(`reset-password: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof BackupError) {
+      err(`reset-password: ${error.message}`);
+      return 2;
+    }
+    throw error;
+  }
+};
+
+if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  main(process.argv.slice(2)).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      process.stderr.write(`reset-password: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
