@@ -1,7 +1,8 @@
 /**
  * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
- * close | reopen | create-contact | link-contact | update-contact | create-ticket (and typing).
+ * close | reopen | mark-pending | mark-open | create-contact | link-contact | update-contact |
+ * create-ticket (and typing).
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useOutletContext, type ShouldRevalidateFunction } from "@remix-run/react";

@@ -8,6 +8,8 @@ export type ThreadIntent =
   | "assign"
   | "close"
   | "reopen"
+  | "mark-pending"
+  | "mark-open"
   | "create-contact"
   | "link-contact"
   | "update-contact"

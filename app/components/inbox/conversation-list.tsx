@@ -1,5 +1,5 @@
 import { Form, Link, useLocation, useNavigate, useSubmit } from "@remix-run/react";
-import { useEffect, useRef, type ReactNode } from "react";
+import { Fragment, useEffect, useRef, type ReactNode } from "react";
 import type { ConversationList, InboxOptions, InboxView } from "../../runtime.server.js";
 import { shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
 import { useNow } from "./time.js";
@@ -15,7 +15,8 @@ const isTyping = (target: EventTarget | null) =>
 
 /**
  * The left pane: views with counts and unread numbers, filters and search (a GET form, so it
- * works without JavaScript), and the conversations, longest-waiting first. Keys: j / k move
+ * works without JavaScript), and the conversations, longest-waiting first and pending ones
+ * (waiting on the visitor) last, under a divider. Keys: j / k move
  * to the next / previous conversation, / focuses the search.
  */
 export function ConversationListPane({
@@ -81,9 +82,6 @@ export function ConversationListPane({
         <span className={connected ? "live-dot live-dot--on" : "live-dot"} role="status">
           {connected ? "Live" : "Connecting…"}
         </span>
-        <Link to="/tickets" className="inbox-list__tickets">
-          Tickets
-        </Link>
       </header>
       <div className="inbox-list__notify">{notificationsControl}</div>
 
@@ -177,39 +175,48 @@ export function ConversationListPane({
         </p>
       ) : (
         <ul className="conversation-list" aria-label={`${viewLabels[view]} conversations`}>
-          {list.conversations.map((c) => {
+          {list.conversations.map((c, at) => {
             const active = c.id === activeId;
             const typers = typing[c.id] ?? [];
+            // Open views list pending conversations last; a line marks where those that owe an answer end.
+            const firstPending = view !== "pending" && c.status === "pending" && list.conversations[at - 1]?.status !== "pending";
             return (
-              <li key={c.id}>
-                <Link
-                  to={threadHref(c.id, filter)}
-                  className={["conversation-item", active ? "conversation-item--active" : "", c.unread && !active ? "conversation-item--unread" : ""].join(" ").trim()}
-                  aria-current={active ? "true" : undefined}
-                  prefetch="intent"
-                >
-                  <span className="conversation-item__top">
-                    <span className="conversation-item__title">{c.title}</span>
-                    {c.unread && !active ? <span className="unread-dot" aria-label="unread" role="img" /> : null}
-                    <span className="conversation-item__time">
-                      {c.lastMessageAt !== null ? shortDuration(c.lastMessageAt, now) : shortDuration(c.lastActivityAt, now)}
+              <Fragment key={c.id}>
+                {firstPending ? (
+                  <li className="conversation-list__divider" aria-hidden="true">
+                    Pending · waiting on the visitor
+                  </li>
+                ) : null}
+                <li>
+                  <Link
+                    to={threadHref(c.id, filter)}
+                    className={["conversation-item", active ? "conversation-item--active" : "", c.unread && !active ? "conversation-item--unread" : ""].join(" ").trim()}
+                    aria-current={active ? "true" : undefined}
+                    prefetch="intent"
+                  >
+                    <span className="conversation-item__top">
+                      <span className="conversation-item__title">{c.title}</span>
+                      {c.unread && !active ? <span className="unread-dot" aria-label="unread" role="img" /> : null}
+                      <span className="conversation-item__time">
+                        {c.lastMessageAt !== null ? shortDuration(c.lastMessageAt, now) : shortDuration(c.lastActivityAt, now)}
+                      </span>
                     </span>
-                  </span>
-                  <span className="conversation-item__preview">
-                    {typers.length > 0 ? <em>{typers[0]!.name} is typing…</em> : (c.preview ?? "No messages yet")}
-                  </span>
-                  <span className="conversation-item__meta">
-                    {c.waitingSince !== null && c.status !== "closed" ? (
-                      <span className="tag tag--waiting">{waitingLabel(c.waitingSince, now)}</span>
-                    ) : (
-                      <span className="tag">{statusLabels[c.status]}</span>
-                    )}
-                    {c.queued ? <span className="tag tag--queued">queued</span> : null}
-                    <span>{c.assignee ? c.assignee.name : c.team ? c.team.name : "Unassigned"}</span>
-                    <span className="muted">· {c.inbox.name}</span>
-                  </span>
-                </Link>
-              </li>
+                    <span className="conversation-item__preview">
+                      {typers.length > 0 ? <em>{typers[0]!.name} is typing…</em> : (c.preview ?? "No messages yet")}
+                    </span>
+                    <span className="conversation-item__meta">
+                      {c.waitingSince !== null && c.status !== "closed" ? (
+                        <span className="tag tag--waiting">{waitingLabel(c.waitingSince, now)}</span>
+                      ) : (
+                        <span className={c.status === "pending" ? "tag tag--pending" : "tag"}>{statusLabels[c.status]}</span>
+                      )}
+                      {c.queued ? <span className="tag tag--queued">queued</span> : null}
+                      <span>{c.assignee ? c.assignee.name : c.team ? c.team.name : "Unassigned"}</span>
+                      <span className="muted">· {c.inbox.name}</span>
+                    </span>
+                  </Link>
+                </li>
+              </Fragment>
             );
           })}
         </ul>

@@ -1,6 +1,6 @@
 /**
  * The thread's POST actions, one per `intent` (reply | comment | assign | close | reopen |
- * create-contact | link-contact | update-contact | create-ticket | typing): the form is read
+ * mark-pending | mark-open | create-contact | link-contact | update-contact | create-ticket | typing): the form is read
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
  * the HTTP status of the outcome (400 / 403 / 404 / 409 for expected failures).
  */
@@ -17,6 +17,8 @@ const intents: ReadonlyArray<ThreadIntent> = [
   "assign",
   "close",
   "reopen",
+  "mark-pending",
+  "mark-open",
   "create-contact",
   "link-contact",
   "update-contact",
@@ -99,10 +101,11 @@ export const threadAction = async (context: AppLoadContext, user: User, conversa
       return data<ThreadActionResult>({ ok: true, intent });
     }
     case "close":
-    case "reopen": {
-      const result = await attempt(context, 
-        Effect.flatMap(InboxService, (inbox) => (intent === "close" ? inbox.close(conversationId, version, user) : inbox.reopen(conversationId, version, user))),
-      );
+    case "reopen":
+    case "mark-pending":
+    case "mark-open": {
+      const change = { close: "close", reopen: "reopen", "mark-pending": "markPending", "mark-open": "markOpen" } as const;
+      const result = await attempt(context, Effect.flatMap(InboxService, (inbox) => inbox[change[intent]](conversationId, version, user)));
       if (!result.ok) return failure(intent, result);
       return data<ThreadActionResult>({ ok: true, intent });
     }

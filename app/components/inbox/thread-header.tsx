@@ -18,8 +18,8 @@ function useConflictRefresh(data: ThreadActionResult | undefined, state: string)
 
 /**
  * The thread's heading: who, where, status and wait; assignment (a person and/or a team, sent
- * on change) and close / reopen — both with the conversation's version, so a stale write gets a
- * clear conflict and the page refreshes.
+ * on change), mark pending / mark open, and close / reopen — all with the conversation's
+ * version, so a stale write gets a clear conflict and the page refreshes.
  */
 export function ThreadHeader({
   conversation,
@@ -40,8 +40,13 @@ export function ThreadHeader({
   const teamId = useId();
   const action = `/inbox/${encodeURIComponent(conversation.id)}`;
   const people = options.people.filter((p) => p.inboxIds === "all" || p.inboxIds.includes(conversation.inbox.id));
-  const problem = [assign.data, status.data].find((d): d is Extract<ThreadActionResult, { ok: false }> => d !== undefined && !d.ok);
+  const pendingFetcher = useFetcher<ThreadActionResult>({ key: `pending:${conversation.id}` });
+  useConflictRefresh(pendingFetcher.data, pendingFetcher.state);
+  const problem = [assign.data, status.data, pendingFetcher.data].find(
+    (d): d is Extract<ThreadActionResult, { ok: false }> => d !== undefined && !d.ok,
+  );
   const closed = conversation.status === "closed";
+  const pending = conversation.status === "pending";
 
   return (
     <header className="thread__head">
@@ -53,6 +58,7 @@ export function ThreadHeader({
         <span className={`tag tag--${conversation.status}`}>{statusLabels[conversation.status]}</span>
         {conversation.waitingSince !== null && !closed ? <span className="tag tag--waiting">{waitingLabel(conversation.waitingSince, now)}</span> : null}
       </div>
+      {pending ? <p className="thread__pending muted">Waiting on the visitor: their next message opens it again.</p> : null}
       <p className="thread__where muted">
         {conversation.inbox.name} · {conversation.channel.name}
         {conversation.queued ? " · waiting in the queue for an available agent" : ""}
@@ -106,6 +112,22 @@ export function ThreadHeader({
             </button>
           </noscript>
         </assign.Form>
+        {conversation.status === "open" || pending ? (
+          // Pending: the team has answered and waits on the visitor; their next message opens it again.
+          <pendingFetcher.Form method="post" action={action}>
+            <CsrfInput />
+            <input type="hidden" name="intent" value={pending ? "mark-open" : "mark-pending"} />
+            <input type="hidden" name="version" value={conversation.version} />
+            <button
+              type="submit"
+              className="button button--secondary button--small"
+              disabled={pendingFetcher.state !== "idle"}
+              title={pending ? "Back among the conversations that owe the visitor an answer" : "Waiting on the visitor: nobody owes an answer until they write"}
+            >
+              {pending ? "Mark open" : "Mark pending"}
+            </button>
+          </pendingFetcher.Form>
+        ) : null}
         <status.Form method="post" action={action}>
           <CsrfInput />
           <input type="hidden" name="intent" value={closed ? "reopen" : "close"} />
