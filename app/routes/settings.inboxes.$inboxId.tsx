@@ -22,13 +22,13 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     context,
     Effect.all({
       inbox: Effect.flatMap(Workspace, (w) => w.getInbox(inboxId)),
-      users: Effect.flatMap(Accounts, (a) => a.listUsers()),
+      users: Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })),
     }),
   );
   return {
     inbox: { id: inbox.id, name: inbox.name, fallbackEmail: inbox.fallbackEmail ?? "", memberIds: inbox.memberIds, routing: inbox.routing },
     // Only agents and admins work in inboxes.
-    people: memberCandidates(users),
+    people: memberCandidates(users, inbox.memberIds),
   };
 }
 

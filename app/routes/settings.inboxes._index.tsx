@@ -17,11 +17,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     Effect.all({
       inboxes: Effect.flatMap(Workspace, (w) => w.listInboxes()),
       teams: Effect.flatMap(Workspace, (w) => w.listTeams()),
-      users: Effect.flatMap(Accounts, (a) => a.listUsers()),
+      users: Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })),
       queues: Effect.flatMap(Routing, (r) => r.queueStats()),
     }),
   );
-  const names = new Map(users.map((u) => [u.id, u.name]));
+  const names = new Map(users.map((u) => [u.id, u.disabledAt === null ? u.name : `${u.name} (disabled)`]));
   const teamNames = new Map(teams.map((t) => [t.id, t.name]));
   return {
     inboxes: inboxes.map((inbox) => ({

@@ -1,6 +1,7 @@
 /**
  * /settings/profile — everyone's own profile: availability, what visitors see, working hours
- * (the forms an admin also edits for others, under Users) and one's notification settings.
+ * (the forms an admin also edits for others, under Users), one's notification settings and
+ * one's password.
  */
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -15,10 +16,11 @@ import {
   VisitorProfileForm,
   WorkingHoursForm,
 } from "../components/settings/profile-forms.js";
+import { ChangePasswordForm } from "../components/settings/password-forms.js";
 import { loadProfileForms, saveProfileForm } from "../components/settings/profile.server.js";
-import { fieldErrors } from "../forms.js";
+import { fieldErrors, formValues } from "../forms.js";
 import { everyone, roleLabels } from "../roles.js";
-import { attempt, Workspace, type NotificationSettings } from "../runtime.server.js";
+import { Accounts, attempt, Workspace, type NotificationSettings } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Your profile · Parley" }];
@@ -40,9 +42,17 @@ const notificationsOf = (form: FormData): NotificationSettings => {
 };
 
 export async function action({ request, context }: ActionFunctionArgs) {
-  const { user } = await requireUser(request, context, everyone);
+  const { user, token } = await requireUser(request, context, everyone);
   const form = await request.formData();
   const intent = form.get("intent");
+  if (intent === "password") {
+    const values = formValues(form, ["currentPassword", "newPassword", "confirmPassword"]);
+    // This browser's session stays; the others end, so a stolen or forgotten one stops working.
+    const result = await attempt(context, Effect.flatMap(Accounts, (a) => a.changePassword(user, values, token)));
+    // Passwords are never sent back into the page.
+    if (!result.ok) return data({ intent, errors: fieldErrors(result.error), values: null, saved: false, endedSessions: null }, { status: result.status });
+    return data({ intent, errors: null, values: null, saved: true, endedSessions: result.value.endedSessions });
+  }
   if (intent !== "notifications") {
     return saveProfileForm(context, user.id, intent === "availability" || intent === "working-hours" ? intent : "profile", form);
   }
@@ -99,7 +109,9 @@ function playChime() {
 export default function Profile() {
   const { profile, timezones } = useLoaderData<typeof loader>();
   const forms = useIntentForms(useActionData<typeof action>());
+  const actionData = useActionData<typeof action>();
   const { busy, errorsFor, savedFor } = forms;
+  const endedSessions = actionData && "endedSessions" in actionData ? actionData.endedSessions : null;
   const available = profile.availability === "available";
   return (
     <>
@@ -133,10 +145,27 @@ export default function Profile() {
 
       <section className="card" aria-labelledby="hours-title">
         <h2 id="hours-title">Working hours</h2>
-        <p className="muted">When you usually work, in your time zone. Your team sees them; your availability above decides routing.</p>
+        <p className="muted">
+          When you usually work, in your time zone. Admins see them on your page under Settings → Users; they do not route
+          conversations — your availability above does.
+        </p>
         <SavedNotice show={savedFor("working-hours")}>Your working hours are saved.</SavedNotice>
         <ErrorNotice message={errorsFor("working-hours").form} />
         <WorkingHoursForm idPrefix="profile" workingHours={profile.workingHours} timezones={timezones} busy={busy("working-hours")} />
+      </section>
+
+      <section className="card" aria-labelledby="password-title">
+        <h2 id="password-title">Password</h2>
+        <p className="muted">Changing it signs you out everywhere else; this browser stays signed in.</p>
+        <SavedNotice show={savedFor("password")}>
+          Your password is changed.{" "}
+          {endedSessions === 0
+            ? "You were not signed in anywhere else."
+            : `Signed out ${endedSessions} other session${endedSessions === 1 ? "" : "s"}.`}
+        </SavedNotice>
+        <ErrorNotice message={errorsFor("password").form} />
+        {/* Remounted after a change so the fields are empty again. */}
+        <ChangePasswordForm key={savedFor("password") ? "changed" : "form"} errors={errorsFor("password")} busy={busy("password")} />
       </section>
 
       <section className="card" aria-labelledby="notifications-title">

@@ -19,12 +19,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     context,
     Effect.all({
       team: Effect.flatMap(Workspace, (w) => w.getTeam(teamId)),
-      users: Effect.flatMap(Accounts, (a) => a.listUsers()),
+      users: Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })),
     }),
   );
   return {
     team: { id: team.id, name: team.name, memberIds: team.memberIds },
-    people: memberCandidates(users),
+    people: memberCandidates(users, team.memberIds),
   };
 }
 

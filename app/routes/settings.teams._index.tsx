@@ -17,11 +17,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     context,
     Effect.all({
       teams: Effect.flatMap(Workspace, (w) => w.listTeams()),
-      users: Effect.flatMap(Accounts, (a) => a.listUsers()),
+      users: Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })),
       inboxes: Effect.flatMap(Workspace, (w) => w.listInboxes()),
     }),
   );
-  const names = new Map(users.map((u) => [u.id, u.name]));
+  const names = new Map(users.map((u) => [u.id, u.disabledAt === null ? u.name : `${u.name} (disabled)`]));
   return {
     teams: teams.map((team) => ({
       id: team.id,

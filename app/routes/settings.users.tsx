@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -14,10 +14,25 @@ export const meta: MetaFunction = () => [{ title: "Users · Settings · Parley" 
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, access.settings);
-  const users = await run(context, Effect.flatMap(Accounts, (accounts) => accounts.listUsers()));
+  // Disabled people stay listed (marked) unless ?disabled=hide: admins look for leavers here.
+  const hideDisabled = new URL(request.url).searchParams.get("disabled") === "hide";
+  const users = await run(context, Effect.flatMap(Accounts, (accounts) => accounts.listUsers({ includeDisabled: true })));
+  const disabledCount = users.filter((u) => u.disabledAt !== null).length;
   return {
     roles,
-    users: users.map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, availability: u.availability, createdAt: u.createdAt })),
+    hideDisabled,
+    disabledCount,
+    users: users
+      .filter((u) => !hideDisabled || u.disabledAt === null)
+      .map((u) => ({
+        id: u.id,
+        name: u.name,
+        email: u.email,
+        role: u.role,
+        availability: u.availability,
+        disabled: u.disabledAt !== null,
+        createdAt: u.createdAt,
+      })),
   };
 }
 
@@ -57,7 +72,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 export default function UsersSettings() {
-  const { users, roles: roleOptions } = useLoaderData<typeof loader>();
+  const { users, roles: roleOptions, hideDisabled, disabledCount } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
+  const withDisabled = (hide: boolean) => {
+    const next = new URLSearchParams(params);
+    if (hide) next.set("disabled", "hide");
+    else next.delete("disabled");
+    const query = next.toString();
+    return query === "" ? "/settings/users" : `/settings/users?${query}`;
+  };
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -73,7 +96,22 @@ export default function UsersSettings() {
       </header>
 
       <section className="card" aria-labelledby="users-list-title">
-        <h2 id="users-list-title">Team ({users.length})</h2>
+        <h2 id="users-list-title">Team ({users.length - (hideDisabled ? 0 : disabledCount)})</h2>
+        {disabledCount > 0 ? (
+          <p className="muted">
+            {hideDisabled ? (
+              <>
+                {disabledCount} disabled {disabledCount === 1 ? "user is" : "users are"} hidden.{" "}
+                <Link to={withDisabled(false)}>Show disabled users</Link>
+              </>
+            ) : (
+              <>
+                {disabledCount} disabled {disabledCount === 1 ? "user" : "users"}: they cannot sign in and get no
+                conversations. <Link to={withDisabled(true)}>Hide disabled users</Link>
+              </>
+            )}
+          </p>
+        ) : null}
         <SavedNotice show={Boolean(changed)}>
           {changed?.intent === "role" ? `Changed the role of ${changed.name}.` : `Changed the availability of ${changed?.name}.`}
         </SavedNotice>
@@ -92,6 +130,12 @@ export default function UsersSettings() {
               <tr key={u.id}>
                 <td>
                   <Link to={`/settings/users/${encodeURIComponent(u.id)}`}>{u.name}</Link>
+                  {u.disabled ? (
+                    <>
+                      {" "}
+                      <span className="badge">Disabled</span>
+                    </>
+                  ) : null}
                 </td>
                 <td>{u.email}</td>
                 <td>
@@ -112,20 +156,24 @@ export default function UsersSettings() {
                   </Form>
                 </td>
                 <td>
-                  <Form method="post" style={{ display: "flex", gap: "0.4rem", alignItems: "center" }}>
-                    <CsrfInput />
-                    <input type="hidden" name="intent" value="availability" />
-                    <input type="hidden" name="userId" value={u.id} />
-                    <input type="hidden" name="availability" value={u.availability === "available" ? "away" : "available"} />
-                    <span className="badge">{u.availability === "available" ? "Available" : "Away"}</span>
-                    <button
-                      type="submit"
-                      className="button button--secondary button--small"
-                      style={{ whiteSpace: "nowrap" }}
-                      aria-label={`Set ${u.name} ${u.availability === "available" ? "away" : "available"}`}>
-                      {u.availability === "available" ? "Set away" : "Set available"}
-                    </button>
-                  </Form>
+                  {u.disabled ? (
+                    <span className="muted">Disabled</span>
+                  ) : (
+                    <Form method="post" style={{ display: "flex", gap: "0.4rem", alignItems: "center" }}>
+                      <CsrfInput />
+                      <input type="hidden" name="intent" value="availability" />
+                      <input type="hidden" name="userId" value={u.id} />
+                      <input type="hidden" name="availability" value={u.availability === "available" ? "away" : "available"} />
+                      <span className="badge">{u.availability === "available" ? "Available" : "Away"}</span>
+                      <button
+                        type="submit"
+                        className="button button--secondary button--small"
+                        style={{ whiteSpace: "nowrap" }}
+                        aria-label={`Set ${u.name} ${u.availability === "available" ? "away" : "available"}`}>
+                        {u.availability === "available" ? "Set away" : "Set available"}
+                      </button>
+                    </Form>
+                  )}
                 </td>
                 <td>{dateFormat.format(u.createdAt)}</td>
               </tr>
@@ -138,7 +186,7 @@ export default function UsersSettings() {
         <h2 id="new-user-title">Create a user</h2>
         <p className="muted">
           Admins can open everything; marketers build flows; agents answer in the inbox; analysts read reports. Share the
-          password with the person; they can change their profile after signing in.
+          password with the person; they can change it on their profile after signing in.
         </p>
         <SavedNotice show={Boolean(created)}>
           Created {created?.name} ({created?.email}).

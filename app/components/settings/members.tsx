@@ -12,13 +12,21 @@ export interface Candidate {
   readonly email: string;
   readonly role: Role;
   readonly availability: Availability;
+  /** Disabled people are offered only while they are members, so a save keeps them (enabling restores their work). */
+  readonly disabled: boolean;
 }
 
-/** The users who work in inboxes (agents and admins), as checklist rows. Pure. */
-export const memberCandidates = (users: ReadonlyArray<Candidate>): Candidate[] =>
+/**
+ * The users who work in inboxes (agents and admins), as checklist rows: the enabled ones, and the
+ * disabled ones who are among `memberIds`. Pure.
+ */
+export const memberCandidates = (
+  users: ReadonlyArray<Omit<Candidate, "disabled"> & { readonly disabledAt: number | null }>,
+  memberIds: ReadonlyArray<string>,
+): Candidate[] =>
   users
-    .filter((u) => u.role === "agent" || u.role === "admin")
-    .map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, availability: u.availability }));
+    .filter((u) => (u.role === "agent" || u.role === "admin") && (u.disabledAt === null || memberIds.includes(u.id)))
+    .map((u) => ({ id: u.id, name: u.name, email: u.email, role: u.role, availability: u.availability, disabled: u.disabledAt !== null }));
 
 /** A checkbox per candidate (ticked for current members), with their role and availability. */
 export function MemberChecklist({ people, memberIds }: { people: ReadonlyArray<Candidate>; memberIds: ReadonlyArray<string> }) {
@@ -32,7 +40,11 @@ export function MemberChecklist({ people, memberIds }: { people: ReadonlyArray<C
           <input type="checkbox" name="userId" value={person.id} defaultChecked={memberIds.includes(person.id)} style={{ width: "auto" }} />
           <span>
             {person.name} <span className="muted">({person.email})</span> <span className="badge">{roleLabels[person.role]}</span>{" "}
-            <span className="badge">{person.availability === "available" ? "Available" : "Away"}</span>
+            {person.disabled ? (
+              <span className="badge">Disabled · gets no conversations</span>
+            ) : (
+              <span className="badge">{person.availability === "available" ? "Available" : "Away"}</span>
+            )}
           </span>
         </label>
       ))}

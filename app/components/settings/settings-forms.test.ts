@@ -50,18 +50,29 @@ describe("visitor profile values", () => {
 });
 
 describe("member candidates", () => {
+  const user = (id: string, role: "admin" | "agent" | "marketer" | "analyst") => ({
+    id,
+    name: id,
+    email: `${id}@example.com`,
+    role,
+    availability: "away" as const,
+    disabledAt: null as number | null,
+    passwordHash: "secret",
+  });
+
   it("lists agents and admins only, without other user fields", () => {
-    const user = (id: string, role: "admin" | "agent" | "marketer" | "analyst") => ({
-      id,
-      name: id,
-      email: `${id}@example.com`,
-      role,
-      availability: "away" as const,
-      passwordHash: "secret",
-    });
-    const rows = memberCandidates([user("a", "admin"), user("m", "marketer"), user("g", "agent"), user("n", "analyst")]);
+    const rows = memberCandidates([user("a", "admin"), user("m", "marketer"), user("g", "agent"), user("n", "analyst")], []);
     expect(rows.map((r) => r.id)).toEqual(["a", "g"]);
-    expect(rows[0]).toEqual({ id: "a", name: "a", email: "a@example.com", role: "admin", availability: "away" });
+    expect(rows[0]).toEqual({ id: "a", name: "a", email: "a@example.com", role: "admin", availability: "away", disabled: false });
+  });
+
+  it("offers a disabled agent only while they are a member, marked as disabled", () => {
+    const gone = { ...user("d", "agent"), disabledAt: 5 };
+    expect(memberCandidates([user("g", "agent"), gone], []).map((r) => r.id)).toEqual(["g"]);
+    expect(memberCandidates([user("g", "agent"), gone], ["d"]).map((r) => [r.id, r.disabled])).toEqual([
+      ["g", false],
+      ["d", true],
+    ]);
   });
 });
 
