@@ -1,51 +1,113 @@
 /**
- * /tickets/:id — one ticket: subject, description, contact, the conversation it came from, and
- * its status and priority (POST `intent=update`). Only for agents of the ticket's inbox (403).
+ * /tickets/:id — one ticket: subject, description, contact, the conversation it came from; its
+ * assignee (POST `intent=assign`, or "Assign to me"), status and priority (`intent=update`),
+ * internal notes (`intent=note`) and the timeline of everything that happened to it. Changes
+ * carry the ticket's version: when someone else changed it first the page says so and shows the
+ * ticket as it is now. Only for agents of the ticket's inbox (403).
  */
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { Effect } from "effect";
+import { useEffect, useId } from "react";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
 import { ticketPriorityLabels, ticketPriorityOrder, ticketStatusLabels, ticketStatusOrder } from "../components/inbox/labels.js";
-import { Time } from "../components/inbox/time.js";
-import { fieldErrors } from "../forms.js";
+import { Time, useNow } from "../components/inbox/time.js";
+import { NoteForm } from "../components/tickets/note-form.js";
+import { TicketTimeline } from "../components/tickets/ticket-timeline.js";
+import ticketStyles from "../components/tickets/tickets.css?url";
+import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, run, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: inboxStyles }];
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: inboxStyles },
+  { rel: "stylesheet", href: ticketStyles },
+];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.ticket.subject ?? "Ticket"} · Tickets · Parley` }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);
-  const ticket = await run(context, Effect.flatMap(Tickets, (tickets) => tickets.get(user, params.ticketId ?? "")));
-  return { ticket, now: Date.now() };
+  const ticketId = params.ticketId ?? "";
+  const { ticket, timeline, assignees } = await run(
+    context,
+    Effect.gen(function* () {
+      const tickets = yield* Tickets;
+      const ticket = yield* tickets.get(user, ticketId);
+      return { ticket, timeline: yield* tickets.timeline(user, ticketId), assignees: yield* tickets.assignees(user, ticketId) };
+    }),
+  );
+  return { ticket, timeline, assignees, viewerId: user.id, now: Date.now() };
 }
+
+const INTENTS = ["update", "assign", "note"] as const;
+type Intent = (typeof INTENTS)[number];
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);
   const form = await request.formData();
   const intent = form.get("intent");
-  if (intent !== "update") {
-    return data({ ok: false as const, errors: { form: `unknown intent “${String(intent)}”: expected update` } }, { status: 400 });
+  if (!INTENTS.includes(intent as Intent)) {
+    return data(
+      { ok: false as const, intent: null, conflict: false, errors: { form: `unknown intent “${String(intent)}”: expected ${INTENTS.join(", ")}` } },
+      { status: 400 },
+    );
   }
-  const input: Record<string, string> = {};
-  for (const key of ["status", "priority"] as const) {
-    const value = form.get(key);
-    if (typeof value === "string" && value !== "") input[key] = value;
+  const ticketId = params.ticketId ?? "";
+  // An empty field is "no change" (the service then asks for what is missing, by name).
+  const fields = (names: ReadonlyArray<string>) => Object.fromEntries(Object.entries(formValues(form, names)).filter(([, v]) => v !== ""));
+  const change =
+    intent === "update"
+      ? Effect.flatMap(Tickets, (t) => Effect.asVoid(t.update(user, ticketId, fields(["status", "priority", "version"]))))
+      : intent === "assign"
+        ? // "" is a choice here: Unassigned.
+          Effect.flatMap(Tickets, (t) => Effect.asVoid(t.assign(user, ticketId, { ...fields(["version"]), assigneeId: form.get("assigneeId") ?? null })))
+        : Effect.flatMap(Tickets, (t) => Effect.asVoid(t.addNote(user, ticketId, formValues(form, ["text"]))));
+  const result = await attempt(context, change);
+  if (!result.ok) {
+    return data(
+      { ok: false as const, intent: intent as Intent, conflict: result.status === 409, errors: fieldErrors(result.error) },
+      { status: result.status },
+    );
   }
-  const result = await attempt(context, Effect.flatMap(Tickets, (tickets) => tickets.update(user, params.ticketId ?? "", input)));
-  if (!result.ok) return data({ ok: false as const, errors: fieldErrors(result.error) }, { status: result.status });
-  return { ok: true as const, errors: {} as Record<string, string> };
+  return { ok: true as const, intent: intent as Intent, conflict: false, errors: {} as Record<string, string> };
 }
 
 export default function TicketPage() {
-  const { ticket, now } = useLoaderData<typeof loader>();
+  const { ticket, timeline, assignees, viewerId, now: loadedAt } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
-  const errors: Record<string, string> = result?.errors ?? {};
+  const navigation = useNavigation();
+  const now = useNow(loadedAt);
+  const submitting = navigation.state === "submitting" ? (navigation.formData?.get("intent") as Intent | null) : null;
+  const resultFor = (intent: Intent) => (result?.intent === intent ? result : undefined);
+  const assigneeSelect = useId();
+  // A refused action does not re-read the loaders (single fetch): after a conflict, show the ticket as it is now.
+  const revalidator = useRevalidator();
+  useEffect(() => {
+    if (result?.conflict) revalidator.revalidate();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [result]);
+  const assignable = ticket.assignee === null || assignees.some((a) => a.id === ticket.assignee?.id);
+  const canTakeIt = ticket.assignee?.id !== viewerId && assignees.some((a) => a.id === viewerId);
+  const feedback = (intent: Intent, saved: string) => {
+    const r = resultFor(intent);
+    if (!r) return null;
+    if (r.ok) {
+      return (
+        <p className="notice notice--success" role="status">
+          {saved}
+        </p>
+      );
+    }
+    return r.errors.form ? (
+      <p className={r.conflict ? "notice notice--warning" : "notice notice--error"} role="alert">
+        {r.errors.form}
+      </p>
+    ) : null;
+  };
+
   return (
     <>
       <header className="page-header">
@@ -55,6 +117,7 @@ export default function TicketPage() {
         <h1>{ticket.subject}</h1>
         <p className="lead">
           {ticketStatusLabels[ticket.status]} · <span className={`priority--${ticket.priority}`}>{ticketPriorityLabels[ticket.priority]} priority</span> ·{" "}
+          {ticket.assignee ? (ticket.assignee.id === viewerId ? "Assigned to you" : `Assigned to ${ticket.assignee.name}`) : "Unassigned"} ·{" "}
           {ticket.inboxName}
         </p>
       </header>
@@ -86,49 +149,94 @@ export default function TicketPage() {
         <h3>Description</h3>
         {ticket.description.trim() === "" ? <p className="muted">No description.</p> : <pre className="ticket-description">{ticket.description}</pre>}
       </section>
+
+      <section className="card" aria-labelledby="ticket-assignee">
+        <h2 id="ticket-assignee">Assignee</h2>
+        {feedback("assign", "Assignee saved.")}
+        <div className="ticket-assign">
+          <Form method="post" aria-label="Assign the ticket">
+            <CsrfInput />
+            <input type="hidden" name="intent" value="assign" />
+            <input type="hidden" name="version" value={ticket.version} />
+            <div className="field">
+              <label htmlFor={assigneeSelect}>Assignee</label>
+              {/* Re-mounted when the stored assignee changes, so a refused pick shows what is stored. */}
+              <select id={assigneeSelect} name="assigneeId" defaultValue={ticket.assignee?.id ?? ""} key={`a:${ticket.assignee?.id ?? ""}:${ticket.version}`}>
+                <option value="">Unassigned</option>
+                {assignable ? null : (
+                  <option value={ticket.assignee!.id} disabled>
+                    {ticket.assignee!.name} (can no longer work in {ticket.inboxName})
+                  </option>
+                )}
+                {assignees.map((a) => (
+                  <option key={a.id} value={a.id}>
+                    {a.id === viewerId ? `${a.name} (you)` : a.name}
+                  </option>
+                ))}
+              </select>
+              {resultFor("assign")?.errors.assigneeId ? <p className="field__error">{resultFor("assign")!.errors.assigneeId}</p> : null}
+            </div>
+            <button type="submit" className="button button--secondary" disabled={submitting === "assign"}>
+              {submitting === "assign" ? "Saving…" : "Assign"}
+            </button>
+          </Form>
+          {canTakeIt ? (
+            <Form method="post">
+              <CsrfInput />
+              <input type="hidden" name="intent" value="assign" />
+              <input type="hidden" name="version" value={ticket.version} />
+              <input type="hidden" name="assigneeId" value={viewerId} />
+              <button type="submit" className="button" disabled={submitting === "assign"}>
+                Assign to me
+              </button>
+            </Form>
+          ) : null}
+        </div>
+      </section>
+
       <section className="card" aria-labelledby="ticket-update">
         <h2 id="ticket-update">Status and priority</h2>
-        {result?.ok ? (
-          <p className="notice notice--success" role="status">
-            Saved.
-          </p>
-        ) : null}
-        {errors.form ? (
-          <p className="notice notice--error" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
+        {feedback("update", "Saved.")}
         <Form method="post" className="form form--grid">
           <CsrfInput />
           <input type="hidden" name="intent" value="update" />
+          <input type="hidden" name="version" value={ticket.version} />
           <div className="field">
             <label htmlFor="ticket-status">Status</label>
-            <select id="ticket-status" name="status" defaultValue={ticket.status} key={`s:${ticket.status}`}>
+            <select id="ticket-status" name="status" defaultValue={ticket.status} key={`s:${ticket.status}:${ticket.version}`}>
               {ticketStatusOrder.map((s) => (
                 <option key={s} value={s}>
                   {ticketStatusLabels[s]}
                 </option>
               ))}
             </select>
-            {errors.status ? <p className="field__error">{errors.status}</p> : null}
+            {resultFor("update")?.errors.status ? <p className="field__error">{resultFor("update")!.errors.status}</p> : null}
           </div>
           <div className="field">
             <label htmlFor="ticket-priority">Priority</label>
-            <select id="ticket-priority" name="priority" defaultValue={ticket.priority} key={`p:${ticket.priority}`}>
+            <select id="ticket-priority" name="priority" defaultValue={ticket.priority} key={`p:${ticket.priority}:${ticket.version}`}>
               {ticketPriorityOrder.map((p) => (
                 <option key={p} value={p}>
                   {ticketPriorityLabels[p]}
                 </option>
               ))}
             </select>
-            {errors.priority ? <p className="field__error">{errors.priority}</p> : null}
+            {resultFor("update")?.errors.priority ? <p className="field__error">{resultFor("update")!.errors.priority}</p> : null}
           </div>
           <div className="form__actions">
-            <button type="submit" className="button" disabled={busy}>
-              {busy ? "Saving…" : "Save"}
+            <button type="submit" className="button" disabled={submitting === "update"}>
+              {submitting === "update" ? "Saving…" : "Save"}
             </button>
           </div>
         </Form>
+      </section>
+
+      <section className="card" aria-labelledby="ticket-activity">
+        <h2 id="ticket-activity">Timeline</h2>
+        <TicketTimeline entries={timeline.entries} truncated={timeline.truncated} viewerId={viewerId} now={now} />
+        {feedback("note", "Note added.")}
+        {/* Re-mounted after each note the timeline gains, which empties the box; a refused note keeps its text. */}
+        <NoteForm key={`n:${timeline.entries[timeline.entries.length - 1]?.id ?? 0}`} error={resultFor("note")?.errors.text} busy={submitting === "note"} />
       </section>
     </>
   );

@@ -1,7 +1,7 @@
 /**
  * /tickets — the tickets of the agent's inboxes (admins: all), newest first, filtered by
- * status, priority, inbox and a search over subjects and contacts. A GET form: works without
- * JavaScript and every filter is a shareable URL.
+ * status, assignee (everyone's, mine, unassigned), priority, inbox and a search over subjects and
+ * contacts. A GET form: works without JavaScript and every filter is a shareable URL.
  */
 import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData, useSubmit } from "@remix-run/react";
@@ -17,7 +17,7 @@ import { requireUser } from "../session.server.js";
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: inboxStyles }];
 export const meta: MetaFunction = () => [{ title: "Tickets · Parley" }];
 
-const KEYS = ["status", "priority", "inboxId", "search", "cursor"] as const;
+const KEYS = ["status", "assignee", "priority", "inboxId", "search", "cursor"] as const;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);
@@ -39,7 +39,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     }),
   );
   const shown: Record<string, string> = { ...filter, status: filter.status ?? "all" };
-  return { list, inboxes, filter: shown, now: Date.now() };
+  return { list, inboxes, filter: shown, viewerId: user.id, now: Date.now() };
 }
 
 const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => {
@@ -52,7 +52,7 @@ const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<stri
 };
 
 export default function TicketsPage() {
-  const { list, inboxes, filter, now } = useLoaderData<typeof loader>();
+  const { list, inboxes, filter, viewerId, now } = useLoaderData<typeof loader>();
   const submit = useSubmit();
   const openCount = list.counts.new + list.counts.waiting_on_contact + list.counts.waiting_on_us;
   const tabs: ReadonlyArray<{ value: string; label: string; count: number }> = [
@@ -60,6 +60,12 @@ export default function TicketsPage() {
     ...ticketStatusOrder.map((s) => ({ value: s, label: ticketStatusLabels[s], count: list.counts[s] })),
     { value: "all", label: "All", count: openCount + list.counts.closed },
   ];
+  const owners: ReadonlyArray<{ value: string; label: string }> = [
+    { value: "", label: "Everyone's" },
+    { value: "me", label: "Mine" },
+    { value: "unassigned", label: "Unassigned" },
+  ];
+  const owner = filter.assignee ?? "";
   return (
     <>
       <header className="page-header">
@@ -79,8 +85,20 @@ export default function TicketsPage() {
           ))}
         </ul>
       </nav>
+      <nav aria-label="Ticket assignee">
+        <ul className="ticket-tabs">
+          {owners.map((o) => (
+            <li key={o.value}>
+              <Link to={searchOf(filter, { assignee: o.value })} aria-current={owner === o.value ? "page" : undefined}>
+                {o.label}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </nav>
       <Form method="get" className="ticket-filters" role="search" aria-label="Filter tickets">
         <input type="hidden" name="status" value={filter.status} />
+        {owner !== "" ? <input type="hidden" name="assignee" value={owner} /> : null}
         <div className="field">
           <label htmlFor="ticket-search">Search</label>
           <input id="ticket-search" type="search" name="search" defaultValue={filter.search ?? ""} placeholder="Subject, contact name or email" />
@@ -122,6 +140,7 @@ export default function TicketsPage() {
                 <th scope="col">Contact</th>
                 <th scope="col">Status</th>
                 <th scope="col">Priority</th>
+                <th scope="col">Assignee</th>
                 <th scope="col">Inbox</th>
                 <th scope="col">Created</th>
               </tr>
@@ -135,6 +154,7 @@ export default function TicketsPage() {
                   <td>{t.contact ? (t.contact.name ?? t.contact.email) : <span className="muted">—</span>}</td>
                   <td>{ticketStatusLabels[t.status]}</td>
                   <td className={`priority--${t.priority}`}>{ticketPriorityLabels[t.priority]}</td>
+                  <td>{t.assignee ? (t.assignee.id === viewerId ? `${t.assignee.name} (you)` : t.assignee.name) : <span className="muted">Unassigned</span>}</td>
                   <td>{t.inboxName}</td>
                   <td>
                     <Time at={t.createdAt} now={now} style="full" />

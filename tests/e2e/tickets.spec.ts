@@ -1,0 +1,133 @@
+/**
+ * Tickets people own and work on: an agent creates a ticket from a conversation, assigns it to
+ * themselves, adds a note from the keyboard and changes its status; the timeline shows all
+ * three, newest last, and the list's "Mine" filter shows the ticket while "Unassigned" does not.
+ * The ticket page fits a phone's width.
+ *
+ * Assumes the demo seed (runtime/services/seed.ts): the Support inbox with agent@parley.local,
+ * the support triage bot on /help pages.
+ */
+import { expect, test, type Page } from "@playwright/test";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+
+test.describe.configure({ mode: "serial" });
+
+const SUBJECT = `The zipper of order ${Date.now()} broke on day one`;
+const NOTE = "Asked the warehouse for a replacement.\nCustomer prefers the same colour.";
+let ticketUrl = "";
+
+const timeline = (page: Page) => page.getByRole("list", { name: "Timeline" });
+
+test("an agent creates a ticket from a conversation, takes it, adds a note and changes its status", async ({ page, playwright }) => {
+  // A visitor asks the support bot for a person, through the public chat API.
+  const request = await playwright.request.newContext();
+  const channel = await getChatChannelId(request);
+  const pageUrl = "https://shop.example/help/returns";
+  const made = await request.post(`${parleyUrl()}/api/visitors`, { data: { channel, pageUrl } });
+  expect(made.status()).toBe(201);
+  const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
+  const started = await request.post(`${parleyUrl()}/api/conversations`, { headers, data: { channel, chatflowId: "flow_support_triage", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+  for (const body of [{ choice: "talk_to_person" }, { text: SUBJECT }]) {
+    const sent = await request.post(`${parleyUrl()}/api/conversations/${conversationId}/messages`, {
+      headers,
+      data: { clientMessageId: `m-${Math.random()}`, ...body },
+    });
+    expect(sent.status(), await sent.text()).toBe(200);
+  }
+  await request.dispose();
+
+  await login(page, demoUsers.agent, adminPassword());
+  await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  const panel = page.getByRole("complementary", { name: "Contact and visitor" });
+  await panel.getByRole("button", { name: "Create ticket" }).click();
+  const ticketForm = panel.getByRole("form", { name: "Create a ticket" });
+  await expect(ticketForm.getByLabel("Subject")).toHaveValue(SUBJECT);
+  await ticketForm.getByRole("button", { name: "Create ticket" }).click();
+  await expect(panel.getByRole("status").filter({ hasText: "Ticket created" })).toBeVisible({ timeout: 15_000 });
+
+  await page.goto("/tickets?status=all&assignee=unassigned");
+  await page.getByRole("row").filter({ hasText: SUBJECT }).getByRole("link", { name: SUBJECT }).click();
+  await expect(page.getByRole("heading", { level: 1, name: SUBJECT })).toBeVisible();
+  ticketUrl = new URL(page.url()).pathname;
+  await expect(page.getByText(/· Unassigned ·/)).toBeVisible();
+  await expect(timeline(page).getByRole("listitem")).toHaveText([/You created the ticket/]);
+
+  await page.getByRole("button", { name: "Assign to me" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Assignee saved." })).toBeVisible();
+  await expect(page.getByText(/Assigned to you/)).toBeVisible();
+  await expect(page.getByRole("combobox", { name: "Assignee" }).locator("option:checked")).toHaveText(/\(you\)$/);
+  await expect(page.getByRole("button", { name: "Assign to me" })).toHaveCount(0);
+
+  // The note, from the keyboard: type, Tab to the button, Enter.
+  const note = page.getByRole("textbox", { name: "Note", exact: true });
+  await note.focus();
+  await page.keyboard.type(NOTE);
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("button", { name: "Add note" })).toBeFocused();
+  await page.keyboard.press("Enter");
+  await expect(page.getByRole("status").filter({ hasText: "Note added." })).toBeVisible();
+  await expect(page.getByRole("textbox", { name: "Note", exact: true })).toHaveValue("");
+
+  await page.getByRole("combobox", { name: "Status" }).selectOption("waiting_on_contact");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+
+  // Oldest first, newest last, each with who and when.
+  await expect(timeline(page).getByRole("listitem")).toHaveText([
+    /You created the ticket · just now/,
+    /You assigned it to you · just now/,
+    /You added a note · just now\s*Asked the warehouse for a replacement\.\s*Customer prefers the same colour\./,
+    /You changed the status from New to Waiting on contact · just now/,
+  ]);
+  await expect(timeline(page).locator("time").first()).toHaveAttribute("datetime", /^\d{4}-\d\d-\d\dT/);
+});
+
+test("a blank note is refused with a message and adds nothing", async ({ page }) => {
+  await login(page, demoUsers.agent, adminPassword());
+  await page.goto(ticketUrl);
+  const entries = timeline(page).getByRole("listitem");
+  await expect(entries).toHaveCount(4);
+  // Spaces pass the browser's `required`; the server trims them away and says why.
+  await page.getByRole("textbox", { name: "Note", exact: true }).fill("    ");
+  await page.getByRole("button", { name: "Add note" }).click();
+  await expect(page.getByText("write a note first")).toBeVisible();
+  await expect(entries).toHaveCount(4);
+});
+
+test("the list's Mine filter shows the ticket with its assignee; Unassigned does not", async ({ page }) => {
+  await login(page, demoUsers.agent, adminPassword());
+  await page.goto("/tickets");
+  await page.getByRole("navigation", { name: "Ticket assignee" }).getByRole("link", { name: "Mine" }).click();
+  await expect(page).toHaveURL(/assignee=me/);
+  await expect(page.getByRole("navigation", { name: "Ticket assignee" }).getByRole("link", { name: "Mine" })).toHaveAttribute("aria-current", "page");
+  const row = page.getByRole("row").filter({ hasText: SUBJECT });
+  await expect(row).toContainText("(you)");
+  await expect(row).toContainText("Waiting on contact");
+
+  await page.getByRole("navigation", { name: "Ticket assignee" }).getByRole("link", { name: "Unassigned" }).click();
+  await expect(page).toHaveURL(/assignee=unassigned/);
+  await expect(page.getByRole("row").filter({ hasText: SUBJECT })).toHaveCount(0);
+});
+
+test("on a phone, the ticket page and the filtered list fit the screen's width", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await login(page, demoUsers.agent, adminPassword());
+  for (const path of [ticketUrl, "/tickets?assignee=me"]) {
+    await page.goto(path);
+    await expect(page.getByRole("main")).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const tooWide = await page.evaluate(() =>
+      Array.from(document.querySelectorAll("body *"))
+        .filter((el) => el.getBoundingClientRect().right > window.innerWidth + 1)
+        .slice(-4)
+        .map((el) => `<${el.tagName.toLowerCase()} class="${el.className}"> “${(el.textContent ?? "").trim().slice(0, 40)}”`)
+        .join("; "),
+    );
+    expect(overflow, `${path} is wider than the phone: ${tooWide}`).toBeLessThanOrEqual(0);
+  }
+  await page.goto(ticketUrl);
+  await page.getByRole("button", { name: "Add note" }).scrollIntoViewIfNeeded();
+  await expect(page.getByRole("button", { name: "Add note" })).toBeInViewport();
+});
