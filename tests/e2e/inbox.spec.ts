@@ -7,7 +7,8 @@
  * stores it once); the agent's comment never reaches the visitor (checked in the widget and
  * through the API); reassigning to a second agent puts it in their "Assigned to me"; the agent
  * creates a contact (validated) and a ticket (prefilled from the transcript); the same visitor
- * comes back and the new conversation's sidebar lists the earlier one and its ticket.
+ * comes back and the new conversation's sidebar lists the earlier one and its ticket; a
+ * conversation marked pending opens again when its visitor writes.
  *
  * Assumes the demo seed (runtime/services/seed.ts): the Support inbox and team with the admin
  * and agent@parley.local, the lead-qualification bot on every page but /pricing, the support
@@ -367,6 +368,57 @@ test("a returning contact's sidebar lists the earlier conversation and its ticke
   await expect(transcript(agent)).toContainText("My invoice total is wrong for March");
 });
 
+test("an agent marks a conversation pending; the visitor's next message opens it again, live", async ({ playwright }) => {
+  const request = await playwright.request.newContext();
+  const question = `Where is parcel ${Date.now()}?`;
+  const visit = await apiVisitorAsksForAPerson(request, question);
+
+  await agent.goto("/inbox?view=unassigned");
+  await conversationList(agent).getByRole("link").filter({ hasText: question }).click();
+  await expect(transcript(agent)).toContainText(question);
+  // Replying takes it: it is now in the agent's Assigned to me.
+  await agent.getByRole("textbox", { name: "Reply to the visitor" }).fill("Could you send me the order number?");
+  await agent.getByRole("button", { name: "Send reply" }).click();
+  await expect(transcript(agent)).toContainText("Could you send me the order number?");
+
+  const thread = agent.getByRole("region").filter({ has: transcript(agent) });
+  const badge = (status: string) => thread.getByText(status, { exact: true });
+  await expect(badge("Open")).toBeVisible();
+  // From the keyboard, like every other action: focus the button and press Enter.
+  const markPending = agent.getByRole("button", { name: "Mark pending" });
+  await markPending.focus();
+  await agent.keyboard.press("Enter");
+  await expect(agent.getByRole("button", { name: "Mark open" })).toBeVisible({ timeout: 15_000 });
+  await expect(badge("Pending")).toBeVisible();
+  await expect(thread.getByText("Waiting on the visitor: their next message opens it again.")).toBeVisible();
+
+  // In Assigned to me it carries the badge, below everything that owes an answer; Pending lists it too.
+  await agent.goto("/inbox?view=mine");
+  await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  const item = conversationList(agent).getByRole("listitem").filter({ hasText: "Could you send me the order number?" });
+  await expect(item).toContainText("Pending");
+  await expect(conversationList(agent).getByText("Pending · waiting on the visitor")).toBeVisible();
+  await agent.getByRole("navigation", { name: "Views" }).getByRole("link", { name: /^Pending/ }).click();
+  await expect(conversationList(agent).getByRole("listitem").filter({ hasText: "Could you send me the order number?" })).toHaveCount(1);
+  await conversationList(agent).getByRole("link").filter({ hasText: "Could you send me the order number?" }).click();
+  await expect(badge("Pending")).toBeVisible();
+
+  // The visitor answers through the public API: the conversation is open again and waits for the team.
+  const answered = await request.post(`${parleyUrl()}/api/conversations/${encodeURIComponent(visit.conversationId)}/messages`, {
+    headers: { Authorization: `Bearer ${visit.token}` },
+    data: { clientMessageId: `pending-${Date.now()}`, text: "It is order 4711" },
+  });
+  expect(answered.status(), await answered.text()).toBe(200);
+  expect(((await answered.json()) as { status: string }).status).toBe("open");
+  await request.dispose();
+  await expect(transcript(agent)).toContainText("It is order 4711", { timeout: 15_000 });
+  await expect(agent.getByRole("button", { name: "Mark pending" })).toBeVisible();
+  await expect(badge("Open")).toBeVisible();
+  await expect(thread.getByText(/^waiting /)).toBeVisible();
+  await expect(thread.getByText("Waiting on the visitor: their next message opens it again.")).toHaveCount(0);
+  await expect(conversationList(agent).getByRole("listitem").filter({ hasText: "It is order 4711" })).toHaveCount(0);
+});
+
 test("the inbox works from the keyboard and has no serious accessibility violations", async () => {
   await agent.goto("/inbox?view=all_open");
   await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
@@ -385,6 +437,13 @@ test("the inbox works from the keyboard and has no serious accessibility violati
   const results = await new AxeBuilder({ page: agent }).include("main").analyze();
   const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
   expect(blocking.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+});
+
+test("the inbox header leaves Tickets to the main navigation, which shows it to everyone who works in the inbox", async () => {
+  await agent.goto("/inbox");
+  await expect(agent.getByRole("heading", { level: 1, name: "Inbox" })).toBeVisible();
+  await expect(agent.getByRole("link", { name: "Tickets", exact: true })).toHaveCount(1);
+  await expect(agent.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Tickets", exact: true })).toBeVisible();
 });
 
 test("an agent without the inbox role is refused, and the list never shows another inbox", async ({ browser }) => {
