@@ -106,26 +106,35 @@ export default function RoutingSettings() {
             busy={busyInbox === inbox.id}
             submitLabel={`Save routing of ${inbox.name}`}
           >
-            <Field id={`${prefix}-mode`} label="Assignment" error={errors.mode}>
+            {/* Short options: a column of the card is narrower than a sentence; the hint says what each does. */}
+            <Field
+              id={`${prefix}-mode`}
+              label="Assignment"
+              error={errors.mode}
+              hint="Manual leaves new conversations in Unassigned for people to take; round-robin hands each to the next available agent."
+            >
               {(props) => (
                 <select {...props} name="mode" defaultValue={values.mode}>
-                  <option value="manual">Manual: conversations wait in Unassigned</option>
-                  <option value="round_robin">Round-robin among available agents</option>
+                  <option value="manual">Manual</option>
+                  <option value="round_robin">Round-robin</option>
                 </select>
               )}
             </Field>
-            <Field id={`${prefix}-team`} label="Round-robin among" error={errors.teamId} hint="Only members of the inbox (and admins) take turns.">
-              {(props) => (
-                <select {...props} name="teamId" defaultValue={values.teamId}>
-                  <option value="">All members of the inbox</option>
-                  {teams.map((team) => (
-                    <option key={team.id} value={team.id}>
-                      Team {team.name}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            {/* Hidden while Manual is picked (app.css), but still sent, so the team is kept for a later switch back. */}
+            <div className="routing-pool">
+              <Field id={`${prefix}-team`} label="Round-robin among" error={errors.teamId} hint="Only members of the inbox (and admins) take turns.">
+                {(props) => (
+                  <select {...props} name="teamId" defaultValue={values.teamId}>
+                    <option value="">All members of the inbox</option>
+                    {teams.map((team) => (
+                      <option key={team.id} value={team.id}>
+                        Team {team.name}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            </div>
             <Field
               id={`${prefix}-cap`}
               label="Open conversations per agent"

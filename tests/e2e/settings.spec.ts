@@ -175,6 +175,48 @@ test("an admin creates an inbox and a team, is told a name is taken, and chooses
   await expect(teamRow.getByRole("cell")).toHaveText([team, "Alex Agent", "No inbox"]);
 });
 
+test("routing names each assignment in full, and asks who takes turns only under round-robin, keeping the answer", async ({ page }) => {
+  await login(page, adminEmail(), adminPassword());
+  const inbox = `Turns ${stamp}`;
+  await createInbox(page, inbox);
+
+  await page.goto("/settings/routing");
+  const routing = page.getByRole("region", { name: inbox });
+  const mode = routing.getByLabel("Assignment");
+  const pool = routing.getByLabel("Round-robin among");
+  /** How many pixels of the picked option's name the closed select cuts off. */
+  const cutOff = () => mode.evaluate((select: HTMLSelectElement) => select.scrollWidth - select.clientWidth);
+  // A new inbox starts manual: nobody takes turns, so there is no pool to pick.
+  await expect(mode).toHaveValue("manual");
+  expect(await cutOff(), "the Manual option's name is cut off").toBeLessThanOrEqual(0);
+  await expect(pool).toBeHidden();
+  await mode.selectOption("round_robin");
+  expect(await cutOff(), "the Round-robin option's name is cut off").toBeLessThanOrEqual(0);
+  await expect(pool).toBeVisible();
+
+  // The pool picked for round-robin survives a spell of manual assignment.
+  const save = async () => {
+    // A save that changes the routing redraws the form from what was stored; the first save's
+    // notice is still up during the second, so wait for the redraw itself.
+    const before = await mode.elementHandle();
+    await routing.getByRole("button", { name: `Save routing of ${inbox}` }).click();
+    await expect.poll(() => before!.evaluate((select) => select.isConnected)).toBe(false);
+    await expect(routing.getByRole("status")).toHaveText(`Routing of ${inbox} saved.`);
+  };
+  await pool.selectOption({ label: "Team Support" });
+  await save();
+  await mode.selectOption("manual");
+  await expect(pool).toBeHidden();
+  await save();
+  await page.reload();
+  await expect(mode).toHaveValue("manual");
+  await expect(pool).toBeHidden();
+  await mode.selectOption("round_robin");
+  await expect(pool).toBeVisible();
+  await expect(pool.locator("option:checked")).toHaveText("Team Support");
+  expect(await axeProblems(page)).toEqual([]);
+});
+
 test("routing and email filters save per inbox, keep a refused entry, and show what was stored", async ({ page }) => {
   await login(page, adminEmail(), adminPassword());
   const inbox = `Billing ${stamp}`;
