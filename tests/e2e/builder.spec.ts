@@ -429,3 +429,51 @@ test("export a flow, import it back, and rename, duplicate and delete flows from
   await expect(page.getByText(`Archived “${flowName}”`)).toBeVisible();
   await expect(page.getByRole("row", { name: flowName, exact: true })).toHaveCount(0);
 });
+
+test("a message on the flow list belongs to the action that caused it, and goes when the person does something else", async ({ page }, testInfo) => {
+  await login(page, demoUsers.marketer, adminPassword());
+  await page.goto("/flows");
+  const create = page.getByRole("region", { name: "Create a flow" });
+  const createRefused = create.getByText("A name is required");
+  const triage = page.getByRole("row", { name: "Support triage", exact: true });
+  const renameRefused = triage.getByText("A name is required");
+
+  // Opening another form.
+  await create.getByRole("button", { name: "Create flow" }).click();
+  await expect(createRefused).toBeVisible();
+  await triage.getByText("Rename").click();
+  await expect(triage.getByLabel("New name for “Support triage”")).toBeVisible();
+  await expect(createRefused).toBeHidden();
+
+  // Another form's refusal, then this one's again: only the latest action's message shows.
+  await triage.getByLabel("New name for “Support triage”").fill("   ");
+  await triage.getByRole("button", { name: "Save name" }).click();
+  await expect(renameRefused).toBeVisible();
+  await create.getByRole("button", { name: "Create flow" }).click();
+  await expect(createRefused).toBeVisible();
+  await expect(renameRefused).toBeHidden();
+
+  // Picking a file to import.
+  const file = testInfo.outputPath("not-a-flow.json");
+  const { writeFile } = await import("node:fs/promises");
+  await writeFile(file, "{}");
+  await page.getByLabel("Flow file (.json)").setInputFiles(file);
+  await expect(page.getByRole("alert").filter({ hasText: "This file cannot be imported" })).toBeVisible();
+  await expect(createRefused).toBeHidden();
+
+  // Duplicating a flow: its notice shows, and no earlier refusal comes back with it.
+  await create.getByRole("button", { name: "Create flow" }).click();
+  await expect(createRefused).toBeVisible();
+  await page.getByRole("button", { name: "Duplicate “Support triage”" }).click();
+  const notice = page.getByRole("status").filter({ hasText: /^Duplicated as “/ });
+  await expect(notice).toBeVisible();
+  await expect(page.getByText("A name is required")).toHaveCount(0);
+
+  // Put the demo workspace back: the copy never had visitors, so it really goes.
+  const copy = /^Duplicated as “(.+)” \(off/.exec((await notice.textContent()) ?? "")?.[1];
+  expect(copy, "the duplicate's name in the notice").toBeTruthy();
+  const row = page.getByRole("row", { name: copy!, exact: true });
+  await row.getByText("Delete…").click();
+  await row.getByRole("button", { name: "Delete flow" }).click();
+  await expect(page.getByText(`Deleted “${copy}”.`)).toBeVisible();
+});

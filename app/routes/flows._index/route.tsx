@@ -1,12 +1,13 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { Either } from "effect";
-import { useEffect, useState, type DragEvent, type FormEvent } from "react";
+import { useEffect, useState, type DragEvent, type FormEvent, type SyntheticEvent } from "react";
 import { CsrfInput, useCsrfToken } from "../../components/csrf-input.js";
 import { RouteErrorBoundary } from "../../components/error-page.js";
 import { Field } from "../../components/field.js";
 import { access } from "../../roles.js";
 import { requireUser } from "../../session.server.js";
+import { actionKey, beginAction, checkedAction, formActionKey, freshAnswer, noAction, refusedFor, type CurrentAction } from "./current-action.js";
 import { issueLines, parseFlowFile } from "./import-flow.js";
 import { CreateFlowForm, decodeForm, dropBefore, issuesByField, RenameFlowForm } from "./list-forms.js";
 import { handleListAction, loadFlowList, type FlowListItem, type ListActionResult } from "./list.server.js";
@@ -68,14 +69,26 @@ export default function FlowsPage() {
     const next = dropBefore(ids, moved, beforeId);
     if (next === ids) return;
     setOrder(next);
+    begin(actionKey("reorder"));
     reorder.submit({ intent: "reorder", moved, before: beforeId ?? "", csrf }, { method: "post" });
   };
 
-  const notice = reorder.data?.notice ?? result?.notice;
-  const formError = reorder.data?.errors?.form ?? (result?.intent !== "create" ? result?.errors?.form : undefined);
+  // A message belongs to the action that caused it: starting another one takes it away.
+  const [current, setCurrent] = useState<CurrentAction<ListActionResult>>(noAction);
+  const begin = (key: string | null) => {
+    if (key !== null) setCurrent((state) => beginAction(state, key, [result, reorder.data]));
+  };
+  const checked = (key: string, refused: Record<string, string> | null) =>
+    setCurrent((state) => checkedAction(state, key, refused, [result, reorder.data]));
+  const answer = freshAnswer(current, result);
+  const reordered = freshAnswer(current, reorder.data);
+
+  const notice = reordered?.notice ?? answer?.notice;
+  const formError = reordered?.errors?.form ?? (answer?.intent !== "create" ? answer?.errors?.form : undefined);
 
   return (
-    <>
+    // Any form submitted or edited on the page starts its action (capture: before the form's own check).
+    <div onSubmitCapture={(event) => begin(formActionKey(event.target))} onChangeCapture={(event) => begin(formActionKey(event.target))}>
       <header className="page-header">
         <h1>Flows</h1>
         <p className="lead">Chatflows greet visitors on your website, answer their questions and hand them to your team.</p>
@@ -189,7 +202,14 @@ export default function FlowsPage() {
                     </Form>
                   </td>
                   <td>
-                    <RowActions flow={flow} result={result} busy={busyIntent} />
+                    <RowActions
+                      flow={flow}
+                      result={answer}
+                      refused={refusedFor(current, actionKey("rename", flow.id))}
+                      onCheck={checked}
+                      onOpen={begin}
+                      busy={busyIntent}
+                    />
                   </td>
                 </tr>
               ))}
@@ -207,28 +227,60 @@ export default function FlowsPage() {
       </section>
 
       <div className="flow-new">
-        <CreateFlow channels={channels} templates={templates} result={result?.intent === "create" ? result : undefined} busy={busyIntent === "create"} />
-        <ImportFlow channels={channels} result={result?.intent === "import" ? result : undefined} busy={busyIntent === "import"} />
+        <CreateFlow
+          channels={channels}
+          templates={templates}
+          result={answer?.intent === "create" ? answer : undefined}
+          refused={refusedFor(current, actionKey("create"))}
+          onCheck={checked}
+          busy={busyIntent === "create"}
+        />
+        <ImportFlow channels={channels} result={answer?.intent === "import" ? answer : undefined} busy={busyIntent === "import"} />
       </div>
-    </>
+    </div>
   );
 }
 
-function RowActions({ flow, result, busy }: { flow: FlowListItem; result: ListActionResult | undefined; busy: string | null }) {
+/** Tells the page what the browser's check of a form found: its messages by field, or null when the values passed. */
+type OnCheck = (key: string, refused: Record<string, string> | null) => void;
+
+function RowActions({
+  flow,
+  result,
+  refused,
+  onCheck,
+  onOpen,
+  busy,
+}: {
+  flow: FlowListItem;
+  result: ListActionResult | undefined;
+  refused: Readonly<Record<string, string>> | null;
+  onCheck: OnCheck;
+  onOpen: (key: string) => void;
+  busy: string | null;
+}) {
   const mine = result?.id === flow.id;
-  const [renameErrors, setRenameErrors] = useState<Record<string, string>>({});
-  const errors = { ...(mine && result?.intent === "rename" ? result.errors : {}), ...renameErrors };
+  const renameKey = actionKey("rename", flow.id);
+  const errors = refused ?? (mine && result?.intent === "rename" ? (result.errors ?? {}) : {});
   const checkRename = (event: FormEvent<HTMLFormElement>) => {
     const values = { id: flow.id, name: String(new FormData(event.currentTarget).get("name") ?? "") };
     const decoded = decodeForm(RenameFlowForm)(values);
     if (Either.isLeft(decoded)) {
       event.preventDefault();
-      setRenameErrors(issuesByField(decoded.left));
-    } else setRenameErrors({});
+      onCheck(renameKey, issuesByField(decoded.left));
+    } else onCheck(renameKey, null);
+  };
+  // Opening a form starts its action; closing one starts nothing.
+  const opened = (key: string) => (event: SyntheticEvent<HTMLDetailsElement>) => {
+    if (event.currentTarget.open) onOpen(key);
   };
   return (
     <div className="flow-actions">
-      <details className="disclosure" open={mine && result?.intent === "rename" && Boolean(result.errors) ? true : undefined}>
+      <details
+        className="disclosure"
+        open={mine && result?.intent === "rename" && Boolean(result.errors) ? true : undefined}
+        onToggle={opened(renameKey)}
+      >
         <summary className="button button--secondary button--small">Rename</summary>
         <Form method="post" className="disclosure__panel" onSubmit={checkRename} noValidate>
           <CsrfInput />
@@ -253,7 +305,7 @@ function RowActions({ flow, result, busy }: { flow: FlowListItem; result: ListAc
       <a className="button button--secondary button--small" href={`/flows/${encodeURIComponent(flow.id)}/export`} download aria-label={`Export “${flow.name}”`}>
         Export
       </a>
-      <details className="disclosure">
+      <details className="disclosure" onToggle={opened(actionKey("delete", flow.id))}>
         <summary className="button button--secondary button--small button--danger" aria-label={`Delete “${flow.name}”…`}>
           Delete…
         </summary>
@@ -303,15 +355,18 @@ function CreateFlow({
   channels,
   templates,
   result,
+  refused,
+  onCheck,
   busy,
 }: {
   channels: Channels;
   templates: ReadonlyArray<{ id: string; name: string; kind: "bot" | "live_chat"; nodes: number }>;
   result: ListActionResult | undefined;
+  refused: Readonly<Record<string, string>> | null;
+  onCheck: OnCheck;
   busy: boolean;
 }) {
-  const [clientErrors, setClientErrors] = useState<Record<string, string> | null>(null);
-  const errors = clientErrors ?? result?.errors ?? {};
+  const errors = refused ?? result?.errors ?? {};
   const values = result?.values ?? {};
   const check = (event: FormEvent<HTMLFormElement>) => {
     const form = new FormData(event.currentTarget);
@@ -322,8 +377,8 @@ function CreateFlow({
     });
     if (Either.isLeft(decoded)) {
       event.preventDefault();
-      setClientErrors(issuesByField(decoded.left));
-    } else setClientErrors(null);
+      onCheck(actionKey("create"), issuesByField(decoded.left));
+    } else onCheck(actionKey("create"), null);
   };
   return (
     <section className="card" aria-labelledby="new-flow-title">
