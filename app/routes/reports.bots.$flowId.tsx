@@ -13,7 +13,7 @@ import { toFlowAnalytics } from "../components/reports/flow-overlay.js";
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
 import { ReportFilters, ReportTableView, searchOf } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
-import { botVersionsTable, flowArmsTable, flowEdgesTable, flowNodesTable } from "../components/reports/tables.js";
+import { botDailyTable, botVersionsTable, flowArmsTable, flowEdgesTable, flowNodesTable } from "../components/reports/tables.js";
 import { canOpen } from "../roles.js";
 import type { loader as rootLoader } from "../root.js";
 import { Reports, run } from "../runtime.server.js";
@@ -53,6 +53,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     dropOffs: report.nodes.filter((n) => n.inFlow && n.reached > 0).map((n) => ({ label: n.label, value: n.dropOff })),
     arms: report.arms.map((a) => ({ label: `${a.nodeLabel}: ${a.armLabel}`, value: a.completionRate })),
     tables: {
+      // The chart's figures as a table (newest day first), as the bots overview has: the chart says the table below lists every value.
+      daily: botDailyTable(report),
       nodes: flowNodesTable(report),
       edges: flowEdgesTable(report),
       arms: flowArmsTable(report),
@@ -97,6 +99,7 @@ export default function FlowReportPage() {
       <section className="card" aria-labelledby="flow-summary">
         <h2 id="flow-summary">Outcomes</h2>
         <BotOutcomes label="Outcomes of this flow" chartTitle="Conversations per day" totals={totals} daily={data.daily} />
+        <ReportTableView table={tables.daily} query={query} />
         <ReportTableView table={tables.versions} query={query} />
       </section>
 

@@ -152,6 +152,10 @@ test("an analyst sees the scenario's numbers, the canvas overlay, and a CSV that
   const bots = await tableRows(page, "Bots");
   expect(bots[0]).toEqual(["Flow", "Started", "Completed", "Completion rate", "Handed off", "Handoff rate", "Abandoned", "Abandon rate", "No reply", "Errored", "In progress"]);
   expect(bots.find((row) => row[0] === FLOW_NAME)).toEqual([FLOW_NAME, "3", "1", "33.3%", "1", "33.3%", "0", "0.0%", "0", "0", "1"]);
+  // Analysts read the recent days at the top of a per-day table.
+  const overviewDays = (await tableRows(page, "Per day")).slice(1).map((row) => row[0]!);
+  expect(overviewDays).toHaveLength(30);
+  expect(overviewDays).toEqual([...overviewDays].sort().reverse());
 
   await page.getByRole("link", { name: `Steps and drop-off of ${FLOW_NAME}` }).click();
   await expect(page.getByRole("heading", { name: FLOW_NAME, level: 1 })).toBeVisible();
@@ -176,6 +180,18 @@ test("an analyst sees the scenario's numbers, the canvas overlay, and a CSV that
   expect(download.suggestedFilename()).toMatch(/^parley-flow-nodes-.*\.csv$/);
   const csv = parseCsv(readFileSync((await download.path())!, "utf8"));
   expect(csv).toEqual(steps);
+
+  // The flow's day by day, under its chart: the newest day first, the range's last day on top,
+  // this flow's three starts in it, and the same rows in the CSV.
+  const perDay = await tableRows(page, "Per day");
+  const days = perDay.slice(1).map((row) => row[0]!);
+  expect(days).toHaveLength(30);
+  expect(days).toEqual([...days].sort().reverse());
+  await expect(page.getByText(new RegExp(`^\\d{4}-\\d{2}-\\d{2} – ${days[0]} \\(`))).toBeVisible();
+  expect(perDay.slice(1).reduce((sum, row) => sum + Number(row[1]), 0)).toBe(3);
+  const [dailyDownload] = await Promise.all([page.waitForEvent("download"), page.getByRole("link", { name: "Download CSV of Per day" }).click()]);
+  expect(dailyDownload.suggestedFilename()).toMatch(/^parley-bot-daily-.*\.csv$/);
+  expect(parseCsv(readFileSync((await dailyDownload.path())!, "utf8"))).toEqual(perDay);
 
   // Team figures for this flow only: one first response, one reply, one close, all by the agent.
   await page.goto(`/reports/team?flow=${encodeURIComponent(flowId)}`);

@@ -4,7 +4,8 @@ import { csvField, toCsv } from "./csv.js";
 import { toFlowAnalytics } from "./flow-overlay.js";
 import { formatDuration, formatHours, formatPercent, formatStamp } from "./format.js";
 import { customRangeProblem } from "./report-ui.js";
-import { teamAgentsTable, type ReportTable } from "./tables.js";
+import { botDailyTable, newestDayFirst, teamAgentsTable, teamVolumeTable, type ReportTable } from "./tables.js";
+import type { BotOverview, TeamReport } from "../../runtime.server.js";
 
 describe("a custom range", () => {
   it("needs both days, the last on or after the first", () => {
@@ -78,6 +79,43 @@ describe("CSV", () => {
       },
     ]);
     expect(table.rows).toEqual([["Alex", "2", "3", "2", "0:09:00", "n/a", "n/a"]]);
+  });
+});
+
+describe("per-day tables", () => {
+  const counts = (started: number) => ({ started, completed: 0, handed_off: 0, abandoned: 0, no_reply: 0, errored: 0, in_progress: started });
+
+  it("list the newest day first, for the page and its CSV alike", () => {
+    const overview = {
+      daily: [
+        { day: "2026-11-23", counts: counts(1) },
+        { day: "2026-11-24", counts: counts(2) },
+        { day: "2026-11-25", counts: counts(3) },
+      ],
+    } as unknown as BotOverview;
+    const table = botDailyTable(overview);
+    expect(table.rows.map((row) => row.slice(0, 2))).toEqual([
+      ["2026-11-25", "3"],
+      ["2026-11-24", "2"],
+      ["2026-11-23", "1"],
+    ]);
+    expect(toCsv(table).split("\r\n")[1]).toBe("2026-11-25,3,0,0,0,0");
+    // The chart reads the report's days as they came, oldest first; the table must not reorder them in place.
+    expect(overview.daily[0]!.day).toBe("2026-11-23");
+  });
+
+  it("keep each day's rows in their order (inbox, then channel) when the days turn round", () => {
+    const row = (day: string, inboxName: string, channelName: string) => ({ day, inboxId: inboxName, inboxName, channelId: channelName, channelName, conversations: 1, reachedTeam: 0 });
+    const team = {
+      volume: [row("2026-11-24", "Sales", "Chat"), row("2026-11-24", "Support", "Chat"), row("2026-11-24", "Support", "Email"), row("2026-11-25", "Support", "Chat")],
+    } as unknown as TeamReport;
+    expect(teamVolumeTable(team).rows.map((r) => r.slice(0, 3).join(" "))).toEqual([
+      "2026-11-25 Support Chat",
+      "2026-11-24 Sales Chat",
+      "2026-11-24 Support Chat",
+      "2026-11-24 Support Email",
+    ]);
+    expect(newestDayFirst([])).toEqual([]);
   });
 });
 

@@ -38,6 +38,13 @@ const text = (label: string): ReportColumn => ({ label, numeric: false });
 const num = (label: string): ReportColumn => ({ label, numeric: true });
 const share = (part: number, whole: number) => formatPercent(whole > 0 ? part / whole : null);
 
+/**
+ * Rows by day, the newest first, each day's rows in the order given (the sort is stable): an
+ * analyst reads the recent days at the top. The charts keep time running left to right. Pure.
+ */
+export const newestDayFirst = <T extends { readonly day: string }>(rows: ReadonlyArray<T>): T[] =>
+  [...rows].sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
+
 const outcomeColumns = [
   num("Started"),
   num("Completed"),
@@ -81,12 +88,12 @@ export const botVersionsTable = (versions: ReadonlyArray<VersionOutcomes>, timez
   empty: "No bot conversations started in this range.",
 });
 
-/** Started and ended sessions per local day. Pure. */
+/** Started and ended sessions per local day, the newest first. Pure. */
 export const botDailyTable = (report: BotOverview): ReportTable => ({
   id: "bot-daily",
   title: "Per day",
   columns: [text("Day"), num("Started"), num("Completed"), num("Handed off"), num("Abandoned"), num("No reply")],
-  rows: report.daily.map((d) => [
+  rows: newestDayFirst(report.daily).map((d) => [
     d.day,
     formatCount(d.counts.started),
     formatCount(d.counts.completed),
@@ -149,12 +156,12 @@ export const flowArmsTable = (report: FlowReport): ReportTable => ({
   empty: "No conversation passed an A/B split in this range.",
 });
 
-/** Conversations per local day, inbox and channel. Pure. */
+/** Conversations per local day (the newest first), inbox and channel. Pure. */
 export const teamVolumeTable = (report: TeamReport): ReportTable => ({
   id: "team-volume",
   title: "Conversations",
   columns: [text("Day"), text("Inbox"), text("Channel"), num("Conversations"), num("Reached the team")],
-  rows: report.volume.map((v) => [v.day, v.inboxName, v.channelName, formatCount(v.conversations), formatCount(v.reachedTeam)]),
+  rows: newestDayFirst(report.volume).map((v) => [v.day, v.inboxName, v.channelName, formatCount(v.conversations), formatCount(v.reachedTeam)]),
   empty: "No conversations in this range.",
 });
 
