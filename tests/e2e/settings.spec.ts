@@ -2,14 +2,15 @@
  * The settings pages that share their forms (app/components/settings), as people use them in real
  * Chromium: one's own profile and an admin's page for someone else (availability, what visitors
  * see, working hours), inboxes and teams (create, a taken name, members, details), and the
- * per-inbox Routing and Email filters cards.
+ * per-inbox Routing and Email filters cards; passwords (one's own, and an admin's reset) and
+ * disabling a user.
  *
  * Everything a later spec could notice is put back: the demo agent stays available with its
  * meeting link, and routing and filters are changed only on inboxes these tests create.
  */
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, login } from "./helpers.js";
+import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
 
 const stamp = Date.now();
 
@@ -254,4 +255,202 @@ test("routing and email filters save per inbox, keep a refused entry, and show w
   await expect(filters.getByLabel("Blocked senders")).toHaveValue("spam@example.com");
   await expect(filters.getByLabel("Blocked domains")).toHaveValue("junk.example");
   expect(await axeProblems(page)).toEqual([]);
+});
+
+/** As the admin on Settings → Users: creates someone with `password` and returns their page's path. */
+const createUser = async (page: Page, name: string, email: string, password: string, role = "agent") => {
+  await page.goto("/settings/users");
+  const form = page.getByRole("region", { name: "Create a user" });
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Email").fill(email);
+  await form.getByLabel("Role").selectOption(role);
+  await form.getByLabel("Password").fill(password);
+  await form.getByRole("button", { name: "Create user" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `Created ${name}` })).toBeVisible();
+  return (await page.getByRole("link", { name, exact: true }).getAttribute("href"))!;
+};
+
+/** A page of its own (own cookies) for someone else signing in. */
+const personPage = async (browser: Browser) => (await browser.newContext({ baseURL: parleyUrl() })).newPage();
+
+/** Tries to sign in and expects the usual refusal, staying on the login page. */
+const expectLoginRefused = async (page: Page, email: string, password: string) => {
+  await page.goto("/login");
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("The email or password is incorrect.");
+  await expect(page).toHaveURL(/\/login/);
+};
+
+/** A visitor through the public chat API, handed by the support bot to the Support inbox; returns the conversation id. */
+const visitorAsksForAPerson = async (request: APIRequestContext, text: string): Promise<string> => {
+  const channel = await getChatChannelId(request);
+  const pageUrl = "https://shop.example/help/orders";
+  const made = await request.post("/api/visitors", { data: { channel, pageUrl } });
+  expect(made.status()).toBe(201);
+  const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
+  const started = await request.post("/api/conversations", { headers, data: { channel, chatflowId: "flow_support_triage", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+  const send = (body: Record<string, unknown>) =>
+    request.post(`/api/conversations/${conversationId}/messages`, { headers, data: { clientMessageId: `m-${Math.random()}`, ...body } });
+  expect((await send({ choice: "talk_to_person" })).status()).toBe(200);
+  expect((await send({ text })).status()).toBe(200);
+  return conversationId;
+};
+
+test("a person changes their password: refusals say why and change nothing, then only the new one signs in", async ({ page, browser }) => {
+  const email = `pat-${stamp}@example.com`;
+  await login(page, adminEmail(), adminPassword());
+  await createUser(page, "Pat Password", email, "first-password-1");
+
+  const pat = await personPage(browser);
+  await login(pat, email, "first-password-1");
+  const elsewhere = await personPage(browser);
+  await login(elsewhere, email, "first-password-1");
+  await pat.goto("/settings/profile");
+  expect(await axeProblems(pat)).toEqual([]);
+  const card = pat.getByRole("region", { name: "Password" });
+  const change = async (current: string, next: string, confirm: string) => {
+    await card.getByLabel("Current password").fill(current);
+    await card.getByLabel("New password", { exact: true }).fill(next);
+    await card.getByLabel("Confirm the new password").fill(confirm);
+    await card.getByRole("button", { name: "Change password" }).click();
+  };
+
+  await change("not-my-password", "second-password-2", "second-password-2");
+  await expect(card.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
+  await expect(card.getByText("This is not your current password")).toBeVisible();
+  await change("first-password-1", "second-password-2", "second-password-3");
+  await expect(card.getByText("The two new passwords differ")).toBeVisible();
+  await change("first-password-1", "short", "short");
+  await expect(card.getByText("A password has at least 8 characters")).toBeVisible();
+  // Nothing changed: the other session is alive (and the old password still works below).
+  await elsewhere.goto("/settings/profile");
+  await expect(elsewhere.getByRole("heading", { level: 1, name: "Your profile" })).toBeVisible();
+
+  await change("first-password-1", "second-password-2", "second-password-2");
+  await expect(card.getByRole("status")).toHaveText("Your password is changed. Signed out 1 other session.");
+  await pat.reload();
+  await expect(pat.getByRole("heading", { level: 1, name: "Your profile" })).toBeVisible();
+  await elsewhere.reload();
+  await expect(elsewhere).toHaveURL(/\/login/);
+
+  await expectLoginRefused(elsewhere, email, "first-password-1");
+  await login(elsewhere, email, "second-password-2");
+  await pat.context().close();
+  await elsewhere.context().close();
+});
+
+test("an admin resets an agent's password, disables them (refused at login, their conversation back in Unassigned) and enables them", async ({
+  page,
+  browser,
+}) => {
+  const email = `lee-${stamp}@example.com`;
+  await login(page, adminEmail(), adminPassword());
+  const userPath = await createUser(page, "Lee Leaver", email, "lee-password-1");
+  await page.goto("/settings/inboxes/inbox_support");
+  await page.getByRole("checkbox", { name: /Lee Leaver/ }).check();
+  await page.getByRole("button", { name: "Save members" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Members saved" })).toBeVisible();
+
+  const lee = await personPage(browser);
+  await login(lee, email, "lee-password-1");
+  const conversationId = await visitorAsksForAPerson(page.request, `Where is my order ${stamp}?`);
+  await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  const assignee = page.getByRole("form", { name: "Assignment" }).getByLabel("Assignee");
+  await assignee.selectOption({ label: "Lee Leaver" });
+  await page.reload();
+  await expect(assignee.locator("option:checked")).toHaveText("Lee Leaver");
+
+  // A new password: a short one is refused and changes nothing; then Lee's session ends.
+  await page.goto(userPath);
+  expect(await axeProblems(page)).toEqual([]);
+  const password = page.getByRole("region", { name: "Password" });
+  await password.getByLabel("New password").fill("short");
+  await password.getByRole("button", { name: "Set a new password" }).click();
+  await expect(password.getByText("A password has at least 8 characters")).toBeVisible();
+  await lee.reload();
+  await expect(lee).not.toHaveURL(/\/login/);
+  await password.getByLabel("New password").fill("temporary-pass-1");
+  await password.getByRole("button", { name: "Set a new password" }).click();
+  await expect(password.getByRole("status")).toHaveText("Lee Leaver has a new password. Signed out 1 session.");
+  await lee.reload();
+  await expect(lee).toHaveURL(/\/login/);
+  await expectLoginRefused(lee, email, "lee-password-1");
+  await login(lee, email, "temporary-pass-1");
+
+  const access = page.getByRole("region", { name: "Access" });
+  await access.getByRole("button", { name: "Disable Lee Leaver" }).click();
+  await expect(access.getByRole("status")).toHaveText(
+    "Lee Leaver is disabled. Signed out 1 session; 1 conversation they held went back to their inbox's routing.",
+  );
+  await expect(page.getByRole("heading", { level: 1, name: "Lee Leaver" })).toBeVisible();
+  await expect(page.locator("header").getByText("Disabled", { exact: true })).toBeVisible();
+
+  // Signed out at once, and refused with the message anyone with a wrong password gets.
+  await lee.reload();
+  await expect(lee).toHaveURL(/\/login/);
+  await expectLoginRefused(lee, email, "temporary-pass-1");
+
+  // The conversation waits in Unassigned, and Lee is no longer someone to give it to.
+  await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  await expect(assignee.locator("option:checked")).toHaveText("Unassigned");
+  await expect(assignee.locator("option", { hasText: "Lee Leaver" })).toHaveCount(0);
+  await page.goto("/inbox?view=unassigned");
+  const unassigned = page.getByRole("list", { name: "Unassigned conversations" }).getByRole("link");
+  await expect.poll(() => unassigned.evaluateAll((links) => links.map((a) => a.getAttribute("href") ?? ""))).toContainEqual(
+    expect.stringContaining(conversationId),
+  );
+
+  // Listed and marked, and hidden on request; still a member of Support, marked too.
+  await page.goto("/settings/users");
+  const row = page.getByRole("row").filter({ hasText: email });
+  await expect(row.getByText("Disabled", { exact: true }).first()).toBeVisible();
+  await page.getByRole("link", { name: "Hide disabled users" }).click();
+  await expect(page.getByRole("row").filter({ hasText: email })).toHaveCount(0);
+  await page.getByRole("link", { name: "Show disabled users" }).click();
+  await expect(page.getByRole("row").filter({ hasText: email })).toHaveCount(1);
+  await page.goto("/settings/inboxes/inbox_support");
+  await expect(page.getByRole("checkbox", { name: /Lee Leaver.*Disabled/ })).toBeChecked();
+
+  await page.goto(userPath);
+  await access.getByRole("button", { name: "Enable Lee Leaver" }).click();
+  await expect(access.getByRole("status")).toHaveText("Lee Leaver is enabled and can sign in again.");
+  await login(lee, email, "temporary-pass-1");
+  await lee.context().close();
+
+  // Put back: the conversation closed, so later specs see Support's Unassigned as it was.
+  await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  await page.getByRole("button", { name: "Close conversation" }).click();
+  await expect(page.getByRole("button", { name: "Reopen" })).toBeVisible();
+});
+
+test("the last admin can neither disable themselves nor be demoted", async ({ page }) => {
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/users");
+  const adminRow = page.getByRole("row").filter({ hasText: adminEmail() });
+  const adminPath = (await adminRow.getByRole("link").first().getAttribute("href"))!;
+
+  await adminRow.getByLabel(/^Access of /).selectOption("agent");
+  await adminRow.getByRole("button", { name: "Change role" }).click();
+  await expect(page.getByRole("alert")).toHaveText("The workspace needs at least one admin.");
+  await page.reload();
+  await expect(page.getByRole("row").filter({ hasText: adminEmail() }).getByRole("combobox")).toHaveValue("admin");
+
+  await page.goto(adminPath);
+  const access = page.getByRole("region", { name: "Access" });
+  await expect(access).toContainText("You cannot disable yourself; another admin can.");
+  await expect(access.getByRole("button")).toHaveCount(0);
+  // A hand-made request is refused too, and changes nothing.
+  const csrf = await page.locator('input[name="csrf"]').first().inputValue();
+  const forged = await page.request.post(adminPath, { form: { intent: "disable", csrf }, maxRedirects: 0 });
+  expect(forged.status()).toBe(409);
+  expect(await forged.text()).toContain("You cannot disable yourself; ask another admin.");
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
+  await expect(page.locator("header").getByText("Disabled", { exact: true })).toHaveCount(0);
+  await page.goto("/settings/users");
+  await expect(page.getByRole("heading", { level: 1, name: "Users" })).toBeVisible();
 });
