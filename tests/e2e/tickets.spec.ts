@@ -2,11 +2,13 @@
  * Tickets people own and work on: an agent creates a ticket from a conversation, assigns it to
  * themselves, adds a note from the keyboard and changes its status; the timeline shows all
  * three, newest last, and the list's "Mine" filter shows the ticket while "Unassigned" does not.
- * The ticket page fits a phone's width.
+ * A change made on a stale page is refused with a clear message and the page shows what changed.
+ * The ticket page fits a phone's width and has no serious accessibility violations.
  *
  * Assumes the demo seed (runtime/services/seed.ts): the Support inbox with agent@parley.local,
  * the support triage bot on /help pages.
  */
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
 
@@ -109,6 +111,40 @@ test("the list's Mine filter shows the ticket with its assignee; Unassigned does
   await page.getByRole("navigation", { name: "Ticket assignee" }).getByRole("link", { name: "Unassigned" }).click();
   await expect(page).toHaveURL(/assignee=unassigned/);
   await expect(page.getByRole("row").filter({ hasText: SUBJECT })).toHaveCount(0);
+});
+
+test("a change made on a page someone else changed since is refused, and the page shows what is stored", async ({ browser }) => {
+  const open = async () => {
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await login(page, demoUsers.agent, adminPassword());
+    await page.goto(ticketUrl);
+    return { context, page };
+  };
+  const first = await open();
+  const second = await open();
+  await first.page.getByRole("combobox", { name: "Priority" }).selectOption("urgent");
+  await first.page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(first.page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+
+  // The second page still shows the version it was opened on.
+  await second.page.getByRole("combobox", { name: "Status" }).selectOption("closed");
+  await second.page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(second.page.getByRole("alert")).toContainText("Someone else changed this ticket first");
+  await expect(second.page.getByRole("combobox", { name: "Priority" })).toHaveValue("urgent");
+  await expect(second.page.getByRole("combobox", { name: "Status" })).toHaveValue("waiting_on_contact");
+  await expect(timeline(second.page).getByRole("listitem").last()).toContainText("You changed the priority from Normal to Urgent");
+  await expect(timeline(second.page)).not.toContainText("to Closed");
+  await first.context.close();
+  await second.context.close();
+});
+
+test("the ticket page has no serious accessibility violations", async ({ page }) => {
+  await login(page, demoUsers.agent, adminPassword());
+  await page.goto(ticketUrl);
+  const results = await new AxeBuilder({ page }).include("main").analyze();
+  const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+  expect(blocking.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
 });
 
 test("on a phone, the ticket page and the filtered list fit the screen's width", async ({ page }) => {
