@@ -16,19 +16,18 @@ const ADMIN_PASSWORD = "e2e-admin-password";
 // Other runs on this machine may still be using theirs; only folders older than this go.
 const STALE_RUN_MS = 60 * 60 * 1000;
 
-/** A free loopback port: 3210 when it is free, else whatever the OS hands out. */
+/**
+ * A free loopback port, as the OS hands it out. Not a fixed favourite: between this check and the
+ * server's start another run on the machine could take it, and its specs would then test the
+ * other run's server.
+ */
 const freePort = (): string =>
   execFileSync(
     process.execPath,
     [
       "-e",
-      `const net = require("node:net");
-       const attempt = (port) => {
-         const server = net.createServer();
-         server.once("error", () => attempt(0));
-         server.listen(port, "127.0.0.1", () => { process.stdout.write(String(server.address().port)); server.close(); });
-       };
-       attempt(3210);`,
+      `const server = require("node:net").createServer();
+       server.listen(0, "127.0.0.1", () => { process.stdout.write(String(server.address().port)); server.close(); });`,
     ],
     { encoding: "utf8" },
   ).trim();

@@ -4,7 +4,7 @@
  */
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 
-/** Where the server under test listens, e.g. http://127.0.0.1:3210. */
+/** Where the server under test listens, e.g. http://127.0.0.1:41873. */
 export const parleyUrl = (): string => required("PARLEY_URL");
 /** The seeded admin's email. */
 export const adminEmail = (): string => required("PARLEY_ADMIN_EMAIL");
