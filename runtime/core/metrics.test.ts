@@ -118,6 +118,44 @@ describe("team timeline", () => {
     expect(conversations.get("c1")).toMatchObject({ timeToCloseMs: 20 * 60_000, closedAt: 20 * 60_000, phase: "closed" });
   });
 
+  it("never counts the time a conversation was pending as the team's wait", () => {
+    const visitor = JSON.stringify({ author: "visitor" });
+    const agent = JSON.stringify({ author: "agent" });
+    const log = [
+      event("conversation_created", { at: 0 }),
+      event("message_created", { at: 0, data: visitor }),
+      event("message_created", { at: 60_000, user_id: "u", data: agent }),
+      // The visitor writes; the agent marks it pending without a reply (waiting for a screenshot).
+      event("message_created", { at: 120_000, data: visitor }),
+      event("status_changed", { at: 180_000, user_id: "u", data: JSON.stringify({ from: "open", to: "pending" }) }),
+      // An hour later the visitor writes: the engine opens it again.
+      event("message_created", { at: 3_780_000, data: visitor }),
+      event("status_changed", { at: 3_780_000, data: JSON.stringify({ from: "pending", to: "open" }) }),
+      event("message_created", { at: 3_840_000, user_id: "u", data: agent }),
+      // Pending again, then an agent's own "Mark open" and a reply: nobody waited.
+      event("status_changed", { at: 3_900_000, user_id: "u", data: JSON.stringify({ from: "open", to: "pending" }) }),
+      event("status_changed", { at: 4_000_000, user_id: "u", data: JSON.stringify({ from: "pending", to: "open" }) }),
+      event("message_created", { at: 4_100_000, user_id: "u", data: agent }),
+    ];
+    const { conversations, replies } = teamTimeline(log);
+    expect(replies.map((r) => r.waitMs)).toEqual([60_000, 60_000, null]);
+    expect(conversations.get("c1")).toMatchObject({ waitingSince: null, phase: "team", closedAt: null });
+  });
+
+  it("starts the first response after a pending period at the visitor's message that ended it", () => {
+    const log = [
+      event("conversation_created", { at: 0 }),
+      event("message_created", { at: 0, data: JSON.stringify({ author: "visitor" }) }),
+      event("status_changed", { at: 60_000, user_id: "u", data: JSON.stringify({ from: "open", to: "pending" }) }),
+      event("message_created", { at: 600_000, data: JSON.stringify({ author: "visitor" }) }),
+      event("status_changed", { at: 600_000, data: JSON.stringify({ from: "pending", to: "open" }) }),
+      event("message_created", { at: 660_000, user_id: "u", data: JSON.stringify({ author: "agent" }) }),
+    ];
+    const { replies } = teamTimeline(log);
+    expect(replies).toHaveLength(1);
+    expect(replies[0]).toMatchObject({ isFirst: true, firstResponseMs: 60_000, waitMs: 60_000 });
+  });
+
   it("has no first response for an agent who took a running bot over", () => {
     const log = [
       event("conversation_created", { at: 0 }),

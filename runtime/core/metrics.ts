@@ -24,7 +24,8 @@
  *   took the conversation over from a running bot has none (nobody was waiting for a person).
  *   The visitor waits from the handoff, from their message while the team holds the
  *   conversation, or from the message that opened it; reply time = each human reply − that
- *   moment; a reply or a close ends the wait. Time to close = first close after the
+ *   moment; a reply, marking the conversation pending (the team waits on the visitor) or a
+ *   close ends the wait, so a pending period never counts. Time to close = first close after the
  *   conversation reached the team − creation.
  * Preview conversations are never counted.
  */
@@ -414,6 +415,8 @@ export const teamTimeline = (events: Iterable<EventRow>, conversations: Map<stri
         if (to === "open" || to === "pending") {
           if (c.phase === "bot" && c.lastVisitorAt === e.at) c.waitingSince ??= e.at;
           if (to === "open" && from !== "open") c.lastOpenAt = e.at;
+          // Pending: the team has done its part; the visitor's next message starts a new wait.
+          if (to === "pending") c.waitingSince = null;
           c.phase = "team";
           c.teamAt ??= e.at;
         } else if (to === "closed") {

@@ -416,7 +416,11 @@ const rollupTriggers = (table: string, prefix: string, temp: boolean, level: Lev
   UPDATE report_conversations SET phase = 'team', team_at = COALESCE(team_at, NEW.at), last_open_at = NEW.at
   WHERE NEW.type = 'agent_took_over' AND conversation_id = NEW.conversation_id;
   UPDATE report_conversations SET
-    waiting_since = CASE WHEN phase = 'bot' AND last_visitor_at = NEW.at THEN COALESCE(waiting_since, NEW.at) ELSE waiting_since END,
+    waiting_since = ${
+      // As metrics.ts since pending was first set: marking a conversation pending ends the wait.
+      // Earlier levels keep their migrations' text (their logs hold no change to pending).
+      level === 11 ? `CASE WHEN ${TO} = 'pending' THEN NULL ` : "CASE "
+    }WHEN phase = 'bot' AND last_visitor_at = NEW.at THEN COALESCE(waiting_since, NEW.at) ELSE waiting_since END,
     last_open_at = CASE WHEN ${TO} = 'open' AND ${FROM} IS NOT 'open' THEN NEW.at ELSE last_open_at END,
     phase = 'team',
     team_at = COALESCE(team_at, NEW.at)
