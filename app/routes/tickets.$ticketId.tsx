@@ -8,7 +8,7 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { Effect } from "effect";
-import { useEffect, useId } from "react";
+import { useEffect, useId, useState } from "react";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
@@ -83,15 +83,31 @@ export default function TicketPage() {
   const submitting = navigation.state === "submitting" ? (navigation.formData?.get("intent") as Intent | null) : null;
   const resultFor = (intent: Intent) => (result?.intent === intent ? result : undefined);
   const assigneeSelect = useId();
-  // A refused action does not re-read the loaders (single fetch): after a conflict, show the ticket as it is now.
+  // A refused action does not re-read the loaders (single fetch): after a conflict, show the ticket
+  // as it is now. Re-reading drops the action's data, so the message is kept here until the next
+  // submission.
   const revalidator = useRevalidator();
+  const [conflict, setConflict] = useState<{ readonly intent: Intent; readonly message: string } | null>(null);
   useEffect(() => {
-    if (result?.conflict) revalidator.revalidate();
+    if (result && !result.ok && result.conflict && result.intent !== null) {
+      setConflict({ intent: result.intent, message: result.errors.form ?? "Someone else changed this ticket first." });
+      revalidator.revalidate();
+    }
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [result]);
+  useEffect(() => {
+    if (navigation.state === "submitting") setConflict(null);
+  }, [navigation.state]);
   const assignable = ticket.assignee === null || assignees.some((a) => a.id === ticket.assignee?.id);
   const canTakeIt = ticket.assignee?.id !== viewerId && assignees.some((a) => a.id === viewerId);
   const feedback = (intent: Intent, saved: string) => {
+    if (conflict?.intent === intent) {
+      return (
+        <p className="notice notice--warning" role="alert">
+          {conflict.message}
+        </p>
+      );
+    }
     const r = resultFor(intent);
     if (!r) return null;
     if (r.ok) {

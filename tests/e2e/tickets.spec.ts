@@ -135,6 +135,8 @@ test("a change made on a page someone else changed since is refused, and the pag
   await expect(second.page.getByRole("combobox", { name: "Status" })).toHaveValue("waiting_on_contact");
   await expect(timeline(second.page).getByRole("listitem").last()).toContainText("You changed the priority from Normal to Urgent");
   await expect(timeline(second.page)).not.toContainText("to Closed");
+  // The message stays once the page has re-read the ticket.
+  await expect(second.page.getByRole("alert")).toContainText("Someone else changed this ticket first");
   await first.context.close();
   await second.context.close();
 });
