@@ -101,7 +101,7 @@ export const TicketFilter = S.Struct({
   priority: S.optional(TicketPrioritySchema),
   inboxId: S.optional(S.String),
   /** "me", "unassigned", or a user id. */
-  assignee: S.optional(S.String),
+  assignee: S.optional(S.String.pipe(S.maxLength(100, { message: () => "an assignee is me, unassigned or a user id" }))),
   contactId: S.optional(S.String),
   search: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" }))),
   limit: S.optional(Limit),
