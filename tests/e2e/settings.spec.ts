@@ -359,6 +359,8 @@ test("an admin resets an agent's password, disables them (refused at login, thei
   await login(lee, email, "lee-password-1");
   const conversationId = await visitorAsksForAPerson(page.request, `Where is my order ${stamp}?`);
   await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  // The pick is sent by the page's script: before it has hydrated, a change sends nothing.
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
   const assignee = page.getByRole("form", { name: "Assignment" }).getByLabel("Assignee");
   await assignee.selectOption({ label: "Lee Leaver" });
   // The pick is sent in the background: what the server stored shows after a reload once it landed.
