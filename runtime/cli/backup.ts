@@ -12,10 +12,9 @@ import BetterSqlite3 from "better-sqlite3";
 import { Either, Schema as S } from "effect";
 import { closeSync, existsSync, fsyncSync, openSync, renameSync, rmSync, statSync } from "node:fs";
 import { basename, dirname, join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { decodeWith } from "../../flows/decode.js";
 import { EnvSchema } from "../services/config.js";
+import { databaseCommand, runWhenStarted } from "./database-command.js";
 
 /** A backup that could not be taken or checked: `path` is the file at fault. */
 export class BackupError extends Error {
@@ -181,57 +180,14 @@ Options:
 Exit codes: 0 ok, 1 the backup failed, 2 usage error.`;
 
 /** Runs the command line `args` and returns the exit code; writes to `out` and `err`. */
-export const main = async (
-  args: ReadonlyArray<string>,
-  env: Record<string, string | undefined> = process.env,
-  out: (line: string) => void = (line) => process.stdout.write(line + "\n"),
-  err: (line: string) => void = (line) => process.stderr.write(line + "\n"),
-): Promise<number> => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        database: { type: "string" },
-        force: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    });
-  } catch (error) {
-    err(`backup: ${sqliteMessage(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help === true) {
-    out(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    err(`backup: expected exactly one target file, got ${parsed.positionals.length}\n\n${USAGE}`);
-    return 2;
-  }
-  try {
-    const source = parsed.values.database !== undefined ? resolve(parsed.values.database) : databasePathFromEnv(env);
-    const result = await backupDatabase({ source, target: parsed.positionals[0]!, force: parsed.values.force === true });
-    out(formatBackupResult(result));
-    return 0;
-  } catch (error) {
-    if (error instanceof BackupError) {
-      err(`backup: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
-};
+export const main = databaseCommand({
+  name: "backup",
+  usage: USAGE,
+  flag: "force",
+  argument: "target file",
+  databaseFromEnv: databasePathFromEnv,
+  run: async ({ database, argument, flag }) => [formatBackupResult(await backupDatabase({ source: database, target: argument, force: flag }))],
+  exitCodeOf: (error) => (error instanceof BackupError ? 1 : undefined),
+});
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`backup: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenStarted(import.meta.url, "backup", main);

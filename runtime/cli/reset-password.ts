@@ -16,12 +16,11 @@ import { Either } from "effect";
 import { randomBytes } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import { resolve } from "node:path";
-import { fileURLToPath } from "node:url";
-import { parseArgs } from "node:util";
 import { decodeWith } from "../../flows/decode.js";
 import { Email, Password } from "../services/accounts.js";
 import { hashPassword } from "../services/password.js";
 import { BackupError, databasePathFromEnv } from "./backup.js";
+import { databaseCommand, runWhenStarted } from "./database-command.js";
 
 /** A reset that could not be done: `path` names what is at fault (a file, an argument, a variable). */
 export class ResetError extends Error {
@@ -147,68 +146,25 @@ Options:
 Exit codes: 0 ok, 1 the reset failed, 2 usage error.`;
 
 /** Runs the command line `args` and returns the exit code; writes to `out` and `err`. */
-export const main = async (
-  args: ReadonlyArray<string>,
-  env: Record<string, string | undefined> = process.env,
-  out: (line: string) => void = (line) => process.stdout.write(line + "\n"),
-  err: (line: string) => void = (line) => process.stderr.write(line + "\n"),
-): Promise<number> => {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: [...args],
-      allowPositionals: true,
-      options: {
-        database: { type: "string" },
-        enable: { type: "boolean", default: false },
-        help: { type: "boolean", default: false },
-      },
-    });
-  } catch (error) {
-    err(`reset-password: ${messageOf(error)}\n\n${USAGE}`);
-    return 2;
-  }
-  if (parsed.values.help === true) {
-    out(USAGE);
-    return 0;
-  }
-  if (parsed.positionals.length !== 1) {
-    err(`reset-password: expected exactly one email, got ${parsed.positionals.length}\n\n${USAGE}`);
-    return 2;
-  }
-  try {
-    const database = parsed.values.database !== undefined ? resolve(parsed.values.database) : databasePathFromEnv(env);
+export const main = databaseCommand({
+  name: "reset-password",
+  usage: USAGE,
+  flag: "enable",
+  argument: "email",
+  databaseFromEnv: databasePathFromEnv,
+  run: async ({ database, argument, flag, env }) => {
     const password = env.NEW_PASSWORD;
     const result = await resetPassword({
       database,
-      email: parsed.positionals[0]!,
+      email: argument,
       // Set but empty is a mistake to report, not a request for a generated password.
       ...(password !== undefined ? { password } : {}),
-      enable: parsed.values.enable === true,
+      enable: flag,
     });
-    for (const line of formatResetResult(result)) out(line);
-    return 0;
-  } catch (error) {
-    if (error instanceof ResetError) {
-      err(`reset-password: ${error.message}`);
-      return error.exitCode;
-    }
-    if (error instanceof BackupError) {
-      err(`reset-password: ${error.message}`);
-      return 2;
-    }
-    throw error;
-  }
-};
+    return formatResetResult(result);
+  },
+  // A bad DATABASE_PATH (BackupError from the shared reader) is input to fix: a usage error.
+  exitCodeOf: (error) => (error instanceof ResetError ? error.exitCode : error instanceof BackupError ? 2 : undefined),
+});
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  main(process.argv.slice(2)).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    (error: unknown) => {
-      process.stderr.write(`reset-password: unexpected failure: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-      process.exitCode = 1;
-    },
-  );
-}
+runWhenStarted(import.meta.url, "reset-password", main);
