@@ -5,6 +5,7 @@
  * re-renders that card only, and auto-layout (run in a worker) is one undo step.
  */
 import { expect, test, type Page } from "@playwright/test";
+import { dragCountingRenders } from "./helpers.js";
 
 const NODES = 500;
 const anyNode = (page: Page) => page.getByRole("group", { name: / node / });
@@ -52,23 +53,8 @@ test("dragging one card of 500 re-renders that card only", async ({ page }) => {
   await openBigFlow(page);
   // Let measuring, the idle minimap and the diagnostics check settle before counting.
   await page.waitForTimeout(1_500);
-  await page.evaluate(() => {
-    window.__parleyRenderCounts = {};
-    window.__parleyCountRenders = true;
-  });
-  const dragged = startCard(page);
-  const before = (await dragged.boundingBox())!;
-  await page.mouse.move(before.x + before.width / 2, before.y + 12);
-  await page.mouse.down();
-  await page.mouse.move(before.x + before.width / 2 + 2, before.y + 14);
-  for (let i = 1; i <= 20; i++) await page.mouse.move(before.x + before.width / 2 + 2 + i * 8, before.y + 14 + i * 2);
-  await page.mouse.up();
-  const counts = await page.evaluate(() => {
-    window.__parleyCountRenders = false;
-    return window.__parleyRenderCounts ?? {};
-  });
-  const after = (await dragged.boundingBox())!;
-  expect(after.x - before.x, "the card followed the pointer").toBeGreaterThan(120);
+  const { movedX, counts } = await dragCountingRenders(page, startCard(page), 2);
+  expect(movedX, "the card followed the pointer").toBeGreaterThan(120);
   expect(counts["message_1"] ?? 0, "the counter counts the dragged card").toBeGreaterThanOrEqual(10);
   const rerendered = Object.entries(counts).filter(([id, n]) => id !== "message_1" && n > 1);
   expect(rerendered, "other cards rendered more than once during the drag").toEqual([]);

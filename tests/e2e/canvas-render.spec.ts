@@ -8,6 +8,7 @@
  * inspector, undo/redo, deleting, and copy/paste into another flow — as a person would.
  */
 import { expect, test, type Locator, type Page } from "@playwright/test";
+import { dragCountingRenders } from "./helpers.js";
 
 const NODES = 50;
 /** Every node card's accessible name is "<Kind> node <label or id>". */
@@ -24,24 +25,9 @@ test.describe("canvas rendering", () => {
     await expect(page.getByRole("button", { name: "Auto-layout" })).toBeEnabled();
     await page.waitForTimeout(1_000);
 
-    await page.evaluate(() => {
-      window.__parleyRenderCounts = {};
-      window.__parleyCountRenders = true;
-    });
-    const before = (await dragged.boundingBox())!;
     // Hold the card by its header and move it in many small steps, as a hand would.
-    await page.mouse.move(before.x + before.width / 2, before.y + 12);
-    await page.mouse.down();
-    await page.mouse.move(before.x + before.width / 2 + 2, before.y + 14);
-    for (let i = 1; i <= 20; i++) await page.mouse.move(before.x + before.width / 2 + 2 + i * 8, before.y + 14 + i * 4);
-    await page.mouse.up();
-    const counts = await page.evaluate(() => {
-      window.__parleyCountRenders = false;
-      return window.__parleyRenderCounts ?? {};
-    });
-
-    const after = (await dragged.boundingBox())!;
-    expect(after.x - before.x, "the card followed the pointer").toBeGreaterThan(120);
+    const { before, movedX, counts } = await dragCountingRenders(page, dragged, 4);
+    expect(movedX, "the card followed the pointer").toBeGreaterThan(120);
     // The counter works: the dragged card rendered on (nearly) every step.
     expect(counts["message_1"] ?? 0).toBeGreaterThanOrEqual(10);
     const rerendered = Object.entries(counts).filter(([id, n]) => id !== "message_1" && n > 1);

@@ -2,7 +2,7 @@
  * Shared steps for end-to-end specs. The server, the admin's credentials and the database come
  * from playwright.config.ts through process.env.
  */
-import { expect, type APIRequestContext, type Page } from "@playwright/test";
+import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 
 /** Where the server under test listens, e.g. http://127.0.0.1:41873. */
 export const parleyUrl = (): string => required("PARLEY_URL");
@@ -55,4 +55,32 @@ export async function getChatChannelId(request: APIRequestContext): Promise<stri
   const chat = body.channels.find((channel) => channel.kind === "chat");
   if (!chat) throw new Error(`no chat channel is seeded; channels: ${JSON.stringify(body.channels)}`);
   return chat.id;
+}
+
+/**
+ * Drags `card` by its header ~160 px right (and `rise` px down per step) in many small steps, as a
+ * hand would, while the canvas's cards count their renders. Returns where the card was before, how
+ * far right it moved, and how often each card (by node id) rendered during the drag.
+ */
+export async function dragCountingRenders(
+  page: Page,
+  card: Locator,
+  rise: number,
+): Promise<{ readonly before: { readonly x: number }; readonly movedX: number; readonly counts: Readonly<Record<string, number>> }> {
+  await page.evaluate(() => {
+    window.__parleyRenderCounts = {};
+    window.__parleyCountRenders = true;
+  });
+  const before = (await card.boundingBox())!;
+  await page.mouse.move(before.x + before.width / 2, before.y + 12);
+  await page.mouse.down();
+  await page.mouse.move(before.x + before.width / 2 + 2, before.y + 14);
+  for (let i = 1; i <= 20; i++) await page.mouse.move(before.x + before.width / 2 + 2 + i * 8, before.y + 14 + i * rise);
+  await page.mouse.up();
+  const counts = await page.evaluate(() => {
+    window.__parleyCountRenders = false;
+    return window.__parleyRenderCounts ?? {};
+  });
+  const after = (await card.boundingBox())!;
+  return { before, movedX: after.x - before.x, counts };
 }
