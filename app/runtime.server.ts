@@ -48,6 +48,12 @@ export type {
   VisitorFacts,
 } from "../runtime/services/inbox.js";
 export { Contacts } from "../runtime/services/contacts.js";
+// The outside channels: each module prefixes what it exports (Email…, Messenger…, Form…).
+export * from "../runtime/services/email-channel.js";
+export * from "../runtime/services/messenger-channel.js";
+export * from "../runtime/services/form-channel.js";
+export { Deliveries } from "../runtime/services/deliveries.js";
+export type { DeliveryStatus } from "../runtime/services/deliveries.js";
 export type { Contact, ContactCreated, ContactHistory } from "../runtime/services/contacts.js";
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";

@@ -13,6 +13,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError, loadConfig } from "../runtime/services/config.js";
 import { makeAppRuntime, type AppRuntime } from "../runtime/services/app-layer.js";
+import { createChannelRoutes } from "./channel-routes.js";
+import { startEmailInbound } from "./email-inbound.js";
 import { createPublicApi } from "./public-api.js";
 import { startup } from "./startup.js";
 
@@ -71,6 +73,7 @@ const main = async () => {
   );
 
   const publicApi = createPublicApi(runtime);
+  const channelRoutes = createChannelRoutes(runtime);
   let inFlight = 0;
   let shuttingDown = false;
   const server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -79,6 +82,7 @@ const main = async () => {
       inFlight--;
     });
     if (shuttingDown) res.setHeader("Connection", "close");
+    if (channelRoutes.handle(req, res)) return;
     if (publicApi.handle(req, res)) return;
     // Only the public API answers cross-origin preflights; Remix would log an error and render a 405 page.
     if (req.method === "OPTIONS") {
@@ -99,6 +103,7 @@ const main = async () => {
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
   console.log(`Parley is listening on http://localhost:${port} (database ${config.databasePath})`);
+  const emailInbound = await startEmailInbound(runtime, config);
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
@@ -108,6 +113,7 @@ const main = async () => {
     server.close();
     server.closeIdleConnections();
     publicApi.close();
+    await emailInbound.stop();
     const deadline = Date.now() + 10_000;
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const socket of sockets) socket.destroy();

@@ -6,6 +6,7 @@ import { Effect } from "effect";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import type { AppConfigShape } from "../runtime/services/config.js";
 import { Database } from "../runtime/services/database.js";
+import { Deliveries } from "../runtime/services/deliveries.js";
 import { Engine } from "../runtime/services/engine.js";
 import { seed, type SeedOptions } from "../runtime/services/seed.js";
 
@@ -13,7 +14,7 @@ import { seed, type SeedOptions } from "../runtime/services/seed.js";
 export const SWEEP_INTERVAL_MS = 60_000;
 
 export interface Started {
-  /** Stops the session-timeout sweep (also stops by itself once the database is closed). */
+  /** Stops the session-timeout sweep and the outbox loop (both also stop once the database is closed). */
   readonly stop: () => void;
 }
 
@@ -46,5 +47,12 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   }, options.sweepIntervalMs ?? SWEEP_INTERVAL_MS);
   // The sweep never keeps the process alive on its own.
   timer.unref();
-  return { stop: () => clearInterval(timer) };
+  // Replies to email and Messenger conversations leave through the outbox (deliveries.ts).
+  const stopDeliveries = (await runtime.runPromise(Deliveries)).start();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      stopDeliveries();
+    },
+  };
 };

@@ -12,9 +12,14 @@ import { CodeSandboxLive } from "./code-sandbox.js";
 import * as Config from "./config.js";
 import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
+import * as Deliveries from "./deliveries.js";
+import * as EmailChannel from "./email-channel.js";
 import * as Engine from "./engine.js";
+import * as FormChannel from "./form-channel.js";
 import * as Inbox from "./inbox.js";
 import * as LiveEvents from "./live-events.js";
+import * as MessengerChannel from "./messenger-channel.js";
+import * as OutsideConversations from "./outside-conversations.js";
 import * as Reports from "./reports.js";
 import * as Routing from "./routing.js";
 import * as SavedReplies from "./saved-replies.js";
@@ -37,6 +42,21 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   const engine = Engine.layer.pipe(Layer.provide(actions), Layer.provide(Chatflows.layer), Layer.provide(routing));
   // The inbox replies through the same Engine and assigns through the same Routing.
   const inbox = Inbox.layer.pipe(Layer.provide(engine), Layer.provide(routing));
+  // The outside channels (email, Messenger, forms) share one outbox and one way of opening conversations.
+  const deliveries = Deliveries.layer;
+  const outside = OutsideConversations.layer.pipe(Layer.provide(routing));
+  const channelServices = Layer.mergeAll(
+    engine,
+    routing,
+    inbox,
+    deliveries,
+    outside,
+    Channels.layer,
+    Chatflows.layer,
+    Contacts.layer,
+    Tickets.layer,
+    Visitors.layer,
+  );
   return Layer.mergeAll(
     accounts,
     ChannelDirectory.layer,
@@ -51,6 +71,11 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Tickets.layer,
     SavedReplies.layer,
     Reports.layer.pipe(Layer.provide(Chatflows.layer)),
+    deliveries,
+    outside,
+    EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices)),
+    MessengerChannel.messengerChannelLayer.pipe(Layer.provide(channelServices)),
+    FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
   ).pipe(Layer.provideMerge(base));
 };
 

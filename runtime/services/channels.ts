@@ -15,7 +15,8 @@ import { Context, Effect, Either, Layer, ParseResult, Schema as S } from "effect
 import { decodeWith } from "../../flows/decode.js";
 import { Database } from "./database.js";
 import { InvalidInput, NotFound } from "./errors.js";
-import { newSecret } from "./ids.js";
+import { now } from "./clock.js";
+import { newId, newSecret } from "./ids.js";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -229,6 +230,27 @@ export interface ChannelsShape {
    * time it is handed out. The old secret stops verifying at once.
    */
   readonly rotateIdentitySecret: (id: string) => Effect.Effect<string, NotFound>;
+  /**
+   * Adds a channel of `kind` (decoded from `input`: `{kind, name, inboxId}`) delivering into an
+   * existing inbox. A chat channel starts with no allowed origins and a fresh identity secret;
+   * other kinds start with an empty config that their own settings fill in.
+   */
+  readonly create: (input: unknown) => Effect.Effect<ChannelListItem, InvalidInput>;
+  /** Renames a channel or moves it to another inbox (decoded from `input`: `{name, inboxId}`). */
+  readonly update: (id: string, input: unknown) => Effect.Effect<ChannelListItem, NotFound | InvalidInput>;
+  /**
+   * Rewrites a channel's stored config (a JSON object) in one transaction: `change` receives the
+   * stored object (`{}` when unreadable) and returns the new one. For the kinds' own services
+   * (email, Messenger, forms), which keep their settings in `channels.config`. Fails NotFound when
+   * the channel does not exist or is of another kind; listeners hear about it after the commit.
+   */
+  readonly writeConfig: <E = never>(
+    id: string,
+    kind: ChannelKind,
+    change: (stored: Record<string, unknown>) => Either.Either<Record<string, unknown>, E>,
+  ) => Effect.Effect<Record<string, unknown>, NotFound | E>;
+  /** The stored config object of a channel of `kind` (`{}` when unreadable). */
+  readonly readConfig: (id: string, kind: ChannelKind) => Effect.Effect<Record<string, unknown>, NotFound>;
   /** Calls `listener` with a channel's id after a change to it committed; returns the unsubscribe function. */
   readonly onChange: (listener: (channelId: string) => void) => () => void;
 }
@@ -264,6 +286,20 @@ const chatSettings = (config: ChatChannelConfig, secret: string | null): ChatSet
 });
 
 const decodeInput = decodeWith(ChatConfigInput);
+
+const ChannelName = S.Trim.pipe(
+  S.minLength(1, { message: () => "a channel needs a name" }),
+  S.maxLength(80, { message: () => "a channel name is at most 80 characters" }),
+);
+const InboxId = S.String.pipe(S.minLength(1, { message: () => "choose an inbox" }), S.maxLength(100));
+export const CreateChannelInput = S.Struct({
+  kind: S.Literal(...channelKinds).annotations({ message: () => "choose a kind: chat, form, email or messenger" }),
+  name: ChannelName,
+  inboxId: InboxId,
+});
+export const UpdateChannelInput = S.Struct({ name: ChannelName, inboxId: InboxId });
+const decodeCreate = decodeWith(CreateChannelInput);
+const decodeUpdate = decodeWith(UpdateChannelInput);
 
 /** The service over the app's Database. */
 export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
@@ -342,6 +378,73 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
       };
     };
 
-    return { list, get, updateChatConfig, rotateIdentitySecret, onChange };
+    const inboxExists = (inboxId: string): boolean => db.prepare("SELECT 1 FROM inboxes WHERE id = ?").get(inboxId) !== undefined;
+    const unknownInbox = new InvalidInput({ issues: [{ path: "inboxId", message: "no such inbox" }] });
+
+    const create: ChannelsShape["create"] = Effect.fn("Channels.create")(function* (input) {
+      const decoded = decodeCreate(input);
+      if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
+      const { kind, name, inboxId } = decoded.right;
+      if (!inboxExists(inboxId)) return yield* Effect.fail(unknownInbox);
+      const id = newId("chan");
+      const config = kind === "chat" ? JSON.stringify({ allowedOrigins: [], branding: {} }) : "{}";
+      const created = yield* Effect.orDie(
+        db.writeEffect((sqlite) => {
+          // Checked again in the transaction: the inbox could have gone since the read above.
+          if (sqlite.prepare("SELECT 1 FROM inboxes WHERE id = ?").get(inboxId) === undefined) return false;
+          sqlite
+            .prepare("INSERT INTO channels (id, inbox_id, kind, name, config, identity_secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            .run(id, inboxId, kind, name, config, kind === "chat" ? newSecret() : null, now());
+          return true;
+        }),
+      );
+      if (!created) return yield* Effect.fail(unknownInbox);
+      notify(id);
+      return toListItem(yield* Effect.orDie(loadRow(id)));
+    });
+
+    const update: ChannelsShape["update"] = Effect.fn("Channels.update")(function* (id, input) {
+      yield* loadRow(id);
+      const decoded = decodeUpdate(input);
+      if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
+      const { name, inboxId } = decoded.right;
+      if (!inboxExists(inboxId)) return yield* Effect.fail(unknownInbox);
+      const changed = yield* Effect.orDie(
+        db.writeEffect((sqlite) => sqlite.prepare("UPDATE channels SET name = ?, inbox_id = ? WHERE id = ?").run(name, inboxId, id).changes),
+      );
+      if (changed === 0) return yield* Effect.fail(new NotFound({ entity: "channel", id }));
+      notify(id);
+      return toListItem(yield* loadRow(id));
+    });
+
+    const loadKindRow = (id: string, kind: ChannelKind): Effect.Effect<ChannelRow, NotFound> =>
+      Effect.flatMap(loadRow(id), (row) => (row.kind === kind ? Effect.succeed(row) : Effect.fail(new NotFound({ entity: `${kind} channel`, id }))));
+
+    const readConfig: ChannelsShape["readConfig"] = (id, kind) => Effect.map(loadKindRow(id, kind), (row) => parseJsonObject(row.config));
+
+    const writeConfig: ChannelsShape["writeConfig"] = <E>(
+      id: string,
+      kind: ChannelKind,
+      change: (stored: Record<string, unknown>) => Either.Either<Record<string, unknown>, E>,
+    ) =>
+      Effect.gen(function* () {
+        yield* loadKindRow(id, kind);
+        const result = yield* Effect.orDie(
+          db.writeEffect((sqlite) => {
+            // Read and write in one transaction, so a concurrent change to other keys is not lost.
+            const row = sqlite.prepare("SELECT config FROM channels WHERE id = ? AND kind = ?").get(id, kind) as { config: string } | undefined;
+            if (!row) return undefined;
+            const next = change(parseJsonObject(row.config));
+            if (Either.isRight(next)) sqlite.prepare("UPDATE channels SET config = ? WHERE id = ?").run(JSON.stringify(next.right), id);
+            return next;
+          }),
+        );
+        if (result === undefined) return yield* Effect.fail(new NotFound({ entity: `${kind} channel`, id }));
+        if (Either.isLeft(result)) return yield* Effect.fail(result.left);
+        notify(id);
+        return result.right;
+      });
+
+    return { list, get, create, update, writeConfig, readConfig, updateChatConfig, rotateIdentitySecret, onChange };
   }),
 );

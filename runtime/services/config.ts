@@ -39,6 +39,18 @@ export const EnvSchema = S.Struct({
     S.NumberFromString.pipe(S.int(), S.between(0, 10, { message: () => "TRUST_PROXY must be the number of reverse proxies in front of Parley (0–10)" })),
     { default: () => 0 },
   ),
+  /**
+   * The port of Parley's own SMTP server, which receives email channels' mail (forwarded from the
+   * team's mailbox). Unset: no mail is received. 0: a port the OS picks (tests).
+   */
+  SMTP_PORT: S.optional(S.NumberFromString.pipe(S.int(), S.between(0, 65535, { message: () => "SMTP_PORT must be a port number (0–65535)" }))),
+  /** The address the SMTP server binds (default: HOST). */
+  SMTP_HOST: S.optional(S.String.pipe(S.minLength(1))),
+  /** The Messenger Graph API's base URL, version included (tests point it at a fake). */
+  MESSENGER_GRAPH_URL: S.optionalWith(
+    S.String.pipe(S.pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: () => "MESSENGER_GRAPH_URL must be an http(s) URL" })),
+    { default: () => "https://graph.facebook.com/v21.0" },
+  ),
 });
 
 export interface AppConfigShape {
@@ -57,6 +69,10 @@ export interface AppConfigShape {
   readonly rateLimit: boolean;
   /** Reverse proxies in front of Parley whose X-Forwarded-For / -Proto entries are believed (0: none). */
   readonly trustedProxies: number;
+  /** Where the inbound SMTP server listens (email channels); null: it does not run. */
+  readonly smtp: { readonly port: number; readonly host: string } | null;
+  /** The Messenger Graph API's base URL without a trailing slash, e.g. https://graph.facebook.com/v21.0. */
+  readonly messengerGraphUrl: string;
 }
 
 export class AppConfig extends Context.Tag("AppConfig")<AppConfig, AppConfigShape>() {}
@@ -91,6 +107,8 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     demoConversations: e.PARLEY_DEMO === "1" && e.PARLEY_NO_DEMO_CONVERSATIONS !== "1",
     rateLimit: e.PARLEY_NO_RATE_LIMIT !== "1",
     trustedProxies: e.TRUST_PROXY,
+    smtp: e.SMTP_PORT === undefined ? null : { port: e.SMTP_PORT, host: e.SMTP_HOST ?? e.HOST },
+    messengerGraphUrl: e.MESSENGER_GRAPH_URL.replace(/\/+$/, ""),
   };
 };
 

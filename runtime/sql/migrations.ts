@@ -540,6 +540,63 @@ INSERT INTO ticket_activity (ticket_id, at, user_id, kind)
   SELECT id, created_at, created_by, 'created' FROM tickets ORDER BY created_at, id;
 `,
   },
+  {
+    version: 17,
+    name: "outside channels: an outbox of replies, visitors' outside ids, messages' outside ids",
+    // Email and Messenger conversations are answered outside the widget. Every bot or agent
+    // message (not an internal comment) in such a conversation gets a `deliveries` row in the
+    // message's own transaction — an outbox — so a crash between the commit and the send never
+    // loses a reply; the Deliveries service sends due rows in message order and records the
+    // outcome. Inside a write group the trigger is off and a group statement writes the rows
+    // (migration 14's deferral). `channel_identities` maps an outside id (a Messenger
+    // page-scoped id, an email address) to its visitor; `external_messages` maps outside message
+    // ids (an email's Message-ID, a Messenger mid), both ways, to threads and drops redeliveries.
+    sql: `
+CREATE TABLE deliveries (
+  message_id INTEGER PRIMARY KEY REFERENCES messages(id),
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  channel_id TEXT NOT NULL REFERENCES channels(id),
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending','sent','failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  external_id TEXT,
+  created_at INTEGER NOT NULL,
+  sent_at INTEGER
+);
+CREATE INDEX deliveries_due ON deliveries(next_attempt_at, message_id) WHERE status = 'pending';
+CREATE INDEX deliveries_conversation ON deliveries(conversation_id, message_id);
+
+CREATE TRIGGER messages_delivery AFTER INSERT ON messages
+WHEN new.author IN ('bot', 'agent') AND new.is_internal = 0 AND (SELECT after_id FROM message_deferral) IS NULL
+BEGIN
+  INSERT INTO deliveries (message_id, conversation_id, channel_id, next_attempt_at, created_at)
+  SELECT new.id, c.id, c.channel_id, new.created_at, new.created_at
+    FROM conversations c JOIN channels ch ON ch.id = c.channel_id
+   WHERE c.id = new.conversation_id AND ch.kind IN ('email', 'messenger') AND c.is_preview = 0;
+END;
+
+CREATE TABLE channel_identities (
+  channel_id TEXT NOT NULL REFERENCES channels(id),
+  external_id TEXT NOT NULL,
+  visitor_id TEXT NOT NULL REFERENCES visitors(id),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, external_id)
+) WITHOUT ROWID;
+CREATE INDEX channel_identities_visitor ON channel_identities(visitor_id);
+
+CREATE TABLE external_messages (
+  channel_id TEXT NOT NULL REFERENCES channels(id),
+  external_id TEXT NOT NULL,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id),
+  message_id INTEGER REFERENCES messages(id),
+  direction TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (channel_id, external_id)
+) WITHOUT ROWID;
+CREATE INDEX external_messages_conversation ON external_messages(conversation_id, created_at);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
@@ -562,6 +619,12 @@ export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [
   `UPDATE conversations SET last_message_id = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)
      WHERE id IN (SELECT conversation_id FROM messages WHERE id > (SELECT after_id FROM message_deferral))
        AND last_message_id IS NOT (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)`,
+  // The group's replies in email and Messenger conversations join the outbox (migration 17).
+  `INSERT OR IGNORE INTO deliveries (message_id, conversation_id, channel_id, next_attempt_at, created_at)
+     SELECT m.id, m.conversation_id, c.channel_id, m.created_at, m.created_at
+       FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN channels ch ON ch.id = c.channel_id
+      WHERE m.id > (SELECT after_id FROM message_deferral) AND m.author IN ('bot', 'agent') AND m.is_internal = 0
+        AND ch.kind IN ('email', 'messenger') AND c.is_preview = 0`,
   "UPDATE message_deferral SET after_id = NULL WHERE after_id IS NOT NULL",
   foldReportRollups,
 ];

@@ -1,0 +1,334 @@
+/**
+ * Deliveries: sends the replies of conversations that live outside the widget (email,
+ * Messenger) through their channel, from the `deliveries` outbox (migration 17).
+ *
+ * A bot or agent message in such a conversation gets its outbox row in the message's own
+ * transaction, so nothing acknowledged is lost when the process dies before sending. This
+ * service sends due rows in message order, one conversation's messages one after another (a
+ * later one waits while an earlier one waits for its retry), several conversations at once,
+ * and records each outcome: `sent` (with the outside id, which also goes to
+ * `external_messages` for threading), a retry later with backoff, or `failed` with the reason
+ * the agent sees beside the message (and can retry).
+ *
+ * The channels' own services register one Sender per kind when they are built. The loop runs
+ * every second and at once when a writer calls `wake()` after its commit.
+ */
+import { Context, Data, Effect, Layer } from "effect";
+import { now } from "./clock.js";
+import { Database } from "./database.js";
+import { NotFound } from "./errors.js";
+
+export type OutsideKind = "email" | "messenger";
+
+/** One message to send, with what a sender needs to address it. */
+export interface Outbound {
+  readonly messageId: number;
+  readonly conversationId: string;
+  readonly channelId: string;
+  readonly kind: OutsideKind;
+  /** The channel's stored config object. */
+  readonly config: Record<string, unknown>;
+  readonly author: "bot" | "agent";
+  readonly userId: string | null;
+  readonly text: string;
+  /** The message's parsed payload (choices, bubble, …), or null. */
+  readonly payload: Record<string, unknown> | null;
+  readonly createdAt: number;
+  /** 1 for the first try. */
+  readonly attempt: number;
+}
+
+/** A send did not go through: `permanent` ends the tries at once (bad address, closed window). */
+export class SendFailed extends Data.TaggedError("SendFailed")<{
+  readonly reason: string;
+  readonly permanent: boolean;
+}> {}
+
+export interface Sent {
+  /** The outside id of what was sent (an email's Message-ID, a Messenger mid). */
+  readonly externalId?: string | undefined;
+}
+
+export type Sender = (message: Outbound) => Effect.Effect<Sent, SendFailed>;
+
+export type DeliveryState = "pending" | "sent" | "failed";
+
+export interface DeliveryStatus {
+  readonly messageId: number;
+  readonly status: DeliveryState;
+  readonly attempts: number;
+  readonly lastError: string | null;
+  readonly sentAt: number | null;
+  readonly nextAttemptAt: number | null;
+}
+
+export interface PassResult {
+  readonly sent: number;
+  readonly retrying: number;
+  readonly failed: number;
+}
+
+/** Waits before the 2nd, 3rd, … try; after the last one the message is `failed`. */
+export const RETRY_DELAYS_MS: ReadonlyArray<number> = [10_000, 60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000, 3 * 60 * 60_000, 6 * 60 * 60_000];
+
+/** When the try after `attempts` failed ones is due, or null when there is none left. Pure. */
+export const nextAttemptAt = (attempts: number, at: number): number | null => {
+  const delay = RETRY_DELAYS_MS[attempts - 1];
+  return delay === undefined ? null : at + delay;
+};
+
+export interface DeliveriesShape {
+  /** Sets the sender of a kind (its channel's service does, when built); a later call replaces it. */
+  readonly register: (kind: OutsideKind, sender: Sender) => void;
+  /** Sends every due message once, in order; resolves when the pass is over. */
+  readonly runDue: () => Effect.Effect<PassResult>;
+  /** Asks the loop for a pass now (after a commit that wrote replies). */
+  readonly wake: () => void;
+  /** Starts the loop (every `intervalMs`, default 1 s, and on `wake`); returns its stop. */
+  readonly start: (intervalMs?: number) => () => void;
+  /** The outbox rows of a conversation's messages, oldest first. */
+  readonly forConversation: (conversationId: string) => Effect.Effect<ReadonlyArray<DeliveryStatus>>;
+  /** Tries a failed message of this conversation again, now. */
+  readonly retry: (conversationId: string, messageId: number) => Effect.Effect<void, NotFound>;
+}
+
+export class Deliveries extends Context.Tag("Deliveries")<Deliveries, DeliveriesShape>() {}
+
+interface DueRow {
+  readonly message_id: number;
+  readonly conversation_id: string;
+  readonly channel_id: string;
+  readonly attempts: number;
+  readonly kind: OutsideKind;
+  readonly config: string;
+  readonly author: "bot" | "agent";
+  readonly user_id: string | null;
+  readonly text: string;
+  readonly payload: string | null;
+  readonly created_at: number;
+}
+
+// Due rows whose conversation has no earlier message still waiting for its retry: order first.
+const SELECT_DUE = `
+SELECT d.message_id, d.conversation_id, d.channel_id, d.attempts, ch.kind, ch.config,
+       m.author, m.user_id, m.text, m.payload, m.created_at
+  FROM deliveries d
+  JOIN messages m ON m.id = d.message_id
+  JOIN channels ch ON ch.id = d.channel_id
+ WHERE d.status = 'pending' AND d.next_attempt_at <= ?
+   AND NOT EXISTS (SELECT 1 FROM deliveries e
+                    WHERE e.conversation_id = d.conversation_id AND e.status = 'pending'
+                      AND e.message_id < d.message_id AND e.next_attempt_at > ?)
+ ORDER BY d.message_id
+ LIMIT 200`;
+
+const parseObject = (text: string | null): Record<string, unknown> | null => {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
+};
+
+/** Most conversations sent to at once in one pass. */
+const CONCURRENCY = 4;
+/** The longest a failure reason is kept. */
+const MAX_REASON = 500;
+
+export const layer: Layer.Layer<Deliveries, never, Database> = Layer.effect(
+  Deliveries,
+  Effect.gen(function* () {
+    const db = yield* Database;
+    const senders = new Map<OutsideKind, Sender>();
+    const warnedKinds = new Set<OutsideKind>();
+
+    const record = (row: DueRow, outcome: { sent: Sent } | { failed: SendFailed }) =>
+      db.writeEffect((sqlite) => {
+        const at = now();
+        const attempts = row.attempts + 1;
+        if ("sent" in outcome) {
+          const externalId = outcome.sent.externalId ?? null;
+          sqlite
+            .prepare(
+              "UPDATE deliveries SET status = 'sent', attempts = ?, sent_at = ?, external_id = ?, last_error = NULL WHERE message_id = ? AND status = 'pending'",
+            )
+            .run(attempts, at, externalId, row.message_id);
+          if (externalId !== null) {
+            sqlite
+              .prepare(
+                `INSERT OR IGNORE INTO external_messages (channel_id, external_id, conversation_id, message_id, direction, created_at)
+                 VALUES (?, ?, ?, ?, 'out', ?)`,
+              )
+              .run(row.channel_id, externalId, row.conversation_id, row.message_id, at);
+          }
+          return "sent" as const;
+        }
+        const reason = outcome.failed.reason.slice(0, MAX_REASON);
+        const next = outcome.failed.permanent ? null : nextAttemptAt(attempts, at);
+        if (next === null) {
+          const why = outcome.failed.permanent ? reason : `gave up after ${attempts} tries: ${reason}`;
+          sqlite
+            .prepare("UPDATE deliveries SET status = 'failed', attempts = ?, last_error = ? WHERE message_id = ? AND status = 'pending'")
+            .run(attempts, why, row.message_id);
+          return "failed" as const;
+        }
+        sqlite
+          .prepare("UPDATE deliveries SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE message_id = ? AND status = 'pending'")
+          .run(attempts, reason, next, row.message_id);
+        return "retrying" as const;
+      });
+
+    const sendOne = (row: DueRow) =>
+      Effect.gen(function* () {
+        const sender = senders.get(row.kind);
+        if (!sender) {
+          if (!warnedKinds.has(row.kind)) {
+            warnedKinds.add(row.kind);
+            console.error(`Deliveries: no sender for ${row.kind} channels; their replies wait in the outbox.`);
+          }
+          return "skipped" as const;
+        }
+        const outcome = yield* sender({
+          messageId: row.message_id,
+          conversationId: row.conversation_id,
+          channelId: row.channel_id,
+          kind: row.kind,
+          config: parseObject(row.config) ?? {},
+          author: row.author,
+          userId: row.user_id,
+          text: row.text,
+          payload: parseObject(row.payload),
+          createdAt: row.created_at,
+          attempt: row.attempts + 1,
+        }).pipe(
+          Effect.map((sent) => ({ sent })),
+          Effect.catchAll((failed) => Effect.succeed({ failed })),
+          // A sender that dies (a bug) fails this try like a network error, and the pass goes on.
+          Effect.catchAllDefect((defect) =>
+            Effect.succeed({ failed: new SendFailed({ reason: `unexpected error: ${String(defect)}`, permanent: false }) }),
+          ),
+        );
+        return yield* Effect.orDie(record(row, outcome));
+      });
+
+    // One conversation's due messages in order; the first that does not go through holds the rest.
+    const sendConversation = (rows: ReadonlyArray<DueRow>) =>
+      Effect.gen(function* () {
+        const tally = { sent: 0, retrying: 0, failed: 0 };
+        for (const row of rows) {
+          const result = yield* sendOne(row);
+          if (result === "skipped") break;
+          tally[result]++;
+          if (result !== "sent") break;
+        }
+        return tally;
+      });
+
+    const runDue: DeliveriesShape["runDue"] = () =>
+      Effect.gen(function* () {
+        const at = now();
+        const rows = db.prepare(SELECT_DUE).all(at, at) as DueRow[];
+        const byConversation = new Map<string, DueRow[]>();
+        for (const row of rows) {
+          const list = byConversation.get(row.conversation_id);
+          if (list) list.push(row);
+          else byConversation.set(row.conversation_id, [row]);
+        }
+        const tallies = yield* Effect.forEach([...byConversation.values()], sendConversation, { concurrency: CONCURRENCY });
+        return tallies.reduce(
+          (total, t) => ({ sent: total.sent + t.sent, retrying: total.retrying + t.retrying, failed: total.failed + t.failed }),
+          { sent: 0, retrying: 0, failed: 0 },
+        );
+      });
+
+    // The loop: one pass at a time; a wake during a pass asks for another right after it.
+    let running = false;
+    let again = false;
+    let started = false;
+    const pass = () => {
+      if (!started || !db.sqlite.open) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = true;
+      again = false;
+      Effect.runPromise(runDue())
+        .catch((error: unknown) => {
+          if (db.sqlite.open) console.error("Deliveries: a pass failed:", error);
+        })
+        .finally(() => {
+          running = false;
+          if (again) setImmediate(pass);
+        });
+    };
+    const wake = () => {
+      if (started) setImmediate(pass);
+    };
+    const start: DeliveriesShape["start"] = (intervalMs = 1000) => {
+      started = true;
+      const timer = setInterval(pass, intervalMs);
+      timer.unref();
+      setImmediate(pass);
+      return () => {
+        started = false;
+        clearInterval(timer);
+      };
+    };
+
+    const forConversation: DeliveriesShape["forConversation"] = (conversationId) =>
+      Effect.sync(() =>
+        (
+          db
+            .prepare(
+              `SELECT message_id, status, attempts, last_error, sent_at, next_attempt_at FROM deliveries
+                WHERE conversation_id = ? ORDER BY message_id`,
+            )
+            .all(conversationId) as Array<{
+            message_id: number;
+            status: DeliveryState;
+            attempts: number;
+            last_error: string | null;
+            sent_at: number | null;
+            next_attempt_at: number;
+          }>
+        ).map((row) => ({
+          messageId: row.message_id,
+          status: row.status,
+          attempts: row.attempts,
+          lastError: row.last_error,
+          sentAt: row.sent_at,
+          nextAttemptAt: row.status === "pending" ? row.next_attempt_at : null,
+        })),
+      );
+
+    const retry: DeliveriesShape["retry"] = (conversationId, messageId) =>
+      Effect.gen(function* () {
+        const changed = yield* Effect.orDie(
+          db.writeEffect(
+            (sqlite) =>
+              sqlite
+                .prepare(
+                  "UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE message_id = ? AND conversation_id = ? AND status = 'failed'",
+                )
+                .run(now(), messageId, conversationId).changes,
+          ),
+        );
+        if (changed === 0) return yield* Effect.fail(new NotFound({ entity: "failed delivery", id: String(messageId) }));
+        wake();
+      });
+
+    return {
+      register: (kind, sender) => {
+        senders.set(kind, sender);
+      },
+      runDue,
+      wake,
+      start,
+      forConversation,
+      retry,
+    };
+  }),
+);

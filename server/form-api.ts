@@ -1,0 +1,14 @@
+/**
+ * The form channel's public endpoint (/api/forms/…). (A skeleton: it arrives with the channel.)
+ */
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AppRuntime } from "../runtime/services/app-layer.js";
+import { sendRouteNotFound } from "./http-util.js";
+
+export const handleFormRequest = async (
+  _runtime: AppRuntime,
+  _req: IncomingMessage,
+  res: ServerResponse,
+  _path: string,
+  _query: URLSearchParams,
+): Promise<void> => sendRouteNotFound(res);
