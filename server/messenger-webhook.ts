@@ -1,14 +1,111 @@
 /**
- * The Messenger webhook (/api/messenger/…). (A skeleton: it arrives with the channel.)
+ * The Messenger webhook, one per channel: /api/messenger/<channelId>/webhook.
+ *
+ * GET answers Facebook's subscription check (the challenge as text/plain when the verify token
+ * is the channel's, else 403). POST reads the raw body (at most 1 MB, kept as bytes: the
+ * signature is over exactly what was sent), and answers 200 only after its messages are stored,
+ * since Facebook retries anything else. Errors use the public API's JSON shape: 401 without a
+ * signature, 403 with a wrong one, 400 with the path of a bad field, 404 for an unknown channel,
+ * 413 for a body over the cap; none of them stores anything.
  */
+import { Cause, Effect, Either, Exit, Option } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
-import { sendRouteNotFound } from "./http-util.js";
+import { InvalidInput, PayloadTooLarge, type ApiError } from "../runtime/services/errors.js";
+import { MESSENGER_MAX_BODY_BYTES, MessengerChannel } from "../runtime/services/messenger-channel.js";
+import { sendError, sendInternalError, sendJson, sendMethodNotAllowed, sendRouteNotFound } from "./http-util.js";
+
+const WEBHOOK_PATH = /^\/api\/messenger\/([^/]{1,200})\/webhook\/?$/;
+
+/**
+ * Reads the body as bytes, failing with PayloadTooLarge once the declared length or the bytes
+ * received pass `limitBytes` (the rest is drained, never kept), and with InvalidInput when the
+ * client breaks the body off. Never rejects.
+ */
+export const readRawBody = (req: IncomingMessage, limitBytes: number): Promise<Either.Either<Buffer, PayloadTooLarge | InvalidInput>> =>
+  new Promise((resolve) => {
+    const declared = Number(req.headers["content-length"]);
+    if (Number.isFinite(declared) && declared > limitBytes) {
+      req.resume();
+      resolve(Either.left(new PayloadTooLarge({ limitBytes })));
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let settled = false;
+    const settle = (result: Either.Either<Buffer, PayloadTooLarge | InvalidInput>) => {
+      if (settled) return;
+      settled = true;
+      resolve(result);
+    };
+    req.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      size += chunk.length;
+      if (size > limitBytes) {
+        chunks.length = 0;
+        settle(Either.left(new PayloadTooLarge({ limitBytes })));
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on("end", () => settle(Either.right(Buffer.concat(chunks))));
+    const cutOff = () => settle(Either.left(new InvalidInput({ issues: [{ path: "", message: "the request body was cut off" }] })));
+    req.on("error", cutOff);
+    req.on("close", cutOff);
+  });
+
+const headerOf = (req: IncomingMessage, name: string): string | undefined => {
+  const value = req.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+/** Answers an Exit: its value through `ok`, an expected failure with its status, a defect as 500. */
+const answer = <A>(res: ServerResponse, exit: Exit.Exit<A, ApiError>, ok: (value: A) => void, label: string): void => {
+  if (Exit.isSuccess(exit)) return ok(exit.value);
+  const failure = Cause.failureOption(exit.cause);
+  if (Option.isSome(failure)) return sendError(res, failure.value);
+  console.error(`${label}: unexpected error`, Cause.pretty(exit.cause));
+  sendInternalError(res);
+};
 
 export const handleMessengerRequest = async (
-  _runtime: AppRuntime,
-  _req: IncomingMessage,
+  runtime: AppRuntime,
+  req: IncomingMessage,
   res: ServerResponse,
-  _path: string,
-  _query: URLSearchParams,
-): Promise<void> => sendRouteNotFound(res);
+  path: string,
+  query: URLSearchParams,
+): Promise<void> => {
+  const match = WEBHOOK_PATH.exec(path);
+  if (!match) return sendRouteNotFound(res);
+  let channelId: string;
+  try {
+    channelId = decodeURIComponent(match[1]!);
+  } catch {
+    return sendRouteNotFound(res);
+  }
+
+  if (req.method === "GET" || req.method === "HEAD") {
+    const exit = await runtime.runPromiseExit(Effect.flatMap(MessengerChannel, (m) => m.handshake(channelId, query)));
+    return answer(
+      res,
+      exit,
+      (outcome) => {
+        if (!outcome.ok) return sendJson(res, 403, { error: { code: "forbidden", message: outcome.reason } });
+        res.statusCode = 200;
+        res.setHeader("Content-Type", "text/plain; charset=utf-8");
+        res.setHeader("Cache-Control", "no-store");
+        res.setHeader("Content-Length", Buffer.byteLength(outcome.challenge));
+        res.end(req.method === "HEAD" ? undefined : outcome.challenge);
+      },
+      path,
+    );
+  }
+
+  if (req.method !== "POST") return sendMethodNotAllowed(res, "GET, POST");
+  const raw = await readRawBody(req, MESSENGER_MAX_BODY_BYTES);
+  if (Either.isLeft(raw)) return sendError(res, raw.left);
+  const exit = await runtime.runPromiseExit(
+    Effect.flatMap(MessengerChannel, (m) => m.receive(channelId, raw.right, headerOf(req, "x-hub-signature-256"))),
+  );
+  answer(res, exit, (received) => sendJson(res, 200, { ok: true, ...received }), path);
+};

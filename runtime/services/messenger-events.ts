@@ -1,0 +1,213 @@
+/**
+ * What Facebook sends a Messenger channel's webhook, as pure functions: the verification
+ * handshake, the `X-Hub-Signature-256` check, the body's Schema, and the visitor messages a
+ * body carries once echoes, receipts and other pages' events are set aside.
+ *
+ * Nothing here does IO; messenger-channel.ts stores what these functions return.
+ */
+import { createHmac, timingSafeEqual } from "node:crypto";
+import { Either, Schema as S } from "effect";
+import type { DecodeIssue } from "../../flows/decode.js";
+
+// ---------------------------------------------------------------------------------------------
+// Handshake and signature
+
+/**
+ * Compares two strings in time that depends only on their lengths (a verify token, a
+ * signature), so an attacker cannot learn a secret one character at a time. Pure.
+ */
+export const constantTimeEqual = (a: string, b: string): boolean => {
+  const left = Buffer.from(a, "utf8");
+  const right = Buffer.from(b, "utf8");
+  // timingSafeEqual needs equal lengths; compare against itself so the time stays the same.
+  if (left.length !== right.length) {
+    timingSafeEqual(left, left);
+    return false;
+  }
+  return timingSafeEqual(left, right);
+};
+
+export type HandshakeOutcome =
+  | { readonly ok: true; readonly challenge: string }
+  | { readonly ok: false; readonly reason: string };
+
+/**
+ * Facebook's subscription check (`hub.mode=subscribe`, `hub.verify_token`, `hub.challenge`):
+ * the challenge to echo when the token is the channel's, else why not. Pure.
+ */
+export const checkHandshake = (query: URLSearchParams, verifyToken: string | null): HandshakeOutcome => {
+  const mode = query.get("hub.mode");
+  const token = query.get("hub.verify_token");
+  const challenge = query.get("hub.challenge");
+  if (mode !== "subscribe") return { ok: false, reason: "hub.mode must be subscribe" };
+  if (challenge === null || challenge === "") return { ok: false, reason: "hub.challenge is missing" };
+  if (verifyToken === null || verifyToken === "") return { ok: false, reason: "this channel has no verify token yet; save its settings first" };
+  if (token === null || !constantTimeEqual(token, verifyToken)) return { ok: false, reason: "the verify token does not match this channel's" };
+  return { ok: true, challenge };
+};
+
+export type SignatureOutcome = "valid" | "missing" | "invalid";
+
+/**
+ * Checks `X-Hub-Signature-256: sha256=<hex HMAC-SHA256(appSecret, raw body)>` in constant
+ * time. `missing` when there is no header (or no secret to check it with). Pure.
+ */
+export const checkSignature = (rawBody: Buffer, header: string | undefined, appSecret: string | null): SignatureOutcome => {
+  if (header === undefined || header.trim() === "" || appSecret === null || appSecret === "") return "missing";
+  const match = /^sha256=([0-9a-f]{64})$/i.exec(header.trim());
+  if (!match) return "invalid";
+  const expected = createHmac("sha256", appSecret).update(rawBody).digest("hex");
+  return constantTimeEqual(match[1]!.toLowerCase(), expected) ? "valid" : "invalid";
+};
+
+/** The header value Facebook would send for `rawBody` (tests and tools). Pure. */
+export const signBody = (rawBody: Buffer | string, appSecret: string): string =>
+  `sha256=${createHmac("sha256", appSecret).update(rawBody).digest("hex")}`;
+
+// ---------------------------------------------------------------------------------------------
+// The body
+
+const Id = S.String.pipe(S.minLength(1, { message: () => "an id is a non-empty string" }), S.maxLength(200));
+
+const Attachment = S.Struct({
+  type: S.String.pipe(S.maxLength(50)),
+  payload: S.optional(S.Unknown),
+});
+
+const Message = S.Struct({
+  mid: Id,
+  text: S.optional(S.String),
+  quick_reply: S.optional(S.Struct({ payload: S.String })),
+  is_echo: S.optional(S.Boolean),
+  attachments: S.optional(S.Array(Attachment)),
+});
+
+/** One messaging event; delivery and read receipts, postbacks etc. carry no `message`. */
+const Messaging = S.Struct({
+  sender: S.Struct({ id: Id }),
+  recipient: S.Struct({ id: Id }),
+  timestamp: S.optional(S.Number),
+  message: S.optional(Message),
+  postback: S.optional(S.Struct({ title: S.optional(S.String), payload: S.optional(S.String), mid: S.optional(S.String) })),
+});
+
+/** The webhook body for a page subscription (`object: "page"`). */
+export const WebhookBody = S.Struct({
+  object: S.Literal("page").annotations({ message: () => `expected "page": this webhook only takes page events` }),
+  entry: S.Array(
+    S.Struct({
+      id: Id,
+      time: S.Number,
+      messaging: S.optionalWith(S.Array(Messaging), { default: () => [] }),
+    }),
+  ),
+});
+export type WebhookBody = typeof WebhookBody.Type;
+
+// ---------------------------------------------------------------------------------------------
+// The visitor messages in a body
+
+/** Longest text stored from one Messenger message (the engine's limit for a visitor message). */
+export const MAX_INBOUND_TEXT = 4000;
+
+/** A visitor's message to the page, ready to store. */
+export interface InboundMessage {
+  /** The visitor's page-scoped id (PSID). */
+  readonly psid: string;
+  readonly mid: string;
+  /** What the transcript shows (never empty). */
+  readonly text: string;
+  /** A tapped quick reply's payload (the choice id), when the message is one. */
+  readonly quickReplyPayload: string | null;
+  /** Facebook's timestamp (epoch ms), or null. */
+  readonly timestamp: number | null;
+}
+
+/**
+ * The visitor messages of a webhook body addressed to `pageId`, in the order sent. Skipped:
+ * echoes of the page's own messages, events without a message (delivery and read receipts,
+ * postbacks), events for another page, and messages with neither text nor attachments.
+ * Attachments without text read as `[attachment: <type>]`. Pure.
+ */
+export const visitorMessages = (body: WebhookBody, pageId: string): InboundMessage[] => {
+  const out: InboundMessage[] = [];
+  for (const entry of body.entry) {
+    for (const event of entry.messaging) {
+      const message = event.message;
+      if (!message || message.is_echo === true) continue;
+      if (event.recipient.id !== pageId || entry.id !== pageId) continue;
+      // A visitor writing to the page is the sender; an event "from" the page itself is an echo.
+      if (event.sender.id === pageId) continue;
+      const text = messageText(message);
+      if (text === null) continue;
+      out.push({
+        psid: event.sender.id,
+        mid: message.mid,
+        text,
+        quickReplyPayload: message.quick_reply?.payload ?? null,
+        timestamp: typeof event.timestamp === "number" && Number.isFinite(event.timestamp) ? event.timestamp : null,
+      });
+    }
+  }
+  return out;
+};
+
+const messageText = (message: typeof Message.Type): string | null => {
+  const text = message.text?.trim() ?? "";
+  if (text !== "") return text.length > MAX_INBOUND_TEXT ? text.slice(0, MAX_INBOUND_TEXT - 1) + "…" : text;
+  const types = (message.attachments ?? []).map((a) => a.type.trim() || "file");
+  if (types.length === 0) return null;
+  return types.map((type) => `[attachment: ${type}]`).join(" ");
+};
+
+// ---------------------------------------------------------------------------------------------
+// The first message of a new conversation
+
+/**
+ * Whether a visitor's opening message answers the question the flow just asked, and how: a
+ * quick reply whose payload is one of the offered choices, or a text that is exactly one
+ * choice's label (case and surrounding spaces aside). Anything else — "hi", a question in
+ * the visitor's own words — is not taken as an answer: it is stored in the transcript and the
+ * flow waits for the visitor's next message. Free-text questions never take the opening
+ * message, since it is almost never the answer to the bot's first question (a name, an
+ * email). Pure.
+ */
+export const openingAnswer = (
+  message: Pick<InboundMessage, "text" | "quickReplyPayload">,
+  awaiting: { readonly choices?: ReadonlyArray<{ readonly id: string; readonly label: string }> } | null,
+): { readonly choiceIds: readonly [string] } | null => {
+  const choices = awaiting?.choices ?? [];
+  if (choices.length === 0) return null;
+  if (message.quickReplyPayload !== null) {
+    const picked = choices.find((c) => c.id === message.quickReplyPayload);
+    if (picked) return { choiceIds: [picked.id] };
+  }
+  const text = message.text.trim().toLowerCase();
+  const byLabel = choices.find((c) => c.label.trim().toLowerCase() === text);
+  return byLabel ? { choiceIds: [byLabel.id] } : null;
+};
+
+/**
+ * The engine's client message id for a mid: the mid itself when it fits the engine's 100
+ * characters, else a stable digest of it (so a redelivery maps to the same id). Pure.
+ */
+export const clientMessageIdFor = (mid: string): string =>
+  mid.length <= 100 ? mid : `mid:${createHmac("sha256", "parley-messenger-mid").update(mid).digest("base64url")}`;
+
+/** Formats decode issues as one line each (logs). Pure. */
+export const issueLines = (issues: ReadonlyArray<DecodeIssue>): string => issues.map((i) => `${i.path || "(body)"}: ${i.message}`).join("; ");
+
+/** Parses the raw body as JSON; an empty or malformed body is a root issue. Pure. */
+export const parseWebhookJson = (raw: Buffer): Either.Either<unknown, DecodeIssue> => {
+  const text = raw.toString("utf8");
+  if (text.trim() === "") return Either.left({ path: "", message: "the body must be a JSON object; it is empty" });
+  try {
+    const value: unknown = JSON.parse(text);
+    if (typeof value !== "object" || value === null || Array.isArray(value)) {
+      return Either.left({ path: "", message: "the body must be a JSON object" });
+    }
+    return Either.right(value);
+  } catch (error) {
+    return Either.left({ path: "", message: `the body is not valid JSON (${error instanceof Error ? error.message : String(error)})` });
+  }
+};
