@@ -296,7 +296,7 @@ export const messengerChannelLayer = Layer.effect(
         }
         const conversationId = started.right.conversation.id;
         const answer = started.right.conversation.status === "bot" ? openingAnswer(message, started.right.awaiting) : null;
-        if (answer !== null) return yield* toBot(channelId, conversationId, visitorId, message, answer.choiceIds);
+        if (answer !== null) return yield* toBot(channelId, conversationId, visitorId, message, "choiceIds" in answer ? answer.choiceIds : null);
         // Not an answer to the bot's first question: kept in the transcript, and the bot waits for the next message.
         yield* outside.append({ conversationId, text: message.text, externalMessageId: message.mid });
       });

@@ -165,17 +165,18 @@ const messageText = (message: typeof Message.Type): string | null => {
 
 /**
  * Whether a visitor's opening message answers the question the flow just asked, and how: a
- * quick reply whose payload is one of the offered choices, or a text that is exactly one
- * choice's label (case and surrounding spaces aside). Anything else — "hi", a question in
- * the visitor's own words — is not taken as an answer: it is stored in the transcript and the
- * flow waits for the visitor's next message. Free-text questions never take the opening
- * message, since it is almost never the answer to the bot's first question (a name, an
- * email). Pure.
+ * quick reply whose payload is one of the offered choices (as that choice), or a text that is
+ * exactly one choice's label, case and surrounding spaces aside (as the text, so the
+ * transcript keeps the visitor's words; the engine matches it to the choice). Anything else —
+ * "hi", a question in the visitor's own words — is not taken as an answer: it is stored in
+ * the transcript and the flow waits for the visitor's next message. Free-text questions never
+ * take the opening message, since it is almost never the answer to the bot's first question (a
+ * name, an email). Pure.
  */
 export const openingAnswer = (
   message: Pick<InboundMessage, "text" | "quickReplyPayload">,
   awaiting: { readonly choices?: ReadonlyArray<{ readonly id: string; readonly label: string }> } | null,
-): { readonly choiceIds: readonly [string] } | null => {
+): { readonly choiceIds: readonly [string] } | { readonly text: string } | null => {
   const choices = awaiting?.choices ?? [];
   if (choices.length === 0) return null;
   if (message.quickReplyPayload !== null) {
@@ -183,8 +184,7 @@ export const openingAnswer = (
     if (picked) return { choiceIds: [picked.id] };
   }
   const text = message.text.trim().toLowerCase();
-  const byLabel = choices.find((c) => c.label.trim().toLowerCase() === text);
-  return byLabel ? { choiceIds: [byLabel.id] } : null;
+  return choices.some((c) => c.label.trim().toLowerCase() === text) ? { text: message.text } : null;
 };
 
 /**

@@ -1,0 +1,505 @@
+/**
+ * A Messenger channel end to end, in-process: the real webhook handler (server/channel-routes.ts
+ * → server/messenger-webhook.ts) on node:http, the app's real runtime on a fresh SQLite file,
+ * and a local node:http server standing in for the Graph API's Send endpoint (MESSENGER_GRAPH_URL
+ * points at it), which records every request and fails on demand. Bad input asserts its status,
+ * its error body AND that nothing was stored.
+ */
+import { Effect, Either } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import { Channels } from "../../runtime/services/channels.js";
+import { loadConfig } from "../../runtime/services/config.js";
+import { Database, type Sqlite } from "../../runtime/services/database.js";
+import { Deliveries } from "../../runtime/services/deliveries.js";
+import { Engine } from "../../runtime/services/engine.js";
+import { InvalidInput } from "../../runtime/services/errors.js";
+import { MessengerChannel } from "../../runtime/services/messenger-channel.js";
+import { signBody } from "../../runtime/services/messenger-events.js";
+import { createChannelRoutes } from "../../server/channel-routes.js";
+import { startup } from "../../server/startup.js";
+
+const PAGE_ID = "104512345678901";
+const APP_SECRET = "0123456789abcdef0123456789abcdef";
+const PAGE_TOKEN = "EAAtestpagetoken1234567890abcdefXYZ";
+
+let dir: string;
+let runtime: AppRuntime;
+let sqlite: Sqlite;
+let server: Server;
+let base: string;
+let adminId: string;
+let inboxId: string;
+let channelId: string;
+let defaultFlowId: string;
+
+// ---- the fake Graph API ----
+
+interface GraphRequest {
+  readonly path: string;
+  readonly query: URLSearchParams;
+  readonly body: { recipient: { id: string }; messaging_type: string; message: { text: string; quick_replies?: Array<{ content_type: string; title: string; payload: string }> } };
+}
+let graph: Server;
+let graphBase: string;
+const graphRequests: GraphRequest[] = [];
+/** Answers for the next Send API calls, first first; when empty, 200 with a new message_id. */
+const graphAnswers: Array<{ status: number; body: unknown }> = [];
+let graphCount = 0;
+
+const readAll = (req: IncomingMessage) =>
+  new Promise<string>((resolve) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
+  });
+
+const startGraph = async () => {
+  graph = createServer(async (req, res) => {
+    const url = new URL(req.url ?? "/", "http://graph.local");
+    const text = await readAll(req);
+    graphRequests.push({ path: url.pathname, query: url.searchParams, body: JSON.parse(text) as GraphRequest["body"] });
+    const next = graphAnswers.shift() ?? { status: 200, body: { recipient_id: "x", message_id: `m_out_${++graphCount}` } };
+    res.statusCode = next.status;
+    res.setHeader("Content-Type", "application/json");
+    res.end(JSON.stringify(next.body));
+  });
+  await new Promise<void>((resolve) => graph.listen(0, "127.0.0.1", resolve));
+  graphBase = `http://127.0.0.1:${(graph.address() as AddressInfo).port}/v21.0`;
+};
+
+// ---- helpers ----
+
+const messenger = () => runtime.runPromise(MessengerChannel);
+const deliveries = () => runtime.runPromise(Deliveries);
+const runDue = async () => (await deliveries()).runDue().pipe(Effect.runPromise);
+
+const TABLES = ["messages", "conversations", "events", "visitors", "channel_identities", "external_messages", "deliveries"] as const;
+const counts = () => Object.fromEntries(TABLES.map((t) => [t, (sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+/** Runs `request` and asserts it stored nothing at all. */
+const storesNothing = async <T>(request: () => Promise<T>): Promise<T> => {
+  const before = counts();
+  const result = await request();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(counts()).toEqual(before);
+  return result;
+};
+
+let midCounter = 0;
+const newMid = () => `m_test_${++midCounter}_${"x".repeat(60)}`;
+
+type Incoming = { psid: string; mid?: string; text?: string; quickReply?: string; attachments?: Array<{ type: string }>; isEcho?: boolean; pageId?: string };
+const webhookBody = (...messages: Incoming[]) => ({
+  object: "page",
+  entry: [
+    {
+      id: messages[0]?.pageId ?? PAGE_ID,
+      time: Date.now(),
+      messaging: messages.map((m) => ({
+        sender: { id: m.psid },
+        recipient: { id: m.pageId ?? PAGE_ID },
+        timestamp: Date.now(),
+        message: {
+          mid: m.mid ?? newMid(),
+          ...(m.text !== undefined ? { text: m.text } : {}),
+          ...(m.quickReply !== undefined ? { quick_reply: { payload: m.quickReply } } : {}),
+          ...(m.attachments ? { attachments: m.attachments } : {}),
+          ...(m.isEcho ? { is_echo: true } : {}),
+        },
+      })),
+    },
+  ],
+});
+
+const post = async (body: unknown, options: { signature?: string | null; raw?: string; channel?: string } = {}) => {
+  const text = options.raw ?? JSON.stringify(body);
+  const headers: Record<string, string> = { "Content-Type": "application/json" };
+  const signature = options.signature === undefined ? signBody(text, APP_SECRET) : options.signature;
+  if (signature !== null) headers["X-Hub-Signature-256"] = signature;
+  const response = await fetch(`${base}/api/messenger/${options.channel ?? channelId}/webhook`, { method: "POST", headers, body: text });
+  const answer = (await response.json()) as Record<string, unknown> & { error?: { code: string; message: string; path?: string } };
+  return { status: response.status, body: answer };
+};
+
+const send = async (...messages: Incoming[]) => {
+  const result = await post(webhookBody(...messages));
+  expect(result.status).toBe(200);
+  return result.body as { ok: true; stored: number; duplicates: number };
+};
+
+const visitorConversations = (psid: string) =>
+  sqlite
+    .prepare(
+      `SELECT c.id, c.status, c.chatflow_id FROM conversations c JOIN channel_identities ci ON ci.visitor_id = c.visitor_id AND ci.channel_id = c.channel_id
+        WHERE ci.external_id = ? AND ci.channel_id = ? ORDER BY c.created_at, c.rowid`,
+    )
+    .all(psid, channelId) as Array<{ id: string; status: string; chatflow_id: string | null }>;
+
+const transcript = (conversationId: string) =>
+  (sqlite.prepare("SELECT author, text FROM messages WHERE conversation_id = ? AND is_internal = 0 ORDER BY id").all(conversationId) as Array<{ author: string; text: string }>).map(
+    (m) => `${m.author}: ${m.text}`,
+  );
+
+const outbox = (conversationId: string) =>
+  sqlite
+    .prepare("SELECT d.status, d.attempts, d.last_error, m.text FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.conversation_id = ? ORDER BY d.message_id")
+    .all(conversationId) as Array<{ status: string; attempts: number; last_error: string | null; text: string }>;
+
+let replyCount = 0;
+const agentReply = (conversationId: string, text: string) =>
+  runtime.runPromise(Effect.flatMap(Engine, (e) => e.replyAsAgent({ conversationId, userId: adminId, text, clientMessageId: `agent-${++replyCount}` })));
+
+// ---- set-up ----
+
+beforeAll(async () => {
+  await startGraph();
+  dir = mkdtempSync(join(tmpdir(), "parley-messenger-"));
+  const config = loadConfig({
+    DATABASE_PATH: join(dir, "parley.sqlite"),
+    SESSION_SECRET: "x".repeat(64),
+    ADMIN_PASSWORD: "admin-password-1",
+    PARLEY_NO_DEMO_CONVERSATIONS: "1",
+    PUBLIC_URL: "https://parley.example.com",
+    MESSENGER_GRAPH_URL: graphBase,
+  });
+  runtime = makeAppRuntime(config);
+  const started = await startup(runtime, config, { print: () => undefined });
+  // The tests run the outbox's passes themselves.
+  started.stop();
+  sqlite = (await runtime.runPromise(Database)).sqlite;
+  adminId = (sqlite.prepare("SELECT id FROM users WHERE role = 'admin' LIMIT 1").get() as { id: string }).id;
+  inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
+  channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "messenger", name: "Our page", inboxId })))).id;
+  const saved = await runtime.runPromise(
+    Effect.flatMap(MessengerChannel, (m) => m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: APP_SECRET, pageAccessToken: PAGE_TOKEN, chatflowId: "" }, adminId)),
+  );
+  defaultFlowId = saved.createdChatflowId!;
+  const routes = createChannelRoutes(runtime);
+  server = createServer((req, res) => {
+    if (!routes.handle(req, res)) {
+      res.statusCode = 418;
+      res.end("not a channel route");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+afterAll(async () => {
+  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) => (graph ? graph.close(() => resolve()) : resolve()));
+  await runtime?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(async () => {
+  // Earlier tests' leftovers (a failed or waiting send) must not be sent in this one.
+  sqlite.prepare("UPDATE deliveries SET status = 'failed' WHERE status = 'pending'").run();
+  graphRequests.length = 0;
+  graphAnswers.length = 0;
+});
+
+// ---- tests ----
+
+describe("settings", () => {
+  it("connecting the page created, published and switched on a default bot that answers new conversations", async () => {
+    const settings = await (await messenger()).settings(channelId).pipe(Effect.runPromise);
+    expect(settings).toMatchObject({
+      connected: true,
+      pageId: PAGE_ID,
+      appSecret: { configured: true, hint: APP_SECRET.slice(-4) },
+      pageAccessToken: { configured: true, hint: PAGE_TOKEN.slice(-4) },
+      webhookUrl: `https://parley.example.com/api/messenger/${channelId}/webhook`,
+      chatflowId: defaultFlowId,
+    });
+    expect(settings.verifyToken.length).toBeGreaterThanOrEqual(24);
+    expect(JSON.stringify(settings)).not.toContain(APP_SECRET);
+    expect(JSON.stringify(settings)).not.toContain(PAGE_TOKEN);
+    expect(settings.chatflows).toEqual([{ id: defaultFlowId, name: "Our page bot", live: true }]);
+  });
+
+  it("keeps stored secrets when their fields are empty, never makes a second default bot, and refuses bad fields by path", async () => {
+    const m = await messenger();
+    const before = (await m.settings(channelId).pipe(Effect.runPromise)).verifyToken;
+    const flows = () => (sqlite.prepare("SELECT count(*) AS n FROM chatflows WHERE channel_id = ?").get(channelId) as { n: number }).n;
+    const flowCount = flows();
+    const again = await m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: defaultFlowId }, adminId).pipe(Effect.runPromise);
+    expect(again.createdChatflowId).toBeNull();
+    expect(again.settings).toMatchObject({ verifyToken: before, appSecret: { hint: APP_SECRET.slice(-4) }, pageAccessToken: { hint: PAGE_TOKEN.slice(-4) } });
+    expect(flows()).toBe(flowCount);
+
+    const stored = () => sqlite.prepare("SELECT config FROM channels WHERE id = ?").get(channelId);
+    const unchanged = stored();
+    const refused = await Promise.all(
+      [
+        { pageId: "my page", appSecret: "", pageAccessToken: "", chatflowId: "" },
+        { pageId: PAGE_ID, appSecret: "not-hex", pageAccessToken: "", chatflowId: "" },
+        { pageId: PAGE_ID, appSecret: "", pageAccessToken: "has spaces in it, which tokens never do", chatflowId: "" },
+        { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: "flow_of_another_channel" },
+        { pageId: "", appSecret: "", pageAccessToken: "", chatflowId: "" },
+        { pageId: 42 },
+      ].map((input) => m.saveSettings(channelId, input, adminId).pipe(Effect.either, Effect.runPromise)),
+    );
+    expect(refused.map((r) => Either.isLeft(r) && r.left instanceof InvalidInput && r.left.issues[0]!.path)).toEqual([
+      "pageId",
+      "appSecret",
+      "pageAccessToken",
+      "chatflowId",
+      "pageId",
+      "pageId",
+    ]);
+    expect(stored()).toEqual(unchanged);
+  });
+
+  it("a channel saved for the first time without its secrets is told which are missing", async () => {
+    const fresh = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "messenger", name: "Second page", inboxId })))).id;
+    const m = await messenger();
+    const refused = await m.saveSettings(fresh, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: "" }).pipe(Effect.either, Effect.runPromise);
+    expect(Either.isLeft(refused) && refused.left instanceof InvalidInput && refused.left.issues.map((i) => i.path)).toEqual(["appSecret", "pageAccessToken"]);
+    expect((sqlite.prepare("SELECT count(*) AS n FROM chatflows WHERE channel_id = ?").get(fresh) as { n: number }).n).toBe(0);
+    const wrongKind = await m.settings((sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' LIMIT 1").get() as { id: string }).id).pipe(Effect.either, Effect.runPromise);
+    expect(Either.isLeft(wrongKind) && wrongKind.left._tag).toBe("NotFound");
+  });
+});
+
+describe("the verification handshake", () => {
+  it("echoes the challenge as text for the channel's verify token, and refuses any other", async () => {
+    const token = (await (await messenger()).settings(channelId).pipe(Effect.runPromise)).verifyToken;
+    const url = (t: string, id = channelId) =>
+      `${base}/api/messenger/${id}/webhook?hub.mode=subscribe&hub.verify_token=${encodeURIComponent(t)}&hub.challenge=1158201444`;
+    const good = await fetch(url(token));
+    expect(good.status).toBe(200);
+    expect(good.headers.get("content-type")).toMatch(/^text\/plain/);
+    expect(await good.text()).toBe("1158201444");
+
+    const bad = await fetch(url(token + "x"));
+    expect(bad.status).toBe(403);
+    expect(await bad.json()).toEqual({ error: { code: "forbidden", message: "the verify token does not match this channel's" } });
+
+    const noMode = await fetch(`${base}/api/messenger/${channelId}/webhook?hub.verify_token=${token}&hub.challenge=1`);
+    expect(noMode.status).toBe(403);
+    const unknown = await fetch(url(token, "chan_nope"));
+    expect(unknown.status).toBe(404);
+    const other = await fetch(`${base}/api/messenger/${channelId}/elsewhere`);
+    expect(other.status).toBe(404);
+    const put = await fetch(`${base}/api/messenger/${channelId}/webhook`, { method: "PUT" });
+    expect(put.status).toBe(405);
+  });
+});
+
+describe("refused webhook calls store nothing", () => {
+  it("answers 401 without a signature and 403 with a wrong one", async () => {
+    const body = webhookBody({ psid: "psid-sig", text: "hello" });
+    const missing = await storesNothing(() => post(body, { signature: null }));
+    expect(missing.status).toBe(401);
+    expect(missing.body.error?.code).toBe("unauthenticated");
+    const wrong = await storesNothing(() => post(body, { signature: signBody(JSON.stringify(body), "f".repeat(32)) }));
+    expect(wrong.status).toBe(403);
+    const garbled = await storesNothing(() => post(body, { signature: "sha1=abc" }));
+    expect(garbled.status).toBe(403);
+    // A signature over other bytes than the ones sent (one space more) is refused too.
+    const tampered = await storesNothing(() => post(body, { raw: JSON.stringify(body) + " ", signature: signBody(JSON.stringify(body), APP_SECRET) }));
+    expect(tampered.status).toBe(403);
+  });
+
+  it("answers 400 with the path for bad JSON and bad shapes", async () => {
+    const notJson = await storesNothing(() => post(null, { raw: "{not json" }));
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error?.message).toMatch(/not valid JSON/);
+
+    const user = await storesNothing(() => post({ object: "user", entry: [] }));
+    expect(user.status).toBe(400);
+    expect(user.body.error?.path).toBe("object");
+
+    const good = webhookBody({ psid: "psid-shape", text: "hello" });
+    const noSender = { ...good, entry: [{ ...good.entry[0]!, messaging: [{ ...good.entry[0]!.messaging[0]!, sender: {} }] }] };
+    const shape = await storesNothing(() => post(noSender));
+    expect(shape.status).toBe(400);
+    expect(shape.body.error?.path).toBe("entry[0].messaging[0].sender.id");
+
+    const noMid = { ...good, entry: [{ ...good.entry[0]!, messaging: [{ ...good.entry[0]!.messaging[0]!, message: { text: "x" } }] }] };
+    const mid = await storesNothing(() => post(noMid));
+    expect(mid.status).toBe(400);
+    expect(mid.body.error?.path).toBe("entry[0].messaging[0].message.mid");
+  });
+
+  it("answers 413 for a body over 1 MB", async () => {
+    const huge = await storesNothing(() => post(null, { raw: JSON.stringify({ object: "page", entry: [], pad: "x".repeat(1024 * 1024) }) }));
+    expect(huge.status).toBe(413);
+  });
+
+  it("ignores echoes, receipts and another page's events with a 200", async () => {
+    const receipt = {
+      object: "page",
+      entry: [{ id: PAGE_ID, time: Date.now(), messaging: [{ sender: { id: "psid-r" }, recipient: { id: PAGE_ID }, timestamp: Date.now(), delivery: { mids: ["m_1"] } }] }],
+    };
+    const answers = await storesNothing(async () => [
+      await post(receipt),
+      await post(webhookBody({ psid: PAGE_ID, text: "our own reply", isEcho: true })),
+      await post(webhookBody({ psid: "psid-other", text: "to another page", pageId: "999999999" })),
+    ]);
+    expect(answers.map((a) => [a.status, a.body.stored])).toEqual([
+      [200, 0],
+      [200, 0],
+      [200, 0],
+    ]);
+  });
+});
+
+describe("a visitor's conversation", () => {
+  const psid = "psid-ann";
+
+  it("a first message starts the default bot, whose greeting and question with quick replies reach Messenger in order", async () => {
+    const received = await send({ psid, text: "Hi there" });
+    expect(received).toEqual({ ok: true, stored: 1, duplicates: 0 });
+    const [conversation] = visitorConversations(psid);
+    expect(conversation).toMatchObject({ status: "bot", chatflow_id: defaultFlowId });
+    // "Hi there" is no answer to the bot's question: it is kept, and the bot waits for the next message.
+    expect(transcript(conversation!.id)).toEqual(["bot: Hi! Thanks for your message 👋", "bot: How can we help you today?", "visitor: Hi there"]);
+
+    const pass = await runDue();
+    expect(pass).toEqual({ sent: 2, retrying: 0, failed: 0 });
+    expect(graphRequests.map((r) => r.path)).toEqual(["/v21.0/me/messages", "/v21.0/me/messages"]);
+    expect(graphRequests[0]!.query.get("access_token")).toBe(PAGE_TOKEN);
+    expect(graphRequests.map((r) => r.body)).toEqual([
+      { recipient: { id: psid }, messaging_type: "RESPONSE", message: { text: "Hi! Thanks for your message 👋" } },
+      {
+        recipient: { id: psid },
+        messaging_type: "RESPONSE",
+        message: {
+          text: "How can we help you today?",
+          quick_replies: [
+            { content_type: "text", title: "Talk to a person", payload: "talk_to_person" },
+            { content_type: "text", title: "Just browsing", payload: "just_browsing" },
+          ],
+        },
+      },
+    ]);
+    expect(outbox(conversation!.id).map((d) => d.status)).toEqual(["sent", "sent"]);
+    const ids = sqlite.prepare("SELECT external_id, direction FROM external_messages WHERE conversation_id = ? ORDER BY created_at, external_id").all(conversation!.id);
+    expect(ids).toHaveLength(3);
+  });
+
+  it("a quick-reply answer advances the flow, and a redelivered webhook is stored once", async () => {
+    const mid = newMid();
+    const body = webhookBody({ psid, mid, text: "Talk to a person", quickReply: "talk_to_person" });
+    const first = await post(body);
+    expect(first.body).toEqual({ ok: true, stored: 1, duplicates: 0 });
+    const [conversation] = visitorConversations(psid);
+    expect(conversation!.status).toBe("open");
+    const after = transcript(conversation!.id);
+    expect(after.slice(3, 4)).toEqual(["visitor: Talk to a person"]);
+    expect(after[4]).toMatch(/^bot: (Thanks! Someone from the team|We're away right now)/);
+    const answerRow = sqlite.prepare("SELECT payload FROM messages WHERE conversation_id = ? AND author = 'visitor' ORDER BY id DESC LIMIT 1").get(conversation!.id) as {
+      payload: string;
+    };
+    expect(JSON.parse(answerRow.payload)).toEqual({ choiceIds: ["talk_to_person"] });
+
+    // Facebook sends the same event again (it did not see our 200): nothing new.
+    const stored = counts();
+    const again = await post(body);
+    expect(again.body).toEqual({ ok: true, stored: 0, duplicates: 1 });
+    expect(counts()).toEqual(stored);
+    expect(transcript(conversation!.id)).toEqual(after);
+
+    await runDue();
+    expect(graphRequests.map((r) => r.body.message.text)).toEqual([after[4]!.slice("bot: ".length)]);
+  });
+
+  it("after the handoff the visitor's messages land in the open conversation, and an agent's reply goes out", async () => {
+    const [conversation] = visitorConversations(psid);
+    await send({ psid, text: "My order #1234 never arrived" }, { psid, attachments: [{ type: "image" }] });
+    expect(visitorConversations(psid)).toHaveLength(1);
+    expect(transcript(conversation!.id).slice(-2)).toEqual(["visitor: My order #1234 never arrived", "visitor: [attachment: image]"]);
+    expect(visitorConversations(psid)[0]!.status).toBe("open");
+
+    await agentReply(conversation!.id, "Sorry about that! Let me check.");
+    await runDue();
+    expect(graphRequests.map((r) => r.body)).toEqual([
+      { recipient: { id: psid }, messaging_type: "RESPONSE", message: { text: "Sorry about that! Let me check." } },
+    ]);
+    const row = sqlite.prepare("SELECT external_id FROM deliveries WHERE conversation_id = ? ORDER BY message_id DESC LIMIT 1").get(conversation!.id) as {
+      external_id: string;
+    };
+    expect(row.external_id).toMatch(/^m_out_/);
+  });
+
+  it("a Graph 500 leaves the reply waiting for a retry; a Graph 400 fails it with Graph's message", async () => {
+    const [conversation] = visitorConversations(psid);
+    graphAnswers.push({ status: 500, body: { error: { message: "An unexpected error has occurred.", type: "OAuthException", code: 2 } } });
+    await agentReply(conversation!.id, "Still checking…");
+    expect(await runDue()).toEqual({ sent: 0, retrying: 1, failed: 0 });
+    const waiting = outbox(conversation!.id).at(-1)!;
+    expect(waiting).toMatchObject({ status: "pending", attempts: 1, text: "Still checking…" });
+    expect(waiting.last_error).toContain("500");
+    // Due again: it goes through on the retry.
+    sqlite.prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE conversation_id = ? AND status = 'pending'").run(conversation!.id);
+    expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+
+    graphAnswers.push({ status: 400, body: { error: { message: "(#100) The parameter recipient is invalid", type: "OAuthException", code: 100 } } });
+    await agentReply(conversation!.id, "Hello?");
+    expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    expect(outbox(conversation!.id).at(-1)).toMatchObject({ status: "failed", attempts: 1 });
+    expect(outbox(conversation!.id).at(-1)!.last_error).toContain("(#100) The parameter recipient is invalid");
+
+    graphAnswers.push({ status: 429, body: { error: { message: "Too many calls", code: 613 } } });
+    await agentReply(conversation!.id, "One more");
+    expect(await runDue()).toEqual({ sent: 0, retrying: 1, failed: 0 });
+  });
+
+  it("a reply more than 24 hours after the visitor's last message fails with the reason, unsent", async () => {
+    const [conversation] = visitorConversations(psid);
+    sqlite.prepare("UPDATE deliveries SET status = 'failed' WHERE status = 'pending'").run();
+    sqlite.prepare("UPDATE messages SET created_at = created_at - ? WHERE conversation_id = ? AND author = 'visitor'").run(25 * 60 * 60 * 1000, conversation!.id);
+    await agentReply(conversation!.id, "Are you still there?");
+    expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    expect(outbox(conversation!.id).at(-1)!.last_error).toMatch(/outside Messenger's 24-hour reply window/);
+    expect(graphRequests).toHaveLength(0);
+  });
+});
+
+describe("opening messages", () => {
+  it("an opening message that names a quick reply answers the bot's question at once", async () => {
+    await send({ psid: "psid-bo", text: "talk to a person" });
+    const [conversation] = visitorConversations("psid-bo");
+    expect(conversation!.status).toBe("open");
+    expect(transcript(conversation!.id).slice(0, 3)).toEqual(["bot: Hi! Thanks for your message 👋", "bot: How can we help you today?", "visitor: talk to a person"]);
+  });
+
+  it("a closed conversation is not reopened: the next message starts the bot again", async () => {
+    await send({ psid: "psid-cy", text: "hello" });
+    const [first] = visitorConversations("psid-cy");
+    sqlite.prepare("UPDATE conversations SET status = 'closed', closed_at = 1 WHERE id = ?").run(first!.id);
+    await send({ psid: "psid-cy", text: "hello again" });
+    const [, second] = visitorConversations("psid-cy");
+    expect(second).toMatchObject({ status: "bot", chatflow_id: defaultFlowId });
+    expect(transcript(second!.id).at(-1)).toBe("visitor: hello again");
+  });
+
+  it("two visitors in one body each get their own conversation; the same visitor's second message joins the first", async () => {
+    const received = await send({ psid: "psid-d1", text: "one" }, { psid: "psid-d2", text: "two" }, { psid: "psid-d1", text: "three" });
+    expect(received).toMatchObject({ stored: 3, duplicates: 0 });
+    expect(visitorConversations("psid-d1")).toHaveLength(1);
+    expect(visitorConversations("psid-d2")).toHaveLength(1);
+    // "three" is the answer to the bot's question now (not a choice: the question's invalid port hands off).
+    expect(transcript(visitorConversations("psid-d1")[0]!.id)).toContain("visitor: three");
+  });
+
+  it("without a chatflow, a first message opens a conversation for the team", async () => {
+    const m = await messenger();
+    await m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: "" }, adminId).pipe(Effect.runPromise);
+    try {
+      await send({ psid: "psid-eve", text: "Do you ship to Norway?" });
+      const [conversation] = visitorConversations("psid-eve");
+      expect(conversation).toMatchObject({ status: "open", chatflow_id: null });
+      expect(transcript(conversation!.id)).toEqual(["visitor: Do you ship to Norway?"]);
+    } finally {
+      await m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: defaultFlowId }, adminId).pipe(Effect.runPromise);
+    }
+  });
+});
