@@ -77,9 +77,9 @@ const Attachment = S.Struct({
 const Message = S.Struct({
   mid: Id,
   text: S.optional(S.String),
-  quick_reply: S.optional(S.Struct({ payload: S.String })),
+  quick_reply: S.optionalWith(S.Struct({ payload: S.String }), { exact: true }),
   is_echo: S.optional(S.Boolean),
-  attachments: S.optional(S.Array(Attachment)),
+  attachments: S.optionalWith(S.Array(Attachment), { exact: true }),
 });
 
 /** One messaging event; delivery and read receipts, postbacks etc. carry no `message`. */
@@ -87,8 +87,8 @@ const Messaging = S.Struct({
   sender: S.Struct({ id: Id }),
   recipient: S.Struct({ id: Id }),
   timestamp: S.optional(S.Number),
-  message: S.optional(Message),
-  postback: S.optional(S.Struct({ title: S.optional(S.String), payload: S.optional(S.String), mid: S.optional(S.String) })),
+  message: S.optionalWith(Message, { exact: true }),
+  postback: S.optionalWith(S.Struct({ title: S.optional(S.String), payload: S.optional(S.String), mid: S.optional(S.String) }), { exact: true }),
 });
 
 /** The webhook body for a page subscription (`object: "page"`). */
@@ -98,7 +98,8 @@ export const WebhookBody = S.Struct({
     S.Struct({
       id: Id,
       time: S.Number,
-      messaging: S.optionalWith(S.Array(Messaging), { default: () => [] }),
+      // Plain optional: with a default, a bad event also reported a confusing "expected undefined" here.
+      messaging: S.optionalWith(S.Array(Messaging), { exact: true }),
     }),
   ),
 });
@@ -132,7 +133,7 @@ export interface InboundMessage {
 export const visitorMessages = (body: WebhookBody, pageId: string): InboundMessage[] => {
   const out: InboundMessage[] = [];
   for (const entry of body.entry) {
-    for (const event of entry.messaging) {
+    for (const event of entry.messaging ?? []) {
       const message = event.message;
       if (!message || message.is_echo === true) continue;
       if (event.recipient.id !== pageId || entry.id !== pageId) continue;
