@@ -39,7 +39,7 @@ import {
   type InboundMessage,
 } from "./messenger-events.js";
 import { insideReplyWindow, OUTSIDE_WINDOW_REASON, readGraphAnswer, sendMessagesFor } from "./messenger-send.js";
-import { decodeSettingsInput, defaultFlowDocument, hintOf, mergeSettings, readStoredConfig, webhookUrlFor } from "./messenger-settings.js";
+import { checkSettings, defaultFlowDocument, hintOf, mergeSettings, readStoredConfig, webhookUrlFor } from "./messenger-settings.js";
 import { OutsideConversations } from "./outside-conversations.js";
 import { decodeWith } from "../../flows/decode.js";
 
@@ -188,8 +188,7 @@ export const messengerChannelLayer = Layer.effect(
       input: unknown,
       userId?: string,
     ) {
-      yield* channels.readConfig(channelId, "messenger");
-      const decoded = decodeSettingsInput(input);
+      const decoded = checkSettings(yield* channels.readConfig(channelId, "messenger"), input);
       if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
       const chosen = decoded.right.chatflowId;
       if (chosen !== "" && !channelChatflows(channelId).some((flow) => flow.id === chosen)) {

@@ -1,7 +1,7 @@
 import { Either } from "effect";
 import { describe, expect, it } from "vitest";
 import { decodeFlowDocument } from "../../flows/compile.js";
-import { decodeSettingsInput, defaultFlowDocument, hintOf, mergeSettings, readStoredConfig, webhookUrlFor } from "./messenger-settings.js";
+import { checkSettings, decodeSettingsInput, defaultFlowDocument, hintOf, mergeSettings, readStoredConfig, webhookUrlFor } from "./messenger-settings.js";
 
 const input = (over: Record<string, string> = {}) => {
   const decoded = decodeSettingsInput({ pageId: "104512345678901", appSecret: "", pageAccessToken: "", chatflowId: "", ...over });
@@ -41,6 +41,19 @@ describe("mergeSettings", () => {
         { path: "pageAccessToken", message: "enter the page access token: replies are sent with it" },
       ]),
     );
+  });
+});
+
+describe("checkSettings", () => {
+  it("reports a malformed field and the missing secrets together, in the form's order", () => {
+    const checked = checkSettings({}, { pageId: "abc", appSecret: "", pageAccessToken: "", chatflowId: "" });
+    expect(Either.isLeft(checked) && checked.left.map((i) => i.path)).toEqual(["pageId", "appSecret", "pageAccessToken"]);
+    const typedBadSecret = checkSettings({ pageAccessToken: TOKEN }, { pageId: "104512345678901", appSecret: "nope", pageAccessToken: "", chatflowId: "" });
+    expect(Either.isLeft(typedBadSecret) && typedBadSecret.left.map((i) => i.path)).toEqual(["appSecret"]);
+  });
+  it("passes a complete save, using what is stored for empty secrets", () => {
+    const checked = checkSettings({ appSecret: SECRET, pageAccessToken: TOKEN }, { pageId: "104512345678901", appSecret: "", pageAccessToken: "", chatflowId: "" });
+    expect(Either.isRight(checked)).toBe(true);
   });
 });
 

@@ -67,10 +67,7 @@ export const mergeSettings = (
     appSecret: input.appSecret === "" ? current.appSecret : input.appSecret,
     pageAccessToken: input.pageAccessToken === "" ? current.pageAccessToken : input.pageAccessToken,
   };
-  const issues: DecodeIssue[] = [];
-  if (next.pageId === null) issues.push({ path: "pageId", message: "enter the Facebook page's id to connect it" });
-  if (next.appSecret === null) issues.push({ path: "appSecret", message: "enter the app secret: Parley checks every webhook call with it" });
-  if (next.pageAccessToken === null) issues.push({ path: "pageAccessToken", message: "enter the page access token: replies are sent with it" });
+  const issues = missingPieces(next);
   if (issues.length > 0) return Either.left(issues);
   return Either.right({
     ...stored,
@@ -78,6 +75,40 @@ export const mergeSettings = (
     verifyToken: current.verifyToken ?? newToken(),
     chatflowId: input.chatflowId === "" ? null : input.chatflowId,
   });
+};
+
+const MISSING: Record<"pageId" | "appSecret" | "pageAccessToken", string> = {
+  pageId: "enter the Facebook page's id to connect it",
+  appSecret: "enter the app secret: Parley checks every webhook call with it",
+  pageAccessToken: "enter the page access token: replies are sent with it",
+};
+
+const missingPieces = (next: { pageId: string | null; appSecret: string | null; pageAccessToken: string | null }): DecodeIssue[] =>
+  (["pageId", "appSecret", "pageAccessToken"] as const).filter((key) => next[key] === null).map((key) => ({ path: key, message: MISSING[key] }));
+
+/**
+ * Decodes a save against what is stored, with every issue at once: a malformed field, and a
+ * page id, app secret or page token that is neither typed nor stored (so the admin is not sent
+ * back twice). Pure.
+ */
+export const checkSettings = (stored: Record<string, unknown>, input: unknown): Either.Either<SettingsInput, ReadonlyArray<DecodeIssue>> => {
+  const decoded = decodeSettingsInput(input);
+  if (Either.isRight(decoded)) {
+    const issues = Either.match(mergeSettings(stored, decoded.right, () => ""), { onLeft: (left) => left, onRight: () => [] });
+    return issues.length > 0 ? Either.left(issues) : decoded;
+  }
+  const current = readStoredConfig(stored);
+  const raw = typeof input === "object" && input !== null ? (input as Record<string, unknown>) : {};
+  const typed = (key: string) => (typeof raw[key] === "string" && (raw[key] as string).trim() !== "" ? "typed" : null);
+  const missing = missingPieces({
+    pageId: typed("pageId"),
+    appSecret: typed("appSecret") ?? current.appSecret,
+    pageAccessToken: typed("pageAccessToken") ?? current.pageAccessToken,
+  });
+  const reported = new Set(decoded.left.map((issue) => issue.path));
+  const order = ["pageId", "appSecret", "pageAccessToken", "chatflowId"];
+  const all = [...decoded.left, ...missing.filter((issue) => !reported.has(issue.path))];
+  return Either.left(all.sort((a, b) => (order.indexOf(a.path) >>> 0) - (order.indexOf(b.path) >>> 0)));
 };
 
 /** The last four characters of a secret, to tell secrets apart without showing them. Pure. */

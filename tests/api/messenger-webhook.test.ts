@@ -261,6 +261,8 @@ describe("settings", () => {
     const m = await messenger();
     const refused = await m.saveSettings(fresh, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: "" }).pipe(Effect.either, Effect.runPromise);
     expect(Either.isLeft(refused) && refused.left instanceof InvalidInput && refused.left.issues.map((i) => i.path)).toEqual(["appSecret", "pageAccessToken"]);
+    const all = await m.saveSettings(fresh, { pageId: "my page", appSecret: "", pageAccessToken: "", chatflowId: "" }).pipe(Effect.either, Effect.runPromise);
+    expect(Either.isLeft(all) && all.left instanceof InvalidInput && all.left.issues.map((i) => i.path)).toEqual(["pageId", "appSecret", "pageAccessToken"]);
     expect((sqlite.prepare("SELECT count(*) AS n FROM chatflows WHERE channel_id = ?").get(fresh) as { n: number }).n).toBe(0);
     const wrongKind = await m.settings((sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' LIMIT 1").get() as { id: string }).id).pipe(Effect.either, Effect.runPromise);
     expect(Either.isLeft(wrongKind) && wrongKind.left._tag).toBe("NotFound");
