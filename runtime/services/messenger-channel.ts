@@ -46,6 +46,9 @@ import { decodeWith } from "../../flows/decode.js";
 export { signBody as messengerSignBody } from "./messenger-events.js";
 export { MAX_QUICK_REPLIES as MESSENGER_MAX_QUICK_REPLIES } from "./messenger-send.js";
 
+/** The conversation's page for a Messenger conversation: the Facebook page itself. Pure. */
+export const messengerPageUrl = (pageId: string): string => `https://www.facebook.com/${encodeURIComponent(pageId)}`;
+
 /** Largest webhook body accepted (bytes); Facebook batches at most a few hundred events. */
 export const MESSENGER_MAX_BODY_BYTES = 1024 * 1024;
 /** How long one Send API request may take. */
@@ -283,7 +286,8 @@ export const messengerChannelLayer = Layer.effect(
     /** Starts the channel's chatflow for a visitor's first message (or opens a conversation for the team). */
     const startFor = (channelId: string, pageId: string, visitorId: string, chatflowId: string | null, message: InboundMessage) =>
       Effect.gen(function* () {
-        const pageUrl = `messenger:${pageId}`;
+        // The page on Facebook, so the inbox's "page" fact is a working link to where the visitor wrote.
+        const pageUrl = messengerPageUrl(pageId);
         const started =
           chatflowId === null
             ? null

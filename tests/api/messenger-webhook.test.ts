@@ -361,6 +361,7 @@ describe("a visitor's conversation", () => {
     expect(received).toEqual({ ok: true, stored: 1, duplicates: 0 });
     const [conversation] = visitorConversations(psid);
     expect(conversation).toMatchObject({ status: "bot", chatflow_id: defaultFlowId });
+    expect(sqlite.prepare("SELECT page_url FROM conversations WHERE id = ?").get(conversation!.id)).toEqual({ page_url: `https://www.facebook.com/${PAGE_ID}` });
     // "Hi there" is no answer to the bot's question: it is kept, and the bot waits for the next message.
     expect(transcript(conversation!.id)).toEqual(["bot: Hi! Thanks for your message 👋", "bot: How can we help you today?", "visitor: Hi there"]);
 
