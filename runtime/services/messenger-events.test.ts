@@ -94,6 +94,18 @@ describe("visitorMessages", () => {
       { psid: "psid-1", mid: "m5", text: "[attachment: image] [attachment: audio]", quickReplyPayload: null, timestamp: 1700000000000 },
     ]);
   });
+  it("reads a postback (a tapped button) as its title, with its payload, identified by its mid or its sender and time", () => {
+    const tap = (postback: Record<string, unknown>) => ({ sender: { id: "psid-9" }, recipient: { id: PAGE }, timestamp: 1700000000001, postback });
+    expect(
+      visitorMessages(
+        body([tap({ title: "Get Started", payload: "GET_STARTED", mid: "m_pb" }), tap({ payload: "talk_to_person" }), tap({ title: "  " })]),
+        PAGE,
+      ),
+    ).toEqual([
+      { psid: "psid-9", mid: "m_pb", text: "Get Started", quickReplyPayload: "GET_STARTED", timestamp: 1700000000001 },
+      { psid: "psid-9", mid: "postback:psid-9:1700000000001", text: "talk_to_person", quickReplyPayload: "talk_to_person", timestamp: 1700000000001 },
+    ]);
+  });
   it("ignores a whole entry for another page and cuts an overlong text", () => {
     expect(visitorMessages(body([event({ mid: "m1", text: "hi" }, "psid-1", PAGE)], "999999"), PAGE)).toEqual([]);
     const [long] = visitorMessages(body([event({ mid: "m1", text: "x".repeat(5000) })]), PAGE);

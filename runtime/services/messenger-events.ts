@@ -82,7 +82,7 @@ const Message = S.Struct({
   attachments: S.optionalWith(S.Array(Attachment), { exact: true }),
 });
 
-/** One messaging event; delivery and read receipts, postbacks etc. carry no `message`. */
+/** One messaging event; delivery and read receipts, reactions etc. carry neither `message` nor `postback`. */
 const Messaging = S.Struct({
   sender: S.Struct({ id: Id }),
   recipient: S.Struct({ id: Id }),
@@ -125,29 +125,37 @@ export interface InboundMessage {
 }
 
 /**
- * The visitor messages of a webhook body addressed to `pageId`, in the order sent. Skipped:
- * echoes of the page's own messages, events without a message (delivery and read receipts,
- * postbacks), events for another page, and messages with neither text nor attachments.
- * Attachments without text read as `[attachment: <type>]`. Pure.
+ * The visitor messages of a webhook body addressed to `pageId`, in the order sent: messages,
+ * and postbacks (a tapped button such as "Get Started", read as its title). Skipped: echoes of
+ * the page's own messages, delivery and read receipts and other events, events for another
+ * page, and messages with neither text nor attachments. Attachments without text read as
+ * `[attachment: <type>]`. Pure.
  */
 export const visitorMessages = (body: WebhookBody, pageId: string): InboundMessage[] => {
   const out: InboundMessage[] = [];
   for (const entry of body.entry) {
     for (const event of entry.messaging ?? []) {
-      const message = event.message;
-      if (!message || message.is_echo === true) continue;
       if (event.recipient.id !== pageId || entry.id !== pageId) continue;
       // A visitor writing to the page is the sender; an event "from" the page itself is an echo.
       if (event.sender.id === pageId) continue;
-      const text = messageText(message);
-      if (text === null) continue;
-      out.push({
-        psid: event.sender.id,
-        mid: message.mid,
-        text,
-        quickReplyPayload: message.quick_reply?.payload ?? null,
-        timestamp: typeof event.timestamp === "number" && Number.isFinite(event.timestamp) ? event.timestamp : null,
-      });
+      const timestamp = typeof event.timestamp === "number" && Number.isFinite(event.timestamp) ? event.timestamp : null;
+      const message = event.message;
+      if (message) {
+        if (message.is_echo === true) continue;
+        const text = messageText(message);
+        if (text === null) continue;
+        out.push({ psid: event.sender.id, mid: message.mid, text, quickReplyPayload: message.quick_reply?.payload ?? null, timestamp });
+        continue;
+      }
+      const postback = event.postback;
+      if (postback) {
+        // A button tap (e.g. "Get Started"): its title is what the visitor saw, its payload a choice id
+        // when it is one. Without a mid, the sender and time identify it (Facebook resends both as they were).
+        const mid = postback.mid ?? (timestamp !== null ? `postback:${event.sender.id}:${timestamp}` : null);
+        const text = (postback.title ?? "").trim() || (postback.payload ?? "").trim();
+        if (mid === null || text === "") continue;
+        out.push({ psid: event.sender.id, mid, text: text.slice(0, MAX_INBOUND_TEXT), quickReplyPayload: postback.payload ?? null, timestamp });
+      }
     }
   }
   return out;

@@ -474,6 +474,24 @@ describe("opening messages", () => {
     expect(transcript(conversation!.id).slice(0, 3)).toEqual(["bot: Hi! Thanks for your message 👋", "bot: How can we help you today?", "visitor: talk to a person"]);
   });
 
+  it("a Get Started tap starts the bot, and a redelivered tap is stored once", async () => {
+    const tap = {
+      object: "page",
+      entry: [
+        {
+          id: PAGE_ID,
+          time: Date.now(),
+          messaging: [{ sender: { id: "psid-gs" }, recipient: { id: PAGE_ID }, timestamp: 1764000000000, postback: { title: "Get Started", payload: "GET_STARTED" } }],
+        },
+      ],
+    };
+    expect((await post(tap)).body).toMatchObject({ stored: 1, duplicates: 0 });
+    expect((await post(tap)).body).toMatchObject({ stored: 0, duplicates: 1 });
+    const [conversation] = visitorConversations("psid-gs");
+    expect(conversation!.status).toBe("bot");
+    expect(transcript(conversation!.id)).toEqual(["bot: Hi! Thanks for your message 👋", "bot: How can we help you today?", "visitor: Get Started"]);
+  });
+
   it("a closed conversation is not reopened: the next message starts the bot again", async () => {
     await send({ psid: "psid-cy", text: "hello" });
     const [first] = visitorConversations("psid-cy");
