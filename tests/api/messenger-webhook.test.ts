@@ -511,6 +511,25 @@ describe("opening messages", () => {
     expect(transcript(visitorConversations("psid-d1")[0]!.id)).toContain("visitor: three");
   });
 
+  it("two webhook calls at once for a new visitor open one conversation, not two", async () => {
+    const results = await Promise.all([post(webhookBody({ psid: "psid-race", text: "first" })), post(webhookBody({ psid: "psid-race", text: "second" }))]);
+    expect(results.map((r) => r.status)).toEqual([200, 200]);
+    expect(visitorConversations("psid-race")).toHaveLength(1);
+    expect(transcript(visitorConversations("psid-race")[0]!.id).filter((line) => line.startsWith("visitor:")).sort()).toEqual(["visitor: first", "visitor: second"]);
+  });
+
+  it("a chatflow switched off since it was chosen leaves new conversations to the team, message kept", async () => {
+    sqlite.prepare("UPDATE chatflows SET enabled = 0 WHERE id = ?").run(defaultFlowId);
+    try {
+      await send({ psid: "psid-off", text: "anyone there?" });
+      const [conversation] = visitorConversations("psid-off");
+      expect(conversation).toMatchObject({ status: "open", chatflow_id: null });
+      expect(transcript(conversation!.id)).toEqual(["visitor: anyone there?"]);
+    } finally {
+      sqlite.prepare("UPDATE chatflows SET enabled = 1 WHERE id = ?").run(defaultFlowId);
+    }
+  });
+
   it("without a chatflow, a first message opens a conversation for the team", async () => {
     const m = await messenger();
     await m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: "" }, adminId).pipe(Effect.runPromise);
