@@ -74,6 +74,10 @@ const AllowedOrigin = S.transformOrFail(S.String, S.String, {
   encode: Either.right,
 });
 
+/** One of `values`, with one clear message for anything else (a Literal union's would list each member). */
+const oneOf = <T extends string>(values: ReadonlyArray<T>, message: string) =>
+  S.String.pipe(S.filter((value): value is T => (values as ReadonlyArray<string>).includes(value), { message: () => message }));
+
 const FieldKey = S.Trim.pipe(
   S.minLength(1, { message: () => "a field needs a key" }),
   S.filter((key) => key.length > 40 || KEY_PATTERN.test(key) || "a key is letters, digits and _ (no spaces)", {}),
@@ -87,7 +91,7 @@ const FieldInput = S.Struct({
     S.minLength(1, { message: () => "a field needs a label" }),
     S.maxLength(100, { message: () => "a label is at most 100 characters" }),
   ),
-  type: S.Literal(...formFieldTypes).annotations({ message: () => `choose a type: ${formFieldTypes.join(", ")}` }),
+  type: oneOf(formFieldTypes, `choose a type: ${formFieldTypes.join(", ")}`),
   required: S.Boolean,
   options: S.optionalWith(
     S.Array(
@@ -118,7 +122,7 @@ export const FormSettingsInput = S.Struct({
   ),
   contact: S.Struct({ email: S.String, name: S.String, phone: S.String }),
   subject: S.Trim.pipe(S.maxLength(200, { message: () => "a subject is at most 200 characters" })),
-  priority: S.Literal(...formPriorities).annotations({ message: () => `choose a priority: ${formPriorities.join(", ")}` }),
+  priority: oneOf(formPriorities, `choose a priority: ${formPriorities.join(", ")}`),
   successMessage: S.Trim.pipe(
     S.minLength(1, { message: () => "enter the message people see after sending" }),
     S.maxLength(500, { message: () => "a success message is at most 500 characters" }),
