@@ -36,6 +36,15 @@ export {
   decodeFormSettings,
 } from "./form-settings.js";
 export type { FormConfig, FormContactFields, FormField, FormFieldType, FormPriority, FormSettingsInput } from "./form-settings.js";
+export {
+  draftErrors as formDraftErrors,
+  draftFromConfig as formDraftFromConfig,
+  draftFromEntries as formDraftFromEntries,
+  editDraft as formEditDraft,
+  inputFromDraft as formInputFromDraft,
+  parseIntent as formParseIntent,
+} from "./form-admin.js";
+export type { FormDraft, FormDraftField, FormDraftIntent } from "./form-admin.js";
 export { escapeHtml as formEscapeHtml, errorPage as formErrorPage, thankYouPage as formThankYouPage } from "./form-html.js";
 
 /** Largest Idempotency-Key accepted (characters). */
