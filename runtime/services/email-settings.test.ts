@@ -1,0 +1,114 @@
+import { Either } from "effect";
+import { describe, expect, it } from "vitest";
+import { addressEntries, checkSettings, hintOf, readStoredConfig } from "./email-settings.js";
+
+const form = {
+  addresses: "Support@Example.com\nhelp@example.com",
+  fromName: "Acme Support",
+  fromAddress: "support@example.com",
+  signature: "Acme\r\nexample.com",
+  smtpHost: "smtp.example.com",
+  smtpPort: "587",
+  smtpSecurity: "starttls",
+  smtpUser: "postmaster@example.com",
+  smtpPassword: "s3cret-pass",
+};
+const nobody = () => false;
+const issuesOf = (result: Either.Either<unknown, ReadonlyArray<{ path: string; message: string }>>) =>
+  Either.isLeft(result) ? Object.fromEntries(result.left.map((i) => [i.path, i.message])) : {};
+
+describe("checkSettings", () => {
+  it("stores a full form: addresses lower-cased, relay with its password, signature's line ends", () => {
+    const result = checkSettings({ other: 1 }, form, nobody);
+    expect(Either.isRight(result)).toBe(true);
+    const stored = Either.getOrThrow(result);
+    expect(stored.other).toBe(1);
+    expect(readStoredConfig(stored)).toEqual({
+      addresses: ["support@example.com", "help@example.com"],
+      fromName: "Acme Support",
+      fromAddress: "support@example.com",
+      signature: "Acme\nexample.com",
+      relay: { host: "smtp.example.com", port: 587, security: "starttls", user: "postmaster@example.com", password: "s3cret-pass" },
+    });
+  });
+
+  it("keeps the stored password when the field is empty, and replaces it when typed", () => {
+    const stored = Either.getOrThrow(checkSettings({}, form, nobody));
+    const kept = Either.getOrThrow(checkSettings(stored, { ...form, smtpPassword: "" }, nobody));
+    expect(readStoredConfig(kept).relay?.password).toBe("s3cret-pass");
+    const replaced = Either.getOrThrow(checkSettings(stored, { ...form, smtpPassword: "new-one" }, nobody));
+    expect(readStoredConfig(replaced).relay?.password).toBe("new-one");
+  });
+
+  it("stores no relay when its host is empty (replies then fail with a clear reason)", () => {
+    const stored = Either.getOrThrow(checkSettings({}, { ...form, smtpHost: "", smtpPort: "", smtpUser: "", smtpPassword: "" }, nobody));
+    expect(readStoredConfig(stored).relay).toBeNull();
+  });
+
+  it("reports every bad field at once with its own message", () => {
+    const result = checkSettings(
+      {},
+      {
+        addresses: "support@example.com, not-an-address, support@example.com",
+        fromName: "",
+        fromAddress: "nope",
+        signature: "x".repeat(2001),
+        smtpHost: "smtp example",
+        smtpPort: "99999",
+        smtpSecurity: "ssl",
+        smtpUser: "a\nb",
+        smtpPassword: "",
+      },
+      nobody,
+    );
+    const issues = issuesOf(result);
+    expect(issues.addresses).toMatch(/“not-an-address”: expected an email address.*; “support@example.com” is listed twice/);
+    expect(issues.fromName).toMatch(/enter the name replies are sent as/);
+    expect(issues.fromAddress).toMatch(/expected an email address/);
+    expect(issues.signature).toMatch(/at most 2000/);
+    expect(issues.smtpHost).toMatch(/host name/);
+    expect(issues.smtpPort).toMatch(/1 to 65535/);
+    expect(issues.smtpSecurity).toMatch(/none, STARTTLS or TLS/);
+    expect(issues.smtpUser).toMatch(/one line/);
+  });
+
+  it("refuses no address, a repeated one and one another channel receives", () => {
+    expect(issuesOf(checkSettings({}, { ...form, addresses: " \n " }, nobody)).addresses).toMatch(/enter the team address/);
+    expect(issuesOf(checkSettings({}, { ...form, addresses: "a@x.com\nA@x.com" }, nobody)).addresses).toMatch(/listed twice/);
+    expect(issuesOf(checkSettings({}, form, (a) => a === "help@example.com")).addresses).toMatch(/“help@example.com” is already received by another/);
+  });
+
+  it("asks for the port, the host, or the password the relay's settings need", () => {
+    expect(issuesOf(checkSettings({}, { ...form, smtpPort: "" }, nobody)).smtpPort).toMatch(/enter the relay's port/);
+    expect(issuesOf(checkSettings({}, { ...form, smtpHost: "" }, nobody)).smtpHost).toMatch(/enter the relay's host/);
+    expect(issuesOf(checkSettings({}, { ...form, smtpPassword: "" }, nobody)).smtpPassword).toMatch(/enter the relay password/);
+  });
+
+  it("refuses a header injection in the send-as name", () => {
+    expect(issuesOf(checkSettings({}, { ...form, fromName: "Acme\r\nBcc: x@y.z" }, nobody)).fromName).toMatch(/one line/);
+  });
+
+  it("treats a missing field as a decode error, not a crash", () => {
+    expect(Either.isLeft(checkSettings({}, {}, nobody))).toBe(true);
+    expect(Either.isLeft(checkSettings({}, null, nobody))).toBe(true);
+  });
+});
+
+describe("helpers", () => {
+  it("splits addresses by lines, commas and semicolons", () => {
+    expect(addressEntries("a@x.com, b@x.com;c@x.com\n\n d@x.com ")).toEqual(["a@x.com", "b@x.com", "c@x.com", "d@x.com"]);
+  });
+  it("reads junk config as not set", () => {
+    expect(readStoredConfig({ addresses: "x", relay: { host: "h", port: "25" } })).toEqual({
+      addresses: [],
+      fromName: null,
+      fromAddress: null,
+      signature: "",
+      relay: null,
+    });
+  });
+  it("hints the last four characters", () => {
+    expect(hintOf("abcdefgh")).toBe("efgh");
+    expect(hintOf(null)).toBeNull();
+  });
+});
