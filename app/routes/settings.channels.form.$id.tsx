@@ -1,6 +1,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
+import { useState } from "react";
 import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -117,57 +118,9 @@ export default function FormChannelSettings() {
                 {message.charAt(0).toUpperCase() + message.slice(1)}
               </p>
             ))}
-            {draft.fields.map((field, i) => {
-              const name = field.label.trim() || field.key.trim() || `field ${i + 1}`;
-              return (
-                <div key={i} style={rowStyle} role="group" aria-label={`Field ${i + 1}: ${name}`}>
-                  <div style={rowGrid}>
-                    <Field id={`field-${i}-label`} label="Label" error={errors[`fields[${i}].label`]}>
-                      {(props) => <input {...props} name={`fields.${i}.label`} maxLength={100} defaultValue={field.label} />}
-                    </Field>
-                    <Field id={`field-${i}-key`} label="Key" error={errors[`fields[${i}].key`]} hint="Letters, digits and _; the input’s name.">
-                      {(props) => <input {...props} name={`fields.${i}.key`} maxLength={40} spellCheck={false} autoCapitalize="off" defaultValue={field.key} />}
-                    </Field>
-                    <Field id={`field-${i}-type`} label="Type" error={errors[`fields[${i}].type`]}>
-                      {(props) => (
-                        <select {...props} name={`fields.${i}.type`} defaultValue={field.type}>
-                          {types.map((type) => (
-                            <option key={type} value={type}>
-                              {typeLabels[type] ?? type}
-                            </option>
-                          ))}
-                        </select>
-                      )}
-                    </Field>
-                    <Field id={`field-${i}-options`} label="Options (for a choice)" error={errors[`fields[${i}].options`]} hint="One per line.">
-                      {(props) => <textarea {...props} name={`fields.${i}.options`} rows={2} defaultValue={field.options} />}
-                    </Field>
-                  </div>
-                  <div style={rowActions}>
-                    <span className="checkbox">
-                      <input id={`field-${i}-required`} type="checkbox" name={`fields.${i}.required`} defaultChecked={field.required} />
-                      <label htmlFor={`field-${i}-required`}>Required</label>
-                    </span>
-                    <button type="submit" name="intent" value={`up:${i}`} className="button button--secondary button--small" disabled={i === 0} aria-label={`Move ${name} up`}>
-                      ↑ Up
-                    </button>
-                    <button
-                      type="submit"
-                      name="intent"
-                      value={`down:${i}`}
-                      className="button button--secondary button--small"
-                      disabled={i === draft.fields.length - 1}
-                      aria-label={`Move ${name} down`}
-                    >
-                      ↓ Down
-                    </button>
-                    <button type="submit" name="intent" value={`remove:${i}`} className="button button--secondary button--small" aria-label={`Remove ${name}`}>
-                      Remove
-                    </button>
-                  </div>
-                </div>
-              );
-            })}
+            {draft.fields.map((field, i) => (
+              <FieldRow key={i} field={field} index={i} last={i === draft.fields.length - 1} types={types} errors={errors} />
+            ))}
             <button type="submit" name="intent" value="add" className="button button--secondary" disabled={draft.fields.length >= maxFields}>
               Add field
             </button>
@@ -250,6 +203,73 @@ export default function FormChannelSettings() {
         <CopyButton text={view.jsSnippet} label="Copy JavaScript" />
       </section>
     </>
+  );
+}
+
+/** One row of the field list; its group and buttons are named after the label as it is typed. */
+function FieldRow({
+  field,
+  index: i,
+  last,
+  types,
+  errors,
+}: {
+  field: FormDraft["fields"][number];
+  index: number;
+  last: boolean;
+  types: ReadonlyArray<string>;
+  errors: Record<string, string>;
+}) {
+  const [label, setLabel] = useState(field.label);
+  const [key, setKey] = useState(field.key);
+  const name = label.trim() || key.trim() || `field ${i + 1}`;
+  return (
+    <div style={rowStyle} role="group" aria-label={`Field ${i + 1}: ${name}`}>
+      <div style={rowGrid}>
+        <Field id={`field-${i}-label`} label="Label" error={errors[`fields[${i}].label`]}>
+          {(props) => <input {...props} name={`fields.${i}.label`} maxLength={100} defaultValue={field.label} onChange={(event) => setLabel(event.target.value)} />}
+        </Field>
+        <Field id={`field-${i}-key`} label="Key" error={errors[`fields[${i}].key`]} hint="Letters, digits and _; the input’s name.">
+          {(props) => <input {...props} name={`fields.${i}.key`} maxLength={40} spellCheck={false} autoCapitalize="off" defaultValue={field.key} onChange={(event) => setKey(event.target.value)} />}
+        </Field>
+        <Field id={`field-${i}-type`} label="Type" error={errors[`fields[${i}].type`]}>
+          {(props) => (
+            <select {...props} name={`fields.${i}.type`} defaultValue={field.type}>
+              {types.map((type) => (
+                <option key={type} value={type}>
+                  {typeLabels[type] ?? type}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <Field id={`field-${i}-options`} label="Options (for a choice)" error={errors[`fields[${i}].options`]} hint="One per line.">
+          {(props) => <textarea {...props} name={`fields.${i}.options`} rows={2} defaultValue={field.options} />}
+        </Field>
+      </div>
+      <div style={rowActions}>
+        <span className="checkbox">
+          <input id={`field-${i}-required`} type="checkbox" name={`fields.${i}.required`} defaultChecked={field.required} />
+          <label htmlFor={`field-${i}-required`}>Required</label>
+        </span>
+        <button type="submit" name="intent" value={`up:${i}`} className="button button--secondary button--small" disabled={i === 0} aria-label={`Move ${name} up`}>
+          ↑ Up
+        </button>
+        <button
+          type="submit"
+          name="intent"
+          value={`down:${i}`}
+          className="button button--secondary button--small"
+          disabled={last}
+          aria-label={`Move ${name} down`}
+        >
+          ↓ Down
+        </button>
+        <button type="submit" name="intent" value={`remove:${i}`} className="button button--secondary button--small" aria-label={`Remove ${name}`}>
+          Remove
+        </button>
+      </div>
+    </div>
   );
 }
 

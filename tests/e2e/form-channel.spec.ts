@@ -1,0 +1,114 @@
+/**
+ * A form channel as an admin and a site visitor use it, in real Chromium: the admin adds a form
+ * channel, edits its fields (add, reorder, remove, a select's options), sees a bad key refused on
+ * its input with nothing saved, saves, and copies the plain HTML snippet; a visitor fills that
+ * snippet in on a page and lands on the thank-you page; the ticket is in the ticket list.
+ */
+import { expect, test, type Page } from "@playwright/test";
+import { adminEmail, adminPassword, login } from "./helpers.js";
+
+test.describe.configure({ mode: "serial" });
+
+const stamp = Date.now();
+const channelName = `Contact form ${stamp}`;
+let formPath = "";
+
+const save = async (page: Page) => {
+  const posted = page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/settings/channels/form/"));
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  return posted;
+};
+
+const row = (page: Page, n: number) => page.getByRole("group", { name: new RegExp(`^Field ${n}:`) });
+
+test("an admin adds a form channel and edits its fields; a bad key is refused on its input and nothing is saved", async ({ page }) => {
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/channels");
+  const add = page.getByRole("form", { name: "Add a channel" });
+  await add.getByRole("radio", { name: /^Form/ }).check();
+  await add.getByLabel("Name", { exact: true }).fill(channelName);
+  await add.getByRole("button", { name: "Add channel" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: channelName })).toBeVisible();
+  await expect(page).toHaveURL(/\/settings\/channels\/form\/[^/]+$/);
+  formPath = new URL(page.url()).pathname;
+
+  // A new form asks name, email and message.
+  await expect(row(page, 1)).toHaveAccessibleName("Field 1: Name");
+  await expect(row(page, 2)).toHaveAccessibleName("Field 2: Email");
+  await expect(row(page, 3)).toHaveAccessibleName("Field 3: Message");
+
+  // Add a choice, fill it in, and move it above the message.
+  await page.getByRole("button", { name: "Add field" }).click();
+  await expect(page.getByText("Not saved yet")).toBeVisible();
+  const added = row(page, 4);
+  await added.getByLabel("Label").fill("Topic");
+  await added.getByLabel("Key").fill("topic");
+  await added.getByLabel("Type").selectOption("select");
+  await added.getByLabel("Options (for a choice)").fill("Sales\nSupport");
+  await added.getByLabel("Required").check();
+  await added.getByRole("button", { name: "Move Topic up" }).click();
+  await expect(row(page, 3)).toHaveAccessibleName("Field 3: Topic");
+  await expect(row(page, 3).getByLabel("Options (for a choice)")).toHaveValue("Sales\nSupport");
+  await expect(row(page, 3).getByLabel("Required")).toBeChecked();
+
+  await page.getByLabel("Ticket subject").fill("{topic} request from {name}");
+  await page.getByLabel("Ticket priority").selectOption("high");
+
+  // A key with a space: refused on that input, nothing saved.
+  await row(page, 1).getByLabel("Key").fill("full name");
+  const refused = await save(page);
+  expect(refused.status()).toBe(400);
+  await expect(page.getByRole("alert").filter({ hasText: "Nothing was saved" })).toBeVisible();
+  await expect(row(page, 1).getByLabel("Key")).toHaveAccessibleDescription(/A key is letters, digits and _/);
+  await page.reload();
+  await expect(row(page, 3)).toHaveAccessibleName("Field 3: Message");
+
+  // Again, right this time.
+  await page.getByRole("button", { name: "Add field" }).click();
+  await row(page, 4).getByLabel("Label").fill("Topic");
+  await row(page, 4).getByLabel("Key").fill("topic");
+  await row(page, 4).getByLabel("Type").selectOption("select");
+  await row(page, 4).getByLabel("Options (for a choice)").fill("Sales\nSupport");
+  await row(page, 4).getByLabel("Required").check();
+  await row(page, 4).getByRole("button", { name: "Move Topic up" }).click();
+  await page.getByLabel("Ticket subject").fill("{topic} request from {name}");
+  await page.getByLabel("Ticket priority").selectOption("high");
+  await page.getByLabel("Success message").fill("Thanks! We answer within a day.");
+  const saved = await save(page);
+  expect(saved.status()).toBe(200);
+  await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  await page.reload();
+  await expect(row(page, 3)).toHaveAccessibleName("Field 3: Topic");
+  await expect(page.getByLabel("HTML form snippet")).toContainText('name="topic"');
+
+  // Remove a row; it comes back on reload until saved.
+  await row(page, 4).getByRole("button", { name: "Remove Message" }).click();
+  await expect(row(page, 4)).toHaveCount(0);
+  await page.reload();
+  await expect(row(page, 4)).toHaveAccessibleName("Field 4: Message");
+});
+
+test("a visitor sends the pasted HTML form and lands on the thank-you page; the ticket is in the list", async ({ page, browser }) => {
+  await login(page, adminEmail(), adminPassword());
+  await page.goto(formPath);
+  const snippet = (await page.getByLabel("HTML form snippet").textContent()) ?? "";
+  expect(snippet).toContain("<form action=");
+
+  // The visitor's page, on a site of its own: only the snippet.
+  const visitor = await browser.newPage();
+  try {
+    await visitor.setContent(`<!doctype html><html><body><h1>Our site</h1>${snippet}</body></html>`);
+    await visitor.getByLabel("Name").fill("Ann <b>Lee</b>");
+    await visitor.getByLabel("Email").fill("ann.e2e@example.com");
+    await visitor.getByLabel("Topic").selectOption("Support");
+    await visitor.getByLabel("Message").fill("My invoice is wrong.");
+    await visitor.getByRole("button", { name: "Send" }).click();
+    await expect(visitor.getByRole("heading", { name: "Thank you" })).toBeVisible();
+    await expect(visitor.getByText("Thanks! We answer within a day.")).toBeVisible();
+  } finally {
+    await visitor.close();
+  }
+
+  await page.goto("/tickets");
+  await expect(page.getByText("Support request from Ann <b>Lee</b>").first()).toBeVisible();
+});
