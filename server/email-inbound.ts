@@ -1,8 +1,25 @@
 /**
- * Parley's inbound SMTP server for email channels. (A skeleton: it arrives with the channel.)
+ * Parley's inbound SMTP server for email channels: the target a mail provider's forwarding
+ * rule (or an MTA in front of Parley) delivers team mail to. It runs on `config.smtp`
+ * (SMTP_PORT / SMTP_HOST) and not at all when that is null.
+ *
+ * - RCPT: only addresses some email channel receives (550 for any other: an open relay it
+ *   is not).
+ * - DATA: at most EMAIL_MAX_BYTES (552 above it); each accepted mail is stored by
+ *   `EmailChannel.receive` BEFORE the 250 answer, so a mail the sender saw accepted is never
+ *   lost; a mail it cannot store gets a 5xx (unreadable, no From) or 451 (a fault here: the
+ *   sender tries again later) and nothing is stored.
+ * - No AUTH: it is a forwarding target, not a submission server. No STARTTLS either: the
+ *   smtp-server package's built-in certificate has a published private key, so offering it
+ *   would only pretend to encrypt. Run it behind the firewall, open to the mail provider (or
+ *   a local MTA that terminates TLS) only — see docs/channels-email.md.
  */
+import { Effect, Either } from "effect";
+import type { AddressInfo } from "node:net";
+import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import type { AppConfigShape } from "../runtime/services/config.js";
+import { EMAIL_MAX_BYTES, EmailChannel } from "../runtime/services/email-channel.js";
 
 export interface EmailInbound {
   /** The port it listens on, or null when it does not run (SMTP_PORT unset). */
@@ -10,7 +27,91 @@ export interface EmailInbound {
   readonly stop: () => Promise<void>;
 }
 
-export const startEmailInbound = async (_runtime: AppRuntime, _config: AppConfigShape): Promise<EmailInbound> => ({
-  port: null,
-  stop: async () => {},
-});
+/** An error smtp-server answers with `responseCode`. */
+const smtpError = (code: number, message: string): Error & { responseCode: number } => Object.assign(new Error(message), { responseCode: code });
+
+const envelopeSender = (session: SMTPServerSession): string | null => {
+  const from = session.envelope.mailFrom;
+  return from === false || from.address === "" ? null : from.address;
+};
+
+const readAll = (stream: SMTPServerDataStream): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let kept = 0;
+    stream.on("data", (chunk: Buffer) => {
+      // Past the limit the rest is read and dropped: the answer is 552 anyway.
+      if (kept <= EMAIL_MAX_BYTES) {
+        chunks.push(chunk);
+        kept += chunk.length;
+      }
+    });
+    stream.on("end", () => resolve(Buffer.concat(chunks)));
+    stream.on("error", reject);
+  });
+
+export const startEmailInbound = async (runtime: AppRuntime, config: AppConfigShape): Promise<EmailInbound> => {
+  if (config.smtp === null) return { port: null, stop: async () => {} };
+  const email = await runtime.runPromise(EmailChannel);
+
+  const server = new SMTPServer({
+    name: new URL(config.publicUrl).hostname,
+    banner: "Parley inbound mail",
+    authOptional: true,
+    disabledCommands: ["AUTH", "STARTTLS"],
+    size: EMAIL_MAX_BYTES,
+    rejectOversized: true,
+    logger: false,
+    maxClients: 50,
+    socketTimeout: 60_000,
+    closeTimeout: 10_000,
+    onRcptTo(address, _session, callback) {
+      runtime
+        .runPromise(email.channelFor(address.address))
+        .then((channelId) =>
+          channelId === null
+            ? callback(smtpError(550, `5.1.1 <${address.address}>: no Parley email channel receives this address`))
+            : callback(),
+        )
+        .catch(() => callback(smtpError(451, "4.3.0 a temporary fault in Parley; try again later")));
+    },
+    onData(stream, session, callback) {
+      readAll(stream)
+        .then(async (raw) => {
+          if (stream.sizeExceeded || raw.length > EMAIL_MAX_BYTES) {
+            return callback(smtpError(552, `5.3.4 the message is larger than ${EMAIL_MAX_BYTES / (1024 * 1024)} MB`));
+          }
+          const result = await runtime.runPromise(
+            Effect.either(
+              email.receive({ raw, envelopeFrom: envelopeSender(session), recipients: session.envelope.rcptTo.map((r) => r.address) }),
+            ),
+          );
+          if (Either.isLeft(result)) return callback(smtpError(result.left.code, result.left.message));
+          for (const outcome of result.right) {
+            if (outcome.kind === "dropped") console.log(`Email: accepted and dropped a mail for channel ${outcome.channelId}: ${outcome.reason}`);
+          }
+          callback(null, "2.0.0 stored in Parley");
+        })
+        .catch((error: unknown) => {
+          console.error("Email: could not store an incoming mail:", error);
+          callback(smtpError(451, "4.3.0 a temporary fault in Parley; try again later"));
+        });
+    },
+  });
+  server.on("error", (error) => console.error("Email: inbound SMTP error:", error.message));
+
+  await new Promise<void>((resolve, reject) => {
+    const onError = (error: Error) => reject(error);
+    server.server.once("error", onError);
+    server.listen(config.smtp!.port, config.smtp!.host, () => {
+      server.server.off("error", onError);
+      resolve();
+    });
+  });
+  const port = (server.server.address() as AddressInfo).port;
+  console.log(`Email: inbound SMTP listening on ${config.smtp.host}:${port}`);
+  return {
+    port,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};

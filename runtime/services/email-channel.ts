@@ -1,11 +1,402 @@
 /**
- * Email channels: inbound mail (Parley's SMTP server), threading, and replies sent by SMTP.
- * (A skeleton: the service's work arrives with its channel.)
+ * Email channels: a team address (support@…) whose mail becomes conversations in the inbox,
+ * and whose agents' replies go back out as email in the same thread.
+ *
+ * - Settings (email-settings.ts): the team addresses the channel receives, the send-as name
+ *   and address, a signature, and the outgoing SMTP relay (its password stored, shown again
+ *   only as a four-character hint).
+ * - Receiving: Parley's own SMTP server (server/email-inbound.ts) asks `channelFor` at RCPT
+ *   and hands each accepted mail to `receive`, which parses it (mailparser), drops machine
+ *   mail and the inbox's blocked senders, finds or creates the sender's contact and visitor,
+ *   and stores the new text (email-message.ts `newText`) in the thread its In-Reply-To /
+ *   References name, or in a new conversation, once per Message-ID.
+ * - Sending: the channel's Sender for the outbox (deliveries.ts) mails bot and agent messages
+ *   through the relay with nodemailer, threaded with In-Reply-To / References, under a
+ *   Message-ID on the send-as domain that replies to it thread back by.
+ *
+ * Every name this module exports starts with Email/email: app/runtime.server.ts re-exports
+ * them all.
  */
-import { Context, Layer } from "effect";
+import { createHash, randomUUID } from "node:crypto";
+import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
+import nodemailer from "nodemailer";
+import { Context, Data, Effect, Either, Layer, Option, Schema as S } from "effect";
+import { now } from "./clock.js";
+import { Channels } from "./channels.js";
+import { AppConfig } from "./config.js";
+import { ContactEmail } from "./contacts.js";
+import { Database } from "./database.js";
+import { Deliveries, SendFailed, type Outbound, type Sender } from "./deliveries.js";
+import { makeKeyedLock } from "./engine.js";
+import { InvalidInput, NotFound } from "./errors.js";
+import { newId } from "./ids.js";
+import {
+  domainOf,
+  fromName as replyFromName,
+  judgeRelayError,
+  machineMailReason,
+  newText,
+  normalizeMessageId,
+  replyBody,
+  replySubject,
+  replyThreadHeaders,
+  threadIds,
+} from "./email-message.js";
+import { checkSettings, hintOf, readStoredConfig, type EmailSecurity } from "./email-settings.js";
+import { OutsideConversations } from "./outside-conversations.js";
+import { EmailFilters, isBlockedSender } from "./workspace.js";
 
-export interface EmailChannelShape {}
+/** Largest mail accepted (bytes): bigger ones get SMTP 552. */
+export const EMAIL_MAX_BYTES = 10 * 1024 * 1024;
+/** How long one relay conversation may take before the send is tried again later. */
+export const EMAIL_SEND_TIMEOUT_MS = 30_000;
+
+/** What the settings page shows: never the password itself. */
+export interface EmailSettings {
+  readonly channelId: string;
+  readonly addresses: ReadonlyArray<string>;
+  readonly fromName: string;
+  readonly fromAddress: string;
+  readonly signature: string;
+  readonly relay: { readonly host: string; readonly port: number; readonly security: EmailSecurity; readonly user: string } | null;
+  readonly password: { readonly configured: boolean; readonly hint: string | null };
+  /** Where to forward mail to: Parley's SMTP server, or null when it does not run (SMTP_PORT unset). */
+  readonly inbound: { readonly host: string; readonly port: number } | null;
+  /** The inbox whose email filters (blocked senders and domains) apply to this channel. */
+  readonly inboxId: string;
+}
+
+/** A mail refused at the SMTP level: the server answers `code` and `message`, and nothing is stored. */
+export class EmailRejected extends Data.TaggedError("EmailRejected")<{ readonly code: number; readonly message: string }> {}
+
+/** One accepted mail as the SMTP server hands it over. */
+export interface EmailIncoming {
+  readonly raw: Buffer;
+  /** MAIL FROM; null for the empty return path `<>`. */
+  readonly envelopeFrom: string | null;
+  /** The accepted RCPT TO addresses (each one some email channel receives). */
+  readonly recipients: ReadonlyArray<string>;
+}
+
+/** What happened to a mail in one channel. */
+export type EmailOutcome =
+  | { readonly channelId: string; readonly kind: "opened" | "appended"; readonly conversationId: string; readonly messageId: number }
+  | { readonly channelId: string; readonly kind: "duplicate"; readonly conversationId: string }
+  | { readonly channelId: string; readonly kind: "dropped"; readonly reason: string };
+
+export interface EmailChannelShape {
+  readonly settings: (channelId: string) => Effect.Effect<EmailSettings, NotFound>;
+  /** Saves the admin's form (all strings; addresses one a line; an empty password keeps the stored one). */
+  readonly saveSettings: (channelId: string, input: unknown) => Effect.Effect<EmailSettings, NotFound | InvalidInput>;
+  /** The email channel that receives `address`, or null (the SMTP server refuses the recipient). */
+  readonly channelFor: (address: string) => Effect.Effect<string | null>;
+  /**
+   * Stores one mail in each channel its recipients belong to, before it succeeds. EmailRejected
+   * (nothing stored): unreadable, or no valid From address. Machine mail and blocked senders
+   * succeed as `dropped`: they are accepted and never open a conversation.
+   */
+  readonly receive: (mail: EmailIncoming) => Effect.Effect<ReadonlyArray<EmailOutcome>, EmailRejected>;
+  /** The outbox's sender for email channels (registered when the layer is built). */
+  readonly send: Sender;
+}
 
 export class EmailChannel extends Context.Tag("EmailChannel")<EmailChannel, EmailChannelShape>() {}
 
-export const emailChannelLayer: Layer.Layer<EmailChannel> = Layer.succeed(EmailChannel, {});
+const decodeAddress = S.decodeUnknownOption(ContactEmail);
+const decodeFilters = S.decodeUnknownOption(S.parseJson(EmailFilters));
+
+const addressesOf = (value: AddressObject | AddressObject[] | undefined): Array<{ address: string; name: string }> =>
+  (value === undefined ? [] : Array.isArray(value) ? value : [value])
+    .flatMap((object) => object.value)
+    .flatMap((entry) => (entry.group ? entry.group : [entry]))
+    .filter((entry) => typeof entry.address === "string" && entry.address !== "")
+    .map((entry) => ({ address: entry.address!.toLowerCase(), name: entry.name ?? "" }));
+
+const headerText = (mail: ParsedMail, name: string): string | undefined => {
+  const value = mail.headers.get(name);
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string") return value;
+  if (typeof value === "object" && "value" in value && typeof (value as { value: unknown }).value === "string") return (value as { value: string }).value;
+  if (typeof value === "object" && "text" in value && typeof (value as { text: unknown }).text === "string") return (value as { text: string }).text;
+  return String(value);
+};
+
+/** The text to store: the new part of the plain text (mailparser makes it from HTML-only mail). */
+const storedText = (mail: ParsedMail): string => {
+  const text = newText(mail.text ?? "");
+  if (text !== "") return text;
+  const names = mail.attachments.map((a) => a.filename ?? a.contentType);
+  return names.length > 0 ? `(no text; attachments: ${names.join(", ")})` : "(empty email)";
+};
+
+const wildcardHosts = new Set(["", "0.0.0.0", "::", "[::]"]);
+
+export const emailChannelLayer = Layer.effect(
+  EmailChannel,
+  Effect.gen(function* () {
+    const config = yield* AppConfig;
+    const db = yield* Database;
+    const channels = yield* Channels;
+    const outside = yield* OutsideConversations;
+    const deliveries = yield* Deliveries;
+    // One sender's mail in a channel is stored one at a time: two quick mails cannot open two threads' worth of visitors.
+    const lock = makeKeyedLock();
+
+    // ---- settings ----
+
+    const inboundAddress = (): EmailSettings["inbound"] => {
+      if (config.smtp === null) return null;
+      const host = wildcardHosts.has(config.smtp.host) ? new URL(config.publicUrl).hostname : config.smtp.host;
+      return { host, port: config.smtp.port };
+    };
+
+    const view = (channelId: string, inboxId: string, stored: Record<string, unknown>): EmailSettings => {
+      const c = readStoredConfig(stored);
+      return {
+        channelId,
+        addresses: c.addresses,
+        fromName: c.fromName ?? "",
+        fromAddress: c.fromAddress ?? "",
+        signature: c.signature,
+        relay: c.relay === null ? null : { host: c.relay.host, port: c.relay.port, security: c.relay.security, user: c.relay.user ?? "" },
+        password: { configured: c.relay?.password != null, hint: hintOf(c.relay?.password ?? null) },
+        inbound: inboundAddress(),
+        inboxId,
+      };
+    };
+
+    const emailChannels = () =>
+      (db.prepare("SELECT id, inbox_id, config FROM channels WHERE kind = 'email' ORDER BY created_at, id").all() as Array<{
+        id: string;
+        inbox_id: string;
+        config: string;
+      }>).map((row) => {
+        let stored: Record<string, unknown> = {};
+        try {
+          const parsed: unknown = JSON.parse(row.config);
+          if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) stored = parsed as Record<string, unknown>;
+        } catch {
+          // An unreadable config receives nothing.
+        }
+        return { id: row.id, inboxId: row.inbox_id, config: readStoredConfig(stored) };
+      });
+
+    const settings: EmailChannelShape["settings"] = Effect.fn("EmailChannel.settings")(function* (channelId: string) {
+      const channel = yield* channels.get(channelId);
+      const stored = yield* channels.readConfig(channelId, "email");
+      return view(channelId, channel.inboxId, stored);
+    });
+
+    const saveSettings: EmailChannelShape["saveSettings"] = Effect.fn("EmailChannel.saveSettings")(function* (channelId: string, input: unknown) {
+      const channel = yield* channels.get(channelId);
+      const others = emailChannels().filter((c) => c.id !== channelId);
+      const taken = (address: string) => others.some((c) => c.config.addresses.includes(address));
+      const stored = yield* channels.writeConfig(channelId, "email", (current) =>
+        Either.mapLeft(checkSettings(current, input, taken), (issues) => new InvalidInput({ issues })),
+      );
+      return view(channelId, channel.inboxId, stored);
+    });
+
+    const channelFor: EmailChannelShape["channelFor"] = (address) =>
+      Effect.sync(() => {
+        const wanted = address.trim().toLowerCase();
+        return emailChannels().find((c) => c.config.addresses.includes(wanted))?.id ?? null;
+      });
+
+    // ---- receiving ----
+
+    /** Finds the contact with `email` (filling an empty name) or creates it, in one write. */
+    const contactFor = (email: string, name: string | null) =>
+      Effect.orDie(
+        db.writeEffect((sqlite) => {
+          const at = now();
+          const found = sqlite.prepare("SELECT id FROM contacts WHERE email = ? COLLATE NOCASE").get(email) as { id: string } | undefined;
+          if (found) {
+            if (name !== null) {
+              sqlite.prepare("UPDATE contacts SET name = ?, updated_at = ? WHERE id = ? AND COALESCE(name, '') = ''").run(name, at, found.id);
+            }
+            return found.id;
+          }
+          const id = newId("contact");
+          sqlite
+            .prepare("INSERT INTO contacts (id, email, name, phone, properties, created_at, updated_at) VALUES (?, ?, ?, NULL, '{}', ?, ?)")
+            .run(id, email, name, at, at);
+          return id;
+        }),
+      );
+
+    const blockedBy = (inboxId: string, sender: string): boolean => {
+      const row = db.prepare("SELECT email_filters FROM inboxes WHERE id = ?").get(inboxId) as { email_filters: string } | undefined;
+      const filters = Option.getOrNull(decodeFilters(row?.email_filters ?? ""));
+      return filters !== null && isBlockedSender(filters, sender);
+    };
+
+    const storeIn = (
+      channelId: string,
+      mail: ParsedMail,
+      sender: { address: string; name: string | null },
+      messageId: string,
+      payload: Record<string, unknown>,
+    ): Effect.Effect<EmailOutcome, NotFound> =>
+      Effect.gen(function* () {
+        const contactId = yield* contactFor(sender.address, sender.name);
+        const { visitorId } = yield* outside.visitorFor({ channelId, externalId: sender.address, contactId });
+        const text = storedText(mail);
+        const thread = threadIds(mail.inReplyTo, mail.references);
+        const conversationId = thread.length === 0 ? null : yield* outside.conversationForExternalId(channelId, thread);
+        if (conversationId !== null) {
+          const appended = yield* outside.append({ conversationId, text, payload, externalMessageId: messageId });
+          return appended.duplicate
+            ? { channelId, kind: "duplicate" as const, conversationId }
+            : { channelId, kind: "appended" as const, conversationId, messageId: appended.messageId };
+        }
+        const subject = typeof payload.subject === "string" ? payload.subject : "";
+        const opened = yield* outside.open({
+          channelId,
+          visitorId,
+          contactId,
+          text,
+          payload,
+          via: "email",
+          externalMessageId: messageId,
+          pageUrl: subject === "" ? null : subject.slice(0, 500),
+        });
+        return opened.duplicate
+          ? { channelId, kind: "duplicate" as const, conversationId: opened.conversationId }
+          : { channelId, kind: "opened" as const, conversationId: opened.conversationId, messageId: opened.messageId };
+      });
+
+    const receive: EmailChannelShape["receive"] = Effect.fn("EmailChannel.receive")(function* (incoming: EmailIncoming) {
+      const mail = yield* Effect.tryPromise({
+        try: () => simpleParser(incoming.raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true }),
+        catch: (error) =>
+          new EmailRejected({ code: 554, message: `5.6.0 could not read this message: ${error instanceof Error ? error.message : String(error)}` }),
+      });
+      const fromEntry = addressesOf(mail.from)[0];
+      const fromAddress = fromEntry === undefined ? Option.none() : decodeAddress(fromEntry.address);
+      if (Option.isNone(fromAddress)) {
+        return yield* Effect.fail(new EmailRejected({ code: 550, message: "5.6.0 the message has no valid From address, so it cannot be answered" }));
+      }
+      const sender = { address: fromAddress.value, name: fromEntry?.name.trim() ? fromEntry.name.trim().slice(0, 200) : null };
+      const channelIds = [...new Set((yield* Effect.forEach(incoming.recipients, channelFor)).filter((id): id is string => id !== null))];
+      if (channelIds.length === 0) return yield* Effect.fail(new EmailRejected({ code: 550, message: "5.1.1 no email channel receives these recipients" }));
+
+      // A mail without a Message-ID still de-duplicates: a redelivery of the same bytes has the same digest.
+      const messageId =
+        normalizeMessageId(mail.messageId) ?? `<${createHash("sha256").update(incoming.raw).digest("hex").slice(0, 40)}@no-message-id.parley.invalid>`;
+      const machine = machineMailReason({
+        envelopeFrom: incoming.envelopeFrom,
+        from: sender.address,
+        autoSubmitted: headerText(mail, "auto-submitted"),
+        precedence: headerText(mail, "precedence"),
+        returnPath: headerText(mail, "return-path"),
+      });
+      if (machine !== null) return channelIds.map((channelId) => ({ channelId, kind: "dropped" as const, reason: `machine mail: ${machine}` }));
+
+      const payload: Record<string, unknown> = {
+        subject: (mail.subject ?? "").slice(0, 1000),
+        from: { address: sender.address, name: sender.name },
+        to: addressesOf(mail.to).slice(0, 50),
+        cc: addressesOf(mail.cc).slice(0, 50),
+        messageId,
+        // Attachments are listed, not stored yet.
+        attachments: mail.attachments.slice(0, 100).map((a) => ({ name: a.filename ?? null, type: a.contentType, size: a.size })),
+      };
+      return yield* Effect.forEach(channelIds, (channelId) => {
+        const inboxId = emailChannels().find((c) => c.id === channelId)?.inboxId;
+        if (inboxId !== undefined && blockedBy(inboxId, sender.address)) {
+          return Effect.succeed<EmailOutcome>({ channelId, kind: "dropped", reason: `blocked sender ${sender.address} (the inbox's email filters)` });
+        }
+        return lock.withLock(`${channelId}:${sender.address}`, storeIn(channelId, mail, sender, messageId, payload));
+      }).pipe(
+        // The channel was there at RCPT; a NotFound now means it was deleted meanwhile.
+        Effect.catchTag("NotFound", (error) => Effect.die(error)),
+        Effect.ensuring(Effect.sync(() => deliveries.wake())),
+      );
+    });
+
+    // ---- sending ----
+
+    const permanent = (reason: string) => Effect.fail(new SendFailed({ reason, permanent: true }));
+
+    const send: Sender = (message: Outbound) =>
+      Effect.gen(function* () {
+        const c = readStoredConfig(message.config);
+        if (c.relay === null) return yield* permanent("this email channel has no outgoing mail relay; add one in Settings → Channels");
+        if (c.fromAddress === null || c.fromName === null) return yield* permanent("this email channel has no send-as name and address; add them in Settings → Channels");
+        const to = db
+          .prepare(
+            `SELECT COALESCE(ct.email, ci.external_id) AS address FROM conversations c
+               LEFT JOIN contacts ct ON ct.id = c.contact_id
+               LEFT JOIN channel_identities ci ON ci.visitor_id = c.visitor_id AND ci.channel_id = c.channel_id
+              WHERE c.id = ? LIMIT 1`,
+          )
+          .get(message.conversationId) as { address: string | null } | undefined;
+        const recipient = to?.address ? Option.getOrNull(decodeAddress(to.address)) : null;
+        if (recipient === null) return yield* permanent("this conversation has no email address to reply to");
+        const thread = (
+          db
+            .prepare("SELECT external_id FROM external_messages WHERE conversation_id = ? AND channel_id = ? ORDER BY created_at, message_id")
+            .all(message.conversationId, message.channelId) as Array<{ external_id: string }>
+        ).map((row) => row.external_id);
+        const first = db
+          .prepare("SELECT payload FROM messages WHERE conversation_id = ? AND author = 'visitor' AND payload IS NOT NULL ORDER BY id LIMIT 1")
+          .get(message.conversationId) as { payload: string } | undefined;
+        let subject: string | null = null;
+        try {
+          const parsed: unknown = first ? JSON.parse(first.payload) : null;
+          if (typeof parsed === "object" && parsed !== null && typeof (parsed as { subject?: unknown }).subject === "string") {
+            subject = (parsed as { subject: string }).subject;
+          }
+        } catch {
+          subject = null;
+        }
+        const agent =
+          message.author === "agent" && message.userId !== null
+            ? ((db.prepare("SELECT COALESCE(NULLIF(display_name, ''), name) AS name FROM users WHERE id = ?").get(message.userId) as { name: string } | undefined)
+                ?.name ?? null)
+            : null;
+        const { inReplyTo, references } = replyThreadHeaders(thread);
+        const outgoingId = `<${randomUUID()}@${domainOf(c.fromAddress)}>`;
+        const relay = c.relay;
+        yield* Effect.tryPromise({
+          try: async () => {
+            const transport = nodemailer.createTransport({
+              host: relay.host,
+              port: relay.port,
+              secure: relay.security === "tls",
+              requireTLS: relay.security === "starttls",
+              ignoreTLS: relay.security === "none",
+              ...(relay.user !== null ? { auth: { user: relay.user, pass: relay.password ?? "" } } : {}),
+              connectionTimeout: 15_000,
+              greetingTimeout: 15_000,
+              socketTimeout: EMAIL_SEND_TIMEOUT_MS,
+            });
+            try {
+              await transport.sendMail({
+                from: { name: replyFromName(c.fromName!, agent), address: c.fromAddress! },
+                to: recipient,
+                subject: replySubject(subject),
+                text: replyBody(message.text, c.signature),
+                messageId: outgoingId,
+                ...(inReplyTo !== null ? { inReplyTo, references } : {}),
+                // RFC 3834: the bot's replies are automatic, so the customer's own auto-responder does not answer them.
+                ...(message.author === "bot" ? { headers: { "Auto-Submitted": "auto-replied" } } : {}),
+              });
+            } finally {
+              transport.close();
+            }
+          },
+          catch: (error) => {
+            const verdict = judgeRelayError(error);
+            return new SendFailed({ reason: verdict.reason, permanent: verdict.permanent });
+          },
+        });
+        return { externalId: outgoingId };
+      });
+
+    deliveries.register("email", send);
+
+    return { settings, saveSettings, channelFor, receive, send };
+  }),
+);

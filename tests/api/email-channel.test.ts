@@ -1,0 +1,462 @@
+/**
+ * An email channel end to end, in-process: Parley's real inbound SMTP server
+ * (server/email-inbound.ts) on port 0 in front of the app's real runtime on a fresh SQLite
+ * file, mail sent to it with nodemailer the way a provider's forwarding rule would, and a
+ * local smtp-server standing in for the outgoing relay, which records what it receives and
+ * answers 451 / 550 on demand. Refused or dropped mail asserts that nothing was stored.
+ */
+import { Effect, Either } from "effect";
+import { simpleParser, type ParsedMail } from "mailparser";
+import { mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import nodemailer from "nodemailer";
+import { SMTPServer } from "smtp-server";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import { Channels } from "../../runtime/services/channels.js";
+import { loadConfig } from "../../runtime/services/config.js";
+import { Database, type Sqlite } from "../../runtime/services/database.js";
+import { Deliveries } from "../../runtime/services/deliveries.js";
+import { EmailChannel } from "../../runtime/services/email-channel.js";
+import { Inbox } from "../../runtime/services/inbox.js";
+import { Workspace } from "../../runtime/services/workspace.js";
+import { startEmailInbound, type EmailInbound } from "../../server/email-inbound.js";
+import { startup } from "../../server/startup.js";
+
+const TEAM = "support@acme.test";
+const RELAY_USER = "relay-user";
+const RELAY_PASSWORD = "relay-password-9876";
+
+let dir: string;
+let runtime: AppRuntime;
+let sqlite: Sqlite;
+let inbound: EmailInbound;
+let admin: { id: string; role: string; name: string };
+let inboxId: string;
+let channelId: string;
+
+// ---- the fake outgoing relay ----
+
+interface Relayed {
+  readonly envelope: { from: string; to: string[] };
+  readonly user: string | null;
+  readonly mail: ParsedMail;
+  readonly raw: string;
+}
+let relay: SMTPServer;
+let relayPort: number;
+const relayed: Relayed[] = [];
+/** Answers for the next relay sessions' RCPT, first first; when empty, accepted. */
+const relayAnswers: Array<{ code: number; message: string }> = [];
+
+const startRelay = async () => {
+  relay = new SMTPServer({
+    authOptional: false,
+    allowInsecureAuth: true,
+    disabledCommands: ["STARTTLS"],
+    logger: false,
+    onAuth(auth, _session, callback) {
+      if (auth.username === RELAY_USER && auth.password === RELAY_PASSWORD) return callback(null, { user: auth.username });
+      callback(Object.assign(new Error("5.7.8 bad credentials"), { responseCode: 535 }));
+    },
+    onRcptTo(_address, _session, callback) {
+      const answer = relayAnswers.shift();
+      if (answer) return callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", async () => {
+        const raw = Buffer.concat(chunks);
+        relayed.push({
+          envelope: {
+            from: session.envelope.mailFrom === false ? "" : session.envelope.mailFrom.address,
+            to: session.envelope.rcptTo.map((r) => r.address),
+          },
+          user: typeof session.user === "string" ? session.user : null,
+          mail: await simpleParser(raw),
+          raw: raw.toString("utf8"),
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", () => resolve()));
+  relayPort = (relay.server.address() as AddressInfo).port;
+};
+
+// ---- helpers ----
+
+const email = () => runtime.runPromise(EmailChannel);
+const runDue = async () => (await runtime.runPromise(Deliveries)).runDue().pipe(Effect.runPromise);
+
+const TABLES = ["messages", "conversations", "events", "visitors", "contacts", "channel_identities", "external_messages", "deliveries"] as const;
+const counts = () => Object.fromEntries(TABLES.map((t) => [t, (sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
+const storesNothing = async <T>(act: () => Promise<T>): Promise<T> => {
+  const before = counts();
+  const result = await act();
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  expect(counts()).toEqual(before);
+  return result;
+};
+
+/** A client like a mail provider's forwarder, talking to Parley's SMTP server. */
+const mailer = () =>
+  nodemailer.createTransport({ host: "127.0.0.1", port: inbound.port!, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
+
+let mailCounter = 0;
+const newMessageId = () => `<mail-${++mailCounter}-${Date.now()}@customer.test>`;
+
+type MailOptions = Parameters<ReturnType<typeof mailer>["sendMail"]>[0];
+const deliver = (options: MailOptions) => mailer().sendMail({ to: TEAM, ...options });
+
+/** The error a refused delivery rejects with (its SMTP code). */
+const refusal = async (sending: Promise<unknown>) => {
+  const outcome = await sending.then(
+    () => null,
+    (error: { responseCode?: number; response?: string }) => error,
+  );
+  expect(outcome, "the mail should have been refused").not.toBeNull();
+  return outcome!;
+};
+
+const conversationsOf = (address: string) =>
+  sqlite
+    .prepare(
+      `SELECT c.id, c.status, c.contact_id, c.inbox_id, c.page_url FROM conversations c JOIN channel_identities ci ON ci.visitor_id = c.visitor_id AND ci.channel_id = c.channel_id
+        WHERE ci.external_id = ? AND ci.channel_id = ? ORDER BY c.created_at, c.rowid`,
+    )
+    .all(address, channelId) as Array<{ id: string; status: string; contact_id: string | null; inbox_id: string; page_url: string | null }>;
+
+const transcript = (conversationId: string) =>
+  (sqlite.prepare("SELECT author, text FROM messages WHERE conversation_id = ? AND is_internal = 0 ORDER BY id").all(conversationId) as Array<{
+    author: string;
+    text: string;
+  }>).map((m) => `${m.author}: ${m.text}`);
+
+const outbox = (conversationId: string) =>
+  sqlite
+    .prepare(
+      "SELECT d.status, d.attempts, d.last_error, d.next_attempt_at, d.external_id, m.text FROM deliveries d JOIN messages m ON m.id = d.message_id WHERE d.conversation_id = ? ORDER BY d.message_id",
+    )
+    .all(conversationId) as Array<{ status: string; attempts: number; last_error: string | null; next_attempt_at: number; external_id: string | null; text: string }>;
+
+const versionOf = (conversationId: string) => (sqlite.prepare("SELECT version FROM conversations WHERE id = ?").get(conversationId) as { version: number }).version;
+
+let replyCount = 0;
+const agentReply = (conversationId: string, text: string) =>
+  runtime.runPromise(
+    Effect.flatMap(Inbox, (inbox) => inbox.reply({ conversationId, text, clientMessageId: `agent-${++replyCount}` }, admin)),
+  );
+
+const settingsForm = {
+  addresses: `${TEAM}\nhelp@acme.test`,
+  fromName: "Acme Support",
+  fromAddress: TEAM,
+  signature: "Acme Support\nhttps://acme.test/help",
+  smtpHost: "127.0.0.1",
+  smtpPort: "587",
+  smtpSecurity: "none",
+  smtpUser: RELAY_USER,
+  smtpPassword: RELAY_PASSWORD,
+};
+
+// ---- set-up ----
+
+beforeAll(async () => {
+  await startRelay();
+  dir = mkdtempSync(join(tmpdir(), "parley-email-"));
+  const config = loadConfig({
+    DATABASE_PATH: join(dir, "parley.sqlite"),
+    SESSION_SECRET: "x".repeat(64),
+    ADMIN_PASSWORD: "admin-password-1",
+    PARLEY_NO_DEMO_CONVERSATIONS: "1",
+    PUBLIC_URL: "https://parley.example.com",
+  });
+  runtime = makeAppRuntime(config);
+  const started = await startup(runtime, config, { print: () => undefined });
+  // The tests run the outbox's passes themselves.
+  started.stop();
+  sqlite = (await runtime.runPromise(Database)).sqlite;
+  admin = sqlite.prepare("SELECT id, role, COALESCE(NULLIF(display_name, ''), name) AS name FROM users WHERE role = 'admin' LIMIT 1").get() as typeof admin;
+  inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
+  channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Support mail", inboxId })))).id;
+  await (await email()).saveSettings(channelId, { ...settingsForm, smtpPort: String(relayPort) }).pipe(Effect.runPromise);
+  inbound = await startEmailInbound(runtime, { ...config, smtp: { port: 0, host: "127.0.0.1" } });
+});
+
+afterAll(async () => {
+  await inbound?.stop();
+  await new Promise<void>((resolve) => (relay ? relay.close(() => resolve()) : resolve()));
+  await runtime?.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+beforeEach(() => {
+  // Earlier tests' leftovers (a failed or waiting send) must not be sent in this one.
+  sqlite.prepare("UPDATE deliveries SET status = 'failed' WHERE status = 'pending'").run();
+  relayed.length = 0;
+  relayAnswers.length = 0;
+});
+
+// ---- tests ----
+
+describe("the inbound SMTP server", () => {
+  it("does not run without SMTP_PORT", async () => {
+    const off = await startEmailInbound(runtime, { ...loadConfig({ SESSION_SECRET: "x".repeat(64), DATABASE_PATH: join(dir, "unused.sqlite") }), smtp: null });
+    expect(off.port).toBeNull();
+    await off.stop();
+  });
+
+  it("turns a new mail into an open conversation with its contact, visitor and the mail's facts", async () => {
+    const messageId = newMessageId();
+    await deliver({
+      from: '"Ada Lovelace" <Ada@Customer.test>',
+      cc: "boss@customer.test",
+      subject: "Cannot log in",
+      text: "Hello, my password reset link does not arrive.\n\nAda",
+      messageId,
+      attachments: [{ filename: "screenshot.png", content: Buffer.from("png-bytes"), contentType: "image/png" }],
+    });
+    const [conversation, ...more] = conversationsOf("ada@customer.test");
+    expect(more).toEqual([]);
+    expect(conversation).toMatchObject({ status: "open", inbox_id: inboxId, page_url: "Cannot log in" });
+    const contact = sqlite.prepare("SELECT email, name FROM contacts WHERE id = ?").get(conversation!.contact_id) as { email: string; name: string };
+    expect(contact).toEqual({ email: "ada@customer.test", name: "Ada Lovelace" });
+    expect(transcript(conversation!.id)).toEqual(["visitor: Hello, my password reset link does not arrive.\n\nAda"]);
+    const payload = JSON.parse((sqlite.prepare("SELECT payload FROM messages WHERE conversation_id = ?").get(conversation!.id) as { payload: string }).payload);
+    expect(payload).toMatchObject({
+      subject: "Cannot log in",
+      from: { address: "ada@customer.test", name: "Ada Lovelace" },
+      to: [{ address: TEAM }],
+      cc: [{ address: "boss@customer.test" }],
+      messageId,
+      attachments: [{ name: "screenshot.png", type: "image/png", size: 9 }],
+    });
+  });
+
+  it("threads a reply by In-Reply-To into its conversation, storing only the new text, and reopens a closed one", async () => {
+    const first = newMessageId();
+    await deliver({ from: "grace@customer.test", subject: "Invoice", text: "Where is my invoice?", messageId: first });
+    const [conversation] = conversationsOf("grace@customer.test");
+    const closed = await runtime.runPromise(Effect.flatMap(Inbox, (i) => i.close(conversation!.id, versionOf(conversation!.id), admin)));
+    expect(closed.status).toBe("closed");
+
+    await deliver({
+      from: "Grace <grace@customer.test>",
+      subject: "Re: Invoice",
+      text: `Found it, thanks!\n\nOn Tue, 3 Mar 2026 at 10:00, Grace <grace@customer.test> wrote:\n> Where is my invoice?`,
+      inReplyTo: first,
+      references: [first],
+      messageId: newMessageId(),
+    });
+    expect(conversationsOf("grace@customer.test")).toHaveLength(1);
+    expect(conversationsOf("grace@customer.test")[0]!.status).toBe("open");
+    expect(transcript(conversation!.id)).toEqual(["visitor: Where is my invoice?", "visitor: Found it, thanks!"]);
+  });
+
+  it("opens a new conversation for a mail that names no known thread", async () => {
+    await deliver({ from: "hedy@customer.test", subject: "One", text: "first", messageId: newMessageId() });
+    await deliver({ from: "hedy@customer.test", subject: "Two", text: "second", messageId: newMessageId(), inReplyTo: "<unknown@elsewhere.test>" });
+    expect(conversationsOf("hedy@customer.test").map((c) => c.page_url)).toEqual(["One", "Two"]);
+  });
+
+  it("stores a mail delivered twice (the same Message-ID) once", async () => {
+    const messageId = newMessageId();
+    await deliver({ from: "joan@customer.test", subject: "Twice", text: "Only once please", messageId });
+    const before = counts();
+    await deliver({ from: "joan@customer.test", subject: "Twice", text: "Only once please", messageId });
+    expect(counts()).toEqual(before);
+    const [conversation] = conversationsOf("joan@customer.test");
+    expect(transcript(conversation!.id)).toEqual(["visitor: Only once please"]);
+  });
+
+  it("stores the text of an HTML-only mail", async () => {
+    await deliver({ from: "kay@customer.test", subject: "Fancy", html: "<p>Hello <b>team</b></p><p>Second line</p>", messageId: newMessageId() });
+    const [conversation] = conversationsOf("kay@customer.test");
+    expect(transcript(conversation!.id)[0]).toMatch(/^visitor: Hello team\s+Second line$/);
+  });
+
+  it("refuses an address no channel receives with 550 and stores nothing", async () => {
+    const error = await storesNothing(() => refusal(deliver({ to: "sales@acme.test", from: "x@customer.test", subject: "Hi", text: "Hi" })));
+    expect(error.responseCode).toBe(550);
+    expect(error.response).toMatch(/sales@acme\.test.*no Parley email channel receives this address/);
+  });
+
+  it("refuses a mail over 10 MB with 552 and stores nothing", async () => {
+    const big = Buffer.alloc(11 * 1024 * 1024, 65);
+    const error = await storesNothing(() =>
+      refusal(deliver({ from: "big@customer.test", subject: "Big", text: "see attached", attachments: [{ filename: "big.bin", content: big }] })),
+    );
+    expect(error.responseCode).toBe(552);
+  });
+
+  it("refuses a mail without a From address with 550 and stores nothing", async () => {
+    const raw = ["To: support@acme.test", "Subject: who am I", `Message-ID: ${newMessageId()}`, "", "no sender here", ""].join("\r\n");
+    const error = await storesNothing(() => refusal(mailer().sendMail({ envelope: { from: "x@customer.test", to: [TEAM] }, raw })));
+    expect(error.responseCode).toBe(550);
+    expect(error.response).toMatch(/no valid From address/);
+  });
+
+  it("accepts and drops auto-replies and bounces without opening a conversation", async () => {
+    await storesNothing(() =>
+      deliver({ from: "ooo@customer.test", subject: "Out of office", text: "I am away", headers: { "Auto-Submitted": "auto-replied" }, messageId: newMessageId() }),
+    );
+    await storesNothing(() => deliver({ from: "list@customer.test", subject: "News", text: "Bulk", headers: { Precedence: "bulk" }, messageId: newMessageId() }));
+    await storesNothing(() =>
+      mailer().sendMail({ envelope: { from: "", to: [TEAM] }, from: "MAILER-DAEMON@mx.customer.test", subject: "Undelivered", text: "bounce", messageId: newMessageId() }),
+    );
+    expect(conversationsOf("ooo@customer.test")).toEqual([]);
+  });
+
+  it("accepts and drops mail from the inbox's blocked senders and domains", async () => {
+    const workspace = await runtime.runPromise(Workspace);
+    await workspace.updateInbox(inboxId, { emailFilters: { blockedSenders: ["spam@bad.test"], blockedDomains: ["worse.test"] } }).pipe(Effect.runPromise);
+    try {
+      await storesNothing(() => deliver({ from: "spam@bad.test", subject: "Buy", text: "now", messageId: newMessageId() }));
+      await storesNothing(() => deliver({ from: "x@mail.worse.test", subject: "Buy", text: "now", messageId: newMessageId() }));
+      await deliver({ from: "fine@bad.test", subject: "Real", text: "question", messageId: newMessageId() });
+      expect(conversationsOf("fine@bad.test")).toHaveLength(1);
+    } finally {
+      await workspace.updateInbox(inboxId, { emailFilters: { blockedSenders: [], blockedDomains: [] } }).pipe(Effect.runPromise);
+    }
+  });
+});
+
+describe("replies by email", () => {
+  it("sends an agent's reply through the relay, threaded and signed, and the customer's answer threads back", async () => {
+    const first = newMessageId();
+    await deliver({ from: "Lin <lin@customer.test>", subject: "Broken export", text: "The CSV export is empty.", messageId: first });
+    const [conversation] = conversationsOf("lin@customer.test");
+    await agentReply(conversation!.id, "Thanks Lin, we are on it.");
+    expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+
+    expect(relayed).toHaveLength(1);
+    const sent = relayed[0]!;
+    expect(sent.user).toBe(RELAY_USER);
+    expect(sent.envelope).toEqual({ from: TEAM, to: ["lin@customer.test"] });
+    expect(sent.mail.from?.value).toEqual([{ address: TEAM, name: `${admin.name} (Acme Support)` }]);
+    expect(sent.mail.to).toMatchObject({ value: [{ address: "lin@customer.test" }] });
+    expect(sent.mail.subject).toBe("Re: Broken export");
+    expect(sent.mail.inReplyTo).toBe(first);
+    expect(sent.mail.references).toBe(first);
+    expect(sent.mail.text).toBe("Thanks Lin, we are on it.\n\n-- \nAcme Support\nhttps://acme.test/help\n");
+    expect(sent.mail.messageId).toMatch(/^<[0-9a-f-]+@acme\.test>$/);
+    expect(sent.mail.headers.get("auto-submitted")).toBeUndefined();
+    expect(outbox(conversation!.id)).toMatchObject([{ status: "sent", external_id: sent.mail.messageId }]);
+
+    // Lin answers the reply: it threads back by the Message-ID Parley made.
+    await deliver({
+      from: "lin@customer.test",
+      subject: "Re: Broken export",
+      text: `It works now.\n\nOn Wed, 4 Mar 2026, ${admin.name} (Acme Support) <${TEAM}> wrote:\n> Thanks Lin, we are on it.`,
+      inReplyTo: sent.mail.messageId!,
+      references: [first, sent.mail.messageId!],
+      messageId: newMessageId(),
+    });
+    expect(conversationsOf("lin@customer.test")).toHaveLength(1);
+    expect(transcript(conversation!.id)).toEqual(["visitor: The CSV export is empty.", "agent: Thanks Lin, we are on it.", "visitor: It works now."]);
+
+    // The next reply names the whole thread, oldest first.
+    await agentReply(conversation!.id, "Glad to hear it!");
+    await runDue();
+    const next = relayed[1]!;
+    expect(next.mail.inReplyTo).toMatch(/^<mail-\d+-\d+@customer\.test>$/);
+    expect(next.mail.references).toEqual([first, sent.mail.messageId, next.mail.inReplyTo]);
+    expect(next.mail.subject).toBe("Re: Broken export");
+  });
+
+  it("leaves a reply the relay answers 451 pending with a retry time, and sends it on the next try", async () => {
+    await deliver({ from: "mo@customer.test", subject: "Later", text: "Hello?", messageId: newMessageId() });
+    const [conversation] = conversationsOf("mo@customer.test");
+    await agentReply(conversation!.id, "Hi Mo");
+    relayAnswers.push({ code: 451, message: "4.7.1 greylisted, try again later" });
+    const before = Date.now();
+    expect(await runDue()).toEqual({ sent: 0, retrying: 1, failed: 0 });
+    const [waiting] = outbox(conversation!.id);
+    expect(waiting).toMatchObject({ status: "pending", attempts: 1 });
+    expect(waiting!.last_error).toMatch(/try again later: 451 4\.7\.1 greylisted/);
+    expect(waiting!.next_attempt_at).toBeGreaterThan(before);
+    expect(relayed).toHaveLength(0);
+
+    sqlite.prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE conversation_id = ?").run(conversation!.id);
+    expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    expect(relayed).toHaveLength(1);
+  });
+
+  it("fails a reply the relay refuses with 550, with the relay's reason", async () => {
+    await deliver({ from: "nia@customer.test", subject: "Gone", text: "bye", messageId: newMessageId() });
+    const [conversation] = conversationsOf("nia@customer.test");
+    await agentReply(conversation!.id, "Hi Nia");
+    relayAnswers.push({ code: 550, message: "5.1.1 mailbox unavailable" });
+    expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    const [failed] = outbox(conversation!.id);
+    expect(failed).toMatchObject({ status: "failed", attempts: 1 });
+    expect(failed!.last_error).toMatch(/the mail relay refused the reply: 550 5\.1\.1 mailbox unavailable/);
+  });
+
+  it("retries when the relay cannot be reached, and fails at once without a relay", async () => {
+    await deliver({ from: "oz@customer.test", subject: "Relay", text: "hi", messageId: newMessageId() });
+    const [conversation] = conversationsOf("oz@customer.test");
+    const e = await email();
+    // A port nothing listens on: a connection error.
+    await e.saveSettings(channelId, { ...settingsForm, smtpPort: "1", smtpPassword: "" }).pipe(Effect.runPromise);
+    try {
+      await agentReply(conversation!.id, "First");
+      expect(await runDue()).toEqual({ sent: 0, retrying: 1, failed: 0 });
+      expect(outbox(conversation!.id)[0]!.last_error).toMatch(/could not reach the mail relay/);
+
+      await e.saveSettings(channelId, { ...settingsForm, smtpHost: "", smtpPort: "", smtpUser: "", smtpPassword: "" }).pipe(Effect.runPromise);
+      sqlite.prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE conversation_id = ?").run(conversation!.id);
+      expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+      expect(outbox(conversation!.id)[0]!.last_error).toMatch(/no outgoing mail relay/);
+    } finally {
+      await e.saveSettings(channelId, { ...settingsForm, smtpPort: String(relayPort) }).pipe(Effect.runPromise);
+    }
+  });
+});
+
+describe("settings", () => {
+  it("shows where to forward mail, never the password, and keeps it when the field is empty", async () => {
+    const e = await email();
+    const shown = await e.settings(channelId).pipe(Effect.runPromise);
+    expect(shown).toMatchObject({
+      addresses: [TEAM, "help@acme.test"],
+      fromName: "Acme Support",
+      fromAddress: TEAM,
+      relay: { host: "127.0.0.1", port: relayPort, security: "none", user: RELAY_USER },
+      password: { configured: true, hint: RELAY_PASSWORD.slice(-4) },
+      inboxId,
+    });
+    // This runtime's config has no SMTP_PORT: the page says inbound mail is off.
+    expect(shown.inbound).toBeNull();
+    expect(JSON.stringify(shown)).not.toContain(RELAY_PASSWORD);
+  });
+
+  it("refuses bad fields by path and leaves the stored settings untouched", async () => {
+    const e = await email();
+    const stored = () => (sqlite.prepare("SELECT config FROM channels WHERE id = ?").get(channelId) as { config: string }).config;
+    const unchanged = stored();
+    const refused = await e
+      .saveSettings(channelId, { ...settingsForm, addresses: "nope", fromAddress: "", smtpPort: "70000", smtpSecurity: "ssl" })
+      .pipe(Effect.either, Effect.runPromise);
+    expect(Either.isLeft(refused) && refused.left._tag === "InvalidInput" ? refused.left.issues.map((i) => i.path) : []).toEqual([
+      "addresses",
+      "fromAddress",
+      "smtpPort",
+      "smtpSecurity",
+    ]);
+    expect(stored()).toBe(unchanged);
+  });
+
+  it("refuses an address another email channel already receives", async () => {
+    const otherId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Other mail", inboxId })))).id;
+    const refused = await (await email()).saveSettings(otherId, { ...settingsForm, addresses: "help@acme.test" }).pipe(Effect.either, Effect.runPromise);
+    expect(Either.isLeft(refused) && refused.left._tag === "InvalidInput" ? refused.left.issues : []).toEqual([
+      { path: "addresses", message: "“help@acme.test” is already received by another email channel" },
+    ]);
+  });
+});
