@@ -192,9 +192,20 @@ export const formChannelLayer = Layer.effect(
         return { stored: false, duplicate: false, conversationId: null, ticketId: null, contactId: null, ...answer };
       }
       const values: ReadonlyArray<CheckedValue> = checked.right.values;
+      const key = submission.idempotencyKey ?? null;
+      const externalMessageId = key === null ? undefined : `form-submission:${key}`;
+      if (externalMessageId !== undefined) {
+        // A retry touches nothing, not even the contact (its body may differ from the first's).
+        const seen = yield* outside.conversationForExternalId(channelId, [externalMessageId]);
+        if (seen !== null) {
+          const ticket = db.prepare("SELECT id, contact_id FROM tickets WHERE conversation_id = ? ORDER BY created_at LIMIT 1").get(seen) as
+            | { id: string; contact_id: string | null }
+            | undefined;
+          return { stored: true, duplicate: true, conversationId: seen, ticketId: ticket?.id ?? null, contactId: ticket?.contact_id ?? null, ...answer };
+        }
+      }
       const person = contactFrom(form, values);
       const contactId = person.email === null ? null : yield* contactFor({ email: person.email, name: person.name, phone: person.phone });
-      const key = submission.idempotencyKey ?? null;
       // Without an email the visitor is new each time (a retry with its key finds the same one).
       const externalId = person.email !== null ? `email:${person.email}` : `submission:${key ?? randomUUID()}`;
       const { visitorId } = yield* outside.visitorFor({ channelId, externalId, contactId });
@@ -207,7 +218,8 @@ export const formChannelLayer = Layer.effect(
         text,
         payload: { form: { fields: values.map((v) => ({ key: v.key, label: v.label, value: v.value })) } },
         pageUrl: submission.pageUrl ?? null,
-        ...(key !== null ? { externalMessageId: `form-submission:${key}` } : {}),
+        // Checked again in open's own write: two retries at once still store once.
+        ...(externalMessageId !== undefined ? { externalMessageId } : {}),
         ticket: {
           subject: renderSubject(form.subject, Object.fromEntries(values.map((v) => [v.key, v.value])), channel.name),
           description: text,

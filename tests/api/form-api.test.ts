@@ -399,6 +399,10 @@ describe("idempotency", () => {
     const after = counts();
     expect(after.conversations - before.conversations).toBe(1);
     expect(after.tickets - before.tickets).toBe(1);
+    // A retry whose body differs (another email) still stores nothing, not even a contact.
+    const changed = await submitJson({ fields: good({ email: "someone.else@example.com" }) }, { "Idempotency-Key": "retry-1" });
+    expect(changed.status).toBe(201);
+    expect(counts()).toEqual(after);
     const other = await submitJson({ fields: good() }, { "Idempotency-Key": "retry-2" });
     expect(other.status).toBe(201);
     expect(counts().tickets - before.tickets).toBe(2);
