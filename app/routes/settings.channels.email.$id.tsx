@@ -1,0 +1,215 @@
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Effect } from "effect";
+import { CopyButton } from "../components/copy-button.js";
+import { CsrfInput } from "../components/csrf-input.js";
+import { RouteErrorBoundary } from "../components/error-page.js";
+import { Field } from "../components/field.js";
+import { access } from "../roles.js";
+import { attempt, Channels, EMAIL_MAX_BYTES, EmailChannel, errorResponse, run } from "../runtime.server.js";
+import { requireUser } from "../session.server.js";
+
+// No stylesheet of its own: a .css file beside a flat route module is taken for a second route
+// with the same id, so the few layout rules here are inline and the rest is app.css.
+const valueRow = { display: "flex", flexWrap: "wrap", alignItems: "center", gap: "0.6rem", margin: "0 0 0.75rem" } as const;
+const valueCode = { wordBreak: "break-all", fontSize: "0.88rem" } as const;
+const twoColumns = { display: "grid", gridTemplateColumns: "repeat(auto-fit, minmax(14rem, 1fr))", gap: "0 1rem" } as const;
+
+export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title: `${loaded?.channel.name ?? "Email channel"} · Channels · Settings · Parley` }];
+
+const FIELDS = ["addresses", "fromName", "fromAddress", "signature", "smtpHost", "smtpPort", "smtpSecurity", "smtpUser", "smtpPassword"] as const;
+type FieldName = (typeof FIELDS)[number];
+type Values = Record<FieldName, string>;
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const id = params.id ?? "";
+  const { channel, settings } = await run(
+    context,
+    Effect.all({
+      channel: Effect.flatMap(Channels, (c) => c.get(id)),
+      settings: Effect.flatMap(EmailChannel, (e) => e.settings(id)),
+    }),
+  );
+  return data(
+    { channel: { id: channel.id, name: channel.name, inboxName: channel.inboxName }, settings, maxMegabytes: EMAIL_MAX_BYTES / (1024 * 1024) },
+    { headers: { "Cache-Control": "no-store" } },
+  );
+}
+
+type ActionResult =
+  | { readonly saved: true }
+  | { readonly saved: false; readonly errors: Partial<Record<FieldName | "form", string>>; readonly values: Omit<Values, "smtpPassword"> };
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  await requireUser(request, context, access.settings);
+  const id = params.id ?? "";
+  const form = await request.formData();
+  // Every field is sent as a string; a missing one reads as empty, which the schema judges.
+  const input = Object.fromEntries(FIELDS.map((name) => [name, typeof form.get(name) === "string" ? (form.get(name) as string) : ""])) as Values;
+  const result = await attempt(context, Effect.flatMap(EmailChannel, (e) => e.saveSettings(id, input)));
+  if (result.ok) return data<ActionResult>({ saved: true });
+  if (result.cause._tag !== "InvalidInput") throw errorResponse(result.cause);
+  const errors: Partial<Record<FieldName | "form", string>> = {};
+  for (const issue of result.cause.issues) {
+    const field = (FIELDS as ReadonlyArray<string>).includes(issue.path) ? (issue.path as FieldName) : "form";
+    errors[field] ??= issue.message;
+  }
+  // The password typed into the form is never sent back into the page.
+  const { smtpPassword: _password, ...values } = input;
+  return data<ActionResult>({ saved: false, errors, values }, { status: result.status });
+}
+
+export default function EmailChannelSettings() {
+  const { channel, settings, maxMegabytes } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>() as ActionResult | undefined;
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting";
+  const errors = result && !result.saved ? result.errors : {};
+  const values = result && !result.saved ? result.values : undefined;
+  const path = `/settings/channels/email/${encodeURIComponent(channel.id)}`;
+  const inbound = settings.inbound;
+  const server = inbound ? `${inbound.host}:${inbound.port}` : null;
+
+  return (
+    <>
+      <header className="page-header">
+        <p className="muted">
+          <Link to="/settings/channels">Channels</Link> / Email
+        </p>
+        <h1>{channel.name}</h1>
+        <p className="lead">
+          A shared team address. Each email starts a conversation in the <strong>{channel.inboxName}</strong> inbox (a reply
+          continues its thread), and the team’s answers go back by email.
+        </p>
+      </header>
+
+      <section className="card" aria-labelledby="inbound-title">
+        <h2 id="inbound-title">How mail reaches Parley</h2>
+        {inbound === null ? (
+          <p className="notice notice--warning" role="status">
+            Inbound mail is off: Parley’s SMTP server does not run until <code>SMTP_PORT</code> is set (and Parley restarted). Replies
+            can still be sent.
+          </p>
+        ) : settings.addresses.length === 0 ? (
+          <p className="muted">Add the team address below; this page then shows where to forward its mail.</p>
+        ) : (
+          <>
+            <p className="muted">
+              At your mail provider, add a forwarding rule for each address (keep a copy there if you like). Mail over {maxMegabytes} MB
+              is refused.
+            </p>
+            <ul>
+              {settings.addresses.map((address) => (
+                <li key={address} style={valueRow}>
+                  <span>
+                    Forward mail for <strong>{address}</strong> to Parley’s SMTP server at <code style={valueCode}>{server}</code>
+                  </span>
+                  <CopyButton text={server ?? ""} label="Copy server" />
+                </li>
+              ))}
+            </ul>
+          </>
+        )}
+        <p className="muted">
+          Blocked senders and domains of the {channel.inboxName} inbox never open a conversation:{" "}
+          <Link to="/settings/email-filters">edit the email filters</Link>. Auto-replies and bounces are dropped too.
+        </p>
+      </section>
+
+      <section className="card" aria-labelledby="settings-title">
+        <h2 id="settings-title">Address, sender and relay</h2>
+        {result?.saved && !busy ? (
+          <p className="notice notice--success" role="status">
+            Saved.
+          </p>
+        ) : null}
+        {errors.form ? (
+          <p className="notice notice--error" role="alert">
+            {errors.form}
+          </p>
+        ) : null}
+        <Form method="post" action={path} className="form" noValidate key={JSON.stringify(settings)}>
+          <CsrfInput />
+          <Field id="email-addresses" label="Team addresses" error={errors.addresses} hint="The addresses this channel receives, one a line, e.g. support@example.com.">
+            {(props) => (
+              <textarea {...props} name="addresses" rows={3} spellCheck={false} defaultValue={values?.addresses ?? settings.addresses.join("\n")} />
+            )}
+          </Field>
+          <div style={twoColumns}>
+            <Field id="email-from-name" label="Send-as name" error={errors.fromName} hint="Replies show as “Agent name (this name)”; the bot’s as this name alone.">
+              {(props) => <input {...props} name="fromName" autoComplete="off" defaultValue={values?.fromName ?? settings.fromName} />}
+            </Field>
+            <Field id="email-from-address" label="Send-as address" error={errors.fromAddress} hint="Replies come from this address; customers answer to it.">
+              {(props) => (
+                <input {...props} name="fromAddress" type="email" autoComplete="off" spellCheck={false} defaultValue={values?.fromAddress ?? settings.fromAddress} />
+              )}
+            </Field>
+          </div>
+          <Field id="email-signature" label="Signature" error={errors.signature} hint="Plain text, added under every reply after a “-- ” line.">
+            {(props) => <textarea {...props} name="signature" rows={4} defaultValue={values?.signature ?? settings.signature} />}
+          </Field>
+
+          <h3>Outgoing mail relay</h3>
+          <p className="muted">The SMTP server replies are sent through (your provider’s, or a service like Postmark or SES). Without it, replies fail with a note in the conversation.</p>
+          <div style={twoColumns}>
+            <Field id="email-smtp-host" label="Host" error={errors.smtpHost} hint="e.g. smtp.example.com">
+              {(props) => <input {...props} name="smtpHost" autoComplete="off" spellCheck={false} defaultValue={values?.smtpHost ?? settings.relay?.host ?? ""} />}
+            </Field>
+            <Field id="email-smtp-port" label="Port" error={errors.smtpPort} hint="587 for STARTTLS, 465 for TLS.">
+              {(props) => (
+                <input
+                  {...props}
+                  name="smtpPort"
+                  inputMode="numeric"
+                  autoComplete="off"
+                  defaultValue={values?.smtpPort ?? (settings.relay ? String(settings.relay.port) : "")}
+                />
+              )}
+            </Field>
+            <Field id="email-smtp-security" label="Security" error={errors.smtpSecurity}>
+              {(props) => (
+                <select {...props} name="smtpSecurity" defaultValue={values?.smtpSecurity ?? settings.relay?.security ?? "starttls"}>
+                  <option value="starttls">STARTTLS</option>
+                  <option value="tls">TLS</option>
+                  <option value="none">None (only inside your own network)</option>
+                </select>
+              )}
+            </Field>
+          </div>
+          <div style={twoColumns}>
+            <Field id="email-smtp-user" label="User" error={errors.smtpUser} hint="Leave empty when the relay needs no login.">
+              {(props) => <input {...props} name="smtpUser" autoComplete="off" spellCheck={false} defaultValue={values?.smtpUser ?? settings.relay?.user ?? ""} />}
+            </Field>
+            <Field
+              id="email-smtp-password"
+              label="Password"
+              error={errors.smtpPassword}
+              hint={settings.password.configured ? `Stored (ends in ${settings.password.hint}); leave empty to keep it.` : "Stored for sending; never shown again."}
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  name="smtpPassword"
+                  type="password"
+                  autoComplete="new-password"
+                  spellCheck={false}
+                  placeholder={settings.password.configured ? `•••••••••••• ${settings.password.hint ?? ""}` : ""}
+                />
+              )}
+            </Field>
+          </div>
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={busy}>
+              {busy ? "Saving…" : "Save"}
+            </button>
+          </div>
+        </Form>
+      </section>
+    </>
+  );
+}
+
+export function ErrorBoundary() {
+  return <RouteErrorBoundary />;
+}
