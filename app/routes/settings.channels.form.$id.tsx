@@ -191,13 +191,13 @@ export default function FormChannelSettings() {
         </p>
         <h3>Plain HTML</h3>
         <p className="muted small">Works on any site, without JavaScript. The hidden “Leave this empty” field catches bots.</p>
-        <pre style={snippetStyle} aria-label="HTML form snippet">
+        <pre style={snippetStyle} aria-label="HTML form snippet" tabIndex={0}>
           <code>{view.htmlSnippet}</code>
         </pre>
         <CopyButton text={view.htmlSnippet} label="Copy HTML" />
         <h3>With JavaScript</h3>
         <p className="muted small">Sends JSON and shows the answer in place. The site must be listed under “Sites that may submit with JavaScript”.</p>
-        <pre style={snippetStyle} aria-label="JavaScript form snippet">
+        <pre style={snippetStyle} aria-label="JavaScript form snippet" tabIndex={0}>
           <code>{view.jsSnippet}</code>
         </pre>
         <CopyButton text={view.jsSnippet} label="Copy JavaScript" />

@@ -4,6 +4,7 @@
  * its input with nothing saved, saves, and copies the plain HTML snippet; a visitor fills that
  * snippet in on a page and lands on the thank-you page; the ticket is in the ticket list.
  */
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
 import { adminEmail, adminPassword, login } from "./helpers.js";
 
@@ -65,12 +66,15 @@ test("an admin adds a form channel and edits its fields; a bad key is refused on
 
   // Again, right this time.
   await page.getByRole("button", { name: "Add field" }).click();
+  await expect(row(page, 4)).toBeVisible();
   await row(page, 4).getByLabel("Label").fill("Topic");
   await row(page, 4).getByLabel("Key").fill("topic");
   await row(page, 4).getByLabel("Type").selectOption("select");
   await row(page, 4).getByLabel("Options (for a choice)").fill("Sales\nSupport");
   await row(page, 4).getByLabel("Required").check();
   await row(page, 4).getByRole("button", { name: "Move Topic up" }).click();
+  // The page redraws with the moved draft: type the rest after that, or the redraw drops it.
+  await expect(row(page, 3)).toHaveAccessibleName("Field 3: Topic");
   await page.getByLabel("Ticket subject").fill("{topic} request from {name}");
   await page.getByLabel("Ticket priority").selectOption("high");
   await page.getByLabel("Success message").fill("Thanks! We answer within a day.");
@@ -79,7 +83,16 @@ test("an admin adds a form channel and edits its fields; a bad key is refused on
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await page.reload();
   await expect(row(page, 3)).toHaveAccessibleName("Field 3: Topic");
+  await expect(page.getByLabel("Ticket subject")).toHaveValue("{topic} request from {name}");
+  await expect(page.getByLabel("Ticket priority")).toHaveValue("high");
   await expect(page.getByLabel("HTML form snippet")).toContainText('name="topic"');
+
+  // With an error showing, too: nothing a screen reader or keyboard user would trip on.
+  await row(page, 1).getByLabel("Key").fill("bad key");
+  expect((await save(page)).status()).toBe(400);
+  const { violations } = await new AxeBuilder({ page }).include("#main").analyze();
+  expect(violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`)).toEqual([]);
+  await page.reload();
 
   // Remove a row; it comes back on reload until saved.
   await row(page, 4).getByRole("button", { name: "Remove Message" }).click();
