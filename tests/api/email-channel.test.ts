@@ -23,6 +23,9 @@ import { EmailChannel } from "../../runtime/services/email-channel.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { Workspace } from "../../runtime/services/workspace.js";
 import { startEmailInbound, type EmailInbound } from "../../server/email-inbound.js";
+import { Accounts } from "../../runtime/services/accounts.js";
+import { action as settingsAction, loader as settingsLoader } from "../../app/routes/settings.channels.email.$id.js";
+import { sessionCookieHeader } from "../../app/session.server.js";
 import { startup } from "../../server/startup.js";
 
 const TEAM = "support@acme.test";
@@ -458,5 +461,71 @@ describe("settings", () => {
     expect(Either.isLeft(refused) && refused.left._tag === "InvalidInput" ? refused.left.issues : []).toEqual([
       { path: "addresses", message: "“help@acme.test” is already received by another email channel" },
     ]);
+  });
+});
+
+describe("the settings page (the route's loader and action, signed in as the admin)", () => {
+  const signIn = async () => {
+    const session = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.login("admin@parley.local", "admin-password-1")));
+    const context = { runtime } as never;
+    const url = `https://parley.example.com/settings/channels/email/${channelId}`;
+    const cookie = (await sessionCookieHeader(new Request(url), context, session.token)).split(";")[0]!;
+    return { context, url, cookie, csrf: session.csrfToken };
+  };
+  type Loaded = { data: { settings: { addresses: string[]; inbound: unknown; password: { hint: string } } }; init: { headers: Record<string, string> } | null };
+  type Acted = { data: { saved: boolean; errors?: Record<string, string>; values?: Record<string, string> }; init: { status?: number } | null };
+
+  it("shows the settings without the password, and saves a form", async () => {
+    const { context, url, cookie, csrf } = await signIn();
+    const loaded = (await settingsLoader({ request: new Request(url, { headers: { Cookie: cookie } }), context, params: { id: channelId } })) as unknown as Loaded;
+    expect(loaded.data.settings.addresses).toEqual([TEAM, "help@acme.test"]);
+    expect(loaded.data.settings.password.hint).toBe(RELAY_PASSWORD.slice(-4));
+    expect(JSON.stringify(loaded.data)).not.toContain(RELAY_PASSWORD);
+
+    const body = new URLSearchParams({ ...settingsForm, smtpPort: String(relayPort), smtpPassword: "", fromName: "Acme Help", csrf });
+    const acted = (await settingsAction({
+      request: new Request(url, { method: "POST", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, body }),
+      context,
+      params: { id: channelId },
+    })) as unknown as Acted;
+    expect(acted.data).toEqual({ saved: true });
+    const saved = await (await email()).settings(channelId).pipe(Effect.runPromise);
+    expect(saved.fromName).toBe("Acme Help");
+    expect(saved.password.hint).toBe(RELAY_PASSWORD.slice(-4));
+    await (await email()).saveSettings(channelId, { ...settingsForm, smtpPort: String(relayPort) }).pipe(Effect.runPromise);
+  });
+
+  it("answers 400 with a message per field, keeps what was typed but the password, and stores nothing", async () => {
+    const { context, url, cookie, csrf } = await signIn();
+    const stored = () => (sqlite.prepare("SELECT config FROM channels WHERE id = ?").get(channelId) as { config: string }).config;
+    const unchanged = stored();
+    const body = new URLSearchParams({ ...settingsForm, addresses: "support@", fromName: "", smtpPassword: "typed-secret", csrf });
+    const acted = (await settingsAction({
+      request: new Request(url, { method: "POST", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, body }),
+      context,
+      params: { id: channelId },
+    })) as unknown as Acted;
+    expect(acted.init?.status).toBe(400);
+    expect(acted.data.errors).toEqual({
+      addresses: "“support@”: expected an email address like name@example.com",
+      fromName: "enter the name replies are sent as, e.g. Acme Support",
+    });
+    expect(acted.data.values?.addresses).toBe("support@");
+    expect(JSON.stringify(acted.data)).not.toContain("typed-secret");
+    expect(stored()).toBe(unchanged);
+  });
+
+  it("refuses a save without the CSRF token", async () => {
+    const { context, url, cookie } = await signIn();
+    const body = new URLSearchParams({ ...settingsForm });
+    const refused = await settingsAction({
+      request: new Request(url, { method: "POST", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, body }),
+      context,
+      params: { id: channelId },
+    }).then(
+      () => null,
+      (thrown: unknown) => thrown as Response,
+    );
+    expect(refused?.status).toBe(403);
   });
 });
