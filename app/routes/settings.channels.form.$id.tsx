@@ -73,6 +73,8 @@ export default function FormChannelSettings() {
   const errors = result && !result.saved ? result.errors : {};
   const unsaved = result !== undefined && !result.saved;
   const path = `/settings/channels/form/${encodeURIComponent(view.channelId)}`;
+  // While a row button's or Save's post is on its way, typing would be lost to the redraw: hold it.
+  const pending = navigation.formData !== undefined && navigation.formAction === path;
   const keysOf = (type: string) => draft.fields.filter((f) => f.type === type && f.key.trim() !== "").map((f) => f.key.trim());
   const fieldErrors = Object.entries(errors).filter(([key]) => key === "fields" || /^fields\[\d+\]$/.test(key));
 
@@ -111,7 +113,7 @@ export default function FormChannelSettings() {
           <button type="submit" name="intent" value="save" style={offscreen} tabIndex={-1} aria-hidden="true">
             Save
           </button>
-          <fieldset>
+          <fieldset disabled={pending}>
             <legend>Fields</legend>
             {fieldErrors.map(([key, message]) => (
               <p key={key} className="field__error" role="alert">
@@ -127,7 +129,7 @@ export default function FormChannelSettings() {
             {draft.fields.length >= maxFields ? <p className="muted small">A form has at most {maxFields} fields.</p> : null}
           </fieldset>
 
-          <fieldset>
+          <fieldset disabled={pending}>
             <legend>Contact</legend>
             <p className="muted small">Which answers fill in the contact. A submission with an email finds or creates that contact; name and phone fill only blanks.</p>
             <div className="form--grid">
@@ -137,7 +139,7 @@ export default function FormChannelSettings() {
             </div>
           </fieldset>
 
-          <fieldset>
+          <fieldset disabled={pending}>
             <legend>Ticket and answer</legend>
             <div className="form--grid">
               <Field
