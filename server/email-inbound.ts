@@ -101,7 +101,8 @@ export const startEmailInbound = async (runtime: AppRuntime, config: AppConfigSh
   server.on("error", (error) => console.error("Email: inbound SMTP error:", error.message));
 
   await new Promise<void>((resolve, reject) => {
-    const onError = (error: Error) => reject(error);
+    const onError = (error: Error) =>
+      reject(new Error(`Email: could not listen for SMTP on ${config.smtp!.host}:${config.smtp!.port} (SMTP_HOST / SMTP_PORT): ${error.message}`));
     server.server.once("error", onError);
     server.listen(config.smtp!.port, config.smtp!.host, () => {
       server.server.off("error", onError);

@@ -303,7 +303,12 @@ export const emailChannelLayer = Layer.effect(
         attachments: mail.attachments.slice(0, 100).map((a) => ({ name: a.filename ?? null, type: a.contentType, size: a.size })),
       };
       return yield* Effect.forEach(channelIds, (channelId) => {
-        const inboxId = emailChannels().find((c) => c.id === channelId)?.inboxId;
+        const channel = emailChannels().find((c) => c.id === channelId);
+        // The team's own address writing to itself (a forward rule pointing back, a reply CC'd to the team) would loop.
+        if (channel && (channel.config.addresses.includes(sender.address) || channel.config.fromAddress?.toLowerCase() === sender.address)) {
+          return Effect.succeed<EmailOutcome>({ channelId, kind: "dropped", reason: `mail from this channel's own address ${sender.address}` });
+        }
+        const inboxId = channel?.inboxId;
         if (inboxId !== undefined && blockedBy(inboxId, sender.address)) {
           return Effect.succeed<EmailOutcome>({ channelId, kind: "dropped", reason: `blocked sender ${sender.address} (the inbox's email filters)` });
         }

@@ -315,6 +315,18 @@ describe("the inbound SMTP server", () => {
     expect(conversationsOf("ooo@customer.test")).toEqual([]);
   });
 
+  it("accepts and drops mail from the channel's own address, which would loop", async () => {
+    await storesNothing(() => deliver({ from: `Acme Support <${TEAM}>`, subject: "Re: Broken", text: "our own reply", messageId: newMessageId() }));
+    await storesNothing(() => deliver({ from: "HELP@acme.test", subject: "Fwd", text: "forwarded back", messageId: newMessageId() }));
+  });
+
+  it("refuses to start on a port that is taken, saying which", async () => {
+    const config = loadConfig({ SESSION_SECRET: "x".repeat(64), DATABASE_PATH: join(dir, "unused.sqlite") });
+    await expect(startEmailInbound(runtime, { ...config, smtp: { port: inbound.port!, host: "127.0.0.1" } })).rejects.toThrow(
+      new RegExp(`could not listen for SMTP on 127\\.0\\.0\\.1:${inbound.port}.*EADDRINUSE`),
+    );
+  });
+
   it("accepts and drops mail from the inbox's blocked senders and domains", async () => {
     const workspace = await runtime.runPromise(Workspace);
     await workspace.updateInbox(inboxId, { emailFilters: { blockedSenders: ["spam@bad.test"], blockedDomains: ["worse.test"] } }).pipe(Effect.runPromise);
