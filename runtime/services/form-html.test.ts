@@ -51,6 +51,8 @@ describe("pages", () => {
     const error = errorPage("Please check the form", [{ path: "fields.name", message: "<i>required</i>" }, { path: "", message: "too big" }], new Map([["name", "Name <you>"]]), null);
     expect(error).toContain("<li><strong>Name &lt;you&gt;</strong>: &lt;i&gt;required&lt;/i&gt;</li>");
     expect(error).toContain("<li>too big</li>");
-    expect(error).toContain("Go back to the form");
+    expect(error).toContain("Use your browser’s Back button");
+    expect(error).not.toContain("javascript:");
+    expect(errorPage("t", [], new Map(), "https://a.example/form")).toContain('<a href="https://a.example/form">Go back to the form</a>');
   });
 });

@@ -100,6 +100,7 @@ export const errorPage = (title: string, issues: ReadonlyArray<DecodeIssue>, lab
       return `  <li>${label ? `<strong>${escapeHtml(label)}</strong>: ` : ""}${escapeHtml(issue.message)}</li>\n`;
     })
     .join("");
-  const back = backUrl ? `<a href="${escapeHtml(backUrl)}">Go back to the form</a>` : `<a href="javascript:history.back()">Go back to the form</a>`;
+  // No script link without a page to go to: the page's CSP runs no script, so say it in words.
+  const back = backUrl ? `<a href="${escapeHtml(backUrl)}">Go back to the form</a>` : "Use your browser’s Back button to return to the form.";
   return page(title, `<h1>${escapeHtml(title)}</h1>\n<ul>\n${items}</ul>\n<p>${back}</p>\n`);
 };
