@@ -33,7 +33,7 @@ export {
   MAX_FIELDS as FORM_MAX_FIELDS,
   MAX_OPTIONS as FORM_MAX_OPTIONS,
   HONEYPOT_KEY as FORM_HONEYPOT_KEY,
-  decodeFormSettings,
+  decodeFormSettings as formDecodeSettings,
 } from "./form-settings.js";
 export type { FormConfig, FormContactFields, FormField, FormFieldType, FormPriority, FormSettingsInput } from "./form-settings.js";
 export {
