@@ -261,6 +261,24 @@ describe("the inbound SMTP server", () => {
     expect(transcript(conversation!.id)).toEqual(["visitor: Where is my invoice?", "visitor: Found it, thanks!"]);
   });
 
+  it("threads by References alone and reopens a pending conversation", async () => {
+    const first = newMessageId();
+    await deliver({ from: "ida@customer.test", subject: "Refund", text: "Can I get a refund?", messageId: first });
+    const [conversation] = conversationsOf("ida@customer.test");
+    const pending = await runtime.runPromise(Effect.flatMap(Inbox, (i) => i.markPending(conversation!.id, versionOf(conversation!.id), admin)));
+    expect(pending.status).toBe("pending");
+    await deliver({ from: "ida@customer.test", subject: "Re: Refund", text: "Any news?", references: [first], messageId: newMessageId() });
+    expect(conversationsOf("ida@customer.test")).toMatchObject([{ id: conversation!.id, status: "open" }]);
+    expect(transcript(conversation!.id)).toEqual(["visitor: Can I get a refund?", "visitor: Any news?"]);
+  });
+
+  it("stores a mail to two addresses of the same channel once", async () => {
+    await deliver({ from: "jo@customer.test", to: [TEAM, "help@acme.test"], subject: "Both", text: "to both", messageId: newMessageId() });
+    const [conversation, ...more] = conversationsOf("jo@customer.test");
+    expect(more).toEqual([]);
+    expect(transcript(conversation!.id)).toEqual(["visitor: to both"]);
+  });
+
   it("opens a new conversation for a mail that names no known thread", async () => {
     await deliver({ from: "hedy@customer.test", subject: "One", text: "first", messageId: newMessageId() });
     await deliver({ from: "hedy@customer.test", subject: "Two", text: "second", messageId: newMessageId(), inReplyTo: "<unknown@elsewhere.test>" });
