@@ -31,6 +31,7 @@ import { makeKeyedLock } from "./engine.js";
 import { InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import {
+  attachmentNote,
   domainOf,
   fromName as replyFromName,
   judgeRelayError,
@@ -121,12 +122,12 @@ const headerText = (mail: ParsedMail, name: string): string | undefined => {
   return String(value);
 };
 
-/** The text to store: the new part of the plain text (mailparser makes it from HTML-only mail). */
+/** The text to store: the new part of the plain text (mailparser makes it from HTML-only mail), then its attachments' names. */
 const storedText = (mail: ParsedMail): string => {
   const text = newText(mail.text ?? "");
-  if (text !== "") return text;
-  const names = mail.attachments.map((a) => a.filename ?? a.contentType);
-  return names.length > 0 ? `(no text; attachments: ${names.join(", ")})` : "(empty email)";
+  const note = attachmentNote(mail.attachments.map((a) => ({ name: a.filename ?? null, size: a.size })));
+  if (text === "") return note === "" ? "(empty email)" : note;
+  return note === "" ? text : `${text}\n\n${note}`;
 };
 
 const wildcardHosts = new Set(["", "0.0.0.0", "::", "[::]"]);

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  attachmentNote,
   fromName,
   judgeRelayError,
   machineMailReason,
@@ -142,5 +143,16 @@ describe("judgeRelayError", () => {
     });
     const refused = judgeRelayError(Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:1"), { code: "ESOCKET" }));
     expect(refused).toEqual({ permanent: false, reason: "could not reach the mail relay: connect ECONNREFUSED 127.0.0.1:1" });
+  });
+});
+
+describe("attachmentNote", () => {
+  it("names each attachment with its size, and says they are not stored", () => {
+    expect(attachmentNote([])).toBe("");
+    expect(attachmentNote([{ name: "a.png", size: 900 }, { name: null, size: 3 * 1024 * 1024 + 400 * 1024 }])).toBe(
+      "[Attachments not stored in Parley: a.png (900 B), unnamed (3.4 MB)]",
+    );
+    const many = Array.from({ length: 12 }, (_, i) => ({ name: `f${i}.txt`, size: 2048 }));
+    expect(attachmentNote(many)).toMatch(/f9\.txt \(2 KB\) and 2 more\]$/);
   });
 });

@@ -70,6 +70,22 @@ export const newText = (text: string): string => {
 
 const cap = (text: string): string => (text.length > MAX_TEXT ? `${text.slice(0, MAX_TEXT)}\n[… the rest of this email was cut]` : text);
 
+/** A size for people: 900 B, 12 KB, 3.4 MB. Pure. */
+export const humanSize = (bytes: number): string =>
+  bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+
+/**
+ * The line under a mail's text that names its attachments, which Parley does not store yet,
+ * so the agent knows the customer sent something (and can ask for it another way); "" without
+ * any. Pure.
+ */
+export const attachmentNote = (attachments: ReadonlyArray<{ readonly name: string | null; readonly size: number }>): string => {
+  if (attachments.length === 0) return "";
+  const names = attachments.slice(0, 10).map((a) => `${a.name ?? "unnamed"} (${humanSize(a.size)})`);
+  const more = attachments.length > 10 ? ` and ${attachments.length - 10} more` : "";
+  return `[Attachments not stored in Parley: ${names.join(", ")}${more}]`;
+};
+
 /** What decides whether a mail was sent by a machine. */
 export interface MailOrigin {
   /** The SMTP envelope's sender (MAIL FROM); "" or null for `<>`, a bounce's. */

@@ -229,7 +229,9 @@ describe("the inbound SMTP server", () => {
     expect(conversation).toMatchObject({ status: "open", inbox_id: inboxId, page_url: "Cannot log in" });
     const contact = sqlite.prepare("SELECT email, name FROM contacts WHERE id = ?").get(conversation!.contact_id) as { email: string; name: string };
     expect(contact).toEqual({ email: "ada@customer.test", name: "Ada Lovelace" });
-    expect(transcript(conversation!.id)).toEqual(["visitor: Hello, my password reset link does not arrive.\n\nAda"]);
+    expect(transcript(conversation!.id)).toEqual([
+      "visitor: Hello, my password reset link does not arrive.\n\nAda\n\n[Attachments not stored in Parley: screenshot.png (9 B)]",
+    ]);
     const payload = JSON.parse((sqlite.prepare("SELECT payload FROM messages WHERE conversation_id = ?").get(conversation!.id) as { payload: string }).payload);
     expect(payload).toMatchObject({
       subject: "Cannot log in",
