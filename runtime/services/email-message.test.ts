@@ -135,6 +135,10 @@ describe("judgeRelayError", () => {
       reason: "the mail relay refused the reply: 550 5.1.1 no such user",
     });
     expect(judgeRelayError({ code: "EAUTH", message: "Invalid login" }).permanent).toBe(true);
+    expect(judgeRelayError({ code: "ETLS", message: "No STARTTLS" })).toEqual({
+      permanent: true,
+      reason: "the mail relay does not offer the channel's security (check STARTTLS/TLS in its settings): No STARTTLS",
+    });
   });
   it("retries a 4xx answer and a connection error", () => {
     expect(judgeRelayError({ responseCode: 451, response: "451 try later" })).toEqual({

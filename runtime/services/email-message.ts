@@ -151,11 +151,21 @@ export interface RelayVerdict {
  * answer, a timeout or no connection is tried again. Pure.
  */
 export const judgeRelayError = (error: unknown): RelayVerdict => {
-  const e = (typeof error === "object" && error !== null ? error : {}) as { responseCode?: unknown; code?: unknown; response?: unknown; message?: unknown };
+  const e = (typeof error === "object" && error !== null ? error : {}) as {
+    responseCode?: unknown;
+    code?: unknown;
+    command?: unknown;
+    response?: unknown;
+    message?: unknown;
+  };
   const code = typeof e.responseCode === "number" ? e.responseCode : null;
   const answer = typeof e.response === "string" && e.response !== "" ? e.response : typeof e.message === "string" ? e.message : String(error);
+  // The channel asks for STARTTLS and the relay does not offer it: a setting to fix, not a moment to wait out.
+  if (e.code === "ETLS" || e.command === "STARTTLS") {
+    return { permanent: true, reason: `the mail relay does not offer the channel's security (check STARTTLS/TLS in its settings): ${answer}` };
+  }
+  if (e.code === "EAUTH" && (code === null || code >= 500)) return { permanent: true, reason: `the mail relay refused the login: ${answer}` };
   if (code !== null && code >= 500) return { permanent: true, reason: `the mail relay refused the reply: ${answer}` };
   if (code !== null && code >= 400) return { permanent: false, reason: `the mail relay asked to try again later: ${answer}` };
-  if (e.code === "EAUTH") return { permanent: true, reason: `the mail relay refused the login: ${answer}` };
   return { permanent: false, reason: `could not reach the mail relay: ${answer}` };
 };

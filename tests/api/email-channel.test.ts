@@ -433,6 +433,26 @@ describe("replies by email", () => {
     expect(failed!.last_error).toMatch(/the mail relay refused the reply: 550 5\.1\.1 mailbox unavailable/);
   });
 
+  it("fails at once when the relay refuses the login or does not offer the STARTTLS the channel asks for", async () => {
+    await deliver({ from: "pia@customer.test", subject: "Login", text: "hi", messageId: newMessageId() });
+    const [conversation] = conversationsOf("pia@customer.test");
+    const e = await email();
+    try {
+      await e.saveSettings(channelId, { ...settingsForm, smtpPort: String(relayPort), smtpPassword: "wrong-password" }).pipe(Effect.runPromise);
+      await agentReply(conversation!.id, "First");
+      expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+      expect(outbox(conversation!.id)[0]!.last_error).toMatch(/refused the login.*535/);
+
+      await e.saveSettings(channelId, { ...settingsForm, smtpPort: String(relayPort), smtpSecurity: "starttls" }).pipe(Effect.runPromise);
+      sqlite.prepare("UPDATE deliveries SET status = 'pending', next_attempt_at = 0 WHERE conversation_id = ?").run(conversation!.id);
+      expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+      expect(outbox(conversation!.id)[0]!.last_error).toMatch(/does not offer the channel's security/);
+      expect(relayed).toHaveLength(0);
+    } finally {
+      await e.saveSettings(channelId, { ...settingsForm, smtpPort: String(relayPort) }).pipe(Effect.runPromise);
+    }
+  });
+
   it("retries when the relay cannot be reached, and fails at once without a relay", async () => {
     await deliver({ from: "oz@customer.test", subject: "Relay", text: "hi", messageId: newMessageId() });
     const [conversation] = conversationsOf("oz@customer.test");
