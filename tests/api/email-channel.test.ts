@@ -567,6 +567,26 @@ describe("the settings page (the route's loader and action, signed in as the adm
     expect(stored()).toBe(unchanged);
   });
 
+  it("answers 404 for a channel that is not an email channel, and 403 to an agent", async () => {
+    const { context, cookie } = await signIn();
+    const chatId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' LIMIT 1").get() as { id: string }).id;
+    const url = `https://parley.example.com/settings/channels/email/${chatId}`;
+    const missing = await settingsLoader({ request: new Request(url, { headers: { Cookie: cookie } }), context, params: { id: chatId } }).then(
+      () => null,
+      (thrown: unknown) => thrown as Response,
+    );
+    expect(missing?.status).toBe(404);
+
+    const agent = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.login("agent@parley.local", "admin-password-1")));
+    const agentCookie = (await sessionCookieHeader(new Request(url), context, agent.token)).split(";")[0]!;
+    const own = `https://parley.example.com/settings/channels/email/${channelId}`;
+    const forbidden = await settingsLoader({ request: new Request(own, { headers: { Cookie: agentCookie } }), context, params: { id: channelId } }).then(
+      () => null,
+      (thrown: unknown) => thrown as Response,
+    );
+    expect(forbidden?.status).toBe(403);
+  });
+
   it("refuses a save without the CSRF token", async () => {
     const { context, url, cookie } = await signIn();
     const body = new URLSearchParams({ ...settingsForm });
