@@ -131,7 +131,7 @@ export default function EmailChannelSettings() {
         ) : null}
         <Form method="post" action={path} className="form" noValidate key={JSON.stringify(settings)}>
           <CsrfInput />
-          <Field id="email-addresses" label="Team addresses" error={errors.addresses} hint="The addresses this channel receives, one a line, e.g. support@example.com.">
+          <Field id="email-addresses" label="Team addresses" error={errors.addresses} hint="The addresses this channel receives, one a line, e.g. support@example.com. If your provider forwards to an address (Gmail does), list that address too.">
             {(props) => (
               <textarea {...props} name="addresses" rows={3} spellCheck={false} defaultValue={values?.addresses ?? settings.addresses.join("\n")} />
             )}
