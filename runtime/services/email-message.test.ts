@@ -92,6 +92,7 @@ describe("machineMailReason", () => {
     expect(machineMailReason(person)).toBeNull();
     expect(machineMailReason({ ...person, autoSubmitted: "no" })).toBeNull();
     expect(machineMailReason({ ...person, precedence: "first-class" })).toBeNull();
+    expect(machineMailReason({ ...person, returnPath: "ada@example.com" })).toBeNull();
   });
   it.each([
     [{ autoSubmitted: "auto-replied" }, /Auto-Submitted/],

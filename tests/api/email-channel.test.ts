@@ -332,6 +332,12 @@ describe("the inbound SMTP server", () => {
     await storesNothing(() =>
       mailer().sendMail({ envelope: { from: "", to: [TEAM] }, from: "MAILER-DAEMON@mx.customer.test", subject: "Undelivered", text: "bounce", messageId: newMessageId() }),
     );
+    // A Return-Path header of <> (what the last server wrote for a bounce) counts too; a real one does not.
+    const rawBounce = ["Return-Path: <>", "From: notices@customer.test", `To: ${TEAM}`, "Subject: Returned", `Message-ID: ${newMessageId()}`, "", "bounced", ""].join("\r\n");
+    await storesNothing(() => mailer().sendMail({ envelope: { from: "notices@customer.test", to: [TEAM] }, raw: rawBounce }));
+    const rawPerson = ["Return-Path: <rp@customer.test>", "From: rp@customer.test", `To: ${TEAM}`, "Subject: Real", `Message-ID: ${newMessageId()}`, "", "a person", ""].join("\r\n");
+    await mailer().sendMail({ envelope: { from: "rp@customer.test", to: [TEAM] }, raw: rawPerson });
+    expect(conversationsOf("rp@customer.test")).toHaveLength(1);
     expect(conversationsOf("ooo@customer.test")).toEqual([]);
   });
 
