@@ -28,7 +28,7 @@ let chatChannel: string;
 const sent: Outbound[] = [];
 let answer: (message: Outbound) => Effect.Effect<{ externalId?: string }, SendFailed> = (m) => Effect.succeed({ externalId: `<out-${m.messageId}@x>` });
 
-const run = <A, E>(effect: Effect.Effect<A, E, never>) => runtime.runPromise(effect);
+const run = <A, E>(effect: Effect.Effect<A, E, Effect.Effect.Context<Parameters<AppRuntime["runPromise"]>[0]>>) => runtime.runPromise(effect);
 const outside = <A, E>(f: (o: Effect.Effect.Success<typeof OutsideConversations>) => Effect.Effect<A, E>) =>
   runtime.runPromise(Effect.flatMap(OutsideConversations, f));
 const deliveries = () => runtime.runPromise(Deliveries);
