@@ -12,14 +12,14 @@ import { InvalidInput, PayloadTooLarge, toHttpError, type ApiError } from "../ru
 export const MAX_BODY_BYTES = 16 * 1024;
 
 /**
- * Reads the request body as UTF-8, failing with PayloadTooLarge as soon as the declared length
+ * Reads the request body as bytes, failing with PayloadTooLarge as soon as the declared length
  * or the bytes received so far pass `limitBytes` (the rest is discarded, never buffered), and
  * with InvalidInput when the client breaks the body off. Never rejects.
  */
-export const readBody = (
+export const readRawBody = (
   req: IncomingMessage,
   limitBytes = MAX_BODY_BYTES,
-): Promise<Either.Either<string, PayloadTooLarge | InvalidInput>> =>
+): Promise<Either.Either<Buffer, PayloadTooLarge | InvalidInput>> =>
   new Promise((resolve) => {
     const declared = Number(req.headers["content-length"]);
     if (Number.isFinite(declared) && declared > limitBytes) {
@@ -31,7 +31,7 @@ export const readBody = (
     const chunks: Buffer[] = [];
     let size = 0;
     let settled = false;
-    const settle = (result: Either.Either<string, PayloadTooLarge | InvalidInput>) => {
+    const settle = (result: Either.Either<Buffer, PayloadTooLarge | InvalidInput>) => {
       if (settled) return;
       settled = true;
       chunks.length = 0;
@@ -48,8 +48,7 @@ export const readBody = (
     });
     req.on("end", () => {
       if (settled) return;
-      const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
-      settle(Either.right(text));
+      settle(Either.right(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks)));
     });
     // Every request closes, usually long after its body was read: build the error (a stack
     // capture) only when the body really was cut off.
@@ -59,6 +58,13 @@ export const readBody = (
     req.on("error", cutOff);
     req.on("close", cutOff);
   });
+
+/** `readRawBody` decoded as UTF-8 text. */
+export const readBody = async (
+  req: IncomingMessage,
+  limitBytes = MAX_BODY_BYTES,
+): Promise<Either.Either<string, PayloadTooLarge | InvalidInput>> =>
+  Either.map(await readRawBody(req, limitBytes), (bytes) => bytes.toString("utf8"));
 
 /** Parses JSON text; malformed or empty text is an InvalidInput at the root. Pure. */
 export const parseJson = (text: string): Either.Either<unknown, InvalidInput> => {

@@ -11,48 +11,11 @@
 import { Cause, Effect, Either, Exit, Option } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
-import { InvalidInput, PayloadTooLarge, type ApiError } from "../runtime/services/errors.js";
+import type { ApiError } from "../runtime/services/errors.js";
 import { MESSENGER_MAX_BODY_BYTES, MessengerChannel } from "../runtime/services/messenger-channel.js";
-import { sendError, sendInternalError, sendJson, sendMethodNotAllowed, sendRouteNotFound } from "./http-util.js";
+import { readRawBody, sendError, sendInternalError, sendJson, sendMethodNotAllowed, sendRouteNotFound } from "./http-util.js";
 
 const WEBHOOK_PATH = /^\/api\/messenger\/([^/]{1,200})\/webhook\/?$/;
-
-/**
- * Reads the body as bytes, failing with PayloadTooLarge once the declared length or the bytes
- * received pass `limitBytes` (the rest is drained, never kept), and with InvalidInput when the
- * client breaks the body off. Never rejects.
- */
-export const readRawBody = (req: IncomingMessage, limitBytes: number): Promise<Either.Either<Buffer, PayloadTooLarge | InvalidInput>> =>
-  new Promise((resolve) => {
-    const declared = Number(req.headers["content-length"]);
-    if (Number.isFinite(declared) && declared > limitBytes) {
-      req.resume();
-      resolve(Either.left(new PayloadTooLarge({ limitBytes })));
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let settled = false;
-    const settle = (result: Either.Either<Buffer, PayloadTooLarge | InvalidInput>) => {
-      if (settled) return;
-      settled = true;
-      resolve(result);
-    };
-    req.on("data", (chunk: Buffer) => {
-      if (settled) return;
-      size += chunk.length;
-      if (size > limitBytes) {
-        chunks.length = 0;
-        settle(Either.left(new PayloadTooLarge({ limitBytes })));
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => settle(Either.right(Buffer.concat(chunks))));
-    const cutOff = () => settle(Either.left(new InvalidInput({ issues: [{ path: "", message: "the request body was cut off" }] })));
-    req.on("error", cutOff);
-    req.on("close", cutOff);
-  });
 
 const headerOf = (req: IncomingMessage, name: string): string | undefined => {
   const value = req.headers[name];
