@@ -46,7 +46,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const value = String(form.get(intent) ?? "");
     const result = await attempt(
       context,
-      Effect.flatMap(Workspace, (w) => (intent === "role" ? w.setRole(userId, value) : w.setAvailability(userId, value))),
+      Effect.flatMap(Workspace, (w) => (intent === "role" ? w.setRole(user, userId, value) : w.setAvailability(userId, value))),
     );
     if (!result.ok) return data({ errors: { form: result.error.message }, values: null, created: null, changed: null }, { status: result.status });
     return data({ errors: null, values: null, created: null, changed: { userId, name: result.value.name, intent } });

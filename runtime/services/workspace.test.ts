@@ -163,7 +163,7 @@ describe("who may open an inbox", () => {
     expect([await can("admin", billing.id), await can("ann", sales.id), await can("ann", billing.id)]).toEqual([true, true, false]);
     expect([await can("mia", sales.id), await can("aly", sales.id), await can("admin", "inbox_nope")]).toEqual([false, false, false]);
     // A member who became an analyst loses access at once, whatever a stale session says.
-    await run(ws.setRole("ann", "analyst"));
+    await run(ws.setRole({ id: "admin" }, "ann", "analyst"));
     expect(await can("ann", sales.id)).toBe(false);
   });
 });
@@ -246,15 +246,26 @@ describe("availability and profiles", () => {
   });
 
   it("changes roles but never removes the last admin, and re-routes what a demoted agent held", async () => {
-    expect((await fails(ws.setRole("admin", "agent")))._tag).toBe("Conflict");
-    expect(paths(await fails(ws.setRole("ann", "boss")))).toEqual(["role"]);
+    expect((await fails(ws.setRole({ id: "admin" }, "admin", "agent")))._tag).toBe("Conflict");
+    expect(paths(await fails(ws.setRole({ id: "admin" }, "ann", "boss")))).toEqual(["role"]);
     const inbox = await run(ws.createInbox({ name: "Sales" }));
     await run(ws.setInboxMembers(inbox.id, ["ann"]));
     const held = openConversation(inbox.id, "ann");
-    expect((await run(ws.setRole("ann", "marketer"))).role).toBe("marketer");
+    const waiting = openConversation(inbox.id, "ann");
+    db.sqlite.prepare("UPDATE conversations SET status = 'pending' WHERE id = ?").run(waiting);
+    const done = openConversation(inbox.id, "ann");
+    db.sqlite.prepare("UPDATE conversations SET status = 'closed' WHERE id = ?").run(done);
+    expect((await run(ws.setRole({ id: "admin" }, "ann", "marketer"))).role).toBe("marketer");
     expect(conversationRow(held).assignee_id).toBeNull();
-    await run(ws.setRole("bob", "admin"));
-    expect((await run(ws.setRole("admin", "agent"))).role).toBe("agent");
+    // A pending one would come back to her when the visitor answers: unassigned by the admin, with its event.
+    expect(conversationRow(waiting).assignee_id).toBeNull();
+    expect(db.sqlite.prepare("SELECT type, user_id FROM events WHERE conversation_id = ? ORDER BY id").all(waiting)).toEqual([
+      { type: "unassigned", user_id: null },
+    ]);
+    // History stays hers.
+    expect(conversationRow(done).assignee_id).toBe("ann");
+    await run(ws.setRole({ id: "admin" }, "bob", "admin"));
+    expect((await run(ws.setRole({ id: "admin" }, "admin", "agent"))).role).toBe("agent");
   });
 });
 
@@ -343,13 +354,13 @@ describe("disabling and enabling people", () => {
     expect(disabledAt("admin")).toBeNull();
     expect(sessionsOf("admin")).toBe(1);
     // With a second enabled admin it is allowed, and then that one is the last.
-    await run(ws.setRole("bob", "admin"));
+    await run(ws.setRole({ id: "admin" }, "bob", "admin"));
     await run(ws.setDisabled({ id: "bob" }, "admin", true));
     expect(disabledAt("admin")).not.toBeNull();
     expect(((await fails(ws.setDisabled({ id: "admin" }, "bob", true))) as Conflict).message).toBe(
       "The workspace needs at least one enabled admin.",
     );
-    expect(((await fails(ws.setRole("bob", "agent"))) as Conflict).message).toBe("The workspace needs at least one admin.");
+    expect(((await fails(ws.setRole({ id: "admin" }, "bob", "agent"))) as Conflict).message).toBe("The workspace needs at least one admin.");
     expect(disabledAt("bob")).toBeNull();
     expect((await fails(ws.setDisabled({ id: "admin" }, "nobody", true)))._tag).toBe("NotFound");
   });

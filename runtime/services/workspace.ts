@@ -11,7 +11,7 @@
  *   inboxesOfUser(userId) → inbox ids (admins: all), canAccessInbox(user, inboxId) → boolean,
  *   setAvailability(userId, "available"|"away"),
  *   getProfile(userId), updateProfile(userId, {displayName, avatarUrl, meetingLink, workingHours, notificationSettings}),
- *   setRole(userId, role), setDisabled(actor, userId, disabled).
+ *   setRole(actor, userId, role), setDisabled(actor, userId, disabled).
  *
  * Access rule: admins open every inbox; agents the inboxes they are members of; marketers and
  * analysts none. Only agents and admins can be members. Every change that can let someone take
@@ -165,8 +165,13 @@ export interface WorkspaceShape {
   readonly getProfile: (userId: string) => Effect.Effect<Profile, NotFound>;
   /** Edits the profile fields `input` names (empty strings clear text fields). */
   readonly updateProfile: (userId: string, input: unknown) => Effect.Effect<Profile, NotFound | InvalidInput>;
-  /** Changes a role; Conflict when it would leave no admin. */
-  readonly setRole: (userId: string, role: unknown) => Effect.Effect<Profile, NotFound | InvalidInput | Conflict>;
+  /**
+   * Changes a role; Conflict when it would leave no admin. Someone who can no longer work in
+   * inboxes gives back what they held: open conversations go through routing again, pending ones
+   * are unassigned by `actor` (they wait on the visitor, and must not come back to someone who
+   * cannot open them).
+   */
+  readonly setRole: (actor: Pick<User, "id">, userId: string, role: unknown) => Effect.Effect<Profile, NotFound | InvalidInput | Conflict>;
   /**
    * Disables (ends sessions, re-routes open conversations, unassigns pending ones) or enables
    * `userId`. Conflict when `actor` disables themselves or it would leave no enabled admin.
@@ -498,7 +503,21 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       return yield* readProfile(userId);
     });
 
-    const setRole: WorkspaceShape["setRole"] = Effect.fn("Workspace.setRole")(function* (userId, input) {
+    /**
+     * Pending conversations wait on the visitor; when they answer, the conversation must not come
+     * back to someone who cannot open it. Unassigned by `actor`, with its event; returns how many.
+     */
+    const unassignPending = (actor: Pick<User, "id">, userId: string) =>
+      Effect.gen(function* () {
+        const pending = prepare("SELECT id, version FROM conversations WHERE assignee_id = ? AND status = 'pending'").all(userId) as Array<{
+          id: string;
+          version: number;
+        }>;
+        yield* Effect.forEach(pending, (c) => Effect.ignore(routing.assign(c.id, { userId: null }, actor.id, c.version)), { discard: true });
+        return pending.length;
+      });
+
+    const setRole: WorkspaceShape["setRole"] = Effect.fn("Workspace.setRole")(function* (actor, userId, input) {
       const role = yield* decodeOrFail(Role, input, "role");
       const before = yield* readProfile(userId);
       if (before.role === role) return before;
@@ -517,6 +536,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       if (!INBOX_ROLES.includes(role)) {
         const held = prepare("SELECT id FROM conversations WHERE assignee_id = ? AND status = 'open'").all(userId) as Array<{ id: string }>;
         yield* Effect.forEach(held, (c) => Effect.ignore(routing.routeConversation(c.id, { type: "routing" })), { discard: true });
+        yield* unassignPending(actor, userId);
       }
       return yield* readProfile(userId);
     });
@@ -553,14 +573,8 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
           Effect.catchTag("WriteFailed", (failed) => (failed.cause instanceof Conflict ? Effect.fail(failed.cause) : Effect.die(failed.cause))),
         );
       yield* routing.publish(outcome.assignments);
-      // Pending ones wait on the visitor; when they answer, the conversation must not come back to
-      // someone who cannot open it. Unassigned by the admin who disabled them, with its event.
-      const pending = prepare("SELECT id, version FROM conversations WHERE assignee_id = ? AND status = 'pending'").all(userId) as Array<{
-        id: string;
-        version: number;
-      }>;
-      yield* Effect.forEach(pending, (c) => Effect.ignore(routing.assign(c.id, { userId: null }, actor.id, c.version)), { discard: true });
-      return { profile: yield* readProfile(userId), endedSessions: outcome.endedSessions, rerouted: outcome.rerouted + pending.length };
+      const unassigned = yield* unassignPending(actor, userId);
+      return { profile: yield* readProfile(userId), endedSessions: outcome.endedSessions, rerouted: outcome.rerouted + unassigned };
     });
 
     return {
