@@ -16,6 +16,7 @@ import { Database, type Sqlite } from "./database.js";
 import { Deliveries, nextAttemptAt, RETRY_DELAYS_MS, SendFailed, type Outbound } from "./deliveries.js";
 import { Engine } from "./engine.js";
 import { InvalidInput, NotFound } from "./errors.js";
+import { LiveEvents, type LiveEvent } from "./live-events.js";
 import { OutsideConversations } from "./outside-conversations.js";
 
 let dir: string;
@@ -257,6 +258,51 @@ describe("Deliveries", () => {
     sqlite.prepare("UPDATE deliveries SET attempts = ? WHERE conversation_id = ?").run(RETRY_DELAYS_MS.length, conversationId);
     await run((await deliveries()).runDue());
     expect(rows(conversationId)[0]).toMatchObject({ status: "failed", last_error: `gave up after ${RETRY_DELAYS_MS.length + 1} tries: timeout` });
+  });
+
+  it("tells agents' pages, not the visitor's stream, each time a delivery changes state", async () => {
+    const { conversationId } = await newThread("jo@example.com");
+    const live = await runtime.runPromise(LiveEvents);
+    const agents: LiveEvent[] = [];
+    const visitorStream: LiveEvent[] = [];
+    const stopAll = live.subscribeAll((event) => {
+      if (event.conversationId === conversationId && (event.data as { change?: unknown }).change === "delivery") agents.push(event);
+    });
+    const stopVisitor = live.subscribeConversation(conversationId, (event) => visitorStream.push(event));
+    try {
+      const first = await reply(conversationId, "tries twice");
+      const changes = () => agents.map((e) => e.data);
+      const inboxOf = (sqlite.prepare("SELECT inbox_id FROM conversations WHERE id = ?").get(conversationId) as { inbox_id: string }).inbox_id;
+
+      // A retry scheduled after a failed try.
+      answer = () => Effect.fail(new SendFailed({ reason: "451 try later", permanent: false }));
+      await run((await deliveries()).runDue());
+      expect(changes()).toEqual([{ change: "delivery", messageId: first.id, status: "pending", attempts: 1 }]);
+      expect(agents[0]).toMatchObject({ kind: "conversation", internal: true, inboxId: inboxOf, conversationId });
+
+      // Failed for good.
+      sqlite.prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE message_id = ?").run(Number(first.id));
+      answer = () => Effect.fail(new SendFailed({ reason: "550 no such user", permanent: true }));
+      await run((await deliveries()).runDue());
+      expect(changes().at(-1)).toEqual({ change: "delivery", messageId: first.id, status: "failed", attempts: 2 });
+
+      // Queued again by an agent, then sent.
+      await run((await deliveries()).retry(conversationId, Number(first.id)));
+      expect(changes().at(-1)).toEqual({ change: "delivery", messageId: first.id, status: "pending", attempts: 2 });
+      answer = () => Effect.succeed({});
+      await run((await deliveries()).runDue());
+      expect(changes().at(-1)).toEqual({ change: "delivery", messageId: first.id, status: "sent", attempts: 3 });
+      expect(agents).toHaveLength(4);
+
+      // Nothing due, nothing changed: no event.
+      await run((await deliveries()).runDue());
+      expect(agents).toHaveLength(4);
+      // The visitor's stream never hears of the team's outbox.
+      expect(visitorStream.filter((e) => (e.data as { change?: unknown }).change === "delivery")).toEqual([]);
+    } finally {
+      stopAll();
+      stopVisitor();
+    }
   });
 
   it("a sender that throws fails only that try", async () => {

@@ -12,11 +12,16 @@
  *
  * The channels' own services register one Sender per kind when they are built. The loop runs
  * every second and at once when a writer calls `wake()` after its commit.
+ *
+ * Every change of a row's state (sent, a retry scheduled, failed, queued again by `retry`) is
+ * published after its commit as an agents-only `conversation` event (`change: "delivery"`), so an
+ * open thread re-reads and shows it without a reload.
  */
 import { Context, Data, Effect, Layer } from "effect";
 import { now } from "./clock.js";
 import { Database } from "./database.js";
 import { NotFound } from "./errors.js";
+import { LiveEvents } from "./live-events.js";
 
 export type OutsideKind = "email" | "messenger";
 
@@ -97,6 +102,7 @@ export class Deliveries extends Context.Tag("Deliveries")<Deliveries, Deliveries
 interface DueRow {
   readonly message_id: number;
   readonly conversation_id: string;
+  readonly inbox_id: string;
   readonly channel_id: string;
   readonly attempts: number;
   readonly kind: OutsideKind;
@@ -110,10 +116,11 @@ interface DueRow {
 
 // Due rows whose conversation has no earlier message still waiting for its retry: order first.
 const SELECT_DUE = `
-SELECT d.message_id, d.conversation_id, d.channel_id, d.attempts, ch.kind, ch.config,
+SELECT d.message_id, d.conversation_id, c.inbox_id, d.channel_id, d.attempts, ch.kind, ch.config,
        m.author, m.user_id, m.text, m.payload, m.created_at
   FROM deliveries d
   JOIN messages m ON m.id = d.message_id
+  JOIN conversations c ON c.id = d.conversation_id
   JOIN channels ch ON ch.id = d.channel_id
  WHERE d.status = 'pending' AND d.next_attempt_at <= ?
    AND NOT EXISTS (SELECT 1 FROM deliveries e
@@ -137,10 +144,25 @@ const CONCURRENCY = 4;
 /** The longest a failure reason is kept. */
 const MAX_REASON = 500;
 
-export const layer: Layer.Layer<Deliveries, never, Database> = Layer.effect(
+/** What a delivery event's `data` holds: which message, and the state it is in now. */
+export interface DeliveryChange {
+  readonly change: "delivery";
+  readonly messageId: string;
+  readonly status: DeliveryState;
+  readonly attempts: number;
+}
+
+export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Layer.effect(
   Deliveries,
   Effect.gen(function* () {
     const db = yield* Database;
+    const live = yield* LiveEvents;
+
+    /** Tells the agents' pages (never the visitor's stream: `internal`) that a message's delivery changed. Call after the commit. */
+    const announce = (conversationId: string, inboxId: string, messageId: number, status: DeliveryState, attempts: number) => {
+      const data: DeliveryChange = { change: "delivery", messageId: String(messageId), status, attempts };
+      live.publishNow({ conversationId, inboxId, kind: "conversation", internal: true, data });
+    };
     const senders = new Map<OutsideKind, Sender>();
     const warnedKinds = new Set<OutsideKind>();
 
@@ -150,7 +172,7 @@ export const layer: Layer.Layer<Deliveries, never, Database> = Layer.effect(
         const attempts = row.attempts + 1;
         if ("sent" in outcome) {
           const externalId = outcome.sent.externalId ?? null;
-          sqlite
+          const { changes } = sqlite
             .prepare(
               "UPDATE deliveries SET status = 'sent', attempts = ?, sent_at = ?, external_id = ?, last_error = NULL WHERE message_id = ? AND status = 'pending'",
             )
@@ -163,21 +185,21 @@ export const layer: Layer.Layer<Deliveries, never, Database> = Layer.effect(
               )
               .run(row.channel_id, externalId, row.conversation_id, row.message_id, at);
           }
-          return "sent" as const;
+          return { result: "sent" as const, attempts, changed: changes > 0 };
         }
         const reason = outcome.failed.reason.slice(0, MAX_REASON);
         const next = outcome.failed.permanent ? null : nextAttemptAt(attempts, at);
         if (next === null) {
           const why = outcome.failed.permanent ? reason : `gave up after ${attempts} tries: ${reason}`;
-          sqlite
+          const { changes } = sqlite
             .prepare("UPDATE deliveries SET status = 'failed', attempts = ?, last_error = ? WHERE message_id = ? AND status = 'pending'")
             .run(attempts, why, row.message_id);
-          return "failed" as const;
+          return { result: "failed" as const, attempts, changed: changes > 0 };
         }
-        sqlite
+        const { changes } = sqlite
           .prepare("UPDATE deliveries SET attempts = ?, last_error = ?, next_attempt_at = ? WHERE message_id = ? AND status = 'pending'")
           .run(attempts, reason, next, row.message_id);
-        return "retrying" as const;
+        return { result: "retrying" as const, attempts, changed: changes > 0 };
       });
 
     const sendOne = (row: DueRow) =>
@@ -210,7 +232,11 @@ export const layer: Layer.Layer<Deliveries, never, Database> = Layer.effect(
             Effect.succeed({ failed: new SendFailed({ reason: `unexpected error: ${String(defect)}`, permanent: false }) }),
           ),
         );
-        return yield* Effect.orDie(record(row, outcome));
+        const recorded = yield* Effect.orDie(record(row, outcome));
+        if (recorded.changed) {
+          announce(row.conversation_id, row.inbox_id, row.message_id, recorded.result === "retrying" ? "pending" : recorded.result, recorded.attempts);
+        }
+        return recorded.result;
       });
 
     // One conversation's due messages in order; the first that does not go through holds the rest.
@@ -306,17 +332,21 @@ export const layer: Layer.Layer<Deliveries, never, Database> = Layer.effect(
 
     const retry: DeliveriesShape["retry"] = (conversationId, messageId) =>
       Effect.gen(function* () {
-        const changed = yield* Effect.orDie(
-          db.writeEffect(
-            (sqlite) =>
-              sqlite
-                .prepare(
-                  "UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE message_id = ? AND conversation_id = ? AND status = 'failed'",
-                )
-                .run(now(), messageId, conversationId).changes,
-          ),
+        const queued = yield* Effect.orDie(
+          db.writeEffect((sqlite) => {
+            const changed = sqlite
+              .prepare(
+                "UPDATE deliveries SET status = 'pending', next_attempt_at = ? WHERE message_id = ? AND conversation_id = ? AND status = 'failed'",
+              )
+              .run(now(), messageId, conversationId).changes;
+            if (changed === 0) return null;
+            return sqlite
+              .prepare("SELECT d.attempts, c.inbox_id FROM deliveries d JOIN conversations c ON c.id = d.conversation_id WHERE d.message_id = ?")
+              .get(messageId) as { attempts: number; inbox_id: string };
+          }),
         );
-        if (changed === 0) return yield* Effect.fail(new NotFound({ entity: "failed delivery", id: String(messageId) }));
+        if (queued === null) return yield* Effect.fail(new NotFound({ entity: "failed delivery", id: String(messageId) }));
+        announce(conversationId, queued.inbox_id, messageId, "pending", queued.attempts);
         wake();
       });
 
