@@ -7,6 +7,8 @@ import {
   Accounts,
   layer as accountsLayer,
   LOGIN_FAILURE_LIMIT,
+  LOGIN_FAILURE_WINDOW_MS,
+  makeLoginThrottle,
   SESSION_TTL_MS,
   sessionKey,
   WRONG_CREDENTIALS,
@@ -358,5 +360,43 @@ describe("disabled users", () => {
     const all = await run(Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })));
     expect(all.find((u) => u.id === user.id)?.disabledAt).toBe(5);
     expect((await run(Effect.flatMap(Accounts, (a) => a.getUser(user.id)))).disabledAt).toBe(5);
+  });
+});
+
+describe("the login throttle when full", () => {
+  const lockOut = (throttle: ReturnType<typeof makeLoginThrottle>, key: string, now: number) => {
+    for (let i = 0; i < LOGIN_FAILURE_LIMIT; i++) throttle.fail(key, now);
+  };
+
+  it("keeps a locked account locked while a spray of made-up emails fills it", () => {
+    const throttle = makeLoginThrottle(100);
+    lockOut(throttle, "victim@example.com", 0);
+    expect(throttle.check("victim@example.com", 1)?._tag).toBe("RateLimited");
+    for (let i = 0; i < 1000; i++) throttle.fail(`spray${i}@example.com`, 1 + i);
+    expect(throttle.size()).toBeLessThanOrEqual(100);
+    expect(throttle.check("victim@example.com", 2000)?._tag).toBe("RateLimited");
+    // The newest guesses are still counted; the oldest unlocked ones were forgotten.
+    throttle.fail("spray999@example.com", 2001);
+    expect(throttle.check("spray0@example.com", 2002)).toBeUndefined();
+  });
+
+  it("forgets expired entries first, and a lock ends with its window", () => {
+    const throttle = makeLoginThrottle(10);
+    lockOut(throttle, "a@example.com", 0);
+    for (let i = 0; i < 9; i++) throttle.fail(`old${i}@example.com`, 0);
+    const later = LOGIN_FAILURE_WINDOW_MS + 1;
+    throttle.fail("new@example.com", later);
+    expect(throttle.size()).toBe(1);
+    expect(throttle.check("a@example.com", later)).toBeUndefined();
+  });
+
+  it("when every entry is a lock, forgets the oldest locks, not the newest", () => {
+    const throttle = makeLoginThrottle(10);
+    for (let i = 0; i < 10; i++) lockOut(throttle, `locked${i}@example.com`, i);
+    lockOut(throttle, "newest@example.com", 20);
+    expect(throttle.size()).toBeLessThanOrEqual(10);
+    expect(throttle.check("newest@example.com", 21)?._tag).toBe("RateLimited");
+    expect(throttle.check("locked9@example.com", 21)?._tag).toBe("RateLimited");
+    expect(throttle.check("locked0@example.com", 21)).toBeUndefined();
   });
 });

@@ -253,28 +253,53 @@ interface Failures {
   since: number;
 }
 
-/** Failed logins per email in a fixed window; in memory, since Parley is one process. */
-const makeThrottle = () => {
+/** How many emails the throttle remembers at most. */
+export const LOGIN_THROTTLE_CAPACITY = 10_000;
+
+/**
+ * Failed logins per email in a fixed window; in memory, since Parley is one process (a restart
+ * forgets them, and only whoever can restart the server gets that). When full, it forgets the
+ * expired entries, then the oldest ones that lock nobody out yet: a spray of made-up emails must
+ * not push a locked account out and so unlock it.
+ */
+export const makeLoginThrottle = (capacity = LOGIN_THROTTLE_CAPACITY) => {
   const failures = new Map<string, Failures>();
+  const expired = (entry: Failures, now: number) => now - entry.since >= LOGIN_FAILURE_WINDOW_MS;
+  const makeRoom = (now: number) => {
+    for (const [k, v] of failures) if (expired(v, now)) failures.delete(k);
+    // Map iteration is insertion order: the oldest first. Keep a tenth free so this runs seldom.
+    const target = Math.floor(capacity * 0.9);
+    for (const [k, v] of failures) {
+      if (failures.size < target) return;
+      if (v.count < LOGIN_FAILURE_LIMIT) failures.delete(k);
+    }
+    // Every entry is a locked account: forgetting the oldest lock is the least harm left.
+    for (const k of failures.keys()) {
+      if (failures.size < target) return;
+      failures.delete(k);
+    }
+  };
   return {
     check: (key: string, now: number): RateLimited | undefined => {
       const entry = failures.get(key);
-      if (!entry || now - entry.since >= LOGIN_FAILURE_WINDOW_MS || entry.count < LOGIN_FAILURE_LIMIT) return undefined;
+      if (!entry || expired(entry, now) || entry.count < LOGIN_FAILURE_LIMIT) return undefined;
       return new RateLimited({ retryAfterSeconds: Math.max(1, Math.ceil((entry.since + LOGIN_FAILURE_WINDOW_MS - now) / 1000)) });
     },
     fail: (key: string, now: number) => {
-      if (failures.size >= 10_000) {
-        for (const [k, v] of failures) if (now - v.since >= LOGIN_FAILURE_WINDOW_MS) failures.delete(k);
-        // Still full of fresh entries: someone is spraying emails; forgetting is safer than growing.
-        if (failures.size >= 10_000) failures.clear();
-      }
       const entry = failures.get(key);
-      if (!entry || now - entry.since >= LOGIN_FAILURE_WINDOW_MS) failures.set(key, { count: 1, since: now });
-      else entry.count++;
+      if (entry && !expired(entry, now)) {
+        entry.count++;
+        return;
+      }
+      // A new window starts at the end of the order, so its entry is among the last forgotten.
+      failures.delete(key);
+      if (failures.size >= capacity) makeRoom(now);
+      failures.set(key, { count: 1, since: now });
     },
     reset: (key: string) => {
       failures.delete(key);
     },
+    size: () => failures.size,
   };
 };
 
@@ -288,7 +313,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
     const db = yield* Database;
     // Unknown emails are verified against this so a wrong email costs the same scrypt as a wrong password.
     const dummyHash = yield* Effect.promise(() => hashPassword(newSecret()));
-    const throttle = makeThrottle();
+    const throttle = makeLoginThrottle();
 
     const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE email = ?`);
     const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
