@@ -8,12 +8,20 @@
  * Replies and comments go through `Engine.replyAsAgent` (one write, idempotent per
  * clientMessageId, published after commit). Assignments go through `Routing.assign`. Every
  * read is limited to the inboxes the actor may open (inbox-access.ts).
+ *
+ * In email and Messenger conversations a reply leaves through the outbox (deliveries.ts): the
+ * thread shows each outgoing message's delivery state, an agent can retry a failed one, and a
+ * reply wakes the outbox at once instead of waiting for its next tick. An email's headers
+ * (from, to, cc, subject, attachments) come from the message's payload, read leniently: a
+ * payload of another shape or broken JSON shows the message without them, never an error.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
-import type { ApiBubble, MessagePayload } from "./conversation-rows.js";
+import type { ApiBubble } from "./conversation-rows.js";
 import { parseProperties, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
+import * as DeliveriesService from "./deliveries.js";
+import type { DeliveriesShape, DeliveryState } from "./deliveries.js";
 import { Engine, type EngineShape } from "./engine.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import {
@@ -109,6 +117,41 @@ export interface ConversationList {
   readonly unread: Readonly<Record<"unassigned" | "mine" | "all_open", number>>;
 }
 
+/** Where an outgoing message in an email or Messenger conversation stands in the outbox. */
+export interface ThreadDelivery {
+  readonly status: DeliveryState;
+  /** Tries made so far. */
+  readonly attempts: number;
+  /** Why the last try failed (kept while a retry waits; null once sent). */
+  readonly lastError: string | null;
+  readonly sentAt: number | null;
+  /** When the next try is due (pending only). */
+  readonly nextAttemptAt: number | null;
+}
+
+export interface EmailAddress {
+  readonly address: string;
+  readonly name: string | null;
+}
+
+export interface EmailAttachment {
+  readonly name: string | null;
+  readonly type: string | null;
+  /** Bytes; null when unknown. */
+  readonly size: number | null;
+  /** The stored file's id (downloadable at /inbox/attachments/<id>); absent when it was not stored. */
+  readonly id?: string;
+}
+
+/** The headers of an email message, from its payload. */
+export interface ThreadEmail {
+  readonly subject: string | null;
+  readonly from: EmailAddress | null;
+  readonly to: ReadonlyArray<EmailAddress>;
+  readonly cc: ReadonlyArray<EmailAddress>;
+  readonly attachments: ReadonlyArray<EmailAttachment>;
+}
+
 export interface ThreadMessage {
   readonly id: string;
   readonly author: "visitor" | "bot" | "agent" | "system";
@@ -123,6 +166,10 @@ export interface ThreadMessage {
   readonly bubble?: ApiBubble;
   /** On the handoff marker: everything the bot collected. */
   readonly handoff?: Readonly<Record<string, unknown>>;
+  /** On a message that has an outbox row (a bot's or agent's message in an email or Messenger conversation). */
+  readonly delivery?: ThreadDelivery;
+  /** On a message that arrived by email: its headers and attachments. */
+  readonly email?: ThreadEmail;
 }
 
 export interface VisitorFacts {
@@ -223,6 +270,12 @@ export interface InboxShape {
   readonly setTyping: (conversationId: string, typing: boolean, internal: boolean, actor: Actor) => Effect.Effect<void, NotFound | Forbidden>;
   /** The filter choices: the actor's inboxes, their channels, teams, and the people who can be assigned. */
   readonly options: (actor: Actor) => Effect.Effect<InboxOptions, Forbidden>;
+  /**
+   * Sends a failed outgoing message again (the outbox tries it now). NotFound when the conversation
+   * has no such message; Conflict when the message is not a failed one (sent, still being sent,
+   * or never sent through the outbox); InvalidInput for an id that is not a message id.
+   */
+  readonly retryDelivery: (conversationId: string, messageId: string, actor: Actor) => Effect.Effect<void, NotFound | Forbidden | Conflict | InvalidInput>;
   /** Listens to every event of the inboxes the actor may open (checked per event); returns the unsubscribe function. */
   readonly watch: (actor: Actor, listener: (event: InboxEvent) => void) => Effect.Effect<() => void, Forbidden>;
 }
@@ -388,20 +441,91 @@ interface ThreadMessageRow {
   readonly payload: string | null;
   readonly is_internal: number;
   readonly created_at: number;
+  /** The outbox row's columns (all null without one). */
+  readonly delivery_status: DeliveryState | null;
+  readonly delivery_attempts: number | null;
+  readonly delivery_last_error: string | null;
+  readonly delivery_sent_at: number | null;
+  readonly delivery_next_attempt_at: number | null;
 }
 
-const parsePayload = (text: string | null): MessagePayload => {
+type Json = Readonly<Record<string, unknown>>;
+
+const isRecord = (value: unknown): value is Json => value !== null && typeof value === "object" && !Array.isArray(value);
+
+/** A stored payload as an object; {} for none, broken JSON or a non-object. Pure. */
+const parsePayload = (text: string | null): Json => {
   if (text === null) return {};
   try {
     const value: unknown = JSON.parse(text);
-    return value !== null && typeof value === "object" ? (value as MessagePayload) : {};
+    return isRecord(value) ? value : {};
   } catch {
     return {};
   }
 };
 
-const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
+const stringOr = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
+
+const addressOf = (value: unknown): EmailAddress | null => {
+  if (!isRecord(value)) return null;
+  const address = stringOr(value.address);
+  return address === null ? null : { address, name: stringOr(value.name) };
+};
+
+const addressesOf = (value: unknown): ReadonlyArray<EmailAddress> =>
+  Array.isArray(value) ? value.map(addressOf).filter((a): a is EmailAddress => a !== null) : [];
+
+const attachmentOf = (value: unknown): EmailAttachment | null => {
+  if (!isRecord(value)) return null;
+  const size = typeof value.size === "number" && Number.isFinite(value.size) && value.size >= 0 ? value.size : null;
+  const id = stringOr(value.id);
+  return { name: stringOr(value.name), type: stringOr(value.type), size, ...(id !== null ? { id } : {}) };
+};
+
+/**
+ * The email headers a message payload holds (email-channel.ts writes subject, from, to, cc,
+ * messageId, attachments), or undefined when it is not an email's payload (no From address).
+ * Fields of the wrong type are left out, never thrown on. Pure.
+ */
+export const emailOfPayload = (payload: unknown): ThreadEmail | undefined => {
+  if (!isRecord(payload)) return undefined;
+  const from = addressOf(payload.from);
+  if (from === null) return undefined;
+  return {
+    subject: typeof payload.subject === "string" ? payload.subject : null,
+    from,
+    to: addressesOf(payload.to),
+    cc: addressesOf(payload.cc),
+    attachments: Array.isArray(payload.attachments)
+      ? payload.attachments.map(attachmentOf).filter((a): a is EmailAttachment => a !== null)
+      : [],
+  };
+};
+
+/** The parts of a payload the thread shows (quick replies, a bubble, the handoff), each only when well formed. Pure. */
+const chatPartsOf = (payload: Json): Pick<ThreadMessage, "choices" | "bubble" | "handoff"> => {
+  const choices = Array.isArray(payload.choices)
+    ? payload.choices.filter((c): c is { id: string; label: string } => isRecord(c) && typeof c.id === "string" && typeof c.label === "string")
+    : [];
+  const b = payload.bubble;
+  const bubble: ApiBubble | undefined = !isRecord(b) || typeof b.url !== "string"
+    ? undefined
+    : b.type === "image"
+      ? { type: "image", url: b.url, ...(typeof b.alt === "string" ? { alt: b.alt } : {}) }
+      : b.type === "link" && typeof b.label === "string"
+        ? { type: "link", url: b.url, label: b.label }
+        : undefined;
+  return {
+    ...(choices.length > 0 ? { choices: choices.map((c) => ({ id: c.id, label: c.label })) } : {}),
+    ...(bubble !== undefined ? { bubble } : {}),
+    ...(isRecord(payload.handoff) ? { handoff: payload.handoff } : {}),
+  };
+};
+
+/** A thread message from its row (payload parsed leniently, the outbox row joined in). Pure. */
+export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
   const payload = parsePayload(row.payload);
+  const email = emailOfPayload(payload);
   return {
     id: String(row.id),
     author: row.author,
@@ -410,14 +534,27 @@ const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
     text: row.text,
     internal: row.is_internal === 1,
     createdAt: row.created_at,
-    ...(payload.choices !== undefined && payload.choices.length > 0 ? { choices: payload.choices } : {}),
-    ...(payload.bubble !== undefined ? { bubble: payload.bubble } : {}),
-    ...(payload.handoff !== undefined ? { handoff: payload.handoff } : {}),
+    ...chatPartsOf(payload),
+    ...(row.delivery_status !== null
+      ? {
+          delivery: {
+            status: row.delivery_status,
+            attempts: row.delivery_attempts ?? 0,
+            lastError: row.delivery_last_error,
+            sentAt: row.delivery_sent_at,
+            nextAttemptAt: row.delivery_status === "pending" ? row.delivery_next_attempt_at : null,
+          },
+        }
+      : {}),
+    ...(email !== undefined ? { email } : {}),
   };
 };
 
+// The outbox row rides along in the same query (deliveries' key is the message id): no query per message.
 const THREAD_MESSAGE_SELECT = `SELECT m.id, m.author, m.user_id, COALESCE(u.display_name, u.name) AS author_name, m.text, m.payload,
-  m.is_internal, m.created_at FROM messages m LEFT JOIN users u ON u.id = m.user_id`;
+  m.is_internal, m.created_at, d.status AS delivery_status, d.attempts AS delivery_attempts, d.last_error AS delivery_last_error,
+  d.sent_at AS delivery_sent_at, d.next_attempt_at AS delivery_next_attempt_at
+  FROM messages m LEFT JOIN users u ON u.id = m.user_id LEFT JOIN deliveries d ON d.message_id = m.id`;
 
 export const MAX_THREAD_MESSAGES = 2000;
 
@@ -480,8 +617,9 @@ export const makeInbox = (deps: {
   readonly live: LiveEventsShape;
   readonly engine: EngineShape;
   readonly routing: RoutingShape;
+  readonly deliveries: DeliveriesShape;
 }): InboxShape => {
-  const { db, live, engine, routing } = deps;
+  const { db, live, engine, routing, deliveries } = deps;
   const prepare = db.prepare;
   // Comments whose mentions were already sent: a retried comment (same clientMessageId) notifies once.
   const notified = new Set<string>();
@@ -711,9 +849,39 @@ export const makeInbox = (deps: {
       text: input.text,
       clientMessageId: input.clientMessageId,
     });
+    // In an email or Messenger conversation the reply waits in the outbox (written with it):
+    // send it now rather than at the loop's next tick. A chat reply has no row; the pass finds nothing.
+    deliveries.wake();
     // Whoever answers has read what they answered.
     yield* Effect.orDie(markReadNow(input.conversationId, actor.id, Number(sent.id)));
     return readMessage(sent.id);
+  });
+
+  const retryDelivery: InboxShape["retryDelivery"] = Effect.fn("Inbox.retryDelivery")(function* (conversationId, messageId, actor) {
+    yield* conversationFor(prepare, actor, conversationId);
+    const id = /^[1-9][0-9]{0,15}$/.test(messageId) ? Number(messageId) : NaN;
+    if (!Number.isSafeInteger(id)) return yield* Effect.fail(invalid("messageId", "a message id is a whole number from 1"));
+    const row = prepare(
+      `SELECT m.id, m.author, m.is_internal, d.status FROM messages m LEFT JOIN deliveries d ON d.message_id = m.id
+        WHERE m.id = ? AND m.conversation_id = ?`,
+    ).get(id, conversationId) as { id: number; author: string; is_internal: number; status: DeliveryState | null } | undefined;
+    if (row === undefined) return yield* Effect.fail(new NotFound({ entity: "message", id: messageId }));
+    if (row.status !== "failed") {
+      return yield* Effect.fail(
+        new Conflict({
+          message:
+            row.status === "sent"
+              ? "This message was sent already; there is nothing to retry."
+              : row.status === "pending"
+                ? "This message is still being sent; it can be retried only if it fails."
+                : "Only a reply that could not be delivered can be retried; this message was not sent through an outside channel.",
+        }),
+      );
+    }
+    // Deliveries.retry queues it again only while it is still failed (one retry when two agents click), and wakes the outbox.
+    yield* deliveries.retry(conversationId, id).pipe(
+      Effect.catchTag("NotFound", () => Effect.fail(new Conflict({ message: "Someone retried this message a moment ago; it is being sent." }))),
+    );
   });
 
   const mentionablesOf = (inboxId: string) =>
@@ -932,16 +1100,44 @@ export const makeInbox = (deps: {
 
   const checkAccess: InboxShape["checkAccess"] = (conversationId, actor) => Effect.asVoid(conversationFor(prepare, actor, conversationId));
 
-  return { checkAccess, listConversations, getThread, reply, comment, close, reopen, markPending, markOpen, assign, markRead, setTyping, options, watch };
+  return {
+    checkAccess,
+    listConversations,
+    getThread,
+    reply,
+    comment,
+    close,
+    reopen,
+    markPending,
+    markOpen,
+    assign,
+    markRead,
+    setTyping,
+    options,
+    retryDelivery,
+    watch,
+  };
 };
 
-/** The Inbox service over the app's Database, LiveEvents, Engine and Routing. */
+/**
+ * The Inbox service over the app's Database, LiveEvents, Engine and Routing, and the outbox.
+ * The outbox is `Deliveries.layer` itself, provided here: layers are memoised by reference, so in
+ * the app (which also builds `Deliveries.layer`) this is the one instance whose loop runs and
+ * whose senders the channels registered — a reply's `wake()` reaches that loop. Test kits that
+ * build no Deliveries get one over their own database.
+ */
 export const layer: Layer.Layer<Inbox, never, Database | LiveEvents | Engine | Routing> = Layer.effect(
   Inbox,
   Effect.gen(function* () {
-    return makeInbox({ db: yield* Database, live: yield* LiveEvents, engine: yield* Engine, routing: yield* Routing });
+    return makeInbox({
+      db: yield* Database,
+      live: yield* LiveEvents,
+      engine: yield* Engine,
+      routing: yield* Routing,
+      deliveries: yield* DeliveriesService.Deliveries,
+    });
   }),
-);
+).pipe(Layer.provide(DeliveriesService.layer));
 
 /** The access row type, re-exported for routes that only need to know a conversation exists. */
 export type { ConversationAccessRow };
