@@ -163,7 +163,7 @@ export default function ChannelsSettings() {
         <Form method="post" className="stack" aria-labelledby="add-channel-title">
           <CsrfInput />
           <input type="hidden" name="intent" value="create" />
-          <fieldset>
+          <fieldset className="choices">
             <legend>Kind</legend>
             {(Object.keys(kindLabels) as Kind[]).map((kind) => (
               <label key={kind} className="choice">
