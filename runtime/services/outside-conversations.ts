@@ -12,8 +12,11 @@
  *   conversation opens again and the visitor waits for an answer again.
  * Both drop a message whose outside id (`externalMessageId`) the channel has seen before and
  * answer with what the first delivery stored, so a redelivered webhook or email is stored once.
+ * Both store the message's files (`attachments`, attachments.ts) in the message's own write:
+ * a message is kept with its files or not at all, and a redelivery stores none again.
  */
 import { Context, Effect, Layer } from "effect";
+import { attachmentIdsOf, attachmentInsert, type AttachmentRow } from "./attachments.js";
 import { now as wallClockNow } from "./clock.js";
 import { Database, type Sqlite } from "./database.js";
 import { NotFound } from "./errors.js";
@@ -38,6 +41,8 @@ export interface OpenInput {
   readonly ticket?: { readonly subject: string; readonly description: string; readonly priority?: "low" | "normal" | "high" | "urgent" };
   /** Shown as the conversation's page (a form's page, an email's subject line). */
   readonly pageUrl?: string | null;
+  /** The message's files, stored with it (their ids are already in `payload`'s list). */
+  readonly attachments?: ReadonlyArray<AttachmentRow>;
 }
 
 export interface Opened {
@@ -46,6 +51,8 @@ export interface Opened {
   readonly ticketId: string | null;
   /** True when `externalMessageId` was seen before: nothing new was stored. */
   readonly duplicate: boolean;
+  /** The ids of the message's stored files (for a duplicate, those the first delivery stored). */
+  readonly attachmentIds: ReadonlyArray<string>;
 }
 
 export interface AppendInput {
@@ -53,6 +60,8 @@ export interface AppendInput {
   readonly text: string;
   readonly payload?: Record<string, unknown> | null;
   readonly externalMessageId?: string;
+  /** The message's files, stored with it (their ids are already in `payload`'s list). */
+  readonly attachments?: ReadonlyArray<AttachmentRow>;
 }
 
 export interface Appended {
@@ -60,6 +69,8 @@ export interface Appended {
   readonly duplicate: boolean;
   /** The status the conversation had before (closed and pending ones are open again now). */
   readonly previousStatus: string;
+  /** The ids of the message's stored files (for a duplicate, those the first delivery stored). */
+  readonly attachmentIds: ReadonlyArray<string>;
 }
 
 export interface OutsideConversationsShape {
@@ -171,7 +182,13 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
               const ticket = sqlite.prepare("SELECT id FROM tickets WHERE conversation_id = ? ORDER BY created_at LIMIT 1").get(seen.conversation_id) as
                 | { id: string }
                 | undefined;
-              return { duplicate: true as const, conversationId: seen.conversation_id, messageId: seen.message_id ?? 0, ticketId: ticket?.id ?? null };
+              return {
+                duplicate: true as const,
+                conversationId: seen.conversation_id,
+                messageId: seen.message_id ?? 0,
+                ticketId: ticket?.id ?? null,
+                attachmentIds: seen.message_id === null ? [] : attachmentIdsOf(sqlite, seen.message_id),
+              };
             }
             sqlite
               .prepare(
@@ -198,6 +215,8 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
                 .prepare("INSERT INTO messages (conversation_id, author, text, payload, created_at) VALUES (?, 'visitor', ?, ?, ?)")
                 .run(conversationId, input.text, input.payload ? JSON.stringify(input.payload) : null, at).lastInsertRowid,
             );
+            const attachments = input.attachments ?? [];
+            attachmentInsert(sqlite, conversationId, messageId, attachments, at);
             recordInbound(sqlite, channel.id, input.externalMessageId, conversationId, messageId, at);
             const common = { at, conversationId, inboxId: channel.inbox_id, channelId: channel.id };
             insertEvent(sqlite, { ...common, type: "conversation_created", data: { via: input.via } });
@@ -214,7 +233,7 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
               insertEvent(sqlite, { ...common, type: "ticket_created", data: { ticketId } });
             }
             const assignment = routing.routeInWrite(db.prepare, conversationId, { type: "routing" }, at);
-            return { duplicate: false as const, conversationId, messageId, ticketId, assignment };
+            return { duplicate: false as const, conversationId, messageId, ticketId, assignment, attachmentIds: attachments.map((a) => a.id) };
           }),
         );
         if (written.duplicate) return written;
@@ -225,7 +244,7 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
           data: { conversationId, status: "open", created: true, via: input.via, ticketId, messageId: String(written.messageId) },
         });
         if (written.assignment) yield* routing.publish([written.assignment as Assignment]);
-        return { conversationId, messageId: written.messageId, ticketId, duplicate: false };
+        return { conversationId, messageId: written.messageId, ticketId, duplicate: false, attachmentIds: written.attachmentIds };
       });
 
     const append: OutsideConversationsShape["append"] = (input) =>
@@ -238,13 +257,22 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
         const written = yield* Effect.orDie(
           db.writeEffect((sqlite) => {
             const seen = seenMessage(sqlite, conversation.channel_id, input.externalMessageId);
-            if (seen) return { duplicate: true as const, messageId: seen.message_id ?? 0, previousStatus: conversation.status };
+            if (seen) {
+              return {
+                duplicate: true as const,
+                messageId: seen.message_id ?? 0,
+                previousStatus: conversation.status,
+                attachmentIds: seen.message_id === null ? [] : attachmentIdsOf(sqlite, seen.message_id),
+              };
+            }
             const current = sqlite.prepare("SELECT status FROM conversations WHERE id = ?").get(conversation.id) as { status: string };
             const messageId = Number(
               sqlite
                 .prepare("INSERT INTO messages (conversation_id, author, text, payload, created_at) VALUES (?, 'visitor', ?, ?, ?)")
                 .run(conversation.id, input.text, input.payload ? JSON.stringify(input.payload) : null, at).lastInsertRowid,
             );
+            const attachments = input.attachments ?? [];
+            attachmentInsert(sqlite, conversation.id, messageId, attachments, at);
             recordInbound(sqlite, conversation.channel_id, input.externalMessageId, conversation.id, messageId, at);
             // A bot conversation keeps its status (its flow answers); any other one is open, and waiting.
             const reopened = current.status === "closed" || current.status === "pending";
@@ -262,7 +290,7 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
             if (reopened) insertEvent(sqlite, { ...common, type: "status_changed", data: { from: current.status, to: "open", by: "visitor" } });
             const assignment =
               reopened && conversation.assignee_id === null ? routing.routeInWrite(db.prepare, conversation.id, { type: "routing" }, at) : null;
-            return { duplicate: false as const, messageId, previousStatus: current.status, reopened, assignment };
+            return { duplicate: false as const, messageId, previousStatus: current.status, reopened, assignment, attachmentIds: attachments.map((a) => a.id) };
           }),
         );
         if (written.duplicate) return written;
@@ -280,7 +308,7 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
           yield* live.publish({ conversationId: conversation.id, inboxId: conversation.inbox_id, kind: "conversation", data: { ...data, created: false } });
         }
         if (written.assignment) yield* routing.publish([written.assignment as Assignment]);
-        return { messageId: written.messageId, duplicate: false, previousStatus: written.previousStatus };
+        return { messageId: written.messageId, duplicate: false, previousStatus: written.previousStatus, attachmentIds: written.attachmentIds };
       });
 
     const conversationForExternalId: OutsideConversationsShape["conversationForExternalId"] = (channelId, externalIds) =>

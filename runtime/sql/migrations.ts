@@ -597,6 +597,31 @@ CREATE TABLE external_messages (
 CREATE INDEX external_messages_conversation ON external_messages(conversation_id, created_at);
 `,
   },
+  {
+    version: 18,
+    name: "attachments: the files of outside messages",
+    // Agents need the files customers mail (invoices, screenshots). They are stored with
+    // their message, in the message's write (OutsideConversations), so a mail is kept with
+    // its files or not at all. A table of their own, not a column of messages: a thread or a
+    // search reads messages without ever paging through file bytes, and no trigger on
+    // messages is added, so chat messages' writes cost what they did. The id is random
+    // (128 bits): it is the download link. Rows go with their message or conversation.
+    sql: `
+CREATE TABLE attachments (
+  id TEXT PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  message_id INTEGER NOT NULL REFERENCES messages(id) ON DELETE CASCADE,
+  filename TEXT NOT NULL CHECK (length(filename) BETWEEN 1 AND 200),
+  content_type TEXT NOT NULL CHECK (content_type LIKE '%_/_%'),
+  size INTEGER NOT NULL CHECK (size >= 0),
+  sha256 TEXT NOT NULL CHECK (length(sha256) = 64),
+  data BLOB NOT NULL CHECK (length(data) = size),
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX attachments_message ON attachments(message_id);
+CREATE INDEX attachments_conversation ON attachments(conversation_id);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
