@@ -1,10 +1,12 @@
 /**
  * What Parley sends Messenger's Send API, as pure functions: a stored bot or agent message as
- * Send API bodies (text, quick replies, bubbles as text and a link), the 24-hour reply window,
- * and Graph's answers read as sent, worth a retry, or failed for good.
+ * Send API bodies (text, quick replies, bubbles as text and a link), the reply windows (24 hours
+ * for any reply, 7 days for an agent's with the Human Agent tag), the key that marks one part of
+ * a long message as sent, and Graph's answers read as sent, worth a retry, or failed for good.
  */
+import { createHash } from "node:crypto";
 
-/** Messenger allows at most 13 quick replies on a message; more choices are cut to the first 13. */
+/** Messenger allows at most 13 quick replies on a message; more choices go as a numbered list. */
 export const MAX_QUICK_REPLIES = 13;
 /** A quick reply's title is at most 20 characters. */
 export const MAX_QUICK_REPLY_TITLE = 20;
@@ -12,6 +14,8 @@ export const MAX_QUICK_REPLY_TITLE = 20;
 export const MAX_SEND_TEXT = 2000;
 /** Messenger's standard messaging window: a page may answer within 24 h of the person's last message. */
 export const REPLY_WINDOW_MS = 24 * 60 * 60 * 1000;
+/** The Human Agent tag's window: a person (never a bot) may answer within 7 days of the person's last message. */
+export const HUMAN_AGENT_WINDOW_MS = 7 * 24 * 60 * 60 * 1000;
 
 export const OUTSIDE_WINDOW_REASON = "outside Messenger's 24-hour reply window: the visitor's last message is older than 24 hours";
 
@@ -27,25 +31,70 @@ export interface SendMessage {
   readonly quick_replies?: ReadonlyArray<QuickReply>;
 }
 
+/** How a reply may be sent now: a plain response, with the Human Agent tag, or not at all (and why). */
+export type ReplyMode =
+  | { readonly kind: "response" }
+  | { readonly kind: "humanAgent" }
+  | { readonly kind: "closed"; readonly reason: string };
+
 /** The JSON body of one Send API request. */
-export interface SendBody {
-  readonly recipient: { readonly id: string };
-  readonly messaging_type: "RESPONSE";
-  readonly message: SendMessage;
-}
+export type SendBody =
+  | { readonly recipient: { readonly id: string }; readonly messaging_type: "RESPONSE"; readonly message: SendMessage }
+  | { readonly recipient: { readonly id: string }; readonly messaging_type: "MESSAGE_TAG"; readonly tag: "HUMAN_AGENT"; readonly message: SendMessage };
 
-const shorten = (text: string, max: number): string => (text.length <= max ? text : text.slice(0, max - 1) + "…");
+/** The Send API body of one part, tagged HUMAN_AGENT in that mode (Meta's tag is for people's replies only). Pure. */
+export const sendBodyFor = (psid: string, mode: "response" | "humanAgent", message: SendMessage): SendBody =>
+  mode === "humanAgent"
+    ? { recipient: { id: psid }, messaging_type: "MESSAGE_TAG", tag: "HUMAN_AGENT", message }
+    : { recipient: { id: psid }, messaging_type: "RESPONSE", message };
 
-/** Cuts a text into pieces of at most `max` characters, at a line break or space when one is near. Pure. */
+const shorten = (text: string, max: number): string => (text.length <= max ? text : cutAt(text, max - 1).trimEnd() + "…");
+
+const isHighSurrogate = (code: number): boolean => code >= 0xd800 && code <= 0xdbff;
+
+/** The first `at` UTF-16 units of `text`, one fewer when `at` would split a surrogate pair (an emoji). Pure. */
+const cutAt = (text: string, at: number): string => text.slice(0, at > 0 && isHighSurrogate(text.charCodeAt(at - 1)) ? at - 1 : at);
+
+/**
+ * Where a piece may end, best first: at a blank line, a line break, a sentence's end, a space.
+ * Each gives the index the piece ends at; the boundary's whitespace itself is dropped.
+ */
+const BOUNDARIES: ReadonlyArray<{ readonly pattern: RegExp; readonly minShare: number; readonly endOf: (m: RegExpExecArray) => number }> = [
+  { pattern: /\n[^\S\n]*\n/g, minShare: 0.5, endOf: (m) => m.index },
+  { pattern: /\n/g, minShare: 0.5, endOf: (m) => m.index },
+  // The punctuation (and a closing quote or bracket after it) stays with its sentence.
+  { pattern: /[.!?…。！？]["'”’»)\]]*\s/g, minShare: 0.5, endOf: (m) => m.index + m[0].length - 1 },
+  { pattern: /\s/g, minShare: 0, endOf: (m) => m.index },
+];
+
+/** Where the first piece of `text` ends: the best boundary within `max` (not too early), else the hard limit. Pure. */
+const pieceEnd = (text: string, max: number): number => {
+  // A boundary right after the limit still lets the piece be exactly `max` long.
+  const window = text.slice(0, max + 1);
+  for (const { pattern, minShare, endOf } of BOUNDARIES) {
+    let best = -1;
+    for (const match of window.matchAll(pattern)) {
+      const end = endOf(match as RegExpExecArray);
+      if (end <= max && window.slice(0, end).trimEnd().length > 0) best = end;
+    }
+    if (best > 0 && best >= max * minShare) return best;
+  }
+  return cutAt(text, max).length;
+};
+
+/**
+ * Cuts a text into pieces of at most `max` UTF-16 units: at a paragraph break, else a line
+ * break, else a sentence's end (each only when the piece stays at least half full), else a
+ * space; a word longer than `max` is cut at the limit, never inside a surrogate pair. The
+ * whitespace at a cut is dropped. Pure.
+ */
 export const splitText = (text: string, max = MAX_SEND_TEXT): string[] => {
   const pieces: string[] = [];
   let rest = text;
   while (rest.length > max) {
-    const window = rest.slice(0, max);
-    const breakAt = Math.max(window.lastIndexOf("\n"), window.lastIndexOf(" "));
-    const cut = breakAt > max / 2 ? breakAt : max;
-    pieces.push(rest.slice(0, cut).trimEnd());
-    rest = rest.slice(cut).trimStart();
+    const end = pieceEnd(rest, max);
+    pieces.push(rest.slice(0, end).trimEnd());
+    rest = rest.slice(end).trimStart();
   }
   if (rest.length > 0 || pieces.length === 0) pieces.push(rest);
   return pieces;
@@ -74,36 +123,93 @@ const bubbleLine = (payload: PayloadShape | null): string | null => {
   return caption ? `${caption}: ${b.url}` : b.url;
 };
 
+const quickRepliesFor = (choices: ReadonlyArray<{ id: string; label: string }>): QuickReply[] | null => {
+  if (choices.length > MAX_QUICK_REPLIES) return null;
+  const replies = choices.map((c) => ({ content_type: "text" as const, title: shorten(c.label.trim() || c.id, MAX_QUICK_REPLY_TITLE), payload: c.id }));
+  // Two labels cut to the same title could not be told apart on the visitor's screen.
+  return new Set(replies.map((r) => r.title)).size === replies.length ? replies : null;
+};
+
+/** The choices as a numbered list ("1. Small"): the bot takes a typed number as that choice. Pure. */
+const numberedList = (choices: ReadonlyArray<{ id: string; label: string }>): string =>
+  choices.map((c, i) => `${i + 1}. ${c.label.trim() || c.id}`).join("\n");
+
 /**
  * The Send API `message` objects for one stored message, sent in order: its text (split at
- * 2,000 characters), a bubble as "label: URL", and its choices as quick replies (the first 13,
- * titles cut to 20 characters, each choice's id as the payload) on the last one. Pure.
+ * 2,000 characters), a bubble as "label: URL", and its choices as quick replies on the last
+ * one (titles cut to 20 characters, each choice's id as the payload). More than 13 choices, or
+ * labels that would be cut to the same title, go as a numbered list in the text instead, so
+ * no choice is hidden: the bot takes a typed number as the choice. Pure.
  */
 export const sendMessagesFor = (text: string, payload: PayloadShape | null): SendMessage[] => {
-  const parts = [text.trim(), bubbleLine(payload)].filter((part): part is string => part !== null && part !== "");
-  const body = parts.join("\n");
-  const choices = choicesOf(payload).slice(0, MAX_QUICK_REPLIES);
+  const choices = choicesOf(payload);
+  const replies = choices.length > 0 ? quickRepliesFor(choices) : null;
+  const list = choices.length > 0 && replies === null ? numberedList(choices) : null;
+  const body = [text.trim(), bubbleLine(payload)].filter((part): part is string => part !== null && part !== "").join("\n");
   // Messenger refuses an empty text; a message that is only choices needs words to hang them on.
-  const pieces = splitText(body !== "" ? body : choices.length > 0 ? "Choose one:" : "…");
-  return pieces.map((piece, i) =>
-    i === pieces.length - 1 && choices.length > 0
-      ? {
-          text: piece,
-          quick_replies: choices.map((c) => ({ content_type: "text" as const, title: shorten(c.label.trim() || c.id, MAX_QUICK_REPLY_TITLE), payload: c.id })),
-        }
-      : { text: piece },
-  );
+  const full = [body, list].filter((part): part is string => part !== null && part !== "").join("\n\n");
+  const pieces = splitText(full !== "" ? full : choices.length > 0 ? "Choose one:" : "…");
+  return pieces.map((piece, i) => (i === pieces.length - 1 && replies !== null ? { text: piece, quick_replies: replies } : { text: piece }));
 };
 
 /** Whether a reply at `now` is inside the window opened by the visitor's last message at `lastVisitorAt`. Pure. */
 export const insideReplyWindow = (lastVisitorAt: number | null, now: number): boolean =>
   lastVisitorAt !== null && now - lastVisitorAt <= REPLY_WINDOW_MS;
 
+const TURN_TAG_ON = "an admin can turn on “Use the Human Agent tag” in the channel's settings to let agents reply for up to 7 days";
+
+/**
+ * How a message by `author` may go out at `now`: a response within 24 hours of the visitor's
+ * last message; after that an agent's (never a bot's) with the Human Agent tag when the
+ * channel uses it, up to 7 days; else not at all, with a reason that names the window that
+ * closed and, when the tag is off and it would help, that it can be turned on. Pure.
+ */
+export const replyMode = (lastVisitorAt: number | null, now: number, author: "bot" | "agent", humanAgentTag: boolean): ReplyMode => {
+  if (lastVisitorAt === null) return { kind: "closed", reason: "the visitor has not written on Messenger: a page may only answer a person who wrote to it" };
+  const age = now - lastVisitorAt;
+  if (age <= REPLY_WINDOW_MS) return { kind: "response" };
+  if (author === "bot") {
+    return { kind: "closed", reason: `${OUTSIDE_WINDOW_REASON}; the Human Agent tag is for a person's replies, so a bot's message is not sent` };
+  }
+  if (age > HUMAN_AGENT_WINDOW_MS) {
+    return {
+      kind: "closed",
+      reason: humanAgentTag
+        ? "outside Messenger's 7-day Human Agent window: the visitor's last message is older than 7 days"
+        : `${OUTSIDE_WINDOW_REASON} (and older than 7 days, so the Human Agent tag would not help either)`,
+    };
+  }
+  if (!humanAgentTag) return { kind: "closed", reason: `${OUTSIDE_WINDOW_REASON}; ${TURN_TAG_ON}` };
+  return { kind: "humanAgent" };
+};
+
+/**
+ * The `external_messages` key that marks part `index` (0-based) of `count` of stored message
+ * `messageId` as sent: the message, the part's place and a hash of what the part says (so a
+ * changed split is never taken for what was sent). The Graph message id follows it. Pure.
+ */
+export const partKey = (messageId: number, index: number, count: number, part: SendMessage): string =>
+  `messenger-part:${messageId}:${index + 1}/${count}:${createHash("sha256").update(JSON.stringify(part)).digest("hex").slice(0, 16)}:`;
+
+/** The external id recorded for a sent part: its key and Graph's message id (empty when Graph gave none). Pure. */
+export const partRecord = (key: string, graphMessageId: string | null): string => key + (graphMessageId ?? "");
+
+/** The Graph message id in a recorded part's external id, or null. Pure. */
+export const graphIdOfPart = (key: string, record: string): string | null => (record.length > key.length ? record.slice(key.length) : null);
+
 // ---------------------------------------------------------------------------------------------
 // Graph's answers
 
 /** Graph error codes that mean "try again later": unknown/temporary errors and rate limits. */
 const TRANSIENT_CODES: ReadonlySet<number> = new Set([1, 2, 4, 17, 32, 613]);
+/**
+ * Graph's permission errors (Messenger Platform error codes): code 10 (e.g. subcode 2018278
+ * "This message is sent outside of allowed window", 2018065 a permission the app lacks) and
+ * code 200. Answering a tagged send, they mean the app may not use the tag.
+ */
+const PERMISSION_CODES: ReadonlySet<number> = new Set([10, 200]);
+/** Code 10's subcodes for "sent outside of allowed window". */
+const OUTSIDE_WINDOW_SUBCODES: ReadonlySet<number> = new Set([2018278, 2018065]);
 
 export type GraphOutcome =
   | { readonly kind: "sent"; readonly messageId: string | null }
@@ -113,9 +219,12 @@ export type GraphOutcome =
 /**
  * Reads one Send API answer: 2xx is sent (with its `message_id`); HTTP 429 or 5xx, and Graph's
  * rate-limit and temporary codes (1, 2, 4, 17, 32, 613) are worth another try; any other
- * answer fails for good with Graph's own message as the reason. Pure.
+ * answer fails for good with Graph's own message in the reason. A permission error (code 10 or
+ * 200) to a send with the Human Agent tag says the app lacks Meta's Human Agent permission and
+ * how to stop using the tag; code 10's "outside of allowed window" to a plain response says
+ * Messenger closed the 24-hour window. Pure.
  */
-export const readGraphAnswer = (status: number, bodyText: string): GraphOutcome => {
+export const readGraphAnswer = (status: number, bodyText: string, tagged = false): GraphOutcome => {
   let body: unknown = null;
   try {
     body = JSON.parse(bodyText);
@@ -130,7 +239,20 @@ export const readGraphAnswer = (status: number, bodyText: string): GraphOutcome 
   const e = typeof error === "object" && error !== null ? (error as { message?: unknown; code?: unknown; error_subcode?: unknown }) : {};
   const message = typeof e.message === "string" && e.message.trim() !== "" ? e.message.trim() : null;
   const code = typeof e.code === "number" ? e.code : null;
-  const reason = `Messenger answered ${status}${code !== null ? ` (code ${code})` : ""}: ${message ?? (bodyText.trim().slice(0, 200) || "no details")}`;
+  const subcode = typeof e.error_subcode === "number" ? e.error_subcode : null;
+  const codes = code === null ? "" : subcode === null ? ` (code ${code})` : ` (code ${code}, subcode ${subcode})`;
+  const reason = `Messenger answered ${status}${codes}: ${message ?? (bodyText.trim().slice(0, 200) || "no details")}`;
   if (status === 429 || status >= 500 || (code !== null && TRANSIENT_CODES.has(code))) return { kind: "retry", reason };
+  if (tagged && code !== null && PERMISSION_CODES.has(code)) {
+    return {
+      kind: "failed",
+      reason:
+        `Messenger refused the reply with the Human Agent tag, which this app may not use: ${reason}. ` +
+        "Request the Human Agent permission for the Meta app in App Review, or turn “Use the Human Agent tag” off in the channel's settings",
+    };
+  }
+  if (!tagged && code === 10 && subcode !== null && OUTSIDE_WINDOW_SUBCODES.has(subcode)) {
+    return { kind: "failed", reason: `Messenger says its 24-hour reply window for this person has closed: ${reason}` };
+  }
   return { kind: "failed", reason };
 };
