@@ -12,7 +12,10 @@
  *   for the team, or else in a new conversation started on the channel's chatflow (or opened
  *   for the team when there is none).
  * - Sending: the channel's Sender for the outbox (deliveries.ts) posts bot and agent messages to
- *   the Send API (messenger-send.ts), inside the 24-hour window, with quick replies for choices.
+ *   the Send API (messenger-send.ts), inside the 24-hour window, with quick replies for choices;
+ *   an agent's reply up to 7 days later goes with the HUMAN_AGENT tag when the channel uses it.
+ *   A long message goes in parts; each part sent is recorded in `external_messages` as it goes,
+ *   so a retry after a failed part sends only the parts not sent yet.
  *
  * Every name this module exports starts with Messenger/messenger: app/runtime.server.ts
  * re-exports them all.
@@ -38,7 +41,7 @@ import {
   type HandshakeOutcome,
   type InboundMessage,
 } from "./messenger-events.js";
-import { insideReplyWindow, OUTSIDE_WINDOW_REASON, readGraphAnswer, sendMessagesFor } from "./messenger-send.js";
+import { graphIdOfPart, partKey, partRecord, readGraphAnswer, replyMode, sendBodyFor, sendMessagesFor } from "./messenger-send.js";
 import { checkSettings, defaultFlowDocument, hintOf, mergeSettings, readStoredConfig, webhookUrlFor } from "./messenger-settings.js";
 import { OutsideConversations } from "./outside-conversations.js";
 import { decodeWith } from "../../flows/decode.js";
@@ -69,6 +72,8 @@ export interface MessengerSettings {
   readonly verifyToken: string;
   readonly webhookUrl: string;
   readonly chatflowId: string | null;
+  /** Whether agents' late replies (24 h – 7 d) go with Messenger's HUMAN_AGENT tag. */
+  readonly humanAgentTag: boolean;
   /** The bot chatflows of this channel the admin can choose from; `live` when published and on. */
   readonly chatflows: ReadonlyArray<{ readonly id: string; readonly name: string; readonly live: boolean }>;
 }
@@ -85,7 +90,7 @@ export interface MessengerChannelShape {
   readonly settings: (channelId: string) => Effect.Effect<MessengerSettings, NotFound>;
   /**
    * Saves the admin's form (`{pageId, appSecret, pageAccessToken, chatflowId}`, all strings; an
-   * empty secret keeps the stored one). The first save with a page id connects the page and
+   * empty secret keeps the stored one; `humanAgentTag` "on"/"off", left out keeps the stored one). The first save with a page id connects the page and
    * creates its default chatflow, which then answers new conversations.
    */
   readonly saveSettings: (
@@ -151,6 +156,7 @@ export const messengerChannelLayer = Layer.effect(
         verifyToken: c.verifyToken ?? "",
         webhookUrl: webhookUrlFor(config.publicUrl, channelId),
         chatflowId: c.chatflowId,
+        humanAgentTag: c.humanAgentTag,
         chatflows: channelChatflows(channelId),
       };
     };
@@ -364,6 +370,53 @@ export const messengerChannelLayer = Layer.effect(
 
     const permanent = (reason: string) => Effect.fail(new SendFailed({ reason, permanent: true }));
 
+    /** The recorded external id of a part already sent, or undefined. Keys end in ":", so ";" bounds the range. */
+    const sentPart = (channelId: string, key: string) =>
+      (
+        db
+          .prepare("SELECT external_id FROM external_messages WHERE channel_id = ? AND external_id >= ? AND external_id < ? LIMIT 1")
+          .get(channelId, key, key.slice(0, -1) + ";") as { external_id: string } | undefined
+      )?.external_id;
+
+    /**
+     * Records a part as sent, before the next part goes: its key (so a retry skips it) and, as
+     * for any reply, Graph's message id for the message.
+     */
+    const recordPart = (message: Outbound, key: string, graphId: string | null) =>
+      db
+        .writeEffect((sqlite) => {
+          const insert = sqlite.prepare(
+            `INSERT OR IGNORE INTO external_messages (channel_id, external_id, conversation_id, message_id, direction, created_at)
+             VALUES (?, ?, ?, ?, 'out', ?)`,
+          );
+          const at = now();
+          insert.run(message.channelId, partRecord(key, graphId), message.conversationId, message.messageId, at);
+          if (graphId !== null) insert.run(message.channelId, graphId, message.conversationId, message.messageId, at);
+        })
+        .pipe(
+          // The part went out but is not recorded: a retry may send it again, which is the lesser harm than dropping the rest.
+          Effect.mapError(() => new SendFailed({ reason: "a part was sent but could not be recorded; the rest waits for a retry", permanent: false })),
+        );
+
+    /** Posts one Send API body; the answer's status and text, or a retryable failure when Graph could not be reached. */
+    const post = (url: string, body: string) =>
+      Effect.tryPromise({
+        try: async () => {
+          const response = await fetch(url, {
+            method: "POST",
+            headers: { "Content-Type": "application/json" },
+            body,
+            signal: AbortSignal.timeout(MESSENGER_SEND_TIMEOUT_MS),
+          });
+          return { status: response.status, text: await response.text() };
+        },
+        catch: (error) =>
+          new SendFailed({
+            reason: `could not reach Messenger: ${error instanceof Error && error.name === "TimeoutError" ? `no answer in ${MESSENGER_SEND_TIMEOUT_MS / 1000} s` : String(error instanceof Error ? error.message : error)}`,
+            permanent: false,
+          }),
+      });
+
     const send: Sender = (message: Outbound) =>
       Effect.gen(function* () {
         const c = readStoredConfig(message.config);
@@ -382,30 +435,28 @@ export const messengerChannelLayer = Layer.effect(
               WHERE c.visitor_id = ? AND c.channel_id = ? AND m.author = 'visitor'`,
           )
           .get(who.visitor_id, message.channelId) as { at: number | null };
-        if (!insideReplyWindow(last.at, now())) return yield* permanent(OUTSIDE_WINDOW_REASON);
+        // Judged at each try: a retry after the 24 hours of a reply that first failed inside them needs the tag.
+        const mode = replyMode(last.at, now(), message.author, c.humanAgentTag);
+        if (mode.kind === "closed") return yield* permanent(mode.reason);
         const url = `${config.messengerGraphUrl}/me/messages?access_token=${encodeURIComponent(c.pageAccessToken)}`;
+        const parts = sendMessagesFor(message.text, message.payload);
         let externalId: string | undefined;
-        for (const part of sendMessagesFor(message.text, message.payload)) {
-          const body = JSON.stringify({ recipient: { id: who.psid }, messaging_type: "RESPONSE", message: part });
-          const answer = yield* Effect.tryPromise({
-            try: async () => {
-              const response = await fetch(url, {
-                method: "POST",
-                headers: { "Content-Type": "application/json" },
-                body,
-                signal: AbortSignal.timeout(MESSENGER_SEND_TIMEOUT_MS),
-              });
-              return { status: response.status, text: await response.text() };
-            },
-            catch: (error) =>
-              new SendFailed({
-                reason: `could not reach Messenger: ${error instanceof Error && error.name === "TimeoutError" ? `no answer in ${MESSENGER_SEND_TIMEOUT_MS / 1000} s` : String(error instanceof Error ? error.message : error)}`,
-                permanent: false,
-              }),
-          });
-          const outcome = readGraphAnswer(answer.status, answer.text);
-          if (outcome.kind === "retry") return yield* Effect.fail(new SendFailed({ reason: outcome.reason, permanent: false }));
-          if (outcome.kind === "failed") return yield* permanent(outcome.reason);
+        for (const [index, part] of parts.entries()) {
+          const key = partKey(message.messageId, index, parts.length, part);
+          const recorded = sentPart(message.channelId, key);
+          if (recorded !== undefined) {
+            // Sent by an earlier try that failed on a later part: Messenger has it already.
+            externalId = graphIdOfPart(key, recorded) ?? externalId;
+            continue;
+          }
+          const answer = yield* post(url, JSON.stringify(sendBodyFor(who.psid, mode.kind, part)));
+          const outcome = readGraphAnswer(answer.status, answer.text, mode.kind === "humanAgent");
+          if (outcome.kind !== "sent") {
+            // Which part, so the agent knows the visitor already has the text before it.
+            const reason = parts.length > 1 ? `part ${index + 1} of ${parts.length}${index > 0 ? " (the parts before it were sent)" : ""}: ${outcome.reason}` : outcome.reason;
+            return yield* Effect.fail(new SendFailed({ reason, permanent: outcome.kind === "failed" }));
+          }
+          if (parts.length > 1) yield* recordPart(message, key, outcome.messageId);
           externalId = outcome.messageId ?? externalId;
         }
         return { externalId };

@@ -26,7 +26,15 @@ describe("mergeSettings", () => {
     const stored = { appSecret: SECRET, pageAccessToken: TOKEN, verifyToken: "vt", other: 1 };
     const merged = mergeSettings(stored, input({ chatflowId: "flow_1" }), () => "new");
     expect(merged).toEqual(
-      Either.right({ appSecret: SECRET, pageAccessToken: TOKEN, verifyToken: "vt", other: 1, pageId: "104512345678901", chatflowId: "flow_1" }),
+      Either.right({
+        appSecret: SECRET,
+        pageAccessToken: TOKEN,
+        verifyToken: "vt",
+        other: 1,
+        pageId: "104512345678901",
+        chatflowId: "flow_1",
+        humanAgentTag: false,
+      }),
     );
     const replaced = mergeSettings(stored, input({ appSecret: "f".repeat(32) }), () => "new");
     expect(Either.isRight(replaced) && replaced.right.appSecret).toBe("f".repeat(32));
@@ -41,6 +49,29 @@ describe("mergeSettings", () => {
         { path: "pageAccessToken", message: "enter the page access token: replies are sent with it" },
       ]),
     );
+  });
+});
+
+describe("the Human Agent tag setting", () => {
+  it("reads as off in a config saved before it existed, or holding anything but a boolean", () => {
+    expect(readStoredConfig({ pageId: "104512345678901" }).humanAgentTag).toBe(false);
+    expect(readStoredConfig({ humanAgentTag: "yes" }).humanAgentTag).toBe(false);
+    expect(readStoredConfig({ humanAgentTag: 1 }).humanAgentTag).toBe(false);
+    expect(readStoredConfig({ humanAgentTag: true }).humanAgentTag).toBe(true);
+  });
+  it("is turned on by a checked box and off by \"off\", and left as stored when the save leaves it out", () => {
+    const on = mergeSettings({ appSecret: SECRET, pageAccessToken: TOKEN }, input({ humanAgentTag: "on" }), () => "t");
+    expect(Either.isRight(on) && on.right.humanAgentTag).toBe(true);
+    const off = mergeSettings({ appSecret: SECRET, pageAccessToken: TOKEN, humanAgentTag: true }, input({ humanAgentTag: "off" }), () => "t");
+    expect(Either.isRight(off) && off.right.humanAgentTag).toBe(false);
+    const kept = mergeSettings({ appSecret: SECRET, pageAccessToken: TOKEN, humanAgentTag: true }, input(), () => "t");
+    expect(Either.isRight(kept) && kept.right.humanAgentTag).toBe(true);
+    expect(input({ humanAgentTag: "true" }).humanAgentTag).toBe(true);
+    expect(input({ humanAgentTag: "" }).humanAgentTag).toBe(false);
+  });
+  it("refuses any other value at its path with a message", () => {
+    const bad = checkSettings({ appSecret: SECRET, pageAccessToken: TOKEN }, { pageId: "104512345678901", appSecret: "", pageAccessToken: "", chatflowId: "", humanAgentTag: "yes" });
+    expect(bad).toEqual(Either.left([{ path: "humanAgentTag", message: 'a switch is on or off (a checkbox\'s "on", "off", true or false)' }]));
   });
 });
 
@@ -66,6 +97,7 @@ describe("the rest", () => {
       verifyToken: "v",
       chatflowId: null,
       defaultChatflowId: null,
+      humanAgentTag: false,
     });
   });
   it("hints at a secret by its last four characters and builds the webhook URL", () => {

@@ -18,9 +18,16 @@ export interface StoredMessengerConfig {
   readonly chatflowId: string | null;
   /** The chatflow the first connection created (kept so a later save never makes a second one). */
   readonly defaultChatflowId: string | null;
+  /** Agents' replies 24 h – 7 d after the visitor's last message go with Messenger's HUMAN_AGENT tag (off unless turned on). */
+  readonly humanAgentTag: boolean;
 }
 
 const text = (value: unknown): string | null => (typeof value === "string" && value !== "" ? value : null);
+
+/** The stored switches: a config saved before a switch existed (or holding anything but a boolean) reads as off. */
+const StoredSwitches = S.Struct({ humanAgentTag: S.optionalWith(S.Boolean, { default: () => false }) });
+const decodeSwitches = S.decodeUnknownEither(StoredSwitches);
+const switchesOf = (stored: Record<string, unknown>) => Either.getOrElse(decodeSwitches(stored), () => ({ humanAgentTag: false }));
 
 /** The settings a stored config object holds; anything unreadable reads as not set. Pure. */
 export const readStoredConfig = (stored: Record<string, unknown>): StoredMessengerConfig => ({
@@ -30,9 +37,23 @@ export const readStoredConfig = (stored: Record<string, unknown>): StoredMesseng
   verifyToken: text(stored.verifyToken),
   chatflowId: text(stored.chatflowId),
   defaultChatflowId: text(stored.defaultChatflowId),
+  humanAgentTag: switchesOf(stored).humanAgentTag,
 });
 
 const trimmed = S.transform(S.String, S.String, { strict: true, decode: (s) => s.trim(), encode: (s) => s });
+
+/**
+ * A switch as a form sends it: a checkbox's "on" or its absence, which the settings page sends
+ * as "off" (also "true"/"false", or a boolean from code). Left out: the stored setting stays.
+ */
+const Switch = S.transform(
+  S.Union(S.Boolean, S.Literal("on", "off", "true", "false", "")).annotations({
+    // One message for the field, not one per accepted value.
+    message: () => ({ message: "a switch is on or off (a checkbox's \"on\", \"off\", true or false)", override: true }),
+  }),
+  S.Boolean,
+  { strict: true, decode: (value) => value === true || value === "on" || value === "true", encode: (value) => value },
+);
 
 /** The admin form: every field a string; an empty secret keeps the stored one, an empty chatflow means none. */
 export const SettingsInput = S.Struct({
@@ -46,6 +67,7 @@ export const SettingsInput = S.Struct({
     S.pattern(/^(\S{20,1000})?$/, { message: () => "a page access token is 20 to 1,000 characters without spaces (Messenger → Settings → Access tokens)" }),
   ),
   chatflowId: trimmed.pipe(S.maxLength(100, { message: () => "choose a chatflow from the list" })),
+  humanAgentTag: S.optionalWith(Switch, { exact: true }),
 });
 export type SettingsInput = typeof SettingsInput.Type;
 export const decodeSettingsInput = decodeWith(SettingsInput);
@@ -74,6 +96,7 @@ export const mergeSettings = (
     ...next,
     verifyToken: current.verifyToken ?? newToken(),
     chatflowId: input.chatflowId === "" ? null : input.chatflowId,
+    humanAgentTag: input.humanAgentTag ?? current.humanAgentTag,
   });
 };
 
@@ -106,7 +129,7 @@ export const checkSettings = (stored: Record<string, unknown>, input: unknown): 
     pageAccessToken: typed("pageAccessToken") ?? current.pageAccessToken,
   });
   const reported = new Set(decoded.left.map((issue) => issue.path));
-  const order = ["pageId", "appSecret", "pageAccessToken", "chatflowId"];
+  const order = ["pageId", "appSecret", "pageAccessToken", "chatflowId", "humanAgentTag"];
   const all = [...decoded.left, ...missing.filter((issue) => !reported.has(issue.path))];
   return Either.left(all.sort((a, b) => (order.indexOf(a.path) >>> 0) - (order.indexOf(b.path) >>> 0)));
 };
