@@ -2,7 +2,7 @@
  * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
  * close | reopen | mark-pending | mark-open | create-contact | link-contact | update-contact |
- * create-ticket (and typing).
+ * create-ticket | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useOutletContext, type ShouldRevalidateFunction } from "@remix-run/react";
@@ -80,7 +80,7 @@ export default function ConversationThread() {
     <>
       <section className="thread" aria-labelledby="thread-title">
         <ThreadHeader conversation={conversation} options={options} listFilter={listFilter} now={now} />
-        <ThreadMessages messages={thread.messages} lastReadMessageId={thread.lastReadMessageId} truncated={thread.truncated} now={now} />
+        <ThreadMessages conversationId={conversation.id} messages={thread.messages} lastReadMessageId={thread.lastReadMessageId} truncated={thread.truncated} now={now} />
         <p className="thread__typing" aria-live="polite">
           {typers.length > 0 ? `${typers.map((t) => t.name).join(", ")} ${typers.length === 1 ? "is" : "are"} writing ${typers.every((t) => t.internal) ? "a comment" : "a reply"}…` : ""}
         </p>
@@ -90,6 +90,7 @@ export default function ConversationThread() {
         conversationId={conversation.id}
         visitor={thread.visitor}
         startedOn={conversation.pageUrl}
+        channelKind={conversation.channel.kind}
         contact={thread.contact}
         history={history}
         suggested={suggested}

@@ -64,9 +64,24 @@ function FormMessage({ result, intent }: { result: ThreadActionResult | undefine
   ) : null;
 }
 
-/** What the visitor's browser told us: page, device, language, when first and last seen. */
-function VisitorSection({ visitor, startedOn, now }: { visitor: VisitorFacts | null; startedOn: string | null; now: number }) {
+/**
+ * What the visitor's browser told us: page, device, language, when first and last seen. An email
+ * conversation keeps its first mail's subject where a chat keeps the page it started on: it is
+ * shown as the Subject, whole, not as a page.
+ */
+function VisitorSection({
+  visitor,
+  startedOn,
+  channelKind,
+  now,
+}: {
+  visitor: VisitorFacts | null;
+  startedOn: string | null;
+  channelKind: string;
+  now: number;
+}) {
   if (!visitor) return null;
+  const email = channelKind === "email";
   const attributes = Object.entries(visitor.attributes).filter(([key]) => !key.startsWith("contact."));
   return (
     <section className="panel-section" aria-labelledby="visitor-title">
@@ -84,7 +99,12 @@ function VisitorSection({ visitor, startedOn, now }: { visitor: VisitorFacts | n
             )}
           </dd>
         </div>
-        {startedOn && startedOn !== visitor.currentPage ? (
+        {email ? (
+          <div>
+            <dt>Subject</dt>
+            <dd>{startedOn ?? "(no subject)"}</dd>
+          </div>
+        ) : startedOn && startedOn !== visitor.currentPage ? (
           <div>
             <dt>Started on</dt>
             <dd title={startedOn}>{shortUrl(startedOn)}</dd>
@@ -398,6 +418,7 @@ export function ContactPanel({
   conversationId,
   visitor,
   startedOn,
+  channelKind,
   contact,
   history,
   suggested,
@@ -410,6 +431,8 @@ export function ContactPanel({
   conversationId: string;
   visitor: VisitorFacts | null;
   startedOn: string | null;
+  /** The conversation's channel kind (chat, form, email, messenger). */
+  channelKind: string;
   contact: Contact | null;
   history: ContactHistory | null;
   suggested: { readonly email?: string; readonly name?: string; readonly phone?: string };
@@ -435,7 +458,7 @@ export function ContactPanel({
           />
         )}
       </section>
-      <VisitorSection visitor={visitor} startedOn={startedOn} now={now} />
+      <VisitorSection visitor={visitor} startedOn={startedOn} channelKind={channelKind} now={now} />
       {history ? <HistorySection history={history} currentId={conversationId} listFilter={listFilter} now={now} /> : null}
       <TicketForm conversationId={conversationId} draft={ticketDraft} />
     </aside>

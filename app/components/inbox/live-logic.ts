@@ -44,7 +44,7 @@ export const parseLiveMessage = (text: string): LiveMessage | undefined => {
   }
 };
 
-/** True when the event changes what the list or a thread shows (typing does not). Pure. */
+/** True when the event changes what the list or a thread shows (typing does not; a reply's delivery change does). Pure. */
 export const needsRefresh = (event: LiveMessage): boolean => event.kind !== "typing";
 
 /** Who is typing, from a typing event (null when someone stopped, or it is `me`). Pure. */

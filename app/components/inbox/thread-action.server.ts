@@ -1,6 +1,7 @@
 /**
  * The thread's POST actions, one per `intent` (reply | comment | assign | close | reopen |
- * mark-pending | mark-open | create-contact | link-contact | update-contact | create-ticket | typing): the form is read
+ * mark-pending | mark-open | create-contact | link-contact | update-contact | create-ticket | typing |
+ * retry-delivery): the form is read
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
  * the HTTP status of the outcome (400 / 403 / 404 / 409 for expected failures).
  */
@@ -10,8 +11,11 @@ import { fieldErrors } from "../../forms.js";
 import { attempt, Contacts, InboxService, Tickets, type Attempt, type User } from "../../runtime.server.js";
 import type { ThreadActionResult, ThreadIntent } from "./action-result.js";
 import { newClientMessageId } from "./composer-logic.js";
+import type { RetryDeliveryResult } from "./thread-messages.js";
 
-const intents: ReadonlyArray<ThreadIntent> = [
+type Intent = ThreadIntent | Extract<RetryDeliveryResult, { ok: true }>["intent"];
+
+const intents: ReadonlyArray<Intent> = [
   "reply",
   "comment",
   "assign",
@@ -24,6 +28,7 @@ const intents: ReadonlyArray<ThreadIntent> = [
   "update-contact",
   "create-ticket",
   "typing",
+  "retry-delivery",
 ];
 
 const text = (form: FormData, name: string): string | undefined => {
@@ -63,7 +68,7 @@ export const threadAction = async (context: AppLoadContext, user: User, conversa
   if (!(intents as ReadonlyArray<string>).includes(raw)) {
     return invalid(raw, `unknown intent “${raw}”: expected one of ${intents.join(", ")}`, "intent");
   }
-  const intent = raw as ThreadIntent;
+  const intent = raw as Intent;
   // Access first, for every intent: an unknown conversation is 404 and someone else's 403, whatever the form holds.
   const allowed = await attempt(context, Effect.flatMap(InboxService, (inbox) => inbox.checkAccess(conversationId, user)));
   if (!allowed.ok) return failure(intent, allowed);
@@ -157,6 +162,13 @@ export const threadAction = async (context: AppLoadContext, user: User, conversa
         { ok: true, intent, ticket: { id: result.value.id, subject: result.value.subject } },
         { status: 201 },
       );
+    }
+    case "retry-delivery": {
+      const messageId = text(form, "messageId") ?? "";
+      // Queues the failed reply again and wakes the outbox; the page sees "Sending…", then the live feed's outcome.
+      const result = await attempt(context, Effect.flatMap(InboxService, (inbox) => inbox.retryDelivery(conversationId, messageId.trim(), user)));
+      if (!result.ok) return failure(intent, result);
+      return data<RetryDeliveryResult>({ ok: true, intent, messageId: messageId.trim(), message: "Sending again…" });
     }
     case "typing": {
       const typing = text(form, "typing") === "true";

@@ -1,7 +1,192 @@
+import { useFetcher } from "@remix-run/react";
 import { useEffect, useLayoutEffect, useRef } from "react";
 import type { ThreadMessage } from "../../runtime.server.js";
+import { CsrfInput } from "../csrf-input.js";
+import type { ThreadActionResult } from "./action-result.js";
 import { fieldLabel } from "./labels.js";
 import { Time } from "./time.js";
+
+type Delivery = NonNullable<ThreadMessage["delivery"]>;
+type Email = NonNullable<ThreadMessage["email"]>;
+type Address = Email["to"][number];
+
+/** What the thread route answers to intent "retry-delivery". */
+export type RetryDeliveryResult =
+  | { readonly ok: true; readonly intent: "retry-delivery"; readonly messageId: string; readonly message: string }
+  | Extract<ThreadActionResult, { ok: false }>;
+
+/** "512 B", "48 KB", "1.2 MB" (1024-based, as file managers show sizes); "size unknown" for null. Pure. */
+export const humanSize = (bytes: number | null): string => {
+  if (bytes === null || !Number.isFinite(bytes) || bytes < 0) return "size unknown";
+  if (bytes < 1024) return `${bytes} B`;
+  const units = ["KB", "MB", "GB", "TB"];
+  let value = bytes / 1024;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${value < 10 ? value.toFixed(1).replace(/\.0$/, "") : Math.round(value)} ${units[unit]}`;
+};
+
+/** "Ann Customer <ann@customer.test>", or the bare address without a name. Pure. */
+export const addressLabel = (a: Address): string => (a.name ? `${a.name} <${a.address}>` : a.address);
+
+/** A subject without its reply and forward prefixes, for telling whether a thread's subject changed. Pure. */
+export const baseSubject = (subject: string): string =>
+  subject
+    .replace(/^(\s*(re|fw|fwd|aw|wg|sv|vs)(\[\d+\])?\s*:\s*)+/i, "")
+    .replace(/\s+/g, " ")
+    .trim()
+    .toLowerCase();
+
+/**
+ * The ids of the email messages whose subject the thread shows: the first email's, and each later
+ * one whose subject differs from the previous email's (ignoring "Re:" and the like). Pure.
+ */
+export const subjectShownOn = (messages: ReadonlyArray<Pick<ThreadMessage, "id" | "email">>): ReadonlySet<string> => {
+  const shown = new Set<string>();
+  let previous: string | undefined;
+  for (const m of messages) {
+    if (!m.email) continue;
+    const subject = baseSubject(m.email.subject ?? "");
+    if (previous === undefined || subject !== previous) {
+      if (m.email.subject !== null && m.email.subject.trim() !== "") shown.add(m.id);
+    }
+    previous = subject;
+  }
+  return shown;
+};
+
+/** At most this many addresses show before the rest fold away. */
+const ADDRESSES_SHOWN = 2;
+
+/** One header line (To or Cc): the first addresses, the rest behind "+N more". */
+function AddressLine({ label, addresses }: { label: string; addresses: ReadonlyArray<Address> }) {
+  if (addresses.length === 0) return null;
+  const first = addresses.slice(0, ADDRESSES_SHOWN).map(addressLabel).join(", ");
+  if (addresses.length <= ADDRESSES_SHOWN) {
+    return (
+      <div>
+        <dt>{label}</dt>
+        <dd>{first}</dd>
+      </div>
+    );
+  }
+  return (
+    <div>
+      <dt>{label}</dt>
+      <dd>
+        <details className="email-head__more">
+          <summary>
+            {first} and {addresses.length - ADDRESSES_SHOWN} more
+          </summary>
+          {addresses.map(addressLabel).join(", ")}
+        </details>
+      </dd>
+    </div>
+  );
+}
+
+/** An email's From, To and Cc, and its subject where the thread's subject starts or changes. */
+function EmailHead({ email, showSubject }: { email: Email; showSubject: boolean }) {
+  return (
+    <dl className="email-head" aria-label="Email headers">
+      {showSubject && email.subject ? (
+        <div className="email-head__subject">
+          <dt>Subject</dt>
+          <dd>{email.subject}</dd>
+        </div>
+      ) : null}
+      {email.from ? (
+        <div>
+          <dt>From</dt>
+          <dd>{addressLabel(email.from)}</dd>
+        </div>
+      ) : null}
+      <AddressLine label="To" addresses={email.to} />
+      <AddressLine label="Cc" addresses={email.cc} />
+    </dl>
+  );
+}
+
+/** The files an email came with: a download link where the file was stored, else its name and "(not stored)". */
+function Attachments({ attachments }: { attachments: Email["attachments"] }) {
+  if (attachments.length === 0) return null;
+  return (
+    <ul className="attachments" aria-label="Attachments">
+      {attachments.map((a, i) => {
+        const name = a.name ?? "unnamed file";
+        return (
+          <li key={`${i}:${a.id ?? name}`}>
+            {a.id !== undefined ? (
+              <a href={`/inbox/attachments/${encodeURIComponent(a.id)}`} download={a.name ?? true}>
+                {name}
+              </a>
+            ) : (
+              <span>{name}</span>
+            )}{" "}
+            <span className="muted">
+              ({humanSize(a.size)}){a.id === undefined ? " (not stored)" : ""}
+            </span>
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/**
+ * Under an outgoing message in an email or Messenger conversation: "Sending…" (with the next try
+ * and why the last failed, while a retry waits), "Sent" quietly, or "Not delivered — <reason>"
+ * with a Retry button. The state is text in a status region, so a change is announced.
+ */
+function DeliveryLine({ conversationId, messageId, delivery, now }: { conversationId: string; messageId: string; delivery: Delivery; now: number }) {
+  const retry = useFetcher<RetryDeliveryResult>({ key: `retry-delivery:${messageId}` });
+  const busy = retry.state !== "idle";
+  const problem = retry.data && !retry.data.ok && retry.state === "idle" ? (retry.data.fields.messageId ?? retry.data.error) : null;
+  // While the retry is on its way the row is pending already: say so before the page re-reads it.
+  const status: Delivery["status"] = busy ? "pending" : delivery.status;
+  return (
+    <div className={`delivery delivery--${status}`}>
+      <p className="delivery__state" role="status">
+        {status === "sent" ? (
+          <>
+            Sent{delivery.sentAt !== null ? <> · <Time at={delivery.sentAt} now={now} /></> : null}
+          </>
+        ) : status === "pending" ? (
+          <>
+            Sending…
+            {!busy && delivery.attempts > 0 && delivery.nextAttemptAt !== null ? (
+              <>
+                {" "}
+                retry at <Time at={delivery.nextAttemptAt} now={now} />
+                {delivery.lastError ? ` — last try failed: ${delivery.lastError}` : ""}
+              </>
+            ) : null}
+          </>
+        ) : (
+          <>Not delivered — {delivery.lastError ?? "the channel refused it"}</>
+        )}
+      </p>
+      {delivery.status === "failed" && !busy ? (
+        <retry.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="delivery__retry">
+          <CsrfInput />
+          <input type="hidden" name="intent" value="retry-delivery" />
+          <input type="hidden" name="messageId" value={messageId} />
+          <button type="submit" className="button button--secondary button--small" aria-label="Retry sending this message">
+            Retry
+          </button>
+        </retry.Form>
+      ) : null}
+      {problem ? (
+        <p className="notice notice--error" role="alert">
+          {problem}
+        </p>
+      ) : null}
+    </div>
+  );
+}
 
 // Layout effects warn on the server; plain effects there are no-ops anyway.
 const useIsoLayoutEffect = typeof window === "undefined" ? useEffect : useLayoutEffect;
@@ -61,14 +246,17 @@ function HandoffMarker({ message, now }: { message: ThreadMessage; now: number }
  * The whole transcript as a log: the visitor's, the bot's and agents' messages, internal
  * comments (marked, never shown to the visitor), the handoff marker, and a "new" divider
  * before what arrived since the agent last read it. Text is rendered as text, never as HTML.
- * Keeps the view at the bottom as messages arrive unless the agent scrolled up.
+ * An email shows its headers and attachments; a reply to an outside channel shows whether it
+ * was delivered. Keeps the view at the bottom as messages arrive unless the agent scrolled up.
  */
 export function ThreadMessages({
+  conversationId,
   messages,
   lastReadMessageId,
   truncated,
   now,
 }: {
+  conversationId: string;
   messages: ReadonlyArray<ThreadMessage>;
   lastReadMessageId: number;
   truncated: boolean;
@@ -78,6 +266,7 @@ export function ThreadMessages({
   const pinned = useRef(true);
   const lastId = messages[messages.length - 1]?.id;
   const firstUnread = lastReadMessageId > 0 ? messages.find((m) => Number(m.id) > lastReadMessageId && m.author !== "agent") : undefined;
+  const subjects = subjectShownOn(messages);
 
   useIsoLayoutEffect(() => {
     const el = ref.current;
@@ -119,6 +308,7 @@ export function ThreadMessages({
               {m.internal ? <span className="message__internal">Internal comment · never shown to the visitor</span> : null}
               <Time at={m.createdAt} now={now} />
             </p>
+            {m.email ? <EmailHead email={m.email} showSubject={subjects.has(m.id)} /> : null}
             <div className="message__body">
               {m.bubble?.type === "image" ? (
                 <p>
@@ -142,7 +332,9 @@ export function ThreadMessages({
                   ))}
                 </ul>
               ) : null}
+              {m.email ? <Attachments attachments={m.email.attachments} /> : null}
             </div>
+            {m.delivery ? <DeliveryLine conversationId={conversationId} messageId={m.id} delivery={m.delivery} now={now} /> : null}
           </li>,
         ];
       })}
