@@ -2,7 +2,7 @@
  * A Messenger channel end to end, in-process: the real webhook handler (server/channel-routes.ts
  * → server/messenger-webhook.ts) on node:http, the app's real runtime on a fresh SQLite file,
  * and a local node:http server standing in for the Graph API's Send endpoint (MESSENGER_GRAPH_URL
- * points at it), which records every request and fails on demand. Bad input asserts its status,
+ * points at it), which records every request (and what it answered) and fails on demand. Bad input asserts its status,
  * its error body AND that nothing was stored.
  */
 import { Effect, Either } from "effect";
@@ -43,7 +43,14 @@ let defaultFlowId: string;
 interface GraphRequest {
   readonly path: string;
   readonly query: URLSearchParams;
-  readonly body: { recipient: { id: string }; messaging_type: string; message: { text: string; quick_replies?: Array<{ content_type: string; title: string; payload: string }> } };
+  readonly body: {
+    recipient: { id: string };
+    messaging_type: string;
+    tag?: string;
+    message: { text: string; quick_replies?: Array<{ content_type: string; title: string; payload: string }> };
+  };
+  /** The status the fake answered with. */
+  readonly status: number;
 }
 let graph: Server;
 let graphBase: string;
@@ -63,8 +70,8 @@ const startGraph = async () => {
   graph = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://graph.local");
     const text = await readAll(req);
-    graphRequests.push({ path: url.pathname, query: url.searchParams, body: JSON.parse(text) as GraphRequest["body"] });
     const next = graphAnswers.shift() ?? { status: 200, body: { recipient_id: "x", message_id: `m_out_${++graphCount}` } };
+    graphRequests.push({ path: url.pathname, query: url.searchParams, body: JSON.parse(text) as GraphRequest["body"], status: next.status });
     res.statusCode = next.status;
     res.setHeader("Content-Type", "application/json");
     res.end(JSON.stringify(next.body));
@@ -541,5 +548,221 @@ describe("opening messages", () => {
     } finally {
       await m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: defaultFlowId }, adminId).pipe(Effect.runPromise);
     }
+  });
+});
+
+// ---- late replies: the Human Agent tag ----
+
+const HOUR = 60 * 60 * 1000;
+/** Moves the visitor's messages of a conversation `ms` into the past (as if they wrote that long ago). */
+const ageVisitorMessages = (conversationId: string, ms: number) =>
+  sqlite.prepare("UPDATE messages SET created_at = created_at - ? WHERE conversation_id = ? AND author = 'visitor'").run(ms, conversationId);
+const setHumanAgentTag = (value: string) =>
+  runtime.runPromise(
+    Effect.flatMap(MessengerChannel, (m) =>
+      m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: defaultFlowId, humanAgentTag: value }, adminId),
+    ),
+  );
+const storedConfig = () => JSON.parse((sqlite.prepare("SELECT config FROM channels WHERE id = ?").get(channelId) as { config: string }).config) as Record<string, unknown>;
+
+/** A visitor whose conversation the team has (the opening names the quick reply), bot messages sent. */
+const teamConversation = async (psid: string) => {
+  await send({ psid, text: "Talk to a person" });
+  const [conversation] = visitorConversations(psid);
+  expect(conversation!.status).toBe("open");
+  await runDue();
+  graphRequests.length = 0;
+  return conversation!.id;
+};
+
+describe("late replies and the Human Agent tag", () => {
+  it("is off for a channel saved before the setting existed, turns on and off from the form's values, and refuses any other value storing nothing", async () => {
+    // A config saved before the setting existed has no such key.
+    sqlite.prepare("UPDATE channels SET config = json_remove(config, '$.humanAgentTag') WHERE id = ?").run(channelId);
+    expect(storedConfig()).not.toHaveProperty("humanAgentTag");
+    const m = await messenger();
+    expect((await m.settings(channelId).pipe(Effect.runPromise)).humanAgentTag).toBe(false);
+    try {
+      expect((await setHumanAgentTag("on")).settings.humanAgentTag).toBe(true);
+      expect(storedConfig().humanAgentTag).toBe(true);
+      // A save that leaves the field out (an API caller) keeps it.
+      await m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: defaultFlowId }, adminId).pipe(Effect.runPromise);
+      expect(storedConfig().humanAgentTag).toBe(true);
+      const before = storedConfig();
+      const refused = await m
+        .saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: defaultFlowId, humanAgentTag: "yes please" }, adminId)
+        .pipe(Effect.either, Effect.runPromise);
+      expect(Either.isLeft(refused) && refused.left instanceof InvalidInput && refused.left.issues).toEqual([
+        { path: "humanAgentTag", message: 'a switch is on or off (a checkbox\'s "on", "off", true or false)' },
+      ]);
+      expect(storedConfig()).toEqual(before);
+    } finally {
+      expect((await setHumanAgentTag("off")).settings.humanAgentTag).toBe(false);
+    }
+  });
+
+  it("with the tag on: a response within 24 h, the tag from 24 h to 7 d, and nothing after 7 days", async () => {
+    const conversationId = await teamConversation("psid-late");
+    await setHumanAgentTag("on");
+    try {
+      ageVisitorMessages(conversationId, 2 * HOUR);
+      await agentReply(conversationId, "Two hours later");
+      expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+
+      ageVisitorMessages(conversationId, 28 * HOUR); // 30 h now
+      await agentReply(conversationId, "A day and a bit later");
+      expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+
+      expect(graphRequests.map((r) => r.body)).toEqual([
+        { recipient: { id: "psid-late" }, messaging_type: "RESPONSE", message: { text: "Two hours later" } },
+        { recipient: { id: "psid-late" }, messaging_type: "MESSAGE_TAG", tag: "HUMAN_AGENT", message: { text: "A day and a bit later" } },
+      ]);
+
+      graphRequests.length = 0;
+      ageVisitorMessages(conversationId, 6 * 24 * HOUR); // 7 days and 6 hours
+      await agentReply(conversationId, "A week later");
+      expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+      expect(outbox(conversationId).at(-1)).toMatchObject({
+        status: "failed",
+        attempts: 1,
+        last_error: "outside Messenger's 7-day Human Agent window: the visitor's last message is older than 7 days",
+      });
+      expect(graphRequests).toHaveLength(0);
+    } finally {
+      await setHumanAgentTag("off");
+    }
+  });
+
+  it("with the tag off, an agent's late reply fails unsent, saying the 24-hour window closed and that the tag can be turned on", async () => {
+    const conversationId = await teamConversation("psid-late-off");
+    ageVisitorMessages(conversationId, 30 * HOUR);
+    await agentReply(conversationId, "Sorry for the wait");
+    expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    expect(outbox(conversationId).at(-1)!.last_error).toBe(
+      "outside Messenger's 24-hour reply window: the visitor's last message is older than 24 hours; " +
+        "an admin can turn on “Use the Human Agent tag” in the channel's settings to let agents reply for up to 7 days",
+    );
+    expect(graphRequests).toHaveLength(0);
+  });
+
+  it("never tags a bot's message: a bot reply still waiting after 24 hours fails unsent, even with the tag on", async () => {
+    await send({ psid: "psid-late-bot", text: "hello?" });
+    const [conversation] = visitorConversations("psid-late-bot");
+    expect(conversation!.status).toBe("bot");
+    // The bot's greeting and question waited in the outbox (Parley was down, say) past the 24 hours.
+    ageVisitorMessages(conversation!.id, 25 * HOUR);
+    await setHumanAgentTag("on");
+    try {
+      expect(await runDue()).toMatchObject({ sent: 0, failed: 1 });
+      expect(outbox(conversation!.id)[0]!.last_error).toBe(
+        "outside Messenger's 24-hour reply window: the visitor's last message is older than 24 hours; the Human Agent tag is for a person's replies, so a bot's message is not sent",
+      );
+      expect(graphRequests).toHaveLength(0);
+    } finally {
+      await setHumanAgentTag("off");
+    }
+  });
+
+  it("a tagged reply Graph refuses for a missing permission fails at once with what to do", async () => {
+    const conversationId = await teamConversation("psid-late-denied");
+    ageVisitorMessages(conversationId, 48 * HOUR);
+    await setHumanAgentTag("on");
+    try {
+      graphAnswers.push({
+        status: 400,
+        body: {
+          error: {
+            message: "(#10) This message is sent outside of allowed window. Learn more about the new policy here: https://developers.facebook.com/docs/messenger-platform/policy-overview",
+            type: "OAuthException",
+            code: 10,
+            error_subcode: 2018278,
+            fbtrace_id: "A1b2C3",
+          },
+        },
+      });
+      await agentReply(conversationId, "Here is your refund");
+      expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+      expect(graphRequests.map((r) => [r.body.messaging_type, r.body.tag])).toEqual([["MESSAGE_TAG", "HUMAN_AGENT"]]);
+      const failed = outbox(conversationId).at(-1)!;
+      expect(failed).toMatchObject({ status: "failed", attempts: 1 });
+      expect(failed.last_error).toMatch(
+        /^Messenger refused the reply with the Human Agent tag, which this app may not use: Messenger answered 400 \(code 10, subcode 2018278\): \(#10\) This message is sent outside of allowed window/,
+      );
+      expect(failed.last_error).toMatch(/Request the Human Agent permission for the Meta app in App Review, or turn “Use the Human Agent tag” off/);
+    } finally {
+      await setHumanAgentTag("off");
+    }
+  });
+});
+
+// ---- long replies: each part once ----
+
+describe("a reply longer than Messenger's 2,000 characters", () => {
+  const paragraph = (word: string, length: number) => (word + " ").repeat(Math.ceil(length / (word.length + 1))).slice(0, length).trimEnd() + ".";
+  const long = [paragraph("first", 1500), paragraph("second", 1500), paragraph("third", 900)].join("\n\n");
+  const accepted = () => graphRequests.filter((r) => r.status === 200).map((r) => r.body.message.text);
+  const messageIdOf = (conversationId: string) =>
+    (sqlite.prepare("SELECT id FROM messages WHERE conversation_id = ? AND author = 'agent' ORDER BY id DESC LIMIT 1").get(conversationId) as { id: number }).id;
+
+  it("goes in parts cut at its paragraphs; a part that fails is retried without sending the parts before it again", async () => {
+    const conversationId = await teamConversation("psid-long");
+    graphAnswers.push(
+      { status: 200, body: { recipient_id: "x", message_id: "m_part_1" } },
+      { status: 500, body: { error: { message: "An unexpected error has occurred. Please retry your request later.", type: "OAuthException", code: 2 } } },
+    );
+    await agentReply(conversationId, long);
+    expect(await runDue()).toEqual({ sent: 0, retrying: 1, failed: 0 });
+    expect(outbox(conversationId).at(-1)!.last_error).toMatch(/^part 2 of 3 \(the parts before it were sent\): Messenger answered 500 \(code 2\)/);
+
+    sqlite.prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE conversation_id = ? AND status = 'pending'").run(conversationId);
+    expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+
+    const [p1, p2, p3] = long.split("\n\n");
+    // Part 1 reached Messenger once; part 2 failed once and then went through once; then part 3.
+    expect(graphRequests.map((r) => [r.body.message.text, r.status])).toEqual([
+      [p1, 200],
+      [p2, 500],
+      [p2, 200],
+      [p3, 200],
+    ]);
+    expect(accepted()).toEqual([p1, p2, p3]);
+    expect(graphRequests.every((r) => r.body.message.text.length <= 2000 && r.body.messaging_type === "RESPONSE")).toBe(true);
+
+    // Each part's Graph id is kept with the message; the delivery names the last one.
+    const messageId = messageIdOf(conversationId);
+    const ids = (
+      sqlite.prepare("SELECT external_id FROM external_messages WHERE message_id = ? AND direction = 'out' ORDER BY external_id").all(messageId) as Array<{
+        external_id: string;
+      }>
+    ).map((r) => r.external_id);
+    expect(ids.filter((id) => !id.startsWith("messenger-part:"))).toEqual(["m_part_1", `m_out_${graphCount - 1}`, `m_out_${graphCount}`].sort());
+    expect(ids.filter((id) => id.startsWith("messenger-part:")).map((id) => id.replace(/:[0-9a-f]{16}:/, ":…:"))).toEqual([
+      `messenger-part:${messageId}:1/3:…:m_part_1`,
+      `messenger-part:${messageId}:2/3:…:m_out_${graphCount - 1}`,
+      `messenger-part:${messageId}:3/3:…:m_out_${graphCount}`,
+    ]);
+    const delivery = sqlite.prepare("SELECT status, external_id FROM deliveries WHERE message_id = ?").get(messageId);
+    expect(delivery).toEqual({ status: "sent", external_id: `m_out_${graphCount}` });
+  });
+
+  it("a part refused for good fails the reply; sending it again from the inbox sends only the parts Messenger does not have", async () => {
+    const conversationId = await teamConversation("psid-long-retry");
+    graphAnswers.push(
+      { status: 200, body: { recipient_id: "x", message_id: "m_first" } },
+      { status: 200, body: { recipient_id: "x", message_id: "m_second" } },
+      { status: 400, body: { error: { message: "(#100) Param message[text] must be non-empty UTF-8 encoded string", type: "OAuthException", code: 100 } } },
+    );
+    await agentReply(conversationId, long);
+    expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 1 });
+    expect(outbox(conversationId).at(-1)!.last_error).toBe(
+      "part 3 of 3 (the parts before it were sent): Messenger answered 400 (code 100): (#100) Param message[text] must be non-empty UTF-8 encoded string",
+    );
+
+    const messageId = messageIdOf(conversationId);
+    await (await deliveries()).retry(conversationId, messageId).pipe(Effect.runPromise);
+    expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    const [p1, p2, p3] = long.split("\n\n");
+    expect(accepted()).toEqual([p1, p2, p3]);
+    expect(graphRequests.map((r) => r.body.message.text)).toEqual([p1, p2, p3, p3]);
   });
 });
