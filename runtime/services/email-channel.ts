@@ -9,7 +9,10 @@
  *   and hands each accepted mail to `receive`, which parses it (mailparser), drops machine
  *   mail and the inbox's blocked senders, finds or creates the sender's contact and visitor,
  *   and stores the new text (email-message.ts `newText`) in the thread its In-Reply-To /
- *   References name, or in a new conversation, once per Message-ID.
+ *   References name, or in a new conversation, once per Message-ID — with its attachments and
+ *   inline images (attachments.ts) in the message's own write.
+ * - Downloads: `attachmentDownload` serves one stored file to an agent who may open its
+ *   conversation, with headers that never let a customer's file run as a page of Parley.
  * - Sending: the channel's Sender for the outbox (deliveries.ts) mails bot and agent messages
  *   through the relay with nodemailer, threaded with In-Reply-To / References, under a
  *   Message-ID on the send-as domain that replies to it thread back by.
@@ -21,6 +24,16 @@ import { createHash, randomUUID } from "node:crypto";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import nodemailer from "nodemailer";
 import { Context, Data, Effect, Either, Layer, Option, Schema as S } from "effect";
+import {
+  ATTACHMENT_MAX_LISTED,
+  attachmentAssignIds,
+  attachmentForActor,
+  attachmentHeaders,
+  attachmentPrepare,
+  type AttachmentEntry,
+  type AttachmentPrepared,
+  type AttachmentRow,
+} from "./attachments.js";
 import { now } from "./clock.js";
 import { Channels } from "./channels.js";
 import { AppConfig } from "./config.js";
@@ -30,6 +43,7 @@ import { Deliveries, SendFailed, type Outbound, type Sender } from "./deliveries
 import { makeKeyedLock } from "./engine.js";
 import { InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
+import type { Actor } from "./inbox-access.js";
 import {
   attachmentNote,
   domainOf,
@@ -47,8 +61,13 @@ import { checkSettings, hintOf, readStoredConfig, type EmailSecurity } from "./e
 import { OutsideConversations } from "./outside-conversations.js";
 import { EmailFilters, isBlockedSender } from "./workspace.js";
 
-/** Largest mail accepted (bytes): bigger ones get SMTP 552. */
-export const EMAIL_MAX_BYTES = 10 * 1024 * 1024;
+/**
+ * Largest mail accepted (bytes): bigger ones get SMTP 552. Base64 makes the 25 MB of files a
+ * person may attach (ATTACHMENT_MAX_MAIL_BYTES) about 34 MB on the wire; the rest leaves room
+ * for the text and for a file past the limits, which is listed as not stored rather than
+ * bouncing the whole mail.
+ */
+export const EMAIL_MAX_BYTES = 40 * 1024 * 1024;
 /** How long one relay conversation may take before the send is tried again later. */
 export const EMAIL_SEND_TIMEOUT_MS = 30_000;
 
@@ -81,7 +100,14 @@ export interface EmailIncoming {
 
 /** What happened to a mail in one channel. */
 export type EmailOutcome =
-  | { readonly channelId: string; readonly kind: "opened" | "appended"; readonly conversationId: string; readonly messageId: number }
+  | {
+      readonly channelId: string;
+      readonly kind: "opened" | "appended";
+      readonly conversationId: string;
+      readonly messageId: number;
+      /** The mail's stored files, in the order the payload lists them. */
+      readonly attachmentIds: ReadonlyArray<string>;
+    }
   | { readonly channelId: string; readonly kind: "duplicate"; readonly conversationId: string }
   | { readonly channelId: string; readonly kind: "dropped"; readonly reason: string };
 
@@ -99,6 +125,18 @@ export interface EmailChannelShape {
   readonly receive: (mail: EmailIncoming) => Effect.Effect<ReadonlyArray<EmailOutcome>, EmailRejected>;
   /** The outbox's sender for email channels (registered when the layer is built). */
   readonly send: Sender;
+  /**
+   * One stored attachment as a download (its bytes and the response headers), when the actor
+   * may open its conversation; NotFound for an unknown id and for one outside their inboxes alike.
+   */
+  readonly attachmentDownload: (attachmentId: string, actor: Actor) => Effect.Effect<EmailAttachmentDownload, NotFound>;
+}
+
+/** A download of an email's attachment: the bytes and the headers to serve them with. */
+export interface EmailAttachmentDownload {
+  readonly filename: string;
+  readonly body: Buffer;
+  readonly headers: Readonly<Record<string, string>>;
 }
 
 export class EmailChannel extends Context.Tag("EmailChannel")<EmailChannel, EmailChannelShape>() {}
@@ -123,9 +161,12 @@ const headerText = (mail: ParsedMail, name: string): string | undefined => {
 };
 
 /** The text to store: the new part of the plain text (mailparser makes it from HTML-only mail), then its attachments' names. */
-const storedText = (mail: ParsedMail): string => {
+const storedText = (mail: ParsedMail, files: ReadonlyArray<AttachmentPrepared>, unlisted: number): string => {
   const text = newText(mail.text ?? "");
-  const note = attachmentNote(mail.attachments.map((a) => ({ name: a.filename ?? null, size: a.size })));
+  const note = attachmentNote(
+    files.map((f) => ({ name: f.name, size: f.size, ...(f.skipped === null ? {} : { skipped: f.skipped }) })),
+    unlisted,
+  );
   if (text === "") return note === "" ? "(empty email)" : note;
   return note === "" ? text : `${text}\n\n${note}`;
 };
@@ -237,19 +278,20 @@ export const emailChannelLayer = Layer.effect(
       mail: ParsedMail,
       sender: { address: string; name: string | null },
       messageId: string,
+      text: string,
       payload: Record<string, unknown>,
+      attachments: ReadonlyArray<AttachmentRow>,
     ): Effect.Effect<EmailOutcome, NotFound> =>
       Effect.gen(function* () {
         const contactId = yield* contactFor(sender.address, sender.name);
         const { visitorId } = yield* outside.visitorFor({ channelId, externalId: sender.address, contactId });
-        const text = storedText(mail);
         const thread = threadIds(mail.inReplyTo, mail.references);
         const conversationId = thread.length === 0 ? null : yield* outside.conversationForExternalId(channelId, thread);
         if (conversationId !== null) {
-          const appended = yield* outside.append({ conversationId, text, payload, externalMessageId: messageId });
+          const appended = yield* outside.append({ conversationId, text, payload, externalMessageId: messageId, attachments });
           return appended.duplicate
             ? { channelId, kind: "duplicate" as const, conversationId }
-            : { channelId, kind: "appended" as const, conversationId, messageId: appended.messageId };
+            : { channelId, kind: "appended" as const, conversationId, messageId: appended.messageId, attachmentIds: appended.attachmentIds };
         }
         const subject = typeof payload.subject === "string" ? payload.subject : "";
         const opened = yield* outside.open({
@@ -261,10 +303,11 @@ export const emailChannelLayer = Layer.effect(
           via: "email",
           externalMessageId: messageId,
           pageUrl: subject === "" ? null : subject.slice(0, 500),
+          attachments,
         });
         return opened.duplicate
           ? { channelId, kind: "duplicate" as const, conversationId: opened.conversationId }
-          : { channelId, kind: "opened" as const, conversationId: opened.conversationId, messageId: opened.messageId };
+          : { channelId, kind: "opened" as const, conversationId: opened.conversationId, messageId: opened.messageId, attachmentIds: opened.attachmentIds };
       });
 
     const receive: EmailChannelShape["receive"] = Effect.fn("EmailChannel.receive")(function* (incoming: EmailIncoming) {
@@ -294,15 +337,20 @@ export const emailChannelLayer = Layer.effect(
       });
       if (machine !== null) return channelIds.map((channelId) => ({ channelId, kind: "dropped" as const, reason: `machine mail: ${machine}` }));
 
-      const payload: Record<string, unknown> = {
+      // Inline images (a cid: part of the HTML) are files too: mailparser lists them among the attachments.
+      // Files past the payload's list are neither listed nor stored (a stored file without a link is lost); the note counts them.
+      const files = attachmentPrepare(mail.attachments.slice(0, ATTACHMENT_MAX_LISTED));
+      const unlisted = Math.max(0, mail.attachments.length - ATTACHMENT_MAX_LISTED);
+      const text = storedText(mail, files, unlisted);
+      const payloadWith = (attachments: ReadonlyArray<AttachmentEntry>): Record<string, unknown> => ({
         subject: (mail.subject ?? "").slice(0, 1000),
         from: { address: sender.address, name: sender.name },
         to: addressesOf(mail.to).slice(0, 50),
         cc: addressesOf(mail.cc).slice(0, 50),
         messageId,
-        // Attachments are listed, not stored yet.
-        attachments: mail.attachments.slice(0, 100).map((a) => ({ name: a.filename ?? null, type: a.contentType, size: a.size })),
-      };
+        attachments,
+        ...(unlisted > 0 ? { attachmentsNotListed: unlisted } : {}),
+      });
       return yield* Effect.forEach(channelIds, (channelId) => {
         const channel = emailChannels().find((c) => c.id === channelId);
         // The team's own address writing to itself (a forward rule pointing back, a reply CC'd to the team) would loop.
@@ -313,7 +361,9 @@ export const emailChannelLayer = Layer.effect(
         if (inboxId !== undefined && blockedBy(inboxId, sender.address)) {
           return Effect.succeed<EmailOutcome>({ channelId, kind: "dropped", reason: `blocked sender ${sender.address} (the inbox's email filters)` });
         }
-        return lock.withLock(`${channelId}:${sender.address}`, storeIn(channelId, mail, sender, messageId, payload));
+        // Fresh ids per channel: a mail to two channels stores its files in each conversation.
+        const { entries, rows } = attachmentAssignIds(files);
+        return lock.withLock(`${channelId}:${sender.address}`, storeIn(channelId, mail, sender, messageId, text, payloadWith(entries), rows));
       }).pipe(
         // The channel was there at RCPT; a NotFound now means it was deleted meanwhile.
         Effect.catchTag("NotFound", (error) => Effect.die(error)),
@@ -403,6 +453,16 @@ export const emailChannelLayer = Layer.effect(
 
     deliveries.register("email", send);
 
-    return { settings, saveSettings, channelFor, receive, send };
+    // ---- downloads ----
+
+    const attachmentDownload: EmailChannelShape["attachmentDownload"] = Effect.fn("EmailChannel.attachmentDownload")(function* (
+      attachmentId: string,
+      actor: Actor,
+    ) {
+      const file = yield* attachmentForActor(db.prepare, actor, attachmentId);
+      return { filename: file.filename, body: file.data, headers: attachmentHeaders({ ...file, size: file.data.length }) };
+    });
+
+    return { settings, saveSettings, channelFor, receive, send, attachmentDownload };
   }),
 );

@@ -152,12 +152,23 @@ describe("judgeRelayError", () => {
 });
 
 describe("attachmentNote", () => {
-  it("names each attachment with its size, and says they are not stored", () => {
+  it("names each attachment with its size, and the reason beside one that was not stored", () => {
     expect(attachmentNote([])).toBe("");
-    expect(attachmentNote([{ name: "a.png", size: 900 }, { name: null, size: 3 * 1024 * 1024 + 400 * 1024 }])).toBe(
-      "[Attachments not stored in Parley: a.png (900 B), unnamed (3.4 MB)]",
-    );
+    expect(
+      attachmentNote([
+        { name: "a.png", size: 900 },
+        { name: null, size: 3 * 1024 * 1024 + 400 * 1024 },
+        { name: "film.mov", size: 12 * 1024 * 1024, skipped: "too large: over 10 MB per file" },
+      ]),
+    ).toBe("[Attachments: a.png (900 B), unnamed (3.4 MB), film.mov (12.0 MB, not stored: too large: over 10 MB per file)]");
+    expect(attachmentNote([{ name: "a.png", size: 900 }])).not.toMatch(/not stored/);
+  });
+
+  it("counts the files past the first ten, and the ones past the payload's list, saying how many were not stored", () => {
     const many = Array.from({ length: 12 }, (_, i) => ({ name: `f${i}.txt`, size: 2048 }));
     expect(attachmentNote(many)).toMatch(/f9\.txt \(2 KB\) and 2 more\]$/);
+    const skippedLater = [...many, { name: "x.bin", size: 1, skipped: "too many files: only 20 are stored per mail" }];
+    expect(attachmentNote(skippedLater, 5)).toMatch(/ and 8 more \(6 of them not stored\)\]$/);
+    expect(attachmentNote([], 3)).toBe("[Attachments: 3 files (3 of them not stored)]");
   });
 });

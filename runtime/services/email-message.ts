@@ -75,15 +75,26 @@ export const humanSize = (bytes: number): string =>
   bytes < 1024 ? `${bytes} B` : bytes < 1024 * 1024 ? `${Math.round(bytes / 1024)} KB` : `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
 
 /**
- * The line under a mail's text that names its attachments, which Parley does not store yet,
- * so the agent knows the customer sent something (and can ask for it another way); "" without
- * any. Pure.
+ * The line under a mail's text that names its attachments — the inbox shows the text first,
+ * and a reader of the transcript alone (a search hit, an export) still learns the customer
+ * sent files — with the reason beside each file that was not stored; "" without any. The
+ * files themselves hang off the message (attachments.ts). `unlisted` counts files past the
+ * payload's list. Pure.
  */
-export const attachmentNote = (attachments: ReadonlyArray<{ readonly name: string | null; readonly size: number }>): string => {
-  if (attachments.length === 0) return "";
-  const names = attachments.slice(0, 10).map((a) => `${a.name ?? "unnamed"} (${humanSize(a.size)})`);
-  const more = attachments.length > 10 ? ` and ${attachments.length - 10} more` : "";
-  return `[Attachments not stored in Parley: ${names.join(", ")}${more}]`;
+export const attachmentNote = (
+  attachments: ReadonlyArray<{ readonly name: string | null; readonly size: number; readonly skipped?: string | undefined }>,
+  unlisted = 0,
+): string => {
+  if (attachments.length === 0 && unlisted === 0) return "";
+  const names = attachments
+    .slice(0, 10)
+    .map((a) => `${a.name ?? "unnamed"} (${humanSize(a.size)}${a.skipped === undefined ? "" : `, not stored: ${a.skipped}`})`);
+  const rest = Math.max(0, attachments.length - 10) + unlisted;
+  const more = rest > 0 ? ` and ${rest} more` : "";
+  const skipped = attachments.slice(10).filter((a) => a.skipped !== undefined).length + unlisted;
+  const notStored = rest > 0 && skipped > 0 ? ` (${skipped} of them not stored)` : "";
+  const listed = names.length > 0 ? `${names.join(", ")}${more}` : `${rest} files`;
+  return `[Attachments: ${listed}${notStored}]`;
 };
 
 /** What decides whether a mail was sent by a machine. */

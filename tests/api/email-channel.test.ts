@@ -4,8 +4,11 @@
  * file, mail sent to it with nodemailer the way a provider's forwarding rule would, and a
  * local smtp-server standing in for the outgoing relay, which records what it receives and
  * answers 451 / 550 on demand. Refused or dropped mail asserts that nothing was stored.
+ * Attachments are stored with their mail and downloaded through the real route's loader,
+ * signed in as the admin, an agent outside the inbox, or nobody.
  */
 import { Effect, Either } from "effect";
+import { createHash } from "node:crypto";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { mkdtempSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
@@ -19,12 +22,14 @@ import { Channels } from "../../runtime/services/channels.js";
 import { loadConfig } from "../../runtime/services/config.js";
 import { Database, type Sqlite } from "../../runtime/services/database.js";
 import { Deliveries } from "../../runtime/services/deliveries.js";
-import { EmailChannel } from "../../runtime/services/email-channel.js";
+import { EMAIL_MAX_BYTES, EmailChannel } from "../../runtime/services/email-channel.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { Workspace } from "../../runtime/services/workspace.js";
 import { startEmailInbound, type EmailInbound } from "../../server/email-inbound.js";
 import { Accounts } from "../../runtime/services/accounts.js";
+import { loader as attachmentLoader } from "../../app/routes/inbox_.attachments.$attachmentId.js";
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/settings.channels.email.$id.js";
+import { attachmentFilename, attachmentContentType, ATTACHMENT_MAX_FILE_BYTES } from "../../runtime/services/attachments.js";
 import { sessionCookieHeader } from "../../app/session.server.js";
 import { startup } from "../../server/startup.js";
 
@@ -96,7 +101,7 @@ const startRelay = async () => {
 const email = () => runtime.runPromise(EmailChannel);
 const runDue = async () => (await runtime.runPromise(Deliveries)).runDue().pipe(Effect.runPromise);
 
-const TABLES = ["messages", "conversations", "events", "visitors", "contacts", "channel_identities", "external_messages", "deliveries"] as const;
+const TABLES = ["messages", "conversations", "events", "visitors", "contacts", "channel_identities", "external_messages", "deliveries", "attachments"] as const;
 const counts = () => Object.fromEntries(TABLES.map((t) => [t, (sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n]));
 const storesNothing = async <T>(act: () => Promise<T>): Promise<T> => {
   const before = counts();
@@ -230,7 +235,7 @@ describe("the inbound SMTP server", () => {
     const contact = sqlite.prepare("SELECT email, name FROM contacts WHERE id = ?").get(conversation!.contact_id) as { email: string; name: string };
     expect(contact).toEqual({ email: "ada@customer.test", name: "Ada Lovelace" });
     expect(transcript(conversation!.id)).toEqual([
-      "visitor: Hello, my password reset link does not arrive.\n\nAda\n\n[Attachments not stored in Parley: screenshot.png (9 B)]",
+      "visitor: Hello, my password reset link does not arrive.\n\nAda\n\n[Attachments: screenshot.png (9 B)]",
     ]);
     const payload = JSON.parse((sqlite.prepare("SELECT payload FROM messages WHERE conversation_id = ?").get(conversation!.id) as { payload: string }).payload);
     expect(payload).toMatchObject({
@@ -239,7 +244,7 @@ describe("the inbound SMTP server", () => {
       to: [{ address: TEAM }],
       cc: [{ address: "boss@customer.test" }],
       messageId,
-      attachments: [{ name: "screenshot.png", type: "image/png", size: 9 }],
+      attachments: [{ id: expect.stringMatching(/^att_/), name: "screenshot.png", type: "image/png", size: 9 }],
     });
   });
 
@@ -309,8 +314,10 @@ describe("the inbound SMTP server", () => {
     expect(error.response).toMatch(/sales@acme\.test.*no Parley email channel receives this address/);
   });
 
-  it("refuses a mail over 10 MB with 552 and stores nothing", async () => {
-    const big = Buffer.alloc(11 * 1024 * 1024, 65);
+  it("refuses a mail over 40 MB with 552 and stores nothing", async () => {
+    expect(EMAIL_MAX_BYTES).toBe(40 * 1024 * 1024);
+    // Base64 makes it a third larger on the wire: just past the limit.
+    const big = Buffer.alloc(Math.ceil(EMAIL_MAX_BYTES * 0.76), 65);
     const error = await storesNothing(() =>
       refusal(deliver({ from: "big@customer.test", subject: "Big", text: "see attached", attachments: [{ filename: "big.bin", content: big }] })),
     );
@@ -605,5 +612,207 @@ describe("the settings page (the route's loader and action, signed in as the adm
       (thrown: unknown) => thrown as Response,
     );
     expect(refused?.status).toBe(403);
+  });
+});
+
+describe("attachments", () => {
+  type Entry = { id?: string; name: string; type: string; size: number; skipped?: string };
+  const payloadOf = (conversationId: string) =>
+    JSON.parse((sqlite.prepare("SELECT payload FROM messages WHERE conversation_id = ? ORDER BY id LIMIT 1").get(conversationId) as { payload: string }).payload) as {
+      attachments: Entry[];
+    };
+  const storedOf = (conversationId: string) =>
+    sqlite
+      .prepare("SELECT id, message_id, filename, content_type, size, sha256, data FROM attachments WHERE conversation_id = ? ORDER BY rowid")
+      .all(conversationId) as Array<{ id: string; message_id: number; filename: string; content_type: string; size: number; sha256: string; data: Buffer }>;
+
+  const cookieFor = async (login: string) => {
+    const session = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.login(login, "admin-password-1")));
+    return (await sessionCookieHeader(new Request("https://parley.example.com/"), { runtime } as never, session.token)).split(";")[0]!;
+  };
+  /** The route's loader as Remix calls it: its Response, or the Response it throws. */
+  const download = (attachmentId: string, cookie: string | null, method = "GET") =>
+    attachmentLoader({
+      request: new Request(`https://parley.example.com/inbox/attachments/${attachmentId}`, { method, headers: cookie === null ? {} : { Cookie: cookie } }),
+      context: { runtime } as never,
+      params: { attachmentId },
+    }).then(
+      (response) => response,
+      (thrown: unknown) => thrown as Response,
+    );
+
+  const HTML = "<html><body><script>alert(document.cookie)</script></body></html>";
+  const PDF = Buffer.from("%PDF-1.4\n1 0 obj << >> endobj\n%%EOF\n");
+  const PNG = Buffer.from("89504e470d0a1a0a0000000d49484452", "hex");
+
+  it("stores a mail's attachments and inline images with it, under sanitised names, and lists each with its id", async () => {
+    await deliver({
+      from: "quinn@customer.test",
+      subject: "Invoice and a page",
+      text: "See attached.",
+      html: '<p>See attached.</p><img src="cid:logo@customer.test">',
+      messageId: newMessageId(),
+      attachments: [
+        { filename: "../../evil.html", content: HTML, contentType: "text/html" },
+        { filename: "Rechnung März.pdf", content: PDF, contentType: "application/pdf" },
+        { filename: "logo.png", content: PNG, contentType: "image/png", cid: "logo@customer.test" },
+      ],
+    });
+    const [conversation] = conversationsOf("quinn@customer.test");
+    const stored = storedOf(conversation!.id);
+    // mailparser hands over the inline (related) image first; the payload keeps its order.
+    expect(stored.map((a) => [a.filename, a.content_type, a.size])).toEqual([
+      ["logo.png", "image/png", PNG.length],
+      ["evil.html", "text/html", Buffer.byteLength(HTML)],
+      ["Rechnung März.pdf", "application/pdf", PDF.length],
+    ]);
+    const [png, html, pdf] = stored;
+    expect(html!.data.toString("utf8")).toBe(HTML);
+    expect(pdf!.data.equals(PDF)).toBe(true);
+    expect(png!.data.equals(PNG)).toBe(true);
+    expect(html!.sha256).toBe(createHash("sha256").update(HTML).digest("hex"));
+    expect(new Set(stored.map((a) => a.message_id)).size).toBe(1);
+    expect(payloadOf(conversation!.id).attachments).toEqual([
+      { id: png!.id, name: "logo.png", type: "image/png", size: PNG.length },
+      { id: html!.id, name: "evil.html", type: "text/html", size: Buffer.byteLength(HTML) },
+      { id: pdf!.id, name: "Rechnung März.pdf", type: "application/pdf", size: PDF.length },
+    ]);
+    expect(transcript(conversation!.id)[0]).toBe(
+      `visitor: See attached.\n\n[Attachments: logo.png (${PNG.length} B), evil.html (${Buffer.byteLength(HTML)} B), Rechnung März.pdf (${PDF.length} B)]`,
+    );
+  });
+
+  it("serves the HTML file as an octet-stream download, never as a page, to a signed-in admin", async () => {
+    const [conversation] = conversationsOf("quinn@customer.test");
+    const byName = new Map(storedOf(conversation!.id).map((a) => [a.filename, a]));
+    const [html, pdf, png] = [byName.get("evil.html"), byName.get("Rechnung März.pdf"), byName.get("logo.png")];
+    const cookie = await cookieFor("admin@parley.local");
+
+    const response = await download(html!.id, cookie);
+    expect(response.status).toBe(200);
+    expect(Buffer.from(await response.arrayBuffer()).toString("utf8")).toBe(HTML);
+    expect(Object.fromEntries(response.headers)).toMatchObject({
+      "content-type": "application/octet-stream",
+      "content-disposition": "attachment; filename*=UTF-8''evil.html",
+      "content-length": String(Buffer.byteLength(HTML)),
+      "x-content-type-options": "nosniff",
+      "content-security-policy": "sandbox; default-src 'none'",
+      "cache-control": "private, max-age=0",
+    });
+
+    const asPdf = await download(pdf!.id, cookie);
+    expect(asPdf.headers.get("content-type")).toBe("application/pdf");
+    expect(asPdf.headers.get("content-disposition")).toBe("attachment; filename*=UTF-8''Rechnung%20M%C3%A4rz.pdf");
+    expect(Buffer.from(await asPdf.arrayBuffer()).equals(PDF)).toBe(true);
+
+    // A plain image may show in the tab.
+    const asPng = await download(png!.id, cookie);
+    expect(asPng.headers.get("content-type")).toBe("image/png");
+    expect(asPng.headers.get("content-disposition")).toBe("inline; filename*=UTF-8''logo.png");
+
+    const head = await download(png!.id, cookie, "HEAD");
+    expect(head.status).toBe(200);
+    expect(head.headers.get("content-length")).toBe(String(PNG.length));
+  });
+
+  it("answers 404 alike for an unknown id and for a file outside the agent's inboxes, sends a signed-out visitor to the login, and refuses a marketer", async () => {
+    const [conversation] = conversationsOf("quinn@customer.test");
+    const html = storedOf(conversation!.id).find((a) => a.filename === "evil.html");
+    const agentCookie = await cookieFor("agent@parley.local");
+    const workspace = await runtime.runPromise(Workspace);
+    const members = (sqlite.prepare("SELECT user_id FROM inbox_members WHERE inbox_id = ?").all(inboxId) as Array<{ user_id: string }>).map((r) => r.user_id);
+    const agentId = (sqlite.prepare("SELECT id FROM users WHERE email = 'agent@parley.local'").get() as { id: string }).id;
+    try {
+      await workspace.setInboxMembers(inboxId, [...new Set([...members, agentId])]).pipe(Effect.runPromise);
+      expect((await download(html!.id, agentCookie)).status).toBe(200);
+
+      await workspace.setInboxMembers(inboxId, members.filter((id) => id !== agentId)).pipe(Effect.runPromise);
+      const outside = await download(html!.id, agentCookie);
+      const unknown = await download("att_AAAAAAAAAAAAAAAAAAAAAA", agentCookie);
+      expect([outside.status, unknown.status]).toEqual([404, 404]);
+      // The two bodies differ only by the id asked for: nothing says the first one exists.
+      expect((await outside.text()).replace(html!.id, "ID")).toBe((await unknown.text()).replace("att_AAAAAAAAAAAAAAAAAAAAAA", "ID"));
+    } finally {
+      await workspace.setInboxMembers(inboxId, members).pipe(Effect.runPromise);
+    }
+
+    const signedOut = await download(html!.id, null);
+    expect(signedOut.status).toBe(302);
+    expect(signedOut.headers.get("location")).toMatch(/^\/login\?redirectTo=/);
+    expect((await download(html!.id, await cookieFor("marketer@parley.local"))).status).toBe(403);
+  });
+
+  it("lists a file over 10 MB with the reason and without an id, and stores the mail's other files", async () => {
+    const big = Buffer.alloc(ATTACHMENT_MAX_FILE_BYTES + 1, 0x41);
+    await deliver({
+      from: "rosa@customer.test",
+      subject: "Video",
+      text: "Here is the recording.",
+      messageId: newMessageId(),
+      attachments: [
+        { filename: "recording.mp4", content: big, contentType: "video/mp4" },
+        { filename: "notes.txt", content: "the notes", contentType: "text/plain" },
+      ],
+    });
+    const [conversation] = conversationsOf("rosa@customer.test");
+    const stored = storedOf(conversation!.id);
+    expect(stored.map((a) => a.filename)).toEqual(["notes.txt"]);
+    const entries = payloadOf(conversation!.id).attachments;
+    expect(entries).toEqual([
+      { name: "recording.mp4", type: "video/mp4", size: big.length, skipped: "too large: over 10 MB per file" },
+      { id: stored[0]!.id, name: "notes.txt", type: "text/plain", size: 9 },
+    ]);
+    expect("id" in entries[0]!).toBe(false);
+    expect(transcript(conversation!.id)[0]).toBe(
+      "visitor: Here is the recording.\n\n[Attachments: recording.mp4 (10.0 MB, not stored: too large: over 10 MB per file), notes.txt (9 B)]",
+    );
+  });
+
+  it("stores no second copy of a redelivered mail's files", async () => {
+    const messageId = newMessageId();
+    const mail = {
+      from: "sam@customer.test",
+      subject: "Twice with a file",
+      text: "attached",
+      messageId,
+      attachments: [{ filename: "a.txt", content: "file a", contentType: "text/plain" }],
+    };
+    await deliver(mail);
+    const [conversation] = conversationsOf("sam@customer.test");
+    const first = storedOf(conversation!.id);
+    expect(first).toHaveLength(1);
+    await storesNothing(() => deliver(mail));
+    expect(storedOf(conversation!.id)).toEqual(first);
+    expect(payloadOf(conversation!.id).attachments).toEqual([{ id: first[0]!.id, name: "a.txt", type: "text/plain", size: 6 }]);
+  });
+
+  it("stores a mail to two channels' addresses with its files in each, under different ids", async () => {
+    const otherId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'email' AND id <> ? AND config LIKE '%billing@acme.test%'").get(channelId) as
+      | { id: string }
+      | undefined)?.id;
+    const billing =
+      otherId ??
+      (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Billing mail", inboxId })))).id;
+    await (await email()).saveSettings(billing, { ...settingsForm, addresses: "billing@acme.test", smtpPort: String(relayPort) }).pipe(Effect.runPromise);
+    await deliver({
+      from: "tom@customer.test",
+      to: [TEAM, "billing@acme.test"],
+      subject: "For both",
+      text: "file for both",
+      messageId: newMessageId(),
+      attachments: [{ filename: "both.txt", content: "both", contentType: "text/plain" }],
+    });
+    const rows = sqlite
+      .prepare("SELECT a.id, c.channel_id FROM attachments a JOIN conversations c ON c.id = a.conversation_id WHERE a.filename = 'both.txt' ORDER BY a.rowid")
+      .all() as Array<{ id: string; channel_id: string }>;
+    expect(rows.map((r) => r.channel_id).sort()).toEqual([channelId, billing].sort());
+    expect(rows[0]!.id).not.toBe(rows[1]!.id);
+  });
+
+  it("names and types files by the same sanitisers as the store", () => {
+    expect(attachmentFilename("../../evil.html")).toBe("evil.html");
+    expect(attachmentFilename("..\\..\\x\u0007.exe")).toBe("x.exe");
+    expect(attachmentContentType("TEXT/HTML; charset=utf-8")).toBe("text/html");
+    expect(attachmentContentType("not a type")).toBe("application/octet-stream");
   });
 });
