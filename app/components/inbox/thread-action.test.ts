@@ -1,0 +1,130 @@
+/**
+ * The thread route's "retry-delivery" intent as the signed-in admin posts it, through the real
+ * route action, session and CSRF check, on the app's real runtime and a fresh SQLite file (the
+ * email sender is the test's own: it stands in for the relay at the outbox's boundary).
+ * A bad or missing message id, a reply that is not failed, an unknown conversation and a post
+ * without the CSRF token are refused with their status and change nothing.
+ */
+import { Effect } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startup } from "../../../server/startup.js";
+import { Accounts } from "../../../runtime/services/accounts.js";
+import { makeAppRuntime, type AppRuntime } from "../../../runtime/services/app-layer.js";
+import { Channels } from "../../../runtime/services/channels.js";
+import { loadConfig } from "../../../runtime/services/config.js";
+import { Database, type Sqlite } from "../../../runtime/services/database.js";
+import { Deliveries, SendFailed } from "../../../runtime/services/deliveries.js";
+import { Inbox } from "../../../runtime/services/inbox.js";
+import { OutsideConversations } from "../../../runtime/services/outside-conversations.js";
+import { action } from "../../routes/inbox.$conversationId.js";
+import { sessionCookieHeader } from "../../session.server.js";
+
+let dir: string;
+let runtime: AppRuntime;
+let sqlite: Sqlite;
+let conversationId: string;
+let failedId: string;
+let sentId: string;
+let fail = true;
+
+const BASE = "https://parley.example.com";
+
+const signIn = async () => {
+  const session = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.login("admin@parley.local", "admin-password-1")));
+  const context = { runtime } as never;
+  const cookie = (await sessionCookieHeader(new Request(BASE), context, session.token)).split(";")[0]!;
+  return { context, cookie, csrf: session.csrfToken, userId: session.user.id };
+};
+
+type Answer = { data: Record<string, unknown> & { ok: boolean; fields?: Record<string, string> }; init: { status?: number } | null };
+
+const post = async (fields: Record<string, string>, id = conversationId, withCsrf = true): Promise<{ status: number; data: Answer["data"] | null }> => {
+  const { context, cookie, csrf } = await signIn();
+  const body = new URLSearchParams({ ...fields, ...(withCsrf ? { csrf } : {}) });
+  const request = new Request(`${BASE}/inbox/${id}`, {
+    method: "POST",
+    headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" },
+    body,
+  });
+  return action({ request, context, params: { conversationId: id } }).then(
+    (answer) => {
+      const a = answer as unknown as Answer;
+      return { status: a.init?.status ?? 200, data: a.data };
+    },
+    (thrown: unknown) => ({ status: (thrown as Response).status, data: null }),
+  );
+};
+
+const rows = () => sqlite.prepare("SELECT message_id, status, attempts, next_attempt_at FROM deliveries ORDER BY message_id").all();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "parley-thread-action-"));
+  const config = loadConfig({
+    DATABASE_PATH: join(dir, "parley.sqlite"),
+    SESSION_SECRET: "x".repeat(64),
+    ADMIN_PASSWORD: "admin-password-1",
+    PARLEY_NO_DEMO_CONVERSATIONS: "1",
+    PUBLIC_URL: BASE,
+  });
+  runtime = makeAppRuntime(config);
+  const started = await startup(runtime, config, { print: () => undefined });
+  // The test runs the outbox's passes itself.
+  started.stop();
+  sqlite = (await runtime.runPromise(Database)).sqlite;
+  const inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
+  const channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Support mail", inboxId })))).id;
+  const deliveries = await runtime.runPromise(Deliveries);
+  deliveries.register("email", (m) =>
+    fail && m.text === "bounces" ? Effect.fail(new SendFailed({ reason: "550 5.1.1 no such user", permanent: true })) : Effect.succeed({}),
+  );
+  const { visitorId } = await runtime.runPromise(Effect.flatMap(OutsideConversations, (o) => o.visitorFor({ channelId, externalId: "ann@customer.test" })));
+  conversationId = (
+    await runtime.runPromise(Effect.flatMap(OutsideConversations, (o) => o.open({ channelId, visitorId, contactId: null, text: "Hello", via: "email" })))
+  ).conversationId;
+  const { userId } = await signIn();
+  const admin = { id: userId, role: "admin" };
+  const inbox = await runtime.runPromise(Inbox);
+  sentId = (await runtime.runPromise(inbox.reply({ conversationId, text: "goes out", clientMessageId: "a1" }, admin))).id;
+  failedId = (await runtime.runPromise(inbox.reply({ conversationId, text: "bounces", clientMessageId: "a2" }, admin))).id;
+  await runtime.runPromise(deliveries.runDue());
+});
+
+afterAll(async () => {
+  await runtime.dispose();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("POST /inbox/:id intent=retry-delivery", () => {
+  it("refuses what it cannot retry, with its status and a message, and changes nothing", async () => {
+    const before = rows();
+    expect((before as Array<{ status: string }>).map((r) => r.status)).toEqual(["sent", "failed"]);
+
+    const missing = await post({ intent: "retry-delivery" });
+    expect(missing.status).toBe(400);
+    expect(missing.data).toMatchObject({ ok: false, intent: "retry-delivery", fields: { messageId: "a message id is a whole number from 1" } });
+    expect((await post({ intent: "retry-delivery", messageId: "abc" })).status).toBe(400);
+
+    const sent = await post({ intent: "retry-delivery", messageId: sentId });
+    expect(sent.status).toBe(409);
+    expect(sent.data).toMatchObject({ ok: false, error: "This message was sent already; there is nothing to retry." });
+
+    expect((await post({ intent: "retry-delivery", messageId: "999999" })).status).toBe(404);
+    expect((await post({ intent: "retry-delivery", messageId: failedId }, "conv_nope")).status).toBe(404);
+    // Without the CSRF token the session's post is refused before anything runs.
+    expect((await post({ intent: "retry-delivery", messageId: failedId }, conversationId, false)).status).toBe(403);
+
+    expect(rows()).toEqual(before);
+  });
+
+  it("queues the failed reply again, and the outbox's next pass sends it", async () => {
+    fail = false;
+    const answered = await post({ intent: "retry-delivery", messageId: failedId });
+    expect(answered).toEqual({ status: 200, data: { ok: true, intent: "retry-delivery", messageId: failedId, message: "Sending again…" } });
+    expect(sqlite.prepare("SELECT status FROM deliveries WHERE message_id = ?").get(Number(failedId))).toEqual({ status: "pending" });
+    await runtime.runPromise(Effect.flatMap(Deliveries, (d) => d.runDue()));
+    expect(sqlite.prepare("SELECT status, attempts FROM deliveries WHERE message_id = ?").get(Number(failedId))).toEqual({ status: "sent", attempts: 2 });
+  });
+});
