@@ -18,7 +18,7 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [
   { title: `${loaded?.channel.name ?? "Messenger channel"} · Channels · Settings · Parley` },
 ];
 
-const FIELDS = ["pageId", "appSecret", "pageAccessToken", "chatflowId"] as const;
+const FIELDS = ["pageId", "appSecret", "pageAccessToken", "chatflowId", "humanAgentTag"] as const;
 type FieldName = (typeof FIELDS)[number];
 type Values = Record<FieldName, string>;
 
@@ -43,12 +43,19 @@ type ActionResult =
   | { readonly saved: true; readonly createdChatflowId: string | null }
   | { readonly saved: false; readonly errors: Partial<Record<FieldName | "form", string>>; readonly values: Omit<Values, "appSecret" | "pageAccessToken"> };
 
+/** A form field's string; a missing one reads as empty, which the schema judges. */
+const fieldOf = (form: FormData, name: FieldName): string => {
+  const value = form.get(name);
+  return typeof value === "string" ? value : "";
+};
+
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
   const id = params.id ?? "";
   const form = await request.formData();
-  // Every field is sent as a string; a missing one reads as empty, which the schema judges.
-  const input = Object.fromEntries(FIELDS.map((name) => [name, typeof form.get(name) === "string" ? (form.get(name) as string) : ""])) as Values;
+  const input = Object.fromEntries(FIELDS.map((name) => [name, fieldOf(form, name)])) as Values;
+  // An unticked checkbox sends nothing: on this form that means off (any other value is the schema's to refuse).
+  if (!form.has("humanAgentTag")) input.humanAgentTag = "off";
   const result = await attempt(context, Effect.flatMap(MessengerChannel, (m) => m.saveSettings(id, input, user.id)));
   if (result.ok) return data<ActionResult>({ saved: true, createdChatflowId: result.value.createdChatflowId });
   if (result.cause._tag !== "InvalidInput") throw errorResponse(result.cause);
@@ -58,7 +65,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     errors[field] ??= issue.message;
   }
   // Secrets typed into the form are never sent back into the page.
-  const values = { pageId: input.pageId, chatflowId: input.chatflowId };
+  const values = { pageId: input.pageId, chatflowId: input.chatflowId, humanAgentTag: input.humanAgentTag };
   return data<ActionResult>({ saved: false, errors, values }, { status: result.status });
 }
 
@@ -135,7 +142,7 @@ export default function MessengerChannelSettings() {
             {errors.form}
           </p>
         ) : null}
-        <Form method="post" action={path} className="form" noValidate key={JSON.stringify([settings.pageId, settings.chatflowId, settings.appSecret, settings.pageAccessToken])}>
+        <Form method="post" action={path} className="form" noValidate key={JSON.stringify([settings.pageId, settings.chatflowId, settings.appSecret, settings.pageAccessToken, settings.humanAgentTag])}>
           <CsrfInput />
           <Field id="messenger-page-id" label="Facebook page id" error={errors.pageId} hint="The page’s number, under its About → Page transparency (or in the page’s URL).">
             {(props) => <input {...props} name="pageId" inputMode="numeric" autoComplete="off" spellCheck={false} defaultValue={values?.pageId ?? settings.pageId ?? ""} />}
@@ -178,6 +185,7 @@ export default function MessengerChannelSettings() {
               </select>
             )}
           </Field>
+          <HumanAgentTagField checked={values ? values.humanAgentTag === "on" : settings.humanAgentTag} error={errors.humanAgentTag} />
           <div className="form__actions">
             <button type="submit" className="button" disabled={busy}>
               {busy ? "Saving…" : settings.connected ? "Save" : "Connect page"}
@@ -186,6 +194,40 @@ export default function MessengerChannelSettings() {
         </Form>
       </section>
     </>
+  );
+}
+
+/**
+ * The Human Agent tag's switch, a checkbox with its label beside it (the Field component is
+ * for text controls), with the same hint and error wiring for screen readers.
+ */
+function HumanAgentTagField({ checked, error }: { checked: boolean; error: string | undefined }) {
+  const id = "messenger-human-agent-tag";
+  return (
+    <div className={error ? "field field--invalid" : "field"}>
+      <div className="choice">
+        <input
+          id={id}
+          type="checkbox"
+          name="humanAgentTag"
+          defaultChecked={checked}
+          aria-describedby={error ? `${id}-hint ${id}-error` : `${id}-hint`}
+          {...(error ? { "aria-invalid": true as const } : {})}
+        />
+        <label htmlFor={id}>Use the Human Agent tag (replies up to 7 days)</label>
+      </div>
+      <p id={`${id}-hint`} className="field__hint">
+        Messenger lets a page answer only within 24 hours of the person’s last message. With this on, an agent’s reply sent
+        later, up to 7 days after it, goes with Messenger’s <code>HUMAN_AGENT</code> tag; the bot’s messages never do. The Meta
+        app needs the <em>Human Agent</em> permission, approved in App Review: without it Messenger refuses those replies, and
+        each one shows as failed with that reason.
+      </p>
+      {error ? (
+        <p id={`${id}-error`} className="field__error">
+          {error.charAt(0).toUpperCase() + error.slice(1)}
+        </p>
+      ) : null}
+    </div>
   );
 }
 

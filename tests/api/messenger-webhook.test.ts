@@ -21,6 +21,9 @@ import { Engine } from "../../runtime/services/engine.js";
 import { InvalidInput } from "../../runtime/services/errors.js";
 import { MessengerChannel } from "../../runtime/services/messenger-channel.js";
 import { signBody } from "../../runtime/services/messenger-events.js";
+import { action as settingsAction, loader as settingsLoader } from "../../app/routes/settings.channels.messenger.$id.js";
+import { sessionCookieHeader } from "../../app/session.server.js";
+import { Accounts } from "../../runtime/services/accounts.js";
 import { createChannelRoutes } from "../../server/channel-routes.js";
 import { startup } from "../../server/startup.js";
 
@@ -764,5 +767,65 @@ describe("a reply longer than Messenger's 2,000 characters", () => {
     const [p1, p2, p3] = long.split("\n\n");
     expect(accepted()).toEqual([p1, p2, p3]);
     expect(graphRequests.map((r) => r.body.message.text)).toEqual([p1, p2, p3, p3]);
+  });
+});
+
+describe("the settings page (the route's loader and action, signed in as the admin)", () => {
+  const signIn = async () => {
+    const session = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.login("admin@parley.local", "admin-password-1")));
+    const context = { runtime } as never;
+    const url = `https://parley.example.com/settings/channels/messenger/${channelId}`;
+    const cookie = (await sessionCookieHeader(new Request(url), context, session.token)).split(";")[0]!;
+    return { context, url, cookie, csrf: session.csrfToken };
+  };
+  type Loaded = { data: { settings: { humanAgentTag: boolean; appSecret: { hint: string } } } };
+  type Acted = { data: { saved: boolean; errors?: Record<string, string>; values?: Record<string, string> }; init: { status?: number } | null };
+  const form = { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: "" };
+  /** Posts the form in `session` (its cookie; the fields carry its CSRF token, or not). */
+  const act = async (session: Awaited<ReturnType<typeof signIn>>, fields: Record<string, string>) => {
+    const { context, url, cookie } = session;
+    return (await settingsAction({
+      request: new Request(url, { method: "POST", headers: { Cookie: cookie, "Content-Type": "application/x-www-form-urlencoded" }, body: new URLSearchParams(fields) }),
+      context,
+      params: { id: channelId },
+    })) as unknown as Acted;
+  };
+
+  it("shows the Human Agent tag's state; a ticked box turns it on and an unticked one (sent as nothing) off", async () => {
+    const session = await signIn();
+    const { context, url, cookie, csrf } = session;
+    const load = async () =>
+      ((await settingsLoader({ request: new Request(url, { headers: { Cookie: cookie } }), context, params: { id: channelId } })) as unknown as Loaded).data.settings;
+    expect(await load()).toMatchObject({ humanAgentTag: false, appSecret: { hint: APP_SECRET.slice(-4) } });
+    try {
+      expect((await act(session, { ...form, chatflowId: defaultFlowId, humanAgentTag: "on", csrf })).data).toEqual({ saved: true, createdChatflowId: null });
+      expect((await load()).humanAgentTag).toBe(true);
+      expect(storedConfig().humanAgentTag).toBe(true);
+      expect((await act(session, { ...form, chatflowId: defaultFlowId, csrf })).data).toEqual({ saved: true, createdChatflowId: null });
+      expect((await load()).humanAgentTag).toBe(false);
+    } finally {
+      await setHumanAgentTag("off");
+    }
+  });
+
+  it("answers 400 for a value no checkbox sends, keeps what was typed, and stores nothing", async () => {
+    const session = await signIn();
+    const before = storedConfig();
+    const acted = await act(session, { ...form, chatflowId: defaultFlowId, humanAgentTag: "always", appSecret: "f".repeat(32), csrf: session.csrf });
+    expect(acted.init?.status).toBe(400);
+    expect(acted.data.errors).toEqual({ humanAgentTag: 'a switch is on or off (a checkbox\'s "on", "off", true or false)' });
+    expect(acted.data.values).toEqual({ pageId: PAGE_ID, chatflowId: defaultFlowId, humanAgentTag: "always" });
+    expect(JSON.stringify(acted.data)).not.toContain("f".repeat(32));
+    expect(storedConfig()).toEqual(before);
+  });
+
+  it("refuses a save without the CSRF token", async () => {
+    const before = storedConfig();
+    const refused = await act(await signIn(), { ...form, humanAgentTag: "on" }).then(
+      () => null,
+      (thrown: unknown) => thrown as Response,
+    );
+    expect(refused?.status).toBe(403);
+    expect(storedConfig()).toEqual(before);
   });
 });
