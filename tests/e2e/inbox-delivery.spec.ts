@@ -1,0 +1,124 @@
+/**
+ * A reply to an email conversation that the mail relay refuses, as the admin sees and mends it in
+ * real Chromium: the admin adds an email channel whose outgoing relay is a local smtp-server
+ * standing in for the team's relay (it answers 550 to every recipient at first); a customer's
+ * mail (with a Cc and an attachment) reaches Parley's own SMTP server; the thread shows its
+ * headers, the reply shows "Not delivered — <the relay's reason>" without a reload, and after the
+ * relay accepts again, Retry sends it: "Sent", and the relay has the mail.
+ *
+ * Needs the server's inbound SMTP: run with SMTP_PORT set (playwright.config.ts passes the
+ * environment on to the server), e.g. `SMTP_PORT=2525 npx playwright test tests/e2e/inbox-delivery.spec.ts`.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test } from "@playwright/test";
+import type { AddressInfo } from "node:net";
+import nodemailer from "nodemailer";
+import { SMTPServer } from "smtp-server";
+import { login, adminEmail, adminPassword } from "./helpers.js";
+
+const smtpPort = Number(process.env.PARLEY_E2E_SMTP_PORT ?? process.env.SMTP_PORT ?? "");
+const stamp = Date.now();
+const TEAM = `support-${stamp}@acme.test`;
+const CUSTOMER = { name: "Ann Customer", address: `ann-${stamp}@customer.test` };
+const SUBJECT = `Invoice ${stamp} is wrong`;
+const REPLY = `We are fixing invoice ${stamp}.`;
+
+// ---- the stand-in for the team's outgoing relay ----
+let refuse = true;
+const relayed: Array<{ to: string[]; raw: string }> = [];
+let relay: SMTPServer;
+let relayPort = 0;
+
+test.beforeAll(async () => {
+  relay = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    onRcptTo(_address, _session, callback) {
+      if (refuse) return callback(Object.assign(new Error("5.1.1 mailbox unavailable"), { responseCode: 550 }));
+      callback();
+    },
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on("data", (c: Buffer) => chunks.push(c));
+      stream.on("end", () => {
+        relayed.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString("utf8") });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", () => resolve()));
+  relayPort = (relay.server.address() as AddressInfo).port;
+});
+
+test.afterAll(async () => {
+  await new Promise<void>((resolve) => relay.close(() => resolve()));
+});
+
+test("a reply the relay refuses shows why under it; after the relay is fixed, Retry sends it", async ({ page }) => {
+  test.skip(!Number.isInteger(smtpPort) || smtpPort <= 0, "the server's inbound SMTP is off: set SMTP_PORT (or PARLEY_E2E_SMTP_PORT) for this run");
+
+  // The admin adds an email channel and points its relay at the stand-in.
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/channels");
+  const add = page.getByRole("form", { name: "Add a channel" });
+  await add.getByRole("radio", { name: /^Email/ }).check();
+  await add.getByLabel("Name", { exact: true }).fill(`Support mail ${stamp}`);
+  await add.getByRole("button", { name: "Add channel" }).click();
+  await expect(page).toHaveURL(/\/settings\/channels\/email\/[^/]+$/);
+  await page.getByLabel("Team addresses").fill(TEAM);
+  await page.getByLabel("Send-as name").fill("Acme Support");
+  await page.getByLabel("Send-as address").fill(TEAM);
+  await page.getByLabel("Host").fill("127.0.0.1");
+  await page.getByLabel("Port").fill(String(relayPort));
+  await page.getByLabel("Security").selectOption("none");
+  const saved = page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/settings/channels/email/"));
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  expect((await saved).status()).toBe(200);
+
+  // The customer writes to the team address; the mail reaches Parley's SMTP server.
+  const mailer = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
+  await mailer.sendMail({
+    from: CUSTOMER,
+    to: TEAM,
+    cc: [{ name: "Ann's Boss", address: `boss-${stamp}@customer.test` }],
+    subject: SUBJECT,
+    text: "The total on my invoice is wrong.",
+    attachments: [{ filename: "invoice.txt", content: "total: 100\n".repeat(100) }],
+  });
+
+  // The agent opens it: the mail's headers and attachment are in the thread, the subject in the sidebar.
+  await page.goto("/inbox");
+  await page.getByRole("list", { name: /conversations$/ }).getByRole("link", { name: new RegExp(CUSTOMER.name) }).first().click();
+  const transcript = page.getByRole("log", { name: "Conversation transcript" });
+  const headers = transcript.getByRole("definition");
+  await expect(headers.filter({ hasText: SUBJECT })).toBeVisible();
+  await expect(headers.filter({ hasText: `${CUSTOMER.name} <${CUSTOMER.address}>` })).toBeVisible();
+  await expect(headers.filter({ hasText: `Ann's Boss <boss-${stamp}@customer.test>` })).toBeVisible();
+  await expect(transcript.getByRole("list", { name: "Attachments" })).toContainText(/invoice\.txt.*\(1\.1 KB\)/);
+  const sidebar = page.getByRole("complementary", { name: "Contact and visitor" });
+  await expect(sidebar.getByRole("term").filter({ hasText: /^Subject$/ })).toBeVisible();
+  await expect(sidebar.getByRole("term").filter({ hasText: /^Started on$/ })).toHaveCount(0);
+  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+
+  // The reply: the relay answers 550, and the thread says so without a reload.
+  await page.getByRole("textbox", { name: "Reply to the visitor" }).fill(REPLY);
+  await page.getByRole("button", { name: "Send reply" }).click();
+  const sentReply = transcript.getByRole("listitem").filter({ hasText: REPLY });
+  const state = sentReply.getByRole("status");
+  await expect(state).toHaveText(/^Not delivered — the mail relay refused the reply: 550 5\.1\.1 mailbox unavailable/, { timeout: 15_000 });
+  const retry = sentReply.getByRole("button", { name: "Retry sending this message" });
+  await expect(retry).toBeVisible();
+  expect(relayed).toEqual([]);
+  const axe = await new AxeBuilder({ page }).include(".messages").analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+
+  // The relay is fixed; Retry sends it, and the thread updates by itself.
+  refuse = false;
+  await retry.click();
+  await expect(state).toHaveText(/^Sent · /, { timeout: 15_000 });
+  await expect(retry).toHaveCount(0);
+  expect(relayed).toHaveLength(1);
+  expect(relayed[0]!.to).toEqual([CUSTOMER.address]);
+  expect(relayed[0]!.raw).toContain(REPLY);
+});
