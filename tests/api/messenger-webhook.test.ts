@@ -17,10 +17,12 @@ import { Channels } from "../../runtime/services/channels.js";
 import { loadConfig } from "../../runtime/services/config.js";
 import { Database, type Sqlite } from "../../runtime/services/database.js";
 import { Deliveries } from "../../runtime/services/deliveries.js";
+import { Chatflows } from "../../runtime/services/chatflows.js";
 import { Engine } from "../../runtime/services/engine.js";
 import { InvalidInput } from "../../runtime/services/errors.js";
 import { MessengerChannel } from "../../runtime/services/messenger-channel.js";
 import { signBody } from "../../runtime/services/messenger-events.js";
+import { defaultFlowDocument } from "../../runtime/services/messenger-settings.js";
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/settings.channels.messenger.$id.js";
 import { sessionCookieHeader } from "../../app/session.server.js";
 import { Accounts } from "../../runtime/services/accounts.js";
@@ -767,6 +769,56 @@ describe("a reply longer than Messenger's 2,000 characters", () => {
     const [p1, p2, p3] = long.split("\n\n");
     expect(accepted()).toEqual([p1, p2, p3]);
     expect(graphRequests.map((r) => r.body.message.text)).toEqual([p1, p2, p3, p3]);
+  });
+});
+
+describe("a question with more choices than Messenger's 13 quick replies", () => {
+  it("goes as a numbered list, and the visitor's typed number is taken as that choice", async () => {
+    const base = defaultFlowDocument("many_choices", "Many choices");
+    const sizes = Array.from({ length: 15 }, (_, i) => ({ id: `size_${i + 1}`, label: `Size ${i + 1}` }));
+    const document = {
+      ...base,
+      nodes: base.nodes.map((node) =>
+        node.id === "ask_help"
+          ? { ...node, data: { prompt: "Which size?", answer: { type: "choice", choices: sizes }, save: { variable: "size" }, maxRetries: 0 } }
+          : node,
+      ),
+      edges: [
+        { id: "greeting:next->ask_help", source: "greeting", sourcePort: "next", target: "ask_help" },
+        { id: "ask_help:answered->to_person", source: "ask_help", sourcePort: "answered", target: "to_person" },
+        { id: "ask_help:invalid->goodbye", source: "ask_help", sourcePort: "invalid", target: "goodbye" },
+        { id: "goodbye:next->done", source: "goodbye", sourcePort: "next", target: "done" },
+      ],
+    };
+    const flowId = await runtime.runPromise(
+      Effect.gen(function* () {
+        const flows = yield* Chatflows;
+        const created = yield* flows.create({ name: "Many choices", kind: "bot", document, channelId, createdBy: adminId });
+        yield* flows.publish(created.id, adminId);
+        yield* flows.setEnabled(created.id, true);
+        return created.id;
+      }),
+    );
+    const m = await messenger();
+    await m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: flowId }, adminId).pipe(Effect.runPromise);
+    try {
+      await send({ psid: "psid-many", text: "hello" });
+      await runDue();
+      const question = graphRequests.at(-1)!.body.message;
+      expect(question.quick_replies).toBeUndefined();
+      expect(question.text).toBe(["Which size?", "", ...sizes.map((size, i) => `${i + 1}. ${size.label}`)].join("\n"));
+
+      await send({ psid: "psid-many", text: "14" });
+      const [conversation] = visitorConversations("psid-many");
+      expect(conversation!.status).toBe("open");
+      // The bot saved choice 14 and handed over (its summary for the team names it).
+      const handoff = sqlite.prepare("SELECT payload FROM messages WHERE conversation_id = ? AND author = 'system' ORDER BY id DESC LIMIT 1").get(conversation!.id) as {
+        payload: string;
+      };
+      expect(JSON.parse(handoff.payload)).toEqual({ handoff: { size: "Size 14" } });
+    } finally {
+      await m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: "", pageAccessToken: "", chatflowId: defaultFlowId }, adminId).pipe(Effect.runPromise);
+    }
   });
 });
 
