@@ -87,18 +87,21 @@ function VisitorSection({
     <section className="panel-section" aria-labelledby="visitor-title">
       <h3 id="visitor-title">Visitor</h3>
       <dl className="facts">
-        <div>
-          <dt>Current page</dt>
-          <dd>
-            {visitor.currentPage ? (
-              <a href={/^https?:\/\//i.test(visitor.currentPage) ? visitor.currentPage : undefined} target="_blank" rel="noopener noreferrer" title={visitor.currentPage}>
-                {shortUrl(visitor.currentPage)}
-              </a>
-            ) : (
-              "—"
-            )}
-          </dd>
-        </div>
+        {/* An email has no page; say nothing rather than "—". */}
+        {email && !visitor.currentPage ? null : (
+          <div>
+            <dt>Current page</dt>
+            <dd>
+              {visitor.currentPage ? (
+                <a href={/^https?:\/\//i.test(visitor.currentPage) ? visitor.currentPage : undefined} target="_blank" rel="noopener noreferrer" title={visitor.currentPage}>
+                  {shortUrl(visitor.currentPage)}
+                </a>
+              ) : (
+                "—"
+              )}
+            </dd>
+          </div>
+        )}
         {email ? (
           <div>
             <dt>Subject</dt>

@@ -267,11 +267,13 @@ export function ThreadMessages({
   const lastId = messages[messages.length - 1]?.id;
   const firstUnread = lastReadMessageId > 0 ? messages.find((m) => Number(m.id) > lastReadMessageId && m.author !== "agent") : undefined;
   const subjects = subjectShownOn(messages);
+  // A delivery line appearing or changing under the last message grows the list too: follow it.
+  const deliveries = messages.map((m) => (m.delivery ? `${m.id}:${m.delivery.status}` : "")).join(",");
 
   useIsoLayoutEffect(() => {
     const el = ref.current;
     if (el && pinned.current) el.scrollTop = el.scrollHeight;
-  }, [lastId]);
+  }, [lastId, deliveries]);
 
   return (
     // The log wraps the list (a role on the <ol> itself would take its list semantics away).
