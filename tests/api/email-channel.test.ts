@@ -768,6 +768,66 @@ describe("attachments", () => {
     );
   });
 
+  it("stores a mail's files up to 25 MB together, and lists the one past it with the reason", async () => {
+    const nine = (fill: number) => Buffer.alloc(9 * 1024 * 1024, fill);
+    await deliver({
+      from: "uma@customer.test",
+      subject: "Scans",
+      text: "Three scans.",
+      messageId: newMessageId(),
+      attachments: [
+        { filename: "scan-1.pdf", content: nine(1), contentType: "application/pdf" },
+        { filename: "scan-2.pdf", content: nine(2), contentType: "application/pdf" },
+        { filename: "scan-3.pdf", content: nine(3), contentType: "application/pdf" },
+        { filename: "small.txt", content: "fits still", contentType: "text/plain" },
+      ],
+    });
+    const [conversation] = conversationsOf("uma@customer.test");
+    const stored = storedOf(conversation!.id);
+    expect(stored.map((a) => [a.filename, a.size])).toEqual([
+      ["scan-1.pdf", 9 * 1024 * 1024],
+      ["scan-2.pdf", 9 * 1024 * 1024],
+      ["small.txt", 10],
+    ]);
+    expect(stored[1]!.data.equals(nine(2))).toBe(true);
+    expect(payloadOf(conversation!.id).attachments.map((a) => [a.name, a.id === undefined ? null : "id", a.skipped ?? null])).toEqual([
+      ["scan-1.pdf", "id", null],
+      ["scan-2.pdf", "id", null],
+      ["scan-3.pdf", null, "too large: the mail's files pass 25 MB together"],
+      ["small.txt", "id", null],
+    ]);
+  });
+
+  it("stores 20 files of a mail, lists the first 100 and counts the rest", async () => {
+    await deliver({
+      from: "vic@customer.test",
+      subject: "Export",
+      text: "All the logs.",
+      messageId: newMessageId(),
+      attachments: Array.from({ length: 103 }, (_, i) => ({ filename: `log-${i}.txt`, content: `line ${i}`, contentType: "text/plain" })),
+    });
+    const [conversation] = conversationsOf("vic@customer.test");
+    expect(storedOf(conversation!.id).map((a) => a.filename)).toEqual(Array.from({ length: 20 }, (_, i) => `log-${i}.txt`));
+    const payload = payloadOf(conversation!.id) as { attachments: Entry[]; attachmentsNotListed?: number };
+    expect(payload.attachments).toHaveLength(100);
+    expect(payload.attachments.filter((a) => a.id !== undefined)).toHaveLength(20);
+    expect(payload.attachments[20]).toEqual({ name: "log-20.txt", type: "text/plain", size: 7, skipped: "too many files: only 20 are stored per mail" });
+    expect(payload.attachmentsNotListed).toBe(3);
+    expect(transcript(conversation!.id)[0]).toMatch(/log-9\.txt \(6 B\) and 93 more \(83 of them not stored\)\]$/);
+  });
+
+  it("stores an empty file", async () => {
+    await deliver({
+      from: "wes@customer.test",
+      subject: "Empty",
+      text: "An empty file.",
+      messageId: newMessageId(),
+      attachments: [{ filename: "empty.txt", content: Buffer.alloc(0), contentType: "text/plain" }],
+    });
+    const [conversation] = conversationsOf("wes@customer.test");
+    expect(storedOf(conversation!.id).map((a) => [a.filename, a.size, a.data.length])).toEqual([["empty.txt", 0, 0]]);
+  });
+
   it("stores no second copy of a redelivered mail's files", async () => {
     const messageId = newMessageId();
     const mail = {
