@@ -169,7 +169,7 @@ export default function MessengerChannelSettings() {
             error={errors.chatflowId}
             hint={
               settings.connected
-                ? `A bot chatflow of this channel answers each new conversation; its choices show as quick replies (at most ${maxQuickReplies}).`
+                ? `A bot chatflow of this channel answers each new conversation; its choices show as quick replies (more than ${maxQuickReplies} go as a numbered list).`
                 : "Connecting the page creates a default bot (a greeting and “Talk to a person”), which answers new conversations."
             }
           >
