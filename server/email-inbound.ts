@@ -62,7 +62,9 @@ export const startEmailInbound = async (runtime: AppRuntime, config: AppConfigSh
     size: EMAIL_MAX_BYTES,
     rejectOversized: true,
     logger: false,
-    maxClients: 50,
+    // Each session holds its mail in memory (up to EMAIL_MAX_BYTES, ~40 MB) until it is stored:
+    // 10 at once bounds that near 400 MB. A forwarder that finds us busy retries later (421).
+    maxClients: 10,
     socketTimeout: 60_000,
     closeTimeout: 10_000,
     onRcptTo(address, _session, callback) {
