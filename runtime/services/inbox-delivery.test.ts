@@ -61,7 +61,9 @@ const emailPayload = {
   attachments: [
     { name: "invoice.pdf", type: "application/pdf", size: 48_213, id: "att_1" },
     { name: "photo.jpg", type: "image/jpeg", size: 1_200_000 },
+    { name: "video.mp4", type: "video/mp4", size: 30_000_000, skipped: "too large: over 10 MB per file" },
   ],
+  attachmentsNotListed: 3,
 };
 
 let threads = 0;
@@ -161,7 +163,9 @@ describe("an email's headers in the thread", () => {
       attachments: [
         { name: "invoice.pdf", type: "application/pdf", size: 48_213, id: "att_1" },
         { name: "photo.jpg", type: "image/jpeg", size: 1_200_000 },
+        { name: "video.mp4", type: "video/mp4", size: 30_000_000, skipped: "too large: over 10 MB per file" },
       ],
+      attachmentsNotListed: 3,
     });
     // An agent's reply is no email payload.
     expect((await reply(conversationId, "We'll fix it.")).email).toBeUndefined();
@@ -184,7 +188,8 @@ describe("an email's headers in the thread", () => {
         from: { address: "zed@customer.test", name: 12 },
         to: "everyone",
         cc: [null, { address: "" }, { address: "cc@customer.test" }],
-        attachments: [null, "x", { name: 5, size: -1 }, { name: "ok.txt", size: 3, id: 9 }],
+        attachments: [null, "x", { name: 5, size: -1, skipped: 4 }, { name: "ok.txt", size: 3, id: 9 }],
+        attachmentsNotListed: "many",
         choices: "abc",
         bubble: { type: "image" },
         handoff: [1],
@@ -211,6 +216,7 @@ describe("an email's headers in the thread", () => {
         { name: null, type: null, size: null },
         { name: "ok.txt", type: null, size: 3 },
       ],
+      attachmentsNotListed: 0,
     });
     expect(m.choices).toBeUndefined();
     expect(m.bubble).toBeUndefined();
@@ -221,7 +227,7 @@ describe("an email's headers in the thread", () => {
     expect(emailOfPayload(null)).toBeUndefined();
     expect(emailOfPayload({ choices: [] })).toBeUndefined();
     expect(emailOfPayload({ from: { address: "  " } })).toBeUndefined();
-    expect(emailOfPayload({ from: { address: "a@b.test" } })).toEqual({ subject: null, from: { address: "a@b.test", name: null }, to: [], cc: [], attachments: [] });
+    expect(emailOfPayload({ from: { address: "a@b.test" } })).toEqual({ subject: null, from: { address: "a@b.test", name: null }, to: [], cc: [], attachments: [], attachmentsNotListed: 0 });
   });
 });
 

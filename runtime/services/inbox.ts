@@ -141,6 +141,8 @@ export interface EmailAttachment {
   readonly size: number | null;
   /** The stored file's id (downloadable at /inbox/attachments/<id>); absent when it was not stored. */
   readonly id?: string;
+  /** Why the file was not stored (too large, too many), when the payload says. */
+  readonly skipped?: string;
 }
 
 /** The headers of an email message, from its payload. */
@@ -150,6 +152,8 @@ export interface ThreadEmail {
   readonly to: ReadonlyArray<EmailAddress>;
   readonly cc: ReadonlyArray<EmailAddress>;
   readonly attachments: ReadonlyArray<EmailAttachment>;
+  /** Files past the listed ones: neither listed nor stored, only counted. */
+  readonly attachmentsNotListed: number;
 }
 
 export interface ThreadMessage {
@@ -479,7 +483,8 @@ const attachmentOf = (value: unknown): EmailAttachment | null => {
   if (!isRecord(value)) return null;
   const size = typeof value.size === "number" && Number.isFinite(value.size) && value.size >= 0 ? value.size : null;
   const id = stringOr(value.id);
-  return { name: stringOr(value.name), type: stringOr(value.type), size, ...(id !== null ? { id } : {}) };
+  const skipped = id === null ? stringOr(value.skipped) : null;
+  return { name: stringOr(value.name), type: stringOr(value.type), size, ...(id !== null ? { id } : {}), ...(skipped !== null ? { skipped } : {}) };
 };
 
 /**
@@ -499,6 +504,10 @@ export const emailOfPayload = (payload: unknown): ThreadEmail | undefined => {
     attachments: Array.isArray(payload.attachments)
       ? payload.attachments.map(attachmentOf).filter((a): a is EmailAttachment => a !== null)
       : [],
+    attachmentsNotListed:
+      typeof payload.attachmentsNotListed === "number" && Number.isSafeInteger(payload.attachmentsNotListed) && payload.attachmentsNotListed > 0
+        ? payload.attachmentsNotListed
+        : 0,
   };
 };
 

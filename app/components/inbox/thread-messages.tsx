@@ -110,9 +110,12 @@ function EmailHead({ email, showSubject }: { email: Email; showSubject: boolean 
   );
 }
 
-/** The files an email came with: a download link where the file was stored, else its name and "(not stored)". */
-function Attachments({ attachments }: { attachments: Email["attachments"] }) {
-  if (attachments.length === 0) return null;
+/** After a file that was not stored: "(not stored)", with the reason when the payload gives one. Pure. */
+export const notStoredNote = (skipped: string | undefined): string => (skipped ? `(not stored: ${skipped})` : "(not stored)");
+
+/** The files an email came with: a download link where the file was stored, else its name and why it was not. */
+function Attachments({ attachments, notListed }: { attachments: Email["attachments"]; notListed: number }) {
+  if (attachments.length === 0 && notListed === 0) return null;
   return (
     <ul className="attachments" aria-label="Attachments">
       {attachments.map((a, i) => {
@@ -127,11 +130,16 @@ function Attachments({ attachments }: { attachments: Email["attachments"] }) {
               <span>{name}</span>
             )}{" "}
             <span className="muted">
-              ({humanSize(a.size)}){a.id === undefined ? " (not stored)" : ""}
+              ({humanSize(a.size)}){a.id === undefined ? ` ${notStoredNote(a.skipped)}` : ""}
             </span>
           </li>
         );
       })}
+      {notListed > 0 ? (
+        <li className="muted">
+          and {notListed} more {notListed === 1 ? "file" : "files"}, not listed or stored
+        </li>
+      ) : null}
     </ul>
   );
 }
@@ -334,7 +342,7 @@ export function ThreadMessages({
                   ))}
                 </ul>
               ) : null}
-              {m.email ? <Attachments attachments={m.email.attachments} /> : null}
+              {m.email ? <Attachments attachments={m.email.attachments} notListed={m.email.attachmentsNotListed} /> : null}
             </div>
             {m.delivery ? <DeliveryLine conversationId={conversationId} messageId={m.id} delivery={m.delivery} now={now} /> : null}
           </li>,
