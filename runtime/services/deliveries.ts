@@ -1,6 +1,7 @@
 /**
  * Deliveries: sends the replies of conversations that live outside the widget (email,
- * Messenger) through their channel, from the `deliveries` outbox (migration 17).
+ * Messenger, and forms' and away messages' conversations answered by email) through their
+ * channel, from the `deliveries` outbox (migrations 17 and 19).
  *
  * A bot or agent message in such a conversation gets its outbox row in the message's own
  * transaction, so nothing acknowledged is lost when the process dies before sending. This
@@ -23,7 +24,12 @@ import { Database } from "./database.js";
 import { NotFound } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
 
-export type OutsideKind = "email" | "messenger";
+/**
+ * Which sender a row goes to: its channel's kind, or `reply_by_email` for a conversation of a
+ * channel with no way back of its own (a form, an away message) that is answered by email
+ * through its inbox's team email (migration 19).
+ */
+export type OutsideKind = "email" | "messenger" | "reply_by_email";
 
 /** One message to send, with what a sender needs to address it. */
 export interface Outbound {
@@ -52,6 +58,8 @@ export class SendFailed extends Data.TaggedError("SendFailed")<{
 export interface Sent {
   /** The outside id of what was sent (an email's Message-ID, a Messenger mid). */
   readonly externalId?: string | undefined;
+  /** The channel whose ids `externalId` is one of, when not the conversation's own (a reply by email goes through an email channel). */
+  readonly externalChannelId?: string | undefined;
 }
 
 export type Sender = (message: Outbound) => Effect.Effect<Sent, SendFailed>;
@@ -116,7 +124,8 @@ interface DueRow {
 
 // Due rows whose conversation has no earlier message still waiting for its retry: order first.
 const SELECT_DUE = `
-SELECT d.message_id, d.conversation_id, c.inbox_id, d.channel_id, d.attempts, ch.kind, ch.config,
+SELECT d.message_id, d.conversation_id, c.inbox_id, d.channel_id, d.attempts,
+       CASE WHEN c.reply_by_email = 1 AND ch.kind NOT IN ('email', 'messenger') THEN 'reply_by_email' ELSE ch.kind END AS kind, ch.config,
        m.author, m.user_id, m.text, m.payload, m.created_at
   FROM deliveries d
   JOIN messages m ON m.id = d.message_id
@@ -183,7 +192,7 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
                 `INSERT OR IGNORE INTO external_messages (channel_id, external_id, conversation_id, message_id, direction, created_at)
                  VALUES (?, ?, ?, ?, 'out', ?)`,
               )
-              .run(row.channel_id, externalId, row.conversation_id, row.message_id, at);
+              .run(outcome.sent.externalChannelId ?? row.channel_id, externalId, row.conversation_id, row.message_id, at);
           }
           return { result: "sent" as const, attempts, changed: changes > 0 };
         }

@@ -207,21 +207,22 @@ export const emailChannelLayer = Layer.effect(
       };
     };
 
+    /** A stored `channels.config` as an object; an unreadable one is empty (it receives and sends nothing). */
+    const parseConfig = (text: string): Record<string, unknown> => {
+      try {
+        const parsed: unknown = JSON.parse(text);
+        return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
+      } catch {
+        return {};
+      }
+    };
+
     const emailChannels = () =>
       (db.prepare("SELECT id, inbox_id, config FROM channels WHERE kind = 'email' ORDER BY created_at, id").all() as Array<{
         id: string;
         inbox_id: string;
         config: string;
-      }>).map((row) => {
-        let stored: Record<string, unknown> = {};
-        try {
-          const parsed: unknown = JSON.parse(row.config);
-          if (typeof parsed === "object" && parsed !== null && !Array.isArray(parsed)) stored = parsed as Record<string, unknown>;
-        } catch {
-          // An unreadable config receives nothing.
-        }
-        return { id: row.id, inboxId: row.inbox_id, config: readStoredConfig(stored) };
-      });
+      }>).map((row) => ({ id: row.id, inboxId: row.inbox_id, config: readStoredConfig(parseConfig(row.config)) }));
 
     const settings: EmailChannelShape["settings"] = Effect.fn("EmailChannel.settings")(function* (channelId: string) {
       const channel = yield* channels.get(channelId);
@@ -390,10 +391,12 @@ export const emailChannelLayer = Layer.effect(
           .get(message.conversationId) as { address: string | null } | undefined;
         const recipient = to?.address ? Option.getOrNull(decodeAddress(to.address)) : null;
         if (recipient === null) return yield* permanent("this conversation has no email address to reply to");
+        // Every mail id of the conversation, whichever channel recorded it: a form conversation
+        // answered by email keeps its replies' ids under the email channel, the answers under its own.
         const thread = (
           db
-            .prepare("SELECT external_id FROM external_messages WHERE conversation_id = ? AND channel_id = ? ORDER BY created_at, message_id")
-            .all(message.conversationId, message.channelId) as Array<{ external_id: string }>
+            .prepare("SELECT external_id FROM external_messages WHERE conversation_id = ? AND external_id LIKE '<%>' ORDER BY created_at, message_id")
+            .all(message.conversationId) as Array<{ external_id: string }>
         ).map((row) => row.external_id);
         const first = db
           .prepare("SELECT payload FROM messages WHERE conversation_id = ? AND author = 'visitor' AND payload IS NOT NULL ORDER BY id LIMIT 1")
@@ -407,6 +410,11 @@ export const emailChannelLayer = Layer.effect(
         } catch {
           subject = null;
         }
+        // No mail started it (a form, an away message): its ticket names the request.
+        subject ??=
+          (db.prepare("SELECT subject FROM tickets WHERE conversation_id = ? ORDER BY created_at, id LIMIT 1").get(message.conversationId) as
+            | { subject: string }
+            | undefined)?.subject ?? null;
         const agent =
           message.author === "agent" && message.userId !== null
             ? ((db.prepare("SELECT COALESCE(NULLIF(display_name, ''), name) AS name FROM users WHERE id = ?").get(message.userId) as { name: string } | undefined)
@@ -451,7 +459,40 @@ export const emailChannelLayer = Layer.effect(
         return { externalId: outgoingId };
       });
 
+
+    /**
+     * The outbox's sender for conversations answered by email that did not come by email (a
+     * form's submission, an away message; migration 19): sent as a reply of the first team
+     * email channel of the conversation's inbox that can send, to the contact's address. Its
+     * mail id is recorded under that channel, so the customer's answer threads back here.
+     */
+    const sendByEmail: Sender = (message: Outbound) =>
+      Effect.gen(function* () {
+        const candidates = db
+          .prepare(
+            `SELECT ch.id, ch.config FROM channels ch JOIN conversations c ON c.inbox_id = ch.inbox_id
+              WHERE c.id = ? AND ch.kind = 'email' ORDER BY ch.created_at, ch.id`,
+          )
+          .all(message.conversationId) as Array<{ id: string; config: string }>;
+        const ready = candidates
+          .map((row) => ({ id: row.id, config: parseConfig(row.config) }))
+          .find((row) => {
+            const c = readStoredConfig(row.config);
+            return c.relay !== null && c.fromAddress !== null && c.fromName !== null;
+          });
+        if (!ready) {
+          return yield* permanent(
+            candidates.length === 0
+              ? "this reply goes by email, and this inbox has no team email channel to send it: add one in Settings → Channels, then retry"
+              : "this reply goes by email, and no team email channel of this inbox has an outgoing relay and a send-as address yet: add them in Settings → Channels, then retry",
+          );
+        }
+        const sent = yield* send({ ...message, channelId: ready.id, kind: "email", config: ready.config });
+        return { ...sent, externalChannelId: ready.id };
+      });
+
     deliveries.register("email", send);
+    deliveries.register("reply_by_email", sendByEmail);
 
     // ---- downloads ----
 

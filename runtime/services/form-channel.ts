@@ -216,6 +216,8 @@ export const formChannelLayer = Layer.effect(
         contactId,
         via: "form",
         text,
+        // The submitter is not in any chat: the team's replies reach them by email.
+        replyByEmail: true,
         payload: { form: { fields: values.map((v) => ({ key: v.key, label: v.label, value: v.value })) } },
         pageUrl: submission.pageUrl ?? null,
         // Checked again in open's own write: two retries at once still store once.

@@ -43,6 +43,11 @@ export interface OpenInput {
   readonly pageUrl?: string | null;
   /** The message's files, stored with it (their ids are already in `payload`'s list). */
   readonly attachments?: ReadonlyArray<AttachmentRow>;
+  /**
+   * Replies go to the contact by email through the inbox's team email (migration 19): for a
+   * channel that has no way back of its own, such as a form.
+   */
+  readonly replyByEmail?: boolean;
 }
 
 export interface Opened {
@@ -193,8 +198,8 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
             sqlite
               .prepare(
                 `INSERT INTO conversations (id, channel_id, inbox_id, visitor_id, contact_id, status, page_url, created_at, updated_at,
-                   last_activity_at, waiting_since, last_message_at, last_message_preview)
-                 VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
+                   last_activity_at, waiting_since, last_message_at, last_message_preview, reply_by_email)
+                 VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
               )
               .run(
                 conversationId,
@@ -209,6 +214,7 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
                 at,
                 at,
                 input.text.slice(0, PREVIEW_LENGTH),
+                input.replyByEmail === true ? 1 : 0,
               );
             const messageId = Number(
               sqlite

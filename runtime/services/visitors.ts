@@ -404,12 +404,13 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
       const messageId = yield* Effect.orDie(
         db.writeEffect(() => {
           // The email is what the visitor typed, not proven: it names a contact for the reply,
-          // but the visitor is not linked to that contact (only identify does that).
+          // but the visitor is not linked to that contact (only identify does that). The widget
+          // promised a reply by email, so the conversation is answered by email (migration 19).
           const contactId = upsertContact(prepare, email, undefined, now);
           prepare(
               `INSERT INTO conversations (id, channel_id, inbox_id, visitor_id, contact_id, chatflow_id, chatflow_version_id, status,
-                 page_url, created_at, updated_at, last_activity_at, waiting_since, last_message_at, last_message_preview)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
+                 page_url, created_at, updated_at, last_activity_at, waiting_since, last_message_at, last_message_preview, reply_by_email)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1)`,
             )
             .run(
               conversationId,

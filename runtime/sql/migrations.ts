@@ -622,6 +622,33 @@ CREATE INDEX attachments_message ON attachments(message_id);
 CREATE INDEX attachments_conversation ON attachments(conversation_id);
 `,
   },
+  {
+    version: 19,
+    name: "replies by email: form submissions and away messages are answered by email",
+    // A form's submitter and a visitor who left an away message ("we will reply by email") are
+    // not in any chat: an agent's reply there must reach them by email, through a team email
+    // channel of the conversation's inbox, or it reaches no one. Such a conversation is marked
+    // `reply_by_email`; its replies join the outbox like email and Messenger ones (the trigger of
+    // migration 17 again, with the mark; the group statement reads it too). Conversations of
+    // this kind already stored are marked, so their next reply is sent; earlier replies are not.
+    sql: `
+ALTER TABLE conversations ADD COLUMN reply_by_email INTEGER NOT NULL DEFAULT 0 CHECK (reply_by_email IN (0, 1));
+UPDATE conversations SET reply_by_email = 1
+ WHERE channel_id IN (SELECT id FROM channels WHERE kind = 'form')
+    OR id IN (SELECT conversation_id FROM events
+               WHERE type = 'conversation_created' AND json_extract(data, '$.via') = 'away_message');
+
+DROP TRIGGER messages_delivery;
+CREATE TRIGGER messages_delivery AFTER INSERT ON messages
+WHEN new.author IN ('bot', 'agent') AND new.is_internal = 0 AND (SELECT after_id FROM message_deferral) IS NULL
+BEGIN
+  INSERT INTO deliveries (message_id, conversation_id, channel_id, next_attempt_at, created_at)
+  SELECT new.id, c.id, c.channel_id, new.created_at, new.created_at
+    FROM conversations c JOIN channels ch ON ch.id = c.channel_id
+   WHERE c.id = new.conversation_id AND (ch.kind IN ('email', 'messenger') OR c.reply_by_email = 1) AND c.is_preview = 0;
+END;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
@@ -644,12 +671,13 @@ export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [
   `UPDATE conversations SET last_message_id = (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)
      WHERE id IN (SELECT conversation_id FROM messages WHERE id > (SELECT after_id FROM message_deferral))
        AND last_message_id IS NOT (SELECT max(m.id) FROM messages m WHERE m.conversation_id = conversations.id)`,
-  // The group's replies in email and Messenger conversations join the outbox (migration 17).
+  // The group's replies in email and Messenger conversations, and in those answered by email
+  // (migration 19), join the outbox (migration 17).
   `INSERT OR IGNORE INTO deliveries (message_id, conversation_id, channel_id, next_attempt_at, created_at)
      SELECT m.id, m.conversation_id, c.channel_id, m.created_at, m.created_at
        FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN channels ch ON ch.id = c.channel_id
       WHERE m.id > (SELECT after_id FROM message_deferral) AND m.author IN ('bot', 'agent') AND m.is_internal = 0
-        AND ch.kind IN ('email', 'messenger') AND c.is_preview = 0`,
+        AND (ch.kind IN ('email', 'messenger') OR c.reply_by_email = 1) AND c.is_preview = 0`,
   "UPDATE message_deferral SET after_id = NULL WHERE after_id IS NOT NULL",
   foldReportRollups,
 ];
