@@ -84,7 +84,13 @@ export default function ConversationThread() {
         <p className="thread__typing" aria-live="polite">
           {typers.length > 0 ? `${typers.map((t) => t.name).join(", ")} ${typers.length === 1 ? "is" : "are"} writing ${typers.every((t) => t.internal) ? "a comment" : "a reply"}…` : ""}
         </p>
-        <Composer conversationId={conversation.id} closed={conversation.status === "closed"} savedReplies={savedReplies} />
+        <Composer
+          conversationId={conversation.id}
+          closed={conversation.status === "closed"}
+          savedReplies={savedReplies}
+          replyVia={conversation.replyVia}
+          replyTo={conversation.replyVia === "email" ? (thread.contact?.email ?? null) : null}
+        />
       </section>
       <ContactPanel
         conversationId={conversation.id}

@@ -89,6 +89,11 @@ export interface ConversationSummary {
   readonly version: number;
   readonly inbox: Named;
   readonly channel: Named & { readonly kind: string };
+  /**
+   * Where a reply goes: the chat widget, Messenger, or email — an email conversation's, and a
+   * form's or away message's, which are answered by email through the inbox's team email.
+   */
+  readonly replyVia: "chat" | "email" | "messenger";
   /** Who the conversation is with: the contact's name or email, a name the bot collected, else "Visitor …". */
   readonly title: string;
   readonly contactId: string | null;
@@ -356,6 +361,7 @@ interface SummaryRow {
   readonly channel_id: string;
   readonly channel_name: string;
   readonly channel_kind: string;
+  readonly reply_by_email: number;
   readonly contact_id: string | null;
   readonly contact_name: string | null;
   readonly contact_email: string | null;
@@ -383,7 +389,7 @@ interface SummaryRow {
 
 // `@me` is the actor's id (for the read mark).
 const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS inbox_name, c.channel_id, ch.name AS channel_name,
-  ch.kind AS channel_kind, c.contact_id, ct.name AS contact_name, ct.email AS contact_email, c.visitor_id,
+  ch.kind AS channel_kind, c.reply_by_email, c.contact_id, ct.name AS contact_name, ct.email AS contact_email, c.visitor_id,
   json_extract(v.attributes, '$."contact.name"') AS collected_name, json_extract(v.attributes, '$."contact.email"') AS collected_email,
   c.assignee_id, COALESCE(u.display_name, u.name) AS assignee_name, c.team_id, t.name AS team_name,
   c.last_message_preview, c.last_message_at, c.last_activity_at, c.waiting_since, c.queued_at, c.created_at, c.closed_at,
@@ -422,6 +428,7 @@ const toSummary = (row: SummaryRow): ConversationSummary => ({
   version: row.version,
   inbox: { id: row.inbox_id, name: row.inbox_name },
   channel: { id: row.channel_id, name: row.channel_name, kind: row.channel_kind },
+  replyVia: row.channel_kind === "messenger" ? "messenger" : row.channel_kind === "email" || row.reply_by_email === 1 ? "email" : "chat",
   title: conversationTitle(row),
   contactId: row.contact_id,
   assignee: row.assignee_id === null ? null : { id: row.assignee_id, name: row.assignee_name ?? "" },

@@ -21,14 +21,26 @@ const TYPING_IDLE_MS = 4000;
  * click stores one message. "/" plus a shortcut offers saved replies (↑/↓, Enter or Tab to
  * insert, Escape to dismiss). Enter sends, Shift+Enter starts a new line.
  */
+/** The reply box's prompt: where the reply will go, so nobody expects an email reply to show in a chat. */
+const replyPlaceholder = (via: "chat" | "email" | "messenger", to: string | null): string => {
+  const where = via === "email" ? `Reply by email${to ? ` to ${to}` : ""}` : via === "messenger" ? "Reply on Messenger" : "Reply to the visitor";
+  return `${where}… ( / for saved replies)`;
+};
+
 export function Composer({
   conversationId,
   closed,
   savedReplies,
+  replyVia = "chat",
+  replyTo = null,
 }: {
   conversationId: string;
   closed: boolean;
   savedReplies: ReadonlyArray<SavedReplyChoice>;
+  /** Where a reply goes (ConversationSummary.replyVia). */
+  replyVia?: "chat" | "email" | "messenger";
+  /** The address an email reply goes to, when known. */
+  replyTo?: string | null;
 }) {
   const fetcher = useFetcher<ThreadActionResult>({ key: `composer:${conversationId}` });
   const typingFetcher = useFetcher({ key: `typing:${conversationId}` });
@@ -192,7 +204,7 @@ export function Composer({
         rows={3}
         value={text}
         maxLength={4000}
-        placeholder={effectiveMode === "reply" ? "Reply to the visitor… ( / for saved replies)" : "Internal comment — never shown to the visitor. @name notifies a teammate."}
+        placeholder={effectiveMode === "reply" ? replyPlaceholder(replyVia, replyTo) : "Internal comment — never shown to the visitor. @name notifies a teammate."}
         aria-describedby={hintId}
         aria-controls={suggestions.length > 0 ? listId : undefined}
         aria-activedescendant={suggestions.length > 0 ? `${listId}-${Math.min(highlight, suggestions.length - 1)}` : undefined}
