@@ -48,6 +48,8 @@ if (!process.env.PARLEY_URL) {
   mkdirSync(runDir, { recursive: true });
   const port = process.env.PARLEY_E2E_PORT ?? freePort();
   process.env.PARLEY_E2E_PORT = port;
+  // The server's inbound SMTP, so specs can mail a team email channel as a provider's forwarder would.
+  process.env.PARLEY_E2E_SMTP_PORT ??= freePort();
   process.env.PARLEY_URL = `http://127.0.0.1:${port}`;
   process.env.PARLEY_DATABASE_PATH = join(runDir, "parley.sqlite");
   process.env.PARLEY_ADMIN_EMAIL = ADMIN_EMAIL;
@@ -89,6 +91,7 @@ export default defineConfig({
       PARLEY_NO_DEMO_CONVERSATIONS: "1",
       // The canvas render-count spec opens the test-only /dev/canvas route.
       PARLEY_DEV_ROUTES: "1",
+      ...(process.env.PARLEY_E2E_SMTP_PORT ? { SMTP_PORT: process.env.PARLEY_E2E_SMTP_PORT, SMTP_HOST: "127.0.0.1" } : {}),
     },
   },
 });
