@@ -125,3 +125,16 @@ test("a visitor sends the pasted HTML form and lands on the thank-you page; the 
   await page.goto("/tickets");
   await expect(page.getByText("Support request from Ann <b>Lee</b>").first()).toBeVisible();
 });
+
+test("the team answers a submission by email: the reply box says so, and without a team email the reply says why it was not sent", async ({ page }) => {
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/inbox");
+  await page.getByRole("link", { name: /ann\.e2e@example\.com|Ann <b>Lee<\/b>/ }).first().click();
+  const box = page.getByRole("textbox", { name: "Reply to the visitor" });
+  await expect(box).toHaveAttribute("placeholder", /^Reply by email to ann\.e2e@example\.com/);
+  await box.fill("Hi Ann, we are correcting the invoice.");
+  await box.press("Enter");
+  // No team email in this inbox (specs that add one run later): kept, not sent, with the reason and a Retry.
+  await expect(page.getByText(/Not delivered — this reply goes by email, and this inbox has no team email channel/)).toBeVisible();
+  await expect(page.getByRole("button", { name: "Retry sending this message" })).toBeVisible();
+});
