@@ -5,12 +5,9 @@
  * conversation get them back.
  */
 import { Effect, Either } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startup } from "../../server/startup.js";
-import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
+import type { AppRuntime } from "./app-layer.js";
 import {
   ATTACHMENT_FALLBACK_NAME,
   ATTACHMENT_MAX_FILE_BYTES,
@@ -27,10 +24,10 @@ import {
   type AttachmentRow,
 } from "./attachments.js";
 import { Channels } from "./channels.js";
-import { loadConfig } from "./config.js";
 import { Database, type Sqlite } from "./database.js";
 import { OutsideConversations } from "./outside-conversations.js";
 import { Workspace } from "./workspace.js";
+import { startTestApp } from "../../tests/support/test-app.js";
 
 describe("attachmentFilename", () => {
   it.each([
@@ -197,17 +194,8 @@ const read = (actor: { id: string; role: string }, id: string) =>
   runtime.runPromise(Effect.either(Effect.flatMap(Database, (db) => attachmentForActor(db.prepare, actor, id))));
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-attachments-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PARLEY_NO_DEMO_CONVERSATIONS: "1",
-  });
-  runtime = makeAppRuntime(config);
-  const started = await startup(runtime, config, { print: () => undefined });
-  started.stop();
-  sqlite = (await runtime.runPromise(Database)).sqlite;
+  const app = await startTestApp("attachments");
+  ({ dir, runtime, sqlite } = app);
   admin = sqlite.prepare("SELECT id, role FROM users WHERE role = 'admin' LIMIT 1").get() as typeof admin;
   agent = sqlite.prepare("SELECT id, role FROM users WHERE role = 'agent' LIMIT 1").get() as typeof agent;
   const workspace = await runtime.runPromise(Workspace);

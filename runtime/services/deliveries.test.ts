@@ -4,20 +4,17 @@
  * outside ids. The senders are the test's own (the channels register theirs in their tests).
  */
 import { Effect, Either } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startup } from "../../server/startup.js";
-import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
+import type { AppRuntime } from "./app-layer.js";
 import { Channels } from "./channels.js";
-import { loadConfig } from "./config.js";
-import { Database, type Sqlite } from "./database.js";
+import type { Sqlite } from "./database.js";
 import { Deliveries, nextAttemptAt, RETRY_DELAYS_MS, SendFailed, type Outbound } from "./deliveries.js";
 import { Engine } from "./engine.js";
 import { InvalidInput, NotFound } from "./errors.js";
 import { LiveEvents, type LiveEvent } from "./live-events.js";
 import { OutsideConversations } from "./outside-conversations.js";
+import { startTestApp } from "../../tests/support/test-app.js";
 
 let dir: string;
 let runtime: AppRuntime;
@@ -55,18 +52,9 @@ const newThread = async (from: string, messageId?: string) => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-deliveries-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PARLEY_NO_DEMO_CONVERSATIONS: "1",
-  });
-  runtime = makeAppRuntime(config);
-  const started = await startup(runtime, config, { print: () => undefined });
   // The test runs its passes itself.
-  started.stop();
-  sqlite = (await runtime.runPromise(Database)).sqlite;
+  const app = await startTestApp("deliveries");
+  ({ dir, runtime, sqlite } = app);
   inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   adminId = (sqlite.prepare("SELECT id FROM users WHERE role = 'admin' LIMIT 1").get() as { id: string }).id;
   chatChannel = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' LIMIT 1").get() as { id: string }).id;

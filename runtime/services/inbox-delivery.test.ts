@@ -6,20 +6,17 @@
  * conversation or not the agent's to touch. The sender is the test's own, registered for email.
  */
 import { Effect, Either } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { startup } from "../../server/startup.js";
-import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
+import type { AppRuntime } from "./app-layer.js";
 import { Channels } from "./channels.js";
-import { loadConfig } from "./config.js";
-import { Database, type Sqlite } from "./database.js";
+import type { Sqlite } from "./database.js";
 import { Deliveries, SendFailed, type Outbound } from "./deliveries.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import type { Actor } from "./inbox-access.js";
 import { emailOfPayload, Inbox, type ThreadMessage } from "./inbox.js";
 import { OutsideConversations } from "./outside-conversations.js";
+import { startTestApp } from "../../tests/support/test-app.js";
 
 let dir: string;
 let runtime: AppRuntime;
@@ -76,18 +73,9 @@ const newThread = async (payload: Record<string, unknown> | null = emailPayload)
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-inbox-delivery-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PARLEY_NO_DEMO_CONVERSATIONS: "1",
-  });
-  runtime = makeAppRuntime(config);
-  const started = await startup(runtime, config, { print: () => undefined });
   // The tests run the outbox's passes themselves (one test starts its loop on purpose).
-  started.stop();
-  sqlite = (await runtime.runPromise(Database)).sqlite;
+  const app = await startTestApp("inbox-delivery");
+  ({ dir, runtime, sqlite } = app);
   inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   const adminRow = sqlite.prepare("SELECT id, role FROM users WHERE role = 'admin' LIMIT 1").get() as { id: string; role: string };
   admin = { id: adminRow.id, role: adminRow.role };

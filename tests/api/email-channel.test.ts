@@ -10,17 +10,16 @@
 import { Effect, Either } from "effect";
 import { createHash } from "node:crypto";
 import { simpleParser, type ParsedMail } from "mailparser";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Channels } from "../../runtime/services/channels.js";
 import { loadConfig } from "../../runtime/services/config.js";
-import { Database, type Sqlite } from "../../runtime/services/database.js";
+import type { Sqlite } from "../../runtime/services/database.js";
 import { Deliveries } from "../../runtime/services/deliveries.js";
 import { EMAIL_MAX_BYTES, EmailChannel } from "../../runtime/services/email-channel.js";
 import { Inbox } from "../../runtime/services/inbox.js";
@@ -31,7 +30,7 @@ import { loader as attachmentLoader } from "../../app/routes/inbox_.attachments.
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/settings.channels.email.$id.js";
 import { attachmentFilename, attachmentContentType, ATTACHMENT_MAX_FILE_BYTES } from "../../runtime/services/attachments.js";
 import { sessionCookieHeader } from "../../app/session.server.js";
-import { startup } from "../../server/startup.js";
+import { startTestApp } from "../support/test-app.js";
 
 const TEAM = "support@acme.test";
 const RELAY_USER = "relay-user";
@@ -176,19 +175,10 @@ const settingsForm = {
 
 beforeAll(async () => {
   await startRelay();
-  dir = mkdtempSync(join(tmpdir(), "parley-email-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PARLEY_NO_DEMO_CONVERSATIONS: "1",
-    PUBLIC_URL: "https://parley.example.com",
-  });
-  runtime = makeAppRuntime(config);
-  const started = await startup(runtime, config, { print: () => undefined });
   // The tests run the outbox's passes themselves.
-  started.stop();
-  sqlite = (await runtime.runPromise(Database)).sqlite;
+  const app = await startTestApp("email", { PUBLIC_URL: "https://parley.example.com" });
+  ({ dir, runtime, sqlite } = app);
+  const { config } = app;
   admin = sqlite.prepare("SELECT id, role, COALESCE(NULLIF(display_name, ''), name) AS name FROM users WHERE role = 'admin' LIMIT 1").get() as typeof admin;
   inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Support mail", inboxId })))).id;

@@ -4,22 +4,19 @@
  * asserts its status, its error body (with the field's path) AND that nothing was stored.
  */
 import { Effect, Either } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Channels } from "../../runtime/services/channels.js";
-import { loadConfig } from "../../runtime/services/config.js";
-import { Database, type Sqlite } from "../../runtime/services/database.js";
+import type { Sqlite } from "../../runtime/services/database.js";
 import { InvalidInput } from "../../runtime/services/errors.js";
 import { FormChannel, type FormSettingsInput } from "../../runtime/services/form-channel.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { createChannelRoutes } from "../../server/channel-routes.js";
 import { FORM_RATE_LIMIT, formRateLimiter } from "../../server/form-api.js";
-import { startup } from "../../server/startup.js";
+import { startTestApp } from "../support/test-app.js";
 
 let dir: string;
 let runtime: AppRuntime;
@@ -104,18 +101,8 @@ const latestConversation = () =>
 const form = () => runtime.runPromise(FormChannel);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-forms-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PARLEY_NO_DEMO_CONVERSATIONS: "1",
-    PUBLIC_URL: "https://parley.example.com",
-  });
-  runtime = makeAppRuntime(config);
-  const started = await startup(runtime, config, { print: () => undefined });
-  started.stop();
-  sqlite = (await runtime.runPromise(Database)).sqlite;
+  const app = await startTestApp("forms", { PUBLIC_URL: "https://parley.example.com" });
+  ({ dir, runtime, sqlite } = app);
   adminId = (sqlite.prepare("SELECT id FROM users WHERE role = 'admin' LIMIT 1").get() as { id: string }).id;
   inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   chatChannelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' LIMIT 1").get() as { id: string }).id;

@@ -6,16 +6,14 @@
  * its error body AND that nothing was stored.
  */
 import { Effect, Either } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Channels } from "../../runtime/services/channels.js";
-import { loadConfig } from "../../runtime/services/config.js";
-import { Database, type Sqlite } from "../../runtime/services/database.js";
+import type { Sqlite } from "../../runtime/services/database.js";
 import { Deliveries } from "../../runtime/services/deliveries.js";
 import { Chatflows } from "../../runtime/services/chatflows.js";
 import { Engine } from "../../runtime/services/engine.js";
@@ -27,7 +25,7 @@ import { action as settingsAction, loader as settingsLoader } from "../../app/ro
 import { sessionCookieHeader } from "../../app/session.server.js";
 import { Accounts } from "../../runtime/services/accounts.js";
 import { createChannelRoutes } from "../../server/channel-routes.js";
-import { startup } from "../../server/startup.js";
+import { startTestApp } from "../support/test-app.js";
 
 const PAGE_ID = "104512345678901";
 const APP_SECRET = "0123456789abcdef0123456789abcdef";
@@ -170,20 +168,9 @@ const agentReply = (conversationId: string, text: string) =>
 
 beforeAll(async () => {
   await startGraph();
-  dir = mkdtempSync(join(tmpdir(), "parley-messenger-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PARLEY_NO_DEMO_CONVERSATIONS: "1",
-    PUBLIC_URL: "https://parley.example.com",
-    MESSENGER_GRAPH_URL: graphBase,
-  });
-  runtime = makeAppRuntime(config);
-  const started = await startup(runtime, config, { print: () => undefined });
   // The tests run the outbox's passes themselves.
-  started.stop();
-  sqlite = (await runtime.runPromise(Database)).sqlite;
+  const app = await startTestApp("messenger", { PUBLIC_URL: "https://parley.example.com", MESSENGER_GRAPH_URL: graphBase });
+  ({ dir, runtime, sqlite } = app);
   adminId = (sqlite.prepare("SELECT id FROM users WHERE role = 'admin' LIMIT 1").get() as { id: string }).id;
   inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "messenger", name: "Our page", inboxId })))).id;

@@ -9,17 +9,15 @@
 import BetterSqlite3 from "better-sqlite3";
 import { Effect } from "effect";
 import { simpleParser, type ParsedMail } from "mailparser";
-import { mkdtempSync, rmSync } from "node:fs";
+import { rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Channels } from "../../runtime/services/channels.js";
-import { loadConfig } from "../../runtime/services/config.js";
-import { Database, migrate, type Sqlite } from "../../runtime/services/database.js";
+import { migrate, type Sqlite } from "../../runtime/services/database.js";
 import { Deliveries } from "../../runtime/services/deliveries.js";
 import { EmailChannel } from "../../runtime/services/email-channel.js";
 import { FormChannel } from "../../runtime/services/form-channel.js";
@@ -27,7 +25,7 @@ import { Inbox } from "../../runtime/services/inbox.js";
 import { Visitors } from "../../runtime/services/visitors.js";
 import { migrations } from "../../runtime/sql/migrations.js";
 import { startEmailInbound, type EmailInbound } from "../../server/email-inbound.js";
-import { startup } from "../../server/startup.js";
+import { startTestApp } from "../support/test-app.js";
 
 const TEAM = "help@acme.test";
 
@@ -102,18 +100,10 @@ const connectTeamEmail = async (withRelay: boolean) => {
 
 beforeAll(async () => {
   await startRelay();
-  dir = mkdtempSync(join(tmpdir(), "parley-reply-by-email-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PARLEY_NO_DEMO_CONVERSATIONS: "1",
-    PUBLIC_URL: "https://parley.example.com",
-  });
-  runtime = makeAppRuntime(config);
-  const started = await startup(runtime, config, { print: () => undefined });
-  started.stop(); // the tests run the outbox's passes themselves
-  sqlite = (await runtime.runPromise(Database)).sqlite;
+  // The tests run the outbox's passes themselves.
+  const app = await startTestApp("reply-by-email", { PUBLIC_URL: "https://parley.example.com" });
+  ({ dir, runtime, sqlite } = app);
+  const { config } = app;
   admin = sqlite.prepare("SELECT id, role, COALESCE(NULLIF(display_name, ''), name) AS name FROM users WHERE role = 'admin' LIMIT 1").get() as typeof admin;
   inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   formId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "form", name: "Contact form", inboxId })))).id;

@@ -6,21 +6,18 @@
  * without the CSRF token are refused with their status and change nothing.
  */
 import { Effect } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startup } from "../../../server/startup.js";
 import { Accounts } from "../../../runtime/services/accounts.js";
-import { makeAppRuntime, type AppRuntime } from "../../../runtime/services/app-layer.js";
+import type { AppRuntime } from "../../../runtime/services/app-layer.js";
 import { Channels } from "../../../runtime/services/channels.js";
-import { loadConfig } from "../../../runtime/services/config.js";
-import { Database, type Sqlite } from "../../../runtime/services/database.js";
+import type { Sqlite } from "../../../runtime/services/database.js";
 import { Deliveries, SendFailed } from "../../../runtime/services/deliveries.js";
 import { Inbox } from "../../../runtime/services/inbox.js";
 import { OutsideConversations } from "../../../runtime/services/outside-conversations.js";
 import { action } from "../../routes/inbox.$conversationId.js";
 import { sessionCookieHeader } from "../../session.server.js";
+import { startTestApp } from "../../../tests/support/test-app.js";
 
 let dir: string;
 let runtime: AppRuntime;
@@ -61,19 +58,9 @@ const post = async (fields: Record<string, string>, id = conversationId, withCsr
 const rows = () => sqlite.prepare("SELECT message_id, status, attempts, next_attempt_at FROM deliveries ORDER BY message_id").all();
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-thread-action-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PARLEY_NO_DEMO_CONVERSATIONS: "1",
-    PUBLIC_URL: BASE,
-  });
-  runtime = makeAppRuntime(config);
-  const started = await startup(runtime, config, { print: () => undefined });
   // The test runs the outbox's passes itself.
-  started.stop();
-  sqlite = (await runtime.runPromise(Database)).sqlite;
+  const app = await startTestApp("thread-action", { PUBLIC_URL: BASE });
+  ({ dir, runtime, sqlite } = app);
   const inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   const channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Support mail", inboxId })))).id;
   const deliveries = await runtime.runPromise(Deliveries);
