@@ -163,7 +163,8 @@ const StoredConfig = S.Struct({
 });
 const decodeStored = S.decodeUnknownEither(StoredConfig);
 
-const parseJsonObject = (text: string): Record<string, unknown> => {
+/** A stored JSON object (a channel's config); anything unreadable or not an object reads as empty. Pure. */
+export const parseJsonObject = (text: string): Record<string, unknown> => {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};

@@ -35,7 +35,7 @@ import {
   type AttachmentRow,
 } from "./attachments.js";
 import { now } from "./clock.js";
-import { Channels } from "./channels.js";
+import { Channels, parseJsonObject } from "./channels.js";
 import { AppConfig } from "./config.js";
 import { ContactEmail } from "./contacts.js";
 import { Database } from "./database.js";
@@ -207,22 +207,12 @@ export const emailChannelLayer = Layer.effect(
       };
     };
 
-    /** A stored `channels.config` as an object; an unreadable one is empty (it receives and sends nothing). */
-    const parseConfig = (text: string): Record<string, unknown> => {
-      try {
-        const parsed: unknown = JSON.parse(text);
-        return typeof parsed === "object" && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-      } catch {
-        return {};
-      }
-    };
-
     const emailChannels = () =>
       (db.prepare("SELECT id, inbox_id, config FROM channels WHERE kind = 'email' ORDER BY created_at, id").all() as Array<{
         id: string;
         inbox_id: string;
         config: string;
-      }>).map((row) => ({ id: row.id, inboxId: row.inbox_id, config: readStoredConfig(parseConfig(row.config)) }));
+      }>).map((row) => ({ id: row.id, inboxId: row.inbox_id, config: readStoredConfig(parseJsonObject(row.config)) }));
 
     const settings: EmailChannelShape["settings"] = Effect.fn("EmailChannel.settings")(function* (channelId: string) {
       const channel = yield* channels.get(channelId);
@@ -475,7 +465,7 @@ export const emailChannelLayer = Layer.effect(
           )
           .all(message.conversationId) as Array<{ id: string; config: string }>;
         const ready = candidates
-          .map((row) => ({ id: row.id, config: parseConfig(row.config) }))
+          .map((row) => ({ id: row.id, config: parseJsonObject(row.config) }))
           .find((row) => {
             const c = readStoredConfig(row.config);
             return c.relay !== null && c.fromAddress !== null && c.fromName !== null;

@@ -79,9 +79,9 @@ const submitForm = (fields: Record<string, string>) =>
   runtime.runPromise(Effect.flatMap(FormChannel, (forms) => forms.submit(formId, { fields, pageUrl: "https://acme.test/contact" })));
 
 let emailChannelId: string | null = null;
-const connectTeamEmail = async (withRelay: boolean) => {
-  emailChannelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Help mail", inboxId })))).id;
-  await runtime.runPromise(
+/** The team email's settings form; without a relay it receives but cannot send. */
+const saveTeamEmail = (withRelay: boolean) =>
+  runtime.runPromise(
     Effect.flatMap(EmailChannel, (email) =>
       email.saveSettings(emailChannelId!, {
         addresses: TEAM,
@@ -96,6 +96,9 @@ const connectTeamEmail = async (withRelay: boolean) => {
       }),
     ),
   );
+const connectTeamEmail = async (withRelay: boolean) => {
+  emailChannelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Help mail", inboxId })))).id;
+  await saveTeamEmail(withRelay);
 };
 
 beforeAll(async () => {
@@ -158,21 +161,7 @@ describe("a form submission answered by email", () => {
     expect(outbox(conversationId)[0]!.last_error).toMatch(/outgoing relay/);
 
     // With the relay set, Retry sends it: to the submitter, as the team, about the ticket.
-    await runtime.runPromise(
-      Effect.flatMap(EmailChannel, (email) =>
-        email.saveSettings(emailChannelId!, {
-          addresses: TEAM,
-          fromName: "Acme Help",
-          fromAddress: TEAM,
-          signature: "",
-          smtpHost: "127.0.0.1",
-          smtpPort: String(relayPort),
-          smtpSecurity: "none",
-          smtpUser: "",
-          smtpPassword: "",
-        }),
-      ),
-    );
+    await saveTeamEmail(true);
     await runtime.runPromise(Effect.flatMap(Deliveries, (d) => d.retry(conversationId, failed!.message_id)));
     await runDue();
     const [sent] = outbox(conversationId);
