@@ -10,10 +10,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
-import { Channels } from "../runtime/services/channels.js";
+import { Channels, parseJsonObject } from "../runtime/services/channels.js";
 import { Chatflows } from "../runtime/services/chatflows.js";
 import { AppConfig } from "../runtime/services/config.js";
+import { ContactEmail } from "../runtime/services/contacts.js";
 import { Database } from "../runtime/services/database.js";
+import { readStoredConfig } from "../runtime/services/email-settings.js";
 import { Engine, type ApiMessage } from "../runtime/services/engine.js";
 import { InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
@@ -142,6 +144,13 @@ const withChannelDefault = <T extends string>(flowValue: T, specDefault: T, chan
 const isHexColor = (value: string) => /^#[0-9a-fA-F]{6}$/.test(value);
 const isLauncherPosition = (value: string) => value === "bottom_right" || value === "bottom_left";
 
+const decodeAddress = S.decodeUnknownOption(ContactEmail);
+/**
+ * A stored address as visitors may see it, or null when it is none: settings forms validate
+ * what they save, but a hand-edited row must not put a broken mailto in front of visitors. Pure.
+ */
+const addressOrNull = (value: string | null): string | null => (value === null ? null : Option.getOrNull(decodeAddress(value)));
+
 // ---------------------------------------------------------------------------------------------
 // Answers
 
@@ -174,6 +183,11 @@ interface ChannelInfo {
   readonly inboxId: string;
   readonly inboxName: string;
   readonly config: ChannelConfig;
+  /**
+   * The send-as address of the inbox's first email channel (by created_at, id) that has one:
+   * where visitors who find the team away may write. Null when the inbox has no such channel.
+   */
+  readonly teamEmail: string | null;
 }
 
 /** Builds the public API handler on the app's runtime (services resolved once, lazily). */
@@ -208,13 +222,27 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   const channelCache = new Map<string, { readonly info: ChannelInfo | null; readonly expiresAt: number }>();
   let anyOrigins: { origins: ReadonlyArray<string>; expiresAt: number } | undefined;
   // An admin's change (Settings → Channels) takes effect on the next request, not after the TTL.
+  // Every entry goes, not only the changed channel's: an email channel's send-as address (or its
+  // move to another inbox) is the team email of every chat channel in its inboxes, before and
+  // after. Such changes are rare; each chat channel then costs one read again.
   let stopListening: (() => void) | undefined;
   void services.then((s) => {
-    stopListening ??= s.channels.onChange((channelId) => {
-      channelCache.delete(channelId);
+    stopListening ??= s.channels.onChange(() => {
+      channelCache.clear();
       anyOrigins = undefined;
     });
   }, () => {});
+
+  const firstTeamEmail = (s: Services, inboxId: string): string | null => {
+    const rows = s.db
+      .prepare("SELECT config FROM channels WHERE inbox_id = ? AND kind = 'email' ORDER BY created_at, id")
+      .all(inboxId) as Array<{ config: string }>;
+    for (const row of rows) {
+      const address = addressOrNull(readStoredConfig(parseJsonObject(row.config)).fromAddress);
+      if (address !== null) return address;
+    }
+    return null;
+  };
 
   const channelInfo = (s: Services, channelId: string): ChannelInfo | null => {
     const now = Date.now();
@@ -232,6 +260,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           inboxId: row.inbox_id,
           inboxName: row.inbox_name,
           config: decoded && Either.isRight(decoded) ? decoded.right : { allowedOrigins: [] },
+          teamEmail: firstTeamEmail(s, row.inbox_id),
         }
       : null;
     if (channelCache.size > 10_000) channelCache.clear();
@@ -370,7 +399,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       }
       const live = yield* s.chatflows.liveForChannel(channelId);
       const now = Date.now();
-      const someoneAvailable = anyInboxMemberAvailable(s, channel.inboxId);
+      const inbox = inboxNow(s, channel.inboxId);
+      const someoneAvailable = inbox.someoneAvailable;
       const candidates = live.map((entry) => ({
         id: entry.chatflow.id,
         priority: entry.chatflow.priority,
@@ -413,6 +443,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           available: chosen.available,
           awayMessage: settings.availability.awayMessage,
           awayBehaviour: settings.availability.awayBehaviour,
+          // The team email first: its replies thread into the inbox, which a fallback may not.
+          contactEmail: channel.teamEmail ?? addressOrNull(inbox.fallbackEmail),
           branding: {
             ...(branding.name !== undefined ? { name: branding.name } : {}),
             ...(branding.logoUrl !== undefined ? { logoUrl: branding.logoUrl } : {}),
@@ -425,12 +457,22 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     return run(program).then((exit) => answer(res, exit, cors(s, req, channelInfo(s, channelId) ? channelId : undefined)));
   };
 
-  const anyInboxMemberAvailable = (s: Services, inboxId: string): boolean =>
-    s.db
+  /**
+   * The inbox as it is this moment, in one read: whether any member is available, and its
+   * fallback email. Not cached: Settings → Inboxes sends no change signal, and this read is
+   * needed per request for availability anyway, so the fallback rides along for free.
+   */
+  const inboxNow = (s: Services, inboxId: string): { readonly someoneAvailable: boolean; readonly fallbackEmail: string | null } => {
+    const row = s.db
       .prepare(
-        "SELECT 1 FROM inbox_members m JOIN users u ON u.id = m.user_id WHERE m.inbox_id = ? AND u.availability = 'available' AND u.disabled_at IS NULL LIMIT 1",
+        `SELECT i.fallback_email,
+           EXISTS (SELECT 1 FROM inbox_members m JOIN users u ON u.id = m.user_id
+                   WHERE m.inbox_id = i.id AND u.availability = 'available' AND u.disabled_at IS NULL) AS someone_available
+         FROM inboxes i WHERE i.id = ?`,
       )
-      .get(inboxId) !== undefined;
+      .get(inboxId) as { fallback_email: string | null; someone_available: number } | undefined;
+    return { someoneAvailable: row?.someone_available === 1, fallbackEmail: row?.fallback_email ?? null };
+  };
 
   const resolveHeading = (s: Services, display: Display, channel: ChannelInfo, brandName: string | undefined) => {
     const heading = display.heading;
