@@ -11,7 +11,7 @@ import * as Config from "./config.js";
 import * as Db from "./database.js";
 import { verifyPassword } from "./password.js";
 import * as Reports from "./reports.js";
-import { DEMO_CONVERSATIONS, DEMO_HOURS, DEMO_USERS, SEED_IDS, demoDurationMs, demoStartAt, seed, type DemoStep } from "./seed.js";
+import { DEMO_CONVERSATIONS, DEMO_FORM_SUBMISSIONS, DEMO_HOURS, DEMO_USERS, SEED_IDS, demoDurationMs, demoStartAt, seed, type DemoStep } from "./seed.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -151,7 +151,7 @@ describe("seed", () => {
     try {
       const { result } = await runSeed(runtime);
       expect(result.skippedConversations).toEqual([]);
-      expect(Object.keys(result.conversations)).toEqual(DEMO_CONVERSATIONS.map((c) => c.key));
+      expect(Object.keys(result.conversations)).toEqual([...DEMO_CONVERSATIONS, ...DEMO_FORM_SUBMISSIONS].map((c) => c.key));
       const db = await runtime.runPromise(Db.Database);
       const row = (key: string) =>
         db.sqlite
@@ -173,6 +173,21 @@ describe("seed", () => {
         .prepare("SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND author = 'agent' AND is_internal = 1")
         .get(result.conversations.ticket_contact) as { n: number };
       expect(internal.n).toBe(1);
+      // The contact form's submission: open and unassigned in Support, with its contact and ticket, answered by email.
+      const submitted = db.sqlite
+        .prepare(
+          `SELECT c.status, c.channel_id, c.reply_by_email, c.assignee_id, ct.email, t.subject FROM conversations c
+             JOIN contacts ct ON ct.id = c.contact_id JOIN tickets t ON t.conversation_id = c.id WHERE c.id = ?`,
+        )
+        .get(result.conversations.form_quote);
+      expect(submitted).toEqual({
+        status: "open",
+        channel_id: SEED_IDS.form,
+        reply_by_email: 1,
+        assignee_id: null,
+        email: "tom.becker@lunarfreight.example",
+        subject: "Contact form: Tom Becker",
+      });
 
       // The roll-ups the reports read match a replay of the events log: nothing was written around the engine.
       const reports = (run: (r: Reports.ReportsShape, query: Reports.ReportQuery) => Effect.Effect<unknown>) =>
@@ -199,7 +214,7 @@ describe("seed", () => {
       const count = () => (db.sqlite.prepare("SELECT count(*) AS n FROM conversations").get() as { n: number }).n;
       const again = await runSeed(runtime);
       expect(again.result.conversations).toEqual({});
-      expect(count()).toBe(DEMO_CONVERSATIONS.length);
+      expect(count()).toBe(DEMO_CONVERSATIONS.length + DEMO_FORM_SUBMISSIONS.length);
     } finally {
       await runtime.dispose();
     }
@@ -217,7 +232,9 @@ describe("seed", () => {
       const { result } = await runSeed(runtime);
       expect(Object.keys(result.conversations)).toEqual(["answered_closed"]);
       expect(result.conversations.answered_closed).not.toBe(first.result.conversations.answered_closed);
-      expect((db.sqlite.prepare("SELECT count(*) AS n FROM conversations").get() as { n: number }).n).toBe(DEMO_CONVERSATIONS.length + 1);
+      expect((db.sqlite.prepare("SELECT count(*) AS n FROM conversations").get() as { n: number }).n).toBe(
+        DEMO_CONVERSATIONS.length + DEMO_FORM_SUBMISSIONS.length + 1,
+      );
     } finally {
       await runtime.dispose();
     }

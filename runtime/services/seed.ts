@@ -1,7 +1,8 @@
 /**
  * First-start seed: an admin, a "Support" inbox and team, a "Website chat" channel — and, in demo
- * mode (PARLEY_DEMO, on by default), demo users, the example chatflows compiled and published, and
- * a handful of sample conversations (unless PARLEY_NO_DEMO_CONVERSATIONS=1).
+ * mode (PARLEY_DEMO, on by default), demo users, a "Contact form" channel (the demo site's contact
+ * page embeds it), the example chatflows compiled and published, and a handful of sample
+ * conversations and a form submission (unless PARLEY_NO_DEMO_CONVERSATIONS=1).
  *
  * Runs once: a `seeded_at` marker in `settings` is written in the same transaction as the
  * workspace, so a restart never seeds twice and never prints a second password. The demo flows
@@ -37,6 +38,7 @@ import { AppConfig } from "./config.js";
 import { Contacts } from "./contacts.js";
 import { Database, type Sqlite } from "./database.js";
 import { Engine, type ConversationStatus } from "./engine.js";
+import { FormChannel } from "./form-channel.js";
 import { InvalidInput } from "./errors.js";
 import { newSecret } from "./ids.js";
 import { Inbox } from "./inbox.js";
@@ -55,6 +57,8 @@ export const SEED_IDS = {
   inbox: "inbox_support",
   team: "team_support",
   channel: "chan_website",
+  /** The demo's contact form (a form channel), which the demo site's contact page embeds. */
+  form: "chan_contact_form",
 } as const;
 
 export const DEMO_USERS = [
@@ -223,6 +227,38 @@ export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
   },
 ];
 
+/** A sample submission of the demo's contact form: a conversation and a ticket, answered by email. */
+export interface DemoFormSubmission {
+  readonly key: string;
+  readonly start: DemoStart;
+  readonly pageUrl: string;
+  /** Field key → value, as the form's default fields (name, email, message) ask. */
+  readonly fields: Readonly<Record<string, string>>;
+}
+
+/** The demo's form submissions, played after the chats; each waits, unassigned, for a reply by email. */
+export const DEMO_FORM_SUBMISSIONS: ReadonlyArray<DemoFormSubmission> = [
+  {
+    key: "form_quote",
+    start: { businessDaysAgo: 1, at: "10:36" },
+    pageUrl: "https://www.example.com/contact",
+    fields: {
+      name: "Tom Becker",
+      email: "tom.becker@lunarfreight.example",
+      message: "We'd like a quote for 40 small-satellite launches next year, spread over four quarters. Who can we talk to?",
+    },
+  },
+];
+
+/** The demo contact form's settings: the default fields, a subject naming the sender, back to the demo page after sending. */
+const demoFormConfig = (publicUrl: string) => ({
+  subject: "Contact form: {name}",
+  priority: "normal",
+  successMessage: "Thanks! We got your message and will reply by email within one business day.",
+  redirectUrl: `${publicUrl}/demo/contact?sent=1`,
+  allowedOrigins: [],
+});
+
 /** The weekly hours the demo gives the workspace and the people who answer, when they have none: Monday to Friday, 09:00–17:30. */
 export const DEMO_HOURS: ReadonlyArray<OpeningRange> = (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:30" }));
 
@@ -361,6 +397,9 @@ export const seed = (options: SeedOptions = {}) =>
              VALUES (?, ?, 'chat', 'Website chat', ?, ?, ?)`,
           ).run(SEED_IDS.channel, inboxId, JSON.stringify({ allowedOrigins: ["*"], branding: {} }), newSecret(), now);
           if (config.demo) {
+            s.prepare(
+              `INSERT OR IGNORE INTO channels (id, inbox_id, kind, name, config, created_at) VALUES (?, ?, 'form', 'Contact form', ?, ?)`,
+            ).run(SEED_IDS.form, inboxId, JSON.stringify(demoFormConfig(config.publicUrl)), now);
             const known = new Set<string>(JSON.parse(setting(s, CONTACT_PROPERTIES_SETTING) ?? "[]") as string[]);
             for (const p of exampleContactProperties(examplesDir)) known.add(p);
             putSetting(s, CONTACT_PROPERTIES_SETTING, JSON.stringify([...known].sort()));
@@ -463,6 +502,12 @@ export const seed = (options: SeedOptions = {}) =>
           skippedConversations.push({ key: script.key, reason: `ended ${outcome.right.status}, planned ${script.status}` });
         }
       }
+      for (const script of DEMO_FORM_SUBMISSIONS) {
+        if (setting(db.sqlite, seedConversationKey(script.key)) !== undefined) continue;
+        const outcome = yield* Effect.either(playScripted(starts.get(script.key)!, () => playDemoSubmission(script)));
+        if (Either.isLeft(outcome)) skippedConversations.push({ key: script.key, reason: outcome.left });
+        else conversations[script.key] = outcome.right;
+      }
       yield* db.writeEffect((s) => putSetting(s, SEED_CONVERSATIONS, "done")).pipe(Effect.orDie);
       for (const s of skippedConversations) console.warn(`Seed: the sample conversation ${s.key} did not go as planned: ${s.reason}`);
     }
@@ -535,7 +580,10 @@ export interface DemoTimetable {
 
 /** The sample conversations' timetable for a seed running at `realNow` (see `demoStartAt`). Pure apart from reading time-zone data. */
 export const demoTimetable = (realNow: number, timezone: string, schedules: ReadonlyArray<BusinessHours>): DemoTimetable => {
-  const starts = new Map(DEMO_CONVERSATIONS.map((c) => [c.key, demoStartAt(c.start, demoDurationMs(c), realNow, timezone, schedules)] as const));
+  const starts = new Map([
+    ...DEMO_CONVERSATIONS.map((c) => [c.key, demoStartAt(c.start, demoDurationMs(c), realNow, timezone, schedules)] as const),
+    ...DEMO_FORM_SUBMISSIONS.map((f) => [f.key, demoStartAt(f.start, 0, realNow, timezone, schedules)] as const),
+  ]);
   return { starts, setUpAt: Math.min(realNow, ...starts.values()) - 3_600_000 };
 };
 
@@ -586,6 +634,20 @@ const diagnosticsReason = (error: InvalidInput): string =>
  * a sentence when a service or the clock refuses a step; succeeds with the conversation and the
  * status it ended in.
  */
+/** Sends one sample submission through the real form service (conversation, contact, ticket, routing). */
+const playDemoSubmission = (script: DemoFormSubmission) =>
+  Effect.gen(function* () {
+    const db = yield* Database;
+    const forms = yield* FormChannel;
+    const submitted = yield* forms
+      .submit(SEED_IDS.form, { fields: script.fields, pageUrl: script.pageUrl, idempotencyKey: `seed-${script.key}` })
+      .pipe(Effect.mapError((error) => `submit the form: ${reasonOf(error)}`));
+    if (submitted.conversationId === null) return yield* Effect.fail("submit the form: nothing was stored");
+    const conversationId = submitted.conversationId;
+    yield* db.writeEffect((s) => putSetting(s, seedConversationKey(script.key), conversationId)).pipe(Effect.orDie);
+    return conversationId;
+  });
+
 const playDemoConversation = (script: DemoConversation, clock: ScriptedClock) =>
   Effect.gen(function* () {
     const db = yield* Database;
