@@ -42,6 +42,7 @@ export const chat: ChatStrings = {
   awayMessage: "Ihre Nachricht",
   awaySend: "Nachricht senden",
   awayThanks: "Danke! Wir haben Ihre Nachricht erhalten und antworten per E-Mail.",
+  awayContact: "Oder schreiben Sie uns an {email}",
   invalidEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
   emptyMessage: "Bitte schreiben Sie eine Nachricht.",
 };

@@ -45,6 +45,8 @@ export const chat = {
   awayMessage: "Your message",
   awaySend: "Send message",
   awayThanks: "Thanks! We got your message and will reply by email.",
+  /** Under the away message (and the away form): `{email}` becomes a mailto link. */
+  awayContact: "Or email us at {email}",
   invalidEmail: "Please enter a valid email address, like name@example.com.",
   emptyMessage: "Please write a message.",
 };

@@ -53,6 +53,8 @@ export const PANEL_CSS = `
 .pb{margin:0;padding:0 0 8px;text-align:center;font-size:12px;color:#495057}
 .aw{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:12px}
 .aw p{margin:0}
+.ce{overflow-wrap:anywhere}
+.ce a{color:#174ea6}
 .aw form{display:flex;flex-direction:column;gap:6px}
 .aw label{font-size:14px;font-weight:600;margin-top:6px}
 .aw textarea{min-height:96px;resize:vertical}

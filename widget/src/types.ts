@@ -41,6 +41,11 @@ export interface Chatflow {
   readonly available: boolean;
   readonly awayMessage: string;
   readonly awayBehaviour: AwayBehaviour;
+  /**
+   * Where visitors may write while the team is away: the inbox's team email, else its fallback
+   * email; null when it has neither. Absent from servers older than the field.
+   */
+  readonly contactEmail?: string | null;
   readonly branding: Branding;
 }
 
