@@ -138,3 +138,22 @@ test("the team answers a submission by email: the reply box says so, and without
   await expect(page.getByText(/Not delivered — this reply goes by email, and this inbox has no team email channel/)).toBeVisible();
   await expect(page.getByRole("button", { name: "Retry sending this message" })).toBeVisible();
 });
+
+test("the demo site's contact page embeds the demo's Contact form: a visitor's message lands back on the page with thanks, and in the inbox", async ({ page, browser }) => {
+  const visitor = await browser.newPage();
+  try {
+    await visitor.goto("/demo/contact");
+    const form = visitor.getByRole("form", { name: "Write to us" });
+    await form.getByLabel("Name").fill("Dana Demo");
+    await form.getByLabel("Email").fill("dana.demo@example.com");
+    await form.getByLabel("Message").fill("Can I book a launch for May?");
+    await form.getByRole("button", { name: "Send message" }).click();
+    await expect(visitor).toHaveURL(/\/demo\/contact\?sent=1$/);
+    await expect(visitor.getByRole("status").filter({ hasText: "We got your message" })).toBeVisible();
+  } finally {
+    await visitor.close();
+  }
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/tickets");
+  await expect(page.getByText("Contact form: Dana Demo").first()).toBeVisible();
+});
