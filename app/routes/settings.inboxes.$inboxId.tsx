@@ -93,7 +93,7 @@ export default function InboxSettings() {
         <Form method="post" className="form form--grid" noValidate>
           <CsrfInput />
           <input type="hidden" name="intent" value="details" />
-          <InboxFields values={values} errors={errors} fallbackHint="Shown when no team email is connected. Leave empty for none." />
+          <InboxFields values={values} errors={errors} fallbackHint="Shown to chat visitors when the team is away and this inbox has no team email channel. Optional." />
           <SubmitActions busy={busyWith === "details"} label="Save details" />
         </Form>
       </section>

@@ -99,7 +99,7 @@ export default function InboxesSettings() {
           values={values}
           errors={errors}
           nameHint="For example Sales or Support."
-          fallbackHint="Shown to visitors when no team email is connected. Optional."
+          fallbackHint="Shown to chat visitors when the team is away and this inbox has no team email channel. Optional."
         />
       </CreateCard>
     </>
