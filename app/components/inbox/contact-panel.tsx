@@ -82,13 +82,14 @@ function VisitorSection({
 }) {
   if (!visitor) return null;
   const email = channelKind === "email";
+  // A form, an email or Messenger knows no page, device or language: leave those out rather than show "—".
+  const outside = channelKind !== "chat";
   const attributes = Object.entries(visitor.attributes).filter(([key]) => !key.startsWith("contact."));
   return (
     <section className="panel-section" aria-labelledby="visitor-title">
       <h3 id="visitor-title">Visitor</h3>
       <dl className="facts">
-        {/* An email has no page; say nothing rather than "—". */}
-        {email && !visitor.currentPage ? null : (
+        {outside && !visitor.currentPage ? null : (
           <div>
             <dt>Current page</dt>
             <dd>
@@ -113,14 +114,18 @@ function VisitorSection({
             <dd title={startedOn}>{shortUrl(startedOn)}</dd>
           </div>
         ) : null}
-        <div>
-          <dt>Device</dt>
-          <dd>{visitor.device ? visitor.device.charAt(0).toUpperCase() + visitor.device.slice(1) : "—"}</dd>
-        </div>
-        <div>
-          <dt>Language</dt>
-          <dd>{visitor.language ? languageLabel(visitor.language) : "—"}</dd>
-        </div>
+        {outside && !visitor.device ? null : (
+          <div>
+            <dt>Device</dt>
+            <dd>{visitor.device ? visitor.device.charAt(0).toUpperCase() + visitor.device.slice(1) : "—"}</dd>
+          </div>
+        )}
+        {outside && !visitor.language ? null : (
+          <div>
+            <dt>Language</dt>
+            <dd>{visitor.language ? languageLabel(visitor.language) : "—"}</dd>
+          </div>
+        )}
         <div>
           <dt>First seen</dt>
           <dd>
