@@ -6,6 +6,9 @@ import { useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
 import { listSearch, threadHref } from "./url.js";
 
+/** Where a conversation came from, shown in the list for every channel but the chat widget (most conversations). */
+const kindLabels: Readonly<Record<string, string>> = { email: "Email", form: "Form", messenger: "Messenger" };
+
 // Loader data arrives serialised: readonly arrays and plain objects, the same shapes.
 type ListData = ConversationList;
 type OptionsData = InboxOptions;
@@ -212,7 +215,10 @@ export function ConversationListPane({
                       )}
                       {c.queued ? <span className="tag tag--queued">queued</span> : null}
                       <span>{c.assignee ? c.assignee.name : c.team ? c.team.name : "Unassigned"}</span>
-                      <span className="muted">· {c.inbox.name}</span>
+                      <span className="muted">
+                        · {c.inbox.name}
+                        {c.channel.kind !== "chat" ? ` · ${kindLabels[c.channel.kind] ?? c.channel.kind}` : ""}
+                      </span>
                     </span>
                   </Link>
                 </li>
