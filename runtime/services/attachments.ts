@@ -190,6 +190,75 @@ export const attachmentInsert = (sqlite: Sqlite, conversationId: string, message
 export const attachmentIdsOf = (sqlite: Sqlite, messageId: number): ReadonlyArray<string> =>
   (sqlite.prepare("SELECT id FROM attachments WHERE message_id = ? ORDER BY rowid").all(messageId) as Array<{ id: string }>).map((r) => r.id);
 
+/**
+ * The limits of the files an agent attaches to one email reply. The bytes are the inbound
+ * ones (what a person may attach at Gmail or Outlook, so the customer's mailbox takes it);
+ * fewer files than a mail may bring: a reply carries the few documents it is about, and the
+ * composer lists each one before it goes.
+ */
+export const attachmentReplyLimits: AttachmentLimits = {
+  maxFileBytes: ATTACHMENT_MAX_FILE_BYTES,
+  maxMailBytes: ATTACHMENT_MAX_MAIL_BYTES,
+  maxFiles: 10,
+};
+
+/** Why a reply's files are refused: the HTTP status (413 too large, 400 too many), the field path (`files[2]`) and a sentence for the agent. */
+export interface AttachmentRefusal {
+  readonly status: 400 | 413;
+  readonly path: string;
+  readonly message: string;
+}
+
+/**
+ * The first reason a reply's files break the limits, or null when they fit: too many files,
+ * a file over the per-file limit, or the file that takes the total over. Callable while the
+ * files are still arriving (sizes so far), so an upload stops at the first byte too many. Pure.
+ */
+export const attachmentReplyRefusal = (
+  files: ReadonlyArray<{ readonly name: string; readonly size: number }>,
+  limits: AttachmentLimits = attachmentReplyLimits,
+): AttachmentRefusal | null => {
+  if (files.length > limits.maxFiles) {
+    return { status: 400, path: `files[${limits.maxFiles}]`, message: `at most ${limits.maxFiles} files can be attached to one reply` };
+  }
+  let total = 0;
+  for (const [i, file] of files.entries()) {
+    const name = attachmentFilename(file.name);
+    if (file.size > limits.maxFileBytes) {
+      return { status: 413, path: `files[${i}]`, message: `“${name}” is over ${megabytes(limits.maxFileBytes)}; a reply's files are at most ${megabytes(limits.maxFileBytes)} each` };
+    }
+    total += file.size;
+    if (total > limits.maxMailBytes) {
+      return { status: 413, path: `files[${i}]`, message: `with “${name}” the files pass ${megabytes(limits.maxMailBytes)} together, the most one reply can carry` };
+    }
+  }
+  return null;
+};
+
+/**
+ * A reply's files made ready to store with its message (names and types sanitised, hashed,
+ * fresh ids), and the payload's list of them. Check `attachmentReplyRefusal` first: a reply
+ * is refused whole, never sent with a file left out. Pure given `makeId` (but for hashing).
+ */
+export const attachmentReplyRows = (
+  files: ReadonlyArray<AttachmentSource>,
+  makeId: () => string = attachmentNewId,
+): { readonly entries: ReadonlyArray<AttachmentEntry>; readonly rows: ReadonlyArray<AttachmentRow> } =>
+  attachmentAssignIds(attachmentPrepare(files, attachmentReplyLimits), makeId);
+
+/** A message's stored files as a sender attaches them, in the order they were listed. */
+export const attachmentFilesOf = (
+  prepare: Prepare,
+  messageId: number,
+): ReadonlyArray<{ readonly filename: string; readonly contentType: string; readonly data: Buffer }> =>
+  (
+    prepare("SELECT filename, content_type, data FROM attachments WHERE message_id = ? ORDER BY rowid").all(messageId) as Array<{
+      filename: string;
+      content_type: string;
+      data: Buffer;
+    }>
+  ).map((row) => ({ filename: row.filename, contentType: row.content_type, data: row.data }));
+
 /** One stored file, as a download serves it. */
 export interface AttachmentFile {
   readonly id: string;

@@ -15,7 +15,8 @@
  *   conversation, with headers that never let a customer's file run as a page of Parley.
  * - Sending: the channel's Sender for the outbox (deliveries.ts) mails bot and agent messages
  *   through the relay with nodemailer, threaded with In-Reply-To / References, under a
- *   Message-ID on the send-as domain that replies to it thread back by.
+ *   Message-ID on the send-as domain that replies to it thread back by, with the files an
+ *   agent attached to the reply (stored with the message, attachments.ts).
  *
  * Every name this module exports starts with Email/email: app/runtime.server.ts re-exports
  * them all.
@@ -27,6 +28,7 @@ import { Context, Data, Effect, Either, Layer, Option, Schema as S } from "effec
 import {
   ATTACHMENT_MAX_LISTED,
   attachmentAssignIds,
+  attachmentFilesOf,
   attachmentForActor,
   attachmentHeaders,
   attachmentPrepare,
@@ -70,6 +72,14 @@ import { EmailFilters, isBlockedSender } from "./workspace.js";
 export const EMAIL_MAX_BYTES = 40 * 1024 * 1024;
 /** How long one relay conversation may take before the send is tried again later. */
 export const EMAIL_SEND_TIMEOUT_MS = 30_000;
+
+/**
+ * The limits of the files an agent attaches to an email reply and the check that names the
+ * first file past them (attachments.ts), for the thread's upload and its composer: one rule
+ * for the page, the upload and the service.
+ */
+export { attachmentReplyLimits as emailReplyFileLimits, attachmentReplyRefusal as emailReplyFilesRefusal } from "./attachments.js";
+export type { AttachmentRefusal as EmailReplyFilesRefusal } from "./attachments.js";
 
 /** What the settings page shows: never the password itself. */
 export interface EmailSettings {
@@ -411,6 +421,8 @@ export const emailChannelLayer = Layer.effect(
                 ?.name ?? null)
             : null;
         const { inReplyTo, references } = replyThreadHeaders(thread);
+        // The files an agent attached (stored with the message, in its write): read at each try, so a retry sends them too.
+        const files = attachmentFilesOf(db.prepare, message.messageId);
         const outgoingId = `<${randomUUID()}@${domainOf(c.fromAddress)}>`;
         const relay = c.relay;
         yield* Effect.tryPromise({
@@ -434,6 +446,9 @@ export const emailChannelLayer = Layer.effect(
                 text: replyBody(message.text, c.signature),
                 messageId: outgoingId,
                 ...(inReplyTo !== null ? { inReplyTo, references } : {}),
+                ...(files.length > 0
+                  ? { attachments: files.map((f) => ({ filename: f.filename, content: f.data, contentType: f.contentType })) }
+                  : {}),
                 // RFC 3834: the bot's replies are automatic, so the customer's own auto-responder does not answer them.
                 ...(message.author === "bot" ? { headers: { "Auto-Submitted": "auto-replied" } } : {}),
               });

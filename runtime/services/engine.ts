@@ -27,6 +27,7 @@ import type {
   StepResult,
   VisitorInfo,
 } from "../core/types.js";
+import { attachmentInsert, type AttachmentRow } from "./attachments.js";
 import { Chatflows, type ChatflowVersion, type ChatflowsShape } from "./chatflows.js";
 import {
   apiMessageOf,
@@ -38,6 +39,7 @@ import {
   type ConversationRow,
   type ConversationStatus,
   type ConversationView,
+  type MessagePayload,
   type MessageRow,
 } from "./conversation-rows.js";
 import * as wallClock from "./clock.js";
@@ -138,13 +140,18 @@ export interface EngineShape {
     readonly visitorId: string;
     readonly after?: string;
   }) => Effect.Effect<ReadonlyArray<ApiMessage>, NotFound | Forbidden | InvalidInput>;
-  /** An agent's reply or internal comment; a reply to a `bot` conversation takes it over. */
+  /**
+   * An agent's reply or internal comment; a reply to a `bot` conversation takes it over. A
+   * reply's `attachments` are stored in the same write as the message and listed in its payload
+   * (`attachments: [{id, name, type, size}]`); a retry of a stored clientMessageId stores nothing.
+   */
   readonly replyAsAgent: (input: {
     readonly conversationId: string;
     readonly userId: string;
     readonly text: string;
     readonly clientMessageId: string;
     readonly internal?: boolean;
+    readonly attachments?: ReadonlyArray<AttachmentRow>;
   }) => Effect.Effect<ApiMessage, NotFound | Conflict | InvalidInput>;
   /** Records idle bot conversations past their flow's session timeout as abandoned and closes them; returns how many. */
   readonly expireIdleConversations: (now: number) => Effect.Effect<number>;
@@ -590,15 +597,15 @@ export const makeEngine = (deps: {
    * Stores the turn (and `extra`, in the same transaction) in one group-commit write; resolves
    * after the commit. Rejects with StaleConversation when another writer moved the conversation.
    */
-  const storeNow = (turn: Turn, extra?: () => void): Promise<TurnResult> =>
+  const storeNow = (turn: Turn, extra?: (result: TurnResult) => void): Promise<TurnResult> =>
     db.write(() => {
       const result = persistTurn(db.prepare, turn);
-      extra?.();
+      extra?.(result);
       routeTurn(turn, result);
       return result;
     });
 
-  const store = (turn: Turn, extra?: () => void): Effect.Effect<TurnResult, StaleTurn> =>
+  const store = (turn: Turn, extra?: (result: TurnResult) => void): Effect.Effect<TurnResult, StaleTurn> =>
     Effect.async<TurnResult, StaleTurn>((resume) => {
       storeNow(turn, extra).then(
         (result) => resume(Effect.succeed(result)),
@@ -942,6 +949,7 @@ export const makeEngine = (deps: {
     readonly text: string;
     readonly clientMessageId: string;
     readonly internal: boolean;
+    readonly attachments: ReadonlyArray<AttachmentRow>;
   }) =>
     Effect.gen(function* () {
       const row = yield* findConversation(input.conversationId);
@@ -979,11 +987,16 @@ export const makeEngine = (deps: {
           addTransitionEvents(plan, before, columns);
         }
       }
+      const files = input.attachments;
       const incoming: PlannedMessage = {
         author: "agent",
         userId: input.userId,
         text: input.text,
-        payload: null,
+        // The thread lists them and links each one; the rows themselves are written below, in this turn's write.
+        payload:
+          files.length === 0
+            ? null
+            : ({ attachments: files.map((f) => ({ id: f.id, name: f.filename, type: f.contentType, size: f.size })) } as MessagePayload),
         internal: input.internal,
         clientMessageId: input.clientMessageId,
       };
@@ -997,7 +1010,8 @@ export const makeEngine = (deps: {
         now,
         knownContact: {},
       };
-      const result = yield* store(turn);
+      // The agent's message is the turn's first; its files go in with it or not at all.
+      const result = yield* store(turn, files.length === 0 ? undefined : (stored) => attachmentInsert(db.sqlite, row.id, stored.messages[0]!.id, files, now));
       yield* publish(turn, result, before);
       return result.api[0]!;
     });
@@ -1109,9 +1123,14 @@ export const makeEngine = (deps: {
       if (input.text.length > MAX_TEXT_LENGTH) {
         return yield* Effect.fail(invalid("text", `a message is at most ${MAX_TEXT_LENGTH} characters`));
       }
+      const attachments = input.attachments ?? [];
+      // A comment never leaves the team, so a file on it would be one nobody outside asked for.
+      if (attachments.length > 0 && input.internal === true) {
+        return yield* Effect.fail(invalid("files", "files can only be attached to replies, not to internal comments"));
+      }
       const user = db.prepare("SELECT id FROM users WHERE id = ? AND disabled_at IS NULL").get(input.userId);
       if (!user) return yield* Effect.fail(new NotFound({ entity: "user", id: input.userId }));
-      const request = { ...input, internal: input.internal === true };
+      const request = { ...input, internal: input.internal === true, attachments };
       return yield* withLock(input.conversationId, retryStale(attemptAgentReply(request)));
     }),
 

@@ -16,6 +16,7 @@
  * payload of another shape or broken JSON shows the message without them, never an error.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
+import { attachmentReplyRefusal, attachmentReplyRows, type AttachmentRow, type AttachmentSource } from "./attachments.js";
 import type { ApiBubble } from "./conversation-rows.js";
 import { parseProperties, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
@@ -179,6 +180,8 @@ export interface ThreadMessage {
   readonly delivery?: ThreadDelivery;
   /** On a message that arrived by email: its headers and attachments. */
   readonly email?: ThreadEmail;
+  /** On an agent's reply sent by email with files: the files, each downloadable at /inbox/attachments/<id>. */
+  readonly attachments?: ReadonlyArray<EmailAttachment>;
 }
 
 export interface VisitorFacts {
@@ -248,9 +251,18 @@ export interface InboxShape {
   readonly listConversations: (filter: unknown, actor: Actor) => Effect.Effect<ConversationList, InvalidInput | Forbidden>;
   /** The whole thread of a conversation the actor may open (the latest 2,000 messages). */
   readonly getThread: (conversationId: string, actor: Actor) => Effect.Effect<Thread, NotFound | Forbidden>;
-  /** A reply to the visitor; stores one message per clientMessageId however often it is sent. */
+  /**
+   * A reply to the visitor; stores one message per clientMessageId however often it is sent.
+   * `files` go only with a reply sent by email (replyVia "email"), within attachmentReplyLimits,
+   * stored in the message's own write; otherwise InvalidInput at `files` / `files[i]`, nothing stored.
+   */
   readonly reply: (
-    input: { readonly conversationId: string; readonly text: string; readonly clientMessageId: string },
+    input: {
+      readonly conversationId: string;
+      readonly text: string;
+      readonly clientMessageId: string;
+      readonly files?: ReadonlyArray<AttachmentSource>;
+    },
     actor: Actor,
   ) => Effect.Effect<ThreadMessage, NotFound | Forbidden | Conflict | InvalidInput>;
   /** An internal comment; every @mentioned member of the inbox is notified (once per comment). */
@@ -542,6 +554,11 @@ const chatPartsOf = (payload: Json): Pick<ThreadMessage, "choices" | "bubble" | 
 export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
   const payload = parsePayload(row.payload);
   const email = emailOfPayload(payload);
+  // An agent's reply by email lists the files it carried (Engine.replyAsAgent); an email's are in `email`.
+  const attached =
+    email === undefined && row.author === "agent" && Array.isArray(payload.attachments)
+      ? payload.attachments.map(attachmentOf).filter((a): a is EmailAttachment => a !== null)
+      : [];
   return {
     id: String(row.id),
     author: row.author,
@@ -563,6 +580,7 @@ export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
         }
       : {}),
     ...(email !== undefined ? { email } : {}),
+    ...(attached.length > 0 ? { attachments: attached } : {}),
   };
 };
 
@@ -859,11 +877,26 @@ export const makeInbox = (deps: {
 
   const reply: InboxShape["reply"] = Effect.fn("Inbox.reply")(function* (input, actor) {
     yield* conversationFor(prepare, actor, input.conversationId);
+    const files = input.files ?? [];
+    let attachments: ReadonlyArray<AttachmentRow> = [];
+    if (files.length > 0) {
+      // Only a mail carries files: a chat or Messenger reply would drop them on the way.
+      const via = prepare(
+        `SELECT ch.kind, c.reply_by_email FROM conversations c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = ?`,
+      ).get(input.conversationId) as { kind: string; reply_by_email: number } | undefined;
+      if (via === undefined || !(via.kind === "email" || (via.kind !== "messenger" && via.reply_by_email === 1))) {
+        return yield* Effect.fail(invalid("files", "files can only be attached to email replies"));
+      }
+      const refusal = attachmentReplyRefusal(files.map((f) => ({ name: f.filename ?? "", size: f.content.length })));
+      if (refusal !== null) return yield* Effect.fail(invalid(refusal.path, refusal.message));
+      attachments = attachmentReplyRows(files).rows;
+    }
     const sent = yield* engine.replyAsAgent({
       conversationId: input.conversationId,
       userId: actor.id,
       text: input.text,
       clientMessageId: input.clientMessageId,
+      ...(attachments.length > 0 ? { attachments } : {}),
     });
     // In an email or Messenger conversation the reply waits in the outbox (written with it):
     // send it now rather than at the loop's next tick. A chat reply has no row; the pass finds nothing.

@@ -22,6 +22,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Context, Effect, Either, Exit, Layer } from "effect";
+import { attachmentIdsOf } from "./attachments.js";
 import { now } from "./clock.js";
 import { Channels } from "./channels.js";
 import { Chatflows } from "./chatflows.js";
@@ -419,6 +420,13 @@ export const messengerChannelLayer = Layer.effect(
 
     const send: Sender = (message: Outbound) =>
       Effect.gen(function* () {
+        // The inbox attaches files only to email replies; a Messenger reply that has some anyway
+        // would reach the visitor without them, so it is not sent at all.
+        const files = attachmentIdsOf(db.sqlite, message.messageId).length;
+        const listed = Array.isArray(message.payload?.attachments) ? message.payload.attachments.length : 0;
+        if (files > 0 || listed > 0) {
+          return yield* permanent("this reply has files attached, and Parley sends files only by email, not on Messenger; send the text without them");
+        }
         const c = readStoredConfig(message.config);
         if (c.pageAccessToken === null) return yield* permanent("this Messenger channel has no page access token; add it in Settings → Channels");
         const who = db
