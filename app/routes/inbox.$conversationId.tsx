@@ -9,7 +9,7 @@ import { useLoaderData, useOutletContext, type ShouldRevalidateFunction } from "
 import { Effect } from "effect";
 import { Composer } from "../components/inbox/composer.js";
 import { ContactPanel } from "../components/inbox/contact-panel.js";
-import { threadAction } from "../components/inbox/thread-action.server.js";
+import { threadActionFor, threadBodyTooLarge } from "../components/inbox/thread-action.server.js";
 import { ThreadHeader } from "../components/inbox/thread-header.js";
 import { ThreadMessages } from "../components/inbox/thread-messages.js";
 import { useNow } from "../components/inbox/time.js";
@@ -62,8 +62,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
+  // Before the guard: its CSRF check reads the whole body, and a post this large is refused whoever sends it.
+  const tooLarge = threadBodyTooLarge(request);
+  if (tooLarge) return tooLarge;
   const { user } = await requireUser(request, context, access.inbox);
-  return threadAction(context, user, params.conversationId ?? "", await request.formData());
+  return threadActionFor(context, user, params.conversationId ?? "", request);
 }
 
 /** Typing pings change nothing on the page: no loader runs after them. */

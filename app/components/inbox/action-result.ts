@@ -35,5 +35,7 @@ export type ThreadActionResult =
       readonly fields: Readonly<Record<string, string>>;
       /** True when someone else changed the conversation first (409): the page re-reads it. */
       readonly conflict: boolean;
+      /** The exact place of a refused file (`files[2]`, or `files` for all of them). */
+      readonly path?: string;
       readonly clientMessageId?: string;
     };

@@ -3,12 +3,27 @@
  * mark-pending | mark-open | create-contact | link-contact | update-contact | create-ticket | typing |
  * retry-delivery): the form is read
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
- * the HTTP status of the outcome (400 / 403 / 404 / 409 for expected failures).
+ * the HTTP status of the outcome (400 / 403 / 404 / 409 / 413 for expected failures).
+ *
+ * A reply by email may carry files: the body is then multipart, read by `readThreadForm` with
+ * the reply limits applied while it streams in (emailReplyFileLimits: 10 files, 10 MB each,
+ * 25 MB together), so a file too many or a byte too many is refused (413 / 400 at `files[i]`)
+ * before the rest is held in memory, and nothing is stored.
  */
-import { data, type AppLoadContext } from "@remix-run/node";
+import { data, unstable_parseMultipartFormData, type AppLoadContext, type UploadHandler } from "@remix-run/node";
 import { Effect } from "effect";
 import { fieldErrors } from "../../forms.js";
-import { attempt, Contacts, InboxService, Tickets, type Attempt, type User } from "../../runtime.server.js";
+import {
+  attempt,
+  Contacts,
+  emailReplyFileLimits,
+  emailReplyFilesRefusal,
+  InboxService,
+  Tickets,
+  type Attempt,
+  type EmailReplyFilesRefusal,
+  type User,
+} from "../../runtime.server.js";
 import type { ThreadActionResult, ThreadIntent } from "./action-result.js";
 import { newClientMessageId } from "./composer-logic.js";
 import type { RetryDeliveryResult } from "./thread-messages.js";
@@ -50,20 +65,148 @@ const assignment = (form: FormData, name: string): string | null | undefined => 
 
 const failure = (intent: string, result: Extract<Attempt<unknown>, { ok: false }>, extra: Partial<{ clientMessageId: string }> = {}) => {
   const fields = fieldErrors(result.error);
+  // A refused file is named by its place in the list (files[2]), so the composer can mark that one.
+  const path = result.error.path?.startsWith("files") ? { path: result.error.path } : {};
   const conflict = result.status === 409;
   // A taken email is about the email field.
   if (conflict && intent === "update-contact") {
     fields.email = result.error.message;
     delete fields.form;
   }
-  return data<ThreadActionResult>({ ok: false, intent, error: result.error.message, fields, conflict, ...extra }, { status: result.status });
+  return data<ThreadActionResult>({ ok: false, intent, error: result.error.message, fields, conflict, ...path, ...extra }, { status: result.status });
 };
 
 const invalid = (intent: string, message: string, field = "form") =>
   data<ThreadActionResult>({ ok: false, intent, error: message, fields: { [field]: message }, conflict: false }, { status: 400 });
 
-/** Runs one intent for `user` on conversation `conversationId`. */
-export const threadAction = async (context: AppLoadContext, user: User, conversationId: string, form: FormData) => {
+// ---------------------------------------------------------------------------------------------
+// Reading the body: a plain form, or multipart with a reply's files
+
+/** One file of a reply as it arrived (name and type as the browser sent them; the runtime sanitises both). */
+export interface ReplyFile {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly content: Buffer;
+}
+
+/** Largest text field of a multipart post (bytes): a reply is at most 4,000 characters, 4 bytes each at worst. */
+const MAX_FIELD_BYTES = 64 * 1024;
+/** Most text fields of a multipart post: the composer sends six. */
+const MAX_FIELDS = 50;
+/**
+ * Largest multipart body read at all (bytes): the files' total plus room for the text fields
+ * and the parts' headers, base64 never (browsers send files raw). A declared length past it is
+ * refused before anything reads the body.
+ */
+export const MAX_THREAD_BODY_BYTES = emailReplyFileLimits.maxMailBytes + 1024 * 1024;
+
+/** A post refused while it was read: nothing of it is used. */
+class UploadRefused extends Error {
+  constructor(readonly refusal: EmailReplyFilesRefusal) {
+    super(refusal.message);
+  }
+}
+
+const refusedAnswer = (refusal: EmailReplyFilesRefusal, clientMessageId?: string) =>
+  data<ThreadActionResult>(
+    {
+      ok: false,
+      intent: "reply",
+      error: `${refusal.path}: ${refusal.message}`,
+      fields: { [refusal.path.split(/[.[]/)[0] || "form"]: refusal.message },
+      path: refusal.path,
+      conflict: false,
+      ...(clientMessageId !== undefined ? { clientMessageId } : {}),
+    },
+    { status: refusal.status },
+  );
+
+const isMultipart = (request: Request) => (request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data");
+
+/**
+ * 413 when a multipart post declares more bytes than any reply's files may take together, else
+ * null. Call it before anything reads the body (the CSRF check reads it whole). Pure.
+ */
+export const threadBodyTooLarge = (request: Request) => {
+  const declared = Number(request.headers.get("Content-Length") ?? "");
+  if (!isMultipart(request) || !Number.isFinite(declared) || declared <= MAX_THREAD_BODY_BYTES) return null;
+  const limit = Math.round(emailReplyFileLimits.maxMailBytes / (1024 * 1024));
+  return refusedAnswer({ status: 413, path: "files", message: `the files pass ${limit} MB together, the most one reply can carry` });
+};
+
+/**
+ * The post's text fields and a reply's files. A plain form is read as it is; a multipart one
+ * part by part, each file counted and measured while it streams in against emailReplyFileLimits
+ * (and each text field against 64 KB), stopping at the first file too many or byte too much
+ * with its refusal. A file input left empty (a part without a file name) is no file.
+ */
+export const readThreadForm = async (
+  request: Request,
+): Promise<{ readonly ok: true; readonly form: FormData; readonly files: ReadonlyArray<ReplyFile> } | { readonly ok: false; readonly refusal: EmailReplyFilesRefusal }> => {
+  if (!isMultipart(request)) return { ok: true, form: await request.formData(), files: [] };
+  const files: ReplyFile[] = [];
+  const sizes: Array<{ name: string; size: number }> = [];
+  let fields = 0;
+  const handler: UploadHandler = async ({ name, filename, contentType, data: parts }) => {
+    const chunks: Uint8Array[] = [];
+    if (filename === undefined) {
+      if (++fields > MAX_FIELDS) throw new UploadRefused({ status: 400, path: "form", message: `a post has at most ${MAX_FIELDS} fields` });
+      let size = 0;
+      for await (const chunk of parts) {
+        size += chunk.byteLength;
+        if (size > MAX_FIELD_BYTES) throw new UploadRefused({ status: 413, path: name, message: `${name} is over ${MAX_FIELD_BYTES / 1024} KB` });
+        chunks.push(chunk);
+      }
+      return Buffer.concat(chunks).toString("utf8");
+    }
+    if (name !== "files") throw new UploadRefused({ status: 400, path: name, message: "files go in the field named files" });
+    const entry = { name: filename, size: 0 };
+    // An empty file input still sends one part, with no name and no bytes.
+    if (filename === "") {
+      for await (const chunk of parts) if (chunk.byteLength > 0) throw new UploadRefused({ status: 400, path: `files[${sizes.length}]`, message: "a file needs a name" });
+      return undefined;
+    }
+    sizes.push(entry);
+    const early = emailReplyFilesRefusal(sizes);
+    if (early !== null) throw new UploadRefused(early);
+    for await (const chunk of parts) {
+      entry.size += chunk.byteLength;
+      const refusal = emailReplyFilesRefusal(sizes);
+      if (refusal !== null) throw new UploadRefused(refusal);
+      chunks.push(chunk);
+    }
+    files.push({ filename, contentType, content: Buffer.concat(chunks) });
+    // Kept aside, not in the form: the bytes go to the service as they came.
+    return undefined;
+  };
+  try {
+    const form = await unstable_parseMultipartFormData(request, handler);
+    return { ok: true, form, files };
+  } catch (error) {
+    if (error instanceof UploadRefused) return { ok: false, refusal: error.refusal };
+    // A body that ends mid-part or has no boundary: the browser's upload broke off.
+    return { ok: false, refusal: { status: 400, path: "form", message: "the form could not be read (the upload was cut short); send it again" } };
+  }
+};
+
+/**
+ * The thread's POST: reads the body (`readThreadForm`), then runs its intent. The caller has
+ * checked the session, role and CSRF token (and `threadBodyTooLarge` before them).
+ */
+export const threadActionFor = async (context: AppLoadContext, user: User, conversationId: string, request: Request) => {
+  const read = await readThreadForm(request);
+  if (!read.ok) return refusedAnswer(read.refusal);
+  return threadAction(context, user, conversationId, read.form, read.files);
+};
+
+/** Runs one intent for `user` on conversation `conversationId`; `files` only with a reply by email. */
+export const threadAction = async (
+  context: AppLoadContext,
+  user: User,
+  conversationId: string,
+  form: FormData,
+  files: ReadonlyArray<ReplyFile> = [],
+) => {
   const raw = text(form, "intent") ?? "";
   if (!(intents as ReadonlyArray<string>).includes(raw)) {
     return invalid(raw, `unknown intent “${raw}”: expected one of ${intents.join(", ")}`, "intent");
@@ -73,6 +216,12 @@ export const threadAction = async (context: AppLoadContext, user: User, conversa
   const allowed = await attempt(context, Effect.flatMap(InboxService, (inbox) => inbox.checkAccess(conversationId, user)));
   if (!allowed.ok) return failure(intent, allowed);
   const version = Number(text(form, "version") ?? "");
+  if (files.length > 0 && intent !== "reply") {
+    return data<ThreadActionResult>(
+      { ok: false, intent, error: "files can only be attached to email replies", fields: { files: "files can only be attached to email replies" }, path: "files", conflict: false },
+      { status: 400 },
+    );
+  }
 
   switch (intent) {
     case "reply":
@@ -81,7 +230,8 @@ export const threadAction = async (context: AppLoadContext, user: User, conversa
       const clientMessageId = given(form, "clientMessageId") ?? newClientMessageId();
       const input = { conversationId, text: text(form, "text") ?? "", clientMessageId };
       if (intent === "reply") {
-        const result = await attempt(context, Effect.flatMap(InboxService, (inbox) => inbox.reply(input, user)));
+        const reply = files.length > 0 ? { ...input, files } : input;
+        const result = await attempt(context, Effect.flatMap(InboxService, (inbox) => inbox.reply(reply, user)));
         if (!result.ok) return failure(intent, result, { clientMessageId });
         return data<ThreadActionResult>({ ok: true, intent, clientMessageId });
       }
