@@ -3,6 +3,8 @@
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
  * close | reopen | mark-pending | mark-open | create-contact | link-contact | update-contact |
  * create-ticket | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
+ * A reply by email may carry files: its post is then multipart (thread-action.server.ts reads it
+ * with the reply limits).
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useOutletContext, type ShouldRevalidateFunction } from "@remix-run/react";
@@ -16,7 +18,7 @@ import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { Contacts, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { Contacts, emailReplyFileLimits, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -57,6 +59,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     savedReplies: loaded.savedReplies.map((r) => ({ id: r.id, shortcut: r.shortcut, title: r.title, text: r.text })),
     suggested,
     contactSearch,
+    // The composer says the limits and checks them before the upload; the action holds the same ones.
+    fileLimits: loaded.thread.conversation.replyVia === "email" ? emailReplyFileLimits : null,
     now: Date.now(),
   };
 }
@@ -74,7 +78,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, contactResults, savedReplies, ticketDraft, suggested, contactSearch, now: loadedAt } = useLoaderData<typeof loader>();
+  const { thread, history, contactResults, savedReplies, ticketDraft, suggested, contactSearch, fileLimits, now: loadedAt } = useLoaderData<typeof loader>();
   const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
   const conversation = thread.conversation;
@@ -93,6 +97,7 @@ export default function ConversationThread() {
           savedReplies={savedReplies}
           replyVia={conversation.replyVia}
           replyTo={conversation.replyVia === "email" ? (thread.contact?.email ?? null) : null}
+          fileLimits={fileLimits}
         />
       </section>
       <ContactPanel

@@ -1,8 +1,9 @@
 import { useFetcher, useRevalidator } from "@remix-run/react";
-import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
+import { humanSize } from "./thread-messages.js";
 
 export interface SavedReplyChoice {
   readonly id: string;
@@ -14,25 +15,58 @@ export interface SavedReplyChoice {
 const TYPING_PING_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 
+/** The limits of a reply's files, as the server holds them (emailReplyFileLimits, from the loader). */
+export interface ReplyFileLimits {
+  readonly maxFiles: number;
+  readonly maxFileBytes: number;
+  readonly maxMailBytes: number;
+}
+
 /**
- * The composer: Reply (reaches the visitor) or Comment (internal, styled apart, never shown to
- * the visitor; @name notifies a teammate). Each send carries a client message id, kept until
- * the server confirmed that send, and the button is disabled while it is pending — a double
- * click stores one message. "/" plus a shortcut offers saved replies (↑/↓, Enter or Tab to
- * insert, Escape to dismiss). Enter sends, Shift+Enter starts a new line.
+ * Why the chosen files cannot go, with the index of the file to mark (null for the list as a
+ * whole), or null when they fit — the server's rule, said before the upload instead of after. Pure.
  */
+export const chosenFilesProblem = (
+  files: ReadonlyArray<{ readonly name: string; readonly size: number }>,
+  limits: ReplyFileLimits,
+): { readonly index: number | null; readonly message: string } | null => {
+  if (files.length > limits.maxFiles) return { index: null, message: `At most ${limits.maxFiles} files can go with one reply: remove ${files.length - limits.maxFiles}.` };
+  const over = files.findIndex((f) => f.size > limits.maxFileBytes);
+  if (over >= 0) return { index: over, message: `“${files[over]!.name}” is over ${humanSize(limits.maxFileBytes)}: remove it, or share it another way.` };
+  const total = files.reduce((sum, f) => sum + f.size, 0);
+  if (total > limits.maxMailBytes) return { index: null, message: `The files come to ${humanSize(total)}; one reply carries at most ${humanSize(limits.maxMailBytes)}.` };
+  return null;
+};
+
+/** The refused file's index in a server answer's path (`files[2]` → 2), or null. Pure. */
+const refusedIndex = (path: string | undefined): number | null => {
+  const m = /^files\[(\d+)\]$/.exec(path ?? "");
+  return m ? Number(m[1]) : null;
+};
+
 /** The reply box's prompt: where the reply will go, so nobody expects an email reply to show in a chat. */
 const replyPlaceholder = (via: "chat" | "email" | "messenger", to: string | null): string => {
   const where = via === "email" ? `Reply by email${to ? ` to ${to}` : ""}` : via === "messenger" ? "Reply on Messenger" : "Reply to the visitor";
   return `${where}… ( / for saved replies)`;
 };
 
+/**
+ * The composer: Reply (reaches the visitor) or Comment (internal, styled apart, never shown to
+ * the visitor; @name notifies a teammate). Each send carries a client message id, kept until
+ * the server confirmed that send, and the button is disabled while it is pending — a double
+ * click stores one message. "/" plus a shortcut offers saved replies (↑/↓, Enter or Tab to
+ * insert, Escape to dismiss). Enter sends, Shift+Enter starts a new line. A reply that goes by
+ * email may carry files ("Attach files"): listed with their sizes and a Remove button each, and
+ * posted as multipart only when there are some; chat and Messenger replies and comments never
+ * offer them (those channels would drop the files).
+ */
 export function Composer({
   conversationId,
   closed,
   savedReplies,
   replyVia = "chat",
   replyTo = null,
+  fileLimits = null,
 }: {
   conversationId: string;
   closed: boolean;
@@ -41,6 +75,8 @@ export function Composer({
   replyVia?: "chat" | "email" | "messenger";
   /** The address an email reply goes to, when known. */
   replyTo?: string | null;
+  /** The limits of a reply's files; without them no files are offered. */
+  fileLimits?: ReplyFileLimits | null;
 }) {
   const fetcher = useFetcher<ThreadActionResult>({ key: `composer:${conversationId}` });
   const typingFetcher = useFetcher({ key: `typing:${conversationId}` });
@@ -49,8 +85,10 @@ export function Composer({
   const [text, setText] = useState("");
   const [highlight, setHighlight] = useState(0);
   const [dismissed, setDismissed] = useState(false);
+  const [files, setFiles] = useState<ReadonlyArray<File>>([]);
   const pendingId = useRef<string | null>(null);
   const sentText = useRef("");
+  const sentFiles = useRef<ReadonlyArray<File>>([]);
   const lastPing = useRef(0);
   const idleTimer = useRef<ReturnType<typeof setTimeout>>();
   const formRef = useRef<HTMLFormElement>(null);
@@ -62,10 +100,15 @@ export function Composer({
   const query = dismissed ? null : shortcutQuery(text);
   const unmatched = query !== null && suggestions.length === 0;
   const result = fetcher.data;
+  // Only a mail carries files: chat and Messenger replies would arrive without them, comments go nowhere.
+  const attachable = replyVia === "email" && effectiveMode === "reply" && fileLimits !== null;
+  const attached = attachable ? files : [];
+  const filesProblem = fileLimits !== null && attached.length > 0 ? chosenFilesProblem(attached, fileLimits) : null;
 
   // A new conversation starts with an empty composer in reply mode.
   useEffect(() => {
     setText("");
+    setFiles([]);
     setMode(closed ? "comment" : "reply");
     pendingId.current = null;
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -78,6 +121,7 @@ export function Composer({
       pendingId.current = null;
       // Only clear what was sent: the agent may have started the next message meanwhile.
       setText((current) => (current === sentText.current ? "" : current));
+      setFiles((current) => (current === sentFiles.current ? [] : current));
     } else if (result.conflict) {
       revalidator.revalidate();
     }
@@ -119,18 +163,43 @@ export function Composer({
     textRef.current?.focus();
   };
 
+  /** Adds the picked files to the list (picking again adds more) and empties the input, so the same file can be picked again. */
+  const onPicked = (event: ChangeEvent<HTMLInputElement>) => {
+    const picked = Array.from(event.target.files ?? []);
+    event.target.value = "";
+    if (picked.length === 0) return;
+    // Other files are another message: a retry under the old id would answer with the first one.
+    pendingId.current = null;
+    setFiles((current) => [...current, ...picked]);
+  };
+
+  const removeFile = (index: number) => {
+    pendingId.current = null;
+    setFiles((current) => current.filter((_, i) => i !== index));
+    textRef.current?.focus();
+  };
+
   const send = (event?: FormEvent) => {
     event?.preventDefault();
-    if (busy || text.trim() === "") return;
+    if (busy || text.trim() === "" || filesProblem !== null) return;
     pendingId.current ??= newClientMessageId();
     sentText.current = text;
+    sentFiles.current = files;
     clearTimeout(idleTimer.current);
     lastPing.current = 0;
     const form = new FormData(formRef.current ?? undefined);
     form.set("intent", effectiveMode);
     form.set("text", text);
     form.set("clientMessageId", pendingId.current);
-    fetcher.submit(form, { method: "post", action: `/inbox/${encodeURIComponent(conversationId)}` });
+    // The list is the truth, not the input (emptied after each pick).
+    form.delete("files");
+    const target = { method: "post", action: `/inbox/${encodeURIComponent(conversationId)}` } as const;
+    if (attached.length > 0) {
+      for (const file of attached) form.append("files", file, file.name);
+      fetcher.submit(form, { ...target, encType: "multipart/form-data" });
+    } else {
+      fetcher.submit(form, target);
+    }
   };
 
   const onKeyDown = (event: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -170,11 +239,18 @@ export function Composer({
   const textId = `${baseId}-text`;
   const hintId = `${baseId}-hint`;
   const error = result && !result.ok && (result.intent === "reply" || result.intent === "comment") ? result : null;
+  // A refusal of the files shows at the list, naming the file; only while the list is the one that was sent.
+  const filesError = error && error.path?.startsWith("files") && files === sentFiles.current ? error : null;
+  const markedFile = filesError ? refusedIndex(filesError.path) : (filesProblem?.index ?? null);
+  const filesId = `${baseId}-files`;
+  const filesHintId = `${baseId}-files-hint`;
 
   return (
     <fetcher.Form
       ref={formRef}
       method="post"
+      // Without JavaScript the browser posts the file input itself; with it, `send` posts multipart only when files are listed.
+      encType={attachable ? "multipart/form-data" : undefined}
       action={`/inbox/${encodeURIComponent(conversationId)}`}
       className={`composer composer--${effectiveMode}`}
       onSubmit={send}
@@ -237,16 +313,53 @@ export function Composer({
           Press Escape to write it as text.
         </p>
       ) : null}
+      {attachable ? (
+        <div className="composer__files">
+          <input
+            id={filesId}
+            className="composer__file-input visually-hidden"
+            type="file"
+            name="files"
+            multiple
+            aria-describedby={filesHintId}
+            onChange={onPicked}
+          />
+          <label htmlFor={filesId} className="button button--secondary button--small composer__attach">
+            Attach files
+          </label>
+          <span id={filesHintId} className="composer__hint muted">
+            Sent with the email · up to {fileLimits!.maxFiles} files, {humanSize(fileLimits!.maxFileBytes)} each,{" "}
+            {humanSize(fileLimits!.maxMailBytes)} together
+          </span>
+          {attached.length > 0 ? (
+            <ul className="composer__file-list" aria-label="Files to send">
+              {attached.map((file, i) => (
+                <li key={`${i}:${file.name}:${file.size}`} className={i === markedFile ? "composer__file composer__file--refused" : "composer__file"}>
+                  <span className="composer__file-name">{file.name}</span> <span className="muted">({humanSize(file.size)})</span>
+                  <button type="button" className="button button--secondary button--small" aria-label={`Remove ${file.name}`} onClick={() => removeFile(i)}>
+                    Remove
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : null}
+          {filesProblem || filesError ? (
+            <p className="composer__error" role="alert">
+              {filesProblem ? filesProblem.message : filesError!.fields.files ?? filesError!.error}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
       <div className="composer__foot">
         <p id={hintId} className="composer__hint muted">
           {effectiveMode === "comment" ? "Only your team sees comments." : "Enter sends · Shift+Enter new line · / saved replies"}
         </p>
-        {error ? (
+        {error && !filesError ? (
           <p className="composer__error" role="alert">
             {error.fields.text ?? error.error}
           </p>
         ) : null}
-        <button type="submit" className="button" disabled={busy || text.trim() === ""}>
+        <button type="submit" className="button" disabled={busy || text.trim() === "" || filesProblem !== null}>
           {busy ? "Sending…" : effectiveMode === "reply" ? "Send reply" : "Add comment"}
         </button>
       </div>

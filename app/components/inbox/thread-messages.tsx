@@ -113,7 +113,7 @@ function EmailHead({ email, showSubject }: { email: Email; showSubject: boolean 
 /** After a file that was not stored: "(not stored)", with the reason when the payload gives one. Pure. */
 export const notStoredNote = (skipped: string | undefined): string => (skipped ? `(not stored: ${skipped})` : "(not stored)");
 
-/** The files an email came with: a download link where the file was stored, else its name and why it was not. */
+/** The files an email came with, or an agent's reply carried: a download link where the file was stored, else its name and why it was not. */
 function Attachments({ attachments, notListed }: { attachments: Email["attachments"]; notListed: number }) {
   if (attachments.length === 0 && notListed === 0) return null;
   return (
@@ -254,8 +254,8 @@ function HandoffMarker({ message, now }: { message: ThreadMessage; now: number }
  * The whole transcript as a log: the visitor's, the bot's and agents' messages, internal
  * comments (marked, never shown to the visitor), the handoff marker, and a "new" divider
  * before what arrived since the agent last read it. Text is rendered as text, never as HTML.
- * An email shows its headers and attachments; a reply to an outside channel shows whether it
- * was delivered. Keeps the view at the bottom as messages arrive unless the agent scrolled up.
+ * An email shows its headers and attachments, an agent's reply by email the files it carried;
+ * a reply to an outside channel shows whether it was delivered. Keeps the view at the bottom as messages arrive unless the agent scrolled up.
  */
 export function ThreadMessages({
   conversationId,
@@ -342,7 +342,11 @@ export function ThreadMessages({
                   ))}
                 </ul>
               ) : null}
-              {m.email ? <Attachments attachments={m.email.attachments} notListed={m.email.attachmentsNotListed} /> : null}
+              {m.email ? (
+                <Attachments attachments={m.email.attachments} notListed={m.email.attachmentsNotListed} />
+              ) : m.attachments ? (
+                <Attachments attachments={m.attachments} notListed={0} />
+              ) : null}
             </div>
             {m.delivery ? <DeliveryLine conversationId={conversationId} messageId={m.id} delivery={m.delivery} now={now} /> : null}
           </li>,
