@@ -4,7 +4,9 @@
  * standing in for the team's relay (it answers 550 to every recipient at first); a customer's
  * mail (with a Cc and an attachment) reaches Parley's own SMTP server; the thread shows its
  * headers, the reply shows "Not delivered — <the relay's reason>" without a reload, and after the
- * relay accepts again, Retry sends it: "Sent", and the relay has the mail.
+ * relay accepts again, Retry sends it: "Sent", and the relay has the mail. A second reply carries
+ * a file attached in the composer (listed, one removed again before sending): it is listed under
+ * the sent reply with its download link, and the relay's mail has it.
  *
  * Needs the server's inbound SMTP: run with SMTP_PORT set (playwright.config.ts passes the
  * environment on to the server), e.g. `SMTP_PORT=2525 npx playwright test tests/e2e/inbox-delivery.spec.ts`.
@@ -22,6 +24,7 @@ const TEAM = `support-${stamp}@acme.test`;
 const CUSTOMER = { name: "Ann Customer", address: `ann-${stamp}@customer.test` };
 const SUBJECT = `Invoice ${stamp} is wrong`;
 const REPLY = `We are fixing invoice ${stamp}.`;
+const FILE_REPLY = `The corrected invoice ${stamp} is attached.`;
 
 // ---- the stand-in for the team's outgoing relay ----
 let refuse = true;
@@ -122,4 +125,27 @@ test("a reply the relay refuses shows why under it; after the relay is fixed, Re
   expect(relayed).toHaveLength(1);
   expect(relayed[0]!.to).toEqual([CUSTOMER.address]);
   expect(relayed[0]!.raw).toContain(REPLY);
+
+  // A reply with a file: chosen, listed with its size (a second one removed again), sent with the mail.
+  await page.getByLabel("Attach files").setInputFiles([
+    { name: "corrected.txt", mimeType: "text/plain", buffer: Buffer.from("total: 90\n") },
+    { name: "draft.txt", mimeType: "text/plain", buffer: Buffer.from("not this one\n") },
+  ]);
+  const chosen = page.getByRole("list", { name: "Files to send" });
+  await expect(chosen.getByRole("listitem")).toHaveCount(2);
+  await chosen.getByRole("button", { name: "Remove draft.txt" }).click();
+  await expect(chosen.getByRole("listitem")).toHaveCount(1);
+  await expect(chosen).toContainText(/corrected\.txt.*\(10 B\)/);
+  const composerAxe = await new AxeBuilder({ page }).include(".composer").analyze();
+  expect(composerAxe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  await page.getByRole("textbox", { name: "Reply to the visitor" }).fill(FILE_REPLY);
+  await page.getByRole("button", { name: "Send reply" }).click();
+  const fileReply = transcript.getByRole("listitem").filter({ hasText: FILE_REPLY });
+  await expect(fileReply.getByRole("status")).toHaveText(/^Sent · /, { timeout: 15_000 });
+  await expect(fileReply.getByRole("list", { name: "Attachments" }).getByRole("link", { name: "corrected.txt" })).toBeVisible();
+  await expect(page.getByRole("list", { name: "Files to send" })).toHaveCount(0);
+  expect(relayed).toHaveLength(2);
+  expect(relayed[1]!.raw).toContain(FILE_REPLY);
+  expect(relayed[1]!.raw).toMatch(/filename="?corrected\.txt"?/);
+  expect(relayed[1]!.raw).not.toContain("draft.txt");
 });
