@@ -1,12 +1,15 @@
 /**
- * Files that came with an outside message (today: an email's attachments and inline images),
- * stored in the `attachments` table (migration 18) in the same write as their message, and
- * served back to agents who may open the message's conversation.
+ * Files that came with an outside message (an email's attachments and inline images) or went
+ * with an agent's reply by email, stored in the `attachments` table (migration 18) in the same
+ * write as their message, and served back to agents who may open the message's conversation.
  *
  * - Storing: `attachmentPrepare` names, types, hashes and sizes a mail's files and decides
  *   which fit the limits (pure but for the hash); `attachmentAssignIds` gives each stored one
  *   its random id (once per conversation it is written to); OutsideConversations inserts the
  *   rows with `attachmentInsert` inside its write, right after the message.
+ * - Replies: `attachmentReplyRefusal` holds an agent's files to `attachmentReplyLimits` (the
+ *   thread's upload while it streams, and Inbox.reply), `attachmentReplyRows` readies them for
+ *   Engine.replyAsAgent's write, and `attachmentFilesOf` hands them to the email sender.
  * - Serving: `attachmentForActor` reads one file when the actor may open its conversation
  *   (the inbox's own rule, inbox-access.ts) and answers NotFound otherwise — an agent outside
  *   the inbox learns nothing, not even that the id exists; `attachmentHeaders` decides how a

@@ -16,6 +16,7 @@ import { Deliveries, SendFailed } from "../../../runtime/services/deliveries.js"
 import { Inbox } from "../../../runtime/services/inbox.js";
 import { OutsideConversations } from "../../../runtime/services/outside-conversations.js";
 import { action } from "../../routes/inbox.$conversationId.js";
+import { readThreadForm } from "./thread-action.server.js";
 import { sessionCookieHeader } from "../../session.server.js";
 import { startTestApp } from "../../../tests/support/test-app.js";
 
@@ -113,5 +114,59 @@ describe("POST /inbox/:id intent=retry-delivery", () => {
     expect(sqlite.prepare("SELECT status FROM deliveries WHERE message_id = ?").get(Number(failedId))).toEqual({ status: "pending" });
     await runtime.runPromise(Effect.flatMap(Deliveries, (d) => d.runDue()));
     expect(sqlite.prepare("SELECT status, attempts FROM deliveries WHERE message_id = ?").get(Number(failedId))).toEqual({ status: "sent", attempts: 2 });
+  });
+});
+
+describe("readThreadForm (a reply's multipart body)", () => {
+  const MB = 1024 * 1024;
+  const multipart = (build: (form: FormData) => void) => {
+    const form = new FormData();
+    build(form);
+    return new Request(`${BASE}/inbox/x`, { method: "POST", body: form });
+  };
+  const file = (size: number, name: string) => new File([new Uint8Array(size)], name, { type: "application/pdf" });
+
+  it("keeps the text fields and files of a post within the limits, up to exactly 10 MB a file", async () => {
+    const read = await readThreadForm(
+      multipart((f) => {
+        f.set("intent", "reply");
+        f.set("text", "Hällo");
+        f.append("files", file(10 * MB, "exactly-10.pdf"));
+        f.append("files", file(3, "small.pdf"));
+      }),
+    );
+    expect(read.ok).toBe(true);
+    if (!read.ok) return;
+    expect(read.form.get("text")).toBe("Hällo");
+    expect(read.form.get("files")).toBeNull();
+    expect(read.files.map((f) => [f.filename, f.contentType, f.content.length])).toEqual([
+      ["exactly-10.pdf", "application/pdf", 10 * MB],
+      ["small.pdf", "application/pdf", 3],
+    ]);
+  });
+
+  it("refuses a text field over 64 KB, a file in another field, and a body cut short", async () => {
+    expect(await readThreadForm(multipart((f) => f.set("text", "x".repeat(64 * 1024 + 1))))).toEqual({
+      ok: false,
+      refusal: { status: 413, path: "text", message: "text is over 64 KB" },
+    });
+    expect(await readThreadForm(multipart((f) => f.append("avatar", file(1, "a.pdf"))))).toEqual({
+      ok: false,
+      refusal: { status: 400, path: "avatar", message: "files go in the field named files" },
+    });
+    const cut = new Request(`${BASE}/inbox/x`, {
+      method: "POST",
+      headers: { "Content-Type": "multipart/form-data; boundary=zzz" },
+      body: '--zzz\r\nContent-Disposition: form-data; name="files"; filename="a.pdf"\r\n\r\nhalf a fi',
+    });
+    expect(await readThreadForm(cut)).toMatchObject({ ok: false, refusal: { status: 400, path: "form" } });
+  });
+
+  it("reads a plain form as it is, without files", async () => {
+    const read = await readThreadForm(
+      new Request(`${BASE}/inbox/x`, { method: "POST", body: new URLSearchParams({ intent: "reply", text: "hi" }) }),
+    );
+    expect(read.ok && read.form.get("text")).toBe("hi");
+    expect(read.ok && read.files).toEqual([]);
   });
 });
