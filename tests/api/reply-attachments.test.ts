@@ -242,6 +242,31 @@ describe("a reply by email with files", () => {
   });
 });
 
+describe("a reply by email to an away message, with a file", () => {
+  it("goes out through the inbox's team email with the file", async () => {
+    const chatChannelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
+    const chatflowId = (
+      sqlite.prepare("SELECT id FROM chatflows WHERE channel_id = ? AND enabled = 1 AND published_version_id IS NOT NULL LIMIT 1").get(chatChannelId) as { id: string }
+    ).id;
+    const left = await runtime.runPromise(
+      Effect.gen(function* () {
+        const visitors = yield* Visitors;
+        const { visitorId } = yield* visitors.create({ channelId: chatChannelId, device: "desktop", languages: ["en"], pageUrl: "https://acme.test/" });
+        return yield* visitors.leaveAwayMessage({ visitorId, channelId: chatChannelId, chatflowId, email: "late@customer.test", text: "Send me the price list?", pageUrl: "https://acme.test/" });
+      }),
+    );
+    const prices = { name: "prices.csv", type: "text/csv", bytes: Buffer.from("item,price\nwidget,10\n") };
+    const answered = await postMultipart(left.conversationId, { intent: "reply", text: "Here it is.", clientMessageId: "away-1" }, [prices]);
+    expect(answered.status).toBe(200);
+    await runDue();
+    // (The earlier tests' replies to Ann may go out in the same pass.)
+    const mailed = relayed.filter((r) => r.to.includes("late@customer.test"));
+    expect(mailed).toHaveLength(1);
+    const [attached] = mailed[0]!.mail.attachments;
+    expect([attached!.filename, attached!.contentType, attached!.content.toString()]).toEqual(["prices.csv", "text/csv", "item,price\nwidget,10\n"]);
+  });
+});
+
 describe("refused files change nothing", () => {
   const reply = (clientMessageId: string) => ({ intent: "reply", text: "With files", clientMessageId });
   const small = (i: number) => ({ name: `note-${i}.txt`, type: "text/plain", bytes: Buffer.from(`note ${i}`) });
