@@ -78,13 +78,50 @@ export const getSignedIn = async (request: Request, context: AppLoadContext): Pr
 const isMutation = (request: Request) => request.method !== "GET" && request.method !== "HEAD";
 
 /** The CSRF token a mutation sent: the header, else the form field. */
+/**
+ * The most of a form post read to find its token: the token is in the body, so a post larger
+ * than any of Parley's forms takes (a reply's files: 25 MB, ~26 MB as multipart) is refused
+ * without being read further, whether it declares its length or streams without one.
+ */
+export const MAX_FORM_POST_BYTES = 32 * 1024 * 1024;
+
+/** The body of a clone of `request`, or null once it passes `limit` bytes (reading stops there). */
+const boundedBody = async (request: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> => {
+  const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > limit) return null;
+  const reader = request.clone().body?.getReader();
+  if (!reader) return new Uint8Array(new ArrayBuffer(0));
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      // Not awaited: a teed branch's cancel settles only once the other branch (the action's) ends too.
+      void reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(new ArrayBuffer(size));
+  let at = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, at);
+    at += chunk.byteLength;
+  }
+  return body;
+};
+
 const sentCsrfToken = async (request: Request): Promise<string | null> => {
   const header = request.headers.get(CSRF_HEADER);
   if (header) return header;
   const type = request.headers.get("Content-Type") ?? "";
   if (!type.includes("application/x-www-form-urlencoded") && !type.includes("multipart/form-data")) return null;
   // A clone, so the action can still read the body.
-  const form = await request.clone().formData().catch(() => null);
+  const body = await boundedBody(request, MAX_FORM_POST_BYTES).catch(() => null);
+  if (body === null) return null;
+  const form = await new Response(body, { headers: { "Content-Type": type } }).formData().catch(() => null);
   const value = form?.get(CSRF_FIELD);
   return typeof value === "string" ? value : null;
 };

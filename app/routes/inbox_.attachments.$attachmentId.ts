@@ -1,6 +1,7 @@
 /**
- * /inbox/attachments/:attachmentId — downloads one file a customer mailed (an attachment or
- * an inline image), for a signed-in agent or admin who may open its conversation. 404 for an
+ * /inbox/attachments/:attachmentId — downloads one stored file (one a customer mailed, an
+ * inline image, or one an agent attached to an email reply), for a signed-in agent or admin who
+ * may open its conversation. 404 for an
  * unknown id and for a conversation outside the user's inboxes alike. The headers (which
  * types are served as themselves, inline or attachment, nosniff, a sandbox CSP) are decided
  * in the runtime (attachments.ts `attachmentHeaders`), so this route only guards and serves.

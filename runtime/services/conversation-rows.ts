@@ -39,6 +39,8 @@ export interface MessagePayload {
   readonly handoff?: Readonly<Record<string, unknown>>;
   /** The choice ids a visitor clicked (their labels are the message text). */
   readonly choiceIds?: ReadonlyArray<string>;
+  /** On an agent's email reply: the files stored with it (table `attachments`). */
+  readonly attachments?: ReadonlyArray<{ readonly id: string; readonly name: string; readonly type: string; readonly size: number }>;
 }
 
 export interface ConversationRow {

@@ -39,7 +39,6 @@ import {
   type ConversationRow,
   type ConversationStatus,
   type ConversationView,
-  type MessagePayload,
   type MessageRow,
 } from "./conversation-rows.js";
 import * as wallClock from "./clock.js";
@@ -996,7 +995,7 @@ export const makeEngine = (deps: {
         payload:
           files.length === 0
             ? null
-            : ({ attachments: files.map((f) => ({ id: f.id, name: f.filename, type: f.contentType, size: f.size })) } as MessagePayload),
+            : { attachments: files.map((f) => ({ id: f.id, name: f.filename, type: f.contentType, size: f.size })) },
         internal: input.internal,
         clientMessageId: input.clientMessageId,
       };
