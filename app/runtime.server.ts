@@ -53,6 +53,7 @@ export * from "../runtime/services/email-channel.js";
 export * from "../runtime/services/messenger-channel.js";
 export * from "../runtime/services/form-channel.js";
 export { Deliveries } from "../runtime/services/deliveries.js";
+export { readCapped } from "../runtime/services/read-capped.js";
 export type { DeliveryStatus } from "../runtime/services/deliveries.js";
 export type { Contact, ContactCreated, ContactHistory } from "../runtime/services/contacts.js";
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";

@@ -7,7 +7,7 @@ import { createCookie, redirect, type AppLoadContext, type Cookie } from "@remix
 import { Effect } from "effect";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { isAllowed } from "./roles.js";
-import { Accounts, AppConfig, errorResponse, Forbidden, run, type Role, type User } from "./runtime.server.js";
+import { Accounts, AppConfig, errorResponse, Forbidden, readCapped, run, type Role, type User } from "./runtime.server.js";
 
 const SESSION_COOKIE = "parley_session";
 const LOGIN_CSRF_COOKIE = "parley_login_csrf";
@@ -85,41 +85,15 @@ const isMutation = (request: Request) => request.method !== "GET" && request.met
  */
 export const MAX_FORM_POST_BYTES = 32 * 1024 * 1024;
 
-/** The body of a clone of `request`, or null once it passes `limit` bytes (reading stops there). */
-const boundedBody = async (request: Request, limit: number): Promise<Uint8Array<ArrayBuffer> | null> => {
-  const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
-  if (Number.isFinite(declared) && declared > limit) return null;
-  const reader = request.clone().body?.getReader();
-  if (!reader) return new Uint8Array(new ArrayBuffer(0));
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      // Not awaited: a teed branch's cancel settles only once the other branch (the action's) ends too.
-      void reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(new ArrayBuffer(size));
-  let at = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, at);
-    at += chunk.byteLength;
-  }
-  return body;
-};
-
 const sentCsrfToken = async (request: Request): Promise<string | null> => {
   const header = request.headers.get(CSRF_HEADER);
   if (header) return header;
   const type = request.headers.get("Content-Type") ?? "";
   if (!type.includes("application/x-www-form-urlencoded") && !type.includes("multipart/form-data")) return null;
+  const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
+  if (Number.isFinite(declared) && declared > MAX_FORM_POST_BYTES) return null;
   // A clone, so the action can still read the body.
-  const body = await boundedBody(request, MAX_FORM_POST_BYTES).catch(() => null);
+  const body = await readCapped(request.clone().body, MAX_FORM_POST_BYTES).catch(() => null);
   if (body === null) return null;
   const form = await new Response(body, { headers: { "Content-Type": type } }).formData().catch(() => null);
   const value = form?.get(CSRF_FIELD);

@@ -8,6 +8,7 @@ import { lookup } from "node:dns/promises";
 import { BlockList, isIP } from "node:net";
 import { Cause, Context, Data, Effect, Exit, Layer, Option } from "effect";
 import type { InterpreterEvent, Json } from "../core/types.js";
+import { readCapped as readStreamCapped } from "./read-capped.js";
 
 // ---------------------------------------------------------------------------------------------
 // Contract
@@ -296,21 +297,9 @@ const readCapped = (
   if (body === null) return Effect.succeed("");
   return Effect.tryPromise({
     try: async (interrupted) => {
-      const reader = body.getReader();
-      interrupted.addEventListener("abort", () => void reader.cancel().catch(() => undefined), { once: true });
-      const chunks: Array<Uint8Array> = [];
-      let size = 0;
-      for (;;) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        size += value.byteLength;
-        if (size > maxBytes) {
-          await reader.cancel().catch(() => undefined);
-          throw tooLarge;
-        }
-        chunks.push(value);
-      }
-      return new TextDecoder().decode(Buffer.concat(chunks, size));
+      const bytes = await readStreamCapped(body, maxBytes, interrupted);
+      if (bytes === null) throw tooLarge;
+      return new TextDecoder().decode(bytes);
     },
     catch: failure,
   });
