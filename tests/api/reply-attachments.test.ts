@@ -10,9 +10,6 @@
  * stands in for the team's outgoing relay (outside this machine in production).
  */
 import { Effect } from "effect";
-import { simpleParser, type ParsedMail } from "mailparser";
-import type { AddressInfo } from "node:net";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { action } from "../../app/routes/inbox.$conversationId.js";
 import { loader as download } from "../../app/routes/inbox_.attachments.$attachmentId.js";
@@ -28,6 +25,7 @@ import { Engine } from "../../runtime/services/engine.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { OutsideConversations } from "../../runtime/services/outside-conversations.js";
 import { Visitors } from "../../runtime/services/visitors.js";
+import { startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
 import { startTestApp, TEST_ADMIN_PASSWORD, type TestApp } from "../support/test-app.js";
 
 const BASE = "https://parley.example.com";
@@ -44,27 +42,8 @@ let emailConversation: string;
 let chatConversation: string;
 
 // ---- the team's outgoing relay, standing in ----
-let relay: SMTPServer;
-const relayed: Array<{ to: string[]; mail: ParsedMail }> = [];
-
-const startRelay = async (): Promise<number> => {
-  relay = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    size: 40 * MB,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", async () => {
-        relayed.push({ to: session.envelope.rcptTo.map((r) => r.address), mail: await simpleParser(Buffer.concat(chunks)) });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", () => resolve()));
-  return (relay.server.address() as AddressInfo).port;
-};
+let relay: FakeRelay;
+let relayed: FakeRelay["relayed"];
 
 // ---- posting to the thread route as the signed-in admin ----
 const signIn = async () => {
@@ -107,7 +86,9 @@ const runDue = async () => (await runtime.runPromise(Deliveries)).runDue().pipe(
 const bytes = (size: number, fill: number) => Buffer.alloc(size, fill);
 
 beforeAll(async () => {
-  const relayPort = await startRelay();
+  relay = await startFakeRelay({ maxBytes: 40 * MB });
+  relayed = relay.relayed;
+  const relayPort = relay.port;
   app = await startTestApp("reply-attachments", { PUBLIC_URL: BASE });
   ({ runtime, sqlite } = app);
   admin = sqlite.prepare("SELECT id, role FROM users WHERE role = 'admin' LIMIT 1").get() as typeof admin;
@@ -166,7 +147,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await new Promise<void>((resolve) => (relay ? relay.close(() => resolve()) : resolve()));
+  await relay?.close();
   await app?.dispose();
 });
 

@@ -8,12 +8,9 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { Effect } from "effect";
-import { simpleParser, type ParsedMail } from "mailparser";
 import { rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Channels } from "../../runtime/services/channels.js";
@@ -25,6 +22,7 @@ import { Inbox } from "../../runtime/services/inbox.js";
 import { Visitors } from "../../runtime/services/visitors.js";
 import { migrations } from "../../runtime/sql/migrations.js";
 import { startEmailInbound, type EmailInbound } from "../../server/email-inbound.js";
+import { startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
 import { startTestApp } from "../support/test-app.js";
 
 const TEAM = "help@acme.test";
@@ -38,27 +36,9 @@ let inboxId: string;
 let formId: string;
 
 // ---- the team's outgoing relay, standing in ----
-let relay: SMTPServer;
+let relay: FakeRelay;
 let relayPort: number;
-const relayed: Array<{ to: string[]; mail: ParsedMail }> = [];
-
-const startRelay = async () => {
-  relay = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", async () => {
-        relayed.push({ to: session.envelope.rcptTo.map((r) => r.address), mail: await simpleParser(Buffer.concat(chunks)) });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", () => resolve()));
-  relayPort = (relay.server.address() as AddressInfo).port;
-};
+let relayed: FakeRelay["relayed"];
 
 // ---- helpers ----
 const runDue = async () => (await runtime.runPromise(Deliveries)).runDue().pipe(Effect.runPromise);
@@ -102,7 +82,8 @@ const connectTeamEmail = async (withRelay: boolean) => {
 };
 
 beforeAll(async () => {
-  await startRelay();
+  relay = await startFakeRelay();
+  ({ port: relayPort, relayed } = relay);
   // The tests run the outbox's passes themselves.
   const app = await startTestApp("reply-by-email", { PUBLIC_URL: "https://parley.example.com" });
   ({ dir, runtime, sqlite } = app);
@@ -132,7 +113,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await inbound?.stop();
-  await new Promise<void>((resolve) => (relay ? relay.close(() => resolve()) : resolve()));
+  await relay?.close();
   await runtime?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
