@@ -180,7 +180,7 @@ export interface ThreadMessage {
   readonly delivery?: ThreadDelivery;
   /** On a message that arrived by email: its headers and attachments. */
   readonly email?: ThreadEmail;
-  /** On an agent's reply sent by email with files: the files, each downloadable at /inbox/attachments/<id>. */
+  /** On a message that is not an email but lists files (an agent's reply by email, a visitor's Messenger message): each stored one downloadable at /inbox/attachments/<id>. */
   readonly attachments?: ReadonlyArray<EmailAttachment>;
 }
 
@@ -554,9 +554,10 @@ const chatPartsOf = (payload: Json): Pick<ThreadMessage, "choices" | "bubble" | 
 export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
   const payload = parsePayload(row.payload);
   const email = emailOfPayload(payload);
-  // An agent's reply by email lists the files it carried (Engine.replyAsAgent); an email's are in `email`.
+  // An agent's reply by email lists the files it carried (Engine.replyAsAgent), a visitor's Messenger
+  // message the files it came with (messenger-channel.ts); an email's are in `email`.
   const attached =
-    email === undefined && row.author === "agent" && Array.isArray(payload.attachments)
+    email === undefined && Array.isArray(payload.attachments)
       ? payload.attachments.map(attachmentOf).filter((a): a is EmailAttachment => a !== null)
       : [];
   return {

@@ -10,7 +10,8 @@
  *   webhook answers, one visitor at a time, once per `mid`: in the visitor's bot conversation
  *   through the engine (a quick reply is its choice), in an open or pending one as a message
  *   for the team, or else in a new conversation started on the channel's chatflow (or opened
- *   for the team when there is none).
+ *   for the team when there is none). The message's files are fetched from Meta's CDN first
+ *   (messenger-files.ts) and stored with it; one that cannot be is listed with the reason.
  * - Sending: the channel's Sender for the outbox (deliveries.ts) posts bot and agent messages to
  *   the Send API (messenger-send.ts), inside the 24-hour window, with quick replies for choices;
  *   an agent's reply up to 7 days later goes with the HUMAN_AGENT tag when the channel uses it.
@@ -22,7 +23,7 @@
  */
 import { randomBytes } from "node:crypto";
 import { Context, Effect, Either, Exit, Layer } from "effect";
-import { attachmentIdsOf } from "./attachments.js";
+import { attachmentIdsOf, attachmentInsert } from "./attachments.js";
 import { now } from "./clock.js";
 import { Channels } from "./channels.js";
 import { Chatflows } from "./chatflows.js";
@@ -42,6 +43,7 @@ import {
   type HandshakeOutcome,
   type InboundMessage,
 } from "./messenger-events.js";
+import { messengerFetchFiles, type MessengerFiles } from "./messenger-files.js";
 import { graphIdOfPart, partKey, partRecord, readGraphAnswer, replyMode, sendBodyFor, sendMessagesFor } from "./messenger-send.js";
 import { checkSettings, defaultFlowDocument, hintOf, mergeSettings, readStoredConfig, webhookUrlFor } from "./messenger-settings.js";
 import { OutsideConversations } from "./outside-conversations.js";
@@ -119,6 +121,21 @@ export interface MessengerChannelShape {
 export class MessengerChannel extends Context.Tag("MessengerChannel")<MessengerChannel, MessengerChannelShape>() {}
 
 const decodeBody = decodeWith(WebhookBody);
+
+/** OutsideConversations' fields for a message's files: the rows, and the payload's list of them (nothing when there are none). Pure. */
+const withFiles = (files: MessengerFiles): { attachments?: MessengerFiles["rows"]; payload?: Record<string, unknown> } =>
+  files.entries.length === 0 ? {} : { attachments: files.rows, payload: { attachments: files.entries } };
+
+/** A stored payload as an object to merge into; anything else (none, not JSON, not an object) as empty. Pure. */
+const payloadObject = (payload: string | null): Record<string, unknown> => {
+  if (payload === null) return {};
+  try {
+    const value: unknown = JSON.parse(payload);
+    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+};
 const newVerifyToken = () => randomBytes(24).toString("base64url");
 
 export const messengerChannelLayer = Layer.effect(
@@ -241,24 +258,46 @@ export const messengerChannelLayer = Layer.effect(
         )
         .get(visitorId, channelId, clientMessageId) as { id: number; conversation_id: string } | undefined;
 
-    /** Records an inbound mid the engine stored, so a redelivery is dropped whatever the conversation's status by then. */
-    const recordMid = (channelId: string, mid: string, conversationId: string, messageId: number) =>
+    /**
+     * After the engine's turn: records the inbound mid (so a redelivery is dropped whatever the
+     * conversation's status by then) and stores the message's files, attached to the message the
+     * engine stored, with their list merged into its payload. A second write, because the
+     * engine's turn (one transaction for the message, the bot's answer and its events) has no
+     * place for files, and engine.ts stays the same for every channel. Should Parley stop
+     * between the two writes, the message is kept without its files; a redelivery is still
+     * found by its client message id (the mid) and dropped, so the files are not fetched again.
+     */
+    const afterBotTurn = (channelId: string, mid: string, conversationId: string, messageId: number, files: MessengerFiles) =>
       Effect.orDie(
-        db.writeEffect((sqlite) =>
+        db.writeEffect((sqlite) => {
+          const at = now();
           sqlite
             .prepare(
               `INSERT OR IGNORE INTO external_messages (channel_id, external_id, conversation_id, message_id, direction, created_at)
                VALUES (?, ?, ?, ?, 'in', ?)`,
             )
-            .run(channelId, mid, conversationId, messageId, now()),
-        ),
+            .run(channelId, mid, conversationId, messageId, at);
+          if (files.entries.length === 0) return;
+          // Once: should this run twice for one message, its ids would be new, and its files twice.
+          if (attachmentIdsOf(sqlite, messageId).length > 0) return;
+          attachmentInsert(sqlite, conversationId, messageId, files.rows, at);
+          const row = sqlite.prepare("SELECT payload FROM messages WHERE id = ?").get(messageId) as { payload: string | null } | undefined;
+          sqlite.prepare("UPDATE messages SET payload = ? WHERE id = ?").run(JSON.stringify({ ...payloadObject(row?.payload ?? null), attachments: files.entries }), messageId);
+        }),
       );
 
     /**
      * Hands a message to the engine for a bot conversation. Should the engine refuse it (the
      * conversation closed a moment ago, say), the message is still stored there for the team.
      */
-    const toBot = (channelId: string, conversationId: string, visitorId: string, message: InboundMessage, choiceIds: readonly [string] | null) =>
+    const toBot = (
+      channelId: string,
+      conversationId: string,
+      visitorId: string,
+      message: InboundMessage,
+      files: MessengerFiles,
+      choiceIds: readonly [string] | null,
+    ) =>
       Effect.gen(function* () {
         const clientMessageId = clientMessageIdFor(message.mid);
         const exit = yield* Effect.exit(
@@ -270,11 +309,11 @@ export const messengerChannelLayer = Layer.effect(
           }),
         );
         if (Exit.isFailure(exit)) {
-          yield* outside.append({ conversationId, text: message.text, externalMessageId: message.mid });
+          yield* outside.append({ conversationId, text: message.text, externalMessageId: message.mid, ...withFiles(files) });
           return;
         }
         const stored = engineMessage(channelId, visitorId, clientMessageId);
-        if (stored) yield* recordMid(channelId, message.mid, stored.conversation_id, stored.id);
+        if (stored) yield* afterBotTurn(channelId, message.mid, stored.conversation_id, stored.id, files);
       });
 
     /** The quick reply's choice when the bot awaits it now; else the message goes as text. */
@@ -291,7 +330,7 @@ export const messengerChannelLayer = Layer.effect(
           );
 
     /** Starts the channel's chatflow for a visitor's first message (or opens a conversation for the team). */
-    const startFor = (channelId: string, pageId: string, visitorId: string, chatflowId: string | null, message: InboundMessage) =>
+    const startFor = (channelId: string, pageId: string, visitorId: string, chatflowId: string | null, message: InboundMessage, files: MessengerFiles) =>
       Effect.gen(function* () {
         // The page on Facebook, so the inbox's "page" fact is a working link to where the visitor wrote.
         const pageUrl = messengerPageUrl(pageId);
@@ -301,14 +340,23 @@ export const messengerChannelLayer = Layer.effect(
             : yield* Effect.either(engine.startConversation({ visitorId, channelId, chatflowId, pageUrl }));
         if (started === null || Either.isLeft(started)) {
           // No chatflow (or it is switched off, unpublished, gone): the team answers.
-          yield* outside.open({ channelId, visitorId, contactId: null, text: message.text, via: "messenger", externalMessageId: message.mid, pageUrl });
+          yield* outside.open({
+            channelId,
+            visitorId,
+            contactId: null,
+            text: message.text,
+            via: "messenger",
+            externalMessageId: message.mid,
+            pageUrl,
+            ...withFiles(files),
+          });
           return;
         }
         const conversationId = started.right.conversation.id;
         const answer = started.right.conversation.status === "bot" ? openingAnswer(message, started.right.awaiting) : null;
-        if (answer !== null) return yield* toBot(channelId, conversationId, visitorId, message, "choiceIds" in answer ? answer.choiceIds : null);
+        if (answer !== null) return yield* toBot(channelId, conversationId, visitorId, message, files, "choiceIds" in answer ? answer.choiceIds : null);
         // Not an answer to the bot's first question: kept in the transcript, and the bot waits for the next message.
-        yield* outside.append({ conversationId, text: message.text, externalMessageId: message.mid });
+        yield* outside.append({ conversationId, text: message.text, externalMessageId: message.mid, ...withFiles(files) });
       });
 
     const handleMessage = (channelId: string, pageId: string, chatflowId: string | null, message: InboundMessage) =>
@@ -316,6 +364,9 @@ export const messengerChannelLayer = Layer.effect(
         if (seenMid(channelId, message.mid)) return "duplicate" as const;
         const { visitorId } = yield* outside.visitorFor({ channelId, externalId: message.psid });
         if (engineMessage(channelId, visitorId, clientMessageIdFor(message.mid))) return "duplicate" as const;
+        // Fetched before anything is stored (and never for a redelivery, dropped above): the
+        // message and its files go in together, and a file that fails only leaves a note.
+        const files = yield* messengerFetchFiles(message.files, { graphUrl: config.messengerGraphUrl });
         const latest = db
           .prepare(
             `SELECT id, status FROM conversations WHERE visitor_id = ? AND channel_id = ? AND is_preview = 0 AND status != 'closed'
@@ -324,14 +375,14 @@ export const messengerChannelLayer = Layer.effect(
           .get(visitorId, channelId) as { id: string; status: string } | undefined;
         if (latest?.status === "bot") {
           const choice = yield* botChoice(latest.id, visitorId, message);
-          yield* toBot(channelId, latest.id, visitorId, message, choice);
+          yield* toBot(channelId, latest.id, visitorId, message, files, choice);
           return "stored" as const;
         }
         if (latest) {
-          const appended = yield* outside.append({ conversationId: latest.id, text: message.text, externalMessageId: message.mid });
+          const appended = yield* outside.append({ conversationId: latest.id, text: message.text, externalMessageId: message.mid, ...withFiles(files) });
           return appended.duplicate ? ("duplicate" as const) : ("stored" as const);
         }
-        yield* startFor(channelId, pageId, visitorId, chatflowId, message);
+        yield* startFor(channelId, pageId, visitorId, chatflowId, message, files);
         return "stored" as const;
       }).pipe(
         // The channel was there a moment ago; a NotFound now means it was deleted meanwhile.

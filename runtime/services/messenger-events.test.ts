@@ -89,10 +89,57 @@ describe("visitorMessages", () => {
       PAGE,
     );
     expect(messages).toEqual([
-      { psid: "psid-1", mid: "m1", text: "hello", quickReplyPayload: null, timestamp: 1700000000000 },
-      { psid: "psid-2", mid: "m4", text: "Talk to a person", quickReplyPayload: "talk_to_person", timestamp: 1700000000000 },
-      { psid: "psid-1", mid: "m5", text: "[attachment: image] [attachment: audio]", quickReplyPayload: null, timestamp: 1700000000000 },
+      { psid: "psid-1", mid: "m1", text: "hello", quickReplyPayload: null, timestamp: 1700000000000, files: [] },
+      { psid: "psid-2", mid: "m4", text: "Talk to a person", quickReplyPayload: "talk_to_person", timestamp: 1700000000000, files: [] },
+      {
+        psid: "psid-1",
+        mid: "m5",
+        text: "[image] [audio]",
+        quickReplyPayload: null,
+        timestamp: 1700000000000,
+        files: [
+          { kind: "image", url: "https://x" },
+          { kind: "audio", url: null },
+        ],
+      },
     ]);
+  });
+  it("lists a message's files (a sticker as one), keeps its text when it has some, and names only the kinds when it has none", () => {
+    const [withText, only, noFiles] = visitorMessages(
+      body([
+        event({
+          mid: "f1",
+          text: "the broken part",
+          attachments: [
+            { type: "image", payload: { url: " https://cdn.test/a.jpg " } },
+            { type: "file", payload: { url: "https://cdn.test/invoice.pdf" } },
+            { type: "video", payload: { url: 42 } },
+          ],
+        }),
+        event({ mid: "f2", attachments: [{ type: "image", payload: { url: "https://cdn.test/like.png", sticker_id: 369239263222822 } }, { type: "" }] }),
+        event({
+          mid: "f3",
+          attachments: [
+            { type: "location", payload: { coordinates: { lat: 1, long: 2 } } },
+            { type: "fallback", payload: { url: "https://example.com/article", title: "An article" } },
+            { type: "template", payload: { template_type: "generic" } },
+          ],
+        }),
+      ]),
+      PAGE,
+    );
+    expect(withText).toMatchObject({
+      text: "the broken part",
+      files: [
+        { kind: "image", url: "https://cdn.test/a.jpg" },
+        { kind: "file", url: "https://cdn.test/invoice.pdf" },
+        { kind: "video", url: null },
+      ],
+    });
+    // A blank type reads as a file, without a URL to fetch.
+    expect(only).toMatchObject({ text: "[sticker] [file]", files: [{ kind: "sticker", url: "https://cdn.test/like.png" }, { kind: "file", url: null }] });
+    // Locations, shared links and templates are no files: named in the transcript, nothing to fetch.
+    expect(noFiles).toMatchObject({ text: "[location] [fallback] [template]", files: [] });
   });
   it("reads a postback (a tapped button) as its title, with its payload, identified by its mid or its sender and time", () => {
     const tap = (postback: Record<string, unknown>) => ({ sender: { id: "psid-9" }, recipient: { id: PAGE }, timestamp: 1700000000001, postback });
@@ -102,8 +149,8 @@ describe("visitorMessages", () => {
         PAGE,
       ),
     ).toEqual([
-      { psid: "psid-9", mid: "m_pb", text: "Get Started", quickReplyPayload: "GET_STARTED", timestamp: 1700000000001 },
-      { psid: "psid-9", mid: "postback:psid-9:1700000000001", text: "talk_to_person", quickReplyPayload: "talk_to_person", timestamp: 1700000000001 },
+      { psid: "psid-9", mid: "m_pb", text: "Get Started", quickReplyPayload: "GET_STARTED", timestamp: 1700000000001, files: [] },
+      { psid: "psid-9", mid: "postback:psid-9:1700000000001", text: "talk_to_person", quickReplyPayload: "talk_to_person", timestamp: 1700000000001, files: [] },
     ]);
   });
   it("ignores a whole entry for another page and cuts an overlong text", () => {

@@ -122,14 +122,25 @@ export interface InboundMessage {
   readonly quickReplyPayload: string | null;
   /** Facebook's timestamp (epoch ms), or null. */
   readonly timestamp: number | null;
+  /** The files the message came with (images, videos, audio, files, stickers), in order: fetched and stored by messenger-files.ts. */
+  readonly files: ReadonlyArray<MessengerInboundFile>;
+}
+
+/** The kinds of attachment that are a file on Meta's CDN (`payload.url`), which Parley fetches and stores. */
+export type MessengerFileKind = "image" | "video" | "audio" | "file" | "sticker";
+
+/** One file of a visitor's message: its kind and the URL Messenger gave for it (null when the event carried none). */
+export interface MessengerInboundFile {
+  readonly kind: MessengerFileKind;
+  readonly url: string | null;
 }
 
 /**
  * The visitor messages of a webhook body addressed to `pageId`, in the order sent: messages,
  * and postbacks (a tapped button such as "Get Started", read as its title). Skipped: echoes of
  * the page's own messages, delivery and read receipts and other events, events for another
- * page, and messages with neither text nor attachments. Attachments without text read as
- * `[attachment: <type>]`. Pure.
+ * page, and messages with neither text nor attachments. A message of attachments only reads as
+ * their kinds (`[image] [file]`, `[sticker]`, `[location]`); its files are listed in `files`. Pure.
  */
 export const visitorMessages = (body: WebhookBody, pageId: string): InboundMessage[] => {
   const out: InboundMessage[] = [];
@@ -144,7 +155,14 @@ export const visitorMessages = (body: WebhookBody, pageId: string): InboundMessa
         if (message.is_echo === true) continue;
         const text = messageText(message);
         if (text === null) continue;
-        out.push({ psid: event.sender.id, mid: message.mid, text, quickReplyPayload: message.quick_reply?.payload ?? null, timestamp });
+        out.push({
+          psid: event.sender.id,
+          mid: message.mid,
+          text,
+          quickReplyPayload: message.quick_reply?.payload ?? null,
+          timestamp,
+          files: filesOf(message),
+        });
         continue;
       }
       const postback = event.postback;
@@ -154,7 +172,7 @@ export const visitorMessages = (body: WebhookBody, pageId: string): InboundMessa
         const mid = postback.mid ?? (timestamp !== null ? `postback:${event.sender.id}:${timestamp}` : null);
         const text = (postback.title ?? "").trim() || (postback.payload ?? "").trim();
         if (mid === null || text === "") continue;
-        out.push({ psid: event.sender.id, mid, text: text.slice(0, MAX_INBOUND_TEXT), quickReplyPayload: postback.payload ?? null, timestamp });
+        out.push({ psid: event.sender.id, mid, text: text.slice(0, MAX_INBOUND_TEXT), quickReplyPayload: postback.payload ?? null, timestamp, files: [] });
       }
     }
   }
@@ -164,9 +182,40 @@ export const visitorMessages = (body: WebhookBody, pageId: string): InboundMessa
 const messageText = (message: typeof Message.Type): string | null => {
   const text = message.text?.trim() ?? "";
   if (text !== "") return text.length > MAX_INBOUND_TEXT ? text.slice(0, MAX_INBOUND_TEXT - 1) + "…" : text;
-  const types = (message.attachments ?? []).map((a) => a.type.trim() || "file");
-  if (types.length === 0) return null;
-  return types.map((type) => `[attachment: ${type}]`).join(" ");
+  const kinds = (message.attachments ?? []).map(attachmentKind);
+  if (kinds.length === 0) return null;
+  return kinds.map((kind) => `[${kind}]`).join(" ").slice(0, MAX_INBOUND_TEXT);
+};
+
+const FILE_KINDS: ReadonlySet<string> = new Set(["image", "video", "audio", "file"]);
+
+const payloadRecord = (payload: unknown): Record<string, unknown> =>
+  typeof payload === "object" && payload !== null && !Array.isArray(payload) ? (payload as Record<string, unknown>) : {};
+
+/**
+ * What an attachment is, as the transcript names it: its type, but "sticker" for an image that
+ * carries a `sticker_id` (Messenger's thumbs-up is one), and "file" for a blank type. Pure.
+ */
+const attachmentKind = (attachment: typeof Attachment.Type): string => {
+  const type = attachment.type.trim().toLowerCase() || "file";
+  return type === "image" && payloadRecord(attachment.payload).sticker_id !== undefined ? "sticker" : type;
+};
+
+/**
+ * The files of a message: its image, video, audio, file and sticker attachments with their
+ * `payload.url`. A sticker is stored like an image: it is what the visitor said (a thumbs-up
+ * answers a question), and it is a few kilobytes. Location, fallback (a shared link) and template
+ * attachments are no files and are left out. Pure.
+ */
+const filesOf = (message: typeof Message.Type): ReadonlyArray<MessengerInboundFile> => {
+  const files: MessengerInboundFile[] = [];
+  for (const attachment of message.attachments ?? []) {
+    const kind = attachmentKind(attachment);
+    if (kind !== "sticker" && !FILE_KINDS.has(kind)) continue;
+    const url = payloadRecord(attachment.payload).url;
+    files.push({ kind: kind as MessengerFileKind, url: typeof url === "string" && url.trim() !== "" ? url.trim() : null });
+  }
+  return files;
 };
 
 // ---------------------------------------------------------------------------------------------

@@ -2,10 +2,13 @@
  * A Messenger channel end to end, in-process: the real webhook handler (server/channel-routes.ts
  * → server/messenger-webhook.ts) on node:http, the app's real runtime on a fresh SQLite file,
  * and a local node:http server standing in for the Graph API's Send endpoint (MESSENGER_GRAPH_URL
- * points at it), which records every request (and what it answered) and fails on demand. Bad input asserts its status,
- * its error body AND that nothing was stored.
+ * points at it), which records every request (and what it answered) and fails on demand; it also
+ * serves the files visitors send, standing in for Meta's CDN (GET /files/<name>), and a second
+ * local server on another origin records whether anything was fetched from it. Bad input asserts
+ * its status, its error body AND that nothing was stored.
  */
 import { Effect, Either } from "effect";
+import { setTimeout as sleep } from "node:timers/promises";
 import { rmSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -24,6 +27,9 @@ import { defaultFlowDocument } from "../../runtime/services/messenger-settings.j
 import { action as settingsAction, loader as settingsLoader } from "../../app/routes/settings.channels.messenger.$id.js";
 import { sessionCookieHeader } from "../../app/session.server.js";
 import { Accounts } from "../../runtime/services/accounts.js";
+import { attachmentForActor } from "../../runtime/services/attachments.js";
+import { Inbox } from "../../runtime/services/inbox.js";
+import { messengerFetchFiles } from "../../runtime/services/messenger-files.js";
 import { createChannelRoutes } from "../../server/channel-routes.js";
 import { startTestApp } from "../support/test-app.js";
 
@@ -69,9 +75,73 @@ const readAll = (req: IncomingMessage) =>
     req.on("end", () => resolve(Buffer.concat(chunks).toString("utf8")));
   });
 
+/** A file the fake CDN serves at /files/<name>: its bytes, or a status, a redirect, a pause, a declared or streamed size. */
+interface ServedFile {
+  readonly status?: number;
+  readonly type?: string;
+  readonly body?: Buffer;
+  /** Sent as Content-Length, with only a few bytes after it (the client should not read on). */
+  readonly declaredLength?: number;
+  /** Sent chunked (no Content-Length), this many bytes. */
+  readonly streamBytes?: number;
+  readonly redirect?: string;
+  readonly delayMs?: number;
+}
+const cdnFiles = new Map<string, ServedFile>();
+/** The paths of every file request the fake CDN received. */
+const cdnRequests: string[] = [];
+let graphOrigin: string;
+const cdnUrl = (name: string) => `${graphOrigin}/files/${name}`;
+
+const serveFile = async (path: string, req: IncomingMessage, res: import("node:http").ServerResponse) => {
+  cdnRequests.push(path);
+  const file = cdnFiles.get(decodeURIComponent(path.slice("/files/".length)));
+  if (file?.delayMs) await sleep(file.delayMs);
+  if (!file) {
+    res.writeHead(404, { "Content-Type": "text/plain" }).end("Not Found");
+    return;
+  }
+  if (file.redirect !== undefined) {
+    res.writeHead(302, { Location: file.redirect }).end();
+    return;
+  }
+  // A client that stops reading closes the socket: stop writing then.
+  req.socket.on("close", () => res.destroy());
+  const type = file.type ?? "application/octet-stream";
+  if (file.declaredLength !== undefined) {
+    res.writeHead(200, { "Content-Type": type, "Content-Length": String(file.declaredLength) });
+    res.write(Buffer.alloc(1024));
+    return;
+  }
+  if (file.streamBytes !== undefined) {
+    res.writeHead(200, { "Content-Type": type });
+    const chunk = Buffer.alloc(256 * 1024, 7);
+    for (let sent = 0; sent < file.streamBytes && !res.destroyed; sent += chunk.length) {
+      if (!res.write(chunk)) {
+        await new Promise<void>((resolve) => {
+          const done = () => {
+            res.off("drain", done).off("close", done);
+            resolve();
+          };
+          res.on("drain", done).on("close", done);
+        });
+      }
+    }
+    res.end();
+    return;
+  }
+  res.writeHead(file.status ?? 200, { "Content-Type": type }).end(file.body ?? Buffer.alloc(0));
+};
+
+/** Another origin (another port on loopback): plain http there is never fetched. */
+let elsewhere: Server;
+let elsewhereBase: string;
+const elsewhereRequests: string[] = [];
+
 const startGraph = async () => {
   graph = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", "http://graph.local");
+    if (req.method === "GET" && url.pathname.startsWith("/files/")) return serveFile(url.pathname, req, res);
     const text = await readAll(req);
     const next = graphAnswers.shift() ?? { status: 200, body: { recipient_id: "x", message_id: `m_out_${++graphCount}` } };
     graphRequests.push({ path: url.pathname, query: url.searchParams, body: JSON.parse(text) as GraphRequest["body"], status: next.status });
@@ -80,7 +150,14 @@ const startGraph = async () => {
     res.end(JSON.stringify(next.body));
   });
   await new Promise<void>((resolve) => graph.listen(0, "127.0.0.1", resolve));
-  graphBase = `http://127.0.0.1:${(graph.address() as AddressInfo).port}/v21.0`;
+  graphOrigin = `http://127.0.0.1:${(graph.address() as AddressInfo).port}`;
+  graphBase = `${graphOrigin}/v21.0`;
+  elsewhere = createServer((req, res) => {
+    elsewhereRequests.push(req.url ?? "/");
+    res.writeHead(200, { "Content-Type": "image/jpeg" }).end(Buffer.from("not to be fetched"));
+  });
+  await new Promise<void>((resolve) => elsewhere.listen(0, "127.0.0.1", resolve));
+  elsewhereBase = `http://127.0.0.1:${(elsewhere.address() as AddressInfo).port}`;
 };
 
 // ---- helpers ----
@@ -103,7 +180,15 @@ const storesNothing = async <T>(request: () => Promise<T>): Promise<T> => {
 let midCounter = 0;
 const newMid = () => `m_test_${++midCounter}_${"x".repeat(60)}`;
 
-type Incoming = { psid: string; mid?: string; text?: string; quickReply?: string; attachments?: Array<{ type: string }>; isEcho?: boolean; pageId?: string };
+type Incoming = {
+  psid: string;
+  mid?: string;
+  text?: string;
+  quickReply?: string;
+  attachments?: Array<{ type: string; payload?: Record<string, unknown> }>;
+  isEcho?: boolean;
+  pageId?: string;
+};
 const webhookBody = (...messages: Incoming[]) => ({
   object: "page",
   entry: [
@@ -192,6 +277,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
   await new Promise<void>((resolve) => (graph ? graph.close(() => resolve()) : resolve()));
+  await new Promise<void>((resolve) => (elsewhere ? elsewhere.close(() => resolve()) : resolve()));
   await runtime?.dispose();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -417,7 +503,10 @@ describe("a visitor's conversation", () => {
     const [conversation] = visitorConversations(psid);
     await send({ psid, text: "My order #1234 never arrived" }, { psid, attachments: [{ type: "image" }] });
     expect(visitorConversations(psid)).toHaveLength(1);
-    expect(transcript(conversation!.id).slice(-2)).toEqual(["visitor: My order #1234 never arrived", "visitor: [attachment: image]"]);
+    expect(transcript(conversation!.id).slice(-2)).toEqual(["visitor: My order #1234 never arrived", "visitor: [image]"]);
+    // An image without a URL is listed, not stored.
+    const last = sqlite.prepare("SELECT payload FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT 1").get(conversation!.id) as { payload: string };
+    expect(JSON.parse(last.payload)).toEqual({ attachments: [{ name: "image", type: "application/octet-stream", size: null, skipped: "Messenger sent no URL for it" }] });
     expect(visitorConversations(psid)[0]!.status).toBe("open");
 
     await agentReply(conversation!.id, "Sorry about that! Let me check.");
@@ -866,5 +955,234 @@ describe("the settings page (the route's loader and action, signed in as the adm
     );
     expect(refused?.status).toBe(403);
     expect(storedConfig()).toEqual(before);
+  });
+});
+
+// ---- files visitors send ----
+
+describe("files a visitor sends", () => {
+  const admin = () => ({ id: adminId, role: "admin" });
+  const JPEG = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(40_000, 3), Buffer.from([0xff, 0xd9])]);
+  const PDF = Buffer.from("%PDF-1.4\n" + "y".repeat(3000) + "\n%%EOF");
+  const attachmentRows = () => (sqlite.prepare("SELECT count(*) AS n FROM attachments").get() as { n: number }).n;
+  const lastVisitorMessage = (conversationId: string) => {
+    const row = sqlite
+      .prepare("SELECT id, text, payload FROM messages WHERE conversation_id = ? AND author = 'visitor' ORDER BY id DESC LIMIT 1")
+      .get(conversationId) as { id: number; text: string; payload: string | null };
+    return { id: row.id, text: row.text, payload: row.payload === null ? null : (JSON.parse(row.payload) as Record<string, unknown>) };
+  };
+  const storedFiles = (messageId: number) =>
+    sqlite.prepare("SELECT id, conversation_id, filename, content_type, size, data FROM attachments WHERE message_id = ? ORDER BY rowid").all(messageId) as Array<{
+      id: string;
+      conversation_id: string;
+      filename: string;
+      content_type: string;
+      size: number;
+      data: Buffer;
+    }>;
+  const image = (url: string) => ({ type: "image", payload: { url } });
+  const file = (url: string) => ({ type: "file", payload: { url } });
+
+  beforeEach(() => {
+    cdnFiles.clear();
+    cdnRequests.length = 0;
+    elsewhereRequests.length = 0;
+  });
+
+  it("a photo in a conversation the team has is stored with its bytes, listed in the thread with its id, and downloadable by the admin", async () => {
+    const conversationId = await teamConversation("psid-photo");
+    cdnFiles.set("broken-part.jpg", { type: "image/jpeg", body: JPEG });
+    const before = attachmentRows();
+    expect(await send({ psid: "psid-photo", attachments: [image(`${cdnUrl("broken-part.jpg")}?_nc_cat=1&oh=abc`)] })).toMatchObject({ stored: 1 });
+    expect(cdnRequests).toEqual(["/files/broken-part.jpg"]);
+
+    const message = lastVisitorMessage(conversationId);
+    expect(message.text).toBe("[image]");
+    const [stored] = storedFiles(message.id);
+    expect(stored).toMatchObject({ conversation_id: conversationId, filename: "broken-part.jpg", content_type: "image/jpeg", size: JPEG.length });
+    expect(Buffer.compare(stored!.data, JPEG)).toBe(0);
+    expect(attachmentRows()).toBe(before + 1);
+    expect(message.payload).toEqual({ attachments: [{ id: stored!.id, name: "broken-part.jpg", type: "image/jpeg", size: JPEG.length }] });
+
+    const thread = await runtime.runPromise(Effect.flatMap(Inbox, (inbox) => inbox.getThread(conversationId, admin())));
+    const shown = thread.messages.find((m) => m.id === String(message.id))!;
+    expect(shown).toMatchObject({ author: "visitor", text: "[image]" });
+    expect(shown.attachments).toEqual([{ id: stored!.id, name: "broken-part.jpg", type: "image/jpeg", size: JPEG.length }]);
+
+    const download = await Effect.runPromise(attachmentForActor(sqlite.prepare.bind(sqlite), admin(), stored!.id));
+    expect(Buffer.compare(download.data, JPEG)).toBe(0);
+    // An agent outside the inbox learns nothing, not even that the file exists.
+    const outsider = await Effect.runPromise(Effect.either(attachmentForActor(sqlite.prepare.bind(sqlite), { id: "user_outsider", role: "agent" }, stored!.id)));
+    expect(Either.isLeft(outsider) && outsider.left._tag).toBe("NotFound");
+  });
+
+  it("a file sent to the bot: the bot answers as before, and the message the engine stored gets its file and its list beside the choice", async () => {
+    await send({ psid: "psid-botfile", text: "hello" });
+    const [conversation] = visitorConversations("psid-botfile");
+    expect(conversation!.status).toBe("bot");
+    await runDue();
+    graphRequests.length = 0;
+
+    cdnFiles.set("order-4411.pdf", { type: "application/pdf", body: PDF });
+    // A quick reply that came with a file: the engine stores the choice, the second write the file.
+    expect(
+      await send({ psid: "psid-botfile", text: "Talk to a person", quickReply: "talk_to_person", attachments: [file(cdnUrl("order-4411.pdf"))] }),
+    ).toMatchObject({ stored: 1, duplicates: 0 });
+    const lines = transcript(conversation!.id);
+    expect(lines.at(-2)).toBe("visitor: Talk to a person");
+    expect(lines.at(-1)).toMatch(/^bot: (Thanks! Someone from the team|We're away right now)/);
+    expect(visitorConversations("psid-botfile")[0]!.status).toBe("open");
+
+    const message = lastVisitorMessage(conversation!.id);
+    const [stored] = storedFiles(message.id);
+    expect(stored).toMatchObject({ conversation_id: conversation!.id, filename: "order-4411.pdf", content_type: "application/pdf", size: PDF.length });
+    expect(Buffer.compare(stored!.data, PDF)).toBe(0);
+    expect(message.payload).toEqual({
+      choiceIds: ["talk_to_person"],
+      attachments: [{ id: stored!.id, name: "order-4411.pdf", type: "application/pdf", size: PDF.length }],
+    });
+    const thread = await runtime.runPromise(Effect.flatMap(Inbox, (inbox) => inbox.getThread(conversation!.id, admin())));
+    expect(thread.messages.find((m) => m.id === String(message.id))!.attachments).toEqual([
+      { id: stored!.id, name: "order-4411.pdf", type: "application/pdf", size: PDF.length },
+    ]);
+    // The bot's answer reaches Messenger as before.
+    await runDue();
+    expect(graphRequests.map((r) => r.body.message.text)).toEqual([lines.at(-1)!.slice("bot: ".length)]);
+  });
+
+  it("a new visitor's first message, a photo, starts the bot and is kept with its file after the greeting", async () => {
+    cdnFiles.set("hello.png", { type: "image/png", body: Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]) });
+    await send({ psid: "psid-firstphoto", attachments: [image(cdnUrl("hello.png"))] });
+    const [conversation] = visitorConversations("psid-firstphoto");
+    expect(conversation!.status).toBe("bot");
+    expect(transcript(conversation!.id)).toEqual(["bot: Hi! Thanks for your message 👋", "bot: How can we help you today?", "visitor: [image]"]);
+    const message = lastVisitorMessage(conversation!.id);
+    expect(storedFiles(message.id).map((f) => [f.filename, f.size])).toEqual([["hello.png", 7]]);
+  });
+
+  it("files over 10 MB (declared or streamed) are listed with the reason and not stored; the message and a smaller file are", async () => {
+    const conversationId = await teamConversation("psid-big");
+    cdnFiles.set("declared.mp4", { type: "video/mp4", declaredLength: 50 * 1024 * 1024 });
+    cdnFiles.set("streamed.mov", { type: "video/quicktime", streamBytes: 11 * 1024 * 1024 });
+    cdnFiles.set("small.jpg", { type: "image/jpeg", body: JPEG });
+    const before = attachmentRows();
+    expect(
+      await send({
+        psid: "psid-big",
+        text: "Here is the video",
+        attachments: [{ type: "video", payload: { url: cdnUrl("declared.mp4") } }, { type: "video", payload: { url: cdnUrl("streamed.mov") } }, image(cdnUrl("small.jpg"))],
+      }),
+    ).toMatchObject({ stored: 1 });
+    const message = lastVisitorMessage(conversationId);
+    expect(message.text).toBe("Here is the video");
+    const stored = storedFiles(message.id);
+    expect(stored.map((f) => f.filename)).toEqual(["small.jpg"]);
+    expect(attachmentRows()).toBe(before + 1);
+    expect(message.payload).toEqual({
+      attachments: [
+        { name: "declared.mp4", type: "video/mp4", size: 50 * 1024 * 1024, skipped: "too large: over 10 MB per file" },
+        { name: "streamed.mov", type: "video/quicktime", size: null, skipped: "too large: over 10 MB per file" },
+        { id: stored[0]!.id, name: "small.jpg", type: "image/jpeg", size: JPEG.length },
+      ],
+    });
+    const thread = await runtime.runPromise(Effect.flatMap(Inbox, (inbox) => inbox.getThread(conversationId, admin())));
+    expect(thread.messages.find((m) => m.id === String(message.id))!.attachments!.map((a) => a.skipped ?? a.id)).toEqual([
+      "too large: over 10 MB per file",
+      "too large: over 10 MB per file",
+      stored[0]!.id,
+    ]);
+  });
+
+  it("a URL on another http origin is not fetched, nor a redirect to one; a 404 is listed as such; the message is stored", async () => {
+    const conversationId = await teamConversation("psid-elsewhere");
+    cdnFiles.set("moved.jpg", { redirect: `${elsewhereBase}/files/moved.jpg` });
+    cdnFiles.set("gone.pdf", { status: 404 });
+    const before = attachmentRows();
+    await send({
+      psid: "psid-elsewhere",
+      attachments: [image(`${elsewhereBase}/files/photo.jpg`), image(cdnUrl("moved.jpg")), file(cdnUrl("missing.pdf"))],
+    });
+    expect(elsewhereRequests).toEqual([]);
+    expect(cdnRequests).toEqual(["/files/moved.jpg", "/files/missing.pdf"]);
+    const message = lastVisitorMessage(conversationId);
+    expect(message.text).toBe("[image] [image] [file]");
+    expect(message.payload).toEqual({
+      attachments: [
+        { name: "photo.jpg", type: "application/octet-stream", size: null, skipped: `only https URLs are fetched, not http (${elsewhereBase})` },
+        {
+          name: "moved.jpg",
+          type: "application/octet-stream",
+          size: null,
+          skipped: `redirected to a URL that is not fetched: only https URLs are fetched, not http (${elsewhereBase})`,
+        },
+        { name: "missing.pdf", type: "text/plain", size: null, skipped: "the file's server answered 404" },
+      ],
+    });
+    expect(attachmentRows()).toBe(before);
+  });
+
+  it("a redelivered webhook stores the message and its file once, and fetches nothing again", async () => {
+    const conversationId = await teamConversation("psid-again");
+    cdnFiles.set("receipt.jpg", { type: "image/jpeg", body: JPEG });
+    const body = webhookBody({ psid: "psid-again", attachments: [image(cdnUrl("receipt.jpg"))] });
+    expect((await post(body)).body).toMatchObject({ stored: 1, duplicates: 0 });
+    const rows = attachmentRows();
+    const stored = counts();
+    expect(cdnRequests).toHaveLength(1);
+    expect((await post(body)).body).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(cdnRequests).toHaveLength(1);
+    expect(attachmentRows()).toBe(rows);
+    expect(counts()).toEqual(stored);
+    expect(storedFiles(lastVisitorMessage(conversationId).id)).toHaveLength(1);
+
+    // The same for a bot conversation, whose files go in the second write.
+    await send({ psid: "psid-again-bot", text: "hello" });
+    cdnFiles.set("bot.jpg", { type: "image/jpeg", body: JPEG });
+    const toBot = webhookBody({ psid: "psid-again-bot", attachments: [image(cdnUrl("bot.jpg"))] });
+    expect((await post(toBot)).body).toMatchObject({ stored: 1, duplicates: 0 });
+    const afterFirst = attachmentRows();
+    expect((await post(toBot)).body).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(attachmentRows()).toBe(afterFirst);
+    expect(cdnRequests.filter((p) => p === "/files/bot.jpg")).toHaveLength(1);
+  });
+
+  it("a file that does not arrive in time is listed as such (a short timeout here; 10 s in the service)", async () => {
+    cdnFiles.set("slow-headers.jpg", { type: "image/jpeg", body: JPEG, delayMs: 600 });
+    const fetched = await Effect.runPromise(
+      messengerFetchFiles(
+        [
+          { kind: "image", url: cdnUrl("slow-headers.jpg") },
+          { kind: "image", url: cdnUrl("quick.jpg") },
+        ],
+        { graphUrl: graphBase, timeoutMs: 200 },
+      ),
+    );
+    expect(fetched.rows).toEqual([]);
+    expect(fetched.entries).toEqual([
+      { name: "slow-headers.jpg", type: "application/octet-stream", size: null, skipped: "did not arrive within 0.2 s" },
+      { name: "quick.jpg", type: "text/plain", size: null, skipped: "the file's server answered 404" },
+    ]);
+  });
+
+  it("past 20 files or 25 MB together, the rest are listed without being fetched or stored", async () => {
+    for (let i = 1; i <= 3; i++) cdnFiles.set(`part-${i}.jpg`, { type: "image/jpeg", body: Buffer.alloc(4000, i) });
+    const fetched = await Effect.runPromise(
+      messengerFetchFiles(
+        [1, 2, 3].map((i) => ({ kind: "image" as const, url: cdnUrl(`part-${i}.jpg`) })),
+        { graphUrl: graphBase, limits: { maxFileBytes: 5000, maxMailBytes: 9000, maxFiles: 2 } },
+      ),
+    );
+    expect(fetched.rows.map((r) => r.filename)).toEqual(["part-1.jpg", "part-2.jpg"]);
+    expect(fetched.entries[2]).toEqual({ name: "part-3.jpg", type: "application/octet-stream", size: null, skipped: "too many files: only 2 are stored per message" });
+    expect(cdnRequests).toEqual(["/files/part-1.jpg", "/files/part-2.jpg"]);
+
+    cdnRequests.length = 0;
+    const total = await Effect.runPromise(
+      messengerFetchFiles(
+        [1, 2, 3].map((i) => ({ kind: "image" as const, url: cdnUrl(`part-${i}.jpg`) })),
+        { graphUrl: graphBase, limits: { maxFileBytes: 5000, maxMailBytes: 9000, maxFiles: 20 } },
+      ),
+    );
+    expect(total.entries.map((e) => e.skipped ?? "stored")).toEqual(["stored", "stored", "too large: the message's files pass 0 MB together"]);
   });
 });
