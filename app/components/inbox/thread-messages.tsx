@@ -113,7 +113,17 @@ function EmailHead({ email, showSubject }: { email: Email; showSubject: boolean 
 /** After a file that was not stored: "(not stored)", with the reason when the payload gives one. Pure. */
 export const notStoredNote = (skipped: string | undefined): string => (skipped ? `(not stored: ${skipped})` : "(not stored)");
 
-/** The files an email came with, or an agent's reply carried: a download link where the file was stored, else its name and why it was not. */
+/** Types the download route shows inline (attachments.ts): only these get a thumbnail. */
+const THUMBNAIL_TYPES: ReadonlySet<string> = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+/** Whether a listed file shows as a small picture: stored (it has an id) and a plain raster image. Pure. */
+export const hasThumbnail = (a: Pick<Email["attachments"][number], "id" | "type">): boolean => a.id !== undefined && a.type !== null && THUMBNAIL_TYPES.has(a.type);
+
+/**
+ * The files an email came with, an agent's reply carried, or a visitor sent on Messenger: a
+ * download link where the file was stored (a plain image with a small picture of it), else its
+ * name and why it was not.
+ */
 function Attachments({ attachments, notListed }: { attachments: Email["attachments"]; notListed: number }) {
   if (attachments.length === 0 && notListed === 0) return null;
   return (
@@ -124,6 +134,10 @@ function Attachments({ attachments, notListed }: { attachments: Email["attachmen
           <li key={`${i}:${a.id ?? name}`}>
             {a.id !== undefined ? (
               <a href={`/inbox/attachments/${encodeURIComponent(a.id)}`} download={a.name ?? true}>
+                {hasThumbnail(a) ? (
+                  // Decorative: the link's text names the file. Loaded lazily, so a long thread does not fetch every photo at once.
+                  <img className="attachments__thumbnail" src={`/inbox/attachments/${encodeURIComponent(a.id)}`} alt="" loading="lazy" width={96} height={96} />
+                ) : null}
                 {name}
               </a>
             ) : (
@@ -254,7 +268,8 @@ function HandoffMarker({ message, now }: { message: ThreadMessage; now: number }
  * The whole transcript as a log: the visitor's, the bot's and agents' messages, internal
  * comments (marked, never shown to the visitor), the handoff marker, and a "new" divider
  * before what arrived since the agent last read it. Text is rendered as text, never as HTML.
- * An email shows its headers and attachments, an agent's reply by email the files it carried;
+ * An email shows its headers and attachments, an agent's reply by email the files it carried, a
+ * visitor's Messenger message the files it came with;
  * a reply to an outside channel shows whether it was delivered. Keeps the view at the bottom as messages arrive unless the agent scrolled up.
  */
 export function ThreadMessages({
