@@ -1146,6 +1146,27 @@ describe("files a visitor sends", () => {
     expect(cdnRequests.filter((p) => p === "/files/bot.jpg")).toHaveLength(1);
   });
 
+  it("a bot conversation's message kept without its files (Parley stopped between the two writes) is not fetched again on a redelivery", async () => {
+    await send({ psid: "psid-crash", text: "hello" });
+    cdnFiles.set("crash.jpg", { type: "image/jpeg", body: JPEG });
+    const mid = newMid();
+    const body = webhookBody({ psid: "psid-crash", mid, attachments: [image(cdnUrl("crash.jpg"))] });
+    expect((await post(body)).body).toMatchObject({ stored: 1 });
+    const [conversation] = visitorConversations("psid-crash");
+    const message = lastVisitorMessage(conversation!.id);
+    expect(storedFiles(message.id)).toHaveLength(1);
+    // Undo the second write, as if Parley had stopped right after the engine's turn.
+    sqlite.prepare("DELETE FROM attachments WHERE message_id = ?").run(message.id);
+    sqlite.prepare("DELETE FROM external_messages WHERE external_id = ?").run(mid);
+    sqlite.prepare("UPDATE messages SET payload = NULL WHERE id = ?").run(message.id);
+    const before = counts();
+    expect((await post(body)).body).toMatchObject({ stored: 0, duplicates: 1 });
+    expect(cdnRequests.filter((p) => p === "/files/crash.jpg")).toHaveLength(1);
+    expect(counts()).toEqual(before);
+    expect(storedFiles(message.id)).toEqual([]);
+    expect(transcript(conversation!.id).filter((line) => line === "visitor: [image]")).toHaveLength(1);
+  });
+
   it("a file that does not arrive in time is listed as such (a short timeout here; 10 s in the service)", async () => {
     cdnFiles.set("slow-headers.jpg", { type: "image/jpeg", body: JPEG, delayMs: 600 });
     const fetched = await Effect.runPromise(
@@ -1162,6 +1183,25 @@ describe("files a visitor sends", () => {
       { name: "slow-headers.jpg", type: "application/octet-stream", size: null, skipped: "did not arrive within 0.2 s" },
       { name: "quick.jpg", type: "text/plain", size: null, skipped: "the file's server answered 404" },
     ]);
+  });
+
+  it("follows up to 3 redirects on allowed URLs (the file keeps the name Messenger gave), and no more", async () => {
+    cdnFiles.set("short.jpg", { redirect: cdnUrl("hop-1") });
+    cdnFiles.set("hop-1", { redirect: "/files/real.jpg" });
+    cdnFiles.set("real.jpg", { type: "image/jpeg", body: JPEG });
+    cdnFiles.set("loop", { redirect: cdnUrl("loop") });
+    const fetched = await Effect.runPromise(
+      messengerFetchFiles(
+        [
+          { kind: "image", url: cdnUrl("short.jpg") },
+          { kind: "image", url: cdnUrl("loop") },
+        ],
+        { graphUrl: graphBase },
+      ),
+    );
+    expect(fetched.rows.map((r) => [r.filename, r.size])).toEqual([["short.jpg", JPEG.length]]);
+    expect(fetched.entries[1]).toEqual({ name: "loop", type: "application/octet-stream", size: null, skipped: "more than 3 redirects" });
+    expect(cdnRequests).toEqual(["/files/short.jpg", "/files/hop-1", "/files/real.jpg", "/files/loop", "/files/loop", "/files/loop", "/files/loop"]);
   });
 
   it("past 20 files or 25 MB together, the rest are listed without being fetched or stored", async () => {
