@@ -43,6 +43,7 @@ import {
   type HandshakeOutcome,
   type InboundMessage,
 } from "./messenger-events.js";
+import { LiveEvents } from "./live-events.js";
 import { messengerFetchFiles, type MessengerFiles } from "./messenger-files.js";
 import { graphIdOfPart, partKey, partRecord, readGraphAnswer, replyMode, sendBodyFor, sendMessagesFor } from "./messenger-send.js";
 import { checkSettings, defaultFlowDocument, hintOf, mergeSettings, readStoredConfig, webhookUrlFor } from "./messenger-settings.js";
@@ -148,6 +149,7 @@ export const messengerChannelLayer = Layer.effect(
     const engine = yield* Engine;
     const outside = yield* OutsideConversations;
     const deliveries = yield* Deliveries;
+    const live = yield* LiveEvents;
     // One visitor's messages are handled one at a time, so two quick messages cannot open two conversations.
     const lock = makeKeyedLock();
 
@@ -268,23 +270,30 @@ export const messengerChannelLayer = Layer.effect(
      * found by its client message id (the mid) and dropped, so the files are not fetched again.
      */
     const afterBotTurn = (channelId: string, mid: string, conversationId: string, messageId: number, files: MessengerFiles) =>
-      Effect.orDie(
-        db.writeEffect((sqlite) => {
-          const at = now();
-          sqlite
-            .prepare(
-              `INSERT OR IGNORE INTO external_messages (channel_id, external_id, conversation_id, message_id, direction, created_at)
-               VALUES (?, ?, ?, ?, 'in', ?)`,
-            )
-            .run(channelId, mid, conversationId, messageId, at);
-          if (files.entries.length === 0) return;
-          // Once: should this run twice for one message, its ids would be new, and its files twice.
-          if (attachmentIdsOf(sqlite, messageId).length > 0) return;
-          attachmentInsert(sqlite, conversationId, messageId, files.rows, at);
-          const row = sqlite.prepare("SELECT payload FROM messages WHERE id = ?").get(messageId) as { payload: string | null } | undefined;
-          sqlite.prepare("UPDATE messages SET payload = ? WHERE id = ?").run(JSON.stringify({ ...payloadObject(row?.payload ?? null), attachments: files.entries }), messageId);
-        }),
-      );
+      Effect.gen(function* () {
+        const stored = yield* Effect.orDie(
+          db.writeEffect((sqlite): string | null => {
+            const at = now();
+            sqlite
+              .prepare(
+                `INSERT OR IGNORE INTO external_messages (channel_id, external_id, conversation_id, message_id, direction, created_at)
+                 VALUES (?, ?, ?, ?, 'in', ?)`,
+              )
+              .run(channelId, mid, conversationId, messageId, at);
+            if (files.entries.length === 0) return null;
+            // Once: should this run twice for one message, its ids would be new, and its files twice.
+            if (attachmentIdsOf(sqlite, messageId).length > 0) return null;
+            attachmentInsert(sqlite, conversationId, messageId, files.rows, at);
+            const row = sqlite.prepare("SELECT payload FROM messages WHERE id = ?").get(messageId) as { payload: string | null } | undefined;
+            sqlite.prepare("UPDATE messages SET payload = ? WHERE id = ?").run(JSON.stringify({ ...payloadObject(row?.payload ?? null), attachments: files.entries }), messageId);
+            return (sqlite.prepare("SELECT inbox_id FROM conversations WHERE id = ?").get(conversationId) as { inbox_id: string }).inbox_id;
+          }),
+        );
+        // The message was already on agents' screens without its files: an agents-only event makes an open thread read it again.
+        if (stored !== null) {
+          yield* live.publish({ conversationId, inboxId: stored, kind: "conversation", internal: true, data: { change: "files", messageId: String(messageId) } });
+        }
+      });
 
     /**
      * Hands a message to the engine for a bot conversation. Should the engine refuse it (the

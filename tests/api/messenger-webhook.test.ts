@@ -29,6 +29,7 @@ import { sessionCookieHeader } from "../../app/session.server.js";
 import { Accounts } from "../../runtime/services/accounts.js";
 import { attachmentForActor } from "../../runtime/services/attachments.js";
 import { Inbox } from "../../runtime/services/inbox.js";
+import { LiveEvents } from "../../runtime/services/live-events.js";
 import { messengerFetchFiles } from "../../runtime/services/messenger-files.js";
 import { createChannelRoutes } from "../../server/channel-routes.js";
 import { startTestApp } from "../support/test-app.js";
@@ -1024,10 +1025,16 @@ describe("files a visitor sends", () => {
     graphRequests.length = 0;
 
     cdnFiles.set("order-4411.pdf", { type: "application/pdf", body: PDF });
+    // An agent with the thread open hears of the files, which arrive after the message.
+    const heard: Array<{ kind: string; internal: boolean | undefined; data: unknown }> = [];
+    const stopListening = (await runtime.runPromise(LiveEvents)).subscribeConversation(conversation!.id, (e) => heard.push({ kind: e.kind, internal: e.internal, data: e.data }), {
+      includeInternal: true,
+    });
     // A quick reply that came with a file: the engine stores the choice, the second write the file.
     expect(
       await send({ psid: "psid-botfile", text: "Talk to a person", quickReply: "talk_to_person", attachments: [file(cdnUrl("order-4411.pdf"))] }),
     ).toMatchObject({ stored: 1, duplicates: 0 });
+    stopListening();
     const lines = transcript(conversation!.id);
     expect(lines.at(-2)).toBe("visitor: Talk to a person");
     expect(lines.at(-1)).toMatch(/^bot: (Thanks! Someone from the team|We're away right now)/);
@@ -1041,6 +1048,7 @@ describe("files a visitor sends", () => {
       choiceIds: ["talk_to_person"],
       attachments: [{ id: stored!.id, name: "order-4411.pdf", type: "application/pdf", size: PDF.length }],
     });
+    expect(heard).toContainEqual({ kind: "conversation", internal: true, data: { change: "files", messageId: String(message.id) } });
     const thread = await runtime.runPromise(Effect.flatMap(Inbox, (inbox) => inbox.getThread(conversation!.id, admin())));
     expect(thread.messages.find((m) => m.id === String(message.id))!.attachments).toEqual([
       { id: stored!.id, name: "order-4411.pdf", type: "application/pdf", size: PDF.length },
