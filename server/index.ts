@@ -15,6 +15,7 @@ import { ConfigError, loadConfig } from "../runtime/services/config.js";
 import { makeAppRuntime, type AppRuntime } from "../runtime/services/app-layer.js";
 import { createChannelRoutes } from "./channel-routes.js";
 import { startEmailInbound } from "./email-inbound.js";
+import { clientIp } from "./http-util.js";
 import { createPublicApi } from "./public-api.js";
 import { startup } from "./startup.js";
 
@@ -23,6 +24,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 /** What Remix loaders and actions receive as `context`. */
 export interface ParleyLoadContext {
   readonly runtime: AppRuntime;
+  /** The client's address (behind TRUST_PROXY proxies, as configured), for per-address limits such as sign-in. */
+  readonly clientIp?: string;
 }
 declare module "@remix-run/server-runtime" {
   interface AppLoadContext extends ParleyLoadContext {}
@@ -68,7 +71,7 @@ const main = async () => {
     "*",
     createRequestHandler({
       build,
-      getLoadContext: (): AppLoadContext => ({ runtime }),
+      getLoadContext: (req): AppLoadContext => ({ runtime, clientIp: clientIp(req, config.trustedProxies) }),
     }),
   );
 

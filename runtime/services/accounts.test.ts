@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   Accounts,
   layer as accountsLayer,
+  LOGIN_ADDRESS_FAILURE_LIMIT,
   LOGIN_FAILURE_LIMIT,
   LOGIN_FAILURE_WINDOW_MS,
   makeLoginThrottle,
@@ -206,6 +207,27 @@ describe("login, sessions and logout", () => {
     expect(blocked._tag).toBe("RateLimited");
     expect(blocked._tag === "RateLimited" && blocked.retryAfterSeconds).toBeGreaterThan(0);
     expect(Exit.isSuccess(outcome.otherUser)).toBe(true);
+    expect(Exit.isSuccess(outcome.later)).toBe(true);
+  });
+
+  it("throttles one address spraying passwords over many emails, without locking other addresses out", async () => {
+    const outcome = await run(
+      Effect.gen(function* () {
+        const accounts = yield* Accounts;
+        // Each email stays under its own limit; the address passes its limit.
+        for (let i = 0; i < LOGIN_ADDRESS_FAILURE_LIMIT; i++) yield* Effect.exit(accounts.login(`user${i}@example.com`, "Summer2026!", "203.0.113.9"));
+        const sprayer = yield* Effect.exit(accounts.login("admin@example.com", ADMIN_PASSWORD, "203.0.113.9"));
+        const colleague = yield* Effect.exit(accounts.login("admin@example.com", ADMIN_PASSWORD, "198.51.100.7"));
+        // A success elsewhere does not clear the sprayer's count.
+        const stillBlocked = yield* Effect.exit(accounts.login("admin@example.com", ADMIN_PASSWORD, "203.0.113.9"));
+        yield* TestClock.adjust(15 * 60 * 1000);
+        const later = yield* Effect.exit(accounts.login("admin@example.com", ADMIN_PASSWORD, "203.0.113.9"));
+        return { sprayer, colleague, stillBlocked, later };
+      }),
+    );
+    expect(failureOf(outcome.sprayer)._tag).toBe("RateLimited");
+    expect(Exit.isSuccess(outcome.colleague)).toBe(true);
+    expect(failureOf(outcome.stillBlocked)._tag).toBe("RateLimited");
     expect(Exit.isSuccess(outcome.later)).toBe(true);
   });
 });

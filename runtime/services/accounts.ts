@@ -148,7 +148,8 @@ export interface SessionInfo {
 
 export interface AccountsShape {
   /** Checks the password and opens a session; Unauthenticated for a wrong email or password. */
-  readonly login: (email: string, password: string) => Effect.Effect<Session, Unauthenticated | RateLimited>;
+  /** `from` is the client's address, when known: failures count per address too. */
+  readonly login: (email: string, password: string, from?: string) => Effect.Effect<Session, Unauthenticated | RateLimited>;
   /** Ends the session of `token` (no-op when it does not exist). */
   readonly logout: (token: string) => Effect.Effect<void>;
   /** The user and CSRF token of a live session; null when unknown, expired or the user is disabled. */
@@ -193,6 +194,12 @@ export class Accounts extends Context.Tag("Accounts")<Accounts, AccountsShape>()
 export const SESSION_TTL_MS = 14 * 24 * 60 * 60 * 1000;
 export const LOGIN_FAILURE_LIMIT = 10;
 export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
+/**
+ * Failed sign-ins from one address per window, whatever the emails: the per-email limit alone
+ * lets one machine try a common password on every account ("spraying"). High enough for an
+ * office behind one address where people mistype.
+ */
+export const LOGIN_ADDRESS_FAILURE_LIMIT = 50;
 
 /** The message for every failed login, so it never tells which emails exist. */
 export const WRONG_CREDENTIALS = "The email or password is incorrect.";
@@ -262,7 +269,7 @@ export const LOGIN_THROTTLE_CAPACITY = 10_000;
  * expired entries, then the oldest ones that lock nobody out yet: a spray of made-up emails must
  * not push a locked account out and so unlock it.
  */
-export const makeLoginThrottle = (capacity = LOGIN_THROTTLE_CAPACITY) => {
+export const makeLoginThrottle = (capacity = LOGIN_THROTTLE_CAPACITY, limit = LOGIN_FAILURE_LIMIT) => {
   const failures = new Map<string, Failures>();
   const expired = (entry: Failures, now: number) => now - entry.since >= LOGIN_FAILURE_WINDOW_MS;
   const makeRoom = (now: number) => {
@@ -271,7 +278,7 @@ export const makeLoginThrottle = (capacity = LOGIN_THROTTLE_CAPACITY) => {
     const target = Math.floor(capacity * 0.9);
     for (const [k, v] of failures) {
       if (failures.size < target) return;
-      if (v.count < LOGIN_FAILURE_LIMIT) failures.delete(k);
+      if (v.count < limit) failures.delete(k);
     }
     // Every entry is a locked account: forgetting the oldest lock is the least harm left.
     for (const k of failures.keys()) {
@@ -282,7 +289,7 @@ export const makeLoginThrottle = (capacity = LOGIN_THROTTLE_CAPACITY) => {
   return {
     check: (key: string, now: number): RateLimited | undefined => {
       const entry = failures.get(key);
-      if (!entry || expired(entry, now) || entry.count < LOGIN_FAILURE_LIMIT) return undefined;
+      if (!entry || expired(entry, now) || entry.count < limit) return undefined;
       return new RateLimited({ retryAfterSeconds: Math.max(1, Math.ceil((entry.since + LOGIN_FAILURE_WINDOW_MS - now) / 1000)) });
     },
     fail: (key: string, now: number) => {
@@ -314,6 +321,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
     // Unknown emails are verified against this so a wrong email costs the same scrypt as a wrong password.
     const dummyHash = yield* Effect.promise(() => hashPassword(newSecret()));
     const throttle = makeLoginThrottle();
+    const addressThrottle = makeLoginThrottle(LOGIN_THROTTLE_CAPACITY, LOGIN_ADDRESS_FAILURE_LIMIT);
 
     const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE email = ?`);
     const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
@@ -345,16 +353,18 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         );
     };
 
-    const login: AccountsShape["login"] = Effect.fn("Accounts.login")(function* (email, password) {
+    const login: AccountsShape["login"] = Effect.fn("Accounts.login")(function* (email, password, from) {
       const now = yield* Clock.currentTimeMillis;
       const key = email.trim().toLowerCase();
-      const limited = throttle.check(key, now);
+      const limited = throttle.check(key, now) ?? (from !== undefined ? addressThrottle.check(from, now) : undefined);
       if (limited) return yield* Effect.fail(limited);
       const row = key === "" ? undefined : findByEmail(key);
       const attempt = password.length <= PASSWORD_MAX ? password : "";
       const matches = yield* Effect.promise(() => verifyPassword(attempt, row?.password_hash ?? dummyHash));
       if (!row || !matches || row.disabled_at !== null || password.length > PASSWORD_MAX) {
         throttle.fail(key, now);
+        // Not reset by a success: one good account must not clear an address's failed guesses at others.
+        if (from !== undefined) addressThrottle.fail(from, now);
         return yield* new Unauthenticated({ message: WRONG_CREDENTIALS });
       }
       throttle.reset(key);
