@@ -25,7 +25,7 @@ import { randomBytes } from "node:crypto";
 import { Context, Effect, Either, Exit, Layer } from "effect";
 import { attachmentIdsOf, attachmentInsert } from "./attachments.js";
 import { now } from "./clock.js";
-import { Channels } from "./channels.js";
+import { Channels, parseJsonObject } from "./channels.js";
 import { Chatflows } from "./chatflows.js";
 import { AppConfig } from "./config.js";
 import { Database } from "./database.js";
@@ -127,16 +127,6 @@ const decodeBody = decodeWith(WebhookBody);
 const withFiles = (files: MessengerFiles): { attachments?: MessengerFiles["rows"]; payload?: Record<string, unknown> } =>
   files.entries.length === 0 ? {} : { attachments: files.rows, payload: { attachments: files.entries } };
 
-/** A stored payload as an object to merge into; anything else (none, not JSON, not an object) as empty. Pure. */
-const payloadObject = (payload: string | null): Record<string, unknown> => {
-  if (payload === null) return {};
-  try {
-    const value: unknown = JSON.parse(payload);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-};
 const newVerifyToken = () => randomBytes(24).toString("base64url");
 
 export const messengerChannelLayer = Layer.effect(
@@ -285,7 +275,7 @@ export const messengerChannelLayer = Layer.effect(
             if (attachmentIdsOf(sqlite, messageId).length > 0) return null;
             attachmentInsert(sqlite, conversationId, messageId, files.rows, at);
             const row = sqlite.prepare("SELECT payload FROM messages WHERE id = ?").get(messageId) as { payload: string | null } | undefined;
-            sqlite.prepare("UPDATE messages SET payload = ? WHERE id = ?").run(JSON.stringify({ ...payloadObject(row?.payload ?? null), attachments: files.entries }), messageId);
+            sqlite.prepare("UPDATE messages SET payload = ? WHERE id = ?").run(JSON.stringify({ ...parseJsonObject(row?.payload ?? ""), attachments: files.entries }), messageId);
             return (sqlite.prepare("SELECT inbox_id FROM conversations WHERE id = ?").get(conversationId) as { inbox_id: string }).inbox_id;
           }),
         );
