@@ -40,10 +40,10 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   // One Routing (layers are memoised by reference): the engine routes handoffs with it, Workspace drains its queue.
   const routing = Routing.layer;
   const engine = Engine.layer.pipe(Layer.provide(actions), Layer.provide(Chatflows.layer), Layer.provide(routing));
-  // The inbox replies through the same Engine and assigns through the same Routing.
-  const inbox = Inbox.layer.pipe(Layer.provide(engine), Layer.provide(routing));
   // The outside channels (email, Messenger, forms) share one outbox and one way of opening conversations.
   const deliveries = Deliveries.layer;
+  // The inbox replies through the same Engine, assigns through the same Routing, and wakes the same outbox.
+  const inbox = Inbox.layer.pipe(Layer.provide(engine), Layer.provide(routing), Layer.provide(deliveries));
   const outside = OutsideConversations.layer.pipe(Layer.provide(routing));
   const channelServices = Layer.mergeAll(
     engine,

@@ -12,6 +12,7 @@ import type { FlowDocument } from "../../flows/flow-document.js";
 import * as Chatflows from "./chatflows.js";
 import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
+import * as Deliveries from "./deliveries.js";
 import * as Engine from "./engine.js";
 import type { Actor } from "./inbox-access.js";
 import * as Inbox from "./inbox.js";
@@ -74,7 +75,7 @@ export const openKit = async (): Promise<Kit> => {
   const dir = mkdtempSync(join(tmpdir(), "parley-inbox-"));
   const base = Layer.mergeAll(Db.layer({ path: join(dir, "inbox.sqlite"), synchronous: "NORMAL" }), LiveEvents.layer);
   const engine = Engine.layerWithActions(noActions).pipe(Layer.provide(Chatflows.layer));
-  const core = Layer.mergeAll(engine, Routing.layer, Chatflows.layer).pipe(Layer.provideMerge(base));
+  const core = Layer.mergeAll(engine, Routing.layer, Chatflows.layer, Deliveries.layer).pipe(Layer.provideMerge(base));
   const services = Layer.mergeAll(Inbox.layer, Contacts.layer, Tickets.layer, SavedReplies.layer).pipe(Layer.provideMerge(core));
   const runtime = ManagedRuntime.make(services);
   const db = await runtime.runPromise(Db.Database);

@@ -21,8 +21,7 @@ import type { ApiBubble } from "./conversation-rows.js";
 import { parseProperties, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
-import * as DeliveriesService from "./deliveries.js";
-import type { DeliveriesShape, DeliveryState } from "./deliveries.js";
+import { Deliveries, type DeliveriesShape, type DeliveryState } from "./deliveries.js";
 import { Engine, type EngineShape } from "./engine.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import {
@@ -1170,13 +1169,11 @@ export const makeInbox = (deps: {
 };
 
 /**
- * The Inbox service over the app's Database, LiveEvents, Engine and Routing, and the outbox.
- * The outbox is `Deliveries.layer` itself, provided here: layers are memoised by reference, so in
- * the app (which also builds `Deliveries.layer`) this is the one instance whose loop runs and
- * whose senders the channels registered — a reply's `wake()` reaches that loop. Test kits that
- * build no Deliveries get one over their own database.
+ * The Inbox service over the app's Database, LiveEvents, Engine, Routing and outbox (Deliveries):
+ * the caller provides the one outbox whose loop runs and whose senders the channels registered,
+ * so a reply's `wake()` reaches that loop.
  */
-export const layer: Layer.Layer<Inbox, never, Database | LiveEvents | Engine | Routing> = Layer.effect(
+export const layer: Layer.Layer<Inbox, never, Database | LiveEvents | Engine | Routing | Deliveries> = Layer.effect(
   Inbox,
   Effect.gen(function* () {
     return makeInbox({
@@ -1184,10 +1181,10 @@ export const layer: Layer.Layer<Inbox, never, Database | LiveEvents | Engine | R
       live: yield* LiveEvents,
       engine: yield* Engine,
       routing: yield* Routing,
-      deliveries: yield* DeliveriesService.Deliveries,
+      deliveries: yield* Deliveries,
     });
   }),
-).pipe(Layer.provide(DeliveriesService.layer));
+);
 
 /** The access row type, re-exported for routes that only need to know a conversation exists. */
 export type { ConversationAccessRow };

@@ -23,6 +23,7 @@ import {
 } from "../core/metrics.js";
 import { nextRandom, seedRng } from "../core/rng.js";
 import * as Chatflows from "./chatflows.js";
+import * as Deliveries from "./deliveries.js";
 import * as Db from "./database.js";
 import * as Engine from "./engine.js";
 import type { Actor } from "./inbox-access.js";
@@ -183,7 +184,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "parley-reports-"));
   const base = Layer.mergeAll(Db.layer({ path: join(dir, "reports.sqlite"), synchronous: "NORMAL" }), LiveEvents.layer);
   const engine = Engine.layerWithActions(noActions).pipe(Layer.provide(Chatflows.layer), Layer.provide(Routing.layer));
-  const core = Layer.mergeAll(engine, Routing.layer, Chatflows.layer).pipe(Layer.provideMerge(base));
+  const core = Layer.mergeAll(engine, Routing.layer, Chatflows.layer, Deliveries.layer).pipe(Layer.provideMerge(base));
   const services = Layer.mergeAll(Inbox.layer, Reports.layer).pipe(Layer.provideMerge(core));
   runtime = ManagedRuntime.make(services);
   db = await run(Db.Database);
