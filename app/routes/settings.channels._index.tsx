@@ -75,6 +75,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 export default function ChannelsSettings() {
   const { channels, inboxes } = useLoaderData<typeof loader>();
+  // The inbox choices, the same in every row's "Rename or move" and in "Add a channel".
+  const inboxOptions = inboxes.map((inbox) => (
+    <option key={inbox.id} value={inbox.id}>
+      {inbox.name}
+    </option>
+  ));
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const navigation = useNavigation();
   const busy = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
@@ -132,11 +138,7 @@ export default function ChannelsSettings() {
                           <Field id={`inbox-${channel.id}`} label="Inbox" error={errors["inboxId"]}>
                             {(props) => (
                               <select {...props} name="inboxId" defaultValue={mine?.values["inboxId"] ?? channel.inboxId}>
-                                {inboxes.map((inbox) => (
-                                  <option key={inbox.id} value={inbox.id}>
-                                    {inbox.name}
-                                  </option>
-                                ))}
+                                {inboxOptions}
                               </select>
                             )}
                           </Field>
@@ -181,11 +183,7 @@ export default function ChannelsSettings() {
           <Field id="new-channel-inbox" label="Inbox" error={createErrors["inboxId"]} hint="Where its conversations arrive.">
             {(props) => (
               <select {...props} name="inboxId" defaultValue={created?.values["inboxId"] ?? inboxes[0]?.id}>
-                {inboxes.map((inbox) => (
-                  <option key={inbox.id} value={inbox.id}>
-                    {inbox.name}
-                  </option>
-                ))}
+                {inboxOptions}
               </select>
             )}
           </Field>
