@@ -18,7 +18,7 @@ import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { Contacts, emailReplyFileLimits, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { Contacts, attachmentReplyLimits, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -60,7 +60,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     suggested,
     contactSearch,
     // The composer says the limits and checks them before the upload; the action holds the same ones.
-    fileLimits: loaded.thread.conversation.replyVia === "email" ? emailReplyFileLimits : null,
+    fileLimits: loaded.thread.conversation.replyVia === "email" ? attachmentReplyLimits : null,
     now: Date.now(),
   };
 }

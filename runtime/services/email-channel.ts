@@ -73,14 +73,6 @@ export const EMAIL_MAX_BYTES = 40 * 1024 * 1024;
 /** How long one relay conversation may take before the send is tried again later. */
 export const EMAIL_SEND_TIMEOUT_MS = 30_000;
 
-/**
- * The limits of the files an agent attaches to an email reply and the check that names the
- * first file past them (attachments.ts), for the thread's upload and its composer: one rule
- * for the page, the upload and the service.
- */
-export { attachmentReplyLimits as emailReplyFileLimits, attachmentReplyRefusal as emailReplyFilesRefusal } from "./attachments.js";
-export type { AttachmentRefusal as EmailReplyFilesRefusal } from "./attachments.js";
-
 /** What the settings page shows: never the password itself. */
 export interface EmailSettings {
   readonly channelId: string;

@@ -15,7 +15,7 @@ export interface SavedReplyChoice {
 const TYPING_PING_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 
-/** The limits of a reply's files, as the server holds them (emailReplyFileLimits, from the loader). */
+/** The limits of a reply's files, as the server holds them (attachmentReplyLimits, from the loader). */
 export interface ReplyFileLimits {
   readonly maxFiles: number;
   readonly maxFileBytes: number;

@@ -6,7 +6,7 @@
  * the HTTP status of the outcome (400 / 403 / 404 / 409 / 413 for expected failures).
  *
  * A reply by email may carry files: the body is then multipart, read by `readThreadForm` with
- * the reply limits applied while it streams in (emailReplyFileLimits: 10 files, 10 MB each,
+ * the reply limits applied while it streams in (attachmentReplyLimits: 10 files, 10 MB each,
  * 25 MB together), so a file too many or a byte too many is refused (413 / 400 at `files[i]`)
  * before the rest is held in memory, and nothing is stored.
  */
@@ -14,14 +14,14 @@ import { data, unstable_parseMultipartFormData, type AppLoadContext, type Upload
 import { Effect } from "effect";
 import { fieldErrors } from "../../forms.js";
 import {
+  attachmentReplyLimits,
+  attachmentReplyRefusal,
   attempt,
   Contacts,
-  emailReplyFileLimits,
-  emailReplyFilesRefusal,
   InboxService,
   Tickets,
+  type AttachmentRefusal,
   type Attempt,
-  type EmailReplyFilesRefusal,
   type User,
 } from "../../runtime.server.js";
 import type { ThreadActionResult, ThreadIntent } from "./action-result.js";
@@ -98,16 +98,16 @@ const MAX_FIELDS = 50;
  * and the parts' headers, base64 never (browsers send files raw). A declared length past it is
  * refused before anything reads the body.
  */
-export const MAX_THREAD_BODY_BYTES = emailReplyFileLimits.maxMailBytes + 1024 * 1024;
+export const MAX_THREAD_BODY_BYTES = attachmentReplyLimits.maxMailBytes + 1024 * 1024;
 
 /** A post refused while it was read: nothing of it is used. */
 class UploadRefused extends Error {
-  constructor(readonly refusal: EmailReplyFilesRefusal) {
+  constructor(readonly refusal: AttachmentRefusal) {
     super(refusal.message);
   }
 }
 
-const refusedAnswer = (refusal: EmailReplyFilesRefusal, clientMessageId?: string) =>
+const refusedAnswer = (refusal: AttachmentRefusal, clientMessageId?: string) =>
   data<ThreadActionResult>(
     {
       ok: false,
@@ -130,19 +130,19 @@ const isMultipart = (request: Request) => (request.headers.get("Content-Type") ?
 export const threadBodyTooLarge = (request: Request) => {
   const declared = Number(request.headers.get("Content-Length") ?? "");
   if (!isMultipart(request) || !Number.isFinite(declared) || declared <= MAX_THREAD_BODY_BYTES) return null;
-  const limit = Math.round(emailReplyFileLimits.maxMailBytes / (1024 * 1024));
+  const limit = Math.round(attachmentReplyLimits.maxMailBytes / (1024 * 1024));
   return refusedAnswer({ status: 413, path: "files", message: `the files pass ${limit} MB together, the most one reply can carry` });
 };
 
 /**
  * The post's text fields and a reply's files. A plain form is read as it is; a multipart one
- * part by part, each file counted and measured while it streams in against emailReplyFileLimits
+ * part by part, each file counted and measured while it streams in against attachmentReplyLimits
  * (and each text field against 64 KB), stopping at the first file too many or byte too much
  * with its refusal. A file input left empty (a part without a file name) is no file.
  */
 export const readThreadForm = async (
   request: Request,
-): Promise<{ readonly ok: true; readonly form: FormData; readonly files: ReadonlyArray<ReplyFile> } | { readonly ok: false; readonly refusal: EmailReplyFilesRefusal }> => {
+): Promise<{ readonly ok: true; readonly form: FormData; readonly files: ReadonlyArray<ReplyFile> } | { readonly ok: false; readonly refusal: AttachmentRefusal }> => {
   if (!isMultipart(request)) return { ok: true, form: await request.formData(), files: [] };
   const files: ReplyFile[] = [];
   const sizes: Array<{ name: string; size: number }> = [];
@@ -167,11 +167,11 @@ export const readThreadForm = async (
       return undefined;
     }
     sizes.push(entry);
-    const early = emailReplyFilesRefusal(sizes);
+    const early = attachmentReplyRefusal(sizes);
     if (early !== null) throw new UploadRefused(early);
     for await (const chunk of parts) {
       entry.size += chunk.byteLength;
-      const refusal = emailReplyFilesRefusal(sizes);
+      const refusal = attachmentReplyRefusal(sizes);
       if (refusal !== null) throw new UploadRefused(refusal);
       chunks.push(chunk);
     }
