@@ -649,6 +649,60 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 20,
+    name: "chat follow-ups: what a chat visitor has seen, and replies they missed emailed to them",
+    // A chat visitor who closed the tab never reads an agent's answer, unless it follows them.
+    // `visitor_reads` keeps, per conversation, the newest message the widget showed with its
+    // panel open and the page in view (the widget says so; a delivered SSE frame is not "seen").
+    // An agent's reply in a chat conversation queues the conversation in `follow_up_queue`
+    // (the oldest such reply wins, in the reply's own write: a trigger, or the group statement
+    // for write groups); the follow-up loop emails the visitor the replies they have not seen
+    // once the chat channel's delay has passed, and records each email (sent or why not) in
+    // `follow_up_emails`, which the inbox shows under the replies. Queue rows are few (one per
+    // conversation with an unseen reply) and leave the queue when handled.
+    sql: `
+CREATE TABLE visitor_reads (
+  conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+  last_seen_message_id INTEGER NOT NULL CHECK (last_seen_message_id >= 1),
+  seen_at INTEGER NOT NULL
+) WITHOUT ROWID;
+
+CREATE TABLE follow_up_queue (
+  conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+  first_message_id INTEGER NOT NULL,
+  first_at INTEGER NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  last_error TEXT
+) WITHOUT ROWID;
+CREATE INDEX follow_up_queue_first_at ON follow_up_queue(first_at);
+
+CREATE TABLE follow_up_emails (
+  id INTEGER PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  from_message_id INTEGER NOT NULL,
+  through_message_id INTEGER NOT NULL CHECK (through_message_id >= from_message_id),
+  status TEXT NOT NULL CHECK (status IN ('sent', 'not_sent')),
+  reason TEXT,
+  recipient TEXT,
+  channel_id TEXT,
+  external_id TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX follow_up_emails_conversation ON follow_up_emails(conversation_id, through_message_id);
+
+CREATE TRIGGER messages_follow_up AFTER INSERT ON messages
+WHEN new.author = 'agent' AND new.is_internal = 0 AND (SELECT after_id FROM message_deferral) IS NULL
+BEGIN
+  INSERT INTO follow_up_queue (conversation_id, first_message_id, first_at)
+  SELECT c.id, new.id, new.created_at
+    FROM conversations c JOIN channels ch ON ch.id = c.channel_id
+   WHERE c.id = new.conversation_id AND ch.kind = 'chat' AND c.reply_by_email = 0 AND c.is_preview = 0
+  ON CONFLICT (conversation_id) DO NOTHING;
+END;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
@@ -678,6 +732,14 @@ export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [
        FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN channels ch ON ch.id = c.channel_id
       WHERE m.id > (SELECT after_id FROM message_deferral) AND m.author IN ('bot', 'agent') AND m.is_internal = 0
         AND (ch.kind IN ('email', 'messenger') OR c.reply_by_email = 1) AND c.is_preview = 0`,
+  // The group's agent replies in chat conversations queue a follow-up check (migration 20).
+  `INSERT INTO follow_up_queue (conversation_id, first_message_id, first_at)
+     SELECT m.conversation_id, min(m.id), min(m.created_at)
+       FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN channels ch ON ch.id = c.channel_id
+      WHERE m.id > (SELECT after_id FROM message_deferral) AND m.author = 'agent' AND m.is_internal = 0
+        AND ch.kind = 'chat' AND c.reply_by_email = 0 AND c.is_preview = 0
+      GROUP BY m.conversation_id
+     ON CONFLICT (conversation_id) DO NOTHING`,
   "UPDATE message_deferral SET after_id = NULL WHERE after_id IS NOT NULL",
   foldReportRollups,
 ];
