@@ -675,3 +675,90 @@ describe("concurrency", () => {
     ]);
   });
 });
+
+describe("what the visitor has seen", () => {
+  const stored = (conversationId: string) =>
+    db.sqlite.prepare("SELECT last_seen_message_id AS through, seen_at AS at FROM visitor_reads WHERE conversation_id = ?").get(conversationId) as
+      | { through: number; at: number }
+      | undefined;
+
+  it("stores the newest mark, never moves it back, and tells agents (not the visitor) after the commit", async () => {
+    const flowId = await publishFlow(doc("seen", [
+      ["q", "question", ask("Name?", { type: "text" }, { variable: "name" }), { answered: "bye" }],
+      ["bye", "end", { message: "Hi {{name}}" }],
+    ]));
+    const { visitorId, view, conversationId } = await startOn(flowId);
+    const answered = await send(conversationId, visitorId, { text: "Eve" });
+    const first = view.messages[0]!.id;
+    const last = answered.messages[answered.messages.length - 1]!.id;
+    const hub = await run(LiveEvents.LiveEvents);
+    const agents: Array<{ event: unknown; inTransaction: boolean; stored: number | undefined }> = [];
+    const visitor: unknown[] = [];
+    const offAgents = hub.subscribeConversation(
+      conversationId,
+      (event) => agents.push({ event, inTransaction: db.sqlite.inTransaction, stored: stored(conversationId)?.through }),
+      { includeInternal: true },
+    );
+    const offVisitor = hub.subscribeConversation(conversationId, (event) => visitor.push(event));
+    const e = await engine();
+
+    const before = Date.now();
+    const marked = await run(e.markSeen({ conversationId, visitorId, through: first }));
+    expect(marked.through).toBe(Number(first));
+    expect(marked.at).toBeGreaterThanOrEqual(before);
+    expect(stored(conversationId)).toEqual(marked);
+    expect(agents).toEqual([
+      {
+        event: { conversationId, inboxId: "inbox_support", kind: "conversation", internal: true, data: { change: "seen", through: first, at: marked.at } },
+        inTransaction: false,
+        stored: Number(first),
+      },
+    ]);
+
+    const newest = await run(e.markSeen({ conversationId, visitorId, through: last }));
+    expect(newest.through).toBe(Number(last));
+    expect(agents).toHaveLength(2);
+
+    // An older or repeated mark is a no-op: the stored mark answers, nothing is published.
+    expect(await run(e.markSeen({ conversationId, visitorId, through: first }))).toEqual(newest);
+    expect(await run(e.markSeen({ conversationId, visitorId, through: last }))).toEqual(newest);
+    expect(stored(conversationId)).toEqual(newest);
+    expect(agents).toHaveLength(2);
+    expect(visitor).toEqual([]);
+    offAgents();
+    offVisitor();
+  });
+
+  it("never moves back when marks race: the highest one stays", async () => {
+    const flowId = await publishFlow(doc("seen_race", [["q", "question", ask("Name?", { type: "text" }, { variable: "name" }), { answered: "q" }]]));
+    const { visitorId, view, conversationId } = await startOn(flowId);
+    const ids = [view.messages[0]!.id];
+    for (const text of ["a", "b", "c"]) for (const m of (await send(conversationId, visitorId, { text })).messages) ids.push(m.id);
+    const e = await engine();
+    // All at once, the newest first: each commits in whatever order the writer takes them.
+    await Promise.all([...ids].reverse().map((through) => run(e.markSeen({ conversationId, visitorId, through }))));
+    expect(stored(conversationId)?.through).toBe(Number(ids[ids.length - 1]));
+  });
+
+  it("refuses another visitor, an unknown conversation, and an id that is no message of the visitor's in it", async () => {
+    const flowId = await publishFlow(doc("seen_access", [["q", "question", ask("Name?", { type: "text" }, { variable: "name" }), { answered: "q" }]]));
+    const { visitorId, view, conversationId } = await startOn(flowId);
+    const other = await startOn(flowId);
+    const comment = await run(
+      Effect.flatMap(Engine.Engine, (e) => e.replyAsAgent({ conversationId, userId: "user_agent", text: "note", clientMessageId: "seen-note", internal: true })),
+    );
+    const e = await engine();
+    const failure = async (through: string, who = visitorId, id = conversationId) => {
+      const result = await runEither(e.markSeen({ conversationId: id, visitorId: who, through }));
+      return Either.isLeft(result) ? result.left : undefined;
+    };
+    const mine = view.messages[0]!.id;
+    expect((await failure(mine, newVisitor()))?._tag).toBe("Forbidden");
+    expect((await failure(mine, visitorId, "conv_nope"))?._tag).toBe("NotFound");
+    for (const through of [other.view.messages[0]!.id, comment.id, "999999999", "abc", "", "1234567890123456"]) {
+      const error = await failure(through);
+      expect(error, through).toMatchObject({ _tag: "InvalidInput", issues: [{ path: "through", message: expect.any(String) }] });
+    }
+    expect(stored(conversationId)).toBeUndefined();
+  });
+});

@@ -140,6 +140,17 @@ export interface EngineShape {
     readonly after?: string;
   }) => Effect.Effect<ReadonlyArray<ApiMessage>, NotFound | Forbidden | InvalidInput>;
   /**
+   * Records that the visitor has seen their conversation through the message `through` (a
+   * message id the visitor can see in it): the stored mark only moves forward, so an older or
+   * repeated mark changes nothing and answers the stored one. When it moved, agents' open
+   * threads hear it after the commit (an agents-only `conversation` event, `change: "seen"`).
+   */
+  readonly markSeen: (input: {
+    readonly conversationId: string;
+    readonly visitorId: string;
+    readonly through: string;
+  }) => Effect.Effect<SeenMark, NotFound | Forbidden | InvalidInput>;
+  /**
    * An agent's reply or internal comment; a reply to a `bot` conversation takes it over. A
    * reply's `attachments` are stored in the same write as the message and listed in its payload
    * (`attachments: [{id, name, type, size}]`); a retry of a stored clientMessageId stores nothing.
@@ -170,6 +181,19 @@ export interface EngineShape {
 }
 
 export class Engine extends Context.Tag("Engine")<Engine, EngineShape>() {}
+
+/** How far a visitor has seen a conversation: the newest message id seen, and when (epoch ms). */
+export interface SeenMark {
+  readonly through: number;
+  readonly at: number;
+}
+
+/** What a `seen` conversation event's `data` holds (agents only): the mark as it is now. */
+export interface SeenChange {
+  readonly change: "seen";
+  readonly through: string;
+  readonly at: number;
+}
 
 export const MAX_TEXT_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
@@ -282,6 +306,11 @@ interface VisitorRowLite {
   readonly last_page_url: string | null;
 }
 
+interface SeenRow {
+  readonly last_seen_message_id: number;
+  readonly seen_at: number;
+}
+
 const DEVICES: ReadonlySet<string> = new Set(["desktop", "tablet", "mobile"]);
 
 /**
@@ -320,6 +349,15 @@ export const makeEngine = (deps: {
   const selectVisitor = db.prepare("SELECT id, channel_id, contact_id, device, language, last_page_url FROM visitors WHERE id = ?");
   const selectChannelInbox = db.prepare("SELECT inbox_id FROM channels WHERE id = ?");
   const selectChatflow = db.prepare("SELECT id, channel_id, enabled, published_version_id, archived_at FROM chatflows WHERE id = ?");
+  // What the visitor has seen (migration 20), and the mark's write.
+  const selectVisibleMessage = db.prepare("SELECT 1 FROM messages WHERE id = ? AND conversation_id = ? AND is_internal = 0");
+  const selectSeen = db.prepare("SELECT last_seen_message_id, seen_at FROM visitor_reads WHERE conversation_id = ?");
+  const selectConversationInbox = db.prepare("SELECT inbox_id FROM conversations WHERE id = ?");
+  const upsertSeen = db.prepare(
+    `INSERT INTO visitor_reads (conversation_id, last_seen_message_id, seen_at) VALUES (?, ?, ?)
+     ON CONFLICT (conversation_id) DO UPDATE SET last_seen_message_id = excluded.last_seen_message_id, seen_at = excluded.seen_at
+     WHERE excluded.last_seen_message_id > visitor_reads.last_seen_message_id`,
+  );
 
   // ---- reads (synchronous, outside any transaction) ----
 
@@ -1107,6 +1145,35 @@ export const makeEngine = (deps: {
         .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id > ? AND is_internal = 0 ORDER BY id LIMIT ?`)
         .all(row.id, after, MAX_MESSAGES_RETURNED) as MessageRow[];
       return rows.map(toApiMessage);
+    }),
+
+    markSeen: Effect.fn("Engine.markSeen")(function* (input) {
+      // The check listMessages makes of `after`: beyond 15 digits a number is no longer exact.
+      if (!/^\d{1,15}$/.test(input.through)) return yield* Effect.fail(invalid("through", "through is a message id (digits only)"));
+      const row = yield* ownConversation(input.conversationId, input.visitorId);
+      const through = Number(input.through);
+      // Only a message the visitor can be shown: an internal comment's id is no message of theirs.
+      if (selectVisibleMessage.get(through, row.id) === undefined) {
+        return yield* Effect.fail(invalid("through", `message ${input.through} is not a message of this conversation`));
+      }
+      const stored = selectSeen.get(row.id) as SeenRow | undefined;
+      // Most marks repeat what is stored (every reload, every refocus): they cost no write.
+      if (stored && stored.last_seen_message_id >= through) return { through: stored.last_seen_message_id, at: stored.seen_at };
+      const written = yield* Effect.orDie(
+        db.writeEffect(() => {
+          // Conditional in SQL too: another mark may have committed since the read above.
+          const moved = upsertSeen.run(row.id, through, wallClock.now()).changes > 0;
+          const now = selectSeen.get(row.id) as SeenRow;
+          const inbox = selectConversationInbox.get(row.id) as { inbox_id: string };
+          return { moved, through: now.last_seen_message_id, at: now.seen_at, inboxId: inbox.inbox_id };
+        }),
+      );
+      if (written.moved) {
+        const data: SeenChange = { change: "seen", through: String(written.through), at: written.at };
+        // `internal`: the visitor's own stream never carries it (LiveEvents skips internal events for it).
+        live.publishNow({ conversationId: row.id, inboxId: written.inboxId, kind: "conversation", internal: true, data });
+      }
+      return { through: written.through, at: written.at };
     }),
 
     replyAsAgent: Effect.fn("Engine.replyAsAgent")(function* (input) {
