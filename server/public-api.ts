@@ -109,6 +109,13 @@ export const SendMessageBody = S.Struct({
 );
 export const AwayMessageBody = S.Struct({ channel: Id, chatflowId: Id, email: Email, text: MessageText, pageUrl: PageUrl });
 const MessageIdParam = S.String.pipe(S.pattern(/^\d{1,18}$/, { message: () => "a message id is a number" }));
+// One message for a missing, non-string or non-numeric `through`: "Expected string, actual 68"
+// told a developer less than naming the form the id must take.
+export const SeenBody = S.Struct({
+  through: MessageIdParam.annotations({
+    message: () => ({ message: 'the id of the newest message the visitor has seen, as a string of digits (e.g. "68")', override: true }),
+  }),
+});
 
 const decodeCreateVisitor = bodyDecoder(CreateVisitorBody);
 const decodeIdentify = bodyDecoder(IdentifyBody);
@@ -117,6 +124,7 @@ const decodeStartConversation = bodyDecoder(StartConversationBody);
 const decodeSendMessage = bodyDecoder(SendMessageBody);
 const decodeAwayMessage = bodyDecoder(AwayMessageBody);
 const decodeMessageId = bodyDecoder(MessageIdParam);
+const decodeSeen = bodyDecoder(SeenBody);
 
 const ChannelConfig = S.Struct({
   allowedOrigins: S.optionalWith(S.Array(S.String), { default: () => [] }),
@@ -599,6 +607,16 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       }),
     );
 
+  /** The widget showed the conversation through `through` (panel open, page in view); see Engine.markSeen. */
+  const markSeen = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req, decodeSeen);
+        const seen = yield* s.engine.markSeen({ conversationId, visitorId: visitor.visitorId, through: body.through });
+        return reply(200, { seen: { through: String(seen.through), at: new Date(seen.at).toISOString() } });
+      }),
+    );
+
   const leaveAwayMessage = (s: Services, req: IncomingMessage, res: ServerResponse) =>
     authed(s, req, res, undefined, (visitor) =>
       Effect.gen(function* () {
@@ -725,7 +743,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   // ---------------------------------------------------------------------------------------
   // Routing
 
-  const ROUTES = /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream)?)?|away-messages)\/?$/;
+  const ROUTES = /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream|\/seen)?)?|away-messages)\/?$/;
 
   const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => {
     const s = await services;
@@ -771,6 +789,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
         if (conversationId === undefined) return sendRouteNotFound(res, cors(s, req, undefined));
         if (third === undefined) return method === "GET" ? getConversation(s, req, res, conversationId) : wrong("GET");
         if (third === "stream") return method === "GET" ? stream(s, req, res, conversationId, query) : wrong("GET");
+        if (third === "seen") return post(() => markSeen(s, req, res, conversationId));
         if (method === "POST") return post(() => sendMessage(s, req, res, conversationId));
         if (method === "GET") return listMessages(s, req, res, conversationId, query);
         return wrong("GET, POST");
