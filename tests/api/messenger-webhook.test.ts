@@ -91,11 +91,16 @@ interface ServedFile {
 const cdnFiles = new Map<string, ServedFile>();
 /** The paths of every file request the fake CDN received. */
 const cdnRequests: string[] = [];
+/** How many file requests the fake CDN is answering now, and the most at once. */
+const cdnLoad = { now: 0, most: 0 };
 let graphOrigin: string;
 const cdnUrl = (name: string) => `${graphOrigin}/files/${name}`;
 
 const serveFile = async (path: string, req: IncomingMessage, res: import("node:http").ServerResponse) => {
   cdnRequests.push(path);
+  cdnLoad.now += 1;
+  cdnLoad.most = Math.max(cdnLoad.most, cdnLoad.now);
+  res.on("close", () => (cdnLoad.now -= 1));
   const file = cdnFiles.get(decodeURIComponent(path.slice("/files/".length)));
   if (file?.delayMs) await sleep(file.delayMs);
   if (!file) {
@@ -988,6 +993,7 @@ describe("files a visitor sends", () => {
     cdnFiles.clear();
     cdnRequests.length = 0;
     elsewhereRequests.length = 0;
+    cdnLoad.most = 0;
   });
 
   it("a photo in a conversation the team has is stored with its bytes, listed in the thread with its id, and downloadable by the admin", async () => {
@@ -1111,7 +1117,7 @@ describe("files a visitor sends", () => {
       attachments: [image(`${elsewhereBase}/files/photo.jpg`), image(cdnUrl("moved.jpg")), file(cdnUrl("missing.pdf"))],
     });
     expect(elsewhereRequests).toEqual([]);
-    expect(cdnRequests).toEqual(["/files/moved.jpg", "/files/missing.pdf"]);
+    expect([...cdnRequests].sort()).toEqual(["/files/missing.pdf", "/files/moved.jpg"]);
     const message = lastVisitorMessage(conversationId);
     expect(message.text).toBe("[image] [image] [file]");
     expect(message.payload).toEqual({
@@ -1193,6 +1199,42 @@ describe("files a visitor sends", () => {
     ]);
   });
 
+  it("fetches a message's files 3 at a time and keeps them in the message's order, however they arrive", async () => {
+    // The first files are the slowest: they arrive last.
+    const delays = [450, 350, 250, 150, 50];
+    delays.forEach((delayMs, i) => cdnFiles.set(`photo-${i + 1}.jpg`, { type: "image/jpeg", body: Buffer.alloc(1000 + i, i + 1), delayMs }));
+    const started = Date.now();
+    const fetched = await Effect.runPromise(
+      messengerFetchFiles(
+        delays.map((_, i) => ({ kind: "image" as const, url: cdnUrl(`photo-${i + 1}.jpg`) })),
+        { graphUrl: graphBase },
+      ),
+    );
+    const took = Date.now() - started;
+    expect(cdnLoad.most).toBe(3);
+    expect(fetched.entries.map((e) => [e.name, e.size, e.skipped])).toEqual(delays.map((_, i) => [`photo-${i + 1}.jpg`, 1000 + i, undefined]));
+    expect(fetched.rows.map((r) => [r.filename, r.data[0]])).toEqual(delays.map((_, i) => [`photo-${i + 1}.jpg`, i + 1]));
+    expect(fetched.entries.map((e) => e.id)).toEqual(fetched.rows.map((r) => r.id));
+    // One after another they would take 1.25 s.
+    expect(took).toBeLessThan(1000);
+  });
+
+  it("stops at the message's deadline: files on their way are cut off, files not started are not fetched, and each is listed as late", async () => {
+    for (let i = 1; i <= 5; i++) cdnFiles.set(`slow-${i}.pdf`, { type: "application/pdf", body: PDF, delayMs: i === 1 ? 0 : 1500 });
+    const fetched = await Effect.runPromise(
+      messengerFetchFiles(
+        [1, 2, 3, 4, 5].map((i) => ({ kind: "file" as const, url: cdnUrl(`slow-${i}.pdf`) })),
+        { graphUrl: graphBase, deadlineMs: 400 },
+      ),
+    );
+    // The first arrived at once; the second and third were on their way; then the fourth started in the first's place.
+    expect(fetched.rows.map((r) => r.filename)).toEqual(["slow-1.pdf"]);
+    const late = "did not arrive within the 0.4 s a message's files may take together";
+    expect(fetched.entries.map((e) => e.skipped ?? "stored")).toEqual(["stored", late, late, late, "not fetched: a message's files may take 0.4 s together"]);
+    expect(fetched.entries.map((e) => e.name)).toEqual(["slow-1.pdf", "slow-2.pdf", "slow-3.pdf", "slow-4.pdf", "slow-5.pdf"]);
+    expect([...cdnRequests].sort()).toEqual(["/files/slow-1.pdf", "/files/slow-2.pdf", "/files/slow-3.pdf", "/files/slow-4.pdf"]);
+  });
+
   it("follows up to 3 redirects on allowed URLs (the file keeps the name Messenger gave), and no more", async () => {
     cdnFiles.set("short.jpg", { redirect: cdnUrl("hop-1") });
     cdnFiles.set("hop-1", { redirect: "/files/real.jpg" });
@@ -1209,7 +1251,9 @@ describe("files a visitor sends", () => {
     );
     expect(fetched.rows.map((r) => [r.filename, r.size])).toEqual([["short.jpg", JPEG.length]]);
     expect(fetched.entries[1]).toEqual({ name: "loop", type: "application/octet-stream", size: null, skipped: "more than 3 redirects" });
-    expect(cdnRequests).toEqual(["/files/short.jpg", "/files/hop-1", "/files/real.jpg", "/files/loop", "/files/loop", "/files/loop", "/files/loop"]);
+    // The two files are fetched side by side: each one's requests in order, the two interleaved.
+    expect(cdnRequests.filter((p) => p !== "/files/loop")).toEqual(["/files/short.jpg", "/files/hop-1", "/files/real.jpg"]);
+    expect(cdnRequests.filter((p) => p === "/files/loop")).toHaveLength(4);
   });
 
   it("past 20 files or 25 MB together, the rest are listed without being fetched or stored", async () => {
@@ -1222,7 +1266,7 @@ describe("files a visitor sends", () => {
     );
     expect(fetched.rows.map((r) => r.filename)).toEqual(["part-1.jpg", "part-2.jpg"]);
     expect(fetched.entries[2]).toEqual({ name: "part-3.jpg", type: "application/octet-stream", size: null, skipped: "too many files: only 2 are stored per message" });
-    expect(cdnRequests).toEqual(["/files/part-1.jpg", "/files/part-2.jpg"]);
+    expect([...cdnRequests].sort()).toEqual(["/files/part-1.jpg", "/files/part-2.jpg"]);
 
     cdnRequests.length = 0;
     const total = await Effect.runPromise(
