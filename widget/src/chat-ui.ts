@@ -10,6 +10,7 @@ import { ApiError, createApi } from "./api.js";
 import { format, pickLanguage } from "./i18n.js";
 import { compareIds, latestId, messagesOf } from "./messages.js";
 import { armPopOpen } from "./pop-open.js";
+import { createSeenMarker } from "./seen.js";
 import { browserStore, storageKey } from "./storage.js";
 import { connectStream, type StreamHandle } from "./stream.js";
 import { PANEL_CSS } from "./styles.js";
@@ -78,6 +79,8 @@ const createWidget: ChunkFactory = (host) => {
   let starting: Promise<void> | null = null;
   const known = new Set<string>();
   let lastSeen: string | undefined;
+  // The newest message in the panel's log (not one still waiting for its typing delay).
+  let shown: string | undefined;
   let stream: StreamHandle | null = null;
 
   const queue: Array<{ readonly message: Message; readonly delay: number; readonly notify: boolean }> = [];
@@ -139,8 +142,18 @@ const createWidget: ChunkFactory = (host) => {
     }
   };
 
+  const seen = createSeenMarker({
+    state: () => ({ conversationId: conversation?.id ?? null, open: isOpen, visible: document.visibilityState === "visible", newest: shown }),
+    post: (id, through) => api.call("POST", path(id, "/seen"), { through }),
+    // Refused for good (the conversation is gone, the id is not in it): the same id would be again.
+    retryable: (error) => !(error instanceof ApiError) || error.retryable,
+  });
+  document.addEventListener("visibilitychange", seen.check);
+
   const show = (message: Message, notify: boolean) => {
     view.addMessage(message);
+    shown = latestId([message], shown);
+    seen.check();
     if (!notify) return;
     host.emit("message", message);
     if (!isOpen && message.author !== "visitor") setUnread(unread + 1);
@@ -233,6 +246,7 @@ const createWidget: ChunkFactory = (host) => {
     setAwaiting(answer.awaiting ?? null);
     if (conversation.status === "closed") view.addNote(strings.conversationClosed);
     connect();
+    seen.check();
   };
 
   const create = async () => {
@@ -340,6 +354,7 @@ const createWidget: ChunkFactory = (host) => {
     view.show();
     host.setExpanded(true);
     if (focus) view.focusFirst();
+    seen.check();
   };
 
   const configure = (next: Chatflow | null) => {
@@ -411,6 +426,8 @@ const createWidget: ChunkFactory = (host) => {
     stale = false;
     known.clear();
     lastSeen = undefined;
+    shown = undefined;
+    seen.reset();
     queue.length = 0;
     pending.clear();
     awaiting = null;
