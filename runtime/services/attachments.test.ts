@@ -14,6 +14,7 @@ import {
   ATTACHMENT_MAX_FILES,
   ATTACHMENT_MAX_MAIL_BYTES,
   ATTACHMENT_MAX_NAME,
+  ATTACHMENT_MESSENGER_MAX_FILE_BYTES,
   attachmentAssignIds,
   attachmentContentType,
   attachmentFilename,
@@ -21,6 +22,9 @@ import {
   attachmentHeaders,
   attachmentNewId,
   attachmentPrepare,
+  attachmentReplyLimits,
+  attachmentReplyLimitsFor,
+  attachmentReplyRefusal,
   type AttachmentRow,
 } from "./attachments.js";
 import { Channels } from "./channels.js";
@@ -128,6 +132,33 @@ describe("attachmentPrepare", () => {
     expect(first.rows[0]!.id).toMatch(/^att_[A-Za-z0-9_-]{22}$/);
     expect(second.rows[0]!.id).not.toBe(first.rows[0]!.id);
     expect(attachmentNewId()).not.toBe(attachmentNewId());
+  });
+});
+
+describe("attachmentReplyLimitsFor", () => {
+  const MB = 1024 * 1024;
+  it("holds an email reply to the reply limits, a Messenger reply also to the Send API's 25 MB a file, and gives a chat reply none", () => {
+    expect(attachmentReplyLimitsFor("email")).toBe(attachmentReplyLimits);
+    expect(attachmentReplyLimitsFor("messenger")).toEqual({ ...attachmentReplyLimits, maxFileBytes: Math.min(attachmentReplyLimits.maxFileBytes, 25 * MB) });
+    expect(attachmentReplyLimitsFor("chat")).toBeNull();
+    expect(ATTACHMENT_MESSENGER_MAX_FILE_BYTES).toBe(25 * MB);
+  });
+
+  it("keeps Messenger's per-file cap should the reply limits grow past it, and names the file over it", () => {
+    const wide = { maxFiles: 10, maxFileBytes: 100 * MB, maxMailBytes: 200 * MB };
+    expect(attachmentReplyLimitsFor("email", wide)).toEqual(wide);
+    const messenger = attachmentReplyLimitsFor("messenger", wide)!;
+    expect(messenger).toEqual({ maxFiles: 10, maxFileBytes: 25 * MB, maxMailBytes: 200 * MB });
+    const files = [
+      { name: "small.jpg", size: MB },
+      { name: "video.mp4", size: 25 * MB + 1 },
+    ];
+    expect(attachmentReplyRefusal(files, wide)).toBeNull();
+    expect(attachmentReplyRefusal(files, messenger)).toEqual({
+      status: 413,
+      path: "files[1]",
+      message: "“video.mp4” is over 25 MB; a reply's files are at most 25 MB each",
+    });
   });
 });
 

@@ -8,8 +8,10 @@
  *   its random id (once per conversation it is written to); OutsideConversations inserts the
  *   rows with `attachmentInsert` inside its write, right after the message.
  * - Replies: `attachmentReplyRefusal` holds an agent's files to `attachmentReplyLimits` (the
- *   thread's upload while it streams, and Inbox.reply), `attachmentReplyRows` readies them for
- *   Engine.replyAsAgent's write, and `attachmentFilesOf` hands them to the email sender.
+ *   thread's upload while it streams) and to `attachmentReplyLimitsFor` the reply's way out
+ *   (Inbox.reply: email, or Messenger, whose Send API also caps each file), `attachmentReplyRows`
+ *   readies them for Engine.replyAsAgent's write, and `attachmentFilesOf` hands them to the email
+ *   and Messenger senders.
  * - Serving: `attachmentForActor` reads one file when the actor may open its conversation
  *   (the inbox's own rule, inbox-access.ts) and answers NotFound otherwise — an agent outside
  *   the inbox learns nothing, not even that the id exists; `attachmentHeaders` decides how a
@@ -194,7 +196,9 @@ export const attachmentIdsOf = (sqlite: Sqlite, messageId: number): ReadonlyArra
   (sqlite.prepare("SELECT id FROM attachments WHERE message_id = ? ORDER BY rowid").all(messageId) as Array<{ id: string }>).map((r) => r.id);
 
 /**
- * The limits of the files an agent attaches to one email reply. The bytes are the inbound
+ * The limits of the files an agent attaches to one reply (by email as they are; on Messenger
+ * within the Send API's cap too: `attachmentReplyLimitsFor`), and so the most any reply's
+ * upload may stream in. The bytes are the inbound
  * ones (what a person may attach at Gmail or Outlook, so the customer's mailbox takes it);
  * fewer files than a mail may bring: a reply carries the few documents it is about, and the
  * composer lists each one before it goes.
@@ -203,6 +207,24 @@ export const attachmentReplyLimits: AttachmentLimits = {
   maxFileBytes: ATTACHMENT_MAX_FILE_BYTES,
   maxMailBytes: ATTACHMENT_MAX_MAIL_BYTES,
   maxFiles: 10,
+};
+
+/** Largest file Meta's Send API takes in one attachment upload (bytes); Messenger refuses a larger one. */
+export const ATTACHMENT_MESSENGER_MAX_FILE_BYTES = 25 * 1024 * 1024;
+
+/** Where an agent's reply goes (ConversationSummary.replyVia). */
+export type AttachmentReplyVia = "chat" | "email" | "messenger";
+
+/**
+ * The limits of the files one reply that goes `via` may carry, or null when it may carry none:
+ * an email reply is held to `base` (attachmentReplyLimits); a Messenger reply to the same count
+ * and total, each file also within what the Send API takes (it goes as its own upload); a chat
+ * reply carries no files (the widget shows text only). Pure.
+ */
+export const attachmentReplyLimitsFor = (via: AttachmentReplyVia, base: AttachmentLimits = attachmentReplyLimits): AttachmentLimits | null => {
+  if (via === "email") return base;
+  if (via === "messenger") return { ...base, maxFileBytes: Math.min(base.maxFileBytes, ATTACHMENT_MESSENGER_MAX_FILE_BYTES) };
+  return null;
 };
 
 /** Why a reply's files are refused: the HTTP status (413 too large, 400 too many), the field path (`files[2]`) and a sentence for the agent. */

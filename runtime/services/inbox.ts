@@ -16,7 +16,7 @@
  * payload of another shape or broken JSON shows the message without them, never an error.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
-import { attachmentReplyRefusal, attachmentReplyRows, type AttachmentRow, type AttachmentSource } from "./attachments.js";
+import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, type AttachmentRow, type AttachmentSource } from "./attachments.js";
 import type { ApiBubble } from "./conversation-rows.js";
 import { parseProperties, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
@@ -252,8 +252,9 @@ export interface InboxShape {
   readonly getThread: (conversationId: string, actor: Actor) => Effect.Effect<Thread, NotFound | Forbidden>;
   /**
    * A reply to the visitor; stores one message per clientMessageId however often it is sent.
-   * `files` go only with a reply sent by email (replyVia "email"), within attachmentReplyLimits,
-   * stored in the message's own write; otherwise InvalidInput at `files` / `files[i]`, nothing stored.
+   * `files` go only with a reply sent by email or on Messenger (replyVia "email" | "messenger"),
+   * within attachmentReplyLimitsFor that way out, stored in the message's own write; otherwise
+   * InvalidInput at `files` / `files[i]`, nothing stored.
    */
   readonly reply: (
     input: {
@@ -880,14 +881,18 @@ export const makeInbox = (deps: {
     const files = input.files ?? [];
     let attachments: ReadonlyArray<AttachmentRow> = [];
     if (files.length > 0) {
-      // Only a mail carries files: a chat or Messenger reply would drop them on the way.
-      const via = prepare(
+      // A mail and a Messenger message carry files; a chat reply would drop them on the way (the widget shows text).
+      const row = prepare(
         `SELECT ch.kind, c.reply_by_email FROM conversations c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = ?`,
       ).get(input.conversationId) as { kind: string; reply_by_email: number } | undefined;
-      if (via === undefined || !(via.kind === "email" || (via.kind !== "messenger" && via.reply_by_email === 1))) {
-        return yield* Effect.fail(invalid("files", "files can only be attached to email replies"));
-      }
-      const refusal = attachmentReplyRefusal(files.map((f) => ({ name: f.filename ?? "", size: f.content.length })));
+      // The summary's replyVia rule: a Messenger channel answers on Messenger, an email channel or a reply_by_email conversation by email.
+      const via = row?.kind === "messenger" ? "messenger" : row?.kind === "email" || row?.reply_by_email === 1 ? "email" : "chat";
+      const limits = attachmentReplyLimitsFor(via);
+      if (limits === null) return yield* Effect.fail(invalid("files", "files can only be attached to email and Messenger replies"));
+      const refusal = attachmentReplyRefusal(
+        files.map((f) => ({ name: f.filename ?? "", size: f.content.length })),
+        limits,
+      );
       if (refusal !== null) return yield* Effect.fail(invalid(refusal.path, refusal.message));
       attachments = attachmentReplyRows(files).rows;
     }

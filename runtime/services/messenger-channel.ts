@@ -15,15 +15,16 @@
  * - Sending: the channel's Sender for the outbox (deliveries.ts) posts bot and agent messages to
  *   the Send API (messenger-send.ts), inside the 24-hour window, with quick replies for choices;
  *   an agent's reply up to 7 days later goes with the HUMAN_AGENT tag when the channel uses it.
- *   A long message goes in parts; each part sent is recorded in `external_messages` as it goes,
- *   so a retry after a failed part sends only the parts not sent yet.
+ *   A long message goes in parts, and an agent's files after its text, one multipart upload per
+ *   file (Messenger takes one attachment per message); each part sent is recorded in
+ *   `external_messages` as it goes, so a retry after a failed part sends only the parts not sent yet.
  *
  * Every name this module exports starts with Messenger/messenger: app/runtime.server.ts
  * re-exports them all.
  */
 import { randomBytes } from "node:crypto";
 import { Context, Effect, Either, Exit, Layer } from "effect";
-import { attachmentIdsOf, attachmentInsert } from "./attachments.js";
+import { attachmentFilesOf, attachmentIdsOf, attachmentInsert } from "./attachments.js";
 import { now } from "./clock.js";
 import { Channels, parseJsonObject } from "./channels.js";
 import { Chatflows } from "./chatflows.js";
@@ -45,7 +46,18 @@ import {
 } from "./messenger-events.js";
 import { LiveEvents } from "./live-events.js";
 import { messengerFetchFiles, type MessengerFiles } from "./messenger-files.js";
-import { graphIdOfPart, partKey, partRecord, readGraphAnswer, replyMode, sendBodyFor, sendMessagesFor } from "./messenger-send.js";
+import {
+  graphIdOfPart,
+  partFailureLabel,
+  partKey,
+  partRecord,
+  readGraphAnswer,
+  replyMode,
+  sendBodyFor,
+  sendFileForm,
+  sendMessagesFor,
+  sendPartsFor,
+} from "./messenger-send.js";
 import { checkSettings, defaultFlowDocument, hintOf, mergeSettings, readStoredConfig, webhookUrlFor } from "./messenger-settings.js";
 import { OutsideConversations } from "./outside-conversations.js";
 import { decodeWith } from "../../flows/decode.js";
@@ -60,6 +72,8 @@ export const messengerPageUrl = (pageId: string): string => `https://www.faceboo
 export const MESSENGER_MAX_BODY_BYTES = 1024 * 1024;
 /** How long one Send API request may take. */
 export const MESSENGER_SEND_TIMEOUT_MS = 10_000;
+/** How long one file's upload to the Send API may take: up to 10 MB goes up, and Meta stores it before it answers. */
+export const MESSENGER_UPLOAD_TIMEOUT_MS = 60_000;
 
 export interface MessengerSecretView {
   readonly configured: boolean;
@@ -449,33 +463,39 @@ export const messengerChannelLayer = Layer.effect(
           Effect.mapError(() => new SendFailed({ reason: "a part was sent but could not be recorded; the rest waits for a retry", permanent: false })),
         );
 
-    /** Posts one Send API body; the answer's status and text, or a retryable failure when Graph could not be reached. */
-    const post = (url: string, body: string) =>
+    /**
+     * Posts one Send API request — a JSON body, or a file's multipart form (fetch sets its
+     * boundary) — within `timeoutMs`; the answer's status and text, or a retryable failure when
+     * Graph could not be reached.
+     */
+    const post = (url: string, body: string | FormData, timeoutMs = MESSENGER_SEND_TIMEOUT_MS) =>
       Effect.tryPromise({
         try: async () => {
           const response = await fetch(url, {
             method: "POST",
-            headers: { "Content-Type": "application/json" },
+            ...(typeof body === "string" ? { headers: { "Content-Type": "application/json" } } : {}),
             body,
-            signal: AbortSignal.timeout(MESSENGER_SEND_TIMEOUT_MS),
+            signal: AbortSignal.timeout(timeoutMs),
           });
           return { status: response.status, text: await response.text() };
         },
         catch: (error) =>
           new SendFailed({
-            reason: `could not reach Messenger: ${error instanceof Error && error.name === "TimeoutError" ? `no answer in ${MESSENGER_SEND_TIMEOUT_MS / 1000} s` : String(error instanceof Error ? error.message : error)}`,
+            reason: `could not reach Messenger: ${error instanceof Error && error.name === "TimeoutError" ? `no answer in ${timeoutMs / 1000} s` : String(error instanceof Error ? error.message : error)}`,
             permanent: false,
           }),
       });
 
     const send: Sender = (message: Outbound) =>
       Effect.gen(function* () {
-        // The inbox attaches files only to email replies; a Messenger reply that has some anyway
-        // would reach the visitor without them, so it is not sent at all.
-        const files = attachmentIdsOf(db.sqlite, message.messageId).length;
+        // An agent's files are stored with the reply (Inbox.reply); one listed but not stored would
+        // leave the visitor without it, so such a reply is not sent at all.
+        const files = attachmentFilesOf(db.prepare, message.messageId);
         const listed = Array.isArray(message.payload?.attachments) ? message.payload.attachments.length : 0;
-        if (files > 0 || listed > 0) {
-          return yield* permanent("this reply has files attached, and Parley sends files only by email, not on Messenger; send the text without them");
+        if (listed > files.length) {
+          return yield* permanent(
+            `this reply lists ${listed} ${listed === 1 ? "file" : "files"} but ${files.length === 0 ? "none is" : `only ${files.length} ${files.length === 1 ? "is" : "are"}`} stored, so the visitor would get it without the rest; send it again with its files attached`,
+          );
         }
         const c = readStoredConfig(message.config);
         if (c.pageAccessToken === null) return yield* permanent("this Messenger channel has no page access token; add it in Settings → Channels");
@@ -497,21 +517,26 @@ export const messengerChannelLayer = Layer.effect(
         const mode = replyMode(last.at, now(), message.author, c.humanAgentTag);
         if (mode.kind === "closed") return yield* permanent(mode.reason);
         const url = `${config.messengerGraphUrl}/me/messages?access_token=${encodeURIComponent(c.pageAccessToken)}`;
-        const parts = sendMessagesFor(message.text, message.payload);
+        // The text's parts, then one upload per file: each is a part, recorded once sent like a long text's.
+        const parts = sendPartsFor(sendMessagesFor(message.text, message.payload), files);
         let externalId: string | undefined;
         for (const [index, part] of parts.entries()) {
-          const key = partKey(message.messageId, index, parts.length, part);
+          const key = partKey(message.messageId, index, parts.length, part.kind === "file" ? part.file : part.message);
           const recorded = sentPart(message.channelId, key);
           if (recorded !== undefined) {
             // Sent by an earlier try that failed on a later part: Messenger has it already.
             externalId = graphIdOfPart(key, recorded) ?? externalId;
             continue;
           }
-          const answer = yield* post(url, JSON.stringify(sendBodyFor(who.psid, mode.kind, part)));
+          const answer =
+            part.kind === "file"
+              ? yield* post(url, sendFileForm(who.psid, mode.kind, part.file), MESSENGER_UPLOAD_TIMEOUT_MS)
+              : yield* post(url, JSON.stringify(sendBodyFor(who.psid, mode.kind, part.message)));
           const outcome = readGraphAnswer(answer.status, answer.text, mode.kind === "humanAgent");
           if (outcome.kind !== "sent") {
-            // Which part, so the agent knows the visitor already has the text before it.
-            const reason = parts.length > 1 ? `part ${index + 1} of ${parts.length}${index > 0 ? " (the parts before it were sent)" : ""}: ${outcome.reason}` : outcome.reason;
+            // Which part, so the agent knows the visitor already has the text (and files) before it.
+            const label = partFailureLabel(index, parts.length, part);
+            const reason = label === null ? outcome.reason : `${label}: ${outcome.reason}`;
             return yield* Effect.fail(new SendFailed({ reason, permanent: outcome.kind === "failed" }));
           }
           if (parts.length > 1) yield* recordPart(message, key, outcome.messageId);

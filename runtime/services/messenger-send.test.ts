@@ -1,16 +1,21 @@
 import { describe, expect, it } from "vitest";
 import {
+  attachmentTypeFor,
   graphIdOfPart,
   HUMAN_AGENT_WINDOW_MS,
   insideReplyWindow,
   MAX_SEND_TEXT,
+  partFailureLabel,
   partKey,
   partRecord,
   readGraphAnswer,
   replyMode,
   REPLY_WINDOW_MS,
   sendBodyFor,
+  sendFileFields,
+  sendFileForm,
   sendMessagesFor,
+  sendPartsFor,
   splitText,
 } from "./messenger-send.js";
 
@@ -143,6 +148,69 @@ describe("partKey", () => {
     expect(partKey(43, 0, 2, { text: "first" })).not.toBe(key);
     expect(graphIdOfPart(key, partRecord(key, "m_abc"))).toBe("m_abc");
     expect(graphIdOfPart(key, partRecord(key, null))).toBeNull();
+  });
+});
+
+describe("an agent's files on Messenger", () => {
+  const pdf = { filename: "Invoice March.pdf", contentType: "application/pdf", data: Buffer.from("%PDF-1.4 invoice") };
+  const photo = { filename: "part.jpg", contentType: "image/jpeg", data: Buffer.from([0xff, 0xd8, 0xff, 0xd9]) };
+
+  it("sends images, videos and audio as themselves and anything else as a file", () => {
+    expect(["image/png", "image/jpeg", "video/mp4", "audio/mpeg", "application/pdf", "text/plain", "application/octet-stream", "IMAGE/GIF"].map(attachmentTypeFor)).toEqual([
+      "image",
+      "image",
+      "video",
+      "audio",
+      "file",
+      "file",
+      "file",
+      "image",
+    ]);
+  });
+
+  it("uploads each file with the recipient, the messaging type (tagged in Human Agent mode) and its attachment type; the bytes as filedata", async () => {
+    expect(sendFileFields("psid-1", "response", photo)).toEqual([
+      ["recipient", '{"id":"psid-1"}'],
+      ["messaging_type", "RESPONSE"],
+      ["message", '{"attachment":{"type":"image","payload":{"is_reusable":false}}}'],
+    ]);
+    expect(sendFileFields("psid-1", "humanAgent", pdf)).toEqual([
+      ["recipient", '{"id":"psid-1"}'],
+      ["messaging_type", "MESSAGE_TAG"],
+      ["tag", "HUMAN_AGENT"],
+      ["message", '{"attachment":{"type":"file","payload":{"is_reusable":false}}}'],
+    ]);
+    const form = sendFileForm("psid-1", "response", pdf);
+    const filedata = form.get("filedata") as File;
+    expect(filedata.name).toBe("Invoice March.pdf");
+    expect(filedata.type).toBe("application/pdf");
+    expect(Buffer.from(await filedata.arrayBuffer()).equals(pdf.data)).toBe(true);
+    expect([...form.keys()]).toEqual(["recipient", "messaging_type", "message", "filedata"]);
+  });
+
+  it("sends the text's parts first, then one part per file, in order", () => {
+    expect(sendPartsFor([{ text: "a" }, { text: "b" }], [pdf, photo]).map((p) => (p.kind === "file" ? p.file.filename : p.message.text))).toEqual([
+      "a",
+      "b",
+      "Invoice March.pdf",
+      "part.jpg",
+    ]);
+    expect(sendPartsFor([{ text: "only text" }], [])).toEqual([{ kind: "message", message: { text: "only text" } }]);
+  });
+
+  it("keys a file's part by its name, type and bytes, so another file in its place is not taken for it", () => {
+    const key = partKey(7, 1, 2, pdf);
+    expect(key).toMatch(/^messenger-part:7:2\/2:[0-9a-f]{16}:$/);
+    expect(partKey(7, 1, 2, { ...pdf, data: Buffer.from(pdf.data) })).toBe(key);
+    expect(partKey(7, 1, 2, { ...pdf, data: Buffer.from("%PDF-1.4 another") })).not.toBe(key);
+    expect(partKey(7, 1, 2, { ...pdf, filename: "other.pdf" })).not.toBe(key);
+    expect(partKey(7, 1, 2, { text: "Invoice March.pdf" })).not.toBe(key);
+  });
+
+  it("names the failed part, and the file it uploads", () => {
+    expect(partFailureLabel(0, 1, { kind: "message", message: { text: "x" } })).toBeNull();
+    expect(partFailureLabel(0, 3, { kind: "message", message: { text: "x" } })).toBe("part 1 of 3");
+    expect(partFailureLabel(2, 3, { kind: "file", file: pdf })).toBe("part 3 of 3, the file “Invoice March.pdf” (the parts before it were sent)");
   });
 });
 

@@ -1,8 +1,9 @@
 /**
  * What Parley sends Messenger's Send API, as pure functions: a stored bot or agent message as
- * Send API bodies (text, quick replies, bubbles as text and a link), the reply windows (24 hours
- * for any reply, 7 days for an agent's with the Human Agent tag), the key that marks one part of
- * a long message as sent, and Graph's answers read as sent, worth a retry, or failed for good.
+ * Send API bodies (text, quick replies, bubbles as text and a link), an agent's files as one
+ * multipart upload each, the reply windows (24 hours for any reply, 7 days for an agent's with
+ * the Human Agent tag), the key that marks one part of a long message (or one file) as sent, and
+ * Graph's answers read as sent, worth a retry, or failed for good.
  */
 import { createHash } from "node:crypto";
 
@@ -183,13 +184,80 @@ export const replyMode = (lastVisitorAt: number | null, now: number, author: "bo
   return { kind: "humanAgent" };
 };
 
+// ---------------------------------------------------------------------------------------------
+// Files
+
+/** The attachment types the Send API takes for an upload. */
+export type SendAttachmentType = "image" | "video" | "audio" | "file";
+
+/** One stored file of a reply, as the sender uploads it. */
+export interface SendFile {
+  readonly filename: string;
+  readonly contentType: string;
+  readonly data: Buffer;
+}
+
+/**
+ * The Send API attachment type of a file: image/*, video/* and audio/* as themselves (Messenger
+ * shows a picture, a player), anything else as a file to download. Pure.
+ */
+export const attachmentTypeFor = (contentType: string): SendAttachmentType => {
+  const top = contentType.split("/")[0]!.trim().toLowerCase();
+  return top === "image" || top === "video" || top === "audio" ? top : "file";
+};
+
+/**
+ * The text fields of one file's upload, in the order Meta's examples send them: the recipient,
+ * the messaging type (and the HUMAN_AGENT tag in that mode) and the `message` naming the
+ * attachment's type; the bytes follow as `filedata`. Not reusable: each reply's file is its own. Pure.
+ */
+export const sendFileFields = (psid: string, mode: "response" | "humanAgent", file: SendFile): ReadonlyArray<readonly [string, string]> => [
+  ["recipient", JSON.stringify({ id: psid })],
+  ...(mode === "humanAgent" ? ([["messaging_type", "MESSAGE_TAG"], ["tag", "HUMAN_AGENT"]] as const) : ([["messaging_type", "RESPONSE"]] as const)),
+  ["message", JSON.stringify({ attachment: { type: attachmentTypeFor(file.contentType), payload: { is_reusable: false } } })],
+];
+
+/** The multipart/form-data body of one file's upload to the Send API (the fields, then `filedata` with its name and type). Pure. */
+export const sendFileForm = (psid: string, mode: "response" | "humanAgent", file: SendFile): FormData => {
+  const form = new FormData();
+  for (const [name, value] of sendFileFields(psid, mode, file)) form.append(name, value);
+  form.append("filedata", new Blob([new Uint8Array(file.data)], { type: file.contentType }), file.filename);
+  return form;
+};
+
+/** One part of a reply as sent: a Send API message (text and quick replies), or one file uploaded on its own. */
+export type SendPart = { readonly kind: "message"; readonly message: SendMessage } | { readonly kind: "file"; readonly file: SendFile };
+
+/** A message's parts in the order they go: its text's parts, then each file (Messenger takes one attachment per message). Pure. */
+export const sendPartsFor = (messages: ReadonlyArray<SendMessage>, files: ReadonlyArray<SendFile>): ReadonlyArray<SendPart> => [
+  ...messages.map((message) => ({ kind: "message" as const, message })),
+  ...files.map((file) => ({ kind: "file" as const, file })),
+];
+
+/** What a part's key hashes: a message as it is sent; a file by its name, type and a hash of its bytes (not the bytes). Pure. */
+const fingerprint = (part: SendMessage | SendFile): string =>
+  "data" in part
+    ? JSON.stringify({ file: part.filename, type: part.contentType, sha256: createHash("sha256").update(part.data).digest("hex") })
+    : JSON.stringify(part);
+
 /**
  * The `external_messages` key that marks part `index` (0-based) of `count` of stored message
- * `messageId` as sent: the message, the part's place and a hash of what the part says (so a
- * changed split is never taken for what was sent). The Graph message id follows it. Pure.
+ * `messageId` as sent: the message, the part's place and a hash of what the part says or which
+ * file it uploads (so a changed split is never taken for what was sent). The Graph message id
+ * follows it. Pure.
  */
-export const partKey = (messageId: number, index: number, count: number, part: SendMessage): string =>
-  `messenger-part:${messageId}:${index + 1}/${count}:${createHash("sha256").update(JSON.stringify(part)).digest("hex").slice(0, 16)}:`;
+export const partKey = (messageId: number, index: number, count: number, part: SendMessage | SendFile): string =>
+  `messenger-part:${messageId}:${index + 1}/${count}:${createHash("sha256").update(fingerprint(part)).digest("hex").slice(0, 16)}:`;
+
+/**
+ * Which part a failure is about, for the agent: nothing for a message of one part, else its
+ * place ("part 2 of 3"), the file it uploads, and that the parts before it reached the visitor. Pure.
+ */
+export const partFailureLabel = (index: number, count: number, part: SendPart): string | null => {
+  if (count <= 1) return null;
+  const file = part.kind === "file" ? `, the file “${part.file.filename}”` : "";
+  return `part ${index + 1} of ${count}${file}${index > 0 ? " (the parts before it were sent)" : ""}`;
+};
 
 /** The external id recorded for a sent part: its key and Graph's message id (empty when Graph gave none). Pure. */
 export const partRecord = (key: string, graphMessageId: string | null): string => key + (graphMessageId ?? "");

@@ -4,8 +4,8 @@
  * write, listed on the thread message with download links, and mailed by the outbox through the
  * team's relay with the same bytes. Refusals (a file too large, the files too large together,
  * too many files, files on a chat reply or a comment) answer their status and the field path,
- * and store nothing. A retried post stores the message and its files once; a Messenger reply
- * that somehow has files is never sent.
+ * and store nothing. A retried post stores the message and its files once. (A Messenger reply's
+ * files: tests/api/messenger-reply-files.test.ts.)
  * Real parts: the app runtime on a fresh SQLite file, the route modules; a local smtp-server
  * stands in for the team's outgoing relay (outside this machine in production).
  */
@@ -290,10 +290,10 @@ describe("refused files change nothing", () => {
     const before = counts();
     const chat = await postMultipart(chatConversation, reply("chat-1"), [small(0)]);
     expect(chat.status).toBe(400);
-    expect(chat.data).toMatchObject({ ok: false, intent: "reply", path: "files", fields: { files: "files can only be attached to email replies" } });
+    expect(chat.data).toMatchObject({ ok: false, intent: "reply", path: "files", fields: { files: "files can only be attached to email and Messenger replies" } });
     const comment = await postMultipart(emailConversation, { intent: "comment", text: "see file", clientMessageId: "comment-1" }, [small(0)]);
     expect(comment.status).toBe(400);
-    expect(comment.data).toMatchObject({ ok: false, intent: "comment", fields: { files: "files can only be attached to email replies" } });
+    expect(comment.data).toMatchObject({ ok: false, intent: "comment", fields: { files: "files can only be attached to email and Messenger replies" } });
     expect(counts()).toEqual(before);
   });
 
@@ -312,7 +312,7 @@ describe("refused files change nothing", () => {
     const before = counts();
     const file = { filename: "a.txt", contentType: "text/plain", content: Buffer.from("a") };
     const chat = await runtime.runPromiseExit(inbox.reply({ conversationId: chatConversation, text: "x", clientMessageId: "svc-1", files: [file] }, admin));
-    expect(JSON.stringify(chat)).toContain("files can only be attached to email replies");
+    expect(JSON.stringify(chat)).toContain("files can only be attached to email and Messenger replies");
     const many = await runtime.runPromiseExit(
       inbox.reply({ conversationId: emailConversation, text: "x", clientMessageId: "svc-2", files: Array.from({ length: 11 }, () => file) }, admin),
     );
@@ -330,33 +330,5 @@ describe("refused files change nothing", () => {
     );
     expect(JSON.stringify(comment)).toContain("not to internal comments");
     expect(counts()).toEqual(before);
-  });
-});
-
-describe("a Messenger reply with files", () => {
-  it("is never sent: it fails at once with the reason", async () => {
-    const channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "messenger", name: "Page", inboxId })))).id;
-    const { visitorId } = await runtime.runPromise(Effect.flatMap(OutsideConversations, (o) => o.visitorFor({ channelId, externalId: "psid-1" })));
-    const { conversationId } = await runtime.runPromise(
-      Effect.flatMap(OutsideConversations, (o) => o.open({ channelId, visitorId, contactId: null, text: "hi", via: "messenger" })),
-    );
-    // Past the inbox's refusal (the engine does not know channels): as if another path had written it.
-    const sent = await runtime.runPromise(
-      Effect.flatMap(Engine, (e) =>
-        e.replyAsAgent({
-          conversationId,
-          userId: admin.id,
-          text: "see attached",
-          clientMessageId: "m-1",
-          attachments: [{ id: "att_messenger_1", filename: "a.txt", contentType: "text/plain", size: 1, sha256: "0".repeat(64), data: Buffer.from("a") }],
-        }),
-      ),
-    );
-    await runDue();
-    expect(sqlite.prepare("SELECT status, attempts, last_error FROM deliveries WHERE message_id = ?").get(Number(sent.id))).toEqual({
-      status: "failed",
-      attempts: 1,
-      last_error: "this reply has files attached, and Parley sends files only by email, not on Messenger; send the text without them",
-    });
   });
 });
