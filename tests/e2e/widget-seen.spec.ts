@@ -1,0 +1,147 @@
+/**
+ * What the visitor has seen, end to end: the real widget on a demo site on another origin, an
+ * agent replying from the inbox, and the server's database read (reads only, as
+ * permissions.spec.ts does) for `visitor_reads`. A reply counts as seen only once the chat panel
+ * is open and the page visible: not while the panel is closed, not in a hidden tab.
+ */
+import BetterSqlite3 from "better-sqlite3";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+
+const SITE_DIR = fileURLToPath(new URL("../fixtures/demo-site/", import.meta.url));
+const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8" };
+/** Longer than the widget's debounce (~400 ms) plus a request: a mark it would send has landed by then. */
+const SETTLE_MS = 1500;
+
+let site: Server;
+let siteUrl = "";
+let channelId = "";
+
+/** Serves the demo site with the snippet's placeholders replaced, on 127.0.0.1 and a free port. */
+const startDemoSite = async (origin: string, channel: string): Promise<Server> => {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const file = normalize(join(SITE_DIR, path === "/" ? "index.html" : path));
+    if (!file.startsWith(SITE_DIR)) return void res.writeHead(403).end();
+    try {
+      const body = (await readFile(file, "utf8")).replaceAll("PARLEY_ORIGIN", origin).replaceAll("PARLEY_CHANNEL_ID", channel);
+      res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-store" }).end(body);
+    } catch {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+};
+
+test.beforeAll(async ({ playwright }) => {
+  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  channelId = process.env.PARLEY_CHANNEL_ID || (await getChatChannelId(request));
+  await request.dispose();
+  site = await startDemoSite(parleyUrl(), channelId);
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+});
+
+test.afterAll(async () => {
+  await new Promise((resolve) => site?.close(resolve));
+});
+
+/** One read of the server's database (the server owns every write). */
+const read = <T>(sql: string, ...args: unknown[]): T => {
+  const path = process.env.PARLEY_DATABASE_PATH;
+  if (!path) throw new Error("PARLEY_DATABASE_PATH is not set: run the specs through playwright.config.ts");
+  // Not `readonly`: a read-only connection may miss rows still in the server's WAL.
+  const db = new BetterSqlite3(path, { fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 5000");
+    return db.prepare(sql).get(...args) as T;
+  } finally {
+    db.close();
+  }
+};
+const seenThrough = (conversationId: string) =>
+  read<{ id: number } | undefined>("SELECT last_seen_message_id AS id FROM visitor_reads WHERE conversation_id = ?", conversationId)?.id ?? null;
+const newestVisible = (conversationId: string) =>
+  read<{ id: number }>("SELECT max(id) AS id FROM messages WHERE conversation_id = ? AND is_internal = 0", conversationId).id;
+
+const launcher = (page: Page) => page.getByRole("button", { name: /^Chat with us/ });
+const chat = (page: Page) => page.getByRole("dialog", { name: /^Chat with / });
+const transcript = (page: Page) => chat(page).getByRole("log");
+const composer = (page: Page) => chat(page).getByRole("textbox", { name: "Your message" });
+const say = async (page: Page, text: string) => {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+};
+
+/** Pretends the visitor switched tabs (or came back): what `document.visibilityState` says, and its event. */
+const setVisibility = (page: Page, state: "visible" | "hidden") =>
+  page.evaluate((value) => {
+    Object.defineProperty(document, "visibilityState", { configurable: true, get: () => value });
+    document.dispatchEvent(new Event("visibilitychange"));
+  }, state);
+
+/** A visitor who went through the lead bot to the team, with the chat open; returns the conversation id. */
+const visitorHandedOff = async (browser: Browser) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${siteUrl}/index.html`);
+  await launcher(page).click();
+  await expect(transcript(page)).toContainText("what's your name?", { timeout: 15_000 });
+  await say(page, "Hedy");
+  await expect(transcript(page)).toContainText("What's your work email?");
+  await say(page, "hedy@example.com");
+  await chat(page).getByRole("button", { name: "11–50" }).click();
+  await expect(transcript(page)).toContainText(/Support team|offline/);
+  const id = await page.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), channelId);
+  expect(id).toBeTruthy();
+  return { context, page, id: id! };
+};
+
+test("a reply counts as seen only with the chat open and the page in view", async ({ browser }) => {
+  const { context, page, id } = await visitorHandedOff(browser);
+  // Everything so far was shown in the open panel of a visible page.
+  await expect.poll(() => seenThrough(id), { timeout: 10_000 }).toBe(newestVisible(id));
+
+  const agentContext = await browser.newContext({ baseURL: parleyUrl() });
+  const agent = await agentContext.newPage();
+  await login(agent, demoUsers.agent, adminPassword());
+  await agent.goto(`/inbox?conversation=${encodeURIComponent(id)}`);
+  const reply = async (text: string) => {
+    await agent.getByRole("textbox", { name: /reply/i }).fill(text);
+    await agent.getByRole("button", { name: /^send/i }).click();
+  };
+
+  // The panel is closed: the reply reaches the page (the unread badge) but is not seen.
+  await composer(page).press("Escape");
+  await expect(chat(page)).toBeHidden();
+  const before = seenThrough(id);
+  await reply("Hi Hedy, Alex here. Still there?");
+  await expect(launcher(page)).toHaveAccessibleName(/1 unread/, { timeout: 15_000 });
+  await page.waitForTimeout(SETTLE_MS);
+  expect(seenThrough(id)).toBe(before);
+  expect(newestVisible(id)).toBeGreaterThan(before!);
+
+  // Opening the panel shows it: now it is seen.
+  await launcher(page).click();
+  await expect(transcript(page)).toContainText("Alex here. Still there?");
+  await expect.poll(() => seenThrough(id), { timeout: 10_000 }).toBe(newestVisible(id));
+
+  // The panel stays open but the visitor switched tabs: the next reply is drawn, not seen.
+  await setVisibility(page, "hidden");
+  const beforeHidden = seenThrough(id);
+  await reply("I'll send you the details by email.");
+  await expect(transcript(page)).toContainText("send you the details by email", { timeout: 15_000 });
+  await page.waitForTimeout(SETTLE_MS);
+  expect(seenThrough(id)).toBe(beforeHidden);
+  // Back to the tab: seen.
+  await setVisibility(page, "visible");
+  await expect.poll(() => seenThrough(id), { timeout: 10_000 }).toBe(newestVisible(id));
+
+  await agentContext.close();
+  await context.close();
+});
