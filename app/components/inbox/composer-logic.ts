@@ -1,6 +1,7 @@
 /**
- * The composer's decisions, apart from React: which saved replies a "/shortcut" asks for, and
- * a fresh client message id per send. Pure unless said otherwise; safe on the client.
+ * The composer's decisions, apart from React: which saved replies a "/shortcut" asks for, a
+ * fresh client message id per send, and which replies may carry files within which limits.
+ * Pure unless said otherwise; safe on the client.
  */
 
 export interface ReplyChoice {
@@ -52,3 +53,31 @@ export const enterAction = (
   if (suggestions > 0) return "pick";
   return unmatchedShortcut ? "ignore" : "send";
 };
+
+/** The limits of a reply's files, as the server holds them. */
+export interface FileLimits {
+  readonly maxFiles: number;
+  readonly maxFileBytes: number;
+  readonly maxMailBytes: number;
+}
+
+/**
+ * Largest file Meta's Send API takes in one upload (bytes): the client's copy of the runtime's
+ * ATTACHMENT_MESSENGER_MAX_FILE_BYTES (attachments.ts cannot reach the browser; a test holds the two equal).
+ */
+export const MESSENGER_MAX_FILE_BYTES = 25 * 1024 * 1024;
+
+/**
+ * The limits the composer checks a reply's files against before the upload, or null when the
+ * reply offers no files: an email reply within the server's limits, a Messenger reply within them
+ * and the Send API's per-file cap (as Inbox.reply holds it), a chat reply none (the widget shows
+ * text only). Without limits from the server, none. Pure.
+ */
+export const replyFileLimits = (via: "chat" | "email" | "messenger", limits: FileLimits | null): FileLimits | null => {
+  if (limits === null || via === "chat") return null;
+  return via === "messenger" ? { ...limits, maxFileBytes: Math.min(limits.maxFileBytes, MESSENGER_MAX_FILE_BYTES) } : limits;
+};
+
+/** Where the files of a reply go, said beside "Attach files". Pure. */
+export const replyFilesWhere = (via: "email" | "messenger"): string =>
+  via === "email" ? "Sent with the email" : "Sent on Messenger after the text, one message per file";

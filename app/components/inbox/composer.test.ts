@@ -3,6 +3,8 @@
  * said at the list, with the file to mark.
  */
 import { describe, expect, it } from "vitest";
+import { ATTACHMENT_MESSENGER_MAX_FILE_BYTES, attachmentReplyLimits, attachmentReplyLimitsFor } from "../../../runtime/services/attachments.js";
+import { MESSENGER_MAX_FILE_BYTES, replyFileLimits, replyFilesWhere } from "./composer-logic.js";
 import { chosenFilesProblem } from "./composer.js";
 
 const limits = { maxFiles: 3, maxFileBytes: 100, maxMailBytes: 250 };
@@ -27,5 +29,34 @@ describe("chosenFilesProblem", () => {
       index: null,
       message: "The files come to 251 B; one reply carries at most 250 B.",
     });
+  });
+});
+
+describe("replyFileLimits", () => {
+  const MB = 1024 * 1024;
+
+  it("offers files on email and Messenger replies, never on chat replies or without the server's limits", () => {
+    expect(replyFileLimits("email", limits)).toBe(limits);
+    expect(replyFileLimits("messenger", limits)).toEqual(limits);
+    expect(replyFileLimits("chat", limits)).toBeNull();
+    expect(replyFileLimits("email", null)).toBeNull();
+    expect(replyFileLimits("messenger", null)).toBeNull();
+  });
+
+  it("holds a Messenger reply's files to the Send API's 25 MB each, the server's rule, and says where the files go", () => {
+    const wide = { maxFiles: 10, maxFileBytes: 100 * MB, maxMailBytes: 200 * MB };
+    const messenger = replyFileLimits("messenger", wide)!;
+    expect(messenger).toEqual({ maxFiles: 10, maxFileBytes: 25 * MB, maxMailBytes: 200 * MB });
+    expect(chosenFilesProblem([file("clip.mov", 26 * MB)], messenger)).toEqual({ index: 0, message: "“clip.mov” is over 25 MB: remove it, or share it another way." });
+    expect(chosenFilesProblem([file("clip.mov", 26 * MB)], replyFileLimits("email", wide)!)).toBeNull();
+    expect(replyFilesWhere("email")).toBe("Sent with the email");
+    expect(replyFilesWhere("messenger")).toBe("Sent on Messenger after the text, one message per file");
+  });
+
+  it("checks what the server checks: the same limits for each way out, with the server's own or wider limits", () => {
+    expect(MESSENGER_MAX_FILE_BYTES).toBe(ATTACHMENT_MESSENGER_MAX_FILE_BYTES);
+    for (const base of [attachmentReplyLimits, { maxFiles: 10, maxFileBytes: 100 * MB, maxMailBytes: 200 * MB }]) {
+      for (const via of ["chat", "email", "messenger"] as const) expect(replyFileLimits(via, base)).toEqual(attachmentReplyLimitsFor(via, base));
+    }
   });
 });

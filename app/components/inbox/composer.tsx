@@ -2,7 +2,7 @@ import { useFetcher, useRevalidator } from "@remix-run/react";
 import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
-import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
+import { enterAction, matchSavedReplies, newClientMessageId, replyFileLimits, replyFilesWhere, shortcutQuery, type FileLimits } from "./composer-logic.js";
 import { humanSize } from "./thread-messages.js";
 
 export interface SavedReplyChoice {
@@ -15,12 +15,8 @@ export interface SavedReplyChoice {
 const TYPING_PING_MS = 3000;
 const TYPING_IDLE_MS = 4000;
 
-/** The limits of a reply's files, as the server holds them (attachmentReplyLimits, from the loader). */
-export interface ReplyFileLimits {
-  readonly maxFiles: number;
-  readonly maxFileBytes: number;
-  readonly maxMailBytes: number;
-}
+/** The limits of a reply's files, as the server holds them (attachmentReplyLimitsFor the reply's way out, from the loader). */
+export type ReplyFileLimits = FileLimits;
 
 /**
  * Why the chosen files cannot go, with the index of the file to mark (null for the list as a
@@ -56,9 +52,10 @@ const replyPlaceholder = (via: "chat" | "email" | "messenger", to: string | null
  * the server confirmed that send, and the button is disabled while it is pending — a double
  * click stores one message. "/" plus a shortcut offers saved replies (↑/↓, Enter or Tab to
  * insert, Escape to dismiss). Enter sends, Shift+Enter starts a new line. A reply that goes by
- * email may carry files ("Attach files"): listed with their sizes and a Remove button each, and
- * posted as multipart only when there are some; chat and Messenger replies and comments never
- * offer them (those channels would drop the files).
+ * email or on Messenger may carry files ("Attach files"): checked against that way's limits as
+ * they are picked, listed with their sizes and a Remove button each, and posted as multipart only
+ * when there are some; chat replies and comments never offer them (the widget shows text only,
+ * and comments go nowhere).
  */
 export function Composer({
   conversationId,
@@ -75,7 +72,7 @@ export function Composer({
   replyVia?: "chat" | "email" | "messenger";
   /** The address an email reply goes to, when known. */
   replyTo?: string | null;
-  /** The limits of a reply's files; without them no files are offered. */
+  /** The limits of a reply's files (email or Messenger); without them no files are offered. */
   fileLimits?: ReplyFileLimits | null;
 }) {
   const fetcher = useFetcher<ThreadActionResult>({ key: `composer:${conversationId}` });
@@ -100,10 +97,11 @@ export function Composer({
   const query = dismissed ? null : shortcutQuery(text);
   const unmatched = query !== null && suggestions.length === 0;
   const result = fetcher.data;
-  // Only a mail carries files: chat and Messenger replies would arrive without them, comments go nowhere.
-  const attachable = replyVia === "email" && effectiveMode === "reply" && fileLimits !== null;
+  // A mail and a Messenger message carry files; a chat reply would arrive without them, a comment goes nowhere.
+  const limits = replyFileLimits(replyVia, fileLimits);
+  const attachable = limits !== null && replyVia !== "chat" && effectiveMode === "reply";
   const attached = attachable ? files : [];
-  const filesProblem = fileLimits !== null && attached.length > 0 ? chosenFilesProblem(attached, fileLimits) : null;
+  const filesProblem = limits !== null && attached.length > 0 ? chosenFilesProblem(attached, limits) : null;
 
   // A new conversation starts with an empty composer in reply mode.
   useEffect(() => {
@@ -328,8 +326,8 @@ export function Composer({
             Attach files
           </label>
           <span id={filesHintId} className="composer__hint muted">
-            Sent with the email · up to {fileLimits!.maxFiles} files, {humanSize(fileLimits!.maxFileBytes)} each,{" "}
-            {humanSize(fileLimits!.maxMailBytes)} together
+            {replyFilesWhere(replyVia)} · up to {limits.maxFiles} files, {humanSize(limits.maxFileBytes)} each, {humanSize(limits.maxMailBytes)}{" "}
+            together
           </span>
           {attached.length > 0 ? (
             <ul className="composer__file-list" aria-label="Files to send">
