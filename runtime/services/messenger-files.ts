@@ -257,6 +257,8 @@ export const messengerFetchFiles = (files: ReadonlyArray<MessengerInboundFile>, 
         if (deadline.aborted) return skip(`not fetched: a message's files may take ${settings.deadlineMs / 1000} s together`);
         if (taken >= limits.maxFiles) return skip(countReason);
         const left = limits.maxMailBytes - fetchedBytes;
+        // The files fetched so far fill the message: nothing more would be kept.
+        if (left <= 0) return skip(totalReason);
         const cap = Math.min(limits.maxFileBytes, left);
         const capReason = cap < limits.maxFileBytes ? totalReason : `too large: over ${megabytes(limits.maxFileBytes)} per file`;
         taken += 1;
