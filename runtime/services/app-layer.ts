@@ -14,6 +14,7 @@ import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
 import * as Deliveries from "./deliveries.js";
 import * as EmailChannel from "./email-channel.js";
+import * as FollowUps from "./follow-ups.js";
 import * as Engine from "./engine.js";
 import * as FormChannel from "./form-channel.js";
 import * as Inbox from "./inbox.js";
@@ -57,6 +58,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Tickets.layer,
     Visitors.layer,
   );
+  const emailChannel = EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices));
   return Layer.mergeAll(
     accounts,
     ChannelDirectory.layer,
@@ -73,7 +75,9 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Reports.layer.pipe(Layer.provide(Chatflows.layer)),
     deliveries,
     outside,
-    EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices)),
+    emailChannel,
+    // Chat replies a visitor did not see go out by email through the same email channel service.
+    FollowUps.layer.pipe(Layer.provide(emailChannel)),
     MessengerChannel.messengerChannelLayer.pipe(Layer.provide(channelServices)),
     FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
   ).pipe(Layer.provideMerge(base));

@@ -65,12 +65,20 @@ describe("parseOrigin", () => {
 
 describe("stored config", () => {
   it("reads a missing or broken config as empty and keeps unknown keys on write", () => {
-    expect(readChatConfig("not json")).toEqual({ allowedOrigins: [], branding: { showPoweredBy: true } });
-    expect(readChatConfig('{"allowedOrigins":"*"}')).toEqual({ allowedOrigins: [], branding: { showPoweredBy: true } });
+    expect(readChatConfig("not json")).toEqual({ allowedOrigins: [], branding: { showPoweredBy: true }, followUpMinutes: 5 });
+    expect(readChatConfig('{"allowedOrigins":"*"}')).toEqual({ allowedOrigins: [], branding: { showPoweredBy: true }, followUpMinutes: 5 });
     const merged = JSON.parse(
-      mergeChatConfig('{"allowedOrigins":["*"],"extra":1}', { allowedOrigins: ["https://a.example"], branding: { showPoweredBy: false } }),
+      mergeChatConfig('{"allowedOrigins":["*"],"extra":1,"followUpMinutes":15}', { allowedOrigins: ["https://a.example"], branding: { showPoweredBy: false } }),
     );
-    expect(merged).toEqual({ allowedOrigins: ["https://a.example"], branding: { showPoweredBy: false }, extra: 1 });
+    expect(merged).toEqual({ allowedOrigins: ["https://a.example"], branding: { showPoweredBy: false }, extra: 1, followUpMinutes: 15 });
+  });
+
+  it("reads the follow-up wait: 0 is off, a bad stored value is the default, a given one replaces it", () => {
+    expect(readChatConfig('{"followUpMinutes":0}').followUpMinutes).toBe(0);
+    expect(readChatConfig('{"followUpMinutes":60}').followUpMinutes).toBe(60);
+    for (const bad of ['"5"', "-1", "2.5", "99999", "null"]) expect(readChatConfig(`{"followUpMinutes":${bad}}`).followUpMinutes).toBe(5);
+    const merged = JSON.parse(mergeChatConfig('{"followUpMinutes":15}', { allowedOrigins: [], branding: { showPoweredBy: true }, followUpMinutes: 0 }));
+    expect(merged.followUpMinutes).toBe(0);
   });
 });
 
@@ -86,6 +94,7 @@ describe("Channels", () => {
     expect(chat.chat).toEqual({
       allowedOrigins: ["*"],
       branding: { showPoweredBy: true },
+      followUpMinutes: 5,
       identitySecret: { configured: true, hint: "abcd" },
     });
     expect(JSON.stringify(chat)).not.toContain("old-secret");
@@ -160,7 +169,21 @@ describe("Channels", () => {
       c.updateChatConfig("ch_chat", { allowedOrigins: Array.from({ length: 101 }, (_, i) => `https://s${i}.example`), branding: {} }),
     );
     expect(Either.isLeft(tooMany) && tooMany.left._tag).toBe("InvalidInput");
+    for (const followUpMinutes of [-1, 1.5, 1441, "5"]) {
+      const bad = await channels((c) => c.updateChatConfig("ch_chat", { allowedOrigins: [], branding: {}, followUpMinutes }));
+      const badIssues = Either.isLeft(bad) && bad.left._tag === "InvalidInput" ? bad.left.issues : [];
+      expect(badIssues.map((i) => i.path)).toEqual(["followUpMinutes"]);
+    }
     expect(db.sqlite.prepare("SELECT config FROM channels WHERE id = 'ch_chat'").pluck().get()).toBe(before);
+  });
+
+  it("saves the follow-up wait, and keeps it when a change does not give one", async () => {
+    const off = await channels((c) => c.updateChatConfig("ch_chat", { allowedOrigins: [], branding: {}, followUpMinutes: 0 }));
+    expect(Either.getOrThrow(off).followUpMinutes).toBe(0);
+    const kept = await channels((c) => c.updateChatConfig("ch_chat", { allowedOrigins: ["https://shop.example"], branding: {} }));
+    expect(Either.getOrThrow(kept).followUpMinutes).toBe(0);
+    const later = await channels((c) => c.updateChatConfig("ch_chat", { allowedOrigins: [], branding: {}, followUpMinutes: 30 }));
+    expect(Either.getOrThrow(later).followUpMinutes).toBe(30);
   });
 
   it("rotates the identity secret: the new one verifies an identify at once, the old one no longer does", async () => {

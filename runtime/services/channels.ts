@@ -102,12 +102,29 @@ export const ChatBrandingInput = S.Struct({
   showPoweredBy: S.optionalWith(S.Boolean, exact),
 });
 
-/** What an admin sends to change a chat channel: the whole list of origins and the branding. */
+/**
+ * Minutes after an agent's reply that a chat visitor who has not seen it gets it by email
+ * (follow-ups.ts), when they are a contact with an address; 0 turns it off. On by default, as
+ * in the hosted suites: an answer nobody reads is the worst outcome of a chat.
+ */
+export const CHAT_FOLLOW_UP_DEFAULT_MINUTES = 5;
+/** The longest wait an admin may set: a day. */
+export const CHAT_FOLLOW_UP_MAX_MINUTES = 1440;
+
+/** What an admin sends to change a chat channel: the whole list of origins and the branding (and the follow-up wait, kept when absent). */
 export const ChatConfigInput = S.Struct({
   allowedOrigins: S.Array(AllowedOrigin).pipe(
     S.maxItems(MAX_ALLOWED_ORIGINS, { message: () => `at most ${MAX_ALLOWED_ORIGINS} origins` }),
   ),
   branding: ChatBrandingInput,
+  followUpMinutes: S.optionalWith(
+    S.Number.pipe(
+      S.filter((n) => Number.isInteger(n) && n >= 0 && n <= CHAT_FOLLOW_UP_MAX_MINUTES, {
+        message: () => `a whole number of minutes from 0 (off) to ${CHAT_FOLLOW_UP_MAX_MINUTES}`,
+      }),
+    ),
+    exact,
+  ),
 });
 
 /** Branding as stored and shown: empty fields are absent; `showPoweredBy` always says. */
@@ -122,6 +139,8 @@ export interface ChatBranding {
 export interface ChatChannelConfig {
   readonly allowedOrigins: ReadonlyArray<string>;
   readonly branding: ChatBranding;
+  /** Minutes before unseen agent replies are emailed to the visitor; 0 = never. */
+  readonly followUpMinutes: number;
 }
 
 /** A chat channel's settings as the admin screen shows them; the secret only as a hint. */
@@ -160,6 +179,7 @@ const StoredConfig = S.Struct({
     }),
     { default: () => ({}) },
   ),
+  followUpMinutes: S.optional(S.Unknown),
 });
 const decodeStored = S.decodeUnknownEither(StoredConfig);
 
@@ -176,9 +196,13 @@ export const parseJsonObject = (text: string): Record<string, unknown> => {
 /** The chat config a stored `channels.config` text holds (bad parts read as empty). Pure. */
 export const readChatConfig = (configText: string): ChatChannelConfig => {
   const decoded = decodeStored(parseJsonObject(configText));
-  const stored = Either.isRight(decoded) ? decoded.right : { allowedOrigins: [], branding: {} };
-  return { allowedOrigins: stored.allowedOrigins, branding: cleanBranding(stored.branding) };
+  const stored = Either.isRight(decoded) ? decoded.right : { allowedOrigins: [], branding: {}, followUpMinutes: undefined };
+  return { allowedOrigins: stored.allowedOrigins, branding: cleanBranding(stored.branding), followUpMinutes: followUpMinutesOf(stored.followUpMinutes) };
 };
+
+/** A stored follow-up wait, or the default when it is absent or not a valid number of minutes. Pure. */
+export const followUpMinutesOf = (value: unknown): number =>
+  typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= CHAT_FOLLOW_UP_MAX_MINUTES ? value : CHAT_FOLLOW_UP_DEFAULT_MINUTES;
 
 const cleanBranding = (input: {
   readonly name?: string | undefined;
@@ -206,8 +230,16 @@ const cleanBranding = (input: {
  * The stored config text after an admin's change: `allowedOrigins` and `branding` replaced,
  * every other key of the stored object kept. Pure.
  */
-export const mergeChatConfig = (configText: string, config: ChatChannelConfig): string =>
-  JSON.stringify({ ...parseJsonObject(configText), allowedOrigins: config.allowedOrigins, branding: config.branding });
+export const mergeChatConfig = (configText: string, config: ChatConfigChange): string =>
+  JSON.stringify({
+    ...parseJsonObject(configText),
+    allowedOrigins: config.allowedOrigins,
+    branding: config.branding,
+    ...(config.followUpMinutes !== undefined ? { followUpMinutes: config.followUpMinutes } : {}),
+  });
+
+/** An admin's change of a chat channel: the follow-up wait stays as stored when it is not given. */
+export type ChatConfigChange = Omit<ChatChannelConfig, "followUpMinutes"> & { readonly followUpMinutes?: number | undefined };
 
 /** The hint shown for a stored secret: its last four characters. Pure. */
 export const secretHint = (secret: string | null): string | null => (secret ? secret.slice(-4) : null);
@@ -341,9 +373,10 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
       yield* loadChatRow(id);
       const decoded = decodeInput(input);
       if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
-      const config: ChatChannelConfig = {
+      const config: ChatConfigChange = {
         allowedOrigins: [...new Set(decoded.right.allowedOrigins)],
         branding: cleanBranding(decoded.right.branding),
+        followUpMinutes: decoded.right.followUpMinutes,
       };
       const secret = yield* Effect.orDie(
         db.writeEffect((sqlite) => {
@@ -352,13 +385,14 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
             | { config: string; identity_secret: string | null }
             | undefined;
           if (!row) return undefined;
-          sqlite.prepare("UPDATE channels SET config = ? WHERE id = ?").run(mergeChatConfig(row.config, config), id);
-          return { secret: row.identity_secret };
+          const merged = mergeChatConfig(row.config, config);
+          sqlite.prepare("UPDATE channels SET config = ? WHERE id = ?").run(merged, id);
+          return { secret: row.identity_secret, config: readChatConfig(merged) };
         }),
       );
       if (!secret) return yield* Effect.fail(new NotFound({ entity: "chat channel", id }));
       notify(id);
-      return chatSettings(config, secret.secret);
+      return chatSettings(secret.config, secret.secret);
     });
 
     const rotateIdentitySecret: ChannelsShape["rotateIdentitySecret"] = Effect.fn("Channels.rotateIdentitySecret")(function* (id) {

@@ -127,11 +127,23 @@ export interface EmailChannelShape {
   readonly receive: (mail: EmailIncoming) => Effect.Effect<ReadonlyArray<EmailOutcome>, EmailRejected>;
   /** The outbox's sender for email channels (registered when the layer is built). */
   readonly send: Sender;
+  /** Mails a chat follow-up (follow-ups.ts) through the conversation's inbox's team email; the sending channel and mail id when it went. */
+  readonly sendFollowUp: (mail: EmailFollowUp) => Effect.Effect<{ readonly externalId: string; readonly channelId: string }, SendFailed>;
   /**
    * One stored attachment as a download (its bytes and the response headers), when the actor
    * may open its conversation; NotFound for an unknown id and for one outside their inboxes alike.
    */
   readonly attachmentDownload: (attachmentId: string, actor: Actor) => Effect.Effect<EmailAttachmentDownload, NotFound>;
+}
+
+/** A chat follow-up as follow-ups.ts composes it; the channel adds its signature. */
+export interface EmailFollowUp {
+  readonly conversationId: string;
+  readonly to: string;
+  /** Who wrote the newest reply, for the From name ("Ann (Acme Support)"). */
+  readonly agentName: string | null;
+  /** The subject and text, given the send-as name of the channel that sends it. */
+  readonly compose: (teamName: string) => { readonly subject: string; readonly text: string };
 }
 
 /** A download of an email's attachment: the bytes and the headers to serve them with. */
@@ -368,11 +380,78 @@ export const emailChannelLayer = Layer.effect(
 
     const permanent = (reason: string) => Effect.fail(new SendFailed({ reason, permanent: true }));
 
+    // Every mail id of the conversation, whichever channel recorded it: a form conversation
+    // answered by email keeps its replies' ids under the email channel, the answers under its own.
+    const threadOf = (conversationId: string): ReadonlyArray<string> =>
+      (
+        db
+          .prepare("SELECT external_id FROM external_messages WHERE conversation_id = ? AND external_id LIKE '<%>' ORDER BY created_at, message_id")
+          .all(conversationId) as Array<{ external_id: string }>
+      ).map((row) => row.external_id);
+
+    /**
+     * Mails one message through a channel's relay, threaded under `thread` (its Message-IDs,
+     * oldest first), under a fresh Message-ID on the send-as domain, which it answers with.
+     */
+    const transmit = (
+      c: ReturnType<typeof readStoredConfig>,
+      mail: {
+        readonly to: string;
+        readonly agent: string | null;
+        readonly subject: string;
+        readonly text: string;
+        readonly thread: ReadonlyArray<string>;
+        readonly files: ReadonlyArray<{ readonly filename: string; readonly data: Buffer; readonly contentType: string }>;
+        readonly autoReplied: boolean;
+      },
+    ): Effect.Effect<string, SendFailed> => {
+      const relay = c.relay;
+      const fromAddress = c.fromAddress;
+      const sendAs = c.fromName;
+      if (relay === null) return permanent("this email channel has no outgoing mail relay; add one in Settings → Channels");
+      if (fromAddress === null || sendAs === null) return permanent("this email channel has no send-as name and address; add them in Settings → Channels");
+      const { inReplyTo, references } = replyThreadHeaders(mail.thread);
+      const outgoingId = `<${randomUUID()}@${domainOf(fromAddress)}>`;
+      return Effect.tryPromise({
+        try: async () => {
+          const transport = nodemailer.createTransport({
+            host: relay.host,
+            port: relay.port,
+            secure: relay.security === "tls",
+            requireTLS: relay.security === "starttls",
+            ignoreTLS: relay.security === "none",
+            ...(relay.user !== null ? { auth: { user: relay.user, pass: relay.password ?? "" } } : {}),
+            connectionTimeout: 15_000,
+            greetingTimeout: 15_000,
+            socketTimeout: EMAIL_SEND_TIMEOUT_MS,
+          });
+          try {
+            await transport.sendMail({
+              from: { name: replyFromName(sendAs, mail.agent), address: fromAddress },
+              to: mail.to,
+              subject: mail.subject,
+              text: mail.text,
+              messageId: outgoingId,
+              ...(inReplyTo !== null ? { inReplyTo, references } : {}),
+              ...(mail.files.length > 0
+                ? { attachments: mail.files.map((f) => ({ filename: f.filename, content: f.data, contentType: f.contentType })) }
+                : {}),
+              ...(mail.autoReplied ? { headers: { "Auto-Submitted": "auto-replied" } } : {}),
+            });
+          } finally {
+            transport.close();
+          }
+        },
+        catch: (error) => {
+          const verdict = judgeRelayError(error);
+          return new SendFailed({ reason: verdict.reason, permanent: verdict.permanent });
+        },
+      }).pipe(Effect.as(outgoingId));
+    };
+
     const send: Sender = (message: Outbound) =>
       Effect.gen(function* () {
         const c = readStoredConfig(message.config);
-        if (c.relay === null) return yield* permanent("this email channel has no outgoing mail relay; add one in Settings → Channels");
-        if (c.fromAddress === null || c.fromName === null) return yield* permanent("this email channel has no send-as name and address; add them in Settings → Channels");
         const to = db
           .prepare(
             `SELECT COALESCE(ct.email, ci.external_id) AS address FROM conversations c
@@ -383,13 +462,6 @@ export const emailChannelLayer = Layer.effect(
           .get(message.conversationId) as { address: string | null } | undefined;
         const recipient = to?.address ? Option.getOrNull(decodeAddress(to.address)) : null;
         if (recipient === null) return yield* permanent("this conversation has no email address to reply to");
-        // Every mail id of the conversation, whichever channel recorded it: a form conversation
-        // answered by email keeps its replies' ids under the email channel, the answers under its own.
-        const thread = (
-          db
-            .prepare("SELECT external_id FROM external_messages WHERE conversation_id = ? AND external_id LIKE '<%>' ORDER BY created_at, message_id")
-            .all(message.conversationId) as Array<{ external_id: string }>
-        ).map((row) => row.external_id);
         const first = db
           .prepare("SELECT payload FROM messages WHERE conversation_id = ? AND author = 'visitor' AND payload IS NOT NULL ORDER BY id LIMIT 1")
           .get(message.conversationId) as { payload: string } | undefined;
@@ -412,48 +484,19 @@ export const emailChannelLayer = Layer.effect(
             ? ((db.prepare("SELECT COALESCE(NULLIF(display_name, ''), name) AS name FROM users WHERE id = ?").get(message.userId) as { name: string } | undefined)
                 ?.name ?? null)
             : null;
-        const { inReplyTo, references } = replyThreadHeaders(thread);
         // The files an agent attached (stored with the message, in its write): read at each try, so a retry sends them too.
         const files = attachmentFilesOf(db.prepare, message.messageId);
-        const outgoingId = `<${randomUUID()}@${domainOf(c.fromAddress)}>`;
-        const relay = c.relay;
-        yield* Effect.tryPromise({
-          try: async () => {
-            const transport = nodemailer.createTransport({
-              host: relay.host,
-              port: relay.port,
-              secure: relay.security === "tls",
-              requireTLS: relay.security === "starttls",
-              ignoreTLS: relay.security === "none",
-              ...(relay.user !== null ? { auth: { user: relay.user, pass: relay.password ?? "" } } : {}),
-              connectionTimeout: 15_000,
-              greetingTimeout: 15_000,
-              socketTimeout: EMAIL_SEND_TIMEOUT_MS,
-            });
-            try {
-              await transport.sendMail({
-                from: { name: replyFromName(c.fromName!, agent), address: c.fromAddress! },
-                to: recipient,
-                subject: replySubject(subject),
-                text: replyBody(message.text, c.signature),
-                messageId: outgoingId,
-                ...(inReplyTo !== null ? { inReplyTo, references } : {}),
-                ...(files.length > 0
-                  ? { attachments: files.map((f) => ({ filename: f.filename, content: f.data, contentType: f.contentType })) }
-                  : {}),
-                // RFC 3834: the bot's replies are automatic, so the customer's own auto-responder does not answer them.
-                ...(message.author === "bot" ? { headers: { "Auto-Submitted": "auto-replied" } } : {}),
-              });
-            } finally {
-              transport.close();
-            }
-          },
-          catch: (error) => {
-            const verdict = judgeRelayError(error);
-            return new SendFailed({ reason: verdict.reason, permanent: verdict.permanent });
-          },
+        const externalId = yield* transmit(c, {
+          to: recipient,
+          agent,
+          subject: replySubject(subject),
+          text: replyBody(message.text, c.signature),
+          thread: threadOf(message.conversationId),
+          files,
+          // RFC 3834: the bot's replies are automatic, so the customer's own auto-responder does not answer them.
+          autoReplied: message.author === "bot",
         });
-        return { externalId: outgoingId };
+        return { externalId };
       });
 
 
@@ -463,29 +506,65 @@ export const emailChannelLayer = Layer.effect(
      * email channel of the conversation's inbox that can send, to the contact's address. Its
      * mail id is recorded under that channel, so the customer's answer threads back here.
      */
+    /**
+     * The first team email channel of the conversation's inbox that can send (a relay, a
+     * send-as name and address), or a permanent failure that says what is missing; `what`
+     * names what was to be sent ("this reply", "the visitor's unseen replies").
+     */
+    const sendingChannelOf = (conversationId: string, what: string) => {
+      const candidates = db
+        .prepare(
+          `SELECT ch.id, ch.config FROM channels ch JOIN conversations c ON c.inbox_id = ch.inbox_id
+            WHERE c.id = ? AND ch.kind = 'email' ORDER BY ch.created_at, ch.id`,
+        )
+        .all(conversationId) as Array<{ id: string; config: string }>;
+      const ready = candidates
+        .map((row) => ({ id: row.id, config: parseJsonObject(row.config) }))
+        .find((row) => {
+          const c = readStoredConfig(row.config);
+          return c.relay !== null && c.fromAddress !== null && c.fromName !== null;
+        });
+      if (ready) return Effect.succeed(ready);
+      return permanent(
+        candidates.length === 0
+          ? `${what} goes by email, and this inbox has no team email channel to send it: add one in Settings → Channels, then retry`
+          : `${what} goes by email, and no team email channel of this inbox has an outgoing relay and a send-as address yet: add them in Settings → Channels, then retry`,
+      );
+    };
+
+    /**
+     * The outbox's sender for conversations answered by email that did not come by email (a
+     * form's submission, an away message; migration 19): sent as a reply of the first team
+     * email channel of the conversation's inbox that can send, to the contact's address. Its
+     * mail id is recorded under that channel, so the customer's answer threads back here.
+     */
     const sendByEmail: Sender = (message: Outbound) =>
       Effect.gen(function* () {
-        const candidates = db
-          .prepare(
-            `SELECT ch.id, ch.config FROM channels ch JOIN conversations c ON c.inbox_id = ch.inbox_id
-              WHERE c.id = ? AND ch.kind = 'email' ORDER BY ch.created_at, ch.id`,
-          )
-          .all(message.conversationId) as Array<{ id: string; config: string }>;
-        const ready = candidates
-          .map((row) => ({ id: row.id, config: parseJsonObject(row.config) }))
-          .find((row) => {
-            const c = readStoredConfig(row.config);
-            return c.relay !== null && c.fromAddress !== null && c.fromName !== null;
-          });
-        if (!ready) {
-          return yield* permanent(
-            candidates.length === 0
-              ? "this reply goes by email, and this inbox has no team email channel to send it: add one in Settings → Channels, then retry"
-              : "this reply goes by email, and no team email channel of this inbox has an outgoing relay and a send-as address yet: add them in Settings → Channels, then retry",
-          );
-        }
+        const ready = yield* sendingChannelOf(message.conversationId, "this reply");
         const sent = yield* send({ ...message, channelId: ready.id, kind: "email", config: ready.config });
         return { ...sent, externalChannelId: ready.id };
+      });
+
+    /**
+     * A chat's follow-up (follow-ups.ts): the replies a visitor who left did not see, mailed
+     * through the inbox's first team email that can send, threaded after the conversation's
+     * earlier mails. The caller records the id under the channel, so an answer threads back.
+     */
+    const sendFollowUp: EmailChannelShape["sendFollowUp"] = (mail) =>
+      Effect.gen(function* () {
+        const ready = yield* sendingChannelOf(mail.conversationId, "the visitor's unseen replies");
+        const c = readStoredConfig(ready.config);
+        const { subject, text } = mail.compose(c.fromName ?? "");
+        const externalId = yield* transmit(c, {
+          to: mail.to,
+          agent: mail.agentName,
+          subject,
+          text: replyBody(text, c.signature),
+          thread: threadOf(mail.conversationId),
+          files: [],
+          autoReplied: false,
+        });
+        return { externalId, channelId: ready.id };
       });
 
     deliveries.register("email", send);
@@ -501,6 +580,6 @@ export const emailChannelLayer = Layer.effect(
       return { filename: file.filename, body: file.data, headers: attachmentHeaders({ ...file, size: file.data.length }) };
     });
 
-    return { settings, saveSettings, channelFor, receive, send, attachmentDownload };
+    return { settings, saveSettings, channelFor, receive, send, sendFollowUp, attachmentDownload };
   }),
 );
