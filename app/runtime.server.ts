@@ -56,7 +56,13 @@ export { Deliveries } from "../runtime/services/deliveries.js";
 export { FollowUps, type ConversationFollowUps, type FollowUpEmail } from "../runtime/services/follow-ups.js";
 export { readCapped } from "../runtime/services/read-capped.js";
 // The limits of an email reply's files and the check naming the first file past them: one rule for the composer, the upload and the service.
-export { attachmentReplyLimits, attachmentReplyRefusal, type AttachmentRefusal } from "../runtime/services/attachments.js";
+export {
+  attachmentReplyLimits,
+  attachmentReplyLimitsFor,
+  attachmentReplyRefusal,
+  type AttachmentRefusal,
+  type AttachmentReplyVia,
+} from "../runtime/services/attachments.js";
 export type { DeliveryStatus } from "../runtime/services/deliveries.js";
 export type { Contact, ContactCreated, ContactHistory } from "../runtime/services/contacts.js";
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";

@@ -3,8 +3,8 @@
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
  * close | reopen | mark-pending | mark-open | create-contact | link-contact | update-contact |
  * create-ticket | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
- * A reply by email may carry files: its post is then multipart (thread-action.server.ts reads it
- * with the reply limits).
+ * A reply by email or on Messenger may carry files: its post is then multipart (thread-action.server.ts
+ * reads it with the reply limits).
  */
 import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData, useOutletContext, type ShouldRevalidateFunction } from "@remix-run/react";
@@ -18,7 +18,7 @@ import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { Contacts, attachmentReplyLimits, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { Contacts, attachmentReplyLimitsFor, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -60,7 +60,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     suggested,
     contactSearch,
     // The composer says the limits and checks them before the upload; the action holds the same ones.
-    fileLimits: loaded.thread.conversation.replyVia === "email" ? attachmentReplyLimits : null,
+    fileLimits: attachmentReplyLimitsFor(loaded.thread.conversation.replyVia),
     now: Date.now(),
   };
 }
