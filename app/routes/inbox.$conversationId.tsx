@@ -18,7 +18,7 @@ import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { Contacts, attachmentReplyLimitsFor, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -41,7 +41,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       const contactResults = !thread.contact && contactSearch.trim() !== "" ? yield* contacts.search(user, contactSearch, 8) : null;
       const savedReplies = yield* Effect.flatMap(SavedReplies, (s) => s.list(user));
       const ticketDraft = yield* Effect.flatMap(Tickets, (t) => t.draftFromConversation(user, conversationId));
-      return { thread, history, contactResults, savedReplies, ticketDraft };
+      // A chat's replies say whether the visitor saw them, or got them by email (after getThread: access is checked).
+      const followUps = thread.conversation.replyVia === "chat" ? yield* Effect.flatMap(FollowUps, (f) => f.forConversation(conversationId)) : null;
+      return { thread, history, contactResults, savedReplies, ticketDraft, followUps };
     }),
   );
   // What the bot collected, to prefill "Create contact".
@@ -78,7 +80,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, contactResults, savedReplies, ticketDraft, suggested, contactSearch, fileLimits, now: loadedAt } = useLoaderData<typeof loader>();
+  const { thread, history, contactResults, savedReplies, ticketDraft, followUps, suggested, contactSearch, fileLimits, now: loadedAt } = useLoaderData<typeof loader>();
   const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
   const conversation = thread.conversation;
@@ -87,7 +89,15 @@ export default function ConversationThread() {
     <>
       <section className="thread" aria-labelledby="thread-title">
         <ThreadHeader conversation={conversation} options={options} listFilter={listFilter} now={now} />
-        <ThreadMessages conversationId={conversation.id} messages={thread.messages} lastReadMessageId={thread.lastReadMessageId} truncated={thread.truncated} now={now} />
+        <ThreadMessages
+          conversationId={conversation.id}
+          messages={thread.messages}
+          lastReadMessageId={thread.lastReadMessageId}
+          truncated={thread.truncated}
+          now={now}
+          followUps={followUps}
+          visitorEmail={thread.contact?.email ?? null}
+        />
         <p className="thread__typing" aria-live="polite">
           {typers.length > 0 ? `${typers.map((t) => t.name).join(", ")} ${typers.length === 1 ? "is" : "are"} writing ${typers.every((t) => t.internal) ? "a comment" : "a reply"}…` : ""}
         </p>

@@ -87,6 +87,30 @@ test("an admin adds an allowed origin; a bad one is refused with the entry named
   expect(await allowOriginFor(request, "https://evil.example")).toBe("https://evil.example");
 });
 
+test("an admin sets how long before chat replies the visitor did not see are emailed, or turns it off", async ({ page }) => {
+  await openChatChannel(page);
+  const wait = page.getByLabel("Email them to the visitor");
+  await expect(wait).toHaveValue("5");
+  const originsBefore = await origins(page).inputValue();
+  const save = async (label: string) => {
+    await wait.selectOption({ label });
+    await page.getByRole("button", { name: "Save", exact: true }).click();
+    await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
+  };
+  try {
+    await save("After 15 minutes");
+    await page.reload();
+    await expect(wait).toHaveValue("15");
+    // The other settings stayed as they were.
+    await expect(origins(page)).toHaveValue(originsBefore);
+    await save("Off: never email them");
+    await page.reload();
+    await expect(wait).toHaveValue("0");
+  } finally {
+    await save("After 5 minutes");
+  }
+});
+
 test("the snippet is copied with a visible status; the page has no serious accessibility violations", async ({ page, context }) => {
   await context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: parleyUrl() });
   await openChatChannel(page);

@@ -138,9 +138,13 @@ test("a reply counts as seen only with the chat open and the page in view", asyn
   await expect(transcript(page)).toContainText("send you the details by email", { timeout: 15_000 });
   await page.waitForTimeout(SETTLE_MS);
   expect(seenThrough(id)).toBe(beforeHidden);
-  // Back to the tab: seen.
+  // The agent sees it is not read yet, and that it will follow the visitor by email (the bot made her a contact).
+  const followUp = agent.locator(".message--agent").last().locator(".follow-up");
+  await expect(followUp).toHaveText(/^Not seen yet · emailed to the visitor at .+ if still unseen$/);
+  // Back to the tab: seen, and the agent's thread says so without a reload.
   await setVisibility(page, "visible");
   await expect.poll(() => seenThrough(id), { timeout: 10_000 }).toBe(newestVisible(id));
+  await expect(followUp).toHaveText(/^Seen · /, { timeout: 10_000 });
 
   await agentContext.close();
   await context.close();

@@ -1,8 +1,9 @@
 import { useFetcher } from "@remix-run/react";
 import { useEffect, useLayoutEffect, useRef } from "react";
-import type { ThreadMessage } from "../../runtime.server.js";
+import type { ConversationFollowUps, ThreadMessage } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
+import { followUpNotes, type FollowUpNote } from "./follow-up-logic.js";
 import { fieldLabel } from "./labels.js";
 import { Time } from "./time.js";
 
@@ -210,6 +211,49 @@ function DeliveryLine({ conversationId, messageId, delivery, now }: { conversati
   );
 }
 
+/**
+ * Under an agent's chat reply: Seen (in the widget, with the panel open), Not seen yet (and when
+ * it will be emailed, or why not), or the follow-up email that carried it (follow-ups.ts).
+ */
+function FollowUpLine({ note, now }: { note: FollowUpNote; now: number }) {
+  switch (note.kind) {
+    case "seen":
+      return (
+        <p className="follow-up follow-up--seen">
+          Seen · <Time at={note.at} now={now} />
+        </p>
+      );
+    case "emailed":
+      return (
+        <p className="follow-up follow-up--emailed">
+          Not seen in the chat · emailed{note.to ? ` to ${note.to}` : ""} · <Time at={note.at} now={now} />
+        </p>
+      );
+    case "not_emailed":
+      return (
+        <p className="follow-up follow-up--failed">
+          Not seen in the chat · not emailed: {note.reason}
+        </p>
+      );
+    case "unseen":
+      return (
+        <p className="follow-up">
+          Not seen yet
+          {note.emailAt !== null ? (
+            <>
+              {" "}
+              · {note.lastError ? "emailing failed, next try at" : "emailed to the visitor at"} <Time at={note.emailAt} now={now} />
+              {note.lastError ? "" : " if still unseen"}
+              {note.lastError ? ` — ${note.lastError}` : ""}
+            </>
+          ) : note.why === "no_address" ? (
+            " · the visitor left no email address to follow up by"
+          ) : null}
+        </p>
+      );
+  }
+}
+
 // Layout effects warn on the server; plain effects there are no-ops anyway.
 const useIsoLayoutEffect = typeof window === "undefined" ? useEffect : useLayoutEffect;
 
@@ -270,7 +314,8 @@ function HandoffMarker({ message, now }: { message: ThreadMessage; now: number }
  * before what arrived since the agent last read it. Text is rendered as text, never as HTML.
  * An email shows its headers and attachments, an agent's reply by email the files it carried, a
  * visitor's Messenger message the files it came with;
- * a reply to an outside channel shows whether it was delivered. Keeps the view at the bottom as messages arrive unless the agent scrolled up.
+ * a reply to an outside channel shows whether it was delivered, an agent's chat reply whether the
+ * visitor saw it or was emailed it. Keeps the view at the bottom as messages arrive unless the agent scrolled up.
  */
 export function ThreadMessages({
   conversationId,
@@ -278,12 +323,18 @@ export function ThreadMessages({
   lastReadMessageId,
   truncated,
   now,
+  followUps = null,
+  visitorEmail = null,
 }: {
   conversationId: string;
   messages: ReadonlyArray<ThreadMessage>;
   lastReadMessageId: number;
   truncated: boolean;
   now: number;
+  /** A chat conversation's seen mark and follow-up emails; null for other channels. */
+  followUps?: ConversationFollowUps | null;
+  /** The address a follow-up would go to (the contact's). */
+  visitorEmail?: string | null;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
@@ -291,7 +342,10 @@ export function ThreadMessages({
   const firstUnread = lastReadMessageId > 0 ? messages.find((m) => Number(m.id) > lastReadMessageId && m.author !== "agent") : undefined;
   const subjects = subjectShownOn(messages);
   // A delivery line appearing or changing under the last message grows the list too: follow it.
-  const deliveries = messages.map((m) => (m.delivery ? `${m.id}:${m.delivery.status}` : "")).join(",");
+  const notes = followUps === null ? new Map<string, ReadonlyArray<FollowUpNote>>() : followUpNotes(messages, followUps, visitorEmail);
+  const deliveries =
+    messages.map((m) => (m.delivery ? `${m.id}:${m.delivery.status}` : "")).join(",") +
+    [...notes].map(([id, list]) => `${id}:${list.map((n) => n.kind).join("+")}`).join(",");
 
   useIsoLayoutEffect(() => {
     const el = ref.current;
@@ -364,6 +418,9 @@ export function ThreadMessages({
               ) : null}
             </div>
             {m.delivery ? <DeliveryLine conversationId={conversationId} messageId={m.id} delivery={m.delivery} now={now} /> : null}
+            {(notes.get(m.id) ?? []).map((note, i) => (
+              <FollowUpLine key={i} note={note} now={now} />
+            ))}
           </li>,
         ];
       })}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { chatConfigErrors, chatConfigFromForm, splitOrigins } from "./chat-config-form.js";
+import { chatConfigErrors, chatConfigFromForm, FOLLOW_UP_CHOICES, followUpLabel, splitOrigins } from "./chat-config-form.js";
 
 const form = (entries: Record<string, string>) => {
   const data = new FormData();
@@ -57,5 +57,28 @@ describe("chatConfigErrors", () => {
       accentColor: "a colour is #rrggbb",
       form: "whole form",
     });
+  });
+});
+
+describe("the follow-up wait", () => {
+  it("is a number of minutes when given as digits, text for the schema to refuse otherwise, and absent (kept) when empty", () => {
+    const form = (value: string | null) => {
+      const f = new FormData();
+      if (value !== null) f.set("followUpMinutes", value);
+      return (chatConfigFromForm(f).input as { followUpMinutes?: unknown }).followUpMinutes;
+    };
+    expect(form("15")).toBe(15);
+    expect(form("0")).toBe(0);
+    expect(form("-5")).toBe("-5");
+    expect(form("")).toBeUndefined();
+    expect(form(null)).toBeUndefined();
+  });
+
+  it("files the schema's refusal under its field, and names the choices", () => {
+    expect(chatConfigErrors([{ path: "followUpMinutes", message: "a whole number" }], [])).toEqual({ followUpMinutes: "a whole number" });
+    expect(FOLLOW_UP_CHOICES.map(followUpLabel)).toContain("After 5 minutes");
+    expect(followUpLabel(0)).toBe("Off: never email them");
+    expect(followUpLabel(120)).toBe("After 2 hours");
+    expect(followUpLabel(1440)).toBe("After 1 day");
   });
 });

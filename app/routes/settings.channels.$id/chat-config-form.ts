@@ -13,7 +13,19 @@ export const FIELDS = {
   accentColor: "accentColor",
   launcherPosition: "launcherPosition",
   showPoweredBy: "showPoweredBy",
+  followUpMinutes: "followUpMinutes",
 } as const;
+
+/** The waits the form offers for emailing unseen replies, in minutes (0 = off). */
+export const FOLLOW_UP_CHOICES: ReadonlyArray<number> = [0, 1, 2, 5, 10, 15, 30, 60, 120, 240, 1440];
+
+/** "Off", "5 minutes", "1 hour", "1 day". Pure. */
+export const followUpLabel = (minutes: number): string => {
+  if (minutes === 0) return "Off: never email them";
+  if (minutes % 1440 === 0) return minutes === 1440 ? "After 1 day" : `After ${minutes / 1440} days`;
+  if (minutes % 60 === 0) return minutes === 60 ? "After 1 hour" : `After ${minutes / 60} hours`;
+  return minutes === 1 ? "After 1 minute" : `After ${minutes} minutes`;
+};
 
 export type FormValues = Readonly<Record<(typeof FIELDS)[keyof typeof FIELDS], string>>;
 
@@ -38,7 +50,9 @@ export const chatConfigFromForm = (form: FormData): { readonly input: unknown; r
     launcherPosition: text(form, FIELDS.launcherPosition),
     // A checkbox is absent when unticked.
     showPoweredBy: form.get(FIELDS.showPoweredBy) === null ? "" : "on",
+    followUpMinutes: text(form, FIELDS.followUpMinutes),
   };
+  const minutes = values.followUpMinutes.trim();
   return {
     values,
     input: {
@@ -50,6 +64,8 @@ export const chatConfigFromForm = (form: FormData): { readonly input: unknown; r
         launcherPosition: values.launcherPosition,
         showPoweredBy: values.showPoweredBy === "on",
       },
+      // Absent keeps the stored wait; anything but digits goes to the schema as text, which refuses it.
+      ...(minutes === "" ? {} : { followUpMinutes: /^\d{1,6}$/.test(minutes) ? Number(minutes) : minutes }),
     },
   };
 };
@@ -71,7 +87,9 @@ export const chatConfigErrors = (issues: ReadonlyArray<DecodeIssue>, origins: Re
     const field =
       head === "allowedOrigins"
         ? FIELDS.allowedOrigins
-        : head === "branding" && key !== undefined && key in FIELDS
+        : head === "followUpMinutes"
+          ? FIELDS.followUpMinutes
+          : head === "branding" && key !== undefined && key in FIELDS
           ? FIELDS[key as keyof typeof FIELDS]
           : "form";
     errors[field] ??= issue.message;

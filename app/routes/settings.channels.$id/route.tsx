@@ -10,7 +10,7 @@ import { access } from "../../roles.js";
 import { AppConfig, attempt, Channels, errorResponse, launcherPositions, MAX_ALLOWED_ORIGINS, run } from "../../runtime.server.js";
 import { requireUser } from "../../session.server.js";
 import styles from "./channel.css?url";
-import { chatConfigErrors, chatConfigFromForm, FIELDS, splitOrigins, type FormValues } from "./chat-config-form.js";
+import { chatConfigErrors, chatConfigFromForm, FIELDS, FOLLOW_UP_CHOICES, followUpLabel, splitOrigins, type FormValues } from "./chat-config-form.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: styles }];
 
@@ -133,7 +133,7 @@ export default function ChatChannelSettings() {
           </p>
         ) : null}
         {/* Remounted when the saved settings change, so the fields show what was stored (normalised). */}
-        <Form method="post" action={path} className="form form--wide" noValidate key={JSON.stringify(chat.allowedOrigins) + JSON.stringify(chat.branding)}>
+        <Form method="post" action={path} className="form form--wide" noValidate key={JSON.stringify(chat.allowedOrigins) + JSON.stringify(chat.branding) + chat.followUpMinutes}>
           <CsrfInput />
           <fieldset>
             <legend>Sites that may embed the chat</legend>
@@ -200,6 +200,26 @@ export default function ChatChannelSettings() {
               />
               <label htmlFor="brand-powered-by">Show “Powered by Parley” in the chat</label>
             </div>
+          </fieldset>
+
+          <fieldset>
+            <legend>Replies the visitor did not see</legend>
+            <Field
+              id="follow-up-minutes"
+              label="Email them to the visitor"
+              error={errors[FIELDS.followUpMinutes]}
+              hint="When a visitor leaves before seeing an agent’s reply, it follows them by email after this wait, through this inbox’s team email, if they are a contact with an email address. Their answer by email comes back into the chat."
+            >
+              {(props) => (
+                <select {...props} name={FIELDS.followUpMinutes} defaultValue={values?.followUpMinutes ?? String(chat.followUpMinutes)}>
+                  {(FOLLOW_UP_CHOICES.includes(chat.followUpMinutes) ? FOLLOW_UP_CHOICES : [...FOLLOW_UP_CHOICES, chat.followUpMinutes].sort((a, b) => a - b)).map((minutes) => (
+                    <option key={minutes} value={minutes}>
+                      {followUpLabel(minutes)}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
           </fieldset>
           <div className="form__actions">
             <button type="submit" name="intent" value="save" className="button" disabled={busyIntent === "save"}>
