@@ -1,6 +1,6 @@
 /** The outbox's live events as the inbox page reads them: a delivery change re-reads the page and notifies nobody. */
 import { describe, expect, it } from "vitest";
-import { needsRefresh, noticeFor, parseLiveMessage } from "./live-logic.js";
+import { needsRefresh, noticeFor, openConversationOf, parseLiveMessage } from "./live-logic.js";
 
 describe("a delivery change on the live feed", () => {
   it("re-reads the open thread, without a notification", () => {
@@ -15,5 +15,28 @@ describe("a delivery change on the live feed", () => {
     expect(event).toMatchObject({ kind: "conversation", conversationId: "conv_1" });
     expect(needsRefresh(event!)).toBe(true);
     expect(noticeFor(event!, "usr_me")).toBeNull();
+  });
+});
+
+describe("a seen mark or a follow-up email on the live feed", () => {
+  const event = (change: string) =>
+    parseLiveMessage(JSON.stringify({ kind: "conversation", conversationId: "conv_1", inboxId: "inb_1", internal: true, data: { change } }))!;
+
+  it("re-reads only the open thread it is about, never the list alone, and notifies nobody", () => {
+    for (const change of ["seen", "follow_up"]) {
+      expect(needsRefresh(event(change), "conv_1")).toBe(true);
+      expect(needsRefresh(event(change), "conv_2")).toBe(false);
+      expect(needsRefresh(event(change), null)).toBe(false);
+      expect(noticeFor(event(change), "usr_me")).toBeNull();
+    }
+    expect(needsRefresh(event("delivery"), null)).toBe(true);
+  });
+
+  it("reads the open conversation from the page's path", () => {
+    expect(openConversationOf("/inbox/conv_1")).toBe("conv_1");
+    expect(openConversationOf("/inbox/conv%201/")).toBe("conv 1");
+    expect(openConversationOf("/inbox")).toBeNull();
+    expect(openConversationOf("/inbox/attachments/x")).toBeNull();
+    expect(openConversationOf("/inbox/%E0")).toBeNull();
   });
 });

@@ -44,8 +44,30 @@ export const parseLiveMessage = (text: string): LiveMessage | undefined => {
   }
 };
 
-/** True when the event changes what the list or a thread shows (typing does not; a reply's delivery change does). Pure. */
-export const needsRefresh = (event: LiveMessage): boolean => event.kind !== "typing";
+/** Changes only a thread shows (the visitor's seen mark, a chat follow-up email): the list looks the same. */
+const THREAD_ONLY_CHANGES: ReadonlySet<unknown> = new Set(["seen", "follow_up"]);
+
+/**
+ * True when the event changes what the list or a thread shows (typing does not; a reply's
+ * delivery change does). A change only a thread shows counts only for the thread that is open
+ * (`openConversationId`): a visitor's seen marks come often and would re-read every agent's list. Pure.
+ */
+export const needsRefresh = (event: LiveMessage, openConversationId: string | null = null): boolean => {
+  if (event.kind === "typing") return false;
+  if (event.kind === "conversation" && THREAD_ONLY_CHANGES.has(record(event.data).change)) return event.conversationId === openConversationId;
+  return true;
+};
+
+/** The conversation a /inbox/<id> path shows, or null. Pure. */
+export const openConversationOf = (pathname: string): string | null => {
+  const match = /^\/inbox\/([^/]+)\/?$/.exec(pathname);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1]!);
+  } catch {
+    return null;
+  }
+};
 
 /** Who is typing, from a typing event (null when someone stopped, or it is `me`). Pure. */
 export const typingOf = (

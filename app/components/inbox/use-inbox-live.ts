@@ -6,7 +6,7 @@
  */
 import { useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { needsRefresh, noticeFor, parseLiveMessage, shouldNotify, typingOf, type Notice, type NotifySettings } from "./live-logic.js";
+import { needsRefresh, noticeFor, openConversationOf, parseLiveMessage, shouldNotify, typingOf, type Notice, type NotifySettings } from "./live-logic.js";
 
 export interface TypingInfo {
   readonly userId: string;
@@ -133,7 +133,7 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
           setTyping((map) => (map[event.conversationId] ? { ...map, [event.conversationId]: map[event.conversationId]!.filter((t) => t.userId !== author) } : map));
         }
       }
-      if (needsRefresh(event)) refresh();
+      if (needsRefresh(event, openConversationOf(window.location.pathname))) refresh();
       const notice = noticeFor(event, me);
       if (notice) notify(notice);
     };
