@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { migrations } from "../sql/migrations.js";
+import { GROUP_STATEMENTS, migrations } from "../sql/migrations.js";
 import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
 import { migrate, openDatabase, type DatabaseShape } from "./database.js";
 
@@ -216,6 +216,28 @@ describe("a group's messages", () => {
     expect(lastMessageIds()[1]).toEqual({ id: "c2", last_message_id: direct });
   });
 
+  it("queue a chat follow-up with each conversation's oldest agent reply, in a group and outside one; comments and bots never", async () => {
+    seedConversations();
+    const queue = () => db.sqlite.prepare("SELECT conversation_id, first_message_id FROM follow_up_queue ORDER BY conversation_id").all();
+    const [first] = await Promise.all([
+      db.write((s) => {
+        say(s, "c1", "bot", "a bot's answer");
+        const id = say(s, "c1", "agent", "first reply");
+        say(s, "c1", "agent", "second reply");
+        s.prepare("INSERT INTO messages (conversation_id, author, text, is_internal, created_at) VALUES ('c2', 'agent', 'a comment', 1, 1)").run();
+        return id;
+      }),
+    ]);
+    expect(queue()).toEqual([{ conversation_id: "c1", first_message_id: first }]);
+    // Outside a group the trigger does it; a conversation already queued keeps its oldest reply.
+    const direct = say(db.sqlite, "c2", "agent", "direct reply");
+    say(db.sqlite, "c1", "agent", "third reply");
+    expect(queue()).toEqual([
+      { conversation_id: "c1", first_message_id: first },
+      { conversation_id: "c2", first_message_id: direct },
+    ]);
+  });
+
   it("edited or deleted inside their own group are indexed as they end up", async () => {
     seedConversations();
     const indexed = say(db.sqlite, "c1", "visitor", "old words here");
@@ -241,6 +263,16 @@ describe("a group's messages", () => {
 });
 
 describe("group statements", () => {
+  it("each reads only the group's new messages (by id), never walks every message: they run before every group's COMMIT", () => {
+    migrate(db.sqlite);
+    for (const statement of GROUP_STATEMENTS) {
+      if (typeof statement !== "string") continue;
+      const plan = (db.sqlite.prepare(`EXPLAIN QUERY PLAN ${statement}`).all() as Array<{ detail: string }>).map((row) => row.detail);
+      // A full scan of messages (by table or by any index) grows with the database: a group statement must search it.
+      expect(plan.filter((detail) => /^SCAN (messages|m)\b/.test(detail)), statement).toEqual([]);
+    }
+  });
+
   const insertEvent = (s: BetterSqlite3.Database, type: string, conversation: string, node: string | null, from: string | null, at: number, port = "next") =>
     s
       .prepare(

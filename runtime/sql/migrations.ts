@@ -733,12 +733,14 @@ export const GROUP_STATEMENTS: ReadonlyArray<GroupStatement> = [
       WHERE m.id > (SELECT after_id FROM message_deferral) AND m.author IN ('bot', 'agent') AND m.is_internal = 0
         AND (ch.kind IN ('email', 'messenger') OR c.reply_by_email = 1) AND c.is_preview = 0`,
   // The group's agent replies in chat conversations queue a follow-up check (migration 20).
+  // In id order, so a conversation's oldest reply of the group wins (no GROUP BY: the planner
+  // would walk messages_conversation, every message ever, instead of the group's id range).
   `INSERT INTO follow_up_queue (conversation_id, first_message_id, first_at)
-     SELECT m.conversation_id, min(m.id), min(m.created_at)
+     SELECT m.conversation_id, m.id, m.created_at
        FROM messages m JOIN conversations c ON c.id = m.conversation_id JOIN channels ch ON ch.id = c.channel_id
       WHERE m.id > (SELECT after_id FROM message_deferral) AND m.author = 'agent' AND m.is_internal = 0
         AND ch.kind = 'chat' AND c.reply_by_email = 0 AND c.is_preview = 0
-      GROUP BY m.conversation_id
+      ORDER BY m.id
      ON CONFLICT (conversation_id) DO NOTHING`,
   "UPDATE message_deferral SET after_id = NULL WHERE after_id IS NOT NULL",
   foldReportRollups,
