@@ -161,16 +161,16 @@ export const sendMethodNotAllowed = (res: ServerResponse, allow: string, headers
   sendJson(res, 405, { error: { code: "method_not_allowed", message: `use ${allow}` } }, { ...headers, Allow: allow });
 
 /**
- * Answers a body that is not declared as JSON: 415, before a byte of it is read. Also makes a
- * cross-origin POST "non-simple", so a browser asks (preflight) before sending it.
+ * Answers a body that is not declared as JSON (or as `expected`, e.g. a multipart upload): 415,
+ * before a byte of it is read. Also makes a cross-origin JSON POST "non-simple", so a browser
+ * asks (preflight) before sending it.
  */
-export const sendUnsupportedMediaType = (res: ServerResponse, headers?: Headers): void =>
-  sendJson(
-    res,
-    415,
-    { error: { code: "unsupported_media_type", message: "send the body as JSON with `Content-Type: application/json`" } },
-    { ...headers, "Accept-Post": "application/json" },
-  );
+export const sendUnsupportedMediaType = (
+  res: ServerResponse,
+  headers?: Headers,
+  expected: { readonly type: string; readonly message: string } = { type: "application/json", message: "send the body as JSON with `Content-Type: application/json`" },
+): void =>
+  sendJson(res, 415, { error: { code: "unsupported_media_type", message: expected.message } }, { ...headers, "Accept-Post": expected.type });
 
 /** Answers a path under /api that names no endpoint. */
 export const sendRouteNotFound = (res: ServerResponse, headers?: Headers): void =>

@@ -12,12 +12,13 @@ import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Channels, parseJsonObject } from "../runtime/services/channels.js";
 import { Chatflows } from "../runtime/services/chatflows.js";
+import { ATTACHMENT_CHAT_UPLOAD_MAX_BYTES, attachmentForVisitor, attachmentHeaders } from "../runtime/services/attachments.js";
 import { AppConfig } from "../runtime/services/config.js";
 import { ContactEmail } from "../runtime/services/contacts.js";
 import { Database } from "../runtime/services/database.js";
 import { readStoredConfig } from "../runtime/services/email-settings.js";
 import { Engine, type ApiMessage } from "../runtime/services/engine.js";
-import { InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
+import { Conflict, InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
 import { Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
 import {
@@ -40,6 +41,7 @@ import {
   splitUrl,
   type Headers,
 } from "./http-util.js";
+import { isMultipartFormData, readMultipart, type MultipartLimits } from "./multipart.js";
 import { createRateLimiter, defaultRateLimits, type RateLimitOptions, type RateLimiter } from "./rate-limit.js";
 
 export interface PublicApi {
@@ -68,6 +70,21 @@ export interface PublicApiOptions {
 
 /** Longest message a visitor may send (characters). */
 export const MAX_TEXT_LENGTH = 4000;
+
+/**
+ * A visitor's file upload: one file of at most ATTACHMENT_CHAT_UPLOAD_MAX_BYTES in `file`, and
+ * the text fields `clientMessageId` and `text` (a caption of at most MAX_TEXT_LENGTH characters,
+ * 4 bytes each at worst).
+ */
+const FILE_UPLOAD_LIMITS: MultipartLimits = {
+  fileField: "file",
+  maxFileBytes: ATTACHMENT_CHAT_UPLOAD_MAX_BYTES,
+  maxFieldBytes: MAX_TEXT_LENGTH * 4,
+  maxFields: 5,
+};
+
+/** How long a visitor's browser may keep a downloaded file: a stored file never changes under its id. */
+const ATTACHMENT_CACHE_SECONDS = 3600;
 
 // ---------------------------------------------------------------------------------------------
 // Body schemas (built once at load; decoders too)
@@ -165,6 +182,7 @@ const addressOrNull = (value: string | null): string | null => (value === null ?
 interface Reply {
   readonly status: number;
   readonly body: unknown;
+  readonly headers?: Headers;
 }
 const reply = (status: number, body: unknown): Reply => ({ status, body });
 
@@ -181,6 +199,7 @@ const publicMessage = (m: ApiMessage): ApiMessage => ({
   ...(m.choices !== undefined ? { choices: m.choices } : {}),
   ...(m.bubble !== undefined ? { bubble: m.bubble } : {}),
   ...(m.typingDelayMs !== undefined ? { typingDelayMs: m.typingDelayMs } : {}),
+  ...(m.attachments !== undefined ? { attachments: m.attachments.map((a) => ({ id: a.id, name: a.name, type: a.type, size: a.size })) } : {}),
   createdAt: m.createdAt,
 });
 
@@ -309,7 +328,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   /** Sends a handler's Exit: its reply, its expected error, or a 500 for a defect. */
   const answer = (res: ServerResponse, exit: Exit.Exit<Reply, ApiError>, headers: Headers) => {
     if (Exit.isSuccess(exit)) {
-      sendJson(res, exit.value.status, exit.value.body, headers);
+      sendJson(res, exit.value.status, exit.value.body, exit.value.headers ? { ...headers, ...exit.value.headers } : headers);
       return;
     }
     const failure = Cause.failureOption(exit.cause);
@@ -617,6 +636,78 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       }),
     );
 
+  /**
+   * A visitor's file (multipart: `file`, `clientMessageId`, optional `text`) as their message in a
+   * conversation with people (Engine.visitorFile). The conversation is checked before a byte of
+   * the upload is read — someone else's is 404/403 as for messages, one the bot holds is 409 —
+   * and the file is measured while it streams: 413 at `file` at the first byte past the limit.
+   */
+  const uploadFile = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
+    authed(s, req, res, undefined, async (visitor) => {
+      const row = s.db.prepare("SELECT visitor_id, status FROM conversations WHERE id = ?").get(conversationId) as
+        | { visitor_id: string | null; status: string }
+        | undefined;
+      const early =
+        row === undefined
+          ? new NotFound({ entity: "conversation", id: conversationId })
+          : row.visitor_id !== visitor.visitorId
+            ? new Forbidden({ message: "this conversation belongs to another visitor" })
+            : row.status === "bot"
+              ? new Conflict({ message: "the bot is asking a question: answer it first" })
+              : undefined;
+      if (early !== undefined) {
+        // The upload may still be arriving: let it drain so the client reads this answer.
+        req.resume();
+        return Exit.fail(early);
+      }
+      const read = await readMultipart(req, FILE_UPLOAD_LIMITS);
+      if (!read.ok) {
+        const { status, path, message } = read.refusal;
+        const code = status === 413 ? "payload_too_large" : status === 415 ? "unsupported_media_type" : "invalid_input";
+        const body = { error: { code, message: path ? `${path}: ${message}` : message, ...(path ? { path } : {}) } };
+        const refusal: Reply = { status, body, ...(status === 413 ? { headers: { Connection: "close" } } : {}) };
+        return Exit.succeed(refusal);
+      }
+      const clientMessageId = read.fields.get("clientMessageId");
+      if (clientMessageId === undefined || clientMessageId === "") return Exit.fail(invalid("clientMessageId", "a client message id is required"));
+      const text = read.fields.get("text") ?? "";
+      if (text.length > MAX_TEXT_LENGTH) {
+        return Exit.fail(invalid("text", `a caption is at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters`));
+      }
+      const file = read.file;
+      if (file === null || file.content.length === 0) {
+        return Exit.fail(invalid("file", file === null ? "attach a file in the field named file" : "the file is empty"));
+      }
+      return Effect.map(
+        s.engine.visitorFile({ conversationId, visitorId: visitor.visitorId, clientMessageId, text, file }),
+        (result) => reply(200, { messages: result.messages.map(publicMessage), awaiting: result.awaiting, status: result.status }),
+      );
+    });
+
+  /**
+   * One file of a visible message of the visitor's own conversation, with the inbox download's
+   * safe headers (attachmentHeaders) and a private cache; anything else is the same 404.
+   */
+  const downloadAttachment = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string, attachmentId: string) => {
+    let channelId: string | undefined;
+    const program = Effect.gen(function* () {
+      const visitor = yield* authenticate(s, req);
+      channelId = visitor.channelId;
+      yield* takeVisitorToken(visitor.visitorId);
+      return yield* attachmentForVisitor(s.db.prepare, { conversationId, visitorId: visitor.visitorId, attachmentId });
+    });
+    return run(program).then((exit) => {
+      const headers = cors(s, req, channelId);
+      if (Exit.isFailure(exit)) {
+        answer(res, exit as Exit.Exit<never, ApiError>, headers);
+        return;
+      }
+      const file = exit.value;
+      res.writeHead(200, { ...headers, ...attachmentHeaders(file), "Cache-Control": `private, max-age=${ATTACHMENT_CACHE_SECONDS}` });
+      res.end(file.data);
+    });
+  };
+
   const leaveAwayMessage = (s: Services, req: IncomingMessage, res: ServerResponse) =>
     authed(s, req, res, undefined, (visitor) =>
       Effect.gen(function* () {
@@ -743,7 +834,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   // ---------------------------------------------------------------------------------------
   // Routing
 
-  const ROUTES = /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream|\/seen)?)?|away-messages)\/?$/;
+  const ROUTES =
+    /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream|\/seen|\/files|\/attachments\/[^/]+)?)?|away-messages)\/?$/;
 
   const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => {
     const s = await services;
@@ -765,7 +857,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
     if (!ROUTES.test(path)) return sendRouteNotFound(res, cors(s, req, undefined));
     const segments = path.replace(/\/$/, "").split("/").slice(2); // ["conversations", id, "messages"]
-    const [first, second, third] = segments;
+    const [first, second, third, fourth] = segments;
     const wrong = (allow: string) => sendMethodNotAllowed(res, allow, cors(s, req, undefined));
     // Checked before the token and before a byte of the body is read, so it costs nothing.
     const post = (serve: () => unknown) => {
@@ -790,6 +882,19 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
         if (third === undefined) return method === "GET" ? getConversation(s, req, res, conversationId) : wrong("GET");
         if (third === "stream") return method === "GET" ? stream(s, req, res, conversationId, query) : wrong("GET");
         if (third === "seen") return post(() => markSeen(s, req, res, conversationId));
+        if (third === "files") {
+          if (method !== "POST") return wrong("POST");
+          // Checked before the token and before a byte of the body is read, as JSON bodies are.
+          if (!isMultipartFormData(req.headers["content-type"])) {
+            return sendUnsupportedMediaType(res, cors(s, req, undefined), { type: "multipart/form-data", message: "send the file as multipart/form-data (a `file` part and a `clientMessageId` field)" });
+          }
+          return uploadFile(s, req, res, conversationId);
+        }
+        if (third === "attachments") {
+          const attachmentId = fourth === undefined ? undefined : decodePathSegment(fourth);
+          if (attachmentId === undefined) return sendRouteNotFound(res, cors(s, req, undefined));
+          return method === "GET" ? downloadAttachment(s, req, res, conversationId, attachmentId) : wrong("GET");
+        }
         if (method === "POST") return post(() => sendMessage(s, req, res, conversationId));
         if (method === "GET") return listMessages(s, req, res, conversationId, query);
         return wrong("GET, POST");

@@ -5,10 +5,12 @@
  * conversation get them back.
  */
 import { Effect, Either } from "effect";
+import { createHash } from "node:crypto";
 import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRuntime } from "./app-layer.js";
 import {
+  ATTACHMENT_CHAT_UPLOAD_MAX_BYTES,
   ATTACHMENT_FALLBACK_NAME,
   ATTACHMENT_MAX_FILE_BYTES,
   ATTACHMENT_MAX_FILES,
@@ -16,6 +18,7 @@ import {
   ATTACHMENT_MAX_NAME,
   ATTACHMENT_MESSENGER_MAX_FILE_BYTES,
   attachmentAssignIds,
+  attachmentChatUploadRows,
   attachmentContentType,
   attachmentFilename,
   attachmentForActor,
@@ -137,10 +140,10 @@ describe("attachmentPrepare", () => {
 
 describe("attachmentReplyLimitsFor", () => {
   const MB = 1024 * 1024;
-  it("holds an email reply to the reply limits, a Messenger reply also to the Send API's 25 MB a file, and gives a chat reply none", () => {
+  it("holds an email or chat reply to the reply limits, and a Messenger reply also to the Send API's 25 MB a file", () => {
     expect(attachmentReplyLimitsFor("email")).toBe(attachmentReplyLimits);
     expect(attachmentReplyLimitsFor("messenger")).toEqual({ ...attachmentReplyLimits, maxFileBytes: Math.min(attachmentReplyLimits.maxFileBytes, 25 * MB) });
-    expect(attachmentReplyLimitsFor("chat")).toBeNull();
+    expect(attachmentReplyLimitsFor("chat")).toBe(attachmentReplyLimits);
     expect(ATTACHMENT_MESSENGER_MAX_FILE_BYTES).toBe(25 * MB);
   });
 
@@ -159,6 +162,18 @@ describe("attachmentReplyLimitsFor", () => {
       path: "files[1]",
       message: "“video.mp4” is over 25 MB; a reply's files are at most 25 MB each",
     });
+  });
+});
+
+describe("attachmentChatUploadRows", () => {
+  it("names, types, hashes and ids the visitor's one file, and refuses one over 10 MB", () => {
+    const ready = attachmentChatUploadRows({ filename: "../shot.PNG", contentType: "IMAGE/PNG; x=1", content: Buffer.from("png!") }, () => "att_1");
+    expect(ready?.entry).toEqual({ id: "att_1", name: "shot.PNG", type: "image/png", size: 4 });
+    expect(ready?.row).toMatchObject({ id: "att_1", filename: "shot.PNG", contentType: "image/png", size: 4 });
+    expect(ready?.row.sha256).toBe(createHash("sha256").update("png!").digest("hex"));
+    expect(ATTACHMENT_CHAT_UPLOAD_MAX_BYTES).toBe(10 * 1024 * 1024);
+    expect(attachmentChatUploadRows({ filename: "at-limit.bin", content: Buffer.alloc(ATTACHMENT_CHAT_UPLOAD_MAX_BYTES) })).not.toBeNull();
+    expect(attachmentChatUploadRows({ filename: "big.bin", content: Buffer.alloc(ATTACHMENT_CHAT_UPLOAD_MAX_BYTES + 1) })).toBeNull();
   });
 });
 

@@ -9,9 +9,12 @@
  *   rows with `attachmentInsert` inside its write, right after the message.
  * - Replies: `attachmentReplyRefusal` holds an agent's files to `attachmentReplyLimits` (the
  *   thread's upload while it streams) and to `attachmentReplyLimitsFor` the reply's way out
- *   (Inbox.reply: email, or Messenger, whose Send API also caps each file), `attachmentReplyRows`
- *   readies them for Engine.replyAsAgent's write, and `attachmentFilesOf` hands them to the email
- *   and Messenger senders.
+ *   (Inbox.reply: chat and email alike, Messenger whose Send API also caps each file),
+ *   `attachmentReplyRows` readies them for Engine.replyAsAgent's write, and `attachmentFilesOf`
+ *   hands them to the email and Messenger senders.
+ * - The chat widget: a visitor uploads one file of at most ATTACHMENT_CHAT_UPLOAD_MAX_BYTES per
+ *   message (`attachmentChatUploadRows`, Engine.visitorFile), and downloads the files of their
+ *   own conversation's visible messages (`attachmentForVisitor`).
  * - Serving: `attachmentForActor` reads one file when the actor may open its conversation
  *   (the inbox's own rule, inbox-access.ts) and answers NotFound otherwise — an agent outside
  *   the inbox learns nothing, not even that the id exists; `attachmentHeaders` decides how a
@@ -212,17 +215,24 @@ export const attachmentReplyLimits: AttachmentLimits = {
 /** Largest file Meta's Send API takes in one attachment upload (bytes); Messenger refuses a larger one. */
 export const ATTACHMENT_MESSENGER_MAX_FILE_BYTES = 25 * 1024 * 1024;
 
+/**
+ * Largest file a chat visitor may send from the widget (bytes): the inbox's per-file limit, so a
+ * screenshot or a PDF fits, and one file per message keeps each upload one short request.
+ */
+export const ATTACHMENT_CHAT_UPLOAD_MAX_BYTES = ATTACHMENT_MAX_FILE_BYTES;
+
 /** Where an agent's reply goes (ConversationSummary.replyVia). */
 export type AttachmentReplyVia = "chat" | "email" | "messenger";
 
 /**
  * The limits of the files one reply that goes `via` may carry, or null when it may carry none:
- * an email reply is held to `base` (attachmentReplyLimits); a Messenger reply to the same count
- * and total, each file also within what the Send API takes (it goes as its own upload); a chat
- * reply carries no files (the widget shows text only). Pure.
+ * an email or chat reply is held to `base` (attachmentReplyLimits: the widget lists each file and
+ * the visitor downloads it with their token); a Messenger reply to the same count and total, each
+ * file also within what the Send API takes (it goes as its own upload). Null is kept in the type
+ * for a way out that takes no files. Pure.
  */
 export const attachmentReplyLimitsFor = (via: AttachmentReplyVia, base: AttachmentLimits = attachmentReplyLimits): AttachmentLimits | null => {
-  if (via === "email") return base;
+  if (via === "email" || via === "chat") return base;
   if (via === "messenger") return { ...base, maxFileBytes: Math.min(base.maxFileBytes, ATTACHMENT_MESSENGER_MAX_FILE_BYTES) };
   return null;
 };
@@ -270,6 +280,23 @@ export const attachmentReplyRows = (
   makeId: () => string = attachmentNewId,
 ): { readonly entries: ReadonlyArray<AttachmentEntry>; readonly rows: ReadonlyArray<AttachmentRow> } =>
   attachmentAssignIds(attachmentPrepare(files, attachmentReplyLimits), makeId);
+
+/**
+ * The one file a chat visitor sent, made ready to store with their message (name and type
+ * sanitised, hashed, a fresh id) and its payload entry. Null when it is over
+ * ATTACHMENT_CHAT_UPLOAD_MAX_BYTES (the upload refuses it before that: this is the last word).
+ * Pure given `makeId` (but for hashing).
+ */
+export const attachmentChatUploadRows = (
+  file: AttachmentSource,
+  makeId: () => string = attachmentNewId,
+): { readonly entry: AttachmentEntry & { readonly id: string }; readonly row: AttachmentRow } | null => {
+  const limits = { maxFileBytes: ATTACHMENT_CHAT_UPLOAD_MAX_BYTES, maxMailBytes: ATTACHMENT_CHAT_UPLOAD_MAX_BYTES, maxFiles: 1 };
+  const { entries, rows } = attachmentAssignIds(attachmentPrepare([file], limits), makeId);
+  const row = rows[0];
+  const entry = entries[0];
+  return row === undefined || entry?.id === undefined ? null : { entry: { ...entry, id: entry.id }, row };
+};
 
 /** A message's stored files as a sender attaches them, in the order they were listed. */
 export const attachmentFilesOf = (
@@ -323,6 +350,39 @@ export const attachmentForActor = (prepare: Prepare, actor: Actor, attachmentId:
         data: row.data,
       }),
     );
+  });
+
+/**
+ * The file when it belongs to a message the visitor may see (not an internal comment) of
+ * `conversationId`, and that conversation is the visitor's; NotFound for everything else — an
+ * unknown id, another conversation's file, another visitor's, a comment's — so a visitor learns
+ * nothing about ids that are not theirs.
+ */
+export const attachmentForVisitor = (
+  prepare: Prepare,
+  input: { readonly conversationId: string; readonly visitorId: string; readonly attachmentId: string },
+): Effect.Effect<AttachmentFile, NotFound> =>
+  Effect.suspend(() => {
+    const row = prepare(
+      `SELECT a.id, a.conversation_id, a.message_id, a.filename, a.content_type, a.size, a.sha256, a.data
+         FROM attachments a
+         JOIN messages m ON m.id = a.message_id AND m.conversation_id = a.conversation_id
+         JOIN conversations c ON c.id = a.conversation_id
+        WHERE a.id = ? AND a.conversation_id = ? AND m.is_internal = 0 AND c.visitor_id = ?`,
+    ).get(input.attachmentId, input.conversationId, input.visitorId) as
+      | { id: string; conversation_id: string; message_id: number; filename: string; content_type: string; size: number; sha256: string; data: Buffer }
+      | undefined;
+    if (!row) return Effect.fail(new NotFound({ entity: "attachment", id: input.attachmentId }));
+    return Effect.succeed({
+      id: row.id,
+      conversationId: row.conversation_id,
+      messageId: row.message_id,
+      filename: row.filename,
+      contentType: row.content_type,
+      size: row.size,
+      sha256: row.sha256,
+      data: row.data,
+    });
   });
 
 /** Types a browser may receive as themselves: none of them runs script. */

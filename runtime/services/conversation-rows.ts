@@ -20,8 +20,18 @@ export interface ApiMessage {
   readonly choices?: ReadonlyArray<{ readonly id: string; readonly label: string }>;
   readonly bubble?: ApiBubble;
   readonly typingDelayMs?: number;
+  /** The files stored with the message (the visitor downloads each at /api/conversations/:id/attachments/:id). */
+  readonly attachments?: ReadonlyArray<ApiAttachment>;
   /** ISO 8601. */
   readonly createdAt: string;
+}
+
+/** A stored file as the public API lists it. */
+export interface ApiAttachment {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
 }
 
 export interface ConversationView {
@@ -39,7 +49,10 @@ export interface MessagePayload {
   readonly handoff?: Readonly<Record<string, unknown>>;
   /** The choice ids a visitor clicked (their labels are the message text). */
   readonly choiceIds?: ReadonlyArray<string>;
-  /** On an agent's email reply: the files stored with it (table `attachments`). */
+  /**
+   * On an agent's reply, a chat visitor's file message or a visitor's Messenger message: the files
+   * stored with it (table `attachments`). An email's list may also hold files not stored (no id).
+   */
   readonly attachments?: ReadonlyArray<{ readonly id: string; readonly name: string; readonly type: string; readonly size: number }>;
 }
 
@@ -120,8 +133,29 @@ export const apiMessageOf = (
     ...(payload.choices !== undefined && payload.choices.length > 0 ? { choices: payload.choices } : {}),
     ...(payload.bubble !== undefined ? { bubble: payload.bubble } : {}),
     ...(payload.typingDelayMs !== undefined ? { typingDelayMs: payload.typingDelayMs } : {}),
+    ...(payload.attachments !== undefined ? withAttachments(payload.attachments) : {}),
     createdAt,
   };
+};
+
+/**
+ * The stored files of a payload's list, in the API shape: entries without an id (an email's file
+ * that was not stored) or of the wrong shape are left out, and nothing else of an entry is
+ * passed on. Pure.
+ */
+const withAttachments = (entries: unknown): { readonly attachments?: ReadonlyArray<ApiAttachment> } => {
+  if (!Array.isArray(entries)) return {};
+  const out: ApiAttachment[] = [];
+  for (const e of entries as Array<Record<string, unknown> | null>) {
+    if (e === null || typeof e !== "object" || typeof e.id !== "string" || typeof e.name !== "string") continue;
+    out.push({
+      id: e.id,
+      name: e.name,
+      type: typeof e.type === "string" ? e.type : "application/octet-stream",
+      size: typeof e.size === "number" && Number.isSafeInteger(e.size) && e.size >= 0 ? e.size : 0,
+    });
+  }
+  return out.length > 0 ? { attachments: out } : {};
 };
 
 /** At most this many characters of the last message are kept for the inbox list. */

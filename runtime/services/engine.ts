@@ -27,7 +27,7 @@ import type {
   StepResult,
   VisitorInfo,
 } from "../core/types.js";
-import { attachmentInsert, type AttachmentRow } from "./attachments.js";
+import { attachmentChatUploadRows, attachmentInsert, ATTACHMENT_CHAT_UPLOAD_MAX_BYTES, type AttachmentRow, type AttachmentSource } from "./attachments.js";
 import { Chatflows, type ChatflowVersion, type ChatflowsShape } from "./chatflows.js";
 import {
   apiMessageOf,
@@ -124,6 +124,23 @@ export interface EngineShape {
     readonly clientMessageId: string;
     readonly text?: string;
     readonly choiceIds?: ReadonlyArray<string>;
+  }) => Effect.Effect<
+    { readonly messages: ReadonlyArray<ApiMessage>; readonly awaiting: AwaitedInput | null; readonly status: ConversationStatus },
+    NotFound | Forbidden | Conflict | InvalidInput
+  >;
+  /**
+   * A chat visitor's file (and its optional caption), in a conversation with people (open,
+   * pending): stored as a visitor message whose payload lists the file, the file in the same
+   * write, published and recorded like any visitor message there (handleVisitorMessage's path);
+   * idempotent on clientMessageId. While the bot holds the conversation (status "bot") it is a
+   * Conflict — the bot takes answers, not files — and a closed one is a Conflict as a text is.
+   */
+  readonly visitorFile: (input: {
+    readonly conversationId: string;
+    readonly visitorId: string;
+    readonly clientMessageId: string;
+    readonly text: string;
+    readonly file: AttachmentSource;
   }) => Effect.Effect<
     { readonly messages: ReadonlyArray<ApiMessage>; readonly awaiting: AwaitedInput | null; readonly status: ConversationStatus },
     NotFound | Forbidden | Conflict | InvalidInput
@@ -745,17 +762,26 @@ export const makeEngine = (deps: {
 
   // ---- visitor messages ----
 
+  /** What a visitor sends: a text, a click on choices, or (Engine.visitorFile) one file with an optional caption. */
+  type VisitorInput =
+    | { kind: "text"; text: string }
+    | { kind: "choice"; choiceIds: readonly [string, ...string[]] }
+    | { kind: "file"; text: string; file: { readonly id: string; readonly name: string; readonly type: string; readonly size: number }; row: AttachmentRow };
+
+  /** The issue with a visitor's client message id, or undefined. Pure. */
+  const clientMessageIdIssue = (id: unknown): InvalidInput | undefined => {
+    if (typeof id !== "string" || id.length === 0) return invalid("clientMessageId", "a client message id is required");
+    if (id.length > MAX_CLIENT_MESSAGE_ID_LENGTH) return invalid("clientMessageId", `a client message id is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters`);
+    return undefined;
+  };
+
   const validateVisitorInput = (input: {
     readonly clientMessageId: string;
     readonly text?: string;
     readonly choiceIds?: ReadonlyArray<string>;
   }): Either.Either<{ kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] }, InvalidInput> => {
-    if (typeof input.clientMessageId !== "string" || input.clientMessageId.length === 0) {
-      return Either.left(invalid("clientMessageId", "a client message id is required"));
-    }
-    if (input.clientMessageId.length > MAX_CLIENT_MESSAGE_ID_LENGTH) {
-      return Either.left(invalid("clientMessageId", `a client message id is at most ${MAX_CLIENT_MESSAGE_ID_LENGTH} characters`));
-    }
+    const idIssue = clientMessageIdIssue(input.clientMessageId);
+    if (idIssue !== undefined) return Either.left(idIssue);
     const hasText = input.text !== undefined;
     const hasChoice = input.choiceIds !== undefined;
     if (hasText === hasChoice) return Either.left(invalid("", "send either a text or a choice"));
@@ -777,12 +803,32 @@ export const makeEngine = (deps: {
 
   type VisitorReply = { readonly messages: ReadonlyArray<ApiMessage>; readonly awaiting: AwaitedInput | null; readonly status: ConversationStatus };
 
+  /**
+   * A visitor's file (and caption) checked and made ready to store: the caption within the
+   * message length, the file not empty and within ATTACHMENT_CHAT_UPLOAD_MAX_BYTES. Pure (but for hashing).
+   */
+  const validateVisitorFile = (input: Parameters<EngineShape["visitorFile"]>[0]): Either.Either<Extract<VisitorInput, { kind: "file" }>, InvalidInput> => {
+    const idIssue = clientMessageIdIssue(input.clientMessageId);
+    if (idIssue !== undefined) return Either.left(idIssue);
+    if (typeof input.text !== "string" || input.text.length > MAX_TEXT_LENGTH) {
+      return Either.left(invalid("text", `a caption is at most ${MAX_TEXT_LENGTH} characters`));
+    }
+    if (input.file.content.length === 0) return Either.left(invalid("file", "the file is empty"));
+    const ready = attachmentChatUploadRows(input.file);
+    if (ready === null) return Either.left(invalid("file", `a file is at most ${ATTACHMENT_CHAT_UPLOAD_MAX_BYTES / (1024 * 1024)} MB`));
+    // A caption of only spaces says nothing: the file alone is the message.
+    return Either.right({ kind: "file", text: input.text.trim() === "" ? "" : input.text, file: ready.entry, row: ready.row });
+  };
+
   /** Whether a stored visitor message is the one `message` sends again (a retry), not another one under the same id. */
-  const sameVisitorMessage = (
-    stored: MessageRow,
-    message: { kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] },
-  ): boolean => {
+  const sameVisitorMessage = (stored: MessageRow, message: VisitorInput): boolean => {
     if (message.kind === "text") return stored.payload === null && stored.text === message.text;
+    if (message.kind === "file") {
+      // The same caption and the same file (by name and size: the bytes' hash is not in the payload).
+      const files = stored.payload === null ? undefined : (JSON.parse(stored.payload) as { attachments?: unknown }).attachments;
+      const first = Array.isArray(files) && files.length === 1 ? (files[0] as { name?: unknown; size?: unknown }) : undefined;
+      return stored.text === message.text && first?.name === message.file.name && first?.size === message.file.size;
+    }
     const ids = stored.payload === null ? undefined : (JSON.parse(stored.payload) as { choiceIds?: unknown }).choiceIds;
     return Array.isArray(ids) && ids.length === message.choiceIds.length && ids.every((id, i) => id === message.choiceIds[i]);
   };
@@ -792,11 +838,7 @@ export const makeEngine = (deps: {
    * different message under the same client message id is refused: answering it with the first
    * one's reply would lose it without a word.
    */
-  const replayNow = async (
-    row: ConversationRow,
-    messageId: number,
-    message: { kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] },
-  ): Promise<VisitorReply> => {
+  const replayNow = async (row: ConversationRow, messageId: number, message: VisitorInput): Promise<VisitorReply> => {
     const rows = db
       .prepare(`SELECT ${MESSAGE_COLUMNS} FROM messages WHERE conversation_id = ? AND id >= ? AND is_internal = 0 ORDER BY id LIMIT 200`)
       .all(row.id, messageId) as MessageRow[];
@@ -820,7 +862,7 @@ export const makeEngine = (deps: {
 
   const attemptVisitorMessage = async (
     input: { readonly conversationId: string; readonly visitorId: string; readonly clientMessageId: string },
-    message: { kind: "text"; text: string } | { kind: "choice"; choiceIds: readonly [string, ...string[]] },
+    message: VisitorInput,
   ): Promise<VisitorReply> => {
     const found = selectConversationForMessage.get({ id: input.conversationId, clientMessageId: input.clientMessageId }) as
       | (ConversationRow & { readonly handled_message_id: number | null })
@@ -830,6 +872,8 @@ export const makeEngine = (deps: {
     const row: ConversationRow = found;
     if (found.handled_message_id !== null) return replayNow(row, found.handled_message_id, message);
     if (row.status === "closed") throw new Conflict({ message: "this conversation is closed" });
+    // The bot's step takes a text or a choice; a file would be an answer it cannot read.
+    if (message.kind === "file" && row.status === "bot") throw new Conflict({ message: "the bot is asking a question: answer it first" });
 
     const now = wallClock.now();
     const before = columnsOf(row);
@@ -837,7 +881,7 @@ export const makeEngine = (deps: {
     const bot = row.status === "bot" ? await loadBotNow(row) : undefined;
 
     let text: string;
-    if (message.kind === "text") text = message.text;
+    if (message.kind !== "choice") text = message.text;
     else {
       // A click is stored as the labels the visitor saw, so the transcript reads naturally.
       const awaited = bot ? awaitingOf(bot.spec, bot.state) : null;
@@ -848,7 +892,8 @@ export const makeEngine = (deps: {
       author: "visitor",
       userId: null,
       text,
-      payload: message.kind === "choice" ? { choiceIds: message.choiceIds } : null,
+      // A file is listed as an agent's reply and a Messenger visitor's files are: the inbox's thread shows it as it shows theirs.
+      payload: message.kind === "choice" ? { choiceIds: message.choiceIds } : message.kind === "file" ? { attachments: [message.file] } : null,
       internal: false,
       clientMessageId: input.clientMessageId,
     };
@@ -868,8 +913,9 @@ export const makeEngine = (deps: {
       addTransitionEvents(plan, before, columns);
     } else {
       const context = contextOf(row, bot, before.inboxId, now);
+      // A file never reaches here: it is refused while the bot holds the conversation.
       const event: InterpreterEvent =
-        message.kind === "text" ? { type: "visitor_message", text: message.text } : { type: "visitor_choice", choiceIds: message.choiceIds };
+        message.kind === "choice" ? { type: "visitor_choice", choiceIds: message.choiceIds } : { type: "visitor_message", text: message.text };
       const state = await runCommandsNow(bot.spec, step(bot.spec, bot.state, event, context), context, plan);
       stateText = JSON.stringify(state);
       knownContact = state.contact;
@@ -887,7 +933,8 @@ export const makeEngine = (deps: {
       now,
       knownContact,
     };
-    const result = await storeNow(turn);
+    // The visitor's message is the turn's first; a file goes in with it or not at all.
+    const result = await storeNow(turn, message.kind === "file" ? (stored) => attachmentInsert(db.sqlite, row.id, stored.messages[0]!.id, [message.row], now) : undefined);
     publishNow(turn, result, before);
     return { messages: publicMessages(result), awaiting, status: columns.status };
   };
@@ -1108,11 +1155,19 @@ export const makeEngine = (deps: {
     return lock.run(input.conversationId, () => retryStaleNow(() => attemptVisitorMessage(input, message.right)));
   };
 
+  const visitorFileNow = (input: Parameters<EngineShape["visitorFile"]>[0]): Promise<VisitorReply> => {
+    const message = validateVisitorFile(input);
+    if (Either.isLeft(message)) return Promise.reject(message.left);
+    return lock.run(input.conversationId, () => retryStaleNow(() => attemptVisitorMessage(input, message.right)));
+  };
+
   return {
     // Not Effect.fn: these two run on every visitor request, and a traced span costs a stack capture each.
     startConversation: (input) => fromPromise(() => startConversationNow(input)),
 
     handleVisitorMessage: (input) => fromPromise(() => handleVisitorMessageNow(input)),
+
+    visitorFile: (input) => fromPromise(() => visitorFileNow(input)),
 
     direct: {
       startConversation: (input) => exitOf(startConversationNow(input)),

@@ -252,9 +252,9 @@ export interface InboxShape {
   readonly getThread: (conversationId: string, actor: Actor) => Effect.Effect<Thread, NotFound | Forbidden>;
   /**
    * A reply to the visitor; stores one message per clientMessageId however often it is sent.
-   * `files` go only with a reply sent by email or on Messenger (replyVia "email" | "messenger"),
-   * within attachmentReplyLimitsFor that way out, stored in the message's own write; otherwise
-   * InvalidInput at `files` / `files[i]`, nothing stored.
+   * `files` go with a reply whichever way it goes (chat, email or Messenger), within
+   * attachmentReplyLimitsFor that way out, stored in the message's own write; otherwise
+   * InvalidInput at `files` / `files[i]`, nothing stored. A comment takes none (Engine.replyAsAgent).
    */
   readonly reply: (
     input: {
@@ -881,14 +881,15 @@ export const makeInbox = (deps: {
     const files = input.files ?? [];
     let attachments: ReadonlyArray<AttachmentRow> = [];
     if (files.length > 0) {
-      // A mail and a Messenger message carry files; a chat reply would drop them on the way (the widget shows text).
+      // Every way out carries files now (the widget lists a chat reply's and the visitor downloads them
+      // with their token); each is held to its own limits (Messenger's Send API caps each file).
       const row = prepare(
         `SELECT ch.kind, c.reply_by_email FROM conversations c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = ?`,
       ).get(input.conversationId) as { kind: string; reply_by_email: number } | undefined;
       // The summary's replyVia rule: a Messenger channel answers on Messenger, an email channel or a reply_by_email conversation by email.
       const via = row?.kind === "messenger" ? "messenger" : row?.kind === "email" || row?.reply_by_email === 1 ? "email" : "chat";
       const limits = attachmentReplyLimitsFor(via);
-      if (limits === null) return yield* Effect.fail(invalid("files", "files can only be attached to email and Messenger replies"));
+      if (limits === null) return yield* Effect.fail(invalid("files", "files cannot be attached to a reply that goes this way"));
       const refusal = attachmentReplyRefusal(
         files.map((f) => ({ name: f.filename ?? "", size: f.content.length })),
         limits,
