@@ -128,6 +128,11 @@ export const readMultipart = async (req: IncomingMessage, limits: MultipartLimit
         if (size > limits.maxFieldBytes) throw new Refused({ status: 413, path: name, message: `${name} is over ${limits.maxFieldBytes / 1024} KB` });
         chunks.push(chunk);
       }
+      // The file field sent as text is an empty file input (some clients drop its empty file name): no file.
+      if (name === limits.fileField) {
+        if (size > 0) throw new Refused({ status: 400, path: name, message: `${name} must be a file (a part with a file name), not text` });
+        return undefined;
+      }
       // The first value of a field counts; a repeated one is ignored like URLSearchParams.get does.
       if (!fields.has(name)) fields.set(name, Buffer.concat(chunks).toString("utf8"));
       return undefined;
