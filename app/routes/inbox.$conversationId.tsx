@@ -18,7 +18,7 @@ import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Ratings, run, SavedReplies, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -43,7 +43,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       const ticketDraft = yield* Effect.flatMap(Tickets, (t) => t.draftFromConversation(user, conversationId));
       // A chat's replies say whether the visitor saw them, or got them by email (after getThread: access is checked).
       const followUps = thread.conversation.replyVia === "chat" ? yield* Effect.flatMap(FollowUps, (f) => f.forConversation(conversationId)) : null;
-      return { thread, history, contactResults, savedReplies, ticketDraft, followUps };
+      const rating = yield* Effect.flatMap(Ratings, (r) => r.forConversation(conversationId));
+      return { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating };
     }),
   );
   // What the bot collected, to prefill "Create contact".
@@ -80,7 +81,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, contactResults, savedReplies, ticketDraft, followUps, suggested, contactSearch, fileLimits, now: loadedAt } = useLoaderData<typeof loader>();
+  const { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, now: loadedAt } = useLoaderData<typeof loader>();
   const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
   const conversation = thread.conversation;
@@ -97,6 +98,7 @@ export default function ConversationThread() {
           now={now}
           followUps={followUps}
           visitorEmail={thread.contact?.email ?? null}
+          rating={rating}
         />
         <p className="thread__typing" aria-live="polite">
           {typers.length > 0 ? `${typers.map((t) => t.name).join(", ")} ${typers.length === 1 ? "is" : "are"} writing ${typers.every((t) => t.internal) ? "a comment" : "a reply"}…` : ""}

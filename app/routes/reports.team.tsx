@@ -3,7 +3,7 @@ import { Link, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { BarChart, LineChart } from "../components/reports/charts.js";
-import { formatCount, formatDuration, formatHours } from "../components/reports/format.js";
+import { formatCount, formatDuration, formatHours, formatPercent, formatScore } from "../components/reports/format.js";
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
 import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
@@ -36,6 +36,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     firstResponse: team.firstResponse,
     replyTime: team.replyTime,
     timeToClose: team.timeToClose,
+    satisfaction: team.satisfaction,
     days: query.range.days.map((d) => d.day),
     channelSeries: channels.map((name) => ({ name, values: query.range.days.map((d) => perDay.get(d.day)?.get(name) ?? 0) })),
     replies: team.agents.filter((a) => a.replies > 0).map((a) => ({ label: a.name, value: a.replies })),
@@ -88,6 +89,29 @@ export default function TeamReportsPage() {
         <h2 id="team-volume-title">Conversations by channel and inbox</h2>
         <LineChart title="Conversations per day by channel" categories={data.days} series={data.channelSeries} format={(v) => formatCount(v)} integer />
         <ReportTableView table={tables.volume} query={query} />
+      </section>
+
+      <section className="card" aria-labelledby="team-satisfaction-title">
+        <h2 id="team-satisfaction-title">Satisfaction</h2>
+        <Figures
+          label="Satisfaction"
+          items={[
+            {
+              label: "Average rating",
+              value: data.satisfaction.ratings > 0 ? `${formatScore(data.satisfaction.average)} / 5` : formatScore(null),
+              detail: data.satisfaction.ratings > 0 ? `${formatCount(data.satisfaction.ratings)} ${data.satisfaction.ratings === 1 ? "rating" : "ratings"}` : "no ratings",
+            },
+            {
+              label: "Satisfied",
+              value: formatPercent(data.satisfaction.ratings === 0 ? null : data.satisfaction.satisfied / data.satisfaction.ratings),
+              detail: "rated 4 or 5",
+            },
+          ]}
+        />
+        <p className="muted">
+          Visitors rate a chat from 1 to 5 in the widget once it is closed, when someone from the team took part; a conversation rated twice
+          counts with its latest rating, for the agent it was with (its assignee, else who replied last).
+        </p>
       </section>
 
       <section className="card" aria-labelledby="team-agents-title">

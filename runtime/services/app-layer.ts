@@ -21,6 +21,7 @@ import * as Inbox from "./inbox.js";
 import * as LiveEvents from "./live-events.js";
 import * as MessengerChannel from "./messenger-channel.js";
 import * as OutsideConversations from "./outside-conversations.js";
+import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
 import * as Routing from "./routing.js";
 import * as SavedReplies from "./saved-replies.js";
@@ -72,6 +73,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Contacts.layer,
     Tickets.layer,
     SavedReplies.layer,
+    Ratings.layer,
     Reports.layer.pipe(Layer.provide(Chatflows.layer)),
     deliveries,
     outside,

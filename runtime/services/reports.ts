@@ -151,6 +151,22 @@ export interface VolumeRow {
   readonly reachedTeam: number;
 }
 
+/** Visitors' ratings of conversations (1–5, ratings.ts): the latest per conversation. */
+export interface Satisfaction {
+  readonly ratings: number;
+  /** The mean score; null without ratings. */
+  readonly average: number | null;
+  /** Ratings of 4 or 5. */
+  readonly satisfied: number;
+}
+
+/** The satisfaction of a list of scores. Pure. */
+export const satisfactionOf = (scores: ReadonlyArray<number>): Satisfaction => ({
+  ratings: scores.length,
+  average: scores.length === 0 ? null : scores.reduce((a, b) => a + b, 0) / scores.length,
+  satisfied: scores.filter((s) => s >= 4).length,
+});
+
 export interface AgentRow {
   readonly userId: string;
   readonly name: string;
@@ -160,6 +176,7 @@ export interface AgentRow {
   readonly replies: number;
   readonly firstResponse: DurationSummary;
   readonly replyTime: DurationSummary;
+  readonly satisfaction: Satisfaction;
 }
 
 export interface TeamReport {
@@ -172,6 +189,7 @@ export interface TeamReport {
   readonly firstResponse: DurationSummary;
   readonly replyTime: DurationSummary;
   readonly timeToClose: DurationSummary;
+  readonly satisfaction: Satisfaction;
   readonly agents: ReadonlyArray<AgentRow>;
 }
 
@@ -368,6 +386,11 @@ const TEAM_SQL = {
       group_concat(CASE WHEN r.time_to_close_ms IS NOT NULL THEN r.closed_at END)
     FROM report_conversations r INDEXED BY report_conversations_closed
     WHERE r.closed_at IS NOT NULL AND r.closed_at >= @start AND r.closed_at < @end AND ${where}`,
+  // Visitors' ratings in the range, oldest first: the caller keeps each conversation's latest.
+  ratings: (where: string) => `SELECT r.conversation_id AS conversationId, r.user_id AS userId, json_extract(r.data, '$.score') AS score
+    FROM events r INDEXED BY events_rated
+    WHERE r.type = 'conversation_rated' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND ${where}
+    ORDER BY r.at, r.id`,
   // The WHERE repeats the partial index's condition so the planner can use it.
   assigned: (where: string) => `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
     WHERE r.type = 'assigned' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND r.user_id IS NOT NULL
@@ -827,9 +850,21 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       const assigned = new Map(
         (db.prepare(TEAM_SQL.assigned(where)).all(params) as Array<{ userId: string; n: number }>).map((r) => [r.userId, r.n]),
       );
+      // A conversation rated twice counts once, with its latest rating, for the agent that one credits.
+      const latestRatings = new Map<string, { userId: string | null; score: number }>();
+      for (const r of db.prepare(TEAM_SQL.ratings(where)).all(params) as Array<{ conversationId: string; userId: string | null; score: unknown }>) {
+        if (typeof r.score === "number" && Number.isInteger(r.score) && r.score >= 1 && r.score <= 5) latestRatings.set(r.conversationId, { userId: r.userId, score: r.score });
+      }
+      const scoresByAgent = new Map<string, number[]>();
+      for (const { userId, score } of latestRatings.values()) {
+        if (userId === null) continue;
+        const list = scoresByAgent.get(userId);
+        if (list) list.push(score);
+        else scoresByAgent.set(userId, [score]);
+      }
       const users = db.prepare("SELECT id, COALESCE(display_name, name) AS name FROM users").all() as NamedOption[];
       const userNames = new Map(users.map((u) => [u.id, u.name]));
-      const agentIds = new Set([...perAgent.keys(), ...assigned.keys()]);
+      const agentIds = new Set([...perAgent.keys(), ...assigned.keys(), ...scoresByAgent.keys()]);
       const agents: AgentRow[] = [...agentIds]
         .map((userId) => {
           const a = perAgent.get(userId);
@@ -840,6 +875,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
             replies: a?.replies ?? 0,
             firstResponse: summarize(a?.firsts ?? []),
             replyTime: summarize(a?.waits ?? []),
+            satisfaction: satisfactionOf(scoresByAgent.get(userId) ?? []),
           };
         })
         .sort((a, b) => b.replies - a.replies || b.assigned - a.assigned || a.name.localeCompare(b.name));
@@ -851,6 +887,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         firstResponse: summarize(firsts),
         replyTime: summarize(waits),
         timeToClose: summarize(closes),
+        satisfaction: satisfactionOf([...latestRatings.values()].map((r) => r.score)),
         agents,
       } satisfies TeamReport;
     }),

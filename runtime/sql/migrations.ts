@@ -703,6 +703,27 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 21,
+    name: "ratings: visitors rate a closed conversation with the team (CSAT)",
+    // How satisfied people are is the figure support teams are judged by next to response
+    // times. A visitor rates a closed chat that a person took part in, 1–5 with an optional
+    // comment; a later rating of the same conversation replaces the earlier one. Each rating is
+    // also a `conversation_rated` event (the reports' figures come from the event log, the
+    // latest per conversation, credited to the event's user: the agent the conversation was
+    // with); this table is the current rating, for the thread.
+    sql: `
+CREATE TABLE conversation_ratings (
+  conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+  score INTEGER NOT NULL CHECK (score BETWEEN 1 AND 5),
+  comment TEXT CHECK (comment IS NULL OR length(comment) <= 1000),
+  user_id TEXT,
+  rated_at INTEGER NOT NULL
+) WITHOUT ROWID;
+-- Partial, like events_assigned: only a rating's insert pays for it, never a bot turn's events.
+CREATE INDEX events_rated ON events(at, conversation_id) WHERE type = 'conversation_rated' AND is_preview = 0;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

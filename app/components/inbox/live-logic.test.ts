@@ -23,7 +23,7 @@ describe("a seen mark or a follow-up email on the live feed", () => {
     parseLiveMessage(JSON.stringify({ kind: "conversation", conversationId: "conv_1", inboxId: "inb_1", internal: true, data: { change } }))!;
 
   it("re-reads only the open thread it is about, never the list alone, and notifies nobody", () => {
-    for (const change of ["seen", "follow_up"]) {
+    for (const change of ["seen", "follow_up", "rating"]) {
       expect(needsRefresh(event(change), "conv_1")).toBe(true);
       expect(needsRefresh(event(change), "conv_2")).toBe(false);
       expect(needsRefresh(event(change), null)).toBe(false);

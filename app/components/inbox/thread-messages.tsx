@@ -1,6 +1,6 @@
 import { useFetcher } from "@remix-run/react";
 import { useEffect, useLayoutEffect, useRef } from "react";
-import type { ConversationFollowUps, ThreadMessage } from "../../runtime.server.js";
+import type { ConversationFollowUps, Rating, ThreadMessage } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { followUpNotes, type FollowUpNote } from "./follow-up-logic.js";
@@ -325,6 +325,7 @@ export function ThreadMessages({
   now,
   followUps = null,
   visitorEmail = null,
+  rating = null,
 }: {
   conversationId: string;
   messages: ReadonlyArray<ThreadMessage>;
@@ -335,6 +336,8 @@ export function ThreadMessages({
   followUps?: ConversationFollowUps | null;
   /** The address a follow-up would go to (the contact's). */
   visitorEmail?: string | null;
+  /** The visitor's rating of the conversation, when they gave one. */
+  rating?: Rating | null;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
@@ -345,7 +348,8 @@ export function ThreadMessages({
   const notes = followUps === null ? new Map<string, ReadonlyArray<FollowUpNote>>() : followUpNotes(messages, followUps, visitorEmail);
   const deliveries =
     messages.map((m) => (m.delivery ? `${m.id}:${m.delivery.status}` : "")).join(",") +
-    [...notes].map(([id, list]) => `${id}:${list.map((n) => n.kind).join("+")}`).join(",");
+    [...notes].map(([id, list]) => `${id}:${list.map((n) => n.kind).join("+")}`).join(",") +
+    (rating ? `rated:${rating.at}` : "");
 
   useIsoLayoutEffect(() => {
     const el = ref.current;
@@ -424,7 +428,19 @@ export function ThreadMessages({
           </li>,
         ];
       })}
+      {rating ? (
+        <li className="messages__rating" aria-label="The visitor's rating">
+          <strong>
+            Rated {rating.score} / 5 · {RATING_WORDS[rating.score] ?? ""}
+          </strong>{" "}
+          · <Time at={rating.at} now={now} />
+          {rating.comment ? <p className="messages__rating-comment">“{rating.comment}”</p> : null}
+        </li>
+      ) : null}
       </ol>
     </div>
   );
 }
+
+/** The words the widget shows beside each score. */
+const RATING_WORDS: Readonly<Record<number, string>> = { 1: "Terrible", 2: "Bad", 3: "OK", 4: "Good", 5: "Great" };

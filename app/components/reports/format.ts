@@ -13,6 +13,9 @@ export const formatCount = (n: number): string => String(Math.round(n));
 /** A share 0–1 as a percentage with one decimal, e.g. 0.4567 → "45.7%". Pure. */
 export const formatPercent = (share: number | null): string => (share === null || !Number.isFinite(share) ? NONE : `${(share * 100).toFixed(1)}%`);
 
+/** A mean rating 1–5 with one decimal, e.g. 4.25 → "4.3"; NONE without ratings. Pure. */
+export const formatScore = (average: number | null): string => (average === null || !Number.isFinite(average) ? NONE : average.toFixed(1));
+
 /** Milliseconds as h:mm:ss rounded to the second, e.g. 545_000 → "0:09:05". Pure. */
 export const formatDuration = (ms: number | null): string => {
   if (ms === null || !Number.isFinite(ms)) return NONE;

@@ -76,9 +76,22 @@ describe("CSV", () => {
         replies: 3,
         firstResponse: { count: 2, median: 540_000, p90: 684_000, mean: 540_000 },
         replyTime: { count: 0, median: null, p90: null, mean: null },
+        satisfaction: { ratings: 3, average: 13 / 3, satisfied: 2 },
+      },
+      {
+        userId: "v",
+        name: "Bo",
+        assigned: 1,
+        replies: 0,
+        firstResponse: { count: 0, median: null, p90: null, mean: null },
+        replyTime: { count: 0, median: null, p90: null, mean: null },
+        satisfaction: { ratings: 0, average: null, satisfied: 0 },
       },
     ]);
-    expect(table.rows).toEqual([["Alex", "2", "3", "2", "0:09:00", "n/a", "n/a"]]);
+    expect(table.rows).toEqual([
+      ["Alex", "2", "3", "2", "0:09:00", "n/a", "n/a", "3", "4.3", "66.7%"],
+      ["Bo", "1", "0", "0", "n/a", "n/a", "n/a", "0", "n/a", "n/a"],
+    ]);
   });
 });
 

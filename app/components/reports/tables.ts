@@ -4,7 +4,7 @@
  * always matches the table on screen. Pure; safe on the client.
  */
 import type { AgentRow, BotOverview, FlowReport, TeamReport, VersionOutcomes } from "../../runtime.server.js";
-import { formatCount, formatDuration, formatPercent, formatStamp, NONE } from "./format.js";
+import { formatCount, formatDuration, formatPercent, formatScore, formatStamp, NONE } from "./format.js";
 
 export const TABLE_IDS = [
   "bot-flows",
@@ -199,6 +199,9 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = fals
     num(business ? "Median first response (business hours)" : "Median first response"),
     num(business ? "Median reply time (business hours)" : "Median reply time"),
     num(business ? "90th percentile reply time (business hours)" : "90th percentile reply time"),
+    num("Ratings"),
+    num("Average rating (1–5)"),
+    num("Satisfied (4–5)"),
   ],
   rows: agents.map((a) => [
     a.name,
@@ -208,6 +211,9 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = fals
     formatDuration(a.firstResponse.median),
     formatDuration(a.replyTime.median),
     formatDuration(a.replyTime.p90),
+    formatCount(a.satisfaction.ratings),
+    formatScore(a.satisfaction.average),
+    formatPercent(a.satisfaction.ratings === 0 ? null : a.satisfaction.satisfied / a.satisfaction.ratings),
   ]),
   empty: "Nobody was assigned or replied in this range.",
 });
