@@ -45,4 +45,9 @@ export const chat: ChatStrings = {
   awayContact: "Oder schreiben Sie uns an {email}",
   invalidEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
   emptyMessage: "Bitte schreiben Sie eine Nachricht.",
+  locale: "de",
+  attach: "Datei anhängen",
+  fileTooLarge: "„{name}“ ist {size} groß: Dateien bis {max} können gesendet werden.",
+  fileEmpty: "„{name}“ ist leer.",
+  fileUnavailable: "konnte nicht geladen werden",
 };

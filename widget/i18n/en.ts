@@ -49,6 +49,12 @@ export const chat = {
   awayContact: "Or email us at {email}",
   invalidEmail: "Please enter a valid email address, like name@example.com.",
   emptyMessage: "Please write a message.",
+  /** The language tag sizes are written in ("1.5 MB"). */
+  locale: "en",
+  attach: "Attach a file",
+  fileTooLarge: "“{name}” is {size}: files up to {max} can be sent.",
+  fileEmpty: "“{name}” is empty.",
+  fileUnavailable: "could not be loaded",
 };
 
 export type LauncherStrings = { readonly [K in keyof typeof launcher]: string };

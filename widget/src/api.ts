@@ -1,10 +1,13 @@
 /**
- * The chat UI's client for Parley's public chat API (docs/api.md): JSON over fetch, the visitor
- * token as a Bearer header, and one error type that says whether trying again can help.
+ * The chat UI's client for Parley's public chat API (docs/api.md): JSON over fetch (a file as
+ * multipart FormData), the visitor token as a Bearer header — files are fetched with it too, as
+ * blobs, so the token never sits in a URL — and one error type that says whether trying again can help.
  */
 import { browserStore, storageKey } from "./storage.js";
 
 const TIMEOUT_MS = 15_000;
+/** An upload of up to 10 MB on a slow mobile link takes longer than a message. */
+const UPLOAD_TIMEOUT_MS = 120_000;
 
 /** A failed API call. `status` 0 means the network failed (no answer at all). */
 export class ApiError extends Error {
@@ -23,8 +26,10 @@ export class ApiError extends Error {
 }
 
 export interface Api {
-  /** Calls `path` on the Parley origin; `auth` adds the visitor token (created on first need). */
+  /** Calls `path` on the Parley origin; `auth` adds the visitor token (created on first need). A FormData body goes as multipart. */
   readonly call: <T>(method: "GET" | "POST", path: string, body?: unknown, auth?: boolean) => Promise<T>;
+  /** GETs `path` with the visitor token and answers its bytes (a file). */
+  readonly blob: (path: string) => Promise<Blob>;
   readonly token: () => Promise<string>;
   /** The stored token, if any (no request). */
   readonly storedToken: () => string | null;
@@ -38,17 +43,20 @@ export const createApi = (origin: string, channel: string): Api => {
   const key = storageKey(channel, "visitor");
   let pending: Promise<string> | null = null;
 
-  const request = async <T>(method: "GET" | "POST", path: string, body: unknown, token: string | null): Promise<T> => {
+  const request = async <T>(method: "GET" | "POST", path: string, body: unknown, token: string | null, asBlob = false): Promise<T> => {
     const controller = new AbortController();
-    const timer = setTimeout(() => controller.abort(), TIMEOUT_MS);
+    // The browser writes a FormData body's multipart type and boundary itself.
+    const form = body instanceof FormData;
+    const timer = setTimeout(() => controller.abort(), form ? UPLOAD_TIMEOUT_MS : TIMEOUT_MS);
     let response: Response;
     try {
       response = await fetch(origin + path, {
         method,
-        headers: { ...(body === undefined ? {} : { "Content-Type": "application/json" }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: { ...(body === undefined || form ? {} : { "Content-Type": "application/json" }), ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        body: body === undefined ? undefined : form ? body : JSON.stringify(body),
         signal: controller.signal,
       });
+      if (asBlob && response.ok) return (await response.blob()) as T;
     } catch (error) {
       throw new ApiError(0, "network", (error as Error).name === "AbortError" ? "the request timed out" : "the network failed");
     } finally {
@@ -80,18 +88,20 @@ export const createApi = (origin: string, channel: string): Api => {
 
   const forgetToken = () => store.remove(key);
 
+  const authed = async <T>(method: "GET" | "POST", path: string, body: unknown, asBlob = false): Promise<T> => {
+    try {
+      return await request<T>(method, path, body, await token(), asBlob);
+    } catch (error) {
+      // A token the server no longer accepts (secret rotated, database reset): start over once.
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+      forgetToken();
+      return request<T>(method, path, body, await token(), asBlob);
+    }
+  };
+
   return {
-    call: async <T>(method: "GET" | "POST", path: string, body?: unknown, auth = true) => {
-      if (!auth) return request<T>(method, path, body, null);
-      try {
-        return await request<T>(method, path, body, await token());
-      } catch (error) {
-        // A token the server no longer accepts (secret rotated, database reset): start over once.
-        if (!(error instanceof ApiError) || error.status !== 401) throw error;
-        forgetToken();
-        return request<T>(method, path, body, await token());
-      }
-    },
+    call: <T>(method: "GET" | "POST", path: string, body?: unknown, auth = true) => (auth ? authed<T>(method, path, body) : request<T>(method, path, body, null)),
+    blob: (path) => authed<Blob>("GET", path, undefined, true),
     token,
     storedToken: () => store.get(key),
     forgetToken,

@@ -1,14 +1,17 @@
 /**
  * public/widget/chat-ui.js — the chat UI chunk, loaded by the loader on first need. It owns the
  * conversation: the visitor token, starting or resuming the conversation, sending (once per
- * click, retried with the same clientMessageId), the bot's typing delays, the live stream, the
- * away views, and the JS API calls that talk to the server (identify, setAttributes, reset).
+ * click, retried with the same clientMessageId), files (a visitor's upload while people hold
+ * the conversation; every message's files shown through blob: URLs fetched with the token), the
+ * bot's typing delays, the live stream, the away views, and the JS API calls that talk to the
+ * server (identify, setAttributes, reset).
  */
 import { chat as deChat, launcher as deLauncher } from "../i18n/de.js";
 import { chat as enChat, launcher as enLauncher, type ChatStrings, type LauncherStrings } from "../i18n/en.js";
 import { ApiError, createApi } from "./api.js";
 import { format, pickLanguage } from "./i18n.js";
 import { compareIds, latestId, messagesOf } from "./messages.js";
+import { createFileUrls, fileRefusal, MAX_FILE_BYTES, sizeLabel } from "./files.js";
 import { armPopOpen } from "./pop-open.js";
 import { createSeenMarker } from "./seen.js";
 import { browserStore, storageKey } from "./storage.js";
@@ -118,6 +121,12 @@ const createWidget: ChunkFactory = (host) => {
     if (hadFocus && host.launcher.isConnected) host.launcher.focus();
   };
 
+  // Files are fetched from the conversation they were shown in (the server checks it is the visitor's).
+  const fileUrls = createFileUrls((key) => {
+    const [conversationId, attachmentId] = key.split("\n") as [string, string];
+    return api.blob(path(conversationId, `/attachments/${encodeURIComponent(attachmentId)}`));
+  });
+
   const view = createPanelView(host.root, strings, {
     onClose: () => {
       close();
@@ -125,7 +134,12 @@ const createWidget: ChunkFactory = (host) => {
     },
     onSend: (text) => void send({ text }, text),
     onChoose: (ids, label, multiple) => void send({ choice: multiple ? ids : ids[0] }, label),
+    onFile: (file) => void sendFile(file),
+    fileUrl: (attachment) => (conversation ? fileUrls.url(`${conversation.id}\n${attachment.id}`) : Promise.reject(new Error("no conversation"))),
   });
+
+  /** The attach button is there while people hold the conversation: the bot takes answers, not files. */
+  const syncAttach = () => view.setCanAttach(conversation !== null && (conversation.status === "open" || conversation.status === "pending"));
 
   const setTyping = (source: "bot" | "agent", on: boolean) => {
     if (on) typingSources.add(source);
@@ -209,6 +223,7 @@ const createWidget: ChunkFactory = (host) => {
   const setStatus = (status: string) => {
     if (!conversation || conversation.status === status) return;
     conversation = { ...conversation, status };
+    syncAttach();
     if (status === "closed") {
       view.addNote(strings.conversationClosed);
       setAwaiting(null);
@@ -240,6 +255,7 @@ const createWidget: ChunkFactory = (host) => {
   const adopt = (answer: ConversationAnswer, fresh: boolean) => {
     if (!answer.conversation || typeof answer.conversation.id !== "string") throw new ApiError(502, "bad_answer", "the conversation answer has no conversation id");
     conversation = answer.conversation;
+    syncAttach();
     local.set(conversationKey, conversation.id);
     stale = false;
     ingest(messagesOf(answer.messages), fresh, fresh);
@@ -326,6 +342,45 @@ const createWidget: ChunkFactory = (host) => {
     } finally {
       busy = false;
       view.setBusy(false);
+    }
+  };
+
+  let uploading = false;
+
+  /**
+   * Sends one file as the visitor's message: refused here when empty or over the limit (no
+   * upload), else uploaded with "Sending…" under it and, once stored, shown like any message.
+   * A failed upload that may work later offers Retry under the same clientMessageId.
+   */
+  const sendFile = async (file: File, retry?: { readonly clientMessageId: string; readonly bubble: PendingBubble }): Promise<void> => {
+    if (!conversation || (uploading && !retry)) return;
+    const size = sizeLabel(file.size, strings.locale);
+    const bubble = retry?.bubble ?? view.addPending(`${file.name} (${size})`);
+    const refused = fileRefusal(file);
+    if (refused) {
+      const message = refused === "empty" ? strings.fileEmpty : strings.fileTooLarge;
+      bubble.failed(format(message, { name: file.name, size, max: sizeLabel(MAX_FILE_BYTES, strings.locale) }));
+      return;
+    }
+    const clientMessageId = retry?.clientMessageId ?? randomUuid();
+    uploading = true;
+    view.setUploading(true);
+    bubble.sending();
+    const form = new FormData();
+    form.append("clientMessageId", clientMessageId);
+    form.append("file", file, file.name);
+    try {
+      const answer = await api.call<SendAnswer>("POST", path(conversation.id, "/files"), form);
+      bubble.remove();
+      ingest(messagesOf(answer.messages), false, true);
+      if (typeof answer.status === "string") setStatus(answer.status);
+    } catch (error) {
+      const failure = error instanceof ApiError ? error : new ApiError(0, "network", String(error));
+      if (failure.retryable) bubble.failed(strings.notSent, { label: strings.retry, run: () => void sendFile(file, { clientMessageId, bubble }) });
+      else bubble.failed(format(strings.failed, { reason: failure.message }));
+    } finally {
+      uploading = false;
+      view.setUploading(false);
     }
   };
 
@@ -423,6 +478,8 @@ const createWidget: ChunkFactory = (host) => {
     api.forgetToken();
     for (const name of ["conversation", "known"] as const) local.remove(storageKey(host.channel, name));
     conversation = null;
+    syncAttach();
+    fileUrls.revokeAll();
     stale = false;
     known.clear();
     lastSeen = undefined;

@@ -48,6 +48,12 @@ export const PANEL_CSS = `
 .cp{display:flex;gap:8px;margin:0;padding:10px 12px;border-top:1px solid #dee2e6}
 .cp input,.aw input,.aw textarea{flex:1;min-width:0;margin:0;padding:9px 12px;border:1px solid #767676;border-radius:10px;background:#fff;color:#1a1a1a;font-size:16px;line-height:1.4;font-family:inherit}
 .cp input::placeholder,.aw ::placeholder{color:#6c757d;opacity:1}
+.at{margin:0;padding:0 4px;border:0;border-radius:10px;background:none;color:var(--k);cursor:pointer;display:grid;place-items:center}
+.at[hidden]{display:none}
+.at svg{width:22px;height:22px;fill:currentColor}
+.at:disabled{opacity:.5;cursor:default}
+.af{display:block;margin-top:4px}
+.af img{max-width:160px;max-height:160px}
 .sd{margin:0;padding:0 14px;border:0;border-radius:10px;background:var(--a);color:var(--t);font:inherit;font-weight:600;cursor:pointer;display:grid;place-items:center}
 .sd:disabled{background:#e9ecef;color:#495057}
 .pb{margin:0;padding:0 0 8px;text-align:center;font-size:12px;color:#495057}

@@ -60,6 +60,14 @@ export type Bubble =
 
 export type Author = "visitor" | "bot" | "agent" | "system";
 
+/** A file stored with a message; the visitor fetches it at /api/conversations/:id/attachments/:id with their token. */
+export interface Attachment {
+  readonly id: string;
+  readonly name: string;
+  readonly type: string;
+  readonly size: number;
+}
+
 export interface Message {
   readonly id: string;
   readonly author: Author;
@@ -67,6 +75,7 @@ export interface Message {
   readonly choices?: ReadonlyArray<Choice>;
   readonly bubble?: Bubble;
   readonly typingDelayMs?: number;
+  readonly attachments?: ReadonlyArray<Attachment>;
   readonly createdAt: string;
 }
 

@@ -4,20 +4,25 @@
  * callbacks; it holds no conversation state and makes no requests.
  */
 import type { ChatStrings } from "../i18n/en.js";
-import { CLOSE_ICON, h, icon, SEND_ICON, type Child } from "./dom.js";
+import { ATTACH_ICON, CLOSE_ICON, h, icon, SEND_ICON, type Child } from "./dom.js";
+import { isThumbnail, sizeLabel } from "./files.js";
 import { headingTitle, initials } from "./heading.js";
 import { format } from "./i18n.js";
 import { choiceBounds, inputFor } from "./inputs.js";
 import { contactLine } from "./contact-email.js";
 import { compareIds } from "./messages.js";
 import { linkify, safeHref, safeImageSrc } from "./safe-href.js";
-import type { Awaiting, Chatflow, Message } from "./types.js";
+import type { Attachment, Awaiting, Chatflow, Message } from "./types.js";
 import { checkAwayForm } from "./validate.js";
 
 export interface ViewHandlers {
   readonly onClose: () => void;
   readonly onSend: (text: string) => void;
   readonly onChoose: (ids: ReadonlyArray<string>, label: string, multiple: boolean) => void;
+  /** The visitor picked a file to send (the attach button, shown while people hold the chat). */
+  readonly onFile: (file: File) => void;
+  /** A blob: URL of a message's file, fetched with the visitor token. */
+  readonly fileUrl: (attachment: Attachment) => Promise<string>;
 }
 
 /** A visitor message on its way: shows "Sending…", then goes, or offers a retry. */
@@ -35,8 +40,43 @@ const link = (href: string, text: string, strings: ChatStrings): HTMLAnchorEleme
 const richText = (text: string, strings: ChatStrings): Child[] =>
   linkify(text).map((part) => (part.kind === "link" ? link(part.href, part.text, strings) : part.text));
 
+/**
+ * A message's file: a plain image as a thumbnail linking to the full image in a new tab, any
+ * other file as a download link with its name and size. Both point at a blob: URL fetched with
+ * the token — an image's at once, another file's on the first click (a transcript of PDFs is not
+ * downloaded just by being shown).
+ */
+const renderFile = (file: Attachment, strings: ChatStrings, fileUrl: ViewHandlers["fileUrl"]): HTMLElement => {
+  const size = sizeLabel(file.size, strings.locale);
+  if (isThumbnail(file)) {
+    const image = h("img", { alt: file.name, width: 160 });
+    const anchor = h("a", { class: "fi", target: "_blank", rel: "noopener" }, image, h("span", { class: "sr" }, ` ${size} ${strings.opensInNewTab}`));
+    fileUrl(file).then(
+      (url) => {
+        image.src = url;
+        anchor.href = url;
+      },
+      () => anchor.replaceChildren(`${file.name} (${size}) — ${strings.fileUnavailable}`),
+    );
+    return anchor;
+  }
+  const anchor = h("a", { class: "fl", href: "#", download: file.name }, `${file.name} (${size})`);
+  anchor.addEventListener("click", (event) => {
+    if (anchor.href.startsWith("blob:")) return;
+    event.preventDefault();
+    fileUrl(file).then(
+      (url) => {
+        anchor.href = url;
+        anchor.click();
+      },
+      () => anchor.replaceChildren(`${file.name} (${size}) — ${strings.fileUnavailable}`),
+    );
+  });
+  return anchor;
+};
+
 /** One message bubble; the author is spoken before the text for screen readers. */
-export const renderMessage = (message: Message, strings: ChatStrings): HTMLElement => {
+export const renderMessage = (message: Message, strings: ChatStrings, fileUrl?: ViewHandlers["fileUrl"]): HTMLElement => {
   const who = { visitor: strings.you, bot: strings.bot, agent: strings.agent, system: strings.system }[message.author];
   const bubble = h("p", { class: `m ${message.author}`, "data-id": message.id }, h("span", { class: "sr" }, `${who}: `), ...richText(message.text, strings));
   const extra = message.bubble;
@@ -47,6 +87,9 @@ export const renderMessage = (message: Message, strings: ChatStrings): HTMLEleme
     const href = safeHref(extra.url, location.href);
     const label = extra.label || extra.url;
     bubble.append(message.text ? " " : "", href ? link(href, label, strings) : label);
+  }
+  if (fileUrl && message.attachments) {
+    for (const file of message.attachments) bubble.append(h("span", { class: "af" }, renderFile(file, strings, fileUrl)));
   }
   return bubble;
 };
@@ -67,6 +110,10 @@ export interface PanelView {
   readonly setTyping: (typing: boolean) => void;
   readonly setAwaiting: (awaiting: Awaiting | null) => void;
   readonly setBusy: (busy: boolean) => void;
+  /** Shows the attach button (people hold the conversation) or hides it (the bot asks, or none yet). */
+  readonly setCanAttach: (can: boolean) => void;
+  /** Disables the attach button while a file uploads. */
+  readonly setUploading: (uploading: boolean) => void;
   readonly focusFirst: () => void;
 }
 
@@ -88,7 +135,16 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
   const input = h("input", { id: "parley-input", name: "message", maxlength: "4000" });
   const inputLabel = h("label", { class: "sr", for: "parley-input" });
   const send = h("button", { class: "sd", type: "submit" }, icon(SEND_ICON), h("span", { class: "sr" }));
-  const composer = h("form", { class: "cp", novalidate: true }, inputLabel, input, send);
+  const picker = h("input", { type: "file", hidden: true, tabindex: "-1" });
+  const attach = h("button", { class: "at", type: "button", hidden: true }, icon(ATTACH_ICON));
+  attach.addEventListener("click", () => picker.click());
+  picker.addEventListener("change", () => {
+    const file = picker.files?.[0];
+    // Cleared so the same file may be picked again after a refusal.
+    picker.value = "";
+    if (file) handlers.onFile(file);
+  });
+  const composer = h("form", { class: "cp", novalidate: true }, attach, picker, inputLabel, input, send);
   const away = h("div", { class: "aw", hidden: true });
   const powered = h("p", { class: "pb" });
   const panel = h("section", { class: "p", id: "parley-panel", role: "dialog", hidden: true },
@@ -157,6 +213,8 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
     typing.lastElementChild!.textContent = strings.typing;
     inputLabel.textContent = strings.inputLabel;
     send.lastElementChild!.textContent = strings.send;
+    attach.setAttribute("aria-label", strings.attach);
+    attach.title = strings.attach;
     powered.textContent = strings.poweredBy;
   };
 
@@ -296,7 +354,7 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
     },
     addMessage: (message) => {
       intro.remove();
-      const bubble = renderMessage(message, strings);
+      const bubble = renderMessage(message, strings, handlers.fileUrl);
       // Keep id order even when a catch-up brings an older message after a newer one.
       const later = Array.from(log.querySelectorAll<HTMLElement>("[data-id]")).find((other) => compareIds(other.dataset.id!, message.id) > 0);
       log.insertBefore(bubble, later ?? null);
@@ -353,6 +411,12 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
       renderAwaiting();
     },
     setBusy,
+    setCanAttach: (can) => {
+      attach.hidden = !can;
+    },
+    setUploading: (uploading) => {
+      attach.disabled = uploading;
+    },
     focusFirst: () => {
       const target = !away.hidden ? away.querySelector<HTMLElement>("input,textarea") ?? close : input;
       target.focus();
