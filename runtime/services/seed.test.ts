@@ -406,6 +406,9 @@ describe("the sample conversations' times", () => {
         expect(report.firstResponse.count).toBe(2);
         expect(report.firstResponse.median).toBeGreaterThan(0);
         expect(report.timeToClose.median).toBeGreaterThan(0);
+        // The answered visitor rated it: the admin who answered is credited.
+        expect(report.satisfaction).toEqual({ ratings: 1, average: 5, satisfied: 1 });
+        expect(admin.satisfaction).toEqual({ ratings: 1, average: 5, satisfied: 1 });
       }
       const overview = await runtime.runPromise(
         Effect.flatMap(Reports.Reports, (r) => Effect.flatMap(r.parseQuery({ range: "7d" }), (q) => r.botOverview(q))).pipe(Effect.orDie),

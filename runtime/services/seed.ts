@@ -43,6 +43,7 @@ import { InvalidInput } from "./errors.js";
 import { newSecret } from "./ids.js";
 import { Inbox } from "./inbox.js";
 import { hashPassword } from "./password.js";
+import { Ratings } from "./ratings.js";
 import { Reports } from "./reports.js";
 import { Tickets, type TicketPriority } from "./tickets.js";
 import { Visitors } from "./visitors.js";
@@ -90,6 +91,8 @@ export type DemoAction =
   | { readonly do: "contact"; readonly email: string; readonly name: string }
   | { readonly do: "ticket"; readonly subject: string; readonly description: string; readonly priority: TicketPriority }
   | { readonly do: "close" }
+  /** The visitor rates the closed conversation in the widget. */
+  | { readonly do: "rate"; readonly score: number; readonly comment?: string }
   /** The visitor has gone quiet: the session-timeout sweep runs now, as the server's would. */
   | { readonly do: "leave" };
 
@@ -169,6 +172,7 @@ export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
       { do: "say", text: "Perfect, that's all I needed. Thanks!", after: 47 },
       { do: "reply", text: "You're welcome. Have a great day!", after: 62 },
       { do: "close", after: 115 },
+      { do: "rate", score: 5, comment: "Quick and clear, thanks!", after: 24 },
     ],
     status: "closed",
   },
@@ -656,6 +660,7 @@ const playDemoConversation = (script: DemoConversation, clock: ScriptedClock) =>
     const inbox = yield* Inbox;
     const contacts = yield* Contacts;
     const tickets = yield* Tickets;
+    const ratings = yield* Ratings;
     const one = <T>(sql: string, ...args: unknown[]) => db.sqlite.prepare(sql).get(...args) as T | undefined;
     const channelId = one<{ id: string }>("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1")?.id;
     if (channelId === undefined) return yield* Effect.fail("no chat channel");
@@ -735,6 +740,11 @@ const playDemoConversation = (script: DemoConversation, clock: ScriptedClock) =>
           break;
         case "leave":
           yield* engine.expireIdleConversations(clock.now());
+          break;
+        case "rate":
+          yield* ratings
+            .rate({ conversationId, visitorId, body: { score: step.score, ...(step.comment !== undefined ? { comment: step.comment } : {}) } })
+            .pipe(failWith(at));
           break;
       }
     }
