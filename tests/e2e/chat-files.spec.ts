@@ -1,0 +1,161 @@
+/**
+ * Files in the website chat, end to end: the real widget on a demo site on another origin, a
+ * visitor handed off to the team through the lead bot, who sends a screenshot from the widget;
+ * the agent sees it in the inbox thread and answers with a PDF; the visitor's widget shows the
+ * PDF's link and downloads it through a blob: URL (the token goes in a header, never a URL).
+ */
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+
+const SITE_DIR = fileURLToPath(new URL("../fixtures/demo-site/", import.meta.url));
+const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8" };
+
+/** A 1×1 PNG. */
+const PNG = Buffer.from(
+  "89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000d4944415478da63f8cfc0f01f0005000201a5d5f2a90000000049454e44ae426082",
+  "hex",
+);
+const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+
+let site: Server;
+let siteUrl = "";
+let channelId = "";
+
+/** Serves the demo site with the snippet's placeholders replaced, on 127.0.0.1 and a free port. */
+const startDemoSite = async (origin: string, channel: string): Promise<Server> => {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const file = normalize(join(SITE_DIR, path === "/" ? "index.html" : path));
+    if (!file.startsWith(SITE_DIR)) return void res.writeHead(403).end();
+    try {
+      const body = (await readFile(file, "utf8")).replaceAll("PARLEY_ORIGIN", origin).replaceAll("PARLEY_CHANNEL_ID", channel);
+      res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-store" }).end(body);
+    } catch {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+};
+
+test.beforeAll(async ({ playwright }) => {
+  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  channelId = process.env.PARLEY_CHANNEL_ID || (await getChatChannelId(request));
+  await request.dispose();
+  site = await startDemoSite(parleyUrl(), channelId);
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+});
+
+test.afterAll(async () => {
+  await new Promise((resolve) => site?.close(resolve));
+});
+
+const launcher = (page: Page) => page.getByRole("button", { name: /^Chat with us/ });
+const chat = (page: Page) => page.getByRole("dialog", { name: /^Chat with / });
+const transcript = (page: Page) => chat(page).getByRole("log");
+const composer = (page: Page) => chat(page).getByRole("textbox", { name: "Your message" });
+const attach = (page: Page) => chat(page).getByRole("button", { name: "Attach a file" });
+const say = async (page: Page, text: string) => {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+};
+
+/** Picks `file` through the attach button's file chooser, as a visitor would. */
+const pick = async (page: Page, file: { name: string; mimeType: string; buffer: Buffer }) => {
+  const chooser = page.waitForEvent("filechooser");
+  await attach(page).click();
+  await (await chooser).setFiles(file);
+};
+
+/** A visitor who went through the lead bot to the team, with the chat open; returns the conversation id. */
+const visitorHandedOff = async (browser: Browser) => {
+  const context = await browser.newContext({ acceptDownloads: true });
+  const page = await context.newPage();
+  await page.goto(`${siteUrl}/index.html`);
+  await launcher(page).click();
+  await expect(transcript(page)).toContainText("what's your name?", { timeout: 15_000 });
+  // The bot is asking: no attach button (the bot takes answers, not files).
+  await expect(attach(page)).toBeHidden();
+  await say(page, "Grace");
+  await expect(transcript(page)).toContainText("What's your work email?");
+  await say(page, "grace@example.com");
+  await chat(page).getByRole("button", { name: "11–50" }).click();
+  await expect(transcript(page)).toContainText(/Support team|offline/);
+  const id = await page.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), channelId);
+  expect(id).toBeTruthy();
+  return { context, page, id: id! };
+};
+
+test("a visitor sends a screenshot from the widget and downloads the agent's PDF", async ({ browser }) => {
+  const { context, page, id } = await visitorHandedOff(browser);
+
+  // With the team now, the visitor may attach a file; one over 10 MB is refused before any upload.
+  await expect(attach(page)).toBeVisible();
+  let uploads = 0;
+  page.on("request", (request) => {
+    if (request.url().endsWith("/files")) uploads++;
+  });
+  await pick(page, { name: "huge.bin", mimeType: "application/octet-stream", buffer: Buffer.alloc(12 * 1024 * 1024) });
+  await expect(transcript(page)).toContainText("“huge.bin” is 12 MB: files up to 10 MB can be sent.");
+  expect(uploads).toBe(0);
+
+  // A screenshot goes, and shows in the transcript as a thumbnail of the visitor's own message.
+  await pick(page, { name: "error-screenshot.png", mimeType: "image/png", buffer: PNG });
+  const thumbnail = transcript(page).getByRole("img", { name: "error-screenshot.png" });
+  await expect(thumbnail).toBeVisible({ timeout: 15_000 });
+  await expect(thumbnail).toHaveAttribute("src", /^blob:/);
+  expect(uploads).toBe(1);
+  await expect(transcript(page).getByText("Sending…")).toHaveCount(0);
+
+  // The agent sees it in the thread: a thumbnail and a download link.
+  const agentContext = await browser.newContext({ baseURL: parleyUrl() });
+  const agent = await agentContext.newPage();
+  await login(agent, demoUsers.agent, adminPassword());
+  await agent.goto(`/inbox?conversation=${encodeURIComponent(id)}`);
+  const files = agent.getByRole("list", { name: "Attachments" });
+  await expect(files.getByRole("link", { name: "error-screenshot.png" })).toBeVisible({ timeout: 15_000 });
+  await expect(files.locator("img")).toHaveAttribute("src", /^\/inbox\/attachments\//);
+
+  // The agent answers with a PDF. The reply goes through the thread's own action, posted as the
+  // composer posts it (its form, with the CSRF token, multipart with `files`).
+  const status = await agent.evaluate(
+    async ({ conversationId, pdf }) => {
+      const form = document.querySelector<HTMLFormElement>('form[aria-label="Write a message"]')!;
+      const body = new FormData(form);
+      body.set("intent", "reply");
+      body.set("text", "Here is the setup guide.");
+      body.set("clientMessageId", crypto.randomUUID());
+      body.delete("files");
+      body.append("files", new File([new Uint8Array(pdf)], "setup-guide.pdf", { type: "application/pdf" }));
+      const res = await fetch(`/inbox/${encodeURIComponent(conversationId)}`, { method: "POST", body });
+      return res.status;
+    },
+    { conversationId: id, pdf: [...PDF] },
+  );
+  expect(status).toBe(200);
+  const agentReply = agent.getByRole("listitem").filter({ hasText: "Here is the setup guide." });
+  await expect(agentReply.getByRole("link", { name: "setup-guide.pdf" })).toBeVisible({ timeout: 15_000 });
+
+  // The visitor's widget shows the PDF as a link with its size; clicking it downloads the bytes from a blob: URL.
+  await expect(transcript(page)).toContainText("Here is the setup guide.", { timeout: 15_000 });
+  const link = transcript(page).getByRole("link", { name: `setup-guide.pdf (${PDF.length} B)` });
+  await expect(link).toBeVisible();
+  const download = page.waitForEvent("download");
+  await link.click();
+  const saved = await download;
+  expect(saved.suggestedFilename()).toBe("setup-guide.pdf");
+  await expect(link).toHaveAttribute("href", /^blob:/);
+  const bytes = await readFile((await saved.path())!);
+  expect(bytes.equals(PDF)).toBe(true);
+  // No request carried the visitor token in its URL.
+  const tokenInUrl = await page.evaluate(() => performance.getEntriesByType("resource").some((e) => e.name.includes("/attachments/") && e.name.includes("token=")));
+  expect(tokenInUrl).toBe(false);
+
+  await agentContext.close();
+  await context.close();
+});
