@@ -23,6 +23,7 @@ import { now } from "./clock.js";
 import { Database } from "./database.js";
 import { NotFound } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
+import { makePassLoop } from "./pass-loop.js";
 
 /**
  * Which sender a row goes to: its channel's kind, or `reply_by_email` for a conversation of a
@@ -278,40 +279,10 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
         );
       });
 
-    // The loop: one pass at a time; a wake during a pass asks for another right after it.
-    let running = false;
-    let again = false;
-    let started = false;
-    const pass = () => {
-      if (!started || !db.sqlite.open) return;
-      if (running) {
-        again = true;
-        return;
-      }
-      running = true;
-      again = false;
-      Effect.runPromise(runDue())
-        .catch((error: unknown) => {
-          if (db.sqlite.open) console.error("Deliveries: a pass failed:", error);
-        })
-        .finally(() => {
-          running = false;
-          if (again) setImmediate(pass);
-        });
-    };
-    const wake = () => {
-      if (started) setImmediate(pass);
-    };
-    const start: DeliveriesShape["start"] = (intervalMs = 1000) => {
-      started = true;
-      const timer = setInterval(pass, intervalMs);
-      timer.unref();
-      setImmediate(pass);
-      return () => {
-        started = false;
-        clearInterval(timer);
-      };
-    };
+    // One pass at a time; a wake during a pass asks for another right after it.
+    const loop = makePassLoop("Deliveries", () => db.sqlite.open, runDue);
+    const wake = loop.wake;
+    const start: DeliveriesShape["start"] = (intervalMs = 1000) => loop.start(intervalMs);
 
     const forConversation: DeliveriesShape["forConversation"] = (conversationId) =>
       Effect.sync(() =>

@@ -24,6 +24,7 @@ import { Database } from "./database.js";
 import { RETRY_DELAYS_MS, SendFailed } from "./deliveries.js";
 import { EmailChannel } from "./email-channel.js";
 import { LiveEvents } from "./live-events.js";
+import { makePassLoop } from "./pass-loop.js";
 
 /** Most replies one follow-up email quotes; older unseen ones are summed up in a line. */
 export const FOLLOW_UP_MAX_REPLIES = 10;
@@ -342,29 +343,8 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
         return tally;
       });
 
-    let running = false;
-    let started = false;
-    const pass = () => {
-      if (!started || running || !db.sqlite.open) return;
-      running = true;
-      Effect.runPromise(runDue())
-        .catch((error: unknown) => {
-          if (db.sqlite.open) console.error("FollowUps: a pass failed:", error);
-        })
-        .finally(() => {
-          running = false;
-        });
-    };
-    const start: FollowUpsShape["start"] = (intervalMs = 15_000) => {
-      started = true;
-      const timer = setInterval(pass, intervalMs);
-      timer.unref();
-      setImmediate(pass);
-      return () => {
-        started = false;
-        clearInterval(timer);
-      };
-    };
+    const loop = makePassLoop("FollowUps", () => db.sqlite.open, runDue);
+    const start: FollowUpsShape["start"] = (intervalMs = 15_000) => loop.start(intervalMs);
 
     const forConversation: FollowUpsShape["forConversation"] = (conversationId) =>
       Effect.sync(() => {
