@@ -74,4 +74,29 @@ describe("createApi", () => {
     api.forgetToken();
     expect(api.storedToken()).toBeNull();
   });
+
+  it("sends a FormData body as multipart (the browser sets the type), and fetches a file as a blob with the token in the header", async () => {
+    const seen: Array<{ url: string; headers: Record<string, string>; body: unknown }> = [];
+    vi.stubGlobal("fetch", async (url: string, init: RequestInit) => {
+      seen.push({ url, headers: (init.headers ?? {}) as Record<string, string>, body: init.body });
+      if (url.endsWith("/api/visitors")) return json(201, { visitorToken: "tf" });
+      if (url.includes("/attachments/")) return new Response(new Uint8Array([1, 2, 3]), { status: 200, headers: { "Content-Type": "application/pdf" } });
+      if (url.endsWith("/missing")) return json(404, { error: { code: "not_found", message: "attachment x was not found" } });
+      return json(200, { messages: [] });
+    });
+    const api = createApi("https://parley.test", "chan_5");
+    const form = new FormData();
+    form.append("clientMessageId", "f-1");
+    await api.call("POST", "/api/conversations/c1/files", form);
+    const upload = seen.find((call) => call.url.endsWith("/files"))!;
+    expect(upload.body).toBe(form);
+    expect(upload.headers).toEqual({ Authorization: "Bearer tf" });
+    const blob = await api.blob("/api/conversations/c1/attachments/att_1");
+    expect([...new Uint8Array(await blob.arrayBuffer())]).toEqual([1, 2, 3]);
+    const download = seen.find((call) => call.url.includes("/attachments/"))!;
+    expect(download.url).toBe("https://parley.test/api/conversations/c1/attachments/att_1");
+    expect(download.headers).toEqual({ Authorization: "Bearer tf" });
+    const missing = await api.blob("/api/conversations/c1/missing").catch((error: unknown) => error as ApiError);
+    expect([missing.status, missing.retryable]).toEqual([404, false]);
+  });
 });
