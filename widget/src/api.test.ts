@@ -96,7 +96,7 @@ describe("createApi", () => {
     const download = seen.find((call) => call.url.includes("/attachments/"))!;
     expect(download.url).toBe("https://parley.test/api/conversations/c1/attachments/att_1");
     expect(download.headers).toEqual({ Authorization: "Bearer tf" });
-    const missing = await api.blob("/api/conversations/c1/missing").catch((error: unknown) => error as ApiError);
+    const missing = (await api.blob("/api/conversations/c1/missing").catch((error: unknown) => error)) as ApiError;
     expect([missing.status, missing.retryable]).toEqual([404, false]);
   });
 });
