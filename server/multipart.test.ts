@@ -76,6 +76,11 @@ describe("readMultipart", () => {
     expect(await post("{}", { "Content-Type": "application/json" })).toMatchObject({ ok: false, refusal: { status: 415 } });
   });
 
+  it("takes the type in any case and a quoted boundary", async () => {
+    const body = '--a b\r\nContent-Disposition: form-data; name="file"; filename="x.txt"\r\nContent-Type: text/plain\r\n\r\nhi\r\n--a b--\r\n';
+    expect(await post(body, { "Content-Type": 'Multipart/Form-Data; boundary="a b"' })).toEqual({ fields: {}, file: { filename: "x.txt", contentType: "text/plain", content: "hi" } });
+  });
+
   it("answers 400 for a body that is not well-formed multipart", async () => {
     expect(await post("--b\r\nno headers end", { "Content-Type": "multipart/form-data; boundary=b" })).toMatchObject({ ok: false, refusal: { status: 400, path: "" } });
   });

@@ -153,9 +153,11 @@ export const readMultipart = async (req: IncomingMessage, limits: MultipartLimit
     file = { filename, contentType, content: Buffer.concat(chunks) };
     return undefined;
   };
+  // The parser wants the type in lower case and the boundary bare: RFC 2046 allows "Multipart/…" and a quoted boundary.
+  const boundary = /\bboundary=(?:"([^"]+)"|([^;\s]+))/i.exec(type!);
   const request = new Request("http://upload.invalid/", {
     method: "POST",
-    headers: { "Content-Type": type! },
+    headers: { "Content-Type": `multipart/form-data; boundary=${boundary?.[1] ?? boundary?.[2] ?? ""}` },
     body: bodyStream(req),
     duplex: "half",
   } as RequestInit & { duplex: "half" });
