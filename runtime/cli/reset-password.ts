@@ -103,6 +103,10 @@ export const resetPassword = async (options: ResetOptions): Promise<ResetResult>
       if (!user) throw new ResetError("email", `no user has the email ${email.right} in ${database}`);
       db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").run(passwordHash, user.id);
       const endedSessions = db.prepare("DELETE FROM sessions WHERE user_id = ?").run(user.id).changes;
+      // The email's stored failed sign-ins (migration 22) go too: a restarted server lets the new password in at once.
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'login_failures'").get() !== undefined) {
+        db.prepare("DELETE FROM login_failures WHERE scope = 'email' AND key = ?").run(email.right);
+      }
       const enabled = user.disabled_at !== null && options.enable === true;
       if (enabled) db.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(user.id);
       return { name: user.name, endedSessions, enabled, stillDisabled: user.disabled_at !== null && !enabled };

@@ -264,10 +264,11 @@ interface Failures {
 export const LOGIN_THROTTLE_CAPACITY = 10_000;
 
 /**
- * Failed logins per email in a fixed window; in memory, since Parley is one process (a restart
- * forgets them, and only whoever can restart the server gets that). When full, it forgets the
- * expired entries, then the oldest ones that lock nobody out yet: a spray of made-up emails must
- * not push a locked account out and so unlock it.
+ * Failed logins per key (an email, a client address) in a fixed window, in memory (checked on
+ * every login without a read); the Accounts layer also keeps them in `login_failures` (migration
+ * 22) and loads them at start, so a restart does not hand an attacker fresh guesses. When full,
+ * it forgets the expired entries, then the oldest ones that lock nobody out yet: a spray of
+ * made-up emails must not push a locked account out and so unlock it.
  */
 export const makeLoginThrottle = (capacity = LOGIN_THROTTLE_CAPACITY, limit = LOGIN_FAILURE_LIMIT) => {
   const failures = new Map<string, Failures>();
@@ -307,8 +308,19 @@ export const makeLoginThrottle = (capacity = LOGIN_THROTTLE_CAPACITY, limit = LO
       failures.delete(key);
     },
     size: () => failures.size,
+    /** The key's count and window start, when it has failures. */
+    entry: (key: string): Readonly<Failures> | undefined => failures.get(key),
+    /** Puts back a stored entry (at start, oldest first, so the order of forgetting holds). */
+    restore: (key: string, count: number, since: number) => {
+      failures.delete(key);
+      if (failures.size >= capacity) makeRoom(since);
+      failures.set(key, { count, since });
+    },
   };
 };
+
+/** The two throttles' names in `login_failures`. */
+type ThrottleScope = "email" | "address";
 
 // ---------------------------------------------------------------------------------------------
 // Layer
@@ -322,6 +334,34 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
     const dummyHash = yield* Effect.promise(() => hashPassword(newSecret()));
     const throttle = makeLoginThrottle();
     const addressThrottle = makeLoginThrottle(LOGIN_THROTTLE_CAPACITY, LOGIN_ADDRESS_FAILURE_LIMIT);
+    const throttles: Record<ThrottleScope, ReturnType<typeof makeLoginThrottle>> = { email: throttle, address: addressThrottle };
+    // What the last run counted and whose window is still open: the newest ones, oldest first.
+    {
+      const since = Date.now() - LOGIN_FAILURE_WINDOW_MS;
+      yield* Effect.orDie(db.writeEffect((s) => s.prepare("DELETE FROM login_failures WHERE since <= ?").run(since)));
+      for (const scope of ["email", "address"] as const) {
+        const rows = db
+          .prepare("SELECT key, count, since FROM login_failures WHERE scope = ? AND since > ? ORDER BY since DESC, key LIMIT ?")
+          .all(scope, since, LOGIN_THROTTLE_CAPACITY) as Array<{ key: string; count: number; since: number }>;
+        for (const row of rows.reverse()) throttles[scope].restore(row.key, row.count, row.since);
+      }
+    }
+    /** Writes the keys' entries as the throttles hold them now (a key without one is deleted), and drops expired rows. */
+    const persistThrottles = (keys: ReadonlyArray<readonly [ThrottleScope, string]>, now: number) =>
+      Effect.orDie(
+        db.writeEffect((s) => {
+          for (const [scope, key] of keys) {
+            const entry = throttles[scope].entry(key);
+            if (entry === undefined) s.prepare("DELETE FROM login_failures WHERE scope = ? AND key = ?").run(scope, key);
+            else
+              s.prepare(
+                `INSERT INTO login_failures (scope, key, count, since) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (scope, key) DO UPDATE SET count = excluded.count, since = excluded.since`,
+              ).run(scope, key, entry.count, entry.since);
+          }
+          s.prepare("DELETE FROM login_failures WHERE since <= ?").run(now - LOGIN_FAILURE_WINDOW_MS);
+        }),
+      );
 
     const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE email = ?`);
     const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
@@ -365,9 +405,13 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         throttle.fail(key, now);
         // Not reset by a success: one good account must not clear an address's failed guesses at others.
         if (from !== undefined) addressThrottle.fail(from, now);
+        yield* persistThrottles(from !== undefined ? [["email", key], ["address", from]] : [["email", key]], now);
         return yield* new Unauthenticated({ message: WRONG_CREDENTIALS });
       }
-      throttle.reset(key);
+      if (throttle.entry(key) !== undefined) {
+        throttle.reset(key);
+        yield* persistThrottles([["email", key]], now);
+      }
       const user = toUser(row);
       const token = newSecret();
       const csrfToken = newSecret();
@@ -489,9 +533,13 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       const attempt = change.currentPassword.length <= PASSWORD_MAX ? change.currentPassword : "";
       if (!(yield* Effect.promise(() => verifyPassword(attempt, row.password_hash)))) {
         throttle.fail(key, now);
+        yield* persistThrottles([["email", key]], now);
         return yield* new InvalidInput({ issues: [{ path: "currentPassword", message: "this is not your current password" }] });
       }
-      throttle.reset(key);
+      if (throttle.entry(key) !== undefined) {
+        throttle.reset(key);
+        yield* persistThrottles([["email", key]], now);
+      }
       const passwordHash = yield* Effect.promise(() => hashPassword(change.newPassword));
       const endedSessions = yield* storePassword(actor.id, passwordHash, keepToken === "" ? null : sessionKey(keepToken));
       return { endedSessions };
@@ -505,6 +553,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       const endedSessions = yield* storePassword(user.id, passwordHash, null);
       // A fresh password lifts the lock a forgotten one left, so the person can sign in at once.
       throttle.reset(user.email);
+      yield* persistThrottles([["email", user.email]], yield* Clock.currentTimeMillis);
       return { endedSessions };
     });
 

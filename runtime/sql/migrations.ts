@@ -724,6 +724,24 @@ CREATE TABLE conversation_ratings (
 CREATE INDEX events_rated ON events(at, conversation_id) WHERE type = 'conversation_rated' AND is_preview = 0;
 `,
   },
+  {
+    version: 22,
+    name: "login failures survive a restart",
+    // The login throttles (accounts.ts) counted failed logins per email and per client address
+    // in memory only: a restart (a deploy, a crash the attacker provokes elsewhere) gave every
+    // locked account fresh guesses. Their entries are kept here too, for the window's length
+    // (15 minutes) and loaded at start; expired rows are deleted as failures are written.
+    sql: `
+CREATE TABLE login_failures (
+  scope TEXT NOT NULL CHECK (scope IN ('email', 'address')),
+  key TEXT NOT NULL,
+  count INTEGER NOT NULL CHECK (count >= 1),
+  since INTEGER NOT NULL,
+  PRIMARY KEY (scope, key)
+) WITHOUT ROWID;
+CREATE INDEX login_failures_since ON login_failures(since);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -1,11 +1,15 @@
 /**
  * The sign-in action's body limit, through the real route action on a seeded app: nothing has
  * checked a sign-in post (nobody is signed in yet), so it reads at most 16 KB of it, declared or
- * streamed. (The per-address throttle is the Accounts service's, tested in accounts.test.ts.)
+ * streamed. And the login throttles outlive a restart (migration 22). (The throttles' rules are
+ * the Accounts service's, tested in accounts.test.ts.)
  */
+import { Effect, Either } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as loginAction } from "../../app/routes/login.js";
-import { startTestApp, type TestApp } from "../support/test-app.js";
+import { Accounts, LOGIN_ADDRESS_FAILURE_LIMIT, LOGIN_FAILURE_LIMIT } from "../../runtime/services/accounts.js";
+import { makeAppRuntime } from "../../runtime/services/app-layer.js";
+import { startTestApp, TEST_ADMIN_PASSWORD, type TestApp } from "../support/test-app.js";
 
 let app: TestApp;
 
@@ -49,5 +53,42 @@ describe("POST /login", () => {
     const answer = await signIn(body, FORM);
     expect(answer.init?.status).toBe(403);
     expect(answer.data.formError).toMatch(/expired/);
+  });
+});
+
+describe("the login throttles across a restart", () => {
+  it("keep a locked account and a guessing address locked, and forget an account's failures once it signs in", async () => {
+    const restarted = await startTestApp("login-restart");
+    try {
+      const login = (runtime: typeof restarted.runtime, email: string, password: string, from: string) =>
+        runtime.runPromise(Effect.either(Effect.flatMap(Accounts, (a) => a.login(email, password, from))));
+      const admin = restarted.config.adminEmail;
+      for (let i = 0; i < LOGIN_FAILURE_LIMIT; i++) await login(restarted.runtime, admin, "wrong password", "198.51.100.1");
+      // Another address guesses at many made-up accounts up to its own limit.
+      for (let i = 0; i < LOGIN_ADDRESS_FAILURE_LIMIT; i++) await login(restarted.runtime, `nobody${i}@example.com`, "guess", "198.51.100.2");
+      // A third account failed once, then signed in: nothing of it is kept.
+      await login(restarted.runtime, "agent@parley.local", "wrong password", "198.51.100.3");
+      expect(Either.isRight(await login(restarted.runtime, "agent@parley.local", TEST_ADMIN_PASSWORD, "198.51.100.3"))).toBe(true);
+      expect(restarted.sqlite.prepare("SELECT scope, count FROM login_failures WHERE key IN (?, ?) ORDER BY scope").all(admin, "198.51.100.2")).toEqual([
+        { scope: "address", count: LOGIN_ADDRESS_FAILURE_LIMIT },
+        { scope: "email", count: LOGIN_FAILURE_LIMIT },
+      ]);
+      expect(restarted.sqlite.prepare("SELECT count(*) FROM login_failures WHERE key = 'agent@parley.local'").pluck().get()).toBe(0);
+
+      await restarted.runtime.dispose();
+      const again = makeAppRuntime(restarted.config);
+      try {
+        const locked = await login(again, admin, TEST_ADMIN_PASSWORD, "198.51.100.9");
+        expect(Either.isLeft(locked) && locked.left._tag).toBe("RateLimited");
+        const guessing = await login(again, "agent@parley.local", TEST_ADMIN_PASSWORD, "198.51.100.2");
+        expect(Either.isLeft(guessing) && guessing.left._tag).toBe("RateLimited");
+        // Anyone else signs in as before.
+        expect(Either.isRight(await login(again, "agent@parley.local", TEST_ADMIN_PASSWORD, "198.51.100.3"))).toBe(true);
+      } finally {
+        await again.dispose();
+      }
+    } finally {
+      await restarted.dispose().catch(() => undefined);
+    }
   });
 });
