@@ -346,6 +346,9 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         for (const row of rows.reverse()) throttles[scope].restore(row.key, row.count, row.since);
       }
     }
+    /** Forgets an email's failed sign-ins (it signed in, or got a new password), in memory and stored; no write when there were none. */
+    const forgetEmail = (key: string, now: number) =>
+      throttle.entry(key) === undefined ? Effect.void : Effect.zipRight(Effect.sync(() => throttle.reset(key)), persistThrottles([["email", key]], now));
     /** Writes the keys' entries as the throttles hold them now (a key without one is deleted), and drops expired rows. */
     const persistThrottles = (keys: ReadonlyArray<readonly [ThrottleScope, string]>, now: number) =>
       Effect.orDie(
@@ -408,10 +411,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         yield* persistThrottles(from !== undefined ? [["email", key], ["address", from]] : [["email", key]], now);
         return yield* new Unauthenticated({ message: WRONG_CREDENTIALS });
       }
-      if (throttle.entry(key) !== undefined) {
-        throttle.reset(key);
-        yield* persistThrottles([["email", key]], now);
-      }
+      yield* forgetEmail(key, now);
       const user = toUser(row);
       const token = newSecret();
       const csrfToken = newSecret();
@@ -536,10 +536,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         yield* persistThrottles([["email", key]], now);
         return yield* new InvalidInput({ issues: [{ path: "currentPassword", message: "this is not your current password" }] });
       }
-      if (throttle.entry(key) !== undefined) {
-        throttle.reset(key);
-        yield* persistThrottles([["email", key]], now);
-      }
+      yield* forgetEmail(key, now);
       const passwordHash = yield* Effect.promise(() => hashPassword(change.newPassword));
       const endedSessions = yield* storePassword(actor.id, passwordHash, keepToken === "" ? null : sessionKey(keepToken));
       return { endedSessions };
@@ -552,8 +549,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       const passwordHash = yield* Effect.promise(() => hashPassword(password));
       const endedSessions = yield* storePassword(user.id, passwordHash, null);
       // A fresh password lifts the lock a forgotten one left, so the person can sign in at once.
-      throttle.reset(user.email);
-      yield* persistThrottles([["email", user.email]], yield* Clock.currentTimeMillis);
+      yield* forgetEmail(user.email, yield* Clock.currentTimeMillis);
       return { endedSessions };
     });
 
