@@ -40,7 +40,7 @@ const runDue = () => run(Effect.flatMap(FollowUps, (f) => f.runDue()));
 const followUpsOf = (conversationId: string) => run(Effect.flatMap(FollowUps, (f) => f.forConversation(conversationId)));
 let sent = 0;
 const agentReply = (conversationId: string, text: string) =>
-  run(Effect.flatMap(Inbox, (inbox) => inbox.reply({ conversationId, text, clientMessageId: `r-${++sent}` }, admin as never)));
+  run(Effect.flatMap(Inbox, (inbox) => inbox.reply({ conversationId, text, clientMessageId: `r-${++sent}` }, admin)));
 const queued = (conversationId: string) =>
   sqlite.prepare("SELECT first_message_id, attempts, last_error FROM follow_up_queue WHERE conversation_id = ?").get(conversationId) as
     | { first_message_id: number; attempts: number; last_error: string | null }
@@ -72,7 +72,7 @@ const chatWith = async (options: { email?: string; language?: string; pageUrl?: 
     }),
   );
   if (options.email !== undefined) {
-    await run(Effect.flatMap(Contacts, (c) => c.createFromConversation(admin as never, conversationId, { email: options.email, name: "Vera Visitor" })));
+    await run(Effect.flatMap(Contacts, (c) => c.createFromConversation(admin, conversationId, { email: options.email, name: "Vera Visitor" })));
   }
   return conversationId;
 };
@@ -124,7 +124,7 @@ describe("an agent's chat reply the visitor has not seen", () => {
     const first = await agentReply(conversationId, "Hi Vera, let me check that for you.");
     await agentReply(conversationId, "Yes: the Pro plan includes SSO.\n\nAnything else?");
     // An internal comment is never mailed.
-    await run(Effect.flatMap(Inbox, (inbox) => inbox.comment({ conversationId, text: "She is on the trial", clientMessageId: `c-${++sent}` }, admin as never)));
+    await run(Effect.flatMap(Inbox, (inbox) => inbox.comment({ conversationId, text: "She is on the trial", clientMessageId: `c-${++sent}` }, admin)));
     expect(queued(conversationId)?.first_message_id).toBe(Number(first.id));
 
     // Before the wait (5 minutes by default) nothing goes.
