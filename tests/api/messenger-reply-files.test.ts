@@ -4,7 +4,7 @@
  * and sent by the outbox to a local node:http server standing in for the Graph API's Send
  * endpoint (MESSENGER_GRAPH_URL points at it) — the text as JSON, then one multipart upload per
  * file — which records every request, reads each upload's form with the platform's own parser,
- * and fails on demand. Refusals (a chat reply's files, a file over the limit) answer their status
+ * and fails on demand. Refusals (a file over the limit) answer their status
  * and field path and store nothing.
  * Real parts: the app runtime on a fresh SQLite file, the route modules, the outbox's passes.
  */
@@ -24,7 +24,6 @@ import { InvalidInput } from "../../runtime/services/errors.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { MessengerChannel } from "../../runtime/services/messenger-channel.js";
 import { OutsideConversations } from "../../runtime/services/outside-conversations.js";
-import { Visitors } from "../../runtime/services/visitors.js";
 import { startTestApp, TEST_ADMIN_PASSWORD, type TestApp } from "../support/test-app.js";
 
 const BASE = "https://parley.example.com";
@@ -39,7 +38,6 @@ let sqlite: Sqlite;
 let admin: { id: string; role: string };
 let inboxId: string;
 let channelId: string;
-let chatConversation: string;
 
 // ---- the Graph API, standing in ----
 
@@ -183,19 +181,6 @@ beforeAll(async () => {
   channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "messenger", name: "Our page", inboxId })))).id;
   await runtime.runPromise(
     Effect.flatMap(MessengerChannel, (m) => m.saveSettings(channelId, { pageId: PAGE_ID, appSecret: APP_SECRET, pageAccessToken: PAGE_TOKEN, chatflowId: "" }, admin.id)),
-  );
-
-  // A chat conversation of the seeded chat channel: its replies go to the widget only.
-  const chatChannelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
-  const chatflowId = (
-    sqlite.prepare("SELECT id FROM chatflows WHERE channel_id = ? AND enabled = 1 AND published_version_id IS NOT NULL LIMIT 1").get(chatChannelId) as { id: string }
-  ).id;
-  chatConversation = await runtime.runPromise(
-    Effect.gen(function* () {
-      const { visitorId } = yield* Effect.flatMap(Visitors, (v) => v.create({ channelId: chatChannelId, device: "desktop", languages: ["en"], pageUrl: "https://acme.test/" }));
-      const started = yield* Effect.flatMap(Engine, (e) => e.startConversation({ visitorId, channelId: chatChannelId, chatflowId, pageUrl: "https://acme.test/" }));
-      return started.conversation.id;
-    }),
   );
 });
 
@@ -373,24 +358,6 @@ describe("an agent's reply with files on Messenger", () => {
 });
 
 describe("refused files store nothing", () => {
-  it("a chat reply's files: 400 at files, from the thread's action and from the service", async () => {
-    const before = counts();
-    const chat = await postReply(chatConversation, "see file", "mfiles-chat", [invoice]);
-    expect(chat.status).toBe(400);
-    expect(chat.data).toMatchObject({ ok: false, intent: "reply", path: "files", fields: { files: "files can only be attached to email and Messenger replies" } });
-    const service = await runtime.runPromise(
-      Effect.either(
-        Effect.flatMap(Inbox, (inbox) =>
-          inbox.reply({ conversationId: chatConversation, text: "x", clientMessageId: "mfiles-chat-svc", files: [{ filename: "a.txt", contentType: "text/plain", content: Buffer.from("a") }] }, admin),
-        ),
-      ),
-    );
-    expect(Either.isLeft(service) && service.left instanceof InvalidInput && service.left.issues).toEqual([
-      { path: "files", message: "files can only be attached to email and Messenger replies" },
-    ]);
-    expect(counts()).toEqual(before);
-  });
-
   it("a file over 25 MB on a Messenger reply: 413 naming files[i], nothing stored or sent", async () => {
     const { conversationId } = await teamConversation();
     const before = counts();

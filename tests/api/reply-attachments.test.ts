@@ -3,7 +3,7 @@
  * (session cookie, CSRF token, multipart body), stored with the agent's message in its one
  * write, listed on the thread message with download links, and mailed by the outbox through the
  * team's relay with the same bytes. Refusals (a file too large, the files too large together,
- * too many files, files on a chat reply or a comment) answer their status and the field path,
+ * too many files, files on a comment) answer their status and the field path,
  * and store nothing. A retried post stores the message and its files once. (A Messenger reply's
  * files: tests/api/messenger-reply-files.test.ts.)
  * Real parts: the app runtime on a fresh SQLite file, the route modules; a local smtp-server
@@ -286,15 +286,16 @@ describe("refused files change nothing", () => {
     expect(counts()).toEqual(before);
   });
 
-  it("400 for files on a chat reply or on a comment", async () => {
+  it("stores a chat reply's files with it, and refuses files on a comment with 400", async () => {
     const before = counts();
     const chat = await postMultipart(chatConversation, reply("chat-1"), [small(0)]);
-    expect(chat.status).toBe(400);
-    expect(chat.data).toMatchObject({ ok: false, intent: "reply", path: "files", fields: { files: "files can only be attached to email and Messenger replies" } });
+    expect(chat).toMatchObject({ status: 200, data: { ok: true, intent: "reply" } });
+    expect(counts()).toMatchObject({ messages: before.messages + 1, attachments: before.attachments + 1 });
+    const afterChat = counts();
     const comment = await postMultipart(emailConversation, { intent: "comment", text: "see file", clientMessageId: "comment-1" }, [small(0)]);
     expect(comment.status).toBe(400);
-    expect(comment.data).toMatchObject({ ok: false, intent: "comment", fields: { files: "files can only be attached to email and Messenger replies" } });
-    expect(counts()).toEqual(before);
+    expect(comment.data).toMatchObject({ ok: false, intent: "comment", fields: { files: "files can only be attached to replies, not to internal comments" } });
+    expect(counts()).toEqual(afterChat);
   });
 
   it("403 without the CSRF token, and an empty file input is no file", async () => {
@@ -307,12 +308,10 @@ describe("refused files change nothing", () => {
     expect(counts()).toMatchObject({ messages: before.messages + 1, attachments: before.attachments });
   });
 
-  it("refuses at the service too: files on a chat conversation, too many, or on a comment", async () => {
+  it("refuses at the service too: too many files, or files on a comment", async () => {
     const inbox = await runtime.runPromise(Inbox);
     const before = counts();
     const file = { filename: "a.txt", contentType: "text/plain", content: Buffer.from("a") };
-    const chat = await runtime.runPromiseExit(inbox.reply({ conversationId: chatConversation, text: "x", clientMessageId: "svc-1", files: [file] }, admin));
-    expect(JSON.stringify(chat)).toContain("files can only be attached to email and Messenger replies");
     const many = await runtime.runPromiseExit(
       inbox.reply({ conversationId: emailConversation, text: "x", clientMessageId: "svc-2", files: Array.from({ length: 11 }, () => file) }, admin),
     );

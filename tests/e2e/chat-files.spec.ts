@@ -121,23 +121,12 @@ test("a visitor sends a screenshot from the widget and downloads the agent's PDF
   await expect(files.getByRole("link", { name: "error-screenshot.png" })).toBeVisible({ timeout: 15_000 });
   await expect(files.locator("img")).toHaveAttribute("src", /^\/inbox\/attachments\//);
 
-  // The agent answers with a PDF. The reply goes through the thread's own action, posted as the
-  // composer posts it (its form, with the CSRF token, multipart with `files`).
-  const status = await agent.evaluate(
-    async ({ conversationId, pdf }) => {
-      const form = document.querySelector<HTMLFormElement>('form[aria-label="Write a message"]')!;
-      const body = new FormData(form);
-      body.set("intent", "reply");
-      body.set("text", "Here is the setup guide.");
-      body.set("clientMessageId", crypto.randomUUID());
-      body.delete("files");
-      body.append("files", new File([new Uint8Array(pdf)], "setup-guide.pdf", { type: "application/pdf" }));
-      const res = await fetch(`/inbox/${encodeURIComponent(conversationId)}`, { method: "POST", body });
-      return res.status;
-    },
-    { conversationId: id, pdf: [...PDF] },
-  );
-  expect(status).toBe(200);
+  // The agent answers with a PDF, attached in the reply box (chat replies offer files too).
+  await agent.getByLabel("Attach files").setInputFiles([{ name: "setup-guide.pdf", mimeType: "application/pdf", buffer: PDF }]);
+  await expect(agent.getByRole("list", { name: "Files to send" })).toContainText("setup-guide.pdf");
+  await expect(agent.getByText(/Shown in the chat; the visitor downloads them/)).toBeVisible();
+  await agent.getByRole("textbox", { name: "Reply to the visitor" }).fill("Here is the setup guide.");
+  await agent.getByRole("button", { name: "Send reply" }).click();
   const agentReply = agent.getByRole("listitem").filter({ hasText: "Here is the setup guide." });
   await expect(agentReply.getByRole("link", { name: "setup-guide.pdf" })).toBeVisible({ timeout: 15_000 });
 

@@ -74,10 +74,10 @@ export const MESSENGER_MAX_FILE_BYTES = 25 * 1024 * 1024;
  * text only). Without limits from the server, none. Pure.
  */
 export const replyFileLimits = (via: "chat" | "email" | "messenger", limits: FileLimits | null): FileLimits | null => {
-  if (limits === null || via === "chat") return null;
+  if (limits === null) return null;
   return via === "messenger" ? { ...limits, maxFileBytes: Math.min(limits.maxFileBytes, MESSENGER_MAX_FILE_BYTES) } : limits;
 };
 
 /** Where the files of a reply go, said beside "Attach files". Pure. */
-export const replyFilesWhere = (via: "email" | "messenger"): string =>
-  via === "email" ? "Sent with the email" : "Sent on Messenger after the text, one message per file";
+export const replyFilesWhere = (via: "chat" | "email" | "messenger"): string =>
+  via === "email" ? "Sent with the email" : via === "messenger" ? "Sent on Messenger after the text, one message per file" : "Shown in the chat; the visitor downloads them";

@@ -35,10 +35,11 @@ describe("chosenFilesProblem", () => {
 describe("replyFileLimits", () => {
   const MB = 1024 * 1024;
 
-  it("offers files on email and Messenger replies, never on chat replies or without the server's limits", () => {
+  it("offers files on email, Messenger and chat replies, never without the server's limits", () => {
     expect(replyFileLimits("email", limits)).toBe(limits);
     expect(replyFileLimits("messenger", limits)).toEqual(limits);
-    expect(replyFileLimits("chat", limits)).toBeNull();
+    expect(replyFileLimits("chat", limits)).toBe(limits);
+    expect(replyFileLimits("chat", null)).toBeNull();
     expect(replyFileLimits("email", null)).toBeNull();
     expect(replyFileLimits("messenger", null)).toBeNull();
   });
@@ -51,6 +52,7 @@ describe("replyFileLimits", () => {
     expect(chosenFilesProblem([file("clip.mov", 26 * MB)], replyFileLimits("email", wide)!)).toBeNull();
     expect(replyFilesWhere("email")).toBe("Sent with the email");
     expect(replyFilesWhere("messenger")).toBe("Sent on Messenger after the text, one message per file");
+    expect(replyFilesWhere("chat")).toBe("Shown in the chat; the visitor downloads them");
   });
 
   it("checks what the server checks: the same limits for each way out, with the server's own or wider limits", () => {

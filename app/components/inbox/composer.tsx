@@ -52,10 +52,9 @@ const replyPlaceholder = (via: "chat" | "email" | "messenger", to: string | null
  * the server confirmed that send, and the button is disabled while it is pending — a double
  * click stores one message. "/" plus a shortcut offers saved replies (↑/↓, Enter or Tab to
  * insert, Escape to dismiss). Enter sends, Shift+Enter starts a new line. A reply that goes by
- * email or on Messenger may carry files ("Attach files"): checked against that way's limits as
- * they are picked, listed with their sizes and a Remove button each, and posted as multipart only
- * when there are some; chat replies and comments never offer them (the widget shows text only,
- * and comments go nowhere).
+ * email, on Messenger or in the chat may carry files ("Attach files"): checked against that
+ * way's limits as they are picked, listed with their sizes and a Remove button each, and posted
+ * as multipart only when there are some; comments never offer them (they go nowhere).
  */
 export function Composer({
   conversationId,
@@ -97,9 +96,9 @@ export function Composer({
   const query = dismissed ? null : shortcutQuery(text);
   const unmatched = query !== null && suggestions.length === 0;
   const result = fetcher.data;
-  // A mail and a Messenger message carry files; a chat reply would arrive without them, a comment goes nowhere.
+  // A reply carries files wherever it goes (the widget shows them as downloads); a comment goes nowhere.
   const limits = replyFileLimits(replyVia, fileLimits);
-  const attachable = limits !== null && replyVia !== "chat" && effectiveMode === "reply";
+  const attachable = limits !== null && effectiveMode === "reply";
   const attached = attachable ? files : [];
   const filesProblem = limits !== null && attached.length > 0 ? chosenFilesProblem(attached, limits) : null;
 

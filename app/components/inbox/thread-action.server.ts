@@ -5,13 +5,13 @@
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
  * the HTTP status of the outcome (400 / 403 / 404 / 409 / 413 for expected failures).
  *
- * A reply by email or on Messenger may carry files: the body is then multipart, read by
+ * A reply (by email, on Messenger or in the chat) may carry files: the body is then multipart, read by
  * `readThreadForm` with the reply limits applied while it streams in (attachmentReplyLimits: 10
  * files, 10 MB each, 25 MB together — the most any reply may carry, read before the conversation
  * is known), so a file too many or a byte too many is refused (413 / 400 at `files[i]`) before the
  * rest is held in memory, and nothing is stored. Inbox.reply then holds the files to the limits
- * of the reply's way out (attachmentReplyLimitsFor: Messenger's Send API caps each file too, and
- * a chat reply takes none).
+ * of the reply's way out (attachmentReplyLimitsFor: Messenger's Send API caps each file too).
+ * Internal comments take no files.
  */
 import { data, unstable_parseMultipartFormData, type AppLoadContext, type UploadHandler } from "@remix-run/node";
 import { Effect } from "effect";
@@ -220,7 +220,7 @@ export const threadAction = async (
   if (!allowed.ok) return failure(intent, allowed);
   const version = Number(text(form, "version") ?? "");
   if (files.length > 0 && intent !== "reply") {
-    const message = "files can only be attached to email and Messenger replies";
+    const message = "files can only be attached to replies, not to internal comments";
     return data<ThreadActionResult>({ ok: false, intent, error: message, fields: { files: message }, path: "files", conflict: false }, { status: 400 });
   }
 
