@@ -166,3 +166,9 @@ export const previewOf = (text: string): string => {
   const line = text.replace(/\s+/g, " ").trim();
   return line.length > PREVIEW_LENGTH ? `${line.slice(0, PREVIEW_LENGTH - 1)}…` : line;
 };
+
+/** A message's preview: its text, or for a file sent without a caption, the file's name ("File: error.png"). Pure. */
+export const messagePreviewOf = (m: { readonly text: string; readonly payload: MessagePayload | null }): string => {
+  const files = m.payload?.attachments ?? [];
+  return m.text.trim() === "" && files.length > 0 ? previewOf(`File: ${files.map((f) => f.name).join(", ")}`) : previewOf(m.text);
+};

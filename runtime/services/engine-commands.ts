@@ -8,7 +8,7 @@ import type { Json } from "../core/types.js";
 import type { AwaitedInput, Command, TrackedEvent } from "../core/types.js";
 import {
   apiMessageOf,
-  previewOf,
+  messagePreviewOf,
   type ApiMessage,
   type ConversationStatus,
   type MessageAuthor,
@@ -512,7 +512,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
       columns.closedAt,
       columns.waitingSince,
       lastPublic ? now : null,
-      lastPublic ? previewOf(lastPublic.text) : null,
+      lastPublic ? messagePreviewOf(lastPublic) : null,
     );
   }
 
@@ -561,7 +561,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
       now,
       now,
       lastPublic ? now : null,
-      lastPublic ? previewOf(lastPublic.text) : null,
+      lastPublic ? messagePreviewOf(lastPublic) : null,
       lastMessageId,
       scope.id,
       turn.write.version,
@@ -589,7 +589,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
         columns.closedAt,
         columns.waitingSince,
         lastPublic ? now : null,
-        lastPublic ? previewOf(lastPublic.text) : null,
+        lastPublic ? messagePreviewOf(lastPublic) : null,
         lastMessageId,
         scope.id,
         turn.write.version,

@@ -293,6 +293,8 @@ describe("POST /api/conversations/:id/files", () => {
     const first = await upload(token, id, { file: { name: "notes.txt", type: "text/plain", bytes: Buffer.from("hello") }, clientMessageId: "same-1" });
     expect(first.status).toBe(200);
     expect(first.body.messages[0]).toMatchObject({ text: "", attachments: [{ name: "notes.txt", size: 5 }] });
+    // The inbox list previews it by the file's name, not as an empty line.
+    expect(sqlite.prepare("SELECT last_message_preview FROM conversations WHERE id = ?").pluck().get(id)).toBe("File: notes.txt");
     const again = await storesNothing(() => upload(token, id, { file: { name: "notes.txt", type: "text/plain", bytes: Buffer.from("hello") }, clientMessageId: "same-1" }));
     expect(again.status).toBe(200);
     expect(again.body.messages[0]).toEqual(first.body.messages[0]);
