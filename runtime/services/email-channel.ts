@@ -144,6 +144,8 @@ export interface EmailFollowUp {
   readonly agentName: string | null;
   /** The subject and text, given the send-as name of the channel that sends it. */
   readonly compose: (teamName: string) => { readonly subject: string; readonly text: string };
+  /** The files the replies carried, attached to the mail. */
+  readonly files: ReadonlyArray<{ readonly filename: string; readonly contentType: string; readonly data: Buffer }>;
 }
 
 /** A download of an email's attachment: the bytes and the headers to serve them with. */
@@ -561,7 +563,7 @@ export const emailChannelLayer = Layer.effect(
           subject,
           text: replyBody(text, c.signature),
           thread: threadOf(mail.conversationId),
-          files: [],
+          files: mail.files,
           autoReplied: false,
         });
         return { externalId, channelId: ready.id };

@@ -18,6 +18,7 @@
  * meanwhile queues the conversation again there, so no reply slips between two looks.
  */
 import { Context, Effect, Either, Layer } from "effect";
+import { ATTACHMENT_MAX_MAIL_BYTES, attachmentFilesOf } from "./attachments.js";
 import { CHAT_FOLLOW_UP_DEFAULT_MINUTES, CHAT_FOLLOW_UP_MAX_MINUTES } from "./channels.js";
 import { now } from "./clock.js";
 import { Database } from "./database.js";
@@ -46,6 +47,8 @@ export interface FollowUpReply {
 export const followUpMail = (input: {
   readonly teamName: string;
   readonly replies: ReadonlyArray<FollowUpReply>;
+  /** Files of the replies too large to go with the mail (their names); they wait in the chat. */
+  readonly filesLeftOut?: ReadonlyArray<string>;
   /** Replies older than those quoted, not seen either. */
   readonly omitted: number;
   /** Where the visitor chatted (http(s) only), to continue there; null when unknown. */
@@ -78,6 +81,15 @@ export const followUpMail = (input: {
     input.omitted > 0
       ? [german ? `(und ${input.omitted} frühere Nachricht${input.omitted === 1 ? "" : "en"})` : `(and ${input.omitted} earlier message${input.omitted === 1 ? "" : "s"})`]
       : [];
+  const leftOut = input.filesLeftOut ?? [];
+  const files =
+    leftOut.length > 0
+      ? [
+          german
+            ? `Zu groß für diese E-Mail, im Chat für Sie bereit: ${leftOut.join(", ")}`
+            : `Too large for this email, waiting for you in the chat: ${leftOut.join(", ")}`,
+        ]
+      : [];
   const page = input.pageUrl !== null && /^https?:\/\//i.test(input.pageUrl) ? input.pageUrl : null;
   const outro = german
     ? page
@@ -86,7 +98,7 @@ export const followUpMail = (input: {
     : page
       ? `Just reply to this email, or continue the chat: ${page}`
       : "Just reply to this email.";
-  return { subject, text: [intro, ...omitted, ...quoted, outro].join("\n\n") };
+  return { subject, text: [intro, ...omitted, ...quoted, ...files, outro].join("\n\n") };
 };
 
 /** What the inbox shows about a chat conversation's replies and the visitor. */
@@ -168,6 +180,8 @@ type Look =
       readonly kind: "mail";
       readonly from: number;
       readonly through: number;
+      /** The quoted replies' message ids. */
+      readonly messageIds: ReadonlyArray<number>;
       readonly replies: ReadonlyArray<FollowUpReply>;
       readonly omitted: number;
       readonly recipient: string | null;
@@ -175,6 +189,23 @@ type Look =
       readonly language: string | null;
       readonly agentName: string | null;
     };
+
+/** The quoted replies' files that fit one mail (ATTACHMENT_MAX_MAIL_BYTES, in order), and the names of those that do not. Pure. */
+export const followUpFiles = <F extends { readonly filename: string; readonly data: Buffer }>(
+  files: ReadonlyArray<F>,
+  maxBytes = ATTACHMENT_MAX_MAIL_BYTES,
+): { readonly attached: ReadonlyArray<F>; readonly leftOut: ReadonlyArray<string> } => {
+  const attached: F[] = [];
+  const leftOut: string[] = [];
+  let total = 0;
+  for (const file of files) {
+    if (total + file.data.length <= maxBytes) {
+      attached.push(file);
+      total += file.data.length;
+    } else leftOut.push(file.filename);
+  }
+  return { attached, leftOut };
+};
 
 export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailChannel> = Layer.effect(
   FollowUps,
@@ -220,6 +251,7 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
         kind: "mail",
         from: unseen[0]!.id,
         through: newest.id,
+        messageIds: quoted.map((r) => r.id),
         replies: quoted.map((r) => ({ authorName: r.name ?? "Support", text: r.text, createdAt: r.created_at })),
         omitted: unseen.length - quoted.length,
         recipient: who?.email ?? null,
@@ -298,14 +330,24 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
           announce(row.conversation_id, row.inbox_id);
           return "notSent" as const;
         }
+        // The replies' files (a PDF the agent sent) go with the mail, as many as one mail carries.
+        const files = followUpFiles(found.messageIds.flatMap((id) => attachmentFilesOf(db.prepare, id)));
         const sent = yield* Effect.either(
           email
             .sendFollowUp({
               conversationId: row.conversation_id,
               to: found.recipient,
               agentName: found.agentName,
+              files: files.attached,
               compose: (teamName) =>
-                followUpMail({ teamName, replies: found.replies, omitted: found.omitted, pageUrl: found.pageUrl, language: found.language }),
+                followUpMail({
+                  teamName,
+                  replies: found.replies,
+                  omitted: found.omitted,
+                  pageUrl: found.pageUrl,
+                  language: found.language,
+                  filesLeftOut: files.leftOut,
+                }),
             })
             .pipe(Effect.catchAllDefect((defect) => Effect.fail(new SendFailed({ reason: `unexpected error: ${String(defect)}`, permanent: false })))),
         );

@@ -15,7 +15,7 @@ import { Contacts } from "../../runtime/services/contacts.js";
 import type { Sqlite } from "../../runtime/services/database.js";
 import { EmailChannel } from "../../runtime/services/email-channel.js";
 import { Engine } from "../../runtime/services/engine.js";
-import { FollowUps, followUpMail } from "../../runtime/services/follow-ups.js";
+import { FollowUps, followUpFiles, followUpMail } from "../../runtime/services/follow-ups.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { Visitors } from "../../runtime/services/visitors.js";
 import { startEmailInbound, type EmailInbound } from "../../server/email-inbound.js";
@@ -258,6 +258,28 @@ describe("an agent's chat reply the visitor has not seen", () => {
     expect(await runDue()).toMatchObject({ notSent: 1 });
     expect(emails(stuck)[0]!.reason).toMatch(/no team email channel of this inbox has an outgoing relay/);
     await saveTeamEmail(relay.port);
+  });
+
+  it("carries the files the unseen replies carried, as many as one mail takes, and names the rest", async () => {
+    const conversationId = await chatWith({ email: "files@customer.test" });
+    const pdf = Buffer.from("%PDF-1.4 the setup guide");
+    await run(
+      Effect.flatMap(Inbox, (inbox) =>
+        inbox.reply({ conversationId, text: "Here is the guide.", clientMessageId: `r-${++sent}`, files: [{ filename: "guide.pdf", contentType: "application/pdf", content: pdf }] }, admin),
+      ),
+    );
+    passMinutes(conversationId, 5);
+    expect(await runDue()).toMatchObject({ sent: 1 });
+    const mail = relay.relayed.at(-1)!.mail;
+    expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.equals(pdf)])).toEqual([["guide.pdf", "application/pdf", true]]);
+    expect(mail.text).not.toContain("Too large");
+
+    const file = (filename: string, size: number) => ({ filename, data: Buffer.alloc(size) });
+    const split = followUpFiles([file("a", 6), file("b", 5), file("c", 4)], 10);
+    expect(split.attached.map((f) => f.filename)).toEqual(["a", "c"]);
+    expect(split.leftOut).toEqual(["b"]);
+    const text = followUpMail({ teamName: "Acme", replies: [{ authorName: "Ann", text: "Files!", createdAt: 0 }], omitted: 0, pageUrl: null, language: "en", filesLeftOut: ["b"] }).text;
+    expect(text).toContain("Too large for this email, waiting for you in the chat: b");
   });
 
   it("writes in the visitor's language", () => {
