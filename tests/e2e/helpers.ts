@@ -3,6 +3,10 @@
  * from playwright.config.ts through process.env.
  */
 import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { readFile } from "node:fs/promises";
+import { createServer, type Server } from "node:http";
+import { extname, join, normalize } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where the server under test listens, e.g. http://127.0.0.1:41873. */
 export const parleyUrl = (): string => required("PARLEY_URL");
@@ -84,3 +88,27 @@ export async function dragCountingRenders(
   const after = (await card.boundingBox())!;
   return { before, movedX: after.x - before.x, counts };
 }
+
+const DEMO_SITE_DIR = fileURLToPath(new URL("../fixtures/demo-site/", import.meta.url));
+const DEMO_SITE_TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8" };
+
+/**
+ * Serves the demo site (tests/fixtures/demo-site) with the snippet pointing at Parley (`origin`,
+ * `channel` replace its placeholders), on 127.0.0.1 and a free port: a page on another origin,
+ * as the widget runs on customers' sites.
+ */
+export const startDemoSite = async (origin: string, channel: string): Promise<Server> => {
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://x").pathname;
+    const file = normalize(join(DEMO_SITE_DIR, path === "/" ? "index.html" : path));
+    if (!file.startsWith(DEMO_SITE_DIR)) return void res.writeHead(403).end();
+    try {
+      const body = (await readFile(file, "utf8")).replaceAll("PARLEY_ORIGIN", origin).replaceAll("PARLEY_CHANNEL_ID", channel);
+      res.writeHead(200, { "Content-Type": DEMO_SITE_TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-store" }).end(body);
+    } catch {
+      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return server;
+};

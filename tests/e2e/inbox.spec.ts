@@ -16,17 +16,12 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
-import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { extname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
-const SITE_DIR = fileURLToPath(new URL("../fixtures/demo-site/", import.meta.url));
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8" };
 const SECOND_AGENT = { name: "Bo Second", email: "bo.second@parley.local" };
 const VISITOR_EMAIL = `ada.${Date.now()}@example.com`;
 
@@ -39,22 +34,6 @@ let visitorContext: BrowserContext;
 let visitor: Page;
 let adaConversation = "";
 
-/** Serves the demo site with the snippet pointing at Parley, on 127.0.0.1 and a free port. */
-const startDemoSite = async (origin: string, channel: string): Promise<Server> => {
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    const file = normalize(join(SITE_DIR, path === "/" ? "index.html" : path));
-    if (!file.startsWith(SITE_DIR)) return void res.writeHead(403).end();
-    try {
-      const body = (await readFile(file, "utf8")).replaceAll("PARLEY_ORIGIN", origin).replaceAll("PARLEY_CHANNEL_ID", channel);
-      res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-store" }).end(body);
-    } catch {
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return server;
-};
 
 /** As the admin, through Settings: creates the second agent and makes them a member of the Support inbox. */
 const addSecondAgent = async (browser: Browser) => {

@@ -6,15 +6,10 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { readFile } from "node:fs/promises";
-import { createServer, type Server } from "node:http";
+import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { extname, join, normalize } from "node:path";
-import { fileURLToPath } from "node:url";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
 
-const SITE_DIR = fileURLToPath(new URL("../fixtures/demo-site/", import.meta.url));
-const TYPES: Record<string, string> = { ".html": "text/html; charset=utf-8", ".css": "text/css; charset=utf-8" };
 /** Longer than the widget's debounce (~400 ms) plus a request: a mark it would send has landed by then. */
 const SETTLE_MS = 1500;
 
@@ -22,22 +17,6 @@ let site: Server;
 let siteUrl = "";
 let channelId = "";
 
-/** Serves the demo site with the snippet's placeholders replaced, on 127.0.0.1 and a free port. */
-const startDemoSite = async (origin: string, channel: string): Promise<Server> => {
-  const server = createServer(async (req, res) => {
-    const path = new URL(req.url ?? "/", "http://x").pathname;
-    const file = normalize(join(SITE_DIR, path === "/" ? "index.html" : path));
-    if (!file.startsWith(SITE_DIR)) return void res.writeHead(403).end();
-    try {
-      const body = (await readFile(file, "utf8")).replaceAll("PARLEY_ORIGIN", origin).replaceAll("PARLEY_CHANNEL_ID", channel);
-      res.writeHead(200, { "Content-Type": TYPES[extname(file)] ?? "application/octet-stream", "Cache-Control": "no-store" }).end(body);
-    } catch {
-      res.writeHead(404, { "Content-Type": "text/plain" }).end("not found");
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return server;
-};
 
 test.beforeAll(async ({ playwright }) => {
   const request = await playwright.request.newContext({ baseURL: parleyUrl() });
