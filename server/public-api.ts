@@ -1,5 +1,5 @@
 /**
- * The public chat API (/api/widget, /api/visitors, /api/conversations, /api/away-messages):
+ * The public chat API (/api/widget, /api/visitors, /api/conversations (with their ratings), /api/away-messages):
  * a lean handler on plain node:http in front of Remix, sharing the app's Effect runtime.
  * Remix's request handling tops out near 2k req/s here; this path does one token check, one
  * body decode and one engine call per message, so the store's group commit sets the pace.
@@ -20,6 +20,7 @@ import { readStoredConfig } from "../runtime/services/email-settings.js";
 import { Engine, type ApiMessage } from "../runtime/services/engine.js";
 import { Conflict, InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
+import { RatingInput, Ratings, type Rating } from "../runtime/services/ratings.js";
 import { Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
 import {
   bearerToken,
@@ -142,6 +143,8 @@ const decodeSendMessage = bodyDecoder(SendMessageBody);
 const decodeAwayMessage = bodyDecoder(AwayMessageBody);
 const decodeMessageId = bodyDecoder(MessageIdParam);
 const decodeSeen = bodyDecoder(SeenBody);
+// The Ratings service owns the rating's schema (score 1–5, comment ≤ 1,000): the same rules here and there.
+const decodeRating = bodyDecoder(RatingInput);
 
 const ChannelConfig = S.Struct({
   allowedOrigins: S.optionalWith(S.Array(S.String), { default: () => [] }),
@@ -203,6 +206,9 @@ const publicMessage = (m: ApiMessage): ApiMessage => ({
   createdAt: m.createdAt,
 });
 
+/** A rating as the contract has it: the time as an ISO string, like every other time the API answers. Pure. */
+const publicRating = (rating: Rating) => ({ score: rating.score, comment: rating.comment, at: new Date(rating.at).toISOString() });
+
 // ---------------------------------------------------------------------------------------------
 
 interface ChannelInfo {
@@ -228,6 +234,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       db: Database,
       config: AppConfig,
       channels: Channels,
+      ratings: Ratings,
     }),
   );
   // A failure here surfaces on the first request (as a 500 and a log line), not as an unhandled rejection.
@@ -636,6 +643,24 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       }),
     );
 
+  /** Whether the visitor may rate their conversation now (closed, a person took part), and their rating so far. */
+  const getRating = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.map(s.ratings.stateFor({ conversationId, visitorId: visitor.visitorId }), (state) =>
+        reply(200, { rateable: state.rateable, rating: state.rating === null ? null : publicRating(state.rating) }),
+      ),
+    );
+
+  /** The visitor rates their closed conversation (1–5, optional comment); a later rating replaces the earlier. See Ratings.rate. */
+  const rate = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req, decodeRating);
+        const rating = yield* s.ratings.rate({ conversationId, visitorId: visitor.visitorId, body });
+        return reply(200, { rating: publicRating(rating) });
+      }),
+    );
+
   /**
    * A visitor's file (multipart: `file`, `clientMessageId`, optional `text`) as their message in a
    * conversation with people (Engine.visitorFile). The conversation is checked before a byte of
@@ -835,7 +860,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   // Routing
 
   const ROUTES =
-    /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream|\/seen|\/files|\/attachments\/[^/]+)?)?|away-messages)\/?$/;
+    /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream|\/seen|\/rating|\/files|\/attachments\/[^/]+)?)?|away-messages)\/?$/;
 
   const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => {
     const s = await services;
@@ -882,6 +907,10 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
         if (third === undefined) return method === "GET" ? getConversation(s, req, res, conversationId) : wrong("GET");
         if (third === "stream") return method === "GET" ? stream(s, req, res, conversationId, query) : wrong("GET");
         if (third === "seen") return post(() => markSeen(s, req, res, conversationId));
+        if (third === "rating") {
+          if (method === "GET") return getRating(s, req, res, conversationId);
+          return method === "POST" ? post(() => rate(s, req, res, conversationId)) : wrong("GET, POST");
+        }
         if (third === "files") {
           if (method !== "POST") return wrong("POST");
           // Checked before the token and before a byte of the body is read, as JSON bodies are.
