@@ -55,6 +55,21 @@ export const chat = {
   fileTooLarge: "“{name}” is {size}: files up to {max} can be sent.",
   fileEmpty: "“{name}” is empty.",
   fileUnavailable: "could not be loaded",
+  /** The card at the end of a closed conversation's transcript (rating-card.ts). */
+  ratingQuestion: "How was your conversation?",
+  rating1: "Terrible",
+  rating2: "Bad",
+  rating3: "OK",
+  rating4: "Good",
+  rating5: "Great",
+  /** A score button's name and the thanks line's score: `{word}` is one of rating1–rating5. */
+  ratingScore: "{score} – {word}",
+  ratingComment: "Anything we could do better?",
+  ratingOptional: "(optional)",
+  ratingThanks: "Thanks for your feedback!",
+  ratingYours: "Your rating: {score}",
+  ratingChange: "Change",
+  ratingFailed: "Your rating could not be sent: {reason}",
 };
 
 export type LauncherStrings = { readonly [K in keyof typeof launcher]: string };

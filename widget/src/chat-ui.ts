@@ -3,8 +3,8 @@
  * conversation: the visitor token, starting or resuming the conversation, sending (once per
  * click, retried with the same clientMessageId), files (a visitor's upload while people hold
  * the conversation; every message's files shown through blob: URLs fetched with the token), the
- * bot's typing delays, the live stream, the away views, and the JS API calls that talk to the
- * server (identify, setAttributes, reset).
+ * bot's typing delays, the live stream, the away views, the rating card once a conversation with
+ * the team is closed, and the JS API calls that talk to the server (identify, setAttributes, reset).
  */
 import { chat as deChat, launcher as deLauncher } from "../i18n/de.js";
 import { chat as enChat, launcher as enLauncher, type ChatStrings, type LauncherStrings } from "../i18n/en.js";
@@ -13,6 +13,8 @@ import { format, pickLanguage } from "./i18n.js";
 import { compareIds, latestId, messagesOf } from "./messages.js";
 import { createFileUrls, fileRefusal, MAX_FILE_BYTES, sizeLabel } from "./files.js";
 import { armPopOpen } from "./pop-open.js";
+import { ratingBody, ratingCardFor, readRating, readRatingState, type Score } from "./rating.js";
+import { createRatingCard, type RatingCardView } from "./rating-card.js";
 import { createSeenMarker } from "./seen.js";
 import { browserStore, storageKey } from "./storage.js";
 import { connectStream, type StreamHandle } from "./stream.js";
@@ -220,6 +222,52 @@ const createWidget: ChunkFactory = (host) => {
     void drain();
   };
 
+  // The rating card and the conversation it rates; `ratingAsk`: the one ask for the closed
+  // conversation's rating state (again only after a failed ask, on the next open). An answer
+  // whose ask is no longer current (reopened, another conversation, a reset) is dropped.
+  let rating: { readonly conversationId: string; readonly card: RatingCardView } | null = null;
+  let ratingAsk: { readonly id: string } | null = null;
+
+  const dropRating = () => {
+    view.setCard(null);
+    rating = null;
+    ratingAsk = null;
+  };
+
+  /** A closed conversation: asks whether it may be rated, and ends the transcript with the card when it may (or was). */
+  const offerRating = async () => {
+    if (!conversation || conversation.status !== "closed" || ratingAsk?.id === conversation.id) return;
+    const id = conversation.id;
+    const ask = (ratingAsk = { id });
+    let answer: unknown;
+    try {
+      answer = await api.call("GET", path(id, "/rating"));
+    } catch {
+      if (ratingAsk === ask) ratingAsk = null;
+      return;
+    }
+    if (ratingAsk !== ask || conversation?.id !== id) return;
+    const shown = ratingCardFor(conversation.status, readRatingState(answer));
+    if (shown.kind === "none") return;
+    const card = createRatingCard(strings, (score, comment) => void sendRating(id, score, comment));
+    rating = { conversationId: id, card };
+    if (shown.kind === "thanks") card.thanks(shown.rating);
+    else card.ask();
+    view.setCard(card.element);
+  };
+
+  const sendRating = async (id: string, score: Score, comment: string) => {
+    const card = rating?.conversationId === id ? rating.card : null;
+    if (!card) return;
+    card.sending();
+    try {
+      const answer = await api.call<{ rating?: unknown }>("POST", path(id, "/rating"), ratingBody(score, comment));
+      card.thanks(readRating(answer?.rating) ?? { score, comment: null });
+    } catch (error) {
+      card.failed(format(strings.ratingFailed, { reason: error instanceof Error ? error.message : String(error) }));
+    }
+  };
+
   const setStatus = (status: string) => {
     if (!conversation || conversation.status === status) return;
     conversation = { ...conversation, status };
@@ -229,7 +277,8 @@ const createWidget: ChunkFactory = (host) => {
       setAwaiting(null);
       stream?.close();
       stream = null;
-    }
+      void offerRating();
+    } else dropRating();
   };
 
   const connect = () => {
@@ -255,12 +304,16 @@ const createWidget: ChunkFactory = (host) => {
   const adopt = (answer: ConversationAnswer, fresh: boolean) => {
     if (!answer.conversation || typeof answer.conversation.id !== "string") throw new ApiError(502, "bad_answer", "the conversation answer has no conversation id");
     conversation = answer.conversation;
+    if (rating?.conversationId !== conversation.id || conversation.status !== "closed") dropRating();
     syncAttach();
     local.set(conversationKey, conversation.id);
     stale = false;
     ingest(messagesOf(answer.messages), fresh, fresh);
     setAwaiting(answer.awaiting ?? null);
-    if (conversation.status === "closed") view.addNote(strings.conversationClosed);
+    if (conversation.status === "closed") {
+      view.addNote(strings.conversationClosed);
+      void offerRating();
+    }
     connect();
     seen.check();
   };
@@ -405,6 +458,8 @@ const createWidget: ChunkFactory = (host) => {
       view.showChat();
       view.setIntro(known.size === 0 ? chatflow.display.welcomeMessage : null);
       void begin(true);
+      // A closed conversation whose rating could not be asked for (offline then): ask again.
+      void offerRating();
     }
     view.show();
     host.setExpanded(true);
@@ -478,6 +533,7 @@ const createWidget: ChunkFactory = (host) => {
     api.forgetToken();
     for (const name of ["conversation", "known"] as const) local.remove(storageKey(host.channel, name));
     conversation = null;
+    dropRating();
     syncAttach();
     fileUrls.revokeAll();
     stale = false;

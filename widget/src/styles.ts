@@ -30,7 +30,7 @@ export const PANEL_CSS = `
 .m img{display:block;max-width:100%;margin:2px 0;border-radius:10px}
 .st{align-self:flex-end;margin:-4px 2px 0;font-size:12px;color:#495057}
 .st.er{color:#b02a37}
-.st button{margin:0 0 0 4px;padding:0;border:0;background:none;color:#174ea6;font:inherit;font-weight:600;text-decoration:underline;cursor:pointer}
+.st button,.rl{margin:0 0 0 4px;padding:0;border:0;background:none;color:#174ea6;font:inherit;font-weight:600;text-decoration:underline;cursor:pointer}
 .ty{display:flex;gap:4px;align-items:center;margin:0 16px 8px;padding:10px 12px;width:max-content;border-radius:14px;background:#f1f3f5}
 .ty i{width:7px;height:7px;border-radius:50%;background:#495057;animation:pb 1.2s infinite ease-in-out}
 .ty i:nth-child(2){animation-delay:.15s}.ty i:nth-child(3){animation-delay:.3s}
@@ -46,7 +46,7 @@ export const PANEL_CSS = `
 .qr input{width:18px;height:18px;margin:0;accent-color:var(--k)}
 .qr fieldset .q{align-self:flex-end;margin-top:4px}
 .cp{display:flex;gap:8px;margin:0;padding:10px 12px;border-top:1px solid #dee2e6}
-.cp input,.aw input,.aw textarea{flex:1;min-width:0;margin:0;padding:9px 12px;border:1px solid #767676;border-radius:10px;background:#fff;color:#1a1a1a;font-size:16px;line-height:1.4;font-family:inherit}
+.cp input,.aw input,.aw textarea,.rc textarea{flex:1;min-width:0;margin:0;padding:9px 12px;border:1px solid #767676;border-radius:10px;background:#fff;color:#1a1a1a;font-size:16px;line-height:1.4;font-family:inherit}
 .cp input::placeholder,.aw ::placeholder{color:#6c757d;opacity:1}
 .at{margin:0;padding:0 4px;border:0;border-radius:10px;background:none;color:var(--k);cursor:pointer;display:grid;place-items:center}
 .at[hidden]{display:none}
@@ -62,10 +62,23 @@ export const PANEL_CSS = `
 .ce{overflow-wrap:anywhere}
 .ce a{color:#174ea6}
 .aw form{display:flex;flex-direction:column;gap:6px}
-.aw label{font-size:14px;font-weight:600;margin-top:6px}
-.aw textarea{min-height:96px;resize:vertical}
-.aw .sd{align-self:flex-end;padding:10px 16px;margin-top:8px}
+.aw label,.rc label{font-size:14px;font-weight:600;margin-top:6px}
+.aw textarea{min-height:96px}
+.aw textarea,.rc textarea{resize:vertical}
+.aw .sd,.rc .sd{align-self:flex-end;padding:10px 16px;margin-top:8px}
 .fe{margin:0;font-size:13px;color:#b02a37}
+.rt{display:flex;flex-direction:column;gap:8px;margin-top:4px;padding:12px;border-radius:12px;background:#f1f3f5;color:#1a1a1a}
+.rt p{margin:0}
+.rq{font-weight:600}
+.rt form{display:flex;flex-direction:column;gap:8px}
+.rs{display:flex;gap:6px}
+.rb{flex:1;min-width:0;margin:0;padding:6px 2px;border:2px solid #767676;border-radius:10px;background:#fff;color:#1a1a1a;font-size:12px;line-height:1.25;font-family:inherit;cursor:pointer;display:flex;flex-direction:column;align-items:center;gap:2px;overflow-wrap:anywhere}
+.rb[aria-pressed=true]{border-color:var(--k);background:var(--a);color:var(--t)}
+.rf{font-size:22px;line-height:1}
+.rc{display:flex;flex-direction:column;gap:6px}
+.rc[hidden]{display:none}
+.ro{font-weight:400;color:#495057}
+.rc textarea{min-height:64px}
 .sr{position:absolute;width:1px;height:1px;padding:0;margin:-1px;overflow:hidden;clip:rect(0,0,0,0);white-space:nowrap;border:0}
 @media (max-width:480px){.p{inset:0;width:100%;max-width:none;height:100%;border-radius:0}}
 `;

@@ -105,6 +105,8 @@ export interface PanelView {
   readonly addMessage: (message: Message) => void;
   readonly addNote: (text: string) => void;
   readonly addPending: (text: string) => PendingBubble;
+  /** Ends the transcript with `card` (the rating card), replacing an earlier one; null takes it away. */
+  readonly setCard: (card: HTMLElement | null) => void;
   readonly clear: () => void;
   readonly setIntro: (text: string | null) => void;
   readonly setTyping: (typing: boolean) => void;
@@ -122,6 +124,8 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
   let strings = initialStrings;
   let busy = false;
   let awaiting: Awaiting | null = null;
+  // The card that ends the transcript (rating-card.ts): messages go in above it.
+  let card: HTMLElement | null = null;
 
   const title = h("h2");
   const avatars = h("div", { class: "avs", "aria-hidden": "true" });
@@ -357,7 +361,7 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
       const bubble = renderMessage(message, strings, handlers.fileUrl);
       // Keep id order even when a catch-up brings an older message after a newer one.
       const later = Array.from(log.querySelectorAll<HTMLElement>("[data-id]")).find((other) => compareIds(other.dataset.id!, message.id) > 0);
-      log.insertBefore(bubble, later ?? null);
+      log.insertBefore(bubble, later ?? (card?.parentNode === log ? card : null));
       scrollDown();
     },
     addNote: (text) => {
@@ -392,8 +396,17 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
         },
       };
     },
+    setCard: (next) => {
+      card?.remove();
+      card = next;
+      if (next) {
+        log.append(next);
+        scrollDown();
+      }
+    },
     clear: () => {
       log.replaceChildren();
+      card = null;
       awaiting = null;
       renderAwaiting();
     },
