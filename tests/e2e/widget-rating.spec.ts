@@ -1,0 +1,168 @@
+/**
+ * A visitor rates their conversation, end to end: the real widget on a demo site on another
+ * origin, handed off through the lead bot; an agent answers and closes the conversation from the
+ * inbox; the rating card appears in the open widget live, the visitor rates, and the agent's
+ * thread shows it without a reload; the team report counts it for the agent it is credited to.
+ * The server's database is only read (as permissions.spec.ts does), to learn who that agent is.
+ */
+import AxeBuilder from "@axe-core/playwright";
+import BetterSqlite3 from "better-sqlite3";
+import { expect, test, type Browser, type Page } from "@playwright/test";
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
+
+let site: Server;
+let siteUrl = "";
+let channelId = "";
+
+test.beforeAll(async ({ playwright }) => {
+  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  channelId = process.env.PARLEY_CHANNEL_ID || (await getChatChannelId(request));
+  await request.dispose();
+  site = await startDemoSite(parleyUrl(), channelId);
+  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+});
+
+test.afterAll(async () => {
+  await new Promise((resolve) => site?.close(resolve));
+});
+
+/** One read of the server's database (the server owns every write). */
+const read = <T>(sql: string, ...args: unknown[]): T => {
+  const path = process.env.PARLEY_DATABASE_PATH;
+  if (!path) throw new Error("PARLEY_DATABASE_PATH is not set: run the specs through playwright.config.ts");
+  // Not `readonly`: a read-only connection may miss rows still in the server's WAL.
+  const db = new BetterSqlite3(path, { fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 5000");
+    return db.prepare(sql).get(...args) as T;
+  } finally {
+    db.close();
+  }
+};
+
+const launcher = (page: Page) => page.getByRole("button", { name: /^Chat with us/ });
+const chat = (page: Page) => page.getByRole("dialog", { name: /^Chat with / });
+const transcript = (page: Page) => chat(page).getByRole("log");
+const composer = (page: Page) => chat(page).getByRole("textbox", { name: "Your message" });
+const ratingCard = (page: Page) => transcript(page).getByRole("group", { name: "How was your conversation?" });
+const thanksCard = (page: Page) => transcript(page).getByRole("group", { name: "Thanks for your feedback!" });
+const say = async (page: Page, text: string) => {
+  await composer(page).fill(text);
+  await composer(page).press("Enter");
+};
+
+/** A visitor who went through the lead bot to the team, with the chat open; returns the conversation id. */
+const visitorHandedOff = async (browser: Browser) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${siteUrl}/index.html`);
+  await launcher(page).click();
+  await expect(transcript(page)).toContainText("what's your name?", { timeout: 15_000 });
+  await say(page, "Rosa");
+  await expect(transcript(page)).toContainText("What's your work email?");
+  await say(page, "rosa@example.com");
+  await chat(page).getByRole("button", { name: "11–50" }).click();
+  await expect(transcript(page)).toContainText(/Support team|offline/);
+  const id = await page.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), channelId);
+  expect(id).toBeTruthy();
+  return { context, page, id: id! };
+};
+
+/** The Team report's Agents table as agent name → its "Ratings" figure. */
+const ratingsPerAgent = async (page: Page): Promise<Map<string, number>> => {
+  await page.goto("/reports/team");
+  const table = page.getByRole("table", { name: "Agents", exact: true });
+  await expect(table).toBeVisible();
+  const rows = await table
+    .getByRole("row")
+    .evaluateAll((all) => all.map((row) => [...row.querySelectorAll("th, td")].map((cell) => (cell.textContent ?? "").trim())));
+  const column = rows[0]!.indexOf("Ratings");
+  expect(column, `the Agents table's header: ${JSON.stringify(rows[0])}`).toBeGreaterThan(0);
+  return new Map(rows.slice(1).filter((row) => row.length > column).map((row) => [row[0]!, Number(row[column]!.replace(/,/g, ""))]));
+};
+
+test("a visitor rates the closed conversation in the widget; the agent sees it live and the team report counts it", async ({ browser }) => {
+  const { context, page, id } = await visitorHandedOff(browser);
+
+  const analystContext = await browser.newContext({ baseURL: parleyUrl() });
+  const analyst = await analystContext.newPage();
+  await login(analyst, demoUsers.analyst, adminPassword());
+  const before = await ratingsPerAgent(analyst);
+
+  const agentContext = await browser.newContext({ baseURL: parleyUrl() });
+  const agent = await agentContext.newPage();
+  await login(agent, demoUsers.agent, adminPassword());
+  await agent.goto(`/inbox?conversation=${encodeURIComponent(id)}`);
+  await agent.getByRole("textbox", { name: /reply/i }).fill("Hi Rosa, Alex here: your trial is extended to 30 days.");
+  await agent.getByRole("button", { name: /^send/i }).click();
+  await expect(transcript(page)).toContainText("your trial is extended", { timeout: 15_000 });
+  // Still going: nothing to rate yet.
+  await expect(ratingCard(page)).toHaveCount(0);
+
+  await agent.getByRole("button", { name: "Close conversation" }).click();
+  await expect(agent.getByRole("button", { name: "Reopen" })).toBeVisible();
+
+  // The widget hears the close live and ends the transcript with the card.
+  await expect(transcript(page)).toContainText("This conversation has ended", { timeout: 15_000 });
+  await expect(ratingCard(page)).toBeVisible({ timeout: 15_000 });
+  const scores = ratingCard(page).getByRole("button", { pressed: false });
+  await expect(scores).toHaveCount(5);
+  await ratingCard(page).getByRole("button", { name: "4 – Good" }).click();
+  await expect(ratingCard(page).getByRole("button", { name: "4 – Good" })).toHaveAttribute("aria-pressed", "true");
+  const comment = ratingCard(page).getByRole("textbox", { name: /Anything we could do better\?/ });
+  await comment.fill("Quick and friendly. A chat transcript by email would be nice.");
+
+  // The widget with the card open (scores, comment, Send) stays free of serious accessibility problems.
+  const results = await new AxeBuilder({ page }).include("parley-widget").analyze();
+  const blocking = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
+  expect(blocking.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`)).toEqual([]);
+
+  await ratingCard(page).getByRole("button", { name: "Send" }).click();
+  await expect(thanksCard(page)).toBeVisible();
+  await expect(thanksCard(page)).toContainText("Your rating: 4 – Good");
+
+  // The agent's thread shows it without a reload (the agents-only `conversation` event, change "rating").
+  const shown = agent.getByRole("listitem", { name: "The visitor's rating" });
+  await expect(shown).toContainText("Rated 4 / 5 · Good", { timeout: 15_000 });
+  await expect(shown).toContainText("“Quick and friendly. A chat transcript by email would be nice.”");
+
+  // Back later: the rating given shows as the thanks, with its score; Change rates again.
+  await page.reload();
+  await launcher(page).click();
+  await expect(thanksCard(page)).toContainText("Your rating: 4 – Good", { timeout: 15_000 });
+  await thanksCard(page).getByRole("button", { name: "Change" }).click();
+  await expect(ratingCard(page).getByRole("button", { name: "4 – Good" })).toHaveAttribute("aria-pressed", "true");
+  await expect(ratingCard(page).getByRole("textbox", { name: /Anything we could do better\?/ })).toHaveValue(
+    "Quick and friendly. A chat transcript by email would be nice.",
+  );
+  await ratingCard(page).getByRole("button", { name: "5 – Great" }).click();
+  await ratingCard(page).getByRole("textbox", { name: /Anything we could do better\?/ }).fill("");
+  await ratingCard(page).getByRole("button", { name: "Send" }).click();
+  await expect(thanksCard(page)).toContainText("Your rating: 5 – Great");
+  await expect(shown).toContainText("Rated 5 / 5 · Great", { timeout: 15_000 });
+  await expect(shown.locator(".messages__rating-comment")).toHaveCount(0);
+
+  // The team report: one more rating (the latest per conversation counts) for the agent it is credited to.
+  const credited = read<{ name: string } | undefined>(
+    "SELECT COALESCE(u.display_name, u.name) AS name FROM conversation_ratings r JOIN users u ON u.id = r.user_id WHERE r.conversation_id = ?",
+    id,
+  );
+  expect(credited, "the rating is credited to an agent").toBeTruthy();
+  const after = await ratingsPerAgent(analyst);
+  expect(after.get(credited!.name), `${credited!.name}'s ratings`).toBe((before.get(credited!.name) ?? 0) + 1);
+
+  // Reopened by the agent: the widget asks no more (a reloaded widget finds it open and shows no card).
+  await agent.getByRole("button", { name: "Reopen" }).click();
+  await expect(agent.getByRole("button", { name: "Close conversation" })).toBeVisible();
+  await page.reload();
+  await launcher(page).click();
+  await expect(transcript(page)).toContainText("your trial is extended", { timeout: 15_000 });
+  await expect(thanksCard(page)).toHaveCount(0);
+  await expect(ratingCard(page)).toHaveCount(0);
+
+  await analystContext.close();
+  await agentContext.close();
+  await context.close();
+});
