@@ -164,7 +164,7 @@ describe("the rating card", () => {
     await card().getByRole("button", { name: "Send" }).focus();
     await page.evaluate(() => (window as unknown as Harness).card.thanks({ score: 2, comment: null }));
     const thanks = page.getByRole("group", { name: "Thanks for your feedback!" });
-    expect(await thanks.innerText()).toMatch(/Thanks for your feedback!\s+🙁 Your rating: 2 – Bad\s+Change/);
+    expect(await thanks.innerText()).toMatch(/Thanks for your feedback!\s+😞 Your rating: 2 – Bad\s+Change/);
     // The keyboard stays in the card: on the thanks, not lost with the Send button.
     await expect(thanks.getByText("Thanks for your feedback!").evaluate((p) => p === (p.getRootNode() as ShadowRoot).activeElement)).resolves.toBe(true);
     expect(await card().count()).toBe(0);

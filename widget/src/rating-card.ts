@@ -11,7 +11,7 @@ import { format } from "./i18n.js";
 import { RATING_COMMENT_MAX, RATING_SCORES, scoreLabel, type GivenRating, type Score } from "./rating.js";
 
 /** One face per score, worst first; decoration beside each score's word. */
-const FACES = ["😞", "🙁", "😐", "🙂", "😄"];
+const FACES = ["😖", "😞", "😐", "😊", "😄"];
 
 export interface RatingCardView {
   readonly element: HTMLElement;
