@@ -119,8 +119,17 @@ test("a visitor rates the closed conversation in the widget; the agent sees it l
   const blocking = results.violations.filter((violation) => violation.impact === "serious" || violation.impact === "critical");
   expect(blocking.map((violation) => `${violation.id}: ${violation.help} (${violation.nodes.map((node) => node.target.join(" ")).join(", ")})`)).toEqual([]);
 
+  // The network drops the first try: the card says so and Send tries again, the choices kept.
+  let dropped = 0;
+  await page.route("**/api/conversations/*/rating", (route) => (route.request().method() === "POST" && dropped++ === 0 ? route.abort("internetdisconnected") : route.fallback()));
+  await ratingCard(page).getByRole("button", { name: "Send" }).click();
+  await expect(ratingCard(page).getByRole("alert")).toHaveText("Your rating could not be sent: the network failed");
+  expect(read<{ n: number }>("SELECT count(*) AS n FROM conversation_ratings WHERE conversation_id = ?", id).n).toBe(0);
+  await expect(ratingCard(page).getByRole("button", { name: "4 – Good" })).toHaveAttribute("aria-pressed", "true");
   await ratingCard(page).getByRole("button", { name: "Send" }).click();
   await expect(thanksCard(page)).toBeVisible();
+  expect(dropped).toBe(2);
+  await page.unrouteAll();
   await expect(thanksCard(page)).toContainText("Your rating: 4 – Good");
 
   // The agent's thread shows it without a reload (the agents-only `conversation` event, change "rating").
