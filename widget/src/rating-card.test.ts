@@ -148,10 +148,13 @@ describe("the rating card", () => {
 
     await page.evaluate(() => (window as unknown as Harness).card.sending());
     const sending = card().getByRole("button", { name: "Sending…" });
-    expect(await sending.isDisabled()).toBe(true);
-    // A second click while it is on its way sends nothing more.
+    expect(await sending.getAttribute("aria-disabled")).toBe("true");
+    // A second click (forced: Playwright waits for an aria-disabled button), or another score,
+    // while it is on its way does nothing.
     await sending.click({ force: true });
+    await score("5 – Great").click();
     expect(await sent()).toHaveLength(1);
+    expect(await card().getByRole("button", { pressed: true }).getAttribute("aria-label")).toBe("2 – Bad");
 
     await page.evaluate(() => (window as unknown as Harness).card.failed("Your rating could not be sent: the network failed"));
     expect(await card().getByRole("alert").innerText()).toBe("Your rating could not be sent: the network failed");
@@ -160,8 +163,13 @@ describe("the rating card", () => {
       { score: 2, comment: "" },
       { score: 2, comment: "" },
     ]);
+    await page.evaluate(() => (window as unknown as Harness).card.failed("Your rating could not be sent: the network failed"));
 
+    // Sent from the keyboard: the focus stays on Send while it goes, then moves to the thanks.
     await card().getByRole("button", { name: "Send" }).focus();
+    await page.keyboard.press("Enter");
+    await page.evaluate(() => (window as unknown as Harness).card.sending());
+    await expect(sending.evaluate((b) => b === (b.getRootNode() as ShadowRoot).activeElement)).resolves.toBe(true);
     await page.evaluate(() => (window as unknown as Harness).card.thanks({ score: 2, comment: null }));
     const thanks = page.getByRole("group", { name: "Thanks for your feedback!" });
     expect(await thanks.innerText()).toMatch(/Thanks for your feedback!\s+😞 Your rating: 2 – Bad\s+Change/);

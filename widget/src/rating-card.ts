@@ -17,7 +17,7 @@ export interface RatingCardView {
   readonly element: HTMLElement;
   /** The question, with `given`'s score pressed and its comment filled in (Change). */
   readonly ask: (given?: GivenRating | null) => void;
-  /** The rating is on its way: Send is disabled and says so. */
+  /** The rating is on its way: Send says so, and nothing in the card acts until it is through or failed. */
   readonly sending: () => void;
   /** It did not get through: the message in the card, and Send to try again. */
   readonly failed: (message: string) => void;
@@ -31,6 +31,9 @@ export const createRatingCard = (strings: ChatStrings, onSend: (score: Score, co
   let last: GivenRating | null = null;
   let send: HTMLButtonElement | null = null;
   let error: HTMLElement | null = null;
+  // While a rating is on its way. Send is marked aria-disabled, not disabled: a disabled button
+  // drops the keyboard focus, and the thanks could no longer take it over.
+  let busy = false;
 
   const hadFocus = () => element.contains((element.getRootNode() as Document | ShadowRoot).activeElement);
 
@@ -46,6 +49,7 @@ export const createRatingCard = (strings: ChatStrings, onSend: (score: Score, co
         h("span", { "aria-hidden": "true" }, strings[`rating${score}`]),
       );
       button.addEventListener("click", () => {
+        if (busy) return;
         picked = score;
         for (const [i, other] of buttons.entries()) other.setAttribute("aria-pressed", String(RATING_SCORES[i] === score));
         more.hidden = false;
@@ -66,7 +70,7 @@ export const createRatingCard = (strings: ChatStrings, onSend: (score: Score, co
     const form = h("form", { novalidate: true }, h("div", { class: "rs" }, ...buttons), more, error);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
-      if (picked === null || send?.disabled) return;
+      if (picked === null || busy) return;
       onSend(picked, comment.value);
     });
     element.replaceChildren(h("p", { class: "rq", id: "parley-rq" }, strings.ratingQuestion), form);
@@ -78,19 +82,22 @@ export const createRatingCard = (strings: ChatStrings, onSend: (score: Score, co
     ask,
     sending: () => {
       if (!send || !error) return;
-      send.disabled = true;
+      busy = true;
+      send.setAttribute("aria-disabled", "true");
       send.textContent = strings.sending;
       error.textContent = "";
     },
     failed: (message) => {
       if (!send || !error) return;
-      send.disabled = false;
+      busy = false;
+      send.removeAttribute("aria-disabled");
       send.textContent = strings.send;
       error.textContent = message;
     },
     thanks: (rating) => {
       const refocus = hadFocus();
       last = rating;
+      busy = false;
       send = error = null;
       const title = h("p", { class: "rq", id: "parley-rq", tabindex: "-1" }, strings.ratingThanks);
       const change = h("button", { type: "button", class: "rl" }, strings.ratingChange);

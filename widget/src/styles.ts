@@ -55,7 +55,7 @@ export const PANEL_CSS = `
 .af{display:block;margin-top:4px}
 .af img{max-width:160px;max-height:160px}
 .sd{margin:0;padding:0 14px;border:0;border-radius:10px;background:var(--a);color:var(--t);font:inherit;font-weight:600;cursor:pointer;display:grid;place-items:center}
-.sd:disabled{background:#e9ecef;color:#495057}
+.sd:disabled,.sd[aria-disabled=true]{background:#e9ecef;color:#495057}
 .pb{margin:0;padding:0 0 8px;text-align:center;font-size:12px;color:#495057}
 .aw{flex:1;overflow-y:auto;padding:16px;display:flex;flex-direction:column;gap:12px}
 .aw p{margin:0}
