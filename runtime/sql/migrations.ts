@@ -742,6 +742,26 @@ CREATE TABLE login_failures (
 CREATE INDEX login_failures_since ON login_failures(since);
 `,
   },
+  {
+    version: 23,
+    name: "team email by IMAP: where each mailbox's polling stands",
+    // Most teams' address lives at a mail provider (Google, Microsoft, a host) that Parley's own
+    // SMTP server cannot receive for; an email channel may instead fetch its mailbox over IMAP.
+    // Per channel: the mailbox's UIDVALIDITY and the highest UID already taken (a new
+    // UIDVALIDITY means the mailbox was rebuilt: start again from its unseen mail, which the
+    // Message-ID check keeps from storing twice), and the last poll's time and error for the
+    // settings page. The IMAP settings themselves are in the channel's config with the others.
+    sql: `
+CREATE TABLE email_imap_state (
+  channel_id TEXT PRIMARY KEY REFERENCES channels(id) ON DELETE CASCADE,
+  uid_validity TEXT,
+  last_uid INTEGER NOT NULL DEFAULT 0,
+  polled_at INTEGER,
+  last_error TEXT,
+  last_error_at INTEGER
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
