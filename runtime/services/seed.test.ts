@@ -9,6 +9,7 @@ import * as Chatflows from "./chatflows.js";
 import * as WallClock from "./clock.js";
 import * as Config from "./config.js";
 import * as Db from "./database.js";
+import { FollowUps } from "./follow-ups.js";
 import { verifyPassword } from "./password.js";
 import * as Reports from "./reports.js";
 import { DEMO_CONVERSATIONS, DEMO_FORM_SUBMISSIONS, DEMO_HOURS, DEMO_USERS, SEED_IDS, demoDurationMs, demoStartAt, seed, type DemoStep } from "./seed.js";
@@ -414,6 +415,11 @@ describe("the sample conversations' times", () => {
         Effect.flatMap(Reports.Reports, (r) => Effect.flatMap(r.parseQuery({ range: "7d" }), (q) => r.botOverview(q))).pipe(Effect.orDie),
       );
       expect(overview.daily.filter((d) => d.counts.started > 0).length).toBeGreaterThanOrEqual(4);
+      // The demo's visitors saw their answers: no follow-up email is due, none is recorded as failed.
+      const pass = await runtime.runPromise(Effect.flatMap(FollowUps, (f) => f.runDue()));
+      expect(pass).toMatchObject({ sent: 0, notSent: 0, retrying: 0 });
+      expect(db.sqlite.prepare("SELECT count(*) FROM follow_up_emails").pluck().get()).toBe(0);
+      expect(db.sqlite.prepare("SELECT count(*) FROM follow_up_queue").pluck().get()).toBe(0);
 
       // A restart on the same file plays nothing again and moves nothing.
       const snapshot = () => db.sqlite.prepare("SELECT id, created_at, last_activity_at FROM conversations ORDER BY id").all();

@@ -748,6 +748,10 @@ const playDemoConversation = (script: DemoConversation, clock: ScriptedClock) =>
           break;
       }
     }
+    // The demo's visitors read what they were answered (they were in the chat): their widget
+    // marked it seen, so no follow-up email is due for them.
+    const newest = one<{ id: number | null }>("SELECT max(id) AS id FROM messages WHERE conversation_id = ? AND is_internal = 0", conversationId)?.id;
+    if (newest != null) yield* engine.markSeen({ conversationId, visitorId, through: String(newest) }).pipe(failWith("mark it seen"));
     const status = one<{ status: ConversationStatus }>("SELECT status FROM conversations WHERE id = ?", conversationId)?.status ?? "bot";
     return { conversationId, status };
   });
