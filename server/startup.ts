@@ -7,6 +7,7 @@ import type { AppRuntime } from "../runtime/services/app-layer.js";
 import type { AppConfigShape } from "../runtime/services/config.js";
 import { Database } from "../runtime/services/database.js";
 import { Deliveries } from "../runtime/services/deliveries.js";
+import { EmailChannel } from "../runtime/services/email-channel.js";
 import { FollowUps } from "../runtime/services/follow-ups.js";
 import { Engine } from "../runtime/services/engine.js";
 import { seed, type SeedOptions } from "../runtime/services/seed.js";
@@ -52,11 +53,14 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopDeliveries = (await runtime.runPromise(Deliveries)).start();
   // Chat replies a visitor who left has not seen follow them by email (follow-ups.ts).
   const stopFollowUps = (await runtime.runPromise(FollowUps)).start();
+  // Email channels that fetch their team mailbox by IMAP are polled (email-imap.ts).
+  const stopImapPolling = (await runtime.runPromise(EmailChannel)).startPolling();
   return {
     stop: () => {
       clearInterval(timer);
       stopDeliveries();
       stopFollowUps();
+      stopImapPolling();
     },
   };
 };

@@ -11,6 +11,9 @@
  *   and stores the new text (email-message.ts `newText`) in the thread its In-Reply-To /
  *   References name, or in a new conversation, once per Message-ID — with its attachments and
  *   inline images (attachments.ts) in the message's own write.
+ * - Fetching (email-imap.ts): a channel may instead fetch its team mailbox over IMAP; a pass
+ *   loop polls each such mailbox and hands every new mail to `receiveFor`, which stores it in
+ *   that channel by the same path as `receive`, whatever address its To names.
  * - Downloads: `attachmentDownload` serves one stored file to an agent who may open its
  *   conversation, with headers that never let a customer's file run as a page of Parley.
  * - Sending: the channel's Sender for the outbox (deliveries.ts) mails bot and agent messages
@@ -59,7 +62,19 @@ import {
   replyThreadHeaders,
   threadIds,
 } from "./email-message.js";
-import { checkSettings, hintOf, readStoredConfig, type EmailSecurity } from "./email-settings.js";
+import {
+  IMAP_POLL_INTERVAL_MS,
+  ImapFailed,
+  imapCheck,
+  imapPoll,
+  imapProblemAfter,
+  imapStatusOf,
+  type ImapStateRow,
+  type ImapStatus,
+  type ImapStored,
+} from "./email-imap.js";
+import { checkSettings, hintOf, readStoredConfig, type EmailIncomingMode, type EmailSecurity } from "./email-settings.js";
+import { makePassLoop } from "./pass-loop.js";
 import { OutsideConversations } from "./outside-conversations.js";
 import { EmailFilters, isBlockedSender } from "./workspace.js";
 
@@ -86,6 +101,19 @@ export interface EmailSettings {
   readonly inbound: { readonly host: string; readonly port: number } | null;
   /** The inbox whose email filters (blocked senders and domains) apply to this channel. */
   readonly inboxId: string;
+  /** Where its mail comes from: Parley's SMTP server, or fetched from the team's mailbox (`imap`). */
+  readonly incoming: EmailIncomingMode;
+  /** The mailbox fetched from (kept while SMTP is chosen), without its password. */
+  readonly imap: { readonly host: string; readonly port: number; readonly security: EmailSecurity; readonly user: string; readonly folder: string } | null;
+  readonly imapPassword: { readonly configured: boolean; readonly hint: string | null };
+  /** How fetching went: the last complete check (and how many mails it brought, while this server has run it), or its error. */
+  readonly imapStatus: EmailImapStatus;
+}
+
+/** The settings page's view of a channel's IMAP polling. */
+export interface EmailImapStatus extends ImapStatus {
+  /** Mails the last complete check brought in, when this server process ran it (not kept across restarts). */
+  readonly newCount: number | null;
 }
 
 /** A mail refused at the SMTP level: the server answers `code` and `message`, and nothing is stored. */
@@ -125,6 +153,18 @@ export interface EmailChannelShape {
    * succeed as `dropped`: they are accepted and never open a conversation.
    */
   readonly receive: (mail: EmailIncoming) => Effect.Effect<ReadonlyArray<EmailOutcome>, EmailRejected>;
+  /**
+   * `receive` for a mail fetched from channel `channelId`'s own mailbox (IMAP): stored in that
+   * channel whatever its To names (a BCC, a group alias). With no envelope, the Return-Path
+   * header tells a bounce. NotFound when the channel is not an email channel.
+   */
+  readonly receiveFor: (channelId: string, raw: Buffer) => Effect.Effect<EmailOutcome, EmailRejected | NotFound>;
+  /** One pass over every channel that fetches by IMAP: each polled on its own, a failure recorded on its channel only. */
+  readonly pollMailboxes: () => Effect.Effect<void>;
+  /** Starts polling every `intervalMs` (and at once after an IMAP channel's settings are saved); returns its stop. */
+  readonly startPolling: (intervalMs?: number) => () => void;
+  /** Signs in to the channel's stored mailbox and opens its folder, fetching nothing: OK, or the server's error. */
+  readonly checkMailbox: (channelId: string) => Effect.Effect<{ readonly ok: true } | { readonly ok: false; readonly message: string }, NotFound>;
   /** The outbox's sender for email channels (registered when the layer is built). */
   readonly send: Sender;
   /** Mails a chat follow-up (follow-ups.ts) through the conversation's inbox's team email; the sending channel and mail id when it went. */
@@ -208,8 +248,17 @@ export const emailChannelLayer = Layer.effect(
       return { host, port: config.smtp.port };
     };
 
+    const imapState = (channelId: string) =>
+      db
+        .prepare("SELECT uid_validity, last_uid, polled_at, last_error, last_error_at FROM email_imap_state WHERE channel_id = ?")
+        .get(channelId) as ImapStateRow | undefined;
+    // Mails each channel's last complete poll brought, by that poll's time: only this process's polls.
+    const lastTaken = new Map<string, { at: number; taken: number }>();
+
     const view = (channelId: string, inboxId: string, stored: Record<string, unknown>): EmailSettings => {
       const c = readStoredConfig(stored);
+      const status = imapStatusOf(imapState(channelId));
+      const taken = lastTaken.get(channelId);
       return {
         channelId,
         addresses: c.addresses,
@@ -220,6 +269,10 @@ export const emailChannelLayer = Layer.effect(
         password: { configured: c.relay?.password != null, hint: hintOf(c.relay?.password ?? null) },
         inbound: inboundAddress(),
         inboxId,
+        incoming: c.incoming,
+        imap: c.imap === null ? null : { host: c.imap.host, port: c.imap.port, security: c.imap.security, user: c.imap.user, folder: c.imap.folder },
+        imapPassword: { configured: c.imap !== null, hint: hintOf(c.imap?.password ?? null) },
+        imapStatus: { ...status, newCount: taken !== undefined && taken.at === status.checkedAt ? taken.taken : null },
       };
     };
 
@@ -243,6 +296,8 @@ export const emailChannelLayer = Layer.effect(
       const stored = yield* channels.writeConfig(channelId, "email", (current) =>
         Either.mapLeft(checkSettings(current, input, taken), (issues) => new InvalidInput({ issues })),
       );
+      // A mailbox just set up (or changed) is read at once rather than at the next minute.
+      if (readStoredConfig(stored).incoming === "imap") polling.wake();
       return view(channelId, channel.inboxId, stored);
     });
 
@@ -317,64 +372,162 @@ export const emailChannelLayer = Layer.effect(
           : { channelId, kind: "opened" as const, conversationId: opened.conversationId, messageId: opened.messageId, attachmentIds: opened.attachmentIds };
       });
 
+    /**
+     * What `receive` and `receiveFor` share: parse, judge the sender, and store in each channel
+     * `channelsOf` names for the parsed mail. `envelopeFrom` undefined: no envelope (fetched by
+     * IMAP), so the sender's address stands in and the Return-Path header tells a bounce.
+     */
+    const receiveInto = <E>(
+      raw: Buffer,
+      envelopeFrom: string | null | undefined,
+      channelsOf: () => Effect.Effect<ReadonlyArray<string>, E>,
+    ): Effect.Effect<ReadonlyArray<EmailOutcome>, EmailRejected | E> =>
+      Effect.gen(function* () {
+        const mail = yield* Effect.tryPromise({
+          try: () => simpleParser(raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true }),
+          catch: (error) =>
+            new EmailRejected({ code: 554, message: `5.6.0 could not read this message: ${error instanceof Error ? error.message : String(error)}` }),
+        });
+        const fromEntry = addressesOf(mail.from)[0];
+        const fromAddress = fromEntry === undefined ? Option.none() : decodeAddress(fromEntry.address);
+        if (Option.isNone(fromAddress)) {
+          return yield* Effect.fail(new EmailRejected({ code: 550, message: "5.6.0 the message has no valid From address, so it cannot be answered" }));
+        }
+        const sender = { address: fromAddress.value, name: fromEntry?.name.trim() ? fromEntry.name.trim().slice(0, 200) : null };
+        const channelIds = yield* channelsOf();
+
+        // A mail without a Message-ID still de-duplicates: a redelivery of the same bytes has the same digest.
+        const messageId =
+          normalizeMessageId(mail.messageId) ?? `<${createHash("sha256").update(raw).digest("hex").slice(0, 40)}@no-message-id.parley.invalid>`;
+        const machine = machineMailReason({
+          envelopeFrom: envelopeFrom === undefined ? sender.address : envelopeFrom,
+          from: sender.address,
+          autoSubmitted: headerText(mail, "auto-submitted"),
+          precedence: headerText(mail, "precedence"),
+          returnPath: headerText(mail, "return-path"),
+        });
+        if (machine !== null) return channelIds.map((channelId) => ({ channelId, kind: "dropped" as const, reason: `machine mail: ${machine}` }));
+
+        // Inline images (a cid: part of the HTML) are files too: mailparser lists them among the attachments.
+        // Files past the payload's list are neither listed nor stored (a stored file without a link is lost); the note counts them.
+        const files = attachmentPrepare(mail.attachments.slice(0, ATTACHMENT_MAX_LISTED));
+        const unlisted = Math.max(0, mail.attachments.length - ATTACHMENT_MAX_LISTED);
+        const text = storedText(mail, files, unlisted);
+        const payloadWith = (attachments: ReadonlyArray<AttachmentEntry>): Record<string, unknown> => ({
+          subject: (mail.subject ?? "").slice(0, 1000),
+          from: { address: sender.address, name: sender.name },
+          to: addressesOf(mail.to).slice(0, 50),
+          cc: addressesOf(mail.cc).slice(0, 50),
+          messageId,
+          attachments,
+          ...(unlisted > 0 ? { attachmentsNotListed: unlisted } : {}),
+        });
+        return yield* Effect.forEach(channelIds, (channelId) => {
+          const channel = emailChannels().find((c) => c.id === channelId);
+          // The team's own address writing to itself (a forward rule pointing back, a reply CC'd to the team) would loop.
+          if (channel && (channel.config.addresses.includes(sender.address) || channel.config.fromAddress?.toLowerCase() === sender.address)) {
+            return Effect.succeed<EmailOutcome>({ channelId, kind: "dropped", reason: `mail from this channel's own address ${sender.address}` });
+          }
+          const inboxId = channel?.inboxId;
+          if (inboxId !== undefined && blockedBy(inboxId, sender.address)) {
+            return Effect.succeed<EmailOutcome>({ channelId, kind: "dropped", reason: `blocked sender ${sender.address} (the inbox's email filters)` });
+          }
+          // Fresh ids per channel: a mail to two channels stores its files in each conversation.
+          const { entries, rows } = attachmentAssignIds(files);
+          return lock.withLock(`${channelId}:${sender.address}`, storeIn(channelId, mail, sender, messageId, text, payloadWith(entries), rows));
+        }).pipe(
+          // The channel was there at RCPT; a NotFound now means it was deleted meanwhile.
+          Effect.catchTag("NotFound", (error) => Effect.die(error)),
+          Effect.ensuring(Effect.sync(() => deliveries.wake())),
+        );
+      });
+
     const receive: EmailChannelShape["receive"] = Effect.fn("EmailChannel.receive")(function* (incoming: EmailIncoming) {
-      const mail = yield* Effect.tryPromise({
-        try: () => simpleParser(incoming.raw, { skipImageLinks: true, skipTextToHtml: true, skipTextLinks: true }),
-        catch: (error) =>
-          new EmailRejected({ code: 554, message: `5.6.0 could not read this message: ${error instanceof Error ? error.message : String(error)}` }),
-      });
-      const fromEntry = addressesOf(mail.from)[0];
-      const fromAddress = fromEntry === undefined ? Option.none() : decodeAddress(fromEntry.address);
-      if (Option.isNone(fromAddress)) {
-        return yield* Effect.fail(new EmailRejected({ code: 550, message: "5.6.0 the message has no valid From address, so it cannot be answered" }));
-      }
-      const sender = { address: fromAddress.value, name: fromEntry?.name.trim() ? fromEntry.name.trim().slice(0, 200) : null };
-      const channelIds = [...new Set((yield* Effect.forEach(incoming.recipients, channelFor)).filter((id): id is string => id !== null))];
-      if (channelIds.length === 0) return yield* Effect.fail(new EmailRejected({ code: 550, message: "5.1.1 no email channel receives these recipients" }));
+      return yield* receiveInto(incoming.raw, incoming.envelopeFrom, () =>
+        Effect.gen(function* () {
+          const ids = [...new Set((yield* Effect.forEach(incoming.recipients, channelFor)).filter((id): id is string => id !== null))];
+          if (ids.length === 0) return yield* Effect.fail(new EmailRejected({ code: 550, message: "5.1.1 no email channel receives these recipients" }));
+          return ids;
+        }),
+      );
+    });
 
-      // A mail without a Message-ID still de-duplicates: a redelivery of the same bytes has the same digest.
-      const messageId =
-        normalizeMessageId(mail.messageId) ?? `<${createHash("sha256").update(incoming.raw).digest("hex").slice(0, 40)}@no-message-id.parley.invalid>`;
-      const machine = machineMailReason({
-        envelopeFrom: incoming.envelopeFrom,
-        from: sender.address,
-        autoSubmitted: headerText(mail, "auto-submitted"),
-        precedence: headerText(mail, "precedence"),
-        returnPath: headerText(mail, "return-path"),
-      });
-      if (machine !== null) return channelIds.map((channelId) => ({ channelId, kind: "dropped" as const, reason: `machine mail: ${machine}` }));
+    const receiveFor: EmailChannelShape["receiveFor"] = Effect.fn("EmailChannel.receiveFor")(function* (channelId: string, raw: Buffer) {
+      if (!emailChannels().some((c) => c.id === channelId)) return yield* Effect.fail(new NotFound({ entity: "email channel", id: channelId }));
+      const [outcome] = yield* receiveInto(raw, undefined, () => Effect.succeed([channelId]));
+      return outcome!;
+    });
 
-      // Inline images (a cid: part of the HTML) are files too: mailparser lists them among the attachments.
-      // Files past the payload's list are neither listed nor stored (a stored file without a link is lost); the note counts them.
-      const files = attachmentPrepare(mail.attachments.slice(0, ATTACHMENT_MAX_LISTED));
-      const unlisted = Math.max(0, mail.attachments.length - ATTACHMENT_MAX_LISTED);
-      const text = storedText(mail, files, unlisted);
-      const payloadWith = (attachments: ReadonlyArray<AttachmentEntry>): Record<string, unknown> => ({
-        subject: (mail.subject ?? "").slice(0, 1000),
-        from: { address: sender.address, name: sender.name },
-        to: addressesOf(mail.to).slice(0, 50),
-        cc: addressesOf(mail.cc).slice(0, 50),
-        messageId,
-        attachments,
-        ...(unlisted > 0 ? { attachmentsNotListed: unlisted } : {}),
-      });
-      return yield* Effect.forEach(channelIds, (channelId) => {
-        const channel = emailChannels().find((c) => c.id === channelId);
-        // The team's own address writing to itself (a forward rule pointing back, a reply CC'd to the team) would loop.
-        if (channel && (channel.config.addresses.includes(sender.address) || channel.config.fromAddress?.toLowerCase() === sender.address)) {
-          return Effect.succeed<EmailOutcome>({ channelId, kind: "dropped", reason: `mail from this channel's own address ${sender.address}` });
+    // ---- fetching by IMAP (email-imap.ts) ----
+
+    const writeImapState = (channelId: string, change: (row: ImapStateRow | undefined) => Partial<ImapStateRow>) =>
+      Effect.orDie(
+        db.writeEffect((sqlite) => {
+          const row = sqlite
+            .prepare("SELECT uid_validity, last_uid, polled_at, last_error, last_error_at FROM email_imap_state WHERE channel_id = ?")
+            .get(channelId) as ImapStateRow | undefined;
+          // The channel was deleted meanwhile: nothing to record.
+          if (sqlite.prepare("SELECT 1 FROM channels WHERE id = ?").get(channelId) === undefined) return;
+          const next = { uid_validity: null, last_uid: 0, polled_at: null, last_error: null, last_error_at: null, ...row, ...change(row) };
+          sqlite
+            .prepare(
+              `INSERT INTO email_imap_state (channel_id, uid_validity, last_uid, polled_at, last_error, last_error_at) VALUES (?, ?, ?, ?, ?, ?)
+               ON CONFLICT (channel_id) DO UPDATE SET uid_validity = excluded.uid_validity, last_uid = excluded.last_uid,
+                 polled_at = excluded.polled_at, last_error = excluded.last_error, last_error_at = excluded.last_error_at`,
+            )
+            .run(channelId, next.uid_validity, next.last_uid, next.polled_at, next.last_error, next.last_error_at);
+        }),
+      );
+
+    /** One channel's poll, its outcome recorded in its state row; never fails. */
+    const pollChannel = (channelId: string, mailbox: NonNullable<ReturnType<typeof readStoredConfig>["imap"]>) =>
+      Effect.gen(function* () {
+        const row = imapState(channelId);
+        const store = (raw: Buffer) =>
+          receiveFor(channelId, raw).pipe(
+            Effect.map((): ImapStored => ({ kind: "stored" })),
+            // Unreadable, or no From to answer: it can never be stored, so it is skipped (and marked read) with a note.
+            Effect.catchTag("EmailRejected", (rejected) => Effect.succeed<ImapStored>({ kind: "skipped", note: rejected.message.replace(/^\d\.\d\.\d /, "") })),
+          );
+        const result = yield* imapPoll({
+          mailbox,
+          progress: { mailboxKey: row?.uid_validity ?? null, lastUid: row?.last_uid ?? 0 },
+          maxBytes: EMAIL_MAX_BYTES,
+          store,
+          commit: (progress) => writeImapState(channelId, () => ({ uid_validity: progress.mailboxKey, last_uid: progress.lastUid })),
+        }).pipe(Effect.either);
+        const at = now();
+        if (Either.isLeft(result)) {
+          const message = result.left._tag === "ImapFailed" ? result.left.message : `could not store a fetched mail: ${String(result.left)}`;
+          return yield* writeImapState(channelId, (current) => imapProblemAfter(current, { at, failed: message }));
         }
-        const inboxId = channel?.inboxId;
-        if (inboxId !== undefined && blockedBy(inboxId, sender.address)) {
-          return Effect.succeed<EmailOutcome>({ channelId, kind: "dropped", reason: `blocked sender ${sender.address} (the inbox's email filters)` });
-        }
-        // Fresh ids per channel: a mail to two channels stores its files in each conversation.
-        const { entries, rows } = attachmentAssignIds(files);
-        return lock.withLock(`${channelId}:${sender.address}`, storeIn(channelId, mail, sender, messageId, text, payloadWith(entries), rows));
+        lastTaken.set(channelId, { at, taken: result.right.taken });
+        yield* writeImapState(channelId, (current) => ({ polled_at: at, ...imapProblemAfter(current, { at, notes: result.right.notes }) }));
       }).pipe(
-        // The channel was there at RCPT; a NotFound now means it was deleted meanwhile.
-        Effect.catchTag("NotFound", (error) => Effect.die(error)),
-        Effect.ensuring(Effect.sync(() => deliveries.wake())),
+        // A defect (a write that failed, a bug) is recorded on this channel too: the other channels are still polled.
+        Effect.catchAllDefect((defect) =>
+          writeImapState(channelId, (current) =>
+            imapProblemAfter(current, { at: now(), failed: `a fault in Parley while fetching: ${defect instanceof Error ? defect.message : String(defect)}` }),
+          ).pipe(Effect.catchAllDefect(() => Effect.void)),
+        ),
+      );
+
+    const pollMailboxes: EmailChannelShape["pollMailboxes"] = () =>
+      Effect.forEach(
+        emailChannels().filter((c) => c.config.incoming === "imap" && c.config.imap !== null),
+        (c) => pollChannel(c.id, c.config.imap!),
+        { discard: true },
+      );
+
+    const polling = makePassLoop("Email IMAP polling", () => db.sqlite.open, pollMailboxes);
+
+    const checkMailbox: EmailChannelShape["checkMailbox"] = Effect.fn("EmailChannel.checkMailbox")(function* (channelId: string) {
+      yield* channels.get(channelId);
+      const c = readStoredConfig(yield* channels.readConfig(channelId, "email"));
+      if (c.imap === null) return { ok: false as const, message: "no mailbox is saved yet: choose IMAP, fill in the mailbox and save first" };
+      return yield* imapCheck(c.imap).pipe(
+        Effect.as({ ok: true as const }),
+        Effect.catchTag("ImapFailed", (error: ImapFailed) => Effect.succeed({ ok: false as const, message: error.message })),
       );
     });
 
@@ -582,6 +735,18 @@ export const emailChannelLayer = Layer.effect(
       return { filename: file.filename, body: file.data, headers: attachmentHeaders({ ...file, size: file.data.length }) };
     });
 
-    return { settings, saveSettings, channelFor, receive, send, sendFollowUp, attachmentDownload };
+    return {
+      settings,
+      saveSettings,
+      channelFor,
+      receive,
+      receiveFor,
+      pollMailboxes,
+      startPolling: (intervalMs = IMAP_POLL_INTERVAL_MS) => polling.start(intervalMs),
+      checkMailbox,
+      send,
+      sendFollowUp,
+      attachmentDownload,
+    };
   }),
 );

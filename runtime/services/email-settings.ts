@@ -19,7 +19,25 @@ export interface EmailRelay {
   readonly password: string | null;
 }
 
-/** An email channel's stored config (`channels.config`). The password is stored as given: sending needs it. */
+/** How mail reaches an email channel: Parley's own SMTP server, or fetched from the team's mailbox by IMAP. */
+export const emailIncomings = ["smtp", "imap"] as const;
+export type EmailIncomingMode = (typeof emailIncomings)[number];
+
+/** The team's mailbox an IMAP channel fetches from. Fetched mail is marked as read there, never deleted. */
+export interface EmailImap {
+  readonly host: string;
+  readonly port: number;
+  readonly security: EmailSecurity;
+  readonly user: string;
+  readonly password: string;
+  readonly folder: string;
+}
+
+/** The IMAP port for a security choice when the form leaves it empty (993 TLS, 143 otherwise). Pure. */
+export const imapDefaultPort = (security: EmailSecurity): number => (security === "tls" ? 993 : 143);
+export const IMAP_DEFAULT_FOLDER = "INBOX";
+
+/** An email channel's stored config (`channels.config`). The passwords are stored as given: sending and fetching need them. */
 export interface StoredEmailConfig {
   /** The team addresses this channel receives, lower-cased. */
   readonly addresses: ReadonlyArray<string>;
@@ -27,6 +45,10 @@ export interface StoredEmailConfig {
   readonly fromAddress: string | null;
   readonly signature: string;
   readonly relay: EmailRelay | null;
+  /** Where its mail comes from; "imap" only counts while `imap` holds a complete mailbox. */
+  readonly incoming: EmailIncomingMode;
+  /** The mailbox's settings, kept while the channel receives by SMTP so switching back needs no password again. */
+  readonly imap: EmailImap | null;
 }
 
 /** Most team addresses one channel receives. */
@@ -45,6 +67,18 @@ const readRelay = (value: unknown): EmailRelay | null => {
   return { host, port, security, user: text(r.user), password: text(r.password) };
 };
 
+const readImap = (value: unknown): EmailImap | null => {
+  if (typeof value !== "object" || value === null) return null;
+  const r = value as Record<string, unknown>;
+  const host = text(r.host);
+  const user = text(r.user);
+  const password = text(r.password);
+  const port = typeof r.port === "number" && Number.isInteger(r.port) && r.port > 0 && r.port < 65536 ? r.port : null;
+  if (host === null || user === null || password === null || port === null) return null;
+  const security = emailSecurities.includes(r.security as EmailSecurity) ? (r.security as EmailSecurity) : "tls";
+  return { host, port, security, user, password, folder: text(r.folder) ?? IMAP_DEFAULT_FOLDER };
+};
+
 /** The settings a stored config object holds; anything unreadable reads as not set. Pure. */
 export const readStoredConfig = (stored: Record<string, unknown>): StoredEmailConfig => ({
   addresses: Array.isArray(stored.addresses)
@@ -54,6 +88,8 @@ export const readStoredConfig = (stored: Record<string, unknown>): StoredEmailCo
   fromAddress: text(stored.fromAddress),
   signature: typeof stored.signature === "string" ? stored.signature : "",
   relay: readRelay(stored.relay),
+  incoming: stored.incoming === "imap" ? "imap" : "smtp",
+  imap: readImap(stored.imap),
 });
 
 const trimmed = S.transform(S.String, S.String, { strict: true, decode: (s) => s.trim(), encode: (s) => s });
@@ -88,6 +124,81 @@ export const SettingsInput = S.Struct({
   ),
 });
 export type SettingsInput = typeof SettingsInput.Type;
+
+const securityField = S.String.pipe(
+  S.filter((s): s is EmailSecurity => (emailSecurities as ReadonlyArray<string>).includes(s), { message: () => "choose TLS, STARTTLS or none" }),
+);
+
+/**
+ * The form's "Incoming mail" part. Optional as a whole: a save without `incoming` (an API
+ * caller or a page from before IMAP) leaves how mail comes in as it is.
+ */
+export const ImapInput = S.Struct({
+  incoming: S.String.pipe(
+    S.filter((s): s is EmailIncomingMode => (emailIncomings as ReadonlyArray<string>).includes(s), {
+      message: () => "choose Parley’s SMTP server or fetching from a mailbox (IMAP)",
+    }),
+  ),
+  imapHost: trimmed.pipe(S.filter((s) => s === "" || HOST.test(s), { message: () => "expected a host name like imap.example.com" })),
+  imapPort: trimmed.pipe(
+    S.filter((s) => s === "" || (/^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535), { message: () => "a port is a number from 1 to 65535 (usually 993 for TLS)" }),
+  ),
+  imapSecurity: securityField,
+  imapUser: oneLine("mailbox user name", 200),
+  imapPassword: S.String.pipe(
+    S.filter((s) => !/[\r\n]/.test(s), { message: () => "the password must be on one line" }),
+    S.maxLength(500, { message: () => "a password is at most 500 characters" }),
+  ),
+  imapFolder: oneLine("folder name", 200),
+});
+export type ImapInput = typeof ImapInput.Type;
+const decodeImapInput = decodeWith(ImapInput);
+
+/** The form's IMAP field names, in the order the page shows them. */
+export const IMAP_FIELDS = ["incoming", "imapHost", "imapPort", "imapSecurity", "imapUser", "imapPassword", "imapFolder"] as const;
+
+/**
+ * Checks the "Incoming mail" part against what is stored, pushing its issues: fetching by IMAP
+ * needs a host, a user and a password (typed, or the stored one — an empty field keeps it); an
+ * empty port is the security's usual one and an empty folder INBOX. With SMTP chosen the IMAP
+ * fields are not judged and the stored mailbox is kept. Returns what to store. Pure.
+ */
+const checkIncoming = (
+  current: StoredEmailConfig,
+  raw: Record<string, unknown>,
+  issues: DecodeIssue[],
+): { incoming: EmailIncomingMode; imap: EmailImap | null } | null => {
+  const decoded = decodeImapInput(raw);
+  if (Either.isLeft(decoded)) {
+    const chosen = raw.incoming;
+    // With SMTP chosen, a stray value in a hidden IMAP field must not block the save.
+    const relevant = chosen === "smtp" ? decoded.left.filter((i) => i.path === "incoming") : decoded.left;
+    if (relevant.length > 0) {
+      issues.push(...relevant);
+      return null;
+    }
+    return { incoming: "smtp", imap: current.imap };
+  }
+  const form = decoded.right;
+  if (form.incoming === "smtp") return { incoming: "smtp", imap: current.imap };
+  const before = issues.length;
+  if (form.imapHost === "") issues.push({ path: "imapHost", message: "enter the mailbox’s IMAP server, e.g. imap.gmail.com" });
+  if (form.imapUser === "") issues.push({ path: "imapUser", message: "enter the mailbox’s user name (usually its address)" });
+  const password = form.imapPassword !== "" ? form.imapPassword : current.imap?.password ?? null;
+  if (password === null) issues.push({ path: "imapPassword", message: "enter the mailbox’s password (an app password at Google and Microsoft)" });
+  if (issues.length > before || password === null) return null;
+  return {
+    incoming: "imap",
+    imap: {
+      host: form.imapHost,
+      port: form.imapPort === "" ? imapDefaultPort(form.imapSecurity) : Number(form.imapPort),
+      security: form.imapSecurity,
+      user: form.imapUser,
+      password,
+      folder: form.imapFolder === "" ? IMAP_DEFAULT_FOLDER : form.imapFolder,
+    },
+  };
+};
 const decodeSettingsInput = decodeWith(SettingsInput);
 const decodeAddress = decodeWith(ContactEmail);
 
@@ -131,6 +242,7 @@ export const checkSettings = (
     if (problems.length > 0) issues.push({ path: "addresses", message: problems.join("; ") });
   }
   const current = readStoredConfig(stored);
+  const incoming = "incoming" in raw ? checkIncoming(current, raw, issues) : { incoming: current.incoming, imap: current.imap };
   if (Either.isRight(decoded)) {
     const form = decoded.right;
     if (form.smtpHost !== "" && form.smtpPort === "") issues.push({ path: "smtpPort", message: "enter the relay's port (usually 587, or 465 for TLS)" });
@@ -141,7 +253,7 @@ export const checkSettings = (
     if (form.smtpHost !== "" && form.smtpUser !== "" && password === null) {
       issues.push({ path: "smtpPassword", message: "enter the relay password for this user" });
     }
-    if (issues.length > 0) return Either.left(sortIssues(issues));
+    if (issues.length > 0 || incoming === null) return Either.left(sortIssues(issues));
     const relay: EmailRelay | null =
       form.smtpHost === ""
         ? null
@@ -159,12 +271,14 @@ export const checkSettings = (
       fromAddress: form.fromAddress,
       signature: form.signature.replace(/\r\n?/g, "\n").trimEnd(),
       relay,
+      incoming: incoming.incoming,
+      imap: incoming.imap,
     });
   }
   return Either.left(sortIssues(issues));
 };
 
-const ORDER = ["addresses", "fromName", "fromAddress", "signature", "smtpHost", "smtpPort", "smtpSecurity", "smtpUser", "smtpPassword"];
+const ORDER = ["addresses", "fromName", "fromAddress", "signature", ...IMAP_FIELDS, "smtpHost", "smtpPort", "smtpSecurity", "smtpUser", "smtpPassword"];
 const sortIssues = (issues: DecodeIssue[]): DecodeIssue[] =>
   [...issues].sort((a, b) => (ORDER.indexOf(a.path) >>> 0) - (ORDER.indexOf(b.path) >>> 0));
 
