@@ -121,7 +121,7 @@ export default function ChatChannelSettings() {
       </section>
 
       <section className="card" aria-labelledby="config-title">
-        <h2 id="config-title">Sites and branding</h2>
+        <h2 id="config-title">Sites, branding and follow-ups</h2>
         {saveResult?.saved && busyIntent !== "save" ? (
           <p className="notice notice--success" role="status">
             Saved. The widget uses the new settings on its next request.
