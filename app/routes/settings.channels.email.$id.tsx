@@ -5,6 +5,7 @@ import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
+import { Time } from "../components/inbox/time.js";
 import { access } from "../roles.js";
 import { attempt, Channels, EMAIL_MAX_BYTES, EmailChannel, errorResponse, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -17,7 +18,10 @@ const twoColumns = { display: "grid", gridTemplateColumns: "repeat(auto-fit, min
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title: `${loaded?.channel.name ?? "Email channel"} · Channels · Settings · Parley` }];
 
-const FIELDS = ["addresses", "fromName", "fromAddress", "signature", "smtpHost", "smtpPort", "smtpSecurity", "smtpUser", "smtpPassword"] as const;
+const BASE_FIELDS = ["addresses", "fromName", "fromAddress", "signature", "smtpHost", "smtpPort", "smtpSecurity", "smtpUser", "smtpPassword"] as const;
+// The "Incoming mail" part: a form without it (a page from before IMAP) leaves it as stored.
+const IMAP_FIELDS = ["incoming", "imapHost", "imapPort", "imapSecurity", "imapUser", "imapPassword", "imapFolder"] as const;
+const FIELDS = [...BASE_FIELDS, ...IMAP_FIELDS] as const;
 type FieldName = (typeof FIELDS)[number];
 type Values = Record<FieldName, string>;
 
@@ -32,21 +36,36 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     }),
   );
   return data(
-    { channel: { id: channel.id, name: channel.name, inboxName: channel.inboxName }, settings, maxMegabytes: EMAIL_MAX_BYTES / (1024 * 1024) },
+    {
+      channel: { id: channel.id, name: channel.name, inboxName: channel.inboxName },
+      settings,
+      maxMegabytes: EMAIL_MAX_BYTES / (1024 * 1024),
+      now: Date.now(),
+    },
     { headers: { "Cache-Control": "no-store" } },
   );
 }
 
 type ActionResult =
   | { readonly saved: true }
-  | { readonly saved: false; readonly errors: Partial<Record<FieldName | "form", string>>; readonly values: Omit<Values, "smtpPassword"> };
+  | { readonly saved: false; readonly errors: Partial<Record<FieldName | "form", string>>; readonly values: Omit<Partial<Values>, "smtpPassword" | "imapPassword"> }
+  | { readonly checked: { readonly ok: boolean; readonly message: string } };
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   await requireUser(request, context, access.settings);
   const id = params.id ?? "";
   const form = await request.formData();
+  if (form.get("intent") === "check") {
+    // Tries the saved mailbox (not what is typed: the password field is empty once saved).
+    const checked = await run(context, Effect.flatMap(EmailChannel, (e) => e.checkMailbox(id)));
+    return data<ActionResult>({ checked: checked.ok ? { ok: true, message: "Signed in and opened the folder." } : { ok: false, message: checked.message } });
+  }
   // Every field is sent as a string; a missing one reads as empty, which the schema judges.
-  const input = Object.fromEntries(FIELDS.map((name) => [name, typeof form.get(name) === "string" ? (form.get(name) as string) : ""])) as Values;
+  // The incoming-mail fields are sent only when the form has them.
+  const input: Partial<Values> = Object.fromEntries(BASE_FIELDS.map((name) => [name, typeof form.get(name) === "string" ? (form.get(name) as string) : ""]));
+  if (typeof form.get("incoming") === "string") {
+    for (const name of IMAP_FIELDS) input[name] = typeof form.get(name) === "string" ? (form.get(name) as string) : "";
+  }
   const result = await attempt(context, Effect.flatMap(EmailChannel, (e) => e.saveSettings(id, input)));
   if (result.ok) return data<ActionResult>({ saved: true });
   if (result.cause._tag !== "InvalidInput") throw errorResponse(result.cause);
@@ -55,18 +74,23 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const field = (FIELDS as ReadonlyArray<string>).includes(issue.path) ? (issue.path as FieldName) : "form";
     errors[field] ??= issue.message;
   }
-  // The password typed into the form is never sent back into the page.
-  const { smtpPassword: _password, ...values } = input;
+  // The passwords typed into the form are never sent back into the page.
+  const { smtpPassword: _password, imapPassword: _imapPassword, ...values } = input;
   return data<ActionResult>({ saved: false, errors, values }, { status: result.status });
 }
 
 export default function EmailChannelSettings() {
-  const { channel, settings, maxMegabytes } = useLoaderData<typeof loader>();
+  const { channel, settings, maxMegabytes, now } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
-  const errors = result && !result.saved ? result.errors : {};
-  const values = result && !result.saved ? result.values : undefined;
+  const failed = result && "saved" in result && !result.saved ? result : undefined;
+  const errors: Partial<Record<FieldName | "form", string>> = failed?.errors ?? {};
+  const values = failed?.values;
+  const checked = result && "checked" in result ? result.checked : null;
+  const checking = busy && navigation.formData?.get("intent") === "check";
+  const status = settings.imapStatus;
+  const fetching = settings.incoming === "imap" && settings.imap !== null;
   const path = `/settings/channels/email/${encodeURIComponent(channel.id)}`;
   const inbound = settings.inbound;
   const server = inbound ? `${inbound.host}:${inbound.port}` : null;
@@ -86,7 +110,33 @@ export default function EmailChannelSettings() {
 
       <section className="card" aria-labelledby="inbound-title">
         <h2 id="inbound-title">How mail reaches Parley</h2>
-        {inbound === null ? (
+        {fetching ? (
+          <>
+            <p className="muted">
+              Parley fetches mail from <strong>{settings.imap!.user}</strong> at <code style={valueCode}>{settings.imap!.host}</code>, folder{" "}
+              <strong>{settings.imap!.folder}</strong>, every minute, and marks what it takes as read there (nothing is deleted).
+            </p>
+            {status.error ? (
+              <p className="notice notice--error" role="alert">
+                Fetching failed <Time at={status.error.at} now={now} />: {status.error.message}
+              </p>
+            ) : status.checkedAt !== null ? (
+              <p className="notice notice--success" role="status">
+                Last checked <Time at={status.checkedAt} now={now} />
+                {status.newCount !== null ? ` · ${status.newCount} new` : ""}
+              </p>
+            ) : (
+              <p className="muted" role="status">
+                Not checked yet: the first check runs within a minute.
+              </p>
+            )}
+            {status.note ? (
+              <p className="notice notice--warning">
+                <Time at={status.note.at} now={now} />: {status.note.message}
+              </p>
+            ) : null}
+          </>
+        ) : inbound === null ? (
           <p className="notice notice--warning" role="status">
             Inbound mail is off: Parley’s SMTP server does not run until <code>SMTP_PORT</code> is set (and Parley restarted). Replies
             can still be sent.
@@ -119,7 +169,7 @@ export default function EmailChannelSettings() {
 
       <section className="card" aria-labelledby="settings-title">
         <h2 id="settings-title">Address, sender and relay</h2>
-        {result?.saved && !busy ? (
+        {result && "saved" in result && result.saved && !busy ? (
           <p className="notice notice--success" role="status">
             Saved.
           </p>
@@ -149,6 +199,76 @@ export default function EmailChannelSettings() {
           <Field id="email-signature" label="Signature" error={errors.signature} hint="Plain text, added under every reply after a “-- ” line.">
             {(props) => <textarea {...props} name="signature" rows={4} defaultValue={values?.signature ?? settings.signature} />}
           </Field>
+
+          <h3>Incoming mail</h3>
+          <fieldset className="field" aria-describedby={errors.incoming ? "email-incoming-error" : undefined}>
+            <legend>How mail reaches this channel</legend>
+            <label>
+              <input type="radio" name="incoming" value="smtp" defaultChecked={(values?.incoming ?? settings.incoming) === "smtp"} /> Forwarded to Parley’s
+              SMTP server
+            </label>
+            <label>
+              <input type="radio" name="incoming" value="imap" defaultChecked={(values?.incoming ?? settings.incoming) === "imap"} /> Fetched from a
+              mailbox (IMAP)
+            </label>
+            {errors.incoming ? (
+              <p id="email-incoming-error" className="field__error">
+                {errors.incoming.charAt(0).toUpperCase() + errors.incoming.slice(1)}
+              </p>
+            ) : null}
+          </fieldset>
+          <p className="muted">
+            For IMAP: the mailbox the team address delivers to, at your provider. Mail is checked every minute; what Parley takes is marked as
+            read there and never deleted. At first only unread mail is taken. Mail over {maxMegabytes} MB is skipped with a note.
+          </p>
+          <div style={twoColumns}>
+            <Field id="email-imap-host" label="IMAP server" error={errors.imapHost} hint="e.g. imap.gmail.com or outlook.office365.com">
+              {(props) => <input {...props} name="imapHost" autoComplete="off" spellCheck={false} defaultValue={values?.imapHost ?? settings.imap?.host ?? ""} />}
+            </Field>
+            <Field id="email-imap-port" label="IMAP port" error={errors.imapPort} hint="993 for TLS; empty for the usual one.">
+              {(props) => (
+                <input {...props} name="imapPort" inputMode="numeric" autoComplete="off" defaultValue={values?.imapPort ?? (settings.imap ? String(settings.imap.port) : "993")} />
+              )}
+            </Field>
+            <Field id="email-imap-security" label="IMAP security" error={errors.imapSecurity}>
+              {(props) => (
+                <select {...props} name="imapSecurity" defaultValue={values?.imapSecurity ?? settings.imap?.security ?? "tls"}>
+                  <option value="tls">TLS</option>
+                  <option value="starttls">STARTTLS</option>
+                  <option value="none">None (only inside your own network)</option>
+                </select>
+              )}
+            </Field>
+          </div>
+          <div style={twoColumns}>
+            <Field id="email-imap-user" label="Mailbox user" error={errors.imapUser} hint="Usually the mailbox’s address.">
+              {(props) => <input {...props} name="imapUser" autoComplete="off" spellCheck={false} defaultValue={values?.imapUser ?? settings.imap?.user ?? ""} />}
+            </Field>
+            <Field
+              id="email-imap-password"
+              label="Mailbox password"
+              error={errors.imapPassword}
+              hint={
+                settings.imapPassword.configured
+                  ? `Stored (ends in ${settings.imapPassword.hint}); leave empty to keep it.`
+                  : "An app password at Google and Microsoft. Stored for fetching; never shown again."
+              }
+            >
+              {(props) => (
+                <input
+                  {...props}
+                  name="imapPassword"
+                  type="password"
+                  autoComplete="new-password"
+                  spellCheck={false}
+                  placeholder={settings.imapPassword.configured ? `•••••••••••• ${settings.imapPassword.hint ?? ""}` : ""}
+                />
+              )}
+            </Field>
+            <Field id="email-imap-folder" label="Folder" error={errors.imapFolder} hint="Empty for INBOX.">
+              {(props) => <input {...props} name="imapFolder" autoComplete="off" spellCheck={false} defaultValue={values?.imapFolder ?? settings.imap?.folder ?? "INBOX"} />}
+            </Field>
+          </div>
 
           <h3>Outgoing mail relay</h3>
           <p className="muted">The SMTP server replies are sent through (your provider’s, or a service like Postmark or SES). Without it, replies fail with a note in the conversation.</p>
@@ -201,10 +321,24 @@ export default function EmailChannelSettings() {
           </div>
           <div className="form__actions">
             <button type="submit" className="button" disabled={busy}>
-              {busy ? "Saving…" : "Save"}
+              {busy && !checking ? "Saving…" : "Save"}
             </button>
           </div>
         </Form>
+        {settings.imap !== null ? (
+          <Form method="post" action={path} className="form__actions">
+            <CsrfInput />
+            <input type="hidden" name="intent" value="check" />
+            <button type="submit" className="button button--secondary" disabled={busy}>
+              {checking ? "Checking…" : "Check the saved mailbox"}
+            </button>
+            {checked && !busy ? (
+              <p className={checked.ok ? "notice notice--success" : "notice notice--error"} role={checked.ok ? "status" : "alert"}>
+                {checked.ok ? checked.message : `Could not read the mailbox: ${checked.message}`}
+              </p>
+            ) : null}
+          </Form>
+        ) : null}
       </section>
     </>
   );

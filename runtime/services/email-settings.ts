@@ -169,24 +169,23 @@ const checkIncoming = (
   issues: DecodeIssue[],
 ): { incoming: EmailIncomingMode; imap: EmailImap | null } | null => {
   const decoded = decodeImapInput(raw);
-  if (Either.isLeft(decoded)) {
-    const chosen = raw.incoming;
-    // With SMTP chosen, a stray value in a hidden IMAP field must not block the save.
-    const relevant = chosen === "smtp" ? decoded.left.filter((i) => i.path === "incoming") : decoded.left;
-    if (relevant.length > 0) {
-      issues.push(...relevant);
-      return null;
-    }
-    return { incoming: "smtp", imap: current.imap };
-  }
-  const form = decoded.right;
-  if (form.incoming === "smtp") return { incoming: "smtp", imap: current.imap };
+  // With SMTP chosen the IMAP fields are hidden from the mail flow: a stray value must not block the save.
+  if (raw.incoming === "smtp") return { incoming: "smtp", imap: current.imap };
+  const decodeIssues = Either.isLeft(decoded) ? decoded.left : [];
+  issues.push(...decodeIssues);
+  const flagged = new Set(decodeIssues.map((i) => i.path));
+  if (flagged.has("incoming")) return null;
+  // Every issue at once: what is missing is reported beside what is malformed.
   const before = issues.length;
-  if (form.imapHost === "") issues.push({ path: "imapHost", message: "enter the mailbox’s IMAP server, e.g. imap.gmail.com" });
-  if (form.imapUser === "") issues.push({ path: "imapUser", message: "enter the mailbox’s user name (usually its address)" });
-  const password = form.imapPassword !== "" ? form.imapPassword : current.imap?.password ?? null;
-  if (password === null) issues.push({ path: "imapPassword", message: "enter the mailbox’s password (an app password at Google and Microsoft)" });
-  if (issues.length > before || password === null) return null;
+  const typed = (name: string) => (typeof raw[name] === "string" ? (raw[name] as string).trim() : null);
+  if (!flagged.has("imapHost") && typed("imapHost") === "") issues.push({ path: "imapHost", message: "enter the mailbox’s IMAP server, e.g. imap.gmail.com" });
+  if (!flagged.has("imapUser") && typed("imapUser") === "") issues.push({ path: "imapUser", message: "enter the mailbox’s user name (usually its address)" });
+  const password = typeof raw.imapPassword === "string" && raw.imapPassword !== "" ? raw.imapPassword : current.imap?.password ?? null;
+  if (!flagged.has("imapPassword") && password === null) {
+    issues.push({ path: "imapPassword", message: "enter the mailbox’s password (an app password at Google and Microsoft)" });
+  }
+  if (Either.isLeft(decoded) || issues.length > before || password === null) return null;
+  const form = decoded.right;
   return {
     incoming: "imap",
     imap: {

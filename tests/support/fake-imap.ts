@@ -1,0 +1,54 @@
+/**
+ * A team's mailbox at a mail provider, standing in: hoodiecrow-imap (a scriptable IMAP
+ * server) on a free loopback port with one user, whose INBOX a test fills, reads the flags of,
+ * and rebuilds (a new UIDVALIDITY). The real mailbox is outside this machine; this one speaks
+ * the same protocol as Parley's IMAP client expects.
+ */
+import type { AddressInfo } from "node:net";
+import hoodiecrow from "hoodiecrow-imap";
+
+export interface FakeMailbox {
+  readonly port: number;
+  readonly user: string;
+  readonly password: string;
+  /** Delivers a mail into INBOX (unread unless `flags` say otherwise); its UID. */
+  readonly deliver: (raw: string, flags?: string[]) => number;
+  /** INBOX's messages as the server holds them. */
+  readonly messages: () => ReadonlyArray<{ readonly uid: number; readonly flags: ReadonlyArray<string>; readonly raw: string }>;
+  /** Sets a message's flags (e.g. a person marks it unread again at the provider). */
+  readonly setFlags: (uid: number, flags: string[]) => void;
+  /** The server rebuilt the mailbox: a new UIDVALIDITY, the same messages. */
+  readonly setUidValidity: (value: number) => void;
+  readonly close: () => Promise<void>;
+}
+
+/** Starts one; `initial` are INBOX's messages before the first connection. */
+export const startFakeMailbox = async (
+  options: { readonly user?: string; readonly password?: string; readonly initial?: ReadonlyArray<{ raw: string; flags?: string[] }> } = {},
+): Promise<FakeMailbox> => {
+  const user = options.user ?? "support@acme.test";
+  const password = options.password ?? "mailbox-password-1234";
+  const server = hoodiecrow({
+    plugins: ["IDLE", "UIDPLUS", "ENABLE", "CONDSTORE"],
+    storage: { INBOX: { messages: (options.initial ?? []).map((m) => ({ raw: m.raw, flags: m.flags ?? [] })) } },
+    users: { [user]: { password } },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const inbox = () => server.getMailbox("INBOX")!;
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    user,
+    password,
+    deliver: (raw, flags = []) => server.appendMessage("INBOX", flags, new Date(), raw).message.uid!,
+    messages: () => inbox().messages.map((m) => ({ uid: m.uid!, flags: [...m.flags], raw: m.raw })),
+    setFlags: (uid, flags) => {
+      const message = inbox().messages.find((m) => m.uid === uid);
+      if (!message) throw new Error(`no message with UID ${uid}`);
+      message.flags = flags;
+    },
+    setUidValidity: (value) => {
+      inbox().uidvalidity = value;
+    },
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
