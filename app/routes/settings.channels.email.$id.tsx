@@ -201,15 +201,20 @@ export default function EmailChannelSettings() {
           </Field>
 
           <h3>Incoming mail</h3>
-          <fieldset className="field" aria-describedby={errors.incoming ? "email-incoming-error" : undefined}>
+          <fieldset className="choices" aria-describedby={errors.incoming ? "email-incoming-error" : undefined}>
             <legend>How mail reaches this channel</legend>
-            <label>
-              <input type="radio" name="incoming" value="smtp" defaultChecked={(values?.incoming ?? settings.incoming) === "smtp"} /> Forwarded to Parley’s
-              SMTP server
+            <label className="choice">
+              <input type="radio" name="incoming" value="smtp" defaultChecked={(values?.incoming ?? settings.incoming) === "smtp"} />
+              <span>
+                <strong>Forwarded to Parley’s SMTP server</strong> <span className="muted">Your provider forwards the team address here.</span>
+              </span>
             </label>
-            <label>
-              <input type="radio" name="incoming" value="imap" defaultChecked={(values?.incoming ?? settings.incoming) === "imap"} /> Fetched from a
-              mailbox (IMAP)
+            <label className="choice">
+              <input type="radio" name="incoming" value="imap" defaultChecked={(values?.incoming ?? settings.incoming) === "imap"} />
+              <span>
+                <strong>Fetched from a mailbox (IMAP)</strong>{" "}
+                <span className="muted">Parley checks the team’s mailbox every minute and marks what it takes as read; nothing is deleted.</span>
+              </span>
             </label>
             {errors.incoming ? (
               <p id="email-incoming-error" className="field__error">
@@ -218,8 +223,8 @@ export default function EmailChannelSettings() {
             ) : null}
           </fieldset>
           <p className="muted">
-            For IMAP: the mailbox the team address delivers to, at your provider. Mail is checked every minute; what Parley takes is marked as
-            read there and never deleted. At first only unread mail is taken. Mail over {maxMegabytes} MB is skipped with a note.
+            For IMAP, the mailbox the team address delivers to at your provider. At first only its unread mail is taken; mail over{" "}
+            {maxMegabytes} MB is skipped with a note here.
           </p>
           <div style={twoColumns}>
             <Field id="email-imap-host" label="IMAP server" error={errors.imapHost} hint="e.g. imap.gmail.com or outlook.office365.com">
