@@ -114,6 +114,8 @@ const connected = (mailbox: EmailImap) =>
           // STARTTLS chosen: required, never silently skipped; "none": never tried.
           doSTARTTLS: mailbox.security === "starttls" ? true : mailbox.security === "none" ? false : undefined,
           auth: { user: mailbox.user, pass: mailbox.password },
+          // Said outright: a mailbox password is never sent to a server whose certificate does not check out.
+          tls: { rejectUnauthorized: true },
           logger: false,
           disableAutoIdle: true,
           connectionTimeout: IMAP_CONNECT_TIMEOUT_MS,

@@ -349,6 +349,21 @@ describe("failures", () => {
     await save({ ...baseForm, smtpPassword: "", ...imapForm() });
   });
 
+  it("verifies the server's TLS certificate: a self-signed one is an error, and nothing is fetched", async () => {
+    const secure = await startFakeMailbox({ secure: true, initial: [{ raw: rawMail({ from: "tls@customer.test", subject: "TLS", text: "Over TLS.", messageId: newMessageId() }) }] });
+    try {
+      await save({ ...baseForm, smtpPassword: "", ...imapForm(), imapPort: String(secure.port), imapSecurity: "tls" });
+      const before = counts();
+      await poll();
+      expect(counts()).toEqual(before);
+      expect((await settingsOf()).imapStatus.error?.message).toMatch(/^could not sign in to 127\.0\.0\.1:\d+: .*certificate/i);
+      expect(secure.messages()[0]?.flags).toEqual([]);
+    } finally {
+      await save({ ...baseForm, smtpPassword: "", ...imapForm() });
+      await secure.close();
+    }
+  });
+
   it("keeps polling the other channels when one mailbox fails", async () => {
     const other = await startFakeMailbox({ user: "sales@acme.test", password: "sales-password-1" });
     try {

@@ -24,7 +24,13 @@ export interface FakeMailbox {
 
 /** Starts one; `initial` are INBOX's messages before the first connection. */
 export const startFakeMailbox = async (
-  options: { readonly user?: string; readonly password?: string; readonly initial?: ReadonlyArray<{ raw: string; flags?: string[] }> } = {},
+  options: {
+    readonly user?: string;
+    readonly password?: string;
+    readonly initial?: ReadonlyArray<{ raw: string; flags?: string[] }>;
+    /** Speaks TLS from the first byte, with a self-signed certificate no client should trust. */
+    readonly secure?: boolean;
+  } = {},
 ): Promise<FakeMailbox> => {
   const user = options.user ?? "support@acme.test";
   const password = options.password ?? "mailbox-password-1234";
@@ -32,6 +38,7 @@ export const startFakeMailbox = async (
     plugins: ["IDLE", "UIDPLUS", "ENABLE", "CONDSTORE"],
     storage: { INBOX: { messages: (options.initial ?? []).map((m) => ({ raw: m.raw, flags: m.flags ?? [] })) } },
     users: { [user]: { password } },
+    ...(options.secure ? { secureConnection: true } : {}),
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const inbox = () => server.getMailbox("INBOX")!;

@@ -18,6 +18,8 @@ declare module "hoodiecrow-imap" {
     storage?: Record<string, { messages?: Array<{ raw: string; flags?: string[] }>; folders?: Record<string, unknown> }>;
     users?: Record<string, { password: string }>;
     debug?: boolean;
+    /** TLS from the first byte, with hoodiecrow's own self-signed certificate. */
+    secureConnection?: boolean;
   }
   interface HoodiecrowServer {
     readonly server: Server;
