@@ -63,6 +63,7 @@ import {
   threadIds,
 } from "./email-message.js";
 import {
+  IMAP_POLL_CONCURRENCY,
   IMAP_POLL_INTERVAL_MS,
   ImapFailed,
   imapCheck,
@@ -516,7 +517,8 @@ export const emailChannelLayer = Layer.effect(
       Effect.forEach(
         emailChannels().filter((c) => c.config.incoming === "imap" && c.config.imap !== null),
         (c) => pollChannel(c.id, c.config.imap!),
-        { discard: true },
+        // A mailbox that does not answer holds its own poll up to the timeouts, not every other channel's.
+        { discard: true, concurrency: IMAP_POLL_CONCURRENCY },
       );
 
     const polling = makePassLoop("Email IMAP polling", () => db.sqlite.open, pollMailboxes);

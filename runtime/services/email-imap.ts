@@ -25,6 +25,8 @@ import type { EmailImap } from "./email-settings.js";
 
 /** How often every IMAP channel's mailbox is checked (and at once after its settings are saved). */
 export const IMAP_POLL_INTERVAL_MS = 60_000;
+/** How many mailboxes are polled at once (each on its own connection). */
+export const IMAP_POLL_CONCURRENCY = 4;
 /** Most messages taken from one mailbox in one poll, so a large backlog never holds the loop. */
 export const IMAP_MAX_PER_POLL = 50;
 /** How long connecting and the server's greeting may take, and the longest silence on the socket. */

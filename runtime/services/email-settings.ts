@@ -1,7 +1,9 @@
 /**
  * An email channel's settings, as pure functions: how they sit in `channels.config`, the admin
  * form's Schema (a message per field), and merging a save into what is stored (an empty
- * password field keeps the stored password, which is never shown again).
+ * password field keeps the stored password, which is never shown again). That includes how
+ * mail comes in: forwarded to Parley's SMTP server, or fetched from the team's mailbox by IMAP
+ * (its own password, kept the same way).
  */
 import { Either, Schema as S } from "effect";
 import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
@@ -212,8 +214,9 @@ export const addressEntries = (field: string): string[] =>
  * Decodes a save against what is stored, with every issue at once (paths are the form's field
  * names): the addresses (at least one, each valid, none twice, none another email channel
  * receives — `takenElsewhere`), the send-as name and address, the signature, and the relay
- * (a host needs a port; a user without a stored or typed password has none). Returns the
- * config to store: the password replaced when typed, kept when empty. Pure.
+ * (a host needs a port; a user without a stored or typed password has none), and, when the
+ * form has it, the incoming-mail part (`checkIncoming`). Returns the config to store: the
+ * passwords replaced when typed, kept when empty. Pure.
  */
 export const checkSettings = (
   stored: Record<string, unknown>,
