@@ -8,8 +8,7 @@
  */
 import { Effect } from "effect";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { request as httpRequest, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +22,7 @@ import { Inbox } from "../../runtime/services/inbox.js";
 import { LiveEvents, type LiveEvent } from "../../runtime/services/live-events.js";
 import { createPublicApi, type PublicApi } from "../../server/public-api.js";
 import { startup } from "../../server/startup.js";
+import { listenPublicApi } from "../support/public-api-server.js";
 
 let dir: string;
 let runtime: AppRuntime;
@@ -45,14 +45,7 @@ beforeAll(async () => {
   runtime = makeAppRuntime(config);
   await startup(runtime, config);
   api = createPublicApi(runtime, { heartbeatMs: 60_000, rateLimitEnabled: false });
-  server = createServer((req, res) => {
-    if (!api.handle(req, res)) {
-      res.statusCode = 418;
-      res.end("not the public API");
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  ({ server, base } = await listenPublicApi(api));
   sqlite = (await runtime.runPromise(Database)).sqlite;
   channelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   flowId = (

@@ -5,8 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import { signVisitorToken } from "../../runtime/services/visitors.js";
 import { createPublicApi, type PublicApi } from "../../server/public-api.js";
 import { startup } from "../../server/startup.js";
 import { answerFor, call, type Awaiting } from "../../bench/http-harness.js";
+import { listenPublicApi } from "../support/public-api-server.js";
 
 let dir: string;
 let runtime: AppRuntime;
@@ -27,17 +27,6 @@ let base: string;
 let channelId: string;
 let flowId: string;
 let sqlite: import("better-sqlite3").Database;
-
-const listen = async (handler: PublicApi) => {
-  const s = createServer((req, res) => {
-    if (!handler.handle(req, res)) {
-      res.statusCode = 418;
-      res.end("not the public API");
-    }
-  });
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  return { server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` };
-};
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "parley-api-"));
@@ -50,7 +39,7 @@ beforeAll(async () => {
   runtime = makeAppRuntime(config);
   await startup(runtime, config);
   api = createPublicApi(runtime, { heartbeatMs: 150, rateLimitEnabled: false });
-  ({ server, base } = await listen(api));
+  ({ server, base } = await listenPublicApi(api));
   sqlite = (await runtime.runPromise(Database)).sqlite;
   channelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   flowId = (
@@ -340,7 +329,7 @@ describe("rate limits", () => {
       rateLimitEnabled: true,
       rateLimits: { ip: { capacity: 1000, perSecond: 1000 }, visitor: { capacity: 3, perSecond: 0.1 }, visitorCreation: { capacity: 2, perSecond: 0.01 } },
     });
-    limited = await listen(limitedApi);
+    limited = await listenPublicApi(limitedApi);
   });
   afterAll(() => new Promise<void>((resolve) => limited.server.close(() => resolve())));
   beforeEach(() => limitedApi.rateLimiter.reset());
@@ -379,7 +368,7 @@ describe("rate limits behind a reverse proxy (TRUST_PROXY=1)", () => {
       trustedProxies: 1,
       rateLimits: { ip: { capacity: 1000, perSecond: 1000 }, visitor: { capacity: 100, perSecond: 100 }, visitorCreation: { capacity: 1, perSecond: 0.01 } },
     });
-    proxied = await listen(proxiedApi);
+    proxied = await listenPublicApi(proxiedApi);
   });
   afterAll(() => new Promise<void>((resolve) => proxied.server.close(() => resolve())));
 

@@ -6,8 +6,7 @@
  * error body and that conversation_ratings (and the rating events) did not change.
  */
 import { Effect } from "effect";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "../../bench/http-harness.js";
 import type { AppRuntime, AppServices } from "../../runtime/services/app-layer.js";
@@ -16,6 +15,7 @@ import { Inbox } from "../../runtime/services/inbox.js";
 import { LiveEvents, type LiveEvent } from "../../runtime/services/live-events.js";
 import { createPublicApi, type PublicApi } from "../../server/public-api.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
+import { listenPublicApi } from "../support/public-api-server.js";
 
 let app: TestApp;
 let runtime: AppRuntime;
@@ -32,28 +32,17 @@ let admin: { id: string; role: string; name: string };
 
 const run = <A, E>(effect: Effect.Effect<A, E, AppServices>) => runtime.runPromise(effect);
 
-const listen = async (handler: PublicApi) => {
-  const s = createServer((req, res) => {
-    if (!handler.handle(req, res)) {
-      res.statusCode = 418;
-      res.end("not the public API");
-    }
-  });
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  return { server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` };
-};
-
 beforeAll(async () => {
   app = await startTestApp("rating-api");
   ({ runtime, sqlite } = app);
   api = createPublicApi(runtime, { heartbeatMs: 60_000, rateLimitEnabled: false });
-  ({ server, base } = await listen(api));
+  ({ server, base } = await listenPublicApi(api));
   // Every route, these too, passes the per-IP bucket first: two requests, then 429.
   limitedApi = createPublicApi(runtime, {
     rateLimitEnabled: true,
     rateLimits: { ip: { capacity: 2, perSecond: 0.01 }, visitor: { capacity: 100, perSecond: 100 }, visitorCreation: { capacity: 100, perSecond: 100 } },
   });
-  ({ server: limitedServer, base: limitedBase } = await listen(limitedApi));
+  ({ server: limitedServer, base: limitedBase } = await listenPublicApi(limitedApi));
   channelId = sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").pluck().get() as string;
   flowId = sqlite
     .prepare(

@@ -5,8 +5,7 @@
  * live event is watched through the LiveEvents service (agents) and a real SSE stream (visitor).
  */
 import { mkdtempSync, rmSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +17,7 @@ import { Engine } from "../../runtime/services/engine.js";
 import { LiveEvents, type LiveEvent } from "../../runtime/services/live-events.js";
 import { createPublicApi, type PublicApi } from "../../server/public-api.js";
 import { startup } from "../../server/startup.js";
+import { listenPublicApi } from "../support/public-api-server.js";
 
 let dir: string;
 let runtime: AppRuntime;
@@ -32,17 +32,6 @@ let flowId: string;
 let adminId: string;
 let sqlite: import("better-sqlite3").Database;
 
-const listen = async (handler: PublicApi) => {
-  const s = createServer((req, res) => {
-    if (!handler.handle(req, res)) {
-      res.statusCode = 418;
-      res.end("not the public API");
-    }
-  });
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  return { server: s, base: `http://127.0.0.1:${(s.address() as AddressInfo).port}` };
-};
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "parley-seen-"));
   const config = loadConfig({
@@ -54,13 +43,13 @@ beforeAll(async () => {
   runtime = makeAppRuntime(config);
   await startup(runtime, config);
   api = createPublicApi(runtime, { heartbeatMs: 60_000, rateLimitEnabled: false });
-  ({ server, base } = await listen(api));
+  ({ server, base } = await listenPublicApi(api));
   // Every route, this one too, passes the per-IP bucket first: two requests, then 429.
   limitedApi = createPublicApi(runtime, {
     rateLimitEnabled: true,
     rateLimits: { ip: { capacity: 2, perSecond: 0.01 }, visitor: { capacity: 100, perSecond: 100 }, visitorCreation: { capacity: 100, perSecond: 100 } },
   });
-  ({ server: limitedServer, base: limitedBase } = await listen(limitedApi));
+  ({ server: limitedServer, base: limitedBase } = await listenPublicApi(limitedApi));
   sqlite = (await runtime.runPromise(Database)).sqlite;
   channelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   flowId = (
