@@ -8,8 +8,9 @@ import { expect, test, type Browser, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite, widget, handOffThroughLeadBot } from "./helpers.js";
 
+const { chat, transcript } = widget;
 
 /** A 1×1 PNG. */
 const PNG = Buffer.from(
@@ -21,7 +22,6 @@ const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer 
 let site: Server;
 let siteUrl = "";
 let channelId = "";
-
 
 test.beforeAll(async ({ playwright }) => {
   const request = await playwright.request.newContext({ baseURL: parleyUrl() });
@@ -35,16 +35,7 @@ test.afterAll(async () => {
   await new Promise((resolve) => site?.close(resolve));
 });
 
-const launcher = (page: Page) => page.getByRole("button", { name: /^Chat with us/ });
-const chat = (page: Page) => page.getByRole("dialog", { name: /^Chat with / });
-const transcript = (page: Page) => chat(page).getByRole("log");
-const composer = (page: Page) => chat(page).getByRole("textbox", { name: "Your message" });
 const attach = (page: Page) => chat(page).getByRole("button", { name: "Attach a file" });
-const say = async (page: Page, text: string) => {
-  await composer(page).fill(text);
-  await composer(page).press("Enter");
-};
-
 /** Picks `file` through the attach button's file chooser, as a visitor would. */
 const pick = async (page: Page, file: { name: string; mimeType: string; buffer: Buffer }) => {
   const chooser = page.waitForEvent("filechooser");
@@ -56,19 +47,14 @@ const pick = async (page: Page, file: { name: string; mimeType: string; buffer: 
 const visitorHandedOff = async (browser: Browser) => {
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
-  await page.goto(`${siteUrl}/index.html`);
-  await launcher(page).click();
-  await expect(transcript(page)).toContainText("what's your name?", { timeout: 15_000 });
-  // The bot is asking: no attach button (the bot takes answers, not files).
-  await expect(attach(page)).toBeHidden();
-  await say(page, "Grace");
-  await expect(transcript(page)).toContainText("What's your work email?");
-  await say(page, "grace@example.com");
-  await chat(page).getByRole("button", { name: "11–50" }).click();
-  await expect(transcript(page)).toContainText(/Support team|offline/);
-  const id = await page.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), channelId);
-  expect(id).toBeTruthy();
-  return { context, page, id: id! };
+  const id = await handOffThroughLeadBot(page, {
+    siteUrl,
+    channelId,
+    name: "Grace",
+    // The bot is asking: no attach button (the bot takes answers, not files).
+    whileTheBotAsks: () => expect(attach(page)).toBeHidden(),
+  });
+  return { context, page, id };
 };
 
 test("a visitor sends a screenshot from the widget and downloads the agent's PDF", async ({ browser }) => {

@@ -2,6 +2,7 @@
  * Shared steps for end-to-end specs. The server, the admin's credentials and the database come
  * from playwright.config.ts through process.env.
  */
+import BetterSqlite3 from "better-sqlite3";
 import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
@@ -111,4 +112,53 @@ export const startDemoSite = async (origin: string, channel: string): Promise<Se
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return server;
+};
+
+/** One read of the server's database (the server owns every write; specs only look). */
+export const readServerDatabase = <T>(sql: string, ...args: unknown[]): T => {
+  const path = process.env.PARLEY_DATABASE_PATH;
+  if (!path) throw new Error("PARLEY_DATABASE_PATH is not set: run the specs through playwright.config.ts");
+  // Not `readonly`: a read-only connection may miss rows still in the server's WAL.
+  const db = new BetterSqlite3(path, { fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 5000");
+    return db.prepare(sql).get(...args) as T;
+  } finally {
+    db.close();
+  }
+};
+
+/** The widget on a page, as a visitor finds it. */
+export const widget = {
+  launcher: (page: Page) => page.getByRole("button", { name: /^Chat with us/ }),
+  chat: (page: Page) => page.getByRole("dialog", { name: /^Chat with / }),
+  transcript: (page: Page) => widget.chat(page).getByRole("log"),
+  composer: (page: Page) => widget.chat(page).getByRole("textbox", { name: "Your message" }),
+  say: async (page: Page, text: string) => {
+    await widget.composer(page).fill(text);
+    await widget.composer(page).press("Enter");
+  },
+};
+
+/**
+ * A visitor `name` on the demo site at `siteUrl` opens the chat and answers the lead bot until it
+ * hands them to the team (name, work email, company size); `whileTheBotAsks` runs at its first
+ * question. Returns the conversation id the widget keeps.
+ */
+export const handOffThroughLeadBot = async (
+  page: Page,
+  options: { readonly siteUrl: string; readonly channelId: string; readonly name: string; readonly whileTheBotAsks?: () => Promise<void> },
+): Promise<string> => {
+  await page.goto(`${options.siteUrl}/index.html`);
+  await widget.launcher(page).click();
+  await expect(widget.transcript(page)).toContainText("what's your name?", { timeout: 15_000 });
+  await options.whileTheBotAsks?.();
+  await widget.say(page, options.name);
+  await expect(widget.transcript(page)).toContainText("What's your work email?");
+  await widget.say(page, `${options.name.toLowerCase()}@example.com`);
+  await widget.chat(page).getByRole("button", { name: "11–50" }).click();
+  await expect(widget.transcript(page)).toContainText(/Support team|offline/);
+  const id = await page.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), options.channelId);
+  expect(id).toBeTruthy();
+  return id!;
 };

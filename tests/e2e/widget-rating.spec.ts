@@ -6,11 +6,12 @@
  * The server's database is only read (as permissions.spec.ts does), to learn who that agent is.
  */
 import AxeBuilder from "@axe-core/playwright";
-import BetterSqlite3 from "better-sqlite3";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite, widget, handOffThroughLeadBot, readServerDatabase } from "./helpers.js";
+
+const { launcher, transcript } = widget;
 
 let site: Server;
 let siteUrl = "";
@@ -28,46 +29,14 @@ test.afterAll(async () => {
   await new Promise((resolve) => site?.close(resolve));
 });
 
-/** One read of the server's database (the server owns every write). */
-const read = <T>(sql: string, ...args: unknown[]): T => {
-  const path = process.env.PARLEY_DATABASE_PATH;
-  if (!path) throw new Error("PARLEY_DATABASE_PATH is not set: run the specs through playwright.config.ts");
-  // Not `readonly`: a read-only connection may miss rows still in the server's WAL.
-  const db = new BetterSqlite3(path, { fileMustExist: true });
-  try {
-    db.pragma("busy_timeout = 5000");
-    return db.prepare(sql).get(...args) as T;
-  } finally {
-    db.close();
-  }
-};
-
-const launcher = (page: Page) => page.getByRole("button", { name: /^Chat with us/ });
-const chat = (page: Page) => page.getByRole("dialog", { name: /^Chat with / });
-const transcript = (page: Page) => chat(page).getByRole("log");
-const composer = (page: Page) => chat(page).getByRole("textbox", { name: "Your message" });
 const ratingCard = (page: Page) => transcript(page).getByRole("group", { name: "How was your conversation?" });
 const thanksCard = (page: Page) => transcript(page).getByRole("group", { name: "Thanks for your feedback!" });
-const say = async (page: Page, text: string) => {
-  await composer(page).fill(text);
-  await composer(page).press("Enter");
-};
-
 /** A visitor who went through the lead bot to the team, with the chat open; returns the conversation id. */
 const visitorHandedOff = async (browser: Browser) => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${siteUrl}/index.html`);
-  await launcher(page).click();
-  await expect(transcript(page)).toContainText("what's your name?", { timeout: 15_000 });
-  await say(page, "Rosa");
-  await expect(transcript(page)).toContainText("What's your work email?");
-  await say(page, "rosa@example.com");
-  await chat(page).getByRole("button", { name: "11–50" }).click();
-  await expect(transcript(page)).toContainText(/Support team|offline/);
-  const id = await page.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), channelId);
-  expect(id).toBeTruthy();
-  return { context, page, id: id! };
+  const id = await handOffThroughLeadBot(page, { siteUrl, channelId, name: "Rosa" });
+  return { context, page, id };
 };
 
 /** The Team report's Agents table as agent name → its "Ratings" figure. */
@@ -124,7 +93,7 @@ test("a visitor rates the closed conversation in the widget; the agent sees it l
   await page.route("**/api/conversations/*/rating", (route) => (route.request().method() === "POST" && dropped++ === 0 ? route.abort("internetdisconnected") : route.fallback()));
   await ratingCard(page).getByRole("button", { name: "Send" }).click();
   await expect(ratingCard(page).getByRole("alert")).toHaveText("Your rating could not be sent: the network failed");
-  expect(read<{ n: number }>("SELECT count(*) AS n FROM conversation_ratings WHERE conversation_id = ?", id).n).toBe(0);
+  expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM conversation_ratings WHERE conversation_id = ?", id).n).toBe(0);
   await expect(ratingCard(page).getByRole("button", { name: "4 – Good" })).toHaveAttribute("aria-pressed", "true");
   await ratingCard(page).getByRole("button", { name: "Send" }).click();
   await expect(thanksCard(page)).toBeVisible();
@@ -154,7 +123,7 @@ test("a visitor rates the closed conversation in the widget; the agent sees it l
   await expect(shown.locator(".messages__rating-comment")).toHaveCount(0);
 
   // The team report: one more rating (the latest per conversation counts) for the agent it is credited to.
-  const credited = read<{ name: string } | undefined>(
+  const credited = readServerDatabase<{ name: string } | undefined>(
     "SELECT COALESCE(u.display_name, u.name) AS name FROM conversation_ratings r JOIN users u ON u.id = r.user_id WHERE r.conversation_id = ?",
     id,
   );

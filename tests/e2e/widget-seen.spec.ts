@@ -4,11 +4,12 @@
  * permissions.spec.ts does) for `visitor_reads`. A reply counts as seen only once the chat panel
  * is open and the page visible: not while the panel is closed, not in a hidden tab.
  */
-import BetterSqlite3 from "better-sqlite3";
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite, widget, handOffThroughLeadBot, readServerDatabase } from "./helpers.js";
+
+const { launcher, chat, transcript, composer } = widget;
 
 /** Longer than the widget's debounce (~400 ms) plus a request: a mark it would send has landed by then. */
 const SETTLE_MS = 1500;
@@ -16,7 +17,6 @@ const SETTLE_MS = 1500;
 let site: Server;
 let siteUrl = "";
 let channelId = "";
-
 
 test.beforeAll(async ({ playwright }) => {
   const request = await playwright.request.newContext({ baseURL: parleyUrl() });
@@ -29,33 +29,10 @@ test.beforeAll(async ({ playwright }) => {
 test.afterAll(async () => {
   await new Promise((resolve) => site?.close(resolve));
 });
-
-/** One read of the server's database (the server owns every write). */
-const read = <T>(sql: string, ...args: unknown[]): T => {
-  const path = process.env.PARLEY_DATABASE_PATH;
-  if (!path) throw new Error("PARLEY_DATABASE_PATH is not set: run the specs through playwright.config.ts");
-  // Not `readonly`: a read-only connection may miss rows still in the server's WAL.
-  const db = new BetterSqlite3(path, { fileMustExist: true });
-  try {
-    db.pragma("busy_timeout = 5000");
-    return db.prepare(sql).get(...args) as T;
-  } finally {
-    db.close();
-  }
-};
 const seenThrough = (conversationId: string) =>
-  read<{ id: number } | undefined>("SELECT last_seen_message_id AS id FROM visitor_reads WHERE conversation_id = ?", conversationId)?.id ?? null;
+  readServerDatabase<{ id: number } | undefined>("SELECT last_seen_message_id AS id FROM visitor_reads WHERE conversation_id = ?", conversationId)?.id ?? null;
 const newestVisible = (conversationId: string) =>
-  read<{ id: number }>("SELECT max(id) AS id FROM messages WHERE conversation_id = ? AND is_internal = 0", conversationId).id;
-
-const launcher = (page: Page) => page.getByRole("button", { name: /^Chat with us/ });
-const chat = (page: Page) => page.getByRole("dialog", { name: /^Chat with / });
-const transcript = (page: Page) => chat(page).getByRole("log");
-const composer = (page: Page) => chat(page).getByRole("textbox", { name: "Your message" });
-const say = async (page: Page, text: string) => {
-  await composer(page).fill(text);
-  await composer(page).press("Enter");
-};
+  readServerDatabase<{ id: number }>("SELECT max(id) AS id FROM messages WHERE conversation_id = ? AND is_internal = 0", conversationId).id;
 
 /** Pretends the visitor switched tabs (or came back): what `document.visibilityState` says, and its event. */
 const setVisibility = (page: Page, state: "visible" | "hidden") =>
@@ -68,17 +45,8 @@ const setVisibility = (page: Page, state: "visible" | "hidden") =>
 const visitorHandedOff = async (browser: Browser) => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  await page.goto(`${siteUrl}/index.html`);
-  await launcher(page).click();
-  await expect(transcript(page)).toContainText("what's your name?", { timeout: 15_000 });
-  await say(page, "Hedy");
-  await expect(transcript(page)).toContainText("What's your work email?");
-  await say(page, "hedy@example.com");
-  await chat(page).getByRole("button", { name: "11–50" }).click();
-  await expect(transcript(page)).toContainText(/Support team|offline/);
-  const id = await page.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), channelId);
-  expect(id).toBeTruthy();
-  return { context, page, id: id! };
+  const id = await handOffThroughLeadBot(page, { siteUrl, channelId, name: "Hedy" });
+  return { context, page, id };
 };
 
 test("a reply counts as seen only with the chat open and the page in view", async ({ browser }) => {
