@@ -41,10 +41,17 @@ test.afterAll(async () => {
 
 test("an admin switches an email channel to fetching its mailbox by IMAP; errors show beside their fields; the page shows the check", async ({ page }) => {
   await login(page, adminEmail(), adminPassword());
+  // An inbox of its own: a team email in Support would change what other specs' replies by email meet.
+  const inboxName = `Mailbox tests ${stamp}`;
+  await page.goto("/settings/inboxes");
+  await page.getByLabel("Name").fill(inboxName);
+  await page.getByRole("button", { name: "Create inbox" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: inboxName })).toBeVisible();
   await page.goto("/settings/channels");
   const add = page.getByRole("form", { name: "Add a channel" });
   await add.getByRole("radio", { name: /^Email/ }).check();
   await add.getByLabel("Name", { exact: true }).fill(channelName);
+  await add.getByLabel("Inbox").selectOption({ label: inboxName });
   await add.getByRole("button", { name: "Add channel" }).click();
   await expect(page.getByRole("heading", { level: 1, name: channelName })).toBeVisible();
   await expect(page).toHaveURL(/\/settings\/channels\/email\/[^/]+$/);

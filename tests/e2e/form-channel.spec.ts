@@ -28,6 +28,8 @@ test("an admin adds a form channel and edits its fields; a bad key is refused on
   const add = page.getByRole("form", { name: "Add a channel" });
   await add.getByRole("radio", { name: /^Form/ }).check();
   await add.getByLabel("Name", { exact: true }).fill(channelName);
+  // Named, not the first in the list: other specs add inboxes of their own.
+  await add.getByLabel("Inbox").selectOption({ label: "Support" });
   await add.getByRole("button", { name: "Add channel" }).click();
   await expect(page.getByRole("heading", { level: 1, name: channelName })).toBeVisible();
   await expect(page).toHaveURL(/\/settings\/channels\/form\/[^/]+$/);

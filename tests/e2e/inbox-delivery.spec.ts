@@ -68,14 +68,16 @@ test("a reply the relay refuses shows why under it; after the relay is fixed, Re
   const add = page.getByRole("form", { name: "Add a channel" });
   await add.getByRole("radio", { name: /^Email/ }).check();
   await add.getByLabel("Name", { exact: true }).fill(`Support mail ${stamp}`);
+  // Named, not the first in the list: other specs add inboxes of their own.
+  await add.getByLabel("Inbox").selectOption({ label: "Support" });
   await add.getByRole("button", { name: "Add channel" }).click();
   await expect(page).toHaveURL(/\/settings\/channels\/email\/[^/]+$/);
   await page.getByLabel("Team addresses").fill(TEAM);
   await page.getByLabel("Send-as name").fill("Acme Support");
   await page.getByLabel("Send-as address").fill(TEAM);
-  await page.getByLabel("Host").fill("127.0.0.1");
-  await page.getByLabel("Port").fill(String(relayPort));
-  await page.getByLabel("Security").selectOption("none");
+  await page.getByLabel("Host", { exact: true }).fill("127.0.0.1");
+  await page.getByLabel("Port", { exact: true }).fill(String(relayPort));
+  await page.getByLabel("Security", { exact: true }).selectOption("none");
   const saved = page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/settings/channels/email/"));
   await page.getByRole("button", { name: "Save", exact: true }).click();
   expect((await saved).status()).toBe(200);
