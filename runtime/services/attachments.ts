@@ -323,6 +323,29 @@ export interface AttachmentFile {
   readonly data: Buffer;
 }
 
+/** An `attachments` row as the two lookups below read it. */
+interface AttachmentFileRow {
+  readonly id: string;
+  readonly conversation_id: string;
+  readonly message_id: number;
+  readonly filename: string;
+  readonly content_type: string;
+  readonly size: number;
+  readonly sha256: string;
+  readonly data: Buffer;
+}
+
+const attachmentFileOf = (row: AttachmentFileRow): AttachmentFile => ({
+  id: row.id,
+  conversationId: row.conversation_id,
+  messageId: row.message_id,
+  filename: row.filename,
+  contentType: row.content_type,
+  size: row.size,
+  sha256: row.sha256,
+  data: row.data,
+});
+
 /**
  * The file when the actor may open its conversation (admins every inbox, agents their
  * inboxes' — the inbox's own rule); NotFound for an unknown id AND for a conversation the
@@ -334,21 +357,12 @@ export const attachmentForActor = (prepare: Prepare, actor: Actor, attachmentId:
     const row = prepare(
       "SELECT id, conversation_id, message_id, filename, content_type, size, sha256, data FROM attachments WHERE id = ?",
     ).get(attachmentId) as
-      | { id: string; conversation_id: string; message_id: number; filename: string; content_type: string; size: number; sha256: string; data: Buffer }
+      | AttachmentFileRow
       | undefined;
     if (!row) return notFound;
     return conversationFor(prepare, actor, row.conversation_id).pipe(
       Effect.catchTags({ NotFound: () => notFound, Forbidden: () => notFound }),
-      Effect.as({
-        id: row.id,
-        conversationId: row.conversation_id,
-        messageId: row.message_id,
-        filename: row.filename,
-        contentType: row.content_type,
-        size: row.size,
-        sha256: row.sha256,
-        data: row.data,
-      }),
+      Effect.as(attachmentFileOf(row)),
     );
   });
 
@@ -370,19 +384,10 @@ export const attachmentForVisitor = (
          JOIN conversations c ON c.id = a.conversation_id
         WHERE a.id = ? AND a.conversation_id = ? AND m.is_internal = 0 AND c.visitor_id = ?`,
     ).get(input.attachmentId, input.conversationId, input.visitorId) as
-      | { id: string; conversation_id: string; message_id: number; filename: string; content_type: string; size: number; sha256: string; data: Buffer }
+      | AttachmentFileRow
       | undefined;
     if (!row) return Effect.fail(new NotFound({ entity: "attachment", id: input.attachmentId }));
-    return Effect.succeed({
-      id: row.id,
-      conversationId: row.conversation_id,
-      messageId: row.message_id,
-      filename: row.filename,
-      contentType: row.content_type,
-      size: row.size,
-      sha256: row.sha256,
-      data: row.data,
-    });
+    return Effect.succeed(attachmentFileOf(row));
   });
 
 /** Types a browser may receive as themselves: none of them runs script. */
