@@ -7,24 +7,19 @@
  * was stored.
  */
 import { Effect } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
 import { request as httpRequest, type Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "../../bench/http-harness.js";
-import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { ATTACHMENT_CHAT_UPLOAD_MAX_BYTES } from "../../runtime/services/attachments.js";
-import { loadConfig } from "../../runtime/services/config.js";
 import { Database } from "../../runtime/services/database.js";
 import { Engine } from "../../runtime/services/engine.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { LiveEvents, type LiveEvent } from "../../runtime/services/live-events.js";
-import { createPublicApi, type PublicApi } from "../../server/public-api.js";
-import { startup } from "../../server/startup.js";
-import { listenPublicApi } from "../support/public-api-server.js";
+import type { PublicApi } from "../../server/public-api.js";
+import { startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
 
-let dir: string;
+let app: PublicApiApp;
 let runtime: AppRuntime;
 let api: PublicApi;
 let server: Server;
@@ -35,34 +30,13 @@ let admin: { id: string; role: "admin" };
 let sqlite: import("better-sqlite3").Database;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-chat-files-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PORT: "0",
-  });
-  runtime = makeAppRuntime(config);
-  await startup(runtime, config);
-  api = createPublicApi(runtime, { heartbeatMs: 60_000, rateLimitEnabled: false });
-  ({ server, base } = await listenPublicApi(api));
-  sqlite = (await runtime.runPromise(Database)).sqlite;
-  channelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
-  flowId = (
-    sqlite
-      .prepare(
-        "SELECT c.id FROM chatflows c JOIN chatflow_versions v ON v.id = c.published_version_id WHERE json_extract(v.spec, '$.id') = 'lead_qualification'",
-      )
-      .get() as { id: string }
-  ).id;
+  app = await startPublicApiApp("chat-files", { heartbeatMs: 60_000, rateLimitEnabled: false });
+  ({ runtime, api, server, base, sqlite, channelId, leadFlowId: flowId } = app);
   admin = sqlite.prepare("SELECT id, role FROM users WHERE role = 'admin' LIMIT 1").get() as typeof admin;
 });
 
 afterAll(async () => {
-  api?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await runtime?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await app?.close();
 });
 
 const newVisitor = async (): Promise<string> => {

@@ -4,22 +4,17 @@
  * Every bad input asserts its status, its error body, AND that nothing was stored.
  */
 import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
-import { loadConfig } from "../../runtime/services/config.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Database } from "../../runtime/services/database.js";
 import { Engine } from "../../runtime/services/engine.js";
 import { signVisitorToken } from "../../runtime/services/visitors.js";
 import { createPublicApi, type PublicApi } from "../../server/public-api.js";
-import { startup } from "../../server/startup.js";
 import { answerFor, call, type Awaiting } from "../../bench/http-harness.js";
-import { listenPublicApi } from "../support/public-api-server.js";
+import { listenPublicApi, startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
 
-let dir: string;
+let app: PublicApiApp;
 let runtime: AppRuntime;
 let api: PublicApi;
 let server: Server;
@@ -29,33 +24,12 @@ let flowId: string;
 let sqlite: import("better-sqlite3").Database;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-api-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PORT: "0",
-  });
-  runtime = makeAppRuntime(config);
-  await startup(runtime, config);
-  api = createPublicApi(runtime, { heartbeatMs: 150, rateLimitEnabled: false });
-  ({ server, base } = await listenPublicApi(api));
-  sqlite = (await runtime.runPromise(Database)).sqlite;
-  channelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
-  flowId = (
-    sqlite
-      .prepare(
-        "SELECT c.id FROM chatflows c JOIN chatflow_versions v ON v.id = c.published_version_id WHERE json_extract(v.spec, '$.id') = 'lead_qualification'",
-      )
-      .get() as { id: string }
-  ).id;
+  app = await startPublicApiApp("api", { heartbeatMs: 150, rateLimitEnabled: false });
+  ({ runtime, api, server, base, sqlite, channelId, leadFlowId: flowId } = app);
 });
 
 afterAll(async () => {
-  api?.close();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-  await runtime?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await app?.close();
 });
 
 const TABLES = ["messages", "conversations", "events", "visitors", "contacts", "tickets"] as const;

@@ -4,22 +4,17 @@
  * Each bad input asserts its status, its error body and that visitor_reads did not change; the
  * live event is watched through the LiveEvents service (agents) and a real SSE stream (visitor).
  */
-import { mkdtempSync, rmSync } from "node:fs";
 import type { Server } from "node:http";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "../../bench/http-harness.js";
-import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
-import { loadConfig } from "../../runtime/services/config.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Database } from "../../runtime/services/database.js";
 import { Engine } from "../../runtime/services/engine.js";
 import { LiveEvents, type LiveEvent } from "../../runtime/services/live-events.js";
 import { createPublicApi, type PublicApi } from "../../server/public-api.js";
-import { startup } from "../../server/startup.js";
-import { listenPublicApi } from "../support/public-api-server.js";
+import { listenPublicApi, startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
 
-let dir: string;
+let app: PublicApiApp;
 let runtime: AppRuntime;
 let api: PublicApi;
 let limitedApi: PublicApi;
@@ -33,41 +28,21 @@ let adminId: string;
 let sqlite: import("better-sqlite3").Database;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-seen-"));
-  const config = loadConfig({
-    DATABASE_PATH: join(dir, "parley.sqlite"),
-    SESSION_SECRET: "x".repeat(64),
-    ADMIN_PASSWORD: "admin-password-1",
-    PORT: "0",
-  });
-  runtime = makeAppRuntime(config);
-  await startup(runtime, config);
-  api = createPublicApi(runtime, { heartbeatMs: 60_000, rateLimitEnabled: false });
-  ({ server, base } = await listenPublicApi(api));
+  app = await startPublicApiApp("seen", { heartbeatMs: 60_000, rateLimitEnabled: false });
+  ({ runtime, api, server, base, sqlite, channelId, leadFlowId: flowId } = app);
   // Every route, this one too, passes the per-IP bucket first: two requests, then 429.
   limitedApi = createPublicApi(runtime, {
     rateLimitEnabled: true,
     rateLimits: { ip: { capacity: 2, perSecond: 0.01 }, visitor: { capacity: 100, perSecond: 100 }, visitorCreation: { capacity: 100, perSecond: 100 } },
   });
   ({ server: limitedServer, base: limitedBase } = await listenPublicApi(limitedApi));
-  sqlite = (await runtime.runPromise(Database)).sqlite;
-  channelId = (sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
-  flowId = (
-    sqlite
-      .prepare(
-        "SELECT c.id FROM chatflows c JOIN chatflow_versions v ON v.id = c.published_version_id WHERE json_extract(v.spec, '$.id') = 'lead_qualification'",
-      )
-      .get() as { id: string }
-  ).id;
   adminId = sqlite.prepare("SELECT id FROM users WHERE role = 'admin' LIMIT 1").pluck().get() as string;
 });
 
 afterAll(async () => {
-  api?.close();
   limitedApi?.close();
-  await Promise.all([server, limitedServer].map((s) => new Promise<void>((resolve) => (s ? s.close(() => resolve()) : resolve()))));
-  await runtime?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await new Promise<void>((resolve) => (limitedServer ? limitedServer.close(() => resolve()) : resolve()));
+  await app?.close();
 });
 
 const newVisitor = async (): Promise<string> => {

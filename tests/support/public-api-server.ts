@@ -1,11 +1,20 @@
 /**
  * The public API's handler on its own node:http server on loopback, as server/index.ts puts it
  * in front of Remix: whatever it does not handle answers 418, so a test notices a request that
- * would have fallen through to the app.
+ * would have fallen through to the app. `startPublicApiApp` starts it on a seeded app of its
+ * own (a fresh SQLite file, the demo seeded, as the server starts).
  */
+import type BetterSqlite3 from "better-sqlite3";
+import { mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import type { PublicApi } from "../../server/public-api.js";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import { loadConfig } from "../../runtime/services/config.js";
+import { Database } from "../../runtime/services/database.js";
+import { createPublicApi, type PublicApi, type PublicApiOptions } from "../../server/public-api.js";
+import { startup } from "../../server/startup.js";
 
 export const listenPublicApi = async (handler: PublicApi): Promise<{ readonly server: Server; readonly base: string }> => {
   const server = createServer((req, res) => {
@@ -16,4 +25,56 @@ export const listenPublicApi = async (handler: PublicApi): Promise<{ readonly se
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+};
+
+export interface PublicApiApp {
+  readonly runtime: AppRuntime;
+  readonly sqlite: BetterSqlite3.Database;
+  readonly api: PublicApi;
+  readonly server: Server;
+  /** Where the API listens, e.g. http://127.0.0.1:41873. */
+  readonly base: string;
+  /** The seeded chat channel and its published lead-qualification chatflow. */
+  readonly channelId: string;
+  readonly leadFlowId: string;
+  /** Closes the API and its server, disposes the runtime and removes the folder. */
+  readonly close: () => Promise<void>;
+}
+
+/** A seeded app in a temp folder (`name` names it) with the public API listening on loopback. */
+export const startPublicApiApp = async (name: string, options: PublicApiOptions): Promise<PublicApiApp> => {
+  const dir = mkdtempSync(join(tmpdir(), `parley-${name}-`));
+  const config = loadConfig({
+    DATABASE_PATH: join(dir, "parley.sqlite"),
+    SESSION_SECRET: "x".repeat(64),
+    ADMIN_PASSWORD: "admin-password-1",
+    PORT: "0",
+  });
+  const runtime = makeAppRuntime(config);
+  await startup(runtime, config);
+  const api = createPublicApi(runtime, options);
+  const { server, base } = await listenPublicApi(api);
+  const sqlite = (await runtime.runPromise(Database)).sqlite;
+  const channelId = sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").pluck().get() as string;
+  const leadFlowId = sqlite
+    .prepare(
+      "SELECT c.id FROM chatflows c JOIN chatflow_versions v ON v.id = c.published_version_id WHERE json_extract(v.spec, '$.id') = 'lead_qualification'",
+    )
+    .pluck()
+    .get() as string;
+  return {
+    runtime,
+    sqlite,
+    api,
+    server,
+    base,
+    channelId,
+    leadFlowId,
+    close: async () => {
+      api.close();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await runtime.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 };
