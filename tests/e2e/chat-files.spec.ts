@@ -6,9 +6,7 @@
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite, widget, handOffThroughLeadBot } from "./helpers.js";
+import { adminPassword, demoUsers, handOffThroughLeadBot, login, parleyUrl, useDemoSite, widget } from "./helpers.js";
 
 const { chat, transcript } = widget;
 
@@ -19,21 +17,7 @@ const PNG = Buffer.from(
 );
 const PDF = Buffer.from("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
 
-let site: Server;
-let siteUrl = "";
-let channelId = "";
-
-test.beforeAll(async ({ playwright }) => {
-  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
-  channelId = process.env.PARLEY_CHANNEL_ID || (await getChatChannelId(request));
-  await request.dispose();
-  site = await startDemoSite(parleyUrl(), channelId);
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-});
-
-test.afterAll(async () => {
-  await new Promise((resolve) => site?.close(resolve));
-});
+const demo = useDemoSite();
 
 const attach = (page: Page) => chat(page).getByRole("button", { name: "Attach a file" });
 /** Picks `file` through the attach button's file chooser, as a visitor would. */
@@ -48,8 +32,7 @@ const visitorHandedOff = async (browser: Browser) => {
   const context = await browser.newContext({ acceptDownloads: true });
   const page = await context.newPage();
   const id = await handOffThroughLeadBot(page, {
-    siteUrl,
-    channelId,
+    ...demo,
     name: "Grace",
     // The bot is asking: no attach button (the bot takes answers, not files).
     whileTheBotAsks: () => expect(attach(page)).toBeHidden(),

@@ -3,9 +3,10 @@
  * from playwright.config.ts through process.env.
  */
 import BetterSqlite3 from "better-sqlite3";
-import { expect, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { extname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -112,6 +113,27 @@ export const startDemoSite = async (origin: string, channel: string): Promise<Se
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return server;
+};
+
+/**
+ * The demo site on another origin for the whole spec file, pointed at the seeded chat channel:
+ * started before the file's tests and closed after them. Read `siteUrl` and `channelId` inside
+ * tests (they are set by then).
+ */
+export const useDemoSite = (): { readonly siteUrl: string; readonly channelId: string } => {
+  const demo = { siteUrl: "", channelId: "" };
+  let site: Server | undefined;
+  test.beforeAll(async ({ playwright }) => {
+    const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+    demo.channelId = process.env.PARLEY_CHANNEL_ID || (await getChatChannelId(request));
+    await request.dispose();
+    site = await startDemoSite(parleyUrl(), demo.channelId);
+    demo.siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
+  });
+  test.afterAll(async () => {
+    await new Promise((resolve) => site?.close(resolve));
+  });
+  return demo;
 };
 
 /** One read of the server's database (the server owns every write; specs only look). */

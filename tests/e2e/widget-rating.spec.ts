@@ -7,27 +7,11 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite, widget, handOffThroughLeadBot, readServerDatabase } from "./helpers.js";
+import { adminPassword, demoUsers, handOffThroughLeadBot, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
 
 const { launcher, transcript } = widget;
 
-let site: Server;
-let siteUrl = "";
-let channelId = "";
-
-test.beforeAll(async ({ playwright }) => {
-  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
-  channelId = process.env.PARLEY_CHANNEL_ID || (await getChatChannelId(request));
-  await request.dispose();
-  site = await startDemoSite(parleyUrl(), channelId);
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-});
-
-test.afterAll(async () => {
-  await new Promise((resolve) => site?.close(resolve));
-});
+const demo = useDemoSite();
 
 const ratingCard = (page: Page) => transcript(page).getByRole("group", { name: "How was your conversation?" });
 const thanksCard = (page: Page) => transcript(page).getByRole("group", { name: "Thanks for your feedback!" });
@@ -35,7 +19,7 @@ const thanksCard = (page: Page) => transcript(page).getByRole("group", { name: "
 const visitorHandedOff = async (browser: Browser) => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const id = await handOffThroughLeadBot(page, { siteUrl, channelId, name: "Rosa" });
+  const id = await handOffThroughLeadBot(page, { ...demo, name: "Rosa" });
   return { context, page, id };
 };
 

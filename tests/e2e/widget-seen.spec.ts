@@ -5,30 +5,15 @@
  * is open and the page visible: not while the panel is closed, not in a hidden tab.
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import type { Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite, widget, handOffThroughLeadBot, readServerDatabase } from "./helpers.js";
+import { adminPassword, demoUsers, handOffThroughLeadBot, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
 
 const { launcher, chat, transcript, composer } = widget;
 
 /** Longer than the widget's debounce (~400 ms) plus a request: a mark it would send has landed by then. */
 const SETTLE_MS = 1500;
 
-let site: Server;
-let siteUrl = "";
-let channelId = "";
+const demo = useDemoSite();
 
-test.beforeAll(async ({ playwright }) => {
-  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
-  channelId = process.env.PARLEY_CHANNEL_ID || (await getChatChannelId(request));
-  await request.dispose();
-  site = await startDemoSite(parleyUrl(), channelId);
-  siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
-});
-
-test.afterAll(async () => {
-  await new Promise((resolve) => site?.close(resolve));
-});
 const seenThrough = (conversationId: string) =>
   readServerDatabase<{ id: number } | undefined>("SELECT last_seen_message_id AS id FROM visitor_reads WHERE conversation_id = ?", conversationId)?.id ?? null;
 const newestVisible = (conversationId: string) =>
@@ -45,7 +30,7 @@ const setVisibility = (page: Page, state: "visible" | "hidden") =>
 const visitorHandedOff = async (browser: Browser) => {
   const context = await browser.newContext();
   const page = await context.newPage();
-  const id = await handOffThroughLeadBot(page, { siteUrl, channelId, name: "Hedy" });
+  const id = await handOffThroughLeadBot(page, { ...demo, name: "Hedy" });
   return { context, page, id };
 };
 
