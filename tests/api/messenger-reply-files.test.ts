@@ -12,9 +12,6 @@ import { Effect, Either } from "effect";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { action } from "../../app/routes/inbox.$conversationId.js";
-import { sessionCookieHeader } from "../../app/session.server.js";
-import { Accounts } from "../../runtime/services/accounts.js";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Channels } from "../../runtime/services/channels.js";
 import type { Sqlite } from "../../runtime/services/database.js";
@@ -24,7 +21,8 @@ import { InvalidInput } from "../../runtime/services/errors.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { MessengerChannel } from "../../runtime/services/messenger-channel.js";
 import { OutsideConversations } from "../../runtime/services/outside-conversations.js";
-import { startTestApp, TEST_ADMIN_PASSWORD, type TestApp } from "../support/test-app.js";
+import { startTestApp, type TestApp } from "../support/test-app.js";
+import { postThreadForm, type ThreadUpload } from "../support/thread-post.js";
 
 const BASE = "https://parley.example.com";
 const PAGE_ID = "104512345678901";
@@ -105,33 +103,10 @@ const received = () =>
 
 // ---- posting to the thread route as the signed-in admin ----
 
-const signIn = async () => {
-  const session = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.login("admin@parley.local", TEST_ADMIN_PASSWORD)));
-  const context = { runtime } as never;
-  const cookie = (await sessionCookieHeader(new Request(BASE), context, session.token)).split(";")[0]!;
-  return { context, cookie, csrf: session.csrfToken };
-};
+type Upload = ThreadUpload;
 
-type Answer = { ok: boolean; intent?: string; error?: string; fields?: Record<string, string>; path?: string; clientMessageId?: string };
-type Upload = { name: string; type: string; bytes: Buffer };
-
-const postReply = async (conversationId: string, text: string, clientMessageId: string, files: ReadonlyArray<Upload>): Promise<{ status: number; data: Answer | null }> => {
-  const { context, cookie, csrf } = await signIn();
-  const body = new FormData();
-  body.set("csrf", csrf);
-  body.set("intent", "reply");
-  body.set("text", text);
-  body.set("clientMessageId", clientMessageId);
-  for (const f of files) body.append("files", new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
-  const request = new Request(`${BASE}/inbox/${conversationId}`, { method: "POST", headers: { Cookie: cookie }, body });
-  return action({ request, context, params: { conversationId } }).then(
-    (answer) => {
-      const a = answer as unknown as { data: Answer; init: { status?: number } | null };
-      return { status: a.init?.status ?? 200, data: a.data };
-    },
-    (thrown: unknown) => ({ status: (thrown as Response).status, data: null }),
-  );
-};
+const postReply = (conversationId: string, text: string, clientMessageId: string, files: ReadonlyArray<Upload>) =>
+  postThreadForm(runtime, conversationId, { intent: "reply", text, clientMessageId }, files);
 
 // ---- what is stored ----
 

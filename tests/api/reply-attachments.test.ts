@@ -11,10 +11,7 @@
  */
 import { Effect } from "effect";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { action } from "../../app/routes/inbox.$conversationId.js";
 import { loader as download } from "../../app/routes/inbox_.attachments.$attachmentId.js";
-import { sessionCookieHeader } from "../../app/session.server.js";
-import { Accounts } from "../../runtime/services/accounts.js";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { attachmentForActor } from "../../runtime/services/attachments.js";
 import { Channels } from "../../runtime/services/channels.js";
@@ -26,7 +23,8 @@ import { Inbox } from "../../runtime/services/inbox.js";
 import { OutsideConversations } from "../../runtime/services/outside-conversations.js";
 import { Visitors } from "../../runtime/services/visitors.js";
 import { startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
-import { startTestApp, TEST_ADMIN_PASSWORD, type TestApp } from "../support/test-app.js";
+import { startTestApp, type TestApp } from "../support/test-app.js";
+import { postThreadForm, signInAdmin, type ThreadAnswer, type ThreadUpload } from "../support/thread-post.js";
 
 const BASE = "https://parley.example.com";
 const TEAM = "help@acme.test";
@@ -46,35 +44,13 @@ let relay: FakeRelay;
 let relayed: FakeRelay["relayed"];
 
 // ---- posting to the thread route as the signed-in admin ----
-const signIn = async () => {
-  const session = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.login("admin@parley.local", TEST_ADMIN_PASSWORD)));
-  const context = { runtime } as never;
-  const cookie = (await sessionCookieHeader(new Request(BASE), context, session.token)).split(";")[0]!;
-  return { context, cookie, csrf: session.csrfToken };
-};
-
-type Answer = { ok: boolean; intent?: string; error?: string; fields?: Record<string, string>; path?: string; clientMessageId?: string };
-
-const postMultipart = async (
+type Answer = ThreadAnswer;
+const postMultipart = (
   conversationId: string,
   fields: Record<string, string>,
-  files: ReadonlyArray<{ name: string; type: string; bytes: Buffer }>,
+  files: ReadonlyArray<ThreadUpload>,
   options: { csrf?: boolean; headers?: Record<string, string> } = {},
-): Promise<{ status: number; data: Answer | null }> => {
-  const { context, cookie, csrf } = await signIn();
-  const body = new FormData();
-  if (options.csrf !== false) body.set("csrf", csrf);
-  for (const [k, v] of Object.entries(fields)) body.set(k, v);
-  for (const f of files) body.append("files", new File([new Uint8Array(f.bytes)], f.name, { type: f.type }));
-  const request = new Request(`${BASE}/inbox/${conversationId}`, { method: "POST", headers: { Cookie: cookie, ...options.headers }, body });
-  return action({ request, context, params: { conversationId } }).then(
-    (answer) => {
-      const a = answer as unknown as { data: Answer; init: { status?: number } | null };
-      return { status: a.init?.status ?? 200, data: a.data };
-    },
-    (thrown: unknown) => ({ status: (thrown as Response).status, data: null }),
-  );
-};
+) => postThreadForm(runtime, conversationId, fields, files, options);
 
 // ---- what is stored ----
 const counts = () => ({
@@ -201,7 +177,7 @@ describe("a reply by email with files", () => {
       id: string;
       data: Buffer;
     }>;
-    const { context, cookie } = await signIn();
+    const { context, cookie } = await signInAdmin(runtime);
     const response = await download({ request: new Request(`${BASE}/inbox/attachments/${file!.id}`, { headers: { Cookie: cookie } }), context, params: { attachmentId: file!.id } });
     expect(response.status).toBe(200);
     expect(response.headers.get("Content-Type")).toBe("application/pdf");
