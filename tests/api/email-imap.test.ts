@@ -396,7 +396,8 @@ describe("the poll loop and a restart", () => {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const uid = mailbox.deliver(rawMail({ from: "loop@customer.test", subject: "Loop", text: "Picked up by the loop.", messageId: newMessageId() }));
       await expect.poll(() => conversationsOf("loop@customer.test").length, { timeout: 10_000 }).toBe(1);
-      expect(seen(uid)).toBe(true);
+      // The loop's poll marks the mail read just after storing it: wait for that step too.
+      await expect.poll(() => seen(uid), { timeout: 5_000 }).toBe(true);
     } finally {
       stop();
     }
@@ -413,7 +414,8 @@ describe("the poll loop and a restart", () => {
       expect(conversationsOf("wake@customer.test")).toEqual([]);
       await save({ ...baseForm, smtpPassword: "", ...imapForm() });
       await expect.poll(() => conversationsOf("wake@customer.test").length, { timeout: 5_000 }).toBe(1);
-      expect(seen(uid)).toBe(true);
+      // The loop's poll marks the mail read just after storing it: wait for that step too.
+      await expect.poll(() => seen(uid), { timeout: 5_000 }).toBe(true);
     } finally {
       stop();
     }
