@@ -115,9 +115,21 @@ test("a visitor rates the closed conversation in the widget; the agent sees it l
   const after = await ratingsPerAgent(analyst);
   expect(after.get(credited!.name), `${credited!.name}'s ratings`).toBe((before.get(credited!.name) ?? 0) + 1);
 
-  // Reopened by the agent: the widget asks no more (a reloaded widget finds it open and shows no card).
+  // Reopened by the agent: the open widget hears it live (its stream outlives the close), drops
+  // the card, and the visitor's next words go to the same conversation, not a new one.
   await agent.getByRole("button", { name: "Reopen" }).click();
   await expect(agent.getByRole("button", { name: "Close conversation" })).toBeVisible();
+  await expect(transcript(page)).toContainText("The team reopened this conversation", { timeout: 15_000 });
+  await expect(thanksCard(page)).toHaveCount(0);
+  await expect(ratingCard(page)).toHaveCount(0);
+  await agent.getByRole("textbox", { name: /reply/i }).fill("Rosa, one more thing: the extension starts today.");
+  await agent.getByRole("button", { name: /^send/i }).click();
+  await expect(transcript(page)).toContainText("the extension starts today", { timeout: 15_000 });
+  await widget.say(page, "Thanks again!");
+  await expect(agent.getByRole("log", { name: "Conversation transcript" }).getByText("Thanks again!")).toBeVisible({ timeout: 15_000 });
+  expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND text = 'Thanks again!'", id).n).toBe(1);
+
+  // A reloaded widget finds it open and shows no card either.
   await page.reload();
   await launcher(page).click();
   await expect(transcript(page)).toContainText("your trial is extended", { timeout: 15_000 });

@@ -34,6 +34,7 @@ export const chat: ChatStrings = {
   failed: "Ihre Nachricht konnte nicht gesendet werden: {reason}",
   connectFailed: "Wir konnten den Chat nicht verbinden.",
   conversationClosed: "Dieses Gespräch ist beendet. Schreiben Sie, um ein neues zu beginnen.",
+  conversationReopened: "Das Team hat dieses Gespräch wieder geöffnet. Sie können hier weiterschreiben.",
   opensInNewTab: "(öffnet in neuem Tab)",
   image: "Bild",
   poweredBy: "Bereitgestellt von Parley",

@@ -37,6 +37,7 @@ export const chat = {
   failed: "Your message could not be sent: {reason}",
   connectFailed: "We could not connect to the chat.",
   conversationClosed: "This conversation has ended. Write to start a new one.",
+  conversationReopened: "The team reopened this conversation. You can write here again.",
   opensInNewTab: "(opens in a new tab)",
   image: "Image",
   poweredBy: "Powered by Parley",

@@ -268,24 +268,28 @@ const createWidget: ChunkFactory = (host) => {
     }
   };
 
+  // The stream stays open after a close: an agent may reopen the conversation (or answer in it,
+  // which reopens it), and the visitor should see that without a reload.
   const setStatus = (status: string) => {
     if (!conversation || conversation.status === status) return;
+    const wasClosed = conversation.status === "closed";
     conversation = { ...conversation, status };
     syncAttach();
     if (status === "closed") {
       view.addNote(strings.conversationClosed);
       setAwaiting(null);
-      stream?.close();
-      stream = null;
       void offerRating();
-    } else dropRating();
+    } else {
+      dropRating();
+      if (wasClosed) view.addNote(strings.conversationReopened);
+    }
   };
 
   const connect = () => {
     stream?.close();
     stream = null;
     const token = api.storedToken();
-    if (!conversation || !token || conversation.status === "closed") return;
+    if (!conversation || !token) return;
     const id = conversation.id;
     stream = connectStream({
       url: `${host.origin}${path(id, "/stream")}?token=${encodeURIComponent(token)}`,
