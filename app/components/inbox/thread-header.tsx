@@ -47,6 +47,10 @@ export function ThreadHeader({
   );
   const closed = conversation.status === "closed";
   const pending = conversation.status === "pending";
+  // While the agent's own reply is being stored and the thread reloaded, the version above is
+  // the one before it: a Close clicked then would meet the reply as "someone else's change".
+  // The buttons wait for the reload instead (a fraction of a second).
+  const replying = useFetcher({ key: `composer:${conversation.id}` }).state !== "idle";
 
   return (
     <header className="thread__head">
@@ -81,7 +85,7 @@ export function ThreadHeader({
             // Uncontrolled, re-mounted when the assignment changes: the pick shows at once, then what the server stored.
             key={`u:${conversation.assignee?.id ?? ""}:${conversation.version}`}
             defaultValue={conversation.assignee?.id ?? ""}
-            disabled={assign.state !== "idle"}
+            disabled={assign.state !== "idle" || replying}
           >
             <option value="">Unassigned</option>
             {people.map((p) => (
@@ -97,7 +101,7 @@ export function ThreadHeader({
             name="teamId"
             key={`t:${conversation.team?.id ?? ""}:${conversation.version}`}
             defaultValue={conversation.team?.id ?? ""}
-            disabled={assign.state !== "idle"}
+            disabled={assign.state !== "idle" || replying}
           >
             <option value="">No team</option>
             {options.teams.map((t) => (
@@ -121,7 +125,7 @@ export function ThreadHeader({
             <button
               type="submit"
               className="button button--secondary button--small"
-              disabled={pendingFetcher.state !== "idle"}
+              disabled={pendingFetcher.state !== "idle" || replying}
               title={pending ? "Back among the conversations that owe the visitor an answer" : "Waiting on the visitor: nobody owes an answer until they write"}
             >
               {pending ? "Mark open" : "Mark pending"}
@@ -132,7 +136,7 @@ export function ThreadHeader({
           <CsrfInput />
           <input type="hidden" name="intent" value={closed ? "reopen" : "close"} />
           <input type="hidden" name="version" value={conversation.version} />
-          <button type="submit" className={closed ? "button button--small" : "button button--secondary button--small"} disabled={status.state !== "idle"}>
+          <button type="submit" className={closed ? "button button--small" : "button button--secondary button--small"} disabled={status.state !== "idle" || replying}>
             {closed ? "Reopen" : "Close conversation"}
           </button>
         </status.Form>
