@@ -19,11 +19,13 @@ let agent: Page;
 let request: APIRequestContext;
 let channelId = "";
 let visit: { conversationId: string; token: string };
-const question = `Snooze me please ${Date.now()}`;
+const question = `Where is my parcel ${Date.now()}?`;
 
 const conversationList = (page: Page) => page.getByRole("list", { name: /conversations$/ });
 const transcript = (page: Page) => page.getByRole("log", { name: "Conversation transcript" });
 const views = (page: Page) => page.getByRole("navigation", { name: "Views" });
+/** The Snooze menu's toggle (a <summary>: the first "Snooze" on the page; the menu's own submit button comes after it). */
+const snoozeToggle = (page: Page) => page.getByText("Snooze", { exact: true }).first();
 const item = (page: Page) => conversationList(page).getByRole("listitem").filter({ hasText: question });
 const snoozedUntil = () => readServerDatabase<{ snoozed_until: number | null }>("SELECT snoozed_until FROM conversations WHERE id = ?", visit.conversationId).snoozed_until;
 
@@ -47,8 +49,7 @@ test("an agent snoozes a conversation from the keyboard: it leaves All open and 
   await expect(transcript(agent)).toContainText(question);
 
   // The menu is a disclosure: Enter opens it, Tab reaches the presets.
-  const summary = agent.getByText("Snooze", { exact: true });
-  await summary.focus();
+  await snoozeToggle(agent).focus();
   await agent.keyboard.press("Enter");
   const menu = agent.getByRole("form", { name: "Snooze until" });
   await expect(menu.getByRole("button", { name: /^Tomorrow 09:00/ })).toBeVisible();
@@ -85,7 +86,7 @@ test("an agent snoozes a conversation from the keyboard: it leaves All open and 
 
 test("snoozed until a date and time typed in, it wakes at once when the visitor writes; Unsnooze ends a snooze by hand", async () => {
   await agent.goto(`/inbox/${encodeURIComponent(visit.conversationId)}?view=all_open`);
-  await agent.getByText("Snooze", { exact: true }).click();
+  await snoozeToggle(agent).click();
   const menu = agent.getByRole("form", { name: "Snooze until" });
   const nextYear = new Date().getFullYear() + 1;
   await menu.getByLabel("Until").fill(`${nextYear}-03-02T10:15`);
@@ -112,12 +113,13 @@ test("snoozed until a date and time typed in, it wakes at once when the visitor 
   await expect(transcript(agent)).toContainText("Snooze ended: the visitor wrote", { timeout: 15_000 });
   await expect(agent.getByText(/^Snoozed until /)).toHaveCount(0);
   const seenByVisitor = await request.get(`${base}/api/conversations/${visit.conversationId}`, { headers });
-  const body = (await seenByVisitor.json()) as { conversation: { status: string }; messages: Array<{ text: string }> };
+  const body = (await seenByVisitor.json()) as { conversation: { status: string }; messages: Array<{ author: string; text: string }> };
   expect(["bot", "open", "pending", "closed"]).toContain(body.conversation.status);
   expect(body.messages.map((m) => m.text).join(" ")).not.toMatch(/snooze/i);
+  expect(body.messages.map((m) => m.author)).not.toContain("system");
 
   // Snoozed again, then ended by hand.
-  await agent.getByText("Snooze", { exact: true }).click();
+  await snoozeToggle(agent).click();
   await agent.getByRole("form", { name: "Snooze until" }).getByRole("button", { name: /^Next Monday 09:00/ }).click();
   await expect(agent.getByRole("button", { name: "Unsnooze" })).toBeVisible({ timeout: 15_000 });
   await agent.getByRole("button", { name: "Unsnooze" }).click();
@@ -129,7 +131,7 @@ test("snoozed until a date and time typed in, it wakes at once when the visitor 
 test("on a phone, the open Snooze menu fits the screen", async () => {
   await agent.setViewportSize({ width: 390, height: 844 });
   await agent.goto(`/inbox/${encodeURIComponent(visit.conversationId)}`);
-  await agent.getByText("Snooze", { exact: true }).click();
+  await snoozeToggle(agent).click();
   await expect(agent.getByRole("form", { name: "Snooze until" }).getByLabel("Until")).toBeVisible();
   expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 });

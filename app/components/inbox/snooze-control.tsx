@@ -11,8 +11,7 @@ export const unsnoozeFetcherKey = (conversationId: string) => `unsnooze:${conver
 
 /**
  * The thread header's Snooze menu (a disclosure: keyboard and screen readers know it) with
- * presets computed on the agent's clock and a date-time field, and — while the conversation is
- * snoozed — "Snoozed until …" with Unsnooze. Both forms carry the conversation's version.
+ * presets computed on the agent's clock and a date-time field; it carries the conversation's version.
  * Without JavaScript the presets are those of the workspace's time zone when the page was
  * drawn, and the field is read on that zone, which it names; the page's script replaces both
  * with the browser's zone.
@@ -31,7 +30,6 @@ export function SnoozeControl({
 }) {
   // Keyed: the header reads the same fetchers for its problem line and conflict refresh.
   const snooze = useFetcher<ThreadActionResult>({ key: snoozeFetcherKey(conversation.id) });
-  const unsnooze = useFetcher<ThreadActionResult>({ key: unsnoozeFetcherKey(conversation.id) });
   const hydrated = useHydrated();
   const zone = (hydrated ? browserTimeZone() : null) ?? workspaceTimeZone;
   const [open, setOpen] = useState(false);
@@ -43,57 +41,60 @@ export function SnoozeControl({
     if (snooze.state === "idle" && snooze.data?.ok) setOpen(false);
   }, [snooze.state, snooze.data]);
 
-  const snoozed = conversation.snooze;
   return (
-    <>
-      <details className="snooze-menu" open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
-        <summary className="button button--secondary button--small">{snoozed ? "Snooze again" : "Snooze"}</summary>
-        <snooze.Form method="post" action={action} className="snooze-menu__panel" aria-label="Snooze until">
-          <CsrfInput />
-          <input type="hidden" name="intent" value="snooze" />
-          <input type="hidden" name="version" value={conversation.version} />
-          <input type="hidden" name="timeZone" value={zone} />
-          <ul className="snooze-menu__presets">
-            {presets.map((p) => (
-              <li key={p.id}>
-                <button type="submit" name="until" value={p.at} className="button button--secondary button--small" disabled={snooze.state !== "idle"}>
-                  {p.label}
-                  <span className="snooze-menu__when">
-                    {" "}
-                    · <Time at={p.at} now={now} />
-                  </span>
-                </button>
-              </li>
-            ))}
-          </ul>
-          <div className="snooze-menu__custom">
-            <label htmlFor={fieldId}>Until</label>
-            <input id={fieldId} type="datetime-local" name="at" min={localValueOf(now, zone)} aria-describedby={`${fieldId}-zone`} />
-            <button type="submit" className="button button--small" disabled={snooze.state !== "idle"}>
-              Snooze
-            </button>
-            <p id={`${fieldId}-zone`} className="snooze-menu__zone muted">
-              Time zone: {zone}
-            </p>
-          </div>
-        </snooze.Form>
-      </details>
-      {snoozed ? (
-        <div className="thread__snoozed">
-          <span>
-            Snoozed until <Time at={snoozed.until} now={now} style="full" />
-            {snoozed.by ? ` by ${snoozed.by.name}` : ""}
-          </span>
-          <unsnooze.Form method="post" action={action}>
-            <CsrfInput />
-            <input type="hidden" name="intent" value="unsnooze" />
-            <input type="hidden" name="version" value={conversation.version} />
-            <button type="submit" className="button button--secondary button--small" disabled={unsnooze.state !== "idle"}>
-              Unsnooze
-            </button>
-          </unsnooze.Form>
+    <details className="snooze-menu" open={open} onToggle={(event) => setOpen(event.currentTarget.open)}>
+      <summary className="button button--secondary button--small">{conversation.snooze ? "Snooze again" : "Snooze"}</summary>
+      <snooze.Form method="post" action={action} className="snooze-menu__panel" aria-label="Snooze until">
+        <CsrfInput />
+        <input type="hidden" name="intent" value="snooze" />
+        <input type="hidden" name="version" value={conversation.version} />
+        <input type="hidden" name="timeZone" value={zone} />
+        <ul className="snooze-menu__presets">
+          {presets.map((p) => (
+            <li key={p.id}>
+              <button type="submit" name="until" value={p.at} className="button button--secondary button--small" disabled={snooze.state !== "idle"}>
+                {p.label}
+                <span className="snooze-menu__when">
+                  <Time at={p.at} now={now} />
+                </span>
+              </button>
+            </li>
+          ))}
+        </ul>
+        <div className="snooze-menu__custom">
+          <label htmlFor={fieldId}>Until</label>
+          <input id={fieldId} type="datetime-local" name="at" min={localValueOf(now, zone)} aria-describedby={`${fieldId}-zone`} />
+          <button type="submit" className="button button--small" disabled={snooze.state !== "idle"}>
+            Snooze
+          </button>
+          <p id={`${fieldId}-zone`} className="snooze-menu__zone muted">
+            Time zone: {zone}
+          </p>
         </div>
-      ) : null}
-    </>
+      </snooze.Form>
+    </details>
+  );
+}
+
+/** "Snoozed until … by …" with Unsnooze (at the conversation's version), while it is snoozed. */
+export function SnoozedLine({ conversation, action, now }: { conversation: ConversationSummary; action: string; now: number }) {
+  const unsnooze = useFetcher<ThreadActionResult>({ key: unsnoozeFetcherKey(conversation.id) });
+  const snoozed = conversation.snooze;
+  if (snoozed === null) return null;
+  return (
+    <div className="thread__snoozed">
+      <span>
+        Snoozed until <Time at={snoozed.until} now={now} style="full" />
+        {snoozed.by ? ` by ${snoozed.by.name}` : ""} · it comes back then, or when the visitor writes.
+      </span>
+      <unsnooze.Form method="post" action={action}>
+        <CsrfInput />
+        <input type="hidden" name="intent" value="unsnooze" />
+        <input type="hidden" name="version" value={conversation.version} />
+        <button type="submit" className="button button--secondary button--small" disabled={unsnooze.state !== "idle"}>
+          Unsnooze
+        </button>
+      </unsnooze.Form>
+    </div>
   );
 }

@@ -4,7 +4,7 @@ import type { ConversationSummary } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { statusLabels, waitingLabel } from "./labels.js";
-import { SnoozeControl, snoozeFetcherKey, unsnoozeFetcherKey } from "./snooze-control.js";
+import { SnoozeControl, SnoozedLine, snoozeFetcherKey, unsnoozeFetcherKey } from "./snooze-control.js";
 import type { InboxOutletContext } from "./use-inbox-live.js";
 import { listSearch } from "./url.js";
 
@@ -67,6 +67,7 @@ export function ThreadHeader({
         {conversation.waitingSince !== null && !closed ? <span className="tag tag--waiting">{waitingLabel(conversation.waitingSince, now)}</span> : null}
       </div>
       {pending ? <p className="thread__pending muted">Waiting on the visitor: their next message opens it again.</p> : null}
+      <SnoozedLine conversation={conversation} action={action} now={now} />
       <p className="thread__where muted">
         {conversation.inbox.name} · {conversation.channel.name}
         {conversation.queued ? " · waiting in the queue for an available agent" : ""}
