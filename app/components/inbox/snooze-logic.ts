@@ -4,6 +4,7 @@
  * its time zone, and posted as an absolute instant).
  */
 import { isValidTimezone, zonedTimeToInstant } from "../../../flows/availability.js";
+import { formatStamp } from "../reports/format.js";
 
 export interface SnoozePreset {
   readonly id: "hour" | "tomorrow" | "monday";
@@ -12,18 +13,10 @@ export interface SnoozePreset {
   readonly at: number;
 }
 
-const dateFormats = new Map<string, Intl.DateTimeFormat>();
-
 /** The calendar date `instant` falls on in `timeZone`. Pure. */
 const dateIn = (timeZone: string, instant: number): { year: number; month: number; day: number } => {
-  let format = dateFormats.get(timeZone);
-  if (!format) {
-    format = new Intl.DateTimeFormat("en-US", { timeZone, year: "numeric", month: "numeric", day: "numeric" });
-    dateFormats.set(timeZone, format);
-  }
-  const parts = format.formatToParts(instant);
-  const get = (type: Intl.DateTimeFormatPartTypes) => Number(parts.find((p) => p.type === type)?.value ?? "0");
-  return { year: get("year"), month: get("month"), day: get("day") };
+  const [year, month, day] = formatStamp(instant, timeZone).slice(0, 10).split("-").map(Number) as [number, number, number];
+  return { year, month, day };
 };
 
 /** 09:00 on the day `days` after `instant`'s date in `timeZone`. Pure. */
@@ -63,20 +56,8 @@ export const instantOfLocal = (value: string, timeZone: string): number | null =
 };
 
 /** `instant` as a `datetime-local` value on `timeZone`'s clock, to the minute (the field's min). Pure. */
-export const localValueOf = (instant: number, timeZone: string): string => {
-  const zone = isValidTimezone(timeZone) ? timeZone : "UTC";
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone: zone,
-    year: "numeric",
-    month: "2-digit",
-    day: "2-digit",
-    hour: "2-digit",
-    minute: "2-digit",
-    hourCycle: "h23",
-  }).formatToParts(instant);
-  const get = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "00";
-  return `${get("year")}-${get("month")}-${get("day")}T${get("hour") === "24" ? "00" : get("hour")}:${get("minute")}`;
-};
+export const localValueOf = (instant: number, timeZone: string): string =>
+  formatStamp(instant, isValidTimezone(timeZone) ? timeZone : "UTC").replace(" ", "T");
 
 /** The browser's time zone; null where it cannot say (the server). */
 export const browserTimeZone = (): string | null => {
