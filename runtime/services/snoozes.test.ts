@@ -11,6 +11,7 @@ import { Engine } from "./engine.js";
 import type { Conflict, InvalidInput } from "./errors.js";
 import { Inbox } from "./inbox.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
+import * as OutsideConversations from "./outside-conversations.js";
 import type { LiveEvent } from "./live-events.js";
 import { makeSnoozes, SNOOZE_MAX_AHEAD_MS, snoozeTimeText, type SnoozesShape } from "./snoozes.js";
 
@@ -178,6 +179,18 @@ describe("waking", () => {
     const view = await kit.run(Effect.flatMap(Engine, (e) => e.getConversation({ conversationId: id, visitorId })));
     expect(view.conversation.status).toBe("open");
     expect(view.messages.map((m) => m.author)).not.toContain("system");
+  });
+
+  it("wakes when the visitor answers by email (or Messenger): the outside channels' write ends it too", async () => {
+    const id = kit.conversation({ status: "pending", waitingSince: null });
+    await kit.run(snoozes.snooze(id, { until: Date.now() + HOUR, timeZone: "UTC" }, 1, people.alex));
+    seen.length = 0;
+    const append = Effect.flatMap(OutsideConversations.OutsideConversations, (o) => o.append({ conversationId: id, text: "Here is the screenshot" }));
+    await kit.run(append.pipe(Effect.provide(OutsideConversations.layer)));
+    expect(row(id)).toMatchObject({ status: "open", snoozed_until: null });
+    expect(lines(id).at(-1)).toBe("Snooze ended: the visitor wrote");
+    expect(eventTypes(id).slice(-3)).toEqual(["message_created", "status_changed", "snooze_ended"]);
+    expect(seen.some((e) => e.kind === "conversation" && (e.data as { ended?: string }).ended === "visitor")).toBe(true);
   });
 
   it("a bot turn never runs the wake: a bot conversation's visitor message leaves snooze columns untouched", async () => {
