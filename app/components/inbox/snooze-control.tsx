@@ -10,6 +10,13 @@ export const snoozeFetcherKey = (conversationId: string) => `snooze:${conversati
 export const unsnoozeFetcherKey = (conversationId: string) => `unsnooze:${conversationId}`;
 
 /**
+ * True while the agent's own reply is being stored and the thread reloaded: the version on the
+ * page is then the one before the reply, and a snooze clicked in that moment ("I'll check
+ * tomorrow", then Snooze) would meet the reply as someone else's change. The buttons wait.
+ */
+const useReplying = (conversationId: string): boolean => useFetcher({ key: `composer:${conversationId}` }).state !== "idle";
+
+/**
  * The thread header's Snooze menu (a disclosure: keyboard and screen readers know it) with
  * presets computed on the agent's clock and a date-time field; it carries the conversation's version.
  * Without JavaScript the presets are those of the workspace's time zone when the page was
@@ -30,6 +37,8 @@ export function SnoozeControl({
 }) {
   // Keyed: the header reads the same fetchers for its problem line and conflict refresh.
   const snooze = useFetcher<ThreadActionResult>({ key: snoozeFetcherKey(conversation.id) });
+  const replying = useReplying(conversation.id);
+  const busy = snooze.state !== "idle" || replying;
   const hydrated = useHydrated();
   const zone = (hydrated ? browserTimeZone() : null) ?? workspaceTimeZone;
   const [open, setOpen] = useState(false);
@@ -52,7 +61,7 @@ export function SnoozeControl({
         <ul className="snooze-menu__presets">
           {presets.map((p) => (
             <li key={p.id}>
-              <button type="submit" name="until" value={p.at} className="button button--secondary button--small" disabled={snooze.state !== "idle"}>
+              <button type="submit" name="until" value={p.at} className="button button--secondary button--small" disabled={busy}>
                 {p.label}
                 <span className="snooze-menu__when">
                   <Time at={p.at} now={now} />
@@ -64,7 +73,7 @@ export function SnoozeControl({
         <div className="snooze-menu__custom">
           <label htmlFor={fieldId}>Until</label>
           <input id={fieldId} type="datetime-local" name="at" min={localValueOf(now, zone)} aria-describedby={`${fieldId}-zone`} />
-          <button type="submit" className="button button--small" disabled={snooze.state !== "idle"}>
+          <button type="submit" className="button button--small" disabled={busy}>
             Snooze
           </button>
           <p id={`${fieldId}-zone`} className="snooze-menu__zone muted">
@@ -79,6 +88,7 @@ export function SnoozeControl({
 /** "Snoozed until … by …" with Unsnooze (at the conversation's version), while it is snoozed. */
 export function SnoozedLine({ conversation, action, now }: { conversation: ConversationSummary; action: string; now: number }) {
   const unsnooze = useFetcher<ThreadActionResult>({ key: unsnoozeFetcherKey(conversation.id) });
+  const replying = useReplying(conversation.id);
   const snoozed = conversation.snooze;
   if (snoozed === null) return null;
   return (
@@ -91,7 +101,7 @@ export function SnoozedLine({ conversation, action, now }: { conversation: Conve
         <CsrfInput />
         <input type="hidden" name="intent" value="unsnooze" />
         <input type="hidden" name="version" value={conversation.version} />
-        <button type="submit" className="button button--secondary button--small" disabled={unsnooze.state !== "idle"}>
+        <button type="submit" className="button button--secondary button--small" disabled={unsnooze.state !== "idle" || replying}>
           Unsnooze
         </button>
       </unsnooze.Form>
