@@ -35,6 +35,7 @@ export { Workspace, DEFAULT_NOTIFICATIONS } from "../runtime/services/workspace.
 export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingHours } from "../runtime/services/workspace.js";
 // The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
 export { Inbox as InboxService, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
+export { Snoozes, SNOOZE_MAX_AHEAD_MS } from "../runtime/services/snoozes.js";
 export type {
   CommentResult,
   ConversationList,

@@ -11,6 +11,7 @@ import { EmailChannel } from "../runtime/services/email-channel.js";
 import { FollowUps } from "../runtime/services/follow-ups.js";
 import { Engine } from "../runtime/services/engine.js";
 import { seed, type SeedOptions } from "../runtime/services/seed.js";
+import { Snoozes } from "../runtime/services/snoozes.js";
 
 /** How often idle bot conversations are checked against their flow's session timeout. */
 export const SWEEP_INTERVAL_MS = 60_000;
@@ -55,12 +56,15 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopFollowUps = (await runtime.runPromise(FollowUps)).start();
   // Email channels that fetch their team mailbox by IMAP are polled (email-imap.ts).
   const stopImapPolling = (await runtime.runPromise(EmailChannel)).startPolling();
+  // Snoozed conversations wake when their time comes; overdue ones (the server was down) at once.
+  const stopSnoozes = (await runtime.runPromise(Snoozes)).start();
   return {
     stop: () => {
       clearInterval(timer);
       stopDeliveries();
       stopFollowUps();
       stopImapPolling();
+      stopSnoozes();
     },
   };
 };

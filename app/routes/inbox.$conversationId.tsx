@@ -1,7 +1,7 @@
 /**
  * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
- * close | reopen | mark-pending | mark-open | create-contact | link-contact | update-contact |
+ * close | reopen | mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact |
  * create-ticket | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
  * A reply by email or on Messenger may carry files: its post is then multipart (thread-action.server.ts
  * reads it with the reply limits).
@@ -18,7 +18,7 @@ import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Ratings, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Ratings, Reports, run, SavedReplies, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -44,7 +44,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       // A chat's replies say whether the visitor saw them, or got them by email (after getThread: access is checked).
       const followUps = thread.conversation.replyVia === "chat" ? yield* Effect.flatMap(FollowUps, (f) => f.forConversation(conversationId)) : null;
       const rating = yield* Effect.flatMap(Ratings, (r) => r.forConversation(conversationId));
-      return { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating };
+      // A snooze's date-time field is read on it when the page's script cannot say the browser's zone.
+      const workspaceTimeZone = yield* Effect.flatMap(Reports, (r) => r.timezone());
+      return { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating, workspaceTimeZone };
     }),
   );
   // What the bot collected, to prefill "Create contact".
@@ -81,7 +83,8 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, now: loadedAt } = useLoaderData<typeof loader>();
+  const { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
+    useLoaderData<typeof loader>();
   const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
   const conversation = thread.conversation;
@@ -89,7 +92,7 @@ export default function ConversationThread() {
   return (
     <>
       <section className="thread" aria-labelledby="thread-title">
-        <ThreadHeader conversation={conversation} options={options} listFilter={listFilter} now={now} />
+        <ThreadHeader conversation={conversation} options={options} listFilter={listFilter} now={now} workspaceTimeZone={workspaceTimeZone} />
         <ThreadMessages
           conversationId={conversation.id}
           messages={thread.messages}

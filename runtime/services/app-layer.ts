@@ -25,6 +25,7 @@ import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
 import * as Routing from "./routing.js";
 import * as SavedReplies from "./saved-replies.js";
+import * as Snoozes from "./snoozes.js";
 import * as Tickets from "./tickets.js";
 import * as Visitors from "./visitors.js";
 import { WebhookClientLive } from "./webhook-client.js";
@@ -73,6 +74,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Contacts.layer,
     Tickets.layer,
     SavedReplies.layer,
+    Snoozes.layer,
     Ratings.layer,
     Reports.layer.pipe(Layer.provide(Chatflows.layer)),
     deliveries,

@@ -62,6 +62,7 @@ import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 import { Routing, type Assignment, type RoutingShape } from "./routing.js";
+import { snoozeWakeEvent, wakeSnoozeInWrite, type SnoozeWake } from "./snoozes.js";
 import { WebhookClient, webhookEvent } from "./webhook-client.js";
 
 export type { ApiMessage, ConversationStatus, ConversationView } from "./conversation-rows.js";
@@ -933,9 +934,21 @@ export const makeEngine = (deps: {
       now,
       knownContact,
     };
-    // The visitor's message is the turn's first; a file goes in with it or not at all.
-    const result = await storeNow(turn, message.kind === "file" ? (stored) => attachmentInsert(db.sqlite, row.id, stored.messages[0]!.id, [message.row], now) : undefined);
+    // The visitor's message is the turn's first; a file goes in with it or not at all. In a
+    // conversation a person holds it also ends a snooze (snoozes.ts); a bot turn pays nothing
+    // for that: a bot conversation is never snoozed.
+    const woke: { wake: SnoozeWake | null } = { wake: null };
+    const result = await storeNow(
+      turn,
+      row.status === "bot"
+        ? undefined
+        : (stored) => {
+            if (message.kind === "file") attachmentInsert(db.sqlite, row.id, stored.messages[0]!.id, [message.row], now);
+            woke.wake = wakeSnoozeInWrite(db.prepare, row.id, now, "visitor");
+          },
+    );
     publishNow(turn, result, before);
+    if (woke.wake) live.publishNow(snoozeWakeEvent(woke.wake));
     return { messages: publicMessages(result), awaiting, status: columns.status };
   };
 

@@ -45,7 +45,8 @@ import { Routing, type RoutingShape } from "./routing.js";
 // ---------------------------------------------------------------------------------------------
 // Views and filters
 
-export const inboxViews = ["unassigned", "mine", "all_open", "pending", "bot", "closed"] as const;
+// A snoozed conversation (snoozes.ts) is only in "snoozed" until it wakes: out of the working views, "all_open" too.
+export const inboxViews = ["unassigned", "mine", "all_open", "pending", "snoozed", "bot", "closed"] as const;
 export type InboxView = (typeof inboxViews)[number];
 
 const View = S.String.pipe(
@@ -109,6 +110,8 @@ export interface ConversationSummary {
   readonly closedAt: number | null;
   /** True when a message arrived after the actor last read this conversation. */
   readonly unread: boolean;
+  /** Set aside until `until` by `by` (snoozes.ts); null when not snoozed. */
+  readonly snooze: { readonly until: number; readonly by: Named | null } | null;
 }
 
 export interface ConversationList {
@@ -397,6 +400,9 @@ interface SummaryRow {
   readonly chatflow_name: string | null;
   readonly last_message_id: number | null;
   readonly last_read_message_id: number | null;
+  readonly snoozed_until: number | null;
+  readonly snoozed_by: string | null;
+  readonly snoozed_by_name: string | null;
 }
 
 // `@me` is the actor's id (for the read mark).
@@ -406,7 +412,8 @@ const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS 
   c.assignee_id, COALESCE(u.display_name, u.name) AS assignee_name, c.team_id, t.name AS team_name,
   c.last_message_preview, c.last_message_at, c.last_activity_at, c.waiting_since, c.queued_at, c.created_at, c.closed_at,
   c.handed_off_at, c.page_url, c.chatflow_id, cf.name AS chatflow_name,
-  c.last_message_id,
+  c.last_message_id, c.snoozed_until, c.snoozed_by,
+  (SELECT COALESCE(s.display_name, s.name) FROM users s WHERE s.id = c.snoozed_by) AS snoozed_by_name,
   (SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id) AS last_read_message_id
   FROM conversations c
   JOIN inboxes i ON i.id = c.inbox_id
@@ -453,6 +460,10 @@ const toSummary = (row: SummaryRow): ConversationSummary => ({
   createdAt: row.created_at,
   closedAt: row.closed_at,
   unread: (row.last_message_id ?? 0) > (row.last_read_message_id ?? 0),
+  snooze:
+    row.snoozed_until === null
+      ? null
+      : { until: row.snoozed_until, by: row.snoozed_by === null ? null : { id: row.snoozed_by, name: row.snoozed_by_name ?? "" } },
 });
 
 interface ThreadMessageRow {
@@ -670,7 +681,7 @@ export const makeInbox = (deps: {
     const filter = yield* decodeInput(ConversationFilter, input);
     const visible = visibleInboxIds(prepare, actor);
     const limit = filter.limit ?? DEFAULT_PAGE;
-    const emptyCounts = { unassigned: 0, mine: 0, all_open: 0, pending: 0, bot: 0 };
+    const emptyCounts = { unassigned: 0, mine: 0, all_open: 0, pending: 0, snoozed: 0, bot: 0 };
     const empty: ConversationList = {
       view: filter.view,
       conversations: [],
@@ -713,15 +724,17 @@ export const makeInbox = (deps: {
 
     const countsRow = prepare(
       `SELECT
-         COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id IS NULL), 0) AS unassigned,
-         COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id = @me), 0) AS mine,
-         COALESCE(SUM(c.status IN ('open','pending')), 0) AS all_open,
-         COALESCE(SUM(c.status = 'pending'), 0) AS pending,
+         COALESCE(SUM(c.working AND c.assignee_id IS NULL), 0) AS unassigned,
+         COALESCE(SUM(c.working AND c.assignee_id = @me), 0) AS mine,
+         COALESCE(SUM(c.working), 0) AS all_open,
+         COALESCE(SUM(c.working AND c.status = 'pending'), 0) AS pending,
+         COALESCE(SUM(c.snoozed), 0) AS snoozed,
          COALESCE(SUM(c.status = 'bot'), 0) AS bot,
-         COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id IS NULL AND unread), 0) AS unread_unassigned,
-         COALESCE(SUM(c.status IN ('open','pending') AND c.assignee_id = @me AND unread), 0) AS unread_mine,
-         COALESCE(SUM(c.status IN ('open','pending') AND unread), 0) AS unread_all_open
+         COALESCE(SUM(c.working AND c.assignee_id IS NULL AND unread), 0) AS unread_unassigned,
+         COALESCE(SUM(c.working AND c.assignee_id = @me AND unread), 0) AS unread_mine,
+         COALESCE(SUM(c.working AND unread), 0) AS unread_all_open
        FROM (SELECT c.status, c.assignee_id,
+               c.status IN ('open','pending') AND c.snoozed_until IS NULL AS working, c.snoozed_until IS NOT NULL AS snoozed,
                CASE WHEN c.status = 'bot' THEN 0 ELSE
                  COALESCE(c.last_message_id, 0) >
                  COALESCE((SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id), 0)
@@ -732,16 +745,19 @@ export const makeInbox = (deps: {
     const where = [scopeSql];
     switch (filter.view) {
       case "unassigned":
-        where.push("c.status IN ('open','pending') AND c.assignee_id IS NULL");
+        where.push("c.status IN ('open','pending') AND c.snoozed_until IS NULL AND c.assignee_id IS NULL");
         break;
       case "mine":
-        where.push("c.status IN ('open','pending') AND c.assignee_id = @me");
+        where.push("c.status IN ('open','pending') AND c.snoozed_until IS NULL AND c.assignee_id = @me");
         break;
       case "all_open":
-        where.push("c.status IN ('open','pending')");
+        where.push("c.status IN ('open','pending') AND c.snoozed_until IS NULL");
         break;
       case "pending":
-        where.push("c.status = 'pending'");
+        where.push("c.status = 'pending' AND c.snoozed_until IS NULL");
+        break;
+      case "snoozed":
+        where.push("c.snoozed_until IS NOT NULL");
         break;
       case "bot":
         where.push("c.status = 'bot'");
@@ -751,6 +767,8 @@ export const makeInbox = (deps: {
         break;
     }
     const byWait = filter.view !== "bot" && filter.view !== "closed";
+    // The snoozed view lists the next to wake first (its order key replaces the wait's).
+    const waitKey = filter.view === "snoozed" ? "c.snoozed_until" : WAIT_KEY;
     const search = filter.search === undefined ? undefined : ftsQuery(filter.search);
     if (search !== undefined) {
       where.push(
@@ -762,17 +780,17 @@ export const makeInbox = (deps: {
     if (filter.cursor !== undefined && filter.cursor !== "") {
       const cursor = decodeCursor(filter.cursor);
       if (!cursor || typeof cursor.key !== "number") return yield* Effect.fail(invalid("cursor", "this cursor is not one the list gave out"));
-      where.push(byWait ? `(${WAIT_KEY}, c.id) > (@cursorKey, @cursorId)` : "(c.last_activity_at, c.id) < (@cursorKey, @cursorId)");
+      where.push(byWait ? `(${waitKey}, c.id) > (@cursorKey, @cursorId)` : "(c.last_activity_at, c.id) < (@cursorKey, @cursorId)");
       args.cursorKey = cursor.key;
       args.cursorId = cursor.id;
     }
-    const order = byWait ? `${WAIT_KEY}, c.id` : "c.last_activity_at DESC, c.id DESC";
+    const order = byWait ? `${waitKey}, c.id` : "c.last_activity_at DESC, c.id DESC";
     // Bot and closed conversations pile up (most of the table): walk them newest first along
     // (status, last_activity_at) and stop at the page's end, instead of sorting them all. The
     // planner, left alone, may pick another index and sort 100k rows.
     const from = byWait ? "conversations c" : "conversations c INDEXED BY conversations_status_activity";
     const keys = prepare(
-      `SELECT c.id, ${byWait ? WAIT_KEY : "c.last_activity_at"} AS k FROM ${from} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`,
+      `SELECT c.id, ${byWait ? waitKey : "c.last_activity_at"} AS k FROM ${from} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`,
     ).all({ ...args, limit: limit + 1 }) as Array<{ id: string; k: number }>;
     const page = keys.slice(0, limit);
     const rows = page.length === 0
@@ -792,6 +810,7 @@ export const makeInbox = (deps: {
         mine: countsRow.mine!,
         all_open: countsRow.all_open!,
         pending: countsRow.pending!,
+        snoozed: countsRow.snoozed!,
         bot: countsRow.bot!,
       },
       unread: { unassigned: countsRow.unread_unassigned!, mine: countsRow.unread_mine!, all_open: countsRow.unread_all_open! },

@@ -23,6 +23,7 @@ import { NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { LiveEvents } from "./live-events.js";
 import { Routing, type Assignment } from "./routing.js";
+import { snoozeWakeEvent, wakeSnoozeInWrite } from "./snoozes.js";
 
 export type OutsideVia = "email" | "form" | "messenger";
 
@@ -296,7 +297,9 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
             if (reopened) insertEvent(sqlite, { ...common, type: "status_changed", data: { from: current.status, to: "open", by: "visitor" } });
             const assignment =
               reopened && conversation.assignee_id === null ? routing.routeInWrite(db.prepare, conversation.id, { type: "routing" }, at) : null;
-            return { duplicate: false as const, messageId, previousStatus: current.status, reopened, assignment, attachmentIds: attachments.map((a) => a.id) };
+            // The visitor wrote: a snoozed conversation wakes (a bot one never is snoozed).
+            const woke = current.status === "bot" ? null : wakeSnoozeInWrite(db.prepare, conversation.id, at, "visitor");
+            return { duplicate: false as const, messageId, previousStatus: current.status, reopened, assignment, woke, attachmentIds: attachments.map((a) => a.id) };
           }),
         );
         if (written.duplicate) return written;
@@ -314,6 +317,7 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
           yield* live.publish({ conversationId: conversation.id, inboxId: conversation.inbox_id, kind: "conversation", data: { ...data, created: false } });
         }
         if (written.assignment) yield* routing.publish([written.assignment as Assignment]);
+        if (written.woke) yield* live.publish(snoozeWakeEvent(written.woke));
         return { messageId: written.messageId, duplicate: false, previousStatus: written.previousStatus, attachmentIds: written.attachmentIds };
       });
 

@@ -762,6 +762,25 @@ CREATE TABLE email_imap_state (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 24,
+    name: "snooze: an open or pending conversation set aside until a time",
+    // A snooze is a time on a conversation, not a status (the public API's four statuses stay
+    // as they are). The partial index holds only snoozed rows: the wake loop reads the due ones
+    // from it, and no other write touches it (SQLite skips a partial index whose columns an
+    // UPDATE does not name, which is every bot turn's). The trigger clears a snooze whatever
+    // closes the conversation (an agent, a bot, a future bulk action); its WHEN is true only
+    // for a snoozed conversation, and it fires only on updates naming `status`.
+    sql: `
+ALTER TABLE conversations ADD COLUMN snoozed_until INTEGER;
+-- Who set the latest snooze (read only while snoozed_until is set).
+ALTER TABLE conversations ADD COLUMN snoozed_by TEXT REFERENCES users(id);
+CREATE INDEX conversations_snoozed ON conversations(snoozed_until) WHERE snoozed_until IS NOT NULL;
+CREATE TRIGGER conversations_snooze_cleared AFTER UPDATE OF status ON conversations
+WHEN NEW.snoozed_until IS NOT NULL AND NEW.status NOT IN ('open', 'pending')
+BEGIN UPDATE conversations SET snoozed_until = NULL WHERE id = NEW.id; END;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -150,6 +150,47 @@ export const readServerDatabase = <T>(sql: string, ...args: unknown[]): T => {
   }
 };
 
+/**
+ * One write to the server's database, for what a spec cannot wait for (a snooze's time coming).
+ * The server's own loops and live feed then take it from there, as they would after the clock.
+ */
+export const writeServerDatabase = (sql: string, ...args: unknown[]): void => {
+  const path = process.env.PARLEY_DATABASE_PATH;
+  if (!path) throw new Error("PARLEY_DATABASE_PATH is not set: run the specs through playwright.config.ts");
+  const db = new BetterSqlite3(path, { fileMustExist: true });
+  try {
+    db.pragma("busy_timeout = 5000");
+    db.prepare(sql).run(...args);
+  } finally {
+    db.close();
+  }
+};
+
+/**
+ * A visitor through the public chat API: the support triage bot on a /help page of `channelId`,
+ * handed to a person with `text` (a new visitor unless `token` names one). Returns the
+ * conversation and the visitor's token.
+ */
+export const apiVisitorAsksForAPerson = async (request: APIRequestContext, channelId: string, text: string, token?: string) => {
+  const base = parleyUrl();
+  const pageUrl = "https://shop.example/help/orders";
+  let visitorToken = token;
+  if (!visitorToken) {
+    const made = await request.post(`${base}/api/visitors`, { data: { channel: channelId, pageUrl } });
+    expect(made.status()).toBe(201);
+    visitorToken = ((await made.json()) as { visitorToken: string }).visitorToken;
+  }
+  const headers = { Authorization: `Bearer ${visitorToken}` };
+  const started = await request.post(`${base}/api/conversations`, { headers, data: { channel: channelId, chatflowId: "flow_support_triage", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+  const send = (body: Record<string, unknown>) =>
+    request.post(`${base}/api/conversations/${conversationId}/messages`, { headers, data: { clientMessageId: `m-${Math.random()}`, ...body } });
+  expect((await send({ choice: "talk_to_person" })).status()).toBe(200);
+  expect((await send({ text })).status()).toBe(200);
+  return { conversationId, token: visitorToken };
+};
+
 /** The widget on a page, as a visitor finds it. */
 export const widget = {
   launcher: (page: Page) => page.getByRole("button", { name: /^Chat with us/ }),

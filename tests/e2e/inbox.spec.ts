@@ -18,7 +18,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
+import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -74,27 +74,6 @@ const visitorMessages = async (request: APIRequestContext, conversationId: strin
   });
   expect(response.status()).toBe(200);
   return ((await response.json()) as { messages: Array<{ author: string; text: string }> }).messages;
-};
-
-/** A visitor through the public chat API: the support triage bot on a /help page, handed to a person with `text`. */
-const apiVisitorAsksForAPerson = async (request: APIRequestContext, text: string, token?: string) => {
-  const base = parleyUrl();
-  const pageUrl = "https://shop.example/help/orders";
-  let visitorToken = token;
-  if (!visitorToken) {
-    const made = await request.post(`${base}/api/visitors`, { data: { channel: channelId, pageUrl } });
-    expect(made.status()).toBe(201);
-    visitorToken = ((await made.json()) as { visitorToken: string }).visitorToken;
-  }
-  const headers = { Authorization: `Bearer ${visitorToken}` };
-  const started = await request.post(`${base}/api/conversations`, { headers, data: { channel: channelId, chatflowId: "flow_support_triage", pageUrl } });
-  expect(started.status(), await started.text()).toBe(201);
-  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
-  const send = (body: Record<string, unknown>) =>
-    request.post(`${base}/api/conversations/${conversationId}/messages`, { headers, data: { clientMessageId: `m-${Math.random()}`, ...body } });
-  expect((await send({ choice: "talk_to_person" })).status()).toBe(200);
-  expect((await send({ text })).status()).toBe(200);
-  return { conversationId, token: visitorToken };
 };
 
 test.beforeAll(async ({ browser, playwright }) => {
@@ -279,7 +258,7 @@ let graceToken = "";
 
 test("the agent creates a contact (validated, phone in E.164) and a ticket prefilled from the transcript", async ({ playwright }) => {
   const request = await playwright.request.newContext();
-  const visit = await apiVisitorAsksForAPerson(request, "My invoice total is wrong for March");
+  const visit = await apiVisitorAsksForAPerson(request, channelId, "My invoice total is wrong for March");
   await request.dispose();
   graceConversation = visit.conversationId;
   graceToken = visit.token;
@@ -331,7 +310,7 @@ test("a returning contact's sidebar lists the earlier conversation and its ticke
 
   // The same visitor comes back another day.
   const request = await playwright.request.newContext();
-  const again = await apiVisitorAsksForAPerson(request, "Hello again, one more question about invoices", graceToken);
+  const again = await apiVisitorAsksForAPerson(request, channelId, "Hello again, one more question about invoices", graceToken);
   await request.dispose();
   expect(again.conversationId).not.toBe(graceConversation);
 
@@ -350,7 +329,7 @@ test("a returning contact's sidebar lists the earlier conversation and its ticke
 test("an agent marks a conversation pending; the visitor's next message opens it again, live", async ({ playwright }) => {
   const request = await playwright.request.newContext();
   const question = `Where is parcel ${Date.now()}?`;
-  const visit = await apiVisitorAsksForAPerson(request, question);
+  const visit = await apiVisitorAsksForAPerson(request, channelId, question);
 
   await agent.goto("/inbox?view=unassigned");
   await conversationList(agent).getByRole("link").filter({ hasText: question }).click();

@@ -28,7 +28,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/profile",
     ],
   },
-  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/tickets", "/settings/profile"] },
+  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/settings/profile"] },
   marketer: { email: () => demoUsers.marketer, pages: ["/flows", "/flows/flow_support_triage", "/settings/profile"] },
   analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/settings/profile"] },
 };

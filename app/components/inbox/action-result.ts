@@ -10,6 +10,8 @@ export type ThreadIntent =
   | "reopen"
   | "mark-pending"
   | "mark-open"
+  | "snooze"
+  | "unsnooze"
   | "create-contact"
   | "link-contact"
   | "update-contact"

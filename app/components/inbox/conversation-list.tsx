@@ -2,7 +2,7 @@ import { Form, Link, useLocation, useNavigate, useSubmit } from "@remix-run/reac
 import { Fragment, useEffect, useRef, type ReactNode } from "react";
 import type { ConversationList, InboxOptions, InboxView } from "../../runtime.server.js";
 import { shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
-import { useNow } from "./time.js";
+import { Time, useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
 import { listSearch, threadHref } from "./url.js";
 
@@ -182,7 +182,9 @@ export function ConversationListPane({
             const active = c.id === activeId;
             const typers = typing[c.id] ?? [];
             // Open views list pending conversations last; a line marks where those that owe an answer end.
-            const firstPending = view !== "pending" && c.status === "pending" && list.conversations[at - 1]?.status !== "pending";
+            // The snoozed view is in wake order: no divider there.
+            const firstPending =
+              view !== "pending" && view !== "snoozed" && c.status === "pending" && list.conversations[at - 1]?.status !== "pending";
             return (
               <Fragment key={c.id}>
                 {firstPending ? (
@@ -208,7 +210,11 @@ export function ConversationListPane({
                       {typers.length > 0 ? <em>{typers[0]!.name} is typing…</em> : (c.preview ?? "No messages yet")}
                     </span>
                     <span className="conversation-item__meta">
-                      {c.waitingSince !== null && c.status !== "closed" ? (
+                      {c.snooze ? (
+                        <span className="tag tag--snoozed">
+                          snoozed until <Time at={c.snooze.until} now={now} />
+                        </span>
+                      ) : c.waitingSince !== null && c.status !== "closed" ? (
                         <span className="tag tag--waiting">{waitingLabel(c.waitingSince, now)}</span>
                       ) : (
                         <span className={c.status === "pending" ? "tag tag--pending" : "tag"}>{statusLabels[c.status]}</span>

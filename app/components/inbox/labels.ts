@@ -9,10 +9,11 @@ export const viewLabels: Readonly<Record<InboxView, string>> = {
   mine: "Assigned to me",
   all_open: "All open",
   pending: "Pending",
+  snoozed: "Snoozed",
   bot: "With a bot",
   closed: "Closed",
 };
-export const viewOrder: ReadonlyArray<InboxView> = ["unassigned", "mine", "all_open", "pending", "bot", "closed"];
+export const viewOrder: ReadonlyArray<InboxView> = ["unassigned", "mine", "all_open", "pending", "snoozed", "bot", "closed"];
 
 export const statusLabels: Readonly<Record<"bot" | "open" | "pending" | "closed", string>> = {
   bot: "With a bot",

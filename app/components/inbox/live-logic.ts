@@ -112,6 +112,16 @@ export const noticeFor = (event: LiveMessage, me: string): Notice | null => {
         const who = typeof by.name === "string" && by.name !== "" ? by.name : "A teammate";
         return { kind: "mention", conversationId: event.conversationId, title: `${who} mentioned you`, body: typeof data.text === "string" ? data.text : "" };
       }
+      // A snooze that ended tells the one the conversation is with: its assignee, else whoever snoozed it
+      // (by the "assigned to you" settings: it is theirs to answer again).
+      if (data.change === "snooze" && typeof data.ended === "string" && (data.assigneeId ?? data.snoozedBy) === me) {
+        return {
+          kind: "assigned",
+          conversationId: event.conversationId,
+          title: "A snoozed conversation is back",
+          body: data.ended === "visitor" ? "The visitor wrote while it was snoozed." : "Its snooze has ended.",
+        };
+      }
       return null;
     }
     default:

@@ -1,7 +1,7 @@
 /**
  * The thread's POST actions, one per `intent` (reply | comment | assign | close | reopen |
- * mark-pending | mark-open | create-contact | link-contact | update-contact | create-ticket | typing |
- * retry-delivery): the form is read
+ * mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact |
+ * create-ticket | typing | retry-delivery): the form is read
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
  * the HTTP status of the outcome (400 / 403 / 404 / 409 / 413 for expected failures).
  *
@@ -22,6 +22,9 @@ import {
   attempt,
   Contacts,
   InboxService,
+  Reports,
+  run,
+  Snoozes,
   Tickets,
   type AttachmentRefusal,
   type Attempt,
@@ -29,6 +32,7 @@ import {
 } from "../../runtime.server.js";
 import type { ThreadActionResult, ThreadIntent } from "./action-result.js";
 import { newClientMessageId } from "./composer-logic.js";
+import { instantOfLocal } from "./snooze-logic.js";
 import type { RetryDeliveryResult } from "./thread-messages.js";
 
 type Intent = ThreadIntent | Extract<RetryDeliveryResult, { ok: true }>["intent"];
@@ -41,6 +45,8 @@ const intents: ReadonlyArray<Intent> = [
   "reopen",
   "mark-pending",
   "mark-open",
+  "snooze",
+  "unsnooze",
   "create-contact",
   "link-contact",
   "update-contact",
@@ -262,6 +268,33 @@ export const threadAction = async (
     case "mark-open": {
       const change = { close: "close", reopen: "reopen", "mark-pending": "markPending", "mark-open": "markOpen" } as const;
       const result = await attempt(context, Effect.flatMap(InboxService, (inbox) => inbox[change[intent]](conversationId, version, user)));
+      if (!result.ok) return failure(intent, result);
+      return data<ThreadActionResult>({ ok: true, intent });
+    }
+    case "snooze": {
+      // A preset posts `until` (epoch ms, computed on the agent's clock by the page); the date-time
+      // field posts `at`, read on `timeZone`: the browser's (filled in by the page's script), else,
+      // without JavaScript, the workspace's (the reports' time zone), which the field names.
+      const zone = given(form, "timeZone") ?? (await run(context, Effect.flatMap(Reports, (r) => r.timezone())));
+      const preset = given(form, "until");
+      const at = given(form, "at");
+      let until: number;
+      if (preset !== undefined) {
+        if (!/^[1-9][0-9]{0,15}$/.test(preset.trim())) return invalid(intent, "until: expected a time in epoch milliseconds", "until");
+        until = Number(preset.trim());
+      } else if (at !== undefined) {
+        const instant = instantOfLocal(at, zone);
+        if (instant === null) return invalid(intent, "at: enter a date and a time, like 2026-11-27T09:00", "at");
+        until = instant;
+      } else {
+        return invalid(intent, "at: pick a time to snooze until", "at");
+      }
+      const result = await attempt(context, Effect.flatMap(Snoozes, (s) => s.snooze(conversationId, { until, timeZone: zone }, version, user)));
+      if (!result.ok) return failure(intent, result);
+      return data<ThreadActionResult>({ ok: true, intent });
+    }
+    case "unsnooze": {
+      const result = await attempt(context, Effect.flatMap(Snoozes, (s) => s.unsnooze(conversationId, version, user)));
       if (!result.ok) return failure(intent, result);
       return data<ThreadActionResult>({ ok: true, intent });
     }

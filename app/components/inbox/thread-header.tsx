@@ -4,6 +4,7 @@ import type { ConversationSummary } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { statusLabels, waitingLabel } from "./labels.js";
+import { SnoozeControl, SnoozedLine, snoozeFetcherKey, unsnoozeFetcherKey } from "./snooze-control.js";
 import type { InboxOutletContext } from "./use-inbox-live.js";
 import { listSearch } from "./url.js";
 
@@ -18,7 +19,7 @@ function useConflictRefresh(data: ThreadActionResult | undefined, state: string)
 
 /**
  * The thread's heading: who, where, status and wait; assignment (a person and/or a team, sent
- * on change), mark pending / mark open, and close / reopen — all with the conversation's
+ * on change), mark pending / mark open, snooze / unsnooze, and close / reopen — all with the conversation's
  * version, so a stale write gets a clear conflict and the page refreshes.
  */
 export function ThreadHeader({
@@ -26,11 +27,14 @@ export function ThreadHeader({
   options,
   listFilter,
   now,
+  workspaceTimeZone,
 }: {
   conversation: ConversationSummary;
   options: InboxOutletContext["options"];
   listFilter: Readonly<Record<string, string>>;
   now: number;
+  /** The zone a snooze's date-time field is read on without JavaScript. */
+  workspaceTimeZone: string;
 }) {
   const assign = useFetcher<ThreadActionResult>({ key: `assign:${conversation.id}` });
   const status = useFetcher<ThreadActionResult>({ key: `status:${conversation.id}` });
@@ -42,7 +46,11 @@ export function ThreadHeader({
   const people = options.people.filter((p) => p.inboxIds === "all" || p.inboxIds.includes(conversation.inbox.id));
   const pendingFetcher = useFetcher<ThreadActionResult>({ key: `pending:${conversation.id}` });
   useConflictRefresh(pendingFetcher.data, pendingFetcher.state);
-  const problem = [assign.data, status.data, pendingFetcher.data].find(
+  const snoozeFetcher = useFetcher<ThreadActionResult>({ key: snoozeFetcherKey(conversation.id) });
+  const unsnoozeFetcher = useFetcher<ThreadActionResult>({ key: unsnoozeFetcherKey(conversation.id) });
+  useConflictRefresh(snoozeFetcher.data, snoozeFetcher.state);
+  useConflictRefresh(unsnoozeFetcher.data, unsnoozeFetcher.state);
+  const problem = [assign.data, status.data, pendingFetcher.data, snoozeFetcher.data, unsnoozeFetcher.data].find(
     (d): d is Extract<ThreadActionResult, { ok: false }> => d !== undefined && !d.ok,
   );
   const closed = conversation.status === "closed";
@@ -63,6 +71,7 @@ export function ThreadHeader({
         {conversation.waitingSince !== null && !closed ? <span className="tag tag--waiting">{waitingLabel(conversation.waitingSince, now)}</span> : null}
       </div>
       {pending ? <p className="thread__pending muted">Waiting on the visitor: their next message opens it again.</p> : null}
+      <SnoozedLine conversation={conversation} action={action} now={now} />
       <p className="thread__where muted">
         {conversation.inbox.name} · {conversation.channel.name}
         {conversation.queued ? " · waiting in the queue for an available agent" : ""}
@@ -131,6 +140,9 @@ export function ThreadHeader({
               {pending ? "Mark open" : "Mark pending"}
             </button>
           </pendingFetcher.Form>
+        ) : null}
+        {conversation.status === "open" || pending ? (
+          <SnoozeControl conversation={conversation} action={action} workspaceTimeZone={workspaceTimeZone} now={now} />
         ) : null}
         <status.Form method="post" action={action}>
           <CsrfInput />

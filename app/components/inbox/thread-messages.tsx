@@ -382,6 +382,15 @@ export function ThreadMessages({
         if (m.handoff !== undefined) {
           return [divider, <HandoffMarker key={m.id} message={m} now={now} />];
         }
+        if (m.author === "system") {
+          // An event in the conversation (a snooze and its end): one quiet line, for the team only.
+          return [
+            divider,
+            <li key={m.id} className="messages__event">
+              {m.text} · <Time at={m.createdAt} now={now} />
+            </li>,
+          ];
+        }
         const kind = m.internal ? "comment" : m.author;
         return [
           divider,
