@@ -20,7 +20,7 @@ const defaultLinkOpen: NonNullable<typeof markdown.renderer.rules.link_open> = (
 const linkOpen = markdown.renderer.rules.link_open ?? defaultLinkOpen;
 markdown.renderer.rules.link_open = (tokens, idx, options, env, self) => {
   const token = tokens[idx]!;
-  if (isExternal(token.attrGet("href") ?? "")) token.attrSet("rel", "noopener noreferrer");
+  if (isExternal(String(token.attrGet("href") ?? ""))) token.attrSet("rel", "noopener noreferrer");
   return linkOpen(tokens, idx, options, env, self);
 };
 
