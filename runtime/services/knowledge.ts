@@ -2,8 +2,17 @@
  * The knowledge base: help articles (Markdown) that marketers and admins write, visitors read
  * in the public help center (/help), and a bot's knowledge node searches with the visitor's
  * question (searchKnowledgeNow). Articles and their FTS5 index: migration 25.
+ *
+ * Who: admins and marketers write, publish and delete; every signed-in role reads the list
+ * and drafts (agents link articles in replies); visitors read published articles only.
+ * Edits carry the version they were made on: a stale one is a Conflict, never a lost edit.
  */
-import type { Statement } from "./database.js";
+import { Context, Effect, Layer, Schema as S } from "effect";
+import * as wallClock from "./clock.js";
+import { Database, type DatabaseShape, type Statement } from "./database.js";
+import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
+import { newId } from "./ids.js";
+import { decodeInput, ftsQuery, invalid, type Actor } from "./inbox-access.js";
 import { articlePlainText } from "./knowledge-markdown.js";
 
 /** One published article found for a visitor's question. `path` is "/help/articles/<id>". */
@@ -154,3 +163,327 @@ export const searchKnowledgeNow = (
     .filter((row) => row.score <= best * RELATIVE_CUTOFF)
     .map((row) => ({ id: row.id, title: row.title, excerpt: excerptAround(articlePlainText(row.body), terms), path: articlePath(row.id) }));
 };
+
+// ---------------------------------------------------------------------------------------------
+// The service: articles as the team keeps them.
+
+export const MAX_TITLE = 200;
+/** An article's Markdown at most, in bytes of UTF-8 (the table checks the same). */
+export const MAX_BODY_BYTES = 100 * 1024;
+/** Articles per page of the management list. */
+export const PAGE_SIZE = 25;
+/** Published articles the help center's front page lists at most. */
+export const MAX_PUBLISHED_LISTED = 200;
+
+export const articleStatuses = ["draft", "published"] as const;
+export type ArticleStatus = (typeof articleStatuses)[number];
+
+const utf8 = new TextEncoder();
+
+/** draft or published (or "" for "any", where `any` allows it), with one message for anything else. */
+const StatusField = <Any extends boolean>(any: Any) =>
+  S.String.pipe(
+    S.filter(
+      (value): value is Any extends true ? ArticleStatus | "" : ArticleStatus =>
+        (any && value === "") || (articleStatuses as ReadonlyArray<string>).includes(value),
+      { message: () => "the status is draft or published" },
+    ),
+  );
+
+/** An article as its author writes it. */
+export const ArticleInput = S.Struct({
+  title: S.Trim.pipe(
+    S.minLength(1, { message: () => "enter a title" }),
+    S.maxLength(MAX_TITLE, { message: () => `a title is at most ${MAX_TITLE} characters` }),
+  ),
+  body: S.String.pipe(
+    S.filter((body) => utf8.encode(body).length <= MAX_BODY_BYTES, {
+      message: () => `an article is at most ${MAX_BODY_BYTES / 1024} KB of text`,
+    }),
+  ),
+});
+export type ArticleInput = typeof ArticleInput.Type;
+
+/** The version a change was made on: a number, or its digits as a form sends them. */
+const ExpectedVersion = S.Union(S.Number, S.NumberFromString).pipe(
+  S.int({ message: () => "the article's version is a whole number from 1" }),
+  S.greaterThanOrEqualTo(1, { message: () => "the article's version is a whole number from 1" }),
+);
+
+/** An edit of title and body, made on the article's `version`. */
+export const ArticleUpdate = S.Struct({ ...ArticleInput.fields, version: ExpectedVersion });
+
+/** Publishing or unpublishing, made on the article's `version`. */
+export const ArticleStatusChange = S.Struct({
+  status: StatusField(false),
+  version: ExpectedVersion,
+});
+
+/** The management list's filters, as a query string gives them (every field optional). */
+export const ArticleFilter = S.Struct({
+  q: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" }))),
+  status: S.optional(StatusField(true)),
+  page: S.optional(
+    S.NumberFromString.pipe(
+      S.int({ message: () => "a page is a whole number from 1" }),
+      S.between(1, 10_000, { message: () => "a page is a whole number from 1" }),
+    ),
+  ),
+});
+export type ArticleFilter = typeof ArticleFilter.Type;
+
+export interface Article {
+  readonly id: string;
+  readonly title: string;
+  readonly body: string;
+  readonly status: ArticleStatus;
+  readonly version: number;
+  readonly authorName: string | null;
+  readonly updatedByName: string | null;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+  readonly publishedAt: number | null;
+}
+
+export interface ArticleListItem {
+  readonly id: string;
+  readonly title: string;
+  readonly status: ArticleStatus;
+  readonly updatedAt: number;
+  readonly updatedByName: string | null;
+}
+
+export interface ArticleList {
+  readonly articles: ReadonlyArray<ArticleListItem>;
+  readonly page: number;
+  readonly hasMore: boolean;
+  /** Articles of each status (regardless of the status filter; with the search). */
+  readonly counts: Readonly<Record<ArticleStatus, number>>;
+}
+
+/** A published article as the help center shows it. */
+export interface PublishedArticle {
+  readonly id: string;
+  readonly title: string;
+  readonly body: string;
+  /** Plain text of the article's start, for a list entry or a page's meta description. */
+  readonly excerpt: string;
+  readonly updatedAt: number;
+}
+
+export interface KnowledgeShape {
+  /** The management list (every signed-in role), newest change first or best match first when searching. */
+  readonly list: (actor: Actor, filter: unknown) => Effect.Effect<ArticleList, Forbidden | InvalidInput>;
+  /** One article, draft or published (every signed-in role). */
+  readonly get: (actor: Actor, id: string) => Effect.Effect<Article, Forbidden | NotFound>;
+  /** A new draft (admins and marketers), decoded by ArticleInput. */
+  readonly create: (actor: Actor, input: unknown) => Effect.Effect<Article, Forbidden | InvalidInput>;
+  /** Rewrites title and body (ArticleUpdate); Conflict when the version is stale. */
+  readonly update: (actor: Actor, id: string, input: unknown) => Effect.Effect<Article, Forbidden | InvalidInput | NotFound | Conflict>;
+  /** Publishes or unpublishes (ArticleStatusChange); Conflict when the version is stale. An empty article cannot be published. */
+  readonly setStatus: (actor: Actor, id: string, input: unknown) => Effect.Effect<Article, Forbidden | InvalidInput | NotFound | Conflict>;
+  /** Deletes one (admins and marketers). */
+  readonly remove: (actor: Actor, id: string) => Effect.Effect<void, Forbidden | NotFound>;
+  /** The help center's front page: published articles by title (no sign-in). */
+  readonly listPublished: () => Effect.Effect<ReadonlyArray<PublishedArticle>>;
+  /** One published article; NotFound for drafts and unknown ids alike (no sign-in). */
+  readonly getPublished: (id: string) => Effect.Effect<PublishedArticle, NotFound>;
+  /** The help center's search: the bot's search (searchKnowledgeNow), at most `limit` hits. */
+  readonly search: (query: string, limit: number) => Effect.Effect<ReadonlyArray<KnowledgeHit>>;
+}
+
+export class Knowledge extends Context.Tag("Knowledge")<Knowledge, KnowledgeShape>() {}
+
+/** The roles that write, publish and delete articles. */
+export const knowledgeEditors: ReadonlyArray<string> = ["admin", "marketer"];
+/** The roles that read the management list and drafts. */
+export const knowledgeReaders: ReadonlyArray<string> = ["admin", "marketer", "agent", "analyst"];
+
+const mayEdit = (actor: Actor) =>
+  knowledgeEditors.includes(actor.role)
+    ? Effect.void
+    : Effect.fail(new Forbidden({ message: "Only admins and marketers can change knowledge-base articles." }));
+const mayRead = (actor: Actor) =>
+  knowledgeReaders.includes(actor.role) ? Effect.void : Effect.fail(new Forbidden({ message: "Your role cannot open the knowledge base." }));
+
+interface ArticleRow {
+  readonly id: string;
+  readonly title: string;
+  readonly body: string;
+  readonly status: ArticleStatus;
+  readonly version: number;
+  readonly author_name: string | null;
+  readonly updated_by_name: string | null;
+  readonly created_at: number;
+  readonly updated_at: number;
+  readonly published_at: number | null;
+}
+
+const ARTICLE_SELECT = `SELECT a.id, a.title, a.body, a.status, a.version, COALESCE(au.display_name, au.name) AS author_name,
+  COALESCE(ub.display_name, ub.name) AS updated_by_name, a.created_at, a.updated_at, a.published_at
+  FROM knowledge_articles a LEFT JOIN users au ON au.id = a.author_id LEFT JOIN users ub ON ub.id = a.updated_by`;
+
+const toArticle = (row: ArticleRow): Article => ({
+  id: row.id,
+  title: row.title,
+  body: row.body,
+  status: row.status,
+  version: row.version,
+  authorName: row.author_name,
+  updatedByName: row.updated_by_name,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+  publishedAt: row.published_at,
+});
+
+const toPublished = (row: { id: string; title: string; body: string; updated_at: number }): PublishedArticle => ({
+  id: row.id,
+  title: row.title,
+  body: row.body,
+  excerpt: excerptAround(articlePlainText(row.body), []),
+  updatedAt: row.updated_at,
+});
+
+const staleMessage = "Someone else changed this article first. The page shows it as it is now: check it, then make your change again.";
+
+/** The Knowledge service over an open database (exported for tests). */
+export const makeKnowledge = (db: DatabaseShape): KnowledgeShape => {
+  const prepare = db.prepare;
+  const read = (id: string) => prepare(`${ARTICLE_SELECT} WHERE a.id = ?`).get(id) as ArticleRow | undefined;
+  const found = (id: string): Effect.Effect<Article, NotFound> =>
+    Effect.suspend(() => {
+      const row = read(id);
+      return row ? Effect.succeed(toArticle(row)) : Effect.fail(new NotFound({ entity: "article", id }));
+    });
+
+  /** Runs `UPDATE … WHERE id = ? AND version = ?`; a stale version is a Conflict carrying the article as it is. */
+  const versioned = (id: string, version: number, run: () => number): Effect.Effect<Article, NotFound | Conflict> =>
+    Effect.gen(function* () {
+      const changes = yield* Effect.orDie(db.writeEffect(run));
+      const now = yield* found(id);
+      if (changes === 0 && now.version !== version) return yield* Effect.fail(new Conflict({ message: staleMessage, current: now }));
+      return now;
+    });
+
+  return {
+    list: Effect.fn("Knowledge.list")(function* (actor, input) {
+      yield* mayRead(actor);
+      const filter = yield* decodeInput(ArticleFilter, input);
+      const page = filter.page ?? 1;
+      const match = filter.q === undefined ? undefined : ftsQuery(filter.q);
+      const from = match === undefined ? "knowledge_articles a" : "knowledge_fts JOIN knowledge_articles a ON a.seq = knowledge_fts.rowid";
+      const searchWhere = match === undefined ? [] : ["knowledge_fts MATCH ?"];
+      const searchArgs = match === undefined ? [] : [match];
+      const countRows = prepare(
+        `SELECT a.status, COUNT(*) AS n FROM ${from} ${searchWhere.length > 0 ? `WHERE ${searchWhere.join(" AND ")}` : ""} GROUP BY a.status`,
+      ).all(...searchArgs) as Array<{ status: ArticleStatus; n: number }>;
+      const counts = { draft: 0, published: 0 };
+      for (const row of countRows) counts[row.status] = row.n;
+      const where = [...searchWhere];
+      const args: unknown[] = [...searchArgs];
+      if (filter.status !== undefined && filter.status !== "") {
+        where.push("a.status = ?");
+        args.push(filter.status);
+      }
+      const order = match === undefined ? "a.updated_at DESC, a.id" : "bm25(knowledge_fts, 8.0, 1.0), a.updated_at DESC";
+      const rows = prepare(
+        `SELECT a.id, a.title, a.status, a.updated_at, COALESCE(ub.display_name, ub.name) AS updated_by_name
+           FROM ${from} LEFT JOIN users ub ON ub.id = a.updated_by
+          ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ${order} LIMIT ? OFFSET ?`,
+      ).all(...args, PAGE_SIZE + 1, (page - 1) * PAGE_SIZE) as Array<{
+        id: string;
+        title: string;
+        status: ArticleStatus;
+        updated_at: number;
+        updated_by_name: string | null;
+      }>;
+      return {
+        articles: rows
+          .slice(0, PAGE_SIZE)
+          .map((r) => ({ id: r.id, title: r.title, status: r.status, updatedAt: r.updated_at, updatedByName: r.updated_by_name })),
+        page,
+        hasMore: rows.length > PAGE_SIZE,
+        counts,
+      };
+    }),
+
+    get: Effect.fn("Knowledge.get")(function* (actor, id) {
+      yield* mayRead(actor);
+      return yield* found(id);
+    }),
+
+    create: Effect.fn("Knowledge.create")(function* (actor, input) {
+      yield* mayEdit(actor);
+      const article = yield* decodeInput(ArticleInput, input);
+      const id = newId("art");
+      const now = wallClock.now();
+      yield* Effect.orDie(
+        db.writeEffect(() =>
+          prepare(
+            `INSERT INTO knowledge_articles (id, title, body, status, version, author_id, updated_by, created_at, updated_at)
+             VALUES (?, ?, ?, 'draft', 1, ?, ?, ?, ?)`,
+          ).run(id, article.title, article.body, actor.id, actor.id, now, now),
+        ),
+      );
+      return yield* Effect.orDie(found(id));
+    }),
+
+    update: Effect.fn("Knowledge.update")(function* (actor, id, input) {
+      yield* mayEdit(actor);
+      const before = yield* found(id);
+      const change = yield* decodeInput(ArticleUpdate, input);
+      // Saving what is already there (a double click) is no conflict and no new version.
+      if (change.title === before.title && change.body === before.body) return before;
+      return yield* versioned(id, change.version, () =>
+        prepare(
+          "UPDATE knowledge_articles SET title = ?, body = ?, updated_by = ?, updated_at = ?, version = version + 1 WHERE id = ? AND version = ?",
+        ).run(change.title, change.body, actor.id, wallClock.now(), id, change.version).changes,
+      );
+    }),
+
+    setStatus: Effect.fn("Knowledge.setStatus")(function* (actor, id, input) {
+      yield* mayEdit(actor);
+      const before = yield* found(id);
+      const change = yield* decodeInput(ArticleStatusChange, input);
+      if (change.status === before.status) return before;
+      if (change.status === "published" && before.body.trim() === "") {
+        return yield* Effect.fail(invalid("body", "write the article before publishing it"));
+      }
+      const now = wallClock.now();
+      return yield* versioned(id, change.version, () =>
+        prepare(
+          `UPDATE knowledge_articles SET status = ?, published_at = ?, updated_by = ?, updated_at = ?, version = version + 1
+            WHERE id = ? AND version = ?`,
+        ).run(change.status, change.status === "published" ? now : null, actor.id, now, id, change.version).changes,
+      );
+    }),
+
+    remove: Effect.fn("Knowledge.remove")(function* (actor, id) {
+      yield* mayEdit(actor);
+      const changes = yield* Effect.orDie(db.writeEffect(() => prepare("DELETE FROM knowledge_articles WHERE id = ?").run(id).changes));
+      if (changes === 0) return yield* Effect.fail(new NotFound({ entity: "article", id }));
+    }),
+
+    listPublished: () =>
+      Effect.sync(() =>
+        (
+          prepare(
+            "SELECT id, title, body, updated_at FROM knowledge_articles WHERE status = 'published' ORDER BY title COLLATE NOCASE, id LIMIT ?",
+          ).all(MAX_PUBLISHED_LISTED) as Array<{ id: string; title: string; body: string; updated_at: number }>
+        ).map(toPublished),
+      ),
+
+    getPublished: (id) =>
+      Effect.suspend(() => {
+        const row = prepare("SELECT id, title, body, updated_at FROM knowledge_articles WHERE id = ? AND status = 'published'").get(id) as
+          | { id: string; title: string; body: string; updated_at: number }
+          | undefined;
+        return row ? Effect.succeed(toPublished(row)) : Effect.fail(new NotFound({ entity: "article", id }));
+      }),
+
+    search: (query, limit) => Effect.sync(() => searchKnowledgeNow(db, query, limit)),
+  };
+};
+
+/** The Knowledge service over the app's Database. */
+export const layer: Layer.Layer<Knowledge, never, Database> = Layer.effect(Knowledge, Effect.map(Database, makeKnowledge));
