@@ -141,6 +141,7 @@ describe("the management list", () => {
     const topic = "zebracorn";
     const made: Article[] = [];
     for (let i = 0; i < PAGE_SIZE + 2; i++) made.push(await run(knowledge.create(marketer, { title: `${topic} ${i}`, body: "b" })));
+    await new Promise((done) => setTimeout(done, 5));
     await run(knowledge.setStatus(marketer, made[0]!.id, { status: "published", version: 1 }));
 
     const first = await run(knowledge.list(agent, { q: topic }));

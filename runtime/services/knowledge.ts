@@ -385,7 +385,7 @@ export const makeKnowledge = (db: DatabaseShape): KnowledgeShape => {
         where.push("a.status = ?");
         args.push(filter.status);
       }
-      const order = match === undefined ? "a.updated_at DESC, a.id" : "bm25(knowledge_fts, 8.0, 1.0), a.updated_at DESC";
+      const order = match === undefined ? "a.updated_at DESC, a.seq DESC" : "bm25(knowledge_fts, 8.0, 1.0), a.updated_at DESC, a.seq DESC";
       const rows = prepare(
         `SELECT a.id, a.title, a.status, a.updated_at, COALESCE(ub.display_name, ub.name) AS updated_by_name
            FROM ${from} LEFT JOIN users ub ON ub.id = a.updated_by
