@@ -137,8 +137,8 @@ const collectedName = (collected: Readonly<Record<string, Json>>): string => {
 };
 
 /**
- * Adds one command's effects to the plan. `call_webhook`, `run_code` and `create_ticket` are
- * the engine loop's (they produce an event to feed back); here they are ignored.
+ * Adds one command's effects to the plan. `call_webhook`, `run_code`, `create_ticket` and
+ * `search_knowledge` are the engine loop's (they produce an event to feed back); here they are ignored.
  */
 export const applyCommand = (plan: Plan, command: Command, lookups: PlanLookups): void => {
   switch (command.type) {
@@ -236,6 +236,7 @@ export const applyCommand = (plan: Plan, command: Command, lookups: PlanLookups)
     case "call_webhook":
     case "run_code":
     case "create_ticket":
+    case "search_knowledge":
       return;
   }
 };
