@@ -232,6 +232,14 @@ export const ArticleFilter = S.Struct({
 });
 export type ArticleFilter = typeof ArticleFilter.Type;
 
+/** Hits the help center's search shows at most. */
+export const HELP_SEARCH_LIMIT = 10;
+
+/** The help center's search, as its query string gives it. */
+export const HelpSearch = S.Struct({
+  q: S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" })),
+});
+
 export interface Article {
   readonly id: string;
   readonly title: string;
@@ -288,8 +296,8 @@ export interface KnowledgeShape {
   readonly listPublished: () => Effect.Effect<ReadonlyArray<PublishedArticle>>;
   /** One published article; NotFound for drafts and unknown ids alike (no sign-in). */
   readonly getPublished: (id: string) => Effect.Effect<PublishedArticle, NotFound>;
-  /** The help center's search: the bot's search (searchKnowledgeNow), at most `limit` hits. */
-  readonly search: (query: string, limit: number) => Effect.Effect<ReadonlyArray<KnowledgeHit>>;
+  /** The help center's search (HelpSearch, from its query string): the bot's search, at most HELP_SEARCH_LIMIT hits. */
+  readonly search: (input: unknown) => Effect.Effect<ReadonlyArray<KnowledgeHit>, InvalidInput>;
 }
 
 export class Knowledge extends Context.Tag("Knowledge")<Knowledge, KnowledgeShape>() {}
@@ -481,7 +489,7 @@ export const makeKnowledge = (db: DatabaseShape): KnowledgeShape => {
         return row ? Effect.succeed(toPublished(row)) : Effect.fail(new NotFound({ entity: "article", id }));
       }),
 
-    search: (query, limit) => Effect.sync(() => searchKnowledgeNow(db, query, limit)),
+    search: (input) => Effect.map(decodeInput(HelpSearch, input), ({ q }) => searchKnowledgeNow(db, q, HELP_SEARCH_LIMIT)),
   };
 };
 
