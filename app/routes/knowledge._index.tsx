@@ -7,6 +7,7 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import inboxStyles from "../components/inbox/inbox.css?url";
 import { Time } from "../components/inbox/time.js";
 import knowledgeStyles from "../components/knowledge/knowledge.css?url";
 import { articleStatusLabels } from "../components/knowledge/labels.js";
@@ -15,7 +16,11 @@ import { access, isAllowed, knowledgeEditors } from "../roles.js";
 import { Knowledge, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
-export const links: LinksFunction = () => [{ rel: "stylesheet", href: knowledgeStyles }];
+// The status tabs and the search row are the tickets list's (inbox.css).
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: inboxStyles },
+  { rel: "stylesheet", href: knowledgeStyles },
+];
 export const meta: MetaFunction = () => [{ title: "Knowledge base · Parley" }];
 
 const KEYS = ["q", "status", "page"] as const;
