@@ -13,6 +13,7 @@ import * as Chatflows from "./chatflows.js";
 import * as Config from "./config.js";
 import * as Db from "./database.js";
 import * as Engine from "./engine.js";
+import { knowledgeEvent } from "./engine-commands.js";
 import * as LiveEvents from "./live-events.js";
 
 type Services = Db.Database | Chatflows.Chatflows | LiveEvents.LiveEvents | Engine.Engine;
@@ -177,7 +178,7 @@ describe("the knowledge node in the engine", () => {
   });
 
   it("knowledgeEvent links site-relative without a public URL and respects the limit", () => {
-    const event = Engine.knowledgeEvent(db, { type: "search_knowledge", nodeId: "kb", query: "password", limit: 1 }, "");
+    const event = knowledgeEvent(db, { type: "search_knowledge", nodeId: "kb", query: "password", limit: 1 }, "");
     expect(event).toEqual({
       type: "knowledge_result",
       nodeId: "kb",

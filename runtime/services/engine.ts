@@ -48,12 +48,14 @@ import {
   applyCommand,
   attachChoices,
   columnsAfterBotTurn,
+  knowledgeEvent,
   newPlan,
   persistTurn,
   StaleConversation,
   type ConversationColumns,
   type Plan,
   type PlannedMessage,
+  type SearchKnowledgeCommand,
   type Turn,
   type TurnResult,
 } from "./engine-commands.js";
@@ -61,7 +63,6 @@ import { CodeSandbox, codeEvent } from "./code-sandbox.js";
 import { AppConfig } from "./config.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
-import { searchKnowledgeNow } from "./knowledge.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 import { Routing, type Assignment, type RoutingShape } from "./routing.js";
 import { WebhookClient, webhookEvent } from "./webhook-client.js";
@@ -70,27 +71,7 @@ export type { ApiMessage, ConversationStatus, ConversationView } from "./convers
 
 export type CallWebhookCommand = Extract<Command, { type: "call_webhook" }>;
 export type RunCodeCommand = Extract<Command, { type: "run_code" }>;
-export type SearchKnowledgeCommand = Extract<Command, { type: "search_knowledge" }>;
 
-/**
- * The event answering a knowledge node's search: the published articles best matching its
- * query, each linked under `publicUrl` (the app's public URL without a trailing slash; "" keeps
- * site-relative links). Reads only. Not pure (reads the database).
- */
-export const knowledgeEvent = (
-  db: Pick<DatabaseShape, "prepare">,
-  command: SearchKnowledgeCommand,
-  publicUrl: string,
-): Extract<InterpreterEvent, { type: "knowledge_result" }> => ({
-  type: "knowledge_result",
-  nodeId: command.nodeId,
-  articles: searchKnowledgeNow(db, command.query, command.limit).map((hit) => ({
-    id: hit.id,
-    title: hit.title,
-    url: `${publicUrl}${hit.path}`,
-    excerpt: hit.excerpt,
-  })),
-});
 
 /** How the engine carries out webhook and code commands: each yields the event to feed back, never fails. */
 export interface EngineActionsShape {
