@@ -7,11 +7,13 @@ import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run
 import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { FilterTabs } from "../components/filter-tabs.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
 import { Time } from "../components/inbox/time.js";
 import knowledgeStyles from "../components/knowledge/knowledge.css?url";
 import { articleStatusLabels } from "../components/knowledge/labels.js";
 import { SavedNotice } from "../components/settings/notices.js";
+import { listFilter, listHref } from "../list-query.js";
 import { access, isAllowed, knowledgeEditors } from "../roles.js";
 import { Knowledge, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -27,35 +29,23 @@ const KEYS = ["q", "status", "page"] as const;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.knowledge);
-  const params = new URL(request.url).searchParams;
-  const filter: Record<string, string> = {};
-  for (const key of KEYS) {
-    const value = params.get(key);
-    if (value !== null && value.trim() !== "") filter[key] = value;
-  }
+  const filter = listFilter(new URL(request.url).searchParams, KEYS);
   const list = await run(context, Effect.flatMap(Knowledge, (k) => k.list(user, filter)));
   return { list, filter, canEdit: isAllowed(user.role, knowledgeEditors), now: Date.now() };
 }
 
-const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => {
-  const params = new URLSearchParams();
-  for (const key of KEYS) {
-    const value = key in changes ? changes[key] : key === "page" ? undefined : filter[key];
-    if (value !== undefined && value !== "") params.set(key, value);
-  }
-  const query = params.toString();
-  return query === "" ? "/knowledge" : `?${query}`;
-};
+const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) =>
+  listHref(filter, KEYS, changes, { page: "page", bare: "/knowledge" });
 
 export default function KnowledgePage() {
   const { list, filter, canEdit, now } = useLoaderData<typeof loader>();
   const [search] = useSearchParams();
   const status = filter.status ?? "";
-  const tabs: ReadonlyArray<{ value: string; label: string; count: number }> = [
+  const tabs = [
     { value: "", label: "All", count: list.counts.draft + list.counts.published },
     { value: "published", label: articleStatusLabels.published, count: list.counts.published },
     { value: "draft", label: articleStatusLabels.draft, count: list.counts.draft },
-  ];
+  ].map((tab) => ({ ...tab, to: searchOf(filter, { status: tab.value }) }));
   return (
     <>
       <header className="page-header">
@@ -71,17 +61,7 @@ export default function KnowledgePage() {
         ) : null}
       </header>
       <SavedNotice show={search.get("deleted") === "1"}>The article is deleted.</SavedNotice>
-      <nav aria-label="Article status">
-        <ul className="ticket-tabs">
-          {tabs.map((tab) => (
-            <li key={tab.value}>
-              <Link to={searchOf(filter, { status: tab.value })} aria-current={status === tab.value ? "page" : undefined}>
-                {tab.label} <span className="muted">{tab.count}</span>
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <FilterTabs label="Article status" tabs={tabs} current={status} />
       <Form method="get" className="ticket-filters" role="search" aria-label="Search articles">
         {status !== "" ? <input type="hidden" name="status" value={status} /> : null}
         <div className="field">
