@@ -4,6 +4,7 @@
  * a stale save (409) that loses nothing, publishing what is on the screen, field errors, and
  * roles that may only read.
  */
+import type { ActionFunctionArgs } from "@remix-run/node";
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as editAction, loader as editLoader } from "../../app/routes/knowledge.$id.js";
@@ -30,7 +31,7 @@ const signIn = async (email?: string) => {
 
 /** Posts a form to a route action as the signed-in person; a thrown Response (403, redirect) is its status. */
 const post = async (
-  run: typeof editAction,
+  run: (args: ActionFunctionArgs) => Promise<unknown>,
   path: string,
   params: Record<string, string>,
   fields: Record<string, string>,
