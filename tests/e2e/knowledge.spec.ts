@@ -1,10 +1,11 @@
 /**
  * The knowledge base end to end: a marketer writes an article with a Markdown link, sees it in
  * the live preview, publishes it, and a visitor (signed out) finds it in the help center by
- * searching and reads it there; an agent reads the list but cannot write.
+ * searching and reads it there; an agent reads the list but cannot write; in the inbox, a reply
+ * gets an article's title and help-center link from "Insert article".
  */
 import { expect, test } from "@playwright/test";
-import { adminPassword, demoUsers, login } from "./helpers.js";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
 
 test("a marketer writes and publishes an article that a visitor finds in the help center", async ({ page, browser }) => {
   const title = `Refund policy ${Date.now()}`;
@@ -56,4 +57,30 @@ test("an agent reads the knowledge base but has no way to change it", async ({ p
   await expect(page.getByRole("button", { name: "Save" })).toHaveCount(0);
   const response = await page.goto("/knowledge/new");
   expect(response?.status()).toBe(403);
+});
+
+test("a reply gets an article's title and help-center link from the composer's Insert article", async ({ page, request }) => {
+  // A visitor through the public chat API, on the live-chat flow, which hands them to the team at once.
+  const channel = await getChatChannelId(request);
+  const pageUrl = "https://shop.example/account";
+  const made = await request.post("/api/visitors", { data: { channel, pageUrl } });
+  const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
+  const started = await request.post("/api/conversations", { headers, data: { channel, chatflowId: "flow_live_chat_hours", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+
+  await login(page, adminEmail(), adminPassword());
+  await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  const reply = page.getByRole("textbox", { name: "Reply to the visitor" });
+  await reply.fill("Here is how:");
+  await page.getByText("Insert article", { exact: true }).click();
+  const search = page.getByRole("searchbox", { name: "Search published articles" });
+  await expect(search).toBeFocused();
+  await search.fill("forgot my password");
+  // Enter searches; it does not send the half-written reply.
+  await search.press("Enter");
+  await page.getByRole("list", { name: "Articles" }).getByRole("button", { name: "Reset your password" }).click();
+  await expect(reply).toHaveValue(`Here is how:\nReset your password: ${parleyUrl()}/help/articles/art_demo_reset_password`);
+  await expect(reply).toBeFocused();
+  await expect(search).toBeHidden();
 });
