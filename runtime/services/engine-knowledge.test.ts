@@ -177,6 +177,25 @@ describe("the knowledge node in the engine", () => {
     expect(after).toBe(before);
   });
 
+  it("a search that fails finds nothing, follows not found and leaves a flow_error in the report", async () => {
+    db.sqlite.exec("ALTER TABLE knowledge_articles RENAME TO knowledge_articles_away");
+    try {
+      const { conversationId, reply } = await askBot("reset password");
+      expect(reply.messages.map((m) => m.text)).toContain("I found nothing on “reset password”.");
+      expect(reply.status).toBe("open");
+      const error = db.sqlite
+        .prepare("SELECT node_id, data FROM events WHERE conversation_id = ? AND type = 'flow_error'")
+        .get(conversationId) as { node_id: string; data: string };
+      expect(error.node_id).toBe("kb");
+      expect(JSON.parse(error.data).message).toMatch(/^the knowledge search failed: .*no such table/);
+    } finally {
+      db.sqlite.exec("ALTER TABLE knowledge_articles_away RENAME TO knowledge_articles");
+    }
+    // The next search works again.
+    const { reply } = await askBot("reset password");
+    expect(reply.messages.some((m) => m.bubble?.type === "link")).toBe(true);
+  });
+
   it("knowledgeEvent links site-relative without a public URL and respects the limit", () => {
     const event = knowledgeEvent(db, { type: "search_knowledge", nodeId: "kb", query: "password", limit: 1 }, "");
     expect(event).toEqual({
