@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { access, canOpen, homeFor, isAllowed, navigation } from "./roles.js";
+import { knowledgeEditors as serviceEditors, knowledgeReaders } from "../runtime/services/knowledge.js";
+import { access, canOpen, homeFor, isAllowed, knowledgeEditors, navigation } from "./roles.js";
 
 describe("roles", () => {
   it("lets each role open only its own areas, and admins everything", () => {
     const visible = (role: Parameters<typeof canOpen>[0]) => navigation.filter((n) => canOpen(role, n.area)).map((n) => n.label);
-    expect(visible("admin")).toEqual(["Flows", "Inbox", "Tickets", "Reports", "Settings"]);
-    expect(visible("marketer")).toEqual(["Flows"]);
-    expect(visible("agent")).toEqual(["Inbox", "Tickets"]);
-    expect(visible("analyst")).toEqual(["Reports"]);
+    expect(visible("admin")).toEqual(["Flows", "Inbox", "Tickets", "Reports", "Knowledge", "Settings"]);
+    expect(visible("marketer")).toEqual(["Flows", "Knowledge"]);
+    expect(visible("agent")).toEqual(["Inbox", "Tickets", "Knowledge"]);
+    expect(visible("analyst")).toEqual(["Reports", "Knowledge"]);
   });
 
   it("shows Tickets exactly to the roles the /tickets guard lets in", () => {
@@ -17,6 +18,11 @@ describe("roles", () => {
     for (const role of ["admin", "marketer", "agent", "analyst"] as const) {
       expect(canOpen(role, tickets!.area), role).toBe(isAllowed(role, access.inbox));
     }
+  });
+
+  it("guards the knowledge pages with the Knowledge service's own rule", () => {
+    expect(knowledgeEditors).toEqual(serviceEditors);
+    expect(access.knowledge).toEqual(knowledgeReaders);
   });
 
   it("sends each role to the first area it may open", () => {

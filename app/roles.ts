@@ -4,15 +4,21 @@
  */
 import type { Role } from "./runtime.server.js";
 
-export type Area = "flows" | "inbox" | "reports" | "settings";
+export type Area = "flows" | "inbox" | "reports" | "knowledge" | "settings";
 
 /** The roles allowed in each area. Admins may open everything. */
 export const access: Readonly<Record<Area, ReadonlyArray<Role>>> = {
   flows: ["admin", "marketer"],
   inbox: ["admin", "agent"],
   reports: ["admin", "analyst"],
+  // Every signed-in role reads the knowledge base (agents link articles in replies); only
+  // knowledgeEditors write. The same rule as the Knowledge service's.
+  knowledge: ["admin", "marketer", "agent", "analyst"],
   settings: ["admin"],
 };
+
+/** The roles that write, publish and delete knowledge-base articles. */
+export const knowledgeEditors: ReadonlyArray<Role> = ["admin", "marketer"];
 
 /** Every signed-in role, for pages anyone may open (one's own profile). */
 export const everyone: ReadonlyArray<Role> = ["admin", "marketer", "agent", "analyst"];
@@ -26,6 +32,7 @@ export const navigation: ReadonlyArray<{ readonly area: Area; readonly label: st
   { area: "inbox", label: "Inbox", to: "/inbox" },
   { area: "inbox", label: "Tickets", to: "/tickets" },
   { area: "reports", label: "Reports", to: "/reports" },
+  { area: "knowledge", label: "Knowledge", to: "/knowledge" },
   { area: "settings", label: "Settings", to: "/settings" },
 ];
 

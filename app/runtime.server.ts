@@ -70,6 +70,9 @@ export type { Contact, ContactCreated, ContactHistory } from "../runtime/service
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
 export { SavedReplies } from "../runtime/services/saved-replies.js";
+export { articlePath, Knowledge, MAX_BODY_BYTES, MAX_TITLE } from "../runtime/services/knowledge.js";
+export { renderArticleHtml } from "../runtime/services/knowledge-markdown.js";
+export type { Article, ArticleList, ArticleListItem, ArticleStatus, KnowledgeHit, PublishedArticle } from "../runtime/services/knowledge.js";
 export type { SavedReply } from "../runtime/services/saved-replies.js";
 export { Reports } from "../runtime/services/reports.js";
 export type {

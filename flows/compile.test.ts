@@ -57,7 +57,14 @@ const baseDoc = (): Doc => ({
     { id: "score", kind: "code", position: at, data: { source: "return { score: 1 }", inputs: ["lead_id"], outputs: ["score"] } },
     { id: "ticket", kind: "ticket", position: at, data: { subject: "Lead {{lead_id}} scored {{score}}" } },
     { id: "remember", kind: "set", position: at, data: { assignments: [{ target: { type: "variable", name: "plan" }, value: "pro" }] } },
-    { id: "book", kind: "meeting", position: at, data: { userId: "u_ann", message: "Book a call about {{plan}}" } },
+    { id: "book", kind: "meeting", position: at, data: { userId: "u_ann", message: "Book a call about {{plan}} ({{article}})" } },
+    {
+      id: "kb",
+      kind: "knowledge",
+      label: "Search help",
+      position: at,
+      data: { query: "{{plan}} {{name}}", limit: 2, notFoundMessage: "Nothing on {{plan}}", saveTitleTo: "article" },
+    },
     { id: "done", kind: "end", position: at, data: { message: "Thanks, {{name}}! ({{visitor.page_url}})" } },
   ],
   edges: [
@@ -71,8 +78,10 @@ const baseDoc = (): Doc => ({
     { id: "e8", source: "hook", sourcePort: "ok", target: "score" },
     { id: "e9", source: "score", sourcePort: "ok", target: "ticket" },
     { id: "e10", source: "ticket", sourcePort: "next", target: "done" },
-    { id: "e11", source: "remember", sourcePort: "next", target: "book" },
+    { id: "e11", source: "remember", sourcePort: "next", target: "kb" },
     { id: "e12", source: "book", sourcePort: "next", target: "done" },
+    { id: "e13", source: "kb", sourcePort: "found", target: "book" },
+    { id: "e14", source: "kb", sourcePort: "not_found", target: "done" },
   ],
 });
 
@@ -138,14 +147,14 @@ const cases: Case[] = [
       d.edges.push({ id: "x", source: "book", sourcePort: "next", target: "done2" });
       d.edges = d.edges.filter((e: any) => e.id !== "e12");
     },
-    expect: { nodeId: "done", path: "nodes[11].id" },
+    expect: { nodeId: "done", path: "nodes[12].id" },
   },
   {
     name: "edge from a missing node",
     code: "edge_unknown_source",
     severity: "error",
     bad: (d) => d.edges.push({ id: "x", source: "ghost", sourcePort: "next", target: "done" }),
-    expect: { path: "edges[12]" },
+    expect: { path: "edges[14]" },
   },
   {
     name: "edge to a missing node",
@@ -437,6 +446,55 @@ const cases: Case[] = [
     fix: (d) => (d.settings.availability.hours[0].to = "17:00"),
   },
   {
+    name: "knowledge limit below 1",
+    code: "invalid_node_data",
+    severity: "error",
+    bad: (d) => (node(d, "kb").data.limit = 0),
+    expect: { nodeId: "kb", path: "data.limit", message: "The number of articles is 1 to 5" },
+  },
+  {
+    name: "knowledge limit above 5",
+    code: "invalid_node_data",
+    severity: "error",
+    bad: (d) => (node(d, "kb").data.limit = 6),
+    fix: (d) => (node(d, "kb").data.limit = 5),
+    expect: { nodeId: "kb", path: "data.limit" },
+  },
+  {
+    name: "knowledge title saved to a bad variable name",
+    code: "invalid_node_data",
+    severity: "error",
+    bad: (d) => (node(d, "kb").data.saveTitleTo = "best title"),
+    expect: { nodeId: "kb", path: "data.saveTitleTo" },
+  },
+  {
+    name: "knowledge query naming an unknown variable",
+    code: "undefined_variable",
+    severity: "error",
+    bad: (d) => (node(d, "kb").data.query = "{{plam}}"),
+    expect: { nodeId: "kb", path: "data.query" },
+    message: /Did you mean "plan"\?/,
+  },
+  {
+    name: "knowledge found exit unconnected",
+    code: "port_unconnected",
+    severity: "error",
+    bad: (d) => (d.edges = d.edges.filter((e: any) => e.id !== "e13")),
+    expect: { nodeId: "kb", port: "found" },
+    message: /"found" exit of Knowledge base "Search help"/,
+  },
+  {
+    name: "knowledge that says nothing and ends when nothing matches",
+    code: "silent_not_found",
+    severity: "warning",
+    bad: (d) => {
+      d.edges = d.edges.filter((e: any) => e.id !== "e14");
+      delete node(d, "kb").data.notFoundMessage;
+    },
+    fix: (d) => (node(d, "kb").data.notFoundMessage = "Sorry, nothing on that."),
+    expect: { nodeId: "kb", port: "not_found" },
+  },
+  {
     name: "invalid language tag",
     code: "invalid_flow",
     severity: "error",
@@ -468,7 +526,7 @@ describe("compile: each diagnostic fires on the bad case and not on the fixed on
     doc.nodes.push({ id: "orphan", kind: "end", position: at, data: {} });
     const result = run(doc);
     expect(codes(result.diagnostics)).toEqual(["warning:unreachable_node"]);
-    expect(result.spec?.nodes).toHaveLength(12);
+    expect(result.spec?.nodes).toHaveLength(13);
   });
 
   it("a loop through a question is fine", () => {
@@ -524,7 +582,7 @@ describe("decoding a broken hand-written spec", () => {
       {
         path: "nodes[1].kind",
         message:
-          'Expected one of "message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "split", "end", got "mesage"',
+          'Expected one of "message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "knowledge", "split", "end", got "mesage"',
       },
       { path: "nodes[2].data.bubbles", message: "Needs at least one item" },
       { path: "nodes[3].data.bubbles[0]", message: 'Expected an object, got "hello"' },
@@ -605,7 +663,7 @@ describe("the example in docs/flow-spec.md", () => {
 });
 
 describe("robustness", () => {
-  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "split", "end"] as const;
+  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "knowledge", "split", "end"] as const;
   const ids = fc.constantFrom("a", "b", "c", "d", "e");
   const ports = fc.constantFrom("next", "answered", "invalid", "else", "ok", "error", "away", "arm:a", "rule:r", "choice:x", "bogus");
   const documents = fc.record({

@@ -99,6 +99,7 @@ export const KIND_NAMES: Readonly<Record<NodeKind, string>> = {
   handoff: "Handoff",
   ticket: "Ticket",
   meeting: "Meeting",
+  knowledge: "Knowledge base",
   split: "A/B split",
   end: "End",
 };
@@ -185,6 +186,9 @@ const collectDefinitions = (input: CheckInput, context: CompileContext) => {
       case "code":
         for (const o of asArray(data.outputs)) if (typeof o === "string") variables.add(o);
         break;
+      case "knowledge":
+        if (typeof data.saveTitleTo === "string") variables.add(data.saveTitleTo);
+        break;
       default:
         break;
     }
@@ -234,6 +238,11 @@ const templatesOf = (node: CheckNode): ReadonlyArray<readonly [string, string]> 
     case "meeting":
     case "end":
       add("data.message", n.data.message);
+      break;
+    case "knowledge":
+      add("data.query", n.data.query);
+      add("data.message", n.data.message);
+      add("data.notFoundMessage", n.data.notFoundMessage);
       break;
     case "branch":
     case "code":
@@ -500,6 +509,16 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
         break;
       case "meeting":
         checkUser(node, n.data.userId, "data.userId", nodeName(node));
+        break;
+      case "knowledge":
+        if (node.next.not_found === undefined && (n.data.notFoundMessage ?? "").trim() === "") {
+          warning({
+            code: Code.silentNotFound,
+            nodeId: node.id,
+            port: "not_found",
+            message: `When no article matches, ${nodeName(node)} says nothing and the conversation ends. Write a not-found message or connect the "not found" exit.`,
+          });
+        }
         break;
       case "split": {
         checkDuplicateIds(node, n.data.arms, "data.arms", "arm");

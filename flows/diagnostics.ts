@@ -52,6 +52,7 @@ export const DiagnosticCode = {
   skipWithoutProperty: "skip_without_property",
   liveChatWithoutHandoff: "live_chat_without_handoff",
   emptyContent: "empty_content",
+  silentNotFound: "silent_not_found",
 } as const;
 export type DiagnosticCode = (typeof DiagnosticCode)[keyof typeof DiagnosticCode];
 

@@ -23,6 +23,7 @@ export const NodeKindLiteral = S.Literal(
   "handoff",
   "ticket",
   "meeting",
+  "knowledge",
   "split",
   "end",
 );

@@ -237,6 +237,30 @@ export const TicketData = S.Struct({
 
 export const MeetingData = S.Struct({ userId: S.String, message: S.optional(Template) });
 
+/** Most articles one knowledge step may offer (each is one link bubble). */
+export const MAX_KNOWLEDGE_ARTICLES = 5;
+
+/**
+ * Knowledge-base lookup: searches the published help articles and answers with links to the
+ * best matches (port `found`), or says `notFoundMessage` (port `not_found`).
+ */
+export const KnowledgeData = S.Struct({
+  /** What to search for; empty (the default) searches the visitor's last answer. */
+  query: S.optionalWith(Template, { default: () => "" }),
+  limit: S.optionalWith(
+    S.Int.pipe(
+      S.between(1, MAX_KNOWLEDGE_ARTICLES, { message: () => `the number of articles is 1 to ${MAX_KNOWLEDGE_ARTICLES}` }),
+    ),
+    { default: () => 3 },
+  ),
+  /** Said before the article links. */
+  message: S.optionalWith(Template, { default: () => "These articles may help:" }),
+  /** Said when no article matches; nothing is said when absent. */
+  notFoundMessage: S.optional(Template),
+  /** Variable that receives the best article's title ("" when nothing matched). */
+  saveTitleTo: S.optional(VariableName),
+});
+
 export const SplitData = S.Struct({
   arms: S.NonEmptyArray(S.Struct({ id: ItemId, label: Label, percent: Percent })),
 });
@@ -257,6 +281,7 @@ export const NodeDataByKind = {
   handoff: HandoffData,
   ticket: TicketData,
   meeting: MeetingData,
+  knowledge: KnowledgeData,
   split: SplitData,
   end: EndData,
 } as const;
@@ -285,6 +310,7 @@ export const CodeNode = specNode("code");
 export const HandoffNode = specNode("handoff");
 export const TicketNode = specNode("ticket");
 export const MeetingNode = specNode("meeting");
+export const KnowledgeNode = specNode("knowledge");
 export const SplitNode = specNode("split");
 export const EndNode = specNode("end");
 
@@ -298,6 +324,7 @@ export const SpecNode = S.Union(
   HandoffNode,
   TicketNode,
   MeetingNode,
+  KnowledgeNode,
   SplitNode,
   EndNode,
 );

@@ -57,6 +57,9 @@ export const portsOf = (node: PortSource): ReadonlyArray<Port> => {
       return [port("ok", "ok", true), port("error", "error", false)];
     case "handoff":
       return [port("away", "away", false)];
+    case "knowledge":
+      // Unconnected `not_found` ends the flow as completed, like any unconnected exit.
+      return [port("found", "found", true), port("not_found", "not found", false)];
     case "split": {
       const arms: any[] = Array.isArray(data.arms) ? data.arms : [];
       return arms.map((arm) => port(`arm:${arm?.id}`, `${arm?.label ?? arm?.id} (${arm?.percent ?? 0}%)`, true));

@@ -1,23 +1,32 @@
 /**
  * Drives the pure interpreter the way the engine does, minus persistence: feeds an event in,
- * carries out the webhook / code / ticket commands that come back (through an executor the
- * caller picks: stubs, prompts, or the real services) and feeds their results in, until the
- * conversation waits for the visitor or is over. Shared by `flow test` and `flow chat`.
+ * carries out the webhook / code / ticket / knowledge commands that come back (through an
+ * executor the caller picks: stubs, prompts, or the real services) and feeds their results in,
+ * until the conversation waits for the visitor or is over. Shared by `flow test` and `flow chat`.
  */
 import { createHash } from "node:crypto";
 import { canonicalJson } from "../../flows/canonical-json.js";
 import type { FlowSpec } from "../../flows/flow-spec.js";
 import { start, step } from "../core/interpreter.js";
-import type { Command, InterpreterContext, InterpreterEvent, InterpreterState, RenderedBubble } from "../core/types.js";
+import type {
+  Command,
+  InterpreterContext,
+  InterpreterEvent,
+  InterpreterState,
+  KnowledgeArticle,
+  RenderedBubble,
+} from "../core/types.js";
 
 export type CallWebhookCommand = Extract<Command, { type: "call_webhook" }>;
 export type RunCodeCommand = Extract<Command, { type: "run_code" }>;
 export type CreateTicketCommand = Extract<Command, { type: "create_ticket" }>;
+export type SearchKnowledgeCommand = Extract<Command, { type: "search_knowledge" }>;
 
 /** Carries out the commands that need the outside world; each answers with the event to feed back. */
 export interface ActionExecutor {
   readonly webhook: (command: CallWebhookCommand) => Promise<InterpreterEvent>;
   readonly code: (command: RunCodeCommand) => Promise<InterpreterEvent>;
+  readonly knowledge: (command: SearchKnowledgeCommand) => Promise<InterpreterEvent>;
 }
 
 /** A conversation as the CLI holds it: the interpreter state and every command so far. */
@@ -31,11 +40,11 @@ export interface Conversation {
 /** What one visitor step (or the start) produced. */
 export interface Turn {
   readonly conversation: Conversation;
-  /** Commands of this turn only, including those that followed webhook/code/ticket results. */
+  /** Commands of this turn only, including those that followed webhook/code/ticket/knowledge results. */
   readonly commands: ReadonlyArray<Command>;
 }
 
-/** More webhook/code/ticket round trips than this in one turn means something is wrong. */
+/** More webhook/code/ticket/knowledge round trips than this in one turn means something is wrong. */
 export const MAX_ACTIONS_PER_TURN = 200;
 
 /**
@@ -68,17 +77,31 @@ const settle = async (conversation: Conversation, initial: ReadonlyArray<Command
     let event: InterpreterEvent | undefined;
     if (command.type === "call_webhook") event = await executor.webhook(command);
     else if (command.type === "run_code") event = await executor.code(command);
+    else if (command.type === "search_knowledge") event = await executor.knowledge(command);
     else if (command.type === "create_ticket")
       event = { type: "ticket_created", nodeId: command.nodeId, ticketId: `ticket_${++tickets}` };
     if (event === undefined) continue;
     if (++actions > MAX_ACTIONS_PER_TURN) {
-      throw new Error(`more than ${MAX_ACTIONS_PER_TURN} webhook, code or ticket actions in one turn; the flow seems to loop`);
+      throw new Error(`more than ${MAX_ACTIONS_PER_TURN} webhook, code, ticket or knowledge actions in one turn; the flow seems to loop`);
     }
     const result = step(conversation.spec, state, event, conversation.context);
     state = result.state;
     commands.push(...result.commands);
   }
   return { conversation: { ...conversation, state, history: [...conversation.history, ...commands] }, commands };
+};
+
+/**
+ * A made-up article (a flow test's stub, a title typed in `flow chat`) as a knowledge search
+ * reports one: id `article_<n>` by position unless given, URL `/help/articles/<id>` unless given. Pure.
+ */
+export const madeUpArticle = (
+  article: string | { readonly title: string; readonly id?: string; readonly url?: string; readonly excerpt?: string },
+  index: number
+): KnowledgeArticle => {
+  const given = typeof article === "string" ? { title: article } : article;
+  const id = given.id ?? `article_${index + 1}`;
+  return { id, title: given.title, url: given.url ?? `/help/articles/${encodeURIComponent(id)}`, excerpt: given.excerpt ?? "" };
 };
 
 /** One bubble as a line of plain text: links as `label (url)`, images as `[image: alt] url`. Pure. */

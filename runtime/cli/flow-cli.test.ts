@@ -161,7 +161,7 @@ describe("hand-written specs", () => {
     );
     const spec = write("triage-spec.json", JSON.stringify(compile(document, context).spec));
     const checked = await run(["check", "--context", join(ROOT, "flows/examples/context.json"), spec]);
-    expect(checked.out).toContain(`${spec}: ok — FlowSpec "Support triage", 9 nodes`);
+    expect(checked.out).toContain(`${spec}: ok — FlowSpec "Support triage", 13 nodes`);
     expect(checked.code).toBe(0);
     const test = write(
       "triage-spec.test.json",

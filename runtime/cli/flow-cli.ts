@@ -3,14 +3,14 @@
  * scripted tests. Exit codes: 0 success, 1 a check error or a failing test, 2 a usage error.
  */
 import { Either } from "effect";
-import { readdirSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
 import { createInterface } from "node:readline";
 import { relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { checkFiles } from "./check-files.js";
 import { filePassed, formatFileResult, formatTotals, runFlowTestFile, totalsOf, type FileResult } from "./flow-test-runner.js";
-import { makeLiveActions } from "./live-actions.js";
+import { makeLiveActions, openKnowledgeBase, type DatabaseKnowledge } from "./live-actions.js";
 import {
   EMPTY_CONTEXT,
   contextFileBeside,
@@ -63,7 +63,10 @@ Options:
   --now <ISO time>      The time the conversation happens at (default: now)
   --away                Nobody is available (default: available inside the flow's business hours)
   --email <address>     Start as a known contact with this email
-  --context <file>      Compile context (default: context.json in the flow's folder)`,
+  --context <file>      Compile context (default: context.json in the flow's folder)
+  --database <file>     Parley database whose published help articles knowledge nodes search
+                        (default: DATABASE_PATH or ./data/parley.sqlite, when it exists; links
+                        start with PUBLIC_URL). Without one, you type the titles found.`,
   test: `Usage: npm run flow -- test [file.test.json…] [--live] [--case <text>]
 
 Runs the scripted conversations of each .test.json file (default: every *.test.json in
@@ -184,6 +187,7 @@ const runChatCommand = async (args: ReadonlyArray<string>, io: CliIO): Promise<n
     away: { type: "boolean" },
     email: { type: "string" },
     context: { type: "string" },
+    database: { type: "string" },
   });
   if (values.help) {
     io.out(HELP.chat!);
@@ -225,6 +229,8 @@ const runChatCommand = async (args: ReadonlyArray<string>, io: CliIO): Promise<n
     io.err(`${file}: the flow has errors; fix them to chat with it`);
     return 1;
   }
+  const knowledgeBase = openChatKnowledgeBase(values.database, io);
+  if (knowledgeBase === "failed") return 1;
   const liveActions = makeLiveActions();
   const chatIO = io.chatIO?.() ?? readlineIO();
   try {
@@ -239,15 +245,40 @@ const runChatCommand = async (args: ReadonlyArray<string>, io: CliIO): Promise<n
         live: {
           webhook: webhooks === "live" ? liveActions.webhook : undefined,
           code: code === "run" ? liveActions.code : undefined,
+          knowledge: knowledgeBase?.knowledge,
         },
       },
       chatIO
     );
   } finally {
     chatIO.close?.();
+    knowledgeBase?.close();
     await liveActions.dispose();
   }
   return 0;
+};
+
+/**
+ * The database `flow chat`'s knowledge nodes search: the one named by --database (which must
+ * open), else the server's own when it exists. Undefined: none (the person types titles).
+ */
+const openChatKnowledgeBase = (named: string | undefined, io: CliIO): DatabaseKnowledge | undefined | "failed" => {
+  const path = resolve(named ?? process.env.DATABASE_PATH ?? "./data/parley.sqlite");
+  if (named === undefined && !existsSync(path)) return undefined;
+  const publicUrl = process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? "3000"}`;
+  try {
+    const opened = openKnowledgeBase(path, publicUrl);
+    io.out(`Knowledge nodes search the published articles of ${relative(process.cwd(), path) || path}.`);
+    return opened;
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    if (named !== undefined) {
+      io.err(`flow: ${message}`);
+      return "failed";
+    }
+    io.err(`flow: ${message}; knowledge nodes will ask you for the articles found instead`);
+    return undefined;
+  }
 };
 
 /**

@@ -84,6 +84,16 @@ export const Expectation = S.Struct({
       })
     )
   ),
+  /** Whether the knowledge base was searched so far; for an object, the last search (`query`: contained in the actual). */
+  knowledge: S.optional(
+    S.Union(
+      S.Boolean,
+      S.Struct({
+        nodeId: S.optional(S.String),
+        query: S.optional(S.String),
+      })
+    )
+  ),
   /** The conversation is over for this reason now, or `false`: it is still going. */
   ended: S.optional(S.Union(S.Literal(false), EndReason)),
 });
@@ -105,6 +115,21 @@ export type WebhookStub = typeof WebhookStub.Type;
 
 export const CodeStub = S.Union(S.Struct({ outputs: S.Record({ key: S.String, value: Json }) }), S.Struct({ error: NonEmpty }));
 export type CodeStub = typeof CodeStub.Type;
+
+/**
+ * One article a stubbed knowledge search finds: its title alone, or the title with an id, a
+ * URL (default `/help/articles/<id>`) and an excerpt.
+ */
+export const KnowledgeStubArticle = S.Union(
+  NonEmpty,
+  S.Struct({
+    title: NonEmpty,
+    id: S.optional(NonEmpty),
+    url: S.optional(NonEmpty),
+    excerpt: S.optional(S.String),
+  })
+);
+export type KnowledgeStubArticle = typeof KnowledgeStubArticle.Type;
 
 /** ISO 8601 instant, e.g. `2025-01-06T10:00:00Z`. */
 const Instant = S.String.pipe(
@@ -140,6 +165,8 @@ export const TestCase = S.Struct({
   ),
   /** Answers for webhook nodes, by node id. */
   webhooks: S.optionalWith(S.Record({ key: S.String, value: WebhookStub }), { default: () => ({}) }),
+  /** What knowledge searches find, by node id, best first; `[]`: nothing matches. */
+  knowledge: S.optionalWith(S.Record({ key: S.String, value: S.Array(KnowledgeStubArticle) }), { default: () => ({}) }),
   /** `"run"` executes code nodes in the sandbox; else outputs or errors by node id. */
   code: S.optionalWith(S.Union(S.Literal("run"), S.Record({ key: S.String, value: CodeStub })), {
     default: () => ({}),

@@ -125,6 +125,63 @@ describe("runFlowTestFile", () => {
     expect(failure.mismatches[0]!.actual).toContain('"webhooks": { "lookup_zone"');
   });
 
+  it("answers knowledge nodes from the case's stubs and compares the last search by contained query", async () => {
+    const steps = (expect: object) => [{ choose: "Something else" }, { visitor: "How do I export a CSV?" }, { expect }];
+    const pass = await runOne("support-triage.json", {
+      name: "knowledge",
+      knowledge: { find_articles: [{ title: "Export your launch data", url: "https://help.example.com/export" }] },
+      steps: steps({ knowledge: { query: "export a CSV" }, bot: ["Export your launch data (https://help.example.com/export)"] }),
+    });
+    expect(filePassed(pass)).toBe(true);
+    const wrong = failureOf(
+      await runOne("support-triage.json", {
+        name: "knowledge",
+        knowledge: { find_articles: [] },
+        steps: steps({ knowledge: { query: "invoices" } }),
+      })
+    );
+    expect(wrong.mismatches).toEqual([
+      {
+        what: "knowledge",
+        expected: '{"query":"invoices"} (query: contained in)',
+        actual: '{"nodeId":"find_articles","query":"How do I export a CSV?"}',
+      },
+    ]);
+    expect(formatFileResult({ file: "x", cases: [{ name: "k", failure: wrong, durationMs: 1 }], targeting: [] })).toContain(
+      '(knowledge search "How do I export a CSV?", up to 3)'
+    );
+    const none = failureOf(
+      await runOne("lead-qualification.json", { name: "no search", steps: [{ expect: { knowledge: true } }] })
+    );
+    expect(none.mismatches[0]).toMatchObject({ what: "knowledge", actual: "no knowledge search" });
+  });
+
+  it("fails when the flow searches the knowledge base the case says nothing about, and says how to stub it", async () => {
+    const failure = failureOf(
+      await runOne("support-triage.json", { name: "no stub", steps: [{ choose: "Something else" }, { visitor: "refunds" }] })
+    );
+    expect(failure.step).toBe(2);
+    expect(failure.mismatches[0]!.actual).toContain('"knowledge": { "find_articles": ["Article title", …] } ([] for nothing found)');
+  });
+
+  it("fails before the first step when a knowledge stub names a node of another kind", async () => {
+    const failure = failureOf(
+      await runOne("support-triage.json", { name: "typo", knowledge: { ask_question: [] }, steps: [{ expect: {} }] })
+    );
+    expect(failure.mismatches[0]).toMatchObject({ what: "knowledge.ask_question", actual: 'node "ask_question" is a question node' });
+  });
+
+  it("reports a knowledge stub that is not a list of titles or articles by path", async () => {
+    const result = await runFlowTestFile(
+      writeTest({
+        flow: example("support-triage.json"),
+        context: CONTEXT,
+        cases: [{ name: "x", knowledge: { find_articles: [{ url: "/help/x" }] }, steps: [{ expect: {} }] }],
+      })
+    );
+    expect(result.problems?.join("\n")).toContain("cases[0].knowledge.find_articles[0]");
+  });
+
   it("fails before the first step when a stub names a node the flow does not have", async () => {
     const failure = failureOf(
       await runOne("webhook-code-split.json", {

@@ -1,6 +1,7 @@
 /**
  * Runs `.test.json` files: every case plays its conversation through the interpreter (webhook
- * and code answered from the case's stubs, or really executed when asked), every `expect` step
+ * and code answered from the case's stubs, or really executed when asked; knowledge searches
+ * answered from the case's stubs only, so a test never depends on a database), every `expect` step
  * is compared with what happened, and a failure says which case, which step, what was expected
  * and what actually happened, with the conversation so far.
  */
@@ -16,6 +17,7 @@ import type { Command, InterpreterContext, InterpreterEvent } from "../core/type
 import {
   botLines,
   choiceEvent,
+  madeUpArticle,
   sendEvent,
   specHashOf,
   startConversation,
@@ -23,6 +25,7 @@ import {
   type Conversation,
   type RunCodeCommand,
   type CallWebhookCommand,
+  type SearchKnowledgeCommand,
 } from "./conversation.js";
 import {
   DEFAULT_NOW,
@@ -246,6 +249,16 @@ const stubExecutor = (spec: FlowSpec, testCase: TestCase, options: RunOptions): 
         `add "code": { "${command.nodeId}": { "outputs": {…} } }, or "code": "run" to execute it`
     );
   },
+  knowledge: async (command: SearchKnowledgeCommand) => {
+    const stub = testCase.knowledge[command.nodeId];
+    if (stub === undefined) {
+      throw new MissingStub(
+        `the flow searched the knowledge base at node "${command.nodeId}" for ${JSON.stringify(command.query)}, but the case ` +
+          `says nothing about what it finds: add "knowledge": { "${command.nodeId}": ["Article title", …] } ([] for nothing found)`
+      );
+    }
+    return { type: "knowledge_result", nodeId: command.nodeId, articles: stub.map(madeUpArticle) };
+  },
 });
 
 /** Stubs that name no node of the right kind are typos; say so before running. */
@@ -255,6 +268,10 @@ const stubProblems = (spec: FlowSpec, testCase: TestCase): Mismatch[] => {
   for (const id of Object.keys(testCase.webhooks)) {
     if (kinds.get(id) !== "webhook")
       out.push({ what: `webhooks.${id}`, expected: "a webhook node with this id", actual: describeNode(kinds, id) });
+  }
+  for (const id of Object.keys(testCase.knowledge)) {
+    if (kinds.get(id) !== "knowledge")
+      out.push({ what: `knowledge.${id}`, expected: "a knowledge node with this id", actual: describeNode(kinds, id) });
   }
   if (testCase.code !== "run") {
     for (const id of Object.keys(testCase.code)) {
@@ -321,7 +338,7 @@ const runCase = async (
 
 const actionMismatch = (error: unknown): Mismatch =>
   error instanceof MissingStub
-    ? { what: "stub", expected: "an answer for every webhook and code node the flow reaches", actual: error.message }
+    ? { what: "stub", expected: "an answer for every webhook, code and knowledge node the flow reaches", actual: error.message }
     : {
         what: "action",
         expected: "webhook / code to run",
@@ -353,6 +370,9 @@ const record = (transcript: string[], commands: ReadonlyArray<Command>): void =>
         break;
       case "create_ticket":
         transcript.push(`         (ticket "${command.subject}", ${command.priority})`);
+        break;
+      case "search_knowledge":
+        transcript.push(`         (knowledge search ${JSON.stringify(command.query)}, up to ${command.limit})`);
         break;
       case "handoff":
         transcript.push(
@@ -421,7 +441,7 @@ const describeState = (conversation: Conversation): string => {
   if (state.phase === "ended" || state.phase === "handed_off") {
     return `over (${state.endReason ?? state.phase}${state.error ? `: ${state.error}` : ""})`;
   }
-  return `waiting for a ${state.phase === "awaiting_action" ? "webhook, code or ticket result" : "answer"} at node ${
+  return `waiting for a ${state.phase === "awaiting_action" ? "webhook, code, ticket or knowledge result" : "answer"} at node ${
     state.nodeId
   }`;
 };
@@ -605,6 +625,21 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
         (want.url === undefined || call.url.includes(want.url)) &&
         (want.body === undefined || (call.body ?? "").includes(want.body));
       if (!ok) out.push({ what: "webhook", expected: `${JSON.stringify(want)} (url, body: contained in)`, actual });
+    }
+  }
+  if (expect.knowledge !== undefined) {
+    const search = lastOf(history, "search_knowledge");
+    const actual = search === undefined ? "no knowledge search" : JSON.stringify({ nodeId: search.nodeId, query: search.query });
+    if (typeof expect.knowledge === "boolean") {
+      if (expect.knowledge !== (search !== undefined))
+        out.push({ what: "knowledge", expected: expect.knowledge ? "a knowledge search" : "no knowledge search", actual });
+    } else {
+      const want = expect.knowledge;
+      const ok =
+        search !== undefined &&
+        (want.nodeId === undefined || want.nodeId === search.nodeId) &&
+        (want.query === undefined || search.query.includes(want.query));
+      if (!ok) out.push({ what: "knowledge", expected: `${JSON.stringify(want)} (query: contained in)`, actual });
     }
   }
   if (expect.ended !== undefined) {

@@ -1,8 +1,15 @@
+import BetterSqlite3 from "better-sqlite3";
 import { Either } from "effect";
-import { readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import type { FlowSpec } from "../../flows/flow-spec.js";
+import { migrate } from "../services/database.js";
+import type { ActionExecutor } from "./conversation.js";
+import { main } from "./flow-cli.js";
+import { openKnowledgeBase } from "./live-actions.js";
 import { loadFlowValue } from "./load-flow-file.js";
 import { runChat, type ChatIO } from "./terminal-chat.js";
 
@@ -14,7 +21,11 @@ const specOf = (name: string): FlowSpec => {
 };
 
 /** Plays `lines` as typed input; returns everything shown, prompts included. */
-const play = async (name: string, lines: ReadonlyArray<string>, extra: { seed?: number; available?: boolean } = {}) => {
+const play = async (
+  name: string,
+  lines: ReadonlyArray<string>,
+  extra: { seed?: number; available?: boolean; knowledge?: ActionExecutor["knowledge"] } = {}
+) => {
   const queue = [...lines];
   const shown: string[] = [];
   const io: ChatIO = {
@@ -32,10 +43,30 @@ const play = async (name: string, lines: ReadonlyArray<string>, extra: { seed?: 
       seed: extra.seed ?? 1,
       now: Date.parse("2025-01-06T10:00:00Z"),
       available: extra.available,
+      live: { knowledge: extra.knowledge },
     },
     io
   );
   return shown.join("\n");
+};
+
+const dir = mkdtempSync(join(tmpdir(), "parley-chat-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A Parley database (every migration) holding two published articles and a draft. */
+let databases = 0;
+const knowledgeDatabase = (): string => {
+  const path = join(dir, `parley-${++databases}.sqlite`);
+  const db = new BetterSqlite3(path);
+  migrate(db);
+  const insert = db.prepare(
+    "INSERT INTO knowledge_articles (id, title, body, status, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0)"
+  );
+  insert.run("art_export", "Export your launch data", "Open **Launches**, pick a launch and choose Export: CSV or PDF.", "published");
+  insert.run("art_hours", "Support hours", "We answer Monday to Friday.", "published");
+  insert.run("art_draft", "Export to Excel (draft)", "Not ready.", "draft");
+  db.close();
+  return path;
 };
 
 describe("runChat", () => {
@@ -91,5 +122,64 @@ describe("runChat", () => {
     const out = await play("support-triage.json", ["3"], { available: false });
     expect(out).toContain("Everyone is busy right now");
     expect(out).toContain("── handed off to the inbox routing (nobody available; a ticket is created) ──");
+  });
+
+  it("without a database, says there is none and takes the articles found as typed titles", async () => {
+    const out = await play("support-triage.json", ["4", "How do I export my data?", "Export your launch data | Support hours", "1"]);
+    expect(out).toContain('⚙ knowledge find_articles: search "How do I export my data?" (up to 3)');
+    expect(out).toContain("There is no Parley database to search here");
+    expect(out).toContain("bot › 🔗 Export your launch data (/help/articles/article_1)");
+    expect(out).toContain("bot › 🔗 Support hours (/help/articles/article_2)");
+    expect(out).toContain("bot › Did “Export your launch data” answer your question?");
+    expect(out).toContain("bot › Glad it helped!");
+  });
+
+  it("without a database, Enter at the articles prompt means nothing was found", async () => {
+    const out = await play("support-triage.json", ["4", "Do you launch from the Moon?", ""]);
+    expect(out).toContain("articles › ");
+    expect(out).toContain("bot › I couldn't find an article about that");
+    expect(out).toContain("── handed off to the inbox routing ──");
+  });
+
+  it("with a database, searches its published articles and links them under the public URL", async () => {
+    const base = openKnowledgeBase(knowledgeDatabase(), "https://chat.example.com/");
+    try {
+      const out = await play("support-triage.json", ["4", "export launch data", "/quit"], { knowledge: base.knowledge });
+      expect(out).toContain('⚙ knowledge find_articles: searched "export launch data", 1 found');
+      expect(out).toContain("bot › 🔗 Export your launch data (https://chat.example.com/help/articles/art_export)");
+      expect(out).not.toContain("art_draft");
+      expect(out).not.toContain("articles › ");
+    } finally {
+      base.close();
+    }
+  });
+
+  it("refuses a file that is no Parley database with a knowledge base, and a missing one", () => {
+    const other = join(dir, "other.sqlite");
+    new BetterSqlite3(other).close();
+    expect(() => openKnowledgeBase(other, "http://localhost:3000")).toThrow(/has no knowledge base/);
+    expect(() => openKnowledgeBase(join(dir, "missing.sqlite"), "http://localhost:3000")).toThrow(/cannot open the database/);
+  });
+
+  it("flow chat --database opens the named database, and exits 1 when it cannot", async () => {
+    const run = async (args: ReadonlyArray<string>, lines: ReadonlyArray<string>) => {
+      const out: string[] = [];
+      const err: string[] = [];
+      const queue = [...lines];
+      const code = await main(args, {
+        out: (l) => out.push(l),
+        err: (l) => err.push(l),
+        chatIO: () => ({ read: async () => queue.shift(), write: (text) => out.push(text) }),
+      });
+      return { code, out: out.join("\n"), err: err.join("\n") };
+    };
+    const flow = `${EXAMPLES}support-triage.json`;
+    const missing = await run(["chat", flow, "--database", join(dir, "nope.sqlite")], []);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("cannot open the database");
+    const found = await run(["chat", flow, "--database", knowledgeDatabase()], ["4", "export launch data"]);
+    expect(found.code).toBe(0);
+    expect(found.out).toContain("Knowledge nodes search the published articles of");
+    expect(found.out).toMatch(/🔗 Export your launch data \(http:\/\/localhost:\d+\/help\/articles\/art_export\)/);
   });
 });

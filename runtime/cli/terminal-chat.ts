@@ -1,7 +1,8 @@
 /**
  * `flow chat`: plays a flow in the terminal. Bot bubbles are printed, quick replies numbered
  * (answer by number or by text), and webhook / code nodes are either executed for real or
- * answered by the person at the keyboard. `/restart`, `/vars`, `/help` and `/quit` work at
+ * answered by the person at the keyboard, as are knowledge nodes: searched in a Parley
+ * database when one is given, else answered with titles typed at the keyboard. `/restart`, `/vars`, `/help` and `/quit` work at
  * any prompt. Input and output are injected, so the whole loop runs in unit tests too.
  */
 import { isAvailable } from "../../flows/availability.js";
@@ -19,6 +20,8 @@ import {
   type CallWebhookCommand,
   type Conversation,
   type RunCodeCommand,
+  type SearchKnowledgeCommand,
+  madeUpArticle,
 } from "./conversation.js";
 
 /** Where the chat reads lines and writes text. */
@@ -105,9 +108,19 @@ export const runChat = async (options: ChatOptions, io: ChatIO): Promise<void> =
     }
   };
 
+  const search = options.live?.knowledge;
   const executor: ActionExecutor = {
     webhook: options.live?.webhook ?? ((command) => askWebhook(command, io, readAnswer)),
     code: options.live?.code ?? ((command) => askCode(command, io, readAnswer)),
+    knowledge:
+      search === undefined
+        ? (command) => askKnowledge(command, io, readAnswer)
+        : async (command) => {
+            const event = await search(command);
+            const found = event.type === "knowledge_result" ? event.articles.length : 0;
+            io.write(`   ⚙ knowledge ${command.nodeId}: searched ${JSON.stringify(command.query)}, ${found} found`);
+            return event;
+          },
   };
 
   const play = async (
@@ -237,6 +250,26 @@ const askCode = async (
     }
     io.write(`     ${outputs.ok ? "The outputs must be a JSON object" : `That is not JSON (${outputs.message})`}; try again.`);
   }
+};
+
+const askKnowledge = async (
+  command: SearchKnowledgeCommand,
+  io: ChatIO,
+  readAnswer: (prompt: string) => Promise<string>
+): Promise<InterpreterEvent> => {
+  io.write(
+    [
+      `   ⚙ knowledge ${command.nodeId}: search ${JSON.stringify(command.query)} (up to ${command.limit})`,
+      `     There is no Parley database to search here (run with --database <file> to search one's published articles).`,
+      `     Reply with the titles of the articles found, separated by | (Enter = nothing found).`,
+    ].join("\n")
+  );
+  const answer = await readAnswer("articles › ");
+  const titles = answer
+    .split("|")
+    .map((title) => title.trim())
+    .filter((title) => title !== "");
+  return { type: "knowledge_result", nodeId: command.nodeId, articles: titles.map(madeUpArticle) };
 };
 
 const parseJsonAnswer = (text: string): { ok: true; value: Json } | { ok: false; message: string } => {

@@ -276,6 +276,10 @@ const dataByKind: Record<string, fc.Arbitrary<unknown>> = {
   }),
   ticket: fc.record({ subject: text, message: text }),
   meeting: fc.record({ userId: fc.constant("u1"), message: text }),
+  knowledge: fc.record(
+    { query: fc.oneof(fc.constant(""), text), limit: fc.integer({ min: 1, max: 5 }), message: text, notFoundMessage: text, saveTitleTo: varName },
+    { requiredKeys: [] },
+  ),
   split: fc.record({ arms: fc.constant([{ id: "p", label: "P", percent: 30 }, { id: "q", label: "Q", percent: 70 }]) }),
   end: fc.record({ message: text, closeConversation: fc.boolean() }),
 };
@@ -291,6 +295,8 @@ const portsFor = (kind: string, data: any): string[] => {
       return ["ok", "error"];
     case "handoff":
       return ["away"];
+    case "knowledge":
+      return ["found", "not_found"];
     case "split":
       return ["arm:p", "arm:q"];
     case "end":
@@ -329,6 +335,17 @@ const eventArb: fc.Arbitrary<InterpreterEvent> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ type: fc.constant("code_result" as const), nodeId: fc.constantFrom(...ids), outputs: fc.constantFrom<Record<string, Json>>({ c: 2 }, { c: { deep: [1, 2] }, other: 1 }, {}) }) },
   { weight: 1, arbitrary: fc.record({ type: fc.constant("code_error" as const), nodeId: fc.constantFrom(...ids), message: fc.constant("boom") }) },
   { weight: 2, arbitrary: fc.record({ type: fc.constant("ticket_created" as const), nodeId: fc.constantFrom(...ids), ticketId: fc.constant("T1") }) },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      type: fc.constant("knowledge_result" as const),
+      nodeId: fc.constantFrom(...ids),
+      articles: fc.array(
+        fc.record({ id: fc.constant("kb_1"), title: text, url: fc.constantFrom("https://help.test/help/articles/kb_1", "/help/articles/kb_2", "javascript:alert(1)", ""), excerpt: text }),
+        { maxLength: 7 },
+      ),
+    }),
+  },
   { weight: 1, arbitrary: fc.constant({ type: "session_timed_out" as const }) },
   { weight: 1, arbitrary: fc.constant({ type: "agent_took_over" as const }) },
 );
@@ -430,5 +447,136 @@ describe("shared commands", () => {
     }).toThrow(TypeError);
     const again = start(spec, testContext()).commands;
     expect(again.find((command) => command.type === "say")).toMatchObject({ bubbles: [{ type: "text", text: "static" }] });
+  });
+});
+
+describe("knowledge", () => {
+  const ask = { id: "ask", kind: "question", data: { prompt: "What do you need help with?", answer: { type: "text" }, save: { variable: "question" } }, next: { answered: "kb" } };
+  const kb = (data: Record<string, unknown> = {}, next: Record<string, string> = { found: "helped", not_found: "sorry" }) => ({
+    id: "kb",
+    kind: "knowledge",
+    data: { notFoundMessage: "Nothing on “{{question}}”, sorry.", ...data },
+    next,
+  });
+  const helped = { id: "helped", kind: "end", data: { message: "Glad to help." } };
+  const sorry = { id: "sorry", kind: "handoff", data: { target: { type: "routing" } } };
+  const article = (n: number, url = `https://help.test/help/articles/kb_${n}`) => ({ id: `kb_${n}`, title: `Article ${n}`, url, excerpt: `About ${n}` });
+  const context = testContext();
+
+  /** Starts the flow, answers the question with `answer`, and returns the state waiting for the search. */
+  const searching = (nodes: ReadonlyArray<unknown>, answer = "How do I reset my password?") => {
+    const spec = specOf({ nodes });
+    const first = start(spec, context);
+    const asked = step(spec, first.state, { type: "visitor_message", text: answer }, context);
+    return { spec, asked };
+  };
+  const links = (commands: ReadonlyArray<Command>) =>
+    commands.flatMap((command) => (command.type === "say" ? command.bubbles.filter((b) => b.type === "link") : []));
+
+  it("searches the last answer by default, with the node's limit, and waits for the result", () => {
+    const { asked } = searching([ask, kb({ limit: 2 }), helped, sorry]);
+    expect(asked.commands).toContainEqual({ type: "search_knowledge", nodeId: "kb", query: "How do I reset my password?", limit: 2 });
+    expect(asked.state).toMatchObject({ phase: "awaiting_action", nodeId: "kb" });
+    expect(trackNames(asked.commands)).toEqual(["answered", "node_entered"]);
+  });
+
+  it("renders a query template and searches it on one line", () => {
+    const { asked } = searching([ask, kb({ query: "billing:\n {{question}}  {{contact.email}}" }), helped, sorry], "refund");
+    expect(asked.commands).toContainEqual({ type: "search_knowledge", nodeId: "kb", query: "billing: refund", limit: 3 });
+  });
+
+  it("found: says the message, one link per article, saves the best title and follows found", () => {
+    const { spec, asked } = searching([ask, kb({ saveTitleTo: "best" }), helped, sorry]);
+    const result = step(spec, asked.state, { type: "knowledge_result", nodeId: "kb", articles: [article(1), article(2, "/help/articles/kb_2")] }, context);
+    const say = result.commands.find((command) => command.type === "say" && command.nodeId === "kb");
+    expect(say).toEqual({
+      type: "say",
+      nodeId: "kb",
+      typingDelayMs: 600,
+      bubbles: [
+        { type: "text", text: "These articles may help:" },
+        { type: "link", url: "https://help.test/help/articles/kb_1", label: "Article 1" },
+        { type: "link", url: "/help/articles/kb_2", label: "Article 2" },
+      ],
+    });
+    expect(result.state.variables.best).toBe("Article 1");
+    expect(result.commands).toContainEqual({ type: "track", event: { name: "node_entered", nodeId: "helped", from: { nodeId: "kb", port: "found" } } });
+    expect(saidTexts(result.commands)).toEqual(["These articles may help:", "Glad to help."]);
+    expect(result.state).toMatchObject({ phase: "ended", endReason: "completed", turn: 2 });
+  });
+
+  it("offers at most the node's limit, skipping articles without a title or a safe address", () => {
+    const { spec, asked } = searching([ask, kb({ limit: 2, message: "" }), helped, sorry]);
+    const articles = [
+      { ...article(1), url: "javascript:alert(1)" },
+      { ...article(2), title: "  " },
+      article(3),
+      { ...article(4), title: "Article\n 4" },
+      article(5),
+    ];
+    const result = step(spec, asked.state, { type: "knowledge_result", nodeId: "kb", articles }, context);
+    expect(links(result.commands)).toEqual([
+      { type: "link", url: "https://help.test/help/articles/kb_3", label: "Article 3" },
+      { type: "link", url: "https://help.test/help/articles/kb_4", label: "Article 4" },
+    ]);
+    // An empty message says the links alone.
+    expect(saidTexts(result.commands)).toEqual(["Glad to help."]);
+  });
+
+  it("not found: says the not-found message, clears the saved title and follows not_found", () => {
+    const { spec, asked } = searching([ask, kb({ saveTitleTo: "best" }), helped, sorry], "flux capacitor");
+    const result = step(spec, asked.state, { type: "knowledge_result", nodeId: "kb", articles: [] }, context);
+    expect(saidTexts(result.commands)[0]).toBe("Nothing on “flux capacitor”, sorry.");
+    expect(links(result.commands)).toEqual([]);
+    expect(result.state.variables.best).toBe("");
+    expect(result.commands).toContainEqual({ type: "track", event: { name: "node_entered", nodeId: "sorry", from: { nodeId: "kb", port: "not_found" } } });
+    expect(result.state).toMatchObject({ phase: "handed_off", endReason: "handed_off" });
+  });
+
+  it("only unusable articles count as nothing found", () => {
+    const { spec, asked } = searching([ask, kb(), helped, sorry]);
+    const result = step(spec, asked.state, { type: "knowledge_result", nodeId: "kb", articles: [{ ...article(1), url: "data:text/html,x" }] }, context);
+    expect(result.commands).toContainEqual(expect.objectContaining({ type: "handoff", nodeId: "sorry" }));
+  });
+
+  it("with nothing to search for, takes not_found at once without asking the engine", () => {
+    const spec = specOf({ nodes: [kb({ query: "{{nothing}}" }), helped, sorry], variables: [{ name: "nothing" }] });
+    const result = start(spec, context);
+    expect(result.commands.some((command) => command.type === "search_knowledge")).toBe(false);
+    expect(saidTexts(result.commands)[0]).toBe("Nothing on “”, sorry.");
+    expect(result.state.phase).toBe("handed_off");
+  });
+
+  it("an unconnected not_found ends the flow as completed; a silent one says nothing", () => {
+    const { spec, asked } = searching([ask, kb({ notFoundMessage: undefined }, { found: "helped" }), helped]);
+    const result = step(spec, asked.state, { type: "knowledge_result", nodeId: "kb", articles: [] }, context);
+    expect(saidTexts(result.commands)).toEqual([]);
+    expect(trackNames(result.commands)).toEqual(["completed"]);
+    expect(result.state).toMatchObject({ phase: "ended", endReason: "completed" });
+  });
+
+  it("ignores a result for another node, another kind's result, and a visitor message while searching", () => {
+    const { spec, asked } = searching([ask, kb(), helped, sorry]);
+    for (const event of [
+      { type: "knowledge_result", nodeId: "ask", articles: [article(1)] },
+      { type: "webhook_result", nodeId: "kb", status: 200, body: null },
+      { type: "ticket_created", nodeId: "kb", ticketId: "T1" },
+      { type: "visitor_message", text: "hello?" },
+    ] as ReadonlyArray<InterpreterEvent>) {
+      const result = step(spec, asked.state, event, context);
+      expect(result.commands).toEqual([]);
+      expect(result.state).toBe(asked.state);
+    }
+  });
+
+  it("a knowledge result is ignored at a webhook node, and a malformed article list finds nothing", () => {
+    const spec = specOf({ nodes: [{ id: "w", kind: "webhook", data: { method: "GET", url: "https://x.test/" }, next: { ok: "e" } }, { id: "e", kind: "end", data: {} }] });
+    const waiting = start(spec, context).state;
+    expect(step(spec, waiting, { type: "knowledge_result", nodeId: "w", articles: [article(1)] }, context).state).toBe(waiting);
+
+    const searched = searching([ask, kb(), helped, sorry]);
+    const broken = { type: "knowledge_result", nodeId: "kb", articles: [null, 7, { title: 1, url: {} }] } as unknown as InterpreterEvent;
+    const result = step(searched.spec, searched.asked.state, broken, context);
+    expect(result.commands).toContainEqual(expect.objectContaining({ type: "handoff", nodeId: "sorry" }));
   });
 });

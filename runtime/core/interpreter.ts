@@ -27,12 +27,16 @@
  *   values lose CR/LF.
  * - Values from outside (webhook bodies, code outputs) are copied as plain JSON: non-finite
  *   numbers become null, anything deeper than 32 levels is cut.
+ * - A knowledge node with a blank query searches the visitor's last answer; with nothing to
+ *   search for it takes `not_found` at once, without a `search_knowledge` command. From the
+ *   result, an article without a title or an http(s) / site-relative URL is dropped, and only
+ *   dropped ones (or none) mean `not_found`; its title variable is then "" (not an old title).
  * - `agent_took_over` tracks `handed_off` (a person now owns the conversation).
  * - Any event that does not fit the phase, or names another node than the awaited one, returns
  *   the very same state and no commands; the engine decides what to do with it.
  */
 import { Either } from "effect";
-import type { FlowSpec, SpecNode, SpecNodeOf, VariableDeclaration } from "../../flows/flow-spec.js";
+import { MAX_KNOWLEDGE_ARTICLES, type FlowSpec, type SpecNode, type SpecNodeOf, type VariableDeclaration } from "../../flows/flow-spec.js";
 import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
 import { validateAnswer, type AnswerInput } from "./answers.js";
 import { firstMatchingRule, type ConditionEnv } from "./conditions.js";
@@ -422,6 +426,8 @@ const visit = (run: Run, node: SpecNode): string | null => {
       );
       return "next";
     }
+    case "knowledge":
+      return searchKnowledge(run, node);
     case "split":
       return pickArm(run, node);
     case "end":
@@ -718,6 +724,76 @@ const pickArm = (run: Run, node: SpecNodeOf<"split">): string | null => {
 };
 
 // ---------------------------------------------------------------------------------------------
+// knowledge
+
+/** Longest search text sent to the knowledge base: a question, not a document. */
+export const MAX_KNOWLEDGE_QUERY_LENGTH = 500;
+
+const knowledgeLimit = (node: SpecNodeOf<"knowledge">): number => {
+  const limit = node.data.limit;
+  return typeof limit === "number" && Number.isInteger(limit) ? Math.min(Math.max(limit, 1), MAX_KNOWLEDGE_ARTICLES) : 3;
+};
+
+/** The query template rendered, or the visitor's last answer when it is blank; one line, bounded. */
+const knowledgeQuery = (run: Run, node: SpecNodeOf<"knowledge">): string => {
+  const template = node.data.query ?? "";
+  const text = template.trim() === "" ? formatValue(run.lastAnswer) : render(run, template);
+  return text.replace(/\s+/g, " ").trim().slice(0, MAX_KNOWLEDGE_QUERY_LENGTH).trim();
+};
+
+const searchKnowledge = (run: Run, node: SpecNodeOf<"knowledge">): string | null => {
+  const query = knowledgeQuery(run, node);
+  if (query === "") {
+    // Nothing to search for (no answer yet, or every token empty): nothing can match.
+    knowledgeNotFound(run, node);
+    return "not_found";
+  }
+  run.commands.push({ type: "search_knowledge", nodeId: node.id, query, limit: knowledgeLimit(node) });
+  waitFor(run, "awaiting_action", node.id);
+  return null;
+};
+
+const knowledgeNotFound = (run: Run, node: SpecNodeOf<"knowledge">): void => {
+  sayText(run, node.id, render(run, node.data.notFoundMessage), BUILT_IN_TYPING_MS);
+  // Cleared, so a branch on it cannot act on the title of an earlier search.
+  if (node.data.saveTitleTo !== undefined) setVariable(run, node.data.saveTitleTo, "");
+};
+
+/**
+ * Says the message and one link per usable article (an http(s) or site-relative URL and a
+ * title; at most the node's limit) and leaves by `found`, or by `not_found` when none is usable.
+ */
+const answerKnowledge = (run: Run, node: SpecNodeOf<"knowledge">, articles: unknown): void => {
+  const limit = knowledgeLimit(node);
+  const links: RenderedBubble[] = [];
+  let bestTitle = "";
+  for (const article of Array.isArray(articles) ? articles : []) {
+    if (links.length >= limit) break;
+    if (article === null || typeof article !== "object") continue;
+    const { url, title } = article as { url?: unknown; title?: unknown };
+    const href = typeof url === "string" ? url.trim() : "";
+    const label = typeof title === "string" ? title.replace(/\s+/g, " ").trim() : "";
+    if (label === "" || !SAFE_URL.test(href)) continue;
+    links.push({ type: "link", url: href, label });
+    if (bestTitle === "") bestTitle = label;
+  }
+  if (links.length === 0) {
+    knowledgeNotFound(run, node);
+    leave(run, node, "not_found");
+    return;
+  }
+  const text = render(run, node.data.message);
+  run.commands.push({
+    type: "say",
+    nodeId: node.id,
+    bubbles: text.trim() === "" ? links : [{ type: "text", text }, ...links],
+    typingDelayMs: BUILT_IN_TYPING_MS,
+  });
+  if (node.data.saveTitleTo !== undefined) setVariable(run, node.data.saveTitleTo, bestTitle);
+  leave(run, node, "found");
+};
+
+// ---------------------------------------------------------------------------------------------
 // handoff
 
 const isTargetAvailable = (run: Run, node: SpecNodeOf<"handoff">): boolean => {
@@ -906,10 +982,18 @@ export const step = (
       case "webhook_error":
       case "code_result":
       case "code_error":
-      case "ticket_created": {
+      case "ticket_created":
+      case "knowledge_result": {
         if (state.phase !== "awaiting_action" || nodeId === null || event.nodeId !== nodeId) return unchanged(state);
         const node = index.byId.get(nodeId);
-        const kind = event.type === "ticket_created" ? "ticket" : event.type.startsWith("webhook") ? "webhook" : "code";
+        const kind =
+          event.type === "ticket_created"
+            ? "ticket"
+            : event.type === "knowledge_result"
+              ? "knowledge"
+              : event.type.startsWith("webhook")
+                ? "webhook"
+                : "code";
         if (node === undefined) {
           run.turn++;
           fail(run, nodeId, `the conversation waits at node "${nodeId}", which this spec does not have`);
@@ -981,6 +1065,10 @@ const applyActionResult = (run: Run, node: SpecNode, event: InterpreterEvent): v
       if (node.kind !== "ticket") return;
       sayText(run, node.id, render(run, node.data.message), BUILT_IN_TYPING_MS);
       leave(run, node, "next");
+      return;
+    case "knowledge_result":
+      if (node.kind !== "knowledge") return;
+      answerKnowledge(run, node, event.articles);
       return;
     default:
       return;

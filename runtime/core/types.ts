@@ -21,7 +21,7 @@ export const Json: S.Schema<Json> = S.suspend(
 export const ConversationPhase = S.Literal(
   /** Waiting for the visitor to answer the question at `nodeId`. */
   "awaiting_input",
-  /** Waiting for the engine's result of a webhook / code / ticket command issued at `nodeId`. */
+  /** Waiting for the engine's result of a webhook / code / ticket / knowledge command issued at `nodeId`. */
   "awaiting_action",
   /** Handed to a person; the bot never speaks again. */
   "handed_off",
@@ -86,6 +86,10 @@ export interface InterpreterContext {
 // ---------------------------------------------------------------------------------------------
 // Events
 
+/** One help article a knowledge search found: `url` is absolute (or site-relative), `excerpt` plain text. */
+export const KnowledgeArticle = S.Struct({ id: S.String, title: S.String, url: S.String, excerpt: S.String });
+export type KnowledgeArticle = typeof KnowledgeArticle.Type;
+
 export const InterpreterEvent = S.Union(
   S.Struct({ type: S.Literal("visitor_message"), text: S.String }),
   /** A quick-reply click: one choice id, or several for a multiple-choice question. */
@@ -95,6 +99,8 @@ export const InterpreterEvent = S.Union(
   S.Struct({ type: S.Literal("code_result"), nodeId: S.String, outputs: S.Record({ key: S.String, value: Json }) }),
   S.Struct({ type: S.Literal("code_error"), nodeId: S.String, message: S.String }),
   S.Struct({ type: S.Literal("ticket_created"), nodeId: S.String, ticketId: S.String }),
+  /** The articles a `search_knowledge` found, best first (empty: nothing matched). */
+  S.Struct({ type: S.Literal("knowledge_result"), nodeId: S.String, articles: S.Array(KnowledgeArticle) }),
   S.Struct({ type: S.Literal("session_timed_out") }),
   S.Struct({ type: S.Literal("agent_took_over") }),
 );
@@ -170,6 +176,8 @@ export type Command =
       readonly createTicket: boolean;
     }
   | { readonly type: "offer_meeting"; readonly nodeId: string; readonly userId: string; readonly message?: string }
+  /** Search the published help articles; the engine answers with `knowledge_result`. */
+  | { readonly type: "search_knowledge"; readonly nodeId: string; readonly query: string; readonly limit: number }
   | {
       readonly type: "end";
       readonly reason: "completed" | "handed_off" | "timeout" | "agent_took_over" | "error";

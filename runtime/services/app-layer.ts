@@ -18,6 +18,7 @@ import * as FollowUps from "./follow-ups.js";
 import * as Engine from "./engine.js";
 import * as FormChannel from "./form-channel.js";
 import * as Inbox from "./inbox.js";
+import * as Knowledge from "./knowledge.js";
 import * as LiveEvents from "./live-events.js";
 import * as MessengerChannel from "./messenger-channel.js";
 import * as OutsideConversations from "./outside-conversations.js";
@@ -75,6 +76,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Tickets.layer,
     SavedReplies.layer,
     Snoozes.layer,
+    Knowledge.layer,
     Ratings.layer,
     Reports.layer.pipe(Layer.provide(Chatflows.layer)),
     deliveries,

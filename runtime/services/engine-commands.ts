@@ -5,7 +5,7 @@
  * columns, and every analytics event. Either all of it commits or none of it does.
  */
 import type { Json } from "../core/types.js";
-import type { AwaitedInput, Command, TrackedEvent } from "../core/types.js";
+import type { AwaitedInput, Command, InterpreterEvent, TrackedEvent } from "../core/types.js";
 import {
   apiMessageOf,
   messagePreviewOf,
@@ -17,6 +17,7 @@ import {
 } from "./conversation-rows.js";
 import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
+import { searchKnowledgeNow } from "./knowledge.js";
 
 // ---------------------------------------------------------------------------------------------
 // The plan of one turn
@@ -136,9 +137,31 @@ const collectedName = (collected: Readonly<Record<string, Json>>): string => {
   return "a website visitor";
 };
 
+export type SearchKnowledgeCommand = Extract<Command, { type: "search_knowledge" }>;
+
 /**
- * Adds one command's effects to the plan. `call_webhook`, `run_code` and `create_ticket` are
- * the engine loop's (they produce an event to feed back); here they are ignored.
+ * The event answering a knowledge node's search: the published articles best matching its
+ * query, each linked under `publicUrl` (the app's public URL without a trailing slash; "" keeps
+ * site-relative links). Reads only. Not pure (reads the database).
+ */
+export const knowledgeEvent = (
+  db: { readonly prepare: (sql: string) => Statement },
+  command: SearchKnowledgeCommand,
+  publicUrl: string,
+): Extract<InterpreterEvent, { type: "knowledge_result" }> => ({
+  type: "knowledge_result",
+  nodeId: command.nodeId,
+  articles: searchKnowledgeNow(db, command.query, command.limit).map((hit) => ({
+    id: hit.id,
+    title: hit.title,
+    url: `${publicUrl}${hit.path}`,
+    excerpt: hit.excerpt,
+  })),
+});
+
+/**
+ * Adds one command's effects to the plan. `call_webhook`, `run_code`, `create_ticket` and
+ * `search_knowledge` are the engine loop's (they produce an event to feed back); here they are ignored.
  */
 export const applyCommand = (plan: Plan, command: Command, lookups: PlanLookups): void => {
   switch (command.type) {
@@ -236,6 +259,7 @@ export const applyCommand = (plan: Plan, command: Command, lookups: PlanLookups)
     case "call_webhook":
     case "run_code":
     case "create_ticket":
+    case "search_knowledge":
       return;
   }
 };

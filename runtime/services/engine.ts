@@ -48,16 +48,19 @@ import {
   applyCommand,
   attachChoices,
   columnsAfterBotTurn,
+  knowledgeEvent,
   newPlan,
   persistTurn,
   StaleConversation,
   type ConversationColumns,
   type Plan,
   type PlannedMessage,
+  type SearchKnowledgeCommand,
   type Turn,
   type TurnResult,
 } from "./engine-commands.js";
 import { CodeSandbox, codeEvent } from "./code-sandbox.js";
+import { AppConfig } from "./config.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
@@ -69,6 +72,7 @@ export type { ApiMessage, ConversationStatus, ConversationView } from "./convers
 
 export type CallWebhookCommand = Extract<Command, { type: "call_webhook" }>;
 export type RunCodeCommand = Extract<Command, { type: "run_code" }>;
+
 
 /** How the engine carries out webhook and code commands: each yields the event to feed back, never fails. */
 export interface EngineActionsShape {
@@ -215,7 +219,7 @@ export interface SeenChange {
 
 export const MAX_TEXT_LENGTH = 4000;
 export const MAX_CLIENT_MESSAGE_ID_LENGTH = 100;
-/** Webhook / code / ticket results fed back in one turn before the engine stops the loop. */
+/** Webhook / code / ticket / knowledge results fed back in one turn before the engine stops the loop. */
 export const MAX_ACTION_ROUNDS = 20;
 const MAX_PAGE_URL_LENGTH = 2000;
 const MAX_MESSAGES_RETURNED = 1000;
@@ -350,8 +354,11 @@ export const makeEngine = (deps: {
   readonly actions: EngineActionsShape;
   /** Routes handoffs (routing.ts); without it a handed-off conversation stays as the flow left it. */
   readonly routing?: Pick<RoutingShape, "routeInWrite" | "publish">;
+  /** The app's public URL (AppConfig), which knowledge nodes' article links start with; without it they are site-relative. */
+  readonly publicUrl?: string;
 }): EngineShape => {
   const { db, chatflows, live, actions } = deps;
+  const publicUrl = (deps.publicUrl ?? "").replace(/\/+$/, "");
   const routing = deps.routing;
   const lock = makeKeyedLock();
   const withLock = lock.withLock;
@@ -585,9 +592,24 @@ export const makeEngine = (deps: {
     },
   };
 
+  /** A knowledge node's search; a search that fails finds nothing and leaves a flow_error in the report. */
+  const searchKnowledge = (command: SearchKnowledgeCommand, plan: Plan): InterpreterEvent => {
+    try {
+      return knowledgeEvent(db, command, publicUrl);
+    } catch (error) {
+      plan.events.push({
+        type: "flow_error",
+        nodeId: command.nodeId,
+        data: { message: `the knowledge search failed: ${error instanceof Error ? error.message : String(error)}`.slice(0, 500) },
+      });
+      return { type: "knowledge_result", nodeId: command.nodeId, articles: [] };
+    }
+  };
+
   /**
-   * Carries out a step's commands into a plan; webhook / code / ticket results are fed back
-   * into `step` (a bounded number of rounds). Webhooks and code run here, outside any transaction.
+   * Carries out a step's commands into a plan; webhook / code / ticket / knowledge results are
+   * fed back into `step` (a bounded number of rounds). Webhooks, code and knowledge searches
+   * (reads) run here, outside any transaction.
    */
   const runCommandsNow = async (spec: FlowSpec, first: StepResult, context: InterpreterContext, plan: Plan): Promise<InterpreterState> => {
     let state = first.state;
@@ -600,16 +622,23 @@ export const makeEngine = (deps: {
     };
     for (let i = 0; i < queue.length; i++) {
       const command = queue[i]!;
-      if (command.type === "call_webhook" || command.type === "run_code" || command.type === "create_ticket") {
+      if (
+        command.type === "call_webhook" ||
+        command.type === "run_code" ||
+        command.type === "create_ticket" ||
+        command.type === "search_knowledge"
+      ) {
         if (++rounds > MAX_ACTION_ROUNDS) {
           plan.events.push({
             type: "flow_error",
             nodeId: command.nodeId,
-            data: { message: `more than ${MAX_ACTION_ROUNDS} webhook, code or ticket steps in one turn; stopped` },
+            data: { message: `more than ${MAX_ACTION_ROUNDS} webhook, code, ticket or knowledge steps in one turn; stopped` },
           });
           continue;
         }
-        if (command.type === "create_ticket") {
+        if (command.type === "search_knowledge") {
+          feed(searchKnowledge(command, plan));
+        } else if (command.type === "create_ticket") {
           const ticketId = newId("tkt");
           plan.tickets.push({ id: ticketId, subject: command.subject, description: command.description, priority: command.priority });
           feed({ type: "ticket_created", nodeId: command.nodeId, ticketId });
@@ -1298,14 +1327,16 @@ export const makeEngine = (deps: {
 export const layer: Layer.Layer<Engine, never, Database | Chatflows | LiveEvents | EngineActions> = Layer.effect(
   Engine,
   Effect.gen(function* () {
-    // Optional so tools and tests can run the engine alone; the app layer provides it.
+    // Optional so tools and tests can run the engine alone; the app layer provides them.
     const routing = yield* Effect.serviceOption(Routing);
+    const config = yield* Effect.serviceOption(AppConfig);
     return makeEngine({
       db: yield* Database,
       chatflows: yield* Chatflows,
       live: yield* LiveEvents,
       actions: yield* EngineActions,
       ...(Option.isSome(routing) ? { routing: routing.value } : {}),
+      ...(Option.isSome(config) ? { publicUrl: config.value.publicUrl } : {}),
     });
   }),
 );

@@ -68,6 +68,59 @@ export const DEMO_USERS = [
   { id: SEED_IDS.analyst, email: "analyst@parley.local", name: "Ana Analyst", role: "analyst", meetingLink: null },
 ] as const;
 
+/** The demo's help articles: short answers to what Acme Rockets' customers ask most. */
+export const DEMO_ARTICLES: ReadonlyArray<{ readonly id: string; readonly title: string; readonly body: string }> = [
+  {
+    id: "art_demo_reset_password",
+    title: "Reset your password",
+    body: `Forgot the password of your Acme Rockets account? No problem.
+
+1. Open the [sign-in page](https://acme-rockets.example/login).
+2. Choose **Forgot password** and enter the email address of your account.
+3. We email you a link. It works for **one hour**; open it and choose a new password.
+
+No email after ten minutes? Look in your spam folder, or [write to us](/demo/contact) and we reset it for you.`,
+  },
+  {
+    id: "art_demo_plans_pricing",
+    title: "Plans and pricing",
+    body: `Acme Rockets has three plans:
+
+- **Hobby** — one launch a quarter, payload up to 5 kg. From €490 per launch.
+- **Team** — monthly launches, payload up to 50 kg, a launch report with telemetry.
+- **Enterprise** — your own launch window and a named flight engineer.
+
+Prices are per launch and include insurance. You can change plans at any time; the new price applies from your next launch. See the [pricing page](/demo/pricing) for details.`,
+  },
+  {
+    id: "art_demo_export_data",
+    title: "Export your launch data",
+    body: `Every launch report can be downloaded. In your account, open **Launches**, pick a launch and choose **Export**:
+
+- **CSV** — telemetry, one row per second of flight.
+- **PDF** — the launch report with its invoice.
+
+Exporting a long flight can take a few minutes; we email you when the file is ready.`,
+  },
+  {
+    id: "art_demo_support_hours",
+    title: "Support hours and how to reach us",
+    body: `Our support team answers **Monday to Friday, 9:00–17:30** (Central European Time).
+
+- Chat with us on this site: the bubble in the corner.
+- Use the [contact form](/demo/contact); we answer by email.
+
+Outside these hours, leave a message: we answer it first thing the next working day.`,
+  },
+  {
+    id: "art_demo_change_launch_date",
+    title: "Change your launch date",
+    body: `You can move a launch free of charge **up to 48 hours before the countdown starts**. Open **Launches**, pick the launch and choose **Reschedule**.
+
+Later than that, the launch pad is already booked: ask our support team, and we find the next free window.`,
+  },
+];
+
 /**
  * How each example is set up on the demo channel (by the document's id). Lower priority wins:
  * the support bot on help pages, lead qualification everywhere else except /pricing, where the
@@ -409,6 +462,13 @@ export const seed = (options: SeedOptions = {}) =>
             putSetting(s, CONTACT_PROPERTIES_SETTING, JSON.stringify([...known].sort()));
             putSetting(s, SEED_DEMO, "pending");
             if (config.demoConversations) putSetting(s, SEED_CONVERSATIONS, "pending");
+            // The demo's help center (and its bots' knowledge step) answers from these, published.
+            const insertArticle = s.prepare(
+              `INSERT OR IGNORE INTO knowledge_articles (id, title, body, status, author_id, updated_by, created_at, updated_at, published_at)
+               VALUES (?, ?, ?, 'published', ?, ?, ?, ?, ?)`,
+            );
+            const authorId = (s.prepare("SELECT id FROM users WHERE email = ?").get(DEMO_USERS[1].email) as { id: string } | undefined)?.id ?? adminId;
+            for (const article of DEMO_ARTICLES) insertArticle.run(article.id, article.title, article.body, authorId, authorId, now, now, now);
           }
           putSetting(s, SEEDED_AT, String(realNow));
           return true;

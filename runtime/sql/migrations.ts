@@ -781,6 +781,46 @@ WHEN NEW.snoozed_until IS NOT NULL AND NEW.status NOT IN ('open', 'pending')
 BEGIN UPDATE conversations SET snoozed_until = NULL WHERE id = NEW.id; END;
 `,
   },
+  {
+    version: 25,
+    name: "knowledge base: help articles and their search index",
+    // Marketers and admins write help articles (Markdown); visitors read the published ones in
+    // the public help center, and a bot's knowledge node searches them with the visitor's
+    // question (runtime/services/knowledge.ts). `seq` is the stable FTS rowid (an implicit rowid
+    // may be renumbered by VACUUM; an INTEGER PRIMARY KEY never is), so knowledge_fts is external
+    // content over this table and keeps no second copy of the bodies. The triggers keep it in
+    // sync: articles are written by people, a few a day, never on a bot's turn. The index holds
+    // drafts too (the management list searches them); the public reads join on status.
+    sql: /* sql */ `
+CREATE TABLE knowledge_articles (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 200),
+  body TEXT NOT NULL CHECK (length(CAST(body AS BLOB)) <= 102400),
+  status TEXT NOT NULL DEFAULT 'draft' CHECK (status IN ('draft', 'published')),
+  version INTEGER NOT NULL DEFAULT 1,
+  author_id TEXT REFERENCES users(id) ON DELETE SET NULL,
+  updated_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  published_at INTEGER
+);
+CREATE INDEX knowledge_articles_status_updated ON knowledge_articles(status, updated_at DESC);
+CREATE INDEX knowledge_articles_updated ON knowledge_articles(updated_at DESC);
+CREATE VIRTUAL TABLE knowledge_fts USING fts5(
+  title, body, content='knowledge_articles', content_rowid='seq', tokenize='unicode61 remove_diacritics 2'
+);
+CREATE TRIGGER knowledge_fts_insert AFTER INSERT ON knowledge_articles
+BEGIN INSERT INTO knowledge_fts (rowid, title, body) VALUES (new.seq, new.title, new.body); END;
+CREATE TRIGGER knowledge_fts_delete AFTER DELETE ON knowledge_articles
+BEGIN INSERT INTO knowledge_fts (knowledge_fts, rowid, title, body) VALUES ('delete', old.seq, old.title, old.body); END;
+CREATE TRIGGER knowledge_fts_update AFTER UPDATE OF title, body ON knowledge_articles
+BEGIN
+  INSERT INTO knowledge_fts (knowledge_fts, rowid, title, body) VALUES ('delete', old.seq, old.title, old.body);
+  INSERT INTO knowledge_fts (rowid, title, body) VALUES (new.seq, new.title, new.body);
+END;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -51,7 +51,7 @@ test("an agent sees only the inbox and cannot open user settings (403)", async (
   await login(page, demoUsers.agent, adminPassword());
   await expect(page).toHaveURL(/\/inbox$/);
   const nav = page.getByRole("navigation", { name: "Main" });
-  await expect(nav.getByRole("link")).toHaveText(["Inbox", "Tickets"]);
+  await expect(nav.getByRole("link")).toHaveText(["Inbox", "Tickets", "Knowledge"]);
   await nav.getByRole("link", { name: "Tickets" }).click();
   await expect(page).toHaveURL(/\/tickets$/);
   await expect(page.getByRole("heading", { level: 1, name: "Tickets" })).toBeVisible();
@@ -86,7 +86,7 @@ test("an admin creates a user who can then sign in", async ({ page, browser }) =
   const other = await browser.newPage();
   await login(other, email, "analyst-password");
   await expect(other).toHaveURL(/\/reports$/);
-  await expect(other.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveText(["Reports"]);
+  await expect(other.getByRole("navigation", { name: "Main" }).getByRole("link")).toHaveText(["Reports", "Knowledge"]);
   await other.close();
 });
 

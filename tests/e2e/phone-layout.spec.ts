@@ -26,10 +26,19 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/routing",
       "/settings/saved-replies",
       "/settings/profile",
+      "/knowledge",
+      "/knowledge/new",
+      "/knowledge/art_demo_reset_password",
+      "/help",
+      "/help?q=reset+password",
+      "/help/articles/art_demo_plans_pricing",
     ],
   },
-  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/settings/profile"] },
-  marketer: { email: () => demoUsers.marketer, pages: ["/flows", "/flows/flow_support_triage", "/settings/profile"] },
+  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/knowledge", "/settings/profile"] },
+  marketer: {
+    email: () => demoUsers.marketer,
+    pages: ["/flows", "/flows/flow_support_triage", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],
+  },
   analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/settings/profile"] },
 };
 
@@ -76,7 +85,7 @@ test("on a phone, every area in the top navigation can be scrolled to and opened
   const nav = page.getByRole("navigation", { name: "Main" });
   const links = nav.getByRole("link");
   const names = await links.allTextContents();
-  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Reports", "Settings"]);
+  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Reports", "Knowledge", "Settings"]);
   const last = links.last();
   await last.scrollIntoViewIfNeeded();
   const box = (await last.boundingBox())!;

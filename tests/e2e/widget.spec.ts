@@ -171,6 +171,30 @@ test("the hide rule on /pricing keeps the lead bot off that page, also after SPA
   await context.close();
 });
 
+test("on a help page the support bot answers a question with links to the help center's articles", async ({ browser }) => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  // The support-triage bot shows where the address contains /help, and wins over the lead bot there.
+  await page.goto(`${siteUrl}/index.html?section=/help`);
+  await launcher(page).click();
+  await expect(transcript(page)).toContainText("What can I help you with today?", { timeout: 15_000 });
+  await chat(page).getByRole("button", { name: "Something else" }).click();
+  await expect(transcript(page)).toContainText("What's your question?");
+  await say(page, "How do I reset my password?");
+
+  await expect(transcript(page)).toContainText("These articles from our help center may answer it:");
+  const article = transcript(page).getByRole("link", { name: /^Reset your password/ });
+  await expect(article).toHaveAttribute("href", `${parleyUrl()}/help/articles/art_demo_reset_password`);
+  await expect(transcript(page)).toContainText("Did “Reset your password” answer your question?");
+  await chat(page).getByRole("button", { name: "Yes, thanks" }).click();
+  await expect(transcript(page)).toContainText("Glad it helped!");
+
+  // The link opens the article in the public help center, in a new tab.
+  const [tab] = await Promise.all([context.waitForEvent("page"), article.click()]);
+  await expect(tab.getByRole("heading", { name: "Reset your password", level: 1 })).toBeVisible();
+  await context.close();
+});
+
 test("message text is never HTML: <img src=x onerror=alert(1)> shows as text and runs nothing", async ({ browser }) => {
   const { context, page } = await openChatOnHome(browser);
   let dialogs = 0;

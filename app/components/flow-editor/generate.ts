@@ -26,6 +26,7 @@ const PATTERN: ReadonlyArray<NodeKind> = [
   "handoff",
   "ticket",
   "meeting",
+  "knowledge",
   "message",
   "end",
 ];
@@ -74,6 +75,8 @@ const dataFor = (kind: NodeKind, i: number): unknown => {
       return { subject: "Request from {{name}}", priority: "normal" };
     case "meeting":
       return { userId: "user_admin", message: "Pick a time that suits you." };
+    case "knowledge":
+      return { query: "", limit: 3, message: "These articles may help:", notFoundMessage: "Sorry, {{name}}, I found nothing on that." };
     case "end":
       return { message: "Thanks for chatting!", closeConversation: false };
   }

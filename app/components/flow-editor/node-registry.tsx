@@ -11,7 +11,7 @@ import { portsOf, type Port } from "../../../flows/ports.js";
 import { EndForm, HandoffForm, MeetingForm, TicketForm, WebhookForm } from "./inspector/action-forms.js";
 import { CodeForm } from "./inspector/code-form.js";
 import { BranchForm, SetForm, SplitForm } from "./inspector/logic-forms.js";
-import { MessageForm, QuestionForm } from "./inspector/talk-forms.js";
+import { KnowledgeForm, MessageForm, QuestionForm } from "./inspector/talk-forms.js";
 import { summarize, type NameLookup, type NodeSummary } from "./node-summary.js";
 
 export type PaletteGroup = "Talk" | "Decide" | "Act" | "Finish";
@@ -77,6 +77,20 @@ export const nodeRegistry: { readonly [K in NodeKind]: NodeRegistryEntry<K> } = 
     icon: icon("M9 9a3 3 0 1 1 4 2.8c-.6.3-1 .9-1 1.6V14", "M12 17.5v.5", "M12 3a9 9 0 1 0 0 18 9 9 0 0 0 0-18z"),
     defaults: () => ({ prompt: "", answer: { type: "text" }, save: {} }),
     Inspector: QuestionForm,
+  }),
+  knowledge: entry("knowledge", {
+    title: "Knowledge base",
+    description: "Answer with links to matching help articles",
+    group: "Talk",
+    color: "#0e7490",
+    icon: icon("M4 19.5A2.5 2.5 0 0 1 6.5 17H20", "M6.5 2H20v20H6.5A2.5 2.5 0 0 1 4 19.5v-15A2.5 2.5 0 0 1 6.5 2z", "M9 7h7", "M9 11h5"),
+    defaults: () => ({
+      query: "",
+      limit: 3,
+      message: "These articles may help:",
+      notFoundMessage: "Sorry, I couldn't find an article about that.",
+    }),
+    Inspector: KnowledgeForm,
   }),
   branch: entry("branch", {
     title: "Branch",

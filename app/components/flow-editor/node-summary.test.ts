@@ -17,6 +17,13 @@ describe("summarize", () => {
     expect(texts("webhook", { method: "GET", url: "https://x.test/a" })).toEqual(["GET https://x.test/a"]);
     expect(texts("handoff", { target: { type: "team", teamId: "t1" } })).toEqual(["To team Support"]);
     expect(texts("meeting", { userId: "u1" })).toEqual(["Book with Ada"]);
+    expect(texts("knowledge", { query: "", limit: 1, message: "These may help:", saveTitleTo: "best" })).toEqual([
+      "Searches help articles for the last answer",
+      "Offers up to 1 article",
+      "These may help:",
+      "Saves the title to {{best}}",
+    ]);
+    expect(texts("knowledge", { query: "{{question}}" })).toEqual(["Searches help articles for {{question}}", "Offers up to 3 articles"]);
     expect(texts("split", { arms: [{ id: "a", label: "A", percent: 60 }, { id: "b", label: "B", percent: 30 }] })).toEqual(["Shares add up to 90%, not 100%"]);
   });
 

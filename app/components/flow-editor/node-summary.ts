@@ -207,6 +207,15 @@ export const summarize = (kind: NodeKind, data: unknown, names: NameLookup): Nod
       if (str(d.message).trim() !== "") lines.push(quote(str(d.message)));
       break;
     }
+    case "knowledge": {
+      const query = str(d.query).trim();
+      lines.push(meta(query === "" ? "Searches help articles for the last answer" : `Searches help articles for ${query}`));
+      const limit = typeof d.limit === "number" ? d.limit : 3;
+      lines.push(meta(`Offers up to ${limit} article${limit === 1 ? "" : "s"}`));
+      if (str(d.message).trim() !== "") lines.push(quote(str(d.message)));
+      if (typeof d.saveTitleTo === "string" && d.saveTitleTo !== "") lines.push(meta(`Saves the title to {{${d.saveTitleTo}}}`));
+      break;
+    }
     case "split": {
       chips = chipsOf(arr(d.arms).map((a) => `${str(rec(a).label) || str(rec(a).id)} ${rec(a).percent ?? 0}%`));
       const total = arr(d.arms).reduce((sum, a) => sum + (Number(rec(a).percent) || 0), 0);

@@ -14,11 +14,12 @@ describe("collectReferences", () => {
           node("s", "set", { assignments: [{ target: { type: "variable", name: "score" } }, { target: { type: "contact", property: "tier" } }] }),
           node("w", "webhook", { responseMappings: [{ path: "$.id", variable: "lead_id" }] }),
           node("c", "code", { outputs: ["total"] }),
+          node("k", "knowledge", { saveTitleTo: "best_article" }),
         ],
       },
       ["company_size"],
     );
-    expect(refs.variables).toEqual(["email", "lead_id", "plan", "score", "total"]);
+    expect(refs.variables).toEqual(["best_article", "email", "lead_id", "plan", "score", "total"]);
     expect(refs.contactProperties).toEqual(expect.arrayContaining(["email", "company_size", "work_email", "tier"]));
   });
 

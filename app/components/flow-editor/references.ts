@@ -50,6 +50,9 @@ export const collectReferences = (
       case "code":
         for (const o of arr(data.outputs)) addVar(o);
         break;
+      case "knowledge":
+        addVar(data.saveTitleTo);
+        break;
       default:
         break;
     }

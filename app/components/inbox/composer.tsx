@@ -1,6 +1,7 @@
 import { useFetcher, useRevalidator } from "@remix-run/react";
 import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
 import { CsrfInput } from "../csrf-input.js";
+import { ArticlePicker } from "../knowledge/article-picker.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { enterAction, matchSavedReplies, newClientMessageId, replyFileLimits, replyFilesWhere, shortcutQuery, type FileLimits } from "./composer-logic.js";
 import { humanSize } from "./thread-messages.js";
@@ -348,6 +349,15 @@ export function Composer({
         </div>
       ) : null}
       <div className="composer__foot">
+        {effectiveMode === "reply" ? (
+          <ArticlePicker
+            disabled={busy}
+            onPick={(line) => {
+              setText((current) => (current.trim() === "" ? line : `${current.trimEnd()}\n${line}`));
+              textRef.current?.focus();
+            }}
+          />
+        ) : null}
         <p id={hintId} className="composer__hint muted">
           {effectiveMode === "comment" ? "Only your team sees comments." : "Enter sends · Shift+Enter new line · / saved replies"}
         </p>

@@ -1,5 +1,5 @@
 /**
- * Inspector forms for the nodes that talk with the visitor: Message and Question.
+ * Inspector forms for the nodes that talk with the visitor: Message, Question and Knowledge base.
  */
 import { getIn, freshItemId, setIn } from "./data-path.js";
 import {
@@ -193,6 +193,31 @@ export function QuestionForm() {
         <NumberField path={["maxRetries"]} label="Retries" min={0} max={10} step={1} optional />
         <NumberField path={["typingDelayMs"]} label="Typing delay (ms)" min={0} max={10_000} step={100} optional />
       </div>
+    </>
+  );
+}
+
+/** Knowledge base: what to search for, how many articles to offer, and what the bot says. */
+export function KnowledgeForm() {
+  return (
+    <>
+      <TemplateField
+        path={["query"]}
+        label="Search for"
+        optional
+        placeholder="The visitor's last answer"
+        hint="Leave empty to search what the visitor last answered, or use tokens, e.g. {{question}}."
+      />
+      <NumberField path={["limit"]} label="Articles to offer (1–5)" min={1} max={5} step={1} />
+      <TemplateField path={["message"]} label="Message before the links" multiline placeholder="These articles may help:" />
+      <TemplateField
+        path={["notFoundMessage"]}
+        label="Message when nothing matches"
+        multiline
+        optional
+        hint="Said before the flow takes the not found exit."
+      />
+      <VariableField path={["saveTitleTo"]} label="Save the best article's title to" optional />
     </>
   );
 }

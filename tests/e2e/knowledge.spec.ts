@@ -1,0 +1,86 @@
+/**
+ * The knowledge base end to end: a marketer writes an article with a Markdown link, sees it in
+ * the live preview, publishes it, and a visitor (signed out) finds it in the help center by
+ * searching and reads it there; an agent reads the list but cannot write; in the inbox, a reply
+ * gets an article's title and help-center link from "Insert article".
+ */
+import { expect, test } from "@playwright/test";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+
+test("a marketer writes and publishes an article that a visitor finds in the help center", async ({ page, browser }) => {
+  const title = `Refund policy ${Date.now()}`;
+  await login(page, demoUsers.marketer, adminPassword());
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Knowledge" }).click();
+  await expect(page.getByRole("heading", { name: "Knowledge base", level: 1 })).toBeVisible();
+  await page.getByRole("link", { name: "New article" }).click();
+
+  await page.getByLabel("Title").fill(title);
+  await page
+    .getByLabel("Article (Markdown)")
+    .fill("Refunds reach your card within **five working days**.\n\nRead the [terms](https://acme-rockets.example/terms) first.");
+  const preview = page.getByRole("region", { name: "Preview" });
+  await expect(preview.getByRole("link", { name: "terms" })).toHaveAttribute("href", "https://acme-rockets.example/terms");
+  await expect(preview.locator("strong")).toHaveText("five working days");
+  await page.getByRole("button", { name: "Save draft" }).click();
+
+  await expect(page.getByRole("status")).toContainText("The draft is saved");
+  await expect(page.getByRole("heading", { name: title, level: 1 })).toBeVisible();
+  await page.getByRole("button", { name: "Save and publish" }).click();
+  await expect(page.getByRole("status")).toContainText("The article is published");
+  await expect(page.getByRole("link", { name: "View in help center" })).toBeVisible();
+
+  // A visitor, not signed in.
+  const visitor = await browser.newPage();
+  await visitor.goto("/help");
+  await expect(visitor.getByRole("navigation", { name: "Main" })).toHaveCount(0);
+  await visitor.getByRole("searchbox", { name: "Search the help center" }).fill("how long do refunds take?");
+  await visitor.getByRole("searchbox", { name: "Search the help center" }).press("Enter");
+  const results = visitor.getByRole("list", { name: "Search results" });
+  await expect(results.getByRole("link").first()).toHaveText(title);
+  await results.getByRole("link", { name: title }).click();
+  await expect(visitor.getByRole("heading", { name: title, level: 1 })).toBeVisible();
+  await expect(visitor).toHaveTitle(`${title} · Help center`);
+  const terms = visitor.getByRole("article").getByRole("link", { name: "terms" });
+  await expect(terms).toHaveAttribute("href", "https://acme-rockets.example/terms");
+  await expect(terms).toHaveAttribute("rel", "noopener noreferrer");
+  await visitor.close();
+});
+
+test("an agent reads the knowledge base but has no way to change it", async ({ page }) => {
+  await login(page, demoUsers.agent, adminPassword());
+  await page.goto("/knowledge");
+  const articles = page.getByRole("region", { name: "Articles" });
+  await expect(articles.getByRole("link", { name: "Reset your password" })).toBeVisible();
+  await expect(page.getByRole("link", { name: "New article" })).toHaveCount(0);
+  await articles.getByRole("link", { name: "Reset your password" }).click();
+  await expect(page.getByLabel("Title")).toHaveAttribute("readonly", "");
+  await expect(page.getByRole("button", { name: "Save" })).toHaveCount(0);
+  const response = await page.goto("/knowledge/new");
+  expect(response?.status()).toBe(403);
+});
+
+test("a reply gets an article's title and help-center link from the composer's Insert article", async ({ page, request }) => {
+  // A visitor through the public chat API, on the live-chat flow, which hands them to the team at once.
+  const channel = await getChatChannelId(request);
+  const pageUrl = "https://shop.example/account";
+  const made = await request.post("/api/visitors", { data: { channel, pageUrl } });
+  const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
+  const started = await request.post("/api/conversations", { headers, data: { channel, chatflowId: "flow_live_chat_hours", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+
+  await login(page, adminEmail(), adminPassword());
+  await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  const reply = page.getByRole("textbox", { name: "Reply to the visitor" });
+  await reply.fill("Here is how:");
+  await page.getByText("Insert article", { exact: true }).click();
+  const search = page.getByRole("searchbox", { name: "Search published articles" });
+  await expect(search).toBeFocused();
+  await search.fill("forgot my password");
+  // Enter searches; it does not send the half-written reply.
+  await search.press("Enter");
+  await page.getByRole("list", { name: "Articles" }).getByRole("button", { name: "Reset your password" }).click();
+  await expect(reply).toHaveValue(`Here is how:\nReset your password: ${parleyUrl()}/help/articles/art_demo_reset_password`);
+  await expect(reply).toBeFocused();
+  await expect(search).toBeHidden();
+});
