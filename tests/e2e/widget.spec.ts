@@ -185,6 +185,9 @@ test("on a help page the support bot answers a question with links to the help c
   await expect(transcript(page)).toContainText("These articles from our help center may answer it:");
   const article = transcript(page).getByRole("link", { name: /^Reset your password/ });
   await expect(article).toHaveAttribute("href", `${parleyUrl()}/help/articles/art_demo_reset_password`);
+  // The bubble is the link alone: its title is not also printed beside it as text.
+  const bubble = article.locator("xpath=..");
+  await expect(bubble).toHaveText(/^Bot: Reset your password(\s*\(opens in a new tab\))?$/);
   await expect(transcript(page)).toContainText("Did “Reset your password” answer your question?");
   await chat(page).getByRole("button", { name: "Yes, thanks" }).click();
   await expect(transcript(page)).toContainText("Glad it helped!");

@@ -78,15 +78,19 @@ const renderFile = (file: Attachment, strings: ChatStrings, fileUrl: ViewHandler
 /** One message bubble; the author is spoken before the text for screen readers. */
 export const renderMessage = (message: Message, strings: ChatStrings, fileUrl?: ViewHandlers["fileUrl"]): HTMLElement => {
   const who = { visitor: strings.you, bot: strings.bot, agent: strings.agent, system: strings.system }[message.author];
-  const bubble = h("p", { class: `m ${message.author}`, "data-id": message.id }, h("span", { class: "sr" }, `${who}: `), ...richText(message.text, strings));
   const extra = message.bubble;
+  // A bot's link or image bubble carries its label (alt) as the message's text too, for the
+  // inbox, email and API readers: drawn once, as the link or the image, not again beside it.
+  const caption = (extra?.type === "link" && message.text === (extra.label || extra.url)) || (extra?.type === "image" && message.text === extra.alt) ? "" : message.text;
+  const bubble = h("p", { class: `m ${message.author}`, "data-id": message.id }, h("span", { class: "sr" }, `${who}: `), ...richText(caption, strings));
   if (extra?.type === "image") {
     const src = safeImageSrc(extra.url, location.href);
     if (src) bubble.append(h("img", { src, alt: extra.alt || strings.image, loading: "lazy", referrerpolicy: "no-referrer" }));
+    else if (caption === "" && message.text) bubble.append(message.text);
   } else if (extra?.type === "link") {
     const href = safeHref(extra.url, location.href);
     const label = extra.label || extra.url;
-    bubble.append(message.text ? " " : "", href ? link(href, label, strings) : label);
+    bubble.append(caption ? " " : "", href ? link(href, label, strings) : label);
   }
   if (fileUrl && message.attachments) {
     for (const file of message.attachments) bubble.append(h("span", { class: "af" }, renderFile(file, strings, fileUrl)));
