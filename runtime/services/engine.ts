@@ -61,7 +61,7 @@ import { CodeSandbox, codeEvent } from "./code-sandbox.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
-import { Routing, type Assignment, type RoutingShape } from "./routing.js";
+import { contactOwnerRoute, Routing, type Assignment, type RoutingShape } from "./routing.js";
 import { WebhookClient, webhookEvent } from "./webhook-client.js";
 
 export type { ApiMessage, ConversationStatus, ConversationView } from "./conversation-rows.js";
@@ -425,8 +425,9 @@ export const makeEngine = (deps: {
   };
 
   /** Availability read lazily: most turns never look at it, and the ones that do read it once. */
-  const availabilityFor = (inboxId: string): InterpreterContext["availability"] => {
+  const availabilityFor = (inboxId: string, contactId: string | null): InterpreterContext["availability"] => {
     let routing: boolean | undefined;
+    let contactOwner: boolean | undefined;
     let users: Record<string, boolean> | undefined;
     let teams: Record<string, boolean> | undefined;
     const usersNow = () =>
@@ -447,6 +448,9 @@ export const makeEngine = (deps: {
       },
       get users() {
         return usersNow();
+      },
+      get contactOwner() {
+        return (contactOwner ??= contactOwnerRoute(db.prepare, contactId, inboxId).to === "owner");
       },
       get teams() {
         if (!teams) {
@@ -509,7 +513,7 @@ export const makeEngine = (deps: {
     specHash: bot.specHash,
     visitor: scope.visitor,
     ...(withContact ? { contact: contactProperties(scope.contactId) } : {}),
-    availability: availabilityFor(scope.inboxId),
+    availability: availabilityFor(scope.inboxId, scope.contactId),
   });
 
   /** The interpreter context of a turn on an existing conversation. */
@@ -641,7 +645,10 @@ export const makeEngine = (deps: {
     if (!opened) return;
     // An agent who took over already holds it; a user target is checked (and may fall back) by routing.
     if (handoff?.target.type !== "user" && turn.columns.assigneeId !== null) return;
-    const assignment = routing.routeInWrite(db.prepare, turn.scope.id, handoff?.target ?? { type: "routing" }, turn.now);
+    // A handoff to the contact's owner goes where persistTurn decided and its event says.
+    const owner = result.ownerRoute;
+    const target = owner ? (owner.to === "owner" ? { type: "user" as const, userId: owner.ownerId } : { type: "routing" as const }) : handoff?.target;
+    const assignment = routing.routeInWrite(db.prepare, turn.scope.id, target ?? { type: "routing" }, turn.now);
     if (assignment) routedTurns.set(result, assignment);
   };
 

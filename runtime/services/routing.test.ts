@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Db from "./database.js";
 import * as LiveEventsModule from "./live-events.js";
 import { makeLiveEvents, type LiveEvent } from "./live-events.js";
-import { layer as routingLayer, makeRouting, Routing, type RoutingShape } from "./routing.js";
+import { contactOwnerRoute, layer as routingLayer, makeRouting, Routing, type RoutingShape } from "./routing.js";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a fresh SQLite file per test, rows written directly.
@@ -223,6 +223,26 @@ describe("targets", () => {
     expect(JSON.parse(events("assigned")[0]!.data).via).toBe("target");
     expect((await route(conversation(), { type: "user", userId: "out" })).assigneeId).toBe("ann");
     expect((await route(conversation(), { type: "user", userId: "nobody" })).assigneeId).toBe("ann");
+  });
+
+  it("gives a contact_owner target to the contact's owner when available and below the cap, else to routing", async () => {
+    user("ann");
+    user("owen");
+    setRouting("inbox_a", { mode: "round_robin", maxOpenPerAgent: 1 });
+    const s = db.sqlite;
+    s.prepare("INSERT INTO contacts (id, owner_id, created_at, updated_at) VALUES ('ct_o', 'owen', 1, 1), ('ct_n', NULL, 1, 1)").run();
+    const withContact = (contactId: string | null) => {
+      const id = conversation();
+      s.prepare("UPDATE conversations SET contact_id = ? WHERE id = ?").run(contactId, id);
+      return id;
+    };
+    expect(await route(withContact("ct_o"), { type: "contact_owner" })).toEqual({ assigneeId: "owen", queued: false });
+    // Owen is at the cap now: the next one goes round-robin, to Ann.
+    expect(await route(withContact("ct_o"), { type: "contact_owner" })).toEqual({ assigneeId: "ann", queued: false });
+    expect(await route(withContact("ct_n"), { type: "contact_owner" })).toEqual({ assigneeId: null, queued: true });
+    expect(contactOwnerRoute(db.prepare, "ct_o", "inbox_a")).toEqual({ to: "routing", ownerId: "owen", reason: "owner_at_capacity" });
+    expect(contactOwnerRoute(db.prepare, "ct_o", "inbox_b")).toEqual({ to: "routing", ownerId: "owen", reason: "owner_not_member" });
+    expect(contactOwnerRoute(db.prepare, "ct_missing", "inbox_a")).toEqual({ to: "routing", ownerId: null, reason: "unknown_visitor" });
   });
 
   it("refuses to route a conversation that is not open, and an unknown one", async () => {
