@@ -16,6 +16,7 @@ describe("summarize", () => {
     ]);
     expect(texts("webhook", { method: "GET", url: "https://x.test/a" })).toEqual(["GET https://x.test/a"]);
     expect(texts("handoff", { target: { type: "team", teamId: "t1" } })).toEqual(["To team Support"]);
+    expect(texts("handoff", { target: { type: "contact_owner" } })).toEqual(["To the contact's owner, else routing"]);
     expect(texts("meeting", { userId: "u1" })).toEqual(["Book with Ada"]);
     expect(texts("split", { arms: [{ id: "a", label: "A", percent: 60 }, { id: "b", label: "B", percent: 30 }] })).toEqual(["Shares add up to 90%, not 100%"]);
   });
