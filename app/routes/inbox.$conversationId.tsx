@@ -1,7 +1,7 @@
 /**
  * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
- * close | reopen | mark-pending | mark-open | create-contact | link-contact | update-contact |
+ * close | reopen | mark-pending | mark-open | create-contact | link-contact | update-contact | set-owner |
  * create-ticket | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
  * A reply by email or on Messenger may carry files: its post is then multipart (thread-action.server.ts
  * reads it with the reply limits).
@@ -38,13 +38,14 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       // Seeing it is reading it; the thread above still carries the previous mark for the "new" divider.
       yield* inbox.markRead(conversationId, user);
       const history = thread.contact ? yield* contacts.history(user, thread.contact.id) : null;
+      const owners = thread.contact ? yield* contacts.owners(user) : [];
       const contactResults = !thread.contact && contactSearch.trim() !== "" ? yield* contacts.search(user, contactSearch, 8) : null;
       const savedReplies = yield* Effect.flatMap(SavedReplies, (s) => s.list(user));
       const ticketDraft = yield* Effect.flatMap(Tickets, (t) => t.draftFromConversation(user, conversationId));
       // A chat's replies say whether the visitor saw them, or got them by email (after getThread: access is checked).
       const followUps = thread.conversation.replyVia === "chat" ? yield* Effect.flatMap(FollowUps, (f) => f.forConversation(conversationId)) : null;
       const rating = yield* Effect.flatMap(Ratings, (r) => r.forConversation(conversationId));
-      return { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating };
+      return { thread, history, owners, contactResults, savedReplies, ticketDraft, followUps, rating };
     }),
   );
   // What the bot collected, to prefill "Create contact".
@@ -81,7 +82,8 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, now: loadedAt } = useLoaderData<typeof loader>();
+  const { thread, history, owners, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, now: loadedAt } =
+    useLoaderData<typeof loader>();
   const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
   const conversation = thread.conversation;
@@ -124,6 +126,8 @@ export default function ConversationThread() {
         contactResults={contactResults}
         ticketDraft={ticketDraft}
         listFilter={listFilter}
+        owners={owners}
+        viewerId={me.id}
         now={now}
       />
     </>
