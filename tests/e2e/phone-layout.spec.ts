@@ -16,6 +16,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/flows",
       "/inbox",
       "/tickets",
+      "/contacts",
       "/reports",
       "/reports/bots",
       "/reports/team",
@@ -28,7 +29,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/profile",
     ],
   },
-  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/tickets", "/settings/profile"] },
+  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/tickets", "/contacts", "/settings/profile"] },
   marketer: { email: () => demoUsers.marketer, pages: ["/flows", "/flows/flow_support_triage", "/settings/profile"] },
   analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/settings/profile"] },
 };
@@ -76,7 +77,7 @@ test("on a phone, every area in the top navigation can be scrolled to and opened
   const nav = page.getByRole("navigation", { name: "Main" });
   const links = nav.getByRole("link");
   const names = await links.allTextContents();
-  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Reports", "Settings"]);
+  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Reports", "Settings"]);
   const last = links.last();
   await last.scrollIntoViewIfNeeded();
   const box = (await last.boundingBox())!;
