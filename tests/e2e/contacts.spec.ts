@@ -1,0 +1,88 @@
+/**
+ * Contacts as a place of their own: an agent creates a contact on /contacts, finds it by
+ * searching, links a visitor's conversation to it from the inbox, hands it to another owner on
+ * the contact page and follows the contact's conversation back to its thread. The contact page
+ * fits a phone's width.
+ *
+ * Assumes the demo seed (runtime/services/seed.ts): the Support inbox with agent@parley.local,
+ * the support triage bot.
+ */
+import { expect, test } from "@playwright/test";
+import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+
+const STAMP = Date.now();
+const NAME = `Greta Contact ${STAMP}`;
+const EMAIL = `greta.${STAMP}@example.com`;
+const QUESTION = `Where is parcel ${STAMP}?`;
+
+test("an agent creates a contact, finds it, links a conversation, sets its owner and opens its conversation", async ({ page, playwright }) => {
+  // A visitor asks the support bot for a person, through the public chat API.
+  const request = await playwright.request.newContext();
+  const channel = await getChatChannelId(request);
+  const pageUrl = "https://shop.example/help/shipping";
+  const made = await request.post(`${parleyUrl()}/api/visitors`, { data: { channel, pageUrl } });
+  expect(made.status()).toBe(201);
+  const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
+  const started = await request.post(`${parleyUrl()}/api/conversations`, { headers, data: { channel, chatflowId: "flow_support_triage", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+  for (const body of [{ choice: "talk_to_person" }, { text: QUESTION }]) {
+    const sent = await request.post(`${parleyUrl()}/api/conversations/${conversationId}/messages`, {
+      headers,
+      data: { clientMessageId: `m-${Math.random()}`, ...body },
+    });
+    expect(sent.status(), await sent.text()).toBe(200);
+  }
+  await request.dispose();
+
+  await login(page, demoUsers.agent, adminPassword());
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Contacts" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Contacts" })).toBeVisible();
+
+  // New contact: a phone without its country code is refused under its field, and nothing is lost.
+  const form = page.getByRole("region", { name: "New contact" });
+  await form.getByLabel("Name").fill(NAME);
+  await form.getByLabel("Email").fill(EMAIL);
+  await form.getByLabel("Phone").fill("030 1234567");
+  await form.getByRole("button", { name: "Create contact" }).click();
+  await expect(page.getByText("Enter the phone number with its country code, like +49 30 1234567")).toBeVisible();
+  await expect(page.getByRole("region", { name: "New contact" }).getByLabel("Name")).toHaveValue(NAME);
+  await page.getByRole("region", { name: "New contact" }).getByLabel("Phone").fill("+49 30 1234567");
+  await page.getByRole("region", { name: "New contact" }).getByRole("button", { name: "Create contact" }).click();
+  await expect(page.getByRole("status").filter({ hasText: `Created ${NAME}` })).toBeVisible();
+
+  // Found by search, among "My contacts" (its creator owns it).
+  await page.getByRole("link", { name: "My contacts" }).click();
+  await page.getByRole("search", { name: "Filter contacts" }).getByLabel("Search").fill(`greta ${STAMP}`);
+  await page.getByRole("search", { name: "Filter contacts" }).getByRole("button", { name: "Search" }).click();
+  const row = page.getByRole("row").filter({ hasText: EMAIL });
+  await expect(row).toContainText("+49301234567");
+  await expect(row).toContainText("Alex Agent (you)");
+
+  // The visitor's conversation is linked to the contact from the inbox's panel.
+  await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  const panel = page.getByRole("complementary", { name: "Contact and visitor" });
+  await panel.getByLabel("Or link an existing contact").fill(EMAIL);
+  await panel.getByRole("button", { name: "Find" }).click();
+  await panel.getByRole("button", { name: `Link ${NAME}` }).click();
+  await expect(panel.getByRole("form", { name: "Contact owner" }).getByLabel("Owner")).toHaveValue(/.+/, { timeout: 15_000 });
+  await panel.getByRole("link", { name: "Open contact" }).click();
+
+  // The contact page: hand the contact to the admin, then open its conversation.
+  await expect(page.getByRole("heading", { level: 1, name: NAME })).toBeVisible();
+  await expect(page.getByText("Owned by you")).toBeVisible();
+  const owner = page.getByRole("form", { name: "Change the owner" });
+  await owner.getByLabel("Owner").selectOption({ label: "Admin" });
+  await owner.getByRole("button", { name: "Save owner" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Owner saved." })).toBeVisible();
+  await expect(page.getByText("Owned by Admin")).toBeVisible();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+
+  const conversations = page.getByRole("region", { name: "Conversations" });
+  await expect(conversations.getByRole("row")).toHaveCount(2);
+  await conversations.getByRole("link").first().click();
+  await expect(page).toHaveURL(new RegExp(`/inbox/${conversationId}`));
+  await expect(page.getByText(QUESTION).first()).toBeVisible();
+});
