@@ -2,18 +2,29 @@
  * Contacts as a place of their own: an agent creates a contact on /contacts, finds it by
  * searching, links a visitor's conversation to it from the inbox, hands it to another owner on
  * the contact page and follows the contact's conversation back to its thread. The contact page
- * fits a phone's width.
+ * fits a phone's width, and neither page has serious accessibility violations.
  *
  * Assumes the demo seed (runtime/services/seed.ts): the Support inbox with agent@parley.local,
  * the support triage bot.
  */
-import { expect, test } from "@playwright/test";
+import AxeBuilder from "@axe-core/playwright";
+import { expect, test, type Page } from "@playwright/test";
 import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
 
 const STAMP = Date.now();
 const NAME = `Greta Contact ${STAMP}`;
 const EMAIL = `greta.${STAMP}@example.com`;
 const QUESTION = `Where is parcel ${STAMP}?`;
+let contactUrl = "";
+
+test.describe.configure({ mode: "serial" });
+
+const seriousViolations = async (page: Page) => {
+  const results = await new AxeBuilder({ page }).include("main").analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
+};
 
 test("an agent creates a contact, finds it, links a conversation, sets its owner and opens its conversation", async ({ page, playwright }) => {
   // A visitor asks the support bot for a person, through the public chat API.
@@ -70,6 +81,7 @@ test("an agent creates a contact, finds it, links a conversation, sets its owner
 
   // The contact page: hand the contact to the admin, then open its conversation.
   await expect(page.getByRole("heading", { level: 1, name: NAME })).toBeVisible();
+  contactUrl = new URL(page.url()).pathname;
   await expect(page.getByText("Owned by you")).toBeVisible();
   const owner = page.getByRole("form", { name: "Change the owner" });
   await owner.getByLabel("Owner").selectOption({ label: "Admin" });
@@ -84,5 +96,14 @@ test("an agent creates a contact, finds it, links a conversation, sets its owner
   await expect(conversations.getByRole("row")).toHaveCount(2);
   await conversations.getByRole("link").first().click();
   await expect(page).toHaveURL(new RegExp(`/inbox/${conversationId}`));
-  await expect(page.getByText(QUESTION).first()).toBeVisible();
+  await expect(page.getByRole("log", { name: "Conversation transcript" })).toContainText(QUESTION);
+});
+
+test("the contacts list and a contact's page have no serious accessibility violations", async ({ page }) => {
+  await login(page, demoUsers.agent, adminPassword());
+  await page.goto(`/contacts?search=${STAMP}`);
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.goto(contactUrl);
+  await expect(page.getByRole("heading", { level: 1, name: NAME })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
 });
