@@ -61,7 +61,7 @@ import { CodeSandbox, codeEvent } from "./code-sandbox.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
-import { contactOwnerRoute, Routing, type Assignment, type RoutingShape } from "./routing.js";
+import { contactOwnerRoute, readRoutingConfig, Routing, type Assignment, type RoutingShape } from "./routing.js";
 import { WebhookClient, webhookEvent } from "./webhook-client.js";
 
 export type { ApiMessage, ConversationStatus, ConversationView } from "./conversation-rows.js";
@@ -444,7 +444,9 @@ export const makeEngine = (deps: {
               `SELECT 1 FROM inbox_members m JOIN users u ON u.id = m.user_id
                WHERE m.inbox_id = ? AND u.availability = 'available' AND u.disabled_at IS NULL LIMIT 1`,
             )
-            .get(inboxId) !== undefined);
+            .get(inboxId) !== undefined ||
+          // An inbox that routes to the contact's owner first has someone when the owner can take it.
+          (readRoutingConfig(db.prepare, inboxId).contactOwnerFirst === true && this.contactOwner === true));
       },
       get users() {
         return usersNow();

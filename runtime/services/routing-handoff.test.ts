@@ -236,6 +236,26 @@ describe("a handoff to the contact's owner", () => {
     }
   });
 
+  it("in an inbox set to contact's owner first, a handoff to routing reaches the owner too, even with every member away", async () => {
+    const routingFlow = await publishFlow(flow("to_routing_owner_first", { type: "routing" }));
+    await runtime.runPromise(
+      Effect.flatMap(Workspace, (w) => w.updateInbox(SEED_IDS.inbox, { routing: { mode: "round_robin", contactOwnerFirst: true } })),
+    );
+    await setAvailability(SEED_IDS.admin, "away");
+    await setAvailability(SEED_IDS.agent, "away");
+    await setAvailability("user_owner", "away");
+    try {
+      const { conversationId } = await start(routingFlow, contactOwnedBy("user_boss"));
+      expect(conversation(conversationId)).toMatchObject({ assignee_id: "user_boss", queued_at: null });
+      expect(handoffEvent(conversationId).data).toMatchObject({ target: "routing", away: false });
+    } finally {
+      await runtime.runPromise(Effect.flatMap(Workspace, (w) => w.updateInbox(SEED_IDS.inbox, { routing: { mode: "round_robin" } })));
+      await setAvailability(SEED_IDS.admin, "available");
+      await setAvailability(SEED_IDS.agent, "available");
+      await setAvailability("user_owner", "available");
+    }
+  });
+
   it("uses the contact the same turn linked by the visitor's email", async () => {
     const base = flow("ask_email_then_owner", { type: "contact_owner" });
     const document = {

@@ -245,6 +245,34 @@ describe("targets", () => {
     expect(contactOwnerRoute(db.prepare, "ct_missing", "inbox_a")).toEqual({ to: "routing", ownerId: null, reason: "unknown_visitor" });
   });
 
+  it("with contactOwnerFirst, gives routed conversations of known contacts to their available owner, in any mode", async () => {
+    user("ann");
+    user("owen");
+    const s = db.sqlite;
+    s.prepare("INSERT INTO contacts (id, owner_id, created_at, updated_at) VALUES ('ct_o', 'owen', 1, 1)").run();
+    const known = (inbox = "inbox_a") => {
+      const id = conversation({ inbox });
+      s.prepare("UPDATE conversations SET contact_id = 'ct_o' WHERE id = ?").run(id);
+      return id;
+    };
+    // Without the option, round-robin decides alone (Ann's turn first, by name).
+    expect((await route(known())).assigneeId).toBe("ann");
+    setRouting("inbox_a", { mode: "round_robin", contactOwnerFirst: true });
+    expect(await route(known())).toEqual({ assigneeId: "owen", queued: false });
+    expect(JSON.parse(events("assigned").at(-1)!.data).via).toBe("contact_owner");
+    // An unknown visitor still goes round-robin; an away owner too.
+    expect((await route(conversation())).assigneeId).not.toBeNull();
+    setAvailability("owen", "away");
+    expect((await route(known())).assigneeId).toBe("ann");
+    setAvailability("owen", "available");
+    // A manual inbox leaves others unassigned but still gives the owner their contact's conversation.
+    user("sal", { inboxes: ["inbox_b"] });
+    s.prepare("UPDATE contacts SET owner_id = 'sal' WHERE id = 'ct_o'").run();
+    setRouting("inbox_b", { mode: "manual", contactOwnerFirst: true });
+    expect(await route(known("inbox_b"))).toEqual({ assigneeId: "sal", queued: false });
+    expect(await route(conversation({ inbox: "inbox_b" }))).toEqual({ assigneeId: null, queued: false });
+  });
+
   it("refuses to route a conversation that is not open, and an unknown one", async () => {
     user("ann");
     const closed = conversation({ status: "closed" });

@@ -22,6 +22,9 @@
  * - target contact_owner: the owner of the conversation's contact when they are "available"
  *   (below) — else, as for an unknown visitor or a contact without an owner, the inbox's
  *   routing. `contactOwnerRoute` says which and why (the engine records it on the handoff).
+ * - `contactOwnerFirst` on an inbox (any mode) does the same for every conversation its routing
+ *   places — handoffs to routing, new email and Messenger conversations, the queue: the
+ *   contact's owner when available, else the mode's rule.
  * "Available" = not disabled, role agent or admin, availability "available", may open the
  * inbox (admin or member), and below `maxOpenPerAgent` conversations in status open (counted
  * over all inboxes: the cap is the person's capacity). "Next" = the eligible member whose last
@@ -68,11 +71,13 @@ export const RoutingConfig = S.Struct({
       S.between(1, MAX_OPEN_PER_AGENT_LIMIT, { message: () => `a cap is between 1 and ${MAX_OPEN_PER_AGENT_LIMIT}` }),
     ),
   ),
+  /** A known contact's conversation goes to the contact's owner first, when they can take it. */
+  contactOwnerFirst: S.optional(S.Boolean),
 });
 export type RoutingConfig = typeof RoutingConfig.Type;
 
-/** How an assignment came about (the `data.via` of its event). */
-export type AssignmentVia = "round_robin" | "target" | "queue" | "manual";
+/** How an assignment came about (the `data.via` of its event): `contact_owner` when it went to the contact's owner. */
+export type AssignmentVia = "round_robin" | "target" | "queue" | "manual" | "contact_owner";
 
 /** One change of who holds a conversation, as written and published. */
 export interface Assignment {
@@ -271,16 +276,15 @@ const teamExists = (prepare: Prepare, teamId: string) => prepare("SELECT 1 FROM 
 
 /** Who should hold `row` for `target`. Reads only. */
 const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, via: AssignmentVia): Decision => {
-  if (target.type === "contact_owner") {
-    const contact = prepare("SELECT contact_id FROM conversations WHERE id = ?").get(row.id) as { contact_id: string | null } | undefined;
-    const route = contactOwnerRoute(prepare, contact?.contact_id ?? null, row.inbox_id);
-    return route.to === "owner"
-      ? { assigneeId: route.ownerId, teamId: row.team_id, queued: false, via: "target", pool: null }
-      : decide(prepare, row, { type: "routing" }, via);
-  }
   const config = readRoutingConfig(prepare, row.inbox_id);
   if (target.type === "user" && userCanAccessInbox(prepare, target.userId, row.inbox_id)) {
     return { assigneeId: target.userId, teamId: row.team_id, queued: false, via: "target", pool: null };
+  }
+  if (target.type === "contact_owner" || (config.contactOwnerFirst === true && (target.type === "routing" || target.type === "user"))) {
+    const contact = prepare("SELECT contact_id FROM conversations WHERE id = ?").get(row.id) as { contact_id: string | null } | undefined;
+    const route = contactOwnerRoute(prepare, contact?.contact_id ?? null, row.inbox_id);
+    if (route.to === "owner") return { assigneeId: route.ownerId, teamId: row.team_id, queued: false, via: "contact_owner", pool: null };
+    if (target.type === "contact_owner") return decide(prepare, row, { type: "routing" }, via);
   }
   let teamId: string | null;
   if (target.type === "team" && teamExists(prepare, target.teamId)) teamId = target.teamId;

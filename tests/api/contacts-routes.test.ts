@@ -1,12 +1,13 @@
 /**
- * The contacts pages' real route modules (/contacts, /contacts/:id) and the inbox thread's
- * set-owner intent, posted as the seeded admin with a real session cookie and CSRF token: each
+ * The contacts pages' real route modules (/contacts, /contacts/:id), the inbox thread's
+ * set-owner intent and the routing settings' "Contact's owner first", posted as the seeded admin with a real session cookie and CSRF token: each
  * bad input answers its status and the field it is about, and stores nothing.
  * Real parts: the app runtime on a fresh SQLite file, the route modules.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { action as contactAction, loader as contactLoader } from "../../app/routes/contacts.$contactId.js";
 import { action as listAction, loader as listLoader } from "../../app/routes/contacts._index.js";
+import { action as routingAction } from "../../app/routes/settings.routing.js";
 import type { Sqlite } from "../../runtime/services/database.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
@@ -84,9 +85,7 @@ describe("POST /contacts (New contact)", () => {
 describe("GET /contacts and /contacts/:id", () => {
   it("answers 400 for a bad filter and 404 for an unknown contact", async () => {
     expect((await settle(listLoader({ request: get("/contacts?cursor=nonsense"), context: signedIn.context, params: {} }))).status).toBe(400);
-    const listed = (await listLoader({ request: get("/contacts?search=ida"), context: signedIn.context, params: {} })) as {
-      list: { contacts: Array<{ name: string | null }> };
-    };
+    const listed = await listLoader({ request: get("/contacts?search=ida"), context: signedIn.context, params: {} });
     expect(listed.list.contacts.map((c) => c.name)).toEqual(["Ida Route"]);
     const missing = await settle(contactLoader({ request: get("/contacts/ct_nope"), context: signedIn.context, params: { contactId: "ct_nope" } }));
     expect(missing.status).toBe(404);
@@ -155,5 +154,21 @@ describe("the thread's set-owner intent", () => {
     const ok = await postThreadForm(app.runtime, "conv_owner_route", { intent: "set-owner", ownerId: SEED_IDS.agent }, []);
     expect(ok).toMatchObject({ status: 200, data: { ok: true, message: "Alex Agent owns this contact now." } });
     expect(stored(contactId)).toMatchObject({ owner_id: SEED_IDS.agent });
+  });
+});
+
+describe("POST /settings/routing with Contact's owner first", () => {
+  const save = (fields: Record<string, string>) =>
+    settle(routingAction({ request: post("/settings/routing", { inboxId: SEED_IDS.inbox, ...fields }), context: signedIn.context, params: {} }));
+  const stored = () => JSON.parse((sqlite.prepare("SELECT routing FROM inboxes WHERE id = ?").get(SEED_IDS.inbox) as { routing: string }).routing);
+
+  it("stores the option when ticked and drops it when not; a bad cap is refused with nothing stored", async () => {
+    expect((await save({ mode: "round_robin", contactOwnerFirst: "on" })).status).toBe(200);
+    expect(stored()).toEqual({ mode: "round_robin", contactOwnerFirst: true });
+    const bad = await save({ mode: "round_robin", maxOpenPerAgent: "0", contactOwnerFirst: "on" });
+    expect(bad.status).toBe(400);
+    expect(stored()).toEqual({ mode: "round_robin", contactOwnerFirst: true });
+    expect((await save({ mode: "manual" })).status).toBe(200);
+    expect(stored()).toEqual({ mode: "manual" });
   });
 });
