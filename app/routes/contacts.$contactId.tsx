@@ -7,13 +7,13 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
-import { contactLabel, ContactEditFields, OwnerSelect } from "../components/contacts/contact-fields.js";
+import { contactLabel, ContactEditFields, ContactTickets, OwnerSelect } from "../components/contacts/contact-fields.js";
 import { contactUpdateInput, ownerInput } from "../components/contacts/contact-form.server.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
 import ticketStyles from "../components/tickets/tickets.css?url";
-import { statusLabels, ticketStatusLabels } from "../components/inbox/labels.js";
+import { statusLabels } from "../components/inbox/labels.js";
 import { Time, useNow } from "../components/inbox/time.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
@@ -161,21 +161,7 @@ export default function ContactPage() {
 
       <section className="card" aria-labelledby="contact-tickets">
         <h2 id="contact-tickets">Tickets</h2>
-        {history.tickets.length === 0 ? (
-          <p className="muted">No tickets in your inboxes.</p>
-        ) : (
-          <ul className="history-list">
-            {history.tickets.map((t) => (
-              <li key={t.id}>
-                <Link to={`/tickets/${encodeURIComponent(t.id)}`}>
-                  <span className="history-list__line">
-                    <span className="tag">{ticketStatusLabels[t.status]}</span> {t.subject}
-                  </span>
-                </Link>
-              </li>
-            ))}
-          </ul>
-        )}
+        <ContactTickets tickets={history.tickets} empty="No tickets in your inboxes." />
       </section>
     </>
   );

@@ -11,6 +11,7 @@ import { Effect } from "effect";
 import { contactLabel, NewContactFields } from "../components/contacts/contact-fields.js";
 import { newContactInput } from "../components/contacts/contact-form.server.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { FilterTabs, listHref, ListCard } from "../components/list-page.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
 import { Time, useNow } from "../components/inbox/time.js";
 import { SavedNotice } from "../components/settings/notices.js";
@@ -60,15 +61,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   return data({ ok: true as const, errors: {} as Record<string, string>, created }, { status: 201 });
 }
 
-const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => {
-  const params = new URLSearchParams();
-  for (const key of KEYS) {
-    const value = key in changes ? changes[key] : key === "cursor" ? undefined : filter[key];
-    if (value !== undefined && value !== "") params.set(key, value);
-  }
-  const query = params.toString();
-  return query === "" ? "/contacts" : `?${query}`;
-};
+const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => listHref(KEYS, filter, changes);
 
 export default function ContactsPage() {
   const { list, owners, filter, viewerId, now: loadedAt } = useLoaderData<typeof loader>();
@@ -91,17 +84,7 @@ export default function ContactsPage() {
           The people your team knows, most recently active first. <Link to="/inbox">Back to the inbox</Link>
         </p>
       </header>
-      <nav aria-label="Contact owner">
-        <ul className="ticket-tabs">
-          {tabs.map((t) => (
-            <li key={t.value}>
-              <Link to={searchOf(filter, { owner: t.value })} aria-current={owner === t.value ? "page" : undefined}>
-                {t.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <FilterTabs label="Contact owner" tabs={tabs} current={owner} hrefOf={(value) => searchOf(filter, { owner: value })} />
       <Form method="get" className="ticket-filters" role="search" aria-label="Filter contacts">
         <div className="field">
           <label htmlFor="contact-search">Search</label>
@@ -124,49 +107,45 @@ export default function ContactsPage() {
           Search
         </button>
       </Form>
-      <section className="card" aria-label="Contacts">
-        {list.contacts.length === 0 ? (
-          <p className="muted">No contacts match these filters.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Phone</th>
-                <th scope="col">Owner</th>
-                <th scope="col">Last activity</th>
+      <ListCard
+        label="Contacts"
+        empty="No contacts match these filters."
+        isEmpty={list.contacts.length === 0}
+        older={list.nextCursor ? { to: searchOf(filter, { cursor: list.nextCursor }), label: "Older contacts" } : null}
+      >
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Name</th>
+              <th scope="col">Email</th>
+              <th scope="col">Phone</th>
+              <th scope="col">Owner</th>
+              <th scope="col">Last activity</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.contacts.map((c) => (
+              <tr key={c.id}>
+                <td>
+                  <Link to={`/contacts/${encodeURIComponent(c.id)}`}>{contactLabel(c)}</Link>
+                </td>
+                <td>{c.email ?? <span className="muted">—</span>}</td>
+                <td>{c.phone ?? <span className="muted">—</span>}</td>
+                <td>
+                  {c.owner ? (
+                    `${c.owner.id === viewerId ? `${c.owner.name} (you)` : c.owner.name}${c.owner.disabled ? " (disabled)" : ""}`
+                  ) : (
+                    <span className="muted">No owner</span>
+                  )}
+                </td>
+                <td>
+                  <Time at={c.lastActivityAt} now={now} style="full" />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.contacts.map((c) => (
-                <tr key={c.id}>
-                  <td>
-                    <Link to={`/contacts/${encodeURIComponent(c.id)}`}>{contactLabel(c)}</Link>
-                  </td>
-                  <td>{c.email ?? <span className="muted">—</span>}</td>
-                  <td>{c.phone ?? <span className="muted">—</span>}</td>
-                  <td>
-                    {c.owner ? (
-                      `${c.owner.id === viewerId ? `${c.owner.name} (you)` : c.owner.name}${c.owner.disabled ? " (disabled)" : ""}`
-                    ) : (
-                      <span className="muted">No owner</span>
-                    )}
-                  </td>
-                  <td>
-                    <Time at={c.lastActivityAt} now={now} style="full" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {list.nextCursor ? (
-          <p>
-            <Link to={searchOf(filter, { cursor: list.nextCursor })}>Older contacts</Link>
-          </p>
-        ) : null}
-      </section>
+            ))}
+          </tbody>
+        </table>
+      </ListCard>
       <SavedNotice show={result?.ok === true && result.created !== null}>
         Created <Link to={`/contacts/${encodeURIComponent(result?.created?.id ?? "")}`}>{result?.created?.label}</Link>.
       </SavedNotice>

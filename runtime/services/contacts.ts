@@ -29,6 +29,8 @@ import {
   ftsQuery,
   invalid,
   isUniqueViolation,
+  ListLimit,
+  ListSearch,
   logConversationEvent,
   visibleInboxIds,
   worksInInboxes,
@@ -118,14 +120,9 @@ export const ContactOwnerChange = S.Struct({
   ownerId: S.NullOr(S.String.pipe(S.maxLength(100, { message: () => "an owner is a user id" }))),
 });
 
-const ListLimit = S.NumberFromString.pipe(
-  S.int({ message: () => "a limit is a whole number" }),
-  S.between(1, 200, { message: () => "a limit is between 1 and 200" }),
-);
-
 /** The contacts list's filters, as they come from a query string (every field optional). */
 export const ContactFilter = S.Struct({
-  search: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" }))),
+  search: S.optional(ListSearch),
   /** "me", "none", or a user id. */
   owner: S.optional(S.String.pipe(S.maxLength(100, { message: () => "an owner is me, none or a user id" }))),
   limit: S.optional(ListLimit),

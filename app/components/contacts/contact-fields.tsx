@@ -1,12 +1,16 @@
 /**
- * A contact's form pieces, shared by the inbox's contact panel and the contact page: a labelled
- * text field, the fields that edit a contact (name, email, phone, properties, a new property)
- * and the owner picker. Error messages come from the Contacts service's Schemas.
+ * A contact's pieces, shared by the inbox's contact panel and the contact page: a labelled text
+ * field, the fields that edit a contact (name, email, phone, properties, a new property), the
+ * owner picker and the list of their tickets. Error messages come from the Contacts service's
+ * Schemas.
  */
+import { Link } from "@remix-run/react";
 import { useId } from "react";
-import type { Contact, OwnerOption } from "../../runtime.server.js";
+import type { Contact, ContactHistory, OwnerOption } from "../../runtime.server.js";
+import { Field } from "../field.js";
+import { ticketStatusLabels } from "../inbox/labels.js";
 
-/** A labelled input with its hint and error, wired for screen readers. */
+/** A labelled input with its hint and error (the app's Field), named for the form. */
 export function TextField({
   label,
   name,
@@ -24,23 +28,10 @@ export function TextField({
   hint?: string;
   autoComplete?: string;
 }) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
   return (
-    <div className={error ? "field field--invalid" : "field"}>
-      <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} type={type} defaultValue={defaultValue ?? ""} autoComplete={autoComplete} aria-invalid={error ? true : undefined} aria-describedby={described} />
-      {hint ? (
-        <p id={`${id}-hint`} className="field__hint">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="field__error">
-          {error.charAt(0).toUpperCase() + error.slice(1)}
-        </p>
-      ) : null}
-    </div>
+    <Field id={useId()} label={label} {...(error ? { error } : {})} {...(hint ? { hint } : {})}>
+      {(props) => <input {...props} name={name} type={type} defaultValue={defaultValue ?? ""} autoComplete={autoComplete} />}
+    </Field>
   );
 }
 
@@ -97,33 +88,47 @@ export function OwnerSelect({
   viewerId: string;
   error?: string | undefined;
 }) {
-  const id = useId();
   const listed = owner === null || owners.some((o) => o.id === owner.id);
   return (
-    <div className={error ? "field field--invalid" : "field"}>
-      <label htmlFor={id}>Owner</label>
-      {/* Re-mounted when the stored owner changes, so a refused pick shows what is stored. */}
-      <select id={id} name="ownerId" defaultValue={owner?.id ?? ""} key={owner?.id ?? ""} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined}>
-        <option value="">No owner</option>
-        {listed ? null : (
-          <option value={owner!.id} disabled>
-            {owner!.name} ({owner!.disabled ? "disabled" : "cannot own contacts"})
-          </option>
-        )}
-        {owners.map((o) => (
-          <option key={o.id} value={o.id}>
-            {o.id === viewerId ? `${o.name} (you)` : o.name}
-          </option>
-        ))}
-      </select>
-      {error ? (
-        <p id={`${id}-error`} className="field__error">
-          {error.charAt(0).toUpperCase() + error.slice(1)}
-        </p>
-      ) : null}
-    </div>
+    <Field id={useId()} label="Owner" {...(error ? { error } : {})}>
+      {(props) => (
+        // Re-mounted when the stored owner changes, so a refused pick shows what is stored.
+        <select {...props} name="ownerId" defaultValue={owner?.id ?? ""} key={owner?.id ?? ""}>
+          <option value="">No owner</option>
+          {listed ? null : (
+            <option value={owner!.id} disabled>
+              {owner!.name} ({owner!.disabled ? "disabled" : "cannot own contacts"})
+            </option>
+          )}
+          {owners.map((o) => (
+            <option key={o.id} value={o.id}>
+              {o.id === viewerId ? `${o.name} (you)` : o.name}
+            </option>
+          ))}
+        </select>
+      )}
+    </Field>
   );
 }
 
 /** How a contact is named in lists: name, else email, else phone. Pure. */
 export const contactLabel = (contact: Pick<Contact, "name" | "email" | "phone">): string => contact.name ?? contact.email ?? contact.phone ?? "(no name)";
+
+/** The contact's tickets, each linked with its status; `empty` when there are none. */
+export function ContactTickets({ tickets, empty }: { tickets: ContactHistory["tickets"]; empty: string }) {
+  return tickets.length === 0 ? (
+    <p className="muted">{empty}</p>
+  ) : (
+    <ul className="history-list">
+      {tickets.map((t) => (
+        <li key={t.id}>
+          <Link to={`/tickets/${encodeURIComponent(t.id)}`}>
+            <span className="history-list__line">
+              <span className="tag">{ticketStatusLabels[t.status]}</span> {t.subject}
+            </span>
+          </Link>
+        </li>
+      ))}
+    </ul>
+  );
+}

@@ -1,7 +1,7 @@
 import { Form, Link, useFetcher } from "@remix-run/react";
 import { useEffect, useId, useState } from "react";
 import type { Contact, ContactHistory, OwnerOption, VisitorFacts } from "../../runtime.server.js";
-import { ContactEditFields, NewContactFields, OwnerSelect } from "../contacts/contact-fields.js";
+import { ContactEditFields, ContactTickets, NewContactFields, OwnerSelect } from "../contacts/contact-fields.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { languageLabel, shortUrl, statusLabels, ticketPriorityLabels, ticketPriorityOrder, ticketStatusLabels, ticketStatusOrder } from "./labels.js";
@@ -310,21 +310,7 @@ function HistorySection({
       </section>
       <section className="panel-section" aria-labelledby="tickets-title">
         <h3 id="tickets-title">Tickets</h3>
-        {history.tickets.length === 0 ? (
-          <p className="muted">None yet.</p>
-        ) : (
-          <ul className="history-list">
-            {history.tickets.map((t) => (
-              <li key={t.id}>
-                <Link to={`/tickets/${encodeURIComponent(t.id)}`}>
-                  <span className="history-list__line">
-                    <span className="tag">{ticketStatusLabels[t.status]}</span> {t.subject}
-                  </span>
-                </Link>
-              </li>
-            ))}
-          </ul>
-        )}
+        <ContactTickets tickets={history.tickets} empty="None yet." />
       </section>
     </>
   );
