@@ -2,7 +2,8 @@
  * Contacts as a place of their own: an agent creates a contact on /contacts, finds it by
  * searching, links a visitor's conversation to it from the inbox, hands it to another owner on
  * the contact page and follows the contact's conversation back to its thread. The contact page
- * fits a phone's width, and neither page has serious accessibility violations.
+ * fits a phone's width, and neither page has serious accessibility violations. A marketer picks
+ * "Contact's owner (else routing)" as a handoff's target on the canvas, and it is saved.
  *
  * Assumes the demo seed (runtime/services/seed.ts): the Support inbox with agent@parley.local,
  * the support triage bot.
@@ -90,4 +91,26 @@ test("the contacts list and a contact's page have no serious accessibility viola
   await page.goto(contactUrl);
   await expect(page.getByRole("heading", { level: 1, name: NAME })).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
+});
+
+test("a marketer hands a bot's conversations to the contact's owner from the canvas, and it is saved", async ({ page }) => {
+  await page.setViewportSize({ width: 1600, height: 1000 });
+  await login(page, demoUsers.marketer, adminPassword());
+  await page.goto("/flows");
+  await page.getByLabel("Name", { exact: true }).fill(`Owner bot ${STAMP}`);
+  await page.getByLabel("Start from").selectOption("blank:bot");
+  await page.getByRole("button", { name: "Create flow" }).click();
+  await expect(page).toHaveURL(/\/flows\/flow_[\w-]+$/);
+
+  await page.getByRole("button", { name: "Add Handoff node" }).click();
+  const form = page.getByRole("region", { name: "Handoff node settings" });
+  await form.getByLabel("Hand the conversation to").selectOption({ label: "Contact's owner (else routing)" });
+  await expect(form.getByText("A known contact's owner gets the conversation when they are available")).toBeVisible();
+  const canvas = page.getByRole("tabpanel", { name: "Canvas" });
+  await expect(canvas.getByText("To the contact's owner, else routing")).toBeVisible();
+  await expect(page.getByRole("status").filter({ hasText: /^Saved · revision \d+$/ })).toBeVisible({ timeout: 10_000 });
+
+  await page.reload();
+  await canvas.getByText("To the contact's owner, else routing").click();
+  await expect(page.getByRole("region", { name: "Handoff node settings" }).getByLabel("Hand the conversation to")).toHaveValue("contact_owner");
 });
