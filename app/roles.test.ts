@@ -5,18 +5,20 @@ import { access, canOpen, homeFor, isAllowed, knowledgeEditors, navigation } fro
 describe("roles", () => {
   it("lets each role open only its own areas, and admins everything", () => {
     const visible = (role: Parameters<typeof canOpen>[0]) => navigation.filter((n) => canOpen(role, n.area)).map((n) => n.label);
-    expect(visible("admin")).toEqual(["Flows", "Inbox", "Tickets", "Reports", "Knowledge", "Settings"]);
+    expect(visible("admin")).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Reports", "Knowledge", "Settings"]);
     expect(visible("marketer")).toEqual(["Flows", "Knowledge"]);
-    expect(visible("agent")).toEqual(["Inbox", "Tickets", "Knowledge"]);
+    expect(visible("agent")).toEqual(["Inbox", "Tickets", "Contacts", "Knowledge"]);
     expect(visible("analyst")).toEqual(["Reports", "Knowledge"]);
   });
 
-  it("shows Tickets exactly to the roles the /tickets guard lets in", () => {
-    // The /tickets routes guard with access.inbox: the link and the guard must agree.
-    const tickets = navigation.find((n) => n.to === "/tickets");
-    expect(tickets?.area).toBe("inbox");
-    for (const role of ["admin", "marketer", "agent", "analyst"] as const) {
-      expect(canOpen(role, tickets!.area), role).toBe(isAllowed(role, access.inbox));
+  it("shows Tickets and Contacts exactly to the roles the /tickets and /contacts guards let in", () => {
+    // Both guard with access.inbox: the link and the guard must agree.
+    for (const to of ["/tickets", "/contacts"]) {
+      const entry = navigation.find((n) => n.to === to);
+      expect(entry?.area, to).toBe("inbox");
+      for (const role of ["admin", "marketer", "agent", "analyst"] as const) {
+        expect(canOpen(role, entry!.area), `${to} ${role}`).toBe(isAllowed(role, access.inbox));
+      }
     }
   });
 

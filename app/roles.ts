@@ -24,13 +24,15 @@ export const knowledgeEditors: ReadonlyArray<Role> = ["admin", "marketer"];
 export const everyone: ReadonlyArray<Role> = ["admin", "marketer", "agent", "analyst"];
 
 /**
- * The main navigation, in order. An area may have several entries: tickets are inbox work
- * (the /tickets routes guard with `access.inbox`), so whoever sees the inbox sees them too.
+ * The main navigation, in order. An area may have several entries: tickets and contacts are
+ * inbox work (the /tickets and /contacts routes guard with `access.inbox`), so whoever sees the
+ * inbox sees them too.
  */
 export const navigation: ReadonlyArray<{ readonly area: Area; readonly label: string; readonly to: string }> = [
   { area: "flows", label: "Flows", to: "/flows" },
   { area: "inbox", label: "Inbox", to: "/inbox" },
   { area: "inbox", label: "Tickets", to: "/tickets" },
+  { area: "inbox", label: "Contacts", to: "/contacts" },
   { area: "reports", label: "Reports", to: "/reports" },
   { area: "knowledge", label: "Knowledge", to: "/knowledge" },
   { area: "settings", label: "Settings", to: "/settings" },

@@ -66,7 +66,7 @@ export {
   type AttachmentReplyVia,
 } from "../runtime/services/attachments.js";
 export type { DeliveryStatus } from "../runtime/services/deliveries.js";
-export type { Contact, ContactCreated, ContactHistory } from "../runtime/services/contacts.js";
+export type { Contact, ContactCreated, ContactHistory, ContactListItem, OwnerOption } from "../runtime/services/contacts.js";
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
 export { SavedReplies } from "../runtime/services/saved-replies.js";

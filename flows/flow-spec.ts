@@ -212,6 +212,8 @@ export const HandoffTarget = S.Union(
   S.Struct({ type: S.Literal("routing") }),
   S.Struct({ type: S.Literal("team"), teamId: S.String }),
   S.Struct({ type: S.Literal("user"), userId: S.String }),
+  /** The known contact's owner when they can take it now; else the inbox's routing. */
+  S.Struct({ type: S.Literal("contact_owner") }),
 );
 export type HandoffTarget = typeof HandoffTarget.Type;
 export const HandoffData = S.Struct({

@@ -1,7 +1,7 @@
 /**
  * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
- * close | reopen | mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact |
+ * close | reopen | mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact | set-owner |
  * create-ticket | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
  * A reply by email or on Messenger may carry files: its post is then multipart (thread-action.server.ts
  * reads it with the reply limits).
@@ -38,6 +38,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       // Seeing it is reading it; the thread above still carries the previous mark for the "new" divider.
       yield* inbox.markRead(conversationId, user);
       const history = thread.contact ? yield* contacts.history(user, thread.contact.id) : null;
+      const owners = thread.contact ? yield* contacts.owners(user) : [];
       const contactResults = !thread.contact && contactSearch.trim() !== "" ? yield* contacts.search(user, contactSearch, 8) : null;
       const savedReplies = yield* Effect.flatMap(SavedReplies, (s) => s.list(user));
       const ticketDraft = yield* Effect.flatMap(Tickets, (t) => t.draftFromConversation(user, conversationId));
@@ -46,7 +47,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       const rating = yield* Effect.flatMap(Ratings, (r) => r.forConversation(conversationId));
       // A snooze's date-time field is read on it when the page's script cannot say the browser's zone.
       const workspaceTimeZone = yield* Effect.flatMap(Reports, (r) => r.timezone());
-      return { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating, workspaceTimeZone };
+      return { thread, history, owners, contactResults, savedReplies, ticketDraft, followUps, rating, workspaceTimeZone };
     }),
   );
   // What the bot collected, to prefill "Create contact".
@@ -83,7 +84,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
+  const { thread, history, owners, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
     useLoaderData<typeof loader>();
   const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
@@ -127,6 +128,8 @@ export default function ConversationThread() {
         contactResults={contactResults}
         ticketDraft={ticketDraft}
         listFilter={listFilter}
+        owners={owners}
+        viewerId={me.id}
         now={now}
       />
     </>

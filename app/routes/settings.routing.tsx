@@ -40,14 +40,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const mode = String(form.get("mode") ?? "");
   const teamId = String(form.get("teamId") ?? "");
   const cap = String(form.get("maxOpenPerAgent") ?? "").trim();
+  const contactOwnerFirst = form.get("contactOwnerFirst") === "on";
   const routing = {
     mode,
     ...(teamId !== "" ? { teamId } : {}),
     // An empty cap is no cap; anything else must be a whole number (the schema says so if not).
     ...(cap !== "" ? { maxOpenPerAgent: Number(cap) } : {}),
+    ...(contactOwnerFirst ? { contactOwnerFirst } : {}),
   };
   const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.updateInbox(inboxId, { routing })));
-  const values = { mode, teamId, maxOpenPerAgent: cap };
+  const values = { mode, teamId, maxOpenPerAgent: cap, contactOwnerFirst };
   if (!result.ok) {
     const errors: Record<string, string> = {};
     for (const issue of result.error.issues ?? []) errors[issue.path.replace(/^routing\.?/, "") || "form"] ??= issue.message;
@@ -82,6 +84,7 @@ export default function RoutingSettings() {
           mode: inbox.routing.mode,
           teamId: inbox.routing.teamId ?? "",
           maxOpenPerAgent: inbox.routing.maxOpenPerAgent === undefined ? "" : String(inbox.routing.maxOpenPerAgent),
+          contactOwnerFirst: inbox.routing.contactOwnerFirst === true,
         };
         const prefix = `routing-${inbox.id}`;
         return (
@@ -143,6 +146,15 @@ export default function RoutingSettings() {
             >
               {(props) => <input {...props} name="maxOpenPerAgent" inputMode="numeric" defaultValue={values.maxOpenPerAgent} />}
             </Field>
+            <div className="field">
+              <div className="choice">
+                <input id={`${prefix}-owner-first`} type="checkbox" name="contactOwnerFirst" defaultChecked={values.contactOwnerFirst} aria-describedby={`${prefix}-owner-first-hint`} />
+                <label htmlFor={`${prefix}-owner-first`}>Contact's owner first</label>
+              </div>
+              <p id={`${prefix}-owner-first-hint`} className="field__hint">
+                A known contact's conversation goes to the person who owns the contact when they are available; otherwise the rule above applies.
+              </p>
+            </div>
           </InboxFormCard>
         );
       })}

@@ -10,6 +10,7 @@ import inboxStyles from "../components/inbox/inbox.css?url";
 import { ticketPriorityLabels, ticketPriorityOrder, ticketStatusLabels, ticketStatusOrder } from "../components/inbox/labels.js";
 import { Time } from "../components/inbox/time.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { FilterTabs, listHref, ListCard } from "../components/list-page.js";
 import { access } from "../roles.js";
 import { InboxService, run, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -42,14 +43,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return { list, inboxes, filter: shown, viewerId: user.id, now: Date.now() };
 }
 
-const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => {
-  const params = new URLSearchParams();
-  for (const key of KEYS) {
-    const value = key in changes ? changes[key] : key === "cursor" ? undefined : filter[key];
-    if (value !== undefined && value !== "") params.set(key, value);
-  }
-  return `?${params.toString()}`;
-};
+const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => listHref(KEYS, filter, changes);
 
 export default function TicketsPage() {
   const { list, inboxes, filter, viewerId, now } = useLoaderData<typeof loader>();
@@ -74,28 +68,8 @@ export default function TicketsPage() {
           Requests tracked from conversations. <Link to="/inbox">Back to the inbox</Link>
         </p>
       </header>
-      <nav aria-label="Ticket status">
-        <ul className="ticket-tabs">
-          {tabs.map((tab) => (
-            <li key={tab.value}>
-              <Link to={searchOf(filter, { status: tab.value })} aria-current={filter.status === tab.value ? "page" : undefined}>
-                {tab.label} <span className="muted">{tab.count}</span>
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
-      <nav aria-label="Ticket assignee">
-        <ul className="ticket-tabs">
-          {owners.map((o) => (
-            <li key={o.value}>
-              <Link to={searchOf(filter, { assignee: o.value })} aria-current={owner === o.value ? "page" : undefined}>
-                {o.label}
-              </Link>
-            </li>
-          ))}
-        </ul>
-      </nav>
+      <FilterTabs label="Ticket status" tabs={tabs} current={filter.status ?? ""} hrefOf={(status) => searchOf(filter, { status })} />
+      <FilterTabs label="Ticket assignee" tabs={owners} current={owner} hrefOf={(assignee) => searchOf(filter, { assignee })} />
       <Form method="get" className="ticket-filters" role="search" aria-label="Filter tickets">
         <input type="hidden" name="status" value={filter.status} />
         {owner !== "" ? <input type="hidden" name="assignee" value={owner} /> : null}
@@ -129,47 +103,43 @@ export default function TicketsPage() {
           Apply
         </button>
       </Form>
-      <section className="card" aria-label="Tickets">
-        {list.tickets.length === 0 ? (
-          <p className="muted">No tickets match these filters.</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">Subject</th>
-                <th scope="col">Contact</th>
-                <th scope="col">Status</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Assignee</th>
-                <th scope="col">Inbox</th>
-                <th scope="col">Created</th>
+      <ListCard
+        label="Tickets"
+        empty="No tickets match these filters."
+        isEmpty={list.tickets.length === 0}
+        older={list.nextCursor ? { to: searchOf(filter, { cursor: list.nextCursor }), label: "Older tickets" } : null}
+      >
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">Subject</th>
+              <th scope="col">Contact</th>
+              <th scope="col">Status</th>
+              <th scope="col">Priority</th>
+              <th scope="col">Assignee</th>
+              <th scope="col">Inbox</th>
+              <th scope="col">Created</th>
+            </tr>
+          </thead>
+          <tbody>
+            {list.tickets.map((t) => (
+              <tr key={t.id}>
+                <td>
+                  <Link to={`/tickets/${encodeURIComponent(t.id)}`}>{t.subject}</Link>
+                </td>
+                <td>{t.contact ? (t.contact.name ?? t.contact.email) : <span className="muted">—</span>}</td>
+                <td>{ticketStatusLabels[t.status]}</td>
+                <td className={`priority--${t.priority}`}>{ticketPriorityLabels[t.priority]}</td>
+                <td>{t.assignee ? (t.assignee.id === viewerId ? `${t.assignee.name} (you)` : t.assignee.name) : <span className="muted">Unassigned</span>}</td>
+                <td>{t.inboxName}</td>
+                <td>
+                  <Time at={t.createdAt} now={now} style="full" />
+                </td>
               </tr>
-            </thead>
-            <tbody>
-              {list.tickets.map((t) => (
-                <tr key={t.id}>
-                  <td>
-                    <Link to={`/tickets/${encodeURIComponent(t.id)}`}>{t.subject}</Link>
-                  </td>
-                  <td>{t.contact ? (t.contact.name ?? t.contact.email) : <span className="muted">—</span>}</td>
-                  <td>{ticketStatusLabels[t.status]}</td>
-                  <td className={`priority--${t.priority}`}>{ticketPriorityLabels[t.priority]}</td>
-                  <td>{t.assignee ? (t.assignee.id === viewerId ? `${t.assignee.name} (you)` : t.assignee.name) : <span className="muted">Unassigned</span>}</td>
-                  <td>{t.inboxName}</td>
-                  <td>
-                    <Time at={t.createdAt} now={now} style="full" />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {list.nextCursor ? (
-          <p>
-            <Link to={searchOf(filter, { cursor: list.nextCursor })}>Older tickets</Link>
-          </p>
-        ) : null}
-      </section>
+            ))}
+          </tbody>
+        </table>
+      </ListCard>
     </>
   );
 }

@@ -28,7 +28,8 @@ export const EventStep = S.Struct({
 const HandoffTargetExpectation = S.Union(
   S.Struct({ type: S.Literal("routing") }),
   S.Struct({ type: S.Literal("team"), teamId: S.String }),
-  S.Struct({ type: S.Literal("user"), userId: S.String })
+  S.Struct({ type: S.Literal("user"), userId: S.String }),
+  S.Struct({ type: S.Literal("contact_owner") })
 );
 
 export const EndReason = S.Literal("completed", "handed_off", "timeout", "agent_took_over", "error");
@@ -161,6 +162,8 @@ export const TestCase = S.Struct({
       routing: S.optional(S.Boolean),
       teams: S.optional(S.Record({ key: S.String, value: S.Boolean })),
       users: S.optional(S.Record({ key: S.String, value: S.Boolean })),
+      /** Whether the visitor's contact has an owner who can take the conversation (default: no). */
+      contactOwner: S.optional(S.Boolean),
     })
   ),
   /** Answers for webhook nodes, by node id. */

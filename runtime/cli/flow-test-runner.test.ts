@@ -92,6 +92,39 @@ describe("runFlowTestFile", () => {
     });
   }
 
+  it("runs a handoff to the contact's owner: away only when neither the owner nor routing is available", async () => {
+    const flowFile = join(dir, "owner-flow.json");
+    writeFileSync(
+      flowFile,
+      JSON.stringify({
+        id: "owner",
+        name: "Owner",
+        kind: "bot",
+        language: "en",
+        startNodeId: "h",
+        nodes: [{ id: "h", kind: "handoff", position: { x: 0, y: 0 }, data: { target: { type: "contact_owner" }, message: "Your person is coming." } }],
+        edges: [],
+        variables: [],
+        settings: {},
+      }),
+    );
+    const handoff = (away: boolean) => ({ expect: { handoff: { target: { type: "contact_owner" }, away } } });
+    const result = await runFlowTestFile(
+      writeTest({
+        flow: flowFile,
+        context: CONTEXT,
+        cases: [
+          { name: "owner there", availability: { routing: false, contactOwner: true }, steps: [handoff(false)] },
+          { name: "nobody", availability: { routing: false }, steps: [handoff(true)] },
+          { name: "wrongly expected away", availability: { routing: true }, steps: [handoff(true)] },
+        ],
+      }),
+    );
+    expect(result.problems).toBeUndefined();
+    expect(result.cases.map((c) => c.failure === undefined)).toEqual([true, true, false]);
+    expect(formatFileResult(result)).toContain("(handoff to the contact's owner (else routing))");
+  });
+
   it("compares tickets and webhook calls by contained text", async () => {
     const pass = await runOne("support-triage.json", {
       name: "ticket",

@@ -209,6 +209,8 @@ export const caseContext = (spec: FlowSpec, compileContext: CompileContext, test
       routing: given.routing ?? open,
       teams: everyone(compileContext.teams, given.teams),
       users: everyone(compileContext.users, given.users),
+      // A test's visitor has no owner unless the case says so: "else routing" is the default path.
+      contactOwner: given.contactOwner ?? false,
     },
   };
 };
@@ -391,7 +393,13 @@ const record = (transcript: string[], commands: ReadonlyArray<Command>): void =>
 };
 
 const describeTarget = (target: { type: string; teamId?: string; userId?: string }): string =>
-  target.type === "team" ? `team ${target.teamId}` : target.type === "user" ? `user ${target.userId}` : "routing";
+  target.type === "team"
+    ? `team ${target.teamId}`
+    : target.type === "user"
+      ? `user ${target.userId}`
+      : target.type === "contact_owner"
+        ? "the contact's owner (else routing)"
+        : "routing";
 
 const eventOf = (
   s: Exclude<Step, { expect: unknown }>,

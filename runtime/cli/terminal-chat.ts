@@ -310,6 +310,8 @@ export const renderCommands = (commands: ReadonlyArray<Command>, names: Readonly
             ? `team ${nameOf("team", t.teamId)}`
             : t.type === "user"
             ? `user ${nameOf("user", t.userId)}`
+            : t.type === "contact_owner"
+            ? "the contact's owner (else the inbox routing)"
             : "the inbox routing";
         const notes = [command.away ? "nobody available" : "", command.createTicket ? "a ticket is created" : ""].filter(Boolean);
         out.push(`   ── handed off to ${to}${notes.length > 0 ? ` (${notes.join("; ")})` : ""} ──`);

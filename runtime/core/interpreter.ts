@@ -807,6 +807,9 @@ const isTargetAvailable = (run: Run, node: SpecNodeOf<"handoff">): boolean => {
       return availability.teams !== undefined && hasOwn(availability.teams, target.teamId) && availability.teams[target.teamId] === true;
     case "user":
       return availability.users !== undefined && hasOwn(availability.users, target.userId) && availability.users[target.userId] === true;
+    case "contact_owner":
+      // The owner first, else the inbox's routing: someone is there when either is.
+      return availability.contactOwner === true || availability.routing === true;
     default:
       return false;
   }

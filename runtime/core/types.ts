@@ -78,6 +78,8 @@ export interface InterpreterContext {
     readonly routing: boolean;
     readonly teams: Readonly<Record<string, boolean>>;
     readonly users: Readonly<Record<string, boolean>>;
+    /** Whether the visitor's contact has an owner who can take the conversation now (absent: no). */
+    readonly contactOwner?: boolean;
   };
   /** Longest walk through nodes in one step before the flow is stopped as looping (default 100). */
   readonly maxNodeVisits?: number;

@@ -18,6 +18,7 @@ import {
 import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 import { searchKnowledgeNow } from "./knowledge.js";
+import { contactOwnerRoute, type ContactOwnerRoute } from "./routing.js";
 
 // ---------------------------------------------------------------------------------------------
 // The plan of one turn
@@ -380,6 +381,8 @@ export interface TurnResult {
   /** The same messages in the API shape (index for index). */
   readonly api: ReadonlyArray<ApiMessage>;
   readonly contactId: string | null;
+  /** For a handoff to the contact's owner: whether it goes to them or to routing (recorded on the handoff event). */
+  readonly ownerRoute?: ContactOwnerRoute;
 }
 
 const EMAIL = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
@@ -653,15 +656,25 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   // The incoming message first, then what the bot did in answer to it. Bot messages get no
   // message_created: no report counts them (the flow's own events tell what the bot did), and
   // they are most of a conversation's messages.
+  // A handoff to the contact's owner is decided here, with the contact this very turn may have
+  // linked, so that its event says where the conversation went and why.
+  const ownerRoute = plan.handoff?.target.type === "contact_owner" ? contactOwnerRoute(prepare, contactId, columns.inboxId) : undefined;
   let m = 0;
   if (turn.incoming) put(messageEvent(stored[m++]!));
-  for (const e of plan.events) put(e);
+  for (const e of plan.events) put(ownerRoute !== undefined && e.type === "handoff" ? withOwnerRoute(e, ownerRoute) : e);
   for (; m < stored.length; m++) if (stored[m]!.author !== "bot") put(messageEvent(stored[m]!));
   for (const t of plan.tickets) put({ type: "ticket_created", data: { ticketId: t.id, subject: t.subject.slice(0, 500) } });
   for (const e of events) put(e);
   insertEvents(prepare, rows);
-  return { messages: stored, api, contactId };
+  return ownerRoute === undefined ? { messages: stored, api, contactId } : { messages: stored, api, contactId, ownerRoute };
 };
+
+/** The handoff event with where a handoff to the contact's owner went (`to`, `ownerId`, and `reason` for routing). Pure. */
+const withOwnerRoute = (event: PlannedEvent, route: ContactOwnerRoute): PlannedEvent => ({
+  ...event,
+  userId: route.to === "owner" ? route.ownerId : null,
+  data: { ...(event.data as Record<string, unknown>), ...route },
+});
 
 const EVENT_COLUMNS = 14;
 /** Most events one INSERT carries; a turn with more uses several (statements are cached per size). */

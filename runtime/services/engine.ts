@@ -64,7 +64,7 @@ import { AppConfig } from "./config.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
-import { Routing, type Assignment, type RoutingShape } from "./routing.js";
+import { contactOwnerRoute, readRoutingConfig, Routing, type Assignment, type RoutingShape } from "./routing.js";
 import { snoozeWakeEvent, wakeSnoozeInWrite, type SnoozeWake } from "./snoozes.js";
 import { WebhookClient, webhookEvent } from "./webhook-client.js";
 
@@ -433,8 +433,9 @@ export const makeEngine = (deps: {
   };
 
   /** Availability read lazily: most turns never look at it, and the ones that do read it once. */
-  const availabilityFor = (inboxId: string): InterpreterContext["availability"] => {
+  const availabilityFor = (inboxId: string, contactId: string | null): InterpreterContext["availability"] => {
     let routing: boolean | undefined;
+    let contactOwner: boolean | undefined;
     let users: Record<string, boolean> | undefined;
     let teams: Record<string, boolean> | undefined;
     const usersNow = () =>
@@ -451,10 +452,15 @@ export const makeEngine = (deps: {
               `SELECT 1 FROM inbox_members m JOIN users u ON u.id = m.user_id
                WHERE m.inbox_id = ? AND u.availability = 'available' AND u.disabled_at IS NULL LIMIT 1`,
             )
-            .get(inboxId) !== undefined);
+            .get(inboxId) !== undefined ||
+          // An inbox that routes to the contact's owner first has someone when the owner can take it.
+          (readRoutingConfig(db.prepare, inboxId).contactOwnerFirst === true && this.contactOwner === true));
       },
       get users() {
         return usersNow();
+      },
+      get contactOwner() {
+        return (contactOwner ??= contactOwnerRoute(db.prepare, contactId, inboxId).to === "owner");
       },
       get teams() {
         if (!teams) {
@@ -517,7 +523,7 @@ export const makeEngine = (deps: {
     specHash: bot.specHash,
     visitor: scope.visitor,
     ...(withContact ? { contact: contactProperties(scope.contactId) } : {}),
-    availability: availabilityFor(scope.inboxId),
+    availability: availabilityFor(scope.inboxId, scope.contactId),
   });
 
   /** The interpreter context of a turn on an existing conversation. */
@@ -671,7 +677,10 @@ export const makeEngine = (deps: {
     if (!opened) return;
     // An agent who took over already holds it; a user target is checked (and may fall back) by routing.
     if (handoff?.target.type !== "user" && turn.columns.assigneeId !== null) return;
-    const assignment = routing.routeInWrite(db.prepare, turn.scope.id, handoff?.target ?? { type: "routing" }, turn.now);
+    // A handoff to the contact's owner goes where persistTurn decided and its event says.
+    const owner = result.ownerRoute;
+    const target = owner ? (owner.to === "owner" ? { type: "user" as const, userId: owner.ownerId } : { type: "routing" as const }) : handoff?.target;
+    const assignment = routing.routeInWrite(db.prepare, turn.scope.id, target ?? { type: "routing" }, turn.now);
     if (assignment) routedTurns.set(result, assignment);
   };
 

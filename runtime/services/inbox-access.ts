@@ -4,7 +4,7 @@
  * other role none. A conversation or ticket outside the actor's inboxes is Forbidden (403),
  * an unknown id NotFound (404) — the permission matrix tells the two apart.
  */
-import { Effect, Either, type Schema as S } from "effect";
+import { Effect, Either, Schema as S } from "effect";
 import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
 import type { Statement } from "./database.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -107,6 +107,15 @@ export const logConversationEvent = (
 /** True for SQLite's unique-constraint error. Pure. */
 export const isUniqueViolation = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE";
+
+/** A list's page size in a query string: 1–200. */
+export const ListLimit = S.NumberFromString.pipe(
+  S.int({ message: () => "a limit is a whole number" }),
+  S.between(1, 200, { message: () => "a limit is between 1 and 200" }),
+);
+
+/** What a person typed into a list's search box (at most 200 characters). */
+export const ListSearch = S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" }));
 
 /** An opaque keyset cursor for `(key, id)`: base64url JSON. Pure. */
 export const encodeCursor = (key: number | string | null, id: string): string =>

@@ -18,7 +18,7 @@
 import { Context, Effect, Layer, Schema as S } from "effect";
 import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, type AttachmentRow, type AttachmentSource } from "./attachments.js";
 import type { ApiBubble } from "./conversation-rows.js";
-import { parseProperties, type Contact } from "./contacts.js";
+import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Deliveries, type DeliveriesShape, type DeliveryState } from "./deliveries.js";
@@ -841,12 +841,7 @@ export const makeInbox = (deps: {
                 attributes: string;
               }
             | undefined);
-    const contactRow =
-      row.contact_id === null
-        ? undefined
-        : (prepare("SELECT id, email, name, phone, properties, created_at, updated_at FROM contacts WHERE id = ?").get(row.contact_id) as
-            | { id: string; email: string | null; name: string | null; phone: string | null; properties: string; created_at: number; updated_at: number }
-            | undefined);
+    const contact = row.contact_id === null ? null : (readContact(prepare, row.contact_id) ?? null);
     return {
       conversation: {
         ...toSummary(row),
@@ -868,17 +863,7 @@ export const makeInbox = (deps: {
             attributes: parseProperties(visitorRow.attributes),
           }
         : null,
-      contact: contactRow
-        ? {
-            id: contactRow.id,
-            email: contactRow.email,
-            name: contactRow.name,
-            phone: contactRow.phone,
-            properties: parseProperties(contactRow.properties),
-            createdAt: contactRow.created_at,
-            updatedAt: contactRow.updated_at,
-          }
-        : null,
+      contact,
       lastReadMessageId: row.last_read_message_id ?? 0,
     };
   });

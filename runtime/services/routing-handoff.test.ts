@@ -53,11 +53,11 @@ const publishFlow = (document: FlowDocument) =>
   );
 
 let visitors = 0;
-const start = async (chatflowId: string) => {
+const start = async (chatflowId: string, contactId: string | null = null) => {
   const visitorId = `vis_${++visitors}`;
   db.sqlite
-    .prepare("INSERT INTO visitors (id, channel_id, first_seen_at, last_seen_at) VALUES (?, ?, 0, 0)")
-    .run(visitorId, SEED_IDS.channel);
+    .prepare("INSERT INTO visitors (id, channel_id, contact_id, first_seen_at, last_seen_at) VALUES (?, ?, ?, 0, 0)")
+    .run(visitorId, SEED_IDS.channel, contactId);
   const view = await runtime.runPromise(
     Effect.flatMap(Engine, (e) => e.startConversation({ visitorId, channelId: SEED_IDS.channel, chatflowId, pageUrl: "https://example.com/" })),
   );
@@ -140,5 +140,140 @@ describe("a handoff routed by the engine", () => {
     const flowId = await publishFlow(flow("to_user", { type: "user", userId: SEED_IDS.agent }));
     const { conversationId } = await start(flowId);
     expect(conversation(conversationId).assignee_id).toBe(SEED_IDS.agent);
+  });
+});
+
+describe("a handoff to the contact's owner", () => {
+  let flowId: string;
+  let contacts = 0;
+  const contactOwnedBy = (ownerId: string | null, email?: string) => {
+    const id = `ct_owned_${++contacts}`;
+    db.sqlite
+      .prepare("INSERT INTO contacts (id, email, name, owner_id, created_at, updated_at) VALUES (?, ?, 'Owned', ?, 0, 0)")
+      .run(id, email ?? null, ownerId);
+    return id;
+  };
+  const handoffEvent = (conversationId: string) => {
+    const row = db.sqlite.prepare("SELECT user_id, data FROM events WHERE conversation_id = ? AND type = 'handoff'").get(conversationId) as {
+      user_id: string | null;
+      data: string;
+    };
+    return { userId: row.user_id, data: JSON.parse(row.data) as Record<string, unknown> };
+  };
+  const addUser = (id: string, role: "admin" | "agent", member: boolean) => {
+    db.sqlite
+      .prepare("INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, 'x', 0)")
+      .run(id, `${id}@example.com`, id, role);
+    if (member) db.sqlite.prepare("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)").run(SEED_IDS.inbox, id);
+  };
+
+  beforeAll(async () => {
+    flowId = await publishFlow(flow("to_owner", { type: "contact_owner" }));
+    addUser("user_owner", "agent", true);
+    addUser("user_outsider", "agent", false);
+    addUser("user_boss", "admin", false);
+  });
+
+  it("gives the conversation to an available owner who works in the inbox, and the handoff event says so", async () => {
+    const { conversationId, status } = await start(flowId, contactOwnedBy("user_owner"));
+    expect(status).toBe("open");
+    expect(conversation(conversationId).assignee_id).toBe("user_owner");
+    expect(handoffEvent(conversationId)).toEqual({
+      userId: "user_owner",
+      data: { target: "contact_owner", away: false, to: "owner", ownerId: "user_owner" },
+    });
+  });
+
+  it("falls back to the inbox's routing, saying why, when the owner cannot take it or there is none", async () => {
+    const cases: Array<[string, () => Promise<string | null> | string | null]> = [
+      ["unknown_visitor", () => null],
+      ["no_owner", () => contactOwnedBy(null)],
+      ["owner_not_member", () => contactOwnedBy("user_outsider")],
+      [
+        "owner_away",
+        async () => {
+          await setAvailability("user_owner", "away");
+          return contactOwnedBy("user_owner");
+        },
+      ],
+    ];
+    for (const [reason, contact] of cases) {
+      const { conversationId } = await start(flowId, await contact());
+      const held = conversation(conversationId).assignee_id;
+      const event = handoffEvent(conversationId);
+      expect(event.userId, reason).toBeNull();
+      expect(event.data, reason).toMatchObject({ target: "contact_owner", to: "routing", reason });
+      // Round-robin among the available members: never the owner who could not take it.
+      expect(held, reason).not.toBeNull();
+      expect(held, reason).not.toBe(event.data.ownerId);
+      const assigned = db.sqlite.prepare("SELECT data FROM events WHERE conversation_id = ? AND type = 'assigned' ORDER BY id DESC").get(conversationId) as {
+        data: string;
+      };
+      expect(JSON.parse(assigned.data), reason).toMatchObject({ via: "round_robin" });
+    }
+    await setAvailability("user_owner", "available");
+    db.sqlite.prepare("UPDATE users SET disabled_at = 1 WHERE id = 'user_outsider'").run();
+    const disabled = await start(flowId, contactOwnedBy("user_outsider"));
+    expect(handoffEvent(disabled.conversationId).data).toMatchObject({ to: "routing", ownerId: "user_outsider", reason: "owner_disabled" });
+  });
+
+  it("reaches an available owner even when the inbox's members are all away (no away message)", async () => {
+    await setAvailability(SEED_IDS.admin, "away");
+    await setAvailability(SEED_IDS.agent, "away");
+    await setAvailability("user_owner", "away");
+    try {
+      const { conversationId } = await start(flowId, contactOwnedBy("user_boss"));
+      expect(conversation(conversationId)).toMatchObject({ status: "open", assignee_id: "user_boss", queued_at: null });
+      expect(handoffEvent(conversationId).data).toMatchObject({ away: false, to: "owner" });
+      // Nobody at all: the away branch, and the conversation waits in the queue.
+      const nobody = await start(flowId, contactOwnedBy(SEED_IDS.agent));
+      expect(handoffEvent(nobody.conversationId).data).toMatchObject({ away: true, to: "routing", reason: "owner_away" });
+      expect(conversation(nobody.conversationId).queued_at).not.toBeNull();
+    } finally {
+      await setAvailability(SEED_IDS.admin, "available");
+      await setAvailability(SEED_IDS.agent, "available");
+      await setAvailability("user_owner", "available");
+    }
+  });
+
+  it("in an inbox set to contact's owner first, a handoff to routing reaches the owner too, even with every member away", async () => {
+    const routingFlow = await publishFlow(flow("to_routing_owner_first", { type: "routing" }));
+    await runtime.runPromise(
+      Effect.flatMap(Workspace, (w) => w.updateInbox(SEED_IDS.inbox, { routing: { mode: "round_robin", contactOwnerFirst: true } })),
+    );
+    await setAvailability(SEED_IDS.admin, "away");
+    await setAvailability(SEED_IDS.agent, "away");
+    await setAvailability("user_owner", "away");
+    try {
+      const { conversationId } = await start(routingFlow, contactOwnedBy("user_boss"));
+      expect(conversation(conversationId)).toMatchObject({ assignee_id: "user_boss", queued_at: null });
+      expect(handoffEvent(conversationId).data).toMatchObject({ target: "routing", away: false });
+    } finally {
+      await runtime.runPromise(Effect.flatMap(Workspace, (w) => w.updateInbox(SEED_IDS.inbox, { routing: { mode: "round_robin" } })));
+      await setAvailability(SEED_IDS.admin, "available");
+      await setAvailability(SEED_IDS.agent, "available");
+      await setAvailability("user_owner", "available");
+    }
+  });
+
+  it("uses the contact the same turn linked by the visitor's email", async () => {
+    const base = flow("ask_email_then_owner", { type: "contact_owner" });
+    const document = {
+      ...base,
+      startNodeId: "ask",
+      nodes: [
+        { id: "ask", kind: "question", position: { x: 0, y: 0 }, data: { prompt: "Your email?", answer: { type: "email" }, save: { contactProperty: "email" } } },
+        ...base.nodes,
+      ],
+      edges: [{ id: "e1", source: "ask", sourcePort: "answered", target: "handoff" }],
+    } as unknown as FlowDocument;
+    const askFlow = await publishFlow(document);
+    contactOwnedBy("user_owner", "known@owner.example");
+    const { visitorId, conversationId } = await start(askFlow);
+    await runtime.runPromise(
+      Effect.flatMap(Engine, (e) => e.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "m1", text: "known@owner.example" })),
+    );
+    expect(conversation(conversationId).assignee_id).toBe("user_owner");
+    expect(handoffEvent(conversationId).data).toMatchObject({ to: "owner", ownerId: "user_owner" });
   });
 });

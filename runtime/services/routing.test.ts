@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import * as Db from "./database.js";
 import * as LiveEventsModule from "./live-events.js";
 import { makeLiveEvents, type LiveEvent } from "./live-events.js";
-import { layer as routingLayer, makeRouting, Routing, type RoutingShape } from "./routing.js";
+import { contactOwnerRoute, layer as routingLayer, makeRouting, Routing, type RoutingShape } from "./routing.js";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a fresh SQLite file per test, rows written directly.
@@ -223,6 +223,54 @@ describe("targets", () => {
     expect(JSON.parse(events("assigned")[0]!.data).via).toBe("target");
     expect((await route(conversation(), { type: "user", userId: "out" })).assigneeId).toBe("ann");
     expect((await route(conversation(), { type: "user", userId: "nobody" })).assigneeId).toBe("ann");
+  });
+
+  it("gives a contact_owner target to the contact's owner when available and below the cap, else to routing", async () => {
+    user("ann");
+    user("owen");
+    setRouting("inbox_a", { mode: "round_robin", maxOpenPerAgent: 1 });
+    const s = db.sqlite;
+    s.prepare("INSERT INTO contacts (id, owner_id, created_at, updated_at) VALUES ('ct_o', 'owen', 1, 1), ('ct_n', NULL, 1, 1)").run();
+    const withContact = (contactId: string | null) => {
+      const id = conversation();
+      s.prepare("UPDATE conversations SET contact_id = ? WHERE id = ?").run(contactId, id);
+      return id;
+    };
+    expect(await route(withContact("ct_o"), { type: "contact_owner" })).toEqual({ assigneeId: "owen", queued: false });
+    // Owen is at the cap now: the next one goes round-robin, to Ann.
+    expect(await route(withContact("ct_o"), { type: "contact_owner" })).toEqual({ assigneeId: "ann", queued: false });
+    expect(await route(withContact("ct_n"), { type: "contact_owner" })).toEqual({ assigneeId: null, queued: true });
+    expect(contactOwnerRoute(db.prepare, "ct_o", "inbox_a")).toEqual({ to: "routing", ownerId: "owen", reason: "owner_at_capacity" });
+    expect(contactOwnerRoute(db.prepare, "ct_o", "inbox_b")).toEqual({ to: "routing", ownerId: "owen", reason: "owner_not_member" });
+    expect(contactOwnerRoute(db.prepare, "ct_missing", "inbox_a")).toEqual({ to: "routing", ownerId: null, reason: "unknown_visitor" });
+  });
+
+  it("with contactOwnerFirst, gives routed conversations of known contacts to their available owner, in any mode", async () => {
+    user("ann");
+    user("owen");
+    const s = db.sqlite;
+    s.prepare("INSERT INTO contacts (id, owner_id, created_at, updated_at) VALUES ('ct_o', 'owen', 1, 1)").run();
+    const known = (inbox = "inbox_a") => {
+      const id = conversation({ inbox });
+      s.prepare("UPDATE conversations SET contact_id = 'ct_o' WHERE id = ?").run(id);
+      return id;
+    };
+    // Without the option, round-robin decides alone (Ann's turn first, by name).
+    expect((await route(known())).assigneeId).toBe("ann");
+    setRouting("inbox_a", { mode: "round_robin", contactOwnerFirst: true });
+    expect(await route(known())).toEqual({ assigneeId: "owen", queued: false });
+    expect(JSON.parse(events("assigned").at(-1)!.data).via).toBe("contact_owner");
+    // An unknown visitor still goes round-robin; an away owner too.
+    expect((await route(conversation())).assigneeId).not.toBeNull();
+    setAvailability("owen", "away");
+    expect((await route(known())).assigneeId).toBe("ann");
+    setAvailability("owen", "available");
+    // A manual inbox leaves others unassigned but still gives the owner their contact's conversation.
+    user("sal", { inboxes: ["inbox_b"] });
+    s.prepare("UPDATE contacts SET owner_id = 'sal' WHERE id = 'ct_o'").run();
+    setRouting("inbox_b", { mode: "manual", contactOwnerFirst: true });
+    expect(await route(known("inbox_b"))).toEqual({ assigneeId: "sal", queued: false });
+    expect(await route(conversation({ inbox: "inbox_b" }))).toEqual({ assigneeId: null, queued: false });
   });
 
   it("refuses to route a conversation that is not open, and an unknown one", async () => {

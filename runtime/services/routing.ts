@@ -3,7 +3,7 @@
  * take it, and agents' manual (re)assignments with optimistic concurrency.
  *
  * Public API (agreed with the inbox UI; `Routing` service):
- *   routeConversation(conversationId, target: {type:"routing"}|{type:"team",teamId}|{type:"user",userId})
+ *   routeConversation(conversationId, target: {type:"routing"}|{type:"team",teamId}|{type:"user",userId}|{type:"contact_owner"})
  *     → Effect<{assigneeId: string|null; queued: boolean}, NotFound | Conflict>
  *   drainQueue(inboxId?) → Effect<ReadonlyArray<Assignment>>   (assigns queued conversations, FIFO)
  *   assign(conversationId, {userId?: string|null, teamId?: string|null}, byUserId, expectedVersion)
@@ -19,6 +19,12 @@
  * - target team: the next available member of that team, whatever the inbox's mode (the flow
  *   asked for that team); the conversation's team is set.
  * - target user: that user, when they can work in the inbox; otherwise the inbox's routing.
+ * - target contact_owner: the owner of the conversation's contact when they are "available"
+ *   (below) — else, as for an unknown visitor or a contact without an owner, the inbox's
+ *   routing. `contactOwnerRoute` says which and why (the engine records it on the handoff).
+ * - `contactOwnerFirst` on an inbox (any mode) does the same for every conversation its routing
+ *   places — handoffs to routing, new email and Messenger conversations, the queue: the
+ *   contact's owner when available, else the mode's rule.
  * "Available" = not disabled, role agent or admin, availability "available", may open the
  * inbox (admin or member), and below `maxOpenPerAgent` conversations in status open (counted
  * over all inboxes: the cap is the person's capacity). "Next" = the eligible member whose last
@@ -45,7 +51,8 @@ import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 export type RouteTarget =
   | { readonly type: "routing" }
   | { readonly type: "team"; readonly teamId: string }
-  | { readonly type: "user"; readonly userId: string };
+  | { readonly type: "user"; readonly userId: string }
+  | { readonly type: "contact_owner" };
 
 export const routingModes = ["manual", "round_robin"] as const;
 export const MAX_OPEN_PER_AGENT_LIMIT = 1000;
@@ -64,11 +71,13 @@ export const RoutingConfig = S.Struct({
       S.between(1, MAX_OPEN_PER_AGENT_LIMIT, { message: () => `a cap is between 1 and ${MAX_OPEN_PER_AGENT_LIMIT}` }),
     ),
   ),
+  /** A known contact's conversation goes to the contact's owner first, when they can take it. */
+  contactOwnerFirst: S.optional(S.Boolean),
 });
 export type RoutingConfig = typeof RoutingConfig.Type;
 
-/** How an assignment came about (the `data.via` of its event). */
-export type AssignmentVia = "round_robin" | "target" | "queue" | "manual";
+/** How an assignment came about (the `data.via` of its event): `contact_owner` when it went to the contact's owner. */
+export type AssignmentVia = "round_robin" | "target" | "queue" | "manual" | "contact_owner";
 
 /** One change of who holds a conversation, as written and published. */
 export interface Assignment {
@@ -138,6 +147,37 @@ export const userCanAccessInbox = (prepare: Prepare, userId: string, inboxId: st
      WHERE u.id = ? AND u.disabled_at IS NULL
        AND (u.role = 'admin' OR (u.role = 'agent' AND EXISTS (SELECT 1 FROM inbox_members m WHERE m.inbox_id = i.id AND m.user_id = u.id)))`,
   ).get(inboxId, userId) !== undefined;
+
+/** Why a handoff to the contact's owner went to the inbox's routing instead. */
+export type ContactOwnerFallback = "unknown_visitor" | "no_owner" | "owner_disabled" | "owner_not_member" | "owner_away" | "owner_at_capacity";
+
+/** Where a handoff to the contact's owner goes: to the owner, or to routing and why. */
+export type ContactOwnerRoute =
+  | { readonly to: "owner"; readonly ownerId: string }
+  | { readonly to: "routing"; readonly ownerId: string | null; readonly reason: ContactOwnerFallback };
+
+/**
+ * Whether the owner of contact `contactId` can take a conversation of `inboxId` now: enabled,
+ * may open the inbox, available, and below the inbox's cap of open conversations — the same
+ * "available" as round-robin's. Reads only; call it inside the write that routes.
+ */
+export const contactOwnerRoute = (prepare: Prepare, contactId: string | null, inboxId: string): ContactOwnerRoute => {
+  if (contactId === null) return { to: "routing", ownerId: null, reason: "unknown_visitor" };
+  const row = prepare(
+    `SELECT c.owner_id, u.disabled_at, u.availability FROM contacts c LEFT JOIN users u ON u.id = c.owner_id WHERE c.id = ?`,
+  ).get(contactId) as { owner_id: string | null; disabled_at: number | null; availability: string | null } | undefined;
+  if (!row) return { to: "routing", ownerId: null, reason: "unknown_visitor" };
+  const ownerId = row.owner_id;
+  if (ownerId === null) return { to: "routing", ownerId, reason: "no_owner" };
+  if (row.disabled_at !== null) return { to: "routing", ownerId, reason: "owner_disabled" };
+  if (!userCanAccessInbox(prepare, ownerId, inboxId)) return { to: "routing", ownerId, reason: "owner_not_member" };
+  if (row.availability !== "available") return { to: "routing", ownerId, reason: "owner_away" };
+  const cap = readRoutingConfig(prepare, inboxId).maxOpenPerAgent;
+  if (cap !== undefined && (prepare("SELECT COUNT(*) AS n FROM conversations WHERE assignee_id = ? AND status = 'open'").get(ownerId) as { n: number }).n >= cap) {
+    return { to: "routing", ownerId, reason: "owner_at_capacity" };
+  }
+  return { to: "owner", ownerId };
+};
 
 const DEFAULT_ROUTING: RoutingConfig = { mode: "manual" };
 const decodeRouting = S.decodeUnknownOption(S.parseJson(RoutingConfig));
@@ -239,6 +279,12 @@ const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, vi
   const config = readRoutingConfig(prepare, row.inbox_id);
   if (target.type === "user" && userCanAccessInbox(prepare, target.userId, row.inbox_id)) {
     return { assigneeId: target.userId, teamId: row.team_id, queued: false, via: "target", pool: null };
+  }
+  if (target.type === "contact_owner" || (config.contactOwnerFirst === true && (target.type === "routing" || target.type === "user"))) {
+    const contact = prepare("SELECT contact_id FROM conversations WHERE id = ?").get(row.id) as { contact_id: string | null } | undefined;
+    const route = contactOwnerRoute(prepare, contact?.contact_id ?? null, row.inbox_id);
+    if (route.to === "owner") return { assigneeId: route.ownerId, teamId: row.team_id, queued: false, via: "contact_owner", pool: null };
+    if (target.type === "contact_owner") return decide(prepare, row, { type: "routing" }, via);
   }
   let teamId: string | null;
   if (target.type === "team" && teamExists(prepare, target.teamId)) teamId = target.teamId;

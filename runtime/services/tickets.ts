@@ -23,6 +23,8 @@ import {
   logConversationEvent,
   requireInbox,
   visibleInboxIds,
+  ListLimit,
+  ListSearch,
   worksInInboxes,
   type Actor,
 } from "./inbox-access.js";
@@ -90,11 +92,6 @@ export const TicketNote = S.Struct({
   ),
 });
 
-const Limit = S.NumberFromString.pipe(
-  S.int({ message: () => "a limit is a whole number" }),
-  S.between(1, 200, { message: () => "a limit is between 1 and 200" }),
-);
-
 /** The list's filters, as they come from a query string (every field optional). */
 export const TicketFilter = S.Struct({
   status: S.optional(S.Union(TicketStatusSchema, S.Literal("open"))),
@@ -103,8 +100,8 @@ export const TicketFilter = S.Struct({
   /** "me", "unassigned", or a user id. */
   assignee: S.optional(S.String.pipe(S.maxLength(100, { message: () => "an assignee is me, unassigned or a user id" }))),
   contactId: S.optional(S.String),
-  search: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" }))),
-  limit: S.optional(Limit),
+  search: S.optional(ListSearch),
+  limit: S.optional(ListLimit),
   cursor: S.optional(S.String),
 });
 export type TicketFilter = typeof TicketFilter.Type;

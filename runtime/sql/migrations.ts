@@ -821,6 +821,18 @@ BEGIN
 END;
 `,
   },
+  {
+    version: 26,
+    name: "contact owners",
+    // A contact may have an owner: the person on the team who looks after them (the contacts
+    // list filters by it; a handoff to "the contact's owner" routes to them). Users are never
+    // deleted, only disabled: a disabled owner stays recorded and is treated as unavailable.
+    // The index serves "My contacts" / "No owner" and the owner's name on the list.
+    sql: `
+ALTER TABLE contacts ADD COLUMN owner_id TEXT REFERENCES users(id);
+CREATE INDEX contacts_owner ON contacts(owner_id);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

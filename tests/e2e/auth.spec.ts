@@ -5,7 +5,7 @@ test("the admin signs in and sees the whole shell", async ({ page }) => {
   await login(page, adminEmail(), adminPassword());
   await expect(page).toHaveURL(/\/flows$/);
   const nav = page.getByRole("navigation", { name: "Main" });
-  for (const label of ["Flows", "Inbox", "Tickets", "Reports", "Settings"]) {
+  for (const label of ["Flows", "Inbox", "Tickets", "Contacts", "Reports", "Settings"]) {
     await expect(nav.getByRole("link", { name: label })).toBeVisible();
   }
   await expect(page.getByRole("heading", { level: 1, name: "Flows" })).toBeVisible();
@@ -51,7 +51,7 @@ test("an agent sees only the inbox and cannot open user settings (403)", async (
   await login(page, demoUsers.agent, adminPassword());
   await expect(page).toHaveURL(/\/inbox$/);
   const nav = page.getByRole("navigation", { name: "Main" });
-  await expect(nav.getByRole("link")).toHaveText(["Inbox", "Tickets", "Knowledge"]);
+  await expect(nav.getByRole("link")).toHaveText(["Inbox", "Tickets", "Contacts", "Knowledge"]);
   await nav.getByRole("link", { name: "Tickets" }).click();
   await expect(page).toHaveURL(/\/tickets$/);
   await expect(page.getByRole("heading", { level: 1, name: "Tickets" })).toBeVisible();

@@ -64,6 +64,35 @@ export async function getChatChannelId(request: APIRequestContext): Promise<stri
 }
 
 /**
+ * A visitor on `pageUrl` asks the support triage bot for a person and then writes `text`,
+ * through the public chat API (a fresh request context, disposed after); returns the
+ * conversation's id. Assumes the demo seed's flow_support_triage.
+ */
+export async function askSupportBotForPerson(
+  playwright: { readonly request: { readonly newContext: () => Promise<APIRequestContext> } },
+  pageUrl: string,
+  text: string,
+): Promise<string> {
+  const request = await playwright.request.newContext();
+  const channel = await getChatChannelId(request);
+  const made = await request.post(`${parleyUrl()}/api/visitors`, { data: { channel, pageUrl } });
+  expect(made.status()).toBe(201);
+  const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
+  const started = await request.post(`${parleyUrl()}/api/conversations`, { headers, data: { channel, chatflowId: "flow_support_triage", pageUrl } });
+  expect(started.status(), await started.text()).toBe(201);
+  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
+  for (const body of [{ choice: "talk_to_person" }, { text }]) {
+    const sent = await request.post(`${parleyUrl()}/api/conversations/${conversationId}/messages`, {
+      headers,
+      data: { clientMessageId: `m-${Math.random()}`, ...body },
+    });
+    expect(sent.status(), await sent.text()).toBe(200);
+  }
+  await request.dispose();
+  return conversationId;
+}
+
+/**
  * Drags `card` by its header ~160 px right (and `rise` px down per step) in many small steps, as a
  * hand would, while the canvas's cards count their renders. Returns where the card was before, how
  * far right it moved, and how often each card (by node id) rendered during the drag.

@@ -128,6 +128,7 @@ test("pages: each role opens what it may and gets 403 elsewhere", async () => {
     { path: "/inbox?inboxId=inbox_support", allowed: INBOX_WORKERS },
     { path: `/inbox/${conversationId}`, allowed: INBOX_WORKERS },
     { path: "/tickets", allowed: ["admin", "agent", "outsider"] },
+    { path: "/contacts", allowed: ["admin", "agent", "outsider"] },
     { path: "/settings/users", allowed: ["admin"] },
     { path: "/settings/users/user_agent", allowed: ["admin"] },
     { path: "/settings/inboxes", allowed: ["admin"] },

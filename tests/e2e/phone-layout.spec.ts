@@ -16,6 +16,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/flows",
       "/inbox",
       "/tickets",
+      "/contacts",
       "/reports",
       "/reports/bots",
       "/reports/team",
@@ -34,7 +35,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/help/articles/art_demo_plans_pricing",
     ],
   },
-  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/knowledge", "/settings/profile"] },
+  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/contacts", "/knowledge", "/settings/profile"] },
   marketer: {
     email: () => demoUsers.marketer,
     pages: ["/flows", "/flows/flow_support_triage", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],
@@ -85,7 +86,7 @@ test("on a phone, every area in the top navigation can be scrolled to and opened
   const nav = page.getByRole("navigation", { name: "Main" });
   const links = nav.getByRole("link");
   const names = await links.allTextContents();
-  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Reports", "Knowledge", "Settings"]);
+  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Reports", "Knowledge", "Settings"]);
   const last = links.last();
   await last.scrollIntoViewIfNeeded();
   const box = (await last.boundingBox())!;

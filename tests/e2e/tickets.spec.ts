@@ -10,7 +10,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { adminPassword, askSupportBotForPerson, demoUsers, login } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -22,23 +22,7 @@ const timeline = (page: Page) => page.getByRole("list", { name: "Timeline" });
 
 test("an agent creates a ticket from a conversation, takes it, adds a note and changes its status", async ({ page, playwright }) => {
   // A visitor asks the support bot for a person, through the public chat API.
-  const request = await playwright.request.newContext();
-  const channel = await getChatChannelId(request);
-  const pageUrl = "https://shop.example/help/returns";
-  const made = await request.post(`${parleyUrl()}/api/visitors`, { data: { channel, pageUrl } });
-  expect(made.status()).toBe(201);
-  const headers = { Authorization: `Bearer ${((await made.json()) as { visitorToken: string }).visitorToken}` };
-  const started = await request.post(`${parleyUrl()}/api/conversations`, { headers, data: { channel, chatflowId: "flow_support_triage", pageUrl } });
-  expect(started.status(), await started.text()).toBe(201);
-  const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
-  for (const body of [{ choice: "talk_to_person" }, { text: SUBJECT }]) {
-    const sent = await request.post(`${parleyUrl()}/api/conversations/${conversationId}/messages`, {
-      headers,
-      data: { clientMessageId: `m-${Math.random()}`, ...body },
-    });
-    expect(sent.status(), await sent.text()).toBe(200);
-  }
-  await request.dispose();
+  const conversationId = await askSupportBotForPerson(playwright, "https://shop.example/help/returns", SUBJECT);
 
   await login(page, demoUsers.agent, adminPassword());
   await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);

@@ -16,6 +16,7 @@ describe("summarize", () => {
     ]);
     expect(texts("webhook", { method: "GET", url: "https://x.test/a" })).toEqual(["GET https://x.test/a"]);
     expect(texts("handoff", { target: { type: "team", teamId: "t1" } })).toEqual(["To team Support"]);
+    expect(texts("handoff", { target: { type: "contact_owner" } })).toEqual(["To the contact's owner, else routing"]);
     expect(texts("meeting", { userId: "u1" })).toEqual(["Book with Ada"]);
     expect(texts("knowledge", { query: "", limit: 1, message: "These may help:", saveTitleTo: "best" })).toEqual([
       "Searches help articles for the last answer",

@@ -189,6 +189,7 @@ export const summarize = (kind: NodeKind, data: unknown, names: NameLookup): Nod
       const target = rec(d.target);
       if (target.type === "team") lines.push(meta(`To team ${names.team(str(target.teamId)) ?? (str(target.teamId) || "(choose a team)")}`));
       else if (target.type === "user") lines.push(meta(`To ${names.user(str(target.userId)) ?? (str(target.userId) || "(choose a person)")}`));
+      else if (target.type === "contact_owner") lines.push(meta("To the contact's owner, else routing"));
       else lines.push(meta("To the inbox's routing"));
       if (str(d.message).trim() !== "") lines.push(quote(str(d.message)));
       const away = rec(d.away);

@@ -15,6 +15,7 @@ export type ThreadIntent =
   | "create-contact"
   | "link-contact"
   | "update-contact"
+  | "set-owner"
   | "create-ticket"
   | "typing";
 

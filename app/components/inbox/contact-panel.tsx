@@ -1,6 +1,7 @@
 import { Form, Link, useFetcher } from "@remix-run/react";
 import { useEffect, useId, useState } from "react";
-import type { Contact, ContactHistory, VisitorFacts } from "../../runtime.server.js";
+import type { Contact, ContactHistory, OwnerOption, VisitorFacts } from "../../runtime.server.js";
+import { ContactEditFields, ContactTickets, NewContactFields, OwnerSelect } from "../contacts/contact-fields.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { languageLabel, shortUrl, statusLabels, ticketPriorityLabels, ticketPriorityOrder, ticketStatusLabels, ticketStatusOrder } from "./labels.js";
@@ -9,43 +10,6 @@ import { threadHref } from "./url.js";
 
 const errorsOf = (result: ThreadActionResult | undefined, intent: string) =>
   result && !result.ok && result.intent === intent ? result : null;
-
-function TextField({
-  label,
-  name,
-  defaultValue,
-  error,
-  type = "text",
-  hint,
-  autoComplete = "off",
-}: {
-  label: string;
-  name: string;
-  defaultValue?: string;
-  error?: string | undefined;
-  type?: string;
-  hint?: string;
-  autoComplete?: string;
-}) {
-  const id = useId();
-  const described = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ") || undefined;
-  return (
-    <div className={error ? "field field--invalid" : "field"}>
-      <label htmlFor={id}>{label}</label>
-      <input id={id} name={name} type={type} defaultValue={defaultValue ?? ""} autoComplete={autoComplete} aria-invalid={error ? true : undefined} aria-describedby={described} />
-      {hint ? (
-        <p id={`${id}-hint`} className="field__hint">
-          {hint}
-        </p>
-      ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="field__error">
-          {error.charAt(0).toUpperCase() + error.slice(1)}
-        </p>
-      ) : null}
-    </div>
-  );
-}
 
 function FormMessage({ result, intent }: { result: ThreadActionResult | undefined; intent: string }) {
   if (!result || result.intent !== intent) return null;
@@ -172,9 +136,7 @@ function NoContact({
         <CsrfInput />
         <input type="hidden" name="intent" value="create-contact" />
         <p className="muted">Record who this visitor is. An email that already belongs to a contact links that contact instead.</p>
-        <TextField label="Name" name="name" defaultValue={suggested.name} error={errors?.fields.name} autoComplete="off" />
-        <TextField label="Email" name="email" type="email" defaultValue={suggested.email} error={errors?.fields.email} />
-        <TextField label="Phone" name="phone" type="tel" defaultValue={suggested.phone} error={errors?.fields.phone} hint="With the country code, e.g. +49 30 1234567" />
+        <NewContactFields errors={errors?.fields} suggested={suggested} />
         <FormMessage result={create.data} intent="create-contact" />
         <button type="submit" className="button button--small" disabled={create.state !== "idle"}>
           {create.state !== "idle" ? "Creating…" : "Create contact"}
@@ -222,8 +184,35 @@ function NoContact({
   );
 }
 
+/** Who owns the contact, and a form to change it (a handoff to "the contact's owner" goes to them). */
+function OwnerForm({ conversationId, contact, owners, viewerId }: { conversationId: string; contact: Contact; owners: ReadonlyArray<OwnerOption>; viewerId: string }) {
+  const change = useFetcher<ThreadActionResult>({ key: `set-owner:${conversationId}` });
+  const errors = errorsOf(change.data, "set-owner");
+  return (
+    <change.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="form form--compact owner-form" aria-label="Contact owner">
+      <CsrfInput />
+      <input type="hidden" name="intent" value="set-owner" />
+      <OwnerSelect owner={contact.owner} owners={owners} viewerId={viewerId} error={errors?.fields.ownerId} />
+      <FormMessage result={change.data} intent="set-owner" />
+      <button type="submit" className="button button--secondary button--small" disabled={change.state !== "idle"}>
+        {change.state !== "idle" ? "Saving…" : "Save owner"}
+      </button>
+    </change.Form>
+  );
+}
+
 /** The contact's known properties, and a form to edit them. */
-function ContactDetails({ conversationId, contact }: { conversationId: string; contact: Contact }) {
+function ContactDetails({
+  conversationId,
+  contact,
+  owners,
+  viewerId,
+}: {
+  conversationId: string;
+  contact: Contact;
+  owners: ReadonlyArray<OwnerOption>;
+  viewerId: string;
+}) {
   const update = useFetcher<ThreadActionResult>({ key: `update-contact:${conversationId}` });
   const [editing, setEditing] = useState(false);
   const errors = errorsOf(update.data, "update-contact");
@@ -255,9 +244,15 @@ function ContactDetails({ conversationId, contact }: { conversationId: string; c
           ))}
         </dl>
         <FormMessage result={update.data} intent="update-contact" />
-        <button type="button" className="button button--secondary button--small" onClick={() => setEditing(true)}>
-          Edit contact
-        </button>
+        <div className="form__actions">
+          <button type="button" className="button button--secondary button--small" onClick={() => setEditing(true)}>
+            Edit contact
+          </button>
+          <Link to={`/contacts/${encodeURIComponent(contact.id)}`} className="button button--secondary button--small">
+            Open contact
+          </Link>
+        </div>
+        <OwnerForm conversationId={conversationId} contact={contact} owners={owners} viewerId={viewerId} />
       </>
     );
   }
@@ -265,17 +260,7 @@ function ContactDetails({ conversationId, contact }: { conversationId: string; c
     <update.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="form form--compact" aria-label="Edit contact" noValidate>
       <CsrfInput />
       <input type="hidden" name="intent" value="update-contact" />
-      <TextField label="Name" name="name" defaultValue={contact.name ?? ""} error={errors?.fields.name} />
-      <TextField label="Email" name="email" type="email" defaultValue={contact.email ?? ""} error={errors?.fields.email ?? (errors?.conflict ? errors.error : undefined)} />
-      <TextField label="Phone" name="phone" type="tel" defaultValue={contact.phone ?? ""} error={errors?.fields.phone} hint="With the country code, e.g. +49 30 1234567" />
-      {properties.map(([key, value]) => (
-        <TextField key={key} label={key} name={`property.${key}`} defaultValue={value} error={errors?.fields[`properties.${key}`]} hint="Empty removes it" />
-      ))}
-      <fieldset className="new-property">
-        <legend>Add a property</legend>
-        <TextField label="Property name" name="newPropertyName" error={errors?.fields.newPropertyName} hint="e.g. plan, company, order_id" />
-        <TextField label="Value" name="newPropertyValue" />
-      </fieldset>
+      <ContactEditFields contact={contact} errors={errors ? { ...errors.fields, ...(errors.conflict && !errors.fields.email ? { email: errors.error } : {}) } : undefined} />
       <FormMessage result={update.data} intent="update-contact" />
       <div className="form__actions">
         <button type="submit" className="button button--small" disabled={update.state !== "idle"}>
@@ -325,21 +310,7 @@ function HistorySection({
       </section>
       <section className="panel-section" aria-labelledby="tickets-title">
         <h3 id="tickets-title">Tickets</h3>
-        {history.tickets.length === 0 ? (
-          <p className="muted">None yet.</p>
-        ) : (
-          <ul className="history-list">
-            {history.tickets.map((t) => (
-              <li key={t.id}>
-                <Link to={`/tickets/${encodeURIComponent(t.id)}`}>
-                  <span className="history-list__line">
-                    <span className="tag">{ticketStatusLabels[t.status]}</span> {t.subject}
-                  </span>
-                </Link>
-              </li>
-            ))}
-          </ul>
-        )}
+        <ContactTickets tickets={history.tickets} empty="None yet." />
       </section>
     </>
   );
@@ -434,6 +405,8 @@ export function ContactPanel({
   contactResults,
   ticketDraft,
   listFilter,
+  owners,
+  viewerId,
   now,
 }: {
   conversationId: string;
@@ -448,6 +421,9 @@ export function ContactPanel({
   contactResults: ReadonlyArray<Contact> | null;
   ticketDraft: { readonly subject: string; readonly description: string };
   listFilter: Readonly<Record<string, string>>;
+  /** Who may own the contact (for the owner picker). */
+  owners: ReadonlyArray<OwnerOption>;
+  viewerId: string;
   now: number;
 }) {
   return (
@@ -455,7 +431,7 @@ export function ContactPanel({
       <section className="panel-section" aria-labelledby="contact-title">
         <h3 id="contact-title">Contact</h3>
         {contact ? (
-          <ContactDetails key={`${contact.id}:${contact.updatedAt}`} conversationId={conversationId} contact={contact} />
+          <ContactDetails key={`${contact.id}:${contact.updatedAt}`} conversationId={conversationId} contact={contact} owners={owners} viewerId={viewerId} />
         ) : (
           <NoContact
             conversationId={conversationId}

@@ -1,7 +1,7 @@
 /**
  * The thread's POST actions, one per `intent` (reply | comment | assign | close | reopen |
  * mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact |
- * create-ticket | typing | retry-delivery): the form is read
+ * set-owner | create-ticket | typing | retry-delivery): the form is read
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
  * the HTTP status of the outcome (400 / 403 / 404 / 409 / 413 for expected failures).
  *
@@ -30,6 +30,7 @@ import {
   type Attempt,
   type User,
 } from "../../runtime.server.js";
+import { contactUpdateInput, newContactInput, ownerInput } from "../contacts/contact-form.server.js";
 import type { ThreadActionResult, ThreadIntent } from "./action-result.js";
 import { newClientMessageId } from "./composer-logic.js";
 import { instantOfLocal } from "./snooze-logic.js";
@@ -50,6 +51,7 @@ const intents: ReadonlyArray<Intent> = [
   "create-contact",
   "link-contact",
   "update-contact",
+  "set-owner",
   "create-ticket",
   "typing",
   "retry-delivery",
@@ -299,10 +301,7 @@ export const threadAction = async (
       return data<ThreadActionResult>({ ok: true, intent });
     }
     case "create-contact": {
-      const input = Object.fromEntries(
-        (["email", "name", "phone"] as const).flatMap((k) => (given(form, k) !== undefined ? [[k, given(form, k)]] : [])),
-      );
-      const result = await attempt(context, Effect.flatMap(Contacts, (contacts) => contacts.createFromConversation(user, conversationId, input)));
+      const result = await attempt(context, Effect.flatMap(Contacts, (contacts) => contacts.createFromConversation(user, conversationId, newContactInput(form))));
       if (!result.ok) return failure(intent, result);
       return data<ThreadActionResult>({ ok: true, intent, message: result.value.message });
     }
@@ -314,26 +313,19 @@ export const threadAction = async (
       return data<ThreadActionResult>({ ok: true, intent, message: `Linked ${result.value.name ?? result.value.email ?? "the contact"}.` });
     }
     case "update-contact": {
-      const input: Record<string, unknown> = {};
-      for (const key of ["email", "name", "phone"] as const) {
-        const value = text(form, key);
-        // An emptied field clears the value.
-        if (value !== undefined) input[key] = value.trim() === "" ? null : value;
-      }
-      const properties: Record<string, string> = {};
-      for (const [key, value] of form.entries()) {
-        if (key.startsWith("property.") && typeof value === "string") properties[key.slice("property.".length)] = value;
-      }
-      const newName = given(form, "newPropertyName");
-      if (newName !== undefined) {
-        const value = text(form, "newPropertyValue") ?? "";
-        if (value.trim() === "") return invalid(intent, "enter a value for the new property", "newPropertyName");
-        properties[newName.trim()] = value;
-      }
-      if (Object.keys(properties).length > 0) input.properties = properties;
-      const result = await attempt(context, Effect.flatMap(Contacts, (contacts) => contacts.updateForConversation(user, conversationId, input)));
+      const read = contactUpdateInput(form);
+      if (!read.ok) return invalid(intent, read.message, read.field);
+      const result = await attempt(context, Effect.flatMap(Contacts, (contacts) => contacts.updateForConversation(user, conversationId, read.input)));
       if (!result.ok) return failure(intent, result);
       return data<ThreadActionResult>({ ok: true, intent, message: "Contact saved." });
+    }
+    case "set-owner": {
+      const change = ownerInput(form);
+      if (change === undefined) return invalid(intent, "pick an owner, or none", "ownerId");
+      const result = await attempt(context, Effect.flatMap(Contacts, (contacts) => contacts.setOwnerForConversation(user, conversationId, change)));
+      if (!result.ok) return failure(intent, result);
+      const owner = result.value.owner;
+      return data<ThreadActionResult>({ ok: true, intent, message: owner ? `${owner.name} owns this contact now.` : "This contact has no owner now." });
     }
     case "create-ticket": {
       const input = Object.fromEntries(

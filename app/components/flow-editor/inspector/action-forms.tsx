@@ -46,6 +46,7 @@ const TARGET_TYPES = [
   { value: "routing", label: "The inbox's routing" },
   { value: "team", label: "A team" },
   { value: "user", label: "A person" },
+  { value: "contact_owner", label: "Contact's owner (else routing)" },
 ];
 
 /** Handoff: who takes over, what the bot says, and what happens when nobody is available. */
@@ -67,13 +68,18 @@ export function HandoffForm() {
                 ? { type, teamId: api.workspace.teams[0]?.id ?? "" }
                 : type === "user"
                   ? { type, userId: api.workspace.users[0]?.id ?? "" }
-                  : { type: "routing" },
+                  : type === "contact_owner"
+                    ? { type }
+                    : { type: "routing" },
             ),
           )
         }
       />
       {target.type === "team" ? <SelectField path={["target", "teamId"]} label="Team" options={api.workspace.teams.map((t) => ({ value: t.id, label: t.name }))} /> : null}
       {target.type === "user" ? <SelectField path={["target", "userId"]} label="Person" options={api.workspace.users.map((u) => ({ value: u.id, label: u.name }))} /> : null}
+      {target.type === "contact_owner" ? (
+        <p className="fe-field__hint">A known contact's owner gets the conversation when they are available; anyone else goes to the inbox's routing.</p>
+      ) : null}
       <TemplateField path={["message"]} label="Message before handing off" multiline optional placeholder="Connecting you with our team…" />
       <fieldset className="fe-group">
         <legend>When nobody is available (the away exit)</legend>
