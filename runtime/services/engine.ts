@@ -73,7 +73,6 @@ export type { ApiMessage, ConversationStatus, ConversationView } from "./convers
 export type CallWebhookCommand = Extract<Command, { type: "call_webhook" }>;
 export type RunCodeCommand = Extract<Command, { type: "run_code" }>;
 
-
 /** How the engine carries out webhook and code commands: each yields the event to feed back, never fails. */
 export interface EngineActionsShape {
   readonly webhook: (command: CallWebhookCommand) => Effect.Effect<InterpreterEvent>;
