@@ -5,7 +5,7 @@
  * page shows their version and keeps the unsaved text below it, so nothing typed is lost.
  */
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -47,7 +47,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const intent = String(form.get("intent") ?? "") as Intent;
   const values = formValues(form, ["title", "body", "version"]);
   if (!intents.includes(intent)) {
-    return data({ intent, errors: { form: `unknown intent “${intent}”: expected ${intents.join(", ")}` } as Record<string, string>, values, message: null }, { status: 400 });
+    return data(
+      { intent, errors: { form: `unknown intent “${intent}”: expected ${intents.join(", ")}` } as Record<string, string>, values, conflict: false, message: null },
+      { status: 400 },
+    );
   }
   const result = await attempt(
     context,
@@ -62,11 +65,19 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   );
   if (!result.ok) {
     const errors = fieldErrors(result.error);
-    return data({ intent, errors, values, message: null }, { status: result.status });
+    return data({ intent, errors, values, conflict: result.status === 409, message: null }, { status: result.status });
   }
   if (intent === "delete") return redirect("/knowledge?deleted=1");
-  return { intent, errors: {} as Record<string, string>, values: null, message: done[intent] };
+  return { intent, errors: {} as Record<string, string>, values: null, conflict: false, message: done[intent] };
 }
+
+/**
+ * A refused action does not re-read the loader by default. After a conflict the page must show the
+ * article as someone else saved it (and its new version, or every later save is refused too), and
+ * after someone deleted it the page says it is gone instead of keeping a dead editor.
+ */
+export const shouldRevalidate: ShouldRevalidateFunction = ({ actionStatus, defaultShouldRevalidate }) =>
+  actionStatus === 409 || actionStatus === 404 ? true : defaultShouldRevalidate;
 
 export default function ArticlePage() {
   const { article, canEdit, now } = useLoaderData<typeof loader>();
@@ -75,7 +86,7 @@ export default function ArticlePage() {
   const busy = useNavigation().state === "submitting";
   const errors: Record<string, string> = result?.errors ?? {};
   // A conflict (409) reloads the article as it is now; the text the person had typed is kept below.
-  const conflicted = result?.values && errors.form && result.values.body !== article.body ? result.values : null;
+  const conflicted = result?.conflict && result.values ? result.values : null;
   const values = result?.values && !conflicted ? result.values : null;
   const published = article.status === "published";
   const helpPath = `/help/articles/${encodeURIComponent(article.id)}`;

@@ -59,6 +59,47 @@ test("an agent reads the knowledge base but has no way to change it", async ({ p
   expect(response?.status()).toBe(403);
 });
 
+test("an editor whose save comes second sees the other's version and keeps their own text; a deleted article says so", async ({ page, browser }) => {
+  await login(page, demoUsers.marketer, adminPassword());
+  await page.goto("/knowledge/new");
+  await page.getByLabel("Title").fill(`Launch checklist ${Date.now()}`);
+  await page.getByLabel("Article (Markdown)").fill("Fuel, weather, go.");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByRole("status")).toContainText("The draft is saved");
+  const address = new URL(page.url()).pathname;
+
+  // A teammate (the admin, in another browser) changes the title while the marketer edits theirs.
+  const other = await browser.newContext();
+  const teammate = await other.newPage();
+  await login(teammate, adminEmail(), adminPassword());
+  await teammate.goto(address);
+  await teammate.getByLabel("Title").fill("Launch checklist, by the admin");
+  await teammate.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(teammate.getByRole("status")).toContainText("The article is saved");
+
+  await page.getByLabel("Title").fill("Launch checklist, by the marketer");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("alert")).toContainText("Someone else changed this article first");
+  // The page shows the article as it is now, and what the marketer typed stays below to copy from.
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Launch checklist, by the admin");
+  await expect(page.getByLabel("Title")).toHaveValue("Launch checklist, by the admin");
+  await expect(page.getByRole("textbox", { name: "Your unsaved text" })).toHaveValue(/Launch checklist, by the marketer/);
+  // Their change made again on the fresh version is saved.
+  await page.getByLabel("Title").fill("Launch checklist, by the marketer");
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("status")).toContainText("The article is saved");
+  await expect(page.getByRole("heading", { level: 1 })).toHaveText("Launch checklist, by the marketer");
+
+  // The teammate deletes it; the marketer's next save says it is gone rather than keeping a dead editor.
+  await teammate.reload();
+  await teammate.getByText("Delete this article…").click();
+  await teammate.getByRole("button", { name: /Yes, delete/ }).click();
+  await expect(teammate).toHaveURL(/\/knowledge\?deleted=1/);
+  await other.close();
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Page not found" })).toBeVisible();
+});
+
 test("a reply gets an article's title and help-center link from the composer's Insert article", async ({ page, request }) => {
   // A visitor through the public chat API, on the live-chat flow, which hands them to the team at once.
   const channel = await getChatChannelId(request);
