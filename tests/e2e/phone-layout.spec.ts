@@ -166,3 +166,23 @@ test("on a phone, an agent opens a conversation and replies without scrolling to
   await sidebar.getByRole("button", { name: "Create contact" }).scrollIntoViewIfNeeded();
   await expect(sidebar.getByRole("button", { name: "Create contact" })).toBeInViewport();
 });
+
+test("on a phone, a contact known only by a long email and an article with a long title fit the screen", async ({ page }) => {
+  await page.setViewportSize(PHONE);
+  await login(page, adminEmail(), adminPassword());
+  const email = `procurement.department.${Date.now()}@very-long-company-name.example`;
+  await page.goto("/contacts");
+  await page.getByRole("region", { name: "New contact" }).getByLabel("Email").fill(email);
+  await page.getByRole("button", { name: "Create contact" }).click();
+  await page.getByRole("status").getByRole("link", { name: email }).click();
+  await expect(page.getByRole("heading", { level: 1, name: email })).toBeVisible();
+  expect(await sidewaysOverflow(page), `the contact's page is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+
+  const title = `Launch-window-rescheduling-and-pad-rebooking-procedures-${Date.now()}`;
+  await page.goto("/knowledge/new");
+  await page.getByLabel("Title").fill(title);
+  await page.getByLabel("Article (Markdown)").fill("How to move a launch.");
+  await page.getByRole("button", { name: "Save draft" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
+  expect(await sidewaysOverflow(page), `the article's page is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+});
