@@ -61,7 +61,8 @@ export function SnoozeControl({
         <ul className="snooze-menu__presets">
           {presets.map((p) => (
             <li key={p.id}>
-              <button type="submit" name="until" value={p.at} className="button button--secondary button--small" disabled={busy}>
+              {/* Not held up by the field below: a half-typed or past date there must not block a preset. */}
+              <button type="submit" name="until" value={p.at} className="button button--secondary button--small" disabled={busy} formNoValidate>
                 {p.label}
                 <span className="snooze-menu__when">
                   <Time at={p.at} now={now} />
