@@ -88,6 +88,10 @@ test("snoozed until a date and time typed in, it wakes at once when the visitor 
   await agent.goto(`/inbox/${encodeURIComponent(visit.conversationId)}?view=all_open`);
   await snoozeToggle(agent).click();
   const menu = agent.getByRole("form", { name: "Snooze until" });
+  // Snooze with nothing in the field asks for a time there, as the browser asks for any required field.
+  await menu.getByRole("button", { name: "Snooze", exact: true }).click();
+  expect(await menu.getByLabel("Until").evaluate((field) => (field as HTMLInputElement).validity.valueMissing)).toBe(true);
+  await expect(agent.getByRole("alert")).toHaveCount(0);
   const nextYear = new Date().getFullYear() + 1;
   await menu.getByLabel("Until").fill(`${nextYear}-03-02T10:15`);
   await menu.getByRole("button", { name: "Snooze", exact: true }).click();

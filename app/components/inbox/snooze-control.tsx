@@ -73,7 +73,7 @@ export function SnoozeControl({
         </ul>
         <div className="snooze-menu__custom">
           <label htmlFor={fieldId}>Until</label>
-          <input id={fieldId} type="datetime-local" name="at" min={localValueOf(now, zone)} aria-describedby={`${fieldId}-zone`} />
+          <input id={fieldId} type="datetime-local" name="at" min={localValueOf(now, zone)} required aria-describedby={`${fieldId}-zone`} />
           <button type="submit" className="button button--small" disabled={busy}>
             Snooze
           </button>
