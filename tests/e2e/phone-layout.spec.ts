@@ -32,6 +32,8 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/knowledge/art_demo_reset_password",
       "/help",
       "/help?q=reset+password",
+      // A visitor pastes an error code: the results' heading repeats it.
+      "/help?q=ERR_LAUNCH_WINDOW_LOCKED_BY_COUNTDOWN_SEQUENCE_0x80070005",
       "/help/articles/art_demo_plans_pricing",
     ],
   },
