@@ -264,7 +264,7 @@ export const makeContactLists = (db: DatabaseShape): ContactListsShape => {
         }
         logEvent(prepare, "contact_list_created", now, { userId: actor.id, data: { listId: id, name } });
       }),
-    );
+    ).pipe(Effect.catchTag("NotFound", Effect.die));
     return summary(id)!;
   });
 
