@@ -582,7 +582,7 @@ describe("decoding a broken hand-written spec", () => {
       {
         path: "nodes[1].kind",
         message:
-          'Expected one of "message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "knowledge", "split", "end", got "mesage"',
+          'Expected one of "message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "knowledge", "split", "end", got "mesage"',
       },
       { path: "nodes[2].data.bubbles", message: "Needs at least one item" },
       { path: "nodes[3].data.bubbles[0]", message: 'Expected an object, got "hello"' },
@@ -662,8 +662,52 @@ describe("the example in docs/flow-spec.md", () => {
   });
 });
 
+describe("add to list", () => {
+  const doc = (listId: string) => ({
+    id: "lists_bot",
+    name: "Lists bot",
+    kind: "bot",
+    language: "en",
+    startNodeId: "join",
+    variables: [],
+    settings: {},
+    nodes: [
+      { id: "join", kind: "add_to_list", position: at, data: { listId } },
+      { id: "bye", kind: "end", position: at, data: { message: "Done" } },
+    ],
+    edges: [{ id: "e1", source: "join", sourcePort: "next", target: "bye" }],
+  });
+  const compiled = (listId: string, lists?: CompileContext["lists"]) => {
+    const decoded = decodeFlowDocument(doc(listId));
+    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
+    return compile(decoded.right, { ...context, ...(lists ? { lists } : {}) });
+  };
+
+  it("compiles to a node with the list id and a next port", () => {
+    const result = compiled("list_news", [{ id: "list_news", name: "Newsletter" }]);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.spec?.nodes[0]).toEqual({ id: "join", kind: "add_to_list", data: { listId: "list_news" }, next: { next: "bye" } });
+  });
+
+  it("refuses a list the workspace does not have, at data.listId, and an empty one", () => {
+    const unknown = compiled("list_gone", [{ id: "list_news", name: "Newsletter" }]);
+    expect(unknown.spec).toBeUndefined();
+    expect(unknown.diagnostics).toEqual([
+      expect.objectContaining({ code: "unknown_list", severity: "error", nodeId: "join", path: "data.listId" }),
+    ]);
+    const empty = compiled("", [{ id: "list_news", name: "Newsletter" }]);
+    expect(empty.spec).toBeUndefined();
+    expect(empty.diagnostics[0]).toMatchObject({ nodeId: "join", severity: "error" });
+    expect(empty.diagnostics[0]?.message).toMatch(/pick a list/i);
+  });
+
+  it("leaves list ids unchecked where the context knows no lists (a flow file outside a workspace)", () => {
+    expect(compiled("list_anything").diagnostics).toEqual([]);
+  });
+});
+
 describe("robustness", () => {
-  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "knowledge", "split", "end"] as const;
+  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "knowledge", "split", "end"] as const;
   const ids = fc.constantFrom("a", "b", "c", "d", "e");
   const ports = fc.constantFrom("next", "answered", "invalid", "else", "ok", "error", "away", "arm:a", "rule:r", "choice:x", "bogus");
   const documents = fc.record({

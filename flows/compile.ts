@@ -34,6 +34,8 @@ export interface CompileContext {
   readonly users: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   /** Custom contact properties; the standard ones (email, name, …) are always known. */
   readonly contactProperties: ReadonlyArray<string>;
+  /** Contact lists, for "Add to list" steps; when absent (a flow file outside a workspace) list ids are not checked. */
+  readonly lists?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
 }
 
 export interface CompileResult {
@@ -99,6 +101,7 @@ export const KIND_NAMES: Readonly<Record<NodeKind, string>> = {
   handoff: "Handoff",
   ticket: "Ticket",
   meeting: "Meeting",
+  add_to_list: "Add to list",
   knowledge: "Knowledge base",
   split: "A/B split",
   end: "End",
@@ -247,6 +250,7 @@ const templatesOf = (node: CheckNode): ReadonlyArray<readonly [string, string]> 
     case "branch":
     case "code":
     case "split":
+    case "add_to_list":
       break;
   }
   return out;
@@ -263,6 +267,7 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
   nodes.forEach((n, i) => indexOf.set(n.id, i));
   const teams = new Set(context.teams.map((t) => t.id));
   const users = new Set(context.users.map((u) => u.id));
+  const lists = context.lists === undefined ? undefined : new Set(context.lists.map((l) => l.id));
   const defined = collectDefinitions(input, context);
 
   // Start
@@ -509,6 +514,19 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
         break;
       case "meeting":
         checkUser(node, n.data.userId, "data.userId", nodeName(node));
+        break;
+      case "add_to_list":
+        // Checked when the workspace's lists are known (publishing); a list deleted later is a flow_error at run time.
+        if (n.data.listId === "") {
+          error({ code: Code.unknownList, nodeId: node.id, path: "data.listId", message: `${nodeName(node)} has no list. Pick a list.` });
+        } else if (lists !== undefined && !lists.has(n.data.listId)) {
+          error({
+            code: Code.unknownList,
+            nodeId: node.id,
+            path: "data.listId",
+            message: `${nodeName(node)} names a contact list that does not exist (id "${n.data.listId}"). Choose one of your lists.`,
+          });
+        }
         break;
       case "knowledge":
         if (node.next.not_found === undefined && (n.data.notFoundMessage ?? "").trim() === "") {

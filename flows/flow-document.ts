@@ -23,6 +23,7 @@ export const NodeKindLiteral = S.Literal(
   "handoff",
   "ticket",
   "meeting",
+  "add_to_list",
   "knowledge",
   "split",
   "end",

@@ -239,6 +239,15 @@ export const TicketData = S.Struct({
 
 export const MeetingData = S.Struct({ userId: S.String, message: S.optional(Template) });
 
+/**
+ * Adds the conversation's contact to a contact list (port `next`). A visitor who is not a
+ * contact yet waits on the list and joins it when they become one.
+ */
+export const AddToListData = S.Struct({
+  /** A contact list's id; empty on a fresh canvas node (the compiler asks for one). */
+  listId: S.String.pipe(S.maxLength(100)),
+});
+
 /** Most articles one knowledge step may offer (each is one link bubble). */
 export const MAX_KNOWLEDGE_ARTICLES = 5;
 
@@ -283,6 +292,7 @@ export const NodeDataByKind = {
   handoff: HandoffData,
   ticket: TicketData,
   meeting: MeetingData,
+  add_to_list: AddToListData,
   knowledge: KnowledgeData,
   split: SplitData,
   end: EndData,
@@ -312,6 +322,7 @@ export const CodeNode = specNode("code");
 export const HandoffNode = specNode("handoff");
 export const TicketNode = specNode("ticket");
 export const MeetingNode = specNode("meeting");
+export const AddToListNode = specNode("add_to_list");
 export const KnowledgeNode = specNode("knowledge");
 export const SplitNode = specNode("split");
 export const EndNode = specNode("end");
@@ -326,6 +337,7 @@ export const SpecNode = S.Union(
   HandoffNode,
   TicketNode,
   MeetingNode,
+  AddToListNode,
   KnowledgeNode,
   SplitNode,
   EndNode,

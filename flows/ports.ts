@@ -29,6 +29,7 @@ export const portsOf = (node: PortSource): ReadonlyArray<Port> => {
     case "set":
     case "ticket":
     case "meeting":
+    case "add_to_list":
       return [port("next", "next", true)];
     case "question": {
       const answer = data.answer ?? {};

@@ -426,6 +426,10 @@ const visit = (run: Run, node: SpecNode): string | null => {
       );
       return "next";
     }
+    case "add_to_list":
+      // The engine adds the contact (or the waiting visitor) in the turn's own write.
+      run.commands.push({ type: "add_to_list", nodeId: node.id, listId: node.data.listId });
+      return "next";
     case "knowledge":
       return searchKnowledge(run, node);
     case "split":

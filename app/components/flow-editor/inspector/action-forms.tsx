@@ -123,6 +123,19 @@ export function MeetingForm() {
   );
 }
 
+/** Add to list: which contact list the conversation's contact joins. */
+export function AddToListForm() {
+  const api = useInspector();
+  return (
+    <>
+      <SelectField path={["listId"]} label="Contact list" options={api.workspace.lists.map((l) => ({ value: l.id, label: l.name }))} />
+      <p className="muted">
+        A visitor who is not a contact yet joins the list when they become one. Lists are made on the <a href="/lists">Lists</a> page.
+      </p>
+    </>
+  );
+}
+
 /** End: the last words, and whether the conversation closes. */
 export function EndForm() {
   return (

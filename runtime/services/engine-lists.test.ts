@@ -1,0 +1,139 @@
+/**
+ * The "Add to list" node end to end in the engine: a published flow, real lists in a fresh
+ * SQLite file (migration 27), visitors' conversations through startConversation and
+ * handleVisitorMessage. A known contact joins in the turn's own write; a visitor who is not a
+ * contact waits on the list and joins when the email they type makes them one.
+ */
+import { Effect, Layer, ManagedRuntime } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { FlowDocument } from "../../flows/flow-document.js";
+import * as Chatflows from "./chatflows.js";
+import * as Config from "./config.js";
+import * as Db from "./database.js";
+import * as Engine from "./engine.js";
+import * as LiveEvents from "./live-events.js";
+
+type Services = Db.Database | Chatflows.Chatflows | LiveEvents.LiveEvents | Engine.Engine;
+
+const listsFlow: FlowDocument = {
+  id: "news",
+  name: "News",
+  kind: "bot",
+  language: "en",
+  startNodeId: "join",
+  nodes: [
+    { id: "join", kind: "add_to_list", position: { x: 0, y: 0 }, data: { listId: "list_news" } },
+    {
+      id: "ask",
+      kind: "question",
+      position: { x: 0, y: 200 },
+      data: { prompt: "Your email?", answer: { type: "email" }, save: { contactProperty: "email" }, typingDelayMs: 0 },
+    },
+    { id: "bye", kind: "end", position: { x: 0, y: 400 }, data: { message: "Thanks!" } },
+  ],
+  edges: [
+    { id: "e1", source: "join", sourcePort: "next", target: "ask" },
+    { id: "e2", source: "ask", sourcePort: "answered", target: "bye" },
+  ],
+  variables: [],
+  settings: {},
+};
+
+let dir: string;
+let runtime: ManagedRuntime.ManagedRuntime<Services, never>;
+let db: Db.DatabaseShape;
+const run = <A, E>(effect: Effect.Effect<A, E, Services>) => runtime.runPromise(effect);
+
+let seq = 0;
+const start = async (contactId: string | null = null) => {
+  const visitorId = `visitor_${++seq}`;
+  db.sqlite
+    .prepare("INSERT INTO visitors (id, channel_id, contact_id, device, language, first_seen_at, last_seen_at) VALUES (?, 'chan_web', ?, 'desktop', 'en', 0, 0)")
+    .run(visitorId, contactId);
+  const engine = await run(Engine.Engine);
+  const view = await run(engine.startConversation({ visitorId, channelId: "chan_web", chatflowId: "flow_news", pageUrl: "https://example.com/" }));
+  return { engine, visitorId, conversationId: view.conversation.id };
+};
+const members = (listId = "list_news") =>
+  db.sqlite.prepare("SELECT contact_id, source, conversation_id FROM contact_list_members WHERE list_id = ? ORDER BY added_at, contact_id").all(listId);
+const waiting = (visitorId: string) => db.sqlite.prepare("SELECT list_id, conversation_id FROM contact_list_waiting WHERE visitor_id = ?").all(visitorId);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "parley-engine-lists-"));
+  const path = join(dir, "engine.sqlite");
+  const config = Config.loadConfig({ DATABASE_PATH: path, PUBLIC_URL: "https://chat.example.com/", SESSION_SECRET: "s".repeat(32) });
+  const base = Layer.mergeAll(Db.layer({ path }), LiveEvents.layer, Config.layer(config));
+  const chatflows = Chatflows.layer.pipe(Layer.provideMerge(base));
+  const noActions: Engine.EngineActionsShape = {
+    webhook: () => Effect.die("no webhooks in this test"),
+    code: () => Effect.die("no code in this test"),
+  };
+  runtime = ManagedRuntime.make(Engine.layerWithActions(noActions).pipe(Layer.provideMerge(chatflows)));
+  db = await run(Db.Database);
+  db.sqlite.exec(`
+    INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_support', 'Support', 0);
+    INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES ('chan_web', 'inbox_support', 'chat', 'Web', '{}', 0);
+    INSERT INTO contact_lists (id, name, created_at) VALUES ('list_news', 'Newsletter', 0);
+    INSERT INTO contacts (id, email, name, created_at, updated_at) VALUES ('ct_known', 'known@example.com', 'Kim Known', 0, 0);
+  `);
+  await run(
+    Effect.gen(function* () {
+      const flows = yield* Chatflows.Chatflows;
+      yield* flows.create({ id: "flow_news", name: "News", kind: "bot", document: listsFlow, channelId: "chan_web" });
+      yield* flows.publish("flow_news");
+      yield* flows.setEnabled("flow_news", true);
+    }),
+  );
+}, 60_000);
+
+afterAll(async () => {
+  await runtime?.dispose();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe("add to list in the engine", () => {
+  it("refuses to publish a flow naming a list the workspace does not have", async () => {
+    const broken = { ...listsFlow, nodes: listsFlow.nodes.map((n) => (n.id === "join" ? { ...n, data: { listId: "list_gone" } } : n)) };
+    const failure = await run(
+      Effect.gen(function* () {
+        const flows = yield* Chatflows.Chatflows;
+        yield* flows.create({ id: "flow_broken", name: "Broken", kind: "bot", document: broken, channelId: "chan_web" });
+        return yield* Effect.flip(flows.publish("flow_broken"));
+      }),
+    );
+    expect(JSON.stringify(failure)).toMatch(/nodes\.join\.data\.listId.*contact list that does not exist/);
+  });
+
+  it("adds a known contact in the turn's own write, with the conversation and an event", async () => {
+    const { conversationId } = await start("ct_known");
+    expect(members()).toEqual([{ contact_id: "ct_known", source: "bot", conversation_id: conversationId }]);
+    const event = db.sqlite.prepare("SELECT node_id, data FROM events WHERE type = 'contact_list_added' AND conversation_id = ?").get(conversationId) as {
+      node_id: string;
+      data: string;
+    };
+    expect(event.node_id).toBe("join");
+    expect(JSON.parse(event.data)).toMatchObject({ listId: "list_news", contactId: "ct_known", source: "bot" });
+  });
+
+  it("keeps an unknown visitor waiting, and makes the contact their email names a member", async () => {
+    const { engine, visitorId, conversationId } = await start();
+    expect(waiting(visitorId)).toEqual([{ list_id: "list_news", conversation_id: conversationId }]);
+    await run(engine.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "m1", text: "new.person@example.com" }));
+    const contact = db.sqlite.prepare("SELECT id FROM contacts WHERE email = 'new.person@example.com'").get() as { id: string };
+    expect(members()).toContainEqual({ contact_id: contact.id, source: "bot", conversation_id: conversationId });
+    expect(waiting(visitorId)).toEqual([]);
+  });
+
+  it("goes on with a flow error when the list was deleted after publishing", async () => {
+    db.sqlite.exec("DELETE FROM contact_lists WHERE id = 'list_news'");
+    const { conversationId } = await start("ct_known");
+    const error = db.sqlite.prepare("SELECT data FROM events WHERE type = 'flow_error' AND conversation_id = ?").get(conversationId) as { data: string };
+    expect(JSON.parse(error.data).message).toMatch(/does not exist/);
+    const state = db.sqlite.prepare("SELECT state FROM conversations WHERE id = ?").get(conversationId) as { state: string };
+    expect(JSON.parse(state.state)).toMatchObject({ nodeId: "ask" });
+    expect(members()).toEqual([]);
+  });
+});
