@@ -76,7 +76,7 @@ describe("/lists", () => {
 
     expect((await lists({ intent: "rename", id, name: "Monthly news" })).status).toBe(200);
     expect((await lists({ intent: "rename", id: "list_nope", name: "X" })).status).toBe(404);
-    const loaded = (await listsLoader({ request: get("/lists"), context: signedIn.context, params: {} })) as { lists: Array<{ name: string; memberCount: number }> };
+    const loaded = (await listsLoader({ request: get("/lists"), context: signedIn.context, params: {} })) as unknown as { lists: Array<{ name: string; memberCount: number }> };
     expect(loaded.lists).toEqual([expect.objectContaining({ name: "Monthly news", memberCount: 0 })]);
 
     expect((await lists({ intent: "delete", id: "list_nope" })).status).toBe(404);
@@ -98,13 +98,13 @@ describe("/contacts/:id lists", () => {
     expect(count("contact_list_members")).toBe(0);
 
     expect((await onContact({ intent: "list-add", listId: id })).status).toBe(200);
-    const page = (await contactLoader({ request: get("/contacts/ct_route"), context: signedIn.context, params: { contactId: "ct_route" } })) as {
+    const page = (await contactLoader({ request: get("/contacts/ct_route"), context: signedIn.context, params: { contactId: "ct_route" } })) as unknown as {
       memberships: Array<{ name: string; source: string }>;
       consent: unknown;
     };
     expect(page.memberships).toEqual([expect.objectContaining({ name: "Beta", source: "agent" })]);
     expect(page.consent).toBeNull();
-    const filtered = (await contactsLoader({ request: get(`/contacts?list=${id}`), context: signedIn.context, params: {} })) as {
+    const filtered = (await contactsLoader({ request: get(`/contacts?list=${id}`), context: signedIn.context, params: {} })) as unknown as {
       list: { contacts: Array<{ id: string }> };
     };
     expect(filtered.list.contacts.map((c) => c.id)).toEqual(["ct_route"]);
