@@ -17,6 +17,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/inbox",
       "/tickets",
       "/contacts",
+      "/lists",
       "/reports",
       "/reports/bots",
       "/reports/team",
@@ -35,10 +36,10 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/help/articles/art_demo_plans_pricing",
     ],
   },
-  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/contacts", "/knowledge", "/settings/profile"] },
+  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/contacts", "/lists", "/knowledge", "/settings/profile"] },
   marketer: {
     email: () => demoUsers.marketer,
-    pages: ["/flows", "/flows/flow_support_triage", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],
+    pages: ["/flows", "/flows/flow_support_triage", "/lists", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],
   },
   analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/settings/profile"] },
 };
