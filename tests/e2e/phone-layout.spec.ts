@@ -87,7 +87,7 @@ test("on a phone, every area in the top navigation can be scrolled to and opened
   const nav = page.getByRole("navigation", { name: "Main" });
   const links = nav.getByRole("link");
   const names = await links.allTextContents();
-  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Reports", "Knowledge", "Settings"]);
+  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Lists", "Reports", "Knowledge", "Settings"]);
   const last = links.last();
   await last.scrollIntoViewIfNeeded();
   const box = (await last.boundingBox())!;
