@@ -582,7 +582,7 @@ describe("decoding a broken hand-written spec", () => {
       {
         path: "nodes[1].kind",
         message:
-          'Expected one of "message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "knowledge", "split", "end", got "mesage"',
+          'Expected one of "message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "subscribe", "knowledge", "split", "end", got "mesage"',
       },
       { path: "nodes[2].data.bubbles", message: "Needs at least one item" },
       { path: "nodes[3].data.bubbles[0]", message: 'Expected an object, got "hello"' },
@@ -706,8 +706,49 @@ describe("add to list", () => {
   });
 });
 
+describe("email subscription", () => {
+  const doc = (data: Record<string, unknown>) => ({
+    id: "sub_bot",
+    name: "Sub bot",
+    kind: "bot",
+    language: "en",
+    startNodeId: "sub",
+    variables: [],
+    settings: {},
+    nodes: [
+      { id: "sub", kind: "subscribe", position: at, data },
+      { id: "bye", kind: "end", position: at, data: {} },
+    ],
+    edges: [{ id: "e1", source: "sub", sourcePort: "subscribed", target: "bye" }],
+  });
+  const compiled = (data: Record<string, unknown>) => {
+    const decoded = decodeFlowDocument(doc(data));
+    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
+    return compile(decoded.right, { ...context, lists: [{ id: "list_news", name: "Newsletter" }] });
+  };
+
+  it("compiles with its defaults and an optional list, subscribed required and declined optional", () => {
+    const result = compiled({ consentText: "Send me news.", listId: "list_news" });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.spec?.nodes[0]).toMatchObject({
+      kind: "subscribe",
+      data: { question: "Would you like our newsletter?", consentText: "Send me news.", yesLabel: "Yes, please", noLabel: "No, thanks", listId: "list_news" },
+      next: { subscribed: "bye" },
+    });
+  });
+
+  it("refuses an empty consent text and an unknown list, each at its path", () => {
+    const result = compiled({ consentText: "  ", listId: "list_gone" });
+    expect(result.spec).toBeUndefined();
+    expect(result.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ["missing_consent_text", "data.consentText"],
+      ["unknown_list", "data.listId"],
+    ]);
+  });
+});
+
 describe("robustness", () => {
-  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "knowledge", "split", "end"] as const;
+  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "subscribe", "knowledge", "split", "end"] as const;
   const ids = fc.constantFrom("a", "b", "c", "d", "e");
   const ports = fc.constantFrom("next", "answered", "invalid", "else", "ok", "error", "away", "arm:a", "rule:r", "choice:x", "bogus");
   const documents = fc.record({

@@ -102,6 +102,7 @@ export const KIND_NAMES: Readonly<Record<NodeKind, string>> = {
   ticket: "Ticket",
   meeting: "Meeting",
   add_to_list: "Add to list",
+  subscribe: "Email subscription",
   knowledge: "Knowledge base",
   split: "A/B split",
   end: "End",
@@ -241,6 +242,11 @@ const templatesOf = (node: CheckNode): ReadonlyArray<readonly [string, string]> 
     case "meeting":
     case "end":
       add("data.message", n.data.message);
+      break;
+    case "subscribe":
+      add("data.question", n.data.question);
+      add("data.consentText", n.data.consentText);
+      add("data.emailPrompt", n.data.emailPrompt);
       break;
     case "knowledge":
       add("data.query", n.data.query);
@@ -514,6 +520,24 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
         break;
       case "meeting":
         checkUser(node, n.data.userId, "data.userId", nodeName(node));
+        break;
+      case "subscribe":
+        if (n.data.consentText.trim() === "") {
+          error({
+            code: Code.missingConsentText,
+            nodeId: node.id,
+            path: "data.consentText",
+            message: `${nodeName(node)} has no consent text. Write what the visitor agrees to: it is stored with their consent.`,
+          });
+        }
+        if (n.data.listId !== undefined && n.data.listId !== "" && lists !== undefined && !lists.has(n.data.listId)) {
+          error({
+            code: Code.unknownList,
+            nodeId: node.id,
+            path: "data.listId",
+            message: `${nodeName(node)} names a contact list that does not exist (id "${n.data.listId}"). Choose one of your lists.`,
+          });
+        }
         break;
       case "add_to_list":
         // Checked when the workspace's lists are known (publishing); a list deleted later is a flow_error at run time.

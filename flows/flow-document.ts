@@ -24,6 +24,7 @@ export const NodeKindLiteral = S.Literal(
   "ticket",
   "meeting",
   "add_to_list",
+  "subscribe",
   "knowledge",
   "split",
   "end",

@@ -248,6 +248,24 @@ export const AddToListData = S.Struct({
   listId: S.String.pipe(S.maxLength(100)),
 });
 
+/**
+ * Offer email subscription: asks `question` and shows `consentText` with yes/no quick replies.
+ * Without a known email it first asks for one (`emailPrompt`, validated like an email question).
+ * On yes the engine records the consent — when, in which conversation, the exact rendered
+ * consent text and the address — and, with `listId`, adds the contact to that list; port
+ * `subscribed`. On no (or no usable answer after the retries): port `declined`.
+ */
+export const SubscribeData = S.Struct({
+  question: S.optionalWith(Template, { default: () => "Would you like our newsletter?" }),
+  /** What the visitor agrees to, shown to them and stored verbatim with their consent. */
+  consentText: Template,
+  yesLabel: S.optionalWith(Label, { default: () => "Yes, please" }),
+  noLabel: S.optionalWith(Label, { default: () => "No, thanks" }),
+  emailPrompt: S.optionalWith(Template, { default: () => "What's your email address?" }),
+  /** A contact list the subscriber joins too. */
+  listId: S.optional(S.String.pipe(S.maxLength(100))),
+});
+
 /** Most articles one knowledge step may offer (each is one link bubble). */
 export const MAX_KNOWLEDGE_ARTICLES = 5;
 
@@ -293,6 +311,7 @@ export const NodeDataByKind = {
   ticket: TicketData,
   meeting: MeetingData,
   add_to_list: AddToListData,
+  subscribe: SubscribeData,
   knowledge: KnowledgeData,
   split: SplitData,
   end: EndData,
@@ -323,6 +342,7 @@ export const HandoffNode = specNode("handoff");
 export const TicketNode = specNode("ticket");
 export const MeetingNode = specNode("meeting");
 export const AddToListNode = specNode("add_to_list");
+export const SubscribeNode = specNode("subscribe");
 export const KnowledgeNode = specNode("knowledge");
 export const SplitNode = specNode("split");
 export const EndNode = specNode("end");
@@ -338,6 +358,7 @@ export const SpecNode = S.Union(
   TicketNode,
   MeetingNode,
   AddToListNode,
+  SubscribeNode,
   KnowledgeNode,
   SplitNode,
   EndNode,

@@ -303,6 +303,9 @@ export const renderCommands = (commands: ReadonlyArray<Command>, names: Readonly
       case "add_to_list":
         out.push(`   ── added to list ${command.listId} ──`);
         break;
+      case "record_consent":
+        out.push(`   ── subscribed ${command.email}: "${command.consentText}"${command.listId ? ` (list ${command.listId})` : ""} ──`);
+        break;
       case "set_contact_property":
         out.push(`   ── contact.${command.property} = ${command.value} ──`);
         break;

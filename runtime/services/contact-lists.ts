@@ -192,6 +192,34 @@ export const applyWaitingInWrite = (prepare: Prepare, visitorId: string, contact
   prepare("DELETE FROM contact_list_waiting WHERE visitor_id = ?").run(visitorId);
 };
 
+/**
+ * A bot's `subscribe` on yes: records the contact's consent — when, in which conversation, the
+ * exact text agreed to, for which address — replacing an earlier state, and logs it. Inside a write.
+ */
+export const recordConsentInWrite = (
+  prepare: Prepare,
+  args: {
+    readonly contactId: string;
+    readonly email: string;
+    readonly consentText: string;
+    readonly conversation: ConversationRef;
+    readonly nodeId: string;
+    readonly now: number;
+  },
+): void => {
+  prepare(
+    `INSERT INTO contact_email_consent (contact_id, status, subscribed_at, unsubscribed_at, consent_text, conversation_id, email, changed_by)
+     VALUES (?, 'subscribed', ?, NULL, ?, ?, ?, NULL)
+     ON CONFLICT (contact_id) DO UPDATE SET status = 'subscribed', subscribed_at = excluded.subscribed_at, unsubscribed_at = NULL,
+       consent_text = excluded.consent_text, conversation_id = excluded.conversation_id, email = excluded.email, changed_by = NULL`,
+  ).run(args.contactId, args.now, args.consentText, args.conversation.id, args.email);
+  logEvent(prepare, "email_consent_changed", args.now, {
+    conversation: args.conversation,
+    nodeId: args.nodeId,
+    data: { contactId: args.contactId, status: "subscribed", via: "bot", email: args.email, consentText: args.consentText },
+  });
+};
+
 // ---------------------------------------------------------------------------------------------
 // The service
 

@@ -15,7 +15,7 @@ import {
   type MessagePayload,
   type MessageRow,
 } from "./conversation-rows.js";
-import { addToListInWrite, applyWaitingInWrite } from "./contact-lists.js";
+import { addToListInWrite, applyWaitingInWrite, recordConsentInWrite } from "./contact-lists.js";
 import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 import { searchKnowledgeNow } from "./knowledge.js";
@@ -61,6 +61,8 @@ export interface Plan {
   readonly contactProperties: Array<{ readonly property: string; readonly value: string }>;
   /** Contact lists the turn's "Add to list" steps named, in order. */
   readonly lists: Array<{ readonly nodeId: string; readonly listId: string }>;
+  /** Email consents the turn's "Email subscription" steps got. */
+  readonly consents: Array<Extract<Command, { type: "record_consent" }>>;
   handoff: HandoffCommand | null;
   end: EndCommand | null;
   awaited: AwaitedInput | null;
@@ -73,6 +75,7 @@ export const newPlan = (): Plan => ({
   tickets: [],
   contactProperties: [],
   lists: [],
+  consents: [],
   handoff: null,
   end: null,
   awaited: null,
@@ -261,6 +264,12 @@ export const applyCommand = (plan: Plan, command: Command, lookups: PlanLookups)
     case "add_to_list":
       plan.lists.push({ nodeId: command.nodeId, listId: command.listId });
       return;
+    case "record_consent": {
+      plan.consents.push(command);
+      // The subscriber joins the step's list too, in the same write.
+      if (command.listId !== undefined) plan.lists.push({ nodeId: command.nodeId, listId: command.listId });
+      return;
+    }
     case "end":
       plan.end = command;
       return;
@@ -646,7 +655,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   }
 
   // "Add to list" steps (only turns that reached one have any). A builder's preview joins no list.
-  if (plan.lists.length > 0 && !scope.isPreview) {
+  if ((plan.lists.length > 0 || plan.consents.length > 0) && !scope.isPreview) {
     const conversation = {
       id: scope.id,
       inbox_id: columns.inboxId,
@@ -658,6 +667,13 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
     for (const { nodeId, listId } of plan.lists) {
       const outcome = addToListInWrite(prepare, { listId, contactId, visitorId: scope.visitorId, conversation, nodeId, now });
       if (outcome === "no_list") events.push({ type: "flow_error", nodeId, data: { message: `contact list ${listId} does not exist (any more)` } });
+    }
+    for (const consent of plan.consents) {
+      if (contactId === null) {
+        events.push({ type: "flow_error", nodeId: consent.nodeId, data: { message: "a consent without a contact cannot be recorded" } });
+        continue;
+      }
+      recordConsentInWrite(prepare, { contactId, email: consent.email, consentText: consent.consentText, conversation, nodeId: consent.nodeId, now });
     }
   }
 

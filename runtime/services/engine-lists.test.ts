@@ -42,6 +42,21 @@ const listsFlow: FlowDocument = {
   settings: {},
 };
 
+const subscribeFlow: FlowDocument = {
+  id: "sub",
+  name: "Subscribe",
+  kind: "bot",
+  language: "en",
+  startNodeId: "sub",
+  nodes: [
+    { id: "sub", kind: "subscribe", position: { x: 0, y: 0 }, data: { consentText: "Send me the monthly news by email.", listId: "list_subs" } },
+    { id: "bye", kind: "end", position: { x: 0, y: 200 }, data: { message: "Welcome aboard." } },
+  ],
+  edges: [{ id: "e1", source: "sub", sourcePort: "subscribed", target: "bye" }],
+  variables: [],
+  settings: {},
+};
+
 let dir: string;
 let runtime: ManagedRuntime.ManagedRuntime<Services, never>;
 let db: Db.DatabaseShape;
@@ -76,7 +91,8 @@ beforeAll(async () => {
   db.sqlite.exec(`
     INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_support', 'Support', 0);
     INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES ('chan_web', 'inbox_support', 'chat', 'Web', '{}', 0);
-    INSERT INTO contact_lists (id, name, created_at) VALUES ('list_news', 'Newsletter', 0);
+    INSERT INTO contact_lists (id, name, created_at) VALUES ('list_news', 'Newsletter', 0), ('list_subs', 'Subscribers', 0);
+    INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES ('chan_sub', 'inbox_support', 'chat', 'Sub', '{}', 0);
     INSERT INTO contacts (id, email, name, created_at, updated_at) VALUES ('ct_known', 'known@example.com', 'Kim Known', 0, 0);
   `);
   await run(
@@ -85,6 +101,9 @@ beforeAll(async () => {
       yield* flows.create({ id: "flow_news", name: "News", kind: "bot", document: listsFlow, channelId: "chan_web" });
       yield* flows.publish("flow_news");
       yield* flows.setEnabled("flow_news", true);
+      yield* flows.create({ id: "flow_sub", name: "Subscribe", kind: "bot", document: subscribeFlow, channelId: "chan_sub" });
+      yield* flows.publish("flow_sub");
+      yield* flows.setEnabled("flow_sub", true);
     }),
   );
 }, 60_000);
@@ -135,5 +154,37 @@ describe("add to list in the engine", () => {
     const state = db.sqlite.prepare("SELECT state FROM conversations WHERE id = ?").get(conversationId) as { state: string };
     expect(JSON.parse(state.state)).toMatchObject({ nodeId: "ask" });
     expect(members()).toEqual([]);
+  });
+});
+
+describe("email subscription in the engine", () => {
+  it("asks for the email, then records the consent with its exact text, conversation and address, and joins the list", async () => {
+    const visitorId = `visitor_${++seq}`;
+    db.sqlite
+      .prepare("INSERT INTO visitors (id, channel_id, device, language, first_seen_at, last_seen_at) VALUES (?, 'chan_sub', 'desktop', 'en', 0, 0)")
+      .run(visitorId);
+    const engine = await run(Engine.Engine);
+    const view = await run(engine.startConversation({ visitorId, channelId: "chan_sub", chatflowId: "flow_sub", pageUrl: "https://example.com/" }));
+    const conversationId = view.conversation.id;
+    await run(engine.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "s1", text: "Sue@Example.com" }));
+    const contact = db.sqlite.prepare("SELECT id FROM contacts WHERE email = 'sue@example.com'").get() as { id: string };
+    expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM contact_email_consent WHERE contact_id = ?").get(contact.id)).toEqual({ n: 0 });
+    await run(engine.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "s2", text: "yes" }));
+    const consent = db.sqlite.prepare("SELECT * FROM contact_email_consent WHERE contact_id = ?").get(contact.id) as Record<string, unknown>;
+    expect(consent).toMatchObject({
+      status: "subscribed",
+      consent_text: "Send me the monthly news by email.",
+      conversation_id: conversationId,
+      email: "sue@example.com",
+      unsubscribed_at: null,
+    });
+    expect(typeof consent.subscribed_at).toBe("number");
+    expect(members("list_subs")).toEqual([{ contact_id: contact.id, source: "bot", conversation_id: conversationId }]);
+    const event = db.sqlite.prepare("SELECT node_id, data FROM events WHERE type = 'email_consent_changed' AND conversation_id = ?").get(conversationId) as {
+      node_id: string;
+      data: string;
+    };
+    expect(event.node_id).toBe("sub");
+    expect(JSON.parse(event.data)).toMatchObject({ contactId: contact.id, status: "subscribed", consentText: "Send me the monthly news by email." });
   });
 });

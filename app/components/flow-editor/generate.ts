@@ -28,6 +28,7 @@ const PATTERN: ReadonlyArray<NodeKind> = [
   "ticket",
   "meeting",
   "add_to_list",
+  "subscribe",
   "knowledge",
   "message",
   "end",
@@ -79,6 +80,8 @@ const dataFor = (kind: NodeKind, i: number): unknown => {
       return { userId: "user_admin", message: "Pick a time that suits you." };
     case "add_to_list":
       return { listId: "list_newsletter" };
+    case "subscribe":
+      return { question: "Would you like our newsletter, {{name}}?", consentText: "Send me the newsletter by email.", listId: "list_newsletter" };
     case "knowledge":
       return { query: "", limit: 3, message: "These articles may help:", notFoundMessage: "Sorry, {{name}}, I found nothing on that." };
     case "end":

@@ -210,6 +210,14 @@ export const summarize = (kind: NodeKind, data: unknown, names: NameLookup): Nod
       if (str(d.message).trim() !== "") lines.push(quote(str(d.message)));
       break;
     }
+    case "subscribe": {
+      const question = str(d.question);
+      lines.push(question.trim() === "" ? empty("Write the question…") : quote(question));
+      lines.push(str(d.consentText).trim() === "" ? empty("Write the consent text…") : meta("Records consent with its text"));
+      const listId = str(d.listId);
+      if (listId) lines.push(meta(`Adds subscribers to ${names.list?.(listId) ?? listId}`));
+      break;
+    }
     case "add_to_list": {
       const listId = str(d.listId);
       lines.push(listId ? meta(`Adds the contact to ${names.list?.(listId) ?? listId}`) : empty("Choose a list…"));

@@ -136,6 +136,25 @@ export function AddToListForm() {
   );
 }
 
+/** Email subscription: the question, the consent text stored with a yes, the replies and an optional list. */
+export function SubscribeForm() {
+  const api = useInspector();
+  return (
+    <>
+      <TemplateField path={["question"]} label="Question" multiline placeholder="Would you like our newsletter?" />
+      <TemplateField path={["consentText"]} label="Consent text" multiline placeholder="Yes, send me the monthly newsletter by email. I can unsubscribe at any time." />
+      <TextField path={["yesLabel"]} label="Yes button" />
+      <TextField path={["noLabel"]} label="No button" />
+      <TemplateField path={["emailPrompt"]} label="Asks for the email first, when unknown" multiline />
+      <SelectField
+        path={["listId"]}
+        label="Also add to list"
+        options={[{ value: "", label: "No list" }, ...api.workspace.lists.map((l) => ({ value: l.id, label: l.name }))]}
+      />
+    </>
+  );
+}
+
 /** End: the last words, and whether the conversation closes. */
 export function EndForm() {
   return (
