@@ -377,6 +377,18 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
     }
   };
 
+  /** A contact list a node names must exist, where the workspace's lists are known. */
+  const checkList = (node: CheckNode, listId: string) => {
+    if (lists !== undefined && !lists.has(listId)) {
+      error({
+        code: Code.unknownList,
+        nodeId: node.id,
+        path: "data.listId",
+        message: `${nodeName(node)} names a contact list that does not exist (id "${listId}"). Choose one of your lists.`,
+      });
+    }
+  };
+
   const checkCondition = (node: CheckNode, condition: Condition, path: string) => {
     const { subject, operator, value } = condition;
     if (operator !== "is_set" && operator !== "is_not_set" && value === undefined) {
@@ -530,27 +542,13 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
             message: `${nodeName(node)} has no consent text. Write what the visitor agrees to: it is stored with their consent.`,
           });
         }
-        if (n.data.listId !== undefined && n.data.listId !== "" && lists !== undefined && !lists.has(n.data.listId)) {
-          error({
-            code: Code.unknownList,
-            nodeId: node.id,
-            path: "data.listId",
-            message: `${nodeName(node)} names a contact list that does not exist (id "${n.data.listId}"). Choose one of your lists.`,
-          });
-        }
+        if (n.data.listId !== undefined && n.data.listId !== "") checkList(node, n.data.listId);
         break;
       case "add_to_list":
         // Checked when the workspace's lists are known (publishing); a list deleted later is a flow_error at run time.
         if (n.data.listId === "") {
           error({ code: Code.unknownList, nodeId: node.id, path: "data.listId", message: `${nodeName(node)} has no list. Pick a list.` });
-        } else if (lists !== undefined && !lists.has(n.data.listId)) {
-          error({
-            code: Code.unknownList,
-            nodeId: node.id,
-            path: "data.listId",
-            message: `${nodeName(node)} names a contact list that does not exist (id "${n.data.listId}"). Choose one of your lists.`,
-          });
-        }
+        } else checkList(node, n.data.listId);
         break;
       case "knowledge":
         if (node.next.not_found === undefined && (n.data.notFoundMessage ?? "").trim() === "") {

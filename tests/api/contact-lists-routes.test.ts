@@ -10,9 +10,8 @@ import { loader as contactsLoader } from "../../app/routes/contacts._index.js";
 import { action as listsAction, loader as listsLoader } from "../../app/routes/lists.js";
 import type { Sqlite } from "../../runtime/services/database.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
-import { signInAdmin } from "../support/thread-post.js";
+import { routeRequests, settleRoute, signInAdmin } from "../support/thread-post.js";
 
-const BASE = "https://parley.example.com";
 
 let app: TestApp;
 let sqlite: Sqlite;
@@ -30,25 +29,9 @@ afterAll(async () => {
 
 type Answer = { status: number; body: { errors: Record<string, string>; saved?: boolean; ok?: boolean } };
 
-/** What a route action answered: `data(…)` with its status, a plain object (200), or a thrown Response. */
-const settle = (promise: Promise<unknown>): Promise<Answer> =>
-  promise.then(
-    (answer) => {
-      const a = answer as { data?: unknown; init?: { status?: number } | null };
-      return "data" in (a as object) && "init" in (a as object)
-        ? { status: a.init?.status ?? 200, body: a.data as Answer["body"] }
-        : { status: 200, body: answer as Answer["body"] };
-    },
-    (thrown: unknown) => ({ status: (thrown as Response).status, body: { errors: {} } }),
-  );
-
-const post = (path: string, fields: Record<string, string>, options: { csrf?: boolean } = {}) => {
-  const body = new FormData();
-  if (options.csrf !== false) body.set("csrf", signedIn.csrf);
-  for (const [k, v] of Object.entries(fields)) body.set(k, v);
-  return new Request(`${BASE}${path}`, { method: "POST", headers: { Cookie: signedIn.cookie }, body });
-};
-const get = (path: string) => new Request(`${BASE}${path}`, { headers: { Cookie: signedIn.cookie } });
+const post = (path: string, fields: Record<string, string>, options: { csrf?: boolean } = {}) => routeRequests(signedIn).post(path, fields, options);
+const get = (path: string) => routeRequests(signedIn).get(path);
+const settle = (promise: Promise<unknown>): Promise<Answer> => settleRoute<Answer["body"]>(promise, { errors: {} } as Answer["body"]);
 const lists = (fields: Record<string, string>, options: { csrf?: boolean } = {}) =>
   settle(listsAction({ request: post("/lists", fields, options), context: signedIn.context, params: {} }));
 const onContact = (fields: Record<string, string>) =>

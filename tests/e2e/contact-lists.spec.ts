@@ -6,9 +6,8 @@
  *
  * Assumes the demo seed (runtime/services/seed.ts): marketer@parley.local and agent@parley.local.
  */
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { adminPassword, demoUsers, login } from "./helpers.js";
+import { expect, test } from "@playwright/test";
+import { adminPassword, demoUsers, login, seriousViolations } from "./helpers.js";
 
 const STAMP = Date.now();
 const LIST = `VIP ${STAMP}`;
@@ -16,12 +15,6 @@ const NAME = `Lena List ${STAMP}`;
 
 test.describe.configure({ mode: "serial" });
 
-const seriousViolations = async (page: Page) => {
-  const results = await new AxeBuilder({ page }).include("main").analyze();
-  return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-};
 
 test("a marketer creates a list", async ({ page }) => {
   await login(page, demoUsers.marketer, adminPassword());
