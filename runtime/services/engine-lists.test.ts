@@ -4,19 +4,13 @@
  * handleVisitorMessage. A known contact joins in the turn's own write; a visitor who is not a
  * contact waits on the list and joins when the email they type makes them one.
  */
-import { Effect, Layer, ManagedRuntime } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { Effect, type ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import * as Chatflows from "./chatflows.js";
-import * as Config from "./config.js";
-import * as Db from "./database.js";
+import type * as Db from "./database.js";
 import * as Engine from "./engine.js";
-import * as LiveEvents from "./live-events.js";
-
-type Services = Db.Database | Chatflows.Chatflows | LiveEvents.LiveEvents | Engine.Engine;
+import { openEngineRuntime, type EngineTestServices as Services } from "./engine-test-runtime.js";
 
 const listsFlow: FlowDocument = {
   id: "news",
@@ -57,7 +51,7 @@ const subscribeFlow: FlowDocument = {
   settings: {},
 };
 
-let dir: string;
+let dispose: () => Promise<void>;
 let runtime: ManagedRuntime.ManagedRuntime<Services, never>;
 let db: Db.DatabaseShape;
 const run = <A, E>(effect: Effect.Effect<A, E, Services>) => runtime.runPromise(effect);
@@ -77,20 +71,8 @@ const members = (listId = "list_news") =>
 const waiting = (visitorId: string) => db.sqlite.prepare("SELECT list_id, conversation_id FROM contact_list_waiting WHERE visitor_id = ?").all(visitorId);
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-engine-lists-"));
-  const path = join(dir, "engine.sqlite");
-  const config = Config.loadConfig({ DATABASE_PATH: path, PUBLIC_URL: "https://chat.example.com/", SESSION_SECRET: "s".repeat(32) });
-  const base = Layer.mergeAll(Db.layer({ path }), LiveEvents.layer, Config.layer(config));
-  const chatflows = Chatflows.layer.pipe(Layer.provideMerge(base));
-  const noActions: Engine.EngineActionsShape = {
-    webhook: () => Effect.die("no webhooks in this test"),
-    code: () => Effect.die("no code in this test"),
-  };
-  runtime = ManagedRuntime.make(Engine.layerWithActions(noActions).pipe(Layer.provideMerge(chatflows)));
-  db = await run(Db.Database);
+  ({ runtime, db, dispose } = await openEngineRuntime("engine-lists"));
   db.sqlite.exec(`
-    INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_support', 'Support', 0);
-    INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES ('chan_web', 'inbox_support', 'chat', 'Web', '{}', 0);
     INSERT INTO contact_lists (id, name, created_at) VALUES ('list_news', 'Newsletter', 0), ('list_subs', 'Subscribers', 0);
     INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES ('chan_sub', 'inbox_support', 'chat', 'Sub', '{}', 0);
     INSERT INTO contacts (id, email, name, created_at, updated_at) VALUES ('ct_known', 'known@example.com', 'Kim Known', 0, 0);
@@ -109,8 +91,7 @@ beforeAll(async () => {
 }, 60_000);
 
 afterAll(async () => {
-  await runtime?.dispose();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await dispose?.();
 });
 
 describe("add to list in the engine", () => {
