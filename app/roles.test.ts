@@ -5,9 +5,9 @@ import { access, canOpen, homeFor, isAllowed, knowledgeEditors, navigation } fro
 describe("roles", () => {
   it("lets each role open only its own areas, and admins everything", () => {
     const visible = (role: Parameters<typeof canOpen>[0]) => navigation.filter((n) => canOpen(role, n.area)).map((n) => n.label);
-    expect(visible("admin")).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Reports", "Knowledge", "Settings"]);
-    expect(visible("marketer")).toEqual(["Flows", "Knowledge"]);
-    expect(visible("agent")).toEqual(["Inbox", "Tickets", "Contacts", "Knowledge"]);
+    expect(visible("admin")).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Lists", "Reports", "Knowledge", "Settings"]);
+    expect(visible("marketer")).toEqual(["Flows", "Lists", "Knowledge"]);
+    expect(visible("agent")).toEqual(["Inbox", "Tickets", "Contacts", "Lists", "Knowledge"]);
     expect(visible("analyst")).toEqual(["Reports", "Knowledge"]);
   });
 

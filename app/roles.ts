@@ -4,12 +4,15 @@
  */
 import type { Role } from "./runtime.server.js";
 
-export type Area = "flows" | "inbox" | "reports" | "knowledge" | "settings";
+export type Area = "flows" | "inbox" | "lists" | "reports" | "knowledge" | "settings";
 
 /** The roles allowed in each area. Admins may open everything. */
 export const access: Readonly<Record<Area, ReadonlyArray<Role>>> = {
   flows: ["admin", "marketer"],
   inbox: ["admin", "agent"],
+  // Contact lists: marketers and admins make them (listManagers), agents add people to them.
+  // The same rule as the ContactLists service's.
+  lists: ["admin", "marketer", "agent"],
   reports: ["admin", "analyst"],
   // Every signed-in role reads the knowledge base (agents link articles in replies); only
   // knowledgeEditors write. The same rule as the Knowledge service's.
@@ -19,6 +22,9 @@ export const access: Readonly<Record<Area, ReadonlyArray<Role>>> = {
 
 /** The roles that write, publish and delete knowledge-base articles. */
 export const knowledgeEditors: ReadonlyArray<Role> = ["admin", "marketer"];
+
+/** The roles that create, rename and delete contact lists. */
+export const listManagers: ReadonlyArray<Role> = ["admin", "marketer"];
 
 /** Every signed-in role, for pages anyone may open (one's own profile). */
 export const everyone: ReadonlyArray<Role> = ["admin", "marketer", "agent", "analyst"];
@@ -33,6 +39,7 @@ export const navigation: ReadonlyArray<{ readonly area: Area; readonly label: st
   { area: "inbox", label: "Inbox", to: "/inbox" },
   { area: "inbox", label: "Tickets", to: "/tickets" },
   { area: "inbox", label: "Contacts", to: "/contacts" },
+  { area: "lists", label: "Lists", to: "/lists" },
   { area: "reports", label: "Reports", to: "/reports" },
   { area: "knowledge", label: "Knowledge", to: "/knowledge" },
   { area: "settings", label: "Settings", to: "/settings" },

@@ -49,6 +49,7 @@ export type {
   VisitorFacts,
 } from "../runtime/services/inbox.js";
 export { Contacts } from "../runtime/services/contacts.js";
+export { ContactLists } from "../runtime/services/contact-lists.js";
 // The outside channels: each module prefixes what it exports (Email…, Messenger…, Form…).
 export * from "../runtime/services/email-channel.js";
 export * from "../runtime/services/messenger-channel.js";
@@ -66,6 +67,7 @@ export {
   type AttachmentReplyVia,
 } from "../runtime/services/attachments.js";
 export type { DeliveryStatus } from "../runtime/services/deliveries.js";
+export type { ContactListSummary, ContactMembership, EmailConsent } from "../runtime/services/contact-lists.js";
 export type { Contact, ContactCreated, ContactHistory, ContactListItem, OwnerOption } from "../runtime/services/contacts.js";
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";

@@ -582,7 +582,7 @@ describe("decoding a broken hand-written spec", () => {
       {
         path: "nodes[1].kind",
         message:
-          'Expected one of "message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "knowledge", "split", "end", got "mesage"',
+          'Expected one of "message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "subscribe", "knowledge", "split", "end", got "mesage"',
       },
       { path: "nodes[2].data.bubbles", message: "Needs at least one item" },
       { path: "nodes[3].data.bubbles[0]", message: 'Expected an object, got "hello"' },
@@ -662,8 +662,93 @@ describe("the example in docs/flow-spec.md", () => {
   });
 });
 
+describe("add to list", () => {
+  const doc = (listId: string) => ({
+    id: "lists_bot",
+    name: "Lists bot",
+    kind: "bot",
+    language: "en",
+    startNodeId: "join",
+    variables: [],
+    settings: {},
+    nodes: [
+      { id: "join", kind: "add_to_list", position: at, data: { listId } },
+      { id: "bye", kind: "end", position: at, data: { message: "Done" } },
+    ],
+    edges: [{ id: "e1", source: "join", sourcePort: "next", target: "bye" }],
+  });
+  const compiled = (listId: string, lists?: CompileContext["lists"]) => {
+    const decoded = decodeFlowDocument(doc(listId));
+    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
+    return compile(decoded.right, { ...context, ...(lists ? { lists } : {}) });
+  };
+
+  it("compiles to a node with the list id and a next port", () => {
+    const result = compiled("list_news", [{ id: "list_news", name: "Newsletter" }]);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.spec?.nodes[0]).toEqual({ id: "join", kind: "add_to_list", data: { listId: "list_news" }, next: { next: "bye" } });
+  });
+
+  it("refuses a list the workspace does not have, at data.listId, and an empty one", () => {
+    const unknown = compiled("list_gone", [{ id: "list_news", name: "Newsletter" }]);
+    expect(unknown.spec).toBeUndefined();
+    expect(unknown.diagnostics).toEqual([
+      expect.objectContaining({ code: "unknown_list", severity: "error", nodeId: "join", path: "data.listId" }),
+    ]);
+    const empty = compiled("", [{ id: "list_news", name: "Newsletter" }]);
+    expect(empty.spec).toBeUndefined();
+    expect(empty.diagnostics[0]).toMatchObject({ nodeId: "join", severity: "error" });
+    expect(empty.diagnostics[0]?.message).toMatch(/pick a list/i);
+  });
+
+  it("leaves list ids unchecked where the context knows no lists (a flow file outside a workspace)", () => {
+    expect(compiled("list_anything").diagnostics).toEqual([]);
+  });
+});
+
+describe("email subscription", () => {
+  const doc = (data: Record<string, unknown>) => ({
+    id: "sub_bot",
+    name: "Sub bot",
+    kind: "bot",
+    language: "en",
+    startNodeId: "sub",
+    variables: [],
+    settings: {},
+    nodes: [
+      { id: "sub", kind: "subscribe", position: at, data },
+      { id: "bye", kind: "end", position: at, data: {} },
+    ],
+    edges: [{ id: "e1", source: "sub", sourcePort: "subscribed", target: "bye" }],
+  });
+  const compiled = (data: Record<string, unknown>) => {
+    const decoded = decodeFlowDocument(doc(data));
+    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
+    return compile(decoded.right, { ...context, lists: [{ id: "list_news", name: "Newsletter" }] });
+  };
+
+  it("compiles with its defaults and an optional list, subscribed required and declined optional", () => {
+    const result = compiled({ consentText: "Send me news.", listId: "list_news" });
+    expect(result.diagnostics).toEqual([]);
+    expect(result.spec?.nodes[0]).toMatchObject({
+      kind: "subscribe",
+      data: { question: "Would you like our newsletter?", consentText: "Send me news.", yesLabel: "Yes, please", noLabel: "No, thanks", listId: "list_news" },
+      next: { subscribed: "bye" },
+    });
+  });
+
+  it("refuses an empty consent text and an unknown list, each at its path", () => {
+    const result = compiled({ consentText: "  ", listId: "list_gone" });
+    expect(result.spec).toBeUndefined();
+    expect(result.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ["missing_consent_text", "data.consentText"],
+      ["unknown_list", "data.listId"],
+    ]);
+  });
+});
+
 describe("robustness", () => {
-  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "knowledge", "split", "end"] as const;
+  const kinds = ["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "subscribe", "knowledge", "split", "end"] as const;
   const ids = fc.constantFrom("a", "b", "c", "d", "e");
   const ports = fc.constantFrom("next", "answered", "invalid", "else", "ok", "error", "away", "arm:a", "rule:r", "choice:x", "bogus");
   const documents = fc.record({

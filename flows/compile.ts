@@ -34,6 +34,8 @@ export interface CompileContext {
   readonly users: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   /** Custom contact properties; the standard ones (email, name, …) are always known. */
   readonly contactProperties: ReadonlyArray<string>;
+  /** Contact lists, for "Add to list" steps; when absent (a flow file outside a workspace) list ids are not checked. */
+  readonly lists?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
 }
 
 export interface CompileResult {
@@ -99,6 +101,8 @@ export const KIND_NAMES: Readonly<Record<NodeKind, string>> = {
   handoff: "Handoff",
   ticket: "Ticket",
   meeting: "Meeting",
+  add_to_list: "Add to list",
+  subscribe: "Email subscription",
   knowledge: "Knowledge base",
   split: "A/B split",
   end: "End",
@@ -239,6 +243,11 @@ const templatesOf = (node: CheckNode): ReadonlyArray<readonly [string, string]> 
     case "end":
       add("data.message", n.data.message);
       break;
+    case "subscribe":
+      add("data.question", n.data.question);
+      add("data.consentText", n.data.consentText);
+      add("data.emailPrompt", n.data.emailPrompt);
+      break;
     case "knowledge":
       add("data.query", n.data.query);
       add("data.message", n.data.message);
@@ -247,6 +256,7 @@ const templatesOf = (node: CheckNode): ReadonlyArray<readonly [string, string]> 
     case "branch":
     case "code":
     case "split":
+    case "add_to_list":
       break;
   }
   return out;
@@ -263,6 +273,7 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
   nodes.forEach((n, i) => indexOf.set(n.id, i));
   const teams = new Set(context.teams.map((t) => t.id));
   const users = new Set(context.users.map((u) => u.id));
+  const lists = context.lists === undefined ? undefined : new Set(context.lists.map((l) => l.id));
   const defined = collectDefinitions(input, context);
 
   // Start
@@ -362,6 +373,18 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
         ...(node ? { nodeId: node.id } : {}),
         path,
         message: `${what} names a user that does not exist (id "${userId}"). Choose one of your users.`,
+      });
+    }
+  };
+
+  /** A contact list a node names must exist, where the workspace's lists are known. */
+  const checkList = (node: CheckNode, listId: string) => {
+    if (lists !== undefined && !lists.has(listId)) {
+      error({
+        code: Code.unknownList,
+        nodeId: node.id,
+        path: "data.listId",
+        message: `${nodeName(node)} names a contact list that does not exist (id "${listId}"). Choose one of your lists.`,
       });
     }
   };
@@ -509,6 +532,23 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
         break;
       case "meeting":
         checkUser(node, n.data.userId, "data.userId", nodeName(node));
+        break;
+      case "subscribe":
+        if (n.data.consentText.trim() === "") {
+          error({
+            code: Code.missingConsentText,
+            nodeId: node.id,
+            path: "data.consentText",
+            message: `${nodeName(node)} has no consent text. Write what the visitor agrees to: it is stored with their consent.`,
+          });
+        }
+        if (n.data.listId !== undefined && n.data.listId !== "") checkList(node, n.data.listId);
+        break;
+      case "add_to_list":
+        // Checked when the workspace's lists are known (publishing); a list deleted later is a flow_error at run time.
+        if (n.data.listId === "") {
+          error({ code: Code.unknownList, nodeId: node.id, path: "data.listId", message: `${nodeName(node)} has no list. Pick a list.` });
+        } else checkList(node, n.data.listId);
         break;
       case "knowledge":
         if (node.next.not_found === undefined && (n.data.notFoundMessage ?? "").trim() === "") {

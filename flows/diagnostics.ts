@@ -45,6 +45,8 @@ export const DiagnosticCode = {
   splitNot100: "split_not_100",
   unknownTeam: "unknown_team",
   unknownUser: "unknown_user",
+  unknownList: "unknown_list",
+  missingConsentText: "missing_consent_text",
   invalidRange: "invalid_range",
   invalidTimezone: "invalid_timezone",
   emptyOpeningHours: "empty_opening_hours",

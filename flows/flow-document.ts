@@ -23,6 +23,8 @@ export const NodeKindLiteral = S.Literal(
   "handoff",
   "ticket",
   "meeting",
+  "add_to_list",
+  "subscribe",
   "knowledge",
   "split",
   "end",

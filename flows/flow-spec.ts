@@ -239,6 +239,33 @@ export const TicketData = S.Struct({
 
 export const MeetingData = S.Struct({ userId: S.String, message: S.optional(Template) });
 
+/**
+ * Adds the conversation's contact to a contact list (port `next`). A visitor who is not a
+ * contact yet waits on the list and joins it when they become one.
+ */
+export const AddToListData = S.Struct({
+  /** A contact list's id; empty on a fresh canvas node (the compiler asks for one). */
+  listId: S.String.pipe(S.maxLength(100)),
+});
+
+/**
+ * Offer email subscription: asks `question` and shows `consentText` with yes/no quick replies.
+ * Without a known email it first asks for one (`emailPrompt`, validated like an email question).
+ * On yes the engine records the consent — when, in which conversation, the exact rendered
+ * consent text and the address — and, with `listId`, adds the contact to that list; port
+ * `subscribed`. On no (or no usable answer after the retries): port `declined`.
+ */
+export const SubscribeData = S.Struct({
+  question: S.optionalWith(Template, { default: () => "Would you like our newsletter?" }),
+  /** What the visitor agrees to, shown to them and stored verbatim with their consent. */
+  consentText: Template,
+  yesLabel: S.optionalWith(Label, { default: () => "Yes, please" }),
+  noLabel: S.optionalWith(Label, { default: () => "No, thanks" }),
+  emailPrompt: S.optionalWith(Template, { default: () => "What's your email address?" }),
+  /** A contact list the subscriber joins too. */
+  listId: S.optional(S.String.pipe(S.maxLength(100))),
+});
+
 /** Most articles one knowledge step may offer (each is one link bubble). */
 export const MAX_KNOWLEDGE_ARTICLES = 5;
 
@@ -283,6 +310,8 @@ export const NodeDataByKind = {
   handoff: HandoffData,
   ticket: TicketData,
   meeting: MeetingData,
+  add_to_list: AddToListData,
+  subscribe: SubscribeData,
   knowledge: KnowledgeData,
   split: SplitData,
   end: EndData,
@@ -312,6 +341,8 @@ export const CodeNode = specNode("code");
 export const HandoffNode = specNode("handoff");
 export const TicketNode = specNode("ticket");
 export const MeetingNode = specNode("meeting");
+export const AddToListNode = specNode("add_to_list");
+export const SubscribeNode = specNode("subscribe");
 export const KnowledgeNode = specNode("knowledge");
 export const SplitNode = specNode("split");
 export const EndNode = specNode("end");
@@ -326,6 +357,8 @@ export const SpecNode = S.Union(
   HandoffNode,
   TicketNode,
   MeetingNode,
+  AddToListNode,
+  SubscribeNode,
   KnowledgeNode,
   SplitNode,
   EndNode,

@@ -17,6 +17,6 @@ describe("flows/flow-spec.schema.json", () => {
     expect(schema.$ref).toBe("#/$defs/FlowSpec");
     expect(spec.required).toEqual(["formatVersion", "id", "name", "kind", "startNodeId", "nodes"]);
     const kinds = spec.properties.nodes.items.anyOf.map((n: any) => n.properties.kind.enum[0]);
-    expect(kinds).toEqual(["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "knowledge", "split", "end"]);
+    expect(kinds).toEqual(["message", "question", "branch", "set", "webhook", "code", "handoff", "ticket", "meeting", "add_to_list", "subscribe", "knowledge", "split", "end"]);
   });
 });

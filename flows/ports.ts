@@ -29,6 +29,7 @@ export const portsOf = (node: PortSource): ReadonlyArray<Port> => {
     case "set":
     case "ticket":
     case "meeting":
+    case "add_to_list":
       return [port("next", "next", true)];
     case "question": {
       const answer = data.answer ?? {};
@@ -57,6 +58,8 @@ export const portsOf = (node: PortSource): ReadonlyArray<Port> => {
       return [port("ok", "ok", true), port("error", "error", false)];
     case "handoff":
       return [port("away", "away", false)];
+    case "subscribe":
+      return [port("subscribed", "subscribed", true), port("declined", "declined", false)];
     case "knowledge":
       // Unconnected `not_found` ends the flow as completed, like any unconnected exit.
       return [port("found", "found", true), port("not_found", "not found", false)];

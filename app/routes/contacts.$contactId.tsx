@@ -2,7 +2,9 @@
  * /contacts/:id — one contact: their properties (POST `intent=update`, with the contact panel's
  * rules: an emptied field clears it, an email another contact has is refused under the email
  * field and nothing is saved), their owner (`intent=owner`), and their conversations and tickets
- * in the inboxes the viewer may open, each linked. For whoever may use the inbox.
+ * in the inboxes the viewer may open, each linked; the lists they are on (`intent=list-add`,
+ * `intent=list-remove`, field `listId`) and their email subscription with its consent record
+ * (`intent=unsubscribe` records that they asked for no more email). For whoever may use the inbox.
  */
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
@@ -11,6 +13,7 @@ import { contactLabel, ContactEditFields, ContactTickets, OwnerSelect } from "..
 import { contactUpdateInput, ownerInput } from "../components/contacts/contact-form.server.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { Field } from "../components/field.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
 import ticketStyles from "../components/tickets/tickets.css?url";
 import { statusLabels } from "../components/inbox/labels.js";
@@ -19,7 +22,7 @@ import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/
 import { DetailHeader } from "../components/settings/page-parts.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
-import { attempt, Contacts, run } from "../runtime.server.js";
+import { attempt, ContactLists, Contacts, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [
@@ -36,13 +39,21 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     Effect.gen(function* () {
       const contacts = yield* Contacts;
       const contact = yield* contacts.get(contactId);
-      return { contact, history: yield* contacts.history(user, contactId), owners: yield* contacts.owners(user) };
+      const lists = yield* ContactLists;
+      return {
+        contact,
+        history: yield* contacts.history(user, contactId),
+        owners: yield* contacts.owners(user),
+        memberships: yield* lists.of(contactId),
+        allLists: yield* lists.all(user),
+        consent: yield* lists.consentOf(contactId),
+      };
     }),
   );
   return { ...loaded, viewerId: user.id, now: Date.now() };
 }
 
-const INTENTS = ["update", "owner"] as const;
+const INTENTS = ["update", "owner", "list-add", "list-remove", "unsubscribe"] as const;
 type Intent = (typeof INTENTS)[number];
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -53,8 +64,14 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     data({ ok: false as const, intent: which, errors }, { status });
   if (!INTENTS.includes(intent as Intent)) return refuse(400, { intent: `unknown intent “${String(intent)}”: expected ${INTENTS.join(", ")}` }, null);
   const contactId = params.contactId ?? "";
-  let change: Effect.Effect<unknown, unknown, Contacts>;
-  if (intent === "update") {
+  let change: Effect.Effect<unknown, unknown, Contacts | ContactLists>;
+  const listId = form.get("listId");
+  if (intent === "list-add" || intent === "list-remove") {
+    const input = { listId: typeof listId === "string" ? listId : "" };
+    change = Effect.flatMap(ContactLists, (l) => (intent === "list-add" ? l.addContact(user, contactId, input) : l.removeContact(user, contactId, input)));
+  } else if (intent === "unsubscribe") {
+    change = Effect.flatMap(ContactLists, (l) => l.unsubscribe(user, contactId));
+  } else if (intent === "update") {
     const read = contactUpdateInput(form);
     if (!read.ok) return refuse(400, { [read.field]: read.message });
     change = Effect.flatMap(Contacts, (c) => c.update(user, contactId, read.input));
@@ -77,7 +94,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function ContactPage() {
-  const { contact, history, owners, viewerId, now: loadedAt } = useLoaderData<typeof loader>();
+  const { contact, history, owners, memberships, allLists, consent, viewerId, now: loadedAt } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const now = useNow(loadedAt);
@@ -88,6 +105,7 @@ export default function ContactPage() {
     return r && !r.ok ? r.errors : undefined;
   };
   const owner = contact.owner;
+  const addable = allLists.filter((l) => !memberships.some((m) => m.listId === l.id));
   return (
     <>
       <DetailHeader back={{ to: "/contacts", label: "Contacts" }} title={contactLabel(contact)}>
@@ -121,6 +139,117 @@ export default function ContactPage() {
           <ContactEditFields contact={contact} errors={errorsFor("update")} />
           <SubmitActions busy={submitting === "update"} label="Save contact" />
         </Form>
+      </section>
+
+      <section className="card" aria-labelledby="contact-lists">
+        <h2 id="contact-lists">Lists</h2>
+        <SavedNotice show={resultFor("list-add")?.ok === true || resultFor("list-remove")?.ok === true}>Lists saved.</SavedNotice>
+        <ErrorNotice message={errorsFor("list-add")?.form ?? errorsFor("list-remove")?.form ?? errorsFor("list-remove")?.listId} />
+        {memberships.length === 0 ? (
+          <p className="muted">Not on any list.</p>
+        ) : (
+          <ul className="contact-lists" aria-label="Lists this contact is on">
+            {memberships.map((m) => (
+              <li key={m.listId}>
+                <Link to={`/contacts?list=${encodeURIComponent(m.listId)}`}>{m.name}</Link>{" "}
+                <span className="muted">
+                  · added {m.source === "bot" ? "by a chatflow" : m.source === "import" ? "by an import" : "by the team"} <Time at={m.addedAt} now={now} style="full" />
+                  {m.conversationId ? (
+                    <>
+                      {" "}
+                      in <Link to={`/inbox/${encodeURIComponent(m.conversationId)}`}>a conversation</Link>
+                    </>
+                  ) : null}
+                </span>{" "}
+                <Form method="post" className="contact-lists__remove" aria-label={`Take off ${m.name}`}>
+                  <input type="hidden" name="intent" value="list-remove" />
+                  <input type="hidden" name="listId" value={m.listId} />
+                  <CsrfInput />
+                  <button type="submit" className="button button--secondary button--small" disabled={submitting === "list-remove"}>
+                    Remove<span className="visually-hidden"> from {m.name}</span>
+                  </button>
+                </Form>
+              </li>
+            ))}
+          </ul>
+        )}
+        {allLists.length === 0 ? (
+          <p className="muted">
+            There are no lists yet. <Link to="/lists">Lists</Link> are made by admins and marketers.
+          </p>
+        ) : addable.length > 0 ? (
+          <Form method="post" className="ticket-assign" aria-label="Add to a list">
+            <input type="hidden" name="intent" value="list-add" />
+            <CsrfInput />
+            <Field id="contact-list-add" label="Add to list" {...(errorsFor("list-add")?.listId ? { error: errorsFor("list-add")!.listId! } : {})}>
+              {(props) => (
+                <select {...props} name="listId" defaultValue="">
+                  <option value="" disabled>
+                    Pick a list
+                  </option>
+                  {addable.map((l) => (
+                    <option key={l.id} value={l.id}>
+                      {l.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            <button type="submit" className="button button--secondary" disabled={submitting === "list-add"}>
+              {submitting === "list-add" ? "Adding…" : "Add"}
+            </button>
+          </Form>
+        ) : null}
+      </section>
+
+      <section className="card" aria-labelledby="contact-consent">
+        <h2 id="contact-consent">Email subscription</h2>
+        <SavedNotice show={resultFor("unsubscribe")?.ok === true}>Recorded: no more email to this contact.</SavedNotice>
+        <ErrorNotice message={errorsFor("unsubscribe")?.form} />
+        {consent === null ? (
+          <p className="muted">Never asked: this contact has not agreed to receive email.</p>
+        ) : (
+          <dl className="contact-consent">
+            <dt>Status</dt>
+            <dd>{consent.status === "subscribed" ? "Subscribed" : "Unsubscribed"}</dd>
+            {consent.subscribedAt !== null ? (
+              <>
+                <dt>Agreed</dt>
+                <dd>
+                  <Time at={consent.subscribedAt} now={now} style="full" />
+                  {consent.email ? ` for ${consent.email}` : ""}
+                  {consent.conversationId ? (
+                    <>
+                      {" "}
+                      in <Link to={`/inbox/${encodeURIComponent(consent.conversationId)}`}>this conversation</Link>
+                    </>
+                  ) : null}
+                </dd>
+                <dt>Text agreed to</dt>
+                <dd>
+                  <q>{consent.consentText}</q>
+                </dd>
+              </>
+            ) : null}
+            {consent.unsubscribedAt !== null ? (
+              <>
+                <dt>Unsubscribed</dt>
+                <dd>
+                  <Time at={consent.unsubscribedAt} now={now} style="full" />
+                </dd>
+              </>
+            ) : null}
+          </dl>
+        )}
+        {consent?.status === "subscribed" ? (
+          <Form method="post" aria-label="Unsubscribe">
+            <input type="hidden" name="intent" value="unsubscribe" />
+            <CsrfInput />
+            <button type="submit" className="button button--secondary" disabled={submitting === "unsubscribe"}>
+              Record an unsubscription
+            </button>
+          </Form>
+        ) : null}
       </section>
 
       <section className="card" aria-labelledby="contact-conversations">

@@ -1,6 +1,6 @@
 /**
  * /contacts — the people the team knows, most recently active first: searched by name, email or
- * phone, filtered by owner (everyone's, mine, none, or one person's), paged like the tickets
+ * phone, filtered by owner (everyone's, mine, none, or one person's) and by list, paged like the tickets
  * list. A GET form, so every view is a shareable URL that works without JavaScript. POST creates
  * a contact (name, email, phone — the phone normalised to E.164); its creator owns it, and an
  * email another contact has is refused under the email field.
@@ -18,13 +18,13 @@ import { SavedNotice } from "../components/settings/notices.js";
 import { CreateCard } from "../components/settings/page-parts.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
-import { attempt, Contacts, run } from "../runtime.server.js";
+import { attempt, ContactLists, Contacts, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: inboxStyles }];
 export const meta: MetaFunction = () => [{ title: "Contacts · Parley" }];
 
-const KEYS = ["owner", "search", "cursor"] as const;
+const KEYS = ["owner", "list", "search", "cursor"] as const;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);
@@ -34,14 +34,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     const value = params.get(key);
     if (value !== null && value.trim() !== "") filter[key] = value;
   }
-  const { list, owners } = await run(
+  const { list, owners, lists } = await run(
     context,
     Effect.gen(function* () {
       const contacts = yield* Contacts;
-      return { list: yield* contacts.list(user, filter), owners: yield* contacts.owners(user) };
+      const lists = yield* ContactLists;
+      return { list: yield* contacts.list(user, filter), owners: yield* contacts.owners(user), lists: yield* lists.all(user) };
     }),
   );
-  return { list, owners, filter, viewerId: user.id, now: Date.now() };
+  return { list, owners, lists, filter, viewerId: user.id, now: Date.now() };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -64,7 +65,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => listHref(KEYS, filter, changes);
 
 export default function ContactsPage() {
-  const { list, owners, filter, viewerId, now: loadedAt } = useLoaderData<typeof loader>();
+  const { list, owners, lists, filter, viewerId, now: loadedAt } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const submit = useSubmit();
@@ -103,6 +104,19 @@ export default function ContactsPage() {
             ))}
           </select>
         </div>
+        {lists.length > 0 ? (
+          <div className="field">
+            <label htmlFor="contact-list">List</label>
+            <select id="contact-list" name="list" defaultValue={filter.list ?? ""} onChange={(e) => submit(e.currentTarget.form)}>
+              <option value="">Any list</option>
+              {lists.map((l) => (
+                <option key={l.id} value={l.id}>
+                  {l.name} ({l.memberCount})
+                </option>
+              ))}
+            </select>
+          </div>
+        ) : null}
         <button type="submit" className="button button--secondary">
           Search
         </button>

@@ -18,7 +18,7 @@ import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Ratings, Reports, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { ContactLists, Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Ratings, Reports, run, SavedReplies, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -39,6 +39,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       yield* inbox.markRead(conversationId, user);
       const history = thread.contact ? yield* contacts.history(user, thread.contact.id) : null;
       const owners = thread.contact ? yield* contacts.owners(user) : [];
+      const lists = thread.contact
+        ? yield* Effect.flatMap(ContactLists, (l) =>
+            Effect.all({ memberships: l.of(thread.contact!.id), consent: l.consentOf(thread.contact!.id) }),
+          )
+        : null;
       const contactResults = !thread.contact && contactSearch.trim() !== "" ? yield* contacts.search(user, contactSearch, 8) : null;
       const savedReplies = yield* Effect.flatMap(SavedReplies, (s) => s.list(user));
       const ticketDraft = yield* Effect.flatMap(Tickets, (t) => t.draftFromConversation(user, conversationId));
@@ -47,7 +52,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       const rating = yield* Effect.flatMap(Ratings, (r) => r.forConversation(conversationId));
       // A snooze's date-time field is read on it when the page's script cannot say the browser's zone.
       const workspaceTimeZone = yield* Effect.flatMap(Reports, (r) => r.timezone());
-      return { thread, history, owners, contactResults, savedReplies, ticketDraft, followUps, rating, workspaceTimeZone };
+      return { thread, history, owners, lists, contactResults, savedReplies, ticketDraft, followUps, rating, workspaceTimeZone };
     }),
   );
   // What the bot collected, to prefill "Create contact".
@@ -84,7 +89,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, owners, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
+  const { thread, history, owners, lists, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
     useLoaderData<typeof loader>();
   const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
@@ -129,6 +134,7 @@ export default function ConversationThread() {
         ticketDraft={ticketDraft}
         listFilter={listFilter}
         owners={owners}
+        lists={lists}
         viewerId={me.id}
         now={now}
       />

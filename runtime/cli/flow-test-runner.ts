@@ -373,6 +373,12 @@ const record = (transcript: string[], commands: ReadonlyArray<Command>): void =>
       case "create_ticket":
         transcript.push(`         (ticket "${command.subject}", ${command.priority})`);
         break;
+      case "add_to_list":
+        transcript.push(`         (add to list ${command.listId})`);
+        break;
+      case "record_consent":
+        transcript.push(`         (email consent for ${command.email}: ${JSON.stringify(command.consentText)}${command.listId ? `, list ${command.listId}` : ""})`);
+        break;
       case "search_knowledge":
         transcript.push(`         (knowledge search ${JSON.stringify(command.query)}, up to ${command.limit})`);
         break;

@@ -165,6 +165,8 @@ export const CompileContextJson = S.Struct({
   teams: S.optionalWith(S.Array(Named), { default: () => [] }),
   users: S.optionalWith(S.Array(Named), { default: () => [] }),
   contactProperties: S.optionalWith(S.Array(S.String), { default: () => [] }),
+  /** Contact lists; when left out, "Add to list" steps are not checked against any. */
+  lists: S.optional(S.Array(Named)),
 });
 
 /** The context used when none is given: nothing is known, so every team and user is unknown. */
@@ -173,7 +175,7 @@ export const EMPTY_CONTEXT: CompileContext = { teams: [], users: [], contactProp
 /** Decodes a compile context value, every problem as path + message. Pure. */
 export const decodeCompileContext = (value: unknown): Either.Either<CompileContext, ReadonlyArray<DecodeIssue>> =>
   decodeWith(CompileContextJson)(value).pipe(
-    Either.map((c) => ({ teams: c.teams, users: c.users, contactProperties: c.contactProperties }))
+    Either.map((c) => ({ teams: c.teams, users: c.users, contactProperties: c.contactProperties, ...(c.lists ? { lists: c.lists } : {}) }))
   );
 
 /** Reads and decodes a compile-context file. */

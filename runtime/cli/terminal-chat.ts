@@ -300,6 +300,12 @@ export const renderCommands = (commands: ReadonlyArray<Command>, names: Readonly
       case "create_ticket":
         out.push(`   ── ticket created: "${command.subject}" (${command.priority}) ──`);
         break;
+      case "add_to_list":
+        out.push(`   ── added to list ${command.listId} ──`);
+        break;
+      case "record_consent":
+        out.push(`   ── subscribed ${command.email}: "${command.consentText}"${command.listId ? ` (list ${command.listId})` : ""} ──`);
+        break;
       case "set_contact_property":
         out.push(`   ── contact.${command.property} = ${command.value} ──`);
         break;

@@ -17,6 +17,8 @@ interface Expectation {
   readonly types?: ReadonlyArray<string>;
   readonly says?: ReadonlyArray<string>;
   readonly tracks?: ReadonlyArray<string>;
+  /** Command types the step must not give. */
+  readonly exclude?: ReadonlyArray<string>;
   readonly state?: Record<string, unknown>;
   readonly unchanged?: boolean;
 }
@@ -52,6 +54,7 @@ const check = (result: StepResult, previous: InterpreterState | undefined, expec
   if (expected.types) expect(commands.map((command) => command.type)).toEqual(expected.types);
   if (expected.says) expect(saidTexts(commands)).toEqual(expected.says);
   if (expected.tracks) expect(trackNames(commands)).toEqual(expected.tracks);
+  for (const type of expected.exclude ?? []) expect(commands.map((command) => command.type)).not.toContain(type);
   for (const wanted of expected.include ?? []) {
     expect(commands, `a command like ${JSON.stringify(wanted)}`).toContainEqual(expect.objectContaining(wanted as object));
   }

@@ -426,6 +426,12 @@ const visit = (run: Run, node: SpecNode): string | null => {
       );
       return "next";
     }
+    case "subscribe":
+      return enterSubscribe(run, node);
+    case "add_to_list":
+      // The engine adds the contact (or the waiting visitor) in the turn's own write.
+      run.commands.push({ type: "add_to_list", nodeId: node.id, listId: node.data.listId });
+      return "next";
     case "knowledge":
       return searchKnowledge(run, node);
     case "split":
@@ -860,6 +866,91 @@ const answerHandoffEmail = (run: Run, node: SpecNodeOf<"handoff">, input: Answer
 };
 
 // ---------------------------------------------------------------------------------------------
+// subscribe: the email first when unknown, then yes/no; which of the two is awaited follows
+// from whether the contact's email is known, so the state needs nothing new.
+
+const SUBSCRIBE_RETRIES = 2;
+
+const knownEmail = (run: Run): string | undefined => {
+  const email = hasOwn(run.contact, "email") ? run.contact.email : undefined;
+  return email !== undefined && email !== "" ? email : undefined;
+};
+
+const askConsent = (run: Run, node: SpecNodeOf<"subscribe">): void => {
+  sayText(run, node.id, render(run, node.data.question), 600);
+  sayText(run, node.id, render(run, node.data.consentText), 600);
+  run.commands.push({
+    type: "await_input",
+    nodeId: node.id,
+    input: "yes_no",
+    choices: [
+      { id: "yes", label: node.data.yesLabel ?? "Yes, please" },
+      { id: "no", label: node.data.noLabel ?? "No, thanks" },
+    ],
+  });
+  waitFor(run, "awaiting_input", node.id);
+};
+
+const enterSubscribe = (run: Run, node: SpecNodeOf<"subscribe">): null => {
+  run.retries = 0;
+  if (knownEmail(run) !== undefined) {
+    askConsent(run, node);
+    return null;
+  }
+  sayText(run, node.id, render(run, node.data.emailPrompt ?? "What's your email address?"), 600);
+  run.commands.push({ type: "await_input", ...emailAwaited(node.id) });
+  waitFor(run, "awaiting_input", node.id);
+  return null;
+};
+
+const answerSubscribe = (run: Run, node: SpecNodeOf<"subscribe">, input: AnswerInput): void => {
+  const email = knownEmail(run);
+  const answer = email === undefined
+    ? ({ type: "email" } as const)
+    : ({ type: "yes_no", yesLabel: node.data.yesLabel ?? "Yes, please", noLabel: node.data.noLabel ?? "No, thanks" } as const);
+  const result = validateAnswer(answer, input, run.context.now, { language: run.language });
+  if (!result.ok) {
+    const retries = run.retries + 1;
+    track(run, { name: "invalid_answer", nodeId: node.id, retries });
+    if (retries > SUBSCRIBE_RETRIES) {
+      run.retries = 0;
+      leave(run, node, "declined");
+      return;
+    }
+    run.retries = retries;
+    if (email === undefined) {
+      sayText(run, node.id, textsFor(run.language).retryEmail, BUILT_IN_TYPING_MS);
+      run.commands.push({ type: "await_input", ...emailAwaited(node.id) });
+    } else {
+      sayText(run, node.id, result.reason, BUILT_IN_TYPING_MS);
+      askConsent(run, node);
+    }
+    return;
+  }
+  run.retries = 0;
+  if (email === undefined) {
+    // The address first; the yes/no that follows is the consent, given for this address.
+    setContact(run, "email", formatValue(result.value));
+    askConsent(run, node);
+    return;
+  }
+  run.lastAnswer = result.value;
+  if (result.value === true) {
+    const consentText = render(run, node.data.consentText);
+    run.commands.push(
+      node.data.listId !== undefined && node.data.listId !== ""
+        ? { type: "record_consent", nodeId: node.id, email, consentText, listId: node.data.listId }
+        : { type: "record_consent", nodeId: node.id, email, consentText },
+    );
+    track(run, { name: "answered", nodeId: node.id, port: "subscribed" });
+    leave(run, node, "subscribed");
+  } else {
+    track(run, { name: "answered", nodeId: node.id, port: "declined" });
+    leave(run, node, "declined");
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
 // Public API
 
 const isActive = (phase: ConversationPhase) => phase === "awaiting_input" || phase === "awaiting_action";
@@ -978,6 +1069,7 @@ export const step = (
           event.type === "visitor_message" ? { text: event.text } : { choiceIds: event.choiceIds };
         if (node?.kind === "question") answerQuestion(run, node, input);
         else if (node?.kind === "handoff") answerHandoffEmail(run, node, input);
+        else if (node?.kind === "subscribe") answerSubscribe(run, node, input);
         else fail(run, nodeId, `the conversation waits for an answer at node "${nodeId}", which is not a question in this spec`);
         break;
       }

@@ -178,6 +178,10 @@ export type Command =
       readonly createTicket: boolean;
     }
   | { readonly type: "offer_meeting"; readonly nodeId: string; readonly userId: string; readonly message?: string }
+  /** Put the conversation's contact (or, without one, its visitor until they are one) on a contact list. */
+  | { readonly type: "add_to_list"; readonly nodeId: string; readonly listId: string }
+  /** Record the visitor's email consent (and join `listId`): the exact text they agreed to, for the address they gave. */
+  | { readonly type: "record_consent"; readonly nodeId: string; readonly email: string; readonly consentText: string; readonly listId?: string }
   /** Search the published help articles; the engine answers with `knowledge_result`. */
   | { readonly type: "search_knowledge"; readonly nodeId: string; readonly query: string; readonly limit: number }
   | {

@@ -10,6 +10,7 @@ import * as Channels from "./channels.js";
 import * as Chatflows from "./chatflows.js";
 import { CodeSandboxLive } from "./code-sandbox.js";
 import * as Config from "./config.js";
+import * as ContactLists from "./contact-lists.js";
 import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
 import * as Deliveries from "./deliveries.js";
@@ -73,6 +74,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Workspace.layer.pipe(Layer.provide(routing)),
     inbox,
     Contacts.layer,
+    ContactLists.layer,
     Tickets.layer,
     SavedReplies.layer,
     Snoozes.layer,

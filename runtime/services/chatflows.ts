@@ -371,7 +371,8 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       )
       .all() as Array<{ key: string }>;
     for (const r of recent) properties.add(r.key);
-    return { teams, users, contactProperties: [...properties].sort() };
+    const lists = db.prepare("SELECT id, name FROM contact_lists ORDER BY name COLLATE NOCASE, id").all() as Array<{ id: string; name: string }>;
+    return { teams, users, contactProperties: [...properties].sort(), lists };
   };
 
   const compileDocument = (

@@ -10,7 +10,7 @@
  * the contact, so the visitor's next conversation opens with its history in the sidebar.
  *
  * Contacts also have a place of their own (/contacts): listed by last activity, searched,
- * filtered by owner, created and edited by id. A contact's owner is a person on the team (an
+ * filtered by owner or by list (runtime/services/contact-lists.ts), created and edited by id. A contact's owner is a person on the team (an
  * enabled admin or agent when set); an agent who creates a contact owns it. Every change of
  * owner is a `contact_owner_changed` event. Users are disabled, never deleted: a disabled
  * owner stays recorded (shown as disabled) and a handoff to the contact's owner passes them by.
@@ -18,6 +18,7 @@
 import { Context, Effect, Layer, ParseResult, Schema as S } from "effect";
 import { parsePhoneNumberFromString } from "libphonenumber-js";
 import * as wallClock from "./clock.js";
+import { applyWaitingInWrite } from "./contact-lists.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -125,6 +126,8 @@ export const ContactFilter = S.Struct({
   search: S.optional(ListSearch),
   /** "me", "none", or a user id. */
   owner: S.optional(S.String.pipe(S.maxLength(100, { message: () => "an owner is me, none or a user id" }))),
+  /** A list id: only the list's members. */
+  list: S.optional(S.String.pipe(S.maxLength(100, { message: () => "a list is a list id" }))),
   limit: S.optional(ListLimit),
   cursor: S.optional(S.String),
 });
@@ -356,6 +359,8 @@ export const makeContacts = (deps: { readonly db: DatabaseShape; readonly live: 
       const changed = prepare("UPDATE visitors SET contact_id = ? WHERE id = ? AND contact_id IS NULL").run(contactId, row.visitor_id).changes;
       if (changed > 0) {
         prepare("UPDATE conversations SET contact_id = ? WHERE visitor_id = ? AND contact_id IS NULL").run(contactId, row.visitor_id);
+        // Lists a bot put the visitor on before they were a contact become the contact's.
+        applyWaitingInWrite(prepare, row.visitor_id, contactId, now);
       }
     }
     logConversationEvent(prepare, "contact_linked", row, now, { userId: actor.id, data: { contactId, via: "agent", created } });
@@ -594,6 +599,11 @@ export const makeContacts = (deps: { readonly db: DatabaseShape; readonly live: 
     else if (owner !== "") {
       where.push("c.owner_id = ?");
       args.push(owner);
+    }
+    const listId = filter.list?.trim() ?? "";
+    if (listId !== "") {
+      where.push("c.id IN (SELECT contact_id FROM contact_list_members WHERE list_id = ?)");
+      args.push(listId);
     }
     const search = filter.search === undefined ? undefined : ftsQuery(filter.search);
     if (search !== undefined) {

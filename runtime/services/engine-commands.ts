@@ -15,6 +15,7 @@ import {
   type MessagePayload,
   type MessageRow,
 } from "./conversation-rows.js";
+import { addToListInWrite, applyWaitingInWrite, recordConsentInWrite } from "./contact-lists.js";
 import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 import { searchKnowledgeNow } from "./knowledge.js";
@@ -58,6 +59,10 @@ export interface Plan {
   readonly events: PlannedEvent[];
   readonly tickets: PlannedTicket[];
   readonly contactProperties: Array<{ readonly property: string; readonly value: string }>;
+  /** Contact lists the turn's "Add to list" steps named, in order. */
+  readonly lists: Array<{ readonly nodeId: string; readonly listId: string }>;
+  /** Email consents the turn's "Email subscription" steps got. */
+  readonly consents: Array<Extract<Command, { type: "record_consent" }>>;
   handoff: HandoffCommand | null;
   end: EndCommand | null;
   awaited: AwaitedInput | null;
@@ -69,6 +74,8 @@ export const newPlan = (): Plan => ({
   events: [],
   tickets: [],
   contactProperties: [],
+  lists: [],
+  consents: [],
   handoff: null,
   end: null,
   awaited: null,
@@ -252,6 +259,15 @@ export const applyCommand = (plan: Plan, command: Command, lookups: PlanLookups)
           data: { message: `user ${command.userId} has no meeting link` },
         });
       }
+      return;
+    }
+    case "add_to_list":
+      plan.lists.push({ nodeId: command.nodeId, listId: command.listId });
+      return;
+    case "record_consent": {
+      plan.consents.push(command);
+      // The subscriber joins the step's list too, in the same write.
+      if (command.listId !== undefined) plan.lists.push({ nodeId: command.nodeId, listId: command.listId });
       return;
     }
     case "end":
@@ -630,6 +646,35 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   );
   for (const t of plan.tickets) {
     insertTicket.run(t.id, columns.inboxId, scope.id, contactId, t.subject.slice(0, 500), t.description, t.priority, now, now);
+  }
+
+  // A contact the turn linked (the visitor typed their email) takes the lists the bot put the
+  // visitor on before (only turns that change the contact read them).
+  if (contactId !== null && contactId !== scope.contactId && scope.visitorId !== null && !scope.isPreview) {
+    applyWaitingInWrite(prepare, scope.visitorId, contactId, now);
+  }
+
+  // "Add to list" steps (only turns that reached one have any). A builder's preview joins no list.
+  if ((plan.lists.length > 0 || plan.consents.length > 0) && !scope.isPreview) {
+    const conversation = {
+      id: scope.id,
+      inbox_id: columns.inboxId,
+      channel_id: scope.channelId,
+      chatflow_id: scope.chatflowId,
+      chatflow_version_id: scope.chatflowVersionId,
+      is_preview: 0,
+    };
+    for (const { nodeId, listId } of plan.lists) {
+      const outcome = addToListInWrite(prepare, { listId, contactId, visitorId: scope.visitorId, conversation, nodeId, now });
+      if (outcome === "no_list") events.push({ type: "flow_error", nodeId, data: { message: `contact list ${listId} does not exist (any more)` } });
+    }
+    for (const consent of plan.consents) {
+      if (contactId === null) {
+        events.push({ type: "flow_error", nodeId: consent.nodeId, data: { message: "a consent without a contact cannot be recorded" } });
+        continue;
+      }
+      recordConsentInWrite(prepare, { contactId, email: consent.email, consentText: consent.consentText, conversation, nodeId: consent.nodeId, now });
+    }
   }
 
   // The turn's events go in as a few multi-row INSERTs: one statement per event cost a call into

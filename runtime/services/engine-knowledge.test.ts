@@ -3,20 +3,14 @@
  * SQLite file (migration 25's table and search index), and visitors' messages through
  * handleVisitorMessage. Links are absolute under the app's public URL (AppConfig).
  */
-import { Effect, Layer, ManagedRuntime } from "effect";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { Effect, type ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import * as Chatflows from "./chatflows.js";
-import * as Config from "./config.js";
-import * as Db from "./database.js";
+import type * as Db from "./database.js";
 import * as Engine from "./engine.js";
+import { openEngineRuntime, type EngineTestServices as Services } from "./engine-test-runtime.js";
 import { knowledgeEvent } from "./engine-commands.js";
-import * as LiveEvents from "./live-events.js";
-
-type Services = Db.Database | Chatflows.Chatflows | LiveEvents.LiveEvents | Engine.Engine;
 
 const PUBLIC_URL = "https://chat.example.com";
 
@@ -51,7 +45,7 @@ const knowledgeFlow: FlowDocument = {
   settings: {},
 };
 
-let dir: string;
+let dispose: () => Promise<void>;
 let runtime: ManagedRuntime.ManagedRuntime<Services, never>;
 let db: Db.DatabaseShape;
 let flowId: string;
@@ -81,21 +75,7 @@ const askBot = async (question: string, clientMessageId = `c${++seq}`) => {
 };
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), "parley-engine-knowledge-"));
-  const path = join(dir, "engine.sqlite");
-  const config = Config.loadConfig({ DATABASE_PATH: path, PUBLIC_URL: `${PUBLIC_URL}/`, SESSION_SECRET: "s".repeat(32) });
-  const base = Layer.mergeAll(Db.layer({ path }), LiveEvents.layer, Config.layer(config));
-  const chatflows = Chatflows.layer.pipe(Layer.provideMerge(base));
-  const noActions: Engine.EngineActionsShape = {
-    webhook: () => Effect.die("no webhooks in this test"),
-    code: () => Effect.die("no code in this test"),
-  };
-  runtime = ManagedRuntime.make(Engine.layerWithActions(noActions).pipe(Layer.provideMerge(chatflows)));
-  db = await run(Db.Database);
-  db.sqlite.exec(`
-    INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_support', 'Support', 0);
-    INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES ('chan_web', 'inbox_support', 'chat', 'Web', '{}', 0);
-  `);
+  ({ runtime, db, dispose } = await openEngineRuntime("engine-knowledge", PUBLIC_URL));
   article("kb_reset", "Reset your password", "Open **Settings → Security** and choose *Reset password*. A link arrives by email.", "published");
   article("kb_change", "Change your password", "To reset or change your password in the app, open your profile.", "published");
   article("kb_invoices", "Download invoices", "Every invoice is under Billing. Your password is never on an invoice.", "published");
@@ -112,8 +92,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await runtime?.dispose();
-  rmSync(dir, { recursive: true, force: true });
+  await dispose?.();
 });
 
 describe("the knowledge node in the engine", () => {

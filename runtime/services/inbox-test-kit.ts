@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import * as Chatflows from "./chatflows.js";
+import * as ContactLists from "./contact-lists.js";
 import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
 import * as Deliveries from "./deliveries.js";
@@ -37,6 +38,7 @@ export type KitServices =
   | Routing.Routing
   | Inbox.Inbox
   | Contacts.Contacts
+  | ContactLists.ContactLists
   | Tickets.Tickets
   | SavedReplies.SavedReplies;
 
@@ -76,7 +78,7 @@ export const openKit = async (): Promise<Kit> => {
   const base = Layer.mergeAll(Db.layer({ path: join(dir, "inbox.sqlite"), synchronous: "NORMAL" }), LiveEvents.layer);
   const engine = Engine.layerWithActions(noActions).pipe(Layer.provide(Chatflows.layer));
   const core = Layer.mergeAll(engine, Routing.layer, Chatflows.layer, Deliveries.layer).pipe(Layer.provideMerge(base));
-  const services = Layer.mergeAll(Inbox.layer, Contacts.layer, Tickets.layer, SavedReplies.layer).pipe(Layer.provideMerge(core));
+  const services = Layer.mergeAll(Inbox.layer, Contacts.layer, ContactLists.layer, Tickets.layer, SavedReplies.layer).pipe(Layer.provideMerge(core));
   const runtime = ManagedRuntime.make(services);
   const db = await runtime.runPromise(Db.Database);
   const live = await runtime.runPromise(LiveEvents.LiveEvents);

@@ -10,6 +10,7 @@ import { createHmac, timingSafeEqual } from "node:crypto";
 import { decodeWith } from "../../flows/decode.js";
 import { AppConfig } from "./config.js";
 import * as wallClock from "./clock.js";
+import { applyWaitingInWrite } from "./contact-lists.js";
 import { Database, type Statement } from "./database.js";
 import { InvalidInput, NotFound, Unauthenticated } from "./errors.js";
 import { newId } from "./ids.js";
@@ -333,6 +334,8 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
         db.writeEffect(() => {
           const contactId = upsertContact(prepare, email, name, now);
           prepare("UPDATE visitors SET contact_id = ?, last_seen_at = ? WHERE id = ?").run(contactId, now, visitor.id);
+          // Lists a bot put the visitor on before they were a contact become the contact's.
+          applyWaitingInWrite(prepare, visitor.id, contactId, now);
           // The visitor's earlier conversations belong to the same person: link them too.
           const conversations = prepare(
               "SELECT id, chatflow_id, chatflow_version_id, inbox_id, channel_id, is_preview FROM conversations WHERE visitor_id = ? AND contact_id IS NULL",

@@ -833,6 +833,52 @@ ALTER TABLE contacts ADD COLUMN owner_id TEXT REFERENCES users(id);
 CREATE INDEX contacts_owner ON contacts(owner_id);
 `,
   },
+  {
+    version: 27,
+    name: "contact lists and email consent",
+    // Lists group contacts (a newsletter, a beta programme): admins and marketers make them,
+    // agents and bots add people to them. A membership remembers how it came (bot, agent,
+    // import) and, for a bot, the conversation. A bot may add a visitor who is not a contact
+    // yet: the membership waits on the visitor (contact_list_waiting) and becomes a contact's
+    // when the visitor gets one (Contacts' link and the visitor's identify apply it).
+    // Email consent is one row per contact, its latest state: when, in which conversation and
+    // the exact text agreed to (the audit trail of every change is in `events`).
+    sql: `
+CREATE TABLE contact_lists (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(name) BETWEEN 1 AND 100),
+  created_at INTEGER NOT NULL,
+  created_by TEXT REFERENCES users(id)
+);
+CREATE TABLE contact_list_members (
+  list_id TEXT NOT NULL REFERENCES contact_lists(id) ON DELETE CASCADE,
+  contact_id TEXT NOT NULL REFERENCES contacts(id),
+  added_at INTEGER NOT NULL,
+  source TEXT NOT NULL CHECK (source IN ('bot', 'agent', 'import')),
+  conversation_id TEXT,
+  added_by TEXT,
+  PRIMARY KEY (list_id, contact_id)
+) WITHOUT ROWID;
+CREATE INDEX contact_list_members_contact ON contact_list_members(contact_id);
+CREATE TABLE contact_list_waiting (
+  list_id TEXT NOT NULL REFERENCES contact_lists(id) ON DELETE CASCADE,
+  visitor_id TEXT NOT NULL,
+  added_at INTEGER NOT NULL,
+  conversation_id TEXT,
+  PRIMARY KEY (visitor_id, list_id)
+) WITHOUT ROWID;
+CREATE TABLE contact_email_consent (
+  contact_id TEXT PRIMARY KEY REFERENCES contacts(id),
+  status TEXT NOT NULL CHECK (status IN ('subscribed', 'unsubscribed')),
+  subscribed_at INTEGER,
+  unsubscribed_at INTEGER,
+  consent_text TEXT,
+  conversation_id TEXT,
+  email TEXT,
+  changed_by TEXT
+);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

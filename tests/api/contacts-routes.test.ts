@@ -11,9 +11,8 @@ import { action as routingAction } from "../../app/routes/settings.routing.js";
 import type { Sqlite } from "../../runtime/services/database.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
-import { postThreadForm, signInAdmin } from "../support/thread-post.js";
+import { postThreadForm, routeRequests, settleRoute, signInAdmin } from "../support/thread-post.js";
 
-const BASE = "https://parley.example.com";
 
 let app: TestApp;
 let sqlite: Sqlite;
@@ -30,25 +29,9 @@ afterAll(async () => {
 
 type Answer = { status: number; body: { ok: boolean; errors: Record<string, string>; created?: { id: string } | null; intent?: string | null } };
 
-/** What a route action answered: `data(…)` with its status, a plain object (200), or a thrown Response. */
-const settle = (promise: Promise<unknown>): Promise<Answer> =>
-  promise.then(
-    (answer) => {
-      const a = answer as { data?: unknown; init?: { status?: number } | null };
-      return "data" in (a as object) && "init" in (a as object)
-        ? { status: a.init?.status ?? 200, body: a.data as Answer["body"] }
-        : { status: 200, body: answer as Answer["body"] };
-    },
-    (thrown: unknown) => ({ status: (thrown as Response).status, body: { ok: false, errors: {} } }),
-  );
-
-const post = (path: string, fields: Record<string, string>, options: { csrf?: boolean } = {}) => {
-  const body = new FormData();
-  if (options.csrf !== false) body.set("csrf", signedIn.csrf);
-  for (const [k, v] of Object.entries(fields)) body.set(k, v);
-  return new Request(`${BASE}${path}`, { method: "POST", headers: { Cookie: signedIn.cookie }, body });
-};
-const get = (path: string) => new Request(`${BASE}${path}`, { headers: { Cookie: signedIn.cookie } });
+const post = (path: string, fields: Record<string, string>, options: { csrf?: boolean } = {}) => routeRequests(signedIn).post(path, fields, options);
+const get = (path: string) => routeRequests(signedIn).get(path);
+const settle = (promise: Promise<unknown>): Promise<Answer> => settleRoute<Answer["body"]>(promise, { ok: false, errors: {} } as Answer["body"]);
 
 const create = (fields: Record<string, string>, options: { csrf?: boolean } = {}) =>
   settle(listAction({ request: post("/contacts", fields, options), context: signedIn.context, params: {} }));

@@ -51,7 +51,7 @@ test("an agent sees only the inbox and cannot open user settings (403)", async (
   await login(page, demoUsers.agent, adminPassword());
   await expect(page).toHaveURL(/\/inbox$/);
   const nav = page.getByRole("navigation", { name: "Main" });
-  await expect(nav.getByRole("link")).toHaveText(["Inbox", "Tickets", "Contacts", "Knowledge"]);
+  await expect(nav.getByRole("link")).toHaveText(["Inbox", "Tickets", "Contacts", "Lists", "Knowledge"]);
   await nav.getByRole("link", { name: "Tickets" }).click();
   await expect(page).toHaveURL(/\/tickets$/);
   await expect(page.getByRole("heading", { level: 1, name: "Tickets" })).toBeVisible();

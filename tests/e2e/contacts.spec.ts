@@ -8,9 +8,8 @@
  * Assumes the demo seed (runtime/services/seed.ts): the Support inbox with agent@parley.local,
  * the support triage bot.
  */
-import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type Page } from "@playwright/test";
-import { adminPassword, askSupportBotForPerson, demoUsers, login } from "./helpers.js";
+import { expect, test } from "@playwright/test";
+import { adminPassword, askSupportBotForPerson, demoUsers, login, seriousViolations } from "./helpers.js";
 
 const STAMP = Date.now();
 const NAME = `Greta Contact ${STAMP}`;
@@ -20,12 +19,6 @@ let contactUrl = "";
 
 test.describe.configure({ mode: "serial" });
 
-const seriousViolations = async (page: Page) => {
-  const results = await new AxeBuilder({ page }).include("main").analyze();
-  return results.violations
-    .filter((v) => v.impact === "serious" || v.impact === "critical")
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
-};
 
 test("an agent creates a contact, finds it, links a conversation, sets its owner and opens its conversation", async ({ page, playwright }) => {
   // A visitor asks the support bot for a person, through the public chat API.

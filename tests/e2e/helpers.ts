@@ -2,6 +2,7 @@
  * Shared steps for end-to-end specs. The server, the admin's credentials and the database come
  * from playwright.config.ts through process.env.
  */
+import AxeBuilder from "@axe-core/playwright";
 import BetterSqlite3 from "better-sqlite3";
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
@@ -253,4 +254,12 @@ export const handOffThroughLeadBot = async (
   const id = await page.evaluate((channel) => localStorage.getItem(`parley:${channel}:conversation`), options.channelId);
   expect(id).toBeTruthy();
   return id!;
+};
+
+/** Serious or critical axe violations inside the page's main landmark, one line each. */
+export const seriousViolations = async (page: Page): Promise<string[]> => {
+  const results = await new AxeBuilder({ page }).include("main").analyze();
+  return results.violations
+    .filter((v) => v.impact === "serious" || v.impact === "critical")
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 };

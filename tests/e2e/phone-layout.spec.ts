@@ -17,6 +17,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/inbox",
       "/tickets",
       "/contacts",
+      "/lists",
       "/reports",
       "/reports/bots",
       "/reports/team",
@@ -37,10 +38,10 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/help/articles/art_demo_plans_pricing",
     ],
   },
-  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/contacts", "/knowledge", "/settings/profile"] },
+  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/tickets", "/contacts", "/lists", "/knowledge", "/settings/profile"] },
   marketer: {
     email: () => demoUsers.marketer,
-    pages: ["/flows", "/flows/flow_support_triage", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],
+    pages: ["/flows", "/flows/flow_support_triage", "/lists", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],
   },
   analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/settings/profile"] },
 };
@@ -88,7 +89,7 @@ test("on a phone, every area in the top navigation can be scrolled to and opened
   const nav = page.getByRole("navigation", { name: "Main" });
   const links = nav.getByRole("link");
   const names = await links.allTextContents();
-  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Reports", "Knowledge", "Settings"]);
+  expect(names).toEqual(["Flows", "Inbox", "Tickets", "Contacts", "Lists", "Reports", "Knowledge", "Settings"]);
   const last = links.last();
   await last.scrollIntoViewIfNeeded();
   const box = (await last.boundingBox())!;

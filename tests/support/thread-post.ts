@@ -45,3 +45,26 @@ export const postThreadForm = async (
     (thrown: unknown) => ({ status: (thrown as Response).status, data: null }),
   );
 };
+
+/** What a route action or loader answered: `data(…)` with its status, a plain object (200), or a thrown Response's status. */
+export const settleRoute = <B>(promise: Promise<unknown>, refused: B): Promise<{ status: number; body: B }> =>
+  promise.then(
+    (answer) => {
+      const a = answer as { data?: unknown; init?: { status?: number } | null };
+      return "data" in (a as object) && "init" in (a as object)
+        ? { status: a.init?.status ?? 200, body: a.data as B }
+        : { status: 200, body: answer as B };
+    },
+    (thrown: unknown) => ({ status: (thrown as Response).status, body: refused }),
+  );
+
+/** A form post as the signed-in admin (with the CSRF token unless `csrf: false`), and a GET. */
+export const routeRequests = (signedIn: { readonly cookie: string; readonly csrf: string }) => ({
+  post: (path: string, fields: Record<string, string>, options: { csrf?: boolean } = {}) => {
+    const body = new FormData();
+    if (options.csrf !== false) body.set("csrf", signedIn.csrf);
+    for (const [k, v] of Object.entries(fields)) body.set(k, v);
+    return new Request(`${BASE}${path}`, { method: "POST", headers: { Cookie: signedIn.cookie }, body });
+  },
+  get: (path: string) => new Request(`${BASE}${path}`, { headers: { Cookie: signedIn.cookie } }),
+});

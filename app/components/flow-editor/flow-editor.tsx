@@ -178,11 +178,12 @@ function EditorFrame({
   const names = useMemo<NameLookup>(() => {
     const teams = new Map(context.teams.map((t) => [t.id, t.name]));
     const users = new Map(context.users.map((u) => [u.id, u.name]));
-    return { team: (id) => teams.get(id), user: (id) => users.get(id) };
-  }, [context.teams, context.users]);
+    const lists = new Map((context.lists ?? []).map((l) => [l.id, l.name]));
+    return { team: (id) => teams.get(id), user: (id) => users.get(id), list: (id) => lists.get(id) };
+  }, [context.teams, context.users, context.lists]);
   const workspace = useMemo(
-    () => ({ teams: context.teams, users: context.users, contactProperties: context.contactProperties }),
-    [context.teams, context.users, context.contactProperties],
+    () => ({ teams: context.teams, users: context.users, contactProperties: context.contactProperties, lists: context.lists ?? [] }),
+    [context.teams, context.users, context.contactProperties, context.lists],
   );
 
   const decorations = useMemo(() => decorate(diagnostics), [diagnostics]);

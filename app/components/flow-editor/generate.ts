@@ -11,6 +11,7 @@ export const GENERATED_CONTEXT = {
   teams: [{ id: "team_support", name: "Support" }],
   users: [{ id: "user_admin", name: "Ada Admin" }],
   contactProperties: ["company_size"],
+  lists: [{ id: "list_newsletter", name: "Newsletter" }],
 } as const;
 
 const PATTERN: ReadonlyArray<NodeKind> = [
@@ -26,6 +27,8 @@ const PATTERN: ReadonlyArray<NodeKind> = [
   "handoff",
   "ticket",
   "meeting",
+  "add_to_list",
+  "subscribe",
   "knowledge",
   "message",
   "end",
@@ -75,6 +78,10 @@ const dataFor = (kind: NodeKind, i: number): unknown => {
       return { subject: "Request from {{name}}", priority: "normal" };
     case "meeting":
       return { userId: "user_admin", message: "Pick a time that suits you." };
+    case "add_to_list":
+      return { listId: "list_newsletter" };
+    case "subscribe":
+      return { question: "Would you like our newsletter, {{name}}?", consentText: "Send me the newsletter by email.", listId: "list_newsletter" };
     case "knowledge":
       return { query: "", limit: 3, message: "These articles may help:", notFoundMessage: "Sorry, {{name}}, I found nothing on that." };
     case "end":

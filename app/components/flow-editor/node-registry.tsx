@@ -8,7 +8,7 @@ import type { ComponentType, ReactElement } from "react";
 import type { Schema } from "effect";
 import { NodeDataByKind, type NodeKind } from "../../../flows/flow-spec.js";
 import { portsOf, type Port } from "../../../flows/ports.js";
-import { EndForm, HandoffForm, MeetingForm, TicketForm, WebhookForm } from "./inspector/action-forms.js";
+import { AddToListForm, EndForm, SubscribeForm, HandoffForm, MeetingForm, TicketForm, WebhookForm } from "./inspector/action-forms.js";
 import { CodeForm } from "./inspector/code-form.js";
 import { BranchForm, SetForm, SplitForm } from "./inspector/logic-forms.js";
 import { KnowledgeForm, MessageForm, QuestionForm } from "./inspector/talk-forms.js";
@@ -177,6 +177,30 @@ export const nodeRegistry: { readonly [K in NodeKind]: NodeRegistryEntry<K> } = 
     icon: icon("M8 2v4", "M16 2v4", "M3 10h18", "M5 4h14a2 2 0 0 1 2 2v14a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2z"),
     defaults: () => ({ userId: "" }),
     Inspector: MeetingForm,
+  }),
+  add_to_list: entry("add_to_list", {
+    title: "Add to list",
+    description: "Put the contact on a contact list",
+    group: "Act",
+    color: "#0f766e",
+    icon: icon("M4 6h11", "M4 12h11", "M4 18h7", "M18 15v6", "M15 18h6"),
+    defaults: () => ({ listId: "" }),
+    Inspector: AddToListForm,
+  }),
+  subscribe: entry("subscribe", {
+    title: "Email subscription",
+    description: "Offer the newsletter and record consent",
+    group: "Act",
+    color: "#0e7490",
+    icon: icon("M3 6h18v12H3z", "M3 7l9 6 9-6"),
+    defaults: () => ({
+      question: "Would you like our newsletter?",
+      consentText: "Yes, send me the newsletter by email. I can unsubscribe at any time.",
+      yesLabel: "Yes, please",
+      noLabel: "No, thanks",
+      emailPrompt: "What's your email address?",
+    }),
+    Inspector: SubscribeForm,
   }),
   end: entry("end", {
     title: "End",

@@ -9,6 +9,8 @@ import type { NodeKind } from "../../../flows/flow-spec.js";
 export interface NameLookup {
   readonly team: (id: string) => string | undefined;
   readonly user: (id: string) => string | undefined;
+  /** A contact list's name (absent where lists are not known). */
+  readonly list?: (id: string) => string | undefined;
 }
 
 export interface SummaryLine {
@@ -206,6 +208,19 @@ export const summarize = (kind: NodeKind, data: unknown, names: NameLookup): Nod
       const userId = str(d.userId);
       lines.push(userId ? meta(`Book with ${names.user(userId) ?? userId}`) : empty("Choose who to book with…"));
       if (str(d.message).trim() !== "") lines.push(quote(str(d.message)));
+      break;
+    }
+    case "subscribe": {
+      const question = str(d.question);
+      lines.push(question.trim() === "" ? empty("Write the question…") : quote(question));
+      lines.push(str(d.consentText).trim() === "" ? empty("Write the consent text…") : meta("Records consent with its text"));
+      const listId = str(d.listId);
+      if (listId) lines.push(meta(`Adds subscribers to ${names.list?.(listId) ?? listId}`));
+      break;
+    }
+    case "add_to_list": {
+      const listId = str(d.listId);
+      lines.push(listId ? meta(`Adds the contact to ${names.list?.(listId) ?? listId}`) : empty("Choose a list…"));
       break;
     }
     case "knowledge": {

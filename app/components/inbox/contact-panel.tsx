@@ -1,6 +1,6 @@
 import { Form, Link, useFetcher } from "@remix-run/react";
 import { useEffect, useId, useState } from "react";
-import type { Contact, ContactHistory, OwnerOption, VisitorFacts } from "../../runtime.server.js";
+import type { Contact, ContactHistory, ContactMembership, EmailConsent, OwnerOption, VisitorFacts } from "../../runtime.server.js";
 import { ContactEditFields, ContactTickets, NewContactFields, OwnerSelect } from "../contacts/contact-fields.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
@@ -274,6 +274,17 @@ function ContactDetails({
   );
 }
 
+/** The contact's lists and whether they receive email, read-only (the contact's page changes them). */
+function ListsSection({ memberships, consent }: { memberships: ReadonlyArray<ContactMembership>; consent: EmailConsent | null }) {
+  return (
+    <section className="panel-section" aria-labelledby="lists-title">
+      <h3 id="lists-title">Lists</h3>
+      <p className={memberships.length === 0 ? "muted" : undefined}>{memberships.length === 0 ? "Not on any list." : memberships.map((m) => m.name).join(", ")}</p>
+      <p className="muted">Email: {consent === null ? "never asked" : consent.status === "subscribed" ? "subscribed" : "unsubscribed"}</p>
+    </section>
+  );
+}
+
 /** The contact's earlier conversations and tickets, linked. */
 function HistorySection({
   history,
@@ -406,6 +417,7 @@ export function ContactPanel({
   ticketDraft,
   listFilter,
   owners,
+  lists,
   viewerId,
   now,
 }: {
@@ -423,6 +435,8 @@ export function ContactPanel({
   listFilter: Readonly<Record<string, string>>;
   /** Who may own the contact (for the owner picker). */
   owners: ReadonlyArray<OwnerOption>;
+  /** The contact's lists and email consent (read-only here; changed on the contact's page). */
+  lists: { readonly memberships: ReadonlyArray<ContactMembership>; readonly consent: EmailConsent | null } | null;
   viewerId: string;
   now: number;
 }) {
@@ -442,6 +456,7 @@ export function ContactPanel({
           />
         )}
       </section>
+      {lists ? <ListsSection memberships={lists.memberships} consent={lists.consent} /> : null}
       <VisitorSection visitor={visitor} startedOn={startedOn} channelKind={channelKind} now={now} />
       {history ? <HistorySection history={history} currentId={conversationId} listFilter={listFilter} now={now} /> : null}
       <TicketForm conversationId={conversationId} draft={ticketDraft} />

@@ -123,6 +123,38 @@ export function MeetingForm() {
   );
 }
 
+/** Add to list: which contact list the conversation's contact joins. */
+export function AddToListForm() {
+  const api = useInspector();
+  return (
+    <>
+      <SelectField path={["listId"]} label="Contact list" options={api.workspace.lists.map((l) => ({ value: l.id, label: l.name }))} />
+      <p className="muted">
+        A visitor who is not a contact yet joins the list when they become one. Lists are made on the <a href="/lists">Lists</a> page.
+      </p>
+    </>
+  );
+}
+
+/** Email subscription: the question, the consent text stored with a yes, the replies and an optional list. */
+export function SubscribeForm() {
+  const api = useInspector();
+  return (
+    <>
+      <TemplateField path={["question"]} label="Question" multiline placeholder="Would you like our newsletter?" />
+      <TemplateField path={["consentText"]} label="Consent text" multiline placeholder="Yes, send me the monthly newsletter by email. I can unsubscribe at any time." />
+      <TextField path={["yesLabel"]} label="Yes button" />
+      <TextField path={["noLabel"]} label="No button" />
+      <TemplateField path={["emailPrompt"]} label="Asks for the email first, when unknown" multiline />
+      <SelectField
+        path={["listId"]}
+        label="Also add to list"
+        options={[{ value: "", label: "No list" }, ...api.workspace.lists.map((l) => ({ value: l.id, label: l.name }))]}
+      />
+    </>
+  );
+}
+
 /** End: the last words, and whether the conversation closes. */
 export function EndForm() {
   return (

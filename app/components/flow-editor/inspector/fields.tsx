@@ -12,6 +12,8 @@ export interface Workspace {
   readonly teams: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   readonly users: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   readonly contactProperties: ReadonlyArray<string>;
+  /** Contact lists, for "Add to list" steps. */
+  readonly lists: ReadonlyArray<{ readonly id: string; readonly name: string }>;
 }
 
 /** What every field of one node's form shares. */
