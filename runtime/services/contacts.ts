@@ -320,7 +320,6 @@ const phoneDigits = (search: string): string | undefined => {
   return digits.length >= 3 ? digits.replace(/^0+/, "") || undefined : undefined;
 };
 
-
 /** Thrown inside a write when an email is taken by another contact. */
 class EmailTaken extends Error {
   constructor(readonly email: string) {
@@ -333,7 +332,7 @@ const refused = (failed: { readonly cause: unknown }): Effect.Effect<never, NotF
   const cause = failed.cause;
   if (cause instanceof NotFound || cause instanceof InvalidInput) return Effect.fail(cause);
   if (cause instanceof EmailTaken) {
-    return Effect.fail(new Conflict({ message: `Another contact already has the email ${cause.email}. Link that contact instead.` }));
+    return Effect.fail(new Conflict({ message: `Another contact already has the email ${cause.email}.` }));
   }
   return Effect.die(cause);
 };

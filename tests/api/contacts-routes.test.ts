@@ -60,6 +60,8 @@ describe("POST /contacts (New contact)", () => {
     const taken = await create({ name: "Other Ida", email: "IDA@route.example" });
     expect(taken.status).toBe(409);
     expect(taken.body.errors.email).toMatch(/already has the email ida@route.example/);
+    // There is no conversation here to link that contact to: the page does not suggest it.
+    expect(taken.body.errors.email).not.toMatch(/link/i);
     expect((await create({ name: "No token" }, { csrf: false })).status).toBe(403);
     expect(count()).toBe(before);
   });
@@ -137,6 +139,10 @@ describe("the thread's set-owner intent", () => {
     const ok = await postThreadForm(app.runtime, "conv_owner_route", { intent: "set-owner", ownerId: SEED_IDS.agent }, []);
     expect(ok).toMatchObject({ status: 200, data: { ok: true, message: "Alex Agent owns this contact now." } });
     expect(stored(contactId)).toMatchObject({ owner_id: SEED_IDS.agent });
+    // In a conversation, a taken email (409, under email) points to linking that contact instead.
+    const taken = await postThreadForm(app.runtime, "conv_owner_route", { intent: "update-contact", email: "ida@route.example" }, []);
+    expect(taken).toMatchObject({ status: 409, data: { fields: { email: expect.stringMatching(/already has the email ida@route\.example\. Link that contact to this conversation instead\./) } } });
+    expect(stored(contactId)).toMatchObject({ email: null });
   });
 });
 

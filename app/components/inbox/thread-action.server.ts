@@ -79,12 +79,14 @@ const failure = (intent: string, result: Extract<Attempt<unknown>, { ok: false }
   // A refused file is named by its place in the list (files[2]), so the composer can mark that one.
   const path = result.error.path?.startsWith("files") ? { path: result.error.path } : {};
   const conflict = result.status === 409;
-  // A taken email is about the email field.
-  if (conflict && intent === "update-contact") {
-    fields.email = result.error.message;
+  // A taken email is about the email field; in a conversation, the way out is to link that contact.
+  const takenEmail = conflict && intent === "update-contact";
+  const error = takenEmail ? `${result.error.message} Link that contact to this conversation instead.` : result.error.message;
+  if (takenEmail) {
+    fields.email = error;
     delete fields.form;
   }
-  return data<ThreadActionResult>({ ok: false, intent, error: result.error.message, fields, conflict, ...path, ...extra }, { status: result.status });
+  return data<ThreadActionResult>({ ok: false, intent, error, fields, conflict, ...path, ...extra }, { status: result.status });
 };
 
 const invalid = (intent: string, message: string, field = "form") =>
