@@ -94,10 +94,21 @@ test("a visitor rates the closed conversation in the widget; the agent sees it l
   await expect(shown).toContainText("Rated 4 / 5 · Good", { timeout: 15_000 });
   await expect(shown).toContainText("“Quick and friendly. A chat transcript by email would be nice.”");
 
-  // Back later: the rating given shows as the thanks, with its score; Change rates again.
+  // Back later: the rating given shows as the thanks, with its score; Change rates again. While
+  // the panel is closed the widget holds no live stream for the closed conversation; opening the
+  // panel connects one (the reopen below is heard through it).
+  const streams: string[] = [];
+  page.on("request", (request) => {
+    if (request.url().includes(`/api/conversations/${id}/stream`)) streams.push(request.url());
+  });
+  const resumed = page.waitForResponse((response) => response.url().endsWith(`/api/conversations/${id}`));
   await page.reload();
+  await resumed;
+  await page.waitForTimeout(500);
+  expect(streams, "no stream while the panel is closed").toEqual([]);
   await launcher(page).click();
   await expect(thanksCard(page)).toContainText("Your rating: 4 – Good", { timeout: 15_000 });
+  await expect.poll(() => streams.length, { message: "a stream once the panel is open" }).toBe(1);
   await thanksCard(page).getByRole("button", { name: "Change" }).click();
   await expect(ratingCard(page).getByRole("button", { name: "4 – Good" })).toHaveAttribute("aria-pressed", "true");
   await expect(ratingCard(page).getByRole("textbox", { name: /Anything we could do better\?/ })).toHaveValue(

@@ -87,6 +87,10 @@ const createWidget: ChunkFactory = (host) => {
   // The newest message in the panel's log (not one still waiting for its typing delay).
   let shown: string | undefined;
   let stream: StreamHandle | null = null;
+  const dropStream = () => {
+    stream?.close();
+    stream = null;
+  };
 
   const queue: Array<{ readonly message: Message; readonly delay: number; readonly notify: boolean }> = [];
   let draining = false;
@@ -118,6 +122,7 @@ const createWidget: ChunkFactory = (host) => {
     if (!isOpen) return;
     const hadFocus = view.contains(host.root.activeElement);
     isOpen = false;
+    if (conversation?.status === "closed") dropStream();
     view.hide();
     host.setExpanded(false);
     if (hadFocus && host.launcher.isConnected) host.launcher.focus();
@@ -268,8 +273,10 @@ const createWidget: ChunkFactory = (host) => {
     }
   };
 
-  // The stream stays open after a close: an agent may reopen the conversation (or answer in it,
-  // which reopens it), and the visitor should see that without a reload.
+  // A closed conversation is streamed only while its panel is open: an agent may reopen it while
+  // the visitor looks at it, and they should see that without a reload. With the panel closed
+  // it holds no connection (every page view of every past visitor would otherwise hold one);
+  // opening the panel connects again, and a page load reads whether it was reopened.
   const setStatus = (status: string) => {
     if (!conversation || conversation.status === status) return;
     const wasClosed = conversation.status === "closed";
@@ -278,6 +285,7 @@ const createWidget: ChunkFactory = (host) => {
     if (status === "closed") {
       view.addNote(strings.conversationClosed);
       setAwaiting(null);
+      if (!isOpen) dropStream();
       void offerRating();
     } else {
       dropRating();
@@ -286,10 +294,9 @@ const createWidget: ChunkFactory = (host) => {
   };
 
   const connect = () => {
-    stream?.close();
-    stream = null;
+    dropStream();
     const token = api.storedToken();
-    if (!conversation || !token) return;
+    if (!conversation || !token || (conversation.status === "closed" && !isOpen)) return;
     const id = conversation.id;
     stream = connectStream({
       url: `${host.origin}${path(id, "/stream")}?token=${encodeURIComponent(token)}`,
@@ -462,6 +469,8 @@ const createWidget: ChunkFactory = (host) => {
       view.showChat();
       view.setIntro(known.size === 0 ? chatflow.display.welcomeMessage : null);
       void begin(true);
+      // A closed conversation is streamed while its panel is open (see setStatus).
+      if (conversation?.status === "closed" && !stream) connect();
       // A closed conversation whose rating could not be asked for (offline then): ask again.
       void offerRating();
     }
@@ -532,8 +541,7 @@ const createWidget: ChunkFactory = (host) => {
 
   const reset = () => {
     close();
-    stream?.close();
-    stream = null;
+    dropStream();
     api.forgetToken();
     for (const name of ["conversation", "known"] as const) local.remove(storageKey(host.channel, name));
     conversation = null;
