@@ -10,6 +10,9 @@ import { helpCacheHeaders } from "../components/knowledge/help-cache.server.js";
 import { HelpError } from "../components/knowledge/help-error.js";
 import { Knowledge, renderArticleHtml, run } from "../runtime.server.js";
 
+/** The day an article changed, as the app writes dates ("Nov 26, 2026"); UTC, so the cached page is the same for everyone. */
+const articleDate = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
+
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => {
   const article = loaded?.article;
   return article
@@ -39,7 +42,9 @@ export default function HelpArticle() {
       </p>
       <h1 id="article-title">{article.title}</h1>
       <ArticleBody html={article.html} />
-      <p className="muted">Updated {new Date(article.updatedAt).toISOString().slice(0, 10)}</p>
+      <p className="muted">
+        Updated <time dateTime={new Date(article.updatedAt).toISOString()}>{articleDate.format(article.updatedAt)}</time>
+      </p>
     </article>
   );
 }

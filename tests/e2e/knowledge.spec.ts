@@ -40,6 +40,8 @@ test("a marketer writes and publishes an article that a visitor finds in the hel
   await results.getByRole("link", { name: title }).click();
   await expect(visitor.getByRole("heading", { name: title, level: 1 })).toBeVisible();
   await expect(visitor).toHaveTitle(`${title} · Help center`);
+  // The day it changed, written as the app writes dates (not an ISO stamp).
+  await expect(visitor.getByText(/^Updated [A-Z][a-z]{2} \d{1,2}, \d{4}$/)).toBeVisible();
   const terms = visitor.getByRole("article").getByRole("link", { name: "terms" });
   await expect(terms).toHaveAttribute("href", "https://acme-rockets.example/terms");
   await expect(terms).toHaveAttribute("rel", "noopener noreferrer");
