@@ -871,23 +871,29 @@ const answerHandoffEmail = (run: Run, node: SpecNodeOf<"handoff">, input: Answer
 
 const SUBSCRIBE_RETRIES = 2;
 
-const knownEmail = (run: Run): string | undefined => {
-  const email = hasOwn(run.contact, "email") ? run.contact.email : undefined;
+const knownEmailOf = (contact: Readonly<Record<string, string>>): string | undefined => {
+  const email = hasOwn(contact, "email") ? contact.email : undefined;
   return email !== undefined && email !== "" ? email : undefined;
 };
+const knownEmail = (run: Run): string | undefined => knownEmailOf(run.contact);
+
+const consentAwaited = (node: SpecNodeOf<"subscribe">): AwaitedInput => ({
+  nodeId: node.id,
+  input: "yes_no",
+  choices: [
+    { id: "yes", label: node.data.yesLabel ?? "Yes, please" },
+    { id: "no", label: node.data.noLabel ?? "No, thanks" },
+  ],
+});
+
+/** What a subscribe step waits for: the address while none is known, then the yes/no of the consent. */
+const subscribeAwaited = (node: SpecNodeOf<"subscribe">, contact: Readonly<Record<string, string>>): AwaitedInput =>
+  knownEmailOf(contact) === undefined ? emailAwaited(node.id) : consentAwaited(node);
 
 const askConsent = (run: Run, node: SpecNodeOf<"subscribe">): void => {
   sayText(run, node.id, render(run, node.data.question), 600);
   sayText(run, node.id, render(run, node.data.consentText), 600);
-  run.commands.push({
-    type: "await_input",
-    nodeId: node.id,
-    input: "yes_no",
-    choices: [
-      { id: "yes", label: node.data.yesLabel ?? "Yes, please" },
-      { id: "no", label: node.data.noLabel ?? "No, thanks" },
-    ],
-  });
+  run.commands.push({ type: "await_input", ...consentAwaited(node) });
   waitFor(run, "awaiting_input", node.id);
 };
 
@@ -1184,6 +1190,7 @@ export const awaitingOf = (spec: FlowSpec, state: InterpreterState): AwaitedInpu
     const node = indexOf(spec).byId.get(state.nodeId);
     if (node?.kind === "question") return awaitedOf(node);
     if (node?.kind === "handoff") return emailAwaited(node.id);
+    if (node?.kind === "subscribe") return subscribeAwaited(node, state.contact);
     return null;
   } catch {
     return null;

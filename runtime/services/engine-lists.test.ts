@@ -147,7 +147,17 @@ describe("email subscription in the engine", () => {
     const engine = await run(Engine.Engine);
     const view = await run(engine.startConversation({ visitorId, channelId: "chan_sub", chatflowId: "flow_sub", pageUrl: "https://example.com/" }));
     const conversationId = view.conversation.id;
-    await run(engine.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "s1", text: "Sue@Example.com" }));
+    // What the API says the bot waits for: the address first, then the consent's yes/no.
+    expect(view.awaiting).toEqual({ nodeId: "sub", input: "email" });
+    const asked = await run(engine.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "s1", text: "Sue@Example.com" }));
+    expect(asked.awaiting).toEqual({
+      nodeId: "sub",
+      input: "yes_no",
+      choices: [
+        { id: "yes", label: "Yes, please" },
+        { id: "no", label: "No, thanks" },
+      ],
+    });
     const contact = db.sqlite.prepare("SELECT id FROM contacts WHERE email = 'sue@example.com'").get() as { id: string };
     expect(db.sqlite.prepare("SELECT COUNT(*) AS n FROM contact_email_consent WHERE contact_id = ?").get(contact.id)).toEqual({ n: 0 });
     await run(engine.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "s2", text: "yes" }));
