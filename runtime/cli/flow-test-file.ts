@@ -95,6 +95,19 @@ export const Expectation = S.Struct({
       })
     )
   ),
+  /** The contact lists the visitor was put on so far (by Add to list, or with a subscription), exactly and in the order joined; `[]`: none. */
+  lists: S.optional(S.Array(NonEmpty)),
+  /** Whether email consent was recorded so far; for an object, the last consent (`text`: contained in the agreed text). */
+  consent: S.optional(
+    S.Union(
+      S.Boolean,
+      S.Struct({
+        email: S.optional(S.String),
+        listId: S.optional(S.String),
+        text: S.optional(S.String),
+      })
+    )
+  ),
   /** The conversation is over for this reason now, or `false`: it is still going. */
   ended: S.optional(S.Union(S.Literal(false), EndReason)),
 });

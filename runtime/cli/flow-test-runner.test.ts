@@ -189,6 +189,64 @@ describe("runFlowTestFile", () => {
     expect(none.mismatches[0]).toMatchObject({ what: "knowledge", actual: "no knowledge search" });
   });
 
+  it("compares the lists joined so far exactly and the last email consent by address, list and contained text", async () => {
+    const flow = join(dir, "newsletter.json");
+    const at = { x: 0, y: 0 };
+    writeFileSync(
+      flow,
+      JSON.stringify({
+        id: "newsletter",
+        name: "Newsletter",
+        kind: "bot",
+        startNodeId: "beta",
+        nodes: [
+          { id: "beta", kind: "add_to_list", position: at, data: { listId: "list_beta" } },
+          { id: "offer", kind: "subscribe", position: at, data: { consentText: "Monthly product news. Unsubscribe any time.", listId: "list_news" } },
+          { id: "thanks", kind: "end", position: at, data: { message: "Thanks for subscribing!" } },
+          { id: "bye", kind: "end", position: at, data: { message: "No problem." } },
+        ],
+        edges: [
+          { id: "e1", source: "beta", sourcePort: "next", target: "offer" },
+          { id: "e2", source: "offer", sourcePort: "subscribed", target: "thanks" },
+          { id: "e3", source: "offer", sourcePort: "declined", target: "bye" },
+        ],
+      }),
+    );
+    const run = (steps: ReadonlyArray<object>) => runFlowTestFile(writeTest({ flow, cases: [{ name: "newsletter", steps }] }));
+    const subscribed = [
+      { expect: { awaiting: "email", lists: ["list_beta"], consent: false } },
+      { visitor: "Ann@Example.com" },
+      { expect: { choices: ["Yes, please", "No, thanks"] } },
+      { choose: "Yes, please" },
+    ];
+    const pass = await run([
+      ...subscribed,
+      {
+        expect: {
+          bot: ["Thanks for subscribing!"],
+          lists: ["list_beta", "list_news"],
+          consent: { email: "ann@example.com", listId: "list_news", text: "Monthly product news" },
+        },
+      },
+    ]);
+    expect(formatFileResult(pass)).toContain("✓ newsletter");
+    const wrong = failureOf(await run([...subscribed, { expect: { lists: ["list_news"], consent: { email: "bob@example.com" } } }]));
+    expect(wrong.step).toBe(5);
+    expect(wrong.mismatches).toEqual([
+      { what: "lists", expected: '["list_news"]', actual: '["list_beta","list_news"]' },
+      {
+        what: "consent",
+        expected: '{"email":"bob@example.com"} (text: contained in)',
+        actual: '{"email":"ann@example.com","listId":"list_news","text":"Monthly product news. Unsubscribe any time."}',
+      },
+    ]);
+    const declined = failureOf(await run([{ visitor: "ann@example.com" }, { choose: "No, thanks" }, { expect: { consent: true, lists: [] } }]));
+    expect(declined.mismatches).toEqual([
+      { what: "lists", expected: "[]", actual: '["list_beta"]' },
+      { what: "consent", expected: "consent recorded", actual: "no consent recorded" },
+    ]);
+  });
+
   it("fails when the flow searches the knowledge base the case says nothing about, and says how to stub it", async () => {
     const failure = failureOf(
       await runOne("support-triage.json", { name: "no stub", steps: [{ choose: "Something else" }, { visitor: "refunds" }] })

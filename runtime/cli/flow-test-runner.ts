@@ -455,7 +455,7 @@ const describeState = (conversation: Conversation): string => {
   if (state.phase === "ended" || state.phase === "handed_off") {
     return `over (${state.endReason ?? state.phase}${state.error ? `: ${state.error}` : ""})`;
   }
-  return `waiting for a ${state.phase === "awaiting_action" ? "webhook, code, ticket or knowledge result" : "answer"} at node ${
+  return `waiting for ${state.phase === "awaiting_action" ? "a webhook, code, ticket or knowledge result" : "an answer"} at node ${
     state.nodeId
   }`;
 };
@@ -654,6 +654,33 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
         (want.nodeId === undefined || want.nodeId === search.nodeId) &&
         (want.query === undefined || search.query.includes(want.query));
       if (!ok) out.push({ what: "knowledge", expected: `${JSON.stringify(want)} (query: contained in)`, actual });
+    }
+  }
+  if (expect.lists !== undefined) {
+    const joined: Array<string> = [];
+    for (const c of history) {
+      const listId = c.type === "add_to_list" ? c.listId : c.type === "record_consent" ? c.listId : undefined;
+      if (listId !== undefined && !joined.includes(listId)) joined.push(listId);
+    }
+    if (canonicalJson(joined) !== canonicalJson(expect.lists)) out.push({ what: "lists", expected: show(expect.lists), actual: show(joined) });
+  }
+  if (expect.consent !== undefined) {
+    const consent = lastOf(history, "record_consent");
+    const actual =
+      consent === undefined
+        ? "no consent recorded"
+        : JSON.stringify({ email: consent.email, listId: consent.listId, text: consent.consentText });
+    if (typeof expect.consent === "boolean") {
+      if (expect.consent !== (consent !== undefined))
+        out.push({ what: "consent", expected: expect.consent ? "consent recorded" : "no consent recorded", actual });
+    } else {
+      const want = expect.consent;
+      const ok =
+        consent !== undefined &&
+        (want.email === undefined || want.email === consent.email) &&
+        (want.listId === undefined || want.listId === consent.listId) &&
+        (want.text === undefined || consent.consentText.includes(want.text));
+      if (!ok) out.push({ what: "consent", expected: `${JSON.stringify(want)} (text: contained in)`, actual });
     }
   }
   if (expect.ended !== undefined) {
