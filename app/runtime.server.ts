@@ -36,6 +36,7 @@ export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingH
 // The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
 export { Inbox as InboxService, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
 export { Snoozes, SNOOZE_MAX_AHEAD_MS } from "../runtime/services/snoozes.js";
+export { Presence, PRESENCE_HEARTBEAT_MS, type Viewer } from "../runtime/services/presence.js";
 export type {
   CommentResult,
   ConversationList,

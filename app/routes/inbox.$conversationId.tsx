@@ -16,6 +16,7 @@ import { ThreadHeader } from "../components/inbox/thread-header.js";
 import { ThreadMessages } from "../components/inbox/thread-messages.js";
 import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
+import { useViewers } from "../components/inbox/use-viewers.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
 import { ContactLists, Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Ratings, Reports, run, SavedReplies, Tickets } from "../runtime.server.js";
@@ -91,14 +92,18 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
 export default function ConversationThread() {
   const { thread, history, owners, lists, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
     useLoaderData<typeof loader>();
-  const { options, typing, listFilter, me } = useOutletContext<InboxOutletContext>();
+  const { options, typing, presence, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
   const conversation = thread.conversation;
   const typers = (typing[conversation.id] ?? []).filter((t) => t.userId !== me.id);
+  const viewers = useViewers(conversation.id, me.id, presence[conversation.id]);
   return (
     <>
       <section className="thread" aria-labelledby="thread-title">
         <ThreadHeader conversation={conversation} options={options} listFilter={listFilter} now={now} workspaceTimeZone={workspaceTimeZone} />
+        <p className="thread__viewers" role="status">
+          {viewers.length > 0 ? `${viewers.map((v) => v.name).join(", ")} ${viewers.length === 1 ? "is" : "are"} also viewing this conversation` : ""}
+        </p>
         <ThreadMessages
           conversationId={conversation.id}
           messages={thread.messages}

@@ -57,7 +57,7 @@ export default function InboxLayout() {
   const data = useLoaderData<typeof loader>();
   const params = useParams();
   const live = useInboxLive({ me: data.me.id, notifications: data.notifications });
-  const context: InboxOutletContext = { me: data.me, options: data.options, typing: live.typing, listFilter: data.filter };
+  const context: InboxOutletContext = { me: data.me, options: data.options, typing: live.typing, presence: live.presence, listFilter: data.filter };
   return (
     <div className={params.conversationId ? "inbox inbox--thread" : "inbox"}>
       <ConversationListPane

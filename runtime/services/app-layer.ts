@@ -27,6 +27,7 @@ import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
 import * as Routing from "./routing.js";
 import * as SavedReplies from "./saved-replies.js";
+import * as Presence from "./presence.js";
 import * as Snoozes from "./snoozes.js";
 import * as Tickets from "./tickets.js";
 import * as Visitors from "./visitors.js";
@@ -78,6 +79,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Tickets.layer,
     SavedReplies.layer,
     Snoozes.layer,
+    Presence.layer,
     Knowledge.layer,
     Ratings.layer,
     Reports.layer.pipe(Layer.provide(Chatflows.layer)),

@@ -9,7 +9,7 @@
  */
 import { Context, Effect, Layer } from "effect";
 
-export type LiveEventKind = "message" | "typing" | "status" | "assignment" | "conversation";
+export type LiveEventKind = "message" | "typing" | "status" | "assignment" | "conversation" | "presence";
 
 export interface LiveEvent {
   readonly conversationId: string;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
 import { fieldLabel, shortDuration, shortUrl, waitingLabel } from "./labels.js";
-import { noticeFor, parseLiveMessage, shouldNotify, typingOf, type LiveMessage, type NotifySettings } from "./live-logic.js";
+import { needsRefresh, noticeFor, parseLiveMessage, presenceOf, shouldNotify, typingOf, viewersOf, type LiveMessage, type NotifySettings } from "./live-logic.js";
 
 describe("saved replies in the composer", () => {
   const replies = [
@@ -83,6 +83,30 @@ describe("live events", () => {
     expect(shouldNotify(notice, all, 1_000, 10_000)).toBe(true);
     const mention = { ...notice, kind: "mention" as const };
     expect(shouldNotify(mention, all, undefined, 10_000)).toBe(false);
+  });
+
+  it("tell who else opened or closed a conversation, without re-reading the page", () => {
+    const arrived = event("presence", { userId: "u2", name: "Bo", viewing: true });
+    expect(parseLiveMessage(JSON.stringify(arrived))).toEqual(arrived);
+    expect(presenceOf(arrived, me)).toEqual({ conversationId: arrived.conversationId, userId: "u2", name: "Bo", viewing: true });
+    expect(presenceOf(event("presence", { userId: "u2", viewing: false }), me)).toMatchObject({ name: "A teammate", viewing: false });
+    expect(presenceOf(event("presence", { userId: me, viewing: true }), me)).toBeNull();
+    expect(presenceOf(event("typing", { userId: "u2", typing: true }), me)).toBeNull();
+    expect(needsRefresh(arrived)).toBe(false);
+    expect(noticeFor(arrived, me)).toBeNull();
+  });
+
+  it("say who else views a thread: the server's last answer, changed by what the feed said since", () => {
+    const server = { at: 100, viewers: [{ userId: "u2", name: "Bo" }, { userId: me, name: "Me" }] };
+    expect(viewersOf(server, [], me)).toEqual([{ userId: "u2", name: "Bo" }]);
+    const live = [
+      { userId: "u2", name: "Bo", viewing: false, at: 150 },
+      { userId: "u3", name: "Cy", viewing: true, at: 120 },
+      // Heard before the server's answer, which already knows better.
+      { userId: "u4", name: "Di", viewing: true, at: 50 },
+    ];
+    expect(viewersOf(server, live, me)).toEqual([{ userId: "u3", name: "Cy" }]);
+    expect(viewersOf({ at: 200, viewers: [{ userId: "u2", name: "Bo" }] }, live, me)).toEqual([{ userId: "u2", name: "Bo" }]);
   });
 
   it("tell who else is typing", () => {

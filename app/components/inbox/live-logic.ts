@@ -6,7 +6,7 @@
 
 /** A live event as /inbox/events sends it (see InboxEvent in runtime/services/inbox.ts). */
 export interface LiveMessage {
-  readonly kind: "message" | "typing" | "status" | "assignment" | "conversation";
+  readonly kind: "message" | "typing" | "status" | "assignment" | "conversation" | "presence";
   readonly conversationId: string;
   readonly inboxId: string;
   readonly id?: string;
@@ -36,7 +36,7 @@ const record = (value: unknown): Record<string, unknown> =>
 export const parseLiveMessage = (text: string): LiveMessage | undefined => {
   try {
     const value = record(JSON.parse(text));
-    const kinds = ["message", "typing", "status", "assignment", "conversation"];
+    const kinds = ["message", "typing", "status", "assignment", "conversation", "presence"];
     if (typeof value.kind !== "string" || !kinds.includes(value.kind) || typeof value.conversationId !== "string") return undefined;
     return value as unknown as LiveMessage;
   } catch {
@@ -53,7 +53,7 @@ const THREAD_ONLY_CHANGES: ReadonlySet<unknown> = new Set(["seen", "follow_up", 
  * (`openConversationId`): a visitor's seen marks come often and would re-read every agent's list. Pure.
  */
 export const needsRefresh = (event: LiveMessage, openConversationId: string | null = null): boolean => {
-  if (event.kind === "typing") return false;
+  if (event.kind === "typing" || event.kind === "presence") return false;
   if (event.kind === "conversation" && THREAD_ONLY_CHANGES.has(record(event.data).change)) return event.conversationId === openConversationId;
   return true;
 };
@@ -85,6 +85,50 @@ export const typingOf = (
     internal: data.internal === true,
     typing: data.typing === true,
   };
+};
+
+/** Who opened (`viewing`) or closed a conversation, from a presence event (null when it is `me`). Pure. */
+export const presenceOf = (
+  event: LiveMessage,
+  me: string,
+): { readonly conversationId: string; readonly userId: string; readonly name: string; readonly viewing: boolean } | null => {
+  if (event.kind !== "presence") return null;
+  const data = record(event.data);
+  const userId = typeof data.userId === "string" ? data.userId : "";
+  if (userId === "" || userId === me) return null;
+  return {
+    conversationId: event.conversationId,
+    userId,
+    name: typeof data.name === "string" && data.name !== "" ? data.name : "A teammate",
+    viewing: data.viewing === true,
+  };
+};
+
+/** A presence change as the page heard it: `at` is when it arrived (the page's clock). */
+export interface PresenceInfo {
+  readonly userId: string;
+  readonly name: string;
+  readonly viewing: boolean;
+  readonly at: number;
+}
+
+/**
+ * Who else has a conversation open: the server's answer to the page's last heartbeat (received
+ * at `server.at`), changed by every live presence event heard since, without `me`. Pure.
+ */
+export const viewersOf = (
+  server: { readonly at: number; readonly viewers: ReadonlyArray<{ readonly userId: string; readonly name: string }> },
+  live: ReadonlyArray<PresenceInfo>,
+  me: string,
+): ReadonlyArray<{ readonly userId: string; readonly name: string }> => {
+  const byId = new Map(server.viewers.map((v) => [v.userId, v.name] as const));
+  for (const change of live) {
+    if (change.at < server.at) continue;
+    if (change.viewing) byId.set(change.userId, change.name);
+    else byId.delete(change.userId);
+  }
+  byId.delete(me);
+  return [...byId].map(([userId, name]) => ({ userId, name }));
 };
 
 /**

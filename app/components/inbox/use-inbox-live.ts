@@ -6,7 +6,18 @@
  */
 import { useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
-import { needsRefresh, noticeFor, openConversationOf, parseLiveMessage, shouldNotify, typingOf, type Notice, type NotifySettings } from "./live-logic.js";
+import {
+  needsRefresh,
+  noticeFor,
+  openConversationOf,
+  parseLiveMessage,
+  presenceOf,
+  shouldNotify,
+  typingOf,
+  type Notice,
+  type NotifySettings,
+  type PresenceInfo,
+} from "./live-logic.js";
 
 export interface TypingInfo {
   readonly userId: string;
@@ -17,6 +28,9 @@ export interface TypingInfo {
 
 /** Typing people per conversation id. */
 export type TypingMap = Readonly<Record<string, ReadonlyArray<TypingInfo>>>;
+
+/** Per conversation id, the latest presence change heard of each teammate since the feed (re)connected. */
+export type PresenceMap = Readonly<Record<string, ReadonlyArray<PresenceInfo>>>;
 
 /** What the inbox layout hands its thread route (useOutletContext). */
 export interface InboxOutletContext {
@@ -32,6 +46,7 @@ export interface InboxOutletContext {
     }>;
   };
   readonly typing: TypingMap;
+  readonly presence: PresenceMap;
   /** The list's current filter (query-string fields), to keep in links. */
   readonly listFilter: Readonly<Record<string, string>>;
 }
@@ -43,7 +58,7 @@ export interface Toast extends Notice {
 const TYPING_TTL_MS = 6000;
 const REFRESH_DEBOUNCE_MS = 150;
 const TOAST_MS = 10_000;
-const KINDS = ["message", "typing", "status", "assignment", "conversation"] as const;
+const KINDS = ["message", "typing", "status", "assignment", "conversation", "presence"] as const;
 
 let audio: AudioContext | undefined;
 /** A short two-tone chime (Web Audio; no file to load). Not pure. */
@@ -75,6 +90,7 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
   const revalidator = useRevalidator();
   const [connected, setConnected] = useState(false);
   const [typing, setTyping] = useState<TypingMap>({});
+  const [presence, setPresence] = useState<PresenceMap>({});
   const [toasts, setToasts] = useState<ReadonlyArray<Toast>>([]);
   const [announcement, setAnnouncement] = useState("");
   const latest = useRef({ revalidator, ...options });
@@ -126,6 +142,14 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
           return { ...map, [who.conversationId]: next };
         });
       }
+      const seen = presenceOf(event, me);
+      if (seen) {
+        const { conversationId, ...change } = seen;
+        setPresence((map) => ({
+          ...map,
+          [conversationId]: [...(map[conversationId] ?? []).filter((p) => p.userId !== change.userId), { ...change, at: Date.now() }],
+        }));
+      }
       if (event.kind === "message") {
         // A message ends its author's typing.
         const author = (event.data as { userId?: unknown } | null)?.userId;
@@ -140,8 +164,12 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
 
     source.onopen = () => {
       setConnected(true);
-      // After a reconnect, whatever happened while the feed was down is read again.
-      if (opened) refresh();
+      // After a reconnect, whatever happened while the feed was down is read again; presence
+      // heard before may be stale, and each open thread's next heartbeat tells it anew.
+      if (opened) {
+        refresh();
+        setPresence({});
+      }
       opened = true;
     };
     source.onerror = () => setConnected(source.readyState === EventSource.OPEN);
@@ -168,5 +196,5 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
     };
   }, []);
 
-  return { connected, typing, toasts, dismiss, announcement };
+  return { connected, typing, presence, toasts, dismiss, announcement };
 }
