@@ -69,22 +69,23 @@ export const openConversationOf = (pathname: string): string | null => {
   }
 };
 
+/** The teammate an event of `kind` is about, with its data (null for another kind, no one, or `me`). Pure. */
+const teammateOf = (event: LiveMessage, kind: LiveMessage["kind"], me: string) => {
+  if (event.kind !== kind) return null;
+  const data = record(event.data);
+  const userId = typeof data.userId === "string" ? data.userId : "";
+  if (userId === "" || userId === me) return null;
+  const name = typeof data.name === "string" && data.name !== "" ? data.name : "A teammate";
+  return { who: { conversationId: event.conversationId, userId, name }, data };
+};
+
 /** Who is typing, from a typing event (null when someone stopped, or it is `me`). Pure. */
 export const typingOf = (
   event: LiveMessage,
   me: string,
 ): { readonly conversationId: string; readonly userId: string; readonly name: string; readonly internal: boolean; readonly typing: boolean } | null => {
-  if (event.kind !== "typing") return null;
-  const data = record(event.data);
-  const userId = typeof data.userId === "string" ? data.userId : "";
-  if (userId === "" || userId === me) return null;
-  return {
-    conversationId: event.conversationId,
-    userId,
-    name: typeof data.name === "string" && data.name !== "" ? data.name : "A teammate",
-    internal: data.internal === true,
-    typing: data.typing === true,
-  };
+  const found = teammateOf(event, "typing", me);
+  return found && { ...found.who, internal: found.data.internal === true, typing: found.data.typing === true };
 };
 
 /** Who opened (`viewing`) or closed a conversation, from a presence event (null when it is `me`). Pure. */
@@ -92,16 +93,8 @@ export const presenceOf = (
   event: LiveMessage,
   me: string,
 ): { readonly conversationId: string; readonly userId: string; readonly name: string; readonly viewing: boolean } | null => {
-  if (event.kind !== "presence") return null;
-  const data = record(event.data);
-  const userId = typeof data.userId === "string" ? data.userId : "";
-  if (userId === "" || userId === me) return null;
-  return {
-    conversationId: event.conversationId,
-    userId,
-    name: typeof data.name === "string" && data.name !== "" ? data.name : "A teammate",
-    viewing: data.viewing === true,
-  };
+  const found = teammateOf(event, "presence", me);
+  return found && { ...found.who, viewing: found.data.viewing === true };
 };
 
 /** A presence change as the page heard it: `at` is when it arrived (the page's clock). */
