@@ -9,10 +9,12 @@
  *   `EmailChannel.receive` BEFORE the 250 answer, so a mail the sender saw accepted is never
  *   lost; a mail it cannot store gets a 5xx (unreadable, no From) or 451 (a fault here: the
  *   sender tries again later) and nothing is stored.
- * - No AUTH: it is a forwarding target, not a submission server. No STARTTLS either: the
- *   smtp-server package's built-in certificate has a published private key, so offering it
- *   would only pretend to encrypt. Run it behind the firewall, open to the mail provider (or
- *   a local MTA that terminates TLS) only — see docs/channels-email.md.
+ * - No AUTH: it is a forwarding target, not a submission server.
+ * - STARTTLS only with the operator's own certificate (SMTP_TLS_CERT / SMTP_TLS_KEY), never the
+ *   smtp-server package's built-in one, whose private key is published: offering that would
+ *   only pretend to encrypt. With SMTP_REQUIRE_TLS=1 a sender must STARTTLS before MAIL FROM
+ *   (530 otherwise). Without a certificate, run it behind the firewall, open to the mail
+ *   provider (or a local MTA that terminates TLS) only — see docs/channels-email.md.
  */
 import { Effect, Either } from "effect";
 import type { AddressInfo } from "node:net";
@@ -58,7 +60,12 @@ export const startEmailInbound = async (runtime: AppRuntime, config: AppConfigSh
     name: new URL(config.publicUrl).hostname,
     banner: "Parley inbound mail",
     authOptional: true,
-    disabledCommands: ["AUTH", "STARTTLS"],
+    disabledCommands: config.smtp.tls === null ? ["AUTH", "STARTTLS"] : ["AUTH"],
+    ...(config.smtp.tls === null ? {} : { cert: config.smtp.tls.cert, key: config.smtp.tls.key }),
+    onMailFrom(_address, session, callback) {
+      if (config.smtp!.requireTls && !session.secure) callback(smtpError(530, "5.7.0 Must issue a STARTTLS command first"));
+      else callback();
+    },
     size: EMAIL_MAX_BYTES,
     rejectOversized: true,
     logger: false,

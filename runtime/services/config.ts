@@ -6,6 +6,7 @@
 import { Context, Either, Layer, Schema as S } from "effect";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
+import { createSecureContext } from "node:tls";
 import { decodeWith } from "../../flows/decode.js";
 import { newSecret } from "./ids.js";
 
@@ -46,6 +47,14 @@ export const EnvSchema = S.Struct({
   SMTP_PORT: S.optional(S.NumberFromString.pipe(S.int(), S.between(0, 65535, { message: () => "SMTP_PORT must be a port number (0–65535)" }))),
   /** The address the SMTP server binds (default: HOST). */
   SMTP_HOST: S.optional(S.String.pipe(S.minLength(1))),
+  /**
+   * PEM files of the SMTP server's own certificate (chain) and private key: with both, it offers
+   * STARTTLS. Never the smtp-server package's built-in pair, whose private key is public.
+   */
+  SMTP_TLS_CERT: S.optional(S.String.pipe(S.minLength(1))),
+  SMTP_TLS_KEY: S.optional(S.String.pipe(S.minLength(1))),
+  /** "1": refuse mail from a sender that did not STARTTLS first (needs SMTP_TLS_CERT / SMTP_TLS_KEY). */
+  SMTP_REQUIRE_TLS: S.optionalWith(S.Literal("0", "1"), { default: () => "0" as const }),
   /** The Messenger Graph API's base URL, version included (tests point it at a fake). */
   MESSENGER_GRAPH_URL: S.optionalWith(
     S.String.pipe(S.pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: () => "MESSENGER_GRAPH_URL must be an http(s) URL" })),
@@ -70,7 +79,14 @@ export interface AppConfigShape {
   /** Reverse proxies in front of Parley whose X-Forwarded-For / -Proto entries are believed (0: none). */
   readonly trustedProxies: number;
   /** Where the inbound SMTP server listens (email channels); null: it does not run. */
-  readonly smtp: { readonly port: number; readonly host: string } | null;
+  readonly smtp: {
+    readonly port: number;
+    readonly host: string;
+    /** Its certificate and key (PEM) when it offers STARTTLS; null: it offers no TLS. */
+    readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
+    /** Refuse mail sent without STARTTLS first. */
+    readonly requireTls: boolean;
+  } | null;
   /** The Messenger Graph API's base URL without a trailing slash, e.g. https://graph.facebook.com/v21.0. */
   readonly messengerGraphUrl: string;
 }
@@ -91,6 +107,9 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     );
   }
   const e = decoded.right;
+  if (e.SMTP_REQUIRE_TLS === "1" && (e.SMTP_TLS_CERT === undefined || e.SMTP_TLS_KEY === undefined)) {
+    throw new ConfigError("Invalid configuration:\n  SMTP_REQUIRE_TLS: requiring STARTTLS needs SMTP_TLS_CERT and SMTP_TLS_KEY");
+  }
   const databasePath = e.DATABASE_PATH === ":memory:" ? ":memory:" : resolve(e.DATABASE_PATH);
   const dataDir = databasePath === ":memory:" ? resolve("./data") : dirname(databasePath);
   return {
@@ -107,9 +126,38 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     demoConversations: e.PARLEY_DEMO === "1" && e.PARLEY_NO_DEMO_CONVERSATIONS !== "1",
     rateLimit: e.PARLEY_NO_RATE_LIMIT !== "1",
     trustedProxies: e.TRUST_PROXY,
-    smtp: e.SMTP_PORT === undefined ? null : { port: e.SMTP_PORT, host: e.SMTP_HOST ?? e.HOST },
+    smtp:
+      e.SMTP_PORT === undefined
+        ? null
+        : { port: e.SMTP_PORT, host: e.SMTP_HOST ?? e.HOST, tls: smtpTls(e.SMTP_TLS_CERT, e.SMTP_TLS_KEY), requireTls: e.SMTP_REQUIRE_TLS === "1" },
     messengerGraphUrl: e.MESSENGER_GRAPH_URL.replace(/\/+$/, ""),
   };
+};
+
+/** Reads the SMTP server's certificate and key and checks that they are a pair; ConfigError naming the variable otherwise. */
+const smtpTls = (certPath: string | undefined, keyPath: string | undefined): { cert: Buffer; key: Buffer } | null => {
+  if (certPath === undefined && keyPath === undefined) return null;
+  if (certPath === undefined || keyPath === undefined) {
+    const missing = certPath === undefined ? "SMTP_TLS_CERT" : "SMTP_TLS_KEY";
+    throw new ConfigError(`Invalid configuration:\n  ${missing}: set both SMTP_TLS_CERT and SMTP_TLS_KEY (PEM files) for STARTTLS, or neither`);
+  }
+  const read = (name: string, path: string): Buffer => {
+    try {
+      return readFileSync(resolve(path));
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+  };
+  const cert = read("SMTP_TLS_CERT", certPath);
+  const key = read("SMTP_TLS_KEY", keyPath);
+  try {
+    createSecureContext({ cert, key });
+  } catch (error) {
+    throw new ConfigError(
+      `Invalid configuration:\n  SMTP_TLS_CERT / SMTP_TLS_KEY: not a PEM certificate and its private key (${(error as Error).message})`,
+    );
+  }
+  return { cert, key };
 };
 
 const sessionSecretFromDataDir = (dataDir: string): string => {

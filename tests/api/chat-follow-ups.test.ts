@@ -105,7 +105,7 @@ beforeAll(async () => {
   ({ id: chatChannelId, inbox_id: inboxId, flow: chatflowId } = chat);
   emailChannelId = (await run(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Help mail", inboxId })))).id;
   await saveTeamEmail(relay.port);
-  inbound = await startEmailInbound(runtime, { ...app.config, smtp: { port: 0, host: "127.0.0.1" } });
+  inbound = await startEmailInbound(runtime, { ...app.config, smtp: { port: 0, host: "127.0.0.1", tls: null, requireTls: false } });
 });
 
 afterAll(async () => {

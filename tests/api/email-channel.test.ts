@@ -10,7 +10,8 @@
 import { Effect, Either } from "effect";
 import { createHash } from "node:crypto";
 import { simpleParser, type ParsedMail } from "mailparser";
-import { rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { readFileSync, rmSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
@@ -183,7 +184,7 @@ beforeAll(async () => {
   inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   channelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Support mail", inboxId })))).id;
   await (await email()).saveSettings(channelId, { ...settingsForm, smtpPort: String(relayPort) }).pipe(Effect.runPromise);
-  inbound = await startEmailInbound(runtime, { ...config, smtp: { port: 0, host: "127.0.0.1" } });
+  inbound = await startEmailInbound(runtime, { ...config, smtp: { port: 0, host: "127.0.0.1", tls: null, requireTls: false } });
 });
 
 afterAll(async () => {
@@ -345,9 +346,67 @@ describe("the inbound SMTP server", () => {
 
   it("refuses to start on a port that is taken, saying which", async () => {
     const config = loadConfig({ SESSION_SECRET: "x".repeat(64), DATABASE_PATH: join(dir, "unused.sqlite") });
-    await expect(startEmailInbound(runtime, { ...config, smtp: { port: inbound.port!, host: "127.0.0.1" } })).rejects.toThrow(
+    await expect(startEmailInbound(runtime, { ...config, smtp: { port: inbound.port!, host: "127.0.0.1", tls: null, requireTls: false } })).rejects.toThrow(
       new RegExp(`could not listen for SMTP on 127\\.0\\.0\\.1:${inbound.port}.*EADDRINUSE`),
     );
+  });
+
+  describe("STARTTLS with the operator's own certificate", () => {
+    /** A fresh self-signed certificate and key for `name`, as PEM files in the test's folder. */
+    const selfSigned = (name: string) => {
+      const cert = join(dir, `${name}.crt`);
+      const key = join(dir, `${name}.key`);
+      execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost"], {
+        stdio: "ignore",
+      });
+      return { cert, key };
+    };
+    const env = (extra: Record<string, string>) => ({
+      SESSION_SECRET: "x".repeat(64),
+      DATABASE_PATH: join(dir, "unused.sqlite"),
+      SMTP_PORT: "0",
+      SMTP_HOST: "127.0.0.1",
+      ...extra,
+    });
+
+    it("offers STARTTLS with it, and with SMTP_REQUIRE_TLS refuses a sender that does not use it (nothing stored)", async () => {
+      const pair = selfSigned("mx");
+      const config = loadConfig(env({ SMTP_TLS_CERT: pair.cert, SMTP_TLS_KEY: pair.key, SMTP_REQUIRE_TLS: "1" }));
+      expect(config.smtp).toMatchObject({ requireTls: true, tls: { cert: readFileSync(pair.cert) } });
+      const secured = await startEmailInbound(runtime, config);
+      try {
+        const client = (tls: "require" | "ignore") =>
+          nodemailer.createTransport({
+            host: "127.0.0.1",
+            port: secured.port!,
+            secure: false,
+            ...(tls === "require" ? { requireTLS: true, tls: { ca: readFileSync(pair.cert), servername: "localhost" } } : { ignoreTLS: true }),
+            connectionTimeout: 5000,
+          });
+        await client("require").sendMail({ to: TEAM, from: "tls@customer.test", subject: "Over TLS", text: "encrypted on the way", messageId: newMessageId() });
+        expect(conversationsOf("tls@customer.test")).toHaveLength(1);
+        const refused = await storesNothing(() =>
+          refusal(client("ignore").sendMail({ to: TEAM, from: "plain@customer.test", subject: "Plain", text: "in the clear", messageId: newMessageId() })),
+        );
+        expect(refused.responseCode).toBe(530);
+        expect(refused.response).toMatch(/STARTTLS/);
+      } finally {
+        await secured.stop();
+      }
+    });
+
+    it("refuses to start with half a pair, an unreadable file, a key of another certificate, or TLS required without one", () => {
+      const pair = selfSigned("one");
+      const other = selfSigned("other");
+      expect(() => loadConfig(env({ SMTP_TLS_CERT: pair.cert }))).toThrow(/SMTP_TLS_KEY: set both SMTP_TLS_CERT and SMTP_TLS_KEY/);
+      expect(() => loadConfig(env({ SMTP_TLS_KEY: pair.key }))).toThrow(/SMTP_TLS_CERT: set both/);
+      expect(() => loadConfig(env({ SMTP_TLS_CERT: join(dir, "missing.crt"), SMTP_TLS_KEY: pair.key }))).toThrow(/SMTP_TLS_CERT: cannot read .*missing\.crt \(ENOENT\)/);
+      expect(() => loadConfig(env({ SMTP_TLS_CERT: pair.cert, SMTP_TLS_KEY: other.key }))).toThrow(/not a PEM certificate and its private key/);
+      expect(() => loadConfig(env({ SMTP_TLS_CERT: pair.key, SMTP_TLS_KEY: pair.key }))).toThrow(/not a PEM certificate and its private key/);
+      expect(() => loadConfig(env({ SMTP_REQUIRE_TLS: "1" }))).toThrow(/SMTP_REQUIRE_TLS: requiring STARTTLS needs SMTP_TLS_CERT and SMTP_TLS_KEY/);
+      expect(() => loadConfig(env({ SMTP_REQUIRE_TLS: "yes" }))).toThrow(/SMTP_REQUIRE_TLS/);
+      expect(loadConfig(env({})).smtp).toMatchObject({ tls: null, requireTls: false });
+    });
   });
 
   it("accepts and drops mail from the inbox's blocked senders and domains", async () => {

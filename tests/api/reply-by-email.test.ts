@@ -108,7 +108,7 @@ beforeAll(async () => {
       }),
     ),
   );
-  inbound = await startEmailInbound(runtime, { ...config, smtp: { port: 0, host: "127.0.0.1" } });
+  inbound = await startEmailInbound(runtime, { ...config, smtp: { port: 0, host: "127.0.0.1", tls: null, requireTls: false } });
 });
 
 afterAll(async () => {
