@@ -147,7 +147,12 @@ export default function EmailChannelSettings() {
           <>
             <p className="muted">
               At your mail provider, add a forwarding rule for each address (keep a copy there if you like). Mail over {maxMegabytes} MB
-              is refused.
+              is refused.{" "}
+              {inbound.tls === "required"
+                ? "The server requires STARTTLS: a sender that does not encrypt is refused."
+                : inbound.tls === "offered"
+                  ? "The server offers STARTTLS with your certificate."
+                  : "The server offers no encryption (no SMTP_TLS_CERT / SMTP_TLS_KEY): open its port to your provider only."}
             </p>
             <ul>
               {settings.addresses.map((address) => (

@@ -99,7 +99,12 @@ export interface EmailSettings {
   readonly relay: { readonly host: string; readonly port: number; readonly security: EmailSecurity; readonly user: string } | null;
   readonly password: { readonly configured: boolean; readonly hint: string | null };
   /** Where to forward mail to: Parley's SMTP server, or null when it does not run (SMTP_PORT unset). */
-  readonly inbound: { readonly host: string; readonly port: number } | null;
+  readonly inbound: {
+    readonly host: string;
+    readonly port: number;
+    /** Whether the server offers STARTTLS (its own certificate), and whether it refuses senders without it. */
+    readonly tls: "none" | "offered" | "required";
+  } | null;
   /** The inbox whose email filters (blocked senders and domains) apply to this channel. */
   readonly inboxId: string;
   /** Where its mail comes from: Parley's SMTP server, or fetched from the team's mailbox (`imap`). */
@@ -246,7 +251,8 @@ export const emailChannelLayer = Layer.effect(
     const inboundAddress = (): EmailSettings["inbound"] => {
       if (config.smtp === null) return null;
       const host = wildcardHosts.has(config.smtp.host) ? new URL(config.publicUrl).hostname : config.smtp.host;
-      return { host, port: config.smtp.port };
+      const tls = config.smtp.tls === null ? "none" : config.smtp.requireTls ? "required" : "offered";
+      return { host, port: config.smtp.port, tls };
     };
 
     const imapState = (channelId: string) =>

@@ -81,6 +81,9 @@ test("a reply the relay refuses shows why under it; after the relay is fixed, Re
   const saved = page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/settings/channels/email/"));
   await page.getByRole("button", { name: "Save", exact: true }).click();
   expect((await saved).status()).toBe(200);
+  // The page says where to forward the mail, and that this server (no certificate given) does not encrypt.
+  await expect(page.getByText(`Forward mail for ${TEAM} to Parley’s SMTP server at`)).toBeVisible();
+  await expect(page.getByText(/The server offers no encryption \(no SMTP_TLS_CERT \/ SMTP_TLS_KEY\)/)).toBeVisible();
 
   // The customer writes to the team address; the mail reaches Parley's SMTP server.
   const mailer = nodemailer.createTransport({ host: "127.0.0.1", port: smtpPort, secure: false, ignoreTLS: true, connectionTimeout: 5000 });
