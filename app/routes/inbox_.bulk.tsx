@@ -6,10 +6,10 @@
  * `conversation` per selected row (`<id>:<version>`), `timeZone` (a snooze's line), `back`
  * (the list's query string).
  */
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData } from "@remix-run/react";
 import { Effect } from "effect";
-import { bulkInputOf, bulkNotice, BULK_FIELD, type BulkActionResult } from "../components/inbox/bulk-logic.js";
+import { bulkInputOf, bulkNotice, BULK_FIELD, type BulkActionResult, type BulkAnswer } from "../components/inbox/bulk-logic.js";
 import { listSearch } from "../components/inbox/url.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { fieldErrors } from "../forms.js";
@@ -19,10 +19,10 @@ import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Bulk action · Inbox · Parley" }];
 
-/** Nothing to show on a GET: the list is where selections are made. */
+/** The page shows a post's outcome; a plain visit only has the way back (the list is where selections are made). */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, access.inbox);
-  throw redirect("/inbox");
+  return null;
 }
 
 const field = (form: FormData, name: string): string => {
@@ -64,7 +64,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
         )
       : undefined;
   const result: BulkActionResult = { ok: true, ...outcome.value, notice: bulkNotice(outcome.value, to) };
-  return { result, back };
+  return { result, back } satisfies BulkAnswer;
 }
 
 /** Without JavaScript the bar's form lands here: the outcome, and the way back to the list. */
@@ -76,7 +76,9 @@ export default function BulkOutcomePage() {
       <header className="page-header">
         <h1>Bulk action</h1>
       </header>
-      {result === undefined ? null : result.ok ? (
+      {result === undefined ? (
+        <p className="muted">Select conversations in the inbox list, then pick an action for all of them.</p>
+      ) : result.ok ? (
         <p className="notice notice--success" role="status">
           {result.notice}
         </p>

@@ -2,7 +2,7 @@ import { useFetcher } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ConversationList, InboxOptions, InboxView } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
-import { BULK_FIELD, BULK_FORM_ID, bulkValue, pruned, selectAllState, toggled, type BulkActionResult } from "./bulk-logic.js";
+import { BULK_FIELD, BULK_FORM_ID, bulkValue, pruned, selectAllState, toggled, type BulkAnswer } from "./bulk-logic.js";
 import { isTyping } from "./conversation-list.js";
 import { browserTimeZone, snoozePresets } from "./snooze-logic.js";
 import { Time, useHydrated } from "./time.js";
@@ -98,15 +98,15 @@ export function BulkBar({
   filter: Readonly<Record<string, string>>;
   now: number;
 }) {
-  const fetcher = useFetcher<BulkActionResult>({ key: "inbox-bulk" });
+  const fetcher = useFetcher<BulkAnswer>({ key: "inbox-bulk" });
   const hydrated = useHydrated();
   const zone = hydrated ? browserTimeZone() : null;
-  const [dismissed, setDismissed] = useState<BulkActionResult | undefined>(undefined);
+  const [dismissed, setDismissed] = useState<BulkAnswer | undefined>(undefined);
   const menus = useRef<HTMLFormElement>(null);
   const { clear } = bulk;
 
   useEffect(() => {
-    if (fetcher.state !== "idle" || !fetcher.data?.ok) return;
+    if (fetcher.state !== "idle" || !fetcher.data?.result.ok) return;
     clear();
     // A menu left open would greet the next selection.
     menus.current?.querySelectorAll("details[open]").forEach((d) => d.removeAttribute("open"));
@@ -118,7 +118,7 @@ export function BulkBar({
   const busy = fetcher.state !== "idle";
   const inboxes = new Set(rows.filter((r) => bulk.selected.has(r.id)).map((r) => r.inbox.id));
   const people = options.people.filter((p) => p.inboxIds === "all" || p.inboxIds.some((id) => inboxes.has(id)));
-  const answer = fetcher.data !== dismissed ? fetcher.data : undefined;
+  const answer = fetcher.data !== dismissed ? fetcher.data?.result : undefined;
   const closedView = view === "closed";
 
   return (

@@ -26,6 +26,12 @@ export type BulkActionResult =
       readonly path?: string;
     };
 
+/** The route's whole answer: the result, and the list's query string to go back to. */
+export interface BulkAnswer {
+  readonly result: BulkActionResult;
+  readonly back: string;
+}
+
 /**
  * The runtime's input from the posted fields. `intent` says the action and, for some, its
  * target: close | reopen | mark-pending | assign:user:<id> | assign:team:<id> | assign:none |
