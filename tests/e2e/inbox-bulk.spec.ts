@@ -8,7 +8,7 @@
  * Assumes the demo seed: the support triage bot on /help pages hands visitors to the Support inbox.
  */
 import AxeBuilder from "@axe-core/playwright";
-import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
+import { expect, test, type BrowserContext, type Page } from "@playwright/test";
 import { adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
@@ -18,22 +18,25 @@ const COLLEAGUE = { id: `usr_${stamp}`, name: "Bea Bulk" };
 
 let context: BrowserContext;
 let agent: Page;
-let request: APIRequestContext;
 const visits: Array<{ conversationId: string; text: string }> = [];
 
 const conversationList = (page: Page) => page.getByRole("list", { name: /conversations$/ });
 const row = (page: Page, text: string) => conversationList(page).getByRole("listitem").filter({ hasText: text });
 const bar = (page: Page) => page.getByRole("form", { name: "Bulk actions" });
+/** A menu of the bar (a disclosure: its <summary>). */
+const menu = (page: Page, name: string) => bar(page).locator("summary").filter({ hasText: name });
 const statusOf = (id: string) => readServerDatabase<{ status: string; assignee_id: string | null }>("SELECT status, assignee_id FROM conversations WHERE id = ?", id);
 
 test.beforeAll(async ({ browser, playwright }) => {
-  request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  // Six visitors ask for a person through the public API (the request context is only for them).
+  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
   const channelId = await getChatChannelId(request);
   for (let i = 1; i <= 6; i++) {
     const text = `Order question ${stamp} number ${i}`;
     const visit = await apiVisitorAsksForAPerson(request, channelId, text);
     visits.push({ conversationId: visit.conversationId, text });
   }
+  await request.dispose();
   // A colleague in the Support inbox to hand conversations to.
   const inboxId = readServerDatabase<{ inbox_id: string }>("SELECT inbox_id FROM conversations WHERE id = ?", visits[0]!.conversationId).inbox_id;
   writeServerDatabase(
@@ -49,10 +52,7 @@ test.beforeAll(async ({ browser, playwright }) => {
   await login(agent, demoUsers.agent, adminPassword());
 });
 
-test.afterAll(async () => {
-  await context?.close();
-  await request?.dispose();
-});
+test.afterAll(() => context?.close());
 
 test("an agent ticks three conversations and closes them at once: a notice, the rows leave the open view, one changed meanwhile is skipped", async () => {
   await agent.goto(`/inbox?view=all_open&search=${stamp}`);
@@ -109,7 +109,7 @@ test("from the keyboard: j moves, x selects, Escape clears; two are assigned to 
   await expect(bar(agent)).toContainText("2 selected");
   await expect(rows.nth(1).getByRole("checkbox")).toBeChecked();
 
-  await bar(agent).getByText("Assign", { exact: true }).click();
+  await menu(agent, "Assign").click();
   await bar(agent).getByRole("button", { name: COLLEAGUE.name }).click();
   await expect(agent.getByRole("status").filter({ hasText: `2 assigned to ${COLLEAGUE.name}.` })).toBeVisible();
   for (const id of picked) expect(statusOf(id).assignee_id).toBe(COLLEAGUE.id);
@@ -120,8 +120,8 @@ test("on a phone the bar and its menus wrap: nothing widens the page", async () 
   await agent.setViewportSize({ width: 375, height: 760 });
   await agent.goto(`/inbox?view=all_open&search=${stamp}`);
   await agent.getByRole("checkbox", { name: "Select all" }).check();
-  await bar(agent).getByText("Assign", { exact: true }).click();
-  await bar(agent).getByText("Snooze", { exact: true }).click();
+  await menu(agent, "Assign").click();
+  await menu(agent, "Snooze").click();
   await expect(bar(agent).getByRole("button", { name: /^Tomorrow 09:00/ })).toBeVisible();
   const overflow = await agent.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
   expect(overflow).toBeLessThanOrEqual(0);

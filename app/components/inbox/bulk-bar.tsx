@@ -154,7 +154,9 @@ export function BulkBar({
           {hydrated ? `${count} selected` : "With the selected:"}
         </span>
         <details className="snooze-menu bulk-menu">
-          <summary className="button button--secondary button--small">Assign</summary>
+          <summary className="button button--secondary button--small">
+            Assign <span aria-hidden="true">▾</span>
+          </summary>
           <div className="snooze-menu__panel bulk-menu__panel" role="group" aria-label="Assign to">
             <button type="submit" name="intent" value="assign:none" className="button button--secondary button--small" disabled={busy}>
               Unassigned
@@ -185,7 +187,9 @@ export function BulkBar({
               Mark pending
             </button>
             <details className="snooze-menu bulk-menu">
-              <summary className="button button--secondary button--small">Snooze</summary>
+              <summary className="button button--secondary button--small">
+            Snooze <span aria-hidden="true">▾</span>
+          </summary>
               <div className="snooze-menu__panel bulk-menu__panel" role="group" aria-label="Snooze until">
                 {snoozePresets(now, zone ?? "UTC").map((p) => (
                   <button key={p.id} type="submit" name="intent" value={`snooze:${p.id}`} className="button button--secondary button--small" disabled={busy}>
