@@ -116,7 +116,8 @@ export function BulkBar({
   const all = selectAllState(bulk.selected, shown);
   const count = bulk.selected.size;
   const busy = fetcher.state !== "idle";
-  const inboxes = new Set(rows.filter((r) => bulk.selected.has(r.id)).map((r) => r.inbox.id));
+  // The people of the selected rows' inboxes; before anything is selected (a page without JavaScript), of the rows shown.
+  const inboxes = new Set(rows.filter((r) => count === 0 || bulk.selected.has(r.id)).map((r) => r.inbox.id));
   const people = options.people.filter((p) => p.inboxIds === "all" || p.inboxIds.some((id) => inboxes.has(id)));
   const answer = fetcher.data !== dismissed ? fetcher.data?.result : undefined;
   const closedView = view === "closed";
@@ -183,9 +184,11 @@ export function BulkBar({
             <button type="submit" name="intent" value="close" className="button button--secondary button--small" disabled={busy}>
               Close
             </button>
-            <button type="submit" name="intent" value="mark-pending" className="button button--secondary button--small" disabled={busy}>
-              Mark pending
-            </button>
+            {view !== "pending" ? (
+              <button type="submit" name="intent" value="mark-pending" className="button button--secondary button--small" disabled={busy}>
+                Mark pending
+              </button>
+            ) : null}
             <details className="snooze-menu bulk-menu">
               <summary className="button button--secondary button--small">
             Snooze <span aria-hidden="true">▾</span>
