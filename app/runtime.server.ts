@@ -36,7 +36,6 @@ export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingH
 // The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
 export { Inbox as InboxService, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
 export { Snoozes, SNOOZE_MAX_AHEAD_MS } from "../runtime/services/snoozes.js";
-export { InboxBulk, BULK_MAX, bulkActions, type BulkAction, type BulkOutcome, type BulkSkipped } from "../runtime/services/inbox-bulk.js";
 export type {
   CommentResult,
   ConversationList,
@@ -49,6 +48,7 @@ export type {
   ThreadMessage,
   VisitorFacts,
 } from "../runtime/services/inbox.js";
+export { InboxBulk, type BulkAction, type BulkOutcome } from "../runtime/services/inbox-bulk.js";
 export { Contacts } from "../runtime/services/contacts.js";
 export { ContactLists } from "../runtime/services/contact-lists.js";
 // The outside channels: each module prefixes what it exports (Email…, Messenger…, Form…).
