@@ -49,6 +49,7 @@ export type {
   ThreadMessage,
   VisitorFacts,
 } from "../runtime/services/inbox.js";
+export { InboxBulk, type BulkAction, type BulkOutcome } from "../runtime/services/inbox-bulk.js";
 export { Contacts } from "../runtime/services/contacts.js";
 export { ContactLists } from "../runtime/services/contact-lists.js";
 // The outside channels: each module prefixes what it exports (Email…, Messenger…, Form…).

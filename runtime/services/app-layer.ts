@@ -19,6 +19,7 @@ import * as FollowUps from "./follow-ups.js";
 import * as Engine from "./engine.js";
 import * as FormChannel from "./form-channel.js";
 import * as Inbox from "./inbox.js";
+import * as InboxBulk from "./inbox-bulk.js";
 import * as Knowledge from "./knowledge.js";
 import * as LiveEvents from "./live-events.js";
 import * as MessengerChannel from "./messenger-channel.js";
@@ -74,6 +75,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     routing,
     Workspace.layer.pipe(Layer.provide(routing)),
     inbox,
+    // Bulk actions run the inbox's and the snoozes' single actions, on the same instances.
+    InboxBulk.layer.pipe(Layer.provide(inbox), Layer.provide(Snoozes.layer)),
     Contacts.layer,
     ContactLists.layer,
     Tickets.layer,

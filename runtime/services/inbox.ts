@@ -466,6 +466,15 @@ const toSummary = (row: SummaryRow): ConversationSummary => ({
       : { until: row.snoozed_until, by: row.snoozed_by === null ? null : { id: row.snoozed_by, name: row.snoozed_by_name ?? "" } },
 });
 
+const readSummaryRow = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): SummaryRow | undefined =>
+  prepare(`${SUMMARY_SELECT} WHERE c.id = @conversationId`).get({ me: actorId, conversationId }) as SummaryRow | undefined;
+
+/** A conversation as the list shows it to `actorId` (undefined for an unknown id); no access check: the caller has made it. */
+export const readConversationSummary = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): ConversationSummary | undefined => {
+  const row = readSummaryRow(prepare, actorId, conversationId);
+  return row === undefined ? undefined : toSummary(row);
+};
+
 interface ThreadMessageRow {
   readonly id: number;
   readonly author: ThreadMessage["author"];
@@ -628,7 +637,7 @@ const STATUS_MOVES = {
   markOpen: { to: "open", from: ["pending"] },
   markPending: { to: "pending", from: ["open"] },
 } as const satisfies Record<string, { to: ConversationStatus; from: ReadonlyArray<ConversationStatus> }>;
-type StatusMove = keyof typeof STATUS_MOVES;
+export type StatusMove = keyof typeof STATUS_MOVES;
 
 /** Why `move` cannot start from `status` (null: it can). Pure. */
 export const statusRefusal = (move: StatusMove, status: ConversationStatus): string | null => {
@@ -673,8 +682,7 @@ export const makeInbox = (deps: {
   const requireWorker = (actor: Actor): Effect.Effect<void, Forbidden> =>
     worksInInboxes(actor) ? Effect.void : Effect.fail(new Forbidden({ message: `Your role (${actor.role}) cannot open the inbox.` }));
 
-  const summaryOf = (actorId: string, conversationId: string): SummaryRow | undefined =>
-    prepare(`${SUMMARY_SELECT} WHERE c.id = @conversationId`).get({ me: actorId, conversationId }) as SummaryRow | undefined;
+  const summaryOf = (actorId: string, conversationId: string): SummaryRow | undefined => readSummaryRow(prepare, actorId, conversationId);
 
   const listConversations: InboxShape["listConversations"] = Effect.fn("Inbox.listConversations")(function* (input, actor) {
     yield* requireWorker(actor);

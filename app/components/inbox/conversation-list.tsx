@@ -1,6 +1,7 @@
 import { Form, Link, useLocation, useNavigate, useSubmit } from "@remix-run/react";
 import { Fragment, useEffect, useRef, type ReactNode } from "react";
 import type { ConversationList, InboxOptions, InboxView } from "../../runtime.server.js";
+import { BulkBar, BulkCheckbox, useBulkSelection } from "./bulk-bar.js";
 import { shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
 import { Time, useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
@@ -13,7 +14,8 @@ const kindLabels: Readonly<Record<string, string>> = { email: "Email", form: "Fo
 type ListData = ConversationList;
 type OptionsData = InboxOptions;
 
-const isTyping = (target: EventTarget | null) =>
+/** True when a key goes to a field being typed in (not to the list's shortcuts). Pure. */
+export const isTyping = (target: EventTarget | null) =>
   target instanceof HTMLElement && (target.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(target.tagName));
 
 /**
@@ -46,6 +48,7 @@ export function ConversationListPane({
   const navigate = useNavigate();
   const submit = useSubmit();
   const searchRef = useRef<HTMLInputElement>(null);
+  const bulk = useBulkSelection(list.conversations, activeId);
   const view = list.view;
   // Read by the key handler at key time: an effect's copy could lag one render behind a navigation.
   const current = useRef({ ids: list.conversations.map((c) => c.id), activeId, filter });
@@ -172,6 +175,7 @@ export function ConversationListPane({
         </button>
       </Form>
 
+      <BulkBar bulk={bulk} rows={list.conversations} options={options} view={view} filter={filter} now={now} />
       {list.conversations.length === 0 ? (
         <p className="inbox-list__empty muted">
           {filter.search ? `No conversations match “${filter.search}”.` : `No conversations in “${viewLabels[view]}”.`}
@@ -192,7 +196,8 @@ export function ConversationListPane({
                     Pending · waiting on the visitor
                   </li>
                 ) : null}
-                <li>
+                <li className="conversation-row" data-conversation-id={c.id}>
+                  <BulkCheckbox bulk={bulk} conversation={c} />
                   <Link
                     to={threadHref(c.id, filter)}
                     className={["conversation-item", active ? "conversation-item--active" : "", c.unread && !active ? "conversation-item--unread" : ""].join(" ").trim()}

@@ -55,6 +55,27 @@ export const instantOfLocal = (value: string, timeZone: string): number | null =
   return zonedTimeToInstant(timeZone, year, month, day, hour * 60 + minute);
 };
 
+/**
+ * The time a snooze form posted: a preset's `until` (epoch ms, computed on the agent's clock by
+ * the page), else the date-time field's `at` read on `timeZone`; with the field and message when
+ * neither is usable. Empty values count as absent. Pure.
+ */
+export const snoozeTimeOf = (
+  fields: { readonly until?: string | undefined; readonly at?: string | undefined },
+  timeZone: string,
+): { readonly ok: true; readonly until: number } | { readonly ok: false; readonly field: "until" | "at"; readonly message: string } => {
+  const preset = fields.until?.trim() ?? "";
+  const at = fields.at?.trim() ?? "";
+  if (preset !== "") {
+    if (!/^[1-9][0-9]{0,15}$/.test(preset)) return { ok: false, field: "until", message: "until: expected a time in epoch milliseconds" };
+    return { ok: true, until: Number(preset) };
+  }
+  if (at === "") return { ok: false, field: "at", message: "at: pick a time to snooze until" };
+  const instant = instantOfLocal(at, timeZone);
+  if (instant === null) return { ok: false, field: "at", message: "at: enter a date and a time, like 2026-11-27T09:00" };
+  return { ok: true, until: instant };
+};
+
 /** `instant` as a `datetime-local` value on `timeZone`'s clock, to the minute (the field's min). Pure. */
 export const localValueOf = (instant: number, timeZone: string): string =>
   formatStamp(instant, isValidTimezone(timeZone) ? timeZone : "UTC").replace(" ", "T");

@@ -33,7 +33,7 @@ import {
 import { contactUpdateInput, newContactInput, ownerInput } from "../contacts/contact-form.server.js";
 import type { ThreadActionResult, ThreadIntent } from "./action-result.js";
 import { newClientMessageId } from "./composer-logic.js";
-import { instantOfLocal } from "./snooze-logic.js";
+import { snoozeTimeOf } from "./snooze-logic.js";
 import type { RetryDeliveryResult } from "./thread-messages.js";
 
 type Intent = ThreadIntent | Extract<RetryDeliveryResult, { ok: true }>["intent"];
@@ -280,19 +280,9 @@ export const threadAction = async (
       // field posts `at`, read on `timeZone`: the browser's (filled in by the page's script), else,
       // without JavaScript, the workspace's (the reports' time zone), which the field names.
       const zone = given(form, "timeZone") ?? (await run(context, Effect.flatMap(Reports, (r) => r.timezone())));
-      const preset = given(form, "until");
-      const at = given(form, "at");
-      let until: number;
-      if (preset !== undefined) {
-        if (!/^[1-9][0-9]{0,15}$/.test(preset.trim())) return invalid(intent, "until: expected a time in epoch milliseconds", "until");
-        until = Number(preset.trim());
-      } else if (at !== undefined) {
-        const instant = instantOfLocal(at, zone);
-        if (instant === null) return invalid(intent, "at: enter a date and a time, like 2026-11-27T09:00", "at");
-        until = instant;
-      } else {
-        return invalid(intent, "at: pick a time to snooze until", "at");
-      }
+      const time = snoozeTimeOf({ until: given(form, "until"), at: given(form, "at") }, zone);
+      if (!time.ok) return invalid(intent, time.message, time.field);
+      const until = time.until;
       const result = await attempt(context, Effect.flatMap(Snoozes, (s) => s.snooze(conversationId, { until, timeZone: zone }, version, user)));
       if (!result.ok) return failure(intent, result);
       return data<ThreadActionResult>({ ok: true, intent });
