@@ -22,6 +22,7 @@ import * as Inbox from "./inbox.js";
 import * as Knowledge from "./knowledge.js";
 import * as LiveEvents from "./live-events.js";
 import * as MessengerChannel from "./messenger-channel.js";
+import * as OutgoingWebhooks from "./outgoing-webhooks.js";
 import * as OutsideConversations from "./outside-conversations.js";
 import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
@@ -88,6 +89,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     FollowUps.layer.pipe(Layer.provide(emailChannel)),
     MessengerChannel.messengerChannelLayer.pipe(Layer.provide(channelServices)),
     FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
+    // Subscribers' URLs are called with the webhook node's client: same caps, same private-address rule.
+    OutgoingWebhooks.layer.pipe(Layer.provide(WebhookClientLive)),
   ).pipe(Layer.provideMerge(base));
 };
 
