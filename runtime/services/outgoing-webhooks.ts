@@ -151,9 +151,12 @@ export class OutgoingWebhooks extends Context.Tag("OutgoingWebhooks")<OutgoingWe
 // ---------------------------------------------------------------------------------------------
 // Input
 
-const eventType = S.Literal(...WEBHOOK_EVENT_TYPES).annotations({
-  message: (issue) => `unknown event type ${JSON.stringify(issue.actual)}; expected one of ${WEBHOOK_EVENT_TYPES.join(", ")}`,
-});
+const isEventType = (text: string): text is WebhookEventType => (WEBHOOK_EVENT_TYPES as ReadonlyArray<string>).includes(text);
+const eventType = S.String.pipe(
+  S.filter(isEventType, {
+    message: (issue) => `unknown event type ${JSON.stringify(issue.actual)}; expected one of ${WEBHOOK_EVENT_TYPES.join(", ")}`,
+  }),
+);
 
 /** A subscription as an admin writes it (form or JSON). */
 export const WebhookSubscriptionInput = S.Struct({
@@ -723,7 +726,10 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
       const at = wallClock.now();
       if (at - lastPrune < PRUNE_EVERY_MS) return;
       lastPrune = at;
-      yield* Effect.orDie(db.writeEffect(() => prepare("DELETE FROM webhook_deliveries WHERE created_at < ?").run(at - WEBHOOK_KEEP_MS)));
+      // A read first: most hours there is nothing to prune, and an empty write would still commit.
+      const before = at - WEBHOOK_KEEP_MS;
+      if ((prepare("SELECT EXISTS (SELECT 1 FROM webhook_deliveries WHERE created_at < ?) AS any").get(before) as { any: number }).any === 0) return;
+      yield* Effect.orDie(db.writeEffect(() => prepare("DELETE FROM webhook_deliveries WHERE created_at < ?").run(before)));
     });
 
   const runPass: OutgoingWebhooksShape["runPass"] = () =>
