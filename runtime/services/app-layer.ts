@@ -31,7 +31,7 @@ import * as SavedReplies from "./saved-replies.js";
 import * as Snoozes from "./snoozes.js";
 import * as Tickets from "./tickets.js";
 import * as Visitors from "./visitors.js";
-import { WebhookClientLive } from "./webhook-client.js";
+import { makeWebhookClientLayer, WebhookClientLive } from "./webhook-client.js";
 import * as Workspace from "./workspace.js";
 
 export const makeAppLayer = (config: Config.AppConfigShape) => {
@@ -89,8 +89,15 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     FollowUps.layer.pipe(Layer.provide(emailChannel)),
     MessengerChannel.messengerChannelLayer.pipe(Layer.provide(channelServices)),
     FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
-    // Subscribers' URLs are called with the webhook node's client: same caps, same private-address rule.
-    OutgoingWebhooks.layer.pipe(Layer.provide(WebhookClientLive)),
+    // Subscribers' URLs are called with the webhook node's client and caps; private addresses
+    // follow WEBHOOKS_ALLOW_PRIVATE_NETWORKS when it is set, else the client's default.
+    OutgoingWebhooks.layer.pipe(
+      Layer.provide(
+        config.webhooksAllowPrivateNetworks === undefined
+          ? WebhookClientLive
+          : makeWebhookClientLayer({ allowPrivateNetworks: config.webhooksAllowPrivateNetworks }),
+      ),
+    ),
   ).pipe(Layer.provideMerge(base));
 };
 

@@ -51,6 +51,12 @@ export const EnvSchema = S.Struct({
     S.String.pipe(S.pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: () => "MESSENGER_GRAPH_URL must be an http(s) URL" })),
     { default: () => "https://graph.facebook.com/v21.0" },
   ),
+  /**
+   * Whether outgoing webhooks (Settings → Webhooks) may POST to loopback and private network
+   * addresses: "1" for a receiver on the same machine or LAN (n8n next to Parley; the e2e
+   * tests), "0" never. Unset: refused in production, allowed otherwise, as for the webhook node.
+   */
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: S.optional(S.Literal("0", "1")),
 });
 
 export interface AppConfigShape {
@@ -73,6 +79,8 @@ export interface AppConfigShape {
   readonly smtp: { readonly port: number; readonly host: string } | null;
   /** The Messenger Graph API's base URL without a trailing slash, e.g. https://graph.facebook.com/v21.0. */
   readonly messengerGraphUrl: string;
+  /** Outgoing webhooks may call private addresses (true/false), or undefined for the webhook client's default. */
+  readonly webhooksAllowPrivateNetworks?: boolean | undefined;
 }
 
 export class AppConfig extends Context.Tag("AppConfig")<AppConfig, AppConfigShape>() {}
@@ -109,6 +117,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     trustedProxies: e.TRUST_PROXY,
     smtp: e.SMTP_PORT === undefined ? null : { port: e.SMTP_PORT, host: e.SMTP_HOST ?? e.HOST },
     messengerGraphUrl: e.MESSENGER_GRAPH_URL.replace(/\/+$/, ""),
+    webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === undefined ? undefined : e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === "1",
   };
 };
 
