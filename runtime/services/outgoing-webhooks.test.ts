@@ -23,6 +23,7 @@ import { Engine } from "./engine.js";
 import { toHttpError, type ApiError } from "./errors.js";
 import { Inbox } from "./inbox.js";
 import {
+  makeOutgoingWebhooks,
   OutgoingWebhooks,
   WEBHOOK_MAX_ATTEMPTS,
   WEBHOOK_RETRY_DELAYS_MS,
@@ -31,6 +32,7 @@ import {
 } from "./outgoing-webhooks.js";
 import { OutsideConversations } from "./outside-conversations.js";
 import { Tickets } from "./tickets.js";
+import { makeWebhookClientLayer, WebhookClient } from "./webhook-client.js";
 
 interface Received {
   readonly path: string;
@@ -199,7 +201,7 @@ describe("fan-out and sending", () => {
     expect(at("/chats").map((r) => r.json.type)).toEqual(["conversation.created", "message.created", "message.created"]);
     expect(at("/chats").map((r) => r.json.data.message?.text ?? null)).toEqual([null, "Where is my order?", "It ships today."]);
     expect(at("/chats").map((r) => r.json.data.message?.author ?? null)).toEqual([null, "visitor", "agent"]);
-    expect(at("/chats")[0]!.json.data.conversation).toMatchObject({ id: conversationId, channelId: emailChannel });
+    expect(at("/chats")[0]!.json.data).toMatchObject({ conversation: { id: conversationId, channelId: emailChannel }, via: "email", pageUrl: null });
     expect(at("/ops").map((r) => r.json.type).sort()).toEqual(
       ["contact.created", "conversation.closed", "conversation.reopened", "ticket.created", "ticket.status_changed"].sort(),
     );
@@ -254,6 +256,37 @@ describe("fan-out and sending", () => {
     expect(verify(ops.secret, at("/ops")[0]!)).toBe(false);
     await run((w) => w.remove(admin, chats.id));
     await run((w) => w.remove(admin, ops.id));
+  });
+
+  it("a chat conversation with a bot: its start and the visitor's messages, never the bot's; previews never", async () => {
+    const sub = await subscribe("/chat", ["conversation.created", "message.created", "conversation.handed_off"]);
+    const chat = sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' LIMIT 1").get() as { id: string };
+    const flow = sqlite.prepare("SELECT id FROM chatflows WHERE published_version_id IS NOT NULL AND enabled = 1 AND channel_id = ? ORDER BY id LIMIT 1").get(chat.id) as { id: string };
+    const talk = async (visitorId: string, preview: boolean) => {
+      sqlite
+        .prepare("INSERT INTO visitors (id, channel_id, device, language, first_seen_at, last_seen_at) VALUES (?, ?, 'desktop', 'en', ?, ?)")
+        .run(visitorId, chat.id, Date.now(), Date.now());
+      return runtime.runPromise(
+        Effect.flatMap(Engine, (e) =>
+          Effect.flatMap(e.startConversation({ visitorId, channelId: chat.id, chatflowId: flow.id, pageUrl: "https://shop.example/pricing", preview }), (view) =>
+            Effect.as(e.handleVisitorMessage({ conversationId: view.conversation.id, visitorId, clientMessageId: "m1", text: "Hello there" }), view.conversation.id),
+          ),
+        ),
+      );
+    };
+    const live = await talk("vis_webhook_live", false);
+    await talk("vis_webhook_preview", true);
+    await pass();
+    const authors = (sqlite.prepare("SELECT author FROM messages WHERE conversation_id = ? AND is_internal = 0").all(live) as Array<{ author: string }>).map(
+      (m) => m.author,
+    );
+    expect(authors).toContain("bot");
+    expect(at("/chat").every((r) => r.json.data.conversation.id === live)).toBe(true);
+    expect(at("/chat")[0]!.json).toMatchObject({ type: "conversation.created", data: { via: "chat", pageUrl: "https://shop.example/pricing" } });
+    const messages = at("/chat").filter((r) => r.json.type === "message.created");
+    expect(messages.map((r) => r.json.data.message.author)).toEqual(authors.filter((a) => a === "visitor"));
+    expect(messages.map((r) => r.json.data.message.text)).toContain("Hello there");
+    await run((w) => w.remove(admin, sub.id));
   });
 
   it("retries a 500 with backoff on the app's clock, then succeeds on a 200", async () => {
@@ -333,6 +366,20 @@ describe("fan-out and sending", () => {
     expect(toHttpError(await failure((w) => w.sendTest(admin, sub.id))).status).toBe(409);
     await run((w) => w.remove(admin, sub.id));
     expect(sqlite.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE subscription_id = ?").get(sub.id)).toEqual({ n: 0 });
+  });
+});
+
+describe("private addresses", () => {
+  it("a server that refuses them fails the attempt with the reason, and retries it later", async () => {
+    const sub = await subscribe("/private", ["ticket.created"]);
+    const ping = await run((w) => w.sendTest(admin, sub.id));
+    const refusing = Effect.runSync(Effect.provide(WebhookClient, makeWebhookClientLayer({ allowPrivateNetworks: false })));
+    const strict = makeOutgoingWebhooks(await runtime.runPromise(Database), refusing);
+    expect(await Effect.runPromise(strict.runPass())).toMatchObject({ retrying: 1 });
+    expect(at("/private")).toEqual([]);
+    expect(deliveryRow(ping.id)).toMatchObject({ status: "pending", attempts: 1, last_response_status: null });
+    expect(deliveryRow(ping.id).last_error).toMatch(/^bad_url: 127\.0\.0\.1 is a private network address/);
+    await run((w) => w.remove(admin, sub.id));
   });
 });
 

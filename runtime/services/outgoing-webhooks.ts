@@ -339,8 +339,11 @@ const eventData = (prepare: Prepare, type: WebhookEventType, event: EventRow, da
     chatflowId: event.chatflow_id,
   };
   switch (type) {
-    case "conversation.created":
-      return { conversation, via: typeof data.via === "string" ? data.via : "chat", pageUrl: typeof data.pageUrl === "string" ? data.pageUrl : null };
+    case "conversation.created": {
+      // The engine's events (chat, a Messenger bot) name no `via`: the channel's kind says it.
+      const kind = () => (prepare("SELECT kind FROM channels WHERE id = ?").get(event.channel_id) as { kind: string } | undefined)?.kind ?? "chat";
+      return { conversation, via: typeof data.via === "string" ? data.via : kind(), pageUrl: typeof data.pageUrl === "string" ? data.pageUrl : null };
+    }
     case "conversation.handed_off":
       return event.type === "handoff"
         ? { conversation, by: "bot", target: data.target ?? null, teamId: event.team_id, userId: event.user_id, away: data.away === true }
