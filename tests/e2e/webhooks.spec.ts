@@ -47,6 +47,7 @@ const axeProblems = async (page: Page) => {
 test("an admin adds a webhook, sends a test event and sees it delivered, signed", async ({ page }) => {
   await login(page, adminEmail(), adminPassword());
   await page.goto("/settings");
+  await expect(page.getByRole("link", { name: /Webhooks Tell your CRM/ })).toBeVisible();
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Webhooks" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Webhooks" })).toBeVisible();
 
@@ -92,6 +93,11 @@ test("an admin adds a webhook, sends a test event and sees it delivered, signed"
   expect(match).not.toBeNull();
   expect(createHmac("sha256", secret).update(`${match![1]}.${ping!.body}`).digest("hex")).toBe(match![2]);
   expect(JSON.parse(ping!.body)).toMatchObject({ type: "ping", id: ping!.headers["x-parley-delivery"] });
+
+  // On a phone the page (a long URL, the deliveries table) fits the screen's width.
+  await page.setViewportSize({ width: 390, height: 844 });
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await page.setViewportSize({ width: 1280, height: 800 });
 
   // The list shows it with its events and latest delivery.
   await page.getByRole("link", { name: "← Webhooks" }).click();
