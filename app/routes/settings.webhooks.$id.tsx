@@ -214,7 +214,8 @@ export default function WebhookSettings() {
       <section className="card" aria-labelledby="edit-title">
         <h2 id="edit-title">Settings</h2>
         {result?.intent === "update" ? <ErrorNotice message={updateErrors.form} /> : null}
-        <Form method="post" className="form" key={result?.intent === "update" && !result.values ? "saved" : "edit"}>
+        {/* Remounted when Enable/Disable changed the state, so a later Save does not post the old one. */}
+        <Form method="post" className="form" key={`${result?.intent === "update" && !result.values ? "saved" : "edit"}-${webhook.enabled}`}>
           <CsrfInput />
           <input type="hidden" name="intent" value="update" />
           <WebhookFields prefix="edit" values={values} errors={updateErrors} eventTypes={eventTypes} labels={labels} />

@@ -18,6 +18,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { Context, Effect, Layer, Schema as S } from "effect";
+import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, Forbidden, NotFound, type InvalidInput } from "./errors.js";
@@ -197,16 +198,6 @@ export const webhookBody = (deliveryId: string, type: string, at: number, data: 
   JSON.stringify({ id: deliveryId, type, createdAt: new Date(at).toISOString(), data });
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max)}…` : text);
-
-const parseObject = (text: string | null): Record<string, unknown> => {
-  if (text === null) return {};
-  try {
-    const value: unknown = JSON.parse(text);
-    return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-};
 
 /** The internal event types the fan-out reads (every public type but contact.created comes from one of these). */
 const SOURCE_TYPES = [
@@ -620,7 +611,7 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
               WHERE id > ? AND id <= ? AND is_preview = 0 AND type IN (${wanted}) ORDER BY id`,
           ).all(cursor.after_event_id, eventsTo, ...SOURCE_TYPES) as EventRow[];
           for (const event of events) {
-            const data = parseObject(event.data);
+            const data = event.data === null ? {} : parseJsonObject(event.data);
             const type = publicEventType(event.type, data);
             if (type === null) continue;
             const to = listeners.filter((l) => l.types.has(type) && event.id > l.afterEvent);

@@ -94,6 +94,27 @@ test("an admin adds a webhook, sends a test event and sees it delivered, signed"
   expect(createHmac("sha256", secret).update(`${match![1]}.${ping!.body}`).digest("hex")).toBe(match![2]);
   expect(JSON.parse(ping!.body)).toMatchObject({ type: "ping", id: ping!.headers["x-parley-delivery"] });
 
+  // Disabled, it sends no test event; the settings form follows the new state, and a save keeps it.
+  await page.getByRole("button", { name: "Disable" }).click();
+  await expect(page.getByText("The webhook is disabled")).toBeVisible();
+  await expect(page.getByRole("button", { name: "Send test event" })).toBeDisabled();
+  await expect(page.getByRole("checkbox", { name: "Enabled" })).not.toBeChecked();
+  await page.getByLabel("Description (optional)").fill("E2E receiver (paused)");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("The webhook is saved.")).toBeVisible();
+  await expect(page.getByRole("heading", { level: 1, name: "E2E receiver (paused)" })).toBeVisible();
+  await expect(page.getByRole("button", { name: "Send test event" })).toBeDisabled();
+  await page.getByRole("button", { name: "Enable" }).click();
+  await expect(page.getByText("The webhook is enabled.")).toBeVisible();
+  await expect(page.getByRole("checkbox", { name: "Enabled" })).toBeChecked();
+  // A bad URL in the settings form: the error under the field, nothing saved.
+  await page.getByLabel("URL").fill("ftp://example.com/hook");
+  await page.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByText("Only http and https URLs can be called, not ftp:")).toBeVisible();
+  await expect(page.getByLabel("URL")).toHaveAttribute("aria-invalid", "true");
+  await page.reload();
+  await expect(page.getByLabel("URL")).toHaveValue(receiverUrl);
+
   // On a phone the page (a long URL, the deliveries table) fits the screen's width.
   await page.setViewportSize({ width: 390, height: 844 });
   expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
