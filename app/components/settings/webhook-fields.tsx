@@ -9,6 +9,7 @@ import type { WebhookEventType } from "../../runtime.server.js";
 /** A long URL wraps instead of widening a phone's page. */
 export const wrapAnywhere = { overflowWrap: "anywhere" } as const;
 
+/** A delivery's status as the pages name it. */
 export const deliveryStatusLabels = { pending: "Pending", succeeded: "Succeeded", failed: "Failed" } as const;
 
 /** What the form posted, as the service's input (`eventTypes` from the checkboxes). Pure. */
@@ -27,6 +28,7 @@ export interface WebhookFormValues {
   readonly enabled: boolean;
 }
 
+/** URL, description, the event checkboxes and Enabled, each error under its field. */
 export function WebhookFields({
   prefix,
   values,
