@@ -91,6 +91,8 @@ export default defineConfig({
       PARLEY_NO_DEMO_CONVERSATIONS: "1",
       // The canvas render-count spec opens the test-only /dev/canvas route.
       PARLEY_DEV_ROUTES: "1",
+      // The webhooks spec's receiver listens on 127.0.0.1, which production refuses by default.
+      WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "1",
       ...(process.env.PARLEY_E2E_SMTP_PORT ? { SMTP_PORT: process.env.PARLEY_E2E_SMTP_PORT, SMTP_HOST: "127.0.0.1" } : {}),
     },
   },

@@ -74,6 +74,8 @@ export type { Contact, ContactCreated, ContactHistory, ContactListItem, OwnerOpt
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
 export { SavedReplies } from "../runtime/services/saved-replies.js";
+export { OutgoingWebhooks, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime/services/outgoing-webhooks.js";
+export type { WebhookDelivery, WebhookEventType, WebhookSubscription, WebhookSubscriptionDetails } from "../runtime/services/outgoing-webhooks.js";
 export { articlePath, Knowledge, MAX_BODY_BYTES, MAX_TITLE } from "../runtime/services/knowledge.js";
 export { renderArticleHtml } from "../runtime/services/knowledge-markdown.js";
 export type { Article, ArticleList, ArticleListItem, ArticleStatus, KnowledgeHit, PublishedArticle } from "../runtime/services/knowledge.js";

@@ -9,6 +9,7 @@ import { Database } from "../runtime/services/database.js";
 import { Deliveries } from "../runtime/services/deliveries.js";
 import { EmailChannel } from "../runtime/services/email-channel.js";
 import { FollowUps } from "../runtime/services/follow-ups.js";
+import { OutgoingWebhooks } from "../runtime/services/outgoing-webhooks.js";
 import { Engine } from "../runtime/services/engine.js";
 import { seed, type SeedOptions } from "../runtime/services/seed.js";
 import { Snoozes } from "../runtime/services/snoozes.js";
@@ -58,6 +59,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopImapPolling = (await runtime.runPromise(EmailChannel)).startPolling();
   // Snoozed conversations wake when their time comes; overdue ones (the server was down) at once.
   const stopSnoozes = (await runtime.runPromise(Snoozes)).start();
+  // Outgoing webhooks: new events fan out to subscriptions, due deliveries are sent (pending ones survive a restart).
+  const stopWebhooks = (await runtime.runPromise(OutgoingWebhooks)).start();
   return {
     stop: () => {
       clearInterval(timer);
@@ -65,6 +68,7 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
       stopFollowUps();
       stopImapPolling();
       stopSnoozes();
+      stopWebhooks();
     },
   };
 };

@@ -23,6 +23,7 @@ import * as InboxBulk from "./inbox-bulk.js";
 import * as Knowledge from "./knowledge.js";
 import * as LiveEvents from "./live-events.js";
 import * as MessengerChannel from "./messenger-channel.js";
+import * as OutgoingWebhooks from "./outgoing-webhooks.js";
 import * as OutsideConversations from "./outside-conversations.js";
 import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
@@ -32,7 +33,7 @@ import * as Presence from "./presence.js";
 import * as Snoozes from "./snoozes.js";
 import * as Tickets from "./tickets.js";
 import * as Visitors from "./visitors.js";
-import { WebhookClientLive } from "./webhook-client.js";
+import { makeWebhookClientLayer, WebhookClientLive } from "./webhook-client.js";
 import * as Workspace from "./workspace.js";
 
 export const makeAppLayer = (config: Config.AppConfigShape) => {
@@ -93,6 +94,15 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     FollowUps.layer.pipe(Layer.provide(emailChannel)),
     MessengerChannel.messengerChannelLayer.pipe(Layer.provide(channelServices)),
     FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
+    // Subscribers' URLs are called with the webhook node's client and caps; private addresses
+    // follow WEBHOOKS_ALLOW_PRIVATE_NETWORKS when it is set, else the client's default.
+    OutgoingWebhooks.layer.pipe(
+      Layer.provide(
+        config.webhooksAllowPrivateNetworks === undefined
+          ? WebhookClientLive
+          : makeWebhookClientLayer({ allowPrivateNetworks: config.webhooksAllowPrivateNetworks }),
+      ),
+    ),
   ).pipe(Layer.provideMerge(base));
 };
 

@@ -15,3 +15,12 @@ describe("loadConfig: TRUST_PROXY", () => {
     }
   });
 });
+
+describe("loadConfig: WEBHOOKS_ALLOW_PRIVATE_NETWORKS", () => {
+  it("leaves the webhook client's default when unset, and says yes or no when set", () => {
+    expect(loadConfig(base).webhooksAllowPrivateNetworks).toBeUndefined();
+    expect(loadConfig({ ...base, WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "1" }).webhooksAllowPrivateNetworks).toBe(true);
+    expect(loadConfig({ ...base, WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "0" }).webhooksAllowPrivateNetworks).toBe(false);
+    expect(() => loadConfig({ ...base, WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "yes" })).toThrow(/WEBHOOKS_ALLOW_PRIVATE_NETWORKS/);
+  });
+});

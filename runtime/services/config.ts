@@ -60,6 +60,12 @@ export const EnvSchema = S.Struct({
     S.String.pipe(S.pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: () => "MESSENGER_GRAPH_URL must be an http(s) URL" })),
     { default: () => "https://graph.facebook.com/v21.0" },
   ),
+  /**
+   * Whether outgoing webhooks (Settings → Webhooks) may POST to loopback and private network
+   * addresses: "1" for a receiver on the same machine or LAN (n8n next to Parley; the e2e
+   * tests), "0" never. Unset: refused in production, allowed otherwise, as for the webhook node.
+   */
+  WEBHOOKS_ALLOW_PRIVATE_NETWORKS: S.optional(S.Literal("0", "1")),
 });
 
 export interface AppConfigShape {
@@ -89,6 +95,8 @@ export interface AppConfigShape {
   } | null;
   /** The Messenger Graph API's base URL without a trailing slash, e.g. https://graph.facebook.com/v21.0. */
   readonly messengerGraphUrl: string;
+  /** Outgoing webhooks may call private addresses (true/false), or undefined for the webhook client's default. */
+  readonly webhooksAllowPrivateNetworks?: boolean | undefined;
 }
 
 export class AppConfig extends Context.Tag("AppConfig")<AppConfig, AppConfigShape>() {}
@@ -131,6 +139,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
         ? null
         : { port: e.SMTP_PORT, host: e.SMTP_HOST ?? e.HOST, tls: smtpTls(e.SMTP_TLS_CERT, e.SMTP_TLS_KEY), requireTls: e.SMTP_REQUIRE_TLS === "1" },
     messengerGraphUrl: e.MESSENGER_GRAPH_URL.replace(/\/+$/, ""),
+    webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === undefined ? undefined : e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === "1",
   };
 };
 

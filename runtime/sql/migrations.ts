@@ -879,6 +879,64 @@ CREATE TABLE contact_email_consent (
 );
 `,
   },
+  {
+    version: 29,
+    name: "outgoing webhooks: subscriptions, their deliveries, and a cursor on the events log",
+    // Parley POSTs signed JSON to a subscriber's URL when things happen
+    // (runtime/services/outgoing-webhooks.ts). A background pass reads the append-only `events`
+    // log (and the contacts table, whose rows have no creation event on most paths) after the
+    // cursor and writes one delivery per event and subscription that wants it, then moves the
+    // cursor, in one write: nothing is added to the writes that make the events (no trigger,
+    // nothing per bot turn). A subscription hears only what happens while it is enabled
+    // (`starts_after_*`, set when it is created or enabled again). The contacts cursor is their
+    // implicit rowid: Parley never runs VACUUM and never deletes contacts, so it only grows.
+    // The partial index holds only pending deliveries (the sender's "due" read); the others
+    // serve a subscription's latest deliveries and the 30-day prune.
+    sql: `
+CREATE TABLE webhook_subscriptions (
+  id TEXT PRIMARY KEY,
+  url TEXT NOT NULL CHECK (length(url) BETWEEN 1 AND 2000),
+  description TEXT NOT NULL DEFAULT '' CHECK (length(description) <= 200),
+  secret TEXT NOT NULL,
+  -- A JSON array of public event types (conversation.created, message.created, …).
+  event_types TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  starts_after_event_id INTEGER NOT NULL,
+  starts_after_contact_rowid INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  created_by TEXT REFERENCES users(id),
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id TEXT PRIMARY KEY,
+  subscription_id TEXT NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+  -- The events row it came from; NULL for a test ping and a contact.created (see contact_id).
+  event_id INTEGER,
+  contact_id TEXT,
+  event_type TEXT NOT NULL,
+  -- The exact body sent (a redelivery sends the same bytes, with the same delivery id).
+  payload TEXT NOT NULL,
+  status TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'succeeded', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER,
+  last_response_status INTEGER,
+  last_error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  delivered_at INTEGER
+);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries(subscription_id, created_at DESC);
+CREATE INDEX webhook_deliveries_created ON webhook_deliveries(created_at);
+CREATE TABLE webhook_cursor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  after_event_id INTEGER NOT NULL,
+  after_contact_rowid INTEGER NOT NULL
+);
+INSERT INTO webhook_cursor (id, after_event_id, after_contact_rowid)
+  VALUES (1, COALESCE((SELECT max(id) FROM events), 0), COALESCE((SELECT max(rowid) FROM contacts), 0));
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

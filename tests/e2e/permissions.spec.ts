@@ -137,6 +137,7 @@ test("pages: each role opens what it may and gets 403 elsewhere", async () => {
     { path: "/settings/teams/team_support", allowed: ["admin"] },
     { path: "/settings/routing", allowed: ["admin"] },
     { path: "/settings/email-filters", allowed: ["admin"] },
+    { path: "/settings/webhooks", allowed: ["admin"] },
     { path: "/settings/channels.json", allowed: ["admin"] },
     { path: "/settings/profile", allowed: ROLES },
   ];
@@ -272,6 +273,15 @@ test("settings actions: only admins change the workspace; everyone edits their o
       await post(role, "/settings/users", { intent: "availability", userId: session("agent").userId, availability: "available" }),
       admin ? [200] : deny,
     );
+    // Posted without "enabled": the admin's webhook is made disabled, so it never calls out.
+    const webhookDescription = `Matrix ${role} ${stamp}`;
+    check(
+      role,
+      "POST /settings/webhooks",
+      await post(role, "/settings/webhooks", { url: "https://example.com/parley-hook", description: webhookDescription, eventTypes: ["ticket.created"] }),
+      admin ? [302] : deny,
+    );
+    expect(count("SELECT COUNT(*) AS n FROM webhook_subscriptions WHERE description = ? AND enabled = 0", webhookDescription)).toBe(admin ? 1 : 0);
     check(role, "POST /settings/profile (own notifications)", await post(role, "/settings/profile", notificationsForm(["mention.sound"])), [200]);
     expect(count("SELECT COUNT(*) AS n FROM inboxes WHERE name = ?", inboxName)).toBe(admin ? 1 : 0);
     expect(count("SELECT COUNT(*) AS n FROM teams WHERE name = ?", teamName)).toBe(admin ? 1 : 0);
