@@ -174,6 +174,16 @@ describe("importing", () => {
     expect(((await kit.fail(csv.rejected(people.bo, preview.id))) as NotFound)._tag).toBe("NotFound");
   });
 
+  it("imports a file of 10,000 rows in one write", async () => {
+    const rows = Array.from({ length: MAX_IMPORT_ROWS }, (_, i) => `Person ${i},p${i}@example.com,+49 30 ${String(1_000_000 + i)}`);
+    const preview = await upload(`Name,Email,Phone\n${rows.join("\n")}\n`);
+    const commits = kit.db.stats().commits;
+    const result = await kit.run(csv.run(alex, options(preview.id, ["name", "email", "phone"], { listId: "list_news" })));
+    expect(result).toMatchObject({ created: MAX_IMPORT_ROWS, rejected: 0, listed: MAX_IMPORT_ROWS });
+    expect(kit.db.stats().commits - commits).toBe(1);
+    expect(count("contacts")).toBe(MAX_IMPORT_ROWS);
+  });
+
   it("needs the national numbers' country, and reads them without one only with a country code", async () => {
     const preview = await upload("Phone,Name\n030 1234567,Ann\n");
     const result = await kit.run(csv.run(alex, options(preview.id, ["phone", "name"])));
