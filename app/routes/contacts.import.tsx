@@ -242,67 +242,70 @@ function MappingStep({
               </Field>
             );
           })}
-          <fieldset className="choices">
-            <legend>When the email (or, without one, the phone) already belongs to a contact</legend>
-            {POLICIES.map(([value, label, hint]) => (
-              <label key={value} className="choice">
-                <input type="radio" name="onDuplicate" value={value} defaultChecked={value === "skip"} />
-                <span>
-                  <strong>{label}</strong> <span className="muted">{hint}</span>
-                </span>
-              </label>
-            ))}
-            {errors.onDuplicate ? <p className="field__error">{errors.onDuplicate}</p> : null}
-          </fieldset>
-          <Field
-            id="import-country"
-            label="Country of phone numbers without a country code"
-            hint="Numbers like 030 1234567 are read as this country's; with none, every number needs its +code."
-            {...(errors.defaultCountry ? { error: errors.defaultCountry } : {})}
-          >
-            {(props) => (
-              <select {...props} name="defaultCountry" defaultValue="">
-                <option value="">None: numbers have their country code</option>
-                {countries.map((c) => (
-                  <option key={c.code} value={c.code}>
-                    {c.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          <Field id="import-owner" label="Owner of new contacts" {...(errors.ownerId ? { error: errors.ownerId } : {})}>
-            {(props) => (
-              <select {...props} name="ownerId" defaultValue="">
-                <option value="">No owner</option>
-                {owners.map((o) => (
-                  <option key={o.id} value={o.id}>
-                    {o.name}
-                  </option>
-                ))}
-              </select>
-            )}
-          </Field>
-          {lists.length > 0 ? (
+          <div className="form__section">
+            <h3>Options</h3>
+            <fieldset className="choices">
+              <legend>When the email (or, without one, the phone) already belongs to a contact</legend>
+              {POLICIES.map(([value, label, hint]) => (
+                <label key={value} className="choice">
+                  <input type="radio" name="onDuplicate" value={value} defaultChecked={value === "skip"} />
+                  <span>
+                    <strong>{label}</strong> <span className="muted">{hint}</span>
+                  </span>
+                </label>
+              ))}
+              {errors.onDuplicate ? <p className="field__error">{errors.onDuplicate}</p> : null}
+            </fieldset>
             <Field
-              id="import-list"
-              label="Add every imported contact to a list"
-              hint="Contacts that already exist join it too, whichever choice you made above."
-              {...(errors.listId ? { error: errors.listId } : {})}
+              id="import-country"
+              label="Country of phone numbers without a country code"
+              hint="Numbers like 030 1234567 are read as this country's; with none, every number needs its +code."
+              {...(errors.defaultCountry ? { error: errors.defaultCountry } : {})}
             >
               {(props) => (
-                <select {...props} name="listId" defaultValue="">
-                  <option value="">No list</option>
-                  {lists.map((l) => (
-                    <option key={l.id} value={l.id}>
-                      {l.name}
+                <select {...props} name="defaultCountry" defaultValue="">
+                  <option value="">None: numbers have their country code</option>
+                  {countries.map((c) => (
+                    <option key={c.code} value={c.code}>
+                      {c.name}
                     </option>
                   ))}
                 </select>
               )}
             </Field>
-          ) : null}
-          <ConsentNote />
+            <Field id="import-owner" label="Owner of new contacts" {...(errors.ownerId ? { error: errors.ownerId } : {})}>
+              {(props) => (
+                <select {...props} name="ownerId" defaultValue="">
+                  <option value="">No owner</option>
+                  {owners.map((o) => (
+                    <option key={o.id} value={o.id}>
+                      {o.name}
+                    </option>
+                  ))}
+                </select>
+              )}
+            </Field>
+            {lists.length > 0 ? (
+              <Field
+                id="import-list"
+                label="Add every imported contact to a list"
+                hint="Contacts that already exist join it too, whichever choice you made above."
+                {...(errors.listId ? { error: errors.listId } : {})}
+              >
+                {(props) => (
+                  <select {...props} name="listId" defaultValue="">
+                    <option value="">No list</option>
+                    {lists.map((l) => (
+                      <option key={l.id} value={l.id}>
+                        {l.name}
+                      </option>
+                    ))}
+                  </select>
+                )}
+              </Field>
+            ) : null}
+            <ConsentNote />
+          </div>
           <SubmitActions busy={navigation.state === "submitting"} label={`Import ${plural(preview.rowCount, "row", "rows")}`} busyLabel="Importing…">
             <Link to="/contacts/import" className="button button--secondary">
               Upload another file
