@@ -184,6 +184,14 @@ describe("importing", () => {
     expect(count("contacts")).toBe(MAX_IMPORT_ROWS);
   });
 
+  it("imports a form sent twice only once", async () => {
+    const preview = await upload("Name\nNo Email Person\n");
+    const input = options(preview.id, ["name"]);
+    const [first, second] = await Promise.all([kit.runtime.runPromiseExit(csv.run(alex, input)), kit.runtime.runPromiseExit(csv.run(alex, input))]);
+    expect([first._tag, second._tag].sort()).toEqual(["Failure", "Success"]);
+    expect(count("contacts")).toBe(1);
+  });
+
   it("needs the national numbers' country, and reads them without one only with a country code", async () => {
     const preview = await upload("Phone,Name\n030 1234567,Ann\n");
     const result = await kit.run(csv.run(alex, options(preview.id, ["phone", "name"])));

@@ -19,7 +19,7 @@
  * in pages by creation (a keyset), so the route can stream 100k contacts without one string.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { Context, Effect, Either, Layer, Schema as S } from "effect";
@@ -433,6 +433,7 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
 
   const uploadPath = (id: string) => join(dir, `${id}.upload.json`);
   const rejectedPath = (id: string) => join(dir, `${id}.rejected.json`);
+  const runningPath = (id: string) => join(dir, `${id}.running.json`);
 
   /** Removes kept files older than the TTL (by their modification time). */
   const sweep = () => {
@@ -527,6 +528,13 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
     const ownerId = options.ownerId?.trim() || null;
     const listId = options.listId?.trim() || null;
     const country = options.defaultCountry && isSupportedCountry(options.defaultCountry) ? options.defaultCountry : undefined;
+    // Claimed by a rename (atomic): the same form sent twice imports once; the second finds nothing.
+    const running = runningPath(options.id);
+    try {
+      renameSync(uploadPath(options.id), running);
+    } catch {
+      return yield* Effect.fail(gone(options.id));
+    }
     const { valid, errors } = judgeRows(kept, mapping, country);
     const importId = options.id;
     const policy = options.onDuplicate;
@@ -654,10 +662,12 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
       })
       .pipe(
         Effect.catchTag("WriteFailed", (failed) => (failed.cause instanceof InvalidInput ? Effect.fail(failed.cause) : Effect.die(failed.cause))),
+        // Refused as a whole (an owner, a list): the upload is back for another try.
+        Effect.tapError(() => Effect.sync(() => renameSync(running, uploadPath(options.id)))),
       );
 
     const allErrors = new Map([...errors, ...outcome.refusedRows].sort(([a], [b]) => a - b));
-    rmSync(uploadPath(importId), { force: true });
+    rmSync(running, { force: true });
     if (allErrors.size > 0) {
       const rows = [...allErrors].map(([index, rowErrors]) => {
         const cells = kept.rows[index]!.cells;
