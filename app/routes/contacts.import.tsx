@@ -11,7 +11,7 @@ import { data, redirect, type ActionFunctionArgs, type LinksFunction, type Loade
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { getCountries } from "libphonenumber-js";
-import { importErrors, importInput, isUpload, readUpload, TOO_LARGE_MESSAGE, uploadTooLarge } from "../components/contacts/contact-import.server.js";
+import { importErrors, importInput, readImportForm, TOO_LARGE_MESSAGE, uploadedFile, uploadTooLarge } from "../components/contacts/contact-import.server.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
@@ -67,8 +67,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const tooLarge = uploadTooLarge(request);
   if (tooLarge) return tooLarge;
   const { user } = await requireUser(request, context, access.inbox);
-  if (isUpload(request)) {
-    const file = await readUpload(request);
+  const read = await readImportForm(request);
+  if (!read.ok) return data<ActionResult>({ step: "upload", errors: { ...read.errors }, result: null }, { status: read.status });
+  const file = await uploadedFile(read.form);
+  if (file !== null) {
     if (!file.ok) return data<ActionResult>({ step: "upload", errors: { ...file.errors }, result: null }, { status: file.status });
     const uploaded = await attempt(context, Effect.flatMap(ContactCsv, (csv) => csv.upload(user, { name: file.name, bytes: file.bytes })));
     if (!uploaded.ok) {
@@ -77,7 +79,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     }
     return redirect(`/contacts/import?id=${encodeURIComponent(uploaded.value.id)}`);
   }
-  const form = await request.formData();
+  const form = read.form;
   const imported = await attempt(context, Effect.flatMap(ContactCsv, (csv) => csv.run(user, importInput(form))));
   if (!imported.ok) {
     const errors =

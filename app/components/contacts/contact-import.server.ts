@@ -24,21 +24,31 @@ export const uploadTooLarge = (request: Request) => {
   return data({ step: "upload" as const, errors: { file: TOO_LARGE_MESSAGE } as Record<string, string>, result: null }, { status: 413 });
 };
 
-/** True for the upload step's post (multipart); the import step posts a plain form. */
-export const isUpload = isMultipart;
-
-/** The uploaded file's name and bytes, or why it was refused (413 past 5 MB, 400 without a file). */
-export const readUpload = async (
+/**
+ * The post's fields: a plain form as it is, a multipart one with its file read into memory up
+ * to 5 MB (413 past it, 400 for a body that breaks off).
+ */
+export const readImportForm = async (
   request: Request,
-): Promise<{ readonly ok: true; readonly name: string; readonly bytes: Uint8Array } | ({ readonly ok: false } & ImportRefusal)> => {
-  let form: FormData;
+): Promise<{ readonly ok: true; readonly form: FormData } | ({ readonly ok: false } & ImportRefusal)> => {
+  if (!isMultipart(request)) return { ok: true, form: await request.formData() };
   try {
-    form = await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: MAX_IMPORT_BYTES }));
+    return { ok: true, form: await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: MAX_IMPORT_BYTES })) };
   } catch (error) {
     if (error instanceof MaxPartSizeExceededError) return { ok: false, status: 413, errors: { file: TOO_LARGE_MESSAGE } };
     return { ok: false, status: 400, errors: { file: "the upload was cut short: send the file again" } };
   }
+};
+
+/**
+ * The upload step's file (a post with a `file` field is the upload step): its name and bytes, a
+ * refusal (400) when no file was chosen, or null for the import step's post.
+ */
+export const uploadedFile = async (
+  form: FormData,
+): Promise<{ readonly ok: true; readonly name: string; readonly bytes: Uint8Array } | ({ readonly ok: false } & ImportRefusal) | null> => {
   const file = form.get("file");
+  if (file === null) return null;
   if (!(file instanceof File) || file.size === 0) return { ok: false, status: 400, errors: { file: "choose a CSV file to upload" } };
   return { ok: true, name: file.name, bytes: new Uint8Array(await file.arrayBuffer()) };
 };
