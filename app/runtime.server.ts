@@ -52,6 +52,8 @@ export type {
 export { InboxBulk, type BulkAction, type BulkOutcome } from "../runtime/services/inbox-bulk.js";
 export { Contacts } from "../runtime/services/contacts.js";
 export { ContactLists } from "../runtime/services/contact-lists.js";
+export { ContactCsv, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "../runtime/services/contact-csv.js";
+export type { ImportPreview, ImportResult } from "../runtime/services/contact-csv.js";
 // The outside channels: each module prefixes what it exports (Email…, Messenger…, Form…).
 export * from "../runtime/services/email-channel.js";
 export * from "../runtime/services/messenger-channel.js";

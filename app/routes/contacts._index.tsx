@@ -1,7 +1,7 @@
 /**
  * /contacts — the people the team knows, most recently active first: searched by name, email or
  * phone, filtered by owner (everyone's, mine, none, or one person's) and by list, paged like the tickets
- * list. A GET form, so every view is a shareable URL that works without JavaScript. POST creates
+ * list; imported from a CSV file (/contacts/import) and exported with the filters shown (/contacts/export.csv). A GET form, so every view is a shareable URL that works without JavaScript. POST creates
  * a contact (name, email, phone — the phone normalised to E.164); its creator owns it, and an
  * email another contact has is refused under the email field.
  */
@@ -76,6 +76,7 @@ export default function ContactsPage() {
     { value: "me", label: "My contacts" },
     { value: "none", label: "No owner" },
   ];
+  const exportSearch = listHref(["owner", "list", "search"], filter, {});
   const creating = navigation.state === "submitting" && navigation.formMethod?.toUpperCase() === "POST";
   return (
     <>
@@ -83,6 +84,18 @@ export default function ContactsPage() {
         <h1>Contacts</h1>
         <p className="lead">
           The people your team knows, most recently active first. <Link to="/inbox">Back to the inbox</Link>
+        </p>
+        <p className="page-actions">
+          <a className="button button--secondary button--small" href="#new-contact-title">
+            New contact
+          </a>
+          <Link className="button button--secondary button--small" to="/contacts/import">
+            Import
+          </Link>
+          {/* The export takes the filters shown, not the page: every contact they select. */}
+          <a className="button button--secondary button--small" href={`/contacts/export.csv${exportSearch}`} download>
+            Export CSV
+          </a>
         </p>
       </header>
       <FilterTabs label="Contact owner" tabs={tabs} current={owner} hrefOf={(value) => searchOf(filter, { owner: value })} />

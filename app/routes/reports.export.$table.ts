@@ -3,7 +3,7 @@
  * The rows are built by the same function as the table on the page (components/reports).
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { toCsv } from "../components/reports/csv.js";
+import { toCsv } from "../csv.js";
 import { isTableId, loadTable, queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
 import { TABLE_IDS } from "../components/reports/tables.js";
 import { errorResponse, InvalidInput } from "../runtime.server.js";

@@ -10,6 +10,7 @@ import * as Channels from "./channels.js";
 import * as Chatflows from "./chatflows.js";
 import { CodeSandboxLive } from "./code-sandbox.js";
 import * as Config from "./config.js";
+import * as ContactCsv from "./contact-csv.js";
 import * as ContactLists from "./contact-lists.js";
 import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
@@ -80,6 +81,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     InboxBulk.layer.pipe(Layer.provide(inbox), Layer.provide(Snoozes.layer)),
     Contacts.layer,
     ContactLists.layer,
+    ContactCsv.layer,
     Tickets.layer,
     SavedReplies.layer,
     Snoozes.layer,

@@ -12,6 +12,7 @@ import { hasErrors, type Diagnostic } from "../../flows/diagnostics.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import type { ChatflowKind, FlowSpec, SpecNode } from "../../flows/flow-spec.js";
 import * as wallClock from "./clock.js";
+import { knownContactProperties } from "./contacts.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -321,8 +322,8 @@ const priorityOf = (settings: unknown, fallback: number): number => {
   return fallback;
 };
 
-/** Contact properties a workspace defines: the `contact_properties` setting (a JSON list of names). */
-export const CONTACT_PROPERTIES_SETTING = "contact_properties";
+/** Contact properties a workspace defines: the `contact_properties` setting (a JSON list of names). Its home is the Contacts service. */
+export { CONTACT_PROPERTIES_SETTING } from "./contacts.js";
 
 const MAX_CACHED_VERSIONS = 2_000;
 /** Versions `versionHistory` lists (the newest). */
@@ -352,27 +353,8 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       id: string;
       name: string;
     }>;
-    const properties = new Set<string>();
-    const setting = db.prepare("SELECT value FROM settings WHERE key = ?").get(CONTACT_PROPERTIES_SETTING) as
-      | { value: string }
-      | undefined;
-    if (setting) {
-      try {
-        const parsed: unknown = JSON.parse(setting.value);
-        if (Array.isArray(parsed)) for (const p of parsed) if (typeof p === "string") properties.add(p);
-      } catch {
-        // A hand-edited, broken setting must not stop every compile; the properties stay unknown.
-      }
-    }
-    // Properties already recorded on recent contacts count as known too (bounded scan).
-    const recent = db
-      .prepare(
-        "SELECT DISTINCT j.key AS key FROM (SELECT properties FROM contacts ORDER BY updated_at DESC LIMIT 1000) c, json_each(c.properties) j",
-      )
-      .all() as Array<{ key: string }>;
-    for (const r of recent) properties.add(r.key);
     const lists = db.prepare("SELECT id, name FROM contact_lists ORDER BY name COLLATE NOCASE, id").all() as Array<{ id: string; name: string }>;
-    return { teams, users, contactProperties: [...properties].sort(), lists };
+    return { teams, users, contactProperties: knownContactProperties(db.prepare), lists };
   };
 
   const compileDocument = (

@@ -16,7 +16,7 @@
  * owner stays recorded (shown as disabled) and a handoff to the contact's owner passes them by.
  */
 import { Context, Effect, Layer, ParseResult, Schema as S } from "effect";
-import { parsePhoneNumberFromString } from "libphonenumber-js";
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js";
 import * as wallClock from "./clock.js";
 import { applyWaitingInWrite } from "./contact-lists.js";
 import { Database, type DatabaseShape } from "./database.js";
@@ -57,34 +57,44 @@ export const ContactName = S.Trim.pipe(
   S.maxLength(200, { message: () => "a name is at most 200 characters" }),
 );
 
-/** A phone number in international format, normalised to E.164 (`+4930123456`). */
-export const Phone = S.transformOrFail(S.String, S.String, {
-  strict: true,
-  decode: (input, _options, ast) => {
-    const text = input.trim();
-    const parsed = text.length <= 40 ? parsePhoneNumberFromString(text) : undefined;
-    return parsed?.isValid()
-      ? ParseResult.succeed(parsed.number)
-      : ParseResult.fail(
-          new ParseResult.Type(
-            ast,
-            input,
-            text.startsWith("+")
-              ? "this is not a valid phone number"
-              : "enter the phone number with its country code, like +49 30 1234567",
-          ),
-        );
-  },
-  encode: ParseResult.succeed,
-});
+/**
+ * A phone number normalised to E.164 (`+4930123456`): in international format, or — with a
+ * `defaultCountry` (an import's) — also in that country's national format (`030 123456`).
+ */
+export const phoneIn = (defaultCountry?: CountryCode) =>
+  S.transformOrFail(S.String, S.String, {
+    strict: true,
+    decode: (input, _options, ast) => {
+      const text = input.trim();
+      const parsed = text.length <= 40 ? parsePhoneNumberFromString(text, defaultCountry) : undefined;
+      return parsed?.isValid()
+        ? ParseResult.succeed(parsed.number)
+        : ParseResult.fail(
+            new ParseResult.Type(
+              ast,
+              input,
+              text.startsWith("+") || defaultCountry !== undefined
+                ? "this is not a valid phone number"
+                : "enter the phone number with its country code, like +49 30 1234567",
+            ),
+          );
+    },
+    encode: ParseResult.succeed,
+  });
 
-const PROPERTY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
-const RESERVED = new Set(["email", "name", "phone"]);
+/** A phone number in international format, normalised to E.164 (`+4930123456`). */
+export const Phone = phoneIn();
+
+/** A contact property's name: lower-case letters, digits and _, starting with a letter. */
+export const PROPERTY_NAME = /^[a-z][a-z0-9_]{0,63}$/;
+/** Names that are columns of their own, never properties. */
+export const RESERVED_PROPERTY_NAMES: ReadonlySet<string> = new Set(["email", "name", "phone"]);
+const RESERVED = RESERVED_PROPERTY_NAMES;
 export const MAX_PROPERTIES = 50;
 export const MAX_PROPERTY_VALUE = 500;
 
 const PROPERTY_NAME_RULE = "a property name is lower-case letters, digits and _ (start with a letter), and not email, name or phone";
-const PropertyValue = S.String.pipe(
+export const PropertyValue = S.String.pipe(
   S.maxLength(MAX_PROPERTY_VALUE, { message: () => `a property value is at most ${MAX_PROPERTY_VALUE} characters` }),
 );
 
@@ -303,7 +313,7 @@ export const readContact = (prepare: Prepare, id: string): Contact | undefined =
 };
 
 /** Why `userId` cannot own a contact, or undefined when they can (synchronous). */
-const cannotOwn = (prepare: Prepare, userId: string): string | undefined => {
+export const cannotOwn = (prepare: Prepare, userId: string): string | undefined => {
   const user = prepare("SELECT COALESCE(display_name, name) AS name, role, disabled_at FROM users WHERE id = ?").get(userId) as
     | { name: string; role: string; disabled_at: number | null }
     | undefined;
@@ -318,6 +328,62 @@ const phoneDigits = (search: string): string | undefined => {
   if (!/^[\d\s+()./-]+$/.test(search.trim())) return undefined;
   const digits = search.replace(/\D/g, "");
   return digits.length >= 3 ? digits.replace(/^0+/, "") || undefined : undefined;
+};
+
+/**
+ * The conditions on `contacts c` of the list's filters (owner, list, search), with their
+ * arguments: one rule for the /contacts page and its CSV export. Pure.
+ */
+export const contactFilterClauses = (actor: Actor, filter: ContactFilter): { readonly where: string[]; readonly args: unknown[] } => {
+  const where: string[] = [];
+  const args: unknown[] = [];
+  const owner = filter.owner?.trim() ?? "";
+  if (owner === "me") {
+    where.push("c.owner_id = ?");
+    args.push(actor.id);
+  } else if (owner === "none") where.push("c.owner_id IS NULL");
+  else if (owner !== "") {
+    where.push("c.owner_id = ?");
+    args.push(owner);
+  }
+  const listId = filter.list?.trim() ?? "";
+  if (listId !== "") {
+    where.push("c.id IN (SELECT contact_id FROM contact_list_members WHERE list_id = ?)");
+    args.push(listId);
+  }
+  const search = filter.search === undefined ? undefined : ftsQuery(filter.search);
+  if (search !== undefined) {
+    // Words of the name, email or phone; a phone typed with spaces or a leading 0 by its digits.
+    const digits = phoneDigits(filter.search!);
+    where.push(`(c.id IN (SELECT contact_id FROM contacts_fts WHERE contacts_fts MATCH ?)${digits !== undefined ? " OR c.phone LIKE ?" : ""})`);
+    args.push(search, ...(digits !== undefined ? [`%${digits}%`] : []));
+  }
+  return { where, args };
+};
+
+/** The settings key of the contact properties the workspace declared (a JSON array of names). */
+export const CONTACT_PROPERTIES_SETTING = "contact_properties";
+
+/**
+ * The contact properties the workspace knows: those declared in settings and those recorded on
+ * the 1,000 most recently changed contacts (a bounded scan), sorted (synchronous).
+ */
+export const knownContactProperties = (prepare: Prepare): string[] => {
+  const properties = new Set<string>();
+  const setting = prepare("SELECT value FROM settings WHERE key = ?").get(CONTACT_PROPERTIES_SETTING) as { value: string } | undefined;
+  if (setting) {
+    try {
+      const parsed: unknown = JSON.parse(setting.value);
+      if (Array.isArray(parsed)) for (const p of parsed) if (typeof p === "string") properties.add(p);
+    } catch {
+      // A hand-edited, broken setting must not stop every compile; the properties stay unknown.
+    }
+  }
+  const recent = prepare(
+    "SELECT DISTINCT j.key AS key FROM (SELECT properties FROM contacts ORDER BY updated_at DESC LIMIT 1000) c, json_each(c.properties) j",
+  ).all() as Array<{ key: string }>;
+  for (const r of recent) properties.add(r.key);
+  return [...properties].sort();
 };
 
 /** Thrown inside a write when an email is taken by another contact. */
@@ -588,31 +654,7 @@ export const makeContacts = (deps: { readonly db: DatabaseShape; readonly live: 
     yield* mayWork(actor, "see contacts");
     const filter = yield* decodeInput(ContactFilter, input);
     const limit = filter.limit ?? 50;
-    const where: string[] = [];
-    const args: unknown[] = [];
-    const owner = filter.owner?.trim() ?? "";
-    if (owner === "me") {
-      where.push("c.owner_id = ?");
-      args.push(actor.id);
-    } else if (owner === "none") where.push("c.owner_id IS NULL");
-    else if (owner !== "") {
-      where.push("c.owner_id = ?");
-      args.push(owner);
-    }
-    const listId = filter.list?.trim() ?? "";
-    if (listId !== "") {
-      where.push("c.id IN (SELECT contact_id FROM contact_list_members WHERE list_id = ?)");
-      args.push(listId);
-    }
-    const search = filter.search === undefined ? undefined : ftsQuery(filter.search);
-    if (search !== undefined) {
-      // Words of the name, email or phone; a phone typed with spaces or a leading 0 by its digits.
-      const digits = phoneDigits(filter.search!);
-      where.push(
-        `(c.id IN (SELECT contact_id FROM contacts_fts WHERE contacts_fts MATCH ?)${digits !== undefined ? " OR c.phone LIKE ?" : ""})`,
-      );
-      args.push(search, ...(digits !== undefined ? [`%${digits}%`] : []));
-    }
+    const { where, args } = contactFilterClauses(actor, filter);
     const outer: string[] = [];
     const outerArgs: unknown[] = [];
     if (filter.cursor !== undefined && filter.cursor !== "") {

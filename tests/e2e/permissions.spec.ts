@@ -129,6 +129,8 @@ test("pages: each role opens what it may and gets 403 elsewhere", async () => {
     { path: `/inbox/${conversationId}`, allowed: INBOX_WORKERS },
     { path: "/tickets", allowed: ["admin", "agent", "outsider"] },
     { path: "/contacts", allowed: ["admin", "agent", "outsider"] },
+    { path: "/contacts/import", allowed: ["admin", "agent", "outsider"] },
+    { path: "/contacts/export.csv", allowed: ["admin", "agent", "outsider"] },
     { path: "/settings/users", allowed: ["admin"] },
     { path: "/settings/users/user_agent", allowed: ["admin"] },
     { path: "/settings/inboxes", allowed: ["admin"] },

@@ -17,6 +17,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/inbox",
       "/tickets",
       "/contacts",
+      "/contacts/import",
       "/lists",
       "/reports",
       "/reports/bots",
@@ -39,7 +40,10 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/help/articles/art_demo_plans_pricing",
     ],
   },
-  agent: { email: () => demoUsers.agent, pages: ["/inbox", "/inbox?view=snoozed", "/inbox/bulk", "/tickets", "/contacts", "/lists", "/knowledge", "/settings/profile"] },
+  agent: {
+    email: () => demoUsers.agent,
+    pages: ["/inbox", "/inbox?view=snoozed", "/inbox/bulk", "/tickets", "/contacts", "/contacts/import", "/lists", "/knowledge", "/settings/profile"],
+  },
   marketer: {
     email: () => demoUsers.marketer,
     pages: ["/flows", "/flows/flow_support_triage", "/lists", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],

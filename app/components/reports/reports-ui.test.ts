@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { niceMax } from "./charts.js";
-import { csvField, toCsv } from "./csv.js";
+import { csvField, toCsv } from "../../csv.js";
 import { toFlowAnalytics } from "./flow-overlay.js";
 import { formatDuration, formatHours, formatPercent, formatStamp } from "./format.js";
 import { customRangeProblem } from "./report-ui.js";
