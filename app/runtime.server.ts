@@ -72,6 +72,8 @@ export type { Contact, ContactCreated, ContactHistory, ContactListItem, OwnerOpt
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
 export { SavedReplies } from "../runtime/services/saved-replies.js";
+export { Labels, labelColors, MAX_LABEL_DESCRIPTION, MAX_LABEL_NAME } from "../runtime/services/labels.js";
+export type { Label, LabelChip, LabelColor } from "../runtime/services/labels.js";
 export { articlePath, Knowledge, MAX_BODY_BYTES, MAX_TITLE } from "../runtime/services/knowledge.js";
 export { renderArticleHtml } from "../runtime/services/knowledge-markdown.js";
 export type { Article, ArticleList, ArticleListItem, ArticleStatus, KnowledgeHit, PublishedArticle } from "../runtime/services/knowledge.js";

@@ -20,6 +20,7 @@ import * as Engine from "./engine.js";
 import * as FormChannel from "./form-channel.js";
 import * as Inbox from "./inbox.js";
 import * as Knowledge from "./knowledge.js";
+import * as Labels from "./labels.js";
 import * as LiveEvents from "./live-events.js";
 import * as MessengerChannel from "./messenger-channel.js";
 import * as OutsideConversations from "./outside-conversations.js";
@@ -77,6 +78,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     ContactLists.layer,
     Tickets.layer,
     SavedReplies.layer,
+    Labels.layer,
     Snoozes.layer,
     Knowledge.layer,
     Ratings.layer,
