@@ -27,6 +27,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/teams",
       "/settings/routing",
       "/settings/saved-replies",
+      "/settings/labels",
       "/settings/profile",
       "/knowledge",
       "/knowledge/new",
