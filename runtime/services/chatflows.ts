@@ -372,7 +372,8 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       .all() as Array<{ key: string }>;
     for (const r of recent) properties.add(r.key);
     const lists = db.prepare("SELECT id, name FROM contact_lists ORDER BY name COLLATE NOCASE, id").all() as Array<{ id: string; name: string }>;
-    return { teams, users, contactProperties: [...properties].sort(), lists };
+    const labels = db.prepare("SELECT id, name FROM labels ORDER BY name COLLATE NOCASE, id").all() as Array<{ id: string; name: string }>;
+    return { teams, users, contactProperties: [...properties].sort(), lists, labels };
   };
 
   const compileDocument = (

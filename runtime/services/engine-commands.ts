@@ -16,6 +16,7 @@ import {
   type MessageRow,
 } from "./conversation-rows.js";
 import { addToListInWrite, applyWaitingInWrite, recordConsentInWrite } from "./contact-lists.js";
+import { addLabelsInWrite } from "./labels.js";
 import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 import { searchKnowledgeNow } from "./knowledge.js";
@@ -674,6 +675,22 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
         continue;
       }
       recordConsentInWrite(prepare, { contactId, email: consent.email, consentText: consent.consentText, conversation, nodeId: consent.nodeId, now });
+    }
+  }
+
+  // A handoff step's labels (only a handoff turn whose step names some). A builder's preview gets none.
+  const handoffLabels = plan.handoff?.labels;
+  if (handoffLabels !== undefined && !scope.isPreview) {
+    const conversation = {
+      id: scope.id,
+      inbox_id: columns.inboxId,
+      channel_id: scope.channelId,
+      chatflow_id: scope.chatflowId,
+      chatflow_version_id: scope.chatflowVersionId,
+      is_preview: 0,
+    };
+    for (const labelId of addLabelsInWrite(prepare, conversation, handoffLabels, now)) {
+      events.push({ type: "flow_error", nodeId: plan.handoff!.nodeId, data: { message: `label ${labelId} does not exist (any more)` } });
     }
   }
 

@@ -182,8 +182,14 @@ function EditorFrame({
     return { team: (id) => teams.get(id), user: (id) => users.get(id), list: (id) => lists.get(id) };
   }, [context.teams, context.users, context.lists]);
   const workspace = useMemo(
-    () => ({ teams: context.teams, users: context.users, contactProperties: context.contactProperties, lists: context.lists ?? [] }),
-    [context.teams, context.users, context.contactProperties, context.lists],
+    () => ({
+      teams: context.teams,
+      users: context.users,
+      contactProperties: context.contactProperties,
+      lists: context.lists ?? [],
+      labels: context.labels ?? [],
+    }),
+    [context.teams, context.users, context.contactProperties, context.lists, context.labels],
   );
 
   const decorations = useMemo(() => decorate(diagnostics), [diagnostics]);
