@@ -81,6 +81,7 @@ export type { SavedReply } from "../runtime/services/saved-replies.js";
 export { Reports } from "../runtime/services/reports.js";
 export type {
   AgentRow,
+  LabelReportRow,
   ArmReport,
   BotOverview,
   FlowOverlay,
