@@ -3,17 +3,18 @@
  * name, a colour of the palette and a description. Deleting one takes it off every
  * conversation (after a confirmation); nothing else goes.
  */
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
 import { colorNames, LabelChip } from "../components/inbox/label-chips.js";
-import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
-import { fieldErrors, formValues } from "../forms.js";
+import { listAction } from "../components/settings/list-action.server.js";
+import { ErrorNotice, SavedNotice } from "../components/settings/notices.js";
+import { AddItemCard } from "../components/settings/page-parts.js";
 import { access } from "../roles.js";
-import { attempt, labelColors, Labels, MAX_LABEL_DESCRIPTION, MAX_LABEL_NAME, run } from "../runtime.server.js";
+import { labelColors, Labels, MAX_LABEL_DESCRIPTION, MAX_LABEL_NAME, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Labels · Settings · Parley" }];
@@ -29,34 +30,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
-  const form = await request.formData();
-  const intent = String(form.get("intent") ?? "");
-  const id = String(form.get("id") ?? "");
-  const values = formValues(form, fields);
-  const result =
-    intent === "create"
-      ? await attempt(context, Effect.flatMap(Labels, (l) => l.create(user, values)))
-      : intent === "update"
-        ? await attempt(context, Effect.flatMap(Labels, (l) => l.update(user, id, values)))
-        : intent === "delete"
-          ? await attempt(context, Effect.flatMap(Labels, (l) => l.remove(user, id)))
-          : null;
-  if (result === null) {
-    return data({ intent, id, errors: { form: `unknown intent “${intent}”: expected create, update or delete` }, values, saved: false }, { status: 400 });
-  }
-  if (!result.ok) {
-    const errors = fieldErrors(result.error);
-    // A taken name is about the name field.
-    if (result.cause._tag === "Conflict") {
-      errors.name = result.error.message;
-      delete errors.form;
-    }
-    return data({ intent, id, errors, values, saved: false }, { status: result.status });
-  }
-  return { intent, id, errors: {} as Record<string, string>, values: null, saved: true };
+  const actions = {
+    create: (values: Record<string, string>) => Effect.flatMap(Labels, (l) => l.create(user, values)),
+    update: (id: string, values: Record<string, string>) => Effect.flatMap(Labels, (l) => l.update(user, id, values)),
+    remove: (id: string) => Effect.flatMap(Labels, (l) => l.remove(user, id)),
+  };
+  // A taken name is about the name field.
+  return listAction(context, await request.formData(), fields, actions, "name");
 }
 
-function LabelFields({ prefix, values, errors }: { prefix: string; values: Record<string, string>; errors: Record<string, string> }) {
+function LabelFields({ prefix, values, errors }: { prefix: string; values: Readonly<Record<string, string>>; errors: Readonly<Record<string, string>> }) {
   const { palette, limits } = useLoaderData<typeof loader>();
   return (
     <>
@@ -87,8 +70,6 @@ export default function LabelsSettings() {
   const { labels } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const createErrors: Record<string, string> = result?.intent === "create" ? result.errors : {};
-  const createValues: Record<string, string> = result?.intent === "create" && result.values ? result.values : {};
   return (
     <>
       <header className="page-header">
@@ -147,16 +128,9 @@ export default function LabelsSettings() {
           );
         })}
       </section>
-      <section className="card" aria-labelledby="new-label-title">
-        <h2 id="new-label-title">Add a label</h2>
-        <ErrorNotice message={createErrors.form} />
-        <Form method="post" className="form" key={result?.intent === "create" && result.saved ? `saved-${labels.length}` : "new"}>
-          <CsrfInput />
-          <input type="hidden" name="intent" value="create" />
-          <LabelFields prefix="new" values={createValues} errors={createErrors} />
-          <SubmitActions busy={busy} label="Add label" busyLabel="Add label" />
-        </Form>
-      </section>
+      <AddItemCard titleId="new-label-title" title="Add a label" result={result} count={labels.length} busy={busy} submitLabel="Add label">
+        {(values, errors) => <LabelFields prefix="new" values={values} errors={errors} />}
+      </AddItemCard>
     </>
   );
 }

@@ -91,6 +91,15 @@ export function FieldShell({
         </div>
       )}
       {inline ? null : children(aria)}
+      <FieldNotes id={id} hint={hint} errors={errors} />
+    </div>
+  );
+}
+
+/** A field's hint and messages, with the ids its control's aria-describedby names. */
+function FieldNotes({ id, hint, errors }: { id: string; hint: string | undefined; errors: ReadonlyArray<string> }) {
+  return (
+    <>
       {hint ? (
         <p id={`${id}-hint`} className="fe-field__hint">
           {hint}
@@ -101,7 +110,7 @@ export function FieldShell({
           {errors.join(" ")}
         </p>
       ) : null}
-    </div>
+    </>
   );
 }
 
@@ -375,16 +384,7 @@ export function CheckListField({ path, legend, options, hint }: { path: DataPath
           </label>
         </div>
       ))}
-      {hint ? (
-        <p id={`${id}-hint`} className="fe-field__hint">
-          {hint}
-        </p>
-      ) : null}
-      {errors.length > 0 ? (
-        <p id={`${id}-error`} className="fe-field__error">
-          {errors.join(" ")}
-        </p>
-      ) : null}
+      <FieldNotes id={id} hint={hint} errors={errors} />
     </fieldset>
   );
 }
