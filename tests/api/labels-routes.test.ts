@@ -54,28 +54,28 @@ const onConversation = () =>
 
 describe("/settings/labels", () => {
   it("adds, edits and deletes a label, and refuses bad input by field, storing nothing", async () => {
-    expect(await settings({ intent: "create", name: "Billing", color: "blue", description: "Invoices" })).toMatchObject({ status: 200, body: { saved: true } });
+    expect(await settings({ intent: "create", name: "Invoices", color: "blue", description: "Money owed" })).toMatchObject({ status: 200, body: { saved: true } });
     const before = count("labels");
     const blank = await settings({ intent: "create", name: " ", color: "blue" });
     expect(blank).toMatchObject({ status: 400, body: { errors: { name: "enter a name for the label" } } });
     const colour = await settings({ intent: "create", name: "Bug", color: "magenta" });
     expect(colour.status).toBe(400);
     expect(colour.body.errors.color).toMatch(/pick a colour/);
-    const taken = await settings({ intent: "create", name: "BILLING", color: "red" });
+    const taken = await settings({ intent: "create", name: "INVOICES", color: "red" });
     expect(taken.status).toBe(409);
-    expect(taken.body.errors).toEqual({ name: "A label named “BILLING” already exists." });
+    expect(taken.body.errors).toEqual({ name: "A label named “INVOICES” already exists." });
     expect((await settings({ intent: "explode" })).status).toBe(400);
     expect((await settings({ intent: "create", name: "No token", color: "red" }, { csrf: false })).status).toBe(403);
     expect(count("labels")).toBe(before);
 
-    const id = idOf("Billing");
-    expect((await settings({ intent: "update", id, name: "Billing & invoices", color: "teal", description: "" })).status).toBe(200);
+    const id = idOf("Invoices");
+    expect((await settings({ intent: "update", id, name: "Invoices & credit notes", color: "teal", description: "" })).status).toBe(200);
     expect((await settings({ intent: "update", id: "label_nope", name: "X", color: "red" })).status).toBe(404);
     const loaded = (await labelsLoader({ request: requests().get("/settings/labels"), context: signedIn.context, params: {} })) as unknown as {
       labels: Array<{ name: string; color: string; description: string | null; openCount: number }>;
       palette: ReadonlyArray<string>;
     };
-    expect(loaded.labels).toEqual([expect.objectContaining({ name: "Billing & invoices", color: "teal", description: null, openCount: 0 })]);
+    expect(loaded.labels).toContainEqual(expect.objectContaining({ name: "Invoices & credit notes", color: "teal", description: null, openCount: 0 }));
     expect(loaded.palette).toContain("purple");
     expect((await settings({ intent: "delete", id: "label_nope" })).status).toBe(404);
     expect((await settings({ intent: "delete", id })).status).toBe(200);
@@ -85,22 +85,22 @@ describe("/settings/labels", () => {
 
 describe("/inbox/:id label intents", () => {
   it("put a label on and take it off, and refuse a missing or unknown one by field and status", async () => {
-    await settings({ intent: "create", name: "VIP", color: "purple" });
+    await settings({ intent: "create", name: "Priority", color: "purple" });
     await settings({ intent: "create", name: "Refund", color: "green" });
-    const [vip, refund] = [idOf("VIP"), idOf("Refund")];
+    const [priority, refund] = [idOf("Priority"), idOf("Refund")];
 
     const none = await thread({ intent: "add-label" });
     expect(none).toMatchObject({ status: 400, body: { ok: false, fields: { labelId: "pick a label" } } });
     expect((await thread({ intent: "add-label", labelId: "label_nope" })).status).toBe(404);
     expect(count("conversation_labels")).toBe(0);
 
-    expect(await thread({ intent: "add-label", labelId: vip })).toMatchObject({ status: 200, body: { ok: true, intent: "add-label" } });
-    expect(await thread({ intent: "add-label", labelId: vip })).toMatchObject({ status: 200 });
-    expect(onConversation()).toEqual(["VIP"]);
+    expect(await thread({ intent: "add-label", labelId: priority })).toMatchObject({ status: 200, body: { ok: true, intent: "add-label" } });
+    expect(await thread({ intent: "add-label", labelId: priority })).toMatchObject({ status: 200 });
+    expect(onConversation()).toEqual(["Priority"]);
     expect(count("events WHERE type = 'label_added' AND conversation_id = ?", conversationId)).toBe(1);
 
     // Without JavaScript the menu posts every label it showed: ticked ones go on, the others come off.
-    expect((await thread({ intent: "set-labels", shown: [vip, refund], labelId: [refund] })).status).toBe(200);
+    expect((await thread({ intent: "set-labels", shown: [priority, refund], labelId: [refund] })).status).toBe(200);
     expect(onConversation()).toEqual(["Refund"]);
     expect((await thread({ intent: "set-labels", shown: ["label_nope"] })).status).toBe(404);
 
