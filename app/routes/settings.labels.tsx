@@ -94,10 +94,16 @@ export default function LabelsSettings() {
               <summary>
                 <LabelChip label={label} />{" "}
                 <span className="muted">
-                  · <Link to={`/inbox?label=${encodeURIComponent(label.id)}`}>{label.openCount} open</Link>
+                  · {label.openCount} open
                   {label.description ? ` · ${label.description}` : ""}
                 </span>
               </summary>
+              {/* Not in the summary: a link inside it would be a control inside a control. */}
+              <p>
+                <Link to={`/inbox?label=${encodeURIComponent(label.id)}`}>
+                  The open conversations labelled {label.name} ({label.openCount})
+                </Link>
+              </p>
               <Form method="post" className="form" aria-label={`Edit ${label.name}`}>
                 <CsrfInput />
                 <input type="hidden" name="id" value={label.id} />

@@ -9,7 +9,17 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, login, parleyUrl, readServerDatabase } from "./helpers.js";
+import {
+  adminEmail,
+  adminPassword,
+  apiVisitorAsksForAPerson,
+  demoUsers,
+  getChatChannelId,
+  login,
+  parleyUrl,
+  readServerDatabase,
+  seriousViolations,
+} from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -60,6 +70,8 @@ test("an admin makes a label in Settings; a name already taken is refused on its
   await expect(admin.getByRole("status")).toHaveText("The label is added.");
   const entry = admin.locator("details.saved-reply", { hasText: labelName });
   await expect(entry).toContainText("0 open");
+  await entry.locator("summary").first().click();
+  expect(await seriousViolations(admin)).toEqual([]);
 
   // The same name in another case is taken.
   await add.getByLabel("Name").fill(labelName.toUpperCase());
