@@ -179,8 +179,9 @@ function EditorFrame({
     const teams = new Map(context.teams.map((t) => [t.id, t.name]));
     const users = new Map(context.users.map((u) => [u.id, u.name]));
     const lists = new Map((context.lists ?? []).map((l) => [l.id, l.name]));
-    return { team: (id) => teams.get(id), user: (id) => users.get(id), list: (id) => lists.get(id) };
-  }, [context.teams, context.users, context.lists]);
+    const labels = new Map((context.labels ?? []).map((l) => [l.id, l.name]));
+    return { team: (id) => teams.get(id), user: (id) => users.get(id), list: (id) => lists.get(id), label: (id) => labels.get(id) };
+  }, [context.teams, context.users, context.lists, context.labels]);
   const workspace = useMemo(
     () => ({
       teams: context.teams,
