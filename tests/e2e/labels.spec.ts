@@ -147,3 +147,18 @@ test("Settings counts the open conversations that carry a label", async ({ brows
   expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM conversation_labels WHERE conversation_id = ?", visit.conversationId).n).toBe(0);
   expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM conversations WHERE id = ?", visit.conversationId).n).toBe(1);
 });
+
+test("on a phone, the open Labels menu and a labelled row fit the screen", async ({ browser }) => {
+  const agent = await signedIn(browser, demoUsers.agent);
+  await agent.setViewportSize({ width: 390, height: 844 });
+  // The demo's VIP label (seeded).
+  await agent.goto(`/inbox/${visit.conversationId}`);
+  await labelsToggle(agent).click();
+  const menu = agent.getByRole("form", { name: "Labels of this conversation" });
+  await menu.getByRole("checkbox", { name: "VIP" }).check();
+  await expect(header(agent).getByRole("list", { name: "Labels" })).toContainText("VIP");
+  expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await agent.goto("/inbox?view=all_open");
+  await expect(row(agent).getByRole("list", { name: "Labels" })).toContainText("VIP");
+  expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+});
