@@ -78,6 +78,8 @@ export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtim
 export { SavedReplies } from "../runtime/services/saved-replies.js";
 export { OutgoingWebhooks, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime/services/outgoing-webhooks.js";
 export type { WebhookDelivery, WebhookEventType, WebhookSubscription, WebhookSubscriptionDetails } from "../runtime/services/outgoing-webhooks.js";
+export { Labels, labelColors, MAX_LABEL_DESCRIPTION, MAX_LABEL_NAME } from "../runtime/services/labels.js";
+export type { Label, LabelChip, LabelColor } from "../runtime/services/labels.js";
 export { articlePath, Knowledge, MAX_BODY_BYTES, MAX_TITLE } from "../runtime/services/knowledge.js";
 export { renderArticleHtml } from "../runtime/services/knowledge-markdown.js";
 export type { Article, ArticleList, ArticleListItem, ArticleStatus, KnowledgeHit, PublishedArticle } from "../runtime/services/knowledge.js";
@@ -85,6 +87,7 @@ export type { SavedReply } from "../runtime/services/saved-replies.js";
 export { Reports } from "../runtime/services/reports.js";
 export type {
   AgentRow,
+  LabelReportRow,
   ArmReport,
   BotOverview,
   FlowOverlay,

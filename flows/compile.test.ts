@@ -706,6 +706,53 @@ describe("add to list", () => {
   });
 });
 
+describe("handoff labels", () => {
+  const doc = (labels?: ReadonlyArray<string>) => ({
+    id: "labels_bot",
+    name: "Labels bot",
+    kind: "bot",
+    language: "en",
+    startNodeId: "human",
+    variables: [],
+    settings: {},
+    nodes: [{ id: "human", kind: "handoff", position: at, data: { target: { type: "routing" }, ...(labels ? { labels } : {}) } }],
+    edges: [],
+  });
+  const compiled = (labels?: ReadonlyArray<string>, known?: CompileContext["labels"]) => {
+    const decoded = decodeFlowDocument(doc(labels));
+    if (Either.isLeft(decoded)) throw new Error(JSON.stringify(decoded.left));
+    return compile(decoded.right, { ...context, ...(known ? { labels: known } : {}) });
+  };
+  const workspace = [
+    { id: "label_lead", name: "Sales lead" },
+    { id: "label_vip", name: "VIP" },
+  ];
+
+  it("keeps the labels on the handoff node, and none when the step names none", () => {
+    const result = compiled(["label_lead", "label_vip"], workspace);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.spec?.nodes[0]?.data).toEqual({ target: { type: "routing" }, labels: ["label_lead", "label_vip"], away: { askForEmail: false, createTicket: false } });
+    expect(compiled(undefined, workspace).spec?.nodes[0]?.data).not.toHaveProperty("labels");
+  });
+
+  it("refuses a label the workspace does not have, at its place in data.labels", () => {
+    const unknown = compiled(["label_lead", "label_gone"], workspace);
+    expect(unknown.spec).toBeUndefined();
+    expect(unknown.diagnostics).toEqual([
+      expect.objectContaining({ code: "unknown_label", severity: "error", nodeId: "human", path: "data.labels[1]", message: expect.stringContaining('"label_gone"') }),
+    ]);
+    // Where the context knows no labels (a flow file outside a workspace) ids are not checked.
+    expect(compiled(["label_anything"]).diagnostics).toEqual([]);
+  });
+
+  it("refuses a label list that is not a list of ids", () => {
+    const empty = compiled([""], workspace);
+    expect(empty.spec).toBeUndefined();
+    expect(empty.diagnostics[0]).toMatchObject({ nodeId: "human", severity: "error" });
+    expect(empty.diagnostics[0]?.path).toMatch(/^data\.labels/);
+  });
+});
+
 describe("email subscription", () => {
   const doc = (data: Record<string, unknown>) => ({
     id: "sub_bot",

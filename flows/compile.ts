@@ -36,6 +36,8 @@ export interface CompileContext {
   readonly contactProperties: ReadonlyArray<string>;
   /** Contact lists, for "Add to list" steps; when absent (a flow file outside a workspace) list ids are not checked. */
   readonly lists?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  /** Conversation labels, for handoff steps; when absent (a flow file outside a workspace) label ids are not checked. */
+  readonly labels?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
 }
 
 export interface CompileResult {
@@ -274,6 +276,7 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
   const teams = new Set(context.teams.map((t) => t.id));
   const users = new Set(context.users.map((u) => u.id));
   const lists = context.lists === undefined ? undefined : new Set(context.lists.map((l) => l.id));
+  const labels = context.labels === undefined ? undefined : new Set(context.labels.map((l) => l.id));
   const defined = collectDefinitions(input, context);
 
   // Start
@@ -529,6 +532,17 @@ const runChecks = (input: CheckInput, context: CompileContext, out: Diagnostic[]
       case "handoff":
         if (n.data.target.type === "team") checkTeam(node, n.data.target.teamId, "data.target.teamId", nodeName(node));
         if (n.data.target.type === "user") checkUser(node, n.data.target.userId, "data.target.userId", nodeName(node));
+        // Checked when the workspace's labels are known (publishing); a label deleted later is a flow_error at run time.
+        (n.data.labels ?? []).forEach((labelId, i) => {
+          if (labels !== undefined && !labels.has(labelId)) {
+            error({
+              code: Code.unknownLabel,
+              nodeId: node.id,
+              path: `data.labels[${i}]`,
+              message: `${nodeName(node)} adds a label that does not exist (id "${labelId}"). Choose one of your labels.`,
+            });
+          }
+        });
         break;
       case "meeting":
         checkUser(node, n.data.userId, "data.userId", nodeName(node));

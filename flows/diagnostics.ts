@@ -46,6 +46,7 @@ export const DiagnosticCode = {
   unknownTeam: "unknown_team",
   unknownUser: "unknown_user",
   unknownList: "unknown_list",
+  unknownLabel: "unknown_label",
   missingConsentText: "missing_consent_text",
   invalidRange: "invalid_range",
   invalidTimezone: "invalid_timezone",

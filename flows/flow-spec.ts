@@ -219,6 +219,8 @@ export type HandoffTarget = typeof HandoffTarget.Type;
 export const HandoffData = S.Struct({
   target: HandoffTarget,
   message: S.optional(Template),
+  /** Conversation labels' ids: the conversation gets them as it is handed off (added by the bot). */
+  labels: S.optional(S.Array(S.String.pipe(S.minLength(1), S.maxLength(100))).pipe(S.maxItems(20))),
   away: S.optionalWith(
     S.Struct({
       message: S.optional(Template),

@@ -2,7 +2,7 @@
  * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
  * close | reopen | mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact | set-owner |
- * create-ticket | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
+ * create-ticket | add-label | remove-label | set-labels | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
  * A reply by email or on Messenger may carry files: its post is then multipart (thread-action.server.ts
  * reads it with the reply limits).
  */

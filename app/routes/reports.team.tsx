@@ -7,7 +7,7 @@ import { formatCount, formatDuration, formatHours, formatPercent, formatScore } 
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
 import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
-import { teamAgentsTable, teamResponseTable, teamVolumeTable } from "../components/reports/tables.js";
+import { teamAgentsTable, teamLabelsTable, teamResponseTable, teamVolumeTable } from "../components/reports/tables.js";
 import { Reports, run } from "../runtime.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -40,7 +40,12 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     days: query.range.days.map((d) => d.day),
     channelSeries: channels.map((name) => ({ name, values: query.range.days.map((d) => perDay.get(d.day)?.get(name) ?? 0) })),
     replies: team.agents.filter((a) => a.replies > 0).map((a) => ({ label: a.name, value: a.replies })),
-    tables: { volume: teamVolumeTable(team), response: teamResponseTable(team), agents: teamAgentsTable(team.agents, team.measure === "business") },
+    tables: {
+      volume: teamVolumeTable(team),
+      response: teamResponseTable(team),
+      agents: teamAgentsTable(team.agents, team.measure === "business"),
+      labels: teamLabelsTable(team.labels, team.measure === "business"),
+    },
   };
 }
 
@@ -89,6 +94,14 @@ export default function TeamReportsPage() {
         <h2 id="team-volume-title">Conversations by channel and inbox</h2>
         <LineChart title="Conversations per day by channel" categories={data.days} series={data.channelSeries} format={(v) => formatCount(v)} integer />
         <ReportTableView table={tables.volume} query={query} />
+      </section>
+
+      <section className="card" aria-labelledby="team-labels-title">
+        <h2 id="team-labels-title">Conversations by label</h2>
+        <ReportTableView table={tables.labels} query={query} />
+        <p className="muted">
+          Conversations created in the range that carry the label now, how many of them are closed, and the median of their first responses.
+        </p>
       </section>
 
       <section className="card" aria-labelledby="team-satisfaction-title">

@@ -2,16 +2,17 @@
  * /settings/saved-replies (admins) — the team's canned answers. Agents insert one in the inbox
  * composer by typing "/" and its shortcut.
  */
-import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import type { ActionFunctionArgs, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
-import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
-import { fieldErrors, formValues } from "../forms.js";
+import { listAction } from "../components/settings/list-action.server.js";
+import { ErrorNotice, SavedNotice } from "../components/settings/notices.js";
+import { AddItemCard } from "../components/settings/page-parts.js";
 import { access } from "../roles.js";
-import { attempt, run, SavedReplies } from "../runtime.server.js";
+import { run, SavedReplies } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Saved replies · Settings · Parley" }];
@@ -26,34 +27,16 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
-  const form = await request.formData();
-  const intent = String(form.get("intent") ?? "");
-  const id = String(form.get("id") ?? "");
-  const values = formValues(form, fields);
-  const result =
-    intent === "create"
-      ? await attempt(context, Effect.flatMap(SavedReplies, (s) => s.create(user, values)))
-      : intent === "update"
-        ? await attempt(context, Effect.flatMap(SavedReplies, (s) => s.update(user, id, values)))
-        : intent === "delete"
-          ? await attempt(context, Effect.flatMap(SavedReplies, (s) => s.remove(user, id)))
-          : null;
-  if (result === null) {
-    return data({ intent, id, errors: { form: `unknown intent “${intent}”: expected create, update or delete` }, values, saved: false }, { status: 400 });
-  }
-  if (!result.ok) {
-    const errors = fieldErrors(result.error);
-    // A taken shortcut is about the shortcut field.
-    if (result.cause._tag === "Conflict") {
-      errors.shortcut = result.error.message;
-      delete errors.form;
-    }
-    return data({ intent, id, errors, values, saved: false }, { status: result.status });
-  }
-  return { intent, id, errors: {} as Record<string, string>, values: null, saved: true };
+  const actions = {
+    create: (values: Record<string, string>) => Effect.flatMap(SavedReplies, (s) => s.create(user, values)),
+    update: (id: string, values: Record<string, string>) => Effect.flatMap(SavedReplies, (s) => s.update(user, id, values)),
+    remove: (id: string) => Effect.flatMap(SavedReplies, (s) => s.remove(user, id)),
+  };
+  // A taken shortcut is about the shortcut field.
+  return listAction(context, await request.formData(), fields, actions, "shortcut");
 }
 
-function ReplyFields({ prefix, values, errors }: { prefix: string; values: Record<string, string>; errors: Record<string, string> }) {
+function ReplyFields({ prefix, values, errors }: { prefix: string; values: Readonly<Record<string, string>>; errors: Readonly<Record<string, string>> }) {
   return (
     <>
       <Field id={`${prefix}-shortcut`} label="Shortcut" error={errors.shortcut} hint="Typed as /shortcut in the composer, e.g. refund-policy">
@@ -73,8 +56,6 @@ export default function SavedRepliesSettings() {
   const { replies } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const createErrors: Record<string, string> = result?.intent === "create" ? result.errors : {};
-  const createValues: Record<string, string> = result?.intent === "create" && result.values ? result.values : {};
   return (
     <>
       <header className="page-header">
@@ -114,16 +95,9 @@ export default function SavedRepliesSettings() {
           );
         })}
       </section>
-      <section className="card" aria-labelledby="new-reply-title">
-        <h2 id="new-reply-title">Add a saved reply</h2>
-        <ErrorNotice message={createErrors.form} />
-        <Form method="post" className="form" key={result?.intent === "create" && result.saved ? `saved-${replies.length}` : "new"}>
-          <CsrfInput />
-          <input type="hidden" name="intent" value="create" />
-          <ReplyFields prefix="new" values={createValues} errors={createErrors} />
-          <SubmitActions busy={busy} label="Add saved reply" busyLabel="Add saved reply" />
-        </Form>
-      </section>
+      <AddItemCard titleId="new-reply-title" title="Add a saved reply" result={result} count={replies.length} busy={busy} submitLabel="Add saved reply">
+        {(values, errors) => <ReplyFields prefix="new" values={values} errors={errors} />}
+      </AddItemCard>
     </>
   );
 }

@@ -13,6 +13,7 @@ const sections = [
   { to: "/settings/routing", label: "Routing", adminOnly: true },
   { to: "/settings/email-filters", label: "Email filters", adminOnly: true },
   { to: "/settings/saved-replies", label: "Saved replies", adminOnly: true },
+  { to: "/settings/labels", label: "Labels", adminOnly: true },
   { to: "/settings/webhooks", label: "Webhooks", adminOnly: true },
   { to: "/settings/profile", label: "Your profile", adminOnly: false },
 ] as const;

@@ -167,6 +167,8 @@ export const CompileContextJson = S.Struct({
   contactProperties: S.optionalWith(S.Array(S.String), { default: () => [] }),
   /** Contact lists; when left out, "Add to list" steps are not checked against any. */
   lists: S.optional(S.Array(Named)),
+  /** Conversation labels; when left out, handoff steps' labels are not checked against any. */
+  labels: S.optional(S.Array(Named)),
 });
 
 /** The context used when none is given: nothing is known, so every team and user is unknown. */
@@ -175,7 +177,13 @@ export const EMPTY_CONTEXT: CompileContext = { teams: [], users: [], contactProp
 /** Decodes a compile context value, every problem as path + message. Pure. */
 export const decodeCompileContext = (value: unknown): Either.Either<CompileContext, ReadonlyArray<DecodeIssue>> =>
   decodeWith(CompileContextJson)(value).pipe(
-    Either.map((c) => ({ teams: c.teams, users: c.users, contactProperties: c.contactProperties, ...(c.lists ? { lists: c.lists } : {}) }))
+    Either.map((c) => ({
+      teams: c.teams,
+      users: c.users,
+      contactProperties: c.contactProperties,
+      ...(c.lists ? { lists: c.lists } : {}),
+      ...(c.labels ? { labels: c.labels } : {}),
+    })),
   );
 
 /** Reads and decodes a compile-context file. */

@@ -319,6 +319,7 @@ const handOff = (run: Run, node: SpecNodeOf<"handoff">, away: boolean, createTic
     collected: collectedOf(run),
     away,
     createTicket,
+    ...(node.data.labels !== undefined && node.data.labels.length > 0 ? { labels: node.data.labels } : {}),
   });
   track(run, { name: "handed_off", nodeId: node.id });
   endWith(run, "handed_off", "handed_off", false);

@@ -176,6 +176,8 @@ export type Command =
       /** True when nobody was available: the flow's away behaviour ran. */
       readonly away: boolean;
       readonly createTicket: boolean;
+      /** Conversation labels the conversation gets (present only when the step names some). */
+      readonly labels?: ReadonlyArray<string>;
     }
   | { readonly type: "offer_meeting"; readonly nodeId: string; readonly userId: string; readonly message?: string }
   /** Put the conversation's contact (or, without one, its visitor until they are one) on a contact list. */

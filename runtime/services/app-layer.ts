@@ -22,6 +22,7 @@ import * as FormChannel from "./form-channel.js";
 import * as Inbox from "./inbox.js";
 import * as InboxBulk from "./inbox-bulk.js";
 import * as Knowledge from "./knowledge.js";
+import * as Labels from "./labels.js";
 import * as LiveEvents from "./live-events.js";
 import * as MessengerChannel from "./messenger-channel.js";
 import * as OutgoingWebhooks from "./outgoing-webhooks.js";
@@ -84,6 +85,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     ContactCsv.layer,
     Tickets.layer,
     SavedReplies.layer,
+    Labels.layer,
     Snoozes.layer,
     Presence.layer,
     Knowledge.layer,

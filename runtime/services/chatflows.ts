@@ -354,7 +354,8 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       name: string;
     }>;
     const lists = db.prepare("SELECT id, name FROM contact_lists ORDER BY name COLLATE NOCASE, id").all() as Array<{ id: string; name: string }>;
-    return { teams, users, contactProperties: knownContactProperties(db.prepare), lists };
+    const labels = db.prepare("SELECT id, name FROM labels ORDER BY name COLLATE NOCASE, id").all() as Array<{ id: string; name: string }>;
+    return { teams, users, contactProperties: knownContactProperties(db.prepare), lists, labels };
   };
 
   const compileDocument = (

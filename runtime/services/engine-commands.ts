@@ -16,6 +16,7 @@ import {
   type MessageRow,
 } from "./conversation-rows.js";
 import { addToListInWrite, applyWaitingInWrite, recordConsentInWrite } from "./contact-lists.js";
+import { addLabelsInWrite } from "./labels.js";
 import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 import { searchKnowledgeNow } from "./knowledge.js";
@@ -656,14 +657,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
 
   // "Add to list" steps (only turns that reached one have any). A builder's preview joins no list.
   if ((plan.lists.length > 0 || plan.consents.length > 0) && !scope.isPreview) {
-    const conversation = {
-      id: scope.id,
-      inbox_id: columns.inboxId,
-      channel_id: scope.channelId,
-      chatflow_id: scope.chatflowId,
-      chatflow_version_id: scope.chatflowVersionId,
-      is_preview: 0,
-    };
+    const conversation = conversationRefOf(scope, columns.inboxId);
     for (const { nodeId, listId } of plan.lists) {
       const outcome = addToListInWrite(prepare, { listId, contactId, visitorId: scope.visitorId, conversation, nodeId, now });
       if (outcome === "no_list") events.push({ type: "flow_error", nodeId, data: { message: `contact list ${listId} does not exist (any more)` } });
@@ -674,6 +668,15 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
         continue;
       }
       recordConsentInWrite(prepare, { contactId, email: consent.email, consentText: consent.consentText, conversation, nodeId: consent.nodeId, now });
+    }
+  }
+
+  // A handoff step's labels (only a handoff turn whose step names some). A builder's preview gets none.
+  const handoffLabels = plan.handoff?.labels;
+  if (handoffLabels !== undefined && !scope.isPreview) {
+    const conversation = conversationRefOf(scope, columns.inboxId);
+    for (const labelId of addLabelsInWrite(prepare, conversation, handoffLabels, now)) {
+      events.push({ type: "flow_error", nodeId: plan.handoff!.nodeId, data: { message: `label ${labelId} does not exist (any more)` } });
     }
   }
 
@@ -713,6 +716,19 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   insertEvents(prepare, rows);
   return ownerRoute === undefined ? { messages: stored, api, contactId } : { messages: stored, api, contactId, ownerRoute };
 };
+
+/** Where a bot's list, consent or label change happened, as the events log records it (never a preview's). Pure. */
+const conversationRefOf = (
+  scope: { readonly id: string; readonly channelId: string; readonly chatflowId: string | null; readonly chatflowVersionId: string | null },
+  inboxId: string,
+) => ({
+  id: scope.id,
+  inbox_id: inboxId,
+  channel_id: scope.channelId,
+  chatflow_id: scope.chatflowId,
+  chatflow_version_id: scope.chatflowVersionId,
+  is_preview: 0,
+});
 
 /** The handoff event with where a handoff to the contact's owner went (`to`, `ownerId`, and `reason` for routing). Pure. */
 const withOwnerRoute = (event: PlannedEvent, route: ContactOwnerRoute): PlannedEvent => ({

@@ -1,8 +1,8 @@
 /**
  * For tests of the inbox services (not used by the app): a workspace in a fresh SQLite file —
  * two inboxes, a team, admin / two agents of Support / an agent of Sales / an analyst — with the
- * real Database, LiveEvents, Chatflows, Engine, Routing, Inbox, Contacts, Tickets and
- * SavedReplies layers, plus helpers that write conversations directly.
+ * real Database, LiveEvents, Chatflows, Engine, Routing, Inbox, Contacts, Tickets, SavedReplies
+ * and Labels layers, plus helpers that write conversations directly.
  */
 import { Effect, Layer, ManagedRuntime } from "effect";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -17,6 +17,7 @@ import * as Deliveries from "./deliveries.js";
 import * as Engine from "./engine.js";
 import type { Actor } from "./inbox-access.js";
 import * as Inbox from "./inbox.js";
+import * as Labels from "./labels.js";
 import * as LiveEvents from "./live-events.js";
 import * as Routing from "./routing.js";
 import * as SavedReplies from "./saved-replies.js";
@@ -40,7 +41,8 @@ export type KitServices =
   | Contacts.Contacts
   | ContactLists.ContactLists
   | Tickets.Tickets
-  | SavedReplies.SavedReplies;
+  | SavedReplies.SavedReplies
+  | Labels.Labels;
 
 export interface Kit {
   readonly runtime: ManagedRuntime.ManagedRuntime<KitServices, never>;
@@ -78,7 +80,7 @@ export const openKit = async (): Promise<Kit> => {
   const base = Layer.mergeAll(Db.layer({ path: join(dir, "inbox.sqlite"), synchronous: "NORMAL" }), LiveEvents.layer);
   const engine = Engine.layerWithActions(noActions).pipe(Layer.provide(Chatflows.layer));
   const core = Layer.mergeAll(engine, Routing.layer, Chatflows.layer, Deliveries.layer).pipe(Layer.provideMerge(base));
-  const services = Layer.mergeAll(Inbox.layer, Contacts.layer, ContactLists.layer, Tickets.layer, SavedReplies.layer).pipe(Layer.provideMerge(core));
+  const services = Layer.mergeAll(Inbox.layer, Contacts.layer, ContactLists.layer, Tickets.layer, SavedReplies.layer, Labels.layer).pipe(Layer.provideMerge(core));
   const runtime = ManagedRuntime.make(services);
   const db = await runtime.runPromise(Db.Database);
   const live = await runtime.runPromise(LiveEvents.LiveEvents);

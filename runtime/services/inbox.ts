@@ -39,6 +39,7 @@ import {
   type Actor,
   type ConversationAccessRow,
 } from "./inbox-access.js";
+import { allLabelChips, chipsOfJson, LABELS_JSON_COLUMN, type LabelChip } from "./labels.js";
 import { LiveEvents, type LiveEvent, type LiveEventsShape } from "./live-events.js";
 import { Routing, type RoutingShape } from "./routing.js";
 
@@ -66,6 +67,8 @@ export const ConversationFilter = S.Struct({
   channelId: OptionalId,
   teamId: OptionalId,
   assigneeId: OptionalId,
+  /** A label's id: only conversations carrying it (labels.ts). */
+  label: OptionalId,
   search: S.optional(S.String.pipe(S.maxLength(200, { message: () => "a search is at most 200 characters" }))),
   limit: S.optional(Limit),
   cursor: S.optional(S.String.pipe(S.maxLength(500))),
@@ -112,6 +115,8 @@ export interface ConversationSummary {
   readonly unread: boolean;
   /** Set aside until `until` by `by` (snoozes.ts); null when not snoozed. */
   readonly snooze: { readonly until: number; readonly by: Named | null } | null;
+  /** Its labels, by name (labels.ts). */
+  readonly labels: ReadonlyArray<LabelChip>;
 }
 
 export interface ConversationList {
@@ -228,6 +233,8 @@ export interface InboxOptions {
   readonly teams: ReadonlyArray<Named>;
   /** Everyone who can hold conversations in at least one of the actor's inboxes. */
   readonly people: ReadonlyArray<Person>;
+  /** Every label, by name (the list's filter and the thread's picker). */
+  readonly labels: ReadonlyArray<LabelChip>;
 }
 
 /** A comment's outcome: the stored message and whom it notified. */
@@ -403,6 +410,7 @@ interface SummaryRow {
   readonly snoozed_until: number | null;
   readonly snoozed_by: string | null;
   readonly snoozed_by_name: string | null;
+  readonly labels_json: string | null;
 }
 
 // `@me` is the actor's id (for the read mark).
@@ -414,7 +422,8 @@ const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS 
   c.handed_off_at, c.page_url, c.chatflow_id, cf.name AS chatflow_name,
   c.last_message_id, c.snoozed_until, c.snoozed_by,
   (SELECT COALESCE(s.display_name, s.name) FROM users s WHERE s.id = c.snoozed_by) AS snoozed_by_name,
-  (SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id) AS last_read_message_id
+  (SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id) AS last_read_message_id,
+  ${LABELS_JSON_COLUMN}
   FROM conversations c
   JOIN inboxes i ON i.id = c.inbox_id
   JOIN channels ch ON ch.id = c.channel_id
@@ -464,6 +473,7 @@ const toSummary = (row: SummaryRow): ConversationSummary => ({
     row.snoozed_until === null
       ? null
       : { until: row.snoozed_until, by: row.snoozed_by === null ? null : { id: row.snoozed_by, name: row.snoozed_by_name ?? "" } },
+  labels: chipsOfJson(row.labels_json),
 });
 
 const readSummaryRow = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): SummaryRow | undefined =>
@@ -620,10 +630,21 @@ const WAIT_KEY = `(CASE WHEN c.waiting_since IS NOT NULL THEN c.waiting_since
   WHEN c.status = 'pending' THEN 8000000000000000 - c.last_activity_at ELSE 4000000000000000 - c.last_activity_at END)`;
 
 
+/** The `label:name` / `label:"two words"` terms of a search (at most 5) and the text left to search. Pure. */
+export const labelTerms = (search: string): { readonly names: ReadonlyArray<string>; readonly rest: string } => {
+  const names: string[] = [];
+  const rest = search.replace(/(^|\s)label:(?:"([^"]*)"|(\S+))/gi, (_, space: string, quoted: string | undefined, bare: string | undefined) => {
+    const name = (quoted ?? bare ?? "").trim();
+    if (name !== "" && names.length < 5) names.push(name);
+    return space;
+  });
+  return { names, rest };
+};
+
 /** The filter object of a query string: known keys, empty values dropped. Pure. */
 export const filterFromSearchParams = (params: URLSearchParams): Record<string, string> => {
   const out: Record<string, string> = {};
-  for (const key of ["view", "inboxId", "channelId", "teamId", "assigneeId", "search", "limit", "cursor"]) {
+  for (const key of ["view", "inboxId", "channelId", "teamId", "assigneeId", "label", "search", "limit", "cursor"]) {
     const value = params.get(key);
     if (value !== null && value.trim() !== "") out[key] = value;
   }
@@ -728,6 +749,11 @@ export const makeInbox = (deps: {
         args.assigneeId = filter.assigneeId === "me" ? actor.id : filter.assigneeId;
       }
     }
+    if (present(filter.label)) {
+      // Through the label's index: the conversations carrying it, however many there are.
+      scope.push("c.id IN (SELECT cl.conversation_id FROM conversation_labels cl WHERE cl.label_id = @label)");
+      args.label = filter.label;
+    }
     const scopeSql = scope.join(" AND ");
 
     const countsRow = prepare(
@@ -777,7 +803,13 @@ export const makeInbox = (deps: {
     const byWait = filter.view !== "bot" && filter.view !== "closed";
     // The snoozed view lists the next to wake first (its order key replaces the wait's).
     const waitKey = filter.view === "snoozed" ? "c.snoozed_until" : WAIT_KEY;
-    const search = filter.search === undefined ? undefined : ftsQuery(filter.search);
+    // `label:Billing` or `label:"Sales lead"` in the search asks for a label by name (any case); the rest is searched as text.
+    const { names: labelNames, rest: searchText } = labelTerms(filter.search ?? "");
+    labelNames.forEach((name, i) => {
+      where.push(`c.id IN (SELECT cl.conversation_id FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE l.name = @labelName${i})`);
+      args[`labelName${i}`] = name;
+    });
+    const search = ftsQuery(searchText);
     if (search !== undefined) {
       where.push(
         `(c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid WHERE messages_fts MATCH @search)
@@ -1147,7 +1179,7 @@ export const makeInbox = (deps: {
         inboxIds: u.role === "admin" ? ("all" as const) : memberships.filter((m) => m.user_id === u.id).map((m) => m.inbox_id),
       }))
       .filter((u) => u.inboxIds === "all" || u.inboxIds.some((id) => ids.has(id)));
-    return { inboxes, channels, teams, people };
+    return { inboxes, channels, teams, people, labels: allLabelChips(prepare) };
   });
 
   const watch: InboxShape["watch"] = (actor, listener) =>

@@ -413,6 +413,29 @@ describe("team", () => {
     ]);
   });
 
+  it("counts the conversations created in the range that carry each label, the closed ones and their first responses", async () => {
+    const s = db.sqlite;
+    s.exec("INSERT INTO labels (id, name, color, created_at) VALUES ('label_billing', 'Billing', 'blue', 0), ('label_vip', 'VIP', 'purple', 0)");
+    const put = s.prepare("INSERT INTO conversation_labels (conversation_id, label_id, added_by, added_at) VALUES (?, ?, NULL, 0)");
+    for (const c of ["c2", "c6", "c7"]) put.run(conversations[c]!, "label_billing");
+    try {
+      const r = await reports();
+      const team = await run(r.team(await query(range)));
+      // C2 (closed, answered 6 min after the handoff), C6 (a takeover: no first response; closed), C7 (open, 12 min).
+      expect(team.labels).toEqual([
+        { labelId: "label_billing", name: "Billing", color: "blue", conversations: 3, closed: 2, firstResponse: { count: 2, median: 9 * MIN, p90: 11.4 * MIN, mean: 9 * MIN } },
+        { labelId: "label_vip", name: "VIP", color: "purple", conversations: 0, closed: 0, firstResponse: { count: 0, median: null, p90: null, mean: null } },
+      ]);
+      // C7 was created on 3 March: a range of 2 March leaves it out; a filter applies too.
+      const monday = await run(r.team(await query({ ...range, to: "2026-03-02" })));
+      expect(monday.labels[0]).toMatchObject({ conversations: 2, closed: 2, firstResponse: { count: 1, median: 6 * MIN } });
+      const teamOnly = await run(r.team(await query({ ...range, team: "team_support" })));
+      expect(teamOnly.labels[0]).toMatchObject({ conversations: 2, firstResponse: { count: 2 } });
+    } finally {
+      s.exec("DELETE FROM conversation_labels; DELETE FROM labels");
+    }
+  });
+
   it("filters team figures by team and flow", async () => {
     const r = await reports();
     // C6 was taken over by Bo directly, so it has no team; C2 and C7 were handed to the team.

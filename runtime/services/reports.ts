@@ -179,6 +179,18 @@ export interface AgentRow {
   readonly satisfaction: Satisfaction;
 }
 
+/** One conversation label on the team report: the conversations created in the range that carry it. */
+export interface LabelReportRow {
+  readonly labelId: string;
+  readonly name: string;
+  readonly color: string;
+  readonly conversations: number;
+  /** Of those, the ones closed now. */
+  readonly closed: number;
+  /** Their first responses (business time when the report measures it). */
+  readonly firstResponse: DurationSummary;
+}
+
 export interface TeamReport {
   readonly query: ReportQuery;
   /** `business`: every duration below counts only time inside `businessHours`. */
@@ -191,6 +203,8 @@ export interface TeamReport {
   readonly timeToClose: DurationSummary;
   readonly satisfaction: Satisfaction;
   readonly agents: ReadonlyArray<AgentRow>;
+  /** Every label, the most used first (labels.ts). */
+  readonly labels: ReadonlyArray<LabelReportRow>;
 }
 
 export interface ReportsShape {
@@ -391,6 +405,15 @@ const TEAM_SQL = {
     FROM events r INDEXED BY events_rated
     WHERE r.type = 'conversation_rated' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND ${where}
     ORDER BY r.at, r.id`,
+  // Per label, the conversations created in the range that carry it (through the label's index,
+  // then each one's roll-up row by its key): how many, how many closed now, and each first
+  // response as its start and end instants (the caller measures wall or business time).
+  labels: (where: string) => `SELECT cl.label_id, count(*), sum(r.phase = 'closed'),
+      group_concat(CASE WHEN r.first_response_ms IS NOT NULL THEN r.first_reply_at - r.first_response_ms END),
+      group_concat(CASE WHEN r.first_response_ms IS NOT NULL THEN r.first_reply_at END)
+    FROM conversation_labels cl JOIN report_conversations r ON r.conversation_id = cl.conversation_id
+    WHERE r.created_at >= @start AND r.created_at < @end AND ${where}
+    GROUP BY cl.label_id`,
   // The WHERE repeats the partial index's condition so the planner can use it.
   assigned: (where: string) => `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
     WHERE r.type = 'assigned' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND r.user_id IS NOT NULL
@@ -862,6 +885,26 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         if (list) list.push(score);
         else scoresByAgent.set(userId, [score]);
       }
+      const labelRows = db.prepare(TEAM_SQL.labels(where)).raw(true).all(params) as Array<[string, number, number, string | null, string | null]>;
+      const labelSpans = new Map(labelRows.map(([id, n, closed, from, to]) => [id, { n, closed, from: numbers(from), to: numbers(to) }]));
+      let labelCalendar: BusinessCalendar | null = null;
+      if (business) {
+        // One calendar spanning every label's first responses (no spread: a quarter has too many).
+        let from = Infinity;
+        let to = -Infinity;
+        for (const s of labelSpans.values()) {
+          for (const t of s.from) if (t < from) from = t;
+          for (const t of s.to) if (t > to) to = t;
+        }
+        if (from <= to) labelCalendar = businessCalendar(hours, from, to);
+      }
+      const labels: LabelReportRow[] = (db.prepare("SELECT id, name, color FROM labels").all() as Array<{ id: string; name: string; color: string }>)
+        .map((l) => {
+          const s = labelSpans.get(l.id);
+          const firsts = s === undefined ? [] : s.from.map((start, i) => (labelCalendar ? labelCalendar.between(start, s.to[i]!) : s.to[i]! - start));
+          return { labelId: l.id, name: l.name, color: l.color, conversations: s?.n ?? 0, closed: s?.closed ?? 0, firstResponse: summarize(firsts) };
+        })
+        .sort((a, b) => b.conversations - a.conversations || a.name.localeCompare(b.name));
       const users = db.prepare("SELECT id, COALESCE(display_name, name) AS name FROM users").all() as NamedOption[];
       const userNames = new Map(users.map((u) => [u.id, u.name]));
       const agentIds = new Set([...perAgent.keys(), ...assigned.keys(), ...scoresByAgent.keys()]);
@@ -889,6 +932,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         timeToClose: summarize(closes),
         satisfaction: satisfactionOf([...latestRatings.values()].map((r) => r.score)),
         agents,
+        labels,
       } satisfies TeamReport;
     }),
 

@@ -12,7 +12,7 @@ import * as Db from "./database.js";
 import { FollowUps } from "./follow-ups.js";
 import { verifyPassword } from "./password.js";
 import * as Reports from "./reports.js";
-import { DEMO_CONVERSATIONS, DEMO_FORM_SUBMISSIONS, DEMO_HOURS, DEMO_USERS, SEED_IDS, demoDurationMs, demoStartAt, seed, type DemoStep } from "./seed.js";
+import { DEMO_CONVERSATIONS, DEMO_FORM_SUBMISSIONS, DEMO_HOURS, DEMO_LABELS, DEMO_USERS, SEED_IDS, demoDurationMs, demoStartAt, seed, type DemoStep } from "./seed.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -174,6 +174,20 @@ describe("seed", () => {
         .prepare("SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND author = 'agent' AND is_internal = 1")
         .get(result.conversations.ticket_contact) as { n: number };
       expect(internal.n).toBe(1);
+      // Labels: the demo's four; the agent's on two conversations, and the lead bot's handoff labels its leads.
+      expect(db.sqlite.prepare("SELECT id FROM labels ORDER BY name").all()).toEqual(DEMO_LABELS.map((l) => ({ id: l.id })));
+      const labelled = (key: string) =>
+        db.sqlite.prepare("SELECT label_id, added_by FROM conversation_labels WHERE conversation_id = ? ORDER BY label_id").all(result.conversations[key]);
+      expect(labelled("ticket_contact")).toEqual([
+        { label_id: "label_bug", added_by: SEED_IDS.agent },
+        { label_id: "label_vip", added_by: SEED_IDS.agent },
+      ]);
+      expect(labelled("waiting_handoff")).toEqual([{ label_id: "label_billing", added_by: SEED_IDS.agent }]);
+      const handedOffLeads = DEMO_CONVERSATIONS.filter(
+        (c) => c.chatflow === "lead_qualification" && db.sqlite.prepare("SELECT 1 FROM events WHERE type = 'handoff' AND conversation_id = ?").get(result.conversations[c.key]),
+      ).map((c) => c.key);
+      expect(handedOffLeads.length).toBeGreaterThan(0);
+      for (const key of handedOffLeads) expect(labelled(key), key).toEqual([{ label_id: "label_sales_lead", added_by: null }]);
       // The contact form's submission: open and unassigned in Support, with its contact and ticket, answered by email.
       const submitted = db.sqlite
         .prepare(

@@ -1,8 +1,8 @@
 /**
  * First-start seed: an admin, a "Support" inbox and team, a "Website chat" channel — and, in demo
  * mode (PARLEY_DEMO, on by default), demo users, a "Contact form" channel (the demo site's contact
- * page embeds it), the example chatflows compiled and published, and a handful of sample
- * conversations and a form submission (unless PARLEY_NO_DEMO_CONVERSATIONS=1).
+ * page embeds it), four conversation labels, the example chatflows compiled and published, and a
+ * handful of sample conversations and a form submission (unless PARLEY_NO_DEMO_CONVERSATIONS=1).
  *
  * Runs once: a `seeded_at` marker in `settings` is written in the same transaction as the
  * workspace, so a restart never seeds twice and never prints a second password. The demo flows
@@ -42,6 +42,7 @@ import { FormChannel } from "./form-channel.js";
 import { InvalidInput } from "./errors.js";
 import { newSecret } from "./ids.js";
 import { Inbox } from "./inbox.js";
+import { Labels, type LabelColor } from "./labels.js";
 import { hashPassword } from "./password.js";
 import { Ratings } from "./ratings.js";
 import { Reports } from "./reports.js";
@@ -61,6 +62,17 @@ export const SEED_IDS = {
   /** The demo's contact form (a form channel), which the demo site's contact page embeds. */
   form: "chan_contact_form",
 } as const;
+
+/**
+ * The demo's conversation labels. Their ids are fixed: the lead-qualification example's handoff
+ * names `label_sales_lead` (flows/examples/context.json lists them for the flow checks).
+ */
+export const DEMO_LABELS = [
+  { id: "label_billing", name: "Billing", color: "blue", description: "Invoices, refunds and payments" },
+  { id: "label_bug", name: "Bug", color: "red", description: "Something in the product does not work" },
+  { id: "label_sales_lead", name: "Sales lead", color: "green", description: "A prospect to follow up (the lead qualification bot adds it)" },
+  { id: "label_vip", name: "VIP", color: "purple", description: "A customer who gets priority" },
+] as const satisfies ReadonlyArray<{ id: string; name: string; color: LabelColor; description: string }>;
 
 export const DEMO_USERS = [
   { id: SEED_IDS.agent, email: "agent@parley.local", name: "Alex Agent", role: "agent", meetingLink: "https://cal.example.com/alex-agent" },
@@ -147,7 +159,9 @@ export type DemoAction =
   /** The visitor rates the closed conversation in the widget. */
   | { readonly do: "rate"; readonly score: number; readonly comment?: string }
   /** The visitor has gone quiet: the session-timeout sweep runs now, as the server's would. */
-  | { readonly do: "leave" };
+  | { readonly do: "leave" }
+  /** The agent puts labels on the conversation (ids of DEMO_LABELS). */
+  | { readonly do: "label"; readonly labels: ReadonlyArray<string> };
 
 /** One step of a sample conversation, taken `after` seconds after the step before (the first: after the chat opened). */
 export type DemoStep = DemoAction & { readonly after: number };
@@ -265,6 +279,7 @@ export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
         after: 96,
       },
       { do: "comment", text: "Ticket filed for the export queue. Whoever is on call: please check Brightlane's export job first.", after: 52 },
+      { do: "label", labels: ["label_bug", "label_vip"], after: 9 },
       { do: "reply", text: "I've opened a ticket with high priority; we'll email you as soon as the export is through.", after: 38 },
     ],
     status: "open",
@@ -279,6 +294,7 @@ export const DEMO_CONVERSATIONS: ReadonlyArray<DemoConversation> = [
     steps: [
       { do: "choose", choice: "talk_to_person", after: 6 },
       { do: "say", text: "Hi, I was charged twice for November (invoice INV-2291). Can someone refund one of them?", after: 44 },
+      { do: "label", labels: ["label_billing"], after: 70 },
     ],
     status: "open",
   },
@@ -469,6 +485,8 @@ export const seed = (options: SeedOptions = {}) =>
             );
             const authorId = (s.prepare("SELECT id FROM users WHERE email = ?").get(DEMO_USERS[1].email) as { id: string } | undefined)?.id ?? adminId;
             for (const article of DEMO_ARTICLES) insertArticle.run(article.id, article.title, article.body, authorId, authorId, now, now, now);
+            const insertLabel = s.prepare("INSERT OR IGNORE INTO labels (id, name, color, description, created_at) VALUES (?, ?, ?, ?, ?)");
+            for (const label of DEMO_LABELS) insertLabel.run(label.id, label.name, label.color, label.description, now);
           }
           putSetting(s, SEEDED_AT, String(realNow));
           return true;
@@ -721,6 +739,7 @@ const playDemoConversation = (script: DemoConversation, clock: ScriptedClock) =>
     const contacts = yield* Contacts;
     const tickets = yield* Tickets;
     const ratings = yield* Ratings;
+    const labels = yield* Labels;
     const one = <T>(sql: string, ...args: unknown[]) => db.sqlite.prepare(sql).get(...args) as T | undefined;
     const channelId = one<{ id: string }>("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1")?.id;
     if (channelId === undefined) return yield* Effect.fail("no chat channel");
@@ -800,6 +819,9 @@ const playDemoConversation = (script: DemoConversation, clock: ScriptedClock) =>
           break;
         case "leave":
           yield* engine.expireIdleConversations(clock.now());
+          break;
+        case "label":
+          for (const labelId of step.labels) yield* labels.addToConversation(agent, conversationId, { labelId }).pipe(failWith(at));
           break;
         case "rate":
           yield* ratings

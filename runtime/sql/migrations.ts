@@ -880,6 +880,33 @@ CREATE TABLE contact_email_consent (
 `,
   },
   {
+    version: 28,
+    name: "conversation labels",
+    // Labels (tags) the team puts on conversations: Billing, Bug, VIP. Names are unique whatever
+    // their case; the colour is one of a fixed palette (labels.ts), so the inbox's chips stay
+    // readable. A conversation's label remembers who added it: a user, or NULL for the bot (a
+    // handoff step's labels). Deleting a label takes it off every conversation and nothing else.
+    // The primary key serves a conversation's chips; the label_id index the inbox's label filter
+    // and the usage counts.
+    sql: `
+CREATE TABLE labels (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL COLLATE NOCASE UNIQUE CHECK (length(name) BETWEEN 1 AND 40),
+  color TEXT NOT NULL CHECK (color IN ('gray', 'red', 'orange', 'yellow', 'green', 'teal', 'blue', 'purple')),
+  description TEXT CHECK (description IS NULL OR length(description) <= 200),
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE conversation_labels (
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  label_id TEXT NOT NULL REFERENCES labels(id) ON DELETE CASCADE,
+  added_by TEXT REFERENCES users(id),
+  added_at INTEGER NOT NULL,
+  PRIMARY KEY (conversation_id, label_id)
+) WITHOUT ROWID;
+CREATE INDEX conversation_labels_label ON conversation_labels(label_id);
+`,
+  },
+  {
     version: 29,
     name: "outgoing webhooks: subscriptions, their deliveries, and a cursor on the events log",
     // Parley POSTs signed JSON to a subscriber's URL when things happen

@@ -28,6 +28,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/teams",
       "/settings/routing",
       "/settings/saved-replies",
+      "/settings/labels",
       "/settings/webhooks",
       "/settings/profile",
       "/knowledge",

@@ -179,11 +179,18 @@ function EditorFrame({
     const teams = new Map(context.teams.map((t) => [t.id, t.name]));
     const users = new Map(context.users.map((u) => [u.id, u.name]));
     const lists = new Map((context.lists ?? []).map((l) => [l.id, l.name]));
-    return { team: (id) => teams.get(id), user: (id) => users.get(id), list: (id) => lists.get(id) };
-  }, [context.teams, context.users, context.lists]);
+    const labels = new Map((context.labels ?? []).map((l) => [l.id, l.name]));
+    return { team: (id) => teams.get(id), user: (id) => users.get(id), list: (id) => lists.get(id), label: (id) => labels.get(id) };
+  }, [context.teams, context.users, context.lists, context.labels]);
   const workspace = useMemo(
-    () => ({ teams: context.teams, users: context.users, contactProperties: context.contactProperties, lists: context.lists ?? [] }),
-    [context.teams, context.users, context.contactProperties, context.lists],
+    () => ({
+      teams: context.teams,
+      users: context.users,
+      contactProperties: context.contactProperties,
+      lists: context.lists ?? [],
+      labels: context.labels ?? [],
+    }),
+    [context.teams, context.users, context.contactProperties, context.lists, context.labels],
   );
 
   const decorations = useMemo(() => decorate(diagnostics), [diagnostics]);

@@ -17,6 +17,11 @@ describe("summarize", () => {
     expect(texts("webhook", { method: "GET", url: "https://x.test/a" })).toEqual(["GET https://x.test/a"]);
     expect(texts("handoff", { target: { type: "team", teamId: "t1" } })).toEqual(["To team Support"]);
     expect(texts("handoff", { target: { type: "contact_owner" } })).toEqual(["To the contact's owner, else routing"]);
+    const withLabels = { ...names, label: (id: string) => (id === "label_lead" ? "Sales lead" : undefined) };
+    expect(summarize("handoff", { target: { type: "routing" }, labels: ["label_lead", "label_gone"] }, withLabels).lines.map((l) => l.text)).toEqual([
+      "To the inbox's routing",
+      "Labels: Sales lead, label_gone",
+    ]);
     expect(texts("meeting", { userId: "u1" })).toEqual(["Book with Ada"]);
     expect(texts("knowledge", { query: "", limit: 1, message: "These may help:", saveTitleTo: "best" })).toEqual([
       "Searches help articles for the last answer",

@@ -11,6 +11,8 @@ export interface NameLookup {
   readonly user: (id: string) => string | undefined;
   /** A contact list's name (absent where lists are not known). */
   readonly list?: (id: string) => string | undefined;
+  /** A conversation label's name (absent where labels are not known). */
+  readonly label?: (id: string) => string | undefined;
 }
 
 export interface SummaryLine {
@@ -194,6 +196,8 @@ export const summarize = (kind: NodeKind, data: unknown, names: NameLookup): Nod
       else if (target.type === "contact_owner") lines.push(meta("To the contact's owner, else routing"));
       else lines.push(meta("To the inbox's routing"));
       if (str(d.message).trim() !== "") lines.push(quote(str(d.message)));
+      const labels = Array.isArray(d.labels) ? d.labels.map((id) => names.label?.(str(id)) ?? str(id)) : [];
+      if (labels.length > 0) lines.push(meta(`Labels: ${labels.join(", ")}`));
       const away = rec(d.away);
       if (away.askForEmail) lines.push(meta("When away: asks for an email"));
       break;

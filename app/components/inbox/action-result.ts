@@ -17,6 +17,9 @@ export type ThreadIntent =
   | "update-contact"
   | "set-owner"
   | "create-ticket"
+  | "add-label"
+  | "remove-label"
+  | "set-labels"
   | "typing";
 
 export type ThreadActionResult =

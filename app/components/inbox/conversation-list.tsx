@@ -2,6 +2,7 @@ import { Form, Link, useLocation, useNavigate, useSubmit } from "@remix-run/reac
 import { Fragment, useEffect, useRef, type ReactNode } from "react";
 import type { ConversationList, InboxOptions, InboxView } from "../../runtime.server.js";
 import { BulkBar, BulkCheckbox, useBulkSelection } from "./bulk-bar.js";
+import { LabelChips } from "./label-chips.js";
 import { shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
 import { Time, useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
@@ -79,7 +80,7 @@ export function ConversationListPane({
 
   const countOf = (v: InboxView): number | null => (v === "closed" ? null : list.counts[v]);
   const unreadOf = (v: InboxView): number => (v === "unassigned" || v === "mine" || v === "all_open" ? list.unread[v] : 0);
-  const filtersActive = ["inboxId", "channelId", "teamId", "assigneeId"].some((k) => (filter[k] ?? "") !== "");
+  const filtersActive = ["inboxId", "channelId", "teamId", "assigneeId", "label"].some((k) => (filter[k] ?? "") !== "");
 
   return (
     <section className="inbox-list" aria-labelledby="inbox-title">
@@ -168,6 +169,13 @@ export function ConversationListPane({
                 </option>
               ))}
             </FilterSelect>
+            <FilterSelect label="Label" name="label" value={filter.label} onChange={(form) => submit(form)}>
+              {options.labels.map((l) => (
+                <option key={l.id} value={l.id}>
+                  {l.name}
+                </option>
+              ))}
+            </FilterSelect>
           </div>
         </details>
         <button type="submit" className="button button--secondary button--small">
@@ -231,6 +239,7 @@ export function ConversationListPane({
                         {c.channel.kind !== "chat" ? ` · ${kindLabels[c.channel.kind] ?? c.channel.kind}` : ""}
                       </span>
                     </span>
+                    <LabelChips labels={c.labels} className="conversation-item__labels" />
                   </Link>
                 </li>
               </Fragment>

@@ -1,7 +1,7 @@
 /**
  * The thread's POST actions, one per `intent` (reply | comment | assign | close | reopen |
  * mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact |
- * set-owner | create-ticket | typing | retry-delivery): the form is read
+ * set-owner | create-ticket | add-label | remove-label | set-labels | typing | retry-delivery): the form is read
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
  * the HTTP status of the outcome (400 / 403 / 404 / 409 / 413 for expected failures).
  *
@@ -22,6 +22,7 @@ import {
   attempt,
   Contacts,
   InboxService,
+  Labels,
   Reports,
   run,
   Snoozes,
@@ -53,6 +54,9 @@ const intents: ReadonlyArray<Intent> = [
   "update-contact",
   "set-owner",
   "create-ticket",
+  "add-label",
+  "remove-label",
+  "set-labels",
   "typing",
   "retry-delivery",
 ];
@@ -330,6 +334,31 @@ export const threadAction = async (
         { ok: true, intent, ticket: { id: result.value.id, subject: result.value.subject } },
         { status: 201 },
       );
+    }
+    case "add-label":
+    case "remove-label": {
+      const input = { labelId: text(form, "labelId") ?? "" };
+      const result = await attempt(
+        context,
+        Effect.flatMap(Labels, (l) => (intent === "add-label" ? l.addToConversation(user, conversationId, input) : l.removeFromConversation(user, conversationId, input))),
+      );
+      if (!result.ok) return failure(intent, result);
+      return data<ThreadActionResult>({ ok: true, intent });
+    }
+    case "set-labels": {
+      // The menu without JavaScript: every label it showed is added when ticked and removed when not.
+      const ticked = new Set(form.getAll("labelId").filter((v): v is string => typeof v === "string"));
+      const shown = form.getAll("shown").filter((v): v is string => typeof v === "string").slice(0, 500);
+      const result = await attempt(
+        context,
+        Effect.flatMap(Labels, (l) =>
+          Effect.forEach(shown, (labelId) =>
+            ticked.has(labelId) ? l.addToConversation(user, conversationId, { labelId }) : l.removeFromConversation(user, conversationId, { labelId }),
+          ),
+        ),
+      );
+      if (!result.ok) return failure(intent, result);
+      return data<ThreadActionResult>({ ok: true, intent, message: "Labels saved." });
     }
     case "retry-delivery": {
       const messageId = text(form, "messageId") ?? "";

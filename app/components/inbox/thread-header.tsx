@@ -3,6 +3,8 @@ import { useEffect, useId } from "react";
 import type { ConversationSummary } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
+import { LabelChips } from "./label-chips.js";
+import { LabelPicker } from "./label-picker.js";
 import { statusLabels, waitingLabel } from "./labels.js";
 import { SnoozeControl, SnoozedLine, snoozeFetcherKey, unsnoozeFetcherKey } from "./snooze-control.js";
 import type { InboxOutletContext } from "./use-inbox-live.js";
@@ -19,7 +21,7 @@ function useConflictRefresh(data: ThreadActionResult | undefined, state: string)
 
 /**
  * The thread's heading: who, where, status and wait; assignment (a person and/or a team, sent
- * on change), mark pending / mark open, snooze / unsnooze, and close / reopen — all with the conversation's
+ * on change), labels, mark pending / mark open, snooze / unsnooze, and close / reopen — all with the conversation's
  * version, so a stale write gets a clear conflict and the page refreshes.
  */
 export function ThreadHeader({
@@ -76,6 +78,7 @@ export function ThreadHeader({
         {conversation.inbox.name} · {conversation.channel.name}
         {conversation.queued ? " · waiting in the queue for an available agent" : ""}
       </p>
+      <LabelChips labels={conversation.labels} className="thread__labels" />
       <div className="thread__actions">
         <assign.Form
           method="post"
@@ -125,6 +128,7 @@ export function ThreadHeader({
             </button>
           </noscript>
         </assign.Form>
+        <LabelPicker conversationId={conversation.id} action={action} labels={options.labels} chosen={conversation.labels} />
         {conversation.status === "open" || pending ? (
           // Pending: the team has answered and waits on the visitor; their next message opens it again.
           <pendingFetcher.Form method="post" action={action}>

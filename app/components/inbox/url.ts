@@ -3,7 +3,7 @@
  */
 
 /** The fields of the list's filter, in the order they appear in URLs. */
-export const FILTER_KEYS = ["view", "inboxId", "channelId", "teamId", "assigneeId", "search"] as const;
+export const FILTER_KEYS = ["view", "inboxId", "channelId", "teamId", "assigneeId", "label", "search"] as const;
 
 /** `?view=mine&search=x` from a filter and changes (undefined or "" drops a key; the cursor never carries over). Pure. */
 export const listSearch = (filter: Readonly<Record<string, string>>, changes: Readonly<Record<string, string | undefined>> = {}): string => {

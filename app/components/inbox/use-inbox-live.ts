@@ -6,6 +6,7 @@
  */
 import { useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
+import type { LabelChip } from "../../runtime.server.js";
 import {
   needsRefresh,
   noticeFor,
@@ -25,7 +26,6 @@ export interface TypingInfo {
   readonly internal: boolean;
   readonly until: number;
 }
-
 /** Typing people per conversation id. */
 export type TypingMap = Readonly<Record<string, ReadonlyArray<TypingInfo>>>;
 
@@ -44,6 +44,8 @@ export interface InboxOutletContext {
       readonly availability: "available" | "away";
       readonly inboxIds: ReadonlyArray<string> | "all";
     }>;
+    /** Every label, for the thread's Labels menu. */
+    readonly labels: ReadonlyArray<LabelChip>;
   };
   readonly typing: TypingMap;
   readonly presence: PresenceMap;

@@ -16,6 +16,7 @@ import {
   flowEdgesTable,
   flowNodesTable,
   teamAgentsTable,
+  teamLabelsTable,
   teamResponseTable,
   teamVolumeTable,
   TABLE_IDS,
@@ -62,10 +63,12 @@ export const loadTable = async (context: AppLoadContext, id: TableId, query: Rep
     }
     case "team-volume":
     case "team-response":
-    case "team-agents": {
+    case "team-agents":
+    case "team-labels": {
       const team = await run(context, Effect.flatMap(Reports, (r) => r.team(query)));
       if (id === "team-volume") return teamVolumeTable(team);
       if (id === "team-response") return teamResponseTable(team);
+      if (id === "team-labels") return teamLabelsTable(team.labels, team.measure === "business");
       return teamAgentsTable(team.agents, team.measure === "business");
     }
   }

@@ -3,7 +3,7 @@
  * The pages render these and the CSV downloads serialise the very same rows, so a download
  * always matches the table on screen. Pure; safe on the client.
  */
-import type { AgentRow, BotOverview, FlowReport, TeamReport, VersionOutcomes } from "../../runtime.server.js";
+import type { AgentRow, BotOverview, FlowReport, LabelReportRow, TeamReport, VersionOutcomes } from "../../runtime.server.js";
 import { formatCount, formatDuration, formatPercent, formatScore, formatStamp, NONE } from "./format.js";
 
 export const TABLE_IDS = [
@@ -16,6 +16,7 @@ export const TABLE_IDS = [
   "team-volume",
   "team-response",
   "team-agents",
+  "team-labels",
 ] as const;
 export type TableId = (typeof TABLE_IDS)[number];
 
@@ -187,6 +188,20 @@ export const teamResponseTable = (report: TeamReport): ReportTable => ({
 });
 
 /** Per agent: assignments, replies ("who answers most") and their medians (business hours only when `business`). Pure. */
+/** Conversations by label: those created in the range that carry each label. Pure. */
+export const teamLabelsTable = (labels: ReadonlyArray<LabelReportRow>, business = false): ReportTable => ({
+  id: "team-labels",
+  title: "Conversations by label",
+  columns: [
+    text("Label"),
+    num("Conversations"),
+    num("Closed"),
+    num(business ? "Median first response (business hours)" : "Median first response"),
+  ],
+  rows: labels.map((l) => [l.name, formatCount(l.conversations), formatCount(l.closed), formatDuration(l.firstResponse.median)]),
+  empty: "No labels yet: an admin adds them in Settings → Labels.",
+});
+
 export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = false): ReportTable => ({
   id: "team-agents",
   title: "Agents",

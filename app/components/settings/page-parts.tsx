@@ -147,3 +147,50 @@ export function InboxFields({
     </>
   );
 }
+
+/** What `listAction` (list-action.server.ts) answers, as a page reads it. */
+export interface ListActionResult {
+  readonly intent: string;
+  readonly id: string;
+  readonly errors: Readonly<Record<string, string>>;
+  readonly values: Readonly<Record<string, string>> | null;
+  readonly saved: boolean;
+}
+
+/**
+ * The card that adds an item to a settings list (a saved reply, a label): its fields with what
+ * was sent and why it was refused, emptied again once the item is added.
+ */
+export function AddItemCard({
+  titleId,
+  title,
+  result,
+  count,
+  busy,
+  submitLabel,
+  children,
+}: {
+  titleId: string;
+  title: string;
+  result: ListActionResult | undefined;
+  /** How many items there are: a new key empties the form after an add. */
+  count: number;
+  busy: boolean;
+  submitLabel: string;
+  children: (values: Readonly<Record<string, string>>, errors: Readonly<Record<string, string>>) => ReactNode;
+}) {
+  const errors = result?.intent === "create" ? result.errors : {};
+  const values = result?.intent === "create" && result.values ? result.values : {};
+  return (
+    <section className="card" aria-labelledby={titleId}>
+      <h2 id={titleId}>{title}</h2>
+      <ErrorNotice message={errors.form} />
+      <Form method="post" className="form" key={result?.intent === "create" && result.saved ? `saved-${count}` : "new"}>
+        <CsrfInput />
+        <input type="hidden" name="intent" value="create" />
+        {children(values, errors)}
+        <SubmitActions busy={busy} label={submitLabel} busyLabel={submitLabel} />
+      </Form>
+    </section>
+  );
+}

@@ -3,7 +3,7 @@
  * and End.
  */
 import { getIn, setIn } from "./data-path.js";
-import { CheckboxField, ItemList, NumberField, SelectField, TemplateField, TextField, useInspector, VariableField } from "./fields.js";
+import { CheckboxField, CheckListField, ItemList, NumberField, SelectField, TemplateField, TextField, useInspector, VariableField } from "./fields.js";
 
 type Loose = Record<string, any>;
 const rec = (v: unknown): Loose => (v !== null && typeof v === "object" ? (v as Loose) : {});
@@ -81,6 +81,12 @@ export function HandoffForm() {
         <p className="fe-field__hint">A known contact's owner gets the conversation when they are available; anyone else goes to the inbox's routing.</p>
       ) : null}
       <TemplateField path={["message"]} label="Message before handing off" multiline optional placeholder="Connecting you with our team…" />
+      <CheckListField
+        path={["labels"]}
+        legend="Labels for the conversation"
+        options={api.workspace.labels.map((l) => ({ value: l.id, label: l.name }))}
+        hint={api.workspace.labels.length === 0 ? "No labels yet: an admin adds them in Settings → Labels." : "The team sees them in the inbox as the conversation arrives."}
+      />
       <fieldset className="fe-group">
         <legend>When nobody is available (the away exit)</legend>
         <TemplateField path={["away", "message"]} label="Away message" multiline optional />

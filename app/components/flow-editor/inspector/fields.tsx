@@ -14,6 +14,8 @@ export interface Workspace {
   readonly contactProperties: ReadonlyArray<string>;
   /** Contact lists, for "Add to list" steps. */
   readonly lists: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  /** Conversation labels, for handoff steps. */
+  readonly labels: ReadonlyArray<{ readonly id: string; readonly name: string }>;
 }
 
 /** What every field of one node's form shares. */
@@ -89,6 +91,15 @@ export function FieldShell({
         </div>
       )}
       {inline ? null : children(aria)}
+      <FieldNotes id={id} hint={hint} errors={errors} />
+    </div>
+  );
+}
+
+/** A field's hint and messages, with the ids its control's aria-describedby names. */
+function FieldNotes({ id, hint, errors }: { id: string; hint: string | undefined; errors: ReadonlyArray<string> }) {
+  return (
+    <>
       {hint ? (
         <p id={`${id}-hint`} className="fe-field__hint">
           {hint}
@@ -99,7 +110,7 @@ export function FieldShell({
           {errors.join(" ")}
         </p>
       ) : null}
-    </div>
+    </>
   );
 }
 
@@ -343,6 +354,38 @@ export function CheckboxField({ path, label, hint }: { path: DataPath; label: st
         <input {...aria} type="checkbox" checked={getIn(api.data, path) === true} disabled={api.readOnly} onChange={(e) => api.set(path, e.target.checked)} />
       )}
     </FieldShell>
+  );
+}
+
+/**
+ * A set of values picked with checkboxes under a legend (a handoff's labels), written as an
+ * array in the options' order; none picked removes the value. An id no option has (deleted
+ * since) stays listed, marked unknown, so it can be unticked.
+ */
+export function CheckListField({ path, legend, options, hint }: { path: DataPath; legend: string; options: ReadonlyArray<Option>; hint?: string }) {
+  const api = useInspector();
+  const id = idFor(api.nodeId, path);
+  const current = getIn(api.data, path);
+  const picked = new Set(Array.isArray(current) ? current.filter((v): v is string => typeof v === "string") : []);
+  const all = [...options, ...[...picked].filter((v) => !options.some((o) => o.value === v)).map((v) => ({ value: v, label: `${v} (unknown)` }))];
+  const errors = [...api.errorsAt(path), ...listItemErrors(api, path, current)];
+  const toggle = (value: string, on: boolean) => {
+    const next = all.map((o) => o.value).filter((v) => (v === value ? on : picked.has(v)));
+    api.set(path, next.length === 0 ? undefined : next);
+  };
+  return (
+    <fieldset className="fe-group" aria-describedby={[hint ? `${id}-hint` : null, errors.length > 0 ? `${id}-error` : null].filter(Boolean).join(" ") || undefined}>
+      <legend>{legend}</legend>
+      {all.map((o, i) => (
+        <div key={o.value} className="fe-field fe-field--inline">
+          <label htmlFor={`${id}-${i}`} className="fe-field__inline">
+            <input id={`${id}-${i}`} type="checkbox" checked={picked.has(o.value)} disabled={api.readOnly} onChange={(e) => toggle(o.value, e.target.checked)} />
+            <span>{o.label}</span>
+          </label>
+        </div>
+      ))}
+      <FieldNotes id={id} hint={hint} errors={errors} />
+    </fieldset>
   );
 }
 

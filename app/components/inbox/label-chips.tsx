@@ -1,0 +1,43 @@
+/**
+ * A conversation label as a coloured chip, and a row of them (the inbox's list rows, the
+ * thread's header, Settings → Labels). The colour is also said in words for whoever cannot see it.
+ */
+import type { LabelChip as Chip, LabelColor } from "../../runtime.server.js";
+
+/** The palette's colours by name, as the UI says them. */
+export const colorNames: Readonly<Record<LabelColor, string>> = {
+  gray: "Gray",
+  red: "Red",
+  orange: "Orange",
+  yellow: "Yellow",
+  green: "Green",
+  teal: "Teal",
+  blue: "Blue",
+  purple: "Purple",
+};
+
+/** One label's chip. */
+export function LabelChip({ label }: { label: Pick<Chip, "name" | "color"> }) {
+  return (
+    <span className={`label-chip label-chip--${label.color}`} title={label.name}>
+      {label.name}
+    </span>
+  );
+}
+
+/**
+ * A conversation's labels as a list of chips; nothing when it has none. Spans with list roles:
+ * it also sits inside a list row's link, where a <ul> may not.
+ */
+export function LabelChips({ labels, className }: { labels: ReadonlyArray<Chip>; className?: string }) {
+  if (labels.length === 0) return null;
+  return (
+    <span className={["label-chips", className ?? ""].join(" ").trim()} role="list" aria-label="Labels">
+      {labels.map((label) => (
+        <span key={label.id} role="listitem">
+          <LabelChip label={label} />
+        </span>
+      ))}
+    </span>
+  );
+}

@@ -1,0 +1,146 @@
+import { Form, useFetcher } from "@remix-run/react";
+import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import type { LabelChip as Chip } from "../../runtime.server.js";
+import { CsrfInput, useCsrfToken } from "../csrf-input.js";
+import type { ThreadActionResult } from "./action-result.js";
+import { LabelChip } from "./label-chips.js";
+
+export const labelsFetcherKey = (conversationId: string) => `labels:${conversationId}`;
+
+/** The labels whose name holds `query` (any case; all for a blank one). Pure. */
+export const matchingLabels = <L extends Pick<Chip, "name">>(labels: ReadonlyArray<L>, query: string): ReadonlyArray<L> => {
+  const q = query.trim().toLowerCase();
+  return q === "" ? labels : labels.filter((l) => l.name.toLowerCase().includes(q));
+};
+
+/**
+ * The thread header's Labels menu: a disclosure (keyboard and screen readers know it) holding a
+ * filter field and a checkbox per label. Ticking or unticking one adds or removes that label at
+ * once (`add-label` / `remove-label`, one label each with its own fetcher, so two quick ticks and
+ * two agents' changes never undo each other); typing filters the list; ↓ / ↑ move between the
+ * boxes and Escape closes the menu. Without JavaScript the boxes are sent together with Apply
+ * (`set-labels`: each label shown is added when ticked and removed when not).
+ */
+export function LabelPicker({ conversationId, action, labels, chosen }: { conversationId: string; action: string; labels: ReadonlyArray<Chip>; chosen: ReadonlyArray<Chip> }) {
+  const [open, setOpen] = useState(false);
+  const [query, setQuery] = useState("");
+  const summaryRef = useRef<HTMLElement>(null);
+  const listRef = useRef<HTMLUListElement>(null);
+  const filterId = useId();
+  const has = new Set(chosen.map((l) => l.id));
+  const shown = new Set(matchingLabels(labels, query).map((l) => l.id));
+
+  const boxes = () => [...(listRef.current?.querySelectorAll<HTMLInputElement>("input[type=checkbox]") ?? [])].filter((b) => !b.closest("[hidden]"));
+  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      setOpen(false);
+      summaryRef.current?.focus();
+      return;
+    }
+    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
+    const all = boxes();
+    if (all.length === 0) return;
+    event.preventDefault();
+    const at = all.indexOf(document.activeElement as HTMLInputElement);
+    const next = event.key === "ArrowDown" ? (at + 1) % all.length : at <= 0 ? all.length - 1 : at - 1;
+    all[next]?.focus();
+  };
+
+  return (
+    <details className="snooze-menu label-picker" open={open} onToggle={(event) => setOpen(event.currentTarget.open)} onKeyDown={onKeyDown}>
+      <summary ref={summaryRef} className="button button--secondary button--small">
+        Labels{chosen.length > 0 ? ` (${chosen.length})` : ""}
+      </summary>
+      <Form method="post" action={action} className="snooze-menu__panel" aria-label="Labels of this conversation">
+        <CsrfInput />
+        <input type="hidden" name="intent" value="set-labels" />
+        {labels.length === 0 ? (
+          <p className="muted label-picker__empty">No labels yet: an admin adds them in Settings → Labels.</p>
+        ) : (
+          <>
+            <label className="visually-hidden" htmlFor={filterId}>
+              Filter labels
+            </label>
+            <input
+              id={filterId}
+              type="search"
+              placeholder="Filter labels"
+              autoComplete="off"
+              value={query}
+              onChange={(event) => setQuery(event.currentTarget.value)}
+              onKeyDown={(event) => {
+                // Enter in the filter ticks nothing and sends nothing: it moves to the first match.
+                if (event.key === "Enter") {
+                  event.preventDefault();
+                  boxes()[0]?.focus();
+                }
+              }}
+            />
+            <ul className="label-picker__list" ref={listRef}>
+              {labels.map((label) => (
+                <LabelOption key={label.id} conversationId={conversationId} action={action} label={label} checked={has.has(label.id)} hidden={!shown.has(label.id)} />
+              ))}
+            </ul>
+            {shown.size === 0 ? <p className="muted label-picker__empty">No label matches “{query.trim()}”.</p> : null}
+            <noscript>
+              <button type="submit" className="button button--small">
+                Apply
+              </button>
+            </noscript>
+          </>
+        )}
+      </Form>
+    </details>
+  );
+}
+
+/** One label's box in the menu: a tick adds it, an untick removes it, each through its own fetcher. */
+function LabelOption({
+  conversationId,
+  action,
+  label,
+  checked,
+  hidden,
+}: {
+  conversationId: string;
+  action: string;
+  label: Chip;
+  checked: boolean;
+  hidden: boolean;
+}) {
+  const fetcher = useFetcher<ThreadActionResult>({ key: `${labelsFetcherKey(conversationId)}:${label.id}` });
+  const csrf = useCsrfToken();
+  const failed = fetcher.state === "idle" && fetcher.data && !fetcher.data.ok ? fetcher.data.error : null;
+  // What the agent asked for shows at once (a controlled box would otherwise spring back until the
+  // fetcher starts), then what the server stored once the change and the re-read are done.
+  const [asked, setAsked] = useState<boolean | null>(null);
+  useEffect(() => {
+    if (fetcher.state === "idle") setAsked(null);
+  }, [fetcher.state, checked]);
+  const sending = fetcher.formData ? fetcher.formData.get("intent") === "add-label" : null;
+  return (
+    <li hidden={hidden}>
+      <input type="hidden" name="shown" value={label.id} />
+      <label className="choice">
+        <input
+          type="checkbox"
+          name="labelId"
+          value={label.id}
+          checked={sending ?? asked ?? checked}
+          onChange={(event) => {
+            const add = event.currentTarget.checked;
+            setAsked(add);
+            fetcher.submit({ intent: add ? "add-label" : "remove-label", labelId: label.id, csrf }, { method: "post", action });
+          }}
+        />
+        <LabelChip label={label} />
+      </label>
+      {failed ? (
+        <p className="field__error" role="alert">
+          {failed}
+        </p>
+      ) : null}
+    </li>
+  );
+}
