@@ -128,6 +128,11 @@ describe("labels", () => {
     expect((await kit.run(i.getThread(a, people.alex))).conversation.labels.map((x) => x.id)).toEqual([refund.id, urgent.id]);
     expect((await kit.run(i.options(people.alex))).labels.map((x) => x.name)).toEqual(expect.arrayContaining(["Refund", "Sales lead"]));
     expect((await kit.run(l.list(people.admin))).find((x) => x.id === refund.id)).toMatchObject({ conversationCount: 3, openCount: 2 });
+    // A snoozed one is not in the All open view the settings page links to: it does not count as open there either.
+    kit.db.sqlite.prepare("UPDATE conversations SET snoozed_until = ? WHERE id = ?").run(Date.now() + 3_600_000, b);
+    expect((await kit.run(i.listConversations({ label: refund.id, view: "all_open" }, people.admin))).conversations.map((c) => c.id)).toEqual([a]);
+    expect((await kit.run(l.list(people.admin))).find((x) => x.id === refund.id)).toMatchObject({ conversationCount: 3, openCount: 1 });
+    kit.db.sqlite.prepare("UPDATE conversations SET snoozed_until = NULL WHERE id = ?").run(b);
 
     // Deleting a label takes it off its conversations and nothing else.
     const before = count("conversations") + count("messages") + count("events");

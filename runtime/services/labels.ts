@@ -72,7 +72,7 @@ export interface LabelChip {
 export interface Label extends LabelChip {
   readonly description: string | null;
   readonly createdAt: number;
-  /** Conversations carrying it, and of those the open or pending ones. */
+  /** Conversations carrying it, and of those the ones the inbox's All open view lists (open or pending, not snoozed). */
   readonly conversationCount: number;
   readonly openCount: number;
 }
@@ -121,7 +121,7 @@ interface LabelRow {
 const LABEL_SELECT = `SELECT l.id, l.name, l.color, l.description, l.created_at,
     (SELECT COUNT(*) FROM conversation_labels cl WHERE cl.label_id = l.id) AS conversation_count,
     (SELECT COUNT(*) FROM conversation_labels cl JOIN conversations c ON c.id = cl.conversation_id
-      WHERE cl.label_id = l.id AND c.status IN ('open', 'pending') AND c.is_preview = 0) AS open_count
+      WHERE cl.label_id = l.id AND c.status IN ('open', 'pending') AND c.snoozed_until IS NULL AND c.is_preview = 0) AS open_count
   FROM labels l`;
 
 const toLabel = (row: LabelRow): Label => ({
