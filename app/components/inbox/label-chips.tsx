@@ -26,13 +26,20 @@ export function LabelChip({ label }: { label: Pick<Chip, "name" | "color"> }) {
 }
 
 /**
- * A conversation's labels as a list of chips; nothing when it has none. Spans with list roles:
+ * A conversation's labels as a list of chips; nothing when it has none. `scrollable`: the row may
+ * scroll sideways (CSS decides where), so it is focusable from the keyboard. Spans with list roles:
  * it also sits inside a list row's link, where a <ul> may not.
  */
-export function LabelChips({ labels, className }: { labels: ReadonlyArray<Chip>; className?: string }) {
+export function LabelChips({ labels, className, scrollable }: { labels: ReadonlyArray<Chip>; className?: string; scrollable?: boolean }) {
   if (labels.length === 0) return null;
   return (
-    <span className={["label-chips", className ?? ""].join(" ").trim()} role="list" aria-label="Labels">
+    <span
+      className={["label-chips", className ?? ""].join(" ").trim()}
+      role="list"
+      aria-label="Labels"
+      // A row that may scroll sideways (the thread's, on a phone) takes the focus, so arrow keys can scroll it.
+      tabIndex={scrollable ? 0 : undefined}
+    >
       {labels.map((label) => (
         <span key={label.id} role="listitem">
           <LabelChip label={label} />
