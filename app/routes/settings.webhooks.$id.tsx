@@ -4,8 +4,9 @@
  * "Redeliver" for a failed one, and delete (after a confirmation).
  */
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import { Effect } from "effect";
+import { useEffect, useRef, useState } from "react";
 import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -86,9 +87,46 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   return { intent, errors: {} as Record<string, string>, values: null, message: done[intent] };
 }
 
+/** How often the log is re-read while a delivery is due, and for how long at most (a minute). */
+const DUE_POLL_MS = 2_000;
+const DUE_POLLS_MAX = 30;
+
+/**
+ * While a delivery is due (a test event just sent, a redelivery), re-reads the page every
+ * 2 seconds until it has gone out, so its outcome shows without a reload; a retry an hour away
+ * is not polled for.
+ */
+function useRefreshWhileDue(due: boolean, now: number) {
+  const revalidator = useRevalidator();
+  const polls = useRef(0);
+  useEffect(() => {
+    if (!due) {
+      polls.current = 0;
+      return;
+    }
+    if (revalidator.state !== "idle" || polls.current >= DUE_POLLS_MAX) return;
+    const timer = setTimeout(() => {
+      polls.current += 1;
+      revalidator.revalidate();
+    }, DUE_POLL_MS);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [due, now, revalidator.state]);
+}
+
 export default function WebhookSettings() {
   const { webhook, deliveries, now, eventTypes, labels, logSize } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  useRefreshWhileDue(
+    webhook.enabled && deliveries.some((d) => d.status === "pending" && d.nextAttemptAt !== null && d.nextAttemptAt <= now + DUE_POLL_MS),
+    now,
+  );
+  // Re-reading the log (above) drops the action's data: its message is kept until the next one.
+  const answered = useActionData<typeof action>();
+  const [lastAnswer, setLastAnswer] = useState(answered);
+  useEffect(() => {
+    if (answered !== undefined) setLastAnswer(answered);
+  }, [answered]);
+  const result = answered ?? lastAnswer;
   const busy = useNavigation().state === "submitting";
   const [params] = useSearchParams();
   const errors: Record<string, string> = result?.errors ?? {};
