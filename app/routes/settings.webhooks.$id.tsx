@@ -87,6 +87,31 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   return { intent, errors: {} as Record<string, string>, values: null, message: done[intent] };
 }
 
+/** A receiver's answer quoted in an error can be a whole HTML page: its start, and the rest on demand. */
+const ERROR_EXCERPT = 120;
+
+/**
+ * A delivery's error in the log, at least 14rem wide (broken anywhere, a long one squeezed its
+ * column to a word per line, thousands of pixels tall on a phone); a long one shows its start
+ * and opens to the whole.
+ */
+function DeliveryError({ error }: { error: string }) {
+  const style = { ...wrapAnywhere, minWidth: "14rem" };
+  if (error.length <= ERROR_EXCERPT) {
+    return (
+      <div className="muted" style={style}>
+        {error}
+      </div>
+    );
+  }
+  return (
+    <details className="muted" style={style}>
+      <summary>{error.slice(0, ERROR_EXCERPT)}…</summary>
+      {error}
+    </details>
+  );
+}
+
 /** How often the log is re-read while a delivery is due, and for how long at most (a minute). */
 const DUE_POLL_MS = 2_000;
 const DUE_POLLS_MAX = 30;
@@ -217,11 +242,7 @@ export default function WebhookSettings() {
                   </td>
                   <td>
                     {delivery.responseStatus ?? "—"}
-                    {delivery.error ? (
-                      <div className="muted" style={wrapAnywhere}>
-                        {delivery.error}
-                      </div>
-                    ) : null}
+                    {delivery.error ? <DeliveryError error={delivery.error} /> : null}
                   </td>
                   <td>{delivery.attempts}</td>
                   <td>
