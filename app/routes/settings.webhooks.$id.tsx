@@ -13,7 +13,7 @@ import { RouteErrorBoundary } from "../components/error-page.js";
 import { Time } from "../components/inbox/time.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
-import { deliveryStatusLabels, WebhookFields, webhookFormInput, wrapAnywhere, type WebhookFormValues } from "../components/settings/webhook-fields.js";
+import { deliveryStateLabel, WebhookFields, webhookFormInput, wrapAnywhere, type WebhookFormValues } from "../components/settings/webhook-fields.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, errorResponse, OutgoingWebhooks, run, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime.server.js";
@@ -233,7 +233,7 @@ export default function WebhookSettings() {
                     <code>{delivery.eventType}</code>
                   </td>
                   <td>
-                    <span className="badge">{deliveryStatusLabels[delivery.status]}</span>
+                    <span className="badge">{deliveryStateLabel(delivery)}</span>
                     {delivery.nextAttemptAt !== null && delivery.attempts > 0 ? (
                       <div className="muted">
                         Next try <Time at={delivery.nextAttemptAt} now={now} style="full" />

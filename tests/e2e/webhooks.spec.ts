@@ -156,6 +156,11 @@ test("a receiver's error page in the log stays a few lines on a phone, and opens
   await page.getByRole("button", { name: "Send test event" }).click();
   const delivery = page.getByRole("region", { name: "Latest deliveries" }).getByRole("row").filter({ hasText: "ping" });
   await expect(delivery).toContainText("the receiver answered 500", { timeout: 15_000 });
+  // Failed once and waiting for its retry: not merely "Pending", here and in the list.
+  await expect(delivery).toContainText("Retrying (1 failed attempt)");
+  await page.getByRole("link", { name: "← Webhooks" }).click();
+  await expect(page.getByRole("row").filter({ hasText: brokenUrl })).toContainText("Retrying (1 failed attempt)");
+  await page.getByRole("row").filter({ hasText: brokenUrl }).getByRole("link", { name: brokenUrl }).click();
 
   await page.setViewportSize({ width: 390, height: 844 });
   // Broken anywhere and unbounded, the page's text made the column a word wide and the row thousands of pixels tall.
