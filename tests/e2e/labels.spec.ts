@@ -189,4 +189,12 @@ test("on a phone, the open Labels menu and a labelled row fit the screen", async
   await agent.keyboard.press("ArrowRight");
   await expect.poll(() => chips.evaluate((element) => element.scrollLeft)).toBeGreaterThan(0);
   expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+
+  // The list's row shows three of its nine labels and "+6", which names the rest.
+  await agent.goto("/inbox?view=all_open");
+  const rowChips = row(agent).getByRole("list", { name: "Labels" });
+  await expect(rowChips.getByRole("listitem")).toHaveCount(4);
+  await expect(rowChips.getByRole("listitem").last()).toHaveText(/^\+6 more: (.+, ){5}.+$/);
+  await expect(rowChips.getByRole("listitem").last()).toContainText(many[many.length - 1]!);
+  expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 });
