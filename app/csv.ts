@@ -12,10 +12,13 @@ const FORMULA = /^[=+\-@\t\r]/;
 /** What starts a CSV document: the UTF-8 byte-order mark. */
 export const CSV_BOM = "\uFEFF";
 
+/** What separates fields: a comma, or a semicolon to give back a file Excel saved with them. */
+export type CsvDelimiter = "," | ";";
+
 /** One CSV field; `numeric` cells (figures the app computed) keep a leading minus. Pure. */
-export const csvField = (value: string, numeric = false): string => {
+export const csvField = (value: string, numeric = false, delimiter: CsvDelimiter = ","): string => {
   const safe = !numeric && FORMULA.test(value) ? `'${value}` : value;
-  return /[",\r\n]/.test(safe) ? `"${safe.replace(/"/g, '""')}"` : safe;
+  return /["\r\n]/.test(safe) || safe.includes(delimiter) ? `"${safe.replace(/"/g, '""')}"` : safe;
 };
 
 /** One CSV line of text cells, with its CRLF. Pure. */
@@ -28,8 +31,8 @@ export interface CsvTable {
 }
 
 /** The table as a CSV document: a header row of the column labels, then its rows. Pure. */
-export const toCsv = (table: CsvTable): string => {
-  const lines = [table.columns.map((c) => csvField(c.label)).join(",")];
-  for (const row of table.rows) lines.push(row.map((cell, i) => csvField(cell, table.columns[i]?.numeric === true)).join(","));
+export const toCsv = (table: CsvTable, delimiter: CsvDelimiter = ","): string => {
+  const lines = [table.columns.map((c) => csvField(c.label, false, delimiter)).join(delimiter)];
+  for (const row of table.rows) lines.push(row.map((cell, i) => csvField(cell, table.columns[i]?.numeric === true, delimiter)).join(delimiter));
   return `${CSV_BOM}${lines.join("\r\n")}\r\n`;
 };

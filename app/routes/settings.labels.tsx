@@ -100,7 +100,7 @@ export default function LabelsSettings() {
               </summary>
               {/* Not in the summary: a link inside it would be a control inside a control. */}
               <p>
-                <Link to={`/inbox?label=${encodeURIComponent(label.id)}`}>
+                <Link to={`/inbox?view=all_open&label=${encodeURIComponent(label.id)}`}>
                   The open conversations labelled {label.name} ({label.openCount})
                 </Link>
               </p>

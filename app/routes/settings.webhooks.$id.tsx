@@ -4,15 +4,16 @@
  * "Redeliver" for a failed one, and delete (after a confirmation).
  */
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
 import { Effect } from "effect";
+import { useEffect, useRef, useState } from "react";
 import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Time } from "../components/inbox/time.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
-import { deliveryStatusLabels, WebhookFields, webhookFormInput, wrapAnywhere, type WebhookFormValues } from "../components/settings/webhook-fields.js";
+import { deliveryStateLabel, WebhookFields, webhookFormInput, wrapAnywhere, type WebhookFormValues } from "../components/settings/webhook-fields.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, errorResponse, OutgoingWebhooks, run, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime.server.js";
@@ -86,9 +87,71 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   return { intent, errors: {} as Record<string, string>, values: null, message: done[intent] };
 }
 
+/** A receiver's answer quoted in an error can be a whole HTML page: its start, and the rest on demand. */
+const ERROR_EXCERPT = 120;
+
+/**
+ * A delivery's error in the log, at least 14rem wide (broken anywhere, a long one squeezed its
+ * column to a word per line, thousands of pixels tall on a phone); a long one shows its start
+ * and opens to the whole.
+ */
+function DeliveryError({ error }: { error: string }) {
+  const style = { ...wrapAnywhere, minWidth: "14rem" };
+  if (error.length <= ERROR_EXCERPT) {
+    return (
+      <div className="muted" style={style}>
+        {error}
+      </div>
+    );
+  }
+  return (
+    <details className="muted" style={style}>
+      <summary>{error.slice(0, ERROR_EXCERPT)}…</summary>
+      {error}
+    </details>
+  );
+}
+
+/** How often the log is re-read while a delivery is due, and for how long at most (a minute). */
+const DUE_POLL_MS = 2_000;
+const DUE_POLLS_MAX = 30;
+
+/**
+ * While a delivery is due (a test event just sent, a redelivery), re-reads the page every
+ * 2 seconds until it has gone out, so its outcome shows without a reload; a retry an hour away
+ * is not polled for.
+ */
+function useRefreshWhileDue(due: boolean, now: number) {
+  const revalidator = useRevalidator();
+  const polls = useRef(0);
+  useEffect(() => {
+    if (!due) {
+      polls.current = 0;
+      return;
+    }
+    if (revalidator.state !== "idle" || polls.current >= DUE_POLLS_MAX) return;
+    const timer = setTimeout(() => {
+      polls.current += 1;
+      revalidator.revalidate();
+    }, DUE_POLL_MS);
+    return () => clearTimeout(timer);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [due, now, revalidator.state]);
+}
+
 export default function WebhookSettings() {
   const { webhook, deliveries, now, eventTypes, labels, logSize } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
+  useRefreshWhileDue(
+    webhook.enabled && deliveries.some((d) => d.status === "pending" && d.nextAttemptAt !== null && d.nextAttemptAt <= now + DUE_POLL_MS),
+    now,
+  );
+  // Re-reading the log (above) drops the action's data: its message is kept until the next one.
+  const answered = useActionData<typeof action>();
+  const [lastAnswer, setLastAnswer] = useState(answered);
+  useEffect(() => {
+    if (answered !== undefined) setLastAnswer(answered);
+  }, [answered]);
+  const result = answered ?? lastAnswer;
   const busy = useNavigation().state === "submitting";
   const [params] = useSearchParams();
   const errors: Record<string, string> = result?.errors ?? {};
@@ -170,7 +233,7 @@ export default function WebhookSettings() {
                     <code>{delivery.eventType}</code>
                   </td>
                   <td>
-                    <span className="badge">{deliveryStatusLabels[delivery.status]}</span>
+                    <span className="badge">{deliveryStateLabel(delivery)}</span>
                     {delivery.nextAttemptAt !== null && delivery.attempts > 0 ? (
                       <div className="muted">
                         Next try <Time at={delivery.nextAttemptAt} now={now} style="full" />
@@ -179,11 +242,7 @@ export default function WebhookSettings() {
                   </td>
                   <td>
                     {delivery.responseStatus ?? "—"}
-                    {delivery.error ? (
-                      <div className="muted" style={wrapAnywhere}>
-                        {delivery.error}
-                      </div>
-                    ) : null}
+                    {delivery.error ? <DeliveryError error={delivery.error} /> : null}
                   </td>
                   <td>{delivery.attempts}</td>
                   <td>

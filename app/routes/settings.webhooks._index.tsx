@@ -10,7 +10,7 @@ import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Time } from "../components/inbox/time.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
-import { deliveryStatusLabels, WebhookFields, webhookFormInput, wrapAnywhere, type WebhookFormValues } from "../components/settings/webhook-fields.js";
+import { deliveryStateLabel, WebhookFields, webhookFormInput, wrapAnywhere, type WebhookFormValues } from "../components/settings/webhook-fields.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, OutgoingWebhooks, run, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES } from "../runtime.server.js";
@@ -80,7 +80,7 @@ export default function WebhooksSettings() {
                   <td>
                     {webhook.lastDelivery ? (
                       <>
-                        {deliveryStatusLabels[webhook.lastDelivery.status]} · <Time at={webhook.lastDelivery.at} now={now} style="ago" />
+                        {deliveryStateLabel(webhook.lastDelivery)} · <Time at={webhook.lastDelivery.at} now={now} style="ago" />
                       </>
                     ) : (
                       <span className="muted">None yet</span>

@@ -107,6 +107,8 @@ export interface ImportResult {
 
 /** The rejected rows of an import as a table: the file's header plus "error", then the rows as they were. */
 export interface RejectedRows {
+  /** The uploaded file's: Excel in a locale with decimal commas saves semicolons, and opens them back. */
+  readonly delimiter: "," | ";";
   readonly headers: ReadonlyArray<string>;
   readonly rows: ReadonlyArray<ReadonlyArray<string>>;
 }
@@ -674,7 +676,7 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
         const padded = kept.headers.map((_, i) => cells[i] ?? "");
         return [...padded, rowErrors.map((e) => `line ${e.line}${e.column !== null ? `, ${e.column}` : ""}: ${e.message}`).join("; ")];
       });
-      const stored: StoredRejections = { userId: actor.id, createdAt: now(), headers: [...kept.headers, "error"], rows };
+      const stored: StoredRejections = { userId: actor.id, createdAt: now(), delimiter: kept.delimiter, headers: [...kept.headers, "error"], rows };
       keep(rejectedPath(importId), stored);
     }
     return {
@@ -692,7 +694,8 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
     yield* mayWork(actor, "import contacts");
     const kept = ID_PATTERN.test(id) ? readKept<StoredRejections>(rejectedPath(id), actor) : undefined;
     if (!kept) return yield* Effect.fail(gone(id));
-    return { headers: kept.headers, rows: kept.rows };
+    // Kept before the delimiter was: commas.
+    return { delimiter: kept.delimiter ?? ",", headers: kept.headers, rows: kept.rows };
   });
 
   const filtered = (actor: Actor, input: unknown) =>

@@ -128,10 +128,27 @@ describe("labels", () => {
     expect((await kit.run(i.getThread(a, people.alex))).conversation.labels.map((x) => x.id)).toEqual([refund.id, urgent.id]);
     expect((await kit.run(i.options(people.alex))).labels.map((x) => x.name)).toEqual(expect.arrayContaining(["Refund", "Sales lead"]));
     expect((await kit.run(l.list(people.admin))).find((x) => x.id === refund.id)).toMatchObject({ conversationCount: 3, openCount: 2 });
+    // A snoozed one is not in the All open view the settings page links to: it does not count as open there either.
+    kit.db.sqlite.prepare("UPDATE conversations SET snoozed_until = ? WHERE id = ?").run(Date.now() + 3_600_000, b);
+    expect((await kit.run(i.listConversations({ label: refund.id, view: "all_open" }, people.admin))).conversations.map((c) => c.id)).toEqual([a]);
+    expect((await kit.run(l.list(people.admin))).find((x) => x.id === refund.id)).toMatchObject({ conversationCount: 3, openCount: 1 });
+    kit.db.sqlite.prepare("UPDATE conversations SET snoozed_until = NULL WHERE id = ?").run(b);
+
+    // Renaming or deleting it tells each inbox that has a conversation carrying it, once, so open pages re-read.
+    const heard: LiveEvent[] = [];
+    const stop = kit.live.subscribeAll((e) => heard.push(e));
+    await kit.run(l.update(people.admin, refund.id, { name: "Refunds", color: "green" }));
+    expect(heard).toEqual([
+      expect.objectContaining({ kind: "conversation", inboxId: "inbox_support", internal: true, data: { change: "labels", labelId: refund.id, edited: true } }),
+    ]);
+    expect([a, b, closed]).toContain(heard[0]!.conversationId);
+    heard.length = 0;
 
     // Deleting a label takes it off its conversations and nothing else.
     const before = count("conversations") + count("messages") + count("events");
     expect(await kit.run(l.remove(people.admin, refund.id))).toBe(3);
+    expect(heard).toEqual([expect.objectContaining({ kind: "conversation", inboxId: "inbox_support", data: { change: "labels", labelId: refund.id, deleted: true } })]);
+    stop();
     expect(count("conversation_labels WHERE label_id = ?", refund.id)).toBe(0);
     expect(count("conversation_labels WHERE label_id = ?", urgent.id)).toBe(1);
     expect(count("conversations") + count("messages") + count("events")).toBe(before);

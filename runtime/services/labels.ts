@@ -8,7 +8,8 @@
  * Each add and remove is an event in `events` (`label_added` / `label_removed`, with the label's
  * id and name) and an internal live event, so every open inbox re-reads. Adding a label the
  * conversation has, or removing one it has not, changes nothing and writes nothing. Deleting a
- * label takes it off every conversation; nothing else is touched.
+ * label takes it off every conversation; nothing else is touched. Renaming, recolouring or
+ * deleting one is a live event for each inbox whose conversations carry it.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
 import * as wallClock from "./clock.js";
@@ -72,7 +73,7 @@ export interface LabelChip {
 export interface Label extends LabelChip {
   readonly description: string | null;
   readonly createdAt: number;
-  /** Conversations carrying it, and of those the open or pending ones. */
+  /** Conversations carrying it, and of those the ones the inbox's All open view lists (open or pending, not snoozed). */
   readonly conversationCount: number;
   readonly openCount: number;
 }
@@ -121,7 +122,7 @@ interface LabelRow {
 const LABEL_SELECT = `SELECT l.id, l.name, l.color, l.description, l.created_at,
     (SELECT COUNT(*) FROM conversation_labels cl WHERE cl.label_id = l.id) AS conversation_count,
     (SELECT COUNT(*) FROM conversation_labels cl JOIN conversations c ON c.id = cl.conversation_id
-      WHERE cl.label_id = l.id AND c.status IN ('open', 'pending') AND c.is_preview = 0) AS open_count
+      WHERE cl.label_id = l.id AND c.status IN ('open', 'pending') AND c.snoozed_until IS NULL AND c.is_preview = 0) AS open_count
   FROM labels l`;
 
 const toLabel = (row: LabelRow): Label => ({
@@ -202,6 +203,11 @@ export const addLabelsInWrite = (
 const adminOnly = (actor: Actor) =>
   actor.role === "admin" ? Effect.void : Effect.fail(new Forbidden({ message: "Only admins can change labels." }));
 
+interface Carrier {
+  readonly inbox_id: string;
+  readonly conversation_id: string;
+}
+
 /** The Labels service over its Database and LiveEvents (exported for tests). */
 export const makeLabels = (db: DatabaseShape, live: LiveEventsShape): LabelsShape => {
   const prepare = db.prepare;
@@ -211,6 +217,21 @@ export const makeLabels = (db: DatabaseShape, live: LiveEventsShape): LabelsShap
 
   const save = (name: string, write: () => void): Effect.Effect<void, Conflict> =>
     db.writeEffect(write).pipe(Effect.catchTag("WriteFailed", (f) => (isUniqueViolation(f.cause) ? Effect.fail(taken(name)) : Effect.die(f.cause))));
+
+  /**
+   * Per inbox with a conversation carrying the label, one of those conversations: a renamed,
+   * recoloured or deleted label is news for those inboxes' open pages (one live event per inbox,
+   * not per conversation: a label may be on thousands).
+   */
+  const carriersOf = (labelId: string) =>
+    prepare(
+      `SELECT c.inbox_id, MIN(c.id) AS conversation_id FROM conversation_labels cl JOIN conversations c ON c.id = cl.conversation_id
+        WHERE cl.label_id = ? GROUP BY c.inbox_id`,
+    ).all(labelId) as Carrier[];
+  const tellInboxes = (carriers: ReadonlyArray<Carrier>, data: Record<string, unknown>) =>
+    Effect.forEach(carriers, (carrier) =>
+      live.publish({ conversationId: carrier.conversation_id, inboxId: carrier.inbox_id, kind: "conversation", internal: true, data }),
+    ).pipe(Effect.asVoid);
 
   /** Adds or removes, with the event and the live update; the conversation's labels after it. */
   const change = (add: boolean) =>
@@ -268,24 +289,29 @@ export const makeLabels = (db: DatabaseShape, live: LiveEventsShape): LabelsShap
       yield* adminOnly(actor);
       if (!read(labelId)) return yield* Effect.fail(notFound(labelId));
       const label = yield* decodeInput(LabelInput, input);
+      let carriers: ReadonlyArray<Carrier> = [];
       yield* save(label.name, () => {
         prepare("UPDATE labels SET name = ?, color = ?, description = ? WHERE id = ?").run(label.name, label.color, label.description || null, labelId);
+        carriers = carriersOf(labelId);
       });
+      yield* tellInboxes(carriers, { change: "labels", labelId, edited: true });
       return toLabel(read(labelId)!);
     }),
 
     remove: Effect.fn("Labels.remove")(function* (actor, labelId) {
       yield* adminOnly(actor);
-      const carried = yield* Effect.orDie(
+      const removed = yield* Effect.orDie(
         db.writeEffect(() => {
           const count = (prepare("SELECT COUNT(*) AS n FROM conversation_labels WHERE label_id = ?").get(labelId) as { n: number }).n;
+          const carriers = carriersOf(labelId);
           // The conversations' rows go with it (ON DELETE CASCADE); nothing else refers to a label.
           const deleted = prepare("DELETE FROM labels WHERE id = ?").run(labelId).changes;
-          return deleted === 0 ? null : count;
+          return deleted === 0 ? null : { count, carriers };
         }),
       );
-      if (carried === null) return yield* Effect.fail(notFound(labelId));
-      return carried;
+      if (removed === null) return yield* Effect.fail(notFound(labelId));
+      yield* tellInboxes(removed.carriers, { change: "labels", labelId, deleted: true });
+      return removed.count;
     }),
 
     addToConversation: change(true),

@@ -301,6 +301,8 @@ describe("fan-out and sending", () => {
           expect(first).toMatchObject({ status: "pending", attempts: 1, last_response_status: 500 });
           expect(first.last_error).toMatch(/answered 500.*not today/);
           expect(first.next_attempt_at).toBe(first.updated_at + WEBHOOK_RETRY_DELAYS_MS[0]!);
+          // The list tells a delivery being retried (the receiver failed) from one not yet tried.
+          expect((await run((w) => w.list(admin))).find((s) => s.id === sub.id)?.lastDelivery).toMatchObject({ status: "pending", attempts: 1 });
           clock.advance(WEBHOOK_RETRY_DELAYS_MS[0]! - 1_000);
           expect(await pass()).toMatchObject({ succeeded: 0, retrying: 0 });
           expect(at("/flaky")).toHaveLength(1);

@@ -90,7 +90,7 @@ export interface WebhookSubscription {
   readonly createdAt: number;
   readonly createdBy: string | null;
   /** The latest delivery's status and time, or null before the first. */
-  readonly lastDelivery: { readonly status: WebhookDeliveryStatus; readonly at: number } | null;
+  readonly lastDelivery: { readonly status: WebhookDeliveryStatus; readonly attempts: number; readonly at: number } | null;
 }
 
 /** A subscription with its signing secret (the settings page shows it to admins). */
@@ -269,6 +269,7 @@ interface SubscriptionRow {
   readonly created_by: string | null;
   readonly last_status: WebhookDeliveryStatus | null;
   readonly last_at: number | null;
+  readonly last_attempts: number | null;
 }
 
 interface DeliveryRow {
@@ -284,7 +285,7 @@ interface DeliveryRow {
 }
 
 const SUBSCRIPTION_SELECT = `
-SELECT s.*, d.status AS last_status, d.updated_at AS last_at
+SELECT s.*, d.status AS last_status, d.attempts AS last_attempts, d.updated_at AS last_at
   FROM webhook_subscriptions s
   LEFT JOIN webhook_deliveries d ON d.id = (
     SELECT id FROM webhook_deliveries WHERE subscription_id = s.id ORDER BY created_at DESC, rowid DESC LIMIT 1)`;
@@ -303,7 +304,7 @@ const toSubscription = (row: SubscriptionRow): WebhookSubscription => ({
   enabled: row.enabled === 1,
   createdAt: row.created_at,
   createdBy: row.created_by,
-  lastDelivery: row.last_status === null || row.last_at === null ? null : { status: row.last_status, at: row.last_at },
+  lastDelivery: row.last_status === null || row.last_at === null ? null : { status: row.last_status, attempts: row.last_attempts ?? 0, at: row.last_at },
 });
 
 const toDelivery = (row: DeliveryRow): WebhookDelivery => ({

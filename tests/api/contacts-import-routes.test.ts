@@ -102,6 +102,14 @@ describe("POST /contacts/import", () => {
     );
     expect(missing.status).toBe(404);
   });
+
+  it("gives a semicolon file's rejected rows back separated by semicolons, as Excel saved it", async () => {
+    const id = await uploadedId("\uFEFFEmail;Name;Notes\r\ncarla@example.com;Carla;ok\r\nnot-an-email;Dörte, Jr;a; b\r\n".replace("a; b", '"a; b"'));
+    const done = await importing({ id, columns: "3", "mapping.0": "email", "mapping.1": "name", "mapping.2": "ignore", onDuplicate: "skip" });
+    expect(done).toMatchObject({ status: 200, body: { result: { created: 1, rejected: 1 } } });
+    const rejected = (await rejectedLoader({ request: requests().get(`/contacts/import/${id}/rejected.csv`), context: signedIn.context, params: { importId: id } })) as Response;
+    expect(await textOf(rejected)).toBe('\uFEFFEmail;Name;Notes;error\r\nnot-an-email;Dörte, Jr;"a; b";line 3, Email: expected an email address like name@example.com\r\n');
+  });
 });
 
 describe("GET /contacts/export.csv", () => {

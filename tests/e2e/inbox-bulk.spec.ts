@@ -109,6 +109,17 @@ test("from the keyboard: j moves, x selects, Escape clears; two are assigned to 
   await expect(bar(agent)).toContainText("2 selected");
   await expect(rows.nth(1).getByRole("checkbox")).toBeChecked();
 
+  // Escape in an open menu closes that menu (the focus back on its toggle) and keeps the selection;
+  // it used to clear the selection, leave the menu open and drop the focus on the page.
+  await menu(agent, "Assign").focus();
+  await agent.keyboard.press("Enter");
+  await agent.keyboard.press("Tab");
+  await expect(bar(agent).getByRole("button", { name: "Unassigned" })).toBeFocused();
+  await agent.keyboard.press("Escape");
+  await expect(bar(agent).getByRole("button", { name: "Unassigned" })).toBeHidden();
+  await expect(menu(agent, "Assign")).toBeFocused();
+  await expect(bar(agent)).toContainText("2 selected");
+
   await menu(agent, "Assign").click();
   await bar(agent).getByRole("button", { name: COLLEAGUE.name }).click();
   await expect(agent.getByRole("status").filter({ hasText: `2 assigned to ${COLLEAGUE.name}.` })).toBeVisible();

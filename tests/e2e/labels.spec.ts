@@ -161,4 +161,40 @@ test("on a phone, the open Labels menu and a labelled row fit the screen", async
   await agent.goto("/inbox?view=all_open");
   await expect(row(agent).getByRole("list", { name: "Labels" })).toContainText("VIP");
   expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+
+  // Many labels stay on one line that scrolls sideways: wrapped, they squeezed the transcript to a sliver.
+  const admin = await signedIn(browser, adminEmail());
+  await admin.goto("/settings/labels");
+  const add = admin.locator("section", { has: admin.getByRole("heading", { name: "Add a label" }) });
+  const many = Array.from({ length: 8 }, (_, i) => `Phone ${i} ${stamp} follow-up`);
+  for (const name of many) {
+    await add.getByLabel("Name").fill(name);
+    await add.getByRole("button", { name: "Add label" }).click();
+    await expect(admin.locator("details.saved-reply", { hasText: name })).toBeVisible();
+  }
+  await agent.goto(`/inbox/${visit.conversationId}`);
+  await labelsToggle(agent).click();
+  for (const name of many) {
+    await menu.getByRole("checkbox", { name }).check();
+    await expect(header(agent).getByRole("list", { name: "Labels" })).toContainText(name);
+  }
+  await agent.keyboard.press("Escape");
+  const chips = header(agent).getByRole("list", { name: "Labels" });
+  const chipHeight = (await chips.getByRole("listitem").first().boundingBox())!.height;
+  expect((await chips.boundingBox())!.height).toBeLessThan(chipHeight * 2);
+  expect((await agent.getByRole("log", { name: "Conversation transcript" }).boundingBox())!.height).toBeGreaterThan(150);
+  // The last chip is out of sight until the row is scrolled; from the keyboard the row takes the focus and arrows scroll it.
+  await expect(chips.getByText(many[many.length - 1]!)).not.toBeInViewport();
+  await chips.focus();
+  await agent.keyboard.press("ArrowRight");
+  await expect.poll(() => chips.evaluate((element) => element.scrollLeft)).toBeGreaterThan(0);
+  expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+
+  // The list's row shows three of its nine labels and "+6", which names the rest.
+  await agent.goto("/inbox?view=all_open");
+  const rowChips = row(agent).getByRole("list", { name: "Labels" });
+  await expect(rowChips.getByRole("listitem")).toHaveCount(4);
+  await expect(rowChips.getByRole("listitem").last()).toHaveText(/^\+6 more: (.+, ){5}.+$/);
+  await expect(rowChips.getByRole("listitem").last()).toContainText(many[many.length - 1]!);
+  expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 });

@@ -26,9 +26,18 @@ test.beforeAll(async () => {
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
+      if (req.url?.startsWith("/broken")) {
+        // A receiver that fails with a whole error page.
+        res.writeHead(500, { "Content-Type": "text/html" });
+        res.end(`<html><body>${"Internal error while handling the hook. ".repeat(40)}</body></html>`);
+        return;
+      }
       received.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(204);
-      res.end();
+      // A receiver that takes a moment, as most do: the page shows the delivery before its answer.
+      setTimeout(() => {
+        res.writeHead(204);
+        res.end();
+      }, 1_500);
     });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -80,11 +89,11 @@ test("an admin adds a webhook, sends a test event and sees it delivered, signed"
   await page.getByRole("button", { name: "Send test event" }).click();
   await expect(page.getByText("A test event is on its way")).toBeVisible();
   const log = page.getByRole("region", { name: "Latest deliveries" });
-  await expect(async () => {
-    await page.reload();
-    await expect(log.getByRole("row").filter({ hasText: "ping" })).toContainText("Succeeded", { timeout: 1_000 });
-  }).toPass({ timeout: 15_000 });
+  // The log follows the delivery out without a reload (it stayed "Pending" until one).
+  await expect(log.getByRole("row").filter({ hasText: "ping" })).toContainText("Pending");
+  await expect(log.getByRole("row").filter({ hasText: "ping" })).toContainText("Succeeded", { timeout: 15_000 });
   await expect(log.getByRole("row").filter({ hasText: "ping" })).toContainText("204");
+  await expect(page.getByText("A test event is on its way")).toBeVisible();
 
   // The receiver got it, signed with the secret the page shows.
   expect(received).toHaveLength(1);
@@ -134,4 +143,34 @@ test("an admin adds a webhook, sends a test event and sees it delivered, signed"
   await page.getByRole("button", { name: "Yes, delete this webhook" }).click();
   await expect(page.getByText("The webhook is deleted.")).toBeVisible();
   await expect(page.getByRole("row").filter({ hasText: receiverUrl })).toHaveCount(0);
+});
+
+test("a receiver's error page in the log stays a few lines on a phone, and opens to the whole", async ({ page }) => {
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/webhooks");
+  const add = page.getByRole("region", { name: "Add a webhook" });
+  const brokenUrl = receiverUrl.replace("/parley-hook", "/broken");
+  await add.getByLabel("URL").fill(brokenUrl);
+  await add.getByRole("checkbox", { name: /ticket\.created/ }).check();
+  await add.getByRole("button", { name: "Add webhook" }).click();
+  await page.getByRole("button", { name: "Send test event" }).click();
+  const delivery = page.getByRole("region", { name: "Latest deliveries" }).getByRole("row").filter({ hasText: "ping" });
+  await expect(delivery).toContainText("the receiver answered 500", { timeout: 15_000 });
+  // Failed once and waiting for its retry: not merely "Pending", here and in the list.
+  await expect(delivery).toContainText("Retrying (1 failed attempt)");
+  await page.getByRole("link", { name: "← Webhooks" }).click();
+  await expect(page.getByRole("row").filter({ hasText: brokenUrl })).toContainText("Retrying (1 failed attempt)");
+  await page.getByRole("row").filter({ hasText: brokenUrl }).getByRole("link", { name: brokenUrl }).click();
+
+  await page.setViewportSize({ width: 390, height: 844 });
+  // Broken anywhere and unbounded, the page's text made the column a word wide and the row thousands of pixels tall.
+  expect((await delivery.boundingBox())!.height).toBeLessThan(300);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await delivery.getByText(/^the receiver answered 500/).click();
+  await expect(delivery.locator("details")).toHaveAttribute("open", "");
+  expect((await delivery.locator("details").innerText()).length).toBeGreaterThan(400);
+
+  await page.getByText("Delete this webhook…").click();
+  await page.getByRole("button", { name: "Yes, delete this webhook" }).click();
+  await expect(page.getByText("The webhook is deleted.")).toBeVisible();
 });

@@ -23,7 +23,8 @@ const keyIgnored = (event: KeyboardEvent) => event.defaultPrevented || event.met
 
 /**
  * The selection of the rows shown, with the list's keys: `x` toggles the focused row (the row
- * holding the keyboard focus, else the open conversation that j / k moved to), Escape clears.
+ * holding the keyboard focus, else the open conversation that j / k moved to), Escape clears
+ * (inside an open menu, it closes that menu first).
  */
 export function useBulkSelection(rows: ReadonlyArray<Row>, activeId: string | null): BulkSelection {
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
@@ -37,6 +38,17 @@ export function useBulkSelection(rows: ReadonlyArray<Row>, activeId: string | nu
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
       if (event.key === "Escape") {
+        // A menu's own Escape (the thread's Labels menu) has dealt with it.
+        if (event.defaultPrevented) return;
+        // Inside an open menu (the bar's Assign or Snooze, the thread's Snooze), Escape closes that
+        // menu, the focus back on its toggle; the selection stays for the next Escape.
+        const menu = event.target instanceof Element ? event.target.closest<HTMLDetailsElement>("details[open]") : null;
+        if (menu) {
+          event.preventDefault();
+          menu.open = false;
+          menu.querySelector<HTMLElement>("summary")?.focus();
+          return;
+        }
         const onCheckbox = event.target instanceof HTMLInputElement && event.target.type === "checkbox";
         if (current.current.size === 0 || (keyIgnored(event) && !onCheckbox)) return;
         event.preventDefault();

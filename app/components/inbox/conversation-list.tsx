@@ -239,7 +239,8 @@ export function ConversationListPane({
                         {c.channel.kind !== "chat" ? ` · ${kindLabels[c.channel.kind] ?? c.channel.kind}` : ""}
                       </span>
                     </span>
-                    <LabelChips labels={c.labels} className="conversation-item__labels" />
+                    {/* Four at most: ten labels made a row five lines of chips tall. */}
+                    <LabelChips labels={c.labels} className="conversation-item__labels" max={4} />
                   </Link>
                 </li>
               </Fragment>

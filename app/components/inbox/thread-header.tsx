@@ -78,7 +78,7 @@ export function ThreadHeader({
         {conversation.inbox.name} · {conversation.channel.name}
         {conversation.queued ? " · waiting in the queue for an available agent" : ""}
       </p>
-      <LabelChips labels={conversation.labels} className="thread__labels" />
+      <LabelChips labels={conversation.labels} className="thread__labels" scrollable />
       <div className="thread__actions">
         <assign.Form
           method="post"

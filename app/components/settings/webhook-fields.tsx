@@ -12,6 +12,15 @@ export const wrapAnywhere = { overflowWrap: "anywhere" } as const;
 /** A delivery's status as the pages name it. */
 export const deliveryStatusLabels = { pending: "Pending", succeeded: "Succeeded", failed: "Failed" } as const;
 
+/**
+ * A delivery's state in words: a pending one the receiver has already failed is "Retrying", so
+ * the list does not call a failing receiver merely "Pending". Pure.
+ */
+export const deliveryStateLabel = (delivery: { readonly status: keyof typeof deliveryStatusLabels; readonly attempts: number }): string =>
+  delivery.status === "pending" && delivery.attempts > 0
+    ? `Retrying (${delivery.attempts} failed ${delivery.attempts === 1 ? "attempt" : "attempts"})`
+    : deliveryStatusLabels[delivery.status];
+
 /** What the form posted, as the service's input (`eventTypes` from the checkboxes). Pure. */
 export const webhookFormInput = (form: FormData): { url: string; description: string; eventTypes: string[]; enabled: boolean } => ({
   url: String(form.get("url") ?? ""),
