@@ -363,7 +363,7 @@ describe("fan-out and sending", () => {
     const ping = await run((w) => w.sendTest(admin, sub.id));
     expect(await pass()).toMatchObject({ retrying: 1 });
     expect(deliveryRow(ping.id)).toMatchObject({ status: "pending", attempts: 1, last_response_status: null });
-    expect(deliveryRow(ping.id).last_error).toMatch(/^network: /);
+    expect(deliveryRow(ping.id).last_error).toMatch(/^Could not connect: /);
     await run((w) => w.setEnabled(admin, sub.id, false));
     expect(toHttpError(await failure((w) => w.sendTest(admin, sub.id))).status).toBe(409);
     await run((w) => w.remove(admin, sub.id));
@@ -380,7 +380,7 @@ describe("private addresses", () => {
     expect(await Effect.runPromise(strict.runPass())).toMatchObject({ retrying: 1 });
     expect(at("/private")).toEqual([]);
     expect(deliveryRow(ping.id)).toMatchObject({ status: "pending", attempts: 1, last_response_status: null });
-    expect(deliveryRow(ping.id).last_error).toMatch(/^bad_url: 127\.0\.0\.1 is a private network address/);
+    expect(deliveryRow(ping.id).last_error).toMatch(/^URL refused: 127\.0\.0\.1 is a private network address/);
     await run((w) => w.remove(admin, sub.id));
   });
 });

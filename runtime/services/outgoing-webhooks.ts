@@ -284,6 +284,16 @@ interface DeliveryRow {
   readonly delivered_at: number | null;
 }
 
+/** How the deliveries log names a call that got no usable answer (the client's reason code is for code, not people). */
+const FAILURE_TEXT: Readonly<Record<WebhookFailed["reason"], string>> = {
+  timeout: "No answer in time",
+  network: "Could not connect",
+  too_large: "The answer was too large",
+  redirect_refused: "Redirect refused",
+  bad_url: "URL refused",
+  bad_request: "Request refused",
+};
+
 const SUBSCRIPTION_SELECT = `
 SELECT s.*, d.status AS last_status, d.attempts AS last_attempts, d.updated_at AS last_at
   FROM webhook_subscriptions s
@@ -691,7 +701,7 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
                   error: cut(`the receiver answered ${response.status}${response.body === null ? "" : `: ${typeof response.body === "string" ? response.body : JSON.stringify(response.body)}`}`, MAX_ERROR),
                 },
           ),
-          Effect.catchAll((failed) => Effect.succeed({ ok: false as const, status: null, error: cut(`${failed.reason}: ${failed.message}`, MAX_ERROR) })),
+          Effect.catchAll((failed) => Effect.succeed({ ok: false as const, status: null, error: cut(`${FAILURE_TEXT[failed.reason]}: ${failed.message}`, MAX_ERROR) })),
           Effect.catchAllDefect((defect) => Effect.succeed({ ok: false as const, status: null, error: cut(`unexpected error: ${String(defect)}`, MAX_ERROR) })),
         );
       return yield* Effect.orDie(
