@@ -19,6 +19,7 @@ import {
   parleyUrl,
   readServerDatabase,
   seriousViolations,
+  writeServerDatabase,
 } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
@@ -125,6 +126,18 @@ test("an agent labels a conversation from the keyboard, filters the list by it, 
   await expect(header(agent).getByRole("list", { name: "Labels" })).toHaveCount(0);
   await expect(agent.locator(".inbox-list__empty")).toBeVisible();
   expect(labelEvents("label_removed")).toBe(1);
+
+  // A label an admin deletes while the menu is open: ticking it changes nothing, and the menu says why.
+  const doomed = `Doomed ${stamp}`;
+  writeServerDatabase("INSERT INTO labels (id, name, color, created_at) VALUES (?, ?, 'gray', 0)", `label_doomed_${stamp}`, doomed);
+  await agent.reload();
+  await labelsToggle(agent).click();
+  await expect(menu.getByRole("checkbox", { name: doomed })).toBeVisible();
+  writeServerDatabase("DELETE FROM labels WHERE id = ?", `label_doomed_${stamp}`);
+  await menu.getByRole("checkbox", { name: doomed }).check();
+  await expect(menu.getByRole("alert")).toHaveText(`“${doomed}” was deleted meanwhile: nothing was changed.`);
+  await expect(menu.getByRole("checkbox", { name: doomed })).toHaveCount(0);
+  expect(labelEvents("label_added")).toBe(1);
 });
 
 test("Settings counts the open conversations that carry a label", async ({ browser }) => {

@@ -1,5 +1,5 @@
 import { Form, useFetcher } from "@remix-run/react";
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
 import type { LabelChip as Chip } from "../../runtime.server.js";
 import { CsrfInput, useCsrfToken } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
@@ -27,6 +27,16 @@ export function LabelPicker({ conversationId, action, labels, chosen }: { conver
   const summaryRef = useRef<HTMLElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
   const filterId = useId();
+  // Labels whose change failed: when one is no longer offered (an admin deleted it meanwhile),
+  // its own box and message are gone with it, so the menu says what happened.
+  const [failedIds, setFailedIds] = useState<ReadonlyArray<string>>([]);
+  const names = useRef(new Map<string, string>());
+  for (const label of labels) names.current.set(label.id, label.name);
+  const gone = failedIds.filter((id) => !labels.some((l) => l.id === id)).map((id) => names.current.get(id) ?? "A label");
+  const onResult = useCallback(
+    (labelId: string, failed: boolean) => setFailedIds((ids) => (failed ? (ids.includes(labelId) ? ids : [...ids, labelId]) : ids.filter((id) => id !== labelId))),
+    [],
+  );
   const has = new Set(chosen.map((l) => l.id));
   const shown = new Set(matchingLabels(labels, query).map((l) => l.id));
 
@@ -48,13 +58,26 @@ export function LabelPicker({ conversationId, action, labels, chosen }: { conver
   };
 
   return (
-    <details className="snooze-menu label-picker" open={open} onToggle={(event) => setOpen(event.currentTarget.open)} onKeyDown={onKeyDown}>
+    <details
+      className="snooze-menu label-picker"
+      open={open}
+      onToggle={(event) => {
+        setOpen(event.currentTarget.open);
+        if (!event.currentTarget.open) setFailedIds([]);
+      }}
+      onKeyDown={onKeyDown}
+    >
       <summary ref={summaryRef} className="button button--secondary button--small">
         Labels{chosen.length > 0 ? ` (${chosen.length})` : ""}
       </summary>
       <Form method="post" action={action} className="snooze-menu__panel" aria-label="Labels of this conversation">
         <CsrfInput />
         <input type="hidden" name="intent" value="set-labels" />
+        {gone.length > 0 ? (
+          <p className="field__error" role="alert">
+            {gone.map((name) => `“${name}”`).join(", ")} {gone.length === 1 ? "was" : "were"} deleted meanwhile: nothing was changed.
+          </p>
+        ) : null}
         {labels.length === 0 ? (
           <p className="muted label-picker__empty">No labels yet: an admin adds them in Settings → Labels.</p>
         ) : (
@@ -79,7 +102,15 @@ export function LabelPicker({ conversationId, action, labels, chosen }: { conver
             />
             <ul className="label-picker__list" ref={listRef}>
               {labels.map((label) => (
-                <LabelOption key={label.id} conversationId={conversationId} action={action} label={label} checked={has.has(label.id)} hidden={!shown.has(label.id)} />
+                <LabelOption
+                  key={label.id}
+                  conversationId={conversationId}
+                  action={action}
+                  label={label}
+                  checked={has.has(label.id)}
+                  hidden={!shown.has(label.id)}
+                  onResult={onResult}
+                />
               ))}
             </ul>
             {shown.size === 0 ? <p className="muted label-picker__empty">No label matches “{query.trim()}”.</p> : null}
@@ -102,12 +133,15 @@ function LabelOption({
   label,
   checked,
   hidden,
+  onResult,
 }: {
   conversationId: string;
   action: string;
   label: Chip;
   checked: boolean;
   hidden: boolean;
+  /** Told whether the box's last change failed. */
+  onResult: (labelId: string, failed: boolean) => void;
 }) {
   const fetcher = useFetcher<ThreadActionResult>({ key: `${labelsFetcherKey(conversationId)}:${label.id}` });
   const csrf = useCsrfToken();
@@ -119,6 +153,10 @@ function LabelOption({
     if (fetcher.state === "idle") setAsked(null);
   }, [fetcher.state, checked]);
   const sending = fetcher.formData ? fetcher.formData.get("intent") === "add-label" : null;
+  useEffect(() => {
+    // As soon as the answer is in (the page's re-read may follow, and take this box away).
+    if (fetcher.state !== "submitting" && fetcher.data) onResult(label.id, !fetcher.data.ok);
+  }, [fetcher.state, fetcher.data, label.id, onResult]);
   return (
     <li hidden={hidden}>
       <input type="hidden" name="shown" value={label.id} />
