@@ -6,7 +6,6 @@
 import { Effect, type ManagedRuntime } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../flows/flow-document.js";
-import * as Chatflows from "./chatflows.js";
 import type * as Db from "./database.js";
 import * as Engine from "./engine.js";
 import { openEngineRuntime, type EngineTestServices as Services } from "./engine-test-runtime.js";
@@ -62,33 +61,22 @@ const article = (id: string, title: string, body: string, status: "draft" | "pub
     .run(id, title, body, status, ++seq, seq, status === "published" ? seq : null);
 
 /** Starts a conversation and sends the visitor's question; returns the reply of that turn. */
+let opened: Awaited<ReturnType<typeof openEngineRuntime>>;
 const askBot = async (question: string, clientMessageId = `c${++seq}`) => {
-  const visitorId = `visitor_${++seq}`;
-  db.sqlite
-    .prepare("INSERT INTO visitors (id, channel_id, device, language, first_seen_at, last_seen_at) VALUES (?, 'chan_web', 'desktop', 'en', 0, 0)")
-    .run(visitorId);
-  const engine = await run(Engine.Engine);
-  const view = await runtime.runPromise(engine.startConversation({ visitorId, channelId: "chan_web", chatflowId: flowId, pageUrl: "https://example.com/" }));
-  const conversationId = view.conversation.id;
+  const { engine, visitorId, conversationId } = await opened.startChat(flowId);
   const reply = await runtime.runPromise(engine.handleVisitorMessage({ conversationId, visitorId, clientMessageId, text: question }));
   return { conversationId, visitorId, reply };
 };
 
 beforeAll(async () => {
-  ({ runtime, db, dispose } = await openEngineRuntime("engine-knowledge", PUBLIC_URL));
+  opened = await openEngineRuntime("engine-knowledge", PUBLIC_URL);
+  ({ runtime, db, dispose } = opened);
   article("kb_reset", "Reset your password", "Open **Settings → Security** and choose *Reset password*. A link arrives by email.", "published");
   article("kb_change", "Change your password", "To reset or change your password in the app, open your profile.", "published");
   article("kb_invoices", "Download invoices", "Every invoice is under Billing. Your password is never on an invoice.", "published");
   article("kb_sso", "Password rules for single sign-on", "Draft: how password rules apply with SSO.", "draft");
   flowId = "flow_help";
-  await run(
-    Effect.gen(function* () {
-      const flows = yield* Chatflows.Chatflows;
-      yield* flows.create({ id: flowId, name: "Help", kind: "bot", document: knowledgeFlow, channelId: "chan_web" });
-      yield* flows.publish(flowId);
-      yield* flows.setEnabled(flowId, true);
-    }),
-  );
+  await opened.publishFlow(flowId, knowledgeFlow);
 });
 
 afterAll(async () => {

@@ -10,7 +10,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import * as Chatflows from "./chatflows.js";
 import type * as Db from "./database.js";
-import * as Engine from "./engine.js";
 import { openEngineRuntime, type EngineTestServices as Services } from "./engine-test-runtime.js";
 
 const flow = (labels: ReadonlyArray<string>): FlowDocument => ({
@@ -36,18 +35,9 @@ const flow = (labels: ReadonlyArray<string>): FlowDocument => ({
 let dispose: () => Promise<void>;
 let runtime: ManagedRuntime.ManagedRuntime<Services, never>;
 let db: Db.DatabaseShape;
+let start: () => ReturnType<Awaited<ReturnType<typeof openEngineRuntime>>["startChat"]>;
 const run = <A, E>(effect: Effect.Effect<A, E, Services>) => runtime.runPromise(effect);
 
-let seq = 0;
-const start = async () => {
-  const visitorId = `visitor_${++seq}`;
-  db.sqlite
-    .prepare("INSERT INTO visitors (id, channel_id, device, language, first_seen_at, last_seen_at) VALUES (?, 'chan_web', 'desktop', 'en', 0, 0)")
-    .run(visitorId);
-  const engine = await run(Engine.Engine);
-  const view = await run(engine.startConversation({ visitorId, channelId: "chan_web", chatflowId: "flow_lead", pageUrl: "https://example.com/" }));
-  return { engine, visitorId, conversationId: view.conversation.id };
-};
 const labelsOn = (conversationId: string) =>
   db.sqlite.prepare("SELECT label_id, added_by FROM conversation_labels WHERE conversation_id = ? ORDER BY label_id").all(conversationId);
 const eventsOf = (conversationId: string, type: string) =>
@@ -57,16 +47,11 @@ const eventsOf = (conversationId: string, type: string) =>
   }>).map((e) => ({ userId: e.user_id, ...JSON.parse(e.data) }));
 
 beforeAll(async () => {
-  ({ runtime, db, dispose } = await openEngineRuntime("engine-labels"));
+  const opened = await openEngineRuntime("engine-labels");
+  ({ runtime, db, dispose } = opened);
+  start = () => opened.startChat("flow_lead");
   db.sqlite.exec(`INSERT INTO labels (id, name, color, created_at) VALUES ('label_lead', 'Sales lead', 'yellow', 0), ('label_vip', 'VIP', 'purple', 0);`);
-  await run(
-    Effect.gen(function* () {
-      const flows = yield* Chatflows.Chatflows;
-      yield* flows.create({ id: "flow_lead", name: "Lead", kind: "bot", document: flow(["label_lead", "label_vip"]), channelId: "chan_web" });
-      yield* flows.publish("flow_lead");
-      yield* flows.setEnabled("flow_lead", true);
-    }),
-  );
+  await opened.publishFlow("flow_lead", flow(["label_lead", "label_vip"]));
 }, 60_000);
 
 afterAll(async () => {

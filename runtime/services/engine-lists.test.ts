@@ -9,7 +9,6 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import * as Chatflows from "./chatflows.js";
 import type * as Db from "./database.js";
-import * as Engine from "./engine.js";
 import { openEngineRuntime, type EngineTestServices as Services } from "./engine-test-runtime.js";
 
 const listsFlow: FlowDocument = {
@@ -56,38 +55,22 @@ let runtime: ManagedRuntime.ManagedRuntime<Services, never>;
 let db: Db.DatabaseShape;
 const run = <A, E>(effect: Effect.Effect<A, E, Services>) => runtime.runPromise(effect);
 
-let seq = 0;
-const start = async (contactId: string | null = null) => {
-  const visitorId = `visitor_${++seq}`;
-  db.sqlite
-    .prepare("INSERT INTO visitors (id, channel_id, contact_id, device, language, first_seen_at, last_seen_at) VALUES (?, 'chan_web', ?, 'desktop', 'en', 0, 0)")
-    .run(visitorId, contactId);
-  const engine = await run(Engine.Engine);
-  const view = await run(engine.startConversation({ visitorId, channelId: "chan_web", chatflowId: "flow_news", pageUrl: "https://example.com/" }));
-  return { engine, visitorId, conversationId: view.conversation.id };
-};
+let opened: Awaited<ReturnType<typeof openEngineRuntime>>;
+const start = (contactId: string | null = null) => opened.startChat("flow_news", { contactId });
 const members = (listId = "list_news") =>
   db.sqlite.prepare("SELECT contact_id, source, conversation_id FROM contact_list_members WHERE list_id = ? ORDER BY added_at, contact_id").all(listId);
 const waiting = (visitorId: string) => db.sqlite.prepare("SELECT list_id, conversation_id FROM contact_list_waiting WHERE visitor_id = ?").all(visitorId);
 
 beforeAll(async () => {
-  ({ runtime, db, dispose } = await openEngineRuntime("engine-lists"));
+  opened = await openEngineRuntime("engine-lists");
+  ({ runtime, db, dispose } = opened);
   db.sqlite.exec(`
     INSERT INTO contact_lists (id, name, created_at) VALUES ('list_news', 'Newsletter', 0), ('list_subs', 'Subscribers', 0);
     INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES ('chan_sub', 'inbox_support', 'chat', 'Sub', '{}', 0);
     INSERT INTO contacts (id, email, name, created_at, updated_at) VALUES ('ct_known', 'known@example.com', 'Kim Known', 0, 0);
   `);
-  await run(
-    Effect.gen(function* () {
-      const flows = yield* Chatflows.Chatflows;
-      yield* flows.create({ id: "flow_news", name: "News", kind: "bot", document: listsFlow, channelId: "chan_web" });
-      yield* flows.publish("flow_news");
-      yield* flows.setEnabled("flow_news", true);
-      yield* flows.create({ id: "flow_sub", name: "Subscribe", kind: "bot", document: subscribeFlow, channelId: "chan_sub" });
-      yield* flows.publish("flow_sub");
-      yield* flows.setEnabled("flow_sub", true);
-    }),
-  );
+  await opened.publishFlow("flow_news", listsFlow);
+  await opened.publishFlow("flow_sub", subscribeFlow, "chan_sub");
 }, 60_000);
 
 afterAll(async () => {
@@ -140,13 +123,7 @@ describe("add to list in the engine", () => {
 
 describe("email subscription in the engine", () => {
   it("asks for the email, then records the consent with its exact text, conversation and address, and joins the list", async () => {
-    const visitorId = `visitor_${++seq}`;
-    db.sqlite
-      .prepare("INSERT INTO visitors (id, channel_id, device, language, first_seen_at, last_seen_at) VALUES (?, 'chan_sub', 'desktop', 'en', 0, 0)")
-      .run(visitorId);
-    const engine = await run(Engine.Engine);
-    const view = await run(engine.startConversation({ visitorId, channelId: "chan_sub", chatflowId: "flow_sub", pageUrl: "https://example.com/" }));
-    const conversationId = view.conversation.id;
+    const { engine, visitorId, conversationId, view } = await opened.startChat("flow_sub", { channelId: "chan_sub" });
     // What the API says the bot waits for: the address first, then the consent's yes/no.
     expect(view.awaiting).toEqual({ nodeId: "sub", input: "email" });
     const asked = await run(engine.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "s1", text: "Sue@Example.com" }));

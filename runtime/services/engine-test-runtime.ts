@@ -12,6 +12,7 @@ import * as Config from "./config.js";
 import * as Db from "./database.js";
 import * as Engine from "./engine.js";
 import * as LiveEvents from "./live-events.js";
+import type { FlowDocument } from "../../flows/flow-document.js";
 
 export type EngineTestServices = Db.Database | Chatflows.Chatflows | LiveEvents.LiveEvents | Engine.Engine;
 
@@ -33,9 +34,31 @@ export const openEngineRuntime = async (name: string, publicUrl = "https://chat.
     INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_support', 'Support', 0);
     INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES ('chan_web', 'inbox_support', 'chat', 'Web', '{}', 0);
   `);
+  let visitors = 0;
   return {
     runtime,
     db,
+    /** Creates, publishes and enables a flow on a channel (default `chan_web`). */
+    publishFlow: (id: string, document: FlowDocument, channelId = "chan_web") =>
+      runtime.runPromise(
+        Effect.gen(function* () {
+          const flows = yield* Chatflows.Chatflows;
+          yield* flows.create({ id, name: document.name, kind: document.kind, document, channelId });
+          yield* flows.publish(id);
+          yield* flows.setEnabled(id, true);
+        }),
+      ),
+    /** A new visitor (a contact's, when given) starts the flow; the engine, the visitor and the opening view. */
+    startChat: async (chatflowId: string, options: { readonly channelId?: string; readonly contactId?: string | null } = {}) => {
+      const visitorId = `visitor_${++visitors}`;
+      const channelId = options.channelId ?? "chan_web";
+      db.sqlite
+        .prepare("INSERT INTO visitors (id, channel_id, contact_id, device, language, first_seen_at, last_seen_at) VALUES (?, ?, ?, 'desktop', 'en', 0, 0)")
+        .run(visitorId, channelId, options.contactId ?? null);
+      const engine = await runtime.runPromise(Engine.Engine);
+      const view = await runtime.runPromise(engine.startConversation({ visitorId, channelId, chatflowId, pageUrl: "https://example.com/" }));
+      return { engine, visitorId, conversationId: view.conversation.id, view };
+    },
     dispose: async () => {
       await runtime.dispose();
       rmSync(dir, { recursive: true, force: true });
