@@ -169,6 +169,16 @@ describe("fan-out and sending", () => {
     expect(db.stats().commits).toBe(commits);
   });
 
+  it("with an enabled subscription and nothing new in the log, a pass writes nothing either", async () => {
+    const db = await runtime.runPromise(Database);
+    const quiet = await subscribe("/quiet", ["ticket.created"], { description: "Quiet" });
+    await pass();
+    const commits = db.stats().commits;
+    expect((await pass()).queued).toBe(0);
+    expect(db.stats().commits).toBe(commits);
+    await run((w) => w.remove(admin, quiet.id));
+  });
+
   it("delivers each subscription the types it asked for, from its creation on, signed with its secret", async () => {
     // Made before the subscriptions: never delivered (no backfill).
     await runtime.runPromise(Effect.flatMap(Contacts, (c) => c.create(admin, { email: "before@example.com" })));

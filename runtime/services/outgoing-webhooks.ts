@@ -743,7 +743,14 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
       const empty = { queued: 0, succeeded: 0, retrying: 0, failed: 0 };
       // No enabled subscription: one read, no write (the cursor catches up when one is enabled).
       if ((prepare("SELECT EXISTS (SELECT 1 FROM webhook_subscriptions WHERE enabled = 1) AS any").get() as { any: number }).any === 0) return empty;
-      const { queued, more } = yield* fanOut();
+      // Nothing new in the log since the cursor: no write (a commit every pass would compete with the engine's).
+      const cursor = prepare("SELECT after_event_id, after_contact_rowid FROM webhook_cursor WHERE id = 1").get() as {
+        after_event_id: number;
+        after_contact_rowid: number;
+      };
+      const end = ends();
+      const fresh = end.event_id > cursor.after_event_id || end.contact_rowid > cursor.after_contact_rowid;
+      const { queued, more } = fresh ? yield* fanOut() : { queued: 0, more: false };
       const due = prepare(SELECT_DUE).all(wallClock.now()) as DueRow[];
       const results = yield* Effect.forEach(due, sendOne, { concurrency: CONCURRENCY });
       if (more || due.length === SENDS_PER_PASS) loop.wake();
