@@ -882,8 +882,8 @@ const consentAwaited = (node: SpecNodeOf<"subscribe">): AwaitedInput => ({
   nodeId: node.id,
   input: "yes_no",
   choices: [
-    { id: "yes", label: node.data.yesLabel ?? "Yes, please" },
-    { id: "no", label: node.data.noLabel ?? "No, thanks" },
+    { id: "yes", label: node.data.yesLabel },
+    { id: "no", label: node.data.noLabel },
   ],
 });
 
@@ -904,7 +904,7 @@ const enterSubscribe = (run: Run, node: SpecNodeOf<"subscribe">): null => {
     askConsent(run, node);
     return null;
   }
-  sayText(run, node.id, render(run, node.data.emailPrompt ?? "What's your email address?"), 600);
+  sayText(run, node.id, render(run, node.data.emailPrompt), 600);
   run.commands.push({ type: "await_input", ...emailAwaited(node.id) });
   waitFor(run, "awaiting_input", node.id);
   return null;
@@ -914,7 +914,7 @@ const answerSubscribe = (run: Run, node: SpecNodeOf<"subscribe">, input: AnswerI
   const email = knownEmail(run);
   const answer = email === undefined
     ? ({ type: "email" } as const)
-    : ({ type: "yes_no", yesLabel: node.data.yesLabel ?? "Yes, please", noLabel: node.data.noLabel ?? "No, thanks" } as const);
+    : ({ type: "yes_no", yesLabel: node.data.yesLabel, noLabel: node.data.noLabel } as const);
   const result = validateAnswer(answer, input, run.context.now, { language: run.language });
   if (!result.ok) {
     const retries = run.retries + 1;
