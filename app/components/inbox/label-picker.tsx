@@ -29,12 +29,13 @@ export function LabelPicker({ conversationId, action, labels, chosen }: { conver
   const filterId = useId();
   // Labels whose change failed: when one is no longer offered (an admin deleted it meanwhile),
   // its own box and message are gone with it, so the menu says what happened.
-  const [failedIds, setFailedIds] = useState<ReadonlyArray<string>>([]);
-  const names = useRef(new Map<string, string>());
-  for (const label of labels) names.current.set(label.id, label.name);
-  const gone = failedIds.filter((id) => !labels.some((l) => l.id === id)).map((id) => names.current.get(id) ?? "A label");
+  const [failed, setFailed] = useState<ReadonlyArray<Chip>>([]);
+  const gone = failed.filter((f) => !labels.some((l) => l.id === f.id)).map((f) => f.name);
   const onResult = useCallback(
-    (labelId: string, failed: boolean) => setFailedIds((ids) => (failed ? (ids.includes(labelId) ? ids : [...ids, labelId]) : ids.filter((id) => id !== labelId))),
+    (label: Chip, didFail: boolean) =>
+      setFailed((all) =>
+        all.some((f) => f.id === label.id) === didFail ? all : didFail ? [...all, label] : all.filter((f) => f.id !== label.id),
+      ),
     [],
   );
   const has = new Set(chosen.map((l) => l.id));
@@ -63,7 +64,7 @@ export function LabelPicker({ conversationId, action, labels, chosen }: { conver
       open={open}
       onToggle={(event) => {
         setOpen(event.currentTarget.open);
-        if (!event.currentTarget.open) setFailedIds([]);
+        if (!event.currentTarget.open) setFailed([]);
       }}
       onKeyDown={onKeyDown}
     >
@@ -141,7 +142,7 @@ function LabelOption({
   checked: boolean;
   hidden: boolean;
   /** Told whether the box's last change failed. */
-  onResult: (labelId: string, failed: boolean) => void;
+  onResult: (label: Chip, failed: boolean) => void;
 }) {
   const fetcher = useFetcher<ThreadActionResult>({ key: `${labelsFetcherKey(conversationId)}:${label.id}` });
   const csrf = useCsrfToken();
@@ -155,8 +156,8 @@ function LabelOption({
   const sending = fetcher.formData ? fetcher.formData.get("intent") === "add-label" : null;
   useEffect(() => {
     // As soon as the answer is in (the page's re-read may follow, and take this box away).
-    if (fetcher.state !== "submitting" && fetcher.data) onResult(label.id, !fetcher.data.ok);
-  }, [fetcher.state, fetcher.data, label.id, onResult]);
+    if (fetcher.state !== "submitting" && fetcher.data) onResult(label, !fetcher.data.ok);
+  }, [fetcher.state, fetcher.data, label, onResult]);
   return (
     <li hidden={hidden}>
       <input type="hidden" name="shown" value={label.id} />
