@@ -30,6 +30,7 @@ import { AppConfig } from "./config.js";
 import { listExists } from "./contact-lists.js";
 import {
   cannotOwn,
+  CONTACT_ACTIVITY,
   ContactEmail,
   ContactFilter,
   contactFilterClauses,
@@ -43,7 +44,7 @@ import {
 import { Database, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound, PayloadTooLarge } from "./errors.js";
 import { newId } from "./ids.js";
-import { decodeInput, invalid, worksInInboxes, type Actor } from "./inbox-access.js";
+import { decodeCursor, decodeInput, encodeCursor, invalid, worksInInboxes, type Actor } from "./inbox-access.js";
 
 // ---------------------------------------------------------------------------------------------
 // Limits and shapes
@@ -133,8 +134,11 @@ export interface ExportPage {
 }
 
 /** The import step's choices (form fields). */
+/** An upload's id as Parley gives it out (22 characters of base64url): nothing else names a file. */
+const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+
 export const ImportOptions = S.Struct({
-  id: S.String.pipe(S.pattern(/^[A-Za-z0-9_-]{22}$/, { message: () => "this upload is not one Parley gave out: upload the file again" })),
+  id: S.String.pipe(S.pattern(ID_PATTERN, { message: () => "this upload is not one Parley gave out: upload the file again" })),
   mapping: S.Array(S.String.pipe(S.maxLength(100))).pipe(S.maxItems(MAX_IMPORT_COLUMNS)),
   onDuplicate: S.Literal(...duplicatePolicies).annotations({ message: () => "choose skip, fill empty fields or overwrite" }),
   ownerId: S.optional(S.String.pipe(S.maxLength(100, { message: () => "an owner is a user id" }))),
@@ -418,7 +422,6 @@ interface ExistingContact {
   readonly properties: string;
 }
 
-const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 
 /** A row the write turned away (an ambiguous phone, too many properties), as the judged rows' errors are. */
 class RowRefused {
@@ -550,11 +553,10 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
         const at = wallClock.now();
         const log = (type: string, data: Record<string, unknown>) =>
           prepare("INSERT INTO events (type, at, user_id, data) VALUES (?, ?, ?, ?)").run(type, at, actor.id, JSON.stringify({ ...data, via: "import", importId }));
-        // Phones are not indexed: one read of them serves every row.
+        // Phones are not indexed: one read of them serves every row (none when no column is a phone).
         const byPhone = new Map<string, string[]>();
-        for (const r of prepare("SELECT id, phone FROM contacts WHERE phone IS NOT NULL").all() as Array<{ id: string; phone: string }>) {
-          byPhone.set(r.phone, [...(byPhone.get(r.phone) ?? []), r.id]);
-        }
+        const phoneRows = mapping.includes("phone") ? (prepare("SELECT id, phone FROM contacts WHERE phone IS NOT NULL").all() as Array<{ id: string; phone: string }>) : [];
+        for (const r of phoneRows) byPhone.set(r.phone, [...(byPhone.get(r.phone) ?? []), r.id]);
         const readById = (id: string) => prepare("SELECT id, email, name, phone, properties FROM contacts WHERE id = ?").get(id) as ExistingContact;
         const matchedBy = new Map<string, number>();
         const refusedRows = new Map<number, RowError[]>();
@@ -665,7 +667,8 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
       .pipe(
         Effect.catchTag("WriteFailed", (failed) => (failed.cause instanceof InvalidInput ? Effect.fail(failed.cause) : Effect.die(failed.cause))),
         // Refused as a whole (an owner, a list): the upload is back for another try.
-        Effect.tapError(() => Effect.sync(() => renameSync(running, uploadPath(options.id)))),
+        // On a defect too (a fault of the store): the upload must not stay claimed and stuck.
+        Effect.onError(() => Effect.sync(() => renameSync(running, uploadPath(options.id)))),
       );
 
     const allErrors = new Map([...errors, ...outcome.refusedRows].sort(([a], [b]) => a - b));
@@ -694,8 +697,7 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
     yield* mayWork(actor, "import contacts");
     const kept = ID_PATTERN.test(id) ? readKept<StoredRejections>(rejectedPath(id), actor) : undefined;
     if (!kept) return yield* Effect.fail(gone(id));
-    // Kept before the delimiter was: commas.
-    return { delimiter: kept.delimiter ?? ",", headers: kept.headers, rows: kept.rows };
+    return { delimiter: kept.delimiter, headers: kept.headers, rows: kept.rows };
   });
 
   const filtered = (actor: Actor, input: unknown) =>
@@ -717,17 +719,17 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
   const exportPage: ContactCsvShape["exportPage"] = Effect.fn("ContactCsv.exportPage")(function* (actor, input, after, limit = 500) {
     const { where, args } = yield* filtered(actor, input);
     if (after !== null) {
-      const match = /^(\d+):(.+)$/.exec(after);
-      if (!match) return yield* Effect.fail(invalid("after", "this cursor is not one the export gave out"));
+      const cursor = decodeCursor(after);
+      if (!cursor || typeof cursor.key !== "number") return yield* Effect.fail(invalid("after", "this cursor is not one the export gave out"));
       where.push("(c.created_at > ? OR (c.created_at = ? AND c.id > ?))");
-      args.push(Number(match[1]), Number(match[1]), match[2]);
+      args.push(cursor.key, cursor.key, cursor.id);
     }
     const size = Math.max(1, Math.min(1000, Math.floor(limit)));
     // Last activity as the list reads it (contacts.ts), for this page's contacts only.
     const rows = prepare(
       `SELECT c.id, c.name, c.email, c.phone, c.properties, c.created_at,
          COALESCE(u.display_name, u.name) AS owner_name,
-         MAX(c.updated_at, COALESCE((SELECT MAX(x.last_activity_at) FROM conversations x WHERE x.contact_id = c.id AND x.is_preview = 0), 0)) AS activity,
+         ${CONTACT_ACTIVITY} AS activity,
          (SELECT json_group_array(l.name) FROM (SELECT l.name FROM contact_list_members m JOIN contact_lists l ON l.id = m.list_id
             WHERE m.contact_id = c.id ORDER BY l.name COLLATE NOCASE) l) AS lists
        FROM contacts c LEFT JOIN users u ON u.id = c.owner_id
@@ -758,7 +760,7 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
         lastActivityAt: r.activity,
         properties: parseProperties(r.properties),
       })),
-      next: rows.length > size && last ? `${last.created_at}:${last.id}` : null,
+      next: rows.length > size && last ? encodeCursor(last.created_at, last.id) : null,
     };
   });
 

@@ -331,6 +331,14 @@ const phoneDigits = (search: string): string | undefined => {
 };
 
 /**
+ * A contact's last activity, as the list sorts by it and the export writes it (SQL over `c`):
+ * its own last change or its latest conversation's, whichever is later. Read, not stored: a
+ * column kept up to date would cost every bot turn a write.
+ */
+export const CONTACT_ACTIVITY =
+  "MAX(c.updated_at, COALESCE((SELECT MAX(x.last_activity_at) FROM conversations x WHERE x.contact_id = c.id AND x.is_preview = 0), 0))";
+
+/**
  * The conditions on `contacts c` of the list's filters (owner, list, search), with their
  * arguments: one rule for the /contacts page and its CSV export. Pure.
  */
@@ -666,7 +674,7 @@ export const makeContacts = (deps: { readonly db: DatabaseShape; readonly live: 
     // Last activity is read, not stored: a column kept up to date would cost every bot turn a write.
     const rows = prepare(
       `WITH l AS (
-         SELECT c.id, MAX(c.updated_at, COALESCE((SELECT MAX(x.last_activity_at) FROM conversations x WHERE x.contact_id = c.id AND x.is_preview = 0), 0)) AS activity
+         SELECT c.id, ${CONTACT_ACTIVITY} AS activity
          FROM contacts c ${where.length > 0 ? `WHERE ${where.join(" AND ")}` : ""}
        )
        SELECT r.*, l.activity FROM l JOIN (${CONTACT_SELECT}) r ON r.id = l.id
