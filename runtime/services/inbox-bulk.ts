@@ -133,9 +133,11 @@ export const makeInboxBulk = (deps: { readonly db: DatabaseShape; readonly inbox
     if (input.action === "assign") {
       if (input.userId === undefined && input.teamId === undefined) return invalid("userId", "pick a person, a team, or nobody");
       if (typeof input.userId === "string") {
-        const user = prepare("SELECT role, disabled_at FROM users WHERE id = ?").get(input.userId) as { role: string; disabled_at: number | null } | undefined;
+        const user = prepare("SELECT id, role, disabled_at FROM users WHERE id = ?").get(input.userId) as
+          | (Actor & { readonly disabled_at: number | null })
+          | undefined;
         if (user === undefined) return invalid("userId", "no such user");
-        if (user.disabled_at !== null || (user.role !== "admin" && user.role !== "agent")) return invalid("userId", "this user does not work in inboxes");
+        if (user.disabled_at !== null || !worksInInboxes(user)) return invalid("userId", "this user does not work in inboxes");
       }
       if (typeof input.teamId === "string" && prepare("SELECT 1 FROM teams WHERE id = ?").get(input.teamId) === undefined) return invalid("teamId", "no such team");
     }

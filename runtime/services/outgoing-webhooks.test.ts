@@ -149,7 +149,9 @@ describe("bad inputs", () => {
       (w: OutgoingWebhooksShape) => w.redeliver(admin, sub.id, "whd_nope"),
     ];
     for (const missing of missingCalls) {
-      expect(toHttpError(await failure(missing)).status).toBe(404);
+      const http = toHttpError(await failure(missing));
+      expect(http.status).toBe(404);
+      expect(http.body.error.message).toMatch(/^(webhook whk_nope|webhook delivery whd_nope) was not found$/);
     }
     const agent = { id: admin.id, role: "agent" };
     expect(toHttpError(await failure((w) => w.list(agent))).status).toBe(403);
