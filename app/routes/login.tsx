@@ -3,13 +3,16 @@ import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } fr
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { homeFor } from "../roles.js";
-import { Accounts, attempt, readCapped } from "../runtime.server.js";
+import { Accounts, attempt } from "../runtime.server.js";
 import {
   getSignedIn,
   issueLoginCsrf,
   loginCsrfMatches,
+  pendingLoginCookieHeader,
+  readLoginForm,
   safeRedirect,
   sessionCookieHeader,
+  signInRefusal,
 } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Parley" }];
@@ -22,15 +25,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return data({ csrf: csrf.token }, { headers: { "Set-Cookie": csrf.setCookie } });
 }
 
-/** The most of a sign-in post read (bytes): an email, a password (at most 256 characters) and a token need far less. */
-const MAX_LOGIN_BODY_BYTES = 16 * 1024;
-
 export async function action({ request, context }: ActionFunctionArgs) {
-  // Nobody is signed in yet, so nothing has checked this post: read only what a sign-in needs.
-  const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
-  const body = Number.isFinite(declared) && declared > MAX_LOGIN_BODY_BYTES ? null : await readCapped(request.body, MAX_LOGIN_BODY_BYTES).catch(() => null);
-  if (body === null) return data({ formError: "This sign-in form is too large to be one.", email: "" }, { status: 413 });
-  const form = await new Response(body, { headers: { "Content-Type": request.headers.get("Content-Type") ?? "" } }).formData().catch(() => new FormData());
+  const form = await readLoginForm(request);
+  if (form === null) return data({ formError: "This sign-in form is too large to be one.", email: "" }, { status: 413 });
   const email = String(form.get("email") ?? "");
   const password = String(form.get("password") ?? "");
   // The login form has no session yet, so it is protected by a double-submit token instead.
@@ -41,16 +38,27 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (email.trim() === "" || password === "") {
     return data({ formError: "Enter your email and password.", email }, { status: 400 });
   }
-  const result = await attempt(context, Effect.flatMap(Accounts, (accounts) => accounts.login(email, password, context.clientIp)));
+  const result = await attempt(
+    context,
+    Effect.flatMap(Accounts, (accounts) =>
+      accounts.login(email, password, context.clientIp).pipe(
+        Effect.map((session) => ({ session, pendingUserId: null })),
+        // The password was right; the code comes next, on its own page, without a session yet.
+        Effect.catchTag("SecondFactorRequired", (pending) => Effect.succeed({ session: null, pendingUserId: pending.userId })),
+      ),
+    ),
+  );
   if (!result.ok) {
-    const message =
-      result.cause._tag === "RateLimited"
-        ? `Too many failed sign-ins for this email or from this network. Try again in ${Math.ceil(result.cause.retryAfterSeconds / 60)} minute(s).`
-        : result.error.message;
-    const headers: Record<string, string> = result.cause._tag === "RateLimited" ? { "Retry-After": String(result.cause.retryAfterSeconds) } : {};
-    return data({ formError: message, email }, { status: result.status, headers });
+    const refused = signInRefusal(result);
+    return data({ formError: refused.message, email }, refused.init);
   }
-  const session = result.value;
+  const { session, pendingUserId } = result.value;
+  if (session === null) {
+    const redirectTo = safeRedirect(form.get("redirectTo"), "");
+    return redirect(`/login/two-factor${redirectTo === "" ? "" : `?redirectTo=${encodeURIComponent(redirectTo)}`}`, {
+      headers: { "Set-Cookie": await pendingLoginCookieHeader(request, context, pendingUserId) },
+    });
+  }
   const to = safeRedirect(form.get("redirectTo"), homeFor(session.user.role));
   return redirect(to, { headers: { "Set-Cookie": await sessionCookieHeader(request, context, session.token) } });
 }

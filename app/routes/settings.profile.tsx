@@ -18,6 +18,8 @@ import {
 } from "../components/settings/profile-forms.js";
 import { ChangePasswordForm } from "../components/settings/password-forms.js";
 import { loadProfileForms, saveProfileForm } from "../components/settings/profile.server.js";
+import { TwoFactorSection } from "../components/settings/two-factor.js";
+import { isTwoFactorIntent, loadTwoFactor, twoFactorAction } from "../components/settings/two-factor.server.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { everyone, roleLabels } from "../roles.js";
 import { Accounts, attempt, Workspace, type NotificationSettings } from "../runtime.server.js";
@@ -33,7 +35,7 @@ const EVENTS = [
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, everyone);
-  return loadProfileForms(context, user.id);
+  return { ...(await loadProfileForms(context, user.id)), twoFactor: await loadTwoFactor(context, user) };
 }
 
 const notificationsOf = (form: FormData): NotificationSettings => {
@@ -45,6 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user, token } = await requireUser(request, context, everyone);
   const form = await request.formData();
   const intent = form.get("intent");
+  if (isTwoFactorIntent(intent)) return twoFactorAction(context, user, intent, form);
   if (intent === "password") {
     const values = formValues(form, ["currentPassword", "newPassword", "confirmPassword"]);
     // This browser's session stays; the others end, so a stolen or forgotten one stops working.
@@ -107,7 +110,7 @@ function playChime() {
 }
 
 export default function Profile() {
-  const { profile, timezones } = useLoaderData<typeof loader>();
+  const { profile, timezones, twoFactor } = useLoaderData<typeof loader>();
   const forms = useIntentForms(useActionData<typeof action>());
   const actionData = useActionData<typeof action>();
   const { busy, errorsFor, savedFor } = forms;
@@ -167,6 +170,8 @@ export default function Profile() {
         {/* Remounted after a change so the fields are empty again. */}
         <ChangePasswordForm key={savedFor("password") ? "changed" : "form"} errors={errorsFor("password")} busy={busy("password")} />
       </section>
+
+      <TwoFactorSection view={twoFactor} />
 
       <section className="card" aria-labelledby="notifications-title">
         <h2 id="notifications-title">Notifications</h2>

@@ -18,6 +18,8 @@ import {
   WorkingHoursForm,
 } from "../components/settings/profile-forms.js";
 import { loadProfileForms, saveProfileForm, type ProfileIntent } from "../components/settings/profile.server.js";
+import { TwoFactorAdminSection } from "../components/settings/two-factor.js";
+import { loadTwoFactorStatus, resetTwoFactorAction } from "../components/settings/two-factor.server.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access, roleLabels } from "../roles.js";
 import { Accounts, attempt, Workspace } from "../runtime.server.js";
@@ -27,7 +29,11 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title:
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
-  return { ...(await loadProfileForms(context, params.userId ?? "")), isSelf: user.id === params.userId };
+  return {
+    ...(await loadProfileForms(context, params.userId ?? "")),
+    isSelf: user.id === params.userId,
+    twoFactor: await loadTwoFactorStatus(context, params.userId ?? ""),
+  };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -35,6 +41,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const userId = params.userId ?? "";
   const form = await request.formData();
   const sent = form.get("intent");
+  if (sent === "two-factor-reset") return resetTwoFactorAction(context, user, userId);
   if (sent === "set-password") {
     const result = await attempt(context, Effect.flatMap(Accounts, (a) => a.setPassword(user, userId, formValues(form, ["password"]))));
     if (!result.ok) return data({ intent: sent, errors: fieldErrors(result.error), values: null, saved: false, message: null }, { status: result.status });
@@ -56,7 +63,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function UserSettings() {
-  const { profile, timezones, isSelf } = useLoaderData<typeof loader>();
+  const { profile, timezones, isSelf, twoFactor } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const forms = useIntentForms(actionData);
   const { busy, errorsFor, savedFor } = forms;
@@ -126,6 +133,8 @@ export default function UserSettings() {
           busy={busy("set-password")}
         />
       </section>
+
+      <TwoFactorAdminSection name={profile.name} status={twoFactor} isSelf={isSelf} />
 
       <section className="card" aria-labelledby="user-availability-title">
         <h2 id="user-availability-title">Availability</h2>
