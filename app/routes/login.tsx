@@ -1,6 +1,7 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
+import { AuthCard, SignInForm } from "../components/auth-card.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { homeFor } from "../roles.js";
 import { Accounts, attempt } from "../runtime.server.js";
@@ -72,62 +73,45 @@ export const shouldRevalidate = () => true;
 export default function Login() {
   const { csrf } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const [params] = useSearchParams();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/login") === true;
   const error = actionData?.formError;
   return (
-    <div className="auth-page">
-      <section className="card auth-card" aria-labelledby="login-title">
-        <p className="brand brand--large">
-          <span className="brand__mark" aria-hidden="true">
-            P
-          </span>
-          Parley
-        </p>
-        <h1 id="login-title">Sign in</h1>
-        <Form method="post" className="form" aria-describedby={error ? "login-error" : undefined}>
-          <input type="hidden" name="csrf" value={csrf} />
-          <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? ""} />
-          {error ? (
-            <p id="login-error" className="notice notice--error" role="alert">
-              {error}
-            </p>
-          ) : null}
-          <div className="field">
-            <label htmlFor="login-email">Email</label>
-            <input
-              id="login-email"
-              name="email"
-              type="email"
-              autoComplete="username"
-              required
-              autoFocus
-              defaultValue={actionData?.email ?? ""}
-              aria-invalid={error ? true : undefined}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="login-password">Password</label>
-            <input
-              id="login-password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              aria-invalid={error ? true : undefined}
-            />
-          </div>
-          <button type="submit" className="button button--block" disabled={busy}>
-            {busy ? "Signing in…" : "Sign in"}
-          </button>
-        </Form>
-        <p className="hint">
-          First start? The admin’s email and password were printed in the server log (or set with
-          ADMIN_EMAIL and ADMIN_PASSWORD).
-        </p>
-      </section>
-    </div>
+    <AuthCard titleId="login-title" title="Sign in">
+      <SignInForm csrf={csrf} error={error} errorId="login-error">
+        <div className="field">
+          <label htmlFor="login-email">Email</label>
+          <input
+            id="login-email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            autoFocus
+            defaultValue={actionData?.email ?? ""}
+            aria-invalid={error ? true : undefined}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="login-password">Password</label>
+          <input
+            id="login-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            aria-invalid={error ? true : undefined}
+          />
+        </div>
+        <button type="submit" className="button button--block" disabled={busy}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </SignInForm>
+      <p className="hint">
+        First start? The admin’s email and password were printed in the server log (or set with
+        ADMIN_EMAIL and ADMIN_PASSWORD).
+      </p>
+    </AuthCard>
   );
 }
 

@@ -5,8 +5,9 @@
  * a recovery code first says how many are left.
  */
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
 import { Effect } from "effect";
+import { AuthCard, SignInForm } from "../components/auth-card.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { homeFor } from "../roles.js";
 import { attempt, TwoFactor } from "../runtime.server.js";
@@ -74,23 +75,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export const shouldRevalidate: ShouldRevalidateFunction = ({ actionResult }) =>
   !(typeof actionResult === "object" && actionResult !== null && "signedIn" in actionResult && actionResult.signedIn);
 
-function AuthCard({ title, children }: { title: string; children: React.ReactNode }) {
-  return (
-    <div className="auth-page">
-      <section className="card auth-card" aria-labelledby="two-factor-title">
-        <p className="brand brand--large">
-          <span className="brand__mark" aria-hidden="true">
-            P
-          </span>
-          Parley
-        </p>
-        <h1 id="two-factor-title">{title}</h1>
-        {children}
-      </section>
-    </div>
-  );
-}
-
 export default function TwoFactorLogin() {
   const { csrf, expired } = useLoaderData<typeof loader>();
   const answer = useActionData<typeof action>();
@@ -100,7 +84,7 @@ export default function TwoFactorLogin() {
   if (answer?.signedIn) {
     const left = answer.signedIn.recoveryCodesLeft;
     return (
-      <AuthCard title="Signed in with a recovery code">
+      <AuthCard titleId="two-factor-title" title="Signed in with a recovery code">
         <p className={left <= 3 ? "notice notice--error" : "notice notice--success"} role="status">
           That recovery code is now used up. You have {left} recovery code{left === 1 ? "" : "s"} left.
         </p>
@@ -122,7 +106,7 @@ export default function TwoFactorLogin() {
   const error = answer?.formError;
   if (expired || answer?.expired) {
     return (
-      <AuthCard title="Sign-in expired">
+      <AuthCard titleId="two-factor-title" title="Sign-in expired">
         <p className="notice notice--error" role="alert">
           {error ?? EXPIRED}
         </p>
@@ -133,15 +117,8 @@ export default function TwoFactorLogin() {
     );
   }
   return (
-    <AuthCard title="Two-factor authentication">
-      <Form method="post" className="form" aria-describedby={error ? "two-factor-error" : undefined}>
-        <input type="hidden" name="csrf" value={csrf} />
-        <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? ""} />
-        {error ? (
-          <p id="two-factor-error" className="notice notice--error" role="alert">
-            {error}
-          </p>
-        ) : null}
+    <AuthCard titleId="two-factor-title" title="Two-factor authentication">
+      <SignInForm csrf={csrf} error={error} errorId="two-factor-error">
         <div className="field">
           <label htmlFor="two-factor-code">Enter the 6-digit code from your app</label>
           <input
@@ -163,7 +140,7 @@ export default function TwoFactorLogin() {
         <button type="submit" className="button button--block" disabled={busy}>
           {busy ? "Checking…" : "Verify"}
         </button>
-      </Form>
+      </SignInForm>
       <p className="hint">
         <Link to="/login">Start over</Link>
       </p>
