@@ -12,7 +12,8 @@ import * as OTPAuth from "otpauth";
 import { readFile } from "node:fs/promises";
 import { adminEmail, adminPassword, login, writeServerDatabase } from "./helpers.js";
 
-test.describe.configure({ mode: "serial" });
+// A code may have to wait for the next 30-second step (a used one is refused), so allow for it.
+test.describe.configure({ mode: "serial", timeout: 120_000 });
 
 const stamp = Date.now();
 const tess = { name: "Tess Twofactor", email: `tess-${stamp}@example.com`, password: "tess-password-1" };
@@ -86,6 +87,11 @@ const signInWithCode = async (page: Page, person: { email: string; password: str
   await page.getByRole("button", { name: "Verify" }).click();
 };
 
+const logOut = async (page: Page) => {
+  await page.getByRole("button", { name: "Log out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+};
+
 const newPage = async (browser: Browser) => (await browser.newContext()).newPage();
 
 test("a user turns on two-factor authentication, then signs in with a code and with a recovery code", async ({ page, browser }) => {
@@ -108,8 +114,7 @@ test("a user turns on two-factor authentication, then signs in with a code and w
   // Shown once: after a reload only the count is left.
   await expect(section.getByRole("list", { name: "Recovery codes" })).toHaveCount(0);
   await expect(section).toContainText("You have 10 recovery codes left.");
-  await own.getByRole("button", { name: "Log out" }).click();
-  await expect(own).toHaveURL(/\/login$/);
+  await logOut(own);
 
   // The password alone opens nothing.
   await signInWithCode(own, tess, "123456");
@@ -119,14 +124,14 @@ test("a user turns on two-factor authentication, then signs in with a code and w
 
   await signInWithCode(own, tess, await nextCode(tessSecret));
   await expect(own).toHaveURL(/\/flows$/);
-  await own.getByRole("button", { name: "Log out" }).click();
+  await logOut(own);
 
   await signInWithCode(own, tess, tessRecoveryCodes[0]!);
   await expect(own.getByRole("heading", { level: 1, name: "Signed in with a recovery code" })).toBeVisible();
   await expect(own.getByRole("status")).toHaveText("That recovery code is now used up. You have 9 recovery codes left.");
   await own.getByRole("link", { name: "Continue" }).click();
   await expect(own).toHaveURL(/\/flows$/);
-  await own.getByRole("button", { name: "Log out" }).click();
+  await logOut(own);
   // Spent: the same recovery code is refused.
   await signInWithCode(own, tess, tessRecoveryCodes[0]!);
   await expect(own.getByRole("alert")).toContainText("That code is not right");
