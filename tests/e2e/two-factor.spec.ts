@@ -10,7 +10,7 @@
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import * as OTPAuth from "otpauth";
 import { readFile } from "node:fs/promises";
-import { adminEmail, adminPassword, login, writeServerDatabase } from "./helpers.js";
+import { adminEmail, adminPassword, login, seriousViolations, writeServerDatabase } from "./helpers.js";
 
 // A code may have to wait for the next 30-second step (a used one is refused), so allow for it.
 test.describe.configure({ mode: "serial", timeout: 120_000 });
@@ -62,7 +62,8 @@ const setUp = async (page: Page) => {
   const section = page.getByRole("region", { name: "Two-factor authentication" });
   await section.getByRole("button", { name: "Set up two-factor authentication" }).click();
   await expect(section.getByRole("img", { name: "QR code to scan with your authenticator app" })).toBeVisible();
-  const secret = ((await section.getByLabel("Setup key").textContent()) ?? "").replace(/\s/g, "");
+  const secret = (await section.getByLabel("Setup key").inputValue()).replace(/\s/g, "");
+  expect(await seriousViolations(page)).toEqual([]);
   expect(secret).toMatch(/^[A-Z2-7]{32}$/);
   await section.getByLabel("Code from your app").fill("000000");
   await section.getByRole("button", { name: "Turn on" }).click();
@@ -71,6 +72,7 @@ const setUp = async (page: Page) => {
   await section.getByRole("button", { name: "Turn on" }).click();
   await expect(section.getByRole("status").first()).toHaveText("Two-factor authentication is on.");
   const codes = await section.getByRole("list", { name: "Recovery codes" }).getByRole("listitem").allTextContents();
+  expect(await seriousViolations(page)).toEqual([]);
   expect(codes).toHaveLength(10);
   return { secret, codes };
 };

@@ -41,8 +41,8 @@ function RecoveryCodes({ codes, email }: { codes: ReadonlyArray<string>; email: 
     "",
   ].join("\n");
   return (
-    <div aria-labelledby="recovery-codes-title">
-      <h3 id="recovery-codes-title">Your recovery codes</h3>
+    <div>
+      <h3>Your recovery codes</h3>
       <p>
         <strong>Save them now: they are shown only this once.</strong> If you lose your phone, each code signs you in once
         instead of the code from your app.
@@ -136,12 +136,14 @@ export function TwoFactorSection({ view }: { view: TwoFactorView }) {
               <p>Scan this QR code with an authenticator app on your phone (Google Authenticator, Microsoft Authenticator, 1Password, Authy…).</p>
               <QrCode qr={view.setup.qr} />
               <p>
-                Cannot scan it? Add an account by hand: issuer <strong>Parley</strong>, account <strong>{view.email}</strong>, key{" "}
-                <code aria-label="Setup key" style={{ wordBreak: "break-all" }}>
-                  {view.setup.secret}
-                </code>{" "}
-                (time-based). <CopyButton text={view.setup.secret.replace(/ /g, "")} label="Copy key" />
+                Cannot scan it? Add an account by hand: issuer <strong>Parley</strong>, account <strong>{view.email}</strong>, time-based,
+                with this key:
               </p>
+              <div className="field">
+                <label htmlFor="two-factor-key">Setup key</label>
+                <input id="two-factor-key" readOnly value={view.setup.secret} spellCheck={false} autoComplete="off" style={{ fontFamily: "monospace" }} />
+                <CopyButton text={view.setup.secret.replace(/ /g, "")} label="Copy key" />
+              </div>
             </li>
             <li>
               <p>Enter the 6-digit code the app shows for Parley.</p>
