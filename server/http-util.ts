@@ -237,6 +237,15 @@ export const clientIp = (req: IncomingMessage, trustedProxies = 0): string => {
   return hops[Math.max(0, hops.length - 1 - trustedProxies)]!;
 };
 
+/** A percent-decoded path segment, or undefined when its escapes are malformed. Pure. */
+export const decodePathSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
+};
+
 /** Splits `/path?query` without building a URL object (the hot path). Pure. */
 export const splitUrl = (url: string): { path: string; query: URLSearchParams } => {
   const q = url.indexOf("?");

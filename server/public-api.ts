@@ -27,6 +27,7 @@ import {
   bodyDecoder,
   clientIp,
   corsHeaders,
+  decodePathSegment,
   deviceFromUserAgent,
   languagesFromHeader,
   originAllowed,
@@ -959,15 +960,6 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
 const decodeMessageIdAt = (path: string, value: string) =>
   Either.mapLeft(decodeMessageId(value), (error) => new InvalidInput({ issues: error.issues.map((i) => ({ ...i, path })) }));
-
-/** A percent-decoded path segment, or undefined when its escapes are malformed. Pure. */
-const decodePathSegment = (segment: string): string | undefined => {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-};
 
 const stripUndefined = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
