@@ -11,7 +11,7 @@
  * same role checks, the same inbox membership, the same validation, the same events, outboxes
  * and live updates. The contract lives in docs/api.md ("REST API (v1)").
  */
-import { Cause, Effect, Either, Exit, Option, Schema as S } from "effect";
+import { Effect, Either, Exit, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { User } from "../runtime/services/accounts.js";
 import { ApiTokens } from "../runtime/services/api-tokens.js";
@@ -33,12 +33,12 @@ import {
   isJsonContentType,
   readJsonBody,
   sendError,
-  sendInternalError,
+  sendFailure,
   sendJson,
   sendMethodNotAllowed,
   sendRouteNotFound,
   sendUnsupportedMediaType,
-  splitUrl,
+  serveUnder,
 } from "./http-util.js";
 import { createRateLimiter, type BucketRule, type RateLimiter } from "./rate-limit.js";
 
@@ -199,10 +199,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       res.end(bytes);
       return;
     }
-    const failure = Cause.failureOption(exit.cause);
-    if (Option.isSome(failure)) return sendError(res, failure.value);
-    console.error("REST API: unexpected failure", Cause.pretty(exit.cause));
-    sendInternalError(res);
+    sendFailure(res, exit.cause, "REST API");
   };
 
   const body = <A>(req: IncomingMessage, decode: (input: unknown) => Either.Either<A, InvalidInput>) =>
@@ -392,18 +389,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
   };
 
   return {
-    handle: (req, res) => {
-      const url = req.url ?? "/";
-      if (!url.startsWith("/api/v1")) return false;
-      const { path, query } = splitUrl(url);
-      if (path !== "/api/v1" && !path.startsWith("/api/v1/")) return false;
-      route(req, res, path, query).catch((error: unknown) => {
-        console.error("REST API: unexpected error", error);
-        if (!res.headersSent) sendInternalError(res);
-        else res.end();
-      });
-      return true;
-    },
+    handle: serveUnder("/api/v1", "REST API", route),
     rateLimiter: limiter,
   };
 };

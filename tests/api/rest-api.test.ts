@@ -14,6 +14,7 @@ import { Accounts } from "../../runtime/services/accounts.js";
 import { ApiTokens, LAST_USED_GRANULARITY_MS } from "../../runtime/services/api-tokens.js";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
+import { Workspace } from "../../runtime/services/workspace.js";
 import { startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
 
 let app: PublicApiApp;
@@ -109,14 +110,15 @@ describe("tokens", () => {
     expect((await send("/api/v1/me", created.token)).status).toBe(401);
   });
 
-  it("stops a disabled user's tokens", async () => {
+  it("stops a disabled user's tokens (Settings → Users → Disable), and enabling them gives them back", async () => {
     const user = await userOf(SEED_IDS.analyst);
     const token = await tokenFor(user);
-    sqlite.prepare("UPDATE users SET disabled_at = ? WHERE id = ?").run(Date.now(), user.id);
+    const setDisabled = (disabled: boolean) => runtime.runPromise(Effect.flatMap(Workspace, (w) => w.setDisabled({ id: SEED_IDS.admin }, user.id, disabled)));
+    await setDisabled(true);
     try {
       expect((await send("/api/v1/me", token)).status).toBe(401);
     } finally {
-      sqlite.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(user.id);
+      await setDisabled(false);
     }
     expect((await send("/api/v1/me", token)).status).toBe(200);
   });
