@@ -14,6 +14,7 @@ import { Accounts } from "../../runtime/services/accounts.js";
 import { ApiTokens, LAST_USED_GRANULARITY_MS } from "../../runtime/services/api-tokens.js";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
+import { Inbox } from "../../runtime/services/inbox.js";
 import { Workspace } from "../../runtime/services/workspace.js";
 import { startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
 
@@ -73,10 +74,14 @@ const send = (path: string, token: string | undefined, init: { method?: string; 
 
 describe("tokens", () => {
   it("GET /api/v1/me answers the token's user", async () => {
-    const me = await send("/api/v1/me", agent);
+    const me = await send("/api/v1/me", agent, { headers: { Origin: "https://shop.example" } });
     expect(me.status).toBe(200);
     expect(me.body.user).toMatchObject({ id: SEED_IDS.agent, email: "agent@parley.local", role: "agent" });
+    // No CORS: a browser page cannot read it, and a preflight is not answered with permission.
     expect(me.headers.get("access-control-allow-origin")).toBeNull();
+    const preflight = await send("/api/v1/me", undefined, { method: "OPTIONS", headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "GET" } });
+    expect(preflight.status).toBe(405);
+    expect(preflight.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("refuses a missing, malformed or unknown token with 401 and a Bearer challenge", async () => {
@@ -251,6 +256,25 @@ describe("conversations", () => {
     expect(event).toBeDefined();
     // A chat reply the visitor may miss queues its follow-up check, as the composer's does.
     expect(sqlite.prepare("SELECT first_message_id FROM follow_up_queue WHERE conversation_id = ?").pluck().get(id)).toBe(Number(res.body.message.id));
+  });
+
+  it("lists a reply's files with a download URL the token can fetch (and no one outside the inbox)", async () => {
+    const content = Buffer.from("quote line 1\nquote line 2\n");
+    const user = await userOf(SEED_IDS.agent);
+    await runtime.runPromise(
+      Effect.flatMap(Inbox, (inbox) =>
+        inbox.reply({ conversationId: id, text: "The quote", clientMessageId: `files-${Date.now()}`, files: [{ filename: "quote.txt", contentType: "text/plain", content }] }, user),
+      ),
+    );
+    const read = await send(`/api/v1/conversations/${id}`, agent);
+    const message = read.body.messages.find((m: { text: string }) => m.text === "The quote");
+    expect(message.attachments).toEqual([{ id: expect.any(String), name: "quote.txt", type: "text/plain", size: content.length, url: expect.stringMatching(/^\/api\/v1\/attachments\//) }]);
+    const url = message.attachments[0].url as string;
+    const res = await fetch(base + url, { headers: { Authorization: `Bearer ${agent}` } });
+    expect(res.status).toBe(200);
+    expect(Buffer.from(await res.arrayBuffer())).toEqual(content);
+    expect((await send(url, analyst)).status).toBe(404);
+    expect((await send(url, undefined)).status).toBe(401);
   });
 
   it("refuses a bad message with 400 and its field, and stores nothing", async () => {
