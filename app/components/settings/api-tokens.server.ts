@@ -29,7 +29,11 @@ export const apiTokenAction = async (context: AppLoadContext, actor: User, userI
     const values = formValues(form, ["name", "expiresIn"]);
     const result = await attempt(context, Effect.flatMap(ApiTokens, (t) => t.create(actor, values)));
     if (!result.ok) return data({ intent, errors: fieldErrors(result.error), values, saved: false, token: null }, { status: result.status });
-    return data({ intent, errors: null, values: null, saved: true, token: { value: result.value.token, name: result.value.summary.name } });
+    // The one answer that carries a token: no cache may keep it.
+    return data(
+      { intent, errors: null, values: null, saved: true, token: { value: result.value.token, name: result.value.summary.name } },
+      { headers: { "Cache-Control": "no-store" } },
+    );
   }
   const tokenId = String(form.get("tokenId") ?? "");
   const result = await attempt(context, Effect.flatMap(ApiTokens, (t) => t.revoke(actor, userId, tokenId)));
