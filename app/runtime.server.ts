@@ -12,6 +12,8 @@ import { toHttpError, type ApiError, type ErrorBody } from "../runtime/services/
 export { Accounts, WRONG_CREDENTIALS, roles } from "../runtime/services/accounts.js";
 export type { Availability, Role, User } from "../runtime/services/accounts.js";
 export { AppConfig } from "../runtime/services/config.js";
+export { ApiTokens, tokenExpiryDays, MAX_TOKEN_NAME } from "../runtime/services/api-tokens.js";
+export type { ApiTokenSummary } from "../runtime/services/api-tokens.js";
 export { Forbidden, InvalidInput } from "../runtime/services/errors.js";
 export { ChannelDirectory } from "../runtime/services/channel-directory.js";
 export type { ChannelSummary } from "../runtime/services/channel-directory.js";

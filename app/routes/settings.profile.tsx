@@ -8,6 +8,8 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { useEffect, useState } from "react";
 import { CsrfInput } from "../components/csrf-input.js";
+import { ApiTokensSection } from "../components/settings/api-tokens.js";
+import { apiTokenAction, isApiTokenIntent, loadApiTokens } from "../components/settings/api-tokens.server.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import {
@@ -33,7 +35,7 @@ const EVENTS = [
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, everyone);
-  return loadProfileForms(context, user.id);
+  return { ...(await loadProfileForms(context, user.id)), apiTokens: await loadApiTokens(context, user, user.id), now: Date.now() };
 }
 
 const notificationsOf = (form: FormData): NotificationSettings => {
@@ -45,6 +47,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user, token } = await requireUser(request, context, everyone);
   const form = await request.formData();
   const intent = form.get("intent");
+  if (isApiTokenIntent(intent)) return apiTokenAction(context, user, user.id, intent, form);
   if (intent === "password") {
     const values = formValues(form, ["currentPassword", "newPassword", "confirmPassword"]);
     // This browser's session stays; the others end, so a stolen or forgotten one stops working.
@@ -107,7 +110,7 @@ function playChime() {
 }
 
 export default function Profile() {
-  const { profile, timezones } = useLoaderData<typeof loader>();
+  const { profile, timezones, apiTokens, now } = useLoaderData<typeof loader>();
   const forms = useIntentForms(useActionData<typeof action>());
   const actionData = useActionData<typeof action>();
   const { busy, errorsFor, savedFor } = forms;
@@ -167,6 +170,8 @@ export default function Profile() {
         {/* Remounted after a change so the fields are empty again. */}
         <ChangePasswordForm key={savedFor("password") ? "changed" : "form"} errors={errorsFor("password")} busy={busy("password")} />
       </section>
+
+      <ApiTokensSection tokens={apiTokens} result={actionData} own now={now} />
 
       <section className="card" aria-labelledby="notifications-title">
         <h2 id="notifications-title">Notifications</h2>

@@ -5,6 +5,7 @@
  */
 import { Layer, ManagedRuntime } from "effect";
 import * as Accounts from "./accounts.js";
+import * as ApiTokens from "./api-tokens.js";
 import * as ChannelDirectory from "./channel-directory.js";
 import * as Channels from "./channels.js";
 import * as Chatflows from "./chatflows.js";
@@ -70,6 +71,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   const emailChannel = EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices));
   return Layer.mergeAll(
     accounts,
+    // Tokens act as their user: the same Accounts reads the user on every REST request.
+    ApiTokens.layer.pipe(Layer.provide(accounts)),
     ChannelDirectory.layer,
     Channels.layer,
     Chatflows.layer,

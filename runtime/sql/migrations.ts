@@ -963,6 +963,27 @@ CREATE TABLE webhook_cursor (
 INSERT INTO webhook_cursor (id, after_event_id, after_contact_rowid)
   VALUES (1, COALESCE((SELECT max(id) FROM events), 0), COALESCE((SELECT max(rowid) FROM contacts), 0));
 `,
+  },  {
+    version: 30,
+    name: "personal access tokens for the REST API",
+    // A person's tokens for integrations (runtime/services/api-tokens.ts, server/rest-api.ts).
+    // Only the SHA-256 of a token is kept (token_hash); `prefix` is its first characters, shown
+    // so people can tell their tokens apart. A revoked token's row is deleted. The token acts as
+    // its user: a disabled user's tokens stop working because every check joins users. The
+    // user_id index serves a person's list; last_used_at is written at most once a minute.
+    sql: `
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  token_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  last_used_at INTEGER
+);
+CREATE INDEX api_tokens_user ON api_tokens(user_id, created_at);
+`,
   },
 ];
 

@@ -77,6 +77,18 @@ for (const [role, { email, pages }] of Object.entries(pagesByRole)) {
   });
 }
 
+test("on a phone, the profile page fits with a new API token shown and the tokens listed", async ({ page }) => {
+  await page.setViewportSize(PHONE);
+  await login(page, demoUsers.analyst, adminPassword());
+  await page.goto("/settings/profile");
+  const section = page.getByRole("region", { name: "API tokens" });
+  await section.getByLabel("Name").fill("A reporting script with a long name for a phone");
+  await section.getByRole("button", { name: "Create token" }).click();
+  await expect(section.getByLabel("New API token")).toBeVisible();
+  await expect(section.getByRole("table")).toBeVisible();
+  expect(await sidewaysOverflow(page), `/settings/profile is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+});
+
 test("on a phone, a report fits the screen before its charts are drawn (no script yet)", async ({ browser }) => {
   // Without JavaScript the charts keep the fixed size they are served with.
   const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false });
