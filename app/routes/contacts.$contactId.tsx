@@ -351,7 +351,7 @@ export default function ContactPage() {
             </a>
           </p>
           <ErrorNotice message={errorsFor("erase")?.form} />
-          <Form method="post" aria-label="Delete contact and their data" noValidate>
+          <Form method="post" className="contact-erase" aria-label="Delete contact and their data" noValidate>
             <input type="hidden" name="intent" value="erase" />
             <CsrfInput />
             <Field

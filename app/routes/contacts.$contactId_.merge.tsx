@@ -9,6 +9,7 @@
 import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
+import type { ReactNode } from "react";
 import { contactLabel } from "../components/contacts/contact-fields.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -66,6 +67,39 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 const shown = (value: string | null) => (value === null || value === "" ? "—" : value);
 const fieldName = (field: string) => (field.startsWith("properties.") ? field.slice("properties.".length) : field);
 
+/** A table of fields (a property by its name) and their values, under a heading; nothing when empty. */
+function FieldTable({ title, label, columns, rows }: { title: string; label: string; columns: ReadonlyArray<string>; rows: ReadonlyArray<{ field: string; cells: ReadonlyArray<ReactNode> }> }) {
+  if (rows.length === 0) return null;
+  return (
+    <>
+      <h3>{title}</h3>
+      {/* Focusable: on a phone the table scrolls sideways inside its card, by keyboard too. */}
+      <table className="table" tabIndex={0} aria-label={label}>
+        <thead>
+          <tr>
+            <th scope="col">Field</th>
+            {columns.map((c) => (
+              <th scope="col" key={c}>
+                {c}
+              </th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.field}>
+              <td>{fieldName(r.field)}</td>
+              {r.cells.map((cell, i) => (
+                <td key={i}>{cell}</td>
+              ))}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </>
+  );
+}
+
 function Plan({ plan }: { plan: MergePlan }) {
   const keptName = contactLabel(plan.kept);
   const moves: string[] = [
@@ -89,53 +123,18 @@ function Plan({ plan }: { plan: MergePlan }) {
         </li>
         {plan.ownerTaken !== null ? <li>Owner: {plan.ownerTaken} (this contact has none)</li> : null}
       </ul>
-      {plan.taken.length > 0 ? (
-        <>
-          <h3>Fields this contact takes</h3>
-          {/* Focusable: on a phone the table scrolls sideways inside its card, by keyboard too. */}
-          <table className="table" tabIndex={0} aria-label="Fields this contact takes">
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Value</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.taken.map((t) => (
-                <tr key={t.field}>
-                  <td>{fieldName(t.field)}</td>
-                  <td>{t.other}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      ) : null}
-      {plan.keptOver.length > 0 ? (
-        <>
-          <h3>Fields both have: {keptName}'s values win</h3>
-          <table className="table" tabIndex={0} aria-label="Fields both have">
-            <thead>
-              <tr>
-                <th scope="col">Field</th>
-                <th scope="col">Kept</th>
-                <th scope="col">Dropped</th>
-              </tr>
-            </thead>
-            <tbody>
-              {plan.keptOver.map((t) => (
-                <tr key={t.field}>
-                  <td>{fieldName(t.field)}</td>
-                  <td>{shown(t.kept)}</td>
-                  <td>
-                    <s>{t.other}</s>
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </>
-      ) : null}
+      <FieldTable
+        title="Fields this contact takes"
+        label="Fields this contact takes"
+        columns={["Value"]}
+        rows={plan.taken.map((t) => ({ field: t.field, cells: [t.other] }))}
+      />
+      <FieldTable
+        title={`Fields both have: ${keptName}'s values win`}
+        label="Fields both have"
+        columns={["Kept", "Dropped"]}
+        rows={plan.keptOver.map((t) => ({ field: t.field, cells: [shown(t.kept), <s key="other">{t.other}</s>] }))}
+      />
       {plan.dropped.length > 0 ? <p className="muted">Properties that do not fit (a contact has at most 50): {plan.dropped.join(", ")}</p> : null}
     </>
   );

@@ -42,6 +42,8 @@ test("an agent merges a possible duplicate after a preview, and the other contac
   keptPath = await createContact(page, KEPT);
   // Agents do not handle personal-data requests: no download, no erase.
   await expect(page.getByRole("region", { name: "Personal data" })).toHaveCount(0);
+  expect((await page.request.get(`${keptPath}/data.json`)).status()).toBe(403);
+  expect((await page.request.get("/contacts/ct_nope/merge")).status()).toBe(404);
 
   const duplicates = page.getByRole("region", { name: "Possible duplicates" });
   await expect(duplicates.getByRole("listitem")).toContainText("same name and email domain");
@@ -92,6 +94,7 @@ test("an admin downloads a contact's data and erases the contact once its name i
   expect(download.status()).toBe(200);
   expect(download.headers()["content-disposition"]).toMatch(/^attachment; filename="contact-.+\.json"$/);
   const exported = await download.json();
+  expect((await page.request.get("/contacts/ct_nope/data.json")).status()).toBe(404);
   expect(exported.contact).toMatchObject({ name: KEPT.name, email: KEPT.email, phone: "+49307654321" });
   expect(exported.conversations).toHaveLength(1);
 
@@ -110,6 +113,7 @@ test("an admin downloads a contact's data and erases the contact once its name i
   await page.getByRole("region", { name: "Personal data" }).getByLabel(`Type “${KEPT.name}” to confirm`).fill(KEPT.name);
   await page.getByRole("region", { name: "Personal data" }).getByRole("button", { name: "Delete contact and their data" }).click();
   await expect(page).toHaveURL(/\/contacts\?erased=1$/);
+  await expect(page.getByRole("status").filter({ hasText: "Contact and their data deleted; 1 conversation kept without their words" })).toBeVisible();
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE id = ?", contactId).n).toBe(0);
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?", `"${STAMP}"`).n).toBe(0);
   const gone = await page.request.get(keptPath);
