@@ -106,6 +106,7 @@ beforeAll(async () => {
   await event("message_created", conversation, { author: "agent", internal: false, messageId: String(firstMessage + 2) }, people.alex.id);
   await event("ticket_created", conversation, { ticketId: "tk_erin", subject: `Refund for ${NAME}` });
   await event("email_consent_changed", null, { contactId, status: "subscribed", via: "bot", email: EMAIL, consentText: "Yes, Erin Quist wants news" });
+  await event("flow_error", unlinked, { message: `the webhook refused ${EMAIL}` });
   await event("status_changed", conversation, { from: "open", to: "closed", by: people.alex.id }, people.alex.id);
   sql(
     "INSERT INTO webhook_subscriptions (id, url, secret, event_types, starts_after_event_id, starts_after_contact_rowid, created_at, updated_at) VALUES ('wh_1', 'https://hooks.example/x', 's', '[]', 0, 0, 0, 0)",

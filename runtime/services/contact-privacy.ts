@@ -157,7 +157,7 @@ const personScope = (prepare: Prepare, contactId: string) => {
 };
 
 /** Keys of event data that may hold a person's words or addresses; reports read none of them. */
-const PERSONAL_EVENT_KEYS = ["$.email", "$.consentText", "$.subject", "$.pageUrl", "$.text", "$.comment"];
+const PERSONAL_EVENT_KEYS = ["$.email", "$.consentText", "$.subject", "$.pageUrl", "$.text", "$.comment", "$.message"];
 
 /** The ContactPrivacy service over an open database (exported for tests). */
 export const makeContactPrivacy = (deps: { readonly db: DatabaseShape; readonly live: LiveEventsShape }): ContactPrivacyShape => {
