@@ -226,7 +226,8 @@ export const makeContactMerge = (deps: { readonly db: DatabaseShape; readonly li
         const fields = mergedFields(kept, other);
         const moved = contactConversations(prepare, other.id);
         const now = wallClock.now();
-        prepare("UPDATE conversations SET contact_id = ? WHERE contact_id = ?").run(kept.id, other.id);
+        // The version moves too, so a bot turn that read the conversation before this write starts again from it.
+        prepare("UPDATE conversations SET contact_id = ?, version = version + 1 WHERE contact_id = ?").run(kept.id, other.id);
         prepare("UPDATE tickets SET contact_id = ?, updated_at = ? WHERE contact_id = ?").run(kept.id, now, other.id);
         prepare("UPDATE visitors SET contact_id = ? WHERE contact_id = ?").run(kept.id, other.id);
         // Memberships the kept contact lacks move; on a list both are on, the kept one's stays.

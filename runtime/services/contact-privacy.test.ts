@@ -196,7 +196,8 @@ describe("erasing a contact", () => {
     expect(count("contact_list_waiting")).toBe(0);
     expect(count("webhook_deliveries")).toBe(0);
     // The conversations stay as shells: status, assignee and message rows (the reports' counts) as they were.
-    expect(one("SELECT status, assignee_id, contact_id, page_url FROM conversations WHERE id = ?", conversation)).toEqual({
+    expect(one("SELECT status, assignee_id, contact_id, page_url, version FROM conversations WHERE id = ?", conversation)).toEqual({
+      version: 2,
       status: "open",
       assignee_id: people.alex.id,
       contact_id: null,

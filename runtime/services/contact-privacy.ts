@@ -358,9 +358,10 @@ export const makeContactPrivacy = (deps: { readonly db: DatabaseShape; readonly 
         prepare(`UPDATE conversation_ratings SET comment = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
         prepare(`UPDATE ticket_activity SET text = @erased WHERE kind = 'note' AND ticket_id IN (SELECT id FROM tickets WHERE ${TICKETS})`).run(c);
         prepare(`UPDATE tickets SET subject = @erased, description = '', contact_id = NULL WHERE ${TICKETS}`).run(c);
-        // The bot's state keeps its place (a conversation still with the bot goes on) without the answers.
+        // The bot's state keeps its place (a conversation still with the bot goes on) without the answers;
+        // the version moves, so a turn that read the old state before this write starts again.
         prepare(
-          `UPDATE conversations SET contact_id = NULL, page_url = NULL,
+          `UPDATE conversations SET contact_id = NULL, page_url = NULL, version = version + 1,
              last_message_preview = CASE WHEN last_message_preview IS NULL THEN NULL ELSE @erased END,
              state = CASE WHEN state IS NULL OR NOT json_valid(state) THEN NULL
                ELSE json_set(state, '$.variables', json('{}'), '$.contact', json('{}'), '$.lastAnswer', json('null')) END
