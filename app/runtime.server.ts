@@ -54,6 +54,9 @@ export type {
 export { InboxBulk, type BulkAction, type BulkOutcome } from "../runtime/services/inbox-bulk.js";
 export { Contacts } from "../runtime/services/contacts.js";
 export { ContactLists } from "../runtime/services/contact-lists.js";
+export { ContactMerge } from "../runtime/services/contact-merge.js";
+export type { DuplicateReason, MergePlan, PossibleDuplicate } from "../runtime/services/contact-merge.js";
+export { ContactPrivacy } from "../runtime/services/contact-privacy.js";
 export { ContactCsv, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "../runtime/services/contact-csv.js";
 export type { ImportPreview, ImportResult } from "../runtime/services/contact-csv.js";
 // The outside channels: each module prefixes what it exports (Email…, Messenger…, Form…).

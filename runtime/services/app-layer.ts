@@ -13,6 +13,8 @@ import { CodeSandboxLive } from "./code-sandbox.js";
 import * as Config from "./config.js";
 import * as ContactCsv from "./contact-csv.js";
 import * as ContactLists from "./contact-lists.js";
+import * as ContactMerge from "./contact-merge.js";
+import * as ContactPrivacy from "./contact-privacy.js";
 import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
 import * as Deliveries from "./deliveries.js";
@@ -86,6 +88,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Contacts.layer,
     ContactLists.layer,
     ContactCsv.layer,
+    ContactMerge.layer,
+    ContactPrivacy.layer,
     Tickets.layer,
     SavedReplies.layer,
     Labels.layer,

@@ -985,6 +985,31 @@ CREATE TABLE api_tokens (
 CREATE INDEX api_tokens_user ON api_tokens(user_id, created_at);
 `,
   },
+  {
+    version: 31,
+    name: "events may have personal data taken out of them when a contact is erased",
+    // Erasing a contact (GDPR Art. 17, runtime/services/contact-privacy.ts) must not leave their
+    // email, consent text or a ticket's subject in the append-only log, yet the rows stay: every
+    // report is computed from them. The log stays append-only for everything else: an UPDATE
+    // naming any column but data is refused as before, and one naming data only while the
+    // erasure's own write has switched event_redaction on (it switches it off before the same
+    // COMMIT). Contacts are now deleted (merged or erased): the webhook fan-out's contact rowid
+    // cursor is moved back by the deleting write when the deleted row was the newest.
+    sql: `
+CREATE TABLE event_redaction (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  active INTEGER NOT NULL CHECK (active IN (0, 1))
+);
+INSERT INTO event_redaction (id, active) VALUES (1, 0);
+DROP TRIGGER events_append_only_update;
+CREATE TRIGGER events_append_only_update BEFORE UPDATE OF id, type, at, conversation_id, chatflow_id, chatflow_version_id,
+  node_id, port, from_node_id, user_id, inbox_id, channel_id, team_id, is_preview ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_redaction_only BEFORE UPDATE OF data ON events
+WHEN (SELECT active FROM event_redaction) = 0
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
