@@ -383,6 +383,42 @@ describe("fan-out and sending", () => {
   });
 });
 
+describe("a slow receiver", () => {
+  it("holds up only its own deliveries: the other subscription's arrive while it hangs, through the running loop", async () => {
+    // A receiver that takes every request and never answers (the client gives up after 10 s).
+    const hung: Array<() => void> = [];
+    const slowServer = createServer((req) => hung.push(() => req.socket.destroy()));
+    await new Promise<void>((resolve) => slowServer.listen(0, "127.0.0.1", resolve));
+    const slow = await run((w) => w.create(admin, { url: `http://127.0.0.1:${(slowServer.address() as AddressInfo).port}/hang`, eventTypes: ["ticket.created"] }));
+    const fast = await subscribe("/fast", ["ticket.created"]);
+    // More slow deliveries than a subscription's calls at once, queued before the fast ones.
+    const slowPings = [];
+    for (let i = 0; i < 6; i++) slowPings.push(await run((w) => w.sendTest(admin, slow.id)));
+    const stop = await run((w) => Effect.sync(() => w.start(50)));
+    try {
+      await expect.poll(() => hung.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(4);
+      const first = await run((w) => w.sendTest(admin, fast.id));
+      await expect.poll(() => at("/fast").map((r) => r.json.id), { timeout: 3_000 }).toEqual([first.id]);
+      // Later events for the fast one go out too while the slow one's calls still hang.
+      const second = await run((w) => w.sendTest(admin, fast.id));
+      await expect.poll(() => at("/fast").map((r) => r.json.id), { timeout: 3_000 }).toEqual([first.id, second.id]);
+      expect(slowPings.every((p) => deliveryRow(p.id).attempts === 0)).toBe(true);
+    } finally {
+      stop();
+      await new Promise<void>((resolve) => {
+        slowServer.close(() => resolve());
+        // Dropping the hung calls ends them now (a network error, retried later), not in 10 s.
+        const drop = setInterval(() => hung.splice(0).forEach((end) => end()), 20);
+        slowServer.on("close", () => clearInterval(drop));
+      });
+    }
+    // The slow subscription's lane ends with each of its calls recorded as a failed attempt.
+    await expect.poll(() => (sqlite.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE subscription_id = ? AND attempts = 1").get(slow.id) as { n: number }).n, { timeout: 15_000 }).toBe(6);
+    await run((w) => w.remove(admin, slow.id));
+    await run((w) => w.remove(admin, fast.id));
+  });
+});
+
 describe("private addresses", () => {
   it("a server that refuses them fails the attempt with the reason, and retries it later", async () => {
     const sub = await subscribe("/private", ["ticket.created"]);
