@@ -45,7 +45,7 @@ export default function WebhooksSettings() {
       <header className="page-header">
         <h1>Webhooks</h1>
         <p className="lead">
-          Connect Parley to your CRM, Slack, n8n or Zapier: Parley POSTs signed JSON to a URL when conversations, messages, contacts,
+          Connect Parley to your CRM, Slack, n8n or Zapier: Parley POSTs signed JSON to a URL when conversations, labels, messages, contacts,
           tickets or ratings happen. The payloads and how to check the signature are in docs/webhooks.md.
         </p>
       </header>

@@ -22,6 +22,7 @@ import { Database, type Sqlite } from "./database.js";
 import { Engine } from "./engine.js";
 import { toHttpError, type ApiError } from "./errors.js";
 import { Inbox } from "./inbox.js";
+import { addLabelsInWrite, Labels } from "./labels.js";
 import {
   makeOutgoingWebhooks,
   OutgoingWebhooks,
@@ -268,6 +269,45 @@ describe("fan-out and sending", () => {
     expect(verify(ops.secret, at("/ops")[0]!)).toBe(false);
     await run((w) => w.remove(admin, chats.id));
     await run((w) => w.remove(admin, ops.id));
+  });
+
+  it("sends each label added to or taken off a conversation, by an agent or a bot, with the conversation's labels then", async () => {
+    const sub = await subscribe("/labels", ["conversation.labels_changed"]);
+    const opened = await runtime.runPromise(
+      Effect.flatMap(OutsideConversations, (o) =>
+        Effect.flatMap(o.visitorFor({ channelId: emailChannel, externalId: "grace@example.com" }), ({ visitorId }) =>
+          o.open({ channelId: emailChannel, visitorId, contactId: null, text: "Invoice question", via: "email" }),
+        ),
+      ),
+    );
+    const conversationId = opened.conversationId;
+    const labels = <A, E>(f: (l: typeof Labels.Service) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Labels, f));
+    const billing = await labels((l) => l.create(admin, { name: "Refund", color: "blue" }));
+    const vip = await labels((l) => l.create(admin, { name: "Priority", color: "purple" }));
+    await labels((l) => l.addToConversation(admin, conversationId, { labelId: billing.id }));
+    // Adding what is there changes nothing and sends nothing.
+    await labels((l) => l.addToConversation(admin, conversationId, { labelId: billing.id }));
+    const db = await runtime.runPromise(Database);
+    const row = sqlite.prepare("SELECT id, inbox_id, channel_id, chatflow_id, chatflow_version_id, is_preview FROM conversations WHERE id = ?").get(conversationId) as Parameters<
+      typeof addLabelsInWrite
+    >[1];
+    await runtime.runPromise(Effect.orDie(db.writeEffect(() => addLabelsInWrite(db.prepare, row, [vip.id], Date.now()))));
+    await labels((l) => l.removeFromConversation(admin, conversationId, { labelId: billing.id }));
+
+    expect(await pass()).toMatchObject({ queued: 3, succeeded: 3 });
+    const sent = at("/labels").map((r) => r.json);
+    expect(sent.map((j) => j.type)).toEqual(["conversation.labels_changed", "conversation.labels_changed", "conversation.labels_changed"]);
+    expect(sent.map((j) => [j.data.change, j.data.label.name, j.data.by])).toEqual([
+      ["added", "Refund", admin.id],
+      ["added", "Priority", null],
+      ["removed", "Refund", admin.id],
+    ]);
+    expect(sent[0]!.data).toMatchObject({ conversation: { id: conversationId, channelId: emailChannel }, label: { id: billing.id } });
+    // The labels the conversation carries when the delivery is made.
+    expect(sent.every((j) => JSON.stringify(j.data.labels) === JSON.stringify([{ id: vip.id, name: "Priority" }]))).toBe(true);
+    await labels((l) => l.remove(admin, billing.id));
+    await labels((l) => l.remove(admin, vip.id));
+    await run((w) => w.remove(admin, sub.id));
   });
 
   it("a chat conversation with a bot: its start and the visitor's messages, never the bot's; previews never", async () => {

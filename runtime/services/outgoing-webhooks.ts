@@ -1,7 +1,7 @@
 /**
  * Outgoing webhooks: Parley POSTs signed JSON to a subscriber's URL (a CRM, Slack, n8n, Zapier)
  * when things happen — a conversation is created, handed off, assigned, closed or reopened, a
- * visitor or agent writes, a contact or ticket is created, a ticket's status changes, a visitor
+ * label is added to or taken off it, a visitor or agent writes, a contact or ticket is created, a ticket's status changes, a visitor
  * rates a conversation. Admins keep the subscriptions (Settings → Webhooks).
  *
  * - Fan-out: a background pass reads the append-only `events` log (and new contacts, by rowid)
@@ -38,6 +38,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "conversation.assigned",
   "conversation.closed",
   "conversation.reopened",
+  "conversation.labels_changed",
   "message.created",
   "contact.created",
   "ticket.created",
@@ -53,6 +54,7 @@ export const WEBHOOK_EVENT_LABELS: Readonly<Record<WebhookEventType, string>> = 
   "conversation.assigned": "A conversation is assigned to a person or a team",
   "conversation.closed": "A conversation is closed",
   "conversation.reopened": "A closed conversation is opened again",
+  "conversation.labels_changed": "A label is added to or removed from a conversation (by an agent or a bot)",
   "message.created": "A visitor or an agent writes (never internal comments or bot messages)",
   "contact.created": "A contact is created (by an agent, a bot, email, a form or the widget)",
   "ticket.created": "A ticket is created",
@@ -217,6 +219,8 @@ const SOURCE_TYPES = [
   "ticket_created",
   "ticket_updated",
   "conversation_rated",
+  "label_added",
+  "label_removed",
 ] as const;
 
 interface EventRow {
@@ -255,6 +259,9 @@ export const publicEventType = (type: string, data: Record<string, unknown>): We
     }
     case "conversation_rated":
       return "rating.created";
+    case "label_added":
+    case "label_removed":
+      return "conversation.labels_changed";
     default:
       return null;
   }
@@ -392,6 +399,19 @@ const eventData = (prepare: Prepare, type: WebhookEventType, event: EventRow, da
       };
       if (type === "ticket.created") return { ticket: shown };
       return { ticket: shown, from: (data.from as { status?: unknown }).status ?? null, to: (data.to as { status?: unknown }).status ?? null, by: event.user_id };
+    }
+    case "conversation.labels_changed": {
+      // The conversation's labels as of the fan-out, beside the one change the event records.
+      const labels = prepare(
+        "SELECT l.id, l.name FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = ? ORDER BY l.name COLLATE NOCASE, l.id",
+      ).all(event.conversation_id) as Array<{ id: string; name: string }>;
+      return {
+        conversation,
+        change: event.type === "label_added" ? "added" : "removed",
+        label: { id: data.labelId ?? null, name: data.name ?? null },
+        by: event.user_id,
+        labels,
+      };
     }
     case "rating.created":
       return { conversation, rating: { score: data.score ?? null, commented: data.commented === true }, agentId: event.user_id };
