@@ -4,18 +4,8 @@
  * Wide tables scroll inside their card instead of widening the page, and an agent who opens a
  * conversation has the composer in view at once.
  */
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import {
-  adminEmail,
-  adminPassword,
-  apiVisitorAsksForAPerson,
-  demoUsers,
-  getChatChannelId,
-  login,
-  parleyUrl,
-  readServerDatabase,
-  writeServerDatabase,
-} from "./helpers.js";
+import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -207,7 +197,7 @@ test("on a phone, a contact known only by a long email and an article with a lon
 });
 
 /** Whether the element's text is cut (an ellipsis) rather than shown whole. */
-const isCut = (locator: import("@playwright/test").Locator) => locator.evaluate((el) => el.scrollWidth > el.clientWidth);
+const isCut = (locator: Locator) => locator.evaluate((el) => el.scrollWidth > el.clientWidth);
 
 test("on a phone, a long label name ends in an ellipsis in its chips, and a long status tag stays one line inside the row", async ({ page, playwright }) => {
   const stamp = Date.now();
