@@ -11,6 +11,9 @@ import { Accounts, AppConfig, errorResponse, Forbidden, readCapped, run, type Ro
 
 const SESSION_COOKIE = "parley_session";
 const LOGIN_CSRF_COOKIE = "parley_login_csrf";
+const NOTICE_COOKIE = "parley_notice";
+/** How long a notice waits for the page it was left for (a redirect's next request comes at once). */
+const NOTICE_MAX_AGE_S = 60;
 /** The form field and header that carry the CSRF token. */
 export const CSRF_FIELD = "csrf";
 export const CSRF_HEADER = "X-CSRF-Token";
@@ -26,6 +29,7 @@ export interface SignedIn {
 interface Cookies {
   readonly session: Cookie;
   readonly loginCsrf: Cookie;
+  readonly notice: Cookie;
 }
 const cookieCache = new Map<string, Cookies>();
 
@@ -41,10 +45,31 @@ const cookiesFor = async (request: Request, context: AppLoadContext): Promise<Co
       session: createCookie(SESSION_COOKIE, { ...options, maxAge: SESSION_MAX_AGE_S }),
       // No maxAge: it lives as long as the browser session, which is as long as a login page stays open.
       loginCsrf: createCookie(LOGIN_CSRF_COOKIE, options),
+      notice: createCookie(NOTICE_COOKIE, { ...options, maxAge: NOTICE_MAX_AGE_S }),
     };
     cookieCache.set(key, cookies);
   }
   return cookies;
+};
+
+/**
+ * A redirect to `to` that shows `notice` once there ("The webhook is added."): a signed,
+ * short-lived cookie that the page's loader takes with `takeNotice`, so a reload (or a bookmark
+ * of the URL) does not show it again, unlike a `?created=1` flag in the URL.
+ */
+export const redirectWithNotice = async (request: Request, context: AppLoadContext, to: string, notice: string): Promise<Response> =>
+  redirect(to, { headers: { "Set-Cookie": await (await cookiesFor(request, context)).notice.serialize(notice) } });
+
+/** The one-time notice a redirect left, and the headers that clear it (none when there was none). */
+export const takeNotice = async (
+  request: Request,
+  context: AppLoadContext,
+): Promise<{ readonly notice: string | null; readonly headers: Record<string, string> }> => {
+  const header = request.headers.get("Cookie");
+  if (!header?.includes(NOTICE_COOKIE)) return { notice: null, headers: {} };
+  const cookie = (await cookiesFor(request, context)).notice;
+  const value: unknown = await cookie.parse(header);
+  return { notice: typeof value === "string" && value !== "" ? value : null, headers: { "Set-Cookie": await cookie.serialize("", { maxAge: 0 }) } };
 };
 
 /** Equal strings, compared in constant time. Pure. */

@@ -1010,6 +1010,25 @@ WHEN (SELECT active FROM event_redaction) = 0
 BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 `,
   },
+  {
+    version: 33,
+    name: "label names unique whatever their case in any script",
+    // NOCASE folds ASCII only, so "Überweisung" and "überweisung" could both exist. `name_key`
+    // is the name's case-blind key (runtime/sql/name-key.ts; `name_key()` is registered on the
+    // connection before migrating), kept by the labels service and unique. A database that
+    // already holds such twins keeps the oldest as it is; each later twin gets " #" and the end
+    // of its id appended to its name (cut to stay within 40 characters), so the index can be
+    // built and nothing is lost: an admin sees both and can rename or merge them.
+    sql: `
+ALTER TABLE labels ADD COLUMN name_key TEXT;
+UPDATE labels SET name_key = name_key(name);
+UPDATE labels SET name = substr(name, 1, 32) || ' #' || substr(id, -6)
+ WHERE EXISTS (SELECT 1 FROM labels o WHERE o.name_key = labels.name_key
+                 AND (o.created_at < labels.created_at OR (o.created_at = labels.created_at AND o.id < labels.id)));
+UPDATE labels SET name_key = name_key(name);
+CREATE UNIQUE INDEX labels_name_key ON labels(name_key);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
