@@ -58,6 +58,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   ];
   return {
     isAdmin: user.role === "admin",
+    maxActions: MAX_MACRO_ACTIONS,
     groups,
     macros: macros.map((m) => ({
       id: m.id,
@@ -148,9 +149,10 @@ function ActionRow({ prefix, index, row, groups, fallbackLabel, error }: {
   );
 }
 
-function MacroFields({ prefix, isAdmin, groups, values, rows, rowLabels, errors, byRow }: {
+function MacroFields({ prefix, isAdmin, maxActions, groups, values, rows, rowLabels, errors, byRow }: {
   prefix: string;
   isAdmin: boolean;
+  maxActions: number;
   groups: LoaderData["groups"];
   values: Readonly<Record<string, string>>;
   rows: ReadonlyArray<MacroRow>;
@@ -159,7 +161,7 @@ function MacroFields({ prefix, isAdmin, groups, values, rows, rowLabels, errors,
   byRow: Readonly<Record<number, string>>;
 }) {
   // Room for a few more actions; save to get more rows.
-  const shown = Math.min(MAX_MACRO_ACTIONS, Math.max(rows.length + 2, 3));
+  const shown = Math.min(maxActions, Math.max(rows.length + 2, 3));
   const allRows = Array.from({ length: Math.max(shown, rows.length) }, (_, i) => rows[i] ?? { action: "", comment: "" });
   const visibility = values.visibility ?? (isAdmin ? "shared" : "personal");
   return (
@@ -195,14 +197,14 @@ function MacroFields({ prefix, isAdmin, groups, values, rows, rowLabels, errors,
             <ActionRow key={i} prefix={prefix} index={i} row={row} groups={groups} fallbackLabel={rowLabels[i]} error={byRow[i]} />
           ))}
         </ol>
-        <p className="field__hint">Leave a row on “No action” to skip it. Need more rows? Save: {MAX_MACRO_ACTIONS} actions at most.</p>
+        <p className="field__hint">Leave a row on “No action” to skip it. Need more rows? Save: {maxActions} actions at most.</p>
       </fieldset>
     </>
   );
 }
 
 export default function MacrosSettings() {
-  const { isAdmin, groups, macros } = useLoaderData<typeof loader>();
+  const { isAdmin, maxActions, groups, macros } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const failedCreate = result?.intent === "create" && !result.saved ? result : null;
@@ -235,6 +237,7 @@ export default function MacrosSettings() {
                   <MacroFields
                     prefix={macro.id}
                     isAdmin={isAdmin}
+                    maxActions={maxActions}
                     groups={groups}
                     values={mine?.values ?? { name: macro.name, text: macro.text, visibility: macro.visibility }}
                     rows={mine?.rows ?? macro.rows}
@@ -267,6 +270,7 @@ export default function MacrosSettings() {
           <MacroFields
             prefix="new"
             isAdmin={isAdmin}
+            maxActions={maxActions}
             groups={groups}
             values={failedCreate?.values ?? {}}
             rows={failedCreate?.rows ?? []}
