@@ -11,7 +11,7 @@ import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
 import { actionsFromForm, rowErrors, rowOf, type MacroRow } from "../components/settings/macro-form.js";
-import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
+import { ErrorNotice, SaveDeleteActions, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, InboxService, Macros, MAX_MACRO_ACTIONS, run } from "../runtime.server.js";
@@ -245,14 +245,7 @@ export default function MacrosSettings() {
                     errors={mine?.errors ?? {}}
                     byRow={mine?.rowErrors ?? {}}
                   />
-                  <div className="form__actions">
-                    <button type="submit" name="intent" value="update" className="button" disabled={busy}>
-                      Save
-                    </button>{" "}
-                    <button type="submit" name="intent" value="delete" className="button button--secondary" disabled={busy}>
-                      Delete
-                    </button>
-                  </div>
+                  <SaveDeleteActions busy={busy} />
                 </Form>
               ) : (
                 <p className="field__hint">Shared by an admin: only admins change it.</p>

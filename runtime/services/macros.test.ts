@@ -7,7 +7,7 @@
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
-import { openKit, people, type Kit } from "./inbox-test-kit.js";
+import { conversationState, openKit, people, type Kit } from "./inbox-test-kit.js";
 import { Inbox } from "./inbox.js";
 import { Labels } from "./labels.js";
 import { makeMacros, type Macro, type MacrosShape } from "./macros.js";
@@ -19,14 +19,7 @@ let billing: string;
 let vip: string;
 const HOUR = 3_600_000;
 
-const row = (id: string) =>
-  kit.db.sqlite.prepare("SELECT status, version, assignee_id, team_id, snoozed_until FROM conversations WHERE id = ?").get(id) as {
-    status: string;
-    version: number;
-    assignee_id: string | null;
-    team_id: string | null;
-    snoozed_until: number | null;
-  };
+const row = (id: string) => conversationState(kit, id);
 const labelsOf = (id: string) =>
   (kit.db.sqlite.prepare("SELECT label_id FROM conversation_labels WHERE conversation_id = ? ORDER BY label_id").all(id) as Array<{ label_id: string }>).map(
     (r) => r.label_id,

@@ -12,14 +12,13 @@
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import {
   adminEmail,
-  adminPassword,
   apiVisitorAsksForAPerson,
   demoUsers,
   getChatChannelId,
-  login,
   parleyUrl,
   readServerDatabase,
   seriousViolations,
+  signedInPage,
   writeServerDatabase,
 } from "./helpers.js";
 
@@ -37,13 +36,7 @@ const macrosMenu = (page: Page) => header(page).getByRole("group", { name: "Macr
 const transcript = (page: Page) => page.getByRole("log", { name: "Conversation transcript" });
 const addCard = (page: Page) => page.locator("section", { has: page.getByRole("heading", { name: "Add a macro" }) });
 
-const signedIn = async (browser: Browser, email: string, javaScriptEnabled = true): Promise<Page> => {
-  const context = await browser.newContext({ baseURL: parleyUrl(), javaScriptEnabled });
-  contexts.push(context);
-  const page = await context.newPage();
-  await login(page, email, adminPassword());
-  return page;
-};
+const signedIn = (browser: Browser, email: string, javaScriptEnabled = true) => signedInPage(browser, email, contexts, { javaScriptEnabled });
 
 test.beforeAll(async ({ playwright }) => {
   request = await playwright.request.newContext({ baseURL: parleyUrl() });

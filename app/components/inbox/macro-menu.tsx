@@ -1,10 +1,11 @@
 import { useActionData, useFetcher } from "@remix-run/react";
-import { useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { useEffect, useRef, useState } from "react";
 import type { ConversationSummary } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { newClientMessageId } from "./composer-logic.js";
 import { isTyping } from "./conversation-list.js";
+import { MenuFilter, menuKeyDown, shownChoices } from "./menu-parts.js";
 import { browserTimeZone } from "./snooze-logic.js";
 import { useHydrated } from "./time.js";
 
@@ -43,11 +44,9 @@ export function MacroMenu({ conversation, action, macros }: { conversation: Conv
   const replying = useFetcher({ key: `composer:${conversation.id}` }).state !== "idle";
   const [open, setOpen] = useState(false);
   const [query, setQuery] = useState("");
-  const detailsRef = useRef<HTMLDetailsElement>(null);
   const summaryRef = useRef<HTMLElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
-  const filterId = useId();
   const hydrated = useHydrated();
   const zone = hydrated ? browserTimeZone() : null;
   // One id per run: a double submit of the same run stores its reply once.
@@ -76,25 +75,11 @@ export function MacroMenu({ conversation, action, macros }: { conversation: Conv
     return () => document.removeEventListener("keydown", onKey);
   }, []);
 
-  const buttons = () => [...(listRef.current?.querySelectorAll<HTMLButtonElement>("button[type=submit]") ?? [])].filter((b) => !b.closest("[hidden]"));
-  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      setOpen(false);
-      summaryRef.current?.focus();
-      return;
-    }
-    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
-    const all = buttons();
-    if (all.length === 0) return;
-    event.preventDefault();
-    const at = all.indexOf(document.activeElement as HTMLButtonElement);
-    const next = event.key === "ArrowDown" ? (at + 1) % all.length : at <= 0 ? all.length - 1 : at - 1;
-    all[next]?.focus();
-  };
+  const buttons = () => shownChoices<HTMLButtonElement>(listRef.current, "button[type=submit]");
+  const onKeyDown = menuKeyDown(buttons, () => setOpen(false), summaryRef);
 
   return (
-    <details ref={detailsRef} className="snooze-menu macro-menu" open={open} onToggle={(event) => setOpen(event.currentTarget.open)} onKeyDown={onKeyDown}>
+    <details className="snooze-menu macro-menu" open={open} onToggle={(event) => setOpen(event.currentTarget.open)} onKeyDown={onKeyDown}>
       <summary ref={summaryRef} className="button button--secondary button--small" aria-keyshortcuts="m">
         Macros
       </summary>
@@ -105,25 +90,7 @@ export function MacroMenu({ conversation, action, macros }: { conversation: Conv
           </p>
         ) : (
           <>
-            <label className="visually-hidden" htmlFor={filterId}>
-              Filter macros
-            </label>
-            <input
-              id={filterId}
-              ref={filterRef}
-              type="search"
-              placeholder="Filter macros"
-              autoComplete="off"
-              value={query}
-              onChange={(event) => setQuery(event.currentTarget.value)}
-              onKeyDown={(event) => {
-                // Enter in the filter runs nothing: it moves to the first match's Run.
-                if (event.key === "Enter") {
-                  event.preventDefault();
-                  buttons()[0]?.focus();
-                }
-              }}
-            />
+            <MenuFilter label="Filter macros" value={query} onChange={setQuery} first={() => buttons()[0]} inputRef={filterRef} />
             <ul className="macro-menu__list" ref={listRef}>
               {macros.map((macro) => (
                 <li key={macro.id} hidden={!shown.has(macro.id)}>
