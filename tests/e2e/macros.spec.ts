@@ -173,3 +173,17 @@ test("an agent's own macro is theirs alone, and runs without JavaScript", async 
   await expect(header(plain).locator(".macro-outcome")).toContainText(`Ran “${name}”: 1 step done.`);
   expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM conversation_labels WHERE conversation_id = ? AND label_id = 'label_vip'", visit.conversationId).n).toBe(1);
 });
+
+test("on a phone, the open Macros menu and Settings → Macros fit the screen", async ({ browser }) => {
+  const visit = await apiVisitorAsksForAPerson(request, channelId, `On the phone ${stamp}`);
+  const agent = await signedIn(browser, demoUsers.agent);
+  await agent.setViewportSize({ width: 390, height: 844 });
+  await agent.goto(`/inbox/${visit.conversationId}`);
+  await header(agent).locator("summary", { hasText: "Macros" }).click();
+  await expect(macrosMenu(agent).getByRole("button", { name: `Run ${macroName}` })).toBeVisible();
+  expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  await agent.goto("/settings/macros");
+  await agent.locator("details.saved-reply", { hasText: `My VIP ${stamp}` }).locator("summary").click();
+  await expect(agent.getByLabel("Action 1").first()).toBeVisible();
+  expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+});
