@@ -251,6 +251,15 @@ describe("running a macro", () => {
     expect(outcome.skipped).toEqual([{ step: "Snooze for 1 hour", reason: "no snooze time was given" }]);
   });
 
+  it("skips the reply on a closed conversation and still does the rest (reopen first to answer)", async () => {
+    const id = kit.conversation({ status: "closed" });
+    const macro = await create({ name: "Late answer", text: "Sorry for the wait.", visibility: "shared", actions: [{ type: "add-label", labelId: vip }] });
+    const outcome = await runOn(id, macro);
+    expect(outcome.applied).toEqual(["Add label VIP"]);
+    expect(outcome.skipped).toEqual([{ step: "Reply “Sorry for the wait.”", reason: "this conversation is closed" }]);
+    expect(messagesOf(id)).toEqual([]);
+  });
+
   it("takes a bot conversation over with its reply, like the composer", async () => {
     const id = kit.conversation({ status: "bot" });
     const macro = await create({ name: "Take over", text: "A person here.", visibility: "shared", actions: [{ type: "add-label", labelId: vip }] });

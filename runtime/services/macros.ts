@@ -437,7 +437,7 @@ export const makeMacros = (deps: {
     if (macro.text !== null) {
       const sent = yield* Effect.either(inbox.reply({ conversationId, text: macro.text, clientMessageId: input.clientMessageId }, actor));
       if (Either.isRight(sent)) applied.push(steps[0]!);
-      else skipped.push({ step: steps[0]!, reason: reasonOf(sent.left, first, conversationId, actor) });
+      else skipped.push({ step: steps[0]!, reason: reasonOf(sent.left, first, conversationId, actor).replace(/\.$/, "") });
     }
 
     for (const [at, action] of macro.actions.entries()) {
