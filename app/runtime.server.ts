@@ -80,6 +80,7 @@ export type { ContactListSummary, ContactMembership, EmailConsent } from "../run
 export type { Contact, ContactCreated, ContactHistory, ContactListItem, OwnerOption } from "../runtime/services/contacts.js";
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
+export { Macros, macroActionTypes, macroSnoozePresets, MAX_MACRO_ACTIONS, type Macro, type MacroAction, type MacroOutcome } from "../runtime/services/macros.js";
 export { SavedReplies } from "../runtime/services/saved-replies.js";
 export { OutgoingWebhooks, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime/services/outgoing-webhooks.js";
 export type { WebhookDelivery, WebhookEventType, WebhookSubscription, WebhookSubscriptionDetails } from "../runtime/services/outgoing-webhooks.js";

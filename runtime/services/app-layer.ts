@@ -33,6 +33,7 @@ import * as OutsideConversations from "./outside-conversations.js";
 import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
 import * as Routing from "./routing.js";
+import * as Macros from "./macros.js";
 import * as SavedReplies from "./saved-replies.js";
 import * as Presence from "./presence.js";
 import * as Snoozes from "./snoozes.js";
@@ -93,6 +94,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Tickets.layer,
     SavedReplies.layer,
     Labels.layer,
+    // Macros run the thread's single actions (reply, labels, assignment, status, snooze, comment), on the same instances.
+    Macros.layer.pipe(Layer.provide(inbox), Layer.provide(Labels.layer), Layer.provide(Snoozes.layer)),
     Snoozes.layer,
     Presence.layer,
     Knowledge.layer,

@@ -1029,6 +1029,28 @@ UPDATE labels SET name_key = name_key(name);
 CREATE UNIQUE INDEX labels_name_key ON labels(name_key);
 `,
   },
+  {
+    version: 34,
+    name: "macros: saved replies that also act",
+    // A macro is a name, an optional reply and an ordered list of thread actions (JSON, decoded by
+    // the MacroInput Schema on every write and read: runtime/services/macros.ts). `owner_id` NULL
+    // is a macro shared with everyone (admins keep those); otherwise it is its owner's alone.
+    // Actions name labels, people and teams by id without foreign keys: one deleted later is
+    // reported as skipped when the macro runs, and the macro keeps its other steps.
+    sql: `
+CREATE TABLE macros (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+  reply_text TEXT CHECK (reply_text IS NULL OR length(reply_text) BETWEEN 1 AND 4000),
+  actions TEXT NOT NULL CHECK (json_valid(actions) AND json_type(actions) = 'array'),
+  owner_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  created_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX macros_owner ON macros(owner_id);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

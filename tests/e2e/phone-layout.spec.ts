@@ -28,6 +28,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/teams",
       "/settings/routing",
       "/settings/saved-replies",
+      "/settings/macros",
       "/settings/labels",
       "/settings/webhooks",
       "/settings/profile",
@@ -43,7 +44,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
   },
   agent: {
     email: () => demoUsers.agent,
-    pages: ["/inbox", "/inbox?view=snoozed", "/inbox/bulk", "/tickets", "/contacts", "/contacts/import", "/lists", "/knowledge", "/settings/profile"],
+    pages: ["/inbox", "/inbox?view=snoozed", "/inbox/bulk", "/tickets", "/contacts", "/contacts/import", "/lists", "/knowledge", "/settings/macros", "/settings/profile"],
   },
   marketer: {
     email: () => demoUsers.marketer,
