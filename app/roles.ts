@@ -26,6 +26,9 @@ export const knowledgeEditors: ReadonlyArray<Role> = ["admin", "marketer"];
 /** The roles that create, rename and delete contact lists. */
 export const listManagers: ReadonlyArray<Role> = ["admin", "marketer"];
 
+/** The roles that export and erase a contact's personal data (the ContactPrivacy service's rule). */
+export const personalDataAdmins: ReadonlyArray<Role> = ["admin"];
+
 /** Every signed-in role, for pages anyone may open (one's own profile). */
 export const everyone: ReadonlyArray<Role> = ["admin", "marketer", "agent", "analyst"];
 

@@ -14,6 +14,8 @@ export { TwoFactor, TOTP_ISSUER } from "../runtime/services/two-factor.js";
 export type { SecondFactorProof, TwoFactorSetup, TwoFactorStatus } from "../runtime/services/two-factor.js";
 export type { Availability, Role, User } from "../runtime/services/accounts.js";
 export { AppConfig } from "../runtime/services/config.js";
+export { ApiTokens, tokenExpiryDays, MAX_TOKEN_NAME } from "../runtime/services/api-tokens.js";
+export type { ApiTokenSummary } from "../runtime/services/api-tokens.js";
 export { Forbidden, InvalidInput } from "../runtime/services/errors.js";
 export { ChannelDirectory } from "../runtime/services/channel-directory.js";
 export type { ChannelSummary } from "../runtime/services/channel-directory.js";
@@ -54,6 +56,9 @@ export type {
 export { InboxBulk, type BulkAction, type BulkOutcome } from "../runtime/services/inbox-bulk.js";
 export { Contacts } from "../runtime/services/contacts.js";
 export { ContactLists } from "../runtime/services/contact-lists.js";
+export { ContactMerge } from "../runtime/services/contact-merge.js";
+export type { DuplicateReason, MergePlan, PossibleDuplicate } from "../runtime/services/contact-merge.js";
+export { ContactPrivacy } from "../runtime/services/contact-privacy.js";
 export { ContactCsv, MAX_IMPORT_BYTES, MAX_IMPORT_ROWS } from "../runtime/services/contact-csv.js";
 export type { ImportPreview, ImportResult } from "../runtime/services/contact-csv.js";
 // The outside channels: each module prefixes what it exports (Email…, Messenger…, Form…).
@@ -77,6 +82,7 @@ export type { ContactListSummary, ContactMembership, EmailConsent } from "../run
 export type { Contact, ContactCreated, ContactHistory, ContactListItem, OwnerOption } from "../runtime/services/contacts.js";
 export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/tickets.js";
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
+export { Macros, macroActionTypes, macroSnoozePresets, MAX_MACRO_ACTIONS, type Macro, type MacroAction, type MacroOutcome } from "../runtime/services/macros.js";
 export { SavedReplies } from "../runtime/services/saved-replies.js";
 export { OutgoingWebhooks, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime/services/outgoing-webhooks.js";
 export type { WebhookDelivery, WebhookEventType, WebhookSubscription, WebhookSubscriptionDetails } from "../runtime/services/outgoing-webhooks.js";

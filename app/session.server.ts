@@ -17,6 +17,9 @@ const PENDING_LOGIN_COOKIE = "parley_login_pending";
 export const PENDING_LOGIN_TTL_MS = 5 * 60 * 1000;
 /** Where a user is sent while the workspace requires two-factor sign-in and they have not set it up. */
 export const TWO_FACTOR_SETUP_PATH = "/two-factor";
+const NOTICE_COOKIE = "parley_notice";
+/** How long a notice waits for the page it was left for (a redirect's next request comes at once). */
+const NOTICE_MAX_AGE_S = 60;
 /** The form field and header that carry the CSRF token. */
 export const CSRF_FIELD = "csrf";
 export const CSRF_HEADER = "X-CSRF-Token";
@@ -35,6 +38,7 @@ interface Cookies {
   readonly session: Cookie;
   readonly loginCsrf: Cookie;
   readonly pendingLogin: Cookie;
+  readonly notice: Cookie;
 }
 const cookieCache = new Map<string, Cookies>();
 
@@ -52,10 +56,31 @@ const cookiesFor = async (request: Request, context: AppLoadContext): Promise<Co
       loginCsrf: createCookie(LOGIN_CSRF_COOKIE, options),
       // Signed like the others: the browser cannot make one up or change whose it is.
       pendingLogin: createCookie(PENDING_LOGIN_COOKIE, { ...options, maxAge: PENDING_LOGIN_TTL_MS / 1000 }),
+      notice: createCookie(NOTICE_COOKIE, { ...options, maxAge: NOTICE_MAX_AGE_S }),
     };
     cookieCache.set(key, cookies);
   }
   return cookies;
+};
+
+/**
+ * A redirect to `to` that shows `notice` once there ("The webhook is added."): a signed,
+ * short-lived cookie that the page's loader takes with `takeNotice`, so a reload (or a bookmark
+ * of the URL) does not show it again, unlike a `?created=1` flag in the URL.
+ */
+export const redirectWithNotice = async (request: Request, context: AppLoadContext, to: string, notice: string): Promise<Response> =>
+  redirect(to, { headers: { "Set-Cookie": await (await cookiesFor(request, context)).notice.serialize(notice) } });
+
+/** The one-time notice a redirect left, and the headers that clear it (none when there was none). */
+export const takeNotice = async (
+  request: Request,
+  context: AppLoadContext,
+): Promise<{ readonly notice: string | null; readonly headers: Record<string, string> }> => {
+  const header = request.headers.get("Cookie");
+  if (!header?.includes(NOTICE_COOKIE)) return { notice: null, headers: {} };
+  const cookie = (await cookiesFor(request, context)).notice;
+  const value: unknown = await cookie.parse(header);
+  return { notice: typeof value === "string" && value !== "" ? value : null, headers: { "Set-Cookie": await cookie.serialize("", { maxAge: 0 }) } };
 };
 
 /** Equal strings, compared in constant time. Pure. */

@@ -3,7 +3,7 @@
  * decoding JSON through a Schema, CORS headers, and answering JSON or the one error shape
  * `{"error":{"code","message","path"?}}` (via toHttpError, so Remix and the API agree).
  */
-import { Either, ParseResult, Schema as S } from "effect";
+import { Cause, Either, Option, ParseResult, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { formatPath, type DecodeIssue } from "../flows/decode.js";
 import { InvalidInput, PayloadTooLarge, toHttpError, type ApiError } from "../runtime/services/errors.js";
@@ -156,6 +156,34 @@ export const sendError = (res: ServerResponse, error: ApiError, headers?: Header
 export const sendInternalError = (res: ServerResponse, headers?: Headers): void =>
   sendJson(res, 500, { error: { code: "internal", message: "something went wrong on our side; please retry" } }, headers);
 
+/** Answers a handler's failure: its expected error (status, body, headers), or a 500 for a defect, logged under `label`. */
+export const sendFailure = (res: ServerResponse, cause: Cause.Cause<ApiError>, label: string, headers?: Headers): void => {
+  const failure = Cause.failureOption(cause);
+  if (Option.isSome(failure)) return sendError(res, failure.value, headers);
+  console.error(`${label}: unexpected failure`, Cause.pretty(cause));
+  sendInternalError(res, headers);
+};
+
+/**
+ * A node:http handler for every path that is `prefix` or under it (`/api` serves `/api` and
+ * `/api/…`, not `/apis`): `route` answers it, and a bug it throws becomes a JSON 500 logged
+ * under `label`. Answers false for every other path, so the next handler can take it.
+ */
+export const serveUnder =
+  (prefix: string, label: string, route: (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => Promise<unknown>) =>
+  (req: IncomingMessage, res: ServerResponse): boolean => {
+    const url = req.url ?? "/";
+    if (!url.startsWith(prefix)) return false;
+    const { path, query } = splitUrl(url);
+    if (path !== prefix && !path.startsWith(`${prefix}/`)) return false;
+    route(req, res, path, query).catch((error: unknown) => {
+      console.error(`${label}: unexpected error`, error);
+      if (!res.headersSent) sendInternalError(res);
+      else res.end();
+    });
+    return true;
+  };
+
 /** Answers a route that exists under another method. */
 export const sendMethodNotAllowed = (res: ServerResponse, allow: string, headers?: Headers): void =>
   sendJson(res, 405, { error: { code: "method_not_allowed", message: `use ${allow}` } }, { ...headers, Allow: allow });
@@ -235,6 +263,15 @@ export const clientIp = (req: IncomingMessage, trustedProxies = 0): string => {
     .filter((entry) => entry !== "");
   const hops = [...forwarded, socket];
   return hops[Math.max(0, hops.length - 1 - trustedProxies)]!;
+};
+
+/** A percent-decoded path segment, or undefined when its escapes are malformed. Pure. */
+export const decodePathSegment = (segment: string): string | undefined => {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return undefined;
+  }
 };
 
 /** Splits `/path?query` without building a URL object (the hot path). Pure. */

@@ -1,6 +1,6 @@
 /**
  * Parley's HTTP server: one Node process, one Effect runtime, one SQLite connection.
- * The public chat API (/api/*) is served by a lean handler in front of Remix (Remix's own
+ * The public chat API (/api/*) and the integrations' REST API (/api/v1/*) are served by lean handlers in front of Remix (Remix's own
  * request handling tops out near 2k req/s here); everything else goes to Remix.
  */
 import { createRequestHandler } from "@remix-run/express";
@@ -17,6 +17,7 @@ import { createChannelRoutes } from "./channel-routes.js";
 import { startEmailInbound } from "./email-inbound.js";
 import { clientIp } from "./http-util.js";
 import { createPublicApi } from "./public-api.js";
+import { createRestApi } from "./rest-api.js";
 import { startup } from "./startup.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -76,6 +77,7 @@ const main = async () => {
   );
 
   const publicApi = createPublicApi(runtime);
+  const restApi = createRestApi(runtime);
   const channelRoutes = createChannelRoutes(runtime);
   let inFlight = 0;
   let shuttingDown = false;
@@ -86,6 +88,8 @@ const main = async () => {
     });
     if (shuttingDown) res.setHeader("Connection", "close");
     if (channelRoutes.handle(req, res)) return;
+    // Integrations' REST API (bearer tokens, no CORS) before the public chat API, which owns the rest of /api.
+    if (restApi.handle(req, res)) return;
     if (publicApi.handle(req, res)) return;
     // Only the public API answers cross-origin preflights; Remix would log an error and render a 405 page.
     if (req.method === "OPTIONS") {

@@ -5,7 +5,7 @@
  * body decode and one engine call per message, so the store's group commit sets the pace.
  * The contract lives in docs/api.md.
  */
-import { Cause, Effect, Either, Exit, Option, Schema as S } from "effect";
+import { Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
 import { selectChatflow } from "../flows/targeting.js";
@@ -27,6 +27,7 @@ import {
   bodyDecoder,
   clientIp,
   corsHeaders,
+  decodePathSegment,
   deviceFromUserAgent,
   languagesFromHeader,
   originAllowed,
@@ -34,12 +35,12 @@ import {
   preflightHeaders,
   readJsonBody,
   sendError,
-  sendInternalError,
+  sendFailure,
   sendJson,
   sendMethodNotAllowed,
   sendRouteNotFound,
   sendUnsupportedMediaType,
-  splitUrl,
+  serveUnder,
   type Headers,
 } from "./http-util.js";
 import { isMultipartFormData, readMultipart, type MultipartLimits } from "./multipart.js";
@@ -338,13 +339,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       sendJson(res, exit.value.status, exit.value.body, exit.value.headers ? { ...headers, ...exit.value.headers } : headers);
       return;
     }
-    const failure = Cause.failureOption(exit.cause);
-    if (Option.isSome(failure)) {
-      sendError(res, failure.value, headers);
-      return;
-    }
-    console.error("public API: unexpected failure", Cause.pretty(exit.cause));
-    sendInternalError(res, headers);
+    sendFailure(res, exit.cause, "public API", headers);
   };
 
   const authenticate = (s: Services, req: IncomingMessage, query?: URLSearchParams) => {
@@ -933,20 +928,9 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   };
 
   return {
-    handle: (req, res) => {
-      const url = req.url ?? "/";
-      // All of /api is the public API's: an unknown path answers a JSON 404 (and a preflight to
-      // it the usual 204), not Remix's HTML page.
-      if (!url.startsWith("/api")) return false;
-      const { path, query } = splitUrl(url);
-      if (path !== "/api" && !path.startsWith("/api/")) return false;
-      route(req, res, path, query).catch((error: unknown) => {
-        console.error("public API: unexpected error", error);
-        if (!res.headersSent) sendInternalError(res);
-        else res.end();
-      });
-      return true;
-    },
+    // All of /api is the public API's (but /api/v1, which the REST API takes first): an unknown
+    // path answers a JSON 404 (and a preflight to it the usual 204), not Remix's HTML page.
+    handle: serveUnder("/api", "public API", route),
     close: () => {
       for (const end of [...streams]) end();
       stopListening?.();
@@ -959,15 +943,6 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
 
 const decodeMessageIdAt = (path: string, value: string) =>
   Either.mapLeft(decodeMessageId(value), (error) => new InvalidInput({ issues: error.issues.map((i) => ({ ...i, path })) }));
-
-/** A percent-decoded path segment, or undefined when its escapes are malformed. Pure. */
-const decodePathSegment = (segment: string): string | undefined => {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return undefined;
-  }
-};
 
 const stripUndefined = <T extends object>(value: T): Partial<T> =>
   Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;

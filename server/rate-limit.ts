@@ -34,9 +34,9 @@ interface Bucket {
   updatedAt: number;
 }
 
-export interface RateLimiter {
+export interface RateLimiter<Scope extends string = keyof RateLimitOptions> {
   /** Takes one token from the bucket of `key` in `scope`; undefined when allowed, else the RateLimited error. */
-  readonly take: (scope: keyof RateLimitOptions, key: string, now?: number) => RateLimited | undefined;
+  readonly take: (scope: Scope, key: string, now?: number) => RateLimited | undefined;
   /** Forgets every bucket (tests). */
   readonly reset: () => void;
   /** Buckets currently held, for tests and health. */
@@ -44,10 +44,14 @@ export interface RateLimiter {
 }
 
 /**
- * A limiter with its own buckets. `enabled` false (or a function answering false, read on every
- * take) allows everything (benchmarks).
+ * A limiter with its own buckets, one rule per scope (the public API's by default; the REST API
+ * has its own). `enabled` false (or a function answering false, read on every take) allows
+ * everything (benchmarks).
  */
-export const createRateLimiter = (options: RateLimitOptions = defaultRateLimits, enabled: boolean | (() => boolean) = true): RateLimiter => {
+export const createRateLimiter = <Scope extends string = keyof RateLimitOptions>(
+  options: Readonly<Record<Scope, BucketRule>> = defaultRateLimits as unknown as Readonly<Record<Scope, BucketRule>>,
+  enabled: boolean | (() => boolean) = true,
+): RateLimiter<Scope> => {
   const isEnabled = typeof enabled === "function" ? enabled : () => enabled;
   const buckets = new Map<string, Bucket>();
   let lastSweep = Date.now();
@@ -57,7 +61,7 @@ export const createRateLimiter = (options: RateLimitOptions = defaultRateLimits,
   const sweep = (now: number) => {
     lastSweep = now;
     for (const [key, bucket] of buckets) {
-      const rule = options[key.slice(0, key.indexOf(":")) as keyof RateLimitOptions];
+      const rule = options[key.slice(0, key.indexOf(":")) as Scope];
       if (!rule || bucket.tokens + ((now - bucket.updatedAt) / 1000) * rule.perSecond >= rule.capacity) buckets.delete(key);
     }
   };

@@ -5,8 +5,11 @@
  * in the inboxes the viewer may open, each linked; the lists they are on (`intent=list-add`,
  * `intent=list-remove`, field `listId`) and their email subscription with its consent record
  * (`intent=unsubscribe` records that they asked for no more email). For whoever may use the inbox.
+ * Possible duplicates link to the merge page (/contacts/:id/merge); a contact merged away sends
+ * its visitors on to the contact it went into. Admins download the contact's data
+ * (/contacts/:id/data.json) and erase it (`intent=erase`, field `confirm`: the name or email typed).
  */
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { contactLabel, ContactEditFields, ContactTickets, OwnerSelect } from "../components/contacts/contact-fields.js";
@@ -21,8 +24,8 @@ import { Time, useNow } from "../components/inbox/time.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
 import { fieldErrors } from "../forms.js";
-import { access } from "../roles.js";
-import { attempt, ContactLists, Contacts, run } from "../runtime.server.js";
+import { access, isAllowed, personalDataAdmins } from "../roles.js";
+import { attempt, ContactLists, ContactMerge, ContactPrivacy, Contacts, run, type DuplicateReason } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [
@@ -34,6 +37,15 @@ export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);
   const contactId = params.contactId ?? "";
+  // A contact merged into another one: its old address leads to the contact it went into.
+  const keptId = await run(
+    context,
+    Effect.gen(function* () {
+      const exists = yield* Effect.either((yield* Contacts).get(contactId));
+      return exists._tag === "Right" ? null : yield* (yield* ContactMerge).mergedInto(contactId);
+    }),
+  );
+  if (keptId !== null) throw redirect(`/contacts/${encodeURIComponent(keptId)}`);
   const loaded = await run(
     context,
     Effect.gen(function* () {
@@ -47,13 +59,15 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
         memberships: yield* lists.of(contactId),
         allLists: yield* lists.all(user),
         consent: yield* lists.consentOf(contactId),
+        duplicates: yield* (yield* ContactMerge).duplicates(user, contactId),
       };
     }),
   );
-  return { ...loaded, viewerId: user.id, now: Date.now() };
+  const merged = new URL(request.url).searchParams.get("merged");
+  return { ...loaded, viewerId: user.id, now: Date.now(), managesData: isAllowed(user.role, personalDataAdmins), merged: merged?.slice(0, 200) ?? null };
 }
 
-const INTENTS = ["update", "owner", "list-add", "list-remove", "unsubscribe"] as const;
+const INTENTS = ["update", "owner", "list-add", "list-remove", "unsubscribe", "erase"] as const;
 type Intent = (typeof INTENTS)[number];
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -66,6 +80,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const contactId = params.contactId ?? "";
   let change: Effect.Effect<unknown, unknown, Contacts | ContactLists>;
   const listId = form.get("listId");
+  if (intent === "erase") {
+    const confirm = form.get("confirm");
+    const erased = await attempt(context, Effect.flatMap(ContactPrivacy, (p) => p.erase(user, contactId, { confirm: typeof confirm === "string" ? confirm : undefined })));
+    if (!erased.ok) return refuse(erased.status, fieldErrors(erased.error));
+    return redirect(`/contacts?erased=${erased.value.conversations}`);
+  }
   if (intent === "list-add" || intent === "list-remove") {
     const input = { listId: typeof listId === "string" ? listId : "" };
     change = Effect.flatMap(ContactLists, (l) => (intent === "list-add" ? l.addContact(user, contactId, input) : l.removeContact(user, contactId, input)));
@@ -94,7 +114,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function ContactPage() {
-  const { contact, history, owners, memberships, allLists, consent, viewerId, now: loadedAt } = useLoaderData<typeof loader>();
+  const { contact, history, owners, memberships, allLists, consent, viewerId, now: loadedAt, duplicates, managesData, merged } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const now = useNow(loadedAt);
@@ -112,6 +132,31 @@ export default function ContactPage() {
         {owner ? `Owned by ${owner.id === viewerId ? "you" : owner.name}${owner.disabled ? " (disabled)" : ""}` : "No owner"} · Added{" "}
         <Time at={contact.createdAt} now={now} style="full" />
       </DetailHeader>
+      <SavedNotice show={merged !== null}>Merged {merged} into this contact.</SavedNotice>
+
+      <section className="card" aria-labelledby="contact-duplicates">
+        <h2 id="contact-duplicates">{duplicates.length > 0 ? "Possible duplicates" : "Duplicates"}</h2>
+        {duplicates.length > 0 ? (
+          <ul className="contact-lists" aria-label="Possible duplicates">
+            {duplicates.map((d) => (
+              <li key={d.contact.id}>
+                <Link to={`/contacts/${encodeURIComponent(d.contact.id)}`}>{contactLabel(d.contact)}</Link>{" "}
+                <span className="muted">· {d.reasons.map((r) => duplicateReasons[r]).join(", ")}</span>{" "}
+                <Link className="button button--secondary button--small" to={`/contacts/${encodeURIComponent(contact.id)}/merge?with=${encodeURIComponent(d.contact.id)}`}>
+                  Review merge<span className="visually-hidden"> of {contactLabel(d.contact)}</span>
+                </Link>
+              </li>
+            ))}
+          </ul>
+        ) : (
+          <p className="muted">No other contact has the same email, phone, or name and company.</p>
+        )}
+        <p>
+          <Link className="button button--secondary" to={`/contacts/${encodeURIComponent(contact.id)}/merge`}>
+            Merge…
+          </Link>
+        </p>
+      </section>
 
       <section className="card" aria-labelledby="contact-owner">
         <h2 id="contact-owner">Owner</h2>
@@ -292,9 +337,50 @@ export default function ContactPage() {
         <h2 id="contact-tickets">Tickets</h2>
         <ContactTickets tickets={history.tickets} empty="No tickets in your inboxes." />
       </section>
+
+      {managesData ? (
+        <section className="card" aria-labelledby="contact-personal-data">
+          <h2 id="contact-personal-data">Personal data</h2>
+          <p className="muted">
+            When this person asks for their data, or asks to be forgotten. The download holds their details, lists, consent, visitors,
+            conversations (without the team's internal comments), tickets and the names of their files.
+          </p>
+          <p>
+            <a className="button button--secondary" href={`/contacts/${encodeURIComponent(contact.id)}/data.json`} download>
+              Download data
+            </a>
+          </p>
+          <ErrorNotice message={errorsFor("erase")?.form} />
+          <Form method="post" className="contact-erase" aria-label="Delete contact and their data" noValidate>
+            <input type="hidden" name="intent" value="erase" />
+            <CsrfInput />
+            <Field
+              id="contact-erase-confirm"
+              label={`Type “${confirmWord(contact)}” to confirm`}
+              hint="Deletes the contact, their visitors' identities, the text and files of their messages and their list memberships. Conversations stay, without their words, so reports keep their counts. This cannot be undone."
+              {...(errorsFor("erase")?.confirm ? { error: errorsFor("erase")!.confirm! } : {})}
+            >
+              {(props) => <input {...props} name="confirm" autoComplete="off" />}
+            </Field>
+            <button type="submit" className="button button--danger" disabled={submitting === "erase"}>
+              {submitting === "erase" ? "Deleting…" : "Delete contact and their data"}
+            </button>
+          </Form>
+        </section>
+      ) : null}
     </>
   );
 }
+
+const duplicateReasons: Readonly<Record<DuplicateReason, string>> = {
+  email: "same email",
+  phone: "same phone",
+  name_company: "same name and company",
+  name_domain: "same name and email domain",
+};
+
+/** What the erase form asks to type: the name, else the email, else the phone (any of name and email is accepted). */
+const confirmWord = (contact: { name: string | null; email: string | null; phone: string | null }) => contact.name ?? contact.email ?? contact.phone ?? "";
 
 export function ErrorBoundary() {
   return <RouteErrorBoundary />;

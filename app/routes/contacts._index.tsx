@@ -42,7 +42,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       return { list: yield* contacts.list(user, filter), owners: yield* contacts.owners(user), lists: yield* lists.all(user) };
     }),
   );
-  return { list, owners, lists, filter, viewerId: user.id, now: Date.now() };
+  // Set by the contact page after an erasure (the conversations it kept as shells).
+  const erased = new URL(request.url).searchParams.get("erased");
+  return { list, owners, lists, filter, viewerId: user.id, now: Date.now(), erased: erased !== null && /^\d{1,9}$/.test(erased) ? Number(erased) : null };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -65,7 +67,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => listHref(KEYS, filter, changes);
 
 export default function ContactsPage() {
-  const { list, owners, lists, filter, viewerId, now: loadedAt } = useLoaderData<typeof loader>();
+  const { list, owners, lists, filter, viewerId, now: loadedAt, erased } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const submit = useSubmit();
@@ -98,6 +100,9 @@ export default function ContactsPage() {
           </a>
         </p>
       </header>
+      <SavedNotice show={erased !== null}>
+        Contact and their data deleted{erased ? `; ${erased} conversation${erased === 1 ? "" : "s"} kept without their words, for the reports` : ""}.
+      </SavedNotice>
       <FilterTabs label="Contact owner" tabs={tabs} current={owner} hrefOf={(value) => searchOf(filter, { owner: value })} />
       <Form method="get" className="ticket-filters" role="search" aria-label="Filter contacts">
         <div className="field">

@@ -208,6 +208,13 @@ function MappingStep({
       </section>
       <section className="card" aria-labelledby="mapping-title">
         <h2 id="mapping-title">Where each column goes</h2>
+        {preview.stopped ? (
+          <p className="notice" role="status">
+            An import of this file stopped after {preview.stopped.done} of {plural(preview.stopped.total, "valid row", "valid rows")}. Importing
+            again goes on from there, with the columns and the choice for existing contacts it began with; the rows already in are not
+            imported twice.
+          </p>
+        ) : null}
         <ErrorNotice message={errors.form ?? errors.mapping ?? errors.id} />
         <Form method="post" className="form form--grid" noValidate>
           <CsrfInput />

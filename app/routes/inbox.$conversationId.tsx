@@ -2,7 +2,7 @@
  * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
  * close | reopen | mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact | set-owner |
- * create-ticket | add-label | remove-label | set-labels | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
+ * create-ticket | add-label | remove-label | set-labels | run-macro | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
  * A reply by email or on Messenger may carry files: its post is then multipart (thread-action.server.ts
  * reads it with the reply limits).
  */
@@ -19,7 +19,7 @@ import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { useViewers } from "../components/inbox/use-viewers.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { ContactLists, Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Ratings, Reports, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { ContactLists, Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Macros, Ratings, Reports, run, SavedReplies, Tickets } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -47,13 +47,14 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
         : null;
       const contactResults = !thread.contact && contactSearch.trim() !== "" ? yield* contacts.search(user, contactSearch, 8) : null;
       const savedReplies = yield* Effect.flatMap(SavedReplies, (s) => s.list(user));
+      const macros = yield* Effect.flatMap(Macros, (m) => m.list(user));
       const ticketDraft = yield* Effect.flatMap(Tickets, (t) => t.draftFromConversation(user, conversationId));
       // A chat's replies say whether the visitor saw them, or got them by email (after getThread: access is checked).
       const followUps = thread.conversation.replyVia === "chat" ? yield* Effect.flatMap(FollowUps, (f) => f.forConversation(conversationId)) : null;
       const rating = yield* Effect.flatMap(Ratings, (r) => r.forConversation(conversationId));
       // A snooze's date-time field is read on it when the page's script cannot say the browser's zone.
       const workspaceTimeZone = yield* Effect.flatMap(Reports, (r) => r.timezone());
-      return { thread, history, owners, lists, contactResults, savedReplies, ticketDraft, followUps, rating, workspaceTimeZone };
+      return { thread, history, owners, lists, contactResults, savedReplies, macros, ticketDraft, followUps, rating, workspaceTimeZone };
     }),
   );
   // What the bot collected, to prefill "Create contact".
@@ -69,6 +70,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   return {
     ...loaded,
     savedReplies: loaded.savedReplies.map((r) => ({ id: r.id, shortcut: r.shortcut, title: r.title, text: r.text })),
+    macros: loaded.macros.map((m) => ({ id: m.id, name: m.name, steps: m.steps })),
     suggested,
     contactSearch,
     // The composer says the limits and checks them before the upload; the action holds the same ones.
@@ -90,7 +92,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, owners, lists, contactResults, savedReplies, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
+  const { thread, history, owners, lists, contactResults, savedReplies, macros, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
     useLoaderData<typeof loader>();
   const { options, typing, presence, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
@@ -100,7 +102,7 @@ export default function ConversationThread() {
   return (
     <>
       <section className="thread" aria-labelledby="thread-title">
-        <ThreadHeader conversation={conversation} options={options} listFilter={listFilter} now={now} workspaceTimeZone={workspaceTimeZone} />
+        <ThreadHeader conversation={conversation} options={options} listFilter={listFilter} now={now} workspaceTimeZone={workspaceTimeZone} macros={macros} />
         <p className="thread__viewers" role="status">
           {viewers.length > 0 ? `${viewers.map((v) => v.name).join(", ")} ${viewers.length === 1 ? "is" : "are"} also viewing this conversation` : ""}
         </p>

@@ -11,7 +11,7 @@ import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
-import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
+import { ErrorNotice, SaveDeleteActions, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { fieldErrors } from "../forms.js";
 import { access, canOpen, isAllowed, listManagers } from "../roles.js";
 import { attempt, ContactLists, run } from "../runtime.server.js";
@@ -101,14 +101,7 @@ export default function ListsPage() {
                                 <input {...props} name="name" autoComplete="off" maxLength={100} defaultValue={mine && result.name !== null ? result.name : list.name} />
                               )}
                             </Field>
-                            <div className="form__actions">
-                              <button type="submit" name="intent" value="rename" className="button" disabled={busy}>
-                                Rename
-                              </button>{" "}
-                              <button type="submit" name="intent" value="delete" className="button button--secondary" disabled={busy}>
-                                Delete
-                              </button>
-                            </div>
+                            <SaveDeleteActions busy={busy} saveIntent="rename" saveLabel="Rename" />
                           </Form>
                         </details>
                       </td>

@@ -8,6 +8,8 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { useEffect, useState } from "react";
 import { CsrfInput } from "../components/csrf-input.js";
+import { ApiTokensSection } from "../components/settings/api-tokens.js";
+import { apiTokenAction, isApiTokenIntent, loadApiTokens } from "../components/settings/api-tokens.server.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import {
@@ -35,7 +37,12 @@ const EVENTS = [
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, everyone);
-  return { ...(await loadProfileForms(context, user.id)), twoFactor: await loadTwoFactor(context, user) };
+  return {
+    ...(await loadProfileForms(context, user.id)),
+    apiTokens: await loadApiTokens(context, user, user.id),
+    now: Date.now(),
+    twoFactor: await loadTwoFactor(context, user),
+  };
 }
 
 const notificationsOf = (form: FormData): NotificationSettings => {
@@ -48,6 +55,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const intent = form.get("intent");
   if (isTwoFactorIntent(intent)) return twoFactorAction(context, user, intent, form);
+  if (isApiTokenIntent(intent)) return apiTokenAction(context, user, user.id, intent, form);
   if (intent === "password") {
     const values = formValues(form, ["currentPassword", "newPassword", "confirmPassword"]);
     // This browser's session stays; the others end, so a stolen or forgotten one stops working.
@@ -110,7 +118,7 @@ function playChime() {
 }
 
 export default function Profile() {
-  const { profile, timezones, twoFactor } = useLoaderData<typeof loader>();
+  const { profile, timezones, apiTokens, now, twoFactor } = useLoaderData<typeof loader>();
   const forms = useIntentForms(useActionData<typeof action>());
   const actionData = useActionData<typeof action>();
   const { busy, errorsFor, savedFor } = forms;
@@ -170,6 +178,8 @@ export default function Profile() {
         {/* Remounted after a change so the fields are empty again. */}
         <ChangePasswordForm key={savedFor("password") ? "changed" : "form"} errors={errorsFor("password")} busy={busy("password")} />
       </section>
+
+      <ApiTokensSection tokens={apiTokens} result={actionData} own now={now} />
 
       <TwoFactorSection view={twoFactor} />
 

@@ -9,7 +9,7 @@ import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
 import { listAction } from "../components/settings/list-action.server.js";
-import { ErrorNotice, SavedNotice } from "../components/settings/notices.js";
+import { ErrorNotice, SaveDeleteActions, SavedNotice } from "../components/settings/notices.js";
 import { AddItemCard } from "../components/settings/page-parts.js";
 import { access } from "../roles.js";
 import { run, SavedReplies } from "../runtime.server.js";
@@ -82,14 +82,7 @@ export default function SavedRepliesSettings() {
                 <input type="hidden" name="id" value={reply.id} />
                 <ErrorNotice message={errors.form} />
                 <ReplyFields prefix={reply.id} values={values} errors={errors} />
-                <div className="form__actions">
-                  <button type="submit" name="intent" value="update" className="button" disabled={busy}>
-                    Save
-                  </button>{" "}
-                  <button type="submit" name="intent" value="delete" className="button button--secondary" disabled={busy}>
-                    Delete
-                  </button>
-                </div>
+                <SaveDeleteActions busy={busy} />
               </Form>
             </details>
           );

@@ -7,6 +7,8 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
+import { ApiTokensSection } from "../components/settings/api-tokens.js";
+import { apiTokenAction, loadApiTokens } from "../components/settings/api-tokens.server.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { ErrorNotice, SavedNotice } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
@@ -29,10 +31,13 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title:
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
+  const loaded = await loadProfileForms(context, params.userId ?? "");
   return {
-    ...(await loadProfileForms(context, params.userId ?? "")),
+    ...loaded,
     isSelf: user.id === params.userId,
-    twoFactor: await loadTwoFactorStatus(context, params.userId ?? ""),
+    apiTokens: await loadApiTokens(context, user, loaded.profile.userId),
+    now: Date.now(),
+    twoFactor: await loadTwoFactorStatus(context, loaded.profile.userId),
   };
 }
 
@@ -42,6 +47,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const form = await request.formData();
   const sent = form.get("intent");
   if (sent === "two-factor-reset") return resetTwoFactorAction(context, user, userId);
+  if (sent === "revoke-token") return apiTokenAction(context, user, userId, sent, form);
   if (sent === "set-password") {
     const result = await attempt(context, Effect.flatMap(Accounts, (a) => a.setPassword(user, userId, formValues(form, ["password"]))));
     if (!result.ok) return data({ intent: sent, errors: fieldErrors(result.error), values: null, saved: false, message: null }, { status: result.status });
@@ -63,7 +69,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function UserSettings() {
-  const { profile, timezones, isSelf, twoFactor } = useLoaderData<typeof loader>();
+  const { profile, timezones, isSelf, apiTokens, now, twoFactor } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const forms = useIntentForms(actionData);
   const { busy, errorsFor, savedFor } = forms;
@@ -135,6 +141,8 @@ export default function UserSettings() {
       </section>
 
       <TwoFactorAdminSection name={profile.name} status={twoFactor} isSelf={isSelf} />
+
+      <ApiTokensSection tokens={apiTokens} result={actionData} own={false} whose={profile.name} now={now} />
 
       <section className="card" aria-labelledby="user-availability-title">
         <h2 id="user-availability-title">Availability</h2>

@@ -3,8 +3,8 @@
  * URL, description, events and state, "Send test event", the latest deliveries with
  * "Redeliver" for a failed one, and delete (after a confirmation).
  */
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useRevalidator, useSearchParams } from "@remix-run/react";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation, useRevalidator } from "@remix-run/react";
 import { Effect } from "effect";
 import { useEffect, useRef, useState } from "react";
 import { CopyButton } from "../components/copy-button.js";
@@ -17,7 +17,7 @@ import { deliveryStateLabel, WebhookFields, webhookFormInput, wrapAnywhere, type
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, errorResponse, OutgoingWebhooks, run, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser, takeNotice } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title: `${loaded?.webhook.url ?? "Webhook"} · Webhooks · Settings · Parley` }];
 
@@ -28,10 +28,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     context,
     Effect.flatMap(OutgoingWebhooks, (w) => Effect.all({ webhook: w.get(user, id), deliveries: w.deliveries(user, id) })),
   );
+  const { notice, headers } = await takeNotice(request, context);
   // The signing secret is on the page: no cache keeps it.
   return data(
-    { webhook, deliveries, now: Date.now(), eventTypes: WEBHOOK_EVENT_TYPES, labels: WEBHOOK_EVENT_LABELS, logSize: WEBHOOK_LOG_SIZE },
-    { headers: { "Cache-Control": "no-store" } },
+    { webhook, deliveries, now: Date.now(), eventTypes: WEBHOOK_EVENT_TYPES, labels: WEBHOOK_EVENT_LABELS, logSize: WEBHOOK_LOG_SIZE, notice },
+    { headers: { ...headers, "Cache-Control": "no-store" } },
   );
 }
 
@@ -58,7 +59,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   if (intent === "delete") {
     const result = await attempt(context, Effect.flatMap(OutgoingWebhooks, (w) => w.remove(user, id)));
     if (!result.ok) throw errorResponse(result.cause);
-    return redirect("/settings/webhooks?deleted=1");
+    return redirectWithNotice(request, context, "/settings/webhooks", "The webhook is deleted.");
   }
   const values = intent === "update" ? webhookFormInput(form) : null;
   const deliveryId = String(form.get("deliveryId") ?? "");
@@ -140,7 +141,7 @@ function useRefreshWhileDue(due: boolean, now: number) {
 }
 
 export default function WebhookSettings() {
-  const { webhook, deliveries, now, eventTypes, labels, logSize } = useLoaderData<typeof loader>();
+  const { webhook, deliveries, now, eventTypes, labels, logSize, notice } = useLoaderData<typeof loader>();
   useRefreshWhileDue(
     webhook.enabled && deliveries.some((d) => d.status === "pending" && d.nextAttemptAt !== null && d.nextAttemptAt <= now + DUE_POLL_MS),
     now,
@@ -153,7 +154,6 @@ export default function WebhookSettings() {
   }, [answered]);
   const result = answered ?? lastAnswer;
   const busy = useNavigation().state === "submitting";
-  const [params] = useSearchParams();
   const errors: Record<string, string> = result?.errors ?? {};
   const updateErrors = result?.intent === "update" ? errors : {};
   const values: WebhookFormValues = result?.intent === "update" && result.values ? result.values : webhook;
@@ -162,9 +162,7 @@ export default function WebhookSettings() {
       <DetailHeader back={{ to: "/settings/webhooks", label: "Webhooks" }} title={webhook.description || "Webhook"}>
         <span style={wrapAnywhere}>{webhook.url}</span> · {webhook.enabled ? "Enabled" : "Disabled"}
       </DetailHeader>
-      <SavedNotice show={params.get("created") === "1" && result === undefined}>
-        The webhook is added. Copy its signing secret into your receiver, then send a test event.
-      </SavedNotice>
+      <SavedNotice show={notice !== null && result === undefined}>{notice}</SavedNotice>
       <SavedNotice show={result?.message != null}>{result?.message}</SavedNotice>
       {result?.intent !== "update" ? <ErrorNotice message={errors.form} /> : null}
 

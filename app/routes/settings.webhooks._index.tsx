@@ -3,8 +3,8 @@
  * things happen (docs/webhooks.md). The list with each webhook's events and latest delivery,
  * and "Add a webhook", which opens the new webhook's page with its signing secret.
  */
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -14,14 +14,15 @@ import { deliveryStateLabel, WebhookFields, webhookFormInput, wrapAnywhere, type
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, OutgoingWebhooks, run, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser, takeNotice } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Webhooks · Settings · Parley" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
   const webhooks = await run(context, Effect.flatMap(OutgoingWebhooks, (w) => w.list(user)));
-  return { webhooks, now: Date.now(), eventTypes: WEBHOOK_EVENT_TYPES, labels: WEBHOOK_EVENT_LABELS };
+  const { notice, headers } = await takeNotice(request, context);
+  return data({ webhooks, now: Date.now(), eventTypes: WEBHOOK_EVENT_TYPES, labels: WEBHOOK_EVENT_LABELS, notice }, { headers });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -29,15 +30,21 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const values = webhookFormInput(form);
   const result = await attempt(context, Effect.flatMap(OutgoingWebhooks, (w) => w.create(user, values)));
-  if (result.ok) return redirect(`/settings/webhooks/${encodeURIComponent(result.value.id)}?created=1`);
+  if (result.ok) {
+    return redirectWithNotice(
+      request,
+      context,
+      `/settings/webhooks/${encodeURIComponent(result.value.id)}`,
+      "The webhook is added. Copy its signing secret into your receiver, then send a test event.",
+    );
+  }
   return data({ errors: fieldErrors(result.error), values }, { status: result.status });
 }
 
 export default function WebhooksSettings() {
-  const { webhooks, now, eventTypes, labels } = useLoaderData<typeof loader>();
+  const { webhooks, now, eventTypes, labels, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
-  const [params] = useSearchParams();
   const errors: Record<string, string> = result?.errors ?? {};
   const values: WebhookFormValues = result?.values ?? { url: "", description: "", eventTypes: [], enabled: true };
   return (
@@ -45,11 +52,11 @@ export default function WebhooksSettings() {
       <header className="page-header">
         <h1>Webhooks</h1>
         <p className="lead">
-          Connect Parley to your CRM, Slack, n8n or Zapier: Parley POSTs signed JSON to a URL when conversations, messages, contacts,
+          Connect Parley to your CRM, Slack, n8n or Zapier: Parley POSTs signed JSON to a URL when conversations, labels, messages, contacts,
           tickets or ratings happen. The payloads and how to check the signature are in docs/webhooks.md.
         </p>
       </header>
-      <SavedNotice show={params.get("deleted") === "1"}>The webhook is deleted.</SavedNotice>
+      <SavedNotice show={notice !== null && result === undefined}>{notice}</SavedNotice>
       <section className="card" aria-labelledby="webhooks-title">
         <h2 id="webhooks-title">Webhooks ({webhooks.length})</h2>
         {webhooks.length === 0 ? (

@@ -57,6 +57,8 @@ export const Expectation = S.Struct({
         target: S.optional(HandoffTargetExpectation),
         away: S.optional(S.Boolean),
         createTicket: S.optional(S.Boolean),
+        /** Label ids the handoff adds, all of them, in any order ([] = none). */
+        labels: S.optional(S.Array(NonEmpty)),
       })
     )
   ),

@@ -76,6 +76,18 @@ describe("runFlowTestFile", () => {
       [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "1–10" }],
     ],
     [
+      "handoff labels (one missing)",
+      "handoff",
+      { handoff: { labels: [] } },
+      [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "1–10" }],
+    ],
+    [
+      "handoff labels (one too many)",
+      "handoff",
+      { handoff: { labels: ["label_sales_lead", "label_bug"] } },
+      [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "1–10" }],
+    ],
+    [
       "meeting",
       "meeting",
       { meeting: { userId: "user_other" } },
@@ -91,6 +103,20 @@ describe("runFlowTestFile", () => {
       expect(failure.mismatches.map((m) => m.what)).toEqual([what]);
     });
   }
+
+  it("matches a handoff's labels in any order and prints them in the transcript", async () => {
+    const steps = [{ visitor: "Ann" }, { visitor: "a@b.io" }, { choose: "1–10" }];
+    const pass = await runOne("lead-qualification.json", {
+      name: "labels",
+      steps: [...steps, { expect: { handoff: { labels: ["label_sales_lead"] } } }],
+    });
+    expect(pass.cases[0]?.failure).toBeUndefined();
+    const fail = failureOf(
+      await runOne("lead-qualification.json", { name: "labels", steps: [...steps, { expect: { handoff: { labels: [] } } }] })
+    );
+    expect(fail.mismatches[0]?.actual).toContain('"labels":["label_sales_lead"]');
+    expect(fail.transcript.join("\n")).toContain(", labels label_sales_lead)");
+  });
 
   it("runs a handoff to the contact's owner: away only when neither the owner nor routing is available", async () => {
     const flowFile = join(dir, "owner-flow.json");

@@ -386,7 +386,7 @@ const record = (transcript: string[], commands: ReadonlyArray<Command>): void =>
         transcript.push(
           `         (handoff to ${describeTarget(command.target)}${command.away ? ", nobody available" : ""}${
             command.createTicket ? ", with a ticket" : ""
-          })`
+          }${command.labels !== undefined ? `, labels ${command.labels.join(", ")}` : ""})`
         );
         break;
       case "end":
@@ -464,6 +464,10 @@ const describeState = (conversation: Conversation): string => {
 // Comparing
 
 const show = (value: unknown): string => (value === undefined ? "(not set)" : JSON.stringify(value));
+
+/** The same strings, each as often, in any order. */
+const sameSet = (a: ReadonlyArray<string>, b: ReadonlyArray<string>): boolean =>
+  a.length === b.length && canonicalJson([...a].sort()) === canonicalJson([...b].sort());
 
 const lastOf = <T extends Command["type"]>(
   history: ReadonlyArray<Command>,
@@ -569,7 +573,12 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
     const actual =
       handoff === undefined
         ? "no handoff"
-        : JSON.stringify({ target: handoff.target, away: handoff.away, createTicket: handoff.createTicket });
+        : JSON.stringify({
+            target: handoff.target,
+            away: handoff.away,
+            createTicket: handoff.createTicket,
+            labels: handoff.labels ?? [],
+          });
     if (typeof expect.handoff === "boolean") {
       if (expect.handoff !== (handoff !== undefined))
         out.push({ what: "handoff", expected: expect.handoff ? "a handoff" : "no handoff", actual });
@@ -579,7 +588,8 @@ export const compare = (expect: Expectation, conversation: Conversation, turn: R
         handoff !== undefined &&
         (want.target === undefined || canonicalJson(want.target) === canonicalJson(handoff.target)) &&
         (want.away === undefined || want.away === handoff.away) &&
-        (want.createTicket === undefined || want.createTicket === handoff.createTicket);
+        (want.createTicket === undefined || want.createTicket === handoff.createTicket) &&
+        (want.labels === undefined || sameSet(want.labels, handoff.labels ?? []));
       if (!ok) out.push({ what: "handoff", expected: JSON.stringify(want), actual });
     }
   }

@@ -80,6 +80,11 @@ describe("runChat", () => {
     expect(out.endsWith("(over) › <eof>")).toBe(true);
   });
 
+  it("names the labels a handoff adds", async () => {
+    const out = await play("lead-qualification.json", ["Ann", "ann@example.com", "1"]);
+    expect(out).toContain("── handed off to team Support (labels Sales lead) ──");
+  });
+
   it("shows variables with /vars, starts over with /restart, and stops at /quit", async () => {
     const out = await play("lead-qualification.json", ["Ann", "/vars", "/restart", "Bo", "/vars", "/quit", "never read"]);
     expect(out).toContain('name = "Ann"');

@@ -85,6 +85,7 @@ export const runChat = async (options: ChatOptions, io: ChatIO): Promise<void> =
   const names = new Map<string, string>([
     ...options.compileContext.teams.map((t) => [`team:${t.id}`, t.name] as const),
     ...options.compileContext.users.map((u) => [`user:${u.id}`, u.name] as const),
+    ...(options.compileContext.labels ?? []).map((l) => [`label:${l.id}`, l.name] as const),
   ]);
   let conversation: Conversation | undefined;
 
@@ -286,7 +287,7 @@ const indent = (text: string): string => text.split("\n").join("\n      ");
 /** What the person at the terminal sees of a turn's commands. Pure. */
 export const renderCommands = (commands: ReadonlyArray<Command>, names: ReadonlyMap<string, string> = new Map()): string => {
   const out: string[] = [];
-  const nameOf = (kind: "team" | "user", id: string) => names.get(`${kind}:${id}`) ?? id;
+  const nameOf = (kind: "team" | "user" | "label", id: string) => names.get(`${kind}:${id}`) ?? id;
   for (const command of commands) {
     switch (command.type) {
       case "say":
@@ -319,7 +320,11 @@ export const renderCommands = (commands: ReadonlyArray<Command>, names: Readonly
             : t.type === "contact_owner"
             ? "the contact's owner (else the inbox routing)"
             : "the inbox routing";
-        const notes = [command.away ? "nobody available" : "", command.createTicket ? "a ticket is created" : ""].filter(Boolean);
+        const notes = [
+          command.away ? "nobody available" : "",
+          command.createTicket ? "a ticket is created" : "",
+          command.labels !== undefined ? `labels ${command.labels.map((id) => nameOf("label", id)).join(", ")}` : "",
+        ].filter(Boolean);
         out.push(`   ── handed off to ${to}${notes.length > 0 ? ` (${notes.join("; ")})` : ""} ──`);
         break;
       }

@@ -5,6 +5,7 @@
  */
 import { Layer, ManagedRuntime } from "effect";
 import * as Accounts from "./accounts.js";
+import * as ApiTokens from "./api-tokens.js";
 import * as ChannelDirectory from "./channel-directory.js";
 import * as Channels from "./channels.js";
 import * as Chatflows from "./chatflows.js";
@@ -12,6 +13,8 @@ import { CodeSandboxLive } from "./code-sandbox.js";
 import * as Config from "./config.js";
 import * as ContactCsv from "./contact-csv.js";
 import * as ContactLists from "./contact-lists.js";
+import * as ContactMerge from "./contact-merge.js";
+import * as ContactPrivacy from "./contact-privacy.js";
 import * as Contacts from "./contacts.js";
 import * as Db from "./database.js";
 import * as Deliveries from "./deliveries.js";
@@ -30,6 +33,7 @@ import * as OutsideConversations from "./outside-conversations.js";
 import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
 import * as Routing from "./routing.js";
+import * as Macros from "./macros.js";
 import * as SavedReplies from "./saved-replies.js";
 import * as Presence from "./presence.js";
 import * as Snoozes from "./snoozes.js";
@@ -73,6 +77,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     accounts,
     // Two-factor sign-in counts wrong codes on the same Accounts instance's throttles.
     TwoFactor.layer.pipe(Layer.provide(accounts)),
+    // Tokens act as their user: the same Accounts reads the user on every REST request.
+    ApiTokens.layer.pipe(Layer.provide(accounts)),
     ChannelDirectory.layer,
     Channels.layer,
     Chatflows.layer,
@@ -86,9 +92,13 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Contacts.layer,
     ContactLists.layer,
     ContactCsv.layer,
+    ContactMerge.layer,
+    ContactPrivacy.layer,
     Tickets.layer,
     SavedReplies.layer,
     Labels.layer,
+    // Macros run the thread's single actions (reply, labels, assignment, status, snooze, comment), on the same instances.
+    Macros.layer.pipe(Layer.provide(inbox), Layer.provide(Labels.layer), Layer.provide(Snoozes.layer)),
     Snoozes.layer,
     Presence.layer,
     Knowledge.layer,

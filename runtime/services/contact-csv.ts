@@ -8,7 +8,9 @@
  * mapping from the header names. `preview` shows it again. `run` judges every row with the
  * contact form's own Schemas (email lower-cased and checked, phone to E.164 with an optional
  * default country, name and property lengths), rejects bad rows and the file's duplicates with
- * their line, column and message, and writes the rest in ONE write: new contacts (an owner if
+ * their line, column and message, and writes the rest in writes of 500 rows (the process stays
+ * free for bot turns between them; each write records how far the import got, so an import
+ * stopped half-way goes on from there when run again): new contacts (an owner if
  * chosen), existing ones (found by email, else by phone) skipped, filled or overwritten, and
  * every imported contact on a list if chosen — each change an event as the contact page writes
  * it, marked `via: "import"`. An import never records email consent: consent comes from the
@@ -19,7 +21,7 @@
  * in pages by creation (a keyset), so the route can stream 100k contacts without one string.
  */
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { Context, Effect, Either, Layer, Schema as S } from "effect";
@@ -58,6 +60,12 @@ export const MAX_IMPORT_COLUMNS = 100;
 /** How long an upload (and an import's rejected rows) is kept. */
 export const IMPORT_TTL_MS = 60 * 60 * 1000;
 /** Rows the preview shows. */
+/**
+ * Valid rows applied per write: a 10,000-row import holds the writer (and, better-sqlite3 being
+ * synchronous, the process) twenty times for a moment instead of once for seconds, and bot turns
+ * get in between.
+ */
+export const IMPORT_CHUNK_ROWS = 500;
 export const PREVIEW_ROWS = 5;
 /** Rejected rows an import's result lists (all of them are in its CSV). */
 export const MAX_LISTED_REJECTIONS = 100;
@@ -83,6 +91,11 @@ export interface ImportPreview {
   /** The contact properties a column may go to. */
   readonly properties: ReadonlyArray<string>;
   readonly expiresAt: number;
+  /**
+   * An import of this file that stopped half-way (the server stopped, or its owner or list went
+   * away meanwhile): how many of its valid rows are in. Importing again goes on from there.
+   */
+  readonly stopped: { readonly done: number; readonly total: number } | null;
 }
 
 /** Why a row was not imported: its line in the file, the column (null: the whole row) and the message. */
@@ -157,7 +170,11 @@ export interface ContactCsvShape {
   ) => Effect.Effect<ImportPreview, InvalidInput | PayloadTooLarge | Forbidden>;
   /** The preview of the actor's upload; NotFound when it is someone else's, expired or imported. */
   readonly preview: (actor: Actor, id: string) => Effect.Effect<ImportPreview, NotFound | Forbidden>;
-  /** Imports the upload's rows (decoded by `ImportOptions`): the valid ones in one write; the upload is then removed. */
+  /**
+   * Imports the upload's rows (decoded by `ImportOptions`): the valid ones in writes of
+   * IMPORT_CHUNK_ROWS, each with the import's progress; the upload is then removed. A stopped
+   * import goes on from its progress, with the columns, country and duplicate choice it began with.
+   */
   readonly run: (actor: Actor, input: unknown) => Effect.Effect<ImportResult, InvalidInput | NotFound | Forbidden>;
   /** The rejected rows of the actor's import, for their CSV download (kept an hour). */
   readonly rejected: (actor: Actor, id: string) => Effect.Effect<RejectedRows, NotFound | Forbidden>;
@@ -409,6 +426,28 @@ interface StoredUpload extends ParsedFile {
   readonly createdAt: number;
 }
 
+/**
+ * How far an import got, in the settings table under `contact_import:<id>`, written in the same
+ * write as each chunk (so it is never behind or ahead of what is in) and deleted with the last.
+ */
+interface ImportProgress {
+  readonly userId: string;
+  /** The choices that decide which rows are valid and how they apply: a resumed import keeps them. */
+  readonly mapping: ReadonlyArray<ImportTarget>;
+  readonly defaultCountry: string | null;
+  readonly onDuplicate: DuplicatePolicy;
+  /** Valid rows in the file, and how many of them are in. */
+  readonly total: number;
+  readonly done: number;
+  readonly created: number;
+  readonly updated: number;
+  readonly skipped: number;
+  readonly listed: number;
+  /** Rows the writes turned away so far, by their index in the file. */
+  readonly refused: ReadonlyArray<readonly [number, ReadonlyArray<RowError>]>;
+}
+const progressKey = (id: string) => `contact_import:${id}`;
+
 interface StoredRejections extends RejectedRows {
   readonly userId: string;
   readonly createdAt: number;
@@ -479,7 +518,22 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
     writeFileSync(path, JSON.stringify(value), { mode: 0o600 });
   };
 
-  const previewOf = (id: string, kept: StoredUpload): ImportPreview => {
+  /** Imports running in this process: their claimed upload is theirs, not a stopped import's. */
+  const active = new Set<string>();
+  const readProgress = (id: string) => {
+    const row = prepare("SELECT value FROM settings WHERE key = ?").get(progressKey(id)) as { value: string } | undefined;
+    return row === undefined ? undefined : (JSON.parse(row.value) as ImportProgress);
+  };
+  /** The actor's import that stopped half-way (its claimed upload and its progress), if `id` is one. */
+  const stoppedImport = (id: string, actor: Actor): { kept: StoredUpload; progress: ImportProgress } | undefined => {
+    if (!ID_PATTERN.test(id) || active.has(id)) return undefined;
+    const progress = readProgress(id);
+    if (progress === undefined || progress.userId !== actor.id) return undefined;
+    const kept = readKept<StoredUpload>(runningPath(id), actor);
+    return kept === undefined ? undefined : { kept, progress };
+  };
+
+  const previewOf = (id: string, kept: StoredUpload, progress?: ImportProgress): ImportPreview => {
     const properties = knownContactProperties(prepare);
     return {
       id,
@@ -491,6 +545,7 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
       guesses: guessMapping(kept.headers, properties),
       properties,
       expiresAt: kept.createdAt + IMPORT_TTL_MS,
+      stopped: progress === undefined ? null : { done: progress.done, total: progress.total },
     };
   };
 
@@ -503,6 +558,11 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
     const parsed = readCsv(file.bytes);
     if (Either.isLeft(parsed)) return yield* Effect.fail(parsed.left);
     sweep();
+    // The progress of stopped imports whose upload has expired: nothing can go on from it any more.
+    const stale = (prepare("SELECT key FROM settings WHERE key >= 'contact_import:' AND key < 'contact_import;'").all() as Array<{ key: string }>)
+      .map((r) => r.key.slice(progressKey("").length))
+      .filter((id) => !active.has(id) && !existsSync(runningPath(id)));
+    if (stale.length > 0) yield* Effect.orDie(db.writeEffect(() => stale.forEach((id) => prepare("DELETE FROM settings WHERE key = ?").run(progressKey(id)))));
     const id = randomBytes(16).toString("base64url");
     const kept: StoredUpload = {
       ...parsed.right,
@@ -517,15 +577,22 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
   const preview: ContactCsvShape["preview"] = Effect.fn("ContactCsv.preview")(function* (actor, id) {
     yield* mayWork(actor, "import contacts");
     const kept = ID_PATTERN.test(id) ? readKept<StoredUpload>(uploadPath(id), actor) : undefined;
-    if (!kept) return yield* Effect.fail(gone(id));
-    return previewOf(id, kept);
+    if (kept) return previewOf(id, kept);
+    const stopped = stoppedImport(id, actor);
+    if (!stopped) return yield* Effect.fail(gone(id));
+    return previewOf(id, stopped.kept, stopped.progress);
   });
 
   const run: ContactCsvShape["run"] = Effect.fn("ContactCsv.run")(function* (actor, input) {
     yield* mayWork(actor, "import contacts");
-    const options = yield* decodeInput(ImportOptions, input);
-    const kept = readKept<StoredUpload>(uploadPath(options.id), actor);
-    if (!kept) return yield* Effect.fail(gone(options.id));
+    const posted = yield* decodeInput(ImportOptions, input);
+    const fresh = readKept<StoredUpload>(uploadPath(posted.id), actor);
+    // Not an upload waiting: perhaps an import that stopped half-way, which goes on where it stopped.
+    const stopped = fresh ? undefined : stoppedImport(posted.id, actor);
+    const kept = fresh ?? stopped?.kept;
+    if (!kept) return yield* Effect.fail(gone(posted.id));
+    const resumed = stopped?.progress;
+    const options = resumed === undefined ? posted : { ...posted, mapping: resumed.mapping, defaultCountry: resumed.defaultCountry ?? undefined, onDuplicate: resumed.onDuplicate };
     const properties = knownContactProperties(prepare);
     const mappingIssues = checkMapping(options.mapping, kept.headers, properties);
     if (mappingIssues.length > 0) return yield* Effect.fail(new InvalidInput({ issues: mappingIssues }));
@@ -533,19 +600,36 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
     const ownerId = options.ownerId?.trim() || null;
     const listId = options.listId?.trim() || null;
     const country = options.defaultCountry && isSupportedCountry(options.defaultCountry) ? options.defaultCountry : undefined;
-    // Claimed by a rename (atomic): the same form sent twice imports once; the second finds nothing.
-    const running = runningPath(options.id);
-    try {
-      renameSync(uploadPath(options.id), running);
-    } catch {
-      return yield* Effect.fail(gone(options.id));
-    }
-    const { valid, errors } = judgeRows(kept, mapping, country);
     const importId = options.id;
+    const running = runningPath(importId);
+    if (active.has(importId)) return yield* Effect.fail(gone(importId));
+    if (resumed === undefined) {
+      // Claimed by a rename (atomic): the same form sent twice imports once; the second finds nothing.
+      try {
+        renameSync(uploadPath(importId), running);
+      } catch {
+        return yield* Effect.fail(gone(importId));
+      }
+    }
+    active.add(importId);
+    const { valid, errors } = judgeRows(kept, mapping, country);
     const policy = options.onDuplicate;
+    // Carried from chunk to chunk (and from the stopped run, for a resumed one).
+    const totals = {
+      created: resumed?.created ?? 0,
+      updated: resumed?.updated ?? 0,
+      skipped: resumed?.skipped ?? 0,
+      listed: resumed?.listed ?? 0,
+      refusedRows: new Map<number, ReadonlyArray<RowError>>(resumed?.refused ?? []),
+    };
+    // Which row went into which contact, to refuse a second row landing on the same one. A resumed
+    // import starts it afresh: its file's emails and phones are unique, so only a row matching by
+    // phone a contact an earlier row matched by email could go in twice (as an update).
+    const matchedBy = new Map<string, number>();
 
-    const outcome = yield* db
-      .writeEffect(() => {
+    /** Applies valid rows [from, from + IMPORT_CHUNK_ROWS) in one write, with the progress; how many. */
+    const applyChunk = (from: number) =>
+      db.writeEffect(() => {
         // Checked in the write itself: an owner disabled or a list deleted a moment ago refuses the whole import.
         const ownerRefusal = ownerId === null ? undefined : cannotOwn(prepare, ownerId);
         if (ownerRefusal !== undefined) throw invalid("ownerId", ownerRefusal);
@@ -558,8 +642,9 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
         const phoneRows = mapping.includes("phone") ? (prepare("SELECT id, phone FROM contacts WHERE phone IS NOT NULL").all() as Array<{ id: string; phone: string }>) : [];
         for (const r of phoneRows) byPhone.set(r.phone, [...(byPhone.get(r.phone) ?? []), r.id]);
         const readById = (id: string) => prepare("SELECT id, email, name, phone, properties FROM contacts WHERE id = ?").get(id) as ExistingContact;
-        const matchedBy = new Map<string, number>();
+        // Counted here and added to the totals only once the chunk is in (a failed write counts nothing).
         const refusedRows = new Map<number, RowError[]>();
+        const matched = new Map<string, number>();
         let created = 0;
         let updated = 0;
         let skipped = 0;
@@ -592,17 +677,17 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
               at,
             );
             if (row.phone !== undefined) byPhone.set(row.phone, [id]);
-            matchedBy.set(id, row.line);
+            matched.set(id, row.line);
             log("contact_created", { contactId: id });
             if (ownerId !== null) log("contact_owner_changed", { contactId: id, from: null, to: ownerId });
             created++;
             return id;
           }
-          const earlier = matchedBy.get(existing.id);
+          const earlier = matched.get(existing.id) ?? matchedBy.get(existing.id);
           if (earlier !== undefined) {
             throw new RowRefused({ line: row.line, column: null, message: `line ${earlier} already imports into the same contact` });
           }
-          matchedBy.set(existing.id, row.line);
+          matched.set(existing.id, row.line);
           if (policy === "skip") {
             skipped++;
             return existing.id;
@@ -645,7 +730,8 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
           updated++;
           return existing.id;
         };
-        for (const row of valid) {
+        const chunk = valid.slice(from, from + IMPORT_CHUNK_ROWS);
+        for (const row of chunk) {
           try {
             const contactId = applyRow(row);
             if (listId !== null) {
@@ -662,14 +748,61 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
             else throw error;
           }
         }
-        return { created, updated, skipped, listed, refusedRows };
-      })
-      .pipe(
-        Effect.catchTag("WriteFailed", (failed) => (failed.cause instanceof InvalidInput ? Effect.fail(failed.cause) : Effect.die(failed.cause))),
-        // Refused as a whole (an owner, a list): the upload is back for another try.
-        // On a defect too (a fault of the store): the upload must not stay claimed and stuck.
-        Effect.onError(() => Effect.sync(() => renameSync(running, uploadPath(options.id)))),
-      );
+        const done = from + chunk.length;
+        if (done >= valid.length) prepare("DELETE FROM settings WHERE key = ?").run(progressKey(importId));
+        else {
+          const progress: ImportProgress = {
+            userId: actor.id,
+            mapping,
+            defaultCountry: country ?? null,
+            onDuplicate: policy,
+            total: valid.length,
+            done,
+            created: totals.created + created,
+            updated: totals.updated + updated,
+            skipped: totals.skipped + skipped,
+            listed: totals.listed + listed,
+            refused: [...totals.refusedRows, ...refusedRows],
+          };
+          prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
+            progressKey(importId),
+            JSON.stringify(progress),
+          );
+        }
+        return { done, created, updated, skipped, listed, refusedRows, matched };
+      });
+
+    /** Between chunks: a turn of the event loop, so requests that arrived meanwhile (a bot turn) are served. */
+    const breathe = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)));
+
+    yield* Effect.gen(function* () {
+      let from = resumed?.done ?? 0;
+      // At least one write, even with no valid row: it checks the owner and the list.
+      do {
+        if (from > (resumed?.done ?? 0)) yield* breathe;
+        const chunk = yield* applyChunk(from).pipe(
+          Effect.catchTag("WriteFailed", (failed) => (failed.cause instanceof InvalidInput ? Effect.fail(failed.cause) : Effect.die(failed.cause))),
+        );
+        totals.created += chunk.created;
+        totals.updated += chunk.updated;
+        totals.skipped += chunk.skipped;
+        totals.listed += chunk.listed;
+        for (const [index, rowErrors] of chunk.refusedRows) totals.refusedRows.set(index, rowErrors);
+        for (const [id, line] of chunk.matched) matchedBy.set(id, line);
+        from = chunk.done;
+      } while (from < valid.length);
+    }).pipe(
+      Effect.ensuring(Effect.sync(() => active.delete(importId))),
+      // Refused or failed before anything was in (an owner, a list, a fault of the store): the
+      // upload is back for another try, not claimed and stuck. Once a chunk is in, the upload
+      // stays claimed beside the progress: importing again goes on from there.
+      Effect.onError(() =>
+        Effect.sync(() => {
+          if (readProgress(importId) === undefined) renameSync(running, uploadPath(importId));
+        }),
+      ),
+    );
+    const outcome = totals;
 
     const allErrors = new Map([...errors, ...outcome.refusedRows].sort(([a], [b]) => a - b));
     rmSync(running, { force: true });

@@ -20,6 +20,7 @@ import BetterSqlite3 from "better-sqlite3";
 import { Context, Data, Effect, Layer } from "effect";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
+import { registerNameKey } from "../sql/name-key.js";
 import { GROUP_BEGIN_STATEMENTS, GROUP_STATEMENTS, migrations, type GroupStatement } from "../sql/migrations.js";
 
 export type Sqlite = BetterSqlite3.Database;
@@ -67,6 +68,7 @@ export const migrate = (sqlite: Sqlite): ReadonlyArray<number> => {
   const applied = new Set(
     (sqlite.prepare("SELECT version FROM schema_migrations").all() as Array<{ version: number }>).map((r) => r.version),
   );
+  registerNameKey(sqlite);
   const ran: number[] = [];
   for (const migration of [...migrations].sort((a, b) => a.version - b.version)) {
     if (applied.has(migration.version)) continue;

@@ -9,7 +9,7 @@ import { Effect } from "effect";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { InvalidInput } from "./errors.js";
 import { makeInboxBulk, BULK_MAX, type InboxBulkShape } from "./inbox-bulk.js";
-import { openKit, people, type Kit } from "./inbox-test-kit.js";
+import { conversationState, openKit, people, type Kit } from "./inbox-test-kit.js";
 import { Inbox } from "./inbox.js";
 import type { LiveEvent } from "./live-events.js";
 import { makeSnoozes } from "./snoozes.js";
@@ -19,14 +19,7 @@ let bulk: InboxBulkShape;
 const seen: LiveEvent[] = [];
 const HOUR = 3_600_000;
 
-const row = (id: string) =>
-  kit.db.sqlite.prepare("SELECT status, version, assignee_id, team_id, snoozed_until FROM conversations WHERE id = ?").get(id) as {
-    status: string;
-    version: number;
-    assignee_id: string | null;
-    team_id: string | null;
-    snoozed_until: number | null;
-  };
+const row = (id: string) => conversationState(kit, id);
 const eventTypes = (id: string) =>
   (kit.db.sqlite.prepare("SELECT type FROM events WHERE conversation_id = ? ORDER BY id").all(id) as Array<{ type: string }>).map((e) => e.type);
 const allEvents = () => (kit.db.sqlite.prepare("SELECT COUNT(*) AS n FROM events").get() as { n: number }).n;

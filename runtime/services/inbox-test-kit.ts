@@ -164,6 +164,16 @@ export const openKit = async (): Promise<Kit> => {
   };
 };
 
+/** A conversation's status, version, assignment and snooze as stored (for assertions). */
+export const conversationState = (kit: Kit, id: string) =>
+  kit.db.sqlite.prepare("SELECT status, version, assignee_id, team_id, snoozed_until FROM conversations WHERE id = ?").get(id) as {
+    status: string;
+    version: number;
+    assignee_id: string | null;
+    team_id: string | null;
+    snoozed_until: number | null;
+  };
+
 /** A bot that greets, asks for a name and an email, then hands off to the Support team. */
 export const handoffFlow: FlowDocument = {
   id: "handoff_bot",

@@ -16,6 +16,7 @@
  * payload of another shape or broken JSON shows the message without them, never an error.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
+import { nameKey } from "../sql/name-key.js";
 import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, type AttachmentRow, type AttachmentSource } from "./attachments.js";
 import type { ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
@@ -803,11 +804,11 @@ export const makeInbox = (deps: {
     const byWait = filter.view !== "bot" && filter.view !== "closed";
     // The snoozed view lists the next to wake first (its order key replaces the wait's).
     const waitKey = filter.view === "snoozed" ? "c.snoozed_until" : WAIT_KEY;
-    // `label:Billing` or `label:"Sales lead"` in the search asks for a label by name (any case); the rest is searched as text.
+    // `label:Billing` or `label:"Sales lead"` in the search asks for a label by name (any case, by its key); the rest is searched as text.
     const { names: labelNames, rest: searchText } = labelTerms(filter.search ?? "");
     labelNames.forEach((name, i) => {
-      where.push(`c.id IN (SELECT cl.conversation_id FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE l.name = @labelName${i})`);
-      args[`labelName${i}`] = name;
+      where.push(`c.id IN (SELECT cl.conversation_id FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE l.name_key = @labelKey${i})`);
+      args[`labelKey${i}`] = nameKey(name);
     });
     const search = ftsQuery(searchText);
     if (search !== undefined) {

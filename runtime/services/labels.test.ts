@@ -63,6 +63,27 @@ describe("labels", () => {
     expect((await kit.run(l.list(people.admin))).map((x) => x.name)).toEqual(["Billing"]);
   });
 
+  it("are one label whatever their case in any script: a Unicode-case twin is a conflict, and the search finds either spelling", async () => {
+    const l = await labels();
+    const i = await inbox();
+    const transfer = await kit.run(l.create(people.admin, { name: "Überweisung", color: "teal" }));
+    for (const twin of ["überweisung", "ÜBERWEISUNG", "U\u0308berweisung"]) {
+      expect(await kit.fail(l.create(people.admin, { name: twin, color: "red" })), twin).toMatchObject({ _tag: "Conflict", message: `A label named “${twin}” already exists.` });
+    }
+    const street = await kit.run(l.create(people.admin, { name: "Straße", color: "gray" }));
+    expect(await kit.fail(l.update(people.admin, street.id, { name: "überweisung", color: "gray" }))).toMatchObject({ _tag: "Conflict" });
+    expect(await kit.fail(l.create(people.admin, { name: "STRASSE", color: "gray" }))).toMatchObject({ _tag: "Conflict" });
+    // A rename of a label to another case of its own name is fine.
+    expect(await kit.run(l.update(people.admin, transfer.id, { name: "überweisung", color: "teal" }))).toMatchObject({ name: "überweisung" });
+    expect(count("labels WHERE name_key = ?", "überweisung")).toBe(1);
+
+    const conv = kit.conversation();
+    await kit.run(l.addToConversation(people.admin, conv, { labelId: transfer.id }));
+    expect((await kit.run(i.listConversations({ search: "label:ÜBERWEISUNG" }, people.alex))).conversations.map((c) => c.id)).toEqual([conv]);
+    await kit.run(l.remove(people.admin, transfer.id));
+    await kit.run(l.remove(people.admin, street.id));
+  });
+
   it("go on and off conversations once each, with events and a live update, for whoever works in the inbox", async () => {
     const l = await labels();
     const vip = await kit.run(l.create(people.admin, { name: "VIP", color: "purple" }));

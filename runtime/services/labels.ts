@@ -12,6 +12,7 @@
  * deleting one is a live event for each inbox whose conversations carry it.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
+import { nameKey } from "../sql/name-key.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -274,9 +275,10 @@ export const makeLabels = (db: DatabaseShape, live: LiveEventsShape): LabelsShap
       const label = yield* decodeInput(LabelInput, input);
       const id = newId("label");
       yield* save(label.name, () => {
-        prepare("INSERT INTO labels (id, name, color, description, created_at) VALUES (?, ?, ?, ?, ?)").run(
+        prepare("INSERT INTO labels (id, name, name_key, color, description, created_at) VALUES (?, ?, ?, ?, ?, ?)").run(
           id,
           label.name,
+          nameKey(label.name),
           label.color,
           label.description || null,
           wallClock.now(),
@@ -291,7 +293,13 @@ export const makeLabels = (db: DatabaseShape, live: LiveEventsShape): LabelsShap
       const label = yield* decodeInput(LabelInput, input);
       let carriers: ReadonlyArray<Carrier> = [];
       yield* save(label.name, () => {
-        prepare("UPDATE labels SET name = ?, color = ?, description = ? WHERE id = ?").run(label.name, label.color, label.description || null, labelId);
+        prepare("UPDATE labels SET name = ?, name_key = ?, color = ?, description = ? WHERE id = ?").run(
+          label.name,
+          nameKey(label.name),
+          label.color,
+          label.description || null,
+          labelId,
+        );
         carriers = carriersOf(labelId);
       });
       yield* tellInboxes(carriers, { change: "labels", labelId, edited: true });

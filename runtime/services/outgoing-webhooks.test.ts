@@ -22,6 +22,7 @@ import { Database, type Sqlite } from "./database.js";
 import { Engine } from "./engine.js";
 import { toHttpError, type ApiError } from "./errors.js";
 import { Inbox } from "./inbox.js";
+import { addLabelsInWrite, Labels } from "./labels.js";
 import {
   makeOutgoingWebhooks,
   OutgoingWebhooks,
@@ -270,6 +271,45 @@ describe("fan-out and sending", () => {
     await run((w) => w.remove(admin, ops.id));
   });
 
+  it("sends each label added to or taken off a conversation, by an agent or a bot, with the conversation's labels then", async () => {
+    const sub = await subscribe("/labels", ["conversation.labels_changed"]);
+    const opened = await runtime.runPromise(
+      Effect.flatMap(OutsideConversations, (o) =>
+        Effect.flatMap(o.visitorFor({ channelId: emailChannel, externalId: "grace@example.com" }), ({ visitorId }) =>
+          o.open({ channelId: emailChannel, visitorId, contactId: null, text: "Invoice question", via: "email" }),
+        ),
+      ),
+    );
+    const conversationId = opened.conversationId;
+    const labels = <A, E>(f: (l: typeof Labels.Service) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Labels, f));
+    const billing = await labels((l) => l.create(admin, { name: "Refund", color: "blue" }));
+    const vip = await labels((l) => l.create(admin, { name: "Priority", color: "purple" }));
+    await labels((l) => l.addToConversation(admin, conversationId, { labelId: billing.id }));
+    // Adding what is there changes nothing and sends nothing.
+    await labels((l) => l.addToConversation(admin, conversationId, { labelId: billing.id }));
+    const db = await runtime.runPromise(Database);
+    const row = sqlite.prepare("SELECT id, inbox_id, channel_id, chatflow_id, chatflow_version_id, is_preview FROM conversations WHERE id = ?").get(conversationId) as Parameters<
+      typeof addLabelsInWrite
+    >[1];
+    await runtime.runPromise(Effect.orDie(db.writeEffect(() => addLabelsInWrite(db.prepare, row, [vip.id], Date.now()))));
+    await labels((l) => l.removeFromConversation(admin, conversationId, { labelId: billing.id }));
+
+    expect(await pass()).toMatchObject({ queued: 3, succeeded: 3 });
+    const sent = at("/labels").map((r) => r.json);
+    expect(sent.map((j) => j.type)).toEqual(["conversation.labels_changed", "conversation.labels_changed", "conversation.labels_changed"]);
+    expect(sent.map((j) => [j.data.change, j.data.label.name, j.data.by])).toEqual([
+      ["added", "Refund", admin.id],
+      ["added", "Priority", null],
+      ["removed", "Refund", admin.id],
+    ]);
+    expect(sent[0]!.data).toMatchObject({ conversation: { id: conversationId, channelId: emailChannel }, label: { id: billing.id } });
+    // The labels the conversation carries when the delivery is made.
+    expect(sent.every((j) => JSON.stringify(j.data.labels) === JSON.stringify([{ id: vip.id, name: "Priority" }]))).toBe(true);
+    await labels((l) => l.remove(admin, billing.id));
+    await labels((l) => l.remove(admin, vip.id));
+    await run((w) => w.remove(admin, sub.id));
+  });
+
   it("a chat conversation with a bot: its start and the visitor's messages, never the bot's; previews never", async () => {
     const sub = await subscribe("/chat", ["conversation.created", "message.created", "conversation.handed_off"]);
     const chat = sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' LIMIT 1").get() as { id: string };
@@ -380,6 +420,42 @@ describe("fan-out and sending", () => {
     expect(toHttpError(await failure((w) => w.sendTest(admin, sub.id))).status).toBe(409);
     await run((w) => w.remove(admin, sub.id));
     expect(sqlite.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE subscription_id = ?").get(sub.id)).toEqual({ n: 0 });
+  });
+});
+
+describe("a slow receiver", () => {
+  it("holds up only its own deliveries: the other subscription's arrive while it hangs, through the running loop", async () => {
+    // A receiver that takes every request and never answers (the client gives up after 10 s).
+    const hung: Array<() => void> = [];
+    const slowServer = createServer((req) => hung.push(() => req.socket.destroy()));
+    await new Promise<void>((resolve) => slowServer.listen(0, "127.0.0.1", resolve));
+    const slow = await run((w) => w.create(admin, { url: `http://127.0.0.1:${(slowServer.address() as AddressInfo).port}/hang`, eventTypes: ["ticket.created"] }));
+    const fast = await subscribe("/fast", ["ticket.created"]);
+    // More slow deliveries than a subscription's calls at once, queued before the fast ones.
+    const slowPings = [];
+    for (let i = 0; i < 6; i++) slowPings.push(await run((w) => w.sendTest(admin, slow.id)));
+    const stop = await run((w) => Effect.sync(() => w.start(50)));
+    try {
+      await expect.poll(() => hung.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(4);
+      const first = await run((w) => w.sendTest(admin, fast.id));
+      await expect.poll(() => at("/fast").map((r) => r.json.id), { timeout: 3_000 }).toEqual([first.id]);
+      // Later events for the fast one go out too while the slow one's calls still hang.
+      const second = await run((w) => w.sendTest(admin, fast.id));
+      await expect.poll(() => at("/fast").map((r) => r.json.id), { timeout: 3_000 }).toEqual([first.id, second.id]);
+      expect(slowPings.every((p) => deliveryRow(p.id).attempts === 0)).toBe(true);
+    } finally {
+      stop();
+      await new Promise<void>((resolve) => {
+        slowServer.close(() => resolve());
+        // Dropping the hung calls ends them now (a network error, retried later), not in 10 s.
+        const drop = setInterval(() => hung.splice(0).forEach((end) => end()), 20);
+        slowServer.on("close", () => clearInterval(drop));
+      });
+    }
+    // The slow subscription's lane ends with each of its calls recorded as a failed attempt.
+    await expect.poll(() => (sqlite.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE subscription_id = ? AND attempts = 1").get(slow.id) as { n: number }).n, { timeout: 15_000 }).toBe(6);
+    await run((w) => w.remove(admin, slow.id));
+    await run((w) => w.remove(admin, fast.id));
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Outgoing webhooks: Parley POSTs signed JSON to a subscriber's URL (a CRM, Slack, n8n, Zapier)
  * when things happen — a conversation is created, handed off, assigned, closed or reopened, a
- * visitor or agent writes, a contact or ticket is created, a ticket's status changes, a visitor
+ * label is added to or taken off it, a visitor or agent writes, a contact or ticket is created, a ticket's status changes, a visitor
  * rates a conversation. Admins keep the subscriptions (Settings → Webhooks).
  *
  * - Fan-out: a background pass reads the append-only `events` log (and new contacts, by rowid)
@@ -9,8 +9,9 @@
  *   wants its type, and moves the cursor — all in one write. Nothing is added to the writes that
  *   make the events: no trigger, nothing per bot turn. With no enabled subscription a pass is
  *   one read and no write (enabling the first subscription moves the cursor to the log's end).
- * - Sending: the same pass POSTs due deliveries (a few at once, no transaction held across the
- *   call) through the WebhookClient (its timeout, response cap, same-host redirects and
+ * - Sending: the same pass starts one sending lane per subscription with due deliveries (a few
+ *   at once each, no transaction held across the call), so a slow or dead receiver holds up only
+ *   its own deliveries; the loop does not wait for the lanes. POSTs go through the WebhookClient (its timeout, response cap, same-host redirects and
  *   private-address rule), signed `X-Parley-Signature: t=<unix s>,v1=<hex HMAC-SHA256(secret,
  *   "<t>.<body>")>`. A 2xx succeeds; anything else retries after 1 min, 5 min, 30 min, 2 h and
  *   8 h, and is `failed` after the 6th attempt. Pending deliveries live in SQLite, so they
@@ -37,6 +38,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "conversation.assigned",
   "conversation.closed",
   "conversation.reopened",
+  "conversation.labels_changed",
   "message.created",
   "contact.created",
   "ticket.created",
@@ -52,6 +54,7 @@ export const WEBHOOK_EVENT_LABELS: Readonly<Record<WebhookEventType, string>> = 
   "conversation.assigned": "A conversation is assigned to a person or a team",
   "conversation.closed": "A conversation is closed",
   "conversation.reopened": "A closed conversation is opened again",
+  "conversation.labels_changed": "A label is added to or removed from a conversation (by an agent or a bot)",
   "message.created": "A visitor or an agent writes (never internal comments or bot messages)",
   "contact.created": "A contact is created (by an agent, a bot, email, a form or the widget)",
   "ticket.created": "A ticket is created",
@@ -74,8 +77,10 @@ export const WEBHOOK_LOG_SIZE = 50;
 
 const EVENTS_PER_PASS = 500;
 const CONTACTS_PER_PASS = 200;
-const SENDS_PER_PASS = 100;
-const CONCURRENCY = 4;
+/** Due deliveries one lane (one subscription) sends before it ends and the loop starts it again. */
+const SENDS_PER_LANE = 100;
+/** POSTs in flight at once to one subscription. */
+const CONCURRENCY_PER_SUBSCRIPTION = 4;
 const PRUNE_EVERY_MS = 3_600_000;
 const MAX_ERROR = 500;
 
@@ -139,7 +144,11 @@ export interface OutgoingWebhooksShape {
   readonly deliveries: (actor: Actor, id: string) => Effect.Effect<ReadonlyArray<WebhookDelivery>, Forbidden | NotFound>;
   /** Queues a failed delivery again now, the same body with a fresh series of attempts. */
   readonly redeliver: (actor: Actor, id: string, deliveryId: string) => Effect.Effect<WebhookDelivery, Forbidden | NotFound | Conflict>;
-  /** One pass: fan the new events out, then send what is due (and prune, at most hourly). */
+  /**
+   * One pass: fan the new events out, then send what is due, one lane per subscription (and prune,
+   * at most hourly); resolves when the lanes it started are done (a subscription whose lane is
+   * still sending from an earlier pass is left to it). The loop runs the same pass without waiting.
+   */
   readonly runPass: () => Effect.Effect<WebhookPassResult>;
   /** Asks the loop for a pass now. */
   readonly wake: () => void;
@@ -210,6 +219,8 @@ const SOURCE_TYPES = [
   "ticket_created",
   "ticket_updated",
   "conversation_rated",
+  "label_added",
+  "label_removed",
 ] as const;
 
 interface EventRow {
@@ -248,6 +259,9 @@ export const publicEventType = (type: string, data: Record<string, unknown>): We
     }
     case "conversation_rated":
       return "rating.created";
+    case "label_added":
+    case "label_removed":
+      return "conversation.labels_changed";
     default:
       return null;
   }
@@ -385,6 +399,19 @@ const eventData = (prepare: Prepare, type: WebhookEventType, event: EventRow, da
       };
       if (type === "ticket.created") return { ticket: shown };
       return { ticket: shown, from: (data.from as { status?: unknown }).status ?? null, to: (data.to as { status?: unknown }).status ?? null, by: event.user_id };
+    }
+    case "conversation.labels_changed": {
+      // The conversation's labels as of the fan-out, beside the one change the event records.
+      const labels = prepare(
+        "SELECT l.id, l.name FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = ? ORDER BY l.name COLLATE NOCASE, l.id",
+      ).all(event.conversation_id) as Array<{ id: string; name: string }>;
+      return {
+        conversation,
+        change: event.type === "label_added" ? "added" : "removed",
+        label: { id: data.labelId ?? null, name: data.name ?? null },
+        by: event.user_id,
+        labels,
+      };
     }
     case "rating.created":
       return { conversation, rating: { score: data.score ?? null, commented: data.commented === true }, agentId: event.user_id };
@@ -666,12 +693,18 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
     readonly secret: string;
   }
 
+  /** The enabled subscriptions with a delivery due now (the partial index on due deliveries). */
+  const SELECT_DUE_SUBSCRIPTIONS = `
+SELECT DISTINCT d.subscription_id AS id
+  FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
+ WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND s.enabled = 1`;
+
   const SELECT_DUE = `
 SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
   FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id
- WHERE d.status = 'pending' AND d.next_attempt_at <= ? AND s.enabled = 1
+ WHERE d.subscription_id = ? AND d.status = 'pending' AND d.next_attempt_at <= ? AND s.enabled = 1
  ORDER BY d.next_attempt_at
- LIMIT ${SENDS_PER_PASS}`;
+ LIMIT ${SENDS_PER_LANE}`;
 
   /** POSTs one delivery and records the outcome (after the call: no transaction is held across it). */
   const sendOne = (row: DueRow) =>
@@ -737,7 +770,41 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
       yield* Effect.orDie(db.writeEffect(() => prepare("DELETE FROM webhook_deliveries WHERE created_at < ?").run(before)));
     });
 
-  const runPass: OutgoingWebhooksShape["runPass"] = () =>
+  type Outcome = "succeeded" | "retrying" | "failed";
+  /**
+   * The sending lanes in flight, one per subscription at most: a subscription's deliveries are
+   * sent only by its lane (so never twice at once), and a lane waiting on a slow receiver blocks
+   * no other subscription's lane nor the loop's next pass.
+   */
+  const lanes = new Map<string, Promise<ReadonlyArray<Outcome>>>();
+
+  /** Starts a lane for each subscription with due deliveries and none running; returns the started ones. */
+  const startLanes = (): ReadonlyArray<Promise<ReadonlyArray<Outcome>>> => {
+    const started: Array<Promise<ReadonlyArray<Outcome>>> = [];
+    for (const { id } of prepare(SELECT_DUE_SUBSCRIPTIONS).all(wallClock.now()) as Array<{ id: string }>) {
+      if (lanes.has(id)) continue;
+      const lane = Effect.runPromise(
+        Effect.gen(function* () {
+          const due = prepare(SELECT_DUE).all(id, wallClock.now()) as DueRow[];
+          const outcomes = yield* Effect.forEach(due, sendOne, { concurrency: CONCURRENCY_PER_SUBSCRIPTION });
+          // A full lane may have more due: the loop starts it again at once.
+          if (due.length === SENDS_PER_LANE) loop.wake();
+          return outcomes;
+        }),
+      )
+        .catch((error: unknown): ReadonlyArray<Outcome> => {
+          if (db.sqlite.open) console.error(`OutgoingWebhooks: sending to ${id} failed:`, error);
+          return [];
+        })
+        .finally(() => lanes.delete(id));
+      lanes.set(id, lane);
+      started.push(lane);
+    }
+    return started;
+  };
+
+  /** Fans out, then starts the lanes; `wait` waits for the lanes it started and counts their outcomes. */
+  const pass = (wait: boolean) =>
     Effect.gen(function* () {
       yield* prune();
       const empty = { queued: 0, succeeded: 0, retrying: 0, failed: 0 };
@@ -751,9 +818,9 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
       const end = ends();
       const fresh = end.event_id > cursor.after_event_id || end.contact_rowid > cursor.after_contact_rowid;
       const { queued, more } = fresh ? yield* fanOut() : { queued: 0, more: false };
-      const due = prepare(SELECT_DUE).all(wallClock.now()) as DueRow[];
-      const results = yield* Effect.forEach(due, sendOne, { concurrency: CONCURRENCY });
-      if (more || due.length === SENDS_PER_PASS) loop.wake();
+      const started = startLanes();
+      if (more) loop.wake();
+      const results = wait ? (yield* Effect.promise(() => Promise.all(started))).flat() : [];
       return {
         queued,
         succeeded: results.filter((r) => r === "succeeded").length,
@@ -762,7 +829,10 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
       };
     });
 
-  const loop = makePassLoop("OutgoingWebhooks", () => db.sqlite.open, runPass);
+  const runPass: OutgoingWebhooksShape["runPass"] = () => pass(true);
+
+  // The loop does not wait for the lanes: its next pass fans out and starts the idle lanes again.
+  const loop = makePassLoop("OutgoingWebhooks", () => db.sqlite.open, () => pass(false));
 
   return {
     list: (actor) =>

@@ -32,6 +32,7 @@ import { decodeFlowDocument } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import { businessMs, type BusinessHours, type OpeningRange } from "../core/business-time.js";
 import { addDays, localDay } from "../core/report-range.js";
+import { nameKey } from "../sql/name-key.js";
 import { Chatflows, CONTACT_PROPERTIES_SETTING } from "./chatflows.js";
 import { playScripted, type ScriptedClock } from "./clock.js";
 import { AppConfig } from "./config.js";
@@ -485,8 +486,8 @@ export const seed = (options: SeedOptions = {}) =>
             );
             const authorId = (s.prepare("SELECT id FROM users WHERE email = ?").get(DEMO_USERS[1].email) as { id: string } | undefined)?.id ?? adminId;
             for (const article of DEMO_ARTICLES) insertArticle.run(article.id, article.title, article.body, authorId, authorId, now, now, now);
-            const insertLabel = s.prepare("INSERT OR IGNORE INTO labels (id, name, color, description, created_at) VALUES (?, ?, ?, ?, ?)");
-            for (const label of DEMO_LABELS) insertLabel.run(label.id, label.name, label.color, label.description, now);
+            const insertLabel = s.prepare("INSERT OR IGNORE INTO labels (id, name, name_key, color, description, created_at) VALUES (?, ?, ?, ?, ?, ?)");
+            for (const label of DEMO_LABELS) insertLabel.run(label.id, label.name, nameKey(label.name), label.color, label.description, now);
           }
           putSetting(s, SEEDED_AT, String(realNow));
           return true;

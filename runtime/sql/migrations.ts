@@ -963,6 +963,93 @@ CREATE TABLE webhook_cursor (
 INSERT INTO webhook_cursor (id, after_event_id, after_contact_rowid)
   VALUES (1, COALESCE((SELECT max(id) FROM events), 0), COALESCE((SELECT max(rowid) FROM contacts), 0));
 `,
+  },  {
+    version: 30,
+    name: "personal access tokens for the REST API",
+    // A person's tokens for integrations (runtime/services/api-tokens.ts, server/rest-api.ts).
+    // Only the SHA-256 of a token is kept (token_hash); `prefix` is its first characters, shown
+    // so people can tell their tokens apart. A revoked token's row is deleted. The token acts as
+    // its user: a disabled user's tokens stop working because every check joins users. The
+    // user_id index serves a person's list; last_used_at is written at most once a minute.
+    sql: `
+CREATE TABLE api_tokens (
+  id TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 100),
+  token_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER,
+  last_used_at INTEGER
+);
+CREATE INDEX api_tokens_user ON api_tokens(user_id, created_at);
+`,
+  },
+  {
+    version: 31,
+    name: "events may have personal data taken out of them when a contact is erased",
+    // Erasing a contact (GDPR Art. 17, runtime/services/contact-privacy.ts) must not leave their
+    // email, consent text or a ticket's subject in the append-only log, yet the rows stay: every
+    // report is computed from them. The log stays append-only for everything else: an UPDATE
+    // naming any column but data is refused as before, and one naming data only while the
+    // erasure's own write has switched event_redaction on (it switches it off before the same
+    // COMMIT). Contacts are now deleted (merged or erased): the webhook fan-out's contact rowid
+    // cursor is moved back by the deleting write when the deleted row was the newest.
+    sql: `
+CREATE TABLE event_redaction (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  active INTEGER NOT NULL CHECK (active IN (0, 1))
+);
+INSERT INTO event_redaction (id, active) VALUES (1, 0);
+DROP TRIGGER events_append_only_update;
+CREATE TRIGGER events_append_only_update BEFORE UPDATE OF id, type, at, conversation_id, chatflow_id, chatflow_version_id,
+  node_id, port, from_node_id, user_id, inbox_id, channel_id, team_id, is_preview ON events
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+CREATE TRIGGER events_redaction_only BEFORE UPDATE OF data ON events
+WHEN (SELECT active FROM event_redaction) = 0
+BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+`,
+  },
+  {
+    version: 33,
+    name: "label names unique whatever their case in any script",
+    // NOCASE folds ASCII only, so "Überweisung" and "überweisung" could both exist. `name_key`
+    // is the name's case-blind key (runtime/sql/name-key.ts; `name_key()` is registered on the
+    // connection before migrating), kept by the labels service and unique. A database that
+    // already holds such twins keeps the oldest as it is; each later twin gets " #" and the end
+    // of its id appended to its name (cut to stay within 40 characters), so the index can be
+    // built and nothing is lost: an admin sees both and can rename or merge them.
+    sql: `
+ALTER TABLE labels ADD COLUMN name_key TEXT;
+UPDATE labels SET name_key = name_key(name);
+UPDATE labels SET name = substr(name, 1, 32) || ' #' || substr(id, -6)
+ WHERE EXISTS (SELECT 1 FROM labels o WHERE o.name_key = labels.name_key
+                 AND (o.created_at < labels.created_at OR (o.created_at = labels.created_at AND o.id < labels.id)));
+UPDATE labels SET name_key = name_key(name);
+CREATE UNIQUE INDEX labels_name_key ON labels(name_key);
+`,
+  },
+  {
+    version: 34,
+    name: "macros: saved replies that also act",
+    // A macro is a name, an optional reply and an ordered list of thread actions (JSON, decoded by
+    // the MacroInput Schema on every write and read: runtime/services/macros.ts). `owner_id` NULL
+    // is a macro shared with everyone (admins keep those); otherwise it is its owner's alone.
+    // Actions name labels, people and teams by id without foreign keys: one deleted later is
+    // reported as skipped when the macro runs, and the macro keeps its other steps.
+    sql: `
+CREATE TABLE macros (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL CHECK (length(name) BETWEEN 1 AND 80),
+  reply_text TEXT CHECK (reply_text IS NULL OR length(reply_text) BETWEEN 1 AND 4000),
+  actions TEXT NOT NULL CHECK (json_valid(actions) AND json_type(actions) = 'array'),
+  owner_id TEXT REFERENCES users(id) ON DELETE CASCADE,
+  created_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX macros_owner ON macros(owner_id);
+`,
   },
   {
     version: 32,

@@ -4,7 +4,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import BetterSqlite3 from "better-sqlite3";
-import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Locator, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -38,6 +38,24 @@ export async function login(page: Page, email: string, password: string): Promis
   await page.getByLabel("Password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page).not.toHaveURL(/\/login(\?|$)/);
+}
+
+/**
+ * A new browser context signed in as `email` (the demo users share the admin's password); the
+ * context is pushed onto `contexts` for the spec to close. `javaScriptEnabled: false` for a page
+ * without scripts.
+ */
+export async function signedInPage(
+  browser: Browser,
+  email: string,
+  contexts: BrowserContext[],
+  options: { readonly javaScriptEnabled?: boolean } = {},
+): Promise<Page> {
+  const context = await browser.newContext({ baseURL: parleyUrl(), javaScriptEnabled: options.javaScriptEnabled ?? true });
+  contexts.push(context);
+  const page = await context.newPage();
+  await login(page, email, adminPassword());
+  return page;
 }
 
 /**

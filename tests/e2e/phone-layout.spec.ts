@@ -4,8 +4,8 @@
  * Wide tables scroll inside their card instead of widening the page, and an agent who opens a
  * conversation has the composer in view at once.
  */
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
+import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -28,6 +28,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/teams",
       "/settings/routing",
       "/settings/saved-replies",
+      "/settings/macros",
       "/settings/labels",
       "/settings/webhooks",
       "/settings/profile",
@@ -45,7 +46,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
   },
   agent: {
     email: () => demoUsers.agent,
-    pages: ["/inbox", "/inbox?view=snoozed", "/inbox/bulk", "/tickets", "/contacts", "/contacts/import", "/lists", "/knowledge", "/settings/profile"],
+    pages: ["/inbox", "/inbox?view=snoozed", "/inbox/bulk", "/tickets", "/contacts", "/contacts/import", "/lists", "/knowledge", "/settings/macros", "/settings/profile"],
   },
   marketer: {
     email: () => demoUsers.marketer,
@@ -78,6 +79,18 @@ for (const [role, { email, pages }] of Object.entries(pagesByRole)) {
     }
   });
 }
+
+test("on a phone, the profile page fits with a new API token shown and the tokens listed", async ({ page }) => {
+  await page.setViewportSize(PHONE);
+  await login(page, demoUsers.analyst, adminPassword());
+  await page.goto("/settings/profile");
+  const section = page.getByRole("region", { name: "API tokens" });
+  await section.getByLabel("Name").fill("A reporting script with a long name for a phone");
+  await section.getByRole("button", { name: "Create token" }).click();
+  await expect(section.getByLabel("New API token")).toBeVisible();
+  await expect(section.getByRole("table")).toBeVisible();
+  expect(await sidewaysOverflow(page), `/settings/profile is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+});
 
 test("on a phone, a report fits the screen before its charts are drawn (no script yet)", async ({ browser }) => {
   // Without JavaScript the charts keep the fixed size they are served with.
@@ -196,4 +209,59 @@ test("on a phone, a contact known only by a long email and an article with a lon
   await page.getByRole("button", { name: "Save draft" }).click();
   await expect(page.getByRole("heading", { level: 1, name: title })).toBeVisible();
   expect(await sidewaysOverflow(page), `the article's page is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+});
+
+/** Whether the element's text is cut (an ellipsis) rather than shown whole. */
+const isCut = (locator: Locator) => locator.evaluate((el) => el.scrollWidth > el.clientWidth);
+
+test("on a phone, a long label name ends in an ellipsis in its chips, and a long status tag stays one line inside the row", async ({ page, playwright }) => {
+  const stamp = Date.now();
+  // 40 characters (the most a name may have), wide capitals, no space to break at: wider than the phone.
+  const longName = `RÜCKERSTATTUNG-KREDITKARTENZAHLUNG-${stamp}`.slice(0, 40);
+  const request = await playwright.request.newContext({ baseURL: parleyUrl() });
+  const question = `Where did my refund go? ${stamp}`;
+  const { conversationId } = await apiVisitorAsksForAPerson(request, await getChatChannelId(request), question);
+  await request.dispose();
+
+  await page.setViewportSize(PHONE);
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/labels");
+  const add = page.locator("section", { has: page.getByRole("heading", { name: "Add a label" }) });
+  await add.getByLabel("Name").fill(longName);
+  await add.getByLabel("Colour").selectOption({ label: "Purple" });
+  await add.getByRole("button", { name: "Add label" }).click();
+  await expect(page.getByRole("status")).toHaveText("The label is added.");
+  expect(await sidewaysOverflow(page), `/settings/labels is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+  const labelId = readServerDatabase<{ id: string }>("SELECT id FROM labels WHERE name = ?", longName).id;
+  writeServerDatabase("INSERT INTO conversation_labels (conversation_id, label_id, added_by, added_at) VALUES (?, ?, NULL, ?)", conversationId, labelId, stamp);
+  // Snoozed for weeks: the row's status tag says until when, date and time.
+  writeServerDatabase("UPDATE conversations SET snoozed_until = ? WHERE id = ?", stamp + 40 * 86_400_000, conversationId);
+
+  await page.goto("/inbox?view=snoozed");
+  const row = page.getByRole("link").filter({ hasText: question });
+  await expect(row).toBeVisible();
+  expect(await sidewaysOverflow(page), `the list is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+  const rowBox = (await row.boundingBox())!;
+  const chip = row.getByRole("list", { name: "Labels" }).getByText(longName);
+  const chipBox = (await chip.boundingBox())!;
+  expect(chipBox.x + chipBox.width, "the chip ends inside its row").toBeLessThanOrEqual(rowBox.x + rowBox.width + 0.5);
+  expect(await isCut(chip), "the long name ends in an ellipsis").toBe(true);
+  expect(chipBox.height, "the chip is one line").toBeLessThan(24);
+  const tag = row.locator(".tag", { hasText: "snoozed until" });
+  const tagBox = (await tag.boundingBox())!;
+  expect(tagBox.x + tagBox.width, "the status tag ends inside its row").toBeLessThanOrEqual(rowBox.x + rowBox.width + 0.5);
+  expect(tagBox.height, "the status tag is one line").toBeLessThan(24);
+  // Who has it and where stay together on one line after the tag, not split over two.
+  const owner = row.locator(".conversation-item__meta > *", { hasText: "Unassigned" });
+  await expect(owner).toContainText("· Support");
+  expect((await owner.boundingBox())!.height, "who and where share one line").toBeLessThan(24);
+
+  // The thread's header: the chip row scrolls sideways, but the chip itself is not wider than the screen.
+  await row.click();
+  const header = page.locator(".thread__labels").getByText(longName);
+  await expect(header).toBeVisible();
+  expect((await header.boundingBox())!.width, "the header's chip fits the screen").toBeLessThanOrEqual(PHONE.width - 16);
+  expect(await sidewaysOverflow(page), `the thread is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+  await page.goto("/inbox?view=snoozed");
+  writeServerDatabase("DELETE FROM labels WHERE id = ?", labelId);
 });

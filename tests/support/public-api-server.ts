@@ -1,8 +1,9 @@
 /**
- * The public API's handler on its own node:http server on loopback, as server/index.ts puts it
- * in front of Remix: whatever it does not handle answers 418, so a test notices a request that
- * would have fallen through to the app. `startPublicApiApp` starts it on a seeded app of its
- * own (a fresh SQLite file, the demo seeded, as the server starts).
+ * The public API's handler (and the REST API's before it) on its own node:http server on
+ * loopback, as server/index.ts puts them in front of Remix: whatever they do not handle answers
+ * 418, so a test notices a request that would have fallen through to the app.
+ * `startPublicApiApp` starts them on a seeded app of its own (a fresh SQLite file, the demo
+ * seeded, as the server starts).
  */
 import type BetterSqlite3 from "better-sqlite3";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -14,10 +15,15 @@ import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-laye
 import { loadConfig } from "../../runtime/services/config.js";
 import { Database } from "../../runtime/services/database.js";
 import { createPublicApi, type PublicApi, type PublicApiOptions } from "../../server/public-api.js";
+import { createRestApi, type RestApi, type RestApiOptions } from "../../server/rest-api.js";
 import { startup } from "../../server/startup.js";
 
-export const listenPublicApi = async (handler: PublicApi): Promise<{ readonly server: Server; readonly base: string }> => {
+export const listenPublicApi = async (
+  handler: PublicApi,
+  restApi?: RestApi,
+): Promise<{ readonly server: Server; readonly base: string }> => {
   const server = createServer((req, res) => {
+    if (restApi?.handle(req, res)) return;
     if (!handler.handle(req, res)) {
       res.statusCode = 418;
       res.end("not the public API");
@@ -31,6 +37,8 @@ export interface PublicApiApp {
   readonly runtime: AppRuntime;
   readonly sqlite: BetterSqlite3.Database;
   readonly api: PublicApi;
+  /** The REST API (/api/v1), served in front of the public API as server/index.ts does. */
+  readonly restApi: RestApi;
   readonly server: Server;
   /** Where the API listens, e.g. http://127.0.0.1:41873. */
   readonly base: string;
@@ -42,7 +50,7 @@ export interface PublicApiApp {
 }
 
 /** A seeded app in a temp folder (`name` names it) with the public API listening on loopback. */
-export const startPublicApiApp = async (name: string, options: PublicApiOptions): Promise<PublicApiApp> => {
+export const startPublicApiApp = async (name: string, options: PublicApiOptions, restOptions: RestApiOptions = {}): Promise<PublicApiApp> => {
   const dir = mkdtempSync(join(tmpdir(), `parley-${name}-`));
   const config = loadConfig({
     DATABASE_PATH: join(dir, "parley.sqlite"),
@@ -53,7 +61,8 @@ export const startPublicApiApp = async (name: string, options: PublicApiOptions)
   const runtime = makeAppRuntime(config);
   await startup(runtime, config);
   const api = createPublicApi(runtime, options);
-  const { server, base } = await listenPublicApi(api);
+  const restApi = createRestApi(runtime, restOptions);
+  const { server, base } = await listenPublicApi(api, restApi);
   const sqlite = (await runtime.runPromise(Database)).sqlite;
   const channelId = sqlite.prepare("SELECT id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1").pluck().get() as string;
   const leadFlowId = sqlite
@@ -66,6 +75,7 @@ export const startPublicApiApp = async (name: string, options: PublicApiOptions)
     runtime,
     sqlite,
     api,
+    restApi,
     server,
     base,
     channelId,

@@ -20,6 +20,7 @@ export type ThreadIntent =
   | "add-label"
   | "remove-label"
   | "set-labels"
+  | "run-macro"
   | "typing";
 
 export type ThreadActionResult =
@@ -32,6 +33,12 @@ export type ThreadActionResult =
       readonly clientMessageId?: string;
       readonly mentioned?: ReadonlyArray<string>;
       readonly ticket?: { readonly id: string; readonly subject: string };
+      /** What a macro did: its steps done and those skipped, each with its reason. */
+      readonly macro?: {
+        readonly name: string;
+        readonly applied: ReadonlyArray<string>;
+        readonly skipped: ReadonlyArray<{ readonly step: string; readonly reason: string }>;
+      };
     }
   | {
       readonly ok: false;

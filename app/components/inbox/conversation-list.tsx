@@ -233,10 +233,12 @@ export function ConversationListPane({
                         <span className={c.status === "pending" ? "tag tag--pending" : "tag"}>{statusLabels[c.status]}</span>
                       )}
                       {c.queued ? <span className="tag tag--queued">queued</span> : null}
-                      <span>{c.assignee ? c.assignee.name : c.team ? c.team.name : "Unassigned"}</span>
-                      <span className="muted">
-                        · {c.inbox.name}
-                        {c.channel.kind !== "chat" ? ` · ${kindLabels[c.channel.kind] ?? c.channel.kind}` : ""}
+                      <span>
+                        {c.assignee ? c.assignee.name : c.team ? c.team.name : "Unassigned"}{" "}
+                        <span className="muted">
+                          · {c.inbox.name}
+                          {c.channel.kind !== "chat" ? ` · ${kindLabels[c.channel.kind] ?? c.channel.kind}` : ""}
+                        </span>
                       </span>
                     </span>
                     {/* Four at most: ten labels made a row five lines of chips tall. */}

@@ -20,7 +20,8 @@ export const colorNames: Readonly<Record<LabelColor, string>> = {
 export function LabelChip({ label }: { label: Pick<Chip, "name" | "color"> }) {
   return (
     <span className={`label-chip label-chip--${label.color}`} title={label.name}>
-      {label.name}
+      {/* Its own box: an ellipsis applies to an element's text, not to a flex container's loose text. */}
+      <span className="label-chip__name">{label.name}</span>
     </span>
   );
 }

@@ -1,9 +1,10 @@
 import { Form, useFetcher } from "@remix-run/react";
-import { useCallback, useEffect, useId, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import type { LabelChip as Chip } from "../../runtime.server.js";
 import { CsrfInput, useCsrfToken } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { LabelChip } from "./label-chips.js";
+import { MenuFilter, menuKeyDown, shownChoices } from "./menu-parts.js";
 
 export const labelsFetcherKey = (conversationId: string) => `labels:${conversationId}`;
 
@@ -26,7 +27,6 @@ export function LabelPicker({ conversationId, action, labels, chosen }: { conver
   const [query, setQuery] = useState("");
   const summaryRef = useRef<HTMLElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
-  const filterId = useId();
   // Labels whose change failed: when one is no longer offered (an admin deleted it meanwhile),
   // its own box and message are gone with it, so the menu says what happened.
   const [failed, setFailed] = useState<ReadonlyArray<Chip>>([]);
@@ -41,22 +41,8 @@ export function LabelPicker({ conversationId, action, labels, chosen }: { conver
   const has = new Set(chosen.map((l) => l.id));
   const shown = new Set(matchingLabels(labels, query).map((l) => l.id));
 
-  const boxes = () => [...(listRef.current?.querySelectorAll<HTMLInputElement>("input[type=checkbox]") ?? [])].filter((b) => !b.closest("[hidden]"));
-  const onKeyDown = (event: KeyboardEvent<HTMLElement>) => {
-    if (event.key === "Escape") {
-      event.preventDefault();
-      setOpen(false);
-      summaryRef.current?.focus();
-      return;
-    }
-    if (event.key !== "ArrowDown" && event.key !== "ArrowUp") return;
-    const all = boxes();
-    if (all.length === 0) return;
-    event.preventDefault();
-    const at = all.indexOf(document.activeElement as HTMLInputElement);
-    const next = event.key === "ArrowDown" ? (at + 1) % all.length : at <= 0 ? all.length - 1 : at - 1;
-    all[next]?.focus();
-  };
+  const boxes = () => shownChoices<HTMLInputElement>(listRef.current, "input[type=checkbox]");
+  const onKeyDown = menuKeyDown(boxes, () => setOpen(false), summaryRef);
 
   return (
     <details
@@ -83,24 +69,7 @@ export function LabelPicker({ conversationId, action, labels, chosen }: { conver
           <p className="muted label-picker__empty">No labels yet: an admin adds them in Settings → Labels.</p>
         ) : (
           <>
-            <label className="visually-hidden" htmlFor={filterId}>
-              Filter labels
-            </label>
-            <input
-              id={filterId}
-              type="search"
-              placeholder="Filter labels"
-              autoComplete="off"
-              value={query}
-              onChange={(event) => setQuery(event.currentTarget.value)}
-              onKeyDown={(event) => {
-                // Enter in the filter ticks nothing and sends nothing: it moves to the first match.
-                if (event.key === "Enter") {
-                  event.preventDefault();
-                  boxes()[0]?.focus();
-                }
-              }}
-            />
+            <MenuFilter label="Filter labels" value={query} onChange={setQuery} first={() => boxes()[0]} />
             <ul className="label-picker__list" ref={listRef}>
               {labels.map((label) => (
                 <LabelOption

@@ -1,7 +1,7 @@
 /**
  * The thread's POST actions, one per `intent` (reply | comment | assign | close | reopen |
  * mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact |
- * set-owner | create-ticket | add-label | remove-label | set-labels | typing | retry-delivery): the form is read
+ * set-owner | create-ticket | add-label | remove-label | set-labels | run-macro | typing | retry-delivery): the form is read
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
  * the HTTP status of the outcome (400 / 403 / 404 / 409 / 413 for expected failures).
  *
@@ -23,6 +23,7 @@ import {
   Contacts,
   InboxService,
   Labels,
+  Macros,
   Reports,
   run,
   Snoozes,
@@ -34,7 +35,7 @@ import {
 import { contactUpdateInput, newContactInput, ownerInput } from "../contacts/contact-form.server.js";
 import type { ThreadActionResult, ThreadIntent } from "./action-result.js";
 import { newClientMessageId } from "./composer-logic.js";
-import { snoozeTimeOf } from "./snooze-logic.js";
+import { snoozePresets, snoozeTimeOf } from "./snooze-logic.js";
 import type { RetryDeliveryResult } from "./thread-messages.js";
 
 type Intent = ThreadIntent | Extract<RetryDeliveryResult, { ok: true }>["intent"];
@@ -57,6 +58,7 @@ const intents: ReadonlyArray<Intent> = [
   "add-label",
   "remove-label",
   "set-labels",
+  "run-macro",
   "typing",
   "retry-delivery",
 ];
@@ -359,6 +361,21 @@ export const threadAction = async (
       );
       if (!result.ok) return failure(intent, result);
       return data<ThreadActionResult>({ ok: true, intent, message: "Labels saved." });
+    }
+    case "run-macro": {
+      // A snooze step's preset is computed now, on the posted zone (the browser's, filled in by the
+      // page's script), else the workspace's — as the bulk bar's presets are.
+      const zone = given(form, "timeZone") ?? (await run(context, Effect.flatMap(Reports, (r) => r.timezone())));
+      const presets = Object.fromEntries(snoozePresets(Date.now(), zone).map((p) => [p.id, p.at]));
+      const input = { macroId: text(form, "macroId") ?? "", version, clientMessageId: given(form, "clientMessageId") ?? newClientMessageId(), timeZone: zone, presets };
+      const result = await attempt(context, Effect.flatMap(Macros, (m) => m.run(user, conversationId, input)));
+      if (!result.ok) return failure(intent, result);
+      const { macro, applied, skipped } = result.value;
+      const message =
+        skipped.length === 0
+          ? `Ran “${macro.name}”: ${applied.length === 1 ? "1 step" : `${applied.length} steps`} done.`
+          : `Ran “${macro.name}”: ${applied.length} done, ${skipped.length} skipped.`;
+      return data<ThreadActionResult>({ ok: true, intent, message, macro: { name: macro.name, applied, skipped } });
     }
     case "retry-delivery": {
       const messageId = text(form, "messageId") ?? "";

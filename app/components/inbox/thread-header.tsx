@@ -5,6 +5,7 @@ import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { LabelChips } from "./label-chips.js";
 import { LabelPicker } from "./label-picker.js";
+import { MacroMenu, MacroOutcome, macroFetcherKey, type MacroChoice } from "./macro-menu.js";
 import { statusLabels, waitingLabel } from "./labels.js";
 import { SnoozeControl, SnoozedLine, snoozeFetcherKey, unsnoozeFetcherKey } from "./snooze-control.js";
 import type { InboxOutletContext } from "./use-inbox-live.js";
@@ -21,7 +22,7 @@ function useConflictRefresh(data: ThreadActionResult | undefined, state: string)
 
 /**
  * The thread's heading: who, where, status and wait; assignment (a person and/or a team, sent
- * on change), labels, mark pending / mark open, snooze / unsnooze, and close / reopen — all with the conversation's
+ * on change), labels, macros, mark pending / mark open, snooze / unsnooze, and close / reopen — all with the conversation's
  * version, so a stale write gets a clear conflict and the page refreshes.
  */
 export function ThreadHeader({
@@ -30,6 +31,7 @@ export function ThreadHeader({
   listFilter,
   now,
   workspaceTimeZone,
+  macros,
 }: {
   conversation: ConversationSummary;
   options: InboxOutletContext["options"];
@@ -37,6 +39,8 @@ export function ThreadHeader({
   now: number;
   /** The zone a snooze's date-time field is read on without JavaScript. */
   workspaceTimeZone: string;
+  /** The macros the agent may run here (shared ones and their own). */
+  macros: ReadonlyArray<MacroChoice>;
 }) {
   const assign = useFetcher<ThreadActionResult>({ key: `assign:${conversation.id}` });
   const status = useFetcher<ThreadActionResult>({ key: `status:${conversation.id}` });
@@ -52,6 +56,8 @@ export function ThreadHeader({
   const unsnoozeFetcher = useFetcher<ThreadActionResult>({ key: unsnoozeFetcherKey(conversation.id) });
   useConflictRefresh(snoozeFetcher.data, snoozeFetcher.state);
   useConflictRefresh(unsnoozeFetcher.data, unsnoozeFetcher.state);
+  const macroFetcher = useFetcher<ThreadActionResult>({ key: macroFetcherKey(conversation.id) });
+  useConflictRefresh(macroFetcher.data, macroFetcher.state);
   const problem = [assign.data, status.data, pendingFetcher.data, snoozeFetcher.data, unsnoozeFetcher.data].find(
     (d): d is Extract<ThreadActionResult, { ok: false }> => d !== undefined && !d.ok,
   );
@@ -129,6 +135,7 @@ export function ThreadHeader({
           </noscript>
         </assign.Form>
         <LabelPicker conversationId={conversation.id} action={action} labels={options.labels} chosen={conversation.labels} />
+        <MacroMenu conversation={conversation} action={action} macros={macros} />
         {conversation.status === "open" || pending ? (
           // Pending: the team has answered and waits on the visitor; their next message opens it again.
           <pendingFetcher.Form method="post" action={action}>
@@ -162,6 +169,7 @@ export function ThreadHeader({
           {problem.conflict ? `${problem.error} (The conversation has been refreshed.)` : (problem.fields.userId ?? problem.fields.teamId ?? problem.error)}
         </p>
       ) : null}
+      <MacroOutcome conversationId={conversation.id} />
     </header>
   );
 }

@@ -43,3 +43,17 @@ export function SubmitActions({
     </div>
   );
 }
+
+/** An item's edit form's buttons: one that saves (`intent` = `saveIntent`) and Delete (`intent` = delete). */
+export function SaveDeleteActions({ busy, saveIntent = "update", saveLabel = "Save" }: { busy: boolean; saveIntent?: string; saveLabel?: string }) {
+  return (
+    <div className="form__actions">
+      <button type="submit" name="intent" value={saveIntent} className="button" disabled={busy}>
+        {saveLabel}
+      </button>{" "}
+      <button type="submit" name="intent" value="delete" className="button button--secondary" disabled={busy}>
+        Delete
+      </button>
+    </div>
+  );
+}
