@@ -4,7 +4,7 @@
  * workspace's requirement on Settings → Users. The forms post `two-factor-…` intents that
  * two-factor.server.ts runs; codes and passwords are never rendered back.
  */
-import { Form, useActionData } from "@remix-run/react";
+import { Form, useActionData, useNavigation } from "@remix-run/react";
 import { CopyButton } from "../copy-button.js";
 import { CsrfInput } from "../csrf-input.js";
 import { Field } from "../field.js";
@@ -235,6 +235,8 @@ export function TwoFactorAdminSection({
 export function TwoFactorRequirementCard({ required, enabledCount, total }: { required: boolean; enabledCount: number; total: number }) {
   const answer = useActionData<{ intent?: unknown; errors?: { form?: string } | null; required?: boolean | null }>();
   const mine = answer?.intent === "two-factor-required" ? answer : undefined;
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting" && navigation.formData?.get("intent") === "two-factor-required";
   return (
     <section className="card" aria-labelledby="two-factor-required-title">
       <h2 id="two-factor-required-title">Two-factor authentication</h2>
@@ -253,7 +255,7 @@ export function TwoFactorRequirementCard({ required, enabledCount, total }: { re
           <input type="checkbox" name="required" defaultChecked={required} style={{ width: "auto" }} />
           Require two-factor authentication for all users
         </label>
-        <SubmitActions busy={false} label="Save" />
+        <SubmitActions busy={busy} label="Save" />
       </Form>
     </section>
   );
