@@ -30,7 +30,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   if (!signedIn) return { user: null, csrfToken: null };
   const { user } = signedIn;
   return {
-    user: { id: user.id, name: user.displayName ?? user.name, email: user.email, role: user.role },
+    user: { id: user.id, name: user.displayName ?? user.name, email: user.email, role: user.role, twoFactorSetupDue: signedIn.twoFactorSetupDue },
     csrfToken: signedIn.csrfToken,
   };
 }
@@ -70,7 +70,8 @@ function Shell({ children }: { children: React.ReactNode }) {
         </Link>
         {user ? (
           <>
-            <nav aria-label="Main" className="topnav">
+            {/* Someone who must set up two-factor sign-in first sees only that page and Log out. */}
+            {user.twoFactorSetupDue ? null : <nav aria-label="Main" className="topnav">
               <ul>
                 {navigation
                   .filter((item) => canOpen(user.role, item.area))
@@ -80,7 +81,7 @@ function Shell({ children }: { children: React.ReactNode }) {
                     </li>
                   ))}
               </ul>
-            </nav>
+            </nav>}
             <div className="account">
               <Link to="/settings/profile" className="account__name" title="Your profile">
                 <span>{user.name}</span>

@@ -10,6 +10,8 @@ import type { AppServices } from "../runtime/services/app-layer.js";
 import { toHttpError, type ApiError, type ErrorBody } from "../runtime/services/errors.js";
 
 export { Accounts, WRONG_CREDENTIALS, roles } from "../runtime/services/accounts.js";
+export { TwoFactor, TOTP_ISSUER } from "../runtime/services/two-factor.js";
+export type { SecondFactorProof, TwoFactorSetup, TwoFactorStatus } from "../runtime/services/two-factor.js";
 export type { Availability, Role, User } from "../runtime/services/accounts.js";
 export { AppConfig } from "../runtime/services/config.js";
 export { ApiTokens, tokenExpiryDays, MAX_TOKEN_NAME } from "../runtime/services/api-tokens.js";

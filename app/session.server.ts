@@ -1,16 +1,22 @@
 /**
  * Sign-in sessions in the Remix app: the signed session cookie, the one-line guard
- * `requireUser` (which also checks the CSRF token of every mutation), and the double-submit
- * token that protects the login form (which has no session yet).
+ * `requireUser` (which also checks the CSRF token of every mutation), the double-submit
+ * token that protects the login form (which has no session yet), and the pending-login cookie
+ * between a correct password and the two-factor code (which is no session either).
  */
 import { createCookie, redirect, type AppLoadContext, type Cookie } from "@remix-run/node";
 import { Effect } from "effect";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { isAllowed } from "./roles.js";
-import { Accounts, AppConfig, errorResponse, Forbidden, readCapped, run, type Role, type User } from "./runtime.server.js";
+import { Accounts, AppConfig, errorResponse, Forbidden, readCapped, run, type Attempt, type Role, type User } from "./runtime.server.js";
 
 const SESSION_COOKIE = "parley_session";
 const LOGIN_CSRF_COOKIE = "parley_login_csrf";
+const PENDING_LOGIN_COOKIE = "parley_login_pending";
+/** How long the second step of a sign-in may take after the password. */
+export const PENDING_LOGIN_TTL_MS = 5 * 60 * 1000;
+/** Where a user is sent while the workspace requires two-factor sign-in and they have not set it up. */
+export const TWO_FACTOR_SETUP_PATH = "/two-factor";
 const NOTICE_COOKIE = "parley_notice";
 /** How long a notice waits for the page it was left for (a redirect's next request comes at once). */
 const NOTICE_MAX_AGE_S = 60;
@@ -24,11 +30,14 @@ export interface SignedIn {
   readonly user: User;
   readonly csrfToken: string;
   readonly token: string;
+  /** The workspace requires two-factor sign-in and this user has not set it up yet. */
+  readonly twoFactorSetupDue: boolean;
 }
 
 interface Cookies {
   readonly session: Cookie;
   readonly loginCsrf: Cookie;
+  readonly pendingLogin: Cookie;
   readonly notice: Cookie;
 }
 const cookieCache = new Map<string, Cookies>();
@@ -45,6 +54,8 @@ const cookiesFor = async (request: Request, context: AppLoadContext): Promise<Co
       session: createCookie(SESSION_COOKIE, { ...options, maxAge: SESSION_MAX_AGE_S }),
       // No maxAge: it lives as long as the browser session, which is as long as a login page stays open.
       loginCsrf: createCookie(LOGIN_CSRF_COOKIE, options),
+      // Signed like the others: the browser cannot make one up or change whose it is.
+      pendingLogin: createCookie(PENDING_LOGIN_COOKIE, { ...options, maxAge: PENDING_LOGIN_TTL_MS / 1000 }),
       notice: createCookie(NOTICE_COOKIE, { ...options, maxAge: NOTICE_MAX_AGE_S }),
     };
     cookieCache.set(key, cookies);
@@ -97,7 +108,7 @@ export const getSignedIn = async (request: Request, context: AppLoadContext): Pr
   const token = await sessionToken(request, context);
   if (!token) return null;
   const info = await run(context, Effect.flatMap(Accounts, (accounts) => accounts.getSession(token)));
-  return info ? { user: info.user, csrfToken: info.csrfToken, token } : null;
+  return info ? { user: info.user, csrfToken: info.csrfToken, token, twoFactorSetupDue: info.twoFactorSetupDue } : null;
 };
 
 const isMutation = (request: Request) => request.method !== "GET" && request.method !== "HEAD";
@@ -144,13 +155,15 @@ export const verifyCsrf = async (request: Request, expected: string): Promise<vo
 
 /**
  * The guard at the top of every loader and action: the signed-in user, else a redirect to
- * /login?redirectTo=…; a role not in `roles` (admins always pass) gets 403; a mutation without
- * the session's CSRF token gets 403.
+ * /login?redirectTo=…; a user who must set up two-factor sign-in first goes to its page (unless
+ * `options.twoFactorSetup`: that page and logging out); a role not in `roles` (admins always
+ * pass) gets 403; a mutation without the session's CSRF token gets 403.
  */
 export const requireUser = async (
   request: Request,
   context: AppLoadContext,
   roles?: ReadonlyArray<Role>,
+  options?: { readonly twoFactorSetup?: boolean },
 ): Promise<SignedIn> => {
   const signedIn = await getSignedIn(request, context);
   if (!signedIn) {
@@ -161,6 +174,7 @@ export const requireUser = async (
     if (request.headers.get("Cookie")?.includes(SESSION_COOKIE)) headers.append("Set-Cookie", await clearSessionCookie(request, context));
     throw redirect(`/login${back}`, { headers });
   }
+  if (signedIn.twoFactorSetupDue && options?.twoFactorSetup !== true) throw redirect(TWO_FACTOR_SETUP_PATH);
   if (roles && !isAllowed(signedIn.user.role, roles)) {
     throw errorResponse(new Forbidden({ message: `Your role (${signedIn.user.role}) cannot open this page.` }));
   }
@@ -194,4 +208,55 @@ export const issueLoginCsrf = async (
 export const loginCsrfMatches = async (request: Request, context: AppLoadContext, sent: unknown): Promise<boolean> => {
   const cookie: unknown = await (await cookiesFor(request, context)).loginCsrf.parse(request.headers.get("Cookie"));
   return typeof cookie === "string" && typeof sent === "string" && sameToken(cookie, sent);
+};
+
+/** The most of a sign-in post read (bytes): an email, a password (at most 256 characters), a code and a token need far less. */
+const MAX_LOGIN_BODY_BYTES = 16 * 1024;
+
+/**
+ * The form of a sign-in post (either step), or null when it is larger than one can be: nobody is
+ * signed in yet, so nothing has checked the post, and only what a sign-in needs is read.
+ */
+export const readLoginForm = async (request: Request): Promise<FormData | null> => {
+  const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
+  const body = Number.isFinite(declared) && declared > MAX_LOGIN_BODY_BYTES ? null : await readCapped(request.body, MAX_LOGIN_BODY_BYTES).catch(() => null);
+  if (body === null) return null;
+  return new Response(body, { headers: { "Content-Type": request.headers.get("Content-Type") ?? "" } }).formData().catch(() => new FormData());
+};
+
+/** Who passed the password step and when that step lapses, as the pending-login cookie says. */
+export interface PendingLogin {
+  readonly userId: string;
+  readonly expiresAt: number;
+}
+
+/** The Set-Cookie value that starts a pending login of `userId` (the password was right), lapsing PENDING_LOGIN_TTL_MS after `now`. */
+export const pendingLoginCookieHeader = async (request: Request, context: AppLoadContext, userId: string, now = Date.now()): Promise<string> =>
+  (await cookiesFor(request, context)).pendingLogin.serialize({ userId, expiresAt: now + PENDING_LOGIN_TTL_MS } satisfies PendingLogin);
+
+/** This browser's pending login, or null when it has none, it was tampered with, or it lapsed (its own time, not only the cookie's). */
+export const readPendingLogin = async (request: Request, context: AppLoadContext): Promise<PendingLogin | null> => {
+  const header = request.headers.get("Cookie");
+  if (!header?.includes(PENDING_LOGIN_COOKIE)) return null;
+  const value: unknown = await (await cookiesFor(request, context)).pendingLogin.parse(header);
+  if (typeof value !== "object" || value === null) return null;
+  const { userId, expiresAt } = value as Record<string, unknown>;
+  if (typeof userId !== "string" || typeof expiresAt !== "number" || expiresAt <= Date.now()) return null;
+  return { userId, expiresAt };
+};
+
+/** The Set-Cookie value that removes the pending-login cookie. */
+export const clearPendingLoginCookie = async (request: Request, context: AppLoadContext): Promise<string> =>
+  (await cookiesFor(request, context)).pendingLogin.serialize("", { maxAge: 0, expires: new Date(0) });
+
+/** What a sign-in page shows for a refused step (either one): the message, its status, and Retry-After when throttled. Pure. */
+export const signInRefusal = (failure: Extract<Attempt<unknown>, { ok: false }>) => {
+  const limited = failure.cause._tag === "RateLimited" ? failure.cause.retryAfterSeconds : null;
+  return {
+    message:
+      limited !== null
+        ? `Too many failed sign-ins for this email or from this network. Try again in ${Math.ceil(limited / 60)} minute(s).`
+        : failure.error.message,
+    init: { status: failure.status, headers: limited !== null ? { "Retry-After": String(limited) } : ({} as Record<string, string>) },
+  };
 };

@@ -1,15 +1,19 @@
 import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
+import { AuthCard, SignInForm } from "../components/auth-card.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { homeFor } from "../roles.js";
-import { Accounts, attempt, readCapped } from "../runtime.server.js";
+import { Accounts, attempt } from "../runtime.server.js";
 import {
   getSignedIn,
   issueLoginCsrf,
   loginCsrfMatches,
+  pendingLoginCookieHeader,
+  readLoginForm,
   safeRedirect,
   sessionCookieHeader,
+  signInRefusal,
 } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Sign in · Parley" }];
@@ -22,15 +26,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return data({ csrf: csrf.token }, { headers: { "Set-Cookie": csrf.setCookie } });
 }
 
-/** The most of a sign-in post read (bytes): an email, a password (at most 256 characters) and a token need far less. */
-const MAX_LOGIN_BODY_BYTES = 16 * 1024;
-
 export async function action({ request, context }: ActionFunctionArgs) {
-  // Nobody is signed in yet, so nothing has checked this post: read only what a sign-in needs.
-  const declared = Number(request.headers.get("Content-Length") ?? Number.NaN);
-  const body = Number.isFinite(declared) && declared > MAX_LOGIN_BODY_BYTES ? null : await readCapped(request.body, MAX_LOGIN_BODY_BYTES).catch(() => null);
-  if (body === null) return data({ formError: "This sign-in form is too large to be one.", email: "" }, { status: 413 });
-  const form = await new Response(body, { headers: { "Content-Type": request.headers.get("Content-Type") ?? "" } }).formData().catch(() => new FormData());
+  const form = await readLoginForm(request);
+  if (form === null) return data({ formError: "This sign-in form is too large to be one.", email: "" }, { status: 413 });
   const email = String(form.get("email") ?? "");
   const password = String(form.get("password") ?? "");
   // The login form has no session yet, so it is protected by a double-submit token instead.
@@ -41,16 +39,27 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (email.trim() === "" || password === "") {
     return data({ formError: "Enter your email and password.", email }, { status: 400 });
   }
-  const result = await attempt(context, Effect.flatMap(Accounts, (accounts) => accounts.login(email, password, context.clientIp)));
+  const result = await attempt(
+    context,
+    Effect.flatMap(Accounts, (accounts) =>
+      accounts.login(email, password, context.clientIp).pipe(
+        Effect.map((session) => ({ session, pendingUserId: null })),
+        // The password was right; the code comes next, on its own page, without a session yet.
+        Effect.catchTag("SecondFactorRequired", (pending) => Effect.succeed({ session: null, pendingUserId: pending.userId })),
+      ),
+    ),
+  );
   if (!result.ok) {
-    const message =
-      result.cause._tag === "RateLimited"
-        ? `Too many failed sign-ins for this email or from this network. Try again in ${Math.ceil(result.cause.retryAfterSeconds / 60)} minute(s).`
-        : result.error.message;
-    const headers: Record<string, string> = result.cause._tag === "RateLimited" ? { "Retry-After": String(result.cause.retryAfterSeconds) } : {};
-    return data({ formError: message, email }, { status: result.status, headers });
+    const refused = signInRefusal(result);
+    return data({ formError: refused.message, email }, refused.init);
   }
-  const session = result.value;
+  const { session, pendingUserId } = result.value;
+  if (session === null) {
+    const redirectTo = safeRedirect(form.get("redirectTo"), "");
+    return redirect(`/login/two-factor${redirectTo === "" ? "" : `?redirectTo=${encodeURIComponent(redirectTo)}`}`, {
+      headers: { "Set-Cookie": await pendingLoginCookieHeader(request, context, pendingUserId) },
+    });
+  }
   const to = safeRedirect(form.get("redirectTo"), homeFor(session.user.role));
   return redirect(to, { headers: { "Set-Cookie": await sessionCookieHeader(request, context, session.token) } });
 }
@@ -64,62 +73,45 @@ export const shouldRevalidate = () => true;
 export default function Login() {
   const { csrf } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
-  const [params] = useSearchParams();
   const navigation = useNavigation();
   const busy = navigation.state !== "idle" && navigation.formAction?.startsWith("/login") === true;
   const error = actionData?.formError;
   return (
-    <div className="auth-page">
-      <section className="card auth-card" aria-labelledby="login-title">
-        <p className="brand brand--large">
-          <span className="brand__mark" aria-hidden="true">
-            P
-          </span>
-          Parley
-        </p>
-        <h1 id="login-title">Sign in</h1>
-        <Form method="post" className="form" aria-describedby={error ? "login-error" : undefined}>
-          <input type="hidden" name="csrf" value={csrf} />
-          <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? ""} />
-          {error ? (
-            <p id="login-error" className="notice notice--error" role="alert">
-              {error}
-            </p>
-          ) : null}
-          <div className="field">
-            <label htmlFor="login-email">Email</label>
-            <input
-              id="login-email"
-              name="email"
-              type="email"
-              autoComplete="username"
-              required
-              autoFocus
-              defaultValue={actionData?.email ?? ""}
-              aria-invalid={error ? true : undefined}
-            />
-          </div>
-          <div className="field">
-            <label htmlFor="login-password">Password</label>
-            <input
-              id="login-password"
-              name="password"
-              type="password"
-              autoComplete="current-password"
-              required
-              aria-invalid={error ? true : undefined}
-            />
-          </div>
-          <button type="submit" className="button button--block" disabled={busy}>
-            {busy ? "Signing in…" : "Sign in"}
-          </button>
-        </Form>
-        <p className="hint">
-          First start? The admin’s email and password were printed in the server log (or set with
-          ADMIN_EMAIL and ADMIN_PASSWORD).
-        </p>
-      </section>
-    </div>
+    <AuthCard titleId="login-title" title="Sign in">
+      <SignInForm csrf={csrf} error={error} errorId="login-error">
+        <div className="field">
+          <label htmlFor="login-email">Email</label>
+          <input
+            id="login-email"
+            name="email"
+            type="email"
+            autoComplete="username"
+            required
+            autoFocus
+            defaultValue={actionData?.email ?? ""}
+            aria-invalid={error ? true : undefined}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="login-password">Password</label>
+          <input
+            id="login-password"
+            name="password"
+            type="password"
+            autoComplete="current-password"
+            required
+            aria-invalid={error ? true : undefined}
+          />
+        </div>
+        <button type="submit" className="button button--block" disabled={busy}>
+          {busy ? "Signing in…" : "Sign in"}
+        </button>
+      </SignInForm>
+      <p className="hint">
+        First start? The admin’s email and password were printed in the server log (or set with
+        ADMIN_EMAIL and ADMIN_PASSWORD).
+      </p>
+    </AuthCard>
   );
 }
 

@@ -20,6 +20,8 @@ import {
 } from "../components/settings/profile-forms.js";
 import { ChangePasswordForm } from "../components/settings/password-forms.js";
 import { loadProfileForms, saveProfileForm } from "../components/settings/profile.server.js";
+import { TwoFactorSection } from "../components/settings/two-factor.js";
+import { isTwoFactorIntent, loadTwoFactor, twoFactorAction } from "../components/settings/two-factor.server.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { everyone, roleLabels } from "../roles.js";
 import { Accounts, attempt, Workspace, type NotificationSettings } from "../runtime.server.js";
@@ -35,7 +37,12 @@ const EVENTS = [
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, everyone);
-  return { ...(await loadProfileForms(context, user.id)), apiTokens: await loadApiTokens(context, user, user.id), now: Date.now() };
+  return {
+    ...(await loadProfileForms(context, user.id)),
+    apiTokens: await loadApiTokens(context, user, user.id),
+    now: Date.now(),
+    twoFactor: await loadTwoFactor(context, user),
+  };
 }
 
 const notificationsOf = (form: FormData): NotificationSettings => {
@@ -47,6 +54,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user, token } = await requireUser(request, context, everyone);
   const form = await request.formData();
   const intent = form.get("intent");
+  if (isTwoFactorIntent(intent)) return twoFactorAction(context, user, intent, form);
   if (isApiTokenIntent(intent)) return apiTokenAction(context, user, user.id, intent, form);
   if (intent === "password") {
     const values = formValues(form, ["currentPassword", "newPassword", "confirmPassword"]);
@@ -110,7 +118,7 @@ function playChime() {
 }
 
 export default function Profile() {
-  const { profile, timezones, apiTokens, now } = useLoaderData<typeof loader>();
+  const { profile, timezones, apiTokens, now, twoFactor } = useLoaderData<typeof loader>();
   const forms = useIntentForms(useActionData<typeof action>());
   const actionData = useActionData<typeof action>();
   const { busy, errorsFor, savedFor } = forms;
@@ -172,6 +180,8 @@ export default function Profile() {
       </section>
 
       <ApiTokensSection tokens={apiTokens} result={actionData} own now={now} />
+
+      <TwoFactorSection view={twoFactor} />
 
       <section className="card" aria-labelledby="notifications-title">
         <h2 id="notifications-title">Notifications</h2>

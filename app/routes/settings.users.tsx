@@ -5,6 +5,8 @@ import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
+import { TwoFactorRequirementCard } from "../components/settings/two-factor.js";
+import { loadTwoFactorOverview, requireTwoFactorAction } from "../components/settings/two-factor.server.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access, roleLabels } from "../roles.js";
 import { Accounts, attempt, roles, run, Workspace } from "../runtime.server.js";
@@ -18,8 +20,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const hideDisabled = new URL(request.url).searchParams.get("disabled") === "hide";
   const users = await run(context, Effect.flatMap(Accounts, (accounts) => accounts.listUsers({ includeDisabled: true })));
   const disabledCount = users.filter((u) => u.disabledAt !== null).length;
+  const twoFactor = await loadTwoFactorOverview(context);
   return {
     roles,
+    twoFactor: { required: twoFactor.required, enabledCount: users.filter((u) => u.disabledAt === null && twoFactor.enabled.includes(u.id)).length, total: users.length - disabledCount },
     hideDisabled,
     disabledCount,
     users: users
@@ -31,6 +35,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         role: u.role,
         availability: u.availability,
         disabled: u.disabledAt !== null,
+        twoFactor: twoFactor.enabled.includes(u.id),
         createdAt: u.createdAt,
       })),
   };
@@ -40,6 +45,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
   const form = await request.formData();
   const intent = form.get("intent");
+  if (intent === "two-factor-required") return requireTwoFactorAction(context, user, form);
   if (intent === "availability" || intent === "role") {
     // Changes to one person in the table: availability drains the queue, a role change keeps one admin.
     const userId = String(form.get("userId") ?? "");
@@ -72,7 +78,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const dateFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeZone: "UTC" });
 
 export default function UsersSettings() {
-  const { users, roles: roleOptions, hideDisabled, disabledCount } = useLoaderData<typeof loader>();
+  const { users, roles: roleOptions, hideDisabled, disabledCount, twoFactor } = useLoaderData<typeof loader>();
   const [params] = useSearchParams();
   const withDisabled = (hide: boolean) => {
     const next = new URLSearchParams(params);
@@ -81,7 +87,9 @@ export default function UsersSettings() {
     const query = next.toString();
     return query === "" ? "/settings/users" : `/settings/users?${query}`;
   };
-  const result = useActionData<typeof action>();
+  const answer = useActionData<typeof action>();
+  // The requirement's card reads its own answer.
+  const result = answer && "created" in answer ? answer : undefined;
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
   const errors: Record<string, string> = result?.errors ?? {};
@@ -122,6 +130,7 @@ export default function UsersSettings() {
               <th scope="col">Email</th>
               <th scope="col">Role</th>
               <th scope="col">Availability</th>
+              <th scope="col">Two-factor</th>
               <th scope="col">Created</th>
             </tr>
           </thead>
@@ -175,12 +184,15 @@ export default function UsersSettings() {
                     </Form>
                   )}
                 </td>
+                <td>{u.twoFactor ? <span className="badge">On</span> : <span className="muted">Off</span>}</td>
                 <td>{dateFormat.format(u.createdAt)}</td>
               </tr>
             ))}
           </tbody>
         </table>
       </section>
+
+      <TwoFactorRequirementCard {...twoFactor} />
 
       <section className="card" aria-labelledby="new-user-title">
         <h2 id="new-user-title">Create a user</h2>

@@ -20,6 +20,8 @@ import {
   WorkingHoursForm,
 } from "../components/settings/profile-forms.js";
 import { loadProfileForms, saveProfileForm, type ProfileIntent } from "../components/settings/profile.server.js";
+import { TwoFactorAdminSection } from "../components/settings/two-factor.js";
+import { loadTwoFactorStatus, resetTwoFactorAction } from "../components/settings/two-factor.server.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access, roleLabels } from "../roles.js";
 import { Accounts, attempt, Workspace } from "../runtime.server.js";
@@ -30,7 +32,13 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title:
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
   const loaded = await loadProfileForms(context, params.userId ?? "");
-  return { ...loaded, isSelf: user.id === params.userId, apiTokens: await loadApiTokens(context, user, loaded.profile.userId), now: Date.now() };
+  return {
+    ...loaded,
+    isSelf: user.id === params.userId,
+    apiTokens: await loadApiTokens(context, user, loaded.profile.userId),
+    now: Date.now(),
+    twoFactor: await loadTwoFactorStatus(context, loaded.profile.userId),
+  };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -38,6 +46,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const userId = params.userId ?? "";
   const form = await request.formData();
   const sent = form.get("intent");
+  if (sent === "two-factor-reset") return resetTwoFactorAction(context, user, userId);
   if (sent === "revoke-token") return apiTokenAction(context, user, userId, sent, form);
   if (sent === "set-password") {
     const result = await attempt(context, Effect.flatMap(Accounts, (a) => a.setPassword(user, userId, formValues(form, ["password"]))));
@@ -60,7 +69,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function UserSettings() {
-  const { profile, timezones, isSelf, apiTokens, now } = useLoaderData<typeof loader>();
+  const { profile, timezones, isSelf, apiTokens, now, twoFactor } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const forms = useIntentForms(actionData);
   const { busy, errorsFor, savedFor } = forms;
@@ -130,6 +139,8 @@ export default function UserSettings() {
           busy={busy("set-password")}
         />
       </section>
+
+      <TwoFactorAdminSection name={profile.name} status={twoFactor} isSelf={isSelf} />
 
       <ApiTokensSection tokens={apiTokens} result={actionData} own={false} whose={profile.name} now={now} />
 

@@ -11,8 +11,8 @@ export interface DatabaseCommand {
   /** As the messages name it: `backup`. */
   readonly name: string;
   readonly usage: string;
-  /** The command's one boolean option (`force`, `enable`). */
-  readonly flag: string;
+  /** The command's one boolean option (`force`, `enable`), when it has one. */
+  readonly flag?: string;
   /** What the one positional argument is, for the usage error (`target file`, `email`). */
   readonly argument: string;
   /** The database path from the environment (throws what `exitCodeOf` knows when it is bad). */
@@ -48,7 +48,7 @@ export const databaseCommand =
         allowPositionals: true,
         options: {
           database: { type: "string" },
-          [command.flag]: { type: "boolean", default: false },
+          ...(command.flag === undefined ? {} : { [command.flag]: { type: "boolean" as const, default: false } }),
           help: { type: "boolean", default: false },
         },
       });
@@ -66,7 +66,8 @@ export const databaseCommand =
     }
     try {
       const database = typeof parsed.values.database === "string" ? resolve(parsed.values.database) : command.databaseFromEnv(env);
-      const lines = await command.run({ database, argument: parsed.positionals[0]!, flag: parsed.values[command.flag] === true, env });
+      const flag = command.flag !== undefined && (parsed.values as Record<string, unknown>)[command.flag] === true;
+      const lines = await command.run({ database, argument: parsed.positionals[0]!, flag, env });
       for (const line of lines) out(line);
       return 0;
     } catch (error) {

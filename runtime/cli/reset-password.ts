@@ -66,16 +66,19 @@ const decodePassword = decodeWith(Password);
 
 const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
 
-/** Sets the password of `options.email` in one write transaction; throws ResetError. Not pure (database). */
-export const resetPassword = async (options: ResetOptions): Promise<ResetResult> => {
-  const email = decodeEmail(options.email);
-  if (Either.isLeft(email)) throw new ResetError("email", email.left.map((i) => i.message).join("; "), 2);
-  let generatedPassword: string | undefined;
-  const password = options.password ?? (generatedPassword = generatePassword());
-  const checked = decodePassword(password);
-  if (Either.isLeft(checked)) throw new ResetError("NEW_PASSWORD", checked.left.map((i) => i.message).join("; "), 2);
+/** `email` decoded as the app does (trimmed, lower-cased), or a usage ResetError. Pure. */
+export const decodeResetEmail = (email: string): string => {
+  const decoded = decodeEmail(email);
+  if (Either.isLeft(decoded)) throw new ResetError("email", decoded.left.map((i) => i.message).join("; "), 2);
+  return decoded.right;
+};
 
-  const database = resolve(options.database);
+/**
+ * Runs `use` on Parley's database at `path` (which must exist and have a users table), waiting
+ * up to 5 s for the server's lock on writes, and closes it after; throws ResetError. Not pure.
+ */
+export const withParleyDatabase = async <T>(path: string, use: (db: BetterSqlite3.Database, database: string) => Promise<T>): Promise<T> => {
+  const database = resolve(path);
   if (!existsSync(database)) throw new ResetError(database, "no such database file (check DATABASE_PATH or --database)");
   if (statSync(database).isDirectory()) throw new ResetError(database, "is a directory, not a database file");
   let db: BetterSqlite3.Database;
@@ -94,18 +97,32 @@ export const resetPassword = async (options: ResetOptions): Promise<ResetResult>
       throw new ResetError(database, `not a SQLite database (${messageOf(error)})`);
     }
     if (hasUsers === undefined) throw new ResetError(database, "not a Parley database (it has no users table)");
+    return await use(db, database);
+  } finally {
+    db.close();
+  }
+};
+
+/** Sets the password of `options.email` in one write transaction; throws ResetError. Not pure (database). */
+export const resetPassword = async (options: ResetOptions): Promise<ResetResult> => {
+  const email = decodeResetEmail(options.email);
+  let generatedPassword: string | undefined;
+  const password = options.password ?? (generatedPassword = generatePassword());
+  const checked = decodePassword(password);
+  if (Either.isLeft(checked)) throw new ResetError("NEW_PASSWORD", checked.left.map((i) => i.message).join("; "), 2);
+  return withParleyDatabase(options.database, async (db, database) => {
     const find = db.prepare("SELECT id, name, disabled_at FROM users WHERE email = ?");
-    if (find.get(email.right) === undefined) throw new ResetError("email", `no user has the email ${email.right} in ${database}`);
+    if (find.get(email) === undefined) throw new ResetError("email", `no user has the email ${email} in ${database}`);
     // scrypt takes a while; it runs before the transaction so the server's writes never wait on it.
     const passwordHash = await hashPassword(password);
     const write = db.transaction(() => {
-      const user = find.get(email.right) as { id: string; name: string; disabled_at: number | null } | undefined;
-      if (!user) throw new ResetError("email", `no user has the email ${email.right} in ${database}`);
+      const user = find.get(email) as { id: string; name: string; disabled_at: number | null } | undefined;
+      if (!user) throw new ResetError("email", `no user has the email ${email} in ${database}`);
       db.prepare("UPDATE users SET password_hash = ? WHERE id = ?").run(passwordHash, user.id);
       const endedSessions = db.prepare("DELETE FROM sessions WHERE user_id = ?").run(user.id).changes;
       // The email's stored failed sign-ins (migration 22) go too: a restarted server lets the new password in at once.
       if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'login_failures'").get() !== undefined) {
-        db.prepare("DELETE FROM login_failures WHERE scope = 'email' AND key = ?").run(email.right);
+        db.prepare("DELETE FROM login_failures WHERE scope = 'email' AND key = ?").run(email);
       }
       const enabled = user.disabled_at !== null && options.enable === true;
       if (enabled) db.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(user.id);
@@ -119,10 +136,8 @@ export const resetPassword = async (options: ResetOptions): Promise<ResetResult>
       if (error instanceof ResetError) throw error;
       throw new ResetError(database, `cannot write the new password (${messageOf(error)})`);
     }
-    return { database, email: email.right, ...outcome, ...(generatedPassword !== undefined ? { generatedPassword } : {}) };
-  } finally {
-    db.close();
-  }
+    return { database, email, ...outcome, ...(generatedPassword !== undefined ? { generatedPassword } : {}) };
+  });
 };
 
 /** What the command prints after a reset, one line each. Pure. */

@@ -11,11 +11,17 @@
  * wrong current password when changing one's password counts toward the same limit, so the
  * form cannot be used to guess around it.
  *
+ * Two-factor sign-in (runtime/services/two-factor.ts): for a user who has it, a correct
+ * password opens no session — `login` fails with SecondFactorRequired, and `completeLogin` opens
+ * it once the second factor is proven. Wrong codes count toward the same throttles as wrong
+ * passwords, and a correct password alone does not clear the email's failures (else knowing the
+ * password would buy fresh code guesses).
+ *
  * Passwords change in two ways: one's own (`changePassword`, which proves the current one and
  * ends one's OTHER sessions) and an admin's reset (`setPassword`, which ends every session of
  * that user). Disabling a user lives in Workspace, which also re-routes what they held.
  */
-import { Clock, Context, Effect, Either, Layer, Schema as S } from "effect";
+import { Clock, Context, Data, Effect, Either, Layer, Schema as S } from "effect";
 import { createHash } from "node:crypto";
 import { decodeWith } from "../../flows/decode.js";
 import { Database } from "./database.js";
@@ -144,12 +150,47 @@ export interface SessionInfo {
   readonly user: User;
   readonly csrfToken: string;
   readonly expiresAt: number;
+  /** The workspace requires two-factor sign-in and this user has not set it up: they must, before anything else. */
+  readonly twoFactorSetupDue: boolean;
 }
 
+/**
+ * The password was right, but the user has two-factor sign-in: no session yet. Prove the second
+ * factor with `completeLogin(userId, …)`. Not an HTTP error: the login page turns it into its
+ * second step.
+ */
+export class SecondFactorRequired extends Data.TaggedError("SecondFactorRequired")<{ readonly userId: string }> {}
+
 export interface AccountsShape {
-  /** Checks the password and opens a session; Unauthenticated for a wrong email or password. */
-  /** `from` is the client's address, when known: failures count per address too. */
-  readonly login: (email: string, password: string, from?: string) => Effect.Effect<Session, Unauthenticated | RateLimited>;
+  /**
+   * Checks the password and opens a session; Unauthenticated for a wrong email or password;
+   * SecondFactorRequired (no session) for a user with two-factor sign-in.
+   * `from` is the client's address, when known: failures count per address too.
+   */
+  readonly login: (
+    email: string,
+    password: string,
+    from?: string,
+  ) => Effect.Effect<Session, Unauthenticated | RateLimited | SecondFactorRequired>;
+  /**
+   * The second step of a sign-in `login` answered with SecondFactorRequired: runs `check` (the
+   * second factor: a value, or null when wrong) under the same throttles as passwords; a wrong
+   * one counts as a failed sign-in and fails with Unauthenticated(`wrongMessage`); a right one
+   * clears the email's failures and opens the session. A user disabled meanwhile is refused.
+   */
+  readonly completeLogin: <A, E, R>(
+    userId: string,
+    check: Effect.Effect<A | null, E, R>,
+    options: { readonly from?: string | undefined; readonly wrongMessage: string },
+  ) => Effect.Effect<{ readonly session: Session; readonly proof: A }, Unauthenticated | RateLimited | E, R>;
+  /**
+   * Runs `check` (a proof that `actor` is who they say: a code, a password) under their email's
+   * sign-in throttle, as a wrong current password on the profile page does: RateLimited while
+   * locked; null counts as a failed sign-in; a value clears the email's failures.
+   */
+  readonly proveIdentity: <A, E, R>(actor: User, check: Effect.Effect<A | null, E, R>) => Effect.Effect<A | null, RateLimited | E, R>;
+  /** True when `password` is `userId`'s password (no throttle: wrap it in `proveIdentity`). */
+  readonly checkPassword: (userId: string, password: string) => Effect.Effect<boolean>;
   /** Ends the session of `token` (no-op when it does not exist). */
   readonly logout: (token: string) => Effect.Effect<void>;
   /** The user and CSRF token of a live session; null when unknown, expired or the user is disabled. */
@@ -201,6 +242,9 @@ export const LOGIN_FAILURE_WINDOW_MS = 15 * 60 * 1000;
  */
 export const LOGIN_ADDRESS_FAILURE_LIMIT = 50;
 
+/** The `settings` row that, set to "1", makes every user set up two-factor sign-in before anything else. */
+export const REQUIRE_TWO_FACTOR_SETTING = "require_two_factor";
+
 /** The message for every failed login, so it never tells which emails exist. */
 export const WRONG_CREDENTIALS = "The email or password is incorrect.";
 
@@ -243,7 +287,8 @@ const toUser = (row: unknown): User => {
 
 const USER_COLUMNS = "id, email, name, role, display_name, avatar_url, meeting_link, availability, created_at, disabled_at";
 
-const decodeOrFail = <A, I>(schema: S.Schema<A, I, never>, input: unknown): Effect.Effect<A, InvalidInput> =>
+/** `input` decoded by `schema`, or InvalidInput with every issue. */
+export const decodeOrFail = <A, I>(schema: S.Schema<A, I, never>, input: unknown): Effect.Effect<A, InvalidInput> =>
   Either.match(decodeWith(schema)(input), {
     onLeft: (issues) => Effect.fail(new InvalidInput({ issues })),
     onRight: Effect.succeed,
@@ -368,10 +413,14 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
 
     const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE email = ?`);
     const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+    // One statement per page load: the requirement of two-factor sign-in is read with the session.
     const selectSession = db.prepare(
-      `SELECT s.csrf_token, s.expires_at, ${USER_COLUMNS.split(", ").map((c) => "u." + c).join(", ")}
+      `SELECT s.csrf_token, s.expires_at, ${USER_COLUMNS.split(", ").map((c) => "u." + c).join(", ")},
+         (EXISTS (SELECT 1 FROM settings WHERE key = '${REQUIRE_TWO_FACTOR_SETTING}' AND value = '1')
+          AND NOT EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL)) AS two_factor_setup_due
        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
     );
+    const selectSecondFactor = db.prepare("SELECT 1 FROM two_factor WHERE user_id = ? AND enabled_at IS NOT NULL");
 
     const findByEmail = (email: string) =>
       selectUserByEmail.get(email) as
@@ -396,37 +445,90 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         );
     };
 
+    /** The throttles' verdict on `key` (an email) and `from` (an address) now: RateLimited while either is locked. */
+    const limitedFor = (key: string, from: string | undefined, now: number) =>
+      throttle.check(key, now) ?? (from !== undefined ? addressThrottle.check(from, now) : undefined);
+
+    /** Counts one failed sign-in for `key` and `from`, in memory and stored. */
+    const countFailure = (key: string, from: string | undefined, now: number) => {
+      throttle.fail(key, now);
+      // Not reset by a success: one good account must not clear an address's failed guesses at others.
+      if (from !== undefined) addressThrottle.fail(from, now);
+      return persistThrottles(from !== undefined ? [["email", key], ["address", from]] : [["email", key]], now);
+    };
+
+    /** `check` under the throttles of `key` and `from`: RateLimited while locked; null counts as a failure; a value clears `key`'s failures. */
+    const throttled = <A, E, R>(key: string, from: string | undefined, check: Effect.Effect<A | null, E, R>) =>
+      Effect.gen(function* () {
+        const now = yield* Clock.currentTimeMillis;
+        const limited = limitedFor(key, from, now);
+        if (limited) return yield* Effect.fail(limited);
+        const proof = yield* check;
+        if (proof === null) {
+          yield* countFailure(key, from, now);
+          return null;
+        }
+        yield* forgetEmail(key, now);
+        return proof;
+      });
+
+    /** A new session of `user`, stored (as its token's hash) in one write. */
+    const openSession = (user: User, now: number) => {
+      const token = newSecret();
+      const csrfToken = newSecret();
+      const expiresAt = now + SESSION_TTL_MS;
+      return Effect.as(
+        Effect.orDie(
+          db.writeEffect((sqlite) => {
+            // Each login tidies the user's expired sessions, so the table does not grow without end.
+            sqlite.prepare("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?").run(user.id, now);
+            sqlite
+              .prepare("INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+              .run(sessionKey(token), user.id, csrfToken, now, expiresAt);
+          }),
+        ),
+        { token, csrfToken, expiresAt, user } satisfies Session,
+      );
+    };
+
     const login: AccountsShape["login"] = Effect.fn("Accounts.login")(function* (email, password, from) {
       const now = yield* Clock.currentTimeMillis;
       const key = email.trim().toLowerCase();
-      const limited = throttle.check(key, now) ?? (from !== undefined ? addressThrottle.check(from, now) : undefined);
+      const limited = limitedFor(key, from, now);
       if (limited) return yield* Effect.fail(limited);
       const row = key === "" ? undefined : findByEmail(key);
       const attempt = password.length <= PASSWORD_MAX ? password : "";
       const matches = yield* Effect.promise(() => verifyPassword(attempt, row?.password_hash ?? dummyHash));
       if (!row || !matches || row.disabled_at !== null || password.length > PASSWORD_MAX) {
-        throttle.fail(key, now);
-        // Not reset by a success: one good account must not clear an address's failed guesses at others.
-        if (from !== undefined) addressThrottle.fail(from, now);
-        yield* persistThrottles(from !== undefined ? [["email", key], ["address", from]] : [["email", key]], now);
+        yield* countFailure(key, from, now);
         return yield* new Unauthenticated({ message: WRONG_CREDENTIALS });
       }
-      yield* forgetEmail(key, now);
       const user = toUser(row);
-      const token = newSecret();
-      const csrfToken = newSecret();
-      const expiresAt = now + SESSION_TTL_MS;
-      yield* Effect.orDie(
-        db.writeEffect((sqlite) => {
-          // Each login tidies the user's expired sessions, so the table does not grow without end.
-          sqlite.prepare("DELETE FROM sessions WHERE user_id = ? AND expires_at <= ?").run(user.id, now);
-          sqlite
-            .prepare("INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
-            .run(sessionKey(token), user.id, csrfToken, now, expiresAt);
-        }),
-      );
-      return { token, csrfToken, expiresAt, user };
+      // The email's failures stay counted until the second factor is proven too.
+      if (selectSecondFactor.get(user.id) !== undefined) return yield* new SecondFactorRequired({ userId: user.id });
+      yield* forgetEmail(key, now);
+      return yield* openSession(user, now);
     });
+
+    const completeLogin: AccountsShape["completeLogin"] = (userId, check, options) =>
+      Effect.gen(function* () {
+        const row = selectUserById.get(userId);
+        const user = row === undefined ? null : toUser(row);
+        if (user === null || user.disabledAt !== null) return yield* new Unauthenticated({ message: WRONG_CREDENTIALS });
+        const proof = yield* throttled(user.email, options.from, check);
+        if (proof === null) return yield* new Unauthenticated({ message: options.wrongMessage });
+        const session = yield* openSession(user, yield* Clock.currentTimeMillis);
+        return { session, proof };
+      });
+
+    const proveIdentity: AccountsShape["proveIdentity"] = (actor, check) => throttled(actor.email, undefined, check);
+
+    const checkPassword: AccountsShape["checkPassword"] = (userId, password) =>
+      Effect.suspend(() => {
+        const row = db.prepare("SELECT password_hash FROM users WHERE id = ?").get(userId) as { password_hash: string } | undefined;
+        if (row === undefined || password.length > PASSWORD_MAX) return Effect.succeed(false);
+        return Effect.promise(() => verifyPassword(password, row.password_hash));
+      });
 
     const logout: AccountsShape["logout"] = Effect.fn("Accounts.logout")(function* (token) {
       yield* Effect.orDie(
@@ -440,10 +542,10 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         Effect.sync(() => {
           if (token === "") return null;
           const row = selectSession.get(sessionKey(token)) as
-            | (Record<string, unknown> & { csrf_token: string; expires_at: number; disabled_at: number | null })
+            | (Record<string, unknown> & { csrf_token: string; expires_at: number; disabled_at: number | null; two_factor_setup_due: number })
             | undefined;
           if (!row || row.expires_at <= now || row.disabled_at !== null) return null;
-          return { user: toUser(row), csrfToken: row.csrf_token, expiresAt: row.expires_at };
+          return { user: toUser(row), csrfToken: row.csrf_token, expiresAt: row.expires_at, twoFactorSetupDue: row.two_factor_setup_due === 1 };
         }),
       );
 
@@ -524,19 +626,11 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
 
     const changePassword: AccountsShape["changePassword"] = Effect.fn("Accounts.changePassword")(function* (actor, input, keepToken) {
       const change = yield* decodeOrFail(PasswordChange, input);
-      const now = yield* Clock.currentTimeMillis;
-      const key = actor.email;
-      const limited = throttle.check(key, now);
-      if (limited) return yield* Effect.fail(limited);
-      const row = findByEmail(key);
-      if (!row) return yield* new NotFound({ entity: "user", id: actor.id });
-      const attempt = change.currentPassword.length <= PASSWORD_MAX ? change.currentPassword : "";
-      if (!(yield* Effect.promise(() => verifyPassword(attempt, row.password_hash)))) {
-        throttle.fail(key, now);
-        yield* persistThrottles([["email", key]], now);
+      if (!findByEmail(actor.email)) return yield* new NotFound({ entity: "user", id: actor.id });
+      const proven = yield* proveIdentity(actor, Effect.map(checkPassword(actor.id, change.currentPassword), (ok) => (ok ? true : null)));
+      if (proven === null) {
         return yield* new InvalidInput({ issues: [{ path: "currentPassword", message: "this is not your current password" }] });
       }
-      yield* forgetEmail(key, now);
       const passwordHash = yield* Effect.promise(() => hashPassword(change.newPassword));
       const endedSessions = yield* storePassword(actor.id, passwordHash, keepToken === "" ? null : sessionKey(keepToken));
       return { endedSessions };
@@ -555,6 +649,9 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
 
     return {
       login,
+      completeLogin,
+      proveIdentity,
+      checkPassword,
       logout,
       getSession,
       createUser,

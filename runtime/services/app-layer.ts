@@ -38,6 +38,7 @@ import * as SavedReplies from "./saved-replies.js";
 import * as Presence from "./presence.js";
 import * as Snoozes from "./snoozes.js";
 import * as Tickets from "./tickets.js";
+import * as TwoFactor from "./two-factor.js";
 import * as Visitors from "./visitors.js";
 import { makeWebhookClientLayer, WebhookClientLive } from "./webhook-client.js";
 import * as Workspace from "./workspace.js";
@@ -74,6 +75,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   const emailChannel = EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices));
   return Layer.mergeAll(
     accounts,
+    // Two-factor sign-in counts wrong codes on the same Accounts instance's throttles.
+    TwoFactor.layer.pipe(Layer.provide(accounts)),
     // Tokens act as their user: the same Accounts reads the user on every REST request.
     ApiTokens.layer.pipe(Layer.provide(accounts)),
     ChannelDirectory.layer,

@@ -32,6 +32,8 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/labels",
       "/settings/webhooks",
       "/settings/profile",
+      // Setting up two-factor sign-in (what a user is sent to when the workspace requires it).
+      "/two-factor",
       "/knowledge",
       "/knowledge/new",
       "/knowledge/art_demo_reset_password",
