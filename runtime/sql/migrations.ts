@@ -1011,6 +1011,34 @@ BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
 `,
   },
   {
+    version: 32,
+    name: "two-factor sign-in: TOTP secrets and recovery codes",
+    // One row per user who set up (or is setting up) two-factor sign-in
+    // (runtime/services/two-factor.ts). `secret` is the TOTP secret sealed with AES-256-GCM
+    // under a key derived from SESSION_SECRET (runtime/services/secret-box.ts), bound to the
+    // user id; `enabled_at` stays NULL until a code from the app confirms the setup.
+    // `last_step` is the newest 30-second time step whose code was accepted: a code of that step
+    // or an earlier one is refused, so a code seen over someone's shoulder cannot be replayed.
+    // Recovery codes are kept as SHA-256 hashes (they are random, 50 bits each) and spent by
+    // setting `used_at`. Whether the workspace requires two-factor sign-in is the settings row
+    // `require_two_factor`. Nothing here is read or written on a visitor's bot turn.
+    sql: `
+CREATE TABLE two_factor (
+  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+  secret TEXT NOT NULL,
+  enabled_at INTEGER,
+  last_step INTEGER,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE two_factor_recovery_codes (
+  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+  code_hash TEXT NOT NULL,
+  used_at INTEGER,
+  PRIMARY KEY (user_id, code_hash)
+) WITHOUT ROWID;
+`,
+  },
+  {
     version: 33,
     name: "label names unique whatever their case in any script",
     // NOCASE folds ASCII only, so "Überweisung" and "überweisung" could both exist. `name_key`
@@ -1049,34 +1077,6 @@ CREATE TABLE macros (
   updated_at INTEGER NOT NULL
 );
 CREATE INDEX macros_owner ON macros(owner_id);
-`,
-  },
-  {
-    version: 32,
-    name: "two-factor sign-in: TOTP secrets and recovery codes",
-    // One row per user who set up (or is setting up) two-factor sign-in
-    // (runtime/services/two-factor.ts). `secret` is the TOTP secret sealed with AES-256-GCM
-    // under a key derived from SESSION_SECRET (runtime/services/secret-box.ts), bound to the
-    // user id; `enabled_at` stays NULL until a code from the app confirms the setup.
-    // `last_step` is the newest 30-second time step whose code was accepted: a code of that step
-    // or an earlier one is refused, so a code seen over someone's shoulder cannot be replayed.
-    // Recovery codes are kept as SHA-256 hashes (they are random, 50 bits each) and spent by
-    // setting `used_at`. Whether the workspace requires two-factor sign-in is the settings row
-    // `require_two_factor`. Nothing here is read or written on a visitor's bot turn.
-    sql: `
-CREATE TABLE two_factor (
-  user_id TEXT PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
-  secret TEXT NOT NULL,
-  enabled_at INTEGER,
-  last_step INTEGER,
-  created_at INTEGER NOT NULL
-) WITHOUT ROWID;
-CREATE TABLE two_factor_recovery_codes (
-  user_id TEXT NOT NULL REFERENCES users(id) ON DELETE CASCADE,
-  code_hash TEXT NOT NULL,
-  used_at INTEGER,
-  PRIMARY KEY (user_id, code_hash)
-) WITHOUT ROWID;
 `,
   },
 ];
