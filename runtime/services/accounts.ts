@@ -245,6 +245,14 @@ export const LOGIN_ADDRESS_FAILURE_LIMIT = 50;
 /** The `settings` row that, set to "1", makes every user set up two-factor sign-in before anything else. */
 export const REQUIRE_TWO_FACTOR_SETTING = "require_two_factor";
 
+/**
+ * SQL: 1 when the workspace requires two-factor sign-in and the user whose id is in `userIdColumn`
+ * has not turned it on (sessions are sent to set it up; API tokens are refused), else 0.
+ */
+export const twoFactorSetupDueSql = (userIdColumn: string): string =>
+  `(EXISTS (SELECT 1 FROM settings WHERE key = '${REQUIRE_TWO_FACTOR_SETTING}' AND value = '1')
+    AND NOT EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = ${userIdColumn} AND t.enabled_at IS NOT NULL))`;
+
 /** The message for every failed login, so it never tells which emails exist. */
 export const WRONG_CREDENTIALS = "The email or password is incorrect.";
 
@@ -416,8 +424,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
     // One statement per page load: the requirement of two-factor sign-in is read with the session.
     const selectSession = db.prepare(
       `SELECT s.csrf_token, s.expires_at, ${USER_COLUMNS.split(", ").map((c) => "u." + c).join(", ")},
-         (EXISTS (SELECT 1 FROM settings WHERE key = '${REQUIRE_TWO_FACTOR_SETTING}' AND value = '1')
-          AND NOT EXISTS (SELECT 1 FROM two_factor t WHERE t.user_id = u.id AND t.enabled_at IS NOT NULL)) AS two_factor_setup_due
+         ${twoFactorSetupDueSql("u.id")} AS two_factor_setup_due
        FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = ?`,
     );
     const selectSecondFactor = db.prepare("SELECT 1 FROM two_factor WHERE user_id = ? AND enabled_at IS NOT NULL");

@@ -72,6 +72,23 @@ describe("ApiTokens", () => {
     expect((await failure(Effect.flatMap(ApiTokens, (t) => t.authenticate(made.token))) as { _tag: string })._tag).toBe("Unauthenticated");
   });
 
+  it("refuses a token while the workspace requires two-factor sign-in its owner has not turned on", async () => {
+    const made = await tokens((t) => t.create(ann, { name: "before the rule" }));
+    const db = await sqlite();
+    // What Settings → Users' "Require two-factor authentication" and a finished setup store.
+    db.prepare("INSERT INTO settings (key, value) VALUES (?, '1')").run(Accounts.REQUIRE_TWO_FACTOR_SETTING);
+    try {
+      const refused = (await failure(Effect.flatMap(ApiTokens, (t) => t.authenticate(made.token)))) as { _tag: string; message: string };
+      expect(refused._tag).toBe("Unauthenticated");
+      expect(refused.message).toContain("requires two-factor sign-in");
+      db.prepare("INSERT INTO two_factor (user_id, secret, enabled_at, created_at) VALUES (?, 'sealed', 1, 1)").run(ann.id);
+      expect((await tokens((t) => t.authenticate(made.token))).user.id).toBe(ann.id);
+    } finally {
+      db.prepare("DELETE FROM settings WHERE key = ?").run(Accounts.REQUIRE_TWO_FACTOR_SETTING);
+      db.prepare("DELETE FROM two_factor WHERE user_id = ?").run(ann.id);
+    }
+  });
+
   it(`holds each person to ${MAX_TOKENS_PER_USER} tokens`, async () => {
     const db = await sqlite();
     const held = db.prepare("SELECT count(*) FROM api_tokens WHERE user_id = ?").pluck().get(bob.id) as number;

@@ -12,7 +12,7 @@
  */
 import { Clock, Context, Effect, Layer, Schema as S } from "effect";
 import { randomBytes } from "node:crypto";
-import { Accounts, sessionKey, type User } from "./accounts.js";
+import { Accounts, sessionKey, twoFactorSetupDueSql, type User } from "./accounts.js";
 import { Database } from "./database.js";
 import { Forbidden, NotFound, Unauthenticated, type InvalidInput } from "./errors.js";
 import { newId } from "./ids.js";
@@ -104,6 +104,10 @@ const toSummary = (row: TokenRow): ApiTokenSummary => ({
 });
 
 const refused = () => new Unauthenticated({ message: "the token is unknown, revoked or expired (send `Authorization: Bearer pat_…`)" });
+const setupDue = () =>
+  new Unauthenticated({
+    message: "this workspace requires two-factor sign-in: its owner must turn it on under Settings → Your profile before the token works",
+  });
 const othersTokens = () => new Forbidden({ message: "Only admins can see or revoke someone else's tokens." });
 
 export const layer: Layer.Layer<ApiTokens, never, Database | Accounts> = Layer.effect(
@@ -161,7 +165,8 @@ export const layer: Layer.Layer<ApiTokens, never, Database | Accounts> = Layer.e
     });
 
     const selectByHash = db.prepare(
-      `SELECT t.id AS token_id, t.expires_at AS token_expires_at, t.last_used_at AS token_last_used_at, u.id
+      `SELECT t.id AS token_id, t.expires_at AS token_expires_at, t.last_used_at AS token_last_used_at, u.id,
+              ${twoFactorSetupDueSql("u.id")} AS two_factor_setup_due
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND u.disabled_at IS NULL`,
     );
 
@@ -170,9 +175,12 @@ export const layer: Layer.Layer<ApiTokens, never, Database | Accounts> = Layer.e
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         if (!TOKEN_SHAPE.test(token)) return Effect.fail(refused());
         const row = selectByHash.get(sessionKey(token)) as
-          | { token_id: string; token_expires_at: number | null; token_last_used_at: number | null; id: string }
+          | { token_id: string; token_expires_at: number | null; token_last_used_at: number | null; id: string; two_factor_setup_due: number }
           | undefined;
         if (!row || (row.token_expires_at !== null && row.token_expires_at <= now)) return Effect.fail(refused());
+        // The workspace requires two-factor sign-in: a token of someone who has not set it up waits
+        // until they have, as their session would (a token must not be the way around the rule).
+        if (row.two_factor_setup_due === 1) return Effect.fail(setupDue());
         const stale = row.token_last_used_at === null || now - row.token_last_used_at >= LAST_USED_GRANULARITY_MS;
         const touch = stale
           ? Effect.orDie(db.writeEffect((sqlite) => sqlite.prepare("UPDATE api_tokens SET last_used_at = ? WHERE id = ?").run(now, row.token_id)))
