@@ -335,6 +335,11 @@ describe("conversations", () => {
     expect(nobody.status).toBe(400);
     const unknownUser = await storesNothing(() => send(`/api/v1/conversations/${id}/assign`, admin, { body: { assigneeId: "user_nope" } }), id);
     expect([400, 404]).toContain(unknownUser.status);
+    // The error names the field the caller sent, not the inbox's own name for it.
+    const analystAssignee = await storesNothing(() => send(`/api/v1/conversations/${id}/assign`, admin, { body: { assigneeId: SEED_IDS.analyst } }), id);
+    expect(analystAssignee.status).toBe(400);
+    expect(analystAssignee.body.error.path).toBe("assigneeId");
+    expect(analystAssignee.body.error.issues).toEqual([{ path: "assigneeId", message: expect.stringContaining("cannot work in this conversation's inbox") }]);
     const badType = await storesNothing(() => send(`/api/v1/conversations/${id}/assign`, admin, { body: { teamId: 7 } }), id);
     expect(badType.status).toBe(400);
     expect(badType.body.error.path).toBe("teamId");
