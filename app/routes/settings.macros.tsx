@@ -213,8 +213,8 @@ export default function MacrosSettings() {
       <header className="page-header">
         <h1>Macros</h1>
         <p className="lead">
-          A reply and a few actions in one go: label, assign, set the status, snooze, comment. In a conversation, open <strong>Macros</strong> (or press
-          <kbd>m</kbd>) and run one.
+          A reply and a few actions in one go: label, assign, set the status, snooze, comment. In a conversation, open <strong>Macros</strong> (or
+          press <kbd>m</kbd>) and run one.
         </p>
       </header>
       <SavedNotice show={result?.saved === true}>{result?.intent === "delete" ? "The macro is deleted." : "The macro is saved."}</SavedNotice>

@@ -54,6 +54,7 @@ test("an admin makes a shared macro in Settings; bad fields are refused where th
   await admin.goto("/settings");
   await admin.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Macros" }).click();
   await expect(admin.getByRole("heading", { level: 1, name: "Macros" })).toBeVisible();
+  await expect(admin.getByText(/open Macros \(or press m\) and run one\./)).toBeVisible();
   const add = addCard(admin);
 
   // No name, and a comment row without its text.
