@@ -468,3 +468,15 @@ test("the last admin can neither disable themselves nor be demoted", async ({ pa
   await page.goto("/settings/users");
   await expect(page.getByRole("heading", { level: 1, name: "Users" })).toBeVisible();
 });
+
+test("the Users list fits a laptop screen: no column sticks out of its card", async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/users");
+  const card = page.getByRole("region", { name: /^Team/ });
+  const table = card.getByRole("table");
+  await expect(table.getByRole("columnheader", { name: "Two-factor" })).toBeVisible();
+  const [cardBox, tableBox] = [await card.boundingBox(), await table.boundingBox()];
+  expect(tableBox!.x + tableBox!.width).toBeLessThanOrEqual(cardBox!.x + cardBox!.width);
+  expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth)).toBeLessThanOrEqual(0);
+});
