@@ -109,7 +109,7 @@ export const isUniqueViolation = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE";
 
 /** A list's page size in a query string: 1–200. */
-export const ListLimit = S.NumberFromString.pipe(
+export const ListLimit = S.NumberFromString.annotations({ message: () => ({ message: "a limit is a whole number", override: true }) }).pipe(
   S.int({ message: () => "a limit is a whole number" }),
   S.between(1, 200, { message: () => "a limit is between 1 and 200" }),
 );

@@ -57,9 +57,11 @@ const View = S.String.pipe(
   }),
 );
 const OptionalId = S.optional(S.String.pipe(S.maxLength(100, { message: () => "an id is at most 100 characters" })));
-const Limit = S.Union(S.Number, S.NumberFromString).pipe(
-  S.filter((n) => Number.isInteger(n) && n >= 1 && n <= 200, { message: () => "a limit is a whole number between 1 and 200" }),
-);
+const LIMIT_MESSAGE = "a limit is a whole number between 1 and 200";
+// The override: `limit=abc` reads as the same sentence, not Schema's "Unable to decode…" twice.
+const Limit = S.Union(S.Number, S.NumberFromString)
+  .annotations({ message: () => ({ message: LIMIT_MESSAGE, override: true }) })
+  .pipe(S.filter((n) => Number.isInteger(n) && n >= 1 && n <= 200, { message: () => LIMIT_MESSAGE }));
 
 /** The list's filter, as a query string gives it (empty strings mean "not set"). */
 export const ConversationFilter = S.Struct({

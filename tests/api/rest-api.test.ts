@@ -226,6 +226,13 @@ describe("conversations", () => {
     const limit = await send("/api/v1/conversations?limit=0", admin);
     expect(limit.status).toBe(400);
     expect(limit.body.error.path).toBe("limit");
+    // Not a number at all: one issue in the same words, not Schema's "Unable to decode…".
+    const word = await send("/api/v1/conversations?limit=abc", admin);
+    expect(word.status).toBe(400);
+    expect(word.body.error.issues).toEqual([{ path: "limit", message: "a limit is a whole number between 1 and 200" }]);
+    const contacts = await send("/api/v1/contacts?limit=abc", admin);
+    expect(contacts.status).toBe(400);
+    expect(contacts.body.error.issues).toEqual([{ path: "limit", message: "a limit is a whole number" }]);
   });
 
   it("reads one conversation with its messages and comments", async () => {
