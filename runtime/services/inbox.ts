@@ -34,6 +34,7 @@ import {
   ftsQuery,
   invalid,
   logConversationEvent,
+  NOT_YOUR_INBOX,
   requireInbox,
   visibleInboxIds,
   worksInInboxes,
@@ -723,7 +724,7 @@ export const makeInbox = (deps: {
     };
     const present = (v: string | undefined): v is string => v !== undefined && v !== "";
     // Asking for an inbox one may not see is refused (403) even when one sees no inbox at all.
-    if (present(filter.inboxId)) yield* requireInbox(prepare, actor, filter.inboxId);
+    if (present(filter.inboxId)) yield* requireInbox(prepare, actor, filter.inboxId, NOT_YOUR_INBOX);
     if (visible !== "all" && visible.length === 0) return empty;
 
     // Scope: the actor's inboxes and the filters every view shares.
