@@ -188,3 +188,28 @@ test("on a phone, the open Macros menu and Settings → Macros fit the screen", 
   await expect(agent.getByLabel("Action 1").first()).toBeVisible();
   expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
 });
+
+test("saving a macro that another tab deleted says so in words, and keeps nothing", async ({ browser }) => {
+  const name = `Two tabs ${stamp}`;
+  const first = await signedIn(browser, adminEmail());
+  await first.goto("/settings/macros");
+  await addCard(first).getByLabel("Name").fill(name);
+  await addCard(first).getByLabel("Action 1").selectOption({ label: "Add label VIP" });
+  await addCard(first).getByRole("button", { name: "Add macro" }).click();
+  await expect(first.getByRole("status")).toHaveText("The macro is saved.");
+  const second = await signedIn(browser, adminEmail());
+  await second.goto("/settings/macros");
+
+  const macro = (page: Page) => page.locator("details.saved-reply", { hasText: name });
+  await macro(first).locator("summary").click();
+  await macro(second).locator("summary").click();
+  await macro(second).getByRole("button", { name: "Delete" }).click();
+  await expect(second.getByRole("status")).toHaveText("The macro is deleted.");
+
+  await macro(first).getByLabel("Name").fill(`${name} renamed`);
+  await macro(first).getByRole("button", { name: "Save" }).click();
+  await expect(macro(first).getByRole("alert")).toHaveText(
+    "This macro no longer exists: it was deleted meanwhile. Reload the page to see the macros as they are.",
+  );
+  expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM macros WHERE name LIKE ?", `${name}%`).n).toBe(0);
+});
