@@ -68,7 +68,9 @@ test("an agent merges a possible duplicate after a preview, and the other contac
   await expect(page.getByRole("list", { name: "Contacts to merge" })).not.toContainText(KEPT.email);
   await page.getByRole("link", { name: `Preview merging ${OTHER.name}` }).click();
 
-  await page.getByRole("button", { name: `Merge and delete ${OTHER.name}` }).click();
+  const mergeButton = page.getByRole("button", { name: `Merge and delete ${OTHER.name}` });
+  expect(await mergeButton.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe("rgb(180, 35, 24)");
+  await mergeButton.click();
   await expect(page).toHaveURL(new RegExp(`${keptPath}$`));
   await expect(page.getByRole("status").filter({ hasText: `Merged ${OTHER.name} into this contact.` })).toBeVisible();
   // A one-time notice: a reload does not show it again, and no address can make the page say it.
@@ -111,6 +113,10 @@ test("an admin downloads a contact's data and erases the contact once its name i
   const forged = await page.request.post(keptPath, { form: { intent: "erase", confirm: KEPT.name }, maxRedirects: 0 });
   expect(forged.status()).toBe(403);
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE id = ?", contactId).n).toBe(1);
+
+  // It looks like what it does: red, not the blue of an ordinary save.
+  const danger = "rgb(180, 35, 24)";
+  expect(await data.getByRole("button", { name: "Delete contact and their data" }).evaluate((b) => getComputedStyle(b).backgroundColor)).toBe(danger);
 
   // A wrong confirmation: said under the field, nothing erased.
   await data.getByLabel(`Type “${KEPT.name}” to confirm`).fill("Hanna");
