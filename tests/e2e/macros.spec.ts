@@ -49,6 +49,21 @@ test.afterAll(async () => {
   await request?.dispose();
 });
 
+test("before there are any, `m` opens the menu at its link to Settings, and Escape closes it", async ({ browser }) => {
+  expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM macros").n).toBe(0);
+  const visit = await apiVisitorAsksForAPerson(request, channelId, `No macros yet ${stamp}`);
+  const agent = await signedIn(browser, demoUsers.agent);
+  await agent.goto(`/inbox/${visit.conversationId}`);
+  await transcript(agent).click();
+  await agent.keyboard.press("m");
+  const menu = macrosMenu(agent);
+  await expect(menu).toContainText("No macros yet: add one in Settings → Macros.");
+  await expect(menu.getByRole("link", { name: "Settings → Macros" })).toBeFocused();
+  await agent.keyboard.press("Escape");
+  await expect(menu).toBeHidden();
+  await expect(header(agent).locator("summary", { hasText: "Macros" })).toBeFocused();
+});
+
 test("an admin makes a shared macro in Settings; bad fields are refused where they are", async ({ browser }) => {
   const admin = await signedIn(browser, adminEmail());
   await admin.goto("/settings");
