@@ -75,8 +75,13 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);
   const form = await request.formData();
   const intent = form.get("intent");
+  // A contact merged or erased since this page loaded (another tab, a teammate) is the only 404
+  // here: say so in words, not "contact contact_… was not found".
   const refuse = (status: number, errors: Record<string, string>, which: Intent | null = intent as Intent) =>
-    data({ ok: false as const, intent: which, errors }, { status });
+    data(
+      { ok: false as const, intent: which, errors: status === 404 ? { form: "This contact no longer exists: it was merged or erased meanwhile. Go back to Contacts to find them." } : errors },
+      { status },
+    );
   if (!INTENTS.includes(intent as Intent)) return refuse(400, { intent: `unknown intent “${String(intent)}”: expected ${INTENTS.join(", ")}` }, null);
   const contactId = params.contactId ?? "";
   let change: Effect.Effect<unknown, unknown, Contacts | ContactLists>;

@@ -124,6 +124,10 @@ test("an admin downloads a contact's data and erases the contact once its name i
   await expect(page.getByText("Type the contact's name or email exactly as shown to confirm: nothing was erased")).toBeVisible();
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE id = ?", contactId).n).toBe(1);
 
+  // A second tab on the same contact, to save in after the erasure.
+  const stale = await page.context().newPage();
+  await stale.goto(keptPath);
+
   await page.getByRole("region", { name: "Personal data" }).getByLabel(`Type “${KEPT.name}” to confirm`).fill(KEPT.name);
   await page.getByRole("region", { name: "Personal data" }).getByRole("button", { name: "Delete contact and their data" }).click();
   await expect(page).toHaveURL(/\/contacts$/);
@@ -135,4 +139,11 @@ test("an admin downloads a contact's data and erases the contact once its name i
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?", `"${STAMP}"`).n).toBe(0);
   const gone = await page.request.get(keptPath);
   expect(gone.status()).toBe(404);
+
+  // The stale tab's save says what happened, in words.
+  const edit = stale.getByRole("form", { name: "Edit contact" });
+  await edit.getByLabel("Name", { exact: true }).fill("Someone else");
+  await edit.getByRole("button", { name: "Save contact" }).click();
+  await expect(stale.getByRole("alert")).toHaveText("This contact no longer exists: it was merged or erased meanwhile. Go back to Contacts to find them.");
+  await stale.close();
 });
