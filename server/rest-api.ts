@@ -273,7 +273,11 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
         ...(input.assigneeId !== undefined ? { userId: input.assigneeId } : {}),
         ...(input.teamId !== undefined ? { teamId: input.teamId } : {}),
       };
-      return ok({ conversation: apiConversation(yield* s.inbox.assign(id, change, version, actor)) });
+      // The inbox calls the person `userId`; the error names the field the caller sent, `assigneeId`.
+      const assigned = yield* Effect.catchTag(s.inbox.assign(id, change, version, actor), "InvalidInput", (e) =>
+        Effect.fail(new InvalidInput({ issues: e.issues.map((i) => (i.path === "userId" ? { ...i, path: "assigneeId" } : i)) })),
+      );
+      return ok({ conversation: apiConversation(assigned) });
     });
 
   const setStatus = (s: Services, req: IncomingMessage, actor: Actor, id: string) =>

@@ -26,7 +26,7 @@ import { DetailHeader } from "../components/settings/page-parts.js";
 import { fieldErrors } from "../forms.js";
 import { access, isAllowed, personalDataAdmins } from "../roles.js";
 import { attempt, ContactLists, ContactMerge, ContactPrivacy, Contacts, run, type DuplicateReason } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser, takeNotice } from "../session.server.js";
 
 export const links: LinksFunction = () => [
   { rel: "stylesheet", href: inboxStyles },
@@ -63,8 +63,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       };
     }),
   );
-  const merged = new URL(request.url).searchParams.get("merged");
-  return { ...loaded, viewerId: user.id, now: Date.now(), managesData: isAllowed(user.role, personalDataAdmins), merged: merged?.slice(0, 200) ?? null };
+  // Left by the merge page, shown once.
+  const { notice, headers } = await takeNotice(request, context);
+  return data({ ...loaded, viewerId: user.id, now: Date.now(), managesData: isAllowed(user.role, personalDataAdmins), notice }, { headers });
 }
 
 const INTENTS = ["update", "owner", "list-add", "list-remove", "unsubscribe", "erase"] as const;
@@ -74,8 +75,13 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);
   const form = await request.formData();
   const intent = form.get("intent");
+  // A contact merged or erased since this page loaded (another tab, a teammate) is the only 404
+  // here: say so in words, not "contact contact_… was not found".
   const refuse = (status: number, errors: Record<string, string>, which: Intent | null = intent as Intent) =>
-    data({ ok: false as const, intent: which, errors }, { status });
+    data(
+      { ok: false as const, intent: which, errors: status === 404 ? { form: "This contact no longer exists: it was merged or erased meanwhile. Go back to Contacts to find them." } : errors },
+      { status },
+    );
   if (!INTENTS.includes(intent as Intent)) return refuse(400, { intent: `unknown intent “${String(intent)}”: expected ${INTENTS.join(", ")}` }, null);
   const contactId = params.contactId ?? "";
   let change: Effect.Effect<unknown, unknown, Contacts | ContactLists>;
@@ -84,7 +90,13 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const confirm = form.get("confirm");
     const erased = await attempt(context, Effect.flatMap(ContactPrivacy, (p) => p.erase(user, contactId, { confirm: typeof confirm === "string" ? confirm : undefined })));
     if (!erased.ok) return refuse(erased.status, fieldErrors(erased.error));
-    return redirect(`/contacts?erased=${erased.value.conversations}`);
+    const kept = erased.value.conversations;
+    return redirectWithNotice(
+      request,
+      context,
+      "/contacts",
+      `Contact and their data deleted${kept ? `; ${kept} conversation${kept === 1 ? "" : "s"} kept without their words, for the reports` : ""}.`,
+    );
   }
   if (intent === "list-add" || intent === "list-remove") {
     const input = { listId: typeof listId === "string" ? listId : "" };
@@ -114,7 +126,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function ContactPage() {
-  const { contact, history, owners, memberships, allLists, consent, viewerId, now: loadedAt, duplicates, managesData, merged } = useLoaderData<typeof loader>();
+  const { contact, history, owners, memberships, allLists, consent, viewerId, now: loadedAt, duplicates, managesData, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const now = useNow(loadedAt);
@@ -132,7 +144,7 @@ export default function ContactPage() {
         {owner ? `Owned by ${owner.id === viewerId ? "you" : owner.name}${owner.disabled ? " (disabled)" : ""}` : "No owner"} · Added{" "}
         <Time at={contact.createdAt} now={now} style="full" />
       </DetailHeader>
-      <SavedNotice show={merged !== null}>Merged {merged} into this contact.</SavedNotice>
+      <SavedNotice show={notice !== null}>{notice}</SavedNotice>
 
       <section className="card" aria-labelledby="contact-duplicates">
         <h2 id="contact-duplicates">{duplicates.length > 0 ? "Possible duplicates" : "Duplicates"}</h2>

@@ -6,7 +6,7 @@
  * (POST `otherId`). The other contact is deleted and its old address leads here. For whoever may
  * use the inbox (admins and agents), like the contact page.
  */
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import type { ReactNode } from "react";
@@ -20,7 +20,7 @@ import { DetailHeader } from "../components/settings/page-parts.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, ContactMerge, Contacts, run, type MergePlan } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: inboxStyles }];
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `Merge into ${data ? contactLabel(data.contact) : "contact"} · Contacts · Parley` }];
@@ -61,7 +61,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const errors = fieldErrors(merged.error);
     return data({ error: errors.otherId ?? errors.form ?? merged.error.message }, { status: merged.status });
   }
-  return redirect(`/contacts/${encodeURIComponent(contactId)}?merged=${encodeURIComponent(contactLabel(merged.value.other))}`);
+  return redirectWithNotice(request, context, `/contacts/${encodeURIComponent(contactId)}`, `Merged ${contactLabel(merged.value.other)} into this contact.`);
 }
 
 const shown = (value: string | null) => (value === null || value === "" ? "—" : value);

@@ -19,7 +19,7 @@ import { CreateCard } from "../components/settings/page-parts.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, ContactLists, Contacts, run } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { requireUser, takeNotice } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: inboxStyles }];
 export const meta: MetaFunction = () => [{ title: "Contacts · Parley" }];
@@ -42,9 +42,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       return { list: yield* contacts.list(user, filter), owners: yield* contacts.owners(user), lists: yield* lists.all(user) };
     }),
   );
-  // Set by the contact page after an erasure (the conversations it kept as shells).
-  const erased = new URL(request.url).searchParams.get("erased");
-  return { list, owners, lists, filter, viewerId: user.id, now: Date.now(), erased: erased !== null && /^\d{1,9}$/.test(erased) ? Number(erased) : null };
+  // Left by the contact page after an erasure, shown once.
+  const { notice, headers } = await takeNotice(request, context);
+  return data({ list, owners, lists, filter, viewerId: user.id, now: Date.now(), notice }, { headers });
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
@@ -67,7 +67,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) => listHref(KEYS, filter, changes);
 
 export default function ContactsPage() {
-  const { list, owners, lists, filter, viewerId, now: loadedAt, erased } = useLoaderData<typeof loader>();
+  const { list, owners, lists, filter, viewerId, now: loadedAt, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const submit = useSubmit();
@@ -100,9 +100,7 @@ export default function ContactsPage() {
           </a>
         </p>
       </header>
-      <SavedNotice show={erased !== null}>
-        Contact and their data deleted{erased ? `; ${erased} conversation${erased === 1 ? "" : "s"} kept without their words, for the reports` : ""}.
-      </SavedNotice>
+<SavedNotice show={notice !== null}>{notice}</SavedNotice>
       <FilterTabs label="Contact owner" tabs={tabs} current={owner} hrefOf={(value) => searchOf(filter, { owner: value })} />
       <Form method="get" className="ticket-filters" role="search" aria-label="Filter contacts">
         <div className="field">

@@ -4,8 +4,8 @@
  * role reads it. Edits carry the version the page showed: when someone else saved first, the
  * page shows their version and keeps the unsaved text below it, so nothing typed is lost.
  */
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams, type ShouldRevalidateFunction } from "@remix-run/react";
+import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useNavigation, type ShouldRevalidateFunction } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -17,7 +17,7 @@ import { ErrorNotice, SavedNotice } from "../components/settings/notices.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access, isAllowed, knowledgeEditors } from "../roles.js";
 import { attempt, Knowledge, run } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser, takeNotice } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: knowledgeStyles }];
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [
@@ -27,7 +27,8 @@ export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.knowledge);
   const article = await run(context, Effect.flatMap(Knowledge, (k) => k.get(user, params.id ?? "")));
-  return { article, canEdit: isAllowed(user.role, knowledgeEditors), now: Date.now() };
+  const { notice, headers } = await takeNotice(request, context);
+  return data({ article, canEdit: isAllowed(user.role, knowledgeEditors), now: Date.now(), notice }, { headers });
 }
 
 const intents = ["save", "publish", "unpublish", "delete"] as const;
@@ -67,7 +68,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     const errors = fieldErrors(result.error);
     return data({ intent, errors, values, conflict: result.status === 409, message: null }, { status: result.status });
   }
-  if (intent === "delete") return redirect("/knowledge?deleted=1");
+  if (intent === "delete") return redirectWithNotice(request, context, "/knowledge", "The article is deleted.");
   return { intent, errors: {} as Record<string, string>, values: null, conflict: false, message: done[intent] };
 }
 
@@ -80,9 +81,8 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ actionStatus, defau
   actionStatus === 409 || actionStatus === 404 ? true : defaultShouldRevalidate;
 
 export default function ArticlePage() {
-  const { article, canEdit, now } = useLoaderData<typeof loader>();
+  const { article, canEdit, now, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const [search] = useSearchParams();
   const busy = useNavigation().state === "submitting";
   const errors: Record<string, string> = result?.errors ?? {};
   // A conflict (409) reloads the article as it is now; the text the person had typed is kept below.
@@ -110,9 +110,7 @@ export default function ArticlePage() {
           )}
         </p>
       </header>
-      <SavedNotice show={Boolean(result?.message) || search.get("saved") === "created"}>
-        {result?.message ?? "The draft is saved. Publish it when it is ready."}
-      </SavedNotice>
+      <SavedNotice show={Boolean(result?.message) || notice !== null}>{result?.message ?? notice}</SavedNotice>
       {/* Keyed by version: after a save (or someone else's) the fields show the article as stored. */}
       <Form method="post" className="card" key={`${article.version}-${conflicted ? "conflict" : "ok"}`}>
         <CsrfInput />

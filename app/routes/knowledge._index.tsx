@@ -3,8 +3,8 @@
  * searching), by status. Every signed-in role reads it; admins and marketers also write
  * ("New article"). A GET form: every filter is a shareable URL and works without JavaScript.
  */
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useSearchParams } from "@remix-run/react";
+import { data, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { FilterTabs } from "../components/filter-tabs.js";
@@ -16,7 +16,7 @@ import { SavedNotice } from "../components/settings/notices.js";
 import { listFilter, listHref } from "../list-query.js";
 import { access, isAllowed, knowledgeEditors } from "../roles.js";
 import { Knowledge, run } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { requireUser, takeNotice } from "../session.server.js";
 
 // The status tabs and the search row are the tickets list's (inbox.css).
 export const links: LinksFunction = () => [
@@ -31,15 +31,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.knowledge);
   const filter = listFilter(new URL(request.url).searchParams, KEYS);
   const list = await run(context, Effect.flatMap(Knowledge, (k) => k.list(user, filter)));
-  return { list, filter, canEdit: isAllowed(user.role, knowledgeEditors), now: Date.now() };
+  const { notice, headers } = await takeNotice(request, context);
+  return data({ list, filter, canEdit: isAllowed(user.role, knowledgeEditors), now: Date.now(), notice }, { headers });
 }
 
 const searchOf = (filter: Readonly<Record<string, string>>, changes: Record<string, string | undefined>) =>
   listHref(filter, KEYS, changes, { page: "page", bare: "/knowledge" });
 
 export default function KnowledgePage() {
-  const { list, filter, canEdit, now } = useLoaderData<typeof loader>();
-  const [search] = useSearchParams();
+  const { list, filter, canEdit, now, notice } = useLoaderData<typeof loader>();
   const status = filter.status ?? "";
   const tabs = [
     { value: "", label: "All", count: list.counts.draft + list.counts.published },
@@ -60,7 +60,7 @@ export default function KnowledgePage() {
           </Link>
         ) : null}
       </header>
-      <SavedNotice show={search.get("deleted") === "1"}>The article is deleted.</SavedNotice>
+      <SavedNotice show={notice !== null}>{notice}</SavedNotice>
       <FilterTabs label="Article status" tabs={tabs} current={status} />
       <Form method="get" className="ticket-filters" role="search" aria-label="Search articles">
         {status !== "" ? <input type="hidden" name="status" value={status} /> : null}

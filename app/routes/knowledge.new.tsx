@@ -2,7 +2,7 @@
  * /knowledge/new (admins and marketers) — a new article, saved as a draft; the editor page
  * then publishes it.
  */
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
@@ -13,7 +13,7 @@ import { ErrorNotice, SubmitActions } from "../components/settings/notices.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { knowledgeEditors } from "../roles.js";
 import { attempt, Knowledge } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: knowledgeStyles }];
 export const meta: MetaFunction = () => [{ title: "New article · Knowledge base · Parley" }];
@@ -28,7 +28,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values = formValues(await request.formData(), ["title", "body"]);
   const result = await attempt(context, Effect.flatMap(Knowledge, (k) => k.create(user, values)));
   if (!result.ok) return data({ errors: fieldErrors(result.error), values }, { status: result.status });
-  return redirect(`/knowledge/${encodeURIComponent(result.value.id)}?saved=created`);
+  return redirectWithNotice(request, context, `/knowledge/${encodeURIComponent(result.value.id)}`, "The draft is saved. Publish it when it is ready.");
 }
 
 export default function NewArticle() {

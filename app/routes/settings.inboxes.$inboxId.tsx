@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -9,7 +9,7 @@ import { DetailHeader, InboxFields, nameConflictErrors } from "../components/set
 import { formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, run, Workspace } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { requireUser, takeNotice } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [
   { title: `${loaded?.inbox.name ?? "Inbox"} · Inboxes · Settings · Parley` },
@@ -25,11 +25,16 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       users: Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })),
     }),
   );
-  return {
-    inbox: { id: inbox.id, name: inbox.name, fallbackEmail: inbox.fallbackEmail ?? "", memberIds: inbox.memberIds, routing: inbox.routing },
-    // Only agents and admins work in inboxes.
-    people: memberCandidates(users, inbox.memberIds),
-  };
+  const { notice, headers } = await takeNotice(request, context);
+  return data(
+    {
+      inbox: { id: inbox.id, name: inbox.name, fallbackEmail: inbox.fallbackEmail ?? "", memberIds: inbox.memberIds, routing: inbox.routing },
+      // Only agents and admins work in inboxes.
+      people: memberCandidates(users, inbox.memberIds),
+      notice,
+    },
+    { headers },
+  );
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -53,9 +58,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function InboxSettings() {
-  const { inbox, people } = useLoaderData<typeof loader>();
+  const { inbox, people, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
   const navigation = useNavigation();
   const busyWith = navigation.state === "submitting" ? navigation.formData?.get("intent") : null;
   const errors: Record<string, string> = result?.errors ?? {};
@@ -68,7 +72,7 @@ export default function InboxSettings() {
         <Link to={`/settings/routing#routing-${inbox.id}`}>Change routing</Link> ·{" "}
         <Link to={`/settings/email-filters#filters-${inbox.id}`}>Email filters</Link>
       </DetailHeader>
-      <SavedNotice show={Boolean(params.get("created")) && !result}>Created the inbox {inbox.name}. Now choose who works in it.</SavedNotice>
+      <SavedNotice show={notice !== null && !result}>{notice}</SavedNotice>
       <ErrorNotice message={errors.form} />
 
       <section className="card" aria-labelledby="members-title">

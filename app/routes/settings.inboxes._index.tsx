@@ -1,4 +1,4 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -6,7 +6,7 @@ import { CreateCard, InboxFields, NameList, nameConflictErrors } from "../compon
 import { formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, Routing, run, Workspace } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Inboxes · Settings · Parley" }];
 
@@ -46,7 +46,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.createInbox(values)));
   if (!result.ok) return data({ errors: nameConflictErrors(result), values }, { status: result.status });
   // Members come next, on the inbox's own page.
-  return redirect(`/settings/inboxes/${encodeURIComponent(result.value.id)}?created=1`);
+  return redirectWithNotice(
+    request,
+    context,
+    `/settings/inboxes/${encodeURIComponent(result.value.id)}`,
+    `Created the inbox ${result.value.name}. Now choose who works in it.`,
+  );
 }
 
 export default function InboxesSettings() {

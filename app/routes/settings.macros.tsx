@@ -95,7 +95,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return data({ intent, id, saved: false, errors: { form: message } as Record<string, string>, rowErrors: {}, values, rows }, { status: 400 });
   }
   if (!result.ok) {
-    const errors = fieldErrors(result.error);
+    // Deleted in another tab or by a teammate since this page loaded: say so, not "macro macro_… was not found".
+    const errors: Record<string, string> = result.status === 404 ? { form: "This macro no longer exists: it was deleted meanwhile. Reload the page to see the macros as they are." } : fieldErrors(result.error);
     const byRow = rowErrors(result.error.issues ?? [], rowOfAction);
     // A list-wide issue (too many actions) stays on the list; a row's, on its row.
     if (errors.actions !== undefined && Object.keys(byRow).length > 0) delete errors.actions;
@@ -213,8 +214,8 @@ export default function MacrosSettings() {
       <header className="page-header">
         <h1>Macros</h1>
         <p className="lead">
-          A reply and a few actions in one go: label, assign, set the status, snooze, comment. In a conversation, open <strong>Macros</strong> (or press
-          <kbd>m</kbd>) and run one.
+          A reply and a few actions in one go: label, assign, set the status, snooze, comment. In a conversation, open <strong>Macros</strong> (or
+          press <kbd>m</kbd>) and run one.
         </p>
       </header>
       <SavedNotice show={result?.saved === true}>{result?.intent === "delete" ? "The macro is deleted." : "The macro is saved."}</SavedNotice>

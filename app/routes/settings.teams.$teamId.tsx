@@ -1,5 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSearchParams } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -8,7 +8,7 @@ import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/
 import { DetailHeader } from "../components/settings/page-parts.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, run, Workspace } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { requireUser, takeNotice } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title: `${loaded?.team.name ?? "Team"} · Teams · Settings · Parley` }];
 
@@ -22,10 +22,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       users: Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })),
     }),
   );
-  return {
-    team: { id: team.id, name: team.name, memberIds: team.memberIds },
-    people: memberCandidates(users, team.memberIds),
-  };
+  const { notice, headers } = await takeNotice(request, context);
+  return data(
+    { team: { id: team.id, name: team.name, memberIds: team.memberIds }, people: memberCandidates(users, team.memberIds), notice },
+    { headers },
+  );
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -38,16 +39,15 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function TeamSettings() {
-  const { team, people } = useLoaderData<typeof loader>();
+  const { team, people, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const [params] = useSearchParams();
   const busy = useNavigation().state === "submitting";
   return (
     <>
       <DetailHeader back={{ to: "/settings/teams", label: "All teams" }} title={team.name}>
         Conversations sent to this team go round-robin to its available members who work in the conversation’s inbox.
       </DetailHeader>
-      <SavedNotice show={Boolean(params.get("created")) && !result}>Created the team {team.name}. Now choose its members.</SavedNotice>
+      <SavedNotice show={notice !== null && !result}>{notice}</SavedNotice>
       <section className="card" aria-labelledby="team-members-title">
         <h2 id="team-members-title">Members</h2>
         <SavedNotice show={result?.saved === true}>Members saved.</SavedNotice>

@@ -1,4 +1,4 @@
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -7,7 +7,7 @@ import { CreateCard, NameList, nameConflictErrors } from "../components/settings
 import { formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, run, Workspace } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Teams · Settings · Parley" }];
 
@@ -38,7 +38,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values = formValues(await request.formData(), ["name"]);
   const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.createTeam(values)));
   if (!result.ok) return data({ errors: nameConflictErrors(result), values }, { status: result.status });
-  return redirect(`/settings/teams/${encodeURIComponent(result.value.id)}?created=1`);
+  return redirectWithNotice(
+    request,
+    context,
+    `/settings/teams/${encodeURIComponent(result.value.id)}`,
+    `Created the team ${result.value.name}. Now choose its members.`,
+  );
 }
 
 export default function TeamsSettings() {

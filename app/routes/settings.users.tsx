@@ -148,7 +148,7 @@ export default function UsersSettings() {
                 </td>
                 <td>{u.email}</td>
                 <td>
-                  <Form method="post" style={{ display: "flex", gap: "0.4rem", alignItems: "center" }}>
+                  <Form method="post" style={{ display: "flex", flexWrap: "wrap", gap: "0.4rem", alignItems: "center" }}>
                     <CsrfInput />
                     <input type="hidden" name="intent" value="role" />
                     <input type="hidden" name="userId" value={u.id} />
@@ -168,7 +168,7 @@ export default function UsersSettings() {
                   {u.disabled ? (
                     <span className="muted">Disabled</span>
                   ) : (
-                    <Form method="post" style={{ display: "flex", gap: "0.4rem", alignItems: "center" }}>
+                    <Form method="post" style={{ display: "flex", flexWrap: "wrap", gap: "0.4rem", alignItems: "center" }}>
                       <CsrfInput />
                       <input type="hidden" name="intent" value="availability" />
                       <input type="hidden" name="userId" value={u.id} />

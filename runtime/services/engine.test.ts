@@ -408,8 +408,14 @@ describe("handoff and people", () => {
     const assignee = () => (db.sqlite.prepare("SELECT assignee_id FROM conversations WHERE id = ?").get(conversationId) as { assignee_id: string | null }).assignee_id;
     await runtime.runPromise(e.replyAsAgent({ conversationId, userId: "user_agent", text: "checking", clientMessageId: "c1", internal: true }));
     expect(assignee()).toBeNull();
+    const live: LiveEvents.LiveEvent[] = [];
+    const off = (await run(LiveEvents.LiveEvents)).subscribeConversation(conversationId, (event) => live.push(event), { includeInternal: true });
     await runtime.runPromise(e.replyAsAgent({ conversationId, userId: "user_agent", text: "Yes, Alex here", clientMessageId: "r1" }));
+    off();
     expect(assignee()).toBe("user_agent");
+    // The live event says who took it, so the inbox does not tell that agent "assigned to you" (live-logic's noticeFor).
+    const assignment = live.find((event) => event.kind === "assignment");
+    expect(assignment?.data).toMatchObject({ assigneeId: "user_agent", by: "user_agent" });
     const assigned = db.sqlite.prepare("SELECT user_id FROM events WHERE conversation_id = ? AND type = 'assigned'").all(conversationId);
     expect(assigned).toEqual([{ user_id: "user_agent" }]);
     // Someone else replying later does not take it away.

@@ -735,7 +735,9 @@ export const makeEngine = (deps: {
         conversationId: scope.id,
         inboxId: columns.inboxId,
         kind: "assignment",
-        data: { assigneeId: columns.assigneeId, teamId: columns.teamId },
+        // Who made the change (the agent whose reply took the conversation), so the inbox does
+        // not notify that agent of their own act; null for the bot and for routing.
+        data: { assigneeId: columns.assigneeId, teamId: columns.teamId, by: turn.incoming?.author === "agent" ? turn.incoming.userId : null },
       });
     }
     const routed = routedTurns.get(result);

@@ -36,13 +36,17 @@ export const canOpenInbox = (prepare: Prepare, actor: Actor, inboxId: string): b
   return prepare("SELECT 1 FROM inbox_members WHERE inbox_id = ? AND user_id = ?").get(inboxId, actor.id) !== undefined;
 };
 
-/** Succeeds when the actor may open the inbox; Forbidden otherwise. */
-export const requireInbox = (prepare: Prepare, actor: Actor, inboxId: string): Effect.Effect<void, Forbidden> =>
-  Effect.suspend(() =>
-    canOpenInbox(prepare, actor, inboxId)
-      ? Effect.void
-      : Effect.fail(new Forbidden({ message: "You are not a member of this conversation's inbox." })),
-  );
+/** A list filtered by an inbox the actor may not open. */
+export const NOT_YOUR_INBOX = "You are not a member of this inbox.";
+
+/** Succeeds when the actor may open the inbox; Forbidden otherwise, saying `message` (about a conversation, unless given). */
+export const requireInbox = (
+  prepare: Prepare,
+  actor: Actor,
+  inboxId: string,
+  message = "You are not a member of this conversation's inbox.",
+): Effect.Effect<void, Forbidden> =>
+  Effect.suspend(() => (canOpenInbox(prepare, actor, inboxId) ? Effect.void : Effect.fail(new Forbidden({ message }))));
 
 /** The columns every inbox service reads of a conversation. */
 export interface ConversationAccessRow {
@@ -109,7 +113,7 @@ export const isUniqueViolation = (error: unknown): boolean =>
   typeof error === "object" && error !== null && (error as { code?: unknown }).code === "SQLITE_CONSTRAINT_UNIQUE";
 
 /** A list's page size in a query string: 1–200. */
-export const ListLimit = S.NumberFromString.pipe(
+export const ListLimit = S.NumberFromString.annotations({ message: () => ({ message: "a limit is a whole number", override: true }) }).pipe(
   S.int({ message: () => "a limit is a whole number" }),
   S.between(1, 200, { message: () => "a limit is between 1 and 200" }),
 );

@@ -34,6 +34,7 @@ import {
   ftsQuery,
   invalid,
   logConversationEvent,
+  NOT_YOUR_INBOX,
   requireInbox,
   visibleInboxIds,
   worksInInboxes,
@@ -57,9 +58,11 @@ const View = S.String.pipe(
   }),
 );
 const OptionalId = S.optional(S.String.pipe(S.maxLength(100, { message: () => "an id is at most 100 characters" })));
-const Limit = S.Union(S.Number, S.NumberFromString).pipe(
-  S.filter((n) => Number.isInteger(n) && n >= 1 && n <= 200, { message: () => "a limit is a whole number between 1 and 200" }),
-);
+const LIMIT_MESSAGE = "a limit is a whole number between 1 and 200";
+// The override: `limit=abc` reads as the same sentence, not Schema's "Unable to decode…" twice.
+const Limit = S.Union(S.Number, S.NumberFromString)
+  .annotations({ message: () => ({ message: LIMIT_MESSAGE, override: true }) })
+  .pipe(S.filter((n) => Number.isInteger(n) && n >= 1 && n <= 200, { message: () => LIMIT_MESSAGE }));
 
 /** The list's filter, as a query string gives it (empty strings mean "not set"). */
 export const ConversationFilter = S.Struct({
@@ -721,7 +724,7 @@ export const makeInbox = (deps: {
     };
     const present = (v: string | undefined): v is string => v !== undefined && v !== "";
     // Asking for an inbox one may not see is refused (403) even when one sees no inbox at all.
-    if (present(filter.inboxId)) yield* requireInbox(prepare, actor, filter.inboxId);
+    if (present(filter.inboxId)) yield* requireInbox(prepare, actor, filter.inboxId, NOT_YOUR_INBOX);
     if (visible !== "all" && visible.length === 0) return empty;
 
     // Scope: the actor's inboxes and the filters every view shares.

@@ -21,6 +21,7 @@ import {
   ftsQuery,
   invalid,
   logConversationEvent,
+  NOT_YOUR_INBOX,
   requireInbox,
   visibleInboxIds,
   ListLimit,
@@ -448,7 +449,7 @@ export const makeTickets = (deps: { readonly db: DatabaseShape }): TicketsShape 
       args.push(...visible);
     }
     if (filter.inboxId !== undefined && filter.inboxId !== "") {
-      yield* requireInbox(prepare, actor, filter.inboxId);
+      yield* requireInbox(prepare, actor, filter.inboxId, NOT_YOUR_INBOX);
       where.push("t.inbox_id = ?");
       args.push(filter.inboxId);
     }

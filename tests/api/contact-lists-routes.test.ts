@@ -81,15 +81,15 @@ describe("/contacts/:id lists", () => {
     expect(count("contact_list_members")).toBe(0);
 
     expect((await onContact({ intent: "list-add", listId: id })).status).toBe(200);
-    const page = (await contactLoader({ request: get("/contacts/ct_route"), context: signedIn.context, params: { contactId: "ct_route" } })) as unknown as {
-      memberships: Array<{ name: string; source: string }>;
-      consent: unknown;
-    };
+    // The page's loader answers with headers (its one-time notice), so its values are under `data`.
+    const page = ((await contactLoader({ request: get("/contacts/ct_route"), context: signedIn.context, params: { contactId: "ct_route" } })) as unknown as {
+      data: { memberships: Array<{ name: string; source: string }>; consent: unknown };
+    }).data;
     expect(page.memberships).toEqual([expect.objectContaining({ name: "Beta", source: "agent" })]);
     expect(page.consent).toBeNull();
-    const filtered = (await contactsLoader({ request: get(`/contacts?list=${id}`), context: signedIn.context, params: {} })) as unknown as {
-      list: { contacts: Array<{ id: string }> };
-    };
+    const filtered = ((await contactsLoader({ request: get(`/contacts?list=${id}`), context: signedIn.context, params: {} })) as unknown as {
+      data: { list: { contacts: Array<{ id: string }> } };
+    }).data;
     expect(filtered.list.contacts.map((c) => c.id)).toEqual(["ct_route"]);
 
     expect((await onContact({ intent: "list-remove", listId: id })).status).toBe(200);

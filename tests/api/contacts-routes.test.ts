@@ -71,7 +71,7 @@ describe("GET /contacts and /contacts/:id", () => {
   it("answers 400 for a bad filter and 404 for an unknown contact", async () => {
     expect((await settle(listLoader({ request: get("/contacts?cursor=nonsense"), context: signedIn.context, params: {} }))).status).toBe(400);
     const listed = await listLoader({ request: get("/contacts?search=ida"), context: signedIn.context, params: {} });
-    expect(listed.list.contacts.map((c) => c.name)).toEqual(["Ida Route"]);
+    expect(listed.data.list.contacts.map((c) => c.name)).toEqual(["Ida Route"]);
     const missing = await settle(contactLoader({ request: get("/contacts/ct_nope"), context: signedIn.context, params: { contactId: "ct_nope" } }));
     expect(missing.status).toBe(404);
   });

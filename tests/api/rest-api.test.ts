@@ -226,6 +226,13 @@ describe("conversations", () => {
     const limit = await send("/api/v1/conversations?limit=0", admin);
     expect(limit.status).toBe(400);
     expect(limit.body.error.path).toBe("limit");
+    // Not a number at all: one issue in the same words, not Schema's "Unable to decode…".
+    const word = await send("/api/v1/conversations?limit=abc", admin);
+    expect(word.status).toBe(400);
+    expect(word.body.error.issues).toEqual([{ path: "limit", message: "a limit is a whole number between 1 and 200" }]);
+    const contacts = await send("/api/v1/contacts?limit=abc", admin);
+    expect(contacts.status).toBe(400);
+    expect(contacts.body.error.issues).toEqual([{ path: "limit", message: "a limit is a whole number" }]);
   });
 
   it("reads one conversation with its messages and comments", async () => {
@@ -310,7 +317,10 @@ describe("conversations", () => {
     expect(membership.changes).toBe(1);
     try {
       expect((await send(`/api/v1/conversations/${id}`, agent)).status).toBe(403);
-      expect((await send(`/api/v1/conversations?inbox=${SEED_IDS.inbox}`, agent)).status).toBe(403);
+      const filtered = await send(`/api/v1/conversations?inbox=${SEED_IDS.inbox}`, agent);
+      expect(filtered.status).toBe(403);
+      // About the inbox asked for: there is no conversation in this request.
+      expect(filtered.body.error.message).toBe("You are not a member of this inbox.");
       const listed = await send("/api/v1/conversations", agent);
       expect(listed.status).toBe(200);
       expect(listed.body.conversations).toEqual([]);
@@ -335,6 +345,11 @@ describe("conversations", () => {
     expect(nobody.status).toBe(400);
     const unknownUser = await storesNothing(() => send(`/api/v1/conversations/${id}/assign`, admin, { body: { assigneeId: "user_nope" } }), id);
     expect([400, 404]).toContain(unknownUser.status);
+    // The error names the field the caller sent, not the inbox's own name for it.
+    const analystAssignee = await storesNothing(() => send(`/api/v1/conversations/${id}/assign`, admin, { body: { assigneeId: SEED_IDS.analyst } }), id);
+    expect(analystAssignee.status).toBe(400);
+    expect(analystAssignee.body.error.path).toBe("assigneeId");
+    expect(analystAssignee.body.error.issues).toEqual([{ path: "assigneeId", message: expect.stringContaining("cannot work in this conversation's inbox") }]);
     const badType = await storesNothing(() => send(`/api/v1/conversations/${id}/assign`, admin, { body: { teamId: 7 } }), id);
     expect(badType.status).toBe(400);
     expect(badType.body.error.path).toBe("teamId");

@@ -68,9 +68,19 @@ test("an agent merges a possible duplicate after a preview, and the other contac
   await expect(page.getByRole("list", { name: "Contacts to merge" })).not.toContainText(KEPT.email);
   await page.getByRole("link", { name: `Preview merging ${OTHER.name}` }).click();
 
-  await page.getByRole("button", { name: `Merge and delete ${OTHER.name}` }).click();
-  await expect(page).toHaveURL(new RegExp(`${keptPath}\\?merged=`));
+  const mergeButton = page.getByRole("button", { name: `Merge and delete ${OTHER.name}` });
+  expect(await mergeButton.evaluate((b) => getComputedStyle(b).backgroundColor)).toBe("rgb(180, 35, 24)");
+  await mergeButton.click();
+  await expect(page).toHaveURL(new RegExp(`${keptPath}$`));
   await expect(page.getByRole("status").filter({ hasText: `Merged ${OTHER.name} into this contact.` })).toBeVisible();
+  // A one-time notice: a reload does not show it again, and no address can make the page say it.
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: KEPT.name })).toBeVisible();
+  await expect(page.getByText("into this contact.")).toHaveCount(0);
+  await page.goto(`${keptPath}?merged=${encodeURIComponent("Someone else")}`);
+  await expect(page.getByRole("heading", { level: 1, name: KEPT.name })).toBeVisible();
+  await expect(page.getByText("into this contact.")).toHaveCount(0);
+  await page.goto(keptPath);
   await expect(page.getByRole("form", { name: "Edit contact" }).getByLabel("Phone")).toHaveValue("+49307654321");
   await expect(page.getByRole("form", { name: "Edit contact" }).getByLabel("Email")).toHaveValue(KEPT.email);
   await expect(page.getByRole("region", { name: "Conversations" }).getByRole("row")).toHaveCount(2);
@@ -104,18 +114,36 @@ test("an admin downloads a contact's data and erases the contact once its name i
   expect(forged.status()).toBe(403);
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE id = ?", contactId).n).toBe(1);
 
+  // It looks like what it does: red, not the blue of an ordinary save.
+  const danger = "rgb(180, 35, 24)";
+  expect(await data.getByRole("button", { name: "Delete contact and their data" }).evaluate((b) => getComputedStyle(b).backgroundColor)).toBe(danger);
+
   // A wrong confirmation: said under the field, nothing erased.
   await data.getByLabel(`Type “${KEPT.name}” to confirm`).fill("Hanna");
   await data.getByRole("button", { name: "Delete contact and their data" }).click();
   await expect(page.getByText("Type the contact's name or email exactly as shown to confirm: nothing was erased")).toBeVisible();
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE id = ?", contactId).n).toBe(1);
 
+  // A second tab on the same contact, to save in after the erasure.
+  const stale = await page.context().newPage();
+  await stale.goto(keptPath);
+
   await page.getByRole("region", { name: "Personal data" }).getByLabel(`Type “${KEPT.name}” to confirm`).fill(KEPT.name);
   await page.getByRole("region", { name: "Personal data" }).getByRole("button", { name: "Delete contact and their data" }).click();
-  await expect(page).toHaveURL(/\/contacts\?erased=1$/);
+  await expect(page).toHaveURL(/\/contacts$/);
   await expect(page.getByRole("status").filter({ hasText: "Contact and their data deleted; 1 conversation kept without their words" })).toBeVisible();
+  await page.reload();
+  await expect(page.getByRole("heading", { level: 1, name: "Contacts" })).toBeVisible();
+  await expect(page.getByText("Contact and their data deleted")).toHaveCount(0);
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM contacts WHERE id = ?", contactId).n).toBe(0);
   expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM messages_fts WHERE messages_fts MATCH ?", `"${STAMP}"`).n).toBe(0);
   const gone = await page.request.get(keptPath);
   expect(gone.status()).toBe(404);
+
+  // The stale tab's save says what happened, in words.
+  const edit = stale.getByRole("form", { name: "Edit contact" });
+  await edit.getByLabel("Name", { exact: true }).fill("Someone else");
+  await edit.getByRole("button", { name: "Save contact" }).click();
+  await expect(stale.getByRole("alert")).toHaveText("This contact no longer exists: it was merged or erased meanwhile. Go back to Contacts to find them.");
+  await stale.close();
 });

@@ -49,11 +49,27 @@ test.afterAll(async () => {
   await request?.dispose();
 });
 
+test("before there are any, `m` opens the menu at its link to Settings, and Escape closes it", async ({ browser }) => {
+  expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM macros").n).toBe(0);
+  const visit = await apiVisitorAsksForAPerson(request, channelId, `No macros yet ${stamp}`);
+  const agent = await signedIn(browser, demoUsers.agent);
+  await agent.goto(`/inbox/${visit.conversationId}`);
+  await transcript(agent).click();
+  await agent.keyboard.press("m");
+  const menu = macrosMenu(agent);
+  await expect(menu).toContainText("No macros yet: add one in Settings → Macros.");
+  await expect(menu.getByRole("link", { name: "Settings → Macros" })).toBeFocused();
+  await agent.keyboard.press("Escape");
+  await expect(menu).toBeHidden();
+  await expect(header(agent).locator("summary", { hasText: "Macros" })).toBeFocused();
+});
+
 test("an admin makes a shared macro in Settings; bad fields are refused where they are", async ({ browser }) => {
   const admin = await signedIn(browser, adminEmail());
   await admin.goto("/settings");
   await admin.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Macros" }).click();
   await expect(admin.getByRole("heading", { level: 1, name: "Macros" })).toBeVisible();
+  await expect(admin.getByText(/open Macros \(or press m\) and run one\./)).toBeVisible();
   const add = addCard(admin);
 
   // No name, and a comment row without its text.
@@ -186,4 +202,29 @@ test("on a phone, the open Macros menu and Settings → Macros fit the screen", 
   await agent.locator("details.saved-reply", { hasText: `My VIP ${stamp}` }).locator("summary").click();
   await expect(agent.getByLabel("Action 1").first()).toBeVisible();
   expect(await agent.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+});
+
+test("saving a macro that another tab deleted says so in words, and keeps nothing", async ({ browser }) => {
+  const name = `Two tabs ${stamp}`;
+  const first = await signedIn(browser, adminEmail());
+  await first.goto("/settings/macros");
+  await addCard(first).getByLabel("Name").fill(name);
+  await addCard(first).getByLabel("Action 1").selectOption({ label: "Add label VIP" });
+  await addCard(first).getByRole("button", { name: "Add macro" }).click();
+  await expect(first.getByRole("status")).toHaveText("The macro is saved.");
+  const second = await signedIn(browser, adminEmail());
+  await second.goto("/settings/macros");
+
+  const macro = (page: Page) => page.locator("details.saved-reply", { hasText: name });
+  await macro(first).locator("summary").click();
+  await macro(second).locator("summary").click();
+  await macro(second).getByRole("button", { name: "Delete" }).click();
+  await expect(second.getByRole("status")).toHaveText("The macro is deleted.");
+
+  await macro(first).getByLabel("Name").fill(`${name} renamed`);
+  await macro(first).getByRole("button", { name: "Save" }).click();
+  await expect(macro(first).getByRole("alert")).toHaveText(
+    "This macro no longer exists: it was deleted meanwhile. Reload the page to see the macros as they are.",
+  );
+  expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM macros WHERE name LIKE ?", `${name}%`).n).toBe(0);
 });

@@ -47,6 +47,8 @@ export function MacroMenu({ conversation, action, macros }: { conversation: Conv
   const summaryRef = useRef<HTMLElement>(null);
   const filterRef = useRef<HTMLInputElement>(null);
   const listRef = useRef<HTMLUListElement>(null);
+  // With no macros the link to Settings takes the focus, so Escape (a key of the open menu) closes it.
+  const emptyRef = useRef<HTMLAnchorElement>(null);
   const hydrated = useHydrated();
   const zone = hydrated ? browserTimeZone() : null;
   // One id per run: a double submit of the same run stores its reply once.
@@ -69,7 +71,7 @@ export function MacroMenu({ conversation, action, macros }: { conversation: Conv
       event.preventDefault();
       setOpen(true);
       // After the disclosure has opened.
-      requestAnimationFrame(() => (filterRef.current ?? listRef.current?.querySelector<HTMLButtonElement>("button"))?.focus());
+      requestAnimationFrame(() => (filterRef.current ?? listRef.current?.querySelector<HTMLButtonElement>("button") ?? emptyRef.current)?.focus());
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
@@ -86,7 +88,11 @@ export function MacroMenu({ conversation, action, macros }: { conversation: Conv
       <div className="snooze-menu__panel" role="group" aria-label="Macros">
         {macros.length === 0 ? (
           <p className="muted label-picker__empty">
-            No macros yet: add one in <a href="/settings/macros">Settings → Macros</a>.
+            No macros yet: add one in{" "}
+            <a href="/settings/macros" ref={emptyRef}>
+              Settings → Macros
+            </a>
+            .
           </p>
         ) : (
           <>
