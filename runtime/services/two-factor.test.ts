@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Accounts, layer as accountsLayer, LOGIN_FAILURE_LIMIT, type User } from "./accounts.js";
+import { Accounts, layer as accountsLayer, LOGIN_FAILURE_LIMIT, REQUIRE_TWO_FACTOR_SETTING, type User } from "./accounts.js";
 import * as Config from "./config.js";
 import { Database, layer as databaseLayer } from "./database.js";
 import { deriveKey, open, seal } from "./secret-box.js";
@@ -303,6 +303,8 @@ describe("requiring two-factor sign-in", () => {
     await okAt(T, tf((t) => t.confirmSetup(admin, { code: totpCode(setup.secret, T) })));
     expect(await okAt(T, tf((t) => t.setRequired(admin, true)))).toBe(true);
     expect(await okAt(T, tf((t) => t.isRequired()))).toBe(true);
+    // The settings query is one cached statement shared with other services, which read rows from it.
+    expect(await okAt(T, Effect.map(Database, (db) => db.prepare("SELECT value FROM settings WHERE key = ?").get(REQUIRE_TWO_FACTOR_SETTING)))).toEqual({ value: "1" });
     expect(await okAt(T, acc((a) => a.getSession(agentSession.token)))).toMatchObject({ twoFactorSetupDue: true });
 
     const { user: enrolledUser, secret } = await enrolled(T - 10 * STEP_MS);

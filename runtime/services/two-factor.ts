@@ -398,7 +398,11 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
       Effect.sync(() => new Set(prepare("SELECT user_id FROM two_factor WHERE enabled_at IS NOT NULL").pluck().all() as string[]));
 
     const isRequired: TwoFactorShape["isRequired"] = () =>
-      Effect.sync(() => prepare("SELECT value FROM settings WHERE key = ?").pluck().get(REQUIRE_TWO_FACTOR_SETTING) === "1");
+      // Not .pluck(): `prepare` hands out one cached statement per SQL text, and pluck() would change
+      // it for every other reader of this query (Reports read business hours with it as rows).
+      Effect.sync(
+        () => (prepare("SELECT value FROM settings WHERE key = ?").get(REQUIRE_TWO_FACTOR_SETTING) as { value: string } | undefined)?.value === "1",
+      );
 
     const setRequired: TwoFactorShape["setRequired"] = Effect.fn("TwoFactor.setRequired")(function* (actor, input) {
       if (actor.role !== "admin") return yield* new Forbidden({ message: "Only admins can require two-factor authentication." });
