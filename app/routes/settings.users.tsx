@@ -146,7 +146,7 @@ export default function UsersSettings() {
                     </>
                   ) : null}
                 </td>
-                <td>{u.email}</td>
+                <td className="cell-wrap">{u.email}</td>
                 <td>
                   <Form method="post" style={{ display: "flex", flexWrap: "wrap", gap: "0.4rem", alignItems: "center" }}>
                     <CsrfInput />

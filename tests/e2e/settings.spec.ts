@@ -472,6 +472,8 @@ test("the last admin can neither disable themselves nor be demoted", async ({ pa
 test("the Users list fits a laptop screen: no column sticks out of its card", async ({ page }) => {
   await page.setViewportSize({ width: 1280, height: 800 });
   await login(page, adminEmail(), adminPassword());
+  // A long address without a place to break (as the suite's own users have) must wrap, not widen the table.
+  await createUser(page, "Wes Wide", `wes.wide-with-a-rather-long-address-${stamp}@subsidiary.example-company.com`, "wes-password-1");
   await page.goto("/settings/users");
   const card = page.getByRole("region", { name: /^Team/ });
   const table = card.getByRole("table");
