@@ -103,6 +103,17 @@ describe("group commit", () => {
     expect(db.sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
   });
 
+  it("shares one statement per SQL text, and pluck() or raw() on it never switch what the other callers read", () => {
+    db.sqlite.exec("INSERT INTO t (v) VALUES ('a')");
+    const sql = "SELECT v FROM t WHERE id = ?";
+    expect(db.prepare(sql)).toBe(db.prepare(sql));
+    expect(db.prepare(sql).pluck().get(1)).toBe("a");
+    expect(db.prepare(sql).raw().get(1)).toEqual(["a"]);
+    // The caller that reads rows still gets rows, before and after the others.
+    expect(db.prepare(sql).get(1)).toEqual({ v: "a" });
+    expect(db.prepare(sql).pluck(false).get(1)).toEqual({ v: "a" });
+  });
+
   it("writeEffect fails with WriteFailed carrying the thrown error", async () => {
     const { Effect, Either } = await import("effect");
     const result = await Effect.runPromise(

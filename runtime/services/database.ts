@@ -37,7 +37,11 @@ export interface DatabaseOptions {
 export interface DatabaseShape {
   /** The connection, for synchronous reads. Do not hold transactions across awaits. */
   readonly sqlite: Sqlite;
-  /** A prepared statement, cached by its SQL text. */
+  /**
+   * A prepared statement, cached by its SQL text and shared by every caller of that text;
+   * `.pluck()` / `.raw()` on it return a statement of their own in that mode (also cached), so
+   * no caller changes what the others read.
+   */
   readonly prepare: (sql: string) => Statement;
   /** Runs `fn` inside the next group transaction; resolves after that transaction commits. */
   readonly write: <T>(fn: (sqlite: Sqlite) => T) => Promise<T>;
@@ -134,11 +138,28 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
   const rollbackTo = sqlite.prepare("ROLLBACK TO w");
 
   const statements = new Map<string, Statement>();
+  const moded = new Map<string, Statement>();
+  /** A statement of its own for `sql` in pluck or raw mode, cached too. */
+  const inMode = (sql: string, mode: "pluck" | "raw"): Statement => {
+    const key = `${mode}:${sql}`;
+    let statement = moded.get(key);
+    if (!statement) {
+      statement = mode === "pluck" ? sqlite.prepare(sql).pluck(true) : sqlite.prepare(sql).raw(true);
+      moded.set(key, statement);
+    }
+    return statement;
+  };
   const prepare = (sql: string): Statement => {
     let statement = statements.get(sql);
     if (!statement) {
-      statement = sqlite.prepare(sql);
-      statements.set(sql, statement);
+      const shared = sqlite.prepare(sql);
+      // Every caller of one SQL text gets this one statement, so pluck() and raw() must not switch
+      // it for the others (two-factor once plucked the settings query Reports reads rows from):
+      // they hand out a statement of their own in that mode instead.
+      shared.pluck = ((on?: boolean) => (on === false ? shared : inMode(sql, "pluck"))) as Statement["pluck"];
+      shared.raw = ((on?: boolean) => (on === false ? shared : inMode(sql, "raw"))) as Statement["raw"];
+      statements.set(sql, shared);
+      statement = shared;
     }
     return statement;
   };
