@@ -398,7 +398,8 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
       Effect.sync(() => new Set(prepare("SELECT user_id FROM two_factor WHERE enabled_at IS NOT NULL").pluck().all() as string[]));
 
     const isRequired: TwoFactorShape["isRequired"] = () =>
-      // The settings query is shared with Reports, contacts and the import, which read it as rows.
+      // Not .pluck(): `prepare` hands out one cached statement per SQL text, and pluck() would change
+      // it for every other reader of this query (Reports read business hours with it as rows).
       Effect.sync(
         () => (prepare("SELECT value FROM settings WHERE key = ?").get(REQUIRE_TWO_FACTOR_SETTING) as { value: string } | undefined)?.value === "1",
       );
