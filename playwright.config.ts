@@ -62,7 +62,12 @@ export default defineConfig({
   testDir: "tests/e2e",
   fullyParallel: false,
   workers: 1,
-  reporter: [["list"]],
+  // One retry: the suite shares a 2-core machine with other work, and a spec that failed once
+  // for time (a keypress racing a navigation, a slow fsync) would otherwise fail the whole run.
+  // A test that passes only on its retry is listed as "flaky" at the end, and its first failure,
+  // with the page as it stood, is printed by the error-context reporter, so it is seen, not hidden.
+  retries: 1,
+  reporter: [["list"], ["./tests/support/error-context-reporter.ts"]],
   use: {
     baseURL: url,
     launchOptions: {

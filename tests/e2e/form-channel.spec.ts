@@ -6,7 +6,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, login } from "./helpers.js";
+import { adminEmail, adminPassword, inboxLive, login } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -132,6 +132,7 @@ test("the team answers a submission by email: the reply box says so, and without
   await login(page, adminEmail(), adminPassword());
   await page.goto("/inbox");
   await page.getByRole("link", { name: /ann\.e2e@example\.com|Ann <b>Lee<\/b>/ }).first().click();
+  await inboxLive(page);
   const box = page.getByRole("textbox", { name: "Reply to the visitor" });
   await expect(box).toHaveAttribute("placeholder", /^Reply by email to ann\.e2e@example\.com/);
   await box.fill("Hi Ann, we are correcting the invoice.");

@@ -41,6 +41,14 @@ export async function login(page: Page, email: string, password: string): Promis
 }
 
 /**
+ * Waits until an inbox page's script runs (its live connection says "Live"). Keys pressed,
+ * boxes ticked or a reply typed before that are lost: React's state replaces what the server's
+ * HTML held.
+ */
+export const inboxLive = (page: Page): Promise<void> =>
+  expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+
+/**
  * A new browser context signed in as `email` (the demo users share the admin's password); the
  * context is pushed onto `contexts` for the spec to close. `javaScriptEnabled: false` for a page
  * without scripts.

@@ -9,12 +9,13 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
+import { adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
 const stamp = `bulk${Date.now()}`;
-const COLLEAGUE = { id: `usr_${stamp}`, name: "Bea Bulk" };
+// Named by the stamp too: a retry of this file (a new stamp) adds another colleague beside this one.
+const COLLEAGUE = { id: `usr_${stamp}`, name: `Bea Bulk ${stamp.slice(-6)}` };
 
 let context: BrowserContext;
 let agent: Page;
@@ -25,8 +26,6 @@ const row = (page: Page, text: string) => conversationList(page).getByRole("list
 const bar = (page: Page) => page.getByRole("form", { name: "Bulk actions" });
 /** A menu of the bar (a disclosure: its <summary>). */
 const menu = (page: Page, name: string) => bar(page).locator("summary").filter({ hasText: name });
-/** The list's script is running (its live connection is up): ticks and keys before that would be lost. */
-const hydrated = (page: Page) => expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
 const statusOf = (id: string) => readServerDatabase<{ status: string; assignee_id: string | null }>("SELECT status, assignee_id FROM conversations WHERE id = ?", id);
 
 test.beforeAll(async ({ browser, playwright }) => {
@@ -58,7 +57,7 @@ test.afterAll(() => context?.close());
 
 test("an agent ticks three conversations and closes them at once: a notice, the rows leave the open view, one changed meanwhile is skipped", async () => {
   await agent.goto(`/inbox?view=all_open&search=${stamp}`);
-  await hydrated(agent);
+  await inboxLive(agent);
   for (const v of visits) await expect(row(agent, v.text)).toBeVisible();
   await expect(bar(agent)).toBeHidden();
 
@@ -81,7 +80,7 @@ test("an agent ticks three conversations and closes them at once: a notice, the 
 
   // In Closed they can be reopened together; one someone else reopened meanwhile is skipped and named.
   await agent.goto(`/inbox?view=closed&search=${stamp}`);
-  await hydrated(agent);
+  await inboxLive(agent);
   await agent.getByRole("checkbox", { name: "Select all" }).check();
   await expect(bar(agent)).toContainText("3 selected");
   writeServerDatabase("UPDATE conversations SET status = 'open', closed_at = NULL, version = version + 1 WHERE id = ?", third!.conversationId);
@@ -92,7 +91,7 @@ test("an agent ticks three conversations and closes them at once: a notice, the 
 
 test("from the keyboard: j moves, x selects, Escape clears; two are assigned to a colleague", async () => {
   await agent.goto(`/inbox?view=all_open&search=${stamp}`);
-  await hydrated(agent);
+  await inboxLive(agent);
   await expect(conversationList(agent).getByRole("listitem")).toHaveCount(visits.length);
   const rows = conversationList(agent).getByRole("listitem");
   const idOf = async (i: number) => (await rows.nth(i).getByRole("checkbox").getAttribute("value"))!.split(":")[0]!;
@@ -108,6 +107,7 @@ test("from the keyboard: j moves, x selects, Escape clears; two are assigned to 
   await expect(rows.nth(0).getByRole("checkbox")).not.toBeChecked();
 
   await agent.keyboard.press("x");
+  await expect(bar(agent)).toContainText("1 selected");
   await agent.keyboard.press("j");
   await expect(agent).toHaveURL(new RegExp(`/inbox/${picked[1]}`));
   await agent.keyboard.press("x");
@@ -135,7 +135,7 @@ test("from the keyboard: j moves, x selects, Escape clears; two are assigned to 
 test("on a phone the bar and its menus wrap: nothing widens the page", async () => {
   await agent.setViewportSize({ width: 375, height: 760 });
   await agent.goto(`/inbox?view=all_open&search=${stamp}`);
-  await hydrated(agent);
+  await inboxLive(agent);
   await agent.getByRole("checkbox", { name: "Select all" }).check();
   await menu(agent, "Assign").click();
   await menu(agent, "Snooze").click();

@@ -16,7 +16,7 @@ import { expect, test } from "@playwright/test";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
-import { login, adminEmail, adminPassword } from "./helpers.js";
+import { adminEmail, adminPassword, inboxLive, login } from "./helpers.js";
 
 const smtpPort = Number(process.env.PARLEY_E2E_SMTP_PORT ?? process.env.SMTP_PORT ?? "");
 const stamp = Date.now();
@@ -108,7 +108,7 @@ test("a reply the relay refuses shows why under it; after the relay is fixed, Re
   const sidebar = page.getByRole("complementary", { name: "Contact and visitor" });
   await expect(sidebar.getByRole("term").filter({ hasText: /^Subject$/ })).toBeVisible();
   await expect(sidebar.getByRole("term").filter({ hasText: /^(Started on|Current page)$/ })).toHaveCount(0);
-  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await inboxLive(page);
 
   // The reply: the relay answers 550, and the thread says so without a reload.
   await page.getByRole("textbox", { name: "Reply to the visitor" }).fill(REPLY);

@@ -10,7 +10,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
-import { apiVisitorAsksForAPerson, demoUsers, adminPassword, getChatChannelId, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
+import { adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -71,7 +71,7 @@ test("an agent snoozes a conversation from the keyboard: it leaves All open and 
   await views(agent).getByRole("link", { name: /^Snoozed/ }).click();
   await expect(agent).toHaveURL(/view=snoozed/);
   await expect(item(agent)).toContainText("snoozed until");
-  await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await inboxLive(agent);
 
   // Its time comes: the server's loop wakes it and the open page follows, without a reload.
   await agent.evaluate(() => ((window as unknown as { stayedOnPage: boolean }).stayedOnPage = true));

@@ -18,7 +18,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
+import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, startDemoSite } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -104,7 +104,7 @@ const openVisitor = async (browser: Browser) => {
 
 test("a bot's handoff arrives in the open inbox live, and the agent's reply reaches the widget once", async ({ browser }) => {
   await agent.goto("/inbox?view=all_open");
-  await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await inboxLive(agent);
   // Anything that reloads the page would drop this.
   await agent.evaluate(() => ((window as unknown as { stayedOnPage: boolean }).stayedOnPage = true));
 
@@ -170,7 +170,7 @@ test("reassigning to a second agent puts the conversation in their Assigned to m
   const bo = await boContext.newPage();
   await login(bo, SECOND_AGENT.email, adminPassword());
   await bo.goto("/inbox?view=mine");
-  await expect(bo.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await inboxLive(bo);
   await expect(conversationList(bo).getByRole("link", { name: new RegExp(VISITOR_EMAIL.replace(/[.]/g, "\\.")) })).toHaveCount(0);
 
   const assignee = agent.getByRole("form", { name: "Assignment" }).getByLabel("Assignee");
@@ -335,6 +335,7 @@ test("an agent marks a conversation pending; the visitor's next message opens it
   await conversationList(agent).getByRole("link").filter({ hasText: question }).click();
   await expect(transcript(agent)).toContainText(question);
   // Replying takes it: it is now in the agent's Assigned to me.
+  await inboxLive(agent);
   await agent.getByRole("textbox", { name: "Reply to the visitor" }).fill("Could you send me the order number?");
   await agent.getByRole("button", { name: "Send reply" }).click();
   await expect(transcript(agent)).toContainText("Could you send me the order number?");
@@ -352,7 +353,7 @@ test("an agent marks a conversation pending; the visitor's next message opens it
 
   // In Assigned to me it carries the badge, below everything that owes an answer; Pending lists it too.
   await agent.goto("/inbox?view=mine");
-  await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await inboxLive(agent);
   const item = conversationList(agent).getByRole("listitem").filter({ hasText: "Could you send me the order number?" });
   await expect(item).toContainText("Pending");
   await expect(conversationList(agent).getByText("Pending · waiting on the visitor")).toBeVisible();
@@ -379,7 +380,7 @@ test("an agent marks a conversation pending; the visitor's next message opens it
 
 test("the inbox works from the keyboard and has no serious accessibility violations", async () => {
   await agent.goto("/inbox?view=all_open");
-  await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await inboxLive(agent);
   await agent.keyboard.press("/");
   await expect(agent.getByRole("searchbox", { name: "Search conversations" })).toBeFocused();
   await agent.getByRole("searchbox", { name: "Search conversations" }).blur();

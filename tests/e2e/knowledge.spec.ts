@@ -5,7 +5,7 @@
  * gets an article's title and help-center link from "Insert article".
  */
 import { expect, test } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, inboxLive, login, parleyUrl } from "./helpers.js";
 
 test("a marketer writes and publishes an article that a visitor finds in the help center", async ({ page, browser }) => {
   const title = `Refund policy ${Date.now()}`;
@@ -122,6 +122,7 @@ test("a reply gets an article's title and help-center link from the composer's I
 
   await login(page, adminEmail(), adminPassword());
   await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  await inboxLive(page);
   const reply = page.getByRole("textbox", { name: "Reply to the visitor" });
   await reply.fill("Here is how:");
   await page.getByText("Insert article", { exact: true }).click();

@@ -5,7 +5,7 @@
  * conversation has the composer in view at once.
  */
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
+import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -169,6 +169,7 @@ test("on a phone, an agent opens a conversation and replies without scrolling to
   expect(await sidewaysOverflow(page), `the list is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
   await page.goto("/inbox?view=all_open");
   await page.getByRole("link", { name: new RegExp(question.replace(/[?]/g, "\\?")) }).click();
+  await inboxLive(page);
   const composer = page.getByRole("textbox", { name: "Reply to the visitor" });
   await expect(composer).toBeInViewport({ ratio: 1 });
   // Each assignment label sits beside its own select, not at the end of the line above it.

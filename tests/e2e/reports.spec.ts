@@ -8,7 +8,7 @@
  */
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, inboxLive, login, parleyUrl } from "./helpers.js";
 
 const stamp = Date.now();
 const FLOW_NAME = `Report check ${stamp}`;
@@ -135,6 +135,7 @@ test("an agent answers and closes the handed-off conversation", async ({ browser
   const page = await (await browser.newContext()).newPage();
   await login(page, demoUsers.agent, adminPassword());
   await page.goto(`/inbox/${encodeURIComponent(handedOff)}`);
+  await inboxLive(page);
   await page.getByRole("textbox", { name: "Reply to the visitor" }).fill("Happy to help, Bob!");
   await page.getByRole("button", { name: "Send reply" }).click();
   await expect(page.getByRole("log", { name: "Conversation transcript" }).getByText("Happy to help, Bob!")).toBeVisible({ timeout: 15_000 });

@@ -10,7 +10,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Browser, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { adminEmail, adminPassword, demoUsers, getChatChannelId, inboxLive, login, parleyUrl } from "./helpers.js";
 
 const stamp = Date.now();
 
@@ -369,7 +369,7 @@ test("an admin resets an agent's password, disables them (refused at login, thei
   const conversationId = await visitorAsksForAPerson(page.request, `Where is my order ${stamp}?`);
   await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
   // The pick is sent by the page's script: before it has hydrated, a change sends nothing.
-  await expect(page.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await inboxLive(page);
   const assignee = page.getByRole("form", { name: "Assignment" }).getByLabel("Assignee");
   await assignee.selectOption({ label: "Lee Leaver" });
   // The pick is sent in the background: what the server stored shows after a reload once it landed.

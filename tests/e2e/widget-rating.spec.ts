@@ -7,7 +7,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { adminPassword, demoUsers, handOffThroughLeadBot, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
+import { adminPassword, demoUsers, handOffThroughLeadBot, inboxLive, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
 
 const { launcher, transcript } = widget;
 
@@ -51,7 +51,7 @@ test("a visitor rates the closed conversation in the widget; the agent sees it l
   // Rosa's thread, hydrated and live (a reply typed before hydration is lost to React's state).
   await expect(agent).toHaveURL(new RegExp(`/inbox/${id}$`));
   await expect(agent.getByRole("heading", { level: 2, name: "rosa@example.com" })).toBeVisible();
-  await expect(agent.getByRole("status").filter({ hasText: "Live" })).toBeVisible({ timeout: 15_000 });
+  await inboxLive(agent);
   await agent.getByRole("textbox", { name: /reply/i }).fill("Hi Rosa, Alex here: your trial is extended to 30 days.");
   await agent.getByRole("button", { name: /^send/i }).click();
   await expect(transcript(page)).toContainText("your trial is extended", { timeout: 15_000 });

@@ -12,7 +12,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminPassword, demoUsers, getChatChannelId, login, parleyUrl, startDemoSite } from "./helpers.js";
+import { adminPassword, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, startDemoSite } from "./helpers.js";
 
 const LEAD_WELCOME = "Hi! Got a minute? Let's find the right plan for your team.";
 const LAUNCHER = "Chat with us";
@@ -130,6 +130,7 @@ test("an agent's reply appears in the open widget without a reload", async ({ br
   const agent = await agentContext.newPage();
   await login(agent, demoUsers.agent, adminPassword());
   await agent.goto(`/inbox?conversation=${encodeURIComponent(id!)}`);
+  await inboxLive(agent);
   const reply = agent.getByRole("textbox", { name: /reply/i });
   await expect(reply).toBeVisible();
   await reply.fill("Hi Grace, Alex from Support here. How can I help?");
