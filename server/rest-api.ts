@@ -22,7 +22,7 @@ import { Database } from "../runtime/services/database.js";
 import { EmailChannel } from "../runtime/services/email-channel.js";
 import { Forbidden, InvalidInput, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { Inbox, type ConversationSummary, type EmailAttachment, type ThreadMessage } from "../runtime/services/inbox.js";
-import { conversationFor, worksInInboxes, type Actor } from "../runtime/services/inbox-access.js";
+import { canOpenInbox, conversationFor, worksInInboxes, type Actor, type Prepare } from "../runtime/services/inbox-access.js";
 import { newId } from "../runtime/services/ids.js";
 import { Labels } from "../runtime/services/labels.js";
 import {
@@ -176,6 +176,58 @@ const apiUser = (u: User) => ({
   createdAt: iso(u.createdAt),
 });
 
+/**
+ * The list's id filters: query parameter, the inbox filter it fills, and whether the actor may
+ * name that id. An inbox (or a channel of an inbox) the actor is not a member of answers as an
+ * unknown one, so a guessed id says nothing about what exists.
+ */
+const idFilters: ReadonlyArray<{
+  readonly param: string;
+  readonly filter: string;
+  readonly noun: string;
+  readonly known: (prepare: Prepare, actor: Actor, id: string) => boolean;
+}> = [
+  {
+    param: "inbox",
+    filter: "inboxId",
+    noun: "inbox",
+    known: (prepare, actor, id) => prepare("SELECT 1 FROM inboxes WHERE id = ?").get(id) !== undefined && canOpenInbox(prepare, actor, id),
+  },
+  {
+    param: "assignee",
+    filter: "assigneeId",
+    noun: "user",
+    known: (prepare, _actor, id) => id === "me" || id === "none" || prepare("SELECT 1 FROM users WHERE id = ?").get(id) !== undefined,
+  },
+  { param: "team", filter: "teamId", noun: "team", known: (prepare, _actor, id) => prepare("SELECT 1 FROM teams WHERE id = ?").get(id) !== undefined },
+  {
+    param: "channel",
+    filter: "channelId",
+    noun: "channel",
+    known: (prepare, actor, id) => {
+      const row = prepare("SELECT inbox_id FROM channels WHERE id = ?").get(id) as { inbox_id: string } | undefined;
+      return row !== undefined && canOpenInbox(prepare, actor, row.inbox_id);
+    },
+  },
+  { param: "label", filter: "label", noun: "label", known: (prepare, _actor, id) => prepare("SELECT 1 FROM labels WHERE id = ?").get(id) !== undefined },
+];
+
+/**
+ * The inbox filters of a list's query, or InvalidInput naming every parameter whose id is unknown
+ * to the actor — an unknown id would otherwise filter down to an empty list, which reads as "none".
+ */
+const listFilters = (prepare: Prepare, actor: Actor, query: URLSearchParams): Effect.Effect<Record<string, string>, InvalidInput> => {
+  const filters: Record<string, string> = {};
+  const issues: Array<{ path: string; message: string }> = [];
+  for (const { param, filter, noun, known } of idFilters) {
+    const id = query.get(param);
+    if (id === null || id === "") continue;
+    if (known(prepare, actor, id)) filters[filter] = id;
+    else issues.push({ path: param, message: `no such ${noun}` });
+  }
+  return issues.length > 0 ? Effect.fail(new InvalidInput({ issues })) : Effect.succeed(filters);
+};
+
 const refusedContacts = (actor: Actor) =>
   worksInInboxes(actor) ? Effect.void : Effect.fail(new Forbidden({ message: `Your role (${actor.role}) does not work with contacts.` }));
 
@@ -229,18 +281,9 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
         const value = query.get(name);
         return value === null || value === "" ? {} : { [name]: value };
       };
-      const list = yield* s.inbox.listConversations(
-        {
-          view,
-          // The inbox list's own filters: `assignee` takes a user id, "me" or "none" there too.
-          ...(query.get("inbox") ? { inboxId: query.get("inbox") } : {}),
-          ...(query.get("assignee") ? { assigneeId: query.get("assignee") } : {}),
-          ...given("label"),
-          ...given("limit"),
-          ...given("cursor"),
-        },
-        actor,
-      );
+      // The inbox list's own filters (`assignee` takes a user id, "me" or "none" there too), once every id is known.
+      const filters = yield* listFilters(s.db.prepare, actor, query);
+      const list = yield* s.inbox.listConversations({ view, ...filters, ...given("limit"), ...given("cursor") }, actor);
       return ok({ conversations: list.conversations.map(apiConversation), nextCursor: list.nextCursor });
     });
 

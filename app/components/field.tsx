@@ -1,4 +1,5 @@
 import type { ReactNode } from "react";
+import { capitalise } from "./messages.js";
 
 /** A labelled form control with its hint and error, wired for screen readers. */
 export function Field({
@@ -24,12 +25,16 @@ export function Field({
           {hint}
         </p>
       ) : null}
-      {error ? (
-        <p id={`${id}-error`} className="field__error">
-          {/* Schema messages are lower-case so they read well after a path in API errors. */}
-          {error.charAt(0).toUpperCase() + error.slice(1)}
-        </p>
-      ) : null}
+      {error ? <FieldError id={`${id}-error`} message={error} /> : null}
     </div>
+  );
+}
+
+/** A field's error message (a runtime message, so capitalised), for `aria-describedby` to point at by `id`. */
+export function FieldError({ id, message }: { id: string; message: string }) {
+  return (
+    <p id={id} className="field__error">
+      {capitalise(message)}
+    </p>
   );
 }

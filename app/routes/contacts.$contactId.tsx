@@ -161,7 +161,7 @@ export default function ContactPage() {
             ))}
           </ul>
         ) : (
-          <p className="muted">No other contact has the same email, phone, or name and company.</p>
+          <p className="muted">No other contact has the same email (or mailbox), phone, or name and company or email domain.</p>
         )}
         <p>
           <Link className="button button--secondary" to={`/contacts/${encodeURIComponent(contact.id)}/merge`}>

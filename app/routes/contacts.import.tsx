@@ -16,6 +16,7 @@ import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
+import { capitalise } from "../components/messages.js";
 import { ErrorNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
 import { fieldErrors } from "../forms.js";
@@ -381,7 +382,7 @@ function ImportDone({ result }: { result: ImportResult }) {
                 <tr key={i}>
                   <td>{e.line}</td>
                   <td>{e.column ?? <span className="muted">the row</span>}</td>
-                  <td>{e.message.charAt(0).toUpperCase() + e.message.slice(1)}</td>
+                  <td>{capitalise(e.message)}</td>
                 </tr>
               ))}
             </tbody>

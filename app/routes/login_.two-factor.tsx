@@ -9,6 +9,7 @@ import { Link, useActionData, useLoaderData, useNavigation, useSearchParams, typ
 import { Effect } from "effect";
 import { AuthCard, SignInForm } from "../components/auth-card.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { capitalise } from "../components/messages.js";
 import { homeFor } from "../roles.js";
 import { attempt, TwoFactor } from "../runtime.server.js";
 import {
@@ -59,7 +60,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const refused = signInRefusal(result);
     // A schema message names the field ("code: enter …"): the page has one field, so say it plainly.
     const message = result.cause._tag === "InvalidInput" ? (result.cause.issues[0]?.message ?? refused.message) : refused.message;
-    return data<Answer>({ formError: message[0]!.toUpperCase() + message.slice(1), expired: false }, refused.init);
+    return data<Answer>({ formError: capitalise(message), expired: false }, refused.init);
   }
   const { session, proof } = result.value;
   const headers = new Headers();

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { Field } from "../components/field.js";
+import { Field, FieldError } from "../components/field.js";
 import { formatHours, WEEK, WEEKDAY_NAMES } from "../components/reports/format.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
@@ -177,11 +177,7 @@ export default function ReportsPage() {
                           aria-invalid={error ? true : undefined}
                           aria-describedby={error ? `${id}-error` : undefined}
                         />
-                        {error ? (
-                          <p id={`${id}-error`} className="field__error">
-                            {error.charAt(0).toUpperCase() + error.slice(1)}
-                          </p>
-                        ) : null}
+                        {error ? <FieldError id={`${id}-error`} message={error} /> : null}
                       </td>
                     );
                   };

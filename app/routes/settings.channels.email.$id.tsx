@@ -4,7 +4,7 @@ import { Effect } from "effect";
 import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { Field } from "../components/field.js";
+import { Field, FieldError } from "../components/field.js";
 import { Time } from "../components/inbox/time.js";
 import { access } from "../roles.js";
 import { attempt, Channels, EMAIL_MAX_BYTES, EmailChannel, errorResponse, run } from "../runtime.server.js";
@@ -221,11 +221,7 @@ export default function EmailChannelSettings() {
                 <span className="muted">Parley checks the team’s mailbox every minute and marks what it takes as read; nothing is deleted.</span>
               </span>
             </label>
-            {errors.incoming ? (
-              <p id="email-incoming-error" className="field__error">
-                {errors.incoming.charAt(0).toUpperCase() + errors.incoming.slice(1)}
-              </p>
-            ) : null}
+            {errors.incoming ? <FieldError id="email-incoming-error" message={errors.incoming} /> : null}
           </fieldset>
           <p className="muted">
             For IMAP, the mailbox the team address delivers to at your provider. At first only its unread mail is taken; mail over{" "}

@@ -6,6 +6,7 @@ import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
+import { capitalise } from "../components/messages.js";
 import { access } from "../roles.js";
 import {
   attempt,
@@ -117,7 +118,7 @@ export default function FormChannelSettings() {
             <legend>Fields</legend>
             {fieldErrors.map(([key, message]) => (
               <p key={key} className="field__error" role="alert">
-                {message.charAt(0).toUpperCase() + message.slice(1)}
+                {capitalise(message)}
               </p>
             ))}
             {draft.fields.map((field, i) => (

@@ -4,7 +4,7 @@ import { Effect } from "effect";
 import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { Field } from "../components/field.js";
+import { Field, FieldError } from "../components/field.js";
 import { access } from "../roles.js";
 import { attempt, Channels, errorResponse, MESSENGER_MAX_QUICK_REPLIES, MessengerChannel, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -222,11 +222,7 @@ function HumanAgentTagField({ checked, error }: { checked: boolean; error: strin
         app needs the <em>Human Agent</em> permission, approved in App Review: without it Messenger refuses those replies, and
         each one shows as failed with that reason.
       </p>
-      {error ? (
-        <p id={`${id}-error`} className="field__error">
-          {error.charAt(0).toUpperCase() + error.slice(1)}
-        </p>
-      ) : null}
+      {error ? <FieldError id={`${id}-error`} message={error} /> : null}
     </div>
   );
 }

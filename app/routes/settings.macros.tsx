@@ -9,7 +9,7 @@ import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/re
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { Field } from "../components/field.js";
+import { Field, FieldError } from "../components/field.js";
 import { actionsFromForm, rowErrors, rowOf, type MacroRow } from "../components/settings/macro-form.js";
 import { ErrorNotice, SaveDeleteActions, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { fieldErrors, formValues } from "../forms.js";
@@ -141,11 +141,7 @@ function ActionRow({ prefix, index, row, groups, fallbackLabel, error }: {
         <label htmlFor={commentId}>Comment text</label>
         <input id={commentId} name="comment" defaultValue={row.comment} autoComplete="off" />
       </span>
-      {error ? (
-        <p id={`${selectId}-error`} className="field__error">
-          {error.charAt(0).toUpperCase() + error.slice(1)}
-        </p>
-      ) : null}
+      {error ? <FieldError id={`${selectId}-error`} message={error} /> : null}
     </li>
   );
 }

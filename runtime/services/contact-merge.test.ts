@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { makeContactMerge, mergedConsent, type ContactMergeShape } from "./contact-merge.js";
+import { mailboxKey, makeContactMerge, mergedConsent, type ContactMergeShape } from "./contact-merge.js";
 import type { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
 
@@ -218,5 +218,36 @@ describe("merging contacts", () => {
     ]);
     expect(await kit.run(merge.duplicates(people.alex, "ct_nope"))).toEqual([]);
     expect(((await kit.fail(merge.duplicates(people.ana, me))) as Forbidden)._tag).toBe("Forbidden");
+  });
+
+  // Emails are unique ignoring case, so "the same email" can only be the same mailbox written another way.
+  it("hints at the same mailbox written another way: a +tag, Gmail's dots and googlemail.com, or the address kept in a property", async () => {
+    const me = contact({ name: "Robin", email: "robin.hale+shop@gmail.com", properties: { work_email: "R.Hale@hale-works.example" } });
+    const bare = contact({ name: "R", email: "robinhale@gmail.com" });
+    const googlemail = contact({ email: "robin.hale@googlemail.com" });
+    const inProperty = contact({ name: "Robin H", properties: { other_email: " Robin.Hale@Gmail.com " } });
+    const myProperty = contact({ email: "r.hale+crm@hale-works.example" });
+    // Outside Gmail a dot is part of the mailbox, and another mailbox at the same domain is someone else.
+    contact({ email: "rhale@hale-works.example" });
+    contact({ email: "robin.hale@yahoo.example" });
+    contact({ properties: { note: "robinhale at gmail.com" } });
+    const found = await kit.run(merge.duplicates(people.alex, me));
+    expect(found.map((d) => [d.contact.id, d.reasons])).toEqual([
+      [bare, ["email"]],
+      [googlemail, ["email"]],
+      [inProperty, ["email"]],
+      [myProperty, ["email"]],
+    ]);
+    // Both ways: the contact holding the address in a property lists the one whose email it is.
+    expect((await kit.run(merge.duplicates(people.alex, myProperty))).map((d) => d.contact.id)).toEqual([me]);
+  });
+
+  it("reads a mailbox's key: case, +tags, Gmail's dots and googlemail.com; not an address gives null", () => {
+    expect(mailboxKey(" Ann.Lee+News@GMail.com ")).toBe("annlee@gmail.com");
+    expect(mailboxKey("ann.lee@googlemail.com")).toBe("annlee@gmail.com");
+    expect(mailboxKey("ann.lee+x@acme.example")).toBe("ann.lee@acme.example");
+    expect(mailboxKey("+only@acme.example")).toBe("+only@acme.example");
+    expect(mailboxKey("no address")).toBeNull();
+    expect(mailboxKey("two@at@acme.example")).toBeNull();
   });
 });

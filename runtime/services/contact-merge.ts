@@ -11,12 +11,14 @@
  * decision, except that an unsubscription on either side is never turned into a subscription
  * (the person said no to email once; a yes on their other record does not undo it).
  *
- * Also the contact page's "Possible duplicates": other contacts with the same email (ignoring
- * case), the same phone (stored in E.164), or the same name with the same company or email domain.
+ * Also the contact page's "Possible duplicates": other contacts with the same mailbox (an
+ * address is unique ignoring case, so the same email is the same address written another way —
+ * a +tag, Gmail's dots — or kept in a property, see `mailboxKey`), the same phone (stored in
+ * E.164), or the same name with the same company or email domain.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
 import * as wallClock from "./clock.js";
-import { cannotOwn, MAX_PROPERTIES, readContact, type Contact } from "./contacts.js";
+import { cannotOwn, EMAIL_PATTERN, MAX_PROPERTIES, parseProperties, readContact, type Contact } from "./contacts.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { decodeInput, invalid, worksInInboxes, type Actor, type Prepare } from "./inbox-access.js";
@@ -26,6 +28,43 @@ import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 export const MergeInput = S.Struct({
   otherId: S.String.pipe(S.minLength(1, { message: () => "pick the contact to merge into this one" }), S.maxLength(100, { message: () => "a contact id is at most 100 characters" })),
 });
+
+/** Domains whose mailboxes ignore dots in the name; googlemail.com is gmail.com's other name. */
+const GMAIL_DOMAINS: ReadonlySet<string> = new Set(["gmail.com", "googlemail.com"]);
+
+/**
+ * The mailbox an address reaches, as a key: lower case, without a +tag (`ann+news@` is `ann@`:
+ * Gmail, Outlook, iCloud, Fastmail and most others deliver both to one mailbox), and at Gmail
+ * without dots in the name and with googlemail.com read as gmail.com. Null when `address` is not
+ * an email address. Pure.
+ */
+export const mailboxKey = (address: string): string | null => {
+  const email = address.trim().toLowerCase();
+  if (!EMAIL_PATTERN.test(email)) return null;
+  const at = email.indexOf("@");
+  let name = email.slice(0, at);
+  let domain = email.slice(at + 1);
+  const plus = name.indexOf("+");
+  if (plus > 0) name = name.slice(0, plus);
+  if (GMAIL_DOMAINS.has(domain)) {
+    domain = "gmail.com";
+    name = name.replaceAll(".", "");
+  }
+  return `${name}@${domain}`;
+};
+
+/** The domains whose addresses may reach the mailbox `key` (both of Gmail's). Pure. */
+const domainsOf = (key: string): ReadonlyArray<string> => {
+  const domain = key.slice(key.indexOf("@") + 1);
+  return GMAIL_DOMAINS.has(domain) ? [...GMAIL_DOMAINS] : [domain];
+};
+
+/** The mailboxes in a contact's properties (an address kept as `work_email`, say). Pure. */
+const propertyMailboxes = (properties: Readonly<Record<string, string>>): ReadonlyArray<string> =>
+  Object.values(properties).flatMap((value) => {
+    const key = typeof value === "string" ? mailboxKey(value) : null;
+    return key === null ? [] : [key];
+  });
 
 /** Why two contacts look like the same person. */
 export type DuplicateReason = "email" | "phone" | "name_company" | "name_domain";
@@ -277,22 +316,51 @@ export const makeContactMerge = (deps: { readonly db: DatabaseShape; readonly li
     return done.plan;
   });
 
+  /**
+   * Other contacts that reach one of `c`'s mailboxes: an email with the same key as `c`'s email or
+   * an address in `c`'s properties, or a property holding `c`'s email. (Two emails cannot be equal:
+   * they are unique ignoring case.) Only contacts at the same domains are read and compared.
+   */
+  const sameMailboxIds = (c: Contact): ReadonlyArray<string> => {
+    const own = c.email === null ? null : mailboxKey(c.email);
+    const keys = new Set([...(own === null ? [] : [own]), ...propertyMailboxes(c.properties)]);
+    if (keys.size === 0) return [];
+    const ids = new Set<string>();
+    const byEmail = prepare(
+      `SELECT id, email FROM contacts
+        WHERE id <> ? AND email IS NOT NULL AND lower(substr(email, instr(email, '@') + 1)) IN (SELECT value FROM json_each(?))`,
+    ).all(c.id, JSON.stringify([...new Set([...keys].flatMap(domainsOf))])) as Array<{ id: string; email: string }>;
+    for (const row of byEmail) if (keys.has(mailboxKey(row.email) ?? "")) ids.add(row.id);
+    if (own !== null) {
+      // Properties are not indexed: the text is searched for the domain first, then read.
+      const holders = prepare(
+        `SELECT id, properties FROM contacts WHERE id <> ? AND EXISTS (SELECT 1 FROM json_each(?) d WHERE instr(lower(properties), '@' || d.value) > 0)`,
+      ).all(c.id, JSON.stringify(domainsOf(own))) as Array<{ id: string; properties: string }>;
+      for (const row of holders) {
+        const properties = parseProperties(row.properties);
+        if (propertyMailboxes(properties).includes(own)) ids.add(row.id);
+      }
+    }
+    return [...ids];
+  };
+
   const duplicates: ContactMergeShape["duplicates"] = Effect.fn("ContactMerge.duplicates")(function* (actor, contactId) {
     yield* mayWork(actor);
     const c = readContact(prepare, contactId);
     if (!c) return [];
     const domain = c.email === null ? null : c.email.slice(c.email.lastIndexOf("@") + 1).toLowerCase();
     const company = c.properties.company?.trim().toLowerCase() || null;
+    const sameMailbox = sameMailboxIds(c);
     // Phones are stored in E.164 and not indexed; a scan of the contacts on a page view, not on a bot's turn.
     const rows = prepare(
       `SELECT id,
-         (? IS NOT NULL AND email = ? COLLATE NOCASE) AS same_email,
+         (id IN (SELECT value FROM json_each(?))) AS same_email,
          (? IS NOT NULL AND phone = ?) AS same_phone,
          (? IS NOT NULL AND name = ? COLLATE NOCASE AND ? IS NOT NULL AND lower(trim(json_extract(properties, '$.company'))) = ?) AS same_company,
          (? IS NOT NULL AND name = ? COLLATE NOCASE AND ? IS NOT NULL AND lower(substr(email, instr(email, '@') + 1)) = ?) AS same_domain
        FROM contacts WHERE id <> ? AND (same_email OR same_phone OR same_company OR same_domain)
        ORDER BY created_at, id LIMIT 10`,
-    ).all(c.email, c.email, c.phone, c.phone, c.name, c.name, company, company, c.name, c.name, domain, domain, c.id) as Array<{
+    ).all(JSON.stringify(sameMailbox), c.phone, c.phone, c.name, c.name, company, company, c.name, c.name, domain, domain, c.id) as Array<{
       id: string;
       same_email: number;
       same_phone: number;

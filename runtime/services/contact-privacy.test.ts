@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { makeContactPrivacy, type ContactPrivacyShape } from "./contact-privacy.js";
 import type { Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -223,6 +224,52 @@ describe("erasing a contact", () => {
     expect(state).toMatchObject({ phase: "awaiting_input", nodeId: "ask", variables: {}, contact: {}, lastAnswer: null });
     // The other person is untouched.
     expect(one("SELECT name, email FROM contacts WHERE id = ?", otherPerson)).toEqual({ name: "Olga Other", email: "olga@example.com" });
+  });
+
+  it("leaves none of the person's bytes in the database file or its WAL: no free page, old index segment or old page image", async () => {
+    // A word no one else wrote. FTS5 keeps terms prefix-compressed (a term shares its start with the
+    // one before it), so the files are searched for its end, lower-cased as the index holds it.
+    const MARKER = "Kwartelkoning";
+    const needle = Buffer.from("artelkoning");
+    const files = () => [kit.db.sqlite.name, `${kit.db.sqlite.name}-wal`];
+    const holding = () => files().filter((file) => existsSync(file) && readFileSync(file).includes(needle));
+    const person = "ct_vesna";
+    sql(
+      "INSERT INTO contacts (id, email, name, properties, created_at, updated_at) VALUES (?, ?, ?, ?, 0, 0)",
+      person,
+      `vesna.${MARKER.toLowerCase()}@example.net`,
+      `Vesna ${MARKER}`,
+      JSON.stringify({ note: `${MARKER} family` }),
+    );
+    const long = `${MARKER} `.repeat(800); // past a page: an overflow chain to free
+    const theirs = kit.conversation({
+      contactId: person,
+      messages: [
+        { author: "visitor", text: `I am Vesna ${MARKER}, ${long}` },
+        { author: "agent", text: `Hello Ms ${MARKER}`, userId: people.alex.id },
+      ],
+    });
+    sql("INSERT INTO tickets (id, inbox_id, conversation_id, contact_id, subject, created_at, updated_at) VALUES ('tk_vesna', 'inbox_support', ?, ?, ?, 0, 0)", theirs, person, `Refund for ${MARKER}`);
+    await event("ticket_created", theirs, { ticketId: "tk_vesna", subject: `Refund for ${MARKER}` });
+    // Some of it copied into the database file, the rest (and the copied pages' images) in the WAL.
+    kit.db.sqlite.pragma("wal_checkpoint(PASSIVE)");
+    await event("conversation_created", theirs, { pageUrl: `https://shop.example/?who=${MARKER}` });
+    expect(count("messages_fts WHERE messages_fts MATCH ?", MARKER.toLowerCase())).toBe(2);
+    expect(holding()).toContain(kit.db.sqlite.name);
+    expect(holding()).toContain(`${kit.db.sqlite.name}-wal`);
+
+    await kit.run(privacy.erase(people.admin, person, { confirm: `Vesna ${MARKER}` }));
+    expect(holding()).toEqual([]);
+    // Both switches are off again, and the search indexes still work (and still find the others).
+    expect(kit.db.sqlite.pragma("secure_delete", { simple: true })).toBe(0);
+    expect(count("messages_fts WHERE messages_fts MATCH 'olga'")).toBe(1);
+    expect(count("contacts_fts WHERE contacts_fts MATCH 'olga'")).toBe(1);
+    for (const table of ["messages_fts", "contacts_fts"]) {
+      expect(one<{ v: number } | undefined>(`SELECT v FROM ${table}_config WHERE k = 'secure-delete'`)?.v ?? 0, table).toBe(0);
+      expect(() => sql(`INSERT INTO ${table} (${table}) VALUES ('integrity-check')`), table).not.toThrow();
+    }
+    // Writing goes on as before.
+    await event("status_changed", theirs, { from: "open", to: "closed" });
   });
 
   it("keeps the events log append-only outside an erasure", () => {

@@ -19,6 +19,8 @@
  *   values in them (an email, a consent text, a ticket subject, a page URL) are removed from
  *   their data (migration 31). Outgoing webhook deliveries about the person are deleted. A
  *   `contact_erased` event records who erased which contact id and how much, nothing personal.
+ *   The write runs with `secure_delete` (SQLite's and FTS5's: `erasing` in database.ts) so the
+ *   old bytes are zeroed, and the WAL is truncated after the COMMIT, so they leave the disk files.
  *
  * A conversation counts as the person's when it is linked to the contact, or has no contact and
  * belongs to one of the contact's visitors (an agent may have linked a visitor's other
@@ -28,10 +30,13 @@ import { Context, Effect, Layer, Schema as S } from "effect";
 import * as wallClock from "./clock.js";
 import { announceContactChange, deleteContactInWrite } from "./contact-merge.js";
 import { readContact, type Contact } from "./contacts.js";
-import { Database, type DatabaseShape } from "./database.js";
+import { Database, erasing, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { decodeInput, invalid, type Actor, type Prepare } from "./inbox-access.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
+
+/** The full-text indexes that hold a person's words (messages) and fields (contacts). */
+const PERSONAL_SEARCH_INDEXES = ["messages_fts", "contacts_fts"] as const;
 
 /** What erased text reads as in the inbox. */
 export const ERASED_TEXT = "(erased)";
@@ -324,70 +329,78 @@ export const makeContactPrivacy = (deps: { readonly db: DatabaseShape; readonly 
     yield* adminOnly(actor, "erase");
     const { confirm } = yield* decodeInput(EraseInput, input);
     const outcome = yield* db
-      .writeEffect(() => {
+      .writeEffect((sqlite) => {
         const contact = readContact(prepare, contactId);
         if (!contact) throw new NotFound({ entity: "contact", id: contactId });
         if (!erasureConfirmations(contact).includes(confirm.trim().toLowerCase())) {
           throw invalid("confirm", "type the contact's name or email exactly as shown to confirm: nothing was erased");
         }
-        const scope = personScope(prepare, contactId);
-        const c = { c: contactId, erased: ERASED_TEXT };
-        // Every statement names the person's rows by the same subqueries (static SQL, cached once),
-        // in an order that keeps them true: the links to the contact are cut last.
-        const tickets = (prepare(`SELECT count(*) AS n FROM tickets WHERE ${TICKETS}`).get({ c: contactId }) as { n: number }).n;
-        // Events first, while their conversations and tickets still say whose they are.
-        prepare("UPDATE event_redaction SET active = 1").run();
-        prepare(
-          `UPDATE events SET data = json_remove(data, ${PERSONAL_EVENT_KEYS.map((k) => `'${k}'`).join(", ")})
-           WHERE (conversation_id IN (${CONVERSATIONS}) OR json_extract(data, '$.contactId') = @c
-                  OR json_extract(data, '$.ticketId') IN (SELECT id FROM tickets WHERE ${TICKETS}))
-             AND json_valid(data) AND (${PERSONAL_EVENT_KEYS.map((k) => `json_type(data, '${k}') IS NOT NULL`).join(" OR ")})`,
-        ).run({ c: contactId });
-        prepare("UPDATE event_redaction SET active = 0").run();
-        // Webhook bodies already built about the person (sent or pending) go; nothing more is sent about them.
-        prepare(
-          `DELETE FROM webhook_deliveries WHERE contact_id = @c
-             OR event_id IN (SELECT id FROM events WHERE json_extract(data, '$.contactId') = @c OR conversation_id IN (${CONVERSATIONS}))`,
-        ).run({ c: contactId });
-        const attachments = prepare(`DELETE FROM attachments WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId }).changes;
-        // The FTS trigger on messages takes the old text out of the index and puts "(erased)" in.
-        const messages = prepare(`UPDATE messages SET text = @erased, payload = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run(c).changes;
-        prepare(`DELETE FROM external_messages WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
-        prepare(`UPDATE deliveries SET last_error = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
-        prepare(`UPDATE follow_up_emails SET recipient = NULL, reason = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
-        prepare(`UPDATE conversation_ratings SET comment = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
-        prepare(`UPDATE ticket_activity SET text = @erased WHERE kind = 'note' AND ticket_id IN (SELECT id FROM tickets WHERE ${TICKETS})`).run(c);
-        prepare(`UPDATE tickets SET subject = @erased, description = '', contact_id = NULL WHERE ${TICKETS}`).run(c);
-        // The bot's state keeps its place (a conversation still with the bot goes on) without the answers;
-        // the version moves, so a turn that read the old state before this write starts again.
-        prepare(
-          `UPDATE conversations SET contact_id = NULL, page_url = NULL, version = version + 1,
-             last_message_preview = CASE WHEN last_message_preview IS NULL THEN NULL ELSE @erased END,
-             state = CASE WHEN state IS NULL OR NOT json_valid(state) THEN NULL
-               ELSE json_set(state, '$.variables', json('{}'), '$.contact', json('{}'), '$.lastAnswer', json('null')) END
-           WHERE id IN (${CONVERSATIONS})`,
-        ).run(c);
-        prepare("DELETE FROM channel_identities WHERE visitor_id IN (SELECT id FROM visitors WHERE contact_id = ?)").run(contactId);
-        prepare("DELETE FROM contact_list_waiting WHERE visitor_id IN (SELECT id FROM visitors WHERE contact_id = ?)").run(contactId);
-        prepare("UPDATE visitors SET contact_id = NULL, attributes = '{}', user_agent = NULL, last_page_url = NULL WHERE contact_id = ?").run(contactId);
-        // Conversations linked to the contact outside the person's scope cannot exist (scope takes them all); tickets likewise.
-        deleteContactInWrite(prepare, contactId);
-        const result: ErasureResult = {
-          contactId,
-          conversations: scope.conversations.length,
-          messages,
-          attachments,
-          tickets,
-          visitors: scope.visitors.length,
-        };
-        prepare("INSERT INTO events (type, at, user_id, data) VALUES ('contact_erased', ?, ?, ?)").run(wallClock.now(), actor.id, JSON.stringify(result));
-        return { result, conversations: scope.conversations };
+        // Zeroed as it goes: no freed page, overflow page or index segment keeps the person's bytes.
+        return erasing(sqlite, PERSONAL_SEARCH_INDEXES, () => {
+          const scope = personScope(prepare, contactId);
+          const c = { c: contactId, erased: ERASED_TEXT };
+          // Every statement names the person's rows by the same subqueries (static SQL, cached once),
+          // in an order that keeps them true: the links to the contact are cut last.
+          const tickets = (prepare(`SELECT count(*) AS n FROM tickets WHERE ${TICKETS}`).get({ c: contactId }) as { n: number }).n;
+          // Events first, while their conversations and tickets still say whose they are.
+          prepare("UPDATE event_redaction SET active = 1").run();
+          prepare(
+            `UPDATE events SET data = json_remove(data, ${PERSONAL_EVENT_KEYS.map((k) => `'${k}'`).join(", ")})
+             WHERE (conversation_id IN (${CONVERSATIONS}) OR json_extract(data, '$.contactId') = @c
+                    OR json_extract(data, '$.ticketId') IN (SELECT id FROM tickets WHERE ${TICKETS}))
+               AND json_valid(data) AND (${PERSONAL_EVENT_KEYS.map((k) => `json_type(data, '${k}') IS NOT NULL`).join(" OR ")})`,
+          ).run({ c: contactId });
+          prepare("UPDATE event_redaction SET active = 0").run();
+          // Webhook bodies already built about the person (sent or pending) go; nothing more is sent about them.
+          prepare(
+            `DELETE FROM webhook_deliveries WHERE contact_id = @c
+               OR event_id IN (SELECT id FROM events WHERE json_extract(data, '$.contactId') = @c OR conversation_id IN (${CONVERSATIONS}))`,
+          ).run({ c: contactId });
+          const attachments = prepare(`DELETE FROM attachments WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId }).changes;
+          // The FTS trigger on messages takes the old text out of the index and puts "(erased)" in.
+          const messages = prepare(`UPDATE messages SET text = @erased, payload = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run(c).changes;
+          prepare(`DELETE FROM external_messages WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
+          prepare(`UPDATE deliveries SET last_error = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
+          prepare(`UPDATE follow_up_emails SET recipient = NULL, reason = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
+          prepare(`UPDATE conversation_ratings SET comment = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
+          prepare(`UPDATE ticket_activity SET text = @erased WHERE kind = 'note' AND ticket_id IN (SELECT id FROM tickets WHERE ${TICKETS})`).run(c);
+          prepare(`UPDATE tickets SET subject = @erased, description = '', contact_id = NULL WHERE ${TICKETS}`).run(c);
+          // The bot's state keeps its place (a conversation still with the bot goes on) without the answers;
+          // the version moves, so a turn that read the old state before this write starts again.
+          prepare(
+            `UPDATE conversations SET contact_id = NULL, page_url = NULL, version = version + 1,
+               last_message_preview = CASE WHEN last_message_preview IS NULL THEN NULL ELSE @erased END,
+               state = CASE WHEN state IS NULL OR NOT json_valid(state) THEN NULL
+                 ELSE json_set(state, '$.variables', json('{}'), '$.contact', json('{}'), '$.lastAnswer', json('null')) END
+             WHERE id IN (${CONVERSATIONS})`,
+          ).run(c);
+          prepare("DELETE FROM channel_identities WHERE visitor_id IN (SELECT id FROM visitors WHERE contact_id = ?)").run(contactId);
+          prepare("DELETE FROM contact_list_waiting WHERE visitor_id IN (SELECT id FROM visitors WHERE contact_id = ?)").run(contactId);
+          prepare("UPDATE visitors SET contact_id = NULL, attributes = '{}', user_agent = NULL, last_page_url = NULL WHERE contact_id = ?").run(contactId);
+          // Conversations linked to the contact outside the person's scope cannot exist (scope takes them all); tickets likewise.
+          deleteContactInWrite(prepare, contactId);
+          const result: ErasureResult = {
+            contactId,
+            conversations: scope.conversations.length,
+            messages,
+            attachments,
+            tickets,
+            visitors: scope.visitors.length,
+          };
+          prepare("INSERT INTO events (type, at, user_id, data) VALUES ('contact_erased', ?, ?, ?)").run(wallClock.now(), actor.id, JSON.stringify(result));
+          return { result, conversations: scope.conversations };
+        });
       })
       .pipe(
         Effect.catchTag("WriteFailed", (failed) =>
           failed.cause instanceof NotFound || failed.cause instanceof InvalidInput ? Effect.fail(failed.cause) : Effect.die(failed.cause),
         ),
       );
+    // After the COMMIT, outside any transaction: the WAL still holds the pages as they were before
+    // the erasure; the checkpoint copies the zeroed pages into the database file and empties it.
+    if (!db.truncateWal()) {
+      yield* Effect.logWarning("ContactPrivacy.erase: the WAL could not be truncated (a reader in another process?): old page images stay in it until a later checkpoint");
+    }
     yield* announceContactChange(live, outcome.conversations, null);
     return outcome.result;
   });

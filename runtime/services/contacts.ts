@@ -44,7 +44,8 @@ import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 // ---------------------------------------------------------------------------------------------
 // Schemas (form input: every field a string; an empty field means "not given")
 
-const EMAIL_PATTERN = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
+/** What an email address looks like (one @, a dot in the domain, no spaces or brackets). */
+export const EMAIL_PATTERN = /^[^\s@<>()[\],;:"]+@[^\s@<>()[\],;:"]+\.[^\s@<>()[\],;:"]+$/;
 
 /** An email address, trimmed and lower-cased. */
 export const ContactEmail = S.compose(S.Trim, S.Lowercase).pipe(

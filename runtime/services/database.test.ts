@@ -1,11 +1,11 @@
 import BetterSqlite3 from "better-sqlite3";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GROUP_STATEMENTS, migrations } from "../sql/migrations.js";
 import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
-import { migrate, openDatabase, type DatabaseShape } from "./database.js";
+import { erasing, migrate, openDatabase, type DatabaseShape } from "./database.js";
 
 let dir: string;
 let path: string;
@@ -128,6 +128,41 @@ describe("group commit", () => {
       expect(result.left._tag).toBe("WriteFailed");
       expect((result.left.cause as Error).message).toBe("nope");
     }
+  });
+
+  it("erasing switches SQLite's and FTS5's secure delete on for its function only, also when it throws", async () => {
+    const switches = (s: BetterSqlite3.Database) => ({
+      sqlite: s.pragma("secure_delete", { simple: true }),
+      fts: (s.prepare("SELECT v FROM messages_fts_config WHERE k = 'secure-delete'").get() as { v: number } | undefined)?.v ?? 0,
+    });
+    const seen: unknown[] = [];
+    await db.write((s) => erasing(s, ["messages_fts"], () => seen.push(switches(s))));
+    const failed = db.write((s) =>
+      erasing(s, ["messages_fts"], () => {
+        seen.push(switches(s));
+        throw new Error("a bug halfway");
+      }),
+    );
+    await expect(failed).rejects.toThrow("a bug halfway");
+    expect(seen).toEqual([
+      { sqlite: 1, fts: 1 },
+      { sqlite: 1, fts: 1 },
+    ]);
+    expect(switches(db.sqlite)).toEqual({ sqlite: 0, fts: 0 });
+  });
+
+  it("truncateWal empties the WAL between writes, and refuses inside one", async () => {
+    const wal = `${path}-wal`;
+    let inside: boolean | undefined;
+    await db.write((s) => {
+      s.prepare("INSERT INTO t (v) VALUES ('x')").run();
+      inside = db.truncateWal();
+    });
+    expect(inside).toBe(false);
+    expect(statSync(wal).size).toBeGreaterThan(0);
+    expect(db.truncateWal()).toBe(true);
+    expect(statSync(wal).size).toBe(0);
+    expect(count()).toBe(1);
   });
 
   it("close waits for queued writes, then refuses new ones", async () => {

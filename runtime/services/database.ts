@@ -57,12 +57,41 @@ export interface DatabaseShape {
    * Opening the database does it once too, so rows written by any earlier process count.
    */
   readonly catchUp: () => void;
+  /**
+   * Copies the WAL into the database file and truncates it to nothing (`wal_checkpoint(TRUNCATE)`),
+   * so the old page images it held are gone from disk. Call it between writes, never inside one:
+   * false when a transaction is open, or when a reader in another process still needed old frames
+   * (SQLite waits up to the busy timeout for it); the WAL then keeps them until a later checkpoint.
+   */
+  readonly truncateWal: () => boolean;
 }
 
 /** A group write failed: `cause` is what `fn` threw, or the commit's error. */
 export class WriteFailed extends Data.TaggedError("WriteFailed")<{ readonly cause: unknown }> {}
 
 export class Database extends Context.Tag("Database")<Database, DatabaseShape>() {}
+
+/**
+ * Runs `fn` inside the caller's write with deleted content overwritten: SQLite's `secure_delete`
+ * zeroes a deleted or updated row's old bytes and every page it frees, and FTS5's `secure-delete`
+ * takes the deleted rows' terms out of the index segments that hold them (otherwise they stay
+ * there until a merge rewrites the segment). Both are off again when `fn` returns or throws.
+ * FTS5 bumps a table's format to version 5 the first time (SQLite 3.42 and later read it).
+ */
+export const erasing = <T>(sqlite: Sqlite, ftsTables: ReadonlyArray<string>, fn: () => T): T => {
+  const ftsSwitch = (on: 0 | 1) => {
+    // A literal: FTS5 wants an integer, and better-sqlite3 binds a JS number as a real.
+    for (const table of ftsTables) sqlite.prepare(`INSERT INTO ${table} (${table}, rank) VALUES ('secure-delete', ${on})`).run();
+  };
+  sqlite.pragma("secure_delete = ON");
+  try {
+    ftsSwitch(1);
+    return fn();
+  } finally {
+    ftsSwitch(0);
+    sqlite.pragma("secure_delete = OFF");
+  }
+};
 
 /** Applies every migration newer than the stored version, each in its own transaction. */
 export const migrate = (sqlite: Sqlite): ReadonlyArray<number> => {
@@ -256,6 +285,13 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
     writeEffect: (fn) => Effect.tryPromise({ try: () => write(fn), catch: (cause) => new WriteFailed({ cause }) }),
     stats: () => ({ commits, writes }),
     catchUp,
+    // Writes run synchronously inside flush(), so between them no transaction is open (unless a
+    // caller broke the rule and held one): the check makes such a bug a `false`, not a hang.
+    truncateWal: () => {
+      if (sqlite.inTransaction) return false;
+      const [outcome] = sqlite.pragma("wal_checkpoint(TRUNCATE)") as Array<{ busy: number }>;
+      return outcome !== undefined && outcome.busy === 0;
+    },
     close: async () => {
       if (closed) return;
       if (queue.length > 0 || scheduled) await new Promise<void>((done) => idle.push(done));

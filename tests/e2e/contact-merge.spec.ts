@@ -147,3 +147,14 @@ test("an admin downloads a contact's data and erases the contact once its name i
   await expect(stale.getByRole("alert")).toHaveText("This contact no longer exists: it was merged or erased meanwhile. Go back to Contacts to find them.");
   await stale.close();
 });
+
+test("a contact whose address reaches the same mailbox (a +tag) is a possible duplicate by email", async ({ page }) => {
+  await login(page, demoUsers.agent, adminPassword());
+  const tagged = await createContact(page, { name: `Quinn Tag ${STAMP}`, email: `quinn+shop@${DOMAIN}` });
+  const plain = await createContact(page, { name: `Q. Plain ${STAMP}`, email: `Quinn@${DOMAIN}` });
+  const duplicates = page.getByRole("region", { name: "Possible duplicates" });
+  await expect(duplicates.getByRole("listitem")).toHaveText(new RegExp(`Quinn Tag ${STAMP}.*same email`));
+  await duplicates.getByRole("link", { name: `Quinn Tag ${STAMP}`, exact: true }).click();
+  await expect(page).toHaveURL(new RegExp(`${tagged}$`));
+  await expect(page.getByRole("region", { name: "Possible duplicates" }).getByRole("link", { name: `Q. Plain ${STAMP}`, exact: true })).toHaveAttribute("href", plain);
+});

@@ -5,6 +5,7 @@
 import type { DocumentEdge, DocumentNode, FlowDocument } from "../../../flows/flow-document.js";
 import type { NodeKind } from "../../../flows/flow-spec.js";
 import { portsOf } from "../../../flows/ports.js";
+import { capitalise } from "../messages.js";
 
 /** The workspace the generated flow refers to (its handoff team, meeting user). */
 export const GENERATED_CONTEXT = {
@@ -115,7 +116,7 @@ export const generateDocument = (count: number, id = "generated"): FlowDocument 
     const node: DocumentNode = {
       id: `${kind}_${i + 1}`,
       kind,
-      label: `${kind[0]!.toUpperCase()}${kind.slice(1)} ${i + 1}`,
+      label: `${capitalise(kind)} ${i + 1}`,
       position: { x: (i % 20) * 300, y: Math.floor(i / 20) * 260 },
       data: dataFor(kind, i),
     };

@@ -3,6 +3,7 @@ import { useEffect, useId, useState } from "react";
 import type { Contact, ContactHistory, ContactMembership, EmailConsent, OwnerOption, VisitorFacts } from "../../runtime.server.js";
 import { ContactEditFields, ContactTickets, NewContactFields, OwnerSelect } from "../contacts/contact-fields.js";
 import { CsrfInput } from "../csrf-input.js";
+import { capitalise } from "../messages.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { languageLabel, shortUrl, statusLabels, ticketPriorityLabels, ticketPriorityOrder, ticketStatusLabels, ticketStatusOrder } from "./labels.js";
 import { Time } from "./time.js";
@@ -81,7 +82,7 @@ function VisitorSection({
         {outside && !visitor.device ? null : (
           <div>
             <dt>Device</dt>
-            <dd>{visitor.device ? visitor.device.charAt(0).toUpperCase() + visitor.device.slice(1) : "—"}</dd>
+            <dd>{visitor.device ? capitalise(visitor.device) : "—"}</dd>
           </div>
         )}
         {outside && !visitor.language ? null : (

@@ -2,6 +2,7 @@
  * The inbox's words and times as people read them. Pure; safe on the client.
  */
 import type { InboxView, TicketPriority, TicketStatus } from "../../runtime.server.js";
+import { capitalise } from "../messages.js";
 
 /** The views, in the order the inbox lists them. */
 export const viewLabels: Readonly<Record<InboxView, string>> = {
@@ -91,5 +92,5 @@ export const languageLabel = (tag: string): string => {
 export const fieldLabel = (key: string): string => {
   const last = key.split(".").pop() ?? key;
   const words = last.replace(/[_-]+/g, " ").replace(/([a-z])([A-Z])/g, "$1 $2").trim().toLowerCase();
-  return words.charAt(0).toUpperCase() + words.slice(1);
+  return capitalise(words);
 };

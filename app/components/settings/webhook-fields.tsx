@@ -3,7 +3,7 @@
  * hears, and whether it is on. The list page's "Add a webhook" and the detail page's edit form
  * share them, and so do their actions' reading of the posted form.
  */
-import { Field } from "../field.js";
+import { Field, FieldError } from "../field.js";
 import type { WebhookEventType } from "../../runtime.server.js";
 
 /** A long URL wraps instead of widening a phone's page. */
@@ -70,11 +70,7 @@ export function WebhookFields({
             </span>
           </label>
         ))}
-        {eventsError ? (
-          <p id={`${prefix}-events-error`} className="field__error">
-            {eventsError.charAt(0).toUpperCase() + eventsError.slice(1)}
-          </p>
-        ) : null}
+        {eventsError ? <FieldError id={`${prefix}-events-error`} message={eventsError} /> : null}
       </fieldset>
       <div className="field">
         <label>

@@ -4,6 +4,7 @@
  * real <label>, so forms stay short and every field is reachable by its name.
  */
 import { createContext, useContext, useRef, type ReactNode } from "react";
+import { capitalise } from "../../messages.js";
 import type { FlowReferences } from "../references.js";
 import { insertAt, templateTokenGroups } from "../references.js";
 import { appendAt, getIn, moveAt, pathString, removeAt, type DataPath } from "./data-path.js";
@@ -445,7 +446,7 @@ export function ItemList({
   const api = useInspector();
   const prefix = useContext(LabelPrefix);
   const list = getIn(api.data, path);
-  const title = (index: number) => `${itemName[0]!.toUpperCase()}${itemName.slice(1)} ${index + 1}`;
+  const title = (index: number) => `${capitalise(itemName)} ${index + 1}`;
   const items: ReadonlyArray<unknown> = Array.isArray(list) ? list : [];
   const errors = api.errorsAt(path);
   return (
