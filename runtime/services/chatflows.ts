@@ -83,7 +83,7 @@ export interface ChatflowsShape {
   readonly publish: (
     id: string,
     userId?: string,
-  ) => Effect.Effect<{ readonly versionId: string; readonly version: number; readonly contentHash: string }, NotFound | InvalidInput>;
+  ) => Effect.Effect<PublishedVersion, NotFound | InvalidInput>;
   /**
    * `publish`, of the draft at exactly `revision` (what the person saw): Conflict when the
    * draft moved on, checked before the compile and again inside the write.
@@ -92,7 +92,7 @@ export interface ChatflowsShape {
     id: string,
     revision: number,
     userId?: string,
-  ) => Effect.Effect<{ readonly versionId: string; readonly version: number; readonly contentHash: string }, NotFound | InvalidInput | Conflict>;
+  ) => Effect.Effect<PublishedVersion, NotFound | InvalidInput | Conflict>;
   /** A published version, parsed once per process and cached by id. */
   readonly getVersion: (versionId: string) => Effect.Effect<ChatflowVersion, NotFound>;
   /** Every published version of a chatflow, newest first (without specs). */
@@ -151,6 +151,14 @@ export interface ChatflowOverview {
   readonly conversations: number;
 }
 
+/** What a publish made live; `unchanged` when the draft was the latest version already (no new version). */
+export interface PublishedVersion {
+  readonly versionId: string;
+  readonly version: number;
+  readonly contentHash: string;
+  readonly unchanged: boolean;
+}
+
 /** A page of the flow list; `nextCursor` is null on the last page. */
 export interface ChatflowPage {
   readonly flows: ReadonlyArray<Omit<ChatflowOverview, "conversations">>;
@@ -201,14 +209,13 @@ export class Chatflows extends Context.Tag("Chatflows")<Chatflows, ChatflowsShap
 /** sha256 (hex) of the spec's canonical JSON: equal specs, equal hash, whatever the key order. Pure. */
 export const hashSpec = (spec: FlowSpec): string => createHash("sha256").update(canonicalJson(spec)).digest("hex");
 
+/** Where a diagnostic points, as an API path: `nodes.<id>.<path>` on a node, the flow's own path otherwise. Pure. */
+export const diagnosticPath = (d: Diagnostic): string =>
+  d.nodeId !== undefined ? `nodes.${d.nodeId}${d.path ? `.${d.path}` : ""}` : (d.path ?? "");
+
 /** Diagnostics with severity error as API issues (`nodes.<id>.<path>` + message). Pure. */
 export const diagnosticsToIssues = (diagnostics: ReadonlyArray<Diagnostic>): ReadonlyArray<DecodeIssue> =>
-  diagnostics
-    .filter((d) => d.severity === "error")
-    .map((d) => ({
-      path: d.nodeId !== undefined ? `nodes.${d.nodeId}${d.path ? `.${d.path}` : ""}` : (d.path ?? ""),
-      message: d.message,
-    }));
+  diagnostics.filter((d) => d.severity === "error").map((d) => ({ path: diagnosticPath(d), message: d.message }));
 
 /** A starter draft so a new chatflow opens on something that runs. Pure. */
 export const starterDocument = (id: string, name: string, kind: ChatflowKind): FlowDocument => {
@@ -450,7 +457,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
         if (latest && latest.content_hash === contentHash) {
           // Publishing an unchanged draft adds no version: the live one already is this spec.
           s.prepare("UPDATE chatflows SET published_version_id = ?, priority = ?, updated_at = ? WHERE id = ?").run(latest.id, priority, now, id);
-          return { versionId: latest.id, version: latest.version, contentHash };
+          return { versionId: latest.id, version: latest.version, contentHash, unchanged: true };
         }
         const versionId = newId("ver");
         const version = (latest?.version ?? 0) + 1;
@@ -459,7 +466,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(versionId, id, version, specText, contentHash, summary, userId ?? null, now);
         s.prepare("UPDATE chatflows SET published_version_id = ?, priority = ?, updated_at = ? WHERE id = ?").run(versionId, priority, now, id);
-        return { versionId, version, contentHash };
+        return { versionId, version, contentHash, unchanged: false };
       });
     });
 
