@@ -161,7 +161,8 @@ export const flowEndpoints = (s: FlowServices, req: IncomingMessage, query: URLS
       // An unknown flow is 404 whatever was sent.
       yield* flowRow(flowId);
       const input = yield* jsonBody(req, decodeDraft, MAX_FLOW_BODY_BYTES);
-      const document = asNewDraft(yield* flowFile(input.document), flowId);
+      // Kept as sent, id included, as the builder's autosave keeps it: an exported draft pushed back is the same spec.
+      const document = yield* flowFile(input.document);
       // Without `expectedRevision`, on top of whatever the draft is now (the builder's autosave always sends its base).
       const base = input.expectedRevision ?? (yield* s.chatflows.getDraft(flowId)).revision;
       const saved = yield* Effect.catchTag(s.chatflows.saveDraft(flowId, document, base), "InvalidInput", (e) =>

@@ -9,7 +9,7 @@
  */
 import { Effect } from "effect";
 import { rate, type OutcomeCounts } from "../runtime/core/metrics.js";
-import type { DailyOutcomes, FlowOutcomes, ReportQuery, ReportsShape, VersionOutcomes } from "../runtime/services/reports.js";
+import type { BotOverview, DailyOutcomes, FlowOutcomes, ReportQuery, ReportsShape, VersionOutcomes } from "../runtime/services/reports.js";
 import { iso, ok, guardedBy, type Endpoints, type Serve } from "./rest-kit.js";
 
 export interface ReportServices {
@@ -49,6 +49,14 @@ const apiVersionOutcomes = (v: VersionOutcomes) => ({
 });
 const apiDaily = (d: DailyOutcomes) => ({ day: d.day, ...apiOutcomes(d.counts) });
 
+/** Bot outcomes in total, per flow, per version and per day (a flow's report has them too, for its one flow). Pure. */
+const apiOverview = (o: BotOverview) => ({
+  totals: apiOutcomes(o.totals),
+  flows: o.flows.map(apiFlowOutcomes),
+  versions: o.versions.map(apiVersionOutcomes),
+  daily: o.daily.map(apiDaily),
+});
+
 /** Builds the /reports endpoints of one request (`path` after `reports`: [report, flowId, extra]). */
 export const reportEndpoints = (s: ReportServices, query: URLSearchParams, path: ReadonlyArray<string | undefined>): Endpoints => {
   const [report, flowId, extra] = path;
@@ -56,13 +64,7 @@ export const reportEndpoints = (s: ReportServices, query: URLSearchParams, path:
     Effect.gen(function* () {
       const parsed = yield* s.reports.parseQuery(query);
       const overview = yield* s.reports.botOverview(parsed);
-      return ok({
-        ...apiQuery(parsed),
-        totals: apiOutcomes(overview.totals),
-        flows: overview.flows.map(apiFlowOutcomes),
-        versions: overview.versions.map(apiVersionOutcomes),
-        daily: overview.daily.map(apiDaily),
-      });
+      return ok({ ...apiQuery(parsed), ...apiOverview(overview) });
     });
 
   const flow = (id: string): Serve => () =>
@@ -74,9 +76,7 @@ export const reportEndpoints = (s: ReportServices, query: URLSearchParams, path:
       return ok({
         ...apiQuery(parsed),
         flow: r.flow,
-        totals: apiOutcomes(r.totals),
-        versions: r.versions.map(apiVersionOutcomes),
-        daily: r.daily.map(apiDaily),
+        ...apiOverview(r),
         nodes: r.nodes.map((n) => ({
           nodeId: n.nodeId,
           label: n.label,

@@ -327,6 +327,14 @@ interface RawChatflow {
 const COLUMNS =
   "id, name, kind, channel_id, enabled, priority, draft_revision, published_version_id, archived_at, created_at, updated_at";
 
+/** The flow list's rows (not archived) with their live version number and channel name; callers add the order. */
+const LISTED_SELECT = `SELECT ${COLUMNS.split(", ").map((c) => `c.${c}`).join(", ")}, v.version AS published_version, ch.name AS channel_name
+  FROM chatflows c
+  LEFT JOIN chatflow_versions v ON v.id = c.published_version_id
+  LEFT JOIN channels ch ON ch.id = c.channel_id
+  WHERE c.archived_at IS NULL`;
+type ListedRow = RawChatflow & { published_version: number | null; channel_name: string | null };
+
 const toRow = (r: RawChatflow): ChatflowRow => ({
   id: r.id,
   name: r.name,
@@ -639,15 +647,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
     }),
 
     overview: Effect.fn("Chatflows.overview")(function* () {
-      const rows = db
-        .prepare(
-          `SELECT ${COLUMNS.split(", ").map((c) => `c.${c}`).join(", ")}, v.version AS published_version, ch.name AS channel_name
-           FROM chatflows c
-           LEFT JOIN chatflow_versions v ON v.id = c.published_version_id
-           LEFT JOIN channels ch ON ch.id = c.channel_id
-           WHERE c.archived_at IS NULL ORDER BY c.priority, c.created_at, c.id`,
-        )
-        .all() as Array<RawChatflow & { published_version: number | null; channel_name: string | null }>;
+      const rows = db.prepare(`${LISTED_SELECT} ORDER BY c.priority, c.created_at, c.id`).all() as ListedRow[];
       // One grouped scan rather than a count per flow: conversations has no index on chatflow_id.
       const counts = new Map(
         (
@@ -678,15 +678,8 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
         after = [Number(keys[1]), Number(keys[2]), cursor.id];
       }
       const rows = db
-        .prepare(
-          `SELECT ${COLUMNS.split(", ").map((c) => `c.${c}`).join(", ")}, v.version AS published_version, ch.name AS channel_name
-           FROM chatflows c
-           LEFT JOIN chatflow_versions v ON v.id = c.published_version_id
-           LEFT JOIN channels ch ON ch.id = c.channel_id
-           WHERE c.archived_at IS NULL ${after ? "AND (c.priority, c.created_at, c.id) > (?, ?, ?)" : ""}
-           ORDER BY c.priority, c.created_at, c.id LIMIT ?`,
-        )
-        .all(...(after ?? []), limit + 1) as Array<RawChatflow & { published_version: number | null; channel_name: string | null }>;
+        .prepare(`${LISTED_SELECT} ${after ? "AND (c.priority, c.created_at, c.id) > (?, ?, ?)" : ""} ORDER BY c.priority, c.created_at, c.id LIMIT ?`)
+        .all(...(after ?? []), limit + 1) as ListedRow[];
       const page = rows.slice(0, limit);
       const last = page[page.length - 1];
       return {

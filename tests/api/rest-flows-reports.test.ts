@@ -201,6 +201,17 @@ describe("flows", () => {
     expect(history.body.versions[0].changes.flow).toContain("name");
   });
 
+  it("round-trips a draft: what GET gives, PUT back unchanged, publishes as the same version", async () => {
+    const { flow } = await importFlow();
+    expect((await send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 1 } })).body).toMatchObject({ version: 1, unchanged: false });
+    const read = (await send(`/api/v1/flows/${flow.id}`, tokens.marketer)).body;
+    const put = await send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: { document: read.draft.document, expectedRevision: read.draft.revision } });
+    expect(put.status).toBe(200);
+    expect((await send(`/api/v1/flows/${flow.id}`, tokens.marketer)).body.draft.document).toEqual(read.draft.document);
+    const again = await send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: put.body.revision } });
+    expect(again.body).toMatchObject({ version: 1, unchanged: true });
+  });
+
   it("saves a draft with check errors (as the canvas does) but refuses to publish it, with the checks' messages", async () => {
     const { flow } = await importFlow();
     const saved = await send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, {
