@@ -139,12 +139,11 @@ export const flowEndpoints = (s: FlowServices, req: IncomingMessage, query: URLS
 
   const oneVersion = (flowId: string, number: string): Serve => () =>
     Effect.gen(function* () {
-      yield* flowRow(flowId);
+      const row = yield* flowRow(flowId);
       const wanted = /^[1-9][0-9]{0,8}$/.test(number) ? Number(number) : undefined;
       const summary = (yield* s.chatflows.listVersions(flowId)).find((v) => v.version === wanted);
       if (!summary) return yield* Effect.fail(new NotFound({ entity: `version of chatflow ${flowId}`, id: number }));
       const spec = yield* s.chatflows.getVersion(summary.id);
-      const row = yield* flowRow(flowId);
       return ok({
         version: {
           version: summary.version,

@@ -263,6 +263,31 @@ describe("flows", () => {
     expect(after.body.draft.document.name).toBe(flow.name);
   });
 
+  it("takes a flow larger than the other endpoints' 16 KB, up to the builder's 5 MB import limit (413 beyond)", async () => {
+    const { flow } = await importFlow();
+    const good = example("support-triage");
+    const extra = Array.from({ length: 300 }, (_, i) => ({
+      id: `note_${i}`,
+      kind: "message",
+      position: { x: 600, y: i * 160 },
+      data: { bubbles: [{ type: "text", text: `A note that no path reaches yet, number ${i}.` }] },
+    }));
+    const big = { ...good, nodes: [...(good.nodes as unknown[]), ...extra] };
+    expect(JSON.stringify(big).length).toBeGreaterThan(50_000);
+    const saved = await send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: { document: big, expectedRevision: 1 } });
+    expect(saved.status).toBe(200);
+    expect((await send(`/api/v1/flows/${flow.id}`, tokens.marketer)).body.draft.document.nodes).toHaveLength(big.nodes.length);
+
+    const huge = await storesNothing(() =>
+      send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: { document: { ...good, padding: "x".repeat(6 * 1024 * 1024) } } }),
+    );
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe("payload_too_large");
+    // The publish body is a small one: the usual 16 KB.
+    const padded = await storesNothing(() => send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 2, padding: "x".repeat(20_000) } }));
+    expect(padded.status).toBe(413);
+  });
+
   it("refuses to publish a revision other than the draft's (409) or a bad one (400), publishing nothing", async () => {
     const { flow } = await importFlow();
     const stale = await storesNothing(() => send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 5 } }));
