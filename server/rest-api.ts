@@ -9,12 +9,16 @@
  * A token acts as its user. Every endpoint calls the service the app's own pages call (Inbox,
  * Contacts, Labels, EmailChannel) with that user as the actor, so the rules are the app's: the
  * same role checks, the same inbox membership, the same validation, the same events, outboxes
- * and live updates. The contract lives in docs/api.md ("REST API (v1)").
+ * and live updates. Flows (rest-flows.ts: the builder's Chatflows calls) and reports
+ * (rest-reports.ts: the report pages' Reports calls) are modules of their own, mounted here.
+ * The contract lives in docs/api.md ("REST API (v1)").
  */
 import { Effect, Either, Exit, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { User } from "../runtime/services/accounts.js";
 import { ApiTokens } from "../runtime/services/api-tokens.js";
+import { ChannelDirectory } from "../runtime/services/channel-directory.js";
+import { Chatflows } from "../runtime/services/chatflows.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { AppConfig } from "../runtime/services/config.js";
 import { Contacts, type Contact } from "../runtime/services/contacts.js";
@@ -25,13 +29,13 @@ import { Inbox, type ConversationSummary, type EmailAttachment, type ThreadMessa
 import { canOpenInbox, conversationFor, worksInInboxes, type Actor, type Prepare } from "../runtime/services/inbox-access.js";
 import { newId } from "../runtime/services/ids.js";
 import { Labels } from "../runtime/services/labels.js";
+import { Reports } from "../runtime/services/reports.js";
 import {
   bearerToken,
   bodyDecoder,
   clientIp,
   decodePathSegment,
   isJsonContentType,
-  readJsonBody,
   sendError,
   sendFailure,
   sendJson,
@@ -41,6 +45,9 @@ import {
   serveUnder,
 } from "./http-util.js";
 import { createRateLimiter, type BucketRule, type RateLimiter } from "./rate-limit.js";
+import { flowEndpoints } from "./rest-flows.js";
+import { iso, jsonBody, ok, type Endpoints, type Reply } from "./rest-kit.js";
+import { reportEndpoints } from "./rest-reports.js";
 
 export interface RestApi {
   /** Serves every request under /api/v1 (an unknown path gets a JSON 404); false for every other path. */
@@ -102,16 +109,6 @@ const decodeObject = bodyDecoder(AnyObject);
 
 // ---------------------------------------------------------------------------------------------
 // Answers (times as ISO strings, like the public chat API)
-
-interface Reply {
-  readonly status: number;
-  readonly body: unknown;
-  readonly headers?: Record<string, string>;
-  /** A file, sent as it is instead of JSON. */
-  readonly bytes?: Buffer;
-}
-
-const iso = (ms: number | null): string | null => (ms === null ? null : new Date(ms).toISOString());
 
 const apiConversation = (c: ConversationSummary) => ({
   id: c.id,
@@ -234,7 +231,18 @@ const refusedContacts = (actor: Actor) =>
 /** Builds the REST API handler on the app's runtime (services resolved once, lazily). */
 export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {}): RestApi => {
   const services = runtime.runPromise(
-    Effect.all({ tokens: ApiTokens, inbox: Inbox, contacts: Contacts, labels: Labels, email: EmailChannel, db: Database, config: AppConfig }),
+    Effect.all({
+      tokens: ApiTokens,
+      inbox: Inbox,
+      contacts: Contacts,
+      labels: Labels,
+      email: EmailChannel,
+      chatflows: Chatflows,
+      channels: ChannelDirectory,
+      reports: Reports,
+      db: Database,
+      config: AppConfig,
+    }),
   );
   services.catch(() => {});
   type Services = Awaited<typeof services>;
@@ -254,16 +262,9 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
     sendFailure(res, exit.cause, "REST API");
   };
 
-  const body = <A>(req: IncomingMessage, decode: (input: unknown) => Either.Either<A, InvalidInput>) =>
-    Effect.flatMap(Effect.promise(() => readJsonBody(req, decode)), (either) =>
-      Either.isRight(either) ? Effect.succeed(either.right) : Effect.fail(either.left),
-    );
-
   /** The version a change applies to: the caller's `expectedVersion`, else the conversation's current one. */
   const versionOf = (s: Services, actor: Actor, conversationId: string, expected: number | undefined) =>
     expected !== undefined ? Effect.succeed(expected) : Effect.map(conversationFor(s.db.prepare, actor, conversationId), (row) => row.version);
-
-  const ok = (body: unknown, status = 200): Reply => ({ status, body });
 
   // ---------------------------------------------------------------------------------------
   // Endpoints (each an Effect of its Reply, run for the token's user)
@@ -301,7 +302,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
     Effect.gen(function* () {
       // Access before the body: an unknown conversation is 404 and someone else's 403, whatever was sent.
       yield* s.inbox.checkAccess(id, actor);
-      const input = yield* body(req, decodeMessage);
+      const input = yield* jsonBody(req, decodeMessage);
       const message = { conversationId: id, text: input.text, clientMessageId: input.clientMessageId ?? newId("api") };
       const stored = input.internal === true ? (yield* s.inbox.comment(message, actor)).message : yield* s.inbox.reply(message, actor);
       return ok({ message: apiMessage(stored) }, 201);
@@ -310,7 +311,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
   const assign = (s: Services, req: IncomingMessage, actor: Actor, id: string) =>
     Effect.gen(function* () {
       yield* s.inbox.checkAccess(id, actor);
-      const input = yield* body(req, decodeAssign);
+      const input = yield* jsonBody(req, decodeAssign);
       const version = yield* versionOf(s, actor, id, input.expectedVersion);
       const change = {
         ...(input.assigneeId !== undefined ? { userId: input.assigneeId } : {}),
@@ -326,7 +327,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
   const setStatus = (s: Services, req: IncomingMessage, actor: Actor, id: string) =>
     Effect.gen(function* () {
       const row = yield* conversationFor(s.db.prepare, actor, id);
-      const input = yield* body(req, decodeStatus);
+      const input = yield* jsonBody(req, decodeStatus);
       const version = input.expectedVersion ?? row.version;
       // The inbox's own transitions: each checks the status it starts from and the version.
       const change =
@@ -362,7 +363,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
   const createContact = (s: Services, req: IncomingMessage, actor: Actor) =>
     Effect.gen(function* () {
       yield* refusedContacts(actor);
-      const input = yield* body(req, decodeObject);
+      const input = yield* jsonBody(req, decodeObject);
       return ok({ contact: apiContact(yield* s.contacts.create(actor, input)) }, 201);
     });
 
@@ -370,7 +371,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
     Effect.gen(function* () {
       yield* refusedContacts(actor);
       yield* s.contacts.get(id);
-      const input = yield* body(req, decodeObject);
+      const input = yield* jsonBody(req, decodeObject);
       return ok({ contact: apiContact(yield* s.contacts.update(actor, id, input)) });
     });
 
@@ -389,8 +390,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
     if (rest.length > 0) return sendRouteNotFound(res);
 
     // Which endpoint, and its methods, before the token and before a byte of the body is read.
-    type Serve = (actor: User) => Effect.Effect<Reply, ApiError>;
-    const endpoints: Partial<Record<string, Serve>> = {};
+    let endpoints: Endpoints = {};
     if (first === "me" && second === undefined) {
       endpoints.GET = (user) => Effect.succeed(ok({ user: apiUser(user) }));
     } else if (first === "conversations") {
@@ -413,13 +413,17 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       }
     } else if (first === "attachments" && second !== undefined && third === undefined) {
       endpoints.GET = (actor) => download(s, actor, second);
+    } else if (first === "flows") {
+      endpoints = flowEndpoints(s, req, query, [second, third, fourth]);
+    } else if (first === "reports" && second !== undefined) {
+      endpoints = reportEndpoints(s, query, [second, third, fourth]);
     }
     const allowed = Object.keys(endpoints);
     if (allowed.length === 0) return sendRouteNotFound(res);
     const serve = endpoints[method === "HEAD" ? "GET" : method];
     if (!serve) return sendMethodNotAllowed(res, allowed.join(", "));
     // Bodies are JSON; the label endpoints take none.
-    const readsBody = (method === "POST" || method === "PATCH") && !(first === "conversations" && third === "labels");
+    const readsBody = (method === "POST" || method === "PATCH" || method === "PUT") && !(first === "conversations" && third === "labels");
     if (readsBody && !isJsonContentType(req.headers["content-type"])) return sendUnsupportedMediaType(res);
 
     const token = bearerToken(req);

@@ -90,6 +90,17 @@ describe("drafts", () => {
 });
 
 describe("publishing", () => {
+  it("publishes only the draft revision asked for: a stale one is a Conflict and publishes nothing", async () => {
+    const row = await run((f) => f.create({ name: "Rev", kind: "bot", document: doc("rev", "hello") }));
+    await run((f) => f.saveDraft(row.id, doc("rev", "hello twice"), 1));
+    const stale = await runEither((f) => f.publishRevision(row.id, 1));
+    expect(Either.isLeft(stale) && stale.left).toMatchObject({ _tag: "Conflict", message: expect.stringMatching(/the draft is at revision 2, not 1/) });
+    expect(await run((f) => f.listVersions(row.id))).toEqual([]);
+    const published = await run((f) => f.publishRevision(row.id, 2));
+    expect(published).toMatchObject({ version: 1, unchanged: false });
+    expect((await run((f) => f.get(row.id))).publishedVersionId).toBe(published.versionId);
+  });
+
   it("stores an immutable version with the sha256 of the canonical spec; an unchanged draft adds no version", async () => {
     const row = await run((f) => f.create({ name: "Pub", kind: "bot", document: doc("pub", "hello", { priority: 7 }), channelId: "chan" }));
     const first = await run((f) => f.publish(row.id, undefined));
@@ -101,8 +112,9 @@ describe("publishing", () => {
     // Parsed once: the same object comes back from the cache.
     expect(await run((f) => f.getVersion(first.versionId))).toBe(version);
 
+    expect(first.unchanged).toBe(false);
     const again = await run((f) => f.publish(row.id));
-    expect(again).toEqual(first);
+    expect(again).toEqual({ ...first, unchanged: true });
 
     await run((f) => f.saveDraft(row.id, doc("pub", "hello again", { priority: 7 }), 1));
     const second = await run((f) => f.publish(row.id));

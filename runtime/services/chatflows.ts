@@ -4,7 +4,7 @@
  * parsed once per process and kept in memory by version id — never parsed per message.
  */
 import { createHash } from "node:crypto";
-import { Context, Effect, Either, Layer } from "effect";
+import { Context, Effect, Either, Layer, Schema as S } from "effect";
 import { canonicalJson } from "../../flows/canonical-json.js";
 import { compile, decodeFlowDocument, decodeFlowSpec, KIND_NAMES, type CompileContext } from "../../flows/compile.js";
 import type { DecodeIssue } from "../../flows/decode.js";
@@ -16,6 +16,7 @@ import { knownContactProperties } from "./contacts.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
+import { decodeCursor, decodeInput, encodeCursor, ListLimit } from "./inbox-access.js";
 
 export interface ChatflowRow {
   readonly id: string;
@@ -82,7 +83,16 @@ export interface ChatflowsShape {
   readonly publish: (
     id: string,
     userId?: string,
-  ) => Effect.Effect<{ readonly versionId: string; readonly version: number; readonly contentHash: string }, NotFound | InvalidInput>;
+  ) => Effect.Effect<PublishedVersion, NotFound | InvalidInput>;
+  /**
+   * `publish`, of the draft at exactly `revision` (what the person saw): Conflict when the
+   * draft moved on, checked before the compile and again inside the write.
+   */
+  readonly publishRevision: (
+    id: string,
+    revision: number,
+    userId?: string,
+  ) => Effect.Effect<PublishedVersion, NotFound | InvalidInput | Conflict>;
   /** A published version, parsed once per process and cached by id. */
   readonly getVersion: (versionId: string) => Effect.Effect<ChatflowVersion, NotFound>;
   /** Every published version of a chatflow, newest first (without specs). */
@@ -102,6 +112,11 @@ export interface ChatflowsShape {
 
   /** Every chatflow not archived, by priority, with its live version number, channel name and conversation counts. */
   readonly overview: () => Effect.Effect<ReadonlyArray<ChatflowOverview>>;
+  /**
+   * One page of the flow list, in its order (priority, then age), keyset-paginated: `limit`
+   * (1–200, 50 by default) and the `cursor` the previous page gave; InvalidInput names either.
+   */
+  readonly page: (input: { readonly limit?: string; readonly cursor?: string }) => Effect.Effect<ChatflowPage, InvalidInput>;
   /** Renames a chatflow: the row and its draft's `name`, as a new draft revision (an open editor then sees a conflict). */
   readonly rename: (id: string, name: string) => Effect.Effect<ChatflowRow, NotFound | InvalidInput>;
   /** A new chatflow (off, unpublished, same channel) whose draft is a copy of this one's. */
@@ -134,6 +149,20 @@ export interface ChatflowOverview {
   readonly channelName: string | null;
   /** Conversations with visitors (previews not counted). */
   readonly conversations: number;
+}
+
+/** What a publish made live; `unchanged` when the draft was the latest version already (no new version). */
+export interface PublishedVersion {
+  readonly versionId: string;
+  readonly version: number;
+  readonly contentHash: string;
+  readonly unchanged: boolean;
+}
+
+/** A page of the flow list; `nextCursor` is null on the last page. */
+export interface ChatflowPage {
+  readonly flows: ReadonlyArray<Omit<ChatflowOverview, "conversations">>;
+  readonly nextCursor: string | null;
 }
 
 /** A node as a change summary names it. */
@@ -180,14 +209,13 @@ export class Chatflows extends Context.Tag("Chatflows")<Chatflows, ChatflowsShap
 /** sha256 (hex) of the spec's canonical JSON: equal specs, equal hash, whatever the key order. Pure. */
 export const hashSpec = (spec: FlowSpec): string => createHash("sha256").update(canonicalJson(spec)).digest("hex");
 
+/** Where a diagnostic points, as an API path: `nodes.<id>.<path>` on a node, the flow's own path otherwise. Pure. */
+export const diagnosticPath = (d: Diagnostic): string =>
+  d.nodeId !== undefined ? `nodes.${d.nodeId}${d.path ? `.${d.path}` : ""}` : (d.path ?? "");
+
 /** Diagnostics with severity error as API issues (`nodes.<id>.<path>` + message). Pure. */
 export const diagnosticsToIssues = (diagnostics: ReadonlyArray<Diagnostic>): ReadonlyArray<DecodeIssue> =>
-  diagnostics
-    .filter((d) => d.severity === "error")
-    .map((d) => ({
-      path: d.nodeId !== undefined ? `nodes.${d.nodeId}${d.path ? `.${d.path}` : ""}` : (d.path ?? ""),
-      message: d.message,
-    }));
+  diagnostics.filter((d) => d.severity === "error").map((d) => ({ path: diagnosticPath(d), message: d.message }));
 
 /** A starter draft so a new chatflow opens on something that runs. Pure. */
 export const starterDocument = (id: string, name: string, kind: ChatflowKind): FlowDocument => {
@@ -299,6 +327,14 @@ interface RawChatflow {
 const COLUMNS =
   "id, name, kind, channel_id, enabled, priority, draft_revision, published_version_id, archived_at, created_at, updated_at";
 
+/** The flow list's rows (not archived) with their live version number and channel name; callers add the order. */
+const LISTED_SELECT = `SELECT ${COLUMNS.split(", ").map((c) => `c.${c}`).join(", ")}, v.version AS published_version, ch.name AS channel_name
+  FROM chatflows c
+  LEFT JOIN chatflow_versions v ON v.id = c.published_version_id
+  LEFT JOIN channels ch ON ch.id = c.channel_id
+  WHERE c.archived_at IS NULL`;
+type ListedRow = RawChatflow & { published_version: number | null; channel_name: string | null };
+
 const toRow = (r: RawChatflow): ChatflowRow => ({
   id: r.id,
   name: r.name,
@@ -324,6 +360,9 @@ const priorityOf = (settings: unknown, fallback: number): number => {
 
 /** Contact properties a workspace defines: the `contact_properties` setting (a JSON list of names). Its home is the Contacts service. */
 export { CONTACT_PROPERTIES_SETTING } from "./contacts.js";
+
+/** The flow list's page query, as it comes from a query string. */
+const PageInput = S.Struct({ limit: S.optional(ListLimit), cursor: S.optional(S.String) });
 
 const MAX_CACHED_VERSIONS = 2_000;
 /** Versions `versionHistory` lists (the newest). */
@@ -408,6 +447,37 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
     return version;
   };
 
+  /** Compiles the draft and writes it as the live version; `{ stale }` when the draft is no longer at `expectedRevision`. */
+  const publishNow = (id: string, userId: string | undefined, expectedRevision: number | undefined) =>
+    Effect.gen(function* () {
+      const { spec, contentHash } = yield* compileDraftNow(id);
+      const specText = JSON.stringify(spec);
+      const now = wallClock.now();
+      const summary = JSON.stringify({ name: spec.name, kind: spec.kind, nodes: spec.nodes.length });
+      const priority = spec.settings.priority;
+      return yield* write((s) => {
+        // The revision check repeats inside the write: a save may have committed since it was read.
+        const revision = (s.prepare("SELECT draft_revision AS r FROM chatflows WHERE id = ?").get(id) as { r: number }).r;
+        if (expectedRevision !== undefined && revision !== expectedRevision) return { stale: revision } as const;
+        const latest = s
+          .prepare("SELECT id, version, content_hash FROM chatflow_versions WHERE chatflow_id = ? ORDER BY version DESC LIMIT 1")
+          .get(id) as { id: string; version: number; content_hash: string } | undefined;
+        if (latest && latest.content_hash === contentHash) {
+          // Publishing an unchanged draft adds no version: the live one already is this spec.
+          s.prepare("UPDATE chatflows SET published_version_id = ?, priority = ?, updated_at = ? WHERE id = ?").run(latest.id, priority, now, id);
+          return { versionId: latest.id, version: latest.version, contentHash, unchanged: true };
+        }
+        const versionId = newId("ver");
+        const version = (latest?.version ?? 0) + 1;
+        s.prepare(
+          `INSERT INTO chatflow_versions (id, chatflow_id, version, spec, content_hash, summary, published_by, published_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(versionId, id, version, specText, contentHash, summary, userId ?? null, now);
+        s.prepare("UPDATE chatflows SET published_version_id = ?, priority = ?, updated_at = ? WHERE id = ?").run(versionId, priority, now, id);
+        return { versionId, version, contentHash, unchanged: false };
+      });
+    });
+
   return {
     create: Effect.fn("Chatflows.create")(function* (input) {
       if (input.channelId !== undefined && !channelExists(input.channelId)) {
@@ -488,29 +558,24 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
     }),
 
     publish: Effect.fn("Chatflows.publish")(function* (id: string, userId?: string) {
-      const { spec, contentHash } = yield* compileDraftNow(id);
-      const specText = JSON.stringify(spec);
-      const now = wallClock.now();
-      const summary = JSON.stringify({ name: spec.name, kind: spec.kind, nodes: spec.nodes.length });
-      const priority = spec.settings.priority;
-      return yield* write((s) => {
-        const latest = s
-          .prepare("SELECT id, version, content_hash FROM chatflow_versions WHERE chatflow_id = ? ORDER BY version DESC LIMIT 1")
-          .get(id) as { id: string; version: number; content_hash: string } | undefined;
-        if (latest && latest.content_hash === contentHash) {
-          // Publishing an unchanged draft adds no version: the live one already is this spec.
-          s.prepare("UPDATE chatflows SET published_version_id = ?, priority = ?, updated_at = ? WHERE id = ?").run(latest.id, priority, now, id);
-          return { versionId: latest.id, version: latest.version, contentHash };
-        }
-        const versionId = newId("ver");
-        const version = (latest?.version ?? 0) + 1;
-        s.prepare(
-          `INSERT INTO chatflow_versions (id, chatflow_id, version, spec, content_hash, summary, published_by, published_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(versionId, id, version, specText, contentHash, summary, userId ?? null, now);
-        s.prepare("UPDATE chatflows SET published_version_id = ?, priority = ?, updated_at = ? WHERE id = ?").run(versionId, priority, now, id);
-        return { versionId, version, contentHash };
-      });
+      const published = yield* publishNow(id, userId, undefined);
+      // Without an expected revision nothing can be stale.
+      if (published.stale !== undefined) return yield* Effect.die(new Error("publish without a revision found a stale one"));
+      return published;
+    }),
+
+    publishRevision: Effect.fn("Chatflows.publishRevision")(function* (id: string, revision: number, userId?: string) {
+      const stale = (current: number) =>
+        new Conflict({
+          message: `the draft is at revision ${current}, not ${revision}: it was changed elsewhere; reload before publishing`,
+          current: { revision: current },
+        });
+      // A stale revision is a conflict before anything else: what the person saw is not what would be published.
+      const row = yield* mustRow(id);
+      if (row.draft_revision !== revision) return yield* Effect.fail(stale(row.draft_revision));
+      const published = yield* publishNow(id, userId, revision);
+      if (published.stale !== undefined) return yield* Effect.fail(stale(published.stale));
+      return published;
     }),
 
     getVersion: Effect.fn("Chatflows.getVersion")(function* (versionId: string) {
@@ -582,15 +647,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
     }),
 
     overview: Effect.fn("Chatflows.overview")(function* () {
-      const rows = db
-        .prepare(
-          `SELECT ${COLUMNS.split(", ").map((c) => `c.${c}`).join(", ")}, v.version AS published_version, ch.name AS channel_name
-           FROM chatflows c
-           LEFT JOIN chatflow_versions v ON v.id = c.published_version_id
-           LEFT JOIN channels ch ON ch.id = c.channel_id
-           WHERE c.archived_at IS NULL ORDER BY c.priority, c.created_at, c.id`,
-        )
-        .all() as Array<RawChatflow & { published_version: number | null; channel_name: string | null }>;
+      const rows = db.prepare(`${LISTED_SELECT} ORDER BY c.priority, c.created_at, c.id`).all() as ListedRow[];
       // One grouped scan rather than a count per flow: conversations has no index on chatflow_id.
       const counts = new Map(
         (
@@ -607,6 +664,28 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
         channelName: r.channel_name,
         conversations: counts.get(r.id) ?? 0,
       }));
+    }),
+
+    page: Effect.fn("Chatflows.page")(function* (input: { readonly limit?: string; readonly cursor?: string }) {
+      const filter = yield* decodeInput(PageInput, input);
+      const limit = filter.limit ?? 50;
+      let after: [number, number, string] | undefined;
+      if (filter.cursor !== undefined && filter.cursor !== "") {
+        // The list's order has two keys before the id: the cursor's key holds both, `priority:createdAt`.
+        const cursor = decodeCursor(filter.cursor);
+        const keys = typeof cursor?.key === "string" ? /^(\d+):(\d+)$/.exec(cursor.key) : null;
+        if (!cursor || !keys) return yield* Effect.fail(new InvalidInput({ issues: [{ path: "cursor", message: "this cursor is not one the list gave out" }] }));
+        after = [Number(keys[1]), Number(keys[2]), cursor.id];
+      }
+      const rows = db
+        .prepare(`${LISTED_SELECT} ${after ? "AND (c.priority, c.created_at, c.id) > (?, ?, ?)" : ""} ORDER BY c.priority, c.created_at, c.id LIMIT ?`)
+        .all(...(after ?? []), limit + 1) as ListedRow[];
+      const page = rows.slice(0, limit);
+      const last = page[page.length - 1];
+      return {
+        flows: page.map((r) => ({ chatflow: toRow(r), publishedVersion: r.published_version, channelName: r.channel_name })),
+        nextCursor: rows.length > limit && last ? encodeCursor(`${last.priority}:${last.created_at}`, last.id) : null,
+      };
     }),
 
     rename: Effect.fn("Chatflows.rename")(function* (id: string, name: string) {

@@ -68,16 +68,9 @@ export const PublishBody = S.Struct({ revision: S.Int.pipe(S.positive()) });
 export const publishDraft = (id: string, revision: number, userId: string) =>
   Effect.gen(function* () {
     const flows = yield* Chatflows;
-    const draft = yield* flows.getDraft(id);
-    if (draft.revision !== revision) {
-      return yield* Effect.fail(
-        new Conflict({ message: `the draft is at revision ${draft.revision}, not ${revision}: it was changed elsewhere; reload before publishing` }),
-      );
-    }
-    const before = new Set((yield* flows.listVersions(id)).map((v) => v.id));
-    const published = yield* flows.publish(id, userId);
+    const published = yield* flows.publishRevision(id, revision, userId);
     const history = yield* flows.versionHistory(id);
-    return { ...published, unchanged: before.has(published.versionId), history };
+    return { ...published, history };
   });
 
 /** The version history (newest first) of a flow. */

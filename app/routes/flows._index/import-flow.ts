@@ -1,15 +1,18 @@
 /**
  * Reading a flow file someone uploads: an exported FlowDocument (what "Export" downloads) or a
- * FlowSpec (hand-written, or from the Spec tab). The same function checks the file in the
- * browser before upload and in the action, so both show the same path + message list.
+ * FlowSpec (hand-written, or from the Spec tab), decoded by flows/flow-file.ts (which the REST
+ * API reads flows with too). The same function checks the file in the browser before upload
+ * and in the action, so both show the same path + message list.
  */
 import { Either } from "effect";
-import { decodeFlowDocument, decodeFlowSpec, specToDocument } from "../../../flows/compile.js";
 import type { DecodeIssue } from "../../../flows/decode.js";
 import type { FlowDocument } from "../../../flows/flow-document.js";
+import { decodeFlowFile, MAX_FLOW_FILE_BYTES } from "../../../flows/flow-file.js";
+
+export { asNewDraft } from "../../../flows/flow-file.js";
 
 /** Largest flow file accepted (a 5,000-node flow is well under this). */
-export const MAX_IMPORT_BYTES = 5 * 1024 * 1024;
+export const MAX_IMPORT_BYTES = MAX_FLOW_FILE_BYTES;
 
 /**
  * Parses and decodes a flow file's text into a FlowDocument: a document as is, a spec (it has
@@ -25,19 +28,8 @@ export const parseFlowFile = (text: string): Either.Either<FlowDocument, Readonl
   } catch (error) {
     return Either.left([{ path: "", message: `the file is not JSON (${error instanceof Error ? error.message : String(error)})` }]);
   }
-  if (value === null || typeof value !== "object" || Array.isArray(value)) {
-    return Either.left([{ path: "", message: "expected a flow: a JSON object with nodes and edges (or a flow spec)" }]);
-  }
-  if ("formatVersion" in value) return Either.map(decodeFlowSpec(value), specToDocument);
-  return decodeFlowDocument(value);
+  return decodeFlowFile(value);
 };
-
-/** The document as a new chatflow's first draft: its own id and the name chosen for it. Pure. */
-export const asNewDraft = (document: FlowDocument, chatflowId: string, name?: string): FlowDocument => ({
-  ...document,
-  id: chatflowId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "flow",
-  ...(name !== undefined ? { name } : {}),
-});
 
 /** One line per issue, `path: message` (or the message alone at the root), for error lists. Pure. */
 export const issueLines = (issues: ReadonlyArray<DecodeIssue>): ReadonlyArray<string> =>

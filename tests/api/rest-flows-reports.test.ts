@@ -1,0 +1,434 @@
+/**
+ * Flows as code and report figures over the REST API (/api/v1/flows…, /api/v1/reports/…):
+ * the real handler on a node:http server, the app's real runtime and services, a fresh SQLite
+ * file seeded like a first start (the example flows published, demo conversations). Tokens come
+ * from the ApiTokens service the profile page uses. Every refused request asserts its status,
+ * its error body AND that nothing stored changed (a flow's row, draft and versions).
+ */
+import { readFileSync } from "node:fs";
+import { Effect } from "effect";
+import type BetterSqlite3 from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call } from "../../bench/http-harness.js";
+import { Accounts } from "../../runtime/services/accounts.js";
+import { ApiTokens } from "../../runtime/services/api-tokens.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
+import { Reports } from "../../runtime/services/reports.js";
+import { SEED_IDS } from "../../runtime/services/seed.js";
+import { startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
+
+let app: PublicApiApp;
+let runtime: AppRuntime;
+let sqlite: BetterSqlite3.Database;
+let base: string;
+const tokens: Record<"admin" | "marketer" | "agent" | "analyst", string> = { admin: "", marketer: "", agent: "", analyst: "" };
+
+beforeAll(async () => {
+  app = await startPublicApiApp("rest-flows", { rateLimitEnabled: false }, { rateLimitEnabled: false });
+  ({ runtime, sqlite, base } = app);
+  for (const role of ["admin", "marketer", "agent", "analyst"] as const) {
+    const user = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.getUser(SEED_IDS[role])));
+    tokens[role] = (await runtime.runPromise(Effect.flatMap(ApiTokens, (t) => t.create(user, { name: "ci" })))).token;
+  }
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+const send = (path: string, token: string, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+  call(base, path, { ...init, token });
+
+const example = (name: string) => JSON.parse(readFileSync(new URL(`../../flows/examples/${name}.json`, import.meta.url), "utf8")) as Record<string, unknown>;
+
+/** Everything stored about the chatflows: rows (draft included) and versions. */
+const flowState = () => ({
+  flows: sqlite.prepare("SELECT id, name, kind, draft, draft_revision, published_version_id, updated_at FROM chatflows ORDER BY id").all(),
+  versions: sqlite.prepare("SELECT id, chatflow_id, version, content_hash FROM chatflow_versions ORDER BY id").all(),
+});
+
+/** Runs `request` and asserts no chatflow, draft or version changed. */
+const storesNothing = async <T>(request: () => Promise<T>): Promise<T> => {
+  const before = flowState();
+  const result = await request();
+  expect(flowState()).toEqual(before);
+  return result;
+};
+
+/** A fresh flow (imported from an example over the API), so each test owns its draft. */
+const importFlow = async (name = "support-triage") => {
+  const created = await send("/api/v1/flows", tokens.marketer, { body: { document: example(name), name: `API ${name} ${Math.random().toString(36).slice(2, 8)}` } });
+  expect(created.status).toBe(201);
+  return created.body as { flow: { id: string; name: string; draftRevision: number }; revision: number };
+};
+
+describe("flows", () => {
+  it("lists the builder's flows in its order, keyset-paginated, with their published version and draft revision", async () => {
+    const all = await send("/api/v1/flows?limit=200", tokens.marketer);
+    expect(all.status).toBe(200);
+    expect(all.body.nextCursor).toBeNull();
+    const expected = sqlite
+      .prepare("SELECT id FROM chatflows WHERE archived_at IS NULL ORDER BY priority, created_at, id")
+      .pluck()
+      .all() as string[];
+    expect(all.body.flows.map((f: { id: string }) => f.id)).toEqual(expected);
+    const lead = all.body.flows.find((f: { id: string }) => f.id === app.leadFlowId);
+    expect(lead).toMatchObject({ kind: "bot", publishedVersion: 1, draftRevision: expect.any(Number), channel: { id: app.channelId, name: expect.any(String) } });
+    expect(Date.parse(lead.updatedAt)).toBeGreaterThan(0);
+
+    // Page by page, two at a time: the same flows, in the same order, each once.
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: Awaited<ReturnType<typeof send>> = await send(`/api/v1/flows?limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`, tokens.admin);
+      expect(page.status).toBe(200);
+      expect(page.body.flows.length).toBeLessThanOrEqual(2);
+      paged.push(...page.body.flows.map((f: { id: string }) => f.id));
+      cursor = page.body.nextCursor;
+    } while (cursor !== null);
+    expect(paged).toEqual(expected);
+  });
+
+  it("refuses a bad limit or cursor with 400 naming it", async () => {
+    const limit = await send("/api/v1/flows?limit=0", tokens.marketer);
+    expect(limit.status).toBe(400);
+    expect(limit.body.error).toMatchObject({ code: "invalid_input", path: "limit" });
+    const cursor = await send("/api/v1/flows?cursor=nonsense", tokens.marketer);
+    expect(cursor.status).toBe(400);
+    expect(cursor.body.error).toMatchObject({ code: "invalid_input", path: "cursor", message: "cursor: this cursor is not one the list gave out" });
+  });
+
+  it("reads one flow with its draft and its published spec, and its versions", async () => {
+    const one = await send(`/api/v1/flows/${app.leadFlowId}`, tokens.marketer);
+    expect(one.status).toBe(200);
+    expect(one.body.flow).toMatchObject({ id: app.leadFlowId, publishedVersion: 1 });
+    expect(one.body.draft.revision).toBe(one.body.flow.draftRevision);
+    expect(one.body.draft.document).toMatchObject({ nodes: expect.any(Array), edges: expect.any(Array) });
+    expect(one.body.published).toMatchObject({ version: 1, contentHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
+    expect(one.body.published.spec).toMatchObject({ formatVersion: expect.any(Number), id: "lead_qualification" });
+
+    const versions = await send(`/api/v1/flows/${app.leadFlowId}/versions`, tokens.admin);
+    expect(versions.status).toBe(200);
+    expect(versions.body.versions).toHaveLength(1);
+    expect(versions.body.versions[0]).toMatchObject({ version: 1, live: true, publishedBy: { id: SEED_IDS.admin } });
+    const v1 = await send(`/api/v1/flows/${app.leadFlowId}/versions/1`, tokens.admin);
+    expect(v1.status).toBe(200);
+    expect(v1.body.version).toMatchObject({ version: 1, live: true, contentHash: one.body.published.contentHash });
+    expect(v1.body.version.spec).toEqual(one.body.published.spec);
+  });
+
+  it("answers 404 for an unknown flow or version, on every flow endpoint", async () => {
+    for (const [method, path, body] of [
+      ["GET", "/api/v1/flows/flow_nope", undefined],
+      ["GET", "/api/v1/flows/flow_nope/versions", undefined],
+      ["GET", "/api/v1/flows/flow_nope/versions/1", undefined],
+      ["PUT", "/api/v1/flows/flow_nope/draft", { document: example("support-triage") }],
+      ["POST", "/api/v1/flows/flow_nope/publish", { revision: 1 }],
+      ["GET", `/api/v1/flows/${app.leadFlowId}/versions/9`, undefined],
+      ["GET", `/api/v1/flows/${app.leadFlowId}/versions/latest`, undefined],
+    ] as const) {
+      const res = await storesNothing(() => send(path, tokens.admin, { method, ...(body ? { body } : {}) }));
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.body.error.code).toBe("not_found");
+    }
+  });
+
+  it("imports a new flow from a canvas document or a flow spec, as the builder's Import does", async () => {
+    const created = await importFlow("lead-qualification");
+    expect(created.flow).toMatchObject({ kind: "bot", enabled: false, publishedVersion: null, draftRevision: 1 });
+    expect(created.flow.name).toMatch(/^API lead-qualification /);
+    const row = sqlite.prepare("SELECT created_by, draft FROM chatflows WHERE id = ?").get(created.flow.id) as { created_by: string; draft: string };
+    expect(row.created_by).toBe(SEED_IDS.marketer);
+    expect(JSON.parse(row.draft)).toMatchObject({ name: created.flow.name, id: created.flow.id.replace(/[^A-Za-z0-9_-]/g, "_") });
+
+    // A published spec (it has formatVersion) comes in laid out as a document.
+    const spec = (await send(`/api/v1/flows/${app.leadFlowId}`, tokens.admin)).body.published.spec;
+    const fromSpec = await send("/api/v1/flows", tokens.admin, { body: { document: spec, channelId: app.channelId } });
+    expect(fromSpec.status).toBe(201);
+    expect(fromSpec.body.flow).toMatchObject({ name: spec.name, channel: { id: app.channelId } });
+    const draft = (await send(`/api/v1/flows/${fromSpec.body.flow.id}`, tokens.admin)).body.draft.document;
+    expect(draft.nodes.map((n: { id: string }) => n.id).sort()).toEqual(spec.nodes.map((n: { id: string }) => n.id).sort());
+  });
+
+  it("refuses a bad import with 400 and the path into the body, creating nothing", async () => {
+    const broken = { ...example("support-triage"), nodes: [{ id: "a", kind: "nope", position: { x: 0, y: 0 }, data: {} }] };
+    const cases: Array<[unknown, string]> = [
+      [{ document: broken }, "document.nodes[0].kind"],
+      [{}, "document"],
+      [{ document: [1, 2] }, "document"],
+      [{ document: example("support-triage"), name: "  " }, "name"],
+      [{ document: example("support-triage"), channelId: "chan_nope" }, "channelId"],
+    ];
+    for (const [body, path] of cases) {
+      const res = await storesNothing(() => send("/api/v1/flows", tokens.marketer, { body }));
+      expect(res.status, path).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "invalid_input", path });
+    }
+    const notJson = await storesNothing(() => send("/api/v1/flows", tokens.marketer, { body: "{nope" }));
+    expect(notJson.status).toBe(400);
+    expect(notJson.body.error.message).toMatch(/not valid JSON/);
+  });
+
+  it("replaces a draft and publishes it: the new version is live, the history grows", async () => {
+    const { flow } = await importFlow();
+    const document = { ...example("support-triage"), name: "Triage from git" };
+    const saved = await send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: { document, expectedRevision: 1 } });
+    expect(saved.status).toBe(200);
+    expect(saved.body.revision).toBe(2);
+    expect(saved.body.flow).toMatchObject({ id: flow.id, name: "Triage from git", draftRevision: 2 });
+    expect(saved.body.diagnostics.filter((d: { severity: string }) => d.severity === "error")).toEqual([]);
+
+    const published = await send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 2 } });
+    expect(published.status).toBe(200);
+    expect(published.body).toMatchObject({ version: 1, unchanged: false, flow: { publishedVersion: 1 } });
+    expect(sqlite.prepare("SELECT published_by FROM chatflow_versions WHERE chatflow_id = ?").pluck().get(flow.id)).toBe(SEED_IDS.marketer);
+
+    // Publishing the same draft again adds no version.
+    const again = await send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 2 } });
+    expect(again.body).toMatchObject({ version: 1, unchanged: true });
+
+    // Without expectedRevision the draft is replaced on top of whatever it is now.
+    const blind = await send(`/api/v1/flows/${flow.id}/draft`, tokens.admin, { method: "PUT", body: { document: { ...document, name: "Triage v2" } } });
+    expect(blind.status).toBe(200);
+    expect(blind.body.revision).toBe(3);
+    const v2 = await send(`/api/v1/flows/${flow.id}/publish`, tokens.admin, { body: { revision: 3 } });
+    expect(v2.body).toMatchObject({ version: 2, unchanged: false });
+    const history = await send(`/api/v1/flows/${flow.id}/versions`, tokens.admin);
+    expect(history.body.versions.map((v: { version: number; live: boolean }) => [v.version, v.live])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
+    expect(history.body.versions[0].changes.flow).toContain("name");
+  });
+
+  it("round-trips a draft: what GET gives, PUT back unchanged, publishes as the same version", async () => {
+    const { flow } = await importFlow();
+    expect((await send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 1 } })).body).toMatchObject({ version: 1, unchanged: false });
+    const read = (await send(`/api/v1/flows/${flow.id}`, tokens.marketer)).body;
+    const put = await send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: { document: read.draft.document, expectedRevision: read.draft.revision } });
+    expect(put.status).toBe(200);
+    expect((await send(`/api/v1/flows/${flow.id}`, tokens.marketer)).body.draft.document).toEqual(read.draft.document);
+    const again = await send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: put.body.revision } });
+    expect(again.body).toMatchObject({ version: 1, unchanged: true });
+  });
+
+  it("saves a draft with check errors (as the canvas does) but refuses to publish it, with the checks' messages", async () => {
+    const { flow } = await importFlow();
+    const saved = await send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, {
+      method: "PUT",
+      body: { document: { ...example("support-triage"), startNodeId: "nope" }, expectedRevision: 1 },
+    });
+    expect(saved.status).toBe(200);
+    expect(saved.body.diagnostics).toContainEqual(expect.objectContaining({ severity: "error", code: "unknown_start", path: "startNodeId" }));
+    const refused = await storesNothing(() => send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 2 } }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ code: "invalid_input", path: "startNodeId" });
+    expect(refused.body.error.message).toMatch(/The start step "nope" does not exist/);
+    expect((await send(`/api/v1/flows/${flow.id}`, tokens.marketer)).body.published).toBeNull();
+  });
+
+  it("refuses a bad draft with 400 and the path into the spec, a stale revision with 409, leaving the draft untouched", async () => {
+    const { flow } = await importFlow();
+    const good = example("support-triage");
+    const nodes = (good.nodes as Array<Record<string, unknown>>).map((n, i) => (i === 1 ? { ...n, position: "here" } : n));
+    const cases: Array<[unknown, number, string | undefined]> = [
+      [{ document: { ...good, nodes } }, 400, "document.nodes[1].position"],
+      [{ document: { ...good, kind: "robot" } }, 400, "document.kind"],
+      [{ document: "flow.json" }, 400, "document"],
+      [{ expectedRevision: 1 }, 400, "document"],
+      [{ document: good, expectedRevision: 0 }, 400, "expectedRevision"],
+      [{ document: good, expectedRevision: "1" }, 400, "expectedRevision"],
+      [{ document: good, expectedRevision: 7 }, 409, undefined],
+    ];
+    for (const [body, status, path] of cases) {
+      const res = await storesNothing(() => send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body }));
+      expect(res.status, JSON.stringify(body).slice(0, 80)).toBe(status);
+      if (path !== undefined) expect(res.body.error).toMatchObject({ code: "invalid_input", path });
+      else expect(res.body.error).toMatchObject({ code: "conflict", message: expect.stringMatching(/revision 7 \(now 1\)/) });
+    }
+    for (const [body, message] of [
+      ["", /empty/],
+      ["{\"document\":", /not valid JSON/],
+      ["[]", /not an array/],
+    ] as const) {
+      const res = await storesNothing(() => send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body, headers: { "Content-Type": "application/json" } }));
+      expect(res.status).toBe(400);
+      expect(res.body.error.message).toMatch(message);
+    }
+    const form = await storesNothing(() => send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: "a=b", headers: { "Content-Type": "text/plain" } }));
+    expect(form.status).toBe(415);
+    // The draft is still the imported one.
+    const after = await send(`/api/v1/flows/${flow.id}`, tokens.marketer);
+    expect(after.body.draft.revision).toBe(1);
+    expect(after.body.draft.document.name).toBe(flow.name);
+  });
+
+  it("takes a flow larger than the other endpoints' 16 KB, up to the builder's 5 MB import limit (413 beyond)", async () => {
+    const { flow } = await importFlow();
+    const good = example("support-triage");
+    const extra = Array.from({ length: 300 }, (_, i) => ({
+      id: `note_${i}`,
+      kind: "message",
+      position: { x: 600, y: i * 160 },
+      data: { bubbles: [{ type: "text", text: `A note that no path reaches yet, number ${i}.` }] },
+    }));
+    const big = { ...good, nodes: [...(good.nodes as unknown[]), ...extra] };
+    expect(JSON.stringify(big).length).toBeGreaterThan(50_000);
+    const saved = await send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: { document: big, expectedRevision: 1 } });
+    expect(saved.status).toBe(200);
+    expect((await send(`/api/v1/flows/${flow.id}`, tokens.marketer)).body.draft.document.nodes).toHaveLength(big.nodes.length);
+
+    const huge = await storesNothing(() =>
+      send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: { document: { ...good, padding: "x".repeat(6 * 1024 * 1024) } } }),
+    );
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe("payload_too_large");
+    // The publish body is a small one: the usual 16 KB.
+    const padded = await storesNothing(() => send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 2, padding: "x".repeat(20_000) } }));
+    expect(padded.status).toBe(413);
+  });
+
+  it("refuses to publish a revision other than the draft's (409) or a bad one (400), publishing nothing", async () => {
+    const { flow } = await importFlow();
+    const stale = await storesNothing(() => send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 5 } }));
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.message).toMatch(/the draft is at revision 1, not 5/);
+    for (const body of [{}, { revision: 1.5 }, { revision: "1" }]) {
+      const bad = await storesNothing(() => send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body }));
+      expect(bad.status).toBe(400);
+      expect(bad.body.error.path).toBe("revision");
+    }
+  });
+
+  it("treats an archived flow as gone, as the builder does", async () => {
+    const { flow } = await importFlow();
+    sqlite.prepare("UPDATE chatflows SET archived_at = ? WHERE id = ?").run(Date.now(), flow.id);
+    expect((await send(`/api/v1/flows/${flow.id}`, tokens.admin)).status).toBe(404);
+    const put = await storesNothing(() => send(`/api/v1/flows/${flow.id}/draft`, tokens.admin, { method: "PUT", body: { document: example("support-triage") } }));
+    expect(put.status).toBe(404);
+    const list = await send("/api/v1/flows?limit=200", tokens.admin);
+    expect(list.body.flows.map((f: { id: string }) => f.id)).not.toContain(flow.id);
+  });
+
+  it("is for admins and marketers: an agent's or analyst's token gets 403 and changes nothing", async () => {
+    const { flow } = await importFlow();
+    for (const role of ["agent", "analyst"] as const) {
+      for (const [method, path, body] of [
+        ["GET", "/api/v1/flows", undefined],
+        ["GET", `/api/v1/flows/${flow.id}`, undefined],
+        ["GET", `/api/v1/flows/${flow.id}/versions`, undefined],
+        ["PUT", `/api/v1/flows/${flow.id}/draft`, { document: example("support-triage"), expectedRevision: 1 }],
+        ["POST", `/api/v1/flows/${flow.id}/publish`, { revision: 1 }],
+        ["POST", "/api/v1/flows", { document: example("support-triage") }],
+      ] as const) {
+        const res = await storesNothing(() => send(path, tokens[role], { method, ...(body ? { body } : {}) }));
+        expect(res.status, `${role} ${method} ${path}`).toBe(403);
+        expect(res.body.error).toEqual({ code: "forbidden", message: `Your role (${role}) does not work with flows: only admins and marketers do.` });
+      }
+    }
+    // Still refused where it was: a marketer's token is no way into the inbox or the contacts.
+    expect((await send("/api/v1/conversations", tokens.marketer)).status).toBe(403);
+    expect((await send("/api/v1/contacts", tokens.marketer)).status).toBe(403);
+  });
+
+  it("answers 405 with Allow for a method a flow path does not take", async () => {
+    const res = await send(`/api/v1/flows/${app.leadFlowId}/draft`, tokens.admin);
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("PUT");
+    expect((await send(`/api/v1/flows/${app.leadFlowId}/nope`, tokens.admin)).status).toBe(404);
+  });
+});
+
+describe("reports", () => {
+  const service = <A>(f: (r: Effect.Effect.Success<typeof Reports>) => Effect.Effect<A, unknown>) => runtime.runPromise(Effect.flatMap(Reports, f));
+
+  it("answers the bots overview with the report page's figures for the same range", async () => {
+    const res = await send("/api/v1/reports/bots?range=7d", tokens.analyst);
+    expect(res.status).toBe(200);
+    const query = await service((r) => r.parseQuery(new URLSearchParams("range=7d")));
+    const overview = await service((r) => r.botOverview(query));
+    expect(res.body.range).toEqual({ preset: "7d", timezone: query.range.timezone, from: query.range.from, to: query.range.to });
+    expect(overview.totals.started).toBeGreaterThan(0);
+    expect(res.body.totals).toMatchObject({ started: overview.totals.started, completed: overview.totals.completed, handedOff: overview.totals.handed_off });
+    expect(res.body.totals.rates.completed).toBeCloseTo(overview.totals.completed / overview.totals.started);
+    expect(res.body.flows.map((f: { flowId: string; started: number }) => [f.flowId, f.started])).toEqual(overview.flows.map((f) => [f.chatflowId, f.counts.started]));
+    expect(res.body.daily.map((d: { day: string }) => d.day)).toEqual(overview.daily.map((d) => d.day));
+    expect(res.body.versions[0]).toMatchObject({ flowId: overview.versions[0]!.chatflowId, version: overview.versions[0]!.version });
+  });
+
+  it("answers one flow's steps and drop-off, as /reports/bots/:flowId shows them", async () => {
+    // A `flow` parameter naming another flow is overridden by the path, as on the page.
+    const other = sqlite.prepare("SELECT id FROM chatflows WHERE id <> ? LIMIT 1").pluck().get(app.leadFlowId) as string;
+    const res = await send(`/api/v1/reports/bots/${app.leadFlowId}?range=30d&flow=${other}`, tokens.admin);
+    expect(res.status).toBe(200);
+    const base = await service((r) => r.parseQuery(new URLSearchParams("range=30d")));
+    const report = await service((r) => r.flowReport(app.leadFlowId, { ...base, filters: { ...base.filters, flow: app.leadFlowId } }));
+    expect(res.body.filters).toEqual({ flow: app.leadFlowId });
+    expect(res.body.flow).toEqual(report.flow);
+    expect(res.body.totals.started).toBe(report.totals.started);
+    const reached = report.nodes.filter((n) => n.reached > 0);
+    expect(reached.length).toBeGreaterThan(0);
+    for (const node of reached) {
+      expect(res.body.nodes).toContainEqual(expect.objectContaining({ nodeId: node.nodeId, reached: node.reached, dropped: node.dropped, dropOff: node.dropOff }));
+    }
+    expect(res.body.edges).toEqual(report.edges);
+    expect((await send("/api/v1/reports/bots/flow_nope", tokens.admin)).status).toBe(404);
+  });
+
+  it("answers the team report, business hours included when asked", async () => {
+    const res = await send("/api/v1/reports/team?range=30d", tokens.analyst);
+    expect(res.status).toBe(200);
+    const query = await service((r) => r.parseQuery(new URLSearchParams("range=30d")));
+    const team = await service((r) => r.team(query));
+    expect(res.body.measure).toBe("wall");
+    expect(res.body.firstResponse).toEqual(team.firstResponse);
+    expect(res.body.volume).toEqual(team.volume);
+    expect(res.body.agents).toEqual(team.agents);
+
+    // Business hours: refused while the workspace has none (as on the page), measured once set.
+    const seeded = (await service((r) => r.businessHours())).hours;
+    try {
+      await service((r) => r.setBusinessHours([]));
+      const none = await send("/api/v1/reports/team?hours=business", tokens.analyst);
+      expect(none.status).toBe(400);
+      expect(none.body.error.path).toBe("hours");
+      await service((r) => r.setBusinessHours(["mon", "tue", "wed", "thu", "fri"].map((day) => ({ day, from: "09:00", to: "17:00" }))));
+      const business = await send("/api/v1/reports/team?hours=business", tokens.analyst);
+      expect(business.status).toBe(200);
+      expect(business.body).toMatchObject({ hours: "business", measure: "business" });
+      const query = await service((r) => r.parseQuery(new URLSearchParams("hours=business")));
+      expect(business.body.firstResponse).toEqual((await service((r) => r.team(query))).firstResponse);
+    } finally {
+      await service((r) => r.setBusinessHours(seeded));
+    }
+  });
+
+  it("refuses bad dates and filters with 400 naming the parameter", async () => {
+    for (const [search, path] of [
+      ["range=custom&from=2026-02-30&to=2026-03-01", "from"],
+      ["range=custom&from=2026-03-01&to=03/04/2026", "to"],
+      ["range=custom&to=2026-03-01", "from"],
+      ["range=forever", "range"],
+      ["range=custom&from=2024-01-01&to=2026-01-01", "to"],
+      ["inbox=inbox_nope", "inbox"],
+    ] as const) {
+      for (const report of ["bots", "team", `bots/${app.leadFlowId}`]) {
+        const res = await send(`/api/v1/reports/${report}?${search}`, tokens.analyst);
+        expect(res.status, `${report}?${search}`).toBe(400);
+        expect(res.body.error).toMatchObject({ code: "invalid_input", path });
+      }
+    }
+  });
+
+  it("is for admins and analysts: a marketer's or agent's token gets 403", async () => {
+    for (const role of ["marketer", "agent"] as const) {
+      for (const path of ["/api/v1/reports/bots", `/api/v1/reports/bots/${app.leadFlowId}`, "/api/v1/reports/team"]) {
+        const res = await send(path, tokens[role]);
+        expect(res.status, `${role} ${path}`).toBe(403);
+        expect(res.body.error).toEqual({ code: "forbidden", message: `Your role (${role}) does not work with reports: only admins and analysts do.` });
+      }
+    }
+    expect((await send("/api/v1/reports", tokens.admin)).status).toBe(404);
+    expect((await send("/api/v1/reports/nope", tokens.admin)).status).toBe(404);
+  });
+});
