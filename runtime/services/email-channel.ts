@@ -128,22 +128,22 @@ export interface EmailImapStatus extends ImapStatus {
 }
 
 /** How often a listening mailbox is still polled in full, should the server have missed telling of a mail. */
-export const IMAP_IDLE_SAFETY_POLL_MS = 5 * 60_000;
+export const EMAIL_IMAP_SAFETY_POLL_MS = 5 * 60_000;
 /** How long after the server's word of new mail the poll starts, so a burst of mails makes one poll. */
-export const IMAP_IDLE_DEBOUNCE_MS = 500;
+export const EMAIL_IMAP_DEBOUNCE_MS = 500;
 /**
  * Most mailboxes listened to at once (one connection each, the oldest channels first); the
  * others are polled every minute.
  */
-export const IMAP_IDLE_MAX_CONNECTIONS = 50;
+export const EMAIL_IMAP_MAX_LISTENING = 50;
 
 /** The loop's timing; tests shorten or lengthen it. */
 export interface EmailPollingOptions {
   /** How often the loop runs (polls the mailboxes nobody listens to); default IMAP_POLL_INTERVAL_MS. */
   readonly intervalMs?: number;
-  /** Poll a listening mailbox after this long without a poll; default IMAP_IDLE_SAFETY_POLL_MS. */
+  /** Poll a listening mailbox after this long without a poll; default EMAIL_IMAP_SAFETY_POLL_MS. */
   readonly safetyPollMs?: number;
-  /** Listen to at most this many mailboxes; default IMAP_IDLE_MAX_CONNECTIONS. */
+  /** Listen to at most this many mailboxes; default EMAIL_IMAP_MAX_LISTENING. */
   readonly maxListening?: number;
   /** The listening connections' timing (email-imap-idle.ts); defaults there. */
   readonly reconnectMinMs?: number;
@@ -588,7 +588,7 @@ export const emailChannelLayer = Layer.scoped(
     const pollAsked = new Set<string>();
 
     /**
-     * Polls a channel soon (after IMAP_IDLE_DEBOUNCE_MS, so a burst of mails makes one poll), after
+     * Polls a channel soon (after EMAIL_IMAP_DEBOUNCE_MS, so a burst of mails makes one poll), after
      * any poll of it that is running; nothing when the loop is stopped or the channel no longer fetches.
      */
     const pollSoon = (channelId: string) => {
@@ -613,7 +613,7 @@ export const emailChannelLayer = Layer.scoped(
         Effect.runPromise(poll).catch((error: unknown) => {
           if (db.sqlite.open) console.error("Email IMAP: a poll after new mail failed:", error);
         });
-      }, IMAP_IDLE_DEBOUNCE_MS).unref();
+      }, EMAIL_IMAP_DEBOUNCE_MS).unref();
     };
 
     const mailboxKey = (mailbox: NonNullable<ReturnType<typeof readStoredConfig>["imap"]>) =>
@@ -705,8 +705,8 @@ export const emailChannelLayer = Layer.scoped(
     const startPolling: EmailChannelShape["startPolling"] = (options = {}) => {
       running = {
         intervalMs: options.intervalMs ?? IMAP_POLL_INTERVAL_MS,
-        safetyPollMs: options.safetyPollMs ?? IMAP_IDLE_SAFETY_POLL_MS,
-        maxListening: options.maxListening ?? IMAP_IDLE_MAX_CONNECTIONS,
+        safetyPollMs: options.safetyPollMs ?? EMAIL_IMAP_SAFETY_POLL_MS,
+        maxListening: options.maxListening ?? EMAIL_IMAP_MAX_LISTENING,
         reconnectMinMs: options.reconnectMinMs ?? IMAP_RECONNECT_MIN_MS,
         restartMs: options.restartMs ?? IMAP_IDLE_RESTART_MS,
       };

@@ -119,8 +119,9 @@ const session = (options: ImapListenOptions, listened: (since: number) => void) 
         }
       });
       if (ended === "refused") return "unsupported" as const;
-      const reason = lastError === null ? "the server closed the connection" : `the connection ended: ${imapErrorText(lastError)}`;
-      return yield* Effect.fail(new ImapFailed({ message: `stopped listening to ${mailbox.host}:${mailbox.port}: ${reason}` }));
+      const where = `${mailbox.host}:${mailbox.port}`;
+      const message = lastError === null ? `${where} closed the connection` : `the connection to ${where} failed: ${imapErrorText(lastError)}`;
+      return yield* Effect.fail(new ImapFailed({ message }));
     }),
   );
 

@@ -157,18 +157,22 @@ describe("listening (IDLE)", () => {
     await settled(supportId, mailbox);
     const before = (await statusOf(supportId)).listening;
     const states: string[] = [];
+    let dropped: EmailImapStatus["listening"] = null;
     mailbox.dropConnections();
     await expect
       .poll(
         async () => {
           const listening = (await statusOf(supportId)).listening;
           if (listening && states.at(-1) !== listening.state) states.push(listening.state);
+          if (listening?.state === "reconnecting") dropped = listening;
           return listening?.state === "listening" && listening.since !== (before?.state === "listening" ? before.since : null);
         },
         { timeout: 15_000, interval: 50 },
       )
       .toBe(true);
     expect(states).toContain("reconnecting");
+    // What the settings page shows meanwhile: why, and when the next try is.
+    expect(dropped).toMatchObject({ error: expect.stringMatching(/^(127\.0\.0\.1:\d+ closed the connection|the connection to 127\.0\.0\.1:\d+ failed: )/) });
     await settled(supportId, mailbox);
     mailbox.deliver(rawMail("grace@customer.test", "After the drop", "Sent after the provider cut the connection."));
     await expect.poll(() => conversationsOf("grace@customer.test").length, { timeout: 15_000 }).toBe(1);
