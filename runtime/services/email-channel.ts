@@ -563,10 +563,15 @@ export const emailChannelLayer = Layer.scoped(
     // One poll of a channel at a time, whoever asks (the loop, a listening connection, a save):
     // the next waits for it, so two never take the same mail or write the progress row at once.
     const pollLock = makeKeyedLock();
+    // At most IMAP_POLL_CONCURRENCY polls at once, whoever asked for them (the loop's pass, news of mail).
+    const pollPermits = yield* Effect.makeSemaphore(IMAP_POLL_CONCURRENCY);
     // When each channel's last poll by this process ended, for the safety net of listening ones.
     const lastPolled = new Map<string, number>();
+    /** A poll of the channel (inside its lock), its end time recorded. */
+    const pollRecorded = (channelId: string, mailbox: NonNullable<ReturnType<typeof readStoredConfig>["imap"]>) =>
+      pollPermits.withPermits(1)(pollChannel(channelId, mailbox)).pipe(Effect.ensuring(Effect.sync(() => lastPolled.set(channelId, now()))));
     const pollGuarded = (channelId: string, mailbox: NonNullable<ReturnType<typeof readStoredConfig>["imap"]>) =>
-      pollLock.withLock(channelId, pollChannel(channelId, mailbox).pipe(Effect.ensuring(Effect.sync(() => lastPolled.set(channelId, now())))));
+      pollLock.withLock(channelId, pollRecorded(channelId, mailbox));
 
     const pollMailboxes: EmailChannelShape["pollMailboxes"] = () =>
       Effect.suspend(() =>
@@ -582,6 +587,8 @@ export const emailChannelLayer = Layer.scoped(
 
     /** The loop's settings while it runs; null when stopped (nothing listens, nothing is polled on its own). */
     let running: Required<EmailPollingOptions> | null = null;
+    /** Stops the running loop (startPolling's stop); null when none runs. */
+    let stopRunning: (() => void) | null = null;
     // A fetching channel's listener: the mailbox it was started for, and its fiber (interrupting it logs out).
     const listeners = new Map<string, { readonly key: string; fiber: Fiber.RuntimeFiber<void> | null }>();
     // Channels whose poll is asked for and has not started yet: more news of mail joins that poll.
@@ -605,9 +612,7 @@ export const emailChannelLayer = Layer.scoped(
             // From here on, news of mail asks for another poll: this one may have listed the folder already.
             pollAsked.delete(channelId);
             const channel = running === null || !db.sqlite.open ? undefined : fetching().find((c) => c.id === channelId);
-            return channel === undefined
-              ? Effect.void
-              : pollChannel(channelId, channel.config.imap!).pipe(Effect.ensuring(Effect.sync(() => lastPolled.set(channelId, now()))));
+            return channel === undefined ? Effect.void : pollRecorded(channelId, channel.config.imap!);
           }),
         );
         Effect.runPromise(poll).catch((error: unknown) => {
@@ -682,6 +687,7 @@ export const emailChannelLayer = Layer.scoped(
     // Shutdown (the runtime disposed): no connection outlives the server.
     yield* Effect.addFinalizer(() =>
       Effect.suspend(() => {
+        stopRunning?.();
         running = null;
         return closeListeners;
       }),
@@ -703,6 +709,8 @@ export const emailChannelLayer = Layer.scoped(
     const polling = makePassLoop("Email IMAP polling", () => db.sqlite.open, pollDue);
 
     const startPolling: EmailChannelShape["startPolling"] = (options = {}) => {
+      // Started again (a test with other timing): the earlier loop and its connections end first.
+      stopRunning?.();
       running = {
         intervalMs: options.intervalMs ?? IMAP_POLL_INTERVAL_MS,
         safetyPollMs: options.safetyPollMs ?? EMAIL_IMAP_SAFETY_POLL_MS,
@@ -714,13 +722,17 @@ export const emailChannelLayer = Layer.scoped(
       const unsubscribe = channels.onChange(() => syncListeners());
       const stopLoop = polling.start(running.intervalMs);
       syncListeners();
-      return () => {
+      const stop = () => {
+        if (stopRunning !== stop) return;
+        stopRunning = null;
         running = null;
         unsubscribe();
         stopLoop();
         for (const channelId of [...listeners.keys()]) stopListener(channelId);
         listening.clear();
       };
+      stopRunning = stop;
+      return stop;
     };
 
     const checkMailbox: EmailChannelShape["checkMailbox"] = Effect.fn("EmailChannel.checkMailbox")(function* (channelId: string) {

@@ -138,7 +138,12 @@ export const imapListen = (options: ImapListenOptions): Effect.Effect<void> =>
       const outcome = yield* Effect.either(
         session(options, (since) => {
           listenedSince = since;
-        }),
+        }).pipe(
+          // A fault of ours while listening is shown and retried like a dropped connection, not a listener gone quiet.
+          Effect.catchAllDefect((defect) =>
+            Effect.fail(new ImapFailed({ message: `a fault in Parley while listening: ${defect instanceof Error ? defect.message : String(defect)}` })),
+          ),
+        ),
       );
       if (Either.isRight(outcome)) {
         options.onState({ state: "unsupported", since: now() });
