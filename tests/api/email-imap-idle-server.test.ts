@@ -17,7 +17,7 @@ import { Channels } from "../../runtime/services/channels.js";
 import { loadConfig } from "../../runtime/services/config.js";
 import { EmailChannel } from "../../runtime/services/email-channel.js";
 import { startup } from "../../server/startup.js";
-import { startFakeMailbox, type FakeMailbox } from "../support/fake-imap.js";
+import { imapChannelForm, quietButListening, startFakeMailbox, type FakeMailbox } from "../support/fake-imap.js";
 
 let dir: string;
 let databasePath: string;
@@ -40,24 +40,7 @@ beforeAll(async () => {
       const inboxId = (yield* channels.list())[0]!.inboxId;
       const channel = yield* channels.create({ kind: "email", name: "Support mail", inboxId });
       const saved = yield* (yield* EmailChannel)
-        .saveSettings(channel.id, {
-          addresses: "support@acme.test",
-          fromName: "Acme Support",
-          fromAddress: "support@acme.test",
-          signature: "",
-          smtpHost: "smtp.acme.test",
-          smtpPort: "587",
-          smtpSecurity: "starttls",
-          smtpUser: "",
-          smtpPassword: "",
-          incoming: "imap",
-          imapHost: "127.0.0.1",
-          imapPort: String(mailbox.port),
-          imapSecurity: "none",
-          imapUser: mailbox.user,
-          imapPassword: mailbox.password,
-          imapFolder: "",
-        })
+        .saveSettings(channel.id, imapChannelForm(mailbox, "support@acme.test"))
         .pipe(Effect.either);
       if (Either.isLeft(saved)) throw new Error(`the channel's settings were refused: ${JSON.stringify(saved.left)}`);
     }),
@@ -88,17 +71,8 @@ const conversationsFrom = (address: string): number => {
 
 describe("the server process", () => {
   it("listens to the mailbox, stores a new mail before the next minute's poll, and closes the connection on SIGTERM", async () => {
-    // Settled: only the listening connection open for two seconds on end (the start's polls are done).
-    let quiet = 0;
-    await expect
-      .poll(
-        () => {
-          quiet = mailbox.connections() === 1 ? quiet + 1 : 0;
-          return quiet >= 20;
-        },
-        { timeout: 20_000, interval: 100 },
-      )
-      .toBe(true);
+    // Settled: the start's polls are done, only the listening connection is open.
+    await quietButListening(mailbox, 20_000);
     mailbox.deliver(
       ["From: Ada <ada@customer.test>", "To: support@acme.test", "Subject: Hello", "Message-ID: <server-idle-1@customer.test>", "", "Are you there?", ""].join("\r\n"),
     );

@@ -12,7 +12,7 @@ import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Channels } from "../../runtime/services/channels.js";
 import type { Sqlite } from "../../runtime/services/database.js";
 import { EmailChannel, type EmailImapStatus } from "../../runtime/services/email-channel.js";
-import { startFakeMailbox, type FakeMailbox } from "../support/fake-imap.js";
+import { imapChannelForm, quietButListening, startFakeMailbox, type FakeMailbox } from "../support/fake-imap.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 const HOUR = 60 * 60 * 1000;
@@ -65,42 +65,13 @@ const conversationsOf = (address: string) =>
     .all(address) as Array<{ id: string; channel_id: string }>;
 const seen = (box: FakeMailbox, uid: number) => box.messages().find((m) => m.uid === uid)?.flags.includes("\\Seen") ?? false;
 
-const form = (box: FakeMailbox, address: string) => ({
-  addresses: address,
-  fromName: "Acme Support",
-  fromAddress: address,
-  signature: "",
-  smtpHost: "smtp.acme.test",
-  smtpPort: "587",
-  smtpSecurity: "starttls",
-  smtpUser: "relay-user",
-  smtpPassword: "relay-password-9876",
-  incoming: "imap",
-  imapHost: "127.0.0.1",
-  imapPort: String(box.port),
-  imapSecurity: "none",
-  imapUser: box.user,
-  imapPassword: box.password,
-  imapFolder: "",
-});
-
 /**
- * Waits until the channel listens and nothing else talks to its mailbox: only the listening
- * connection open for two seconds on end, longer than a poll asked for takes to connect. After
- * this only the server's word of a new mail (or the hour-long timer) can fetch one.
+ * Waits until the channel listens and nothing else talks to its mailbox. After this only the
+ * server's word of a new mail (or the hour-long timer) can fetch one.
  */
 const settled = async (channelId: string, box: FakeMailbox) => {
   await expect.poll(async () => (await statusOf(channelId)).listening?.state, { timeout: 15_000 }).toBe("listening");
-  let quiet = 0;
-  await expect
-    .poll(
-      () => {
-        quiet = box.connections() === 1 ? quiet + 1 : 0;
-        return quiet >= 20;
-      },
-      { timeout: 15_000, interval: 100 },
-    )
-    .toBe(true);
+  await quietButListening(box);
 };
 
 let supportId: string;
@@ -113,7 +84,7 @@ beforeAll(async () => {
   ({ runtime, sqlite } = app);
   inboxId = (sqlite.prepare("SELECT id FROM inboxes ORDER BY created_at LIMIT 1").get() as { id: string }).id;
   supportId = await newChannel("Support mail");
-  await save(supportId, form(mailbox, "support@acme.test"));
+  await save(supportId, imapChannelForm(mailbox, "support@acme.test"));
 });
 
 afterAll(async () => {
@@ -179,13 +150,13 @@ describe("listening (IDLE)", () => {
   });
 
   it("shows the failure and keeps trying while the mailbox refuses the password, and listens once it is right", async () => {
-    await save(supportId, { ...form(mailbox, "support@acme.test"), imapPassword: "wrong-password" });
+    await save(supportId, { ...imapChannelForm(mailbox, "support@acme.test"), imapPassword: "wrong-password" });
     await expect
       .poll(async () => (await statusOf(supportId)).listening, { timeout: 15_000 })
       .toMatchObject({ state: "reconnecting", error: expect.stringMatching(/^could not sign in to 127\.0\.0\.1:\d+: .*(auth|login)/i) });
     const failing = (await statusOf(supportId)).listening;
     expect(failing?.state === "reconnecting" && failing.retryAt > failing.at).toBe(true);
-    await save(supportId, form(mailbox, "support@acme.test"));
+    await save(supportId, imapChannelForm(mailbox, "support@acme.test"));
     await settled(supportId, mailbox);
   });
 
@@ -193,14 +164,14 @@ describe("listening (IDLE)", () => {
     const other = await startFakeMailbox({ user: "help@acme.test", password: "help-password-1" });
     others.push(other);
     await settled(supportId, mailbox);
-    await save(supportId, form(other, "support@acme.test"));
+    await save(supportId, imapChannelForm(other, "support@acme.test"));
     // The old mailbox's connection is closed; the new one is listened to.
     await expect.poll(() => mailbox.connections(), { timeout: 10_000 }).toBe(0);
     await settled(supportId, other);
     other.deliver(rawMail("lin@customer.test", "To the new mailbox", "Hello there."));
     await expect.poll(() => conversationsOf("lin@customer.test").length, { timeout: 15_000 }).toBe(1);
 
-    await save(supportId, { ...form(other, "support@acme.test"), incoming: "smtp" });
+    await save(supportId, { ...imapChannelForm(other, "support@acme.test"), incoming: "smtp" });
     await expect.poll(() => other.connections(), { timeout: 10_000 }).toBe(0);
     expect((await statusOf(supportId)).listening).toBeNull();
     // Nobody listens: a mail now stays at the provider, unread.
@@ -210,7 +181,7 @@ describe("listening (IDLE)", () => {
     expect(seen(other, uid)).toBe(false);
     expect(other.connections()).toBe(0);
 
-    await save(supportId, form(mailbox, "support@acme.test"));
+    await save(supportId, imapChannelForm(mailbox, "support@acme.test"));
     await settled(supportId, mailbox);
   });
 });
@@ -220,7 +191,7 @@ describe("without IDLE, and past the limit", () => {
     const plain = await startFakeMailbox({ user: "plain@acme.test", password: "plain-password-1", idle: false });
     others.push(plain);
     const plainId = await newChannel("Plain mail");
-    await save(plainId, form(plain, "plain@acme.test"));
+    await save(plainId, imapChannelForm(plain, "plain@acme.test"));
     await expect.poll(async () => (await statusOf(plainId)).listening?.state, { timeout: 15_000 }).toBe("unsupported");
     await expect.poll(() => plain.connections(), { timeout: 10_000 }).toBe(0);
     // The loop's timer is an hour here: the loop again with a short one stands in for "every minute".
@@ -232,7 +203,7 @@ describe("without IDLE, and past the limit", () => {
     } finally {
       stop();
     }
-    await save(plainId, { ...form(plain, "plain@acme.test"), incoming: "smtp" });
+    await save(plainId, { ...imapChannelForm(plain, "plain@acme.test"), incoming: "smtp" });
     await expect.poll(() => plain.connections(), { timeout: 10_000 }).toBe(0);
     await startLoop();
   });
@@ -242,7 +213,7 @@ describe("without IDLE, and past the limit", () => {
     const extra = await startFakeMailbox({ user: "sales@acme.test", password: "sales-password-1" });
     others.push(extra);
     const salesId = await newChannel("Sales mail");
-    await save(salesId, form(extra, "sales@acme.test"));
+    await save(salesId, imapChannelForm(extra, "sales@acme.test"));
     const stop = await startLoop({ maxListening: 1, intervalMs: 300 });
     try {
       await settled(supportId, mailbox);
@@ -252,7 +223,7 @@ describe("without IDLE, and past the limit", () => {
     } finally {
       stop();
     }
-    await save(salesId, { ...form(extra, "sales@acme.test"), incoming: "smtp" });
+    await save(salesId, { ...imapChannelForm(extra, "sales@acme.test"), incoming: "smtp" });
     await startLoop();
     await settled(supportId, mailbox);
   });

@@ -80,3 +80,38 @@ export const startFakeMailbox = async (
       }),
   };
 };
+
+/** An email channel's settings form (as the settings page posts it) that fetches from `box` for the team address `address`. */
+export const imapChannelForm = (box: FakeMailbox, address: string): Record<string, string> => ({
+  addresses: address,
+  fromName: "Acme Support",
+  fromAddress: address,
+  signature: "",
+  smtpHost: "smtp.acme.test",
+  smtpPort: "587",
+  smtpSecurity: "starttls",
+  smtpUser: "relay-user",
+  smtpPassword: "relay-password-9876",
+  incoming: "imap",
+  imapHost: "127.0.0.1",
+  imapPort: String(box.port),
+  imapSecurity: "none",
+  imapUser: box.user,
+  imapPassword: box.password,
+  imapFolder: "",
+});
+
+/**
+ * Resolves once exactly one client connection (a listening one) has been open, alone, for two
+ * seconds on end — longer than a poll asked for takes to connect — so nothing but news of a new
+ * mail can start a fetch; rejects after `timeoutMs`.
+ */
+export const quietButListening = async (box: FakeMailbox, timeoutMs = 15_000): Promise<void> => {
+  const deadline = Date.now() + timeoutMs;
+  let quiet = 0;
+  while (quiet < 20) {
+    if (Date.now() > deadline) throw new Error(`the mailbox did not settle to one listening connection within ${timeoutMs} ms (${box.connections()} open)`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    quiet = box.connections() === 1 ? quiet + 1 : 0;
+  }
+};
