@@ -55,7 +55,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopDeliveries = (await runtime.runPromise(Deliveries)).start();
   // Chat replies a visitor who left has not seen follow them by email (follow-ups.ts).
   const stopFollowUps = (await runtime.runPromise(FollowUps)).start();
-  // Email channels that fetch their team mailbox by IMAP are polled (email-imap.ts).
+  // Email channels that fetch their team mailbox by IMAP are listened to (IDLE) or polled (email-imap.ts,
+  // email-imap-idle.ts); the listening connections close with the runtime (or this stop).
   const stopImapPolling = (await runtime.runPromise(EmailChannel)).startPolling();
   // Snoozed conversations wake when their time comes; overdue ones (the server was down) at once.
   const stopSnoozes = (await runtime.runPromise(Snoozes)).start();

@@ -79,6 +79,47 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   return data<ActionResult>({ saved: false, errors, values }, { status: result.status });
 }
 
+type Listening = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["settings"]["imapStatus"]["listening"]>;
+
+/** Whether Parley listens to the mailbox (new mail within seconds) or polls it every minute, and why. */
+function ListeningStatus({ listening, now }: { listening: Listening | null; now: number }) {
+  if (listening === null) return null;
+  switch (listening.state) {
+    case "listening":
+      return (
+        <p className="notice notice--success" role="status">
+          Listening for new mail (IMAP IDLE) since <Time at={listening.since} now={now} />: new mail arrives within seconds. A full check
+          still runs every 5 minutes.
+        </p>
+      );
+    case "connecting":
+      return (
+        <p className="muted" role="status">
+          Connecting to listen for new mail (IMAP IDLE)…
+        </p>
+      );
+    case "unsupported":
+      return (
+        <p className="notice notice--warning" role="status">
+          Polling every minute: this server does not offer IMAP IDLE, so new mail can take up to a minute to arrive.
+        </p>
+      );
+    case "reconnecting":
+      return (
+        <p className="notice notice--warning" role="status">
+          Not listening since <Time at={listening.at} now={now} /> ({listening.error}); connecting again in{" "}
+          {Math.max(1, Math.round((listening.retryAt - now) / 1000))} s. Polling every minute meanwhile.
+        </p>
+      );
+    case "over-limit":
+      return (
+        <p className="notice notice--warning" role="status">
+          Polling every minute: Parley listens to at most {listening.limit} mailboxes at once, and older channels use them.
+        </p>
+      );
+  }
+}
+
 export default function EmailChannelSettings() {
   const { channel, settings, maxMegabytes, now } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>() as ActionResult | undefined;
@@ -114,8 +155,10 @@ export default function EmailChannelSettings() {
           <>
             <p className="muted">
               Parley fetches mail from <strong>{settings.imap!.user}</strong> at <code style={valueCode}>{settings.imap!.host}</code>, folder{" "}
-              <strong>{settings.imap!.folder}</strong>, every minute, and marks what it takes as read there (nothing is deleted).
+              <strong>{settings.imap!.folder}</strong>, as soon as the server reports it (IMAP IDLE) or else every minute, and marks what it
+              takes as read there (nothing is deleted).
             </p>
+            <ListeningStatus listening={status.listening} now={now} />
             {status.error ? (
               <p className="notice notice--error" role="alert">
                 Fetching failed <Time at={status.error.at} now={now} />: {status.error.message}

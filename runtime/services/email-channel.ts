@@ -13,7 +13,9 @@
  *   inline images (attachments.ts) in the message's own write.
  * - Fetching (email-imap.ts): a channel may instead fetch its team mailbox over IMAP; a pass
  *   loop polls each such mailbox and hands every new mail to `receiveFor`, which stores it in
- *   that channel by the same path as `receive`, whatever address its To names.
+ *   that channel by the same path as `receive`, whatever address its To names. Where the server
+ *   offers IDLE, a listening connection per mailbox (email-imap-idle.ts) runs that poll as soon
+ *   as new mail arrives; the loop then only polls it every few minutes, as a safety net.
  * - Downloads: `attachmentDownload` serves one stored file to an agent who may open its
  *   conversation, with headers that never let a customer's file run as a page of Parley.
  * - Sending: the channel's Sender for the outbox (deliveries.ts) mails bot and agent messages
@@ -27,7 +29,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import nodemailer from "nodemailer";
-import { Context, Data, Effect, Either, Layer, Option, Schema as S } from "effect";
+import { Context, Data, Effect, Either, Fiber, Layer, Option, Schema as S } from "effect";
 import {
   ATTACHMENT_MAX_LISTED,
   attachmentAssignIds,
@@ -74,6 +76,7 @@ import {
   type ImapStatus,
   type ImapStored,
 } from "./email-imap.js";
+import { IMAP_IDLE_RESTART_MS, IMAP_RECONNECT_MIN_MS, imapListen, type ImapListening } from "./email-imap-idle.js";
 import { checkSettings, hintOf, readStoredConfig, type EmailIncomingMode, type EmailSecurity } from "./email-settings.js";
 import { makePassLoop } from "./pass-loop.js";
 import { OutsideConversations } from "./outside-conversations.js";
@@ -120,6 +123,31 @@ export interface EmailSettings {
 export interface EmailImapStatus extends ImapStatus {
   /** Mails the last complete check brought in, when this server process ran it (not kept across restarts). */
   readonly newCount: number | null;
+  /** Whether this server process listens to the mailbox (IDLE) or polls it, and why; null while it does neither (not fetching, or the loop is not started). */
+  readonly listening: ImapListening | null;
+}
+
+/** How often a listening mailbox is still polled in full, should the server have missed telling of a mail. */
+export const EMAIL_IMAP_SAFETY_POLL_MS = 5 * 60_000;
+/** How long after the server's word of new mail the poll starts, so a burst of mails makes one poll. */
+export const EMAIL_IMAP_DEBOUNCE_MS = 500;
+/**
+ * Most mailboxes listened to at once (one connection each, the oldest channels first); the
+ * others are polled every minute.
+ */
+export const EMAIL_IMAP_MAX_LISTENING = 50;
+
+/** The loop's timing; tests shorten or lengthen it. */
+export interface EmailPollingOptions {
+  /** How often the loop runs (polls the mailboxes nobody listens to); default IMAP_POLL_INTERVAL_MS. */
+  readonly intervalMs?: number;
+  /** Poll a listening mailbox after this long without a poll; default EMAIL_IMAP_SAFETY_POLL_MS. */
+  readonly safetyPollMs?: number;
+  /** Listen to at most this many mailboxes; default EMAIL_IMAP_MAX_LISTENING. */
+  readonly maxListening?: number;
+  /** The listening connections' timing (email-imap-idle.ts); defaults there. */
+  readonly reconnectMinMs?: number;
+  readonly restartMs?: number;
 }
 
 /** A mail refused at the SMTP level: the server answers `code` and `message`, and nothing is stored. */
@@ -167,8 +195,13 @@ export interface EmailChannelShape {
   readonly receiveFor: (channelId: string, raw: Buffer) => Effect.Effect<EmailOutcome, EmailRejected | NotFound>;
   /** One pass over every channel that fetches by IMAP: each polled on its own, a failure recorded on its channel only. */
   readonly pollMailboxes: () => Effect.Effect<void>;
-  /** Starts polling every `intervalMs` (and at once after an IMAP channel's settings are saved); returns its stop. */
-  readonly startPolling: (intervalMs?: number) => () => void;
+  /**
+   * Starts fetching: a listening connection per mailbox whose server offers IDLE (polled as soon
+   * as mail arrives, and every few minutes regardless), a poll every minute of the others, and
+   * one at once after an IMAP channel's settings are saved. Returns its stop, which also closes
+   * the listening connections (as does disposing the layer). One channel is never polled twice at once.
+   */
+  readonly startPolling: (options?: EmailPollingOptions) => () => void;
   /** Signs in to the channel's stored mailbox and opens its folder, fetching nothing: OK, or the server's error. */
   readonly checkMailbox: (channelId: string) => Effect.Effect<{ readonly ok: true } | { readonly ok: false; readonly message: string }, NotFound>;
   /** The outbox's sender for email channels (registered when the layer is built). */
@@ -235,7 +268,7 @@ const storedText = (mail: ParsedMail, files: ReadonlyArray<AttachmentPrepared>, 
 
 const wildcardHosts = new Set(["", "0.0.0.0", "::", "[::]"]);
 
-export const emailChannelLayer = Layer.effect(
+export const emailChannelLayer = Layer.scoped(
   EmailChannel,
   Effect.gen(function* () {
     const config = yield* AppConfig;
@@ -261,6 +294,8 @@ export const emailChannelLayer = Layer.effect(
         .get(channelId) as ImapStateRow | undefined;
     // Mails each channel's last complete poll brought, by that poll's time: only this process's polls.
     const lastTaken = new Map<string, { at: number; taken: number }>();
+    // Each fetching channel's listening connection's state (email-imap-idle.ts), while the loop runs.
+    const listening = new Map<string, ImapListening>();
 
     const view = (channelId: string, inboxId: string, stored: Record<string, unknown>): EmailSettings => {
       const c = readStoredConfig(stored);
@@ -279,7 +314,11 @@ export const emailChannelLayer = Layer.effect(
         incoming: c.incoming,
         imap: c.imap === null ? null : { host: c.imap.host, port: c.imap.port, security: c.imap.security, user: c.imap.user, folder: c.imap.folder },
         imapPassword: { configured: c.imap !== null, hint: hintOf(c.imap?.password ?? null) },
-        imapStatus: { ...status, newCount: taken !== undefined && taken.at === status.checkedAt ? taken.taken : null },
+        imapStatus: {
+          ...status,
+          newCount: taken !== undefined && taken.at === status.checkedAt ? taken.taken : null,
+          listening: c.incoming === "imap" && c.imap !== null ? (listening.get(channelId) ?? null) : null,
+        },
       };
     };
 
@@ -304,7 +343,7 @@ export const emailChannelLayer = Layer.effect(
         Either.mapLeft(checkSettings(current, input, taken), (issues) => new InvalidInput({ issues })),
       );
       // A mailbox just set up (or changed) is read at once rather than at the next minute.
-      if (readStoredConfig(stored).incoming === "imap") polling.wake();
+      if (readStoredConfig(stored).incoming === "imap") pollSoon(channelId);
       return view(channelId, channel.inboxId, stored);
     });
 
@@ -519,15 +558,182 @@ export const emailChannelLayer = Layer.effect(
         ),
       );
 
+    const fetching = () => emailChannels().filter((c) => c.config.incoming === "imap" && c.config.imap !== null);
+
+    // One poll of a channel at a time, whoever asks (the loop, a listening connection, a save):
+    // the next waits for it, so two never take the same mail or write the progress row at once.
+    const pollLock = makeKeyedLock();
+    // At most IMAP_POLL_CONCURRENCY polls at once, whoever asked for them (the loop's pass, news of mail).
+    const pollPermits = yield* Effect.makeSemaphore(IMAP_POLL_CONCURRENCY);
+    // When each channel's last poll by this process ended, for the safety net of listening ones.
+    const lastPolled = new Map<string, number>();
+    /** A poll of the channel (inside its lock), its end time recorded. */
+    const pollRecorded = (channelId: string, mailbox: NonNullable<ReturnType<typeof readStoredConfig>["imap"]>) =>
+      pollPermits.withPermits(1)(pollChannel(channelId, mailbox)).pipe(Effect.ensuring(Effect.sync(() => lastPolled.set(channelId, now()))));
+    const pollGuarded = (channelId: string, mailbox: NonNullable<ReturnType<typeof readStoredConfig>["imap"]>) =>
+      pollLock.withLock(channelId, pollRecorded(channelId, mailbox));
+
     const pollMailboxes: EmailChannelShape["pollMailboxes"] = () =>
-      Effect.forEach(
-        emailChannels().filter((c) => c.config.incoming === "imap" && c.config.imap !== null),
-        (c) => pollChannel(c.id, c.config.imap!),
-        // A mailbox that does not answer holds its own poll up to the timeouts, not every other channel's.
-        { discard: true, concurrency: IMAP_POLL_CONCURRENCY },
+      Effect.suspend(() =>
+        Effect.forEach(
+          fetching(),
+          (c) => pollGuarded(c.id, c.config.imap!),
+          // A mailbox that does not answer holds its own poll up to the timeouts, not every other channel's.
+          { discard: true, concurrency: IMAP_POLL_CONCURRENCY },
+        ),
       );
 
-    const polling = makePassLoop("Email IMAP polling", () => db.sqlite.open, pollMailboxes);
+    // ---- listening for new mail (IMAP IDLE, email-imap-idle.ts) ----
+
+    /** The loop's settings while it runs; null when stopped (nothing listens, nothing is polled on its own). */
+    let running: Required<EmailPollingOptions> | null = null;
+    /** Stops the running loop (startPolling's stop); null when none runs. */
+    let stopRunning: (() => void) | null = null;
+    // A fetching channel's listener: the mailbox it was started for, and its fiber (interrupting it logs out).
+    const listeners = new Map<string, { readonly key: string; fiber: Fiber.RuntimeFiber<void> | null }>();
+    // Channels whose poll is asked for and has not started yet: more news of mail joins that poll.
+    const pollAsked = new Set<string>();
+
+    /**
+     * Polls a channel soon (after EMAIL_IMAP_DEBOUNCE_MS, so a burst of mails makes one poll), after
+     * any poll of it that is running; nothing when the loop is stopped or the channel no longer fetches.
+     */
+    const pollSoon = (channelId: string) => {
+      if (running === null || pollAsked.has(channelId)) return;
+      pollAsked.add(channelId);
+      setTimeout(() => {
+        if (running === null || !db.sqlite.open) {
+          pollAsked.delete(channelId);
+          return;
+        }
+        const poll = pollLock.withLock(
+          channelId,
+          Effect.suspend(() => {
+            // From here on, news of mail asks for another poll: this one may have listed the folder already.
+            pollAsked.delete(channelId);
+            const channel = running === null || !db.sqlite.open ? undefined : fetching().find((c) => c.id === channelId);
+            return channel === undefined ? Effect.void : pollRecorded(channelId, channel.config.imap!);
+          }),
+        );
+        Effect.runPromise(poll).catch((error: unknown) => {
+          if (db.sqlite.open) console.error("Email IMAP: a poll after new mail failed:", error);
+        });
+      }, EMAIL_IMAP_DEBOUNCE_MS).unref();
+    };
+
+    const mailboxKey = (mailbox: NonNullable<ReturnType<typeof readStoredConfig>["imap"]>) =>
+      JSON.stringify([mailbox.host, mailbox.port, mailbox.security, mailbox.user, mailbox.password, mailbox.folder]);
+
+    // Listeners told to stop whose logout has not finished: shutdown waits for them too.
+    const stopping = new Set<Fiber.RuntimeFiber<void>>();
+    const stopListener = (channelId: string) => {
+      const fiber = listeners.get(channelId)?.fiber;
+      listeners.delete(channelId);
+      listening.delete(channelId);
+      if (!fiber) return;
+      stopping.add(fiber);
+      Effect.runFork(Fiber.interrupt(fiber).pipe(Effect.ensuring(Effect.sync(() => stopping.delete(fiber)))));
+    };
+
+    /**
+     * Makes the listeners match the channels: one per fetching channel (the oldest
+     * `maxListening`), started again when its mailbox's settings changed, stopped for a channel
+     * that no longer fetches. Cheap when nothing changed; run at start, on every channel change and every pass.
+     */
+    const syncListeners = () => {
+      const options = running;
+      if (options === null || !db.sqlite.open) return;
+      const wanted = fetching();
+      const wantedIds = new Set(wanted.map((c) => c.id));
+      for (const channelId of [...listeners.keys()]) if (!wantedIds.has(channelId)) stopListener(channelId);
+      for (const channelId of [...listening.keys()]) if (!wantedIds.has(channelId)) listening.delete(channelId);
+      wanted.forEach((channel, index) => {
+        if (index >= options.maxListening) {
+          stopListener(channel.id);
+          listening.set(channel.id, { state: "over-limit", limit: options.maxListening });
+          return;
+        }
+        const mailbox = channel.config.imap!;
+        const key = mailboxKey(mailbox);
+        if (listeners.get(channel.id)?.key === key) return;
+        stopListener(channel.id);
+        const listener: { readonly key: string; fiber: Fiber.RuntimeFiber<void> | null } = { key, fiber: null };
+        listeners.set(channel.id, listener);
+        // Only the current listener of a channel speaks for it: a stopped one's last words are dropped.
+        const current = () => listeners.get(channel.id) === listener;
+        listener.fiber = Effect.runFork(
+          imapListen({
+            mailbox,
+            onNewMail: () => {
+              if (current()) pollSoon(channel.id);
+            },
+            onState: (state) => {
+              if (current()) listening.set(channel.id, state);
+            },
+            reconnectMinMs: options.reconnectMinMs,
+            restartMs: options.restartMs,
+          }),
+        );
+      });
+    };
+
+    /** Closes every listening connection and waits until each has logged out (or was dropped). */
+    const closeListeners = Effect.suspend(() => {
+      const fibers = [...listeners.values()].flatMap((l) => (l.fiber === null ? [] : [l.fiber])).concat([...stopping]);
+      listeners.clear();
+      listening.clear();
+      return Effect.forEach(fibers, Fiber.interrupt, { discard: true, concurrency: "unbounded" });
+    });
+    // Shutdown (the runtime disposed): no connection outlives the server.
+    yield* Effect.addFinalizer(() =>
+      Effect.suspend(() => {
+        stopRunning?.();
+        running = null;
+        return closeListeners;
+      }),
+    );
+
+    /** The loop's pass: the mailboxes nobody listens to, and listening ones not polled for the safety interval. */
+    const pollDue = () =>
+      Effect.suspend(() => {
+        syncListeners();
+        const options = running;
+        if (options === null) return Effect.void;
+        const at = now();
+        const due = fetching().filter(
+          (c) => listening.get(c.id)?.state !== "listening" || at - (lastPolled.get(c.id) ?? 0) >= options.safetyPollMs,
+        );
+        return Effect.forEach(due, (c) => pollGuarded(c.id, c.config.imap!), { discard: true, concurrency: IMAP_POLL_CONCURRENCY });
+      });
+
+    const polling = makePassLoop("Email IMAP polling", () => db.sqlite.open, pollDue);
+
+    const startPolling: EmailChannelShape["startPolling"] = (options = {}) => {
+      // Started again (a test with other timing): the earlier loop and its connections end first.
+      stopRunning?.();
+      running = {
+        intervalMs: options.intervalMs ?? IMAP_POLL_INTERVAL_MS,
+        safetyPollMs: options.safetyPollMs ?? EMAIL_IMAP_SAFETY_POLL_MS,
+        maxListening: options.maxListening ?? EMAIL_IMAP_MAX_LISTENING,
+        reconnectMinMs: options.reconnectMinMs ?? IMAP_RECONNECT_MIN_MS,
+        restartMs: options.restartMs ?? IMAP_IDLE_RESTART_MS,
+      };
+      // A channel switched to forwarding, or to another mailbox, closes or moves its connection at once.
+      const unsubscribe = channels.onChange(() => syncListeners());
+      const stopLoop = polling.start(running.intervalMs);
+      syncListeners();
+      const stop = () => {
+        if (stopRunning !== stop) return;
+        stopRunning = null;
+        running = null;
+        unsubscribe();
+        stopLoop();
+        for (const channelId of [...listeners.keys()]) stopListener(channelId);
+        listening.clear();
+      };
+      stopRunning = stop;
+      return stop;
+    };
 
     const checkMailbox: EmailChannelShape["checkMailbox"] = Effect.fn("EmailChannel.checkMailbox")(function* (channelId: string) {
       yield* channels.get(channelId);
@@ -750,7 +956,7 @@ export const emailChannelLayer = Layer.effect(
       receive,
       receiveFor,
       pollMailboxes,
-      startPolling: (intervalMs = IMAP_POLL_INTERVAL_MS) => polling.start(intervalMs),
+      startPolling,
       checkMailbox,
       send,
       sendFollowUp,

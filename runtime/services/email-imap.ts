@@ -1,7 +1,8 @@
 /**
  * Fetching a team mailbox over IMAP (imapflow), for email channels whose mail lives at a
  * provider Parley's SMTP server cannot receive for. The email channel service (email-channel.ts)
- * runs one poll per channel on a pass loop; this module holds the rule for what to fetch
+ * runs one poll per channel on a pass loop (and at once when a listening connection hears of new
+ * mail: email-imap-idle.ts); this module holds the rule for what to fetch
  * (pure), the polling state's format, and the IMAP session itself, which hands each message's
  * raw source to a `store` callback and each step's progress to `commit`.
  *
@@ -102,10 +103,26 @@ export const imapErrorText = (error: unknown): string => {
   return `${prefix}${base}${code}`.slice(0, 500);
 };
 
-const failed = (what: string) => (error: unknown) => new ImapFailed({ message: `${what}: ${imapErrorText(error)}` });
+/** An ImapFailed naming the step that failed (`what`) and the server's or the network's words. */
+export const imapFailedWith = (what: string) => (error: unknown) => new ImapFailed({ message: `${what}: ${imapErrorText(error)}` });
 
-/** A connected, logged-in client for `mailbox`; logged out (or dropped) when the scope closes. TLS certificates are verified. */
-const connected = (mailbox: EmailImap) =>
+/** How a connection differs from a poll's: a listening one stays quiet for long and must not hold a shutdown. */
+export interface ImapConnectOptions {
+  /** The longest silence on the socket before imapflow checks the server (NOOP), then gives up. */
+  readonly socketTimeout?: number;
+  /** Re-issue IDLE this often (imapflow's maxIdleTime); only for a connection that idles. */
+  readonly maxIdleTime?: number;
+  /** Give LOGOUT this long at the end, then drop the socket: a dead server must not hold a shutdown. Default: wait for LOGOUT. */
+  readonly logoutTimeout?: number;
+  /** Called when the client reports an error (the connection then closes): the last one names why a listening connection ended. */
+  readonly onError?: (error: unknown) => void;
+}
+
+/**
+ * A connected, logged-in client for `mailbox`; logged out (or dropped) when the scope closes.
+ * TLS certificates are verified; imapflow's own IDLE is off (a listener calls `idle()` itself).
+ */
+export const imapConnected = (mailbox: EmailImap, options: ImapConnectOptions = {}) =>
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
@@ -122,19 +139,24 @@ const connected = (mailbox: EmailImap) =>
           disableAutoIdle: true,
           connectionTimeout: IMAP_CONNECT_TIMEOUT_MS,
           greetingTimeout: IMAP_CONNECT_TIMEOUT_MS,
-          socketTimeout: IMAP_SOCKET_TIMEOUT_MS,
+          socketTimeout: options.socketTimeout ?? IMAP_SOCKET_TIMEOUT_MS,
+          ...(options.maxIdleTime !== undefined ? { maxIdleTime: options.maxIdleTime } : {}),
         });
         // An unhandled 'error' event would end the whole server; the command that fails reports it.
-        client.on("error", () => undefined);
+        client.on("error", options.onError ?? (() => undefined));
         await client.connect();
         return client;
       },
-      catch: failed(`could not sign in to ${mailbox.host}:${mailbox.port}`),
+      catch: imapFailedWith(`could not sign in to ${mailbox.host}:${mailbox.port}`),
     }),
     (client) =>
       Effect.promise(async () => {
+        const logout = client.logout();
+        const limit = options.logoutTimeout;
         try {
-          await client.logout();
+          await (limit === undefined
+            ? logout
+            : Promise.race([logout, new Promise<never>((_, reject) => setTimeout(() => reject(new Error("logout timed out")), limit).unref())]));
         } catch {
           client.close();
         }
@@ -144,7 +166,7 @@ const connected = (mailbox: EmailImap) =>
 /** Opens `mailbox.folder` (read-write) for the scope; its UIDVALIDITY as text. */
 const opened = (client: ImapFlow, mailbox: EmailImap) =>
   Effect.acquireRelease(
-    Effect.tryPromise({ try: () => client.getMailboxLock(mailbox.folder), catch: failed(`could not open the folder “${mailbox.folder}”`) }),
+    Effect.tryPromise({ try: () => client.getMailboxLock(mailbox.folder), catch: imapFailedWith(`could not open the folder “${mailbox.folder}”`) }),
     (lock) => Effect.sync(() => lock.release()),
   ).pipe(
     Effect.flatMap(() => {
@@ -156,13 +178,13 @@ const opened = (client: ImapFlow, mailbox: EmailImap) =>
   );
 
 const searchUids = (client: ImapFlow, query: Parameters<ImapFlow["search"]>[0]) =>
-  Effect.tryPromise({ try: () => client.search(query, { uid: true }), catch: failed("could not list the folder’s messages") }).pipe(
+  Effect.tryPromise({ try: () => client.search(query, { uid: true }), catch: imapFailedWith("could not list the folder’s messages") }).pipe(
     Effect.map((found): ReadonlyArray<number> => (Array.isArray(found) ? found : [])),
   );
 
 /** Logs in and opens the folder, and nothing else: the settings page's "Check connection". */
 export const imapCheck = (mailbox: EmailImap): Effect.Effect<{ readonly uidValidity: string }, ImapFailed> =>
-  Effect.scoped(Effect.flatMap(connected(mailbox), (client) => opened(client, mailbox)));
+  Effect.scoped(Effect.flatMap(imapConnected(mailbox), (client) => opened(client, mailbox)));
 
 /**
  * One poll of one mailbox (see the module's doc): fetches what `imapPlan` names, hands each
@@ -173,7 +195,7 @@ export const imapPoll = <E>(options: ImapPollOptions<E>): Effect.Effect<ImapPoll
   Effect.scoped(
     Effect.gen(function* () {
       const { mailbox, maxBytes } = options;
-      const client = yield* connected(mailbox);
+      const client = yield* imapConnected(mailbox);
       const folder = yield* opened(client, mailbox);
       const key = imapMailboxKey(mailbox, folder.uidValidity);
       const catchUp = options.progress.mailboxKey !== key;
@@ -193,7 +215,7 @@ export const imapPoll = <E>(options: ImapPollOptions<E>): Effect.Effect<ImapPoll
             if (typeof message.size === "number") sizes.set(message.uid, message.size);
           }
         },
-        catch: failed("could not read the messages’ sizes"),
+        catch: imapFailedWith("could not read the messages’ sizes"),
       });
       const notes: string[] = [];
       let taken = 0;
@@ -206,7 +228,7 @@ export const imapPoll = <E>(options: ImapPollOptions<E>): Effect.Effect<ImapPoll
         } else {
           const fetched = yield* Effect.tryPromise({
             try: () => client.fetchOne(String(uid), { source: true }, { uid: true }),
-            catch: failed(`could not download message UID ${uid}`),
+            catch: imapFailedWith(`could not download message UID ${uid}`),
           });
           if (fetched === false || fetched.source === undefined) continue; // Expunged meanwhile.
           const stored = yield* options.store(fetched.source, uid);
@@ -215,7 +237,7 @@ export const imapPoll = <E>(options: ImapPollOptions<E>): Effect.Effect<ImapPoll
         }
         yield* Effect.tryPromise({
           try: () => client.messageFlagsAdd(String(uid), ["\\Seen"], { uid: true }),
-          catch: failed(`could not mark message UID ${uid} as read`),
+          catch: imapFailedWith(`could not mark message UID ${uid} as read`),
         });
         lastUid = Math.max(lastUid, uid);
         // In a catch-up the \Seen flag is the progress; the identity is stored once it is done.

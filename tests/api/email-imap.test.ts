@@ -114,7 +114,8 @@ let waitingUid: number;
 const waitingId = newMessageId();
 
 beforeAll(async () => {
-  mailbox = await startFakeMailbox();
+  // Without IDLE: this file tests polling, on the loop's timer included (listening: email-imap-idle.test.ts).
+  mailbox = await startFakeMailbox({ idle: false });
   historyUid = mailbox.deliver(rawMail({ from: "old@customer.test", subject: "Last year", text: "Old, already handled.", messageId: newMessageId() }), ["\\Seen"]);
   waitingUid = mailbox.deliver(rawMail({ from: '"Ada Lovelace" <ada@customer.test>', subject: "Cannot log in", text: "Hello, my reset link does not arrive.", messageId: waitingId }));
   app = await startTestApp("email-imap", { PUBLIC_URL: "https://parley.example.com" });
@@ -199,7 +200,8 @@ describe("fetching", () => {
     expect(state.polled_at).not.toBeNull();
     expect(state.last_error).toBeNull();
     const status = (await settingsOf()).imapStatus;
-    expect(status).toEqual({ checkedAt: state.polled_at, newCount: 1, error: null, note: null });
+    // The loop is not running here (the test polls by hand): nobody listens.
+    expect(status).toEqual({ checkedAt: state.polled_at, newCount: 1, error: null, note: null, listening: null });
   });
 
   it("stores a mail in this channel even when its To names another address (a BCC, a group alias)", async () => {
@@ -391,7 +393,7 @@ describe("failures", () => {
 
 describe("the poll loop and a restart", () => {
   it("polls on its own timer", async () => {
-    const stop = (await email()).startPolling(200);
+    const stop = (await email()).startPolling({ intervalMs: 200 });
     try {
       await new Promise((resolve) => setTimeout(resolve, 300));
       const uid = mailbox.deliver(rawMail({ from: "loop@customer.test", subject: "Loop", text: "Picked up by the loop.", messageId: newMessageId() }));
@@ -404,7 +406,7 @@ describe("the poll loop and a restart", () => {
   });
 
   it("polls at once when an IMAP channel's settings are saved, not a minute later", async () => {
-    const stop = (await email()).startPolling(60_000);
+    const stop = (await email()).startPolling({ intervalMs: 60_000 });
     try {
       // The loop's first pass (at its start) has run once the state's check time moves.
       const checked = stateRow()!.polled_at;

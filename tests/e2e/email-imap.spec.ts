@@ -2,7 +2,9 @@
  * An email channel switched to fetching its team mailbox by IMAP, as an admin does it in real
  * Chromium: the mailbox's fields, an error shown beside the field it is about (and the typed
  * password never sent back), a save that fetches at once — the page then shows the last check
- * and how many mails it brought — and "Check the saved mailbox". hoodiecrow-imap on loopback
+ * and how many mails it brought, and that Parley listens to the mailbox (IMAP IDLE) and fetches
+ * the next mail within seconds — and "Check the saved mailbox"; back to forwarding closes the
+ * listening connection. hoodiecrow-imap on loopback
  * stands in for the provider's mailbox (the spec's process runs it; Parley's server connects).
  */
 import { expect, test } from "@playwright/test";
@@ -86,6 +88,27 @@ test("an admin switches an email channel to fetching its mailbox by IMAP; errors
   }).toPass({ timeout: 15_000 });
   expect(mailbox.messages()[0]?.flags).toContain("\\Seen");
 
+  // The server offers IDLE: Parley listens, and fetches the next mail within seconds (that it is IDLE's
+  // doing and not the minute's poll, with the poll set to an hour: tests/api/email-imap-idle.test.ts).
+  await expect(async () => {
+    await page.reload();
+    await expect(page.getByRole("status").filter({ hasText: /Listening for new mail \(IMAP IDLE\) since/ })).toBeVisible({ timeout: 1000 });
+  }).toPass({ timeout: 15_000 });
+  const subject = `Arrives at once ${stamp}`;
+  mailbox.deliver(
+    [
+      "From: Grace Hopper <grace@customer.test>",
+      `To: ${team}`,
+      `Subject: ${subject}`,
+      `Message-ID: <imap-e2e-idle-${stamp}@customer.test>`,
+      "Content-Type: text/plain; charset=utf-8",
+      "",
+      "Told by IDLE, not found by the poll.",
+      "",
+    ].join("\r\n"),
+  );
+  await expect.poll(() => mailbox.messages()[1]?.flags.includes("\\Seen") ?? false, { timeout: 15_000 }).toBe(true);
+
   await page.getByRole("button", { name: "Check the saved mailbox" }).click();
   await expect(page.getByRole("status").filter({ hasText: "Signed in and opened the folder." })).toBeVisible();
 
@@ -94,4 +117,6 @@ test("an admin switches an email channel to fetching its mailbox by IMAP; errors
   await page.getByRole("button", { name: "Save", exact: true }).click();
   await expect(page.getByRole("status").filter({ hasText: "Saved." })).toBeVisible();
   await expect(page.getByLabel("IMAP server")).toHaveValue("127.0.0.1");
+  // …and closes the listening connection.
+  await expect.poll(() => mailbox.connections(), { timeout: 10_000 }).toBe(0);
 });
