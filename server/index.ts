@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError, loadConfig } from "../runtime/services/config.js";
 import { makeAppRuntime, type AppRuntime } from "../runtime/services/app-layer.js";
 import { createChannelRoutes } from "./channel-routes.js";
+import { createOpsRoutes, type HandlerName } from "./ops-routes.js";
 import { startEmailInbound } from "./email-inbound.js";
 import { clientIp } from "./http-util.js";
 import { createPublicApi } from "./public-api.js";
@@ -81,23 +82,39 @@ const main = async () => {
   const channelRoutes = createChannelRoutes(runtime);
   let inFlight = 0;
   let shuttingDown = false;
-  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    inFlight++;
-    res.on("close", () => {
-      inFlight--;
-    });
-    if (shuttingDown) res.setHeader("Connection", "close");
-    if (channelRoutes.handle(req, res)) return;
+  // /healthz, /readyz and /metrics (decision 036), and the HTTP figures /metrics reports.
+  const ops = createOpsRoutes(runtime, config, { shuttingDown: () => shuttingDown });
+  /** Which handler takes the request; the answer is sent by then or later. */
+  const route = (req: IncomingMessage, res: ServerResponse): HandlerName => {
+    if (ops.handle(req, res)) return "ops";
+    if (channelRoutes.handle(req, res)) return "channels";
     // Integrations' REST API (bearer tokens, no CORS) before the public chat API, which owns the rest of /api.
-    if (restApi.handle(req, res)) return;
-    if (publicApi.handle(req, res)) return;
+    if (restApi.handle(req, res)) return "rest_api";
+    if (publicApi.handle(req, res)) return "public_api";
     // Only the public API answers cross-origin preflights; Remix would log an error and render a 405 page.
     if (req.method === "OPTIONS") {
       res.writeHead(204, { Allow: "GET, HEAD, POST" });
       res.end();
-      return;
+      return "app";
     }
     app(req, res);
+    return "app";
+  };
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    inFlight++;
+    const arrived = performance.now();
+    let handler: HandlerName = "app";
+    res.on("close", () => {
+      inFlight--;
+    });
+    // Counted once the whole answer is handed to the socket (before the client can ask again); a
+    // live feed (Server-Sent Events) lasts as long as the page stays open: counted, not timed.
+    res.on("finish", () => {
+      const streamed = String(res.getHeader("Content-Type") ?? "").startsWith("text/event-stream");
+      ops.requestEnded(handler, res.statusCode, streamed ? null : (performance.now() - arrived) / 1000);
+    });
+    if (shuttingDown) res.setHeader("Connection", "close");
+    handler = route(req, res);
   });
   server.keepAliveTimeout = 5_000;
   const sockets = new Set<Socket>();
@@ -125,6 +142,7 @@ const main = async () => {
     while (inFlight > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
     for (const socket of sockets) socket.destroy();
     started.stop();
+    ops.close();
     await runtime.dispose();
     console.log("Parley stopped.");
     process.exit(0);

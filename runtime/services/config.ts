@@ -66,6 +66,13 @@ export const EnvSchema = S.Struct({
    * tests), "0" never. Unset: refused in production, allowed otherwise, as for the webhook node.
    */
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: S.optional(S.Literal("0", "1")),
+  /**
+   * The bearer token a Prometheus scraper sends for GET /metrics (at least 24 characters).
+   * Unset: /metrics answers only requests made to this process directly from the same machine.
+   */
+  METRICS_TOKEN: S.optional(
+    S.String.pipe(S.minLength(24, { message: () => "METRICS_TOKEN must be at least 24 characters (e.g. openssl rand -hex 24)" })),
+  ),
 });
 
 export interface AppConfigShape {
@@ -97,6 +104,8 @@ export interface AppConfigShape {
   readonly messengerGraphUrl: string;
   /** Outgoing webhooks may call private addresses (true/false), or undefined for the webhook client's default. */
   readonly webhooksAllowPrivateNetworks?: boolean | undefined;
+  /** The bearer token GET /metrics asks for; undefined: only direct loopback requests may read it. */
+  readonly metricsToken?: string | undefined;
 }
 
 export class AppConfig extends Context.Tag("AppConfig")<AppConfig, AppConfigShape>() {}
@@ -140,6 +149,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
         : { port: e.SMTP_PORT, host: e.SMTP_HOST ?? e.HOST, tls: smtpTls(e.SMTP_TLS_CERT, e.SMTP_TLS_KEY), requireTls: e.SMTP_REQUIRE_TLS === "1" },
     messengerGraphUrl: e.MESSENGER_GRAPH_URL.replace(/\/+$/, ""),
     webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === undefined ? undefined : e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === "1",
+    metricsToken: e.METRICS_TOKEN,
   };
 };
 

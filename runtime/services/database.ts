@@ -49,8 +49,14 @@ export interface DatabaseShape {
   readonly writeEffect: <T>(fn: (sqlite: Sqlite) => T) => Effect.Effect<T, WriteFailed>;
   /** Waits for queued writes, then closes the connection. */
   readonly close: () => Promise<void>;
-  /** Figures of the writer since start, for benches and health. */
-  readonly stats: () => { readonly commits: number; readonly writes: number };
+  /** Figures of the writer since start, for benches, health checks and metrics. */
+  readonly stats: () => DatabaseStats;
+  /**
+   * Calls `observer` after every write group, committed or not, with its size and how long it
+   * held the writer (BEGIN to COMMIT, the fsync included). For metrics; returns the unsubscribe.
+   * An observer that throws is dropped, never fails a write.
+   */
+  readonly observeGroups: (observer: GroupObserver) => () => void;
   /**
    * Runs the group statements now, inside the caller's transaction: for writers that bypass
    * `write` (bulk loads, tools, tests) and need derived tables current before they read them.
@@ -65,6 +71,28 @@ export interface DatabaseShape {
    */
   readonly truncateWal: () => boolean;
 }
+
+/** The writer's figures since the database was opened. */
+export interface DatabaseStats {
+  /** Groups committed. */
+  readonly commits: number;
+  /** Writes in committed groups (a write whose `fn` threw counts: its group committed). */
+  readonly writes: number;
+  /** Writes whose own `fn` threw (rolled back to their savepoint; the others committed). */
+  readonly failedWrites: number;
+  /** Groups whose COMMIT (or a group statement) failed: every write in them failed. */
+  readonly failedGroups: number;
+  /** Writes waiting for the next group now. */
+  readonly queued: number;
+}
+
+/** What an observer hears of one write group. */
+export interface GroupEnd {
+  readonly writes: number;
+  readonly seconds: number;
+  readonly committed: boolean;
+}
+export type GroupObserver = (group: GroupEnd) => void;
 
 /** A group write failed: `cause` is what `fn` threw, or the commit's error. */
 export class WriteFailed extends Data.TaggedError("WriteFailed")<{ readonly cause: unknown }> {}
@@ -199,7 +227,19 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
   let closed = false;
   let commits = 0;
   let writes = 0;
+  let failedWrites = 0;
+  let failedGroups = 0;
   let idle: Array<() => void> = [];
+  let observers: ReadonlyArray<GroupObserver> = [];
+  const tellObservers = (group: GroupEnd) => {
+    for (const observer of observers) {
+      try {
+        observer(group);
+      } catch {
+        observers = observers.filter((o) => o !== observer);
+      }
+    }
+  };
 
   const flush = () => {
     scheduled = false;
@@ -208,6 +248,7 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
       queue = queue.slice(group.length);
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       let committed = false;
+      const startedAt = observers.length > 0 ? performance.now() : 0;
       try {
         begin.run();
         for (const run of groupBeginStatements) run();
@@ -220,6 +261,7 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
           } catch (error) {
             rollbackTo.run();
             release.run();
+            failedWrites++;
             outcomes.push({ ok: false, error });
           }
         }
@@ -232,8 +274,10 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
         writes += group.length;
       } catch (error) {
         if (sqlite.inTransaction) sqlite.exec("ROLLBACK");
+        failedGroups++;
         for (const write of group) write.reject(error);
       }
+      if (observers.length > 0) tellObservers({ writes: group.length, seconds: (performance.now() - startedAt) / 1000, committed });
       if (committed) {
         group.forEach((write, i) => {
           const outcome = outcomes[i]!;
@@ -283,7 +327,13 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
     prepare,
     write,
     writeEffect: (fn) => Effect.tryPromise({ try: () => write(fn), catch: (cause) => new WriteFailed({ cause }) }),
-    stats: () => ({ commits, writes }),
+    stats: () => ({ commits, writes, failedWrites, failedGroups, queued: queue.length }),
+    observeGroups: (observer) => {
+      observers = [...observers, observer];
+      return () => {
+        observers = observers.filter((o) => o !== observer);
+      };
+    },
     catchUp,
     // Writes run synchronously inside flush(), so between them no transaction is open (unless a
     // caller broke the rule and held one): the check makes such a bug a `false`, not a hang.
