@@ -22,7 +22,9 @@ import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChat
 
 test.describe.configure({ mode: "serial" });
 
-const SECOND_AGENT = { name: "Bo Second", email: "bo.second@parley.local" };
+// Named by the run: a retry of this file (its beforeAll again) must not meet the first attempt's user.
+const RUN = String(Date.now()).slice(-6);
+const SECOND_AGENT = { name: `Bo Second ${RUN}`, email: `bo.second.${RUN}@parley.local` };
 const VISITOR_EMAIL = `ada.${Date.now()}@example.com`;
 
 let site: Server;
@@ -358,6 +360,10 @@ test("an agent marks a conversation pending; the visitor's next message opens it
   await expect(item).toContainText("Pending");
   await expect(conversationList(agent).getByText("Pending · waiting on the visitor")).toBeVisible();
   await agent.getByRole("navigation", { name: "Views" }).getByRole("link", { name: /^Pending/ }).click();
+  // The Pending list itself, not Assigned to me still on screen while the view loads (a click on
+  // its row then would cancel the view's navigation and leave the test in Assigned to me).
+  await expect(agent).toHaveURL(/[?&]view=pending/);
+  await expect(agent.getByRole("list", { name: "Pending conversations" })).toBeVisible();
   await expect(conversationList(agent).getByRole("listitem").filter({ hasText: "Could you send me the order number?" })).toHaveCount(1);
   await conversationList(agent).getByRole("link").filter({ hasText: "Could you send me the order number?" }).click();
   await expect(badge("Pending")).toBeVisible();
