@@ -28,6 +28,7 @@ import { Database } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated } from "./errors.js";
 import { newId, newSecret } from "./ids.js";
 import { hashPassword, verifyPassword } from "./password.js";
+import { AUTOMATION_ACTOR } from "./inbox-access.js";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -582,7 +583,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       Effect.sync(() =>
         db
           .prepare(
-            `SELECT ${USER_COLUMNS} FROM users WHERE ? OR disabled_at IS NULL
+            `SELECT ${USER_COLUMNS} FROM users WHERE (? OR disabled_at IS NULL) AND id <> '${AUTOMATION_ACTOR.id}'
              ORDER BY CASE role WHEN 'admin' THEN 0 ELSE 1 END, name COLLATE NOCASE, email`,
           )
           .all(options?.includeDisabled === true ? 1 : 0)
