@@ -421,7 +421,8 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       );
 
     const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE email = ?`);
-    const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+    // The Automation user (automation rules) is nobody's to edit, enable or give a password: it does not exist here.
+    const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND id <> '${AUTOMATION_ACTOR.id}'`);
     // One statement per page load: the requirement of two-factor sign-in is read with the session.
     const selectSession = db.prepare(
       `SELECT s.csrf_token, s.expires_at, ${USER_COLUMNS.split(", ").map((c) => "u." + c).join(", ")},

@@ -21,13 +21,15 @@ import {
   type AutomationShape,
   type RuleFacts,
 } from "./automation.js";
-import type { Forbidden, InvalidInput } from "./errors.js";
+import * as Accounts from "./accounts.js";
+import type { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { AUTOMATION_ACTOR, logConversationEvent } from "./inbox-access.js";
 import { conversationState, openKit, people, type Kit } from "./inbox-test-kit.js";
 import { Inbox } from "./inbox.js";
 import { Labels, type LabelsShape } from "./labels.js";
 import { Routing } from "./routing.js";
 import { makeSnoozes } from "./snoozes.js";
+import * as Workspace from "./workspace.js";
 
 const facts: RuleFacts = {
   inboxId: "inbox_sales",
@@ -192,6 +194,32 @@ describe("keeping rules", () => {
     await kit.run(automation.remove(people.admin, a.id));
     await kit.run(automation.remove(people.admin, b.id));
     expect(ruleCount()).toBe(0);
+  });
+});
+
+describe("the Automation user", () => {
+  it("exists once a rule does, disabled, and is in no user list nor anyone's to edit or enable", async () => {
+    await make({ name: "Makes the user", enabled: false, actions: [{ type: "add-label", labelId: vip }] });
+    expect(sql("SELECT name, role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ?").get(AUTOMATION_ACTOR.id)).toEqual({
+      name: "Automation",
+      role: "admin",
+      disabled: 1,
+    });
+    const users = await kit.run(Effect.flatMap(Accounts.Accounts, (a) => a.listUsers({ includeDisabled: true })).pipe(Effect.provide(Accounts.layer)));
+    expect(users.map((u) => u.id)).not.toContain(AUTOMATION_ACTOR.id);
+    const enable = (await kit.fail(
+      Effect.flatMap(Workspace.Workspace, (w) => w.setDisabled(people.admin, AUTOMATION_ACTOR.id, false)).pipe(Effect.provide(Workspace.layer)),
+    )) as NotFound;
+    expect(enable._tag).toBe("NotFound");
+    const admin = await kit.run(Effect.flatMap(Accounts.Accounts, (a) => a.getUser(people.admin.id)).pipe(Effect.provide(Accounts.layer)));
+    const password = (await kit.fail(
+      Effect.flatMap(Accounts.Accounts, (a) => a.setPassword(admin, AUTOMATION_ACTOR.id, { password: "a long new password 123" })).pipe(
+        Effect.provide(Accounts.layer),
+      ),
+    )) as NotFound;
+    expect(password._tag).toBe("NotFound");
+    expect(sql("SELECT disabled_at IS NOT NULL AS disabled FROM users WHERE id = ?").get(AUTOMATION_ACTOR.id)).toEqual({ disabled: 1 });
+    for (const rule of await kit.run(automation.list(people.admin))) await kit.run(automation.remove(people.admin, rule.id));
   });
 });
 
