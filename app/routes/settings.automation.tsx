@@ -163,6 +163,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values: Record<string, string> = { ...formValues(form, ["name", "trigger"]), enabled: form.get("enabled") === "on" ? "on" : "" };
   const { conditions, rows: conditionRows, rowOfCondition } = conditionsFromForm(form);
   const { actions, rows: actionRows, rowOfAction } = ruleActionsFromForm(form);
+  const none = { conditions: {} as Record<number, string>, actions: {} as Record<number, string> };
+  // "Add rows": the form again as posted, with room for more (its rows, blank ones too, plus two); nothing saved.
+  if (form.get("more") === "rows") {
+    return data({ intent: id === "" ? "create" : "update", id, saved: false, errors: {} as Record<string, string>, byRow: none, values, conditionRows, actionRows });
+  }
   const input = { name: values.name, trigger: values.trigger, enabled: values.enabled === "on", conditions, actions };
   const automation = (f: (a: Effect.Effect.Success<typeof Automation>) => Effect.Effect<unknown, unknown>) => attempt(context, Effect.flatMap(Automation, f));
   const result =
@@ -177,7 +182,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
             : intent === "up" || intent === "down"
               ? await automation((a) => a.move(user, id, intent))
               : null;
-  const none = { conditions: {} as Record<number, string>, actions: {} as Record<number, string> };
   if (result === null) {
     const message = `unknown intent “${intent}”: expected create, update, delete, enable, disable, up or down`;
     return data({ intent, id, saved: false, errors: { form: message } as Record<string, string>, byRow: none, values, conditionRows, actionRows }, { status: 400 });
@@ -320,9 +324,18 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
             />
           ))}
         </ol>
-        <p className="field__hint">Leave a row on “None” to skip it. Need more rows? Save, and two more appear.</p>
+        <p className="field__hint">Leave a row on “None” to skip it. Need more rows? Press “Add rows”.</p>
       </fieldset>
     </>
+  );
+}
+
+/** Posts the form as it is for two more rows of conditions and actions (after the save button, so Enter still saves). */
+function AddRowsButton({ busy }: { busy: boolean }) {
+  return (
+    <button type="submit" name="more" value="rows" className="button button--secondary" disabled={busy}>
+      Add rows
+    </button>
   );
 }
 
@@ -413,7 +426,9 @@ export default function AutomationSettings() {
                       errors={mine?.errors ?? {}}
                       byRow={mine?.byRow ?? { conditions: {}, actions: {} }}
                     />
-                    <SaveDeleteActions busy={busy} />
+                    <SaveDeleteActions busy={busy}>
+                      <AddRowsButton busy={busy} />
+                    </SaveDeleteActions>
                   </Form>
                 </details>
               </li>
@@ -436,7 +451,9 @@ export default function AutomationSettings() {
             errors={failedCreate?.errors ?? {}}
             byRow={failedCreate?.byRow ?? { conditions: {}, actions: {} }}
           />
-          <SubmitActions busy={busy} label="Add rule" busyLabel="Adding…" />
+          <SubmitActions busy={busy} label="Add rule" busyLabel="Adding…">
+            <AddRowsButton busy={busy} />
+          </SubmitActions>
         </Form>
       </section>
     </>

@@ -1,14 +1,24 @@
 /**
  * Automation rules, the way an admin uses them: in Settings → Automation a rule without an
  * action is refused on its list; then "when the visitor writes, if the message contains <stamp>,
- * add label <stamp> and assign to <a person>" is added; a visitor's conversation through the
- * public chat API that writes the stamp gets the label and the assignee within a few seconds,
- * recorded as Automation's; the rule's line says it ran; disabling it is one button.
+ * add label <stamp>, assign to <a person> and comment" is added (more rows through "Add rows");
+ * a visitor's conversation through the public chat API that writes the stamp gets the label,
+ * the assignee and the comment within a few seconds, recorded as Automation's; the rule's line says it ran; disabling it is one button.
  *
  * Assumes the demo seed: the support triage bot on /help pages hands visitors to the Support inbox.
  */
-import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, apiVisitorAsksForAPerson, getChatChannelId, login, parleyUrl, readServerDatabase, seriousViolations } from "./helpers.js";
+import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
+import {
+  adminEmail,
+  adminPassword,
+  apiVisitorAsksForAPerson,
+  getChatChannelId,
+  login,
+  parleyUrl,
+  readServerDatabase,
+  seriousViolations,
+  signedInPage,
+} from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -59,6 +69,14 @@ test("an admin adds a rule and a visitor's conversation gets its label and assig
   const assignLabel = (await assignOption.textContent())!;
   const assigneeName = assignLabel.replace(/^Assign to /, "");
   await form.getByLabel("Action 2").selectOption({ label: assignLabel });
+  // "Add rows" gives two more of each, keeping what was chosen.
+  const actionRows = form.getByRole("combobox", { name: /^Action \d+$/ });
+  const before = await actionRows.count();
+  await form.getByRole("button", { name: "Add rows" }).click();
+  await expect(actionRows).toHaveCount(before + 2);
+  await expect(form.getByLabel("Action 2")).toHaveValue(/^assign:/);
+  await form.getByLabel("Action 3").selectOption({ label: "Add an internal comment (its text beside)" });
+  await form.getByLabel("Comment text").nth(2).fill(`Tagged ${stamp}`);
   await form.getByRole("button", { name: "Add rule" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is saved.");
   const rule = page.getByRole("listitem", { name: ruleName });
@@ -95,6 +113,12 @@ test("an admin adds a rule and a visitor's conversation gets its label and assig
     visit.conversationId,
   );
   expect(byAutomation.n).toBe(1);
+  const comment = readServerDatabase<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM messages m JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? AND m.is_internal = 1 AND u.name = 'Automation' AND m.text = ?",
+    visit.conversationId,
+    `Tagged ${stamp}`,
+  );
+  expect(comment.n).toBe(1);
 
   // The thread shows the label chip like any other.
   await page.goto(`/inbox/${visit.conversationId}`);
@@ -106,4 +130,36 @@ test("an admin adds a rule and a visitor's conversation gets its label and assig
   await rule.getByRole("button", { name: "Disable" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is disabled.");
   await expect(page.getByRole("listitem", { name: ruleName })).toContainText("Disabled");
+});
+
+test("without JavaScript, an admin adds a rule, moves it up and deletes it", async ({ browser }) => {
+  const contexts: BrowserContext[] = [];
+  const page = await signedInPage(browser, adminEmail(), contexts, { javaScriptEnabled: false });
+  await page.goto("/settings/automation");
+  const name = `Close ${stamp}`;
+  const form = addSection(page);
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Enabled").uncheck();
+  await form.getByLabel("When").selectOption({ label: "A conversation is created (any channel)" });
+  await form.getByLabel("Condition 1").selectOption({ label: "Channel kind is Email" });
+  await form.getByLabel("Action 1").selectOption({ label: "Close the conversation" });
+  await form.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  const names = () => page.locator(".rule-list > li").evaluateAll((items) => items.map((li) => li.getAttribute("aria-label")));
+  const order = await names();
+  expect(order.indexOf(name)).toBe(order.length - 1);
+  expect(order.indexOf(ruleName)).toBeLessThan(order.indexOf(name));
+
+  await page.getByRole("listitem", { name }).getByRole("button", { name: "Move up" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule moved up.");
+  const moved = await names();
+  expect(moved.indexOf(name)).toBe(order.length - 2);
+
+  const rule = page.getByRole("listitem", { name });
+  await expect(rule).toContainText("Disabled");
+  await rule.locator("summary").click();
+  await rule.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is deleted.");
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
+  for (const context of contexts) await context.close();
 });
