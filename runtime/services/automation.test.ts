@@ -251,6 +251,7 @@ describe("the pass", () => {
         { type: "comment", text: "Routed by the billing rule" },
       ],
     });
+    const start = cursor();
     const hit = kit.conversation({ inboxId: "inbox_sales" });
     const otherWords = kit.conversation({ inboxId: "inbox_sales" });
     const otherInbox = kit.conversation({ inboxId: "inbox_support" });
@@ -279,6 +280,13 @@ describe("the pass", () => {
     // Again: the cursor has moved past these events; nothing runs twice.
     expect(await pass()).toEqual({ events: 0, fired: 0, failed: 0 });
     expect(commentsOf(hit)).toHaveLength(1);
+
+    // A crash before the cursor moved runs the event again: nothing is done twice.
+    sql("UPDATE automation_cursor SET after_event_id = ?").run(start);
+    expect(await pass()).toMatchObject({ fired: 1, failed: 0 });
+    expect(commentsOf(hit)).toHaveLength(1);
+    expect(eventsOf(hit, "label_added")).toHaveLength(1);
+    expect(eventsOf(hit, "assigned")).toHaveLength(1);
     await quiet();
   });
 
