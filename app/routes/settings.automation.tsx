@@ -10,6 +10,7 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
+import type { ReactNode } from "react";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Time } from "../components/inbox/time.js";
@@ -203,35 +204,36 @@ type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
 
 const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
+/** What the rows of one list (conditions or actions) are made of. */
+interface RowKind {
+  readonly id: string;
+  readonly label: string;
+  readonly selectName: string;
+  readonly textName: string;
+  readonly textLabel: string;
+  /** The select values that take the row's text. */
+  readonly textKinds: ReadonlyArray<string>;
+  readonly groups: ReadonlyArray<Group>;
+}
+
 /** One row: a select of kind and target, and a text field for the kinds that take text (shown by CSS only for those). */
-function RuleRow({ id, label, selectName, textName, textLabel, textKinds, index, row, groups, error }: {
-  id: string;
-  label: string;
-  selectName: string;
-  textName: string;
-  textLabel: string;
-  textKinds: ReadonlyArray<string>;
-  index: number;
-  row: MacroRow;
-  groups: ReadonlyArray<Group>;
-  error: string | undefined;
-}) {
-  const known = row.action === "" || groups.some((g) => g.choices.some((c) => c.value === row.action));
-  const selectId = `${id}-${index}`;
-  const textId = `${id}-${index}-text`;
+function RuleRow({ kind, index, row, error }: { kind: RowKind; index: number; row: MacroRow; error: string | undefined }) {
+  const known = row.action === "" || kind.groups.some((g) => g.choices.some((c) => c.value === row.action));
+  const selectId = `${kind.id}-${index}`;
+  const textId = `${kind.id}-${index}-text`;
   return (
     <li className={error ? "macro-row field--invalid" : "macro-row"}>
       <label htmlFor={selectId}>
-        {label} {index + 1}
+        {kind.label} {index + 1}
       </label>
-      <select id={selectId} name={selectName} defaultValue={row.action} aria-invalid={error ? true : undefined} aria-describedby={error ? `${selectId}-error` : undefined}>
+      <select id={selectId} name={kind.selectName} defaultValue={row.action} aria-invalid={error ? true : undefined} aria-describedby={error ? `${selectId}-error` : undefined}>
         <option value="">— None —</option>
         {known ? null : <option value={row.action}>(no longer available)</option>}
-        {groups.map((group) =>
+        {kind.groups.map((group) =>
           group.choices.length === 0 ? null : (
             <optgroup key={group.label} label={group.label}>
               {group.choices.map((c) => (
-                <option key={c.value} value={c.value} data-text={textKinds.includes(c.value) ? "" : undefined}>
+                <option key={c.value} value={c.value} data-text={kind.textKinds.includes(c.value) ? "" : undefined}>
                   {c.label}
                 </option>
               ))}
@@ -240,8 +242,8 @@ function RuleRow({ id, label, selectName, textName, textLabel, textKinds, index,
         )}
       </select>
       <span className="rule-row__text">
-        <label htmlFor={textId}>{textLabel}</label>
-        <input id={textId} name={textName} defaultValue={row.comment} autoComplete="off" />
+        <label htmlFor={textId}>{kind.textLabel}</label>
+        <input id={textId} name={kind.textName} defaultValue={row.comment} autoComplete="off" />
       </span>
       {error ? (
         <p id={`${selectId}-error`} className="field__error">
@@ -249,6 +251,31 @@ function RuleRow({ id, label, selectName, textName, textLabel, textKinds, index,
         </p>
       ) : null}
     </li>
+  );
+}
+
+/** One list of rows in its fieldset, with room for two more (up to `max`). */
+function RuleRows({ legend, kind, rows, max, listError, byRow, children }: {
+  legend: string;
+  kind: RowKind;
+  rows: ReadonlyArray<MacroRow>;
+  max: number;
+  listError: string | undefined;
+  byRow: Readonly<Record<number, string>>;
+  children?: ReactNode;
+}) {
+  const shown = Array.from({ length: Math.max(rows.length, Math.min(max, rows.length + 2)) }, (_, i) => rows[i] ?? { action: "", comment: "" });
+  return (
+    <fieldset className="macro-actions">
+      <legend>{legend}</legend>
+      {listError ? <p className="field__error">{listError}</p> : null}
+      <ol className="macro-actions__list">
+        {shown.map((row, i) => (
+          <RuleRow key={i} kind={kind} index={i} row={row} error={byRow[i]} />
+        ))}
+      </ol>
+      {children}
+    </fieldset>
   );
 }
 
@@ -261,9 +288,24 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
   errors: Readonly<Record<string, string>>;
   byRow: { readonly conditions: Readonly<Record<number, string>>; readonly actions: Readonly<Record<number, string>> };
 }) {
-  // Room for two more rows of each; save to get more.
-  const padded = (rows: ReadonlyArray<MacroRow>, max: number) =>
-    Array.from({ length: Math.max(rows.length, Math.min(max, rows.length + 2)) }, (_, i) => rows[i] ?? { action: "", comment: "" });
+  const conditionKind: RowKind = {
+    id: `${prefix}-condition`,
+    label: "Condition",
+    selectName: "condition",
+    textName: "conditionText",
+    textLabel: "Words",
+    textKinds: TEXT_CONDITIONS,
+    groups: loaded.conditionGroups,
+  };
+  const actionKind: RowKind = {
+    id: `${prefix}-action`,
+    label: "Action",
+    selectName: "action",
+    textName: "actionText",
+    textLabel: "Comment text",
+    textKinds: TEXT_ACTIONS,
+    groups: loaded.actionGroups,
+  };
   return (
     <>
       <Field id={`${prefix}-name`} label="Name" error={errors.name}>
@@ -283,49 +325,17 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
           </select>
         )}
       </Field>
-      <fieldset className="macro-actions">
-        <legend>If all of these hold (none: always)</legend>
-        {errors.conditions ? <p className="field__error">{errors.conditions}</p> : null}
-        <ol className="macro-actions__list">
-          {padded(conditionRows, loaded.limits.conditions).map((row, i) => (
-            <RuleRow
-              key={i}
-              id={`${prefix}-condition`}
-              label="Condition"
-              selectName="condition"
-              textName="conditionText"
-              textLabel="Words"
-              textKinds={TEXT_CONDITIONS}
-              index={i}
-              row={row}
-              groups={loaded.conditionGroups}
-              error={byRow.conditions[i]}
-            />
-          ))}
-        </ol>
-      </fieldset>
-      <fieldset className="macro-actions">
-        <legend>Then, in order</legend>
-        {errors.actions ? <p className="field__error">{errors.actions}</p> : null}
-        <ol className="macro-actions__list">
-          {padded(actionRows, loaded.limits.actions).map((row, i) => (
-            <RuleRow
-              key={i}
-              id={`${prefix}-action`}
-              label="Action"
-              selectName="action"
-              textName="actionText"
-              textLabel="Comment text"
-              textKinds={TEXT_ACTIONS}
-              index={i}
-              row={row}
-              groups={loaded.actionGroups}
-              error={byRow.actions[i]}
-            />
-          ))}
-        </ol>
+      <RuleRows
+        legend="If all of these hold (none: always)"
+        kind={conditionKind}
+        rows={conditionRows}
+        max={loaded.limits.conditions}
+        listError={errors.conditions}
+        byRow={byRow.conditions}
+      />
+      <RuleRows legend="Then, in order" kind={actionKind} rows={actionRows} max={loaded.limits.actions} listError={errors.actions} byRow={byRow.actions}>
         <p className="field__hint">Leave a row on “None” to skip it. Need more rows? Press “Add rows”.</p>
-      </fieldset>
+      </RuleRows>
     </>
   );
 }

@@ -26,7 +26,7 @@ import { Database, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { AUTOMATION_ACTOR, decodeInput, ensureAutomationUser, invalid, worksInInboxes, type Actor } from "./inbox-access.js";
-import { Inbox, type InboxShape } from "./inbox.js";
+import { Inbox, statusMoveTo, type InboxShape } from "./inbox.js";
 import { Labels, type LabelsShape } from "./labels.js";
 import { MacroAction } from "./macros.js";
 import { makePassLoop } from "./pass-loop.js";
@@ -529,9 +529,6 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       | { status: "bot" | "open" | "pending" | "closed"; version: number; assignee_id: string | null; team_id: string | null }
       | undefined;
 
-  const statusMove = (to: "open" | "pending" | "closed", from: string) =>
-    to === "closed" ? "close" : to === "pending" ? "markPending" : from === "closed" ? "reopen" : "markOpen";
-
   /** Runs one action through its single action; fails with the reason when it could not apply. */
   const runAction = (
     action: RuleAction,
@@ -555,7 +552,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
           return routing.routeConversation(conversationId, { type: "routing" });
         case "set-status":
           // Already there is what the rule asked: nothing to do (and a retried pass does nothing twice).
-          return now.status === action.status ? Effect.void : inbox[statusMove(action.status, now.status)](conversationId, now.version, actor);
+          return now.status === action.status ? Effect.void : inbox[statusMoveTo(action.status, now.status)](conversationId, now.version, actor);
         case "snooze":
           return snoozes.snooze(conversationId, { until: wallClock.now() + action.minutes * 60_000, timeZone }, now.version, actor);
         case "comment":
