@@ -84,6 +84,18 @@ export { Tickets, ticketPriorities, ticketStatuses } from "../runtime/services/t
 export type { Ticket, TicketList, TicketPriority, TicketStatus } from "../runtime/services/tickets.js";
 export { Macros, macroActionTypes, macroSnoozePresets, MAX_MACRO_ACTIONS, type Macro, type MacroAction, type MacroOutcome } from "../runtime/services/macros.js";
 export { SavedReplies } from "../runtime/services/saved-replies.js";
+export {
+  Automation,
+  AUTOMATION_TRIGGER_LABELS,
+  AUTOMATION_TRIGGERS,
+  CHANNEL_KINDS,
+  MAX_RULE_ACTIONS,
+  MAX_RULE_CONDITIONS,
+  type AutomationRule,
+  type AutomationTrigger,
+  type RuleAction,
+  type RuleCondition,
+} from "../runtime/services/automation.js";
 export { OutgoingWebhooks, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime/services/outgoing-webhooks.js";
 export type { WebhookDelivery, WebhookEventType, WebhookSubscription, WebhookSubscriptionDetails } from "../runtime/services/outgoing-webhooks.js";
 export { Labels, labelColors, MAX_LABEL_DESCRIPTION, MAX_LABEL_NAME } from "../runtime/services/labels.js";

@@ -4,6 +4,7 @@
  */
 import { Effect } from "effect";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
+import { Automation } from "../runtime/services/automation.js";
 import type { AppConfigShape } from "../runtime/services/config.js";
 import { Database } from "../runtime/services/database.js";
 import { Deliveries } from "../runtime/services/deliveries.js";
@@ -62,6 +63,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopSnoozes = (await runtime.runPromise(Snoozes)).start();
   // Outgoing webhooks: new events fan out to subscriptions, due deliveries are sent (pending ones survive a restart).
   const stopWebhooks = (await runtime.runPromise(OutgoingWebhooks)).start();
+  // Automation rules: new events run the enabled rules (within about a second), as the Automation user.
+  const stopAutomation = (await runtime.runPromise(Automation)).start();
   return {
     stop: () => {
       clearInterval(timer);
@@ -70,6 +73,7 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
       stopImapPolling();
       stopSnoozes();
       stopWebhooks();
+      stopAutomation();
     },
   };
 };

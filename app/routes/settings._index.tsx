@@ -41,6 +41,10 @@ export default function SettingsIndex() {
           <h2>Email filters</h2>
           <p>Senders and domains whose email never opens a conversation.</p>
         </Link>
+        <Link to="/settings/automation" className="card tile">
+          <h2>Automation</h2>
+          <p>Rules that label, assign, close, snooze or comment on conversations when things happen.</p>
+        </Link>
         <Link to="/settings/webhooks" className="card tile">
           <h2>Webhooks</h2>
           <p>Tell your CRM, Slack, n8n or Zapier when conversations, contacts and tickets change.</p>

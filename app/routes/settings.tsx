@@ -16,6 +16,7 @@ const sections: ReadonlyArray<{ readonly to: string; readonly label: string; rea
   // Agents keep their own macros here too.
   { to: "/settings/macros", label: "Macros", adminOnly: false, area: "inbox" },
   { to: "/settings/labels", label: "Labels", adminOnly: true },
+  { to: "/settings/automation", label: "Automation", adminOnly: true },
   { to: "/settings/webhooks", label: "Webhooks", adminOnly: true },
   { to: "/settings/profile", label: "Your profile", adminOnly: false },
 ]

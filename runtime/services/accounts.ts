@@ -28,6 +28,7 @@ import { Database } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated } from "./errors.js";
 import { newId, newSecret } from "./ids.js";
 import { hashPassword, verifyPassword } from "./password.js";
+import { AUTOMATION_ACTOR } from "./inbox-access.js";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas
@@ -420,7 +421,8 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       );
 
     const selectUserByEmail = db.prepare(`SELECT ${USER_COLUMNS}, password_hash FROM users WHERE email = ?`);
-    const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+    // The Automation user (automation rules) is nobody's to edit, enable or give a password: it does not exist here.
+    const selectUserById = db.prepare(`SELECT ${USER_COLUMNS} FROM users WHERE id = ? AND id <> '${AUTOMATION_ACTOR.id}'`);
     // One statement per page load: the requirement of two-factor sign-in is read with the session.
     const selectSession = db.prepare(
       `SELECT s.csrf_token, s.expires_at, ${USER_COLUMNS.split(", ").map((c) => "u." + c).join(", ")},
@@ -582,7 +584,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       Effect.sync(() =>
         db
           .prepare(
-            `SELECT ${USER_COLUMNS} FROM users WHERE ? OR disabled_at IS NULL
+            `SELECT ${USER_COLUMNS} FROM users WHERE (? OR disabled_at IS NULL) AND id <> '${AUTOMATION_ACTOR.id}'
              ORDER BY CASE role WHEN 'admin' THEN 0 ELSE 1 END, name COLLATE NOCASE, email`,
           )
           .all(options?.includeDisabled === true ? 1 : 0)

@@ -6,6 +6,7 @@
 import { Layer, ManagedRuntime } from "effect";
 import * as Accounts from "./accounts.js";
 import * as ApiTokens from "./api-tokens.js";
+import * as Automation from "./automation.js";
 import * as ChannelDirectory from "./channel-directory.js";
 import * as Channels from "./channels.js";
 import * as Chatflows from "./chatflows.js";
@@ -72,6 +73,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Tickets.layer,
     Visitors.layer,
   );
+  const reports = Reports.layer.pipe(Layer.provide(Chatflows.layer));
   const emailChannel = EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices));
   return Layer.mergeAll(
     accounts,
@@ -103,7 +105,9 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Presence.layer,
     Knowledge.layer,
     Ratings.layer,
-    Reports.layer.pipe(Layer.provide(Chatflows.layer)),
+    reports,
+    // Rules act through the same single actions (inbox, labels, snoozes, routing) and read the reports' business hours.
+    Automation.layer.pipe(Layer.provide(inbox), Layer.provide(Labels.layer), Layer.provide(Snoozes.layer), Layer.provide(routing), Layer.provide(reports)),
     deliveries,
     outside,
     emailChannel,

@@ -17,6 +17,22 @@ export interface Actor {
 
 export type Prepare = (sql: string) => Statement;
 
+/**
+ * The system actor automation rules act as (docs/decisions/035-automation-rules.md): a users row
+ * named "Automation", disabled (it never signs in, routing never picks it, user lists leave it
+ * out), with the admin role so the inbox's own actions accept it in every inbox. Its id is what
+ * events, labels' `added_by`, comments and snoozes record as who did it.
+ */
+export const AUTOMATION_ACTOR: Actor = { id: "user_automation", role: "admin" };
+
+/** Writes the Automation user when it is missing (inside a write). */
+export const ensureAutomationUser = (prepare: Prepare, at: number): void => {
+  prepare(
+    `INSERT OR IGNORE INTO users (id, email, name, role, password_hash, created_at, disabled_at)
+     VALUES (?, 'automation@parley.invalid', 'Automation', 'admin', '!', ?, ?)`,
+  ).run(AUTOMATION_ACTOR.id, at, at);
+};
+
 /** True when the actor's role works in inboxes at all. Pure. */
 export const worksInInboxes = (actor: Actor): boolean => actor.role === "admin" || actor.role === "agent";
 

@@ -664,6 +664,10 @@ const STATUS_MOVES = {
 } as const satisfies Record<string, { to: ConversationStatus; from: ReadonlyArray<ConversationStatus> }>;
 export type StatusMove = keyof typeof STATUS_MOVES;
 
+/** The move that takes a conversation in status `from` to `to` (open from closed is a reopen). Pure. */
+export const statusMoveTo = (to: "open" | "pending" | "closed", from: string): StatusMove =>
+  to === "closed" ? "close" : to === "pending" ? "markPending" : from === "closed" ? "reopen" : "markOpen";
+
 /** Why `move` cannot start from `status` (null: it can). Pure. */
 export const statusRefusal = (move: StatusMove, status: ConversationStatus): string | null => {
   if ((STATUS_MOVES[move].from as ReadonlyArray<ConversationStatus>).includes(status)) return null;

@@ -21,7 +21,7 @@ import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
 import { conversationFor, decodeInput, invalid, worksInInboxes, type Actor } from "./inbox-access.js";
 import { bulkRefusal } from "./inbox-bulk.js";
-import { Inbox, readConversationSummary, statusRefusal, type ConversationSummary, type InboxShape } from "./inbox.js";
+import { Inbox, readConversationSummary, statusMoveTo, statusRefusal, type ConversationSummary, type InboxShape } from "./inbox.js";
 import { Labels, type LabelsShape } from "./labels.js";
 import { userCanAccessInbox } from "./routing.js";
 import { Snoozes, snoozeRefusal, type SnoozesShape } from "./snoozes.js";
@@ -356,7 +356,7 @@ export const makeMacros = (deps: {
       case "unassign":
         return now.assignee === null ? "already unassigned" : null;
       case "set-status":
-        return now.status === action.status ? `already ${action.status}` : statusRefusal(statusMove(action.status, now.status), now.status as never);
+        return now.status === action.status ? `already ${action.status}` : statusRefusal(statusMoveTo(action.status, now.status), now.status as never);
       case "snooze":
         if (presets === undefined) return "no snooze time was given";
         return snoozeRefusal(now.status);
@@ -364,9 +364,6 @@ export const makeMacros = (deps: {
         return null;
     }
   };
-
-  const statusMove = (to: (typeof macroStatuses)[number], from: string) =>
-    to === "closed" ? "close" : to === "pending" ? "markPending" : from === "closed" ? "reopen" : "markOpen";
 
   const runAction = (
     actor: Actor,
@@ -391,7 +388,7 @@ export const makeMacros = (deps: {
       case "unassign":
         return inbox.assign(conversationId, { userId: null }, version, actor);
       case "set-status":
-        return inbox[statusMove(action.status, status)](conversationId, version, actor);
+        return inbox[statusMoveTo(action.status, status)](conversationId, version, actor);
       case "snooze":
         return snoozes.snooze(conversationId, { until: presets![action.preset], timeZone }, version, actor);
       case "comment":

@@ -42,6 +42,7 @@ import { Context, Data, Effect, Layer, Option, Schema as S } from "effect";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape, type Statement } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
+import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -441,7 +442,8 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     }
     const before = readLite(prepare, conversationId);
     if (!before) return yield* Effect.fail(new NotFound({ entity: "conversation", id: conversationId }));
-    if (!userCanAccessInbox(prepare, byUserId, before.inbox_id)) {
+    // The Automation user (automation rules) is disabled so it never signs in nor takes conversations, yet acts in every inbox.
+    if (byUserId !== AUTOMATION_ACTOR.id && !userCanAccessInbox(prepare, byUserId, before.inbox_id)) {
       return yield* Effect.fail(new Forbidden({ message: "You are not a member of this conversation's inbox." }));
     }
     if (change.userId !== undefined && change.userId !== null) {

@@ -35,6 +35,7 @@ import { Database, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import * as wallClock from "./clock.js";
 import { newId } from "./ids.js";
+import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { INBOX_ROLES, readRoutingConfig, Routing, RoutingConfig, userCanAccessInbox, type Prepare } from "./routing.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -300,8 +301,9 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       Effect.suspend(() => {
         const row = prepare(
           `SELECT id, name, email, role, display_name, avatar_url, meeting_link, availability, working_hours, notification_settings, disabled_at
-           FROM users WHERE id = ?`,
-        ).get(userId) as ProfileRow | undefined;
+           FROM users WHERE id = ? AND id <> ?`,
+          // The Automation user (automation rules) has no profile to read, edit, enable or give a role.
+        ).get(userId, AUTOMATION_ACTOR.id) as ProfileRow | undefined;
         if (!row) return Effect.fail(new NotFound({ entity: "user", id: userId }));
         // Before any edit, working_hours holds the column's default '[]': no hours, UTC.
         const hours = Option.getOrElse(decodeHours(row.working_hours), () => DEFAULT_WORKING_HOURS);

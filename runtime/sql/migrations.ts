@@ -1079,6 +1079,40 @@ CREATE TABLE macros (
 CREATE INDEX macros_owner ON macros(owner_id);
 `,
   },
+  {
+    version: 37,
+    name: "automation rules",
+    sql: /* sql */ `
+-- Automation rules (docs/decisions/035-automation-rules.md): "when <trigger>, if <conditions>,
+-- then <actions>". Conditions and actions are JSON arrays decoded by the service's Schemas on
+-- every write and read (a rule is always read and written whole, like a macro); no foreign keys
+-- to labels, people or teams: a label deleted later makes the run record an error, not the rule vanish.
+CREATE TABLE automation_rules (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1)),
+  position INTEGER NOT NULL,
+  trigger TEXT NOT NULL,
+  conditions TEXT NOT NULL CHECK (json_valid(conditions) AND json_type(conditions) = 'array'),
+  actions TEXT NOT NULL CHECK (json_valid(actions) AND json_type(actions) = 'array'),
+  -- The log's end when the rule was created or enabled again: it hears only later events.
+  starts_after_event_id INTEGER NOT NULL DEFAULT 0,
+  last_run_at INTEGER,
+  last_error TEXT,
+  last_error_at INTEGER,
+  created_by TEXT REFERENCES users(id) ON DELETE SET NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX automation_rules_position ON automation_rules(position);
+-- Where the background pass has read the events log to; starts at the log's end (no history).
+CREATE TABLE automation_cursor (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  after_event_id INTEGER NOT NULL
+);
+INSERT INTO automation_cursor (id, after_event_id) VALUES (1, COALESCE((SELECT max(id) FROM events), 0));
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -140,6 +140,7 @@ test("pages: each role opens what it may and gets 403 elsewhere", async () => {
     { path: "/settings/routing", allowed: ["admin"] },
     { path: "/settings/email-filters", allowed: ["admin"] },
     { path: "/settings/webhooks", allowed: ["admin"] },
+    { path: "/settings/automation", allowed: ["admin"] },
     { path: "/settings/channels.json", allowed: ["admin"] },
     { path: "/settings/profile", allowed: ROLES },
   ];
@@ -284,6 +285,15 @@ test("settings actions: only admins change the workspace; everyone edits their o
       admin ? [302] : deny,
     );
     expect(count("SELECT COUNT(*) AS n FROM webhook_subscriptions WHERE description = ? AND enabled = 0", webhookDescription)).toBe(admin ? 1 : 0);
+    // Posted without "enabled": the admin's rule is made disabled, so it never acts.
+    const ruleName = `Matrix rule ${role} ${stamp}`;
+    check(
+      role,
+      "POST /settings/automation",
+      await post(role, "/settings/automation", { intent: "create", name: ruleName, trigger: "visitor-message", action: "set-status:pending" }),
+      admin ? [200] : deny,
+    );
+    expect(count("SELECT COUNT(*) AS n FROM automation_rules WHERE name = ? AND enabled = 0", ruleName)).toBe(admin ? 1 : 0);
     check(role, "POST /settings/profile (own notifications)", await post(role, "/settings/profile", notificationsForm(["mention.sound"])), [200]);
     expect(count("SELECT COUNT(*) AS n FROM inboxes WHERE name = ?", inboxName)).toBe(admin ? 1 : 0);
     expect(count("SELECT COUNT(*) AS n FROM teams WHERE name = ?", teamName)).toBe(admin ? 1 : 0);

@@ -37,6 +37,31 @@ export const rowOf = (action: MacroAction): MacroRow => {
 };
 
 /**
+ * Rows of one `<select name={names.select}>` (kind and target: `kind:target`) and one
+ * `<input name={names.text}>` each, in order: the rows as posted (to show again after an error),
+ * the items `toItem` makes of the non-blank ones, and for each item the row it came from (to
+ * put `list[i]…` errors on that row). Shared by macros and automation rules. Pure.
+ */
+export const tagRowsFromForm = <T>(
+  form: FormData,
+  names: { readonly select: string; readonly text: string },
+  toItem: (type: string, target: string, text: string) => T,
+): { readonly items: ReadonlyArray<T>; readonly rows: ReadonlyArray<MacroRow>; readonly rowOfItem: ReadonlyArray<number> } => {
+  const kinds = form.getAll(names.select).map((v) => (typeof v === "string" ? v : ""));
+  const texts = form.getAll(names.text).map((v) => (typeof v === "string" ? v : ""));
+  const rows = kinds.slice(0, 50).map((action, i) => ({ action, comment: texts[i] ?? "" }));
+  const items: T[] = [];
+  const rowOfItem: number[] = [];
+  rows.forEach((row, i) => {
+    if (row.action.trim() === "") return;
+    const at = row.action.indexOf(":");
+    items.push(toItem(at === -1 ? row.action : row.action.slice(0, at), at === -1 ? "" : row.action.slice(at + 1), row.comment));
+    rowOfItem.push(i);
+  });
+  return { items, rows, rowOfItem };
+};
+
+/**
  * The posted rows as the service's `actions` (blank rows left out; an unknown kind passed on for
  * the Schema to refuse at `actions[i].type`), the rows as posted (to show again after an error),
  * and for each action the row it came from (to put `actions[i]…` errors on that row). Pure.
@@ -44,28 +69,23 @@ export const rowOf = (action: MacroAction): MacroRow => {
 export const actionsFromForm = (
   form: FormData,
 ): { readonly actions: ReadonlyArray<Record<string, string>>; readonly rows: ReadonlyArray<MacroRow>; readonly rowOfAction: ReadonlyArray<number> } => {
-  const kinds = form.getAll("action").map((v) => (typeof v === "string" ? v : ""));
-  const comments = form.getAll("comment").map((v) => (typeof v === "string" ? v : ""));
-  const rows = kinds.slice(0, 50).map((action, i) => ({ action, comment: comments[i] ?? "" }));
-  const actions: Array<Record<string, string>> = [];
-  const rowOfAction: number[] = [];
-  rows.forEach((row, i) => {
-    if (row.action.trim() === "") return;
-    const at = row.action.indexOf(":");
-    const type = at === -1 ? row.action : row.action.slice(0, at);
-    const target = at === -1 ? "" : row.action.slice(at + 1);
+  const { items, rows, rowOfItem } = tagRowsFromForm(form, { select: "action", text: "comment" }, (type, target, text): Record<string, string> => {
     const field = (targetField as Record<string, string>)[type];
-    actions.push(type === "comment" ? { type, text: row.comment } : field !== undefined ? { type, [field]: target } : { type });
-    rowOfAction.push(i);
+    return type === "comment" ? { type, text } : field !== undefined ? { type, [field]: target } : { type };
   });
-  return { actions, rows, rowOfAction };
+  return { actions: items, rows, rowOfAction: rowOfItem };
 };
 
-/** Errors by row from issue paths like `actions[2].labelId`, the action's index mapped to its row. Pure. */
-export const rowErrors = (issues: ReadonlyArray<{ readonly path: string; readonly message: string }>, rowOfAction: ReadonlyArray<number>): Record<number, string> => {
+/** Errors by row from issue paths like `actions[2].labelId` (or `list`'s), the item's index mapped to its row. Pure. */
+export const rowErrors = (
+  issues: ReadonlyArray<{ readonly path: string; readonly message: string }>,
+  rowOfAction: ReadonlyArray<number>,
+  list = "actions",
+): Record<number, string> => {
   const out: Record<number, string> = {};
+  const pattern = new RegExp(`^${list}\\[(\\d+)\\]`);
   for (const issue of issues) {
-    const match = /^actions\[(\d+)\]/.exec(issue.path);
+    const match = pattern.exec(issue.path);
     if (!match) continue;
     const row = rowOfAction[Number(match[1])];
     if (row !== undefined) out[row] ??= issue.message;

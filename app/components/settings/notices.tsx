@@ -44,8 +44,18 @@ export function SubmitActions({
   );
 }
 
-/** An item's edit form's buttons: one that saves (`intent` = `saveIntent`) and Delete (`intent` = delete). */
-export function SaveDeleteActions({ busy, saveIntent = "update", saveLabel = "Save" }: { busy: boolean; saveIntent?: string; saveLabel?: string }) {
+/** An item's edit form's buttons: one that saves (`intent` = `saveIntent`) and Delete (`intent` = delete), then any others. */
+export function SaveDeleteActions({
+  busy,
+  saveIntent = "update",
+  saveLabel = "Save",
+  children,
+}: {
+  busy: boolean;
+  saveIntent?: string;
+  saveLabel?: string;
+  children?: ReactNode;
+}) {
   return (
     <div className="form__actions">
       <button type="submit" name="intent" value={saveIntent} className="button" disabled={busy}>
@@ -54,6 +64,7 @@ export function SaveDeleteActions({ busy, saveIntent = "update", saveLabel = "Sa
       <button type="submit" name="intent" value="delete" className="button button--secondary" disabled={busy}>
         Delete
       </button>
+      {children}
     </div>
   );
 }

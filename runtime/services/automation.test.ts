@@ -1,0 +1,388 @@
+/**
+ * Automation rules on a real SQLite file with the real Inbox, Labels, Snoozes and Routing: the
+ * pure condition matching, keeping rules (bad input at its path and nothing stored, admins
+ * only), and the pass — a rule fires on its trigger only when its conditions hold, acts through
+ * the single actions as the Automation user (events recorded), disabled rules and history do
+ * nothing, rules run in their order, a rule's own changes trigger no rule, and a failing action
+ * is recorded without stopping the rule's other actions or the other rules.
+ */
+import { Effect } from "effect";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BusinessHours } from "../core/business-time.js";
+import {
+  businessOpenAt,
+  conditionHolds,
+  containsAny,
+  madeByAutomation,
+  makeAutomation,
+  ruleMatches,
+  triggerOf,
+  type AutomationRule,
+  type AutomationShape,
+  type RuleFacts,
+} from "./automation.js";
+import * as Accounts from "./accounts.js";
+import type { Forbidden, InvalidInput, NotFound } from "./errors.js";
+import { AUTOMATION_ACTOR, logConversationEvent } from "./inbox-access.js";
+import { conversationState, openKit, people, type Kit } from "./inbox-test-kit.js";
+import { Inbox } from "./inbox.js";
+import { Labels, type LabelsShape } from "./labels.js";
+import { Routing } from "./routing.js";
+import { makeSnoozes } from "./snoozes.js";
+import * as Workspace from "./workspace.js";
+
+const facts: RuleFacts = {
+  inboxId: "inbox_sales",
+  channelId: "chan_sales",
+  channelKind: "chat",
+  text: "Hallo, wo ist meine RECHNUNG?",
+  subject: null,
+  labelIds: new Set(["label_vip"]),
+  contactKnown: false,
+  pageUrl: "https://shop.example/pricing?plan=pro",
+  businessOpen: true,
+};
+
+describe("conditions (pure)", () => {
+  it("matches words whatever their case in any script", () => {
+    expect(containsAny("Straße und ÜBERWEISUNG", ["strasse"])).toBe(true);
+    expect(containsAny("Straße und ÜBERWEISUNG", ["überweisung"])).toBe(true);
+    expect(containsAny("nothing here", ["invoice", "billing"])).toBe(false);
+    expect(containsAny(null, ["invoice"])).toBe(false);
+  });
+
+  it("checks each kind of condition against the facts", () => {
+    const holds = (c: Parameters<typeof conditionHolds>[0], f: RuleFacts = facts) => conditionHolds(c, f);
+    expect(holds({ type: "inbox-is", inboxId: "inbox_sales" })).toBe(true);
+    expect(holds({ type: "inbox-is-not", inboxId: "inbox_sales" })).toBe(false);
+    expect(holds({ type: "channel-kind-is", kind: "chat" })).toBe(true);
+    expect(holds({ type: "channel-kind-is", kind: "email" })).toBe(false);
+    expect(holds({ type: "channel-is", channelId: "chan_web" })).toBe(false);
+    expect(holds({ type: "message-contains", words: ["invoice", "rechnung"] })).toBe(true);
+    expect(holds({ type: "subject-contains", words: ["rechnung"] })).toBe(false);
+    expect(holds({ type: "subject-contains", words: ["unsubscribe"] }, { ...facts, channelKind: "email", subject: "Please UNSUBSCRIBE me" })).toBe(true);
+    expect(holds({ type: "label-present", labelId: "label_vip" })).toBe(true);
+    expect(holds({ type: "label-absent", labelId: "label_vip" })).toBe(false);
+    expect(holds({ type: "contact-known" })).toBe(false);
+    expect(holds({ type: "contact-unknown" })).toBe(true);
+    expect(holds({ type: "page-url-contains", text: "/PRICING" })).toBe(true);
+    expect(holds({ type: "page-url-contains", text: "/pricing" }, { ...facts, channelKind: "email" })).toBe(false);
+    expect(holds({ type: "business-hours-open" })).toBe(true);
+    expect(holds({ type: "business-hours-closed" }, { ...facts, businessOpen: false })).toBe(true);
+  });
+
+  it("needs every condition; none means always", () => {
+    expect(ruleMatches([], facts)).toBe(true);
+    expect(ruleMatches([{ type: "inbox-is", inboxId: "inbox_sales" }, { type: "contact-unknown" }], facts)).toBe(true);
+    expect(ruleMatches([{ type: "inbox-is", inboxId: "inbox_sales" }, { type: "contact-known" }], facts)).toBe(false);
+  });
+
+  it("knows which events are triggers and which the Automation user made", () => {
+    expect(triggerOf("conversation_created", {})).toBe("conversation-created");
+    expect(triggerOf("handoff", {})).toBe("handed-off");
+    expect(triggerOf("agent_took_over", {})).toBe("handed-off");
+    expect(triggerOf("message_created", { author: "visitor", internal: false })).toBe("visitor-message");
+    expect(triggerOf("message_created", { author: "agent", internal: false })).toBeNull();
+    expect(triggerOf("status_changed", { from: "open", to: "closed" })).toBe("conversation-closed");
+    expect(triggerOf("status_changed", { from: "closed", to: "open" })).toBe("conversation-reopened");
+    expect(triggerOf("status_changed", { from: "open", to: "pending" })).toBeNull();
+    expect(triggerOf("label_added", {})).toBeNull();
+    expect(madeByAutomation(AUTOMATION_ACTOR.id, {})).toBe(true);
+    expect(madeByAutomation(null, { by: AUTOMATION_ACTOR.id })).toBe(true);
+    expect(madeByAutomation(people.alex.id, { by: people.alex.id })).toBe(false);
+  });
+
+  it("reads business hours as open when the workspace has none", () => {
+    const monday10 = Date.UTC(2026, 10, 23, 10);
+    const hours: BusinessHours = { timezone: "UTC", hours: [{ day: "mon", from: "09:00", to: "17:00" }] };
+    expect(businessOpenAt(hours, monday10)).toBe(true);
+    expect(businessOpenAt(hours, monday10 + 8 * 3_600_000)).toBe(false);
+    expect(businessOpenAt({ timezone: "UTC", hours: [] }, monday10 + 8 * 3_600_000)).toBe(true);
+  });
+});
+
+let kit: Kit;
+let automation: AutomationShape;
+let labels: LabelsShape;
+let billing: string;
+let vip: string;
+
+const sql = (text: string) => kit.db.sqlite.prepare(text);
+const labelsOf = (id: string) =>
+  (sql("SELECT label_id FROM conversation_labels WHERE conversation_id = ? ORDER BY label_id").all(id) as Array<{ label_id: string }>).map((r) => r.label_id);
+const eventsOf = (id: string, type: string) =>
+  sql("SELECT user_id, data FROM events WHERE conversation_id = ? AND type = ? ORDER BY id").all(id, type) as Array<{ user_id: string | null; data: string | null }>;
+const commentsOf = (id: string) =>
+  (sql("SELECT text FROM messages WHERE conversation_id = ? AND is_internal = 1 AND user_id = ? ORDER BY id").all(id, AUTOMATION_ACTOR.id) as Array<{ text: string }>).map(
+    (r) => r.text,
+  );
+const cursor = () => (sql("SELECT after_event_id FROM automation_cursor").get() as { after_event_id: number }).after_event_id;
+const ruleCount = () => (sql("SELECT count(*) AS n FROM automation_rules").get() as { n: number }).n;
+
+/** What the writers (widget, email, engine) log when a visitor writes: the message and its event. */
+const visitorWrites = (conversationId: string, text: string, payload?: Record<string, unknown>) => {
+  const row = sql("SELECT * FROM conversations WHERE id = ?").get(conversationId) as Parameters<typeof logConversationEvent>[2];
+  const messageId = Number(
+    sql("INSERT INTO messages (conversation_id, author, text, payload, created_at) VALUES (?, 'visitor', ?, ?, ?)").run(
+      conversationId,
+      text,
+      payload === undefined ? null : JSON.stringify(payload),
+      Date.now(),
+    ).lastInsertRowid,
+  );
+  logConversationEvent(sql, "message_created", row, Date.now(), { data: { author: "visitor", internal: false, messageId: String(messageId) } });
+};
+const created = (conversationId: string) => {
+  const row = sql("SELECT * FROM conversations WHERE id = ?").get(conversationId) as Parameters<typeof logConversationEvent>[2];
+  logConversationEvent(sql, "conversation_created", row, Date.now(), { data: { via: "chat" } });
+};
+
+const make = (input: Record<string, unknown>) => kit.run(automation.create(people.admin, { trigger: "visitor-message", conditions: [], ...input }));
+/** Turns every rule off (each test starts from a quiet log). */
+const quiet = async () => {
+  for (const rule of await kit.run(automation.list(people.admin))) if (rule.enabled) await kit.run(automation.setEnabled(people.admin, rule.id, false));
+};
+const pass = () => kit.run(automation.runPass());
+const reread = async (rule: AutomationRule) => kit.run(automation.get(people.admin, rule.id));
+
+beforeAll(async () => {
+  kit = await openKit();
+  const inbox = await kit.run(Inbox);
+  labels = await kit.run(Labels);
+  const routing = await kit.run(Routing);
+  automation = makeAutomation({
+    db: kit.db,
+    inbox,
+    labels,
+    routing,
+    snoozes: makeSnoozes(kit.db, kit.live),
+    businessHours: () => Effect.succeed({ timezone: "UTC", hours: [] }),
+  });
+  billing = (await kit.run(labels.create(people.admin, { name: "Billing", color: "blue" }))).id;
+  vip = (await kit.run(labels.create(people.admin, { name: "VIP", color: "purple" }))).id;
+});
+afterAll(() => kit.dispose());
+
+describe("keeping rules", () => {
+  it("refuses bad input at the field's path and stores nothing", async () => {
+    const failCreate = (input: unknown) => kit.fail(automation.create(people.admin, input)) as Promise<InvalidInput>;
+    const base = { name: "Billing", trigger: "visitor-message", conditions: [], actions: [{ type: "add-label", labelId: billing }] };
+    const pathsOf = async (input: unknown) => (await failCreate(input)).issues.map((i) => i.path);
+    expect(await pathsOf({ ...base, name: "  " })).toEqual(["name"]);
+    expect(await pathsOf({ ...base, trigger: "message-sent" })).toEqual(["trigger"]);
+    expect(await pathsOf({ ...base, actions: [] })).toEqual(["actions"]);
+    expect(await pathsOf({ ...base, conditions: [{ type: "message-contains", words: [] }] })).toEqual(["conditions[0].words"]);
+    expect(await pathsOf({ ...base, actions: [{ type: "snooze", minutes: 0 }] })).toEqual(["actions[0].minutes"]);
+    expect(await pathsOf({ ...base, actions: [base.actions[0], { type: "add-label", labelId: "label_gone" }] })).toEqual(["actions[1].labelId"]);
+    expect(await pathsOf({ ...base, conditions: [{ type: "inbox-is", inboxId: "inbox_nope" }] })).toEqual(["conditions[0].inboxId"]);
+    expect(await pathsOf({ ...base, actions: [{ type: "assign", userId: people.ana.id }] })).toEqual(["actions[0].userId"]);
+    expect(await pathsOf({ ...base, actions: [{ type: "reply", savedReplyId: "sr_nope" }] })).toEqual(["actions[0].savedReplyId"]);
+    const forbidden = (await kit.fail(automation.create(people.alex, base))) as Forbidden;
+    expect(forbidden._tag).toBe("Forbidden");
+    expect(ruleCount()).toBe(0);
+  });
+
+  it("keeps rules in order and moves them up and down", async () => {
+    const a = await make({ name: "A", enabled: false, actions: [{ type: "add-label", labelId: vip }] });
+    const b = await make({ name: "B", enabled: false, actions: [{ type: "add-label", labelId: vip }] });
+    const names = async () => (await kit.run(automation.list(people.admin))).map((r) => r.name);
+    expect(await names()).toEqual(["A", "B"]);
+    await kit.run(automation.move(people.admin, b.id, "up"));
+    expect(await names()).toEqual(["B", "A"]);
+    await kit.run(automation.move(people.admin, b.id, "up"));
+    expect(await names()).toEqual(["B", "A"]);
+    await kit.run(automation.remove(people.admin, a.id));
+    await kit.run(automation.remove(people.admin, b.id));
+    expect(ruleCount()).toBe(0);
+  });
+});
+
+describe("the Automation user", () => {
+  it("exists once a rule does, disabled, and is in no user list nor anyone's to edit or enable", async () => {
+    await make({ name: "Makes the user", enabled: false, actions: [{ type: "add-label", labelId: vip }] });
+    expect(sql("SELECT name, role, disabled_at IS NOT NULL AS disabled FROM users WHERE id = ?").get(AUTOMATION_ACTOR.id)).toEqual({
+      name: "Automation",
+      role: "admin",
+      disabled: 1,
+    });
+    const users = await kit.run(Effect.flatMap(Accounts.Accounts, (a) => a.listUsers({ includeDisabled: true })).pipe(Effect.provide(Accounts.layer)));
+    expect(users.map((u) => u.id)).not.toContain(AUTOMATION_ACTOR.id);
+    const enable = (await kit.fail(
+      Effect.flatMap(Workspace.Workspace, (w) => w.setDisabled(people.admin, AUTOMATION_ACTOR.id, false)).pipe(Effect.provide(Workspace.layer)),
+    )) as NotFound;
+    expect(enable._tag).toBe("NotFound");
+    const admin = await kit.run(Effect.flatMap(Accounts.Accounts, (a) => a.getUser(people.admin.id)).pipe(Effect.provide(Accounts.layer)));
+    const password = (await kit.fail(
+      Effect.flatMap(Accounts.Accounts, (a) => a.setPassword(admin, AUTOMATION_ACTOR.id, { password: "a long new password 123" })).pipe(
+        Effect.provide(Accounts.layer),
+      ),
+    )) as NotFound;
+    expect(password._tag).toBe("NotFound");
+    expect(sql("SELECT disabled_at IS NOT NULL AS disabled FROM users WHERE id = ?").get(AUTOMATION_ACTOR.id)).toEqual({ disabled: 1 });
+    for (const rule of await kit.run(automation.list(people.admin))) await kit.run(automation.remove(people.admin, rule.id));
+  });
+});
+
+describe("the pass", () => {
+  it("with no enabled rule reads and moves nothing; the first rule starts at the log's end", async () => {
+    const old = kit.conversation({ inboxId: "inbox_sales" });
+    visitorWrites(old, "an invoice from before");
+    const before = cursor();
+    expect(await pass()).toEqual({ events: 0, fired: 0, failed: 0 });
+    expect(cursor()).toBe(before);
+    await make({ name: "Billing words", actions: [{ type: "add-label", labelId: billing }] });
+    expect(cursor()).toBeGreaterThan(before);
+    await pass();
+    expect(labelsOf(old)).toEqual([]);
+    await quiet();
+  });
+
+  it("fires on its trigger only when the conditions hold, through the single actions as Automation", async () => {
+    const rule = await make({
+      name: "Sales invoices",
+      trigger: "visitor-message",
+      conditions: [
+        { type: "inbox-is", inboxId: "inbox_sales" },
+        { type: "message-contains", words: ["invoice", "rechnung"] },
+      ],
+      actions: [
+        { type: "add-label", labelId: billing },
+        { type: "assign", userId: people.sam.id },
+        { type: "comment", text: "Routed by the billing rule" },
+      ],
+    });
+    const start = cursor();
+    const hit = kit.conversation({ inboxId: "inbox_sales" });
+    const otherWords = kit.conversation({ inboxId: "inbox_sales" });
+    const otherInbox = kit.conversation({ inboxId: "inbox_support" });
+    const wrongTrigger = kit.conversation({ inboxId: "inbox_sales", messages: [{ author: "visitor", text: "my INVOICE" }] });
+    visitorWrites(hit, "Where is my INVOICE?");
+    visitorWrites(otherWords, "Hello there");
+    visitorWrites(otherInbox, "invoice please");
+    created(wrongTrigger);
+
+    const outcome = await pass();
+    expect((await reread(rule)).lastError).toBeNull();
+    expect(outcome).toMatchObject({ fired: 1, failed: 0 });
+    expect(labelsOf(hit)).toEqual([billing]);
+    expect(conversationState(kit, hit).assignee_id).toBe(people.sam.id);
+    expect(commentsOf(hit)).toEqual(["Routed by the billing rule"]);
+    expect(eventsOf(hit, "label_added").map((e) => e.user_id)).toEqual([AUTOMATION_ACTOR.id]);
+    expect(eventsOf(hit, "assigned").map((e) => JSON.parse(e.data!).by)).toEqual([AUTOMATION_ACTOR.id]);
+    for (const id of [otherWords, otherInbox, wrongTrigger]) {
+      expect(labelsOf(id)).toEqual([]);
+      expect(conversationState(kit, id).assignee_id).toBeNull();
+    }
+    const after = await reread(rule);
+    expect(after.lastRunAt).not.toBeNull();
+    expect(after.lastError).toBeNull();
+
+    // Again: the cursor has moved past these events; nothing runs twice.
+    expect(await pass()).toEqual({ events: 0, fired: 0, failed: 0 });
+    expect(commentsOf(hit)).toHaveLength(1);
+
+    // A crash before the cursor moved runs the event again: nothing is done twice.
+    sql("UPDATE automation_cursor SET after_event_id = ?").run(start);
+    expect(await pass()).toMatchObject({ fired: 1, failed: 0 });
+    expect(commentsOf(hit)).toHaveLength(1);
+    expect(eventsOf(hit, "label_added")).toHaveLength(1);
+    expect(eventsOf(hit, "assigned")).toHaveLength(1);
+    await quiet();
+  });
+
+  it("closes an email conversation by its subject", async () => {
+    kit.db.sqlite.prepare("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_mail', 'inbox_support', 'email', 'Mail', ?)").run(Date.now());
+    await make({
+      name: "Unsubscribes",
+      trigger: "visitor-message",
+      conditions: [
+        { type: "channel-kind-is", kind: "email" },
+        { type: "subject-contains", words: ["unsubscribe"] },
+      ],
+      actions: [{ type: "set-status", status: "closed" }],
+    });
+    const mail = kit.conversation({ channelId: "chan_mail", inboxId: "inbox_support" });
+    const other = kit.conversation({ channelId: "chan_mail", inboxId: "inbox_support" });
+    visitorWrites(mail, "please stop", { subject: "Unsubscribe me" });
+    visitorWrites(other, "unsubscribe is in the text only", { subject: "A question" });
+    await pass();
+    expect(conversationState(kit, mail).status).toBe("closed");
+    expect(eventsOf(mail, "status_changed").map((e) => e.user_id)).toEqual([AUTOMATION_ACTOR.id]);
+    expect(conversationState(kit, other).status).toBe("open");
+    await quiet();
+  });
+
+  it("leaves a disabled rule alone", async () => {
+    const rule = await make({ name: "Off", enabled: false, actions: [{ type: "add-label", labelId: vip }] });
+    const id = kit.conversation();
+    visitorWrites(id, "hi");
+    await pass();
+    expect(labelsOf(id)).toEqual([]);
+    expect((await reread(rule)).lastRunAt).toBeNull();
+  });
+
+  it("runs rules in their order: a later rule sees an earlier one's label", async () => {
+    const tagger = await make({ name: "Tag VIP", conditions: [{ type: "message-contains", words: ["vip"] }], actions: [{ type: "add-label", labelId: vip }] });
+    const noter = await make({
+      name: "Note VIPs",
+      conditions: [{ type: "label-present", labelId: vip }],
+      actions: [{ type: "comment", text: "VIP: answer first" }],
+    });
+    const first = kit.conversation();
+    visitorWrites(first, "I am a VIP");
+    await pass();
+    expect(commentsOf(first)).toEqual(["VIP: answer first"]);
+
+    // The other way round, the note's condition is checked before the label exists.
+    await kit.run(automation.move(people.admin, noter.id, "up"));
+    const second = kit.conversation();
+    visitorWrites(second, "another vip");
+    await pass();
+    expect(labelsOf(second)).toEqual([vip]);
+    expect(commentsOf(second)).toEqual([]);
+    await kit.run(automation.remove(people.admin, tagger.id));
+    await kit.run(automation.remove(people.admin, noter.id));
+  });
+
+  it("does not let a rule's own changes trigger rules", async () => {
+    const reopener = await make({ name: "Reopen on close", trigger: "conversation-closed", actions: [{ type: "set-status", status: "open" }] });
+    const closer = await make({ name: "Close on reopen", trigger: "conversation-reopened", actions: [{ type: "set-status", status: "closed" }] });
+    const id = kit.conversation();
+    const inbox = await kit.run(Inbox);
+    await kit.run(inbox.close(id, conversationState(kit, id).version, people.alex));
+    await pass();
+    await pass();
+    expect(conversationState(kit, id).status).toBe("open");
+    expect((await reread(reopener)).lastRunAt).not.toBeNull();
+    expect((await reread(closer)).lastRunAt).toBeNull();
+    await quiet();
+  });
+
+  it("records a failing action and goes on with the other actions and rules", async () => {
+    const doomed = (await kit.run(labels.create(people.admin, { name: "Doomed", color: "red" }))).id;
+    const broken = await make({
+      name: "Broken label",
+      actions: [
+        { type: "add-label", labelId: doomed },
+        { type: "assign", userId: people.bo.id },
+      ],
+    });
+    const next = await make({ name: "Still runs", actions: [{ type: "add-label", labelId: vip }] });
+    await kit.run(labels.remove(people.admin, doomed));
+    const id = kit.conversation();
+    visitorWrites(id, "hello");
+    expect(await pass()).toMatchObject({ fired: 2, failed: 1 });
+    expect(conversationState(kit, id).assignee_id).toBe(people.bo.id);
+    expect(labelsOf(id)).toEqual([vip]);
+    const recorded = await reread(broken);
+    expect(recorded.lastError?.message).toMatch(/^Action 1 \(add-label\): /);
+    expect((await reread(next)).lastError).toBeNull();
+
+    // Saving the rule again clears its error.
+    await kit.run(
+      automation.update(people.admin, broken.id, { name: "Fixed", trigger: "visitor-message", conditions: [], actions: [{ type: "assign", userId: people.bo.id }] }),
+    );
+    expect((await reread(broken)).lastError).toBeNull();
+    await quiet();
+  });
+});

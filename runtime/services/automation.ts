@@ -1,0 +1,676 @@
+/**
+ * Automation rules: "when <trigger>, if <conditions>, then <actions>", kept by admins
+ * (Settings → Automation) and applied by a background pass over the append-only `events` log.
+ *
+ * - A rule has a name, an enabled flag, a position (rules run in that order), one trigger
+ *   (conversation created, handed off, visitor message, closed, reopened), conditions that must
+ *   all hold and an ordered list of actions. Conditions and actions are decoded by their
+ *   Schemas on every write (InvalidInput at the field's path, nothing stored) and every read.
+ * - The pass (like the outgoing webhooks' fan-out) reads the events after a cursor (migration
+ *   37), and for each event that is a trigger runs every enabled rule of that trigger in order
+ *   whose conditions hold, through the same single actions the inbox's pages use (Labels,
+ *   Inbox, Routing, Snoozes) acting as the Automation user (`AUTOMATION_ACTOR`), so events,
+ *   live updates, webhooks and reports see the change like any other. The cursor moves in the
+ *   same write that records the rules' last run. With no enabled rule a pass is one read and no
+ *   write; enabling the first rule moves the cursor to the log's end (no run over history).
+ * - No loops: events the Automation user made never trigger rules.
+ * - A failing action (its label deleted, a status move that does not apply) is recorded as the
+ *   rule's last error; the rule's other actions, the other rules and the pass go on.
+ */
+import { Context, Effect, Either, Layer, Schema as S } from "effect";
+import { businessIntervals, type BusinessHours } from "../core/business-time.js";
+import { nameKey } from "../sql/name-key.js";
+import { parseJsonObject } from "./channels.js";
+import * as wallClock from "./clock.js";
+import { Database, type DatabaseShape } from "./database.js";
+import { Forbidden, InvalidInput, NotFound } from "./errors.js";
+import { newId } from "./ids.js";
+import { AUTOMATION_ACTOR, decodeInput, ensureAutomationUser, invalid, worksInInboxes, type Actor } from "./inbox-access.js";
+import { Inbox, statusMoveTo, type InboxShape } from "./inbox.js";
+import { Labels, type LabelsShape } from "./labels.js";
+import { MacroAction } from "./macros.js";
+import { makePassLoop } from "./pass-loop.js";
+import { Reports } from "./reports.js";
+import { Routing, type RoutingShape } from "./routing.js";
+import { Snoozes, type SnoozesShape } from "./snoozes.js";
+
+// ---------------------------------------------------------------------------------------------
+// Contract
+
+/** What can start a rule, in the order the settings page lists them. */
+export const AUTOMATION_TRIGGERS = ["conversation-created", "handed-off", "visitor-message", "conversation-closed", "conversation-reopened"] as const;
+export type AutomationTrigger = (typeof AUTOMATION_TRIGGERS)[number];
+
+export const AUTOMATION_TRIGGER_LABELS: Readonly<Record<AutomationTrigger, string>> = {
+  "conversation-created": "A conversation is created (any channel)",
+  "handed-off": "A conversation is handed off to the inbox (by a bot, or an agent takes over)",
+  "visitor-message": "The visitor (or email sender) writes",
+  "conversation-closed": "A conversation is closed",
+  "conversation-reopened": "A closed conversation is reopened",
+};
+
+export const MAX_RULE_CONDITIONS = 20;
+export const MAX_RULE_ACTIONS = 20;
+export const MAX_RULE_NAME = 80;
+/** Longest snooze an action may ask for: 30 days. */
+export const MAX_RULE_SNOOZE_MINUTES = 30 * 24 * 60;
+/** How often the loop runs when nothing wakes it: rules apply within about a second. */
+export const AUTOMATION_LOOP_MS = 1_000;
+const EVENTS_PER_PASS = 500;
+const MAX_ERROR = 500;
+
+const Ref = (what: string) =>
+  S.String.pipe(S.minLength(1, { message: () => `pick ${what}` }), S.maxLength(100, { message: () => `${what} is an id of at most 100 characters` }));
+
+/** Words to look for: at least one, each 1–100 characters after trimming, at most 20. */
+const Words = S.Array(
+  S.Trim.pipe(S.minLength(1, { message: () => "a word is not empty" }), S.maxLength(100, { message: () => "a word is at most 100 characters" })),
+).pipe(S.minItems(1, { message: () => "enter at least one word" }), S.maxItems(20, { message: () => "at most 20 words" }));
+
+export const CHANNEL_KINDS = ["chat", "email", "messenger", "form"] as const;
+
+/** One condition of a rule (outside input: tagged by `type`). */
+export const RuleCondition = S.Union(
+  S.Struct({ type: S.Literal("inbox-is"), inboxId: Ref("an inbox") }),
+  S.Struct({ type: S.Literal("inbox-is-not"), inboxId: Ref("an inbox") }),
+  S.Struct({
+    type: S.Literal("channel-kind-is"),
+    kind: S.Literal(...CHANNEL_KINDS).annotations({ message: () => ({ message: `pick a channel kind: ${CHANNEL_KINDS.join(", ")}`, override: true }) }),
+  }),
+  S.Struct({ type: S.Literal("channel-is"), channelId: Ref("a channel") }),
+  S.Struct({ type: S.Literal("message-contains"), words: Words }),
+  S.Struct({ type: S.Literal("subject-contains"), words: Words }),
+  S.Struct({ type: S.Literal("label-present"), labelId: Ref("a label") }),
+  S.Struct({ type: S.Literal("label-absent"), labelId: Ref("a label") }),
+  S.Struct({ type: S.Literal("contact-known") }),
+  S.Struct({ type: S.Literal("contact-unknown") }),
+  S.Struct({
+    type: S.Literal("page-url-contains"),
+    text: S.Trim.pipe(S.minLength(1, { message: () => "enter part of the page address" }), S.maxLength(500, { message: () => "at most 500 characters" })),
+  }),
+  S.Struct({ type: S.Literal("business-hours-open") }),
+  S.Struct({ type: S.Literal("business-hours-closed") }),
+);
+export type RuleCondition = typeof RuleCondition.Type;
+
+// The single actions a macro has, with the same Schemas (so the same messages and limits).
+const [addLabel, removeLabel, assign, assignTeam, , setStatus, , comment] = MacroAction.members;
+
+/** One action of a rule (outside input: tagged by `type`). */
+export const RuleAction = S.Union(
+  addLabel,
+  removeLabel,
+  assign,
+  assignTeam,
+  S.Struct({ type: S.Literal("route") }),
+  setStatus,
+  S.Struct({
+    type: S.Literal("snooze"),
+    minutes: S.Number.pipe(
+      S.int({ message: () => "a snooze is a whole number of minutes" }),
+      S.between(1, MAX_RULE_SNOOZE_MINUTES, { message: () => `a snooze is between 1 minute and ${MAX_RULE_SNOOZE_MINUTES / 1440} days` }),
+    ),
+  }),
+  comment,
+  S.Struct({ type: S.Literal("reply"), savedReplyId: Ref("a saved reply") }),
+);
+export type RuleAction = typeof RuleAction.Type;
+
+const isTrigger = (text: string): text is AutomationTrigger => (AUTOMATION_TRIGGERS as ReadonlyArray<string>).includes(text);
+
+/** A rule as an admin writes it (form or JSON). */
+export const RuleInput = S.Struct({
+  name: S.Trim.pipe(
+    S.minLength(1, { message: () => "enter a name" }),
+    S.maxLength(MAX_RULE_NAME, { message: () => `a name is at most ${MAX_RULE_NAME} characters` }),
+  ),
+  enabled: S.optionalWith(S.Boolean, { default: () => true }),
+  trigger: S.String.pipe(
+    S.filter(isTrigger, { message: (issue) => `pick a trigger: ${AUTOMATION_TRIGGERS.join(", ")} (not ${JSON.stringify(issue.actual)})` }),
+  ),
+  conditions: S.Array(RuleCondition).pipe(S.maxItems(MAX_RULE_CONDITIONS, { message: () => `a rule has at most ${MAX_RULE_CONDITIONS} conditions` })),
+  actions: S.Array(RuleAction).pipe(
+    S.minItems(1, { message: () => "add at least one action" }),
+    S.maxItems(MAX_RULE_ACTIONS, { message: () => `a rule has at most ${MAX_RULE_ACTIONS} actions` }),
+  ),
+});
+export type RuleInput = typeof RuleInput.Type;
+
+export interface AutomationRule {
+  readonly id: string;
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly position: number;
+  readonly trigger: AutomationTrigger;
+  readonly conditions: ReadonlyArray<RuleCondition>;
+  readonly actions: ReadonlyArray<RuleAction>;
+  readonly lastRunAt: number | null;
+  readonly lastError: { readonly message: string; readonly at: number } | null;
+  readonly updatedAt: number;
+}
+
+export interface AutomationPassResult {
+  /** Trigger events read. */
+  readonly events: number;
+  /** Rules run (conditions held). */
+  readonly fired: number;
+  /** Actions that failed. */
+  readonly failed: number;
+}
+
+export interface AutomationShape {
+  /** Every rule in order (admins). */
+  readonly list: (actor: Actor) => Effect.Effect<ReadonlyArray<AutomationRule>, Forbidden>;
+  /** One rule (admins). */
+  readonly get: (actor: Actor, id: string) => Effect.Effect<AutomationRule, Forbidden | NotFound>;
+  /** Adds a rule at the end; it hears events from now on. InvalidInput at the field (`actions[i].labelId` for an unknown label). */
+  readonly create: (actor: Actor, input: unknown) => Effect.Effect<AutomationRule, Forbidden | InvalidInput>;
+  /** Rewrites a rule (its last error is cleared); enabling it again hears events from now on. */
+  readonly update: (actor: Actor, id: string, input: unknown) => Effect.Effect<AutomationRule, Forbidden | InvalidInput | NotFound>;
+  /** Turns a rule on or off. */
+  readonly setEnabled: (actor: Actor, id: string, enabled: boolean) => Effect.Effect<AutomationRule, Forbidden | NotFound>;
+  /** Swaps a rule with the one before (`up`) or after (`down`); nothing at the ends. */
+  readonly move: (actor: Actor, id: string, direction: "up" | "down") => Effect.Effect<ReadonlyArray<AutomationRule>, Forbidden | NotFound>;
+  /** Deletes a rule. */
+  readonly remove: (actor: Actor, id: string) => Effect.Effect<void, Forbidden | NotFound>;
+  /** One pass over the new events; resolves with what it did. */
+  readonly runPass: () => Effect.Effect<AutomationPassResult>;
+  /** Asks the loop for a pass now. */
+  readonly wake: () => void;
+  /** Starts the loop (a first pass at once, then every `intervalMs`); returns its stop. */
+  readonly start: (intervalMs?: number) => () => void;
+}
+
+export class Automation extends Context.Tag("Automation")<Automation, AutomationShape>() {}
+
+// ---------------------------------------------------------------------------------------------
+// Pure parts
+
+/** What the conditions look at, about one conversation at one event. */
+export interface RuleFacts {
+  readonly inboxId: string;
+  readonly channelId: string;
+  readonly channelKind: string;
+  /** The visitor's message: the event's own, else the conversation's latest (null: none). */
+  readonly text: string | null;
+  /** That message's email subject (null: not an email). */
+  readonly subject: string | null;
+  readonly labelIds: ReadonlySet<string>;
+  readonly contactKnown: boolean;
+  /** The chat's page address (null for other channels). */
+  readonly pageUrl: string | null;
+  /** Whether the workspace is open now (true when it has no business hours). */
+  readonly businessOpen: boolean;
+}
+
+/** True when `text` contains any of `words`, whatever their case in any script. Pure. */
+export const containsAny = (text: string | null, words: ReadonlyArray<string>): boolean => {
+  if (text === null) return false;
+  const haystack = nameKey(text);
+  return words.some((w) => haystack.includes(nameKey(w)));
+};
+
+/** True when one condition holds for the facts. Pure. */
+export const conditionHolds = (condition: RuleCondition, facts: RuleFacts): boolean => {
+  switch (condition.type) {
+    case "inbox-is":
+      return facts.inboxId === condition.inboxId;
+    case "inbox-is-not":
+      return facts.inboxId !== condition.inboxId;
+    case "channel-kind-is":
+      return facts.channelKind === condition.kind;
+    case "channel-is":
+      return facts.channelId === condition.channelId;
+    case "message-contains":
+      return containsAny(facts.text, condition.words);
+    case "subject-contains":
+      return containsAny(facts.subject, condition.words);
+    case "label-present":
+      return facts.labelIds.has(condition.labelId);
+    case "label-absent":
+      return !facts.labelIds.has(condition.labelId);
+    case "contact-known":
+      return facts.contactKnown;
+    case "contact-unknown":
+      return !facts.contactKnown;
+    case "page-url-contains":
+      return facts.channelKind === "chat" && containsAny(facts.pageUrl, [condition.text]);
+    case "business-hours-open":
+      return facts.businessOpen;
+    case "business-hours-closed":
+      return !facts.businessOpen;
+  }
+};
+
+/** True when every condition holds (no conditions: always). Pure. */
+export const ruleMatches = (conditions: ReadonlyArray<RuleCondition>, facts: RuleFacts): boolean => conditions.every((c) => conditionHolds(c, facts));
+
+/** The trigger an event of the log is, or null. Pure. */
+export const triggerOf = (type: string, data: Record<string, unknown>): AutomationTrigger | null => {
+  switch (type) {
+    case "conversation_created":
+      return "conversation-created";
+    case "handoff":
+    case "agent_took_over":
+      return "handed-off";
+    case "message_created":
+      return data.author === "visitor" && data.internal !== true ? "visitor-message" : null;
+    case "status_changed":
+      return data.to === "closed" ? "conversation-closed" : data.from === "closed" ? "conversation-reopened" : null;
+    default:
+      return null;
+  }
+};
+
+/** True when the Automation user made the event: such events never trigger rules (no loops). Pure. */
+export const madeByAutomation = (userId: string | null, data: Record<string, unknown>): boolean =>
+  userId === AUTOMATION_ACTOR.id || data.by === AUTOMATION_ACTOR.id;
+
+/** True when the workspace is open at `at` (always, when it has no hours). Pure. */
+export const businessOpenAt = (hours: BusinessHours, at: number): boolean => hours.hours.length === 0 || businessIntervals(hours, at, at + 1).length > 0;
+
+const SOURCE_TYPES = ["conversation_created", "handoff", "agent_took_over", "message_created", "status_changed"] as const;
+
+const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
+
+/** A failed action's reason, from the single action's error. Pure. */
+const reasonOf = (error: unknown): string => {
+  const e = error as { readonly _tag?: string; readonly message?: string; readonly entity?: string; readonly issues?: ReadonlyArray<{ readonly message: string }> };
+  switch (e._tag) {
+    case "InvalidInput":
+      return e.issues?.[0]?.message ?? "not allowed";
+    case "NotFound":
+      return `the ${e.entity ?? "thing it names"} no longer exists`;
+    case "Conflict":
+    case "Forbidden":
+      return (e.message ?? "does not apply").replace(/\.$/, "");
+    default:
+      return `unexpected error: ${String(error)}`;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+// Rows
+
+interface Row {
+  readonly id: string;
+  readonly name: string;
+  readonly enabled: number;
+  readonly position: number;
+  readonly trigger: string;
+  readonly conditions: string;
+  readonly actions: string;
+  readonly starts_after_event_id: number;
+  readonly last_run_at: number | null;
+  readonly last_error: string | null;
+  readonly last_error_at: number | null;
+  readonly updated_at: number;
+}
+
+const COLUMNS = "id, name, enabled, position, trigger, conditions, actions, starts_after_event_id, last_run_at, last_error, last_error_at, updated_at";
+const decodeConditions = S.decodeUnknownEither(S.parseJson(S.Array(RuleCondition)));
+const decodeActions = S.decodeUnknownEither(S.parseJson(S.Array(RuleAction)));
+
+const toRule = (row: Row): AutomationRule => ({
+  id: row.id,
+  name: row.name,
+  enabled: row.enabled === 1,
+  position: row.position,
+  // Written through RuleInput; a hand-edited row that does not decode runs nothing rather than failing the pass.
+  trigger: isTrigger(row.trigger) ? row.trigger : "conversation-created",
+  conditions: Either.getOrElse(decodeConditions(row.conditions), () => [] as ReadonlyArray<RuleCondition>),
+  actions: Either.getOrElse(decodeActions(row.actions), () => [] as ReadonlyArray<RuleAction>),
+  lastRunAt: row.last_run_at,
+  lastError: row.last_error === null || row.last_error_at === null ? null : { message: row.last_error, at: row.last_error_at },
+  updatedAt: row.updated_at,
+});
+
+interface EventRow {
+  readonly id: number;
+  readonly type: string;
+  readonly conversation_id: string | null;
+  readonly user_id: string | null;
+  readonly data: string | null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The service
+
+const adminOnly = (actor: Actor) =>
+  actor.role === "admin" ? Effect.void : Effect.fail(new Forbidden({ message: "Only admins can manage automation rules." }));
+
+export interface AutomationDeps {
+  readonly db: DatabaseShape;
+  readonly inbox: InboxShape;
+  readonly labels: LabelsShape;
+  readonly snoozes: SnoozesShape;
+  readonly routing: RoutingShape;
+  /** The workspace's business hours and time zone, as the reports read them. */
+  readonly businessHours: () => Effect.Effect<BusinessHours>;
+}
+
+/** The Automation service over the store and the single actions it runs (exported for tests). */
+export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
+  const { db, inbox, labels, snoozes, routing } = deps;
+  const prepare = db.prepare;
+  const actor = AUTOMATION_ACTOR;
+
+  const readRow = (id: string) => prepare(`SELECT ${COLUMNS} FROM automation_rules WHERE id = ?`).get(id) as Row | undefined;
+  const existing = (id: string): Effect.Effect<Row, NotFound> =>
+    Effect.suspend(() => {
+      const row = readRow(id);
+      return row ? Effect.succeed(row) : Effect.fail(new NotFound({ entity: "automation rule", id }));
+    });
+  const allRules = () => (prepare(`SELECT ${COLUMNS} FROM automation_rules ORDER BY position, id`).all() as Row[]).map(toRule);
+  const logEnd = () => (prepare("SELECT COALESCE((SELECT max(id) FROM events), 0) AS id").get() as { id: number }).id;
+
+  const exists = (sql: string, id: string) => prepare(sql).get(id) !== undefined;
+
+  /** The input's references, each checked against the workspace; the first unknown one at its path. */
+  const checkReferences = (input: RuleInput): InvalidInput | null => {
+    for (const [i, c] of input.conditions.entries()) {
+      const at = `conditions[${i}]`;
+      if ((c.type === "inbox-is" || c.type === "inbox-is-not") && !exists("SELECT 1 FROM inboxes WHERE id = ?", c.inboxId)) return invalid(`${at}.inboxId`, "no such inbox");
+      if (c.type === "channel-is" && !exists("SELECT 1 FROM channels WHERE id = ?", c.channelId)) return invalid(`${at}.channelId`, "no such channel");
+      if ((c.type === "label-present" || c.type === "label-absent") && !exists("SELECT 1 FROM labels WHERE id = ?", c.labelId)) return invalid(`${at}.labelId`, "no such label");
+    }
+    for (const [i, a] of input.actions.entries()) {
+      const at = `actions[${i}]`;
+      if ((a.type === "add-label" || a.type === "remove-label") && !exists("SELECT 1 FROM labels WHERE id = ?", a.labelId)) return invalid(`${at}.labelId`, "no such label");
+      if (a.type === "assign") {
+        const user = prepare("SELECT id, role, disabled_at FROM users WHERE id = ?").get(a.userId) as (Actor & { disabled_at: number | null }) | undefined;
+        if (user === undefined || user.id === AUTOMATION_ACTOR.id) return invalid(`${at}.userId`, "no such person");
+        if (user.disabled_at !== null || !worksInInboxes(user)) return invalid(`${at}.userId`, "this person does not work in inboxes");
+      }
+      if (a.type === "assign-team" && !exists("SELECT 1 FROM teams WHERE id = ?", a.teamId)) return invalid(`${at}.teamId`, "no such team");
+      if (a.type === "reply" && !exists("SELECT 1 FROM saved_replies WHERE id = ?", a.savedReplyId)) return invalid(`${at}.savedReplyId`, "no such saved reply");
+    }
+    return null;
+  };
+
+  const decode = Effect.fn("Automation.decode")(function* (raw: unknown) {
+    const input = yield* decodeInput(RuleInput, raw);
+    const issue = checkReferences(input);
+    if (issue !== null) return yield* Effect.fail(issue);
+    return input;
+  });
+
+  /**
+   * Inside a write that enables a rule: when no other rule is enabled the pass has not been
+   * reading, so its cursor jumps to the log's end instead of walking the history.
+   */
+  const catchUpCursorIfIdle = (exceptId: string, end: number) => {
+    const others = prepare("SELECT count(*) AS n FROM automation_rules WHERE enabled = 1 AND id <> ?").get(exceptId) as { n: number };
+    if (others.n === 0) prepare("UPDATE automation_cursor SET after_event_id = max(after_event_id, ?) WHERE id = 1").run(end);
+  };
+
+  const create: AutomationShape["create"] = Effect.fn("Automation.create")(function* (admin, raw) {
+    yield* adminOnly(admin);
+    const input = yield* decode(raw);
+    const id = newId("rule");
+    yield* Effect.orDie(
+      db.writeEffect(() => {
+        const now = wallClock.now();
+        ensureAutomationUser(prepare, now);
+        const end = logEnd();
+        if (input.enabled) catchUpCursorIfIdle(id, end);
+        const position = (prepare("SELECT COALESCE(max(position), 0) + 1 AS p FROM automation_rules").get() as { p: number }).p;
+        prepare(
+          `INSERT INTO automation_rules (id, name, enabled, position, trigger, conditions, actions, starts_after_event_id, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(id, input.name, input.enabled ? 1 : 0, position, input.trigger, JSON.stringify(input.conditions), JSON.stringify(input.actions), end, admin.id, now, now);
+      }),
+    );
+    return toRule(readRow(id)!);
+  });
+
+  /** Writes `enabled` (and the rest, when given); a rule turned on hears events from now on. */
+  const applyUpdate = (id: string, enabled: boolean, input: RuleInput | null) =>
+    Effect.orDie(
+      db.writeEffect(() => {
+        const before = prepare("SELECT enabled FROM automation_rules WHERE id = ?").get(id) as { enabled: number } | undefined;
+        if (before === undefined) return false;
+        const now = wallClock.now();
+        ensureAutomationUser(prepare, now);
+        if (enabled && before.enabled === 0) {
+          const end = logEnd();
+          catchUpCursorIfIdle(id, end);
+          prepare("UPDATE automation_rules SET starts_after_event_id = ? WHERE id = ?").run(end, id);
+        }
+        if (input === null) prepare("UPDATE automation_rules SET enabled = ?, updated_at = ? WHERE id = ?").run(enabled ? 1 : 0, now, id);
+        else {
+          prepare(
+            `UPDATE automation_rules SET name = ?, enabled = ?, trigger = ?, conditions = ?, actions = ?, last_error = NULL, last_error_at = NULL, updated_at = ?
+              WHERE id = ?`,
+          ).run(input.name, enabled ? 1 : 0, input.trigger, JSON.stringify(input.conditions), JSON.stringify(input.actions), now, id);
+        }
+        return true;
+      }),
+    );
+
+  const update: AutomationShape["update"] = Effect.fn("Automation.update")(function* (admin, id, raw) {
+    yield* adminOnly(admin);
+    yield* existing(id);
+    const input = yield* decode(raw);
+    if (!(yield* applyUpdate(id, input.enabled, input))) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
+    return toRule(readRow(id)!);
+  });
+
+  const setEnabled: AutomationShape["setEnabled"] = Effect.fn("Automation.setEnabled")(function* (admin, id, enabled) {
+    yield* adminOnly(admin);
+    if (!(yield* applyUpdate(id, enabled, null))) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
+    return toRule(readRow(id)!);
+  });
+
+  const move: AutomationShape["move"] = Effect.fn("Automation.move")(function* (admin, id, direction) {
+    yield* adminOnly(admin);
+    const found = yield* Effect.orDie(
+      db.writeEffect(() => {
+        const row = prepare("SELECT id, position FROM automation_rules WHERE id = ?").get(id) as { id: string; position: number } | undefined;
+        if (row === undefined) return false;
+        const neighbour = prepare(
+          direction === "up"
+            ? "SELECT id, position FROM automation_rules WHERE position < ? OR (position = ? AND id < ?) ORDER BY position DESC, id DESC LIMIT 1"
+            : "SELECT id, position FROM automation_rules WHERE position > ? OR (position = ? AND id > ?) ORDER BY position, id LIMIT 1",
+        ).get(row.position, row.position, row.id) as { id: string; position: number } | undefined;
+        if (neighbour === undefined) return true;
+        // Equal positions (none are written, but a hand edit could) still swap: the order is by (position, id).
+        const [a, b] = neighbour.position === row.position ? (direction === "up" ? [row.position - 1, row.position] : [row.position + 1, row.position]) : [neighbour.position, row.position];
+        prepare("UPDATE automation_rules SET position = ? WHERE id = ?").run(a, row.id);
+        prepare("UPDATE automation_rules SET position = ? WHERE id = ?").run(b, neighbour.id);
+        return true;
+      }),
+    );
+    if (!found) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
+    return allRules();
+  });
+
+  const remove: AutomationShape["remove"] = Effect.fn("Automation.remove")(function* (admin, id) {
+    yield* adminOnly(admin);
+    const changes = yield* Effect.orDie(db.writeEffect(() => prepare("DELETE FROM automation_rules WHERE id = ?").run(id).changes));
+    if (changes === 0) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
+  });
+
+  // ---------------------------------------------------------------------------------------------
+  // The pass
+
+  /** The facts about a conversation at an event, read now; null when the conversation is gone. */
+  const factsOf = (conversationId: string, messageId: number | null, open: boolean): RuleFacts | null => {
+    const c = prepare(
+      `SELECT c.inbox_id, c.channel_id, c.contact_id, c.page_url, ch.kind FROM conversations c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = ?`,
+    ).get(conversationId) as { inbox_id: string; channel_id: string; contact_id: string | null; page_url: string | null; kind: string } | undefined;
+    if (c === undefined) return null;
+    const message = (
+      messageId !== null
+        ? prepare("SELECT text, payload FROM messages WHERE id = ? AND conversation_id = ?").get(messageId, conversationId)
+        : prepare("SELECT text, payload FROM messages WHERE conversation_id = ? AND author = 'visitor' AND is_internal = 0 ORDER BY id DESC LIMIT 1").get(
+            conversationId,
+          )
+    ) as { text: string; payload: string | null } | undefined;
+    const payload = message?.payload ? parseJsonObject(message.payload) : {};
+    const labelIds = new Set(
+      (prepare("SELECT label_id FROM conversation_labels WHERE conversation_id = ?").all(conversationId) as Array<{ label_id: string }>).map((r) => r.label_id),
+    );
+    return {
+      inboxId: c.inbox_id,
+      channelId: c.channel_id,
+      channelKind: c.kind,
+      text: message?.text ?? null,
+      subject: c.kind === "email" && typeof payload.subject === "string" ? payload.subject : null,
+      labelIds,
+      contactKnown: c.contact_id !== null,
+      pageUrl: c.kind === "chat" ? c.page_url : null,
+      businessOpen: open,
+    };
+  };
+
+  const conversationNow = (id: string) =>
+    prepare("SELECT status, version, assignee_id, team_id FROM conversations WHERE id = ?").get(id) as
+      | { status: "bot" | "open" | "pending" | "closed"; version: number; assignee_id: string | null; team_id: string | null }
+      | undefined;
+
+  /** Runs one action through its single action; fails with the reason when it could not apply. */
+  const runAction = (
+    action: RuleAction,
+    conversationId: string,
+    key: string,
+    timeZone: string,
+  ): Effect.Effect<void, string> =>
+    Effect.suspend((): Effect.Effect<unknown, unknown> => {
+      const now = conversationNow(conversationId);
+      if (now === undefined) return Effect.fail(new NotFound({ entity: "conversation", id: conversationId }));
+      switch (action.type) {
+        case "add-label":
+          return labels.addToConversation(actor, conversationId, { labelId: action.labelId });
+        case "remove-label":
+          return labels.removeFromConversation(actor, conversationId, { labelId: action.labelId });
+        case "assign":
+          return now.assignee_id === action.userId ? Effect.void : inbox.assign(conversationId, { userId: action.userId }, now.version, actor);
+        case "assign-team":
+          return now.team_id === action.teamId ? Effect.void : inbox.assign(conversationId, { teamId: action.teamId }, now.version, actor);
+        case "route":
+          return routing.routeConversation(conversationId, { type: "routing" });
+        case "set-status":
+          // Already there is what the rule asked: nothing to do (and a retried pass does nothing twice).
+          return now.status === action.status ? Effect.void : inbox[statusMoveTo(action.status, now.status)](conversationId, now.version, actor);
+        case "snooze":
+          return snoozes.snooze(conversationId, { until: wallClock.now() + action.minutes * 60_000, timeZone }, now.version, actor);
+        case "comment":
+          // One id per rule, event and step: a pass retried after a crash stores the comment once.
+          return inbox.comment({ conversationId, text: action.text, clientMessageId: key }, actor);
+        case "reply": {
+          const saved = prepare("SELECT text FROM saved_replies WHERE id = ?").get(action.savedReplyId) as { text: string } | undefined;
+          if (saved === undefined) return Effect.fail(new NotFound({ entity: "saved reply", id: action.savedReplyId }));
+          return inbox.reply({ conversationId, text: saved.text, clientMessageId: key }, actor);
+        }
+      }
+    }).pipe(
+      Effect.asVoid,
+      Effect.mapError(reasonOf),
+      Effect.catchAllDefect((defect) => Effect.fail(reasonOf(defect))),
+    );
+
+  /** Runs a rule's actions in order; resolves with the failures (“Action 2: …”), the others done. */
+  const runRule = (rule: AutomationRule, conversationId: string, eventId: number, timeZone: string) =>
+    Effect.forEach(rule.actions, (action, i) =>
+      runAction(action, conversationId, `rule:${rule.id}:${eventId}:${i}`, timeZone).pipe(
+        Effect.as(null),
+        Effect.catchAll((reason) => Effect.succeed(`Action ${i + 1} (${action.type}): ${reason}`)),
+      ),
+    ).pipe(Effect.map((outcomes) => outcomes.filter((o): o is string => o !== null)));
+
+  const readCursor = () => (prepare("SELECT after_event_id FROM automation_cursor WHERE id = 1").get() as { after_event_id: number }).after_event_id;
+  const moveCursor = (to: number) => prepare("UPDATE automation_cursor SET after_event_id = max(after_event_id, ?) WHERE id = 1").run(to);
+
+  const pass = (): Effect.Effect<AutomationPassResult> =>
+    Effect.gen(function* () {
+      const empty = { events: 0, fired: 0, failed: 0 };
+      // No enabled rule: one read, no write (the cursor catches up when one is enabled).
+      const rules = (prepare(`SELECT ${COLUMNS} FROM automation_rules WHERE enabled = 1 ORDER BY position, id`).all() as Row[]).map((row) => ({
+        rule: toRule(row),
+        after: row.starts_after_event_id,
+      }));
+      if (rules.length === 0) return empty;
+      const cursor = readCursor();
+      const end = logEnd();
+      // Nothing new: no write (a commit every second would compete with the engine's).
+      if (end <= cursor) return empty;
+      const to = Math.min(end, cursor + EVENTS_PER_PASS);
+      const wanted = SOURCE_TYPES.map(() => "?").join(", ");
+      const events = prepare(
+        `SELECT id, type, conversation_id, user_id, data FROM events
+          WHERE id > ? AND id <= ? AND is_preview = 0 AND conversation_id IS NOT NULL AND type IN (${wanted}) ORDER BY id`,
+      ).all(cursor, to, ...SOURCE_TYPES) as EventRow[];
+      const hours = yield* deps.businessHours();
+      let seen = 0;
+      let fired = 0;
+      let failed = 0;
+      for (const event of events) {
+        const data = event.data === null ? {} : parseJsonObject(event.data);
+        const trigger = triggerOf(event.type, data);
+        if (trigger === null || madeByAutomation(event.user_id, data)) continue;
+        const candidates = rules.filter((r) => r.rule.trigger === trigger && event.id > r.after);
+        if (candidates.length === 0) continue;
+        seen++;
+        const conversationId = event.conversation_id!;
+        const messageId = trigger === "visitor-message" && data.messageId !== undefined ? Number(data.messageId) : null;
+        const open = businessOpenAt(hours, wallClock.now());
+        const ran: Array<{ readonly id: string; readonly errors: ReadonlyArray<string> }> = [];
+        for (const { rule } of candidates) {
+          // Read again before each rule: an earlier rule's actions (a label) are what the next one sees.
+          const facts = factsOf(conversationId, messageId, open);
+          if (facts === null || !ruleMatches(rule.conditions, facts)) continue;
+          const errors = yield* runRule(rule, conversationId, event.id, hours.timezone);
+          ran.push({ id: rule.id, errors });
+          fired++;
+          failed += errors.length;
+        }
+        if (ran.length === 0) continue;
+        // The rules' outcome and the cursor past this event, in one write.
+        yield* Effect.orDie(
+          db.writeEffect(() => {
+            const at = wallClock.now();
+            for (const r of ran) {
+              if (r.errors.length === 0) prepare("UPDATE automation_rules SET last_run_at = ? WHERE id = ?").run(at, r.id);
+              else prepare("UPDATE automation_rules SET last_run_at = ?, last_error = ?, last_error_at = ? WHERE id = ?").run(at, cut(r.errors.join("; "), MAX_ERROR), at, r.id);
+            }
+            moveCursor(event.id);
+          }),
+        );
+      }
+      if (readCursor() < to) yield* Effect.orDie(db.writeEffect(() => moveCursor(to)));
+      if (to < end) loop.wake();
+      return { events: seen, fired, failed };
+    });
+
+  const loop = makePassLoop("Automation", () => db.sqlite.open, pass);
+
+  return {
+    list: (admin) => Effect.map(adminOnly(admin), allRules),
+    get: (admin, id) => Effect.zipRight(adminOnly(admin), Effect.map(existing(id), toRule)),
+    create,
+    update,
+    setEnabled,
+    move,
+    remove,
+    runPass: pass,
+    wake: loop.wake,
+    start: (intervalMs = AUTOMATION_LOOP_MS) => loop.start(intervalMs),
+  };
+};
+
+/** The Automation service over the app's Database and the single actions. */
+export const layer: Layer.Layer<Automation, never, Database | Inbox | Labels | Snoozes | Routing | Reports> = Layer.effect(
+  Automation,
+  Effect.gen(function* () {
+    const reports = yield* Reports;
+    return makeAutomation({
+      db: yield* Database,
+      inbox: yield* Inbox,
+      labels: yield* Labels,
+      snoozes: yield* Snoozes,
+      routing: yield* Routing,
+      businessHours: () => reports.businessHours(),
+    });
+  }),
+);

@@ -1,0 +1,165 @@
+/**
+ * Automation rules, the way an admin uses them: in Settings → Automation a rule without an
+ * action is refused on its list; then "when the visitor writes, if the message contains <stamp>,
+ * add label <stamp>, assign to <a person> and comment" is added (more rows through "Add rows");
+ * a visitor's conversation through the public chat API that writes the stamp gets the label,
+ * the assignee and the comment within a few seconds, recorded as Automation's; the rule's line says it ran; disabling it is one button.
+ *
+ * Assumes the demo seed: the support triage bot on /help pages hands visitors to the Support inbox.
+ */
+import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
+import {
+  adminEmail,
+  adminPassword,
+  apiVisitorAsksForAPerson,
+  getChatChannelId,
+  login,
+  parleyUrl,
+  readServerDatabase,
+  seriousViolations,
+  signedInPage,
+} from "./helpers.js";
+
+test.describe.configure({ mode: "serial" });
+
+const stamp = Date.now();
+const labelName = `Auto ${stamp}`;
+const ruleName = `Tag ${stamp}`;
+const word = `zebra${stamp}`;
+
+let request: APIRequestContext;
+
+test.beforeAll(async ({ playwright }) => {
+  request = await playwright.request.newContext({ baseURL: parleyUrl() });
+});
+test.afterAll(async () => {
+  await request?.dispose();
+});
+
+const addSection = (page: Page) => page.locator("section", { has: page.getByRole("heading", { name: "Add a rule" }) });
+
+test("an admin adds a rule and a visitor's conversation gets its label and assignee", async ({ page }) => {
+  await login(page, adminEmail(), adminPassword());
+
+  // A label of this run's own, made where admins make labels.
+  await page.goto("/settings/labels");
+  const addLabel = page.locator("section", { has: page.getByRole("heading", { name: "Add a label" }) });
+  await addLabel.getByLabel("Name").fill(labelName);
+  await addLabel.getByRole("button", { name: "Add label" }).click();
+  await expect(page.getByRole("status")).toHaveText("The label is added.");
+
+  await page.goto("/settings");
+  await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Automation" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: "Automation" })).toBeVisible();
+  const add = addSection(page);
+
+  // No action: refused on the actions list, nothing stored.
+  await add.getByLabel("Name").fill(ruleName);
+  await add.getByRole("button", { name: "Add rule" }).click();
+  await expect(addSection(page).getByText("add at least one action")).toBeVisible();
+  await expect(page.getByRole("listitem", { name: ruleName })).toHaveCount(0);
+
+  const form = addSection(page);
+  await form.getByLabel("Name").fill(ruleName);
+  await form.getByLabel("When").selectOption({ label: "The visitor (or email sender) writes" });
+  await form.getByLabel("Condition 1").selectOption({ label: "The visitor's message contains any of" });
+  await form.getByLabel("Words").first().fill(`${word}, another-word-${stamp}`);
+  await form.getByLabel("Action 1").selectOption({ label: `Add label ${labelName}` });
+  const assignOption = form.getByLabel("Action 2").locator("option", { hasText: /^Assign to (?!team )/ }).first();
+  const assignLabel = (await assignOption.textContent())!;
+  const assigneeName = assignLabel.replace(/^Assign to /, "");
+  await form.getByLabel("Action 2").selectOption({ label: assignLabel });
+  // "Add rows" gives two more of each, keeping what was chosen.
+  const actionRows = form.getByRole("combobox", { name: /^Action \d+$/ });
+  const before = await actionRows.count();
+  await form.getByRole("button", { name: "Add rows" }).click();
+  await expect(actionRows).toHaveCount(before + 2);
+  await expect(form.getByLabel("Action 2")).toHaveValue(/^assign:/);
+  await form.getByLabel("Action 3").selectOption({ label: "Add an internal comment (its text beside)" });
+  await form.getByLabel("Comment text").nth(2).fill(`Tagged ${stamp}`);
+  await form.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  const rule = page.getByRole("listitem", { name: ruleName });
+  await expect(rule).toContainText("Enabled");
+  await expect(rule).toContainText(`Add label ${labelName}`);
+  await expect(rule).toContainText("Not run yet");
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // A visitor writes the word through the public chat API (after the bot hands them over).
+  const visit = await apiVisitorAsksForAPerson(request, await getChatChannelId(request), `Hello, about ${word.toUpperCase()} please`);
+  await expect
+    .poll(
+      () =>
+        readServerDatabase<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM conversation_labels cl JOIN labels l ON l.id = cl.label_id WHERE cl.conversation_id = ? AND l.name = ?",
+          visit.conversationId,
+          labelName,
+        ).n,
+      { timeout: 10_000 },
+    )
+    .toBe(1);
+  await expect
+    .poll(
+      () =>
+        readServerDatabase<{ name: string | null }>(
+          "SELECT COALESCE(u.display_name, u.name) AS name FROM conversations c LEFT JOIN users u ON u.id = c.assignee_id WHERE c.id = ?",
+          visit.conversationId,
+        ).name,
+      { timeout: 10_000 },
+    )
+    .toBe(assigneeName);
+  const byAutomation = readServerDatabase<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM events e JOIN users u ON u.id = e.user_id WHERE e.conversation_id = ? AND e.type = 'label_added' AND u.name = 'Automation'",
+    visit.conversationId,
+  );
+  expect(byAutomation.n).toBe(1);
+  const comment = readServerDatabase<{ n: number }>(
+    "SELECT COUNT(*) AS n FROM messages m JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? AND m.is_internal = 1 AND u.name = 'Automation' AND m.text = ?",
+    visit.conversationId,
+    `Tagged ${stamp}`,
+  );
+  expect(comment.n).toBe(1);
+
+  // The thread shows the label chip like any other.
+  await page.goto(`/inbox/${visit.conversationId}`);
+  await expect(page.locator(".thread__head")).toContainText(labelName);
+
+  // The rule's line says it ran; one button turns it off.
+  await page.goto("/settings/automation");
+  await expect(rule).toContainText("Last ran");
+  await rule.getByRole("button", { name: "Disable" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is disabled.");
+  await expect(page.getByRole("listitem", { name: ruleName })).toContainText("Disabled");
+});
+
+test("without JavaScript, an admin adds a rule, moves it up and deletes it", async ({ browser }) => {
+  const contexts: BrowserContext[] = [];
+  const page = await signedInPage(browser, adminEmail(), contexts, { javaScriptEnabled: false });
+  await page.goto("/settings/automation");
+  const name = `Close ${stamp}`;
+  const form = addSection(page);
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Enabled").uncheck();
+  await form.getByLabel("When").selectOption({ label: "A conversation is created (any channel)" });
+  await form.getByLabel("Condition 1").selectOption({ label: "Channel kind is Email" });
+  await form.getByLabel("Action 1").selectOption({ label: "Close the conversation" });
+  await form.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  const names = () => page.locator(".rule-list > li").evaluateAll((items) => items.map((li) => li.getAttribute("aria-label")));
+  const order = await names();
+  expect(order.indexOf(name)).toBe(order.length - 1);
+  expect(order.indexOf(ruleName)).toBeLessThan(order.indexOf(name));
+
+  await page.getByRole("listitem", { name }).getByRole("button", { name: "Move up" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule moved up.");
+  const moved = await names();
+  expect(moved.indexOf(name)).toBe(order.length - 2);
+
+  const rule = page.getByRole("listitem", { name });
+  await expect(rule).toContainText("Disabled");
+  await rule.locator("summary").click();
+  await rule.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is deleted.");
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
+  for (const context of contexts) await context.close();
+});
