@@ -1079,6 +1079,17 @@ CREATE TABLE macros (
 CREATE INDEX macros_owner ON macros(owner_id);
 `,
   },
+  {
+    version: 38,
+    name: "response targets per inbox",
+    // An inbox's response targets (SLAs) as JSON, decoded by the ResponseTargets Schema on every
+    // write and read (runtime/core/response-targets.ts): {"firstResponseMinutes": n|null,
+    // "nextReplyMinutes": n|null, "businessHours": bool}. NULL: no targets. Due times are not
+    // stored: the inbox computes them for the page it shows (decision 037).
+    sql: `
+ALTER TABLE inboxes ADD COLUMN response_targets TEXT CHECK (response_targets IS NULL OR json_valid(response_targets));
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
