@@ -11,10 +11,9 @@
  * created, replies sent, conversations closed, assignments made; on request their durations
  * count only the workspace's business hours (runtime/core/business-time.ts).
  */
-import { Clock, Context, Effect, Either, Layer, Option, Schema as S } from "effect";
+import { Clock, Context, Effect, Either, Layer } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
 import { decodeWith } from "../../flows/decode.js";
-import { OpeningHours } from "../../flows/flow-spec.js";
 import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import {
@@ -38,22 +37,21 @@ import { parseReportQuery, type ReportDay, type ReportFilters, type ReportQuery 
 import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
 import { Chatflows, type ChatflowsShape } from "./chatflows.js";
 import { Database, type DatabaseShape } from "./database.js";
+import {
+  BUSINESS_HOURS_SETTING,
+  BusinessHoursInput,
+  readBusinessHours as readWorkspaceHours,
+  readTimezone as readWorkspaceTimezone,
+  TIMEZONE_SETTING,
+} from "./business-hours.js";
 import { InvalidInput, NotFound } from "./errors.js";
 
 export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset, HoursMode } from "../core/report-range.js";
 export type { BusinessHours, OpeningRange } from "../core/business-time.js";
 export type { DurationSummary, NodeMetrics, OutcomeCounts, BotOutcome, EdgeTally } from "../core/metrics.js";
 
-/** The settings row that holds the workspace's IANA time zone. */
-export const TIMEZONE_SETTING = "timezone";
-export const DEFAULT_TIMEZONE = "UTC";
-/** The settings row that holds the workspace's weekly business hours (JSON: OpeningHours[]), read in the workspace time zone. */
-export const BUSINESS_HOURS_SETTING = "business_hours";
-
-/** Weekly business hours as an admin sends them: at most 50 ranges, HH:MM times (24:00 may end a day). */
-export const BusinessHoursInput = S.Array(OpeningHours).pipe(S.maxItems(50, { message: () => "at most 50 ranges" }));
+export { TIMEZONE_SETTING, DEFAULT_TIMEZONE, BUSINESS_HOURS_SETTING, BusinessHoursInput } from "./business-hours.js";
 const decodeBusinessHours = decodeWith(BusinessHoursInput);
-const readStoredHours = S.decodeUnknownOption(S.parseJson(BusinessHoursInput));
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
@@ -508,17 +506,8 @@ const armsOf = (node: FlowDocument["nodes"][number] | undefined): ReadonlyArray<
 export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflows: ChatflowsShape }): ReportsShape => {
   const { db, chatflows } = deps;
 
-  const readTimezone = (): string => {
-    const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(TIMEZONE_SETTING) as { value: string } | undefined;
-    return row && isValidTimezone(row.value) ? row.value : DEFAULT_TIMEZONE;
-  };
-
-  /** The stored weekly hours in the workspace zone; none when unset or unreadable. */
-  const readBusinessHours = (): BusinessHours => {
-    const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(BUSINESS_HOURS_SETTING) as { value: string } | undefined;
-    const hours = row === undefined ? [] : Option.getOrElse(readStoredHours(row.value), () => []);
-    return { timezone: readTimezone(), hours };
-  };
+  const readTimezone = (): string => readWorkspaceTimezone(db.prepare);
+  const readBusinessHours = (): BusinessHours => readWorkspaceHours(db.prepare);
 
   const names = (sql: string): Map<string, string> =>
     new Map((db.prepare(sql).all() as Array<{ id: string; name: string }>).map((r) => [r.id, r.name]));
