@@ -10,7 +10,7 @@
  *   started reaches the target (a wait from Friday evening is due on Monday).
  * - Due state: "soon" once less than 20% of the target is left in wall time, "overdue" past it.
  */
-import { Schema as S } from "effect";
+import { Option, Schema as S } from "effect";
 import { businessIntervals, type BusinessHours } from "./business-time.js";
 
 const MINUTE = 60_000;
@@ -36,6 +36,12 @@ export const ResponseTargets = S.Struct({
 export type ResponseTargets = typeof ResponseTargets.Type;
 
 export const NO_TARGETS: ResponseTargets = { firstResponseMinutes: null, nextReplyMinutes: null, businessHours: false };
+
+const decodeStored = S.decodeUnknownOption(S.parseJson(ResponseTargets));
+
+/** An inbox's stored targets (the `inboxes.response_targets` JSON); none when unset or unreadable. Pure. */
+export const storedResponseTargets = (json: string | null): ResponseTargets =>
+  json === null ? NO_TARGETS : Option.getOrElse(decodeStored(json), () => NO_TARGETS);
 
 /** True when the inbox has at least one target. Pure. */
 export const hasTargets = (t: ResponseTargets): boolean => t.firstResponseMinutes !== null || t.nextReplyMinutes !== null;

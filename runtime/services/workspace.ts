@@ -30,7 +30,7 @@ import { Context, Effect, Either, Layer, Option, Schema as S } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
 import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
 import { OpeningHours } from "../../flows/flow-spec.js";
-import { NO_TARGETS, ResponseTargets } from "../core/response-targets.js";
+import { ResponseTargets, storedResponseTargets } from "../core/response-targets.js";
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
 import { Database, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
@@ -225,11 +225,7 @@ const decodeOrFail = <A, I>(schema: S.Schema<A, I, never>, input: unknown, prefi
   });
 
 const decodeFilters = S.decodeUnknownOption(S.parseJson(EmailFilters));
-const decodeTargets = S.decodeUnknownOption(S.parseJson(ResponseTargets));
 
-/** An inbox's stored targets (none when unset or unreadable). Pure. */
-export const readResponseTargets = (json: string | null): ResponseTargets =>
-  json === null ? NO_TARGETS : Option.getOrElse(decodeTargets(json), () => NO_TARGETS);
 const decodeHours = S.decodeUnknownOption(S.parseJson(WorkingHours));
 const decodeNotifications = S.decodeUnknownOption(S.parseJson(S.partial(NotificationSettings)));
 
@@ -287,7 +283,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       fallbackEmail: row.fallback_email,
       routing: readRoutingConfig(prepare, row.id),
       emailFilters: Option.getOrElse(decodeFilters(row.email_filters), () => EMPTY_FILTERS),
-      responseTargets: readResponseTargets(row.response_targets),
+      responseTargets: storedResponseTargets(row.response_targets),
       memberIds: membersOf("inbox_members", "inbox_id", row.id),
       createdAt: row.created_at,
     });
