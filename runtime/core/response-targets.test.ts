@@ -1,7 +1,8 @@
 import { Either, Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
 import type { BusinessHours } from "./business-time.js";
-import { addBusinessMs, dueState, metTarget, NO_TARGETS, owedResponse, ResponseTargets } from "./response-targets.js";
+import { businessCalendar } from "./business-time.js";
+import { addBusinessMs, dueState, metTarget, NO_TARGETS, owedResponse, ResponseTargets, tallyTargets, type ReplyForTarget } from "./response-targets.js";
 
 const MIN = 60_000;
 const H = 60 * MIN;
@@ -98,5 +99,55 @@ describe("ResponseTargets schema and metTarget", () => {
   it("meets a target at exactly the target and not a millisecond past", () => {
     expect(metTarget(60 * MIN, 60)).toBe(true);
     expect(metTarget(60 * MIN + 1, 60)).toBe(false);
+  });
+});
+
+describe("tallyTargets", () => {
+  const reply = (over: Partial<ReplyForTarget>): ReplyForTarget => ({
+    userId: "ann",
+    inboxId: "support",
+    at: mondayOpen + 2 * H,
+    waitMs: null,
+    isFirst: false,
+    firstResponseMs: null,
+    ...over,
+  });
+  const targetsOf = new Map([
+    ["support", targets(60, 240)],
+    ["sales", NO_TARGETS],
+  ]);
+
+  it("counts first responses and next replies against their targets, per inbox and per agent", () => {
+    const { byInbox, byAgent } = tallyTargets(
+      [
+        reply({ isFirst: true, waitMs: 50 * MIN, firstResponseMs: 50 * MIN }),
+        reply({ isFirst: true, waitMs: 61 * MIN, firstResponseMs: 61 * MIN, userId: "bob" }),
+        reply({ waitMs: 4 * H }),
+        reply({ waitMs: 5 * H }),
+        // Nobody waited: not a reply that owed anything.
+        reply({}),
+        // A first reply that took over from a bot has no first response time.
+        reply({ isFirst: true, waitMs: null, firstResponseMs: null }),
+        // No targets in that inbox: not counted.
+        reply({ inboxId: "sales", isFirst: true, waitMs: H, firstResponseMs: H }),
+        reply({ inboxId: null, isFirst: true, waitMs: H, firstResponseMs: H }),
+      ],
+      targetsOf,
+      null,
+    );
+    expect(byInbox.get("support")).toEqual({ firstResponse: { met: 1, measured: 2 }, nextReply: { met: 1, measured: 2 } });
+    expect(byInbox.has("sales")).toBe(false);
+    expect(byAgent.get("ann")).toEqual({ firstResponse: { met: 1, measured: 1 }, nextReply: { met: 1, measured: 2 } });
+    expect(byAgent.get("bob")).toEqual({ firstResponse: { met: 0, measured: 1 }, nextReply: { met: 0, measured: 0 } });
+  });
+
+  it("measures business time when the inbox's targets count business hours", () => {
+    const calendar = businessCalendar(weekdays9to17, fridayLate - H, mondayOpen + 2 * H);
+    // Answered Monday 09:20 after waiting since Friday 16:30: 50 business minutes, 64 h 50 min on the wall.
+    const r = reply({ at: mondayOpen + 20 * MIN, isFirst: true, firstResponseMs: mondayOpen + 20 * MIN - fridayLate, waitMs: 1 });
+    const business = tallyTargets([r], new Map([["support", targets(60, null, true)]]), calendar.between);
+    expect(business.byInbox.get("support")?.firstResponse).toEqual({ met: 1, measured: 1 });
+    const wall = tallyTargets([r], new Map([["support", targets(60, null, false)]]), calendar.between);
+    expect(wall.byInbox.get("support")?.firstResponse).toEqual({ met: 0, measured: 1 });
   });
 });

@@ -112,3 +112,76 @@ export const dueState = (owed: Pick<Owed, "targetMs" | "dueAt">, now: number): D
 
 /** Whether a measured duration met a target (at most the target, to the millisecond). Pure. */
 export const metTarget = (durationMs: number, targetMinutes: number): boolean => durationMs <= targetMinutes * MINUTE;
+
+/** How many answers met their target, of those measured against one. */
+export interface TargetShare {
+  met: number;
+  measured: number;
+}
+
+export const emptyShare = (): TargetShare => ({ met: 0, measured: 0 });
+
+/** One human reply as the report roll-up holds it (runtime/core/metrics.ts TeamReply). */
+export interface ReplyForTarget {
+  readonly userId: string | null;
+  readonly inboxId: string | null;
+  readonly at: number;
+  /** This reply − when the visitor started waiting; null when nobody waited. */
+  readonly waitMs: number | null;
+  readonly isFirst: boolean;
+  /** The conversation's first response time (its first reply only; null when it took over from a bot). */
+  readonly firstResponseMs: number | null;
+}
+
+/** Met shares of first responses and of next replies. */
+export interface TargetTally {
+  readonly firstResponse: TargetShare;
+  readonly nextReply: TargetShare;
+}
+
+/**
+ * Per inbox and per agent, how many first responses and next replies met the inbox's target
+ * (decision 037): a first response meets it when its first response time is at most the
+ * first-response target; a later reply with a wait when its reply time is at most the
+ * next-reply target. Replies in inboxes without that target are not counted. Durations are
+ * measured by `businessBetween` when the inbox's targets count business hours (null: the
+ * workspace has none, so around the clock). Pure given a pure `businessBetween`.
+ */
+export const tallyTargets = (
+  replies: Iterable<ReplyForTarget>,
+  targetsOf: ReadonlyMap<string, ResponseTargets>,
+  businessBetween: ((from: number, to: number) => number) | null,
+): { readonly byInbox: Map<string, TargetTally>; readonly byAgent: Map<string, TargetTally> } => {
+  const byInbox = new Map<string, TargetTally>();
+  const byAgent = new Map<string, TargetTally>();
+  const tallyOf = (map: Map<string, TargetTally>, key: string): TargetTally => {
+    let t = map.get(key);
+    if (!t) map.set(key, (t = { firstResponse: emptyShare(), nextReply: emptyShare() }));
+    return t;
+  };
+  for (const r of replies) {
+    if (r.inboxId === null) continue;
+    const targets = targetsOf.get(r.inboxId);
+    if (!targets) continue;
+    let kind: "firstResponse" | "nextReply";
+    let ms: number;
+    let minutes: number | null;
+    if (r.firstResponseMs !== null) {
+      kind = "firstResponse";
+      ms = r.firstResponseMs;
+      minutes = targets.firstResponseMinutes;
+    } else if (!r.isFirst && r.waitMs !== null) {
+      kind = "nextReply";
+      ms = r.waitMs;
+      minutes = targets.nextReplyMinutes;
+    } else continue;
+    if (minutes === null) continue;
+    const measured = targets.businessHours && businessBetween !== null ? businessBetween(r.at - ms, r.at) : ms;
+    const met = metTarget(measured, minutes) ? 1 : 0;
+    for (const t of r.userId === null ? [tallyOf(byInbox, r.inboxId)] : [tallyOf(byInbox, r.inboxId), tallyOf(byAgent, r.userId)]) {
+      t[kind].measured++;
+      t[kind].met += met;
+    }
+  }
+  return { byInbox, byAgent };
+};
