@@ -97,6 +97,8 @@ export { Reports } from "../runtime/services/reports.js";
 export type {
   AgentRow,
   LabelReportRow,
+  InboxTargetRow,
+  TargetShare,
   ArmReport,
   BotOverview,
   FlowOverlay,
