@@ -249,7 +249,7 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = fals
  */
 export const teamTargetsTable = (rows: ReadonlyArray<InboxTargetRow>): ReportTable => ({
   id: "team-targets",
-  title: "Response targets",
+  title: "Response targets per inbox",
   columns: [
     text("Inbox"),
     text("First-response target"),
