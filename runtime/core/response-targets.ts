@@ -12,13 +12,14 @@
  */
 import { Option, Schema as S } from "effect";
 import { businessIntervals, type BusinessHours } from "./business-time.js";
+import type { Owed } from "./response-due.js";
+
+export { dueState, SOON_SHARE, type DueLevel, type DueState, type Owed } from "./response-due.js";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
 /** The longest target: 30 days. */
 export const MAX_TARGET_MINUTES = 30 * 24 * 60;
-/** Below this share of the target left, the answer is due soon. */
-export const SOON_SHARE = 0.2;
 
 const TargetMinutes = S.Number.pipe(
   S.int({ message: () => "expected a whole number of minutes" }),
@@ -67,13 +68,6 @@ export const addBusinessMs = (hours: BusinessHours, from: number, ms: number): n
   return null;
 };
 
-/** Which target a waiting conversation is measured against, and from when. */
-export interface Owed {
-  readonly kind: "first_response" | "next_reply";
-  readonly targetMs: number;
-  readonly dueAt: number;
-}
-
 /**
  * What a waiting conversation owes under its inbox's targets: null when nobody waits, or its
  * inbox sets no target of that kind. `hours` applies when the targets count business hours and
@@ -93,21 +87,6 @@ export const owedResponse = (
   const business = targets.businessHours && hours.hours.length > 0;
   const dueAt = business ? addBusinessMs(hours, conversation.waitingSince, targetMs) : conversation.waitingSince + targetMs;
   return dueAt === null ? null : { kind, targetMs, dueAt };
-};
-
-export type DueLevel = "normal" | "soon" | "overdue";
-
-export interface DueState {
-  readonly level: DueLevel;
-  /** Wall ms until due (≥ 0), or since it was due when overdue. */
-  readonly ms: number;
-}
-
-/** Normal, soon (under 20% of the target left) or overdue, with the time left or past. Pure. */
-export const dueState = (owed: Pick<Owed, "targetMs" | "dueAt">, now: number): DueState => {
-  const left = owed.dueAt - now;
-  if (left < 0) return { level: "overdue", ms: -left };
-  return { level: left < owed.targetMs * SOON_SHARE ? "soon" : "normal", ms: left };
 };
 
 /** Whether a measured duration met a target (at most the target, to the millisecond). Pure. */

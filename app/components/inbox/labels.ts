@@ -1,7 +1,7 @@
 /**
  * The inbox's words and times as people read them. Pure; safe on the client.
  */
-import { dueState } from "../../../runtime/core/response-targets.js";
+import { dueState } from "../../../runtime/core/response-due.js";
 import type { DueLevel, InboxView, Owed, TicketPriority, TicketStatus } from "../../runtime.server.js";
 import { capitalise } from "../messages.js";
 
