@@ -37,6 +37,7 @@ export { Routing, routingModes, MAX_OPEN_PER_AGENT_LIMIT } from "../runtime/serv
 export type { Assignment, QueueStat, RouteTarget, RoutingConfig } from "../runtime/services/routing.js";
 export { Workspace, DEFAULT_NOTIFICATIONS } from "../runtime/services/workspace.js";
 export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingHours } from "../runtime/services/workspace.js";
+export type { ResponseTargets, Owed, DueState, DueLevel } from "../runtime/core/response-targets.js";
 // The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
 export { Inbox as InboxService, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
 export { Snoozes, SNOOZE_MAX_AHEAD_MS } from "../runtime/services/snoozes.js";
@@ -108,6 +109,8 @@ export { Reports } from "../runtime/services/reports.js";
 export type {
   AgentRow,
   LabelReportRow,
+  InboxTargetRow,
+  TargetShare,
   ArmReport,
   BotOverview,
   FlowOverlay,

@@ -121,6 +121,7 @@ export const reportEndpoints = (s: ReportServices, query: URLSearchParams, path:
         satisfaction: t.satisfaction,
         agents: t.agents,
         labels: t.labels,
+        targets: t.targets,
       });
     });
 

@@ -7,7 +7,7 @@ import { formatCount, formatDuration, formatHours, formatPercent, formatScore } 
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
 import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
-import { teamAgentsTable, teamLabelsTable, teamResponseTable, teamVolumeTable } from "../components/reports/tables.js";
+import { formatTargetShare, teamAgentsTable, teamLabelsTable, teamResponseTable, teamTargetsTable, teamVolumeTable } from "../components/reports/tables.js";
 import { Reports, run } from "../runtime.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -45,9 +45,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       response: teamResponseTable(team),
       agents: teamAgentsTable(team.agents, team.measure === "business"),
       labels: teamLabelsTable(team.labels, team.measure === "business"),
+      targets: teamTargetsTable(team.targets),
+    },
+    targetTotals: {
+      inboxes: team.targets.length,
+      firstResponse: sumShares(team.targets.map((t) => t.firstResponse)),
+      nextReply: sumShares(team.targets.map((t) => t.nextReply)),
     },
   };
 }
+
+const sumShares = (shares: ReadonlyArray<{ met: number; measured: number }>) =>
+  shares.reduce((a, s) => ({ met: a.met + s.met, measured: a.measured + s.measured }), { met: 0, measured: 0 });
 
 export default function TeamReportsPage() {
   const data = useLoaderData<typeof loader>();
@@ -88,6 +97,33 @@ export default function TeamReportsPage() {
           minus when the visitor started waiting. Time to close: the first close after the team got the conversation minus its creation.
         </p>
         <ReportTableView table={tables.response} query={query} />
+      </section>
+
+      <section className="card" aria-labelledby="team-targets-title">
+        <h2 id="team-targets-title">Response targets</h2>
+        {data.targetTotals.inboxes > 0 ? (
+          <Figures
+            label="Response targets met"
+            items={[
+              {
+                label: "First responses on target",
+                value: formatTargetShare(data.targetTotals.firstResponse),
+                detail: "first response time at most the inbox’s target",
+              },
+              {
+                label: "Next replies on target",
+                value: formatTargetShare(data.targetTotals.nextReply),
+                detail: "reply time at most the inbox’s target",
+              },
+            ]}
+          />
+        ) : null}
+        <ReportTableView table={tables.targets} query={query} />
+        <p className="muted">
+          Each first response and each later reply the visitor waited for, in an inbox with such a target, judged against the inbox’s target
+          as it is now (a changed target judges past answers too). A target that counts business hours measures only their part of the
+          wait, whatever this page’s own choice above. Inboxes without targets are left out.
+        </p>
       </section>
 
       <section className="card" aria-labelledby="team-volume-title">

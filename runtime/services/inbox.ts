@@ -22,6 +22,9 @@ import type { ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
+import { readBusinessHours } from "./business-hours.js";
+import type { BusinessHours } from "../core/business-time.js";
+import { hasTargets, owedResponse, storedResponseTargets, type Owed } from "../core/response-targets.js";
 import { Deliveries, type DeliveriesShape, type DeliveryState } from "./deliveries.js";
 import { Engine, type EngineShape } from "./engine.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -121,6 +124,8 @@ export interface ConversationSummary {
   readonly snooze: { readonly until: number; readonly by: Named | null } | null;
   /** Its labels, by name (labels.ts). */
   readonly labels: ReadonlyArray<LabelChip>;
+  /** The answer the waiting visitor is owed under the inbox's response targets, and when it is due; null without one. */
+  readonly responseDue: Owed | null;
 }
 
 export interface ConversationList {
@@ -415,6 +420,8 @@ interface SummaryRow {
   readonly snoozed_by: string | null;
   readonly snoozed_by_name: string | null;
   readonly labels_json: string | null;
+  readonly response_targets: string | null;
+  readonly first_reply_at: number | null;
 }
 
 // `@me` is the actor's id (for the read mark).
@@ -427,7 +434,8 @@ const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS 
   c.last_message_id, c.snoozed_until, c.snoozed_by,
   (SELECT COALESCE(s.display_name, s.name) FROM users s WHERE s.id = c.snoozed_by) AS snoozed_by_name,
   (SELECT r.last_read_message_id FROM conversation_reads r WHERE r.user_id = @me AND r.conversation_id = c.id) AS last_read_message_id,
-  ${LABELS_JSON_COLUMN}
+  ${LABELS_JSON_COLUMN},
+  i.response_targets, (SELECT rc.first_reply_at FROM report_conversations rc WHERE rc.conversation_id = c.id) AS first_reply_at
   FROM conversations c
   JOIN inboxes i ON i.id = c.inbox_id
   JOIN channels ch ON ch.id = c.channel_id
@@ -454,7 +462,21 @@ export const conversationTitle = (row: {
   asText(row.collected_email) ??
   `Visitor ${(row.visitor_id ?? row.id).replace(/^[a-z]+_/, "").slice(0, 6)}`;
 
-const toSummary = (row: SummaryRow): ConversationSummary => ({
+/**
+ * What a waiting visitor is owed under the inbox's response targets (runtime/core/response-targets.ts):
+ * a first response until a person has replied (the report's first reply), the next reply after.
+ */
+const owedOf = (row: SummaryRow, hours: () => BusinessHours): Owed | null => {
+  if (row.waiting_since === null || row.status === "closed" || row.response_targets === null) return null;
+  const targets = storedResponseTargets(row.response_targets);
+  if (!hasTargets(targets)) return null;
+  return owedResponse(targets, { waitingSince: row.waiting_since, answered: row.first_reply_at !== null }, targets.businessHours ? hours() : NO_HOURS);
+};
+
+const NO_HOURS: BusinessHours = { timezone: "UTC", hours: [] };
+
+/** The list's shape of a row; `hours` gives the workspace's business hours (read only when a target counts them). */
+const toSummary = (row: SummaryRow, hours: () => BusinessHours): ConversationSummary => ({
   id: row.id,
   status: row.status,
   version: row.version,
@@ -478,6 +500,7 @@ const toSummary = (row: SummaryRow): ConversationSummary => ({
       ? null
       : { until: row.snoozed_until, by: row.snoozed_by === null ? null : { id: row.snoozed_by, name: row.snoozed_by_name ?? "" } },
   labels: chipsOfJson(row.labels_json),
+  responseDue: owedOf(row, hours),
 });
 
 const readSummaryRow = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): SummaryRow | undefined =>
@@ -486,7 +509,7 @@ const readSummaryRow = (prepare: DatabaseShape["prepare"], actorId: string, conv
 /** A conversation as the list shows it to `actorId` (undefined for an unknown id); no access check: the caller has made it. */
 export const readConversationSummary = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): ConversationSummary | undefined => {
   const row = readSummaryRow(prepare, actorId, conversationId);
-  return row === undefined ? undefined : toSummary(row);
+  return row === undefined ? undefined : toSummary(row, () => readBusinessHours(prepare));
 };
 
 interface ThreadMessageRow {
@@ -849,9 +872,12 @@ export const makeInbox = (deps: {
         }) as SummaryRow[]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const last = page[page.length - 1];
+    // Read once for the page, and only when a conversation's targets count business hours.
+    let hoursRead: BusinessHours | undefined;
+    const pageHours = () => (hoursRead ??= readBusinessHours(prepare));
     return {
       view: filter.view,
-      conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map(toSummary),
+      conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map((r) => toSummary(r, pageHours)),
       nextCursor: keys.length > limit && last ? encodeCursor(last.k, last.id) : null,
       counts: {
         unassigned: countsRow.unassigned!,
@@ -892,7 +918,7 @@ export const makeInbox = (deps: {
     const contact = row.contact_id === null ? null : (readContact(prepare, row.contact_id) ?? null);
     return {
       conversation: {
-        ...toSummary(row),
+        ...toSummary(row, () => readBusinessHours(prepare)),
         handedOffAt: row.handed_off_at,
         pageUrl: row.page_url,
         chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
@@ -1101,7 +1127,7 @@ export const makeInbox = (deps: {
       return { changed: outcome.changed, row: before };
     });
 
-  const summaryAfter = (conversationId: string, actor: Actor) => toSummary(summaryOf(actor.id, conversationId)!);
+  const summaryAfter = (conversationId: string, actor: Actor) => toSummary(summaryOf(actor.id, conversationId)!, () => readBusinessHours(prepare));
 
   const close: InboxShape["close"] = Effect.fn("Inbox.close")(function* (conversationId, expectedVersion, actor) {
     yield* changeStatus(conversationId, expectedVersion, actor, "close");

@@ -505,6 +505,61 @@ describe("team within business hours", () => {
   });
 });
 
+describe("response targets met", () => {
+  // Wall clock: first responses C2 6 min, C7 12 min (both Alex); next replies C2 2 min (Alex), C6
+  // 10 min (Bo; his first reply took over from the bot, so it owed no first response).
+  const setTargets = (inboxId: string, targets: unknown) =>
+    db.sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = ?").run(targets === null ? null : JSON.stringify(targets), inboxId);
+  const shares = (team: Reports.TeamReport) => ({
+    inboxes: team.targets.map((t) => [t.name, t.firstResponse, t.nextReply]),
+    agents: team.agents.map((a) => [a.name, a.firstResponseTarget, a.nextReplyTarget]),
+  });
+
+  it("counts nothing while no inbox has targets", async () => {
+    const r = await reports();
+    const team = await run(r.team(await query(range)));
+    expect(shares(team)).toEqual({
+      inboxes: [],
+      agents: [
+        ["Alex Agent", { met: 0, measured: 0 }, { met: 0, measured: 0 }],
+        ["Bo Berg", { met: 0, measured: 0 }, { met: 0, measured: 0 }],
+      ],
+    });
+  });
+
+  it("counts first responses and next replies that met the inbox's current targets, per inbox and agent", async () => {
+    db.sqlite.prepare("INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_sales', 'Sales', 0)").run();
+    setTargets("inbox_support", { firstResponseMinutes: 10, nextReplyMinutes: 5, businessHours: false });
+    try {
+      const r = await reports();
+      const team = await run(r.team(await query(range)));
+      expect(shares(team)).toEqual({
+        // Sales has no targets: not listed.
+        inboxes: [["Support", { met: 1, measured: 2 }, { met: 1, measured: 2 }]],
+        agents: [
+          ["Alex Agent", { met: 1, measured: 2 }, { met: 1, measured: 1 }],
+          ["Bo Berg", { met: 0, measured: 0 }, { met: 0, measured: 1 }],
+        ],
+      });
+      // Exactly at the target meets it: C2's 6 minutes against 6.
+      setTargets("inbox_support", { firstResponseMinutes: 6, nextReplyMinutes: null, businessHours: false });
+      const exact = await run(r.team(await query(range)));
+      expect(shares(exact).inboxes).toEqual([["Support", { met: 1, measured: 2 }, { met: 0, measured: 0 }]]);
+      // Counting business hours (Mon–Fri 10:17–17:00 Berlin, set above): C2 waited 3 of its 6 minutes
+      // inside them, C7 none; C6's 10 minutes all lay inside.
+      setTargets("inbox_support", { firstResponseMinutes: 2, nextReplyMinutes: 5, businessHours: true });
+      const business = await run(r.team(await query(range)));
+      expect(shares(business).inboxes).toEqual([["Support", { met: 1, measured: 2 }, { met: 1, measured: 2 }]]);
+      // A filter on an inbox without targets leaves nothing to judge.
+      const sales = await run(r.team(await query({ ...range, inbox: "inbox_sales" })));
+      expect(shares(sales).inboxes).toEqual([]);
+    } finally {
+      setTargets("inbox_support", null);
+      db.sqlite.prepare("DELETE FROM inboxes WHERE id = 'inbox_sales'").run();
+    }
+  });
+});
+
 describe("the roll-ups agree with the pure definitions over the raw log", () => {
   it("bot sessions, nodes, arms, team timeline and assignments", async () => {
     const log = events();

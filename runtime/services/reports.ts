@@ -11,10 +11,9 @@
  * created, replies sent, conversations closed, assignments made; on request their durations
  * count only the workspace's business hours (runtime/core/business-time.ts).
  */
-import { Clock, Context, Effect, Either, Layer, Option, Schema as S } from "effect";
+import { Clock, Context, Effect, Either, Layer } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
 import { decodeWith } from "../../flows/decode.js";
-import { OpeningHours } from "../../flows/flow-spec.js";
 import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import {
@@ -34,26 +33,35 @@ import {
   type OutcomeCounts,
 } from "../core/metrics.js";
 import { businessCalendar, type BusinessCalendar, type BusinessHours } from "../core/business-time.js";
+import {
+  emptyShare,
+  hasTargets,
+  storedResponseTargets,
+  tallyTargets,
+  type ReplyForTarget,
+  type ResponseTargets,
+  type TargetShare,
+} from "../core/response-targets.js";
 import { parseReportQuery, type ReportDay, type ReportFilters, type ReportQuery } from "../core/report-range.js";
 import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
 import { Chatflows, type ChatflowsShape } from "./chatflows.js";
 import { Database, type DatabaseShape } from "./database.js";
+import {
+  BUSINESS_HOURS_SETTING,
+  BusinessHoursInput,
+  readBusinessHours as readWorkspaceHours,
+  readTimezone as readWorkspaceTimezone,
+  TIMEZONE_SETTING,
+} from "./business-hours.js";
 import { InvalidInput, NotFound } from "./errors.js";
 
 export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset, HoursMode } from "../core/report-range.js";
 export type { BusinessHours, OpeningRange } from "../core/business-time.js";
 export type { DurationSummary, NodeMetrics, OutcomeCounts, BotOutcome, EdgeTally } from "../core/metrics.js";
+export type { TargetShare } from "../core/response-targets.js";
 
-/** The settings row that holds the workspace's IANA time zone. */
-export const TIMEZONE_SETTING = "timezone";
-export const DEFAULT_TIMEZONE = "UTC";
-/** The settings row that holds the workspace's weekly business hours (JSON: OpeningHours[]), read in the workspace time zone. */
-export const BUSINESS_HOURS_SETTING = "business_hours";
-
-/** Weekly business hours as an admin sends them: at most 50 ranges, HH:MM times (24:00 may end a day). */
-export const BusinessHoursInput = S.Array(OpeningHours).pipe(S.maxItems(50, { message: () => "at most 50 ranges" }));
+export { TIMEZONE_SETTING, DEFAULT_TIMEZONE, BUSINESS_HOURS_SETTING, BusinessHoursInput } from "./business-hours.js";
 const decodeBusinessHours = decodeWith(BusinessHoursInput);
-const readStoredHours = S.decodeUnknownOption(S.parseJson(BusinessHoursInput));
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
@@ -177,6 +185,19 @@ export interface AgentRow {
   readonly firstResponse: DurationSummary;
   readonly replyTime: DurationSummary;
   readonly satisfaction: Satisfaction;
+  /** First responses and next replies in inboxes with such a target that met it (decision 037). */
+  readonly firstResponseTarget: TargetShare;
+  readonly nextReplyTarget: TargetShare;
+}
+
+/** One inbox with response targets on the team report: how many answers in the range met them. */
+export interface InboxTargetRow {
+  readonly inboxId: string;
+  readonly name: string;
+  /** The inbox's targets now: they judge every answer of the range (decision 037). */
+  readonly targets: ResponseTargets;
+  readonly firstResponse: TargetShare;
+  readonly nextReply: TargetShare;
 }
 
 /** One conversation label on the team report: the conversations created in the range that carry it. */
@@ -205,6 +226,8 @@ export interface TeamReport {
   readonly agents: ReadonlyArray<AgentRow>;
   /** Every label, the most used first (labels.ts). */
   readonly labels: ReadonlyArray<LabelReportRow>;
+  /** Inboxes with response targets (under the report's filters), by name, and their shares met. */
+  readonly targets: ReadonlyArray<InboxTargetRow>;
 }
 
 export interface ReportsShape {
@@ -414,6 +437,16 @@ const TEAM_SQL = {
     FROM conversation_labels cl JOIN report_conversations r ON r.conversation_id = cl.conversation_id
     WHERE r.created_at >= @start AND r.created_at < @end AND ${where}
     GROUP BY cl.label_id`,
+  // Each reply in an inbox with response targets (@targeted: a JSON array of their ids), by
+  // user through its index and then those without one, as in repliesPerAgent.
+  targetReplies: (where: string) => `WITH t(id) AS (SELECT value FROM json_each(@targeted))
+    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms
+    FROM users u INDEXED BY sqlite_autoindex_users_1 JOIN report_replies r INDEXED BY report_replies_user ON r.user_id = u.id
+    WHERE r.at >= @start AND r.at < @end AND r.inbox_id IN t AND ${where}
+    UNION ALL
+    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms
+    FROM report_replies r INDEXED BY report_replies_user
+    WHERE r.user_id IS NULL AND r.at >= @start AND r.at < @end AND r.inbox_id IN t AND ${where}`,
   // The WHERE repeats the partial index's condition so the planner can use it.
   assigned: (where: string) => `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
     WHERE r.type = 'assigned' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND r.user_id IS NOT NULL
@@ -508,17 +541,8 @@ const armsOf = (node: FlowDocument["nodes"][number] | undefined): ReadonlyArray<
 export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflows: ChatflowsShape }): ReportsShape => {
   const { db, chatflows } = deps;
 
-  const readTimezone = (): string => {
-    const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(TIMEZONE_SETTING) as { value: string } | undefined;
-    return row && isValidTimezone(row.value) ? row.value : DEFAULT_TIMEZONE;
-  };
-
-  /** The stored weekly hours in the workspace zone; none when unset or unreadable. */
-  const readBusinessHours = (): BusinessHours => {
-    const row = db.prepare("SELECT value FROM settings WHERE key = ?").get(BUSINESS_HOURS_SETTING) as { value: string } | undefined;
-    const hours = row === undefined ? [] : Option.getOrElse(readStoredHours(row.value), () => []);
-    return { timezone: readTimezone(), hours };
-  };
+  const readTimezone = (): string => readWorkspaceTimezone(db.prepare);
+  const readBusinessHours = (): BusinessHours => readWorkspaceHours(db.prepare);
 
   const names = (sql: string): Map<string, string> =>
     new Map((db.prepare(sql).all() as Array<{ id: string; name: string }>).map((r) => [r.id, r.name]));
@@ -668,6 +692,60 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       }
       return null;
     });
+
+  /**
+   * The shares of answers in the range that met their inbox's current targets, per inbox with
+   * targets (filtered like the rest of the report) and per agent. Durations count business time
+   * when the inbox's targets say so — whatever the report's own `hours` — over one calendar.
+   */
+  const targetShares = (params: Params, where: string, hours: BusinessHours) => {
+    const inboxes = (db.prepare("SELECT id, name, response_targets FROM inboxes WHERE response_targets IS NOT NULL ORDER BY name").all() as Array<{
+      id: string;
+      name: string;
+      response_targets: string;
+    }>)
+      .map((i) => ({ id: i.id, name: i.name, targets: storedResponseTargets(i.response_targets) }))
+      .filter((i) => hasTargets(i.targets) && (params.inbox === null || i.id === params.inbox));
+    const targetsOf = new Map(inboxes.map((i) => [i.id, i.targets]));
+    const rows =
+      inboxes.length === 0
+        ? []
+        : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as Array<
+            [string | null, string | null, number, number | null, number, number | null]
+          >);
+    const replies: ReplyForTarget[] = rows.map(([userId, inboxId, at, waitMs, isFirst, firstResponseMs]) => ({
+      userId,
+      inboxId,
+      at,
+      waitMs,
+      isFirst: isFirst === 1,
+      firstResponseMs,
+    }));
+    let calendar: BusinessCalendar | null = null;
+    if (hours.hours.length > 0 && inboxes.some((i) => i.targets.businessHours) && replies.length > 0) {
+      let from = Infinity;
+      let to = -Infinity;
+      for (const r of replies) {
+        const start = r.at - Math.max(r.waitMs ?? 0, r.firstResponseMs ?? 0);
+        if (start < from) from = start;
+        if (r.at > to) to = r.at;
+      }
+      calendar = businessCalendar(hours, from, to);
+    }
+    const { byInbox, byAgent } = tallyTargets(replies, targetsOf, calendar ? calendar.between : null);
+    return {
+      inboxes: inboxes.map(
+        (i): InboxTargetRow => ({
+          inboxId: i.id,
+          name: i.name,
+          targets: i.targets,
+          firstResponse: byInbox.get(i.id)?.firstResponse ?? emptyShare(),
+          nextReply: byInbox.get(i.id)?.nextReply ?? emptyShare(),
+        }),
+      ),
+      byAgent,
+    };
+  };
 
   const invalid = (path: string, message: string) => new InvalidInput({ issues: [{ path, message }] });
 
@@ -907,6 +985,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         .sort((a, b) => b.conversations - a.conversations || a.name.localeCompare(b.name));
       const users = db.prepare("SELECT id, COALESCE(display_name, name) AS name FROM users").all() as NamedOption[];
       const userNames = new Map(users.map((u) => [u.id, u.name]));
+      const targeted = targetShares(params, where, hours);
       const agentIds = new Set([...perAgent.keys(), ...assigned.keys(), ...scoresByAgent.keys()]);
       const agents: AgentRow[] = [...agentIds]
         .map((userId) => {
@@ -919,6 +998,8 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
             firstResponse: summarize(a?.firsts ?? []),
             replyTime: summarize(a?.waits ?? []),
             satisfaction: satisfactionOf(scoresByAgent.get(userId) ?? []),
+            firstResponseTarget: targeted.byAgent.get(userId)?.firstResponse ?? emptyShare(),
+            nextReplyTarget: targeted.byAgent.get(userId)?.nextReply ?? emptyShare(),
           };
         })
         .sort((a, b) => b.replies - a.replies || b.assigned - a.assigned || a.name.localeCompare(b.name));
@@ -933,6 +1014,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         satisfaction: satisfactionOf([...latestRatings.values()].map((r) => r.score)),
         agents,
         labels,
+        targets: targeted.inboxes,
       } satisfies TeamReport;
     }),
 

@@ -112,6 +112,27 @@ describe("inboxes", () => {
     expect((await run(ws.updateInbox(inbox.id, { fallbackEmail: "b@example.com" }))).routing.mode).toBe("round_robin");
   });
 
+  it("stores response targets and refuses bad ones with their path, keeping what was stored", async () => {
+    const inbox = await run(ws.createInbox({ name: "Support" }));
+    expect(inbox.responseTargets).toEqual({ firstResponseMinutes: null, nextReplyMinutes: null, businessHours: false });
+    const targets = { firstResponseMinutes: 60, nextReplyMinutes: 240, businessHours: true };
+    expect((await run(ws.updateInbox(inbox.id, { responseTargets: targets }))).responseTargets).toEqual(targets);
+    const bad = await fails(
+      ws.updateInbox(inbox.id, { name: "Renamed", responseTargets: { firstResponseMinutes: 0, nextReplyMinutes: 43_201, businessHours: "yes" } }),
+    );
+    expect(paths(bad)).toEqual(["responseTargets.firstResponseMinutes", "responseTargets.nextReplyMinutes", "responseTargets.businessHours"]);
+    expect(paths(await fails(ws.updateInbox(inbox.id, { responseTargets: { firstResponseMinutes: 1.5, nextReplyMinutes: null, businessHours: false } })))).toEqual([
+      "responseTargets.firstResponseMinutes",
+    ]);
+    // Nothing of a refused update was stored: not the name beside the bad targets, not the targets.
+    const after = await run(ws.getInbox(inbox.id));
+    expect(after.name).toBe("Support");
+    expect(after.responseTargets).toEqual(targets);
+    // Clearing: both null.
+    const cleared = { firstResponseMinutes: null, nextReplyMinutes: null, businessHours: false };
+    expect((await run(ws.updateInbox(inbox.id, { responseTargets: cleared }))).responseTargets).toEqual(cleared);
+  });
+
   it("says which routing or filter field is wrong", async () => {
     const inbox = await run(ws.createInbox({ name: "Sales" }));
     expect(paths(await fails(ws.updateInbox(inbox.id, { routing: { mode: "random" } })))).toEqual(["routing.mode"]);

@@ -6,7 +6,7 @@
  * Public API (agreed with the inbox UI; `Workspace` service) — callers guard roles (routes
  * require admin for the settings; anyone may edit their own profile):
  *   listInboxes(), getInbox(id), createInbox({name, fallbackEmail?}),
- *   updateInbox(id, {name?, fallbackEmail?, routing?, emailFilters?}), setInboxMembers(inboxId, userIds),
+ *   updateInbox(id, {name?, fallbackEmail?, routing?, emailFilters?, responseTargets?}), setInboxMembers(inboxId, userIds),
  *   listTeams(), getTeam(id), createTeam({name}), setTeamMembers(teamId, userIds),
  *   inboxesOfUser(userId) → inbox ids (admins: all), canAccessInbox(user, inboxId) → boolean,
  *   setAvailability(userId, "available"|"away"),
@@ -30,6 +30,7 @@ import { Context, Effect, Either, Layer, Option, Schema as S } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
 import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
 import { OpeningHours } from "../../flows/flow-spec.js";
+import { ResponseTargets, storedResponseTargets } from "../core/response-targets.js";
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
 import { Database, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
@@ -73,6 +74,8 @@ export const InboxUpdate = S.Struct({
   fallbackEmail: S.optional(ClearableEmail),
   routing: S.optional(RoutingConfig),
   emailFilters: S.optional(EmailFilters),
+  /** Response targets (SLAs): minutes, or null for none (runtime/core/response-targets.ts). */
+  responseTargets: S.optional(ResponseTargets),
 });
 export const NewTeam = S.Struct({ name: Name("team", 80) });
 
@@ -116,6 +119,8 @@ export interface Inbox {
   readonly fallbackEmail: string | null;
   readonly routing: RoutingConfig;
   readonly emailFilters: EmailFilters;
+  /** First-response and next-reply targets; all null when the inbox has none. */
+  readonly responseTargets: ResponseTargets;
   readonly memberIds: ReadonlyArray<string>;
   readonly createdAt: number;
 }
@@ -221,6 +226,7 @@ const decodeOrFail = <A, I>(schema: S.Schema<A, I, never>, input: unknown, prefi
   });
 
 const decodeFilters = S.decodeUnknownOption(S.parseJson(EmailFilters));
+
 const decodeHours = S.decodeUnknownOption(S.parseJson(WorkingHours));
 const decodeNotifications = S.decodeUnknownOption(S.parseJson(S.partial(NotificationSettings)));
 
@@ -231,6 +237,7 @@ interface InboxRow {
   name: string;
   fallback_email: string | null;
   email_filters: string;
+  response_targets: string | null;
   created_at: number;
 }
 
@@ -277,13 +284,14 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       fallbackEmail: row.fallback_email,
       routing: readRoutingConfig(prepare, row.id),
       emailFilters: Option.getOrElse(decodeFilters(row.email_filters), () => EMPTY_FILTERS),
+      responseTargets: storedResponseTargets(row.response_targets),
       memberIds: membersOf("inbox_members", "inbox_id", row.id),
       createdAt: row.created_at,
     });
 
     const readInbox = (id: string): Effect.Effect<Inbox, NotFound> =>
       Effect.suspend(() => {
-        const row = prepare("SELECT id, name, fallback_email, email_filters, created_at FROM inboxes WHERE id = ?").get(id) as InboxRow | undefined;
+        const row = prepare("SELECT id, name, fallback_email, email_filters, response_targets, created_at FROM inboxes WHERE id = ?").get(id) as InboxRow | undefined;
         return row ? Effect.succeed(toInbox(row)) : Effect.fail(new NotFound({ entity: "inbox", id }));
       });
 
@@ -356,7 +364,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
 
     const listInboxes: WorkspaceShape["listInboxes"] = () =>
       Effect.sync(() =>
-        (prepare("SELECT id, name, fallback_email, email_filters, created_at FROM inboxes ORDER BY name COLLATE NOCASE, id").all() as InboxRow[]).map(
+        (prepare("SELECT id, name, fallback_email, email_filters, response_targets, created_at FROM inboxes ORDER BY name COLLATE NOCASE, id").all() as InboxRow[]).map(
           toInbox,
         ),
       );
@@ -384,6 +392,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       if (update.name !== undefined) columns.push(["name", update.name]);
       if (update.fallbackEmail !== undefined) columns.push(["fallback_email", update.fallbackEmail || null]);
       if (update.routing !== undefined) columns.push(["routing", JSON.stringify(update.routing)]);
+      if (update.responseTargets !== undefined) columns.push(["response_targets", JSON.stringify(update.responseTargets)]);
       if (update.emailFilters !== undefined) {
         columns.push([
           "email_filters",

@@ -1113,6 +1113,17 @@ CREATE TABLE automation_cursor (
 INSERT INTO automation_cursor (id, after_event_id) VALUES (1, COALESCE((SELECT max(id) FROM events), 0));
 `,
   },
+  {
+    version: 38,
+    name: "response targets per inbox",
+    // An inbox's response targets (SLAs) as JSON, decoded by the ResponseTargets Schema on every
+    // write and read (runtime/core/response-targets.ts): {"firstResponseMinutes": n|null,
+    // "nextReplyMinutes": n|null, "businessHours": bool}. NULL: no targets. Due times are not
+    // stored: the inbox computes them for the page it shows (decision 037).
+    sql: `
+ALTER TABLE inboxes ADD COLUMN response_targets TEXT CHECK (response_targets IS NULL OR json_valid(response_targets));
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -3,6 +3,7 @@ import { Fragment, useEffect, useRef, type ReactNode } from "react";
 import type { ConversationList, InboxOptions, InboxView } from "../../runtime.server.js";
 import { BulkBar, BulkCheckbox, useBulkSelection } from "./bulk-bar.js";
 import { LabelChips } from "./label-chips.js";
+import { DueTag } from "./due-tag.js";
 import { shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
 import { Time, useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
@@ -228,7 +229,10 @@ export function ConversationListPane({
                           snoozed until <Time at={c.snooze.until} now={now} />
                         </span>
                       ) : c.waitingSince !== null && c.status !== "closed" ? (
-                        <span className="tag tag--waiting">{waitingLabel(c.waitingSince, now)}</span>
+                        <>
+                          <span className="tag tag--waiting">{waitingLabel(c.waitingSince, now)}</span>
+                          <DueTag owed={c.responseDue} now={now} />
+                        </>
                       ) : (
                         <span className={c.status === "pending" ? "tag tag--pending" : "tag"}>{statusLabels[c.status]}</span>
                       )}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
-import { fieldLabel, shortDuration, shortUrl, waitingLabel } from "./labels.js";
+import { dueLabel, fieldLabel, shortDuration, shortUrl, waitingLabel } from "./labels.js";
 import { needsRefresh, noticeFor, parseLiveMessage, presenceOf, shouldNotify, typingOf, viewersOf, type LiveMessage, type NotifySettings } from "./live-logic.js";
 
 describe("saved replies in the composer", () => {
@@ -124,5 +124,20 @@ describe("inbox URLs", () => {
     expect(listSearch(filter, { view: "closed", cursor: "next" })).toBe("?view=closed&search=refund&cursor=next");
     expect(listSearch({}, {})).toBe("");
     expect(threadHref("conv_1", filter)).toBe("/inbox/conv_1?view=mine&search=refund");
+  });
+});
+
+describe("dueLabel", () => {
+  const MIN = 60_000;
+  const owed = { kind: "first_response" as const, targetMs: 60 * MIN, dueAt: 1_000 * MIN };
+  it("says how long is left, soon under 20% of the target, and how long overdue", () => {
+    expect(dueLabel(owed, 975 * MIN)).toEqual({ level: "normal", text: "due in 25 min", detail: "First response due (target 1 h)" });
+    expect(dueLabel(owed, 996 * MIN)).toEqual({ level: "soon", text: "due in 4 min", detail: "First response due soon (target 1 h)" });
+    expect(dueLabel({ ...owed, kind: "next_reply" }, 1_012 * MIN)).toEqual({
+      level: "overdue",
+      text: "overdue 12 min",
+      detail: "Next reply overdue (target 1 h)",
+    });
+    expect(dueLabel(owed, 1_000 * MIN - 10_000).text).toBe("due in under 1 min");
   });
 });

@@ -1,7 +1,8 @@
 /**
  * The inbox's words and times as people read them. Pure; safe on the client.
  */
-import type { InboxView, TicketPriority, TicketStatus } from "../../runtime.server.js";
+import { dueState } from "../../../runtime/core/response-due.js";
+import type { DueLevel, InboxView, Owed, TicketPriority, TicketStatus } from "../../runtime.server.js";
 import { capitalise } from "../messages.js";
 
 /** The views, in the order the inbox lists them. */
@@ -54,6 +55,26 @@ export const shortDuration = (then: number, now: number): string => {
 export const waitingLabel = (since: number, now: number): string => {
   const d = shortDuration(since, now);
   return d === "just now" ? "waiting since just now" : `waiting ${d}`;
+};
+
+/**
+ * A waiting conversation's due state against its inbox's response target: "due in 25 min",
+ * "due in 4 min" (soon: under 20% of the target left), "overdue 12 min"; `level` for the colour
+ * and `detail` saying which target, for a title and screen readers (not colour only). Pure.
+ */
+export const dueLabel = (owed: Owed, now: number): { readonly level: DueLevel; readonly text: string; readonly detail: string } => {
+  const state = dueState(owed, now);
+  const span = shortDuration(0, state.ms);
+  const what = owed.kind === "first_response" ? "First response" : "Next reply";
+  const target = shortDuration(0, owed.targetMs).replace("just now", "under 1 min");
+  if (state.level === "overdue") {
+    return { level: "overdue", text: span === "just now" ? "overdue" : `overdue ${span}`, detail: `${what} overdue (target ${target})` };
+  }
+  return {
+    level: state.level,
+    text: span === "just now" ? "due in under 1 min" : `due in ${span}`,
+    detail: `${what} due${state.level === "soon" ? " soon" : ""} (target ${target})`,
+  };
 };
 
 const dateTime = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short" });

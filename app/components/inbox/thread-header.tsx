@@ -6,6 +6,7 @@ import type { ThreadActionResult } from "./action-result.js";
 import { LabelChips } from "./label-chips.js";
 import { LabelPicker } from "./label-picker.js";
 import { MacroMenu, MacroOutcome, macroFetcherKey, type MacroChoice } from "./macro-menu.js";
+import { DueTag } from "./due-tag.js";
 import { statusLabels, waitingLabel } from "./labels.js";
 import { SnoozeControl, SnoozedLine, snoozeFetcherKey, unsnoozeFetcherKey } from "./snooze-control.js";
 import type { InboxOutletContext } from "./use-inbox-live.js";
@@ -77,6 +78,7 @@ export function ThreadHeader({
         <h2 id="thread-title">{conversation.title}</h2>
         <span className={`tag tag--${conversation.status}`}>{statusLabels[conversation.status]}</span>
         {conversation.waitingSince !== null && !closed ? <span className="tag tag--waiting">{waitingLabel(conversation.waitingSince, now)}</span> : null}
+        {!closed ? <DueTag owed={conversation.responseDue} now={now} /> : null}
       </div>
       {pending ? <p className="thread__pending muted">Waiting on the visitor: their next message opens it again.</p> : null}
       <SnoozedLine conversation={conversation} action={action} now={now} />

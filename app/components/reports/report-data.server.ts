@@ -17,6 +17,7 @@ import {
   flowNodesTable,
   teamAgentsTable,
   teamLabelsTable,
+  teamTargetsTable,
   teamResponseTable,
   teamVolumeTable,
   TABLE_IDS,
@@ -64,11 +65,13 @@ export const loadTable = async (context: AppLoadContext, id: TableId, query: Rep
     case "team-volume":
     case "team-response":
     case "team-agents":
-    case "team-labels": {
+    case "team-labels":
+    case "team-targets": {
       const team = await run(context, Effect.flatMap(Reports, (r) => r.team(query)));
       if (id === "team-volume") return teamVolumeTable(team);
       if (id === "team-response") return teamResponseTable(team);
       if (id === "team-labels") return teamLabelsTable(team.labels, team.measure === "business");
+      if (id === "team-targets") return teamTargetsTable(team.targets);
       return teamAgentsTable(team.agents, team.measure === "business");
     }
   }

@@ -77,6 +77,8 @@ describe("CSV", () => {
         firstResponse: { count: 2, median: 540_000, p90: 684_000, mean: 540_000 },
         replyTime: { count: 0, median: null, p90: null, mean: null },
         satisfaction: { ratings: 3, average: 13 / 3, satisfied: 2 },
+        firstResponseTarget: { met: 52, measured: 60 },
+        nextReplyTarget: { met: 0, measured: 0 },
       },
       {
         userId: "v",
@@ -86,11 +88,13 @@ describe("CSV", () => {
         firstResponse: { count: 0, median: null, p90: null, mean: null },
         replyTime: { count: 0, median: null, p90: null, mean: null },
         satisfaction: { ratings: 0, average: null, satisfied: 0 },
+        firstResponseTarget: { met: 0, measured: 0 },
+        nextReplyTarget: { met: 1, measured: 1 },
       },
     ]);
     expect(table.rows).toEqual([
-      ["Alex", "2", "3", "2", "0:09:00", "n/a", "n/a", "3", "4.3", "66.7%"],
-      ["Bo", "1", "0", "0", "n/a", "n/a", "n/a", "0", "n/a", "n/a"],
+      ["Alex", "2", "3", "2", "0:09:00", "n/a", "n/a", "3", "4.3", "66.7%", "86.7% (52 of 60)", "n/a"],
+      ["Bo", "1", "0", "0", "n/a", "n/a", "n/a", "0", "n/a", "n/a", "n/a", "100.0% (1 of 1)"],
     ]);
   });
 });

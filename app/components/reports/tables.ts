@@ -3,7 +3,8 @@
  * The pages render these and the CSV downloads serialise the very same rows, so a download
  * always matches the table on screen. Pure; safe on the client.
  */
-import type { AgentRow, BotOverview, FlowReport, LabelReportRow, TeamReport, VersionOutcomes } from "../../runtime.server.js";
+import type { AgentRow, BotOverview, FlowReport, InboxTargetRow, LabelReportRow, TargetShare, TeamReport, VersionOutcomes } from "../../runtime.server.js";
+import { targetText } from "../settings/response-targets-form.js";
 import { formatCount, formatDuration, formatPercent, formatScore, formatStamp, NONE } from "./format.js";
 
 export const TABLE_IDS = [
@@ -17,6 +18,7 @@ export const TABLE_IDS = [
   "team-response",
   "team-agents",
   "team-labels",
+  "team-targets",
 ] as const;
 export type TableId = (typeof TABLE_IDS)[number];
 
@@ -38,6 +40,10 @@ export interface ReportTable {
 const text = (label: string): ReportColumn => ({ label, numeric: false });
 const num = (label: string): ReportColumn => ({ label, numeric: true });
 const share = (part: number, whole: number) => formatPercent(whole > 0 ? part / whole : null);
+
+/** "86.7% (52 of 60)" met a target; NONE when nothing was measured against one. Pure. */
+export const formatTargetShare = (s: TargetShare): string =>
+  s.measured === 0 ? NONE : `${share(s.met, s.measured)} (${formatCount(s.met)} of ${formatCount(s.measured)})`;
 
 /**
  * Rows by day, the newest first, each day's rows in the order given (the sort is stable): an
@@ -217,6 +223,8 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = fals
     num("Ratings"),
     num("Average rating (1–5)"),
     num("Satisfied (4–5)"),
+    num("First responses on target"),
+    num("Next replies on target"),
   ],
   rows: agents.map((a) => [
     a.name,
@@ -229,6 +237,42 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = fals
     formatCount(a.satisfaction.ratings),
     formatScore(a.satisfaction.average),
     formatPercent(a.satisfaction.ratings === 0 ? null : a.satisfaction.satisfied / a.satisfaction.ratings),
+    formatTargetShare(a.firstResponseTarget),
+    formatTargetShare(a.nextReplyTarget),
   ]),
   empty: "Nobody was assigned or replied in this range.",
+});
+
+/**
+ * Per inbox with response targets: the targets now and how many first responses and next
+ * replies of the range met them (separate counts for the CSV, the share beside them). Pure.
+ */
+export const teamTargetsTable = (rows: ReadonlyArray<InboxTargetRow>): ReportTable => ({
+  id: "team-targets",
+  title: "Response targets per inbox",
+  columns: [
+    text("Inbox"),
+    text("First-response target"),
+    text("Next-reply target"),
+    text("Counts"),
+    num("First responses on target"),
+    num("First responses measured"),
+    num("First responses on target (share)"),
+    num("Next replies on target"),
+    num("Next replies measured"),
+    num("Next replies on target (share)"),
+  ],
+  rows: rows.map((r) => [
+    r.name,
+    r.targets.firstResponseMinutes === null ? NONE : targetText(r.targets.firstResponseMinutes),
+    r.targets.nextReplyMinutes === null ? NONE : targetText(r.targets.nextReplyMinutes),
+    r.targets.businessHours ? "business hours" : "around the clock",
+    formatCount(r.firstResponse.met),
+    formatCount(r.firstResponse.measured),
+    share(r.firstResponse.met, r.firstResponse.measured),
+    formatCount(r.nextReply.met),
+    formatCount(r.nextReply.measured),
+    share(r.nextReply.met, r.nextReply.measured),
+  ]),
+  empty: "No inbox has response targets: an admin sets them in Settings → Inboxes.",
 });
