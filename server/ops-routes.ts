@@ -153,14 +153,17 @@ const makeMetrics = (db: DatabaseShape, config: AppConfigShape) => {
     oldest: number | null;
     queued: number;
   }
-  const backlog = () =>
-    prepare(
-      `SELECT i.id, i.name,
-              (SELECT COUNT(*) FROM conversations c WHERE c.inbox_id = i.id AND c.status = 'open' AND c.waiting_since IS NOT NULL AND c.snoozed_until IS NULL) AS waiting,
-              (SELECT MIN(c.waiting_since) FROM conversations c WHERE c.inbox_id = i.id AND c.status = 'open' AND c.waiting_since IS NOT NULL AND c.snoozed_until IS NULL) AS oldest,
-              (SELECT COUNT(*) FROM conversations c WHERE c.inbox_id = i.id AND c.queued_at IS NOT NULL) AS queued
-         FROM inboxes i`,
-    ).all() as WaitingRow[];
+  // Read once per scrape (three gauges show it): `scraped` is cleared before each.
+  let scraped: ReadonlyArray<WaitingRow> | null = null;
+  const backlog = (): ReadonlyArray<WaitingRow> =>
+    (scraped ??= prepare(
+      `SELECT i.id, i.name, COUNT(c.id) AS waiting, MIN(c.waiting_since) AS oldest,
+              (SELECT COUNT(*) FROM conversations q WHERE q.inbox_id = i.id AND q.queued_at IS NOT NULL) AS queued
+         FROM inboxes i
+         LEFT JOIN conversations c
+           ON c.inbox_id = i.id AND c.status = 'open' AND c.waiting_since IS NOT NULL AND c.snoozed_until IS NULL
+        GROUP BY i.id`,
+    ).all() as WaitingRow[]);
   new Gauge({
     name: "parley_conversations_waiting",
     help: "Open conversations whose visitor waits for an answer (not snoozed), per inbox.",
@@ -229,6 +232,11 @@ const makeMetrics = (db: DatabaseShape, config: AppConfigShape) => {
   const classOf = (status: number) => `${Math.floor(status / 100)}xx`;
   return {
     register,
+    /** The exposition text, every figure read anew. */
+    scrape: (): Promise<string> => {
+      scraped = null;
+      return register.metrics();
+    },
     requestEnded: (handler: HandlerName, status: number, seconds: number | null) => {
       httpRequests.inc({ handler, code: classOf(status) });
       if (seconds !== null) httpDuration.observe({ handler }, seconds);
@@ -283,7 +291,7 @@ export const createOpsRoutes = (runtime: AppRuntime, config: AppConfigShape, opt
       });
       return;
     }
-    const text = await metrics.register.metrics();
+    const text = await metrics.scrape();
     res.statusCode = 200;
     res.setHeader("Content-Type", metrics.register.contentType);
     res.setHeader("Cache-Control", "no-store");

@@ -24,7 +24,7 @@ import {
 } from "../components/settings/automation-form.js";
 import { rowErrors, type MacroRow } from "../components/settings/macro-form.js";
 import { ErrorNotice, SaveDeleteActions, SavedNotice, SubmitActions } from "../components/settings/notices.js";
-import { Field } from "../components/field.js";
+import { Field, FieldError } from "../components/field.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
 import {
@@ -202,8 +202,6 @@ export async function action({ request, context }: ActionFunctionArgs) {
 
 type LoaderData = ReturnType<typeof useLoaderData<typeof loader>>;
 
-const capital = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
-
 /** What the rows of one list (conditions or actions) are made of. */
 interface RowKind {
   readonly id: string;
@@ -245,11 +243,7 @@ function RuleRow({ kind, index, row, error }: { kind: RowKind; index: number; ro
         <label htmlFor={textId}>{kind.textLabel}</label>
         <input id={textId} name={kind.textName} defaultValue={row.comment} autoComplete="off" />
       </span>
-      {error ? (
-        <p id={`${selectId}-error`} className="field__error">
-          {capital(error)}
-        </p>
-      ) : null}
+      {error ? <FieldError id={`${selectId}-error`} message={error} /> : null}
     </li>
   );
 }
