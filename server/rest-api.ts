@@ -24,6 +24,7 @@ import { AppConfig } from "../runtime/services/config.js";
 import { Contacts, type Contact } from "../runtime/services/contacts.js";
 import { Database } from "../runtime/services/database.js";
 import { EmailChannel } from "../runtime/services/email-channel.js";
+import { asAuditActor } from "../runtime/services/audit-log.js";
 import { Forbidden, InvalidInput, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { Inbox, type ConversationSummary, type EmailAttachment, type ThreadMessage } from "../runtime/services/inbox.js";
 import { canOpenInbox, conversationFor, worksInInboxes, type Actor, type Prepare } from "../runtime/services/inbox-access.js";
@@ -433,7 +434,8 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
         const { user, tokenId } = yield* s.tokens.authenticate(token);
         const tooMany = limiter.take("token", tokenId);
         if (tooMany) return yield* Effect.fail(tooMany);
-        return yield* serve(user);
+        // What the request changes is the token's user's doing, by way of the API (the audit log).
+        return yield* asAuditActor({ userId: user.id, via: "api", ip: clientIp(req, options.trustedProxies ?? s.config.trustedProxies) ?? null, tokenId })(serve(user));
       }),
     );
     answer(res, exit);
