@@ -2,24 +2,25 @@
  * Snoozes on a real SQLite file with the real Engine, Inbox and LiveEvents: snooze, unsnooze,
  * waking by time (and at start), waking by a visitor's message, an agent's reply that leaves
  * the snooze alone, closing that clears it, the working views it leaves, version conflicts and
- * bad inputs (nothing stored), and the team report's waits around a snooze.
+ * bad inputs (nothing stored), the team report's waits around a snooze, and the timer that wakes
+ * a snooze at its time (where it points; cleared at shutdown).
  */
 import { Effect } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { teamTimeline, type EventRow } from "../core/metrics.js";
+import { makeAppRuntime } from "./app-layer.js";
+import { loadConfig } from "./config.js";
+import { Database } from "./database.js";
 import { Engine } from "./engine.js";
 import type { Conflict, InvalidInput } from "./errors.js";
 import { Inbox } from "./inbox.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
 import * as OutsideConversations from "./outside-conversations.js";
 import type { LiveEvent } from "./live-events.js";
-import { Database } from "./database.js";
-import { makeAppRuntime } from "./app-layer.js";
 import { seed } from "./seed.js";
-import { loadConfig } from "./config.js";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { MAX_TIMER_MS, makeSnoozes, SNOOZE_MAX_AHEAD_MS, Snoozes, snoozeTimeText, wakeDelay, type SnoozesShape } from "./snoozes.js";
 
 let kit: Kit;
@@ -221,7 +222,7 @@ describe("waking", () => {
       const runtime = makeAppRuntime(loadConfig({ DATABASE_PATH: join(dir, "parley.sqlite"), SESSION_SECRET: "x".repeat(64), ADMIN_PASSWORD: "admin-password-1", PORT: "0" }));
       const service = await runtime.runPromise(Snoozes);
       const sqlite = (await runtime.runPromise(Database)).sqlite;
-      await runtime.runPromise(seed());
+      await runtime.runPromise(seed({ print: () => undefined }));
       sqlite.prepare("UPDATE conversations SET snoozed_until = ? WHERE id = (SELECT id FROM conversations WHERE status = 'open' LIMIT 1)").run(Date.now() + HOUR);
       service.start(HOUR);
       expect(service.nextWakeAt()).not.toBeNull();

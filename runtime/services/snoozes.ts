@@ -9,9 +9,10 @@
  * - A snooze ends (`snooze_ended`) when its time comes — a timer armed for the earliest
  *   `snoozed_until` (re-armed when this service sets or ends a snooze and after each pass), with
  *   a slow poll behind it for snoozes written from elsewhere; both read the partial index of
- *   snoozed rows; at start the overdue ones wake at once — or when the visitor writes (`wakeSnoozeInWrite`, called by the engine's and the outside channels' write
- *   of a visitor message to a conversation a person holds — never on a bot turn: a bot
- *   conversation cannot be snoozed). Waking by time opens a pending conversation: the team
+ *   snoozed rows; at start the overdue ones wake at once — or when the visitor writes
+ *   (`wakeSnoozeInWrite`, called by the engine's and the outside channels' write of a visitor
+ *   message to a conversation a person holds — never on a bot turn: a bot conversation cannot
+ *   be snoozed). Waking by time opens a pending conversation: the team
  *   should look again. An agent's reply leaves the snooze alone; closing clears it (trigger).
  * - Each snooze, unsnooze and wake is an event and an internal system line in the thread, and
  *   goes out on the live feed (internal: the visitor's stream never carries it).
@@ -225,13 +226,17 @@ export const makeSnoozes = (db: DatabaseShape, live: LiveEventsShape): SnoozesSh
       ),
       Effect.tap((outcome) =>
         outcome.changed
-          ? Effect.zipRight(Effect.sync(arm), live.publish({
-              conversationId: before.id,
-              inboxId: before.inbox_id,
-              kind: "conversation",
-              internal: true,
-              data: { change: "snooze", snoozedUntil: outcome.until },
-            }))
+          ? Effect.zipRight(
+              // The earliest snooze may have changed: the timer follows it.
+              Effect.sync(arm),
+              live.publish({
+                conversationId: before.id,
+                inboxId: before.inbox_id,
+                kind: "conversation",
+                internal: true,
+                data: { change: "snooze", snoozedUntil: outcome.until },
+              }),
+            )
           : Effect.void,
       ),
     );
