@@ -74,6 +74,8 @@ const MoveBody = S.Struct({
 
 /** The whole priority order, first wins: exactly the flows the list has (else 409), as the flow list's page stores it. */
 const OrderBody = S.Struct({ flows: S.Array(FlowId).pipe(S.maxItems(10_000)) });
+/** An order names every flow: more than the other bodies' 16 KB once a workspace has a few hundred. */
+const MAX_ORDER_BODY_BYTES = 512 * 1024;
 
 const decodeDraft = bodyDecoder(DraftBody);
 const decodePublish = bodyDecoder(PublishBody);
@@ -272,7 +274,7 @@ export const flowEndpoints = (s: FlowServices, req: IncomingMessage, query: URLS
 
   const setOrder: Serve = () =>
     Effect.map(
-      Effect.flatMap(jsonBody(req, decodeOrder), (input) => s.chatflows.reorder(input.flows)),
+      Effect.flatMap(jsonBody(req, decodeOrder, MAX_ORDER_BODY_BYTES), (input) => s.chatflows.reorder(input.flows)),
       apiOrder,
     );
 

@@ -461,6 +461,12 @@ describe("a flow's lifecycle: on and off, renamed, moved, deleted", () => {
       expect(bad.status, JSON.stringify(body)).toBe(400);
       expect(bad.body.error).toMatchObject({ code: "invalid_input", path });
     }
+    // Past the other bodies' 16 KB (a workspace of a few hundred flows), up to 512 KB.
+    const long = await storesNothing(() => send("/api/v1/flows/order", tokens.marketer, { method: "PUT", body: { flows: [...reversed, ...Array.from({ length: 700 }, (_, i) => `flow_${"x".repeat(24)}${i}`)] } }));
+    expect(long.status).toBe(409);
+    const huge = await storesNothing(() => send("/api/v1/flows/order", tokens.marketer, { method: "PUT", body: { flows: reversed, padding: "x".repeat(600 * 1024) } }));
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe("payload_too_large");
     expect(order()).toEqual(reversed);
     expect((await send("/api/v1/flows/order", tokens.marketer)).status).toBe(405);
   });
