@@ -490,6 +490,10 @@ describe("time triggers", () => {
       businessHours: () => Effect.succeed({ timezone: "UTC", hours: [] }),
     });
     expect(await kit.run(restarted.runPass())).toMatchObject({ spells: 0, fired: 0 });
+    // Disabled and enabled again, it keeps its place: what it did is not done again.
+    await kit.run(automation.setEnabled(people.admin, rule.id, false));
+    await kit.run(automation.setEnabled(people.admin, rule.id, true));
+    expect(await pass()).toMatchObject({ spells: 0, fired: 0 });
     // Even with the place lost (a crash before it was written, a trigger changed and back), the spell's run stands.
     sql("UPDATE automation_rules SET due_after_at = 0, due_after_id = '' WHERE id = ?").run(rule.id);
     expect(await pass()).toMatchObject({ fired: 0 });

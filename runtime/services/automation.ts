@@ -782,7 +782,10 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
   const empty: AutomationPassResult = { events: 0, spells: 0, fired: 0, failed: 0 };
 
   /** The event rules over the log's new events (decision 035). */
-  const eventPass = (rules: ReadonlyArray<{ readonly rule: AutomationRule; readonly after: number }>, hours: BusinessHours): Effect.Effect<AutomationPassResult> =>
+  const eventPass = (
+    rules: ReadonlyArray<{ readonly rule: AutomationRule; readonly after: number }>,
+    businessHours: Effect.Effect<BusinessHours>,
+  ): Effect.Effect<AutomationPassResult> =>
     Effect.gen(function* () {
       if (rules.length === 0) return empty;
       const cursor = readCursor();
@@ -795,6 +798,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         `SELECT id, type, conversation_id, user_id, data FROM events
           WHERE id > ? AND id <= ? AND is_preview = 0 AND conversation_id IS NOT NULL AND type IN (${wanted}) ORDER BY id`,
       ).all(cursor, to, ...SOURCE_TYPES) as EventRow[];
+      const hours = yield* businessHours;
       let seen = 0;
       let fired = 0;
       let failed = 0;
@@ -842,13 +846,15 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
    * the partial index of pending conversations or the inbox index's waiting times. Each one
    * runs the rule at most once (the place moves past it; its run is unique per spell).
    */
-  const spellPass = (entry: { readonly rule: AutomationRule; readonly dueAt: number; readonly dueId: string }, hours: BusinessHours) =>
+  const spellPass = (entry: { readonly rule: AutomationRule; readonly dueAt: number; readonly dueId: string }, businessHours: Effect.Effect<BusinessHours>) =>
     Effect.gen(function* () {
       const { rule } = entry;
       if (rule.wait === null || !isTimeTrigger(rule.trigger)) return empty;
       const trigger = rule.trigger;
       const now = wallClock.now();
       const spells = prepare(SPELL_SQL[trigger]).all({ until: now - waitMs(rule.wait), afterAt: entry.dueAt, afterId: entry.dueId, limit: SPELLS_PER_PASS }) as SpellRow[];
+      if (spells.length === 0) return empty;
+      const hours = yield* businessHours;
       const open = businessOpenAt(hours, now);
       let fired = 0;
       let failed = 0;
@@ -884,10 +890,14 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       // No enabled rule: one read, no write (the cursor catches up when one is enabled).
       const rows = prepare(`SELECT ${COLUMNS} FROM automation_rules WHERE enabled = 1 ORDER BY position, id`).all() as Row[];
       if (rows.length === 0) return empty;
-      const hours = yield* deps.businessHours();
+      // Read once, and only when a trigger came: an idle pass reads no settings.
+      let hours: BusinessHours | null = null;
+      const businessHours = Effect.suspend(() =>
+        hours !== null ? Effect.succeed(hours) : Effect.tap(deps.businessHours(), (read) => Effect.sync(() => void (hours = read))),
+      );
       const entries = rows.map((row) => ({ rule: toRule(row), after: row.starts_after_event_id, dueAt: row.due_after_at, dueId: row.due_after_id }));
-      const outcomes = [yield* eventPass(entries.filter((e) => !isTimeTrigger(e.rule.trigger)), hours)];
-      for (const entry of entries) if (isTimeTrigger(entry.rule.trigger)) outcomes.push(yield* spellPass(entry, hours));
+      const outcomes = [yield* eventPass(entries.filter((e) => !isTimeTrigger(e.rule.trigger)), businessHours)];
+      for (const entry of entries) if (isTimeTrigger(entry.rule.trigger)) outcomes.push(yield* spellPass(entry, businessHours));
       return outcomes.reduce((a, b) => ({ events: a.events + b.events, spells: a.spells + b.spells, fired: a.fired + b.fired, failed: a.failed + b.failed }), empty);
     });
 
