@@ -398,6 +398,19 @@ interface Row {
 const COLUMNS =
   "id, name, enabled, position, trigger, wait_amount, wait_unit, conditions, actions, starts_after_event_id, due_after_at, due_after_id, last_run_at, last_error, last_error_at, updated_at";
 const decodeWait = S.decodeUnknownEither(RuleWait);
+
+/** The columns an admin's input writes, and their values in that order. */
+const STORED_COLUMNS = "name, enabled, trigger, wait_amount, wait_unit, conditions, actions";
+const storedValues = (input: RuleInput, enabled: boolean) =>
+  [
+    input.name,
+    enabled ? 1 : 0,
+    input.trigger,
+    input.wait?.amount ?? null,
+    input.wait?.unit ?? null,
+    JSON.stringify(input.conditions),
+    JSON.stringify(input.actions),
+  ] as const;
 const decodeConditions = S.decodeUnknownEither(S.parseJson(S.Array(RuleCondition)));
 const decodeActions = S.decodeUnknownEither(S.parseJson(S.Array(RuleAction)));
 
@@ -559,23 +572,9 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         const position = (prepare("SELECT COALESCE(max(position), 0) + 1 AS p FROM automation_rules").get() as { p: number }).p;
         // A time rule starts at the first spell: conversations already past its wait are acted on (decision 038).
         prepare(
-          `INSERT INTO automation_rules (id, name, enabled, position, trigger, wait_amount, wait_unit, conditions, actions, starts_after_event_id, created_by, created_at, updated_at)
+          `INSERT INTO automation_rules (${STORED_COLUMNS}, id, position, starts_after_event_id, created_by, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(
-          id,
-          input.name,
-          input.enabled ? 1 : 0,
-          position,
-          input.trigger,
-          input.wait?.amount ?? null,
-          input.wait?.unit ?? null,
-          JSON.stringify(input.conditions),
-          JSON.stringify(input.actions),
-          end,
-          admin.id,
-          now,
-          now,
-        );
+        ).run(...storedValues(input, input.enabled), id, position, end, admin.id, now, now);
       }),
     );
     return toRule(readRow(id)!);
@@ -598,20 +597,9 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         if (input === null) prepare("UPDATE automation_rules SET enabled = ?, updated_at = ? WHERE id = ?").run(enabled ? 1 : 0, now, id);
         else {
           prepare(
-            `UPDATE automation_rules SET name = ?, enabled = ?, trigger = ?, wait_amount = ?, wait_unit = ?, conditions = ?, actions = ?,
-               last_error = NULL, last_error_at = NULL, updated_at = ?
+            `UPDATE automation_rules SET ${STORED_COLUMNS.split(", ").map((c) => `${c} = ?`).join(", ")}, last_error = NULL, last_error_at = NULL, updated_at = ?
               WHERE id = ?`,
-          ).run(
-            input.name,
-            enabled ? 1 : 0,
-            input.trigger,
-            input.wait?.amount ?? null,
-            input.wait?.unit ?? null,
-            JSON.stringify(input.conditions),
-            JSON.stringify(input.actions),
-            now,
-            id,
-          );
+          ).run(...storedValues(input, enabled), now, id);
           // Another kind of spell: start again at the first one. A new wait keeps the place (a
           // shorter one reaches the spells between the two waits, a longer one waits for time to).
           if (input.trigger !== before.trigger) prepare("UPDATE automation_rules SET due_after_at = 0, due_after_id = '' WHERE id = ?").run(id);
