@@ -12,5 +12,6 @@ export * from "./compile.js";
 export * from "./template-tokens.js";
 export * from "./availability.js";
 export * from "./targeting.js";
+export * from "./flow-order.js";
 export * from "./canonical-json.js";
 export * from "./json-schema.js";

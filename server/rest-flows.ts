@@ -1,14 +1,18 @@
 /**
  * Flows as code over the REST API (/api/v1/flows…): list the chatflows, read one with its draft
  * and its published spec, read the version history, replace a draft from a file kept in git,
- * publish a revision, import a new flow. For admins and marketers, like the builder (/flows).
+ * publish a revision, import a new flow; and the flow list's own actions: turn a flow on or off,
+ * rename it, move it in the priority order, delete it. For admins and marketers, like the
+ * builder (/flows).
  *
  * Every rule is the builder's, through the same code: a flow file is read by flows/flow-file.ts
  * (the builder's import: a canvas document or a flow spec), a draft is saved by
  * `Chatflows.saveDraft` (the schema, then the static checks, whose findings come back as
  * diagnostics as the canvas shows them; the revision check), published by
  * `Chatflows.publishRevision` (refused with the checks' errors, or a stale revision) and created
- * by `Chatflows.create`. Mounted by server/rest-api.ts; contract in docs/api.md.
+ * by `Chatflows.create`; the flow list's actions call what its page calls (`setEnabled`, `rename`,
+ * `reorder` after flows/flow-order.ts's move, `remove`, which archives a flow that had visitor
+ * conversations instead of deleting it). Mounted by server/rest-api.ts; contract in docs/api.md.
  */
 import { Effect, Either, Schema as S } from "effect";
 import type { IncomingMessage } from "node:http";
@@ -16,6 +20,7 @@ import type { DecodeIssue } from "../flows/decode.js";
 import type { Diagnostic } from "../flows/diagnostics.js";
 import type { FlowDocument } from "../flows/flow-document.js";
 import { asNewDraft, decodeFlowFile, MAX_FLOW_FILE_BYTES } from "../flows/flow-file.js";
+import { dropBefore, moveId } from "../flows/flow-order.js";
 import type { ChannelDirectoryShape } from "../runtime/services/channel-directory.js";
 import { checkChatflowName, diagnosticPath, type ChatflowRow, type ChatflowsShape } from "../runtime/services/chatflows.js";
 import { InvalidInput, NotFound } from "../runtime/services/errors.js";
@@ -47,9 +52,37 @@ const ImportBody = S.Struct({
   channelId: S.optionalWith(S.String.pipe(S.maxLength(100, { message: () => "a channel is a channel id" })), { exact: true }),
 });
 
+const FlowId = S.String.pipe(S.minLength(1), S.maxLength(100, { message: () => "a flow id is at most 100 characters" }));
+/** The flow list's row actions that change the row: its name (the row and its draft's) and whether it is on. */
+const PatchBody = S.Struct({
+  // Checked (trimmed, 1–200) by the service's own `checkChatflowName`, before anything is written.
+  name: S.optionalWith(S.String, { exact: true }),
+  enabled: S.optionalWith(S.Boolean, { exact: true }),
+}).pipe(S.filter((b) => (b.name === undefined && b.enabled === undefined ? "send `name` or `enabled` (or both)" : undefined)));
+/** A move in the priority order: before another flow (null: last), or one place up or down — the flow list's drag and arrows. */
+const MoveBody = S.Struct({
+  before: S.optionalWith(S.NullOr(FlowId), { exact: true }),
+  direction: S.optionalWith(
+    S.Literal("up", "down").annotations({ message: () => ({ message: "expected up or down", override: true }) }),
+    { exact: true },
+  ),
+}).pipe(
+  S.filter((b) =>
+    (b.before === undefined) === (b.direction === undefined) ? "send either `before` (a flow id, or null for last) or `direction` (up or down)" : undefined,
+  ),
+);
+
+/** The whole priority order, first wins: exactly the flows the list has (else 409), as the flow list's page stores it. */
+const OrderBody = S.Struct({ flows: S.Array(FlowId).pipe(S.maxItems(10_000)) });
+/** An order names every flow: more than the other bodies' 16 KB once a workspace has a few hundred. */
+const MAX_ORDER_BODY_BYTES = 512 * 1024;
+
 const decodeDraft = bodyDecoder(DraftBody);
 const decodePublish = bodyDecoder(PublishBody);
 const decodeImport = bodyDecoder(ImportBody);
+const decodePatch = bodyDecoder(PatchBody);
+const decodeMove = bodyDecoder(MoveBody);
+const decodeOrder = bodyDecoder(OrderBody);
 
 /** The `document` of a body as a FlowDocument, every problem's path under `document`. */
 const flowFile = (value: unknown): Effect.Effect<FlowDocument, InvalidInput> => {
@@ -83,6 +116,9 @@ const apiFlow = (row: ChatflowRow, facts: FlowFacts) => ({
   createdAt: iso(row.createdAt),
   updatedAt: iso(row.updatedAt),
 });
+
+/** The priority order after a move: every flow the list has, first wins. */
+const apiOrder = (rows: ReadonlyArray<ChatflowRow>) => ok({ flows: rows.map((r) => ({ id: r.id, name: r.name, priority: r.priority })) });
 
 const apiDiagnostic = (d: Diagnostic) => ({ severity: d.severity, code: d.code, path: diagnosticPath(d), message: d.message });
 
@@ -209,16 +245,63 @@ export const flowEndpoints = (s: FlowServices, req: IncomingMessage, query: URLS
       return ok({ flow: apiFlow(created, facts), revision: created.draftRevision }, 201);
     });
 
+  const update = (flowId: string): Serve => () =>
+    Effect.gen(function* () {
+      yield* flowRow(flowId);
+      const input = yield* jsonBody(req, decodePatch);
+      // Both checked before either is written: a bad name turns nothing on or off.
+      const name = input.name === undefined ? undefined : yield* checkChatflowName(input.name);
+      if (name !== undefined) yield* s.chatflows.rename(flowId, name);
+      if (input.enabled !== undefined) yield* s.chatflows.setEnabled(flowId, input.enabled);
+      const row = yield* flowRow(flowId);
+      const { facts } = yield* factsOf(row);
+      return ok({ flow: apiFlow(row, facts) });
+    });
+
+  const move = (flowId: string): Serve => () =>
+    Effect.gen(function* () {
+      yield* flowRow(flowId);
+      const input = yield* jsonBody(req, decodeMove);
+      const ids = (yield* s.chatflows.list()).map((r) => r.id);
+      if (input.before !== undefined && input.before !== null && (input.before === flowId || !ids.includes(input.before))) {
+        const message = input.before === flowId ? "a flow cannot move before itself" : `no flow ${input.before} in the list`;
+        return yield* Effect.fail(new InvalidInput({ issues: [{ path: "before", message }] }));
+      }
+      const order = input.direction !== undefined ? moveId(ids, flowId, input.direction) : dropBefore(ids, flowId, input.before ?? null);
+      // `reorder` takes exactly the list it has (else Conflict: a flow came or went meanwhile), as the page's move does.
+      return apiOrder(yield* s.chatflows.reorder(order));
+    });
+
+  const setOrder: Serve = () =>
+    Effect.map(
+      Effect.flatMap(jsonBody(req, decodeOrder, MAX_ORDER_BODY_BYTES), (input) => s.chatflows.reorder(input.flows)),
+      apiOrder,
+    );
+
+  const remove = (flowId: string): Serve => () =>
+    Effect.gen(function* () {
+      yield* flowRow(flowId);
+      const removed = yield* s.chatflows.remove(flowId);
+      return ok({ id: flowId, outcome: removed.outcome });
+    });
+
   const endpoints: Endpoints = {};
   if (id === undefined) {
     endpoints.GET = list;
     endpoints.POST = create;
+  } else if (id === "order" && part === undefined) {
+    // Not a flow id: those are `flow_…`.
+    endpoints.PUT = setOrder;
   } else if (part === undefined) {
     endpoints.GET = getFlow(id);
+    endpoints.PATCH = update(id);
+    endpoints.DELETE = remove(id);
   } else if (part === "draft" && version === undefined) {
     endpoints.PUT = saveDraft(id);
   } else if (part === "publish" && version === undefined) {
     endpoints.POST = publish(id);
+  } else if (part === "move" && version === undefined) {
+    endpoints.POST = move(id);
   } else if (part === "versions") {
     endpoints.GET = version === undefined ? versions(id) : oneVersion(id, version);
   }

@@ -2,13 +2,14 @@
  * /settings/automation (admins) — automation rules: "when <trigger>, if <conditions>, then
  * <actions>", run in order by a background pass within about a second of the event
  * (docs/inbox.md, docs/decisions/035-automation-rules.md). The list with each rule's enable
- * toggle, Up / Down, its last run and last error, and its edit form; then "Add a rule".
+ * toggle, Up / Down, its last run and last error, its recent runs, and its edit form; then "Add a rule".
+ * A time trigger ("pending for", "the visitor has waited for") takes a wait: a number and a unit.
  * Conditions and actions are rows of one select each (kind and target in its value) plus a
  * text field, as on the macros page, so every form works without JavaScript; an error at
  * `conditions[i]…` / `actions[i]…` shows on its row.
  */
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import type { ReactNode } from "react";
 import { CsrfInput } from "../components/csrf-input.js";
@@ -21,6 +22,7 @@ import {
   ruleActionsFromForm,
   TEXT_ACTIONS,
   TEXT_CONDITIONS,
+  waitFromForm,
 } from "../components/settings/automation-form.js";
 import { rowErrors, type MacroRow } from "../components/settings/macro-form.js";
 import { ErrorNotice, SaveDeleteActions, SavedNotice, SubmitActions } from "../components/settings/notices.js";
@@ -34,10 +36,16 @@ import {
   AUTOMATION_TRIGGERS,
   CHANNEL_KINDS,
   InboxService,
+  isTimeTrigger,
   MAX_RULE_ACTIONS,
   MAX_RULE_CONDITIONS,
   run,
   SavedReplies,
+  TIME_TRIGGER_PHRASES,
+  WAIT_UNITS,
+  waitWords,
+  type AutomationRule,
+  type AutomationRun,
   type RuleAction,
   type RuleCondition,
 } from "../runtime.server.js";
@@ -62,13 +70,25 @@ const SNOOZES: ReadonlyArray<readonly [number, string]> = [
   [10080, "1 week"],
 ];
 const kindWords: Readonly<Record<string, string>> = { chat: "Chat", email: "Email", messenger: "Messenger", form: "Form" };
+/** Runs shown under each rule (the service keeps more). */
+const RUNS_SHOWN = 5;
+
+/** The rule's trigger for its line: the trigger's words, with a time trigger's wait. Pure. */
+const triggerLine = (rule: Pick<AutomationRule, "trigger" | "wait">): string => {
+  const words = isTimeTrigger(rule.trigger) && rule.wait !== null ? `${TIME_TRIGGER_PHRASES[rule.trigger]} ${waitWords(rule.wait)}` : AUTOMATION_TRIGGER_LABELS[rule.trigger];
+  return words.charAt(0).toLowerCase() + words.slice(1);
+};
+
+/** What a run did, in words: done, or the actions' errors. Pure. */
+const runWords = (r: AutomationRun): string => (r.outcome === "done" ? "Done" : `Failed: ${r.error ?? "an action failed"}`);
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
-  const { rules, options, replies } = await run(
+  const { rules, runs, options, replies } = await run(
     context,
     Effect.all({
       rules: Effect.flatMap(Automation, (a) => a.list(user)),
+      runs: Effect.flatMap(Automation, (a) => a.recentRuns(user, RUNS_SHOWN)),
       options: Effect.flatMap(InboxService, (i) => i.options(user)),
       replies: Effect.flatMap(SavedReplies, (s) => s.list(user)),
     }),
@@ -138,6 +158,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
   return {
     triggers: AUTOMATION_TRIGGERS.map((t) => ({ value: t, label: AUTOMATION_TRIGGER_LABELS[t] })),
+    units: WAIT_UNITS,
     conditionGroups,
     actionGroups,
     limits: { conditions: MAX_RULE_CONDITIONS, actions: MAX_RULE_ACTIONS },
@@ -147,6 +168,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       const actionRows = rule.actions.map((a: RuleAction) => actionRowOf(a));
       return {
         ...rule,
+        triggerLine: triggerLine(rule),
+        runs: runs.filter((r) => r.ruleId === rule.id),
         conditionRows,
         actionRows,
         conditionLines: conditionRows.map((r) => lineOf(conditionGroups, r, "(something deleted)")),
@@ -161,7 +184,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const form = await request.formData();
   const intent = String(form.get("intent") ?? "");
   const id = String(form.get("id") ?? "");
-  const values: Record<string, string> = { ...formValues(form, ["name", "trigger"]), enabled: form.get("enabled") === "on" ? "on" : "" };
+  const values: Record<string, string> = {
+    ...formValues(form, ["name", "trigger", "waitAmount", "waitUnit"]),
+    enabled: form.get("enabled") === "on" ? "on" : "",
+  };
   const { conditions, rows: conditionRows, rowOfCondition } = conditionsFromForm(form);
   const { actions, rows: actionRows, rowOfAction } = ruleActionsFromForm(form);
   const none = { conditions: {} as Record<number, string>, actions: {} as Record<number, string> };
@@ -169,7 +195,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (form.get("more") === "rows") {
     return data({ intent: id === "" ? "create" : "update", id, saved: false, errors: {} as Record<string, string>, byRow: none, values, conditionRows, actionRows });
   }
-  const input = { name: values.name, trigger: values.trigger, enabled: values.enabled === "on", conditions, actions };
+  const wait = waitFromForm(isTimeTrigger(values.trigger ?? ""), values.waitAmount ?? "", values.waitUnit ?? "");
+  const input = { name: values.name, trigger: values.trigger, ...(wait === undefined ? {} : { wait }), enabled: values.enabled === "on", conditions, actions };
   const automation = (f: (a: Effect.Effect.Success<typeof Automation>) => Effect.Effect<unknown, unknown>) => attempt(context, Effect.flatMap(Automation, f));
   const result =
     intent === "create"
@@ -319,6 +346,37 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
           </select>
         )}
       </Field>
+      <fieldset className="rule-wait">
+        <legend>Wait (for “pending for” and “has waited for” only)</legend>
+        {errors.wait ? (
+          <p className="field__error" id={`${prefix}-wait-error`}>
+            {errors.wait}
+          </p>
+        ) : null}
+        <span className="rule-wait__fields">
+          <label htmlFor={`${prefix}-wait`}>For</label>
+          <input
+            id={`${prefix}-wait`}
+            name="waitAmount"
+            type="number"
+            min={1}
+            step={1}
+            inputMode="numeric"
+            defaultValue={values.waitAmount ?? ""}
+            aria-invalid={errors.wait ? true : undefined}
+            aria-describedby={errors.wait ? `${prefix}-wait-error` : undefined}
+          />
+          <label htmlFor={`${prefix}-wait-unit`}>Unit</label>
+          <select id={`${prefix}-wait-unit`} name="waitUnit" defaultValue={values.waitUnit ?? "hours"}>
+            {loaded.units.map((u) => (
+              <option key={u} value={u}>
+                {u}
+              </option>
+            ))}
+          </select>
+        </span>
+        <p className="field__hint">From 1 minute to 90 days. A new time rule also acts on the conversations already past the wait.</p>
+      </fieldset>
       <RuleRows
         legend="If all of these hold (none: always)"
         kind={conditionKind}
@@ -374,8 +432,9 @@ export default function AutomationSettings() {
       <header className="page-header">
         <h1>Automation</h1>
         <p className="lead">
-          Rules that act on their own: when something happens to a conversation, if the conditions hold, then label, assign, set the status, snooze,
-          comment or reply. Enabled rules run in this order, within about a second, as “Automation”.
+          Rules that act on their own: when something happens to a conversation, or once it has been pending or its visitor has waited for a
+          time, if the conditions hold, then label, assign, set the status, snooze, comment or reply. Enabled rules run in this order, within about
+          a second, as “Automation”; a time rule acts once per spell.
         </p>
       </header>
       <SavedNotice show={result?.saved === true}>{savedText[result?.intent ?? ""] ?? "The rule is saved."}</SavedNotice>
@@ -397,7 +456,7 @@ export default function AutomationSettings() {
                   </span>
                 </div>
                 <p className="muted">
-                  When: {triggerWords(loaded.triggers, rule.trigger)}
+                  When: {rule.triggerLine}
                   {rule.conditionLines.length > 0 ? ` · If: ${rule.conditionLines.join(" and ")}` : ""} · Then: {rule.actionLines.join(" · ")}
                 </p>
                 <p className="rule-list__status">
@@ -415,6 +474,7 @@ export default function AutomationSettings() {
                     </span>
                   ) : null}
                 </p>
+                <RecentRuns name={rule.name} runs={rule.runs} now={now} />
                 <details open={mine !== null}>
                   <summary>Edit</summary>
                   <Form method="post" className="form">
@@ -424,7 +484,15 @@ export default function AutomationSettings() {
                     <RuleFields
                       prefix={rule.id}
                       loaded={loaded}
-                      values={mine?.values ?? { name: rule.name, trigger: rule.trigger, enabled: rule.enabled ? "on" : "" }}
+                      values={
+                        mine?.values ?? {
+                          name: rule.name,
+                          trigger: rule.trigger,
+                          enabled: rule.enabled ? "on" : "",
+                          waitAmount: rule.wait === null ? "" : String(rule.wait.amount),
+                          waitUnit: rule.wait?.unit ?? "hours",
+                        }
+                      }
                       conditionRows={mine?.conditionRows ?? rule.conditionRows}
                       actionRows={mine?.actionRows ?? rule.actionRows}
                       errors={mine?.errors ?? {}}
@@ -464,11 +532,29 @@ export default function AutomationSettings() {
   );
 }
 
-/** The trigger's words for the list line, lower-cased after "When:". Pure. */
-const triggerWords = (triggers: LoaderData["triggers"], trigger: string) => {
-  const label = triggers.find((t) => t.value === trigger)?.label ?? trigger;
-  return label.charAt(0).toLowerCase() + label.slice(1);
-};
+/** A rule's latest runs: when, the conversation, what started it and what happened. */
+function RecentRuns({ name, runs, now }: { name: string; runs: LoaderData["rules"][number]["runs"]; now: number }) {
+  if (runs.length === 0) return null;
+  return (
+    <div className="rule-runs">
+      <h3 className="rule-runs__title">Recent runs</h3>
+      <ul className="rule-runs__list" aria-label={`Recent runs of ${name}`}>
+        {runs.map((r) => (
+          <li key={r.id}>
+            <Time at={r.at} now={now} style="ago" /> · <Link to={`/inbox/${r.conversationId}`}>Conversation</Link>
+            {r.trigger.kind === "spell" ? (
+              <>
+                {" "}
+                (since <Time at={r.trigger.startedAt} now={now} style="full" />)
+              </>
+            ) : null}{" "}
+            · <span className={r.outcome === "done" ? undefined : "field__error"}>{runWords(r)}</span>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
 
 export function ErrorBoundary() {
   return <RouteErrorBoundary />;

@@ -10,6 +10,8 @@ import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BusinessHours } from "../core/business-time.js";
 import {
+  RUNS_KEPT_PER_RULE,
+  SPELL_SQL,
   businessOpenAt,
   conditionHolds,
   containsAny,
@@ -17,11 +19,15 @@ import {
   makeAutomation,
   ruleMatches,
   triggerOf,
+  waitMs,
+  waitWords,
   type AutomationRule,
   type AutomationShape,
   type RuleFacts,
 } from "./automation.js";
 import * as Accounts from "./accounts.js";
+import * as WallClock from "./clock.js";
+import { Engine } from "./engine.js";
 import type { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { AUTOMATION_ACTOR, logConversationEvent } from "./inbox-access.js";
 import { conversationState, openKit, people, type Kit } from "./inbox-test-kit.js";
@@ -143,6 +149,11 @@ const quiet = async () => {
   for (const rule of await kit.run(automation.list(people.admin))) if (rule.enabled) await kit.run(automation.setEnabled(people.admin, rule.id, false));
 };
 const pass = () => kit.run(automation.runPass());
+/** A rule's runs, newest first, without their ids and times. */
+const runsOf = async (ruleId: string, perRule = RUNS_KEPT_PER_RULE) =>
+  (await kit.run(automation.recentRuns(people.admin, perRule)))
+    .filter((r) => r.ruleId === ruleId)
+    .map(({ conversationId, trigger, outcome, error }) => ({ conversationId, trigger, outcome, error }));
 const reread = async (rule: AutomationRule) => kit.run(automation.get(people.admin, rule.id));
 
 beforeAll(async () => {
@@ -228,7 +239,7 @@ describe("the pass", () => {
     const old = kit.conversation({ inboxId: "inbox_sales" });
     visitorWrites(old, "an invoice from before");
     const before = cursor();
-    expect(await pass()).toEqual({ events: 0, fired: 0, failed: 0 });
+    expect(await pass()).toEqual({ events: 0, spells: 0, fired: 0, failed: 0 });
     expect(cursor()).toBe(before);
     await make({ name: "Billing words", actions: [{ type: "add-label", labelId: billing }] });
     expect(cursor()).toBeGreaterThan(before);
@@ -276,15 +287,19 @@ describe("the pass", () => {
     const after = await reread(rule);
     expect(after.lastRunAt).not.toBeNull();
     expect(after.lastError).toBeNull();
+    // The run history names the conversation and the event; the rules' misses are not runs.
+    const hitEvent = (sql("SELECT min(id) AS id FROM events WHERE conversation_id = ? AND type = 'message_created'").get(hit) as { id: number }).id;
+    expect(await runsOf(rule.id)).toEqual([{ conversationId: hit, trigger: { kind: "event", eventId: hitEvent }, outcome: "done", error: null }]);
 
     // Again: the cursor has moved past these events; nothing runs twice.
-    expect(await pass()).toEqual({ events: 0, fired: 0, failed: 0 });
+    expect(await pass()).toEqual({ events: 0, spells: 0, fired: 0, failed: 0 });
     expect(commentsOf(hit)).toHaveLength(1);
 
     // A crash before the cursor moved runs the event again: nothing is done twice.
     sql("UPDATE automation_cursor SET after_event_id = ?").run(start);
     expect(await pass()).toMatchObject({ fired: 1, failed: 0 });
     expect(commentsOf(hit)).toHaveLength(1);
+    expect(await runsOf(rule.id)).toHaveLength(1);
     expect(eventsOf(hit, "label_added")).toHaveLength(1);
     expect(eventsOf(hit, "assigned")).toHaveLength(1);
     await quiet();
@@ -376,6 +391,9 @@ describe("the pass", () => {
     expect(labelsOf(id)).toEqual([vip]);
     const recorded = await reread(broken);
     expect(recorded.lastError?.message).toMatch(/^Action 1 \(add-label\): /);
+    expect(await runsOf(broken.id)).toEqual([
+      { conversationId: id, trigger: expect.objectContaining({ kind: "event" }), outcome: "failed", error: recorded.lastError?.message },
+    ]);
     expect((await reread(next)).lastError).toBeNull();
 
     // Saving the rule again clears its error.
@@ -384,5 +402,173 @@ describe("the pass", () => {
     );
     expect((await reread(broken)).lastError).toBeNull();
     await quiet();
+  });
+});
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+/** Runs `effect` with the services' clock at `at` (in the past): what they stamp is then. */
+const at = <A, E>(when: number, effect: Effect.Effect<A, E, never>) => Effect.runPromise(WallClock.playScripted(when, () => effect));
+
+describe("time triggers", () => {
+  it("decodes the wait: units and bounds at their paths, a wait only for a time trigger, nothing stored", async () => {
+    expect(waitMs({ amount: 3, unit: "days" })).toBe(3 * DAY);
+    expect(waitWords({ amount: 1, unit: "hours" })).toBe("1 hour");
+    expect(waitWords({ amount: 90, unit: "minutes" })).toBe("90 minutes");
+    const before = ruleCount();
+    const base = { name: "Close stale", trigger: "pending-for", wait: { amount: 3, unit: "days" }, conditions: [], actions: [{ type: "set-status", status: "closed" }] };
+    const issuesOf = async (input: unknown) => ((await kit.fail(automation.create(people.admin, input))) as InvalidInput).issues;
+    const pathsOf = async (input: unknown) => (await issuesOf(input)).map((i) => i.path);
+    expect(await pathsOf({ ...base, wait: { amount: 3, unit: "weeks" } })).toEqual(["wait.unit"]);
+    expect(await pathsOf({ ...base, wait: { amount: 0, unit: "minutes" } })).toEqual(["wait.amount"]);
+    expect(await pathsOf({ ...base, wait: { amount: 91, unit: "days" } })).toEqual(["wait.amount"]);
+    expect((await issuesOf({ ...base, wait: { amount: 2161, unit: "hours" } }))[0]!.message).toBe("a wait is between 1 minute and 90 days (2160 hours)");
+    expect(await pathsOf({ ...base, wait: { amount: 1.5, unit: "hours" } })).toEqual(["wait.amount"]);
+    expect(await pathsOf({ ...base, wait: { amount: "soon", unit: "hours" } })).toEqual(["wait.amount"]);
+    expect(await pathsOf({ ...base, wait: undefined })).toEqual(["wait"]);
+    expect(await pathsOf({ ...base, trigger: "visitor-message" })).toEqual(["wait"]);
+    expect(await pathsOf({ ...base, trigger: "unanswered-for" })).toEqual(["trigger"]);
+    expect(ruleCount()).toBe(before);
+    const ok = await kit.run(automation.create(people.admin, { ...base, enabled: false, wait: { amount: 90, unit: "days" } }));
+    expect(ok.wait).toEqual({ amount: 90, unit: "days" });
+    await kit.run(automation.remove(people.admin, ok.id));
+  });
+
+  it("finds its spells through the indexes", () => {
+    const plan = (text: string) =>
+      (sql(`EXPLAIN QUERY PLAN ${text}`).all({ until: 0, afterAt: 0, afterId: "", limit: 1 }) as Array<{ detail: string }>).map((r) => r.detail).join(" | ");
+    expect(plan(SPELL_SQL["pending-for"])).toMatch(/USING INDEX conversations_pending_since/);
+    expect(plan(SPELL_SQL["waiting-for"])).toMatch(/USING INDEX conversations_inbox_status \(inbox_id=\? AND status=\? AND waiting_since>\? AND waiting_since<\?\)/);
+  });
+
+  it("closes a conversation pending for longer than the wait once per pending spell, also after a restart", async () => {
+    await quiet();
+    const inbox = await kit.run(Inbox);
+    const markPending = (id: string, when: number) => at(when, inbox.markPending(id, conversationState(kit, id).version, people.alex).pipe(Effect.orDie));
+    const now = Date.now();
+    // Pending since before the rule existed (4 days), recently (1 day), and snoozed by a person.
+    const old = kit.conversation();
+    const recent = kit.conversation();
+    const snoozed = kit.conversation();
+    await markPending(old, now - 4 * DAY);
+    await markPending(recent, now - DAY);
+    await markPending(snoozed, now - 5 * DAY);
+    sql("UPDATE conversations SET snoozed_until = ? WHERE id = ?").run(now + DAY, snoozed);
+    expect((sql("SELECT pending_since FROM conversations WHERE id = ?").get(old) as { pending_since: number }).pending_since).toBe(now - 4 * DAY);
+
+    const rule = await make({
+      name: "Close stale pending",
+      trigger: "pending-for",
+      wait: { amount: 3, unit: "days" },
+      actions: [
+        { type: "comment", text: "Closed after 3 days pending" },
+        { type: "set-status", status: "closed" },
+      ],
+    });
+    expect(await pass()).toMatchObject({ spells: 2, fired: 1, failed: 0 });
+    expect(conversationState(kit, old).status).toBe("closed");
+    expect(eventsOf(old, "status_changed").map((e) => [e.user_id, JSON.parse(e.data!).to])).toEqual([
+      [people.alex.id, "pending"],
+      [AUTOMATION_ACTOR.id, "closed"],
+    ]);
+    expect(conversationState(kit, recent).status).toBe("pending");
+    expect(conversationState(kit, snoozed).status).toBe("pending");
+    const spell = { kind: "spell", startedAt: now - 4 * DAY };
+    expect(await runsOf(rule.id)).toEqual([{ conversationId: old, trigger: spell, outcome: "done", error: null }]);
+
+    // Reopened by a person while the rule's spell is over: nothing again, on this pass or in a new process.
+    await kit.run(inbox.reopen(old, conversationState(kit, old).version, people.alex));
+    sql("UPDATE conversations SET status = 'pending' WHERE id = ?").run(old); // the same spell, as if the close had not happened
+    expect(await pass()).toMatchObject({ spells: 0, fired: 0 });
+    const restarted = makeAutomation({
+      db: kit.db,
+      inbox,
+      labels,
+      routing: await kit.run(Routing),
+      snoozes: makeSnoozes(kit.db, kit.live),
+      businessHours: () => Effect.succeed({ timezone: "UTC", hours: [] }),
+    });
+    expect(await kit.run(restarted.runPass())).toMatchObject({ spells: 0, fired: 0 });
+    // Disabled and enabled again, it keeps its place: what it did is not done again.
+    await kit.run(automation.setEnabled(people.admin, rule.id, false));
+    await kit.run(automation.setEnabled(people.admin, rule.id, true));
+    expect(await pass()).toMatchObject({ spells: 0, fired: 0 });
+    // Even with the place lost (a crash before it was written, a trigger changed and back), the spell's run stands.
+    sql("UPDATE automation_rules SET due_after_at = 0, due_after_id = '' WHERE id = ?").run(rule.id);
+    expect(await pass()).toMatchObject({ fired: 0 });
+    expect(conversationState(kit, old).status).toBe("pending");
+    expect(commentsOf(old)).toHaveLength(1);
+
+    // A new pending spell (opened, then pending again) is a new occurrence.
+    await at(now - 3.5 * DAY, inbox.markOpen(old, conversationState(kit, old).version, people.alex).pipe(Effect.orDie));
+    await markPending(old, now - 3.5 * DAY + 60_000);
+    expect(await pass()).toMatchObject({ fired: 1 });
+    expect(conversationState(kit, old).status).toBe("closed");
+    expect(commentsOf(old)).toHaveLength(2);
+    expect((await runsOf(rule.id)).map((r) => r.trigger)).toEqual([{ kind: "spell", startedAt: now - 3.5 * DAY + 60_000 }, spell]);
+    await quiet();
+  });
+
+  it("acts once the visitor has waited for the wait; a reply ends the spell and their next message starts another", async () => {
+    const engine = await kit.run(Engine);
+    const inbox = await kit.run(Inbox);
+    const now = Date.now();
+    const waiting = kit.conversation({ inboxId: "inbox_sales", waitingSince: now - 3 * HOUR, messages: [{ author: "visitor", text: "Hello?" }] });
+    const answered = kit.conversation({ inboxId: "inbox_sales", waitingSince: null });
+    const otherInbox = kit.conversation({ inboxId: "inbox_support", waitingSince: now - 3 * HOUR });
+    const rule = await make({
+      name: "Escalate waits",
+      trigger: "waiting-for",
+      wait: { amount: 1, unit: "hours" },
+      conditions: [{ type: "inbox-is", inboxId: "inbox_sales" }],
+      actions: [
+        { type: "add-label", labelId: vip },
+        { type: "comment", text: "Waiting over an hour" },
+      ],
+    });
+    await pass();
+    expect(labelsOf(waiting)).toEqual([vip]);
+    expect(commentsOf(waiting)).toEqual(["Waiting over an hour"]);
+    expect(labelsOf(answered)).toEqual([]);
+    expect(labelsOf(otherInbox)).toEqual([]);
+    await pass();
+    expect(commentsOf(waiting)).toHaveLength(1);
+
+    // Sam answers (the wait ends), the visitor writes again 10 minutes later: a new wait, acted on once it is an hour old.
+    const visitorId = (sql("SELECT visitor_id FROM conversations WHERE id = ?").get(waiting) as { visitor_id: string }).visitor_id;
+    await at(now - 2 * HOUR, inbox.reply({ conversationId: waiting, text: "Here!", clientMessageId: "sam-1" }, people.sam).pipe(Effect.orDie));
+    const waitingSince = () => (sql("SELECT waiting_since FROM conversations WHERE id = ?").get(waiting) as { waiting_since: number | null }).waiting_since;
+    expect(waitingSince()).toBeNull();
+    await at(now - 2 * HOUR + 600_000, engine.handleVisitorMessage({ conversationId: waiting, visitorId, clientMessageId: "v-2", text: "One more thing" }).pipe(Effect.orDie));
+    expect(waitingSince()).toBe(now - 2 * HOUR + 600_000);
+    await pass();
+    expect(commentsOf(waiting)).toEqual(["Waiting over an hour", "Waiting over an hour"]);
+    expect((await runsOf(rule.id)).map((r) => r.trigger)).toEqual([
+      { kind: "spell", startedAt: now - 2 * HOUR + 600_000 },
+      { kind: "spell", startedAt: now - 3 * HOUR },
+    ]);
+    await quiet();
+  });
+
+  it("keeps the last runs of each rule and prunes the older ones", async () => {
+    const now = Date.now();
+    const count = RUNS_KEPT_PER_RULE + 5;
+    const ids = Array.from({ length: count }, () => kit.conversation({ status: "pending" }));
+    const setSince = sql("UPDATE conversations SET pending_since = ? WHERE id = ?");
+    ids.forEach((id, i) => setSince.run(now - 10 * DAY + i * 1000, id));
+    const rule = await make({ name: "Label stale", trigger: "pending-for", wait: { amount: 6, unit: "days" }, actions: [{ type: "add-label", labelId: billing }] });
+    let fired = 0;
+    for (let i = 0; i < 4; i++) fired += (await pass()).fired;
+    expect(fired).toBe(count);
+    expect(ids.every((id) => labelsOf(id).includes(billing))).toBe(true);
+    const kept = await runsOf(rule.id);
+    expect(kept).toHaveLength(RUNS_KEPT_PER_RULE);
+    expect(kept[0]!.conversationId).toBe(ids[count - 1]);
+    expect(kept.at(-1)!.conversationId).toBe(ids[5]);
+    expect(await runsOf(rule.id, 3)).toHaveLength(3);
+    // Deleting the rule deletes its runs.
+    await kit.run(automation.remove(people.admin, rule.id));
+    expect((sql("SELECT count(*) AS n FROM automation_runs WHERE rule_id = ?").get(rule.id) as { n: number }).n).toBe(0);
   });
 });

@@ -13,6 +13,15 @@
  *   live updates, webhooks and reports see the change like any other. The cursor moves in the
  *   same write that records the rules' last run. With no enabled rule a pass is one read and no
  *   write; enabling the first rule moves the cursor to the log's end (no run over history).
+ * - Time triggers (decision 038): "pending for" / "the visitor has waited for" a wait (1 minute
+ *   to 90 days). Each time rule keeps its place in the spells it watches (`pending_since` or
+ *   `waiting_since`, then the conversation id) and, every pass, takes the spells that reached its
+ *   wait after that place from an index — so a spell runs the rule once, and a new spell (pending
+ *   again, a new wait) again. A new rule starts at the first spell: conversations already past
+ *   the wait are acted on. Snoozed conversations are left alone.
+ * - Every run whose conditions held is kept in `automation_runs` (the last 200 per rule), with
+ *   what started it (the event, or the spell's start) and its error; a time rule's run is unique
+ *   per conversation and spell.
  * - No loops: events the Automation user made never trigger rules.
  * - A failing action (its label deleted, a status move that does not apply) is recorded as the
  *   rule's last error; the rule's other actions, the other rules and the pass go on.
@@ -37,9 +46,29 @@ import { Snoozes, type SnoozesShape } from "./snoozes.js";
 // ---------------------------------------------------------------------------------------------
 // Contract
 
-/** What can start a rule, in the order the settings page lists them. */
-export const AUTOMATION_TRIGGERS = ["conversation-created", "handed-off", "visitor-message", "conversation-closed", "conversation-reopened"] as const;
+/** What can start a rule, in the order the settings page lists them: events of the log, then times. */
+export const AUTOMATION_TRIGGERS = [
+  "conversation-created",
+  "handed-off",
+  "visitor-message",
+  "conversation-closed",
+  "conversation-reopened",
+  "pending-for",
+  "waiting-for",
+] as const;
 export type AutomationTrigger = (typeof AUTOMATION_TRIGGERS)[number];
+
+/** The triggers that fire once a state has lasted the rule's wait (decision 038), not on an event. */
+export const TIME_TRIGGERS = ["pending-for", "waiting-for"] as const satisfies ReadonlyArray<AutomationTrigger>;
+export type TimeTrigger = (typeof TIME_TRIGGERS)[number];
+/** True for a trigger that waits (pending for, waiting for). Pure. */
+export const isTimeTrigger = (trigger: string): trigger is TimeTrigger => (TIME_TRIGGERS as ReadonlyArray<string>).includes(trigger);
+
+/** A time trigger's words before its wait (“… for 3 days”). */
+export const TIME_TRIGGER_PHRASES: Readonly<Record<TimeTrigger, string>> = {
+  "pending-for": "A conversation has been pending for",
+  "waiting-for": "The visitor has waited for a reply for",
+};
 
 export const AUTOMATION_TRIGGER_LABELS: Readonly<Record<AutomationTrigger, string>> = {
   "conversation-created": "A conversation is created (any channel)",
@@ -47,7 +76,37 @@ export const AUTOMATION_TRIGGER_LABELS: Readonly<Record<AutomationTrigger, strin
   "visitor-message": "The visitor (or email sender) writes",
   "conversation-closed": "A conversation is closed",
   "conversation-reopened": "A closed conversation is reopened",
+  "pending-for": `${TIME_TRIGGER_PHRASES["pending-for"]} … (the wait below)`,
+  "waiting-for": `${TIME_TRIGGER_PHRASES["waiting-for"]} … (the wait below)`,
 };
+
+export const WAIT_UNITS = ["minutes", "hours", "days"] as const;
+export type WaitUnit = (typeof WAIT_UNITS)[number];
+const UNIT_MS: Readonly<Record<WaitUnit, number>> = { minutes: 60_000, hours: 3_600_000, days: 86_400_000 };
+/** The longest wait a time trigger may have: 90 days. */
+export const MAX_WAIT_DAYS = 90;
+const MAX_WAIT_MS = MAX_WAIT_DAYS * UNIT_MS.days;
+
+/** A time trigger's wait: a whole number of minutes, hours or days, from 1 minute to 90 days. */
+export const RuleWait = S.Struct({
+  amount: S.Number.annotations({ message: () => ({ message: "enter a whole number", override: true }) }).pipe(
+    S.int({ message: () => "a wait is a whole number" }),
+  ),
+  unit: S.Literal(...WAIT_UNITS).annotations({ message: () => ({ message: `pick a unit: ${WAIT_UNITS.join(", ")}`, override: true }) }),
+}).pipe(
+  S.filter((w) =>
+    w.amount >= 1 && w.amount * UNIT_MS[w.unit] <= MAX_WAIT_MS
+      ? true
+      : { path: ["amount"], message: `a wait is between 1 minute and ${MAX_WAIT_DAYS} days (${MAX_WAIT_MS / UNIT_MS[w.unit]} ${w.unit})` },
+  ),
+);
+export type RuleWait = typeof RuleWait.Type;
+
+/** A wait in milliseconds. Pure. */
+export const waitMs = (wait: RuleWait): number => wait.amount * UNIT_MS[wait.unit];
+
+/** A wait in words: “1 hour”, “3 days”. Pure. */
+export const waitWords = (wait: RuleWait): string => `${wait.amount} ${wait.amount === 1 ? wait.unit.slice(0, -1) : wait.unit}`;
 
 export const MAX_RULE_CONDITIONS = 20;
 export const MAX_RULE_ACTIONS = 20;
@@ -57,6 +116,10 @@ export const MAX_RULE_SNOOZE_MINUTES = 30 * 24 * 60;
 /** How often the loop runs when nothing wakes it: rules apply within about a second. */
 export const AUTOMATION_LOOP_MS = 1_000;
 const EVENTS_PER_PASS = 500;
+/** Spells one time rule looks at per pass (the oldest first); the next pass takes the rest. */
+const SPELLS_PER_PASS = 100;
+/** Runs kept per rule: older ones are pruned in the pass that records a new one. */
+export const RUNS_KEPT_PER_RULE = 200;
 const MAX_ERROR = 500;
 
 const Ref = (what: string) =>
@@ -128,6 +191,8 @@ export const RuleInput = S.Struct({
   trigger: S.String.pipe(
     S.filter(isTrigger, { message: (issue) => `pick a trigger: ${AUTOMATION_TRIGGERS.join(", ")} (not ${JSON.stringify(issue.actual)})` }),
   ),
+  /** A time trigger's wait (required for one, refused for the others). */
+  wait: S.optional(RuleWait),
   conditions: S.Array(RuleCondition).pipe(S.maxItems(MAX_RULE_CONDITIONS, { message: () => `a rule has at most ${MAX_RULE_CONDITIONS} conditions` })),
   actions: S.Array(RuleAction).pipe(
     S.minItems(1, { message: () => "add at least one action" }),
@@ -142,6 +207,8 @@ export interface AutomationRule {
   readonly enabled: boolean;
   readonly position: number;
   readonly trigger: AutomationTrigger;
+  /** A time trigger's wait; null for the others. */
+  readonly wait: RuleWait | null;
   readonly conditions: ReadonlyArray<RuleCondition>;
   readonly actions: ReadonlyArray<RuleAction>;
   readonly lastRunAt: number | null;
@@ -149,9 +216,24 @@ export interface AutomationRule {
   readonly updatedAt: number;
 }
 
+/** One run of a rule on a conversation (its conditions held), as the history keeps it. */
+export interface AutomationRun {
+  readonly id: number;
+  readonly ruleId: string;
+  readonly conversationId: string;
+  /** What started it: an event of the log, or a time rule's spell (the instant it began). */
+  readonly trigger: { readonly kind: "event"; readonly eventId: number } | { readonly kind: "spell"; readonly startedAt: number };
+  readonly at: number;
+  /** `failed`: at least one action failed (`error` says which and why); the others were done. */
+  readonly outcome: "done" | "failed";
+  readonly error: string | null;
+}
+
 export interface AutomationPassResult {
   /** Trigger events read. */
   readonly events: number;
+  /** Time rules' spells looked at (past their wait, not looked at before). */
+  readonly spells: number;
   /** Rules run (conditions held). */
   readonly fired: number;
   /** Actions that failed. */
@@ -171,8 +253,10 @@ export interface AutomationShape {
   readonly setEnabled: (actor: Actor, id: string, enabled: boolean) => Effect.Effect<AutomationRule, Forbidden | NotFound>;
   /** Swaps a rule with the one before (`up`) or after (`down`); nothing at the ends. */
   readonly move: (actor: Actor, id: string, direction: "up" | "down") => Effect.Effect<ReadonlyArray<AutomationRule>, Forbidden | NotFound>;
-  /** Deletes a rule. */
+  /** Deletes a rule (and its runs). */
   readonly remove: (actor: Actor, id: string) => Effect.Effect<void, Forbidden | NotFound>;
+  /** Every rule's latest runs, newest first, at most `perRule` (1–200) each (admins). */
+  readonly recentRuns: (actor: Actor, perRule: number) => Effect.Effect<ReadonlyArray<AutomationRun>, Forbidden>;
   /** One pass over the new events; resolves with what it did. */
   readonly runPass: () => Effect.Effect<AutomationPassResult>;
   /** Asks the loop for a pass now. */
@@ -298,16 +382,35 @@ interface Row {
   readonly enabled: number;
   readonly position: number;
   readonly trigger: string;
+  readonly wait_amount: number | null;
+  readonly wait_unit: string | null;
   readonly conditions: string;
   readonly actions: string;
   readonly starts_after_event_id: number;
+  readonly due_after_at: number;
+  readonly due_after_id: string;
   readonly last_run_at: number | null;
   readonly last_error: string | null;
   readonly last_error_at: number | null;
   readonly updated_at: number;
 }
 
-const COLUMNS = "id, name, enabled, position, trigger, conditions, actions, starts_after_event_id, last_run_at, last_error, last_error_at, updated_at";
+const COLUMNS =
+  "id, name, enabled, position, trigger, wait_amount, wait_unit, conditions, actions, starts_after_event_id, due_after_at, due_after_id, last_run_at, last_error, last_error_at, updated_at";
+const decodeWait = S.decodeUnknownEither(RuleWait);
+
+/** The columns an admin's input writes, and their values in that order. */
+const STORED_COLUMNS = "name, enabled, trigger, wait_amount, wait_unit, conditions, actions";
+const storedValues = (input: RuleInput, enabled: boolean) =>
+  [
+    input.name,
+    enabled ? 1 : 0,
+    input.trigger,
+    input.wait?.amount ?? null,
+    input.wait?.unit ?? null,
+    JSON.stringify(input.conditions),
+    JSON.stringify(input.actions),
+  ] as const;
 const decodeConditions = S.decodeUnknownEither(S.parseJson(S.Array(RuleCondition)));
 const decodeActions = S.decodeUnknownEither(S.parseJson(S.Array(RuleAction)));
 
@@ -318,11 +421,59 @@ const toRule = (row: Row): AutomationRule => ({
   position: row.position,
   // Written through RuleInput; a hand-edited row that does not decode runs nothing rather than failing the pass.
   trigger: isTrigger(row.trigger) ? row.trigger : "conversation-created",
+  // A time rule whose wait does not decode has none, and the pass leaves it alone.
+  wait: row.wait_amount === null ? null : Either.getOrNull(decodeWait({ amount: row.wait_amount, unit: row.wait_unit })),
   conditions: Either.getOrElse(decodeConditions(row.conditions), () => [] as ReadonlyArray<RuleCondition>),
   actions: Either.getOrElse(decodeActions(row.actions), () => [] as ReadonlyArray<RuleAction>),
   lastRunAt: row.last_run_at,
   lastError: row.last_error === null || row.last_error_at === null ? null : { message: row.last_error, at: row.last_error_at },
   updatedAt: row.updated_at,
+});
+
+/** A conversation in a spell a time rule watches: since when, and whether a person snoozed it. */
+interface SpellRow {
+  readonly id: string;
+  readonly since: number;
+  readonly snoozed_until: number | null;
+}
+
+/**
+ * The spells of each time trigger that reached `@until`, after the rule's place (`@afterAt`,
+ * `@afterId`), oldest first. Pending: the partial index of pending conversations (migration 39).
+ * Waiting: the inbox index (inbox, status, waiting_since), one range per inbox. A pending
+ * conversation never waits (marking it pending ends the wait; the visitor's message opens it).
+ */
+export const SPELL_SQL: Readonly<Record<TimeTrigger, string>> = {
+  // Indexes (and, for waiting, the join order: inbox by inbox) named: without statistics the planner
+  // takes (status, last_activity_at) and reads every pending or open row.
+  "pending-for": `SELECT id, pending_since AS since, snoozed_until FROM conversations INDEXED BY conversations_pending_since
+     WHERE status = 'pending' AND pending_since <= @until AND pending_since >= @afterAt AND (pending_since > @afterAt OR id > @afterId) AND is_preview = 0
+     ORDER BY pending_since, id LIMIT @limit`,
+  "waiting-for": `SELECT c.id, c.waiting_since AS since, c.snoozed_until FROM inboxes i CROSS JOIN conversations c INDEXED BY conversations_inbox_status ON c.inbox_id = i.id
+     WHERE c.status = 'open' AND c.waiting_since <= @until AND c.waiting_since >= @afterAt AND (c.waiting_since > @afterAt OR c.id > @afterId)
+       AND c.is_preview = 0
+     ORDER BY c.waiting_since, c.id LIMIT @limit`,
+};
+
+interface RunRow {
+  readonly id: number;
+  readonly rule_id: string;
+  readonly conversation_id: string;
+  readonly event_id: number | null;
+  readonly spell_started_at: number | null;
+  readonly at: number;
+  readonly outcome: "done" | "failed";
+  readonly error: string | null;
+}
+
+const toRun = (row: RunRow): AutomationRun => ({
+  id: row.id,
+  ruleId: row.rule_id,
+  conversationId: row.conversation_id,
+  trigger: row.event_id !== null ? { kind: "event", eventId: row.event_id } : { kind: "spell", startedAt: row.spell_started_at ?? 0 },
+  at: row.at,
+  outcome: row.outcome,
+  error: row.error,
 });
 
 interface EventRow {
@@ -390,6 +541,8 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
 
   const decode = Effect.fn("Automation.decode")(function* (raw: unknown) {
     const input = yield* decodeInput(RuleInput, raw);
+    if (isTimeTrigger(input.trigger) && input.wait === undefined) return yield* Effect.fail(invalid("wait", "a time trigger needs a wait (how long)"));
+    if (!isTimeTrigger(input.trigger) && input.wait !== undefined) return yield* Effect.fail(invalid("wait", "only a time trigger (pending for, waiting for) has a wait"));
     const issue = checkReferences(input);
     if (issue !== null) return yield* Effect.fail(issue);
     return input;
@@ -400,7 +553,9 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
    * reading, so its cursor jumps to the log's end instead of walking the history.
    */
   const catchUpCursorIfIdle = (exceptId: string, end: number) => {
-    const others = prepare("SELECT count(*) AS n FROM automation_rules WHERE enabled = 1 AND id <> ?").get(exceptId) as { n: number };
+    const others = prepare(
+      `SELECT count(*) AS n FROM automation_rules WHERE enabled = 1 AND id <> ? AND trigger NOT IN (${TIME_TRIGGERS.map((t) => `'${t}'`).join(", ")})`,
+    ).get(exceptId) as { n: number };
     if (others.n === 0) prepare("UPDATE automation_cursor SET after_event_id = max(after_event_id, ?) WHERE id = 1").run(end);
   };
 
@@ -413,12 +568,13 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         const now = wallClock.now();
         ensureAutomationUser(prepare, now);
         const end = logEnd();
-        if (input.enabled) catchUpCursorIfIdle(id, end);
+        if (input.enabled && !isTimeTrigger(input.trigger)) catchUpCursorIfIdle(id, end);
         const position = (prepare("SELECT COALESCE(max(position), 0) + 1 AS p FROM automation_rules").get() as { p: number }).p;
+        // A time rule starts at the first spell: conversations already past its wait are acted on (decision 038).
         prepare(
-          `INSERT INTO automation_rules (id, name, enabled, position, trigger, conditions, actions, starts_after_event_id, created_by, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        ).run(id, input.name, input.enabled ? 1 : 0, position, input.trigger, JSON.stringify(input.conditions), JSON.stringify(input.actions), end, admin.id, now, now);
+          `INSERT INTO automation_rules (${STORED_COLUMNS}, id, position, starts_after_event_id, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        ).run(...storedValues(input, input.enabled), id, position, end, admin.id, now, now);
       }),
     );
     return toRule(readRow(id)!);
@@ -428,21 +584,25 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
   const applyUpdate = (id: string, enabled: boolean, input: RuleInput | null) =>
     Effect.orDie(
       db.writeEffect(() => {
-        const before = prepare("SELECT enabled FROM automation_rules WHERE id = ?").get(id) as { enabled: number } | undefined;
+        const before = prepare("SELECT enabled, trigger FROM automation_rules WHERE id = ?").get(id) as { enabled: number; trigger: string } | undefined;
         if (before === undefined) return false;
         const now = wallClock.now();
         ensureAutomationUser(prepare, now);
-        if (enabled && before.enabled === 0) {
+        // Turned on, or on another trigger: it hears events from now on (the event pass reads only while an event rule is on).
+        if (enabled && (before.enabled === 0 || (input !== null && input.trigger !== before.trigger))) {
           const end = logEnd();
-          catchUpCursorIfIdle(id, end);
+          if (!isTimeTrigger(input?.trigger ?? before.trigger)) catchUpCursorIfIdle(id, end);
           prepare("UPDATE automation_rules SET starts_after_event_id = ? WHERE id = ?").run(end, id);
         }
         if (input === null) prepare("UPDATE automation_rules SET enabled = ?, updated_at = ? WHERE id = ?").run(enabled ? 1 : 0, now, id);
         else {
           prepare(
-            `UPDATE automation_rules SET name = ?, enabled = ?, trigger = ?, conditions = ?, actions = ?, last_error = NULL, last_error_at = NULL, updated_at = ?
+            `UPDATE automation_rules SET ${STORED_COLUMNS.split(", ").map((c) => `${c} = ?`).join(", ")}, last_error = NULL, last_error_at = NULL, updated_at = ?
               WHERE id = ?`,
-          ).run(input.name, enabled ? 1 : 0, input.trigger, JSON.stringify(input.conditions), JSON.stringify(input.actions), now, id);
+          ).run(...storedValues(input, enabled), now, id);
+          // Another kind of spell: start again at the first one. A new wait keeps the place (a
+          // shorter one reaches the spells between the two waits, a longer one waits for time to).
+          if (input.trigger !== before.trigger) prepare("UPDATE automation_rules SET due_after_at = 0, due_after_id = '' WHERE id = ?").run(id);
         }
         return true;
       }),
@@ -570,10 +730,13 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       Effect.catchAllDefect((defect) => Effect.fail(reasonOf(defect))),
     );
 
-  /** Runs a rule's actions in order; resolves with the failures (“Action 2: …”), the others done. */
-  const runRule = (rule: AutomationRule, conversationId: string, eventId: number, timeZone: string) =>
+  /**
+   * Runs a rule's actions in order; resolves with the failures (“Action 2: …”), the others done.
+   * `occurrence` (the event id, or the spell) keys its comments and replies, so a rerun stores them once.
+   */
+  const runRule = (rule: AutomationRule, conversationId: string, occurrence: string, timeZone: string) =>
     Effect.forEach(rule.actions, (action, i) =>
-      runAction(action, conversationId, `rule:${rule.id}:${eventId}:${i}`, timeZone).pipe(
+      runAction(action, conversationId, `rule:${rule.id}:${occurrence}:${i}`, timeZone).pipe(
         Effect.as(null),
         Effect.catchAll((reason) => Effect.succeed(`Action ${i + 1} (${action.type}): ${reason}`)),
       ),
@@ -582,14 +745,36 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
   const readCursor = () => (prepare("SELECT after_event_id FROM automation_cursor WHERE id = 1").get() as { after_event_id: number }).after_event_id;
   const moveCursor = (to: number) => prepare("UPDATE automation_cursor SET after_event_id = max(after_event_id, ?) WHERE id = 1").run(to);
 
-  const pass = (): Effect.Effect<AutomationPassResult> =>
+  /** Inside a write: the rule's run (its conditions held) and its last run / error; keeps the last RUNS_KEPT_PER_RULE. */
+  const recordRun = (
+    ruleId: string,
+    conversationId: string,
+    trigger: { readonly eventId: number | null; readonly spellStartedAt: number | null },
+    errors: ReadonlyArray<string>,
+    at: number,
+  ) => {
+    const error = errors.length === 0 ? null : cut(errors.join("; "), MAX_ERROR);
+    if (error === null) prepare("UPDATE automation_rules SET last_run_at = ? WHERE id = ?").run(at, ruleId);
+    else prepare("UPDATE automation_rules SET last_run_at = ?, last_error = ?, last_error_at = ? WHERE id = ?").run(at, error, at, ruleId);
+    // A rule deleted while it ran records nothing; a rerun after a crash replaces its run.
+    prepare(
+      `INSERT OR REPLACE INTO automation_runs (rule_id, conversation_id, event_id, spell_started_at, at, outcome, error)
+       SELECT ?, ?, ?, ?, ?, ?, ? WHERE EXISTS (SELECT 1 FROM automation_rules WHERE id = ?) AND EXISTS (SELECT 1 FROM conversations WHERE id = ?)`,
+    ).run(ruleId, conversationId, trigger.eventId, trigger.spellStartedAt, at, error === null ? "done" : "failed", error, ruleId, conversationId);
+    prepare(
+      `DELETE FROM automation_runs WHERE rule_id = ?
+         AND id < (SELECT id FROM automation_runs WHERE rule_id = ? ORDER BY id DESC LIMIT 1 OFFSET ${RUNS_KEPT_PER_RULE - 1})`,
+    ).run(ruleId, ruleId);
+  };
+
+  const empty: AutomationPassResult = { events: 0, spells: 0, fired: 0, failed: 0 };
+
+  /** The event rules over the log's new events (decision 035). */
+  const eventPass = (
+    rules: ReadonlyArray<{ readonly rule: AutomationRule; readonly after: number }>,
+    businessHours: Effect.Effect<BusinessHours>,
+  ): Effect.Effect<AutomationPassResult> =>
     Effect.gen(function* () {
-      const empty = { events: 0, fired: 0, failed: 0 };
-      // No enabled rule: one read, no write (the cursor catches up when one is enabled).
-      const rules = (prepare(`SELECT ${COLUMNS} FROM automation_rules WHERE enabled = 1 ORDER BY position, id`).all() as Row[]).map((row) => ({
-        rule: toRule(row),
-        after: row.starts_after_event_id,
-      }));
       if (rules.length === 0) return empty;
       const cursor = readCursor();
       const end = logEnd();
@@ -601,7 +786,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         `SELECT id, type, conversation_id, user_id, data FROM events
           WHERE id > ? AND id <= ? AND is_preview = 0 AND conversation_id IS NOT NULL AND type IN (${wanted}) ORDER BY id`,
       ).all(cursor, to, ...SOURCE_TYPES) as EventRow[];
-      const hours = yield* deps.businessHours();
+      const hours = yield* businessHours;
       let seen = 0;
       let fired = 0;
       let failed = 0;
@@ -620,27 +805,88 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
           // Read again before each rule: an earlier rule's actions (a label) are what the next one sees.
           const facts = factsOf(conversationId, messageId, open);
           if (facts === null || !ruleMatches(rule.conditions, facts)) continue;
-          const errors = yield* runRule(rule, conversationId, event.id, hours.timezone);
+          const errors = yield* runRule(rule, conversationId, String(event.id), hours.timezone);
           ran.push({ id: rule.id, errors });
           fired++;
           failed += errors.length;
         }
         if (ran.length === 0) continue;
-        // The rules' outcome and the cursor past this event, in one write.
+        // The rules' runs and the cursor past this event, in one write.
         yield* Effect.orDie(
           db.writeEffect(() => {
             const at = wallClock.now();
-            for (const r of ran) {
-              if (r.errors.length === 0) prepare("UPDATE automation_rules SET last_run_at = ? WHERE id = ?").run(at, r.id);
-              else prepare("UPDATE automation_rules SET last_run_at = ?, last_error = ?, last_error_at = ? WHERE id = ?").run(at, cut(r.errors.join("; "), MAX_ERROR), at, r.id);
-            }
+            for (const r of ran) recordRun(r.id, conversationId, { eventId: event.id, spellStartedAt: null }, r.errors, at);
             moveCursor(event.id);
           }),
         );
       }
       if (readCursor() < to) yield* Effect.orDie(db.writeEffect(() => moveCursor(to)));
       if (to < end) loop.wake();
-      return { events: seen, fired, failed };
+      return { ...empty, events: seen, fired, failed };
+    });
+
+  /** Moves a time rule past a spell it has looked at (inside a write). */
+  const moveDue = (ruleId: string, spell: SpellRow) =>
+    prepare("UPDATE automation_rules SET due_after_at = ?, due_after_id = ? WHERE id = ?").run(spell.since, spell.id, ruleId);
+
+  /**
+   * One time rule: the spells that reached its wait since it last looked, oldest first, from
+   * the partial index of pending conversations or the inbox index's waiting times. Each one
+   * runs the rule at most once (the place moves past it; its run is unique per spell).
+   */
+  const spellPass = (entry: { readonly rule: AutomationRule; readonly dueAt: number; readonly dueId: string }, businessHours: Effect.Effect<BusinessHours>) =>
+    Effect.gen(function* () {
+      const { rule } = entry;
+      if (rule.wait === null || !isTimeTrigger(rule.trigger)) return empty;
+      const trigger = rule.trigger;
+      const now = wallClock.now();
+      const spells = prepare(SPELL_SQL[trigger]).all({ until: now - waitMs(rule.wait), afterAt: entry.dueAt, afterId: entry.dueId, limit: SPELLS_PER_PASS }) as SpellRow[];
+      if (spells.length === 0) return empty;
+      const hours = yield* businessHours;
+      const open = businessOpenAt(hours, now);
+      let fired = 0;
+      let failed = 0;
+      let unsaved: SpellRow | null = null;
+      for (const spell of spells) {
+        const ranBefore = prepare("SELECT 1 FROM automation_runs WHERE rule_id = ? AND conversation_id = ? AND spell_started_at = ?").get(rule.id, spell.id, spell.since);
+        // A snoozed conversation is set aside by a person until its time: no rule acts on it meanwhile.
+        const facts = ranBefore !== undefined || spell.snoozed_until !== null ? null : factsOf(spell.id, null, open);
+        if (facts === null || !ruleMatches(rule.conditions, facts)) {
+          unsaved = spell;
+          continue;
+        }
+        const errors = yield* runRule(rule, spell.id, `${trigger}:${spell.since}`, hours.timezone);
+        fired++;
+        failed += errors.length;
+        // The run and the rule's place past this spell, in one write: after a crash before it, the spell runs again (idempotent actions).
+        yield* Effect.orDie(
+          db.writeEffect(() => {
+            recordRun(rule.id, spell.id, { eventId: null, spellStartedAt: spell.since }, errors, wallClock.now());
+            moveDue(rule.id, spell);
+          }),
+        );
+        unsaved = null;
+      }
+      const last = unsaved;
+      if (last !== null) yield* Effect.orDie(db.writeEffect(() => moveDue(rule.id, last)));
+      if (spells.length === SPELLS_PER_PASS) loop.wake();
+      return { ...empty, spells: spells.length, fired, failed };
+    });
+
+  const pass = (): Effect.Effect<AutomationPassResult> =>
+    Effect.gen(function* () {
+      // No enabled rule: one read, no write (the cursor catches up when one is enabled).
+      const rows = prepare(`SELECT ${COLUMNS} FROM automation_rules WHERE enabled = 1 ORDER BY position, id`).all() as Row[];
+      if (rows.length === 0) return empty;
+      // Read once, and only when a trigger came: an idle pass reads no settings.
+      let hours: BusinessHours | null = null;
+      const businessHours = Effect.suspend(() =>
+        hours !== null ? Effect.succeed(hours) : Effect.tap(deps.businessHours(), (read) => Effect.sync(() => void (hours = read))),
+      );
+      const entries = rows.map((row) => ({ rule: toRule(row), after: row.starts_after_event_id, dueAt: row.due_after_at, dueId: row.due_after_id }));
+      const outcomes = [yield* eventPass(entries.filter((e) => !isTimeTrigger(e.rule.trigger)), businessHours)];
+      for (const entry of entries) if (isTimeTrigger(entry.rule.trigger)) outcomes.push(yield* spellPass(entry, businessHours));
+      return outcomes.reduce((a, b) => ({ events: a.events + b.events, spells: a.spells + b.spells, fired: a.fired + b.fired, failed: a.failed + b.failed }), empty);
     });
 
   const loop = makePassLoop("Automation", () => db.sqlite.open, pass);
@@ -653,6 +899,16 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
     setEnabled,
     move,
     remove,
+    recentRuns: (admin, perRule) =>
+      Effect.map(adminOnly(admin), () =>
+        (
+          prepare(
+            `SELECT id, rule_id, conversation_id, event_id, spell_started_at, at, outcome, error
+               FROM (SELECT r.*, row_number() OVER (PARTITION BY rule_id ORDER BY id DESC) AS n FROM automation_runs r)
+              WHERE n <= ? ORDER BY rule_id, id DESC`,
+          ).all(Math.min(RUNS_KEPT_PER_RULE, Math.max(1, Math.floor(perRule)))) as RunRow[]
+        ).map(toRun),
+      ),
     runPass: pass,
     wake: loop.wake,
     start: (intervalMs = AUTOMATION_LOOP_MS) => loop.start(intervalMs),

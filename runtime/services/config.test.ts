@@ -24,3 +24,14 @@ describe("loadConfig: WEBHOOKS_ALLOW_PRIVATE_NETWORKS", () => {
     expect(() => loadConfig({ ...base, WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "yes" })).toThrow(/WEBHOOKS_ALLOW_PRIVATE_NETWORKS/);
   });
 });
+
+describe("loadConfig: WEBHOOKS_SHUTDOWN_WAIT_SECONDS", () => {
+  it("leaves the service's default when unset, and takes seconds (fractions too) up to a minute", () => {
+    expect(loadConfig(base).webhooksShutdownWaitMs).toBeUndefined();
+    expect(loadConfig({ ...base, WEBHOOKS_SHUTDOWN_WAIT_SECONDS: "0" }).webhooksShutdownWaitMs).toBe(0);
+    expect(loadConfig({ ...base, WEBHOOKS_SHUTDOWN_WAIT_SECONDS: "2.5" }).webhooksShutdownWaitMs).toBe(2500);
+    for (const bad of ["soon", "-1", "61"]) {
+      expect(() => loadConfig({ ...base, WEBHOOKS_SHUTDOWN_WAIT_SECONDS: bad })).toThrow(/WEBHOOKS_SHUTDOWN_WAIT_SECONDS/);
+    }
+  });
+});

@@ -67,6 +67,16 @@ export const EnvSchema = S.Struct({
    */
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: S.optional(S.Literal("0", "1")),
   /**
+   * At shutdown, how long (seconds, 0–60, default 5) outgoing webhook calls under way may take
+   * to finish and have their outcome recorded before they are let go (and sent again after the
+   * restart).
+   */
+  WEBHOOKS_SHUTDOWN_WAIT_SECONDS: S.optional(
+    S.NumberFromString.pipe(
+      S.between(0, 60, { message: () => "WEBHOOKS_SHUTDOWN_WAIT_SECONDS must be a number of seconds (0–60)" }),
+    ),
+  ),
+  /**
    * The bearer token a Prometheus scraper sends for GET /metrics (at least 24 characters).
    * Unset: /metrics answers only requests made to this process directly from the same machine.
    */
@@ -106,6 +116,8 @@ export interface AppConfigShape {
   readonly webhooksAllowPrivateNetworks?: boolean | undefined;
   /** The bearer token GET /metrics asks for; undefined: only direct loopback requests may read it. */
   readonly metricsToken?: string | undefined;
+  /** How long shutdown waits for outgoing webhook calls under way (ms); undefined: the service's default. */
+  readonly webhooksShutdownWaitMs?: number | undefined;
 }
 
 export class AppConfig extends Context.Tag("AppConfig")<AppConfig, AppConfigShape>() {}
@@ -150,6 +162,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     messengerGraphUrl: e.MESSENGER_GRAPH_URL.replace(/\/+$/, ""),
     webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === undefined ? undefined : e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === "1",
     metricsToken: e.METRICS_TOKEN,
+    webhooksShutdownWaitMs: e.WEBHOOKS_SHUTDOWN_WAIT_SECONDS === undefined ? undefined : Math.round(e.WEBHOOKS_SHUTDOWN_WAIT_SECONDS * 1000),
   };
 };
 

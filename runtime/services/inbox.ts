@@ -1094,9 +1094,11 @@ export const makeInbox = (deps: {
             ).run(now, now, now, conversationId);
           } else if (to === "pending") {
             // The team has done its part: nobody owes the visitor an answer until they write again.
+            // `pending_since` starts the pending spell a time-based automation rule watches (migration 39).
             prepare(
-              `UPDATE conversations SET status = 'pending', waiting_since = NULL, updated_at = ?, last_activity_at = ?, version = version + 1 WHERE id = ?`,
-            ).run(now, now, conversationId);
+              `UPDATE conversations SET status = 'pending', pending_since = ?, waiting_since = NULL, updated_at = ?, last_activity_at = ?, version = version + 1
+                WHERE id = ?`,
+            ).run(now, now, now, conversationId);
           } else {
             prepare(
               `UPDATE conversations SET status = 'open', closed_at = NULL, updated_at = ?, last_activity_at = ?, version = version + 1 WHERE id = ?`,

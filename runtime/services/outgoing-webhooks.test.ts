@@ -4,7 +4,7 @@
  * production, as for the webhook node): which events reach which subscription, the signature,
  * retries with backoff driven by the app's scripted clock, a delivery that fails for good and
  * its redelivery, pending deliveries kept across a restart on the same file, the 30-day prune,
- * and bad inputs (each with its status, path and message; nothing stored).
+ * shutdown in the middle of a delivery (recorded, not sent twice; the rest held back), and bad inputs (each with its status, path and message; nothing stored).
  */
 import { Effect, Either } from "effect";
 import { createHmac } from "node:crypto";
@@ -494,5 +494,97 @@ describe("a restart", () => {
     expect(at("/later").map((r) => r.json.id)).toEqual([ping.id]);
     expect(verify(sub.secret, at("/later")[0]!)).toBe(true);
     expect(sqlite.prepare("SELECT count(*) AS n FROM webhook_deliveries WHERE id = 'whd_old'").get()).toEqual({ n: 0 });
+  });
+});
+
+describe("shutdown in the middle of a delivery", () => {
+  /** A receiver that answers 200 after `delayMs`, or never (null: it holds the request until closed). */
+  const receiver = async (delayMs: number | null) => {
+    const got: string[] = [];
+    const open = new Set<() => void>();
+    const slow = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => {
+        got.push((JSON.parse(Buffer.concat(chunks).toString("utf8")) as { id: string }).id);
+        if (delayMs === null) {
+          open.add(() => req.socket.destroy());
+          return;
+        }
+        setTimeout(() => {
+          res.writeHead(200, { "content-type": "application/json" });
+          res.end('{"ok":true}');
+        }, delayMs);
+      });
+    });
+    await new Promise<void>((resolve) => slow.listen(0, "127.0.0.1", resolve));
+    return {
+      got,
+      url: `http://127.0.0.1:${(slow.address() as AddressInfo).port}/slow`,
+      close: () =>
+        new Promise<void>((resolve) => {
+          for (const end of open) end();
+          slow.close(() => resolve());
+          slow.closeAllConnections();
+        }),
+    };
+  };
+  /** A new runtime on the same file, its loops stopped (as after a restart). */
+  const restart = async (config = app.config) => {
+    runtime = makeAppRuntime(config);
+    (await startup(runtime, config, { print: () => undefined })).stop();
+    sqlite = (await runtime.runPromise(Database)).sqlite;
+  };
+
+  it("waits for the calls under way and records them; the ones not started stay pending and go out once after the restart", async () => {
+    const slow = await receiver(400);
+    try {
+      const sub = await run((w) => w.create(admin, { url: slow.url, eventTypes: ["ticket.created"] }));
+      // Six due: four go out at once (a lane's calls at once), two wait their turn.
+      const pings = [];
+      for (let i = 0; i < 6; i++) pings.push((await run((w) => w.sendTest(admin, sub.id))).id);
+      await run((w) => Effect.sync(() => w.start(50)));
+      await expect.poll(() => slow.got.length, { timeout: 5_000 }).toBe(4);
+      // The server's shutdown disposes the runtime while the receiver is still answering.
+      await runtime.dispose();
+      expect(sqlite.open).toBe(false);
+
+      await restart();
+      const sent = pings.filter((id) => slow.got.includes(id));
+      expect(sent).toHaveLength(4);
+      for (const id of sent) expect(deliveryRow(id)).toMatchObject({ status: "succeeded", attempts: 1, last_response_status: 200 });
+      const held = pings.filter((id) => !sent.includes(id));
+      for (const id of held) expect(deliveryRow(id)).toMatchObject({ status: "pending", attempts: 0 });
+      // After the restart: the held two go out; the four the receiver took are not sent again.
+      expect(await pass()).toMatchObject({ succeeded: 2 });
+      expect([...slow.got].sort()).toEqual([...pings].sort());
+      await run((w) => w.remove(admin, sub.id));
+    } finally {
+      await slow.close();
+    }
+  });
+
+  it("lets a call go after the wait (WEBHOOKS_SHUTDOWN_WAIT_SECONDS): interrupted, not counted as an attempt, sent again after the restart", async () => {
+    await runtime.dispose();
+    await restart({ ...app.config, webhooksShutdownWaitMs: 100 });
+    const hung = await receiver(null);
+    try {
+      const sub = await run((w) => w.create(admin, { url: hung.url, eventTypes: ["ticket.created"] }));
+      const ping = (await run((w) => w.sendTest(admin, sub.id))).id;
+      await run((w) => Effect.sync(() => w.start(50)));
+      await expect.poll(() => hung.got, { timeout: 5_000 }).toEqual([ping]);
+      await runtime.dispose();
+
+      await restart();
+      expect(deliveryRow(ping)).toMatchObject({ status: "pending", attempts: 0, last_error: null });
+      // Sent again: the receiver sees it twice (it de-duplicates on the delivery id).
+      await hung.close();
+      sqlite.prepare("UPDATE webhook_subscriptions SET url = ? WHERE id = ?").run(`${base}/again`, sub.id);
+      expect(await pass()).toMatchObject({ succeeded: 1 });
+      expect(at("/again").map((r) => r.json.id)).toEqual([ping]);
+      await run((w) => w.remove(admin, sub.id));
+    } finally {
+      await hung.close();
+    }
   });
 });

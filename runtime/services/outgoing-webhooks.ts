@@ -16,12 +16,17 @@
  *   "<t>.<body>")>`. A 2xx succeeds; anything else retries after 1 min, 5 min, 30 min, 2 h and
  *   8 h, and is `failed` after the 6th attempt. Pending deliveries live in SQLite, so they
  *   survive a restart; deliveries older than 30 days are pruned.
+ * - Shutdown (the layer's finalizer, before the database closes): no lane or call starts any
+ *   more, and the calls under way get up to WEBHOOK_SHUTDOWN_WAIT_MS to finish and have their
+ *   outcome recorded — a delivery the receiver took is not sent again after the restart. Calls
+ *   still going then are interrupted and stay pending (sent again after the restart).
  */
 import { createHmac, randomBytes } from "node:crypto";
-import { Context, Effect, Layer, Schema as S } from "effect";
+import { Context, Effect, Layer, Option, Schema as S } from "effect";
 import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
 import { auditActorAs, recordAudit, type AuditActor } from "./audit-log.js";
+import { AppConfig } from "./config.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, Forbidden, NotFound, type InvalidInput } from "./errors.js";
 import { newId } from "./ids.js";
@@ -73,6 +78,8 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const WEBHOOK_KEEP_MS = 30 * 86_400_000;
 /** How often the loop runs its pass when nothing wakes it. */
 export const WEBHOOK_LOOP_MS = 2_000;
+/** How long shutdown waits, by default, for the calls under way (WEBHOOKS_SHUTDOWN_WAIT_SECONDS sets it). */
+export const WEBHOOK_SHUTDOWN_WAIT_MS = 5_000;
 /** The deliveries the settings page shows per subscription. */
 export const WEBHOOK_LOG_SIZE = 50;
 
@@ -155,6 +162,13 @@ export interface OutgoingWebhooksShape {
   readonly wake: () => void;
   /** Starts the loop (a first pass at once, then every `intervalMs`); returns its stop. */
   readonly start: (intervalMs?: number) => () => void;
+  /**
+   * Shutdown: stops the loop, starts no lane and no call any more, and waits up to `waitMs` for
+   * the calls under way to finish and be recorded; the ones still going then are interrupted
+   * (their deliveries stay pending). Resolves with how many calls it waited for and how many it
+   * interrupted. Final: the service sends nothing afterwards.
+   */
+  readonly drain: (waitMs: number) => Effect.Effect<{ readonly finished: number; readonly interrupted: number }>;
 }
 
 export class OutgoingWebhooks extends Context.Tag("OutgoingWebhooks")<OutgoingWebhooks, OutgoingWebhooksShape>() {}
@@ -802,7 +816,29 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
       yield* Effect.orDie(db.writeEffect(() => prepare("DELETE FROM webhook_deliveries WHERE created_at < ?").run(before)));
     });
 
-  type Outcome = "succeeded" | "retrying" | "failed";
+  /** "held": not sent, because shutdown began before its call started (it stays pending, due). */
+  type Outcome = "succeeded" | "retrying" | "failed" | "held";
+  /** Set by `drain`: nothing new is sent from then on. */
+  let draining = false;
+  /** The calls under way (a call, then its outcome's write), for `drain` to wait for. */
+  let sending = 0;
+  const settled = new Set<() => void>();
+  /** Aborted when shutdown stops waiting: interrupts the lanes (and their calls) still running. */
+  const stopping = new AbortController();
+
+  /** `sendOne`, unless shutdown has begun; counted while under way. */
+  const sendUnlessDraining = (row: DueRow): Effect.Effect<Outcome> =>
+    Effect.suspend(() => {
+      if (draining) return Effect.succeed("held" as const);
+      sending++;
+      return Effect.ensuring(
+        sendOne(row),
+        Effect.sync(() => {
+          sending--;
+          if (sending === 0) for (const done of settled) done();
+        }),
+      );
+    });
   /**
    * The sending lanes in flight, one per subscription at most: a subscription's deliveries are
    * sent only by its lane (so never twice at once), and a lane waiting on a slow receiver blocks
@@ -814,18 +850,21 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
   const startLanes = (): ReadonlyArray<Promise<ReadonlyArray<Outcome>>> => {
     const started: Array<Promise<ReadonlyArray<Outcome>>> = [];
     for (const { id } of prepare(SELECT_DUE_SUBSCRIPTIONS).all(wallClock.now()) as Array<{ id: string }>) {
+      if (draining) break;
       if (lanes.has(id)) continue;
       const lane = Effect.runPromise(
         Effect.gen(function* () {
           const due = prepare(SELECT_DUE).all(id, wallClock.now()) as DueRow[];
-          const outcomes = yield* Effect.forEach(due, sendOne, { concurrency: CONCURRENCY_PER_SUBSCRIPTION });
+          const outcomes = yield* Effect.forEach(due, sendUnlessDraining, { concurrency: CONCURRENCY_PER_SUBSCRIPTION });
           // A full lane may have more due: the loop starts it again at once.
-          if (due.length === SENDS_PER_LANE) loop.wake();
+          if (due.length === SENDS_PER_LANE && !draining) loop.wake();
           return outcomes;
         }),
+        { signal: stopping.signal },
       )
         .catch((error: unknown): ReadonlyArray<Outcome> => {
-          if (db.sqlite.open) console.error(`OutgoingWebhooks: sending to ${id} failed:`, error);
+          // Interrupted at shutdown: its calls stay pending, to be sent after the restart.
+          if (db.sqlite.open && !stopping.signal.aborted) console.error(`OutgoingWebhooks: sending to ${id} failed:`, error);
           return [];
         })
         .finally(() => lanes.delete(id));
@@ -865,6 +904,31 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
 
   // The loop does not wait for the lanes: its next pass fans out and starts the idle lanes again.
   const loop = makePassLoop("OutgoingWebhooks", () => db.sqlite.open, () => pass(false));
+  let stopLoop: (() => void) | undefined;
+
+  const drain: OutgoingWebhooksShape["drain"] = (waitMs) =>
+    Effect.promise(async () => {
+      draining = true;
+      stopLoop?.();
+      stopLoop = undefined;
+      const waitedFor = sending;
+      if (sending > 0) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        let done: (() => void) | undefined;
+        await new Promise<void>((resolve) => {
+          done = resolve;
+          settled.add(resolve);
+          timer = setTimeout(resolve, waitMs);
+        });
+        clearTimeout(timer);
+        settled.delete(done!);
+      }
+      const interrupted = sending;
+      // What is still going is let go: interrupted, its delivery left pending (sent after the restart).
+      stopping.abort();
+      await Promise.all(lanes.values());
+      return { finished: waitedFor - interrupted, interrupted };
+    });
 
   return {
     list: (actor) =>
@@ -880,15 +944,32 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
     redeliver,
     runPass,
     wake: loop.wake,
-    start: (intervalMs = WEBHOOK_LOOP_MS) => loop.start(intervalMs),
+    start: (intervalMs = WEBHOOK_LOOP_MS) => {
+      if (draining) return () => undefined;
+      stopLoop?.();
+      stopLoop = loop.start(intervalMs);
+      return () => {
+        stopLoop?.();
+        stopLoop = undefined;
+      };
+    },
+    drain,
   };
 };
 
-/** The OutgoingWebhooks service over the app's Database and WebhookClient. */
-export const layer: Layer.Layer<OutgoingWebhooks, never, Database | WebhookClient> = Layer.effect(
+/**
+ * The OutgoingWebhooks service over the app's Database and WebhookClient. Released before the
+ * database (it depends on it), its finalizer drains the calls under way for the configured wait
+ * (AppConfig's webhooksShutdownWaitMs, else WEBHOOK_SHUTDOWN_WAIT_MS) so their outcomes are written.
+ */
+export const layer: Layer.Layer<OutgoingWebhooks, never, Database | WebhookClient> = Layer.scoped(
   OutgoingWebhooks,
   Effect.gen(function* () {
-    return makeOutgoingWebhooks(yield* Database, yield* WebhookClient);
+    const webhooks = makeOutgoingWebhooks(yield* Database, yield* WebhookClient);
+    const config = yield* Effect.serviceOption(AppConfig);
+    const waitMs = Option.match(config, { onNone: () => undefined, onSome: (c) => c.webhooksShutdownWaitMs }) ?? WEBHOOK_SHUTDOWN_WAIT_MS;
+    yield* Effect.addFinalizer(() => webhooks.drain(waitMs));
+    return webhooks;
   }),
 );
 

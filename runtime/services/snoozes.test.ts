@@ -2,18 +2,26 @@
  * Snoozes on a real SQLite file with the real Engine, Inbox and LiveEvents: snooze, unsnooze,
  * waking by time (and at start), waking by a visitor's message, an agent's reply that leaves
  * the snooze alone, closing that clears it, the working views it leaves, version conflicts and
- * bad inputs (nothing stored), and the team report's waits around a snooze.
+ * bad inputs (nothing stored), the team report's waits around a snooze, and the timer that wakes
+ * a snooze at its time (where it points; cleared at shutdown).
  */
 import { Effect } from "effect";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { teamTimeline, type EventRow } from "../core/metrics.js";
+import { makeAppRuntime } from "./app-layer.js";
+import { loadConfig } from "./config.js";
+import { Database } from "./database.js";
 import { Engine } from "./engine.js";
 import type { Conflict, InvalidInput } from "./errors.js";
 import { Inbox } from "./inbox.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
 import * as OutsideConversations from "./outside-conversations.js";
 import type { LiveEvent } from "./live-events.js";
-import { makeSnoozes, SNOOZE_MAX_AHEAD_MS, snoozeTimeText, type SnoozesShape } from "./snoozes.js";
+import { seed } from "./seed.js";
+import { MAX_TIMER_MS, makeSnoozes, SNOOZE_MAX_AHEAD_MS, Snoozes, snoozeTimeText, wakeDelay, type SnoozesShape } from "./snoozes.js";
 
 let kit: Kit;
 let snoozes: SnoozesShape;
@@ -161,6 +169,71 @@ describe("waking", () => {
     }
   });
 
+  it("arms its timer for the earliest snooze: moved by a snooze or unsnooze, and by each pass", async () => {
+    // This test owns the file's snoozes: the ones earlier tests left would be earliest.
+    kit.db.sqlite.prepare("UPDATE conversations SET snoozed_until = NULL").run();
+    const own = makeSnoozes(kit.db, kit.live);
+    expect(own.nextWakeAt()).toBeNull();
+    const [a, b] = [kit.conversation(), kit.conversation()];
+    const aUntil = Date.now() + 2 * HOUR;
+    // Not started: nothing armed (tests and tools call runDue themselves).
+    await kit.run(own.snooze(a, { until: aUntil, timeZone: "UTC" }, 1, people.alex));
+    expect(own.nextWakeAt()).toBeNull();
+    // A backstop of an hour: whatever wakes below in this test, the timer woke.
+    const stop = own.start(HOUR);
+    try {
+      expect(own.nextWakeAt()).toBe(aUntil);
+      const bUntil = Date.now() + HOUR;
+      await kit.run(own.snooze(b, { until: bUntil, timeZone: "UTC" }, 1, people.alex));
+      expect(own.nextWakeAt()).toBe(bUntil);
+      await kit.run(own.unsnooze(b, 2, people.alex));
+      expect(own.nextWakeAt()).toBe(aUntil);
+      // A snooze ending in a moment wakes at its time, and the timer moves on to the next one.
+      const c = kit.conversation({ status: "pending", waitingSince: null });
+      const cUntil = Date.now() + 300;
+      await kit.run(own.snooze(c, { until: cUntil, timeZone: "UTC" }, 1, people.alex));
+      expect(own.nextWakeAt()).toBe(cUntil);
+      await expect.poll(() => row(c).snoozed_until, { timeout: 5000 }).toBeNull();
+      expect(row(c).status).toBe("open");
+      await expect.poll(() => own.nextWakeAt(), { timeout: 5000 }).toBe(aUntil);
+      // A snooze a year ahead is armed too (setTimeout's limit is about 24.8 days: the delay is capped, see wakeDelay).
+      const yearUntil = Date.now() + SNOOZE_MAX_AHEAD_MS - 60_000;
+      kit.db.sqlite.prepare("UPDATE conversations SET snoozed_until = NULL WHERE id = ?").run(a);
+      await kit.run(own.snooze(b, { until: yearUntil, timeZone: "UTC" }, 3, people.alex));
+      expect(own.nextWakeAt()).toBe(yearUntil);
+      expect(row(b).snoozed_until).toBe(yearUntil);
+    } finally {
+      stop();
+    }
+    expect(own.nextWakeAt()).toBeNull();
+  });
+
+  it("waits no longer than the snooze and no longer than setTimeout allows", () => {
+    const now = Date.UTC(2026, 10, 26, 12, 0);
+    expect(wakeDelay(now + 1500, now)).toBe(1500);
+    expect(wakeDelay(now - 1500, now)).toBe(0);
+    expect(wakeDelay(now + SNOOZE_MAX_AHEAD_MS, now)).toBe(MAX_TIMER_MS);
+    expect(MAX_TIMER_MS).toBe(2_147_483_647);
+  });
+
+  it("clears its timer when the app's runtime is disposed (shutdown), before the database closes", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "parley-snooze-shutdown-"));
+    try {
+      const runtime = makeAppRuntime(loadConfig({ DATABASE_PATH: join(dir, "parley.sqlite"), SESSION_SECRET: "x".repeat(64), ADMIN_PASSWORD: "admin-password-1", PORT: "0" }));
+      const service = await runtime.runPromise(Snoozes);
+      const sqlite = (await runtime.runPromise(Database)).sqlite;
+      await runtime.runPromise(seed({ print: () => undefined }));
+      sqlite.prepare("UPDATE conversations SET snoozed_until = ? WHERE id = (SELECT id FROM conversations WHERE status = 'open' LIMIT 1)").run(Date.now() + HOUR);
+      service.start(HOUR);
+      expect(service.nextWakeAt()).not.toBeNull();
+      await runtime.dispose();
+      expect(service.nextWakeAt()).toBeNull();
+      expect(sqlite.open).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("wakes when the visitor writes (a pending one opens and waits); an agent's reply leaves the snooze alone", async () => {
     const visitorId = kit.visitor();
     const id = kit.conversation({ status: "pending", waitingSince: null, visitorId, assigneeId: people.alex.id });
@@ -251,11 +324,15 @@ describe("the inbox's views", () => {
     expect(thread.conversation.snooze?.until).toBeGreaterThan(Date.now());
   });
 
-  it("the partial index serves the due query", () => {
+  it("the partial index serves the due query and the timer's next-snooze query", () => {
     const plan = kit.db.sqlite
       .prepare("EXPLAIN QUERY PLAN SELECT id FROM conversations WHERE snoozed_until IS NOT NULL AND snoozed_until <= ? ORDER BY snoozed_until LIMIT ?")
       .all(Date.now(), 200) as Array<{ detail: string }>;
     expect(plan.map((p) => p.detail).join(" ")).toMatch(/conversations_snoozed/);
+    const next = kit.db.sqlite
+      .prepare("EXPLAIN QUERY PLAN SELECT MIN(snoozed_until) AS at FROM conversations WHERE snoozed_until IS NOT NULL")
+      .all() as Array<{ detail: string }>;
+    expect(next.map((p) => p.detail).join(" ")).toMatch(/conversations_snoozed/);
   });
 });
 

@@ -6,11 +6,13 @@
  *
  * - `snooze` / `unsnooze` carry the version the agent saw, like the thread's status changes; a
  *   request for what already is (a double click) is no conflict.
- * - A snooze ends (`snooze_ended`) when its time comes (this service's loop, every 5 s, over
- *   the partial index of snoozed rows; at start the overdue ones wake at once) or when the
- *   visitor writes (`wakeSnoozeInWrite`, called by the engine's and the outside channels' write
- *   of a visitor message to a conversation a person holds — never on a bot turn: a bot
- *   conversation cannot be snoozed). Waking by time opens a pending conversation: the team
+ * - A snooze ends (`snooze_ended`) when its time comes — a timer armed for the earliest
+ *   `snoozed_until` (re-armed when this service sets or ends a snooze and after each pass), with
+ *   a slow poll behind it for snoozes written from elsewhere; both read the partial index of
+ *   snoozed rows; at start the overdue ones wake at once — or when the visitor writes
+ *   (`wakeSnoozeInWrite`, called by the engine's and the outside channels' write of a visitor
+ *   message to a conversation a person holds — never on a bot turn: a bot conversation cannot
+ *   be snoozed). Waking by time opens a pending conversation: the team
  *   should look again. An agent's reply leaves the snooze alone; closing clears it (trigger).
  * - Each snooze, unsnooze and wake is an event and an internal system line in the thread, and
  *   goes out on the live feed (internal: the visitor's stream never carries it).
@@ -26,8 +28,14 @@ import { makePassLoop } from "./pass-loop.js";
 
 /** The furthest ahead a snooze may end: a year. */
 export const SNOOZE_MAX_AHEAD_MS = 365 * 86_400_000;
-/** How often the loop looks for snoozes whose time has come. */
-export const SNOOZE_LOOP_MS = 5_000;
+/**
+ * How often the loop looks for due snoozes whatever the timer says: the backstop for a snooze
+ * this process did not write (another process on the same file, a restored backup), which
+ * then wakes within this.
+ */
+export const SNOOZE_BACKSTOP_MS = 10_000;
+/** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days): a later snooze is re-armed when it fires. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** Most conversations woken in one pass (the earliest first); the next pass takes the rest. */
 const PASS_LIMIT = 200;
 
@@ -70,8 +78,15 @@ export interface SnoozesShape {
   readonly unsnooze: (conversationId: string, expectedVersion: number, actor: Actor) => Effect.Effect<SnoozeOutcome, NotFound | Forbidden | Conflict | InvalidInput>;
   /** Wakes every conversation whose snooze has ended, once; resolves with how many woke. */
   readonly runDue: () => Effect.Effect<number>;
-  /** Starts the loop (a first pass at once, then every `intervalMs`, default SNOOZE_LOOP_MS); returns its stop. */
+  /**
+   * Starts waking snoozes on time: a first pass at once, a timer for the earliest snooze, and a
+   * pass every `intervalMs` (default SNOOZE_BACKSTOP_MS) as a backstop; returns its stop.
+   */
   readonly start: (intervalMs?: number) => () => void;
+  /** Stops the loop and clears the timer (the layer's finalizer, at shutdown). */
+  readonly stop: () => void;
+  /** The `snoozed_until` the timer is armed for; null when none is (nothing snoozed, not started, stopped). */
+  readonly nextWakeAt: () => number | null;
 }
 
 export class Snoozes extends Context.Tag("Snoozes")<Snoozes, SnoozesShape>() {}
@@ -102,6 +117,9 @@ export const snoozeTimeText = (until: number, timeZone: string): string => {
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
   return `${part("weekday")} ${part("day")} ${part("month")}, ${part("hour")}:${part("minute")} ${part("timeZoneName")}`.trim();
 };
+
+/** How long from `now` the timer for a snooze ending at `until` waits: never negative, never past setTimeout's limit. Pure. */
+export const wakeDelay = (until: number, now: number): number => Math.min(Math.max(0, until - now), MAX_TIMER_MS);
 
 /** Why `until` cannot end a snooze made at `now` (null: it can). Pure. */
 export const snoozeUntilIssue = (until: number, now: number): string | null => {
@@ -208,13 +226,17 @@ export const makeSnoozes = (db: DatabaseShape, live: LiveEventsShape): SnoozesSh
       ),
       Effect.tap((outcome) =>
         outcome.changed
-          ? live.publish({
-              conversationId: before.id,
-              inboxId: before.inbox_id,
-              kind: "conversation",
-              internal: true,
-              data: { change: "snooze", snoozedUntil: outcome.until },
-            })
+          ? Effect.zipRight(
+              // The earliest snooze may have changed: the timer follows it.
+              Effect.sync(arm),
+              live.publish({
+                conversationId: before.id,
+                inboxId: before.inbox_id,
+                kind: "conversation",
+                internal: true,
+                data: { change: "snooze", snoozedUntil: outcome.until },
+              }),
+            )
           : Effect.void,
       ),
     );
@@ -276,11 +298,42 @@ export const makeSnoozes = (db: DatabaseShape, live: LiveEventsShape): SnoozesSh
   // The partial index holds only snoozed rows: this reads the due ones and nothing else.
   const SELECT_DUE = "SELECT id FROM conversations WHERE snoozed_until IS NOT NULL AND snoozed_until <= ? ORDER BY snoozed_until LIMIT ?";
 
+  // The same index's first entry: the next snooze to end.
+  const SELECT_NEXT = "SELECT MIN(snoozed_until) AS at FROM conversations WHERE snoozed_until IS NOT NULL";
+
+  let started = false;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let armedFor: number | null = null;
+  const disarm = () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = undefined;
+    armedFor = null;
+  };
+  /** Points the timer at the earliest snooze (none: no timer). Only while started and the database is open. */
+  function arm() {
+    if (!started || !db.sqlite.open) return disarm();
+    const next = (prepare(SELECT_NEXT).get() as { at: number | null }).at;
+    if (next === armedFor && timer !== undefined) return;
+    disarm();
+    if (next === null) return;
+    armedFor = next;
+    // A timer that fires early (a snooze past setTimeout's limit) finds nothing due; its pass re-arms it.
+    timer = setTimeout(() => {
+      timer = undefined;
+      armedFor = null;
+      loop.wake();
+    }, wakeDelay(next, wallClock.now()));
+    timer.unref();
+  }
+
   const runDue: SnoozesShape["runDue"] = () =>
     Effect.gen(function* () {
       const at = wallClock.now();
       const due = prepare(SELECT_DUE).all(at, PASS_LIMIT) as Array<{ id: string }>;
-      if (due.length === 0) return 0;
+      if (due.length === 0) {
+        arm();
+        return 0;
+      }
       const woken = yield* Effect.orDie(
         db.writeEffect(() => due.map((d) => wakeSnoozeInWrite(prepare, d.id, at, "time")).filter((w): w is SnoozeWake => w !== null)),
       );
@@ -292,17 +345,36 @@ export const makeSnoozes = (db: DatabaseShape, live: LiveEventsShape): SnoozesSh
         }
       }
       if (due.length === PASS_LIMIT) loop.wake();
+      else arm();
       return woken.length;
     });
 
   const loop = makePassLoop("Snoozes", () => db.sqlite.open, runDue);
+  let stopLoop: (() => void) | undefined;
 
-  return { snooze, unsnooze, runDue, start: (intervalMs = SNOOZE_LOOP_MS) => loop.start(intervalMs) };
+  const stop = () => {
+    started = false;
+    stopLoop?.();
+    stopLoop = undefined;
+    disarm();
+  };
+  const start = (intervalMs = SNOOZE_BACKSTOP_MS) => {
+    stop();
+    started = true;
+    stopLoop = loop.start(intervalMs);
+    arm();
+    return stop;
+  };
+
+  return { snooze, unsnooze, runDue, start, stop, nextWakeAt: () => armedFor };
 };
 
-export const layer: Layer.Layer<Snoozes, never, Database | LiveEvents> = Layer.effect(
+/** The service; its timer and loop stop when the layer is released (shutdown), before the database closes. */
+export const layer: Layer.Layer<Snoozes, never, Database | LiveEvents> = Layer.scoped(
   Snoozes,
   Effect.gen(function* () {
-    return makeSnoozes(yield* Database, yield* LiveEvents);
+    const snoozes = makeSnoozes(yield* Database, yield* LiveEvents);
+    yield* Effect.addFinalizer(() => Effect.sync(snoozes.stop));
+    return snoozes;
   }),
 );

@@ -1125,6 +1125,45 @@ ALTER TABLE inboxes ADD COLUMN response_targets TEXT CHECK (response_targets IS 
 `,
   },
   {
+    version: 39,
+    name: "time-based automation triggers and a run history per rule",
+    // docs/decisions/038-automation-time-triggers.md. `pending_since`: when the conversation last
+    // became pending (written only by the inbox's status change to pending; meaningful only while
+    // status = 'pending', so no other writer clears it), backfilled from the status_changed
+    // events. Its partial index holds pending rows only: a bot turn never names the column, and
+    // its lean UPDATE never names status, so the hot path writes no entry of it.
+    // A time rule keeps where its pass has got to in the spells it watches (`due_after_at`,
+    // `due_after_id`: the start and conversation of the last spell it looked at, in that order).
+    // `automation_runs`: the rules' runs that acted (conditions held), the last 200 per rule;
+    // a time rule's run is unique per conversation and spell start.
+    sql: /* sql */ `
+ALTER TABLE conversations ADD COLUMN pending_since INTEGER;
+UPDATE conversations SET pending_since = COALESCE(
+    (SELECT max(e.at) FROM events e WHERE e.conversation_id = conversations.id AND e.type = 'status_changed'), updated_at)
+  WHERE status = 'pending';
+CREATE INDEX conversations_pending_since ON conversations(pending_since, id) WHERE status = 'pending';
+ALTER TABLE automation_rules ADD COLUMN wait_amount INTEGER;
+ALTER TABLE automation_rules ADD COLUMN wait_unit TEXT CHECK (wait_unit IS NULL OR wait_unit IN ('minutes', 'hours', 'days'));
+ALTER TABLE automation_rules ADD COLUMN due_after_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE automation_rules ADD COLUMN due_after_id TEXT NOT NULL DEFAULT '';
+CREATE TABLE automation_runs (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  rule_id TEXT NOT NULL REFERENCES automation_rules(id) ON DELETE CASCADE,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  -- What started it: an event of the log, or a time rule's spell (its start).
+  event_id INTEGER,
+  spell_started_at INTEGER,
+  at INTEGER NOT NULL,
+  outcome TEXT NOT NULL CHECK (outcome IN ('done', 'failed')),
+  error TEXT,
+  CHECK ((event_id IS NULL) <> (spell_started_at IS NULL))
+);
+CREATE INDEX automation_runs_rule ON automation_runs(rule_id, id);
+CREATE UNIQUE INDEX automation_runs_event ON automation_runs(rule_id, event_id) WHERE event_id IS NOT NULL;
+CREATE UNIQUE INDEX automation_runs_spell ON automation_runs(rule_id, conversation_id, spell_started_at) WHERE spell_started_at IS NOT NULL;
+`,
+  },
+  {
     version: 42,
     name: "audit log",
     // Who changed what in the workspace (runtime/services/audit-log.ts, decision 041): one row per

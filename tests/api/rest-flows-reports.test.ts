@@ -43,7 +43,9 @@ const example = (name: string) => JSON.parse(readFileSync(new URL(`../../flows/e
 
 /** Everything stored about the chatflows: rows (draft included) and versions. */
 const flowState = () => ({
-  flows: sqlite.prepare("SELECT id, name, kind, draft, draft_revision, published_version_id, updated_at FROM chatflows ORDER BY id").all(),
+  flows: sqlite
+    .prepare("SELECT id, name, kind, enabled, priority, draft, draft_revision, published_version_id, archived_at, updated_at FROM chatflows ORDER BY id")
+    .all(),
   versions: sqlite.prepare("SELECT id, chatflow_id, version, content_hash FROM chatflow_versions ORDER BY id").all(),
 });
 
@@ -336,6 +338,254 @@ describe("flows", () => {
     expect(res.status).toBe(405);
     expect(res.headers.get("allow")).toBe("PUT");
     expect((await send(`/api/v1/flows/${app.leadFlowId}/nope`, tokens.admin)).status).toBe(404);
+  });
+});
+
+describe("a flow's lifecycle: on and off, renamed, moved, deleted", () => {
+  const row = (id: string) =>
+    sqlite.prepare("SELECT name, enabled, priority, draft, draft_revision, archived_at FROM chatflows WHERE id = ?").get(id) as
+      | { name: string; enabled: number; priority: number; draft: string; draft_revision: number; archived_at: number | null }
+      | undefined;
+  const order = () => sqlite.prepare("SELECT id FROM chatflows WHERE archived_at IS NULL ORDER BY priority, created_at, id").pluck().all() as string[];
+
+  it("turns a flow on and off, as the flow list's switch does", async () => {
+    const { flow } = await importFlow();
+    const on = await send(`/api/v1/flows/${flow.id}`, tokens.marketer, { method: "PATCH", body: { enabled: true } });
+    expect(on.status).toBe(200);
+    expect(on.body.flow).toMatchObject({ id: flow.id, enabled: true, name: flow.name, draftRevision: 1 });
+    expect(row(flow.id)).toMatchObject({ enabled: 1, draft_revision: 1 });
+    const off = await send(`/api/v1/flows/${flow.id}`, tokens.admin, { method: "PATCH", body: { enabled: false } });
+    expect(off.status).toBe(200);
+    expect(off.body.flow.enabled).toBe(false);
+    expect(row(flow.id)!.enabled).toBe(0);
+  });
+
+  it("renames a flow (its row and its draft, as a new revision), trimmed, and may turn it on in the same call", async () => {
+    const { flow } = await importFlow();
+    const renamed = await send(`/api/v1/flows/${flow.id}`, tokens.marketer, { method: "PATCH", body: { name: "  Pricing questions  ", enabled: true } });
+    expect(renamed.status).toBe(200);
+    expect(renamed.body.flow).toMatchObject({ name: "Pricing questions", enabled: true, draftRevision: 2 });
+    const stored = row(flow.id)!;
+    expect(stored).toMatchObject({ name: "Pricing questions", enabled: 1, draft_revision: 2 });
+    expect(JSON.parse(stored.draft).name).toBe("Pricing questions");
+    // A push based on the revision before the rename is now stale, as in the builder.
+    const stale = await storesNothing(() =>
+      send(`/api/v1/flows/${flow.id}/draft`, tokens.marketer, { method: "PUT", body: { document: example("support-triage"), expectedRevision: 1 } }),
+    );
+    expect(stale.status).toBe(409);
+  });
+
+  it("refuses a bad PATCH with 400 naming the field, changing nothing (not even the good field)", async () => {
+    const { flow } = await importFlow();
+    const cases: Array<[unknown, string, RegExp]> = [
+      [{}, "", /send `name` or `enabled`/],
+      [{ name: "   " }, "name", /a name is required/],
+      [{ name: "   ", enabled: true }, "name", /a name is required/],
+      [{ name: "x".repeat(201), enabled: true }, "name", /at most 200 characters/],
+      [{ name: 7 }, "name", /string/],
+      [{ enabled: "on" }, "enabled", /boolean/],
+      [{ enabled: true, name: null }, "name", /string/],
+    ];
+    for (const [body, path, message] of cases) {
+      const res = await storesNothing(() => send(`/api/v1/flows/${flow.id}`, tokens.marketer, { method: "PATCH", body }));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe("invalid_input");
+      expect(res.body.error.path ?? "").toBe(path);
+      expect(res.body.error.message).toMatch(message);
+    }
+    for (const [body, status] of [
+      ["{\"enabled\":", 400],
+      ["[true]", 400],
+      [JSON.stringify({ enabled: true, padding: "x".repeat(20_000) }), 413],
+    ] as const) {
+      const res = await storesNothing(() => send(`/api/v1/flows/${flow.id}`, tokens.marketer, { method: "PATCH", body }));
+      expect(res.status, body.slice(0, 20)).toBe(status);
+      expect(res.body.error.code).toBe(status === 413 ? "payload_too_large" : "invalid_input");
+    }
+    const text = await storesNothing(() =>
+      send(`/api/v1/flows/${flow.id}`, tokens.marketer, { method: "PATCH", body: "enabled=true", headers: { "Content-Type": "text/plain" } }),
+    );
+    expect(text.status).toBe(415);
+    expect(row(flow.id)).toMatchObject({ enabled: 0, name: flow.name, draft_revision: 1 });
+  });
+
+  it("moves a flow in the priority order: before another, last, one place up or down; the draft keeps its priority", async () => {
+    const a = (await importFlow()).flow.id;
+    const b = (await importFlow()).flow.id;
+    const first = order()[0]!;
+    const before = await send(`/api/v1/flows/${b}/move`, tokens.marketer, { body: { before: first } });
+    expect(before.status).toBe(200);
+    expect(order()[0]).toBe(b);
+    expect(before.body.flows.map((f: { id: string }) => f.id)).toEqual(order());
+    expect(before.body.flows[0]).toEqual({ id: b, name: expect.any(String), priority: 10 });
+    // The targeting priority the app uses, in the row and in the draft (so the next publish keeps it).
+    expect(row(b)!.priority).toBe(10);
+    expect(JSON.parse(row(b)!.draft).settings.priority).toBe(10);
+
+    const down = await send(`/api/v1/flows/${b}/move`, tokens.marketer, { body: { direction: "down" } });
+    expect(down.status).toBe(200);
+    expect(order().slice(0, 2)).toEqual([first, b]);
+    const up = await send(`/api/v1/flows/${b}/move`, tokens.admin, { body: { direction: "up" } });
+    expect(up.status).toBe(200);
+    expect(order()[0]).toBe(b);
+
+    const last = await send(`/api/v1/flows/${a}/move`, tokens.marketer, { body: { before: null } });
+    expect(last.status).toBe(200);
+    expect(order().at(-1)).toBe(a);
+    const priorities = last.body.flows.map((f: { priority: number }) => f.priority);
+    expect(priorities).toEqual([...priorities].sort((x: number, y: number) => x - y));
+  });
+
+  it("sets the whole order at once, and refuses a list that is not the flows' (409) or not a list of ids (400)", async () => {
+    await importFlow();
+    const current = order();
+    const reversed = [...current].reverse();
+    const set = await send("/api/v1/flows/order", tokens.marketer, { method: "PUT", body: { flows: reversed } });
+    expect(set.status).toBe(200);
+    expect(order()).toEqual(reversed);
+    expect(set.body.flows.map((f: { id: string }) => f.id)).toEqual(reversed);
+
+    // A list that misses a flow (someone added one since it was read), or names one twice: 409, the order stays.
+    for (const flows of [reversed.slice(1), [...reversed, reversed[0]], [...reversed.slice(1), "flow_nope"]]) {
+      const stale = await storesNothing(() => send("/api/v1/flows/order", tokens.marketer, { method: "PUT", body: { flows } }));
+      expect(stale.status).toBe(409);
+      expect(stale.body.error).toEqual({ code: "conflict", message: "the list of chatflows changed since it was loaded; reload it and try again" });
+    }
+    for (const [body, path] of [
+      [{}, "flows"],
+      [{ flows: "all" }, "flows"],
+      [{ flows: [reversed[0], 3] }, "flows[1]"],
+      [{ flows: [""] }, "flows[0]"],
+    ] as const) {
+      const bad = await storesNothing(() => send("/api/v1/flows/order", tokens.marketer, { method: "PUT", body }));
+      expect(bad.status, JSON.stringify(body)).toBe(400);
+      expect(bad.body.error).toMatchObject({ code: "invalid_input", path });
+    }
+    // Past the other bodies' 16 KB (a workspace of a few hundred flows), up to 512 KB.
+    const long = await storesNothing(() => send("/api/v1/flows/order", tokens.marketer, { method: "PUT", body: { flows: [...reversed, ...Array.from({ length: 700 }, (_, i) => `flow_${"x".repeat(24)}${i}`)] } }));
+    expect(long.status).toBe(409);
+    const huge = await storesNothing(() => send("/api/v1/flows/order", tokens.marketer, { method: "PUT", body: { flows: reversed, padding: "x".repeat(600 * 1024) } }));
+    expect(huge.status).toBe(413);
+    expect(huge.body.error.code).toBe("payload_too_large");
+    expect(order()).toEqual(reversed);
+    expect((await send("/api/v1/flows/order", tokens.marketer)).status).toBe(405);
+  });
+
+  it("refuses a bad move with 400 naming the field, moving nothing", async () => {
+    const { flow } = await importFlow();
+    for (const [body, path, message] of [
+      [{}, "", /send either `before`/],
+      [{ before: null, direction: "up" }, "", /send either `before`/],
+      [{ direction: "left" }, "direction", /expected up or down/],
+      [{ before: "flow_nope" }, "before", /no flow flow_nope in the list/],
+      [{ before: flow.id }, "before", /cannot move before itself/],
+      [{ before: 12 }, "before", /string/],
+    ] as const) {
+      const res = await storesNothing(() => send(`/api/v1/flows/${flow.id}/move`, tokens.marketer, { body }));
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.body.error.code).toBe("invalid_input");
+      expect(res.body.error.path ?? "").toBe(path);
+      expect(res.body.error.message).toMatch(message);
+    }
+  });
+
+  it("deletes a flow no visitor talked to, with its versions", async () => {
+    const { flow } = await importFlow();
+    expect((await send(`/api/v1/flows/${flow.id}/publish`, tokens.marketer, { body: { revision: 1 } })).status).toBe(200);
+    const removed = await send(`/api/v1/flows/${flow.id}`, tokens.marketer, { method: "DELETE" });
+    expect(removed.status).toBe(200);
+    expect(removed.body).toEqual({ id: flow.id, outcome: "deleted" });
+    expect(row(flow.id)).toBeUndefined();
+    expect(sqlite.prepare("SELECT COUNT(*) FROM chatflow_versions WHERE chatflow_id = ?").pluck().get(flow.id)).toBe(0);
+    const again = await storesNothing(() => send(`/api/v1/flows/${flow.id}`, tokens.marketer, { method: "DELETE" }));
+    expect(again.status).toBe(404);
+    expect(again.body.error).toMatchObject({ code: "not_found" });
+  });
+
+  it("archives, not deletes, a flow visitors talked to: their conversations and its versions stay, and keep working", async () => {
+    const { flow } = await importFlow("lead-qualification");
+    expect((await send(`/api/v1/flows/${flow.id}/publish`, tokens.admin, { body: { revision: 1 } })).status).toBe(200);
+    const patched = await send(`/api/v1/flows/${flow.id}`, tokens.admin, { method: "PATCH", body: { enabled: true } });
+    expect(patched.status).toBe(200);
+    sqlite.prepare("UPDATE chatflows SET channel_id = ? WHERE id = ?").run(app.channelId, flow.id);
+    // A visitor starts a conversation with it, over the public chat API, as the widget does.
+    const visitor = await call(base, "/api/visitors", { body: { channel: app.channelId } });
+    expect(visitor.status).toBe(201);
+    const started = await call(base, "/api/conversations", {
+      token: visitor.body.visitorToken,
+      body: { channel: app.channelId, chatflowId: flow.id, pageUrl: "https://shop.example/pricing" },
+    });
+    expect(started.status).toBe(201);
+    const conversationId = started.body.conversation.id as string;
+    const stored = () => ({
+      conversation: sqlite.prepare("SELECT * FROM conversations WHERE id = ?").get(conversationId),
+      messages: sqlite.prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id").all(conversationId),
+      versions: sqlite.prepare("SELECT * FROM chatflow_versions WHERE chatflow_id = ?").all(flow.id),
+    });
+    const before = stored();
+
+    const removed = await send(`/api/v1/flows/${flow.id}`, tokens.admin, { method: "DELETE" });
+    expect(removed.status).toBe(200);
+    expect(removed.body).toEqual({ id: flow.id, outcome: "archived" });
+    expect(row(flow.id)).toMatchObject({ enabled: 0, archived_at: expect.any(Number) });
+    expect(stored()).toEqual(before);
+    // Gone from the API and the list; no new conversation starts on it…
+    expect((await send(`/api/v1/flows/${flow.id}`, tokens.admin)).status).toBe(404);
+    expect((await send("/api/v1/flows?limit=200", tokens.admin)).body.flows.map((f: { id: string }) => f.id)).not.toContain(flow.id);
+    const refused = await call(base, "/api/conversations", {
+      token: visitor.body.visitorToken,
+      body: { channel: app.channelId, chatflowId: flow.id, pageUrl: "https://shop.example/pricing" },
+    });
+    expect(refused.status).toBe(404);
+    // …but the visitor's conversation goes on, on the version it started on.
+    const reply = await call(base, `/api/conversations/${conversationId}/messages`, {
+      token: visitor.body.visitorToken,
+      body: { text: "Ann", clientMessageId: "m1" },
+    });
+    expect(reply.status).toBe(200);
+    expect(reply.body.messages.map((m: { author: string }) => m.author)).toContain("bot");
+    // Deleting it again (or changing it) is 404, as for any archived flow.
+    for (const [method, path, body] of [
+      ["DELETE", `/api/v1/flows/${flow.id}`, undefined],
+      ["PATCH", `/api/v1/flows/${flow.id}`, { enabled: true }],
+      ["POST", `/api/v1/flows/${flow.id}/move`, { before: null }],
+    ] as const) {
+      const res = await storesNothing(() => send(path, tokens.admin, { method, ...(body ? { body } : {}) }));
+      expect(res.status, `${method} ${path}`).toBe(404);
+    }
+  });
+
+  it("answers 404 for an unknown flow, 401 without a token and 403 for agents and analysts, changing nothing", async () => {
+    const { flow } = await importFlow();
+    for (const [method, path, body] of [
+      ["PATCH", "/api/v1/flows/flow_nope", { enabled: true }],
+      ["DELETE", "/api/v1/flows/flow_nope", undefined],
+      ["POST", "/api/v1/flows/flow_nope/move", { before: null }],
+    ] as const) {
+      const res = await storesNothing(() => send(path, tokens.admin, { method, ...(body ? { body } : {}) }));
+      expect(res.status, `${method} ${path}`).toBe(404);
+      expect(res.body.error).toEqual({ code: "not_found", message: "chatflow flow_nope was not found" });
+    }
+    const calls = [
+      ["PATCH", `/api/v1/flows/${flow.id}`, { enabled: true, name: "Taken over" }],
+      ["DELETE", `/api/v1/flows/${flow.id}`, undefined],
+      ["POST", `/api/v1/flows/${flow.id}/move`, { before: null }],
+      ["PUT", "/api/v1/flows/order", { flows: order() }],
+    ] as const;
+    for (const [method, path, body] of calls) {
+      const anonymous = await storesNothing(() => call(base, path, { method, ...(body ? { body } : {}) }));
+      expect(anonymous.status, `${method} ${path}`).toBe(401);
+      expect(anonymous.body.error.code).toBe("unauthenticated");
+      for (const role of ["agent", "analyst"] as const) {
+        const res = await storesNothing(() => send(path, tokens[role], { method, ...(body ? { body } : {}) }));
+        expect(res.status, `${role} ${method} ${path}`).toBe(403);
+        expect(res.body.error).toEqual({ code: "forbidden", message: `Your role (${role}) does not work with flows: only admins and marketers do.` });
+      }
+    }
+    const allowed = await send(`/api/v1/flows/${flow.id}/move`, tokens.admin);
+    expect(allowed.status).toBe(405);
+    expect(allowed.headers.get("allow")).toBe("POST");
+    expect((await send(`/api/v1/flows/${flow.id}`, tokens.admin, { method: "PUT", body: {} })).headers.get("allow")).toBe("GET, PATCH, DELETE");
   });
 });
 

@@ -3,7 +3,10 @@
  * action is refused on its list; then "when the visitor writes, if the message contains <stamp>,
  * add label <stamp>, assign to <a person> and comment" is added (more rows through "Add rows");
  * a visitor's conversation through the public chat API that writes the stamp gets the label,
- * the assignee and the comment within a few seconds, recorded as Automation's; the rule's line says it ran; disabling it is one button.
+ * the assignee and the comment within a few seconds, recorded as Automation's; the rule's line says it ran and its recent runs
+ * link the conversation; disabling it is one button. A time rule ("the visitor has waited for 2 minutes") refuses a wait over
+ * 90 days on its field, is listed with its wait, and acts on a conversation whose visitor already waited longer (the wait
+ * moved back in the server's database: specs cannot wait minutes), shown in its recent runs.
  *
  * Assumes the demo seed: the support triage bot on /help pages hands visitors to the Support inbox.
  */
@@ -18,6 +21,7 @@ import {
   readServerDatabase,
   seriousViolations,
   signedInPage,
+  writeServerDatabase,
 } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
@@ -127,6 +131,10 @@ test("an admin adds a rule and a visitor's conversation gets its label and assig
   // The rule's line says it ran; one button turns it off.
   await page.goto("/settings/automation");
   await expect(rule).toContainText("Last ran");
+  const runs = rule.getByRole("list", { name: `Recent runs of ${ruleName}` });
+  await expect(runs.getByRole("listitem")).toHaveCount(1);
+  await expect(runs).toContainText("Done");
+  await expect(runs.getByRole("link", { name: "Conversation" })).toHaveAttribute("href", `/inbox/${visit.conversationId}`);
   await rule.getByRole("button", { name: "Disable" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is disabled.");
   await expect(page.getByRole("listitem", { name: ruleName })).toContainText("Disabled");
@@ -162,4 +170,64 @@ test("without JavaScript, an admin adds a rule, moves it up and deletes it", asy
   await expect(page.getByRole("status")).toHaveText("The rule is deleted.");
   await expect(page.getByRole("listitem", { name })).toHaveCount(0);
   for (const context of contexts) await context.close();
+});
+
+test("a time rule acts on a conversation whose visitor has waited longer than its wait", async ({ page }) => {
+  const late = `late${stamp}`;
+  const name = `Waited ${stamp}`;
+  const note = `Waited too long ${stamp}`;
+  const visit = await apiVisitorAsksForAPerson(request, await getChatChannelId(request), `Still there? ${late}`);
+  await expect
+    .poll(() => readServerDatabase<{ since: number | null }>("SELECT waiting_since AS since FROM conversations WHERE id = ?", visit.conversationId).since, {
+      timeout: 10_000,
+    })
+    .not.toBeNull();
+  // The visitor has waited 3 minutes (a spec cannot wait them out).
+  writeServerDatabase("UPDATE conversations SET waiting_since = waiting_since - 180000 WHERE id = ?", visit.conversationId);
+
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/automation");
+  const fill = async (amount: string) => {
+    const form = addSection(page);
+    await form.getByLabel("Name").fill(name);
+    await form.getByLabel("When").selectOption({ label: "The visitor has waited for a reply for … (the wait below)" });
+    await form.getByLabel("For", { exact: true }).fill(amount);
+    await form.getByLabel("Unit", { exact: true }).selectOption("days");
+    await form.getByLabel("Condition 1").selectOption({ label: "The visitor's message contains any of" });
+    await form.getByLabel("Words").first().fill(late);
+    await form.getByLabel("Action 1").selectOption({ label: "Add an internal comment (its text beside)" });
+    await form.getByLabel("Comment text").first().fill(note);
+    return form;
+  };
+  // Over 90 days: refused on the wait, nothing stored.
+  await (await fill("91")).getByRole("button", { name: "Add rule" }).click();
+  await expect(addSection(page).getByText("a wait is between 1 minute and 90 days (90 days)")).toBeVisible();
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
+
+  const form = await fill("2");
+  await form.getByLabel("Unit", { exact: true }).selectOption("minutes");
+  await form.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  const rule = page.getByRole("listitem", { name });
+  await expect(rule).toContainText("When: the visitor has waited for a reply for 2 minutes");
+
+  await expect
+    .poll(
+      () =>
+        readServerDatabase<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM messages m JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? AND m.is_internal = 1 AND u.name = 'Automation' AND m.text = ?",
+          visit.conversationId,
+          note,
+        ).n,
+      { timeout: 10_000 },
+    )
+    .toBe(1);
+  await page.reload();
+  const runs = rule.getByRole("list", { name: `Recent runs of ${name}` });
+  await expect(runs.getByRole("listitem")).toHaveCount(1);
+  await expect(runs).toContainText("Done");
+  await expect(runs.getByRole("link", { name: "Conversation" })).toHaveAttribute("href", `/inbox/${visit.conversationId}`);
+  expect(await seriousViolations(page)).toEqual([]);
+  await rule.getByRole("button", { name: "Disable" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is disabled.");
 });

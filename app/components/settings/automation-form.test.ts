@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import type { RuleAction, RuleCondition } from "../../runtime.server.js";
-import { actionRowOf, conditionRowOf, conditionsFromForm, ruleActionsFromForm, wordsOf } from "./automation-form.js";
+import { actionRowOf, conditionRowOf, conditionsFromForm, ruleActionsFromForm, waitFromForm, wordsOf } from "./automation-form.js";
 import { rowErrors } from "./macro-form.js";
 
 const conditions: ReadonlyArray<RuleCondition> = [
@@ -77,5 +77,15 @@ describe("automation form rows", () => {
     ];
     expect(rowErrors(issues, [0, 3], "conditions")).toEqual({ 3: "enter at least one word" });
     expect(rowErrors(issues, [2], "actions")).toEqual({ 2: "no such label" });
+  });
+});
+
+describe("a time trigger's wait", () => {
+  it("posts the number and unit for a time trigger, and nothing for an event trigger", () => {
+    expect(waitFromForm(true, " 3 ", "days")).toEqual({ amount: 3, unit: "days" });
+    expect(waitFromForm(true, "1.5", "hours")).toEqual({ amount: 1.5, unit: "hours" });
+    expect(waitFromForm(true, "soon", "hours")).toEqual({ amount: "soon", unit: "hours" });
+    expect(waitFromForm(true, "", "minutes")).toEqual({ amount: "", unit: "minutes" });
+    expect(waitFromForm(false, "3", "days")).toBeUndefined();
   });
 });

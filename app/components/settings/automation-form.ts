@@ -90,3 +90,14 @@ export const ruleActionsFromForm = (form: FormData) => {
   });
   return { actions: items, rows, rowOfAction: rowOfItem };
 };
+
+/**
+ * A time trigger's wait as the form posts it (a number field and a unit select), or undefined for
+ * an event trigger (which has none). A number that is not one is passed on as typed, so the
+ * rule's Schema refuses it at `wait.amount`. Pure.
+ */
+export const waitFromForm = (isTimeTrigger: boolean, amount: string, unit: string): { readonly amount: number | string; readonly unit: string } | undefined => {
+  if (!isTimeTrigger) return undefined;
+  const text = amount.trim();
+  return { amount: /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text, unit };
+};

@@ -1,9 +1,12 @@
 /**
  * The flow list's forms as Schemas — decoded with the same messages in the browser (before a
- * submit) and in the action (the authority) — and the pure list moves behind reordering.
+ * submit) and in the action (the authority).
  */
 import { Either, Schema as S } from "effect";
 import { decodeWith, type DecodeIssue } from "../../../flows/decode.js";
+
+// The list moves are the flows' order itself (the REST API moves flows with them too).
+export { dropBefore, moveId } from "../../../flows/flow-order.js";
 
 const Name = S.Trim.pipe(
   S.minLength(1, { message: () => "a name is required" }),
@@ -53,24 +56,4 @@ export const issuesByField = (issues: ReadonlyArray<DecodeIssue>): Record<string
     out[field] ??= issue.message;
   }
   return out;
-};
-
-/** `ids` with `id` moved one place up or down (unchanged at either end or when absent). Pure. */
-export const moveId = (ids: ReadonlyArray<string>, id: string, direction: "up" | "down"): ReadonlyArray<string> => {
-  const from = ids.indexOf(id);
-  const to = direction === "up" ? from - 1 : from + 1;
-  if (from === -1 || to < 0 || to >= ids.length) return ids;
-  const next = [...ids];
-  next[from] = ids[to]!;
-  next[to] = id;
-  return next;
-};
-
-/** `ids` with `id` taken out and put where `beforeId` is (at the end when `beforeId` is null). Pure. */
-export const dropBefore = (ids: ReadonlyArray<string>, id: string, beforeId: string | null): ReadonlyArray<string> => {
-  if (!ids.includes(id) || id === beforeId) return ids;
-  const rest = ids.filter((x) => x !== id);
-  const at = beforeId === null ? rest.length : rest.indexOf(beforeId);
-  if (at === -1) return ids;
-  return [...rest.slice(0, at), id, ...rest.slice(at)];
 };
