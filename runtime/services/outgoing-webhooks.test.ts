@@ -32,6 +32,7 @@ import {
   type WebhookSubscriptionDetails,
 } from "./outgoing-webhooks.js";
 import { OutsideConversations } from "./outside-conversations.js";
+import { ResponseOverdue } from "./response-overdue.js";
 import { Tickets } from "./tickets.js";
 import { makeWebhookClientLayer, WebhookClient } from "./webhook-client.js";
 
@@ -307,6 +308,46 @@ describe("fan-out and sending", () => {
     expect(sent.every((j) => JSON.stringify(j.data.labels) === JSON.stringify([{ id: vip.id, name: "Priority" }]))).toBe(true);
     await labels((l) => l.remove(admin, billing.id));
     await labels((l) => l.remove(admin, vip.id));
+    await run((w) => w.remove(admin, sub.id));
+  });
+
+  it("sends a conversation that fell overdue once per wait, as the escalation pass recorded it", async () => {
+    const sub = await subscribe("/overdue", ["conversation.overdue"]);
+    const opened = await runtime.runPromise(
+      Effect.flatMap(OutsideConversations, (o) =>
+        Effect.flatMap(o.visitorFor({ channelId: emailChannel, externalId: "hedy@example.com" }), ({ visitorId }) =>
+          o.open({ channelId: emailChannel, visitorId, contactId: null, text: "Where is my parcel?", via: "email" }),
+        ),
+      ),
+    );
+    const conv = sqlite.prepare("SELECT inbox_id FROM conversations WHERE id = ?").get(opened.conversationId) as { inbox_id: string };
+    const since = Date.now() - 2 * 3_600_000;
+    sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = ?").run(
+      JSON.stringify({ firstResponseMinutes: 60, nextReplyMinutes: null, businessHours: false }),
+      conv.inbox_id,
+    );
+    sqlite.prepare("UPDATE conversations SET waiting_since = ? WHERE id = ?").run(since, opened.conversationId);
+    const overdue = () => runtime.runPromise(Effect.flatMap(ResponseOverdue, (r) => r.runDue()));
+    expect(await overdue()).toBeGreaterThanOrEqual(1);
+    expect(await overdue()).toBe(0);
+
+    await pass();
+    const sent = at("/overdue").map((r) => r.json);
+    expect(sent.filter((j) => j.data.conversation.id === opened.conversationId)).toEqual([
+      expect.objectContaining({
+        type: "conversation.overdue",
+        data: {
+          conversation: expect.objectContaining({ id: opened.conversationId, inboxId: conv.inbox_id, channelId: emailChannel }),
+          target: "first_response",
+          targetMinutes: 60,
+          waitingSince: new Date(since).toISOString(),
+          dueAt: new Date(since + 3_600_000).toISOString(),
+          assigneeId: null,
+          teamId: null,
+        },
+      }),
+    ]);
+    sqlite.prepare("UPDATE inboxes SET response_targets = NULL WHERE id = ?").run(conv.inbox_id);
     await run((w) => w.remove(admin, sub.id));
   });
 
