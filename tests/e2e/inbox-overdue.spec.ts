@@ -14,6 +14,7 @@ import { expect, test, type APIRequestContext, type BrowserContext } from "@play
 import {
   adminEmail,
   apiVisitorAsksForAPerson,
+  createInboxWithMembers,
   demoUsers,
   getChatChannelId,
   inboxLive,
@@ -44,15 +45,7 @@ test("a conversation that falls past its inbox's target is escalated once and la
   const question = `Has my order shipped yet ${stamp}?`;
 
   const admin = await signedInPage(browser, adminEmail(), contexts);
-  await admin.goto("/settings/inboxes");
-  await admin.getByLabel("Name").fill(inboxName);
-  await admin.getByRole("button", { name: "Create inbox" }).click();
-  await expect(admin.getByRole("heading", { level: 1, name: inboxName })).toBeVisible();
-  const inboxId = new URL(admin.url()).pathname.split("/").pop()!;
-  const members = admin.getByRole("region", { name: "Members" });
-  await members.getByRole("checkbox", { name: /Alex Agent/ }).check();
-  await members.getByRole("button", { name: "Save members" }).click();
-  await expect(members.getByRole("status")).toHaveText("Members saved.");
+  const inboxId = await createInboxWithMembers(admin, inboxName, [/Alex Agent/]);
   const targets = admin.getByRole("region", { name: "Response targets" });
   await targets.getByLabel("First response within", { exact: true }).fill("1");
   await targets.getByLabel("First response within: unit").selectOption("minutes");
