@@ -23,7 +23,7 @@ import { makePassLoop } from "./pass-loop.js";
 import { scanDue, type DueWait } from "./response-due-scan.js";
 
 /** How often the pass looks for waits that fell overdue (targets are whole minutes). */
-export const RESPONSE_OVERDUE_LOOP_MS = 15_000;
+export const RESPONSE_OVERDUE_LOOP_MS = 10_000;
 /** Most waits recorded in one pass (the longest overdue first); the next pass takes the rest at once. */
 const PASS_LIMIT = 200;
 

@@ -38,7 +38,7 @@ test.afterAll(async () => {
 });
 
 test("a conversation that falls past its inbox's target is escalated once and lands in the Overdue view, live", async ({ browser }) => {
-  // The escalation pass runs every 15 s: the spec may wait for one.
+  // The escalation pass runs every 10 s: the spec may wait for one.
   test.setTimeout(90_000);
   const stamp = `${Date.now()}-${test.info().retry}`;
   const inboxName = `Overdue ${stamp}`;
@@ -69,7 +69,7 @@ test("a conversation that falls past its inbox's target is escalated once and la
   // Into this spec's inbox, unassigned (its members hear of it), waiting for ten minutes: nine past the target.
   writeServerDatabase("UPDATE conversations SET inbox_id = ?, assignee_id = NULL, team_id = NULL, waiting_since = ? WHERE id = ?", inboxId, Date.now() - 10 * 60_000, conversationId);
 
-  // The pass runs every 15 s; the page follows the live feed, no reload.
+  // The pass runs every 10 s; the page follows the live feed, no reload.
   const item = agent.getByRole("list", { name: "Overdue conversations" }).getByRole("listitem").filter({ hasText: question });
   await expect(item).toBeVisible({ timeout: 30_000 });
   await expect(item.getByTitle("First response overdue (target 1 min)")).toContainText(/overdue 9 min/);
