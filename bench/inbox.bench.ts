@@ -5,7 +5,8 @@
  * its counts and unread markers) and `Inbox.getThread` — through the app's own layer, and prints
  * the median server time of each as JSON lines:
  *   {"name":"inbox.list_query_ms","unit":"ms","value":N}   {"name":"inbox.thread_query_ms",…}
- * plus the search (FTS5) query and, when it had to generate, how long the seed took.
+ * plus the search (FTS5) query, the Overdue / Due soon views and, when it had to generate, how
+ * long the seed took.
  *
  * The generated database is cached under .tmp/, keyed by GENERATOR_VERSION and the schema's
  * migration version, so later runs only time the queries. Run: `npx tsx bench/inbox.bench.ts`
@@ -29,7 +30,7 @@ export interface Figure {
 }
 
 /** Bump when the generated data changes shape, so cached databases are rebuilt. */
-export const GENERATOR_VERSION = 3;
+export const GENERATOR_VERSION = 4;
 export const CONVERSATIONS = 100_000;
 export const MESSAGES = 1_000_000;
 const CONTACTS = 40_000;
@@ -119,9 +120,10 @@ export const generate = (path: string): Generated => {
 
   // ---- the workspace
   const inboxes = [
-    { id: "inbox_support", name: "Support", weight: 0.6, members: [0, 25] as const },
-    { id: "inbox_sales", name: "Sales", weight: 0.3, members: [20, 35] as const },
-    { id: "inbox_billing", name: "Billing", weight: 0.1, members: [30, 40] as const },
+    // Response targets (decision 037) for the Overdue view's scan: two inboxes with, one without.
+    { id: "inbox_support", name: "Support", weight: 0.6, members: [0, 25] as const, targets: { firstResponseMinutes: 60, nextReplyMinutes: 240, businessHours: false } },
+    { id: "inbox_sales", name: "Sales", weight: 0.3, members: [20, 35] as const, targets: { firstResponseMinutes: 30, nextReplyMinutes: null, businessHours: true } },
+    { id: "inbox_billing", name: "Billing", weight: 0.1, members: [30, 40] as const, targets: null },
   ];
   const agentId = (i: number) => `user_agent_${String(i).padStart(2, "0")}`;
   db.transaction(() => {
@@ -129,7 +131,12 @@ export const generate = (path: string): Generated => {
     user.run("user_admin", "admin@bench.example", "Admin", "admin", now - SPAN);
     for (let i = 0; i < AGENTS; i++) user.run(agentId(i), `agent${i}@bench.example`, `${pick(FIRST)} ${pick(LAST)} ${i}`, "agent", now - SPAN);
     for (const inbox of inboxes) {
-      db.prepare("INSERT INTO inboxes (id, name, created_at) VALUES (?, ?, ?)").run(inbox.id, inbox.name, now - SPAN);
+      db.prepare("INSERT INTO inboxes (id, name, created_at, response_targets) VALUES (?, ?, ?, ?)").run(
+        inbox.id,
+        inbox.name,
+        now - SPAN,
+        inbox.targets === null ? null : JSON.stringify(inbox.targets),
+      );
       db.prepare("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES (?, ?, 'chat', ?, ?)").run(
         `chan_${inbox.id}`,
         inbox.id,
@@ -377,6 +384,9 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
     const search: Sample[] = [];
     const terms = ["refund", "invoice declined", "password reset", "müller", "shipping late", "berlin"];
     for (let i = 0; i < RUNS; i++) search.push(await time(inbox.listConversations({ view: "all_open", search: terms[i % terms.length] }, admin)));
+    // The Overdue and Due soon views: the bounded scan of waits past their wall-time due (decision 039).
+    const overdue: Sample[] = [];
+    for (let i = 0; i < RUNS; i++) overdue.push(await time(inbox.listConversations({ view: i % 2 === 0 ? "overdue" : "due_soon" }, i % 4 < 2 ? admin : agent)));
     const thread: Sample[] = [];
     for (let i = 0; i < RUNS; i++) thread.push(await time(inbox.getThread(threadIds[i % threadIds.length]!, admin)));
 
@@ -386,6 +396,7 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
       { name: "inbox.list_query_ms", unit: "ms", value: wall(list) },
       { name: "inbox.thread_query_ms", unit: "ms", value: wall(thread) },
       { name: "inbox.search_query_ms", unit: "ms", value: wall(search) },
+      { name: "inbox.overdue_query_ms", unit: "ms", value: wall(overdue) },
       { name: "inbox.list_query_cpu_ms", unit: "ms", value: cpu(list) },
       { name: "inbox.thread_query_cpu_ms", unit: "ms", value: cpu(thread) },
       { name: "inbox.search_query_cpu_ms", unit: "ms", value: cpu(search) },

@@ -77,8 +77,16 @@ export interface RestApiOptions {
 // ---------------------------------------------------------------------------------------------
 // Inputs (built once)
 
-/** The statuses a list may ask for; each is the inbox view of that name. */
-const listStatuses = { open: "all_open", pending: "pending", closed: "closed", bot: "bot", snoozed: "snoozed" } as const;
+/** The statuses a list may ask for; each is the inbox view of that name (`overdue`, `due_soon`: past or near the response target). */
+const listStatuses = {
+  open: "all_open",
+  pending: "pending",
+  closed: "closed",
+  bot: "bot",
+  snoozed: "snoozed",
+  overdue: "overdue",
+  due_soon: "due_soon",
+} as const;
 const ListStatus = S.Literal(...(Object.keys(listStatuses) as Array<keyof typeof listStatuses>)).annotations({
   message: () => ({ message: `expected one of ${Object.keys(listStatuses).join(", ")}`, override: true }),
 });
@@ -130,6 +138,8 @@ const apiConversation = (c: ConversationSummary) => ({
   createdAt: iso(c.createdAt),
   closedAt: iso(c.closedAt),
   snoozedUntil: iso(c.snooze?.until ?? null),
+  // What the waiting visitor is owed under the inbox's response targets, and when (null: nothing).
+  responseDue: c.responseDue === null ? null : { kind: c.responseDue.kind, targetMinutes: c.responseDue.targetMs / 60_000, dueAt: iso(c.responseDue.dueAt) },
 });
 
 const apiAttachment = (a: EmailAttachment) => ({

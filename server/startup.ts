@@ -13,6 +13,7 @@ import { FollowUps } from "../runtime/services/follow-ups.js";
 import { OutgoingWebhooks } from "../runtime/services/outgoing-webhooks.js";
 import { Engine } from "../runtime/services/engine.js";
 import { seed, type SeedOptions } from "../runtime/services/seed.js";
+import { ResponseOverdue } from "../runtime/services/response-overdue.js";
 import { Snoozes } from "../runtime/services/snoozes.js";
 
 /** How often idle bot conversations are checked against their flow's session timeout. */
@@ -61,6 +62,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopImapPolling = (await runtime.runPromise(EmailChannel)).startPolling();
   // Snoozed conversations wake when their time comes; overdue ones (the server was down) at once.
   const stopSnoozes = (await runtime.runPromise(Snoozes)).start();
+  // Waits past their inbox's response target are recorded once each and announced (the server was down: at once).
+  const stopOverdue = (await runtime.runPromise(ResponseOverdue)).start();
   // Outgoing webhooks: new events fan out to subscriptions, due deliveries are sent (pending ones survive a restart).
   const stopWebhooks = (await runtime.runPromise(OutgoingWebhooks)).start();
   // Automation rules: new events run the enabled rules (within about a second), as the Automation user.
@@ -72,6 +75,7 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
       stopFollowUps();
       stopImapPolling();
       stopSnoozes();
+      stopOverdue();
       stopWebhooks();
       stopAutomation();
     },

@@ -38,6 +38,7 @@ import * as Routing from "./routing.js";
 import * as Macros from "./macros.js";
 import * as SavedReplies from "./saved-replies.js";
 import * as Presence from "./presence.js";
+import * as ResponseOverdue from "./response-overdue.js";
 import * as Snoozes from "./snoozes.js";
 import * as Tickets from "./tickets.js";
 import * as TwoFactor from "./two-factor.js";
@@ -104,6 +105,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     // Macros run the thread's single actions (reply, labels, assignment, status, snooze, comment), on the same instances.
     Macros.layer.pipe(Layer.provide(inbox), Layer.provide(Labels.layer), Layer.provide(Snoozes.layer)),
     Snoozes.layer,
+    // Waits that fell overdue are recorded once and announced (decision 039).
+    ResponseOverdue.layer,
     Presence.layer,
     Knowledge.layer,
     Ratings.layer,

@@ -47,12 +47,14 @@ import {
 import { allLabelChips, chipsOfJson, LABELS_JSON_COLUMN, type LabelChip } from "./labels.js";
 import { LiveEvents, type LiveEvent, type LiveEventsShape } from "./live-events.js";
 import { Routing, type RoutingShape } from "./routing.js";
+import { DUE_SCAN_LIMIT, scanDue } from "./response-due-scan.js";
 
 // ---------------------------------------------------------------------------------------------
 // Views and filters
 
 // A snoozed conversation (snoozes.ts) is only in "snoozed" until it wakes: out of the working views, "all_open" too.
-export const inboxViews = ["unassigned", "mine", "all_open", "pending", "snoozed", "bot", "closed"] as const;
+// "overdue" and "due_soon" hold the waits past (or near) their inbox's response target (response-due-scan.ts).
+export const inboxViews = ["unassigned", "mine", "all_open", "overdue", "due_soon", "pending", "snoozed", "bot", "closed"] as const;
 export type InboxView = (typeof inboxViews)[number];
 
 const View = S.String.pipe(
@@ -137,6 +139,12 @@ export interface ConversationList {
   readonly counts: Readonly<Record<Exclude<InboxView, "closed">, number>>;
   /** Unread conversations per open view. */
   readonly unread: Readonly<Record<"unassigned" | "mine" | "all_open", number>>;
+  /**
+   * Null when the overdue and due-soon scan saw every wait; else the number of waits it stopped at
+   * (DUE_SCAN_LIMIT: those past their wall-time due longest), and those views and their counts
+   * hold only what those waits hold.
+   */
+  readonly dueScanCap: number | null;
 }
 
 /** Where an outgoing message in an email or Messenger conversation stands in the outbox. */
@@ -741,14 +749,21 @@ export const makeInbox = (deps: {
     const filter = yield* decodeInput(ConversationFilter, input);
     const visible = visibleInboxIds(prepare, actor);
     const limit = filter.limit ?? DEFAULT_PAGE;
-    const emptyCounts = { unassigned: 0, mine: 0, all_open: 0, pending: 0, snoozed: 0, bot: 0 };
+    const emptyCounts = { unassigned: 0, mine: 0, all_open: 0, overdue: 0, due_soon: 0, pending: 0, snoozed: 0, bot: 0 };
     const empty: ConversationList = {
       view: filter.view,
       conversations: [],
       nextCursor: null,
       counts: emptyCounts,
       unread: { unassigned: 0, mine: 0, all_open: 0 },
+      dueScanCap: null,
     };
+    // A cursor is checked before anything is read: a bad one is refused even where the list is empty.
+    const givenCursor = filter.cursor !== undefined && filter.cursor !== "" ? decodeCursor(filter.cursor) : undefined;
+    if (filter.cursor !== undefined && filter.cursor !== "" && (givenCursor === undefined || typeof givenCursor.key !== "number")) {
+      return yield* Effect.fail(invalid("cursor", "this cursor is not one the list gave out"));
+    }
+    const cursor = givenCursor as { readonly key: number; readonly id: string } | undefined;
     const present = (v: string | undefined): v is string => v !== undefined && v !== "";
     // Asking for an inbox one may not see is refused (403) even when one sees no inbox at all.
     if (present(filter.inboxId)) yield* requireInbox(prepare, actor, filter.inboxId, NOT_YOUR_INBOX);
@@ -806,9 +821,20 @@ export const makeInbox = (deps: {
                END AS unread
              FROM conversations c WHERE ${scopeSql} AND c.status IN ('bot', 'open', 'pending')) c`,
     ).get(args) as Record<string, number>;
+    const now = wallClock.now();
+    // Read once for the page, and only when a conversation's targets count business hours.
+    let hoursRead: BusinessHours | undefined;
+    const pageHours = () => (hoursRead ??= readBusinessHours(prepare));
+    // The overdue and due-soon counts: one bounded scan of the waits past their wall-time due (decision 039).
+    const dueCounted = scanDue(prepare, { where: scopeSql, args, now, soon: true, hours: pageHours });
 
     const where = [scopeSql];
+    const dueView = filter.view === "overdue" || filter.view === "due_soon";
     switch (filter.view) {
+      case "overdue":
+      case "due_soon":
+        // Found by the scan below, not by SQL over a stored due time.
+        break;
       case "unassigned":
         where.push("c.status IN ('open','pending') AND c.snoozed_until IS NULL AND c.assignee_id IS NULL");
         break;
@@ -831,7 +857,7 @@ export const makeInbox = (deps: {
         where.push("c.status = 'closed'");
         break;
     }
-    const byWait = filter.view !== "bot" && filter.view !== "closed";
+    const byWait = filter.view !== "bot" && filter.view !== "closed" && !dueView;
     // The snoozed view lists the next to wake first (its order key replaces the wait's).
     const waitKey = filter.view === "snoozed" ? "c.snoozed_until" : WAIT_KEY;
     // `label:Billing` or `label:"Sales lead"` in the search asks for a label by name (any case, by its key); the rest is searched as text.
@@ -848,9 +874,7 @@ export const makeInbox = (deps: {
       );
       args.search = search;
     }
-    if (filter.cursor !== undefined && filter.cursor !== "") {
-      const cursor = decodeCursor(filter.cursor);
-      if (!cursor || typeof cursor.key !== "number") return yield* Effect.fail(invalid("cursor", "this cursor is not one the list gave out"));
+    if (cursor !== undefined && !dueView) {
       where.push(byWait ? `(${waitKey}, c.id) > (@cursorKey, @cursorId)` : "(c.last_activity_at, c.id) < (@cursorKey, @cursorId)");
       args.cursorKey = cursor.key;
       args.cursorId = cursor.id;
@@ -860,9 +884,23 @@ export const makeInbox = (deps: {
     // (status, last_activity_at) and stop at the page's end, instead of sorting them all. The
     // planner, left alone, may pick another index and sort 100k rows.
     const from = byWait ? "conversations c" : "conversations c INDEXED BY conversations_status_activity";
-    const keys = prepare(
-      `SELECT c.id, ${byWait ? waitKey : "c.last_activity_at"} AS k FROM ${from} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`,
-    ).all({ ...args, limit: limit + 1 }) as Array<{ id: string; k: number }>;
+    let dueScan = dueCounted;
+    let keys: Array<{ id: string; k: number }>;
+    if (dueView) {
+      // The whole (bounded) set, most overdue first; a page is the part after the cursor's (due, id).
+      // A search or a label term narrows the scan itself; otherwise the counts' scan serves.
+      if (where.length > 1) dueScan = scanDue(prepare, { where: where.join(" AND "), args, now, soon: true, hours: pageHours });
+      const level = filter.view === "overdue" ? "overdue" : "soon";
+      keys = dueScan.waits
+        .filter((w) => w.level === level)
+        .map((w) => ({ id: w.id, k: w.owed.dueAt }))
+        .filter((w) => cursor === undefined || w.k > cursor.key || (w.k === cursor.key && w.id > cursor.id))
+        .slice(0, limit + 1);
+    } else {
+      keys = prepare(
+        `SELECT c.id, ${byWait ? waitKey : "c.last_activity_at"} AS k FROM ${from} WHERE ${where.join(" AND ")} ORDER BY ${order} LIMIT @limit`,
+      ).all({ ...args, limit: limit + 1 }) as Array<{ id: string; k: number }>;
+    }
     const page = keys.slice(0, limit);
     const rows = page.length === 0
       ? []
@@ -872,9 +910,7 @@ export const makeInbox = (deps: {
         }) as SummaryRow[]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const last = page[page.length - 1];
-    // Read once for the page, and only when a conversation's targets count business hours.
-    let hoursRead: BusinessHours | undefined;
-    const pageHours = () => (hoursRead ??= readBusinessHours(prepare));
+    const dueCount = (level: "overdue" | "soon") => dueCounted.waits.filter((w) => w.level === level).length;
     return {
       view: filter.view,
       conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map((r) => toSummary(r, pageHours)),
@@ -883,11 +919,14 @@ export const makeInbox = (deps: {
         unassigned: countsRow.unassigned!,
         mine: countsRow.mine!,
         all_open: countsRow.all_open!,
+        overdue: dueCount("overdue"),
+        due_soon: dueCount("soon"),
         pending: countsRow.pending!,
         snoozed: countsRow.snoozed!,
         bot: countsRow.bot!,
       },
       unread: { unassigned: countsRow.unread_unassigned!, mine: countsRow.unread_mine!, all_open: countsRow.unread_all_open! },
+      dueScanCap: (dueView ? dueScan.truncated : dueCounted.truncated) ? DUE_SCAN_LIMIT : null,
     };
   });
 

@@ -32,6 +32,7 @@ import {
   type WebhookSubscriptionDetails,
 } from "./outgoing-webhooks.js";
 import { OutsideConversations } from "./outside-conversations.js";
+import { ResponseOverdue } from "./response-overdue.js";
 import { Tickets } from "./tickets.js";
 import { makeWebhookClientLayer, WebhookClient } from "./webhook-client.js";
 
@@ -60,6 +61,15 @@ const failure = async <A>(f: (w: OutgoingWebhooksShape) => Effect.Effect<A, ApiE
   return outcome.left;
 };
 const pass = () => run((w) => w.runPass());
+/** A conversation an email from `from` opens in the email channel. */
+const openByEmail = (from: string, text: string) =>
+  runtime.runPromise(
+    Effect.flatMap(OutsideConversations, (o) =>
+      Effect.flatMap(o.visitorFor({ channelId: emailChannel, externalId: from }), ({ visitorId }) =>
+        o.open({ channelId: emailChannel, visitorId, contactId: null, text, via: "email" }),
+      ),
+    ),
+  );
 const count = (table: string) => (sqlite.prepare(`SELECT count(*) AS n FROM ${table}`).get() as { n: number }).n;
 const at = (path: string) => received.filter((r) => r.path === path);
 const subscribe = (path: string, eventTypes: ReadonlyArray<string>, extra: Record<string, unknown> = {}) =>
@@ -190,13 +200,7 @@ describe("fan-out and sending", () => {
     expect(chats.secret).toMatch(/^whsec_[\w-]{43}$/);
     expect(chats.secret).not.toBe(ops.secret);
 
-    const opened = await runtime.runPromise(
-      Effect.flatMap(OutsideConversations, (o) =>
-        Effect.flatMap(o.visitorFor({ channelId: emailChannel, externalId: "ada@example.com" }), ({ visitorId }) =>
-          o.open({ channelId: emailChannel, visitorId, contactId: null, text: "Where is my order?", via: "email" }),
-        ),
-      ),
-    );
+    const opened = await openByEmail("ada@example.com", "Where is my order?");
     const conversationId = opened.conversationId;
     const reply = (text: string, internal: boolean) =>
       runtime.runPromise(Effect.flatMap(Engine, (e) => e.replyAsAgent({ conversationId, userId: admin.id, text, clientMessageId: text, internal })));
@@ -273,13 +277,7 @@ describe("fan-out and sending", () => {
 
   it("sends each label added to or taken off a conversation, by an agent or a bot, with the conversation's labels then", async () => {
     const sub = await subscribe("/labels", ["conversation.labels_changed"]);
-    const opened = await runtime.runPromise(
-      Effect.flatMap(OutsideConversations, (o) =>
-        Effect.flatMap(o.visitorFor({ channelId: emailChannel, externalId: "grace@example.com" }), ({ visitorId }) =>
-          o.open({ channelId: emailChannel, visitorId, contactId: null, text: "Invoice question", via: "email" }),
-        ),
-      ),
-    );
+    const opened = await openByEmail("grace@example.com", "Invoice question");
     const conversationId = opened.conversationId;
     const labels = <A, E>(f: (l: typeof Labels.Service) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Labels, f));
     const billing = await labels((l) => l.create(admin, { name: "Refund", color: "blue" }));
@@ -307,6 +305,40 @@ describe("fan-out and sending", () => {
     expect(sent.every((j) => JSON.stringify(j.data.labels) === JSON.stringify([{ id: vip.id, name: "Priority" }]))).toBe(true);
     await labels((l) => l.remove(admin, billing.id));
     await labels((l) => l.remove(admin, vip.id));
+    await run((w) => w.remove(admin, sub.id));
+  });
+
+  it("sends a conversation that fell overdue once per wait, as the escalation pass recorded it", async () => {
+    const sub = await subscribe("/overdue", ["conversation.overdue"]);
+    const opened = await openByEmail("hedy@example.com", "Where is my parcel?");
+    const conv = sqlite.prepare("SELECT inbox_id FROM conversations WHERE id = ?").get(opened.conversationId) as { inbox_id: string };
+    const since = Date.now() - 2 * 3_600_000;
+    sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = ?").run(
+      JSON.stringify({ firstResponseMinutes: 60, nextReplyMinutes: null, businessHours: false }),
+      conv.inbox_id,
+    );
+    sqlite.prepare("UPDATE conversations SET waiting_since = ? WHERE id = ?").run(since, opened.conversationId);
+    const overdue = () => runtime.runPromise(Effect.flatMap(ResponseOverdue, (r) => r.runDue()));
+    expect(await overdue()).toBeGreaterThanOrEqual(1);
+    expect(await overdue()).toBe(0);
+
+    await pass();
+    const sent = at("/overdue").map((r) => r.json);
+    expect(sent.filter((j) => j.data.conversation.id === opened.conversationId)).toEqual([
+      expect.objectContaining({
+        type: "conversation.overdue",
+        data: {
+          conversation: expect.objectContaining({ id: opened.conversationId, inboxId: conv.inbox_id, channelId: emailChannel }),
+          target: "first_response",
+          targetMinutes: 60,
+          waitingSince: new Date(since).toISOString(),
+          dueAt: new Date(since + 3_600_000).toISOString(),
+          assigneeId: null,
+          teamId: null,
+        },
+      }),
+    ]);
+    sqlite.prepare("UPDATE inboxes SET response_targets = NULL WHERE id = ?").run(conv.inbox_id);
     await run((w) => w.remove(admin, sub.id));
   });
 

@@ -45,6 +45,7 @@ export const WEBHOOK_EVENT_TYPES = [
   "conversation.closed",
   "conversation.reopened",
   "conversation.labels_changed",
+  "conversation.overdue",
   "message.created",
   "contact.created",
   "ticket.created",
@@ -61,6 +62,7 @@ export const WEBHOOK_EVENT_LABELS: Readonly<Record<WebhookEventType, string>> = 
   "conversation.closed": "A conversation is closed",
   "conversation.reopened": "A closed conversation is opened again",
   "conversation.labels_changed": "A label is added to or removed from a conversation (by an agent or a bot)",
+  "conversation.overdue": "A waiting visitor's first response or next reply falls past the inbox's response target",
   "message.created": "A visitor or an agent writes (never internal comments or bot messages)",
   "contact.created": "A contact is created (by an agent, a bot, email, a form or the widget)",
   "ticket.created": "A ticket is created",
@@ -236,6 +238,7 @@ const SOURCE_TYPES = [
   "conversation_rated",
   "label_added",
   "label_removed",
+  "response_overdue",
 ] as const;
 
 interface EventRow {
@@ -277,6 +280,8 @@ export const publicEventType = (type: string, data: Record<string, unknown>): We
     case "label_added":
     case "label_removed":
       return "conversation.labels_changed";
+    case "response_overdue":
+      return "conversation.overdue";
     default:
       return null;
   }
@@ -426,6 +431,19 @@ const eventData = (prepare: Prepare, type: WebhookEventType, event: EventRow, da
         label: { id: data.labelId ?? null, name: data.name ?? null },
         by: event.user_id,
         labels,
+      };
+    }
+    case "conversation.overdue": {
+      // As the escalation pass recorded it (runtime/services/response-overdue.ts): the wait, its target and due instant.
+      const iso = (ms: unknown) => (typeof ms === "number" && Number.isFinite(ms) ? new Date(ms).toISOString() : null);
+      return {
+        conversation,
+        target: data.kind ?? null,
+        targetMinutes: typeof data.targetMs === "number" ? data.targetMs / 60_000 : null,
+        waitingSince: iso(data.waitingSince),
+        dueAt: iso(data.dueAt),
+        assigneeId: typeof data.assigneeId === "string" ? data.assigneeId : null,
+        teamId: event.team_id,
       };
     }
     case "rating.created":

@@ -1164,6 +1164,24 @@ CREATE UNIQUE INDEX automation_runs_spell ON automation_runs(rule_id, conversati
 `,
   },
   {
+    version: 40,
+    name: "response overdue: one escalation per wait",
+    // The last wait of each conversation the escalation pass (runtime/services/response-overdue.ts)
+    // recorded as overdue: a wait is its `waiting_since`, so a pass — or a restart — that finds the
+    // same wait again records nothing, and a new wait (the visitor writes after a reply) replaces
+    // the row. The `response_overdue` event in the events log is the record; this row is the
+    // pass's memory. Written only by that pass, never on a visitor's message (decision 039).
+    sql: `
+CREATE TABLE response_overdue (
+  conversation_id TEXT PRIMARY KEY REFERENCES conversations(id) ON DELETE CASCADE,
+  waiting_since INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('first_response', 'next_reply')),
+  due_at INTEGER NOT NULL,
+  recorded_at INTEGER NOT NULL
+);
+`,
+  },
+  {
     version: 42,
     name: "audit log",
     // Who changed what in the workspace (runtime/services/audit-log.ts, decision 041): one row per

@@ -219,10 +219,40 @@ describe("conversations", () => {
     for (const c of none.body.conversations) expect(c.assignee?.id).toBe(SEED_IDS.agent);
   });
 
+  it("lists the waits past their inbox's response target, most overdue first, with what each is owed", async () => {
+    const [late, later] = sqlite
+      .prepare("SELECT id FROM conversations WHERE inbox_id = ? AND is_preview = 0 AND status = 'open' AND snoozed_until IS NULL ORDER BY id LIMIT 2")
+      .pluck()
+      .all(SEED_IDS.inbox) as string[];
+    const now = Date.now();
+    const saved = sqlite.prepare("SELECT id, waiting_since FROM conversations WHERE inbox_id = ?").all(SEED_IDS.inbox) as Array<{ id: string; waiting_since: number | null }>;
+    // Only these two wait, long past a one-hour target; the one waiting longer is the more overdue.
+    sqlite.prepare("UPDATE conversations SET waiting_since = NULL WHERE inbox_id = ?").run(SEED_IDS.inbox);
+    sqlite.prepare("UPDATE conversations SET waiting_since = ? WHERE id = ?").run(now - 3 * 3_600_000, later);
+    sqlite.prepare("UPDATE conversations SET waiting_since = ? WHERE id = ?").run(now - 5 * 3_600_000, late);
+    sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = ?").run(JSON.stringify({ firstResponseMinutes: 60, nextReplyMinutes: 60, businessHours: false }), SEED_IDS.inbox);
+    try {
+      const overdue = await send(`/api/v1/conversations?status=overdue&inbox=${SEED_IDS.inbox}`, admin);
+      expect(overdue.status).toBe(200);
+      expect(overdue.body.conversations.map((c: { id: string }) => c.id)).toEqual([late, later]);
+      expect(overdue.body.conversations[0].responseDue).toMatchObject({ targetMinutes: 60, dueAt: new Date(now - 4 * 3_600_000).toISOString() });
+      const soon = await send(`/api/v1/conversations?status=due_soon&inbox=${SEED_IDS.inbox}`, admin);
+      expect(soon.body.conversations).toEqual([]);
+      const badCursor = await storesNothing(() => send(`/api/v1/conversations?status=overdue&cursor=nope`, admin));
+      expect(badCursor.status).toBe(400);
+      expect(badCursor.body.error).toMatchObject({ code: "invalid_input", path: "cursor" });
+    } finally {
+      sqlite.prepare("UPDATE inboxes SET response_targets = NULL WHERE id = ?").run(SEED_IDS.inbox);
+      const put = sqlite.prepare("UPDATE conversations SET waiting_since = ? WHERE id = ?");
+      for (const row of saved) put.run(row.waiting_since, row.id);
+    }
+  });
+
   it("refuses a bad filter with 400 and its field", async () => {
     const status = await send("/api/v1/conversations?status=done", admin);
     expect(status.status).toBe(400);
     expect(status.body.error).toMatchObject({ code: "invalid_input", path: "status" });
+    expect(status.body.error.message).toContain("overdue, due_soon");
     const limit = await send("/api/v1/conversations?limit=0", admin);
     expect(limit.status).toBe(400);
     expect(limit.body.error.path).toBe("limit");

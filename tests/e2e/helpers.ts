@@ -289,3 +289,20 @@ export const seriousViolations = async (page: Page): Promise<string[]> => {
     .filter((v) => v.impact === "serious" || v.impact === "critical")
     .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(" ")).join(", ")})`);
 };
+
+/**
+ * An admin's page creates an inbox named `name` (Settings → Inboxes) and makes the people whose
+ * checkbox names match `members` its members; returns the inbox's id, with the page on its settings.
+ */
+export const createInboxWithMembers = async (admin: Page, name: string, members: ReadonlyArray<RegExp>): Promise<string> => {
+  await admin.goto("/settings/inboxes");
+  await admin.getByLabel("Name").fill(name);
+  await admin.getByRole("button", { name: "Create inbox" }).click();
+  await expect(admin.getByRole("heading", { level: 1, name })).toBeVisible();
+  const inboxId = new URL(admin.url()).pathname.split("/").pop()!;
+  const region = admin.getByRole("region", { name: "Members" });
+  for (const member of members) await region.getByRole("checkbox", { name: member }).check();
+  await region.getByRole("button", { name: "Save members" }).click();
+  await expect(region.getByRole("status")).toHaveText("Members saved.");
+  return inboxId;
+};

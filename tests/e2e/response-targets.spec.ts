@@ -14,6 +14,7 @@ import {
   adminEmail,
   adminPassword,
   apiVisitorAsksForAPerson,
+  createInboxWithMembers,
   demoUsers,
   getChatChannelId,
   inboxLive,
@@ -46,16 +47,7 @@ test.afterAll(async () => {
 
 test("an admin sets an inbox's response targets, and a bad amount is refused with nothing stored", async ({ browser }) => {
   admin = await signedInPage(browser, adminEmail(), contexts);
-  await admin.goto("/settings/inboxes");
-  await admin.getByLabel("Name").fill(inboxName);
-  await admin.getByRole("button", { name: "Create inbox" }).click();
-  await expect(admin.getByRole("heading", { level: 1, name: inboxName })).toBeVisible();
-  inboxId = new URL(admin.url()).pathname.split("/").pop()!;
-
-  const members = admin.getByRole("region", { name: "Members" });
-  await members.getByRole("checkbox", { name: /Alex Agent/ }).check();
-  await members.getByRole("button", { name: "Save members" }).click();
-  await expect(members.getByRole("status")).toHaveText("Members saved.");
+  inboxId = await createInboxWithMembers(admin, inboxName, [/Alex Agent/]);
 
   const targets = admin.getByRole("region", { name: "Response targets" });
   const first = targets.getByLabel("First response within", { exact: true });

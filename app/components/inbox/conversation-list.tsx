@@ -81,6 +81,8 @@ export function ConversationListPane({
 
   const countOf = (v: InboxView): number | null => (v === "closed" ? null : list.counts[v]);
   const unreadOf = (v: InboxView): number => (v === "unassigned" || v === "mine" || v === "all_open" ? list.unread[v] : 0);
+  const isDueView = (v: InboxView) => v === "overdue" || v === "due_soon";
+  const dueCapped = (v: InboxView) => isDueView(v) && list.dueScanCap !== null;
   const filtersActive = ["inboxId", "channelId", "teamId", "assigneeId", "label"].some((k) => (filter[k] ?? "") !== "");
 
   return (
@@ -113,8 +115,10 @@ export function ConversationListPane({
                   ) : null}
                   {count !== null ? (
                     // Beside the unread badge a bare number reads as a duplicate; the title says which is which.
-                    <span className="inbox-views__count" title={`${count} in this view`}>
+                    // The due views' count stops where their scan stopped: "1000+" says so.
+                    <span className="inbox-views__count" title={`${count}${dueCapped(v) ? " or more" : ""} in this view`}>
                       {count}
+                      {dueCapped(v) ? "+" : ""}
                     </span>
                   ) : null}
                 </Link>
@@ -184,6 +188,14 @@ export function ConversationListPane({
         </button>
       </Form>
 
+      {isDueView(view) ? (
+        <p className="inbox-list__note muted">
+          {view === "overdue" ? "Past their inbox’s response target, most overdue first." : "Less than a fifth of their response target left, due first on top."}
+          {list.dueScanCap !== null
+            ? ` Only the ${list.dueScanCap.toLocaleString("en")} waits that passed their target longest ago were checked: filter by inbox or team to see the rest.`
+            : ""}
+        </p>
+      ) : null}
       <BulkBar bulk={bulk} rows={list.conversations} options={options} view={view} filter={filter} now={now} />
       {list.conversations.length === 0 ? (
         <p className="inbox-list__empty muted">
@@ -195,9 +207,9 @@ export function ConversationListPane({
             const active = c.id === activeId;
             const typers = typing[c.id] ?? [];
             // Open views list pending conversations last; a line marks where those that owe an answer end.
-            // The snoozed view is in wake order: no divider there.
+            // The snoozed view is in wake order, the due views in due order: no divider there.
             const firstPending =
-              view !== "pending" && view !== "snoozed" && c.status === "pending" && list.conversations[at - 1]?.status !== "pending";
+              view !== "pending" && view !== "snoozed" && !isDueView(view) && c.status === "pending" && list.conversations[at - 1]?.status !== "pending";
             return (
               <Fragment key={c.id}>
                 {firstPending ? (

@@ -10,12 +10,14 @@ export const viewLabels: Readonly<Record<InboxView, string>> = {
   unassigned: "Unassigned",
   mine: "Assigned to me",
   all_open: "All open",
+  overdue: "Overdue",
+  due_soon: "Due soon",
   pending: "Pending",
   snoozed: "Snoozed",
   bot: "With a bot",
   closed: "Closed",
 };
-export const viewOrder: ReadonlyArray<InboxView> = ["unassigned", "mine", "all_open", "pending", "snoozed", "bot", "closed"];
+export const viewOrder: ReadonlyArray<InboxView> = ["unassigned", "mine", "all_open", "overdue", "due_soon", "pending", "snoozed", "bot", "closed"];
 
 export const statusLabels: Readonly<Record<"bot" | "open" | "pending" | "closed", string>> = {
   bot: "With a bot",

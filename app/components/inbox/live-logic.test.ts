@@ -40,3 +40,27 @@ describe("a seen mark or a follow-up email on the live feed", () => {
     expect(openConversationOf("/inbox/%E0")).toBeNull();
   });
 });
+
+describe("a conversation that fell overdue on the live feed", () => {
+  const overdue = (data: Record<string, unknown>) =>
+    parseLiveMessage(JSON.stringify({ kind: "conversation", conversationId: "conv_1", inboxId: "inb_1", internal: true, data: { change: "overdue", ...data } }))!;
+
+  it("re-reads every list and tells the assignee, by their assignment settings, and nobody else", () => {
+    const event = overdue({ kind: "first_response", dueAt: 1, assigneeId: "usr_me" });
+    expect(needsRefresh(event, null)).toBe(true);
+    expect(noticeFor(event, "usr_me")).toEqual({
+      kind: "assigned",
+      conversationId: "conv_1",
+      title: "Your conversation is overdue",
+      body: "A first response is overdue: the visitor has waited past the inbox’s target.",
+    });
+    expect(noticeFor(event, "usr_other")).toBeNull();
+  });
+
+  it("unassigned, tells whoever hears it (the inbox's people) by their handoff settings", () => {
+    const notice = noticeFor(overdue({ kind: "next_reply", dueAt: 1, assigneeId: null }), "usr_me");
+    expect(notice?.kind).toBe("handoff");
+    expect(notice?.title).toBe("An unassigned conversation is overdue");
+    expect(notice?.body).toMatch(/^A reply is overdue/);
+  });
+});

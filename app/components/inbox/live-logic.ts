@@ -126,8 +126,9 @@ export const viewersOf = (
 
 /**
  * The notification an event calls for, for the person `me`: a conversation assigned to them by
- * someone else (or by routing), a handoff from a bot in their inboxes, an @mention of them.
- * Null for anything else. Pure.
+ * someone else (or by routing), a handoff from a bot in their inboxes, an @mention of them, a
+ * snooze of theirs that ended, a conversation of theirs (or an unassigned one in their inboxes)
+ * that fell overdue. Null for anything else. Pure.
  */
 export const noticeFor = (event: LiveMessage, me: string): Notice | null => {
   const data = record(event.data);
@@ -158,6 +159,16 @@ export const noticeFor = (event: LiveMessage, me: string): Notice | null => {
           title: "A snoozed conversation is back",
           body: data.ended === "visitor" ? "The visitor wrote while it was snoozed." : "Its snooze has ended.",
         };
+      }
+      // A wait that fell past its response target (response-overdue.ts): the assignee is told as an assignment
+      // tells them; unassigned, everyone in the inbox hears it as they hear a handoff (the feed sends it to them only).
+      if (data.change === "overdue") {
+        const what = data.kind === "next_reply" ? "A reply" : "A first response";
+        const body = `${what} is overdue: the visitor has waited past the inbox’s target.`;
+        if (typeof data.assigneeId === "string") {
+          return data.assigneeId === me ? { kind: "assigned", conversationId: event.conversationId, title: "Your conversation is overdue", body } : null;
+        }
+        return { kind: "handoff", conversationId: event.conversationId, title: "An unassigned conversation is overdue", body };
       }
       return null;
     }
