@@ -6,7 +6,7 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
-import { auditDetails, auditTarget, auditVia } from "../components/settings/audit-text.js";
+import { auditDetails, auditTarget, auditVia, auditWho } from "../components/settings/audit-text.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Time } from "../components/inbox/time.js";
 import { ErrorNotice } from "../components/settings/notices.js";
@@ -30,7 +30,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const categories = Object.entries(AUDIT_CATEGORIES).map(([value, label]) => ({ value, label }));
   if (!page.ok) {
     // A bad filter in the URL: the page still shows, with what was wrong, and no lines.
-    const problem = page.error.path ? `${page.error.path}: ${page.error.message}` : page.error.message;
+    const problem = page.error.message;
     return data({ filter, entries: [], next: null, people, categories, problem, now: Date.now() }, { status: page.status });
   }
   return { filter, entries: page.value.entries, next: page.value.next, people, categories, problem: null, now: Date.now() };
@@ -54,7 +54,7 @@ export default function AuditLogPage() {
           <label htmlFor="audit-actor">Who</label>
           <select id="audit-actor" name="actor" defaultValue={filter.actor ?? ""}>
             <option value="">Everyone</option>
-            <option value="system">Parley itself and the command line</option>
+            <option value="system">Nobody signed in (Parley, the command line, refused sign-ins)</option>
             {people.map((p) => (
               <option key={p.id} value={p.id}>
                 {p.name} ({p.email})
@@ -113,7 +113,7 @@ export default function AuditLogPage() {
                   <td>
                     <Time at={entry.at} now={now} style="full" />
                   </td>
-                  <td>{entry.actor ? entry.actor.name : <span className="muted">{entry.via === "command line" ? "Command line" : "Parley"}</span>}</td>
+                  <td>{entry.actor ? entry.actor.name : <span className="muted">{auditWho(entry)}</span>}</td>
                   <td>
                     {entry.label}
                     {entry.target ? <div className="muted">{auditTarget(entry.target)}</div> : null}

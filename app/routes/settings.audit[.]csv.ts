@@ -4,7 +4,7 @@
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Effect } from "effect";
-import { auditDetails, auditTarget, auditVia } from "../components/settings/audit-text.js";
+import { auditDetails, auditTarget, auditVia, auditWho } from "../components/settings/audit-text.js";
 import { toCsv } from "../csv.js";
 import { access } from "../roles.js";
 import { Accounts, AuditLog, auditQueryFrom, run, type AuditEntry } from "../runtime.server.js";
@@ -31,7 +31,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const names = new Map(users.map((u) => [u.id, u.name]));
   const rows = entries.slice(0, AUDIT_CSV_MAX).map((e) => [
     new Date(e.at).toISOString(),
-    e.actor?.name ?? (e.via === "command line" ? "Command line" : "Parley"),
+    auditWho(e),
     e.actor?.email ?? "",
     e.action,
     e.label,

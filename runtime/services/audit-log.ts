@@ -15,6 +15,7 @@
  *   (never a secret, a password or a token).
  */
 import { Context, Effect, FiberRef, Layer, Schema as S } from "effect";
+import { globalValue } from "effect/GlobalValue";
 import { addDays, dayStart, isDay } from "../core/report-range.js";
 import type { User } from "./accounts.js";
 import { readTimezone } from "./business-hours.js";
@@ -116,8 +117,14 @@ export const SYSTEM_ACTOR: AuditActor = { userId: null, via: "system", ip: null 
 /** Someone at the server's command line (npm run reset-password, reset-2fa). */
 export const COMMAND_LINE: AuditActor = { userId: null, via: "command line", ip: null };
 
-/** Who the running fiber acts for; the system unless a request or command says otherwise. */
-export const CurrentAuditActor: FiberRef.FiberRef<AuditActor> = FiberRef.unsafeMake<AuditActor>(SYSTEM_ACTOR);
+/**
+ * Who the running fiber acts for; the system unless a request or command says otherwise. One per
+ * process (`globalValue`): the Remix build bundles its own copy of this module beside the one
+ * the server runs, and both must set and read the same reference.
+ */
+export const CurrentAuditActor: FiberRef.FiberRef<AuditActor> = globalValue(Symbol.for("parley/CurrentAuditActor"), () =>
+  FiberRef.unsafeMake<AuditActor>(SYSTEM_ACTOR),
+);
 
 /** Runs `effect` as `actor` (the app's server module, the REST API and the command line do). */
 export const asAuditActor =

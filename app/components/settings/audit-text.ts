@@ -83,6 +83,10 @@ const TARGET_WORDS: Readonly<Record<string, string>> = {
 export const auditTarget = (target: NonNullable<AuditEntry["target"]>): string =>
   `${TARGET_WORDS[target.type] ?? target.type} ${target.label ?? target.id}`;
 
+/** Who a line names: the person, else what acted without one. Pure. */
+export const auditWho = (entry: Pick<AuditEntry, "actor" | "via">): string =>
+  entry.actor?.name ?? (entry.via === "command line" ? "Command line" : entry.via === "system" ? "Parley" : "Not signed in");
+
 const VIA_WORDS: Readonly<Record<AuditEntry["via"], string>> = {
   app: "the app",
   api: "the API",
