@@ -4,13 +4,13 @@
  * form, so a view can be shared; "Older entries" pages on; "Download CSV" takes the same view.
  */
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Form, useLoaderData } from "@remix-run/react";
 import { Effect } from "effect";
 import { auditDetails, auditTarget, auditVia, auditWho } from "../components/settings/audit-text.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Time } from "../components/inbox/time.js";
 import { ErrorNotice } from "../components/settings/notices.js";
-import { listHref } from "../components/list-page.js";
+import { ListCard, listHref } from "../components/list-page.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, AUDIT_CATEGORIES, AuditLog, auditQueryFrom, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -39,7 +39,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function AuditLogPage() {
   const { filter, entries, next, people, categories, problem, now } = useLoaderData<typeof loader>();
   const names = new Map(people.map((p) => [p.id, p.name]));
-  const csvHref = `/settings/audit.csv${listHref(FILTER_KEYS, filter, {})}`;
+  // The CSV starts at the newest line whatever page this is.
+  const csvHref = `/settings/audit.csv${listHref(FILTER_KEYS, filter, { before: undefined })}`;
   return (
     <>
       <header className="page-header">
@@ -93,44 +94,40 @@ export default function AuditLogPage() {
         </div>
       </Form>
       <ErrorNotice message={problem} />
-      <section className="card" aria-label="Audit log entries">
-        {entries.length === 0 ? (
-          <p className="muted">{problem ? "Nothing is shown until the filter is fixed." : "Nothing matches these filters."}</p>
-        ) : (
-          <table className="table">
-            <thead>
-              <tr>
-                <th scope="col">When</th>
-                <th scope="col">Who</th>
-                <th scope="col">What</th>
-                <th scope="col">Details</th>
-                <th scope="col">From</th>
+      <ListCard
+        label="Audit log entries"
+        empty={problem ? "Nothing is shown until the filter is fixed." : "Nothing matches these filters."}
+        isEmpty={entries.length === 0}
+        older={next !== null ? { to: listHref(FILTER_KEYS, filter, { before: next }), label: "Older entries" } : null}
+      >
+        <table className="table">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Who</th>
+              <th scope="col">What</th>
+              <th scope="col">Details</th>
+              <th scope="col">From</th>
+            </tr>
+          </thead>
+          <tbody>
+            {entries.map((entry) => (
+              <tr key={entry.id}>
+                <td>
+                  <Time at={entry.at} now={now} style="full" />
+                </td>
+                <td>{entry.actor ? entry.actor.name : <span className="muted">{auditWho(entry)}</span>}</td>
+                <td>
+                  {entry.label}
+                  {entry.target ? <div className="muted">{auditTarget(entry.target)}</div> : null}
+                </td>
+                <td>{auditDetails(entry.data, names) || <span className="muted">—</span>}</td>
+                <td>{auditVia(entry)}</td>
               </tr>
-            </thead>
-            <tbody>
-              {entries.map((entry) => (
-                <tr key={entry.id}>
-                  <td>
-                    <Time at={entry.at} now={now} style="full" />
-                  </td>
-                  <td>{entry.actor ? entry.actor.name : <span className="muted">{auditWho(entry)}</span>}</td>
-                  <td>
-                    {entry.label}
-                    {entry.target ? <div className="muted">{auditTarget(entry.target)}</div> : null}
-                  </td>
-                  <td>{auditDetails(entry.data, names) || <span className="muted">—</span>}</td>
-                  <td>{auditVia(entry)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        )}
-        {next !== null ? (
-          <p>
-            <Link to={listHref(FILTER_KEYS, filter, { before: next })}>Older entries</Link>
-          </p>
-        ) : null}
-      </section>
+            ))}
+          </tbody>
+        </table>
+      </ListCard>
     </>
   );
 }
