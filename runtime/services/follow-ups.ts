@@ -334,9 +334,10 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
         const files = followUpFiles(found.messageIds.flatMap((id) => attachmentFilesOf(db.prepare, id)));
         const sent = yield* Effect.either(
           email
-            .sendFollowUp({
+            .sendToVisitor({
               conversationId: row.conversation_id,
               to: found.recipient,
+              what: "the visitor's unseen replies",
               agentName: found.agentName,
               files: files.attached,
               compose: (teamName) =>
