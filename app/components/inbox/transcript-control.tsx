@@ -50,7 +50,7 @@ export function TranscriptControl({
     <section className="transcripts" aria-label="Transcripts by email">
       <details className="transcripts__send">
         <summary>Email transcript</summary>
-        <fetcher.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="transcripts__form">
+        <fetcher.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="transcripts__form" noValidate>
           <CsrfInput />
           <input type="hidden" name="intent" value="email-transcript" />
           <label htmlFor="transcript-email">To</label>
@@ -69,7 +69,7 @@ export function TranscriptControl({
             Send transcript
           </button>
         </fetcher.Form>
-        {answer ? (
+        {answer && !fieldError ? (
           <p className={answer.ok ? "notice notice--success" : "notice notice--error"} role={answer.ok ? "status" : "alert"}>
             {answer.ok ? answer.message : answer.error}
           </p>
