@@ -17,7 +17,7 @@ import { EmailChannel } from "../../runtime/services/email-channel.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { maskEmail, transcriptMail, Transcripts } from "../../runtime/services/transcripts.js";
 import { createPublicApi, type PublicApi } from "../../server/public-api.js";
-import { startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
+import { relaySettings, startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
 import { listenPublicApi } from "../support/public-api-server.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
@@ -41,22 +41,7 @@ let admin: { id: string; role: string; name: string };
 const run = <A, E>(effect: Effect.Effect<A, E, AppServices>) => runtime.runPromise(effect);
 const runDue = () => run(Effect.flatMap(Transcripts, (t) => t.runDue()));
 
-const saveTeamEmail = (port: number | null) =>
-  run(
-    Effect.flatMap(EmailChannel, (email) =>
-      email.saveSettings(emailChannelId, {
-        addresses: TEAM,
-        fromName: "Acme Help",
-        fromAddress: TEAM,
-        signature: "Acme GmbH",
-        smtpHost: port === null ? "" : "127.0.0.1",
-        smtpPort: port === null ? "" : String(port),
-        smtpSecurity: "none",
-        smtpUser: "",
-        smtpPassword: "",
-      }),
-    ),
-  );
+const saveTeamEmail = (port: number | null) => run(Effect.flatMap(EmailChannel, (email) => email.saveSettings(emailChannelId, relaySettings(TEAM, port))));
 
 beforeAll(async () => {
   relay = await startFakeRelay();
@@ -347,7 +332,7 @@ describe("a crash after the 202", () => {
       const mailId = (await crashing.runtime.runPromise(Effect.flatMap(Channels, (ch) => ch.create({ kind: "email", name: "Mail", inboxId: chat.inbox_id })))).id;
       await crashing.runtime.runPromise(
         Effect.flatMap(EmailChannel, (e) =>
-          e.saveSettings(mailId, { addresses: TEAM, fromName: "Acme", fromAddress: TEAM, signature: "", smtpHost: "127.0.0.1", smtpPort: String(relay.port), smtpSecurity: "none", smtpUser: "", smtpPassword: "" }),
+          e.saveSettings(mailId, relaySettings(TEAM, relay.port)),
         ),
       );
       const token = (await call(listening.base, "/api/visitors", { body: { channel: chat.channel_id } })).body.visitorToken as string;

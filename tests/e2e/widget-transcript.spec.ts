@@ -15,7 +15,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
-import { adminEmail, adminPassword, handOffThroughLeadBot, inboxLive, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
+import { addTeamEmail, adminEmail, adminPassword, handOffThroughLeadBot, inboxLive, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
 
 const { transcript } = widget;
 const demo = useDemoSite();
@@ -50,22 +50,7 @@ test("a visitor gets the closed conversation by email from the widget; the agent
   const agentContext = await browser.newContext({ baseURL: parleyUrl() });
   const agent = await agentContext.newPage();
   await login(agent, adminEmail(), adminPassword());
-  await agent.goto("/settings/channels");
-  const add = agent.getByRole("form", { name: "Add a channel" });
-  await add.getByRole("radio", { name: /^Email/ }).check();
-  await add.getByLabel("Name", { exact: true }).fill(`Chat copies ${stamp}`);
-  await add.getByLabel("Inbox").selectOption({ label: inbox.name });
-  await add.getByRole("button", { name: "Add channel" }).click();
-  await expect(agent).toHaveURL(/\/settings\/channels\/email\/[^/]+$/);
-  await agent.getByLabel("Team addresses").fill(team);
-  await agent.getByLabel("Send-as name").fill("Acme Support");
-  await agent.getByLabel("Send-as address").fill(team);
-  await agent.getByLabel("Host", { exact: true }).fill("127.0.0.1");
-  await agent.getByLabel("Port", { exact: true }).fill(String(relayPort));
-  await agent.getByLabel("Security", { exact: true }).selectOption("none");
-  const saved = agent.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/settings/channels/email/"));
-  await agent.getByRole("button", { name: "Save", exact: true }).click();
-  expect((await saved).status()).toBe(200);
+  await addTeamEmail(agent, { name: `Chat copies ${stamp}`, inbox: inbox.name, address: team, relayPort });
 
   // The visitor goes through the lead bot to the team (the bot keeps their address on their contact).
   const visitorContext = await browser.newContext();

@@ -6,24 +6,13 @@
  * status region, so a change is announced.
  */
 import { useFetcher } from "@remix-run/react";
+import type { TranscriptEmail } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { Time } from "./time.js";
 
-/** One transcript email as the thread's loader gives it. */
-export interface TranscriptEmailView {
-  readonly id: string;
-  readonly recipient: string;
-  readonly requestedBy: "visitor" | "agent";
-  readonly status: "queued" | "sent" | "not_sent";
-  readonly reason: string | null;
-  readonly lastError: string | null;
-  readonly attempts: number;
-  readonly at: number;
-}
-
 /** The state of one transcript email in words. Pure. */
-export const transcriptState = (t: TranscriptEmailView): string =>
+export const transcriptState = (t: TranscriptEmail): string =>
   t.status === "sent"
     ? "sent"
     : t.status === "not_sent"
@@ -40,7 +29,7 @@ export function TranscriptControl({
 }: {
   conversationId: string;
   contactEmail: string | null;
-  transcripts: ReadonlyArray<TranscriptEmailView>;
+  transcripts: ReadonlyArray<TranscriptEmail>;
   now: number;
 }) {
   const fetcher = useFetcher<ThreadActionResult>({ key: `email-transcript:${conversationId}` });
