@@ -190,6 +190,17 @@ type Look =
       readonly agentName: string | null;
     };
 
+/**
+ * What a failed mail to a visitor means after `attempts` tries (follow-ups, transcripts): try
+ * again after the outbox's backoff (RETRY_DELAYS_MS), or give up with the reason — at once for
+ * a permanent refusal, else once the delays run out. Pure.
+ */
+export const afterFailedSend = (failure: SendFailed, attempts: number): { readonly retryInMs: number } | { readonly gaveUp: string } => {
+  const delay = failure.permanent ? undefined : RETRY_DELAYS_MS[attempts - 1];
+  if (delay !== undefined) return { retryInMs: delay };
+  return { gaveUp: failure.permanent ? failure.reason : `gave up after ${attempts} tries: ${failure.reason}` };
+};
+
 /** The quoted replies' files that fit one mail (ATTACHMENT_MAX_MAIL_BYTES, in order), and the names of those that do not. Pure. */
 export const followUpFiles = <F extends { readonly filename: string; readonly data: Buffer }>(
   files: ReadonlyArray<F>,
@@ -358,10 +369,9 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
           return "sent" as const;
         }
         const attempts = row.attempts + 1;
-        const delay = sent.left.permanent ? undefined : RETRY_DELAYS_MS[attempts - 1];
-        if (delay === undefined) {
-          const reason = sent.left.permanent ? sent.left.reason : `gave up after ${attempts} tries: ${sent.left.reason}`;
-          yield* Effect.orDie(recordEmail(row, found, { notSent: reason }));
+        const verdict = afterFailedSend(sent.left, attempts);
+        if ("gaveUp" in verdict) {
+          yield* Effect.orDie(recordEmail(row, found, { notSent: verdict.gaveUp }));
           announce(row.conversation_id, row.inbox_id);
           return "notSent" as const;
         }
@@ -369,7 +379,7 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
           db.writeEffect((sqlite) =>
             sqlite
               .prepare("UPDATE follow_up_queue SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE conversation_id = ?")
-              .run(attempts, now() + delay, sent.left.reason.slice(0, MAX_REASON), row.conversation_id),
+              .run(attempts, now() + verdict.retryInMs, sent.left.reason.slice(0, MAX_REASON), row.conversation_id),
           ),
         );
         announce(row.conversation_id, row.inbox_id);

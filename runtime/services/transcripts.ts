@@ -20,9 +20,10 @@ import { Context, Effect, Either, Layer, Option, Schema as S } from "effect";
 import { now } from "./clock.js";
 import { ContactEmail } from "./contacts.js";
 import { Database, type Sqlite } from "./database.js";
-import { RETRY_DELAYS_MS, SendFailed } from "./deliveries.js";
+import { SendFailed } from "./deliveries.js";
 import { EmailChannel, sendsMail } from "./email-channel.js";
 import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited } from "./errors.js";
+import { afterFailedSend } from "./follow-ups.js";
 import { escapeHtml } from "./form-html.js";
 import { conversationFor, logConversationEvent, type Actor, type ConversationAccessRow } from "./inbox-access.js";
 import { parseJsonObject } from "./channels.js";
@@ -456,9 +457,9 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
           return "sent" as const;
         }
         const attempts = row.attempts + 1;
-        const delay = sent.left.permanent ? undefined : RETRY_DELAYS_MS[attempts - 1];
-        if (delay === undefined) {
-          yield* finish(row, { notSent: sent.left.permanent ? sent.left.reason : `gave up after ${attempts} tries: ${sent.left.reason}` });
+        const verdict = afterFailedSend(sent.left, attempts);
+        if ("gaveUp" in verdict) {
+          yield* finish(row, { notSent: verdict.gaveUp });
           announce(row.conversation_id, row.inbox_id);
           return "notSent" as const;
         }
@@ -466,7 +467,7 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
           db.writeEffect((sqlite) =>
             sqlite
               .prepare("UPDATE transcript_emails SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'queued'")
-              .run(attempts, now() + delay, sent.left.reason.slice(0, MAX_REASON), row.id),
+              .run(attempts, now() + verdict.retryInMs, sent.left.reason.slice(0, MAX_REASON), row.id),
           ),
         );
         announce(row.conversation_id, row.inbox_id);

@@ -286,6 +286,23 @@ describe("with the team email", () => {
     expect(rowsOf(c.id)).toEqual([expect.objectContaining({ status: "sent", attempts: 2 })]);
   });
 
+  it("ends not sent, with the reason, when the team email can no longer send once it is its turn", async () => {
+    const c = await conversation({ email: "vera7@customer.test" });
+    expect((await call(base, path(c.id), { token: c.token, body: {} })).status).toBe(202);
+    await saveTeamEmail(null);
+    try {
+      expect(await runDue()).toEqual({ sent: 0, notSent: 1, retrying: 0 });
+      expect(rowsOf(c.id)).toEqual([
+        expect.objectContaining({ status: "not_sent", reason: expect.stringMatching(/^the chat's transcript goes by email, and no team email channel of this inbox has an outgoing relay/) }),
+      ]);
+      expect(relay.relayed).toEqual([]);
+      // And the widget is told it is off now.
+      expect((await call(base, path(c.id), { token: c.token })).body.available).toBe(false);
+    } finally {
+      await saveTeamEmail(relay.port);
+    }
+  });
+
   it("an agent sends it to the contact's or a typed address, with a line in the thread and an event; bad input is refused", async () => {
     const c = await conversation({ email: "vera6@customer.test" });
     const bare = await conversation();

@@ -13,33 +13,21 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
-import type { AddressInfo } from "node:net";
-import { SMTPServer } from "smtp-server";
+import { startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
 import { addTeamEmail, adminEmail, adminPassword, handOffThroughLeadBot, inboxLive, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
 
 const { transcript } = widget;
 const demo = useDemoSite();
 const stamp = Date.now();
 
-let relay: SMTPServer;
-let relayPort = 0;
+let relay: FakeRelay;
 
 test.beforeAll(async () => {
-  relay = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ["STARTTLS", "AUTH"],
-    logger: false,
-    onData(stream, _session, callback) {
-      stream.resume();
-      stream.on("end", () => callback());
-    },
-  });
-  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", () => resolve()));
-  relayPort = (relay.server.address() as AddressInfo).port;
+  relay = await startFakeRelay();
 });
 
 test.afterAll(async () => {
-  await new Promise<void>((resolve) => relay.close(() => resolve()));
+  await relay.close();
 });
 
 test("a visitor gets the closed conversation by email from the widget; the agent sees it and sends one too", async ({ browser }) => {
@@ -50,7 +38,7 @@ test("a visitor gets the closed conversation by email from the widget; the agent
   const agentContext = await browser.newContext({ baseURL: parleyUrl() });
   const agent = await agentContext.newPage();
   await login(agent, adminEmail(), adminPassword());
-  await addTeamEmail(agent, { name: `Chat copies ${stamp}`, inbox: inbox.name, address: team, relayPort });
+  await addTeamEmail(agent, { name: `Chat copies ${stamp}`, inbox: inbox.name, address: team, relayPort: relay.port });
 
   // The visitor goes through the lead bot to the team (the bot keeps their address on their contact).
   const visitorContext = await browser.newContext();
