@@ -79,7 +79,7 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const WEBHOOK_KEEP_MS = 30 * 86_400_000;
 /** How often the loop runs its pass when nothing wakes it. */
 export const WEBHOOK_LOOP_MS = 2_000;
-/** How long shutdown waits, by default, for the calls under way (WEBHOOKS_SHUTDOWN_WAIT_SECONDS sets it). */
+/** How long shutdown waits, by default, for the calls under way (SHUTDOWN_WAIT_SECONDS sets it). */
 export const WEBHOOK_SHUTDOWN_WAIT_MS = 5_000;
 /** The deliveries the settings page shows per subscription. */
 export const WEBHOOK_LOG_SIZE = 50;
@@ -946,14 +946,14 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
 /**
  * The OutgoingWebhooks service over the app's Database and WebhookClient. Released before the
  * database (it depends on it), its finalizer drains the calls under way for the configured wait
- * (AppConfig's webhooksShutdownWaitMs, else WEBHOOK_SHUTDOWN_WAIT_MS) so their outcomes are written.
+ * (AppConfig's shutdownWaitMs, else WEBHOOK_SHUTDOWN_WAIT_MS) so their outcomes are written.
  */
 export const layer: Layer.Layer<OutgoingWebhooks, never, Database | WebhookClient> = Layer.scoped(
   OutgoingWebhooks,
   Effect.gen(function* () {
     const webhooks = makeOutgoingWebhooks(yield* Database, yield* WebhookClient);
     const config = yield* Effect.serviceOption(AppConfig);
-    const waitMs = Option.match(config, { onNone: () => undefined, onSome: (c) => c.webhooksShutdownWaitMs }) ?? WEBHOOK_SHUTDOWN_WAIT_MS;
+    const waitMs = Option.match(config, { onNone: () => undefined, onSome: (c) => c.shutdownWaitMs }) ?? WEBHOOK_SHUTDOWN_WAIT_MS;
     yield* Effect.addFinalizer(() => webhooks.drain(waitMs));
     return webhooks;
   }),
