@@ -31,6 +31,7 @@ import { Database } from "./database.js";
 import { NotFound } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
+import { makeSendDrain } from "./send-drain.js";
 
 /**
  * Which sender a row goes to: its channel's kind, or `reply_by_email` for a conversation of a
@@ -272,58 +273,21 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
         return recorded.result;
       });
 
-    /** Set by `drain`: no pass and no send starts from then on. */
-    let draining = false;
-    /** Sends under way (a call, then its outcome's write) and passes running, for `drain` to wait for. */
-    let sending = 0;
-    let passing = 0;
-    const changed = new Set<() => void>();
-    const tell = () => {
-      for (const listener of changed) listener();
-    };
-    /** Resolves once `done()` holds, or after `ms`. */
-    const until = (done: () => boolean, ms: number) =>
-      new Promise<void>((resolve) => {
-        if (done()) return resolve();
-        const check = () => {
-          if (done()) finish();
-        };
-        const timer = setTimeout(() => finish(), ms);
-        const finish = () => {
-          clearTimeout(timer);
-          changed.delete(check);
-          resolve();
-        };
-        changed.add(check);
-      });
-    /** Aborted when shutdown stops waiting: the passes still running are interrupted, their sends with them. */
-    const stopping = new AbortController();
+    /** Shutdown: no pass and no send starts once draining; a send not started is "held" (left pending and due). */
+    const shutdown = makeSendDrain();
+    /** Ends a pass when shutdown stops waiting: the pass is interrupted, the sends it waits on with it. */
     const letGo = Effect.async<PassResult>((resume) => {
       const stop = () => resume(Effect.succeed({ sent: 0, retrying: 0, failed: 0 }));
-      stopping.signal.addEventListener("abort", stop, { once: true });
-      return Effect.sync(() => stopping.signal.removeEventListener("abort", stop));
+      shutdown.signal.addEventListener("abort", stop, { once: true });
+      return Effect.sync(() => shutdown.signal.removeEventListener("abort", stop));
     });
-
-    /** `sendOne`, unless shutdown has begun ("held": left pending and due); counted while under way. */
-    const sendUnlessDraining = (row: DueRow) =>
-      Effect.suspend(() => {
-        if (draining) return Effect.succeed("held" as const);
-        sending++;
-        return Effect.ensuring(
-          sendOne(row),
-          Effect.sync(() => {
-            sending--;
-            tell();
-          }),
-        );
-      });
 
     // One conversation's due messages in order; the first that does not go through holds the rest.
     const sendConversation = (rows: ReadonlyArray<DueRow>) =>
       Effect.gen(function* () {
         const tally = { sent: 0, retrying: 0, failed: 0 };
         for (const row of rows) {
-          const result = yield* sendUnlessDraining(row);
+          const result = yield* shutdown.guard(sendOne(row));
           if (result === "skipped" || result === "held") break;
           tally[result]++;
           if (result !== "sent") break;
@@ -350,25 +314,14 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
 
     // A pass races shutdown's letting go: interrupted then, the sends it was waiting on are not recorded (still pending).
     const runDue: DeliveriesShape["runDue"] = () =>
-      Effect.suspend(() => {
-        if (draining) return Effect.succeed({ sent: 0, retrying: 0, failed: 0 });
-        passing++;
-        return Effect.race(pass(), letGo).pipe(
-          Effect.ensuring(
-            Effect.sync(() => {
-              passing--;
-              tell();
-            }),
-          ),
-        );
-      });
+      Effect.suspend(() => (shutdown.draining() ? Effect.succeed({ sent: 0, retrying: 0, failed: 0 }) : shutdown.track(Effect.race(pass(), letGo))));
 
     // One pass at a time; a wake during a pass asks for another right after it.
     const loop = makePassLoop("Deliveries", () => db.sqlite.open, runDue);
     const wake = loop.wake;
     let stopLoop: (() => void) | undefined;
     const start: DeliveriesShape["start"] = (intervalMs = 1000) => {
-      if (draining) return () => undefined;
+      if (shutdown.draining()) return () => undefined;
       stopLoop?.();
       const stop = loop.start(intervalMs);
       stopLoop = stop;
@@ -378,19 +331,13 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
       };
     };
 
+    // What is still going after the wait is let go: interrupted, its row left pending (sent after the restart).
+    // Interrupted passes end at once (a write under way finishes first: it is synchronous).
     const drain: DeliveriesShape["drain"] = (waitMs) =>
-      Effect.promise(async () => {
-        draining = true;
+      Effect.promise(() => {
         stopLoop?.();
         stopLoop = undefined;
-        const waitedFor = sending;
-        await until(() => sending === 0, waitMs);
-        const interrupted = sending;
-        // What is still going is let go: interrupted, its row left pending (sent after the restart).
-        stopping.abort();
-        // Interrupted passes end at once (a write under way finishes first: it is synchronous).
-        await until(() => passing === 0, 1_000);
-        return { finished: waitedFor - interrupted, interrupted };
+        return shutdown.drain(waitMs);
       });
     yield* Effect.addFinalizer(() => drain(shutdownWaitMs));
 
