@@ -7,6 +7,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { Cause, Effect, Exit, Option } from "effect";
 import type { AppServices } from "../runtime/services/app-layer.js";
+import { asAuditActor } from "../runtime/services/audit-log.js";
 import { toHttpError, type ApiError, type ErrorBody } from "../runtime/services/errors.js";
 
 export { Accounts, WRONG_CREDENTIALS, roles } from "../runtime/services/accounts.js";
@@ -14,6 +15,8 @@ export { TwoFactor, TOTP_ISSUER } from "../runtime/services/two-factor.js";
 export type { SecondFactorProof, TwoFactorSetup, TwoFactorStatus } from "../runtime/services/two-factor.js";
 export type { Availability, Role, User } from "../runtime/services/accounts.js";
 export { AppConfig } from "../runtime/services/config.js";
+export { AUDIT_ACTIONS, AUDIT_CATEGORIES, AUDIT_PAGE_SIZE, AuditLog, auditQueryFrom } from "../runtime/services/audit-log.js";
+export type { AuditCategory, AuditEntry, AuditPage } from "../runtime/services/audit-log.js";
 export { ApiTokens, tokenExpiryDays, MAX_TOKEN_NAME } from "../runtime/services/api-tokens.js";
 export type { ApiTokenSummary } from "../runtime/services/api-tokens.js";
 export { Forbidden, InvalidInput } from "../runtime/services/errors.js";
@@ -155,6 +158,18 @@ export const errorResponse = (error: ApiError): Response => {
   return Response.json(http.body, { status: http.status, headers: http.headers });
 };
 
+/** The signed-in user of each request (its load context), as `getSignedIn` found them: who the audit log names. */
+const signedInUsers = new WeakMap<AppLoadContext, string>();
+
+/** Remembers who is signed in for this request, so what its Effects change is recorded as theirs. */
+export const rememberSignedIn = (context: AppLoadContext, userId: string): void => {
+  signedInUsers.set(context, userId);
+};
+
+/** `effect` as the request's user (none before sign-in), from its address, by way of the app. */
+const asRequest = <A, E>(context: AppLoadContext, effect: Effect.Effect<A, E, AppServices>) =>
+  asAuditActor({ userId: signedInUsers.get(context) ?? null, via: "app", ip: context.clientIp ?? null })(effect);
+
 /** The outcome of `attempt`: the value, or an expected failure with its status and body. */
 export type Attempt<A> =
   | { readonly ok: true; readonly value: A }
@@ -169,7 +184,7 @@ export const attempt = async <A, E>(
   context: AppLoadContext,
   effect: Effect.Effect<A, E, AppServices>,
 ): Promise<Attempt<A>> => {
-  const exit = await context.runtime.runPromiseExit(effect);
+  const exit = await context.runtime.runPromiseExit(asRequest(context, effect));
   if (Exit.isSuccess(exit)) return { ok: true, value: exit.value };
   const failure = Cause.failureOption(exit.cause);
   if (Option.isSome(failure) && isApiError(failure.value)) {
@@ -185,7 +200,7 @@ export const attempt = async <A, E>(
  * boundary shows; anything else is thrown as is (500).
  */
 export const run = async <A, E>(context: AppLoadContext, effect: Effect.Effect<A, E, AppServices>): Promise<A> => {
-  const exit = await context.runtime.runPromiseExit(effect);
+  const exit = await context.runtime.runPromiseExit(asRequest(context, effect));
   if (Exit.isSuccess(exit)) return exit.value;
   const failure = Cause.failureOption(exit.cause);
   if (Option.isSome(failure) && isApiError(failure.value)) throw errorResponse(failure.value);

@@ -8,7 +8,7 @@ import { createCookie, redirect, type AppLoadContext, type Cookie } from "@remix
 import { Effect } from "effect";
 import { randomBytes, timingSafeEqual } from "node:crypto";
 import { isAllowed } from "./roles.js";
-import { Accounts, AppConfig, errorResponse, Forbidden, readCapped, run, type Attempt, type Role, type User } from "./runtime.server.js";
+import { Accounts, AppConfig, errorResponse, Forbidden, readCapped, rememberSignedIn, run, type Attempt, type Role, type User } from "./runtime.server.js";
 
 const SESSION_COOKIE = "parley_session";
 const LOGIN_CSRF_COOKIE = "parley_login_csrf";
@@ -108,6 +108,7 @@ export const getSignedIn = async (request: Request, context: AppLoadContext): Pr
   const token = await sessionToken(request, context);
   if (!token) return null;
   const info = await run(context, Effect.flatMap(Accounts, (accounts) => accounts.getSession(token)));
+  if (info) rememberSignedIn(context, info.user.id);
   return info ? { user: info.user, csrfToken: info.csrfToken, token, twoFactorSetupDue: info.twoFactorSetupDue } : null;
 };
 

@@ -24,6 +24,7 @@ import { AppConfig } from "../runtime/services/config.js";
 import { Contacts, type Contact } from "../runtime/services/contacts.js";
 import { Database } from "../runtime/services/database.js";
 import { EmailChannel } from "../runtime/services/email-channel.js";
+import { asAuditActor, AuditLog, type AuditEntry } from "../runtime/services/audit-log.js";
 import { Forbidden, InvalidInput, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { Inbox, type ConversationSummary, type EmailAttachment, type ThreadMessage } from "../runtime/services/inbox.js";
 import { canOpenInbox, conversationFor, worksInInboxes, type Actor, type Prepare } from "../runtime/services/inbox-access.js";
@@ -235,6 +236,9 @@ const listFilters = (prepare: Prepare, actor: Actor, query: URLSearchParams): Ef
   return issues.length > 0 ? Effect.fail(new InvalidInput({ issues })) : Effect.succeed(filters);
 };
 
+/** An audit log line as the API shows it: ISO times, the rest as the page reads it. */
+const apiAuditEntry = (entry: AuditEntry) => ({ ...entry, at: iso(entry.at) });
+
 const refusedContacts = (actor: Actor) =>
   worksInInboxes(actor) ? Effect.void : Effect.fail(new Forbidden({ message: `Your role (${actor.role}) does not work with contacts.` }));
 
@@ -250,6 +254,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       chatflows: Chatflows,
       channels: ChannelDirectory,
       reports: Reports,
+      auditLog: AuditLog,
       db: Database,
       config: AppConfig,
     }),
@@ -297,6 +302,24 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       const list = yield* s.inbox.listConversations({ view, ...filters, ...given("limit"), ...given("cursor") }, actor);
       return ok({ conversations: list.conversations.map(apiConversation), nextCursor: list.nextCursor });
     });
+
+  /** The audit log (admins): `cursor` is the page's `nextCursor`, the other filters the settings page's. */
+  const listAuditLog = (s: Services, actor: User, query: URLSearchParams) => {
+    const filters: Record<string, string> = {};
+    for (const name of ["actor", "category", "from", "to", "limit"]) {
+      const value = query.get(name);
+      if (value !== null && value !== "") filters[name] = value;
+    }
+    const cursor = query.get("cursor");
+    if (cursor !== null && cursor !== "") filters["before"] = cursor;
+    return s.auditLog.list(actor, filters).pipe(
+      // The page calls its cursor `before`; the API, like its other lists, `cursor`.
+      Effect.mapError((error) =>
+        error._tag === "InvalidInput" ? new InvalidInput({ issues: error.issues.map((i) => (i.path === "before" ? { ...i, path: "cursor" } : i)) }) : error,
+      ),
+      Effect.map((page) => ok({ entries: page.entries.map(apiAuditEntry), nextCursor: page.next })),
+    );
+  };
 
   const getConversation = (s: Services, actor: Actor, id: string) =>
     Effect.map(s.inbox.getThread(id, actor), (thread) =>
@@ -421,6 +444,8 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
         endpoints.GET = (actor) => getContact(s, actor, second);
         endpoints.PATCH = (actor) => updateContact(s, req, actor, second);
       }
+    } else if (first === "audit-log" && second === undefined) {
+      endpoints.GET = (actor) => listAuditLog(s, actor, query);
     } else if (first === "attachments" && second !== undefined && third === undefined) {
       endpoints.GET = (actor) => download(s, actor, second);
     } else if (first === "flows") {
@@ -443,7 +468,8 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
         const { user, tokenId } = yield* s.tokens.authenticate(token);
         const tooMany = limiter.take("token", tokenId);
         if (tooMany) return yield* Effect.fail(tooMany);
-        return yield* serve(user);
+        // What the request changes is the token's user's doing, by way of the API (the audit log).
+        return yield* asAuditActor({ userId: user.id, via: "api", ip: clientIp(req, options.trustedProxies ?? s.config.trustedProxies) ?? null, tokenId })(serve(user));
       }),
     );
     answer(res, exit);

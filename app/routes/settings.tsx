@@ -18,6 +18,7 @@ const sections: ReadonlyArray<{ readonly to: string; readonly label: string; rea
   { to: "/settings/labels", label: "Labels", adminOnly: true },
   { to: "/settings/automation", label: "Automation", adminOnly: true },
   { to: "/settings/webhooks", label: "Webhooks", adminOnly: true },
+  { to: "/settings/audit", label: "Audit log", adminOnly: true },
   { to: "/settings/profile", label: "Your profile", adminOnly: false },
 ]
 

@@ -11,6 +11,7 @@
  *
  * Exit codes: 0 done, 1 the reset failed (no database, no such user), 2 a usage error.
  */
+import { COMMAND_LINE } from "../services/audit-log.js";
 import { resetTwoFactorInWrite } from "../services/two-factor.js";
 import { REQUIRE_TWO_FACTOR_SETTING } from "../services/accounts.js";
 import { BackupError, databasePathFromEnv } from "./backup.js";
@@ -33,10 +34,14 @@ export const resetTwoFactor = async (options: { readonly database: string; reado
     if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'two_factor'").get() === undefined) {
       throw new ResetError(database, "this database has no two-factor sign-in yet (start the new Parley once to migrate it)");
     }
+    // The reset is written to the audit log (migration 42): a database from before it is migrated first.
+    if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get() === undefined) {
+      throw new ResetError(database, "this database has no audit log yet (start the new Parley once to migrate it)");
+    }
     const write = db.transaction(() => {
       const user = db.prepare("SELECT id, name FROM users WHERE email = ?").get(email) as { id: string; name: string } | undefined;
       if (!user) throw new ResetError("email", `no user has the email ${email} in ${database}`);
-      const wasEnabled = resetTwoFactorInWrite(db, user.id, Date.now(), { actorId: null, via: "command line" });
+      const wasEnabled = resetTwoFactorInWrite(db, user.id, Date.now(), { actor: COMMAND_LINE, via: "command line" });
       const required = db.prepare("SELECT value FROM settings WHERE key = ?").pluck().get(REQUIRE_TWO_FACTOR_SETTING) === "1";
       return { email, name: user.name, wasEnabled, required };
     });

@@ -11,6 +11,7 @@
  *
  * Exit codes: 0 done, 1 the reset failed (no database, no such user), 2 a usage error.
  */
+import { COMMAND_LINE, recordAudit } from "../services/audit-log.js";
 import BetterSqlite3 from "better-sqlite3";
 import { Either } from "effect";
 import { randomBytes } from "node:crypto";
@@ -126,6 +127,12 @@ export const resetPassword = async (options: ResetOptions): Promise<ResetResult>
       }
       const enabled = user.disabled_at !== null && options.enable === true;
       if (enabled) db.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(user.id);
+      // The audit log (migration 42) names the command line; an older database has none yet.
+      if (db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit_log'").get() !== undefined) {
+        const at = Date.now();
+        recordAudit(db, at, COMMAND_LINE, { action: "user.password_set", target: { type: "user", id: user.id, label: email }, data: { endedSessions } });
+        if (enabled) recordAudit(db, at, COMMAND_LINE, { action: "user.enabled", target: { type: "user", id: user.id, label: email } });
+      }
       return { name: user.name, endedSessions, enabled, stillDisabled: user.disabled_at !== null && !enabled };
     });
     let outcome: ReturnType<typeof write>;

@@ -24,6 +24,7 @@
 import { Clock, Context, Data, Effect, Either, Layer, Schema as S } from "effect";
 import { createHash } from "node:crypto";
 import { decodeWith } from "../../flows/decode.js";
+import { auditActor, recordAudit, type AuditActor, type AuditRecord } from "./audit-log.js";
 import { Database } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated } from "./errors.js";
 import { newId, newSecret } from "./ids.js";
@@ -294,6 +295,18 @@ const toUser = (row: unknown): User => {
   };
 };
 
+/** An audit line and who it names, for a write that records it. */
+interface Audited {
+  readonly actor: AuditActor;
+  readonly record: AuditRecord;
+}
+
+/** The audit line of a sign-in: the user, from `from`, and how they proved who they are. */
+const signInLine = (actor: AuditActor, user: User, from: string | undefined, method: string): Audited => ({
+  actor: { ...actor, userId: user.id, ip: from ?? actor.ip },
+  record: { action: "session.signed_in", data: { method } },
+});
+
 const USER_COLUMNS = "id, email, name, role, display_name, avatar_url, meeting_link, availability, created_at, disabled_at";
 
 /** `input` decoded by `schema`, or InvalidInput with every issue. */
@@ -404,9 +417,10 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
     const forgetEmail = (key: string, now: number) =>
       throttle.entry(key) === undefined ? Effect.void : Effect.zipRight(Effect.sync(() => throttle.reset(key)), persistThrottles([["email", key]], now));
     /** Writes the keys' entries as the throttles hold them now (a key without one is deleted), and drops expired rows. */
-    const persistThrottles = (keys: ReadonlyArray<readonly [ThrottleScope, string]>, now: number) =>
+    const persistThrottles = (keys: ReadonlyArray<readonly [ThrottleScope, string]>, now: number, audited?: Audited) =>
       Effect.orDie(
         db.writeEffect((s) => {
+          if (audited !== undefined) recordAudit(s, now, audited.actor, audited.record);
           for (const [scope, key] of keys) {
             const entry = throttles[scope].entry(key);
             if (entry === undefined) s.prepare("DELETE FROM login_failures WHERE scope = ? AND key = ?").run(scope, key);
@@ -436,13 +450,14 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         | (Record<string, unknown> & { password_hash: string; disabled_at: number | null })
         | undefined;
 
-    const insertUser = (user: NewUser, passwordHash: string, now: number): Effect.Effect<User, Conflict> => {
+    const insertUser = (user: NewUser, passwordHash: string, now: number, actor: AuditActor): Effect.Effect<User, Conflict> => {
       const id = newId("usr");
       return db
         .writeEffect((sqlite) => {
           sqlite
             .prepare("INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)")
             .run(id, user.email, user.name, user.role, passwordHash, now);
+          recordAudit(sqlite, now, actor, { action: "user.created", target: { type: "user", id, label: user.email }, data: { role: user.role, name: user.name } });
           return toUser(selectUserById.get(id));
         })
         .pipe(
@@ -458,31 +473,41 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
     const limitedFor = (key: string, from: string | undefined, now: number) =>
       throttle.check(key, now) ?? (from !== undefined ? addressThrottle.check(from, now) : undefined);
 
-    /** Counts one failed sign-in for `key` and `from`, in memory and stored. */
-    const countFailure = (key: string, from: string | undefined, now: number) => {
+    /** Counts one failed sign-in for `key` and `from`, in memory and stored (with its audit line, when one is given). */
+    const countFailure = (key: string, from: string | undefined, now: number, audited?: Audited) => {
       throttle.fail(key, now);
       // Not reset by a success: one good account must not clear an address's failed guesses at others.
       if (from !== undefined) addressThrottle.fail(from, now);
-      return persistThrottles(from !== undefined ? [["email", key], ["address", from]] : [["email", key]], now);
+      return persistThrottles(from !== undefined ? [["email", key], ["address", from]] : [["email", key]], now, audited);
     };
 
+    /** The audit line of a refused sign-in as `email` (the user's, when the address is one). */
+    const refusal = (actor: AuditActor, key: string, from: string | undefined, userId: string | null, reason: string): Audited => ({
+      actor: { ...actor, userId: null, ip: from ?? actor.ip },
+      record: {
+        action: "session.sign_in_refused",
+        ...(userId === null ? {} : { target: { type: "user", id: userId, label: key } }),
+        data: { email: key.slice(0, 200), reason },
+      },
+    });
+
     /** `check` under the throttles of `key` and `from`: RateLimited while locked; null counts as a failure; a value clears `key`'s failures. */
-    const throttled = <A, E, R>(key: string, from: string | undefined, check: Effect.Effect<A | null, E, R>) =>
+    const throttled = <A, E, R>(key: string, from: string | undefined, check: Effect.Effect<A | null, E, R>, refused?: Audited) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis;
         const limited = limitedFor(key, from, now);
         if (limited) return yield* Effect.fail(limited);
         const proof = yield* check;
         if (proof === null) {
-          yield* countFailure(key, from, now);
+          yield* countFailure(key, from, now, refused);
           return null;
         }
         yield* forgetEmail(key, now);
         return proof;
       });
 
-    /** A new session of `user`, stored (as its token's hash) in one write. */
-    const openSession = (user: User, now: number) => {
+    /** A new session of `user`, stored (as its token's hash) in one write, with its audit line. */
+    const openSession = (user: User, now: number, signedIn: Audited) => {
       const token = newSecret();
       const csrfToken = newSecret();
       const expiresAt = now + SESSION_TTL_MS;
@@ -494,6 +519,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
             sqlite
               .prepare("INSERT INTO sessions (id, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
               .run(sessionKey(token), user.id, csrfToken, now, expiresAt);
+            recordAudit(sqlite, now, signedIn.actor, signedIn.record);
           }),
         ),
         { token, csrfToken, expiresAt, user } satisfies Session,
@@ -509,14 +535,18 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       const attempt = password.length <= PASSWORD_MAX ? password : "";
       const matches = yield* Effect.promise(() => verifyPassword(attempt, row?.password_hash ?? dummyHash));
       if (!row || !matches || row.disabled_at !== null || password.length > PASSWORD_MAX) {
-        yield* countFailure(key, from, now);
+        const reason = !row ? "no such user" : !matches || password.length > PASSWORD_MAX ? "wrong password" : "user disabled";
+        const actor = yield* auditActor;
+        // The Automation user has no password; a guess at its address reads as any unknown one.
+        const userId = row && row.id !== AUTOMATION_ACTOR.id ? (row.id as string) : null;
+        yield* countFailure(key, from, now, refusal(actor, key, from, userId, userId === null ? "no such user" : reason));
         return yield* new Unauthenticated({ message: WRONG_CREDENTIALS });
       }
       const user = toUser(row);
       // The email's failures stay counted until the second factor is proven too.
       if (selectSecondFactor.get(user.id) !== undefined) return yield* new SecondFactorRequired({ userId: user.id });
       yield* forgetEmail(key, now);
-      return yield* openSession(user, now);
+      return yield* openSession(user, now, signInLine(yield* auditActor, user, from, "password"));
     });
 
     const completeLogin: AccountsShape["completeLogin"] = (userId, check, options) =>
@@ -524,9 +554,10 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         const row = selectUserById.get(userId);
         const user = row === undefined ? null : toUser(row);
         if (user === null || user.disabledAt !== null) return yield* new Unauthenticated({ message: WRONG_CREDENTIALS });
-        const proof = yield* throttled(user.email, options.from, check);
+        const actor = yield* auditActor;
+        const proof = yield* throttled(user.email, options.from, check, refusal(actor, user.email, options.from, user.id, "wrong second factor"));
         if (proof === null) return yield* new Unauthenticated({ message: options.wrongMessage });
-        const session = yield* openSession(user, yield* Clock.currentTimeMillis);
+        const session = yield* openSession(user, yield* Clock.currentTimeMillis, signInLine(actor, user, options.from, "password and second factor"));
         return { session, proof };
       });
 
@@ -540,8 +571,13 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       });
 
     const logout: AccountsShape["logout"] = Effect.fn("Accounts.logout")(function* (token) {
+      const actor = yield* auditActor;
+      const now = yield* Clock.currentTimeMillis;
       yield* Effect.orDie(
-        db.writeEffect((sqlite) => sqlite.prepare("DELETE FROM sessions WHERE id = ?").run(sessionKey(token))),
+        db.writeEffect((sqlite) => {
+          const ended = sqlite.prepare("DELETE FROM sessions WHERE id = ? RETURNING user_id").get(sessionKey(token)) as { user_id: string } | undefined;
+          if (ended !== undefined) recordAudit(sqlite, now, { ...actor, userId: ended.user_id }, { action: "session.signed_out" });
+        }),
       );
     });
 
@@ -565,7 +601,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         return yield* new Conflict({ message: `A user with the email ${user.email} already exists.` });
       }
       const passwordHash = yield* Effect.promise(() => hashPassword(user.password));
-      return yield* insertUser(user, passwordHash, yield* Clock.currentTimeMillis);
+      return yield* insertUser(user, passwordHash, yield* Clock.currentTimeMillis, yield* auditActor);
     });
 
     const seedUser: AccountsShape["seedUser"] = Effect.fn("Accounts.seedUser")(function* (input) {
@@ -573,7 +609,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       const existing = findByEmail(user.email);
       if (existing) return { user: toUser(existing), created: false };
       const passwordHash = yield* Effect.promise(() => hashPassword(user.password));
-      const created = yield* insertUser(user, passwordHash, yield* Clock.currentTimeMillis).pipe(
+      const created = yield* insertUser(user, passwordHash, yield* Clock.currentTimeMillis, yield* auditActor).pipe(
         // Lost a race with another seeder: the user exists, which is what was asked.
         Effect.catchTag("Conflict", () => Effect.sync(() => toUser(findByEmail(user.email)))),
       );
@@ -624,14 +660,20 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       return yield* getUser(userId);
     });
 
-    /** Stores `passwordHash` for `userId` and ends its sessions (all, or all but `keepKey`'s) in one write. */
-    const storePassword = (userId: string, passwordHash: string, keepKey: string | null) =>
-      Effect.orDie(
-        db.writeEffect((sqlite) => {
-          sqlite.prepare("UPDATE users SET password_hash = ? WHERE id = ?").run(passwordHash, userId);
-          return sqlite.prepare("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?").run(userId, keepKey).changes;
-        }),
-      );
+    /** Stores `passwordHash` for `user` and ends its sessions (all, or all but `keepKey`'s) in one write, with its audit line. */
+    const storePassword = (user: User, passwordHash: string, keepKey: string | null, action: "user.password_set" | "user.password_changed") =>
+      Effect.gen(function* () {
+        const actor = yield* auditActor;
+        const now = yield* Clock.currentTimeMillis;
+        return yield* Effect.orDie(
+          db.writeEffect((sqlite) => {
+            sqlite.prepare("UPDATE users SET password_hash = ? WHERE id = ?").run(passwordHash, user.id);
+            const endedSessions = sqlite.prepare("DELETE FROM sessions WHERE user_id = ? AND id IS NOT ?").run(user.id, keepKey).changes;
+            recordAudit(sqlite, now, actor, { action, target: { type: "user", id: user.id, label: user.email }, data: { endedSessions } });
+            return endedSessions;
+          }),
+        );
+      });
 
     const changePassword: AccountsShape["changePassword"] = Effect.fn("Accounts.changePassword")(function* (actor, input, keepToken) {
       const change = yield* decodeOrFail(PasswordChange, input);
@@ -641,7 +683,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
         return yield* new InvalidInput({ issues: [{ path: "currentPassword", message: "this is not your current password" }] });
       }
       const passwordHash = yield* Effect.promise(() => hashPassword(change.newPassword));
-      const endedSessions = yield* storePassword(actor.id, passwordHash, keepToken === "" ? null : sessionKey(keepToken));
+      const endedSessions = yield* storePassword(actor, passwordHash, keepToken === "" ? null : sessionKey(keepToken), "user.password_changed");
       return { endedSessions };
     });
 
@@ -650,7 +692,7 @@ export const layer: Layer.Layer<Accounts, never, Database> = Layer.effect(
       const { password } = yield* decodeOrFail(PasswordReset, input);
       const user = yield* getUser(userId);
       const passwordHash = yield* Effect.promise(() => hashPassword(password));
-      const endedSessions = yield* storePassword(user.id, passwordHash, null);
+      const endedSessions = yield* storePassword(user, passwordHash, null, "user.password_set");
       // A fresh password lifts the lock a forgotten one left, so the person can sign in at once.
       yield* forgetEmail(user.email, yield* Clock.currentTimeMillis);
       return { endedSessions };

@@ -13,6 +13,7 @@
 import { Clock, Context, Effect, Layer, Schema as S } from "effect";
 import { randomBytes } from "node:crypto";
 import { Accounts, sessionKey, twoFactorSetupDueSql, type User } from "./accounts.js";
+import { auditActorAs, recordAudit } from "./audit-log.js";
 import { Database } from "./database.js";
 import { Forbidden, NotFound, Unauthenticated, type InvalidInput } from "./errors.js";
 import { newId } from "./ids.js";
@@ -129,6 +130,7 @@ export const layer: Layer.Layer<ApiTokens, never, Database | Accounts> = Layer.e
         expires_at: expiresIn === "never" ? null : now + Number(expiresIn) * DAY_MS,
         last_used_at: null,
       };
+      const audit = yield* auditActorAs(actor.id);
       const stored = yield* Effect.orDie(
         db.writeEffect((sqlite) => {
           const held = sqlite.prepare("SELECT count(*) FROM api_tokens WHERE user_id = ?").pluck().get(actor.id) as number;
@@ -136,6 +138,11 @@ export const layer: Layer.Layer<ApiTokens, never, Database | Accounts> = Layer.e
           sqlite
             .prepare("INSERT INTO api_tokens (id, user_id, name, token_hash, prefix, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .run(row.id, actor.id, row.name, sessionKey(token), row.prefix, row.created_at, row.expires_at);
+          recordAudit(sqlite, now, audit, {
+            action: "api_token.created",
+            target: { type: "api_token", id: row.id, label: row.name },
+            data: { owner: actor.id, prefix: row.prefix, expiresAt: row.expires_at },
+          });
           return true;
         }),
       );
@@ -158,8 +165,17 @@ export const layer: Layer.Layer<ApiTokens, never, Database | Accounts> = Layer.e
 
     const revoke: ApiTokensShape["revoke"] = Effect.fn("ApiTokens.revoke")(function* (actor, userId, tokenId) {
       if (!mayManage(actor, userId)) return yield* othersTokens();
+      const audit = yield* auditActorAs(actor.id);
+      const now = yield* Clock.currentTimeMillis;
       const deleted = yield* Effect.orDie(
-        db.writeEffect((sqlite) => sqlite.prepare("DELETE FROM api_tokens WHERE id = ? AND user_id = ?").run(tokenId, userId).changes),
+        db.writeEffect((sqlite) => {
+          const gone = sqlite.prepare("DELETE FROM api_tokens WHERE id = ? AND user_id = ? RETURNING name, prefix").get(tokenId, userId) as
+            | { name: string; prefix: string }
+            | undefined;
+          if (gone === undefined) return 0;
+          recordAudit(sqlite, now, audit, { action: "api_token.revoked", target: { type: "api_token", id: tokenId, label: gone.name }, data: { owner: userId, prefix: gone.prefix } });
+          return 1;
+        }),
       );
       if (deleted === 0) return yield* new NotFound({ entity: "token", id: tokenId });
     });

@@ -6,6 +6,7 @@
 import { Layer, ManagedRuntime } from "effect";
 import * as Accounts from "./accounts.js";
 import * as ApiTokens from "./api-tokens.js";
+import * as AuditLog from "./audit-log.js";
 import * as Automation from "./automation.js";
 import * as ChannelDirectory from "./channel-directory.js";
 import * as Channels from "./channels.js";
@@ -82,6 +83,7 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     TwoFactor.layer.pipe(Layer.provide(accounts)),
     // Tokens act as their user: the same Accounts reads the user on every REST request.
     ApiTokens.layer.pipe(Layer.provide(accounts)),
+    AuditLog.layer,
     ChannelDirectory.layer,
     Channels.layer,
     Chatflows.layer,

@@ -32,6 +32,7 @@ import { businessIntervals, type BusinessHours } from "../core/business-time.js"
 import { nameKey } from "../sql/name-key.js";
 import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
+import { auditActorAs, recordAudit, type AuditActor } from "./audit-log.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -591,8 +592,9 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
     yield* adminOnly(admin);
     const input = yield* decode(raw);
     const id = newId("rule");
+    const audit = yield* auditActorAs(admin.id);
     yield* Effect.orDie(
-      db.writeEffect(() => {
+      db.writeEffect((sqlite) => {
         const now = wallClock.now();
         ensureAutomationUser(prepare, now);
         const end = logEnd();
@@ -603,16 +605,17 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
           `INSERT INTO automation_rules (${STORED_COLUMNS}, id, position, starts_after_event_id, created_by, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(...storedValues(input, input.enabled), id, position, end, admin.id, now, now);
+        recordAudit(sqlite, now, audit, { action: "automation.rule_created", target: { type: "automation_rule", id, label: input.name }, data: { trigger: input.trigger, enabled: input.enabled } });
       }),
     );
     return toRule(readRow(id)!);
   });
 
   /** Writes `enabled` (and the rest, when given); a rule turned on hears events from now on. */
-  const applyUpdate = (id: string, enabled: boolean, input: RuleInput | null) =>
+  const applyUpdate = (id: string, enabled: boolean, input: RuleInput | null, audit: AuditActor) =>
     Effect.orDie(
-      db.writeEffect(() => {
-        const before = prepare("SELECT enabled, trigger FROM automation_rules WHERE id = ?").get(id) as { enabled: number; trigger: string } | undefined;
+      db.writeEffect((sqlite) => {
+        const before = prepare("SELECT enabled, trigger, name FROM automation_rules WHERE id = ?").get(id) as { enabled: number; trigger: string; name: string } | undefined;
         if (before === undefined) return false;
         const now = wallClock.now();
         ensureAutomationUser(prepare, now);
@@ -632,6 +635,9 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
           // shorter one reaches the spells between the two waits, a longer one waits for time to).
           if (input.trigger !== before.trigger) prepare("UPDATE automation_rules SET due_after_at = 0, due_after_id = '' WHERE id = ?").run(id);
         }
+        const target = { type: "automation_rule", id, label: input?.name ?? before.name };
+        if (input !== null) recordAudit(sqlite, now, audit, { action: "automation.rule_updated", target, data: { trigger: input.trigger, enabled } });
+        else if ((before.enabled === 1) !== enabled) recordAudit(sqlite, now, audit, { action: enabled ? "automation.rule_enabled" : "automation.rule_disabled", target });
         return true;
       }),
     );
@@ -640,13 +646,13 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
     yield* adminOnly(admin);
     yield* existing(id);
     const input = yield* decode(raw);
-    if (!(yield* applyUpdate(id, input.enabled, input))) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
+    if (!(yield* applyUpdate(id, input.enabled, input, yield* auditActorAs(admin.id)))) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
     return toRule(readRow(id)!);
   });
 
   const setEnabled: AutomationShape["setEnabled"] = Effect.fn("Automation.setEnabled")(function* (admin, id, enabled) {
     yield* adminOnly(admin);
-    if (!(yield* applyUpdate(id, enabled, null))) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
+    if (!(yield* applyUpdate(id, enabled, null, yield* auditActorAs(admin.id)))) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
     return toRule(readRow(id)!);
   });
 
@@ -675,7 +681,14 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
 
   const remove: AutomationShape["remove"] = Effect.fn("Automation.remove")(function* (admin, id) {
     yield* adminOnly(admin);
-    const changes = yield* Effect.orDie(db.writeEffect(() => prepare("DELETE FROM automation_rules WHERE id = ?").run(id).changes));
+    const audit = yield* auditActorAs(admin.id);
+    const changes = yield* Effect.orDie(
+      db.writeEffect((sqlite) => {
+        const gone = prepare("DELETE FROM automation_rules WHERE id = ? RETURNING name").get(id) as { name: string } | undefined;
+        if (gone !== undefined) recordAudit(sqlite, wallClock.now(), audit, { action: "automation.rule_deleted", target: { type: "automation_rule", id, label: gone.name } });
+        return gone === undefined ? 0 : 1;
+      }),
+    );
     if (changes === 0) return yield* Effect.fail(new NotFound({ entity: "automation rule", id }));
   });
 

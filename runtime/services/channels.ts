@@ -13,7 +13,8 @@
  */
 import { Context, Effect, Either, Layer, ParseResult, Schema as S } from "effect";
 import { decodeWith } from "../../flows/decode.js";
-import { Database } from "./database.js";
+import { auditActor, recordAudit, type AuditAction, type AuditActor } from "./audit-log.js";
+import { Database, type Sqlite } from "./database.js";
 import { InvalidInput, NotFound } from "./errors.js";
 import { now } from "./clock.js";
 import { newId, newSecret } from "./ids.js";
@@ -335,6 +336,30 @@ const decodeCreate = decodeWith(CreateChannelInput);
 const decodeUpdate = decodeWith(UpdateChannelInput);
 
 /** The service over the app's Database. */
+const SETTINGS_ACTION = {
+  chat: "channel.chat_settings_changed",
+  email: "channel.email_settings_changed",
+  messenger: "channel.messenger_settings_changed",
+  form: "channel.form_settings_changed",
+} as const satisfies Record<ChannelKind, AuditAction>;
+
+/**
+ * The audit line of a channel's settings change, inside its write: which settings changed, by
+ * name only (their values can be passwords and tokens). Nothing when nothing changed.
+ */
+const auditConfigChange = (
+  sqlite: Sqlite,
+  audit: AuditActor,
+  channel: { readonly id: string; readonly kind: ChannelKind; readonly name: string },
+  before: Record<string, unknown>,
+  after: Record<string, unknown>,
+) => {
+  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+  const changed = keys.filter((key) => JSON.stringify(before[key]) !== JSON.stringify(after[key])).sort();
+  if (changed.length === 0) return;
+  recordAudit(sqlite, now(), audit, { action: SETTINGS_ACTION[channel.kind], target: { type: "channel", id: channel.id, label: channel.name }, data: { changed } });
+};
+
 export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
   Channels,
   Effect.gen(function* () {
@@ -378,6 +403,8 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
         branding: cleanBranding(decoded.right.branding),
         followUpMinutes: decoded.right.followUpMinutes,
       };
+      const channel = yield* loadChatRow(id);
+      const audit = yield* auditActor;
       const secret = yield* Effect.orDie(
         db.writeEffect((sqlite) => {
           // Read and write in one transaction, so a concurrent change to other keys is not lost.
@@ -387,6 +414,7 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
           if (!row) return undefined;
           const merged = mergeChatConfig(row.config, config);
           sqlite.prepare("UPDATE channels SET config = ? WHERE id = ?").run(merged, id);
+          auditConfigChange(sqlite, audit, channel, parseJsonObject(row.config), parseJsonObject(merged));
           return { secret: row.identity_secret, config: readChatConfig(merged) };
         }),
       );
@@ -396,10 +424,15 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
     });
 
     const rotateIdentitySecret: ChannelsShape["rotateIdentitySecret"] = Effect.fn("Channels.rotateIdentitySecret")(function* (id) {
-      yield* loadChatRow(id);
+      const channel = yield* loadChatRow(id);
       const secret = newSecret();
+      const audit = yield* auditActor;
       const changed = yield* Effect.orDie(
-        db.writeEffect((sqlite) => sqlite.prepare("UPDATE channels SET identity_secret = ? WHERE id = ? AND kind = 'chat'").run(secret, id).changes),
+        db.writeEffect((sqlite) => {
+          const changes = sqlite.prepare("UPDATE channels SET identity_secret = ? WHERE id = ? AND kind = 'chat'").run(secret, id).changes;
+          if (changes > 0) recordAudit(sqlite, now(), audit, { action: "channel.identity_secret_rotated", target: { type: "channel", id, label: channel.name } });
+          return changes;
+        }),
       );
       if (changed === 0) return yield* Effect.fail(new NotFound({ entity: "chat channel", id }));
       notify(id);
@@ -423,6 +456,7 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
       if (!inboxExists(inboxId)) return yield* Effect.fail(unknownInbox);
       const id = newId("chan");
       const config = kind === "chat" ? JSON.stringify({ allowedOrigins: [], branding: {} }) : "{}";
+      const audit = yield* auditActor;
       const created = yield* Effect.orDie(
         db.writeEffect((sqlite) => {
           // Checked again in the transaction: the inbox could have gone since the read above.
@@ -430,6 +464,7 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
           sqlite
             .prepare("INSERT INTO channels (id, inbox_id, kind, name, config, identity_secret, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)")
             .run(id, inboxId, kind, name, config, kind === "chat" ? newSecret() : null, now());
+          recordAudit(sqlite, now(), audit, { action: "channel.created", target: { type: "channel", id, label: name }, data: { kind, inboxId } });
           return true;
         }),
       );
@@ -444,8 +479,20 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
       if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
       const { name, inboxId } = decoded.right;
       if (!inboxExists(inboxId)) return yield* Effect.fail(unknownInbox);
+      const audit = yield* auditActor;
       const changed = yield* Effect.orDie(
-        db.writeEffect((sqlite) => sqlite.prepare("UPDATE channels SET name = ?, inbox_id = ? WHERE id = ?").run(name, inboxId, id).changes),
+        db.writeEffect((sqlite) => {
+          const before = sqlite.prepare("SELECT name, inbox_id FROM channels WHERE id = ?").get(id) as { name: string; inbox_id: string } | undefined;
+          const changes = sqlite.prepare("UPDATE channels SET name = ?, inbox_id = ? WHERE id = ?").run(name, inboxId, id).changes;
+          if (before !== undefined && (before.name !== name || before.inbox_id !== inboxId)) {
+            recordAudit(sqlite, now(), audit, {
+              action: "channel.updated",
+              target: { type: "channel", id, label: name },
+              data: { ...(before.name !== name ? { renamedFrom: before.name } : {}), ...(before.inbox_id !== inboxId ? { inboxFrom: before.inbox_id, inboxTo: inboxId } : {}) },
+            });
+          }
+          return changes;
+        }),
       );
       if (changed === 0) return yield* Effect.fail(new NotFound({ entity: "channel", id }));
       notify(id);
@@ -463,14 +510,19 @@ export const layer: Layer.Layer<Channels, never, Database> = Layer.effect(
       change: (stored: Record<string, unknown>) => Either.Either<Record<string, unknown>, E>,
     ) =>
       Effect.gen(function* () {
-        yield* loadKindRow(id, kind);
+        const channel = yield* loadKindRow(id, kind);
+        const audit = yield* auditActor;
         const result = yield* Effect.orDie(
           db.writeEffect((sqlite) => {
             // Read and write in one transaction, so a concurrent change to other keys is not lost.
             const row = sqlite.prepare("SELECT config FROM channels WHERE id = ? AND kind = ?").get(id, kind) as { config: string } | undefined;
             if (!row) return undefined;
-            const next = change(parseJsonObject(row.config));
-            if (Either.isRight(next)) sqlite.prepare("UPDATE channels SET config = ? WHERE id = ?").run(JSON.stringify(next.right), id);
+            const before = parseJsonObject(row.config);
+            const next = change(before);
+            if (Either.isRight(next)) {
+              sqlite.prepare("UPDATE channels SET config = ? WHERE id = ?").run(JSON.stringify(next.right), id);
+              auditConfigChange(sqlite, audit, channel, before, next.right);
+            }
             return next;
           }),
         );

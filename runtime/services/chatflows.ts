@@ -13,6 +13,7 @@ import type { FlowDocument } from "../../flows/flow-document.js";
 import type { ChatflowKind, FlowSpec, SpecNode } from "../../flows/flow-spec.js";
 import * as wallClock from "./clock.js";
 import { knownContactProperties } from "./contacts.js";
+import { auditActor, recordAudit } from "./audit-log.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -455,6 +456,9 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       const now = wallClock.now();
       const summary = JSON.stringify({ name: spec.name, kind: spec.kind, nodes: spec.nodes.length });
       const priority = spec.settings.priority;
+      const audit = yield* auditActor;
+      const published = (s: Sqlite, version: number, versionId: string, unchanged: boolean) =>
+        recordAudit(s, now, audit, { action: "flow.published", target: { type: "flow", id, label: spec.name }, data: { version, versionId, contentHash, unchanged } });
       return yield* write((s) => {
         // The revision check repeats inside the write: a save may have committed since it was read.
         const revision = (s.prepare("SELECT draft_revision AS r FROM chatflows WHERE id = ?").get(id) as { r: number }).r;
@@ -465,6 +469,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
         if (latest && latest.content_hash === contentHash) {
           // Publishing an unchanged draft adds no version: the live one already is this spec.
           s.prepare("UPDATE chatflows SET published_version_id = ?, priority = ?, updated_at = ? WHERE id = ?").run(latest.id, priority, now, id);
+          published(s, latest.version, latest.id, true);
           return { versionId: latest.id, version: latest.version, contentHash, unchanged: true };
         }
         const versionId = newId("ver");
@@ -474,6 +479,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(versionId, id, version, specText, contentHash, summary, userId ?? null, now);
         s.prepare("UPDATE chatflows SET published_version_id = ?, priority = ?, updated_at = ? WHERE id = ?").run(versionId, priority, now, id);
+        published(s, version, versionId, false);
         return { versionId, version, contentHash, unchanged: false };
       });
     });
@@ -489,14 +495,14 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
       const now = wallClock.now();
       const priority = priorityOf(decoded.right.settings, 100);
-      yield* write((s) =>
-        s
-          .prepare(
-            `INSERT INTO chatflows (id, name, kind, channel_id, enabled, priority, draft, draft_revision, created_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?)`,
-          )
-          .run(id, input.name, input.kind, input.channelId ?? null, priority, JSON.stringify(document), input.createdBy ?? null, now, now),
-      );
+      const audit = yield* auditActor;
+      yield* write((s) => {
+        s.prepare(
+          `INSERT INTO chatflows (id, name, kind, channel_id, enabled, priority, draft, draft_revision, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?)`,
+        ).run(id, input.name, input.kind, input.channelId ?? null, priority, JSON.stringify(document), input.createdBy ?? null, now, now);
+        recordAudit(s, now, audit, { action: "flow.created", target: { type: "flow", id, label: input.name }, data: { kind: input.kind } });
+      });
       return toRow(readRow(id)!);
     }),
 
@@ -621,28 +627,40 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
     }),
 
     setEnabled: Effect.fn("Chatflows.setEnabled")(function* (id: string, enabled: boolean) {
-      yield* mustRow(id);
-      yield* write((s) =>
-        s.prepare("UPDATE chatflows SET enabled = ?, updated_at = ? WHERE id = ?").run(enabled ? 1 : 0, wallClock.now(), id),
-      );
+      const row = yield* mustRow(id);
+      const audit = yield* auditActor;
+      yield* write((s) => {
+        const now = wallClock.now();
+        const changed = s.prepare("UPDATE chatflows SET enabled = ?, updated_at = ? WHERE id = ? AND enabled <> ?").run(enabled ? 1 : 0, now, id, enabled ? 1 : 0).changes;
+        if (changed > 0) recordAudit(s, now, audit, { action: enabled ? "flow.enabled" : "flow.disabled", target: { type: "flow", id, label: row.name } });
+      });
       return toRow(readRow(id)!);
     }),
 
     setChannel: Effect.fn("Chatflows.setChannel")(function* (id: string, channelId: string | null) {
-      yield* mustRow(id);
+      const row = yield* mustRow(id);
       if (channelId !== null && !channelExists(channelId)) {
         return yield* Effect.fail(new NotFound({ entity: "channel", id: channelId }));
       }
-      yield* write((s) => s.prepare("UPDATE chatflows SET channel_id = ?, updated_at = ? WHERE id = ?").run(channelId, wallClock.now(), id));
+      const audit = yield* auditActor;
+      yield* write((s) => {
+        const now = wallClock.now();
+        s.prepare("UPDATE chatflows SET channel_id = ?, updated_at = ? WHERE id = ?").run(channelId, now, id);
+        if (row.channel_id !== channelId) {
+          recordAudit(s, now, audit, { action: "flow.channel_changed", target: { type: "flow", id, label: row.name }, data: { from: row.channel_id, to: channelId } });
+        }
+      });
       return toRow(readRow(id)!);
     }),
 
     archive: Effect.fn("Chatflows.archive")(function* (id: string) {
-      yield* mustRow(id);
+      const row = yield* mustRow(id);
       const now = wallClock.now();
-      yield* write((s) =>
-        s.prepare("UPDATE chatflows SET archived_at = COALESCE(archived_at, ?), enabled = 0, updated_at = ? WHERE id = ?").run(now, now, id),
-      );
+      const audit = yield* auditActor;
+      yield* write((s) => {
+        s.prepare("UPDATE chatflows SET archived_at = COALESCE(archived_at, ?), enabled = 0, updated_at = ? WHERE id = ?").run(now, now, id);
+        if (row.archived_at === null) recordAudit(s, now, audit, { action: "flow.archived", target: { type: "flow", id, label: row.name } });
+      });
       return toRow(readRow(id)!);
     }),
 
@@ -693,11 +711,12 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       if (Either.isLeft(checked)) return yield* Effect.fail(checked.left);
       const row = yield* mustRow(id);
       const draft = JSON.stringify(patchDraft(readDraft(row), { name: checked.right }));
-      yield* write((s) =>
-        s
-          .prepare("UPDATE chatflows SET name = ?, draft = ?, draft_revision = draft_revision + 1, updated_at = ? WHERE id = ?")
-          .run(checked.right, draft, wallClock.now(), id),
-      );
+      const audit = yield* auditActor;
+      yield* write((s) => {
+        const now = wallClock.now();
+        s.prepare("UPDATE chatflows SET name = ?, draft = ?, draft_revision = draft_revision + 1, updated_at = ? WHERE id = ?").run(checked.right, draft, now, id);
+        if (row.name !== checked.right) recordAudit(s, now, audit, { action: "flow.renamed", target: { type: "flow", id, label: checked.right }, data: { from: row.name } });
+      });
       return toRow(readRow(id)!);
     }),
 
@@ -709,20 +728,22 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       const documentId = copyId.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64);
       const draft = JSON.stringify(patchDraft(readDraft(row), { id: documentId, name: checked.right }));
       const now = wallClock.now();
-      yield* write((s) =>
-        s
-          .prepare(
-            `INSERT INTO chatflows (id, name, kind, channel_id, enabled, priority, draft, draft_revision, created_by, created_at, updated_at)
-             VALUES (?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?)`,
-          )
-          .run(copyId, checked.right, row.kind, row.channel_id, row.priority, draft, input?.createdBy ?? null, now, now),
-      );
+      const audit = yield* auditActor;
+      yield* write((s) => {
+        s.prepare(
+          `INSERT INTO chatflows (id, name, kind, channel_id, enabled, priority, draft, draft_revision, created_by, created_at, updated_at)
+           VALUES (?, ?, ?, ?, 0, ?, ?, 1, ?, ?, ?)`,
+        ).run(copyId, checked.right, row.kind, row.channel_id, row.priority, draft, input?.createdBy ?? null, now, now);
+        recordAudit(s, now, audit, { action: "flow.created", target: { type: "flow", id: copyId, label: checked.right }, data: { kind: row.kind, copyOf: id } });
+      });
       return toRow(readRow(copyId)!);
     }),
 
     remove: Effect.fn("Chatflows.remove")(function* (id: string) {
-      yield* mustRow(id);
+      const row = yield* mustRow(id);
       const now = wallClock.now();
+      const audit = yield* auditActor;
+      const target = { type: "flow", id, label: row.name };
       const outcome = yield* write((s): "deleted" | "archived" => {
         const visitors = s.prepare("SELECT 1 FROM conversations WHERE chatflow_id = ? AND is_preview = 0 LIMIT 1").get(id);
         if (visitors === undefined) {
@@ -735,6 +756,7 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
               s.prepare("DELETE FROM conversations WHERE chatflow_id = ? AND is_preview = 1").run(id);
               s.prepare("DELETE FROM chatflow_versions WHERE chatflow_id = ?").run(id);
               s.prepare("DELETE FROM chatflows WHERE id = ?").run(id);
+              recordAudit(s, now, audit, { action: "flow.deleted", target });
             })();
             return "deleted";
           } catch (error) {
@@ -743,6 +765,8 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
           }
         }
         s.prepare("UPDATE chatflows SET archived_at = COALESCE(archived_at, ?), enabled = 0, updated_at = ? WHERE id = ?").run(now, now, id);
+        // Asked to delete, kept archived (conversations point at it): the line says both.
+        recordAudit(s, now, audit, { action: "flow.deleted", target, data: { kept: "archived", reason: "conversations started on it" } });
         return "archived";
       });
       if (outcome === "deleted") {

@@ -43,6 +43,7 @@ import {
   phoneIn,
   PropertyValue,
 } from "./contacts.js";
+import { auditActorAs, recordAudit } from "./audit-log.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound, PayloadTooLarge } from "./errors.js";
 import { newId } from "./ids.js";
@@ -592,6 +593,7 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
     const kept = fresh ?? stopped?.kept;
     if (!kept) return yield* Effect.fail(gone(posted.id));
     const resumed = stopped?.progress;
+    const audit = yield* auditActorAs(actor.id);
     const options = resumed === undefined ? posted : { ...posted, mapping: resumed.mapping, defaultCountry: resumed.defaultCountry ?? undefined, onDuplicate: resumed.onDuplicate };
     const properties = knownContactProperties(prepare);
     const mappingIssues = checkMapping(options.mapping, kept.headers, properties);
@@ -749,8 +751,20 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
           }
         }
         const done = from + chunk.length;
-        if (done >= valid.length) prepare("DELETE FROM settings WHERE key = ?").run(progressKey(importId));
-        else {
+        if (done >= valid.length) {
+          prepare("DELETE FROM settings WHERE key = ?").run(progressKey(importId));
+          recordAudit({ prepare }, at, audit, {
+            action: "contacts.imported",
+            target: { type: "import", id: importId, label: kept.fileName },
+            data: {
+              created: totals.created + created,
+              updated: totals.updated + updated,
+              skipped: totals.skipped + skipped,
+              refused: totals.refusedRows.size + refusedRows.size,
+              ...(listId !== null ? { listId } : {}),
+            },
+          });
+        } else {
           const progress: ImportProgress = {
             userId: actor.id,
             mapping,
@@ -851,6 +865,12 @@ export const makeContactCsv = (deps: { readonly db: DatabaseShape; readonly dir:
 
   const exportPage: ContactCsvShape["exportPage"] = Effect.fn("ContactCsv.exportPage")(function* (actor, input, after, limit = 500) {
     const { where, args } = yield* filtered(actor, input);
+    if (after === null) {
+      // The export's first page is the export: one line, naming the filters used (not their values, which can be a person's name).
+      const audit = yield* auditActorAs(actor.id);
+      const filters = typeof input === "object" && input !== null ? Object.keys(input).filter((key) => (input as Record<string, unknown>)[key] !== "") : [];
+      yield* Effect.orDie(db.writeEffect((sqlite) => recordAudit(sqlite, wallClock.now(), audit, { action: "contacts.exported", data: { filters } })));
+    }
     if (after !== null) {
       const cursor = decodeCursor(after);
       if (!cursor || typeof cursor.key !== "number") return yield* Effect.fail(invalid("after", "this cursor is not one the export gave out"));

@@ -19,6 +19,7 @@
 import { Context, Effect, Layer, Schema as S } from "effect";
 import * as wallClock from "./clock.js";
 import { cannotOwn, EMAIL_PATTERN, MAX_PROPERTIES, parseProperties, readContact, type Contact } from "./contacts.js";
+import { auditActorAs, recordAudit } from "./audit-log.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { decodeInput, invalid, worksInInboxes, type Actor, type Prepare } from "./inbox-access.js";
@@ -255,8 +256,9 @@ export const makeContactMerge = (deps: { readonly db: DatabaseShape; readonly li
   const merge: ContactMergeShape["merge"] = Effect.fn("ContactMerge.merge")(function* (actor, keptId, input) {
     yield* mayWork(actor);
     const otherId = (yield* decodeInput(MergeInput, input)).otherId.trim();
+    const audit = yield* auditActorAs(actor.id);
     const done = yield* db
-      .writeEffect(() => {
+      .writeEffect((sqlite) => {
         // Read again inside the write: either contact may have been merged or erased meanwhile.
         const found = pair(keptId, otherId);
         if (found instanceof NotFound || found instanceof InvalidInput) throw found;
@@ -305,6 +307,11 @@ export const makeContactMerge = (deps: { readonly db: DatabaseShape; readonly li
           fields: made.taken.map((t) => t.field),
         });
         if (ownerId !== (kept.owner?.id ?? null)) log("contact_owner_changed", { contactId: kept.id, from: null, to: ownerId, via: "merge" });
+        recordAudit(sqlite, now, audit, {
+          action: "contacts.merged",
+          target: { type: "contact", id: kept.id },
+          data: { contactId: kept.id, mergedId: other.id, conversations: made.conversations, tickets: made.tickets },
+        });
         return { plan: { ...made, ownerTaken: ownerId !== (kept.owner?.id ?? null) ? made.ownerTaken : null, kept: readContact(prepare, kept.id)! }, moved };
       })
       .pipe(

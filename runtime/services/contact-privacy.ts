@@ -30,6 +30,7 @@ import { Context, Effect, Layer, Schema as S } from "effect";
 import * as wallClock from "./clock.js";
 import { announceContactChange, deleteContactInWrite } from "./contact-merge.js";
 import { readContact, type Contact } from "./contacts.js";
+import { auditActorAs, recordAudit } from "./audit-log.js";
 import { Database, erasing, type DatabaseShape } from "./database.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { decodeInput, invalid, type Actor, type Prepare } from "./inbox-access.js";
@@ -275,10 +276,13 @@ export const makeContactPrivacy = (deps: { readonly db: DatabaseShape; readonly 
        WHERE ${TICKETS} ORDER BY created_at, id`,
     ).all({ c: contactId }) as Array<{ id: string; subject: string; description: string; status: string; priority: string; created_at: number; updated_at: number }>;
     const now = wallClock.now();
+    const audit = yield* auditActorAs(actor.id);
     yield* Effect.orDie(
-      db.writeEffect(() =>
-        prepare("INSERT INTO events (type, at, user_id, data) VALUES ('contact_data_exported', ?, ?, ?)").run(now, actor.id, JSON.stringify({ contactId })),
-      ),
+      db.writeEffect((sqlite) => {
+        prepare("INSERT INTO events (type, at, user_id, data) VALUES ('contact_data_exported', ?, ?, ?)").run(now, actor.id, JSON.stringify({ contactId }));
+        // Ids only, never a name or an address: the line outlives an erasure of the person.
+        recordAudit(sqlite, now, audit, { action: "contact.data_exported", target: { type: "contact", id: contactId }, data: { contactId } });
+      }),
     );
     return {
       exportedAt: isoOf(now),
@@ -328,6 +332,7 @@ export const makeContactPrivacy = (deps: { readonly db: DatabaseShape; readonly 
   const erase: ContactPrivacyShape["erase"] = Effect.fn("ContactPrivacy.erase")(function* (actor, contactId, input) {
     yield* adminOnly(actor, "erase");
     const { confirm } = yield* decodeInput(EraseInput, input);
+    const audit = yield* auditActorAs(actor.id);
     const outcome = yield* db
       .writeEffect((sqlite) => {
         const contact = readContact(prepare, contactId);
@@ -387,7 +392,9 @@ export const makeContactPrivacy = (deps: { readonly db: DatabaseShape; readonly 
             tickets,
             visitors: scope.visitors.length,
           };
-          prepare("INSERT INTO events (type, at, user_id, data) VALUES ('contact_erased', ?, ?, ?)").run(wallClock.now(), actor.id, JSON.stringify(result));
+          const at = wallClock.now();
+          prepare("INSERT INTO events (type, at, user_id, data) VALUES ('contact_erased', ?, ?, ?)").run(at, actor.id, JSON.stringify(result));
+          recordAudit(sqlite, at, audit, { action: "contact.erased", target: { type: "contact", id: contactId }, data: { ...result } });
           return { result, conversations: scope.conversations };
         });
       })

@@ -25,6 +25,7 @@ import { createHmac, randomBytes } from "node:crypto";
 import { Context, Effect, Layer, Option, Schema as S } from "effect";
 import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
+import { auditActorAs, recordAudit, type AuditActor } from "./audit-log.js";
 import { AppConfig } from "./config.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, Forbidden, NotFound, type InvalidInput } from "./errors.js";
@@ -500,8 +501,9 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
     yield* adminOnly(actor);
     const subscription = yield* decode(input);
     const id = newId("whk");
+    const audit = yield* auditActorAs(actor.id);
     yield* Effect.orDie(
-      db.writeEffect(() => {
+      db.writeEffect((sqlite) => {
         const now = wallClock.now();
         const end = ends();
         if (subscription.enabled) catchUpCursorIfIdle(id, end);
@@ -521,16 +523,21 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
           actor.id,
           now,
         );
+        recordAudit(sqlite, now, audit, {
+          action: "webhook.created",
+          target: { type: "webhook", id, label: subscription.url },
+          data: { eventTypes: subscription.eventTypes, enabled: subscription.enabled },
+        });
       }),
     );
     return details(readRow(id)!);
   });
 
   /** Writes `enabled` (and the rest, when given); a subscription turned on starts hearing from now. */
-  const applyUpdate = (id: string, enabled: boolean, fields: Omit<WebhookSubscriptionInput, "enabled"> | null) =>
+  const applyUpdate = (id: string, enabled: boolean, fields: Omit<WebhookSubscriptionInput, "enabled"> | null, audit: AuditActor) =>
     Effect.orDie(
-      db.writeEffect(() => {
-        const before = prepare("SELECT enabled FROM webhook_subscriptions WHERE id = ?").get(id) as { enabled: number } | undefined;
+      db.writeEffect((sqlite) => {
+        const before = prepare("SELECT enabled, url FROM webhook_subscriptions WHERE id = ?").get(id) as { enabled: number; url: string } | undefined;
         if (before === undefined) return false;
         const now = wallClock.now();
         if (enabled && before.enabled === 0) {
@@ -553,6 +560,16 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
             id,
           );
         }
+        const target = { type: "webhook", id, label: fields?.url ?? before.url };
+        if (fields !== null) {
+          recordAudit(sqlite, now, audit, {
+            action: "webhook.updated",
+            target,
+            data: { eventTypes: fields.eventTypes, enabled, ...(fields.url !== before.url ? { urlFrom: before.url } : {}) },
+          });
+        } else if ((before.enabled === 1) !== enabled) {
+          recordAudit(sqlite, now, audit, { action: enabled ? "webhook.enabled" : "webhook.disabled", target });
+        }
         return true;
       }),
     );
@@ -561,21 +578,29 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
     yield* adminOnly(actor);
     yield* existing(id);
     const subscription = yield* decode(input);
-    if (!(yield* applyUpdate(id, subscription.enabled, subscription))) return yield* Effect.fail(new NotFound({ entity: "webhook", id }));
+    if (!(yield* applyUpdate(id, subscription.enabled, subscription, yield* auditActorAs(actor.id)))) return yield* Effect.fail(new NotFound({ entity: "webhook", id }));
     return details(readRow(id)!);
   });
 
   const setEnabled: OutgoingWebhooksShape["setEnabled"] = Effect.fn("OutgoingWebhooks.setEnabled")(function* (actor, id, enabled) {
     yield* adminOnly(actor);
-    if (!(yield* applyUpdate(id, enabled, null))) return yield* Effect.fail(new NotFound({ entity: "webhook", id }));
+    if (!(yield* applyUpdate(id, enabled, null, yield* auditActorAs(actor.id)))) return yield* Effect.fail(new NotFound({ entity: "webhook", id }));
     if (enabled) loop.wake();
     return details(readRow(id)!);
   });
 
   const rollSecret: OutgoingWebhooksShape["rollSecret"] = Effect.fn("OutgoingWebhooks.rollSecret")(function* (actor, id) {
     yield* adminOnly(actor);
+    const audit = yield* auditActorAs(actor.id);
     const changes = yield* Effect.orDie(
-      db.writeEffect(() => prepare("UPDATE webhook_subscriptions SET secret = ?, updated_at = ? WHERE id = ?").run(newWebhookSecret(), wallClock.now(), id).changes),
+      db.writeEffect((sqlite) => {
+        const now = wallClock.now();
+        const rolled = prepare("UPDATE webhook_subscriptions SET secret = ?, updated_at = ? WHERE id = ? RETURNING url").get(newWebhookSecret(), now, id) as
+          | { url: string }
+          | undefined;
+        if (rolled !== undefined) recordAudit(sqlite, now, audit, { action: "webhook.secret_rolled", target: { type: "webhook", id, label: rolled.url } });
+        return rolled === undefined ? 0 : 1;
+      }),
     );
     if (changes === 0) return yield* Effect.fail(new NotFound({ entity: "webhook", id }));
     return details(readRow(id)!);
@@ -583,7 +608,14 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
 
   const remove: OutgoingWebhooksShape["remove"] = Effect.fn("OutgoingWebhooks.remove")(function* (actor, id) {
     yield* adminOnly(actor);
-    const changes = yield* Effect.orDie(db.writeEffect(() => prepare("DELETE FROM webhook_subscriptions WHERE id = ?").run(id).changes));
+    const audit = yield* auditActorAs(actor.id);
+    const changes = yield* Effect.orDie(
+      db.writeEffect((sqlite) => {
+        const gone = prepare("DELETE FROM webhook_subscriptions WHERE id = ? RETURNING url").get(id) as { url: string } | undefined;
+        if (gone !== undefined) recordAudit(sqlite, wallClock.now(), audit, { action: "webhook.deleted", target: { type: "webhook", id, label: gone.url } });
+        return gone === undefined ? 0 : 1;
+      }),
+    );
     if (changes === 0) return yield* Effect.fail(new NotFound({ entity: "webhook", id }));
   });
 

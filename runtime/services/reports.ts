@@ -45,6 +45,7 @@ import {
 import { parseReportQuery, type ReportDay, type ReportFilters, type ReportQuery } from "../core/report-range.js";
 import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
 import { Chatflows, type ChatflowsShape } from "./chatflows.js";
+import { auditActor, recordAudit } from "./audit-log.js";
 import { Database, type DatabaseShape } from "./database.js";
 import {
   BUSINESS_HOURS_SETTING,
@@ -761,12 +762,14 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         return yield* Effect.fail(invalid("timezone", "expected an IANA time zone such as Europe/Berlin or UTC"));
       }
       const zone = timezone.trim();
+      const audit = yield* auditActor;
+      const now = yield* Clock.currentTimeMillis;
       yield* Effect.orDie(
-        db.writeEffect((s) =>
-          s
-            .prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .run(TIMEZONE_SETTING, zone),
-        ),
+        db.writeEffect((s) => {
+          const before = s.prepare("SELECT value FROM settings WHERE key = ?").pluck().get(TIMEZONE_SETTING) as string | undefined;
+          s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(TIMEZONE_SETTING, zone);
+          if (before !== zone) recordAudit(s, now, audit, { action: "settings.timezone_changed", data: { from: before ?? null, to: zone } });
+        }),
       );
       return zone;
     }),
@@ -1028,12 +1031,15 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         const path = (p: string) => (p === "" ? "hours" : p.startsWith("[") ? `hours${p}` : `hours.${p}`);
         return yield* Effect.fail(new InvalidInput({ issues: decoded.left.map((i) => ({ path: path(i.path), message: i.message })) }));
       }
+      const audit = yield* auditActor;
+      const now = yield* Clock.currentTimeMillis;
       yield* Effect.orDie(
-        db.writeEffect((s) =>
-          s
-            .prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value")
-            .run(BUSINESS_HOURS_SETTING, JSON.stringify(decoded.right)),
-        ),
+        db.writeEffect((s) => {
+          const value = JSON.stringify(decoded.right);
+          const before = s.prepare("SELECT value FROM settings WHERE key = ?").pluck().get(BUSINESS_HOURS_SETTING) as string | undefined;
+          s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(BUSINESS_HOURS_SETTING, value);
+          if (before !== value) recordAudit(s, now, audit, { action: "settings.business_hours_changed", data: { hours: decoded.right } });
+        }),
       );
       return readBusinessHours();
     }),

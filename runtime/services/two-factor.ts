@@ -24,6 +24,7 @@ import { createHash, randomInt } from "node:crypto";
 import * as OTPAuth from "otpauth";
 import { Accounts, decodeOrFail, REQUIRE_TWO_FACTOR_SETTING, type Session, type User } from "./accounts.js";
 import { AppConfig } from "./config.js";
+import { auditActorAs, recordAudit, type AuditAction, type AuditActor } from "./audit-log.js";
 import { Database, type Sqlite } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated } from "./errors.js";
 import { deriveKey, open, seal } from "./secret-box.js";
@@ -172,9 +173,26 @@ export class TwoFactor extends Context.Tag("TwoFactor")<TwoFactor, TwoFactorShap
 // ---------------------------------------------------------------------------------------------
 // Writes shared with the reset-2fa command
 
-/** An audit event outside any conversation: `actorId` did it (null: the server's command line). */
-const logEvent = (sqlite: Sqlite, type: string, at: number, actorId: string | null, data: Record<string, unknown>) =>
-  sqlite.prepare("INSERT INTO events (type, at, user_id, data) VALUES (?, ?, ?, ?)").run(type, at, actorId, JSON.stringify(data));
+/** The audit log's action for each of the events below. */
+const AUDIT_ACTION_OF = {
+  two_factor_enabled: "two_factor.enabled",
+  two_factor_disabled: "two_factor.disabled",
+  two_factor_reset: "two_factor.reset",
+  two_factor_recovery_code_used: "two_factor.recovery_code_used",
+  two_factor_recovery_codes_regenerated: "two_factor.recovery_codes_regenerated",
+  two_factor_requirement_changed: "two_factor.requirement_changed",
+} as const satisfies Record<string, AuditAction>;
+
+/**
+ * An event outside any conversation (`actor.userId` did it; null: the server's command line),
+ * and its line in the audit log, naming the user whose sign-in changed (`data.userId`).
+ */
+const logEvent = (sqlite: Sqlite, type: keyof typeof AUDIT_ACTION_OF, at: number, actor: AuditActor, data: Record<string, unknown>) => {
+  sqlite.prepare("INSERT INTO events (type, at, user_id, data) VALUES (?, ?, ?, ?)").run(type, at, actor.userId, JSON.stringify(data));
+  const userId = typeof data["userId"] === "string" ? data["userId"] : null;
+  const label = userId === null ? null : (sqlite.prepare("SELECT email FROM users WHERE id = ?").pluck().get(userId) as string | undefined) ?? null;
+  recordAudit(sqlite, at, actor, { action: AUDIT_ACTION_OF[type], ...(userId === null ? {} : { target: { type: "user", id: userId, label } }), data });
+};
 
 /**
  * Turns off `userId`'s two-factor sign-in (a setup in progress too) and logs `two_factor_reset`,
@@ -184,13 +202,13 @@ export const resetTwoFactorInWrite = (
   sqlite: Sqlite,
   userId: string,
   at: number,
-  by: { readonly actorId: string | null; readonly via: "admin" | "command line" },
+  by: { readonly actor: AuditActor; readonly via: "admin" | "command line" },
 ): boolean => {
   const row = sqlite.prepare("SELECT enabled_at FROM two_factor WHERE user_id = ?").get(userId) as { enabled_at: number | null } | undefined;
   sqlite.prepare("DELETE FROM two_factor WHERE user_id = ?").run(userId);
   sqlite.prepare("DELETE FROM two_factor_recovery_codes WHERE user_id = ?").run(userId);
   const wasEnabled = row !== undefined && row.enabled_at !== null;
-  logEvent(sqlite, "two_factor_reset", at, by.actorId, { userId, via: by.via, wasEnabled });
+  logEvent(sqlite, "two_factor_reset", at, by.actor, { userId, via: by.via, wasEnabled });
   return wasEnabled;
 };
 
@@ -245,13 +263,14 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
     const spendRecoveryCode = (userId: string, code: string) =>
       Effect.gen(function* () {
         const now = yield* Clock.currentTimeMillis;
+        const audit = yield* auditActorAs(userId);
         return yield* write((s) => {
           const spent = s
             .prepare("UPDATE two_factor_recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL")
             .run(now, userId, recoveryCodeHash(code)).changes;
           if (spent !== 1) return null;
           const left = s.prepare("SELECT COUNT(*) FROM two_factor_recovery_codes WHERE user_id = ? AND used_at IS NULL").pluck().get(userId) as number;
-          logEvent(s, "two_factor_recovery_code_used", now, userId, { userId, recoveryCodesLeft: left });
+          logEvent(s, "two_factor_recovery_code_used", now, audit, { userId, recoveryCodesLeft: left });
           return left;
         });
       });
@@ -323,6 +342,7 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
       const secret = row === undefined ? null : open(key, actor.id, row.secret);
       if (row === undefined || secret === null) return yield* new Conflict({ message: "Start setting up two-factor authentication again." });
       const now = yield* Clock.currentTimeMillis;
+      const audit = yield* auditActorAs(actor.id);
       const step = matchingStep(secret, code, now);
       if (step === null) {
         return yield* invalid("code", "this is not the current code: check that the app shows Parley and that your phone's clock is right");
@@ -335,7 +355,7 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
           .run(now, step, actor.id, row.secret).changes;
         if (changed !== 1) return false;
         storeRecoveryCodes(s, actor.id, recoveryCodes);
-        logEvent(s, "two_factor_enabled", now, actor.id, { userId: actor.id });
+        logEvent(s, "two_factor_enabled", now, audit, { userId: actor.id });
         return true;
       });
       if (!turnedOn) return yield* new Conflict({ message: "Two-factor authentication changed in another window: reload the page." });
@@ -359,10 +379,11 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
         return yield* invalid("code", "enter a code from your app, or your password");
       }
       const now = yield* Clock.currentTimeMillis;
+      const audit = yield* auditActorAs(actor.id);
       yield* write((s) => {
         s.prepare("DELETE FROM two_factor WHERE user_id = ?").run(actor.id);
         s.prepare("DELETE FROM two_factor_recovery_codes WHERE user_id = ?").run(actor.id);
-        logEvent(s, "two_factor_disabled", now, actor.id, { userId: actor.id });
+        logEvent(s, "two_factor_disabled", now, audit, { userId: actor.id });
       });
     });
 
@@ -372,9 +393,10 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
       yield* proveForActor(actor, acceptTotp(actor.id, row, code), "code", "this code is not right, or it was already used");
       const recoveryCodes = newRecoveryCodes();
       const now = yield* Clock.currentTimeMillis;
+      const audit = yield* auditActorAs(actor.id);
       yield* write((s) => {
         storeRecoveryCodes(s, actor.id, recoveryCodes);
-        logEvent(s, "two_factor_recovery_codes_regenerated", now, actor.id, { userId: actor.id });
+        logEvent(s, "two_factor_recovery_codes_regenerated", now, audit, { userId: actor.id });
       });
       return { recoveryCodes };
     });
@@ -390,7 +412,8 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
       if (actor.role !== "admin") return yield* new Forbidden({ message: "Only admins can reset someone's two-factor authentication." });
       yield* status(userId);
       const now = yield* Clock.currentTimeMillis;
-      const wasEnabled = yield* write((s) => resetTwoFactorInWrite(s, userId, now, { actorId: actor.id, via: "admin" }));
+      const audit = yield* auditActorAs(actor.id);
+      const wasEnabled = yield* write((s) => resetTwoFactorInWrite(s, userId, now, { actor: audit, via: "admin" }));
       return { wasEnabled };
     });
 
@@ -414,12 +437,13 @@ export const layer: Layer.Layer<TwoFactor, never, Database | AppConfig | Account
         });
       }
       const now = yield* Clock.currentTimeMillis;
+      const audit = yield* auditActorAs(actor.id);
       yield* write((s) => {
         s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(
           REQUIRE_TWO_FACTOR_SETTING,
           required ? "1" : "0",
         );
-        logEvent(s, "two_factor_requirement_changed", now, actor.id, { required });
+        logEvent(s, "two_factor_requirement_changed", now, audit, { required });
       });
       return required;
     });

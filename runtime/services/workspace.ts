@@ -32,6 +32,7 @@ import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
 import { OpeningHours } from "../../flows/flow-spec.js";
 import { ResponseTargets, storedResponseTargets } from "../core/response-targets.js";
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
+import { auditActor, recordAudit } from "./audit-log.js";
 import { Database, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import * as wallClock from "./clock.js";
@@ -264,6 +265,12 @@ const unique = <A>(values: ReadonlyArray<A>): A[] => [...new Set(values)];
 // Layer
 
 /** The Workspace service over the app's Database and Routing. */
+/** Who joined and who left, for a members change's audit line. */
+const memberChange = (before: ReadonlyArray<string>, after: ReadonlyArray<string>) => ({
+  added: after.filter((id) => !before.includes(id)),
+  removed: before.filter((id) => !after.includes(id)),
+});
+
 export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.effect(
   Workspace,
   Effect.gen(function* () {
@@ -372,13 +379,12 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
     const createInbox: WorkspaceShape["createInbox"] = Effect.fn("Workspace.createInbox")(function* (input) {
       const inbox = yield* decodeOrFail(NewInbox, input);
       const id = newId("inbox");
-      yield* writeUnique(
-        (s) =>
-          s
-            .prepare("INSERT INTO inboxes (id, name, fallback_email, created_at) VALUES (?, ?, ?, ?)")
-            .run(id, inbox.name, inbox.fallbackEmail || null, wallClock.now()),
-        `An inbox named ${inbox.name} already exists.`,
-      );
+      const actor = yield* auditActor;
+      yield* writeUnique((s) => {
+        const now = wallClock.now();
+        s.prepare("INSERT INTO inboxes (id, name, fallback_email, created_at) VALUES (?, ?, ?, ?)").run(id, inbox.name, inbox.fallbackEmail || null, now);
+        recordAudit(s, now, actor, { action: "inbox.created", target: { type: "inbox", id, label: inbox.name } });
+      }, `An inbox named ${inbox.name} already exists.`);
       return yield* Effect.orDie(readInbox(id));
     });
 
@@ -400,10 +406,16 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
         ]);
       }
       if (columns.length > 0) {
-        yield* writeUnique(
-          (s) => s.prepare(`UPDATE inboxes SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...columns.map(([, v]) => v), id),
-          `An inbox named ${update.name ?? before.name} already exists.`,
-        );
+        const actor = yield* auditActor;
+        yield* writeUnique((s) => {
+          s.prepare(`UPDATE inboxes SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...columns.map(([, v]) => v), id);
+          // What changed is named, not copied: filters and targets can be long.
+          recordAudit(s, wallClock.now(), actor, {
+            action: "inbox.updated",
+            target: { type: "inbox", id, label: update.name ?? before.name },
+            data: { changed: columns.map(([c]) => c), ...(update.name !== undefined && update.name !== before.name ? { renamedFrom: before.name } : {}) },
+          });
+        }, `An inbox named ${update.name ?? before.name} already exists.`);
       }
       // A new mode, team or cap can let queued conversations through (or end the queue, for manual).
       if (update.routing !== undefined) yield* routing.drainQueue(id);
@@ -413,11 +425,17 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
     const setInboxMembers: WorkspaceShape["setInboxMembers"] = Effect.fn("Workspace.setInboxMembers")(function* (inboxId, input) {
       const before = yield* readInbox(inboxId);
       const ids = yield* checkMembers(input, before.memberIds);
+      const actor = yield* auditActor;
       yield* Effect.orDie(
         db.writeEffect((s) => {
           s.prepare("DELETE FROM inbox_members WHERE inbox_id = ?").run(inboxId);
           const insert = s.prepare("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)");
           for (const id of ids) insert.run(inboxId, id);
+          recordAudit(s, wallClock.now(), actor, {
+            action: "inbox.members_changed",
+            target: { type: "inbox", id: inboxId, label: before.name },
+            data: memberChange(before.memberIds, ids),
+          });
         }),
       );
       const removed = before.memberIds.filter((id) => !ids.includes(id));
@@ -446,21 +464,25 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
     const createTeam: WorkspaceShape["createTeam"] = Effect.fn("Workspace.createTeam")(function* (input) {
       const team = yield* decodeOrFail(NewTeam, input);
       const id = newId("team");
-      yield* writeUnique(
-        (s) => s.prepare("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)").run(id, team.name, wallClock.now()),
-        `A team named ${team.name} already exists.`,
-      );
+      const actor = yield* auditActor;
+      yield* writeUnique((s) => {
+        const now = wallClock.now();
+        s.prepare("INSERT INTO teams (id, name, created_at) VALUES (?, ?, ?)").run(id, team.name, now);
+        recordAudit(s, now, actor, { action: "team.created", target: { type: "team", id, label: team.name } });
+      }, `A team named ${team.name} already exists.`);
       return yield* Effect.orDie(readTeam(id));
     });
 
     const setTeamMembers: WorkspaceShape["setTeamMembers"] = Effect.fn("Workspace.setTeamMembers")(function* (teamId, input) {
       const team = yield* readTeam(teamId);
       const ids = yield* checkMembers(input, team.memberIds);
+      const actor = yield* auditActor;
       yield* Effect.orDie(
         db.writeEffect((s) => {
           s.prepare("DELETE FROM team_members WHERE team_id = ?").run(teamId);
           const insert = s.prepare("INSERT INTO team_members (team_id, user_id) VALUES (?, ?)");
           for (const id of ids) insert.run(teamId, id);
+          recordAudit(s, wallClock.now(), actor, { action: "team.members_changed", target: { type: "team", id: teamId, label: team.name }, data: memberChange(team.memberIds, ids) });
         }),
       );
       yield* routing.drainQueue();
@@ -532,6 +554,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       const role = yield* decodeOrFail(Role, input, "role");
       const before = yield* readProfile(userId);
       if (before.role === role) return before;
+      const audit = yield* auditActor;
       yield* db
         .writeEffect((s) => {
           const admins = (s.prepare("SELECT COUNT(*) AS n FROM users WHERE role = 'admin' AND disabled_at IS NULL AND id <> ?").get(userId) as {
@@ -539,6 +562,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
           }).n;
           if (before.role === "admin" && admins === 0) throw new Conflict({ message: "The workspace needs at least one admin." });
           s.prepare("UPDATE users SET role = ? WHERE id = ?").run(role, userId);
+          recordAudit(s, wallClock.now(), audit, { action: "user.role_changed", target: { type: "user", id: userId, label: before.email }, data: { from: before.role, to: role } });
         })
         .pipe(
           Effect.catchTag("WriteFailed", (failed) => (failed.cause instanceof Conflict ? Effect.fail(failed.cause) : Effect.die(failed.cause))),
@@ -554,9 +578,16 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
 
     const setDisabled: WorkspaceShape["setDisabled"] = Effect.fn("Workspace.setDisabled")(function* (actor, userId, disabled) {
       const before = yield* readProfile(userId);
+      const audit = yield* auditActor;
+      const target = { type: "user", id: userId, label: before.email };
       if (!disabled) {
         if (before.disabledAt !== null) {
-          yield* Effect.orDie(db.writeEffect((s) => s.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(userId)));
+          yield* Effect.orDie(
+            db.writeEffect((s) => {
+              s.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(userId);
+              recordAudit(s, wallClock.now(), audit, { action: "user.enabled", target });
+            }),
+          );
           // Back at work: queued conversations of their inboxes may go to them now.
           for (const inboxId of yield* inboxesOfUser(userId)) yield* routing.drainQueue(inboxId);
         }
@@ -571,8 +602,9 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
             n: number;
           }).n;
           if (before.role === "admin" && otherAdmins === 0) throw new Conflict({ message: "The workspace needs at least one enabled admin." });
-          s.prepare("UPDATE users SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ?").run(now, userId);
+          const changed = s.prepare("UPDATE users SET disabled_at = COALESCE(disabled_at, ?) WHERE id = ? AND disabled_at IS NULL").run(now, userId).changes;
           const endedSessions = s.prepare("DELETE FROM sessions WHERE user_id = ?").run(userId).changes;
+          if (changed > 0) recordAudit(s, now, audit, { action: "user.disabled", target, data: { endedSessions } });
           // Disabled already, so the inbox's routing passes them over.
           const held = prepare("SELECT id FROM conversations WHERE assignee_id = ? AND status = 'open' ORDER BY id").all(userId) as Array<{
             id: string;

@@ -1181,6 +1181,59 @@ CREATE TABLE response_overdue (
 );
 `,
   },
+  {
+    version: 42,
+    name: "audit log",
+    // Who changed what in the workspace (runtime/services/audit-log.ts, decision 041): one row per
+    // change, written in the change's own write. No foreign keys: the log outlives what it names
+    // (a deleted flow, webhook or channel) and must never block or cascade a change; the target's
+    // label is kept as it was. `via`: app | api | command line | system. The admin-facing events
+    // the events log already held (two-factor sign-in, contacts' exports, erasures and merges)
+    // are copied in, so the log starts with its history.
+    sql: `
+CREATE TABLE audit_log (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  at INTEGER NOT NULL,
+  action TEXT NOT NULL,
+  actor_id TEXT,
+  via TEXT NOT NULL CHECK (via IN ('app', 'api', 'command line', 'system')),
+  ip TEXT,
+  token_id TEXT,
+  target_type TEXT,
+  target_id TEXT,
+  target_label TEXT,
+  data TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(data))
+);
+CREATE INDEX audit_log_actor ON audit_log (actor_id, id);
+CREATE INDEX audit_log_action ON audit_log (action, id);
+CREATE INDEX audit_log_at ON audit_log (at);
+INSERT INTO audit_log (at, action, actor_id, via, target_type, target_id, data)
+  SELECT at,
+         CASE type
+           WHEN 'two_factor_enabled' THEN 'two_factor.enabled'
+           WHEN 'two_factor_disabled' THEN 'two_factor.disabled'
+           WHEN 'two_factor_reset' THEN 'two_factor.reset'
+           WHEN 'two_factor_recovery_code_used' THEN 'two_factor.recovery_code_used'
+           WHEN 'two_factor_recovery_codes_regenerated' THEN 'two_factor.recovery_codes_regenerated'
+           WHEN 'two_factor_requirement_changed' THEN 'two_factor.requirement_changed'
+           WHEN 'contact_erased' THEN 'contact.erased'
+           WHEN 'contact_data_exported' THEN 'contact.data_exported'
+           WHEN 'contacts_merged' THEN 'contacts.merged'
+         END,
+         user_id,
+         CASE WHEN user_id IS NULL THEN 'command line' ELSE 'app' END,
+         CASE WHEN type LIKE 'two_factor_%' AND json_extract(data, '$.userId') IS NOT NULL THEN 'user'
+              WHEN type LIKE 'contact%' AND json_extract(data, '$.contactId') IS NOT NULL THEN 'contact' END,
+         CASE WHEN type LIKE 'two_factor_%' THEN json_extract(data, '$.userId')
+              WHEN type LIKE 'contact%' THEN json_extract(data, '$.contactId') END,
+         CASE WHEN json_valid(data) THEN data ELSE '{}' END
+    FROM events
+   WHERE type IN ('two_factor_enabled', 'two_factor_disabled', 'two_factor_reset', 'two_factor_recovery_code_used',
+                  'two_factor_recovery_codes_regenerated', 'two_factor_requirement_changed',
+                  'contact_erased', 'contact_data_exported', 'contacts_merged')
+   ORDER BY id;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
