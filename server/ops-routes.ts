@@ -212,28 +212,24 @@ const makeMetrics = (db: DatabaseShape, config: AppConfigShape) => {
     return (dueScraped = { scan, overdue, soon });
   };
   const capped = `Counted by the Overdue view's scan, which checks at most ${DUE_SCAN_LIMIT} waits (those longest past their wall-time due) across all inboxes: past that the figures are partial, like the view's "${DUE_SCAN_LIMIT}+" (see parley_response_due_scan_capped).`;
-  new Gauge({
-    name: "parley_conversations_overdue",
-    help: `Waiting conversations (open or pending, not snoozed) past their inbox's response target, per inbox. ${capped}`,
-    labelNames: ["inbox_id", "inbox"] as const,
-    registers: [register],
-    collect() {
-      this.reset();
-      const { overdue } = due();
-      for (const row of backlog()) this.set({ inbox_id: row.id, inbox: row.name }, overdue.get(row.id) ?? 0);
-    },
-  });
-  new Gauge({
-    name: "parley_conversations_due_soon",
-    help: `Waiting conversations (open or pending, not snoozed) with less than a fifth of their inbox's response target left, per inbox. ${capped}`,
-    labelNames: ["inbox_id", "inbox"] as const,
-    registers: [register],
-    collect() {
-      this.reset();
-      const { soon } = due();
-      for (const row of backlog()) this.set({ inbox_id: row.id, inbox: row.name }, soon.get(row.id) ?? 0);
-    },
-  });
+  const dueGauge = (name: string, help: string, counts: () => ReadonlyMap<string, number>) =>
+    new Gauge({
+      name,
+      help: `${help}, per inbox. ${capped}`,
+      labelNames: ["inbox_id", "inbox"] as const,
+      registers: [register],
+      collect() {
+        this.reset();
+        const byInbox = counts();
+        for (const row of backlog()) this.set({ inbox_id: row.id, inbox: row.name }, byInbox.get(row.id) ?? 0);
+      },
+    });
+  dueGauge("parley_conversations_overdue", "Waiting conversations (open or pending, not snoozed) past their inbox's response target", () => due().overdue);
+  dueGauge(
+    "parley_conversations_due_soon",
+    "Waiting conversations (open or pending, not snoozed) with less than a fifth of their inbox's response target left",
+    () => due().soon,
+  );
   new Gauge({
     name: "parley_response_due_scan_capped",
     help: `1 when this scrape's overdue / due-soon scan stopped at its cap of ${DUE_SCAN_LIMIT} waits (the two gauges are then lower than the truth), else 0.`,
