@@ -10,8 +10,9 @@
  *   queue), the files' sizes, messages and events stored, and the inbox's backlog (waiting and
  *   queued conversations per inbox, the longest wait, the waits overdue and due soon under the
  *   inboxes' response targets — the Overdue view's bounded scan, capped like it — pending
- *   email/Messenger sends and webhook deliveries, available agents). Read with `Authorization: Bearer $METRICS_TOKEN`; with no
- *   token configured, only a request made straight to the process from the same machine.
+ *   email/Messenger sends and webhook deliveries, available agents). Read with
+ *   `Authorization: Bearer $METRICS_TOKEN`; with no token configured, only a request made
+ *   straight to the process from the same machine.
  *
  * Everything that costs a query is read when scraped, never on a visitor's turn; a request pays
  * one histogram observation.
