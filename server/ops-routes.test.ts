@@ -7,6 +7,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Database } from "../runtime/services/database.js";
+import { DUE_SCAN_LIMIT } from "../runtime/services/response-due-scan.js";
 import { startTestApp, type TestApp } from "../tests/support/test-app.js";
 import { createOpsRoutes, isDirectLocalRequest, tokenMatches, type OpsRoutes } from "./ops-routes.js";
 
@@ -168,6 +169,49 @@ describe("without a metrics token", () => {
     const text = await (await fetch(`${s.base}/metrics`)).text();
     expect(sample(text, `parley_conversations_waiting{inbox_id="${inbox.id}",inbox="${inbox.name}"}`)).toBe(1);
     expect(sample(text, `parley_conversations_longest_wait_seconds{inbox_id="${inbox.id}",inbox="${inbox.name}"}`)).toBeGreaterThanOrEqual(90);
+  });
+
+  it("counts the waits overdue and due soon per inbox with the Overdue view's scan, and says when it hit its cap", async () => {
+    const sqlite = s.app.sqlite;
+    const now = Date.now();
+    const MIN = 60_000;
+    sqlite.prepare("INSERT INTO inboxes (id, name, created_at, response_targets) VALUES ('inbox_ops_due', 'Due desk', ?, ?)").run(
+      now,
+      JSON.stringify({ firstResponseMinutes: 60, nextReplyMinutes: null, businessHours: false }),
+    );
+    sqlite.prepare("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_ops_due', 'inbox_ops_due', 'chat', 'Due chat', ?)").run(now);
+    const insert = sqlite.prepare(
+      `INSERT INTO conversations (id, channel_id, inbox_id, status, waiting_since, snoozed_until, created_at, updated_at, last_activity_at)
+       VALUES (?, 'chan_ops_due', 'inbox_ops_due', ?, ?, ?, ?, ?, ?)`,
+    );
+    const wait = (id: string, since: number, status = "open", snoozedUntil: number | null = null) => insert.run(id, status, since, snoozedUntil, since, since, since);
+    wait("conv_ops_late", now - 2 * 60 * MIN); // due an hour ago
+    wait("conv_ops_late_pending", now - 3 * 60 * MIN, "pending"); // pending still owes its answer
+    wait("conv_ops_soon", now - 55 * MIN); // 5 minutes left: under a fifth of the hour
+    wait("conv_ops_fresh", now - 10 * MIN);
+    wait("conv_ops_snoozed", now - 5 * 60 * MIN, "open", now + 60 * MIN); // set aside: in neither view
+    const due = `{inbox_id="inbox_ops_due",inbox="Due desk"}`;
+    let text = await (await fetch(`${s.base}/metrics`)).text();
+    expect(text).toMatch(/# HELP parley_conversations_overdue .*at most 1000 waits/);
+    expect(sample(text, `parley_conversations_overdue${due}`)).toBe(2);
+    expect(sample(text, `parley_conversations_due_soon${due}`)).toBe(1);
+    expect(sample(text, "parley_response_due_scan_capped")).toBe(0);
+    // An inbox without targets has none, and is still listed.
+    const other = sqlite.prepare("SELECT id, name FROM inboxes WHERE id <> 'inbox_ops_due' LIMIT 1").get() as { id: string; name: string };
+    expect(sample(text, `parley_conversations_overdue{inbox_id="${other.id}",inbox="${other.name}"}`)).toBe(0);
+
+    // Past the view's cap the scan stops at 1,000 (the longest overdue first) and says so.
+    sqlite.transaction(() => {
+      for (let i = 0; i < DUE_SCAN_LIMIT; i++) wait(`conv_ops_many_${i}`, now - 10 * 60 * MIN - i * MIN);
+    })();
+    text = await (await fetch(`${s.base}/metrics`)).text();
+    expect(sample(text, `parley_conversations_overdue${due}`)).toBe(DUE_SCAN_LIMIT);
+    expect(sample(text, `parley_conversations_due_soon${due}`)).toBe(0);
+    expect(sample(text, "parley_response_due_scan_capped")).toBe(1);
+    sqlite.prepare("DELETE FROM conversations WHERE inbox_id = 'inbox_ops_due'").run();
+    text = await (await fetch(`${s.base}/metrics`)).text();
+    expect(sample(text, `parley_conversations_overdue${due}`)).toBe(0);
+    expect(sample(text, "parley_response_due_scan_capped")).toBe(0);
   });
 
   it("/metrics is refused to a request a proxy forwarded (it could come from anywhere)", async () => {

@@ -8,9 +8,11 @@
  * - `GET /metrics` — Prometheus text (prom-client): the process (CPU, memory, event-loop delay,
  *   GC), HTTP requests by handler, the writer (groups, their size and time, failures, the
  *   queue), the files' sizes, messages and events stored, and the inbox's backlog (waiting and
- *   queued conversations per inbox, the longest wait, pending email/Messenger sends and webhook
- *   deliveries, available agents). Read with `Authorization: Bearer $METRICS_TOKEN`; with no
- *   token configured, only a request made straight to the process from the same machine.
+ *   queued conversations per inbox, the longest wait, the waits overdue and due soon under the
+ *   inboxes' response targets — the Overdue view's bounded scan, capped like it — pending
+ *   email/Messenger sends and webhook deliveries, available agents). Read with
+ *   `Authorization: Bearer $METRICS_TOKEN`; with no token configured, only a request made
+ *   straight to the process from the same machine.
  *
  * Everything that costs a query is read when scraped, never on a visitor's turn; a request pays
  * one histogram observation.
@@ -20,9 +22,11 @@ import { statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
+import { readBusinessHours } from "../runtime/services/business-hours.js";
 import * as wallClock from "../runtime/services/clock.js";
 import type { AppConfigShape } from "../runtime/services/config.js";
 import { Database, type DatabaseShape } from "../runtime/services/database.js";
+import { DUE_SCAN_LIMIT, scanDue, type DueScan } from "../runtime/services/response-due-scan.js";
 import { migrations } from "../runtime/sql/migrations.js";
 import { bearerToken, sendJson, sendMethodNotAllowed, splitUrl } from "./http-util.js";
 
@@ -195,6 +199,46 @@ const makeMetrics = (db: DatabaseShape, config: AppConfigShape) => {
       for (const row of backlog()) this.set({ inbox_id: row.id, inbox: row.name }, row.queued);
     },
   });
+  // Overdue and due soon, per inbox: the Overdue view's one bounded scan (decision 039), once per scrape.
+  let dueScraped: { readonly scan: DueScan; readonly overdue: Map<string, number>; readonly soon: Map<string, number> } | null = null;
+  const due = () => {
+    if (dueScraped !== null) return dueScraped;
+    const scan = scanDue(prepare, { where: "1", args: {}, now: wallClock.now(), soon: true, hours: () => readBusinessHours(prepare) });
+    const overdue = new Map<string, number>();
+    const soon = new Map<string, number>();
+    for (const wait of scan.waits) {
+      const counts = wait.level === "overdue" ? overdue : soon;
+      counts.set(wait.inboxId, (counts.get(wait.inboxId) ?? 0) + 1);
+    }
+    return (dueScraped = { scan, overdue, soon });
+  };
+  const capped = `Counted by the Overdue view's scan, which checks at most ${DUE_SCAN_LIMIT} waits (those longest past their wall-time due) across all inboxes: past that the figures are partial, like the view's "${DUE_SCAN_LIMIT}+" (see parley_response_due_scan_capped).`;
+  const dueGauge = (name: string, help: string, counts: () => ReadonlyMap<string, number>) =>
+    new Gauge({
+      name,
+      help: `${help}, per inbox. ${capped}`,
+      labelNames: ["inbox_id", "inbox"] as const,
+      registers: [register],
+      collect() {
+        this.reset();
+        const byInbox = counts();
+        for (const row of backlog()) this.set({ inbox_id: row.id, inbox: row.name }, byInbox.get(row.id) ?? 0);
+      },
+    });
+  dueGauge("parley_conversations_overdue", "Waiting conversations (open or pending, not snoozed) past their inbox's response target", () => due().overdue);
+  dueGauge(
+    "parley_conversations_due_soon",
+    "Waiting conversations (open or pending, not snoozed) with less than a fifth of their inbox's response target left",
+    () => due().soon,
+  );
+  new Gauge({
+    name: "parley_response_due_scan_capped",
+    help: `1 when this scrape's overdue / due-soon scan stopped at its cap of ${DUE_SCAN_LIMIT} waits (the two gauges are then lower than the truth), else 0.`,
+    registers: [register],
+    collect() {
+      this.set(due().scan.truncated ? 1 : 0);
+    },
+  });
   new Gauge({
     name: "parley_outbox_pending",
     help: "Replies waiting to go out by email or Messenger (sending or retrying).",
@@ -235,6 +279,7 @@ const makeMetrics = (db: DatabaseShape, config: AppConfigShape) => {
     /** The exposition text, every figure read anew. */
     scrape: (): Promise<string> => {
       scraped = null;
+      dueScraped = null;
       return register.metrics();
     },
     requestEnded: (handler: HandlerName, status: number, seconds: number | null) => {

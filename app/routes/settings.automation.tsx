@@ -39,6 +39,7 @@ import {
   isTimeTrigger,
   MAX_RULE_ACTIONS,
   MAX_RULE_CONDITIONS,
+  MISSED_TARGETS,
   run,
   SavedReplies,
   TIME_TRIGGER_PHRASES,
@@ -70,6 +71,10 @@ const SNOOZES: ReadonlyArray<readonly [number, string]> = [
   [10080, "1 week"],
 ];
 const kindWords: Readonly<Record<string, string>> = { chat: "Chat", email: "Email", messenger: "Messenger", form: "Form" };
+const missedWords: Readonly<Record<(typeof MISSED_TARGETS)[number], string>> = {
+  first_response: "The first response target was missed",
+  next_reply: "The next reply target was missed",
+};
 /** Runs shown under each rule (the service keeps more). */
 const RUNS_SHOWN = 5;
 
@@ -127,6 +132,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         { value: "business-hours-closed", label: "Outside business hours" },
       ],
     },
+    { label: "Response target (“Response target missed” only)", choices: MISSED_TARGETS.map((t) => ({ value: `missed-target-is:${t}`, label: missedWords[t] })) },
   ];
   const actionGroups: ReadonlyArray<Group> = [
     { label: "Labels", choices: [...each(options.labels, "add-label", (n) => `Add label ${n}`), ...each(options.labels, "remove-label", (n) => `Remove label ${n}`)] },
@@ -432,8 +438,9 @@ export default function AutomationSettings() {
       <header className="page-header">
         <h1>Automation</h1>
         <p className="lead">
-          Rules that act on their own: when something happens to a conversation, or once it has been pending or its visitor has waited for a
-          time, if the conditions hold, then label, assign, set the status, snooze, comment or reply. Enabled rules run in this order, within about
+          Rules that act on their own: when something happens to a conversation (among them a waiting conversation missing its inbox’s
+          response target), or once it has been pending or its visitor has waited for a time, if the conditions hold, then label, assign,
+          set the status, snooze, comment or reply. Enabled rules run in this order, within about
           a second, as “Automation”; a time rule acts once per spell.
         </p>
       </header>

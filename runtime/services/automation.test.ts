@@ -34,6 +34,7 @@ import { conversationState, openKit, people, type Kit } from "./inbox-test-kit.j
 import { Inbox } from "./inbox.js";
 import { Labels, type LabelsShape } from "./labels.js";
 import { Routing } from "./routing.js";
+import { makeResponseOverdue } from "./response-overdue.js";
 import { makeSnoozes } from "./snoozes.js";
 import * as Workspace from "./workspace.js";
 
@@ -47,6 +48,7 @@ const facts: RuleFacts = {
   contactKnown: false,
   pageUrl: "https://shop.example/pricing?plan=pro",
   businessOpen: true,
+  missedTarget: null,
 };
 
 describe("conditions (pure)", () => {
@@ -75,6 +77,9 @@ describe("conditions (pure)", () => {
     expect(holds({ type: "page-url-contains", text: "/pricing" }, { ...facts, channelKind: "email" })).toBe(false);
     expect(holds({ type: "business-hours-open" })).toBe(true);
     expect(holds({ type: "business-hours-closed" }, { ...facts, businessOpen: false })).toBe(true);
+    expect(holds({ type: "missed-target-is", target: "first_response" })).toBe(false);
+    expect(holds({ type: "missed-target-is", target: "first_response" }, { ...facts, missedTarget: "first_response" })).toBe(true);
+    expect(holds({ type: "missed-target-is", target: "next_reply" }, { ...facts, missedTarget: "first_response" })).toBe(false);
   });
 
   it("needs every condition; none means always", () => {
@@ -93,6 +98,7 @@ describe("conditions (pure)", () => {
     expect(triggerOf("status_changed", { from: "closed", to: "open" })).toBe("conversation-reopened");
     expect(triggerOf("status_changed", { from: "open", to: "pending" })).toBeNull();
     expect(triggerOf("label_added", {})).toBeNull();
+    expect(triggerOf("response_overdue", { kind: "next_reply" })).toBe("response-overdue");
     expect(madeByAutomation(AUTOMATION_ACTOR.id, {})).toBe(true);
     expect(madeByAutomation(null, { by: AUTOMATION_ACTOR.id })).toBe(true);
     expect(madeByAutomation(people.alex.id, { by: people.alex.id })).toBe(false);
@@ -570,5 +576,94 @@ describe("time triggers", () => {
     // Deleting the rule deletes its runs.
     await kit.run(automation.remove(people.admin, rule.id));
     expect((sql("SELECT count(*) AS n FROM automation_runs WHERE rule_id = ?").get(rule.id) as { n: number }).n).toBe(0);
+  });
+});
+
+describe("response target missed (decision 042)", () => {
+  const MIN = 60_000;
+  const HOUR = 60 * MIN;
+  /** A waiting conversation in the Escalations inbox, begun as the engine would (so the report roll-ups know it). */
+  const waitingSince = (since: number) => {
+    const id = kit.conversation({ inboxId: "inbox_esc", channelId: "chan_esc", waitingSince: since, messages: [{ author: "visitor", text: "Anyone?" }] });
+    sql("INSERT INTO events (type, at, conversation_id, inbox_id, channel_id, is_preview) VALUES ('conversation_created', ?, ?, 'inbox_esc', 'chan_esc', 0)").run(since, id);
+    return id;
+  };
+  const reply = (id: string, text: string) =>
+    kit.run(Effect.flatMap(Inbox, (i) => i.reply({ conversationId: id, text, clientMessageId: `r-${id}-${text}` }, people.admin)));
+
+  beforeAll(() => {
+    const now = Date.now();
+    sql("INSERT INTO inboxes (id, name, created_at) VALUES ('inbox_esc', 'Escalations', ?)").run(now);
+    sql("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_esc', 'inbox_esc', 'chat', 'Escalations chat', ?)").run(now);
+    sql("UPDATE inboxes SET response_targets = ? WHERE id = 'inbox_esc'").run(JSON.stringify({ firstResponseMinutes: 60, nextReplyMinutes: 120, businessHours: false }));
+  });
+
+  it("refuses a missed-target condition on another trigger, and a target that is not one, at its path", async () => {
+    const before = ruleCount();
+    const failCreate = (input: unknown) => kit.fail(automation.create(people.admin, input)) as Promise<InvalidInput>;
+    const base = { name: "Escalate", trigger: "response-overdue", actions: [{ type: "add-label", labelId: vip }] };
+    expect(await failCreate({ ...base, trigger: "visitor-message", conditions: [{ type: "contact-known" }, { type: "missed-target-is", target: "next_reply" }] })).toMatchObject({
+      issues: [{ path: "conditions[1].type", message: "only the “Response target missed” trigger has a missed target" }],
+    });
+    expect(await failCreate({ ...base, conditions: [{ type: "missed-target-is", target: "resolution" }] })).toMatchObject({
+      issues: [{ path: "conditions[0].target", message: "pick a response target: first_response, next_reply" }],
+    });
+    expect(await failCreate({ ...base, trigger: "response-overdue", wait: { amount: 1, unit: "hours" }, conditions: [] })).toMatchObject({ issues: [{ path: "wait" }] });
+    expect(ruleCount()).toBe(before);
+  });
+
+  it("escalates an overdue wait once: not one answered in time, nor again on later passes", async () => {
+    await quiet();
+    const now = Date.now();
+    const escalate = await make({
+      name: "Escalate late waits",
+      trigger: "response-overdue",
+      conditions: [{ type: "inbox-is", inboxId: "inbox_esc" }],
+      actions: [
+        { type: "add-label", labelId: vip },
+        { type: "assign-team", teamId: "team_support" },
+        { type: "comment", text: "Missed its response target: @Alex Agent please take it" },
+      ],
+    });
+    const nextOnly = await make({
+      name: "Late follow-ups",
+      trigger: "response-overdue",
+      conditions: [{ type: "missed-target-is", target: "next_reply" }],
+      actions: [{ type: "add-label", labelId: billing }],
+    });
+    const late = waitingSince(now - 3 * HOUR); // first response due 2 h ago
+    const lateAgain = waitingSince(now - 5 * HOUR);
+    await reply(lateAgain, "Hello"); // answered: the report's first reply …
+    sql("UPDATE conversations SET waiting_since = ? WHERE id = ?").run(now - 3 * HOUR, lateAgain); // … and the visitor waits again: next reply due 1 h ago
+    const inTime = waitingSince(now - 20 * MIN); // due in 40 minutes
+    const answeredInTime = waitingSince(now - 30 * MIN);
+    await reply(answeredInTime, "On it");
+    const answeredMeanwhile = waitingSince(now - 2 * HOUR); // falls overdue, then is answered before the rules read the event
+
+    const overdue = makeResponseOverdue(kit.db, kit.live);
+    expect(await Effect.runPromise(overdue.runDue())).toBe(3);
+    await reply(answeredMeanwhile, "Sorry for the wait");
+    await pass();
+
+    expect(labelsOf(late)).toEqual([vip]);
+    expect(conversationState(kit, late).team_id).toBe("team_support");
+    expect(commentsOf(late)).toEqual(["Missed its response target: @Alex Agent please take it"]);
+    expect(labelsOf(lateAgain)).toEqual([billing, vip].sort());
+    for (const id of [inTime, answeredInTime, answeredMeanwhile]) {
+      expect(labelsOf(id)).toEqual([]);
+      expect(commentsOf(id)).toEqual([]);
+    }
+    const eventId = (id: string) => (sql("SELECT id FROM events WHERE conversation_id = ? AND type = 'response_overdue'").get(id) as { id: number }).id;
+    expect(await runsOf(escalate.id)).toEqual(
+      [lateAgain, late].map((id) => ({ conversationId: id, trigger: { kind: "event", eventId: eventId(id) }, outcome: "done", error: null })).sort((a, b) => b.trigger.eventId - a.trigger.eventId),
+    );
+    expect((await runsOf(nextOnly.id)).map((r) => r.conversationId)).toEqual([lateAgain]);
+
+    // Later passes of both: the wait was recorded once, so nothing runs again.
+    expect(await Effect.runPromise(overdue.runDue())).toBe(0);
+    expect(await pass()).toMatchObject({ fired: 0 });
+    expect(commentsOf(late)).toHaveLength(1);
+    expect(await runsOf(escalate.id)).toHaveLength(2);
+    await quiet();
   });
 });

@@ -3,7 +3,8 @@
  * (Settings → Automation) and applied by a background pass over the append-only `events` log.
  *
  * - A rule has a name, an enabled flag, a position (rules run in that order), one trigger
- *   (conversation created, handed off, visitor message, closed, reopened), conditions that must
+ *   (conversation created, handed off, visitor message, closed, reopened, response target
+ *   missed — the escalation pass's `response_overdue` event, decision 042), conditions that must
  *   all hold and an ordered list of actions. Conditions and actions are decoded by their
  *   Schemas on every write (InvalidInput at the field's path, nothing stored) and every read.
  * - The pass (like the outgoing webhooks' fan-out) reads the events after a cursor (migration
@@ -54,6 +55,7 @@ export const AUTOMATION_TRIGGERS = [
   "visitor-message",
   "conversation-closed",
   "conversation-reopened",
+  "response-overdue",
   "pending-for",
   "waiting-for",
 ] as const;
@@ -77,6 +79,7 @@ export const AUTOMATION_TRIGGER_LABELS: Readonly<Record<AutomationTrigger, strin
   "visitor-message": "The visitor (or email sender) writes",
   "conversation-closed": "A conversation is closed",
   "conversation-reopened": "A closed conversation is reopened",
+  "response-overdue": "Response target missed (a waiting conversation falls overdue)",
   "pending-for": `${TIME_TRIGGER_PHRASES["pending-for"]} … (the wait below)`,
   "waiting-for": `${TIME_TRIGGER_PHRASES["waiting-for"]} … (the wait below)`,
 };
@@ -133,6 +136,10 @@ const Words = S.Array(
 
 export const CHANNEL_KINDS = ["chat", "email", "messenger", "form"] as const;
 
+/** Which response target a `response-overdue` event says was missed (decision 039's `kind`). */
+export const MISSED_TARGETS = ["first_response", "next_reply"] as const;
+export type MissedTarget = (typeof MISSED_TARGETS)[number];
+
 /** One condition of a rule (outside input: tagged by `type`). */
 export const RuleCondition = S.Union(
   S.Struct({ type: S.Literal("inbox-is"), inboxId: Ref("an inbox") }),
@@ -154,6 +161,13 @@ export const RuleCondition = S.Union(
   }),
   S.Struct({ type: S.Literal("business-hours-open") }),
   S.Struct({ type: S.Literal("business-hours-closed") }),
+  /** Only on the "Response target missed" trigger: which target the wait missed. */
+  S.Struct({
+    type: S.Literal("missed-target-is"),
+    target: S.Literal(...MISSED_TARGETS).annotations({
+      message: () => ({ message: `pick a response target: ${MISSED_TARGETS.join(", ")}`, override: true }),
+    }),
+  }),
 );
 export type RuleCondition = typeof RuleCondition.Type;
 
@@ -286,6 +300,8 @@ export interface RuleFacts {
   readonly pageUrl: string | null;
   /** Whether the workspace is open now (true when it has no business hours). */
   readonly businessOpen: boolean;
+  /** The target a `response-overdue` event says was missed (null for every other trigger). */
+  readonly missedTarget: MissedTarget | null;
 }
 
 /** True when `text` contains any of `words`, whatever their case in any script. Pure. */
@@ -324,6 +340,8 @@ export const conditionHolds = (condition: RuleCondition, facts: RuleFacts): bool
       return facts.businessOpen;
     case "business-hours-closed":
       return !facts.businessOpen;
+    case "missed-target-is":
+      return facts.missedTarget === condition.target;
   }
 };
 
@@ -342,6 +360,8 @@ export const triggerOf = (type: string, data: Record<string, unknown>): Automati
       return data.author === "visitor" && data.internal !== true ? "visitor-message" : null;
     case "status_changed":
       return data.to === "closed" ? "conversation-closed" : data.from === "closed" ? "conversation-reopened" : null;
+    case "response_overdue":
+      return "response-overdue";
     default:
       return null;
   }
@@ -354,7 +374,11 @@ export const madeByAutomation = (userId: string | null, data: Record<string, unk
 /** True when the workspace is open at `at` (always, when it has no hours). Pure. */
 export const businessOpenAt = (hours: BusinessHours, at: number): boolean => hours.hours.length === 0 || businessIntervals(hours, at, at + 1).length > 0;
 
-const SOURCE_TYPES = ["conversation_created", "handoff", "agent_took_over", "message_created", "status_changed"] as const;
+const SOURCE_TYPES = ["conversation_created", "handoff", "agent_took_over", "message_created", "status_changed", "response_overdue"] as const;
+
+/** The missed target a `response_overdue` event's data names, or null. Pure. */
+const missedTargetOf = (data: Record<string, unknown>): MissedTarget | null =>
+  (MISSED_TARGETS as ReadonlyArray<unknown>).includes(data.kind) ? (data.kind as MissedTarget) : null;
 
 const cut = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
@@ -544,6 +568,10 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
     const input = yield* decodeInput(RuleInput, raw);
     if (isTimeTrigger(input.trigger) && input.wait === undefined) return yield* Effect.fail(invalid("wait", "a time trigger needs a wait (how long)"));
     if (!isTimeTrigger(input.trigger) && input.wait !== undefined) return yield* Effect.fail(invalid("wait", "only a time trigger (pending for, waiting for) has a wait"));
+    const misplaced = input.conditions.findIndex((c) => c.type === "missed-target-is");
+    if (misplaced >= 0 && input.trigger !== "response-overdue") {
+      return yield* Effect.fail(invalid(`conditions[${misplaced}].type`, "only the “Response target missed” trigger has a missed target"));
+    }
     const issue = checkReferences(input);
     if (issue !== null) return yield* Effect.fail(issue);
     return input;
@@ -668,7 +696,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
   // The pass
 
   /** The facts about a conversation at an event, read now; null when the conversation is gone. */
-  const factsOf = (conversationId: string, messageId: number | null, open: boolean): RuleFacts | null => {
+  const factsOf = (conversationId: string, messageId: number | null, open: boolean, missedTarget: MissedTarget | null = null): RuleFacts | null => {
     const c = prepare(
       `SELECT c.inbox_id, c.channel_id, c.contact_id, c.page_url, ch.kind FROM conversations c JOIN channels ch ON ch.id = c.channel_id WHERE c.id = ?`,
     ).get(conversationId) as { inbox_id: string; channel_id: string; contact_id: string | null; page_url: string | null; kind: string } | undefined;
@@ -694,8 +722,16 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       contactKnown: c.contact_id !== null,
       pageUrl: c.kind === "chat" ? c.page_url : null,
       businessOpen: open,
+      missedTarget,
     };
   };
+
+  /** True while the wait a `response_overdue` event names goes on (not answered, closed or snoozed since). */
+  const stillOverdue = (conversationId: string, data: Record<string, unknown>) =>
+    prepare("SELECT 1 FROM conversations WHERE id = ? AND waiting_since = ? AND status IN ('open', 'pending') AND snoozed_until IS NULL").get(
+      conversationId,
+      Number(data.waitingSince),
+    ) !== undefined;
 
   const conversationNow = (id: string) =>
     prepare("SELECT status, version, assignee_id, team_id FROM conversations WHERE id = ?").get(id) as
@@ -809,14 +845,16 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         if (trigger === null || madeByAutomation(event.user_id, data)) continue;
         const candidates = rules.filter((r) => r.rule.trigger === trigger && event.id > r.after);
         if (candidates.length === 0) continue;
-        seen++;
         const conversationId = event.conversation_id!;
+        // Read after the fact: a wait answered (or closed, snoozed) since it fell overdue needs no escalation.
+        if (trigger === "response-overdue" && !stillOverdue(conversationId, data)) continue;
+        seen++;
         const messageId = trigger === "visitor-message" && data.messageId !== undefined ? Number(data.messageId) : null;
         const open = businessOpenAt(hours, wallClock.now());
         const ran: Array<{ readonly id: string; readonly errors: ReadonlyArray<string> }> = [];
         for (const { rule } of candidates) {
           // Read again before each rule: an earlier rule's actions (a label) are what the next one sees.
-          const facts = factsOf(conversationId, messageId, open);
+          const facts = factsOf(conversationId, messageId, open, trigger === "response-overdue" ? missedTargetOf(data) : null);
           if (facts === null || !ruleMatches(rule.conditions, facts)) continue;
           const errors = yield* runRule(rule, conversationId, String(event.id), hours.timezone);
           ran.push({ id: rule.id, errors });

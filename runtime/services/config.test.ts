@@ -25,13 +25,18 @@ describe("loadConfig: WEBHOOKS_ALLOW_PRIVATE_NETWORKS", () => {
   });
 });
 
-describe("loadConfig: WEBHOOKS_SHUTDOWN_WAIT_SECONDS", () => {
-  it("leaves the service's default when unset, and takes seconds (fractions too) up to a minute", () => {
-    expect(loadConfig(base).webhooksShutdownWaitMs).toBeUndefined();
-    expect(loadConfig({ ...base, WEBHOOKS_SHUTDOWN_WAIT_SECONDS: "0" }).webhooksShutdownWaitMs).toBe(0);
-    expect(loadConfig({ ...base, WEBHOOKS_SHUTDOWN_WAIT_SECONDS: "2.5" }).webhooksShutdownWaitMs).toBe(2500);
-    for (const bad of ["soon", "-1", "61"]) {
-      expect(() => loadConfig({ ...base, WEBHOOKS_SHUTDOWN_WAIT_SECONDS: bad })).toThrow(/WEBHOOKS_SHUTDOWN_WAIT_SECONDS/);
+describe("loadConfig: SHUTDOWN_WAIT_SECONDS (and its older name WEBHOOKS_SHUTDOWN_WAIT_SECONDS)", () => {
+  it("leaves the services' default when unset, and takes seconds (fractions too) up to a minute", () => {
+    expect(loadConfig(base).shutdownWaitMs).toBeUndefined();
+    expect(loadConfig({ ...base, SHUTDOWN_WAIT_SECONDS: "0" }).shutdownWaitMs).toBe(0);
+    expect(loadConfig({ ...base, SHUTDOWN_WAIT_SECONDS: "2.5" }).shutdownWaitMs).toBe(2500);
+    for (const name of ["SHUTDOWN_WAIT_SECONDS", "WEBHOOKS_SHUTDOWN_WAIT_SECONDS"]) {
+      for (const bad of ["soon", "-1", "61"]) expect(() => loadConfig({ ...base, [name]: bad })).toThrow(new RegExp(`\\b${name}: `));
     }
+  });
+
+  it("still reads the older name, and the new one wins when both are set", () => {
+    expect(loadConfig({ ...base, WEBHOOKS_SHUTDOWN_WAIT_SECONDS: "3" }).shutdownWaitMs).toBe(3000);
+    expect(loadConfig({ ...base, WEBHOOKS_SHUTDOWN_WAIT_SECONDS: "3", SHUTDOWN_WAIT_SECONDS: "1" }).shutdownWaitMs).toBe(1000);
   });
 });

@@ -12,6 +12,11 @@ import { newSecret } from "./ids.js";
 
 const Port = S.NumberFromString.pipe(S.int(), S.between(0, 65535, { message: () => "PORT must be a port number (0–65535)" }));
 
+/** A shutdown wait in seconds (fractions too), 0–60, named in its message. */
+const shutdownWait = (name: string) =>
+  S.optional(S.NumberFromString.pipe(S.between(0, 60, { message: () => `${name} must be a number of seconds (0–60)` })));
+const secondsToMs = (seconds: number | undefined) => (seconds === undefined ? undefined : Math.round(seconds * 1000));
+
 export const EnvSchema = S.Struct({
   PORT: S.optionalWith(Port, { default: () => 3000 }),
   HOST: S.optionalWith(S.String, { default: () => "0.0.0.0" }),
@@ -67,15 +72,13 @@ export const EnvSchema = S.Struct({
    */
   WEBHOOKS_ALLOW_PRIVATE_NETWORKS: S.optional(S.Literal("0", "1")),
   /**
-   * At shutdown, how long (seconds, 0–60, default 5) outgoing webhook calls under way may take
-   * to finish and have their outcome recorded before they are let go (and sent again after the
-   * restart).
+   * At shutdown, how long (seconds, 0–60, default 5) the sends under way — outgoing webhook
+   * calls, and the email/Messenger outbox's replies — may take to be answered and have their
+   * outcome recorded before they are let go (and sent again after the restart).
    */
-  WEBHOOKS_SHUTDOWN_WAIT_SECONDS: S.optional(
-    S.NumberFromString.pipe(
-      S.between(0, 60, { message: () => "WEBHOOKS_SHUTDOWN_WAIT_SECONDS must be a number of seconds (0–60)" }),
-    ),
-  ),
+  SHUTDOWN_WAIT_SECONDS: shutdownWait("SHUTDOWN_WAIT_SECONDS"),
+  /** The older name of SHUTDOWN_WAIT_SECONDS (decision 040), still read when that one is unset. */
+  WEBHOOKS_SHUTDOWN_WAIT_SECONDS: shutdownWait("WEBHOOKS_SHUTDOWN_WAIT_SECONDS"),
   /**
    * The bearer token a Prometheus scraper sends for GET /metrics (at least 24 characters).
    * Unset: /metrics answers only requests made to this process directly from the same machine.
@@ -116,8 +119,8 @@ export interface AppConfigShape {
   readonly webhooksAllowPrivateNetworks?: boolean | undefined;
   /** The bearer token GET /metrics asks for; undefined: only direct loopback requests may read it. */
   readonly metricsToken?: string | undefined;
-  /** How long shutdown waits for outgoing webhook calls under way (ms); undefined: the service's default. */
-  readonly webhooksShutdownWaitMs?: number | undefined;
+  /** How long shutdown waits for the sends under way (webhooks, the outbox) (ms); undefined: the services' default. */
+  readonly shutdownWaitMs?: number | undefined;
 }
 
 export class AppConfig extends Context.Tag("AppConfig")<AppConfig, AppConfigShape>() {}
@@ -162,7 +165,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     messengerGraphUrl: e.MESSENGER_GRAPH_URL.replace(/\/+$/, ""),
     webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === undefined ? undefined : e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === "1",
     metricsToken: e.METRICS_TOKEN,
-    webhooksShutdownWaitMs: e.WEBHOOKS_SHUTDOWN_WAIT_SECONDS === undefined ? undefined : Math.round(e.WEBHOOKS_SHUTDOWN_WAIT_SECONDS * 1000),
+    shutdownWaitMs: secondsToMs(e.SHUTDOWN_WAIT_SECONDS ?? e.WEBHOOKS_SHUTDOWN_WAIT_SECONDS),
   };
 };
 

@@ -17,13 +17,21 @@
  * Every change of a row's state (sent, a retry scheduled, failed, queued again by `retry`) is
  * published after its commit as an agents-only `conversation` event (`change: "delivery"`), so an
  * open thread re-reads and shows it without a reload.
+ *
+ * At shutdown (the layer's finalizer, before the database closes) the outbox drains as the
+ * outgoing webhooks do (decisions 040 and 042): no pass and no send starts any more, and the sends
+ * under way get up to SHUTDOWN_WAIT_SECONDS to be answered and recorded, so a reply the relay or
+ * Graph took is not sent again after the restart. Sends still going then are let go: their rows
+ * stay pending with no try counted, and go out after the restart.
  */
-import { Context, Data, Effect, Layer } from "effect";
+import { Context, Data, Effect, Layer, Option } from "effect";
 import { now } from "./clock.js";
+import { AppConfig } from "./config.js";
 import { Database } from "./database.js";
 import { NotFound } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
+import { makeSendDrain } from "./send-drain.js";
 
 /**
  * Which sender a row goes to: its channel's kind, or `reply_by_email` for a conversation of a
@@ -104,7 +112,16 @@ export interface DeliveriesShape {
   readonly forConversation: (conversationId: string) => Effect.Effect<ReadonlyArray<DeliveryStatus>>;
   /** Tries a failed message of this conversation again, now. */
   readonly retry: (conversationId: string, messageId: number) => Effect.Effect<void, NotFound>;
+  /**
+   * Shutdown: stops the loop, starts no pass and no send, waits up to `waitMs` for the sends under
+   * way to be answered and recorded, then interrupts the rest (their rows stay pending, no try
+   * counted). Resolves with how many finished and how many were let go.
+   */
+  readonly drain: (waitMs: number) => Effect.Effect<{ readonly finished: number; readonly interrupted: number }>;
 }
+
+/** How long shutdown waits, by default, for the sends under way (SHUTDOWN_WAIT_SECONDS sets it). */
+export const DELIVERY_SHUTDOWN_WAIT_MS = 5_000;
 
 export class Deliveries extends Context.Tag("Deliveries")<Deliveries, DeliveriesShape>() {}
 
@@ -162,11 +179,18 @@ export interface DeliveryChange {
   readonly attempts: number;
 }
 
-export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Layer.effect(
+/**
+ * The outbox over the app's Database and LiveEvents. Released before the database (it depends on
+ * it), its finalizer drains the sends under way for the configured wait (AppConfig's
+ * shutdownWaitMs, else DELIVERY_SHUTDOWN_WAIT_MS), so their outcomes are written.
+ */
+export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Layer.scoped(
   Deliveries,
   Effect.gen(function* () {
     const db = yield* Database;
     const live = yield* LiveEvents;
+    const config = yield* Effect.serviceOption(AppConfig);
+    const shutdownWaitMs = Option.match(config, { onNone: () => undefined, onSome: (c) => c.shutdownWaitMs }) ?? DELIVERY_SHUTDOWN_WAIT_MS;
 
     /** Tells the agents' pages (never the visitor's stream: `internal`) that a message's delivery changed. Call after the commit. */
     const announce = (conversationId: string, inboxId: string, messageId: number, status: DeliveryState, attempts: number) => {
@@ -249,20 +273,29 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
         return recorded.result;
       });
 
+    /** Shutdown: no pass and no send starts once draining; a send not started is "held" (left pending and due). */
+    const shutdown = makeSendDrain();
+    /** Ends a pass when shutdown stops waiting: the pass is interrupted, the sends it waits on with it. */
+    const letGo = Effect.async<PassResult>((resume) => {
+      const stop = () => resume(Effect.succeed({ sent: 0, retrying: 0, failed: 0 }));
+      shutdown.signal.addEventListener("abort", stop, { once: true });
+      return Effect.sync(() => shutdown.signal.removeEventListener("abort", stop));
+    });
+
     // One conversation's due messages in order; the first that does not go through holds the rest.
     const sendConversation = (rows: ReadonlyArray<DueRow>) =>
       Effect.gen(function* () {
         const tally = { sent: 0, retrying: 0, failed: 0 };
         for (const row of rows) {
-          const result = yield* sendOne(row);
-          if (result === "skipped") break;
+          const result = yield* shutdown.guard(sendOne(row));
+          if (result === "skipped" || result === "held") break;
           tally[result]++;
           if (result !== "sent") break;
         }
         return tally;
       });
 
-    const runDue: DeliveriesShape["runDue"] = () =>
+    const pass = () =>
       Effect.gen(function* () {
         const at = now();
         const rows = db.prepare(SELECT_DUE).all(at, at) as DueRow[];
@@ -279,10 +312,34 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
         );
       });
 
+    // A pass races shutdown's letting go: interrupted then, the sends it was waiting on are not recorded (still pending).
+    const runDue: DeliveriesShape["runDue"] = () =>
+      Effect.suspend(() => (shutdown.draining() ? Effect.succeed({ sent: 0, retrying: 0, failed: 0 }) : shutdown.track(Effect.race(pass(), letGo))));
+
     // One pass at a time; a wake during a pass asks for another right after it.
     const loop = makePassLoop("Deliveries", () => db.sqlite.open, runDue);
     const wake = loop.wake;
-    const start: DeliveriesShape["start"] = (intervalMs = 1000) => loop.start(intervalMs);
+    let stopLoop: (() => void) | undefined;
+    const start: DeliveriesShape["start"] = (intervalMs = 1000) => {
+      if (shutdown.draining()) return () => undefined;
+      stopLoop?.();
+      const stop = loop.start(intervalMs);
+      stopLoop = stop;
+      return () => {
+        stop();
+        if (stopLoop === stop) stopLoop = undefined;
+      };
+    };
+
+    // What is still going after the wait is let go: interrupted, its row left pending (sent after the restart).
+    // Interrupted passes end at once (a write under way finishes first: it is synchronous).
+    const drain: DeliveriesShape["drain"] = (waitMs) =>
+      Effect.promise(() => {
+        stopLoop?.();
+        stopLoop = undefined;
+        return shutdown.drain(waitMs);
+      });
+    yield* Effect.addFinalizer(() => drain(shutdownWaitMs));
 
     const forConversation: DeliveriesShape["forConversation"] = (conversationId) =>
       Effect.sync(() =>
@@ -339,6 +396,7 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
       start,
       forConversation,
       retry,
+      drain,
     };
   }),
 );

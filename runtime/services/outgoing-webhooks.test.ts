@@ -596,9 +596,9 @@ describe("shutdown in the middle of a delivery", () => {
     }
   });
 
-  it("lets a call go after the wait (WEBHOOKS_SHUTDOWN_WAIT_SECONDS): interrupted, not counted as an attempt, sent again after the restart", async () => {
+  it("lets a call go after the wait (SHUTDOWN_WAIT_SECONDS): interrupted, not counted as an attempt, sent again after the restart", async () => {
     await runtime.dispose();
-    await restart({ ...app.config, webhooksShutdownWaitMs: 100 });
+    await restart({ ...app.config, shutdownWaitMs: 100 });
     const hung = await receiver(null);
     try {
       const sub = await run((w) => w.create(admin, { url: hung.url, eventTypes: ["ticket.created"] }));

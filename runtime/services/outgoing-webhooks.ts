@@ -32,6 +32,7 @@ import { Conflict, Forbidden, NotFound, type InvalidInput } from "./errors.js";
 import { newId } from "./ids.js";
 import { decodeInput, type Actor, type Prepare } from "./inbox-access.js";
 import { makePassLoop } from "./pass-loop.js";
+import { makeSendDrain } from "./send-drain.js";
 import { checkWebhookUrl, WebhookClient, WebhookFailed, type WebhookClientShape } from "./webhook-client.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -80,7 +81,7 @@ export const WEBHOOK_TIMEOUT_MS = 10_000;
 export const WEBHOOK_KEEP_MS = 30 * 86_400_000;
 /** How often the loop runs its pass when nothing wakes it. */
 export const WEBHOOK_LOOP_MS = 2_000;
-/** How long shutdown waits, by default, for the calls under way (WEBHOOKS_SHUTDOWN_WAIT_SECONDS sets it). */
+/** How long shutdown waits, by default, for the calls under way (SHUTDOWN_WAIT_SECONDS sets it). */
 export const WEBHOOK_SHUTDOWN_WAIT_MS = 5_000;
 /** The deliveries the settings page shows per subscription. */
 export const WEBHOOK_LOG_SIZE = 50;
@@ -836,27 +837,10 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
 
   /** "held": not sent, because shutdown began before its call started (it stays pending, due). */
   type Outcome = "succeeded" | "retrying" | "failed" | "held";
-  /** Set by `drain`: nothing new is sent from then on. */
-  let draining = false;
-  /** The calls under way (a call, then its outcome's write), for `drain` to wait for. */
-  let sending = 0;
-  const settled = new Set<() => void>();
-  /** Aborted when shutdown stops waiting: interrupts the lanes (and their calls) still running. */
-  const stopping = new AbortController();
-
+  /** Shutdown: nothing new is sent once draining; its signal interrupts the lanes (and their calls) still running. */
+  const shutdown = makeSendDrain();
   /** `sendOne`, unless shutdown has begun; counted while under way. */
-  const sendUnlessDraining = (row: DueRow): Effect.Effect<Outcome> =>
-    Effect.suspend(() => {
-      if (draining) return Effect.succeed("held" as const);
-      sending++;
-      return Effect.ensuring(
-        sendOne(row),
-        Effect.sync(() => {
-          sending--;
-          if (sending === 0) for (const done of settled) done();
-        }),
-      );
-    });
+  const sendUnlessDraining = (row: DueRow): Effect.Effect<Outcome> => shutdown.guard(sendOne(row));
   /**
    * The sending lanes in flight, one per subscription at most: a subscription's deliveries are
    * sent only by its lane (so never twice at once), and a lane waiting on a slow receiver blocks
@@ -868,21 +852,21 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
   const startLanes = (): ReadonlyArray<Promise<ReadonlyArray<Outcome>>> => {
     const started: Array<Promise<ReadonlyArray<Outcome>>> = [];
     for (const { id } of prepare(SELECT_DUE_SUBSCRIPTIONS).all(wallClock.now()) as Array<{ id: string }>) {
-      if (draining) break;
+      if (shutdown.draining()) break;
       if (lanes.has(id)) continue;
       const lane = Effect.runPromise(
         Effect.gen(function* () {
           const due = prepare(SELECT_DUE).all(id, wallClock.now()) as DueRow[];
           const outcomes = yield* Effect.forEach(due, sendUnlessDraining, { concurrency: CONCURRENCY_PER_SUBSCRIPTION });
           // A full lane may have more due: the loop starts it again at once.
-          if (due.length === SENDS_PER_LANE && !draining) loop.wake();
+          if (due.length === SENDS_PER_LANE && !shutdown.draining()) loop.wake();
           return outcomes;
         }),
-        { signal: stopping.signal },
+        { signal: shutdown.signal },
       )
         .catch((error: unknown): ReadonlyArray<Outcome> => {
           // Interrupted at shutdown: its calls stay pending, to be sent after the restart.
-          if (db.sqlite.open && !stopping.signal.aborted) console.error(`OutgoingWebhooks: sending to ${id} failed:`, error);
+          if (db.sqlite.open && !shutdown.signal.aborted) console.error(`OutgoingWebhooks: sending to ${id} failed:`, error);
           return [];
         })
         .finally(() => lanes.delete(id));
@@ -924,28 +908,14 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
   const loop = makePassLoop("OutgoingWebhooks", () => db.sqlite.open, () => pass(false));
   let stopLoop: (() => void) | undefined;
 
+  // What is still going after the wait is let go: interrupted, its delivery left pending (sent after the restart).
   const drain: OutgoingWebhooksShape["drain"] = (waitMs) =>
     Effect.promise(async () => {
-      draining = true;
       stopLoop?.();
       stopLoop = undefined;
-      const waitedFor = sending;
-      if (sending > 0) {
-        let timer: ReturnType<typeof setTimeout> | undefined;
-        let done: (() => void) | undefined;
-        await new Promise<void>((resolve) => {
-          done = resolve;
-          settled.add(resolve);
-          timer = setTimeout(resolve, waitMs);
-        });
-        clearTimeout(timer);
-        settled.delete(done!);
-      }
-      const interrupted = sending;
-      // What is still going is let go: interrupted, its delivery left pending (sent after the restart).
-      stopping.abort();
+      const outcome = await shutdown.drain(waitMs, 0);
       await Promise.all(lanes.values());
-      return { finished: waitedFor - interrupted, interrupted };
+      return outcome;
     });
 
   return {
@@ -963,7 +933,7 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
     runPass,
     wake: loop.wake,
     start: (intervalMs = WEBHOOK_LOOP_MS) => {
-      if (draining) return () => undefined;
+      if (shutdown.draining()) return () => undefined;
       stopLoop?.();
       stopLoop = loop.start(intervalMs);
       return () => {
@@ -978,14 +948,14 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
 /**
  * The OutgoingWebhooks service over the app's Database and WebhookClient. Released before the
  * database (it depends on it), its finalizer drains the calls under way for the configured wait
- * (AppConfig's webhooksShutdownWaitMs, else WEBHOOK_SHUTDOWN_WAIT_MS) so their outcomes are written.
+ * (AppConfig's shutdownWaitMs, else WEBHOOK_SHUTDOWN_WAIT_MS) so their outcomes are written.
  */
 export const layer: Layer.Layer<OutgoingWebhooks, never, Database | WebhookClient> = Layer.scoped(
   OutgoingWebhooks,
   Effect.gen(function* () {
     const webhooks = makeOutgoingWebhooks(yield* Database, yield* WebhookClient);
     const config = yield* Effect.serviceOption(AppConfig);
-    const waitMs = Option.match(config, { onNone: () => undefined, onSome: (c) => c.webhooksShutdownWaitMs }) ?? WEBHOOK_SHUTDOWN_WAIT_MS;
+    const waitMs = Option.match(config, { onNone: () => undefined, onSome: (c) => c.shutdownWaitMs }) ?? WEBHOOK_SHUTDOWN_WAIT_MS;
     yield* Effect.addFinalizer(() => webhooks.drain(waitMs));
     return webhooks;
   }),

@@ -6,7 +6,9 @@
  * the assignee and the comment within a few seconds, recorded as Automation's; the rule's line says it ran and its recent runs
  * link the conversation; disabling it is one button. A time rule ("the visitor has waited for 2 minutes") refuses a wait over
  * 90 days on its field, is listed with its wait, and acts on a conversation whose visitor already waited longer (the wait
- * moved back in the server's database: specs cannot wait minutes), shown in its recent runs.
+ * moved back in the server's database: specs cannot wait minutes), shown in its recent runs. A "Response target missed" rule
+ * takes the which-target condition (refused on another trigger) and shows both on its line and in its form (it firing on an
+ * escalation is runtime/services/automation.test.ts's: a spec would have to set response targets on an inbox others share).
  *
  * Assumes the demo seed: the support triage bot on /help pages hands visitors to the Support inbox.
  */
@@ -230,4 +232,35 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
   expect(await seriousViolations(page)).toEqual([]);
   await rule.getByRole("button", { name: "Disable" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is disabled.");
+});
+
+test("an escalation rule on “Response target missed”: the which-target condition only on that trigger", async ({ page }) => {
+  const name = `Escalate ${stamp}`;
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/automation");
+  const fill = async (trigger: string) => {
+    const form = addSection(page);
+    await form.getByLabel("Name").fill(name);
+    await form.getByLabel("When").selectOption({ label: trigger });
+    await form.getByLabel("Condition 1").selectOption({ label: "The next reply target was missed" });
+    await form.getByLabel("Action 1").selectOption({ label: "Add an internal comment (its text beside)" });
+    await form.getByLabel("Comment text").first().fill(`Late reply ${stamp}`);
+    return form;
+  };
+  // On another trigger the condition is refused on its row, and nothing is stored.
+  await (await fill("A conversation is created (any channel)")).getByRole("button", { name: "Add rule" }).click();
+  await expect(addSection(page).getByText("only the “Response target missed” trigger has a missed target")).toBeVisible();
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
+
+  await (await fill("Response target missed (a waiting conversation falls overdue)")).getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  const rule = page.getByRole("listitem", { name });
+  await expect(rule).toContainText("When: response target missed (a waiting conversation falls overdue) · If: The next reply target was missed");
+  await rule.locator("summary").click();
+  await expect(rule.getByLabel("When")).toHaveValue("response-overdue");
+  await expect(rule.getByLabel("Condition 1")).toHaveValue("missed-target-is:next_reply");
+  expect(await seriousViolations(page)).toEqual([]);
+  await rule.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is deleted.");
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
 });

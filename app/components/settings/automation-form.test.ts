@@ -22,6 +22,7 @@ const conditions: ReadonlyArray<RuleCondition> = [
   { type: "page-url-contains", text: "/pricing" },
   { type: "business-hours-open" },
   { type: "business-hours-closed" },
+  { type: "missed-target-is", target: "next_reply" },
 ];
 
 const actions: ReadonlyArray<RuleAction> = [
@@ -51,6 +52,7 @@ describe("automation form rows", () => {
     const rows = conditions.map(conditionRowOf);
     expect(rows[4]).toEqual({ action: "message-contains", comment: "invoice, refund" });
     expect(rows[8]).toEqual({ action: "contact-known", comment: "" });
+    expect(rows[13]).toEqual({ action: "missed-target-is:next_reply", comment: "" });
     const read = conditionsFromForm(post("condition", "conditionText", [blank, ...rows]));
     expect(read.conditions).toEqual(conditions);
     expect(read.rowOfCondition[0]).toBe(1);

@@ -19,6 +19,7 @@ const conditionTarget: Readonly<Record<string, string>> = {
   "channel-is": "channelId",
   "label-present": "labelId",
   "label-absent": "labelId",
+  "missed-target-is": "target",
 };
 
 const actionTarget: Readonly<Record<string, string>> = {
