@@ -17,6 +17,7 @@
  * apart; an address they type is used for that mail only, never stored on their contact.
  */
 import { Context, Effect, Either, Layer, Option, Schema as S } from "effect";
+import { parseJsonObject } from "./channels.js";
 import { now } from "./clock.js";
 import { ContactEmail } from "./contacts.js";
 import { Database, type Sqlite } from "./database.js";
@@ -26,7 +27,6 @@ import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited } from "./erro
 import { afterFailedSend } from "./follow-ups.js";
 import { escapeHtml } from "./form-html.js";
 import { conversationFor, logConversationEvent, type Actor, type ConversationAccessRow } from "./inbox-access.js";
-import { parseJsonObject } from "./channels.js";
 import { LiveEvents } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
 
@@ -314,7 +314,8 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
         const row = yield* visitorsConversation(conversationId, visitorId);
         if (!availableIn(row.inbox_id)) return yield* Effect.fail(noTeamEmail());
         if (nothingToSend(row)) return yield* Effect.fail(new Conflict({ message: "this conversation has no messages to send yet" }));
-        const recipient = body.email ?? contactEmailOf(row.id);
+        const own = contactEmailOf(row.id);
+        const recipient = body.email ?? own;
         if (recipient === null) {
           return yield* Effect.fail(new InvalidInput({ issues: [{ path: "email", message: "we have no email address for you: send one in `email`" }] }));
         }
@@ -332,7 +333,7 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
           by: "visitor",
           userId: null,
           timeZone: body.timeZone ?? null,
-          line: `The visitor asked for a transcript by email (to ${masked}${body.email !== undefined && body.email !== contactEmailOf(row.id) ? ", an address they typed" : ""})`,
+          line: `The visitor asked for a transcript by email (to ${masked}${recipient !== own ? ", an address they typed" : ""})`,
         });
         return { id, recipient: masked };
       });

@@ -186,6 +186,9 @@ describe("with the team email", () => {
     const asked = await call(base, path(c.id), { token: c.token, body: { email: " Someone.Else@Mail.test " } });
     expect(asked.status).toBe(202);
     expect(asked.body.transcript.to).toBe("s•••@mail.test");
+    expect(sqlite.prepare("SELECT text FROM messages WHERE conversation_id = ? AND author = 'system'").pluck().get(c.id)).toBe(
+      "The visitor asked for a transcript by email (to s•••@mail.test, an address they typed)",
+    );
     await runDue();
     expect(relay.relayed.map((r) => r.to)).toEqual([["someone.else@mail.test"]]);
     expect(relay.relayed[0]!.mail.text).toContain("Times are in UTC.");
