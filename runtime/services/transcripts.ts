@@ -16,7 +16,7 @@
  * A visitor may ask at most TRANSCRIPT_VISITOR_MAX times per conversation, TRANSCRIPT_VISITOR_GAP_MS
  * apart; an address they type is used for that mail only, never stored on their contact.
  */
-import { Context, Effect, Either, Layer, Option, Schema as S } from "effect";
+import { Context, Effect, Layer, Option, Schema as S } from "effect";
 import { parseJsonObject } from "./channels.js";
 import { now } from "./clock.js";
 import { ContactEmail } from "./contacts.js";
@@ -24,7 +24,7 @@ import { Database, type Sqlite } from "./database.js";
 import { SendFailed } from "./deliveries.js";
 import { EmailChannel, sendsMail } from "./email-channel.js";
 import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited } from "./errors.js";
-import { afterFailedSend } from "./follow-ups.js";
+import { settleSend } from "./follow-ups.js";
 import { escapeHtml } from "./form-html.js";
 import { conversationFor, logConversationEvent, type Actor, type ConversationAccessRow } from "./inbox-access.js";
 import { LiveEvents } from "./live-events.js";
@@ -452,27 +452,18 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
             })
             .pipe(Effect.catchAllDefect((defect) => Effect.fail(new SendFailed({ reason: `unexpected error: ${String(defect)}`, permanent: false })))),
         );
-        if (Either.isRight(sent)) {
-          yield* finish(row, { sent: sent.right });
-          announce(row.conversation_id, row.inbox_id);
-          return "sent" as const;
-        }
-        const attempts = row.attempts + 1;
-        const verdict = afterFailedSend(sent.left, attempts);
-        if ("gaveUp" in verdict) {
-          yield* finish(row, { notSent: verdict.gaveUp });
-          announce(row.conversation_id, row.inbox_id);
-          return "notSent" as const;
-        }
-        yield* Effect.orDie(
-          db.writeEffect((sqlite) =>
-            sqlite
-              .prepare("UPDATE transcript_emails SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'queued'")
-              .run(attempts, now() + verdict.retryInMs, sent.left.reason.slice(0, MAX_REASON), row.id),
-          ),
-        );
+        const settled = yield* settleSend(sent, row.attempts, {
+          sent: (value) => finish(row, { sent: value }),
+          notSent: (reason) => finish(row, { notSent: reason }),
+          retry: (attempts, at, error) =>
+            Effect.orDie(
+              db.writeEffect((sqlite) => {
+                sqlite.prepare("UPDATE transcript_emails SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE id = ? AND status = 'queued'").run(attempts, at, error, row.id);
+              }),
+            ),
+        });
         announce(row.conversation_id, row.inbox_id);
-        return "retrying" as const;
+        return settled;
       });
 
     const runDue: TranscriptsShape["runDue"] = () =>
