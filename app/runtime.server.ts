@@ -71,6 +71,7 @@ export * from "../runtime/services/messenger-channel.js";
 export * from "../runtime/services/form-channel.js";
 export { Deliveries } from "../runtime/services/deliveries.js";
 export { FollowUps, type ConversationFollowUps, type FollowUpEmail } from "../runtime/services/follow-ups.js";
+export { Transcripts, type TranscriptEmail } from "../runtime/services/transcripts.js";
 export { Ratings, RATING_COMMENT_MAX, type Rating, type RatingState } from "../runtime/services/ratings.js";
 export { readCapped } from "../runtime/services/read-capped.js";
 // The limits of an email reply's files and the check naming the first file past them: one rule for the composer, the upload and the service.

@@ -1,5 +1,5 @@
 /**
- * The public chat API (/api/widget, /api/visitors, /api/conversations (with their ratings), /api/away-messages):
+ * The public chat API (/api/widget, /api/visitors, /api/conversations (with their ratings and transcripts), /api/away-messages):
  * a lean handler on plain node:http in front of Remix, sharing the app's Effect runtime.
  * Remix's request handling tops out near 2k req/s here; this path does one token check, one
  * body decode and one engine call per message, so the store's group commit sets the pace.
@@ -21,6 +21,7 @@ import { Engine, type ApiMessage } from "../runtime/services/engine.js";
 import { Conflict, InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
 import { RatingInput, Ratings, type Rating } from "../runtime/services/ratings.js";
+import { TranscriptRequest, Transcripts } from "../runtime/services/transcripts.js";
 import { Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
 import {
   bearerToken,
@@ -44,7 +45,7 @@ import {
   type Headers,
 } from "./http-util.js";
 import { isMultipartFormData, readMultipart, type MultipartLimits } from "./multipart.js";
-import { createRateLimiter, defaultRateLimits, type RateLimitOptions, type RateLimiter } from "./rate-limit.js";
+import { createRateLimiter, defaultRateLimits, type BucketRule, type RateLimitOptions, type RateLimiter } from "./rate-limit.js";
 
 export interface PublicApi {
   /** Serves every request under /api (an unknown path gets a JSON 404); false lets Remix have the rest. */
@@ -64,11 +65,25 @@ export interface PublicApiOptions {
   readonly rateLimitEnabled?: boolean;
   /** Overrides config.trustedProxies (TRUST_PROXY): reverse proxies whose X-Forwarded-For is believed. */
   readonly trustedProxies?: number;
+  /** Buckets for transcript requests (mail sent to an address the caller types), per IP and per visitor; defaults below. */
+  readonly transcriptLimits?: TranscriptLimits;
   /** SSE heartbeat comment interval (default 15 s). */
   readonly heartbeatMs?: number;
   /** How long a channel's CORS origins are cached (default 5 s). */
   readonly channelCacheMs?: number;
 }
+
+/** Transcript requests: each one mails someone, so far fewer than other requests (on top of the per-conversation limit). */
+export interface TranscriptLimits {
+  readonly transcriptIp: BucketRule;
+  readonly transcriptVisitor: BucketRule;
+}
+export const defaultTranscriptLimits: TranscriptLimits = {
+  // Ten from one address (a shared office NAT) at once, then one every six minutes.
+  transcriptIp: { capacity: 10, perSecond: 1 / 360 },
+  // Five from one visitor token across their conversations, then one every twenty minutes.
+  transcriptVisitor: { capacity: 5, perSecond: 1 / 1200 },
+};
 
 /** Longest message a visitor may send (characters). */
 export const MAX_TEXT_LENGTH = 4000;
@@ -146,6 +161,8 @@ const decodeMessageId = bodyDecoder(MessageIdParam);
 const decodeSeen = bodyDecoder(SeenBody);
 // The Ratings service owns the rating's schema (score 1–5, comment ≤ 1,000): the same rules here and there.
 const decodeRating = bodyDecoder(RatingInput);
+// The Transcripts service owns the request's schema (an optional address, an optional time zone).
+const decodeTranscript = bodyDecoder(TranscriptRequest);
 
 const ChannelConfig = S.Struct({
   allowedOrigins: S.optionalWith(S.Array(S.String), { default: () => [] }),
@@ -222,6 +239,8 @@ interface ChannelInfo {
    * where visitors who find the team away may write. Null when the inbox has no such channel.
    */
   readonly teamEmail: string | null;
+  /** Whether a team email of the inbox can send: transcripts by email are offered only then. */
+  readonly transcripts: boolean;
 }
 
 /** Builds the public API handler on the app's runtime (services resolved once, lazily). */
@@ -236,6 +255,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       config: AppConfig,
       channels: Channels,
       ratings: Ratings,
+      transcripts: Transcripts,
     }),
   );
   // A failure here surfaces on the first request (as a 500 and a log line), not as an unhandled rejection.
@@ -248,6 +268,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   let limitsOn = options.rateLimitEnabled ?? true;
   if (options.rateLimitEnabled === undefined) void services.then((s) => (limitsOn = s.config.rateLimit), () => {});
   const limiter = createRateLimiter(options.rateLimits ?? defaultRateLimits, () => limitsOn);
+  const transcriptLimiter = createRateLimiter<keyof TranscriptLimits>(options.transcriptLimits ?? defaultTranscriptLimits, () => limitsOn);
 
   const streams = new Set<() => void>();
 
@@ -296,6 +317,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           inboxName: row.inbox_name,
           config: decoded && Either.isRight(decoded) ? decoded.right : { allowedOrigins: [] },
           teamEmail: firstTeamEmail(s, row.inbox_id),
+          transcripts: s.transcripts.availableIn(row.inbox_id),
         }
       : null;
     if (channelCache.size > 10_000) channelCache.clear();
@@ -474,6 +496,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           awayBehaviour: settings.availability.awayBehaviour,
           // The team email first: its replies thread into the inbox, which a fallback may not.
           contactEmail: channel.teamEmail ?? addressOrNull(inbox.fallbackEmail),
+          // The widget offers "Email me this conversation" only when a team email can send it.
+          transcripts: channel.transcripts,
           branding: {
             ...(branding.name !== undefined ? { name: branding.name } : {}),
             ...(branding.logoUrl !== undefined ? { logoUrl: branding.logoUrl } : {}),
@@ -653,6 +677,32 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
         const body = yield* readBody(req, decodeRating);
         const rating = yield* s.ratings.rate({ conversationId, visitorId: visitor.visitorId, body });
         return reply(200, { rating: publicRating(rating) });
+      }),
+    );
+
+  /** What the widget may offer: whether transcripts can be sent, the visitor's address (masked) and how many more they may ask for. */
+  const getTranscript = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.map(s.transcripts.stateForVisitor({ conversationId, visitorId: visitor.visitorId }), (state) => reply(200, state)),
+    );
+
+  /**
+   * The visitor asks for their conversation by email (to `email`, else their contact's address):
+   * 202 once it is queued (Transcripts.requestByVisitor). The IP's and the visitor's transcript
+   * buckets are taken only by a request that would be queued, after every other check.
+   */
+  const requestTranscript = (s: Services, req: IncomingMessage, res: ServerResponse, conversationId: string) =>
+    authed(s, req, res, undefined, (visitor) =>
+      Effect.gen(function* () {
+        const body = yield* readBody(req, decodeTranscript);
+        const ip = clientIp(req, options.trustedProxies ?? s.config.trustedProxies);
+        const queued = yield* s.transcripts.requestByVisitor({
+          conversationId,
+          visitorId: visitor.visitorId,
+          body,
+          admit: () => transcriptLimiter.take("transcriptIp", ip) ?? transcriptLimiter.take("transcriptVisitor", visitor.visitorId),
+        });
+        return reply(202, { transcript: { id: queued.id, to: queued.recipient, status: "queued" } });
       }),
     );
 
@@ -855,7 +905,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
   // Routing
 
   const ROUTES =
-    /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream|\/seen|\/rating|\/files|\/attachments\/[^/]+)?)?|away-messages)\/?$/;
+    /^\/api\/(?:widget\/config|visitors(?:\/identify|\/attributes)?|conversations(?:\/[^/]+(?:\/messages|\/stream|\/seen|\/rating|\/transcript|\/files|\/attachments\/[^/]+)?)?|away-messages)\/?$/;
 
   const route = async (req: IncomingMessage, res: ServerResponse, path: string, query: URLSearchParams) => {
     const s = await services;
@@ -905,6 +955,10 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
         if (third === "rating") {
           if (method === "GET") return getRating(s, req, res, conversationId);
           return method === "POST" ? post(() => rate(s, req, res, conversationId)) : wrong("GET, POST");
+        }
+        if (third === "transcript") {
+          if (method === "GET") return getTranscript(s, req, res, conversationId);
+          return method === "POST" ? post(() => requestTranscript(s, req, res, conversationId)) : wrong("GET, POST");
         }
         if (third === "files") {
           if (method !== "POST") return wrong("POST");

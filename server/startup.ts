@@ -10,6 +10,7 @@ import { Database } from "../runtime/services/database.js";
 import { Deliveries } from "../runtime/services/deliveries.js";
 import { EmailChannel } from "../runtime/services/email-channel.js";
 import { FollowUps } from "../runtime/services/follow-ups.js";
+import { Transcripts } from "../runtime/services/transcripts.js";
 import { OutgoingWebhooks } from "../runtime/services/outgoing-webhooks.js";
 import { Engine } from "../runtime/services/engine.js";
 import { seed, type SeedOptions } from "../runtime/services/seed.js";
@@ -57,6 +58,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopDeliveries = (await runtime.runPromise(Deliveries)).start();
   // Chat replies a visitor who left has not seen follow them by email (follow-ups.ts).
   const stopFollowUps = (await runtime.runPromise(FollowUps)).start();
+  // Transcripts queued by visitors and agents go out by email, queued ones after a restart too (transcripts.ts).
+  const stopTranscripts = (await runtime.runPromise(Transcripts)).start();
   // Email channels that fetch their team mailbox by IMAP are listened to (IDLE) or polled (email-imap.ts,
   // email-imap-idle.ts); the listening connections close with the runtime (or this stop).
   const stopImapPolling = (await runtime.runPromise(EmailChannel)).startPolling();
@@ -73,6 +76,7 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
       clearInterval(timer);
       stopDeliveries();
       stopFollowUps();
+      stopTranscripts();
       stopImapPolling();
       stopSnoozes();
       stopOverdue();

@@ -2,7 +2,7 @@
  * /inbox/:conversationId — the thread (whole transcript, composer) and the contact sidebar.
  * Opening it marks the conversation read. POST actions by `intent`: reply | comment | assign |
  * close | reopen | mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact | set-owner |
- * create-ticket | add-label | remove-label | set-labels | run-macro | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
+ * create-ticket | add-label | remove-label | set-labels | run-macro | email-transcript | retry-delivery (a failed reply to an email or Messenger conversation), and typing.
  * A reply by email or on Messenger may carry files: its post is then multipart (thread-action.server.ts
  * reads it with the reply limits).
  */
@@ -14,12 +14,13 @@ import { ContactPanel } from "../components/inbox/contact-panel.js";
 import { threadActionFor, threadBodyTooLarge } from "../components/inbox/thread-action.server.js";
 import { ThreadHeader } from "../components/inbox/thread-header.js";
 import { ThreadMessages } from "../components/inbox/thread-messages.js";
+import { TranscriptControl } from "../components/inbox/transcript-control.js";
 import { useNow } from "../components/inbox/time.js";
 import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { useViewers } from "../components/inbox/use-viewers.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
-import { ContactLists, Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Macros, Ratings, Reports, run, SavedReplies, Tickets } from "../runtime.server.js";
+import { ContactLists, Contacts, attachmentReplyLimitsFor, FollowUps, InboxService, Macros, Ratings, Reports, run, SavedReplies, Tickets, Transcripts } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.thread.conversation.title ?? "Conversation"} · Inbox · Parley` }];
@@ -52,9 +53,11 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       // A chat's replies say whether the visitor saw them, or got them by email (after getThread: access is checked).
       const followUps = thread.conversation.replyVia === "chat" ? yield* Effect.flatMap(FollowUps, (f) => f.forConversation(conversationId)) : null;
       const rating = yield* Effect.flatMap(Ratings, (r) => r.forConversation(conversationId));
+      // A chat's transcripts by email, asked for by the visitor or sent by an agent (after getThread: access is checked).
+      const transcripts = thread.conversation.channel.kind === "chat" ? yield* Effect.flatMap(Transcripts, (t) => t.forConversation(conversationId)) : null;
       // A snooze's date-time field is read on it when the page's script cannot say the browser's zone.
       const workspaceTimeZone = yield* Effect.flatMap(Reports, (r) => r.timezone());
-      return { thread, history, owners, lists, contactResults, savedReplies, macros, ticketDraft, followUps, rating, workspaceTimeZone };
+      return { thread, history, owners, lists, contactResults, savedReplies, macros, ticketDraft, followUps, rating, transcripts, workspaceTimeZone };
     }),
   );
   // What the bot collected, to prefill "Create contact".
@@ -92,7 +95,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, owners, lists, contactResults, savedReplies, macros, ticketDraft, followUps, rating, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
+  const { thread, history, owners, lists, contactResults, savedReplies, macros, ticketDraft, followUps, rating, transcripts, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
     useLoaderData<typeof loader>();
   const { options, typing, presence, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
@@ -119,6 +122,7 @@ export default function ConversationThread() {
         <p className="thread__typing" aria-live="polite">
           {typers.length > 0 ? `${typers.map((t) => t.name).join(", ")} ${typers.length === 1 ? "is" : "are"} writing ${typers.every((t) => t.internal) ? "a comment" : "a reply"}…` : ""}
         </p>
+        {transcripts ? <TranscriptControl conversationId={conversation.id} contactEmail={thread.contact?.email ?? null} transcripts={transcripts} now={now} /> : null}
         <Composer
           conversationId={conversation.id}
           closed={conversation.status === "closed"}

@@ -22,6 +22,7 @@ import * as Db from "./database.js";
 import * as Deliveries from "./deliveries.js";
 import * as EmailChannel from "./email-channel.js";
 import * as FollowUps from "./follow-ups.js";
+import * as Transcripts from "./transcripts.js";
 import * as Engine from "./engine.js";
 import * as FormChannel from "./form-channel.js";
 import * as Inbox from "./inbox.js";
@@ -118,6 +119,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     emailChannel,
     // Chat replies a visitor did not see go out by email through the same email channel service.
     FollowUps.layer.pipe(Layer.provide(emailChannel)),
+    // Chat transcripts asked for by visitors or sent by agents go the same way (decision 043).
+    Transcripts.layer.pipe(Layer.provide(emailChannel)),
     MessengerChannel.messengerChannelLayer.pipe(Layer.provide(channelServices)),
     FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
     // Subscribers' URLs are called with the webhook node's client and caps; private addresses

@@ -101,6 +101,8 @@ beforeAll(async () => {
   sql("INSERT INTO ticket_activity (ticket_id, at, kind, text) VALUES ('tk_erin', 1, 'note', 'Erin Quist phoned')");
   sql("INSERT INTO conversation_ratings (conversation_id, score, comment, rated_at) VALUES (?, 5, 'Quist says thanks', 1)", conversation);
   sql("INSERT INTO follow_up_emails (conversation_id, from_message_id, through_message_id, status, recipient, created_at) VALUES (?, 1, 1, 'sent', ?, 1)", conversation, EMAIL);
+  // A transcript still queued for the person: erased, it never goes out (migration 44).
+  sql("INSERT INTO transcript_emails (conversation_id, through_message_id, recipient, requested_by, next_attempt_at, created_at) VALUES (?, 1, ?, 'visitor', 0, 1)", conversation, EMAIL);
   // The events a person's conversation leaves: the reports count them, some carry personal values.
   await event("conversation_created", conversation, { pageUrl: `https://shop.example/?email=${EMAIL}` });
   await event("message_created", conversation, { author: "visitor", internal: false, messageId: String(firstMessage) });

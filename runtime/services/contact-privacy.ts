@@ -367,6 +367,8 @@ export const makeContactPrivacy = (deps: { readonly db: DatabaseShape; readonly 
           prepare(`DELETE FROM external_messages WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
           prepare(`UPDATE deliveries SET last_error = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
           prepare(`UPDATE follow_up_emails SET recipient = NULL, reason = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
+          // Transcripts by email (migration 44): their address is the person's, and a queued one must not go out after this.
+          prepare(`DELETE FROM transcript_emails WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
           prepare(`UPDATE conversation_ratings SET comment = NULL WHERE conversation_id IN (${CONVERSATIONS})`).run({ c: contactId });
           prepare(`UPDATE ticket_activity SET text = @erased WHERE kind = 'note' AND ticket_id IN (SELECT id FROM tickets WHERE ${TICKETS})`).run(c);
           prepare(`UPDATE tickets SET subject = @erased, description = '', contact_id = NULL WHERE ${TICKETS}`).run(c);

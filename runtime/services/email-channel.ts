@@ -78,6 +78,7 @@ import {
 } from "./email-imap.js";
 import { IMAP_IDLE_RESTART_MS, IMAP_RECONNECT_MIN_MS, imapListen, type ImapListening } from "./email-imap-idle.js";
 import { checkSettings, hintOf, readStoredConfig, type EmailIncomingMode, type EmailSecurity } from "./email-settings.js";
+import { escapeHtml } from "./form-html.js";
 import { makePassLoop } from "./pass-loop.js";
 import { OutsideConversations } from "./outside-conversations.js";
 import { EmailFilters, isBlockedSender } from "./workspace.js";
@@ -206,8 +207,11 @@ export interface EmailChannelShape {
   readonly checkMailbox: (channelId: string) => Effect.Effect<{ readonly ok: true } | { readonly ok: false; readonly message: string }, NotFound>;
   /** The outbox's sender for email channels (registered when the layer is built). */
   readonly send: Sender;
-  /** Mails a chat follow-up (follow-ups.ts) through the conversation's inbox's team email; the sending channel and mail id when it went. */
-  readonly sendFollowUp: (mail: EmailFollowUp) => Effect.Effect<{ readonly externalId: string; readonly channelId: string }, SendFailed>;
+  /**
+   * Mails a chat's visitor (a follow-up, follow-ups.ts; a transcript, transcripts.ts) through the
+   * conversation's inbox's first team email that can send; the sending channel and mail id when it went.
+   */
+  readonly sendToVisitor: (mail: VisitorMail) => Effect.Effect<{ readonly externalId: string; readonly channelId: string }, SendFailed>;
   /**
    * One stored attachment as a download (its bytes and the response headers), when the actor
    * may open its conversation; NotFound for an unknown id and for one outside their inboxes alike.
@@ -215,14 +219,16 @@ export interface EmailChannelShape {
   readonly attachmentDownload: (attachmentId: string, actor: Actor) => Effect.Effect<EmailAttachmentDownload, NotFound>;
 }
 
-/** A chat follow-up as follow-ups.ts composes it; the channel adds its signature. */
-export interface EmailFollowUp {
+/** A mail to a chat's visitor as its service composes it (a follow-up, a transcript); the channel adds its signature. */
+export interface VisitorMail {
   readonly conversationId: string;
   readonly to: string;
+  /** What is sent, for the reason when no team email can ("the visitor's unseen replies"). */
+  readonly what: string;
   /** Who wrote the newest reply, for the From name ("Ann (Acme Support)"). */
   readonly agentName: string | null;
-  /** The subject and text, given the send-as name of the channel that sends it. */
-  readonly compose: (teamName: string) => { readonly subject: string; readonly text: string };
+  /** The subject and text (and an HTML part, all of it escaped), given the send-as name of the channel that sends it. */
+  readonly compose: (teamName: string) => { readonly subject: string; readonly text: string; readonly html?: string };
   /** The files the replies carried, attached to the mail. */
   readonly files: ReadonlyArray<{ readonly filename: string; readonly contentType: string; readonly data: Buffer }>;
 }
@@ -265,6 +271,16 @@ const storedText = (mail: ParsedMail, files: ReadonlyArray<AttachmentPrepared>, 
   if (text === "") return note === "" ? "(empty email)" : note;
   return note === "" ? text : `${text}\n\n${note}`;
 };
+
+/** True when an email channel's stored config can send mail: a relay, a send-as name and address. Pure. */
+export const sendsMail = (stored: Record<string, unknown>): boolean => {
+  const c = readStoredConfig(stored);
+  return c.relay !== null && c.fromAddress !== null && c.fromName !== null;
+};
+
+/** An HTML body with the channel's signature under it, the signature escaped (plain text in the settings). Pure. */
+const htmlWithSignature = (html: string, signature: string): string =>
+  signature.trim() === "" ? html : `${html}<p style="color:#555">${escapeHtml(signature).replace(/\r?\n/g, "<br>")}</p>`;
 
 const wildcardHosts = new Set(["", "0.0.0.0", "::", "[::]"]);
 
@@ -769,6 +785,7 @@ export const emailChannelLayer = Layer.scoped(
         readonly agent: string | null;
         readonly subject: string;
         readonly text: string;
+        readonly html?: string;
         readonly thread: ReadonlyArray<string>;
         readonly files: ReadonlyArray<{ readonly filename: string; readonly data: Buffer; readonly contentType: string }>;
         readonly autoReplied: boolean;
@@ -800,6 +817,7 @@ export const emailChannelLayer = Layer.scoped(
               to: mail.to,
               subject: mail.subject,
               text: mail.text,
+              ...(mail.html !== undefined ? { html: mail.html } : {}),
               messageId: outgoingId,
               ...(inReplyTo !== null ? { inReplyTo, references } : {}),
               ...(mail.files.length > 0
@@ -889,10 +907,7 @@ export const emailChannelLayer = Layer.scoped(
         .all(conversationId) as Array<{ id: string; config: string }>;
       const ready = candidates
         .map((row) => ({ id: row.id, config: parseJsonObject(row.config) }))
-        .find((row) => {
-          const c = readStoredConfig(row.config);
-          return c.relay !== null && c.fromAddress !== null && c.fromName !== null;
-        });
+        .find((row) => sendsMail(row.config));
       if (ready) return Effect.succeed(ready);
       return permanent(
         candidates.length === 0
@@ -915,20 +930,21 @@ export const emailChannelLayer = Layer.scoped(
       });
 
     /**
-     * A chat's follow-up (follow-ups.ts): the replies a visitor who left did not see, mailed
-     * through the inbox's first team email that can send, threaded after the conversation's
-     * earlier mails. The caller records the id under the channel, so an answer threads back.
+     * A mail to a chat's visitor (follow-ups.ts, transcripts.ts): through the inbox's first team
+     * email that can send, threaded after the conversation's earlier mails. The caller records
+     * the id under the channel, so an answer threads back.
      */
-    const sendFollowUp: EmailChannelShape["sendFollowUp"] = (mail) =>
+    const sendToVisitor: EmailChannelShape["sendToVisitor"] = (mail) =>
       Effect.gen(function* () {
-        const ready = yield* sendingChannelOf(mail.conversationId, "the visitor's unseen replies");
+        const ready = yield* sendingChannelOf(mail.conversationId, mail.what);
         const c = readStoredConfig(ready.config);
-        const { subject, text } = mail.compose(c.fromName ?? "");
+        const { subject, text, html } = mail.compose(c.fromName ?? "");
         const externalId = yield* transmit(c, {
           to: mail.to,
           agent: mail.agentName,
           subject,
           text: replyBody(text, c.signature),
+          ...(html !== undefined ? { html: htmlWithSignature(html, c.signature) } : {}),
           thread: threadOf(mail.conversationId),
           files: mail.files,
           autoReplied: false,
@@ -959,7 +975,7 @@ export const emailChannelLayer = Layer.scoped(
       startPolling,
       checkMailbox,
       send,
-      sendFollowUp,
+      sendToVisitor,
       attachmentDownload,
     };
   }),

@@ -190,6 +190,38 @@ type Look =
       readonly agentName: string | null;
     };
 
+/**
+ * What a failed mail to a visitor means after `attempts` tries (follow-ups, transcripts): try
+ * again after the outbox's backoff (RETRY_DELAYS_MS), or give up with the reason — at once for
+ * a permanent refusal, else once the delays run out. Pure.
+ */
+export const afterFailedSend = (failure: SendFailed, attempts: number): { readonly retryInMs: number } | { readonly gaveUp: string } => {
+  const delay = failure.permanent ? undefined : RETRY_DELAYS_MS[attempts - 1];
+  if (delay !== undefined) return { retryInMs: delay };
+  return { gaveUp: failure.permanent ? failure.reason : `gave up after ${attempts} tries: ${failure.reason}` };
+};
+
+/**
+ * Records what one try of a mail to a visitor came to (follow-ups, transcripts), `earlier` tries
+ * before it: `sent`, `notSent` with the reason (refused for good, or the tries ran out), or
+ * `retry` at the outbox's next time with the error (cut to MAX_REASON); answers which.
+ */
+export const settleSend = <A>(
+  outcome: Either.Either<A, SendFailed>,
+  earlier: number,
+  record: {
+    readonly sent: (value: A) => Effect.Effect<void>;
+    readonly notSent: (reason: string) => Effect.Effect<void>;
+    readonly retry: (attempts: number, at: number, error: string) => Effect.Effect<void>;
+  },
+): Effect.Effect<"sent" | "notSent" | "retrying"> => {
+  if (Either.isRight(outcome)) return Effect.as(record.sent(outcome.right), "sent" as const);
+  const attempts = earlier + 1;
+  const verdict = afterFailedSend(outcome.left, attempts);
+  if ("gaveUp" in verdict) return Effect.as(record.notSent(verdict.gaveUp.slice(0, MAX_REASON)), "notSent" as const);
+  return Effect.as(record.retry(attempts, now() + verdict.retryInMs, outcome.left.reason.slice(0, MAX_REASON)), "retrying" as const);
+};
+
 /** The quoted replies' files that fit one mail (ATTACHMENT_MAX_MAIL_BYTES, in order), and the names of those that do not. Pure. */
 export const followUpFiles = <F extends { readonly filename: string; readonly data: Buffer }>(
   files: ReadonlyArray<F>,
@@ -334,9 +366,10 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
         const files = followUpFiles(found.messageIds.flatMap((id) => attachmentFilesOf(db.prepare, id)));
         const sent = yield* Effect.either(
           email
-            .sendFollowUp({
+            .sendToVisitor({
               conversationId: row.conversation_id,
               to: found.recipient,
+              what: "the visitor's unseen replies",
               agentName: found.agentName,
               files: files.attached,
               compose: (teamName) =>
@@ -351,28 +384,20 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
             })
             .pipe(Effect.catchAllDefect((defect) => Effect.fail(new SendFailed({ reason: `unexpected error: ${String(defect)}`, permanent: false })))),
         );
-        if (Either.isRight(sent)) {
-          yield* Effect.orDie(recordEmail(row, found, { sent: sent.right }));
-          announce(row.conversation_id, row.inbox_id);
-          return "sent" as const;
-        }
-        const attempts = row.attempts + 1;
-        const delay = sent.left.permanent ? undefined : RETRY_DELAYS_MS[attempts - 1];
-        if (delay === undefined) {
-          const reason = sent.left.permanent ? sent.left.reason : `gave up after ${attempts} tries: ${sent.left.reason}`;
-          yield* Effect.orDie(recordEmail(row, found, { notSent: reason }));
-          announce(row.conversation_id, row.inbox_id);
-          return "notSent" as const;
-        }
-        yield* Effect.orDie(
-          db.writeEffect((sqlite) =>
-            sqlite
-              .prepare("UPDATE follow_up_queue SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE conversation_id = ?")
-              .run(attempts, now() + delay, sent.left.reason.slice(0, MAX_REASON), row.conversation_id),
-          ),
-        );
+        const settled = yield* settleSend(sent, row.attempts, {
+          sent: (value) => Effect.orDie(recordEmail(row, found, { sent: value })),
+          notSent: (reason) => Effect.orDie(recordEmail(row, found, { notSent: reason })),
+          retry: (attempts, at, error) =>
+            Effect.orDie(
+              db.writeEffect((sqlite) => {
+                sqlite
+                  .prepare("UPDATE follow_up_queue SET attempts = ?, next_attempt_at = ?, last_error = ? WHERE conversation_id = ?")
+                  .run(attempts, at, error, row.conversation_id);
+              }),
+            ),
+        });
         announce(row.conversation_id, row.inbox_id);
-        return "retrying" as const;
+        return settled;
       });
 
     const runDue: FollowUpsShape["runDue"] = () =>

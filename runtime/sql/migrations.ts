@@ -1234,6 +1234,41 @@ INSERT INTO audit_log (at, action, actor_id, via, target_type, target_id, data)
    ORDER BY id;
 `,
   },
+  {
+    version: 44,
+    name: "chat transcripts by email",
+    // A visitor (the widget) or an agent (the thread) asks for a copy of a chat by email
+    // (transcripts.ts, decision 043). Each request is a row, written in the same write that
+    // accepts it, so a crash after the answer still sends it once: the loop sends `queued` rows
+    // through the inbox's team email (the follow-ups' path), retries a relay's temporary failure
+    // with the outbox's backoff, and ends each row `sent` or `not_sent` with the reason. The
+    // transcript covers the conversation's visible messages up to `through_message_id` (the newest
+    // when asked), so a retry sends the same mail. `recipient` is kept only here: an address a
+    // visitor typed is not verified and never lands on their contact. The rows also count the
+    // visitor's requests per conversation (the limit).
+    sql: `
+CREATE TABLE transcript_emails (
+  id INTEGER PRIMARY KEY,
+  conversation_id TEXT NOT NULL REFERENCES conversations(id) ON DELETE CASCADE,
+  through_message_id INTEGER NOT NULL,
+  recipient TEXT NOT NULL,
+  requested_by TEXT NOT NULL CHECK (requested_by IN ('visitor', 'agent')),
+  user_id TEXT,
+  time_zone TEXT,
+  status TEXT NOT NULL DEFAULT 'queued' CHECK (status IN ('queued', 'sent', 'not_sent')),
+  reason TEXT,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at INTEGER NOT NULL,
+  last_error TEXT,
+  channel_id TEXT,
+  external_id TEXT,
+  created_at INTEGER NOT NULL,
+  finished_at INTEGER
+);
+CREATE INDEX transcript_emails_conversation ON transcript_emails(conversation_id, id);
+CREATE INDEX transcript_emails_due ON transcript_emails(next_attempt_at) WHERE status = 'queued';
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

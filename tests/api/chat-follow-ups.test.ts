@@ -19,7 +19,7 @@ import { FollowUps, followUpFiles, followUpMail } from "../../runtime/services/f
 import { Inbox } from "../../runtime/services/inbox.js";
 import { Visitors } from "../../runtime/services/visitors.js";
 import { startEmailInbound, type EmailInbound } from "../../server/email-inbound.js";
-import { startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
+import { relaySettings, startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 
 const TEAM = "help@acme.test";
@@ -77,22 +77,7 @@ const chatWith = async (options: { email?: string; language?: string; pageUrl?: 
   return conversationId;
 };
 
-const saveTeamEmail = (port: number | null) =>
-  run(
-    Effect.flatMap(EmailChannel, (email) =>
-      email.saveSettings(emailChannelId, {
-        addresses: TEAM,
-        fromName: "Acme Help",
-        fromAddress: TEAM,
-        signature: "Acme GmbH",
-        smtpHost: port === null ? "" : "127.0.0.1",
-        smtpPort: port === null ? "" : String(port),
-        smtpSecurity: "none",
-        smtpUser: "",
-        smtpPassword: "",
-      }),
-    ),
-  );
+const saveTeamEmail = (port: number | null) => run(Effect.flatMap(EmailChannel, (email) => email.saveSettings(emailChannelId, relaySettings(TEAM, port))));
 
 beforeAll(async () => {
   relay = await startFakeRelay();

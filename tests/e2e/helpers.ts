@@ -282,6 +282,30 @@ export const handOffThroughLeadBot = async (
   return id!;
 };
 
+/**
+ * The signed-in admin adds an email channel `name` to the inbox named `inbox` (named, not the
+ * first in the list: other specs add inboxes of their own), sending as "Acme Support" <`address`>
+ * through a relay on 127.0.0.1:`relayPort` without TLS, and saves it; ends on its settings page.
+ */
+export const addTeamEmail = async (page: Page, options: { readonly name: string; readonly inbox: string; readonly address: string; readonly relayPort: number }) => {
+  await page.goto("/settings/channels");
+  const add = page.getByRole("form", { name: "Add a channel" });
+  await add.getByRole("radio", { name: /^Email/ }).check();
+  await add.getByLabel("Name", { exact: true }).fill(options.name);
+  await add.getByLabel("Inbox").selectOption({ label: options.inbox });
+  await add.getByRole("button", { name: "Add channel" }).click();
+  await expect(page).toHaveURL(/\/settings\/channels\/email\/[^/]+$/);
+  await page.getByLabel("Team addresses").fill(options.address);
+  await page.getByLabel("Send-as name").fill("Acme Support");
+  await page.getByLabel("Send-as address").fill(options.address);
+  await page.getByLabel("Host", { exact: true }).fill("127.0.0.1");
+  await page.getByLabel("Port", { exact: true }).fill(String(options.relayPort));
+  await page.getByLabel("Security", { exact: true }).selectOption("none");
+  const saved = page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/settings/channels/email/"));
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  expect((await saved).status()).toBe(200);
+};
+
 /** Serious or critical axe violations inside the page's main landmark, one line each. */
 export const seriousViolations = async (page: Page): Promise<string[]> => {
   const results = await new AxeBuilder({ page }).include("main").analyze();

@@ -16,7 +16,7 @@ import { expect, test } from "@playwright/test";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
-import { adminEmail, adminPassword, inboxLive, login } from "./helpers.js";
+import { addTeamEmail, adminEmail, adminPassword, inboxLive, login } from "./helpers.js";
 
 const smtpPort = Number(process.env.PARLEY_E2E_SMTP_PORT ?? process.env.SMTP_PORT ?? "");
 const stamp = Date.now();
@@ -64,23 +64,7 @@ test("a reply the relay refuses shows why under it; after the relay is fixed, Re
 
   // The admin adds an email channel and points its relay at the stand-in.
   await login(page, adminEmail(), adminPassword());
-  await page.goto("/settings/channels");
-  const add = page.getByRole("form", { name: "Add a channel" });
-  await add.getByRole("radio", { name: /^Email/ }).check();
-  await add.getByLabel("Name", { exact: true }).fill(`Support mail ${stamp}`);
-  // Named, not the first in the list: other specs add inboxes of their own.
-  await add.getByLabel("Inbox").selectOption({ label: "Support" });
-  await add.getByRole("button", { name: "Add channel" }).click();
-  await expect(page).toHaveURL(/\/settings\/channels\/email\/[^/]+$/);
-  await page.getByLabel("Team addresses").fill(TEAM);
-  await page.getByLabel("Send-as name").fill("Acme Support");
-  await page.getByLabel("Send-as address").fill(TEAM);
-  await page.getByLabel("Host", { exact: true }).fill("127.0.0.1");
-  await page.getByLabel("Port", { exact: true }).fill(String(relayPort));
-  await page.getByLabel("Security", { exact: true }).selectOption("none");
-  const saved = page.waitForResponse((r) => r.request().method() === "POST" && r.url().includes("/settings/channels/email/"));
-  await page.getByRole("button", { name: "Save", exact: true }).click();
-  expect((await saved).status()).toBe(200);
+  await addTeamEmail(page, { name: `Support mail ${stamp}`, inbox: "Support", address: TEAM, relayPort });
   // The page says where to forward the mail, and that this server (no certificate given) does not encrypt.
   await expect(page.getByText(`Forward mail for ${TEAM} to Parley’s SMTP server at`)).toBeVisible();
   await expect(page.getByText(/The server offers no encryption \(no SMTP_TLS_CERT \/ SMTP_TLS_KEY\)/)).toBeVisible();

@@ -44,3 +44,20 @@ export const startFakeRelay = async (options: { readonly maxBytes?: number } = {
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 };
+
+/**
+ * An email channel's settings form (EmailChannel.saveSettings) for the team address `address`,
+ * sending as "Acme Help" with the signature "Acme GmbH" through a relay on loopback `port`
+ * without login or TLS; `port` null leaves the relay out (the channel cannot send).
+ */
+export const relaySettings = (address: string, port: number | null) => ({
+  addresses: address,
+  fromName: "Acme Help",
+  fromAddress: address,
+  signature: "Acme GmbH",
+  smtpHost: port === null ? "" : "127.0.0.1",
+  smtpPort: port === null ? "" : String(port),
+  smtpSecurity: "none",
+  smtpUser: "",
+  smtpPassword: "",
+});

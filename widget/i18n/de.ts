@@ -64,4 +64,12 @@ export const chat: ChatStrings = {
   ratingYours: "Ihre Bewertung: {score}",
   ratingChange: "Ändern",
   ratingFailed: "Ihre Bewertung konnte nicht gesendet werden: {reason}",
+  transcriptAction: "Diesen Chat per E-Mail erhalten",
+  transcriptTo: "Eine Kopie dieses Chats an {email} senden?",
+  transcriptOther: "Andere Adresse verwenden",
+  transcriptSend: "Kopie senden",
+  transcriptSent: "Unterwegs an {email}: Sie sollte in wenigen Minuten ankommen.",
+  transcriptLater: "Sie haben diesen Chat kürzlich per E-Mail angefordert. Bitte versuchen Sie es später erneut.",
+  transcriptUnavailable: "Dieser Chat kann gerade nicht per E-Mail gesendet werden.",
+  transcriptFailed: "Die Kopie konnte nicht gesendet werden: {reason}",
 };

@@ -71,6 +71,15 @@ export const chat = {
   ratingYours: "Your rating: {score}",
   ratingChange: "Change",
   ratingFailed: "Your rating could not be sent: {reason}",
+  /** Under the rating card of a closed conversation (transcript-card.ts). */
+  transcriptAction: "Email me this conversation",
+  transcriptTo: "Send a copy of this conversation to {email}?",
+  transcriptOther: "Use another address",
+  transcriptSend: "Send copy",
+  transcriptSent: "On its way to {email}: it should arrive within a few minutes.",
+  transcriptLater: "You have asked for this conversation by email recently. Please try again later.",
+  transcriptUnavailable: "This conversation cannot be sent by email right now.",
+  transcriptFailed: "The copy could not be sent: {reason}",
 };
 
 export type LauncherStrings = { readonly [K in keyof typeof launcher]: string };

@@ -4,11 +4,9 @@
  * headless, on a blank page — no server, no network. What a visitor would notice is asserted:
  * the sentence, the mailto link, where it sits, and that the server's text is never markup.
  */
-import { chromium, type Browser, type Page } from "@playwright/test";
-import { build } from "esbuild";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "@playwright/test";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openHarness } from "./test-harness.js";
 import type { Chatflow } from "./types.js";
 
 const HARNESS = `
@@ -31,17 +29,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const bundle = await build({
-    stdin: { contents: HARNESS, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: "ts" },
-    bundle: true,
-    format: "iife",
-    write: false,
-    logLevel: "silent",
-  });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
-  page = await browser.newPage();
-  await page.setContent("<!doctype html><html><body></body></html>");
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+  ({ browser, page } = await openHarness(HARNESS));
 });
 
 afterAll(async () => {

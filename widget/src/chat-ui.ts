@@ -4,7 +4,7 @@
  * click, retried with the same clientMessageId), files (a visitor's upload while people hold
  * the conversation; every message's files shown through blob: URLs fetched with the token), the
  * bot's typing delays, the live stream, the away views, the rating card once a conversation with
- * the team is closed, and the JS API calls that talk to the server (identify, setAttributes, reset).
+ * the team is closed (with "Email me this conversation" when the inbox can send it), and the JS API calls that talk to the server (identify, setAttributes, reset).
  */
 import { chat as deChat, launcher as deLauncher } from "../i18n/de.js";
 import { chat as enChat, launcher as enLauncher, type ChatStrings, type LauncherStrings } from "../i18n/en.js";
@@ -16,6 +16,7 @@ import { armPopOpen } from "./pop-open.js";
 import { ratingBody, ratingCardFor, readRating, readRatingState, type Score } from "./rating.js";
 import { createRatingCard, type RatingCardView } from "./rating-card.js";
 import { createSeenMarker } from "./seen.js";
+import { createTranscriptCard, transcriptBody } from "./transcript-card.js";
 import { browserStore, storageKey } from "./storage.js";
 import { connectStream, type StreamHandle } from "./stream.js";
 import { PANEL_CSS } from "./styles.js";
@@ -235,8 +236,25 @@ const createWidget: ChunkFactory = (host) => {
 
   const dropRating = () => {
     view.setCard(null);
+    view.setCard(null, "transcript");
     rating = null;
     ratingAsk = null;
+  };
+
+  /** A closed conversation ends with "Email me this conversation" when the chatflow's inbox can send it (the config says). */
+  const offerTranscript = () => {
+    if (!conversation || conversation.status !== "closed" || chatflow?.transcripts !== true) return;
+    const id = conversation.id;
+    const card = createTranscriptCard(
+      strings,
+      () => api.call("GET", path(id, "/transcript")),
+      async (email) => {
+        const zone = typeof Intl === "object" ? Intl.DateTimeFormat().resolvedOptions().timeZone : undefined;
+        const answer = await api.call<{ transcript?: { to?: unknown } }>("POST", path(id, "/transcript"), transcriptBody(email, zone));
+        return typeof answer?.transcript?.to === "string" ? answer.transcript.to : (email ?? "");
+      },
+    );
+    view.setCard(card.element, "transcript");
   };
 
   /** A closed conversation: asks whether it may be rated, and ends the transcript with the card when it may (or was). */
@@ -286,6 +304,7 @@ const createWidget: ChunkFactory = (host) => {
       view.addNote(strings.conversationClosed);
       setAwaiting(null);
       if (!isOpen) dropStream();
+      offerTranscript();
       void offerRating();
     } else {
       dropRating();
@@ -323,6 +342,7 @@ const createWidget: ChunkFactory = (host) => {
     setAwaiting(answer.awaiting ?? null);
     if (conversation.status === "closed") {
       view.addNote(strings.conversationClosed);
+      offerTranscript();
       void offerRating();
     }
     connect();

@@ -6,11 +6,9 @@
  * meets it; axe-core checks each state.
  */
 import AxeBuilder from "@axe-core/playwright";
-import { chromium, type Browser, type Page } from "@playwright/test";
-import { build } from "esbuild";
-import { dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "@playwright/test";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { openHarness } from "./test-harness.js";
 
 const HARNESS = `
 import { createPanelView } from "./view.ts";
@@ -60,17 +58,7 @@ let browser: Browser;
 let page: Page;
 
 beforeAll(async () => {
-  const bundle = await build({
-    stdin: { contents: HARNESS, resolveDir: dirname(fileURLToPath(import.meta.url)), loader: "ts" },
-    bundle: true,
-    format: "iife",
-    write: false,
-    logLevel: "silent",
-  });
-  browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: ["--headless", "--no-sandbox", "--disable-gpu"] });
-  page = await (await browser.newContext()).newPage();
-  await page.setContent("<!doctype html><html lang=\"en\"><head><title>Rating card</title></head><body></body></html>");
-  await page.addScriptTag({ content: bundle.outputFiles[0]!.text });
+  ({ browser, page } = await openHarness(HARNESS, "<!doctype html><html lang=\"en\"><head><title>Rating card</title></head><body></body></html>"));
 });
 
 afterAll(async () => {

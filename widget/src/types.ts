@@ -46,6 +46,8 @@ export interface Chatflow {
    * email; null when it has neither. Absent from servers older than the field.
    */
   readonly contactEmail?: string | null;
+  /** A team email of the inbox can send: a closed conversation offers "Email me this conversation". Absent from older servers. */
+  readonly transcripts?: boolean;
   readonly branding: Branding;
 }
 

@@ -109,8 +109,8 @@ export interface PanelView {
   readonly addMessage: (message: Message) => void;
   readonly addNote: (text: string) => void;
   readonly addPending: (text: string) => PendingBubble;
-  /** Ends the transcript with `card` (the rating card), replacing an earlier one; null takes it away. */
-  readonly setCard: (card: HTMLElement | null) => void;
+  /** Ends the transcript with `card` in its slot (the rating card, then "Email me this conversation"), replacing an earlier one; null takes it away. */
+  readonly setCard: (card: HTMLElement | null, slot?: CardSlot) => void;
   readonly clear: () => void;
   readonly setIntro: (text: string | null) => void;
   readonly setTyping: (typing: boolean) => void;
@@ -123,13 +123,16 @@ export interface PanelView {
   readonly focusFirst: () => void;
 }
 
+/** The cards that end a closed conversation's transcript, in this order. */
+export type CardSlot = "rating" | "transcript";
+
 /** Builds the (hidden) panel inside `root`. */
 export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, handlers: ViewHandlers): PanelView => {
   let strings = initialStrings;
   let busy = false;
   let awaiting: Awaiting | null = null;
-  // The card that ends the transcript (rating-card.ts): messages go in above it.
-  let card: HTMLElement | null = null;
+  // The cards that end the transcript (rating-card.ts, transcript-card.ts): messages go in above them.
+  const cards: Record<CardSlot, HTMLElement | null> = { rating: null, transcript: null };
 
   const title = h("h2");
   const avatars = h("div", { class: "avs", "aria-hidden": "true" });
@@ -365,7 +368,7 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
       const bubble = renderMessage(message, strings, handlers.fileUrl);
       // Keep id order even when a catch-up brings an older message after a newer one.
       const later = Array.from(log.querySelectorAll<HTMLElement>("[data-id]")).find((other) => compareIds(other.dataset.id!, message.id) > 0);
-      log.insertBefore(bubble, later ?? (card?.parentNode === log ? card : null));
+      log.insertBefore(bubble, later ?? [cards.rating, cards.transcript].find((card) => card?.parentNode === log) ?? null);
       scrollDown();
     },
     addNote: (text) => {
@@ -400,17 +403,17 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
         },
       };
     },
-    setCard: (next) => {
-      card?.remove();
-      card = next;
+    setCard: (next, slot = "rating") => {
+      cards[slot]?.remove();
+      cards[slot] = next;
       if (next) {
-        log.append(next);
+        for (const card of [cards.rating, cards.transcript]) if (card) log.append(card);
         scrollDown();
       }
     },
     clear: () => {
       log.replaceChildren();
-      card = null;
+      cards.rating = cards.transcript = null;
       awaiting = null;
       renderAwaiting();
     },

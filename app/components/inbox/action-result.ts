@@ -21,6 +21,7 @@ export type ThreadIntent =
   | "remove-label"
   | "set-labels"
   | "run-macro"
+  | "email-transcript"
   | "typing";
 
 export type ThreadActionResult =

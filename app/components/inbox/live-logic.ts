@@ -45,7 +45,7 @@ export const parseLiveMessage = (text: string): LiveMessage | undefined => {
 };
 
 /** Changes only a thread shows (the visitor's seen mark, a chat follow-up email, a rating): the list looks the same. */
-const THREAD_ONLY_CHANGES: ReadonlySet<unknown> = new Set(["seen", "follow_up", "rating"]);
+const THREAD_ONLY_CHANGES: ReadonlySet<unknown> = new Set(["seen", "follow_up", "rating", "transcript"]);
 
 /**
  * True when the event changes what the list or a thread shows (typing does not; a reply's

@@ -1,7 +1,7 @@
 /**
  * The thread's POST actions, one per `intent` (reply | comment | assign | close | reopen |
  * mark-pending | mark-open | snooze | unsnooze | create-contact | link-contact | update-contact |
- * set-owner | create-ticket | add-label | remove-label | set-labels | run-macro | typing | retry-delivery): the form is read
+ * set-owner | create-ticket | add-label | remove-label | set-labels | run-macro | email-transcript | typing | retry-delivery): the form is read
  * into the service's input, the service decides, and every answer is a ThreadActionResult with
  * the HTTP status of the outcome (400 / 403 / 404 / 409 / 413 for expected failures).
  *
@@ -28,6 +28,7 @@ import {
   run,
   Snoozes,
   Tickets,
+  Transcripts,
   type AttachmentRefusal,
   type Attempt,
   type User,
@@ -59,6 +60,7 @@ const intents: ReadonlyArray<Intent> = [
   "remove-label",
   "set-labels",
   "run-macro",
+  "email-transcript",
   "typing",
   "retry-delivery",
 ];
@@ -376,6 +378,13 @@ export const threadAction = async (
           ? `Ran “${macro.name}”: ${applied.length === 1 ? "1 step" : `${applied.length} steps`} done.`
           : `Ran “${macro.name}”: ${applied.length} done, ${skipped.length} skipped.`;
       return data<ThreadActionResult>({ ok: true, intent, message, macro: { name: macro.name, applied, skipped } });
+    }
+    case "email-transcript": {
+      // To the address typed, else the contact's; queued in one write with a line in the thread (transcripts.ts).
+      const email = given(form, "email");
+      const result = await attempt(context, Effect.flatMap(Transcripts, (t) => t.requestByAgent({ conversationId, ...(email !== undefined ? { email } : {}) }, user)));
+      if (!result.ok) return failure(intent, result);
+      return data<ThreadActionResult>({ ok: true, intent, message: `Transcript on its way to ${result.value.recipient}.` }, { status: 202 });
     }
     case "retry-delivery": {
       const messageId = text(form, "messageId") ?? "";
