@@ -122,7 +122,6 @@ export default function ConversationThread() {
         <p className="thread__typing" aria-live="polite">
           {typers.length > 0 ? `${typers.map((t) => t.name).join(", ")} ${typers.length === 1 ? "is" : "are"} writing ${typers.every((t) => t.internal) ? "a comment" : "a reply"}…` : ""}
         </p>
-        {transcripts ? <TranscriptControl conversationId={conversation.id} contactEmail={thread.contact?.email ?? null} transcripts={transcripts} now={now} /> : null}
         <Composer
           conversationId={conversation.id}
           closed={conversation.status === "closed"}
@@ -148,6 +147,9 @@ export default function ConversationThread() {
         lists={lists}
         viewerId={me.id}
         now={now}
+        transcripts={
+          transcripts ? <TranscriptControl conversationId={conversation.id} contactEmail={thread.contact?.email ?? null} transcripts={transcripts} now={now} /> : null
+        }
       />
     </>
   );

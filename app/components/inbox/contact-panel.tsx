@@ -1,5 +1,5 @@
 import { Form, Link, useFetcher } from "@remix-run/react";
-import { useEffect, useId, useState } from "react";
+import { useEffect, useId, useState, type ReactNode } from "react";
 import type { Contact, ContactHistory, ContactMembership, EmailConsent, OwnerOption, VisitorFacts } from "../../runtime.server.js";
 import { ContactEditFields, ContactTickets, NewContactFields, OwnerSelect } from "../contacts/contact-fields.js";
 import { CsrfInput } from "../csrf-input.js";
@@ -421,6 +421,7 @@ export function ContactPanel({
   lists,
   viewerId,
   now,
+  transcripts,
 }: {
   conversationId: string;
   visitor: VisitorFacts | null;
@@ -440,6 +441,8 @@ export function ContactPanel({
   lists: { readonly memberships: ReadonlyArray<ContactMembership>; readonly consent: EmailConsent | null } | null;
   viewerId: string;
   now: number;
+  /** A chat's "Email transcript" section (transcript-control.tsx), beside the ticket form: not in the thread, where it would take the transcript's height on a phone. */
+  transcripts?: ReactNode;
 }) {
   return (
     <aside className="contact-panel" aria-label="Contact and visitor">
@@ -460,6 +463,7 @@ export function ContactPanel({
       {lists ? <ListsSection memberships={lists.memberships} consent={lists.consent} /> : null}
       <VisitorSection visitor={visitor} startedOn={startedOn} channelKind={channelKind} now={now} />
       {history ? <HistorySection history={history} currentId={conversationId} listFilter={listFilter} now={now} /> : null}
+      {transcripts}
       <TicketForm conversationId={conversationId} draft={ticketDraft} />
     </aside>
   );

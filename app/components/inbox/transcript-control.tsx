@@ -1,5 +1,5 @@
 /**
- * "Email transcript" in a chat's thread: a disclosure with the address (the contact's by
+ * "Email transcript" for a chat, in the thread's side panel (beside the ticket form): a disclosure with the address (the contact's by
  * default, or one the agent types) and Send, posting intent "email-transcript"; under it, each
  * transcript email of the conversation (the visitor's and the agents') with its state — queued,
  * retrying with the last error, sent, or not sent with the reason. Each state is text in a
@@ -36,7 +36,8 @@ export function TranscriptControl({
   const answer = fetcher.state === "idle" ? fetcher.data : undefined;
   const fieldError = answer && !answer.ok ? answer.fields.email : undefined;
   return (
-    <section className="transcripts" aria-label="Transcripts by email">
+    <section className="panel-section transcripts" aria-labelledby="transcripts-title">
+      <h3 id="transcripts-title">Transcripts by email</h3>
       <details className="transcripts__send">
         <summary>Email transcript</summary>
         <fetcher.Form method="post" action={`/inbox/${encodeURIComponent(conversationId)}`} className="transcripts__form" noValidate>
