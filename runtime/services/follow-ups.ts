@@ -33,7 +33,7 @@ import { DELIVERY_SHUTDOWN_WAIT_MS, RETRY_DELAYS_MS, SendFailed } from "./delive
 import { EmailChannel } from "./email-channel.js";
 import { LiveEvents } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
-import { makeSendDrain } from "./send-drain.js";
+import { drainedLoop, makeSendDrain } from "./send-drain.js";
 
 /** Most replies one follow-up email quotes; older unseen ones are summed up in a line. */
 export const FOLLOW_UP_MAX_REPLIES = 10;
@@ -446,25 +446,10 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
       Effect.suspend(() => (shutdown.draining() ? Effect.succeed(idle) : shutdown.track(Effect.race(pass(), letGo))));
 
     const loop = makePassLoop("FollowUps", () => db.sqlite.open, runDue);
-    let stopLoop: (() => void) | undefined;
-    const start: FollowUpsShape["start"] = (intervalMs = 15_000) => {
-      if (shutdown.draining()) return () => undefined;
-      stopLoop?.();
-      const stop = loop.start(intervalMs);
-      stopLoop = stop;
-      return () => {
-        stop();
-        if (stopLoop === stop) stopLoop = undefined;
-      };
-    };
-
+    const drained = drainedLoop(shutdown, loop.start);
+    const start: FollowUpsShape["start"] = (intervalMs = 15_000) => drained.start(intervalMs);
     // What is still going after the wait is let go: interrupted, its conversation left queued (looked at after the restart).
-    const drain: FollowUpsShape["drain"] = (waitMs) =>
-      Effect.promise(() => {
-        stopLoop?.();
-        stopLoop = undefined;
-        return shutdown.drain(waitMs);
-      });
+    const drain: FollowUpsShape["drain"] = drained.drain;
     yield* Effect.addFinalizer(() => drain(shutdownWaitMs));
 
     const forConversation: FollowUpsShape["forConversation"] = (conversationId) =>

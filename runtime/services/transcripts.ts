@@ -36,7 +36,7 @@ import { escapeHtml } from "./form-html.js";
 import { conversationFor, logConversationEvent, type Actor, type ConversationAccessRow } from "./inbox-access.js";
 import { LiveEvents } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
-import { makeSendDrain } from "./send-drain.js";
+import { drainedLoop, makeSendDrain } from "./send-drain.js";
 
 /** Most transcripts a visitor may ask for in one conversation. */
 export const TRANSCRIPT_VISITOR_MAX = 3;
@@ -517,25 +517,10 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
       Effect.suspend(() => (shutdown.draining() ? Effect.succeed(idle) : shutdown.track(Effect.race(pass(), letGo))));
 
     const loop = makePassLoop("Transcripts", () => db.sqlite.open, runDue);
-    let stopLoop: (() => void) | undefined;
-    const start: TranscriptsShape["start"] = (intervalMs = 15_000) => {
-      if (shutdown.draining()) return () => undefined;
-      stopLoop?.();
-      const stop = loop.start(intervalMs);
-      stopLoop = stop;
-      return () => {
-        stop();
-        if (stopLoop === stop) stopLoop = undefined;
-      };
-    };
-
+    const drained = drainedLoop(shutdown, loop.start);
+    const start: TranscriptsShape["start"] = (intervalMs = 15_000) => drained.start(intervalMs);
     // What is still going after the wait is let go: interrupted, its row left queued (sent after the restart).
-    const drain: TranscriptsShape["drain"] = (waitMs) =>
-      Effect.promise(() => {
-        stopLoop?.();
-        stopLoop = undefined;
-        return shutdown.drain(waitMs);
-      });
+    const drain: TranscriptsShape["drain"] = drained.drain;
     yield* Effect.addFinalizer(() => drain(shutdownWaitMs));
 
     return {

@@ -8,10 +8,8 @@
  */
 import { Effect } from "effect";
 import { rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { relaySettings } from "../../tests/support/fake-relay.js";
+import { relaySettings, startHoldingRelay, type HoldingRelay } from "../../tests/support/fake-relay.js";
 import { startTestApp, type TestApp } from "../../tests/support/test-app.js";
 import { startup } from "../../server/startup.js";
 import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
@@ -26,29 +24,9 @@ import { Inbox } from "./inbox.js";
 import { Transcripts } from "./transcripts.js";
 import { Visitors } from "./visitors.js";
 
-/** A local relay: records each mail's recipients when its data is in, and answers it after `holdMs` (null: never). */
-let holdMs: number | null = 0;
-const received: string[][] = [];
-const held = new Set<() => void>();
-const relay = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ["STARTTLS", "AUTH"],
-  logger: false,
-  closeTimeout: 100,
-  onData(stream, session, callback) {
-    stream.resume();
-    stream.on("end", () => {
-      received.push(session.envelope.rcptTo.map((r) => r.address));
-      if (holdMs === null) held.add(() => callback(new Error("closing")));
-      else setTimeout(() => callback(), holdMs);
-    });
-  },
-});
-const answerHeld = () => {
-  for (const answer of held) answer();
-  held.clear();
-};
-const receivedBy = (address: string) => received.filter((to) => to.includes(address)).length;
+/** A local relay answering each mail after its hold (or never). */
+let relay: HoldingRelay;
+const receivedBy = (address: string) => relay.received.filter((to) => to.includes(address)).length;
 
 let app: TestApp;
 let runtime: AppRuntime;
@@ -133,7 +111,7 @@ describe.each([
   it("waits for the mail the relay is taking and records it sent: a new runtime on the file does not send it again", async () => {
     await runtime.dispose();
     await restart();
-    holdMs = 400;
+    relay.hold(400);
     const address = `lin-${stamp}@customer.test`;
     const conversationId = await sendingTo(address);
     await relayHas(address);
@@ -151,7 +129,7 @@ describe.each([
   it("lets a send go after the wait (SHUTDOWN_WAIT_SECONDS): left queued, no try counted, sent after the restart", async () => {
     await runtime.dispose();
     await restart({ ...app.config, shutdownWaitMs: 100 });
-    holdMs = null;
+    relay.hold(null);
     const address = `kim-${stamp}@customer.test`;
     const conversationId = await sendingTo(address);
     await relayHas(address);
@@ -160,8 +138,8 @@ describe.each([
     await restart();
     expect(state(conversationId)).toMatchObject({ status: "queued", attempts: 0, lastError: null });
     // Sent again: the one duplicate left (the relay had the data but had not answered).
-    holdMs = 0;
-    answerHeld();
+    relay.hold(0);
+    relay.answerHeld();
     expect(await runDue()).toMatchObject({ sent: 1, retrying: 0 });
     expect(state(conversationId)).toMatchObject({ status: "sent", attempts: 1 });
     expect(receivedBy(address)).toBe(2);
@@ -169,7 +147,7 @@ describe.each([
 });
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", () => resolve()));
+  relay = await startHoldingRelay();
   app = await startTestApp("visitor-mail-shutdown");
   ({ runtime, sqlite } = app);
   admin = sqlite.prepare("SELECT id, role FROM users WHERE role = 'admin' LIMIT 1").get() as typeof admin;
@@ -181,13 +159,13 @@ beforeAll(async () => {
   ({ id: chatChannelId, flow: chatflowId } = chat);
   const emailChannelId = (await runtime.runPromise(Effect.flatMap(Channels, (c) => c.create({ kind: "email", name: "Support mail", inboxId: chat.inbox_id })))).id;
   await runtime.runPromise(
-    Effect.flatMap(EmailChannel, (e) => e.saveSettings(emailChannelId, relaySettings("support@acme.test", (relay.server.address() as AddressInfo).port))),
+    Effect.flatMap(EmailChannel, (e) => e.saveSettings(emailChannelId, relaySettings("support@acme.test", relay.port))),
   );
 });
 
 afterAll(async () => {
-  answerHeld();
+  relay.answerHeld();
   await runtime.dispose();
-  await new Promise<void>((resolve) => relay.close(() => resolve()));
+  await relay.close();
   rmSync(app.dir, { recursive: true, force: true });
 });
