@@ -1,11 +1,10 @@
 /**
  * Shutdown's bookkeeping for a service that sends to the outside and then records the outcome —
  * the outgoing webhooks (decision 040), the email/Messenger outbox, chat follow-ups and chat
- * transcripts (decision 042): once
- * draining, no send starts; the sends under way get a bounded wait to finish and be recorded;
- * then `signal` aborts, and whatever still runs is let go (its row stays pending, sent after the
- * restart). Not pure: it keeps counts and a timer, and is not an Effect service (each sender
- * service owns one).
+ * transcripts (decision 042): once draining, no send starts; the sends under way get a bounded
+ * wait to finish and be recorded; then `signal` aborts, and whatever still runs is let go (its
+ * row stays pending, sent after the restart). Not pure: it keeps counts and a timer, and is not
+ * an Effect service (each sender service owns one).
  */
 import { Effect } from "effect";
 
