@@ -7,9 +7,8 @@
  */
 import { Effect } from "effect";
 import { rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startHoldingRelay, type HoldingRelay } from "../../tests/support/fake-relay.js";
 import { startTestApp, type TestApp } from "../../tests/support/test-app.js";
 import { startup } from "../../server/startup.js";
 import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
@@ -23,24 +22,8 @@ import { OutsideConversations } from "./outside-conversations.js";
 
 const TEAM = "support@acme.test";
 
-/** A local relay: records each mail's recipients when its data is in, and answers it after `holdMs` (null: never). */
-let holdMs: number | null = 0;
-const received: string[][] = [];
-const held = new Set<() => void>();
-const relay = new SMTPServer({
-  authOptional: true,
-  disabledCommands: ["STARTTLS", "AUTH"],
-  logger: false,
-  closeTimeout: 100,
-  onData(stream, session, callback) {
-    stream.resume();
-    stream.on("end", () => {
-      received.push(session.envelope.rcptTo.map((r) => r.address));
-      if (holdMs === null) held.add(() => callback(new Error("closing")));
-      else setTimeout(() => callback(), holdMs);
-    });
-  },
-});
+/** A local relay answering each mail after its hold (or never). */
+let relay: HoldingRelay;
 
 let app: TestApp;
 let runtime: AppRuntime;
@@ -75,12 +58,12 @@ const replyWaiting = async (address: string) => {
 /** Starts the outbox's loop, as the server does, and waits until the relay has the mail's data. */
 const sendingTo = async (address: string) => {
   await runtime.runPromise(Effect.flatMap(Deliveries, (d) => Effect.sync(() => d.start(50))));
-  await expect.poll(() => received.filter((to) => to.includes(address)).length, { timeout: 10_000 }).toBe(1);
+  await expect.poll(() => relay.received.filter((to) => to.includes(address)).length, { timeout: 10_000 }).toBe(1);
 };
 const runDue = () => runtime.runPromise(Effect.flatMap(Deliveries, (d) => d.runDue()));
 
 beforeAll(async () => {
-  await new Promise<void>((resolve) => relay.listen(0, "127.0.0.1", () => resolve()));
+  relay = await startHoldingRelay();
   app = await startTestApp("outbox-shutdown");
   ({ runtime, sqlite } = app);
   admin = sqlite.prepare("SELECT id, role FROM users WHERE role = 'admin' LIMIT 1").get() as typeof admin;
@@ -94,7 +77,7 @@ beforeAll(async () => {
         fromAddress: TEAM,
         signature: "",
         smtpHost: "127.0.0.1",
-        smtpPort: String((relay.server.address() as AddressInfo).port),
+        smtpPort: String(relay.port),
         smtpSecurity: "none",
         smtpUser: "",
         smtpPassword: "",
@@ -104,15 +87,15 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  for (const answer of held) answer();
+  relay.answerHeld();
   await runtime.dispose();
-  await new Promise<void>((resolve) => relay.close(() => resolve()));
+  await relay.close();
   rmSync(app.dir, { recursive: true, force: true });
 });
 
 describe("the outbox at shutdown", () => {
   it("waits for a reply the relay is taking and records it sent: a new runtime on the file does not send it again", async () => {
-    holdMs = 400;
+    relay.hold(400);
     const messageId = await replyWaiting("lin@customer.test");
     await sendingTo("lin@customer.test");
     // The server's shutdown disposes the runtime while the relay has not answered yet.
@@ -123,13 +106,13 @@ describe("the outbox at shutdown", () => {
     expect(outbox(messageId)).toMatchObject({ status: "sent", attempts: 1, last_error: null });
     expect(outbox(messageId).external_id).toMatch(/^<.+@acme\.test>$/);
     expect(await runDue()).toEqual({ sent: 0, retrying: 0, failed: 0 });
-    expect(received.filter((to) => to.includes("lin@customer.test"))).toHaveLength(1);
+    expect(relay.received.filter((to) => to.includes("lin@customer.test"))).toHaveLength(1);
   });
 
   it("lets a send go after the wait (SHUTDOWN_WAIT_SECONDS): left pending, no try counted, sent after the restart", async () => {
     await runtime.dispose();
     await restart({ ...app.config, shutdownWaitMs: 100 });
-    holdMs = null;
+    relay.hold(null);
     const messageId = await replyWaiting("kim@customer.test");
     await sendingTo("kim@customer.test");
     await runtime.dispose();
@@ -137,11 +120,10 @@ describe("the outbox at shutdown", () => {
     await restart();
     expect(outbox(messageId)).toMatchObject({ status: "pending", attempts: 0, last_error: null });
     // Sent again: the one duplicate left (the relay had the data but had not answered).
-    holdMs = 0;
-    for (const answer of held) answer();
-    held.clear();
+    relay.hold(0);
+    relay.answerHeld();
     expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
     expect(outbox(messageId)).toMatchObject({ status: "sent", attempts: 1 });
-    expect(received.filter((to) => to.includes("kim@customer.test"))).toHaveLength(2);
+    expect(relay.received.filter((to) => to.includes("kim@customer.test"))).toHaveLength(2);
   });
 });

@@ -31,7 +31,7 @@ import { Database } from "./database.js";
 import { NotFound } from "./errors.js";
 import { LiveEvents } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
-import { makeSendDrain } from "./send-drain.js";
+import { drainedLoop, makeSendDrain } from "./send-drain.js";
 
 /**
  * Which sender a row goes to: its channel's kind, or `reply_by_email` for a conversation of a
@@ -319,26 +319,11 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
     // One pass at a time; a wake during a pass asks for another right after it.
     const loop = makePassLoop("Deliveries", () => db.sqlite.open, runDue);
     const wake = loop.wake;
-    let stopLoop: (() => void) | undefined;
-    const start: DeliveriesShape["start"] = (intervalMs = 1000) => {
-      if (shutdown.draining()) return () => undefined;
-      stopLoop?.();
-      const stop = loop.start(intervalMs);
-      stopLoop = stop;
-      return () => {
-        stop();
-        if (stopLoop === stop) stopLoop = undefined;
-      };
-    };
-
+    const drained = drainedLoop(shutdown, loop.start);
+    const start: DeliveriesShape["start"] = (intervalMs = 1000) => drained.start(intervalMs);
     // What is still going after the wait is let go: interrupted, its row left pending (sent after the restart).
     // Interrupted passes end at once (a write under way finishes first: it is synchronous).
-    const drain: DeliveriesShape["drain"] = (waitMs) =>
-      Effect.promise(() => {
-        stopLoop?.();
-        stopLoop = undefined;
-        return shutdown.drain(waitMs);
-      });
+    const drain: DeliveriesShape["drain"] = drained.drain;
     yield* Effect.addFinalizer(() => drain(shutdownWaitMs));
 
     const forConversation: DeliveriesShape["forConversation"] = (conversationId) =>

@@ -16,16 +16,24 @@
  *
  * Queue rows are taken out in the same write that records the outcome, and a reply written
  * meanwhile queues the conversation again there, so no reply slips between two looks.
+ *
+ * At shutdown (the layer's finalizer, before the database closes) the sends drain as the outbox's
+ * do (decision 042, send-drain.ts): no pass and no send starts any more, and the sends under way
+ * get up to SHUTDOWN_WAIT_SECONDS to be answered and recorded, so an email the relay took is not
+ * sent again after the restart. Sends still going then are let go: their conversations stay
+ * queued with no try counted, and are looked at again after the restart.
  */
-import { Context, Effect, Either, Layer } from "effect";
+import { Context, Effect, Either, Layer, Option } from "effect";
 import { ATTACHMENT_MAX_MAIL_BYTES, attachmentFilesOf } from "./attachments.js";
 import { CHAT_FOLLOW_UP_DEFAULT_MINUTES, CHAT_FOLLOW_UP_MAX_MINUTES } from "./channels.js";
 import { now } from "./clock.js";
+import { AppConfig } from "./config.js";
 import { Database } from "./database.js";
-import { RETRY_DELAYS_MS, SendFailed } from "./deliveries.js";
+import { DELIVERY_SHUTDOWN_WAIT_MS, RETRY_DELAYS_MS, SendFailed } from "./deliveries.js";
 import { EmailChannel } from "./email-channel.js";
 import { LiveEvents } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
+import { drainedLoop, makeSendDrain } from "./send-drain.js";
 
 /** Most replies one follow-up email quotes; older unseen ones are summed up in a line. */
 export const FOLLOW_UP_MAX_REPLIES = 10;
@@ -135,8 +143,14 @@ export interface FollowUpPass {
 export interface FollowUpsShape {
   /** Looks at every conversation whose wait is over, once; resolves when the pass is over. */
   readonly runDue: () => Effect.Effect<FollowUpPass>;
-  /** Starts the loop (every `intervalMs`, default 15 s); returns its stop. */
+  /** Starts the loop (every `intervalMs`, default 15 s); returns its stop. Starts nothing once draining. */
   readonly start: (intervalMs?: number) => () => void;
+  /**
+   * Shutdown: stops the loop, starts no pass and no send, waits up to `waitMs` for the sends under
+   * way to be answered and recorded, then interrupts the rest (their conversations stay queued, no
+   * try counted). Resolves with how many finished and how many were let go.
+   */
+  readonly drain: (waitMs: number) => Effect.Effect<{ readonly finished: number; readonly interrupted: number }>;
   /** The visitor's seen mark and the follow-up emails of one conversation (the caller checks access). */
   readonly forConversation: (conversationId: string) => Effect.Effect<ConversationFollowUps>;
 }
@@ -239,12 +253,19 @@ export const followUpFiles = <F extends { readonly filename: string; readonly da
   return { attached, leftOut };
 };
 
-export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailChannel> = Layer.effect(
+/**
+ * Follow-ups over the app's Database, LiveEvents and EmailChannel. Released before the database
+ * (it depends on it), its finalizer drains the sends under way for the configured wait
+ * (AppConfig's shutdownWaitMs, else DELIVERY_SHUTDOWN_WAIT_MS), so their outcomes are written.
+ */
+export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailChannel> = Layer.scoped(
   FollowUps,
   Effect.gen(function* () {
     const db = yield* Database;
     const live = yield* LiveEvents;
     const email = yield* EmailChannel;
+    const config = yield* Effect.serviceOption(AppConfig);
+    const shutdownWaitMs = Option.match(config, { onNone: () => undefined, onSome: (c) => c.shutdownWaitMs }) ?? DELIVERY_SHUTDOWN_WAIT_MS;
 
     /** Tells the agents' pages (never the visitor's stream) that a conversation's follow-ups changed. After the commit. */
     const announce = (conversationId: string, inboxId: string) =>
@@ -400,18 +421,36 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
         return settled;
       });
 
-    const runDue: FollowUpsShape["runDue"] = () =>
+    /** Shutdown: no pass and no send starts once draining; a conversation not looked at is "held" (left queued and due). */
+    const shutdown = makeSendDrain();
+    const idle: FollowUpPass = { sent: 0, notSent: 0, cleared: 0, retrying: 0 };
+    /** Ends a pass when shutdown stops waiting: the pass is interrupted, the sends it waits on with it. */
+    const letGo = Effect.async<FollowUpPass>((resume) => {
+      const stop = () => resume(Effect.succeed(idle));
+      shutdown.signal.addEventListener("abort", stop, { once: true });
+      return Effect.sync(() => shutdown.signal.removeEventListener("abort", stop));
+    });
+
+    const pass = () =>
       Effect.gen(function* () {
         const at = now();
         const rows = db.prepare(SELECT_DUE).all(at, at) as DueRow[];
-        const results = yield* Effect.forEach(rows, handle, { concurrency: 4 });
+        const results = yield* Effect.forEach(rows, (row) => shutdown.guard(handle(row)), { concurrency: 4 });
         const tally = { sent: 0, notSent: 0, cleared: 0, retrying: 0 };
-        for (const result of results) tally[result]++;
+        for (const result of results) if (result !== "held") tally[result]++;
         return tally;
       });
 
+    // A pass races shutdown's letting go: interrupted then, the sends it was waiting on are not recorded (still queued).
+    const runDue: FollowUpsShape["runDue"] = () =>
+      Effect.suspend(() => (shutdown.draining() ? Effect.succeed(idle) : shutdown.track(Effect.race(pass(), letGo))));
+
     const loop = makePassLoop("FollowUps", () => db.sqlite.open, runDue);
-    const start: FollowUpsShape["start"] = (intervalMs = 15_000) => loop.start(intervalMs);
+    const drained = drainedLoop(shutdown, loop.start);
+    const start: FollowUpsShape["start"] = (intervalMs = 15_000) => drained.start(intervalMs);
+    // What is still going after the wait is let go: interrupted, its conversation left queued (looked at after the restart).
+    const drain: FollowUpsShape["drain"] = drained.drain;
+    yield* Effect.addFinalizer(() => drain(shutdownWaitMs));
 
     const forConversation: FollowUpsShape["forConversation"] = (conversationId) =>
       Effect.sync(() => {
@@ -462,6 +501,6 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
         };
       });
 
-    return { runDue, start, forConversation };
+    return { runDue, start, drain, forConversation };
   }),
 );

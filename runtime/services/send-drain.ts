@@ -1,10 +1,10 @@
 /**
  * Shutdown's bookkeeping for a service that sends to the outside and then records the outcome —
- * the outgoing webhooks (decision 040) and the email/Messenger outbox (decision 042): once
- * draining, no send starts; the sends under way get a bounded wait to finish and be recorded;
- * then `signal` aborts, and whatever still runs is let go (its row stays pending, sent after the
- * restart). Not pure: it keeps counts and a timer, and is not an Effect service (each sender
- * service owns one).
+ * the outgoing webhooks (decision 040), the email/Messenger outbox, chat follow-ups and chat
+ * transcripts (decision 042): once draining, no send starts; the sends under way get a bounded
+ * wait to finish and be recorded; then `signal` aborts, and whatever still runs is let go (its
+ * row stays pending, sent after the restart). Not pure: it keeps counts and a timer, and is not
+ * an Effect service (each sender service owns one).
  */
 import { Effect } from "effect";
 
@@ -74,5 +74,32 @@ export const makeSendDrain = (): SendDrain => {
       await until(() => running === 0, settleMs);
       return { finished: waitedFor - interrupted, interrupted };
     },
+  };
+};
+
+/**
+ * A sender's pass loop under its drain: `start` starts the loop (`startLoop`, the pass loop's
+ * start) unless draining, replacing the one running; `drain` stops the loop, then drains (see
+ * SendDrain.drain).
+ */
+export const drainedLoop = (shutdown: SendDrain, startLoop: (intervalMs: number) => () => void) => {
+  let stopLoop: (() => void) | undefined;
+  return {
+    start: (intervalMs: number): (() => void) => {
+      if (shutdown.draining()) return () => undefined;
+      stopLoop?.();
+      const stop = startLoop(intervalMs);
+      stopLoop = stop;
+      return () => {
+        stop();
+        if (stopLoop === stop) stopLoop = undefined;
+      };
+    },
+    drain: (waitMs: number) =>
+      Effect.promise(() => {
+        stopLoop?.();
+        stopLoop = undefined;
+        return shutdown.drain(waitMs);
+      }),
   };
 };

@@ -15,13 +15,20 @@
  *
  * A visitor may ask at most TRANSCRIPT_VISITOR_MAX times per conversation, TRANSCRIPT_VISITOR_GAP_MS
  * apart; an address they type is used for that mail only, never stored on their contact.
+ *
+ * At shutdown (the layer's finalizer, before the database closes) the sends drain as the outbox's
+ * do (decision 042, send-drain.ts): no pass and no send starts any more, and the sends under way
+ * get up to SHUTDOWN_WAIT_SECONDS to be answered and recorded, so a transcript the relay took is
+ * not sent again after the restart. Sends still going then are let go: their rows stay queued
+ * with no try counted, and go out after the restart.
  */
 import { Context, Effect, Layer, Option, Schema as S } from "effect";
 import { parseJsonObject } from "./channels.js";
 import { now } from "./clock.js";
+import { AppConfig } from "./config.js";
 import { ContactEmail } from "./contacts.js";
 import { Database, type Sqlite } from "./database.js";
-import { SendFailed } from "./deliveries.js";
+import { DELIVERY_SHUTDOWN_WAIT_MS, SendFailed } from "./deliveries.js";
 import { EmailChannel, sendsMail } from "./email-channel.js";
 import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited } from "./errors.js";
 import { settleSend } from "./follow-ups.js";
@@ -29,6 +36,7 @@ import { escapeHtml } from "./form-html.js";
 import { conversationFor, logConversationEvent, type Actor, type ConversationAccessRow } from "./inbox-access.js";
 import { LiveEvents } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
+import { drainedLoop, makeSendDrain } from "./send-drain.js";
 
 /** Most transcripts a visitor may ask for in one conversation. */
 export const TRANSCRIPT_VISITOR_MAX = 3;
@@ -193,8 +201,14 @@ export interface TranscriptsShape {
   readonly availableIn: (inboxId: string) => boolean;
   /** Sends every due row once; resolves when the pass is over. */
   readonly runDue: () => Effect.Effect<TranscriptPass>;
-  /** Starts the loop (every `intervalMs`, default 15 s); returns its stop. */
+  /** Starts the loop (every `intervalMs`, default 15 s); returns its stop. Starts nothing once draining. */
   readonly start: (intervalMs?: number) => () => void;
+  /**
+   * Shutdown: stops the loop, starts no pass and no send, waits up to `waitMs` for the sends under
+   * way to be answered and recorded, then interrupts the rest (their rows stay queued, no try
+   * counted). Resolves with how many finished and how many were let go.
+   */
+  readonly drain: (waitMs: number) => Effect.Effect<{ readonly finished: number; readonly interrupted: number }>;
 }
 
 export class Transcripts extends Context.Tag("Transcripts")<Transcripts, TranscriptsShape>() {}
@@ -211,12 +225,19 @@ interface DueRow {
 
 const decodeAddress = S.decodeUnknownOption(ContactEmail);
 
-export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | EmailChannel> = Layer.effect(
+/**
+ * Transcripts over the app's Database, LiveEvents and EmailChannel. Released before the database
+ * (it depends on it), its finalizer drains the sends under way for the configured wait
+ * (AppConfig's shutdownWaitMs, else DELIVERY_SHUTDOWN_WAIT_MS), so their outcomes are written.
+ */
+export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | EmailChannel> = Layer.scoped(
   Transcripts,
   Effect.gen(function* () {
     const db = yield* Database;
     const live = yield* LiveEvents;
     const email = yield* EmailChannel;
+    const config = yield* Effect.serviceOption(AppConfig);
+    const shutdownWaitMs = Option.match(config, { onNone: () => undefined, onSome: (c) => c.shutdownWaitMs }) ?? DELIVERY_SHUTDOWN_WAIT_MS;
 
     const announce = (conversationId: string, inboxId: string) =>
       live.publishNow({ conversationId, inboxId, kind: "conversation", internal: true, data: { change: "transcript" } });
@@ -466,7 +487,17 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
         return settled;
       });
 
-    const runDue: TranscriptsShape["runDue"] = () =>
+    /** Shutdown: no pass and no send starts once draining; a send not started is "held" (left queued and due). */
+    const shutdown = makeSendDrain();
+    const idle: TranscriptPass = { sent: 0, notSent: 0, retrying: 0 };
+    /** Ends a pass when shutdown stops waiting: the pass is interrupted, the sends it waits on with it. */
+    const letGo = Effect.async<TranscriptPass>((resume) => {
+      const stop = () => resume(Effect.succeed(idle));
+      shutdown.signal.addEventListener("abort", stop, { once: true });
+      return Effect.sync(() => shutdown.signal.removeEventListener("abort", stop));
+    });
+
+    const pass = () =>
       Effect.gen(function* () {
         const rows = db
           .prepare(
@@ -475,13 +506,22 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
               WHERE t.status = 'queued' AND t.next_attempt_at <= ? ORDER BY t.next_attempt_at, t.id LIMIT ${PASS_LIMIT}`,
           )
           .all(now()) as DueRow[];
-        const results = yield* Effect.forEach(rows, handle, { concurrency: 4 });
+        const results = yield* Effect.forEach(rows, (row) => shutdown.guard(handle(row)), { concurrency: 4 });
         const tally = { sent: 0, notSent: 0, retrying: 0 };
-        for (const result of results) tally[result]++;
+        for (const result of results) if (result !== "held") tally[result]++;
         return tally;
       });
 
+    // A pass races shutdown's letting go: interrupted then, the sends it was waiting on are not recorded (still queued).
+    const runDue: TranscriptsShape["runDue"] = () =>
+      Effect.suspend(() => (shutdown.draining() ? Effect.succeed(idle) : shutdown.track(Effect.race(pass(), letGo))));
+
     const loop = makePassLoop("Transcripts", () => db.sqlite.open, runDue);
+    const drained = drainedLoop(shutdown, loop.start);
+    const start: TranscriptsShape["start"] = (intervalMs = 15_000) => drained.start(intervalMs);
+    // What is still going after the wait is let go: interrupted, its row left queued (sent after the restart).
+    const drain: TranscriptsShape["drain"] = drained.drain;
+    yield* Effect.addFinalizer(() => drain(shutdownWaitMs));
 
     return {
       stateForVisitor,
@@ -490,7 +530,8 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
       forConversation,
       availableIn,
       runDue,
-      start: (intervalMs = 15_000) => loop.start(intervalMs),
+      start,
+      drain,
     };
   }),
 );

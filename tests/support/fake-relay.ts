@@ -61,3 +61,52 @@ export const relaySettings = (address: string, port: number | null) => ({
   smtpUser: "",
   smtpPassword: "",
 });
+
+export interface HoldingRelay {
+  readonly port: number;
+  /** Each mail's envelope recipients, recorded when its data is in (before it is answered). */
+  readonly received: string[][];
+  /** Answers each mail after `ms` from now on; null: never (until `answerHeld`). */
+  readonly hold: (ms: number | null) => void;
+  /** Answers (refuses) the mails held so far. */
+  readonly answerHeld: () => void;
+  readonly close: () => Promise<void>;
+}
+
+/** A relay on a free loopback port that takes its time answering, for shutdown's tests (decision 042). */
+export const startHoldingRelay = async (): Promise<HoldingRelay> => {
+  let holdMs: number | null = 0;
+  const received: string[][] = [];
+  const held = new Set<() => void>();
+  const answerHeld = () => {
+    for (const answer of held) answer();
+    held.clear();
+  };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ["STARTTLS", "AUTH"],
+    logger: false,
+    closeTimeout: 100,
+    onData(stream, session, callback) {
+      stream.resume();
+      stream.on("end", () => {
+        received.push(session.envelope.rcptTo.map((r) => r.address));
+        if (holdMs === null) held.add(() => callback(new Error("closing")));
+        else setTimeout(() => callback(), holdMs);
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  return {
+    port: (server.server.address() as AddressInfo).port,
+    received,
+    hold: (ms) => {
+      holdMs = ms;
+    },
+    answerHeld,
+    close: () => {
+      answerHeld();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};
