@@ -53,7 +53,8 @@ export function TranscriptControl({
             aria-invalid={fieldError ? true : undefined}
           />
           <p id="transcript-email-hint" className="transcripts__hint">
-            {fieldError ?? (contactEmail ? `Leave empty to send it to ${contactEmail}.` : "This contact has no email address: type one.")}
+            {/* The address itself is in the Contact section above (and the field's placeholder): not repeated here. */}
+            {fieldError ?? (contactEmail ? "Leave empty to send it to the contact's address." : "This contact has no email address: type one.")}
           </p>
           <button type="submit" className="button button--secondary button--small" disabled={fetcher.state !== "idle"}>
             Send transcript
