@@ -525,7 +525,7 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
         );
         recordAudit(sqlite, now, audit, {
           action: "webhook.created",
-          target: { type: "webhook", id, label: subscription.url },
+          target: { type: "webhook", id, label: auditUrl(subscription.url) },
           data: { eventTypes: subscription.eventTypes, enabled: subscription.enabled },
         });
       }),
@@ -560,12 +560,12 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
             id,
           );
         }
-        const target = { type: "webhook", id, label: fields?.url ?? before.url };
+        const target = { type: "webhook", id, label: auditUrl(fields?.url ?? before.url) };
         if (fields !== null) {
           recordAudit(sqlite, now, audit, {
             action: "webhook.updated",
             target,
-            data: { eventTypes: fields.eventTypes, enabled, ...(fields.url !== before.url ? { urlFrom: before.url } : {}) },
+            data: { eventTypes: fields.eventTypes, enabled, ...(fields.url !== before.url ? { urlFrom: auditUrl(before.url) } : {}) },
           });
         } else if ((before.enabled === 1) !== enabled) {
           recordAudit(sqlite, now, audit, { action: enabled ? "webhook.enabled" : "webhook.disabled", target });
@@ -598,7 +598,7 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
         const rolled = prepare("UPDATE webhook_subscriptions SET secret = ?, updated_at = ? WHERE id = ? RETURNING url").get(newWebhookSecret(), now, id) as
           | { url: string }
           | undefined;
-        if (rolled !== undefined) recordAudit(sqlite, now, audit, { action: "webhook.secret_rolled", target: { type: "webhook", id, label: rolled.url } });
+        if (rolled !== undefined) recordAudit(sqlite, now, audit, { action: "webhook.secret_rolled", target: { type: "webhook", id, label: auditUrl(rolled.url) } });
         return rolled === undefined ? 0 : 1;
       }),
     );
@@ -612,7 +612,7 @@ export const makeOutgoingWebhooks = (db: DatabaseShape, client: WebhookClientSha
     const changes = yield* Effect.orDie(
       db.writeEffect((sqlite) => {
         const gone = prepare("DELETE FROM webhook_subscriptions WHERE id = ? RETURNING url").get(id) as { url: string } | undefined;
-        if (gone !== undefined) recordAudit(sqlite, wallClock.now(), audit, { action: "webhook.deleted", target: { type: "webhook", id, label: gone.url } });
+        if (gone !== undefined) recordAudit(sqlite, wallClock.now(), audit, { action: "webhook.deleted", target: { type: "webhook", id, label: auditUrl(gone.url) } });
         return gone === undefined ? 0 : 1;
       }),
     );
@@ -943,6 +943,20 @@ SELECT d.id, d.event_type, d.payload, d.attempts, s.url, s.secret
     },
     drain,
   };
+};
+
+/**
+ * A subscription's URL as the audit log names it: its host and, when it has one, "/…" for the
+ * path. A receiver's URL can be its secret (a chat tool's incoming-webhook URL carries the token
+ * in its path), and the log keeps no secret. Pure.
+ */
+export const auditUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname !== "/" || parsed.search !== "" ? "/…" : ""}`;
+  } catch {
+    return "(not a URL)";
+  }
 };
 
 /**
