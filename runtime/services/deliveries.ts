@@ -275,12 +275,6 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
 
     /** Shutdown: no pass and no send starts once draining; a send not started is "held" (left pending and due). */
     const shutdown = makeSendDrain();
-    /** Ends a pass when shutdown stops waiting: the pass is interrupted, the sends it waits on with it. */
-    const letGo = Effect.async<PassResult>((resume) => {
-      const stop = () => resume(Effect.succeed({ sent: 0, retrying: 0, failed: 0 }));
-      shutdown.signal.addEventListener("abort", stop, { once: true });
-      return Effect.sync(() => shutdown.signal.removeEventListener("abort", stop));
-    });
 
     // One conversation's due messages in order; the first that does not go through holds the rest.
     const sendConversation = (rows: ReadonlyArray<DueRow>) =>
@@ -314,7 +308,7 @@ export const layer: Layer.Layer<Deliveries, never, Database | LiveEvents> = Laye
 
     // A pass races shutdown's letting go: interrupted then, the sends it was waiting on are not recorded (still pending).
     const runDue: DeliveriesShape["runDue"] = () =>
-      Effect.suspend(() => (shutdown.draining() ? Effect.succeed({ sent: 0, retrying: 0, failed: 0 }) : shutdown.track(Effect.race(pass(), letGo))));
+      shutdown.pass(pass(), { sent: 0, retrying: 0, failed: 0 });
 
     // One pass at a time; a wake during a pass asks for another right after it.
     const loop = makePassLoop("Deliveries", () => db.sqlite.open, runDue);

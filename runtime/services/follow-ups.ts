@@ -424,12 +424,6 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
     /** Shutdown: no pass and no send starts once draining; a conversation not looked at is "held" (left queued and due). */
     const shutdown = makeSendDrain();
     const idle: FollowUpPass = { sent: 0, notSent: 0, cleared: 0, retrying: 0 };
-    /** Ends a pass when shutdown stops waiting: the pass is interrupted, the sends it waits on with it. */
-    const letGo = Effect.async<FollowUpPass>((resume) => {
-      const stop = () => resume(Effect.succeed(idle));
-      shutdown.signal.addEventListener("abort", stop, { once: true });
-      return Effect.sync(() => shutdown.signal.removeEventListener("abort", stop));
-    });
 
     const pass = () =>
       Effect.gen(function* () {
@@ -443,7 +437,7 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
 
     // A pass races shutdown's letting go: interrupted then, the sends it was waiting on are not recorded (still queued).
     const runDue: FollowUpsShape["runDue"] = () =>
-      Effect.suspend(() => (shutdown.draining() ? Effect.succeed(idle) : shutdown.track(Effect.race(pass(), letGo))));
+      shutdown.pass(pass(), idle);
 
     const loop = makePassLoop("FollowUps", () => db.sqlite.open, runDue);
     const drained = drainedLoop(shutdown, loop.start);

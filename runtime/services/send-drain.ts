@@ -18,6 +18,11 @@ export interface SendDrain {
   /** `work` (a pass that sends), counted while it runs so `drain` waits for it to end after the abort. */
   readonly track: <A>(work: Effect.Effect<A>) => Effect.Effect<A>;
   /**
+   * A sender's pass under the drain: `idle` once draining; else `work`, tracked, and raced
+   * against the abort — interrupted then (answering `idle`), the sends it waits on unrecorded.
+   */
+  readonly pass: <A>(work: Effect.Effect<A>, idle: A) => Effect.Effect<A>;
+  /**
    * Starts nothing more, waits up to `waitMs` for the sends under way, aborts `signal`, then up
    * to `settleMs` for the tracked work to end; how many sends finished and how many were let go.
    */
@@ -59,12 +64,20 @@ export const makeSendDrain = (): SendDrain => {
         }),
       );
     });
+  const track = <A>(work: Effect.Effect<A>) => counted(work, (n) => (running += n));
+  const letGo = <A>(idle: A) =>
+    Effect.async<A>((resume) => {
+      const stop = () => resume(Effect.succeed(idle));
+      stopping.signal.addEventListener("abort", stop, { once: true });
+      return Effect.sync(() => stopping.signal.removeEventListener("abort", stop));
+    });
   return {
     draining: () => draining,
     signal: stopping.signal,
     guard: <A>(send: Effect.Effect<A>) =>
       Effect.suspend((): Effect.Effect<A | "held"> => (draining ? Effect.succeed("held" as const) : counted(send, (n) => (sending += n)))),
-    track: (work) => counted(work, (n) => (running += n)),
+    track,
+    pass: (work, idle) => Effect.suspend(() => (draining ? Effect.succeed(idle) : track(Effect.race(work, letGo(idle))))),
     drain: async (waitMs, settleMs = 1_000) => {
       draining = true;
       const waitedFor = sending;

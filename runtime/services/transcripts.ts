@@ -490,12 +490,6 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
     /** Shutdown: no pass and no send starts once draining; a send not started is "held" (left queued and due). */
     const shutdown = makeSendDrain();
     const idle: TranscriptPass = { sent: 0, notSent: 0, retrying: 0 };
-    /** Ends a pass when shutdown stops waiting: the pass is interrupted, the sends it waits on with it. */
-    const letGo = Effect.async<TranscriptPass>((resume) => {
-      const stop = () => resume(Effect.succeed(idle));
-      shutdown.signal.addEventListener("abort", stop, { once: true });
-      return Effect.sync(() => shutdown.signal.removeEventListener("abort", stop));
-    });
 
     const pass = () =>
       Effect.gen(function* () {
@@ -514,7 +508,7 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
 
     // A pass races shutdown's letting go: interrupted then, the sends it was waiting on are not recorded (still queued).
     const runDue: TranscriptsShape["runDue"] = () =>
-      Effect.suspend(() => (shutdown.draining() ? Effect.succeed(idle) : shutdown.track(Effect.race(pass(), letGo))));
+      shutdown.pass(pass(), idle);
 
     const loop = makePassLoop("Transcripts", () => db.sqlite.open, runDue);
     const drained = drainedLoop(shutdown, loop.start);
