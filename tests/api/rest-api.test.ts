@@ -310,7 +310,17 @@ describe("conversations", () => {
   });
 
   it("replies as the token's user through the inbox (event, live feed, list)", async () => {
-    sqlite.prepare("DELETE FROM follow_up_queue WHERE conversation_id = ?").run(id);
+    // A visitor's new chat: no earlier reply of its own is queued, so the follow-up loop (every
+    // 15 s, on its own timer) has nothing of it to look at while this runs.
+    const visitor = await call(base, "/api/visitors", { body: { channel: app.channelId } });
+    expect(visitor.status).toBe(201);
+    const started = await call(base, "/api/conversations", {
+      token: visitor.body.visitorToken,
+      body: { channel: app.channelId, chatflowId: app.leadFlowId, pageUrl: "https://shop.example/" },
+    });
+    expect(started.status).toBe(201);
+    const id = started.body.conversation.id as string;
+    expect(sqlite.prepare("SELECT count(*) FROM follow_up_queue WHERE conversation_id = ?").pluck().get(id)).toBe(0);
     const res = await send(`/api/v1/conversations/${id}/messages`, agent, { body: { text: "Hello from the CRM" } });
     expect(res.status).toBe(201);
     expect(res.body.message).toMatchObject({ author: "agent", text: "Hello from the CRM", internal: false, userId: SEED_IDS.agent });
