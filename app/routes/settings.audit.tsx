@@ -35,11 +35,13 @@ const FILTER_KEYS = ["actor", "category", "from", "to", "before"] as const;
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.settings);
   const filter = auditQueryFrom(new URL(request.url).searchParams);
-  const [page, users, retention] = await Promise.all([
+  const [page, users, kept] = await Promise.all([
     attempt(context, Effect.flatMap(AuditLog, (log) => log.list(user, filter))),
     run(context, Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true }))),
     run(context, Effect.flatMap(AuditLog, (log) => log.retention())),
   ]);
+  // The bounds the service holds to, for the form (runtime values stay on the server).
+  const retention = { days: kept.days, min: AUDIT_RETENTION_MIN_DAYS, max: AUDIT_RETENTION_MAX_DAYS };
   const people = users.map((u) => ({ id: u.id, name: u.name, email: u.email }));
   const categories = Object.entries(AUDIT_CATEGORIES).map(([value, label]) => ({ value, label }));
   if (!page.ok) {
@@ -62,7 +64,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const retentionWords = (days: number | null) => (days === null ? "forever" : `for ${days} days`);
 
 /** The retention card: forever, or delete entries older than a number of days. */
-function RetentionCard({ days }: { days: number | null }) {
+function RetentionCard({ days, min, max }: { days: number | null; min: number; max: number }) {
   const answer = useActionData<typeof action>();
   const busy = useNavigation().state === "submitting";
   const errors: Readonly<Record<string, string>> = answer?.errors ?? {};
@@ -92,7 +94,7 @@ function RetentionCard({ days }: { days: number | null }) {
         <Field
           id="audit-retention-days"
           label="Days to keep entries"
-          hint={`From ${AUDIT_RETENTION_MIN_DAYS} to ${AUDIT_RETENTION_MAX_DAYS} (ten years); used when “For a number of days” is chosen.`}
+          hint={`From ${min} to ${max}; used when “For a number of days” is chosen.`}
           {...(errors.days ? { error: errors.days } : {})}
         >
           {(props) => (
@@ -101,8 +103,8 @@ function RetentionCard({ days }: { days: number | null }) {
               name="days"
               type="number"
               inputMode="numeric"
-              min={AUDIT_RETENTION_MIN_DAYS}
-              max={AUDIT_RETENTION_MAX_DAYS}
+              min={min}
+              max={max}
               defaultValue={answer?.values?.days ?? (days === null ? "" : String(days))}
             />
           )}
@@ -205,7 +207,7 @@ export default function AuditLogPage() {
           </tbody>
         </table>
       </ListCard>
-      <RetentionCard days={retention.days} />
+      <RetentionCard {...retention} />
     </>
   );
 }
