@@ -324,6 +324,10 @@ export const retentionFromSetting = (value: string | undefined): AuditRetention 
   return { days: days >= AUDIT_RETENTION_MIN_DAYS && days <= AUDIT_RETENTION_MAX_DAYS ? days : null };
 };
 
+/** The stored retention, read with `prepare` (the service's reader, or a write's own connection). */
+const storedRetention = (prepare: (sql: string) => BetterSqlite3.Statement): AuditRetention =>
+  retentionFromSetting((prepare("SELECT value FROM settings WHERE key = ?").get(AUDIT_RETENTION_SETTING) as { value: string } | undefined)?.value);
+
 /** What the form sent, as the input the schema decodes: `days` only with `keep` "days"; unknown `keep` left for the schema to refuse. Pure. */
 const retentionInput = (raw: unknown): unknown => {
   if (typeof raw !== "object" || raw === null) return raw;
@@ -416,10 +420,7 @@ export const layer = Layer.effect(
       return { entries, next: rows.length > limit ? entries[entries.length - 1]!.id : null };
     });
 
-    const readRetention = () =>
-      retentionFromSetting((db.prepare("SELECT value FROM settings WHERE key = ?").get(AUDIT_RETENTION_SETTING) as { value: string } | undefined)?.value);
-
-    const retention: AuditLogShape["retention"] = () => Effect.sync(readRetention);
+    const retention: AuditLogShape["retention"] = () => Effect.sync(() => storedRetention(db.prepare));
 
     const setRetention: AuditLogShape["setRetention"] = Effect.fn("AuditLog.setRetention")(function* (actor, raw) {
       if (actor.role !== "admin") return yield* new Forbidden({ message: "Only admins can change how long the audit log keeps entries." });
@@ -429,7 +430,7 @@ export const layer = Layer.effect(
       const audit = yield* auditActorAs(actor.id);
       const changed = yield* Effect.orDie(
         db.writeEffect((s) => {
-          const before = retentionFromSetting((s.prepare("SELECT value FROM settings WHERE key = ?").get(AUDIT_RETENTION_SETTING) as { value: string } | undefined)?.value).days;
+          const before = storedRetention((sql) => s.prepare(sql)).days;
           if (before === days) return false;
           // Forever is no row: the state before any retention was set, so an upgrade and "forever" read the same.
           if (days === null) s.prepare("DELETE FROM settings WHERE key = ?").run(AUDIT_RETENTION_SETTING);
@@ -444,7 +445,7 @@ export const layer = Layer.effect(
 
     const purgeExpired: AuditLogShape["purgeExpired"] = () =>
       Effect.gen(function* () {
-        const { days } = readRetention();
+        const { days } = storedRetention(db.prepare);
         if (days === null) return { deleted: 0, writes: 0 };
         const cutoff = wallClock.now() - days * DAY_MS;
         let deleted = 0;
