@@ -461,7 +461,11 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
       const { attached, leftOut } = attachmentsForMail(listed);
       const read = db.prepare("SELECT data FROM attachments WHERE id = ?").pluck();
       return {
-        attached: attached.map((file) => ({ filename: file.filename, contentType: file.content_type, data: read.get(file.id) as Buffer })),
+        // A file erased since the listing (the contact's erasure) is simply not attached.
+        attached: attached.flatMap((file) => {
+          const data = read.get(file.id) as Buffer | undefined;
+          return data === undefined ? [] : [{ filename: file.filename, contentType: file.content_type, data }];
+        }),
         leftOut,
       };
     };
