@@ -15,7 +15,15 @@ export { TwoFactor, TOTP_ISSUER } from "../runtime/services/two-factor.js";
 export type { SecondFactorProof, TwoFactorSetup, TwoFactorStatus } from "../runtime/services/two-factor.js";
 export type { Availability, Role, User } from "../runtime/services/accounts.js";
 export { AppConfig } from "../runtime/services/config.js";
-export { AUDIT_ACTIONS, AUDIT_CATEGORIES, AUDIT_PAGE_SIZE, AuditLog, auditQueryFrom } from "../runtime/services/audit-log.js";
+export {
+  AUDIT_ACTIONS,
+  AUDIT_CATEGORIES,
+  AUDIT_PAGE_SIZE,
+  AUDIT_RETENTION_MAX_DAYS,
+  AUDIT_RETENTION_MIN_DAYS,
+  AuditLog,
+  auditQueryFrom,
+} from "../runtime/services/audit-log.js";
 export type { AuditCategory, AuditEntry, AuditPage } from "../runtime/services/audit-log.js";
 export { ApiTokens, tokenExpiryDays, MAX_TOKEN_NAME } from "../runtime/services/api-tokens.js";
 export type { ApiTokenSummary } from "../runtime/services/api-tokens.js";

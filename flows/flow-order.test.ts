@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dropBefore, moveId } from "./flow-order.js";
+import { dropBefore, moveId, orderChange } from "./flow-order.js";
 
 describe("moveId", () => {
   it("swaps with the neighbour and stops at either end", () => {
@@ -20,5 +20,23 @@ describe("dropBefore", () => {
     const ids = ["a", "b"];
     expect(dropBefore(ids, "a", "a")).toBe(ids);
     expect(dropBefore(ids, "z", "a")).toBe(ids);
+  });
+});
+
+describe("orderChange", () => {
+  it("names the one flow that moved and its places, or says several did", () => {
+    const ids = ["a", "b", "c", "d", "e"];
+    expect(orderChange(ids, ids)).toEqual({ kind: "unchanged" });
+    expect(orderChange(ids, dropBefore(ids, "d", "a"))).toEqual({ kind: "moved", id: "d", from: 4, to: 1 });
+    expect(orderChange(ids, dropBefore(ids, "b", null))).toEqual({ kind: "moved", id: "b", from: 2, to: 5 });
+    expect(orderChange(ids, ["e", "b", "c", "d", "a"])).toEqual({ kind: "reordered" });
+    expect(orderChange(ids, [...ids].reverse())).toEqual({ kind: "reordered" });
+    // Two neighbours swapped: the flow the caller moved, else the upper one moving down.
+    const swapped = moveId(ids, "c", "up");
+    expect(orderChange(ids, swapped, "c")).toEqual({ kind: "moved", id: "c", from: 3, to: 2 });
+    expect(orderChange(ids, swapped, "b")).toEqual({ kind: "moved", id: "b", from: 2, to: 3 });
+    expect(orderChange(ids, swapped)).toEqual({ kind: "moved", id: "b", from: 2, to: 3 });
+    // A hint that does not explain the change is not taken.
+    expect(orderChange(ids, dropBefore(ids, "d", "a"), "a")).toEqual({ kind: "moved", id: "d", from: 4, to: 1 });
   });
 });

@@ -269,7 +269,7 @@ export const flowEndpoints = (s: FlowServices, req: IncomingMessage, query: URLS
       }
       const order = input.direction !== undefined ? moveId(ids, flowId, input.direction) : dropBefore(ids, flowId, input.before ?? null);
       // `reorder` takes exactly the list it has (else Conflict: a flow came or went meanwhile), as the page's move does.
-      return apiOrder(yield* s.chatflows.reorder(order));
+      return apiOrder(yield* s.chatflows.reorder(order, flowId));
     });
 
   const setOrder: Serve = () =>

@@ -4,6 +4,7 @@
  */
 import { Effect } from "effect";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
+import { AuditLog } from "../runtime/services/audit-log.js";
 import { Automation } from "../runtime/services/automation.js";
 import type { AppConfigShape } from "../runtime/services/config.js";
 import { Database } from "../runtime/services/database.js";
@@ -71,6 +72,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopWebhooks = (await runtime.runPromise(OutgoingWebhooks)).start();
   // Automation rules: new events run the enabled rules (within about a second), as the Automation user.
   const stopAutomation = (await runtime.runPromise(Automation)).start();
+  // Audit log lines older than the workspace's retention are deleted, hourly, in short writes (none when kept forever).
+  const stopAuditRetention = (await runtime.runPromise(AuditLog)).start();
   return {
     stop: () => {
       clearInterval(timer);
@@ -82,6 +85,7 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
       stopOverdue();
       stopWebhooks();
       stopAutomation();
+      stopAuditRetention();
     },
   };
 };

@@ -298,18 +298,39 @@ export const attachmentChatUploadRows = (
   return row === undefined || entry?.id === undefined ? null : { entry: { ...entry, id: entry.id }, row };
 };
 
+/**
+ * The files that fit one mail (`maxBytes` in all, ATTACHMENT_MAX_MAIL_BYTES unless told), taken
+ * in order — one too large is passed over and a smaller one after it may still go — and the
+ * names of those left out, for the mail to list. Chat follow-ups and transcripts attach with it. Pure.
+ */
+export const attachmentsForMail = <F extends { readonly filename: string; readonly size: number }>(
+  files: ReadonlyArray<F>,
+  maxBytes = ATTACHMENT_MAX_MAIL_BYTES,
+): { readonly attached: ReadonlyArray<F>; readonly leftOut: ReadonlyArray<string> } => {
+  const attached: F[] = [];
+  const leftOut: string[] = [];
+  let total = 0;
+  for (const file of files) {
+    if (total + file.size <= maxBytes) {
+      attached.push(file);
+      total += file.size;
+    } else leftOut.push(file.filename);
+  }
+  return { attached, leftOut };
+};
+
 /** A message's stored files as a sender attaches them, in the order they were listed. */
 export const attachmentFilesOf = (
   prepare: Prepare,
   messageId: number,
-): ReadonlyArray<{ readonly filename: string; readonly contentType: string; readonly data: Buffer }> =>
+): ReadonlyArray<{ readonly filename: string; readonly contentType: string; readonly size: number; readonly data: Buffer }> =>
   (
     prepare("SELECT filename, content_type, data FROM attachments WHERE message_id = ? ORDER BY rowid").all(messageId) as Array<{
       filename: string;
       content_type: string;
       data: Buffer;
     }>
-  ).map((row) => ({ filename: row.filename, contentType: row.content_type, data: row.data }));
+  ).map((row) => ({ filename: row.filename, contentType: row.content_type, size: row.data.length, data: row.data }));
 
 /** One stored file, as a download serves it. */
 export interface AttachmentFile {

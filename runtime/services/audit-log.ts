@@ -13,16 +13,23 @@
  * - **What** is one of `AUDIT_ACTIONS` with a target (type, id, and a label as it was then, so
  *   the line still reads after the target is renamed or deleted) and a small JSON `data`
  *   (never a secret, a password or a token).
+ * - **How long** lines are kept is the workspace's setting (`audit_log_retention_days` in
+ *   `settings`; absent: forever, so an upgrade deletes nothing), set by an admin and itself a
+ *   line. A background pass (`start`, hourly and at once after a change) deletes the lines older
+ *   than that, AUDIT_RETENTION_BATCH at a time, one write each, so the writer is never held long
+ *   (decision 046).
  */
 import { Context, Effect, FiberRef, Layer, Schema as S } from "effect";
 import { globalValue } from "effect/GlobalValue";
 import { addDays, dayStart, isDay } from "../core/report-range.js";
+import * as wallClock from "./clock.js";
 import type { User } from "./accounts.js";
 import { readTimezone } from "./business-hours.js";
 import type BetterSqlite3 from "better-sqlite3";
 import { Database } from "./database.js";
 import { Forbidden, InvalidInput } from "./errors.js";
 import { decodeInput } from "./inbox-access.js";
+import { makePassLoop } from "./pass-loop.js";
 
 /** The sections of the log, as its filter offers them. */
 export const AUDIT_CATEGORIES = {
@@ -70,6 +77,7 @@ export const AUDIT_ACTIONS = {
   "flow.disabled": action("flows", "Turned a flow off"),
   "flow.renamed": action("flows", "Renamed a flow"),
   "flow.channel_changed": action("flows", "Moved a flow to another channel"),
+  "flow.reordered": action("flows", "Changed the flows' order"),
   "flow.archived": action("flows", "Archived a flow"),
   "flow.deleted": action("flows", "Deleted a flow"),
   "channel.created": action("channels", "Created a channel"),
@@ -86,6 +94,7 @@ export const AUDIT_ACTIONS = {
   "team.members_changed": action("workspace", "Changed a team's members"),
   "settings.timezone_changed": action("workspace", "Changed the time zone"),
   "settings.business_hours_changed": action("workspace", "Changed the business hours"),
+  "settings.audit_retention_changed": action("workspace", "Changed how long the audit log keeps entries"),
   "contacts.exported": action("contacts", "Exported contacts"),
   "contacts.imported": action("contacts", "Imported contacts"),
   "contact.data_exported": action("contacts", "Exported a contact's personal data"),
@@ -268,6 +277,72 @@ const toEntry = (row: AuditRow): AuditEntry => {
   };
 };
 
+// ---------------------------------------------------------------------------------------------
+// Retention
+
+/** The `settings` key of how many days lines are kept; absent: forever. */
+export const AUDIT_RETENTION_SETTING = "audit_log_retention_days";
+export const AUDIT_RETENTION_MIN_DAYS = 30;
+export const AUDIT_RETENTION_MAX_DAYS = 3650;
+/** Most lines one write deletes: a short write, so a visitor's message never waits long behind it. */
+export const AUDIT_RETENTION_BATCH = 1_000;
+/** Most writes one pass makes; a longer backlog (the first pass after retention is lowered) goes on in the next pass, at once. */
+const RETENTION_PASS_BATCHES = 100;
+/** How often the pass looks for lines past the retention (a day's lines age out a day at a time). */
+export const AUDIT_RETENTION_LOOP_MS = 3_600_000;
+const DAY_MS = 86_400_000;
+
+/** How long lines are kept: a number of days, or null for forever. */
+export interface AuditRetention {
+  readonly days: number | null;
+}
+
+const keepMessage = "choose to keep entries forever or for a number of days";
+const daysMessage = `enter a number of days from ${AUDIT_RETENTION_MIN_DAYS} to ${AUDIT_RETENTION_MAX_DAYS}`;
+
+/**
+ * The retention form (and any caller): `keep` "forever", or "days" with `days` a whole number
+ * from AUDIT_RETENTION_MIN_DAYS to AUDIT_RETENTION_MAX_DAYS (a form's digits are read as one first).
+ * `days` is required with "days" (checked by `setRetention`, at `days`).
+ */
+export const AuditRetentionInput = S.Struct({
+  keep: S.String.annotations({ message: () => keepMessage }).pipe(
+    S.filter((keep): keep is "forever" | "days" => keep === "forever" || keep === "days", { message: () => keepMessage }),
+  ),
+  days: S.optional(
+    S.Number.annotations({ message: () => daysMessage }).pipe(
+      S.int({ message: () => "expected a whole number of days" }),
+      S.between(AUDIT_RETENTION_MIN_DAYS, AUDIT_RETENTION_MAX_DAYS, { message: () => daysMessage }),
+    ),
+  ),
+});
+
+/** The stored setting as a retention: anything but a whole number in range is forever (nothing is deleted on a doubt). Pure. */
+export const retentionFromSetting = (value: string | undefined): AuditRetention => {
+  if (value === undefined || !/^[0-9]{1,5}$/.test(value)) return { days: null };
+  const days = Number(value);
+  return { days: days >= AUDIT_RETENTION_MIN_DAYS && days <= AUDIT_RETENTION_MAX_DAYS ? days : null };
+};
+
+/** The stored retention, read with `prepare` (the service's reader, or a write's own connection). */
+const storedRetention = (prepare: (sql: string) => BetterSqlite3.Statement): AuditRetention =>
+  retentionFromSetting((prepare("SELECT value FROM settings WHERE key = ?").get(AUDIT_RETENTION_SETTING) as { value: string } | undefined)?.value);
+
+/** What the form sent, as the input the schema decodes: `days` only with `keep` "days"; unknown `keep` left for the schema to refuse. Pure. */
+const retentionInput = (raw: unknown): unknown => {
+  if (typeof raw !== "object" || raw === null) return raw;
+  const { keep, days } = raw as { keep?: unknown; days?: unknown };
+  // Forever takes no number (the form sends its field anyway); a blank number is a missing one.
+  if (keep === "forever" || days === undefined || (typeof days === "string" && days.trim() === "")) return { keep };
+  return { keep, days: typeof days === "string" && /^[0-9]+(\.[0-9]+)?$/.test(days.trim()) ? Number(days.trim()) : days };
+};
+
+/** What one retention pass deleted, and in how many writes. */
+export interface AuditPurge {
+  readonly deleted: number;
+  readonly writes: number;
+}
+
 export interface AuditLogShape {
   /**
    * One page of the log, newest first, for an admin (Forbidden otherwise). `query` holds the
@@ -275,6 +350,18 @@ export interface AuditLogShape {
    * (`from`, `before`, `limit`…) or `to` is before `from`.
    */
   readonly list: (actor: User, query: unknown) => Effect.Effect<AuditPage, Forbidden | InvalidInput>;
+  /** How long lines are kept (anyone may read it; only admins see the page). */
+  readonly retention: () => Effect.Effect<AuditRetention>;
+  /**
+   * Sets how long lines are kept, for an admin (Forbidden otherwise): AuditRetentionInput;
+   * InvalidInput at `keep` or `days`, nothing stored. A change is stored with its audit line in
+   * one write (the same retention again writes nothing) and wakes the pass.
+   */
+  readonly setRetention: (actor: User, input: unknown) => Effect.Effect<AuditRetention, Forbidden | InvalidInput>;
+  /** Deletes the lines older than the retention, AUDIT_RETENTION_BATCH per write; nothing when kept forever. */
+  readonly purgeExpired: () => Effect.Effect<AuditPurge>;
+  /** Starts the pass (at once, then every `intervalMs`, default AUDIT_RETENTION_LOOP_MS); returns its stop. */
+  readonly start: (intervalMs?: number) => () => void;
 }
 
 export class AuditLog extends Context.Tag("AuditLog")<AuditLog, AuditLogShape>() {}
@@ -333,6 +420,63 @@ export const layer = Layer.effect(
       return { entries, next: rows.length > limit ? entries[entries.length - 1]!.id : null };
     });
 
-    return { list } satisfies AuditLogShape;
+    const retention: AuditLogShape["retention"] = () => Effect.sync(() => storedRetention(db.prepare));
+
+    const setRetention: AuditLogShape["setRetention"] = Effect.fn("AuditLog.setRetention")(function* (actor, raw) {
+      if (actor.role !== "admin") return yield* new Forbidden({ message: "Only admins can change how long the audit log keeps entries." });
+      const input = yield* decodeInput(AuditRetentionInput, retentionInput(raw));
+      if (input.keep === "days" && input.days === undefined) return yield* new InvalidInput({ issues: [{ path: "days", message: daysMessage }] });
+      const days = input.keep === "forever" ? null : input.days!;
+      const audit = yield* auditActorAs(actor.id);
+      const changed = yield* Effect.orDie(
+        db.writeEffect((s) => {
+          const before = storedRetention((sql) => s.prepare(sql)).days;
+          if (before === days) return false;
+          // Forever is no row: the state before any retention was set, so an upgrade and "forever" read the same.
+          if (days === null) s.prepare("DELETE FROM settings WHERE key = ?").run(AUDIT_RETENTION_SETTING);
+          else s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value").run(AUDIT_RETENTION_SETTING, String(days));
+          recordAudit(s, wallClock.now(), audit, { action: "settings.audit_retention_changed", data: { from: before ?? "forever", to: days ?? "forever" } });
+          return true;
+        }),
+      );
+      if (changed) loop.wake();
+      return { days };
+    });
+
+    const purgeExpired: AuditLogShape["purgeExpired"] = () =>
+      Effect.gen(function* () {
+        const { days } = storedRetention(db.prepare);
+        if (days === null) return { deleted: 0, writes: 0 };
+        const cutoff = wallClock.now() - days * DAY_MS;
+        let deleted = 0;
+        let writes = 0;
+        // One short write per batch (the oldest first, by the index on `at`); others' writes go between them.
+        while (writes < RETENTION_PASS_BATCHES) {
+          const batch = yield* Effect.orDie(
+            db.writeEffect(
+              (s) =>
+                s
+                  .prepare(`DELETE FROM audit_log WHERE id IN (SELECT id FROM audit_log WHERE at < ? ORDER BY at LIMIT ${AUDIT_RETENTION_BATCH})`)
+                  .run(cutoff).changes,
+            ),
+          );
+          writes++;
+          deleted += batch;
+          if (batch < AUDIT_RETENTION_BATCH) return { deleted, writes };
+        }
+        // More than one pass's share: the next pass goes on at once.
+        loop.wake();
+        return { deleted, writes };
+      });
+
+    const loop = makePassLoop("AuditLog retention", () => db.sqlite.open, purgeExpired);
+
+    return {
+      list,
+      retention,
+      setRetention,
+      purgeExpired,
+      start: (intervalMs = AUDIT_RETENTION_LOOP_MS) => loop.start(intervalMs),
+    } satisfies AuditLogShape;
   }),
 );

@@ -11,6 +11,7 @@ import type { DecodeIssue } from "../../flows/decode.js";
 import { hasErrors, type Diagnostic } from "../../flows/diagnostics.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
 import type { ChatflowKind, FlowSpec, SpecNode } from "../../flows/flow-spec.js";
+import { orderChange } from "../../flows/flow-order.js";
 import * as wallClock from "./clock.js";
 import { knownContactProperties } from "./contacts.js";
 import { auditActor, recordAudit } from "./audit-log.js";
@@ -133,9 +134,11 @@ export interface ChatflowsShape {
   /**
    * Sets the priority order of every chatflow in the list (first wins on a page): the rows at
    * once, and each changed draft's `settings.priority` so the next publish keeps it. `ids` must
-   * be exactly the chatflows `list` returns, else Conflict (someone changed the list).
+   * be exactly the chatflows `list` returns, else Conflict (someone changed the list). A change
+   * of order is one audit line in the same write: the flow that moved and its places (`moved`,
+   * the flow the caller moved, says which when two neighbours swapped), or the new order.
    */
-  readonly reorder: (ids: ReadonlyArray<string>) => Effect.Effect<ReadonlyArray<ChatflowRow>, Conflict>;
+  readonly reorder: (ids: ReadonlyArray<string>, moved?: string) => Effect.Effect<ReadonlyArray<ChatflowRow>, Conflict>;
   /** Published versions, newest first: who published each, when, and what changed since the one before. */
   readonly versionHistory: (id: string) => Effect.Effect<ReadonlyArray<VersionHistoryEntry>, NotFound>;
   /** Where a preview conversation of this chatflow stands (from the interpreter's state); NotFound for any other conversation. */
@@ -306,6 +309,13 @@ export const checkChatflowName = (name: unknown): Either.Either<string, InvalidI
 /** `document` (a draft as saved: any JSON) with `patch` applied when it is an object; as is otherwise. Pure. */
 const patchDraft = (document: unknown, patch: Record<string, unknown>): unknown =>
   document !== null && typeof document === "object" && !Array.isArray(document) ? { ...(document as object), ...patch } : document;
+
+/** Most flow names an order's audit line lists (the first ones, which win); `more` counts the rest. */
+const AUDIT_ORDER_NAMES = 50;
+
+/** A new order as its audit line keeps it: the flows' names as they are now, first wins. Pure. */
+const auditOrder = (names: ReadonlyArray<string>): Record<string, unknown> =>
+  names.length > AUDIT_ORDER_NAMES ? { order: names.slice(0, AUDIT_ORDER_NAMES), more: names.length - AUDIT_ORDER_NAMES } : { order: names };
 
 /** Priorities handed out by `reorder`: 10, 20, 30 … (room to slot one in by hand), within the schema's 0–10,000. Pure. */
 export const priorityForPosition = (index: number, count: number): number =>
@@ -775,16 +785,29 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
       return { outcome };
     }),
 
-    reorder: Effect.fn("Chatflows.reorder")(function* (ids: ReadonlyArray<string>) {
+    reorder: Effect.fn("Chatflows.reorder")(function* (ids: ReadonlyArray<string>, moved?: string) {
+      const audit = yield* auditActor;
       const done = yield* write((s) => {
-        const rows = s.prepare("SELECT id, priority, draft FROM chatflows WHERE archived_at IS NULL").all() as Array<{
+        // In the list's order, so the audit line's places are the ones the list showed.
+        const rows = s.prepare("SELECT id, name, priority, draft FROM chatflows WHERE archived_at IS NULL ORDER BY priority, created_at, id").all() as Array<{
           id: string;
+          name: string;
           priority: number;
           draft: string;
         }>;
         const byId = new Map(rows.map((r) => [r.id, r] as const));
         if (ids.length !== rows.length || new Set(ids).size !== ids.length || ids.some((id) => !byId.has(id))) return false;
         const now = wallClock.now();
+        const change = orderChange(rows.map((r) => r.id), ids, moved);
+        if (change.kind === "moved") {
+          recordAudit(s, now, audit, {
+            action: "flow.reordered",
+            target: { type: "flow", id: change.id, label: byId.get(change.id)!.name },
+            data: { fromPlace: change.from, toPlace: change.to },
+          });
+        } else if (change.kind === "reordered") {
+          recordAudit(s, now, audit, { action: "flow.reordered", data: auditOrder(ids.map((id) => byId.get(id)!.name)) });
+        }
         ids.forEach((id, i) => {
           const row = byId.get(id)!;
           const priority = priorityForPosition(i, ids.length);

@@ -24,7 +24,7 @@
  * queued with no try counted, and are looked at again after the restart.
  */
 import { Context, Effect, Either, Layer, Option } from "effect";
-import { ATTACHMENT_MAX_MAIL_BYTES, attachmentFilesOf } from "./attachments.js";
+import { attachmentFilesOf, attachmentsForMail } from "./attachments.js";
 import { CHAT_FOLLOW_UP_DEFAULT_MINUTES, CHAT_FOLLOW_UP_MAX_MINUTES } from "./channels.js";
 import { now } from "./clock.js";
 import { AppConfig } from "./config.js";
@@ -236,23 +236,6 @@ export const settleSend = <A>(
   return Effect.as(record.retry(attempts, now() + verdict.retryInMs, outcome.left.reason.slice(0, MAX_REASON)), "retrying" as const);
 };
 
-/** The quoted replies' files that fit one mail (ATTACHMENT_MAX_MAIL_BYTES, in order), and the names of those that do not. Pure. */
-export const followUpFiles = <F extends { readonly filename: string; readonly data: Buffer }>(
-  files: ReadonlyArray<F>,
-  maxBytes = ATTACHMENT_MAX_MAIL_BYTES,
-): { readonly attached: ReadonlyArray<F>; readonly leftOut: ReadonlyArray<string> } => {
-  const attached: F[] = [];
-  const leftOut: string[] = [];
-  let total = 0;
-  for (const file of files) {
-    if (total + file.data.length <= maxBytes) {
-      attached.push(file);
-      total += file.data.length;
-    } else leftOut.push(file.filename);
-  }
-  return { attached, leftOut };
-};
-
 /**
  * Follow-ups over the app's Database, LiveEvents and EmailChannel. Released before the database
  * (it depends on it), its finalizer drains the sends under way for the configured wait
@@ -384,7 +367,7 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
           return "notSent" as const;
         }
         // The replies' files (a PDF the agent sent) go with the mail, as many as one mail carries.
-        const files = followUpFiles(found.messageIds.flatMap((id) => attachmentFilesOf(db.prepare, id)));
+        const files = attachmentsForMail(found.messageIds.flatMap((id) => attachmentFilesOf(db.prepare, id)));
         const sent = yield* Effect.either(
           email
             .sendToVisitor({

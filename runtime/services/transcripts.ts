@@ -10,8 +10,10 @@
  * and ends each row sent, or not sent with the reason. The mail holds the conversation's own
  * visible messages (never internal comments or system lines, never another conversation's) up
  * to the newest one when asked, with their authors and times, plain text and escaped HTML,
- * English or German by the visitor's language, files by name only (a visitor's file links need
- * their token: nothing public to link to).
+ * English or German by the visitor's language. Each message names its files, and the files go
+ * with the mail as many as one mail carries (ATTACHMENT_MAX_MAIL_BYTES, `attachmentsForMail` as
+ * follow-ups attach theirs); the mail names those left out (a visitor's file links need their
+ * token: there is no public link to give instead).
  *
  * A visitor may ask at most TRANSCRIPT_VISITOR_MAX times per conversation, TRANSCRIPT_VISITOR_GAP_MS
  * apart; an address they type is used for that mail only, never stored on their contact.
@@ -23,6 +25,7 @@
  * with no try counted, and go out after the restart.
  */
 import { Context, Effect, Layer, Option, Schema as S } from "effect";
+import { attachmentsForMail } from "./attachments.js";
 import { parseJsonObject } from "./channels.js";
 import { now } from "./clock.js";
 import { AppConfig } from "./config.js";
@@ -46,6 +49,10 @@ export const TRANSCRIPT_VISITOR_GAP_MS = 10 * 60_000;
 export const TRANSCRIPT_MAX_MESSAGES = 500;
 const MAX_REASON = 500;
 const PASS_LIMIT = 50;
+/** A conversation's messages a transcript may show (`conversation_id = ?`, through `id <= ?`): never internal ones or system lines. */
+const VISIBLE = `conversation_id = ? AND id <= ? AND is_internal = 0 AND author IN ('visitor', 'bot', 'agent')`;
+/** The messages one transcript lists: the newest TRANSCRIPT_MAX_MESSAGES of VISIBLE (same parameters). */
+const LISTED = `SELECT * FROM messages WHERE ${VISIBLE} ORDER BY id DESC LIMIT ${TRANSCRIPT_MAX_MESSAGES}`;
 
 /** An address as a visitor may be shown it without giving it away: `a•••@example.com`. Pure. */
 export const maskEmail = (address: string): string => {
@@ -103,6 +110,8 @@ export const transcriptMail = (input: {
   readonly omitted: number;
   readonly language: string | null;
   readonly timeZone: string | null;
+  /** Files the messages carried that did not fit the mail (by name). */
+  readonly filesLeftOut?: ReadonlyArray<string>;
 }): { readonly subject: string; readonly text: string; readonly html: string } => {
   const german = /^de\b/i.test(input.language ?? "");
   const team = input.teamName.replace(/[\r\n]+/g, " ").trim();
@@ -126,13 +135,20 @@ export const transcriptMail = (input: {
         ? `(${input.omitted} frühere Nachricht${input.omitted === 1 ? "" : "en"} nicht aufgeführt)`
         : `(${input.omitted} earlier message${input.omitted === 1 ? "" : "s"} not listed)`
       : null;
+  const leftOut = input.filesLeftOut ?? [];
+  const notAttached =
+    leftOut.length > 0
+      ? german
+        ? `Nicht angehängt (zu groß für eine E-Mail): ${leftOut.join(", ")}`
+        : `Not attached (too large for one email): ${leftOut.join(", ")}`
+      : null;
   const outro = german ? "Antworten Sie einfach auf diese E-Mail, um uns zu schreiben." : "Just reply to this email to write to us.";
   const textLines = input.lines.map((line) => {
     const head = `${who(line)} · ${timeIn(line.at, zone, german)}`;
     const files = line.files.length > 0 ? [`${filesWord}: ${line.files.join(", ")}`] : [];
     return [head, ...line.text.split(/\r?\n/).map((l) => (l === "" ? ">" : `> ${l}`)), ...files].join("\n");
   });
-  const text = [intro, ...(omitted ? [omitted] : []), ...textLines, outro].join("\n\n");
+  const text = [intro, ...(omitted ? [omitted] : []), ...textLines, ...(notAttached ? [notAttached] : []), outro].join("\n\n");
   const htmlLines = input.lines.map((line) => {
     const files = line.files.length > 0 ? `<br><small>${escapeHtml(filesWord)}: ${line.files.map(escapeHtml).join(", ")}</small>` : "";
     return (
@@ -142,7 +158,8 @@ export const transcriptMail = (input: {
   });
   const html =
     `<div style="font-family:sans-serif;font-size:14px;line-height:1.4">` +
-    `<p>${escapeHtml(intro)}</p>${omitted ? `<p><em>${escapeHtml(omitted)}</em></p>` : ""}${htmlLines.join("")}<p>${escapeHtml(outro)}</p></div>`;
+    `<p>${escapeHtml(intro)}</p>${omitted ? `<p><em>${escapeHtml(omitted)}</em></p>` : ""}${htmlLines.join("")}` +
+    `${notAttached ? `<p><em>${escapeHtml(notAttached)}</em></p>` : ""}<p>${escapeHtml(outro)}</p></div>`;
   return { subject, text, html };
 };
 
@@ -411,13 +428,12 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
 
     /** The transcript's lines (the newest TRANSCRIPT_MAX_MESSAGES through `through`), and how many older ones were left out. */
     const linesOf = (conversationId: string, through: number): { lines: TranscriptLine[]; omitted: number } => {
-      const visible = `conversation_id = ? AND id <= ? AND is_internal = 0 AND author IN ('visitor', 'bot', 'agent')`;
-      const total = db.prepare(`SELECT count(*) FROM messages WHERE ${visible}`).pluck().get(conversationId, through) as number;
+      const total = db.prepare(`SELECT count(*) FROM messages WHERE ${VISIBLE}`).pluck().get(conversationId, through) as number;
       const rows = db
         .prepare(
           `SELECT m.id, m.author, m.text, m.created_at, COALESCE(NULLIF(u.display_name, ''), u.name) AS name,
                   (SELECT json_group_array(a.filename) FROM attachments a WHERE a.message_id = m.id) AS files
-             FROM (SELECT * FROM messages WHERE ${visible} ORDER BY id DESC LIMIT ${TRANSCRIPT_MAX_MESSAGES}) m
+             FROM (${LISTED}) m
              LEFT JOIN users u ON u.id = m.user_id
             ORDER BY m.id`,
         )
@@ -431,6 +447,26 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
           at: r.created_at,
         })),
         omitted: Math.max(0, total - rows.length),
+      };
+    };
+
+    /**
+     * The listed lines' files that fit one mail, read whole (only those: a long chat's files may
+     * not fit in memory at once), and the names of the rest, in the order they were sent.
+     */
+    const filesOf = (conversationId: string, through: number) => {
+      const listed = db
+        .prepare(`SELECT a.id, a.filename, a.content_type, a.size FROM attachments a WHERE a.message_id IN (SELECT id FROM (${LISTED})) ORDER BY a.message_id, a.rowid`)
+        .all(conversationId, through) as Array<{ id: string; filename: string; content_type: string; size: number }>;
+      const { attached, leftOut } = attachmentsForMail(listed);
+      const read = db.prepare("SELECT data FROM attachments WHERE id = ?").pluck();
+      return {
+        // A file erased since the listing (the contact's erasure) is simply not attached.
+        attached: attached.flatMap((file) => {
+          const data = read.get(file.id) as Buffer | undefined;
+          return data === undefined ? [] : [{ filename: file.filename, contentType: file.content_type, data }];
+        }),
+        leftOut,
       };
     };
 
@@ -461,6 +497,7 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
           .pluck()
           .get(row.conversation_id) as string | null | undefined;
         const { lines, omitted } = linesOf(row.conversation_id, row.through_message_id);
+        const files = filesOf(row.conversation_id, row.through_message_id);
         const sent = yield* Effect.either(
           email
             .sendToVisitor({
@@ -468,8 +505,9 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
               to: row.recipient,
               what: "the chat's transcript",
               agentName: null,
-              files: [],
-              compose: (teamName) => transcriptMail({ teamName, lines, omitted, language: language ?? null, timeZone: row.time_zone }),
+              files: files.attached,
+              compose: (teamName) =>
+                transcriptMail({ teamName, lines, omitted, language: language ?? null, timeZone: row.time_zone, filesLeftOut: files.leftOut }),
             })
             .pipe(Effect.catchAllDefect((defect) => Effect.fail(new SendFailed({ reason: `unexpected error: ${String(defect)}`, permanent: false })))),
         );

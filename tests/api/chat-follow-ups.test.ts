@@ -10,12 +10,13 @@ import { Effect } from "effect";
 import nodemailer from "nodemailer";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AppRuntime, AppServices } from "../../runtime/services/app-layer.js";
+import { attachmentsForMail } from "../../runtime/services/attachments.js";
 import { Channels } from "../../runtime/services/channels.js";
 import { Contacts } from "../../runtime/services/contacts.js";
 import type { Sqlite } from "../../runtime/services/database.js";
 import { EmailChannel } from "../../runtime/services/email-channel.js";
 import { Engine } from "../../runtime/services/engine.js";
-import { FollowUps, followUpFiles, followUpMail } from "../../runtime/services/follow-ups.js";
+import { FollowUps, followUpMail } from "../../runtime/services/follow-ups.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { Visitors } from "../../runtime/services/visitors.js";
 import { startEmailInbound, type EmailInbound } from "../../server/email-inbound.js";
@@ -259,8 +260,8 @@ describe("an agent's chat reply the visitor has not seen", () => {
     expect(mail.attachments.map((a) => [a.filename, a.contentType, a.content.equals(pdf)])).toEqual([["guide.pdf", "application/pdf", true]]);
     expect(mail.text).not.toContain("Too large");
 
-    const file = (filename: string, size: number) => ({ filename, data: Buffer.alloc(size) });
-    const split = followUpFiles([file("a", 6), file("b", 5), file("c", 4)], 10);
+    const file = (filename: string, size: number) => ({ filename, size });
+    const split = attachmentsForMail([file("a", 6), file("b", 5), file("c", 4)], 10);
     expect(split.attached.map((f) => f.filename)).toEqual(["a", "c"]);
     expect(split.leftOut).toEqual(["b"]);
     const text = followUpMail({ teamName: "Acme", replies: [{ authorName: "Ann", text: "Files!", createdAt: 0 }], omitted: 0, pageUrl: null, language: "en", filesLeftOut: ["b"] }).text;

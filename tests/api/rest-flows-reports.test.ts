@@ -47,7 +47,24 @@ const flowState = () => ({
     .prepare("SELECT id, name, kind, enabled, priority, draft, draft_revision, published_version_id, archived_at, updated_at FROM chatflows ORDER BY id")
     .all(),
   versions: sqlite.prepare("SELECT id, chatflow_id, version, content_hash FROM chatflow_versions ORDER BY id").all(),
+  // A refused change writes no audit line either.
+  auditLines: sqlite.prepare("SELECT count(*) FROM audit_log").pluck().get(),
 });
+
+/** The audit log's lines of `action` after line `afterId`, oldest first, as stored. */
+const auditSince = (afterId: number, action: string) =>
+  (
+    sqlite.prepare("SELECT id, at, action, via, token_id, target_id, target_label, data FROM audit_log WHERE id > ? AND action = ? ORDER BY id").all(afterId, action) as Array<{
+      id: number;
+      at: number;
+      via: string;
+      token_id: string | null;
+      target_id: string | null;
+      target_label: string | null;
+      data: string;
+    }>
+  ).map((line) => ({ ...line, data: JSON.parse(line.data) as Record<string, unknown> }));
+const lastAuditId = () => (sqlite.prepare("SELECT COALESCE(max(id), 0) FROM audit_log").pluck().get() as number);
 
 /** Runs `request` and asserts no chatflow, draft or version changed. */
 const storesNothing = async <T>(request: () => Promise<T>): Promise<T> => {
@@ -411,8 +428,11 @@ describe("a flow's lifecycle: on and off, renamed, moved, deleted", () => {
 
   it("moves a flow in the priority order: before another, last, one place up or down; the draft keeps its priority", async () => {
     const a = (await importFlow()).flow.id;
-    const b = (await importFlow()).flow.id;
+    const imported = (await importFlow()).flow;
+    const b = imported.id;
     const first = order()[0]!;
+    const from = order().indexOf(b) + 1;
+    const mark = lastAuditId();
     const before = await send(`/api/v1/flows/${b}/move`, tokens.marketer, { body: { before: first } });
     expect(before.status).toBe(200);
     expect(order()[0]).toBe(b);
@@ -421,6 +441,12 @@ describe("a flow's lifecycle: on and off, renamed, moved, deleted", () => {
     // The targeting priority the app uses, in the row and in the draft (so the next publish keeps it).
     expect(row(b)!.priority).toBe(10);
     expect(JSON.parse(row(b)!.draft).settings.priority).toBe(10);
+    // One audit line: which flow moved from where to where, by the API, written with the change (its time is the row's).
+    const moved = auditSince(mark, "flow.reordered");
+    expect(moved).toEqual([
+      expect.objectContaining({ via: "api", token_id: expect.any(String), target_id: b, target_label: imported.name, data: { fromPlace: from, toPlace: 1 } }),
+    ]);
+    expect(moved[0]!.at).toBe(sqlite.prepare("SELECT updated_at FROM chatflows WHERE id = ?").pluck().get(b));
 
     const down = await send(`/api/v1/flows/${b}/move`, tokens.marketer, { body: { direction: "down" } });
     expect(down.status).toBe(200);
@@ -428,6 +454,16 @@ describe("a flow's lifecycle: on and off, renamed, moved, deleted", () => {
     const up = await send(`/api/v1/flows/${b}/move`, tokens.admin, { body: { direction: "up" } });
     expect(up.status).toBe(200);
     expect(order()[0]).toBe(b);
+    // Two neighbours swapped: each line names the flow that was moved, not its neighbour.
+    expect(auditSince(mark, "flow.reordered").map((l) => [l.target_id, l.data])).toEqual([
+      [b, { fromPlace: from, toPlace: 1 }],
+      [b, { fromPlace: 1, toPlace: 2 }],
+      [b, { fromPlace: 2, toPlace: 1 }],
+    ]);
+    // A move that changes nothing (the first flow up) records nothing.
+    const still = lastAuditId();
+    expect((await send(`/api/v1/flows/${b}/move`, tokens.marketer, { body: { direction: "up" } })).status).toBe(200);
+    expect(auditSince(still, "flow.reordered")).toEqual([]);
 
     const last = await send(`/api/v1/flows/${a}/move`, tokens.marketer, { body: { before: null } });
     expect(last.status).toBe(200);
@@ -440,10 +476,14 @@ describe("a flow's lifecycle: on and off, renamed, moved, deleted", () => {
     await importFlow();
     const current = order();
     const reversed = [...current].reverse();
+    const mark = lastAuditId();
     const set = await send("/api/v1/flows/order", tokens.marketer, { method: "PUT", body: { flows: reversed } });
     expect(set.status).toBe(200);
     expect(order()).toEqual(reversed);
     expect(set.body.flows.map((f: { id: string }) => f.id)).toEqual(reversed);
+    // Several flows moved: one line with the new order, by name, first wins.
+    const names = set.body.flows.map((f: { name: string }) => f.name);
+    expect(auditSince(mark, "flow.reordered")).toEqual([expect.objectContaining({ via: "api", target_id: null, data: { order: names } })]);
 
     // A list that misses a flow (someone added one since it was read), or names one twice: 409, the order stays.
     for (const flows of [reversed.slice(1), [...reversed, reversed[0]], [...reversed.slice(1), "flow_nope"]]) {

@@ -336,6 +336,58 @@ describe("with the team email", () => {
   });
 });
 
+describe("the conversation's files", () => {
+  beforeAll(async () => {
+    await saveTeamEmail(relay.port);
+  });
+
+  it("go with the transcript as many as one mail carries (25 MB), the rest named; never an internal one, another conversation's or a later one", async () => {
+    const c = await conversation({ email: "files@customer.test" });
+    const other = await conversation({ email: "files2@customer.test" });
+    const reply = (conversationId: string, text: string, files: Array<{ filename: string; contentType: string; content: Buffer }>) =>
+      run(Effect.flatMap(Inbox, (i) => i.reply({ conversationId, text, clientMessageId: `tx-f-${++replies}`, files }, admin)));
+    const pdf = Buffer.from("%PDF-1.4 the setup guide");
+    const big = (mb: number, fill: string) => Buffer.alloc(mb * 1024 * 1024, fill);
+    await reply(c.id, "The guide.", [{ filename: "guide.pdf", contentType: "application/pdf", content: pdf }]);
+    await reply(c.id, "Two photos.", [
+      { filename: "a.png", contentType: "image/png", content: big(9, "a") },
+      { filename: "b.png", contentType: "image/png", content: big(9, "b") },
+    ]);
+    // 8 MB more would pass 25 MB: left out; the small file after it still fits.
+    await reply(c.id, "The video frames.", [{ filename: "c.bin", contentType: "application/octet-stream", content: big(8, "c") }]);
+    await reply(c.id, "And my notes.", [{ filename: "notes.txt", contentType: "text/plain", content: Buffer.from("notes") }]);
+    await reply(other.id, "Not yours.", [{ filename: "someone-else.pdf", contentType: "application/pdf", content: pdf }]);
+    // A file on an internal message (never shown to the visitor) stays out of the mail.
+    const internal = sqlite
+      .prepare("INSERT INTO messages (conversation_id, author, text, is_internal, user_id, created_at) VALUES (?, 'agent', 'internal file', 1, ?, ?)")
+      .run(c.id, admin.id, Date.now()).lastInsertRowid;
+    sqlite
+      .prepare(
+        "INSERT INTO attachments (id, conversation_id, message_id, filename, content_type, size, sha256, data, created_at) VALUES ('att_internal_tx', ?, ?, 'internal.pdf', 'application/pdf', ?, ?, ?, ?)",
+      )
+      .run(c.id, internal, pdf.length, "0".repeat(64), pdf, Date.now());
+
+    expect((await call(base, path(c.id), { token: c.token, body: {} })).status).toBe(202);
+    // A reply after the request is not in this transcript, nor its file.
+    await reply(c.id, "Later.", [{ filename: "later.pdf", contentType: "application/pdf", content: pdf }]);
+    expect(await runDue()).toEqual({ sent: 1, notSent: 0, retrying: 0 });
+    const { mail } = relay.relayed.find((r) => r.to[0] === "files@customer.test")!;
+    expect(mail.attachments.map((a) => [a.filename, a.contentType, a.size])).toEqual([
+      ["guide.pdf", "application/pdf", pdf.length],
+      ["a.png", "image/png", 9 * 1024 * 1024],
+      ["b.png", "image/png", 9 * 1024 * 1024],
+      ["notes.txt", "text/plain", 5],
+    ]);
+    expect(mail.attachments[0]!.content.equals(pdf)).toBe(true);
+    expect(mail.attachments[2]!.content.equals(big(9, "b"))).toBe(true);
+    expect(mail.text).toContain("Not attached (too large for one email): c.bin");
+    expect(mail.html).toContain("Not attached (too large for one email): c.bin");
+    // Every message still names its files where it was written.
+    expect(mail.text).toContain("Files: a.png, b.png");
+    for (const name of ["internal.pdf", "someone-else.pdf", "later.pdf"]) expect(JSON.stringify([mail.text, mail.attachments.map((a) => a.filename)])).not.toContain(name);
+  });
+});
+
 describe("a crash after the 202", () => {
   it("still sends the queued transcript once, from the next start", async () => {
     const crashing = await startTestApp("transcripts-crash");
@@ -391,6 +443,10 @@ describe("transcriptMail", () => {
     expect(mail.text).toContain("Zeiten in UTC.");
     expect(mail.text).toContain("(2 frühere Nachrichten nicht aufgeführt)");
     expect(mail.text).toContain("Sie · 26.11.2026, 13:05\n> Hallo\nDateien: rechnung.pdf");
+    expect(mail.text).not.toContain("Nicht angehängt");
+    const leftOut = transcriptMail({ teamName: "Acme", lines: [], omitted: 0, language: "de", timeZone: null, filesLeftOut: ["video.mp4", "<b>.png"] });
+    expect(leftOut.text).toContain("Nicht angehängt (zu groß für eine E-Mail): video.mp4, <b>.png");
+    expect(leftOut.html).toContain("video.mp4, &lt;b&gt;.png");
     expect(maskEmail("ann@example.com")).toBe("a•••@example.com");
   });
 });

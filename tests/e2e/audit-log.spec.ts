@@ -62,6 +62,43 @@ test("an admin finds who created a team and a refused sign-in in the audit log, 
   expect(text).not.toContain("session.signed_in");
 });
 
+test("an admin moves a flow and finds the move in the log, then sets how long entries are kept, and back to forever", async ({ page }) => {
+  await login(page, adminEmail(), adminPassword());
+  // A flow of this run's own, created last in the list, moved one place up.
+  const flowName = `Audit order ${stamp}`;
+  await page.goto("/flows");
+  await page.getByLabel("Name", { exact: true }).fill(flowName);
+  await page.getByLabel("Start from").selectOption("blank:bot");
+  await page.getByRole("button", { name: "Create flow" }).click();
+  await expect(page).toHaveURL(/\/flows\/flow_[\w-]+$/);
+  await page.goto("/flows");
+  await page.getByRole("button", { name: `Move “${flowName}” up` }).click();
+  await expect(page.getByText("Order saved")).toBeVisible();
+
+  await page.goto("/settings/audit?category=flows");
+  const moved = page.getByRole("row").filter({ hasText: `Flow ${flowName}` }).filter({ hasText: "Changed the flows' order" });
+  await expect(moved).toHaveCount(1);
+  await expect(moved.getByRole("cell").nth(3)).toContainText(/from place: \d+ · to place: \d+/);
+  await expect(moved.getByRole("cell").nth(4)).toContainText("the app");
+
+  const card = page.getByRole("region", { name: "Keep entries" });
+  await card.getByLabel("For a number of days").check();
+  await card.getByLabel("Days to keep entries").fill("3650");
+  await card.getByRole("button", { name: "Save" }).click();
+  await expect(card.getByRole("status")).toHaveText("Entries are now kept for 3650 days.");
+  await expect(card.getByText(/^Now kept for 3650 days\./)).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
+
+  // Forever again (the default): nothing is deleted, and both changes are lines of the log.
+  await card.getByLabel("Forever").check();
+  await card.getByRole("button", { name: "Save" }).click();
+  await expect(card.getByRole("status")).toHaveText("Entries are now kept forever.");
+  await page.goto("/settings/audit?category=workspace");
+  const changes = page.getByRole("row").filter({ hasText: "Changed how long the audit log keeps entries" });
+  await expect(changes.filter({ hasText: "from: 3650 · to: forever" }).first()).toBeVisible();
+  await expect(changes.filter({ hasText: "to: 3650" }).first()).toBeVisible();
+});
+
 test("a bad filter in the address says what is wrong and lists nothing", async ({ page }) => {
   await login(page, adminEmail(), adminPassword());
   const response = await page.goto("/settings/audit?from=yesterday");

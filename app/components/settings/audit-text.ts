@@ -41,6 +41,10 @@ const KEY_WORDS: Readonly<Record<string, string>> = {
   required: "required",
   recoveryCodesLeft: "recovery codes left",
   wasEnabled: "was on",
+  fromPlace: "from place",
+  toPlace: "to place",
+  order: "new order",
+  more: "more flows",
 };
 
 /** Facts the target already says, or ids nobody reads. */

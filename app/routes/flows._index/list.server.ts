@@ -217,16 +217,20 @@ export const handleListAction = async (
       if (!current.ok) return { result: { intent, errors: { form: current.error.message } }, status: current.status };
       const ids = current.value.map((r) => r.id);
       let order: ReadonlyArray<string>;
+      let moved: string;
       if (intent === "move") {
         const decoded = decodeForm(MoveFlowForm)(fields(form, ["id", "direction"]));
         if (Either.isLeft(decoded)) return { result: failed(intent, decoded.left), status: 400 };
-        order = moveId(ids, decoded.right.id, decoded.right.direction);
+        moved = decoded.right.id;
+        order = moveId(ids, moved, decoded.right.direction);
       } else {
         const decoded = decodeForm(DropFlowForm)(fields(form, ["moved", "before"]));
         if (Either.isLeft(decoded)) return { result: failed(intent, decoded.left), status: 400 };
-        order = dropBefore(ids, decoded.right.moved, decoded.right.before || null);
+        moved = decoded.right.moved;
+        order = dropBefore(ids, moved, decoded.right.before || null);
       }
-      const reordered = await service((flows) => flows.reorder(order));
+      // The flow moved names the audit line's flow (two neighbours swapped read either way otherwise).
+      const reordered = await service((flows) => flows.reorder(order, moved));
       if (!reordered.ok) return { result: { intent, errors: { form: reordered.error.message } }, status: reordered.status };
       return { result: { intent, notice: "Order saved: the first flow that matches a page wins." }, status: 200 };
     }
