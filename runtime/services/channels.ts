@@ -327,7 +327,7 @@ const ChannelName = S.Trim.pipe(
 );
 const InboxId = S.String.pipe(S.minLength(1, { message: () => "choose an inbox" }), S.maxLength(100));
 export const CreateChannelInput = S.Struct({
-  kind: S.Literal(...channelKinds).annotations({ message: () => "choose a kind: chat, form, email or messenger" }),
+  kind: S.Literal(...channelKinds).annotations({ message: () => ({ message: "choose a kind: chat, form, email or messenger", override: true }) }),
   name: ChannelName,
   inboxId: InboxId,
 });

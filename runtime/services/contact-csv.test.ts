@@ -289,7 +289,10 @@ describe("importing", () => {
     expect(await issues(options(preview.id, ["ignore", "ignore", "property:plan"]))).toEqual([
       { path: "mapping", message: "map at least one column to the email, the name or the phone" },
     ]);
-    expect((await issues({ ...options(preview.id, ["email", "name", "ignore"]), onDuplicate: "merge" }))[0]?.path).toBe("onDuplicate");
+    expect((await issues({ ...options(preview.id, ["email", "name", "ignore"]), onDuplicate: "merge" }))[0]).toEqual({
+      path: "onDuplicate",
+      message: "choose skip, fill empty fields or overwrite",
+    });
     expect((await issues(options(preview.id, ["email", "name", "ignore"], { defaultCountry: "XX" })))[0]).toEqual({
       path: "defaultCountry",
       message: "choose a country from the list, or none",

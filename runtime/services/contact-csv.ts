@@ -154,7 +154,7 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{22}$/;
 export const ImportOptions = S.Struct({
   id: S.String.pipe(S.pattern(ID_PATTERN, { message: () => "this upload is not one Parley gave out: upload the file again" })),
   mapping: S.Array(S.String.pipe(S.maxLength(100))).pipe(S.maxItems(MAX_IMPORT_COLUMNS)),
-  onDuplicate: S.Literal(...duplicatePolicies).annotations({ message: () => "choose skip, fill empty fields or overwrite" }),
+  onDuplicate: S.Literal(...duplicatePolicies).annotations({ message: () => ({ message: "choose skip, fill empty fields or overwrite", override: true }) }),
   ownerId: S.optional(S.String.pipe(S.maxLength(100, { message: () => "an owner is a user id" }))),
   listId: S.optional(S.String.pipe(S.maxLength(100, { message: () => "a list is a list id" }))),
   defaultCountry: S.optional(

@@ -95,6 +95,9 @@ describe("Channels.create and update", () => {
       ].map((input) => run(Effect.either(Effect.flatMap(Channels, (c) => c.create(input))))),
     );
     expect(failures.map((f) => Either.isLeft(f) && f.left instanceof InvalidInput && f.left.issues[0]!.path)).toEqual(["kind", "name", "inboxId", "name"]);
+    expect(Either.isLeft(failures[0]!) && failures[0].left instanceof InvalidInput && failures[0].left.issues).toEqual([
+      { path: "kind", message: "choose a kind: chat, form, email or messenger" },
+    ]);
     expect(count()).toBe(before);
   });
 

@@ -1,6 +1,6 @@
 import { Either } from "effect";
 import { describe, expect, it } from "vitest";
-import { CreateFlowForm, decodeForm, issuesByField, RenameFlowForm } from "./list-forms.js";
+import { CreateFlowForm, decodeForm, issuesByField, MoveFlowForm, RenameFlowForm } from "./list-forms.js";
 
 describe("CreateFlowForm", () => {
   it("trims the name and accepts blank starts and templates", () => {
@@ -18,5 +18,7 @@ describe("CreateFlowForm", () => {
     });
     const long = decodeForm(RenameFlowForm)({ id: "flow_1", name: "x".repeat(201) });
     expect(Either.isLeft(long) && issuesByField(long.left)).toEqual({ name: "a name is at most 200 characters" });
+    const sideways = decodeForm(MoveFlowForm)({ id: "flow_1", direction: "sideways" });
+    expect(Either.isLeft(sideways) && issuesByField(sideways.left)).toEqual({ direction: "move up or down" });
   });
 });

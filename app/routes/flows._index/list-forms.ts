@@ -34,7 +34,8 @@ export const FlowIdForm = S.Struct({ id: FlowId });
 export const ToggleFlowForm = S.Struct({ id: FlowId, enabled: S.Literal("on", "off") });
 export const MoveFlowForm = S.Struct({
   id: FlowId,
-  direction: S.Literal("up", "down").annotations({ message: () => "move up or down" }),
+  // The union's own message, not its first member's ("Expected \"up\"…"): `override`.
+  direction: S.Literal("up", "down").annotations({ message: () => ({ message: "move up or down", override: true }) }),
 });
 /** A drag-and-drop move: the flow dropped, and the flow it was dropped before (empty: at the end). */
 export const DropFlowForm = S.Struct({
