@@ -193,6 +193,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values: Record<string, string> = {
     ...formValues(form, ["name", "trigger", "waitAmount", "waitUnit"]),
     enabled: form.get("enabled") === "on" ? "on" : "",
+    waitBusinessHours: form.get("waitBusinessHours") === "on" ? "on" : "",
   };
   const { conditions, rows: conditionRows, rowOfCondition } = conditionsFromForm(form);
   const { actions, rows: actionRows, rowOfAction } = ruleActionsFromForm(form);
@@ -201,7 +202,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (form.get("more") === "rows") {
     return data({ intent: id === "" ? "create" : "update", id, saved: false, errors: {} as Record<string, string>, byRow: none, values, conditionRows, actionRows });
   }
-  const wait = waitFromForm(isTimeTrigger(values.trigger ?? ""), values.waitAmount ?? "", values.waitUnit ?? "");
+  const wait = waitFromForm(isTimeTrigger(values.trigger ?? ""), values.waitAmount ?? "", values.waitUnit ?? "", values.waitBusinessHours === "on");
   const input = { name: values.name, trigger: values.trigger, ...(wait === undefined ? {} : { wait }), enabled: values.enabled === "on", conditions, actions };
   const automation = (f: (a: Effect.Effect.Success<typeof Automation>) => Effect.Effect<unknown, unknown>) => attempt(context, Effect.flatMap(Automation, f));
   const result =
@@ -381,7 +382,15 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
             ))}
           </select>
         </span>
-        <p className="field__hint">From 1 minute to 90 days. A new time rule also acts on the conversations already past the wait.</p>
+        <label className="choice">
+          <input type="checkbox" name="waitBusinessHours" defaultChecked={values.waitBusinessHours === "on"} /> Count business hours only
+        </label>
+        <p className="field__hint">
+          From 1 minute to 90 days. A new time rule also acts on the conversations already past the wait. “Count business hours only” counts
+          the workspace’s business hours (set on the Reports page): 4 business hours are 4 open hours; 3 business days are three whole open
+          days later, at the same point of that day’s hours (closing time, if that day closes earlier). Without business hours set, the wait
+          counts around the clock.
+        </p>
       </fieldset>
       <RuleRows
         legend="If all of these hold (none: always)"
@@ -453,7 +462,7 @@ export default function AutomationSettings() {
           {rules.map((rule, i) => {
             const mine = result?.id === rule.id && result.intent === "update" && !result.saved ? result : null;
             return (
-              <li key={rule.id} className="rule-list__item" aria-label={rule.name}>
+              <li key={rule.id} id={`rule-${rule.id}`} className="rule-list__item" aria-label={rule.name}>
                 <div className="rule-list__head">
                   <strong>{rule.name}</strong> <span className="badge">{rule.enabled ? "Enabled" : "Disabled"}</span>
                   <span className="rule-list__buttons">
@@ -498,6 +507,7 @@ export default function AutomationSettings() {
                           enabled: rule.enabled ? "on" : "",
                           waitAmount: rule.wait === null ? "" : String(rule.wait.amount),
                           waitUnit: rule.wait?.unit ?? "hours",
+                          waitBusinessHours: rule.wait?.businessHours === true ? "on" : "",
                         }
                       }
                       conditionRows={mine?.conditionRows ?? rule.conditionRows}

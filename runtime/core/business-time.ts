@@ -11,7 +11,7 @@
  * it skips (spring) never passed. So business time is real elapsed time, never more than the
  * wall time between the two instants.
  */
-import { offsetAt } from "../../flows/availability.js";
+import { offsetAt, zonedTimeToInstant } from "../../flows/availability.js";
 import type { Weekday } from "../../flows/flow-spec.js";
 
 /** One weekly range: open on `day` from `from` until `to` (HH:MM, "24:00" allowed; to < from crosses midnight). */
@@ -172,3 +172,53 @@ export const businessCalendar = (hours: BusinessHours, start: number, end: numbe
 /** Business ms between two instants (0 when `to` is not after `from`); never more than `to − from`. Pure apart from reading time-zone data. */
 export const businessMs = (hours: BusinessHours, from: number, to: number): number =>
   to > from ? businessCalendar(hours, from, to).between(from, to) : 0;
+
+/** The local date (days since the epoch, on the zone's wall clock) an instant falls on. */
+const localDay = (timezone: string, at: number): number => Math.floor((at + offsetAt(timezone, at)) / DAY);
+
+/** The business intervals of one local date (its own midnight to the next), as instants. */
+const dayIntervals = (hours: BusinessHours, day: number): Intervals => {
+  const date = new Date(day * DAY);
+  const next = new Date((day + 1) * DAY);
+  const start = zonedTimeToInstant(hours.timezone, date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate(), 0);
+  const end = zonedTimeToInstant(hours.timezone, next.getUTCFullYear(), next.getUTCMonth() + 1, next.getUTCDate(), 0);
+  return businessIntervals(hours, start, end);
+};
+
+/** Weekly hours open at all are open within any 8 calendar days: a search for the next open day stops after 15. */
+const NEXT_OPEN_DAY_WITHIN = 15;
+
+/**
+ * The instant `days` whole business days after `from`, or null when the weekly hours are never
+ * open. A business day is a calendar day, on the zone's wall clock, with some
+ * business hours. `from` is first carried to the next business instant (itself when open), on
+ * some open day D; the result lies as far into the business hours of the `days`-th open day
+ * after D as `from` lay into D's — Tuesday 11:00 in 09:00–17:00 is two business hours in, so
+ * one business day later is Wednesday 11:00, and Saturday (or Monday 18:00) counts from
+ * Monday's (Tuesday's) opening. When that day's hours are shorter, the result is its closing.
+ * So it never comes earlier than a later `from`'s (monotone in `from`). Pure apart from
+ * reading time-zone data.
+ */
+export const addBusinessDays = (hours: BusinessHours, from: number, days: number): number | null => {
+  let day = localDay(hours.timezone, from);
+  let offset: number | null = null;
+  for (let i = 0; i < NEXT_OPEN_DAY_WITHIN && offset === null; i++, day++) {
+    const open = dayIntervals(hours, day);
+    if (open.length === 0 || open[open.length - 1]![1] <= from) continue;
+    // Business time of this day before `from` (0 when it opens after `from`).
+    offset = open.reduce((sum, [s, e]) => sum + Math.max(0, Math.min(e, from) - s), 0);
+  }
+  if (offset === null) return null;
+  let counted = 0;
+  for (let i = 0; i < days * NEXT_OPEN_DAY_WITHIN; i++, day++) {
+    const open = dayIntervals(hours, day);
+    if (open.length === 0 || ++counted < days) continue;
+    let left = offset;
+    for (const [s, e] of open) {
+      if (e - s > left) return s + left;
+      left -= e - s;
+    }
+    return open[open.length - 1]![1];
+  }
+  return null;
+};

@@ -28,7 +28,9 @@
  *   rule's last error; the rule's other actions, the other rules and the pass go on.
  */
 import { Context, Effect, Either, Layer, Schema as S } from "effect";
-import { businessIntervals, type BusinessHours } from "../core/business-time.js";
+import { addBusinessDays, businessIntervals, type BusinessHours } from "../core/business-time.js";
+import { addBusinessMs } from "../core/response-targets.js";
+import { asRule } from "./acting-rule.js";
 import { nameKey } from "../sql/name-key.js";
 import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
@@ -91,12 +93,19 @@ const UNIT_MS: Readonly<Record<WaitUnit, number>> = { minutes: 60_000, hours: 3_
 export const MAX_WAIT_DAYS = 90;
 const MAX_WAIT_MS = MAX_WAIT_DAYS * UNIT_MS.days;
 
-/** A time trigger's wait: a whole number of minutes, hours or days, from 1 minute to 90 days. */
+/**
+ * A time trigger's wait: a whole number of minutes, hours or days, from 1 minute to 90 days;
+ * with `businessHours`, counted in the workspace's business hours only (decision 044: business
+ * minutes and hours are business time; business days are whole open days, `addBusinessDays`).
+ */
 export const RuleWait = S.Struct({
   amount: S.Number.annotations({ message: () => ({ message: "enter a whole number", override: true }) }).pipe(
     S.int({ message: () => "a wait is a whole number" }),
   ),
   unit: S.Literal(...WAIT_UNITS).annotations({ message: () => ({ message: `pick a unit: ${WAIT_UNITS.join(", ")}`, override: true }) }),
+  businessHours: S.optionalWith(S.Boolean.annotations({ message: () => ({ message: "business hours only is true or false", override: true }) }), {
+    default: () => false,
+  }),
 }).pipe(
   S.filter((w) =>
     w.amount >= 1 && w.amount * UNIT_MS[w.unit] <= MAX_WAIT_MS
@@ -106,11 +115,41 @@ export const RuleWait = S.Struct({
 );
 export type RuleWait = typeof RuleWait.Type;
 
-/** A wait in milliseconds. Pure. */
-export const waitMs = (wait: RuleWait): number => wait.amount * UNIT_MS[wait.unit];
+/** A wait in milliseconds (of wall time; of business time for business minutes and hours). Pure. */
+export const waitMs = (wait: Pick<RuleWait, "amount" | "unit">): number => wait.amount * UNIT_MS[wait.unit];
 
-/** A wait in words: “1 hour”, “3 days”. Pure. */
-export const waitWords = (wait: RuleWait): string => `${wait.amount} ${wait.amount === 1 ? wait.unit.slice(0, -1) : wait.unit}`;
+/** A wait in words: “1 hour”, “3 days”, “4 business hours”. Pure. */
+export const waitWords = (wait: Pick<RuleWait, "amount" | "unit"> & { readonly businessHours?: boolean }): string =>
+  `${wait.amount} ${wait.businessHours === true ? "business " : ""}${wait.amount === 1 ? wait.unit.slice(0, -1) : wait.unit}`;
+
+/** True when the wait counts business hours and the workspace has some (else it counts around the clock). Pure. */
+const countsBusiness = (wait: RuleWait, hours: BusinessHours): boolean => wait.businessHours && hours.hours.length > 0;
+
+/**
+ * The instant a spell that began at `start` reaches the wait. Around the clock: `start` plus the
+ * wait. In business hours: that much business time later (minutes, hours), or that many whole
+ * business days later (`addBusinessDays`). A workspace without business hours — or whose hours
+ * never open — counts around the clock, as response targets do. Never before `start + scanMs`,
+ * and never earlier for a later start (so the pass can stop at the first spell not yet due).
+ * Pure apart from reading time-zone data.
+ */
+export const waitDueAt = (wait: RuleWait, hours: BusinessHours, start: number): number => {
+  if (!countsBusiness(wait, hours)) return start + waitMs(wait);
+  const due = wait.unit === "days" ? addBusinessDays(hours, start, wait.amount) : addBusinessMs(hours, start, waitMs(wait));
+  return due ?? start + waitMs(wait);
+};
+
+/** A generous margin for the offset changes of a zone (daylight saving moves an hour; none moves more than a few). */
+const OFFSET_MARGIN_MS = 3 * UNIT_MS.hours;
+
+/**
+ * The least wall time a spell must have lasted before it can reach the wait: the pass's indexed
+ * scan reads only spells that began that long ago. Business time never runs faster than wall
+ * time, so business minutes and hours are the wait itself; N business days end on a calendar day
+ * at least N days after the start's, so more than N − 1 days later (less an offset change). Pure.
+ */
+export const waitScanMs = (wait: RuleWait): number =>
+  !wait.businessHours || wait.unit !== "days" ? waitMs(wait) : Math.max(0, (wait.amount - 1) * UNIT_MS.days - OFFSET_MARGIN_MS);
 
 export const MAX_RULE_CONDITIONS = 20;
 export const MAX_RULE_ACTIONS = 20;
@@ -409,6 +448,7 @@ interface Row {
   readonly trigger: string;
   readonly wait_amount: number | null;
   readonly wait_unit: string | null;
+  readonly wait_business_hours: number;
   readonly conditions: string;
   readonly actions: string;
   readonly starts_after_event_id: number;
@@ -421,11 +461,11 @@ interface Row {
 }
 
 const COLUMNS =
-  "id, name, enabled, position, trigger, wait_amount, wait_unit, conditions, actions, starts_after_event_id, due_after_at, due_after_id, last_run_at, last_error, last_error_at, updated_at";
+  "id, name, enabled, position, trigger, wait_amount, wait_unit, wait_business_hours, conditions, actions, starts_after_event_id, due_after_at, due_after_id, last_run_at, last_error, last_error_at, updated_at";
 const decodeWait = S.decodeUnknownEither(RuleWait);
 
 /** The columns an admin's input writes, and their values in that order. */
-const STORED_COLUMNS = "name, enabled, trigger, wait_amount, wait_unit, conditions, actions";
+const STORED_COLUMNS = "name, enabled, trigger, wait_amount, wait_unit, wait_business_hours, conditions, actions";
 const storedValues = (input: RuleInput, enabled: boolean) =>
   [
     input.name,
@@ -433,6 +473,7 @@ const storedValues = (input: RuleInput, enabled: boolean) =>
     input.trigger,
     input.wait?.amount ?? null,
     input.wait?.unit ?? null,
+    input.wait?.businessHours === true ? 1 : 0,
     JSON.stringify(input.conditions),
     JSON.stringify(input.actions),
   ] as const;
@@ -447,7 +488,7 @@ const toRule = (row: Row): AutomationRule => ({
   // Written through RuleInput; a hand-edited row that does not decode runs nothing rather than failing the pass.
   trigger: isTrigger(row.trigger) ? row.trigger : "conversation-created",
   // A time rule whose wait does not decode has none, and the pass leaves it alone.
-  wait: row.wait_amount === null ? null : Either.getOrNull(decodeWait({ amount: row.wait_amount, unit: row.wait_unit })),
+  wait: row.wait_amount === null ? null : Either.getOrNull(decodeWait({ amount: row.wait_amount, unit: row.wait_unit, businessHours: row.wait_business_hours === 1 })),
   conditions: Either.getOrElse(decodeConditions(row.conditions), () => [] as ReadonlyArray<RuleCondition>),
   actions: Either.getOrElse(decodeActions(row.actions), () => [] as ReadonlyArray<RuleAction>),
   lastRunAt: row.last_run_at,
@@ -603,7 +644,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         // A time rule starts at the first spell: conversations already past its wait are acted on (decision 038).
         prepare(
           `INSERT INTO automation_rules (${STORED_COLUMNS}, id, position, starts_after_event_id, created_by, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(...storedValues(input, input.enabled), id, position, end, admin.id, now, now);
         recordAudit(sqlite, now, audit, { action: "automation.rule_created", target: { type: "automation_rule", id, label: input.name }, data: { trigger: input.trigger, enabled: input.enabled } });
       }),
@@ -789,7 +830,11 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         Effect.as(null),
         Effect.catchAll((reason) => Effect.succeed(`Action ${i + 1} (${action.type}): ${reason}`)),
       ),
-    ).pipe(Effect.map((outcomes) => outcomes.filter((o): o is string => o !== null)));
+    ).pipe(
+      Effect.map((outcomes) => outcomes.filter((o): o is string => o !== null)),
+      // The single actions name this rule in the events and thread lines they write (decision 044).
+      asRule(rule),
+    );
 
   const readCursor = () => (prepare("SELECT after_event_id FROM automation_cursor WHERE id = 1").get() as { after_event_id: number }).after_event_id;
   const moveCursor = (to: number) => prepare("UPDATE automation_cursor SET after_event_id = max(after_event_id, ?) WHERE id = 1").run(to);
@@ -890,15 +935,22 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       const { rule } = entry;
       if (rule.wait === null || !isTimeTrigger(rule.trigger)) return empty;
       const trigger = rule.trigger;
+      const wait = rule.wait;
       const now = wallClock.now();
-      const spells = prepare(SPELL_SQL[trigger]).all({ until: now - waitMs(rule.wait), afterAt: entry.dueAt, afterId: entry.dueId, limit: SPELLS_PER_PASS }) as SpellRow[];
+      const spells = prepare(SPELL_SQL[trigger]).all({ until: now - waitScanMs(wait), afterAt: entry.dueAt, afterId: entry.dueId, limit: SPELLS_PER_PASS }) as SpellRow[];
       if (spells.length === 0) return empty;
       const hours = yield* businessHours;
       const open = businessOpenAt(hours, now);
       let fired = 0;
       let failed = 0;
+      let looked = 0;
       let unsaved: SpellRow | null = null;
       for (const spell of spells) {
+        // Business time: a spell the scan found may not have reached its wait yet. Its due instant
+        // never comes before a later spell's, so none after it has either: stop here, and the
+        // place stays before it (moving past it would pass it by for good).
+        if (wait.businessHours && waitDueAt(wait, hours, spell.since) > now) break;
+        looked++;
         const ranBefore = prepare("SELECT 1 FROM automation_runs WHERE rule_id = ? AND conversation_id = ? AND spell_started_at = ?").get(rule.id, spell.id, spell.since);
         // A snoozed conversation is set aside by a person until its time: no rule acts on it meanwhile.
         const facts = ranBefore !== undefined || spell.snoozed_until !== null ? null : factsOf(spell.id, null, open);
@@ -920,8 +972,9 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       }
       const last = unsaved;
       if (last !== null) yield* Effect.orDie(db.writeEffect(() => moveDue(rule.id, last)));
-      if (spells.length === SPELLS_PER_PASS) loop.wake();
-      return { ...empty, spells: spells.length, fired, failed };
+      // A full page looked at: more may be due now. One that stopped at a spell not yet due waits for time.
+      if (looked === SPELLS_PER_PASS) loop.wake();
+      return { ...empty, spells: looked, fired, failed };
     });
 
   const pass = (): Effect.Effect<AutomationPassResult> =>
