@@ -740,6 +740,70 @@ describe("time triggers", () => {
   });
 });
 
+describe("dry run (decision 044)", () => {
+  const eventCount = () => (sql("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+  const runCount = () => (sql("SELECT count(*) AS n FROM automation_runs").get() as { n: number }).n;
+
+  it("lists the open and pending conversations an event rule's conditions match now, storing nothing", async () => {
+    const word = `dryrun${Date.now()}`;
+    const hit = kit.conversation({ inboxId: "inbox_sales" });
+    const parked = kit.conversation({ inboxId: "inbox_sales", status: "pending" });
+    const other = kit.conversation({ inboxId: "inbox_sales" });
+    const closed = kit.conversation({ inboxId: "inbox_sales", status: "closed" });
+    const elsewhere = kit.conversation({ inboxId: "inbox_support" });
+    for (const id of [hit, parked, closed, elsewhere]) visitorWrites(id, `about ${word.toUpperCase()}`);
+    visitorWrites(other, "something else");
+    const [rules, events, runs] = [ruleCount(), eventCount(), runCount()];
+    const input = {
+      name: "Tag dry",
+      trigger: "visitor-message",
+      conditions: [
+        { type: "inbox-is", inboxId: "inbox_sales" },
+        { type: "message-contains", words: [word] },
+      ],
+      actions: [{ type: "add-label", labelId: vip }],
+    };
+    const result = await kit.run(automation.preview(people.admin, input));
+    expect(result.matches.map((m) => m.conversationId).sort()).toEqual([hit, parked].sort());
+    expect(result.matches.find((m) => m.conversationId === parked)).toMatchObject({ status: "pending", since: null });
+    expect(result.capped).toBe(false);
+    expect([ruleCount(), eventCount(), runCount(), labelsOf(hit)]).toEqual([rules, events, runs, []]);
+  });
+
+  it("lists a time rule's spells already past the wait, not a snoozed one", async () => {
+    await quiet();
+    const inbox = await kit.run(Inbox);
+    const now = Date.now();
+    const word = `drywait${now}`;
+    const markPending = (id: string, when: number) => at(when, inbox.markPending(id, conversationState(kit, id).version, people.alex).pipe(Effect.orDie));
+    const [old, recent, snoozed] = [kit.conversation(), kit.conversation(), kit.conversation()];
+    for (const id of [old, recent, snoozed]) visitorWrites(id, word);
+    await markPending(old, now - 4 * DAY);
+    await markPending(recent, now - DAY);
+    await markPending(snoozed, now - 5 * DAY);
+    sql("UPDATE conversations SET snoozed_until = ? WHERE id = ?").run(now + DAY, snoozed);
+    const input = {
+      name: "Close dry",
+      trigger: "pending-for",
+      wait: { amount: 3, unit: "days" },
+      conditions: [{ type: "message-contains", words: [word] }],
+      actions: [{ type: "set-status", status: "closed" }],
+    };
+    const result = await kit.run(automation.preview(people.admin, input));
+    expect(result.matches.map((m) => [m.conversationId, m.since])).toEqual([[old, now - 4 * DAY]]);
+    expect(conversationState(kit, old).status).toBe("pending");
+  });
+
+  it("refuses what a save refuses, at the same paths, and anyone but an admin", async () => {
+    const base = { name: "Dry", trigger: "pending-for", wait: { amount: 3, unit: "days" }, conditions: [], actions: [{ type: "set-status", status: "closed" }] };
+    const pathsOf = async (input: unknown) => ((await kit.fail(automation.preview(people.admin, input))) as InvalidInput).issues.map((i) => i.path);
+    expect(await pathsOf({ ...base, wait: { amount: 3, unit: "days", businessHours: 1 } })).toEqual(["wait.businessHours"]);
+    expect(await pathsOf({ ...base, wait: undefined })).toEqual(["wait"]);
+    expect(await pathsOf({ ...base, conditions: [{ type: "label-present", labelId: "label_gone" }] })).toEqual(["conditions[0].labelId"]);
+    expect(((await kit.fail(automation.preview(people.alex, base))) as Forbidden)._tag).toBe("Forbidden");
+  });
+});
+
 describe("response target missed (decision 042)", () => {
   const MIN = 60_000;
   const HOUR = 60 * MIN;

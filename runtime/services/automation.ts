@@ -294,6 +294,32 @@ export interface AutomationPassResult {
   readonly failed: number;
 }
 
+/** One conversation a rule would act on now (the dry run, decision 044). */
+export interface PreviewMatch {
+  readonly conversationId: string;
+  readonly status: string;
+  readonly inbox: string;
+  /** The contact's name or address; null for an unknown visitor. */
+  readonly contact: string | null;
+  readonly lastMessage: string | null;
+  /** A time rule's spell: since when it is pending or the visitor waits. */
+  readonly since: number | null;
+}
+
+/** What a rule would act on now: at most PREVIEW_MATCHES, among the conversations looked at. */
+export interface RulePreview {
+  readonly matches: ReadonlyArray<PreviewMatch>;
+  /** Conversations looked at. */
+  readonly looked: number;
+  /** True when the look stopped at PREVIEW_LOOKED conversations or PREVIEW_MATCHES matches (there may be more). */
+  readonly capped: boolean;
+}
+
+/** A dry run lists at most this many conversations… */
+export const PREVIEW_MATCHES = 50;
+/** …out of at most this many looked at (newest activity first; a time rule's oldest spells first). */
+export const PREVIEW_LOOKED = 1_000;
+
 export interface AutomationShape {
   /** Every rule in order (admins). */
   readonly list: (actor: Actor) => Effect.Effect<ReadonlyArray<AutomationRule>, Forbidden>;
@@ -311,6 +337,13 @@ export interface AutomationShape {
   readonly remove: (actor: Actor, id: string) => Effect.Effect<void, Forbidden | NotFound>;
   /** Every rule's latest runs, newest first, at most `perRule` (1–200) each (admins). */
   readonly recentRuns: (actor: Actor, perRule: number) => Effect.Effect<ReadonlyArray<AutomationRun>, Forbidden>;
+  /**
+   * A dry run of a rule as written (nothing stored; InvalidInput at the field as on save): the
+   * conversations it would act on now. A time rule: the spells already past its wait (not
+   * snoozed), as a new rule would take them. An event rule: the open and pending conversations
+   * whose conditions hold now, as if its event came now (the latest visitor message as the text).
+   */
+  readonly preview: (actor: Actor, input: unknown) => Effect.Effect<RulePreview, Forbidden | InvalidInput>;
   /** One pass over the new events; resolves with what it did. */
   readonly runPass: () => Effect.Effect<AutomationPassResult>;
   /** Asks the loop for a pass now. */
@@ -500,6 +533,13 @@ const toRule = (row: Row): AutomationRule => ({
 interface SpellRow {
   readonly id: string;
   readonly since: number;
+  readonly snoozed_until: number | null;
+}
+
+/** A conversation a dry run looks at: a time rule's spell (since when), or an open or pending one (no spell). */
+interface Candidate {
+  readonly id: string;
+  readonly since: number | null;
   readonly snoozed_until: number | null;
 }
 
@@ -995,6 +1035,66 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
 
   const loop = makePassLoop("Automation", () => db.sqlite.open, pass);
 
+  /** The candidates of a dry run, in the order the pass (or the inbox) would meet them; at most PREVIEW_LOOKED. */
+  const previewCandidates = (input: RuleInput, hours: BusinessHours, now: number): { readonly spells: ReadonlyArray<Candidate>; readonly more: boolean } => {
+    const wait = input.wait ?? null;
+    if (wait !== null && isTimeTrigger(input.trigger)) {
+      const spells: SpellRow[] = [];
+      let after = { at: 0, id: "" };
+      for (;;) {
+        const page = prepare(SPELL_SQL[input.trigger]).all({ until: now - waitScanMs(wait), afterAt: after.at, afterId: after.id, limit: SPELLS_PER_PASS }) as SpellRow[];
+        for (const spell of page) {
+          // Due instants never come earlier for a later spell: the first not yet due ends the list.
+          if (wait.businessHours && waitDueAt(wait, hours, spell.since) > now) return { spells, more: false };
+          if (spells.length === PREVIEW_LOOKED) return { spells, more: true };
+          spells.push(spell);
+        }
+        if (page.length < SPELLS_PER_PASS) return { spells, more: false };
+        const last = page[page.length - 1]!;
+        after = { at: last.since, id: last.id };
+      }
+    }
+    // Per status through (status, last_activity_at, id): the newest activity first, no sort of every open row.
+    const newest = (status: "open" | "pending") =>
+      prepare(
+        `SELECT id, NULL AS since, NULL AS snoozed_until FROM conversations INDEXED BY conversations_status_activity
+          WHERE status = ? AND is_preview = 0 ORDER BY last_activity_at DESC, id DESC LIMIT ${PREVIEW_LOOKED / 2 + 1}`,
+      ).all(status) as Candidate[];
+    const open = newest("open");
+    const pending = newest("pending");
+    const more = open.length > PREVIEW_LOOKED / 2 || pending.length > PREVIEW_LOOKED / 2;
+    return { spells: [...open.slice(0, PREVIEW_LOOKED / 2), ...pending.slice(0, PREVIEW_LOOKED / 2)], more };
+  };
+
+  const preview: AutomationShape["preview"] = Effect.fn("Automation.preview")(function* (admin, raw) {
+    yield* adminOnly(admin);
+    const input = yield* decode(raw);
+    const hours = yield* deps.businessHours();
+    const now = wallClock.now();
+    const open = businessOpenAt(hours, now);
+    const { spells, more } = previewCandidates(input, hours, now);
+    const matched: Candidate[] = [];
+    let looked = 0;
+    for (const spell of spells) {
+      if (matched.length === PREVIEW_MATCHES) break;
+      looked++;
+      // As the pass: a snoozed conversation is left alone by time rules.
+      if (spell.since !== null && spell.snoozed_until !== null) continue;
+      const facts = factsOf(spell.id, null, open);
+      if (facts !== null && ruleMatches(input.conditions, facts)) matched.push(spell);
+    }
+    const matches = matched.flatMap((spell): PreviewMatch[] => {
+      const row = prepare(
+        `SELECT c.id, c.status, c.last_message_preview, i.name AS inbox, COALESCE(ct.name, ct.email) AS contact
+           FROM conversations c JOIN inboxes i ON i.id = c.inbox_id LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = ?`,
+      ).get(spell.id) as { id: string; status: string; last_message_preview: string | null; inbox: string; contact: string | null } | undefined;
+      return row === undefined
+        ? []
+        : [{ conversationId: row.id, status: row.status, inbox: row.inbox, contact: row.contact, lastMessage: row.last_message_preview, since: spell.since }];
+    });
+    return { matches, looked, capped: more || looked < spells.length };
+  });
+
   return {
     list: (admin) => Effect.map(adminOnly(admin), allRules),
     get: (admin, id) => Effect.zipRight(adminOnly(admin), Effect.map(existing(id), toRule)),
@@ -1003,6 +1103,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
     setEnabled,
     move,
     remove,
+    preview,
     recentRuns: (admin, perRule) =>
       Effect.map(adminOnly(admin), () =>
         (

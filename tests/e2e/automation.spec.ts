@@ -3,9 +3,11 @@
  * action is refused on its list; then "when the visitor writes, if the message contains <stamp>,
  * add label <stamp>, assign to <a person> and comment" is added (more rows through "Add rows");
  * a visitor's conversation through the public chat API that writes the stamp gets the label,
- * the assignee and the comment within a few seconds, recorded as Automation's; its thread names the rule on each change's line
- * and the comment, linked to the rule (decision 044); the rule's line says it ran and its recent runs link the conversation; disabling it is one button. A time rule ("the visitor has waited for 2 minutes") refuses a wait over
- * 90 days on its field, is listed with its wait, and acts on a conversation whose visitor already waited longer (the wait
+ * the assignee and the comment within a few seconds, recorded as Automation's; its thread names the rule on each change's
+ * line and the comment, linked to the rule (decision 044); the rule's line says it ran and its recent runs link the
+ * conversation; disabling it is one button. A time rule ("the visitor has waited for 2 minutes") refuses a wait over 90 days
+ * on its field, previews the conversation it would act on (nothing saved), is listed with its wait, and acts on a
+ * conversation whose visitor already waited longer (the wait
  * moved back in the server's database: specs cannot wait minutes), shown in its recent runs. A time rule counting business hours
  * only says so on its line and keeps the option in its form. A "Response target missed" rule
  * takes the which-target condition (refused on another trigger) and shows both on its line and in its form (it firing on an
@@ -224,7 +226,14 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
 
   const form = await fill("2");
   await form.getByLabel("Unit", { exact: true }).selectOption("minutes");
-  await form.getByRole("button", { name: "Add rule" }).click();
+  // A dry run first: the conversation it would act on now, and nothing saved (decision 044).
+  await form.getByRole("button", { name: "Preview" }).click();
+  const wouldAct = addSection(page).getByRole("list", { name: "Conversations the rule would act on now" });
+  await expect(wouldAct.getByRole("link")).toHaveCount(1);
+  await expect(wouldAct.getByRole("link")).toHaveAttribute("href", `/inbox/${visit.conversationId}`);
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
+  expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM automation_rules WHERE name = ?", name).n).toBe(0);
+  await addSection(page).getByRole("button", { name: "Add rule" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is saved.");
   const rule = page.getByRole("listitem", { name });
   await expect(rule).toContainText("When: the visitor has waited for a reply for 2 minutes");
