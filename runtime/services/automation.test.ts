@@ -151,6 +151,17 @@ const created = (conversationId: string) => {
   logConversationEvent(sql, "conversation_created", row, Date.now(), { data: { via: "chat" } });
 };
 
+/** Another Automation over the same file and services (a restart), reading `hours` as the workspace's business hours. */
+const automationWith = async (hours: BusinessHours = { timezone: "UTC", hours: [] }) =>
+  makeAutomation({
+    db: kit.db,
+    inbox: await kit.run(Inbox),
+    labels,
+    routing: await kit.run(Routing),
+    snoozes: makeSnoozes(kit.db, kit.live),
+    businessHours: () => Effect.succeed(hours),
+  });
+
 const make = (input: Record<string, unknown>) => kit.run(automation.create(people.admin, { trigger: "visitor-message", conditions: [], ...input }));
 /** Turns every rule off (each test starts from a quiet log). */
 const quiet = async () => {
@@ -581,14 +592,7 @@ describe("time triggers", () => {
     await kit.run(inbox.reopen(old, conversationState(kit, old).version, people.alex));
     sql("UPDATE conversations SET status = 'pending' WHERE id = ?").run(old); // the same spell, as if the close had not happened
     expect(await pass()).toMatchObject({ spells: 0, fired: 0 });
-    const restarted = makeAutomation({
-      db: kit.db,
-      inbox,
-      labels,
-      routing: await kit.run(Routing),
-      snoozes: makeSnoozes(kit.db, kit.live),
-      businessHours: () => Effect.succeed({ timezone: "UTC", hours: [] }),
-    });
+    const restarted = await automationWith();
     expect(await kit.run(restarted.runPass())).toMatchObject({ spells: 0, fired: 0 });
     // Disabled and enabled again, it keeps its place: what it did is not done again.
     await kit.run(automation.setEnabled(people.admin, rule.id, false));
@@ -659,14 +663,7 @@ describe("time triggers", () => {
       timezone: "UTC",
       hours: (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:00" })),
     };
-    const office = makeAutomation({
-      db: kit.db,
-      inbox,
-      labels,
-      routing: await kit.run(Routing),
-      snoozes: makeSnoozes(kit.db, kit.live),
-      businessHours: () => Effect.succeed(weekdays),
-    });
+    const office = await automationWith(weekdays);
     const utc = (day: number, hour: number, minute = 0) => Date.UTC(2026, 10, day, hour, minute);
     const markPending = (id: string, when: number) => at(when, inbox.markPending(id, conversationState(kit, id).version, people.alex).pipe(Effect.orDie));
     const thursday = kit.conversation(); // pending Thu 12 Nov 10:00: due Thu 14:00
@@ -702,14 +699,7 @@ describe("time triggers", () => {
     expect((await runsOf(rule.id)).map((r) => r.conversationId)).toEqual([later, friday, thursday]);
 
     // Without business hours set it counts around the clock, as response targets do.
-    const aroundTheClock = makeAutomation({
-      db: kit.db,
-      inbox,
-      labels,
-      routing: await kit.run(Routing),
-      snoozes: makeSnoozes(kit.db, kit.live),
-      businessHours: () => Effect.succeed({ timezone: "UTC", hours: [] }),
-    });
+    const aroundTheClock = await automationWith();
     const weekend = kit.conversation();
     await markPending(weekend, utc(20, 18)); // Friday 20 Nov, after hours
     expect(await at(utc(20, 21, 59), aroundTheClock.runPass())).toMatchObject({ fired: 0 });

@@ -961,6 +961,21 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       return { ...empty, events: seen, fired, failed };
     });
 
+  /**
+   * A business-hours rule's due instant for a spell, remembered per rule for the last spell asked
+   * about: a rule waiting at a spell not yet due asks again every pass, and 90 business days take
+   * a few milliseconds to count. A new spell, wait or set of hours computes it again.
+   */
+  const lastDue = new Map<string, { readonly key: string; readonly due: number }>();
+  const businessDueAt = (ruleId: string, wait: RuleWait, hours: BusinessHours, spell: SpellRow): number => {
+    const key = `${spell.id}\u0000${spell.since}\u0000${wait.amount} ${wait.unit}\u0000${JSON.stringify(hours)}`;
+    const known = lastDue.get(ruleId);
+    if (known !== undefined && known.key === key) return known.due;
+    const due = waitDueAt(wait, hours, spell.since);
+    lastDue.set(ruleId, { key, due });
+    return due;
+  };
+
   /** Moves a time rule past a spell it has looked at (inside a write). */
   const moveDue = (ruleId: string, spell: SpellRow) =>
     prepare("UPDATE automation_rules SET due_after_at = ?, due_after_id = ? WHERE id = ?").run(spell.since, spell.id, ruleId);
@@ -989,7 +1004,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         // Business time: a spell the scan found may not have reached its wait yet. Its due instant
         // never comes before a later spell's, so none after it has either: stop here, and the
         // place stays before it (moving past it would pass it by for good).
-        if (wait.businessHours && waitDueAt(wait, hours, spell.since) > now) break;
+        if (wait.businessHours && businessDueAt(rule.id, wait, hours, spell) > now) break;
         looked++;
         const ranBefore = prepare("SELECT 1 FROM automation_runs WHERE rule_id = ? AND conversation_id = ? AND spell_started_at = ?").get(rule.id, spell.id, spell.since);
         // A snoozed conversation is set aside by a person until its time: no rule acts on it meanwhile.
