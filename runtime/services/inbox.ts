@@ -632,6 +632,7 @@ const ruleOfPayload = (payload: Json): ActingRule | undefined => {
 export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
   const payload = parsePayload(row.payload);
   const email = emailOfPayload(payload);
+  const rule = ruleOfPayload(payload);
   // An agent's reply by email lists the files it carried (Engine.replyAsAgent), a visitor's Messenger
   // message the files it came with (messenger-channel.ts); an email's are in `email`.
   const attached =
@@ -647,7 +648,7 @@ export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
     internal: row.is_internal === 1,
     createdAt: row.created_at,
     ...chatPartsOf(payload),
-    ...(ruleOfPayload(payload) !== undefined ? { rule: ruleOfPayload(payload)! } : {}),
+    ...(rule !== undefined ? { rule } : {}),
     ...(row.delivery_status !== null
       ? {
           delivery: {

@@ -11,8 +11,8 @@
  * label takes it off every conversation; nothing else is touched. Renaming, recolouring or
  * deleting one is a live event for each inbox whose conversations carry it.
  */
-import { actingRule, ruleLine, ruleLineInWrite, withRule, type ActingRule } from "./acting-rule.js";
 import { Context, Effect, Layer, Schema as S } from "effect";
+import { actingRule, ruleLine, ruleLineInWrite, withRule, type ActingRule } from "./acting-rule.js";
 import { nameKey } from "../sql/name-key.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";

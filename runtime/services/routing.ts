@@ -38,8 +38,8 @@
  * `unassigned` event) in the same write as the change, bumps the conversation's `version`, and
  * publishes a LiveEvents "assignment" event after the commit.
  */
-import { actingRule, ruleLine, ruleLineInWrite, withRule, type ActingRule } from "./acting-rule.js";
 import { Context, Data, Effect, Layer, Option, Schema as S } from "effect";
+import { actingRule, ruleLine, ruleLineInWrite, withRule, type ActingRule } from "./acting-rule.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape, type Statement } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";

@@ -17,8 +17,8 @@
  * - Each snooze, unsnooze and wake is an event and an internal system line in the thread, and
  *   goes out on the live feed (internal: the visitor's stream never carries it).
  */
-import { actingRule, ruleLine, withRule } from "./acting-rule.js";
 import { Context, Effect, Layer } from "effect";
+import { actingRule, ruleLine, withRule } from "./acting-rule.js";
 import { isValidTimezone } from "../../flows/availability.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
