@@ -114,6 +114,7 @@ export {
   type AutomationTrigger,
   type RuleAction,
   type RuleCondition,
+  type RulePreview,
 } from "../runtime/services/automation.js";
 export { OutgoingWebhooks, WEBHOOK_EVENT_LABELS, WEBHOOK_EVENT_TYPES, WEBHOOK_LOG_SIZE } from "../runtime/services/outgoing-webhooks.js";
 export type { WebhookDelivery, WebhookEventType, WebhookSubscription, WebhookSubscriptionDetails } from "../runtime/services/outgoing-webhooks.js";

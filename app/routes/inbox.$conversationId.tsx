@@ -76,6 +76,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     macros: loaded.macros.map((m) => ({ id: m.id, name: m.name, steps: m.steps })),
     suggested,
     contactSearch,
+    // A rule's name links to it on Settings → Automation, which only admins open.
+    linkRules: user.role === "admin",
     // The composer says the limits and checks them before the upload; the action holds the same ones.
     fileLimits: attachmentReplyLimitsFor(loaded.thread.conversation.replyVia),
     now: Date.now(),
@@ -95,7 +97,7 @@ export const shouldRevalidate: ShouldRevalidateFunction = ({ formData, defaultSh
   formData?.get("intent") === "typing" ? false : defaultShouldRevalidate;
 
 export default function ConversationThread() {
-  const { thread, history, owners, lists, contactResults, savedReplies, macros, ticketDraft, followUps, rating, transcripts, suggested, contactSearch, fileLimits, workspaceTimeZone, now: loadedAt } =
+  const { thread, history, owners, lists, contactResults, savedReplies, macros, ticketDraft, followUps, rating, transcripts, suggested, contactSearch, fileLimits, workspaceTimeZone, linkRules, now: loadedAt } =
     useLoaderData<typeof loader>();
   const { options, typing, presence, listFilter, me } = useOutletContext<InboxOutletContext>();
   const now = useNow(loadedAt);
@@ -118,6 +120,7 @@ export default function ConversationThread() {
           followUps={followUps}
           visitorEmail={thread.contact?.email ?? null}
           rating={rating}
+          linkRules={linkRules}
         />
         <p className="thread__typing" aria-live="polite">
           {typers.length > 0 ? `${typers.map((t) => t.name).join(", ")} ${typers.length === 1 ? "is" : "are"} writing ${typers.every((t) => t.internal) ? "a comment" : "a reply"}…` : ""}

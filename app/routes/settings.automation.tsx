@@ -49,6 +49,7 @@ import {
   type AutomationRun,
   type RuleAction,
   type RuleCondition,
+  type RulePreview,
 } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
@@ -193,6 +194,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const values: Record<string, string> = {
     ...formValues(form, ["name", "trigger", "waitAmount", "waitUnit"]),
     enabled: form.get("enabled") === "on" ? "on" : "",
+    waitBusinessHours: form.get("waitBusinessHours") === "on" ? "on" : "",
   };
   const { conditions, rows: conditionRows, rowOfCondition } = conditionsFromForm(form);
   const { actions, rows: actionRows, rowOfAction } = ruleActionsFromForm(form);
@@ -201,11 +203,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (form.get("more") === "rows") {
     return data({ intent: id === "" ? "create" : "update", id, saved: false, errors: {} as Record<string, string>, byRow: none, values, conditionRows, actionRows });
   }
-  const wait = waitFromForm(isTimeTrigger(values.trigger ?? ""), values.waitAmount ?? "", values.waitUnit ?? "");
+  const wait = waitFromForm(isTimeTrigger(values.trigger ?? ""), values.waitAmount ?? "", values.waitUnit ?? "", values.waitBusinessHours === "on");
   const input = { name: values.name, trigger: values.trigger, ...(wait === undefined ? {} : { wait }), enabled: values.enabled === "on", conditions, actions };
   const automation = (f: (a: Effect.Effect.Success<typeof Automation>) => Effect.Effect<unknown, unknown>) => attempt(context, Effect.flatMap(Automation, f));
+  // "Preview": the form again as posted, with what the rule would act on now; nothing saved.
+  const previewing = form.get("more") === "preview";
+  const previewed = previewing ? await attempt(context, Effect.flatMap(Automation, (a) => a.preview(user, input))) : null;
+  if (previewed?.ok === true) {
+    return data({ intent: id === "" ? "create" : "update", id, saved: false, errors: {} as Record<string, string>, byRow: none, values, conditionRows, actionRows, preview: previewed.value });
+  }
   const result =
-    intent === "create"
+    previewed !== null
+      ? previewed
+      : intent === "create"
       ? await automation((a) => a.create(user, input))
       : intent === "update"
         ? await automation((a) => a.update(user, id, input))
@@ -228,7 +238,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     // A list-wide issue (no action, too many) stays on the list; a row's, on its row.
     if (Object.keys(byRow.conditions).length > 0) delete errors.conditions;
     if (Object.keys(byRow.actions).length > 0) delete errors.actions;
-    return data({ intent, id, saved: false, errors, byRow, values, conditionRows, actionRows }, { status: result.status });
+    // A refused preview shows its errors on the form it came from, as a refused save would.
+    const on = previewing ? (id === "" ? "create" : "update") : intent;
+    return data({ intent: on, id, saved: false, errors, byRow, values, conditionRows, actionRows }, { status: result.status });
   }
   return { intent, id, saved: true, errors: {} as Record<string, string>, byRow: none, values: null, conditionRows: null, actionRows: null };
 }
@@ -381,7 +393,15 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
             ))}
           </select>
         </span>
-        <p className="field__hint">From 1 minute to 90 days. A new time rule also acts on the conversations already past the wait.</p>
+        <label className="choice">
+          <input type="checkbox" name="waitBusinessHours" defaultChecked={values.waitBusinessHours === "on"} /> Count business hours only
+        </label>
+        <p className="field__hint">
+          From 1 minute to 90 days. A new time rule also acts on the conversations already past the wait. “Count business hours only” counts
+          the workspace’s business hours (set on the Reports page): 4 business hours are 4 open hours; 3 business days are three whole open
+          days later, at the same point of that day’s hours (closing time, if that day closes earlier). Without business hours set, the wait
+          counts around the clock.
+        </p>
       </fieldset>
       <RuleRows
         legend="If all of these hold (none: always)"
@@ -404,6 +424,51 @@ function AddRowsButton({ busy }: { busy: boolean }) {
     <button type="submit" name="more" value="rows" className="button button--secondary" disabled={busy}>
       Add rows
     </button>
+  );
+}
+
+/** Asks for a dry run of the rule as it stands in its form: what it would act on now, nothing saved. */
+function PreviewButton({ busy }: { busy: boolean }) {
+  return (
+    <button type="submit" name="more" value="preview" className="button button--secondary" disabled={busy}>
+      Preview
+    </button>
+  );
+}
+
+/** The dry run an action's answer carries (only a "Preview" post's does). */
+const previewOf = (result: object | null | undefined): RulePreview | undefined =>
+  result != null && "preview" in result ? (result.preview as RulePreview) : undefined;
+
+/** A dry run's answer under the rule's form: the conversations it would act on now, each linked. */
+function PreviewList({ preview, now }: { preview: RulePreview | undefined; now: number }) {
+  if (preview === undefined) return null;
+  const { matches } = preview;
+  return (
+    <section className="rule-preview" aria-label="Preview">
+      <h3 className="rule-runs__title">Preview: it would act on {matches.length === 0 ? "no conversation" : matches.length === 1 ? "1 conversation" : `${matches.length} conversations`} now</h3>
+      {matches.length > 0 ? (
+        <ul className="rule-runs__list" aria-label="Conversations the rule would act on now">
+          {matches.map((m) => (
+            <li key={m.conversationId}>
+              <Link to={`/inbox/${m.conversationId}`}>{m.contact ?? "Visitor"}</Link> · {m.inbox} · {m.status}
+              {m.since !== null ? (
+                <>
+                  {" "}
+                  · since <Time at={m.since} now={now} style="full" />
+                </>
+              ) : null}
+              {m.lastMessage ? ` · “${m.lastMessage}”` : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="field__hint">
+        {preview.capped ? `Only the first ${matches.length} of the ${preview.looked} conversations looked at are shown; there may be more. ` : `${preview.looked} conversations looked at. `}
+        Nothing was saved or changed. A time rule lists the conversations already past its wait; an event rule, the open and pending
+        conversations its conditions match now, as if its event came now.
+      </p>
+    </section>
   );
 }
 
@@ -453,7 +518,7 @@ export default function AutomationSettings() {
           {rules.map((rule, i) => {
             const mine = result?.id === rule.id && result.intent === "update" && !result.saved ? result : null;
             return (
-              <li key={rule.id} className="rule-list__item" aria-label={rule.name}>
+              <li key={rule.id} id={`rule-${rule.id}`} className="rule-list__item" aria-label={rule.name}>
                 <div className="rule-list__head">
                   <strong>{rule.name}</strong> <span className="badge">{rule.enabled ? "Enabled" : "Disabled"}</span>
                   <span className="rule-list__buttons">
@@ -498,6 +563,7 @@ export default function AutomationSettings() {
                           enabled: rule.enabled ? "on" : "",
                           waitAmount: rule.wait === null ? "" : String(rule.wait.amount),
                           waitUnit: rule.wait?.unit ?? "hours",
+                          waitBusinessHours: rule.wait?.businessHours === true ? "on" : "",
                         }
                       }
                       conditionRows={mine?.conditionRows ?? rule.conditionRows}
@@ -506,8 +572,9 @@ export default function AutomationSettings() {
                       byRow={mine?.byRow ?? { conditions: {}, actions: {} }}
                     />
                     <SaveDeleteActions busy={busy}>
-                      <AddRowsButton busy={busy} />
+                      <AddRowsButton busy={busy} /> <PreviewButton busy={busy} />
                     </SaveDeleteActions>
+                    <PreviewList preview={previewOf(mine)} now={now} />
                   </Form>
                 </details>
               </li>
@@ -531,8 +598,9 @@ export default function AutomationSettings() {
             byRow={failedCreate?.byRow ?? { conditions: {}, actions: {} }}
           />
           <SubmitActions busy={busy} label="Add rule" busyLabel="Adding…">
-            <AddRowsButton busy={busy} />
+            <AddRowsButton busy={busy} /> <PreviewButton busy={busy} />
           </SubmitActions>
+          <PreviewList preview={previewOf(failedCreate)} now={now} />
         </Form>
       </section>
     </>

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isAvailable } from "../../flows/availability.js";
 import type { Availability } from "../../flows/flow-spec.js";
-import { businessCalendar, businessIntervals, businessMs, type BusinessHours, type OpeningRange } from "./business-time.js";
+import { addBusinessDays, businessCalendar, businessIntervals, businessMs, type BusinessHours, type OpeningRange } from "./business-time.js";
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -133,6 +133,49 @@ describe("business time, properties", () => {
         return intervals.every(([s, e], i) => s >= a && e <= b && s < e && (i === 0 || intervals[i - 1]![1] < s));
       }),
       { numRuns: 200 },
+    );
+  });
+});
+
+describe("whole business days (automation waits, decision 044)", () => {
+  // Berlin is UTC+1 until Sunday 29 March 2026, UTC+2 after; Monday 2 March is a Monday.
+  const berlin = (day: number, hour: number) => Date.UTC(2026, 2, day, hour - (day >= 29 ? 2 : 1));
+
+  it("ends at the same point of the hours that many open days later", () => {
+    expect(addBusinessDays(berlin9to5, berlin(3, 11), 1)).toBe(berlin(4, 11));
+    expect(addBusinessDays(berlin9to5, berlin(4, 12), 3)).toBe(berlin(9, 12));
+    // Friday to Monday: the weekend is no business day.
+    expect(addBusinessDays(berlin9to5, berlin(6, 11), 1)).toBe(berlin(9, 11));
+    // Across the spring change: the same wall-clock time, an hour less of real time.
+    expect(addBusinessDays(berlin9to5, berlin(27, 11), 1)).toBe(berlin(30, 11));
+  });
+
+  it("counts from the next opening when it starts outside the hours", () => {
+    // Saturday counts from Monday's opening: one whole business day is over on Tuesday at 09:00.
+    expect(addBusinessDays(berlin9to5, berlin(7, 14), 1)).toBe(berlin(10, 9));
+    // After closing: from the next day's opening. Before opening: from that day's.
+    expect(addBusinessDays(berlin9to5, berlin(2, 18), 1)).toBe(berlin(4, 9));
+    expect(addBusinessDays(berlin9to5, berlin(2, 8), 1)).toBe(berlin(3, 9));
+  });
+
+  it("ends at closing on a shorter day, and is null when the hours never open", () => {
+    const short: BusinessHours = { timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }, { day: "tue", from: "09:00", to: "10:00" }] };
+    expect(addBusinessDays(short, berlin(2, 16), 1)).toBe(berlin(3, 10));
+    expect(addBusinessDays(short, berlin(3, 9), 1)).toBe(berlin(9, 9));
+    expect(addBusinessDays({ timezone: "UTC", hours: [] }, berlin(2, 9), 1)).toBeNull();
+    expect(addBusinessDays({ timezone: "UTC", hours: [{ day: "mon", from: "09:00", to: "09:00" }] }, berlin(2, 9), 1)).toBeNull();
+  });
+
+  it("never comes earlier for a later start, nor before the start's calendar day plus the days", () => {
+    fc.assert(
+      fc.property(hoursArb, span, fc.integer({ min: 1, max: 4 }), (hours, [a, b], days) => {
+        const early = addBusinessDays(hours, a, days);
+        const late = addBusinessDays(hours, b, days);
+        if (early === null || late === null) return early === late;
+        // The automation scan reads spells at least (days − 1) days − 3 hours old (waitScanMs).
+        return early <= late && early > a && early >= a + (days - 1) * 24 * H - 3 * H;
+      }),
+      { numRuns: 60 },
     );
   });
 });

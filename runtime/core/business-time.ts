@@ -172,3 +172,68 @@ export const businessCalendar = (hours: BusinessHours, start: number, end: numbe
 /** Business ms between two instants (0 when `to` is not after `from`); never more than `to − from`. Pure apart from reading time-zone data. */
 export const businessMs = (hours: BusinessHours, from: number, to: number): number =>
   to > from ? businessCalendar(hours, from, to).between(from, to) : 0;
+
+/**
+ * The business time from `start` on, cut at the zone's local midnights, a local date (days since
+ * the epoch on the zone's wall clock) to each piece, in order; read in windows of eight weeks, up
+ * to `maxDays` calendar days. Pure apart from reading time-zone data.
+ */
+function* openDays(hours: BusinessHours, start: number, maxDays: number): Generator<{ readonly day: number; readonly pieces: Array<readonly [number, number]> }> {
+  const WINDOW = 56 * DAY;
+  let current: { day: number; pieces: Array<readonly [number, number]> } | null = null;
+  for (let from = start; from < start + maxDays * DAY; from += WINDOW) {
+    for (const [s0, e] of businessIntervals(hours, from, from + WINDOW)) {
+      for (let s = s0; s < e; ) {
+        const offset = offsetAt(hours.timezone, s);
+        const day = Math.floor((s + offset) / DAY);
+        // The next local midnight, while the offset holds (a change inside open hours across
+        // midnight moves the cut by that change, never before `s`).
+        const cut = Math.min(e, Math.max((day + 1) * DAY - offset, s + 1));
+        if (current !== null && current.day === day) current.pieces.push([s, cut]);
+        else {
+          if (current !== null) yield current;
+          current = { day, pieces: [[s, cut]] };
+        }
+        s = cut;
+      }
+    }
+  }
+  if (current !== null) yield current;
+}
+
+/** Weekly hours open at all are open within any 8 calendar days. */
+const WEEK_AND_A_DAY = 8;
+
+/**
+ * The instant `days` whole business days after `from`, or null when the weekly hours are never
+ * open. A business day is a calendar day, on the zone's wall clock, with some business hours.
+ * `from` is first carried to the next business instant (itself when open), on some open day D;
+ * the result lies as far into the business hours of the `days`-th open day after D as `from`
+ * lay into D's — Tuesday 11:00 in 09:00–17:00 is two business hours in, so one business day
+ * later is Wednesday 11:00, and Saturday (or Monday 18:00) counts from Monday's (Tuesday's)
+ * opening. When that day's hours are shorter, the result is its closing. So it never comes
+ * earlier than a later `from`'s (monotone in `from`). Pure apart from reading time-zone data.
+ */
+export const addBusinessDays = (hours: BusinessHours, from: number, days: number): number | null => {
+  const firstDay = Math.floor((from + offsetAt(hours.timezone, from)) / DAY);
+  let offset: number | null = null;
+  let counted = 0;
+  // From a day before `from` (its local day's start is at most that far back).
+  for (const { day, pieces } of openDays(hours, from - DAY, (days + 2) * WEEK_AND_A_DAY)) {
+    if (day < firstDay) continue;
+    if (offset === null) {
+      if (pieces[pieces.length - 1]![1] <= from) continue;
+      // Business time of this day before `from` (0 when it opens after `from`).
+      offset = pieces.reduce((sum, [s, e]) => sum + Math.max(0, Math.min(e, from) - s), 0);
+      continue;
+    }
+    if (++counted < days) continue;
+    let left = offset;
+    for (const [s, e] of pieces) {
+      if (e - s > left) return s + left;
+      left -= e - s;
+    }
+    return pieces[pieces.length - 1]![1];
+  }
+  return null;
+};

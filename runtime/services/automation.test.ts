@@ -19,7 +19,9 @@ import {
   makeAutomation,
   ruleMatches,
   triggerOf,
+  waitDueAt,
   waitMs,
+  waitScanMs,
   waitWords,
   type AutomationRule,
   type AutomationShape,
@@ -148,6 +150,17 @@ const created = (conversationId: string) => {
   const row = sql("SELECT * FROM conversations WHERE id = ?").get(conversationId) as Parameters<typeof logConversationEvent>[2];
   logConversationEvent(sql, "conversation_created", row, Date.now(), { data: { via: "chat" } });
 };
+
+/** Another Automation over the same file and services (a restart), reading `hours` as the workspace's business hours. */
+const automationWith = async (hours: BusinessHours = { timezone: "UTC", hours: [] }) =>
+  makeAutomation({
+    db: kit.db,
+    inbox: await kit.run(Inbox),
+    labels,
+    routing: await kit.run(Routing),
+    snoozes: makeSnoozes(kit.db, kit.live),
+    businessHours: () => Effect.succeed(hours),
+  });
 
 const make = (input: Record<string, unknown>) => kit.run(automation.create(people.admin, { trigger: "visitor-message", conditions: [], ...input }));
 /** Turns every rule off (each test starts from a quiet log). */
@@ -311,6 +324,53 @@ describe("the pass", () => {
     await quiet();
   });
 
+  it("names the rule in the events its actions write and in the thread (decision 044)", async () => {
+    await quiet();
+    const inbox = await kit.run(Inbox);
+    const rule = await make({
+      name: "Park VIP questions",
+      trigger: "visitor-message",
+      conditions: [{ type: "message-contains", words: ["vip-park"] }],
+      actions: [
+        { type: "add-label", labelId: vip },
+        { type: "assign", userId: people.sam.id },
+        { type: "comment", text: "Parked for Sam" },
+        { type: "set-status", status: "pending" },
+        { type: "snooze", minutes: 60 },
+      ],
+    });
+    const hit = kit.conversation({ inboxId: "inbox_sales" });
+    visitorWrites(hit, "vip-park please");
+    expect(await pass()).toMatchObject({ fired: 1, failed: 0 });
+    const named = { id: rule.id, name: "Park VIP questions" };
+    const ruleOf = (type: string) => eventsOf(hit, type).map((e) => JSON.parse(e.data!).rule);
+    expect(ruleOf("label_added")).toEqual([named]);
+    expect(ruleOf("assigned")).toEqual([named]);
+    expect(ruleOf("status_changed")).toEqual([named]);
+    expect(ruleOf("conversation_snoozed")).toEqual([named]);
+    // Still the Automation user who acted, as before.
+    expect(eventsOf(hit, "status_changed").map((e) => e.user_id)).toEqual([AUTOMATION_ACTOR.id]);
+
+    const thread = await kit.run(inbox.getThread(hit, people.admin));
+    const lines = thread.messages.filter((m) => m.author === "system").map((m) => [m.text, m.rule]);
+    expect(lines.slice(0, 3)).toEqual([
+      ["Label “VIP” added by rule “Park VIP questions”", named],
+      ["Assigned to Sam Sales by rule “Park VIP questions”", named],
+      ["Marked pending by rule “Park VIP questions”", named],
+    ]);
+    expect(lines[3]![0]).toMatch(/^Snoozed until .+ by rule “Park VIP questions”$/);
+    expect(lines[3]![1]).toEqual(named);
+    const comment = thread.messages.find((m) => m.text === "Parked for Sam")!;
+    expect([comment.authorName, comment.rule]).toEqual(["Automation", named]);
+
+    // A person's change afterwards names no rule and writes no line: the rule does not outlive its actions.
+    const linesBefore = lines.length;
+    await kit.run(inbox.close(hit, conversationState(kit, hit).version, people.sam));
+    expect(eventsOf(hit, "status_changed").map((e) => JSON.parse(e.data!).rule ?? null)).toEqual([named, null]);
+    expect((await kit.run(inbox.getThread(hit, people.admin))).messages.filter((m) => m.author === "system")).toHaveLength(linesBefore);
+    await quiet();
+  });
+
   it("closes an email conversation by its subject", async () => {
     kit.db.sqlite.prepare("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_mail', 'inbox_support', 'email', 'Mail', ?)").run(Date.now());
     await make({
@@ -417,6 +477,34 @@ const DAY = 24 * HOUR;
 /** Runs `effect` with the services' clock at `at` (in the past): what they stamp is then. */
 const at = <A, E>(when: number, effect: Effect.Effect<A, E, never>) => Effect.runPromise(WallClock.playScripted(when, () => effect));
 
+describe("business-hours waits (pure, decision 044)", () => {
+  const weekdays: BusinessHours = { timezone: "UTC", hours: (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:00" })) };
+  const friday15 = Date.UTC(2026, 10, 13, 15);
+  it("counts business minutes and hours as business time, business days as whole open days", () => {
+    expect(waitDueAt({ amount: 4, unit: "hours", businessHours: true }, weekdays, friday15)).toBe(Date.UTC(2026, 10, 16, 11));
+    expect(waitDueAt({ amount: 90, unit: "minutes", businessHours: true }, weekdays, friday15)).toBe(Date.UTC(2026, 10, 13, 16, 30));
+    expect(waitDueAt({ amount: 1, unit: "days", businessHours: true }, weekdays, friday15)).toBe(Date.UTC(2026, 10, 16, 15));
+    expect(waitDueAt({ amount: 3, unit: "days", businessHours: true }, weekdays, friday15)).toBe(Date.UTC(2026, 10, 18, 15));
+    // Around the clock: without the option, and with it but no business hours set.
+    expect(waitDueAt({ amount: 4, unit: "hours", businessHours: false }, weekdays, friday15)).toBe(friday15 + 4 * 3_600_000);
+    expect(waitDueAt({ amount: 3, unit: "days", businessHours: true }, { timezone: "UTC", hours: [] }, friday15)).toBe(friday15 + 3 * 86_400_000);
+  });
+
+  it("scans spells old enough in wall time to have reached the wait", () => {
+    expect(waitScanMs({ amount: 4, unit: "hours", businessHours: true })).toBe(4 * 3_600_000);
+    expect(waitScanMs({ amount: 3, unit: "days", businessHours: false })).toBe(3 * 86_400_000);
+    expect(waitScanMs({ amount: 3, unit: "days", businessHours: true })).toBe(2 * 86_400_000 - 3 * 3_600_000);
+    expect(waitScanMs({ amount: 1, unit: "days", businessHours: true })).toBe(0);
+    // A spell is never due before the scan would read it.
+    for (const wait of [{ amount: 1, unit: "days" }, { amount: 2, unit: "days" }, { amount: 4, unit: "hours" }] as const) {
+      for (let h = 0; h < 7 * 24; h += 5) {
+        const start = Date.UTC(2026, 10, 9) + h * 3_600_000;
+        expect(waitDueAt({ ...wait, businessHours: true }, weekdays, start)).toBeGreaterThanOrEqual(start + waitScanMs({ ...wait, businessHours: true }));
+      }
+    }
+  });
+});
+
 describe("time triggers", () => {
   it("decodes the wait: units and bounds at their paths, a wait only for a time trigger, nothing stored", async () => {
     expect(waitMs({ amount: 3, unit: "days" })).toBe(3 * DAY);
@@ -437,7 +525,24 @@ describe("time triggers", () => {
     expect(await pathsOf({ ...base, trigger: "unanswered-for" })).toEqual(["trigger"]);
     expect(ruleCount()).toBe(before);
     const ok = await kit.run(automation.create(people.admin, { ...base, enabled: false, wait: { amount: 90, unit: "days" } }));
-    expect(ok.wait).toEqual({ amount: 90, unit: "days" });
+    expect(ok.wait).toEqual({ amount: 90, unit: "days", businessHours: false });
+    await kit.run(automation.remove(people.admin, ok.id));
+  });
+
+  it("decodes a business-hours wait: a boolean, only on a time trigger, kept and read back (decision 044)", async () => {
+    const before = ruleCount();
+    const base = { name: "Close stale", trigger: "pending-for", wait: { amount: 3, unit: "days", businessHours: true }, conditions: [], actions: [{ type: "set-status", status: "closed" }] };
+    const issuesOf = async (input: unknown) => ((await kit.fail(automation.create(people.admin, input))) as InvalidInput).issues;
+    expect(await issuesOf({ ...base, wait: { ...base.wait, businessHours: "yes" } })).toEqual([{ path: "wait.businessHours", message: "business hours only is true or false" }]);
+    expect((await issuesOf({ ...base, trigger: "visitor-message" })).map((i) => i.path)).toEqual(["wait"]);
+    expect(ruleCount()).toBe(before);
+    const ok = await kit.run(automation.create(people.admin, { ...base, enabled: false }));
+    expect(ok.wait).toEqual({ amount: 3, unit: "days", businessHours: true });
+    expect((await reread(ok)).wait).toEqual({ amount: 3, unit: "days", businessHours: true });
+    expect(waitWords(ok.wait!)).toBe("3 business days");
+    // Saved again without it: around the clock.
+    const plain = await kit.run(automation.update(people.admin, ok.id, { ...base, enabled: false, wait: { amount: 3, unit: "days" } }));
+    expect(plain.wait).toEqual({ amount: 3, unit: "days", businessHours: false });
     await kit.run(automation.remove(people.admin, ok.id));
   });
 
@@ -487,14 +592,7 @@ describe("time triggers", () => {
     await kit.run(inbox.reopen(old, conversationState(kit, old).version, people.alex));
     sql("UPDATE conversations SET status = 'pending' WHERE id = ?").run(old); // the same spell, as if the close had not happened
     expect(await pass()).toMatchObject({ spells: 0, fired: 0 });
-    const restarted = makeAutomation({
-      db: kit.db,
-      inbox,
-      labels,
-      routing: await kit.run(Routing),
-      snoozes: makeSnoozes(kit.db, kit.live),
-      businessHours: () => Effect.succeed({ timezone: "UTC", hours: [] }),
-    });
+    const restarted = await automationWith();
     expect(await kit.run(restarted.runPass())).toMatchObject({ spells: 0, fired: 0 });
     // Disabled and enabled again, it keeps its place: what it did is not done again.
     await kit.run(automation.setEnabled(people.admin, rule.id, false));
@@ -557,6 +655,59 @@ describe("time triggers", () => {
     await quiet();
   });
 
+  it("counts a business-hours wait in business time, and keeps its place before a spell not yet due (decision 044)", async () => {
+    await quiet();
+    const inbox = await kit.run(Inbox);
+    // Weekdays 09:00–17:00 UTC; a past week, so the services' clock can be set to it.
+    const weekdays: BusinessHours = {
+      timezone: "UTC",
+      hours: (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:00" })),
+    };
+    const office = await automationWith(weekdays);
+    const utc = (day: number, hour: number, minute = 0) => Date.UTC(2026, 10, day, hour, minute);
+    const markPending = (id: string, when: number) => at(when, inbox.markPending(id, conversationState(kit, id).version, people.alex).pipe(Effect.orDie));
+    const thursday = kit.conversation(); // pending Thu 12 Nov 10:00: due Thu 14:00
+    const friday = kit.conversation(); // pending Fri 13 Nov 15:00: 2 h on Friday, due Mon 16 Nov 11:00
+    const later = kit.conversation(); // pending Fri 13 Nov 16:00: due Mon 12:00
+    await markPending(thursday, utc(12, 10));
+    await markPending(friday, utc(13, 15));
+    await markPending(later, utc(13, 16));
+    const rule = await make({
+      name: "Close after 4 business hours",
+      trigger: "pending-for",
+      wait: { amount: 4, unit: "hours", businessHours: true },
+      actions: [{ type: "set-status", status: "closed" }],
+    });
+    const place = () => sql("SELECT due_after_at AS at, due_after_id AS id FROM automation_rules WHERE id = ?").get(rule.id) as { at: number; id: string };
+    const passAt = (when: number) => at(when, office.runPass());
+
+    // Saturday noon: all three are 4 wall hours old, but only Thursday's has had 4 business hours.
+    expect(await passAt(utc(14, 12))).toMatchObject({ spells: 1, fired: 1 });
+    expect(conversationState(kit, thursday).status).toBe("closed");
+    expect(conversationState(kit, friday).status).toBe("pending");
+    // The place is Thursday's spell, not past Friday's: moved past it, Monday would never find it.
+    expect(place()).toEqual({ at: utc(12, 10), id: thursday });
+    expect(await passAt(utc(15, 23))).toMatchObject({ spells: 0, fired: 0 });
+    expect(place()).toEqual({ at: utc(12, 10), id: thursday });
+
+    // Monday 10:59 nothing; 11:00 Friday's; 12:00 the later one.
+    expect(await passAt(utc(16, 10, 59))).toMatchObject({ fired: 0 });
+    expect(await passAt(utc(16, 11))).toMatchObject({ spells: 1, fired: 1 });
+    expect([conversationState(kit, friday).status, conversationState(kit, later).status]).toEqual(["closed", "pending"]);
+    expect(await passAt(utc(16, 12))).toMatchObject({ spells: 1, fired: 1 });
+    expect(conversationState(kit, later).status).toBe("closed");
+    expect((await runsOf(rule.id)).map((r) => r.conversationId)).toEqual([later, friday, thursday]);
+
+    // Without business hours set it counts around the clock, as response targets do.
+    const aroundTheClock = await automationWith();
+    const weekend = kit.conversation();
+    await markPending(weekend, utc(20, 18)); // Friday 20 Nov, after hours
+    expect(await at(utc(20, 21, 59), aroundTheClock.runPass())).toMatchObject({ fired: 0 });
+    expect(await at(utc(20, 22), aroundTheClock.runPass())).toMatchObject({ fired: 1 });
+    expect(conversationState(kit, weekend).status).toBe("closed");
+    await quiet();
+  });
+
   it("keeps the last runs of each rule and prunes the older ones", async () => {
     const now = Date.now();
     const count = RUNS_KEPT_PER_RULE + 5;
@@ -576,6 +727,70 @@ describe("time triggers", () => {
     // Deleting the rule deletes its runs.
     await kit.run(automation.remove(people.admin, rule.id));
     expect((sql("SELECT count(*) AS n FROM automation_runs WHERE rule_id = ?").get(rule.id) as { n: number }).n).toBe(0);
+  });
+});
+
+describe("dry run (decision 044)", () => {
+  const eventCount = () => (sql("SELECT count(*) AS n FROM events").get() as { n: number }).n;
+  const runCount = () => (sql("SELECT count(*) AS n FROM automation_runs").get() as { n: number }).n;
+
+  it("lists the open and pending conversations an event rule's conditions match now, storing nothing", async () => {
+    const word = `dryrun${Date.now()}`;
+    const hit = kit.conversation({ inboxId: "inbox_sales" });
+    const parked = kit.conversation({ inboxId: "inbox_sales", status: "pending" });
+    const other = kit.conversation({ inboxId: "inbox_sales" });
+    const closed = kit.conversation({ inboxId: "inbox_sales", status: "closed" });
+    const elsewhere = kit.conversation({ inboxId: "inbox_support" });
+    for (const id of [hit, parked, closed, elsewhere]) visitorWrites(id, `about ${word.toUpperCase()}`);
+    visitorWrites(other, "something else");
+    const [rules, events, runs] = [ruleCount(), eventCount(), runCount()];
+    const input = {
+      name: "Tag dry",
+      trigger: "visitor-message",
+      conditions: [
+        { type: "inbox-is", inboxId: "inbox_sales" },
+        { type: "message-contains", words: [word] },
+      ],
+      actions: [{ type: "add-label", labelId: vip }],
+    };
+    const result = await kit.run(automation.preview(people.admin, input));
+    expect(result.matches.map((m) => m.conversationId).sort()).toEqual([hit, parked].sort());
+    expect(result.matches.find((m) => m.conversationId === parked)).toMatchObject({ status: "pending", since: null });
+    expect(result.capped).toBe(false);
+    expect([ruleCount(), eventCount(), runCount(), labelsOf(hit)]).toEqual([rules, events, runs, []]);
+  });
+
+  it("lists a time rule's spells already past the wait, not a snoozed one", async () => {
+    await quiet();
+    const inbox = await kit.run(Inbox);
+    const now = Date.now();
+    const word = `drywait${now}`;
+    const markPending = (id: string, when: number) => at(when, inbox.markPending(id, conversationState(kit, id).version, people.alex).pipe(Effect.orDie));
+    const [old, recent, snoozed] = [kit.conversation(), kit.conversation(), kit.conversation()];
+    for (const id of [old, recent, snoozed]) visitorWrites(id, word);
+    await markPending(old, now - 4 * DAY);
+    await markPending(recent, now - DAY);
+    await markPending(snoozed, now - 5 * DAY);
+    sql("UPDATE conversations SET snoozed_until = ? WHERE id = ?").run(now + DAY, snoozed);
+    const input = {
+      name: "Close dry",
+      trigger: "pending-for",
+      wait: { amount: 3, unit: "days" },
+      conditions: [{ type: "message-contains", words: [word] }],
+      actions: [{ type: "set-status", status: "closed" }],
+    };
+    const result = await kit.run(automation.preview(people.admin, input));
+    expect(result.matches.map((m) => [m.conversationId, m.since])).toEqual([[old, now - 4 * DAY]]);
+    expect(conversationState(kit, old).status).toBe("pending");
+  });
+
+  it("refuses what a save refuses, at the same paths, and anyone but an admin", async () => {
+    const base = { name: "Dry", trigger: "pending-for", wait: { amount: 3, unit: "days" }, conditions: [], actions: [{ type: "set-status", status: "closed" }] };
+    const pathsOf = async (input: unknown) => ((await kit.fail(automation.preview(people.admin, input))) as InvalidInput).issues.map((i) => i.path);
+    expect(await pathsOf({ ...base, wait: { amount: 3, unit: "days", businessHours: 1 } })).toEqual(["wait.businessHours"]);
+    expect(await pathsOf({ ...base, wait: undefined })).toEqual(["wait"]);
+    expect(await pathsOf({ ...base, conditions: [{ type: "label-present", labelId: "label_gone" }] })).toEqual(["conditions[0].labelId"]);
+    expect(((await kit.fail(automation.preview(people.alex, base))) as Forbidden)._tag).toBe("Forbidden");
   });
 });
 

@@ -28,7 +28,9 @@
  *   rule's last error; the rule's other actions, the other rules and the pass go on.
  */
 import { Context, Effect, Either, Layer, Schema as S } from "effect";
-import { businessIntervals, type BusinessHours } from "../core/business-time.js";
+import { addBusinessDays, businessIntervals, type BusinessHours } from "../core/business-time.js";
+import { addBusinessMs } from "../core/response-targets.js";
+import { asRule } from "./acting-rule.js";
 import { nameKey } from "../sql/name-key.js";
 import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
@@ -91,12 +93,19 @@ const UNIT_MS: Readonly<Record<WaitUnit, number>> = { minutes: 60_000, hours: 3_
 export const MAX_WAIT_DAYS = 90;
 const MAX_WAIT_MS = MAX_WAIT_DAYS * UNIT_MS.days;
 
-/** A time trigger's wait: a whole number of minutes, hours or days, from 1 minute to 90 days. */
+/**
+ * A time trigger's wait: a whole number of minutes, hours or days, from 1 minute to 90 days;
+ * with `businessHours`, counted in the workspace's business hours only (decision 044: business
+ * minutes and hours are business time; business days are whole open days, `addBusinessDays`).
+ */
 export const RuleWait = S.Struct({
   amount: S.Number.annotations({ message: () => ({ message: "enter a whole number", override: true }) }).pipe(
     S.int({ message: () => "a wait is a whole number" }),
   ),
   unit: S.Literal(...WAIT_UNITS).annotations({ message: () => ({ message: `pick a unit: ${WAIT_UNITS.join(", ")}`, override: true }) }),
+  businessHours: S.optionalWith(S.Boolean.annotations({ message: () => ({ message: "business hours only is true or false", override: true }) }), {
+    default: () => false,
+  }),
 }).pipe(
   S.filter((w) =>
     w.amount >= 1 && w.amount * UNIT_MS[w.unit] <= MAX_WAIT_MS
@@ -106,11 +115,41 @@ export const RuleWait = S.Struct({
 );
 export type RuleWait = typeof RuleWait.Type;
 
-/** A wait in milliseconds. Pure. */
-export const waitMs = (wait: RuleWait): number => wait.amount * UNIT_MS[wait.unit];
+/** A wait in milliseconds (of wall time; of business time for business minutes and hours). Pure. */
+export const waitMs = (wait: Pick<RuleWait, "amount" | "unit">): number => wait.amount * UNIT_MS[wait.unit];
 
-/** A wait in words: “1 hour”, “3 days”. Pure. */
-export const waitWords = (wait: RuleWait): string => `${wait.amount} ${wait.amount === 1 ? wait.unit.slice(0, -1) : wait.unit}`;
+/** A wait in words: “1 hour”, “3 days”, “4 business hours”. Pure. */
+export const waitWords = (wait: Pick<RuleWait, "amount" | "unit"> & { readonly businessHours?: boolean }): string =>
+  `${wait.amount} ${wait.businessHours === true ? "business " : ""}${wait.amount === 1 ? wait.unit.slice(0, -1) : wait.unit}`;
+
+/** True when the wait counts business hours and the workspace has some (else it counts around the clock). Pure. */
+const countsBusiness = (wait: RuleWait, hours: BusinessHours): boolean => wait.businessHours && hours.hours.length > 0;
+
+/**
+ * The instant a spell that began at `start` reaches the wait. Around the clock: `start` plus the
+ * wait. In business hours: that much business time later (minutes, hours), or that many whole
+ * business days later (`addBusinessDays`). A workspace without business hours — or whose hours
+ * never open — counts around the clock, as response targets do. Never before `start + scanMs`,
+ * and never earlier for a later start (so the pass can stop at the first spell not yet due).
+ * Pure apart from reading time-zone data.
+ */
+export const waitDueAt = (wait: RuleWait, hours: BusinessHours, start: number): number => {
+  if (!countsBusiness(wait, hours)) return start + waitMs(wait);
+  const due = wait.unit === "days" ? addBusinessDays(hours, start, wait.amount) : addBusinessMs(hours, start, waitMs(wait));
+  return due ?? start + waitMs(wait);
+};
+
+/** A generous margin for the offset changes of a zone (daylight saving moves an hour; none moves more than a few). */
+const OFFSET_MARGIN_MS = 3 * UNIT_MS.hours;
+
+/**
+ * The least wall time a spell must have lasted before it can reach the wait: the pass's indexed
+ * scan reads only spells that began that long ago. Business time never runs faster than wall
+ * time, so business minutes and hours are the wait itself; N business days end on a calendar day
+ * at least N days after the start's, so more than N − 1 days later (less an offset change). Pure.
+ */
+export const waitScanMs = (wait: RuleWait): number =>
+  !wait.businessHours || wait.unit !== "days" ? waitMs(wait) : Math.max(0, (wait.amount - 1) * UNIT_MS.days - OFFSET_MARGIN_MS);
 
 export const MAX_RULE_CONDITIONS = 20;
 export const MAX_RULE_ACTIONS = 20;
@@ -255,6 +294,32 @@ export interface AutomationPassResult {
   readonly failed: number;
 }
 
+/** One conversation a rule would act on now (the dry run, decision 044). */
+export interface PreviewMatch {
+  readonly conversationId: string;
+  readonly status: string;
+  readonly inbox: string;
+  /** The contact's name or address; null for an unknown visitor. */
+  readonly contact: string | null;
+  readonly lastMessage: string | null;
+  /** A time rule's spell: since when it is pending or the visitor waits. */
+  readonly since: number | null;
+}
+
+/** What a rule would act on now: at most PREVIEW_MATCHES, among the conversations looked at. */
+export interface RulePreview {
+  readonly matches: ReadonlyArray<PreviewMatch>;
+  /** Conversations looked at. */
+  readonly looked: number;
+  /** True when the look stopped at PREVIEW_LOOKED conversations or PREVIEW_MATCHES matches (there may be more). */
+  readonly capped: boolean;
+}
+
+/** A dry run lists at most this many conversations… */
+export const PREVIEW_MATCHES = 50;
+/** …out of at most this many looked at (newest activity first; a time rule's oldest spells first). */
+export const PREVIEW_LOOKED = 1_000;
+
 export interface AutomationShape {
   /** Every rule in order (admins). */
   readonly list: (actor: Actor) => Effect.Effect<ReadonlyArray<AutomationRule>, Forbidden>;
@@ -272,6 +337,13 @@ export interface AutomationShape {
   readonly remove: (actor: Actor, id: string) => Effect.Effect<void, Forbidden | NotFound>;
   /** Every rule's latest runs, newest first, at most `perRule` (1–200) each (admins). */
   readonly recentRuns: (actor: Actor, perRule: number) => Effect.Effect<ReadonlyArray<AutomationRun>, Forbidden>;
+  /**
+   * A dry run of a rule as written (nothing stored; InvalidInput at the field as on save): the
+   * conversations it would act on now. A time rule: the spells already past its wait (not
+   * snoozed), as a new rule would take them. An event rule: the open and pending conversations
+   * whose conditions hold now, as if its event came now (the latest visitor message as the text).
+   */
+  readonly preview: (actor: Actor, input: unknown) => Effect.Effect<RulePreview, Forbidden | InvalidInput>;
   /** One pass over the new events; resolves with what it did. */
   readonly runPass: () => Effect.Effect<AutomationPassResult>;
   /** Asks the loop for a pass now. */
@@ -409,6 +481,7 @@ interface Row {
   readonly trigger: string;
   readonly wait_amount: number | null;
   readonly wait_unit: string | null;
+  readonly wait_business_hours: number;
   readonly conditions: string;
   readonly actions: string;
   readonly starts_after_event_id: number;
@@ -421,11 +494,11 @@ interface Row {
 }
 
 const COLUMNS =
-  "id, name, enabled, position, trigger, wait_amount, wait_unit, conditions, actions, starts_after_event_id, due_after_at, due_after_id, last_run_at, last_error, last_error_at, updated_at";
+  "id, name, enabled, position, trigger, wait_amount, wait_unit, wait_business_hours, conditions, actions, starts_after_event_id, due_after_at, due_after_id, last_run_at, last_error, last_error_at, updated_at";
 const decodeWait = S.decodeUnknownEither(RuleWait);
 
 /** The columns an admin's input writes, and their values in that order. */
-const STORED_COLUMNS = "name, enabled, trigger, wait_amount, wait_unit, conditions, actions";
+const STORED_COLUMNS = "name, enabled, trigger, wait_amount, wait_unit, wait_business_hours, conditions, actions";
 const storedValues = (input: RuleInput, enabled: boolean) =>
   [
     input.name,
@@ -433,6 +506,7 @@ const storedValues = (input: RuleInput, enabled: boolean) =>
     input.trigger,
     input.wait?.amount ?? null,
     input.wait?.unit ?? null,
+    input.wait?.businessHours === true ? 1 : 0,
     JSON.stringify(input.conditions),
     JSON.stringify(input.actions),
   ] as const;
@@ -447,7 +521,7 @@ const toRule = (row: Row): AutomationRule => ({
   // Written through RuleInput; a hand-edited row that does not decode runs nothing rather than failing the pass.
   trigger: isTrigger(row.trigger) ? row.trigger : "conversation-created",
   // A time rule whose wait does not decode has none, and the pass leaves it alone.
-  wait: row.wait_amount === null ? null : Either.getOrNull(decodeWait({ amount: row.wait_amount, unit: row.wait_unit })),
+  wait: row.wait_amount === null ? null : Either.getOrNull(decodeWait({ amount: row.wait_amount, unit: row.wait_unit, businessHours: row.wait_business_hours === 1 })),
   conditions: Either.getOrElse(decodeConditions(row.conditions), () => [] as ReadonlyArray<RuleCondition>),
   actions: Either.getOrElse(decodeActions(row.actions), () => [] as ReadonlyArray<RuleAction>),
   lastRunAt: row.last_run_at,
@@ -459,6 +533,13 @@ const toRule = (row: Row): AutomationRule => ({
 interface SpellRow {
   readonly id: string;
   readonly since: number;
+  readonly snoozed_until: number | null;
+}
+
+/** A conversation a dry run looks at: a time rule's spell (since when), or an open or pending one (no spell). */
+interface Candidate {
+  readonly id: string;
+  readonly since: number | null;
   readonly snoozed_until: number | null;
 }
 
@@ -603,7 +684,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         // A time rule starts at the first spell: conversations already past its wait are acted on (decision 038).
         prepare(
           `INSERT INTO automation_rules (${STORED_COLUMNS}, id, position, starts_after_event_id, created_by, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         ).run(...storedValues(input, input.enabled), id, position, end, admin.id, now, now);
         recordAudit(sqlite, now, audit, { action: "automation.rule_created", target: { type: "automation_rule", id, label: input.name }, data: { trigger: input.trigger, enabled: input.enabled } });
       }),
@@ -789,7 +870,11 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
         Effect.as(null),
         Effect.catchAll((reason) => Effect.succeed(`Action ${i + 1} (${action.type}): ${reason}`)),
       ),
-    ).pipe(Effect.map((outcomes) => outcomes.filter((o): o is string => o !== null)));
+    ).pipe(
+      Effect.map((outcomes) => outcomes.filter((o): o is string => o !== null)),
+      // The single actions name this rule in the events and thread lines they write (decision 044).
+      asRule(rule),
+    );
 
   const readCursor = () => (prepare("SELECT after_event_id FROM automation_cursor WHERE id = 1").get() as { after_event_id: number }).after_event_id;
   const moveCursor = (to: number) => prepare("UPDATE automation_cursor SET after_event_id = max(after_event_id, ?) WHERE id = 1").run(to);
@@ -876,6 +961,21 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       return { ...empty, events: seen, fired, failed };
     });
 
+  /**
+   * A business-hours rule's due instant for a spell, remembered per rule for the last spell asked
+   * about: a rule waiting at a spell not yet due asks again every pass, and 90 business days take
+   * a few milliseconds to count. A new spell, wait or set of hours computes it again.
+   */
+  const lastDue = new Map<string, { readonly key: string; readonly due: number }>();
+  const businessDueAt = (ruleId: string, wait: RuleWait, hours: BusinessHours, spell: SpellRow): number => {
+    const key = `${spell.id}\u0000${spell.since}\u0000${wait.amount} ${wait.unit}\u0000${JSON.stringify(hours)}`;
+    const known = lastDue.get(ruleId);
+    if (known !== undefined && known.key === key) return known.due;
+    const due = waitDueAt(wait, hours, spell.since);
+    lastDue.set(ruleId, { key, due });
+    return due;
+  };
+
   /** Moves a time rule past a spell it has looked at (inside a write). */
   const moveDue = (ruleId: string, spell: SpellRow) =>
     prepare("UPDATE automation_rules SET due_after_at = ?, due_after_id = ? WHERE id = ?").run(spell.since, spell.id, ruleId);
@@ -890,15 +990,22 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       const { rule } = entry;
       if (rule.wait === null || !isTimeTrigger(rule.trigger)) return empty;
       const trigger = rule.trigger;
+      const wait = rule.wait;
       const now = wallClock.now();
-      const spells = prepare(SPELL_SQL[trigger]).all({ until: now - waitMs(rule.wait), afterAt: entry.dueAt, afterId: entry.dueId, limit: SPELLS_PER_PASS }) as SpellRow[];
+      const spells = prepare(SPELL_SQL[trigger]).all({ until: now - waitScanMs(wait), afterAt: entry.dueAt, afterId: entry.dueId, limit: SPELLS_PER_PASS }) as SpellRow[];
       if (spells.length === 0) return empty;
       const hours = yield* businessHours;
       const open = businessOpenAt(hours, now);
       let fired = 0;
       let failed = 0;
+      let looked = 0;
       let unsaved: SpellRow | null = null;
       for (const spell of spells) {
+        // Business time: a spell the scan found may not have reached its wait yet. Its due instant
+        // never comes before a later spell's, so none after it has either: stop here, and the
+        // place stays before it (moving past it would pass it by for good).
+        if (wait.businessHours && businessDueAt(rule.id, wait, hours, spell) > now) break;
+        looked++;
         const ranBefore = prepare("SELECT 1 FROM automation_runs WHERE rule_id = ? AND conversation_id = ? AND spell_started_at = ?").get(rule.id, spell.id, spell.since);
         // A snoozed conversation is set aside by a person until its time: no rule acts on it meanwhile.
         const facts = ranBefore !== undefined || spell.snoozed_until !== null ? null : factsOf(spell.id, null, open);
@@ -920,8 +1027,9 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
       }
       const last = unsaved;
       if (last !== null) yield* Effect.orDie(db.writeEffect(() => moveDue(rule.id, last)));
-      if (spells.length === SPELLS_PER_PASS) loop.wake();
-      return { ...empty, spells: spells.length, fired, failed };
+      // A full page looked at: more may be due now. One that stopped at a spell not yet due waits for time.
+      if (looked === SPELLS_PER_PASS) loop.wake();
+      return { ...empty, spells: looked, fired, failed };
     });
 
   const pass = (): Effect.Effect<AutomationPassResult> =>
@@ -942,6 +1050,66 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
 
   const loop = makePassLoop("Automation", () => db.sqlite.open, pass);
 
+  /** The candidates of a dry run, in the order the pass (or the inbox) would meet them; at most PREVIEW_LOOKED. */
+  const previewCandidates = (input: RuleInput, hours: BusinessHours, now: number): { readonly spells: ReadonlyArray<Candidate>; readonly more: boolean } => {
+    const wait = input.wait ?? null;
+    if (wait !== null && isTimeTrigger(input.trigger)) {
+      const spells: SpellRow[] = [];
+      let after = { at: 0, id: "" };
+      for (;;) {
+        const page = prepare(SPELL_SQL[input.trigger]).all({ until: now - waitScanMs(wait), afterAt: after.at, afterId: after.id, limit: SPELLS_PER_PASS }) as SpellRow[];
+        for (const spell of page) {
+          // Due instants never come earlier for a later spell: the first not yet due ends the list.
+          if (wait.businessHours && waitDueAt(wait, hours, spell.since) > now) return { spells, more: false };
+          if (spells.length === PREVIEW_LOOKED) return { spells, more: true };
+          spells.push(spell);
+        }
+        if (page.length < SPELLS_PER_PASS) return { spells, more: false };
+        const last = page[page.length - 1]!;
+        after = { at: last.since, id: last.id };
+      }
+    }
+    // Per status through (status, last_activity_at, id): the newest activity first, no sort of every open row.
+    const newest = (status: "open" | "pending") =>
+      prepare(
+        `SELECT id, NULL AS since, NULL AS snoozed_until FROM conversations INDEXED BY conversations_status_activity
+          WHERE status = ? AND is_preview = 0 ORDER BY last_activity_at DESC, id DESC LIMIT ${PREVIEW_LOOKED / 2 + 1}`,
+      ).all(status) as Candidate[];
+    const open = newest("open");
+    const pending = newest("pending");
+    const more = open.length > PREVIEW_LOOKED / 2 || pending.length > PREVIEW_LOOKED / 2;
+    return { spells: [...open.slice(0, PREVIEW_LOOKED / 2), ...pending.slice(0, PREVIEW_LOOKED / 2)], more };
+  };
+
+  const preview: AutomationShape["preview"] = Effect.fn("Automation.preview")(function* (admin, raw) {
+    yield* adminOnly(admin);
+    const input = yield* decode(raw);
+    const hours = yield* deps.businessHours();
+    const now = wallClock.now();
+    const open = businessOpenAt(hours, now);
+    const { spells, more } = previewCandidates(input, hours, now);
+    const matched: Candidate[] = [];
+    let looked = 0;
+    for (const spell of spells) {
+      if (matched.length === PREVIEW_MATCHES) break;
+      looked++;
+      // As the pass: a snoozed conversation is left alone by time rules.
+      if (spell.since !== null && spell.snoozed_until !== null) continue;
+      const facts = factsOf(spell.id, null, open);
+      if (facts !== null && ruleMatches(input.conditions, facts)) matched.push(spell);
+    }
+    const matches = matched.flatMap((spell): PreviewMatch[] => {
+      const row = prepare(
+        `SELECT c.id, c.status, c.last_message_preview, i.name AS inbox, COALESCE(ct.name, ct.email) AS contact
+           FROM conversations c JOIN inboxes i ON i.id = c.inbox_id LEFT JOIN contacts ct ON ct.id = c.contact_id WHERE c.id = ?`,
+      ).get(spell.id) as { id: string; status: string; last_message_preview: string | null; inbox: string; contact: string | null } | undefined;
+      return row === undefined
+        ? []
+        : [{ conversationId: row.id, status: row.status, inbox: row.inbox, contact: row.contact, lastMessage: row.last_message_preview, since: spell.since }];
+    });
+    return { matches, looked, capped: more || looked < spells.length };
+  });
+
   return {
     list: (admin) => Effect.map(adminOnly(admin), allRules),
     get: (admin, id) => Effect.zipRight(adminOnly(admin), Effect.map(existing(id), toRule)),
@@ -950,6 +1118,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
     setEnabled,
     move,
     remove,
+    preview,
     recentRuns: (admin, perRule) =>
       Effect.map(adminOnly(admin), () =>
         (

@@ -184,6 +184,8 @@ export interface EngineShape {
     readonly clientMessageId: string;
     readonly internal?: boolean;
     readonly attachments?: ReadonlyArray<AttachmentRow>;
+    /** The automation rule that writes it (decision 044): kept in the message's payload for the thread. */
+    readonly rule?: { readonly id: string; readonly name: string };
   }) => Effect.Effect<ApiMessage, NotFound | Conflict | InvalidInput>;
   /** Records idle bot conversations past their flow's session timeout as abandoned and closes them; returns how many. */
   readonly expireIdleConversations: (now: number) => Effect.Effect<number>;
@@ -1087,6 +1089,7 @@ export const makeEngine = (deps: {
     readonly clientMessageId: string;
     readonly internal: boolean;
     readonly attachments: ReadonlyArray<AttachmentRow>;
+    readonly rule?: { readonly id: string; readonly name: string };
   }) =>
     Effect.gen(function* () {
       const row = yield* findConversation(input.conversationId);
@@ -1131,9 +1134,12 @@ export const makeEngine = (deps: {
         text: input.text,
         // The thread lists them and links each one; the rows themselves are written below, in this turn's write.
         payload:
-          files.length === 0
+          files.length === 0 && input.rule === undefined
             ? null
-            : { attachments: files.map((f) => ({ id: f.id, name: f.filename, type: f.contentType, size: f.size })) },
+            : {
+                ...(files.length === 0 ? {} : { attachments: files.map((f) => ({ id: f.id, name: f.filename, type: f.contentType, size: f.size })) }),
+                ...(input.rule === undefined ? {} : { rule: { id: input.rule.id, name: input.rule.name } }),
+              },
         internal: input.internal,
         clientMessageId: input.clientMessageId,
       };

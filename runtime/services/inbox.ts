@@ -17,6 +17,7 @@
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
 import { nameKey } from "../sql/name-key.js";
+import { actingRule, ruleLine, ruleLineInWrite, withRule, type ActingRule } from "./acting-rule.js";
 import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, type AttachmentRow, type AttachmentSource } from "./attachments.js";
 import type { ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
@@ -200,6 +201,8 @@ export interface ThreadMessage {
   readonly bubble?: ApiBubble;
   /** On the handoff marker: everything the bot collected. */
   readonly handoff?: Readonly<Record<string, unknown>>;
+  /** On what an automation rule wrote (its comment, reply, or the line of a change it made): which rule (decision 044). */
+  readonly rule?: ActingRule;
   /** On a message that has an outbox row (a bot's or agent's message in an email or Messenger conversation). */
   readonly delivery?: ThreadDelivery;
   /** On a message that arrived by email: its headers and attachments. */
@@ -615,10 +618,21 @@ const chatPartsOf = (payload: Json): Pick<ThreadMessage, "choices" | "bubble" | 
   };
 };
 
+/** A status change in words, for the thread's line when a rule made it: "Closed", "Reopened". Pure. */
+export const statusChangeWords = (from: string, to: string): string =>
+  to === "closed" ? "Closed" : to === "pending" ? "Marked pending" : from === "closed" ? "Reopened" : "Marked open";
+
+/** The rule a message's payload names (a rule's comment, reply or thread line), when well formed. Pure. */
+const ruleOfPayload = (payload: Json): ActingRule | undefined => {
+  const r = payload.rule;
+  return isRecord(r) && typeof r.id === "string" && typeof r.name === "string" ? { id: r.id, name: r.name } : undefined;
+};
+
 /** A thread message from its row (payload parsed leniently, the outbox row joined in). Pure. */
 export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
   const payload = parsePayload(row.payload);
   const email = emailOfPayload(payload);
+  const rule = ruleOfPayload(payload);
   // An agent's reply by email lists the files it carried (Engine.replyAsAgent), a visitor's Messenger
   // message the files it came with (messenger-channel.ts); an email's are in `email`.
   const attached =
@@ -634,6 +648,7 @@ export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {
     internal: row.is_internal === 1,
     createdAt: row.created_at,
     ...chatPartsOf(payload),
+    ...(rule !== undefined ? { rule } : {}),
     ...(row.delivery_status !== null
       ? {
           delivery: {
@@ -1014,12 +1029,14 @@ export const makeInbox = (deps: {
       if (refusal !== null) return yield* Effect.fail(invalid(refusal.path, refusal.message));
       attachments = attachmentReplyRows(files).rows;
     }
+    const rule = yield* actingRule;
     const sent = yield* engine.replyAsAgent({
       conversationId: input.conversationId,
       userId: actor.id,
       text: input.text,
       clientMessageId: input.clientMessageId,
       ...(attachments.length > 0 ? { attachments } : {}),
+      ...(rule !== null ? { rule } : {}),
     });
     // In an email or Messenger conversation the reply waits in the outbox (written with it):
     // send it now rather than at the loop's next tick. A chat reply has no row; the pass finds nothing.
@@ -1068,12 +1085,14 @@ export const makeInbox = (deps: {
 
   const comment: InboxShape["comment"] = Effect.fn("Inbox.comment")(function* (input, actor) {
     const row = yield* conversationFor(prepare, actor, input.conversationId);
+    const rule = yield* actingRule;
     const sent = yield* engine.replyAsAgent({
       conversationId: input.conversationId,
       userId: actor.id,
       text: input.text,
       clientMessageId: input.clientMessageId,
       internal: true,
+      ...(rule !== null ? { rule } : {}),
     });
     const message = readMessage(sent.id);
     const mentioned = parseMentions(input.text, mentionablesOf(row.inbox_id)).filter((p) => p.id !== actor.id);
@@ -1121,6 +1140,7 @@ export const makeInbox = (deps: {
       const refusal = statusRefusal(move, before.status as ConversationStatus);
       if (refusal !== null) return yield* Effect.fail(new Conflict({ message: refusal }));
       const now = wallClock.now();
+      const rule = yield* actingRule;
       const outcome = yield* db
         .writeEffect(() => {
           const current = prepare("SELECT status, version FROM conversations WHERE id = ?").get(conversationId) as { status: string; version: number };
@@ -1143,7 +1163,9 @@ export const makeInbox = (deps: {
               `UPDATE conversations SET status = 'open', closed_at = NULL, updated_at = ?, last_activity_at = ?, version = version + 1 WHERE id = ?`,
             ).run(now, now, conversationId);
           }
-          logConversationEvent(prepare, "status_changed", before, now, { userId: actor.id, data: { from: current.status, to, by: actor.id } });
+          logConversationEvent(prepare, "status_changed", before, now, { userId: actor.id, data: withRule({ from: current.status, to, by: actor.id }, rule) });
+          // Nobody on the team saw a rule do it: the thread says which rule (decision 044).
+          if (rule !== null) ruleLineInWrite(prepare, conversationId, ruleLine(statusChangeWords(current.status, to), rule), rule, now);
           return { changed: true, from: current.status };
         })
         .pipe(

@@ -12,6 +12,7 @@
  * deleting one is a live event for each inbox whose conversations carry it.
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
+import { actingRule, ruleLine, ruleLineInWrite, withRule, type ActingRule } from "./acting-rule.js";
 import { nameKey } from "../sql/name-key.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
@@ -169,12 +170,17 @@ const addInWrite = (
   label: { readonly id: string; readonly name: string },
   by: string | null,
   at: number,
+  rule: ActingRule | null = null,
 ): boolean => {
   const changes = prepare(
     "INSERT INTO conversation_labels (conversation_id, label_id, added_by, added_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
   ).run(conversation.id, label.id, by, at).changes;
   if (changes === 0) return false;
-  logConversationEvent(prepare, "label_added", conversation, at, { userId: by, data: { labelId: label.id, name: label.name, by: by === null ? "bot" : "user" } });
+  logConversationEvent(prepare, "label_added", conversation, at, {
+    userId: by,
+    data: withRule({ labelId: label.id, name: label.name, by: by === null ? "bot" : "user" }, rule),
+  });
+  if (rule !== null) ruleLineInWrite(prepare, conversation.id, ruleLine(`Label “${label.name}” added`, rule), rule, at);
   return true;
 };
 
@@ -243,12 +249,14 @@ export const makeLabels = (db: DatabaseShape, live: LiveEventsShape): LabelsShap
       const label = prepare("SELECT id, name FROM labels WHERE id = ?").get(labelId) as { id: string; name: string } | undefined;
       if (label === undefined) return yield* Effect.fail(notFound(labelId));
       const now = wallClock.now();
+      const rule = yield* actingRule;
       const changed = yield* Effect.orDie(
         db.writeEffect(() => {
-          if (add) return addInWrite(prepare, conversation, label, actor.id, now);
+          if (add) return addInWrite(prepare, conversation, label, actor.id, now, rule);
           const removed = prepare("DELETE FROM conversation_labels WHERE conversation_id = ? AND label_id = ?").run(conversationId, labelId).changes;
           if (removed === 0) return false;
-          logConversationEvent(prepare, "label_removed", conversation, now, { userId: actor.id, data: { labelId: label.id, name: label.name } });
+          logConversationEvent(prepare, "label_removed", conversation, now, { userId: actor.id, data: withRule({ labelId: label.id, name: label.name }, rule) });
+          if (rule !== null) ruleLineInWrite(prepare, conversationId, ruleLine(`Label “${label.name}” removed`, rule), rule, now);
           return true;
         }),
       );

@@ -39,6 +39,7 @@
  * publishes a LiveEvents "assignment" event after the commit.
  */
 import { Context, Data, Effect, Layer, Option, Schema as S } from "effect";
+import { actingRule, ruleLine, ruleLineInWrite, withRule, type ActingRule } from "./acting-rule.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape, type Statement } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -302,8 +303,24 @@ const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, vi
   return { assigneeId, teamId, queued: assigneeId === null, via, pool: assigneeId === null ? null : pool };
 };
 
+/** An assignment in words, for the thread's line when a rule made it: "Assigned to Sam", "Queued for team Billing". Reads names only. */
+const assignmentWords = (prepare: Prepare, decision: Decision): string => {
+  const person = decision.assigneeId === null ? undefined : (prepare("SELECT COALESCE(display_name, name) AS name FROM users WHERE id = ?").get(decision.assigneeId) as { name: string } | undefined);
+  const team = decision.teamId === null ? undefined : (prepare("SELECT name FROM teams WHERE id = ?").get(decision.teamId) as { name: string } | undefined);
+  if (person !== undefined) return `Assigned to ${person.name}`;
+  if (team !== undefined) return decision.queued ? `Queued for team ${team.name}` : `Assigned to team ${team.name}`;
+  return decision.queued ? "Queued" : "Unassigned";
+};
+
 /** Writes a decision for `row` (version bump, queue column, round-robin turn, event); null when nothing changes. */
-const apply = (prepare: Prepare, row: ConversationLite, decision: Decision, now: number, byUserId: string | null): Assignment | null => {
+const apply = (
+  prepare: Prepare,
+  row: ConversationLite,
+  decision: Decision,
+  now: number,
+  byUserId: string | null,
+  rule: ActingRule | null = null,
+): Assignment | null => {
   const wasQueued = row.queued_at !== null;
   if (row.assignee_id === decision.assigneeId && row.team_id === decision.teamId && wasQueued === decision.queued) return null;
   const queuedAt = decision.queued ? (row.queued_at ?? row.waiting_since ?? now) : null;
@@ -312,7 +329,7 @@ const apply = (prepare: Prepare, row: ConversationLite, decision: Decision, now:
      WHERE id = ? AND version = ?`,
   ).run(decision.assigneeId, decision.teamId, queuedAt, now, row.id, row.version);
   if (decision.pool !== null && decision.assigneeId !== null) takeTurn(prepare, decision.pool, decision.assigneeId);
-  const data = { via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id } };
+  const data = withRule({ via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id } }, rule);
   if (decision.assigneeId !== null || (decision.teamId !== null && !decision.queued)) {
     insertEvent(prepare, "assigned", row, now, { userId: decision.assigneeId, teamId: decision.teamId, data });
   } else if (decision.queued) {
@@ -320,6 +337,8 @@ const apply = (prepare: Prepare, row: ConversationLite, decision: Decision, now:
   } else if (row.assignee_id !== null || row.team_id !== null) {
     insertEvent(prepare, "unassigned", row, now, { userId: null, teamId: null, data });
   }
+  // Nobody on the team saw a rule do it: the thread says which rule (decision 044).
+  if (rule !== null) ruleLineInWrite(prepare, row.id, ruleLine(assignmentWords(prepare, decision), rule), rule, now);
   return {
     conversationId: row.id,
     inboxId: row.inbox_id,
@@ -410,13 +429,14 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     conversationId: string,
     target: RouteTarget,
   ) {
+    const rule = yield* actingRule;
     const result = yield* db
       .writeEffect(() => {
         const row = readLite(prepare, conversationId);
         if (!row) throw new NotFound({ entity: "conversation", id: conversationId });
         if (row.status !== "open") throw new NotOpen({ status: row.status });
         const decision = decide(prepare, row, target, target.type === "user" ? "target" : "round_robin");
-        return { assignment: apply(prepare, row, decision, wallClock.now(), null), decision };
+        return { assignment: apply(prepare, row, decision, wallClock.now(), null, rule), decision };
       })
       .pipe(
         Effect.catchTag("WriteFailed", (failed): Effect.Effect<never, NotFound | Conflict> => {
@@ -457,6 +477,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     if (change.teamId !== undefined && change.teamId !== null && (typeof change.teamId !== "string" || !teamExists(prepare, change.teamId))) {
       return yield* Effect.fail(invalid("teamId", "no such team"));
     }
+    const rule = yield* actingRule;
     const outcome = yield* db
       .writeEffect(() => {
         const row = readLite(prepare, conversationId)!;
@@ -467,7 +488,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
           throw new StaleVersion({ current: row.version });
         }
         const decision: Decision = { assigneeId, teamId, queued: false, via: "manual", pool: null };
-        const changed = apply(prepare, row, decision, wallClock.now(), byUserId);
+        const changed = apply(prepare, row, decision, wallClock.now(), byUserId, rule);
         if (changed) return { assignment: changed, changed: true };
         const unchanged: Assignment = {
           conversationId: row.id,

@@ -18,6 +18,7 @@
  *   goes out on the live feed (internal: the visitor's stream never carries it).
  */
 import { Context, Effect, Layer } from "effect";
+import { actingRule, ruleLine, withRule } from "./acting-rule.js";
 import { isValidTimezone } from "../../flows/availability.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
@@ -259,7 +260,9 @@ export const makeSnoozes = (db: DatabaseShape, live: LiveEventsShape): SnoozesSh
     const issue = snoozeUntilIssue(input.until, now);
     if (issue !== null) return yield* Effect.fail(invalid("until", issue));
     if (!isValidTimezone(input.timeZone)) return yield* Effect.fail(invalid("timeZone", "expected a time zone like Europe/Berlin"));
-    const line = `Snoozed by ${nameOf(actor.id)} until ${snoozeTimeText(input.until, input.timeZone)}`;
+    const rule = yield* actingRule;
+    const until = snoozeTimeText(input.until, input.timeZone);
+    const line = rule === null ? `Snoozed by ${nameOf(actor.id)} until ${until}` : ruleLine(`Snoozed until ${until}`, rule);
     return yield* change(before, () => {
       const row = current(conversationId);
       if (row.snoozed_until === input.until) return { until: row.snoozed_until, version: row.version, changed: false };
@@ -269,8 +272,8 @@ export const makeSnoozes = (db: DatabaseShape, live: LiveEventsShape): SnoozesSh
       prepare(
         `UPDATE conversations SET snoozed_until = ?, snoozed_by = ?, updated_at = ?, last_activity_at = ?, version = version + 1 WHERE id = ?`,
       ).run(input.until, actor.id, now, now, conversationId);
-      systemLine(prepare, conversationId, line, { snooze: { until: input.until } }, now);
-      logConversationEvent(prepare, "conversation_snoozed", before, now, { userId: actor.id, data: { until: input.until, previous: row.snoozed_until } });
+      systemLine(prepare, conversationId, line, withRule({ snooze: { until: input.until } }, rule), now);
+      logConversationEvent(prepare, "conversation_snoozed", before, now, { userId: actor.id, data: withRule({ until: input.until, previous: row.snoozed_until }, rule) });
       return { until: input.until, version: row.version + 1, changed: true };
     });
   });

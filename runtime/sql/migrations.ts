@@ -1269,6 +1269,15 @@ CREATE INDEX transcript_emails_conversation ON transcript_emails(conversation_id
 CREATE INDEX transcript_emails_due ON transcript_emails(next_attempt_at) WHERE status = 'queued';
 `,
   },
+  {
+    version: 45,
+    name: "automation: business-hours waits",
+    // A time rule's wait may count only the workspace's business hours ("pending for 3 business
+    // days", decision 044). 0 for every existing rule: their waits count around the clock as before.
+    sql: `
+ALTER TABLE automation_rules ADD COLUMN wait_business_hours INTEGER NOT NULL DEFAULT 0 CHECK (wait_business_hours IN (0, 1));
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

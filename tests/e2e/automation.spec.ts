@@ -3,10 +3,13 @@
  * action is refused on its list; then "when the visitor writes, if the message contains <stamp>,
  * add label <stamp>, assign to <a person> and comment" is added (more rows through "Add rows");
  * a visitor's conversation through the public chat API that writes the stamp gets the label,
- * the assignee and the comment within a few seconds, recorded as Automation's; the rule's line says it ran and its recent runs
- * link the conversation; disabling it is one button. A time rule ("the visitor has waited for 2 minutes") refuses a wait over
- * 90 days on its field, is listed with its wait, and acts on a conversation whose visitor already waited longer (the wait
- * moved back in the server's database: specs cannot wait minutes), shown in its recent runs. A "Response target missed" rule
+ * the assignee and the comment within a few seconds, recorded as Automation's; its thread names the rule on each change's
+ * line and the comment, linked to the rule (decision 044); the rule's line says it ran and its recent runs link the
+ * conversation; disabling it is one button. A time rule ("the visitor has waited for 2 minutes") refuses a wait over 90 days
+ * on its field, previews the conversation it would act on (nothing saved), is listed with its wait, and acts on a
+ * conversation whose visitor already waited longer (the wait
+ * moved back in the server's database: specs cannot wait minutes), shown in its recent runs. A time rule counting business hours
+ * only says so on its line and keeps the option in its form. A "Response target missed" rule
  * takes the which-target condition (refused on another trigger) and shows both on its line and in its form (it firing on an
  * escalation is runtime/services/automation.test.ts's: a spec would have to set response targets on an inbox others share).
  *
@@ -126,9 +129,20 @@ test("an admin adds a rule and a visitor's conversation gets its label and assig
   );
   expect(comment.n).toBe(1);
 
-  // The thread shows the label chip like any other.
+  // The thread shows the label chip like any other, and says which rule acted (decision 044):
+  // a line per change, and the comment's byline; an admin's links go to the rule.
   await page.goto(`/inbox/${visit.conversationId}`);
   await expect(page.locator(".thread__head")).toContainText(labelName);
+  const ruleId = readServerDatabase<{ id: string }>("SELECT id FROM automation_rules WHERE name = ?", ruleName).id;
+  const thread = page.getByRole("log");
+  await expect(thread.getByText(`Label “${labelName}” added by rule “${ruleName}”`)).toBeVisible();
+  await expect(thread.getByText(`Assigned to ${assigneeName} by rule “${ruleName}”`)).toBeVisible();
+  const toRule = thread.getByRole("link", { name: ruleName });
+  await expect(toRule).toHaveCount(3);
+  await expect(toRule.first()).toHaveAttribute("href", `/settings/automation#rule-${ruleId}`);
+  await toRule.first().click();
+  await expect(page).toHaveURL(new RegExp(`/settings/automation#rule-${ruleId}$`));
+  await expect(page.getByRole("listitem", { name: ruleName })).toBeVisible();
 
   // The rule's line says it ran; one button turns it off.
   await page.goto("/settings/automation");
@@ -155,6 +169,8 @@ test("without JavaScript, an admin adds a rule, moves it up and deletes it", asy
   await form.getByLabel("Action 1").selectOption({ label: "Close the conversation" });
   await form.getByRole("button", { name: "Add rule" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  // The page may still be arriving after its status (no JavaScript: a streamed document): the new, last rule is in once it is.
+  await expect(page.getByRole("listitem", { name })).toBeVisible();
   const names = () => page.locator(".rule-list > li").evaluateAll((items) => items.map((li) => li.getAttribute("aria-label")));
   const order = await names();
   expect(order.indexOf(name)).toBe(order.length - 1);
@@ -162,6 +178,8 @@ test("without JavaScript, an admin adds a rule, moves it up and deletes it", asy
 
   await page.getByRole("listitem", { name }).getByRole("button", { name: "Move up" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule moved up.");
+  await expect(page.getByRole("listitem", { name: ruleName })).toBeVisible();
+  await expect(page.getByRole("listitem", { name })).toBeVisible();
   const moved = await names();
   expect(moved.indexOf(name)).toBe(order.length - 2);
 
@@ -208,7 +226,14 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
 
   const form = await fill("2");
   await form.getByLabel("Unit", { exact: true }).selectOption("minutes");
-  await form.getByRole("button", { name: "Add rule" }).click();
+  // A dry run first: the conversation it would act on now, and nothing saved (decision 044).
+  await form.getByRole("button", { name: "Preview" }).click();
+  const wouldAct = addSection(page).getByRole("list", { name: "Conversations the rule would act on now" });
+  await expect(wouldAct.getByRole("link")).toHaveCount(1);
+  await expect(wouldAct.getByRole("link")).toHaveAttribute("href", `/inbox/${visit.conversationId}`);
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
+  expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM automation_rules WHERE name = ?", name).n).toBe(0);
+  await addSection(page).getByRole("button", { name: "Add rule" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is saved.");
   const rule = page.getByRole("listitem", { name });
   await expect(rule).toContainText("When: the visitor has waited for a reply for 2 minutes");
@@ -232,6 +257,38 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
   expect(await seriousViolations(page)).toEqual([]);
   await rule.getByRole("button", { name: "Disable" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is disabled.");
+});
+
+test("a time rule can count business hours only, shown on its line and kept in its form", async ({ page }) => {
+  const name = `Business ${stamp}`;
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/automation");
+  const form = addSection(page);
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("Enabled").uncheck();
+  await form.getByLabel("When").selectOption({ label: "A conversation has been pending for … (the wait below)" });
+  await form.getByLabel("For", { exact: true }).fill("3");
+  await form.getByLabel("Unit", { exact: true }).selectOption("days");
+  await form.getByLabel("Count business hours only").check();
+  await expect(form.getByText("Without business hours set, the wait counts around the clock.")).toBeVisible();
+  await form.getByLabel("Action 1").selectOption({ label: "Close the conversation" });
+  await form.getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  const rule = page.getByRole("listitem", { name });
+  await expect(rule).toContainText("When: a conversation has been pending for 3 business days");
+  await rule.locator("summary").click();
+  await expect(rule.getByLabel("Count business hours only")).toBeChecked();
+  // Unticked and saved: the wait counts around the clock again.
+  await rule.getByLabel("Count business hours only").uncheck();
+  await rule.getByRole("button", { name: "Save" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  await expect(rule).toContainText("When: a conversation has been pending for 3 days");
+  expect(await seriousViolations(page)).toEqual([]);
+  // Its form may still be open after the save (it was opened by hand).
+  if (!(await rule.locator("details").evaluate((d) => (d as HTMLDetailsElement).open))) await rule.locator("summary").click();
+  await rule.getByRole("button", { name: "Delete" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is deleted.");
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
 });
 
 test("an escalation rule on “Response target missed”: the which-target condition only on that trigger", async ({ page }) => {

@@ -6,6 +6,7 @@ import type { ThreadActionResult } from "./action-result.js";
 import { followUpNotes, type FollowUpNote } from "./follow-up-logic.js";
 import { fieldLabel } from "./labels.js";
 import { Time } from "./time.js";
+import { ruleByline, ruleHref, ruleLineParts, type RuleRef } from "./rule-line.js";
 
 type Delivery = NonNullable<ThreadMessage["delivery"]>;
 type Email = NonNullable<ThreadMessage["email"]>;
@@ -276,6 +277,19 @@ const safeHref = (url: string): string | undefined => (/^https?:\/\//i.test(url)
 const valueText = (value: unknown): string =>
   typeof value === "string" ? value : value === null || value === undefined ? "—" : JSON.stringify(value);
 
+/** A text naming an automation rule, the name a link to the rule for those who may open it. */
+function RuleText({ text, rule, link }: { text: string; rule: RuleRef; link: boolean }) {
+  const parts = ruleLineParts(text, rule);
+  if (parts.name === null || !link) return <>{text}</>;
+  return (
+    <>
+      {parts.before}
+      <a href={ruleHref(rule)}>{parts.name}</a>
+      {parts.after}
+    </>
+  );
+}
+
 /** The handoff marker: where the bot let go, and everything it collected. */
 function HandoffMarker({ message, now }: { message: ThreadMessage; now: number }) {
   // The bot may hold a value twice (a variable and the contact property it was saved to): show it once.
@@ -326,6 +340,7 @@ export function ThreadMessages({
   followUps = null,
   visitorEmail = null,
   rating = null,
+  linkRules = false,
 }: {
   conversationId: string;
   messages: ReadonlyArray<ThreadMessage>;
@@ -338,6 +353,8 @@ export function ThreadMessages({
   visitorEmail?: string | null;
   /** The visitor's rating of the conversation, when they gave one. */
   rating?: Rating | null;
+  /** Whether a rule's name links to it on Settings → Automation (admins only see that page). */
+  linkRules?: boolean;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const pinned = useRef(true);
@@ -387,7 +404,7 @@ export function ThreadMessages({
           return [
             divider,
             <li key={m.id} className="messages__event">
-              {m.text} · <Time at={m.createdAt} now={now} />
+              {m.rule ? <RuleText text={m.text} rule={m.rule} link={linkRules} /> : m.text} · <Time at={m.createdAt} now={now} />
             </li>,
           ];
         }
@@ -397,6 +414,11 @@ export function ThreadMessages({
           <li key={m.id} className={`message message--${kind}`}>
             <p className="message__meta">
               <span className="message__author">{authorLabel(m)}</span>
+              {m.rule ? (
+                <span className="message__rule">
+                  <RuleText text={ruleByline(m.rule)} rule={m.rule} link={linkRules} />
+                </span>
+              ) : null}
               {m.internal ? <span className="message__internal">Internal comment · never shown to the visitor</span> : null}
               <Time at={m.createdAt} now={now} />
             </p>

@@ -84,10 +84,11 @@ describe("automation form rows", () => {
 
 describe("a time trigger's wait", () => {
   it("posts the number and unit for a time trigger, and nothing for an event trigger", () => {
-    expect(waitFromForm(true, " 3 ", "days")).toEqual({ amount: 3, unit: "days" });
-    expect(waitFromForm(true, "1.5", "hours")).toEqual({ amount: 1.5, unit: "hours" });
-    expect(waitFromForm(true, "soon", "hours")).toEqual({ amount: "soon", unit: "hours" });
-    expect(waitFromForm(true, "", "minutes")).toEqual({ amount: "", unit: "minutes" });
+    expect(waitFromForm(true, " 3 ", "days")).toEqual({ amount: 3, unit: "days", businessHours: false });
+    expect(waitFromForm(true, "1.5", "hours")).toEqual({ amount: 1.5, unit: "hours", businessHours: false });
+    expect(waitFromForm(true, "soon", "hours")).toEqual({ amount: "soon", unit: "hours", businessHours: false });
+    expect(waitFromForm(true, "", "minutes")).toEqual({ amount: "", unit: "minutes", businessHours: false });
+    expect(waitFromForm(true, "4", "hours", true)).toEqual({ amount: 4, unit: "hours", businessHours: true });
     expect(waitFromForm(false, "3", "days")).toBeUndefined();
   });
 });

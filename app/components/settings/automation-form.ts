@@ -93,12 +93,17 @@ export const ruleActionsFromForm = (form: FormData) => {
 };
 
 /**
- * A time trigger's wait as the form posts it (a number field and a unit select), or undefined for
- * an event trigger (which has none). A number that is not one is passed on as typed, so the
- * rule's Schema refuses it at `wait.amount`. Pure.
+ * A time trigger's wait as the form posts it (a number field, a unit select and the "business
+ * hours only" checkbox), or undefined for an event trigger (which has none). A number that is not
+ * one is passed on as typed, so the rule's Schema refuses it at `wait.amount`. Pure.
  */
-export const waitFromForm = (isTimeTrigger: boolean, amount: string, unit: string): { readonly amount: number | string; readonly unit: string } | undefined => {
+export const waitFromForm = (
+  isTimeTrigger: boolean,
+  amount: string,
+  unit: string,
+  businessHours = false,
+): { readonly amount: number | string; readonly unit: string; readonly businessHours: boolean } | undefined => {
   if (!isTimeTrigger) return undefined;
   const text = amount.trim();
-  return { amount: /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text, unit };
+  return { amount: /^-?\d+(\.\d+)?$/.test(text) ? Number(text) : text, unit, businessHours };
 };
