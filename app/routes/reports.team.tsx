@@ -5,7 +5,7 @@ import { RouteErrorBoundary } from "../components/error-page.js";
 import { BarChart, LineChart } from "../components/reports/charts.js";
 import { formatCount, formatDuration, formatHours, formatPercent, formatScore } from "../components/reports/format.js";
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
-import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
+import { Figures, ReportFilters, ReportTableView, searchOf } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { formatTargetShare, teamAgentsTable, teamLabelsTable, teamResponseTable, teamTargetsTable, teamVolumeTable } from "../components/reports/tables.js";
 import { Reports, run } from "../runtime.server.js";
@@ -124,6 +124,12 @@ export default function TeamReportsPage() {
           as it is now (a changed target judges past answers too). A target that counts business hours measures only their part of the
           wait, whatever this page’s own choice above. Inboxes without targets are left out.
         </p>
+        {data.targetTotals.inboxes > 0 ? (
+          <p>
+            <Link to={`/reports/breaches${searchOf(query)}`}>All answers that missed their target</Link>: each one with its conversation.
+            The “missed” counts above and in the agents table open them per inbox and per agent.
+          </p>
+        ) : null}
       </section>
 
       <section className="card" aria-labelledby="team-volume-title">
