@@ -26,14 +26,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     run(context, Effect.flatMap(Reports, (r) => r.breaches(query))),
     run(context, Effect.flatMap(Reports, (r) => r.options())),
   ]);
-  return { query, options, total: page.total, shown: page.breaches.length, nextCursor: page.nextCursor, table: breachesTable(page) };
+  // A page size other than the default rides along on the pager's links.
+  const limit = query.limit !== null && query.limit !== BREACH_PAGE_MAX ? { limit: String(query.limit) } : {};
+  return { query, options, limit, total: page.total, shown: page.breaches.length, nextCursor: page.nextCursor, table: breachesTable(page) };
 }
 
 export default function BreachesPage() {
-  const { query, options, total, shown, nextCursor, table } = useLoaderData<typeof loader>();
+  const { query, options, limit, total, shown, nextCursor, table } = useLoaderData<typeof loader>();
   // The list's own narrowing rides along on every link the filters and the pager make.
   const own = { ...(query.agent ? { agent: query.agent } : {}), ...(query.kind ? { kind: query.kind } : {}) };
-  const limit = query.limit !== null && query.limit !== BREACH_PAGE_MAX ? { limit: String(query.limit) } : {};
   return (
     <>
       <header className="page-header">
