@@ -675,15 +675,16 @@ describe("answers that missed their response target", () => {
     expect(await issuesOf({ range: "fortnight", agent: "usr_nobody", limit: "0" })).toEqual(["range", "agent", "limit"]);
   });
 
-  it("reads each inbox's replies of the range through the inbox index", () => {
+  it("reads each inbox's replies of the range through the inbox index, inbox by inbox", () => {
     const plan = (where: string) =>
       (db.sqlite
         .prepare(`EXPLAIN QUERY PLAN ${Reports.breachCandidatesSql(where)}`)
         .all({ targeted: "[]", start: 0, end: 1, inbox: "inbox_support", channel: null, flow: null, team: null, agent: null }) as Array<{ detail: string }>)
         .map((p) => p.detail)
         .join(" | ");
+    // The inboxes are the outer loop, each a range of the index, read without the table.
     for (const where of ["1", "r.inbox_id = @inbox", "r.user_id = @agent"]) {
-      expect(plan(where)).toMatch(/SEARCH r USING (COVERING )?INDEX report_replies_inbox \(inbox_id=\? AND at>\? AND at<\?\)/);
+      expect(plan(where)).toMatch(/^SCAN json_each .*\| SEARCH r USING COVERING INDEX report_replies_inbox \(inbox_id=\? AND at>\? AND at<\?\)$/);
     }
   });
 });

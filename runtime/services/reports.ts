@@ -514,13 +514,18 @@ const TEAM_SQL = {
   // target ms, next-reply target ms], null where none or not asked for), inbox by inbox through
   // migration 46's index, the replies whose wall time is over the target. Business time never
   // exceeds wall time, so every breach is among them; the caller judges each (judgeReply).
+  // CROSS JOIN keeps the inboxes the outer loop: with statistics the planner scanned the whole
+  // index and re-read the JSON for every reply (130 ms instead of 65 over 90 days of 100k
+  // conversations). Only index columns: a page's conversations are read by their event ids.
   breachCandidates: (where: string) => `WITH t(id, fr, nr) AS (
       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(@targeted))
-    SELECT r.event_id, r.conversation_id, r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms
-    FROM t JOIN report_replies r INDEXED BY report_replies_inbox ON r.inbox_id = t.id
+    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms, r.event_id
+    FROM t CROSS JOIN report_replies r INDEXED BY report_replies_inbox ON r.inbox_id = t.id
     WHERE r.at >= @start AND r.at < @end
       AND (r.first_response_ms > t.fr OR (r.first_response_ms IS NULL AND r.is_first = 0 AND r.wait_ms > t.nr))
       AND ${where}`,
+  // The conversations of a page of replies (?: a JSON array of their event ids), by primary key.
+  replyConversations: `SELECT r.event_id, r.conversation_id FROM report_replies r WHERE r.event_id IN (SELECT value FROM json_each(?))`,
   // The WHERE repeats the partial index's condition so the planner can use it.
   assigned: (where: string) => `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
     WHERE r.type = 'assigned' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND r.user_id IS NOT NULL
@@ -592,6 +597,19 @@ const numbers = (list: string | null): number[] => {
   }
   return out;
 };
+
+/** A reply as TEAM_SQL.targetReplies and breachCandidates select it (their first columns). */
+type TargetReplyRow = [userId: string | null, inboxId: string | null, at: number, waitMs: number | null, isFirst: number, firstResponseMs: number | null];
+
+/** The reply of such a row, as the target rules read it. Pure. */
+const replyOf = ([userId, inboxId, at, waitMs, isFirst, firstResponseMs]: readonly [...TargetReplyRow, ...unknown[]]): ReplyForTarget => ({
+  userId,
+  inboxId,
+  at,
+  waitMs,
+  isFirst: isFirst === 1,
+  firstResponseMs,
+});
 
 /** The place after which a breaches page starts, from its cursor; undefined when it is not one. Pure. */
 const breachAfter = (cursor: string): { readonly overMs: number; readonly eventId: number } | undefined => {
@@ -809,7 +827,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
    * first): the candidates over their target on the wall clock, each judged as the met shares
    * judge it.
    */
-  const breachList = (query: BreachQuery): Breach[] => {
+  const breachList = (query: BreachQuery): Array<Omit<Breach, "conversationId">> => {
     const params = paramsOf(query);
     const inboxes = targetedInboxes(params);
     if (inboxes.length === 0) return [];
@@ -819,29 +837,19 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     );
     const where = query.agent === undefined ? teamWhere(params) : `${teamWhere(params)} AND r.user_id = @agent`;
     const rows = db.prepare(TEAM_SQL.breachCandidates(where)).raw(true).all({ ...params, targeted, agent: query.agent ?? null }) as Array<
-      [number, string, string | null, string, number, number | null, number, number | null]
+      [...TargetReplyRow, number]
     >;
-    const candidates = rows.map(([eventId, conversationId, userId, inboxId, at, waitMs, isFirst, firstResponseMs]) => ({
-      eventId,
-      conversationId,
-      userId,
-      inboxId,
-      at,
-      waitMs,
-      isFirst: isFirst === 1,
-      firstResponseMs,
-    }));
+    const candidates = rows.map((row) => ({ ...replyOf(row), inboxId: row[1]!, eventId: row[6] }));
     const calendar = targetCalendar(readBusinessHours(), inboxes, candidates);
     const byId = new Map(inboxes.map((i) => [i.id, i]));
     const userNames = candidates.length === 0 ? new Map<string, string>() : names("SELECT id, COALESCE(display_name, name) AS name FROM users");
-    const out: Breach[] = [];
+    const out: Array<Omit<Breach, "conversationId">> = [];
     for (const c of candidates) {
       const inbox = byId.get(c.inboxId)!;
       const judged = judgeReply(c, inbox.targets, calendar ? calendar.between : null);
-      if (judged === null || judged.met || (query.kind !== undefined && judged.kind !== query.kind)) continue;
+      if (judged === null || judged.met) continue;
       out.push({
         eventId: c.eventId,
-        conversationId: c.conversationId,
         inboxId: inbox.id,
         inboxName: inbox.name,
         userId: c.userId,
@@ -869,17 +877,8 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     const rows =
       inboxes.length === 0
         ? []
-        : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as Array<
-            [string | null, string | null, number, number | null, number, number | null]
-          >);
-    const replies: ReplyForTarget[] = rows.map(([userId, inboxId, at, waitMs, isFirst, firstResponseMs]) => ({
-      userId,
-      inboxId,
-      at,
-      waitMs,
-      isFirst: isFirst === 1,
-      firstResponseMs,
-    }));
+        : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as TargetReplyRow[]);
+    const replies = rows.map(replyOf);
     const calendar = targetCalendar(hours, inboxes, replies);
     const { byInbox, byAgent } = tallyTargets(replies, targetsOf, calendar ? calendar.between : null);
     return {
@@ -1187,7 +1186,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       if (kindText !== undefined && kind === undefined) issues.push({ path: "kind", message: `expected one of ${BREACH_KINDS.join(", ")}` });
       const cursor = read("cursor");
       if (cursor !== undefined && breachAfter(cursor) === undefined) {
-        issues.push({ path: "cursor", message: "expected the nextCursor of a page of this list" });
+        issues.push({ path: "cursor", message: "this cursor is not one the list gave out" });
       }
       const limitText = read("limit");
       const limit = limitText === undefined ? BREACH_PAGE_MAX : Number(limitText);
@@ -1212,10 +1211,13 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       const rest = from < 0 ? [] : list.slice(from);
       const page = query.limit === null ? rest : rest.slice(0, query.limit);
       const last = page[page.length - 1];
+      const conversationOf = new Map(
+        (db.prepare(TEAM_SQL.replyConversations).raw(true).all(JSON.stringify(page.map((b) => b.eventId))) as Array<[number, string]>),
+      );
       return {
         query,
         total: list.length,
-        breaches: page,
+        breaches: page.map((b) => ({ ...b, conversationId: conversationOf.get(b.eventId)! })),
         nextCursor: rest.length > page.length && last ? encodeCursor(last.overMs, String(last.eventId)) : null,
       } satisfies BreachPage;
     }),
