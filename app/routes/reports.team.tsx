@@ -7,7 +7,7 @@ import { formatCount, formatDuration, formatHours, formatPercent, formatScore } 
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
 import { Figures, ReportFilters, ReportTableView, searchOf } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
-import { formatTargetShare, teamAgentsTable, teamLabelsTable, teamResponseTable, teamTargetsTable, teamVolumeTable } from "../components/reports/tables.js";
+import { formatTargetShare, missedOf, teamAgentsTable, teamLabelsTable, teamResponseTable, teamTargetsTable, teamVolumeTable } from "../components/reports/tables.js";
 import { Reports, run } from "../runtime.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -61,6 +61,7 @@ const sumShares = (shares: ReadonlyArray<{ met: number; measured: number }>) =>
 export default function TeamReportsPage() {
   const data = useLoaderData<typeof loader>();
   const { query, options, tables } = data;
+  const missed = missedOf(data.targetTotals.firstResponse) + missedOf(data.targetTotals.nextReply);
   const measure = (s: typeof data.firstResponse) => ({
     value: formatDuration(s.median),
     detail: s.count > 0 ? `median of ${formatCount(s.count)} · 90th percentile ${formatDuration(s.p90)}` : "nothing measured",
@@ -126,8 +127,10 @@ export default function TeamReportsPage() {
         </p>
         {data.targetTotals.inboxes > 0 ? (
           <p>
-            <Link to={`/reports/breaches${searchOf(query)}`}>All answers that missed their target</Link>: each one with its conversation.
-            The “missed” counts above and in the agents table open them per inbox and per agent.
+            <Link to={`/reports/breaches${searchOf(query)}`}>
+              {missed === 1 ? "The 1 answer that missed its target" : `The ${formatCount(missed)} answers that missed their target`}
+            </Link>
+            : each one with its conversation. The “missed” counts in the table above and in the agents table open them per inbox and per agent.
           </p>
         ) : null}
       </section>

@@ -111,6 +111,9 @@ test("the team report's missed count opens the breach, which links to its conver
 
 test("the agent's missed count opens the same breach, and a bad filter is refused by name", async () => {
   await admin.goto(`/reports/team?range=7d&inbox=${encodeURIComponent(inboxId)}`);
+  // Under the targets, a link to the whole list with the inbox's one missed answer.
+  const all = admin.getByRole("link", { name: "The 1 answer that missed its target" });
+  expect(new URL((await all.getAttribute("href"))!, parleyUrl()).searchParams.get("inbox")).toBe(inboxId);
   const agents = admin.getByRole("table", { name: "Agents", exact: true });
   await agents.getByRole("link", { name: /^First responses by Alex\b.* that missed the target$/ }).click();
   await expect(admin).toHaveURL(/agent=/);
