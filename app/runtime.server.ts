@@ -124,7 +124,7 @@ export { articlePath, Knowledge, MAX_BODY_BYTES, MAX_TITLE } from "../runtime/se
 export { renderArticleHtml } from "../runtime/services/knowledge-markdown.js";
 export type { Article, ArticleList, ArticleListItem, ArticleStatus, KnowledgeHit, PublishedArticle } from "../runtime/services/knowledge.js";
 export type { SavedReply } from "../runtime/services/saved-replies.js";
-export { Reports } from "../runtime/services/reports.js";
+export { BREACH_PAGE_MAX, Reports } from "../runtime/services/reports.js";
 export type {
   AgentRow,
   LabelReportRow,
@@ -138,6 +138,9 @@ export type {
   ReportOptions,
   ReportQuery,
   TeamReport,
+  Breach,
+  BreachPage,
+  BreachQuery,
   VersionOutcomes,
   VolumeRow,
 } from "../runtime/services/reports.js";

@@ -1,7 +1,7 @@
 /**
  * Report figures over the REST API (/api/v1/reports/…): bot outcomes per flow, version and day;
  * one flow's steps, connections and A/B arms; the team's volume, response times, agents and
- * labels. For admins and analysts, like /reports. The range and filters are the report pages'
+ * labels; the answers that missed their response target (a page at a time). For admins and analysts, like /reports. The range and filters are the report pages'
  * own search parameters, read by `Reports.parseQuery` (a bad one is a 400 naming it), and the
  * figures come from the same `Reports` calls the pages and their CSV downloads make, so an
  * integration and a person see the same numbers. Mounted by server/rest-api.ts; contract in
@@ -9,7 +9,7 @@
  */
 import { Effect } from "effect";
 import { rate, type OutcomeCounts } from "../runtime/core/metrics.js";
-import type { BotOverview, DailyOutcomes, FlowOutcomes, ReportQuery, ReportsShape, VersionOutcomes } from "../runtime/services/reports.js";
+import type { Breach, BotOverview, DailyOutcomes, FlowOutcomes, ReportQuery, ReportsShape, VersionOutcomes } from "../runtime/services/reports.js";
 import { iso, ok, guardedBy, type Endpoints, type Serve } from "./rest-kit.js";
 
 export interface ReportServices {
@@ -55,6 +55,22 @@ const apiOverview = (o: BotOverview) => ({
   flows: o.flows.map(apiFlowOutcomes),
   versions: o.versions.map(apiVersionOutcomes),
   daily: o.daily.map(apiDaily),
+});
+
+/** One answer that missed its target, in the API's words (times ISO, durations in ms). Pure. */
+const apiBreach = (b: Breach) => ({
+  conversationId: b.conversationId,
+  inboxId: b.inboxId,
+  inboxName: b.inboxName,
+  agentId: b.userId,
+  agentName: b.agentName,
+  kind: b.kind,
+  targetMs: b.targetMs,
+  actualMs: b.actualMs,
+  overMs: b.overMs,
+  businessHours: b.businessHours,
+  waitingSince: iso(b.waitedFrom),
+  answeredAt: iso(b.at),
 });
 
 /** Builds the /reports endpoints of one request (`path` after `reports`: [report, flowId, extra]). */
@@ -125,8 +141,23 @@ export const reportEndpoints = (s: ReportServices, query: URLSearchParams, path:
       });
     });
 
+  const breaches: Serve = () =>
+    Effect.gen(function* () {
+      const parsed = yield* s.reports.parseBreachQuery(query);
+      const page = yield* s.reports.breaches(parsed);
+      return ok({
+        ...apiQuery(parsed),
+        agent: parsed.agent ?? null,
+        kind: parsed.kind ?? null,
+        total: page.total,
+        breaches: page.breaches.map(apiBreach),
+        nextCursor: page.nextCursor,
+      });
+    });
+
   const endpoints: Endpoints = {};
   if (report === "bots" && extra === undefined) endpoints.GET = flowId === undefined ? bots : flow(flowId);
   else if (report === "team" && flowId === undefined) endpoints.GET = team;
+  else if (report === "breaches" && flowId === undefined) endpoints.GET = breaches;
   return guardedBy("reports", endpoints);
 };

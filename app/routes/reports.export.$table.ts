@@ -15,7 +15,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     throw errorResponse(new InvalidInput({ issues: [{ path: "table", message: `expected one of ${TABLE_IDS.join(", ")}` }] }));
   }
   const query = await queryOf(request, context);
-  const table = await loadTable(context, id, query);
+  const table = await loadTable(context, id, query, request);
   const span = query.range.from === query.range.to ? query.range.from : `${query.range.from}-to-${query.range.to}`;
   const flow = id.startsWith("flow-") && query.filters.flow ? `-${query.filters.flow.replace(/[^A-Za-z0-9_-]/g, "")}` : "";
   // Business-hours figures must not be mistaken for wall-clock ones once saved.

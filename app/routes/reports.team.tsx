@@ -5,9 +5,9 @@ import { RouteErrorBoundary } from "../components/error-page.js";
 import { BarChart, LineChart } from "../components/reports/charts.js";
 import { formatCount, formatDuration, formatHours, formatPercent, formatScore } from "../components/reports/format.js";
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
-import { Figures, ReportFilters, ReportTableView } from "../components/reports/report-ui.js";
+import { Figures, ReportFilters, ReportTableView, searchOf } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
-import { formatTargetShare, teamAgentsTable, teamLabelsTable, teamResponseTable, teamTargetsTable, teamVolumeTable } from "../components/reports/tables.js";
+import { formatTargetShare, missedOf, teamAgentsTable, teamLabelsTable, teamResponseTable, teamTargetsTable, teamVolumeTable } from "../components/reports/tables.js";
 import { Reports, run } from "../runtime.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -61,6 +61,7 @@ const sumShares = (shares: ReadonlyArray<{ met: number; measured: number }>) =>
 export default function TeamReportsPage() {
   const data = useLoaderData<typeof loader>();
   const { query, options, tables } = data;
+  const missed = missedOf(data.targetTotals.firstResponse) + missedOf(data.targetTotals.nextReply);
   const measure = (s: typeof data.firstResponse) => ({
     value: formatDuration(s.median),
     detail: s.count > 0 ? `median of ${formatCount(s.count)} · 90th percentile ${formatDuration(s.p90)}` : "nothing measured",
@@ -124,6 +125,14 @@ export default function TeamReportsPage() {
           as it is now (a changed target judges past answers too). A target that counts business hours measures only their part of the
           wait, whatever this page’s own choice above. Inboxes without targets are left out.
         </p>
+        {data.targetTotals.inboxes > 0 ? (
+          <p>
+            <Link to={`/reports/breaches${searchOf(query)}`}>
+              {missed === 1 ? "The 1 answer that missed its target" : `The ${formatCount(missed)} answers that missed their target`}
+            </Link>
+            : each one with its conversation. The “missed” counts in the table above and in the agents table open them per inbox and per agent.
+          </p>
+        ) : null}
       </section>
 
       <section className="card" aria-labelledby="team-volume-title">

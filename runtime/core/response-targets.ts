@@ -118,13 +118,54 @@ export interface TargetTally {
   readonly nextReply: TargetShare;
 }
 
+/** What an answer owed: its first response, or a next reply after the visitor waited again. */
+export type AnswerKind = "first_response" | "next_reply";
+
+/** One answer judged against its inbox's target. */
+export interface Judgement {
+  readonly kind: AnswerKind;
+  /** The target, in milliseconds. */
+  readonly targetMs: number;
+  /** The time the answer took: business time when the inbox's targets count it, else wall time. */
+  readonly measuredMs: number;
+  readonly met: boolean;
+}
+
 /**
- * Per inbox and per agent, how many first responses and next replies met the inbox's target
- * (decision 037): a first response meets it when its first response time is at most the
- * first-response target; a later reply with a wait when its reply time is at most the
- * next-reply target. Replies in inboxes without that target are not counted. Durations are
- * measured by `businessBetween` when the inbox's targets count business hours (null: the
- * workspace has none, so around the clock). Pure given a pure `businessBetween`.
+ * One reply judged against its inbox's targets (decision 037), or null when it is not measured
+ * against one: a first response (its first response time against the first-response target), or
+ * a later reply with a wait (its reply time against the next-reply target); replies in inboxes
+ * without that target, and first replies that took over from a bot, are not judged. Durations are
+ * measured by `businessBetween` when the targets count business hours (null: the workspace has
+ * none, so around the clock). The one definition behind the met shares and the breaches list.
+ * Pure given a pure `businessBetween`.
+ */
+export const judgeReply = (
+  r: ReplyForTarget,
+  targets: ResponseTargets,
+  businessBetween: ((from: number, to: number) => number) | null,
+): Judgement | null => {
+  let kind: AnswerKind;
+  let ms: number;
+  let minutes: number | null;
+  if (r.firstResponseMs !== null) {
+    kind = "first_response";
+    ms = r.firstResponseMs;
+    minutes = targets.firstResponseMinutes;
+  } else if (!r.isFirst && r.waitMs !== null) {
+    kind = "next_reply";
+    ms = r.waitMs;
+    minutes = targets.nextReplyMinutes;
+  } else return null;
+  if (minutes === null) return null;
+  const measuredMs = targets.businessHours && businessBetween !== null ? businessBetween(r.at - ms, r.at) : ms;
+  return { kind, targetMs: minutes * MINUTE, measuredMs, met: metTarget(measuredMs, minutes) };
+};
+
+/**
+ * Per inbox and per agent, how many first responses and next replies met the inbox's target,
+ * each reply judged by `judgeReply`. Replies in inboxes without targets are not counted. Pure
+ * given a pure `businessBetween`.
  */
 export const tallyTargets = (
   replies: Iterable<ReplyForTarget>,
@@ -142,21 +183,10 @@ export const tallyTargets = (
     if (r.inboxId === null) continue;
     const targets = targetsOf.get(r.inboxId);
     if (!targets) continue;
-    let kind: "firstResponse" | "nextReply";
-    let ms: number;
-    let minutes: number | null;
-    if (r.firstResponseMs !== null) {
-      kind = "firstResponse";
-      ms = r.firstResponseMs;
-      minutes = targets.firstResponseMinutes;
-    } else if (!r.isFirst && r.waitMs !== null) {
-      kind = "nextReply";
-      ms = r.waitMs;
-      minutes = targets.nextReplyMinutes;
-    } else continue;
-    if (minutes === null) continue;
-    const measured = targets.businessHours && businessBetween !== null ? businessBetween(r.at - ms, r.at) : ms;
-    const met = metTarget(measured, minutes) ? 1 : 0;
+    const judged = judgeReply(r, targets, businessBetween);
+    if (judged === null) continue;
+    const kind = judged.kind === "first_response" ? "firstResponse" : "nextReply";
+    const met = judged.met ? 1 : 0;
     for (const t of r.userId === null ? [tallyOf(byInbox, r.inboxId)] : [tallyOf(byInbox, r.inboxId), tallyOf(byAgent, r.userId)]) {
       t[kind].measured++;
       t[kind].met += met;

@@ -560,6 +560,135 @@ describe("response targets met", () => {
   });
 });
 
+describe("answers that missed their response target", () => {
+  // The same answers as above. Wall clock: first responses C2 6 min, C7 12 min (both Alex); next
+  // replies C2 2 min (Alex), C6 10 min (Bo).
+  const setTargets = (inboxId: string, targets: unknown) =>
+    db.sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = ?").run(targets === null ? null : JSON.stringify(targets), inboxId);
+  const breaches = async (params: Record<string, string>) => {
+    const r = await reports();
+    return run(r.breaches(await run(r.parseBreachQuery({ ...range, ...params }))));
+  };
+  const issuesOf = async (params: Record<string, string>) => {
+    const r = await reports();
+    const exit = await runtime.runPromiseExit(r.parseBreachQuery(params));
+    if (exit._tag === "Success") throw new Error("the query was accepted");
+    const failure = exit.cause._tag === "Fail" ? exit.cause.error : null;
+    return failure?.issues.map((i) => i.path) ?? [];
+  };
+
+  it("lists each missed answer with its target, time taken and how much over, the most over first", async () => {
+    setTargets("inbox_support", { firstResponseMinutes: 10, nextReplyMinutes: 5, businessHours: false });
+    try {
+      const page = await breaches({});
+      expect(page.total).toBe(2);
+      expect(page.nextCursor).toBeNull();
+      expect(
+        page.breaches.map((b) => [b.conversationId, b.inboxName, b.agentName, b.kind, b.targetMs / MIN, b.actualMs / MIN, b.overMs / MIN, b.at]),
+      ).toEqual([
+        [conversations.c6, "Support", "Bo Berg", "next_reply", 5, 10, 5, at(10, 45)],
+        [conversations.c7, "Support", "Alex Agent", "first_response", 10, 12, 2, at(23, 45)],
+      ]);
+      expect(page.breaches[0]!.waitedFrom).toBe(at(10, 35));
+      // Narrowed to an agent, a kind, or both.
+      expect((await breaches({ agent: bo.id })).breaches.map((b) => b.conversationId)).toEqual([conversations.c6]);
+      expect((await breaches({ kind: "first_response" })).breaches.map((b) => b.conversationId)).toEqual([conversations.c7]);
+      expect((await breaches({ agent: bo.id, kind: "first_response" })).total).toBe(0);
+    } finally {
+      setTargets("inbox_support", null);
+    }
+  });
+
+  it("pages by cursor, and a page stays put", async () => {
+    setTargets("inbox_support", { firstResponseMinutes: 1, nextReplyMinutes: 1, businessHours: false });
+    try {
+      const all = await breaches({});
+      // Over by: C7 11 min, C6 9 min, C2 first 5 min, C2 next 1 min.
+      expect(all.breaches.map((b) => [b.conversationId, b.overMs / MIN])).toEqual([
+        [conversations.c7, 11],
+        [conversations.c6, 9],
+        [conversations.c2, 5],
+        [conversations.c2, 1],
+      ]);
+      const first = await breaches({ limit: "3" });
+      expect(first.total).toBe(4);
+      expect(first.breaches).toEqual(all.breaches.slice(0, 3));
+      const second = await breaches({ limit: "3", cursor: first.nextCursor! });
+      expect(second.total).toBe(4);
+      expect(second.breaches).toEqual(all.breaches.slice(3));
+      expect(second.nextCursor).toBeNull();
+    } finally {
+      setTargets("inbox_support", null);
+    }
+  });
+
+  it("counts, for every figure of the team report, exactly its measured minus met", async () => {
+    const r = await reports();
+    const settings = [
+      { firstResponseMinutes: 10, nextReplyMinutes: 5, businessHours: false },
+      { firstResponseMinutes: 6, nextReplyMinutes: null, businessHours: false },
+      { firstResponseMinutes: 1, nextReplyMinutes: 1, businessHours: false },
+      // Business hours (Mon–Fri 10:17–17:00 Berlin): C2 waited 3 of its 6 minutes inside them.
+      { firstResponseMinutes: 2, nextReplyMinutes: 5, businessHours: true },
+    ];
+    let missedSeen = 0;
+    try {
+      for (const targets of settings) {
+        setTargets("inbox_support", targets);
+        const filterSets: Array<Record<string, string>> = [{}, { team: "team_support" }, { range: "custom", from: "2026-03-03", to: "2026-03-03" }];
+        for (const filters of filterSets) {
+          const team = await run(r.team(await query({ ...range, ...filters })));
+          for (const [kind, key] of [
+            ["first_response", "firstResponse"],
+            ["next_reply", "nextReply"],
+          ] as const) {
+            for (const row of team.targets) {
+              const list = await breaches({ ...filters, inbox: row.inboxId, kind });
+              expect(list.total, `${JSON.stringify(targets)} ${row.name} ${kind}`).toBe(row[key].measured - row[key].met);
+              expect(list.breaches).toHaveLength(list.total);
+              missedSeen += list.total;
+            }
+            for (const agent of team.agents) {
+              const share = key === "firstResponse" ? agent.firstResponseTarget : agent.nextReplyTarget;
+              const list = await breaches({ ...filters, agent: agent.userId, kind });
+              expect(list.total, `${JSON.stringify(targets)} ${agent.name} ${kind}`).toBe(share.measured - share.met);
+            }
+          }
+        }
+      }
+    } finally {
+      setTargets("inbox_support", null);
+    }
+    expect(missedSeen, "some figure had misses to count").toBeGreaterThan(5);
+  });
+
+  it("refuses a bad range, an unknown inbox or agent, a bad kind, cursor or limit, naming each", async () => {
+    expect(await issuesOf({ range: "fortnight" })).toEqual(["range"]);
+    expect(await issuesOf({ range: "custom", from: "2026-03-05", to: "2026-03-01" })).toEqual(["to"]);
+    expect(await issuesOf({ inbox: "inbox_nope" })).toEqual(["inbox"]);
+    expect(await issuesOf({ agent: "usr_nobody" })).toEqual(["agent"]);
+    expect(await issuesOf({ kind: "first" })).toEqual(["kind"]);
+    expect(await issuesOf({ cursor: "not-a-cursor" })).toEqual(["cursor"]);
+    expect(await issuesOf({ cursor: Buffer.from(JSON.stringify(["x", "1"])).toString("base64url") })).toEqual(["cursor"]);
+    for (const limit of ["0", "51", "2.5", "ten"]) expect(await issuesOf({ limit })).toEqual(["limit"]);
+    // Every problem at once, the report's own and the list's.
+    expect(await issuesOf({ range: "fortnight", agent: "usr_nobody", limit: "0" })).toEqual(["range", "agent", "limit"]);
+  });
+
+  it("reads each inbox's replies of the range through the inbox index, inbox by inbox", () => {
+    const plan = (where: string) =>
+      (db.sqlite
+        .prepare(`EXPLAIN QUERY PLAN ${Reports.breachCandidatesSql(where)}`)
+        .all({ targeted: "[]", start: 0, end: 1, inbox: "inbox_support", channel: null, flow: null, team: null, agent: null }) as Array<{ detail: string }>)
+        .map((p) => p.detail)
+        .join(" | ");
+    // The inboxes are the outer loop, each a range of the index, read without the table.
+    for (const where of ["1", "r.inbox_id = @inbox", "r.user_id = @agent"]) {
+      expect(plan(where)).toMatch(/^SCAN json_each .*\| SEARCH r USING COVERING INDEX report_replies_inbox \(inbox_id=\? AND at>\? AND at<\?\)$/);
+    }
+  });
+});
+
 describe("the roll-ups agree with the pure definitions over the raw log", () => {
   it("bot sessions, nodes, arms, team timeline and assignments", async () => {
     const log = events();

@@ -36,8 +36,10 @@ import { businessCalendar, type BusinessCalendar, type BusinessHours } from "../
 import {
   emptyShare,
   hasTargets,
+  judgeReply,
   storedResponseTargets,
   tallyTargets,
+  type AnswerKind,
   type ReplyForTarget,
   type ResponseTargets,
   type TargetShare,
@@ -55,11 +57,12 @@ import {
   TIMEZONE_SETTING,
 } from "./business-hours.js";
 import { InvalidInput, NotFound } from "./errors.js";
+import { decodeCursor, encodeCursor } from "./inbox-access.js";
 
 export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset, HoursMode } from "../core/report-range.js";
 export type { BusinessHours, OpeningRange } from "../core/business-time.js";
 export type { DurationSummary, NodeMetrics, OutcomeCounts, BotOutcome, EdgeTally } from "../core/metrics.js";
-export type { TargetShare } from "../core/response-targets.js";
+export type { TargetShare, AnswerKind } from "../core/response-targets.js";
 
 export { TIMEZONE_SETTING, DEFAULT_TIMEZONE, BUSINESS_HOURS_SETTING, BusinessHoursInput } from "./business-hours.js";
 const decodeBusinessHours = decodeWith(BusinessHoursInput);
@@ -79,6 +82,8 @@ export interface ReportOptions {
   readonly channels: ReadonlyArray<NamedOption & { readonly kind: string; readonly inboxId: string }>;
   readonly flows: ReadonlyArray<NamedOption & { readonly kind: string }>;
   readonly teams: ReadonlyArray<NamedOption>;
+  /** Everyone who can sign in, by name: the breaches list narrows to one of them. */
+  readonly agents: ReadonlyArray<NamedOption>;
 }
 
 export interface FlowOutcomes {
@@ -231,6 +236,51 @@ export interface TeamReport {
   readonly targets: ReadonlyArray<InboxTargetRow>;
 }
 
+/** What the breaches list can be narrowed to: an answer's kind. */
+export const BREACH_KINDS: ReadonlyArray<AnswerKind> = ["first_response", "next_reply"];
+/** The longest page of the breaches list (and its default). */
+export const BREACH_PAGE_MAX = 50;
+
+/**
+ * The breaches list's query: the team report's range and filters, plus one agent, one kind of
+ * answer, and a page (the cursor of the previous page's `nextCursor`; `limit` null: every row,
+ * for the CSV download).
+ */
+export interface BreachQuery extends ReportQuery {
+  readonly agent?: string;
+  readonly kind?: AnswerKind;
+  readonly cursor?: string;
+  readonly limit: number | null;
+}
+
+/** One answer that missed its inbox's response target (decision 045). */
+export interface Breach {
+  /** The reply's event id: with `overMs`, its place in the list. */
+  readonly eventId: number;
+  readonly conversationId: string;
+  readonly inboxId: string;
+  readonly inboxName: string;
+  readonly userId: string | null;
+  readonly agentName: string | null;
+  readonly kind: AnswerKind;
+  readonly targetMs: number;
+  /** How long the answer took, in business time when the inbox's targets count it. */
+  readonly actualMs: number;
+  readonly overMs: number;
+  readonly businessHours: boolean;
+  /** When the visitor started waiting (wall clock) and when the answer was sent. */
+  readonly waitedFrom: number;
+  readonly at: number;
+}
+
+/** A page of breaches, the most over first; `total` counts the whole list under the query. */
+export interface BreachPage {
+  readonly query: BreachQuery;
+  readonly total: number;
+  readonly breaches: ReadonlyArray<Breach>;
+  readonly nextCursor: string | null;
+}
+
 export interface ReportsShape {
   /** The workspace's IANA time zone (UTC when unset or no longer valid). */
   readonly timezone: () => Effect.Effect<string>;
@@ -257,6 +307,18 @@ export interface ReportsShape {
   readonly flowTallies: (chatflowId: string, query: ReportQuery) => Effect.Effect<FlowTallies>;
   /** Conversation volume, response times and the per-agent table (durations inside business hours when `query.hours` is `business`). */
   readonly team: (query: ReportQuery) => Effect.Effect<TeamReport>;
+  /**
+   * The breaches list's query from search parameters: everything `parseQuery` reads, plus
+   * `agent` (a user id), `kind` (first_response or next_reply), `cursor` and `limit` (1–50,
+   * default 50); every problem is InvalidInput with the parameter as path.
+   */
+  readonly parseBreachQuery: (params: URLSearchParams | Readonly<Record<string, string | undefined>>) => Effect.Effect<BreachQuery, InvalidInput>;
+  /**
+   * The answers of the range that missed their inbox's response target, under the team report's
+   * filters (and the query's agent and kind): the most over first, a page at a time. Judged by
+   * the same rule as the team report's met shares, so `total` is their measured − met.
+   */
+  readonly breaches: (query: BreachQuery) => Effect.Effect<BreachPage>;
   /** Empties the roll-ups and replays the whole events log into them; returns the events replayed. */
   readonly rebuild: () => Effect.Effect<number>;
 }
@@ -448,12 +510,31 @@ const TEAM_SQL = {
     SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms
     FROM report_replies r INDEXED BY report_replies_user
     WHERE r.user_id IS NULL AND r.at >= @start AND r.at < @end AND r.inbox_id IN t AND ${where}`,
+  // The breaches list's candidates: in each inbox with targets (@targeted: [id, first-response
+  // target ms, next-reply target ms], null where none or not asked for), inbox by inbox through
+  // migration 46's index, the replies whose wall time is over the target. Business time never
+  // exceeds wall time, so every breach is among them; the caller judges each (judgeReply).
+  // CROSS JOIN keeps the inboxes the outer loop: with statistics the planner scanned the whole
+  // index and re-read the JSON for every reply (130 ms instead of 65 over 90 days of 100k
+  // conversations). Only index columns: a page's conversations are read by their event ids.
+  breachCandidates: (where: string) => `WITH t(id, fr, nr) AS (
+      SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(@targeted))
+    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms, r.event_id
+    FROM t CROSS JOIN report_replies r INDEXED BY report_replies_inbox ON r.inbox_id = t.id
+    WHERE r.at >= @start AND r.at < @end
+      AND (r.first_response_ms > t.fr OR (r.first_response_ms IS NULL AND r.is_first = 0 AND r.wait_ms > t.nr))
+      AND ${where}`,
+  // The conversations of a page of replies (?: a JSON array of their event ids), by primary key.
+  replyConversations: `SELECT r.event_id, r.conversation_id FROM report_replies r WHERE r.event_id IN (SELECT value FROM json_each(?))`,
   // The WHERE repeats the partial index's condition so the planner can use it.
   assigned: (where: string) => `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
     WHERE r.type = 'assigned' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND r.user_id IS NOT NULL
       AND r.conversation_id IS NOT NULL AND ${where}
     GROUP BY r.user_id`,
 };
+
+/** The breaches list's candidate query (for its query-plan test). */
+export const breachCandidatesSql = (where: string): string => TEAM_SQL.breachCandidates(where);
 
 interface Params {
   readonly flow: string | null;
@@ -515,6 +596,26 @@ const numbers = (list: string | null): number[] => {
     }
   }
   return out;
+};
+
+/** A reply as TEAM_SQL.targetReplies and breachCandidates select it (their first columns). */
+type TargetReplyRow = [userId: string | null, inboxId: string | null, at: number, waitMs: number | null, isFirst: number, firstResponseMs: number | null];
+
+/** The reply of such a row, as the target rules read it. Pure. */
+const replyOf = ([userId, inboxId, at, waitMs, isFirst, firstResponseMs]: readonly [...TargetReplyRow, ...unknown[]]): ReplyForTarget => ({
+  userId,
+  inboxId,
+  at,
+  waitMs,
+  isFirst: isFirst === 1,
+  firstResponseMs,
+});
+
+/** The place after which a breaches page starts, from its cursor; undefined when it is not one. Pure. */
+const breachAfter = (cursor: string): { readonly overMs: number; readonly eventId: number } | undefined => {
+  const decoded = cursor.length > 200 ? undefined : decodeCursor(cursor);
+  if (decoded === undefined || typeof decoded.key !== "number" || !Number.isFinite(decoded.key) || !/^\d{1,16}$/.test(decoded.id)) return undefined;
+  return { overMs: decoded.key, eventId: Number(decoded.id) };
 };
 
 const isOutcome = (value: string): value is BotOutcome => (BOT_OUTCOMES as ReadonlyArray<string>).includes(value);
@@ -694,45 +795,91 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       return null;
     });
 
-  /**
-   * The shares of answers in the range that met their inbox's current targets, per inbox with
-   * targets (filtered like the rest of the report) and per agent. Durations count business time
-   * when the inbox's targets say so — whatever the report's own `hours` — over one calendar.
-   */
-  const targetShares = (params: Params, where: string, hours: BusinessHours) => {
-    const inboxes = (db.prepare("SELECT id, name, response_targets FROM inboxes WHERE response_targets IS NOT NULL ORDER BY name").all() as Array<{
+  /** The inboxes with response targets, by name, under the query's inbox filter. */
+  const targetedInboxes = (params: Params) =>
+    (db.prepare("SELECT id, name, response_targets FROM inboxes WHERE response_targets IS NOT NULL ORDER BY name").all() as Array<{
       id: string;
       name: string;
       response_targets: string;
     }>)
       .map((i) => ({ id: i.id, name: i.name, targets: storedResponseTargets(i.response_targets) }))
       .filter((i) => hasTargets(i.targets) && (params.inbox === null || i.id === params.inbox));
+
+  /** One business calendar spanning every reply's wait, when some inbox's targets count business hours. */
+  const targetCalendar = (
+    hours: BusinessHours,
+    inboxes: ReadonlyArray<{ readonly targets: ResponseTargets }>,
+    replies: ReadonlyArray<ReplyForTarget>,
+  ): BusinessCalendar | null => {
+    if (hours.hours.length === 0 || !inboxes.some((i) => i.targets.businessHours) || replies.length === 0) return null;
+    let from = Infinity;
+    let to = -Infinity;
+    for (const r of replies) {
+      const start = r.at - Math.max(r.waitMs ?? 0, r.firstResponseMs ?? 0);
+      if (start < from) from = start;
+      if (r.at > to) to = r.at;
+    }
+    return businessCalendar(hours, from, to);
+  };
+
+  /**
+   * Every answer of the range that missed its target, the most over first (then the oldest reply
+   * first): the candidates over their target on the wall clock, each judged as the met shares
+   * judge it.
+   */
+  const breachList = (query: BreachQuery): Array<Omit<Breach, "conversationId">> => {
+    const params = paramsOf(query);
+    const inboxes = targetedInboxes(params);
+    if (inboxes.length === 0) return [];
+    const minutesMs = (m: number | null, kind: AnswerKind) => (m === null || (query.kind !== undefined && query.kind !== kind) ? null : m * 60_000);
+    const targeted = JSON.stringify(
+      inboxes.map((i) => [i.id, minutesMs(i.targets.firstResponseMinutes, "first_response"), minutesMs(i.targets.nextReplyMinutes, "next_reply")]),
+    );
+    const where = query.agent === undefined ? teamWhere(params) : `${teamWhere(params)} AND r.user_id = @agent`;
+    const rows = db.prepare(TEAM_SQL.breachCandidates(where)).raw(true).all({ ...params, targeted, agent: query.agent ?? null }) as Array<
+      [...TargetReplyRow, number]
+    >;
+    const candidates = rows.map((row) => ({ ...replyOf(row), inboxId: row[1]!, eventId: row[6] }));
+    const calendar = targetCalendar(readBusinessHours(), inboxes, candidates);
+    const byId = new Map(inboxes.map((i) => [i.id, i]));
+    const userNames = candidates.length === 0 ? new Map<string, string>() : names("SELECT id, COALESCE(display_name, name) AS name FROM users");
+    const out: Array<Omit<Breach, "conversationId">> = [];
+    for (const c of candidates) {
+      const inbox = byId.get(c.inboxId)!;
+      const judged = judgeReply(c, inbox.targets, calendar ? calendar.between : null);
+      if (judged === null || judged.met) continue;
+      out.push({
+        eventId: c.eventId,
+        inboxId: inbox.id,
+        inboxName: inbox.name,
+        userId: c.userId,
+        agentName: c.userId === null ? null : (userNames.get(c.userId) ?? c.userId),
+        kind: judged.kind,
+        targetMs: judged.targetMs,
+        actualMs: judged.measuredMs,
+        overMs: judged.measuredMs - judged.targetMs,
+        businessHours: inbox.targets.businessHours && calendar !== null,
+        waitedFrom: c.at - (judged.kind === "first_response" ? c.firstResponseMs! : c.waitMs!),
+        at: c.at,
+      });
+    }
+    return out.sort((a, b) => b.overMs - a.overMs || a.eventId - b.eventId);
+  };
+
+  /**
+   * The shares of answers in the range that met their inbox's current targets, per inbox with
+   * targets (filtered like the rest of the report) and per agent. Durations count business time
+   * when the inbox's targets say so — whatever the report's own `hours` — over one calendar.
+   */
+  const targetShares = (params: Params, where: string, hours: BusinessHours) => {
+    const inboxes = targetedInboxes(params);
     const targetsOf = new Map(inboxes.map((i) => [i.id, i.targets]));
     const rows =
       inboxes.length === 0
         ? []
-        : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as Array<
-            [string | null, string | null, number, number | null, number, number | null]
-          >);
-    const replies: ReplyForTarget[] = rows.map(([userId, inboxId, at, waitMs, isFirst, firstResponseMs]) => ({
-      userId,
-      inboxId,
-      at,
-      waitMs,
-      isFirst: isFirst === 1,
-      firstResponseMs,
-    }));
-    let calendar: BusinessCalendar | null = null;
-    if (hours.hours.length > 0 && inboxes.some((i) => i.targets.businessHours) && replies.length > 0) {
-      let from = Infinity;
-      let to = -Infinity;
-      for (const r of replies) {
-        const start = r.at - Math.max(r.waitMs ?? 0, r.firstResponseMs ?? 0);
-        if (start < from) from = start;
-        if (r.at > to) to = r.at;
-      }
-      calendar = businessCalendar(hours, from, to);
-    }
+        : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as TargetReplyRow[]);
+    const replies = rows.map(replyOf);
+    const calendar = targetCalendar(hours, inboxes, replies);
     const { byInbox, byAgent } = tallyTargets(replies, targetsOf, calendar ? calendar.between : null);
     return {
       inboxes: inboxes.map(
@@ -752,7 +899,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
 
   const exists = (sql: string, id: string) => db.prepare(sql).get(id) !== undefined;
 
-  return {
+  const self: ReportsShape = {
     timezone: Effect.fn("Reports.timezone")(function* () {
       return readTimezone();
     }),
@@ -810,6 +957,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         ),
         flows: db.prepare("SELECT id, name, kind FROM chatflows WHERE archived_at IS NULL ORDER BY name").all() as Array<NamedOption & { kind: string }>,
         teams: db.prepare("SELECT id, name FROM teams ORDER BY name").all() as NamedOption[],
+        agents: db.prepare("SELECT id, COALESCE(display_name, name) AS name FROM users ORDER BY 2, 1").all() as NamedOption[],
       };
     }),
 
@@ -1021,6 +1169,59 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       } satisfies TeamReport;
     }),
 
+    parseBreachQuery: Effect.fn("Reports.parseBreachQuery")(function* (params) {
+      const read = (name: string): string | undefined => {
+        const value = params instanceof URLSearchParams ? params.get(name) : params[name];
+        return value === null || value === undefined || value === "" ? undefined : value;
+      };
+      const issues: Array<{ path: string; message: string }> = [];
+      const base = yield* Effect.either(self.parseQuery(params));
+      if (Either.isLeft(base)) issues.push(...base.left.issues);
+      const agent = read("agent");
+      if (agent !== undefined && (agent.length > 100 || !exists("SELECT 1 FROM users WHERE id = ?", agent))) {
+        issues.push({ path: "agent", message: "no user has this id" });
+      }
+      const kindText = read("kind");
+      const kind = BREACH_KINDS.find((k) => k === kindText);
+      if (kindText !== undefined && kind === undefined) issues.push({ path: "kind", message: `expected one of ${BREACH_KINDS.join(", ")}` });
+      const cursor = read("cursor");
+      if (cursor !== undefined && breachAfter(cursor) === undefined) {
+        issues.push({ path: "cursor", message: "this cursor is not one the list gave out" });
+      }
+      const limitText = read("limit");
+      const limit = limitText === undefined ? BREACH_PAGE_MAX : Number(limitText);
+      if (!/^\d{1,3}$/.test(limitText ?? "1") || !Number.isInteger(limit) || limit < 1 || limit > BREACH_PAGE_MAX) {
+        issues.push({ path: "limit", message: `expected a whole number from 1 to ${BREACH_PAGE_MAX}` });
+      }
+      if (issues.length > 0 || Either.isLeft(base)) return yield* Effect.fail(new InvalidInput({ issues }));
+      return {
+        ...base.right,
+        ...(agent !== undefined ? { agent } : {}),
+        ...(kind !== undefined ? { kind } : {}),
+        ...(cursor !== undefined ? { cursor } : {}),
+        limit,
+      } satisfies BreachQuery;
+    }),
+
+    breaches: Effect.fn("Reports.breaches")(function* (query: BreachQuery) {
+      const list = breachList(query);
+      const after = query.cursor === undefined ? undefined : breachAfter(query.cursor);
+      // Keyset on (over desc, event id asc): a page stays put when newer breaches arrive.
+      const from = after === undefined ? 0 : list.findIndex((b) => b.overMs < after.overMs || (b.overMs === after.overMs && b.eventId > after.eventId));
+      const rest = from < 0 ? [] : list.slice(from);
+      const page = query.limit === null ? rest : rest.slice(0, query.limit);
+      const last = page[page.length - 1];
+      const conversationOf = new Map(
+        (db.prepare(TEAM_SQL.replyConversations).raw(true).all(JSON.stringify(page.map((b) => b.eventId))) as Array<[number, string]>),
+      );
+      return {
+        query,
+        total: list.length,
+        breaches: page.map((b) => ({ ...b, conversationId: conversationOf.get(b.eventId)! })),
+        nextCursor: rest.length > page.length && last ? encodeCursor(last.overMs, String(last.eventId)) : null,
+      } satisfies BreachPage;
+    }),
+
     businessHours: Effect.fn("Reports.businessHours")(function* () {
       return readBusinessHours();
     }),
@@ -1053,6 +1254,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       );
     }),
   };
+  return self;
 };
 
 /** Reports over the app's Database and Chatflows. */

@@ -1278,6 +1278,20 @@ CREATE INDEX transcript_emails_due ON transcript_emails(next_attempt_at) WHERE s
 ALTER TABLE automation_rules ADD COLUMN wait_business_hours INTEGER NOT NULL DEFAULT 0 CHECK (wait_business_hours IN (0, 1));
 `,
   },
+  {
+    version: 46,
+    name: "report replies by inbox",
+    // The breaches list of Reports (decision 045) reads the replies of the range inbox by inbox,
+    // only in inboxes with response targets, and keeps those whose wall time is over the target.
+    // The team report's index leads with the agent, so a list filtered to one inbox read every
+    // agent's replies of the range. Leading with the inbox makes each inbox a range; the columns
+    // the list tests follow, so rows that met their target are skipped inside the index. Only a
+    // person's reply adds a row to report_replies, so a bot's turn writes nothing more.
+    sql: `
+CREATE INDEX report_replies_inbox ON report_replies(inbox_id, at, first_response_ms, is_first, wait_ms, user_id, channel_id, team_id, chatflow_id);
+ANALYZE report_replies;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

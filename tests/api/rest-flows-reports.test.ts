@@ -710,9 +710,68 @@ describe("reports", () => {
     }
   });
 
+  it("lists the answers that missed their target, as many as the team report's figures miss, a page at a time", async () => {
+    const before = sqlite.prepare("SELECT response_targets FROM inboxes WHERE id = 'inbox_support'").pluck().get() as string | null;
+    // One minute for each: the demo's replies take one to a few minutes, so some miss and some meet it.
+    sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = 'inbox_support'").run(JSON.stringify({ firstResponseMinutes: 1, nextReplyMinutes: 1, businessHours: false }));
+    try {
+      const query = await service((r) => r.parseQuery(new URLSearchParams("range=30d")));
+      const row = (await service((r) => r.team(query))).targets.find((t) => t.inboxId === "inbox_support")!;
+      const missed = row.firstResponse.measured - row.firstResponse.met + (row.nextReply.measured - row.nextReply.met);
+      expect(missed, "the demo has answers over a minute").toBeGreaterThan(2);
+
+      const all = await send("/api/v1/reports/breaches?range=30d&inbox=inbox_support", tokens.analyst);
+      expect(all.status).toBe(200);
+      expect(all.body).toMatchObject({ filters: { inbox: "inbox_support" }, agent: null, kind: null, total: missed, nextCursor: null });
+      expect(all.body.breaches).toHaveLength(missed);
+      const first = all.body.breaches[0];
+      expect(first).toMatchObject({ inboxId: "inbox_support", inboxName: row.name, targetMs: 60_000, businessHours: false });
+      expect(first.overMs).toBe(first.actualMs - first.targetMs);
+      expect(Date.parse(first.answeredAt) - Date.parse(first.waitingSince)).toBe(first.actualMs);
+      const overs = all.body.breaches.map((b: { overMs: number }) => b.overMs);
+      expect(overs).toEqual([...overs].sort((a, b) => b - a));
+      const firsts = await send("/api/v1/reports/breaches?range=30d&kind=first_response", tokens.analyst);
+      expect(firsts.body.total).toBe(row.firstResponse.measured - row.firstResponse.met);
+
+      // Two at a time: the same answers, in the same order, each once.
+      const paged: unknown[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: Awaited<ReturnType<typeof send>> = await send(
+          `/api/v1/reports/breaches?range=30d&inbox=inbox_support&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+          tokens.admin,
+        );
+        expect(page.status).toBe(200);
+        expect(page.body.total).toBe(missed);
+        expect(page.body.breaches.length).toBeLessThanOrEqual(2);
+        paged.push(...page.body.breaches);
+        cursor = page.body.nextCursor;
+      } while (cursor !== null);
+      expect(paged).toEqual(all.body.breaches);
+    } finally {
+      sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = 'inbox_support'").run(before);
+    }
+  });
+
+  it("refuses a bad breaches query with 400 naming the parameter", async () => {
+    for (const [search, path] of [
+      ["range=forever", "range"],
+      ["inbox=inbox_nope", "inbox"],
+      ["agent=usr_nope", "agent"],
+      ["kind=slow", "kind"],
+      ["cursor=nonsense", "cursor"],
+      ["limit=51", "limit"],
+      ["limit=0", "limit"],
+    ] as const) {
+      const res = await send(`/api/v1/reports/breaches?${search}`, tokens.analyst);
+      expect(res.status, search).toBe(400);
+      expect(res.body.error).toMatchObject({ code: "invalid_input", path });
+    }
+  });
+
   it("is for admins and analysts: a marketer's or agent's token gets 403", async () => {
     for (const role of ["marketer", "agent"] as const) {
-      for (const path of ["/api/v1/reports/bots", `/api/v1/reports/bots/${app.leadFlowId}`, "/api/v1/reports/team"]) {
+      for (const path of ["/api/v1/reports/bots", `/api/v1/reports/bots/${app.leadFlowId}`, "/api/v1/reports/team", "/api/v1/reports/breaches"]) {
         const res = await send(path, tokens[role]);
         expect(res.status, `${role} ${path}`).toBe(403);
         expect(res.body.error).toEqual({ code: "forbidden", message: `Your role (${role}) does not work with reports: only admins and analysts do.` });

@@ -22,6 +22,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/reports",
       "/reports/bots",
       "/reports/team",
+      "/reports/breaches",
       "/settings/users",
       "/settings/inboxes",
       "/settings/channels",
@@ -52,7 +53,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
     email: () => demoUsers.marketer,
     pages: ["/flows", "/flows/flow_support_triage", "/lists", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],
   },
-  analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/settings/profile"] },
+  analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/reports/breaches", "/settings/profile"] },
 };
 
 /** How many CSS pixels the page is wider than the screen (0 when it fits). */

@@ -6,10 +6,11 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { Effect } from "effect";
 import { access } from "../../roles.js";
-import { errorResponse, InvalidInput, Reports, run, type ReportQuery } from "../../runtime.server.js";
+import { errorResponse, InvalidInput, Reports, run, type BreachQuery, type ReportQuery } from "../../runtime.server.js";
 import { requireUser } from "../../session.server.js";
 import {
   botDailyTable,
+  breachesTable,
   botFlowsTable,
   botVersionsTable,
   flowArmsTable,
@@ -32,11 +33,19 @@ export const requireAnalyst = (request: Request, context: AppLoadContext) => req
 export const queryOf = (request: Request, context: AppLoadContext): Promise<ReportQuery> =>
   run(context, Effect.flatMap(Reports, (reports) => reports.parseQuery(new URL(request.url).searchParams)));
 
+/** The breaches list's query of this request: the report's, plus agent, kind and page (400 naming the parameter). */
+export const breachQueryOf = (request: Request, context: AppLoadContext): Promise<BreachQuery> =>
+  run(context, Effect.flatMap(Reports, (reports) => reports.parseBreachQuery(new URL(request.url).searchParams)));
+
 /** True for the id of a report table. Pure. */
 export const isTableId = (id: string | undefined): id is TableId => (TABLE_IDS as ReadonlyArray<string>).includes(id ?? "");
 
-/** One table of a report, as the page shows it; flow tables need the `flow` filter (their flow). */
-export const loadTable = async (context: AppLoadContext, id: TableId, query: ReportQuery): Promise<ReportTable> => {
+/**
+ * One table of a report, as the page shows it; flow tables need the `flow` filter (their flow).
+ * The breaches table reads its own query from `request` (agent and kind too) and holds every
+ * breach, not a page.
+ */
+export const loadTable = async (context: AppLoadContext, id: TableId, query: ReportQuery, request: Request): Promise<ReportTable> => {
   const needFlow = (): string => {
     const flow = query.filters.flow;
     if (flow === undefined) {
@@ -73,6 +82,10 @@ export const loadTable = async (context: AppLoadContext, id: TableId, query: Rep
       if (id === "team-labels") return teamLabelsTable(team.labels, team.measure === "business");
       if (id === "team-targets") return teamTargetsTable(team.targets);
       return teamAgentsTable(team.agents, team.measure === "business");
+    }
+    case "team-breaches": {
+      const breachQuery = { ...(await breachQueryOf(request, context)), cursor: undefined, limit: null };
+      return breachesTable(await run(context, Effect.flatMap(Reports, (r) => r.breaches(breachQuery))));
     }
   }
 };

@@ -4,9 +4,9 @@
  * headline figures. Safe on the client.
  */
 import { Form, Link } from "@remix-run/react";
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import type { ReportOptions, ReportQuery } from "../../runtime.server.js";
-import type { ReportTable } from "./tables.js";
+import type { ReportLink, ReportTable } from "./tables.js";
 
 export type FilterName = "inbox" | "channel" | "flow" | "team" | "version";
 
@@ -58,6 +58,8 @@ export function ReportFilters(props: {
   readonly versions?: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   /** Offers "within business hours only": the hours in words, or null when none are set. */
   readonly businessHours?: { readonly summary: string | null };
+  /** Fields of this report's own, inside the same form (before Apply). */
+  readonly children?: ReactNode;
 }) {
   const { query, options } = props;
   const [rangeError, setRangeError] = useState<string | null>(null);
@@ -162,6 +164,7 @@ export function ReportFilters(props: {
             </span>
           </div>
         ) : null}
+        {props.children}
         <div className="form__actions">
           <button type="submit" className="button button--small">
             Apply
@@ -206,17 +209,19 @@ export function ReportTableView(props: { readonly table: ReportTable; readonly q
             <tbody>
               {table.rows.map((row, i) => (
                 <tr key={i}>
-                  {row.map((cell, j) =>
-                    j === 0 ? (
+                  {row.map((cell, j) => {
+                    const link = table.links?.[i]?.[j];
+                    const content = link ? <CellLink link={link} query={props.query} text={cell} /> : cell;
+                    return j === 0 ? (
                       <th key={j} scope="row">
-                        {cell}
+                        {content}
                       </th>
                     ) : (
                       <td key={j} className={table.columns[j]?.numeric ? "num" : undefined}>
-                        {cell}
+                        {content}
                       </td>
-                    ),
-                  )}
+                    );
+                  })}
                 </tr>
               ))}
             </tbody>
@@ -224,6 +229,17 @@ export function ReportTableView(props: { readonly table: ReportTable; readonly q
         </div>
       )}
     </div>
+  );
+}
+
+/** A cell's link: to a page as it is, or to a report under this page's range and filters. */
+function CellLink(props: { readonly link: ReportLink; readonly query: ReportQuery; readonly text: string }) {
+  const { link } = props;
+  const to = link.params ? `${link.to}${searchOf(props.query, link.params)}` : link.to;
+  return (
+    <Link to={to} aria-label={link.label} title={link.label}>
+      {props.text}
+    </Link>
   );
 }
 

@@ -93,8 +93,13 @@ describe("CSV", () => {
       },
     ]);
     expect(table.rows).toEqual([
-      ["Alex", "2", "3", "2", "0:09:00", "n/a", "n/a", "3", "4.3", "66.7%", "86.7% (52 of 60)", "n/a"],
-      ["Bo", "1", "0", "0", "n/a", "n/a", "n/a", "0", "n/a", "n/a", "n/a", "100.0% (1 of 1)"],
+      ["Alex", "2", "3", "2", "0:09:00", "n/a", "n/a", "3", "4.3", "66.7%", "86.7% (52 of 60)", "n/a", "8", "0"],
+      ["Bo", "1", "0", "0", "n/a", "n/a", "n/a", "0", "n/a", "n/a", "n/a", "100.0% (1 of 1)", "0", "0"],
+    ]);
+    // A count of missed answers opens them; none missed, no link.
+    expect(table.links?.map((row) => row.map((link, i) => (link ? [table.columns[i]!.label, link.to, link.params] : null)).filter(Boolean))).toEqual([
+      [["First responses missed", "/reports/breaches", { agent: "u", kind: "first_response" }]],
+      [],
     ]);
   });
 });

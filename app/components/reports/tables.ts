@@ -3,7 +3,17 @@
  * The pages render these and the CSV downloads serialise the very same rows, so a download
  * always matches the table on screen. Pure; safe on the client.
  */
-import type { AgentRow, BotOverview, FlowReport, InboxTargetRow, LabelReportRow, TargetShare, TeamReport, VersionOutcomes } from "../../runtime.server.js";
+import type {
+  AgentRow,
+  BotOverview,
+  BreachPage,
+  FlowReport,
+  InboxTargetRow,
+  LabelReportRow,
+  TargetShare,
+  TeamReport,
+  VersionOutcomes,
+} from "../../runtime.server.js";
 import { targetText } from "../settings/response-targets-form.js";
 import { formatCount, formatDuration, formatPercent, formatScore, formatStamp, NONE } from "./format.js";
 
@@ -19,6 +29,7 @@ export const TABLE_IDS = [
   "team-agents",
   "team-labels",
   "team-targets",
+  "team-breaches",
 ] as const;
 export type TableId = (typeof TABLE_IDS)[number];
 
@@ -28,11 +39,23 @@ export interface ReportColumn {
   readonly numeric: boolean;
 }
 
+/**
+ * Where a cell leads on the page: `to` as it is, or, with `params`, that report under the page's
+ * own range and filters with `params` changed. `label` names the link for screen readers.
+ */
+export interface ReportLink {
+  readonly to: string;
+  readonly params?: Readonly<Record<string, string>>;
+  readonly label: string;
+}
+
 export interface ReportTable {
   readonly id: TableId;
   readonly title: string;
   readonly columns: ReadonlyArray<ReportColumn>;
   readonly rows: ReadonlyArray<ReadonlyArray<string>>;
+  /** Links of cells, by row and column (the page only: a CSV keeps the text). */
+  readonly links?: ReadonlyArray<ReadonlyArray<ReportLink | null>>;
   /** Shown when there are no rows. */
   readonly empty: string;
 }
@@ -40,6 +63,13 @@ export interface ReportTable {
 const text = (label: string): ReportColumn => ({ label, numeric: false });
 const num = (label: string): ReportColumn => ({ label, numeric: true });
 const share = (part: number, whole: number) => formatPercent(whole > 0 ? part / whole : null);
+
+/** How many answers missed a target: measured − met. Pure. */
+export const missedOf = (s: TargetShare): number => s.measured - s.met;
+
+/** The breaches list under the page's filters, narrowed by `params` (no link for none missed). Pure. */
+const missedLink = (s: TargetShare, params: Readonly<Record<string, string>>, label: string): ReportLink | null =>
+  missedOf(s) === 0 ? null : { to: "/reports/breaches", params, label };
 
 /** "86.7% (52 of 60)" met a target; NONE when nothing was measured against one. Pure. */
 export const formatTargetShare = (s: TargetShare): string =>
@@ -225,6 +255,8 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = fals
     num("Satisfied (4–5)"),
     num("First responses on target"),
     num("Next replies on target"),
+    num("First responses missed"),
+    num("Next replies missed"),
   ],
   rows: agents.map((a) => [
     a.name,
@@ -239,6 +271,13 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = fals
     formatPercent(a.satisfaction.ratings === 0 ? null : a.satisfaction.satisfied / a.satisfaction.ratings),
     formatTargetShare(a.firstResponseTarget),
     formatTargetShare(a.nextReplyTarget),
+    formatCount(missedOf(a.firstResponseTarget)),
+    formatCount(missedOf(a.nextReplyTarget)),
+  ]),
+  links: agents.map((a) => [
+    ...Array<null>(12).fill(null),
+    missedLink(a.firstResponseTarget, { agent: a.userId, kind: "first_response" }, `First responses by ${a.name} that missed the target`),
+    missedLink(a.nextReplyTarget, { agent: a.userId, kind: "next_reply" }, `Next replies by ${a.name} that missed the target`),
   ]),
   empty: "Nobody was assigned or replied in this range.",
 });
@@ -258,9 +297,11 @@ export const teamTargetsTable = (rows: ReadonlyArray<InboxTargetRow>): ReportTab
     num("First responses on target"),
     num("First responses measured"),
     num("First responses on target (share)"),
+    num("First responses missed"),
     num("Next replies on target"),
     num("Next replies measured"),
     num("Next replies on target (share)"),
+    num("Next replies missed"),
   ],
   rows: rows.map((r) => [
     r.name,
@@ -270,9 +311,63 @@ export const teamTargetsTable = (rows: ReadonlyArray<InboxTargetRow>): ReportTab
     formatCount(r.firstResponse.met),
     formatCount(r.firstResponse.measured),
     share(r.firstResponse.met, r.firstResponse.measured),
+    formatCount(missedOf(r.firstResponse)),
     formatCount(r.nextReply.met),
     formatCount(r.nextReply.measured),
     share(r.nextReply.met, r.nextReply.measured),
+    formatCount(missedOf(r.nextReply)),
+  ]),
+  links: rows.map((r) => [
+    ...Array<null>(7).fill(null),
+    missedLink(r.firstResponse, { inbox: r.inboxId, kind: "first_response" }, `First responses in ${r.name} that missed the target`),
+    null,
+    null,
+    null,
+    missedLink(r.nextReply, { inbox: r.inboxId, kind: "next_reply" }, `Next replies in ${r.name} that missed the target`),
   ]),
   empty: "No inbox has response targets: an admin sets them in Settings → Inboxes.",
 });
+
+const KIND_NAMES = { first_response: "First response", next_reply: "Next reply" } as const;
+
+/**
+ * Answers that missed their response target, the most over first: each one's conversation
+ * (linked to the inbox), inbox, agent, kind, target, time taken, how much over, which clock the
+ * target counts, and when the visitor waited and was answered (in the workspace zone). Pure.
+ */
+export const breachesTable = (page: BreachPage): ReportTable => {
+  const zone = page.query.range.timezone;
+  return {
+    id: "team-breaches",
+    title: "Answers that missed their target",
+    columns: [
+      text("Conversation"),
+      text("Inbox"),
+      text("Agent"),
+      text("Kind"),
+      num("Target"),
+      num("Took"),
+      num("Over by"),
+      text("Counts"),
+      text("Waiting since"),
+      text("Answered"),
+    ],
+    rows: page.breaches.map((b) => [
+      b.conversationId,
+      b.inboxName,
+      b.agentName ?? NONE,
+      KIND_NAMES[b.kind],
+      formatDuration(b.targetMs),
+      formatDuration(b.actualMs),
+      formatDuration(b.overMs),
+      b.businessHours ? "business hours" : "around the clock",
+      formatStamp(b.waitedFrom, zone),
+      formatStamp(b.at, zone),
+    ]),
+    links: page.breaches.map((b) => [
+      { to: `/inbox/${encodeURIComponent(b.conversationId)}`, label: `Open conversation ${b.conversationId}` },
+      ...Array<null>(9).fill(null),
+    ]),
+    empty: "No answer missed its target under these filters.",
+  };
+};

@@ -1,0 +1,126 @@
+/**
+ * Answers that missed their response target, as a support lead finds them: an admin gives a new
+ * inbox (its own stamp name) a five-minute first-response target; a visitor's conversation is
+ * moved into it, and the report's roll-up is told the visitor was handed over ten minutes ago
+ * (the spec writes that into the server's database: it cannot wait ten minutes); the demo agent
+ * answers in the inbox. On the team report, filtered to the inbox, the "missed" count opens the
+ * list of breaches, whose row links to the conversation; the agent's count opens the same row,
+ * and the CSV download holds it.
+ *
+ * The shared database holds other specs' conversations and inboxes: every look is narrowed to
+ * this spec's inbox.
+ */
+import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
+import {
+  adminEmail,
+  apiVisitorAsksForAPerson,
+  createInboxWithMembers,
+  demoUsers,
+  getChatChannelId,
+  inboxLive,
+  parleyUrl,
+  seriousViolations,
+  signedInPage,
+  writeServerDatabase,
+} from "./helpers.js";
+
+test.describe.configure({ mode: "serial" });
+
+const stamp = Date.now();
+const inboxName = `Breaches ${stamp}`;
+const question = `Where is parcel ${stamp}?`;
+const contexts: BrowserContext[] = [];
+let request: APIRequestContext;
+let admin: Page;
+let inboxId = "";
+let conversationId = "";
+
+test.beforeAll(async ({ playwright }) => {
+  request = await playwright.request.newContext({ baseURL: parleyUrl() });
+});
+
+test.afterAll(async () => {
+  for (const c of contexts) await c.close();
+  await request?.dispose();
+});
+
+test("an agent answers a conversation ten minutes after the handover, against a five-minute target", async ({ browser }) => {
+  admin = await signedInPage(browser, adminEmail(), contexts);
+  inboxId = await createInboxWithMembers(admin, inboxName, [/Alex Agent/]);
+  const targets = admin.getByRole("region", { name: "Response targets" });
+  await targets.getByLabel("First response within", { exact: true }).fill("5");
+  await targets.getByLabel("First response within: unit").selectOption("minutes");
+  await targets.getByRole("button", { name: "Save response targets" }).click();
+  await expect(targets.getByRole("status")).toHaveText("Response targets saved.");
+
+  const channelId = await getChatChannelId(request);
+  ({ conversationId } = await apiVisitorAsksForAPerson(request, channelId, question));
+  writeServerDatabase("UPDATE conversations SET inbox_id = ? WHERE id = ?", inboxId, conversationId);
+  // The first response is measured from the later of creation, handover and last opening, as the
+  // roll-up holds them: ten minutes earlier, all of them.
+  writeServerDatabase(
+    `UPDATE report_conversations SET created_at = created_at - 600000, team_at = team_at - 600000,
+       last_open_at = CASE WHEN last_open_at IS NULL THEN NULL ELSE last_open_at - 600000 END WHERE conversation_id = ?`,
+    conversationId,
+  );
+
+  const agent = await signedInPage(browser, demoUsers.agent, contexts);
+  await agent.goto(`/inbox/${encodeURIComponent(conversationId)}`);
+  await inboxLive(agent);
+  await agent.getByRole("textbox", { name: "Reply to the visitor" }).fill("Sorry for the wait: it ships today.");
+  await agent.getByRole("button", { name: "Send reply" }).click();
+  await expect(agent.getByRole("log", { name: "Conversation transcript" })).toContainText("Sorry for the wait: it ships today.");
+});
+
+test("the team report's missed count opens the breach, which links to its conversation", async () => {
+  await admin.goto(`/reports/team?range=7d&inbox=${encodeURIComponent(inboxId)}`);
+  const section = admin.getByRole("region", { name: "Response targets" });
+  const row = section.getByRole("table", { name: "Response targets per inbox" }).getByRole("row").filter({ hasText: inboxName });
+  // On target 0 of 1 measured: one missed, and that count is the link.
+  await expect(row.getByRole("cell")).toHaveText(["5 min", "n/a", "around the clock", "0", "1", "0.0%", "1", "0", "0", "n/a", "0"]);
+  await row.getByRole("link", { name: `First responses in ${inboxName} that missed the target` }).click();
+
+  await expect(admin).toHaveURL(/\/reports\/breaches\?/);
+  expect(new URL(admin.url()).searchParams.get("inbox")).toBe(inboxId);
+  expect(new URL(admin.url()).searchParams.get("kind")).toBe("first_response");
+  await expect(admin.getByRole("heading", { level: 2, name: "1 answer missed its target" })).toBeVisible();
+  const breach = admin.getByRole("table", { name: "Answers that missed their target" }).getByRole("row").filter({ hasText: conversationId });
+  await expect(breach.getByRole("rowheader")).toHaveText(conversationId);
+  const cells = breach.getByRole("cell");
+  await expect(cells.nth(0)).toHaveText(inboxName);
+  await expect(cells.nth(1)).toHaveText(/^Alex\b/);
+  await expect(cells.nth(2)).toHaveText("First response");
+  await expect(cells.nth(3)).toHaveText("0:05:00");
+  await expect(cells.nth(4)).toHaveText(/^0:1\d:\d\d$/);
+  await expect(cells.nth(5)).toHaveText(/^0:(0[5-9]|1\d):\d\d$/);
+  expect(await seriousViolations(admin)).toEqual([]);
+
+  // The CSV download holds the same row.
+  const csvHref = await admin.getByRole("link", { name: /Download CSV/ }).getAttribute("href");
+  expect(csvHref).toContain("kind=first_response");
+  const csv = await admin.request.get(csvHref!);
+  expect(csv.status()).toBe(200);
+  const lines = (await csv.text()).replace(/^\uFEFF/, "").trim().split("\r\n");
+  expect(lines[0]).toBe("Conversation,Inbox,Agent,Kind,Target,Took,Over by,Counts,Waiting since,Answered");
+  expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual([conversationId]);
+
+  await breach.getByRole("link", { name: `Open conversation ${conversationId}` }).click();
+  await expect(admin).toHaveURL(new RegExp(`/inbox/${conversationId}$`));
+  await expect(admin.getByRole("log", { name: "Conversation transcript" })).toContainText(question);
+});
+
+test("the agent's missed count opens the same breach, and a bad filter is refused by name", async () => {
+  await admin.goto(`/reports/team?range=7d&inbox=${encodeURIComponent(inboxId)}`);
+  // Under the targets, a link to the whole list with the inbox's one missed answer.
+  const all = admin.getByRole("link", { name: "The 1 answer that missed its target" });
+  expect(new URL((await all.getAttribute("href"))!, parleyUrl()).searchParams.get("inbox")).toBe(inboxId);
+  const agents = admin.getByRole("table", { name: "Agents", exact: true });
+  await agents.getByRole("link", { name: /^First responses by Alex\b.* that missed the target$/ }).click();
+  await expect(admin).toHaveURL(/agent=/);
+  await expect(admin.getByRole("heading", { level: 2, name: "1 answer missed its target" })).toBeVisible();
+  await expect(admin.getByRole("table", { name: "Answers that missed their target" }).getByRole("rowheader")).toHaveText([conversationId]);
+
+  const bad = await admin.request.get(`/reports/breaches?inbox=${encodeURIComponent(inboxId)}&kind=slow`);
+  expect(bad.status()).toBe(400);
+  expect(await bad.text()).toContain("expected one of first_response, next_reply");
+});
