@@ -60,6 +60,8 @@ const apiOverview = (o: BotOverview) => ({
 /** One answer that missed its target, in the API's words (times ISO, durations in ms). Pure. */
 const apiBreach = (b: Breach) => ({
   conversationId: b.conversationId,
+  title: b.title,
+  contact: b.contactId === null ? null : { id: b.contactId, name: b.title },
   inboxId: b.inboxId,
   inboxName: b.inboxName,
   agentId: b.userId,

@@ -54,7 +54,7 @@ export default function BreachesPage() {
             <option value="">All agents</option>
             {options.agents.map((a) => (
               <option key={a.id} value={a.id}>
-                {a.name}
+                {a.disabled ? `${a.name} (disabled)` : a.name}
               </option>
             ))}
           </select>

@@ -38,6 +38,17 @@ export const withRule = <D extends Record<string, unknown>>(data: D, rule: Actin
   rule === null ? data : { ...data, rule: { id: rule.id, name: rule.name } };
 
 /**
+ * The rule an event's data or a message's payload names (`rule: { id, name }`, as `withRule`
+ * writes it), or null when there is none or it is not well formed. Pure.
+ */
+export const ruleNamedIn = (data: Readonly<Record<string, unknown>>): ActingRule | null => {
+  const rule = data.rule;
+  if (typeof rule !== "object" || rule === null || Array.isArray(rule)) return null;
+  const { id, name } = rule as { readonly id?: unknown; readonly name?: unknown };
+  return typeof id === "string" && typeof name === "string" ? { id, name } : null;
+};
+
+/**
  * The thread's line for a change a rule made: "Closed by rule “Close stale pending chats”".
  * `what` says the change ("Closed", "Label “VIP” added"); `after` follows the rule's name. Pure.
  */

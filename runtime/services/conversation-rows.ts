@@ -172,3 +172,30 @@ export const messagePreviewOf = (m: { readonly text: string; readonly payload: M
   const files = m.payload?.attachments ?? [];
   return m.text.trim() === "" && files.length > 0 ? previewOf(`File: ${files.map((f) => f.name).join(", ")}`) : previewOf(m.text);
 };
+
+const asText = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
+
+/**
+ * The columns `conversationTitle` reads, over `conversations c` joined to `contacts ct` and
+ * `visitors v` (CONVERSATION_TITLE_JOINS): the inbox's list and the reports' breaches name a
+ * conversation from the same columns.
+ */
+export const CONVERSATION_TITLE_COLUMNS = `ct.name AS contact_name, ct.email AS contact_email, c.visitor_id,
+  json_extract(v.attributes, '$."contact.name"') AS collected_name, json_extract(v.attributes, '$."contact.email"') AS collected_email`;
+/** The joins CONVERSATION_TITLE_COLUMNS needs, after `FROM conversations c`. */
+export const CONVERSATION_TITLE_JOINS = "LEFT JOIN contacts ct ON ct.id = c.contact_id LEFT JOIN visitors v ON v.id = c.visitor_id";
+
+/** Who a conversation is with, for lists and headings: the contact's name or email, a name the bot collected, else "Visitor …". Pure. */
+export const conversationTitle = (row: {
+  readonly contact_name: string | null;
+  readonly contact_email: string | null;
+  readonly collected_name: unknown;
+  readonly collected_email: unknown;
+  readonly visitor_id: string | null;
+  readonly id: string;
+}): string =>
+  asText(row.contact_name) ??
+  asText(row.contact_email) ??
+  asText(row.collected_name) ??
+  asText(row.collected_email) ??
+  `Visitor ${(row.visitor_id ?? row.id).replace(/^[a-z]+_/, "").slice(0, 6)}`;

@@ -17,9 +17,9 @@
  */
 import { Context, Effect, Layer, Schema as S } from "effect";
 import { nameKey } from "../sql/name-key.js";
-import { actingRule, ruleLine, ruleLineInWrite, withRule, type ActingRule } from "./acting-rule.js";
+import { actingRule, ruleLine, ruleLineInWrite, ruleNamedIn, withRule, type ActingRule } from "./acting-rule.js";
 import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, type AttachmentRow, type AttachmentSource } from "./attachments.js";
-import type { ApiBubble } from "./conversation-rows.js";
+import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle, type ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
@@ -437,8 +437,7 @@ interface SummaryRow {
 
 // `@me` is the actor's id (for the read mark).
 const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS inbox_name, c.channel_id, ch.name AS channel_name,
-  ch.kind AS channel_kind, c.reply_by_email, c.contact_id, ct.name AS contact_name, ct.email AS contact_email, c.visitor_id,
-  json_extract(v.attributes, '$."contact.name"') AS collected_name, json_extract(v.attributes, '$."contact.email"') AS collected_email,
+  ch.kind AS channel_kind, c.reply_by_email, c.contact_id, ${CONVERSATION_TITLE_COLUMNS},
   c.assignee_id, COALESCE(u.display_name, u.name) AS assignee_name, c.team_id, t.name AS team_name,
   c.last_message_preview, c.last_message_at, c.last_activity_at, c.waiting_since, c.queued_at, c.created_at, c.closed_at,
   c.handed_off_at, c.page_url, c.chatflow_id, cf.name AS chatflow_name,
@@ -450,28 +449,10 @@ const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS 
   FROM conversations c
   JOIN inboxes i ON i.id = c.inbox_id
   JOIN channels ch ON ch.id = c.channel_id
-  LEFT JOIN contacts ct ON ct.id = c.contact_id
-  LEFT JOIN visitors v ON v.id = c.visitor_id
+  ${CONVERSATION_TITLE_JOINS}
   LEFT JOIN users u ON u.id = c.assignee_id
   LEFT JOIN teams t ON t.id = c.team_id
   LEFT JOIN chatflows cf ON cf.id = c.chatflow_id`;
-
-const asText = (value: unknown): string | null => (typeof value === "string" && value.trim() !== "" ? value.trim() : null);
-
-/** Who a conversation is with, for lists and headings. Pure. */
-export const conversationTitle = (row: {
-  readonly contact_name: string | null;
-  readonly contact_email: string | null;
-  readonly collected_name: unknown;
-  readonly collected_email: unknown;
-  readonly visitor_id: string | null;
-  readonly id: string;
-}): string =>
-  asText(row.contact_name) ??
-  asText(row.contact_email) ??
-  asText(row.collected_name) ??
-  asText(row.collected_email) ??
-  `Visitor ${(row.visitor_id ?? row.id).replace(/^[a-z]+_/, "").slice(0, 6)}`;
 
 /**
  * What a waiting visitor is owed under the inbox's response targets (runtime/core/response-targets.ts):
@@ -623,10 +604,7 @@ export const statusChangeWords = (from: string, to: string): string =>
   to === "closed" ? "Closed" : to === "pending" ? "Marked pending" : from === "closed" ? "Reopened" : "Marked open";
 
 /** The rule a message's payload names (a rule's comment, reply or thread line), when well formed. Pure. */
-const ruleOfPayload = (payload: Json): ActingRule | undefined => {
-  const r = payload.rule;
-  return isRecord(r) && typeof r.id === "string" && typeof r.name === "string" ? { id: r.id, name: r.name } : undefined;
-};
+const ruleOfPayload = (payload: Json): ActingRule | undefined => ruleNamedIn(payload) ?? undefined;
 
 /** A thread message from its row (payload parsed leniently, the outbox row joined in). Pure. */
 export const toThreadMessage = (row: ThreadMessageRow): ThreadMessage => {

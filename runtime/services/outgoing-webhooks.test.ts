@@ -15,6 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../tests/support/test-app.js";
 import { startup } from "../../server/startup.js";
 import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
+import { Automation } from "./automation.js";
 import { Channels } from "./channels.js";
 import * as WallClock from "./clock.js";
 import { Contacts } from "./contacts.js";
@@ -305,6 +306,50 @@ describe("fan-out and sending", () => {
     expect(sent.every((j) => JSON.stringify(j.data.labels) === JSON.stringify([{ id: vip.id, name: "Priority" }]))).toBe(true);
     await labels((l) => l.remove(admin, billing.id));
     await labels((l) => l.remove(admin, vip.id));
+    await run((w) => w.remove(admin, sub.id));
+  });
+
+  it("names the automation rule that assigned, labelled or closed a conversation, and null for a person's change (decision 044)", async () => {
+    const sub = await subscribe("/rules", ["conversation.assigned", "conversation.closed", "conversation.reopened", "conversation.labels_changed"]);
+    const automation = <A, E>(f: (a: typeof Automation.Service) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Automation, f));
+    const label = await runtime.runPromise(Effect.flatMap(Labels, (l) => l.create(admin, { name: "Returns", color: "green" })));
+    const input = {
+      name: "Returns go to the admin",
+      trigger: "visitor-message",
+      conditions: [{ type: "message-contains", words: ["return-webhook"] }],
+      actions: [
+        { type: "add-label", labelId: label.id },
+        { type: "assign", userId: admin.id },
+        { type: "set-status", status: "closed" },
+      ],
+    };
+    const rule = await automation((a) => a.create(admin, input));
+    const { conversationId } = await openByEmail("ida@example.com", "A return-webhook request");
+    expect(await automation((a) => a.runPass())).toMatchObject({ fired: 1, failed: 0 });
+    // Renamed afterwards: the deliveries name the rule as it was when it acted.
+    await automation((a) => a.update(admin, rule.id, { ...input, name: "Renamed rule" }));
+    // A person's changes afterwards name no rule.
+    const version = () => (sqlite.prepare("SELECT version FROM conversations WHERE id = ?").get(conversationId) as { version: number }).version;
+    await runtime.runPromise(Effect.flatMap(Inbox, (i) => i.reopen(conversationId, version(), admin)));
+    await runtime.runPromise(Effect.flatMap(Labels, (l) => l.removeFromConversation(admin, conversationId, { labelId: label.id })));
+
+    await pass();
+    const named = { id: rule.id, name: "Returns go to the admin" };
+    const sent = at("/rules")
+      .map((r) => r.json)
+      .filter((j) => j.data.conversation.id === conversationId)
+      .map((j) => [j.type, j.data.change ?? null, j.data.rule]);
+    expect(sent).toEqual([
+      ["conversation.labels_changed", "added", named],
+      ["conversation.assigned", null, named],
+      ["conversation.closed", null, named],
+      ["conversation.reopened", null, null],
+      ["conversation.labels_changed", "removed", null],
+    ]);
+    // Every payload of these types carries the field, null when no rule acted.
+    expect(at("/rules").every((r) => "rule" in r.json.data)).toBe(true);
+    await automation((a) => a.remove(admin, rule.id));
+    await runtime.runPromise(Effect.flatMap(Labels, (l) => l.remove(admin, label.id)));
     await run((w) => w.remove(admin, sub.id));
   });
 

@@ -23,6 +23,7 @@
  */
 import { createHmac, randomBytes } from "node:crypto";
 import { Context, Effect, Layer, Option, Schema as S } from "effect";
+import { ruleNamedIn } from "./acting-rule.js";
 import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
 import { auditActorAs, recordAudit, type AuditActor } from "./audit-log.js";
@@ -386,10 +387,10 @@ const eventData = (prepare: Prepare, type: WebhookEventType, event: EventRow, da
         ? { conversation, by: "bot", target: data.target ?? null, teamId: event.team_id, userId: event.user_id, away: data.away === true }
         : { conversation, by: "agent", target: "user", teamId: null, userId: event.user_id, away: false };
     case "conversation.assigned":
-      return { conversation, assigneeId: event.user_id, teamId: event.team_id };
+      return { conversation, assigneeId: event.user_id, teamId: event.team_id, rule: ruleNamedIn(data) };
     case "conversation.closed":
     case "conversation.reopened":
-      return { conversation, from: data.from ?? null, to: data.to ?? null, by: data.by ?? null };
+      return { conversation, from: data.from ?? null, to: data.to ?? null, by: data.by ?? null, rule: ruleNamedIn(data) };
     case "message.created": {
       const message = prepare("SELECT id, author, user_id, text, created_at FROM messages WHERE id = ?").get(Number(data.messageId)) as
         | { id: number; author: string; user_id: string | null; text: string; created_at: number }
@@ -431,6 +432,7 @@ const eventData = (prepare: Prepare, type: WebhookEventType, event: EventRow, da
         change: event.type === "label_added" ? "added" : "removed",
         label: { id: data.labelId ?? null, name: data.name ?? null },
         by: event.user_id,
+        rule: ruleNamedIn(data),
         labels,
       };
     }

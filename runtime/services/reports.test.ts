@@ -590,12 +590,61 @@ describe("answers that missed their response target", () => {
         [conversations.c7, "Support", "Alex Agent", "first_response", 10, 12, 2, at(23, 45)],
       ]);
       expect(page.breaches[0]!.waitedFrom).toBe(at(10, 35));
+      // Who each is with, named as the inbox's list names them (conversationTitle): C6's contact
+      // by name, else by email; C7, without a contact, by the name its bot collected, else "Visitor …".
+      const s = db.sqlite;
+      const inbox = await run(Inbox.Inbox);
+      const inboxTitle = async (name: string) => (await run(inbox.getThread(conversations[name]!, { id: "usr_admin", role: "admin" }))).conversation.title;
+      s.prepare("INSERT INTO contacts (id, email, name, created_at, updated_at) VALUES ('contact_eve', 'eve@example.com', 'Eve Example', ?, ?)").run(at(8, 0), at(8, 0));
+      s.prepare("UPDATE conversations SET contact_id = 'contact_eve' WHERE id = ?").run(conversations.c6);
+      const c7Attributes = s.prepare("SELECT attributes FROM visitors WHERE id = ?").pluck().get(visitors.c7) as string;
+      try {
+        const withContact = (await breaches({})).breaches;
+        expect(withContact.map((b) => [b.title, b.contactId])).toEqual([
+          ["Eve Example", "contact_eve"],
+          [await inboxTitle("c7"), null],
+        ]);
+        expect(withContact[0]!.title).toBe(await inboxTitle("c6"));
+        s.prepare("UPDATE contacts SET name = NULL WHERE id = 'contact_eve'").run();
+        s.prepare("UPDATE visitors SET attributes = '{}' WHERE id = ?").run(visitors.c7);
+        const fallbacks = (await breaches({})).breaches;
+        expect(fallbacks.map((b) => [b.title, b.contactId])).toEqual([
+          ["eve@example.com", "contact_eve"],
+          [`Visitor ${visitors.c7!.replace(/^vis_/, "").slice(0, 6)}`, null],
+        ]);
+        expect(fallbacks[1]!.title).toBe(await inboxTitle("c7"));
+      } finally {
+        s.prepare("UPDATE conversations SET contact_id = NULL WHERE id = ?").run(conversations.c6);
+        s.prepare("DELETE FROM contacts WHERE id = 'contact_eve'").run();
+        s.prepare("UPDATE visitors SET attributes = ? WHERE id = ?").run(c7Attributes, visitors.c7);
+      }
       // Narrowed to an agent, a kind, or both.
       expect((await breaches({ agent: bo.id })).breaches.map((b) => b.conversationId)).toEqual([conversations.c6]);
       expect((await breaches({ kind: "first_response" })).breaches.map((b) => b.conversationId)).toEqual([conversations.c7]);
       expect((await breaches({ agent: bo.id, kind: "first_response" })).total).toBe(0);
     } finally {
       setTargets("inbox_support", null);
+    }
+  });
+
+  it("offers as agents only the people who answer: agents and admins, a disabled one only with answers on record", async () => {
+    const s = db.sqlite;
+    const user = s.prepare("INSERT INTO users (id, email, name, role, password_hash, created_at, disabled_at) VALUES (?, ?, ?, ?, 'x', ?, ?)");
+    user.run("usr_mia", "mia@example.com", "Mia Marketer", "marketer", at(8, 0), null);
+    user.run("usr_ann", "ann@example.com", "Ann Analyst", "analyst", at(8, 0), null);
+    user.run("usr_gone", "gone@example.com", "Gil Gone", "agent", at(8, 0), at(9, 0));
+    s.prepare("UPDATE users SET disabled_at = ? WHERE id = ?").run(at(11, 0), bo.id);
+    try {
+      const agents = (await run(Effect.flatMap(Reports.Reports, (r) => r.options()))).agents;
+      // Bo, disabled, answered in March: still offered, marked. Gil, disabled, never answered: not.
+      expect(agents).toEqual([
+        { id: "usr_admin", name: "Ada Admin", disabled: false },
+        { id: alex.id, name: "Alex Agent", disabled: false },
+        { id: bo.id, name: "Bo Berg", disabled: true },
+      ]);
+    } finally {
+      s.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(bo.id);
+      s.prepare("DELETE FROM users WHERE id IN ('usr_mia', 'usr_ann', 'usr_gone')").run();
     }
   });
 

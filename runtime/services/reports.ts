@@ -48,6 +48,7 @@ import { parseReportQuery, type ReportDay, type ReportFilters, type ReportQuery 
 import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
 import { Chatflows, type ChatflowsShape } from "./chatflows.js";
 import { auditActor, recordAudit } from "./audit-log.js";
+import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle } from "./conversation-rows.js";
 import { Database, type DatabaseShape } from "./database.js";
 import {
   BUSINESS_HOURS_SETTING,
@@ -82,8 +83,13 @@ export interface ReportOptions {
   readonly channels: ReadonlyArray<NamedOption & { readonly kind: string; readonly inboxId: string }>;
   readonly flows: ReadonlyArray<NamedOption & { readonly kind: string }>;
   readonly teams: ReadonlyArray<NamedOption>;
-  /** Everyone who can sign in, by name: the breaches list narrows to one of them. */
-  readonly agents: ReadonlyArray<NamedOption>;
+  /**
+   * The people who answer visitors (agents and admins), by name: the breaches list narrows to one
+   * of them. A disabled one (a former agent, or the built-in Automation user a rule replies as)
+   * only when they have answered at least once: their answers stay in the reports. Never
+   * marketers or analysts, who answer nobody.
+   */
+  readonly agents: ReadonlyArray<NamedOption & { readonly disabled: boolean }>;
 }
 
 export interface FlowOutcomes {
@@ -258,6 +264,10 @@ export interface Breach {
   /** The reply's event id: with `overMs`, its place in the list. */
   readonly eventId: number;
   readonly conversationId: string;
+  /** Who the conversation is with, as the inbox's list names it (the contact's name or email, else "Visitor …"). */
+  readonly title: string;
+  /** The conversation's contact, null when it has none. */
+  readonly contactId: string | null;
   readonly inboxId: string;
   readonly inboxName: string;
   readonly userId: string | null;
@@ -524,14 +534,29 @@ const TEAM_SQL = {
     WHERE r.at >= @start AND r.at < @end
       AND (r.first_response_ms > t.fr OR (r.first_response_ms IS NULL AND r.is_first = 0 AND r.wait_ms > t.nr))
       AND ${where}`,
-  // The conversations of a page of replies (?: a JSON array of their event ids), by primary key.
-  replyConversations: `SELECT r.event_id, r.conversation_id FROM report_replies r WHERE r.event_id IN (SELECT value FROM json_each(?))`,
+  // The conversations of a page of replies (?: a JSON array of their event ids), by primary key,
+  // with what the inbox's list names them by (a conversation deleted since is still listed).
+  replyConversations: `SELECT r.event_id, r.conversation_id AS id, ct.id AS contact_id, ${CONVERSATION_TITLE_COLUMNS}
+    FROM report_replies r LEFT JOIN conversations c ON c.id = r.conversation_id ${CONVERSATION_TITLE_JOINS}
+    WHERE r.event_id IN (SELECT value FROM json_each(?))`,
   // The WHERE repeats the partial index's condition so the planner can use it.
   assigned: (where: string) => `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
     WHERE r.type = 'assigned' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND r.user_id IS NOT NULL
       AND r.conversation_id IS NOT NULL AND ${where}
     GROUP BY r.user_id`,
 };
+
+/** A page's reply with its conversation, as TEAM_SQL.replyConversations reads it. */
+interface ReplyConversationRow {
+  readonly event_id: number;
+  readonly id: string;
+  readonly contact_id: string | null;
+  readonly contact_name: string | null;
+  readonly contact_email: string | null;
+  readonly collected_name: unknown;
+  readonly collected_email: unknown;
+  readonly visitor_id: string | null;
+}
 
 /** The breaches list's candidate query (for its query-plan test). */
 export const breachCandidatesSql = (where: string): string => TEAM_SQL.breachCandidates(where);
@@ -827,7 +852,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
    * first): the candidates over their target on the wall clock, each judged as the met shares
    * judge it.
    */
-  const breachList = (query: BreachQuery): Array<Omit<Breach, "conversationId">> => {
+  const breachList = (query: BreachQuery): Array<Omit<Breach, "conversationId" | "title" | "contactId">> => {
     const params = paramsOf(query);
     const inboxes = targetedInboxes(params);
     if (inboxes.length === 0) return [];
@@ -843,7 +868,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     const calendar = targetCalendar(readBusinessHours(), inboxes, candidates);
     const byId = new Map(inboxes.map((i) => [i.id, i]));
     const userNames = candidates.length === 0 ? new Map<string, string>() : names("SELECT id, COALESCE(display_name, name) AS name FROM users");
-    const out: Array<Omit<Breach, "conversationId">> = [];
+    const out: Array<Omit<Breach, "conversationId" | "title" | "contactId">> = [];
     for (const c of candidates) {
       const inbox = byId.get(c.inboxId)!;
       const judged = judgeReply(c, inbox.targets, calendar ? calendar.between : null);
@@ -957,7 +982,12 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         ),
         flows: db.prepare("SELECT id, name, kind FROM chatflows WHERE archived_at IS NULL ORDER BY name").all() as Array<NamedOption & { kind: string }>,
         teams: db.prepare("SELECT id, name FROM teams ORDER BY name").all() as NamedOption[],
-        agents: db.prepare("SELECT id, COALESCE(display_name, name) AS name FROM users ORDER BY 2, 1").all() as NamedOption[],
+        agents: (
+          db.prepare(`SELECT u.id, COALESCE(u.display_name, u.name) AS name, u.disabled_at IS NOT NULL AS disabled FROM users u
+            WHERE u.role IN ('agent', 'admin')
+              AND (u.disabled_at IS NULL OR EXISTS (SELECT 1 FROM report_replies r INDEXED BY report_replies_user WHERE r.user_id = u.id))
+            ORDER BY 2, 1`).all() as Array<NamedOption & { disabled: number }>
+        ).map((a) => ({ id: a.id, name: a.name, disabled: a.disabled === 1 })),
       };
     }),
 
@@ -1212,12 +1242,15 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       const page = query.limit === null ? rest : rest.slice(0, query.limit);
       const last = page[page.length - 1];
       const conversationOf = new Map(
-        (db.prepare(TEAM_SQL.replyConversations).raw(true).all(JSON.stringify(page.map((b) => b.eventId))) as Array<[number, string]>),
+        (db.prepare(TEAM_SQL.replyConversations).all(JSON.stringify(page.map((b) => b.eventId))) as ReplyConversationRow[]).map((row) => [
+          row.event_id,
+          { conversationId: row.id, title: conversationTitle(row), contactId: row.contact_id },
+        ]),
       );
       return {
         query,
         total: list.length,
-        breaches: page.map((b) => ({ ...b, conversationId: conversationOf.get(b.eventId)! })),
+        breaches: page.map((b) => ({ ...b, ...conversationOf.get(b.eventId)! })),
         nextCursor: rest.length > page.length && last ? encodeCursor(last.overMs, String(last.eventId)) : null,
       } satisfies BreachPage;
     }),

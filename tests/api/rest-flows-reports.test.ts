@@ -728,6 +728,16 @@ describe("reports", () => {
       expect(first).toMatchObject({ inboxId: "inbox_support", inboxName: row.name, targetMs: 60_000, businessHours: false });
       expect(first.overMs).toBe(first.actualMs - first.targetMs);
       expect(Date.parse(first.answeredAt) - Date.parse(first.waitingSince)).toBe(first.actualMs);
+      // Who each is with, as the inbox names the conversation; its contact when it has one.
+      const conversationApi = await send(`/api/v1/conversations/${encodeURIComponent(first.conversationId)}`, tokens.admin);
+      expect(conversationApi.status).toBe(200);
+      for (const b of all.body.breaches as Array<{ conversationId: string; title: string; contact: { id: string; name: string } | null }>) {
+        const contactId = sqlite.prepare("SELECT contact_id FROM conversations WHERE id = ?").pluck().get(b.conversationId) as string | null;
+        expect(b.contact).toEqual(contactId === null ? null : { id: contactId, name: b.title });
+        expect(b.title).not.toBe("");
+      }
+      expect(first.title).toBe(conversationApi.body.conversation.title);
+      expect(all.body.breaches.some((b: { contact: unknown }) => b.contact !== null), "the demo's conversations have contacts").toBe(true);
       const overs = all.body.breaches.map((b: { overMs: number }) => b.overMs);
       expect(overs).toEqual([...overs].sort((a, b) => b - a));
       const firsts = await send("/api/v1/reports/breaches?range=30d&kind=first_response", tokens.analyst);

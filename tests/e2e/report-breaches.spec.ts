@@ -4,8 +4,10 @@
  * moved into it, and the report's roll-up is told the visitor was handed over ten minutes ago
  * (the spec writes that into the server's database: it cannot wait ten minutes); the demo agent
  * answers in the inbox. On the team report, filtered to the inbox, the "missed" count opens the
- * list of breaches, whose row links to the conversation; the agent's count opens the same row,
- * and the CSV download holds it.
+ * list of breaches, whose row names who the conversation is with (its contact, linked by the spec
+ * in the database as a contact form would) and links to the conversation; the agent's count opens
+ * the same row, and the CSV download holds it. The Agent picker offers the people who answer, not
+ * the marketer or the analyst; and on a phone the list scrolls inside its card, never the page.
  *
  * The shared database holds other specs' conversations and inboxes: every look is narrowed to
  * this spec's inbox.
@@ -29,6 +31,9 @@ test.describe.configure({ mode: "serial" });
 const stamp = Date.now();
 const inboxName = `Breaches ${stamp}`;
 const question = `Where is parcel ${stamp}?`;
+const contactId = `contact_breach_${stamp}`;
+const contactName = `Brenda Breachworth-Longname ${stamp}`;
+const PHONE = { width: 390, height: 844 };
 const contexts: BrowserContext[] = [];
 let request: APIRequestContext;
 let admin: Page;
@@ -56,6 +61,16 @@ test("an agent answers a conversation ten minutes after the handover, against a 
   const channelId = await getChatChannelId(request);
   ({ conversationId } = await apiVisitorAsksForAPerson(request, channelId, question));
   writeServerDatabase("UPDATE conversations SET inbox_id = ? WHERE id = ?", inboxId, conversationId);
+  // Who the conversation is with: a contact of its own, as identifying the visitor would link one.
+  writeServerDatabase(
+    "INSERT INTO contacts (id, email, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
+    contactId,
+    `brenda-${stamp}@example.com`,
+    contactName,
+    Date.now(),
+    Date.now(),
+  );
+  writeServerDatabase("UPDATE conversations SET contact_id = ? WHERE id = ?", contactId, conversationId);
   // The first response is measured from the later of creation, handover and last opening, as the
   // roll-up holds them: ten minutes earlier, all of them.
   writeServerDatabase(
@@ -87,12 +102,13 @@ test("the team report's missed count opens the breach, which links to its conver
   const breach = admin.getByRole("table", { name: "Answers that missed their target" }).getByRole("row").filter({ hasText: conversationId });
   await expect(breach.getByRole("rowheader")).toHaveText(conversationId);
   const cells = breach.getByRole("cell");
-  await expect(cells.nth(0)).toHaveText(inboxName);
-  await expect(cells.nth(1)).toHaveText(/^Alex\b/);
-  await expect(cells.nth(2)).toHaveText("First response");
-  await expect(cells.nth(3)).toHaveText("0:05:00");
-  await expect(cells.nth(4)).toHaveText(/^0:1\d:\d\d$/);
-  await expect(cells.nth(5)).toHaveText(/^0:(0[5-9]|1\d):\d\d$/);
+  await expect(cells.nth(0)).toHaveText(contactName);
+  await expect(cells.nth(1)).toHaveText(inboxName);
+  await expect(cells.nth(2)).toHaveText(/^Alex\b/);
+  await expect(cells.nth(3)).toHaveText("First response");
+  await expect(cells.nth(4)).toHaveText("0:05:00");
+  await expect(cells.nth(5)).toHaveText(/^0:1\d:\d\d$/);
+  await expect(cells.nth(6)).toHaveText(/^0:(0[5-9]|1\d):\d\d$/);
   expect(await seriousViolations(admin)).toEqual([]);
 
   // The CSV download holds the same row.
@@ -101,10 +117,10 @@ test("the team report's missed count opens the breach, which links to its conver
   const csv = await admin.request.get(csvHref!);
   expect(csv.status()).toBe(200);
   const lines = (await csv.text()).replace(/^\uFEFF/, "").trim().split("\r\n");
-  expect(lines[0]).toBe("Conversation,Inbox,Agent,Kind,Target,Took,Over by,Counts,Waiting since,Answered");
-  expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual([conversationId]);
+  expect(lines[0]).toBe("Conversation,With,Inbox,Agent,Kind,Target,Took,Over by,Counts,Waiting since,Answered");
+  expect(lines.slice(1).map((l) => l.split(",").slice(0, 3))).toEqual([[conversationId, contactName, inboxName]]);
 
-  await breach.getByRole("link", { name: `Open conversation ${conversationId}` }).click();
+  await breach.getByRole("link", { name: `Open conversation ${conversationId} with ${contactName}` }).click();
   await expect(admin).toHaveURL(new RegExp(`/inbox/${conversationId}$`));
   await expect(admin.getByRole("log", { name: "Conversation transcript" })).toContainText(question);
 });
@@ -120,7 +136,33 @@ test("the agent's missed count opens the same breach, and a bad filter is refuse
   await expect(admin.getByRole("heading", { level: 2, name: "1 answer missed its target" })).toBeVisible();
   await expect(admin.getByRole("table", { name: "Answers that missed their target" }).getByRole("rowheader")).toHaveText([conversationId]);
 
+  // The picker offers the people who answer visitors: the agent and the admin, not the marketer or the analyst.
+  const picker = admin.getByLabel("Agent", { exact: true });
+  await expect(picker.getByRole("option", { name: /^Alex Agent\b/ })).toHaveCount(1);
+  await expect(picker.getByRole("option", { name: /^Mia Marketer\b/ })).toHaveCount(0);
+  await expect(picker.getByRole("option", { name: /^Ana Analyst\b/ })).toHaveCount(0);
+
   const bad = await admin.request.get(`/reports/breaches?inbox=${encodeURIComponent(inboxId)}&kind=slow`);
   expect(bad.status()).toBe(400);
   expect(await bad.text()).toContain("expected one of first_response, next_reply");
+});
+
+test("on a phone, the list with its row fits the screen: the table scrolls inside its card", async () => {
+  await admin.setViewportSize(PHONE);
+  await admin.goto(`/reports/breaches?range=7d&inbox=${encodeURIComponent(inboxId)}`);
+  const table = admin.getByRole("table", { name: "Answers that missed their target" });
+  await expect(table.getByRole("row").filter({ hasText: contactName })).toHaveCount(1);
+  // The page never scrolls sideways …
+  expect(await admin.evaluate(() => document.documentElement.scrollWidth - window.innerWidth)).toBeLessThanOrEqual(0);
+  // … the table, wider than the phone, scrolls inside its own container instead.
+  const scroller = await table.evaluate((el) => {
+    const box = el.parentElement!;
+    return { overflowX: getComputedStyle(box).overflowX, wider: el.scrollWidth > box.clientWidth, fits: box.getBoundingClientRect().right <= window.innerWidth };
+  });
+  expect(scroller).toEqual({ overflowX: "auto", wider: true, fits: true });
+  // Every filter, the pickers too, stays on screen.
+  for (const label of ["Agent", "Answer"]) {
+    const box = (await admin.getByLabel(label, { exact: true }).boundingBox())!;
+    expect(box.x + box.width, `${label} ends on screen`).toBeLessThanOrEqual(PHONE.width);
+  }
 });

@@ -332,7 +332,7 @@ const KIND_NAMES = { first_response: "First response", next_reply: "Next reply" 
 
 /**
  * Answers that missed their response target, the most over first: each one's conversation
- * (linked to the inbox), inbox, agent, kind, target, time taken, how much over, which clock the
+ * (linked to the inbox), who it is with, inbox, agent, kind, target, time taken, how much over, which clock the
  * target counts, and when the visitor waited and was answered (in the workspace zone). Pure.
  */
 export const breachesTable = (page: BreachPage): ReportTable => {
@@ -342,6 +342,7 @@ export const breachesTable = (page: BreachPage): ReportTable => {
     title: "Answers that missed their target",
     columns: [
       text("Conversation"),
+      text("With"),
       text("Inbox"),
       text("Agent"),
       text("Kind"),
@@ -354,6 +355,7 @@ export const breachesTable = (page: BreachPage): ReportTable => {
     ],
     rows: page.breaches.map((b) => [
       b.conversationId,
+      b.title,
       b.inboxName,
       b.agentName ?? NONE,
       KIND_NAMES[b.kind],
@@ -365,8 +367,8 @@ export const breachesTable = (page: BreachPage): ReportTable => {
       formatStamp(b.at, zone),
     ]),
     links: page.breaches.map((b) => [
-      { to: `/inbox/${encodeURIComponent(b.conversationId)}`, label: `Open conversation ${b.conversationId}` },
-      ...Array<null>(9).fill(null),
+      { to: `/inbox/${encodeURIComponent(b.conversationId)}`, label: `Open conversation ${b.conversationId} with ${b.title}` },
+      ...Array<null>(10).fill(null),
     ]),
     empty: "No answer missed its target under these filters.",
   };
