@@ -26,6 +26,8 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/users",
       "/settings/inboxes",
       "/settings/channels",
+      // A form channel's page names its submission address inline, one long unbroken word.
+      "/settings/channels/form/chan_contact_form",
       "/settings/teams",
       "/settings/routing",
       "/settings/saved-replies",
