@@ -4,7 +4,7 @@ import type { ReactNode } from "react";
 /** The card of the sign-in pages (no navigation around it): the brand, the page's heading (`titleId`), then `children`. */
 export function AuthCard({ titleId, title, children }: { titleId: string; title: string; children: ReactNode }) {
   return (
-    <div className="auth-page">
+    <main className="auth-page">
       <section className="card auth-card" aria-labelledby={titleId}>
         <p className="brand brand--large">
           <span className="brand__mark" aria-hidden="true">
@@ -15,7 +15,7 @@ export function AuthCard({ titleId, title, children }: { titleId: string; title:
         <h1 id={titleId}>{title}</h1>
         {children}
       </section>
-    </div>
+    </main>
   );
 }
 

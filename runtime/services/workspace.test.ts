@@ -88,6 +88,8 @@ describe("inboxes", () => {
     const taken = await fails(ws.createInbox({ name: "sales" }));
     expect(taken._tag).toBe("Conflict");
     expect(paths(await fails(ws.createInbox({ name: " " })))).toEqual(["name"]);
+    const tooLong = (await fails(ws.createInbox({ name: "x".repeat(81) }))) as InvalidInput;
+    expect(tooLong.issues).toEqual([{ path: "name", message: "an inbox name is at most 80 characters" }]);
     expect(paths(await fails(ws.createInbox({ name: "X", fallbackEmail: "nope" })))).toEqual(["fallbackEmail"]);
   });
 
@@ -194,6 +196,7 @@ describe("teams", () => {
     const team = await run(ws.createTeam({ name: "Tier 2" }));
     expect((await fails(ws.createTeam({ name: "tier 2" })))._tag).toBe("Conflict");
     expect(paths(await fails(ws.createTeam({ name: "" })))).toEqual(["name"]);
+    expect(((await fails(ws.createTeam({ name: "x".repeat(81) }))) as InvalidInput).issues).toEqual([{ path: "name", message: "a team name is at most 80 characters" }]);
     expect((await run(ws.setTeamMembers(team.id, ["ann", "admin"]))).memberIds).toEqual(["admin", "ann"]);
     expect(paths(await fails(ws.setTeamMembers(team.id, ["aly"])))).toEqual(["userIds[0]"]);
     expect((await run(ws.listTeams())).map((t) => [t.name, t.memberIds.length])).toEqual([["Tier 2", 2]]);

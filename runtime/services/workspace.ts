@@ -46,7 +46,7 @@ import { INBOX_ROLES, readRoutingConfig, Routing, RoutingConfig, userCanAccessIn
 const Name = (what: string, max: number) =>
   S.Trim.pipe(
     S.minLength(1, { message: () => `enter a name for the ${what}` }),
-    S.maxLength(max, { message: () => `a ${what} name is at most ${max} characters` }),
+    S.maxLength(max, { message: () => `${/^[aeiou]/.test(what) ? "an" : "a"} ${what} name is at most ${max} characters` }),
   );
 
 /** An optional email in a form: empty clears it (null). */

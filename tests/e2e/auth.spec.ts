@@ -28,6 +28,8 @@ test("logging out ends the session", async ({ page }) => {
 
 test("a wrong password is refused with a clear message", async ({ page }) => {
   await page.goto("/login");
+  // The sign-in card is the page's main landmark, where a screen reader's "skip to main" lands.
+  await expect(page.getByRole("main").getByRole("heading", { level: 1, name: "Sign in" })).toBeVisible();
   await page.getByLabel("Email").fill(adminEmail());
   await page.getByLabel("Password").fill("not-the-password");
   await page.getByRole("button", { name: "Sign in" }).click();

@@ -5,6 +5,7 @@
  * version. Plus the flow list (order, on/off, rename, duplicate, delete/archive), export and
  * import, and two tabs editing one flow.
  */
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
 import { adminPassword, demoUsers, getChatChannelId, login } from "./helpers.js";
@@ -81,6 +82,9 @@ test("a marketer builds, checks, previews and publishes a lead bot from the pale
   await expect(page.getByRole("heading", { level: 1, name: flowName })).toBeVisible();
   await expect(page.getByText("Draft · never published")).toBeVisible();
   await expect(stepCount(page)).toHaveText("2 steps");
+  // The palette's groups are headings under the flow's name, not a level below one that is missing.
+  const headings = await new AxeBuilder({ page }).withRules(["heading-order"]).analyze();
+  expect(headings.violations.flatMap((v) => v.nodes.map((n) => n.target.join(" ")))).toEqual([]);
 
   // ---- clear the starter steps; undo and redo that ----
   const tools = page.getByRole("toolbar", { name: "Canvas tools" });

@@ -4,6 +4,7 @@
  * Wide tables scroll inside their card instead of widening the page, and an agent who opens a
  * conversation has the composer in view at once.
  */
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
 import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
 
@@ -26,12 +27,15 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/settings/users",
       "/settings/inboxes",
       "/settings/channels",
+      // A form channel's page names its submission address inline, one long unbroken word.
+      "/settings/channels/form/chan_contact_form",
       "/settings/teams",
       "/settings/routing",
       "/settings/saved-replies",
       "/settings/macros",
       "/settings/labels",
       "/settings/webhooks",
+      "/settings/audit",
       "/settings/profile",
       // Setting up two-factor sign-in (what a user is sent to when the workspace requires it).
       "/two-factor",
@@ -77,6 +81,9 @@ for (const [role, { email, pages }] of Object.entries(pagesByRole)) {
       await page.goto(path);
       await expect(page.getByRole("main")).toBeVisible();
       expect(await sidewaysOverflow(page), `${path} is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+      // What scrolls sideways instead (a wide table) can be focused and scrolled from the keyboard.
+      const { violations } = await new AxeBuilder({ page }).withRules(["scrollable-region-focusable"]).analyze();
+      expect(violations.flatMap((v) => v.nodes.map((n) => n.target.join(" "))), `${path}: scrolling boxes without focus`).toEqual([]);
     }
   });
 }

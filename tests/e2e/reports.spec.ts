@@ -6,6 +6,7 @@
  * whose rows are the table's rows. Other specs share the server, so every check is scoped to
  * this flow.
  */
+import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
 import { adminEmail, adminPassword, demoUsers, getChatChannelId, inboxLive, login, parleyUrl } from "./helpers.js";
@@ -238,6 +239,15 @@ test("every report page draws its charts after hydrating, with a name per chart 
       await expect(chart.locator("xpath=following::table[1]")).toBeAttached();
     }
     await page.screenshot({ path: testInfo.outputPath(`${path.split("?")[0]!.replace(/\W+/g, "-")}.png`), fullPage: true });
+  }
+  // On a phone the tables scroll sideways inside their card: each scrolling box can be reached
+  // and scrolled from the keyboard, and is named apart from the section around it.
+  await page.setViewportSize({ width: 390, height: 844 });
+  for (const { path } of pages) {
+    await page.goto(path);
+    await expect(page.getByRole("figure").first()).toBeVisible();
+    const { violations } = await new AxeBuilder({ page }).withRules(["scrollable-region-focusable", "landmark-unique"]).analyze();
+    expect(violations.flatMap((v) => v.nodes.map((n) => n.target.join(" "))), `${path}: scrolling boxes without focus or a name of their own`).toEqual([]);
   }
   expect(problems, "console errors and warnings").toEqual([]);
 });

@@ -20,7 +20,7 @@ function PaletteView({ onAdd, disabled }: { onAdd: (kind: NodeKind) => void; dis
       <p className="fe-palette__hint">Drag onto the canvas, or click to add after the selected step.</p>
       {PALETTE_GROUPS.map((group) => (
         <section key={group} className="fe-palette__group" aria-label={group}>
-          <h3>{group}</h3>
+          <h2>{group}</h2>
           <ul>
             {kindsInGroup(group).map((entry) => (
               <li key={entry.kind}>

@@ -195,7 +195,9 @@ export function ReportTableView(props: { readonly table: ReportTable; readonly q
       {table.rows.length === 0 && table.empty !== "" ? (
         <p className="muted">{table.empty}</p>
       ) : (
-        <div className={table.rows.length > 12 ? "report-table__scroll report-table__scroll--tall" : "report-table__scroll"}>
+        // A box that scrolls takes the keyboard's focus, so it can be scrolled without a mouse. A
+        // group, not a region: a landmark would repeat its section's name.
+        <div className={table.rows.length > 12 ? "report-table__scroll report-table__scroll--tall" : "report-table__scroll"} role="group" aria-labelledby={titleId} tabIndex={0}>
           <table className="table" aria-labelledby={titleId} data-table={table.id}>
             <thead>
               <tr>
