@@ -27,7 +27,7 @@ export {
 export type { AuditCategory, AuditEntry, AuditPage } from "../runtime/services/audit-log.js";
 export { ApiTokens, tokenExpiryDays, MAX_TOKEN_NAME } from "../runtime/services/api-tokens.js";
 export type { ApiTokenSummary } from "../runtime/services/api-tokens.js";
-export { Forbidden, InvalidInput } from "../runtime/services/errors.js";
+export { Forbidden, InvalidInput, NotFound } from "../runtime/services/errors.js";
 export { ChannelDirectory } from "../runtime/services/channel-directory.js";
 export type { ChannelSummary } from "../runtime/services/channel-directory.js";
 export { Channels, launcherPositions, MAX_ALLOWED_ORIGINS } from "../runtime/services/channels.js";
@@ -50,7 +50,7 @@ export { Workspace, DEFAULT_NOTIFICATIONS } from "../runtime/services/workspace.
 export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingHours } from "../runtime/services/workspace.js";
 export type { ResponseTargets, Owed, DueState, DueLevel } from "../runtime/core/response-targets.js";
 // The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
-export { Inbox as InboxService, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
+export { Inbox as InboxService, decodeConversationFilter, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
 export { Snoozes, SNOOZE_MAX_AHEAD_MS } from "../runtime/services/snoozes.js";
 export { Presence, PRESENCE_HEARTBEAT_MS, type Viewer } from "../runtime/services/presence.js";
 export type {

@@ -67,6 +67,6 @@ describe("humanizeIssues", () => {
   it("shortens a long actual value", () => {
     const [issue] = humanizeIssues([{ path: "t", message: `Expected a string at most 4000 character(s) long, actual "${"x".repeat(5000)}"` }]);
     expect(issue!.message.length).toBeLessThan(120);
-    expect(issue!.message).toMatch(/^Expected text of at most 4000 characters, got "x+…$/);
+    expect(issue!.message).toMatch(/^Expected text of at most 4,000 characters, got "x+…$/);
   });
 });

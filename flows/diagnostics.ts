@@ -86,9 +86,9 @@ const describeExpected = (expected: string): string => {
   if (e === "an integer") return "a whole number";
   if (e.startsWith("a string matching the pattern")) return "text in the expected format";
   let m = /^a string at least (\d+) character\(s\) long$/.exec(e);
-  if (m) return m[1] === "1" ? "non-empty text" : `text of at least ${m[1]} characters`;
+  if (m) return m[1] === "1" ? "non-empty text" : `text of at least ${Number(m[1]).toLocaleString("en")} characters`;
   m = /^a string at most (\d+) character\(s\) long$/.exec(e);
-  if (m) return `text of at most ${m[1]} characters`;
+  if (m) return `text of at most ${Number(m[1]).toLocaleString("en")} characters`;
   m = /^an array of at most (\d+) item\(s\)$/.exec(e);
   if (m) return `a list of at most ${m[1]} items`;
   return e;

@@ -4,6 +4,7 @@
  * PRESENCE_HEARTBEAT_MS while its tab is visible) or closed it, and who else has it open now
  * (runtime/services/presence.ts). Admins and agents who may open the conversation; CSRF by the
  * X-CSRF-Token header, so a closing page can send it with `fetch(…, { keepalive: true })`.
+ * Any other method: 405 with `Allow: POST` (the server's sendMethodNotAllowed answer), to anyone.
  */
 import type { ActionFunctionArgs } from "@remix-run/node";
 import { Effect, Schema as S } from "effect";
@@ -13,6 +14,11 @@ import { requireUser } from "../session.server.js";
 import { readJsonBody, respond } from "./flows.$id/api.server.js";
 
 const PresenceBody = S.Struct({ viewing: S.Boolean });
+
+/** A GET (or HEAD) here is the wrong method, not a bad request: it tells nothing about the conversation, so no sign-in is asked. */
+export function loader() {
+  return Response.json({ error: { code: "method_not_allowed", message: "use POST" } }, { status: 405, headers: { Allow: "POST" } });
+}
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);

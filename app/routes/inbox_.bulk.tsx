@@ -14,14 +14,18 @@ import { listSearch } from "../components/inbox/url.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
-import { attempt, filterFromSearchParams, InboxBulk, InboxService, Reports, run } from "../runtime.server.js";
+import { attempt, decodeConversationFilter, filterFromSearchParams, InboxBulk, InboxService, Reports, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Bulk action · Inbox · Parley" }];
 
-/** The page shows a post's outcome; a plain visit only has the way back (the list is where selections are made). */
+/**
+ * The page shows a post's outcome; a plain visit only has the way back (the list is where
+ * selections are made). Its query is the list's filter, read as /inbox reads it: 400 when wrong.
+ */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   await requireUser(request, context, access.inbox);
+  await run(context, decodeConversationFilter(filterFromSearchParams(new URL(request.url).searchParams)));
   return null;
 }
 

@@ -1,19 +1,18 @@
 /**
  * CSV download of one report table: /reports/export/<table id>?<the page's range and filters>.
  * The rows are built by the same function as the table on the page (components/reports).
+ * 404 for an unknown table id; 400 naming the parameter for a bad range or filter.
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { toCsv } from "../csv.js";
 import { isTableId, loadTable, queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
-import { TABLE_IDS } from "../components/reports/tables.js";
-import { errorResponse, InvalidInput } from "../runtime.server.js";
+import { errorResponse, NotFound } from "../runtime.server.js";
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireAnalyst(request, context);
   const id = params.table;
-  if (!isTableId(id)) {
-    throw errorResponse(new InvalidInput({ issues: [{ path: "table", message: `expected one of ${TABLE_IDS.join(", ")}` }] }));
-  }
+  // An unknown table is a page that is not there; a bad parameter of a known one is a bad request (queryOf).
+  if (!isTableId(id)) throw errorResponse(new NotFound({ entity: "report table", id: id ?? "" }));
   const query = await queryOf(request, context);
   const table = await loadTable(context, id, query, request);
   const span = query.range.from === query.range.to ? query.range.from : `${query.range.from}-to-${query.range.to}`;

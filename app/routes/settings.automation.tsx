@@ -27,6 +27,7 @@ import {
 import { rowErrors, type MacroRow } from "../components/settings/macro-form.js";
 import { ErrorNotice, SaveDeleteActions, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { Field, FieldError } from "../components/field.js";
+import { capitalise } from "../components/messages.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
 import {
@@ -307,7 +308,7 @@ function RuleRows({ legend, kind, rows, max, listError, byRow, children }: {
   return (
     <fieldset className="macro-actions">
       <legend>{legend}</legend>
-      {listError ? <p className="field__error">{listError}</p> : null}
+      {listError ? <p className="field__error">{capitalise(listError)}</p> : null}
       <ol className="macro-actions__list">
         {shown.map((row, i) => (
           <RuleRow key={i} kind={kind} index={i} row={row} error={byRow[i]} />
@@ -368,7 +369,7 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
         <legend>Wait (for “pending for” and “has waited for” only)</legend>
         {errors.wait ? (
           <p className="field__error" id={`${prefix}-wait-error`}>
-            {errors.wait}
+            {capitalise(errors.wait)}
           </p>
         ) : null}
         <span className="rule-wait__fields">

@@ -459,6 +459,7 @@ describe("handoff and people", () => {
 
     const tooLong = await runEither(e.replyAsAgent({ conversationId, userId: "user_agent", text: "x".repeat(4001), clientMessageId: "r2" }));
     expect(Either.isLeft(tooLong) && tooLong.left._tag).toBe("InvalidInput");
+    expect(Either.isLeft(tooLong) && tooLong.left._tag === "InvalidInput" && tooLong.left.issues).toEqual([{ path: "text", message: "a message is at most 4,000 characters" }]);
   });
 
   it("creates a ticket in the same write and feeds ticket_created back", async () => {

@@ -831,7 +831,7 @@ export const makeEngine = (deps: {
     if (hasText) {
       const text = input.text!;
       if (text.trim().length === 0) return Either.left(invalid("text", "the message is empty"));
-      if (text.length > MAX_TEXT_LENGTH) return Either.left(invalid("text", `a message is at most ${MAX_TEXT_LENGTH} characters`));
+      if (text.length > MAX_TEXT_LENGTH) return Either.left(invalid("text", `a message is at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters`));
       return Either.right({ kind: "text", text });
     }
     const ids = input.choiceIds!;
@@ -854,7 +854,7 @@ export const makeEngine = (deps: {
     const idIssue = clientMessageIdIssue(input.clientMessageId);
     if (idIssue !== undefined) return Either.left(idIssue);
     if (typeof input.text !== "string" || input.text.length > MAX_TEXT_LENGTH) {
-      return Either.left(invalid("text", `a caption is at most ${MAX_TEXT_LENGTH} characters`));
+      return Either.left(invalid("text", `a caption is at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters`));
     }
     if (input.file.content.length === 0) return Either.left(invalid("file", "the file is empty"));
     const ready = attachmentChatUploadRows(input.file);
@@ -1301,7 +1301,7 @@ export const makeEngine = (deps: {
         return yield* Effect.fail(invalid("text", "the message is empty"));
       }
       if (input.text.length > MAX_TEXT_LENGTH) {
-        return yield* Effect.fail(invalid("text", `a message is at most ${MAX_TEXT_LENGTH} characters`));
+        return yield* Effect.fail(invalid("text", `a message is at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters`));
       }
       const attachments = input.attachments ?? [];
       // A comment never leaves the team, so a file on it would be one nobody outside asked for.

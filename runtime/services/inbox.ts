@@ -85,6 +85,9 @@ export const ConversationFilter = S.Struct({
 });
 export type ConversationFilter = typeof ConversationFilter.Type;
 
+/** The list's filter of outside input (a query string's `filterFromSearchParams`), or InvalidInput naming the key. */
+export const decodeConversationFilter = (input: unknown): Effect.Effect<ConversationFilter, InvalidInput> => decodeInput(ConversationFilter, input);
+
 export const DEFAULT_PAGE = 50;
 
 // ---------------------------------------------------------------------------------------------
@@ -739,7 +742,7 @@ export const makeInbox = (deps: {
 
   const listConversations: InboxShape["listConversations"] = Effect.fn("Inbox.listConversations")(function* (input, actor) {
     yield* requireWorker(actor);
-    const filter = yield* decodeInput(ConversationFilter, input);
+    const filter = yield* decodeConversationFilter(input);
     const visible = visibleInboxIds(prepare, actor);
     const limit = filter.limit ?? DEFAULT_PAGE;
     const emptyCounts = { unassigned: 0, mine: 0, all_open: 0, overdue: 0, due_soon: 0, pending: 0, snoozed: 0, bot: 0 };

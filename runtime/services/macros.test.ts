@@ -94,7 +94,7 @@ describe("keeping macros", () => {
       [{ name: "", visibility: "shared", actions: [] }, "name", /enter a name/],
       [{ name: "x".repeat(81), visibility: "shared", actions: [] }, "name", /at most 80/],
       [{ name: "A", visibility: "everyone", actions: [] }, "visibility", /shared .* or personal/],
-      [{ name: "A", visibility: "shared", text: "y".repeat(4001), actions: [] }, "text", /at most 4000/],
+      [{ name: "A", visibility: "shared", text: "y".repeat(4001), actions: [] }, "text", /at most 4,000 characters/],
       [{ name: "A", visibility: "shared", actions: [{ type: "add-label", labelId: "label_gone" }] }, "actions[0].labelId", /no such label/],
       [{ name: "A", visibility: "shared", actions: [{ type: "unassign" }, { type: "assign", userId: "usr_nobody" }] }, "actions[1].userId", /no such person/],
       [{ name: "A", visibility: "shared", actions: [{ type: "assign", userId: people.ana.id }] }, "actions[0].userId", /does not work in inboxes/],

@@ -45,7 +45,7 @@ const Ref = (what: string) =>
 const Text = (what: string) =>
   S.String.pipe(
     S.pattern(/\S/, { message: () => `enter the ${what}'s text` }),
-    S.maxLength(MAX_TEXT_LENGTH, { message: () => `a ${what} is at most ${MAX_TEXT_LENGTH} characters` }),
+    S.maxLength(MAX_TEXT_LENGTH, { message: () => `a ${what} is at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters` }),
   );
 
 /** One action of a macro (outside input: tagged by `type`). */
@@ -73,7 +73,7 @@ export const MacroInput = S.Struct({
     S.minLength(1, { message: () => "enter a name" }),
     S.maxLength(MAX_MACRO_NAME, { message: () => `a name is at most ${MAX_MACRO_NAME} characters` }),
   ),
-  text: S.optional(S.String.pipe(S.maxLength(MAX_TEXT_LENGTH, { message: () => `a reply is at most ${MAX_TEXT_LENGTH} characters` }))),
+  text: S.optional(S.String.pipe(S.maxLength(MAX_TEXT_LENGTH, { message: () => `a reply is at most ${MAX_TEXT_LENGTH.toLocaleString("en")} characters` }))),
   visibility: S.Literal("shared", "personal").annotations({ message: () => ({ message: "choose shared (everyone) or personal (only you)", override: true }) }),
   actions: S.Array(MacroAction).pipe(S.maxItems(MAX_MACRO_ACTIONS, { message: () => `a macro has at most ${MAX_MACRO_ACTIONS} actions` })),
 });

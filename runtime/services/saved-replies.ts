@@ -25,7 +25,7 @@ export const SavedReplyInput = S.Struct({
   ),
   text: S.String.pipe(
     S.pattern(/\S/, { message: () => "enter the reply's text" }),
-    S.maxLength(MAX_SAVED_REPLY_TEXT, { message: () => `a reply is at most ${MAX_SAVED_REPLY_TEXT} characters` }),
+    S.maxLength(MAX_SAVED_REPLY_TEXT, { message: () => `a reply is at most ${MAX_SAVED_REPLY_TEXT.toLocaleString("en")} characters` }),
   ),
 });
 export type SavedReplyInput = typeof SavedReplyInput.Type;

@@ -1,11 +1,11 @@
 /**
  * POST /inbox/:conversationId/presence as its real route module, as the seeded admin with a
  * real session cookie: the answer names who else has the conversation open and the heartbeat;
- * each bad request answers its status and error and leaves the board as it was.
+ * each bad request answers its status and error and leaves the board as it was; a GET is 405.
  * Real parts: the app runtime on a fresh SQLite file (the demo seed), the route module.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { action } from "../../app/routes/inbox_.$conversationId.presence.js";
+import { action, loader } from "../../app/routes/inbox_.$conversationId.presence.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
 import { startTestApp, type TestApp } from "../support/test-app.js";
 import { signInAdmin } from "../support/thread-post.js";
@@ -72,5 +72,14 @@ describe("POST /inbox/:id/presence", () => {
     expect(noToken.body.error?.code).toBe("csrf_failed");
     const unknown = await post("conv_nope", JSON.stringify({ viewing: true }));
     expect(unknown.status).toBe(404);
+  });
+});
+
+describe("GET /inbox/:id/presence", () => {
+  it("answers 405 with Allow: POST and the server's method_not_allowed body, not Remix's 400 for a missing loader", async () => {
+    const response = loader();
+    expect(response.status).toBe(405);
+    expect(response.headers.get("Allow")).toBe("POST");
+    expect(await response.json()).toEqual({ error: { code: "method_not_allowed", message: "use POST" } });
   });
 });

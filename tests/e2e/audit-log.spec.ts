@@ -103,7 +103,7 @@ test("a bad filter in the address says what is wrong and lists nothing", async (
   await login(page, adminEmail(), adminPassword());
   const response = await page.goto("/settings/audit?from=yesterday");
   expect(response?.status()).toBe(400);
-  await expect(page.getByRole("alert")).toHaveText("from: expected a date as YYYY-MM-DD");
+  await expect(page.getByRole("alert")).toHaveText("From: expected a date as YYYY-MM-DD");
   await expect(page.getByText("Nothing is shown until the filter is fixed.")).toBeVisible();
 });
 

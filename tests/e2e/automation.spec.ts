@@ -65,7 +65,7 @@ test("an admin adds a rule and a visitor's conversation gets its label and assig
   // No action: refused on the actions list, nothing stored.
   await add.getByLabel("Name").fill(ruleName);
   await add.getByRole("button", { name: "Add rule" }).click();
-  await expect(addSection(page).getByText("add at least one action")).toBeVisible();
+  await expect(addSection(page).getByText("Add at least one action", { exact: true })).toBeVisible();
   await expect(page.getByRole("listitem", { name: ruleName })).toHaveCount(0);
 
   const form = addSection(page);
@@ -221,7 +221,7 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
   };
   // Over 90 days: refused on the wait, nothing stored.
   await (await fill("91")).getByRole("button", { name: "Add rule" }).click();
-  await expect(addSection(page).getByText("a wait is between 1 minute and 90 days (90 days)")).toBeVisible();
+  await expect(addSection(page).getByText("A wait is between 1 minute and 90 days (90 days)", { exact: true })).toBeVisible();
   await expect(page.getByRole("listitem", { name })).toHaveCount(0);
 
   const form = await fill("2");

@@ -78,7 +78,7 @@ test("a blank note is refused with a message and adds nothing", async ({ page })
   // Spaces pass the browser's `required`; the server trims them away and says why.
   await page.getByRole("textbox", { name: "Note", exact: true }).fill("    ");
   await page.getByRole("button", { name: "Add note" }).click();
-  await expect(page.getByText("write a note first")).toBeVisible();
+  await expect(page.getByText("Write a note first", { exact: true })).toBeVisible();
   await expect(entries).toHaveCount(4);
 });
 

@@ -3,10 +3,11 @@
  * JavaScript), through the real route action, session and CSRF check, on the app's real runtime
  * and a fresh SQLite file: close and assign with the notice naming the skipped ones, a snooze
  * preset read on the posted zone, and bad posts refused with status, field and message while
- * nothing changes.
+ * nothing changes. A visit (GET) reads its query as the list's filter, refusing what /inbox refuses.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { action } from "../../routes/inbox_.bulk.js";
+import { loader as inboxLoader } from "../../routes/inbox.js";
+import { action, loader } from "../../routes/inbox_.bulk.js";
 import type { AppRuntime } from "../../../runtime/services/app-layer.js";
 import type { Sqlite } from "../../../runtime/services/database.js";
 import { startTestApp, type TestApp } from "../../../tests/support/test-app.js";
@@ -138,5 +139,29 @@ describe("POST /inbox/bulk", () => {
     const answer = await post({ intent: "close", conversation: `${id}:1` }, { csrf: false });
     expect(answer.status).toBe(403);
     expect(row(id).status).toBe("open");
+  });
+});
+
+/** A GET of `path` as the signed-in admin through `load`: its status and, when refused, its error body. */
+const visit = async (load: typeof loader | typeof inboxLoader, path: string) => {
+  const { context, cookie } = await signInAdmin(runtime);
+  const request = new Request(`https://parley.example.com${path}`, { headers: { Cookie: cookie } });
+  return load({ request, context, params: {} }).then(
+    () => ({ status: 200, body: null }),
+    async (thrown: unknown) => ({ status: (thrown as Response).status, body: (await (thrown as Response).json()) as { error: { code: string; path?: string } } }),
+  );
+};
+
+describe("GET /inbox/bulk", () => {
+  it("answers a known view, or none, with the page", async () => {
+    expect(await visit(loader, "/inbox/bulk")).toEqual({ status: 200, body: null });
+    expect(await visit(loader, "/inbox/bulk?view=mine&search=x")).toEqual({ status: 200, body: null });
+  });
+
+  it("refuses an unknown view with 400 at `view`, the same answer as the inbox list's", async () => {
+    const bulk = await visit(loader, "/inbox/bulk?view=bogus");
+    expect(bulk.status).toBe(400);
+    expect(bulk.body?.error).toMatchObject({ code: "invalid_input", path: "view" });
+    expect(await visit(inboxLoader, "/inbox?view=bogus")).toEqual(bulk);
   });
 });

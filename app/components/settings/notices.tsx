@@ -3,6 +3,7 @@
  * failed (an alert). Both render nothing when there is nothing to say.
  */
 import type { ReactNode } from "react";
+import { capitalise } from "../messages.js";
 
 /** A success message, read out politely by screen readers; nothing unless `show`. */
 export function SavedNotice({ show, children }: { show: boolean; children: ReactNode }) {
@@ -13,11 +14,11 @@ export function SavedNotice({ show, children }: { show: boolean; children: React
   ) : null;
 }
 
-/** An error message, announced at once; nothing when there is no message. */
+/** An error message (a runtime message, so capitalised), announced at once; nothing when there is no message. */
 export function ErrorNotice({ message }: { message: string | null | undefined }) {
   return message ? (
     <p className="notice notice--error" role="alert">
-      {message}
+      {capitalise(message)}
     </p>
   ) : null;
 }
