@@ -55,6 +55,14 @@ for (const group of groups) {
 }
 
 describe("validateAnswer edge cases", () => {
+  it("says a text answer's limit as people write numbers", () => {
+    expect(validateAnswer({ type: "text", maxLength: 4000 }, { text: "x".repeat(4001) }, FIXED_NOW)).toEqual({
+      ok: false,
+      reason: "Please keep it to 4,000 characters or fewer.",
+    });
+    expect(validateAnswer({ type: "text", maxLength: 10 }, { text: "x".repeat(10) }, FIXED_NOW)).toMatchObject({ ok: true });
+  });
+
   it("rejects oversized input before parsing it", () => {
     const result = validateAnswer({ type: "text" }, { text: "x".repeat(MAX_ANSWER_CHARS + 1) }, FIXED_NOW);
     expect(result).toEqual({ ok: false, reason: "That answer is too long." });

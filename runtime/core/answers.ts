@@ -105,7 +105,7 @@ const validateText = (answer: Extract<AnswerType, { type: "text" }>, raw: string
   if (answer.minLength !== undefined && value.length < answer.minLength) {
     return fail(`Please write at least ${answer.minLength} characters.`);
   }
-  if (value.length > max) return fail(`Please keep it under ${max + 1} characters.`);
+  if (value.length > max) return fail(`Please keep it to ${max.toLocaleString("en")} characters or fewer.`);
   return { ok: true, value, display: value };
 };
 

@@ -92,7 +92,7 @@ const ClearableText = (max: number, what: string) =>
 const ClearableUrl = (what: string) =>
   S.NullOr(
     S.Trim.pipe(
-      S.maxLength(2000, { message: () => `${what} is at most 2000 characters` }),
+      S.maxLength(2000, { message: () => `${what} is at most 2,000 characters` }),
       S.filter((value) => value === "" || isHttpUrl(value), {
         message: () => `${what} must be an http(s) URL like https://example.com/…`,
       }),

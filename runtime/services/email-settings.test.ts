@@ -67,7 +67,7 @@ describe("checkSettings", () => {
     expect(issues.addresses).toMatch(/“not-an-address”: expected an email address.*; “support@example.com” is listed twice/);
     expect(issues.fromName).toMatch(/enter the name replies are sent as/);
     expect(issues.fromAddress).toMatch(/expected an email address/);
-    expect(issues.signature).toMatch(/at most 2000/);
+    expect(issues.signature).toMatch(/at most 2,000/);
     expect(issues.smtpHost).toMatch(/host name/);
     expect(issues.smtpPort).toMatch(/1 to 65535/);
     expect(issues.smtpSecurity).toMatch(/none, STARTTLS or TLS/);

@@ -111,7 +111,7 @@ export const SettingsInput = S.Struct({
     S.minLength(1, { message: () => "enter the address replies are sent from, e.g. support@example.com" }),
     S.compose(ContactEmail),
   ),
-  signature: S.String.pipe(S.maxLength(MAX_SIGNATURE, { message: () => `a signature is at most ${MAX_SIGNATURE} characters` })),
+  signature: S.String.pipe(S.maxLength(MAX_SIGNATURE, { message: () => `a signature is at most ${MAX_SIGNATURE.toLocaleString("en")} characters` })),
   smtpHost: trimmed.pipe(S.filter((s) => s === "" || HOST.test(s), { message: () => "expected a host name like smtp.example.com" })),
   smtpPort: trimmed.pipe(
     S.filter((s) => s === "" || (/^\d{1,5}$/.test(s) && Number(s) >= 1 && Number(s) <= 65535), { message: () => "a port is a number from 1 to 65535 (usually 587, or 465 for TLS)" }),

@@ -191,7 +191,7 @@ const eventType = S.String.pipe(
 export const WebhookSubscriptionInput = S.Struct({
   url: S.Trim.pipe(
     S.minLength(1, { message: () => "enter the URL Parley should POST to" }),
-    S.maxLength(2000, { message: () => "a URL is at most 2000 characters" }),
+    S.maxLength(2000, { message: () => "a URL is at most 2,000 characters" }),
     S.filter((url) => {
       const checked = checkWebhookUrl(url);
       return checked instanceof WebhookFailed ? checked.message : true;
