@@ -29,6 +29,7 @@ import {
 } from "./automation.js";
 import * as Accounts from "./accounts.js";
 import * as Chatflows from "./chatflows.js";
+import * as OutsideConversations from "./outside-conversations.js";
 import * as WallClock from "./clock.js";
 import { Engine } from "./engine.js";
 import type { Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -944,6 +945,29 @@ describe("nobody assigned for (decision 044, twelfth session)", () => {
           WHERE (unassigned_since IS NOT NULL) <> (status IN ('open', 'pending') AND assignee_id IS NULL)`,
       ).get(),
     ).toEqual({ n: 0 });
+  });
+
+  it("keeps unassigned_since with the email/messenger writer: a new conversation, and the visitor reopening a closed one", async () => {
+    const inbox = await kit.run(Inbox);
+    const outsideAt = <A>(when: number, f: (o: OutsideConversations.OutsideConversationsShape) => Effect.Effect<A, unknown>) =>
+      kit.run(WallClock.playScripted(when, () => Effect.flatMap(OutsideConversations.OutsideConversations, f).pipe(Effect.provide(OutsideConversations.layer), Effect.orDie)));
+    const t = Date.now() - 9 * HOUR;
+    const opened = await outsideAt(t, (o) => o.open({ channelId: "chan_web", visitorId: kit.visitor(), contactId: null, text: "Where is my order?", via: "email" }));
+    const id = opened.conversationId;
+    // The kit's inboxes route by hand: nobody is assigned, from the conversation's arrival.
+    expect(conversationState(kit, id)).toMatchObject({ status: "open", assignee_id: null });
+    expect(unassignedSince(id)).toBe(t);
+    await at(t + 2 * MIN, inbox.close(id, version(id), people.admin).pipe(Effect.orDie));
+    expect(unassignedSince(id)).toBeNull();
+    await outsideAt(t + 3 * MIN, (o) => o.append({ conversationId: id, text: "Still nothing" }));
+    expect(conversationState(kit, id)).toMatchObject({ status: "open", assignee_id: null });
+    expect(unassignedSince(id)).toBe(t + 3 * MIN);
+    // Another message while it is open: the spell goes on. Assigned, then the visitor writes: still none.
+    await outsideAt(t + 4 * MIN, (o) => o.append({ conversationId: id, text: "Hello?" }));
+    expect(unassignedSince(id)).toBe(t + 3 * MIN);
+    await at(t + 5 * MIN, inbox.assign(id, { userId: people.alex.id }, version(id), people.admin).pipe(Effect.orDie));
+    await outsideAt(t + 6 * MIN, (o) => o.append({ conversationId: id, text: "Thanks" }));
+    expect(unassignedSince(id)).toBeNull();
   });
 
   it("finds its spells through the partial index", () => {
