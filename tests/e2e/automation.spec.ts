@@ -47,6 +47,14 @@ test.afterAll(async () => {
   await request?.dispose();
 });
 
+/** Waits for the conversation's spell to start, then moves its start `ms` back (a spec cannot wait minutes out). */
+const spellStartedAgo = async (conversationId: string, column: "waiting_since" | "unassigned_since", ms: number) => {
+  await expect
+    .poll(() => readServerDatabase<{ since: number | null }>(`SELECT ${column} AS since FROM conversations WHERE id = ?`, conversationId).since, { timeout: 10_000 })
+    .not.toBeNull();
+  writeServerDatabase(`UPDATE conversations SET ${column} = ${column} - ? WHERE id = ?`, ms, conversationId);
+};
+
 const addSection = (page: Page) => page.locator("section", { has: page.getByRole("heading", { name: "Add a rule" }) });
 
 test("an admin adds a rule and a visitor's conversation gets its label and assignee", async ({ page }) => {
@@ -199,13 +207,8 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
   const name = `Waited ${stamp}`;
   const note = `Waited too long ${stamp}`;
   const visit = await apiVisitorAsksForAPerson(request, await getChatChannelId(request), `Still there? ${late}`);
-  await expect
-    .poll(() => readServerDatabase<{ since: number | null }>("SELECT waiting_since AS since FROM conversations WHERE id = ?", visit.conversationId).since, {
-      timeout: 10_000,
-    })
-    .not.toBeNull();
   // The visitor has waited 3 minutes (a spec cannot wait them out).
-  writeServerDatabase("UPDATE conversations SET waiting_since = waiting_since - 180000 WHERE id = ?", visit.conversationId);
+  await spellStartedAgo(visit.conversationId, "waiting_since", 180_000);
 
   await login(page, adminEmail(), adminPassword());
   await page.goto("/settings/automation");
@@ -266,14 +269,8 @@ test("an “unassigned for” rule acts once on a conversation nobody has taken"
   const name = `Nobody took it ${stamp}`;
   const note = `Nobody for 10 minutes ${stamp}`;
   const visit = await apiVisitorAsksForAPerson(request, await getChatChannelId(request), `Anyone? ${alone}`);
-  // Handed to the inbox with nobody assigned: its spell starts then (migration 47).
-  await expect
-    .poll(() => readServerDatabase<{ since: number | null }>("SELECT unassigned_since AS since FROM conversations WHERE id = ?", visit.conversationId).since, {
-      timeout: 10_000,
-    })
-    .not.toBeNull();
-  // Nobody for 15 minutes (a spec cannot wait them out).
-  writeServerDatabase("UPDATE conversations SET unassigned_since = unassigned_since - 900000 WHERE id = ?", visit.conversationId);
+  // Handed to the inbox with nobody assigned, its spell starts (migration 47); nobody for 15 minutes.
+  await spellStartedAgo(visit.conversationId, "unassigned_since", 900_000);
 
   await login(page, adminEmail(), adminPassword());
   await page.goto("/settings/automation");
