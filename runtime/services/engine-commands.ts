@@ -615,12 +615,15 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
     );
     if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
   } else {
+    // `unassigned_since` (migration 47) follows status and assignee: named only when one of them
+    // moves (a handoff, a takeover, a close), so a bot turn that only links a contact writes it not.
+    const spellMoves = turn.write.before.status !== columns.status || turn.write.before.assigneeId !== columns.assigneeId;
     const result = prepare(
         `UPDATE conversations SET status = ?, inbox_id = ?, assignee_id = ?, team_id = ?, state = ?,
            contact_id = COALESCE(?, contact_id), updated_at = ?, last_activity_at = ?, handed_off_at = ?, closed_at = ?,
            waiting_since = ?, last_message_at = COALESCE(?, last_message_at),
            last_message_preview = COALESCE(?, last_message_preview), last_message_id = COALESCE(?, last_message_id),
-           unassigned_since = ${unassignedSinceAfter("?", "?", "?")}, version = version + 1
+           ${spellMoves ? `unassigned_since = ${unassignedSinceAfter("?", "?", "?")}, ` : ""}version = version + 1
          WHERE id = ? AND version = ?`,
       )
       .run(
@@ -638,9 +641,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
         lastPublic ? now : null,
         lastPublic ? messagePreviewOf(lastPublic) : null,
         lastMessageId,
-        columns.status,
-        columns.assigneeId,
-        now,
+        ...(spellMoves ? [columns.status, columns.assigneeId, now] : []),
         scope.id,
         turn.write.version,
       );

@@ -292,7 +292,7 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
                    closed_at = CASE WHEN status = 'closed' THEN NULL ELSE closed_at END,
                    waiting_since = CASE WHEN status = 'bot' THEN waiting_since ELSE COALESCE(waiting_since, ?) END,
                    last_message_at = ?, last_message_preview = ?, updated_at = ?, last_activity_at = ?, version = version + 1${
-                     // Not open or reopened without a person: its unassigned spell goes on or starts. A bot's write names no more columns.
+                     // Open (again) without a person: its unassigned spell goes on, or starts when reopened. A bot's write names no more columns.
                      current.status === "bot" ? "" : `, unassigned_since = ${unassignedSinceAfter("'open'", "assignee_id", "?")}`
                    }
                  WHERE id = ?`,
