@@ -994,7 +994,7 @@ describe("nobody assigned for (decision 044, twelfth session)", () => {
     for (const id of [long, older, fresh, held, closed, bot]) label(id);
     expect([long, older, fresh, held, closed, bot].map(unassignedSince)).toEqual([now - 2 * HOUR, now - 3 * HOUR, now - 10 * MIN, null, null, null]);
 
-    const assignAlex = await make({
+    const input = {
       name: "Nobody took it",
       trigger: "unassigned-for",
       wait: { amount: 1, unit: "hours" },
@@ -1003,7 +1003,15 @@ describe("nobody assigned for (decision 044, twelfth session)", () => {
         { type: "comment", text: "Nobody for an hour" },
         { type: "assign", userId: people.alex.id },
       ],
-    });
+    };
+    // The dry run lists the spells past the wait, oldest first, and changes nothing.
+    const dry = await kit.run(automation.preview(people.admin, input));
+    expect(dry.matches.map((m) => [m.conversationId, m.since])).toEqual([
+      [older, now - 3 * HOUR],
+      [long, now - 2 * HOUR],
+    ]);
+    expect(conversationState(kit, long).assignee_id).toBeNull();
+    const assignAlex = await make(input);
     expect(assignAlex.trigger).toBe("unassigned-for");
     expect(assignAlex.wait).toEqual({ amount: 1, unit: "hours", businessHours: false });
     await pass();
