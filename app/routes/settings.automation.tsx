@@ -3,7 +3,7 @@
  * <actions>", run in order by a background pass within about a second of the event
  * (docs/inbox.md, docs/decisions/035-automation-rules.md). The list with each rule's enable
  * toggle, Up / Down, its last run and last error, its recent runs, and its edit form; then "Add a rule".
- * A time trigger ("pending for", "the visitor has waited for") takes a wait: a number and a unit.
+ * A time trigger ("pending for", "the visitor has waited for", "nobody assigned for") takes a wait: a number and a unit.
  * Conditions and actions are rows of one select each (kind and target in its value) plus a
  * text field, as on the macros page, so every form works without JavaScript; an error at
  * `conditions[i]…` / `actions[i]…` shows on its row.
@@ -366,7 +366,7 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
         )}
       </Field>
       <fieldset className="rule-wait">
-        <legend>Wait (for “pending for” and “has waited for” only)</legend>
+        <legend>Wait (for “pending for”, “has waited for” and “nobody assigned for” only)</legend>
         {errors.wait ? (
           <p className="field__error" id={`${prefix}-wait-error`}>
             {capitalise(errors.wait)}
@@ -505,7 +505,7 @@ export default function AutomationSettings() {
         <h1>Automation</h1>
         <p className="lead">
           Rules that act on their own: when something happens to a conversation (among them a waiting conversation missing its inbox’s
-          response target), or once it has been pending or its visitor has waited for a time, if the conditions hold, then label, assign,
+          response target), or once it has been pending, its visitor has waited or it has had nobody assigned for a time, if the conditions hold, then label, assign,
           set the status, snooze, comment or reply. Enabled rules run in this order, within about
           a second, as “Automation”; a time rule acts once per spell.
         </p>

@@ -28,11 +28,13 @@ import {
   type RuleFacts,
 } from "./automation.js";
 import * as Accounts from "./accounts.js";
+import * as Chatflows from "./chatflows.js";
+import * as OutsideConversations from "./outside-conversations.js";
 import * as WallClock from "./clock.js";
 import { Engine } from "./engine.js";
 import type { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { AUTOMATION_ACTOR, logConversationEvent } from "./inbox-access.js";
-import { conversationState, openKit, people, type Kit } from "./inbox-test-kit.js";
+import { conversationState, handoffFlow, openKit, people, type Kit } from "./inbox-test-kit.js";
 import { Inbox } from "./inbox.js";
 import { Labels, type LabelsShape } from "./labels.js";
 import { Routing } from "./routing.js";
@@ -880,5 +882,185 @@ describe("response target missed (decision 042)", () => {
     expect(commentsOf(late)).toHaveLength(1);
     expect(await runsOf(escalate.id)).toHaveLength(2);
     await quiet();
+  });
+});
+
+describe("nobody assigned for (decision 044, twelfth session)", () => {
+  const MIN = 60_000;
+  const unassignedSince = (id: string) =>
+    (sql("SELECT unassigned_since FROM conversations WHERE id = ?").get(id) as { unassigned_since: number | null }).unassigned_since;
+  const version = (id: string) => conversationState(kit, id).version;
+
+  /** A chat the handoff bot passes to the Support team (no person): the engine's insert and its handoff update. */
+  const handedOff = async (when: number) => {
+    const flows = await kit.run(Chatflows.Chatflows);
+    if ((await kit.run(Effect.either(flows.get("flow_handoff"))))._tag === "Left") {
+      await kit.run(flows.create({ id: "flow_handoff", name: "Handoff bot", kind: "bot", document: handoffFlow, channelId: "chan_web" }));
+      await kit.run(flows.publish("flow_handoff"));
+      await kit.run(flows.setEnabled("flow_handoff", true));
+    }
+    const visitorId = kit.visitor();
+    const engine = await kit.run(Engine);
+    const view = await at(when - MIN, engine.startConversation({ visitorId, channelId: "chan_web", chatflowId: "flow_handoff", pageUrl: "https://shop.example/help" }).pipe(Effect.orDie));
+    const id = view.conversation.id;
+    // With the bot: not in the inbox, so no spell.
+    expect(conversationState(kit, id).status).toBe("bot");
+    expect(unassignedSince(id)).toBeNull();
+    await at(when, engine.handleVisitorMessage({ conversationId: id, visitorId, clientMessageId: "n1", text: "Grace" }).pipe(Effect.orDie));
+    return id;
+  };
+
+  it("keeps unassigned_since with every writer: handoff, assign, unassign, pending, close, reopen", async () => {
+    const inbox = await kit.run(Inbox);
+    const t = Date.now() - 10 * HOUR;
+    const id = await handedOff(t);
+    expect(conversationState(kit, id)).toMatchObject({ status: "open", assignee_id: null, team_id: "team_support" });
+    expect(unassignedSince(id)).toBe(t);
+    // Assigned: the spell ends. Unassigned: a new one starts at that instant.
+    await at(t + MIN, inbox.assign(id, { userId: people.alex.id }, version(id), people.admin).pipe(Effect.orDie));
+    expect(unassignedSince(id)).toBeNull();
+    await at(t + 2 * MIN, inbox.assign(id, { userId: null }, version(id), people.admin).pipe(Effect.orDie));
+    expect(unassignedSince(id)).toBe(t + 2 * MIN);
+    // A team without a person, pending, open again: still nobody, the same spell.
+    await at(t + 3 * MIN, inbox.assign(id, { teamId: "team_support" }, version(id), people.admin).pipe(Effect.orDie));
+    await at(t + 4 * MIN, inbox.markPending(id, version(id), people.alex).pipe(Effect.orDie));
+    await at(t + 5 * MIN, inbox.markOpen(id, version(id), people.alex).pipe(Effect.orDie));
+    expect(conversationState(kit, id)).toMatchObject({ status: "open", assignee_id: null });
+    expect(unassignedSince(id)).toBe(t + 2 * MIN);
+    // Closed: no spell. Reopened without a person: a new one from the reopening.
+    await at(t + 6 * MIN, inbox.close(id, version(id), people.alex).pipe(Effect.orDie));
+    expect(unassignedSince(id)).toBeNull();
+    await at(t + 7 * MIN, inbox.reopen(id, version(id), people.alex).pipe(Effect.orDie));
+    expect(unassignedSince(id)).toBe(t + 7 * MIN);
+    // Reopened with its person: none.
+    await at(t + 8 * MIN, inbox.assign(id, { userId: people.bo.id }, version(id), people.admin).pipe(Effect.orDie));
+    await at(t + 9 * MIN, inbox.close(id, version(id), people.bo).pipe(Effect.orDie));
+    await at(t + 10 * MIN, inbox.reopen(id, version(id), people.bo).pipe(Effect.orDie));
+    expect(conversationState(kit, id)).toMatchObject({ status: "open", assignee_id: people.bo.id });
+    expect(unassignedSince(id)).toBeNull();
+    // The column holds exactly the open and pending conversations without a person (every writer above, and the kit's inserts).
+    expect(
+      sql(
+        `SELECT count(*) AS n FROM conversations
+          WHERE (unassigned_since IS NOT NULL) <> (status IN ('open', 'pending') AND assignee_id IS NULL)`,
+      ).get(),
+    ).toEqual({ n: 0 });
+  });
+
+  it("keeps unassigned_since with the email/messenger writer: a new conversation, and the visitor reopening a closed one", async () => {
+    const inbox = await kit.run(Inbox);
+    const outsideAt = <A>(when: number, f: (o: OutsideConversations.OutsideConversationsShape) => Effect.Effect<A, unknown>) =>
+      kit.run(WallClock.playScripted(when, () => Effect.flatMap(OutsideConversations.OutsideConversations, f).pipe(Effect.provide(OutsideConversations.layer), Effect.orDie)));
+    const t = Date.now() - 9 * HOUR;
+    const opened = await outsideAt(t, (o) => o.open({ channelId: "chan_web", visitorId: kit.visitor(), contactId: null, text: "Where is my order?", via: "email" }));
+    const id = opened.conversationId;
+    // The kit's inboxes route by hand: nobody is assigned, from the conversation's arrival.
+    expect(conversationState(kit, id)).toMatchObject({ status: "open", assignee_id: null });
+    expect(unassignedSince(id)).toBe(t);
+    await at(t + 2 * MIN, inbox.close(id, version(id), people.admin).pipe(Effect.orDie));
+    expect(unassignedSince(id)).toBeNull();
+    await outsideAt(t + 3 * MIN, (o) => o.append({ conversationId: id, text: "Still nothing" }));
+    expect(conversationState(kit, id)).toMatchObject({ status: "open", assignee_id: null });
+    expect(unassignedSince(id)).toBe(t + 3 * MIN);
+    // Another message while it is open: the spell goes on. Assigned, then the visitor writes: still none.
+    await outsideAt(t + 4 * MIN, (o) => o.append({ conversationId: id, text: "Hello?" }));
+    expect(unassignedSince(id)).toBe(t + 3 * MIN);
+    await at(t + 5 * MIN, inbox.assign(id, { userId: people.alex.id }, version(id), people.admin).pipe(Effect.orDie));
+    await outsideAt(t + 6 * MIN, (o) => o.append({ conversationId: id, text: "Thanks" }));
+    expect(unassignedSince(id)).toBeNull();
+  });
+
+  it("finds its spells through the partial index", () => {
+    const plan = (sql(`EXPLAIN QUERY PLAN ${SPELL_SQL["unassigned-for"]}`).all({ until: 0, afterAt: 0, afterId: "", limit: 1 }) as Array<{ detail: string }>)
+      .map((r) => r.detail)
+      .join(" | ");
+    expect(plan).toMatch(/USING INDEX conversations_unassigned_since \(unassigned_since>\? AND unassigned_since<\?\)/);
+    expect(plan).not.toMatch(/TEMP B-TREE/);
+  });
+
+  it("acts once per spell of nobody assigned; an assignment ends it and the next unassignment starts another", async () => {
+    await quiet();
+    const inbox = await kit.run(Inbox);
+    const now = Date.now();
+    const watched = (await kit.run(labels.create(people.admin, { name: `Unassigned watch ${now}`, color: "green" }))).id;
+    const label = (id: string) => sql("INSERT INTO conversation_labels (conversation_id, label_id, added_by, added_at) VALUES (?, ?, NULL, 0)").run(id, watched);
+    // Nobody for 2 hours; nobody for 10 minutes; assigned; closed without anyone; still with the bot.
+    const long = kit.conversation({ lastActivityAt: now - 2 * HOUR });
+    const older = kit.conversation({ lastActivityAt: now - 3 * HOUR });
+    const fresh = kit.conversation({ lastActivityAt: now - 10 * MIN });
+    const held = kit.conversation({ lastActivityAt: now - 2 * HOUR, assigneeId: people.alex.id });
+    const closed = kit.conversation({ lastActivityAt: now - 2 * HOUR, status: "closed" });
+    const bot = kit.conversation({ lastActivityAt: now - 2 * HOUR, status: "bot" });
+    for (const id of [long, older, fresh, held, closed, bot]) label(id);
+    expect([long, older, fresh, held, closed, bot].map(unassignedSince)).toEqual([now - 2 * HOUR, now - 3 * HOUR, now - 10 * MIN, null, null, null]);
+
+    const input = {
+      name: "Nobody took it",
+      trigger: "unassigned-for",
+      wait: { amount: 1, unit: "hours" },
+      conditions: [{ type: "label-present", labelId: watched }, { type: "inbox-is", inboxId: "inbox_support" }],
+      actions: [
+        { type: "comment", text: "Nobody for an hour" },
+        { type: "assign", userId: people.alex.id },
+      ],
+    };
+    // The dry run lists the spells past the wait, oldest first, and changes nothing.
+    const dry = await kit.run(automation.preview(people.admin, input));
+    expect(dry.matches.map((m) => [m.conversationId, m.since])).toEqual([
+      [older, now - 3 * HOUR],
+      [long, now - 2 * HOUR],
+    ]);
+    expect(conversationState(kit, long).assignee_id).toBeNull();
+    const assignAlex = await make(input);
+    expect(assignAlex.trigger).toBe("unassigned-for");
+    expect(assignAlex.wait).toEqual({ amount: 1, unit: "hours", businessHours: false });
+    await pass();
+    for (const id of [long, older]) {
+      expect(commentsOf(id)).toEqual(["Nobody for an hour"]);
+      expect(conversationState(kit, id).assignee_id).toBe(people.alex.id);
+      expect(unassignedSince(id)).toBeNull();
+    }
+    for (const id of [fresh, held, closed, bot]) expect(commentsOf(id)).toEqual([]);
+    await pass();
+    expect(commentsOf(long)).toHaveLength(1);
+
+    // Unassigned again 90 minutes ago (after the rule's place): a new spell, acted on once.
+    await at(now - 90 * MIN, inbox.assign(long, { userId: null }, version(long), people.admin).pipe(Effect.orDie));
+    expect(unassignedSince(long)).toBe(now - 90 * MIN);
+    await pass();
+    await pass();
+    expect(commentsOf(long)).toEqual(["Nobody for an hour", "Nobody for an hour"]);
+    expect((await runsOf(assignAlex.id)).filter((r) => r.conversationId === long).map((r) => r.trigger)).toEqual([
+      { kind: "spell", startedAt: now - 90 * MIN },
+      { kind: "spell", startedAt: now - 2 * HOUR },
+    ]);
+    await kit.run(automation.setEnabled(people.admin, assignAlex.id, false));
+
+    // A rule whose action leaves nobody assigned (to a team) fires once in the spell, not on every pass.
+    const toTeam = await make({
+      name: "Nobody took it: the team",
+      trigger: "unassigned-for",
+      wait: { amount: 5, unit: "minutes" },
+      conditions: [{ type: "label-present", labelId: watched }],
+      actions: [{ type: "assign-team", teamId: "team_support" }, { type: "comment", text: "To the team" }],
+    });
+    await pass();
+    await pass();
+    expect(commentsOf(fresh)).toEqual(["To the team"]);
+    expect(conversationState(kit, fresh)).toMatchObject({ assignee_id: null, team_id: "team_support" });
+    expect(unassignedSince(fresh)).toBe(now - 10 * MIN);
+    for (const id of [held, closed, bot]) expect(commentsOf(id)).toEqual([]);
+    expect((await runsOf(toTeam.id)).map((r) => r.conversationId)).toEqual([fresh]);
+    await quiet();
+  });
+
+  it("refuses a missing or bad wait and a bad action at their paths, storing nothing", async () => {
+    const before = ruleCount();
+    const paths = async (input: unknown) => ((await kit.fail(automation.create(people.admin, input))) as InvalidInput).issues.map((i) => i.path);
+    const base = { name: "Nobody", trigger: "unassigned-for", conditions: [], actions: [{ type: "assign-team", teamId: "team_support" }] };
+    expect(await paths(base)).toEqual(["wait"]);
+    expect(await paths({ ...base, wait: { amount: 0, unit: "minutes" } })).toEqual(["wait.amount"]);
+    expect(await paths({ ...base, wait: { amount: 10, unit: "minutes" }, actions: [{ type: "assign-team", teamId: "team_nope" }] })).toEqual(["actions[0].teamId"]);
+    expect(ruleCount()).toBe(before);
   });
 });

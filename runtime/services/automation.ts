@@ -14,9 +14,10 @@
  *   live updates, webhooks and reports see the change like any other. The cursor moves in the
  *   same write that records the rules' last run. With no enabled rule a pass is one read and no
  *   write; enabling the first rule moves the cursor to the log's end (no run over history).
- * - Time triggers (decision 038): "pending for" / "the visitor has waited for" a wait (1 minute
- *   to 90 days). Each time rule keeps its place in the spells it watches (`pending_since` or
- *   `waiting_since`, then the conversation id) and, every pass, takes the spells that reached its
+ * - Time triggers (decision 038): "pending for" / "the visitor has waited for" / "nobody assigned
+ *   for" (decision 044, twelfth session) a wait (1 minute to 90 days). Each time rule keeps its
+ *   place in the spells it watches (`pending_since`, `waiting_since` or `unassigned_since`, then
+ *   the conversation id) and, every pass, takes the spells that reached its
  *   wait after that place from an index — so a spell runs the rule once, and a new spell (pending
  *   again, a new wait) again. A new rule starts at the first spell: conversations already past
  *   the wait are acted on. Snoozed conversations are left alone.
@@ -60,19 +61,21 @@ export const AUTOMATION_TRIGGERS = [
   "response-overdue",
   "pending-for",
   "waiting-for",
+  "unassigned-for",
 ] as const;
 export type AutomationTrigger = (typeof AUTOMATION_TRIGGERS)[number];
 
 /** The triggers that fire once a state has lasted the rule's wait (decision 038), not on an event. */
-export const TIME_TRIGGERS = ["pending-for", "waiting-for"] as const satisfies ReadonlyArray<AutomationTrigger>;
+export const TIME_TRIGGERS = ["pending-for", "waiting-for", "unassigned-for"] as const satisfies ReadonlyArray<AutomationTrigger>;
 export type TimeTrigger = (typeof TIME_TRIGGERS)[number];
-/** True for a trigger that waits (pending for, waiting for). Pure. */
+/** True for a trigger that waits (pending for, waiting for, unassigned for). Pure. */
 export const isTimeTrigger = (trigger: string): trigger is TimeTrigger => (TIME_TRIGGERS as ReadonlyArray<string>).includes(trigger);
 
 /** A time trigger's words before its wait (“… for 3 days”). */
 export const TIME_TRIGGER_PHRASES: Readonly<Record<TimeTrigger, string>> = {
   "pending-for": "A conversation has been pending for",
   "waiting-for": "The visitor has waited for a reply for",
+  "unassigned-for": "A conversation has had nobody assigned for",
 };
 
 export const AUTOMATION_TRIGGER_LABELS: Readonly<Record<AutomationTrigger, string>> = {
@@ -84,6 +87,7 @@ export const AUTOMATION_TRIGGER_LABELS: Readonly<Record<AutomationTrigger, strin
   "response-overdue": "Response target missed (a waiting conversation falls overdue)",
   "pending-for": `${TIME_TRIGGER_PHRASES["pending-for"]} … (the wait below)`,
   "waiting-for": `${TIME_TRIGGER_PHRASES["waiting-for"]} … (the wait below)`,
+  "unassigned-for": `${TIME_TRIGGER_PHRASES["unassigned-for"]} … (the wait below)`,
 };
 
 export const WAIT_UNITS = ["minutes", "hours", "days"] as const;
@@ -546,6 +550,7 @@ interface Candidate {
 /**
  * The spells of each time trigger that reached `@until`, after the rule's place (`@afterAt`,
  * `@afterId`), oldest first. Pending: the partial index of pending conversations (migration 39).
+ * Unassigned: the partial index of conversations in an unassigned spell (migration 47).
  * Waiting: the inbox index (inbox, status, waiting_since), one range per inbox. A pending
  * conversation never waits (marking it pending ends the wait; the visitor's message opens it).
  */
@@ -559,6 +564,12 @@ export const SPELL_SQL: Readonly<Record<TimeTrigger, string>> = {
      WHERE c.status = 'open' AND c.waiting_since <= @until AND c.waiting_since >= @afterAt AND (c.waiting_since > @afterAt OR c.id > @afterId)
        AND c.is_preview = 0
      ORDER BY c.waiting_since, c.id LIMIT @limit`,
+  // Only open and pending conversations without a person have an `unassigned_since` (migration 47);
+  // the status test is the column's rule said again, so a row some writer got wrong is not acted on.
+  "unassigned-for": `SELECT id, unassigned_since AS since, snoozed_until FROM conversations INDEXED BY conversations_unassigned_since
+     WHERE unassigned_since IS NOT NULL AND unassigned_since <= @until AND unassigned_since >= @afterAt AND (unassigned_since > @afterAt OR id > @afterId)
+       AND status IN ('open', 'pending') AND is_preview = 0
+     ORDER BY unassigned_since, id LIMIT @limit`,
 };
 
 interface RunRow {
@@ -648,7 +659,7 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
   const decode = Effect.fn("Automation.decode")(function* (raw: unknown) {
     const input = yield* decodeInput(RuleInput, raw);
     if (isTimeTrigger(input.trigger) && input.wait === undefined) return yield* Effect.fail(invalid("wait", "a time trigger needs a wait (how long)"));
-    if (!isTimeTrigger(input.trigger) && input.wait !== undefined) return yield* Effect.fail(invalid("wait", "only a time trigger (pending for, waiting for) has a wait"));
+    if (!isTimeTrigger(input.trigger) && input.wait !== undefined) return yield* Effect.fail(invalid("wait", "only a time trigger (pending for, waiting for, unassigned for) has a wait"));
     const misplaced = input.conditions.findIndex((c) => c.type === "missed-target-is");
     if (misplaced >= 0 && input.trigger !== "response-overdue") {
       return yield* Effect.fail(invalid(`conditions[${misplaced}].type`, "only the “Response target missed” trigger has a missed target"));

@@ -21,6 +21,7 @@ import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 import { searchKnowledgeNow } from "./knowledge.js";
 import { contactOwnerRoute, type ContactOwnerRoute } from "./routing.js";
+import { unassignedSinceAfter, unassignedSinceOfNew } from "../sql/unassigned-since.js";
 
 // ---------------------------------------------------------------------------------------------
 // The plan of one turn
@@ -533,8 +534,8 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
     prepare(
       `INSERT INTO conversations (id, channel_id, inbox_id, visitor_id, contact_id, chatflow_id, chatflow_version_id, status,
          assignee_id, team_id, state, page_url, is_preview, version, created_at, updated_at, last_activity_at, handed_off_at,
-         closed_at, waiting_since, last_message_at, last_message_preview)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         closed_at, waiting_since, last_message_at, last_message_preview, unassigned_since)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     ).run(
       scope.id,
       scope.channelId,
@@ -557,6 +558,8 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
       columns.waitingSince,
       lastPublic ? now : null,
       lastPublic ? messagePreviewOf(lastPublic) : null,
+      // A bot's new conversation: NULL, the column's default (no entry in its partial index).
+      unassignedSinceOfNew(columns.status, columns.assigneeId, now),
     );
   }
 
@@ -612,12 +615,15 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
     );
     if (result.changes === 0) throw new StaleConversation(`conversation ${scope.id} changed during the turn`);
   } else {
+    // `unassigned_since` (migration 47) follows status and assignee: named only when one of them
+    // moves (a handoff, a takeover, a close), so a bot turn that only links a contact writes it not.
+    const spellMoves = turn.write.before.status !== columns.status || turn.write.before.assigneeId !== columns.assigneeId;
     const result = prepare(
         `UPDATE conversations SET status = ?, inbox_id = ?, assignee_id = ?, team_id = ?, state = ?,
            contact_id = COALESCE(?, contact_id), updated_at = ?, last_activity_at = ?, handed_off_at = ?, closed_at = ?,
            waiting_since = ?, last_message_at = COALESCE(?, last_message_at),
            last_message_preview = COALESCE(?, last_message_preview), last_message_id = COALESCE(?, last_message_id),
-           version = version + 1
+           ${spellMoves ? `unassigned_since = ${unassignedSinceAfter("?", "?", "?")}, ` : ""}version = version + 1
          WHERE id = ? AND version = ?`,
       )
       .run(
@@ -635,6 +641,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
         lastPublic ? now : null,
         lastPublic ? messagePreviewOf(lastPublic) : null,
         lastMessageId,
+        ...(spellMoves ? [columns.status, columns.assigneeId, now] : []),
         scope.id,
         turn.write.version,
       );

@@ -22,6 +22,7 @@ import * as LiveEvents from "./live-events.js";
 import * as Routing from "./routing.js";
 import * as SavedReplies from "./saved-replies.js";
 import * as Tickets from "./tickets.js";
+import { unassignedSinceOfNew } from "../sql/unassigned-since.js";
 
 export const people = {
   admin: { id: "usr_admin", role: "admin", name: "Ada Admin", email: "ada@example.com" },
@@ -119,8 +120,8 @@ export const openKit = async (): Promise<Kit> => {
     const visitorId = o.visitorId === undefined ? visitor(channelId) : o.visitorId;
     s.prepare(
       `INSERT INTO conversations (id, channel_id, inbox_id, visitor_id, contact_id, status, assignee_id, team_id, page_url, version,
-         created_at, updated_at, last_activity_at, closed_at, waiting_since)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'https://shop.example/start', 1, ?, ?, ?, ?, ?)`,
+         created_at, updated_at, last_activity_at, closed_at, waiting_since, unassigned_since)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'https://shop.example/start', 1, ?, ?, ?, ?, ?, ?)`,
     ).run(
       id,
       channelId,
@@ -135,6 +136,7 @@ export const openKit = async (): Promise<Kit> => {
       at,
       status === "closed" ? at : null,
       o.waitingSince === undefined ? (status === "open" ? at : null) : o.waitingSince,
+      unassignedSinceOfNew(status, o.assigneeId ?? null, at),
     );
     const message = s.prepare(
       "INSERT INTO messages (conversation_id, author, user_id, text, is_internal, created_at) VALUES (?, ?, ?, ?, ?, ?)",

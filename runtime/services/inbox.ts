@@ -49,6 +49,7 @@ import { allLabelChips, chipsOfJson, LABELS_JSON_COLUMN, type LabelChip } from "
 import { LiveEvents, type LiveEvent, type LiveEventsShape } from "./live-events.js";
 import { Routing, type RoutingShape } from "./routing.js";
 import { DUE_SCAN_LIMIT, scanDue } from "./response-due-scan.js";
+import { unassignedSinceAfter } from "../sql/unassigned-since.js";
 
 // ---------------------------------------------------------------------------------------------
 // Views and filters
@@ -1129,20 +1130,22 @@ export const makeInbox = (deps: {
           if (current.version !== expectedVersion) throw new StaleVersion(current);
           if (to === "closed") {
             prepare(
-              `UPDATE conversations SET status = 'closed', closed_at = ?, waiting_since = NULL, updated_at = ?, last_activity_at = ?,
+              `UPDATE conversations SET status = 'closed', closed_at = ?, waiting_since = NULL, unassigned_since = NULL, updated_at = ?, last_activity_at = ?,
                  version = version + 1 WHERE id = ?`,
             ).run(now, now, now, conversationId);
           } else if (to === "pending") {
             // The team has done its part: nobody owes the visitor an answer until they write again.
             // `pending_since` starts the pending spell a time-based automation rule watches (migration 39).
             prepare(
-              `UPDATE conversations SET status = 'pending', pending_since = ?, waiting_since = NULL, updated_at = ?, last_activity_at = ?, version = version + 1
+              `UPDATE conversations SET status = 'pending', pending_since = ?, waiting_since = NULL, updated_at = ?, last_activity_at = ?, version = version + 1,
+                 unassigned_since = ${unassignedSinceAfter("'pending'", "assignee_id", "?")}
                 WHERE id = ?`,
-            ).run(now, now, now, conversationId);
+            ).run(now, now, now, now, conversationId);
           } else {
             prepare(
-              `UPDATE conversations SET status = 'open', closed_at = NULL, updated_at = ?, last_activity_at = ?, version = version + 1 WHERE id = ?`,
-            ).run(now, now, conversationId);
+              `UPDATE conversations SET status = 'open', closed_at = NULL, updated_at = ?, last_activity_at = ?, version = version + 1,
+                 unassigned_since = ${unassignedSinceAfter("'open'", "assignee_id", "?")} WHERE id = ?`,
+            ).run(now, now, now, conversationId);
           }
           logConversationEvent(prepare, "status_changed", before, now, { userId: actor.id, data: withRule({ from: current.status, to, by: actor.id }, rule) });
           // Nobody on the team saw a rule do it: the thread says which rule (decision 044).

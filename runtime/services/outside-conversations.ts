@@ -24,6 +24,7 @@ import { newId } from "./ids.js";
 import { LiveEvents } from "./live-events.js";
 import { Routing, type Assignment } from "./routing.js";
 import { snoozeWakeEvent, wakeSnoozeInWrite } from "./snoozes.js";
+import { unassignedSinceAfter } from "../sql/unassigned-since.js";
 
 export type OutsideVia = "email" | "form" | "messenger";
 
@@ -199,8 +200,8 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
             sqlite
               .prepare(
                 `INSERT INTO conversations (id, channel_id, inbox_id, visitor_id, contact_id, status, page_url, created_at, updated_at,
-                   last_activity_at, waiting_since, last_message_at, last_message_preview, reply_by_email)
-                 VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?)`,
+                   last_activity_at, waiting_since, last_message_at, last_message_preview, reply_by_email, unassigned_since)
+                 VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
               )
               .run(
                 conversationId,
@@ -216,6 +217,8 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
                 at,
                 input.text.slice(0, PREVIEW_LENGTH),
                 input.replyByEmail === true ? 1 : 0,
+                // It arrives in the inbox with nobody assigned (routing, in this write, may assign someone).
+                at,
               );
             const messageId = Number(
               sqlite
@@ -288,10 +291,13 @@ export const layer: Layer.Layer<OutsideConversations, never, Database | LiveEven
                 `UPDATE conversations SET status = CASE WHEN status = 'bot' THEN 'bot' ELSE 'open' END,
                    closed_at = CASE WHEN status = 'closed' THEN NULL ELSE closed_at END,
                    waiting_since = CASE WHEN status = 'bot' THEN waiting_since ELSE COALESCE(waiting_since, ?) END,
-                   last_message_at = ?, last_message_preview = ?, updated_at = ?, last_activity_at = ?, version = version + 1
+                   last_message_at = ?, last_message_preview = ?, updated_at = ?, last_activity_at = ?, version = version + 1${
+                     // Open (again) without a person: its unassigned spell goes on, or starts when reopened. A bot's write names no more columns.
+                     current.status === "bot" ? "" : `, unassigned_since = ${unassignedSinceAfter("'open'", "assignee_id", "?")}`
+                   }
                  WHERE id = ?`,
               )
-              .run(at, at, input.text.slice(0, PREVIEW_LENGTH), at, at, conversation.id);
+              .run(at, at, input.text.slice(0, PREVIEW_LENGTH), at, at, ...(current.status === "bot" ? [] : [at]), conversation.id);
             const common = { at, conversationId: conversation.id, inboxId: conversation.inbox_id, channelId: conversation.channel_id };
             insertEvent(sqlite, { ...common, type: "message_created", data: { author: "visitor", internal: false, messageId: String(messageId) } });
             if (reopened) insertEvent(sqlite, { ...common, type: "status_changed", data: { from: current.status, to: "open", by: "visitor" } });

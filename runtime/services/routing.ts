@@ -45,6 +45,7 @@ import { Database, type DatabaseShape, type Statement } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
+import { unassignedSinceAfter } from "../sql/unassigned-since.js";
 
 // ---------------------------------------------------------------------------------------------
 // Schemas and shapes
@@ -325,9 +326,10 @@ const apply = (
   if (row.assignee_id === decision.assigneeId && row.team_id === decision.teamId && wasQueued === decision.queued) return null;
   const queuedAt = decision.queued ? (row.queued_at ?? row.waiting_since ?? now) : null;
   prepare(
-    `UPDATE conversations SET assignee_id = ?, team_id = ?, queued_at = ?, version = version + 1, updated_at = ?
+    `UPDATE conversations SET assignee_id = ?, team_id = ?, queued_at = ?, version = version + 1, updated_at = ?,
+       unassigned_since = ${unassignedSinceAfter("status", "?", "?")}
      WHERE id = ? AND version = ?`,
-  ).run(decision.assigneeId, decision.teamId, queuedAt, now, row.id, row.version);
+  ).run(decision.assigneeId, decision.teamId, queuedAt, now, decision.assigneeId, now, row.id, row.version);
   if (decision.pool !== null && decision.assigneeId !== null) takeTurn(prepare, decision.pool, decision.assigneeId);
   const data = withRule({ via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id } }, rule);
   if (decision.assigneeId !== null || (decision.teamId !== null && !decision.queued)) {

@@ -144,9 +144,13 @@ describe("Visitors", () => {
     );
     unsubscribe();
     const db = await runtime.runPromise(Database);
-    const conversation = db.sqlite.prepare("SELECT status, inbox_id, waiting_since FROM conversations WHERE id = ?").get(result.conversationId) as Record<string, unknown>;
-    expect(conversation).toMatchObject({ status: "open", inbox_id: "inbox_1" });
+    const conversation = db.sqlite
+      .prepare("SELECT status, inbox_id, assignee_id, waiting_since, unassigned_since FROM conversations WHERE id = ?")
+      .get(result.conversationId) as Record<string, unknown>;
+    expect(conversation).toMatchObject({ status: "open", inbox_id: "inbox_1", assignee_id: null });
     expect(conversation.waiting_since).toBeTypeOf("number");
+    // In the inbox with nobody assigned from its arrival: an "unassigned for" rule's spell (migration 47).
+    expect(conversation.unassigned_since).toBe(conversation.waiting_since);
     const message = db.sqlite.prepare("SELECT author, text FROM messages WHERE conversation_id = ?").get(result.conversationId);
     expect(message).toEqual({ author: "visitor", text: "<b>call me</b>" });
     const ticket = db.sqlite.prepare("SELECT subject, status FROM tickets WHERE id = ?").get(result.ticketId);

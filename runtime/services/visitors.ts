@@ -412,8 +412,9 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
           const contactId = upsertContact(prepare, email, undefined, now);
           prepare(
               `INSERT INTO conversations (id, channel_id, inbox_id, visitor_id, contact_id, chatflow_id, chatflow_version_id, status,
-                 page_url, created_at, updated_at, last_activity_at, waiting_since, last_message_at, last_message_preview, reply_by_email)
-               VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1)`,
+                 page_url, created_at, updated_at, last_activity_at, waiting_since, last_message_at, last_message_preview, reply_by_email,
+                 unassigned_since)
+               VALUES (?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?, 1, ?)`,
             )
             .run(
               conversationId,
@@ -430,6 +431,8 @@ export const layer: Layer.Layer<Visitors, never, Database | AppConfig | LiveEven
               now,
               now,
               input.text.slice(0, 200),
+              // In the inbox with nobody assigned, from now.
+              now,
             );
           const message = prepare("INSERT INTO messages (conversation_id, author, text, created_at) VALUES (?, 'visitor', ?, ?)")
             .run(conversationId, input.text, now);

@@ -1292,6 +1292,28 @@ CREATE INDEX report_replies_inbox ON report_replies(inbox_id, at, first_response
 ANALYZE report_replies;
 `,
   },
+  {
+    version: 47,
+    name: "automation: unassigned for",
+    // docs/decisions/044 (27 November, twelfth session). `unassigned_since`: when an open or
+    // pending conversation last came to have nobody assigned (it reached the inbox without a
+    // person, its assignee was removed, it was reopened without one); NULL while someone is
+    // assigned, while a bot has it and once closed. Every writer of assignee_id or status keeps it
+    // in the same statement. The backfill starts each open or pending unassigned conversation's
+    // spell at its newest event that left it without a person (unassigned, queued, handed off,
+    // created, status_changed), else its last activity. The partial index holds only the rows in
+    // a spell: a bot conversation's row (NULL) has no entry, and the bot's lean UPDATE never names
+    // the column.
+    sql: /* sql */ `
+ALTER TABLE conversations ADD COLUMN unassigned_since INTEGER;
+UPDATE conversations SET unassigned_since = COALESCE(
+    (SELECT max(e.at) FROM events e WHERE e.conversation_id = conversations.id
+        AND e.type IN ('unassigned', 'queued', 'handoff', 'conversation_created', 'status_changed')),
+    last_activity_at)
+  WHERE status IN ('open', 'pending') AND assignee_id IS NULL;
+CREATE INDEX conversations_unassigned_since ON conversations(unassigned_since, id) WHERE unassigned_since IS NOT NULL;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -1,11 +1,13 @@
 /**
  * The full-text tables (migrations 4 and 8) and the routing queue trigger (migration 3) stay in
- * sync with the rows they mirror, for new rows and for rows that existed before the migration.
+ * sync with the rows they mirror, for new rows and for rows that existed before the migration;
+ * migration 47 backfills `unassigned_since` for the conversations already in the inbox.
  */
 import BetterSqlite3 from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { migrate, type Sqlite } from "../services/database.js";
 import { migrations } from "./migrations.js";
+import { registerNameKey } from "./name-key.js";
 
 let db: Sqlite;
 afterEach(() => db?.close());
@@ -145,5 +147,46 @@ describe("conversations.last_message_id", () => {
     expect(lastId()).toBe(before);
     const after = message("agent", "three");
     expect(lastId()).toBe(after);
+  });
+});
+
+describe("conversations.unassigned_since (migration 47)", () => {
+  it("starts the spell of each open or pending unassigned conversation at its newest such event, else its last activity", () => {
+    db = new BetterSqlite3(":memory:");
+    registerNameKey(db);
+    db.exec("CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+    for (const m of migrations.filter((m) => m.version <= 46)) {
+      db.exec(m.sql);
+      db.prepare("INSERT INTO schema_migrations VALUES (?, ?, 0)").run(m.version, m.name);
+    }
+    seedWorkspace();
+    db.exec(`
+      INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES ('usr_a', 'a@example.com', 'A', 'agent', 'x', 1);
+      INSERT INTO conversations (id, channel_id, inbox_id, status, assignee_id, created_at, updated_at, last_activity_at) VALUES
+        ('conv_unassigned', 'chan_a', 'inbox_a', 'open', NULL, 1, 1, 900),
+        ('conv_pending', 'chan_a', 'inbox_a', 'pending', NULL, 1, 1, 800),
+        ('conv_held', 'chan_a', 'inbox_a', 'open', 'usr_a', 1, 1, 700),
+        ('conv_closed', 'chan_a', 'inbox_a', 'closed', NULL, 1, 1, 600),
+        ('conv_bot', 'chan_a', 'inbox_a', 'bot', NULL, 1, 1, 500);
+      INSERT INTO events (type, at, conversation_id, inbox_id, channel_id) VALUES
+        ('conversation_created', 100, 'conv_unassigned', 'inbox_a', 'chan_a'),
+        ('handoff', 200, 'conv_unassigned', 'inbox_a', 'chan_a'),
+        ('unassigned', 300, 'conv_unassigned', 'inbox_a', 'chan_a'),
+        ('message_created', 400, 'conv_unassigned', 'inbox_a', 'chan_a'),
+        ('conversation_created', 150, 'conv_held', 'inbox_a', 'chan_a'),
+        ('conversation_created', 150, 'conv_bot', 'inbox_a', 'chan_a');
+    `);
+    migrate(db);
+    const since = (db.prepare("SELECT id, unassigned_since FROM conversations ORDER BY id").all() as Array<{ id: string; unassigned_since: number | null }>).map(
+      (r) => [r.id, r.unassigned_since],
+    );
+    expect(since).toEqual([
+      ["conv_1", 1],
+      ["conv_bot", null],
+      ["conv_closed", null],
+      ["conv_held", null],
+      ["conv_pending", 800],
+      ["conv_unassigned", 300],
+    ]);
   });
 });

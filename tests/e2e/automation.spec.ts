@@ -8,7 +8,9 @@
  * conversation; disabling it is one button. A time rule ("the visitor has waited for 2 minutes") refuses a wait over 90 days
  * on its field, previews the conversation it would act on (nothing saved), is listed with its wait, and acts on a
  * conversation whose visitor already waited longer (the wait
- * moved back in the server's database: specs cannot wait minutes), shown in its recent runs. A time rule counting business hours
+ * moved back in the server's database: specs cannot wait minutes), shown in its recent runs. An "unassigned for" rule
+ * refuses a missing wait, is listed with its wait and acts once on a conversation handed to the inbox with nobody
+ * assigned (its spell's start moved back likewise). A time rule counting business hours
  * only says so on its line and keeps the option in its form. A "Response target missed" rule
  * takes the which-target condition (refused on another trigger) and shows both on its line and in its form (it firing on an
  * escalation is runtime/services/automation.test.ts's: a spec would have to set response targets on an inbox others share).
@@ -44,6 +46,14 @@ test.beforeAll(async ({ playwright }) => {
 test.afterAll(async () => {
   await request?.dispose();
 });
+
+/** Waits for the conversation's spell to start, then moves its start `ms` back (a spec cannot wait minutes out). */
+const spellStartedAgo = async (conversationId: string, column: "waiting_since" | "unassigned_since", ms: number) => {
+  await expect
+    .poll(() => readServerDatabase<{ since: number | null }>(`SELECT ${column} AS since FROM conversations WHERE id = ?`, conversationId).since, { timeout: 10_000 })
+    .not.toBeNull();
+  writeServerDatabase(`UPDATE conversations SET ${column} = ${column} - ? WHERE id = ?`, ms, conversationId);
+};
 
 const addSection = (page: Page) => page.locator("section", { has: page.getByRole("heading", { name: "Add a rule" }) });
 
@@ -197,13 +207,8 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
   const name = `Waited ${stamp}`;
   const note = `Waited too long ${stamp}`;
   const visit = await apiVisitorAsksForAPerson(request, await getChatChannelId(request), `Still there? ${late}`);
-  await expect
-    .poll(() => readServerDatabase<{ since: number | null }>("SELECT waiting_since AS since FROM conversations WHERE id = ?", visit.conversationId).since, {
-      timeout: 10_000,
-    })
-    .not.toBeNull();
   // The visitor has waited 3 minutes (a spec cannot wait them out).
-  writeServerDatabase("UPDATE conversations SET waiting_since = waiting_since - 180000 WHERE id = ?", visit.conversationId);
+  await spellStartedAgo(visit.conversationId, "waiting_since", 180_000);
 
   await login(page, adminEmail(), adminPassword());
   await page.goto("/settings/automation");
@@ -254,6 +259,52 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
   await expect(runs.getByRole("listitem")).toHaveCount(1);
   await expect(runs).toContainText("Done");
   await expect(runs.getByRole("link", { name: "Conversation" })).toHaveAttribute("href", `/inbox/${visit.conversationId}`);
+  expect(await seriousViolations(page)).toEqual([]);
+  await rule.getByRole("button", { name: "Disable" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is disabled.");
+});
+
+test("an “unassigned for” rule acts once on a conversation nobody has taken", async ({ page }) => {
+  const alone = `alone${stamp}`;
+  const name = `Nobody took it ${stamp}`;
+  const note = `Nobody for 10 minutes ${stamp}`;
+  const visit = await apiVisitorAsksForAPerson(request, await getChatChannelId(request), `Anyone? ${alone}`);
+  // Handed to the inbox with nobody assigned, its spell starts (migration 47); nobody for 15 minutes.
+  await spellStartedAgo(visit.conversationId, "unassigned_since", 900_000);
+
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/automation");
+  const form = addSection(page);
+  await form.getByLabel("Name").fill(name);
+  await form.getByLabel("When").selectOption({ label: "A conversation has had nobody assigned for … (the wait below)" });
+  await form.getByLabel("Condition 1").selectOption({ label: "The visitor's message contains any of" });
+  await form.getByLabel("Words").first().fill(alone);
+  await form.getByLabel("Action 1").selectOption({ label: "Add an internal comment (its text beside)" });
+  await form.getByLabel("Comment text").first().fill(note);
+  // No wait: refused at the wait, nothing stored.
+  await form.getByRole("button", { name: "Add rule" }).click();
+  await expect(addSection(page).getByText("enter a whole number")).toBeVisible();
+  await expect(addSection(page).getByLabel("For", { exact: true })).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByRole("listitem", { name })).toHaveCount(0);
+  expect(readServerDatabase<{ n: number }>("SELECT COUNT(*) AS n FROM automation_rules WHERE name = ?", name).n).toBe(0);
+  await addSection(page).getByLabel("For", { exact: true }).fill("10");
+  await addSection(page).getByLabel("Unit", { exact: true }).selectOption("minutes");
+  await addSection(page).getByRole("button", { name: "Add rule" }).click();
+  await expect(page.getByRole("status")).toHaveText("The rule is saved.");
+  const rule = page.getByRole("listitem", { name });
+  await expect(rule).toContainText("When: a conversation has had nobody assigned for 10 minutes");
+
+  const notes = () =>
+    readServerDatabase<{ n: number }>(
+      "SELECT COUNT(*) AS n FROM messages m JOIN users u ON u.id = m.user_id WHERE m.conversation_id = ? AND m.is_internal = 1 AND u.name = 'Automation' AND m.text = ?",
+      visit.conversationId,
+      note,
+    ).n;
+  await expect.poll(notes, { timeout: 10_000 }).toBe(1);
+  await page.reload();
+  await expect(rule.getByRole("list", { name: `Recent runs of ${name}` }).getByRole("listitem")).toHaveCount(1);
+  // Once per spell: the passes after it leave the conversation alone.
+  expect(notes()).toBe(1);
   expect(await seriousViolations(page)).toEqual([]);
   await rule.getByRole("button", { name: "Disable" }).click();
   await expect(page.getByRole("status")).toHaveText("The rule is disabled.");
