@@ -8,7 +8,7 @@
  */
 import { Effect, FiberRef } from "effect";
 import { globalValue } from "effect/GlobalValue";
-import type { Prepare } from "./inbox-access.js";
+import { systemLine, type Prepare } from "./inbox-access.js";
 
 /** The rule an action runs for: its id and its name as it was then. */
 export interface ActingRule {
@@ -65,10 +65,5 @@ export const ruleLineInWrite = (
   rule: ActingRule,
   at: number,
 ): void => {
-  prepare("INSERT INTO messages (conversation_id, author, text, payload, is_internal, created_at) VALUES (?, 'system', ?, ?, 1, ?)").run(
-    conversationId,
-    text,
-    JSON.stringify({ rule: { id: rule.id, name: rule.name } }),
-    at,
-  );
+  systemLine(prepare, conversationId, text, { rule: { id: rule.id, name: rule.name } }, at);
 };

@@ -98,6 +98,20 @@ export const conversationFor = (
 /** An InvalidInput with one issue. Pure. */
 export const invalid = (path: string, message: string): InvalidInput => new InvalidInput({ issues: [{ path, message }] });
 
+/**
+ * Inside a write: a quiet line in the thread (an internal system message: the widget and the
+ * public API never list it; the thread shows it as an event line), e.g. a snooze's or the line
+ * of a change an automation rule made.
+ */
+export const systemLine = (prepare: Prepare, conversationId: string, text: string, payload: unknown, at: number): void => {
+  prepare("INSERT INTO messages (conversation_id, author, text, payload, is_internal, created_at) VALUES (?, 'system', ?, ?, 1, ?)").run(
+    conversationId,
+    text,
+    JSON.stringify(payload),
+    at,
+  );
+};
+
 /** Inserts one row into the append-only `events` log for a conversation (inside a write). */
 export const logConversationEvent = (
   prepare: Prepare,

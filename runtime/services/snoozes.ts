@@ -23,7 +23,7 @@ import { isValidTimezone } from "../../flows/availability.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, type Forbidden, type InvalidInput, type NotFound } from "./errors.js";
-import { conversationFor, invalid, logConversationEvent, type Actor, type ConversationAccessRow, type Prepare } from "./inbox-access.js";
+import { conversationFor, invalid, logConversationEvent, systemLine, type Actor, type ConversationAccessRow, type Prepare } from "./inbox-access.js";
 import { LiveEvents, type LiveEvent, type LiveEventsShape } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
 
@@ -141,16 +141,6 @@ export const snoozeWakeEvent = (wake: SnoozeWake): LiveEvent => ({
 
 // ---------------------------------------------------------------------------------------------
 // In a write
-
-const systemLine = (prepare: Prepare, conversationId: string, text: string, payload: unknown, at: number): void => {
-  // Internal: the widget and the public API never list it; the thread shows it as an event line.
-  prepare("INSERT INTO messages (conversation_id, author, text, payload, is_internal, created_at) VALUES (?, 'system', ?, ?, 1, ?)").run(
-    conversationId,
-    text,
-    JSON.stringify(payload),
-    at,
-  );
-};
 
 interface WakeRow extends Pick<ConversationAccessRow, "id" | "inbox_id" | "channel_id" | "chatflow_id" | "chatflow_version_id" | "is_preview"> {
   readonly status: string;
