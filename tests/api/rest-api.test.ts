@@ -16,7 +16,7 @@ import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
 import { Inbox } from "../../runtime/services/inbox.js";
 import { Workspace } from "../../runtime/services/workspace.js";
-import { startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
+import { startPublicApiApp, startVisitorChat, type PublicApiApp } from "../support/public-api-server.js";
 
 let app: PublicApiApp;
 let runtime: AppRuntime;
@@ -312,14 +312,7 @@ describe("conversations", () => {
   it("replies as the token's user through the inbox (event, live feed, list)", async () => {
     // A visitor's new chat: no earlier reply of its own is queued, so the follow-up loop (every
     // 15 s, on its own timer) has nothing of it to look at while this runs.
-    const visitor = await call(base, "/api/visitors", { body: { channel: app.channelId } });
-    expect(visitor.status).toBe(201);
-    const started = await call(base, "/api/conversations", {
-      token: visitor.body.visitorToken,
-      body: { channel: app.channelId, chatflowId: app.leadFlowId, pageUrl: "https://shop.example/" },
-    });
-    expect(started.status).toBe(201);
-    const id = started.body.conversation.id as string;
+    const { conversationId: id } = await startVisitorChat(app, app.leadFlowId);
     expect(sqlite.prepare("SELECT count(*) FROM follow_up_queue WHERE conversation_id = ?").pluck().get(id)).toBe(0);
     const res = await send(`/api/v1/conversations/${id}/messages`, agent, { body: { text: "Hello from the CRM" } });
     expect(res.status).toBe(201);

@@ -15,7 +15,7 @@ import { ApiTokens } from "../../runtime/services/api-tokens.js";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Reports } from "../../runtime/services/reports.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
-import { startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
+import { startPublicApiApp, startVisitorChat, type PublicApiApp } from "../support/public-api-server.js";
 
 let app: PublicApiApp;
 let runtime: AppRuntime;
@@ -549,14 +549,7 @@ describe("a flow's lifecycle: on and off, renamed, moved, deleted", () => {
     expect(patched.status).toBe(200);
     sqlite.prepare("UPDATE chatflows SET channel_id = ? WHERE id = ?").run(app.channelId, flow.id);
     // A visitor starts a conversation with it, over the public chat API, as the widget does.
-    const visitor = await call(base, "/api/visitors", { body: { channel: app.channelId } });
-    expect(visitor.status).toBe(201);
-    const started = await call(base, "/api/conversations", {
-      token: visitor.body.visitorToken,
-      body: { channel: app.channelId, chatflowId: flow.id, pageUrl: "https://shop.example/pricing" },
-    });
-    expect(started.status).toBe(201);
-    const conversationId = started.body.conversation.id as string;
+    const { token: visitorToken, conversationId } = await startVisitorChat(app, flow.id, "https://shop.example/pricing");
     const stored = () => ({
       conversation: sqlite.prepare("SELECT * FROM conversations WHERE id = ?").get(conversationId),
       messages: sqlite.prepare("SELECT * FROM messages WHERE conversation_id = ? ORDER BY id").all(conversationId),
@@ -573,13 +566,13 @@ describe("a flow's lifecycle: on and off, renamed, moved, deleted", () => {
     expect((await send(`/api/v1/flows/${flow.id}`, tokens.admin)).status).toBe(404);
     expect((await send("/api/v1/flows?limit=200", tokens.admin)).body.flows.map((f: { id: string }) => f.id)).not.toContain(flow.id);
     const refused = await call(base, "/api/conversations", {
-      token: visitor.body.visitorToken,
+      token: visitorToken,
       body: { channel: app.channelId, chatflowId: flow.id, pageUrl: "https://shop.example/pricing" },
     });
     expect(refused.status).toBe(404);
     // …but the visitor's conversation goes on, on the version it started on.
     const reply = await call(base, `/api/conversations/${conversationId}/messages`, {
-      token: visitor.body.visitorToken,
+      token: visitorToken,
       body: { text: "Ann", clientMessageId: "m1" },
     });
     expect(reply.status).toBe(200);

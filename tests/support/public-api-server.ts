@@ -16,6 +16,7 @@ import { loadConfig } from "../../runtime/services/config.js";
 import { Database } from "../../runtime/services/database.js";
 import { createPublicApi, type PublicApi, type PublicApiOptions } from "../../server/public-api.js";
 import { createRestApi, type RestApi, type RestApiOptions } from "../../server/rest-api.js";
+import { call } from "../../bench/http-harness.js";
 import { startup } from "../../server/startup.js";
 
 export const listenPublicApi = async (
@@ -87,4 +88,21 @@ export const startPublicApiApp = async (name: string, options: PublicApiOptions,
       rmSync(dir, { recursive: true, force: true });
     },
   };
+};
+
+/**
+ * A new visitor starts a chat with `chatflowId` over the public chat API, as the widget does
+ * (POST /api/visitors, then POST /api/conversations); throws with the answer when either is refused.
+ */
+export const startVisitorChat = async (
+  app: Pick<PublicApiApp, "base" | "channelId">,
+  chatflowId: string,
+  pageUrl = "https://shop.example/",
+): Promise<{ readonly token: string; readonly conversationId: string }> => {
+  const visitor = await call(app.base, "/api/visitors", { body: { channel: app.channelId } });
+  if (visitor.status !== 201) throw new Error(`POST /api/visitors answered ${visitor.status}: ${JSON.stringify(visitor.body)}`);
+  const token = visitor.body.visitorToken as string;
+  const started = await call(app.base, "/api/conversations", { token, body: { channel: app.channelId, chatflowId, pageUrl } });
+  if (started.status !== 201) throw new Error(`POST /api/conversations answered ${started.status}: ${JSON.stringify(started.body)}`);
+  return { token, conversationId: started.body.conversation.id as string };
 };
