@@ -408,6 +408,9 @@ test("the inbox works from the keyboard and has no serious accessibility violati
   expect(above, "a conversation above the second").toBeTruthy();
   await agent.keyboard.press("k");
   await expect(agent).toHaveURL(new RegExp(`${above}\\?view=all_open$`));
+  // Beside the list, the open conversation's title (as the tab names it) is the page's one h1; the list's "Inbox" steps down to h2.
+  await expect(async () => expect(`${await agent.getByRole("heading", { level: 1 }).textContent()} · Inbox · Parley`).toBe(await agent.title())).toPass();
+  await expect(agent.getByRole("heading", { level: 2, name: "Inbox" })).toBeVisible();
 
   const results = await new AxeBuilder({ page: agent }).include("main").analyze();
   const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");

@@ -76,7 +76,7 @@ export function ThreadHeader({
         <Link to={`/inbox${listSearch(listFilter)}`} className="thread__back">
           ← All conversations
         </Link>
-        <h2 id="thread-title">{conversation.title}</h2>
+        <h1 id="thread-title">{conversation.title}</h1>
         <span className={`tag tag--${conversation.status}`}>{statusLabels[conversation.status]}</span>
         {conversation.waitingSince !== null && !closed ? <span className="tag tag--waiting">{waitingLabel(conversation.waitingSince, now)}</span> : null}
         {!closed ? <DueTag owed={conversation.responseDue} now={now} /> : null}
