@@ -38,7 +38,7 @@ const leadingExpression = (body: string): string | null => {
 const capitalisedLiteral = /^(["'`])[^a-z]/;
 
 /** Each error element in `source` that opens with a value not capitalised, as `line: markup`. Pure. */
-export const uncapitalisedErrors = (source: string, file = ""): string[] => {
+const uncapitalisedErrors = (source: string, file = ""): string[] => {
   const found: string[] = [];
   for (const match of source.matchAll(errorParagraph)) {
     const expression = leadingExpression(match[1]!);

@@ -49,7 +49,6 @@ export const respond = async <A, E>(context: AppLoadContext, effect: AppEffect<A
   return result.ok ? Response.json(result.value, { status }) : Response.json({ error: result.error }, { status: result.status });
 };
 
-
 /**
  * The `loader` of an action-only route: a GET (or HEAD) there is the wrong method, not a bad
  * request (Remix's own answer to a missing loader is a 400), so it is 405 with `Allow` and the
