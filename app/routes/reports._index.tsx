@@ -192,7 +192,7 @@ export default function ReportsPage() {
               </tbody>
             </table>
             <p className="field__hint">Leave both times empty for a closed day. A closing time before the opening time runs past midnight; 00:00 to 00:00 is the whole day.</p>
-            {hourErrors.hours ? <p className="field__error">{hourErrors.hours}</p> : null}
+            <FieldError message={hourErrors.hours} />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>
                 {savingHours ? "Saving…" : "Save business hours"}
