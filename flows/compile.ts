@@ -788,6 +788,20 @@ const checkSettings = (
       });
     }
   });
+  // A date listed twice (or once and yearly) is harmless but one of them is a mistake.
+  const closedSeen = new Map<string, number>();
+  availability.closedDates.forEach((closed, i) => {
+    const key = closed.yearly ? closed.date.slice(5) : closed.date;
+    const earlier = closedSeen.get(key) ?? availability.closedDates.findIndex((c, j) => j < i && c.yearly && c.date.slice(5) === closed.date.slice(5));
+    if (earlier !== -1) {
+      warning({
+        code: Code.duplicateClosedDate,
+        path: `settings.availability.closedDates[${i}]`,
+        message: `${closed.date} is already closed by closed date ${earlier + 1}.`,
+      });
+    }
+    if (!closedSeen.has(key)) closedSeen.set(key, i);
+  });
 
   const heading = settings.display.heading;
   if (heading.type === "agents") {
