@@ -460,8 +460,8 @@ export const CalendarDate = IsoDate.pipe(
  */
 export const ClosedDate = S.Struct({
   date: CalendarDate,
-  name: S.optional(S.String.pipe(S.maxLength(100, { message: () => "a name is at most 100 characters" }))),
-  yearly: S.optionalWith(S.Boolean, { default: () => false }),
+  name: S.optionalWith(S.String.pipe(S.maxLength(100, { message: () => "a name is at most 100 characters" })), { exact: true }),
+  yearly: S.optionalWith(S.Boolean, { default: () => false, exact: true }),
 });
 export type ClosedDate = typeof ClosedDate.Type;
 /** At most this many closed dates in one list. */
