@@ -688,7 +688,7 @@ function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: 
           <p className="muted" role="status">
             {open
               ? "Open right now."
-              : `Away right now${next !== null ? `; opens again ${new Date(next).toLocaleString(undefined, { weekday: "long", hour: "2-digit", minute: "2-digit" })} (your time)` : ""}.`}
+              : `Away right now${next !== null ? `; opens again ${new Date(next).toLocaleString(undefined, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" })} (your time)` : ""}.`}
           </p>
         ) : null}
       </Section>

@@ -85,5 +85,7 @@ export const formatClosedDate = (closed: { readonly date: string; readonly yearl
   const [y, m, d] = closed.date.split("-").map(Number) as [number, number, number];
   // A yearly date is shown in a leap year so that 29 February reads as itself.
   const at = Date.UTC(closed.yearly ? 2000 : y, m - 1, d);
-  return closed.yearly ? `${closedDayFormat.format(at)}, every year` : closedDateFormat.format(at);
+  if (closed.yearly) return `${closedDayFormat.format(at)}, every year`;
+  const parts = Object.fromEntries(closedDateFormat.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`;
 };
