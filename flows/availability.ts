@@ -151,6 +151,10 @@ export const closedDateTest = (closed: ReadonlyArray<ClosedDate> | undefined): (
   };
 };
 
+/** Whether two closed dates close a common day: the same date, or a yearly one of the other's month and day. Pure. */
+export const sameClosedDay = (a: { readonly date?: string; readonly yearly?: boolean }, b: { readonly date?: string; readonly yearly?: boolean }): boolean =>
+  a.yearly === true || b.yearly === true ? a.date?.slice(5) === b.date?.slice(5) : a.date === b.date;
+
 /**
  * True when the chatflow is open at `now` (ms since epoch). Mode `always` is always open;
  * `business_hours` is open inside any range of the weekly hours, read on the wall clock of

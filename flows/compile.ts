@@ -4,7 +4,7 @@
  * iterative throughout so a 5,000-node flow cannot overflow the stack.
  */
 import { Either, Schema as S } from "effect";
-import { isValidTimezone } from "./availability.js";
+import { isValidTimezone, sameClosedDay } from "./availability.js";
 import { decodeWith, type DecodeIssue } from "./decode.js";
 import { DiagnosticCode as Code, humanizeIssues, type Diagnostic } from "./diagnostics.js";
 import { FlowDocument, type DocumentNode } from "./flow-document.js";
@@ -788,11 +788,9 @@ const checkSettings = (
       });
     }
   });
-  // A date listed twice (or once and yearly) is harmless but one of them is a mistake.
-  const closedSeen = new Map<string, number>();
+  // A date listed twice (or once and yearly) is harmless, but one of them is a mistake.
   availability.closedDates.forEach((closed, i) => {
-    const key = closed.yearly ? closed.date.slice(5) : closed.date;
-    const earlier = closedSeen.get(key) ?? availability.closedDates.findIndex((c, j) => j < i && c.yearly && c.date.slice(5) === closed.date.slice(5));
+    const earlier = availability.closedDates.findIndex((c, j) => j < i && sameClosedDay(c, closed));
     if (earlier !== -1) {
       warning({
         code: Code.duplicateClosedDate,
@@ -800,7 +798,6 @@ const checkSettings = (
         message: `${closed.date} is already closed by closed date ${earlier + 1}.`,
       });
     }
-    if (!closedSeen.has(key)) closedSeen.set(key, i);
   });
 
   const heading = settings.display.heading;

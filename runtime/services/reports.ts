@@ -12,7 +12,7 @@
  * count only the workspace's business hours (runtime/core/business-time.ts).
  */
 import { Clock, Context, Effect, Either, Layer } from "effect";
-import { isValidTimezone } from "../../flows/availability.js";
+import { isValidTimezone, sameClosedDay } from "../../flows/availability.js";
 import { decodeWith } from "../../flows/decode.js";
 import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
@@ -75,9 +75,6 @@ const decodeClosedDate = decodeWith(ClosedDateSchema);
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 /** "12-25" of any year → "25 December". */
 const monthDayName = (date: string): string => `${Number(date.slice(8, 10))} ${MONTHS[Number(date.slice(5, 7)) - 1]}`;
-/** Whether two closed dates close a common day: the same date, or a yearly one of the other's month and day. */
-const sameClosedDay = (a: ClosedDate, b: ClosedDate): boolean =>
-  a.yearly || b.yearly ? a.date.slice(5) === b.date.slice(5) : a.date === b.date;
 /** Once dates in date order, then yearly ones in month-and-day order. */
 const sortClosedDates = (list: ReadonlyArray<ClosedDate>): ReadonlyArray<ClosedDate> =>
   [...list].sort((a, b) => (a.yearly !== b.yearly ? (a.yearly ? 1 : -1) : (a.yearly ? a.date.slice(5) : a.date).localeCompare(b.yearly ? b.date.slice(5) : b.date)));

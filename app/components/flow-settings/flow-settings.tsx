@@ -6,7 +6,7 @@
  */
 import { Either } from "effect";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
-import { isAvailable, isValidTimezone, nextOpening } from "../../../flows/availability.js";
+import { isAvailable, isValidTimezone, nextOpening, sameClosedDay } from "../../../flows/availability.js";
 import type { Device, TargetingRule, Weekday } from "../../../flows/flow-spec.js";
 import { Field } from "../field.js";
 import {
@@ -708,10 +708,6 @@ function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: 
     </>
   );
 }
-
-/** Whether two closed dates close a common day (the same date, or a yearly one of the other's month and day). */
-const sameClosedDay = (a: ClosedDateValue, b: ClosedDateValue): boolean =>
-  a.yearly === true || b.yearly === true ? a.date?.slice(5) === b.date?.slice(5) : a.date === b.date;
 
 /** The flow's closed dates (holidays): a row per date, added one at a time or copied from the workspace's list. */
 function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; timezone: string; workspaceClosed: WorkspaceClosedDates | undefined }) {
