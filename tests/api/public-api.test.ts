@@ -420,6 +420,7 @@ describe("widget config", () => {
         launcherPosition: expect.stringMatching(/^bottom_(left|right)$/),
       },
       available: expect.any(Boolean),
+      opensAt: null,
       awayMessage: expect.any(String),
       awayBehaviour: expect.stringMatching(/^(hide|away_message|collect_email)$/),
       branding: { showPoweredBy: expect.any(Boolean) },
@@ -458,9 +459,10 @@ describe("widget config", () => {
     // Closed yesterday, today and tomorrow (UTC): whatever the clock says during the test, today is closed.
     const flow = await publishWith([{ date: day(-1) }, { date: day(0), name: "Holiday" }, { date: day(1) }]);
     try {
-      expect(await config()).toMatchObject({ id: flow, available: false, awayMessage: "Closed for the holiday." });
+      // Back at midnight after the last closed day.
+      expect(await config()).toMatchObject({ id: flow, available: false, awayMessage: "Closed for the holiday.", opensAt: `${day(2)}T00:00:00.000Z` });
       await publishWith([{ date: day(-30) }], flow);
-      expect(await config()).toMatchObject({ id: flow, available: true });
+      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null });
     } finally {
       await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
       for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);
