@@ -27,7 +27,7 @@ export {
 export type { AuditCategory, AuditEntry, AuditPage } from "../runtime/services/audit-log.js";
 export { ApiTokens, tokenExpiryDays, MAX_TOKEN_NAME } from "../runtime/services/api-tokens.js";
 export type { ApiTokenSummary } from "../runtime/services/api-tokens.js";
-export { Forbidden, InvalidInput, NotFound } from "../runtime/services/errors.js";
+export { Forbidden, InvalidInput, methodNotAllowedBody, NotFound } from "../runtime/services/errors.js";
 export { ChannelDirectory } from "../runtime/services/channel-directory.js";
 export type { ChannelSummary } from "../runtime/services/channel-directory.js";
 export { Channels, launcherPositions, MAX_ALLOWED_ORIGINS } from "../runtime/services/channels.js";

@@ -132,6 +132,55 @@ describe("nextOpening", () => {
   });
 });
 
+describe("closed dates", () => {
+  const withClosed = (a: ReturnType<typeof hours>, ...closed: Array<{ date: string; yearly?: boolean }>) =>
+    S.decodeSync(Availability)({ ...a, closedDates: closed });
+  const berlinWeek = hours("Europe/Berlin", ...weekdays("09:00", "17:00"));
+
+  it("closes the whole local day, a yearly one every year", () => {
+    const christmas = withClosed(berlinWeek, { date: "2026-12-24" }, { date: "2020-12-25", yearly: true });
+    expect(isAvailable(christmas, t("2026-12-23T10:00:00Z"))).toBe(true);
+    expect(isAvailable(christmas, t("2026-12-24T10:00:00Z"))).toBe(false);
+    expect(isAvailable(christmas, t("2026-12-25T10:00:00Z"))).toBe(false);
+    expect(isAvailable(christmas, t("2029-12-25T10:00:00Z"))).toBe(false);
+    // The once date does not recur.
+    expect(isAvailable(christmas, t("2027-12-24T10:00:00Z"))).toBe(true);
+  });
+
+  it("reads the date on the flow's clock, not UTC's", () => {
+    // 15:30 UTC on 24 December is already the 25th in Tokyo (UTC+9).
+    const tokyo = withClosed(hours("Asia/Tokyo", ["fri", "00:00", "24:00"], ["thu", "00:00", "24:00"]), { date: "2026-12-25" });
+    expect(isAvailable(tokyo, t("2026-12-24T14:00:00Z"))).toBe(true); // Thursday 23:00 Tokyo
+    expect(isAvailable(tokyo, t("2026-12-24T15:30:00Z"))).toBe(false); // Friday 00:30 Tokyo
+  });
+
+  it("cuts a night range at the closed day's midnight and opens at the next one", () => {
+    const nights = withClosed(hours("UTC", ["mon", "22:00", "02:00"], ["tue", "22:00", "02:00"]), { date: "2026-03-10" });
+    expect(isAvailable(nights, t("2026-03-09T23:00:00Z"))).toBe(true);
+    expect(isAvailable(nights, t("2026-03-10T01:00:00Z"))).toBe(false);
+    expect(isAvailable(nights, t("2026-03-10T23:00:00Z"))).toBe(false);
+    expect(nextOpening(nights, t("2026-03-10T01:00:00Z"))).toBe(t("2026-03-11T00:00:00Z"));
+  });
+
+  it("finds the next opening after the closed days, however many", () => {
+    const christmas = withClosed(berlinWeek, { date: "2026-12-24" }, { date: "2026-12-25" });
+    expect(nextOpening(christmas, t("2026-12-23T17:00:00Z"))).toBe(t("2026-12-28T08:00:00Z"));
+    const month = withClosed(
+      berlinWeek,
+      ...Array.from({ length: 40 }, (_, i) => ({ date: new Date(Date.UTC(2026, 6, 1 + i)).toISOString().slice(0, 10) })),
+    );
+    expect(nextOpening(month, t("2026-06-30T16:00:00Z"))).toBe(t("2026-08-10T07:00:00Z"));
+  });
+
+  it("refuses a date that is not on the calendar, and more than 200", () => {
+    const bad = S.decodeUnknownEither(Availability)({ closedDates: [{ date: "2026-02-29" }] });
+    expect(bad._tag).toBe("Left");
+    expect(S.decodeUnknownEither(Availability)({ closedDates: [{ date: "2028-02-29" }] })._tag).toBe("Right");
+    const many = Array.from({ length: 201 }, (_, i) => ({ date: new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10) }));
+    expect(S.decodeUnknownEither(Availability)({ closedDates: many })._tag).toBe("Left");
+  });
+});
+
 describe("zonedTimeToInstant", () => {
   it.each([
     ["UTC", 2026, 1, 2, 9 * 60, "2026-01-02T09:00:00Z"],

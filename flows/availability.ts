@@ -3,7 +3,7 @@
  * flow's IANA time zone. Wall-clock times come from `Intl.DateTimeFormat`, so daylight-saving
  * changes are the platform's (tz database's) business, not ours. Works in the browser too.
  */
-import type { Availability, Weekday } from "./flow-spec.js";
+import type { Availability, ClosedDate, Weekday } from "./flow-spec.js";
 
 const WEEKDAYS: ReadonlyArray<Weekday> = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
 const MINUTE = 60_000;
@@ -134,17 +134,44 @@ const previousDay: Record<Weekday, Weekday> = {
   sun: "sat",
 };
 
+const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * Whether a local calendar date is one of the closed dates: the same YYYY-MM-DD, or the same
+ * month and day of one marked `yearly`. Build once per list, ask per day. Pure.
+ */
+export const closedDateTest = (closed: ReadonlyArray<ClosedDate> | undefined): ((year: number, month: number, day: number) => boolean) => {
+  if (closed === undefined || closed.length === 0) return () => false;
+  const once = new Set<string>();
+  const yearly = new Set<string>();
+  for (const c of closed) (c.yearly ? yearly : once).add(c.yearly ? c.date.slice(5) : c.date);
+  return (year, month, day) => {
+    const monthDay = `${pad2(month)}-${pad2(day)}`;
+    return yearly.has(monthDay) || once.has(`${year}-${monthDay}`);
+  };
+};
+
+/** Whether two closed dates close a common day: the same date, or a yearly one of the other's month and day. Pure. */
+export const sameClosedDay = (a: { readonly date?: string; readonly yearly?: boolean }, b: { readonly date?: string; readonly yearly?: boolean }): boolean =>
+  a.yearly === true || b.yearly === true ? a.date?.slice(5) === b.date?.slice(5) : a.date === b.date;
+
 /**
  * True when the chatflow is open at `now` (ms since epoch). Mode `always` is always open;
  * `business_hours` is open inside any range of the weekly hours, read on the wall clock of
  * the flow's time zone. A range whose end is before its start crosses midnight (22:00–02:00
  * on Monday is open until 02:00 on Tuesday); a range that starts and ends at the same time is
- * empty. Pure apart from reading the platform's time-zone data; never throws.
+ * empty. A closed date (a holiday) is closed from its local midnight to the next, so Monday's
+ * 22:00–02:00 closes at midnight when Tuesday is closed. Pure apart from reading the
+ * platform's time-zone data; never throws.
  */
-export const isAvailable = (availability: Availability, now: number): boolean => {
+export const isAvailable = (availability: Availability, now: number): boolean =>
+  openAt(availability, now, closedDateTest(availability.closedDates));
+
+const openAt = (availability: Availability, now: number, closedOn: (year: number, month: number, day: number) => boolean): boolean => {
   if (availability.mode !== "business_hours") return true;
   if (availability.hours.length === 0) return false;
   const w = wallTime(availability.timezone, now);
+  if (closedOn(w.year, w.month, w.day)) return false;
   const today = weekdayOf(w.year, w.month, w.day);
   const yesterday = previousDay[today];
   const minute = w.hour * 60 + w.minute;
@@ -163,20 +190,30 @@ export const isAvailable = (availability: Availability, now: number): boolean =>
 
 /**
  * The first instant at or after `now` when the chatflow is open: `now` itself when open (or
- * mode `always`), `null` when the weekly hours never open. Pure; never throws.
+ * mode `always`), `null` when the weekly hours never open (or not within a year of closed
+ * dates). Pure; never throws.
  */
 export const nextOpening = (availability: Availability, now: number): number | null => {
-  if (isAvailable(availability, now)) return now;
+  const closedOn = closedDateTest(availability.closedDates);
+  if (openAt(availability, now, closedOn)) return now;
   const ranges = availability.hours.filter((r) => r.from !== r.to);
   if (ranges.length === 0) return null;
   const tz = availability.timezone;
   const w = wallTime(tz, now);
   const candidates: number[] = [];
-  // Eight days ahead covers every weekday once more even when today's opening has passed.
-  for (let offset = 0; offset <= 8; offset++) {
+  // Eight days ahead covers every weekday once more even when today's opening has passed; each
+  // closed date can push the next opening a day further, and yearly ones recur within a year.
+  const horizon = 8 + Math.min(366, availability.closedDates.length);
+  for (let offset = 0; offset <= horizon; offset++) {
     const date = new Date(Date.UTC(w.year, w.month - 1, w.day + offset));
     const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
     const weekday = weekdayOf(y, m, d);
+    // After a closed day, a range that crossed its midnight opens at this day's midnight.
+    const dayBefore = new Date(Date.UTC(y, m - 1, d - 1));
+    if (closedOn(dayBefore.getUTCFullYear(), dayBefore.getUTCMonth() + 1, dayBefore.getUTCDate())) {
+      const midnight = zonedTimeToInstant(tz, y, m, d, 0);
+      if (midnight > now) candidates.push(midnight);
+    }
     for (const range of ranges) {
       if (range.day !== weekday) continue;
       const start = zonedTimeToInstant(tz, y, m, d, toMinutes(range.from));
@@ -185,6 +222,6 @@ export const nextOpening = (availability: Availability, now: number): number | n
   }
   candidates.sort((a, b) => a - b);
   // A range wholly inside a skipped hour never opens; the check below passes over it.
-  for (const start of candidates) if (isAvailable(availability, start)) return start;
+  for (const start of candidates) if (openAt(availability, start, closedOn)) return start;
   return null;
 };

@@ -446,6 +446,14 @@ const cases: Case[] = [
     fix: (d) => (d.settings.availability.hours[0].to = "17:00"),
   },
   {
+    name: "a closed date listed twice",
+    code: "duplicate_closed_date",
+    severity: "warning",
+    bad: (d) => (d.settings = { availability: { closedDates: [{ date: "2026-12-25", yearly: true }, { date: "2027-12-25" }] } }),
+    fix: (d) => (d.settings.availability.closedDates[1].date = "2027-12-26"),
+    expect: { path: "settings.availability.closedDates[1]", message: "2027-12-25 is already closed by closed date 1." },
+  },
+  {
     name: "knowledge limit below 1",
     code: "invalid_node_data",
     severity: "error",

@@ -4,7 +4,7 @@
  * iterative throughout so a 5,000-node flow cannot overflow the stack.
  */
 import { Either, Schema as S } from "effect";
-import { isValidTimezone } from "./availability.js";
+import { isValidTimezone, sameClosedDay } from "./availability.js";
 import { decodeWith, type DecodeIssue } from "./decode.js";
 import { DiagnosticCode as Code, humanizeIssues, type Diagnostic } from "./diagnostics.js";
 import { FlowDocument, type DocumentNode } from "./flow-document.js";
@@ -785,6 +785,17 @@ const checkSettings = (
         code: Code.emptyOpeningHours,
         path: `settings.availability.hours[${i}]`,
         message: `The opening hours on ${range.day} open and close at ${range.from}, so they are never open.`,
+      });
+    }
+  });
+  // A date listed twice (or once and yearly) is harmless, but one of them is a mistake.
+  availability.closedDates.forEach((closed, i) => {
+    const earlier = availability.closedDates.findIndex((c, j) => j < i && sameClosedDay(c, closed));
+    if (earlier !== -1) {
+      warning({
+        code: Code.duplicateClosedDate,
+        path: `settings.availability.closedDates[${i}]`,
+        message: `${closed.date} is already closed by closed date ${earlier + 1}.`,
       });
     }
   });

@@ -51,6 +51,7 @@ export const DiagnosticCode = {
   invalidRange: "invalid_range",
   invalidTimezone: "invalid_timezone",
   emptyOpeningHours: "empty_opening_hours",
+  duplicateClosedDate: "duplicate_closed_date",
   questionSavesNothing: "question_saves_nothing",
   skipWithoutProperty: "skip_without_property",
   liveChatWithoutHandoff: "live_chat_without_handoff",

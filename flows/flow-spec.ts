@@ -442,11 +442,41 @@ export const Weekday = S.Literal("mon", "tue", "wed", "thu", "fri", "sat", "sun"
 export type Weekday = typeof Weekday.Type;
 export const OpeningHours = S.Struct({ day: Weekday, from: ClockTime, to: ClockTime });
 
+/** A date on the calendar (YYYY-MM-DD) that exists: 2026-02-30 does not. */
+export const CalendarDate = IsoDate.pipe(
+  S.filter(
+    (date) => {
+      const [y, m, d] = date.split("-").map(Number) as [number, number, number];
+      const probe = new Date(Date.UTC(y, m - 1, d));
+      return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
+    },
+    { message: () => "this date is not on the calendar" },
+  ),
+);
+/**
+ * A day the team is closed all day (a holiday), on the wall clock of the time zone the hours
+ * are read in: from its local midnight to the next. `yearly` closes the same month and day
+ * every year (29 February only in leap years).
+ */
+export const ClosedDate = S.Struct({
+  date: CalendarDate,
+  name: S.optionalWith(S.String.pipe(S.maxLength(100, { message: () => "a name is at most 100 characters" })), { exact: true }),
+  yearly: S.optionalWith(S.Boolean, { default: () => false, exact: true }),
+});
+export type ClosedDate = typeof ClosedDate.Type;
+/** At most this many closed dates in one list. */
+export const MAX_CLOSED_DATES = 200;
+export const ClosedDates = S.Array(ClosedDate).pipe(
+  S.maxItems(MAX_CLOSED_DATES, { message: () => `at most ${MAX_CLOSED_DATES} closed dates` }),
+);
+
 export const Availability = S.Struct({
   mode: S.optionalWith(S.Literal("always", "business_hours"), { default: () => "always" as const }),
   /** IANA time zone, e.g. `Europe/Berlin`. */
   timezone: S.optionalWith(S.String, { default: () => "UTC" }),
   hours: S.optionalWith(S.Array(OpeningHours), { default: () => [] }),
+  /** Days closed all day whatever the weekly hours say (holidays), in `timezone`. */
+  closedDates: S.optionalWith(ClosedDates, { default: () => [] }),
   awayMessage: S.optionalWith(S.String.pipe(S.maxLength(1000)), {
     default: () => "We're away right now. Leave us a message and we'll get back to you.",
   }),

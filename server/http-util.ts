@@ -6,7 +6,7 @@
 import { Cause, Either, Option, ParseResult, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { formatPath, type DecodeIssue } from "../flows/decode.js";
-import { InvalidInput, PayloadTooLarge, toHttpError, type ApiError } from "../runtime/services/errors.js";
+import { InvalidInput, methodNotAllowedBody, PayloadTooLarge, toHttpError, type ApiError } from "../runtime/services/errors.js";
 
 /** Largest request body the public API accepts (bytes). */
 export const MAX_BODY_BYTES = 16 * 1024;
@@ -186,7 +186,7 @@ export const serveUnder =
 
 /** Answers a route that exists under another method. */
 export const sendMethodNotAllowed = (res: ServerResponse, allow: string, headers?: Headers): void =>
-  sendJson(res, 405, { error: { code: "method_not_allowed", message: `use ${allow}` } }, { ...headers, Allow: allow });
+  sendJson(res, 405, methodNotAllowedBody(allow), { ...headers, Allow: allow });
 
 /**
  * Answers a body that is not declared as JSON (or as `expected`, e.g. a multipart upload): 415,

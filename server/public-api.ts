@@ -8,6 +8,7 @@
 import { Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
+import { isAvailable, nextOpening } from "../flows/availability.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Channels, parseJsonObject } from "../runtime/services/channels.js";
@@ -225,6 +226,9 @@ const publicMessage = (m: ApiMessage): ApiMessage => ({
 });
 
 /** A rating as the contract has it: the time as an ISO string, like every other time the API answers. Pure. */
+/** An instant as ISO 8601, or null. Pure. */
+const isoOrNull = (instant: number | null): string | null => (instant === null ? null : new Date(instant).toISOString());
+
 const publicRating = (rating: Rating) => ({ score: rating.score, comment: rating.comment, at: new Date(rating.at).toISOString() });
 
 // ---------------------------------------------------------------------------------------------
@@ -492,6 +496,10 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
             ),
           },
           available: chosen.available,
+          // When the flow is outside its hours (a closed date, or the night): when they open
+          // again, so the widget can say when the team is back. Not known when the hours are open
+          // but nobody is available, nor when the hours never open.
+          opensAt: chosen.available || isAvailable(settings.availability, now) ? null : isoOrNull(nextOpening(settings.availability, now)),
           awayMessage: settings.availability.awayMessage,
           awayBehaviour: settings.availability.awayBehaviour,
           // The team email first: its replies thread into the inbox, which a fallback may not.

@@ -57,6 +57,7 @@ import { createRateLimiter, type BucketRule, type RateLimiter } from "./rate-lim
 import { flowEndpoints } from "./rest-flows.js";
 import { guardedBy, iso, jsonBody, ok, type Endpoints, type Reply } from "./rest-kit.js";
 import { reportEndpoints } from "./rest-reports.js";
+import { workspaceEndpoints } from "./rest-workspace.js";
 
 export interface RestApi {
   /** Serves every request under /api/v1 (an unknown path gets a JSON 404); false for every other path. */
@@ -500,6 +501,8 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       endpoints = flowEndpoints(s, req, query, [second, third, fourth]);
     } else if (first === "reports" && second !== undefined) {
       endpoints = reportEndpoints(s, query, [second, third, fourth]);
+    } else if (first === "settings" && fourth === undefined) {
+      endpoints = workspaceEndpoints(s, req, [second, third]);
     }
     const allowed = Object.keys(endpoints);
     if (allowed.length === 0) return sendRouteNotFound(res);

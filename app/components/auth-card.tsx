@@ -1,5 +1,6 @@
 import { Form, useSearchParams } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { ErrorNotice } from "./settings/notices.js";
 
 /** The card of the sign-in pages (no navigation around it): the brand, the page's heading (`titleId`), then `children`. */
 export function AuthCard({ titleId, title, children }: { titleId: string; title: string; children: ReactNode }) {
@@ -29,11 +30,7 @@ export function SignInForm({ csrf, error, errorId, children }: { csrf: string; e
     <Form method="post" className="form" aria-describedby={error ? errorId : undefined}>
       <input type="hidden" name="csrf" value={csrf} />
       <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? ""} />
-      {error ? (
-        <p id={errorId} className="notice notice--error" role="alert">
-          {error}
-        </p>
-      ) : null}
+      <ErrorNotice id={errorId} message={error} />
       {children}
     </Form>
   );

@@ -30,11 +30,14 @@ export function Field({
   );
 }
 
-/** A field's error message (a runtime message, so capitalised), for `aria-describedby` to point at by `id`. */
-export function FieldError({ id, message }: { id: string; message: string }) {
-  return (
+/**
+ * A field's error message (a runtime message, so capitalised), for `aria-describedby` to point at
+ * by `id`; nothing when there is no message.
+ */
+export function FieldError({ id, message }: { id?: string; message: string | null | undefined }) {
+  return message ? (
     <p id={id} className="field__error">
       {capitalise(message)}
     </p>
-  );
+  ) : null;
 }

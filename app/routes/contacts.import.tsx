@@ -14,7 +14,7 @@ import { getCountries } from "libphonenumber-js";
 import { importErrors, importInput, readImportForm, TOO_LARGE_MESSAGE, uploadedFile, uploadTooLarge } from "../components/contacts/contact-import.server.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { Field } from "../components/field.js";
+import { Field, FieldError } from "../components/field.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
 import { capitalise } from "../components/messages.js";
 import { ErrorNotice, SubmitActions } from "../components/settings/notices.js";
@@ -264,7 +264,7 @@ function MappingStep({
                   </span>
                 </label>
               ))}
-              {errors.onDuplicate ? <p className="field__error">{errors.onDuplicate}</p> : null}
+              <FieldError message={errors.onDuplicate} />
             </fieldset>
             <Field
               id="import-country"

@@ -11,14 +11,12 @@ import { Effect, Schema as S } from "effect";
 import { access } from "../roles.js";
 import { Presence, PRESENCE_HEARTBEAT_MS } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
-import { readJsonBody, respond } from "./flows.$id/api.server.js";
+import { methodNotAllowed, readJsonBody, respond } from "./flows.$id/api.server.js";
 
 const PresenceBody = S.Struct({ viewing: S.Boolean });
 
 /** A GET (or HEAD) here is the wrong method, not a bad request: it tells nothing about the conversation, so no sign-in is asked. */
-export function loader() {
-  return Response.json({ error: { code: "method_not_allowed", message: "use POST" } }, { status: 405, headers: { Allow: "POST" } });
-}
+export const loader = () => methodNotAllowed("POST");
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, access.inbox);

@@ -12,6 +12,7 @@ import { Effect } from "effect";
 import { bulkInputOf, bulkNotice, BULK_FIELD, type BulkActionResult, type BulkAnswer } from "../components/inbox/bulk-logic.js";
 import { listSearch } from "../components/inbox/url.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { ErrorNotice } from "../components/settings/notices.js";
 import { fieldErrors } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, decodeConversationFilter, filterFromSearchParams, InboxBulk, InboxService, Reports, run } from "../runtime.server.js";
@@ -87,9 +88,7 @@ export default function BulkOutcomePage() {
           {result.notice}
         </p>
       ) : (
-        <p className="notice notice--error" role="alert">
-          {result.error}
-        </p>
+        <ErrorNotice message={result.error} />
       )}
       <p>
         <Link to={`/inbox${answer?.back ?? ""}`}>Back to the inbox</Link>

@@ -10,6 +10,7 @@ import { Effect } from "effect";
 import { AuthCard, SignInForm } from "../components/auth-card.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { capitalise } from "../components/messages.js";
+import { ErrorNotice } from "../components/settings/notices.js";
 import { homeFor } from "../roles.js";
 import { attempt, TwoFactor } from "../runtime.server.js";
 import {
@@ -108,9 +109,7 @@ export default function TwoFactorLogin() {
   if (expired || answer?.expired) {
     return (
       <AuthCard titleId="two-factor-title" title="Sign-in expired">
-        <p className="notice notice--error" role="alert">
-          {error ?? EXPIRED}
-        </p>
+        <ErrorNotice message={error ?? EXPIRED} />
         <p>
           <Link to={`/login${params.get("redirectTo") ? `?redirectTo=${encodeURIComponent(params.get("redirectTo")!)}` : ""}`}>Sign in again</Link>
         </p>

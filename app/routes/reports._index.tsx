@@ -4,7 +4,8 @@ import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field, FieldError } from "../components/field.js";
-import { formatHours, WEEK, WEEKDAY_NAMES } from "../components/reports/format.js";
+import { ErrorNotice } from "../components/settings/notices.js";
+import { formatClosedDate, formatHours, WEEK, WEEKDAY_NAMES } from "../components/reports/format.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
@@ -23,7 +24,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   ]);
   // Every zone this server knows, so the admin picks rather than types one.
   const zones = user.role === "admin" ? Intl.supportedValuesOf("timeZone") : [];
-  return { timezone, businessHours, zones: zones.includes("UTC") ? zones : ["UTC", ...zones], canEdit: user.role === "admin" };
+  // Today on the workspace's clock (en-CA writes YYYY-MM-DD), to mark closed dates that have passed.
+  const today = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(Date.now());
+  return { timezone, businessHours, today, zones: zones.includes("UTC") ? zones : ["UTC", ...zones], canEdit: user.role === "admin" };
 }
 
 /**
@@ -47,13 +50,31 @@ const hoursOf = (form: FormData) => {
   return { hours, fields, errors };
 };
 
-/** Admins set the workspace time zone that reports bucket days in, and its weekly business hours. */
+/**
+ * Admins set the workspace time zone that reports bucket days in, its weekly business hours,
+ * and its closed dates (holidays), one added or removed at a time.
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireUser(request, context, access.settings);
   const form = await request.formData();
-  if (form.get("intent") === "hours") {
+  const intent = form.get("intent");
+  if (intent === "closed-add" || intent === "closed-remove") {
+    const kind = intent === "closed-add" ? ("closed-add" as const) : ("closed-remove" as const);
+    const values = formValues(form, ["date", "name"]);
+    const closed = { date: values.date ?? "", ...(values.name?.trim() ? { name: values.name } : {}), yearly: form.get("yearly") === "on" };
+    const result =
+      kind === "closed-add"
+        ? await attempt(context, Effect.flatMap(Reports, (r) => r.addClosedDate(closed)))
+        : await attempt(context, Effect.flatMap(Reports, (r) => r.removeClosedDate(closed.date)));
+    if (!result.ok) {
+      return data({ intent: kind, errors: fieldErrors(result.error), saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
+    }
+    // Named as the list names it (the remove button sends whether the date was yearly).
+    return { intent: kind, errors: null, saved: null, savedHours: null, closedDates: result.value, changed: formatClosedDate(closed) };
+  }
+  if (intent === "hours") {
     const { hours, fields, errors } = hoursOf(form);
-    if (Object.keys(errors).length > 0) return data({ intent: "hours" as const, errors, saved: null, savedHours: null }, { status: 400 });
+    if (Object.keys(errors).length > 0) return data({ intent: "hours" as const, errors, saved: null, savedHours: null, closedDates: null, changed: null }, { status: 400 });
     const result = await attempt(context, Effect.flatMap(Reports, (r) => r.setBusinessHours(hours)));
     if (!result.ok) {
       // hours[2].from → the field of the third range sent.
@@ -63,18 +84,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
         const day = m ? fields[Number(m[1])] : undefined;
         byField[day && m ? `${m[2]}-${day}` : "hours"] ??= issue.message;
       }
-      return data({ intent: "hours" as const, errors: byField, saved: null, savedHours: null }, { status: result.status });
+      return data({ intent: "hours" as const, errors: byField, saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
     }
-    return { intent: "hours" as const, errors: null, saved: null, savedHours: result.value };
+    return { intent: "hours" as const, errors: null, saved: null, savedHours: result.value, closedDates: null, changed: null };
   }
   const values = formValues(form, ["timezone"]);
   const result = await attempt(context, Effect.flatMap(Reports, (r) => r.setTimezone(values.timezone ?? "")));
-  if (!result.ok) return data({ intent: "timezone" as const, errors: fieldErrors(result.error), saved: null, savedHours: null }, { status: result.status });
-  return { intent: "timezone" as const, errors: null, saved: result.value, savedHours: null };
+  if (!result.ok) {
+    return data({ intent: "timezone" as const, errors: fieldErrors(result.error), saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
+  }
+  return { intent: "timezone" as const, errors: null, saved: result.value, savedHours: null, closedDates: null, changed: null };
 }
 
 export default function ReportsPage() {
-  const { timezone, businessHours, zones, canEdit } = useLoaderData<typeof loader>();
+  const { timezone, businessHours, today, zones, canEdit } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -192,7 +215,7 @@ export default function ReportsPage() {
               </tbody>
             </table>
             <p className="field__hint">Leave both times empty for a closed day. A closing time before the opening time runs past midnight; 00:00 to 00:00 is the whole day.</p>
-            {hourErrors.hours ? <p className="field__error">{hourErrors.hours}</p> : null}
+            <FieldError message={hourErrors.hours} />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>
                 {savingHours ? "Saving…" : "Save business hours"}
@@ -206,7 +229,112 @@ export default function ReportsPage() {
           </Form>
         ) : null}
       </section>
+      <ClosedDates
+        closed={result?.closedDates ?? result?.savedHours?.closed ?? businessHours.closed ?? []}
+        today={today}
+        timezone={result?.saved ?? timezone}
+        canEdit={canEdit}
+        result={result?.intent === "closed-add" || result?.intent === "closed-remove" ? result : null}
+        busy={busy}
+      />
     </>
+  );
+}
+
+/** The workspace's closed dates (holidays): a list, and for admins a form to add one and a button per date to remove it. */
+function ClosedDates(props: {
+  closed: ReadonlyArray<{ date: string; name?: string; yearly: boolean }>;
+  today: string;
+  timezone: string;
+  canEdit: boolean;
+  result: { intent: "closed-add" | "closed-remove"; errors: Record<string, string> | null; changed: string | null } | null;
+  busy: boolean;
+}) {
+  const { closed, today, timezone, canEdit, result } = props;
+  const errors = result?.intent === "closed-add" ? (result.errors ?? {}) : {};
+  const removeError = result?.intent === "closed-remove" && result.errors ? Object.values(result.errors)[0] : undefined;
+  return (
+    <section className="card" aria-labelledby="reports-closed">
+      <h2 id="reports-closed">Closed dates</h2>
+      <p className="muted">
+        Holidays and other days the team is away all day, on the clock of {timezone}. Response targets, the team report&apos;s business hours and
+        automation waits in business days skip them. A chatflow&apos;s own opening hours have their closed dates in its settings.
+      </p>
+      {closed.length === 0 ? (
+        <p>No closed dates.</p>
+      ) : (
+        <table className="table report-closed">
+          <caption className="report-vh">Closed dates</caption>
+          <thead>
+            <tr>
+              <th scope="col">Date</th>
+              <th scope="col">Name</th>
+              {canEdit ? (
+                <th scope="col">
+                  <span className="report-vh">Actions</span>
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {closed.map((c) => (
+              <tr key={c.date} className={!c.yearly && c.date < today ? "report-closed__past" : undefined}>
+                <td>
+                  {formatClosedDate(c)}
+                  {!c.yearly && c.date < today ? <span className="muted"> (past)</span> : null}
+                </td>
+                <td>{c.name ?? ""}</td>
+                {canEdit ? (
+                  <td>
+                    <Form method="post">
+                      <CsrfInput />
+                      <input type="hidden" name="intent" value="closed-remove" />
+                      <input type="hidden" name="date" value={c.date} />
+                      {c.yearly ? <input type="hidden" name="yearly" value="on" /> : null}
+                      <button type="submit" className="button button--secondary button--small" disabled={props.busy} aria-label={`Remove ${formatClosedDate(c)}`}>
+                        Remove
+                      </button>
+                    </Form>
+                  </td>
+                ) : null}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {removeError ? <ErrorNotice message={removeError} /> : null}
+      {canEdit ? (
+        <Form method="post" className="form form--grid report-closed__add" noValidate>
+          <CsrfInput />
+          <input type="hidden" name="intent" value="closed-add" />
+          <Field id="closed-date" label="Date" error={errors.date}>
+            {(fieldProps) => <input {...fieldProps} name="date" type="date" required />}
+          </Field>
+          <Field id="closed-name" label="Name (optional)" error={errors.name}>
+            {(fieldProps) => <input {...fieldProps} name="name" maxLength={100} placeholder="Christmas Day" />}
+          </Field>
+          <label className="choice">
+            <input type="checkbox" name="yearly" /> Every year on this day
+          </label>
+          {errors.form ? <ErrorNotice message={errors.form} /> : null}
+          <div className="form__actions">
+            <button type="submit" className="button" disabled={props.busy}>
+              Add closed date
+            </button>
+          </div>
+          {result?.intent === "closed-add" && result.errors === null ? (
+            <p className="notice notice--success" role="status">
+              Added {result.changed}.
+            </p>
+          ) : null}
+        </Form>
+      ) : null}
+      {result?.intent === "closed-remove" && result.errors === null ? (
+        <p className="notice notice--success" role="status">
+          Removed {result.changed}.
+        </p>
+      ) : null}
+    </section>
   );
 }
 

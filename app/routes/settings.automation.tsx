@@ -27,7 +27,6 @@ import {
 import { rowErrors, type MacroRow } from "../components/settings/macro-form.js";
 import { ErrorNotice, SaveDeleteActions, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { Field, FieldError } from "../components/field.js";
-import { capitalise } from "../components/messages.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
 import {
@@ -308,7 +307,7 @@ function RuleRows({ legend, kind, rows, max, listError, byRow, children }: {
   return (
     <fieldset className="macro-actions">
       <legend>{legend}</legend>
-      {listError ? <p className="field__error">{capitalise(listError)}</p> : null}
+      <FieldError message={listError} />
       <ol className="macro-actions__list">
         {shown.map((row, i) => (
           <RuleRow key={i} kind={kind} index={i} row={row} error={byRow[i]} />
@@ -367,11 +366,7 @@ function RuleFields({ prefix, loaded, values, conditionRows, actionRows, errors,
       </Field>
       <fieldset className="rule-wait">
         <legend>Wait (for “pending for”, “has waited for” and “nobody assigned for” only)</legend>
-        {errors.wait ? (
-          <p className="field__error" id={`${prefix}-wait-error`}>
-            {capitalise(errors.wait)}
-          </p>
-        ) : null}
+        <FieldError id={`${prefix}-wait-error`} message={errors.wait} />
         <span className="rule-wait__fields">
           <label htmlFor={`${prefix}-wait`}>For</label>
           <input

@@ -3,7 +3,7 @@ import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { Field } from "../components/field.js";
+import { Field, FieldError } from "../components/field.js";
 import { access } from "../roles.js";
 import { attempt, Channels, errorResponse, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -175,7 +175,7 @@ export default function ChannelsSettings() {
                 </span>
               </label>
             ))}
-            {createErrors["kind"] ? <p className="field__error">{createErrors["kind"]}</p> : null}
+            <FieldError message={createErrors["kind"]} />
           </fieldset>
           <Field id="new-channel-name" label="Name" error={createErrors["name"]} hint="How the team tells channels apart, e.g. “Pricing page form”.">
             {(props) => <input {...props} name="name" defaultValue={created?.values["name"] ?? ""} required maxLength={80} />}

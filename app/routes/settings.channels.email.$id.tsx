@@ -6,6 +6,7 @@ import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field, FieldError } from "../components/field.js";
 import { Time } from "../components/inbox/time.js";
+import { ErrorNotice } from "../components/settings/notices.js";
 import { access } from "../roles.js";
 import { attempt, Channels, EMAIL_MAX_BYTES, EmailChannel, errorResponse, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -222,11 +223,7 @@ export default function EmailChannelSettings() {
             Saved.
           </p>
         ) : null}
-        {errors.form ? (
-          <p className="notice notice--error" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
+        <ErrorNotice message={errors.form} />
         <Form method="post" action={path} className="form" noValidate key={JSON.stringify(settings)}>
           <CsrfInput />
           <Field id="email-addresses" label="Team addresses" error={errors.addresses} hint="The addresses this channel receives, one a line, e.g. support@example.com. If your provider forwards to an address (Gmail does), list that address too.">

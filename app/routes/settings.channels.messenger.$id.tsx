@@ -5,6 +5,7 @@ import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field, FieldError } from "../components/field.js";
+import { ErrorNotice } from "../components/settings/notices.js";
 import { access } from "../roles.js";
 import { attempt, Channels, errorResponse, MESSENGER_MAX_QUICK_REPLIES, MessengerChannel, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -137,11 +138,7 @@ export default function MessengerChannelSettings() {
             ) : null}
           </p>
         ) : null}
-        {errors.form ? (
-          <p className="notice notice--error" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
+        <ErrorNotice message={errors.form} />
         <Form method="post" action={path} className="form" noValidate key={JSON.stringify([settings.pageId, settings.chatflowId, settings.appSecret, settings.pageAccessToken, settings.humanAgentTag])}>
           <CsrfInput />
           <Field id="messenger-page-id" label="Facebook page id" error={errors.pageId} hint="The page’s number, under its About → Page transparency (or in the page’s URL).">

@@ -7,7 +7,7 @@ import { memberCandidates, MemberChecklist } from "../components/settings/member
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader, InboxFields, nameConflictErrors } from "../components/settings/page-parts.js";
 import { TARGET_FIELDS, targetErrors, targetFieldValues, targetsInputOf } from "../components/settings/response-targets-form.js";
-import { Field } from "../components/field.js";
+import { Field, FieldError } from "../components/field.js";
 import { formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, Reports, run, Workspace } from "../runtime.server.js";
@@ -139,7 +139,7 @@ export default function InboxSettings() {
                 ? "A wait over a night or a weekend counts only its business part (the workspace’s hours, set on the Reports page)."
                 : "The workspace has no business hours yet (an admin sets them on the Reports page): until then targets count around the clock."}
             </p>
-            {errors.businessHours ? <p className="field__error">{errors.businessHours}</p> : null}
+            <FieldError message={errors.businessHours} />
           </div>
           <SubmitActions busy={busyWith === "targets"} label="Save response targets" />
         </Form>

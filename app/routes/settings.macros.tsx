@@ -178,7 +178,7 @@ function MacroFields({ prefix, isAdmin, maxActions, groups, values, rows, rowLab
           <label className="choice">
             <input type="radio" name="visibility" value="personal" defaultChecked={visibility === "personal"} /> Only me (personal)
           </label>
-          {errors.visibility ? <p className="field__error">{errors.visibility}</p> : null}
+          <FieldError message={errors.visibility} />
         </fieldset>
       ) : (
         <>
@@ -188,7 +188,7 @@ function MacroFields({ prefix, isAdmin, maxActions, groups, values, rows, rowLab
       )}
       <fieldset className="macro-actions">
         <legend>Actions, in order</legend>
-        {errors.actions ? <p className="field__error">{errors.actions}</p> : null}
+        <FieldError message={errors.actions} />
         <ol className="macro-actions__list">
           {allRows.map((row, i) => (
             <ActionRow key={i} prefix={prefix} index={i} row={row} groups={groups} fallbackLabel={rowLabels[i]} error={byRow[i]} />

@@ -11,9 +11,11 @@ import { Effect } from "effect";
 import { useEffect, useId, useState } from "react";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { FieldError } from "../components/field.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
 import { ticketPriorityLabels, ticketPriorityOrder, ticketStatusLabels, ticketStatusOrder } from "../components/inbox/labels.js";
 import { Time, useNow } from "../components/inbox/time.js";
+import { ErrorNotice } from "../components/settings/notices.js";
 import { NoteForm } from "../components/tickets/note-form.js";
 import { TicketTimeline } from "../components/tickets/ticket-timeline.js";
 import ticketStyles from "../components/tickets/tickets.css?url";
@@ -103,9 +105,7 @@ export default function TicketPage() {
   const feedback = (intent: Intent, saved: string) => {
     if (conflict?.intent === intent) {
       return (
-        <p className="notice notice--warning" role="alert">
-          {conflict.message}
-        </p>
+        <ErrorNotice message={conflict.message} tone="warning" />
       );
     }
     const r = resultFor(intent);
@@ -117,11 +117,7 @@ export default function TicketPage() {
         </p>
       );
     }
-    return r.errors.form ? (
-      <p className={r.conflict ? "notice notice--warning" : "notice notice--error"} role="alert">
-        {r.errors.form}
-      </p>
-    ) : null;
+    return <ErrorNotice message={r.errors.form} tone={r.conflict ? "warning" : "error"} />;
   };
 
   return (
@@ -190,7 +186,7 @@ export default function TicketPage() {
                   </option>
                 ))}
               </select>
-              {resultFor("assign")?.errors.assigneeId ? <p className="field__error">{resultFor("assign")!.errors.assigneeId}</p> : null}
+              <FieldError message={resultFor("assign")?.errors.assigneeId} />
             </div>
             <button type="submit" className="button button--secondary" disabled={submitting === "assign"}>
               {submitting === "assign" ? "Saving…" : "Assign"}
@@ -226,7 +222,7 @@ export default function TicketPage() {
                 </option>
               ))}
             </select>
-            {resultFor("update")?.errors.status ? <p className="field__error">{resultFor("update")!.errors.status}</p> : null}
+            <FieldError message={resultFor("update")?.errors.status} />
           </div>
           <div className="field">
             <label htmlFor="ticket-priority">Priority</label>
@@ -237,7 +233,7 @@ export default function TicketPage() {
                 </option>
               ))}
             </select>
-            {resultFor("update")?.errors.priority ? <p className="field__error">{resultFor("update")!.errors.priority}</p> : null}
+            <FieldError message={resultFor("update")?.errors.priority} />
           </div>
           <div className="form__actions">
             <button type="submit" className="button" disabled={submitting === "update"}>

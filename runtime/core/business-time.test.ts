@@ -26,7 +26,18 @@ const AROUND = [
 
 const clock = fc.integer({ min: 0, max: 48 }).map((half) => (half === 48 ? "24:00" : `${String(Math.floor(half / 2)).padStart(2, "0")}:${half % 2 ? "30" : "00"}`));
 const range = fc.record({ day: fc.constantFrom(...DAYS), from: clock, to: clock });
-const hoursArb = fc.record({ timezone: fc.constantFrom(...ZONES), hours: fc.array(range, { maxLength: 6 }) });
+/** A closed date on or a day either side of AROUND's days, once or yearly (the year then does not matter). */
+const closedDate = fc
+  .tuple(fc.constantFrom(...AROUND), fc.integer({ min: -1, max: 2 }), fc.boolean())
+  .map(([day, shift, yearly]) => {
+    const date = new Date(day + shift * 24 * H).toISOString().slice(0, 10);
+    return { date: yearly ? `2019${date.slice(4)}` : date, yearly };
+  });
+const hoursArb = fc.record({
+  timezone: fc.constantFrom(...ZONES),
+  hours: fc.array(range, { maxLength: 6 }),
+  closed: fc.array(closedDate, { maxLength: 3 }),
+});
 /** An instant on a whole minute within three days of a daylight-saving change. */
 const instant = fc.tuple(fc.constantFrom(...AROUND), fc.integer({ min: 0, max: 3 * 24 * 60 })).map(([day, minutes]) => day + minutes * MIN);
 const span = fc.tuple(instant, instant).map(([a, b]) => (a <= b ? ([a, b] as const) : ([b, a] as const)));
@@ -35,6 +46,7 @@ const availability = (h: BusinessHours): Availability => ({
   mode: "business_hours",
   timezone: h.timezone,
   hours: h.hours,
+  closedDates: h.closed ?? [],
   awayMessage: "",
   awayBehaviour: "away_message",
 });
@@ -78,6 +90,34 @@ describe("business time, exact values", () => {
     const always: BusinessHours = { timezone: "Europe/Berlin", hours: DAYS.map((day) => ({ day, from: "00:00", to: "24:00" })) };
     expect(businessMs(always, Date.UTC(2026, 2, 27), Date.UTC(2026, 3, 2))).toBe(6 * 24 * H);
     expect(businessIntervals(always, Date.UTC(2026, 2, 27), Date.UTC(2026, 3, 2))).toEqual([[Date.UTC(2026, 2, 27), Date.UTC(2026, 3, 2)]]);
+  });
+
+  it("closes closed dates from local midnight to midnight, yearly ones every year", () => {
+    const christmas: BusinessHours = { ...berlin9to5, closed: [{ date: "2026-12-24", yearly: false }, { date: "2000-12-25", yearly: true }] };
+    // Monday 21 to Monday 28 December 2026, Berlin (UTC+1): Thursday 24 and Friday 25 closed.
+    expect(businessMs(christmas, Date.UTC(2026, 11, 21, 7), Date.UTC(2026, 11, 28, 7))).toBe(3 * 8 * H);
+    // The yearly date closes 2027's Saturday (no hours anyway) and 2030's Wednesday, not 2026's once date in 2027.
+    expect(businessMs(christmas, Date.UTC(2030, 11, 25, 0), Date.UTC(2030, 11, 26, 0))).toBe(0);
+    expect(businessMs(christmas, Date.UTC(2027, 11, 24, 0), Date.UTC(2027, 11, 25, 0))).toBe(8 * H);
+    // A night range is cut at the midnight into a closed day, and opens at the midnight out of one.
+    const nights: BusinessHours = { timezone: "UTC", hours: DAYS.map((day) => ({ day, from: "22:00", to: "02:00" })), closed: [{ date: "2026-03-10", yearly: false }] };
+    // Monday 9 March 22:00 to Wednesday 11 March 02:00: Monday's 2 h before midnight, none on the 10th, Wednesday's first 2 h.
+    expect(businessIntervals(nights, Date.UTC(2026, 2, 9, 12), Date.UTC(2026, 2, 11, 12))).toEqual([
+      [Date.UTC(2026, 2, 9, 22), Date.UTC(2026, 2, 10, 0)],
+      [Date.UTC(2026, 2, 11, 0), Date.UTC(2026, 2, 11, 2)],
+    ]);
+  });
+
+  it("skips closed dates when counting whole business days", () => {
+    const christmas: BusinessHours = { ...berlin9to5, closed: [{ date: "2026-12-24", yearly: false }, { date: "2000-12-25", yearly: true }] };
+    // Wednesday 23 December 11:00 Berlin plus one business day: Monday 28, 11:00 (10:00 UTC).
+    expect(addBusinessDays(christmas, Date.UTC(2026, 11, 23, 10), 1)).toBe(Date.UTC(2026, 11, 28, 10));
+    // A closed stretch longer than the usual look-ahead still ends: Tuesday 30 June 12:00 CEST, then Monday 10 August 12:00.
+    const closedMonth: BusinessHours = {
+      ...berlin9to5,
+      closed: Array.from({ length: 40 }, (_, i) => ({ date: new Date(Date.UTC(2026, 6, 1 + i)).toISOString().slice(0, 10), yearly: false })),
+    };
+    expect(addBusinessDays(closedMonth, Date.UTC(2026, 5, 30, 10), 1)).toBe(Date.UTC(2026, 7, 10, 10));
   });
 
   it("answers many spans from one calendar as single calls do", () => {

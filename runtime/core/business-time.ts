@@ -11,8 +11,8 @@
  * it skips (spring) never passed. So business time is real elapsed time, never more than the
  * wall time between the two instants.
  */
-import { offsetAt } from "../../flows/availability.js";
-import type { Weekday } from "../../flows/flow-spec.js";
+import { closedDateTest, offsetAt } from "../../flows/availability.js";
+import type { ClosedDate, Weekday } from "../../flows/flow-spec.js";
 
 /** One weekly range: open on `day` from `from` until `to` (HH:MM, "24:00" allowed; to < from crosses midnight). */
 export interface OpeningRange {
@@ -21,10 +21,11 @@ export interface OpeningRange {
   readonly to: string;
 }
 
-/** Weekly hours on the wall clock of `timezone`. */
+/** Weekly hours on the wall clock of `timezone`, less the days closed all day (holidays). */
 export interface BusinessHours {
   readonly timezone: string;
   readonly hours: ReadonlyArray<OpeningRange>;
+  readonly closed?: ReadonlyArray<ClosedDate>;
 }
 
 /** Open intervals [start, end) in epoch ms, sorted, disjoint and not touching. */
@@ -87,8 +88,10 @@ const merged = (intervals: Array<readonly [number, number]>): Array<readonly [nu
 
 /**
  * The business intervals inside [start, end): when the weekly hours were open, as instants.
- * Ranges with a time that is not HH:MM, or whose start equals their end, are never open. Pure
- * apart from reading the platform's time-zone data; never throws.
+ * Ranges with a time that is not HH:MM, or whose start equals their end, are never open. A
+ * closed date is closed from its local midnight to the next, also for the part of the day
+ * before's range that crosses into it. Pure apart from reading the platform's time-zone data;
+ * never throws.
  */
 export const businessIntervals = (hours: BusinessHours, start: number, end: number): Intervals => {
   if (!(end > start)) return [];
@@ -103,6 +106,14 @@ export const businessIntervals = (hours: BusinessHours, start: number, end: numb
     byDay.set(range.day, list);
   }
   if (byDay.size === 0) return [];
+  const closedOn = closedDateTest(hours.closed);
+  const hasClosed = hours.closed !== undefined && hours.closed.length > 0;
+  /** Whether local day `d` (days since the epoch on the wall clock) is a closed date. */
+  const closedDay = (d: number): boolean => {
+    if (!hasClosed) return false;
+    const date = new Date(d * DAY);
+    return closedOn(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate());
+  };
   const found: Array<readonly [number, number]> = [];
   for (const [p0, p1, offset] of offsetPieces(hours.timezone, start, end)) {
     // While the offset holds, wall time is the instant plus the offset: intersect in wall time.
@@ -112,9 +123,16 @@ export const businessIntervals = (hours: BusinessHours, start: number, end: numb
     for (let d = Math.floor(w0 / DAY) - 1; d <= Math.floor(w1 / DAY); d++) {
       // Day 0 of the epoch (1970-01-01) was a Thursday.
       const weekday = WEEKDAYS[(((d + 4) % 7) + 7) % 7]!;
-      for (const [from, to] of byDay.get(weekday) ?? []) {
-        const s = Math.max(w0, d * DAY + from);
-        const e = Math.min(w1, d * DAY + to);
+      const ranges = byDay.get(weekday);
+      if (ranges === undefined) continue;
+      const midnight = (d + 1) * DAY;
+      const closedToday = closedDay(d);
+      const closedTomorrow = closedDay(d + 1);
+      for (const [from, to] of ranges) {
+        let s = Math.max(w0, d * DAY + from);
+        let e = Math.min(w1, d * DAY + to);
+        if (closedToday) s = Math.max(s, midnight);
+        if (closedTomorrow) e = Math.min(e, midnight);
         if (e > s) found.push([s - offset, e - offset]);
       }
     }
@@ -219,7 +237,9 @@ export const addBusinessDays = (hours: BusinessHours, from: number, days: number
   let offset: number | null = null;
   let counted = 0;
   // From a day before `from` (its local day's start is at most that far back).
-  for (const { day, pieces } of openDays(hours, from - DAY, (days + 2) * WEEK_AND_A_DAY)) {
+  // Every closed date can push the day found one further; yearly ones once a year.
+  const closures = Math.min(366, hours.closed?.length ?? 0) * (1 + Math.floor(days / 250));
+  for (const { day, pieces } of openDays(hours, from - DAY, (days + 2) * WEEK_AND_A_DAY + closures)) {
     if (day < firstDay) continue;
     if (offset === null) {
       if (pieces[pieces.length - 1]![1] <= from) continue;

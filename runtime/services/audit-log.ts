@@ -94,6 +94,8 @@ export const AUDIT_ACTIONS = {
   "team.members_changed": action("workspace", "Changed a team's members"),
   "settings.timezone_changed": action("workspace", "Changed the time zone"),
   "settings.business_hours_changed": action("workspace", "Changed the business hours"),
+  "settings.closed_date_added": action("workspace", "Added a closed date"),
+  "settings.closed_date_removed": action("workspace", "Removed a closed date"),
   "settings.audit_retention_changed": action("workspace", "Changed how long the audit log keeps entries"),
   "contacts.exported": action("contacts", "Exported contacts"),
   "contacts.imported": action("contacts", "Imported contacts"),

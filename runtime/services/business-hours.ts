@@ -1,11 +1,12 @@
 /**
- * The workspace's time zone and weekly business hours as stored in `settings` (an admin sets
- * them on the Reports page): read by Reports for business-hours figures and by the inbox for
- * response targets that count business hours. Reads only; Reports writes them.
+ * The workspace's time zone, weekly business hours and closed dates (holidays) as stored in
+ * `settings` (an admin sets them on the Reports page): read by Reports for business-hours
+ * figures, by the inbox for response targets that count business hours, and by automation for
+ * business-day waits. Reads only; Reports writes them.
  */
 import { Option, Schema as S } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
-import { OpeningHours } from "../../flows/flow-spec.js";
+import { ClosedDates, OpeningHours, type ClosedDate } from "../../flows/flow-spec.js";
 import type { BusinessHours } from "../core/business-time.js";
 import type { DatabaseShape } from "./database.js";
 
@@ -15,9 +16,13 @@ export const DEFAULT_TIMEZONE = "UTC";
 /** The settings row that holds the workspace's weekly business hours (JSON: OpeningHours[]), read in the workspace time zone. */
 export const BUSINESS_HOURS_SETTING = "business_hours";
 
+/** The settings row that holds the workspace's closed dates (JSON: ClosedDate[]), read in the workspace time zone. */
+export const CLOSED_DATES_SETTING = "closed_dates";
+
 /** Weekly business hours as an admin sends them: at most 50 ranges, HH:MM times (24:00 may end a day). */
 export const BusinessHoursInput = S.Array(OpeningHours).pipe(S.maxItems(50, { message: () => "at most 50 ranges" }));
 const readStoredHours = S.decodeUnknownOption(S.parseJson(BusinessHoursInput));
+const readStoredClosed = S.decodeUnknownOption(S.parseJson(ClosedDates));
 
 /** The workspace's IANA time zone (UTC when unset or no longer valid). */
 export const readTimezone = (prepare: DatabaseShape["prepare"]): string => {
@@ -25,9 +30,25 @@ export const readTimezone = (prepare: DatabaseShape["prepare"]): string => {
   return row && isValidTimezone(row.value) ? row.value : DEFAULT_TIMEZONE;
 };
 
-/** The stored weekly hours in the workspace zone; none when unset or unreadable. */
+/** The stored weekly hours and closed dates in the workspace zone; none when unset or unreadable. */
 export const readBusinessHours = (prepare: DatabaseShape["prepare"]): BusinessHours => {
-  const row = prepare("SELECT value FROM settings WHERE key = ?").get(BUSINESS_HOURS_SETTING) as { value: string } | undefined;
-  const hours = row === undefined ? [] : Option.getOrElse(readStoredHours(row.value), () => []);
-  return { timezone: readTimezone(prepare), hours };
+  const rows = prepare("SELECT key, value FROM settings WHERE key IN (?, ?, ?)").all(TIMEZONE_SETTING, BUSINESS_HOURS_SETTING, CLOSED_DATES_SETTING) as Array<{
+    key: string;
+    value: string;
+  }>;
+  const value = (key: string) => rows.find((r) => r.key === key)?.value;
+  const zone = value(TIMEZONE_SETTING);
+  const hours = value(BUSINESS_HOURS_SETTING);
+  const closed = value(CLOSED_DATES_SETTING);
+  return {
+    timezone: zone !== undefined && isValidTimezone(zone) ? zone : DEFAULT_TIMEZONE,
+    hours: hours === undefined ? [] : Option.getOrElse(readStoredHours(hours), () => []),
+    closed: closed === undefined ? [] : Option.getOrElse(readStoredClosed(closed), () => []),
+  };
+};
+
+/** The stored closed dates, in date order; none when unset or unreadable. */
+export const readClosedDates = (prepare: DatabaseShape["prepare"]): ReadonlyArray<ClosedDate> => {
+  const row = prepare("SELECT value FROM settings WHERE key = ?").get(CLOSED_DATES_SETTING) as { value: string } | undefined;
+  return row === undefined ? [] : Option.getOrElse(readStoredClosed(row.value), () => []);
 };

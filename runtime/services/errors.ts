@@ -23,6 +23,11 @@ export interface ErrorBody {
   readonly error: { readonly code: string; readonly message: string; readonly path?: string; readonly issues?: ReadonlyArray<DecodeIssue> };
 }
 
+/** The body of a 405: the route exists, but only under the methods in `allow` (e.g. "POST"). Pure. */
+export const methodNotAllowedBody = (allow: string): ErrorBody => ({
+  error: { code: "method_not_allowed", message: `use ${allow}` },
+});
+
 /** Status, body and extra headers for an expected failure. Pure. */
 export const toHttpError = (
   error: ApiError,

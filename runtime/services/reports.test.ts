@@ -470,7 +470,7 @@ describe("team within business hours", () => {
 
   it("counts first response, reply time and time to close inside the hours only", async () => {
     const r = await reports();
-    expect(await run(r.setBusinessHours(hours))).toEqual({ timezone: "Europe/Berlin", hours });
+    expect(await run(r.setBusinessHours(hours))).toEqual({ timezone: "Europe/Berlin", hours, closed: [] });
     const team = await run(r.team(await query({ ...range, hours: "business" })));
     expect(team.measure).toBe("business");
     // First responses: C2 09:17–09:20 → 3 min; C7 none of its 12 minutes.
@@ -502,6 +502,55 @@ describe("team within business hours", () => {
       wall.agents,
     ]);
     await run(r.setBusinessHours(hours));
+  });
+
+  it("counts nothing on a closed date, and the wall-clock figures again once it is removed", async () => {
+    const r = await reports();
+    await run(r.setBusinessHours(hours));
+    const before = await run(r.team(await query({ ...range, hours: "business" })));
+    const audits = () => db.sqlite.prepare("SELECT action, data FROM audit_log WHERE action LIKE 'settings.closed_date_%' ORDER BY id").all();
+    const auditsBefore = audits().length;
+    expect(await run(r.addClosedDate({ date: "2026-03-02", name: "  Team day  " }))).toEqual([{ date: "2026-03-02", name: "Team day", yearly: false }]);
+    expect((await run(r.businessHours())).closed).toEqual([{ date: "2026-03-02", name: "Team day", yearly: false }]);
+    const closed = await run(r.team(await query({ ...range, hours: "business" })));
+    // Every answer and close of the range fell on Monday 2 March or outside the hours (C7).
+    expect([closed.firstResponse.count, closed.firstResponse.mean, closed.replyTime.count, closed.replyTime.mean, closed.timeToClose.mean]).toEqual([
+      before.firstResponse.count,
+      0,
+      before.replyTime.count,
+      0,
+      0,
+    ]);
+    expect(await run(r.removeClosedDate("2026-03-02"))).toEqual([]);
+    const again = await run(r.team(await query({ ...range, hours: "business" })));
+    expect(again.firstResponse).toEqual(before.firstResponse);
+    expect(audits().slice(auditsBefore)).toEqual([
+      { action: "settings.closed_date_added", data: JSON.stringify({ date: "2026-03-02", name: "Team day", yearly: false }) },
+      { action: "settings.closed_date_removed", data: JSON.stringify({ date: "2026-03-02", name: "Team day", yearly: false }) },
+    ]);
+  });
+
+  it("refuses a bad closed date with its path, a day already closed, and removing one not listed; the list is kept", async () => {
+    const r = await reports();
+    const issues = async (input: unknown) => (await runtime.runPromise(Effect.flip(r.addClosedDate(input)))).issues;
+    expect(await issues({ date: "2026-02-30" })).toEqual([{ path: "date", message: "this date is not on the calendar" }]);
+    expect(await issues({ date: "25.12.2026" })).toEqual([{ path: "date", message: "a date is YYYY-MM-DD" }]);
+    expect(await issues({ date: "2026-12-25", name: "x".repeat(101) })).toEqual([{ path: "name", message: "a name is at most 100 characters" }]);
+    expect(await issues({ date: "2026-12-25", yearly: "yes" })).toEqual([{ path: "yearly", message: expect.any(String) }]);
+    expect(await issues(null)).toEqual([{ path: "", message: expect.any(String) }]);
+    await run(r.addClosedDate({ date: "2020-12-25", name: "Christmas Day", yearly: true }));
+    await run(r.addClosedDate({ date: "2026-12-24" }));
+    expect(await issues({ date: "2031-12-25" })).toEqual([{ path: "date", message: "2031-12-25 is already closed (Christmas Day)." }]);
+    expect(await issues({ date: "2026-12-24", yearly: true })).toEqual([{ path: "date", message: "24 December is already closed." }]);
+    const missing = await runtime.runPromise(Effect.flip(r.removeClosedDate("2026-12-25")));
+    expect(missing._tag).toBe("NotFound");
+    // Once dates first, in order, then the yearly ones.
+    expect((await run(r.businessHours())).closed).toEqual([
+      { date: "2026-12-24", yearly: false },
+      { date: "2020-12-25", name: "Christmas Day", yearly: true },
+    ]);
+    await run(r.removeClosedDate("2026-12-24"));
+    await run(r.removeClosedDate("2020-12-25"));
   });
 });
 

@@ -12,10 +12,11 @@
  * count only the workspace's business hours (runtime/core/business-time.ts).
  */
 import { Clock, Context, Effect, Either, Layer } from "effect";
-import { isValidTimezone } from "../../flows/availability.js";
+import { isValidTimezone, sameClosedDay } from "../../flows/availability.js";
 import { decodeWith } from "../../flows/decode.js";
 import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
+import { ClosedDate as ClosedDateSchema, MAX_CLOSED_DATES, type ClosedDate } from "../../flows/flow-spec.js";
 import {
   BOT_OUTCOMES,
   emptyNodeCounts,
@@ -63,7 +64,9 @@ import { Database, type DatabaseShape } from "./database.js";
 import {
   BUSINESS_HOURS_SETTING,
   BusinessHoursInput,
+  CLOSED_DATES_SETTING,
   readBusinessHours as readWorkspaceHours,
+  readClosedDates,
   readTimezone as readWorkspaceTimezone,
   TIMEZONE_SETTING,
 } from "./business-hours.js";
@@ -74,8 +77,16 @@ export type { BusinessHours, OpeningRange } from "../core/business-time.js";
 export type { DurationSummary, NodeMetrics, OutcomeCounts, BotOutcome, EdgeTally } from "../core/metrics.js";
 export type { TargetShare, AnswerKind } from "../core/response-targets.js";
 
-export { TIMEZONE_SETTING, DEFAULT_TIMEZONE, BUSINESS_HOURS_SETTING, BusinessHoursInput } from "./business-hours.js";
+export { TIMEZONE_SETTING, DEFAULT_TIMEZONE, BUSINESS_HOURS_SETTING, CLOSED_DATES_SETTING, BusinessHoursInput } from "./business-hours.js";
+export type { ClosedDate } from "../../flows/flow-spec.js";
 const decodeBusinessHours = decodeWith(BusinessHoursInput);
+const decodeClosedDate = decodeWith(ClosedDateSchema);
+const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
+/** "12-25" of any year → "25 December". */
+const monthDayName = (date: string): string => `${Number(date.slice(8, 10))} ${MONTHS[Number(date.slice(5, 7)) - 1]}`;
+/** Once dates in date order, then yearly ones in month-and-day order. */
+const sortClosedDates = (list: ReadonlyArray<ClosedDate>): ReadonlyArray<ClosedDate> =>
+  [...list].sort((a, b) => (a.yearly !== b.yearly ? (a.yearly ? 1 : -1) : (a.yearly ? a.date.slice(5) : a.date).localeCompare(b.yearly ? b.date.slice(5) : b.date)));
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
@@ -311,6 +322,14 @@ export interface ReportsShape {
   readonly businessHours: () => Effect.Effect<BusinessHours>;
   /** Stores the weekly business hours (BusinessHoursInput); InvalidInput with paths such as `hours[2].from`. */
   readonly setBusinessHours: (hours: unknown) => Effect.Effect<BusinessHours, InvalidInput>;
+  /**
+   * Adds a day the workspace is closed all day (a holiday: ClosedDate, `{ date, name?, yearly? }`);
+   * InvalidInput with the field as path, and on `date` when that day is already closed (the same
+   * date, or a yearly one of its month and day) or 200 are listed. Answers the list, in order.
+   */
+  readonly addClosedDate: (input: unknown) => Effect.Effect<ReadonlyArray<ClosedDate>, InvalidInput>;
+  /** Removes the closed date written `date` (as listed); NotFound when none is. Answers the list. */
+  readonly removeClosedDate: (date: string) => Effect.Effect<ReadonlyArray<ClosedDate>, NotFound>;
   /**
    * Range and filters from search parameters (module doc of report-range.ts); unknown ids are
    * InvalidInput with the parameter as path, and so is `hours=business` while no business hours are set.
@@ -1303,6 +1322,49 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         }),
       );
       return readBusinessHours();
+    }),
+
+    addClosedDate: Effect.fn("Reports.addClosedDate")(function* (input: unknown) {
+      const decoded = decodeClosedDate(input);
+      if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
+      const name = decoded.right.name?.trim();
+      const added: ClosedDate = { date: decoded.right.date, ...(name ? { name } : {}), yearly: decoded.right.yearly };
+      const audit = yield* auditActor;
+      const now = yield* Clock.currentTimeMillis;
+      const refused = yield* Effect.orDie(
+        db.writeEffect((s) => {
+          const list = readClosedDates((sql) => s.prepare(sql));
+          const clash = list.find((c) => sameClosedDay(c, added));
+          if (clash !== undefined) {
+            return `${added.yearly ? monthDayName(added.date) : added.date} is already closed${clash.name ? ` (${clash.name})` : ""}.`;
+          }
+          if (list.length >= MAX_CLOSED_DATES) return `At most ${MAX_CLOSED_DATES} closed dates: remove past ones first.`;
+          const next = sortClosedDates([...list, added]);
+          s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(CLOSED_DATES_SETTING, JSON.stringify(next));
+          recordAudit(s, now, audit, { action: "settings.closed_date_added", data: { ...added } });
+          return null;
+        }),
+      );
+      if (refused !== null) return yield* Effect.fail(invalid("date", refused));
+      return readClosedDates(db.prepare);
+    }),
+
+    removeClosedDate: Effect.fn("Reports.removeClosedDate")(function* (date: string) {
+      const audit = yield* auditActor;
+      const now = yield* Clock.currentTimeMillis;
+      const removed = yield* Effect.orDie(
+        db.writeEffect((s) => {
+          const list = readClosedDates((sql) => s.prepare(sql));
+          const gone = list.find((c) => c.date === date);
+          if (gone === undefined) return false;
+          const next = list.filter((c) => c !== gone);
+          s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(CLOSED_DATES_SETTING, JSON.stringify(next));
+          recordAudit(s, now, audit, { action: "settings.closed_date_removed", data: { ...gone } });
+          return true;
+        }),
+      );
+      if (!removed) return yield* Effect.fail(new NotFound({ entity: "closed date", id: String(date) }));
+      return readClosedDates(db.prepare);
     }),
 
     rebuild: Effect.fn("Reports.rebuild")(function* () {

@@ -332,7 +332,7 @@ describe("the sample conversations' times", () => {
 
       // The workspace and the people who answer have the demo's hours; the others none.
       const business = await runtime.runPromise(Effect.flatMap(Reports.Reports, (r) => r.businessHours()));
-      expect(business).toEqual({ timezone: "UTC", hours: DEMO_HOURS });
+      expect(business).toEqual({ timezone: "UTC", hours: DEMO_HOURS, closed: [] });
       const hoursOf = (id: string) => (db.sqlite.prepare("SELECT working_hours FROM users WHERE id = ?").get(id) as { working_hours: string }).working_hours;
       expect(JSON.parse(hoursOf(SEED_IDS.agent))).toEqual({ timezone: "UTC", hours: DEMO_HOURS });
       expect(JSON.parse(hoursOf(SEED_IDS.admin))).toEqual({ timezone: "UTC", hours: DEMO_HOURS });

@@ -8,7 +8,10 @@ import type { Server } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Database } from "../../runtime/services/database.js";
+import { Effect } from "effect";
+import { Chatflows } from "../../runtime/services/chatflows.js";
 import { Engine } from "../../runtime/services/engine.js";
+import { defaultFlowDocument } from "../../runtime/services/messenger-settings.js";
 import { signVisitorToken } from "../../runtime/services/visitors.js";
 import { createPublicApi, type PublicApi } from "../../server/public-api.js";
 import { answerFor, call, type Awaiting } from "../../bench/http-harness.js";
@@ -417,10 +420,53 @@ describe("widget config", () => {
         launcherPosition: expect.stringMatching(/^bottom_(left|right)$/),
       },
       available: expect.any(Boolean),
+      opensAt: null,
       awayMessage: expect.any(String),
       awayBehaviour: expect.stringMatching(/^(hide|away_message|collect_email)$/),
       branding: { showPoweredBy: expect.any(Boolean) },
     });
+  });
+
+  it("is away on a flow's closed date, and open again when the date is not closed", async () => {
+    const page = `https://shop.example/holiday-${Date.now()}`;
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const everyDay = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => ({ day: d, from: "00:00", to: "24:00" }));
+    const settings = (closedDates: unknown) => ({
+      priority: 0,
+      targeting: { show: [{ type: "url", operator: "is", value: page }] },
+      availability: { mode: "business_hours", timezone: "UTC", hours: everyDay, closedDates, awayMessage: "Closed for the holiday." },
+    });
+    const adminId = (sqlite.prepare("SELECT id FROM users WHERE role = 'admin' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
+    const publishWith = (closedDates: unknown, id?: string) =>
+      runtime.runPromise(
+        Effect.gen(function* () {
+          const flows = yield* Chatflows;
+          const document = { ...defaultFlowDocument("holiday", "Holiday"), settings: settings(closedDates) };
+          const flow = id ?? (yield* flows.create({ name: "Holiday", kind: "bot", document, channelId, createdBy: adminId })).id;
+          if (id !== undefined) {
+            const draft = yield* flows.getDraft(id);
+            yield* flows.saveDraft(id, { ...(draft.document as object), settings: settings(closedDates) }, draft.revision);
+          }
+          yield* flows.publish(flow, adminId);
+          yield* flows.setEnabled(flow, true);
+          return flow;
+        }),
+      );
+    const config = async () => (await call(base, `/api/widget/config?channel=${channelId}&url=${encodeURIComponent(page)}`)).body.chatflow;
+    // Only this flow is on, as in the targeting test below.
+    const others = sqlite.prepare("SELECT id, enabled FROM chatflows").all() as Array<{ id: string; enabled: number }>;
+    sqlite.prepare("UPDATE chatflows SET enabled = 0").run();
+    // Closed yesterday, today and tomorrow (UTC): whatever the clock says during the test, today is closed.
+    const flow = await publishWith([{ date: day(-1) }, { date: day(0), name: "Holiday" }, { date: day(1) }]);
+    try {
+      // Back at midnight after the last closed day.
+      expect(await config()).toMatchObject({ id: flow, available: false, awayMessage: "Closed for the holiday.", opensAt: `${day(2)}T00:00:00.000Z` });
+      await publishWith([{ date: day(-30) }], flow);
+      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null });
+    } finally {
+      await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
+      for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);
+    }
   });
 
   it("follows targeting: no chatflow on a page every flow hides", async () => {

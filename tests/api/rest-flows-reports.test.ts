@@ -10,12 +10,10 @@ import { Effect } from "effect";
 import type BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "../../bench/http-harness.js";
-import { Accounts } from "../../runtime/services/accounts.js";
-import { ApiTokens } from "../../runtime/services/api-tokens.js";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Reports } from "../../runtime/services/reports.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
-import { startPublicApiApp, startVisitorChat, type PublicApiApp } from "../support/public-api-server.js";
+import { seededRoleTokens, startPublicApiApp, startVisitorChat, type PublicApiApp } from "../support/public-api-server.js";
 
 let app: PublicApiApp;
 let runtime: AppRuntime;
@@ -26,10 +24,8 @@ const tokens: Record<"admin" | "marketer" | "agent" | "analyst", string> = { adm
 beforeAll(async () => {
   app = await startPublicApiApp("rest-flows", { rateLimitEnabled: false }, { rateLimitEnabled: false });
   ({ runtime, sqlite, base } = app);
-  for (const role of ["admin", "marketer", "agent", "analyst"] as const) {
-    const user = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.getUser(SEED_IDS[role])));
-    tokens[role] = (await runtime.runPromise(Effect.flatMap(ApiTokens, (t) => t.create(user, { name: "ci" })))).token;
-  }
+  const made = await seededRoleTokens(runtime);
+  for (const role of ["admin", "marketer", "agent", "analyst"] as const) tokens[role] = made[role].token;
 });
 
 afterAll(async () => {

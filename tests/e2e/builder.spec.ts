@@ -8,7 +8,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
-import { adminPassword, demoUsers, getChatChannelId, login } from "./helpers.js";
+import { adminPassword, demoUsers, getChatChannelId, login, seriousViolations } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -112,6 +112,10 @@ test("a marketer builds, checks, previews and publishes a lead bot from the pale
   await expect(nodeCard(page, "Message node Welcome")).toBeVisible();
   await expect(nodeCard(page, "Message node Welcome").getByText("Start")).toBeVisible();
   await tidy(page);
+  // React Flow's attribution stays in the canvas's corner (only Pro subscribers may hide it) and,
+  // like the rest of the builder, reads at WCAG AA contrast: no part of the page is left out of the check.
+  await expect(page.getByRole("link", { name: "React Flow attribution" })).toBeVisible();
+  expect(await seriousViolations(page)).toEqual([]);
 
   await dropFromPalette(page, "Question");
   form = inspector(page, "Question");

@@ -215,14 +215,20 @@ test("a stale write gets a clear conflict, and the page shows what changed", asy
 });
 
 test("saved replies: an admin adds one, the agent inserts it with /shortcut", async ({ browser }) => {
-  // Before there are any, "/" and Enter says so instead of sending a bare "/" to the visitor.
+  // Other specs (and an earlier attempt of this one) add saved replies too: this one is named by
+  // the attempt, and every check is about it alone.
+  const shortcut = `thanks-${Date.now().toString(36)}`;
+  const title = `Thanks for waiting ${shortcut.slice(7)}`;
+  const text = `Thanks for waiting — I'm on it and will get back to you in a few minutes. (${shortcut})`;
+  // Before it exists, "/shortcut" and Enter says nothing matches (or that there are none yet)
+  // instead of sending the bare "/shortcut" to the visitor.
   await agent.reload();
   const composer = agent.getByRole("textbox", { name: "Reply to the visitor" });
-  await composer.fill("/");
+  await composer.fill(`/${shortcut}`);
   await composer.press("Enter");
-  await expect(agent.getByRole("status").filter({ hasText: "No saved replies yet" })).toBeVisible();
-  await expect(composer).toHaveValue("/");
-  await expect(transcript(agent).getByText("/", { exact: true })).toHaveCount(0);
+  await expect(agent.getByRole("status").filter({ hasText: new RegExp(`^No saved (reply matches “/${shortcut}”|replies yet)`) })).toBeVisible();
+  await expect(composer).toHaveValue(`/${shortcut}`);
+  await expect(transcript(agent).getByText(`/${shortcut}`, { exact: true })).toHaveCount(0);
   await composer.fill("");
 
   const context = await browser.newContext({ baseURL: parleyUrl() });
@@ -230,26 +236,28 @@ test("saved replies: an admin adds one, the agent inserts it with /shortcut", as
   await login(admin, adminEmail(), adminPassword());
   await admin.goto("/settings/saved-replies");
   const form = admin.getByRole("region", { name: "Add a saved reply" });
-  await form.getByLabel("Shortcut").fill("thanks");
-  await form.getByLabel("Title").fill("Thanks for waiting");
-  await form.getByLabel("Reply").fill("Thanks for waiting — I'm on it and will get back to you in a few minutes.");
+  await form.getByLabel("Shortcut").fill(shortcut);
+  await form.getByLabel("Title").fill(title);
+  await form.getByLabel("Reply").fill(text);
   await form.getByRole("button", { name: "Add saved reply" }).click();
-  await expect(admin.getByText("/thanks")).toBeVisible();
+  await expect(admin.getByText(`/${shortcut}`, { exact: true })).toBeVisible();
   await context.close();
 
   await agent.reload();
   const box = agent.getByRole("textbox", { name: "Reply to the visitor" });
-  await box.fill("/than");
+  // The start of its shortcut (unique to this attempt) lists it alone.
+  await box.fill(`/${shortcut.slice(0, -1)}`);
   const options = agent.getByRole("listbox", { name: "Saved replies" });
-  await expect(options.getByRole("option")).toHaveText(["/thanks Thanks for waiting"]);
+  await expect(options.getByRole("option")).toHaveText([`/${shortcut} ${title}`]);
   await box.press("Enter");
-  await expect(box).toHaveValue("Thanks for waiting — I'm on it and will get back to you in a few minutes.");
+  await expect(box).toHaveValue(text);
   await expect(options).toHaveCount(0);
   // A shortcut that matches nothing stays in the composer; Escape lets it go out as text.
-  await box.fill("/nosuch");
+  const nothing = `nosuch-${shortcut.slice(7)}`;
+  await box.fill(`/${nothing}`);
   await box.press("Enter");
-  await expect(agent.getByRole("status").filter({ hasText: "No saved reply matches “/nosuch”" })).toBeVisible();
-  await expect(box).toHaveValue("/nosuch");
+  await expect(agent.getByRole("status").filter({ hasText: `No saved reply matches “/${nothing}”` })).toBeVisible();
+  await expect(box).toHaveValue(`/${nothing}`);
   await box.press("Escape");
   await expect(agent.getByRole("status").filter({ hasText: "No saved reply matches" })).toHaveCount(0);
   await box.fill("");
@@ -408,6 +416,9 @@ test("the inbox works from the keyboard and has no serious accessibility violati
   expect(above, "a conversation above the second").toBeTruthy();
   await agent.keyboard.press("k");
   await expect(agent).toHaveURL(new RegExp(`${above}\\?view=all_open$`));
+  // Beside the list, the open conversation's title (as the tab names it) is the page's one h1; the list's "Inbox" steps down to h2.
+  await expect(async () => expect(`${await agent.getByRole("heading", { level: 1 }).textContent()} · Inbox · Parley`).toBe(await agent.title())).toPass();
+  await expect(agent.getByRole("heading", { level: 2, name: "Inbox" })).toBeVisible();
 
   const results = await new AxeBuilder({ page: agent }).include("main").analyze();
   const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");

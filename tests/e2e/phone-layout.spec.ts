@@ -180,6 +180,10 @@ test("on a phone, an agent opens a conversation and replies without scrolling to
   await inboxLive(page);
   const composer = page.getByRole("textbox", { name: "Reply to the visitor" });
   await expect(composer).toBeInViewport({ ratio: 1 });
+  // The list (and its "Inbox" heading) is hidden: the conversation's title is the page's one h1, in view.
+  await expect(async () => expect(`${await page.getByRole("heading", { level: 1 }).textContent()} · Inbox · Parley`).toBe(await page.title())).toPass();
+  await expect(page.getByRole("heading", { level: 1 })).toBeInViewport({ ratio: 1 });
+  expect(await sidewaysOverflow(page), `the open conversation is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
   // Each assignment label sits beside its own select, not at the end of the line above it.
   const assignment = page.getByRole("form", { name: "Assignment" });
   for (const name of ["Assignee", "Team"]) {

@@ -30,6 +30,11 @@ test("an agent creates a ticket from a conversation, takes it, adds a note and c
   await panel.getByRole("button", { name: "Create ticket" }).click();
   const ticketForm = panel.getByRole("form", { name: "Create a ticket" });
   await expect(ticketForm.getByLabel("Subject")).toHaveValue(SUBJECT);
+  // Without a subject it is refused beside the field, in a sentence (the service's "enter a subject", capitalised).
+  await ticketForm.getByLabel("Subject").fill("");
+  await ticketForm.getByRole("button", { name: "Create ticket" }).click();
+  await expect(ticketForm.getByText("Enter a subject", { exact: true })).toBeVisible();
+  await ticketForm.getByLabel("Subject").fill(SUBJECT);
   await ticketForm.getByRole("button", { name: "Create ticket" }).click();
   await expect(panel.getByRole("status").filter({ hasText: "Ticket created" })).toBeVisible({ timeout: 15_000 });
 

@@ -50,7 +50,7 @@ test("a visitor rates the closed conversation in the widget; the agent sees it l
   await agent.goto(`/inbox?conversation=${encodeURIComponent(id)}`);
   // Rosa's thread, hydrated and live (a reply typed before hydration is lost to React's state).
   await expect(agent).toHaveURL(new RegExp(`/inbox/${id}$`));
-  await expect(agent.getByRole("heading", { level: 2, name: "rosa@example.com" })).toBeVisible();
+  await expect(agent.getByRole("heading", { level: 1, name: "rosa@example.com" })).toBeVisible();
   await inboxLive(agent);
   await agent.getByRole("textbox", { name: /reply/i }).fill("Hi Rosa, Alex here: your trial is extended to 30 days.");
   await agent.getByRole("button", { name: /^send/i }).click();

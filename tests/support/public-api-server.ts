@@ -11,7 +11,11 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Effect } from "effect";
+import { Accounts } from "../../runtime/services/accounts.js";
+import { ApiTokens } from "../../runtime/services/api-tokens.js";
 import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import { SEED_IDS } from "../../runtime/services/seed.js";
 import { loadConfig } from "../../runtime/services/config.js";
 import { Database } from "../../runtime/services/database.js";
 import { createPublicApi, type PublicApi, type PublicApiOptions } from "../../server/public-api.js";
@@ -105,4 +109,17 @@ export const startVisitorChat = async (
   const started = await call(app.base, "/api/conversations", { token, body: { channel: app.channelId, chatflowId, pageUrl } });
   if (started.status !== 201) throw new Error(`POST /api/conversations answered ${started.status}: ${JSON.stringify(started.body)}`);
   return { token, conversationId: started.body.conversation.id as string };
+};
+
+export type SeededRole = "admin" | "marketer" | "agent" | "analyst";
+
+/** A personal access token (and its id) for each seeded person, by role, as the profile page makes one. */
+export const seededRoleTokens = async (runtime: AppRuntime): Promise<Record<SeededRole, { readonly token: string; readonly id: string }>> => {
+  const out = {} as Record<SeededRole, { token: string; id: string }>;
+  for (const role of ["admin", "marketer", "agent", "analyst"] as const) {
+    const user = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.getUser(SEED_IDS[role])));
+    const made = await runtime.runPromise(Effect.flatMap(ApiTokens, (t) => t.create(user, { name: `ci ${role}` })));
+    out[role] = { token: made.token, id: made.summary.id };
+  }
+  return out;
 };

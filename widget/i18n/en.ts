@@ -48,6 +48,8 @@ export const chat = {
   awayThanks: "Thanks! We got your message and will reply by email.",
   /** Under the away message (and the away form): `{email}` becomes a mailto link. */
   awayContact: "Or email us at {email}",
+  /** Under the away message when the hours open again later: `{when}` is a weekday, date and time on the visitor's clock. */
+  awayBack: "We're back on {when}.",
   invalidEmail: "Please enter a valid email address, like name@example.com.",
   emptyMessage: "Please write a message.",
   /** The language tag sizes are written in ("1.5 MB"). */

@@ -118,6 +118,19 @@ describe("the away view's contact line", () => {
     }
   });
 
+  it("says when the team is back, between the away message and the contact line, when the server knows", async () => {
+    const opensAt = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const shown = await render("en", { ...chatflow("help@acme.test"), opensAt }, false);
+    expect(shown.parts.map((p) => p.text)).toEqual(["We're away right now.", expect.stringMatching(/^We're back on \w+day, \w+ \d+ at \d\d:\d\d [AP]M\.$/), "Or email us at help@acme.test"]);
+    const form = await render("de", { ...chatflow(null), language: "de", awayBehaviour: "collect_email", opensAt }, true);
+    expect(form.parts.map((p) => p.tag)).toEqual(["p", "p", "form"]);
+    expect(form.parts[1]!.text).toMatch(/^Wir sind ab \w+, \d+\. \w+ um \d\d:\d\d wieder da\.$/);
+    // Null (not known) or in the past: no line.
+    for (const value of [null, new Date(Date.now() - 60_000).toISOString()]) {
+      expect((await render("en", { ...chatflow(null), opensAt: value }, false)).parts).toEqual([{ tag: "p", text: "We're away right now." }]);
+    }
+  });
+
   it("shows an odd but valid address as text, its mailto unable to add a cc or a body", async () => {
     const shown = await render("en", chatflow("a?cc=spy&body=hi#x%@acme.test"), false);
     expect(shown.parts[1]!.text).toBe("Or email us at a?cc=spy&body=hi#x%@acme.test");

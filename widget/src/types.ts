@@ -41,6 +41,8 @@ export interface Chatflow {
   readonly available: boolean;
   readonly awayMessage: string;
   readonly awayBehaviour: AwayBehaviour;
+  /** When the flow's hours open again (ISO), while it is outside them; null when not known. Absent from older servers. */
+  readonly opensAt?: string | null;
   /**
    * Where visitors may write while the team is away: the inbox's team email, else its fallback
    * email; null when it has neither. Absent from servers older than the field.

@@ -9,6 +9,7 @@ import { isThumbnail, sizeLabel } from "./files.js";
 import { headingTitle, initials } from "./heading.js";
 import { format } from "./i18n.js";
 import { choiceBounds, inputFor } from "./inputs.js";
+import { backLine } from "./back-line.js";
 import { contactLine } from "./contact-email.js";
 import { compareIds } from "./messages.js";
 import { linkify, safeHref, safeImageSrc } from "./safe-href.js";
@@ -325,11 +326,13 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
     showAway: (chatflow, collectEmail, submit) => {
       for (const part of [log, typing, quickReplies, composer]) part.hidden = true;
       away.hidden = false;
+      const back = backLine(strings.awayBack, chatflow.opensAt, strings.locale, Date.now());
       const message = h("p", { class: "m bot" }, ...richText(chatflow.awayMessage || strings.awayTitle, strings));
+      const messages: Node[] = back ? [message, h("p", { class: "ce" }, back)] : [message];
       // The address is the server's text: only ever a Text node and a checked mailto href.
       const line = contactLine(strings.awayContact, chatflow.contactEmail);
       const contact: Node[] = line ? [h("p", { class: "ce" }, line.before, h("a", { href: line.href }, line.address), line.after)] : [];
-      if (!collectEmail) return away.replaceChildren(message, ...contact);
+      if (!collectEmail) return away.replaceChildren(...messages, ...contact);
       const email = h("input", { id: "parley-away-email", type: "email", inputmode: "email", autocomplete: "email", required: true, "aria-describedby": "parley-away-email-error" });
       const text = h("textarea", { id: "parley-away-text", required: true, maxlength: "4000", "aria-describedby": "parley-away-text-error" });
       const emailError = h("p", { class: "fe", id: "parley-away-email-error" });
@@ -358,10 +361,10 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
           return;
         }
         const thanks = h("p", { role: "status", tabindex: "-1" }, strings.awayThanks);
-        away.replaceChildren(message, thanks, ...contact);
+        away.replaceChildren(...messages, thanks, ...contact);
         thanks.focus();
       });
-      away.replaceChildren(message, form, ...contact);
+      away.replaceChildren(...messages, form, ...contact);
     },
     addMessage: (message) => {
       intro.remove();

@@ -6,7 +6,7 @@
  */
 import { Either } from "effect";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
-import { isAvailable, isValidTimezone, nextOpening } from "../../../flows/availability.js";
+import { isAvailable, isValidTimezone, nextOpening, sameClosedDay } from "../../../flows/availability.js";
 import type { Device, TargetingRule, Weekday } from "../../../flows/flow-spec.js";
 import { Field } from "../field.js";
 import {
@@ -42,9 +42,23 @@ export interface FlowSettingsProps {
   readonly onLanguageChange: (language: string) => void;
   readonly teams: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   readonly users: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+  /** The workspace's closed dates (Reports page), which the Availability tab can copy in. */
+  readonly workspaceClosed?: WorkspaceClosedDates;
   readonly tab: SettingsTab;
   readonly onTabChange: (tab: SettingsTab) => void;
   readonly readOnly?: boolean;
+}
+
+/** A closed date as the settings hold it (loosely: a half-typed date must survive autosave). */
+interface ClosedDateValue {
+  readonly date?: string;
+  readonly name?: string;
+  readonly yearly?: boolean;
+}
+
+export interface WorkspaceClosedDates {
+  readonly timezone: string;
+  readonly dates: ReadonlyArray<{ readonly date: string; readonly name?: string; readonly yearly: boolean }>;
 }
 
 interface Api {
@@ -115,7 +129,7 @@ export function FlowSettings(props: FlowSettingsProps) {
       <div className="fs-panel" role="tabpanel" id={`fs-panel-${tab}`} aria-labelledby={`fs-tab-${tab}`}>
         {tab === "targeting" ? <TargetingTab api={api} /> : null}
         {tab === "display" ? <DisplayTab api={api} teams={props.teams} users={props.users} /> : null}
-        {tab === "availability" ? <AvailabilityTab api={api} /> : null}
+        {tab === "availability" ? <AvailabilityTab api={api} workspaceClosed={props.workspaceClosed} /> : null}
         {tab === "language" ? <LanguageTab language={props.language} onChange={props.onLanguageChange} readOnly={api.readOnly} /> : null}
         {tab === "session" ? <SessionTab api={api} /> : null}
       </div>
@@ -571,7 +585,7 @@ const timezones = (current: string): ReadonlyArray<string> => {
   return current && !all.includes(current) ? [current, ...all] : all;
 };
 
-function AvailabilityTab({ api }: { api: Api }) {
+function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: WorkspaceClosedDates | undefined }) {
   const mode = api.value(["availability", "mode"]);
   const timezone = String(api.value(["availability", "timezone"]) ?? "UTC");
   const hoursValue = api.value(["availability", "hours"]);
@@ -669,11 +683,12 @@ function AvailabilityTab({ api }: { api: Api }) {
             <Problems issues={issuesUnder(api.issues, ["availability", "hours"])} />
           </fieldset>
         ) : null}
+        {mode === "business_hours" ? <ClosedDatesSetting api={api} timezone={timezone} workspaceClosed={workspaceClosed} /> : null}
         {open !== null ? (
           <p className="muted" role="status">
             {open
               ? "Open right now."
-              : `Away right now${next !== null ? `; opens again ${new Date(next).toLocaleString(undefined, { weekday: "long", hour: "2-digit", minute: "2-digit" })} (your time)` : ""}.`}
+              : `Away right now${next !== null ? `; opens again ${new Date(next).toLocaleString(undefined, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit" })} (your time)` : ""}.`}
           </p>
         ) : null}
       </Section>
@@ -691,6 +706,82 @@ function AvailabilityTab({ api }: { api: Api }) {
         <TextSetting api={api} path={["availability", "awayMessage"]} label="Away message" multiline />
       </Section>
     </>
+  );
+}
+
+/** The flow's closed dates (holidays): a row per date, added one at a time or copied from the workspace's list. */
+function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; timezone: string; workspaceClosed: WorkspaceClosedDates | undefined }) {
+  const value = api.value(["availability", "closedDates"]);
+  const closed = (Array.isArray(value) ? value : []) as ReadonlyArray<ClosedDateValue>;
+  const setClosed = (next: ReadonlyArray<unknown>) => api.set(["availability", "closedDates"], next);
+  const missing = (workspaceClosed?.dates ?? []).filter((w) => !closed.some((c) => sameClosedDay(c, w)));
+  return (
+    <fieldset className="fs-fieldset fs-closed">
+      <legend>Closed dates ({timezone})</legend>
+      <p className="muted fs-hint">Closed all day whatever the hours above say: holidays, a team day out.</p>
+      {closed.length === 0 ? <p className="muted">No closed dates.</p> : null}
+      <ul className="fs-closed__list">
+        {closed.map((c, index) => {
+          const label = `Closed date ${index + 1}`;
+          return (
+            <li key={index} className="fs-closed__row">
+              <label>
+                <span className="fe-sr">{`${label} `}</span>Date
+                <input
+                  type="date"
+                  value={c.date ?? ""}
+                  readOnly={api.readOnly}
+                  aria-invalid={api.error(["availability", "closedDates", index, "date"]) ? true : undefined}
+                  onChange={(e) => api.set(["availability", "closedDates", index, "date"], e.currentTarget.value)}
+                />
+              </label>
+              <label>
+                <span className="fe-sr">{`${label} `}</span>Name
+                <input
+                  type="text"
+                  value={c.name ?? ""}
+                  maxLength={100}
+                  readOnly={api.readOnly}
+                  placeholder="Christmas Day"
+                  onChange={(e) => api.set(["availability", "closedDates", index, "name"], e.currentTarget.value === "" ? undefined : e.currentTarget.value)}
+                />
+              </label>
+              <label className="fs-check">
+                <input
+                  type="checkbox"
+                  checked={c.yearly === true}
+                  disabled={api.readOnly}
+                  onChange={(e) => api.set(["availability", "closedDates", index, "yearly"], e.currentTarget.checked)}
+                />
+                <span className="fe-sr">{`${label} `}</span>every year
+              </label>
+              <button type="button" className="icon-button" disabled={api.readOnly} aria-label={`Remove closed date ${index + 1}`} onClick={() => setClosed(closed.filter((_, i) => i !== index))}>
+                ×
+              </button>
+            </li>
+          );
+        })}
+      </ul>
+      <div className="fs-closed__actions">
+        <button
+          type="button"
+          className="button button--secondary button--small"
+          disabled={api.readOnly}
+          onClick={() => setClosed([...closed, { date: new Date().toISOString().slice(0, 10), yearly: false }])}
+        >
+          Add a closed date
+        </button>
+        {missing.length > 0 ? (
+          <button type="button" className="button button--secondary button--small" disabled={api.readOnly} onClick={() => setClosed([...closed, ...missing])}>
+            Add the workspace&apos;s closed dates ({missing.length})
+          </button>
+        ) : null}
+      </div>
+      {missing.length > 0 && workspaceClosed && workspaceClosed.timezone !== timezone ? (
+        <p className="muted fs-hint">The workspace reads its dates in {workspaceClosed.timezone}; copied here they are read in {timezone}.</p>
+      ) : null}
+      <Problems issues={issuesUnder(api.issues, ["availability", "closedDates"])} />
+    </fieldset>
   );
 }
 

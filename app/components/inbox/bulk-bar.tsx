@@ -2,6 +2,7 @@ import { useFetcher } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { ConversationList, InboxOptions, InboxView } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
+import { capitalise } from "../messages.js";
 import { BULK_FIELD, BULK_FORM_ID, bulkValue, pruned, selectAllState, toggled, type BulkAnswer } from "./bulk-logic.js";
 import { isTyping } from "./conversation-list.js";
 import { browserTimeZone, snoozePresets } from "./snooze-logic.js";
@@ -152,7 +153,7 @@ export function BulkBar({
         ) : null}
         {answer ? (
           <p className={answer.ok ? (answer.skipped.length > 0 ? "notice notice--warning" : "notice notice--success") : "notice notice--error"} role="status">
-            {answer.ok ? answer.notice : answer.error}
+            {answer.ok ? answer.notice : capitalise(answer.error)}
             <button type="button" className="bulk-toolbar__dismiss" aria-label="Dismiss" onClick={() => setDismissed(fetcher.data)}>
               ×
             </button>

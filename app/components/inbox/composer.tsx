@@ -2,6 +2,7 @@ import { useFetcher, useRevalidator } from "@remix-run/react";
 import { useEffect, useId, useRef, useState, type ChangeEvent, type FormEvent, type KeyboardEvent } from "react";
 import { CsrfInput } from "../csrf-input.js";
 import { ArticlePicker } from "../knowledge/article-picker.js";
+import { capitalise } from "../messages.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { enterAction, matchSavedReplies, newClientMessageId, replyFileLimits, replyFilesWhere, shortcutQuery, type FileLimits } from "./composer-logic.js";
 import { humanSize } from "./thread-messages.js";
@@ -343,7 +344,7 @@ export function Composer({
           ) : null}
           {filesProblem || filesError ? (
             <p className="composer__error" role="alert">
-              {filesProblem ? filesProblem.message : filesError!.fields.files ?? filesError!.error}
+              {capitalise(filesProblem ? filesProblem.message : (filesError!.fields.files ?? filesError!.error))}
             </p>
           ) : null}
         </div>
@@ -363,7 +364,7 @@ export function Composer({
         </p>
         {error && !filesError ? (
           <p className="composer__error" role="alert">
-            {error.fields.text ?? error.error}
+            {capitalise(error.fields.text ?? error.error)}
           </p>
         ) : null}
         <button type="submit" className="button" disabled={busy || text.trim() === "" || filesProblem !== null}>

@@ -3,7 +3,9 @@ import { useEffect, useId, useState, type ReactNode } from "react";
 import type { Contact, ContactHistory, ContactMembership, EmailConsent, OwnerOption, VisitorFacts } from "../../runtime.server.js";
 import { ContactEditFields, ContactTickets, NewContactFields, OwnerSelect } from "../contacts/contact-fields.js";
 import { CsrfInput } from "../csrf-input.js";
+import { FieldError } from "../field.js";
 import { capitalise } from "../messages.js";
+import { ErrorNotice } from "../settings/notices.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { languageLabel, shortUrl, statusLabels, ticketPriorityLabels, ticketPriorityOrder, ticketStatusLabels, ticketStatusOrder } from "./labels.js";
 import { Time } from "./time.js";
@@ -22,11 +24,7 @@ function FormMessage({ result, intent }: { result: ThreadActionResult | undefine
     ) : null;
   }
   // Field errors show beside their fields; the rest here.
-  return Object.keys(result.fields).length === 0 || result.fields.form ? (
-    <p className="notice notice--error" role="alert">
-      {result.fields.form ?? result.error}
-    </p>
-  ) : null;
+  return Object.keys(result.fields).length === 0 || result.fields.form ? <ErrorNotice message={result.fields.form ?? result.error} /> : null;
 }
 
 /**
@@ -360,12 +358,12 @@ function TicketForm({ conversationId, draft }: { conversationId: string; draft: 
           <div className={errors?.fields.subject ? "field field--invalid" : "field"}>
             <label htmlFor={subjectId}>Subject</label>
             <input id={subjectId} name="subject" defaultValue={draft.subject} maxLength={200} aria-invalid={errors?.fields.subject ? true : undefined} />
-            {errors?.fields.subject ? <p className="field__error">{errors.fields.subject}</p> : null}
+            <FieldError message={errors?.fields.subject} />
           </div>
           <div className={errors?.fields.description ? "field field--invalid" : "field"}>
             <label htmlFor={descriptionId}>Description</label>
             <textarea id={descriptionId} name="description" rows={7} defaultValue={draft.description} />
-            {errors?.fields.description ? <p className="field__error">{errors.fields.description}</p> : null}
+            <FieldError message={errors?.fields.description} />
           </div>
           <div className="form--row">
             <div className="field">

@@ -85,10 +85,13 @@ export function ConversationListPane({
   const dueCapped = (v: InboxView) => isDueView(v) && list.dueScanCap !== null;
   const filtersActive = ["inboxId", "channelId", "teamId", "assigneeId", "label"].some((k) => (filter[k] ?? "") !== "");
 
+  // With a conversation open, its title is the page's h1 (on a phone the list is hidden, and the page
+  // needs a visible one); the list's heading steps down beside it.
+  const Heading = activeId ? "h2" : "h1";
   return (
     <section className="inbox-list" aria-labelledby="inbox-title">
       <header className="inbox-list__head">
-        <h1 id="inbox-title">Inbox</h1>
+        <Heading id="inbox-title">Inbox</Heading>
         <span className={connected ? "live-dot live-dot--on" : "live-dot"} role="status">
           {connected ? "Live" : "Connecting…"}
         </span>

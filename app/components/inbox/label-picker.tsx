@@ -2,6 +2,7 @@ import { Form, useFetcher } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { LabelChip as Chip } from "../../runtime.server.js";
 import { CsrfInput, useCsrfToken } from "../csrf-input.js";
+import { capitalise } from "../messages.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { LabelChip } from "./label-chips.js";
 import { MenuFilter, menuKeyDown, shownChoices } from "./menu-parts.js";
@@ -146,7 +147,7 @@ function LabelOption({
       </label>
       {failed ? (
         <p className="field__error" role="alert">
-          {failed}
+          {capitalise(failed)}
         </p>
       ) : null}
     </li>

@@ -2,6 +2,7 @@ import { useActionData, useFetcher } from "@remix-run/react";
 import { useEffect, useRef, useState } from "react";
 import type { ConversationSummary } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
+import { ErrorNotice } from "../settings/notices.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { newClientMessageId } from "./composer-logic.js";
 import { isTyping } from "./conversation-list.js";
@@ -140,9 +141,10 @@ export function MacroOutcome({ conversationId }: { conversationId: string }) {
   if (result === undefined) return null;
   if (!result.ok) {
     return (
-      <p className={result.conflict ? "notice notice--warning" : "notice notice--error"} role="alert">
-        {result.conflict ? `${result.error} Nothing was changed.` : `The macro did not run: ${result.error}`}
-      </p>
+      <ErrorNotice
+        message={result.conflict ? `${result.error} Nothing was changed.` : `The macro did not run: ${result.error}`}
+        tone={result.conflict ? "warning" : "error"}
+      />
     );
   }
   const macro = result.macro;

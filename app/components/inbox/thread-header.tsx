@@ -2,6 +2,7 @@ import { Link, useFetcher, useRevalidator } from "@remix-run/react";
 import { useEffect, useId } from "react";
 import type { ConversationSummary } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
+import { ErrorNotice } from "../settings/notices.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { LabelChips } from "./label-chips.js";
 import { LabelPicker } from "./label-picker.js";
@@ -75,7 +76,7 @@ export function ThreadHeader({
         <Link to={`/inbox${listSearch(listFilter)}`} className="thread__back">
           ← All conversations
         </Link>
-        <h2 id="thread-title">{conversation.title}</h2>
+        <h1 id="thread-title">{conversation.title}</h1>
         <span className={`tag tag--${conversation.status}`}>{statusLabels[conversation.status]}</span>
         {conversation.waitingSince !== null && !closed ? <span className="tag tag--waiting">{waitingLabel(conversation.waitingSince, now)}</span> : null}
         {!closed ? <DueTag owed={conversation.responseDue} now={now} /> : null}
@@ -167,9 +168,10 @@ export function ThreadHeader({
         </status.Form>
       </div>
       {problem ? (
-        <p className={problem.conflict ? "notice notice--warning" : "notice notice--error"} role="alert">
-          {problem.conflict ? `${problem.error} (The conversation has been refreshed.)` : (problem.fields.userId ?? problem.fields.teamId ?? problem.error)}
-        </p>
+        <ErrorNotice
+          message={problem.conflict ? `${problem.error} (The conversation has been refreshed.)` : (problem.fields.userId ?? problem.fields.teamId ?? problem.error)}
+          tone={problem.conflict ? "warning" : "error"}
+        />
       ) : null}
       <MacroOutcome conversationId={conversation.id} />
     </header>

@@ -2,6 +2,7 @@ import { useFetcher } from "@remix-run/react";
 import { useEffect, useLayoutEffect, useRef } from "react";
 import type { ConversationFollowUps, Rating, ThreadMessage } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
+import { ErrorNotice } from "../settings/notices.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { followUpNotes, type FollowUpNote } from "./follow-up-logic.js";
 import { fieldLabel } from "./labels.js";
@@ -203,11 +204,7 @@ function DeliveryLine({ conversationId, messageId, delivery, now }: { conversati
           </button>
         </retry.Form>
       ) : null}
-      {problem ? (
-        <p className="notice notice--error" role="alert">
-          {problem}
-        </p>
-      ) : null}
+      <ErrorNotice message={problem} />
     </div>
   );
 }

@@ -8,6 +8,7 @@
 import { useFetcher } from "@remix-run/react";
 import type { TranscriptEmail } from "../../runtime.server.js";
 import { CsrfInput } from "../csrf-input.js";
+import { capitalise } from "../messages.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { Time } from "./time.js";
 
@@ -62,7 +63,7 @@ export function TranscriptControl({
         </fetcher.Form>
         {answer && !fieldError ? (
           <p className={answer.ok ? "notice notice--success" : "notice notice--error"} role={answer.ok ? "status" : "alert"}>
-            {answer.ok ? answer.message : answer.error}
+            {answer.ok ? answer.message : capitalise(answer.error)}
           </p>
         ) : null}
       </details>

@@ -6,6 +6,7 @@
  */
 import { useEffect, useReducer, useRef, useState, type FormEvent } from "react";
 import type { Device } from "../../../flows/flow-spec.js";
+import { capitalise } from "../messages.js";
 import { fetchJson } from "./json-fetch.js";
 import { emptyPreview, phaseLine, previewReducer, valueRows, type PreviewReply } from "./preview-model.js";
 
@@ -149,7 +150,7 @@ export function PreviewPane({ flowId, csrf, prepare, blockedReason, onCurrentNod
 
       {model.error ? (
         <div className="notice notice--error pv-error" role="alert">
-          <p>{model.error.message}</p>
+          <p>{capitalise(model.error.message)}</p>
           {model.error.lines.length > 0 ? (
             <ul>
               {model.error.lines.slice(0, 10).map((line, i) => (

@@ -77,3 +77,15 @@ export const formatHours = (hours: ReadonlyArray<{ readonly day: string; readonl
   };
   return [...spans].map(([span, days]) => `${daysText(days)} ${span}`).join("; ");
 };
+
+const closedDateFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric", month: "long", year: "numeric" });
+const closedDayFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "long" });
+/** A closed date as people read it: "Thu 24 December 2026", or "25 December, every year". Pure. */
+export const formatClosedDate = (closed: { readonly date: string; readonly yearly: boolean }): string => {
+  const [y, m, d] = closed.date.split("-").map(Number) as [number, number, number];
+  // A yearly date is shown in a leap year so that 29 February reads as itself.
+  const at = Date.UTC(closed.yearly ? 2000 : y, m - 1, d);
+  if (closed.yearly) return `${closedDayFormat.format(at)}, every year`;
+  const parts = Object.fromEntries(closedDateFormat.formatToParts(at).map((p) => [p.type, p.value]));
+  return `${parts.weekday} ${parts.day} ${parts.month} ${parts.year}`;
+};

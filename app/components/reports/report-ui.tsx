@@ -6,6 +6,7 @@
 import { Form, Link } from "@remix-run/react";
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { ReportOptions, ReportQuery } from "../../runtime.server.js";
+import { capitalise } from "../messages.js";
 import type { ReportLink, ReportTable } from "./tables.js";
 
 export type FilterName = "inbox" | "channel" | "flow" | "team" | "version";
@@ -172,7 +173,7 @@ export function ReportFilters(props: {
         </div>
         {rangeError ? (
           <p id="report-range-error" className="field__error report-filters__error" role="alert">
-            {rangeError}
+            {capitalise(rangeError)}
           </p>
         ) : null}
       </Form>

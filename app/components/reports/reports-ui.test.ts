@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { niceMax } from "./charts.js";
 import { csvField, toCsv } from "../../csv.js";
 import { toFlowAnalytics } from "./flow-overlay.js";
-import { formatDuration, formatHours, formatPercent, formatStamp } from "./format.js";
+import { formatClosedDate, formatDuration, formatHours, formatPercent, formatStamp } from "./format.js";
 import { customRangeProblem } from "./report-ui.js";
 import { botDailyTable, newestDayFirst, teamAgentsTable, teamVolumeTable, type ReportTable } from "./tables.js";
 import type { BotOverview, TeamReport } from "../../runtime.server.js";
@@ -34,6 +34,12 @@ describe("report formats", () => {
       "Mon, Wed, Sun 22:00–02:00",
     );
     expect(formatHours([])).toBe("no business hours");
+  });
+
+  it("writes a closed date with its weekday, or as every year", () => {
+    expect(formatClosedDate({ date: "2026-12-24", yearly: false })).toBe("Thu 24 December 2026");
+    expect(formatClosedDate({ date: "2026-01-01", yearly: true })).toBe("1 January, every year");
+    expect(formatClosedDate({ date: "2028-02-29", yearly: true })).toBe("29 February, every year");
   });
 
   it("rounds chart axes up to 1, 2, 2.5 or 5 times a power of ten", () => {

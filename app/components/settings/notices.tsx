@@ -14,10 +14,22 @@ export function SavedNotice({ show, children }: { show: boolean; children: React
   ) : null;
 }
 
-/** An error message (a runtime message, so capitalised), announced at once; nothing when there is no message. */
-export function ErrorNotice({ message }: { message: string | null | undefined }) {
+/**
+ * An error message (a runtime message, so capitalised), announced at once; nothing when there is
+ * no message. `tone="warning"` for a refusal that is not a fault (a conflict: someone else changed
+ * it first); `id` for a form's `aria-describedby` to point at.
+ */
+export function ErrorNotice({
+  message,
+  tone = "error",
+  id,
+}: {
+  message: string | null | undefined;
+  tone?: "error" | "warning";
+  id?: string;
+}) {
   return message ? (
-    <p className="notice notice--error" role="alert">
+    <p id={id} className={`notice notice--${tone}`} role="alert">
       {capitalise(message)}
     </p>
   ) : null;

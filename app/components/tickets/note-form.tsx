@@ -1,7 +1,7 @@
 import { Form } from "@remix-run/react";
 import { useId, useState } from "react";
 import { CsrfInput } from "../csrf-input.js";
-import { capitalise } from "../messages.js";
+import { FieldError } from "../field.js";
 
 /** Kept in step with the service's limit (runtime/services/tickets.ts MAX_NOTE), for the counter. */
 const MAX_NOTE = 4_000;
@@ -32,7 +32,7 @@ export function NoteForm({ error, busy }: { error: string | undefined; busy: boo
         <p id={`${field}-hint`} className="muted ticket-note__count">
           Only your team sees notes, never the contact.{left < 500 ? ` ${left.toLocaleString("en")} characters left.` : ""}
         </p>
-        {error ? <p className="field__error">{capitalise(error)}</p> : null}
+        <FieldError message={error} />
       </div>
       <div className="form__actions">
         <button type="submit" className="button" disabled={busy}>

@@ -1,12 +1,12 @@
 /**
- * Shared by the editor's JSON resource routes: reading a bounded JSON body against a Schema
- * (400 with every issue's path + message, 413 when too large), and answering with the
- * service's expected failures in the app's one error shape.
+ * Shared by the app's JSON resource routes: reading a bounded JSON body against a Schema
+ * (400 with every issue's path + message, 413 when too large), answering with the
+ * service's expected failures in the app's one error shape, and the 405 of an action-only route.
  */
 import type { AppLoadContext } from "@remix-run/node";
 import { Either, type Schema as S } from "effect";
 import { decodeWith } from "../../../flows/decode.js";
-import { attempt } from "../../runtime.server.js";
+import { attempt, methodNotAllowedBody } from "../../runtime.server.js";
 
 /** An Effect the app's runtime can run (its services as requirements). */
 export type AppEffect<A, E> = Parameters<typeof attempt<A, E>>[1];
@@ -49,3 +49,10 @@ export const respond = async <A, E>(context: AppLoadContext, effect: AppEffect<A
   return result.ok ? Response.json(result.value, { status }) : Response.json({ error: result.error }, { status: result.status });
 };
 
+/**
+ * The `loader` of an action-only route: a GET (or HEAD) there is the wrong method, not a bad
+ * request (Remix's own answer to a missing loader is a 400), so it is 405 with `Allow` and the
+ * server's `method_not_allowed` body. It tells nothing about the resource, so no sign-in is asked.
+ */
+export const methodNotAllowed = (allow: string): Response =>
+  Response.json(methodNotAllowedBody(allow), { status: 405, headers: { Allow: allow } });

@@ -6,7 +6,7 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { Effect, Either, Schema as S } from "effect";
 import { decodeFlowDocument } from "../../../flows/compile.js";
-import { ChannelDirectory, Chatflows, Engine, run, Visitors } from "../../runtime.server.js";
+import { ChannelDirectory, Chatflows, Engine, Reports, run, Visitors } from "../../runtime.server.js";
 import { Conflict, InvalidInput, NotFound as NotFoundError } from "./errors.server.js";
 
 /** Everything the editor page needs to open a flow. */
@@ -21,6 +21,8 @@ export const loadEditor = (context: AppLoadContext, id: string) =>
       const history = yield* flows.versionHistory(id);
       const context = yield* flows.compileContext();
       const channels = yield* (yield* ChannelDirectory).list();
+      // The workspace's closed dates, offered to the Availability tab to copy in one click.
+      const workspaceHours = yield* (yield* Reports).businessHours();
       const decoded = decodeFlowDocument(draft.document);
       const live = history.find((v) => v.live);
       return {
@@ -39,6 +41,7 @@ export const loadEditor = (context: AppLoadContext, id: string) =>
         documentIssues: Either.isLeft(decoded) ? decoded.left : [],
         context,
         history,
+        workspaceClosed: { timezone: workspaceHours.timezone, dates: workspaceHours.closed ?? [] },
       };
     }),
   );

@@ -10,7 +10,7 @@ import { useCsrfToken } from "../../components/csrf-input.js";
 import { RouteErrorBoundary } from "../../components/error-page.js";
 import editorStyles from "../../components/flow-editor/editor.css?url";
 import { editorReducer, FlowEditor, initialEditorState } from "../../components/flow-editor/index.js";
-import type { SettingsTab } from "../../components/flow-settings/flow-settings.js";
+import type { SettingsTab, WorkspaceClosedDates } from "../../components/flow-settings/flow-settings.js";
 import settingsStyles from "../../components/flow-settings/flow-settings.css?url";
 import { useFlowAnalytics } from "../../components/reports/analytics-toggle.js";
 import { documentFromSpec } from "../../components/flow-spec-panel/spec-json.js";
@@ -133,6 +133,7 @@ export default function FlowEditorPage() {
       initialRevision={data.revision}
       context={data.context as CompileContext}
       initialHistory={data.history as ReadonlyArray<VersionHistoryEntry>}
+      workspaceClosed={data.workspaceClosed}
     />
   );
 }
@@ -151,11 +152,13 @@ interface EditorProps {
   readonly initialRevision: number;
   readonly context: CompileContext;
   readonly initialHistory: ReadonlyArray<VersionHistoryEntry>;
+  /** The workspace's closed dates and the zone they are read in, for the Availability tab. */
+  readonly workspaceClosed: WorkspaceClosedDates;
 }
 
 type Notice = { readonly tone: "success" | "error" | "info"; readonly text: string; readonly lines?: ReadonlyArray<string> };
 
-function Editor({ flow, initialDocument, initialRevision, context, initialHistory }: EditorProps) {
+function Editor({ flow, initialDocument, initialRevision, context, initialHistory, workspaceClosed }: EditorProps) {
   const csrf = useCsrfToken();
   const csrfRef = useRef(csrf);
   csrfRef.current = csrf;
@@ -459,6 +462,7 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
                   onLanguageChange={onLanguageChange}
                   teams={context.teams}
                   users={context.users}
+                  workspaceClosed={workspaceClosed}
                   tab={settingsTab}
                   onTabChange={setSettingsTab}
                   readOnly={conflict}

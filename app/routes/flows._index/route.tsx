@@ -5,6 +5,7 @@ import { useEffect, useState, type DragEvent, type FormEvent, type SyntheticEven
 import { CsrfInput, useCsrfToken } from "../../components/csrf-input.js";
 import { RouteErrorBoundary } from "../../components/error-page.js";
 import { Field } from "../../components/field.js";
+import { ErrorNotice } from "../../components/settings/notices.js";
 import { access } from "../../roles.js";
 import { requireUser } from "../../session.server.js";
 import { actionKey, beginAction, checkedAction, formActionKey, freshAnswer, noAction, refusedFor, type CurrentAction } from "./current-action.js";
@@ -99,11 +100,7 @@ export default function FlowsPage() {
           {notice}
         </p>
       ) : null}
-      {formError ? (
-        <p className="notice notice--error" role="alert">
-          {formError}
-        </p>
-      ) : null}
+      <ErrorNotice message={formError} />
 
       <section className="card" aria-labelledby="flows-title">
         <h2 id="flows-title">Your flows ({flows.length})</h2>
@@ -383,11 +380,7 @@ function CreateFlow({
   return (
     <section className="card" aria-labelledby="new-flow-title">
       <h2 id="new-flow-title">Create a flow</h2>
-      {errors.form ? (
-        <p className="notice notice--error" role="alert">
-          {errors.form}
-        </p>
-      ) : null}
+      <ErrorNotice message={errors.form} />
       <Form method="post" className="form" onSubmit={check} noValidate>
         <CsrfInput />
         <input type="hidden" name="intent" value="create" />

@@ -6,6 +6,7 @@ import { CopyButton } from "../../components/copy-button.js";
 import { CsrfInput } from "../../components/csrf-input.js";
 import { RouteErrorBoundary } from "../../components/error-page.js";
 import { Field } from "../../components/field.js";
+import { ErrorNotice } from "../../components/settings/notices.js";
 import { access } from "../../roles.js";
 import { AppConfig, attempt, Channels, errorResponse, launcherPositions, MAX_ALLOWED_ORIGINS, run } from "../../runtime.server.js";
 import { requireUser } from "../../session.server.js";
@@ -127,11 +128,7 @@ export default function ChatChannelSettings() {
             Saved. The widget uses the new settings on its next request.
           </p>
         ) : null}
-        {errors.form ? (
-          <p className="notice notice--error" role="alert">
-            {errors.form}
-          </p>
-        ) : null}
+        <ErrorNotice message={errors.form} />
         {/* Remounted when the saved settings change, so the fields show what was stored (normalised). */}
         <Form method="post" action={path} className="form form--wide" noValidate key={JSON.stringify(chat.allowedOrigins) + JSON.stringify(chat.branding) + chat.followUpMinutes}>
           <CsrfInput />

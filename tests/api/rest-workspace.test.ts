@@ -1,0 +1,147 @@
+/**
+ * The workspace's clock over the REST API (/api/v1/settings/business-hours, /closed-dates): the
+ * real handler on a node:http server, the app's real runtime and a fresh seeded SQLite file.
+ * Every refused request asserts its status, its error body AND that nothing stored changed (the
+ * settings rows and the audit log).
+ */
+import type BetterSqlite3 from "better-sqlite3";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { call } from "../../bench/http-harness.js";
+import type { AppRuntime } from "../../runtime/services/app-layer.js";
+import { seededRoleTokens, startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
+
+let app: PublicApiApp;
+let runtime: AppRuntime;
+let sqlite: BetterSqlite3.Database;
+let base: string;
+const tokens: Record<"admin" | "marketer" | "agent" | "analyst", string> = { admin: "", marketer: "", agent: "", analyst: "" };
+
+beforeAll(async () => {
+  app = await startPublicApiApp("rest-workspace", { rateLimitEnabled: false }, { rateLimitEnabled: false });
+  ({ runtime, sqlite, base } = app);
+  const made = await seededRoleTokens(runtime);
+  for (const role of ["admin", "marketer", "agent", "analyst"] as const) tokens[role] = made[role].token;
+});
+
+afterAll(async () => {
+  await app?.close();
+});
+
+const send = (path: string, token: string | undefined, init: { method?: string; body?: unknown; headers?: Record<string, string> } = {}) =>
+  call(base, path, { ...init, ...(token === undefined ? {} : { token }) });
+
+/** What the workspace's clock is stored as, and how long the audit log is. */
+const stored = () => ({
+  settings: sqlite.prepare("SELECT key, value FROM settings WHERE key IN ('timezone', 'business_hours', 'closed_dates') ORDER BY key").all(),
+  auditLines: sqlite.prepare("SELECT count(*) FROM audit_log").pluck().get(),
+});
+const storesNothing = async <T>(request: () => Promise<T>): Promise<T> => {
+  const before = stored();
+  const result = await request();
+  expect(stored()).toEqual(before);
+  return result;
+};
+const auditActions = (afterCount: number) =>
+  (sqlite.prepare("SELECT action, via, data FROM audit_log ORDER BY id").all() as Array<{ action: string; via: string; data: string }>)
+    .slice(afterCount)
+    .map((a) => ({ ...a, data: JSON.parse(a.data) as unknown }));
+
+const weekdays = ["mon", "tue", "wed", "thu", "fri"].map((day) => ({ day, from: "09:00", to: "17:00" }));
+
+describe("business hours", () => {
+  it("reads the zone, hours and closed dates for admins and analysts", async () => {
+    const res = await send("/api/v1/settings/business-hours", tokens.analyst);
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ timezone: expect.any(String), hours: expect.any(Array), closedDates: [] });
+    expect((await send("/api/v1/settings/business-hours", tokens.admin)).body).toEqual(res.body);
+  });
+
+  it("sets the zone and the hours together, each audited as by way of the API", async () => {
+    const before = (stored().auditLines as number) ?? 0;
+    const res = await send("/api/v1/settings/business-hours", tokens.admin, { method: "PUT", body: { timezone: "Europe/Berlin", hours: weekdays } });
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual({ timezone: "Europe/Berlin", hours: weekdays, closedDates: [] });
+    expect((await send("/api/v1/settings/business-hours", tokens.analyst)).body).toEqual(res.body);
+    expect(auditActions(before).map((a) => [a.action, a.via])).toEqual([
+      ["settings.timezone_changed", "api"],
+      ["settings.business_hours_changed", "api"],
+    ]);
+    // Only the hours: the zone stays.
+    const hoursOnly = await send("/api/v1/settings/business-hours", tokens.admin, { method: "PUT", body: { hours: [{ day: "sat", from: "10:00", to: "14:00" }] } });
+    expect(hoursOnly.body).toEqual({ timezone: "Europe/Berlin", hours: [{ day: "sat", from: "10:00", to: "14:00" }], closedDates: [] });
+  });
+
+  it("refuses a bad zone, bad hours or neither with 400 naming the field, and stores neither half of a bad pair", async () => {
+    const refused = (body: unknown) => storesNothing(() => send("/api/v1/settings/business-hours", tokens.admin, { method: "PUT", body }));
+    const zone = await refused({ timezone: "Mars/Olympus_Mons", hours: weekdays });
+    expect(zone.status).toBe(400);
+    expect(zone.body.error).toMatchObject({ code: "invalid_input", path: "timezone", message: "timezone: expected an IANA time zone such as Europe/Berlin or UTC" });
+    const hours = await refused({ timezone: "America/New_York", hours: [{ day: "mon", from: "9am", to: "17:00" }] });
+    expect(hours.status).toBe(400);
+    expect(hours.body.error).toMatchObject({ path: "hours[0].from", message: "hours[0].from: a time is HH:MM (24 h)" });
+    const day = await refused({ hours: [{ day: "monday", from: "09:00", to: "17:00" }] });
+    expect(day.body.error.path).toBe("hours[0].day");
+    const neither = await refused({});
+    expect(neither.status).toBe(400);
+    expect(neither.body.error.message).toBe("send `timezone`, `hours` or both");
+    const notJson = await storesNothing(() => send("/api/v1/settings/business-hours", tokens.admin, { method: "PUT", body: "x", headers: { "Content-Type": "text/plain" } }));
+    expect(notJson.status).toBe(415);
+  });
+});
+
+describe("closed dates", () => {
+  it("adds, lists and removes closed dates, each audited", async () => {
+    const before = stored().auditLines as number;
+    const added = await send("/api/v1/settings/closed-dates", tokens.admin, { method: "POST", body: { date: "2026-12-24", name: "Christmas Eve" } });
+    expect(added.status).toBe(201);
+    expect(added.body).toEqual({ closedDates: [{ date: "2026-12-24", name: "Christmas Eve", yearly: false }] });
+    const yearly = await send("/api/v1/settings/closed-dates", tokens.admin, { method: "POST", body: { date: "2000-01-01", name: "New Year", yearly: true } });
+    expect(yearly.body.closedDates).toHaveLength(2);
+    expect((await send("/api/v1/settings/closed-dates", tokens.analyst)).body).toEqual(yearly.body);
+    expect((await send("/api/v1/settings/business-hours", tokens.analyst)).body.closedDates).toEqual(yearly.body.closedDates);
+    const removed = await send("/api/v1/settings/closed-dates/2026-12-24", tokens.admin, { method: "DELETE" });
+    expect(removed.status).toBe(200);
+    expect(removed.body).toEqual({ closedDates: [{ date: "2000-01-01", name: "New Year", yearly: true }] });
+    expect(auditActions(before).map((a) => [a.action, a.via, a.data])).toEqual([
+      ["settings.closed_date_added", "api", { date: "2026-12-24", name: "Christmas Eve", yearly: false }],
+      ["settings.closed_date_added", "api", { date: "2000-01-01", name: "New Year", yearly: true }],
+      ["settings.closed_date_removed", "api", { date: "2026-12-24", name: "Christmas Eve", yearly: false }],
+    ]);
+  });
+
+  it("refuses a bad date, a day already closed and an unknown one, changing nothing", async () => {
+    const post = (body: unknown) => storesNothing(() => send("/api/v1/settings/closed-dates", tokens.admin, { method: "POST", body }));
+    const bad = await post({ date: "2026-02-30" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ path: "date", message: "date: this date is not on the calendar" });
+    expect((await post({ date: "tomorrow" })).body.error.path).toBe("date");
+    expect((await post({ date: "2026-12-31", name: "x".repeat(101) })).body.error.path).toBe("name");
+    expect((await post({ date: "2026-12-31", yearly: "yes" })).body.error.path).toBe("yearly");
+    // 1 January is closed every year (the test above).
+    const taken = await post({ date: "2027-01-01" });
+    expect(taken.status).toBe(400);
+    expect(taken.body.error).toMatchObject({ path: "date", message: "date: 2027-01-01 is already closed (New Year)." });
+    const unknown = await storesNothing(() => send("/api/v1/settings/closed-dates/2027-07-04", tokens.admin, { method: "DELETE" }));
+    expect(unknown.status).toBe(404);
+  });
+
+  it("is read by admins and analysts and changed by admins only; a wrong method is 405", async () => {
+    for (const role of ["agent", "marketer"] as const) {
+      const read = await send("/api/v1/settings/closed-dates", tokens[role]);
+      expect(read.status, role).toBe(403);
+    }
+    for (const role of ["analyst", "marketer", "agent"] as const) {
+      const add = await storesNothing(() => send("/api/v1/settings/closed-dates", tokens[role], { method: "POST", body: { date: "2026-10-03" } }));
+      expect(add.status, role).toBe(403);
+      const put = await storesNothing(() => send("/api/v1/settings/business-hours", tokens[role], { method: "PUT", body: { hours: [] } }));
+      expect(put.status, role).toBe(403);
+      const del = await storesNothing(() => send("/api/v1/settings/closed-dates/2000-01-01", tokens[role], { method: "DELETE" }));
+      expect(del.status, role).toBe(403);
+    }
+    expect((await send("/api/v1/settings/closed-dates", undefined)).status).toBe(401);
+    const wrong = await send("/api/v1/settings/business-hours", tokens.admin, { method: "PATCH", body: {} });
+    expect(wrong.status).toBe(405);
+    expect(wrong.headers.get("allow")).toBe("GET, PUT");
+    expect((await send("/api/v1/settings/nothing", tokens.admin)).status).toBe(404);
+  });
+});

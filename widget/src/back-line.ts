@@ -1,0 +1,23 @@
+/**
+ * The away view's "We're back on …" line: when the flow's hours open again (`opensAt` in the
+ * config, an ISO instant), on the visitor's own clock and in the widget's language. Absent when
+ * the server does not know (nobody is available though the hours are open, hours that never
+ * open, an older server) or sends something that is not an instant to come.
+ */
+import { format } from "./i18n.js";
+
+/** Further ahead than this, a date says nothing useful to a visitor on a page. */
+const YEAR_MS = 366 * 86_400_000;
+
+/**
+ * The sentence `template` (with a `{when}` slot) says for `opensAt`, or null when there is
+ * nothing to say. `now` and `timeZone` are parameters so tests pin them; the widget passes the
+ * visitor's. Pure.
+ */
+export const backLine = (template: string, opensAt: unknown, locale: string, now: number, timeZone?: string): string | null => {
+  if (typeof opensAt !== "string") return null;
+  const at = Date.parse(opensAt);
+  if (!Number.isFinite(at) || at <= now || at - now > YEAR_MS) return null;
+  const when = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", ...(timeZone ? { timeZone } : {}) }).format(at);
+  return format(template, { when });
+};
