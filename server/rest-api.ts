@@ -9,8 +9,7 @@
  * A token acts as its user. Every endpoint calls the service the app's own pages call (Inbox,
  * Contacts, Labels, EmailChannel) with that user as the actor, so the rules are the app's: the
  * same role checks, the same inbox membership, the same validation, the same events, outboxes
- * and live updates; the audit log and its retention call AuditLog as Settings → Audit log does.
- * Flows (rest-flows.ts: the builder's Chatflows calls) and reports
+ * and live updates. Flows (rest-flows.ts: the builder's Chatflows calls) and reports
  * (rest-reports.ts: the report pages' Reports calls) are modules of their own, mounted here.
  * The contract lives in docs/api.md ("REST API (v1)").
  */
@@ -25,14 +24,7 @@ import { AppConfig } from "../runtime/services/config.js";
 import { Contacts, type Contact } from "../runtime/services/contacts.js";
 import { Database } from "../runtime/services/database.js";
 import { EmailChannel } from "../runtime/services/email-channel.js";
-import {
-  asAuditActor,
-  AUDIT_RETENTION_MAX_DAYS,
-  AUDIT_RETENTION_MIN_DAYS,
-  AuditLog,
-  type AuditEntry,
-  type AuditRetention,
-} from "../runtime/services/audit-log.js";
+import { asAuditActor, AuditLog, type AuditEntry } from "../runtime/services/audit-log.js";
 import { Forbidden, InvalidInput, Unauthenticated, type ApiError } from "../runtime/services/errors.js";
 import { Inbox, type ConversationSummary, type EmailAttachment, type ThreadMessage } from "../runtime/services/inbox.js";
 import { canOpenInbox, conversationFor, worksInInboxes, type Actor, type Prepare } from "../runtime/services/inbox-access.js";
@@ -55,7 +47,7 @@ import {
 } from "./http-util.js";
 import { createRateLimiter, type BucketRule, type RateLimiter } from "./rate-limit.js";
 import { flowEndpoints } from "./rest-flows.js";
-import { guardedBy, iso, jsonBody, ok, type Endpoints, type Reply } from "./rest-kit.js";
+import { iso, jsonBody, ok, type Endpoints, type Reply } from "./rest-kit.js";
 import { reportEndpoints } from "./rest-reports.js";
 import { workspaceEndpoints } from "./rest-workspace.js";
 
@@ -120,26 +112,10 @@ const StatusBody = S.Struct({
 // The Contacts service decodes a contact's fields with the contacts pages' own Schemas; here only "an object".
 const AnyObject = S.Record({ key: S.String, value: S.Unknown });
 
-/**
- * The audit log's retention as JSON: Settings → Audit log → Keep entries' two fields. Only the
- * JSON types are checked here (`days` a number, not a form's text; none with "forever", though
- * null is accepted so that a GET's answer can be sent back); the choices and the range are
- * `AuditLog.setRetention`'s, with its messages and paths.
- */
-const RetentionBody = S.Struct({
-  keep: S.optional(S.Unknown),
-  days: S.optional(S.NullOr(S.Number).annotations({ message: () => ({ message: "expected a whole number of days", override: true }) })),
-}).pipe(
-  S.filter((b) =>
-    b.keep === "forever" && typeof b.days === "number" ? { path: ["days"], message: "send no number of days (or null) with keep “forever”" } : undefined,
-  ),
-);
-
 const decodeMessage = bodyDecoder(MessageBody);
 const decodeAssign = bodyDecoder(AssignBody);
 const decodeStatus = bodyDecoder(StatusBody);
 const decodeObject = bodyDecoder(AnyObject);
-const decodeRetention = bodyDecoder(RetentionBody);
 
 // ---------------------------------------------------------------------------------------------
 // Answers (times as ISO strings, like the public chat API)
@@ -264,16 +240,6 @@ const listFilters = (prepare: Prepare, actor: Actor, query: URLSearchParams): Ef
 /** An audit log line as the API shows it: ISO times, the rest as the page reads it. */
 const apiAuditEntry = (entry: AuditEntry) => ({ ...entry, at: iso(entry.at) });
 
-/** How long the audit log keeps lines, in the PUT body's words, with the bounds a number of days must keep. Pure. */
-const apiRetention = (retention: AuditRetention) => ({
-  retention: {
-    keep: retention.days === null ? "forever" : "days",
-    days: retention.days,
-    minDays: AUDIT_RETENTION_MIN_DAYS,
-    maxDays: AUDIT_RETENTION_MAX_DAYS,
-  },
-});
-
 const refusedContacts = (actor: Actor) =>
   worksInInboxes(actor) ? Effect.void : Effect.fail(new Forbidden({ message: `Your role (${actor.role}) does not work with contacts.` }));
 
@@ -355,14 +321,6 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       Effect.map((page) => ok({ entries: page.entries.map(apiAuditEntry), nextCursor: page.next })),
     );
   };
-
-  /** Sets the retention through the settings page's own service call: the same checks, and the same audit line (by way of the API). */
-  const setRetention = (s: Services, req: IncomingMessage, actor: User) =>
-    Effect.gen(function* () {
-      const input = yield* jsonBody(req, decodeRetention);
-      const kept = yield* s.auditLog.setRetention(actor, typeof input.days === "number" ? { keep: input.keep, days: input.days } : { keep: input.keep });
-      return ok(apiRetention(kept));
-    });
 
   const getConversation = (s: Services, actor: Actor, id: string) =>
     Effect.map(s.inbox.getThread(id, actor), (thread) =>
@@ -489,12 +447,6 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       }
     } else if (first === "audit-log" && second === undefined) {
       endpoints.GET = (actor) => listAuditLog(s, actor, query);
-    } else if (first === "audit-log" && second === "retention" && third === undefined) {
-      // Settings → Audit log → Keep entries: admins only, as the page (the Settings area's guard).
-      endpoints = guardedBy("settings", {
-        GET: () => Effect.map(s.auditLog.retention(), (kept) => ok(apiRetention(kept))),
-        PUT: (actor) => setRetention(s, req, actor),
-      });
     } else if (first === "attachments" && second !== undefined && third === undefined) {
       endpoints.GET = (actor) => download(s, actor, second);
     } else if (first === "flows") {
