@@ -430,6 +430,8 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
         ["breaches_30d", () => page(d30)],
         ["breaches_90d", () => page(d90)],
         ["breaches_90d_second_page", () => page(d90, { cursor: total.nextCursor ?? undefined })],
+        // Another order: names compared with a collator instead of numbers.
+        ["breaches_90d_by_agent", () => page(d90, { sort: { by: "agent", direction: "asc" } })],
         ["breaches_30d_inbox", () => page(q(day(30), { inbox: "inbox_1" }))],
         ["breaches_30d_business_hours_inbox", () => page(q(day(30), { inbox: "inbox_0" }))],
         ["breaches_30d_agent", () => page(d30, { agent: "usr_3" })],

@@ -1,13 +1,15 @@
 /**
  * Report figures over the REST API (/api/v1/reports/…): bot outcomes per flow, version and day;
  * one flow's steps, connections and A/B arms; the team's volume, response times, agents and
- * labels; the answers that missed their response target (a page at a time). For admins and analysts, like /reports. The range and filters are the report pages'
+ * labels; the answers that missed their response target (a page at a time, in the order `sort`
+ * asks for). For admins and analysts, like /reports. The range and filters are the report pages'
  * own search parameters, read by `Reports.parseQuery` (a bad one is a 400 naming it), and the
  * figures come from the same `Reports` calls the pages and their CSV downloads make, so an
  * integration and a person see the same numbers. Mounted by server/rest-api.ts; contract in
  * docs/api.md.
  */
 import { Effect } from "effect";
+import { breachSortParam, DEFAULT_BREACH_SORT } from "../runtime/core/breach-order.js";
 import { rate, type OutcomeCounts } from "../runtime/core/metrics.js";
 import type { Breach, BotOverview, DailyOutcomes, FlowOutcomes, ReportQuery, ReportsShape, VersionOutcomes } from "../runtime/services/reports.js";
 import { iso, ok, guardedBy, type Endpoints, type Serve } from "./rest-kit.js";
@@ -151,6 +153,7 @@ export const reportEndpoints = (s: ReportServices, query: URLSearchParams, path:
         ...apiQuery(parsed),
         agent: parsed.agent ?? null,
         kind: parsed.kind ?? null,
+        sort: breachSortParam(parsed.sort ?? DEFAULT_BREACH_SORT),
         total: page.total,
         breaches: page.breaches.map(apiBreach),
         nextCursor: page.nextCursor,

@@ -1,13 +1,16 @@
 /**
- * The workspace's clock over the REST API (/api/v1/settings/…): its time zone, weekly business
- * hours and closed dates (holidays) — what admins set on the Reports page, read by response
- * targets, the overdue views, the team report and automation waits. Reading is for admins and
- * analysts (like /reports); changing is for admins. Every change goes through the same `Reports`
- * calls as the page, so it is validated and audited the same way. Mounted by server/rest-api.ts;
- * contract in docs/api.md.
+ * The workspace's settings over the REST API (/api/v1/settings/…): its clock — time zone,
+ * weekly business hours and closed dates (holidays), what admins set on the Reports page, read by
+ * response targets, the overdue views, the team report and automation waits — and how long the
+ * audit log keeps its lines (Settings → Audit log → Keep entries). The clock is read by admins and
+ * analysts (like /reports) and changed by admins; the audit log's retention is admins' only, like
+ * its page. Every change goes through the same service call as the page (`Reports`, `AuditLog`),
+ * so it is validated and audited the same way. Mounted by server/rest-api.ts; contract in
+ * docs/api.md.
  */
 import { Effect, Schema as S } from "effect";
 import { isValidTimezone } from "../flows/availability.js";
+import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS, type AuditLogShape, type AuditRetention } from "../runtime/services/audit-log.js";
 import { BusinessHoursInput, type ReportsShape } from "../runtime/services/reports.js";
 import { InvalidInput } from "../runtime/services/errors.js";
 import type { IncomingMessage } from "node:http";
@@ -16,6 +19,7 @@ import { guardedBy, jsonBody, ok, type Endpoints } from "./rest-kit.js";
 
 export interface WorkspaceServices {
   readonly reports: ReportsShape;
+  readonly auditLog: AuditLogShape;
 }
 
 const HoursBody = S.Struct({
@@ -24,6 +28,30 @@ const HoursBody = S.Struct({
 });
 const decodeHoursBody = bodyDecoder(HoursBody);
 const decodeAnyObject = bodyDecoder(S.Record({ key: S.String, value: S.Unknown }));
+
+/**
+ * The audit log's retention as JSON: Keep entries' two fields. Only the JSON types are checked
+ * here (`days` a number, not a form's text; none with "forever", though null is accepted so that
+ * a GET's answer can be sent back); the choices and the range are `AuditLog.setRetention`'s,
+ * with its messages and paths.
+ */
+const RetentionBody = S.Struct({
+  keep: S.optional(S.Unknown),
+  days: S.optional(S.NullOr(S.Number).annotations({ message: () => ({ message: "expected a whole number of days", override: true }) })),
+}).pipe(
+  S.filter((b) =>
+    b.keep === "forever" && typeof b.days === "number" ? { path: ["days"], message: "send no number of days (or null) with keep “forever”" } : undefined,
+  ),
+);
+const decodeRetention = bodyDecoder(RetentionBody);
+
+/** How long the audit log keeps lines, in the PUT body's words, with the bounds a number of days must keep. Pure. */
+const apiRetention = (retention: AuditRetention) => ({
+  keep: retention.days === null ? "forever" : "days",
+  days: retention.days,
+  minDays: AUDIT_RETENTION_MIN_DAYS,
+  maxDays: AUDIT_RETENTION_MAX_DAYS,
+});
 
 /** Builds the /settings endpoints of one request (`path` after `settings`: [what, id]). */
 export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, path: ReadonlyArray<string | undefined>): Endpoints => {
@@ -51,6 +79,18 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
           }),
       }),
     };
+  }
+  if (what === "audit-log-retention" && id === undefined) {
+    // Admins only, as the page (the Settings area's guard); PUT is the page's own call, so the same checks and the same audit line.
+    return guardedBy("settings", {
+      GET: () => Effect.map(s.auditLog.retention(), (kept) => ok(apiRetention(kept))),
+      PUT: (actor) =>
+        Effect.gen(function* () {
+          const input = yield* jsonBody(req, decodeRetention);
+          const kept = yield* s.auditLog.setRetention(actor, typeof input.days === "number" ? { keep: input.keep, days: input.days } : { keep: input.keep });
+          return ok(apiRetention(kept));
+        }),
+    });
   }
   if (what === "closed-dates") {
     if (id === undefined) {

@@ -2,8 +2,9 @@
  * Which automation rule is acting (decision 044): the automation pass runs each rule's actions
  * with `CurrentRule` set, and the single actions it goes through (Inbox's status changes and
  * assignments, Labels, Snoozes, Routing, comments and replies) read it before their write and
- * name the rule in what they record — `data.rule = { id, name }` on the events, and a line in
- * the thread for a change that otherwise has none. No service signature carries it: the same
+ * name the rule in what they record — `data.rule = { id, name }` on the events (a comment's or
+ * reply's `message_created` too, through `Engine.replyAsAgent`), and a line in the thread for a
+ * change that otherwise has none. No service signature carries it: the same
  * reason as the audit log's actor (decision 041). Outside a rule it is null and nothing changes.
  */
 import { Effect, FiberRef } from "effect";

@@ -373,6 +373,50 @@ describe("the pass", () => {
     await quiet();
   });
 
+  it("names the rule on the message_created events of its comment and reply, and on no one else's", async () => {
+    await quiet();
+    const inbox = await kit.run(Inbox);
+    sql("INSERT INTO saved_replies (id, shortcut, title, text, created_at, updated_at) VALUES ('sr_rule_reply', 'rule-reply', 'Rule reply', ?, ?, ?)").run(
+      "Thanks, we are on it.",
+      Date.now(),
+      Date.now(),
+    );
+    try {
+      const rule = await make({
+        name: "Answer refund questions",
+        conditions: [{ type: "message-contains", words: ["refund-now"] }],
+        actions: [
+          { type: "comment", text: "Refund question" },
+          { type: "reply", savedReplyId: "sr_rule_reply" },
+        ],
+      });
+      const hit = kit.conversation({ inboxId: "inbox_sales" });
+      visitorWrites(hit, "refund-now please");
+      expect(await pass()).toMatchObject({ fired: 1, failed: 0 });
+      // A person answers afterwards, through the same write as the rule's reply.
+      await kit.run(inbox.reply({ conversationId: hit, text: "Sam here, done.", clientMessageId: "sam-after-rule" }, people.sam));
+      const named = { id: rule.id, name: "Answer refund questions" };
+      const texts = new Map(
+        (sql("SELECT id, text FROM messages WHERE conversation_id = ?").all(hit) as Array<{ id: number; text: string }>).map((m) => [String(m.id), m.text]),
+      );
+      const created = eventsOf(hit, "message_created").map((e) => {
+        const data = JSON.parse(e.data!) as { messageId: unknown; author: string; internal: boolean; rule?: unknown };
+        return [texts.get(String(data.messageId)), data.author, data.internal, e.user_id, data.rule ?? null];
+      });
+      expect(created).toEqual([
+        ["refund-now please", "visitor", false, null, null],
+        ["Refund question", "agent", true, AUTOMATION_ACTOR.id, named],
+        ["Thanks, we are on it.", "agent", false, AUTOMATION_ACTOR.id, named],
+        ["Sam here, done.", "agent", false, people.sam.id, null],
+      ]);
+      // Only the rule's events carry the field at all: a person's data is what it was before rules were named.
+      expect(eventsOf(hit, "message_created").filter((e) => "rule" in JSON.parse(e.data!))).toHaveLength(2);
+      await kit.run(automation.remove(people.admin, rule.id));
+    } finally {
+      sql("DELETE FROM saved_replies WHERE id = 'sr_rule_reply'").run();
+    }
+  });
+
   it("closes an email conversation by its subject", async () => {
     kit.db.sqlite.prepare("INSERT INTO channels (id, inbox_id, kind, name, created_at) VALUES ('chan_mail', 'inbox_support', 'email', 'Mail', ?)").run(Date.now());
     await make({

@@ -17,6 +17,7 @@ import {
 } from "./conversation-rows.js";
 import { addToListInWrite, applyWaitingInWrite, recordConsentInWrite } from "./contact-lists.js";
 import { addLabelsInWrite } from "./labels.js";
+import { withRule, type ActingRule } from "./acting-rule.js";
 import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 import { searchKnowledgeNow } from "./knowledge.js";
@@ -388,6 +389,11 @@ export interface Turn {
   readonly stateText: string | null;
   /** The visitor's or agent's message that caused the turn, stored first. */
   readonly incoming: PlannedMessage | null;
+  /**
+   * The automation rule whose reply or comment `incoming` is (decision 044): named on that
+   * message's `message_created` event. Only a rule's reply sets it; a visitor's turn never does.
+   */
+  readonly rule?: ActingRule;
   readonly plan: Plan;
   readonly now: number;
   /** Contact properties the bot knows after the turn (to fill a contact created in it). */
@@ -715,7 +721,7 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   // linked, so that its event says where the conversation went and why.
   const ownerRoute = plan.handoff?.target.type === "contact_owner" ? contactOwnerRoute(prepare, contactId, columns.inboxId) : undefined;
   let m = 0;
-  if (turn.incoming) put(messageEvent(stored[m++]!));
+  if (turn.incoming) put(messageEvent(stored[m++]!, turn.rule));
   for (const e of plan.events) put(ownerRoute !== undefined && e.type === "handoff" ? withOwnerRoute(e, ownerRoute) : e);
   for (; m < stored.length; m++) if (stored[m]!.author !== "bot") put(messageEvent(stored[m]!));
   for (const t of plan.tickets) put({ type: "ticket_created", data: { ticketId: t.id, subject: t.subject.slice(0, 500) } });
@@ -772,8 +778,8 @@ const sameColumns = (a: ConversationColumns, b: ConversationColumns): boolean =>
   a.closedAt === b.closedAt &&
   a.waitingSince === b.waitingSince;
 
-const messageEvent = (row: MessageRow): PlannedEvent => ({
-  type: "message_created",
-  userId: row.user_id,
-  data: { author: row.author, internal: row.is_internal === 1, messageId: row.id },
-});
+/** A stored message's `message_created` event, naming the rule that wrote it when one did. Pure. */
+const messageEvent = (row: MessageRow, rule?: ActingRule): PlannedEvent => {
+  const data = { author: row.author, internal: row.is_internal === 1, messageId: row.id };
+  return { type: "message_created", userId: row.user_id, data: rule === undefined ? data : withRule(data, rule) };
+};

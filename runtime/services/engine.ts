@@ -184,7 +184,7 @@ export interface EngineShape {
     readonly clientMessageId: string;
     readonly internal?: boolean;
     readonly attachments?: ReadonlyArray<AttachmentRow>;
-    /** The automation rule that writes it (decision 044): kept in the message's payload for the thread. */
+    /** The automation rule that writes it (decision 044): kept in the message's payload for the thread, and named on its `message_created` event. */
     readonly rule?: { readonly id: string; readonly name: string };
   }) => Effect.Effect<ApiMessage, NotFound | Conflict | InvalidInput>;
   /** Records idle bot conversations past their flow's session timeout as abandoned and closes them; returns how many. */
@@ -1152,6 +1152,7 @@ export const makeEngine = (deps: {
         plan,
         now,
         knownContact: {},
+        ...(input.rule === undefined ? {} : { rule: input.rule }),
       };
       // The agent's message is the turn's first; its files go in with it or not at all.
       const result = yield* store(turn, files.length === 0 ? undefined : (stored) => attachmentInsert(db.sqlite, row.id, stored.messages[0]!.id, files, now));

@@ -309,10 +309,13 @@ describe("fan-out and sending", () => {
     await run((w) => w.remove(admin, sub.id));
   });
 
-  it("names the automation rule that assigned, labelled or closed a conversation, and null for a person's change (decision 044)", async () => {
-    const sub = await subscribe("/rules", ["conversation.assigned", "conversation.closed", "conversation.reopened", "conversation.labels_changed"]);
+  it("names the automation rule that assigned, labelled, answered or closed a conversation, and null for a person's change (decision 044)", async () => {
+    const sub = await subscribe("/rules", ["conversation.assigned", "conversation.closed", "conversation.reopened", "conversation.labels_changed", "message.created"]);
     const automation = <A, E>(f: (a: typeof Automation.Service) => Effect.Effect<A, E>) => runtime.runPromise(Effect.flatMap(Automation, f));
     const label = await runtime.runPromise(Effect.flatMap(Labels, (l) => l.create(admin, { name: "Returns", color: "green" })));
+    sqlite
+      .prepare("INSERT INTO saved_replies (id, shortcut, title, text, created_at, updated_at) VALUES ('sr_returns', 'returns-webhook', 'Returns', 'Send it back to us.', ?, ?)")
+      .run(Date.now(), Date.now());
     const input = {
       name: "Returns go to the admin",
       trigger: "visitor-message",
@@ -320,6 +323,7 @@ describe("fan-out and sending", () => {
       actions: [
         { type: "add-label", labelId: label.id },
         { type: "assign", userId: admin.id },
+        { type: "reply", savedReplyId: "sr_returns" },
         { type: "set-status", status: "closed" },
       ],
     };
@@ -338,10 +342,12 @@ describe("fan-out and sending", () => {
     const sent = at("/rules")
       .map((r) => r.json)
       .filter((j) => j.data.conversation.id === conversationId)
-      .map((j) => [j.type, j.data.change ?? null, j.data.rule]);
+      .map((j) => [j.type, j.data.change ?? j.data.message?.text ?? null, j.data.rule]);
     expect(sent).toEqual([
+      ["message.created", "A return-webhook request", null],
       ["conversation.labels_changed", "added", named],
       ["conversation.assigned", null, named],
+      ["message.created", "Send it back to us.", named],
       ["conversation.closed", null, named],
       ["conversation.reopened", null, null],
       ["conversation.labels_changed", "removed", null],
@@ -350,6 +356,7 @@ describe("fan-out and sending", () => {
     expect(at("/rules").every((r) => "rule" in r.json.data)).toBe(true);
     await automation((a) => a.remove(admin, rule.id));
     await runtime.runPromise(Effect.flatMap(Labels, (l) => l.remove(admin, label.id)));
+    sqlite.prepare("DELETE FROM saved_replies WHERE id = 'sr_returns'").run();
     await run((w) => w.remove(admin, sub.id));
   });
 

@@ -399,6 +399,7 @@ const eventData = (prepare: Prepare, type: WebhookEventType, event: EventRow, da
       return {
         conversation,
         message: { id: String(message.id), author: message.author, userId: message.user_id, text: message.text, createdAt: new Date(message.created_at).toISOString() },
+        rule: ruleNamedIn(data),
       };
     }
     case "ticket.created":

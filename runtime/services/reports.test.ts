@@ -720,6 +720,62 @@ describe("answers that missed their response target", () => {
     }
   });
 
+  it("sorts by a column either way, pages through that order, and the cursor keeps to its order", async () => {
+    setTargets("inbox_support", { firstResponseMinutes: 1, nextReplyMinutes: 1, businessHours: false });
+    try {
+      const rows = async (sort: string) => (await breaches({ sort })).breaches.map((b) => [b.conversationId, b.agentName, b.overMs / MIN]);
+      // Over by: C7 11 (Alex), C6 9 (Bo), C2 5 (Alex, first response), C2 1 (Alex, next reply).
+      const c7 = [conversations.c7, "Alex Agent", 11];
+      const c6 = [conversations.c6, "Bo Berg", 9];
+      const c2First = [conversations.c2, "Alex Agent", 5];
+      const c2Next = [conversations.c2, "Alex Agent", 1];
+      expect(await rows("-over")).toEqual([c7, c6, c2First, c2Next]);
+      expect(await rows("over")).toEqual([c2Next, c2First, c6, c7]);
+      // By agent: Alex's three (the most over first among them), then Bo; Z–A the other way round.
+      expect(await rows("agent")).toEqual([c7, c2First, c2Next, c6]);
+      expect(await rows("-agent")).toEqual([c6, c7, c2First, c2Next]);
+      // Answered: by the reply's instant, the oldest first (C7's, at 23:45, last); the other way round with "-".
+      const answered = (await breaches({ sort: "answered" })).breaches;
+      expect(answered.map((b) => b.at)).toEqual([...answered.map((b) => b.at)].sort((a, b) => a - b));
+      expect(answered.at(-1)!.conversationId).toBe(conversations.c7);
+      expect((await breaches({ sort: "-answered" })).breaches.map((b) => b.eventId)).toEqual(answered.map((b) => b.eventId).reverse());
+      const took = (await breaches({ sort: "-took" })).breaches.map((b) => b.actualMs);
+      expect(took).toEqual([...took].sort((a, b) => b - a));
+      const waiting = (await breaches({ sort: "waiting" })).breaches.map((b) => b.waitedFrom);
+      expect(waiting).toEqual([...waiting].sort((a, b) => a - b));
+      // One inbox: ties on the inbox fall back to the default order.
+      expect(await rows("inbox")).toEqual([c7, c6, c2First, c2Next]);
+
+      // A page at a time, in any order, is the whole list in that order; each page's total is the whole list's.
+      for (const sort of ["agent", "-agent", "answered", "-took", "waiting", "over", "-inbox"]) {
+        const all = (await breaches({ sort })).breaches;
+        const paged: Array<(typeof all)[number]> = [];
+        let cursor: string | null = null;
+        do {
+          const page: Awaited<ReturnType<typeof breaches>> = await breaches({ sort, limit: "1", ...(cursor ? { cursor } : {}) });
+          expect(page.total).toBe(4);
+          paged.push(...page.breaches);
+          cursor = page.nextCursor;
+        } while (cursor !== null && paged.length < 10);
+        expect(paged, sort).toEqual(all);
+      }
+
+      // A cursor is refused under another order, and so is a sort that is not one.
+      const byAgent = await breaches({ sort: "agent", limit: "2" });
+      expect(await issuesOf({ ...range, sort: "-agent", cursor: byAgent.nextCursor! })).toEqual(["cursor"]);
+      expect(await issuesOf({ ...range, cursor: byAgent.nextCursor! })).toEqual(["cursor"]);
+      expect((await breaches({ sort: "agent", limit: "2", cursor: byAgent.nextCursor! })).breaches).toEqual((await breaches({ sort: "agent" })).breaches.slice(2));
+      for (const sort of ["title", "-", "Agent", "over,agent", "--over"]) expect(await issuesOf({ ...range, sort }), sort).toEqual(["sort"]);
+      const r = await reports();
+      const exit = await runtime.runPromiseExit(r.parseBreachQuery({ ...range, sort: "slowest" }));
+      expect(exit._tag === "Failure" && exit.cause._tag === "Fail" ? exit.cause.error.issues : null).toEqual([
+        { path: "sort", message: "expected one of over, took, waiting, answered, agent, inbox, with a leading - for descending (such as -answered)" },
+      ]);
+    } finally {
+      setTargets("inbox_support", null);
+    }
+  });
+
   it("counts, for every figure of the team report, exactly its measured minus met", async () => {
     const r = await reports();
     const settings = [

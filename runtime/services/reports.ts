@@ -33,6 +33,16 @@ import {
   type NodeTally,
   type OutcomeCounts,
 } from "../core/metrics.js";
+import {
+  BREACH_SORT_MESSAGE,
+  breachPlaceOf,
+  breachPlaceTuple,
+  compareBreaches,
+  DEFAULT_BREACH_SORT,
+  firstInOrder,
+  parseBreachSort,
+  type BreachSort,
+} from "../core/breach-order.js";
 import { businessCalendar, type BusinessCalendar, type BusinessHours } from "../core/business-time.js";
 import {
   emptyShare,
@@ -61,7 +71,6 @@ import {
   TIMEZONE_SETTING,
 } from "./business-hours.js";
 import { InvalidInput, NotFound } from "./errors.js";
-import { decodeCursor, encodeCursor } from "./inbox-access.js";
 
 export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset, HoursMode } from "../core/report-range.js";
 export type { BusinessHours, OpeningRange } from "../core/business-time.js";
@@ -260,12 +269,14 @@ export const BREACH_PAGE_MAX = 50;
 
 /**
  * The breaches list's query: the team report's range and filters, plus one agent, one kind of
- * answer, and a page (the cursor of the previous page's `nextCursor`; `limit` null: every row,
- * for the CSV download).
+ * answer, an order (absent: DEFAULT_BREACH_SORT, the most over first) and a page (the cursor of
+ * the previous page's `nextCursor`, made under the same order; `limit` null: every row, for the
+ * CSV download).
  */
 export interface BreachQuery extends ReportQuery {
   readonly agent?: string;
   readonly kind?: AnswerKind;
+  readonly sort?: BreachSort;
   readonly cursor?: string;
   readonly limit: number | null;
 }
@@ -294,7 +305,7 @@ export interface Breach {
   readonly at: number;
 }
 
-/** A page of breaches, the most over first; `total` counts the whole list under the query. */
+/** A page of breaches in the query's order; `total` counts the whole list under the query. */
 export interface BreachPage {
   readonly query: BreachQuery;
   readonly total: number;
@@ -338,13 +349,15 @@ export interface ReportsShape {
   readonly team: (query: ReportQuery) => Effect.Effect<TeamReport>;
   /**
    * The breaches list's query from search parameters: everything `parseQuery` reads, plus
-   * `agent` (a user id), `kind` (first_response or next_reply), `cursor` and `limit` (1–50,
-   * default 50); every problem is InvalidInput with the parameter as path.
+   * `agent` (a user id), `kind` (first_response or next_reply), `sort` (a BREACH_SORT_KEYS
+   * column, `-` before it for descending; default `-over`), `cursor` (one made under that sort)
+   * and `limit` (1–50, default 50); every problem is InvalidInput with the parameter as path.
    */
   readonly parseBreachQuery: (params: URLSearchParams | Readonly<Record<string, string | undefined>>) => Effect.Effect<BreachQuery, InvalidInput>;
   /**
    * The answers of the range that missed their inbox's response target, under the team report's
-   * filters (and the query's agent and kind): the most over first, a page at a time. Judged by
+   * filters (and the query's agent and kind): in the query's order (the most over first unless
+   * it says otherwise; ties: the most over, then the oldest reply), a page at a time. Judged by
    * the same rule as the team report's met shares, so `total` is their measured − met.
    */
   readonly breaches: (query: BreachQuery) => Effect.Effect<BreachPage>;
@@ -655,11 +668,18 @@ const replyOf = ([userId, inboxId, at, waitMs, isFirst, firstResponseMs]: readon
   firstResponseMs,
 });
 
-/** The place after which a breaches page starts, from its cursor; undefined when it is not one. Pure. */
-const breachAfter = (cursor: string): { readonly overMs: number; readonly eventId: number } | undefined => {
-  const decoded = cursor.length > 200 ? undefined : decodeCursor(cursor);
-  if (decoded === undefined || typeof decoded.key !== "number" || !Number.isFinite(decoded.key) || !/^\d{1,16}$/.test(decoded.id)) return undefined;
-  return { overMs: decoded.key, eventId: Number(decoded.id) };
+/** The opaque cursor of a breaches page's last answer under `sort` (base64url JSON of its place). Pure. */
+const breachCursor = (sort: BreachSort, last: Parameters<typeof breachPlaceTuple>[1]): string =>
+  Buffer.from(JSON.stringify(breachPlaceTuple(sort, last)), "utf8").toString("base64url");
+
+/** The place after which a breaches page starts, from its cursor under `sort`; undefined when it is not one. Pure. */
+const breachAfter = (cursor: string, sort: BreachSort) => {
+  if (cursor.length > 1000) return undefined;
+  try {
+    return breachPlaceOf(sort, JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
+  } catch {
+    return undefined;
+  }
 };
 
 const isOutcome = (value: string): value is BotOutcome => (BOT_OUTCOMES as ReadonlyArray<string>).includes(value);
@@ -867,9 +887,8 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
   };
 
   /**
-   * Every answer of the range that missed its target, the most over first (then the oldest reply
-   * first): the candidates over their target on the wall clock, each judged as the met shares
-   * judge it.
+   * Every answer of the range that missed its target, in no order: the candidates over their
+   * target on the wall clock, each judged as the met shares judge it.
    */
   const breachList = (query: BreachQuery): Array<Omit<Breach, "conversationId" | "title" | "contactId">> => {
     const params = paramsOf(query);
@@ -907,7 +926,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         at: c.at,
       });
     }
-    return out.sort((a, b) => b.overMs - a.overMs || a.eventId - b.eventId);
+    return out;
   };
 
   /**
@@ -1233,9 +1252,13 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       const kindText = read("kind");
       const kind = BREACH_KINDS.find((k) => k === kindText);
       if (kindText !== undefined && kind === undefined) issues.push({ path: "kind", message: `expected one of ${BREACH_KINDS.join(", ")}` });
+      const sortText = read("sort");
+      const sort = sortText === undefined ? DEFAULT_BREACH_SORT : parseBreachSort(sortText);
+      if (sort === undefined) issues.push({ path: "sort", message: BREACH_SORT_MESSAGE });
       const cursor = read("cursor");
-      if (cursor !== undefined && breachAfter(cursor) === undefined) {
-        issues.push({ path: "cursor", message: "this cursor is not one the list gave out" });
+      // A cursor holds its page's place under one order: another order's is refused, not misread.
+      if (cursor !== undefined && sort !== undefined && breachAfter(cursor, sort) === undefined) {
+        issues.push({ path: "cursor", message: "this cursor is not one the list gave out for this sort" });
       }
       const limitText = read("limit");
       const limit = limitText === undefined ? BREACH_PAGE_MAX : Number(limitText);
@@ -1247,18 +1270,22 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         ...base.right,
         ...(agent !== undefined ? { agent } : {}),
         ...(kind !== undefined ? { kind } : {}),
+        sort: sort!,
         ...(cursor !== undefined ? { cursor } : {}),
         limit,
       } satisfies BreachQuery;
     }),
 
     breaches: Effect.fn("Reports.breaches")(function* (query: BreachQuery) {
+      // The whole list is judged (its total is needed), but only a page is put in order: the
+      // answers after the cursor's place, the first `limit` of them picked in one pass.
       const list = breachList(query);
-      const after = query.cursor === undefined ? undefined : breachAfter(query.cursor);
-      // Keyset on (over desc, event id asc): a page stays put when newer breaches arrive.
-      const from = after === undefined ? 0 : list.findIndex((b) => b.overMs < after.overMs || (b.overMs === after.overMs && b.eventId > after.eventId));
-      const rest = from < 0 ? [] : list.slice(from);
-      const page = query.limit === null ? rest : rest.slice(0, query.limit);
+      const sort = query.sort ?? DEFAULT_BREACH_SORT;
+      const compare = compareBreaches(sort);
+      const after = query.cursor === undefined ? undefined : breachAfter(query.cursor, sort);
+      // Keyset on the order's place: a page stays put when newer breaches arrive.
+      const rest = after === undefined ? list : list.filter((b) => compare(b, after) > 0);
+      const { page, more } = query.limit === null ? { page: rest.sort(compare), more: false } : firstInOrder(rest, query.limit, compare);
       const last = page[page.length - 1];
       const conversationOf = new Map(
         (db.prepare(TEAM_SQL.replyConversations).all(JSON.stringify(page.map((b) => b.eventId))) as ReplyConversationRow[]).map((row) => [
@@ -1270,7 +1297,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         query,
         total: list.length,
         breaches: page.map((b) => ({ ...b, ...conversationOf.get(b.eventId)! })),
-        nextCursor: rest.length > page.length && last ? encodeCursor(last.overMs, String(last.eventId)) : null,
+        nextCursor: more && last ? breachCursor(sort, last) : null,
       } satisfies BreachPage;
     }),
 

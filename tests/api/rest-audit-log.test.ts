@@ -1,33 +1,27 @@
 /**
- * The audit log over the REST API (GET /api/v1/audit-log): the real handler on a node:http
- * server, the app's real runtime, a fresh SQLite file seeded like a first start. A change made
- * with a token is recorded as its user's, by way of the API, with the token's id; reading is for
- * admins; bad filters are 400 at the parameter, and a refused request records nothing.
+ * The audit log over the REST API (GET /api/v1/audit-log, GET/PUT /api/v1/settings/audit-log-retention):
+ * the real handler on a node:http server, the app's real runtime, a fresh SQLite file seeded like
+ * a first start. A change made with a token is recorded as its user's, by way of the API, with the
+ * token's id; reading and the retention are for admins; bad filters and bodies are 400 at the
+ * parameter or field, and a refused request records and stores nothing.
  */
-import { Effect } from "effect";
 import type BetterSqlite3 from "better-sqlite3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "../../bench/http-harness.js";
-import { Accounts } from "../../runtime/services/accounts.js";
-import { ApiTokens } from "../../runtime/services/api-tokens.js";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
-import { startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
+import { seededRoleTokens, startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
 
 let app: PublicApiApp;
 let runtime: AppRuntime;
 let sqlite: BetterSqlite3.Database;
 let base: string;
-const tokens = { admin: { token: "", id: "" }, marketer: { token: "", id: "" }, agent: { token: "", id: "" } };
+let tokens: Awaited<ReturnType<typeof seededRoleTokens>>;
 
 beforeAll(async () => {
   app = await startPublicApiApp("rest-audit", { rateLimitEnabled: false }, { rateLimitEnabled: false });
   ({ runtime, sqlite, base } = app);
-  for (const role of ["admin", "marketer", "agent"] as const) {
-    const user = await runtime.runPromise(Effect.flatMap(Accounts, (a) => a.getUser(SEED_IDS[role])));
-    const made = await runtime.runPromise(Effect.flatMap(ApiTokens, (t) => t.create(user, { name: `ci ${role}` })));
-    tokens[role] = { token: made.token, id: made.summary.id };
-  }
+  tokens = await seededRoleTokens(runtime);
 });
 
 afterAll(async () => {
@@ -94,5 +88,104 @@ describe("GET /api/v1/audit-log", () => {
   it("answers 405 for another method and needs a token", async () => {
     expect((await send("/api/v1/audit-log", tokens.admin.token, { method: "POST", body: {} })).status).toBe(405);
     expect((await call(base, "/api/v1/audit-log", {})).status).toBe(401);
+  });
+});
+
+describe("GET and PUT /api/v1/settings/audit-log-retention", () => {
+  const setting = () =>
+    (sqlite.prepare("SELECT value FROM settings WHERE key = 'audit_log_retention_days'").get() as { value: string } | undefined)?.value ?? null;
+  const retentionLines = () =>
+    sqlite
+      .prepare("SELECT actor_id, via, token_id, data FROM audit_log WHERE action = 'settings.audit_retention_changed' ORDER BY id")
+      .all() as Array<{ actor_id: string; via: string; token_id: string | null; data: string }>;
+  const put = (body: unknown, token = tokens.admin.token) => send("/api/v1/settings/audit-log-retention", token, { method: "PUT", body });
+
+  it("reads forever at first, sets a number of days and back, each change one line as the settings page writes it", async () => {
+    const first = await send("/api/v1/settings/audit-log-retention", tokens.admin.token);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ keep: "forever", days: null, minDays: 30, maxDays: 3650 });
+    expect(setting()).toBeNull();
+
+    const set = await put({ keep: "days", days: 90 });
+    expect(set.status).toBe(200);
+    expect(set.body).toEqual({ keep: "days", days: 90, minDays: 30, maxDays: 3650 });
+    expect(setting()).toBe("90");
+    expect((await send("/api/v1/settings/audit-log-retention", tokens.admin.token)).body).toMatchObject({ keep: "days", days: 90 });
+
+    // The line is the page's (AuditLog.setRetention), made by the token's user by way of the API; the log shows it.
+    expect(retentionLines()).toEqual([{ actor_id: SEED_IDS.admin, via: "api", token_id: tokens.admin.id, data: JSON.stringify({ from: "forever", to: 90 }) }]);
+    const shown = await send("/api/v1/audit-log?category=workspace&limit=1", tokens.admin.token);
+    expect(shown.body.entries[0]).toMatchObject({
+      action: "settings.audit_retention_changed",
+      label: "Changed how long the audit log keeps entries",
+      actor: { id: SEED_IDS.admin },
+      via: "api",
+      tokenId: tokens.admin.id,
+      data: { from: "forever", to: 90 },
+    });
+
+    // The same value again changes nothing and writes no line.
+    expect((await put({ keep: "days", days: 90 })).status).toBe(200);
+    expect(retentionLines()).toHaveLength(1);
+
+    // A GET's answer can be sent back as it is; forever deletes the setting's row.
+    const back = await put({ keep: "forever", days: null, minDays: 30, maxDays: 3650 });
+    expect(back.status).toBe(200);
+    expect(back.body).toEqual({ keep: "forever", days: null, minDays: 30, maxDays: 3650 });
+    expect(setting()).toBeNull();
+    expect(retentionLines().map((l) => JSON.parse(l.data))).toEqual([
+      { from: "forever", to: 90 },
+      { from: 90, to: "forever" },
+    ]);
+  });
+
+  it("refuses a bad body with 400 at the field and its message, storing and recording nothing", async () => {
+    expect((await put({ keep: "days", days: 365 })).status).toBe(200);
+    const before = { value: setting(), lines: retentionLines().length, all: lines() };
+    const cases: Array<[unknown, string, string]> = [
+      [{}, "keep", "choose to keep entries forever or for a number of days"],
+      [{ keep: "sometimes" }, "keep", "choose to keep entries forever or for a number of days"],
+      [{ keep: "days" }, "days", "enter a number of days from 30 to 3650"],
+      [{ keep: "days", days: null }, "days", "enter a number of days from 30 to 3650"],
+      [{ keep: "days", days: 29 }, "days", "enter a number of days from 30 to 3650"],
+      [{ keep: "days", days: 3651 }, "days", "enter a number of days from 30 to 3650"],
+      [{ keep: "days", days: 90.5 }, "days", "expected a whole number of days"],
+      [{ keep: "days", days: "90" }, "days", "expected a whole number of days"],
+      [{ keep: "forever", days: 90 }, "days", "send no number of days (or null) with keep “forever”"],
+    ];
+    for (const [body, path, message] of cases) {
+      const refused = await put(body);
+      expect(refused.status, JSON.stringify(body)).toBe(400);
+      expect(refused.body.error, JSON.stringify(body)).toMatchObject({ code: "invalid_input", path, message: `${path}: ${message}` });
+    }
+    const notObject = await put([90]);
+    expect(notObject.status).toBe(400);
+    expect(notObject.body.error).toMatchObject({ code: "invalid_input", message: "the body must be a JSON object, not an array" });
+    const text = await call(base, "/api/v1/settings/audit-log-retention", {
+      method: "PUT",
+      token: tokens.admin.token,
+      body: "keep=forever",
+      headers: { "Content-Type": "text/plain" },
+    });
+    expect(text.status).toBe(415);
+    expect({ value: setting(), lines: retentionLines().length, all: lines() }).toEqual(before);
+    expect((await put({ keep: "forever" })).status).toBe(200);
+  });
+
+  it("is for admins: 403 for other roles (analysts too, who read the workspace's hours), reading and changing nothing; 405 and 401 as elsewhere", async () => {
+    const before = { value: setting(), all: lines() };
+    for (const who of [tokens.agent, tokens.marketer, tokens.analyst]) {
+      const read = await send("/api/v1/settings/audit-log-retention", who.token);
+      expect(read.status).toBe(403);
+      expect(read.body.error).toMatchObject({ code: "forbidden" });
+      const change = await put({ keep: "days", days: 30 }, who.token);
+      expect(change.status).toBe(403);
+    }
+    expect({ value: setting(), all: lines() }).toEqual(before);
+    const patch = await send("/api/v1/settings/audit-log-retention", tokens.admin.token, { method: "PATCH", body: { keep: "forever" } });
+    expect(patch.status).toBe(405);
+    expect(patch.headers.get("allow")).toBe("GET, PUT");
+    expect((await call(base, "/api/v1/settings/audit-log-retention", {})).status).toBe(401);
+    expect((await send("/api/v1/settings/audit-log-retention/extra", tokens.admin.token)).status).toBe(404);
   });
 });

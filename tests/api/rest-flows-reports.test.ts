@@ -711,7 +711,7 @@ describe("reports", () => {
 
       const all = await send("/api/v1/reports/breaches?range=30d&inbox=inbox_support", tokens.analyst);
       expect(all.status).toBe(200);
-      expect(all.body).toMatchObject({ filters: { inbox: "inbox_support" }, agent: null, kind: null, total: missed, nextCursor: null });
+      expect(all.body).toMatchObject({ filters: { inbox: "inbox_support" }, agent: null, kind: null, sort: "-over", total: missed, nextCursor: null });
       expect(all.body.breaches).toHaveLength(missed);
       const first = all.body.breaches[0];
       expect(first).toMatchObject({ inboxId: "inbox_support", inboxName: row.name, targetMs: 60_000, businessHours: false });
@@ -747,6 +747,36 @@ describe("reports", () => {
         cursor = page.body.nextCursor;
       } while (cursor !== null);
       expect(paged).toEqual(all.body.breaches);
+
+      // Sorted by another column, either way; paging keeps that order.
+      type Row = { conversationId: string; agentName: string | null; answeredAt: string; overMs: number };
+      const key = (b: Row) => `${b.conversationId}@${b.answeredAt}`;
+      const newest = await send("/api/v1/reports/breaches?range=30d&inbox=inbox_support&sort=-answered", tokens.analyst);
+      expect(newest.status).toBe(200);
+      expect(newest.body).toMatchObject({ sort: "-answered", total: missed });
+      const answered = (newest.body.breaches as Row[]).map((b) => Date.parse(b.answeredAt));
+      expect(answered).toEqual([...answered].sort((a, b) => b - a));
+      expect((newest.body.breaches as Row[]).map(key).sort()).toEqual((all.body.breaches as Row[]).map(key).sort());
+      const byAgent = await send("/api/v1/reports/breaches?range=30d&inbox=inbox_support&sort=agent", tokens.analyst);
+      const agents = (byAgent.body.breaches as Row[]).map((b) => b.agentName ?? "\uffff");
+      expect(agents).toEqual([...agents].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base", numeric: true })));
+      const pagedByAgent: Row[] = [];
+      cursor = null;
+      do {
+        const page: Awaited<ReturnType<typeof send>> = await send(
+          `/api/v1/reports/breaches?range=30d&inbox=inbox_support&sort=agent&limit=2${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`,
+          tokens.analyst,
+        );
+        expect(page.status).toBe(200);
+        pagedByAgent.push(...page.body.breaches);
+        cursor = page.body.nextCursor;
+      } while (cursor !== null);
+      expect(pagedByAgent).toEqual(byAgent.body.breaches);
+      // A page's cursor belongs to its order.
+      const second = await send("/api/v1/reports/breaches?range=30d&inbox=inbox_support&sort=agent&limit=2", tokens.analyst);
+      const wrong = await send(`/api/v1/reports/breaches?range=30d&inbox=inbox_support&sort=-agent&cursor=${encodeURIComponent(second.body.nextCursor)}`, tokens.analyst);
+      expect(wrong.status).toBe(400);
+      expect(wrong.body.error).toMatchObject({ code: "invalid_input", path: "cursor", message: "cursor: this cursor is not one the list gave out for this sort" });
     } finally {
       sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = 'inbox_support'").run(before);
     }
@@ -761,11 +791,19 @@ describe("reports", () => {
       ["cursor=nonsense", "cursor"],
       ["limit=51", "limit"],
       ["limit=0", "limit"],
+      ["sort=title", "sort"],
+      ["sort=%2Bover", "sort"],
+      ["sort=-", "sort"],
     ] as const) {
       const res = await send(`/api/v1/reports/breaches?${search}`, tokens.analyst);
       expect(res.status, search).toBe(400);
       expect(res.body.error).toMatchObject({ code: "invalid_input", path });
     }
+    const sort = await send("/api/v1/reports/breaches?sort=slowest&kind=slow", tokens.analyst);
+    expect(sort.body.error.issues).toEqual([
+      { path: "kind", message: "expected one of first_response, next_reply" },
+      { path: "sort", message: "expected one of over, took, waiting, answered, agent, inbox, with a leading - for descending (such as -answered)" },
+    ]);
   });
 
   it("is for admins and analysts: a marketer's or agent's token gets 403", async () => {

@@ -8,6 +8,9 @@
  * in the database as a contact form would) and links to the conversation; the agent's count opens
  * the same row, and the CSV download holds it. The Agent picker offers the people who answer, not
  * the marketer or the analyst; and on a phone the list scrolls inside its card, never the page.
+ * A second conversation, answered by the admin twenty minutes after its handover, gives the list
+ * two rows to sort: the column headers are links that sort by their column (aria-sort says which,
+ * and which way), the pager, the filters and the CSV keep the order, and a bad order is refused.
  *
  * The shared database holds other specs' conversations and inboxes: every look is narrowed to
  * this spec's inbox.
@@ -165,4 +168,93 @@ test("on a phone, the list with its row fits the screen: the table scrolls insid
     const box = (await admin.getByLabel(label, { exact: true }).boundingBox())!;
     expect(box.x + box.width, `${label} ends on screen`).toBeLessThanOrEqual(PHONE.width);
   }
+});
+
+test("sorting by a column's header: both ways, kept by the pager, the filters and the CSV", async () => {
+  await admin.setViewportSize({ width: 1280, height: 900 });
+  // A second answer in the inbox: the admin's, twenty minutes after the handover (fifteen over the target).
+  const channelId = await getChatChannelId(request);
+  const later = await apiVisitorAsksForAPerson(request, channelId, `Second parcel ${stamp}?`);
+  writeServerDatabase("UPDATE conversations SET inbox_id = ? WHERE id = ?", inboxId, later.conversationId);
+  writeServerDatabase(
+    `UPDATE report_conversations SET created_at = created_at - 1200000, team_at = team_at - 1200000,
+       last_open_at = CASE WHEN last_open_at IS NULL THEN NULL ELSE last_open_at - 1200000 END WHERE conversation_id = ?`,
+    later.conversationId,
+  );
+  await admin.goto(`/inbox/${encodeURIComponent(later.conversationId)}`);
+  await inboxLive(admin);
+  await admin.getByRole("textbox", { name: "Reply to the visitor" }).fill("Here now, sorry.");
+  await admin.getByRole("button", { name: "Send reply" }).click();
+  await expect(admin.getByRole("log", { name: "Conversation transcript" })).toContainText("Here now, sorry.");
+
+  await admin.goto(`/reports/breaches?range=7d&inbox=${encodeURIComponent(inboxId)}`);
+  const table = admin.getByRole("table", { name: "Answers that missed their target" });
+  const header = (name: string) => table.getByRole("columnheader", { name, exact: true });
+  const order = () => table.getByRole("rowheader");
+  // The Agent cells (the row's third cell after its conversation).
+  const agentsShown = () => table.locator("tbody tr td:nth-of-type(3)").allTextContents();
+  await expect(admin.getByRole("heading", { level: 2, name: "2 answers missed their target" })).toBeVisible();
+
+  // The most over first: the admin's fifteen minutes, then Alex's five. "Over by" says so; the other sortable headers are links without a state.
+  await expect(order()).toHaveText([later.conversationId, conversationId]);
+  await expect(header("Over by")).toHaveAttribute("aria-sort", "descending");
+  for (const name of ["Inbox", "Agent", "Took", "Waiting since", "Answered"]) {
+    await expect(header(name).getByRole("link", { name, exact: true })).toBeVisible();
+    await expect(header(name)).not.toHaveAttribute("aria-sort", /.*/);
+  }
+  // Columns that do not sort are plain headers.
+  await expect(header("Kind").getByRole("link")).toHaveCount(0);
+
+  // The sorted column's header turns the order round.
+  await header("Over by").getByRole("link").click();
+  await expect(admin).toHaveURL(/[?&]sort=over(&|$)/);
+  await expect(header("Over by")).toHaveAttribute("aria-sort", "ascending");
+  await expect(order()).toHaveText([conversationId, later.conversationId]);
+
+  // Another column sorts A to Z first (names), then Z to A.
+  await header("Agent").getByRole("link").click();
+  await expect(admin).toHaveURL(/[?&]sort=agent(&|$)/);
+  await expect(header("Agent")).toHaveAttribute("aria-sort", "ascending");
+  await expect(header("Over by")).not.toHaveAttribute("aria-sort", /.*/);
+  const byName = (names: string[]) => [...names].sort((a, b) => a.localeCompare(b, "en", { sensitivity: "base", numeric: true }));
+  const ascending = await agentsShown();
+  expect(ascending).toHaveLength(2);
+  expect(ascending).toEqual(byName(ascending));
+  await header("Agent").getByRole("link").click();
+  await expect(admin).toHaveURL(/[?&]sort=-agent(&|$)/);
+  await expect(header("Agent")).toHaveAttribute("aria-sort", "descending");
+  expect(await agentsShown()).toEqual([...ascending].reverse());
+  const shown = await order().allTextContents();
+  expect(await seriousViolations(admin)).toEqual([]);
+
+  // The CSV download is in the same order.
+  const csvHref = await admin.getByRole("link", { name: /Download CSV/ }).getAttribute("href");
+  expect(new URL(csvHref!, parleyUrl()).searchParams.get("sort")).toBe("-agent");
+  const csv = await admin.request.get(csvHref!);
+  expect(csv.status()).toBe(200);
+  const lines = (await csv.text()).replace(/^\uFEFF/, "").trim().split("\r\n");
+  expect(lines.slice(1).map((l) => l.split(",")[0])).toEqual(shown);
+
+  // Applying the filters keeps the order.
+  await admin.getByRole("button", { name: "Apply" }).click();
+  await expect(admin).toHaveURL(/[?&]sort=-agent(&|$)/);
+  await expect(order()).toHaveText(shown);
+
+  // The newest answer first: the admin answered after Alex.
+  await header("Answered").getByRole("link").click();
+  await expect(admin).toHaveURL(/[?&]sort=-answered(&|$)/);
+  await expect(header("Answered")).toHaveAttribute("aria-sort", "descending");
+  await expect(order()).toHaveText([later.conversationId, conversationId]);
+
+  // A page at a time, the pager keeps the order.
+  await admin.goto(`/reports/breaches?range=7d&inbox=${encodeURIComponent(inboxId)}&sort=answered&limit=1`);
+  await expect(order()).toHaveText([conversationId]);
+  await admin.getByRole("link", { name: "Next page" }).click();
+  await expect(admin).toHaveURL(/[?&]sort=answered(&|$)/);
+  await expect(order()).toHaveText([later.conversationId]);
+  await expect(header("Answered")).toHaveAttribute("aria-sort", "ascending");
+
+  const bad = await admin.request.get(`/reports/breaches?inbox=${encodeURIComponent(inboxId)}&sort=slowest`);
+  expect(bad.status()).toBe(400);
+  expect(await bad.text()).toContain("expected one of over, took, waiting, answered, agent, inbox, with a leading - for descending");
 });

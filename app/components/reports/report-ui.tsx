@@ -181,8 +181,48 @@ export function ReportFilters(props: {
   );
 }
 
-/** A report table with its title, a CSV download of exactly these rows, and a text for no rows. */
-export function ReportTableView(props: { readonly table: ReportTable; readonly query: ReportQuery; readonly csvParams?: Readonly<Record<string, string>> }) {
+/**
+ * A table's order on a page that offers sorting: the sorted column's `sort` key and direction,
+ * and, per sortable column, where its header leads (the page sorted by it) and in which direction.
+ */
+export interface TableSorting {
+  readonly by: string;
+  readonly direction: "asc" | "desc";
+  readonly links: Readonly<Record<string, { readonly to: string; readonly direction: "asc" | "desc" }>>;
+}
+
+const ARIA_SORT = { asc: "ascending", desc: "descending" } as const;
+
+/** A column's header: its label, or a link that sorts the table by it when the page offers that. */
+function ColumnHeader(props: { readonly column: ReportTable["columns"][number]; readonly sorting: TableSorting | undefined }) {
+  const { column, sorting } = props;
+  const link = column.sort === undefined ? undefined : sorting?.links[column.sort];
+  const active = link !== undefined && sorting!.by === column.sort;
+  return (
+    <th scope="col" className={column.numeric ? "num" : undefined} aria-sort={active ? ARIA_SORT[sorting!.direction] : undefined}>
+      {link === undefined ? (
+        column.label
+      ) : (
+        // A plain link (the order is in the URL, so it works without JavaScript and can be shared); the page stays where it was.
+        <Link to={link.to} className="report-sort" preventScrollReset title={`Sort by ${column.label.toLowerCase()}, ${ARIA_SORT[link.direction]}`}>
+          {column.label}
+          <span className="report-sort__arrow" aria-hidden="true">
+            {active ? (sorting!.direction === "asc" ? "▲" : "▼") : "↕"}
+          </span>
+        </Link>
+      )}
+    </th>
+  );
+}
+
+/** A report table with its title, a CSV download of exactly these rows (in the same order), and a text for no rows. */
+export function ReportTableView(props: {
+  readonly table: ReportTable;
+  readonly query: ReportQuery;
+  readonly csvParams?: Readonly<Record<string, string>>;
+  /** Sortable column headers (the breaches list). */
+  readonly sorting?: TableSorting;
+}) {
   const { table } = props;
   const titleId = `table-${table.id}`;
   return (
@@ -203,9 +243,7 @@ export function ReportTableView(props: { readonly table: ReportTable; readonly q
             <thead>
               <tr>
                 {table.columns.map((c) => (
-                  <th key={c.label} scope="col" className={c.numeric ? "num" : undefined}>
-                    {c.label}
-                  </th>
+                  <ColumnHeader key={c.label} column={c} sorting={props.sorting} />
                 ))}
               </tr>
             </thead>

@@ -37,6 +37,8 @@ export interface ReportColumn {
   readonly label: string;
   /** Numbers align right; CSV guards only text cells against spreadsheet formulas. */
   readonly numeric: boolean;
+  /** The `sort` key that orders the table by this column, where the page offers it (the breaches list). */
+  readonly sort?: string;
 }
 
 /**
@@ -60,8 +62,8 @@ export interface ReportTable {
   readonly empty: string;
 }
 
-const text = (label: string): ReportColumn => ({ label, numeric: false });
-const num = (label: string): ReportColumn => ({ label, numeric: true });
+const text = (label: string, sort?: string): ReportColumn => ({ label, numeric: false, ...(sort === undefined ? {} : { sort }) });
+const num = (label: string, sort?: string): ReportColumn => ({ label, numeric: true, ...(sort === undefined ? {} : { sort }) });
 const share = (part: number, whole: number) => formatPercent(whole > 0 ? part / whole : null);
 
 /** How many answers missed a target: measured − met. Pure. */
@@ -331,7 +333,8 @@ export const teamTargetsTable = (rows: ReadonlyArray<InboxTargetRow>): ReportTab
 const KIND_NAMES = { first_response: "First response", next_reply: "Next reply" } as const;
 
 /**
- * Answers that missed their response target, the most over first: each one's conversation
+ * Answers that missed their response target, in the page's order (the most over first unless
+ * sorted by another column; `sort` names the columns that can be): each one's conversation
  * (linked to the inbox), who it is with, inbox, agent, kind, target, time taken, how much over, which clock the
  * target counts, and when the visitor waited and was answered (in the workspace zone). Pure.
  */
@@ -343,15 +346,15 @@ export const breachesTable = (page: BreachPage): ReportTable => {
     columns: [
       text("Conversation"),
       text("With"),
-      text("Inbox"),
-      text("Agent"),
+      text("Inbox", "inbox"),
+      text("Agent", "agent"),
       text("Kind"),
       num("Target"),
-      num("Took"),
-      num("Over by"),
+      num("Took", "took"),
+      num("Over by", "over"),
       text("Counts"),
-      text("Waiting since"),
-      text("Answered"),
+      text("Waiting since", "waiting"),
+      text("Answered", "answered"),
     ],
     rows: page.breaches.map((b) => [
       b.conversationId,
