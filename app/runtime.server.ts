@@ -77,6 +77,7 @@ export type { ImportPreview, ImportResult } from "../runtime/services/contact-cs
 export * from "../runtime/services/email-channel.js";
 export * from "../runtime/services/messenger-channel.js";
 export * from "../runtime/services/form-channel.js";
+export { holidayCountries, holidayRegions } from "../runtime/services/public-holidays.js";
 export { Deliveries } from "../runtime/services/deliveries.js";
 export { FollowUps, type ConversationFollowUps, type FollowUpEmail } from "../runtime/services/follow-ups.js";
 export { Transcripts, type TranscriptEmail } from "../runtime/services/transcripts.js";

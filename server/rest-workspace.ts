@@ -105,6 +105,16 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
         }),
       };
     }
+    if (id === "public-holidays") {
+      return guardedBy("settings", {
+        POST: () =>
+          Effect.gen(function* () {
+            const input = yield* jsonBody(req, decodeAnyObject);
+            const result = yield* s.reports.addPublicHolidays(input);
+            return ok(result, result.added.length > 0 ? 201 : 200);
+          }),
+      });
+    }
     return guardedBy("settings", { DELETE: () => Effect.map(s.reports.removeClosedDate(id), (closedDates) => ok({ closedDates })) });
   }
   return {};

@@ -1,5 +1,6 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
+import { useState } from "react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -9,7 +10,7 @@ import { formatClosedDate, formatHours, WEEK, WEEKDAY_NAMES } from "../component
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
-import { attempt, Reports, run } from "../runtime.server.js";
+import { attempt, holidayCountries, Reports, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -26,7 +27,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const zones = user.role === "admin" ? Intl.supportedValuesOf("timeZone") : [];
   // Today on the workspace's clock (en-CA writes YYYY-MM-DD), to mark closed dates that have passed.
   const today = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(Date.now());
-  return { timezone, businessHours, today, zones: zones.includes("UTC") ? zones : ["UTC", ...zones], canEdit: user.role === "admin" };
+  return {
+    timezone,
+    businessHours,
+    today,
+    zones: zones.includes("UTC") ? zones : ["UTC", ...zones],
+    canEdit: user.role === "admin",
+    // The countries whose public holidays an admin can add in one step (date-holidays' data).
+    countries: user.role === "admin" ? holidayCountries() : [],
+  };
 }
 
 /**
@@ -72,6 +81,18 @@ export async function action({ request, context }: ActionFunctionArgs) {
     // Named as the list names it (the remove button sends whether the date was yearly).
     return { intent: kind, errors: null, saved: null, savedHours: null, closedDates: result.value, changed: formatClosedDate(closed) };
   }
+  if (intent === "holidays-add") {
+    const values = formValues(form, ["country", "region", "year"]);
+    const input = { country: values.country ?? "", ...(values.region ? { region: values.region } : {}), year: Number(values.year) };
+    const result = await attempt(context, Effect.flatMap(Reports, (r) => r.addPublicHolidays(input)));
+    if (!result.ok) {
+      return data({ intent: "holidays-add" as const, errors: fieldErrors(result.error), saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
+    }
+    const { added, skipped } = result.value;
+    const already = skipped === 0 ? "" : `; ${skipped === 1 ? "1 was" : `${skipped} were`} on days already closed`;
+    const changed = `Added ${added.length === 1 ? "1 public holiday" : `${added.length} public holidays`} of ${input.year}${already}.`;
+    return { intent: "holidays-add" as const, errors: null, saved: null, savedHours: null, closedDates: result.value.closedDates, changed };
+  }
   if (intent === "hours") {
     const { hours, fields, errors } = hoursOf(form);
     if (Object.keys(errors).length > 0) return data({ intent: "hours" as const, errors, saved: null, savedHours: null, closedDates: null, changed: null }, { status: 400 });
@@ -97,7 +118,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 }
 
 export default function ReportsPage() {
-  const { timezone, businessHours, today, zones, canEdit } = useLoaderData<typeof loader>();
+  const { timezone, businessHours, today, zones, canEdit, countries } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -234,7 +255,8 @@ export default function ReportsPage() {
         today={today}
         timezone={result?.saved ?? timezone}
         canEdit={canEdit}
-        result={result?.intent === "closed-add" || result?.intent === "closed-remove" ? result : null}
+        result={result?.intent === "closed-add" || result?.intent === "closed-remove" || result?.intent === "holidays-add" ? result : null}
+        countries={countries}
         busy={busy}
       />
     </>
@@ -247,7 +269,8 @@ function ClosedDates(props: {
   today: string;
   timezone: string;
   canEdit: boolean;
-  result: { intent: "closed-add" | "closed-remove"; errors: Record<string, string> | null; changed: string | null } | null;
+  result: { intent: "closed-add" | "closed-remove" | "holidays-add"; errors: Record<string, string> | null; changed: string | null } | null;
+  countries: ReadonlyArray<{ code: string; name: string }>;
   busy: boolean;
 }) {
   const { closed, today, timezone, canEdit, result } = props;
@@ -334,7 +357,89 @@ function ClosedDates(props: {
           Removed {result.changed}.
         </p>
       ) : null}
+      {canEdit ? <PublicHolidaysForm countries={props.countries} year={Number(today.slice(0, 4))} result={result} busy={props.busy} /> : null}
     </section>
+  );
+}
+
+/**
+ * Adds a country's (or region's) public holidays of a year as closed dates. The region list is
+ * fetched when a country is chosen; without JavaScript the whole country's holidays are added.
+ */
+function PublicHolidaysForm(props: {
+  countries: ReadonlyArray<{ code: string; name: string }>;
+  year: number;
+  result: { intent: string; errors: Record<string, string> | null; changed: string | null } | null;
+  busy: boolean;
+}) {
+  const [country, setCountry] = useState("");
+  const regions = useFetcher<{ regions: ReadonlyArray<{ code: string; name: string }> }>();
+  const errors = props.result?.intent === "holidays-add" ? (props.result.errors ?? {}) : {};
+  const list = country !== "" ? (regions.data?.regions ?? []) : [];
+  return (
+    <Form method="post" className="form form--grid report-closed__add" noValidate aria-labelledby="reports-public-holidays">
+      <h3 id="reports-public-holidays" className="report-closed__heading">
+        Add a country&apos;s public holidays
+      </h3>
+      <CsrfInput />
+      <input type="hidden" name="intent" value="holidays-add" />
+      <Field id="holidays-country" label="Country" error={errors.country}>
+        {(fieldProps) => (
+          <select
+            {...fieldProps}
+            name="country"
+            value={country}
+            onChange={(e) => {
+              const code = e.currentTarget.value;
+              setCountry(code);
+              if (code !== "") regions.load(`/reports/holiday-regions?country=${encodeURIComponent(code)}`);
+            }}
+          >
+            <option value="">Choose a country</option>
+            {props.countries.map((c) => (
+              <option key={c.code} value={c.code}>
+                {c.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field id="holidays-region" label="Region" error={errors.region}>
+        {(fieldProps) => (
+          <select {...fieldProps} name="region" key={country} defaultValue="" disabled={list.length === 0}>
+            <option value="">The whole country</option>
+            {list.map((r) => (
+              <option key={r.code} value={r.code}>
+                {r.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field id="holidays-year" label="Year" error={errors.year}>
+        {(fieldProps) => (
+          <select {...fieldProps} name="year" defaultValue={String(props.year + 1)}>
+            {[props.year, props.year + 1, props.year + 2].map((y) => (
+              <option key={y} value={y}>
+                {y}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {errors.form ? <ErrorNotice message={errors.form} /> : null}
+      <div className="form__actions">
+        <button type="submit" className="button button--secondary" disabled={props.busy}>
+          Add public holidays
+        </button>
+      </div>
+      {props.result?.intent === "holidays-add" && props.result.errors === null ? (
+        <p className="notice notice--success" role="status">
+          {props.result.changed}
+        </p>
+      ) : null}
+      <p className="field__hint report-closed__credit">Public holidays from the date-holidays project (ISC, data CC BY 3.0).</p>
+    </Form>
   );
 }
 

@@ -552,6 +552,39 @@ describe("team within business hours", () => {
     await run(r.removeClosedDate("2026-12-24"));
     await run(r.removeClosedDate("2020-12-25"));
   });
+
+  it("adds a region's public holidays of a year in one write, skipping days already closed, and refuses bad input naming it", async () => {
+    const r = await reports();
+    const audits = () => db.sqlite.prepare("SELECT action, data FROM audit_log WHERE action = 'settings.public_holidays_added' ORDER BY id").all() as Array<{ data: string }>;
+    await run(r.addClosedDate({ date: "2027-01-01", name: "Our New Year" }));
+    const first = await run(r.addPublicHolidays({ country: "DE", region: "BY", year: 2027 }));
+    expect(first.skipped).toBe(1);
+    expect(first.added).toContainEqual({ date: "2027-05-27", name: "Corpus Christi", yearly: false });
+    expect(first.added.map((c) => c.date)).not.toContain("2027-01-01");
+    expect(first.closedDates).toContainEqual({ date: "2027-01-01", name: "Our New Year", yearly: false });
+    expect(first.closedDates).toHaveLength(first.added.length + 1);
+    expect(JSON.parse(audits().at(-1)!.data)).toEqual({ country: "DE", region: "BY", year: 2027, dates: first.added.map((c) => c.date) });
+    // Again: nothing new, nothing written.
+    const again = await run(r.addPublicHolidays({ country: "DE", region: "BY", year: 2027 }));
+    expect([again.added, again.skipped]).toEqual([[], first.added.length + 1]);
+    expect(audits()).toHaveLength(1);
+
+    const settingsBefore = db.sqlite.prepare("SELECT value FROM settings WHERE key = 'closed_dates'").pluck().get();
+    const issues = async (input: unknown) => (await runtime.runPromise(Effect.flip(r.addPublicHolidays(input)))).issues;
+    expect(await issues({ country: "XX", year: 2027 })).toEqual([{ path: "country", message: "no public holidays are known for XX" }]);
+    expect(await issues({ country: "de", year: 2027 })).toEqual([{ path: "country", message: "a country is its two-letter code, such as DE or US" }]);
+    expect((await issues({ country: "DE", region: "ZZ", year: 2027 }))[0]).toMatchObject({ path: "region", message: expect.stringMatching(/^DE has no region ZZ; its regions are .*\bBY\b/) });
+    expect(await issues({ country: "DE", year: 1990 })).toEqual([{ path: "year", message: "a year from 2025 to 2031" }]);
+    expect(await issues({ country: "DE", year: "next" })).toEqual([{ path: "year", message: "a year is a whole number, such as 2027" }]);
+    // Past 200 in all: refused whole, nothing stored.
+    const many = Array.from({ length: 195 }, (_, i) => ({ date: new Date(Date.UTC(2030, 0, 1 + i)).toISOString().slice(0, 10), yearly: false }));
+    db.sqlite.prepare("UPDATE settings SET value = ? WHERE key = 'closed_dates'").run(JSON.stringify(many));
+    expect((await issues({ country: "US", year: 2027 }))[0]).toMatchObject({ path: "year", message: expect.stringMatching(/^These \d+ holidays would make \d+ closed dates; at most 200/) });
+    expect(db.sqlite.prepare("SELECT value FROM settings WHERE key = 'closed_dates'").pluck().get()).toBe(JSON.stringify(many));
+    db.sqlite.prepare("UPDATE settings SET value = ? WHERE key = 'closed_dates'").run(settingsBefore);
+    expect(audits()).toHaveLength(1);
+    db.sqlite.prepare("DELETE FROM settings WHERE key = 'closed_dates'").run();
+  });
 });
 
 describe("response targets met", () => {

@@ -11,7 +11,7 @@
  * created, replies sent, conversations closed, assignments made; on request their durations
  * count only the workspace's business hours (runtime/core/business-time.ts).
  */
-import { Clock, Context, Effect, Either, Layer } from "effect";
+import { Clock, Context, Effect, Either, Layer, Schema as S } from "effect";
 import { isValidTimezone, sameClosedDay } from "../../flows/availability.js";
 import { decodeWith } from "../../flows/decode.js";
 import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
@@ -61,6 +61,7 @@ import { Chatflows, type ChatflowsShape } from "./chatflows.js";
 import { auditActor, recordAudit } from "./audit-log.js";
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle } from "./conversation-rows.js";
 import { Database, type DatabaseShape } from "./database.js";
+import { holidayRegions, publicHolidays } from "./public-holidays.js";
 import {
   BUSINESS_HOURS_SETTING,
   BusinessHoursInput,
@@ -313,6 +314,22 @@ export interface BreachPage {
   readonly nextCursor: string | null;
 }
 
+/** What adding a year's public holidays did. */
+export interface PublicHolidaysAdded {
+  readonly added: ReadonlyArray<ClosedDate>;
+  /** Holidays of the year on days already closed. */
+  readonly skipped: number;
+  readonly closedDates: ReadonlyArray<ClosedDate>;
+}
+
+/** A year's public holidays to add: a country (ISO 3166-1 alpha-2), optionally one of its regions, and the year. */
+export const PublicHolidaysInput = S.Struct({
+  country: S.String.pipe(S.pattern(/^[A-Z]{2}$/, { message: () => "a country is its two-letter code, such as DE or US" })),
+  region: S.optionalWith(S.String.pipe(S.pattern(/^[A-Za-z0-9]{1,10}$/, { message: () => "a region is its code, such as BY" })), { exact: true }),
+  year: S.Int.annotations({ message: () => ({ message: "a year is a whole number, such as 2027", override: true }) }),
+});
+const decodePublicHolidays = decodeWith(PublicHolidaysInput);
+
 export interface ReportsShape {
   /** The workspace's IANA time zone (UTC when unset or no longer valid). */
   readonly timezone: () => Effect.Effect<string>;
@@ -328,6 +345,13 @@ export interface ReportsShape {
    * date, or a yearly one of its month and day) or 200 are listed. Answers the list, in order.
    */
   readonly addClosedDate: (input: unknown) => Effect.Effect<ReadonlyArray<ClosedDate>, InvalidInput>;
+  /**
+   * Adds a country's (or region's) public holidays of a year as closed dates, in one write and
+   * one audit line (PublicHolidaysInput: `country`, `region?`, `year`); days already closed are
+   * skipped. InvalidInput names an unknown country or region, a year outside last year to five
+   * ahead, or more than 200 closed dates in all (on `year`).
+   */
+  readonly addPublicHolidays: (input: unknown) => Effect.Effect<PublicHolidaysAdded, InvalidInput>;
   /** Removes the closed date written `date` (as listed); NotFound when none is. Answers the list. */
   readonly removeClosedDate: (date: string) => Effect.Effect<ReadonlyArray<ClosedDate>, NotFound>;
   /**
@@ -1347,6 +1371,42 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       );
       if (refused !== null) return yield* Effect.fail(invalid("date", refused));
       return readClosedDates(db.prepare);
+    }),
+
+    addPublicHolidays: Effect.fn("Reports.addPublicHolidays")(function* (input: unknown) {
+      const decoded = decodePublicHolidays(input);
+      if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
+      const { country, region, year } = decoded.right;
+      const regions = holidayRegions(country);
+      if (regions === null) return yield* Effect.fail(invalid("country", `no public holidays are known for ${country}`));
+      if (region !== undefined && !regions.some((r) => r.code === region)) {
+        return yield* Effect.fail(invalid("region", `${country} has no region ${region}${regions.length > 0 ? `; its regions are ${regions.map((r) => r.code).join(", ")}` : ""}`));
+      }
+      const now = yield* Clock.currentTimeMillis;
+      const thisYear = new Date(now).getUTCFullYear();
+      if (year < thisYear - 1 || year > thisYear + 5) return yield* Effect.fail(invalid("year", `a year from ${thisYear - 1} to ${thisYear + 5}`));
+      const holidays = publicHolidays(country, region, year);
+      const audit = yield* auditActor;
+      const outcome = yield* Effect.orDie(
+        db.writeEffect((s) => {
+          const list = readClosedDates((sql) => s.prepare(sql));
+          const added: ClosedDate[] = [];
+          for (const h of holidays) {
+            const closed: ClosedDate = { date: h.date, name: h.name.slice(0, 100), yearly: false };
+            if (![...list, ...added].some((c) => sameClosedDay(c, closed))) added.push(closed);
+          }
+          if (list.length + added.length > MAX_CLOSED_DATES) {
+            return { refused: `These ${added.length} holidays would make ${list.length + added.length} closed dates; at most ${MAX_CLOSED_DATES}: remove past ones first.` };
+          }
+          if (added.length > 0) {
+            s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(CLOSED_DATES_SETTING, JSON.stringify(sortClosedDates([...list, ...added])));
+            recordAudit(s, now, audit, { action: "settings.public_holidays_added", data: { country, ...(region !== undefined ? { region } : {}), year, dates: added.map((c) => c.date) } });
+          }
+          return { added };
+        }),
+      );
+      if (outcome.refused !== undefined) return yield* Effect.fail(invalid("year", outcome.refused));
+      return { added: outcome.added, skipped: holidays.length - outcome.added.length, closedDates: readClosedDates(db.prepare) } satisfies PublicHolidaysAdded;
     }),
 
     removeClosedDate: Effect.fn("Reports.removeClosedDate")(function* (date: string) {

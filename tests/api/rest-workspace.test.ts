@@ -125,6 +125,26 @@ describe("closed dates", () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("adds a country's public holidays of a year, each once, and refuses an unknown country or region", async () => {
+    const year = new Date().getUTCFullYear() + 1;
+    const first = await send("/api/v1/settings/closed-dates/public-holidays", tokens.admin, { method: "POST", body: { country: "DE", region: "BE", year } });
+    expect(first.status).toBe(201);
+    expect(first.body.added).toContainEqual({ date: `${year}-10-03`, name: "National Holiday", yearly: false });
+    expect(first.body.closedDates.length).toBeGreaterThanOrEqual(first.body.added.length);
+    // 1 January is closed every year (above), so New Year's Day is skipped.
+    expect(first.body.skipped).toBe(1);
+    const again = await send("/api/v1/settings/closed-dates/public-holidays", tokens.admin, { method: "POST", body: { country: "DE", region: "BE", year } });
+    expect([again.status, again.body.added]).toEqual([200, []]);
+    const post = (body: unknown) => storesNothing(() => send("/api/v1/settings/closed-dates/public-holidays", tokens.admin, { method: "POST", body }));
+    expect((await post({ country: "XX", year })).body.error).toMatchObject({ path: "country", message: "country: no public holidays are known for XX" });
+    expect((await post({ country: "DE", region: "Mars", year })).body.error.path).toBe("region");
+    expect((await post({ country: "DE", year: 1999 })).body.error.path).toBe("year");
+    expect((await post({ country: "DE" })).body.error.path).toBe("year");
+    expect((await storesNothing(() => send("/api/v1/settings/closed-dates/public-holidays", tokens.analyst, { method: "POST", body: { country: "DE", year } }))).status).toBe(403);
+    const wrong = await send("/api/v1/settings/closed-dates/public-holidays", tokens.admin);
+    expect([wrong.status, wrong.headers.get("allow")]).toEqual([405, "POST"]);
+  });
+
   it("is read by admins and analysts and changed by admins only; a wrong method is 405", async () => {
     for (const role of ["agent", "marketer"] as const) {
       const read = await send("/api/v1/settings/closed-dates", tokens[role]);

@@ -99,3 +99,39 @@ test("the admin removes the workspace closed date", async ({ page }) => {
   await expect(section.getByRole("status")).toContainText(/^Removed /);
   await expect(section.getByRole("row").filter({ hasText: holiday })).toHaveCount(0);
 });
+
+test("an admin adds a region's public holidays of a year in one step, then removes them again", async ({ page }, testInfo) => {
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/reports");
+  const form = page.getByRole("form", { name: "Add a country's public holidays" });
+  await form.getByLabel("Country").selectOption("DE");
+  // The regions come when a country is chosen.
+  await expect(form.getByLabel("Region").locator("option[value='BY']")).toHaveCount(1);
+  await form.getByLabel("Region").selectOption("BY");
+  // Two years ahead: no other spec counts business hours there.
+  const years = await form.getByLabel("Year").locator("option").allTextContents();
+  const year = years[2]!;
+  await form.getByLabel("Year").selectOption(year);
+  await form.getByRole("button", { name: "Add public holidays" }).click();
+  await expect(form.getByRole("status")).toHaveText(new RegExp(`^Added \\d+ public holidays? of ${year}(; .*)?\\.$`));
+  const section = closedSection(page);
+  const ofYear = section.getByRole("row").filter({ has: page.getByRole("cell", { name: new RegExp(` ${year}$`) }) });
+  await expect(section.getByRole("row").filter({ hasText: "Corpus Christi" })).toHaveCount(1);
+  const added = await ofYear.count();
+  await section.screenshot({ path: testInfo.outputPath("public-holidays.png") });
+  expect(added).toBeGreaterThanOrEqual(12);
+
+  // The same again adds nothing.
+  await form.getByLabel("Country").selectOption("DE");
+  await expect(form.getByLabel("Region").locator("option[value='BY']")).toHaveCount(1);
+  await form.getByLabel("Region").selectOption("BY");
+  await form.getByLabel("Year").selectOption(year);
+  await form.getByRole("button", { name: "Add public holidays" }).click();
+  await expect(form.getByRole("status")).toHaveText(`Added 0 public holidays of ${year}; ${added} were on days already closed.`);
+
+  for (let left = added; left > 0; left--) {
+    await ofYear.first().getByRole("button", { name: /^Remove / }).click();
+    await expect(ofYear).toHaveCount(left - 1);
+  }
+});
+
