@@ -1,6 +1,6 @@
 import { Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
-import { isAvailable, isValidTimezone, nextOpening, zonedTimeToInstant } from "./availability.js";
+import { isAvailable, isValidTimezone, nextOpening, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
 import { Availability } from "./flow-spec.js";
 
 const hours = (timezone: string, ...ranges: Array<[string, string, string]>) =>
@@ -170,6 +170,15 @@ describe("closed dates", () => {
       ...Array.from({ length: 40 }, (_, i) => ({ date: new Date(Date.UTC(2026, 6, 1 + i)).toISOString().slice(0, 10) })),
     );
     expect(nextOpening(month, t("2026-06-30T16:00:00Z"))).toBe(t("2026-08-10T07:00:00Z"));
+  });
+
+  it("adds the workspace's closed dates only to a flow that follows them", () => {
+    const workspace = [{ date: "2026-12-24", yearly: false }];
+    const follows = withClosed(berlinWeek);
+    const following = S.decodeSync(Availability)({ ...follows, workspaceClosedDates: true });
+    expect(withWorkspaceClosedDates(follows, workspace)).toBe(follows);
+    expect(isAvailable(withWorkspaceClosedDates(following, workspace), t("2026-12-24T10:00:00Z"))).toBe(false);
+    expect(isAvailable(withWorkspaceClosedDates(following, []), t("2026-12-24T10:00:00Z"))).toBe(true);
   });
 
   it("refuses a date that is not on the calendar, and more than 200", () => {

@@ -151,6 +151,13 @@ export const closedDateTest = (closed: ReadonlyArray<ClosedDate> | undefined): (
   };
 };
 
+/**
+ * `availability` as served: with the workspace's closed dates after its own when it follows them
+ * (`workspaceClosedDates`), else unchanged. Pure.
+ */
+export const withWorkspaceClosedDates = (availability: Availability, workspace: ReadonlyArray<ClosedDate>): Availability =>
+  availability.workspaceClosedDates && workspace.length > 0 ? { ...availability, closedDates: [...availability.closedDates, ...workspace] } : availability;
+
 /** Whether two closed dates close a common day: the same date, or a yearly one of the other's month and day. Pure. */
 export const sameClosedDay = (a: { readonly date?: string; readonly yearly?: boolean }, b: { readonly date?: string; readonly yearly?: boolean }): boolean =>
   a.yearly === true || b.yearly === true ? a.date?.slice(5) === b.date?.slice(5) : a.date === b.date;

@@ -477,6 +477,12 @@ export const Availability = S.Struct({
   hours: S.optionalWith(S.Array(OpeningHours), { default: () => [] }),
   /** Days closed all day whatever the weekly hours say (holidays), in `timezone`. */
   closedDates: S.optionalWith(ClosedDates, { default: () => [] }),
+  /**
+   * Also closed on the workspace's closed dates (set on the Reports page), read in `timezone`,
+   * as they are when the chat is served. Where no workspace is at hand (flow tests, the
+   * terminal chat) only `closedDates` count.
+   */
+  workspaceClosedDates: S.optionalWith(S.Boolean, { default: () => false }),
   awayMessage: S.optionalWith(S.String.pipe(S.maxLength(1000)), {
     default: () => "We're away right now. Leave us a message and we'll get back to you.",
   }),

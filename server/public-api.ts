@@ -8,10 +8,11 @@
 import { Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
-import { isAvailable, nextOpening } from "../flows/availability.js";
+import { isAvailable, nextOpening, withWorkspaceClosedDates } from "../flows/availability.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Channels, parseJsonObject } from "../runtime/services/channels.js";
+import { readClosedDates } from "../runtime/services/business-hours.js";
 import { Chatflows } from "../runtime/services/chatflows.js";
 import { ATTACHMENT_CHAT_UPLOAD_MAX_BYTES, attachmentForVisitor, attachmentHeaders } from "../runtime/services/attachments.js";
 import { AppConfig } from "../runtime/services/config.js";
@@ -456,11 +457,13 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       const now = Date.now();
       const inbox = inboxNow(s, channel.inboxId);
       const someoneAvailable = inbox.someoneAvailable;
+      // The workspace's closed dates, read only when a live flow follows them.
+      const workspaceClosed = live.some((entry) => entry.version.spec.settings.availability.workspaceClosedDates) ? readClosedDates(s.db.prepare) : [];
       const candidates = live.map((entry) => ({
         id: entry.chatflow.id,
         priority: entry.chatflow.priority,
         targeting: entry.version.spec.settings.targeting,
-        availability: entry.version.spec.settings.availability,
+        availability: withWorkspaceClosedDates(entry.version.spec.settings.availability, workspaceClosed),
         // Business hours say open, but nobody in the inbox is available: the flow is away.
         ...(someoneAvailable ? {} : { availabilityOverride: false }),
         entry,
@@ -499,7 +502,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           // When the flow is outside its hours (a closed date, or the night): when they open
           // again, so the widget can say when the team is back. Not known when the hours are open
           // but nobody is available, nor when the hours never open.
-          opensAt: chosen.available || isAvailable(settings.availability, now) ? null : isoOrNull(nextOpening(settings.availability, now)),
+          opensAt: chosen.available || isAvailable(chosen.chatflow.availability, now) ? null : isoOrNull(nextOpening(chosen.chatflow.availability, now)),
           awayMessage: settings.availability.awayMessage,
           awayBehaviour: settings.availability.awayBehaviour,
           // The team email first: its replies thread into the inbox, which a fallback may not.

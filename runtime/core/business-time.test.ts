@@ -47,6 +47,7 @@ const availability = (h: BusinessHours): Availability => ({
   timezone: h.timezone,
   hours: h.hours,
   closedDates: h.closed ?? [],
+  workspaceClosedDates: false,
   awayMessage: "",
   awayBehaviour: "away_message",
 });

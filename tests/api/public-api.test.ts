@@ -10,6 +10,7 @@ import type { AppRuntime } from "../../runtime/services/app-layer.js";
 import { Database } from "../../runtime/services/database.js";
 import { Effect } from "effect";
 import { Chatflows } from "../../runtime/services/chatflows.js";
+import { Reports } from "../../runtime/services/reports.js";
 import { Engine } from "../../runtime/services/engine.js";
 import { defaultFlowDocument } from "../../runtime/services/messenger-settings.js";
 import { signVisitorToken } from "../../runtime/services/visitors.js";
@@ -465,6 +466,47 @@ describe("widget config", () => {
       expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null });
     } finally {
       await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
+      for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);
+    }
+  });
+
+  it("is away on the workspace's closed dates when the flow follows them, and only then", async () => {
+    const page = `https://shop.example/workspace-holiday-${Date.now()}`;
+    const today = new Date().toISOString().slice(0, 10);
+    const everyDay = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => ({ day: d, from: "00:00", to: "24:00" }));
+    const adminId = (sqlite.prepare("SELECT id FROM users WHERE role = 'admin' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
+    const publishWith = (workspaceClosedDates: boolean, id?: string) =>
+      runtime.runPromise(
+        Effect.gen(function* () {
+          const flows = yield* Chatflows;
+          const settings = {
+            targeting: { show: [{ type: "url", operator: "is", value: page }] },
+            availability: { mode: "business_hours", timezone: "UTC", hours: everyDay, workspaceClosedDates },
+          };
+          const flow = id ?? (yield* flows.create({ name: "Workspace holiday", kind: "bot", document: { ...defaultFlowDocument("ws_holiday", "Workspace holiday"), settings }, channelId, createdBy: adminId })).id;
+          if (id !== undefined) {
+            const draft = yield* flows.getDraft(id);
+            yield* flows.saveDraft(id, { ...(draft.document as object), settings }, draft.revision);
+          }
+          yield* flows.publish(flow, adminId);
+          yield* flows.setEnabled(flow, true);
+          return flow;
+        }),
+      );
+    const config = async () => (await call(base, `/api/widget/config?channel=${channelId}&url=${encodeURIComponent(page)}`)).body.chatflow;
+    // Yesterday, today and tomorrow closed for the workspace (UTC), however long the test takes.
+    const days = [-1, 0, 1].map((d) => new Date(Date.now() + d * 86_400_000).toISOString().slice(0, 10));
+    await runtime.runPromise(Effect.flatMap(Reports, (r) => Effect.forEach(days, (date) => r.addClosedDate({ date, ...(date === today ? { name: "Team day" } : {}) }))));
+    const others = sqlite.prepare("SELECT id, enabled FROM chatflows").all() as Array<{ id: string; enabled: number }>;
+    sqlite.prepare("UPDATE chatflows SET enabled = 0").run();
+    const flow = await publishWith(true);
+    try {
+      expect(await config()).toMatchObject({ id: flow, available: false, opensAt: expect.stringMatching(/T00:00:00\.000Z$/) });
+      await publishWith(false, flow);
+      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null });
+    } finally {
+      await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
+      await runtime.runPromise(Effect.flatMap(Reports, (r) => Effect.forEach(days, (date) => r.removeClosedDate(date))));
       for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);
     }
   });

@@ -7,7 +7,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, login } from "./helpers.js";
+import { adminEmail, adminPassword, demoUsers, login, readServerDatabase } from "./helpers.js";
 
 const stamp = Date.now();
 // A day in the 2090s of this run's own (nothing of the other specs lies there).
@@ -53,6 +53,10 @@ test("a chatflow copies the workspace's closed dates, adds today, and is away un
   await page.getByLabel("Start from").selectOption("blank:bot");
   await page.getByRole("button", { name: "Create flow" }).click();
   await expect(page).toHaveURL(/\/flows\/flow_[\w-]+$/);
+  const flowId = decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
+  /** The availability of the draft as the server has saved it (autosave runs a moment after an edit). */
+  const savedAvailability = () =>
+    readServerDatabase<{ draft: string }>("SELECT draft FROM chatflows WHERE id = ?", flowId).draft.match(/"availability":\{.*?"closedDates":\[.*?\].*?\}/)?.[0] ?? "";
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByRole("tab", { name: "Availability" }).click();
   await page.getByLabel("Available", { exact: true }).selectOption("business_hours");
@@ -75,7 +79,8 @@ test("a chatflow copies the workspace's closed dates, adds today, and is away un
   const today = new Date().toISOString().slice(0, 10);
   await expect(dates.getByRole("listitem").filter({ has: page.locator(`input[value="${today}"]`) })).toHaveCount(1);
   await expect(page.getByRole("status").filter({ hasText: /^Away right now; opens again / })).toBeVisible();
-  await expect(page.getByRole("status").filter({ hasText: /^Saved · revision \d+$/ })).toBeVisible({ timeout: 10_000 });
+  // Saved, with both dates, before the reload.
+  await expect.poll(savedAvailability, { timeout: 10_000 }).toMatch(new RegExp(`${future}.*${today}`));
   const listed = await dates.getByRole("listitem").count();
   await dates.screenshot({ path: testInfo.outputPath("flow-closed-dates.png") });
 
@@ -88,6 +93,16 @@ test("a chatflow copies the workspace's closed dates, adds today, and is away un
   const todayRow = again.getByRole("listitem").filter({ has: page.locator(`input[value="${today}"]`) });
   await todayRow.getByRole("button", { name: /^Remove closed date \d+$/ }).click();
   await expect(again.getByRole("listitem")).toHaveCount(listed - 1);
+
+  // Following the workspace's list instead: kept up to date, so nothing to copy; it survives a reload.
+  const follow = again.getByRole("checkbox", { name: /^Also closed on the workspace's closed dates/ });
+  await follow.check();
+  await expect(again.getByRole("button", { name: /^Add the workspace's closed dates/ })).toHaveCount(0);
+  await expect.poll(savedAvailability, { timeout: 10_000 }).toContain('"workspaceClosedDates":true');
+  await page.reload();
+  await page.getByRole("tab", { name: "Settings" }).click();
+  await page.getByRole("tab", { name: "Availability" }).click();
+  await expect(page.getByRole("group", { name: "Closed dates (UTC)" }).getByRole("checkbox", { name: /^Also closed on the workspace's closed dates/ })).toBeChecked();
 });
 
 test("the admin removes the workspace closed date", async ({ page }) => {

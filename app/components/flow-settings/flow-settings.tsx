@@ -6,7 +6,7 @@
  */
 import { Either } from "effect";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
-import { isAvailable, isValidTimezone, nextOpening, sameClosedDay } from "../../../flows/availability.js";
+import { isAvailable, isValidTimezone, nextOpening, sameClosedDay, withWorkspaceClosedDates } from "../../../flows/availability.js";
 import type { Device, TargetingRule, Weekday } from "../../../flows/flow-spec.js";
 import { Field } from "../field.js";
 import {
@@ -591,7 +591,9 @@ function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: 
   const hoursValue = api.value(["availability", "hours"]);
   const hours = (Array.isArray(hoursValue) ? hoursValue : []) as ReadonlyArray<{ day?: string; from?: string; to?: string }>;
   const zones = useMemo(() => timezones(timezone), [timezone]);
-  const availability = availabilityOf(api.raw);
+  // As the chat is served: with the workspace's closed dates when the flow follows them.
+  const own = availabilityOf(api.raw);
+  const availability = own && withWorkspaceClosedDates(own, workspaceClosed?.dates ?? []);
   const now = Date.now();
   const open = availability ? isAvailable(availability, now) : null;
   const next = availability && open === false ? nextOpening(availability, now) : null;
@@ -714,11 +716,22 @@ function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; time
   const value = api.value(["availability", "closedDates"]);
   const closed = (Array.isArray(value) ? value : []) as ReadonlyArray<ClosedDateValue>;
   const setClosed = (next: ReadonlyArray<unknown>) => api.set(["availability", "closedDates"], next);
-  const missing = (workspaceClosed?.dates ?? []).filter((w) => !closed.some((c) => sameClosedDay(c, w)));
+  const follows = api.value(["availability", "workspaceClosedDates"]) === true;
+  const workspaceDates = workspaceClosed?.dates ?? [];
+  const missing = follows ? [] : workspaceDates.filter((w) => !closed.some((c) => sameClosedDay(c, w)));
   return (
     <fieldset className="fs-fieldset fs-closed">
       <legend>Closed dates ({timezone})</legend>
       <p className="muted fs-hint">Closed all day whatever the hours above say: holidays, a team day out.</p>
+      <label className="fs-check">
+        <input
+          type="checkbox"
+          checked={follows}
+          disabled={api.readOnly}
+          onChange={(e) => api.set(["availability", "workspaceClosedDates"], e.currentTarget.checked)}
+        />
+        Also closed on the workspace&apos;s closed dates ({workspaceDates.length} set on Reports, kept up to date)
+      </label>
       {closed.length === 0 ? <p className="muted">No closed dates.</p> : null}
       <ul className="fs-closed__list">
         {closed.map((c, index) => {
@@ -777,8 +790,8 @@ function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; time
           </button>
         ) : null}
       </div>
-      {missing.length > 0 && workspaceClosed && workspaceClosed.timezone !== timezone ? (
-        <p className="muted fs-hint">The workspace reads its dates in {workspaceClosed.timezone}; copied here they are read in {timezone}.</p>
+      {(missing.length > 0 || (follows && workspaceDates.length > 0)) && workspaceClosed && workspaceClosed.timezone !== timezone ? (
+        <p className="muted fs-hint">The workspace reads its dates in {workspaceClosed.timezone}; for this flow they are read in {timezone}.</p>
       ) : null}
       <Problems issues={issuesUnder(api.issues, ["availability", "closedDates"])} />
     </fieldset>
