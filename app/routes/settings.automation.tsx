@@ -208,7 +208,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const automation = (f: (a: Effect.Effect.Success<typeof Automation>) => Effect.Effect<unknown, unknown>) => attempt(context, Effect.flatMap(Automation, f));
   // "Preview": the form again as posted, with what the rule would act on now; nothing saved.
   const previewing = form.get("more") === "preview";
-  const previewed = previewing ? await attempt(context, Effect.flatMap(Automation, (a) => a.preview(user, input))) : null;
+  // An edit previews from where the saved rule stands: spells it already acted on are not listed again.
+  const previewed = previewing ? await attempt(context, Effect.flatMap(Automation, (a) => a.preview(user, input, id === "" ? undefined : id))) : null;
   if (previewed?.ok === true) {
     return data({ intent: id === "" ? "create" : "update", id, saved: false, errors: {} as Record<string, string>, byRow: none, values, conditionRows, actionRows, preview: previewed.value });
   }

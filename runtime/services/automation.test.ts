@@ -830,6 +830,36 @@ describe("dry run (decision 044)", () => {
     expect(conversationState(kit, old).status).toBe("pending");
   });
 
+  it("previews an edit of a saved time rule from where its pass stands: spells it acted on are not listed again", async () => {
+    await quiet();
+    const inbox = await kit.run(Inbox);
+    const now = Date.now();
+    const word = `dryhistory${now}`;
+    const markPending = (id: string, when: number) => at(when, inbox.markPending(id, conversationState(kit, id).version, people.alex).pipe(Effect.orDie));
+    const [acted, later] = [kit.conversation(), kit.conversation()];
+    for (const id of [acted, later]) visitorWrites(id, word);
+    await markPending(acted, now - 4 * DAY);
+    // A label does not end the spell, so the conversation stays pending past the wait.
+    const input = {
+      name: "Tag stale",
+      trigger: "pending-for",
+      wait: { amount: 3, unit: "days" },
+      conditions: [{ type: "message-contains", words: [word] }],
+      actions: [{ type: "add-label", labelId: vip }],
+    };
+    const rule = await kit.run(automation.create(people.admin, { ...input, enabled: true }));
+    // Other tests' pending conversations come first: a pass looks at 100 spells at a time.
+    for (let looked = 100; looked === 100; ) looked = (await pass()).spells;
+    expect(labelsOf(acted)).toEqual([vip]);
+    // Another spell reaches the wait after the pass.
+    await markPending(later, now - 3 * DAY - 60_000);
+    const fresh = await kit.run(automation.preview(people.admin, input));
+    expect(fresh.matches.map((m) => m.conversationId)).toEqual([acted, later]);
+    const edit = await kit.run(automation.preview(people.admin, { ...input, name: "Tag stale (edited)" }, rule.id));
+    expect(edit.matches.map((m) => m.conversationId)).toEqual([later]);
+    await kit.run(automation.remove(people.admin, rule.id));
+  });
+
   it("refuses what a save refuses, at the same paths, and anyone but an admin", async () => {
     const base = { name: "Dry", trigger: "pending-for", wait: { amount: 3, unit: "days" }, conditions: [], actions: [{ type: "set-status", status: "closed" }] };
     const pathsOf = async (input: unknown) => ((await kit.fail(automation.preview(people.admin, input))) as InvalidInput).issues.map((i) => i.path);

@@ -346,8 +346,10 @@ export interface AutomationShape {
    * conversations it would act on now. A time rule: the spells already past its wait (not
    * snoozed), as a new rule would take them. An event rule: the open and pending conversations
    * whose conditions hold now, as if its event came now (the latest visitor message as the text).
+   * With `ruleId` (an edit of a saved rule on the same trigger), a time rule starts where that
+   * rule's pass stands: the spells it has already looked at, and acted on, are not listed again.
    */
-  readonly preview: (actor: Actor, input: unknown) => Effect.Effect<RulePreview, Forbidden | InvalidInput>;
+  readonly preview: (actor: Actor, input: unknown, ruleId?: string) => Effect.Effect<RulePreview, Forbidden | InvalidInput>;
   /** One pass over the new events; resolves with what it did. */
   readonly runPass: () => Effect.Effect<AutomationPassResult>;
   /** Asks the loop for a pass now. */
@@ -1062,11 +1064,16 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
   const loop = makePassLoop("Automation", () => db.sqlite.open, pass);
 
   /** The candidates of a dry run, in the order the pass (or the inbox) would meet them; at most PREVIEW_LOOKED. */
-  const previewCandidates = (input: RuleInput, hours: BusinessHours, now: number): { readonly spells: ReadonlyArray<Candidate>; readonly more: boolean } => {
+  const previewCandidates = (
+    input: RuleInput,
+    hours: BusinessHours,
+    now: number,
+    start: { readonly at: number; readonly id: string },
+  ): { readonly spells: ReadonlyArray<Candidate>; readonly more: boolean } => {
     const wait = input.wait ?? null;
     if (wait !== null && isTimeTrigger(input.trigger)) {
       const spells: SpellRow[] = [];
-      let after = { at: 0, id: "" };
+      let after = start;
       for (;;) {
         const page = prepare(SPELL_SQL[input.trigger]).all({ until: now - waitScanMs(wait), afterAt: after.at, afterId: after.id, limit: SPELLS_PER_PASS }) as SpellRow[];
         for (const spell of page) {
@@ -1092,13 +1099,16 @@ export const makeAutomation = (deps: AutomationDeps): AutomationShape => {
     return { spells: [...open.slice(0, PREVIEW_LOOKED / 2), ...pending.slice(0, PREVIEW_LOOKED / 2)], more };
   };
 
-  const preview: AutomationShape["preview"] = Effect.fn("Automation.preview")(function* (admin, raw) {
+  const preview: AutomationShape["preview"] = Effect.fn("Automation.preview")(function* (admin, raw, ruleId) {
     yield* adminOnly(admin);
     const input = yield* decode(raw);
     const hours = yield* deps.businessHours();
     const now = wallClock.now();
     const open = businessOpenAt(hours, now);
-    const { spells, more } = previewCandidates(input, hours, now);
+    // An edit that keeps the trigger keeps the rule's place (applyUpdate), so the dry run starts there too.
+    const saved = ruleId === undefined ? undefined : readRow(ruleId);
+    const start = saved !== undefined && saved.trigger === input.trigger ? { at: saved.due_after_at, id: saved.due_after_id } : { at: 0, id: "" };
+    const { spells, more } = previewCandidates(input, hours, now, start);
     const matched: Candidate[] = [];
     let looked = 0;
     for (const spell of spells) {
