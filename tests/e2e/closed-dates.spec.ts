@@ -79,6 +79,14 @@ test("a chatflow copies the workspace's closed dates, adds today, and is away un
   const today = new Date().toISOString().slice(0, 10);
   await expect(dates.getByRole("listitem").filter({ has: page.locator(`input[value="${today}"]`) })).toHaveCount(1);
   await expect(page.getByRole("status").filter({ hasText: /^Away right now; opens again / })).toBeVisible();
+  // Checking a moment names the reason: today is a closed date; the same time tomorrow is open.
+  const moment = page.getByLabel("Check a moment (UTC)");
+  const check = page.getByRole("status", { name: "Moment check" });
+  await moment.fill(`${today}T10:00`);
+  await expect(check).toHaveText(/^Away: \w{3} \d+ \w+ \d{4} is a closed date\.$/);
+  const tomorrow = new Date(Date.now() + 86_400_000).toISOString().slice(0, 10);
+  await moment.fill(`${tomorrow}T10:00`);
+  await expect(check).toHaveText("Open: inside the business hours.");
   // Saved, with both dates, before the reload.
   await expect.poll(savedAvailability, { timeout: 10_000 }).toMatch(new RegExp(`${future}.*${today}`));
   const listed = await dates.getByRole("listitem").count();

@@ -7,10 +7,11 @@
 import { Either } from "effect";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { isAvailable, isValidTimezone, nextOpening, sameClosedDay, withWorkspaceClosedDates } from "../../../flows/availability.js";
-import type { Device, TargetingRule, Weekday } from "../../../flows/flow-spec.js";
+import type { Availability, Device, TargetingRule, Weekday } from "../../../flows/flow-spec.js";
 import { Field } from "../field.js";
 import {
   availabilityOf,
+  checkMoment,
   issueAt,
   issuesUnder,
   languageIssue,
@@ -686,6 +687,7 @@ function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: 
           </fieldset>
         ) : null}
         {mode === "business_hours" ? <ClosedDatesSetting api={api} timezone={timezone} workspaceClosed={workspaceClosed} /> : null}
+        {mode === "business_hours" && availability ? <CheckMoment availability={availability} /> : null}
         {open !== null ? (
           <p className="muted" role="status">
             {open
@@ -708,6 +710,27 @@ function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: 
         <TextSetting api={api} path={["availability", "awayMessage"]} label="Away message" multiline />
       </Section>
     </>
+  );
+}
+
+/** "Will the chat be open on Christmas Eve at 10:00?": a day and time on the flow's clock, and the answer with its reason. */
+function CheckMoment({ availability }: { availability: Availability }) {
+  const [moment, setMoment] = useState("");
+  const result = checkMoment(availability, moment);
+  return (
+    <div className="fs-moment">
+      <Field id="fs-availability-moment" label={`Check a moment (${availability.timezone})`}>
+        {(props) => <input {...props} type="datetime-local" value={moment} onChange={(e) => setMoment(e.currentTarget.value)} />}
+      </Field>
+      <p
+        className={Either.isRight(result) ? (result.right.open ? "notice notice--success" : "notice notice--error") : "notice"}
+        role="status"
+        aria-live="polite"
+        aria-label="Moment check"
+      >
+        {Either.isRight(result) ? result.right.reason : result.left}
+      </p>
+    </div>
   );
 }
 

@@ -1,6 +1,9 @@
 import { Either } from "effect";
 import { describe, expect, it } from "vitest";
+import { Schema as S } from "effect";
+import { Availability } from "../../../flows/flow-spec.js";
 import {
+  checkMoment,
   DEFAULT_SETTINGS,
   getIn,
   issueAt,
@@ -103,5 +106,34 @@ describe("testUrl", () => {
   it("asks for a URL, and for valid rules, before answering", () => {
     expect(Either.isLeft(testUrl({}, { ...test, url: "  " }))).toBe(true);
     expect(testUrl({ targeting: { show: [{ type: "nope" }] } }, test)).toEqual(Either.left("Fix the targeting rules marked above first."));
+  });
+});
+
+describe("checkMoment", () => {
+  const berlin = S.decodeUnknownSync(Availability)({
+    mode: "business_hours",
+    timezone: "Europe/Berlin",
+    hours: ["mon", "tue", "wed", "thu", "fri"].map((day) => ({ day, from: "09:00", to: "17:00" })),
+    closedDates: [{ date: "2026-12-24", name: "Christmas Eve" }, { date: "2000-12-25", yearly: true }],
+  });
+  const right = (local: string) => Either.getOrThrow(checkMoment(berlin, local));
+
+  it("reads the moment on the flow's clock and says why it is open or away", () => {
+    expect(right("2026-12-23T10:00")).toEqual({ open: true, reason: "Open: inside the business hours." });
+    // 08:30 in Berlin, although 08:30 UTC would be inside.
+    expect(right("2026-12-23T08:30")).toEqual({ open: false, reason: "Away: outside the business hours; opens again Wed 23 December at 09:00 (Europe/Berlin)." });
+    expect(right("2026-12-24T10:00")).toEqual({ open: false, reason: "Away: Thu 24 December 2026 is a closed date (Christmas Eve)." });
+    expect(right("2031-12-25T10:00")).toEqual({ open: false, reason: "Away: Thu 25 December 2031 is a closed date." });
+    // After the two closed days (Thursday, Friday) and the weekend.
+    expect(right("2026-12-24T18:00").reason).toBe("Away: Thu 24 December 2026 is a closed date (Christmas Eve).");
+    expect(right("2026-12-26T12:00").reason).toBe("Away: outside the business hours; opens again Mon 28 December at 09:00 (Europe/Berlin).");
+  });
+
+  it("is always open in mode always, and asks for a whole moment", () => {
+    expect(Either.getOrThrow(checkMoment(S.decodeSync(Availability)({}), "2026-12-24T10:00")).open).toBe(true);
+    expect(checkMoment(berlin, "")).toEqual(Either.left("Pick a day and a time to check."));
+    expect(checkMoment(berlin, "2026-12-24")).toEqual(Either.left("Pick a day and a time to check."));
+    const never = S.decodeSync(Availability)({ mode: "business_hours", hours: [] });
+    expect(Either.getOrThrow(checkMoment(never, "2026-12-24T10:00")).reason).toBe("Away: the business hours never open.");
   });
 });

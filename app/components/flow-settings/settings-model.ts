@@ -8,6 +8,8 @@ import { Either, Schema as S } from "effect";
 import { decodeWith, formatPath } from "../../../flows/decode.js";
 import { FlowSpec, Settings, Targeting, Availability, type Visit } from "../../../flows/index.js";
 import { matchTargeting, type TargetingMatch } from "../../../flows/targeting.js";
+import { isAvailable, nextOpening, sameClosedDay, zonedTimeToInstant } from "../../../flows/availability.js";
+import { formatClosedDate } from "../reports/format.js";
 import type { Device } from "../../../flows/flow-spec.js";
 
 export type Path = ReadonlyArray<string | number>;
@@ -127,6 +129,37 @@ export const testUrl = (raw: unknown, test: UrlTest, now = Date.now()): Either.E
     now,
   };
   return Either.right(matchTargeting(targeting.right, visit));
+};
+
+/** What the "check a moment" box answers: open or away then, and why. */
+export interface MomentCheck {
+  readonly open: boolean;
+  readonly reason: string;
+}
+
+/**
+ * Whether the flow is open at `local` ("YYYY-MM-DDTHH:MM", a datetime-local value) on the wall
+ * clock of its own time zone, and why: always available, a closed date (named), inside the
+ * hours, or outside them and when they open next. Left with a message for an empty or partial
+ * value. Pure apart from reading the platform's time-zone data.
+ */
+export const checkMoment = (availability: Availability, local: string): Either.Either<MomentCheck, string> => {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
+  if (!m) return Either.left("Pick a day and a time to check.");
+  const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
+  if (availability.mode === "always") return Either.right({ open: true, reason: "Open: the flow is always available." });
+  const tz = availability.timezone;
+  const instant = zonedTimeToInstant(tz, y, mo, d, h * 60 + mi);
+  const date = local.slice(0, 10);
+  const closed = availability.closedDates.find((c) => sameClosedDay(c, { date }));
+  if (closed !== undefined) {
+    return Either.right({ open: false, reason: `Away: ${formatClosedDate({ date, yearly: false })} is a closed date${closed.name ? ` (${closed.name})` : ""}.` });
+  }
+  if (isAvailable(availability, instant)) return Either.right({ open: true, reason: "Open: inside the business hours." });
+  const next = nextOpening(availability, instant);
+  if (next === null) return Either.right({ open: false, reason: "Away: the business hours never open." });
+  const when = new Intl.DateTimeFormat("en-GB", { timeZone: tz, weekday: "short", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(next);
+  return Either.right({ open: false, reason: `Away: outside the business hours; opens again ${when} (${tz}).` });
 };
 
 /** The decoded availability, when the draft's is valid. Pure. */
