@@ -448,14 +448,7 @@ function TargetingTab({ api }: { api: Api }) {
             Known contact
           </label>
         </div>
-        <p
-          className={Either.isRight(result) ? (result.right.show ? "notice notice--success" : "notice notice--error") : "notice"}
-          role="status"
-          aria-live="polite"
-          aria-label="Test result"
-        >
-          {Either.isRight(result) ? result.right.reason : result.left}
-        </p>
+        <CheckAnswer label="Test result" result={Either.map(result, (r) => ({ good: r.show, reason: r.reason }))} />
       </Section>
     </>
   );
@@ -713,6 +706,20 @@ function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: 
   );
 }
 
+/** The answer of a settings check (a URL, a moment), announced as it changes: green when yes, red when no, plain when there is no question yet. */
+function CheckAnswer({ label, result }: { label: string; result: Either.Either<{ readonly good: boolean; readonly reason: string }, string> }) {
+  return (
+    <p
+      className={Either.isRight(result) ? (result.right.good ? "notice notice--success" : "notice notice--error") : "notice"}
+      role="status"
+      aria-live="polite"
+      aria-label={label}
+    >
+      {Either.isRight(result) ? result.right.reason : result.left}
+    </p>
+  );
+}
+
 /** "Will the chat be open on Christmas Eve at 10:00?": a day and time on the flow's clock, and the answer with its reason. */
 function CheckMoment({ availability }: { availability: Availability }) {
   const [moment, setMoment] = useState("");
@@ -722,14 +729,7 @@ function CheckMoment({ availability }: { availability: Availability }) {
       <Field id="fs-availability-moment" label={`Check a moment (${availability.timezone})`}>
         {(props) => <input {...props} type="datetime-local" value={moment} onChange={(e) => setMoment(e.currentTarget.value)} />}
       </Field>
-      <p
-        className={Either.isRight(result) ? (result.right.open ? "notice notice--success" : "notice notice--error") : "notice"}
-        role="status"
-        aria-live="polite"
-        aria-label="Moment check"
-      >
-        {Either.isRight(result) ? result.right.reason : result.left}
-      </p>
+      <CheckAnswer label="Moment check" result={Either.map(result, (r) => ({ good: r.open, reason: r.reason }))} />
     </div>
   );
 }
