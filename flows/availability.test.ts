@@ -1,6 +1,6 @@
 import { Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
-import { isAvailable, isValidTimezone, nextOpening, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
+import { closedDateAt, isAvailable, isValidTimezone, nextOpening, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
 import { Availability } from "./flow-spec.js";
 
 const hours = (timezone: string, ...ranges: Array<[string, string, string]>) =>
@@ -133,7 +133,7 @@ describe("nextOpening", () => {
 });
 
 describe("closed dates", () => {
-  const withClosed = (a: ReturnType<typeof hours>, ...closed: Array<{ date: string; yearly?: boolean }>) =>
+  const withClosed = (a: ReturnType<typeof hours>, ...closed: Array<{ date: string; name?: string; yearly?: boolean }>) =>
     S.decodeSync(Availability)({ ...a, closedDates: closed });
   const berlinWeek = hours("Europe/Berlin", ...weekdays("09:00", "17:00"));
 
@@ -170,6 +170,13 @@ describe("closed dates", () => {
       ...Array.from({ length: 40 }, (_, i) => ({ date: new Date(Date.UTC(2026, 6, 1 + i)).toISOString().slice(0, 10) })),
     );
     expect(nextOpening(month, t("2026-06-30T16:00:00Z"))).toBe(t("2026-08-10T07:00:00Z"));
+  });
+
+  it("finds the closed date of a moment on the flow's clock", () => {
+    const tokyo = withClosed(hours("Asia/Tokyo", ["fri", "00:00", "24:00"]), { date: "2026-12-25", name: "Christmas Day" });
+    expect(closedDateAt(tokyo, t("2026-12-24T15:30:00Z"))).toEqual({ date: "2026-12-25", name: "Christmas Day", yearly: false });
+    expect(closedDateAt(tokyo, t("2026-12-24T14:30:00Z"))).toBeUndefined();
+    expect(closedDateAt(S.decodeSync(Availability)({ closedDates: [{ date: "2026-12-25" }] }), t("2026-12-25T10:00:00Z"))).toBeUndefined();
   });
 
   it("adds the workspace's closed dates only to a flow that follows them", () => {

@@ -152,6 +152,17 @@ export const closedDateTest = (closed: ReadonlyArray<ClosedDate> | undefined): (
 };
 
 /**
+ * The closed date that closes the flow at `instant` (its local date on the flow's clock), if
+ * one does and the flow keeps business hours. Pure apart from reading time-zone data.
+ */
+export const closedDateAt = (availability: Availability, instant: number): ClosedDate | undefined => {
+  if (availability.mode !== "business_hours" || availability.closedDates.length === 0) return undefined;
+  const w = wallTime(availability.timezone, instant);
+  const date = `${w.year}-${pad2(w.month)}-${pad2(w.day)}`;
+  return availability.closedDates.find((c) => sameClosedDay(c, { date }));
+};
+
+/**
  * `availability` as served: with the workspace's closed dates after its own when it follows them
  * (`workspaceClosedDates`), else unchanged. Pure.
  */

@@ -8,7 +8,7 @@
 import { Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
-import { isAvailable, nextOpening, withWorkspaceClosedDates } from "../flows/availability.js";
+import { closedDateAt, isAvailable, nextOpening, withWorkspaceClosedDates } from "../flows/availability.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Channels, parseJsonObject } from "../runtime/services/channels.js";
@@ -503,6 +503,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           // again, so the widget can say when the team is back. Not known when the hours are open
           // but nobody is available, nor when the hours never open.
           opensAt: chosen.available || isAvailable(chosen.chatflow.availability, now) ? null : isoOrNull(nextOpening(chosen.chatflow.availability, now)),
+          // Away because today is a closed date with a name (a holiday): that name, for the widget to say.
+          closedFor: chosen.available ? null : (closedDateAt(chosen.chatflow.availability, now)?.name ?? null),
           awayMessage: settings.availability.awayMessage,
           awayBehaviour: settings.availability.awayBehaviour,
           // The team email first: its replies thread into the inbox, which a fallback may not.

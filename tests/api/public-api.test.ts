@@ -422,6 +422,7 @@ describe("widget config", () => {
       },
       available: expect.any(Boolean),
       opensAt: null,
+      closedFor: null,
       awayMessage: expect.any(String),
       awayBehaviour: expect.stringMatching(/^(hide|away_message|collect_email)$/),
       branding: { showPoweredBy: expect.any(Boolean) },
@@ -458,12 +459,12 @@ describe("widget config", () => {
     const others = sqlite.prepare("SELECT id, enabled FROM chatflows").all() as Array<{ id: string; enabled: number }>;
     sqlite.prepare("UPDATE chatflows SET enabled = 0").run();
     // Closed yesterday, today and tomorrow (UTC): whatever the clock says during the test, today is closed.
-    const flow = await publishWith([{ date: day(-1) }, { date: day(0), name: "Holiday" }, { date: day(1) }]);
+    const flow = await publishWith([day(-1), day(0), day(1)].map((date) => ({ date, name: "Holiday" })));
     try {
       // Back at midnight after the last closed day.
-      expect(await config()).toMatchObject({ id: flow, available: false, awayMessage: "Closed for the holiday.", opensAt: `${day(2)}T00:00:00.000Z` });
+      expect(await config()).toMatchObject({ id: flow, available: false, awayMessage: "Closed for the holiday.", opensAt: `${day(2)}T00:00:00.000Z`, closedFor: "Holiday" });
       await publishWith([{ date: day(-30) }], flow);
-      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null });
+      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null, closedFor: null });
     } finally {
       await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
       for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);

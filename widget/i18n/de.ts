@@ -45,6 +45,7 @@ export const chat: ChatStrings = {
   awayThanks: "Danke! Wir haben Ihre Nachricht erhalten und antworten per E-Mail.",
   awayContact: "Oder schreiben Sie uns an {email}",
   awayBack: "Wir sind ab {when} wieder da.",
+  awayClosedFor: "Heute ist bei uns geschlossen: {name}.",
   invalidEmail: "Bitte geben Sie eine gültige E-Mail-Adresse ein, z. B. name@beispiel.de.",
   emptyMessage: "Bitte schreiben Sie eine Nachricht.",
   locale: "de",

@@ -50,6 +50,8 @@ export const chat = {
   awayContact: "Or email us at {email}",
   /** Under the away message when the hours open again later: `{when}` is a weekday, date and time on the visitor's clock. */
   awayBack: "We're back on {when}.",
+  /** Before the back line when the team is off for a named closed date: `{name}` is the holiday's name, as the team wrote it. */
+  awayClosedFor: "We're closed today for {name}.",
   invalidEmail: "Please enter a valid email address, like name@example.com.",
   emptyMessage: "Please write a message.",
   /** The language tag sizes are written in ("1.5 MB"). */

@@ -125,6 +125,10 @@ describe("the away view's contact line", () => {
     const form = await render("de", { ...chatflow(null), language: "de", awayBehaviour: "collect_email", opensAt }, true);
     expect(form.parts.map((p) => p.tag)).toEqual(["p", "p", "form"]);
     expect(form.parts[1]!.text).toMatch(/^Wir sind ab \w+, \d+\. \w+ um \d\d:\d\d wieder da\.$/);
+    // A named holiday comes first, in the same line; its name is text, never markup.
+    const holiday = await render("en", { ...chatflow(null), opensAt, closedFor: "<b>Christmas</b> Day" }, false);
+    expect(holiday.parts[1]!.text).toMatch(/^We're closed today for <b>Christmas<\/b> Day\. We're back on /);
+    expect(holiday.foreign).toEqual([]);
     // Null (not known) or in the past: no line.
     for (const value of [null, new Date(Date.now() - 60_000).toISOString()]) {
       expect((await render("en", { ...chatflow(null), opensAt: value }, false)).parts).toEqual([{ tag: "p", text: "We're away right now." }]);

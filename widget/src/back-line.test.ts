@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chat as de } from "../i18n/de.js";
 import { chat as en } from "../i18n/en.js";
-import { backLine } from "./back-line.js";
+import { backLine, closedForLine } from "./back-line.js";
 
 const now = Date.parse("2026-12-24T10:00:00Z");
 
@@ -16,5 +16,14 @@ describe("the away view's back line", () => {
     for (const value of [null, undefined, 42, "", "soon", "2026-12-24T09:00:00Z", "2026-12-24T10:00:00Z", "2028-01-01T00:00:00Z", "<b>x</b>"]) {
       expect(backLine(en.awayBack, value, en.locale, now, "UTC"), String(value)).toBeNull();
     }
+  });
+});
+
+describe("the away view's closed-for line", () => {
+  it("names the holiday in the widget's language, and says nothing without a name", () => {
+    expect(closedForLine(en.awayClosedFor, "Christmas Day")).toBe("We're closed today for Christmas Day.");
+    expect(closedForLine(de.awayClosedFor, " Heiligabend ")).toBe("Heute ist bei uns geschlossen: Heiligabend.");
+    for (const value of [null, undefined, "", "  ", 42]) expect(closedForLine(en.awayClosedFor, value)).toBeNull();
+    expect(closedForLine(en.awayClosedFor, "x".repeat(300))).toBe(`We're closed today for ${"x".repeat(100)}.`);
   });
 });

@@ -6,6 +6,14 @@
  */
 import { format } from "./i18n.js";
 
+/**
+ * The sentence `template` (with a `{name}` slot) says for the closed date the team is off for,
+ * or null when the server names none. The name is the team's text: the view puts it in a text
+ * node, never markup; it is cut to 100 characters as the server stores it. Pure.
+ */
+export const closedForLine = (template: string, name: unknown): string | null =>
+  typeof name === "string" && name.trim() !== "" ? format(template, { name: name.trim().slice(0, 100) }) : null;
+
 /** Further ahead than this, a date says nothing useful to a visitor on a page. */
 const YEAR_MS = 366 * 86_400_000;
 

@@ -43,6 +43,8 @@ export interface Chatflow {
   readonly awayBehaviour: AwayBehaviour;
   /** When the flow's hours open again (ISO), while it is outside them; null when not known. Absent from older servers. */
   readonly opensAt?: string | null;
+  /** The name of the closed date (a holiday) the flow is away for today; null otherwise. Absent from older servers. */
+  readonly closedFor?: string | null;
   /**
    * Where visitors may write while the team is away: the inbox's team email, else its fallback
    * email; null when it has neither. Absent from servers older than the field.

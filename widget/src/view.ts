@@ -9,7 +9,7 @@ import { isThumbnail, sizeLabel } from "./files.js";
 import { headingTitle, initials } from "./heading.js";
 import { format } from "./i18n.js";
 import { choiceBounds, inputFor } from "./inputs.js";
-import { backLine } from "./back-line.js";
+import { backLine, closedForLine } from "./back-line.js";
 import { contactLine } from "./contact-email.js";
 import { compareIds } from "./messages.js";
 import { linkify, safeHref, safeImageSrc } from "./safe-href.js";
@@ -326,7 +326,9 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
     showAway: (chatflow, collectEmail, submit) => {
       for (const part of [log, typing, quickReplies, composer]) part.hidden = true;
       away.hidden = false;
-      const back = backLine(strings.awayBack, chatflow.opensAt, strings.locale, Date.now());
+      const back = [closedForLine(strings.awayClosedFor, chatflow.closedFor), backLine(strings.awayBack, chatflow.opensAt, strings.locale, Date.now())]
+        .filter((line) => line !== null)
+        .join(" ");
       const message = h("p", { class: "m bot" }, ...richText(chatflow.awayMessage || strings.awayTitle, strings));
       const messages: Node[] = back ? [message, h("p", { class: "ce" }, back)] : [message];
       // The address is the server's text: only ever a Text node and a checked mailto href.
