@@ -7,9 +7,9 @@ const now = Date.parse("2026-12-24T10:00:00Z");
 
 describe("the away view's back line", () => {
   it("says when the team is back, on the visitor's clock, in the widget's language", () => {
-    expect(backLine(en.awayBack, "2026-12-28T08:00:00.000Z", en.locale, now, "Europe/Berlin")).toBe("We're back on Monday, December 28 at 09:00 AM.");
-    expect(backLine(de.awayBack, "2026-12-28T08:00:00.000Z", de.locale, now, "Europe/Berlin")).toBe("Wir sind ab Montag, 28. Dezember um 09:00 wieder da.");
-    expect(backLine(en.awayBack, "2026-12-28T08:00:00.000Z", en.locale, now, "America/New_York")).toBe("We're back on Monday, December 28 at 03:00 AM.");
+    expect(backLine(en.awayBack, "2026-12-28T08:00:00.000Z", en.locale, now, "Europe/Berlin")).toBe("We're back on Monday, December 28 at 9:00 AM.");
+    expect(backLine(de.awayBack, "2026-12-28T08:00:00.000Z", de.locale, now, "Europe/Berlin")).toBe("Wir sind ab Montag, 28. Dezember um 9:00 wieder da.");
+    expect(backLine(en.awayBack, "2026-12-28T08:00:00.000Z", en.locale, now, "America/New_York")).toBe("We're back on Monday, December 28 at 3:00 AM.");
   });
 
   it("says nothing without an instant to come, or one more than a year off", () => {

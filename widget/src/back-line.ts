@@ -26,6 +26,6 @@ export const backLine = (template: string, opensAt: unknown, locale: string, now
   if (typeof opensAt !== "string") return null;
   const at = Date.parse(opensAt);
   if (!Number.isFinite(at) || at <= now || at - now > YEAR_MS) return null;
-  const when = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", ...(timeZone ? { timeZone } : {}) }).format(at);
+  const when = new Intl.DateTimeFormat(locale, { weekday: "long", day: "numeric", month: "long", hour: "numeric", minute: "2-digit", ...(timeZone ? { timeZone } : {}) }).format(at);
   return format(template, { when });
 };
