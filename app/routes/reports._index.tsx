@@ -281,7 +281,8 @@ function ClosedDates(props: {
       <h2 id="reports-closed">Closed dates</h2>
       <p className="muted">
         Holidays and other days the team is away all day, on the clock of {timezone}. Response targets, the team report&apos;s business hours and
-        automation waits in business days skip them. A chatflow&apos;s own opening hours have their closed dates in its settings.
+        automation waits in business days skip them, once weekly business hours are set above (without them, everything counts around the clock). A
+        chatflow&apos;s own opening hours have their closed dates in its settings.
       </p>
       {closed.length === 0 ? (
         <p>No closed dates.</p>
