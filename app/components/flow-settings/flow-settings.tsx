@@ -43,7 +43,7 @@ export interface FlowSettingsProps {
   readonly onLanguageChange: (language: string) => void;
   readonly teams: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   readonly users: ReadonlyArray<{ readonly id: string; readonly name: string }>;
-  /** The workspace's closed dates (Reports page), which the Availability tab can copy in. */
+  /** The workspace's closed dates (Reports page), which the Availability tab copies in, or counts when the flow follows them. */
   readonly workspaceClosed?: WorkspaceClosedDates;
   readonly tab: SettingsTab;
   readonly onTabChange: (tab: SettingsTab) => void;
