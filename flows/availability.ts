@@ -162,6 +162,21 @@ export const closedDateAt = (availability: Availability, instant: number): Close
   return availability.closedDates.find((c) => sameClosedDay(c, { date }));
 };
 
+/** Why a flow is away at an instant: the closed date that closes it (if one does), and when its hours open again. */
+export interface AwayReason {
+  readonly closed: ClosedDate | undefined;
+  /** The next opening, or null when the hours never open. */
+  readonly opensAt: number | null;
+}
+
+/** Why the flow is away at `instant`, or null when it is open then (or always available). Pure apart from reading time-zone data. */
+export const awayAt = (availability: Availability, instant: number): AwayReason | null =>
+  isAvailable(availability, instant) ? null : { closed: closedDateAt(availability, instant), opensAt: nextOpening(availability, instant) };
+
+/** An instant on the wall clock of `timezone`, as people read it: "Mon 28 December at 09:00". Pure apart from reading time-zone data. */
+export const formatOpening = (timezone: string, instant: number): string =>
+  new Intl.DateTimeFormat("en-GB", { timeZone: isValidTimezone(timezone) ? timezone : "UTC", weekday: "short", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);
+
 /**
  * `availability` as served: with the workspace's closed dates after its own when it follows them
  * (`workspaceClosedDates`), else unchanged. Pure.

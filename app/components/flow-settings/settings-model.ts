@@ -8,7 +8,7 @@ import { Either, Schema as S } from "effect";
 import { decodeWith, formatPath } from "../../../flows/decode.js";
 import { FlowSpec, Settings, Targeting, Availability, type Visit } from "../../../flows/index.js";
 import { matchTargeting, type TargetingMatch } from "../../../flows/targeting.js";
-import { isAvailable, nextOpening, sameClosedDay, zonedTimeToInstant } from "../../../flows/availability.js";
+import { awayAt, formatOpening, zonedTimeToInstant } from "../../../flows/availability.js";
 import { formatClosedDate } from "../reports/format.js";
 import type { Device } from "../../../flows/flow-spec.js";
 
@@ -151,15 +151,13 @@ export const checkMoment = (availability: Availability, local: string): Either.E
   const tz = availability.timezone;
   const instant = zonedTimeToInstant(tz, y, mo, d, h * 60 + mi);
   const date = local.slice(0, 10);
-  const closed = availability.closedDates.find((c) => sameClosedDay(c, { date }));
-  if (closed !== undefined) {
-    return Either.right({ open: false, reason: `Away: ${formatClosedDate({ date, yearly: false })} is a closed date${closed.name ? ` (${closed.name})` : ""}.` });
+  const away = awayAt(availability, instant);
+  if (away === null) return Either.right({ open: true, reason: "Open: inside the business hours." });
+  if (away.closed !== undefined) {
+    return Either.right({ open: false, reason: `Away: ${formatClosedDate({ date, yearly: false })} is a closed date${away.closed.name ? ` (${away.closed.name})` : ""}.` });
   }
-  if (isAvailable(availability, instant)) return Either.right({ open: true, reason: "Open: inside the business hours." });
-  const next = nextOpening(availability, instant);
-  if (next === null) return Either.right({ open: false, reason: "Away: the business hours never open." });
-  const when = new Intl.DateTimeFormat("en-GB", { timeZone: tz, weekday: "short", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(next);
-  return Either.right({ open: false, reason: `Away: outside the business hours; opens again ${when} (${tz}).` });
+  if (away.opensAt === null) return Either.right({ open: false, reason: "Away: the business hours never open." });
+  return Either.right({ open: false, reason: `Away: outside the business hours; opens again ${formatOpening(tz, away.opensAt)} (${tz}).` });
 };
 
 /** The decoded availability, when the draft's is valid. Pure. */

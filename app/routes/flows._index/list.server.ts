@@ -8,7 +8,9 @@ import { Effect, Either } from "effect";
 import { randomBytes } from "node:crypto";
 import type { DecodeIssue } from "../../../flows/decode.js";
 import type { FlowDocument } from "../../../flows/flow-document.js";
-import { attempt, ChannelDirectory, Chatflows, run, type ChatflowOverview, type User } from "../../runtime.server.js";
+import { awayAt, formatOpening, withWorkspaceClosedDates } from "../../../flows/availability.js";
+import type { Availability } from "../../../flows/flow-spec.js";
+import { attempt, ChannelDirectory, Chatflows, Reports, run, type ChatflowOverview, type User } from "../../runtime.server.js";
 import { asNewDraft, issueLines, MAX_IMPORT_BYTES, parseFlowFile } from "./import-flow.js";
 import {
   CreateFlowForm,
@@ -35,9 +37,23 @@ export interface FlowListItem {
   readonly channelName: string | null;
   readonly conversations: number;
   readonly updatedAt: number;
+  /**
+   * Why a flow that is on and live is away right now, as its widget would find it: "closed date
+   * (Christmas Day); opens again Mon 28 December at 09:00 (Europe/Berlin)"; null when it is open,
+   * off, or not published.
+   */
+  readonly awayNow: string | null;
 }
 
-const toItem = (o: ChatflowOverview): FlowListItem => ({
+/** The reason a live flow's availability gives for being away at `now`, in words; null when open. Pure apart from time-zone data. */
+export const awayNowText = (availability: Availability, now: number): string | null => {
+  const away = awayAt(availability, now);
+  if (away === null) return null;
+  const why = away.closed !== undefined ? `closed date${away.closed.name ? ` (${away.closed.name})` : ""}` : "outside its hours";
+  return away.opensAt === null ? `${why}; its hours never open` : `${why}; opens again ${formatOpening(availability.timezone, away.opensAt)} (${availability.timezone})`;
+};
+
+const toItem = (o: ChatflowOverview, awayNow: string | null): FlowListItem => ({
   id: o.chatflow.id,
   name: o.chatflow.name,
   kind: o.chatflow.kind,
@@ -47,6 +63,7 @@ const toItem = (o: ChatflowOverview): FlowListItem => ({
   channelName: o.channelName,
   conversations: o.conversations,
   updatedAt: o.chatflow.updatedAt,
+  awayNow,
 });
 
 /** What the list page shows: the flows in priority order, the chat channels, the templates. */
@@ -54,10 +71,23 @@ export const loadFlowList = (context: AppLoadContext) =>
   run(
     context,
     Effect.gen(function* () {
-      const flows = yield* (yield* Chatflows).overview();
+      const chatflows = yield* Chatflows;
+      const flows = yield* chatflows.overview();
       const channels = (yield* (yield* ChannelDirectory).list()).filter((c) => c.kind === "chat" || c.kind === "messenger");
+      // Whether each flow that is on and live is away now, as the widget config decides it (its
+      // own closed dates, and the workspace's when it follows them); versions are cached per process.
+      const workspaceClosed = (yield* (yield* Reports).businessHours()).closed ?? [];
+      const now = Date.now();
+      const awayNow = (o: ChatflowOverview) =>
+        o.chatflow.enabled && o.chatflow.publishedVersionId !== null
+          ? Effect.map(
+              Effect.option(chatflows.getVersion(o.chatflow.publishedVersionId)),
+              (version) => (version._tag === "Some" ? awayNowText(withWorkspaceClosedDates(version.value.spec.settings.availability, workspaceClosed), now) : null),
+            )
+          : Effect.succeed(null);
+      const items = yield* Effect.forEach(flows, (o) => Effect.map(awayNow(o), (away) => toItem(o, away)));
       return {
-        flows: flows.map(toItem),
+        flows: items,
         channels: channels.map((c) => ({ id: c.id, name: c.name, kind: c.kind })),
         templates: flowTemplates.map((t) => ({ id: t.id, name: t.name, kind: t.kind, nodes: t.nodes })),
       };

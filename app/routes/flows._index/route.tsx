@@ -185,6 +185,7 @@ export default function FlowsPage() {
                   <td>{kindLabel[flow.kind]}</td>
                   <td>
                     <Status flow={flow} />
+                    {flow.awayNow !== null ? <p className="flow-list__away">Away now: {flow.awayNow}.</p> : null}
                   </td>
                   <td>
                     <Form method="post">
