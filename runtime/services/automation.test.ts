@@ -114,6 +114,8 @@ describe("conditions (pure)", () => {
     expect(businessOpenAt(hours, monday10)).toBe(true);
     expect(businessOpenAt(hours, monday10 + 8 * 3_600_000)).toBe(false);
     expect(businessOpenAt({ timezone: "UTC", hours: [] }, monday10 + 8 * 3_600_000)).toBe(true);
+    // A closed date is outside the hours all day.
+    expect(businessOpenAt({ ...hours, closed: [{ date: "2026-11-23", name: "Team day", yearly: false }] }, monday10)).toBe(false);
   });
 });
 
