@@ -8,7 +8,7 @@
 import { Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
-import { closedDateAt, isAvailable, nextOpening, withWorkspaceClosedDates } from "../flows/availability.js";
+import { awayAt, withWorkspaceClosedDates } from "../flows/availability.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Channels, parseJsonObject } from "../runtime/services/channels.js";
@@ -46,6 +46,7 @@ import {
   serveUnder,
   type Headers,
 } from "./http-util.js";
+import { iso } from "./rest-kit.js";
 import { isMultipartFormData, readMultipart, type MultipartLimits } from "./multipart.js";
 import { createRateLimiter, defaultRateLimits, type BucketRule, type RateLimitOptions, type RateLimiter } from "./rate-limit.js";
 
@@ -227,9 +228,6 @@ const publicMessage = (m: ApiMessage): ApiMessage => ({
 });
 
 /** A rating as the contract has it: the time as an ISO string, like every other time the API answers. Pure. */
-/** An instant as ISO 8601, or null. Pure. */
-const isoOrNull = (instant: number | null): string | null => (instant === null ? null : new Date(instant).toISOString());
-
 const publicRating = (rating: Rating) => ({ score: rating.score, comment: rating.comment, at: new Date(rating.at).toISOString() });
 
 // ---------------------------------------------------------------------------------------------
@@ -477,6 +475,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       });
       if (!chosen) return reply(200, { chatflow: null });
       const { entry } = chosen.chatflow;
+      // Why it is away by its hours (null while they are open, even if nobody is available).
+      const away = chosen.available ? null : awayAt(chosen.chatflow.availability, now);
       const spec = entry.version.spec;
       const settings = spec.settings;
       const branding = { ...channel.config.branding, ...stripUndefined(settings.branding) };
@@ -502,9 +502,9 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           // When the flow is outside its hours (a closed date, or the night): when they open
           // again, so the widget can say when the team is back. Not known when the hours are open
           // but nobody is available, nor when the hours never open.
-          opensAt: chosen.available || isAvailable(chosen.chatflow.availability, now) ? null : isoOrNull(nextOpening(chosen.chatflow.availability, now)),
+          opensAt: iso(away?.opensAt ?? null),
           // Away because today is a closed date with a name (a holiday): that name, for the widget to say.
-          closedFor: chosen.available ? null : (closedDateAt(chosen.chatflow.availability, now)?.name ?? null),
+          closedFor: away?.closed?.name ?? null,
           awayMessage: settings.availability.awayMessage,
           awayBehaviour: settings.availability.awayBehaviour,
           // The team email first: its replies thread into the inbox, which a fallback may not.

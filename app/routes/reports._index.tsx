@@ -326,7 +326,7 @@ function ClosedDates(props: {
           </tbody>
         </table>
       )}
-      {removeError ? <ErrorNotice message={removeError} /> : null}
+      <ErrorNotice message={removeError} />
       {canEdit ? (
         <Form method="post" className="form form--grid report-closed__add" noValidate>
           <CsrfInput />
@@ -340,7 +340,7 @@ function ClosedDates(props: {
           <label className="choice">
             <input type="checkbox" name="yearly" /> Every year on this day
           </label>
-          {errors.form ? <ErrorNotice message={errors.form} /> : null}
+          <ErrorNotice message={errors.form} />
           <div className="form__actions">
             <button type="submit" className="button" disabled={props.busy}>
               Add closed date
@@ -428,7 +428,7 @@ function PublicHolidaysForm(props: {
           </select>
         )}
       </Field>
-      {errors.form ? <ErrorNotice message={errors.form} /> : null}
+      <ErrorNotice message={errors.form} />
       <div className="form__actions">
         <button type="submit" className="button button--secondary" disabled={props.busy}>
           Add public holidays

@@ -60,7 +60,7 @@ import { REBUILD_REPORT_ROLLUPS_SQL } from "../sql/report-rollups.js";
 import { Chatflows, type ChatflowsShape } from "./chatflows.js";
 import { auditActor, recordAudit } from "./audit-log.js";
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle } from "./conversation-rows.js";
-import { Database, type DatabaseShape } from "./database.js";
+import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { holidayRegions, publicHolidays } from "./public-holidays.js";
 import {
   BUSINESS_HOURS_SETTING,
@@ -88,6 +88,16 @@ const monthDayName = (date: string): string => `${Number(date.slice(8, 10))} ${M
 /** Once dates in date order, then yearly ones in month-and-day order. */
 const sortClosedDates = (list: ReadonlyArray<ClosedDate>): ReadonlyArray<ClosedDate> =>
   [...list].sort((a, b) => (a.yearly !== b.yearly ? (a.yearly ? 1 : -1) : (a.yearly ? a.date.slice(5) : a.date).localeCompare(b.yearly ? b.date.slice(5) : b.date)));
+
+/** The workspace's closed dates inside a write: the stored list, and a writer that stores a new one in order and answers it. */
+const closedDatesIn = (s: Sqlite) => ({
+  list: readClosedDates((sql) => s.prepare(sql)),
+  store: (next: ReadonlyArray<ClosedDate>): ReadonlyArray<ClosedDate> => {
+    const sorted = sortClosedDates(next);
+    s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(CLOSED_DATES_SETTING, JSON.stringify(sorted));
+    return sorted;
+  },
+});
 
 // ---------------------------------------------------------------------------------------------
 // Shapes
@@ -1355,22 +1365,20 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       const added: ClosedDate = { date: decoded.right.date, ...(name ? { name } : {}), yearly: decoded.right.yearly };
       const audit = yield* auditActor;
       const now = yield* Clock.currentTimeMillis;
-      const refused = yield* Effect.orDie(
+      const outcome = yield* Effect.orDie(
         db.writeEffect((s) => {
-          const list = readClosedDates((sql) => s.prepare(sql));
+          const { list, store } = closedDatesIn(s);
           const clash = list.find((c) => sameClosedDay(c, added));
           if (clash !== undefined) {
-            return `${added.yearly ? monthDayName(added.date) : added.date} is already closed${clash.name ? ` (${clash.name})` : ""}.`;
+            return { refused: `${added.yearly ? monthDayName(added.date) : added.date} is already closed${clash.name ? ` (${clash.name})` : ""}.` };
           }
-          if (list.length >= MAX_CLOSED_DATES) return `At most ${MAX_CLOSED_DATES} closed dates: remove past ones first.`;
-          const next = sortClosedDates([...list, added]);
-          s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(CLOSED_DATES_SETTING, JSON.stringify(next));
+          if (list.length >= MAX_CLOSED_DATES) return { refused: `At most ${MAX_CLOSED_DATES} closed dates: remove past ones first.` };
           recordAudit(s, now, audit, { action: "settings.closed_date_added", data: { ...added } });
-          return null;
+          return { closedDates: store([...list, added]) };
         }),
       );
-      if (refused !== null) return yield* Effect.fail(invalid("date", refused));
-      return readClosedDates(db.prepare);
+      if (outcome.refused !== undefined) return yield* Effect.fail(invalid("date", outcome.refused));
+      return outcome.closedDates;
     }),
 
     addPublicHolidays: Effect.fn("Reports.addPublicHolidays")(function* (input: unknown) {
@@ -1389,7 +1397,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       const audit = yield* auditActor;
       const outcome = yield* Effect.orDie(
         db.writeEffect((s) => {
-          const list = readClosedDates((sql) => s.prepare(sql));
+          const { list, store } = closedDatesIn(s);
           const added: ClosedDate[] = [];
           for (const h of holidays) {
             const closed: ClosedDate = { date: h.date, name: h.name.slice(0, 100), yearly: false };
@@ -1398,33 +1406,29 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
           if (list.length + added.length > MAX_CLOSED_DATES) {
             return { refused: `These ${added.length} holidays would make ${list.length + added.length} closed dates; at most ${MAX_CLOSED_DATES}: remove past ones first.` };
           }
-          if (added.length > 0) {
-            s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(CLOSED_DATES_SETTING, JSON.stringify(sortClosedDates([...list, ...added])));
-            recordAudit(s, now, audit, { action: "settings.public_holidays_added", data: { country, ...(region !== undefined ? { region } : {}), year, dates: added.map((c) => c.date) } });
-          }
-          return { added };
+          if (added.length === 0) return { added, closedDates: list };
+          recordAudit(s, now, audit, { action: "settings.public_holidays_added", data: { country, ...(region !== undefined ? { region } : {}), year, dates: added.map((c) => c.date) } });
+          return { added, closedDates: store([...list, ...added]) };
         }),
       );
       if (outcome.refused !== undefined) return yield* Effect.fail(invalid("year", outcome.refused));
-      return { added: outcome.added, skipped: holidays.length - outcome.added.length, closedDates: readClosedDates(db.prepare) } satisfies PublicHolidaysAdded;
+      return { added: outcome.added, skipped: holidays.length - outcome.added.length, closedDates: outcome.closedDates } satisfies PublicHolidaysAdded;
     }),
 
     removeClosedDate: Effect.fn("Reports.removeClosedDate")(function* (date: string) {
       const audit = yield* auditActor;
       const now = yield* Clock.currentTimeMillis;
-      const removed = yield* Effect.orDie(
+      const remaining = yield* Effect.orDie(
         db.writeEffect((s) => {
-          const list = readClosedDates((sql) => s.prepare(sql));
+          const { list, store } = closedDatesIn(s);
           const gone = list.find((c) => c.date === date);
-          if (gone === undefined) return false;
-          const next = list.filter((c) => c !== gone);
-          s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(CLOSED_DATES_SETTING, JSON.stringify(next));
+          if (gone === undefined) return null;
           recordAudit(s, now, audit, { action: "settings.closed_date_removed", data: { ...gone } });
-          return true;
+          return store(list.filter((c) => c !== gone));
         }),
       );
-      if (!removed) return yield* Effect.fail(new NotFound({ entity: "closed date", id: String(date) }));
-      return readClosedDates(db.prepare);
+      if (remaining === null) return yield* Effect.fail(new NotFound({ entity: "closed date", id: String(date) }));
+      return remaining;
     }),
 
     rebuild: Effect.fn("Reports.rebuild")(function* () {
