@@ -176,7 +176,10 @@ test("on a phone, an agent opens a conversation and replies without scrolling to
   await expect(page.getByRole("link", { name: new RegExp(email.replace(/[.]/g, "\\.")) })).toBeVisible();
   expect(await sidewaysOverflow(page), `the list is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
   await page.goto("/inbox?view=all_open");
+  // A click before the list's script runs loads the conversation as a new document; either way
+  // the wait below is for the conversation page's script.
   await page.getByRole("link", { name: new RegExp(question.replace(/[?]/g, "\\?")) }).click();
+  await expect(page).toHaveURL(/\/inbox\/[^?]+/);
   await inboxLive(page);
   const composer = page.getByRole("textbox", { name: "Reply to the visitor" });
   await expect(composer).toBeInViewport({ ratio: 1 });
