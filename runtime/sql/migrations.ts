@@ -1314,6 +1314,15 @@ UPDATE conversations SET unassigned_since = COALESCE(
 CREATE INDEX conversations_unassigned_since ON conversations(unassigned_since, id) WHERE unassigned_since IS NOT NULL;
 `,
   },
+  {
+    version: 48,
+    name: "team hours",
+    // docs/decisions/048. A team's hours (flows/team-hours.ts, JSON): NULL — none, the members'
+    // presence alone decides, as before; {"source":"workspace"} or {"source":"own", …}.
+    sql: `
+ALTER TABLE teams ADD COLUMN hours TEXT;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

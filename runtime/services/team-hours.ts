@@ -1,0 +1,43 @@
+/**
+ * Teams' hours as stored (`teams.hours`, migration 48; decision 048): read by the engine (the
+ * bot's "team available" branch, handoffs to a team), routing (a team's pool takes conversations
+ * only while the team is open), response targets and the widget. Reads only; Workspace writes.
+ */
+import { Option, Schema as S } from "effect";
+import { isAvailable, nextOpening } from "../../flows/availability.js";
+import type { Availability } from "../../flows/flow-spec.js";
+import { NO_TEAM_HOURS, TeamHours, teamAvailability } from "../../flows/team-hours.js";
+import { readBusinessHours } from "./business-hours.js";
+import type { DatabaseShape } from "./database.js";
+
+const readStored = S.decodeUnknownOption(S.parseJson(TeamHours));
+/** `teams.hours` as written (JSON, or NULL for none). */
+export const encodeTeamHours = (hours: TeamHours): string | null => (hours.source === "none" ? null : JSON.stringify(S.encodeSync(TeamHours)(hours)));
+
+/** A stored `teams.hours` value: none when NULL or unreadable. */
+export const decodeTeamHours = (value: string | null | undefined): TeamHours =>
+  value === null || value === undefined ? NO_TEAM_HOURS : Option.getOrElse(readStored(value), () => NO_TEAM_HOURS);
+
+/** The team's hours (none for an unknown team). */
+export const readTeamHours = (prepare: DatabaseShape["prepare"], teamId: string): TeamHours => {
+  const row = prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined;
+  return decodeTeamHours(row?.hours);
+};
+
+/** The team's calendar as an availability (the workspace's read when the team follows it), or null when its hours never close it. */
+export const readTeamSchedule = (prepare: DatabaseShape["prepare"], teamId: string): Availability | null => {
+  const hours = readTeamHours(prepare, teamId);
+  return hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare));
+};
+
+/** Whether the team's hours have it open at `now` (true when it keeps none). */
+export const teamOpenAt = (prepare: DatabaseShape["prepare"], teamId: string, now: number): boolean => {
+  const schedule = readTeamSchedule(prepare, teamId);
+  return schedule === null || isAvailable(schedule, now);
+};
+
+/** When the team next opens at or after `now`: `now` when open (or it keeps no hours), null when its hours never open. */
+export const teamOpensAt = (prepare: DatabaseShape["prepare"], teamId: string, now: number): number | null => {
+  const schedule = readTeamSchedule(prepare, teamId);
+  return schedule === null ? now : nextOpening(schedule, now);
+};
