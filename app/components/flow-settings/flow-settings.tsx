@@ -778,7 +778,7 @@ function FollowTeam({ api, teamId, teams, calendars }: { api: Api; teamId: strin
         )}
       </Field>
       {teamId !== "" ? (
-        <p className="muted fs-hint">
+        <p className="muted fs-follow-team__hours">
           {teamHoursLine(teamId, calendars)}
           {known ? (
             <>
