@@ -45,9 +45,12 @@ test("a chatflow follows a team's hours: the team is chosen in the builder, its 
   await expect(team).toHaveAttribute("aria-invalid", "true");
   await expect(page.getByText("Choose the team whose hours the chat keeps")).toBeVisible();
   await expect(page.getByLabel("Time zone")).toHaveCount(0);
+  const problems = page.getByRole("tab", { name: "Availability" }).getByLabel("1 problem");
+  await expect(problems).toBeVisible();
 
   await team.selectOption({ label: teamName });
   await expect(team).not.toHaveAttribute("aria-invalid", "true");
+  await expect(problems).toHaveCount(0);
   await expect(page.getByText(`${teamName}: Mon–Sun 00:00–24:00 (UTC); 3 closed dates.`)).toBeVisible();
   await expect(page.getByRole("link", { name: "Edit the team's hours" })).toHaveAttribute("href", `/settings/teams/${teamId}`);
   await expect(page.getByRole("status").filter({ hasText: /^Away right now; opens again / })).toBeVisible();

@@ -12,6 +12,7 @@ import { Field } from "../field.js";
 import {
   availabilityOf,
   checkMoment,
+  followedTeamIssue,
   issueAt,
   issuesUnder,
   languageIssue,
@@ -102,7 +103,7 @@ export function FlowSettings(props: FlowSettingsProps) {
                 : t.id === "display"
                   ? count("display")
                   : t.id === "availability"
-                    ? count("availability")
+                    ? count("availability") + (followedTeamIssue(settings, props.teams) === undefined ? 0 : 1)
                     : t.id === "session"
                       ? count("sessionTimeoutMinutes")
                       : languageIssue(props.language)
@@ -759,9 +760,7 @@ function CheckMoment({ availability, team }: { availability: Availability; team?
  */
 function FollowTeam({ api, teamId, teams, calendars }: { api: Api; teamId: string; teams: FlowSettingsProps["teams"]; calendars: ReadonlyArray<TeamCalendarView> }) {
   const known = teams.some((t) => t.id === teamId);
-  const error =
-    api.error(["availability", "teamId"]) ??
-    (teamId === "" ? "choose the team whose hours the chat keeps" : known ? undefined : `the team "${teamId}" does not exist any more; choose one of your teams`);
+  const error = api.error(["availability", "teamId"]) ?? followedTeamIssue(api.raw, teams);
   return (
     <div className="fs-follow-team">
       <Field id="fs-availability-teamId" label="Team" error={error} hint="The chat is open when this team's hours say; the away message below still applies.">

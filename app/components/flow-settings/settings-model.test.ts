@@ -4,6 +4,7 @@ import { Schema as S } from "effect";
 import { Availability } from "../../../flows/flow-spec.js";
 import {
   checkMoment,
+  followedTeamIssue,
   DEFAULT_SETTINGS,
   getIn,
   issueAt,
@@ -144,6 +145,18 @@ describe("checkMoment", () => {
     expect(team("2026-12-23T10:00").reason).toBe("Open: inside the hours of team Support.");
     expect(team("2026-12-23T08:30").reason).toBe("Away: outside the hours of team Support; opens again Wed 23 December at 09:00 (Europe/Berlin).");
     expect(team("2026-12-24T10:00").reason).toBe("Away: Thu 24 December 2026 is a closed date (Christmas Eve) of team Support.");
+  });
+});
+
+describe("followedTeamIssue", () => {
+  const teams = [{ id: "t_support" }];
+  it("asks for a team, refuses an unknown one, and has nothing to say otherwise", () => {
+    expect(followedTeamIssue({ availability: { mode: "team" } }, teams)).toBe("choose the team whose hours the chat keeps");
+    expect(followedTeamIssue({ availability: { mode: "team", teamId: "" } }, teams)).toBe("choose the team whose hours the chat keeps");
+    expect(followedTeamIssue({ availability: { mode: "team", teamId: "t_gone" } }, teams)).toBe('the team "t_gone" does not exist any more; choose one of your teams');
+    expect(followedTeamIssue({ availability: { mode: "team", teamId: "t_support" } }, teams)).toBeUndefined();
+    expect(followedTeamIssue({ availability: { mode: "business_hours", teamId: "t_gone" } }, teams)).toBeUndefined();
+    expect(followedTeamIssue(undefined, teams)).toBeUndefined();
   });
 });
 

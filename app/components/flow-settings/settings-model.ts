@@ -161,6 +161,17 @@ export const checkMoment = (availability: Availability, local: string, team?: st
   return Either.right({ open: false, reason: `Away: outside ${hours}; opens again ${formatOpening(tz, away.opensAt)} (${tz}).` });
 };
 
+/**
+ * The compiler's objection to the team a flow follows, as the field shows it: none chosen, or one
+ * that is not among the workspace's teams; undefined when the flow follows no team or a known one. Pure.
+ */
+export const followedTeamIssue = (raw: unknown, teams: ReadonlyArray<{ readonly id: string }>): string | undefined => {
+  if (settingAt(raw, ["availability", "mode"]) !== "team") return undefined;
+  const teamId = settingAt(raw, ["availability", "teamId"]);
+  if (typeof teamId !== "string" || teamId === "") return "choose the team whose hours the chat keeps";
+  return teams.some((t) => t.id === teamId) ? undefined : `the team "${teamId}" does not exist any more; choose one of your teams`;
+};
+
 /** A team's hours as the builder is given them (Chatflows.teamCalendars). */
 export interface TeamCalendarView {
   readonly teamId: string;
