@@ -154,7 +154,6 @@ export interface ChatflowsShape {
   readonly previewState: (chatflowId: string, conversationId: string) => Effect.Effect<PreviewState, NotFound>;
 }
 
-/** One row of the builder's flow list. */
 /** A team's hours as the chatflows that follow it read them. */
 export interface TeamCalendar {
   readonly teamId: string;
@@ -165,6 +164,7 @@ export interface TeamCalendar {
   readonly schedule: Availability | null;
 }
 
+/** One row of the builder's flow list. */
 export interface ChatflowOverview {
   readonly chatflow: ChatflowRow;
   /** The number of the live (published) version, null while never published. */

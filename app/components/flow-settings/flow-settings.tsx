@@ -624,17 +624,19 @@ function AvailabilityTab({
           ]}
         />
         {mode === "team" ? <FollowTeam api={api} teamId={teamId} teams={teams} calendars={calendars} /> : null}
-        {mode === "team" ? null : <Field id="fs-availability-timezone" label="Time zone" error={api.error(["availability", "timezone"]) ?? (isValidTimezone(timezone) ? undefined : "not a time zone this browser knows")}>
-          {(props) => (
-            <select {...props} value={timezone} disabled={api.readOnly} onChange={(e) => api.set(["availability", "timezone"], e.currentTarget.value)}>
-              {zones.map((z) => (
-                <option key={z} value={z}>
-                  {z}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>}
+        {mode === "team" ? null : (
+          <Field id="fs-availability-timezone" label="Time zone" error={api.error(["availability", "timezone"]) ?? (isValidTimezone(timezone) ? undefined : "not a time zone this browser knows")}>
+            {(props) => (
+              <select {...props} value={timezone} disabled={api.readOnly} onChange={(e) => api.set(["availability", "timezone"], e.currentTarget.value)}>
+                {zones.map((z) => (
+                  <option key={z} value={z}>
+                    {z}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
         {mode === "business_hours" ? (
           <fieldset className="fs-fieldset fs-hours">
             <legend>Business hours ({timezone})</legend>
