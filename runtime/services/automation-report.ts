@@ -37,20 +37,6 @@ export const RULE_ACTION_KINDS = [
 export type RuleActionKind = (typeof RULE_ACTION_KINDS)[number];
 export type RuleActionCounts = Readonly<Record<RuleActionKind, number>>;
 
-/** The column heading of each kind of action, the same on the page, in the CSV and in docs/reports.md. */
-export const RULE_ACTION_LABELS: Readonly<Record<RuleActionKind, string>> = {
-  closed: "Closed",
-  reopened: "Reopened",
-  pending: "Set pending",
-  assigned: "Assigned",
-  unassigned: "Unassigned",
-  labelAdded: "Labels added",
-  labelRemoved: "Labels removed",
-  snoozed: "Snoozed",
-  replied: "Replied",
-  commented: "Commented",
-};
-
 /** One rule's row of the report. */
 export interface RuleReportRow {
   readonly ruleId: string;
