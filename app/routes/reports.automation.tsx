@@ -40,7 +40,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       wroteAgain: sum((r) => r.visitorWroteAgain),
     },
     table: automationRulesTable(report),
-    drill: drill === null ? null : { name: drill.name, deleted: drill.deleted, total: drill.total, shown: drill.conversations.length, table: automationConversationsTable(drill) },
+    drill:
+      drill === null
+        ? null
+        : { name: drill.name, deleted: drill.deleted, total: drill.total, shown: drill.conversations.length, most: RULE_CONVERSATIONS_MAX, table: automationConversationsTable(drill) },
   };
 }
 
@@ -113,7 +116,7 @@ export default function AutomationReportPage() {
             {drill.shown < drill.total
               ? `The ${formatCount(drill.shown)} it acted on last, of ${formatCount(drill.total)}.`
               : `${formatCount(drill.total)} ${drill.total === 1 ? "conversation" : "conversations"}, the most recently acted on first.`}{" "}
-            At most {formatCount(RULE_CONVERSATIONS_MAX)} are listed. <Link to={`/reports/automation${searchOf(query, { rule: undefined })}`}>Close the list</Link>
+            At most {formatCount(drill.most)} are listed. <Link to={`/reports/automation${searchOf(query, { rule: undefined })}`}>Close the list</Link>
           </p>
           <ReportTableView table={drill.table} query={query} csvParams={{ rule: query.rule ?? "" }} />
         </section>

@@ -10,7 +10,7 @@
 import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { addDays, localDay } from "../core/report-range.js";
-import { actionKindOf, makeAutomationReports, RULE_EVENTS_SQL, tallyRuleEvents, type AutomationReportShape, type RuleReportRow } from "./automation-report.js";
+import { actionKindOf, makeAutomationReports, RULE_EVENTS_SQL, VISITOR_WROTE_SQL, tallyRuleEvents, type AutomationReportShape, type RuleReportRow } from "./automation-report.js";
 import { makeAutomation, type AutomationShape } from "./automation.js";
 import * as Chatflows from "./chatflows.js";
 import type { InvalidInput } from "./errors.js";
@@ -92,6 +92,7 @@ let doomedRule: { id: string };
 let closedAgain: string;
 let closedForGood: string;
 let salesClosed: string;
+let cameBack: string;
 let wroteAgainAt: number;
 
 beforeAll(async () => {
@@ -131,6 +132,8 @@ beforeAll(async () => {
   closedAgain = kit.conversation({ inboxId: "inbox_support" });
   closedForGood = kit.conversation({ inboxId: "inbox_support" });
   salesClosed = kit.conversation({ inboxId: "inbox_sales" });
+  cameBack = kit.conversation({ inboxId: "inbox_support" });
+  visitorWrites(cameBack, "bye bye");
   visitorWrites(closedAgain, "ok bye");
   visitorWrites(closedForGood, "bye now");
   visitorWrites(salesClosed, "bye");
@@ -138,6 +141,9 @@ beforeAll(async () => {
   // The visitor of one writes again a minute after the rule closed it.
   wroteAgainAt = Date.now() + 60_000;
   visitorWrites(closedAgain, "actually, one more thing", wroteAgainAt);
+  // Another's visitor starts a new chat (a closed chat takes no message) and writes there.
+  const visitorId = (sql("SELECT visitor_id FROM conversations WHERE id = ?").get(cameBack) as { visitor_id: string }).visitor_id;
+  visitorWrites(kit.conversation({ inboxId: "inbox_support", visitorId }), "hello again");
 
   const fails = kit.conversation({ inboxId: "inbox_support" });
   visitorWrites(fails, "this is broken");
@@ -175,13 +181,13 @@ describe("the report", () => {
     expect(rowNamed(rows, "Close goodbyes")).toMatchObject({
       ruleId: closer.id,
       enabled: true,
-      conversations: 3,
-      actions: { labelAdded: 3, commented: 3, closed: 3, reopened: 0, assigned: 0, snoozed: 0, replied: 0 },
-      totalActions: 9,
-      runs: 3,
+      conversations: 4,
+      actions: { labelAdded: 4, commented: 4, closed: 4, reopened: 0, assigned: 0, snoozed: 0, replied: 0 },
+      totalActions: 12,
+      runs: 4,
       failedRuns: 0,
-      closedConversations: 3,
-      visitorWroteAgain: 1,
+      closedConversations: 4,
+      visitorWroteAgain: 2,
     });
     expect(rowNamed(rows, "Broken label")).toMatchObject({
       ruleId: broken.id,
@@ -219,14 +225,16 @@ describe("the report", () => {
   it("a visitor message after the range ends does not count as writing again", async () => {
     const q = await query();
     const endingAt = async (end: number) => rowNamed((await kit.run(report.report({ ...q, range: { ...q.range, end } }))).rules, "Close goodbyes");
-    expect((await endingAt(wroteAgainAt)).visitorWroteAgain).toBe(0);
-    expect((await endingAt(wroteAgainAt + 1)).visitorWroteAgain).toBe(1);
+    // The visitor who came back in a new chat did so at once; the other a minute later.
+    expect((await endingAt(wroteAgainAt)).visitorWroteAgain).toBe(1);
+    expect((await endingAt(wroteAgainAt + 1)).visitorWroteAgain).toBe(2);
   });
 
   it("lists one rule's conversations for the drill-down, the most recent first", async () => {
     const list = await kit.run(report.conversations(await query(), closer.id));
-    expect(list).toMatchObject({ ruleId: closer.id, name: "Close goodbyes", deleted: false, total: 3 });
-    expect(new Set(list.conversations.map((c) => c.conversationId))).toEqual(new Set([closedAgain, closedForGood, salesClosed]));
+    expect(list).toMatchObject({ ruleId: closer.id, name: "Close goodbyes", deleted: false, total: 4 });
+    expect(new Set(list.conversations.map((c) => c.conversationId))).toEqual(new Set([closedAgain, closedForGood, salesClosed, cameBack]));
+    expect(list.conversations.find((c) => c.conversationId === cameBack)).toMatchObject({ closed: true, visitorWroteAgain: true });
     const again = list.conversations.find((c) => c.conversationId === closedAgain)!;
     expect(again).toMatchObject({ closed: true, visitorWroteAgain: true, inboxName: "Support", actions: { closed: 1, labelAdded: 1, commented: 1 } });
     expect(list.conversations.find((c) => c.conversationId === closedForGood)).toMatchObject({ closed: true, visitorWroteAgain: false });
@@ -264,6 +272,14 @@ describe("performance", () => {
       expect(plan.join("\n")).toMatch(/SEARCH e USING INDEX events_rule_at \(at>\? AND at<\?\)/);
       expect(plan.join("\n")).not.toMatch(/SCAN e|TEMP B-TREE/);
     }
+    // Whether a visitor wrote again: by conversation and by visitor or contact, never a scan.
+    const again = (kit.db.sqlite.prepare(`EXPLAIN QUERY PLAN ${VISITOR_WROTE_SQL}`).all({ conversation: "c", after: 0, end: 1 }) as Array<{ detail: string }>)
+      .map((r) => r.detail)
+      .join("\n");
+    expect(again).toMatch(/USING INDEX events_conversation_type/);
+    expect(again).toMatch(/USING INDEX conversations_visitor/);
+    expect(again).toMatch(/USING INDEX conversations_contact/);
+    expect(again).not.toMatch(/SCAN (e|o)\b/);
     // The index holds exactly the events rules wrote here: no visitor's message, no person's change.
     const count = (text: string) => (kit.db.sqlite.prepare(text).get() as { n: number }).n;
     const entries = count(`SELECT count(*) AS n FROM events INDEXED BY events_rule_at WHERE at >= 0 AND ${RULE_EVENTS_SQL(false).split("WHERE ")[1]!.split(" AND e.at")[0]!.replaceAll("e.", "")}`);

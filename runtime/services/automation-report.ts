@@ -8,8 +8,8 @@
  * own (`Reports.parseQuery`), in the workspace's time zone.
  *
  * Reads only: the events the Automation user made in the range, through their partial index
- * `events_rule_at` (migration 49); for each conversation a rule closed, its later visitor
- * messages through `events_conversation_type`; the rules and their runs. Nothing is written,
+ * `events_rule_at` (migration 49); for each conversation a rule closed, its visitor's later
+ * messages (VISITOR_WROTE_SQL); the rules and their runs. Nothing is written,
  * and nothing is added to any writer (the bot's turn included).
  */
 import { Context, Effect, Layer } from "effect";
@@ -56,7 +56,10 @@ export interface RuleReportRow {
   readonly runs: number | null;
   /** Distinct conversations it closed in the range. */
   readonly closedConversations: number;
-  /** Of those, the ones the visitor wrote to again after the rule first closed it, before the range ended. */
+  /**
+   * Of those, the ones whose visitor wrote again after the rule first closed it, before the range
+   * ended: in it, or in a new conversation of the same visitor or contact (VISITOR_WROTE_SQL).
+   */
   readonly visitorWroteAgain: number;
 }
 
@@ -81,7 +84,7 @@ export interface RuleConversation {
   readonly lastAt: number;
   /** The rule closed it in the range. */
   readonly closed: boolean;
-  /** The visitor wrote again after the rule first closed it, before the range ended. */
+  /** The visitor wrote again (in it or a new conversation) after the rule first closed it, before the range ended. */
   readonly visitorWroteAgain: boolean;
 }
 
@@ -234,9 +237,21 @@ export const RULE_EVENTS_SQL = (byInbox: boolean) => `SELECT e.type, e.at, e.con
     ${byInbox ? "AND e.inbox_id = @inbox" : ""}
   ORDER BY e.at, e.id`;
 
-/** Whether the visitor wrote in a conversation in (after, end): its message events by conversation and type. */
+/**
+ * Whether the person of a conversation wrote in (after, end): a visitor message in it (an email
+ * or Messenger conversation reopens on one) or in another conversation of the same visitor or
+ * contact created before the end (a closed chat takes no message: its visitor starts a new one).
+ * Conversations by `conversations_visitor` / `conversations_contact`, their messages by
+ * `events_conversation_type`.
+ */
 export const VISITOR_WROTE_SQL = `SELECT 1 FROM events e INDEXED BY events_conversation_type
-  WHERE e.conversation_id = @conversation AND e.type = 'message_created' AND e.at > @after AND e.at < @end
+  WHERE e.conversation_id IN (
+      SELECT @conversation
+      UNION SELECT o.id FROM conversations o
+        WHERE o.visitor_id = (SELECT visitor_id FROM conversations WHERE id = @conversation) AND o.created_at < @end
+      UNION SELECT o.id FROM conversations o
+        WHERE o.contact_id = (SELECT contact_id FROM conversations WHERE id = @conversation) AND o.created_at < @end)
+    AND e.type = 'message_created' AND e.at > @after AND e.at < @end
     AND json_extract(e.data, '$.author') = 'visitor'
   LIMIT 1`;
 
