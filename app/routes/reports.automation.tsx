@@ -90,14 +90,16 @@ export default function AutomationReportPage() {
           </dd>
           <dt>Runs and failed runs</dt>
           <dd>
-            Runs in the range whose conditions held, and those of them with an action that failed (the rule&apos;s other actions still ran, and are
+            Runs in the range (an event or a waiting spell for which the rule&apos;s conditions held), and those of them with an action that failed (the rule&apos;s other actions still ran, and are
             counted above). A rule keeps its last 200 runs; a deleted rule&apos;s runs are gone (n/a). With an inbox chosen, a run counts in the
             conversation&apos;s inbox now.
           </dd>
           <dt>Visitor wrote again</dt>
           <dd>
-            Of the conversations the rule closed in the range, those in which the visitor (or email sender) wrote a message after the rule first
-            closed it and before the range ends. A low share says the rule closes what is done; a high one, that it closes conversations too soon.
+            Of the conversations the rule closed in the range, those whose visitor (or email sender) wrote a message after the rule first closed
+            it and before the range ends: in the same conversation (an email or Messenger conversation reopens), or in a new conversation of the
+            same visitor or contact (a closed chat takes no more messages). A low share says the rule closes what is done; a high one, that it closes
+            conversations people still need.
           </dd>
           <dt>Names</dt>
           <dd>
