@@ -1,7 +1,8 @@
 /**
  * Response targets (SLAs) of an inbox — first response and next reply within so many minutes,
- * around the clock or in the workspace's business hours — and when a waiting visitor's answer
- * is due. Pure: no clock (`now` comes in), time-zone rules from the platform's `Intl` only.
+ * around the clock or in business hours (the workspace's, or the conversation's team's own:
+ * decision 048) — and when a waiting visitor's answer is due. Pure: no clock (`now` comes in),
+ * time-zone rules from the platform's `Intl` only.
  * Definitions (docs/decisions/037-response-targets.md):
  * - A conversation nobody has answered yet owes a first response by `firstResponseMinutes`
  *   after the visitor started waiting; one a person has answered owes its next reply by
@@ -31,7 +32,7 @@ const TargetMinutes = S.Number.pipe(
 export const ResponseTargets = S.Struct({
   firstResponseMinutes: S.NullOr(TargetMinutes),
   nextReplyMinutes: S.NullOr(TargetMinutes),
-  /** True: the targets count only business hours (the workspace's, Reports → business hours). */
+  /** True: the targets count only business hours (the conversation's team's when it keeps its own, else the workspace's: Reports → business hours). */
   businessHours: S.Boolean,
 });
 export type ResponseTargets = typeof ResponseTargets.Type;
