@@ -140,9 +140,9 @@ export interface Judgement {
  * against one: a first response (its first response time against the first-response target), or
  * a later reply with a wait (its reply time against the next-reply target); replies in inboxes
  * without that target, and first replies that took over from a bot, are not judged. Durations are
- * measured by `businessBetween` when the targets count business hours (null: the reply's calendar —
- * its team's or the workspace's — has none, so around the clock). The one definition behind the met shares and the breaches list.
- * Pure given a pure `businessBetween`.
+ * measured by `businessBetween` when the targets count business hours (null: the reply's
+ * calendar — its team's or the workspace's — has none, so around the clock). The one definition
+ * behind the met shares and the breaches list. Pure given a pure `businessBetween`.
  */
 export const judgeReply = (
   r: ReplyForTarget,

@@ -2,11 +2,11 @@
  * Which business hours a conversation's response targets count in (decision 048): its team's
  * when the team keeps hours (its own, or the workspace's it follows), else the workspace's — so an
  * EU team's conversation is not overdue because the workspace's (or the US team's) hours ran.
- * Read by the inbox's due tags, the Overdue and Due soon views, the escalation pass and the
- * breaches list. Reads only, each calendar once per reader: one reader serves a page or a pass.
+ * Read by the inbox's due tags, the Overdue and Due soon views, the escalation pass, the metrics
+ * scrape, the breaches list and the met shares. Reads only, each calendar once per reader: one reader serves a page or a pass.
  */
 import { businessCalendar, teamBusinessHours, type BusinessCalendar, type BusinessHours } from "../core/business-time.js";
-import { owedResponse, type Owed, type ResponseTargets } from "../core/response-targets.js";
+import { owedResponse, type BusinessBetween, type Owed, type ResponseTargets } from "../core/response-targets.js";
 import { readBusinessHours } from "./business-hours.js";
 import type { DatabaseShape } from "./database.js";
 import { decodeTeamHours } from "./team-hours.js";
@@ -71,7 +71,7 @@ export const owedInHours = (
  * one calendar per distinct calendar over the span [from, to) every reply lies in, built when
  * first asked. For judging recorded replies (the breaches list, the met shares).
  */
-export const businessBetweenReader = (hoursOf: TargetHoursOf, from: number, to: number): ((teamId: string | null) => ((a: number, b: number) => number) | null) => {
+export const businessBetweenReader = (hoursOf: TargetHoursOf, from: number, to: number): ((teamId: string | null) => BusinessBetween | null) => {
   const built = new Map<BusinessHours, BusinessCalendar | null>();
   return (teamId) => {
     const { hours } = hoursOf(teamId);
