@@ -4,6 +4,7 @@
  * one to add). Shared by Reports → Business hours and Settings → Teams → Hours; read back with
  * hours-form.ts.
  */
+import type { ReactNode } from "react";
 import { Field, FieldError } from "../field.js";
 import { WEEK, WEEKDAY_NAMES } from "../reports/format.js";
 import { rangeFieldId, type ClosedDateRow, type HoursRange } from "./hours-form.js";
@@ -26,19 +27,30 @@ export function TimezoneField({ id, label, zones, value, error, hint }: { id: st
   );
 }
 
-/** One time input of a range, with its error under it. */
-function TimeCell({ id, label, value, error }: { id: string; label: string; value: string | undefined; error: string | undefined }) {
+/** A table of form rows: a caption for screen readers, a header per column, then `children` as its rows. */
+export function EditTable({ className, caption, columns, children }: { className?: string; caption?: string; columns: ReadonlyArray<string>; children: ReactNode }) {
+  return (
+    <table className={className ? `table ${className}` : "table"}>
+      {caption ? <caption className="visually-hidden">{caption}</caption> : null}
+      <thead>
+        <tr>
+          {columns.map((column) => (
+            <th key={column} scope="col">
+              {column}
+            </th>
+          ))}
+        </tr>
+      </thead>
+      <tbody>{children}</tbody>
+    </table>
+  );
+}
+
+/** A table cell's input named by its id, labelled for screen readers, with its error under it. */
+function CellInput({ id, label, error, ...input }: { id: string; label: string; error: string | undefined; type?: string; defaultValue: string; maxLength?: number; placeholder?: string }) {
   return (
     <td>
-      <input
-        id={id}
-        name={id}
-        type="time"
-        aria-label={label}
-        defaultValue={value === "24:00" ? "00:00" : (value ?? "")}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={error ? `${id}-error` : undefined}
-      />
+      <input {...input} id={id} name={id} aria-label={label} aria-invalid={error ? true : undefined} aria-describedby={error ? `${id}-error` : undefined} />
       {error ? <FieldError id={`${id}-error`} message={error} /> : null}
     </td>
   );
@@ -52,16 +64,7 @@ function TimeCell({ id, label, value, error }: { id: string; label: string; valu
 export function WeeklyHoursTable({ hours, errors, caption }: { hours: ReadonlyArray<HoursRange>; errors: Readonly<Record<string, string>>; caption: string }) {
   return (
     <>
-      <table className="table hours-table">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">Opens</th>
-            <th scope="col">Closes</th>
-          </tr>
-        </thead>
-        <tbody>
+      <EditTable className="hours-table" caption={caption} columns={["Day", "Opens", "Closes"]}>
           {WEEK.flatMap((day) => {
             const ranges: ReadonlyArray<HoursRange | undefined> = hours.filter((h) => h.day === day);
             return (ranges.length > 0 ? ranges : [undefined]).map((range, k) => {
@@ -71,14 +74,14 @@ export function WeeklyHoursTable({ hours, errors, caption }: { hours: ReadonlyAr
               return (
                 <tr key={from}>
                   <th scope="row">{k === 0 ? WEEKDAY_NAMES[day] : <span className="visually-hidden">{WEEKDAY_NAMES[day]}</span>}</th>
-                  <TimeCell id={from} label={`${WEEKDAY_NAMES[day]} opens${nth}`} value={range?.from} error={errors[from]} />
-                  <TimeCell id={to} label={`${WEEKDAY_NAMES[day]} closes${nth}`} value={range?.to} error={errors[to]} />
+                  <CellInput id={from} type="time" label={`${WEEKDAY_NAMES[day]} opens${nth}`} defaultValue={range?.from ?? ""} error={errors[from]} />
+                  {/* A time input cannot say 24:00: 00:00 to 00:00 is the whole day. */}
+                  <CellInput id={to} type="time" label={`${WEEKDAY_NAMES[day]} closes${nth}`} defaultValue={range?.to === "24:00" ? "00:00" : (range?.to ?? "")} error={errors[to]} />
                 </tr>
               );
             });
           })}
-        </tbody>
-      </table>
+      </EditTable>
       <p className="field__hint">
         Leave both times empty for a closed day. A closing time before the opening time runs past midnight; 00:00 to 00:00 is the whole day.
       </p>
@@ -95,49 +98,21 @@ export function ClosedDateRows({ closed, errors, caption }: { closed: ReadonlyAr
   const rows = [...closed, { date: "", yearly: false }];
   return (
     <>
-      <table className="table hours-closed">
-        <caption className="visually-hidden">{caption}</caption>
-        <thead>
-          <tr>
-            <th scope="col">Date</th>
-            <th scope="col">Name</th>
-            <th scope="col">Every year</th>
-            <th scope="col">Remove</th>
-          </tr>
-        </thead>
-        <tbody>
+      <EditTable className="hours-closed" caption={caption} columns={["Date", "Name", "Every year", "Remove"]}>
           {rows.map((row, i) => {
             const blank = i === closed.length;
             const label = blank ? "New closed date" : `Closed date ${i + 1}`;
-            const dateError = errors[`closed-${i}-date`];
-            const nameError = errors[`closed-${i}-name`];
             return (
               <tr key={i}>
-                <td>
-                  <input
-                    id={`closed-${i}-date`}
-                    name={`closed-${i}-date`}
-                    type="date"
-                    aria-label={`${label}: date`}
-                    defaultValue={row.date}
-                    aria-invalid={dateError ? true : undefined}
-                    aria-describedby={dateError ? `closed-${i}-date-error` : undefined}
-                  />
-                  {dateError ? <FieldError id={`closed-${i}-date-error`} message={dateError} /> : null}
-                </td>
-                <td>
-                  <input
-                    id={`closed-${i}-name`}
-                    name={`closed-${i}-name`}
-                    maxLength={100}
-                    aria-label={`${label}: name (optional)`}
-                    placeholder={blank ? "Christmas Day" : undefined}
-                    defaultValue={row.name ?? ""}
-                    aria-invalid={nameError ? true : undefined}
-                    aria-describedby={nameError ? `closed-${i}-name-error` : undefined}
-                  />
-                  {nameError ? <FieldError id={`closed-${i}-name-error`} message={nameError} /> : null}
-                </td>
+                <CellInput id={`closed-${i}-date`} type="date" label={`${label}: date`} defaultValue={row.date} error={errors[`closed-${i}-date`]} />
+                <CellInput
+                  id={`closed-${i}-name`}
+                  label={`${label}: name (optional)`}
+                  maxLength={100}
+                  placeholder={blank ? "Christmas Day" : undefined}
+                  defaultValue={row.name ?? ""}
+                  error={errors[`closed-${i}-name`]}
+                />
                 <td>
                   <input type="checkbox" name={`closed-${i}-yearly`} aria-label={`${label}: every year`} defaultChecked={row.yearly} />
                 </td>
@@ -145,8 +120,7 @@ export function ClosedDateRows({ closed, errors, caption }: { closed: ReadonlyAr
               </tr>
             );
           })}
-        </tbody>
-      </table>
+      </EditTable>
       <input type="hidden" name="closed-count" value={rows.length} />
       <p className="field__hint">Fill in the last row to add a date; tick Remove (or clear the date) to take one out. Saved with the hours.</p>
       <FieldError message={errors.closedDates} />
