@@ -38,6 +38,7 @@ export type {
   ChatflowOverview,
   ChatflowRow,
   PreviewState,
+  TeamCalendar,
   VersionHistoryEntry,
 } from "../runtime/services/chatflows.js";
 export { Engine } from "../runtime/services/engine.js";

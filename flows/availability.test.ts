@@ -1,7 +1,8 @@
 import { Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
-import { closedDateAt, isAvailable, isValidTimezone, nextOpening, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
+import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextOpening, servedAvailability, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
 import { Availability } from "./flow-spec.js";
+import { teamAvailability, type TeamHours } from "./team-hours.js";
 
 const hours = (timezone: string, ...ranges: Array<[string, string, string]>) =>
   S.decodeSync(Availability)({
@@ -207,5 +208,65 @@ describe("zonedTimeToInstant", () => {
     ["Asia/Kolkata", 2026, 1, 1, 0, "2025-12-31T18:30:00Z"],
   ] as const)("%s %i-%i-%i +%i min", (tz, y, m, d, minutes, iso) => {
     expect(zonedTimeToInstant(tz, y, m, d, minutes)).toBe(t(iso));
+  });
+});
+
+describe("a chatflow following a team's hours (servedAvailability)", () => {
+  const decode = S.decodeUnknownSync(Availability);
+  const berlin = { timezone: "Europe/Berlin", hours: [{ day: "mon" as const, from: "09:00", to: "17:00" }], closed: [{ date: "2026-12-28", name: "Team day", yearly: false }] };
+  const teams: Record<string, TeamHours> = {
+    t_berlin: { source: "own", timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }], closedDates: [{ date: "2026-12-28", name: "Team day", yearly: false }], workspaceClosedDates: false },
+    t_none: { source: "none" },
+  };
+  const asked: string[] = [];
+  const calendars = {
+    workspaceClosed: [{ date: "2027-01-04", yearly: false }],
+    teamSchedule: (id: string) => {
+      asked.push(id);
+      const hours = teams[id];
+      return hours === undefined ? null : teamAvailability(hours, berlin);
+    },
+  };
+  // Monday 4 January 2027 at 10:00 and 18:00 in Berlin; Monday 28 December 2026 at 10:00 (the team's closed date).
+  const mondayMorning = Date.UTC(2027, 0, 4, 9);
+  const mondayEvening = Date.UTC(2027, 0, 4, 17);
+  const teamDay = Date.UTC(2026, 11, 28, 9);
+
+  it("decodes mode team with its team, and specs written before it unchanged", () => {
+    expect(decode({ mode: "team", teamId: "t_berlin" })).toMatchObject({ mode: "team", teamId: "t_berlin", awayBehaviour: "away_message" });
+    const old = decode({ mode: "business_hours", timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }] });
+    expect("teamId" in old).toBe(false);
+    expect(S.encodeSync(Availability)(old)).not.toHaveProperty("teamId");
+    expect(() => decode({ mode: "teams", teamId: "t_berlin" })).toThrow(/"always" \| "business_hours" \| "team"/);
+    expect(() => decode({ mode: "team", teamId: "x".repeat(101) })).toThrow(/at most 100 characters/);
+  });
+
+  it("is open exactly when the team's hours say, with the flow's own away message and behaviour", () => {
+    const flow = decode({ mode: "team", teamId: "t_berlin", timezone: "Asia/Tokyo", hours: [{ day: "sun", from: "00:00", to: "24:00" }], awayMessage: "Back on Monday", awayBehaviour: "collect_email", workspaceClosedDates: true });
+    const served = servedAvailability(flow, calendars);
+    expect(served).toMatchObject({ mode: "business_hours", timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }], awayMessage: "Back on Monday", awayBehaviour: "collect_email" });
+    expect(isAvailable(served, mondayMorning)).toBe(true);
+    expect(isAvailable(served, mondayEvening)).toBe(false);
+    // The team's closed date closes the flow; the workspace's (which the flow's own flag would add) does not.
+    expect(awayAt(served, teamDay)).toEqual({ closed: { date: "2026-12-28", name: "Team day", yearly: false }, opensAt: Date.UTC(2027, 0, 4, 8) });
+  });
+
+  it("is always open when the team keeps no hours, does not exist, or no team is named", () => {
+    for (const teamId of ["t_none", "t_gone"]) {
+      const served = servedAvailability(decode({ mode: "team", teamId }), calendars);
+      expect(served.mode).toBe("always");
+      expect(isAvailable(served, mondayEvening)).toBe(true);
+    }
+    expect(servedAvailability(decode({ mode: "team" }), calendars).mode).toBe("always");
+  });
+
+  it("leaves other modes as withWorkspaceClosedDates does, without asking for any team", () => {
+    asked.length = 0;
+    const own = decode({ mode: "business_hours", timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }], workspaceClosedDates: true, teamId: "t_berlin" });
+    expect(servedAvailability(own, calendars)).toEqual(withWorkspaceClosedDates(own, calendars.workspaceClosed));
+    expect(isAvailable(servedAvailability(own, calendars), mondayMorning)).toBe(false);
+    const always = decode({});
+    expect(servedAvailability(always, calendars)).toBe(always);
+    expect(asked).toEqual([]);
   });
 });

@@ -184,6 +184,38 @@ export const formatOpening = (timezone: string, instant: number): string =>
 export const withWorkspaceClosedDates = (availability: Availability, workspace: ReadonlyArray<ClosedDate>): Availability =>
   availability.workspaceClosedDates && workspace.length > 0 ? { ...availability, closedDates: [...availability.closedDates, ...workspace] } : availability;
 
+/** What a chatflow's availability is read against when the chat is served (decision 048). */
+export interface ServingCalendars {
+  /** The workspace's closed dates (Reports page), for a flow that follows them. */
+  readonly workspaceClosed: ReadonlyArray<ClosedDate>;
+  /**
+   * The hours of a team as a business-hours availability (flows/team-hours.ts
+   * `teamAvailability`), or null when they never close it — a team without hours, or one that
+   * does not exist (any more). Asked only for the team a flow follows.
+   */
+  readonly teamSchedule: (teamId: string) => Availability | null;
+}
+
+/**
+ * `availability` as served. Mode `team`: the team's calendar (time zone, weekly hours, closed
+ * dates) with the flow's own away message and behaviour — always open when the team keeps no
+ * hours or is unknown; the flow's own hours and closed dates are not read then. Other modes:
+ * `withWorkspaceClosedDates`. The result's mode is never `team`. Pure.
+ */
+export const servedAvailability = (availability: Availability, calendars: ServingCalendars): Availability => {
+  if (availability.mode !== "team") return withWorkspaceClosedDates(availability, calendars.workspaceClosed);
+  const schedule = availability.teamId ? calendars.teamSchedule(availability.teamId) : null;
+  if (schedule === null || schedule.mode !== "business_hours") return { ...availability, mode: "always" };
+  return {
+    ...availability,
+    mode: "business_hours",
+    timezone: schedule.timezone,
+    hours: schedule.hours,
+    closedDates: schedule.closedDates,
+    workspaceClosedDates: false,
+  };
+};
+
 /** Whether two closed dates close a common day: the same date, or a yearly one of the other's month and day. Pure. */
 export const sameClosedDay = (a: { readonly date?: string; readonly yearly?: boolean }, b: { readonly date?: string; readonly yearly?: boolean }): boolean =>
   a.yearly === true || b.yearly === true ? a.date?.slice(5) === b.date?.slice(5) : a.date === b.date;

@@ -772,6 +772,18 @@ const checkSettings = (
   rules("hide", settings.targeting.hide);
 
   const availability = settings.availability;
+  if (availability.mode === "team") {
+    // Following a team's hours: the team must exist now (its hours are read when the chat is served).
+    if (availability.teamId === undefined || availability.teamId === "") {
+      error({
+        code: Code.missingTeam,
+        path: "settings.availability.teamId",
+        message: "The availability follows a team's hours, but no team is chosen. Choose the team whose hours the chat keeps.",
+      });
+    } else {
+      checkTeam(undefined, availability.teamId, "settings.availability.teamId", "The availability");
+    }
+  }
   if (!isValidTimezone(availability.timezone)) {
     error({
       code: Code.invalidTimezone,

@@ -44,6 +44,7 @@ export const DiagnosticCode = {
   unknownVisitorField: "unknown_visitor_field",
   splitNot100: "split_not_100",
   unknownTeam: "unknown_team",
+  missingTeam: "missing_team",
   unknownUser: "unknown_user",
   unknownList: "unknown_list",
   unknownLabel: "unknown_label",

@@ -471,7 +471,13 @@ export const ClosedDates = S.Array(ClosedDate).pipe(
 );
 
 export const Availability = S.Struct({
-  mode: S.optionalWith(S.Literal("always", "business_hours"), { default: () => "always" as const }),
+  /**
+   * `always`; `business_hours` — the hours below; `team` — the hours of the team `teamId`
+   * (decision 048), read when the chat is served, so the team's hours are edited in one place.
+   */
+  mode: S.optionalWith(S.Literal("always", "business_hours", "team"), { default: () => "always" as const }),
+  /** The team whose hours the flow follows when `mode` is `team` (the compiler requires it then). */
+  teamId: S.optionalWith(S.String.pipe(S.maxLength(100, { message: () => "a team id is at most 100 characters" })), { exact: true }),
   /** IANA time zone, e.g. `Europe/Berlin`. */
   timezone: S.optionalWith(S.String, { default: () => "UTC" }),
   hours: S.optionalWith(S.Array(OpeningHours), { default: () => [] }),

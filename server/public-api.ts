@@ -7,12 +7,13 @@
  */
 import { Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Display as DisplaySchema, type Display } from "../flows/flow-spec.js";
-import { awayAt, withWorkspaceClosedDates } from "../flows/availability.js";
+import { Display as DisplaySchema, type Availability, type Display } from "../flows/flow-spec.js";
+import { awayAt, servedAvailability, type ServingCalendars } from "../flows/availability.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Channels, parseJsonObject } from "../runtime/services/channels.js";
 import { readClosedDates } from "../runtime/services/business-hours.js";
+import { readTeamSchedule } from "../runtime/services/team-hours.js";
 import { Chatflows } from "../runtime/services/chatflows.js";
 import { ATTACHMENT_CHAT_UPLOAD_MAX_BYTES, attachmentForVisitor, attachmentHeaders } from "../runtime/services/attachments.js";
 import { AppConfig } from "../runtime/services/config.js";
@@ -455,13 +456,22 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       const now = Date.now();
       const inbox = inboxNow(s, channel.inboxId);
       const someoneAvailable = inbox.someoneAvailable;
-      // The workspace's closed dates, read only when a live flow follows them.
+      // The workspace's closed dates, read only when a live flow follows them; a team's hours
+      // only for the teams live flows follow (decision 048), once each.
       const workspaceClosed = live.some((entry) => entry.version.spec.settings.availability.workspaceClosedDates) ? readClosedDates(s.db.prepare) : [];
+      const teamSchedules = new Map<string, Availability | null>();
+      const calendars: ServingCalendars = {
+        workspaceClosed,
+        teamSchedule: (teamId) => {
+          if (!teamSchedules.has(teamId)) teamSchedules.set(teamId, readTeamSchedule(s.db.prepare, teamId));
+          return teamSchedules.get(teamId)!;
+        },
+      };
       const candidates = live.map((entry) => ({
         id: entry.chatflow.id,
         priority: entry.chatflow.priority,
         targeting: entry.version.spec.settings.targeting,
-        availability: withWorkspaceClosedDates(entry.version.spec.settings.availability, workspaceClosed),
+        availability: servedAvailability(entry.version.spec.settings.availability, calendars),
         // Business hours say open, but nobody in the inbox is available: the flow is away.
         ...(someoneAvailable ? {} : { availabilityOverride: false }),
         entry,

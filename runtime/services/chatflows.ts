@@ -10,11 +10,14 @@ import { compile, decodeFlowDocument, decodeFlowSpec, KIND_NAMES, type CompileCo
 import type { DecodeIssue } from "../../flows/decode.js";
 import { hasErrors, type Diagnostic } from "../../flows/diagnostics.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
-import type { ChatflowKind, FlowSpec, SpecNode } from "../../flows/flow-spec.js";
+import type { Availability, ChatflowKind, FlowSpec, SpecNode } from "../../flows/flow-spec.js";
+import { teamAvailability, type TeamHours } from "../../flows/team-hours.js";
 import { orderChange } from "../../flows/flow-order.js";
 import * as wallClock from "./clock.js";
 import { knownContactProperties } from "./contacts.js";
 import { auditActor, recordAudit } from "./audit-log.js";
+import { readBusinessHours } from "./business-hours.js";
+import { decodeTeamHours } from "./team-hours.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import { newId } from "./ids.js";
@@ -105,6 +108,12 @@ export interface ChatflowsShape {
   ) => Effect.Effect<ReadonlyArray<{ readonly chatflow: ChatflowRow; readonly version: ChatflowVersion }>>;
   /** Teams, users and contact properties the compiler checks references against. */
   readonly compileContext: () => Effect.Effect<CompileContext>;
+  /**
+   * Every team's hours as a chatflow that follows the team reads them (decision 048): what the
+   * builder's Availability tab shows and the flow list's "Away now" line reads. One read of the
+   * teams and one of the workspace's calendar.
+   */
+  readonly teamCalendars: () => Effect.Effect<ReadonlyArray<TeamCalendar>>;
   readonly setEnabled: (id: string, enabled: boolean) => Effect.Effect<ChatflowRow, NotFound>;
   readonly setChannel: (id: string, channelId: string | null) => Effect.Effect<ChatflowRow, NotFound>;
   /** Hides a chatflow from lists and the widget (its versions and conversations stay). */
@@ -143,6 +152,16 @@ export interface ChatflowsShape {
   readonly versionHistory: (id: string) => Effect.Effect<ReadonlyArray<VersionHistoryEntry>, NotFound>;
   /** Where a preview conversation of this chatflow stands (from the interpreter's state); NotFound for any other conversation. */
   readonly previewState: (chatflowId: string, conversationId: string) => Effect.Effect<PreviewState, NotFound>;
+}
+
+/** A team's hours as the chatflows that follow it read them. */
+export interface TeamCalendar {
+  readonly teamId: string;
+  readonly name: string;
+  /** Where the team's hours come from: none of its own, the workspace's, or its own. */
+  readonly source: TeamHours["source"];
+  /** The team's calendar as a business-hours availability; null when its hours never close it. */
+  readonly schedule: Availability | null;
 }
 
 /** One row of the builder's flow list. */
@@ -634,6 +653,15 @@ export const makeChatflows = (db: DatabaseShape): ChatflowsShape => {
 
     compileContext: Effect.fn("Chatflows.compileContext")(function* () {
       return compileContextNow();
+    }),
+
+    teamCalendars: Effect.fn("Chatflows.teamCalendars")(function* () {
+      const rows = db.prepare("SELECT id, name, hours FROM teams ORDER BY name COLLATE NOCASE, id").all() as Array<{ id: string; name: string; hours: string | null }>;
+      const workspace = readBusinessHours(db.prepare);
+      return rows.map((row): TeamCalendar => {
+        const hours = decodeTeamHours(row.hours);
+        return { teamId: row.id, name: row.name, source: hours.source, schedule: teamAvailability(hours, workspace) };
+      });
     }),
 
     setEnabled: Effect.fn("Chatflows.setEnabled")(function* (id: string, enabled: boolean) {

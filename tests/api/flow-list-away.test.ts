@@ -10,7 +10,11 @@ import { sessionCookieHeader } from "../../app/session.server.js";
 import { Accounts } from "../../runtime/services/accounts.js";
 import { Chatflows } from "../../runtime/services/chatflows.js";
 import { defaultFlowDocument } from "../../runtime/services/messenger-settings.js";
+import { Database } from "../../runtime/services/database.js";
 import { Reports } from "../../runtime/services/reports.js";
+import { encodeTeamHours } from "../../runtime/services/team-hours.js";
+import { Workspace } from "../../runtime/services/workspace.js";
+import type { TeamHours } from "../../flows/team-hours.js";
 import { startTestApp, TEST_ADMIN_PASSWORD, type TestApp } from "../support/test-app.js";
 
 let app: TestApp;
@@ -65,5 +69,20 @@ describe("the flow list's 'away now'", () => {
     expect(away.get(own)).toBeNull();
     expect(away.get(never)).toBe("outside its hours; its hours never open");
     expect(away.get(off)).toBeNull();
+  });
+});
+
+describe("the flow list's 'away now' for a flow that follows a team's hours", () => {
+  it("reads the team's calendar and names the team; nothing once the team keeps no hours", async () => {
+    const team = await app.runtime.runPromise(Effect.flatMap(Workspace, (w) => w.createTeam({ name: "Night desk" })));
+    const setHours = (hours: TeamHours) =>
+      app.runtime.runPromise(Effect.flatMap(Database, (db) => db.writeEffect((s) => s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours(hours), team.id))));
+    await setHours({ source: "own", timezone: "UTC", hours: everyDay as Array<{ day: "mon"; from: string; to: string }>, closedDates: aroundToday().map((date) => ({ date, name: "Inventory", yearly: false })), workspaceClosedDates: false });
+    // Its own hours (always open) are not read while it follows the team.
+    const follows = await publish("Follows the night desk", { mode: "team", teamId: team.id, timezone: "Asia/Tokyo", hours: everyDay });
+    const reopening = `opens again ${new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric", month: "long" }).format(Date.parse(aroundToday()[2]!) + DAY)} at 00:00 (UTC)`;
+    expect((await listed()).get(follows)).toBe(`closed date (Inventory) of team Night desk; ${reopening}`);
+    await setHours({ source: "none" });
+    expect((await listed()).get(follows)).toBeNull();
   });
 });

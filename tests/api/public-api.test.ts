@@ -11,6 +11,8 @@ import { Database } from "../../runtime/services/database.js";
 import { Effect } from "effect";
 import { Chatflows } from "../../runtime/services/chatflows.js";
 import { Reports } from "../../runtime/services/reports.js";
+import { encodeTeamHours } from "../../runtime/services/team-hours.js";
+import { Workspace } from "../../runtime/services/workspace.js";
 import { Engine } from "../../runtime/services/engine.js";
 import { defaultFlowDocument } from "../../runtime/services/messenger-settings.js";
 import { signVisitorToken } from "../../runtime/services/visitors.js";
@@ -508,6 +510,53 @@ describe("widget config", () => {
     } finally {
       await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
       await runtime.runPromise(Effect.flatMap(Reports, (r) => Effect.forEach(days, (date) => r.removeClosedDate(date))));
+      for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);
+    }
+  });
+
+  it("is away while the team a flow follows is closed, with the team's opensAt and closed date, and open when the team keeps no hours", async () => {
+    const stamp = Date.now();
+    const page = `https://shop.example/team-hours-${stamp}`;
+    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
+    const everyDay = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => ({ day: d as "mon", from: "00:00", to: "24:00" }));
+    const adminId = (sqlite.prepare("SELECT id FROM users WHERE role = 'admin' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
+    const team = await runtime.runPromise(Effect.flatMap(Workspace, (w) => w.createTeam({ name: `Night desk ${stamp}` })));
+    // The team's own calendar (written as the admin pages will): open all day, every day, but
+    // closed yesterday, today and tomorrow (UTC), whatever the clock says during the test.
+    const closedTeam = encodeTeamHours({ source: "own", timezone: "UTC", hours: everyDay, closedDates: [-1, 0, 1].map((d) => ({ date: day(d), name: "Team day", yearly: false })), workspaceClosedDates: false });
+    sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(closedTeam, team.id);
+    const flow = await runtime.runPromise(
+      Effect.gen(function* () {
+        const flows = yield* Chatflows;
+        // The flow's own hours would keep it open: following the team, they are not read.
+        const settings = {
+          priority: 0,
+          targeting: { show: [{ type: "url", operator: "is", value: page }] },
+          availability: { mode: "team", teamId: team.id, timezone: "UTC", hours: everyDay, awayMessage: "The night desk is off today.", awayBehaviour: "collect_email" },
+        };
+        const created = yield* flows.create({ name: `Follows a team ${stamp}`, kind: "bot", document: { ...defaultFlowDocument(`team_${stamp}`, "Follows a team"), settings }, channelId, createdBy: adminId });
+        yield* flows.publish(created.id, adminId);
+        yield* flows.setEnabled(created.id, true);
+        return created.id;
+      }),
+    );
+    const config = async () => (await call(base, `/api/widget/config?channel=${channelId}&url=${encodeURIComponent(page)}`)).body.chatflow;
+    const others = sqlite.prepare("SELECT id, enabled FROM chatflows WHERE id != ?").all(flow) as Array<{ id: string; enabled: number }>;
+    sqlite.prepare("UPDATE chatflows SET enabled = 0 WHERE id != ?").run(flow);
+    try {
+      expect(await config()).toMatchObject({
+        id: flow,
+        available: false,
+        opensAt: `${day(2)}T00:00:00.000Z`,
+        closedFor: "Team day",
+        awayMessage: "The night desk is off today.",
+        awayBehaviour: "collect_email",
+      });
+      // The team's hours changed, the flow not published again: the widget follows at once.
+      sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ source: "none" }), team.id);
+      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null, closedFor: null });
+    } finally {
+      await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
       for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);
     }
   });

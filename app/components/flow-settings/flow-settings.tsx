@@ -6,21 +6,24 @@
  */
 import { Either } from "effect";
 import { useEffect, useMemo, useState, type ReactNode } from "react";
-import { isAvailable, isValidTimezone, nextOpening, sameClosedDay, withWorkspaceClosedDates } from "../../../flows/availability.js";
+import { isAvailable, isValidTimezone, nextOpening, sameClosedDay, servedAvailability } from "../../../flows/availability.js";
 import type { Availability, Device, TargetingRule, Weekday } from "../../../flows/flow-spec.js";
 import { Field } from "../field.js";
 import {
   availabilityOf,
   checkMoment,
+  followedTeamIssue,
   issueAt,
   issuesUnder,
   languageIssue,
   numberFromField,
   settingAt,
   settingsIssues,
+  teamHoursLine,
   testUrl,
   updateSetting,
   type Path,
+  type TeamCalendarView,
   type UrlTest,
 } from "./settings-model.js";
 
@@ -45,6 +48,8 @@ export interface FlowSettingsProps {
   readonly users: ReadonlyArray<{ readonly id: string; readonly name: string }>;
   /** The workspace's closed dates (Reports page), which the Availability tab copies in, or counts when the flow follows them. */
   readonly workspaceClosed?: WorkspaceClosedDates;
+  /** Every team's hours, for a flow that follows a team's (decision 048). */
+  readonly teamCalendars?: ReadonlyArray<TeamCalendarView>;
   readonly tab: SettingsTab;
   readonly onTabChange: (tab: SettingsTab) => void;
   readonly readOnly?: boolean;
@@ -98,7 +103,7 @@ export function FlowSettings(props: FlowSettingsProps) {
                 : t.id === "display"
                   ? count("display")
                   : t.id === "availability"
-                    ? count("availability")
+                    ? count("availability") + (followedTeamIssue(settings, props.teams) === undefined ? 0 : 1)
                     : t.id === "session"
                       ? count("sessionTimeoutMinutes")
                       : languageIssue(props.language)
@@ -130,7 +135,7 @@ export function FlowSettings(props: FlowSettingsProps) {
       <div className="fs-panel" role="tabpanel" id={`fs-panel-${tab}`} aria-labelledby={`fs-tab-${tab}`}>
         {tab === "targeting" ? <TargetingTab api={api} /> : null}
         {tab === "display" ? <DisplayTab api={api} teams={props.teams} users={props.users} /> : null}
-        {tab === "availability" ? <AvailabilityTab api={api} workspaceClosed={props.workspaceClosed} /> : null}
+        {tab === "availability" ? <AvailabilityTab api={api} workspaceClosed={props.workspaceClosed} teams={props.teams} calendars={props.teamCalendars ?? []} /> : null}
         {tab === "language" ? <LanguageTab language={props.language} onChange={props.onLanguageChange} readOnly={api.readOnly} /> : null}
         {tab === "session" ? <SessionTab api={api} /> : null}
       </div>
@@ -579,15 +584,28 @@ const timezones = (current: string): ReadonlyArray<string> => {
   return current && !all.includes(current) ? [current, ...all] : all;
 };
 
-function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: WorkspaceClosedDates | undefined }) {
+function AvailabilityTab({
+  api,
+  workspaceClosed,
+  teams,
+  calendars,
+}: {
+  api: Api;
+  workspaceClosed: WorkspaceClosedDates | undefined;
+  teams: FlowSettingsProps["teams"];
+  calendars: ReadonlyArray<TeamCalendarView>;
+}) {
   const mode = api.value(["availability", "mode"]);
+  const teamIdValue = api.value(["availability", "teamId"]);
+  const teamId = typeof teamIdValue === "string" ? teamIdValue : "";
   const timezone = String(api.value(["availability", "timezone"]) ?? "UTC");
   const hoursValue = api.value(["availability", "hours"]);
   const hours = (Array.isArray(hoursValue) ? hoursValue : []) as ReadonlyArray<{ day?: string; from?: string; to?: string }>;
   const zones = useMemo(() => timezones(timezone), [timezone]);
-  // As the chat is served: with the workspace's closed dates when the flow follows them.
+  // As the chat is served: with the workspace's closed dates when the flow follows them, or the hours of the team it follows.
   const own = availabilityOf(api.raw);
-  const availability = own && withWorkspaceClosedDates(own, workspaceClosed?.dates ?? []);
+  const availability = own && servedAvailability(own, { workspaceClosed: workspaceClosed?.dates ?? [], teamSchedule: (id) => calendars.find((t) => t.teamId === id)?.schedule ?? null });
+  const followed = mode === "team" ? teams.find((t) => t.id === teamId) : undefined;
   const now = Date.now();
   const open = availability ? isAvailable(availability, now) : null;
   const next = availability && open === false ? nextOpening(availability, now) : null;
@@ -602,19 +620,23 @@ function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: 
           options={[
             ["always", "Always"],
             ["business_hours", "During business hours"],
+            ["team", "Follow a team's hours"],
           ]}
         />
-        <Field id="fs-availability-timezone" label="Time zone" error={api.error(["availability", "timezone"]) ?? (isValidTimezone(timezone) ? undefined : "not a time zone this browser knows")}>
-          {(props) => (
-            <select {...props} value={timezone} disabled={api.readOnly} onChange={(e) => api.set(["availability", "timezone"], e.currentTarget.value)}>
-              {zones.map((z) => (
-                <option key={z} value={z}>
-                  {z}
-                </option>
-              ))}
-            </select>
-          )}
-        </Field>
+        {mode === "team" ? <FollowTeam api={api} teamId={teamId} teams={teams} calendars={calendars} /> : null}
+        {mode === "team" ? null : (
+          <Field id="fs-availability-timezone" label="Time zone" error={api.error(["availability", "timezone"]) ?? (isValidTimezone(timezone) ? undefined : "not a time zone this browser knows")}>
+            {(props) => (
+              <select {...props} value={timezone} disabled={api.readOnly} onChange={(e) => api.set(["availability", "timezone"], e.currentTarget.value)}>
+                {zones.map((z) => (
+                  <option key={z} value={z}>
+                    {z}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
+        )}
         {mode === "business_hours" ? (
           <fieldset className="fs-fieldset fs-hours">
             <legend>Business hours ({timezone})</legend>
@@ -680,7 +702,7 @@ function AvailabilityTab({ api, workspaceClosed }: { api: Api; workspaceClosed: 
           </fieldset>
         ) : null}
         {mode === "business_hours" ? <ClosedDatesSetting api={api} timezone={timezone} workspaceClosed={workspaceClosed} /> : null}
-        {mode === "business_hours" && availability ? <CheckMoment availability={availability} /> : null}
+        {availability?.mode === "business_hours" ? <CheckMoment availability={availability} {...(followed ? { team: followed.name } : {})} /> : null}
         {open !== null ? (
           <p className="muted" role="status">
             {open
@@ -721,15 +743,52 @@ function CheckAnswer({ label, result }: { label: string; result: Either.Either<{
 }
 
 /** "Will the chat be open on Christmas Eve at 10:00?": a day and time on the flow's clock, and the answer with its reason. */
-function CheckMoment({ availability }: { availability: Availability }) {
+function CheckMoment({ availability, team }: { availability: Availability; team?: string }) {
   const [moment, setMoment] = useState("");
-  const result = checkMoment(availability, moment);
+  const result = checkMoment(availability, moment, team);
   return (
     <div className="fs-moment">
       <Field id="fs-availability-moment" label={`Check a moment (${availability.timezone})`}>
         {(props) => <input {...props} type="datetime-local" value={moment} onChange={(e) => setMoment(e.currentTarget.value)} />}
       </Field>
       <CheckAnswer label="Moment check" result={Either.map(result, (r) => ({ good: r.open, reason: r.reason }))} />
+    </div>
+  );
+}
+
+/**
+ * "Follow a team's hours": which team, its hours in one line, and where they are edited (the
+ * team's settings page). An empty or unknown team shows the compiler's message at the field.
+ */
+function FollowTeam({ api, teamId, teams, calendars }: { api: Api; teamId: string; teams: FlowSettingsProps["teams"]; calendars: ReadonlyArray<TeamCalendarView> }) {
+  const known = teams.some((t) => t.id === teamId);
+  const error = api.error(["availability", "teamId"]) ?? followedTeamIssue(api.raw, teams);
+  return (
+    <div className="fs-follow-team">
+      <Field id="fs-availability-teamId" label="Team" error={error} hint="The chat is open when this team's hours say; the away message below still applies.">
+        {(props) => (
+          <select {...props} value={teamId} disabled={api.readOnly} onChange={(e) => api.set(["availability", "teamId"], e.currentTarget.value === "" ? undefined : e.currentTarget.value)}>
+            <option value="">Choose a team</option>
+            {!known && teamId !== "" ? <option value={teamId}>Unknown team ({teamId})</option> : null}
+            {teams.map((t) => (
+              <option key={t.id} value={t.id}>
+                {t.name}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      {teamId !== "" ? (
+        <p className="muted fs-follow-team__hours">
+          {teamHoursLine(teamId, calendars)}
+          {known ? (
+            <>
+              {" "}
+              <a href={`/settings/teams/${encodeURIComponent(teamId)}`}>Edit the team&apos;s hours</a>
+            </>
+          ) : null}
+        </p>
+      ) : null}
     </div>
   );
 }

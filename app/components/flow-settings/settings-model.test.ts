@@ -4,6 +4,7 @@ import { Schema as S } from "effect";
 import { Availability } from "../../../flows/flow-spec.js";
 import {
   checkMoment,
+  followedTeamIssue,
   DEFAULT_SETTINGS,
   getIn,
   issueAt,
@@ -12,8 +13,10 @@ import {
   setIn,
   settingAt,
   settingsIssues,
+  teamHoursLine,
   testUrl,
   updateSetting,
+  type TeamCalendarView,
 } from "./settings-model.js";
 
 describe("paths", () => {
@@ -135,5 +138,47 @@ describe("checkMoment", () => {
     expect(checkMoment(berlin, "2026-12-24")).toEqual(Either.left("Pick a day and a time to check."));
     const never = S.decodeSync(Availability)({ mode: "business_hours", hours: [] });
     expect(Either.getOrThrow(checkMoment(never, "2026-12-24T10:00")).reason).toBe("Away: the business hours never open.");
+  });
+
+  it("names the team whose hours a flow follows", () => {
+    const team = (local: string) => Either.getOrThrow(checkMoment(berlin, local, "Support"));
+    expect(team("2026-12-23T10:00").reason).toBe("Open: inside the hours of team Support.");
+    expect(team("2026-12-23T08:30").reason).toBe("Away: outside the hours of team Support; opens again Wed 23 December at 09:00 (Europe/Berlin).");
+    expect(team("2026-12-24T10:00").reason).toBe("Away: Thu 24 December 2026 is a closed date (Christmas Eve) of team Support.");
+  });
+});
+
+describe("followedTeamIssue", () => {
+  const teams = [{ id: "t_support" }];
+  it("asks for a team, refuses an unknown one, and has nothing to say otherwise", () => {
+    expect(followedTeamIssue({ availability: { mode: "team" } }, teams)).toBe("choose the team whose hours the chat keeps");
+    expect(followedTeamIssue({ availability: { mode: "team", teamId: "" } }, teams)).toBe("choose the team whose hours the chat keeps");
+    expect(followedTeamIssue({ availability: { mode: "team", teamId: "t_gone" } }, teams)).toBe('the team "t_gone" does not exist any more; choose one of your teams');
+    expect(followedTeamIssue({ availability: { mode: "team", teamId: "t_support" } }, teams)).toBeUndefined();
+    expect(followedTeamIssue({ availability: { mode: "business_hours", teamId: "t_gone" } }, teams)).toBeUndefined();
+    expect(followedTeamIssue(undefined, teams)).toBeUndefined();
+  });
+});
+
+describe("teamHoursLine", () => {
+  const schedule = S.decodeSync(Availability)({
+    mode: "business_hours",
+    timezone: "Europe/Berlin",
+    hours: ["mon", "tue", "wed", "thu", "fri"].map((day) => ({ day: day as "mon", from: "09:00", to: "17:00" })),
+    closedDates: [{ date: "2026-12-24" }],
+  });
+  const teams: ReadonlyArray<TeamCalendarView> = [
+    { teamId: "t_own", name: "Support", source: "own", schedule },
+    { teamId: "t_ws", name: "Sales", source: "workspace", schedule: { ...schedule, closedDates: [] } },
+    { teamId: "t_ws_unset", name: "Billing", source: "workspace", schedule: null },
+    { teamId: "t_none", name: "Ops", source: "none", schedule: null },
+  ];
+
+  it("says the team's hours in one line, or why the chat is always open", () => {
+    expect(teamHoursLine("t_own", teams)).toBe("Support: Mon–Fri 09:00–17:00 (Europe/Berlin); 1 closed date.");
+    expect(teamHoursLine("t_ws", teams)).toBe("Sales (the workspace's hours): Mon–Fri 09:00–17:00 (Europe/Berlin).");
+    expect(teamHoursLine("t_ws_unset", teams)).toBe("Billing follows the workspace's hours, which are not set: the chat is always open.");
+    expect(teamHoursLine("t_none", teams)).toBe("Ops keeps no hours of its own: the chat is always open.");
+    expect(teamHoursLine("t_gone", teams)).toBe("This team does not exist any more: until you choose another, the chat is always open.");
   });
 });

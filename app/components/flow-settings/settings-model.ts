@@ -9,7 +9,7 @@ import { decodeWith, formatPath } from "../../../flows/decode.js";
 import { FlowSpec, Settings, Targeting, Availability, type Visit } from "../../../flows/index.js";
 import { matchTargeting, type TargetingMatch } from "../../../flows/targeting.js";
 import { awayAt, formatOpening, zonedTimeToInstant } from "../../../flows/availability.js";
-import { formatClosedDate } from "../reports/format.js";
+import { formatClosedDate, formatHours } from "../reports/format.js";
 import type { Device } from "../../../flows/flow-spec.js";
 
 export type Path = ReadonlyArray<string | number>;
@@ -143,21 +143,59 @@ export interface MomentCheck {
  * hours, or outside them and when they open next. Left with a message for an empty or partial
  * value. Pure apart from reading the platform's time-zone data.
  */
-export const checkMoment = (availability: Availability, local: string): Either.Either<MomentCheck, string> => {
+export const checkMoment = (availability: Availability, local: string, team?: string): Either.Either<MomentCheck, string> => {
   const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(local);
   if (!m) return Either.left("Pick a day and a time to check.");
   const [y, mo, d, h, mi] = m.slice(1).map(Number) as [number, number, number, number, number];
-  if (availability.mode === "always") return Either.right({ open: true, reason: "Open: the flow is always available." });
+  if (availability.mode !== "business_hours") return Either.right({ open: true, reason: "Open: the flow is always available." });
   const tz = availability.timezone;
+  const hours = team === undefined ? "the business hours" : `the hours of team ${team}`;
   const instant = zonedTimeToInstant(tz, y, mo, d, h * 60 + mi);
   const date = local.slice(0, 10);
   const away = awayAt(availability, instant);
-  if (away === null) return Either.right({ open: true, reason: "Open: inside the business hours." });
+  if (away === null) return Either.right({ open: true, reason: `Open: inside ${hours}.` });
   if (away.closed !== undefined) {
-    return Either.right({ open: false, reason: `Away: ${formatClosedDate({ date, yearly: false })} is a closed date${away.closed.name ? ` (${away.closed.name})` : ""}.` });
+    return Either.right({ open: false, reason: `Away: ${formatClosedDate({ date, yearly: false })} is a closed date${away.closed.name ? ` (${away.closed.name})` : ""}${team === undefined ? "" : ` of team ${team}`}.` });
   }
-  if (away.opensAt === null) return Either.right({ open: false, reason: "Away: the business hours never open." });
-  return Either.right({ open: false, reason: `Away: outside the business hours; opens again ${formatOpening(tz, away.opensAt)} (${tz}).` });
+  if (away.opensAt === null) return Either.right({ open: false, reason: `Away: ${hours} never open.` });
+  return Either.right({ open: false, reason: `Away: outside ${hours}; opens again ${formatOpening(tz, away.opensAt)} (${tz}).` });
+};
+
+/**
+ * The compiler's objection to the team a flow follows, as the field shows it: none chosen, or one
+ * that is not among the workspace's teams; undefined when the flow follows no team or a known one. Pure.
+ */
+export const followedTeamIssue = (raw: unknown, teams: ReadonlyArray<{ readonly id: string }>): string | undefined => {
+  if (settingAt(raw, ["availability", "mode"]) !== "team") return undefined;
+  const teamId = settingAt(raw, ["availability", "teamId"]);
+  if (typeof teamId !== "string" || teamId === "") return "choose the team whose hours the chat keeps";
+  return teams.some((t) => t.id === teamId) ? undefined : `the team "${teamId}" does not exist any more; choose one of your teams`;
+};
+
+/** A team's hours as the builder is given them (Chatflows.teamCalendars). */
+export interface TeamCalendarView {
+  readonly teamId: string;
+  readonly name: string;
+  readonly source: "none" | "workspace" | "own";
+  readonly schedule: Availability | null;
+}
+
+/**
+ * What following a team's hours means for the chat, in one line: the team's weekly hours, zone
+ * and closed dates, or why the chat is always open (no hours, or no such team). Pure.
+ */
+export const teamHoursLine = (teamId: string, teams: ReadonlyArray<TeamCalendarView>): string => {
+  const team = teams.find((t) => t.teamId === teamId);
+  if (team === undefined) return "This team does not exist any more: until you choose another, the chat is always open.";
+  const schedule = team.schedule;
+  if (schedule === null) {
+    return team.source === "workspace"
+      ? `${team.name} follows the workspace's hours, which are not set: the chat is always open.`
+      : `${team.name} keeps no hours of its own: the chat is always open.`;
+  }
+  const closed = schedule.closedDates.length;
+  const whose = team.source === "workspace" ? " (the workspace's hours)" : "";
+  return `${team.name}${whose}: ${formatHours(schedule.hours)} (${schedule.timezone})${closed > 0 ? `; ${closed} closed date${closed === 1 ? "" : "s"}` : ""}.`;
 };
 
 /** The decoded availability, when the draft's is valid. Pure. */

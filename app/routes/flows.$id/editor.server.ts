@@ -23,6 +23,8 @@ export const loadEditor = (context: AppLoadContext, id: string) =>
       const channels = yield* (yield* ChannelDirectory).list();
       // The workspace's closed dates, offered to the Availability tab to copy in one click.
       const workspaceHours = yield* (yield* Reports).businessHours();
+      // Every team's hours, for "Follow a team's hours" (its one-line summary, open now, check a moment).
+      const teamCalendars = yield* flows.teamCalendars();
       const decoded = decodeFlowDocument(draft.document);
       const live = history.find((v) => v.live);
       return {
@@ -42,6 +44,7 @@ export const loadEditor = (context: AppLoadContext, id: string) =>
         context,
         history,
         workspaceClosed: { timezone: workspaceHours.timezone, dates: workspaceHours.closed ?? [] },
+        teamCalendars,
       };
     }),
   );

@@ -11,6 +11,7 @@ import { RouteErrorBoundary } from "../../components/error-page.js";
 import editorStyles from "../../components/flow-editor/editor.css?url";
 import { editorReducer, FlowEditor, initialEditorState } from "../../components/flow-editor/index.js";
 import type { SettingsTab, WorkspaceClosedDates } from "../../components/flow-settings/flow-settings.js";
+import type { TeamCalendarView } from "../../components/flow-settings/settings-model.js";
 import settingsStyles from "../../components/flow-settings/flow-settings.css?url";
 import { useFlowAnalytics } from "../../components/reports/analytics-toggle.js";
 import { documentFromSpec } from "../../components/flow-spec-panel/spec-json.js";
@@ -134,6 +135,7 @@ export default function FlowEditorPage() {
       context={data.context as CompileContext}
       initialHistory={data.history as ReadonlyArray<VersionHistoryEntry>}
       workspaceClosed={data.workspaceClosed}
+      teamCalendars={data.teamCalendars as ReadonlyArray<TeamCalendarView>}
     />
   );
 }
@@ -154,11 +156,13 @@ interface EditorProps {
   readonly initialHistory: ReadonlyArray<VersionHistoryEntry>;
   /** The workspace's closed dates and the zone they are read in, for the Availability tab. */
   readonly workspaceClosed: WorkspaceClosedDates;
+  /** Every team's hours, for a flow that follows a team's. */
+  readonly teamCalendars: ReadonlyArray<TeamCalendarView>;
 }
 
 type Notice = { readonly tone: "success" | "error" | "info"; readonly text: string; readonly lines?: ReadonlyArray<string> };
 
-function Editor({ flow, initialDocument, initialRevision, context, initialHistory, workspaceClosed }: EditorProps) {
+function Editor({ flow, initialDocument, initialRevision, context, initialHistory, workspaceClosed, teamCalendars }: EditorProps) {
   const csrf = useCsrfToken();
   const csrfRef = useRef(csrf);
   csrfRef.current = csrf;
@@ -463,6 +467,7 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
                   teams={context.teams}
                   users={context.users}
                   workspaceClosed={workspaceClosed}
+                  teamCalendars={teamCalendars}
                   tab={settingsTab}
                   onTabChange={setSettingsTab}
                   readOnly={conflict}

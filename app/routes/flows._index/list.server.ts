@@ -8,7 +8,7 @@ import { Effect, Either } from "effect";
 import { randomBytes } from "node:crypto";
 import type { DecodeIssue } from "../../../flows/decode.js";
 import type { FlowDocument } from "../../../flows/flow-document.js";
-import { awayAt, formatOpening, withWorkspaceClosedDates } from "../../../flows/availability.js";
+import { awayAt, formatOpening, servedAvailability } from "../../../flows/availability.js";
 import type { Availability } from "../../../flows/flow-spec.js";
 import { attempt, ChannelDirectory, Chatflows, Reports, run, type ChatflowOverview, type User } from "../../runtime.server.js";
 import { asNewDraft, issueLines, MAX_IMPORT_BYTES, parseFlowFile } from "./import-flow.js";
@@ -45,11 +45,15 @@ export interface FlowListItem {
   readonly awayNow: string | null;
 }
 
-/** The reason a live flow's availability gives for being away at `now`, in words; null when open. Pure apart from time-zone data. */
-export const awayNowText = (availability: Availability, now: number): string | null => {
+/**
+ * The reason a live flow's availability (as served) gives for being away at `now`, in words;
+ * null when open. `team` names the team whose hours the flow follows. Pure apart from time-zone data.
+ */
+export const awayNowText = (availability: Availability, now: number, team?: string): string | null => {
   const away = awayAt(availability, now);
   if (away === null) return null;
-  const why = away.closed !== undefined ? `closed date${away.closed.name ? ` (${away.closed.name})` : ""}` : "outside its hours";
+  const whose = team === undefined ? "" : ` of team ${team}`;
+  const why = away.closed !== undefined ? `closed date${away.closed.name ? ` (${away.closed.name})` : ""}${whose}` : team === undefined ? "outside its hours" : `outside the hours of team ${team}`;
   return away.opensAt === null ? `${why}; its hours never open` : `${why}; opens again ${formatOpening(availability.timezone, away.opensAt)} (${availability.timezone})`;
 };
 
@@ -75,14 +79,19 @@ export const loadFlowList = (context: AppLoadContext) =>
       const flows = yield* chatflows.overview();
       const channels = (yield* (yield* ChannelDirectory).list()).filter((c) => c.kind === "chat" || c.kind === "messenger");
       // Whether each flow that is on and live is away now, as the widget config decides it (its
-      // own closed dates, and the workspace's when it follows them); versions are cached per process.
+      // own closed dates, the workspace's when it follows them, or the hours of the team it
+      // follows); versions are cached per process.
       const workspaceClosed = (yield* (yield* Reports).businessHours()).closed ?? [];
+      const teams = new Map((yield* chatflows.teamCalendars()).map((t) => [t.teamId, t] as const));
+      const calendars = { workspaceClosed, teamSchedule: (teamId: string) => teams.get(teamId)?.schedule ?? null };
       const now = Date.now();
+      const awayText = (availability: Availability) =>
+        awayNowText(servedAvailability(availability, calendars), now, availability.mode === "team" ? teams.get(availability.teamId ?? "")?.name : undefined);
       const awayNow = (o: ChatflowOverview) =>
         o.chatflow.enabled && o.chatflow.publishedVersionId !== null
           ? Effect.map(
               Effect.option(chatflows.getVersion(o.chatflow.publishedVersionId)),
-              (version) => (version._tag === "Some" ? awayNowText(withWorkspaceClosedDates(version.value.spec.settings.availability, workspaceClosed), now) : null),
+              (version) => (version._tag === "Some" ? awayText(version.value.spec.settings.availability) : null),
             )
           : Effect.succeed(null);
       const items = yield* Effect.forEach(flows, (o) => Effect.map(awayNow(o), (away) => toItem(o, away)));
