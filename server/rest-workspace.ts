@@ -67,6 +67,9 @@ const apiTeamHours = (team: Team) => ({
   summary: team.hoursSummary.text,
 });
 
+/** A whole TeamHours at its largest (50 ranges, 200 named closed dates) is about 30 KB: room for it, not the default 16 KB. */
+const MAX_TEAM_HOURS_BODY_BYTES = 64 * 1024;
+
 /** Builds /teams/:id/hours: GET for admins and analysts (like the workspace's hours), PUT (a whole `TeamHours`) for admins. */
 export const teamHoursEndpoints = (s: WorkspaceServices, req: IncomingMessage, teamId: string): Endpoints => ({
   ...guardedBy("reports", { GET: () => Effect.map(s.workspace.getTeam(teamId), (team) => ok(apiTeamHours(team))) }),
@@ -75,7 +78,7 @@ export const teamHoursEndpoints = (s: WorkspaceServices, req: IncomingMessage, t
       Effect.gen(function* () {
         // 404 for an unknown team before the body is judged; the body's own checks are the service's, with its paths.
         yield* s.workspace.getTeam(teamId);
-        const input = yield* jsonBody(req, decodeAnyObject);
+        const input = yield* jsonBody(req, decodeAnyObject, MAX_TEAM_HOURS_BODY_BYTES);
         return ok(apiTeamHours(yield* s.workspace.setTeamHours(teamId, input)));
       }),
   }),

@@ -203,7 +203,7 @@ describe("team hours", () => {
     ]);
   });
 
-  it("refuses bad hours with 400 naming every field, storing nothing", async () => {
+  it("refuses bad hours with 400 naming every field (and a body past 64 KB with 413), storing nothing; takes the largest hours there are", async () => {
     await put(own);
     const refused = (body: unknown) => storesNothing(() => put(body));
     const time = await refused({ ...own, hours: [{ day: "mon", from: "9am", to: "17:00" }] });
@@ -216,6 +216,14 @@ describe("team hours", () => {
     expect((await refused({ source: "sometimes" })).status).toBe(400);
     expect((await refused({ ...own, workspaceClosedDates: "yes" })).body.error.path).toBe("workspaceClosedDates");
     expect((await refused([own])).status).toBe(400);
+    // The largest hours there are fit in a body (200 named dates are past the API's usual 16 KB); past 64 KB is 413.
+    const dates = Array.from({ length: 200 }, (_, i) => ({ date: new Date(Date.UTC(2027, 0, 1 + i)).toISOString().slice(0, 10), name: "x".repeat(100), yearly: false }));
+    const largest = { ...own, hours: Array.from({ length: 50 }, (_, i) => allWeek[i % 7]), closedDates: dates };
+    expect(JSON.stringify(largest).length).toBeGreaterThan(16 * 1024);
+    const big = await put(largest);
+    expect([big.status, big.body.hours.closedDates.length]).toEqual([200, 200]);
+    await put(own);
+    expect((await refused({ ...largest, padding: "x".repeat(64 * 1024) })).status).toBe(413);
     const notJson = await storesNothing(() => send(path(), tokens.admin, { method: "PUT", body: "x", headers: { "Content-Type": "text/plain" } }));
     expect(notJson.status).toBe(415);
   });
