@@ -7,7 +7,10 @@ const own: TeamHours = {
   source: "own",
   timezone: "Europe/Berlin",
   hours: (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:00" })),
-  closedDates: [{ date: "2026-12-24", name: "Christmas Eve", yearly: true }, { date: "2026-12-31", yearly: false }],
+  closedDates: [
+    { date: "2026-12-24", name: "Christmas Eve", yearly: true },
+    { date: "2026-12-31", yearly: false },
+  ],
   workspaceClosedDates: false,
 };
 const summary = (hours: TeamHours, now: number) => summarizeTeamHours(hours, teamAvailability(hours, workspace), now);
@@ -15,7 +18,10 @@ const summary = (hours: TeamHours, now: number) => summarizeTeamHours(hours, tea
 describe("summarizeTeamHours", () => {
   it("says a team without hours, or following a workspace without any, is open and why", () => {
     expect(summary({ source: "none" }, 0)).toEqual({ open: true, opensAt: null, closedFor: null, text: "No hours: members' presence decides" });
-    expect(summary({ source: "workspace" }, 0)).toMatchObject({ open: true, text: "No hours: the workspace has no business hours, so members' presence decides" });
+    expect(summary({ source: "workspace" }, 0)).toMatchObject({
+      open: true,
+      text: "No hours: the workspace has no business hours, so members' presence decides",
+    });
   });
 
   it("says open inside the hours, and when it opens outside them on the team's clock", () => {
@@ -32,7 +38,11 @@ describe("summarizeTeamHours", () => {
 
   it("names the closed date that closes it, or gives its date when it has no name", () => {
     // Thursday 24 December 2026, 10:00 in Berlin: a yearly named date.
-    expect(summary(own, Date.UTC(2026, 11, 24, 9))).toMatchObject({ open: false, closedFor: "Christmas Eve", text: "Closed for Christmas Eve · opens Fri 25 December at 09:00" });
+    expect(summary(own, Date.UTC(2026, 11, 24, 9))).toMatchObject({
+      open: false,
+      closedFor: "Christmas Eve",
+      text: "Closed for Christmas Eve · opens Fri 25 December at 09:00",
+    });
     // Thursday 31 December 2026: no name.
     expect(summary(own, Date.UTC(2026, 11, 31, 9)).closedFor).toBe("2026-12-31");
   });

@@ -30,7 +30,7 @@ export const summarizeTeamHours = (hours: TeamHours, schedule: Availability | nu
   }
   const away = awayAt(schedule, now);
   if (away === null) return { open: true, opensAt: null, closedFor: null, text: "Open now" };
-  const closedFor = away.closed === undefined ? null : (away.closed.name ?? away.closed.date);
+  const closedFor = away.closed === undefined ? null : away.closed.name ?? away.closed.date;
   const opens = away.opensAt === null ? "never opens: no hours in the week" : `opens ${formatOpening(schedule.timezone, away.opensAt)}`;
   return { open: false, opensAt: away.opensAt, closedFor, text: `${closedFor === null ? "Closed" : `Closed for ${closedFor}`} · ${opens}` };
 };

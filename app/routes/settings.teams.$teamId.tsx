@@ -47,7 +47,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const zones = Intl.supportedValuesOf("timeZone");
   return data(
     {
-      team: { id: team.id, name: team.name, memberIds: team.memberIds, hoursLine: teamHoursLine(team), summary: team.hoursSummary.text },
+      team: { id: team.id, name: team.name, memberIds: team.memberIds, hoursLine: teamHoursLine(team) },
       hours: storedValues(team, workspace),
       workspace: { timezone: workspace.timezone, hours: workspace.hours, closed: workspace.closed ?? [] },
       zones: zones.includes("UTC") ? zones : ["UTC", ...zones],

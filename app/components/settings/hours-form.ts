@@ -47,7 +47,11 @@ export const weeklyHoursOf = (form: FormData) => {
       if (from === "") errors[fromId] = "enter when the day opens, or clear both times";
       else if (to === "") errors[toId] = "enter when the day closes, or clear both times";
       // A time input cannot say 24:00: 00:00 to 00:00 is the whole day.
-      hours.push({ day, from, to: from === "00:00" && to === "00:00" ? "24:00" : to });
+      hours.push({
+        day,
+        from,
+        to: from === "00:00" && to === "00:00" ? "24:00" : to,
+      });
       fields.push(fromId.slice("from-".length));
     }
   }
@@ -67,7 +71,11 @@ export const closedDatesOf = (form: FormData) => {
     const date = text(form, `closed-${i}-date`);
     if (date === "" || form.get(`closed-${i}-remove`) === "on") continue;
     const name = text(form, `closed-${i}-name`);
-    closedDates.push({ date, ...(name === "" ? {} : { name }), yearly: form.get(`closed-${i}-yearly`) === "on" });
+    closedDates.push({
+      date,
+      ...(name === "" ? {} : { name }),
+      yearly: form.get(`closed-${i}-yearly`) === "on",
+    });
     rows.push(i);
   }
   return { closedDates, rows };
@@ -80,12 +88,13 @@ export const closedDatesOf = (form: FormData) => {
  */
 export const hoursIssueFields = (
   issues: ReadonlyArray<{ readonly path: string; readonly message: string }>,
-  sent: { readonly hourFields?: ReadonlyArray<string>; readonly closedRows?: ReadonlyArray<number>; readonly prefix?: string },
+  sent: {
+    readonly hourFields?: ReadonlyArray<string>;
+    readonly closedRows?: ReadonlyArray<number>;
+  }
 ): Record<string, string> => {
   const out: Record<string, string> = {};
-  const prefix = sent.prefix ?? "";
-  for (const issue of issues) {
-    const path = prefix && issue.path.startsWith(prefix) ? issue.path.slice(prefix.length) : issue.path;
+  for (const { path, message } of issues) {
     const range = /^hours\[(\d+)\]\.(from|to)/.exec(path);
     const closed = /^closedDates\[(\d+)\]\.(date|name|yearly)/.exec(path);
     const rangeField = range ? sent.hourFields?.[Number(range[1])] : undefined;
@@ -94,9 +103,9 @@ export const hoursIssueFields = (
       range && rangeField !== undefined
         ? `${range[2]}-${rangeField}`
         : closed && closedRow !== undefined
-          ? `closed-${closedRow}-${closed[2]}`
-          : path.split(/[.[]/)[0] || "form";
-    out[field] ??= issue.message;
+        ? `closed-${closedRow}-${closed[2]}`
+        : path.split(/[.[]/)[0] || "form";
+    out[field] ??= message;
   }
   return out;
 };
