@@ -23,9 +23,8 @@ import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
-import { readBusinessHours } from "./business-hours.js";
-import type { BusinessHours } from "../core/business-time.js";
-import { hasTargets, owedResponse, storedResponseTargets, type Owed } from "../core/response-targets.js";
+import { hasTargets, storedResponseTargets, type Owed } from "../core/response-targets.js";
+import { owedInHours, targetHoursReader, type TargetHoursOf } from "./target-hours.js";
 import { Deliveries, type DeliveriesShape, type DeliveryState } from "./deliveries.js";
 import { Engine, type EngineShape } from "./engine.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -460,19 +459,18 @@ const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS 
 
 /**
  * What a waiting visitor is owed under the inbox's response targets (runtime/core/response-targets.ts):
- * a first response until a person has replied (the report's first reply), the next reply after.
+ * a first response until a person has replied (the report's first reply), the next reply after;
+ * business hours in the conversation's team's calendar (decision 048).
  */
-const owedOf = (row: SummaryRow, hours: () => BusinessHours): Owed | null => {
+const owedOf = (row: SummaryRow, hoursOf: TargetHoursOf): Owed | null => {
   if (row.waiting_since === null || row.status === "closed" || row.response_targets === null) return null;
   const targets = storedResponseTargets(row.response_targets);
   if (!hasTargets(targets)) return null;
-  return owedResponse(targets, { waitingSince: row.waiting_since, answered: row.first_reply_at !== null }, targets.businessHours ? hours() : NO_HOURS);
+  return owedInHours(targets, { waitingSince: row.waiting_since, answered: row.first_reply_at !== null, teamId: row.team_id }, hoursOf);
 };
 
-const NO_HOURS: BusinessHours = { timezone: "UTC", hours: [] };
-
-/** The list's shape of a row; `hours` gives the workspace's business hours (read only when a target counts them). */
-const toSummary = (row: SummaryRow, hours: () => BusinessHours): ConversationSummary => ({
+/** The list's shape of a row; `hoursOf` gives the calendars response targets count in (read only when a target counts business hours). */
+const toSummary = (row: SummaryRow, hoursOf: TargetHoursOf): ConversationSummary => ({
   id: row.id,
   status: row.status,
   version: row.version,
@@ -496,7 +494,7 @@ const toSummary = (row: SummaryRow, hours: () => BusinessHours): ConversationSum
       ? null
       : { until: row.snoozed_until, by: row.snoozed_by === null ? null : { id: row.snoozed_by, name: row.snoozed_by_name ?? "" } },
   labels: chipsOfJson(row.labels_json),
-  responseDue: owedOf(row, hours),
+  responseDue: owedOf(row, hoursOf),
 });
 
 const readSummaryRow = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): SummaryRow | undefined =>
@@ -505,7 +503,7 @@ const readSummaryRow = (prepare: DatabaseShape["prepare"], actorId: string, conv
 /** A conversation as the list shows it to `actorId` (undefined for an unknown id); no access check: the caller has made it. */
 export const readConversationSummary = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): ConversationSummary | undefined => {
   const row = readSummaryRow(prepare, actorId, conversationId);
-  return row === undefined ? undefined : toSummary(row, () => readBusinessHours(prepare));
+  return row === undefined ? undefined : toSummary(row, targetHoursReader(prepare));
 };
 
 interface ThreadMessageRow {
@@ -819,9 +817,8 @@ export const makeInbox = (deps: {
              FROM conversations c WHERE ${scopeSql} AND c.status IN ('bot', 'open', 'pending')) c`,
     ).get(args) as Record<string, number>;
     const now = wallClock.now();
-    // Read once for the page, and only when a conversation's targets count business hours.
-    let hoursRead: BusinessHours | undefined;
-    const pageHours = () => (hoursRead ??= readBusinessHours(prepare));
+    // Each calendar read once for the page, and only when a conversation's targets count business hours.
+    const pageHours = targetHoursReader(prepare);
     // The overdue and due-soon counts: one bounded scan of the waits past their wall-time due (decision 039).
     const dueCounted = scanDue(prepare, { where: scopeSql, args, now, soon: true, hours: pageHours });
 
@@ -954,7 +951,7 @@ export const makeInbox = (deps: {
     const contact = row.contact_id === null ? null : (readContact(prepare, row.contact_id) ?? null);
     return {
       conversation: {
-        ...toSummary(row, () => readBusinessHours(prepare)),
+        ...toSummary(row, targetHoursReader(prepare)),
         handedOffAt: row.handed_off_at,
         pageUrl: row.page_url,
         chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
@@ -1174,7 +1171,7 @@ export const makeInbox = (deps: {
       return { changed: outcome.changed, row: before };
     });
 
-  const summaryAfter = (conversationId: string, actor: Actor) => toSummary(summaryOf(actor.id, conversationId)!, () => readBusinessHours(prepare));
+  const summaryAfter = (conversationId: string, actor: Actor) => toSummary(summaryOf(actor.id, conversationId)!, targetHoursReader(prepare));
 
   const close: InboxShape["close"] = Effect.fn("Inbox.close")(function* (conversationId, expectedVersion, actor) {
     yield* changeStatus(conversationId, expectedVersion, actor, "close");

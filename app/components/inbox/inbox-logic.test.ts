@@ -140,4 +140,10 @@ describe("dueLabel", () => {
     });
     expect(dueLabel(owed, 1_000 * MIN - 10_000).text).toBe("due in under 1 min");
   });
+
+  it("names the team whose own hours the target counts in", () => {
+    const team = { ...owed, teamHours: "EU Support" };
+    expect(dueLabel(team, 975 * MIN)).toEqual({ level: "normal", text: "due in 25 min", detail: "First response due (target 1 h in EU Support's hours)" });
+    expect(dueLabel(team, 1_012 * MIN).detail).toBe("First response overdue (target 1 h in EU Support's hours)");
+  });
 });

@@ -62,13 +62,16 @@ export const waitingLabel = (since: number, now: number): string => {
 /**
  * A waiting conversation's due state against its inbox's response target: "due in 25 min",
  * "due in 4 min" (soon: under 20% of the target left), "overdue 12 min"; `level` for the colour
- * and `detail` saying which target, for a title and screen readers (not colour only). Pure.
+ * and `detail` saying which target (and whose hours, when a team's own count), for a title and
+ * screen readers (not colour only). Pure.
  */
 export const dueLabel = (owed: Owed, now: number): { readonly level: DueLevel; readonly text: string; readonly detail: string } => {
   const state = dueState(owed, now);
   const span = shortDuration(0, state.ms);
   const what = owed.kind === "first_response" ? "First response" : "Next reply";
-  const target = shortDuration(0, owed.targetMs).replace("just now", "under 1 min");
+  const counted = shortDuration(0, owed.targetMs).replace("just now", "under 1 min");
+  // Whose hours count, when they are the team's own rather than the workspace's (decision 048).
+  const target = owed.teamHours === undefined ? counted : `${counted} in ${owed.teamHours}'s hours`;
   if (state.level === "overdue") {
     return { level: "overdue", text: span === "just now" ? "overdue" : `overdue ${span}`, detail: `${what} overdue (target ${target})` };
   }
