@@ -66,6 +66,7 @@ import { newId } from "./ids.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 import { contactOwnerRoute, readRoutingConfig, Routing, type Assignment, type RoutingShape } from "./routing.js";
+import { teamOpenAt } from "./team-hours.js";
 import { snoozeWakeEvent, wakeSnoozeInWrite, type SnoozeWake } from "./snoozes.js";
 import { WebhookClient, webhookEvent } from "./webhook-client.js";
 
@@ -435,7 +436,7 @@ export const makeEngine = (deps: {
   };
 
   /** Availability read lazily: most turns never look at it, and the ones that do read it once. */
-  const availabilityFor = (inboxId: string, contactId: string | null): InterpreterContext["availability"] => {
+  const availabilityFor = (inboxId: string, contactId: string | null, now: number): InterpreterContext["availability"] => {
     let routing: boolean | undefined;
     let contactOwner: boolean | undefined;
     let users: Record<string, boolean> | undefined;
@@ -472,6 +473,8 @@ export const makeEngine = (deps: {
           for (const m of db.prepare("SELECT team_id, user_id FROM team_members").all() as Array<{ team_id: string; user_id: string }>) {
             if (available[m.user_id] === true) out[m.team_id] = true;
           }
+          // A team with someone there is available only while its hours have it open (decision 048).
+          for (const id of Object.keys(out)) if (out[id] === true && !teamOpenAt(db.prepare, id, now)) out[id] = false;
           teams = out;
         }
         return teams;
@@ -525,7 +528,7 @@ export const makeEngine = (deps: {
     specHash: bot.specHash,
     visitor: scope.visitor,
     ...(withContact ? { contact: contactProperties(scope.contactId) } : {}),
-    availability: availabilityFor(scope.inboxId, scope.contactId),
+    availability: availabilityFor(scope.inboxId, scope.contactId, now),
   });
 
   /** The interpreter context of a turn on an existing conversation. */

@@ -41,3 +41,9 @@ export const teamOpensAt = (prepare: DatabaseShape["prepare"], teamId: string, n
   const schedule = readTeamSchedule(prepare, teamId);
   return schedule === null ? now : nextOpening(schedule, now);
 };
+
+/** Whether the team's hours have it closed at `now`: then when it opens (null: never), else null (open, or it keeps no hours). */
+export const teamClosedAt = (prepare: DatabaseShape["prepare"], teamId: string, now: number): { readonly opensAt: number | null } | null => {
+  const schedule = readTeamSchedule(prepare, teamId);
+  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now) };
+};
