@@ -22,7 +22,6 @@ import type { Statement } from "./database.js";
 import { newId } from "./ids.js";
 import { searchKnowledgeNow } from "./knowledge.js";
 import { contactOwnerRoute, type ContactOwnerRoute } from "./routing.js";
-import { teamClosedAt } from "./team-hours.js";
 import { unassignedSinceAfter, unassignedSinceOfNew } from "../sql/unassigned-since.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -721,17 +720,9 @@ export const persistTurn = (prepare: Prepare, turn: Turn): TurnResult => {
   // A handoff to the contact's owner is decided here, with the contact this very turn may have
   // linked, so that its event says where the conversation went and why.
   const ownerRoute = plan.handoff?.target.type === "contact_owner" ? contactOwnerRoute(prepare, contactId, columns.inboxId) : undefined;
-  // An away handoff to a team says whether the team's hours had it closed (decision 048): reports and the inbox tell why.
-  const handoffTarget = plan.handoff?.away === true ? plan.handoff.target : undefined;
-  const teamClosed = handoffTarget?.type === "team" ? teamClosedAt(prepare, handoffTarget.teamId, now) : null;
   let m = 0;
   if (turn.incoming) put(messageEvent(stored[m++]!, turn.rule));
-  for (const e of plan.events) {
-    if (e.type !== "handoff") put(e);
-    else if (ownerRoute !== undefined) put(withOwnerRoute(e, ownerRoute));
-    else if (teamClosed !== null) put({ ...e, data: { ...(e.data as Record<string, unknown>), reason: "team_closed", opensAt: teamClosed.opensAt } });
-    else put(e);
-  }
+  for (const e of plan.events) put(ownerRoute !== undefined && e.type === "handoff" ? withOwnerRoute(e, ownerRoute) : e);
   for (; m < stored.length; m++) if (stored[m]!.author !== "bot") put(messageEvent(stored[m]!));
   for (const t of plan.tickets) put({ type: "ticket_created", data: { ticketId: t.id, subject: t.subject.slice(0, 500) } });
   for (const e of events) put(e);

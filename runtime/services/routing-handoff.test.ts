@@ -369,6 +369,22 @@ describe("a handoff to a team with hours (decision 048)", () => {
     expect(conversation(conversationId).queued_at).toBeNull();
   });
 
+  it("says the team was closed on a handoff made a turn later, after the away email was asked", async () => {
+    const base = withAway("team_hours_email", false) as unknown as { nodes: Array<{ data: Record<string, unknown> }> };
+    base.nodes[0]!.data = { ...base.nodes[0]!.data, away: { message: "The team is closed now.", askForEmail: true } };
+    const emailFlow = await publishFlow(base as unknown as FlowDocument);
+    setTeamHours(closedNow());
+    const { conversationId, visitorId, status } = await start(emailFlow);
+    expect(status).toBe("bot");
+    expect(handoffEvent(conversationId)).toBeUndefined();
+    const answer = await runtime.runPromise(
+      Effect.flatMap(Engine, (e) => e.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "email", text: "sam@example.com" })),
+    );
+    expect(answer.status).toBe("open");
+    expect(handoffEvent(conversationId)?.data).toMatchObject({ target: "team", away: true, reason: "team_closed", opensAt: opensAfterClosedDays() });
+    expect(conversation(conversationId).queued_at).not.toBeNull();
+  });
+
   it("follows the away port of a closed team's handoff, with no handoff at all", async () => {
     setTeamHours(closedNow());
     const { conversationId } = await start(awayPortFlow);

@@ -60,7 +60,8 @@ import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
 import { wakeDelay } from "./snoozes.js";
-import { teamClosedAt, teamOpensAt } from "./team-hours.js";
+import { closedByHours, decodeTeamHours, teamOpensAt, type TeamClosed } from "./team-hours.js";
+import type { TeamHours } from "../../flows/team-hours.js";
 import { unassignedSinceAfter } from "../sql/unassigned-since.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -298,11 +299,16 @@ interface Decision {
   /** The pool whose turn advances when `assigneeId` was picked from it. */
   readonly pool: string | null;
   /** Set when the conversation waits because its team is closed by its hours: when it opens (null: never). */
-  readonly teamClosed?: { readonly opensAt: number | null };
+  readonly teamClosed?: TeamClosed;
 }
 
 const userExists = (prepare: Prepare, userId: string) => prepare("SELECT 1 FROM users WHERE id = ?").get(userId) !== undefined;
 const teamExists = (prepare: Prepare, teamId: string) => prepare("SELECT 1 FROM teams WHERE id = ?").get(teamId) !== undefined;
+/** The team's hours, in the read that says it exists (undefined: no such team). */
+const storedTeam = (prepare: Prepare, teamId: string): TeamHours | undefined => {
+  const row = prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined;
+  return row === undefined ? undefined : decodeTeamHours(row.hours);
+};
 
 /** Who should hold `row` for `target` at `now`. Reads only. */
 const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, via: AssignmentVia, now: number): Decision => {
@@ -317,18 +323,20 @@ const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, vi
     if (target.type === "contact_owner") return decide(prepare, row, { type: "routing" }, via, now);
   }
   let teamId: string | null;
-  if (target.type === "team" && teamExists(prepare, target.teamId)) teamId = target.teamId;
+  let team: TeamHours | undefined;
+  if (target.type === "team" && (team = storedTeam(prepare, target.teamId)) !== undefined) teamId = target.teamId;
   else if (target.type === "routing" || target.type === "user") {
     // A user who cannot work here (gone, disabled, not a member) falls back to the inbox's routing.
     if (config.mode === "manual") return { assigneeId: null, teamId: null, queued: false, via, pool: null };
-    teamId = config.teamId !== undefined && teamExists(prepare, config.teamId) ? config.teamId : null;
+    team = config.teamId === undefined ? undefined : storedTeam(prepare, config.teamId);
+    teamId = team !== undefined ? config.teamId! : null;
   } else {
     // An unknown team: the inbox's routing, so the conversation is not left to a team nobody is in.
     return decide(prepare, row, { type: "routing" }, via, now);
   }
-  if (teamId !== null) {
+  if (teamId !== null && team !== undefined) {
     // A closed team's pool takes nobody: the conversation waits for the team's opening.
-    const teamClosed = teamClosedAt(prepare, teamId, now);
+    const teamClosed = closedByHours(prepare, team, now);
     if (teamClosed !== null) return { assigneeId: null, teamId, queued: true, via, pool: null, teamClosed };
   }
   const pool = teamId !== null ? `team:${teamId}` : `inbox:${row.inbox_id}`;

@@ -42,8 +42,20 @@ export const teamOpensAt = (prepare: DatabaseShape["prepare"], teamId: string, n
   return schedule === null ? now : nextOpening(schedule, now);
 };
 
-/** Whether the team's hours have it closed at `now`: then when it opens (null: never), else null (open, or it keeps no hours). */
-export const teamClosedAt = (prepare: DatabaseShape["prepare"], teamId: string, now: number): { readonly opensAt: number | null } | null => {
-  const schedule = readTeamSchedule(prepare, teamId);
+/** A team closed by its hours: when it opens again (null: its hours never open). */
+export interface TeamClosed {
+  readonly opensAt: number | null;
+}
+
+/**
+ * Whether hours already read have the team closed at `now` (null: open, or they keep none).
+ * Reads the workspace's calendar only when they follow it.
+ */
+export const closedByHours = (prepare: DatabaseShape["prepare"], hours: TeamHours, now: number): TeamClosed | null => {
+  const schedule = hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare));
   return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now) };
 };
+
+/** Whether the team's hours have it closed at `now` (null: open, it keeps no hours, or there is no such team). */
+export const teamClosedAt = (prepare: DatabaseShape["prepare"], teamId: string, now: number): TeamClosed | null =>
+  closedByHours(prepare, readTeamHours(prepare, teamId), now);
