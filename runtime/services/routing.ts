@@ -58,8 +58,7 @@ import { Database, type DatabaseShape, type Statement } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
-import { makePassLoop } from "./pass-loop.js";
-import { wakeDelay } from "./snoozes.js";
+import { makeTimedPassLoop } from "./pass-loop.js";
 import { closedByHours, decodeTeamHours, teamOpensAt, type TeamClosed } from "./team-hours.js";
 import type { TeamHours } from "../../flows/team-hours.js";
 import { unassignedSinceAfter } from "../sql/unassigned-since.js";
@@ -467,33 +466,6 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
   const prepare: Prepare = db.prepare;
   const clock = deps.now ?? wallClock.now;
 
-  // ---- the openings' timer: queued conversations of a closed team are drained when it opens ----
-  let started = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let armedFor: number | null = null;
-  const disarm = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    armedFor = null;
-  };
-  /** Points the timer at the earliest opening among closed teams with queued conversations (none: no timer). Only while started. */
-  const arm = () => {
-    if (!started || !db.sqlite.open) return disarm();
-    const now = clock();
-    const next = nextQueuedTeamOpening(prepare, now);
-    if (next === armedFor && timer !== undefined) return;
-    disarm();
-    if (next === null) return;
-    armedFor = next;
-    // Capped at setTimeout's limit: a timer that fires before the opening drains nothing and re-arms.
-    timer = setTimeout(() => {
-      timer = undefined;
-      armedFor = null;
-      openings.wake();
-    }, wakeDelay(next, now));
-    timer.unref();
-  };
-
   const publish: RoutingShape["publish"] = (assignments) =>
     Effect.forEach(
       assignments,
@@ -507,7 +479,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
       { discard: true },
     ).pipe(
       // A conversation queued for a team may be waiting for its opening: the timer points at the earliest.
-      Effect.tap(() => (started && assignments.some((a) => a.queued && a.teamId !== null) ? Effect.sync(arm) : Effect.void)),
+      Effect.tap(() => (assignments.some((a) => a.queued && a.teamId !== null) ? Effect.sync(openings.arm) : Effect.void)),
     );
 
   const drainQueue: RoutingShape["drainQueue"] = Effect.fn("Routing.drainQueue")(function* (inboxId?: string) {
@@ -518,27 +490,20 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
       all.push(...batch.assignments);
       if (!batch.more) break;
     }
-    if (started) arm();
+    openings.arm();
     return all;
   });
 
   const hasAnyQueue = () => prepare("SELECT 1 FROM conversations WHERE queued_at IS NOT NULL LIMIT 1").get() !== undefined;
-  // One drain at a time; the timer wakes it at an opening, the re-check every ROUTING_RECHECK_MS.
-  const openings = makePassLoop("Routing openings", () => db.sqlite.open, () => (hasAnyQueue() ? drainQueue() : Effect.sync(arm)));
-  let stopLoop: (() => void) | undefined;
-  const stop = () => {
-    started = false;
-    stopLoop?.();
-    stopLoop = undefined;
-    disarm();
-  };
-  const start = (recheckMs = ROUTING_RECHECK_MS) => {
-    stop();
-    started = true;
-    stopLoop = openings.start(recheckMs);
-    arm();
-    return stop;
-  };
+  // One drain at a time, woken by one timer at the earliest opening among closed teams with queued
+  // conversations (armed only once started), and every ROUTING_RECHECK_MS while anything is queued.
+  const openings = makeTimedPassLoop(
+    "Routing openings",
+    () => db.sqlite.open,
+    () => (hasAnyQueue() ? drainQueue() : Effect.sync(() => openings.arm())),
+    (now) => nextQueuedTeamOpening(prepare, now),
+    clock,
+  );
 
   const hasQueue = (inboxId: string) =>
     prepare("SELECT 1 FROM conversations WHERE inbox_id = ? AND queued_at IS NOT NULL LIMIT 1").get(inboxId) !== undefined;
@@ -661,9 +626,9 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     queueStats,
     routeInWrite: (p, conversationId, target, now) => routeOpen(p, conversationId, target, now),
     publish,
-    start,
-    stop,
-    nextOpeningAt: () => armedFor,
+    start: (recheckMs = ROUTING_RECHECK_MS) => openings.start(recheckMs),
+    stop: openings.stop,
+    nextOpeningAt: openings.armedFor,
   };
 };
 
