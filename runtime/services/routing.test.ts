@@ -606,9 +606,11 @@ describe("team hours", () => {
     }
   });
 
-  it("does not let a closed team's long queue hold back another pool's", async () => {
+  it("does not let a closed team's long queue hold back another team's or the inbox's", async () => {
     team("team_day");
+    team("team_open");
     setHours("team_day", dayShift);
+    user("ola", { availability: "away", teams: ["team_open"] });
     // Tex (of the closed team) is away too, so only Ann's return can take the inbox's conversation.
     user("tex", { availability: "away", teams: ["team_day"] });
     user("ann", { availability: "away" });
@@ -618,8 +620,14 @@ describe("team hours", () => {
     for (const id of closedOnes) await run(timed.routeConversation(id, { type: "team", teamId: "team_day" }));
     const inboxOne = conversation({ waitingSince: 100_000 });
     await run(timed.routeConversation(inboxOne, { type: "routing" }));
+    const openTeamOne = conversation({ waitingSince: 100_001 });
+    await run(timed.routeConversation(openTeamOne, { type: "team", teamId: "team_open" }));
     setAvailability("ann", "available");
-    expect((await run(timed.drainQueue())).map((a) => [a.conversationId, a.assigneeId])).toEqual([[inboxOne, "ann"]]);
+    setAvailability("ola", "available");
+    expect((await run(timed.drainQueue())).map((a) => [a.conversationId, a.assigneeId])).toEqual([
+      [inboxOne, "ann"],
+      [openTeamOne, "ola"],
+    ]);
     expect(closedOnes.every((id) => row(id).queued_at !== null)).toBe(true);
   });
 
