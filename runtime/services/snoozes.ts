@@ -119,7 +119,6 @@ export const snoozeTimeText = (until: number, timeZone: string): string => {
   return `${part("weekday")} ${part("day")} ${part("month")}, ${part("hour")}:${part("minute")} ${part("timeZoneName")}`.trim();
 };
 
-
 /** Why `until` cannot end a snooze made at `now` (null: it can). Pure. */
 export const snoozeUntilIssue = (until: number, now: number): string | null => {
   if (!Number.isSafeInteger(until) || until <= 0) return "the snooze's end is a time (epoch milliseconds)";
