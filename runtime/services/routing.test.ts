@@ -591,8 +591,9 @@ describe("team hours", () => {
     team("team_day");
     setHours("team_day", dayShift);
     user("tex", { teams: ["team_day"] });
-    // The routing's clock runs with the real one, shifted so the team opens 300 ms after the start.
-    const offset = opening - 300 - Date.now();
+    // The routing's clock runs with the real one, shifted so the team opens 1.5 s after the start
+    // (room for a slow machine to queue the conversation first).
+    const offset = opening - 1_500 - Date.now();
     const timed = makeRouting({ db, live, now: () => Date.now() + offset });
     const stop = timed.start(3_600_000);
     try {
