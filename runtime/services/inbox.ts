@@ -22,6 +22,8 @@ import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, 
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle, type ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
+import { readTeamSchedule } from "./team-hours.js";
+import { isAvailable, nextOpening } from "../../flows/availability.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { hasTargets, storedResponseTargets, type Owed } from "../core/response-targets.js";
 import { owedInHours, targetHoursReader, type TargetHoursOf } from "./target-hours.js";
@@ -232,6 +234,11 @@ export interface Thread {
     /** The page the conversation started on. */
     readonly pageUrl: string | null;
     readonly chatflow: Named | null;
+    /**
+     * While the conversation waits in the queue for a team its hours have closed (decision 048):
+     * when the team opens again (null: its hours never open) and the zone they are read in.
+     */
+    readonly teamClosed: { readonly opensAt: number | null; readonly timezone: string } | null;
   };
   /** Oldest first. */
   readonly messages: ReadonlyArray<ThreadMessage>;
@@ -467,6 +474,12 @@ const owedOf = (row: SummaryRow, hoursOf: TargetHoursOf): Owed | null => {
   const targets = storedResponseTargets(row.response_targets);
   if (!hasTargets(targets)) return null;
   return owedInHours(targets, { waitingSince: row.waiting_since, answered: row.first_reply_at !== null, teamId: row.team_id }, hoursOf);
+};
+
+/** A queued conversation's team, when its hours have it closed at `now`: when it opens, on which clock. */
+const queuedTeamClosed = (prepare: DatabaseShape["prepare"], teamId: string, now: number): Thread["conversation"]["teamClosed"] => {
+  const schedule = readTeamSchedule(prepare, teamId);
+  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
 };
 
 /** The list's shape of a row; `hoursOf` gives the calendars response targets count in (read only when a target counts business hours). */
@@ -955,6 +968,7 @@ export const makeInbox = (deps: {
         handedOffAt: row.handed_off_at,
         pageUrl: row.page_url,
         chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
+        teamClosed: row.queued_at !== null && row.team_id !== null ? queuedTeamClosed(prepare, row.team_id, wallClock.now()) : null,
       },
       messages: (truncated ? messages.slice(1) : messages).map(toThreadMessage),
       truncated,

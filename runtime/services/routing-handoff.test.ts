@@ -13,6 +13,7 @@ import type { AppRuntime } from "./app-layer.js";
 import { Chatflows } from "./chatflows.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Engine } from "./engine.js";
+import { Inbox } from "./inbox.js";
 import { Routing } from "./routing.js";
 import { LiveEvents, type LiveEvent } from "./live-events.js";
 import { SEED_IDS } from "./seed.js";
@@ -362,11 +363,16 @@ describe("a handoff to a team with hours (decision 048)", () => {
     });
     const queued = db.sqlite.prepare("SELECT data FROM events WHERE conversation_id = ? AND type = 'queued'").get(conversationId) as { data: string };
     expect(JSON.parse(queued.data)).toMatchObject({ reason: "team_closed", opensAt: opensAfterClosedDays() });
+    // The inbox's thread says why it waits, and until when, on the team's clock.
+    const teamClosed = () =>
+      runtime.runPromise(Effect.flatMap(Inbox, (i) => i.getThread(conversationId, { id: SEED_IDS.admin, role: "admin" }))).then((t) => t.conversation.teamClosed);
+    expect(await teamClosed()).toEqual({ opensAt: opensAfterClosedDays(), timezone: "UTC" });
     // The team opens (its hours change): the queue drains to a member, nobody else acting.
     setTeamHours(openAllWeek);
     await runtime.runPromise(Effect.flatMap(Routing, (r) => r.drainQueue()));
     expect(conversation(conversationId).assignee_id).not.toBeNull();
     expect(conversation(conversationId).queued_at).toBeNull();
+    expect(await teamClosed()).toBeNull();
   });
 
   it("says the team was closed on a handoff made a turn later, after the away email was asked", async () => {

@@ -4,6 +4,7 @@
 import { dueState } from "../../../runtime/core/response-due.js";
 import type { DueLevel, InboxView, Owed, TicketPriority, TicketStatus } from "../../runtime.server.js";
 import { capitalise } from "../messages.js";
+import { formatOpening } from "../../../flows/availability.js";
 
 /** The views, in the order the inbox lists them. */
 export const viewLabels: Readonly<Record<InboxView, string>> = {
@@ -57,6 +58,23 @@ export const shortDuration = (then: number, now: number): string => {
 export const waitingLabel = (since: number, now: number): string => {
   const d = shortDuration(since, now);
   return d === "just now" ? "waiting since just now" : `waiting ${d}`;
+};
+
+/**
+ * Where a queued conversation stands, after its inbox and channel: nothing when it is not queued;
+ * its team's next opening when the team's hours have it closed (decision 048); else that it waits
+ * for an available agent. Pure apart from reading time-zone data.
+ */
+export const queueLine = (
+  conversation: { readonly queued: boolean; readonly team: { readonly name: string } | null },
+  teamClosed: { readonly opensAt: number | null; readonly timezone: string } | null | undefined,
+): string => {
+  if (!conversation.queued) return "";
+  if (!teamClosed || conversation.team === null) return " · waiting in the queue for an available agent";
+  const team = conversation.team.name;
+  return teamClosed.opensAt === null
+    ? ` · waiting in the queue: ${team}'s hours never open`
+    : ` · waiting in the queue: ${team} is closed until ${formatOpening(teamClosed.timezone, teamClosed.opensAt)} (${teamClosed.timezone})`;
 };
 
 /**
