@@ -4,7 +4,8 @@
  * after a warm-up; `_cpu_ms` is the process CPU time of the same call). Run directly it prints
  * one JSON line per query; `run()` returns the figures for bench/run-all.ts. The team report is
  * timed on the wall clock and within business hours, and again with response targets set, beside
- * the list of answers that missed them (`breaches_*`).
+ * the list of answers that missed them (`breaches_*`), and with every target counting business
+ * hours, without and with team hours (`*_team_hours`: two teams keeping hours, decision 048).
  *
  * The data is written through the real schema; the roll-ups are then rebuilt from the log with
  * the same SQL rules an admin's rebuild runs (the engine keeps them the same, group by group,
@@ -439,8 +440,29 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
       ];
       if (lastPage.breaches.length === 0) throw new Error("the generated data has no second page of breaches");
       for (const [name, make] of targetQueries) await time(name, make);
+      // Team hours (decision 048): a reply counts in the hours of the team it was with — one team
+      // with its own (New York), one following the workspace's; every inbox counting business hours.
+      db.sqlite.prepare("UPDATE inboxes SET response_targets = ?").run(JSON.stringify({ firstResponseMinutes: 30, nextReplyMinutes: 15, businessHours: true }));
+      const weekdays = ["mon", "tue", "wed", "thu", "fri"].map((d) => ({ day: d, from: "09:00", to: "17:00" }));
+      const newYork = JSON.stringify({ source: "own", timezone: "America/New_York", hours: weekdays, closedDates: [], workspaceClosedDates: true });
+      const teamHours = (on: boolean) => {
+        db.sqlite.prepare("UPDATE teams SET hours = ? WHERE id = 'team_0'").run(on ? newYork : null);
+        db.sqlite.prepare("UPDATE teams SET hours = ? WHERE id = 'team_1'").run(on ? JSON.stringify({ source: "workspace" }) : null);
+      };
+      teamHours(true);
+      figures.push({ name: "reports.breaches_90d_team_hours_count", unit: "breaches", value: (await runtime.runPromise(page(d90))).total });
+      for (const [name, make] of [
+        ["team_30d_with_targets_business_hours", () => reports.team(d30)],
+        ["breaches_90d_business_hours", () => page(d90)],
+      ] as Array<[string, () => Effect.Effect<unknown, unknown>]>) {
+        teamHours(false);
+        await time(name, make);
+        teamHours(true);
+        await time(`${name}_team_hours`, make);
+      }
     } finally {
       setTargets(null);
+      db.sqlite.prepare("UPDATE teams SET hours = NULL").run();
     }
   } finally {
     await runtime.dispose();

@@ -22,11 +22,11 @@ import { statSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from "prom-client";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
-import { readBusinessHours } from "../runtime/services/business-hours.js";
 import * as wallClock from "../runtime/services/clock.js";
 import type { AppConfigShape } from "../runtime/services/config.js";
 import { Database, type DatabaseShape } from "../runtime/services/database.js";
 import { DUE_SCAN_LIMIT, scanDue, type DueScan } from "../runtime/services/response-due-scan.js";
+import { targetHoursReader } from "../runtime/services/target-hours.js";
 import { migrations } from "../runtime/sql/migrations.js";
 import { bearerToken, sendJson, sendMethodNotAllowed, splitUrl } from "./http-util.js";
 
@@ -203,7 +203,7 @@ const makeMetrics = (db: DatabaseShape, config: AppConfigShape) => {
   let dueScraped: { readonly scan: DueScan; readonly overdue: Map<string, number>; readonly soon: Map<string, number> } | null = null;
   const due = () => {
     if (dueScraped !== null) return dueScraped;
-    const scan = scanDue(prepare, { where: "1", args: {}, now: wallClock.now(), soon: true, hours: () => readBusinessHours(prepare) });
+    const scan = scanDue(prepare, { where: "1", args: {}, now: wallClock.now(), soon: true, hours: targetHoursReader(prepare) });
     const overdue = new Map<string, number>();
     const soon = new Map<string, number>();
     for (const wait of scan.waits) {

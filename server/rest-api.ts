@@ -32,6 +32,7 @@ import { newId } from "../runtime/services/ids.js";
 import { Labels } from "../runtime/services/labels.js";
 import { Reports } from "../runtime/services/reports.js";
 import { AutomationReports } from "../runtime/services/automation-report.js";
+import { Workspace } from "../runtime/services/workspace.js";
 import {
   bearerToken,
   bodyDecoder,
@@ -50,7 +51,7 @@ import { createRateLimiter, type BucketRule, type RateLimiter } from "./rate-lim
 import { flowEndpoints } from "./rest-flows.js";
 import { iso, jsonBody, ok, type Endpoints, type Reply } from "./rest-kit.js";
 import { reportEndpoints } from "./rest-reports.js";
-import { workspaceEndpoints } from "./rest-workspace.js";
+import { teamHoursEndpoints, workspaceEndpoints } from "./rest-workspace.js";
 
 export interface RestApi {
   /** Serves every request under /api/v1 (an unknown path gets a JSON 404); false for every other path. */
@@ -258,6 +259,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       reports: Reports,
       automationReports: AutomationReports,
       auditLog: AuditLog,
+      workspace: Workspace,
       db: Database,
       config: AppConfig,
     }),
@@ -457,6 +459,8 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       endpoints = reportEndpoints(s, query, [second, third, fourth]);
     } else if (first === "settings" && fourth === undefined) {
       endpoints = workspaceEndpoints(s, req, [second, third]);
+    } else if (first === "teams" && second !== undefined && third === "hours" && fourth === undefined) {
+      endpoints = teamHoursEndpoints(s, req, second);
     }
     const allowed = Object.keys(endpoints);
     if (allowed.length === 0) return sendRouteNotFound(res);

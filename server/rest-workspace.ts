@@ -5,7 +5,9 @@
  * audit log keeps its lines (Settings → Audit log → Keep entries). The clock is read by admins and
  * analysts (like /reports) and changed by admins; the audit log's retention is admins' only, like
  * its page. Every change goes through the same service call as the page (`Reports`, `AuditLog`),
- * so it is validated and audited the same way. Mounted by server/rest-api.ts; contract in
+ * so it is validated and audited the same way. A team's hours (/api/v1/teams/:id/hours, decision
+ * 048) follow the same roles: read by admins and analysts, changed by admins, through
+ * `Workspace.setTeamHours` as Settings → Teams does. Mounted by server/rest-api.ts; contract in
  * docs/api.md.
  */
 import { Effect, Schema as S } from "effect";
@@ -13,13 +15,15 @@ import { isValidTimezone } from "../flows/availability.js";
 import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS, type AuditLogShape, type AuditRetention } from "../runtime/services/audit-log.js";
 import { BusinessHoursInput, type ReportsShape } from "../runtime/services/reports.js";
 import { InvalidInput } from "../runtime/services/errors.js";
+import type { Team, WorkspaceShape } from "../runtime/services/workspace.js";
 import type { IncomingMessage } from "node:http";
 import { bodyDecoder } from "./http-util.js";
-import { guardedBy, jsonBody, ok, type Endpoints } from "./rest-kit.js";
+import { guardedBy, iso, jsonBody, ok, type Endpoints } from "./rest-kit.js";
 
 export interface WorkspaceServices {
   readonly reports: ReportsShape;
   readonly auditLog: AuditLogShape;
+  readonly workspace: WorkspaceShape;
 }
 
 const HoursBody = S.Struct({
@@ -51,6 +55,33 @@ const apiRetention = (retention: AuditRetention) => ({
   days: retention.days,
   minDays: AUDIT_RETENTION_MIN_DAYS,
   maxDays: AUDIT_RETENTION_MAX_DAYS,
+});
+
+/** A team's hours as the API answers them: what is stored, and where that leaves the team now (times ISO). Pure. */
+const apiTeamHours = (team: Team) => ({
+  teamId: team.id,
+  hours: team.hours,
+  open: team.hoursSummary.open,
+  opensAt: iso(team.hoursSummary.opensAt),
+  closedFor: team.hoursSummary.closedFor,
+  summary: team.hoursSummary.text,
+});
+
+/** A whole TeamHours at its largest (50 ranges, 200 named closed dates) is about 30 KB: room for it, not the default 16 KB. */
+const MAX_TEAM_HOURS_BODY_BYTES = 64 * 1024;
+
+/** Builds /teams/:id/hours: GET for admins and analysts (like the workspace's hours), PUT (a whole `TeamHours`) for admins. */
+export const teamHoursEndpoints = (s: WorkspaceServices, req: IncomingMessage, teamId: string): Endpoints => ({
+  ...guardedBy("reports", { GET: () => Effect.map(s.workspace.getTeam(teamId), (team) => ok(apiTeamHours(team))) }),
+  ...guardedBy("settings", {
+    PUT: () =>
+      Effect.gen(function* () {
+        // 404 for an unknown team before the body is judged; the body's own checks are the service's, with its paths.
+        yield* s.workspace.getTeam(teamId);
+        const input = yield* jsonBody(req, decodeAnyObject, MAX_TEAM_HOURS_BODY_BYTES);
+        return ok(apiTeamHours(yield* s.workspace.setTeamHours(teamId, input)));
+      }),
+  }),
 });
 
 /** Builds the /settings endpoints of one request (`path` after `settings`: [what, id]). */

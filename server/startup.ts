@@ -16,6 +16,7 @@ import { OutgoingWebhooks } from "../runtime/services/outgoing-webhooks.js";
 import { Engine } from "../runtime/services/engine.js";
 import { seed, type SeedOptions } from "../runtime/services/seed.js";
 import { ResponseOverdue } from "../runtime/services/response-overdue.js";
+import { Routing } from "../runtime/services/routing.js";
 import { Snoozes } from "../runtime/services/snoozes.js";
 
 /** How often idle bot conversations are checked against their flow's session timeout. */
@@ -72,6 +73,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopWebhooks = (await runtime.runPromise(OutgoingWebhooks)).start();
   // Automation rules: new events run the enabled rules (within about a second), as the Automation user.
   const stopAutomation = (await runtime.runPromise(Automation)).start();
+  // Conversations queued for a closed team are assigned when the team opens (its hours; decision 048).
+  const stopRouting = (await runtime.runPromise(Routing)).start();
   // Audit log lines older than the workspace's retention are deleted, hourly, in short writes (none when kept forever).
   const stopAuditRetention = (await runtime.runPromise(AuditLog)).start();
   return {
@@ -86,6 +89,7 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
       stopWebhooks();
       stopAutomation();
       stopAuditRetention();
+      stopRouting();
     },
   };
 };

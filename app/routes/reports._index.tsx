@@ -4,9 +4,11 @@ import { useState } from "react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
-import { Field, FieldError } from "../components/field.js";
+import { Field } from "../components/field.js";
+import { TimezoneField, WeeklyHoursTable } from "../components/settings/hours-fields.js";
+import { hoursIssueFields, weeklyHoursOf } from "../components/settings/hours-form.js";
 import { ErrorNotice } from "../components/settings/notices.js";
-import { formatClosedDate, formatHours, WEEK, WEEKDAY_NAMES } from "../components/reports/format.js";
+import { formatClosedDate, formatHours } from "../components/reports/format.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
@@ -37,27 +39,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     countries: user.role === "admin" ? holidayCountries() : [],
   };
 }
-
-/**
- * The weekly hours of the hours form: one range per weekday (`from-mon`, `to-mon`, …; both
- * empty = closed), and the form field each range came from, for the service's error paths.
- */
-const hoursOf = (form: FormData) => {
-  const hours: Array<{ day: string; from: string; to: string }> = [];
-  const fields: string[] = [];
-  const errors: Record<string, string> = {};
-  for (const day of WEEK) {
-    const from = String(form.get(`from-${day}`) ?? "").trim();
-    const to = String(form.get(`to-${day}`) ?? "").trim();
-    if (from === "" && to === "") continue;
-    if (from === "") errors[`from-${day}`] = "enter when the day opens, or clear both times";
-    else if (to === "") errors[`to-${day}`] = "enter when the day closes, or clear both times";
-    // A time input cannot say 24:00: 00:00 to 00:00 is the whole day.
-    hours.push({ day, from, to: from === "00:00" && to === "00:00" ? "24:00" : to });
-    fields.push(day);
-  }
-  return { hours, fields, errors };
-};
 
 /**
  * Admins set the workspace time zone that reports bucket days in, its weekly business hours,
@@ -94,17 +75,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return { intent: "holidays-add" as const, errors: null, saved: null, savedHours: null, closedDates: result.value.closedDates, changed };
   }
   if (intent === "hours") {
-    const { hours, fields, errors } = hoursOf(form);
+    const { hours, fields, errors } = weeklyHoursOf(form);
     if (Object.keys(errors).length > 0) return data({ intent: "hours" as const, errors, saved: null, savedHours: null, closedDates: null, changed: null }, { status: 400 });
     const result = await attempt(context, Effect.flatMap(Reports, (r) => r.setBusinessHours(hours)));
     if (!result.ok) {
-      // hours[2].from → the field of the third range sent.
-      const byField: Record<string, string> = {};
-      for (const issue of result.error.issues ?? []) {
-        const m = /^hours\[(\d+)\]\.(from|to)/.exec(issue.path);
-        const day = m ? fields[Number(m[1])] : undefined;
-        byField[day && m ? `${m[2]}-${day}` : "hours"] ??= issue.message;
-      }
+      // hours[2].from → the field of the third range sent; anything else on the week as a whole.
+      const byField = hoursIssueFields(result.error.issues ?? [{ path: "hours", message: result.error.message }], { hourFields: fields });
       return data({ intent: "hours" as const, errors: byField, saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
     }
     return { intent: "hours" as const, errors: null, saved: null, savedHours: result.value, closedDates: null, changed: null };
@@ -126,7 +102,6 @@ export default function ReportsPage() {
   const errors: Record<string, string> = result?.intent === "timezone" ? (result.errors ?? {}) : {};
   const hourErrors: Record<string, string> = result?.intent === "hours" ? (result.errors ?? {}) : {};
   const hours = result?.savedHours?.hours ?? businessHours.hours;
-  const rangeOf = (day: string) => hours.find((h) => h.day === day);
   return (
     <>
       <header className="page-header">
@@ -170,17 +145,7 @@ export default function ReportsPage() {
         {canEdit ? (
           <Form method="post" className="form form--grid" noValidate>
             <CsrfInput />
-            <Field id="report-timezone" label="Workspace time zone" error={errors.timezone}>
-              {(props) => (
-                <select {...props} name="timezone" defaultValue={result?.saved ?? timezone}>
-                  {zones.map((zone) => (
-                    <option key={zone} value={zone}>
-                      {zone}
-                    </option>
-                  ))}
-                </select>
-              )}
-            </Field>
+            <TimezoneField id="report-timezone" label="Workspace time zone" zones={zones} value={result?.saved ?? timezone} error={errors.timezone} />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>
                 {busy ? "Saving…" : "Save time zone"}
@@ -204,48 +169,7 @@ export default function ReportsPage() {
           <Form method="post" className="form report-hours" noValidate>
             <CsrfInput />
             <input type="hidden" name="intent" value="hours" />
-            <table className="table report-hours__table">
-              <caption className="report-vh">Opening and closing time per weekday</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Day</th>
-                  <th scope="col">Opens</th>
-                  <th scope="col">Closes</th>
-                </tr>
-              </thead>
-              <tbody>
-                {WEEK.map((day) => {
-                  const range = rangeOf(day);
-                  const cell = (edge: "from" | "to", label: string) => {
-                    const id = `${edge}-${day}`;
-                    const error = hourErrors[id];
-                    return (
-                      <td>
-                        <input
-                          id={id}
-                          name={id}
-                          type="time"
-                          aria-label={`${WEEKDAY_NAMES[day]} ${label}`}
-                          defaultValue={range?.[edge] === "24:00" ? "00:00" : (range?.[edge] ?? "")}
-                          aria-invalid={error ? true : undefined}
-                          aria-describedby={error ? `${id}-error` : undefined}
-                        />
-                        {error ? <FieldError id={`${id}-error`} message={error} /> : null}
-                      </td>
-                    );
-                  };
-                  return (
-                    <tr key={day}>
-                      <th scope="row">{WEEKDAY_NAMES[day]}</th>
-                      {cell("from", "opens")}
-                      {cell("to", "closes")}
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-            <p className="field__hint">Leave both times empty for a closed day. A closing time before the opening time runs past midnight; 00:00 to 00:00 is the whole day.</p>
-            <FieldError message={hourErrors.hours} />
+            <WeeklyHoursTable hours={hours} errors={hourErrors} caption="Opening and closing time per weekday" />
             <div className="form__actions">
               <button type="submit" className="button" disabled={busy}>
                 {savingHours ? "Saving…" : "Save business hours"}

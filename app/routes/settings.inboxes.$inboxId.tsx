@@ -136,8 +136,8 @@ export default function InboxSettings() {
             </label>
             <p className="field__hint">
               {hasBusinessHours
-                ? "A wait over a night or a weekend counts only its business part (the workspace’s hours, set on the Reports page)."
-                : "The workspace has no business hours yet (an admin sets them on the Reports page): until then targets count around the clock."}
+                ? "A wait over a night or a weekend counts only its business part (the workspace’s hours, set on the Reports page; a conversation of a team with its own hours counts the team’s)."
+                : "The workspace has no business hours yet (an admin sets them on the Reports page): until then targets count around the clock, except for conversations of a team with its own hours."}
             </p>
             <FieldError message={errors.businessHours} />
           </div>

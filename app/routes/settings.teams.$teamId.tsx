@@ -1,47 +1,112 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { FieldError } from "../components/field.js";
+import { formatClosedDate, formatHours } from "../components/reports/format.js";
+import { ClosedDateRows, TimezoneField, WeeklyHoursTable } from "../components/settings/hours-fields.js";
+import { closedDatesOf, hoursIssueFields, weeklyHoursOf, type ClosedDateRow, type HoursRange } from "../components/settings/hours-form.js";
 import { memberCandidates, MemberChecklist } from "../components/settings/members.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
+import { teamHoursLine } from "../components/settings/team-hours-text.js";
 import { access } from "../roles.js";
-import { Accounts, attempt, run, Workspace } from "../runtime.server.js";
+import { Accounts, attempt, Reports, run, Workspace, type Team } from "../runtime.server.js";
 import { requireUser, takeNotice } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title: `${loaded?.team.name ?? "Team"} · Teams · Settings · Parley` }];
 
+/** What the Hours form shows: the stored hours, or what was just sent when it was refused. */
+interface HoursValues {
+  readonly source: string;
+  readonly timezone: string;
+  readonly hours: ReadonlyArray<HoursRange>;
+  readonly closedDates: ReadonlyArray<ClosedDateRow>;
+  readonly workspaceClosedDates: boolean;
+}
+
+/** The form's values for stored hours: a team without its own starts from the workspace's zone and hours. Pure. */
+const storedValues = (team: Team, workspace: { timezone: string; hours: ReadonlyArray<HoursRange> }): HoursValues =>
+  team.hours.source === "own"
+    ? team.hours
+    : { source: team.hours.source, timezone: workspace.timezone, hours: workspace.hours, closedDates: [], workspaceClosedDates: false };
+
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireUser(request, context, access.settings);
   const teamId = params.teamId ?? "";
-  const { team, users } = await run(
+  const { team, users, workspace } = await run(
     context,
     Effect.all({
       team: Effect.flatMap(Workspace, (w) => w.getTeam(teamId)),
       users: Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })),
+      workspace: Effect.flatMap(Reports, (r) => r.businessHours()),
     }),
   );
   const { notice, headers } = await takeNotice(request, context);
+  const zones = Intl.supportedValuesOf("timeZone");
   return data(
-    { team: { id: team.id, name: team.name, memberIds: team.memberIds }, people: memberCandidates(users, team.memberIds), notice },
+    {
+      team: { id: team.id, name: team.name, memberIds: team.memberIds, hoursLine: teamHoursLine(team) },
+      hours: storedValues(team, workspace),
+      workspace: { timezone: workspace.timezone, hours: workspace.hours, closed: workspace.closed ?? [] },
+      zones: zones.includes("UTC") ? zones : ["UTC", ...zones],
+      people: memberCandidates(users, team.memberIds),
+      notice,
+    },
     { headers },
   );
 }
 
+/** The Hours form as the runtime's TeamHours input, with the fields each range and date came from. */
+const hoursInput = (form: FormData) => {
+  const source = String(form.get("source") ?? "");
+  const week = weeklyHoursOf(form);
+  const closed = closedDatesOf(form);
+  const values: HoursValues = {
+    source,
+    timezone: String(form.get("timezone") ?? ""),
+    hours: week.hours,
+    closedDates: closed.closedDates,
+    workspaceClosedDates: form.get("workspaceClosedDates") === "on",
+  };
+  // Only own hours keep a zone, hours and dates; the other sources are their name alone.
+  const input = source === "own" ? { ...values } : { source };
+  return { input, values, week, own: source === "own" };
+};
+
 export async function action({ request, context, params }: ActionFunctionArgs) {
   await requireUser(request, context, access.settings);
+  const teamId = params.teamId ?? "";
   const form = await request.formData();
+  if (form.get("intent") === "hours") {
+    const { input, values, week, own } = hoursInput(form);
+    if (own && Object.keys(week.errors).length > 0) {
+      return data({ intent: "hours" as const, error: null, errors: week.errors, values, saved: null }, { status: 400 });
+    }
+    const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.setTeamHours(teamId, input)));
+    if (!result.ok) {
+      // The dates shown again are the ones kept, so closedDates[i] is the i-th row on the page.
+      const errors = hoursIssueFields(result.error.issues ?? [], { hourFields: week.fields, closedRows: values.closedDates.map((_, i) => i) });
+      const error = result.error.issues?.length ? (errors.form ?? null) : result.error.message;
+      return data({ intent: "hours" as const, error, errors, values, saved: null }, { status: result.status });
+    }
+    // The saved line from what was stored, not from the page's data, which is read again after this answer.
+    return { intent: "hours" as const, error: null, errors: {}, values: null, saved: teamHoursLine(result.value) };
+  }
   const userIds = form.getAll("userId").filter((v): v is string => typeof v === "string");
-  const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.setTeamMembers(params.teamId ?? "", userIds)));
-  if (!result.ok) return data({ error: result.error.message, saved: false }, { status: result.status });
-  return { error: null, saved: true };
+  const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.setTeamMembers(teamId, userIds)));
+  if (!result.ok) return data({ intent: "members" as const, error: result.error.message, saved: false }, { status: result.status });
+  return { intent: "members" as const, error: null, saved: true };
 }
 
 export default function TeamSettings() {
-  const { team, people, notice } = useLoaderData<typeof loader>();
+  const { team, hours, workspace, zones, people, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const busy = useNavigation().state === "submitting";
+  const navigation = useNavigation();
+  const busy = navigation.state === "submitting";
+  const members = result?.intent === "members" ? result : undefined;
+  const hoursResult = result?.intent === "hours" ? result : undefined;
   return (
     <>
       <DetailHeader back={{ to: "/settings/teams", label: "All teams" }} title={team.name}>
@@ -50,15 +115,111 @@ export default function TeamSettings() {
       <SavedNotice show={notice !== null && !result}>{notice}</SavedNotice>
       <section className="card" aria-labelledby="team-members-title">
         <h2 id="team-members-title">Members</h2>
-        <SavedNotice show={result?.saved === true}>Members saved.</SavedNotice>
-        <ErrorNotice message={result?.error} />
+        <SavedNotice show={members?.saved === true}>Members saved.</SavedNotice>
+        <ErrorNotice message={members?.error} />
         <Form method="post" className="form">
           <CsrfInput />
+          <input type="hidden" name="intent" value="members" />
           <MemberChecklist people={people} memberIds={team.memberIds} />
-          <SubmitActions busy={busy} label="Save members" />
+          <SubmitActions busy={busy && navigation.formData?.get("intent") === "members"} label="Save members" />
         </Form>
       </section>
+      <HoursCard
+        // A fresh form when what is stored changes, so it shows it (and a new blank closed-date row).
+        key={hoursResult?.values ? "refused" : JSON.stringify(hours)}
+        line={team.hoursLine}
+        values={hoursResult?.values ?? hours}
+        errors={hoursResult?.errors ?? {}}
+        error={hoursResult?.error ?? null}
+        saved={hoursResult?.saved ?? null}
+        workspace={workspace}
+        zones={zones}
+        busy={busy && navigation.formData?.get("intent") === "hours"}
+      />
     </>
+  );
+}
+
+/**
+ * The team's hours: none (members' presence decides), the workspace's (shown, edited on
+ * Reports), or its own — zone, weekly hours, closed dates. The parts of the sources not chosen
+ * are hidden by CSS alone, so the form works without JavaScript.
+ */
+function HoursCard(props: {
+  line: string;
+  values: HoursValues;
+  errors: Readonly<Record<string, string>>;
+  error: string | null;
+  /** The line of the hours just saved; null unless they were. */
+  saved: string | null;
+  workspace: { timezone: string; hours: ReadonlyArray<HoursRange>; closed: ReadonlyArray<ClosedDateRow> };
+  zones: ReadonlyArray<string>;
+  busy: boolean;
+}) {
+  const { values, errors, workspace } = props;
+  const choice = (source: string, label: string, hint: string) => (
+    <label className="choice">
+      <input type="radio" name="source" value={source} defaultChecked={values.source === source} />
+      <span>
+        <strong>{label}</strong> <span className="muted">{hint}</span>
+      </span>
+    </label>
+  );
+  return (
+    <section className="card team-hours" aria-labelledby="team-hours-title">
+      <h2 id="team-hours-title">Hours</h2>
+      <p className="muted">
+        When the team takes conversations. Outside its hours the bot&apos;s “team available” branch says no, and conversations sent to the team wait
+        unassigned until it opens. Inside them, someone in the team still has to be available. Now: <strong>{props.line}</strong>.
+      </p>
+      <SavedNotice show={props.saved !== null}>Hours saved: {props.saved}.</SavedNotice>
+      <ErrorNotice message={props.error} />
+      <Form method="post" className="form" noValidate>
+        <CsrfInput />
+        <input type="hidden" name="intent" value="hours" />
+        <fieldset className="choices" aria-describedby={errors.source ? "team-hours-source-error" : undefined}>
+          <legend>Where the hours come from</legend>
+          {choice("none", "No hours (members' presence decides)", "Open whenever a member is available.")}
+          {choice("workspace", "The workspace's hours", "Follows the workspace's business hours and closed dates as they change.")}
+          {choice("own", "Own hours", "A time zone, weekly hours and closed dates of the team's own.")}
+          <FieldError id="team-hours-source-error" message={errors.source} />
+        </fieldset>
+        <div className="team-hours__workspace">
+          <h3>The workspace&apos;s hours</h3>
+          {workspace.hours.length === 0 ? (
+            <p className="notice">
+              The workspace has no business hours yet, so a team following them is never closed by hours. Set them on the <Link to="/reports">Reports page</Link>.
+            </p>
+          ) : (
+            <>
+              <p>
+                {formatHours(workspace.hours)} ({workspace.timezone}).{" "}
+                {workspace.closed.length === 0 ? "No closed dates." : `Closed on: ${workspace.closed.map((c) => `${formatClosedDate(c)}${c.name ? ` (${c.name})` : ""}`).join("; ")}.`}
+              </p>
+              <p className="field__hint">
+                Edited on the <Link to="/reports">Reports page</Link> (Business hours, Closed dates).
+              </p>
+            </>
+          )}
+        </div>
+        <div className="team-hours__own">
+          <TimezoneField id="team-hours-timezone" label="Time zone" zones={props.zones} value={values.timezone} error={errors.timezone} />
+          <h3>Weekly hours</h3>
+          <WeeklyHoursTable hours={values.hours} errors={errors} caption="The team's opening and closing time per weekday" />
+          <h3>Closed dates</h3>
+          <p className="field__hint">Days the team is closed all day whatever the weekly hours say, on its own clock.</p>
+          <ClosedDateRows closed={values.closedDates} errors={errors} caption="The team's closed dates" />
+          <label className="choice">
+            <input type="checkbox" name="workspaceClosedDates" defaultChecked={values.workspaceClosedDates} />
+            <span>
+              Also closed on the workspace&apos;s closed dates
+              <span className="field__hint"> ({workspace.closed.length} set on the Reports page, kept up to date; read on the team&apos;s clock)</span>
+            </span>
+          </label>
+        </div>
+        <SubmitActions busy={props.busy} label="Save hours" />
+      </Form>
+    </section>
   );
 }
 

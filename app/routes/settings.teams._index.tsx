@@ -4,6 +4,7 @@ import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
 import { CreateCard, NameList, nameConflictErrors } from "../components/settings/page-parts.js";
+import { teamHoursLine } from "../components/settings/team-hours-text.js";
 import { formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, run, Workspace } from "../runtime.server.js";
@@ -27,6 +28,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       id: team.id,
       name: team.name,
       members: team.memberIds.map((id) => names.get(id) ?? id),
+      hours: teamHoursLine(team),
       // Inboxes whose round-robin goes to this team.
       routesFor: inboxes.filter((i) => i.routing.mode === "round_robin" && i.routing.teamId === team.id).map((i) => i.name),
     })),
@@ -66,6 +68,7 @@ export default function TeamsSettings() {
               <th scope="col">Name</th>
               <th scope="col">Members</th>
               <th scope="col">Round-robin for</th>
+              <th scope="col">Hours</th>
             </tr>
           </thead>
           <tbody>
@@ -80,6 +83,7 @@ export default function TeamsSettings() {
                 <td>
                   <NameList names={team.routesFor} empty="No inbox" />
                 </td>
+                <td>{team.hours}</td>
               </tr>
             ))}
           </tbody>

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isAvailable } from "../../flows/availability.js";
 import type { Availability } from "../../flows/flow-spec.js";
-import { addBusinessDays, businessCalendar, businessIntervals, businessMs, type BusinessHours, type OpeningRange } from "./business-time.js";
+import { addBusinessDays, businessCalendar, businessIntervals, businessMs, teamBusinessHours, type BusinessHours, type OpeningRange } from "./business-time.js";
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -218,5 +218,21 @@ describe("whole business days (automation waits, decision 044)", () => {
       }),
       { numRuns: 60 },
     );
+  });
+});
+
+describe("teamBusinessHours", () => {
+  const workspace: BusinessHours = { timezone: "America/New_York", hours: weekdays("09:00", "17:00"), closed: [{ date: "2026-12-24", yearly: true }] };
+  const own = { source: "own", timezone: "Europe/Berlin", hours: weekdays("08:00", "16:00"), closedDates: [{ date: "2026-05-01", yearly: false }] } as const;
+
+  it("is null when the team's hours never close it: none, or the workspace's while it has none", () => {
+    expect(teamBusinessHours({ source: "none" }, workspace)).toBeNull();
+    expect(teamBusinessHours({ source: "workspace" }, { timezone: "UTC", hours: [] })).toBeNull();
+  });
+
+  it("reads the workspace's hours for a team that follows them, and the team's own (with the workspace's closed dates only when kept)", () => {
+    expect(teamBusinessHours({ source: "workspace" }, workspace)).toEqual(workspace);
+    expect(teamBusinessHours({ ...own, workspaceClosedDates: false }, workspace)).toEqual({ timezone: "Europe/Berlin", hours: own.hours, closed: own.closedDates });
+    expect(teamBusinessHours({ ...own, workspaceClosedDates: true }, workspace)?.closed).toEqual([...own.closedDates, ...workspace.closed!]);
   });
 });

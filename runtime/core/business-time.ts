@@ -13,6 +13,7 @@
  */
 import { closedDateTest, offsetAt } from "../../flows/availability.js";
 import type { ClosedDate, Weekday } from "../../flows/flow-spec.js";
+import { teamAvailability, type TeamHours } from "../../flows/team-hours.js";
 
 /** One weekly range: open on `day` from `from` until `to` (HH:MM, "24:00" allowed; to < from crosses midnight). */
 export interface OpeningRange {
@@ -256,4 +257,14 @@ export const addBusinessDays = (hours: BusinessHours, from: number, days: number
     return pieces[pieces.length - 1]![1];
   }
   return null;
+};
+
+/**
+ * A team's hours (decision 048) as the business hours its response targets count in, or null
+ * when the team keeps none that close it (source none, or the workspace's while the workspace has
+ * no weekly hours) — then the workspace's `workspace` hours count. Pure.
+ */
+export const teamBusinessHours = (team: TeamHours, workspace: BusinessHours): BusinessHours | null => {
+  const schedule = teamAvailability(team, workspace);
+  return schedule === null ? null : { timezone: schedule.timezone, hours: schedule.hours, closed: schedule.closedDates };
 };

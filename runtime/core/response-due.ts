@@ -12,6 +12,8 @@ export interface Owed {
   readonly kind: "first_response" | "next_reply";
   readonly targetMs: number;
   readonly dueAt: number;
+  /** The team whose own hours the target counts in (decision 048), by name; absent when the workspace's hours (or the clock) count. */
+  readonly teamHours?: string;
 }
 
 export type DueLevel = "normal" | "soon" | "overdue";

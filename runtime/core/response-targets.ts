@@ -1,7 +1,8 @@
 /**
  * Response targets (SLAs) of an inbox — first response and next reply within so many minutes,
- * around the clock or in the workspace's business hours — and when a waiting visitor's answer
- * is due. Pure: no clock (`now` comes in), time-zone rules from the platform's `Intl` only.
+ * around the clock or in business hours (the workspace's, or the conversation's team's own:
+ * decision 048) — and when a waiting visitor's answer is due. Pure: no clock (`now` comes in),
+ * time-zone rules from the platform's `Intl` only.
  * Definitions (docs/decisions/037-response-targets.md):
  * - A conversation nobody has answered yet owes a first response by `firstResponseMinutes`
  *   after the visitor started waiting; one a person has answered owes its next reply by
@@ -31,7 +32,7 @@ const TargetMinutes = S.Number.pipe(
 export const ResponseTargets = S.Struct({
   firstResponseMinutes: S.NullOr(TargetMinutes),
   nextReplyMinutes: S.NullOr(TargetMinutes),
-  /** True: the targets count only business hours (the workspace's, Reports → business hours). */
+  /** True: the targets count only business hours (the conversation's team's when it keeps its own, else the workspace's: Reports → business hours). */
   businessHours: S.Boolean,
 });
 export type ResponseTargets = typeof ResponseTargets.Type;
@@ -118,6 +119,9 @@ export interface TargetTally {
   readonly nextReply: TargetShare;
 }
 
+/** Business ms between two instants in one calendar. */
+export type BusinessBetween = (from: number, to: number) => number;
+
 /** What an answer owed: its first response, or a next reply after the visitor waited again. */
 export type AnswerKind = "first_response" | "next_reply";
 
@@ -136,14 +140,14 @@ export interface Judgement {
  * against one: a first response (its first response time against the first-response target), or
  * a later reply with a wait (its reply time against the next-reply target); replies in inboxes
  * without that target, and first replies that took over from a bot, are not judged. Durations are
- * measured by `businessBetween` when the targets count business hours (null: the workspace has
- * none, so around the clock). The one definition behind the met shares and the breaches list.
- * Pure given a pure `businessBetween`.
+ * measured by `businessBetween` when the targets count business hours (null: the reply's
+ * calendar — its team's or the workspace's — has none, so around the clock). The one definition
+ * behind the met shares and the breaches list. Pure given a pure `businessBetween`.
  */
 export const judgeReply = (
   r: ReplyForTarget,
   targets: ResponseTargets,
-  businessBetween: ((from: number, to: number) => number) | null,
+  businessBetween: BusinessBetween | null,
 ): Judgement | null => {
   let kind: AnswerKind;
   let ms: number;
@@ -164,13 +168,14 @@ export const judgeReply = (
 
 /**
  * Per inbox and per agent, how many first responses and next replies met the inbox's target,
- * each reply judged by `judgeReply`. Replies in inboxes without targets are not counted. Pure
- * given a pure `businessBetween`.
+ * each reply judged by `judgeReply` with the business time of its own calendar (`businessBetween`
+ * of the reply: its team's or the workspace's, null for around the clock). Replies in inboxes
+ * without targets are not counted. Pure given a pure `businessBetween`.
  */
-export const tallyTargets = (
-  replies: Iterable<ReplyForTarget>,
+export const tallyTargets = <R extends ReplyForTarget>(
+  replies: Iterable<R>,
   targetsOf: ReadonlyMap<string, ResponseTargets>,
-  businessBetween: ((from: number, to: number) => number) | null,
+  businessBetween: (reply: R) => BusinessBetween | null,
 ): { readonly byInbox: Map<string, TargetTally>; readonly byAgent: Map<string, TargetTally> } => {
   const byInbox = new Map<string, TargetTally>();
   const byAgent = new Map<string, TargetTally>();
@@ -183,7 +188,7 @@ export const tallyTargets = (
     if (r.inboxId === null) continue;
     const targets = targetsOf.get(r.inboxId);
     if (!targets) continue;
-    const judged = judgeReply(r, targets, businessBetween);
+    const judged = judgeReply(r, targets, targets.businessHours ? businessBetween(r) : null);
     if (judged === null) continue;
     const kind = judged.kind === "first_response" ? "firstResponse" : "nextReply";
     const met = judged.met ? 1 : 0;

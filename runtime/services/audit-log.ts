@@ -92,6 +92,7 @@ export const AUDIT_ACTIONS = {
   "inbox.members_changed": action("workspace", "Changed an inbox's members"),
   "team.created": action("workspace", "Created a team"),
   "team.members_changed": action("workspace", "Changed a team's members"),
+  "team.hours_changed": action("workspace", "Changed a team's hours"),
   "settings.timezone_changed": action("workspace", "Changed the time zone"),
   "settings.business_hours_changed": action("workspace", "Changed the business hours"),
   "settings.closed_date_added": action("workspace", "Added a closed date"),

@@ -66,6 +66,7 @@ import { newId } from "./ids.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 import { contactOwnerRoute, readRoutingConfig, Routing, type Assignment, type RoutingShape } from "./routing.js";
+import { closedByHours, decodeTeamHours, teamClosedAt, type TeamClosed } from "./team-hours.js";
 import { snoozeWakeEvent, wakeSnoozeInWrite, type SnoozeWake } from "./snoozes.js";
 import { WebhookClient, webhookEvent } from "./webhook-client.js";
 
@@ -434,8 +435,11 @@ export const makeEngine = (deps: {
     return out;
   };
 
+  /** Per turn's availability, once its teams were read: the teams its hours had closed (decision 048). */
+  const closedTeamsOf = new WeakMap<object, Record<string, TeamClosed>>();
+
   /** Availability read lazily: most turns never look at it, and the ones that do read it once. */
-  const availabilityFor = (inboxId: string, contactId: string | null): InterpreterContext["availability"] => {
+  const availabilityFor = (inboxId: string, contactId: string | null, now: number): InterpreterContext["availability"] => {
     let routing: boolean | undefined;
     let contactOwner: boolean | undefined;
     let users: Record<string, boolean> | undefined;
@@ -446,7 +450,7 @@ export const makeEngine = (deps: {
           (u) => [u.id, u.availability === "available"],
         ),
       ));
-    return {
+    const availability = {
       get routing() {
         return (routing ??=
           db
@@ -468,15 +472,37 @@ export const makeEngine = (deps: {
         if (!teams) {
           const available = usersNow();
           const out: Record<string, boolean> = {};
-          for (const t of db.prepare("SELECT id FROM teams").all() as Array<{ id: string }>) out[t.id] = false;
-          for (const m of db.prepare("SELECT team_id, user_id FROM team_members").all() as Array<{ team_id: string; user_id: string }>) {
-            if (available[m.user_id] === true) out[m.team_id] = true;
+          const closed: Record<string, TeamClosed> = {};
+          // A team is available only while its hours have it open (decision 048), read with the teams themselves.
+          for (const t of db.prepare("SELECT id, hours FROM teams").all() as Array<{ id: string; hours: string | null }>) {
+            out[t.id] = false;
+            const shut = t.hours === null ? null : closedByHours(db.prepare, decodeTeamHours(t.hours), now);
+            if (shut !== null) closed[t.id] = shut;
           }
+          for (const m of db.prepare("SELECT team_id, user_id FROM team_members").all() as Array<{ team_id: string; user_id: string }>) {
+            if (available[m.user_id] === true && closed[m.team_id] === undefined) out[m.team_id] = true;
+          }
+          closedTeamsOf.set(availability, closed);
           teams = out;
         }
         return teams;
       },
     };
+    return availability;
+  };
+
+  /**
+   * An away handoff to a team closed by its hours says so on its event (`reason`, `opensAt`), as
+   * a contact-owner handoff says its fallback: from what the turn's availability read, or (a
+   * handoff after the away email, a later turn) one read of the team's hours.
+   */
+  const noteTeamClosed = (plan: Plan, teamId: string, context: InterpreterContext): void => {
+    const known = context.availability ? closedTeamsOf.get(context.availability) : undefined;
+    const closed = known !== undefined ? (known[teamId] ?? null) : teamClosedAt(db.prepare, teamId, context.now);
+    if (closed === null) return;
+    const at = plan.events.findLastIndex((e) => e.type === "handoff");
+    const event = plan.events[at];
+    if (event) plan.events[at] = { ...event, data: { ...(event.data as Record<string, unknown>), reason: "team_closed", opensAt: closed.opensAt } };
   };
 
   /**
@@ -525,7 +551,7 @@ export const makeEngine = (deps: {
     specHash: bot.specHash,
     visitor: scope.visitor,
     ...(withContact ? { contact: contactProperties(scope.contactId) } : {}),
-    availability: availabilityFor(scope.inboxId, scope.contactId),
+    availability: availabilityFor(scope.inboxId, scope.contactId, now),
   });
 
   /** The interpreter context of a turn on an existing conversation. */
@@ -658,6 +684,7 @@ export const makeEngine = (deps: {
         continue;
       }
       applyCommand(plan, command, lookups);
+      if (command.type === "handoff" && command.away && command.target.type === "team") noteTeamClosed(plan, command.target.teamId, context);
     }
     attachChoices(plan);
     return state;

@@ -219,7 +219,7 @@ describe("the scan's bound", () => {
     expect(page.counts.overdue).toBe(DUE_SCAN_LIMIT);
     // The longest past due come first: the scan reads in that order.
     expect(page.conversations[0]!.waitingSince).toBe(now - 20 * H - (DUE_SCAN_LIMIT - 1) * MIN);
-    const direct = scanDue(kit.db.prepare, { where: "1", args: {}, now, soon: false, hours: () => ({ timezone: "UTC", hours: [] }), limit: 5 });
+    const direct = scanDue(kit.db.prepare, { where: "1", args: {}, now, soon: false, hours: () => ({ hours: { timezone: "UTC", hours: [] }, team: null }), limit: 5 });
     expect(direct).toMatchObject({ truncated: true });
     expect(direct.waits).toHaveLength(5);
   });

@@ -22,10 +22,11 @@ import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, 
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle, type ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
+import { readTeamSchedule } from "./team-hours.js";
+import { isAvailable, nextOpening } from "../../flows/availability.js";
 import { Database, type DatabaseShape } from "./database.js";
-import { readBusinessHours } from "./business-hours.js";
-import type { BusinessHours } from "../core/business-time.js";
-import { hasTargets, owedResponse, storedResponseTargets, type Owed } from "../core/response-targets.js";
+import { hasTargets, storedResponseTargets, type Owed } from "../core/response-targets.js";
+import { owedInHours, targetHoursReader, type TargetHoursOf } from "./target-hours.js";
 import { Deliveries, type DeliveriesShape, type DeliveryState } from "./deliveries.js";
 import { Engine, type EngineShape } from "./engine.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
@@ -233,6 +234,11 @@ export interface Thread {
     /** The page the conversation started on. */
     readonly pageUrl: string | null;
     readonly chatflow: Named | null;
+    /**
+     * While the conversation waits in the queue for a team its hours have closed (decision 048):
+     * when the team opens again (null: its hours never open) and the zone they are read in.
+     */
+    readonly teamClosed: { readonly opensAt: number | null; readonly timezone: string } | null;
   };
   /** Oldest first. */
   readonly messages: ReadonlyArray<ThreadMessage>;
@@ -460,19 +466,24 @@ const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS 
 
 /**
  * What a waiting visitor is owed under the inbox's response targets (runtime/core/response-targets.ts):
- * a first response until a person has replied (the report's first reply), the next reply after.
+ * a first response until a person has replied (the report's first reply), the next reply after;
+ * business hours in the conversation's team's calendar (decision 048).
  */
-const owedOf = (row: SummaryRow, hours: () => BusinessHours): Owed | null => {
+const owedOf = (row: SummaryRow, hoursOf: TargetHoursOf): Owed | null => {
   if (row.waiting_since === null || row.status === "closed" || row.response_targets === null) return null;
   const targets = storedResponseTargets(row.response_targets);
   if (!hasTargets(targets)) return null;
-  return owedResponse(targets, { waitingSince: row.waiting_since, answered: row.first_reply_at !== null }, targets.businessHours ? hours() : NO_HOURS);
+  return owedInHours(targets, { waitingSince: row.waiting_since, answered: row.first_reply_at !== null, teamId: row.team_id }, hoursOf);
 };
 
-const NO_HOURS: BusinessHours = { timezone: "UTC", hours: [] };
+/** A queued conversation's team, when its hours have it closed at `now`: when it opens, on which clock. */
+const queuedTeamClosed = (prepare: DatabaseShape["prepare"], teamId: string, now: number): Thread["conversation"]["teamClosed"] => {
+  const schedule = readTeamSchedule(prepare, teamId);
+  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
+};
 
-/** The list's shape of a row; `hours` gives the workspace's business hours (read only when a target counts them). */
-const toSummary = (row: SummaryRow, hours: () => BusinessHours): ConversationSummary => ({
+/** The list's shape of a row; `hoursOf` gives the calendars response targets count in (read only when a target counts business hours). */
+const toSummary = (row: SummaryRow, hoursOf: TargetHoursOf): ConversationSummary => ({
   id: row.id,
   status: row.status,
   version: row.version,
@@ -496,7 +507,7 @@ const toSummary = (row: SummaryRow, hours: () => BusinessHours): ConversationSum
       ? null
       : { until: row.snoozed_until, by: row.snoozed_by === null ? null : { id: row.snoozed_by, name: row.snoozed_by_name ?? "" } },
   labels: chipsOfJson(row.labels_json),
-  responseDue: owedOf(row, hours),
+  responseDue: owedOf(row, hoursOf),
 });
 
 const readSummaryRow = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): SummaryRow | undefined =>
@@ -505,7 +516,7 @@ const readSummaryRow = (prepare: DatabaseShape["prepare"], actorId: string, conv
 /** A conversation as the list shows it to `actorId` (undefined for an unknown id); no access check: the caller has made it. */
 export const readConversationSummary = (prepare: DatabaseShape["prepare"], actorId: string, conversationId: string): ConversationSummary | undefined => {
   const row = readSummaryRow(prepare, actorId, conversationId);
-  return row === undefined ? undefined : toSummary(row, () => readBusinessHours(prepare));
+  return row === undefined ? undefined : toSummary(row, targetHoursReader(prepare));
 };
 
 interface ThreadMessageRow {
@@ -819,9 +830,8 @@ export const makeInbox = (deps: {
              FROM conversations c WHERE ${scopeSql} AND c.status IN ('bot', 'open', 'pending')) c`,
     ).get(args) as Record<string, number>;
     const now = wallClock.now();
-    // Read once for the page, and only when a conversation's targets count business hours.
-    let hoursRead: BusinessHours | undefined;
-    const pageHours = () => (hoursRead ??= readBusinessHours(prepare));
+    // Each calendar read once for the page, and only when a conversation's targets count business hours.
+    const pageHours = targetHoursReader(prepare);
     // The overdue and due-soon counts: one bounded scan of the waits past their wall-time due (decision 039).
     const dueCounted = scanDue(prepare, { where: scopeSql, args, now, soon: true, hours: pageHours });
 
@@ -954,10 +964,11 @@ export const makeInbox = (deps: {
     const contact = row.contact_id === null ? null : (readContact(prepare, row.contact_id) ?? null);
     return {
       conversation: {
-        ...toSummary(row, () => readBusinessHours(prepare)),
+        ...toSummary(row, targetHoursReader(prepare)),
         handedOffAt: row.handed_off_at,
         pageUrl: row.page_url,
         chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
+        teamClosed: row.queued_at !== null && row.team_id !== null ? queuedTeamClosed(prepare, row.team_id, wallClock.now()) : null,
       },
       messages: (truncated ? messages.slice(1) : messages).map(toThreadMessage),
       truncated,
@@ -1174,7 +1185,7 @@ export const makeInbox = (deps: {
       return { changed: outcome.changed, row: before };
     });
 
-  const summaryAfter = (conversationId: string, actor: Actor) => toSummary(summaryOf(actor.id, conversationId)!, () => readBusinessHours(prepare));
+  const summaryAfter = (conversationId: string, actor: Actor) => toSummary(summaryOf(actor.id, conversationId)!, targetHoursReader(prepare));
 
   const close: InboxShape["close"] = Effect.fn("Inbox.close")(function* (conversationId, expectedVersion, actor) {
     yield* changeStatus(conversationId, expectedVersion, actor, "close");

@@ -51,6 +51,7 @@ import {
   storedResponseTargets,
   tallyTargets,
   type AnswerKind,
+  type BusinessBetween,
   type ReplyForTarget,
   type ResponseTargets,
   type TargetShare,
@@ -72,6 +73,7 @@ import {
   TIMEZONE_SETTING,
 } from "./business-hours.js";
 import { InvalidInput, NotFound } from "./errors.js";
+import { businessBetweenReader, targetHoursReader } from "./target-hours.js";
 
 export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset, HoursMode } from "../core/report-range.js";
 export type { BusinessHours, OpeningRange } from "../core/business-time.js";
@@ -579,11 +581,11 @@ const TEAM_SQL = {
   // Each reply in an inbox with response targets (@targeted: a JSON array of their ids), by
   // user through its index and then those without one, as in repliesPerAgent.
   targetReplies: (where: string) => `WITH t(id) AS (SELECT value FROM json_each(@targeted))
-    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms
+    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms, r.team_id
     FROM users u INDEXED BY sqlite_autoindex_users_1 JOIN report_replies r INDEXED BY report_replies_user ON r.user_id = u.id
     WHERE r.at >= @start AND r.at < @end AND r.inbox_id IN t AND ${where}
     UNION ALL
-    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms
+    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms, r.team_id
     FROM report_replies r INDEXED BY report_replies_user
     WHERE r.user_id IS NULL AND r.at >= @start AND r.at < @end AND r.inbox_id IN t AND ${where}`,
   // The breaches list's candidates: in each inbox with targets (@targeted: [id, first-response
@@ -595,7 +597,7 @@ const TEAM_SQL = {
   // conversations). Only index columns: a page's conversations are read by their event ids.
   breachCandidates: (where: string) => `WITH t(id, fr, nr) AS (
       SELECT json_extract(value, '$[0]'), json_extract(value, '$[1]'), json_extract(value, '$[2]') FROM json_each(@targeted))
-    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms, r.event_id
+    SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms, r.team_id, r.event_id
     FROM t CROSS JOIN report_replies r INDEXED BY report_replies_inbox ON r.inbox_id = t.id
     WHERE r.at >= @start AND r.at < @end
       AND (r.first_response_ms > t.fr OR (r.first_response_ms IS NULL AND r.is_first = 0 AND r.wait_ms > t.nr))
@@ -690,16 +692,28 @@ const numbers = (list: string | null): number[] => {
 };
 
 /** A reply as TEAM_SQL.targetReplies and breachCandidates select it (their first columns). */
-type TargetReplyRow = [userId: string | null, inboxId: string | null, at: number, waitMs: number | null, isFirst: number, firstResponseMs: number | null];
+type TargetReplyRow = [
+  userId: string | null,
+  inboxId: string | null,
+  at: number,
+  waitMs: number | null,
+  isFirst: number,
+  firstResponseMs: number | null,
+  teamId: string | null,
+];
 
-/** The reply of such a row, as the target rules read it. Pure. */
-const replyOf = ([userId, inboxId, at, waitMs, isFirst, firstResponseMs]: readonly [...TargetReplyRow, ...unknown[]]): ReplyForTarget => ({
+/** A reply as the target rules read it, with the team it was with when answered (whose hours its target counts, decision 048). */
+type TeamReplyForTarget = ReplyForTarget & { readonly teamId: string | null };
+
+/** The reply of such a row. Pure. */
+const replyOf = ([userId, inboxId, at, waitMs, isFirst, firstResponseMs, teamId]: readonly [...TargetReplyRow, ...unknown[]]): TeamReplyForTarget => ({
   userId,
   inboxId,
   at,
   waitMs,
   isFirst: isFirst === 1,
   firstResponseMs,
+  teamId,
 });
 
 /** The opaque cursor of a breaches page's last answer under `sort` (base64url JSON of its place). Pure. */
@@ -903,13 +917,18 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       .map((i) => ({ id: i.id, name: i.name, targets: storedResponseTargets(i.response_targets) }))
       .filter((i) => hasTargets(i.targets) && (params.inbox === null || i.id === params.inbox));
 
-  /** One business calendar spanning every reply's wait, when some inbox's targets count business hours. */
-  const targetCalendar = (
-    hours: BusinessHours,
+  /**
+   * Each reply's business time in its calendar: the hours of the team it was with when answered
+   * (the team's current hours; decision 048), else the workspace's — one calendar per distinct
+   * calendar, spanning every reply's wait, built when first asked. Null for every reply while no
+   * inbox's targets count business hours. `workspace`: the workspace's hours when already read.
+   */
+  const targetCalendars = (
     inboxes: ReadonlyArray<{ readonly targets: ResponseTargets }>,
-    replies: ReadonlyArray<ReplyForTarget>,
-  ): BusinessCalendar | null => {
-    if (hours.hours.length === 0 || !inboxes.some((i) => i.targets.businessHours) || replies.length === 0) return null;
+    replies: ReadonlyArray<TeamReplyForTarget>,
+    workspace?: BusinessHours,
+  ): ((reply: TeamReplyForTarget) => BusinessBetween | null) => {
+    if (!inboxes.some((i) => i.targets.businessHours) || replies.length === 0) return () => null;
     let from = Infinity;
     let to = -Infinity;
     for (const r of replies) {
@@ -917,7 +936,8 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       if (start < from) from = start;
       if (r.at > to) to = r.at;
     }
-    return businessCalendar(hours, from, to);
+    const calendarOf = businessBetweenReader(targetHoursReader(db.prepare, workspace), from, to);
+    return (reply) => calendarOf(reply.teamId);
   };
 
   /**
@@ -936,14 +956,15 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     const rows = db.prepare(TEAM_SQL.breachCandidates(where)).raw(true).all({ ...params, targeted, agent: query.agent ?? null }) as Array<
       [...TargetReplyRow, number]
     >;
-    const candidates = rows.map((row) => ({ ...replyOf(row), inboxId: row[1]!, eventId: row[6] }));
-    const calendar = targetCalendar(readBusinessHours(), inboxes, candidates);
+    const candidates = rows.map((row) => ({ ...replyOf(row), inboxId: row[1]!, eventId: row[7] }));
+    const calendarOf = targetCalendars(inboxes, candidates);
     const byId = new Map(inboxes.map((i) => [i.id, i]));
     const userNames = candidates.length === 0 ? new Map<string, string>() : names("SELECT id, COALESCE(display_name, name) AS name FROM users");
     const out: Array<Omit<Breach, "conversationId" | "title" | "contactId">> = [];
     for (const c of candidates) {
       const inbox = byId.get(c.inboxId)!;
-      const judged = judgeReply(c, inbox.targets, calendar ? calendar.between : null);
+      const between = inbox.targets.businessHours ? calendarOf(c) : null;
+      const judged = judgeReply(c, inbox.targets, between);
       if (judged === null || judged.met) continue;
       out.push({
         eventId: c.eventId,
@@ -955,7 +976,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         targetMs: judged.targetMs,
         actualMs: judged.measuredMs,
         overMs: judged.measuredMs - judged.targetMs,
-        businessHours: inbox.targets.businessHours && calendar !== null,
+        businessHours: between !== null,
         waitedFrom: c.at - (judged.kind === "first_response" ? c.firstResponseMs! : c.waitMs!),
         at: c.at,
       });
@@ -976,8 +997,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         ? []
         : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as TargetReplyRow[]);
     const replies = rows.map(replyOf);
-    const calendar = targetCalendar(hours, inboxes, replies);
-    const { byInbox, byAgent } = tallyTargets(replies, targetsOf, calendar ? calendar.between : null);
+    const { byInbox, byAgent } = tallyTargets(replies, targetsOf, targetCalendars(inboxes, replies, hours));
     return {
       inboxes: inboxes.map(
         (i): InboxTargetRow => ({

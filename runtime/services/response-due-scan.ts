@@ -10,9 +10,9 @@
  * most `limit` of them, and computes each one's real due instant (business hours) in TypeScript
  * with the same `owedResponse` the list's due tag uses.
  */
-import type { BusinessHours } from "../core/business-time.js";
-import { dueState, hasTargets, owedResponse, SOON_SHARE, storedResponseTargets, type DueLevel, type Owed, type ResponseTargets } from "../core/response-targets.js";
+import { dueState, hasTargets, SOON_SHARE, storedResponseTargets, type DueLevel, type Owed, type ResponseTargets } from "../core/response-targets.js";
 import type { Prepare } from "./inbox-access.js";
+import { owedInHours, type TargetHoursOf } from "./target-hours.js";
 
 /** The most waits one scan reads (the longest past their wall-time due first). */
 export const DUE_SCAN_LIMIT = 1000;
@@ -33,7 +33,6 @@ export interface DueScan {
 }
 
 const MINUTE = 60_000;
-const NO_HOURS: BusinessHours = { timezone: "UTC", hours: [] };
 
 /** Every inbox's targets, where it has at least one. */
 const targetedInboxes = (prepare: Prepare): ReadonlyArray<{ readonly id: string; readonly targets: ResponseTargets }> =>
@@ -45,7 +44,8 @@ const targetedInboxes = (prepare: Prepare): ReadonlyArray<{ readonly id: string;
  * The waiting conversations (open or pending, not snoozed, not a preview) that are overdue — or,
  * with `soon`, overdue or due soon — at `now`, among those `where` admits (SQL over `c`, the
  * conversations row, with its named `args`). Reads at most `limit` candidates, in the order their
- * wall-time due passed; `hours` is read only when a target counts business hours.
+ * wall-time due passed; `hours` gives each conversation's calendar (its team's or the workspace's,
+ * target-hours.ts), asked only when a target counts business hours.
  */
 export const scanDue = (
   prepare: Prepare,
@@ -54,7 +54,7 @@ export const scanDue = (
     readonly args: Readonly<Record<string, unknown>>;
     readonly now: number;
     readonly soon: boolean;
-    readonly hours: () => BusinessHours;
+    readonly hours: TargetHoursOf;
     readonly limit?: number;
   },
 ): DueScan => {
@@ -77,7 +77,7 @@ export const scanDue = (
   const target = "CASE WHEN rc.first_reply_at IS NULL THEN t.first_ms ELSE t.next_ms END";
   const rows = prepare(
     `WITH t(inbox_id, first_ms, next_ms, started_by) AS (VALUES ${values.join(", ")})
-     SELECT c.id, c.inbox_id, c.waiting_since, rc.first_reply_at IS NOT NULL AS answered
+     SELECT c.id, c.inbox_id, c.team_id, c.waiting_since, rc.first_reply_at IS NOT NULL AS answered
        FROM t CROSS JOIN conversations c ON c.inbox_id = t.inbox_id
        LEFT JOIN report_conversations rc ON rc.conversation_id = c.id
       WHERE c.status IN ('open', 'pending') AND c.waiting_since <= t.started_by
@@ -85,14 +85,13 @@ export const scanDue = (
         AND c.waiting_since + ${target} * ${share} < @dueNow
       ORDER BY c.waiting_since + ${target}, c.id
       LIMIT @dueLimit`,
-  ).all(args) as Array<{ id: string; inbox_id: string; waiting_since: number; answered: number }>;
+  ).all(args) as Array<{ id: string; inbox_id: string; team_id: string | null; waiting_since: number; answered: number }>;
 
   const targetsOf = new Map(inboxes.map((inbox) => [inbox.id, inbox.targets]));
-  let hours: BusinessHours | undefined;
   const waits: DueWait[] = [];
   for (const row of rows) {
     const targets = targetsOf.get(row.inbox_id)!;
-    const owed = owedResponse(targets, { waitingSince: row.waiting_since, answered: row.answered === 1 }, targets.businessHours ? (hours ??= options.hours()) : NO_HOURS);
+    const owed = owedInHours(targets, { waitingSince: row.waiting_since, answered: row.answered === 1, teamId: row.team_id }, options.hours);
     if (owed === null) continue;
     const level = dueState(owed, options.now).level;
     if (level === "overdue" || (options.soon && level === "soon")) waits.push({ id: row.id, inboxId: row.inbox_id, waitingSince: row.waiting_since, owed, level });

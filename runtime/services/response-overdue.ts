@@ -15,12 +15,12 @@
  */
 import { Context, Effect, Layer } from "effect";
 import * as wallClock from "./clock.js";
-import { readBusinessHours } from "./business-hours.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { logConversationEvent, type ConversationAccessRow } from "./inbox-access.js";
 import { LiveEvents, type LiveEvent, type LiveEventsShape } from "./live-events.js";
 import { makePassLoop } from "./pass-loop.js";
 import { scanDue, type DueWait } from "./response-due-scan.js";
+import { targetHoursReader } from "./target-hours.js";
 
 /** How often the pass looks for waits that fell overdue (targets are whole minutes). */
 export const RESPONSE_OVERDUE_LOOP_MS = 10_000;
@@ -90,7 +90,7 @@ export const makeResponseOverdue = (db: DatabaseShape, live: LiveEventsShape): R
   const runDue: ResponseOverdueShape["runDue"] = () =>
     Effect.gen(function* () {
       const at = wallClock.now();
-      const found = scanDue(prepare, { where: NOT_RECORDED, args: {}, now: at, soon: false, hours: () => readBusinessHours(prepare) });
+      const found = scanDue(prepare, { where: NOT_RECORDED, args: {}, now: at, soon: false, hours: targetHoursReader(prepare) });
       const due = found.waits.slice(0, PASS_LIMIT);
       if (due.length === 0) return 0;
       const recorded = yield* Effect.orDie(db.writeEffect(() => due.map((wait) => record(wait, at)).filter((r): r is OverdueRecorded => r !== null)));

@@ -13,8 +13,12 @@ import type { AppRuntime } from "./app-layer.js";
 import { Chatflows } from "./chatflows.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Engine } from "./engine.js";
+import { Inbox } from "./inbox.js";
+import { Routing } from "./routing.js";
 import { LiveEvents, type LiveEvent } from "./live-events.js";
 import { SEED_IDS } from "./seed.js";
+import type { TeamHours } from "../../flows/team-hours.js";
+import { encodeTeamHours } from "./team-hours.js";
 import { Workspace } from "./workspace.js";
 
 let dir: string;
@@ -275,5 +279,150 @@ describe("a handoff to the contact's owner", () => {
     );
     expect(conversation(conversationId).assignee_id).toBe("user_owner");
     expect(handoffEvent(conversationId).data).toMatchObject({ to: "owner", ownerId: "user_owner" });
+  });
+});
+
+describe("a handoff to a team with hours (decision 048)", () => {
+  const DAY = 86_400_000;
+  const allWeek = (["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const).map((day) => ({ day, from: "00:00", to: "24:00" }));
+  const utcDate = (instant: number) => new Date(instant).toISOString().slice(0, 10);
+  const dayStart = (instant: number) => Math.floor(instant / DAY) * DAY;
+  const openAllWeek: TeamHours = { source: "own", timezone: "UTC", hours: allWeek, closedDates: [], workspaceClosedDates: false };
+  /** Open every hour of the week but closed yesterday, today and tomorrow (UTC): closed now, whenever the test runs. */
+  const closedNow = (): TeamHours => {
+    const now = Date.now();
+    return { ...openAllWeek, closedDates: [-1, 0, 1].map((d) => ({ date: utcDate(now + d * DAY), yearly: false })) };
+  };
+  const opensAfterClosedDays = () => dayStart(Date.now()) + 2 * DAY;
+  const setTeamHours = (hours: TeamHours) => db.sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours(hours), SEED_IDS.team);
+  const handoffEvent = (conversationId: string) => {
+    const row = db.sqlite.prepare("SELECT team_id, data FROM events WHERE conversation_id = ? AND type = 'handoff'").get(conversationId) as
+      | { team_id: string | null; data: string }
+      | undefined;
+    return row === undefined ? undefined : { teamId: row.team_id, data: JSON.parse(row.data) as Record<string, unknown> };
+  };
+  const texts = (conversationId: string) =>
+    (db.sqlite.prepare("SELECT text FROM messages WHERE conversation_id = ? AND is_internal = 0 ORDER BY id").all(conversationId) as Array<{ text: string }>).map(
+      (m) => m.text,
+    );
+  const toTeam = { type: "team", teamId: SEED_IDS.team };
+  const withAway = (id: string, awayPort: boolean): FlowDocument => {
+    const base = flow(id, toTeam) as unknown as { nodes: Array<Record<string, unknown>>; edges: unknown[] };
+    const handoff = { ...base.nodes[0]!, data: { target: toTeam, message: "Passing you on.", away: { message: "The team is closed now." } } };
+    const nodes = awayPort
+      ? [handoff, { id: "closed", kind: "end", position: { x: 0, y: 200 }, data: { message: "Come back in opening hours." } }]
+      : [handoff];
+    const edges = awayPort ? [{ id: "e_away", source: "handoff", sourcePort: "away", target: "closed" }] : [];
+    return { ...base, nodes, edges } as unknown as FlowDocument;
+  };
+  const branchOnTeam = (id: string): FlowDocument =>
+    ({
+      id,
+      name: id,
+      kind: "bot",
+      language: "en",
+      startNodeId: "check",
+      nodes: [
+        {
+          id: "check",
+          kind: "branch",
+          position: { x: 0, y: 0 },
+          data: { rules: [{ id: "on", conditions: [{ subject: { type: "team_available", teamId: SEED_IDS.team }, operator: "is_set" }] }] },
+        },
+        { id: "yes", kind: "end", position: { x: 0, y: 100 }, data: { message: "Support is available." } },
+        { id: "no", kind: "end", position: { x: 200, y: 100 }, data: { message: "Support is not available." } },
+      ],
+      edges: [
+        { id: "e_on", source: "check", sourcePort: "rule:on", target: "yes" },
+        { id: "e_else", source: "check", sourcePort: "else", target: "no" },
+      ],
+      variables: [],
+      settings: {},
+    }) as unknown as FlowDocument;
+
+  let queuedFlow: string;
+  let awayPortFlow: string;
+  let branchFlow: string;
+  beforeAll(async () => {
+    queuedFlow = await publishFlow(withAway("team_hours_queue", false));
+    awayPortFlow = await publishFlow(withAway("team_hours_away_port", true));
+    branchFlow = await publishFlow(branchOnTeam("team_hours_branch"));
+  });
+  afterAll(() => setTeamHours({ source: "none" }));
+
+  it("takes the away path of a closed team though its members are available: away message, queued for the team, the event says why", async () => {
+    setTeamHours(closedNow());
+    const { conversationId, status } = await start(queuedFlow);
+    expect(status).toBe("open");
+    expect(texts(conversationId)).toEqual(["The team is closed now."]);
+    expect(conversation(conversationId)).toMatchObject({ status: "open", assignee_id: null, team_id: SEED_IDS.team });
+    expect(conversation(conversationId).queued_at).not.toBeNull();
+    expect(handoffEvent(conversationId)).toEqual({
+      teamId: SEED_IDS.team,
+      data: { target: "team", away: true, reason: "team_closed", opensAt: opensAfterClosedDays() },
+    });
+    const queued = db.sqlite.prepare("SELECT data FROM events WHERE conversation_id = ? AND type = 'queued'").get(conversationId) as { data: string };
+    expect(JSON.parse(queued.data)).toMatchObject({ reason: "team_closed", opensAt: opensAfterClosedDays() });
+    // The inbox's thread says why it waits, and until when, on the team's clock.
+    const teamClosed = () =>
+      runtime.runPromise(Effect.flatMap(Inbox, (i) => i.getThread(conversationId, { id: SEED_IDS.admin, role: "admin" }))).then((t) => t.conversation.teamClosed);
+    expect(await teamClosed()).toEqual({ opensAt: opensAfterClosedDays(), timezone: "UTC" });
+    // The team opens (its hours change): the queue drains to a member, nobody else acting.
+    setTeamHours(openAllWeek);
+    await runtime.runPromise(Effect.flatMap(Routing, (r) => r.drainQueue()));
+    expect(conversation(conversationId).assignee_id).not.toBeNull();
+    expect(conversation(conversationId).queued_at).toBeNull();
+    expect(await teamClosed()).toBeNull();
+  });
+
+  it("says the team was closed on a handoff made a turn later, after the away email was asked", async () => {
+    const base = withAway("team_hours_email", false) as unknown as { nodes: Array<{ data: Record<string, unknown> }> };
+    base.nodes[0]!.data = { ...base.nodes[0]!.data, away: { message: "The team is closed now.", askForEmail: true } };
+    const emailFlow = await publishFlow(base as unknown as FlowDocument);
+    setTeamHours(closedNow());
+    const { conversationId, visitorId, status } = await start(emailFlow);
+    expect(status).toBe("bot");
+    expect(handoffEvent(conversationId)).toBeUndefined();
+    const answer = await runtime.runPromise(
+      Effect.flatMap(Engine, (e) => e.handleVisitorMessage({ conversationId, visitorId, clientMessageId: "email", text: "sam@example.com" })),
+    );
+    expect(answer.status).toBe("open");
+    expect(handoffEvent(conversationId)?.data).toMatchObject({ target: "team", away: true, reason: "team_closed", opensAt: opensAfterClosedDays() });
+    expect(conversation(conversationId).queued_at).not.toBeNull();
+  });
+
+  it("follows the away port of a closed team's handoff, with no handoff at all", async () => {
+    setTeamHours(closedNow());
+    const { conversationId } = await start(awayPortFlow);
+    expect(texts(conversationId)).toEqual(["The team is closed now.", "Come back in opening hours."]);
+    expect(handoffEvent(conversationId)).toBeUndefined();
+    expect(conversation(conversationId).assignee_id).toBeNull();
+  });
+
+  it("hands off to an open team's available member as before, with no reason recorded", async () => {
+    setTeamHours(openAllWeek);
+    const { conversationId } = await start(queuedFlow);
+    expect(texts(conversationId)).toEqual(["Passing you on."]);
+    expect(conversation(conversationId).assignee_id).not.toBeNull();
+    expect(handoffEvent(conversationId)).toEqual({ teamId: SEED_IDS.team, data: { target: "team", away: false } });
+  });
+
+  it("team_available is false while the team is closed, true while open with a member available, false when open with nobody", async () => {
+    const lastText = async () => texts((await start(branchFlow)).conversationId).at(-1);
+    setTeamHours(closedNow());
+    expect(await lastText()).toBe("Support is not available.");
+    setTeamHours(openAllWeek);
+    expect(await lastText()).toBe("Support is available.");
+    setTeamHours({ source: "none" });
+    expect(await lastText()).toBe("Support is available.");
+    await setAvailability(SEED_IDS.admin, "away");
+    await setAvailability(SEED_IDS.agent, "away");
+    try {
+      setTeamHours(openAllWeek);
+      expect(await lastText()).toBe("Support is not available.");
+    } finally {
+      await setAvailability(SEED_IDS.admin, "available");
+      await setAvailability(SEED_IDS.agent, "available");
+    }
   });
 });

@@ -3,11 +3,13 @@ import fc from "fast-check";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as Db from "./database.js";
 import * as LiveEventsModule from "./live-events.js";
 import { makeLiveEvents, type LiveEvent } from "./live-events.js";
+import type { TeamHours } from "../../flows/team-hours.js";
 import { contactOwnerRoute, layer as routingLayer, makeRouting, Routing, type RoutingShape } from "./routing.js";
+import { encodeTeamHours } from "./team-hours.js";
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: a fresh SQLite file per test, rows written directly.
@@ -489,5 +491,204 @@ describe("assign", () => {
     expect((await route(waiting)).queued).toBe(true);
     await run(routing.assign(first, { userId: "boss" }, "boss", 2));
     expect(row(waiting)).toMatchObject({ assignee_id: "ann", queued_at: null });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Team hours (decision 048): a closed team's pool takes nobody; its queue drains at its opening.
+
+describe("team hours", () => {
+  // Monday 30 November 2026 in UTC: the team works 09:00–17:00 on weekdays.
+  const beforeOpening = Date.UTC(2026, 10, 30, 7, 0);
+  const opening = Date.UTC(2026, 10, 30, 9, 0);
+  const weekdays = (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:00" }));
+  const dayShift: TeamHours = { source: "own", timezone: "UTC", hours: weekdays, closedDates: [], workspaceClosedDates: false };
+  const setHours = (teamId: string, hours: TeamHours) => db.sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours(hours), teamId);
+  /** A Routing whose clock the test moves. */
+  const at = (start: number) => {
+    const clock = { now: start };
+    return { clock, routing: makeRouting({ db, live, now: () => clock.now }) };
+  };
+
+  it("queues a handoff to a closed team, saying so, though a member is available; the same team open assigns", async () => {
+    team("team_day");
+    setHours("team_day", dayShift);
+    user("tex", { teams: ["team_day"] });
+    const { clock, routing: timed } = at(beforeOpening);
+    const closed = conversation();
+    expect(await run(timed.routeConversation(closed, { type: "team", teamId: "team_day" }))).toEqual({ assigneeId: null, queued: true });
+    expect(row(closed)).toMatchObject({ assignee_id: null, team_id: "team_day" });
+    expect(row(closed).queued_at).not.toBeNull();
+    const queued = events("queued");
+    expect(queued.map((e) => [e.conversation_id, e.team_id])).toEqual([[closed, "team_day"]]);
+    expect(JSON.parse(queued[0]!.data)).toMatchObject({ reason: "team_closed", opensAt: opening });
+
+    clock.now = opening + 60_000;
+    const open = conversation();
+    expect(await run(timed.routeConversation(open, { type: "team", teamId: "team_day" }))).toEqual({ assigneeId: "tex", queued: false });
+  });
+
+  it("routes the engine's handoff (routeInWrite) with the turn's time", () => {
+    team("team_day");
+    setHours("team_day", dayShift);
+    user("tex", { teams: ["team_day"] });
+    const id = conversation();
+    const early = db.sqlite.transaction(() => routing.routeInWrite(db.prepare, id, { type: "team", teamId: "team_day" }, beforeOpening))();
+    expect(early).toMatchObject({ assigneeId: null, teamId: "team_day", queued: true });
+    const later = db.sqlite.transaction(() => routing.routeInWrite(db.prepare, id, { type: "team", teamId: "team_day" }, opening))();
+    expect(later).toMatchObject({ assigneeId: "tex", queued: false });
+  });
+
+  it("drains a closed team's queue at its opening, not a moment before, in FIFO order", async () => {
+    team("team_day");
+    setHours("team_day", dayShift);
+    user("tex", { teams: ["team_day"] });
+    user("tia", { teams: ["team_day"] });
+    const { clock, routing: timed } = at(beforeOpening);
+    const second = conversation({ waitingSince: 2000 });
+    const first = conversation({ waitingSince: 1000 });
+    for (const id of [second, first]) await run(timed.routeConversation(id, { type: "team", teamId: "team_day" }));
+
+    clock.now = opening - 1;
+    expect(await run(timed.drainQueue())).toEqual([]);
+    expect(row(first).queued_at).not.toBeNull();
+
+    clock.now = opening;
+    const drained = await run(timed.drainQueue());
+    expect(drained.map((a) => [a.conversationId, a.assigneeId, a.via])).toEqual([
+      [first, "tex"],
+      [second, "tia"],
+    ].map(([c, u]) => [c, u, "queue"]));
+    expect(await run(timed.queueStats())).toEqual({});
+  });
+
+  it("arms one timer at the earliest opening among queued teams, re-arms it as conversations queue and drain, and clears it on stop", async () => {
+    team("team_day");
+    team("team_late");
+    setHours("team_day", dayShift);
+    setHours("team_late", { ...dayShift, hours: weekdays.map((h) => ({ ...h, from: "12:00" })) });
+    user("tex", { teams: ["team_day", "team_late"] });
+    const { clock, routing: timed } = at(beforeOpening);
+    const stop = timed.start(3_600_000);
+    try {
+      // Nothing queued: no timer.
+      expect(timed.nextOpeningAt()).toBeNull();
+      await run(timed.routeConversation(conversation(), { type: "team", teamId: "team_late" }));
+      expect(timed.nextOpeningAt()).toBe(Date.UTC(2026, 10, 30, 12, 0));
+      await run(timed.routeConversation(conversation(), { type: "team", teamId: "team_day" }));
+      expect(timed.nextOpeningAt()).toBe(opening);
+      // After the day team's drain, the late team's opening is next.
+      clock.now = opening;
+      expect((await run(timed.drainQueue())).map((a) => a.teamId)).toEqual(["team_day"]);
+      expect(timed.nextOpeningAt()).toBe(Date.UTC(2026, 10, 30, 12, 0));
+    } finally {
+      stop();
+    }
+    expect(timed.nextOpeningAt()).toBeNull();
+  });
+
+  it("assigns a queued conversation when the timer fires at the team's opening, with nobody acting", async () => {
+    team("team_day");
+    setHours("team_day", dayShift);
+    user("tex", { teams: ["team_day"] });
+    // The routing's clock runs with the real one, shifted so the team opens 1.5 s after the start
+    // (room for a slow machine to queue the conversation first).
+    const offset = opening - 1_500 - Date.now();
+    const timed = makeRouting({ db, live, now: () => Date.now() + offset });
+    const stop = timed.start(3_600_000);
+    try {
+      const id = conversation();
+      expect(await run(timed.routeConversation(id, { type: "team", teamId: "team_day" }))).toEqual({ assigneeId: null, queued: true });
+      expect(timed.nextOpeningAt()).toBe(opening);
+      await vi.waitFor(() => expect(row(id)).toMatchObject({ assignee_id: "tex", queued_at: null }), { timeout: 10_000, interval: 50 });
+      expect(JSON.parse(events("assigned").at(-1)!.data)).toMatchObject({ via: "queue" });
+    } finally {
+      stop();
+    }
+  });
+
+  it("does not let a closed team's long queue hold back another team's or the inbox's", async () => {
+    team("team_day");
+    team("team_open");
+    setHours("team_day", dayShift);
+    user("ola", { availability: "away", teams: ["team_open"] });
+    // Tex (of the closed team) is away too, so only Ann's return can take the inbox's conversation.
+    user("tex", { availability: "away", teams: ["team_day"] });
+    user("ann", { availability: "away" });
+    const { routing: timed } = at(beforeOpening);
+    // More than one drain batch (200) of the closed team's conversations wait ahead of the inbox's one.
+    const closedOnes = Array.from({ length: 205 }, (_, i) => conversation({ waitingSince: 10 + i }));
+    for (const id of closedOnes) await run(timed.routeConversation(id, { type: "team", teamId: "team_day" }));
+    const inboxOne = conversation({ waitingSince: 100_000 });
+    await run(timed.routeConversation(inboxOne, { type: "routing" }));
+    const openTeamOne = conversation({ waitingSince: 100_001 });
+    await run(timed.routeConversation(openTeamOne, { type: "team", teamId: "team_open" }));
+    setAvailability("ann", "available");
+    setAvailability("ola", "available");
+    expect((await run(timed.drainQueue())).map((a) => [a.conversationId, a.assigneeId])).toEqual([
+      [inboxOne, "ann"],
+      [openTeamOne, "ola"],
+    ]);
+    expect(closedOnes.every((id) => row(id).queued_at !== null)).toBe(true);
+  });
+
+  it("holds an inbox whose round-robin pool is a closed team, and drains it at the opening", async () => {
+    team("team_day");
+    setHours("team_day", dayShift);
+    user("tex", { teams: ["team_day"] });
+    setRouting("inbox_a", { mode: "round_robin", teamId: "team_day" });
+    const { clock, routing: timed } = at(beforeOpening);
+    const id = conversation();
+    expect(await run(timed.routeConversation(id, { type: "routing" }))).toEqual({ assigneeId: null, queued: true });
+    expect(row(id).team_id).toBe("team_day");
+    clock.now = opening;
+    expect((await run(timed.drainQueue())).map((a) => [a.conversationId, a.assigneeId])).toEqual([[id, "tex"]]);
+  });
+
+  it("lets a person chosen by name take it at any hour: a target user and an agent's manual assignment", async () => {
+    team("team_day");
+    setHours("team_day", dayShift);
+    user("tex", { teams: ["team_day"] });
+    user("ann");
+    const { routing: timed } = at(beforeOpening);
+    expect(await run(timed.routeConversation(conversation({ teamId: "team_day" }), { type: "user", userId: "tex" }))).toEqual({ assigneeId: "tex", queued: false });
+    const queued = conversation();
+    await run(timed.routeConversation(queued, { type: "team", teamId: "team_day" }));
+    const manual = await run(timed.assign(queued, { userId: "tex" }, "ann", row(queued).version));
+    expect(manual).toMatchObject({ assigneeId: "tex", teamId: "team_day", queued: false, via: "manual" });
+    expect(row(queued).queued_at).toBeNull();
+  });
+
+  it("a team with no hours (source none), or following a workspace without weekly hours, routes as before at any hour", async () => {
+    team("team_none");
+    team("team_ws");
+    setHours("team_none", { source: "none" });
+    setHours("team_ws", { source: "workspace" });
+    expect(db.sqlite.prepare("SELECT hours FROM teams WHERE id = 'team_none'").get()).toEqual({ hours: null });
+    user("tex", { teams: ["team_none", "team_ws"] });
+    const { routing: timed } = at(beforeOpening);
+    expect(await run(timed.routeConversation(conversation(), { type: "team", teamId: "team_none" }))).toEqual({ assigneeId: "tex", queued: false });
+    expect(await run(timed.routeConversation(conversation(), { type: "team", teamId: "team_ws" }))).toEqual({ assigneeId: "tex", queued: false });
+    // Nobody there: queued for want of people, never with a team_closed reason nor a timer.
+    setAvailability("tex", "away");
+    const stop = timed.start(3_600_000);
+    try {
+      await run(timed.routeConversation(conversation(), { type: "team", teamId: "team_none" }));
+      expect(JSON.parse(events("queued").at(-1)!.data)).not.toHaveProperty("reason");
+      expect(timed.nextOpeningAt()).toBeNull();
+    } finally {
+      stop();
+    }
+  });
+
+  it("follows the workspace's weekly hours when the team's source is workspace", async () => {
+    team("team_ws");
+    setHours("team_ws", { source: "workspace" });
+    db.sqlite.prepare("INSERT INTO settings (key, value) VALUES ('business_hours', ?)").run(JSON.stringify(weekdays));
+    user("tex", { teams: ["team_ws"] });
+    const { routing: timed } = at(beforeOpening);
+    const id = conversation();
+    expect(await run(timed.routeConversation(id, { type: "team", teamId: "team_ws" }))).toEqual({ assigneeId: null, queued: true });
+    expect(JSON.parse(events("queued").at(-1)!.data)).toMatchObject({ reason: "team_closed", opensAt: opening });
   });
 });

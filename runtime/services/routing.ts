@@ -34,6 +34,19 @@
  * drains in FIFO order (`queued_at` = when the visitor started waiting) as soon as someone can
  * take it — never stranded. A conversation's team decides its pool while queued.
  *
+ * Team hours (decision 048, runtime/services/team-hours.ts). A team's pool takes conversations
+ * only while the team is open by its hours: a target team, a queued conversation's team, and an
+ * inbox whose round-robin pool is a team (`routing.teamId`). Outside its hours the conversation
+ * waits unassigned in the queue with the team set (`queued_at` set, FIFO kept; its `queued`
+ * event says `reason: "team_closed"` and `opensAt`); the closed team's queue is left out of the
+ * drain, so other pools are not held behind it. A team with no hours (source none) is never
+ * closed. A person chosen by name (target user, the contact's owner, an agent's or a rule's
+ * manual assignment) is not a pool: they take the conversation at any hour. Once started
+ * (`start`, server/startup.ts) one timer is armed at the earliest next opening among closed
+ * teams with queued conversations — re-armed after every drain and whenever a conversation is
+ * queued for a closed team, capped below setTimeout's limit — and drains the queue then, without
+ * anyone acting; a slow re-check (ROUTING_RECHECK_MS) catches hours changed by another writer.
+ *
  * Every assignment writes an `assigned` event (a queueing a `queued` event, a clearing an
  * `unassigned` event) in the same write as the change, bumps the conversation's `version`, and
  * publishes a LiveEvents "assignment" event after the commit.
@@ -45,6 +58,9 @@ import { Database, type DatabaseShape, type Statement } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { LiveEvents, type LiveEventsShape } from "./live-events.js";
+import { makeTimedPassLoop } from "./pass-loop.js";
+import { closedByHours, decodeTeamHours, teamOpensAt, type TeamClosed } from "./team-hours.js";
+import type { TeamHours } from "../../flows/team-hours.js";
 import { unassignedSinceAfter } from "../sql/unassigned-since.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -128,8 +144,17 @@ export interface RoutingShape {
    * throws only on a defect). Null when nothing changed. Publish the result after the commit.
    */
   readonly routeInWrite: (prepare: Prepare, conversationId: string, target: RouteTarget, now: number) => Assignment | null;
-  /** Publishes LiveEvents "assignment" events for committed assignments. */
+  /** Publishes LiveEvents "assignment" events for committed assignments (and re-arms the openings' timer after a queueing). */
   readonly publish: (assignments: ReadonlyArray<Assignment>) => Effect.Effect<void>;
+  /**
+   * Starts draining the queue at closed teams' openings: one timer at the earliest opening among
+   * teams with queued conversations, and a re-check every `recheckMs`. Returns its stop.
+   */
+  readonly start: (recheckMs?: number) => () => void;
+  /** Stops the timer and the re-check (the layer's finalizer does it at shutdown). */
+  readonly stop: () => void;
+  /** When the openings' timer is armed for (epoch ms), or null when none is. */
+  readonly nextOpeningAt: () => number | null;
 }
 
 export class Routing extends Context.Tag("Routing")<Routing, RoutingShape>() {}
@@ -272,13 +297,20 @@ interface Decision {
   readonly via: AssignmentVia;
   /** The pool whose turn advances when `assigneeId` was picked from it. */
   readonly pool: string | null;
+  /** Set when the conversation waits because its team is closed by its hours: when it opens (null: never). */
+  readonly teamClosed?: TeamClosed;
 }
 
 const userExists = (prepare: Prepare, userId: string) => prepare("SELECT 1 FROM users WHERE id = ?").get(userId) !== undefined;
 const teamExists = (prepare: Prepare, teamId: string) => prepare("SELECT 1 FROM teams WHERE id = ?").get(teamId) !== undefined;
+/** The team's hours, in the read that says it exists (undefined: no such team). */
+const storedTeam = (prepare: Prepare, teamId: string): TeamHours | undefined => {
+  const row = prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined;
+  return row === undefined ? undefined : decodeTeamHours(row.hours);
+};
 
-/** Who should hold `row` for `target`. Reads only. */
-const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, via: AssignmentVia): Decision => {
+/** Who should hold `row` for `target` at `now`. Reads only. */
+const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, via: AssignmentVia, now: number): Decision => {
   const config = readRoutingConfig(prepare, row.inbox_id);
   if (target.type === "user" && userCanAccessInbox(prepare, target.userId, row.inbox_id)) {
     return { assigneeId: target.userId, teamId: row.team_id, queued: false, via: "target", pool: null };
@@ -287,17 +319,24 @@ const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, vi
     const contact = prepare("SELECT contact_id FROM conversations WHERE id = ?").get(row.id) as { contact_id: string | null } | undefined;
     const route = contactOwnerRoute(prepare, contact?.contact_id ?? null, row.inbox_id);
     if (route.to === "owner") return { assigneeId: route.ownerId, teamId: row.team_id, queued: false, via: "contact_owner", pool: null };
-    if (target.type === "contact_owner") return decide(prepare, row, { type: "routing" }, via);
+    if (target.type === "contact_owner") return decide(prepare, row, { type: "routing" }, via, now);
   }
   let teamId: string | null;
-  if (target.type === "team" && teamExists(prepare, target.teamId)) teamId = target.teamId;
+  let team: TeamHours | undefined;
+  if (target.type === "team" && (team = storedTeam(prepare, target.teamId)) !== undefined) teamId = target.teamId;
   else if (target.type === "routing" || target.type === "user") {
     // A user who cannot work here (gone, disabled, not a member) falls back to the inbox's routing.
     if (config.mode === "manual") return { assigneeId: null, teamId: null, queued: false, via, pool: null };
-    teamId = config.teamId !== undefined && teamExists(prepare, config.teamId) ? config.teamId : null;
+    team = config.teamId === undefined ? undefined : storedTeam(prepare, config.teamId);
+    teamId = team !== undefined ? config.teamId! : null;
   } else {
     // An unknown team: the inbox's routing, so the conversation is not left to a team nobody is in.
-    return decide(prepare, row, { type: "routing" }, via);
+    return decide(prepare, row, { type: "routing" }, via, now);
+  }
+  if (teamId !== null && team !== undefined) {
+    // A closed team's pool takes nobody: the conversation waits for the team's opening.
+    const teamClosed = closedByHours(prepare, team, now);
+    if (teamClosed !== null) return { assigneeId: null, teamId, queued: true, via, pool: null, teamClosed };
   }
   const pool = teamId !== null ? `team:${teamId}` : `inbox:${row.inbox_id}`;
   const assigneeId = nextInPool(prepare, pool, row.inbox_id, config.maxOpenPerAgent) ?? null;
@@ -331,7 +370,8 @@ const apply = (
      WHERE id = ? AND version = ?`,
   ).run(decision.assigneeId, decision.teamId, queuedAt, now, decision.assigneeId, now, row.id, row.version);
   if (decision.pool !== null && decision.assigneeId !== null) takeTurn(prepare, decision.pool, decision.assigneeId);
-  const data = withRule({ via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id } }, rule);
+  const closed = decision.teamClosed === undefined ? {} : { reason: "team_closed", opensAt: decision.teamClosed.opensAt };
+  const data = withRule({ via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id }, ...closed }, rule);
   if (decision.assigneeId !== null || (decision.teamId !== null && !decision.queued)) {
     insertEvent(prepare, "assigned", row, now, { userId: decision.assigneeId, teamId: decision.teamId, data });
   } else if (decision.queued) {
@@ -358,25 +398,43 @@ const apply = (
 const routeOpen = (prepare: Prepare, conversationId: string, target: RouteTarget, now: number): Assignment | null => {
   const row = readLite(prepare, conversationId);
   if (!row || row.status !== "open") return null;
-  return apply(prepare, row, decide(prepare, row, target, target.type === "user" ? "target" : "round_robin"), now, null);
+  return apply(prepare, row, decide(prepare, row, target, target.type === "user" ? "target" : "round_robin", now), now, null);
 };
 
 const QUEUE_BATCH = 200;
 
-/** One batch of the queue in FIFO order; pools found full are skipped for the rest of the batch. */
+/** The teams conversations are queued for, each with when it next opens at `now` (`now`: open or keeps no hours; null: never). Reads only. */
+const queuedTeamsOpening = (prepare: Prepare, now: number): Array<{ readonly teamId: string; readonly opensAt: number | null }> =>
+  (prepare("SELECT DISTINCT team_id FROM conversations WHERE queued_at IS NOT NULL AND team_id IS NOT NULL").all() as Array<{ team_id: string }>).map(
+    (r) => ({ teamId: r.team_id, opensAt: teamOpensAt(prepare, r.team_id, now) }),
+  );
+
+/** The earliest opening after `now` among closed teams with queued conversations, or null. Reads only. */
+export const nextQueuedTeamOpening = (prepare: Prepare, now: number): number | null => {
+  let next: number | null = null;
+  for (const { opensAt } of queuedTeamsOpening(prepare, now)) if (opensAt !== null && opensAt > now && (next === null || opensAt < next)) next = opensAt;
+  return next;
+};
+
+/** One batch of the queue in FIFO order; closed teams' conversations are left out, and pools found full are skipped for the rest of the batch. */
 const drainBatch = (prepare: Prepare, inboxId: string | null, now: number): { assignments: Assignment[]; more: boolean } => {
+  // Left out of the query, not skipped after it: a closed team's long queue must not fill every batch.
+  const closedTeams = queuedTeamsOpening(prepare, now)
+    .filter((t) => t.opensAt !== now)
+    .map((t) => t.teamId);
   const rows = prepare(
     `SELECT ${CONVERSATION_LITE} FROM conversations
      WHERE queued_at IS NOT NULL AND (@inboxId IS NULL OR inbox_id = @inboxId)
+       AND (team_id IS NULL OR team_id NOT IN (SELECT value FROM json_each(@closed)))
      ORDER BY queued_at, id LIMIT ${QUEUE_BATCH}`,
-  ).all({ inboxId }) as ConversationLite[];
+  ).all({ inboxId, closed: JSON.stringify(closedTeams) }) as ConversationLite[];
   const full = new Set<string>();
   const assignments: Assignment[] = [];
   for (const row of rows) {
     const key = `${row.inbox_id}/${row.team_id ?? ""}`;
     if (full.has(key)) continue;
     const target: RouteTarget = row.team_id !== null ? { type: "team", teamId: row.team_id } : { type: "routing" };
-    const decision = decide(prepare, row, target, "queue");
+    const decision = decide(prepare, row, target, "queue", now);
     if (decision.queued) {
       // Still nobody: later conversations of the same pool wait behind this one (FIFO).
       full.add(key);
@@ -396,10 +454,17 @@ class NotOpen extends Data.TaggedError("NotOpen")<{ readonly status: string }> {
 
 const invalid = (path: string, message: string) => new InvalidInput({ issues: [{ path, message }] });
 
-/** The Routing service over a database and a LiveEvents hub (exported for tests and tools). */
-export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: LiveEventsShape }): RoutingShape => {
+/** How often a started Routing re-checks closed teams' queues (hours changed by another writer: the workspace's calendar, a script). */
+export const ROUTING_RECHECK_MS = 5 * 60_000;
+
+/**
+ * The Routing service over a database and a LiveEvents hub (exported for tests and tools).
+ * `now` is the wall clock (clock.ts) unless a test gives its own.
+ */
+export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: LiveEventsShape; readonly now?: () => number }): RoutingShape => {
   const { db, live } = deps;
   const prepare: Prepare = db.prepare;
+  const clock = deps.now ?? wallClock.now;
 
   const publish: RoutingShape["publish"] = (assignments) =>
     Effect.forEach(
@@ -412,17 +477,33 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
           data: { assigneeId: a.assigneeId, teamId: a.teamId, queued: a.queued, version: a.version, via: a.via, by: a.byUserId },
         }),
       { discard: true },
+    ).pipe(
+      // A conversation queued for a team may be waiting for its opening: the timer points at the earliest.
+      Effect.tap(() => (assignments.some((a) => a.queued && a.teamId !== null) ? Effect.sync(openings.arm) : Effect.void)),
     );
 
   const drainQueue: RoutingShape["drainQueue"] = Effect.fn("Routing.drainQueue")(function* (inboxId?: string) {
     const all: Assignment[] = [];
     for (;;) {
-      const batch = yield* Effect.orDie(db.writeEffect(() => drainBatch(prepare, inboxId ?? null, wallClock.now())));
+      const batch = yield* Effect.orDie(db.writeEffect(() => drainBatch(prepare, inboxId ?? null, clock())));
       yield* publish(batch.assignments);
       all.push(...batch.assignments);
-      if (!batch.more) return all;
+      if (!batch.more) break;
     }
+    openings.arm();
+    return all;
   });
+
+  const hasAnyQueue = () => prepare("SELECT 1 FROM conversations WHERE queued_at IS NOT NULL LIMIT 1").get() !== undefined;
+  // One drain at a time, woken by one timer at the earliest opening among closed teams with queued
+  // conversations (armed only once started), and every ROUTING_RECHECK_MS while anything is queued.
+  const openings = makeTimedPassLoop(
+    "Routing openings",
+    () => db.sqlite.open,
+    () => (hasAnyQueue() ? drainQueue() : Effect.sync(() => openings.arm())),
+    (now) => nextQueuedTeamOpening(prepare, now),
+    clock,
+  );
 
   const hasQueue = (inboxId: string) =>
     prepare("SELECT 1 FROM conversations WHERE inbox_id = ? AND queued_at IS NOT NULL LIMIT 1").get(inboxId) !== undefined;
@@ -437,8 +518,9 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
         const row = readLite(prepare, conversationId);
         if (!row) throw new NotFound({ entity: "conversation", id: conversationId });
         if (row.status !== "open") throw new NotOpen({ status: row.status });
-        const decision = decide(prepare, row, target, target.type === "user" ? "target" : "round_robin");
-        return { assignment: apply(prepare, row, decision, wallClock.now(), null, rule), decision };
+        const now = clock();
+        const decision = decide(prepare, row, target, target.type === "user" ? "target" : "round_robin", now);
+        return { assignment: apply(prepare, row, decision, now, null, rule), decision };
       })
       .pipe(
         Effect.catchTag("WriteFailed", (failed): Effect.Effect<never, NotFound | Conflict> => {
@@ -490,7 +572,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
           throw new StaleVersion({ current: row.version });
         }
         const decision: Decision = { assigneeId, teamId, queued: false, via: "manual", pool: null };
-        const changed = apply(prepare, row, decision, wallClock.now(), byUserId, rule);
+        const changed = apply(prepare, row, decision, clock(), byUserId, rule);
         if (changed) return { assignment: changed, changed: true };
         const unchanged: Assignment = {
           conversationId: row.id,
@@ -544,14 +626,21 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     queueStats,
     routeInWrite: (p, conversationId, target, now) => routeOpen(p, conversationId, target, now),
     publish,
+    start: (recheckMs = ROUTING_RECHECK_MS) => openings.start(recheckMs),
+    stop: openings.stop,
+    nextOpeningAt: openings.armedFor,
   };
 };
 
-/** The Routing service; on start it drains what waited in the queue while the server was down. */
-export const layer: Layer.Layer<Routing, never, Database | LiveEvents> = Layer.effect(
+/**
+ * The Routing service; on start it drains what waited in the queue while the server was down.
+ * Its openings' timer stops when the layer is released (shutdown), before the database closes.
+ */
+export const layer: Layer.Layer<Routing, never, Database | LiveEvents> = Layer.scoped(
   Routing,
   Effect.gen(function* () {
     const routing = makeRouting({ db: yield* Database, live: yield* LiveEvents });
+    yield* Effect.addFinalizer(() => Effect.sync(routing.stop));
     yield* routing.drainQueue();
     return routing;
   }),

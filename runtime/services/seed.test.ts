@@ -12,7 +12,8 @@ import * as Db from "./database.js";
 import { FollowUps } from "./follow-ups.js";
 import { verifyPassword } from "./password.js";
 import * as Reports from "./reports.js";
-import { DEMO_CONVERSATIONS, DEMO_FORM_SUBMISSIONS, DEMO_HOURS, DEMO_LABELS, DEMO_USERS, SEED_IDS, demoDurationMs, demoStartAt, seed, type DemoStep } from "./seed.js";
+import { readTeamHours } from "./team-hours.js";
+import { DEMO_CONVERSATIONS, DEMO_FORM_SUBMISSIONS, DEMO_HOURS, DEMO_LABELS, DEMO_SALES_HOURS, DEMO_USERS, SEED_IDS, demoDurationMs, demoStartAt, seed, type DemoStep } from "./seed.js";
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -63,7 +64,11 @@ describe("seed", () => {
 
       const members = db.sqlite.prepare("SELECT user_id FROM inbox_members WHERE inbox_id = ? ORDER BY user_id").all(SEED_IDS.inbox);
       expect(members).toEqual([{ user_id: SEED_IDS.admin }, { user_id: SEED_IDS.agent }]);
-      expect(db.sqlite.prepare("SELECT name FROM teams").all()).toEqual([{ name: "Support" }]);
+      expect(db.sqlite.prepare("SELECT name FROM teams ORDER BY name").all()).toEqual([{ name: "Sales" }, { name: "Support" }]);
+      // The demo's Sales team keeps its own hours, as the Teams page reads them; Support keeps none, so the demo's handoffs never wait.
+      expect(readTeamHours(db.prepare, SEED_IDS.salesTeam)).toEqual(DEMO_SALES_HOURS);
+      expect(readTeamHours(db.prepare, SEED_IDS.team)).toEqual({ source: "none" });
+      expect(db.sqlite.prepare("SELECT user_id FROM team_members WHERE team_id = ?").all(SEED_IDS.salesTeam)).toEqual([{ user_id: SEED_IDS.agent }]);
       const channel = db.sqlite.prepare("SELECT name, kind, inbox_id, config, identity_secret FROM channels").get() as Record<string, string>;
       expect(channel).toMatchObject({ name: "Website chat", kind: "chat", inbox_id: SEED_IDS.inbox });
       expect(JSON.parse(channel.config!).allowedOrigins).toEqual(["*"]);

@@ -38,6 +38,7 @@ import { playScripted, type ScriptedClock } from "./clock.js";
 import { AppConfig } from "./config.js";
 import { Contacts } from "./contacts.js";
 import { Database, type Sqlite } from "./database.js";
+import { encodeTeamHours } from "./team-hours.js";
 import { Engine, type ConversationStatus } from "./engine.js";
 import { FormChannel } from "./form-channel.js";
 import { InvalidInput } from "./errors.js";
@@ -59,9 +60,23 @@ export const SEED_IDS = {
   analyst: "user_analyst",
   inbox: "inbox_support",
   team: "team_support",
+  /** The demo's second team, which keeps its own hours (decision 048); nothing routes to it, so the demo's handoffs never wait on them. */
+  salesTeam: "team_sales",
   channel: "chan_website",
   /** The demo's contact form (a form channel), which the demo site's contact page embeds. */
   form: "chan_contact_form",
+} as const;
+
+/** The demo's Sales team's own hours: Berlin office hours on weekdays, closed on Christmas and New Year's Day. */
+export const DEMO_SALES_HOURS = {
+  source: "own",
+  timezone: "Europe/Berlin",
+  hours: (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:00" })),
+  closedDates: [
+    { date: "2026-12-25", name: "Christmas Day", yearly: true },
+    { date: "2026-01-01", name: "New Year's Day", yearly: true },
+  ],
+  workspaceClosedDates: false,
 } as const;
 
 /**
@@ -488,6 +503,10 @@ export const seed = (options: SeedOptions = {}) =>
             for (const article of DEMO_ARTICLES) insertArticle.run(article.id, article.title, article.body, authorId, authorId, now, now, now);
             const insertLabel = s.prepare("INSERT OR IGNORE INTO labels (id, name, name_key, color, description, created_at) VALUES (?, ?, ?, ?, ?, ?)");
             for (const label of DEMO_LABELS) insertLabel.run(label.id, label.name, nameKey(label.name), label.color, label.description, now);
+            // A team with hours of its own, so Settings → Teams shows one open or closed by them.
+            s.prepare("INSERT OR IGNORE INTO teams (id, name, created_at, hours) VALUES (?, 'Sales', ?, ?)").run(SEED_IDS.salesTeam, now, encodeTeamHours(DEMO_SALES_HOURS));
+            const salesId = (s.prepare("SELECT id FROM teams WHERE name = 'Sales'").get() as { id: string }).id;
+            if (memberIds[1] !== undefined) s.prepare("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)").run(salesId, memberIds[1]);
           }
           putSetting(s, SEEDED_AT, String(realNow));
           return true;

@@ -25,7 +25,7 @@ import { Database, type DatabaseShape } from "./database.js";
 import { Conflict, type Forbidden, type InvalidInput, type NotFound } from "./errors.js";
 import { conversationFor, invalid, logConversationEvent, systemLine, type Actor, type ConversationAccessRow, type Prepare } from "./inbox-access.js";
 import { LiveEvents, type LiveEvent, type LiveEventsShape } from "./live-events.js";
-import { makePassLoop } from "./pass-loop.js";
+import { makeTimedPassLoop } from "./pass-loop.js";
 
 /** The furthest ahead a snooze may end: a year. */
 export const SNOOZE_MAX_AHEAD_MS = 365 * 86_400_000;
@@ -35,8 +35,8 @@ export const SNOOZE_MAX_AHEAD_MS = 365 * 86_400_000;
  * then wakes within this.
  */
 export const SNOOZE_BACKSTOP_MS = 10_000;
-/** setTimeout's longest delay (2^31 − 1 ms, about 24.8 days): a later snooze is re-armed when it fires. */
-export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** setTimeout's limit and the capped delay (pass-loop.ts): a later snooze is re-armed when its timer fires. */
+export { MAX_TIMER_MS, wakeDelay } from "./pass-loop.js";
 /** Most conversations woken in one pass (the earliest first); the next pass takes the rest. */
 const PASS_LIMIT = 200;
 
@@ -118,9 +118,6 @@ export const snoozeTimeText = (until: number, timeZone: string): string => {
   const part = (type: Intl.DateTimeFormatPartTypes) => parts.find((p) => p.type === type)?.value ?? "";
   return `${part("weekday")} ${part("day")} ${part("month")}, ${part("hour")}:${part("minute")} ${part("timeZoneName")}`.trim();
 };
-
-/** How long from `now` the timer for a snooze ending at `until` waits: never negative, never past setTimeout's limit. Pure. */
-export const wakeDelay = (until: number, now: number): number => Math.min(Math.max(0, until - now), MAX_TIMER_MS);
 
 /** Why `until` cannot end a snooze made at `now` (null: it can). Pure. */
 export const snoozeUntilIssue = (until: number, now: number): string | null => {
@@ -294,31 +291,6 @@ export const makeSnoozes = (db: DatabaseShape, live: LiveEventsShape): SnoozesSh
   // The same index's first entry: the next snooze to end.
   const SELECT_NEXT = "SELECT MIN(snoozed_until) AS at FROM conversations WHERE snoozed_until IS NOT NULL";
 
-  let started = false;
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  let armedFor: number | null = null;
-  const disarm = () => {
-    if (timer !== undefined) clearTimeout(timer);
-    timer = undefined;
-    armedFor = null;
-  };
-  /** Points the timer at the earliest snooze (none: no timer). Only while started and the database is open. */
-  function arm() {
-    if (!started || !db.sqlite.open) return disarm();
-    const next = (prepare(SELECT_NEXT).get() as { at: number | null }).at;
-    if (next === armedFor && timer !== undefined) return;
-    disarm();
-    if (next === null) return;
-    armedFor = next;
-    // A timer that fires early (a snooze past setTimeout's limit) finds nothing due; its pass re-arms it.
-    timer = setTimeout(() => {
-      timer = undefined;
-      armedFor = null;
-      loop.wake();
-    }, wakeDelay(next, wallClock.now()));
-    timer.unref();
-  }
-
   const runDue: SnoozesShape["runDue"] = () =>
     Effect.gen(function* () {
       const at = wallClock.now();
@@ -342,24 +314,11 @@ export const makeSnoozes = (db: DatabaseShape, live: LiveEventsShape): SnoozesSh
       return woken.length;
     });
 
-  const loop = makePassLoop("Snoozes", () => db.sqlite.open, runDue);
-  let stopLoop: (() => void) | undefined;
+  // One timer at the earliest snooze (none: no timer), while started and the database is open.
+  const loop = makeTimedPassLoop("Snoozes", () => db.sqlite.open, runDue, () => (prepare(SELECT_NEXT).get() as { at: number | null }).at, wallClock.now);
+  const arm = loop.arm;
 
-  const stop = () => {
-    started = false;
-    stopLoop?.();
-    stopLoop = undefined;
-    disarm();
-  };
-  const start = (intervalMs = SNOOZE_BACKSTOP_MS) => {
-    stop();
-    started = true;
-    stopLoop = loop.start(intervalMs);
-    arm();
-    return stop;
-  };
-
-  return { snooze, unsnooze, runDue, start, stop, nextWakeAt: () => armedFor };
+  return { snooze, unsnooze, runDue, start: (intervalMs = SNOOZE_BACKSTOP_MS) => loop.start(intervalMs), stop: loop.stop, nextWakeAt: loop.armedFor };
 };
 
 /** The service; its timer and loop stop when the layer is released (shutdown), before the database closes. */

@@ -41,3 +41,21 @@ export const teamOpensAt = (prepare: DatabaseShape["prepare"], teamId: string, n
   const schedule = readTeamSchedule(prepare, teamId);
   return schedule === null ? now : nextOpening(schedule, now);
 };
+
+/** A team closed by its hours: when it opens again (null: its hours never open). */
+export interface TeamClosed {
+  readonly opensAt: number | null;
+}
+
+/**
+ * Whether hours already read have the team closed at `now` (null: open, or they keep none).
+ * Reads the workspace's calendar only when they follow it.
+ */
+export const closedByHours = (prepare: DatabaseShape["prepare"], hours: TeamHours, now: number): TeamClosed | null => {
+  const schedule = hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare));
+  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now) };
+};
+
+/** Whether the team's hours have it closed at `now` (null: open, it keeps no hours, or there is no such team). */
+export const teamClosedAt = (prepare: DatabaseShape["prepare"], teamId: string, now: number): TeamClosed | null =>
+  closedByHours(prepare, readTeamHours(prepare, teamId), now);

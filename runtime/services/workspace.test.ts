@@ -202,6 +202,90 @@ describe("teams", () => {
     expect((await run(ws.listTeams())).map((t) => [t.name, t.memberIds.length])).toEqual([["Tier 2", 2]]);
     expect((await fails(ws.setTeamMembers("team_nope", [])))._tag).toBe("NotFound");
   });
+
+  describe("hours", () => {
+    const allWeek = (["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const).map((day) => ({ day, from: "00:00", to: "24:00" }));
+    const own = { source: "own", timezone: "Europe/Berlin", hours: allWeek, closedDates: [{ date: "2026-12-24", name: "Christmas Eve", yearly: true }] };
+    const hoursLines = () =>
+      (db.sqlite.prepare("SELECT target_id, data FROM audit_log WHERE action = 'team.hours_changed' ORDER BY id").all() as Array<{ target_id: string; data: string }>).map(
+        (r) => ({ team: r.target_id, ...JSON.parse(r.data) }),
+      );
+    const storedHours = (teamId: string) => (db.sqlite.prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null }).hours;
+
+    it("starts with none; stores own hours with their defaults and gives them back with a summary", async () => {
+      const team = await run(ws.createTeam({ name: "Night shift" }));
+      expect(team.hours).toEqual({ source: "none" });
+      expect(team.schedule).toBeNull();
+      expect(team.hoursSummary).toEqual({ open: true, opensAt: null, closedFor: null, text: "No hours: members' presence decides" });
+      const saved = await run(ws.setTeamHours(team.id, { ...own, closedDates: [] }));
+      expect(saved.hours).toEqual({ ...own, closedDates: [], workspaceClosedDates: false });
+      expect(saved.schedule).toMatchObject({ mode: "business_hours", timezone: "Europe/Berlin", hours: allWeek });
+      expect(saved.hoursSummary).toMatchObject({ open: true, text: "Open now" });
+      expect((await run(ws.listTeams())).find((t) => t.id === team.id)?.hours.source).toBe("own");
+      // Back to none: NULL, as a team that never had hours.
+      expect((await run(ws.setTeamHours(team.id, { source: "none" }))).hours).toEqual({ source: "none" });
+      expect(storedHours(team.id)).toBeNull();
+    });
+
+    it("follows the workspace's hours and closed dates as they are now, not a copy", async () => {
+      const team = await run(ws.createTeam({ name: "Day shift" }));
+      const followed = await run(ws.setTeamHours(team.id, { source: "workspace" }));
+      expect(followed.schedule).toBeNull();
+      expect(followed.hoursSummary.text).toBe("No hours: the workspace has no business hours, so members' presence decides");
+      expect(storedHours(team.id)).toBe('{"source":"workspace"}');
+      db.sqlite.prepare("INSERT INTO settings (key, value) VALUES ('timezone', 'Asia/Tokyo'), ('business_hours', ?)").run(JSON.stringify(allWeek));
+      expect((await run(ws.getTeam(team.id))).schedule).toMatchObject({ timezone: "Asia/Tokyo", hours: allWeek });
+    });
+
+    it("refuses bad hours with the field's path and keeps what was stored", async () => {
+      const team = await run(ws.createTeam({ name: "Support" }));
+      await run(ws.setTeamHours(team.id, own));
+      const before = storedHours(team.id);
+      const issues = async (input: unknown) => ((await fails(ws.setTeamHours(team.id, input))) as InvalidInput).issues;
+      expect(await issues({ ...own, hours: [{ day: "mon", from: "25:00", to: "17:00" }] })).toEqual([
+        { path: "hours[0].from", message: expect.stringContaining("HH:MM") },
+      ]);
+      expect(await issues({ ...own, hours: [] })).toEqual([{ path: "hours", message: "at least one range of hours" }]);
+      expect(await issues({ ...own, timezone: "Mars/Olympus" })).toEqual([
+        { path: "timezone", message: "not a time zone: use a name like Europe/Berlin or America/New_York" },
+      ]);
+      expect(paths(await fails(ws.setTeamHours(team.id, { ...own, closedDates: [{ date: "2026-02-30" }] })))).toEqual(["closedDates[0].date"]);
+      expect(paths(await fails(ws.setTeamHours(team.id, { source: "sometimes" })))).toContain("source");
+      expect(paths(await fails(ws.setTeamHours(team.id, "own")))).toEqual([""]);
+      expect(storedHours(team.id)).toBe(before);
+      expect((await fails(ws.setTeamHours("team_nope", own)))._tag).toBe("NotFound");
+      expect(hoursLines()).toHaveLength(1);
+    });
+
+    it("audits a change with before and after, and nothing when the same hours are saved again", async () => {
+      const team = await run(ws.createTeam({ name: "Billing" }));
+      await run(ws.setTeamHours(team.id, own));
+      await run(ws.setTeamHours(team.id, own));
+      await run(ws.setTeamHours(team.id, { source: "workspace" }));
+      await run(ws.setTeamHours(team.id, { source: "none" }));
+      await run(ws.setTeamHours(team.id, { source: "none" }));
+      expect(hoursLines()).toEqual([
+        { team: team.id, from: { source: "none" }, to: { ...own, workspaceClosedDates: false } },
+        { team: team.id, from: { ...own, workspaceClosedDates: false }, to: { source: "workspace" } },
+        { team: team.id, from: { source: "workspace" }, to: { source: "none" } },
+      ]);
+    });
+
+    it("drains the queue when the hours change, so conversations waiting for the team can be assigned", async () => {
+      const team = await run(ws.createTeam({ name: "Closers" }));
+      const inbox = await run(ws.createInbox({ name: "Sales" }));
+      await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", teamId: team.id } }));
+      await run(ws.setInboxMembers(inbox.id, ["ann"]));
+      // Ann joins the team behind the service's back: nothing drained the queue for her yet.
+      const waiting = openConversation(inbox.id);
+      const routing = await runtime.runPromise(Routing.Routing);
+      expect(await run(routing.routeConversation(waiting, { type: "routing" }))).toEqual({ assigneeId: null, queued: true });
+      db.sqlite.prepare("INSERT INTO team_members (team_id, user_id) VALUES (?, 'ann')").run(team.id);
+      // Open all week with no closed date: open whenever this runs.
+      await run(ws.setTeamHours(team.id, { ...own, closedDates: [] }));
+      expect(conversationRow(waiting)).toEqual({ assignee_id: "ann", queued_at: null });
+    });
+  });
 });
 
 describe("availability and profiles", () => {

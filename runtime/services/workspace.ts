@@ -7,7 +7,7 @@
  * require admin for the settings; anyone may edit their own profile):
  *   listInboxes(), getInbox(id), createInbox({name, fallbackEmail?}),
  *   updateInbox(id, {name?, fallbackEmail?, routing?, emailFilters?, responseTargets?}), setInboxMembers(inboxId, userIds),
- *   listTeams(), getTeam(id), createTeam({name}), setTeamMembers(teamId, userIds),
+ *   listTeams(), getTeam(id), createTeam({name}), setTeamMembers(teamId, userIds), setTeamHours(teamId, TeamHours),
  *   inboxesOfUser(userId) → inbox ids (admins: all), canAccessInbox(user, inboxId) → boolean,
  *   setAvailability(userId, "available"|"away"),
  *   getProfile(userId), updateProfile(userId, {displayName, avatarUrl, meetingLink, workingHours, notificationSettings}),
@@ -29,15 +29,19 @@
 import { Context, Effect, Either, Layer, Option, Schema as S } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
 import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
-import { OpeningHours } from "../../flows/flow-spec.js";
+import { OpeningHours, type Availability as Schedule } from "../../flows/flow-spec.js";
+import { summarizeTeamHours, type TeamHoursSummary } from "../../flows/team-hours-summary.js";
+import { TeamHours, teamAvailability } from "../../flows/team-hours.js";
 import { ResponseTargets, storedResponseTargets } from "../core/response-targets.js";
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
 import { auditActor, recordAudit } from "./audit-log.js";
+import { readBusinessHours } from "./business-hours.js";
 import { Database, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import * as wallClock from "./clock.js";
 import { newId } from "./ids.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
+import { decodeTeamHours, encodeTeamHours } from "./team-hours.js";
 import { INBOX_ROLES, readRoutingConfig, Routing, RoutingConfig, userCanAccessInbox, type Prepare } from "./routing.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -131,6 +135,12 @@ export interface Team {
   readonly name: string;
   readonly memberIds: ReadonlyArray<string>;
   readonly createdAt: number;
+  /** When the team takes conversations (decision 048): none, the workspace's hours, or its own. */
+  readonly hours: TeamHours;
+  /** The calendar those hours read as (the workspace's, live, when the team follows it); null when they never close the team. */
+  readonly schedule: Schedule | null;
+  /** Open now or not, when it next opens, the closed date that closes it, as people read it. */
+  readonly hoursSummary: TeamHoursSummary;
 }
 
 export interface Profile {
@@ -163,6 +173,12 @@ export interface WorkspaceShape {
   readonly createTeam: (input: unknown) => Effect.Effect<Team, InvalidInput | Conflict>;
   /** Replaces the members (agents and admins only); drains the queues. */
   readonly setTeamMembers: (teamId: string, userIds: unknown) => Effect.Effect<Team, NotFound | InvalidInput>;
+  /**
+   * Sets the team's hours (a `TeamHours`: none, the workspace's, or its own); audited when they
+   * change, and the queues drained then, since hours that open the team may let queued
+   * conversations through.
+   */
+  readonly setTeamHours: (teamId: string, hours: unknown) => Effect.Effect<Team, NotFound | InvalidInput>;
   /** The inbox ids `userId` may open: all for admins, their memberships for agents, none otherwise. */
   readonly inboxesOfUser: (userId: string) => Effect.Effect<ReadonlyArray<string>>;
   /** True when `user` may open `inboxId` (read fresh from the database, not from `user.role`). */
@@ -242,6 +258,13 @@ interface InboxRow {
   created_at: number;
 }
 
+interface TeamRow {
+  id: string;
+  name: string;
+  created_at: number;
+  hours: string | null;
+}
+
 interface ProfileRow {
   id: string;
   name: string;
@@ -302,14 +325,25 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
         return row ? Effect.succeed(toInbox(row)) : Effect.fail(new NotFound({ entity: "inbox", id }));
       });
 
+    /** A team row as the pages read it: its hours read against the workspace's calendar (read once per list) at one instant. */
+    const toTeam = (row: TeamRow, workspace: ReturnType<typeof readBusinessHours>, now: number): Team => {
+      const hours = decodeTeamHours(row.hours);
+      const schedule = teamAvailability(hours, workspace);
+      return {
+        id: row.id,
+        name: row.name,
+        memberIds: membersOf("team_members", "team_id", row.id),
+        createdAt: row.created_at,
+        hours,
+        schedule,
+        hoursSummary: summarizeTeamHours(hours, schedule, now),
+      };
+    };
+
     const readTeam = (id: string): Effect.Effect<Team, NotFound> =>
       Effect.suspend(() => {
-        const row = prepare("SELECT id, name, created_at FROM teams WHERE id = ?").get(id) as
-          | { id: string; name: string; created_at: number }
-          | undefined;
-        return row
-          ? Effect.succeed({ id: row.id, name: row.name, memberIds: membersOf("team_members", "team_id", row.id), createdAt: row.created_at })
-          : Effect.fail(new NotFound({ entity: "team", id }));
+        const row = prepare("SELECT id, name, created_at, hours FROM teams WHERE id = ?").get(id) as TeamRow | undefined;
+        return row ? Effect.succeed(toTeam(row, readBusinessHours(prepare), wallClock.now())) : Effect.fail(new NotFound({ entity: "team", id }));
       });
 
     const readProfile = (userId: string): Effect.Effect<Profile, NotFound> =>
@@ -453,13 +487,13 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
     });
 
     const listTeams: WorkspaceShape["listTeams"] = () =>
-      Effect.sync(() =>
-        (prepare("SELECT id, name, created_at FROM teams ORDER BY name COLLATE NOCASE, id").all() as Array<{
-          id: string;
-          name: string;
-          created_at: number;
-        }>).map((row) => ({ id: row.id, name: row.name, memberIds: membersOf("team_members", "team_id", row.id), createdAt: row.created_at })),
-      );
+      Effect.sync(() => {
+        const workspace = readBusinessHours(prepare);
+        const now = wallClock.now();
+        return (prepare("SELECT id, name, created_at, hours FROM teams ORDER BY name COLLATE NOCASE, id").all() as TeamRow[]).map((row) =>
+          toTeam(row, workspace, now),
+        );
+      });
 
     const createTeam: WorkspaceShape["createTeam"] = Effect.fn("Workspace.createTeam")(function* (input) {
       const team = yield* decodeOrFail(NewTeam, input);
@@ -486,6 +520,30 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
         }),
       );
       yield* routing.drainQueue();
+      return yield* readTeam(teamId);
+    });
+
+    const setTeamHours: WorkspaceShape["setTeamHours"] = Effect.fn("Workspace.setTeamHours")(function* (teamId, input) {
+      const team = yield* readTeam(teamId);
+      const hours = yield* decodeOrFail(TeamHours, input);
+      const stored = encodeTeamHours(hours);
+      const actor = yield* auditActor;
+      // Compared inside the write with what is stored (both written by encodeTeamHours), so saving the same hours again leaves no line.
+      const changed = yield* Effect.orDie(
+        db.writeEffect((s) => {
+          const before = (s.prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined)?.hours ?? null;
+          if (before === stored) return false;
+          s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(stored, teamId);
+          recordAudit(s, wallClock.now(), actor, {
+            action: "team.hours_changed",
+            target: { type: "team", id: teamId, label: team.name },
+            data: { from: decodeTeamHours(before), to: hours },
+          });
+          return true;
+        }),
+      );
+      // Hours that open the team now may let its queued conversations be assigned.
+      if (changed) yield* routing.drainQueue();
       return yield* readTeam(teamId);
     });
 
@@ -631,6 +689,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       getTeam: (id) => readTeam(id),
       createTeam,
       setTeamMembers,
+      setTeamHours,
       inboxesOfUser,
       canAccessInbox,
       setAvailability,

@@ -88,6 +88,24 @@ for (const [role, { email, pages }] of Object.entries(pagesByRole)) {
   });
 }
 
+test("on a small laptop (1024 × 720), the top bar fits whole and the inbox shows conversations under its views", async ({ page, request }) => {
+  const channel = await getChatChannelId(request);
+  for (let i = 0; i < 3; i++) await apiVisitorAsksForAPerson(request, channel, `Small laptop check ${i} ${Date.now()}`);
+  await page.setViewportSize({ width: 1024, height: 720 });
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/inbox?view=all_open");
+  await inboxLive(page);
+  expect(await sidewaysOverflow(page), `the inbox is wider than the screen: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+  await expect(page.getByRole("button", { name: "Log out" })).toBeInViewport({ ratio: 1 });
+  // The views take two columns on a short screen: two whole conversations are in view under them.
+  const rows = page.getByRole("list", { name: "All open conversations" }).getByRole("listitem");
+  for (const index of [0, 1]) await expect(rows.nth(index)).toBeInViewport({ ratio: 1 });
+  // Every area can still be reached from the top bar.
+  const settings = page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" });
+  await settings.scrollIntoViewIfNeeded();
+  await expect(settings).toBeInViewport();
+});
+
 test("on a phone, the profile page fits with a new API token shown and the tokens listed", async ({ page }) => {
   await page.setViewportSize(PHONE);
   await login(page, demoUsers.analyst, adminPassword());

@@ -182,7 +182,7 @@ test("an admin creates an inbox and a team, is told a name is taken, and chooses
   await expect(page.getByRole("status")).toHaveText("Members saved.");
   await page.getByRole("link", { name: "← All teams" }).click();
   const teamRow = page.getByRole("row").filter({ has: page.getByRole("link", { name: team }) });
-  await expect(teamRow.getByRole("cell")).toHaveText([team, "Alex Agent", "No inbox"]);
+  await expect(teamRow.getByRole("cell")).toHaveText([team, "Alex Agent", "No inbox", "No hours"]);
 });
 
 test("routing names each assignment in full, and asks who takes turns only under round-robin, keeping the answer", async ({ page }) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
-import { dueLabel, fieldLabel, shortDuration, shortUrl, waitingLabel } from "./labels.js";
+import { dueLabel, fieldLabel, queueLine, shortDuration, shortUrl, waitingLabel } from "./labels.js";
 import { needsRefresh, noticeFor, parseLiveMessage, presenceOf, shouldNotify, typingOf, viewersOf, type LiveMessage, type NotifySettings } from "./live-logic.js";
 
 describe("saved replies in the composer", () => {
@@ -44,6 +44,17 @@ describe("labels", () => {
     expect(shortDuration(now - 3 * 3_600_000, now)).toBe("3 h");
     expect(shortDuration(now - 72 * 3_600_000, now)).toBe("3 d");
     expect(waitingLabel(now - 12 * 60_000, now)).toBe("waiting 12 min");
+  });
+  it("say where a queued conversation stands: its closed team's next opening, on the team's clock", () => {
+    const sales = { id: "team_sales", name: "Sales" };
+    expect(queueLine({ queued: false, team: sales }, null)).toBe("");
+    expect(queueLine({ queued: true, team: null }, null)).toBe(" · waiting in the queue for an available agent");
+    expect(queueLine({ queued: true, team: sales }, null)).toBe(" · waiting in the queue for an available agent");
+    // Monday 30 November 2026, 08:00 UTC = 09:00 in Berlin.
+    expect(queueLine({ queued: true, team: sales }, { opensAt: Date.UTC(2026, 10, 30, 8), timezone: "Europe/Berlin" })).toBe(
+      " · waiting in the queue: Sales is closed until Mon 30 November at 09:00 (Europe/Berlin)",
+    );
+    expect(queueLine({ queued: true, team: sales }, { opensAt: null, timezone: "UTC" })).toBe(" · waiting in the queue: Sales's hours never open");
   });
   it("shorten URLs and name collected fields", () => {
     expect(shortUrl("https://shop.example/pricing?x=1")).toBe("shop.example/pricing");
@@ -139,5 +150,11 @@ describe("dueLabel", () => {
       detail: "Next reply overdue (target 1 h)",
     });
     expect(dueLabel(owed, 1_000 * MIN - 10_000).text).toBe("due in under 1 min");
+  });
+
+  it("names the team whose own hours the target counts in", () => {
+    const team = { ...owed, teamHours: "EU Support" };
+    expect(dueLabel(team, 975 * MIN)).toEqual({ level: "normal", text: "due in 25 min", detail: "First response due (target 1 h in EU Support's hours)" });
+    expect(dueLabel(team, 1_012 * MIN).detail).toBe("First response overdue (target 1 h in EU Support's hours)");
   });
 });

@@ -4,6 +4,7 @@
 import { dueState } from "../../../runtime/core/response-due.js";
 import type { DueLevel, InboxView, Owed, TicketPriority, TicketStatus } from "../../runtime.server.js";
 import { capitalise } from "../messages.js";
+import { formatOpening } from "../../../flows/availability.js";
 
 /** The views, in the order the inbox lists them. */
 export const viewLabels: Readonly<Record<InboxView, string>> = {
@@ -60,15 +61,35 @@ export const waitingLabel = (since: number, now: number): string => {
 };
 
 /**
+ * Where a queued conversation stands, after its inbox and channel: nothing when it is not queued;
+ * its team's next opening when the team's hours have it closed (decision 048); else that it waits
+ * for an available agent. Pure apart from reading time-zone data.
+ */
+export const queueLine = (
+  conversation: { readonly queued: boolean; readonly team: { readonly name: string } | null },
+  teamClosed: { readonly opensAt: number | null; readonly timezone: string } | null | undefined,
+): string => {
+  if (!conversation.queued) return "";
+  if (!teamClosed || conversation.team === null) return " · waiting in the queue for an available agent";
+  const team = conversation.team.name;
+  return teamClosed.opensAt === null
+    ? ` · waiting in the queue: ${team}'s hours never open`
+    : ` · waiting in the queue: ${team} is closed until ${formatOpening(teamClosed.timezone, teamClosed.opensAt)} (${teamClosed.timezone})`;
+};
+
+/**
  * A waiting conversation's due state against its inbox's response target: "due in 25 min",
  * "due in 4 min" (soon: under 20% of the target left), "overdue 12 min"; `level` for the colour
- * and `detail` saying which target, for a title and screen readers (not colour only). Pure.
+ * and `detail` saying which target (and whose hours, when a team's own count), for a title and
+ * screen readers (not colour only). Pure.
  */
 export const dueLabel = (owed: Owed, now: number): { readonly level: DueLevel; readonly text: string; readonly detail: string } => {
   const state = dueState(owed, now);
   const span = shortDuration(0, state.ms);
   const what = owed.kind === "first_response" ? "First response" : "Next reply";
-  const target = shortDuration(0, owed.targetMs).replace("just now", "under 1 min");
+  const counted = shortDuration(0, owed.targetMs).replace("just now", "under 1 min");
+  // Whose hours count, when they are the team's own rather than the workspace's (decision 048).
+  const target = owed.teamHours === undefined ? counted : `${counted} in ${owed.teamHours}'s hours`;
   if (state.level === "overdue") {
     return { level: "overdue", text: span === "just now" ? "overdue" : `overdue ${span}`, detail: `${what} overdue (target ${target})` };
   }

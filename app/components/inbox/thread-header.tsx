@@ -8,7 +8,7 @@ import { LabelChips } from "./label-chips.js";
 import { LabelPicker } from "./label-picker.js";
 import { MacroMenu, MacroOutcome, macroFetcherKey, type MacroChoice } from "./macro-menu.js";
 import { DueTag } from "./due-tag.js";
-import { statusLabels, waitingLabel } from "./labels.js";
+import { queueLine, statusLabels, waitingLabel } from "./labels.js";
 import { SnoozeControl, SnoozedLine, snoozeFetcherKey, unsnoozeFetcherKey } from "./snooze-control.js";
 import type { InboxOutletContext } from "./use-inbox-live.js";
 import { listSearch } from "./url.js";
@@ -35,7 +35,7 @@ export function ThreadHeader({
   workspaceTimeZone,
   macros,
 }: {
-  conversation: ConversationSummary;
+  conversation: ConversationSummary & { readonly teamClosed?: Parameters<typeof queueLine>[1] };
   options: InboxOutletContext["options"];
   listFilter: Readonly<Record<string, string>>;
   now: number;
@@ -85,7 +85,7 @@ export function ThreadHeader({
       <SnoozedLine conversation={conversation} action={action} now={now} />
       <p className="thread__where muted">
         {conversation.inbox.name} · {conversation.channel.name}
-        {conversation.queued ? " · waiting in the queue for an available agent" : ""}
+        {queueLine(conversation, conversation.teamClosed)}
       </p>
       <LabelChips labels={conversation.labels} className="thread__labels" scrollable />
       <div className="thread__actions">

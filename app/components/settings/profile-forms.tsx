@@ -6,6 +6,7 @@
 import { Form, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "../csrf-input.js";
 import { Field } from "../field.js";
+import { EditTable, TimezoneField } from "./hours-fields.js";
 import { SubmitActions } from "./notices.js";
 
 /** The days of the working-hours table, Monday first, with the names people read. */
@@ -120,31 +121,12 @@ export function WorkingHoursForm({
   busy: boolean;
 }) {
   const hoursByDay = new Map(workingHours.hours.map((h) => [h.day, h]));
-  const zones = timezones.includes(workingHours.timezone) ? timezones : [workingHours.timezone, ...timezones];
   return (
     <Form method="post" className="form" key={JSON.stringify(workingHours)}>
       <CsrfInput />
       <input type="hidden" name="intent" value="working-hours" />
-      <Field id={`${idPrefix}-timezone`} label="Time zone">
-        {(props) => (
-          <select {...props} name="timezone" defaultValue={workingHours.timezone}>
-            {zones.map((tz) => (
-              <option key={tz} value={tz}>
-                {tz}
-              </option>
-            ))}
-          </select>
-        )}
-      </Field>
-      <table className="table">
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">From</th>
-            <th scope="col">Until</th>
-          </tr>
-        </thead>
-        <tbody>
+      <TimezoneField id={`${idPrefix}-timezone`} label="Time zone" zones={timezones} value={workingHours.timezone} />
+      <EditTable columns={["Day", "From", "Until"]}>
           {DAYS.map(([day, label]) => {
             const hours = hoursByDay.get(day);
             return (
@@ -164,8 +146,7 @@ export function WorkingHoursForm({
               </tr>
             );
           })}
-        </tbody>
-      </table>
+      </EditTable>
       <SubmitActions busy={busy} label="Save working hours" />
     </Form>
   );
