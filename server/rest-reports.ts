@@ -2,8 +2,10 @@
  * Report figures over the REST API (/api/v1/reports/…): bot outcomes per flow, version and day;
  * one flow's steps, connections and A/B arms; the team's volume, response times, agents and
  * labels; the answers that missed their response target (a page at a time, in the order `sort`
- * asks for); what each automation rule did (and, with `rule`, its conversations). For admins and analysts, like /reports. The range and filters are the report pages'
- * own search parameters, read by `Reports.parseQuery` (a bad one is a 400 naming it), and the
+ * asks for); what each automation rule did (and, with `rule`, its conversations). For admins and
+ * analysts, like /reports. The range and filters are the report pages' own search parameters,
+ * read by `Reports.parseQuery` (the automation report's by `AutomationReports.parseQuery`; a bad
+ * one is a 400 naming it), and the
  * figures come from the same `Reports` calls the pages and their CSV downloads make, so an
  * integration and a person see the same numbers. Mounted by server/rest-api.ts; contract in
  * docs/api.md.

@@ -1,7 +1,7 @@
 /**
  * Reports → Automation (decision 049): what each automation rule did over a report range —
- * the conversations it acted on, its actions by kind, its failed runs, and whether the
- * conversations it closed stayed closed. Computed from the append-only `events` log (every
+ * the conversations it acted on, its actions by kind, its failed runs, and whether the visitors
+ * of the conversations it closed wrote again. Computed from the append-only `events` log (every
  * action a rule takes names it there, `data.rule = { id, name }`, decision 044), so it can be
  * recomputed at any time; failed runs come from `automation_runs`, which keeps a rule's last
  * 200 runs and loses them with the rule. The range and the inbox filter are the report pages'
@@ -9,8 +9,8 @@
  *
  * Reads only: the events the Automation user made in the range, through their partial index
  * `events_rule_at` (migration 49); for each conversation a rule closed, its visitor's later
- * messages (VISITOR_WROTE_SQL); the rules and their runs. Nothing is written,
- * and nothing is added to any writer (the bot's turn included).
+ * messages (VISITOR_WROTE_SQL); the rules and their runs. Nothing is written, and nothing is
+ * added to any writer (the bot's turn included).
  */
 import { Context, Effect, Layer } from "effect";
 import type { ReportQuery } from "../core/report-range.js";
