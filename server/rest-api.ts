@@ -31,6 +31,7 @@ import { canOpenInbox, conversationFor, worksInInboxes, type Actor, type Prepare
 import { newId } from "../runtime/services/ids.js";
 import { Labels } from "../runtime/services/labels.js";
 import { Reports } from "../runtime/services/reports.js";
+import { AutomationReports } from "../runtime/services/automation-report.js";
 import { Workspace } from "../runtime/services/workspace.js";
 import {
   bearerToken,
@@ -256,6 +257,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       chatflows: Chatflows,
       channels: ChannelDirectory,
       reports: Reports,
+      automationReports: AutomationReports,
       auditLog: AuditLog,
       workspace: Workspace,
       db: Database,

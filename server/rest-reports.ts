@@ -2,8 +2,10 @@
  * Report figures over the REST API (/api/v1/reports/…): bot outcomes per flow, version and day;
  * one flow's steps, connections and A/B arms; the team's volume, response times, agents and
  * labels; the answers that missed their response target (a page at a time, in the order `sort`
- * asks for). For admins and analysts, like /reports. The range and filters are the report pages'
- * own search parameters, read by `Reports.parseQuery` (a bad one is a 400 naming it), and the
+ * asks for); what each automation rule did (and, with `rule`, its conversations). For admins and
+ * analysts, like /reports. The range and filters are the report pages' own search parameters,
+ * read by `Reports.parseQuery` (the automation report's by `AutomationReports.parseQuery`; a bad
+ * one is a 400 naming it), and the
  * figures come from the same `Reports` calls the pages and their CSV downloads make, so an
  * integration and a person see the same numbers. Mounted by server/rest-api.ts; contract in
  * docs/api.md.
@@ -11,11 +13,13 @@
 import { Effect } from "effect";
 import { breachSortParam, DEFAULT_BREACH_SORT } from "../runtime/core/breach-order.js";
 import { rate, type OutcomeCounts } from "../runtime/core/metrics.js";
+import type { AutomationReportShape, RuleReportRow } from "../runtime/services/automation-report.js";
 import type { Breach, BotOverview, DailyOutcomes, FlowOutcomes, ReportQuery, ReportsShape, VersionOutcomes } from "../runtime/services/reports.js";
 import { iso, ok, guardedBy, type Endpoints, type Serve } from "./rest-kit.js";
 
 export interface ReportServices {
   readonly reports: ReportsShape;
+  readonly automationReports: AutomationReportShape;
 }
 
 /** The range as the caller asked for it, resolved (days in the workspace time zone). Pure. */
@@ -75,6 +79,22 @@ const apiBreach = (b: Breach) => ({
   businessHours: b.businessHours,
   waitingSince: iso(b.waitedFrom),
   answeredAt: iso(b.at),
+});
+
+/** One rule's row of the automation report, in the API's words (the outcome also as a share, null when it closed none). Pure. */
+const apiRuleRow = (r: RuleReportRow) => ({
+  ruleId: r.ruleId,
+  name: r.name,
+  deleted: r.deleted,
+  enabled: r.enabled,
+  conversations: r.conversations,
+  actions: r.actions,
+  totalActions: r.totalActions,
+  runs: r.runs,
+  failedRuns: r.failedRuns,
+  closedConversations: r.closedConversations,
+  visitorWroteAgain: r.visitorWroteAgain,
+  visitorWroteAgainRate: r.closedConversations > 0 ? r.visitorWroteAgain / r.closedConversations : null,
 });
 
 /** Builds the /reports endpoints of one request (`path` after `reports`: [report, flowId, extra]). */
@@ -160,9 +180,42 @@ export const reportEndpoints = (s: ReportServices, query: URLSearchParams, path:
       });
     });
 
+  const automation: Serve = () =>
+    Effect.gen(function* () {
+      const parsed = yield* s.automationReports.parseQuery(query);
+      const r = yield* s.automationReports.report(parsed);
+      // With `rule`, that rule's conversations too (the page's drill-down).
+      const drill = parsed.rule === undefined ? null : yield* s.automationReports.conversations(parsed, parsed.rule);
+      return ok({
+        ...apiQuery(parsed),
+        rules: r.rules.map(apiRuleRow),
+        ...(drill === null
+          ? {}
+          : {
+              rule: {
+                ruleId: drill.ruleId,
+                name: drill.name,
+                deleted: drill.deleted,
+                total: drill.total,
+                conversations: drill.conversations.map((c) => ({
+                  conversationId: c.conversationId,
+                  title: c.title,
+                  inboxName: c.inboxName,
+                  actions: c.actions,
+                  firstActionAt: iso(c.firstAt),
+                  lastActionAt: iso(c.lastAt),
+                  closed: c.closed,
+                  visitorWroteAgain: c.visitorWroteAgain,
+                })),
+              },
+            }),
+      });
+    });
+
   const endpoints: Endpoints = {};
   if (report === "bots" && extra === undefined) endpoints.GET = flowId === undefined ? bots : flow(flowId);
   else if (report === "team" && flowId === undefined) endpoints.GET = team;
   else if (report === "breaches" && flowId === undefined) endpoints.GET = breaches;
+  else if (report === "automation" && flowId === undefined) endpoints.GET = automation;
   return guardedBy("reports", endpoints);
 };

@@ -127,6 +127,15 @@ export default function ReportsPage() {
             answers most.
           </p>
         </section>
+        <section className="card" aria-labelledby="reports-automation">
+          <h2 id="reports-automation">
+            <Link to="/reports/automation">Automation</Link>
+          </h2>
+          <p className="muted">
+            For each automation rule: the conversations it changed, its actions by kind, failed runs, and how often the visitor wrote again after it
+            closed a conversation.
+          </p>
+        </section>
       </div>
       <section className="card" aria-labelledby="reports-timezone">
         <h2 id="reports-timezone">Time zone</h2>

@@ -1323,6 +1323,20 @@ CREATE INDEX conversations_unassigned_since ON conversations(unassigned_since, i
 ALTER TABLE teams ADD COLUMN hours TEXT;
 `,
   },
+  {
+    version: 49,
+    name: "events the Automation user made, by time",
+    // docs/decisions/049. The automation report reads what rules did over a range: the events
+    // the Automation user made (status, labels, snoozes, its comments and replies carry its id in
+    // user_id; assignments carry the assignee there and the actor in data.by). No index reads
+    // events by time for those types, so a year's range was a scan of the whole log. Partial: a
+    // bot's events fail the first two column tests (user_id is NULL or the agent; the type is not
+    // an assignment) and get no entry; only an assignment's event reads its data's `by`.
+    sql: /* sql */ `
+CREATE INDEX events_rule_at ON events(at) WHERE user_id = 'user_automation'
+  OR (type IN ('assigned', 'queued', 'unassigned') AND json_extract(data, '$.by') = 'user_automation');
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -6,9 +6,11 @@
 import type { AppLoadContext } from "@remix-run/node";
 import { Effect } from "effect";
 import { access } from "../../roles.js";
-import { errorResponse, InvalidInput, Reports, run, type BreachQuery, type ReportQuery } from "../../runtime.server.js";
+import { AutomationReports, errorResponse, InvalidInput, Reports, run, type AutomationReportQuery, type BreachQuery, type ReportQuery } from "../../runtime.server.js";
 import { requireUser } from "../../session.server.js";
 import {
+  automationConversationsTable,
+  automationRulesTable,
   botDailyTable,
   breachesTable,
   botFlowsTable,
@@ -37,13 +39,17 @@ export const queryOf = (request: Request, context: AppLoadContext): Promise<Repo
 export const breachQueryOf = (request: Request, context: AppLoadContext): Promise<BreachQuery> =>
   run(context, Effect.flatMap(Reports, (reports) => reports.parseBreachQuery(new URL(request.url).searchParams)));
 
+/** The automation report's query of this request: range, inbox and the drill-down's `rule` (400 naming the parameter). */
+export const automationQueryOf = (request: Request, context: AppLoadContext): Promise<AutomationReportQuery> =>
+  run(context, Effect.flatMap(AutomationReports, (reports) => reports.parseQuery(new URL(request.url).searchParams)));
+
 /** True for the id of a report table. Pure. */
 export const isTableId = (id: string | undefined): id is TableId => (TABLE_IDS as ReadonlyArray<string>).includes(id ?? "");
 
 /**
  * One table of a report, as the page shows it; flow tables need the `flow` filter (their flow).
  * The breaches table reads its own query from `request` (agent and kind too) and holds every
- * breach, not a page.
+ * breach, not a page; the automation tables read theirs too (`rule` for the conversations').
  */
 export const loadTable = async (context: AppLoadContext, id: TableId, query: ReportQuery, request: Request): Promise<ReportTable> => {
   const needFlow = (): string => {
@@ -86,6 +92,18 @@ export const loadTable = async (context: AppLoadContext, id: TableId, query: Rep
     case "team-breaches": {
       const breachQuery = { ...(await breachQueryOf(request, context)), cursor: undefined, limit: null };
       return breachesTable(await run(context, Effect.flatMap(Reports, (r) => r.breaches(breachQuery))));
+    }
+    case "automation-rules": {
+      const automationQuery = await automationQueryOf(request, context);
+      return automationRulesTable(await run(context, Effect.flatMap(AutomationReports, (r) => r.report(automationQuery))));
+    }
+    case "automation-conversations": {
+      const automationQuery = await automationQueryOf(request, context);
+      const rule = automationQuery.rule;
+      if (rule === undefined) {
+        throw errorResponse(new InvalidInput({ issues: [{ path: "rule", message: "this table belongs to one rule: add rule=<its id>" }] }));
+      }
+      return automationConversationsTable(await run(context, Effect.flatMap(AutomationReports, (r) => r.conversations(automationQuery, rule))));
     }
   }
 };

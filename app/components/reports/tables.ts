@@ -5,6 +5,10 @@
  */
 import type {
   AgentRow,
+  AutomationReport,
+  RuleActionCounts,
+  RuleActionKind,
+  RuleConversations,
   BotOverview,
   BreachPage,
   FlowReport,
@@ -30,6 +34,8 @@ export const TABLE_IDS = [
   "team-labels",
   "team-targets",
   "team-breaches",
+  "automation-rules",
+  "automation-conversations",
 ] as const;
 export type TableId = (typeof TABLE_IDS)[number];
 
@@ -374,5 +380,98 @@ export const breachesTable = (page: BreachPage): ReportTable => {
       ...Array<null>(10).fill(null),
     ]),
     empty: "No answer missed its target under these filters.",
+  };
+};
+
+/** Each kind of action a rule takes, as its column is headed (the order of the columns); docs/reports.md uses the same words. */
+export const RULE_ACTION_COLUMNS: ReadonlyArray<readonly [RuleActionKind, string]> = [
+  ["closed", "Closed"],
+  ["reopened", "Reopened"],
+  ["pending", "Set pending"],
+  ["assigned", "Assigned"],
+  ["unassigned", "Unassigned"],
+  ["labelAdded", "Labels added"],
+  ["labelRemoved", "Labels removed"],
+  ["snoozed", "Snoozed"],
+  ["replied", "Replied"],
+  ["commented", "Commented"],
+];
+
+/** "Closed 1, Labels added 2": the kinds a rule did to one conversation, "none" for none. Pure. */
+export const actionsSummary = (actions: RuleActionCounts): string =>
+  RULE_ACTION_COLUMNS.filter(([kind]) => actions[kind] > 0)
+    .map(([kind, label]) => `${label} ${formatCount(actions[kind])}`)
+    .join(", ") || "none";
+
+/**
+ * What each rule did in the range: its state, conversations acted on (linked to the page's list
+ * of them), actions by kind, runs and failed runs, and of the conversations it closed, how many
+ * the visitor wrote to again (a count and a share). A deleted rule says so and has no runs. Pure.
+ */
+export const automationRulesTable = (report: AutomationReport): ReportTable => ({
+  id: "automation-rules",
+  title: "What each rule did",
+  columns: [
+    text("Rule"),
+    text("State"),
+    num("Conversations"),
+    ...RULE_ACTION_COLUMNS.map(([, label]) => num(label)),
+    num("Runs"),
+    num("Failed runs"),
+    num("Conversations closed"),
+    num("Visitor wrote again"),
+    num("Wrote again rate"),
+  ],
+  rows: report.rules.map((r) => [
+    r.name,
+    r.deleted ? "Deleted" : r.enabled ? "Enabled" : "Disabled",
+    formatCount(r.conversations),
+    ...RULE_ACTION_COLUMNS.map(([kind]) => formatCount(r.actions[kind])),
+    r.runs === null ? NONE : formatCount(r.runs),
+    r.failedRuns === null ? NONE : formatCount(r.failedRuns),
+    formatCount(r.closedConversations),
+    formatCount(r.visitorWroteAgain),
+    share(r.visitorWroteAgain, r.closedConversations),
+  ]),
+  links: report.rules.map((r) => {
+    const list: ReportLink = { to: "/reports/automation", params: { rule: r.ruleId }, label: `Conversations rule ${r.name} acted on` };
+    return [list, null, r.conversations > 0 ? list : null, ...Array<null>(RULE_ACTION_COLUMNS.length + 5).fill(null)];
+  }),
+  empty: "There are no automation rules, and none acted in this range.",
+});
+
+const yesNo = (b: boolean) => (b ? "yes" : "no");
+
+/** The conversations one rule acted on, the most recent first: each linked to the inbox, with what the rule did to it. Pure. */
+export const automationConversationsTable = (list: RuleConversations): ReportTable => {
+  const zone = list.query.range.timezone;
+  return {
+    id: "automation-conversations",
+    title: `Conversations “${list.name}” acted on`,
+    columns: [
+      text("Conversation"),
+      text("With"),
+      text("Inbox"),
+      text("Actions"),
+      text("First action"),
+      text("Last action"),
+      text("Closed by the rule"),
+      text("Visitor wrote again"),
+    ],
+    rows: list.conversations.map((c) => [
+      c.conversationId,
+      c.title,
+      c.inboxName ?? NONE,
+      actionsSummary(c.actions),
+      formatStamp(c.firstAt, zone),
+      formatStamp(c.lastAt, zone),
+      yesNo(c.closed),
+      c.closed ? yesNo(c.visitorWroteAgain) : NONE,
+    ]),
+    links: list.conversations.map((c) => [
+      { to: `/inbox/${encodeURIComponent(c.conversationId)}`, label: `Open conversation ${c.conversationId} with ${c.title}` },
+      ...Array<null>(7).fill(null),
+    ]),
+    empty: "The rule acted on no conversation in this range.",
   };
 };
