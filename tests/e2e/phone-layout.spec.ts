@@ -24,12 +24,14 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
       "/reports/bots",
       "/reports/team",
       "/reports/breaches",
+      "/reports/automation",
       "/settings/users",
       "/settings/inboxes",
       "/settings/channels",
       // A form channel's page names its submission address inline, one long unbroken word.
       "/settings/channels/form/chan_contact_form",
       "/settings/teams",
+      "/settings/teams/team_sales",
       "/settings/routing",
       "/settings/saved-replies",
       "/settings/macros",
@@ -57,7 +59,7 @@ const pagesByRole: Record<string, { email: () => string; pages: ReadonlyArray<st
     email: () => demoUsers.marketer,
     pages: ["/flows", "/flows/flow_support_triage", "/lists", "/knowledge", "/knowledge/art_demo_export_data", "/settings/profile"],
   },
-  analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/reports/breaches", "/settings/profile"] },
+  analyst: { email: () => demoUsers.analyst, pages: ["/reports", "/reports/bots", "/reports/team", "/reports/breaches", "/reports/automation", "/settings/profile"] },
 };
 
 /** How many CSS pixels the page is wider than the screen (0 when it fits). */
