@@ -919,7 +919,7 @@ function SpecialHoursFields({ api, index, label, hours }: { api: Api; index: num
               />
             </label>
             <label>
-              <span className="fe-sr">{`${label} open`}</span>
+              <span className="fe-sr">{`${label} open `}</span>
               to
               <span className="fe-sr">{which}</span>
               <input
