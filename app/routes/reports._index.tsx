@@ -75,7 +75,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
       return data({ intent: kind, errors, saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
     }
     // Named as the list names it (the remove button sends whether the date was yearly).
-    return { intent: kind, errors: null, saved: null, savedHours: null, closedDates: result.value, changed: formatClosedDate(closed) };
+    return { intent: kind, errors: null, saved: null, savedHours: null, closedDates: result.value, changed: `${formatClosedDate(closed)}${closed.hours ? ` (${formatSpecialHours(closed.hours)})` : ""}` };
   }
   if (intent === "holidays-add") {
     const values = formValues(form, ["country", "region", "year"]);
@@ -228,9 +228,10 @@ function ClosedDates(props: {
     <section className="card" aria-labelledby="reports-closed">
       <h2 id="reports-closed">Closed dates</h2>
       <p className="muted">
-        Holidays and other days the team is away all day, on the clock of {timezone}. Response targets, the team report&apos;s business hours and
-        automation waits in business days skip them, once weekly business hours are set above (without them, everything counts around the clock). A
-        chatflow&apos;s own opening hours have their closed dates in its settings.
+        Holidays and other days the team is away all day, on the clock of {timezone}; give a date hours (open from … to …) for a short day such as
+        Christmas Eve. Response targets, the team report&apos;s business hours and automation waits in business days skip them (or count only those
+        hours), once weekly business hours are set above (without them, everything counts around the clock). A chatflow&apos;s own opening hours have
+        their closed dates in its settings.
       </p>
       {closed.length === 0 ? (
         <p>No closed dates.</p>

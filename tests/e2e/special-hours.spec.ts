@@ -121,3 +121,35 @@ test("an admin adds a workspace special day on the Reports page, a half-filled o
   await expect(section.getByRole("status")).toContainText(/^Removed /);
   await expect(section.getByRole("row").filter({ hasText: name })).toHaveCount(0);
 });
+
+test("a team's own hours keep a special day from the Hours card, a half-filled pair is named at its field, and the hours survive a reload", async ({ page }) => {
+  const team = `Special team ${stamp}`;
+  const storedHours = () => JSON.parse(readServerDatabase<{ hours: string | null } | undefined>("SELECT hours FROM teams WHERE name = ?", team)?.hours ?? "null");
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/settings/teams");
+  await page.getByLabel("Name").fill(team);
+  await page.getByRole("button", { name: "Create team" }).click();
+  await expect(page.getByRole("heading", { level: 1, name: team })).toBeVisible();
+  const card = page.getByRole("region", { name: "Hours" });
+  await card.getByRole("radio", { name: /^Own hours/ }).check();
+  await card.getByRole("combobox", { name: "Time zone" }).selectOption("Europe/Berlin");
+  await card.getByLabel("Mon opens", { exact: true }).fill("09:00");
+  await card.getByLabel("Mon closes", { exact: true }).fill("17:00");
+  await card.getByLabel("New closed date: date").fill(future);
+  await card.getByLabel("New closed date: name (optional)").fill(name);
+  await card.getByLabel("New closed date: open from").fill("10:00");
+  await card.getByRole("button", { name: "Save hours" }).click();
+  await expect(card.getByText("enter when the day closes, or clear both times")).toBeVisible();
+  await expect(card.getByLabel("Closed date 1: open until")).toHaveAttribute("aria-invalid", "true");
+  expect(storedHours()).toBeNull();
+
+  // 00:00 as the closing time is midnight.
+  await card.getByLabel("Closed date 1: open until").fill("00:00");
+  await card.getByRole("button", { name: "Save hours" }).click();
+  await expect(card.getByRole("status")).toContainText("Hours saved");
+  expect(storedHours().closedDates).toEqual([{ date: future, name, yearly: false, hours: [{ from: "10:00", to: "24:00" }] }]);
+  await page.reload();
+  await expect(card.getByLabel("Closed date 1: open from")).toHaveValue("10:00");
+  await expect(card.getByLabel("Closed date 1: open until")).toHaveValue("00:00");
+  expect(await seriousViolations(page)).toEqual([]);
+});
