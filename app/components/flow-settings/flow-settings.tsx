@@ -66,7 +66,8 @@ interface ClosedDateValue {
 
 export interface WorkspaceClosedDates {
   readonly timezone: string;
-  readonly dates: ReadonlyArray<{ readonly date: string; readonly name?: string; readonly yearly: boolean }>;
+  /** Copied into the flow as they are, special hours included. */
+  readonly dates: ReadonlyArray<{ readonly date: string; readonly name?: string; readonly yearly: boolean; readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }> }>;
 }
 
 interface Api {
