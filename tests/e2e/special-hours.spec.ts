@@ -9,7 +9,7 @@
  * is removed at the end.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, login, readServerDatabase, seriousViolations } from "./helpers.js";
+import { adminEmail, adminPassword, createTeam, login, readServerDatabase, seriousViolations } from "./helpers.js";
 
 const stamp = Date.now();
 // A day in the 2080s of this run's own (closed-dates.spec.ts keeps to the 2090s).
@@ -126,10 +126,7 @@ test("a team's own hours keep a special day from the Hours card, a half-filled p
   const team = `Special team ${stamp}`;
   const storedHours = () => JSON.parse(readServerDatabase<{ hours: string | null } | undefined>("SELECT hours FROM teams WHERE name = ?", team)?.hours ?? "null");
   await login(page, adminEmail(), adminPassword());
-  await page.goto("/settings/teams");
-  await page.getByLabel("Name").fill(team);
-  await page.getByRole("button", { name: "Create team" }).click();
-  await expect(page.getByRole("heading", { level: 1, name: team })).toBeVisible();
+  await createTeam(page, team);
   const card = page.getByRole("region", { name: "Hours" });
   await card.getByRole("radio", { name: /^Own hours/ }).check();
   await card.getByRole("combobox", { name: "Time zone" }).selectOption("Europe/Berlin");
