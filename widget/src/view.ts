@@ -137,7 +137,7 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
 
   const title = h("h2");
   // How soon the team usually replies: under the title, and the dialog's description while shown.
-  const replyTime = h("p", { class: "rt", id: "parley-reply-time", hidden: true });
+  const replyTime = h("p", { class: "hr", id: "parley-reply-time", hidden: true });
   const avatars = h("div", { class: "avs", "aria-hidden": "true" });
   const close = h("button", { class: "cl", type: "button" }, icon(CLOSE_ICON));
   close.addEventListener("click", handlers.onClose);
