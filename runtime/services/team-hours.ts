@@ -42,9 +42,10 @@ export const teamOpensAt = (prepare: DatabaseShape["prepare"], teamId: string, n
   return schedule === null ? now : nextOpening(schedule, now);
 };
 
-/** A team closed by its hours: when it opens again (null: its hours never open). */
+/** A team closed by its hours: when it opens again (null: its hours never open), and the clock its hours are kept on. */
 export interface TeamClosed {
   readonly opensAt: number | null;
+  readonly timezone: string;
 }
 
 /**
@@ -53,7 +54,7 @@ export interface TeamClosed {
  */
 export const closedByHours = (prepare: DatabaseShape["prepare"], hours: TeamHours, now: number): TeamClosed | null => {
   const schedule = hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare));
-  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now) };
+  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
 };
 
 /** Whether the team's hours have it closed at `now` (null: open, it keeps no hours, or there is no such team). */
