@@ -22,7 +22,7 @@ import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, 
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle, type ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
-import { readTeamSchedule } from "./team-hours.js";
+import { closedTeamsAt, readTeamSchedule, type TeamClosed } from "./team-hours.js";
 import { isAvailable, nextOpening } from "../../flows/availability.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { hasTargets, storedResponseTargets, type Owed } from "../core/response-targets.js";
@@ -151,6 +151,8 @@ export interface ConversationList {
    * hold only what those waits hold.
    */
   readonly dueScanCap: number | null;
+  /** The teams of the page's queued conversations that their hours have closed now, by team id (decision 048): when each opens, on its clock. */
+  readonly closedTeams: Readonly<Record<string, TeamClosed>>;
 }
 
 /** Where an outgoing message in an email or Messenger conversation stands in the outbox. */
@@ -792,6 +794,7 @@ export const makeInbox = (deps: {
       counts: emptyCounts,
       unread: { unassigned: 0, mine: 0, all_open: 0 },
       dueScanCap: null,
+      closedTeams: {},
     };
     // A cursor is checked before anything is read: a bad one is refused even where the list is empty.
     const givenCursor = filter.cursor !== undefined && filter.cursor !== "" ? decodeCursor(filter.cursor) : undefined;
@@ -945,9 +948,12 @@ export const makeInbox = (deps: {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const last = page[page.length - 1];
     const dueCount = (level: "overdue" | "soon") => dueCounted.waits.filter((w) => w.level === level).length;
+    // The page's queued conversations' teams, read once for the page (nothing when none waits for a team).
+    const queuedTeams = [...new Set(rows.flatMap((r) => (r.queued_at !== null && r.team_id !== null ? [r.team_id] : [])))];
     return {
       view: filter.view,
       conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map((r) => toSummary(r, pageHours)),
+      closedTeams: closedTeamsAt(prepare, queuedTeams, now),
       nextCursor: keys.length > limit && last ? encodeCursor(last.k, last.id) : null,
       counts: {
         unassigned: countsRow.unassigned!,

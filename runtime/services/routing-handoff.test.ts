@@ -372,12 +372,19 @@ describe("a handoff to a team with hours (decision 048)", () => {
     const teamClosed = () =>
       runtime.runPromise(Effect.flatMap(Inbox, (i) => i.getThread(conversationId, { id: SEED_IDS.admin, role: "admin" }))).then((t) => t.conversation.teamClosed);
     expect(await teamClosed()).toEqual({ opensAt: opensAfterClosedDays(), timezone: "UTC" });
+    // The list's page says it too, from one read of its queued rows' teams (not per row).
+    const listed = () =>
+      runtime.runPromise(Effect.flatMap(Inbox, (i) => i.listConversations({ view: "unassigned", inboxId: SEED_IDS.inbox }, { id: SEED_IDS.admin, role: "admin" })));
+    const page = await listed();
+    expect(page.conversations.find((c) => c.id === conversationId)).toMatchObject({ queued: true, team: { id: SEED_IDS.team } });
+    expect(page.closedTeams).toEqual({ [SEED_IDS.team]: { opensAt: opensAfterClosedDays(), timezone: "UTC" } });
     // The team opens (its hours change): the queue drains to a member, nobody else acting.
     setTeamHours(openAllWeek);
     await runtime.runPromise(Effect.flatMap(Routing, (r) => r.drainQueue()));
     expect(conversation(conversationId).assignee_id).not.toBeNull();
     expect(conversation(conversationId).queued_at).toBeNull();
     expect(await teamClosed()).toBeNull();
+    expect((await listed()).closedTeams).toEqual({});
     // The handoff marker still says it was made while the team was closed, naming the team as it is now.
     expect(await markerClosed(conversationId)).toEqual([{ teamId: SEED_IDS.team, team: "Support", opensAt: opensAfterClosedDays(), timezone: "UTC" }]);
   });
