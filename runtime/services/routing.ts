@@ -643,7 +643,8 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
         if (closed !== null) stat.closedTeams.push({ teamId: r.team_id, name: r.team_name, queued: r.queued, ...closed });
       }
       // The soonest opening first; hours that never open last.
-      for (const stat of Object.values(stats)) stat.closedTeams.sort((a, b) => (a.opensAt ?? Infinity) - (b.opensAt ?? Infinity));
+      const openingKey = (t: ClosedTeamQueue) => t.opensAt ?? Number.MAX_SAFE_INTEGER;
+      for (const stat of Object.values(stats)) stat.closedTeams.sort((a, b) => openingKey(a) - openingKey(b));
       return stats;
     });
 

@@ -52,10 +52,12 @@ export interface TeamClosed {
  * Whether hours already read have the team closed at `now` (null: open, or they keep none).
  * Reads the workspace's calendar only when they follow it.
  */
-export const closedByHours = (prepare: DatabaseShape["prepare"], hours: TeamHours, now: number): TeamClosed | null => {
-  const schedule = hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare));
-  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
-};
+export const closedByHours = (prepare: DatabaseShape["prepare"], hours: TeamHours, now: number): TeamClosed | null =>
+  closedOn(hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare)), now);
+
+/** A schedule (null: never closed) closed at `now`: when it opens, on which clock; null while open. Pure. */
+const closedOn = (schedule: Availability | null, now: number): TeamClosed | null =>
+  schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
 
 /**
  * Which of `teamIds` their hours have closed at `now`, by id (an open team, one without hours or
@@ -72,8 +74,8 @@ export const closedTeamsAt = (prepare: DatabaseShape["prepare"], teamIds: Readon
   }>;
   for (const row of rows) {
     const hours = decodeTeamHours(row.hours);
-    const schedule = hours.source === "none" ? null : teamAvailability(hours, (workspace ??= readBusinessHours(prepare)));
-    if (schedule !== null && !isAvailable(schedule, now)) closed[row.id] = { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
+    const shut = closedOn(hours.source === "none" ? null : teamAvailability(hours, (workspace ??= readBusinessHours(prepare))), now);
+    if (shut !== null) closed[row.id] = shut;
   }
   return closed;
 };
