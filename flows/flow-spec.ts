@@ -435,6 +435,13 @@ export const Display = S.Struct({
   launcherPosition: S.optionalWith(S.Literal("bottom_right", "bottom_left"), {
     default: () => "bottom_right" as const,
   }),
+  /**
+   * `auto`: under the heading, while the team is available, the widget says how soon the team
+   * usually replies — the median first response of the chat channel's inbox over the last 14
+   * days, in coarse buckets, once there are at least 5 first replies (decision 050). Absent or
+   * `off`: nothing. Optional and exact, so specs written before keep their content hash.
+   */
+  replyTime: S.optionalWith(S.Literal("auto", "off"), { exact: true }),
 });
 export type Display = typeof Display.Type;
 

@@ -25,6 +25,7 @@ import { Conflict, InvalidInput, NotFound, Forbidden, Unauthenticated, type ApiE
 import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
 import { RatingInput, Ratings, type Rating } from "../runtime/services/ratings.js";
 import { TranscriptRequest, Transcripts } from "../runtime/services/transcripts.js";
+import { ReplyTime } from "../runtime/services/reply-time.js";
 import { Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
 import {
   bearerToken,
@@ -260,6 +261,7 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       channels: Channels,
       ratings: Ratings,
       transcripts: Transcripts,
+      replyTime: ReplyTime,
     }),
   );
   // A failure here surfaces on the first request (as a 500 and a log line), not as an unhandled rejection.
@@ -509,6 +511,10 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
             ),
           },
           available: chosen.available,
+          // How soon the team usually replies (decision 050): only when the flow asks for it and
+          // is available (away, the away line says when the team is back instead) and the
+          // inbox has enough first replies to say.
+          replyTime: yield* usualReplyTimeOf(s, settings.display, chosen.available, channel.inboxId),
           // When the flow is outside its hours (a closed date, or the night): when they open
           // again, so the widget can say when the team is back. Not known when the hours are open
           // but nobody is available, nor when the hours never open.
@@ -532,6 +538,11 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     });
     return run(program).then((exit) => answer(res, exit, cors(s, req, channelInfo(s, channelId) ? channelId : undefined)));
   };
+
+  const usualReplyTimeOf = (s: Services, display: Display, available: boolean, inboxId: string) =>
+    display.replyTime !== "auto" || !available
+      ? Effect.succeed(null)
+      : Effect.map(s.replyTime.forInbox(inboxId), (bucket) => (bucket === null ? null : { bucket }));
 
   /**
    * The inbox as it is this moment, in one read: whether any member is available, and its

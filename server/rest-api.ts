@@ -141,8 +141,12 @@ const apiConversation = (c: ConversationSummary) => ({
   createdAt: iso(c.createdAt),
   closedAt: iso(c.closedAt),
   snoozedUntil: iso(c.snooze?.until ?? null),
-  // What the waiting visitor is owed under the inbox's response targets, and when (null: nothing).
-  responseDue: c.responseDue === null ? null : { kind: c.responseDue.kind, targetMinutes: c.responseDue.targetMs / 60_000, dueAt: iso(c.responseDue.dueAt) },
+  // What the waiting visitor is owed under the inbox's response targets, and when (null: nothing);
+  // `teamHours`: the team whose own hours the target counts in (decision 048), null for the workspace's or the clock.
+  responseDue:
+    c.responseDue === null
+      ? null
+      : { kind: c.responseDue.kind, targetMinutes: c.responseDue.targetMs / 60_000, dueAt: iso(c.responseDue.dueAt), teamHours: c.responseDue.teamHours ?? null },
 });
 
 const apiAttachment = (a: EmailAttachment) => ({

@@ -77,6 +77,7 @@ const apiBreach = (b: Breach) => ({
   actualMs: b.actualMs,
   overMs: b.overMs,
   businessHours: b.businessHours,
+  teamHours: b.teamHours,
   waitingSince: iso(b.waitedFrom),
   answeredAt: iso(b.at),
 });

@@ -4,6 +4,7 @@ import { Effect } from "effect";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
 import { InboxFormCard, NoInboxes } from "../components/settings/page-parts.js";
+import { closedQueueText } from "../components/settings/team-hours-text.js";
 import { access } from "../roles.js";
 import { attempt, MAX_OPEN_PER_AGENT_LIMIT, Routing, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -26,7 +27,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       name: i.name,
       members: i.memberIds.length,
       routing: i.routing,
-      queue: queues[i.id] ?? { queued: 0, oldestQueuedAt: null },
+      queue: queues[i.id] ?? { queued: 0, oldestQueuedAt: null, closedTeams: [] },
     })),
     teams: teams.map((t) => ({ id: t.id, name: t.name })),
     capLimit: MAX_OPEN_PER_AGENT_LIMIT,
@@ -99,7 +100,7 @@ export default function RoutingSettings() {
                   ? "Nobody is waiting in the queue."
                   : `${inbox.queue.queued} waiting in the queue${
                       inbox.queue.oldestQueuedAt ? `, the oldest since ${timeFormat.format(inbox.queue.oldestQueuedAt)} UTC` : ""
-                    }.`}
+                    }${inbox.queue.closedTeams.length > 0 ? ` — ${closedQueueText(inbox.queue.closedTeams)}` : ""}.`}
               </p>
             }
             saved={mine?.saved === true}

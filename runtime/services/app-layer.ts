@@ -35,6 +35,7 @@ import * as OutgoingWebhooks from "./outgoing-webhooks.js";
 import * as OutsideConversations from "./outside-conversations.js";
 import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
+import * as ReplyTime from "./reply-time.js";
 import * as AutomationReports from "./automation-report.js";
 import * as Routing from "./routing.js";
 import * as Macros from "./macros.js";
@@ -113,6 +114,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     Knowledge.layer,
     Ratings.layer,
     reports,
+    // How soon each inbox's team usually replies, for the widget's heading (decision 050).
+    ReplyTime.layer,
     // What each rule did over a range: the reports' own range and filters.
     AutomationReports.layer.pipe(Layer.provide(reports)),
     // Rules act through the same single actions (inbox, labels, snoozes, routing) and read the reports' business hours.

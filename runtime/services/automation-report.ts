@@ -232,7 +232,7 @@ export const totalOf = (actions: RuleActionCounts): number => RULE_ACTION_KINDS.
  */
 export const RULE_EVENTS_SQL = (byInbox: boolean) => `SELECT e.type, e.at, e.conversation_id, e.data FROM events e INDEXED BY events_rule_at
   WHERE (e.user_id = '${AUTOMATION_ACTOR.id}'
-    OR (e.type IN ('assigned', 'queued', 'unassigned') AND json_extract(e.data, '$.by') = '${AUTOMATION_ACTOR.id}'))
+    OR (CASE WHEN e.type IN ('assigned', 'queued', 'unassigned') AND json_valid(e.data) THEN json_extract(e.data, '$.by') END) = '${AUTOMATION_ACTOR.id}')
     AND e.at >= @start AND e.at < @end AND e.conversation_id IS NOT NULL AND e.data IS NOT NULL
     ${byInbox ? "AND e.inbox_id = @inbox" : ""}
   ORDER BY e.at, e.id`;

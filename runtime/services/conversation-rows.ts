@@ -47,6 +47,8 @@ export interface MessagePayload {
   readonly typingDelayMs?: number;
   /** On the system message of a handoff: everything the bot collected. */
   readonly handoff?: Readonly<Record<string, unknown>>;
+  /** On that message, when the handoff was made while the team was closed by its hours (decision 048): which team, when it opens (null: never), on which clock. */
+  readonly handoffTeamClosed?: { readonly teamId: string; readonly opensAt: number | null; readonly timezone: string };
   /** The choice ids a visitor clicked (their labels are the message text). */
   readonly choiceIds?: ReadonlyArray<string>;
   /**

@@ -493,8 +493,9 @@ export const makeEngine = (deps: {
 
   /**
    * An away handoff to a team closed by its hours says so on its event (`reason`, `opensAt`), as
-   * a contact-owner handoff says its fallback: from what the turn's availability read, or (a
-   * handoff after the away email, a later turn) one read of the team's hours.
+   * a contact-owner handoff says its fallback, and on its marker message for the thread: from
+   * what the turn's availability read, or (a handoff after the away email, a later turn) one read
+   * of the team's hours. Nothing more is read or written for it: both rows are in the plan already.
    */
   const noteTeamClosed = (plan: Plan, teamId: string, context: InterpreterContext): void => {
     const known = context.availability ? closedTeamsOf.get(context.availability) : undefined;
@@ -503,6 +504,8 @@ export const makeEngine = (deps: {
     const at = plan.events.findLastIndex((e) => e.type === "handoff");
     const event = plan.events[at];
     if (event) plan.events[at] = { ...event, data: { ...(event.data as Record<string, unknown>), reason: "team_closed", opensAt: closed.opensAt } };
+    const marker = plan.messages.findLast((m) => m.payload?.handoff !== undefined);
+    if (marker) marker.payload = { ...marker.payload, handoffTeamClosed: { teamId, opensAt: closed.opensAt, timezone: closed.timezone } };
   };
 
   /**

@@ -22,7 +22,7 @@ import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, 
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle, type ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
-import { readTeamSchedule } from "./team-hours.js";
+import { closedTeamsAt, readTeamSchedule, type TeamClosed } from "./team-hours.js";
 import { isAvailable, nextOpening } from "../../flows/availability.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { hasTargets, storedResponseTargets, type Owed } from "../core/response-targets.js";
@@ -151,6 +151,8 @@ export interface ConversationList {
    * hold only what those waits hold.
    */
   readonly dueScanCap: number | null;
+  /** The teams of the page's queued conversations that their hours have closed now, by team id (decision 048): when each opens, on its clock. */
+  readonly closedTeams: Readonly<Record<string, TeamClosed>>;
 }
 
 /** Where an outgoing message in an email or Messenger conversation stands in the outbox. */
@@ -206,6 +208,11 @@ export interface ThreadMessage {
   readonly bubble?: ApiBubble;
   /** On the handoff marker: everything the bot collected. */
   readonly handoff?: Readonly<Record<string, unknown>>;
+  /**
+   * On the handoff marker of a handoff made while its team was closed by its hours (decision 048):
+   * the team (its name now; null when it is gone or not read), when it opened (null: never), on its clock.
+   */
+  readonly handoffTeamClosed?: { readonly teamId: string; readonly team: string | null; readonly opensAt: number | null; readonly timezone: string };
   /** On what an automation rule wrote (its comment, reply, or the line of a change it made): which rule (decision 044). */
   readonly rule?: ActingRule;
   /** On a message that has an outbox row (a bot's or agent's message in an email or Messenger conversation). */
@@ -476,6 +483,18 @@ const owedOf = (row: SummaryRow, hoursOf: TargetHoursOf): Owed | null => {
   return owedInHours(targets, { waitingSince: row.waiting_since, answered: row.first_reply_at !== null, teamId: row.team_id }, hoursOf);
 };
 
+/**
+ * The thread's messages with the names of the teams their handoff markers say were closed: one
+ * read of those teams, only when a marker says so (most threads read nothing more).
+ */
+const withClosedTeamNames = (prepare: DatabaseShape["prepare"], messages: ThreadMessage[]): ThreadMessage[] => {
+  const ids = [...new Set(messages.flatMap((m) => (m.handoffTeamClosed ? [m.handoffTeamClosed.teamId] : [])))];
+  if (ids.length === 0) return messages;
+  const rows = prepare("SELECT id, name FROM teams WHERE id IN (SELECT value FROM json_each(?))").all(JSON.stringify(ids)) as Array<{ id: string; name: string }>;
+  const names = new Map(rows.map((r) => [r.id, r.name]));
+  return messages.map((m) => (m.handoffTeamClosed ? { ...m, handoffTeamClosed: { ...m.handoffTeamClosed, team: names.get(m.handoffTeamClosed.teamId) ?? null } } : m));
+};
+
 /** A queued conversation's team, when its hours have it closed at `now`: when it opens, on which clock. */
 const queuedTeamClosed = (prepare: DatabaseShape["prepare"], teamId: string, now: number): Thread["conversation"]["teamClosed"] => {
   const schedule = readTeamSchedule(prepare, teamId);
@@ -595,7 +614,7 @@ export const emailOfPayload = (payload: unknown): ThreadEmail | undefined => {
 };
 
 /** The parts of a payload the thread shows (quick replies, a bubble, the handoff), each only when well formed. Pure. */
-const chatPartsOf = (payload: Json): Pick<ThreadMessage, "choices" | "bubble" | "handoff"> => {
+const chatPartsOf = (payload: Json): Pick<ThreadMessage, "choices" | "bubble" | "handoff" | "handoffTeamClosed"> => {
   const choices = Array.isArray(payload.choices)
     ? payload.choices.filter((c): c is { id: string; label: string } => isRecord(c) && typeof c.id === "string" && typeof c.label === "string")
     : [];
@@ -611,8 +630,18 @@ const chatPartsOf = (payload: Json): Pick<ThreadMessage, "choices" | "bubble" | 
     ...(choices.length > 0 ? { choices: choices.map((c) => ({ id: c.id, label: c.label })) } : {}),
     ...(bubble !== undefined ? { bubble } : {}),
     ...(isRecord(payload.handoff) ? { handoff: payload.handoff } : {}),
+    ...handoffTeamClosedOf(payload.handoffTeamClosed),
   };
 };
+
+/** A handoff marker's closed team as stored (engine.ts `noteTeamClosed`), only when well formed; its name is filled in by the thread. Pure. */
+const handoffTeamClosedOf = (value: unknown): Pick<ThreadMessage, "handoffTeamClosed"> =>
+  isRecord(value) &&
+  typeof value.teamId === "string" &&
+  typeof value.timezone === "string" &&
+  (value.opensAt === null || (typeof value.opensAt === "number" && Number.isFinite(value.opensAt)))
+    ? { handoffTeamClosed: { teamId: value.teamId, team: null, opensAt: value.opensAt, timezone: value.timezone } }
+    : {};
 
 /** A status change in words, for the thread's line when a rule made it: "Closed", "Reopened". Pure. */
 export const statusChangeWords = (from: string, to: string): string =>
@@ -765,6 +794,7 @@ export const makeInbox = (deps: {
       counts: emptyCounts,
       unread: { unassigned: 0, mine: 0, all_open: 0 },
       dueScanCap: null,
+      closedTeams: {},
     };
     // A cursor is checked before anything is read: a bad one is refused even where the list is empty.
     const givenCursor = filter.cursor !== undefined && filter.cursor !== "" ? decodeCursor(filter.cursor) : undefined;
@@ -918,9 +948,12 @@ export const makeInbox = (deps: {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const last = page[page.length - 1];
     const dueCount = (level: "overdue" | "soon") => dueCounted.waits.filter((w) => w.level === level).length;
+    // The page's queued conversations' teams, read once for the page (nothing when none waits for a team).
+    const queuedTeams = [...new Set(rows.flatMap((r) => (r.queued_at !== null && r.team_id !== null ? [r.team_id] : [])))];
     return {
       view: filter.view,
       conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map((r) => toSummary(r, pageHours)),
+      closedTeams: closedTeamsAt(prepare, queuedTeams, now),
       nextCursor: keys.length > limit && last ? encodeCursor(last.k, last.id) : null,
       counts: {
         unassigned: countsRow.unassigned!,
@@ -970,7 +1003,7 @@ export const makeInbox = (deps: {
         chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
         teamClosed: row.queued_at !== null && row.team_id !== null ? queuedTeamClosed(prepare, row.team_id, wallClock.now()) : null,
       },
-      messages: (truncated ? messages.slice(1) : messages).map(toThreadMessage),
+      messages: withClosedTeamNames(prepare, (truncated ? messages.slice(1) : messages).map(toThreadMessage)),
       truncated,
       visitor: visitorRow
         ? {

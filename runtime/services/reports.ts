@@ -73,7 +73,7 @@ import {
   TIMEZONE_SETTING,
 } from "./business-hours.js";
 import { InvalidInput, NotFound } from "./errors.js";
-import { businessBetweenReader, targetHoursReader } from "./target-hours.js";
+import { businessBetweenReader, targetHoursReader, type TargetHoursOf } from "./target-hours.js";
 
 export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset, HoursMode } from "../core/report-range.js";
 export type { BusinessHours, OpeningRange } from "../core/business-time.js";
@@ -313,6 +313,8 @@ export interface Breach {
   readonly actualMs: number;
   readonly overMs: number;
   readonly businessHours: boolean;
+  /** The team whose own hours judged it (decision 048), by name; null when the workspace's hours (or the clock) did. */
+  readonly teamHours: string | null;
   /** When the visitor started waiting (wall clock) and when the answer was sent. */
   readonly waitedFrom: number;
   readonly at: number;
@@ -921,12 +923,13 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
    * Each reply's business time in its calendar: the hours of the team it was with when answered
    * (the team's current hours; decision 048), else the workspace's — one calendar per distinct
    * calendar, spanning every reply's wait, built when first asked. Null for every reply while no
-   * inbox's targets count business hours. `workspace`: the workspace's hours when already read.
+   * inbox's targets count business hours. `hoursOf`: the reader of calendars, when the caller
+   * also asks it whose hours they are (the workspace's read once either way).
    */
   const targetCalendars = (
     inboxes: ReadonlyArray<{ readonly targets: ResponseTargets }>,
     replies: ReadonlyArray<TeamReplyForTarget>,
-    workspace?: BusinessHours,
+    hoursOf: TargetHoursOf,
   ): ((reply: TeamReplyForTarget) => BusinessBetween | null) => {
     if (!inboxes.some((i) => i.targets.businessHours) || replies.length === 0) return () => null;
     let from = Infinity;
@@ -936,7 +939,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       if (start < from) from = start;
       if (r.at > to) to = r.at;
     }
-    const calendarOf = businessBetweenReader(targetHoursReader(db.prepare, workspace), from, to);
+    const calendarOf = businessBetweenReader(hoursOf, from, to);
     return (reply) => calendarOf(reply.teamId);
   };
 
@@ -957,7 +960,9 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       [...TargetReplyRow, number]
     >;
     const candidates = rows.map((row) => ({ ...replyOf(row), inboxId: row[1]!, eventId: row[7] }));
-    const calendarOf = targetCalendars(inboxes, candidates);
+    // One reader for the calendars and the names of the teams whose own hours judged a row.
+    const hoursOf = targetHoursReader(db.prepare);
+    const calendarOf = targetCalendars(inboxes, candidates, hoursOf);
     const byId = new Map(inboxes.map((i) => [i.id, i]));
     const userNames = candidates.length === 0 ? new Map<string, string>() : names("SELECT id, COALESCE(display_name, name) AS name FROM users");
     const out: Array<Omit<Breach, "conversationId" | "title" | "contactId">> = [];
@@ -977,6 +982,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         actualMs: judged.measuredMs,
         overMs: judged.measuredMs - judged.targetMs,
         businessHours: between !== null,
+        teamHours: between === null ? null : hoursOf(c.teamId).team,
         waitedFrom: c.at - (judged.kind === "first_response" ? c.firstResponseMs! : c.waitMs!),
         at: c.at,
       });
@@ -997,7 +1003,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         ? []
         : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as TargetReplyRow[]);
     const replies = rows.map(replyOf);
-    const { byInbox, byAgent } = tallyTargets(replies, targetsOf, targetCalendars(inboxes, replies, hours));
+    const { byInbox, byAgent } = tallyTargets(replies, targetsOf, targetCalendars(inboxes, replies, targetHoursReader(db.prepare, hours)));
     return {
       inboxes: inboxes.map(
         (i): InboxTargetRow => ({

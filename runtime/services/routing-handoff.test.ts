@@ -305,6 +305,11 @@ describe("a handoff to a team with hours (decision 048)", () => {
     (db.sqlite.prepare("SELECT text FROM messages WHERE conversation_id = ? AND is_internal = 0 ORDER BY id").all(conversationId) as Array<{ text: string }>).map(
       (m) => m.text,
     );
+  /** What the thread's handoff markers say of a closed team (one entry per marker). */
+  const markerClosed = async (conversationId: string) =>
+    (await runtime.runPromise(Effect.flatMap(Inbox, (i) => i.getThread(conversationId, { id: SEED_IDS.admin, role: "admin" })))).messages
+      .filter((m) => m.handoff !== undefined)
+      .map((m) => m.handoffTeamClosed);
   const toTeam = { type: "team", teamId: SEED_IDS.team };
   const withAway = (id: string, awayPort: boolean): FlowDocument => {
     const base = flow(id, toTeam) as unknown as { nodes: Array<Record<string, unknown>>; edges: unknown[] };
@@ -367,12 +372,21 @@ describe("a handoff to a team with hours (decision 048)", () => {
     const teamClosed = () =>
       runtime.runPromise(Effect.flatMap(Inbox, (i) => i.getThread(conversationId, { id: SEED_IDS.admin, role: "admin" }))).then((t) => t.conversation.teamClosed);
     expect(await teamClosed()).toEqual({ opensAt: opensAfterClosedDays(), timezone: "UTC" });
+    // The list's page says it too, from one read of its queued rows' teams (not per row).
+    const listed = () =>
+      runtime.runPromise(Effect.flatMap(Inbox, (i) => i.listConversations({ view: "unassigned", inboxId: SEED_IDS.inbox }, { id: SEED_IDS.admin, role: "admin" })));
+    const page = await listed();
+    expect(page.conversations.find((c) => c.id === conversationId)).toMatchObject({ queued: true, team: { id: SEED_IDS.team } });
+    expect(page.closedTeams).toEqual({ [SEED_IDS.team]: { opensAt: opensAfterClosedDays(), timezone: "UTC" } });
     // The team opens (its hours change): the queue drains to a member, nobody else acting.
     setTeamHours(openAllWeek);
     await runtime.runPromise(Effect.flatMap(Routing, (r) => r.drainQueue()));
     expect(conversation(conversationId).assignee_id).not.toBeNull();
     expect(conversation(conversationId).queued_at).toBeNull();
     expect(await teamClosed()).toBeNull();
+    expect((await listed()).closedTeams).toEqual({});
+    // The handoff marker still says it was made while the team was closed, naming the team as it is now.
+    expect(await markerClosed(conversationId)).toEqual([{ teamId: SEED_IDS.team, team: "Support", opensAt: opensAfterClosedDays(), timezone: "UTC" }]);
   });
 
   it("says the team was closed on a handoff made a turn later, after the away email was asked", async () => {
@@ -389,6 +403,14 @@ describe("a handoff to a team with hours (decision 048)", () => {
     expect(answer.status).toBe("open");
     expect(handoffEvent(conversationId)?.data).toMatchObject({ target: "team", away: true, reason: "team_closed", opensAt: opensAfterClosedDays() });
     expect(conversation(conversationId).queued_at).not.toBeNull();
+    expect(await markerClosed(conversationId)).toEqual([{ teamId: SEED_IDS.team, team: "Support", opensAt: opensAfterClosedDays(), timezone: "UTC" }]);
+  });
+
+  it("says nothing of hours on the marker of a handoff to an open team", async () => {
+    setTeamHours(openAllWeek);
+    const { conversationId } = await start(queuedFlow);
+    expect(handoffEvent(conversationId)?.data).toEqual({ target: "team", away: false });
+    expect(await markerClosed(conversationId)).toEqual([undefined]);
   });
 
   it("follows the away port of a closed team's handoff, with no handoff at all", async () => {

@@ -296,7 +296,7 @@ describe("the queue", () => {
     const middle = conversation({ waitingSince: 3000 });
     for (const id of [late, early, middle]) expect(await route(id)).toEqual({ assigneeId: null, queued: true });
     expect(events("queued").map((e) => e.conversation_id)).toEqual([late, early, middle]);
-    expect(await run(routing.queueStats())).toEqual({ inbox_a: { queued: 3, oldestQueuedAt: 1000 } });
+    expect(await run(routing.queueStats())).toEqual({ inbox_a: { queued: 3, oldestQueuedAt: 1000, closedTeams: [] } });
     expect(published.filter((e) => e.kind === "assignment").every((e) => (e.data as { queued: boolean }).queued)).toBe(true);
 
     setAvailability("ann", "available");
@@ -526,6 +526,43 @@ describe("team hours", () => {
     clock.now = opening + 60_000;
     const open = conversation();
     expect(await run(timed.routeConversation(open, { type: "team", teamId: "team_day" }))).toEqual({ assigneeId: "tex", queued: false });
+  });
+
+  it("counts per inbox the conversations waiting for a closed team, with when each team opens, the soonest first", async () => {
+    team("team_day");
+    team("team_late");
+    team("team_open");
+    setHours("team_day", dayShift);
+    setHours("team_late", { ...dayShift, timezone: "Europe/Berlin" });
+    setHours("team_open", { ...dayShift, hours: weekdays.map((h) => ({ ...h, from: "00:00", to: "23:59" })) });
+    user("ann", { availability: "away", teams: ["team_day", "team_late", "team_open"] });
+    const { clock, routing: timed } = at(beforeOpening);
+    // Two for the day team, one each for the others; one for nobody in particular (Ann is away).
+    const queue = [
+      conversation({ waitingSince: 500, teamId: "team_day" }),
+      conversation({ waitingSince: 600, teamId: "team_day" }),
+      conversation({ waitingSince: 700, teamId: "team_late" }),
+      conversation({ waitingSince: 900, teamId: "team_open" }),
+      conversation({ waitingSince: 400 }),
+    ];
+    for (const id of queue) {
+      const teamId = row(id).team_id;
+      expect((await run(timed.routeConversation(id, teamId === null ? { type: "routing" } : { type: "team", teamId }))).queued).toBe(true);
+    }
+    // Berlin is an hour ahead of UTC in winter: team_late opens at 08:00 UTC, before team_day's 09:00.
+    expect(await run(timed.queueStats())).toEqual({
+      inbox_a: {
+        queued: 5,
+        oldestQueuedAt: 400,
+        closedTeams: [
+          { teamId: "team_late", name: "team_late", queued: 1, opensAt: Date.UTC(2026, 10, 30, 8, 0), timezone: "Europe/Berlin" },
+          { teamId: "team_day", name: "team_day", queued: 2, opensAt: opening, timezone: "UTC" },
+        ],
+      },
+    });
+    // Open by its hours, no team is counted as closed; the count of waiting stays.
+    clock.now = Date.UTC(2026, 10, 30, 10, 0);
+    expect(await run(timed.queueStats())).toEqual({ inbox_a: { queued: 5, oldestQueuedAt: 400, closedTeams: [] } });
   });
 
   it("routes the engine's handoff (routeInWrite) with the turn's time", () => {

@@ -8,7 +8,7 @@
  *   drainQueue(inboxId?) → Effect<ReadonlyArray<Assignment>>   (assigns queued conversations, FIFO)
  *   assign(conversationId, {userId?: string|null, teamId?: string|null}, byUserId, expectedVersion)
  *     → Effect<Assignment, NotFound | Forbidden | InvalidInput | Conflict>   (Conflict when stale)
- *   queueStats() → Effect<Record<inboxId, {queued, oldestQueuedAt}>>
+ *   queueStats() → Effect<Record<inboxId, {queued, oldestQueuedAt, closedTeams}>>   (closedTeams: waiting for a team its hours have closed)
  *   routeInWrite / publish — the engine's hook: route inside the turn's own write, publish after commit.
  * Call `drainQueue(inboxId)` after anything that can free an agent: a conversation closed, an
  * agent available again, a cap raised, members added (Workspace and `assign` already do).
@@ -117,6 +117,18 @@ export interface Assignment {
 export interface QueueStat {
   readonly queued: number;
   readonly oldestQueuedAt: number | null;
+  /** Of those, the ones waiting for a team its hours have closed now (decision 048), per team, the soonest opening first. */
+  readonly closedTeams: ReadonlyArray<ClosedTeamQueue>;
+}
+
+/** Queued conversations of one inbox waiting for one team closed by its hours. */
+export interface ClosedTeamQueue {
+  readonly teamId: string;
+  readonly name: string;
+  readonly queued: number;
+  /** When the team opens (null: its hours never open), on `timezone`, its hours' clock. */
+  readonly opensAt: number | null;
+  readonly timezone: string;
 }
 
 export interface RoutingShape {
@@ -612,11 +624,28 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
 
   const queueStats: RoutingShape["queueStats"] = () =>
     Effect.sync(() => {
+      // Per inbox and team in one statement, with the team's hours, so a closed team costs no read of its own.
       const rows = prepare(
-        `SELECT inbox_id, COUNT(*) AS queued, MIN(queued_at) AS oldest FROM conversations
-         WHERE queued_at IS NOT NULL GROUP BY inbox_id`,
-      ).all() as Array<{ inbox_id: string; queued: number; oldest: number | null }>;
-      return Object.fromEntries(rows.map((r) => [r.inbox_id, { queued: r.queued, oldestQueuedAt: r.oldest }]));
+        `SELECT c.inbox_id, c.team_id, t.name AS team_name, t.hours AS team_hours, COUNT(*) AS queued, MIN(c.queued_at) AS oldest
+         FROM conversations c LEFT JOIN teams t ON t.id = c.team_id
+         WHERE c.queued_at IS NOT NULL GROUP BY c.inbox_id, c.team_id`,
+      ).all() as Array<{ inbox_id: string; team_id: string | null; team_name: string | null; team_hours: string | null; queued: number; oldest: number }>;
+      const now = clock();
+      const closedOf = new Map<string, TeamClosed | null>();
+      const stats: Record<string, { queued: number; oldestQueuedAt: number | null; closedTeams: ClosedTeamQueue[] }> = {};
+      for (const r of rows) {
+        const stat = (stats[r.inbox_id] ??= { queued: 0, oldestQueuedAt: null, closedTeams: [] });
+        stat.queued += r.queued;
+        stat.oldestQueuedAt = stat.oldestQueuedAt === null ? r.oldest : Math.min(stat.oldestQueuedAt, r.oldest);
+        if (r.team_id === null || r.team_name === null || r.team_hours === null) continue;
+        let closed = closedOf.get(r.team_id);
+        if (closed === undefined) closedOf.set(r.team_id, (closed = closedByHours(prepare, decodeTeamHours(r.team_hours), now)));
+        if (closed !== null) stat.closedTeams.push({ teamId: r.team_id, name: r.team_name, queued: r.queued, ...closed });
+      }
+      // The soonest opening first; hours that never open last.
+      const openingKey = (t: ClosedTeamQueue) => t.opensAt ?? Number.MAX_SAFE_INTEGER;
+      for (const stat of Object.values(stats)) stat.closedTeams.sort((a, b) => openingKey(a) - openingKey(b));
+      return stats;
     });
 
   return {

@@ -21,7 +21,7 @@ import { Inbox } from "./inbox.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
 import { makeReports } from "./reports.js";
 import { makeResponseOverdue } from "./response-overdue.js";
-import { encodeTeamHours } from "./team-hours.js";
+import { closedTeamsAt, encodeTeamHours } from "./team-hours.js";
 import { targetHoursReader } from "./target-hours.js";
 
 const MIN = 60_000;
@@ -193,9 +193,10 @@ describe("answers that missed their target, in the hours of the team they were w
   it("lists a reply as missed only when the business time of its team's hours ran past the target", async () => {
     const r = await reports();
     const page = await Effect.runPromise(r.breaches(await Effect.runPromise(r.parseBreachQuery(week))));
-    expect(page.breaches.map((b) => [b.conversationId, b.actualMs / MIN, b.overMs / MIN, b.businessHours])).toEqual([
-      [ids.workspace, 300, 240, true],
-      [ids.euLate, 90, 30, true],
+    expect(page.breaches.map((b) => [b.conversationId, b.actualMs / MIN, b.overMs / MIN, b.businessHours, b.teamHours])).toEqual([
+      [ids.workspace, 300, 240, true, null],
+      // Named by the team whose hours judged it, though the conversation is another's now.
+      [ids.euLate, 90, 30, true, "EU Support"],
     ]);
   });
 
@@ -203,5 +204,38 @@ describe("answers that missed their target, in the hours of the team they were w
     const r = await reports();
     const team = await Effect.runPromise(r.team(await Effect.runPromise(r.parseQuery(week))));
     expect(team.targets.map((t) => [t.name, t.firstResponse])).toEqual([["Support", { met: 1, measured: 3 }]]);
+  });
+});
+
+describe("the closed teams of a list page", () => {
+  let kit: Kit;
+  beforeAll(async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    kit = await openWorkspace();
+  });
+  afterAll(async () => {
+    await kit.dispose();
+    vi.useRealTimers();
+  });
+
+  it("reads the page's teams in one statement and the workspace's calendar at most once, however many teams", () => {
+    const statements: string[] = [];
+    const prepare: typeof kit.db.prepare = (sql) => {
+      statements.push(sql);
+      return kit.db.prepare(sql);
+    };
+    // Monday 07:00 UTC: 08:00 in Berlin, 02:00 in New York (the workspace's): both calendars closed.
+    const closed = closedTeamsAt(prepare, ["team_eu", "team_eu_staff", "team_follows", "team_support", "team_gone"], utc(0, 7));
+    expect(closed).toEqual({
+      team_eu: { opensAt: utc(0, 8), timezone: "Europe/Berlin" },
+      team_eu_staff: { opensAt: utc(0, 8), timezone: "Europe/Berlin" },
+      team_follows: { opensAt: utc(0, 14), timezone: "America/New_York" },
+    });
+    expect(statements).toHaveLength(2);
+    // Open by their hours, the Berlin teams are absent; no team asked, nothing read.
+    expect(Object.keys(closedTeamsAt(kit.db.prepare, ["team_eu", "team_follows"], utc(0, 9)))).toEqual(["team_follows"]);
+    statements.length = 0;
+    expect(closedTeamsAt(prepare, [], utc(0, 7))).toEqual({});
+    expect(statements).toEqual([]);
   });
 });

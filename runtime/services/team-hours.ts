@@ -42,18 +42,42 @@ export const teamOpensAt = (prepare: DatabaseShape["prepare"], teamId: string, n
   return schedule === null ? now : nextOpening(schedule, now);
 };
 
-/** A team closed by its hours: when it opens again (null: its hours never open). */
+/** A team closed by its hours: when it opens again (null: its hours never open), and the clock its hours are kept on. */
 export interface TeamClosed {
   readonly opensAt: number | null;
+  readonly timezone: string;
 }
 
 /**
  * Whether hours already read have the team closed at `now` (null: open, or they keep none).
  * Reads the workspace's calendar only when they follow it.
  */
-export const closedByHours = (prepare: DatabaseShape["prepare"], hours: TeamHours, now: number): TeamClosed | null => {
-  const schedule = hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare));
-  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now) };
+export const closedByHours = (prepare: DatabaseShape["prepare"], hours: TeamHours, now: number): TeamClosed | null =>
+  closedOn(hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare)), now);
+
+/** A schedule (null: never closed) closed at `now`: when it opens, on which clock; null while open. Pure. */
+const closedOn = (schedule: Availability | null, now: number): TeamClosed | null =>
+  schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
+
+/**
+ * Which of `teamIds` their hours have closed at `now`, by id (an open team, one without hours or
+ * an unknown id is absent): one read of those teams, and of the workspace's calendar at most once,
+ * whatever their number — for a list page, not per row.
+ */
+export const closedTeamsAt = (prepare: DatabaseShape["prepare"], teamIds: ReadonlyArray<string>, now: number): Record<string, TeamClosed> => {
+  const closed: Record<string, TeamClosed> = {};
+  if (teamIds.length === 0) return closed;
+  let workspace: ReturnType<typeof readBusinessHours> | undefined;
+  const rows = prepare("SELECT id, hours FROM teams WHERE hours IS NOT NULL AND id IN (SELECT value FROM json_each(?))").all(JSON.stringify(teamIds)) as Array<{
+    id: string;
+    hours: string;
+  }>;
+  for (const row of rows) {
+    const hours = decodeTeamHours(row.hours);
+    const shut = closedOn(hours.source === "none" ? null : teamAvailability(hours, (workspace ??= readBusinessHours(prepare))), now);
+    if (shut !== null) closed[row.id] = shut;
+  }
+  return closed;
 };
 
 /** Whether the team's hours have it closed at `now` (null: open, it keeps no hours, or there is no such team). */

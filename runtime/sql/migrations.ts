@@ -1331,10 +1331,12 @@ ALTER TABLE teams ADD COLUMN hours TEXT;
     // user_id; assignments carry the assignee there and the actor in data.by). No index reads
     // events by time for those types, so a year's range was a scan of the whole log. Partial: a
     // bot's events fail the first two column tests (user_id is NULL or the agent; the type is not
-    // an assignment) and get no entry; only an assignment's event reads its data's `by`.
+    // an assignment) and get no entry; only an assignment's event reads its data's `by` — inside a
+    // CASE, after json_valid: an index condition that raised on data that is not JSON would refuse
+    // the event's INSERT (the roll-ups' property test writes such rows).
     sql: /* sql */ `
 CREATE INDEX events_rule_at ON events(at) WHERE user_id = 'user_automation'
-  OR (type IN ('assigned', 'queued', 'unassigned') AND json_extract(data, '$.by') = 'user_automation');
+  OR (CASE WHEN type IN ('assigned', 'queued', 'unassigned') AND json_valid(data) THEN json_extract(data, '$.by') END) = 'user_automation';
 `,
   },
 ];

@@ -248,6 +248,31 @@ describe("conversations", () => {
     }
   });
 
+  it("says whose hours a response target counts in: the team's name when its own hours count, else null", async () => {
+    const id = sqlite
+      .prepare("SELECT id FROM conversations WHERE inbox_id = ? AND is_preview = 0 AND status = 'open' AND snoozed_until IS NULL ORDER BY id LIMIT 1")
+      .pluck()
+      .get(SEED_IDS.inbox) as string;
+    const saved = sqlite.prepare("SELECT team_id, waiting_since FROM conversations WHERE id = ?").get(id) as { team_id: string | null; waiting_since: number | null };
+    sqlite.prepare("UPDATE conversations SET waiting_since = ?, team_id = ? WHERE id = ?").run(Date.now() - 3_600_000, SEED_IDS.salesTeam, id);
+    const due = async () => (await send(`/api/v1/conversations/${id}`, admin)).body.conversation.responseDue;
+    try {
+      // Business hours: the demo's Sales team keeps its own (Europe/Berlin), so they count.
+      sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = ?").run(JSON.stringify({ firstResponseMinutes: 60, nextReplyMinutes: 60, businessHours: true }), SEED_IDS.inbox);
+      expect(await due()).toMatchObject({ targetMinutes: 60, teamHours: "Sales" });
+      // The same conversation with no team: the workspace's hours, named by null.
+      sqlite.prepare("UPDATE conversations SET team_id = NULL WHERE id = ?").run(id);
+      expect((await due()).teamHours).toBeNull();
+      // Around the clock, a team's hours do not count either.
+      sqlite.prepare("UPDATE conversations SET team_id = ? WHERE id = ?").run(SEED_IDS.salesTeam, id);
+      sqlite.prepare("UPDATE inboxes SET response_targets = ? WHERE id = ?").run(JSON.stringify({ firstResponseMinutes: 60, nextReplyMinutes: 60, businessHours: false }), SEED_IDS.inbox);
+      expect(await due()).toEqual({ kind: expect.any(String), targetMinutes: 60, dueAt: expect.any(String), teamHours: null });
+    } finally {
+      sqlite.prepare("UPDATE inboxes SET response_targets = NULL WHERE id = ?").run(SEED_IDS.inbox);
+      sqlite.prepare("UPDATE conversations SET waiting_since = ?, team_id = ? WHERE id = ?").run(saved.waiting_since, saved.team_id, id);
+    }
+  });
+
   it("refuses a bad filter with 400 and its field", async () => {
     const status = await send("/api/v1/conversations?status=done", admin);
     expect(status.status).toBe(400);

@@ -5,7 +5,8 @@
  * name) whose own hours have not opened since — the spec writes the team, its hours and the wait
  * into the server's database (the team pages are another slice's; it cannot wait two hours). The
  * agent sees the answer still due, not overdue, and the tag says whose hours count, in the list
- * and the thread; once the team keeps no hours of its own, the tag no longer names it.
+ * and the thread; queued for the closed team, the list's tag, the thread and Settings → Routing say
+ * until when it is closed; once the team keeps no hours of its own, the tag no longer names it.
  *
  * The shared database holds other specs' conversations, inboxes and teams: every look is narrowed
  * to this spec's inbox and question.
@@ -63,6 +64,15 @@ test("a conversation of a team whose hours have not opened is not overdue, and i
   await item.getByRole("link").click();
   const header = agent.locator(".thread__head");
   await expect(header.getByTitle(`First response due (target 1 h in ${teamName}'s hours)`)).toBeVisible();
+
+  // Queued for the closed team (as routing queues it): the list's tag, the thread and Settings → Routing say until when.
+  writeServerDatabase("UPDATE conversations SET queued_at = ? WHERE id = ?", Date.now() - 2 * 3_600_000, conversationId);
+  await agent.reload();
+  await expect(item).toContainText(`queued · ${teamName} closed`);
+  await expect(header).toContainText(`waiting in the queue: ${teamName} is closed until `);
+  await admin.goto("/settings/routing");
+  await expect(admin.getByText(`1 for ${teamName}, closed until `, { exact: false })).toBeVisible();
+  writeServerDatabase("UPDATE conversations SET queued_at = NULL WHERE id = ?", conversationId);
 
   // Without hours of its own, the team's conversation counts the workspace's: the tag no longer names the team.
   writeServerDatabase("UPDATE teams SET hours = NULL WHERE id = ?", teamId);

@@ -14,6 +14,12 @@ export const chat = {
   unread: "{count} unread",
   dialog: "Chat with {name}",
   fallbackName: "Chat",
+  /** Under the heading, by how soon the team usually replies (decision 050; the server sends the bucket). */
+  replyFewMinutes: "The team usually replies in a few minutes",
+  replyUnder15: "The team usually replies in under 15 minutes",
+  replyUnderHour: "The team usually replies in under an hour",
+  replyFewHours: "The team usually replies in a few hours",
+  replyDay: "The team usually replies within a day",
   close: "Close chat",
   messages: "Messages",
   you: "You",

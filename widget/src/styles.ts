@@ -11,6 +11,8 @@ export const PANEL_CSS = `
 .p.bl{right:auto;left:20px}
 .hd{display:flex;align-items:center;gap:10px;padding:12px 10px 12px 16px;background:var(--a);color:var(--t)}
 .hd h2{flex:1;margin:0;font-size:16px;font-weight:600;line-height:1.3;color:inherit;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}
+.ht{flex:1;min-width:0}
+.hd .hr{margin:2px 0 0;font-size:12px;line-height:1.3}
 .hd :focus-visible{outline-color:var(--t)}
 .avs{display:flex}
 .av{width:34px;height:34px;margin-left:-10px;border:2px solid var(--a);border-radius:50%;background:#e9ecef;color:#1a1a1a;display:grid;place-items:center;font-size:12px;font-weight:700;overflow:hidden}

@@ -39,6 +39,11 @@ export interface Chatflow {
   readonly language: string;
   readonly display: Display;
   readonly available: boolean;
+  /**
+   * How soon the team usually replies, as a bucket, when the flow shows it and the team is
+   * available and has enough replies to say (decision 050); null otherwise. Absent from older servers.
+   */
+  readonly replyTime?: { readonly bucket: string } | null;
   readonly awayMessage: string;
   readonly awayBehaviour: AwayBehaviour;
   /** When the flow's hours open again (ISO), while it is outside them; null when not known. Absent from older servers. */

@@ -6,7 +6,7 @@
 import type { ChatStrings } from "../i18n/en.js";
 import { ATTACH_ICON, CLOSE_ICON, h, icon, SEND_ICON, type Child } from "./dom.js";
 import { isThumbnail, sizeLabel } from "./files.js";
-import { headingTitle, initials } from "./heading.js";
+import { headingTitle, initials, replyTimeLine } from "./heading.js";
 import { format } from "./i18n.js";
 import { choiceBounds, inputFor } from "./inputs.js";
 import { backLine, closedForLine } from "./back-line.js";
@@ -136,6 +136,8 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
   const cards: Record<CardSlot, HTMLElement | null> = { rating: null, transcript: null };
 
   const title = h("h2");
+  // How soon the team usually replies: under the title, and the dialog's description while shown.
+  const replyTime = h("p", { class: "hr", id: "parley-reply-time", hidden: true });
   const avatars = h("div", { class: "avs", "aria-hidden": "true" });
   const close = h("button", { class: "cl", type: "button" }, icon(CLOSE_ICON));
   close.addEventListener("click", handlers.onClose);
@@ -160,7 +162,7 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
   const away = h("div", { class: "aw", hidden: true });
   const powered = h("p", { class: "pb" });
   const panel = h("section", { class: "p", id: "parley-panel", role: "dialog", hidden: true },
-    h("div", { class: "hd" }, avatars, title, close), log, typing, quickReplies, composer, away, powered);
+    h("div", { class: "hd" }, avatars, h("div", { class: "ht" }, title, replyTime), close), log, typing, quickReplies, composer, away, powered);
 
   composer.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -279,6 +281,11 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
     const name = headingTitle(chatflow, strings.fallbackName);
     title.textContent = name;
     panel.setAttribute("aria-label", format(strings.dialog, { name }));
+    const usual = replyTimeLine(strings, chatflow);
+    replyTime.textContent = usual ?? "";
+    replyTime.hidden = usual === null;
+    if (usual === null) panel.removeAttribute("aria-describedby");
+    else panel.setAttribute("aria-describedby", replyTime.id);
     panel.classList.toggle("bl", chatflow.display.launcherPosition === "bottom_left");
     avatars.replaceChildren();
     for (const person of chatflow.display.heading.avatars.slice(0, 3)) {

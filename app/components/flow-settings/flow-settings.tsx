@@ -537,6 +537,23 @@ function DisplayTab({ api, teams, users }: { api: Api; teams: FlowSettingsProps[
           </div>
         )}
         <Problems issues={issuesUnder(api.issues, ["display", "heading"]).filter(([p]) => !/\.(name|avatarUrl)$/.test(p))} />
+        <label className="fs-check">
+          <input
+            type="checkbox"
+            aria-describedby="fs-display-replyTime-hint"
+            disabled={api.readOnly}
+            checked={api.value(["display", "replyTime"]) === "auto"}
+            // Off removes the field: a spec without it keeps the content hash it had before the setting existed.
+            onChange={(e) => api.set(["display", "replyTime"], e.currentTarget.checked ? "auto" : undefined)}
+          />
+          Show how soon the team usually replies
+        </label>
+        <p className="muted fs-hint" id="fs-display-replyTime-hint">
+          Under the heading, while the team is available: the median time to a person&apos;s first reply after a conversation
+          reached this channel&apos;s inbox, over the last 14 days, in rough steps (a few minutes, under 15 minutes, under an
+          hour, a few hours, within a day). Shown once there are at least 5 first replies; slower than a day shows nothing.
+        </p>
+        <Problems issues={issuesUnder(api.issues, ["display", "replyTime"])} />
       </Section>
       <Section title="Look">
         <Field id="fs-display-accentColor" label="Accent colour" error={api.error(["display", "accentColor"])} hint="#rrggbb">

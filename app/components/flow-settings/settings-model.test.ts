@@ -1,7 +1,7 @@
 import { Either } from "effect";
 import { describe, expect, it } from "vitest";
 import { Schema as S } from "effect";
-import { Availability } from "../../../flows/flow-spec.js";
+import { Availability, Settings } from "../../../flows/flow-spec.js";
 import {
   checkMoment,
   followedTeamIssue,
@@ -194,5 +194,22 @@ describe("teamHoursLine", () => {
     expect(teamHoursLine("t_ws_unset", teams)).toBe("Billing follows the workspace's hours, which are not set: the chat is always open.");
     expect(teamHoursLine("t_none", teams)).toBe("Ops keeps no hours of its own: the chat is always open.");
     expect(teamHoursLine("t_gone", teams)).toBe("This team does not exist any more: until you choose another, the chat is always open.");
+  });
+});
+
+describe("display.replyTime", () => {
+  it("is absent by default; the checkbox writes auto and, off, removes the field so the settings decode as before", () => {
+    expect("replyTime" in DEFAULT_SETTINGS.display).toBe(false);
+    const on = updateSetting({}, ["display", "replyTime"], "auto");
+    expect(settingAt(on, ["display", "replyTime"])).toBe("auto");
+    expect(settingsIssues(on).size).toBe(0);
+    const off = updateSetting(on, ["display", "replyTime"], undefined);
+    expect(getIn(off, ["display", "replyTime"])).toBeUndefined();
+    expect(S.decodeUnknownSync(Settings)(off)).toEqual(DEFAULT_SETTINGS);
+  });
+
+  it("names the field for a value that is neither auto nor off", () => {
+    const bad = updateSetting({}, ["display", "replyTime"], "sometimes");
+    expect(issueAt(settingsIssues(bad), ["display", "replyTime"])).toMatch(/auto|off/);
   });
 });

@@ -4,7 +4,7 @@ import type { ConversationList, InboxOptions, InboxView } from "../../runtime.se
 import { BulkBar, BulkCheckbox, useBulkSelection } from "./bulk-bar.js";
 import { LabelChips } from "./label-chips.js";
 import { DueTag } from "./due-tag.js";
-import { shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
+import { queuedTag, shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
 import { Time, useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
 import { listSearch, threadHref } from "./url.js";
@@ -15,6 +15,15 @@ const kindLabels: Readonly<Record<string, string>> = { email: "Email", form: "Fo
 // Loader data arrives serialised: readonly arrays and plain objects, the same shapes.
 type ListData = ConversationList;
 type OptionsData = InboxOptions;
+
+/** A queued row's tag; when its team is closed, the opening is its title. */
+function QueuedTag({ tag }: { tag: ReturnType<typeof queuedTag> }) {
+  return (
+    <span className="tag tag--queued" title={tag.title}>
+      {tag.text}
+    </span>
+  );
+}
 
 /** True when a key goes to a field being typed in (not to the list's shortcuts). Pure. */
 export const isTyping = (target: EventTarget | null) =>
@@ -251,7 +260,7 @@ export function ConversationListPane({
                       ) : (
                         <span className={c.status === "pending" ? "tag tag--pending" : "tag"}>{statusLabels[c.status]}</span>
                       )}
-                      {c.queued ? <span className="tag tag--queued">queued</span> : null}
+                      {c.queued ? <QueuedTag tag={queuedTag(c.team, c.team ? list.closedTeams[c.team.id] : undefined)} /> : null}
                       <span>
                         {c.assignee ? c.assignee.name : c.team ? c.team.name : "Unassigned"}{" "}
                         <span className="muted">

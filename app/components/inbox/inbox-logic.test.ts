@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
-import { dueLabel, fieldLabel, queueLine, shortDuration, shortUrl, waitingLabel } from "./labels.js";
+import { dueLabel, fieldLabel, handoffClosedLine, queuedTag, queueLine, shortDuration, shortUrl, waitingLabel } from "./labels.js";
 import { needsRefresh, noticeFor, parseLiveMessage, presenceOf, shouldNotify, typingOf, viewersOf, type LiveMessage, type NotifySettings } from "./live-logic.js";
 
 describe("saved replies in the composer", () => {
@@ -55,6 +55,21 @@ describe("labels", () => {
       " · waiting in the queue: Sales is closed until Mon 30 November at 09:00 (Europe/Berlin)",
     );
     expect(queueLine({ queued: true, team: sales }, { opensAt: null, timezone: "UTC" })).toBe(" · waiting in the queue: Sales's hours never open");
+  });
+  it("tag a queued list row with its closed team, the opening as the title", () => {
+    expect(queuedTag(null, undefined)).toEqual({ text: "queued" });
+    expect(queuedTag({ name: "Sales" }, undefined)).toEqual({ text: "queued" });
+    expect(queuedTag({ name: "Sales" }, { opensAt: Date.UTC(2026, 10, 30, 8), timezone: "Europe/Berlin" })).toEqual({
+      text: "queued · Sales closed",
+      title: "Sales is closed until Mon 30 November at 09:00 (Europe/Berlin)",
+    });
+    expect(queuedTag({ name: "Sales" }, { opensAt: null, timezone: "UTC" })).toEqual({ text: "queued · Sales closed", title: "Sales's hours never open" });
+  });
+  it("say a handoff was made while its team was closed, and when it opened, on the team's clock", () => {
+    expect(handoffClosedLine({ team: "Sales", opensAt: Date.UTC(2026, 10, 30, 8), timezone: "Europe/Berlin" })).toBe(
+      "Handed off while Sales was closed (opens Mon 30 November at 09:00, Europe/Berlin)",
+    );
+    expect(handoffClosedLine({ team: null, opensAt: null, timezone: "UTC" })).toBe("Handed off while the team was closed (its hours never open)");
   });
   it("shorten URLs and name collected fields", () => {
     expect(shortUrl("https://shop.example/pricing?x=1")).toBe("shop.example/pricing");

@@ -61,6 +61,36 @@ export const waitingLabel = (since: number, now: number): string => {
 };
 
 /**
+ * A queued list row's tag: "queued", or "queued · Sales closed" with, as its title, when the team
+ * opens on its clock, while the team's hours have it closed (decision 048). Pure apart from time-zone data.
+ */
+export const queuedTag = (
+  team: { readonly name: string } | null,
+  closed: { readonly opensAt: number | null; readonly timezone: string } | undefined,
+): { readonly text: string; readonly title?: string } =>
+  team === null || closed === undefined
+    ? { text: "queued" }
+    : {
+        text: `queued · ${team.name} closed`,
+        title:
+          closed.opensAt === null
+            ? `${team.name}'s hours never open`
+            : `${team.name} is closed until ${formatOpening(closed.timezone, closed.opensAt)} (${closed.timezone})`,
+      };
+
+/**
+ * The handoff marker's line for a handoff made while its team was closed by its hours (decision
+ * 048): "Handed off while Sales was closed (opens Mon 30 November at 09:00, Europe/Berlin)". The
+ * team is named as it is now; a team since deleted is "the team". Pure apart from time-zone data.
+ */
+export const handoffClosedLine = (closed: { readonly team: string | null; readonly opensAt: number | null; readonly timezone: string }): string => {
+  const team = closed.team ?? "the team";
+  return closed.opensAt === null
+    ? `Handed off while ${team} was closed (its hours never open)`
+    : `Handed off while ${team} was closed (opens ${formatOpening(closed.timezone, closed.opensAt)}, ${closed.timezone})`;
+};
+
+/**
  * Where a queued conversation stands, after its inbox and channel: nothing when it is not queued;
  * its team's next opening when the team's hours have it closed (decision 048); else that it waits
  * for an available agent. Pure apart from reading time-zone data.

@@ -5,7 +5,7 @@ import { CsrfInput } from "../csrf-input.js";
 import { ErrorNotice } from "../settings/notices.js";
 import type { ThreadActionResult } from "./action-result.js";
 import { followUpNotes, type FollowUpNote } from "./follow-up-logic.js";
-import { fieldLabel } from "./labels.js";
+import { fieldLabel, handoffClosedLine } from "./labels.js";
 import { Time } from "./time.js";
 import { ruleByline, ruleHref, ruleLineParts, type RuleRef } from "./rule-line.js";
 
@@ -303,6 +303,7 @@ function HandoffMarker({ message, now }: { message: ThreadMessage; now: number }
       <p className="message--handoff__title">
         <strong>Handed off by the bot</strong> · <Time at={message.createdAt} now={now} />
       </p>
+      {message.handoffTeamClosed ? <p className="muted">{handoffClosedLine(message.handoffTeamClosed)}</p> : null}
       {fields.length > 0 ? (
         <dl className="facts facts--compact">
           {fields.map(([key, value]) => (

@@ -4,8 +4,8 @@ import { csvField, toCsv } from "../../csv.js";
 import { toFlowAnalytics } from "./flow-overlay.js";
 import { formatClosedDate, formatDuration, formatHours, formatPercent, formatStamp } from "./format.js";
 import { customRangeProblem } from "./report-ui.js";
-import { botDailyTable, newestDayFirst, teamAgentsTable, teamVolumeTable, type ReportTable } from "./tables.js";
-import type { BotOverview, TeamReport } from "../../runtime.server.js";
+import { botDailyTable, breachesTable, newestDayFirst, teamAgentsTable, teamVolumeTable, type ReportTable } from "./tables.js";
+import type { BotOverview, Breach, BreachPage, TeamReport } from "../../runtime.server.js";
 
 describe("a custom range", () => {
   it("needs both days, the last on or after the first", () => {
@@ -107,6 +107,37 @@ describe("CSV", () => {
       [["First responses missed", "/reports/breaches", { agent: "u", kind: "first_response" }]],
       [],
     ]);
+  });
+
+  it("says per missed answer which clock judged it, naming a team whose own hours did (page and CSV alike)", () => {
+    const breach = (id: string, businessHours: boolean, teamHours: string | null): Breach => ({
+      eventId: 1,
+      conversationId: id,
+      title: "Ann",
+      contactId: null,
+      inboxId: "inbox_support",
+      inboxName: "Support",
+      userId: null,
+      agentName: null,
+      kind: "first_response",
+      targetMs: 3_600_000,
+      actualMs: 5_400_000,
+      overMs: 1_800_000,
+      businessHours,
+      teamHours,
+      waitedFrom: Date.UTC(2026, 2, 2, 9),
+      at: Date.UTC(2026, 2, 2, 11),
+    });
+    const page = {
+      query: { range: { timezone: "UTC" } },
+      total: 3,
+      breaches: [breach("c1", false, null), breach("c2", true, null), breach("c3", true, "Sales")],
+      nextCursor: null,
+    } as unknown as BreachPage;
+    const table = breachesTable(page);
+    const counts = table.columns.findIndex((c) => c.label === "Counts");
+    expect(table.rows.map((row) => row[counts])).toEqual(["around the clock", "business hours", "business hours (Sales)"]);
+    expect(toCsv(table)).toContain(",business hours (Sales),");
   });
 });
 

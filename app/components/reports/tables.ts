@@ -371,7 +371,8 @@ export const breachesTable = (page: BreachPage): ReportTable => {
       formatDuration(b.targetMs),
       formatDuration(b.actualMs),
       formatDuration(b.overMs),
-      b.businessHours ? "business hours" : "around the clock",
+      // Whose hours judged it, when they were a team's own (decision 048), as the inbox's due tag title says.
+      b.businessHours ? (b.teamHours === null ? "business hours" : `business hours (${b.teamHours})`) : "around the clock",
       formatStamp(b.waitedFrom, zone),
       formatStamp(b.at, zone),
     ]),

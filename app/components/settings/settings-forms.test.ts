@@ -4,7 +4,7 @@ import { closedDatesOf, hoursIssueFields, weeklyHoursOf } from "./hours-form.js"
 import { memberCandidates } from "./members.js";
 import { nameConflictErrors } from "./page-parts.js";
 import { visitorProfileValues, workingHoursMessage, workingHoursOf } from "./profile-forms.js";
-import { teamHoursLine } from "./team-hours-text.js";
+import { closedQueueText, teamHoursLine } from "./team-hours-text.js";
 
 const formOf = (entries: Record<string, string>) => {
   const form = new FormData();
@@ -207,5 +207,17 @@ describe("teamHoursLine", () => {
     expect(teamHoursLine({ hours: { source: "workspace" }, schedule, hoursSummary: { open: false, text: "Closed · opens Mon 28 December at 09:00" } })).toBe(
       "Closed · opens Mon 28 December at 09:00 (the workspace's)",
     );
+  });
+});
+
+describe("closedQueueText", () => {
+  it("says per closed team how many wait and until when on its clock, or that its hours never open", () => {
+    expect(closedQueueText([])).toBe("");
+    expect(
+      closedQueueText([
+        { name: "Sales", queued: 2, opensAt: Date.UTC(2026, 10, 30, 8, 0), timezone: "Europe/Berlin" },
+        { name: "Night", queued: 1, opensAt: null, timezone: "UTC" },
+      ]),
+    ).toBe("2 for Sales, closed until Mon 30 November at 09:00 (Europe/Berlin); 1 for Night, whose hours never open");
   });
 });
