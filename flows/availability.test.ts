@@ -1,7 +1,8 @@
 import { Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
-import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextOpening, servedAvailability, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
-import { Availability } from "./flow-spec.js";
+import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextOpening, servedAvailability, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
+import { decodeWith } from "./decode.js";
+import { Availability, ClosedDate, ClosedDates } from "./flow-spec.js";
 import { teamAvailability, type TeamHours } from "./team-hours.js";
 
 const hours = (timezone: string, ...ranges: Array<[string, string, string]>) =>
@@ -195,6 +196,117 @@ describe("closed dates", () => {
     expect(S.decodeUnknownEither(Availability)({ closedDates: [{ date: "2028-02-29" }] })._tag).toBe("Right");
     const many = Array.from({ length: 201 }, (_, i) => ({ date: new Date(Date.UTC(2026, 0, 1 + i)).toISOString().slice(0, 10) }));
     expect(S.decodeUnknownEither(Availability)({ closedDates: many })._tag).toBe("Left");
+  });
+});
+
+describe("special days: a closed date with hours (decision 051)", () => {
+  type Range = { from: string; to: string };
+  const special = (a: ReturnType<typeof hours>, ...closed: Array<{ date: string; name?: string; yearly?: boolean; hours?: Range[] }>) =>
+    S.decodeSync(Availability)({ ...S.encodeSync(Availability)(a), closedDates: closed });
+  const berlinWeek = hours("Europe/Berlin", ...weekdays("09:00", "17:00"));
+  // Thursday 24 December 2026, Berlin is UTC+1.
+  const eve = special(berlinWeek, { date: "2026-12-24", name: "Christmas Eve", hours: [{ from: "09:00", to: "13:00" }] });
+
+  it("decodes and encodes a date without hours unchanged, and one with hours as written", () => {
+    const old = { date: "2026-12-25", name: "Christmas Day" };
+    // As before hours existed: `yearly` is written out, no `hours` key appears.
+    expect(S.encodeSync(ClosedDate)(S.decodeUnknownSync(ClosedDate)(old))).toEqual({ ...old, yearly: false });
+    expect("hours" in S.decodeUnknownSync(ClosedDate)(old)).toBe(false);
+    const short = { date: "2026-12-24", yearly: false, hours: [{ from: "09:00", to: "13:00" }, { from: "15:00", to: "24:00" }] };
+    expect(S.encodeSync(ClosedDate)(S.decodeUnknownSync(ClosedDate)(short))).toEqual(short);
+  });
+
+  it("refuses a range that ends at or before its start, bad times, no ranges and too many, with paths", () => {
+    const decode = decodeWith(S.Struct({ closedDates: ClosedDates }));
+    const issues = (closedDates: unknown) => {
+      const r = decode({ closedDates });
+      return r._tag === "Left" ? r.left : [];
+    };
+    expect(issues([{ date: "2026-12-24" }, { date: "2026-12-31", hours: [{ from: "09:00", to: "12:00" }, { from: "22:00", to: "02:00" }] }])).toEqual([
+      { path: "closedDates[1].hours[1].to", message: "the closing time must be after 22:00 (a special day ends at 24:00)" },
+    ]);
+    expect(issues([{ date: "2026-12-24", hours: [{ from: "10:00", to: "10:00" }] }])[0]?.path).toBe("closedDates[0].hours[0].to");
+    expect(issues([{ date: "2026-12-24", hours: [{ from: "9:00", to: "13:00" }] }])).toEqual([{ path: "closedDates[0].hours[0].from", message: "a time is HH:MM (24 h)" }]);
+    expect(issues([{ date: "2026-12-24", hours: [] }])).toEqual([{ path: "closedDates[0].hours", message: "leave the hours out to close the whole day" }]);
+    const five = Array.from({ length: 5 }, (_, i) => ({ from: `1${i}:00`, to: `1${i}:30` }));
+    expect(issues([{ date: "2026-12-24", hours: five }])).toEqual([{ path: "closedDates[0].hours", message: "at most 4 ranges on a special day" }]);
+  });
+
+  it("is open only inside the day's own hours, the weekly hours on the days around it", () => {
+    expect(isAvailable(eve, t("2026-12-24T07:59:00Z"))).toBe(false); // 08:59
+    expect(isAvailable(eve, t("2026-12-24T08:00:00Z"))).toBe(true); // 09:00
+    expect(isAvailable(eve, t("2026-12-24T11:59:00Z"))).toBe(true); // 12:59
+    expect(isAvailable(eve, t("2026-12-24T12:00:00Z"))).toBe(false); // 13:00
+    expect(isAvailable(eve, t("2026-12-23T15:00:00Z"))).toBe(true); // Wednesday 16:00
+    expect(isAvailable(eve, t("2026-12-28T15:00:00Z"))).toBe(true);
+    // Special hours may open a day the weekly hours keep closed (Saturday 26 December).
+    const saturday = special(berlinWeek, { date: "2026-12-26", hours: [{ from: "10:00", to: "12:00" }] });
+    expect(isAvailable(saturday, t("2026-12-26T09:30:00Z"))).toBe(true);
+    expect(nextOpening(saturday, t("2026-12-25T17:00:00Z"))).toBe(t("2026-12-26T09:00:00Z"));
+    // Without weekly hours there is no calendar: special days do not open it either.
+    expect(isAvailable(special(hours("Europe/Berlin"), { date: "2026-12-24", hours: [{ from: "00:00", to: "24:00" }] }), t("2026-12-24T10:00:00Z"))).toBe(false);
+  });
+
+  it("finds the next opening at the special hours, after them at the weekly ones", () => {
+    expect(nextOpening(eve, t("2026-12-23T17:00:00Z"))).toBe(t("2026-12-24T08:00:00Z"));
+    expect(nextOpening(eve, t("2026-12-24T12:30:00Z"))).toBe(t("2026-12-25T08:00:00Z"));
+    const twoRanges = special(berlinWeek, { date: "2026-12-24", hours: [{ from: "09:00", to: "11:00" }, { from: "14:00", to: "15:00" }] });
+    expect(nextOpening(twoRanges, t("2026-12-24T10:30:00Z"))).toBe(t("2026-12-24T13:00:00Z"));
+  });
+
+  it("replaces the local day from midnight to midnight: a night range is cut into it and opens after it", () => {
+    const nights = special(hours("UTC", ["mon", "22:00", "02:00"], ["tue", "22:00", "02:00"]), { date: "2026-03-10", hours: [{ from: "12:00", to: "24:00" }] });
+    expect(isAvailable(nights, t("2026-03-09T23:00:00Z"))).toBe(true); // Monday 23:00
+    expect(isAvailable(nights, t("2026-03-10T01:00:00Z"))).toBe(false); // Tuesday 01:00: Monday's range is cut
+    expect(isAvailable(nights, t("2026-03-10T12:00:00Z"))).toBe(true); // the special hours
+    expect(isAvailable(nights, t("2026-03-10T23:59:00Z"))).toBe(true); // until 24:00
+    expect(isAvailable(nights, t("2026-03-11T01:00:00Z"))).toBe(true); // Tuesday's weekly range runs on after midnight
+    expect(nextOpening(nights, t("2026-03-10T01:00:00Z"))).toBe(t("2026-03-10T12:00:00Z"));
+  });
+
+  it("reads the special hours on the wall clock on a daylight-saving day in Berlin", () => {
+    // Sunday 29 March 2026: 02:00 CET becomes 03:00 CEST at 01:00 UTC.
+    const spring = special(berlinWeek, { date: "2026-03-29", hours: [{ from: "01:00", to: "04:00" }] });
+    expect(isAvailable(spring, t("2026-03-29T00:00:00Z"))).toBe(true); // 01:00 CET
+    expect(isAvailable(spring, t("2026-03-29T01:00:00Z"))).toBe(true); // 03:00 CEST
+    expect(isAvailable(spring, t("2026-03-29T02:00:00Z"))).toBe(false); // 04:00 CEST
+    // A range inside the skipped hour never opens: the next opening is Monday's.
+    const skipped = special(berlinWeek, { date: "2026-03-29", hours: [{ from: "02:00", to: "02:30" }] });
+    expect(nextOpening(skipped, t("2026-03-28T20:00:00Z"))).toBe(t("2026-03-30T07:00:00Z"));
+    // Sunday 25 October: 03:00 CEST becomes 02:00 CET; 02:00–03:00 is open both times the clock reads it.
+    const autumn = special(berlinWeek, { date: "2026-10-25", hours: [{ from: "02:00", to: "03:00" }] });
+    expect(isAvailable(autumn, t("2026-10-25T00:30:00Z"))).toBe(true); // 02:30 CEST
+    expect(isAvailable(autumn, t("2026-10-25T01:30:00Z"))).toBe(true); // 02:30 CET
+    expect(isAvailable(autumn, t("2026-10-25T02:00:00Z"))).toBe(false); // 03:00 CET
+  });
+
+  it("keeps only the hours common to several dates of one day, so a whole-day closure wins", () => {
+    const both = special(
+      berlinWeek,
+      { date: "2026-12-24", hours: [{ from: "09:00", to: "13:00" }] },
+      { date: "2000-12-24", yearly: true, hours: [{ from: "11:00", to: "15:00" }] },
+    );
+    expect(isAvailable(both, t("2026-12-24T09:00:00Z"))).toBe(false); // 10:00
+    expect(isAvailable(both, t("2026-12-24T10:30:00Z"))).toBe(true); // 11:30
+    expect(isAvailable(both, t("2026-12-24T12:30:00Z"))).toBe(false); // 13:30
+    expect(isAvailable(both, t("2027-12-24T13:30:00Z"))).toBe(true); // only the yearly one: 14:30
+    const closed = special(berlinWeek, { date: "2026-12-24", hours: [{ from: "09:00", to: "13:00" }] }, { date: "2026-12-24", name: "Shut" });
+    expect(isAvailable(closed, t("2026-12-24T09:00:00Z"))).toBe(false);
+    expect(closedDateAt(closed, t("2026-12-24T09:00:00Z"))?.name).toBe("Shut");
+  });
+
+  it("says why it is away: not closed all day on a special day, but outside its hours", () => {
+    // Open now on the special day: not away, and no closed date.
+    expect(awayAt(eve, t("2026-12-24T10:00:00Z"))).toBeNull();
+    expect(closedDateAt(eve, t("2026-12-24T10:00:00Z"))).toBeUndefined();
+    expect(specialDayAt(eve, t("2026-12-24T10:00:00Z"))?.name).toBe("Christmas Eve");
+    expect(awayAt(eve, t("2026-12-24T14:00:00Z"))).toEqual({
+      closed: undefined,
+      special: { date: "2026-12-24", name: "Christmas Eve", yearly: false, hours: [{ from: "09:00", to: "13:00" }] },
+      opensAt: t("2026-12-25T08:00:00Z"),
+    });
+    const christmas = special(berlinWeek, { date: "2026-12-25", name: "Christmas Day" });
+    expect(awayAt(christmas, t("2026-12-25T10:00:00Z"))).toMatchObject({ closed: { name: "Christmas Day" }, special: undefined });
   });
 });
 

@@ -136,42 +136,104 @@ const previousDay: Record<Weekday, Weekday> = {
 
 const pad2 = (n: number): string => (n < 10 ? `0${n}` : String(n));
 
+/** A local day's own hours, minutes after its midnight, [from, to), sorted and disjoint; empty: closed all day. */
+export type DayHours = ReadonlyArray<readonly [number, number]>;
+
+/** Sorts and merges minute ranges that overlap or touch. */
+const mergeMinutes = (ranges: Array<readonly [number, number]>): DayHours => {
+  ranges.sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [];
+  for (const [s, e] of ranges) {
+    if (e <= s) continue;
+    const last = out[out.length - 1];
+    if (last && s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+};
+
+/** The minutes in both lists (each sorted and disjoint). */
+const intersectMinutes = (a: DayHours, b: DayHours): DayHours => {
+  const out: Array<readonly [number, number]> = [];
+  for (const [s1, e1] of a) for (const [s2, e2] of b) if (Math.min(e1, e2) > Math.max(s1, s2)) out.push([Math.max(s1, s2), Math.min(e1, e2)]);
+  return mergeMinutes(out);
+};
+
+/** The hours one closed date keeps on its day: none without `hours` (closed all day). */
+const hoursOf = (closed: ClosedDate): DayHours =>
+  closed.hours === undefined ? [] : mergeMinutes(closed.hours.map((r) => [toMinutes(r.from), toMinutes(r.to)] as const));
+
 /**
- * Whether a local calendar date is one of the closed dates: the same YYYY-MM-DD, or the same
- * month and day of one marked `yearly`. Build once per list, ask per day. Pure.
+ * The hours a local calendar date keeps instead of the weekly ones, or undefined when no closed
+ * date names it (the weekly hours hold). A closed date names the same YYYY-MM-DD, or the same
+ * month and day when `yearly`; without `hours` it closes the whole day (an empty list), with
+ * `hours` the day is open only inside them. Several dates naming one day: open only where all
+ * are (so a whole-day closure wins). Build once per list, ask per day. Pure.
  */
-export const closedDateTest = (closed: ReadonlyArray<ClosedDate> | undefined): ((year: number, month: number, day: number) => boolean) => {
-  if (closed === undefined || closed.length === 0) return () => false;
-  const once = new Set<string>();
-  const yearly = new Set<string>();
-  for (const c of closed) (c.yearly ? yearly : once).add(c.yearly ? c.date.slice(5) : c.date);
+export const dayHoursTest = (closed: ReadonlyArray<ClosedDate> | undefined): ((year: number, month: number, day: number) => DayHours | undefined) => {
+  if (closed === undefined || closed.length === 0) return () => undefined;
+  const once = new Map<string, DayHours>();
+  const yearly = new Map<string, DayHours>();
+  const add = (into: Map<string, DayHours>, key: string, hours: DayHours): void => {
+    const earlier = into.get(key);
+    into.set(key, earlier === undefined ? hours : intersectMinutes(earlier, hours));
+  };
+  for (const c of closed) {
+    if (c.yearly) add(yearly, c.date.slice(5), hoursOf(c));
+    else add(once, c.date, hoursOf(c));
+  }
   return (year, month, day) => {
     const monthDay = `${pad2(month)}-${pad2(day)}`;
-    return yearly.has(monthDay) || once.has(`${year}-${monthDay}`);
+    const a = yearly.get(monthDay);
+    const b = once.get(`${year}-${monthDay}`);
+    return a === undefined ? b : b === undefined ? a : intersectMinutes(a, b);
   };
 };
 
-/**
- * The closed date that closes the flow at `instant` (its local date on the flow's clock), if
- * one does and the flow keeps business hours. Pure apart from reading time-zone data.
- */
-export const closedDateAt = (availability: Availability, instant: number): ClosedDate | undefined => {
-  if (availability.mode !== "business_hours" || availability.closedDates.length === 0) return undefined;
+/** The closed dates that name the local date of `instant` on the flow's clock (none unless it keeps business hours). */
+const datesAt = (availability: Availability, instant: number): ReadonlyArray<ClosedDate> => {
+  if (availability.mode !== "business_hours" || availability.closedDates.length === 0) return [];
   const w = wallTime(availability.timezone, instant);
   const date = `${w.year}-${pad2(w.month)}-${pad2(w.day)}`;
-  return availability.closedDates.find((c) => sameClosedDay(c, { date }));
+  return availability.closedDates.filter((c) => sameClosedDay(c, { date }));
 };
 
-/** Why a flow is away at an instant: the closed date that closes it (if one does), and when its hours open again. */
+/**
+ * The closed date that closes the flow all day at `instant` (its local date on the flow's
+ * clock), if one does and the flow keeps business hours. A special day with hours left
+ * (Christmas Eve 09:00–13:00) is not closed all day: see `specialDayAt`. Pure apart from reading
+ * time-zone data.
+ */
+export const closedDateAt = (availability: Availability, instant: number): ClosedDate | undefined => {
+  const dates = datesAt(availability, instant);
+  if (dates.length === 0) return undefined;
+  // Several dates of one day: open only where all are (dayHoursTest's rule).
+  const hours = dates.slice(1).reduce((acc, c) => intersectMinutes(acc, hoursOf(c)), hoursOf(dates[0]!));
+  return hours.length > 0 ? undefined : (dates.find((c) => c.hours === undefined) ?? dates[0]);
+};
+
+/**
+ * The closed date with hours that sets the flow's hours on the local date of `instant`
+ * (Christmas Eve 09:00–13:00), when that day keeps special hours and is not closed all day.
+ * Pure apart from reading time-zone data.
+ */
+export const specialDayAt = (availability: Availability, instant: number): ClosedDate | undefined =>
+  closedDateAt(availability, instant) === undefined ? datesAt(availability, instant).find((c) => c.hours !== undefined) : undefined;
+
+/** Why a flow is away at an instant: the closed date that closes it all day (if one does), the special day whose hours it is outside (if so), and when its hours open again. */
 export interface AwayReason {
   readonly closed: ClosedDate | undefined;
+  /** A special day (a closed date with hours) that is today on the flow's clock, the flow being outside its hours. */
+  readonly special: ClosedDate | undefined;
   /** The next opening, or null when the hours never open. */
   readonly opensAt: number | null;
 }
 
 /** Why the flow is away at `instant`, or null when it is open then (or always available). Pure apart from reading time-zone data. */
 export const awayAt = (availability: Availability, instant: number): AwayReason | null =>
-  isAvailable(availability, instant) ? null : { closed: closedDateAt(availability, instant), opensAt: nextOpening(availability, instant) };
+  isAvailable(availability, instant)
+    ? null
+    : { closed: closedDateAt(availability, instant), special: specialDayAt(availability, instant), opensAt: nextOpening(availability, instant) };
 
 /** An instant on the wall clock of `timezone`, as people read it: "Mon 28 December at 09:00". Pure apart from reading time-zone data. */
 export const formatOpening = (timezone: string, instant: number): string =>
@@ -225,21 +287,26 @@ export const sameClosedDay = (a: { readonly date?: string; readonly yearly?: boo
  * `business_hours` is open inside any range of the weekly hours, read on the wall clock of
  * the flow's time zone. A range whose end is before its start crosses midnight (22:00–02:00
  * on Monday is open until 02:00 on Tuesday); a range that starts and ends at the same time is
- * empty. A closed date (a holiday) is closed from its local midnight to the next, so Monday's
- * 22:00–02:00 closes at midnight when Tuesday is closed. Pure apart from reading the
- * platform's time-zone data; never throws.
+ * empty. A closed date (a holiday) replaces the hours of its local date, from its midnight to the
+ * next: closed all day, or open only inside its own `hours` (a special day, decision 051) — so
+ * Monday's 22:00–02:00 closes at midnight when Tuesday is closed or special, and opens again at
+ * the midnight after. No weekly hours: never open, special days included. Pure apart from
+ * reading the platform's time-zone data; never throws.
  */
 export const isAvailable = (availability: Availability, now: number): boolean =>
-  openAt(availability, now, closedDateTest(availability.closedDates));
+  openAt(availability, now, dayHoursTest(availability.closedDates));
 
-const openAt = (availability: Availability, now: number, closedOn: (year: number, month: number, day: number) => boolean): boolean => {
+const openAt = (availability: Availability, now: number, dayHours: ReturnType<typeof dayHoursTest>): boolean => {
   if (availability.mode !== "business_hours") return true;
-  if (availability.hours.length === 0) return false;
+  // Without a weekly range that opens there is no calendar: never open, special days included
+  // (as business-time.ts reads it).
+  if (!availability.hours.some((r) => r.from !== r.to)) return false;
   const w = wallTime(availability.timezone, now);
-  if (closedOn(w.year, w.month, w.day)) return false;
+  const minute = w.hour * 60 + w.minute;
+  const special = dayHours(w.year, w.month, w.day);
+  if (special !== undefined) return special.some(([from, to]) => minute >= from && minute < to);
   const today = weekdayOf(w.year, w.month, w.day);
   const yesterday = previousDay[today];
-  const minute = w.hour * 60 + w.minute;
   for (const range of availability.hours) {
     const from = toMinutes(range.from);
     const to = toMinutes(range.to);
@@ -259,8 +326,8 @@ const openAt = (availability: Availability, now: number, closedOn: (year: number
  * dates). Pure; never throws.
  */
 export const nextOpening = (availability: Availability, now: number): number | null => {
-  const closedOn = closedDateTest(availability.closedDates);
-  if (openAt(availability, now, closedOn)) return now;
+  const dayHours = dayHoursTest(availability.closedDates);
+  if (openAt(availability, now, dayHours)) return now;
   const ranges = availability.hours.filter((r) => r.from !== r.to);
   if (ranges.length === 0) return null;
   const tz = availability.timezone;
@@ -273,11 +340,19 @@ export const nextOpening = (availability: Availability, now: number): number | n
     const date = new Date(Date.UTC(w.year, w.month - 1, w.day + offset));
     const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
     const weekday = weekdayOf(y, m, d);
-    // After a closed day, a range that crossed its midnight opens at this day's midnight.
+    // After a closed or special day, a range that crossed its midnight opens at this day's midnight.
     const dayBefore = new Date(Date.UTC(y, m - 1, d - 1));
-    if (closedOn(dayBefore.getUTCFullYear(), dayBefore.getUTCMonth() + 1, dayBefore.getUTCDate())) {
+    if (dayHours(dayBefore.getUTCFullYear(), dayBefore.getUTCMonth() + 1, dayBefore.getUTCDate()) !== undefined) {
       const midnight = zonedTimeToInstant(tz, y, m, d, 0);
       if (midnight > now) candidates.push(midnight);
+    }
+    const special = dayHours(y, m, d);
+    if (special !== undefined) {
+      for (const [from] of special) {
+        const start = zonedTimeToInstant(tz, y, m, d, from);
+        if (start > now) candidates.push(start);
+      }
+      continue;
     }
     for (const range of ranges) {
       if (range.day !== weekday) continue;
@@ -287,6 +362,6 @@ export const nextOpening = (availability: Availability, now: number): number | n
   }
   candidates.sort((a, b) => a - b);
   // A range wholly inside a skipped hour never opens; the check below passes over it.
-  for (const start of candidates) if (openAt(availability, start, closedOn)) return start;
+  for (const start of candidates) if (openAt(availability, start, dayHours)) return start;
   return null;
 };

@@ -479,6 +479,22 @@ const cases: Case[] = [
     expect: { path: "settings.availability.closedDates[1]", message: "2027-12-25 is already closed by closed date 1." },
   },
   {
+    name: "a special day listed twice",
+    code: "duplicate_closed_date",
+    severity: "warning",
+    bad: (d) => (d.settings = { availability: { closedDates: [{ date: "2026-12-24", hours: [{ from: "09:00", to: "13:00" }] }, { date: "2026-12-24" }] } }),
+    fix: (d) => d.settings.availability.closedDates.pop(),
+    expect: { path: "settings.availability.closedDates[1]", message: "2026-12-24 is already listed as closed date 1; the day is open only in the hours both keep." },
+  },
+  {
+    name: "a special day's ranges overlap",
+    code: "overlapping_special_hours",
+    severity: "warning",
+    bad: (d) => (d.settings = { availability: { closedDates: [{ date: "2026-12-24", hours: [{ from: "09:00", to: "13:00" }, { from: "12:00", to: "14:00" }] }] } }),
+    fix: (d) => (d.settings.availability.closedDates[0].hours[1].from = "13:00"),
+    expect: { path: "settings.availability.closedDates[0].hours[1]", message: "On 2026-12-24, 12:00–14:00 overlaps 09:00–13:00." },
+  },
+  {
     name: "knowledge limit below 1",
     code: "invalid_node_data",
     severity: "error",

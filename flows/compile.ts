@@ -804,12 +804,26 @@ const checkSettings = (
   availability.closedDates.forEach((closed, i) => {
     const earlier = availability.closedDates.findIndex((c, j) => j < i && sameClosedDay(c, closed));
     if (earlier !== -1) {
+      const special = closed.hours !== undefined || availability.closedDates[earlier]!.hours !== undefined;
       warning({
         code: Code.duplicateClosedDate,
         path: `settings.availability.closedDates[${i}]`,
-        message: `${closed.date} is already closed by closed date ${earlier + 1}.`,
+        message: special
+          ? `${closed.date} is already listed as closed date ${earlier + 1}; the day is open only in the hours both keep.`
+          : `${closed.date} is already closed by closed date ${earlier + 1}.`,
       });
     }
+    // Overlapping ranges of one special day are harmless (they merge), but one of them is a typo.
+    (closed.hours ?? []).forEach((range, j) => {
+      const other = (closed.hours ?? []).findIndex((r, k) => k < j && r.from < range.to && range.from < r.to);
+      if (other !== -1) {
+        warning({
+          code: Code.overlappingSpecialHours,
+          path: `settings.availability.closedDates[${i}].hours[${j}]`,
+          message: `On ${closed.date}, ${range.from}–${range.to} overlaps ${closed.hours![other]!.from}–${closed.hours![other]!.to}.`,
+        });
+      }
+    });
   });
 
   const heading = settings.display.heading;

@@ -53,6 +53,7 @@ export const DiagnosticCode = {
   invalidTimezone: "invalid_timezone",
   emptyOpeningHours: "empty_opening_hours",
   duplicateClosedDate: "duplicate_closed_date",
+  overlappingSpecialHours: "overlapping_special_hours",
   questionSavesNothing: "question_saves_nothing",
   skipWithoutProperty: "skip_without_property",
   liveChatWithoutHandoff: "live_chat_without_handoff",

@@ -461,14 +461,33 @@ export const CalendarDate = IsoDate.pipe(
   ),
 );
 /**
- * A day the team is closed all day (a holiday), on the wall clock of the time zone the hours
- * are read in: from its local midnight to the next. `yearly` closes the same month and day
- * every year (29 February only in leap years).
+ * One range of a special day's hours (decision 051): open from `from` until `to` on that local
+ * date. It cannot run past midnight (`to` after `from`; "24:00" ends at midnight), since the day
+ * after has hours of its own.
+ */
+export const SpecialHoursRange = S.Struct({ from: ClockTime, to: ClockTime }).pipe(
+  S.filter((range) => range.to > range.from || { path: ["to"], message: `the closing time must be after ${range.from} (a special day ends at 24:00)` }),
+);
+export type SpecialHoursRange = typeof SpecialHoursRange.Type;
+/** At most this many ranges on one special day. */
+export const MAX_SPECIAL_HOURS = 4;
+/**
+ * A day the team keeps other hours than the weekly ones, on the wall clock of the time zone the
+ * hours are read in, from its local midnight to the next: closed all day (a holiday) without
+ * `hours`, else open only inside `hours` (Christmas Eve 09:00–13:00; decision 051). `yearly`
+ * repeats it on the same month and day every year (29 February only in leap years).
  */
 export const ClosedDate = S.Struct({
   date: CalendarDate,
   name: S.optionalWith(S.String.pipe(S.maxLength(100, { message: () => "a name is at most 100 characters" })), { exact: true }),
   yearly: S.optionalWith(S.Boolean, { default: () => false, exact: true }),
+  hours: S.optionalWith(
+    S.Array(SpecialHoursRange).pipe(
+      S.minItems(1, { message: () => "leave the hours out to close the whole day" }),
+      S.maxItems(MAX_SPECIAL_HOURS, { message: () => `at most ${MAX_SPECIAL_HOURS} ranges on a special day` }),
+    ),
+    { exact: true },
+  ),
 });
 export type ClosedDate = typeof ClosedDate.Type;
 /** At most this many closed dates in one list. */

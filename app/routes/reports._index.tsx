@@ -8,7 +8,7 @@ import { Field } from "../components/field.js";
 import { TimezoneField, WeeklyHoursTable } from "../components/settings/hours-fields.js";
 import { hoursIssueFields, weeklyHoursOf } from "../components/settings/hours-form.js";
 import { ErrorNotice } from "../components/settings/notices.js";
-import { formatClosedDate, formatHours } from "../components/reports/format.js";
+import { formatClosedDate, formatHours, formatSpecialHours } from "../components/reports/format.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
@@ -50,17 +50,32 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const intent = form.get("intent");
   if (intent === "closed-add" || intent === "closed-remove") {
     const kind = intent === "closed-add" ? ("closed-add" as const) : ("closed-remove" as const);
-    const values = formValues(form, ["date", "name"]);
-    const closed = { date: values.date ?? "", ...(values.name?.trim() ? { name: values.name } : {}), yearly: form.get("yearly") === "on" };
+    const values = formValues(form, ["date", "name", "from", "to"]);
+    // "Open from … to …" (decision 051): both empty closes the whole day; 00:00 as the closing time is midnight.
+    const from = values.from?.trim() ?? "";
+    const to = values.to?.trim() ?? "";
+    const half: Record<string, string> | null =
+      from === "" && to !== "" ? { from: "enter when the day opens, or clear both times" } : from !== "" && to === "" ? { to: "enter when the day closes, or clear both times" } : null;
+    if (kind === "closed-add" && half !== null) {
+      return data({ intent: kind, errors: half, saved: null, savedHours: null, closedDates: null, changed: null }, { status: 400 });
+    }
+    const hours = from === "" ? {} : { hours: [{ from, to: to === "00:00" ? "24:00" : to }] };
+    const closed = { date: values.date ?? "", ...(values.name?.trim() ? { name: values.name } : {}), yearly: form.get("yearly") === "on", ...hours };
     const result =
       kind === "closed-add"
         ? await attempt(context, Effect.flatMap(Reports, (r) => r.addClosedDate(closed)))
         : await attempt(context, Effect.flatMap(Reports, (r) => r.removeClosedDate(closed.date)));
     if (!result.ok) {
-      return data({ intent: kind, errors: fieldErrors(result.error), saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
+      const errors = fieldErrors(result.error);
+      // The special hours' issues (`hours[0].to`, `hours`) go to the field they name.
+      for (const issue of result.error.issues ?? []) {
+        const at = /^hours(?:\[\d+\]\.(from|to))?/.exec(issue.path);
+        if (at) errors[at[1] ?? "from"] ??= issue.message;
+      }
+      return data({ intent: kind, errors, saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
     }
     // Named as the list names it (the remove button sends whether the date was yearly).
-    return { intent: kind, errors: null, saved: null, savedHours: null, closedDates: result.value, changed: formatClosedDate(closed) };
+    return { intent: kind, errors: null, saved: null, savedHours: null, closedDates: result.value, changed: `${formatClosedDate(closed)}${closed.hours ? ` (${formatSpecialHours(closed.hours)})` : ""}` };
   }
   if (intent === "holidays-add") {
     const values = formValues(form, ["country", "region", "year"]);
@@ -198,7 +213,7 @@ export default function ReportsPage() {
 
 /** The workspace's closed dates (holidays): a list, and for admins a form to add one and a button per date to remove it. */
 function ClosedDates(props: {
-  closed: ReadonlyArray<{ date: string; name?: string; yearly: boolean }>;
+  closed: ReadonlyArray<{ date: string; name?: string; yearly: boolean; hours?: ReadonlyArray<{ from: string; to: string }> }>;
   today: string;
   timezone: string;
   canEdit: boolean;
@@ -213,9 +228,10 @@ function ClosedDates(props: {
     <section className="card" aria-labelledby="reports-closed">
       <h2 id="reports-closed">Closed dates</h2>
       <p className="muted">
-        Holidays and other days the team is away all day, on the clock of {timezone}. Response targets, the team report&apos;s business hours and
-        automation waits in business days skip them, once weekly business hours are set above (without them, everything counts around the clock). A
-        chatflow&apos;s own opening hours have their closed dates in its settings.
+        Holidays and other days the team is away all day, on the clock of {timezone}; give a date hours (open from … to …) for a short day such as
+        Christmas Eve. Response targets, the team report&apos;s business hours and automation waits in business days skip them (or count only those
+        hours), once weekly business hours are set above (without them, everything counts around the clock). A chatflow&apos;s own opening hours have
+        their closed dates in its settings.
       </p>
       {closed.length === 0 ? (
         <p>No closed dates.</p>
@@ -239,6 +255,7 @@ function ClosedDates(props: {
                 <td>
                   {formatClosedDate(c)}
                   {!c.yearly && c.date < today ? <span className="muted"> (past)</span> : null}
+                  {c.hours ? <span className="muted"> · {formatSpecialHours(c.hours)}</span> : null}
                 </td>
                 <td>{c.name ?? ""}</td>
                 {canEdit ? (
@@ -269,6 +286,12 @@ function ClosedDates(props: {
           </Field>
           <Field id="closed-name" label="Name (optional)" error={errors.name}>
             {(fieldProps) => <input {...fieldProps} name="name" maxLength={100} placeholder="Christmas Day" />}
+          </Field>
+          <Field id="closed-from" label="Open from" error={errors.from} hint="Leave empty: closed all day.">
+            {(fieldProps) => <input {...fieldProps} name="from" type="time" />}
+          </Field>
+          <Field id="closed-to" label="to" error={errors.to} hint="00:00 closes at midnight.">
+            {(fieldProps) => <input {...fieldProps} name="to" type="time" />}
           </Field>
           <label className="choice">
             <input type="checkbox" name="yearly" /> Every year on this day

@@ -72,7 +72,7 @@ const hoursInput = (form: FormData) => {
   };
   // Only own hours keep a zone, hours and dates; the other sources are their name alone.
   const input = source === "own" ? { ...values } : { source };
-  return { input, values, week, own: source === "own" };
+  return { input, values, week, closed, own: source === "own" };
 };
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
@@ -80,9 +80,9 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const teamId = params.teamId ?? "";
   const form = await request.formData();
   if (form.get("intent") === "hours") {
-    const { input, values, week, own } = hoursInput(form);
-    if (own && Object.keys(week.errors).length > 0) {
-      return data({ intent: "hours" as const, error: null, errors: week.errors, values, saved: null }, { status: 400 });
+    const { input, values, week, closed, own } = hoursInput(form);
+    if (own && Object.keys(week.errors).length + Object.keys(closed.errors).length > 0) {
+      return data({ intent: "hours" as const, error: null, errors: { ...week.errors, ...closed.errors }, values, saved: null }, { status: 400 });
     }
     const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.setTeamHours(teamId, input)));
     if (!result.ok) {

@@ -24,7 +24,8 @@ const AROUND = [
   Date.UTC(2026, 5, 10),
 ];
 
-const clock = fc.integer({ min: 0, max: 48 }).map((half) => (half === 48 ? "24:00" : `${String(Math.floor(half / 2)).padStart(2, "0")}:${half % 2 ? "30" : "00"}`));
+const clock48 = (half: number): string => (half === 48 ? "24:00" : `${String(Math.floor(half / 2)).padStart(2, "0")}:${half % 2 ? "30" : "00"}`);
+const clock = fc.integer({ min: 0, max: 48 }).map(clock48);
 const range = fc.record({ day: fc.constantFrom(...DAYS), from: clock, to: clock });
 /** A closed date on or a day either side of AROUND's days, once or yearly (the year then does not matter). */
 const closedDate = fc
@@ -33,10 +34,19 @@ const closedDate = fc
     const date = new Date(day + shift * 24 * H).toISOString().slice(0, 10);
     return { date: yearly ? `2019${date.slice(4)}` : date, yearly };
   });
+/** A special day's range: from before to (decision 051), on the half hour, 24:00 may end it. */
+const specialRange = fc
+  .tuple(fc.integer({ min: 0, max: 47 }), fc.integer({ min: 1, max: 48 }))
+  .map(([a, b]) => [Math.min(a, b - 1), Math.max(a + 1, b)] as const)
+  .map(([a, b]) => ({ from: clock48(a), to: clock48(b) }));
+/** A closed date (whole day) or a special day (open only inside 1–3 ranges), around a DST change. */
+const closedOrSpecial = fc
+  .tuple(closedDate, fc.option(fc.array(specialRange, { minLength: 1, maxLength: 3 }), { nil: undefined }))
+  .map(([closed, hours]) => (hours === undefined ? closed : { ...closed, hours }));
 const hoursArb = fc.record({
   timezone: fc.constantFrom(...ZONES),
   hours: fc.array(range, { maxLength: 6 }),
-  closed: fc.array(closedDate, { maxLength: 3 }),
+  closed: fc.array(closedOrSpecial, { maxLength: 3 }),
 });
 /** An instant on a whole minute within three days of a daylight-saving change. */
 const instant = fc.tuple(fc.constantFrom(...AROUND), fc.integer({ min: 0, max: 3 * 24 * 60 })).map(([day, minutes]) => day + minutes * MIN);
@@ -107,6 +117,29 @@ describe("business time, exact values", () => {
       [Date.UTC(2026, 2, 9, 22), Date.UTC(2026, 2, 10, 0)],
       [Date.UTC(2026, 2, 11, 0), Date.UTC(2026, 2, 11, 2)],
     ]);
+  });
+
+  it("counts a special day's own hours in place of the weekly ones (decision 051)", () => {
+    // Thursday 24 December 2026 open 09:00–13:00 Berlin, Saturday 26 open 10:00–12:00; Friday 25 closed.
+    const short: BusinessHours = {
+      ...berlin9to5,
+      closed: [
+        { date: "2026-12-24", yearly: false, hours: [{ from: "09:00", to: "13:00" }] },
+        { date: "2000-12-25", yearly: true },
+        { date: "2026-12-26", yearly: false, hours: [{ from: "10:00", to: "12:00" }] },
+      ],
+    };
+    expect(businessMs(short, Date.UTC(2026, 11, 21), Date.UTC(2026, 11, 28))).toBe((3 * 8 + 4 + 2) * H);
+    expect(businessIntervals(short, Date.UTC(2026, 11, 24), Date.UTC(2026, 11, 27))).toEqual([
+      [Date.UTC(2026, 11, 24, 8), Date.UTC(2026, 11, 24, 12)],
+      [Date.UTC(2026, 11, 26, 9), Date.UTC(2026, 11, 26, 11)],
+    ]);
+    // Wednesday 11:00 is two hours in; a business day later is two hours into Thursday's short day.
+    expect(addBusinessDays(short, Date.UTC(2026, 11, 23, 10), 1)).toBe(Date.UTC(2026, 11, 24, 10));
+    // Wednesday 16:00 is seven hours in: Thursday has four, so it ends at Thursday's closing.
+    expect(addBusinessDays(short, Date.UTC(2026, 11, 23, 15), 1)).toBe(Date.UTC(2026, 11, 24, 12));
+    // A business day after Thursday 10:00 (an hour in): Saturday's special hours count as an open day.
+    expect(addBusinessDays(short, Date.UTC(2026, 11, 24, 9), 1)).toBe(Date.UTC(2026, 11, 26, 10));
   });
 
   it("skips closed dates when counting whole business days", () => {

@@ -11,7 +11,7 @@
  * it skips (spring) never passed. So business time is real elapsed time, never more than the
  * wall time between the two instants.
  */
-import { closedDateTest, offsetAt } from "../../flows/availability.js";
+import { dayHoursTest, offsetAt, type DayHours } from "../../flows/availability.js";
 import type { ClosedDate, Weekday } from "../../flows/flow-spec.js";
 import { teamAvailability, type TeamHours } from "../../flows/team-hours.js";
 
@@ -22,7 +22,7 @@ export interface OpeningRange {
   readonly to: string;
 }
 
-/** Weekly hours on the wall clock of `timezone`, less the days closed all day (holidays). */
+/** Weekly hours on the wall clock of `timezone`, with the closed dates' own hours in place of theirs (holidays, special days). */
 export interface BusinessHours {
   readonly timezone: string;
   readonly hours: ReadonlyArray<OpeningRange>;
@@ -90,8 +90,10 @@ const merged = (intervals: Array<readonly [number, number]>): Array<readonly [nu
 /**
  * The business intervals inside [start, end): when the weekly hours were open, as instants.
  * Ranges with a time that is not HH:MM, or whose start equals their end, are never open. A
- * closed date is closed from its local midnight to the next, also for the part of the day
- * before's range that crosses into it. Pure apart from reading the platform's time-zone data;
+ * closed date replaces its local day's hours, from its midnight to the next (also the part of
+ * the day before's range that crosses into it): closed all day, or open only inside its own
+ * `hours` (a special day, decision 051) — as flows/availability.ts `isAvailable` reads them.
+ * No weekly hours: never open, special days included. Pure apart from reading the platform's time-zone data;
  * never throws.
  */
 export const businessIntervals = (hours: BusinessHours, start: number, end: number): Intervals => {
@@ -107,13 +109,13 @@ export const businessIntervals = (hours: BusinessHours, start: number, end: numb
     byDay.set(range.day, list);
   }
   if (byDay.size === 0) return [];
-  const closedOn = closedDateTest(hours.closed);
+  const dayHours = dayHoursTest(hours.closed);
   const hasClosed = hours.closed !== undefined && hours.closed.length > 0;
-  /** Whether local day `d` (days since the epoch on the wall clock) is a closed date. */
-  const closedDay = (d: number): boolean => {
-    if (!hasClosed) return false;
+  /** The hours local day `d` (days since the epoch on the wall clock) keeps instead of the weekly ones, if it is a closed or special date. */
+  const specialDay = (d: number): DayHours | undefined => {
+    if (!hasClosed) return undefined;
     const date = new Date(d * DAY);
-    return closedOn(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate());
+    return dayHours(date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate());
   };
   const found: Array<readonly [number, number]> = [];
   for (const [p0, p1, offset] of offsetPieces(hours.timezone, start, end)) {
@@ -122,18 +124,27 @@ export const businessIntervals = (hours: BusinessHours, start: number, end: numb
     const w1 = p1 + offset;
     // From the day before (its range may cross midnight into this piece).
     for (let d = Math.floor(w0 / DAY) - 1; d <= Math.floor(w1 / DAY); d++) {
+      const midnight = (d + 1) * DAY;
+      const today = specialDay(d);
+      const special = today !== undefined;
+      const specialTomorrow = specialDay(d + 1) !== undefined;
+      // A closed or special day keeps its own hours (none when closed) in place of the weekly ones.
+      if (special) {
+        for (const [from, to] of today) {
+          const s = Math.max(w0, d * DAY + from * MINUTE);
+          const e = Math.min(w1, d * DAY + to * MINUTE);
+          if (e > s) found.push([s - offset, e - offset]);
+        }
+      }
       // Day 0 of the epoch (1970-01-01) was a Thursday.
       const weekday = WEEKDAYS[(((d + 4) % 7) + 7) % 7]!;
       const ranges = byDay.get(weekday);
       if (ranges === undefined) continue;
-      const midnight = (d + 1) * DAY;
-      const closedToday = closedDay(d);
-      const closedTomorrow = closedDay(d + 1);
       for (const [from, to] of ranges) {
         let s = Math.max(w0, d * DAY + from);
         let e = Math.min(w1, d * DAY + to);
-        if (closedToday) s = Math.max(s, midnight);
-        if (closedTomorrow) e = Math.min(e, midnight);
+        if (special) s = Math.max(s, midnight);
+        if (specialTomorrow) e = Math.min(e, midnight);
         if (e > s) found.push([s - offset, e - offset]);
       }
     }

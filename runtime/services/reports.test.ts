@@ -530,6 +530,27 @@ describe("team within business hours", () => {
     ]);
   });
 
+  it("keeps a closed date's special hours in the calendar and its audit line, and refuses bad ones on their path, storing nothing", async () => {
+    const r = await reports();
+    await run(r.setBusinessHours(hours));
+    const audits = () => db.sqlite.prepare("SELECT data FROM audit_log WHERE action = 'settings.closed_date_added' ORDER BY id").pluck().all() as string[];
+    const special = { date: "2031-03-03", name: "Staff meeting", yearly: false, hours: [{ from: "12:00", to: "17:00" }] };
+    expect(await run(r.addClosedDate({ date: "2031-03-03", name: "Staff meeting", hours: [{ from: "12:00", to: "17:00" }] }))).toContainEqual(special);
+    expect(JSON.parse(audits().at(-1)!)).toEqual(special);
+    const calendar = await run(r.businessHours());
+    expect(calendar.closed).toContainEqual(special);
+    const settingsBefore = db.sqlite.prepare("SELECT value FROM settings WHERE key = 'closed_dates'").pluck().get();
+    const issues = async (input: unknown) => (await runtime.runPromise(Effect.flip(r.addClosedDate(input)))).issues;
+    expect(await issues({ date: "2031-03-04", hours: [{ from: "13:00", to: "09:00" }] })).toEqual([
+      { path: "hours[0].to", message: "the closing time must be after 13:00 (a special day ends at 24:00)" },
+    ]);
+    expect(await issues({ date: "2031-03-04", hours: [{ from: "09:00", to: "25:00" }] })).toEqual([{ path: "hours[0].to", message: "a time is HH:MM (24 h)" }]);
+    expect(await issues({ date: "2031-03-04", hours: [] })).toEqual([{ path: "hours", message: "leave the hours out to close the whole day" }]);
+    expect(await issues({ date: "2031-03-03", hours: [{ from: "09:00", to: "10:00" }] })).toEqual([{ path: "date", message: "2031-03-03 is already closed (Staff meeting)." }]);
+    expect(db.sqlite.prepare("SELECT value FROM settings WHERE key = 'closed_dates'").pluck().get()).toBe(settingsBefore);
+    await run(r.removeClosedDate("2031-03-03"));
+  });
+
   it("refuses a bad closed date with its path, a day already closed, and removing one not listed; the list is kept", async () => {
     const r = await reports();
     const issues = async (input: unknown) => (await runtime.runPromise(Effect.flip(r.addClosedDate(input)))).issues;

@@ -1388,7 +1388,9 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       const decoded = decodeClosedDate(input);
       if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
       const name = decoded.right.name?.trim();
-      const added: ClosedDate = { date: decoded.right.date, ...(name ? { name } : {}), yearly: decoded.right.yearly };
+      const { hours } = decoded.right;
+      // With hours it is a special day (decision 051): open only inside them; the audit line keeps them.
+      const added: ClosedDate = { date: decoded.right.date, ...(name ? { name } : {}), yearly: decoded.right.yearly, ...(hours ? { hours } : {}) };
       const audit = yield* auditActor;
       const now = yield* Clock.currentTimeMillis;
       const outcome = yield* Effect.orDie(

@@ -131,6 +131,22 @@ describe("closed dates", () => {
     expect(unknown.status).toBe(404);
   });
 
+  it("takes special hours on a closed date (decision 051), audited with them, and refuses bad ones on their path", async () => {
+    const before = stored().auditLines as number;
+    const body = { date: "2032-12-24", name: "Christmas Eve", hours: [{ from: "09:00", to: "13:00" }] };
+    const added = await send("/api/v1/settings/closed-dates", tokens.admin, { method: "POST", body });
+    expect(added.status).toBe(201);
+    expect(added.body.closedDates).toContainEqual({ ...body, yearly: false });
+    expect((await send("/api/v1/settings/business-hours", tokens.analyst)).body.closedDates).toContainEqual({ ...body, yearly: false });
+    expect(auditActions(before).map((a) => [a.action, a.data])).toEqual([["settings.closed_date_added", { ...body, yearly: false }]]);
+    const post = (b: unknown) => storesNothing(() => send("/api/v1/settings/closed-dates", tokens.admin, { method: "POST", body: b }));
+    const night = await post({ date: "2032-12-31", hours: [{ from: "09:00", to: "12:00" }, { from: "22:00", to: "02:00" }] });
+    expect(night.status).toBe(400);
+    expect(night.body.error).toMatchObject({ path: "hours[1].to", message: "hours[1].to: the closing time must be after 22:00 (a special day ends at 24:00)" });
+    expect((await post({ date: "2032-12-31", hours: [{ from: "9", to: "12:00" }] })).body.error.path).toBe("hours[0].from");
+    expect((await send("/api/v1/settings/closed-dates/2032-12-24", tokens.admin, { method: "DELETE" })).status).toBe(200);
+  });
+
   it("adds a country's public holidays of a year, each once, and refuses an unknown country or region", async () => {
     const year = new Date().getUTCFullYear() + 1;
     const first = await send("/api/v1/settings/closed-dates/public-holidays", tokens.admin, { method: "POST", body: { country: "DE", region: "BE", year } });
@@ -201,6 +217,17 @@ describe("team hours", () => {
       ["team.hours_changed", "api", { from: { source: "none" }, to: { ...own, workspaceClosedDates: false } }],
       ["team.hours_changed", "api", { from: { ...own, workspaceClosedDates: false }, to: { source: "workspace" } }],
     ]);
+  });
+
+  it("keeps special hours on a team's closed dates, and refuses one past midnight on its path", async () => {
+    const special = { ...own, closedDates: [{ date: "2032-12-24", name: "Christmas Eve", yearly: false, hours: [{ from: "09:00", to: "13:00" }] }] };
+    const set = await put(special);
+    expect(set.status).toBe(200);
+    expect(set.body.hours.closedDates).toEqual(special.closedDates);
+    const refused = await storesNothing(() => put({ ...special, closedDates: [{ date: "2032-12-24", hours: [{ from: "20:00", to: "01:00" }] }] }));
+    expect(refused.status).toBe(400);
+    expect(refused.body.error).toMatchObject({ path: "closedDates[0].hours[0].to" });
+    await put(own);
   });
 
   it("refuses bad hours with 400 naming every field (and a body past 64 KB with 413), storing nothing; takes the largest hours there are", async () => {

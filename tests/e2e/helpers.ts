@@ -332,3 +332,11 @@ export const createInboxWithMembers = async (admin: Page, name: string, members:
   await expect(region.getByRole("status")).toHaveText("Members saved.");
   return inboxId;
 };
+
+/** Creates a team on Settings → Teams as the signed-in admin and waits for its page (the Hours card is on it). */
+export const createTeam = async (page: Page, name: string): Promise<void> => {
+  await page.goto("/settings/teams");
+  await page.getByLabel("Name").fill(name);
+  await page.getByRole("button", { name: "Create team" }).click();
+  await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
+};

@@ -60,11 +60,14 @@ interface ClosedDateValue {
   readonly date?: string;
   readonly name?: string;
   readonly yearly?: boolean;
+  /** A special day's own hours (decision 051); absent: closed all day. */
+  readonly hours?: ReadonlyArray<{ readonly from?: string; readonly to?: string }>;
 }
 
 export interface WorkspaceClosedDates {
   readonly timezone: string;
-  readonly dates: ReadonlyArray<{ readonly date: string; readonly name?: string; readonly yearly: boolean }>;
+  /** Copied into the flow as they are, special hours included. */
+  readonly dates: ReadonlyArray<{ readonly date: string; readonly name?: string; readonly yearly: boolean; readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }> }>;
 }
 
 interface Api {
@@ -821,7 +824,10 @@ function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; time
   return (
     <fieldset className="fs-fieldset fs-closed">
       <legend>Closed dates ({timezone})</legend>
-      <p className="muted fs-hint">Closed all day whatever the hours above say: holidays, a team day out.</p>
+      <p className="muted fs-hint">
+        Closed all day whatever the hours above say: holidays, a team day out. Give a date its own hours to open only then that day (Christmas Eve
+        09:00–13:00; 00:00 closes at midnight); leave them empty: closed all day.
+      </p>
       <label className="fs-check">
         <input
           type="checkbox"
@@ -867,6 +873,7 @@ function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; time
                 />
                 <span className="fe-sr">{`${label} `}</span>every year
               </label>
+              <SpecialHoursFields api={api} index={index} label={label} hours={c.hours} />
               <button type="button" className="icon-button" disabled={api.readOnly} aria-label={`Remove closed date ${index + 1}`} onClick={() => setClosed(closed.filter((_, i) => i !== index))}>
                 ×
               </button>
@@ -894,6 +901,57 @@ function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; time
       ) : null}
       <Problems issues={issuesUnder(api.issues, ["availability", "closedDates"])} />
     </fieldset>
+  );
+}
+
+/**
+ * "Open from … to …" on one closed date: its special hours (decision 051), a pair per range and
+ * one blank pair when there are none. Emptying both times of a range removes it, and the last one
+ * removes `hours`, so the date is closed all day again; ranges set in the JSON are kept and shown.
+ */
+function SpecialHoursFields({ api, index, label, hours }: { api: Api; index: number; label: string; hours: ClosedDateValue["hours"] }) {
+  const ranges = Array.isArray(hours) && hours.length > 0 ? hours : [{}];
+  const path = ["availability", "closedDates", index, "hours"];
+  const setTime = (j: number, key: "from" | "to", time: string) => {
+    // A special day cannot run past midnight, so a closing time of 00:00 can only mean midnight.
+    const value = key === "to" && time === "00:00" ? "24:00" : time;
+    const next = ranges.map((r, k) => (k === j ? { ...r, [key]: value } : r)).filter((r) => (r.from ?? "") !== "" || (r.to ?? "") !== "");
+    api.set(path, next.length > 0 ? next : undefined);
+  };
+  return (
+    <>
+      {ranges.map((range, j) => {
+        const which = ranges.length > 1 ? ` ${j + 1}` : "";
+        return (
+          <span key={j} className="fs-closed__hours">
+            <label>
+              <span className="fe-sr">{`${label} `}</span>
+              {j === 0 ? "Open from" : "and from"}
+              <span className="fe-sr">{which}</span>
+              <input
+                type="time"
+                value={range.from ?? ""}
+                readOnly={api.readOnly}
+                aria-invalid={api.error([...path, j, "from"]) ? true : undefined}
+                onChange={(e) => setTime(j, "from", e.currentTarget.value)}
+              />
+            </label>
+            <label>
+              <span className="fe-sr">{`${label} open `}</span>
+              to
+              <span className="fe-sr">{which}</span>
+              <input
+                type="time"
+                value={range.to === "24:00" ? "00:00" : (range.to ?? "")}
+                readOnly={api.readOnly}
+                aria-invalid={api.error([...path, j, "to"]) ? true : undefined}
+                onChange={(e) => setTime(j, "to", e.currentTarget.value)}
+              />
+            </label>
+          </span>
+        );
+      })}
+    </>
   );
 }
 

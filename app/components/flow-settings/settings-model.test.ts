@@ -132,6 +132,20 @@ describe("checkMoment", () => {
     expect(right("2026-12-26T12:00").reason).toBe("Away: outside the business hours; opens again Mon 28 December at 09:00 (Europe/Berlin).");
   });
 
+  it("says a special day's hours, open or away, and names a wholly closed day only (decision 051)", () => {
+    const eve = S.decodeUnknownSync(Availability)({
+      ...S.encodeSync(Availability)(berlin),
+      closedDates: [{ date: "2026-12-24", name: "Christmas Eve", hours: [{ from: "09:00", to: "13:00" }] }],
+    });
+    const at = (local: string) => Either.getOrThrow(checkMoment(eve, local));
+    expect(at("2026-12-24T10:00")).toEqual({ open: true, reason: "Open: Thu 24 December 2026 keeps special hours (Christmas Eve), open 09:00–13:00." });
+    expect(at("2026-12-24T14:00")).toEqual({
+      open: false,
+      reason: "Away: Thu 24 December 2026 keeps special hours (Christmas Eve), open 09:00–13:00; opens again Fri 25 December at 09:00 (Europe/Berlin).",
+    });
+    expect(at("2026-12-23T14:00").reason).toBe("Open: inside the business hours.");
+  });
+
   it("is always open in mode always, and asks for a whole moment", () => {
     expect(Either.getOrThrow(checkMoment(S.decodeSync(Availability)({}), "2026-12-24T10:00")).open).toBe(true);
     expect(checkMoment(berlin, "")).toEqual(Either.left("Pick a day and a time to check."));

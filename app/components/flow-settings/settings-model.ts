@@ -8,8 +8,8 @@ import { Either, Schema as S } from "effect";
 import { decodeWith, formatPath } from "../../../flows/decode.js";
 import { FlowSpec, Settings, Targeting, Availability, type Visit } from "../../../flows/index.js";
 import { matchTargeting, type TargetingMatch } from "../../../flows/targeting.js";
-import { awayAt, formatOpening, zonedTimeToInstant } from "../../../flows/availability.js";
-import { formatClosedDate, formatHours } from "../reports/format.js";
+import { awayAt, formatOpening, specialDayAt, zonedTimeToInstant } from "../../../flows/availability.js";
+import { formatClosedDate, formatHours, formatSpecialHours } from "../reports/format.js";
 import type { Device } from "../../../flows/flow-spec.js";
 
 export type Path = ReadonlyArray<string | number>;
@@ -153,9 +153,20 @@ export const checkMoment = (availability: Availability, local: string, team?: st
   const instant = zonedTimeToInstant(tz, y, mo, d, h * 60 + mi);
   const date = local.slice(0, 10);
   const away = awayAt(availability, instant);
-  if (away === null) return Either.right({ open: true, reason: `Open: inside ${hours}.` });
+  const whose = team === undefined ? "" : ` of team ${team}`;
+  // A special day (decision 051): its own hours replace the weekly ones on that date.
+  const special = (day: { readonly name?: string; readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }> }) =>
+    `${formatClosedDate({ date, yearly: false })} keeps special hours${day.name ? ` (${day.name})` : ""}${whose}, ${formatSpecialHours(day.hours ?? [])}`;
+  if (away === null) {
+    const day = specialDayAt(availability, instant);
+    return Either.right({ open: true, reason: day === undefined ? `Open: inside ${hours}.` : `Open: ${special(day)}.` });
+  }
   if (away.closed !== undefined) {
-    return Either.right({ open: false, reason: `Away: ${formatClosedDate({ date, yearly: false })} is a closed date${away.closed.name ? ` (${away.closed.name})` : ""}${team === undefined ? "" : ` of team ${team}`}.` });
+    return Either.right({ open: false, reason: `Away: ${formatClosedDate({ date, yearly: false })} is a closed date${away.closed.name ? ` (${away.closed.name})` : ""}${whose}.` });
+  }
+  if (away.special !== undefined) {
+    const next = away.opensAt === null ? "" : `; opens again ${formatOpening(tz, away.opensAt)} (${tz})`;
+    return Either.right({ open: false, reason: `Away: ${special(away.special)}${next}.` });
   }
   if (away.opensAt === null) return Either.right({ open: false, reason: `Away: ${hours} never open.` });
   return Either.right({ open: false, reason: `Away: outside ${hours}; opens again ${formatOpening(tz, away.opensAt)} (${tz}).` });

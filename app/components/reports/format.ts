@@ -80,6 +80,10 @@ export const formatHours = (hours: ReadonlyArray<{ readonly day: string; readonl
 
 const closedDateFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", weekday: "short", day: "numeric", month: "long", year: "numeric" });
 const closedDayFormat = new Intl.DateTimeFormat("en-GB", { timeZone: "UTC", day: "numeric", month: "long" });
+/** A special day's hours as people read them: "open 09:00–13:00, 15:00–24:00" (decision 051). Pure. */
+export const formatSpecialHours = (hours: ReadonlyArray<{ readonly from: string; readonly to: string }>): string =>
+  `open ${hours.map((r) => `${r.from}–${r.to}`).join(", ")}`;
+
 /** A closed date as people read it: "Thu 24 December 2026", or "25 December, every year". Pure. */
 export const formatClosedDate = (closed: { readonly date: string; readonly yearly: boolean }): string => {
   const [y, m, d] = closed.date.split("-").map(Number) as [number, number, number];

@@ -7,7 +7,7 @@
 import type { ReactNode } from "react";
 import { Field, FieldError } from "../field.js";
 import { WEEK, WEEKDAY_NAMES } from "../reports/format.js";
-import { rangeFieldId, type ClosedDateRow, type HoursRange } from "./hours-form.js";
+import { rangeFieldId, specialHoursFieldId, type ClosedDateRow, type HoursRange } from "./hours-form.js";
 
 /** A time zone chosen from `zones` (the server's list, with the current one kept even if unknown). */
 export function TimezoneField({
@@ -149,7 +149,7 @@ export function ClosedDateRows({
   const rows = [...closed, { date: "", yearly: false }];
   return (
     <>
-      <EditTable className="hours-closed" caption={caption} columns={["Date", "Name", "Every year", "Remove"]}>
+      <EditTable className="hours-closed" caption={caption} columns={["Date", "Name", "Open from – to", "Every year", "Remove"]}>
         {rows.map((row, i) => {
           const blank = i === closed.length;
           const label = blank ? "New closed date" : `Closed date ${i + 1}`;
@@ -164,6 +164,7 @@ export function ClosedDateRows({
                 defaultValue={row.name ?? ""}
                 error={errors[`closed-${i}-name`]}
               />
+              <SpecialHoursCell row={i} label={label} hours={row.hours} errors={errors} />
               <td>
                 <input type="checkbox" name={`closed-${i}-yearly`} aria-label={`${label}: every year`} defaultChecked={row.yearly} />
               </td>
@@ -173,8 +174,64 @@ export function ClosedDateRows({
         })}
       </EditTable>
       <input type="hidden" name="closed-count" value={rows.length} />
-      <p className="field__hint">Fill in the last row to add a date; tick Remove (or clear the date) to take one out. Saved with the hours.</p>
+      <p className="field__hint">
+        Fill in the last row to add a date; tick Remove (or clear the date) to take one out. Saved with the hours. Leave the times empty: closed all
+        day; with them, open only then that day (00:00 closes at midnight).
+      </p>
       <FieldError message={errors.closedDates} />
     </>
+  );
+}
+
+/**
+ * A closed date's "open from … to …" pairs in one cell (`closed-N-from`, `closed-N-to`, then
+ * `closed-N-from-2`… for ranges set over the API, so saving the form keeps them), one blank
+ * pair when there are none. A time input cannot say 24:00: it shows midnight as 00:00.
+ */
+function SpecialHoursCell({
+  row,
+  label,
+  hours,
+  errors,
+}: {
+  row: number;
+  label: string;
+  hours: ClosedDateRow["hours"];
+  errors: Readonly<Record<string, string>>;
+}) {
+  const ranges = hours && hours.length > 0 ? hours : [undefined];
+  return (
+    <td className="hours-closed__open">
+      {ranges.map((range, k) => {
+        const nth = k === 0 ? "" : ` (${k + 1})`;
+        const from = specialHoursFieldId("from", row, k);
+        const to = specialHoursFieldId("to", row, k);
+        const error = errors[from] ?? errors[to];
+        return (
+          <div key={k}>
+            <input
+              type="time"
+              id={from}
+              name={from}
+              aria-label={`${label}: open from${nth}`}
+              defaultValue={range?.from ?? ""}
+              aria-invalid={errors[from] ? true : undefined}
+              aria-describedby={error ? `${from}-error` : undefined}
+            />
+            {" – "}
+            <input
+              type="time"
+              id={to}
+              name={to}
+              aria-label={`${label}: open until${nth}`}
+              defaultValue={range?.to === "24:00" ? "00:00" : (range?.to ?? "")}
+              aria-invalid={errors[to] ? true : undefined}
+              aria-describedby={error ? `${from}-error` : undefined}
+            />
+            {error ? <FieldError id={`${from}-error`} message={error} /> : null}
+          </div>
+        );
+      })}
+    </td>
   );
 }

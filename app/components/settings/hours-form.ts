@@ -18,7 +18,15 @@ export interface ClosedDateRow {
   readonly date: string;
   readonly name?: string;
   readonly yearly: boolean;
+  /** A special day's own hours (decision 051); absent: closed all day. */
+  readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }>;
 }
+
+/**
+ * The id (and name) of the field of closed-date row `row`'s `k`-th special hours range:
+ * `closed-0-from` for the first, `closed-0-from-2` for the second. Pure.
+ */
+export const specialHoursFieldId = (edge: "from" | "to", row: number, k: number): string => `closed-${row}-${edge}${k === 0 ? "" : `-${k + 1}`}`;
 
 /**
  * The id (and name) of the field of `day`'s `k`-th range: `from-mon` for the first, `from-mon-2`
@@ -61,29 +69,46 @@ export const weeklyHoursOf = (form: FormData) => {
 /**
  * The closed dates of a form's rows (`closed-0-date`, `closed-0-name`, `closed-0-yearly`, …, as
  * many as `closed-count` says): a row without a date, or ticked `closed-N-remove`, is left out.
- * `rows` says which row each kept date came from. Pure.
+ * A row's "open from … to …" pairs (`closed-0-from`/`closed-0-to`, `closed-0-from-2`, …; both
+ * empty = none) are its special hours, absent when none (closed all day); a closing time of 00:00
+ * is midnight (24:00), since a special day cannot run past it. `rows` says which row each kept
+ * date came from; `errors` name the empty half of a half-filled pair, by the kept date's index
+ * (the rows as shown again). Pure.
  */
 export const closedDatesOf = (form: FormData) => {
   const count = Math.min(Number(form.get("closed-count")) || 0, 1000);
-  const closedDates: Array<{ date: string; name?: string; yearly: boolean }> = [];
+  const closedDates: ClosedDateRow[] = [];
   const rows: number[] = [];
+  const errors: Record<string, string> = {};
   for (let i = 0; i < count; i++) {
     const date = text(form, `closed-${i}-date`);
     if (date === "" || form.get(`closed-${i}-remove`) === "on") continue;
     const name = text(form, `closed-${i}-name`);
+    const kept = closedDates.length;
+    const hours: Array<{ from: string; to: string }> = [];
+    for (let k = 0; k === 0 || form.has(specialHoursFieldId("from", i, k)); k++) {
+      const from = text(form, specialHoursFieldId("from", i, k));
+      const to = text(form, specialHoursFieldId("to", i, k));
+      if (from === "" && to === "") continue;
+      if (from === "") errors[specialHoursFieldId("from", kept, hours.length)] = "enter when the day opens, or clear both times";
+      else if (to === "") errors[specialHoursFieldId("to", kept, hours.length)] = "enter when the day closes, or clear both times";
+      hours.push({ from, to: to === "00:00" ? "24:00" : to });
+    }
     closedDates.push({
       date,
       ...(name === "" ? {} : { name }),
       yearly: form.get(`closed-${i}-yearly`) === "on",
+      ...(hours.length > 0 ? { hours } : {}),
     });
     rows.push(i);
   }
-  return { closedDates, rows };
+  return { closedDates, rows, errors };
 };
 
 /**
  * The runtime's issues as messages by form field: `hours[i].from` → the field of the i-th range
- * sent, `closedDates[i].date` → the i-th kept row's, `timezone` as is; anything else under its
+ * sent, `closedDates[i].date` → the i-th kept row's, `closedDates[i].hours[k].to` → that row's
+ * k-th special hours field (`closedDates[i].hours` → its first "from"), `timezone` as is; anything else under its
  * first segment (`hours`, `closedDates`), or `form`. The first message of a field wins. Pure.
  */
 export const hoursIssueFields = (
@@ -97,6 +122,8 @@ export const hoursIssueFields = (
   for (const { path, message } of issues) {
     const range = /^hours\[(\d+)\]\.(from|to)/.exec(path);
     const closed = /^closedDates\[(\d+)\]\.(date|name|yearly)/.exec(path);
+    const special = /^closedDates\[(\d+)\]\.hours(?:\[(\d+)\]\.(from|to))?/.exec(path);
+    const specialRow = special ? sent.closedRows?.[Number(special[1])] : undefined;
     const rangeField = range ? sent.hourFields?.[Number(range[1])] : undefined;
     const closedRow = closed ? sent.closedRows?.[Number(closed[1])] : undefined;
     const field =
@@ -104,6 +131,8 @@ export const hoursIssueFields = (
         ? `${range[2]}-${rangeField}`
         : closed && closedRow !== undefined
         ? `closed-${closedRow}-${closed[2]}`
+        : special && specialRow !== undefined
+        ? specialHoursFieldId((special[3] as "from" | "to" | undefined) ?? "from", specialRow, Number(special[2] ?? 0))
         : path.split(/[.[]/)[0] || "form";
     out[field] ??= message;
   }

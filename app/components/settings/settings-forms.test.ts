@@ -138,6 +138,46 @@ describe("closedDatesOf", () => {
   });
 });
 
+describe("closedDatesOf: special hours (decision 051)", () => {
+  it("reads each row's open-from-to pairs, 00:00 closing as midnight, none as closed all day, and names a half-filled pair by the kept row", () => {
+    const read = closedDatesOf(
+      formOf({
+        "closed-count": "4",
+        "closed-0-date": "2026-12-31",
+        "closed-0-remove": "on",
+        "closed-0-from": "09:00",
+        "closed-1-date": "2026-12-24",
+        "closed-1-from": "09:00",
+        "closed-1-to": "13:00",
+        "closed-1-from-2": "15:00",
+        "closed-1-to-2": "00:00",
+        "closed-2-date": "2027-01-01",
+        "closed-2-from": "",
+        "closed-2-to": "",
+        "closed-3-date": "2027-01-02",
+        "closed-3-from": "10:00",
+      }),
+    );
+    expect(read.closedDates).toEqual([
+      { date: "2026-12-24", yearly: false, hours: [{ from: "09:00", to: "13:00" }, { from: "15:00", to: "24:00" }] },
+      { date: "2027-01-01", yearly: false },
+      { date: "2027-01-02", yearly: false, hours: [{ from: "10:00", to: "" }] },
+    ]);
+    expect(read.errors).toEqual({ "closed-2-to": "enter when the day closes, or clear both times" });
+  });
+
+  it("puts the runtime's special hours issues on the row's pair", () => {
+    const issues = [
+      { path: "closedDates[1].hours[1].to", message: "the closing time must be after 22:00 (a special day ends at 24:00)" },
+      { path: "closedDates[0].hours", message: "at most 4 ranges on a special day" },
+    ];
+    expect(hoursIssueFields(issues, { closedRows: [0, 3] })).toEqual({
+      "closed-3-to-2": "the closing time must be after 22:00 (a special day ends at 24:00)",
+      "closed-0-from": "at most 4 ranges on a special day",
+    });
+  });
+});
+
 describe("hoursIssueFields", () => {
   it("puts each issue on the field it came from, the first message of a field winning", () => {
     const issues = [

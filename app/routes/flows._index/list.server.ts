@@ -10,6 +10,7 @@ import type { DecodeIssue } from "../../../flows/decode.js";
 import type { FlowDocument } from "../../../flows/flow-document.js";
 import { awayAt, formatOpening, servedAvailability } from "../../../flows/availability.js";
 import type { Availability } from "../../../flows/flow-spec.js";
+import { formatSpecialHours } from "../../components/reports/format.js";
 import { attempt, ChannelDirectory, Chatflows, Reports, run, type ChatflowOverview, type User } from "../../runtime.server.js";
 import { asNewDraft, issueLines, MAX_IMPORT_BYTES, parseFlowFile } from "./import-flow.js";
 import {
@@ -53,7 +54,11 @@ export const awayNowText = (availability: Availability, now: number, team?: stri
   const away = awayAt(availability, now);
   if (away === null) return null;
   const whose = team === undefined ? "" : ` of team ${team}`;
-  const why = away.closed !== undefined ? `closed date${away.closed.name ? ` (${away.closed.name})` : ""}${whose}` : team === undefined ? "outside its hours" : `outside the hours of team ${team}`;
+  const why = away.closed !== undefined
+    ? `closed date${away.closed.name ? ` (${away.closed.name})` : ""}${whose}`
+    : away.special !== undefined
+    ? `special hours${away.special.name ? ` (${away.special.name})` : ""}${whose}, ${formatSpecialHours(away.special.hours ?? [])}`
+    : team === undefined ? "outside its hours" : `outside the hours of team ${team}`;
   return away.opensAt === null ? `${why}; its hours never open` : `${why}; opens again ${formatOpening(availability.timezone, away.opensAt)} (${availability.timezone})`;
 };
 
