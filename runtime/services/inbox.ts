@@ -22,8 +22,7 @@ import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, 
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle, type ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
-import { closedTeamsAt, readTeamSchedule, type TeamClosed } from "./team-hours.js";
-import { isAvailable, nextOpening } from "../../flows/availability.js";
+import { closedTeamsAt, teamClosedAt, type TeamClosed } from "./team-hours.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { hasTargets, storedResponseTargets, type Owed } from "../core/response-targets.js";
 import { owedInHours, targetHoursReader, type TargetHoursOf } from "./target-hours.js";
@@ -245,7 +244,7 @@ export interface Thread {
      * While the conversation waits in the queue for a team its hours have closed (decision 048):
      * when the team opens again (null: its hours never open) and the zone they are read in.
      */
-    readonly teamClosed: { readonly opensAt: number | null; readonly timezone: string } | null;
+    readonly teamClosed: TeamClosed | null;
   };
   /** Oldest first. */
   readonly messages: ReadonlyArray<ThreadMessage>;
@@ -493,12 +492,6 @@ const withClosedTeamNames = (prepare: DatabaseShape["prepare"], messages: Thread
   const rows = prepare("SELECT id, name FROM teams WHERE id IN (SELECT value FROM json_each(?))").all(JSON.stringify(ids)) as Array<{ id: string; name: string }>;
   const names = new Map(rows.map((r) => [r.id, r.name]));
   return messages.map((m) => (m.handoffTeamClosed ? { ...m, handoffTeamClosed: { ...m.handoffTeamClosed, team: names.get(m.handoffTeamClosed.teamId) ?? null } } : m));
-};
-
-/** A queued conversation's team, when its hours have it closed at `now`: when it opens, on which clock. */
-const queuedTeamClosed = (prepare: DatabaseShape["prepare"], teamId: string, now: number): Thread["conversation"]["teamClosed"] => {
-  const schedule = readTeamSchedule(prepare, teamId);
-  return schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
 };
 
 /** The list's shape of a row; `hoursOf` gives the calendars response targets count in (read only when a target counts business hours). */
@@ -1001,7 +994,7 @@ export const makeInbox = (deps: {
         handedOffAt: row.handed_off_at,
         pageUrl: row.page_url,
         chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
-        teamClosed: row.queued_at !== null && row.team_id !== null ? queuedTeamClosed(prepare, row.team_id, wallClock.now()) : null,
+        teamClosed: row.queued_at !== null && row.team_id !== null ? teamClosedAt(prepare, row.team_id, wallClock.now()) : null,
       },
       messages: withClosedTeamNames(prepare, (truncated ? messages.slice(1) : messages).map(toThreadMessage)),
       truncated,

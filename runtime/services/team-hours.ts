@@ -45,12 +45,6 @@ export const readTeamSchedule = (prepare: DatabaseShape["prepare"], teamId: stri
   return hours.source === "none" ? null : teamAvailability(hours, readBusinessHours(prepare));
 };
 
-/** Whether the team's hours have it open at `now` (true when it keeps none). */
-export const teamOpenAt = (prepare: DatabaseShape["prepare"], teamId: string, now: number): boolean => {
-  const schedule = readTeamSchedule(prepare, teamId);
-  return schedule === null || isAvailable(schedule, now);
-};
-
 /** When the team next opens at or after `now`: `now` when open (or it keeps no hours), null when its hours never open. */
 export const teamOpensAt = (prepare: DatabaseShape["prepare"], teamId: string, now: number): number | null => {
   const schedule = readTeamSchedule(prepare, teamId);

@@ -60,6 +60,10 @@ export const waitingLabel = (since: number, now: number): string => {
   return d === "just now" ? "waiting since just now" : `waiting ${d}`;
 };
 
+/** "Sales is closed until Mon 30 November at 09:00 (Europe/Berlin)", or "Sales's hours never open". Pure apart from time-zone data. */
+const closedUntilWords = (team: string, closed: { readonly opensAt: number | null; readonly timezone: string }): string =>
+  closed.opensAt === null ? `${team}'s hours never open` : `${team} is closed until ${formatOpening(closed.timezone, closed.opensAt)} (${closed.timezone})`;
+
 /**
  * A queued list row's tag: "queued", or "queued · Sales closed" with, as its title, when the team
  * opens on its clock, while the team's hours have it closed (decision 048). Pure apart from time-zone data.
@@ -70,13 +74,7 @@ export const queuedTag = (
 ): { readonly text: string; readonly title?: string } =>
   team === null || closed === undefined
     ? { text: "queued" }
-    : {
-        text: `queued · ${team.name} closed`,
-        title:
-          closed.opensAt === null
-            ? `${team.name}'s hours never open`
-            : `${team.name} is closed until ${formatOpening(closed.timezone, closed.opensAt)} (${closed.timezone})`,
-      };
+    : { text: `queued · ${team.name} closed`, title: closedUntilWords(team.name, closed) };
 
 /**
  * The handoff marker's line for a handoff made while its team was closed by its hours (decision
@@ -101,10 +99,7 @@ export const queueLine = (
 ): string => {
   if (!conversation.queued) return "";
   if (!teamClosed || conversation.team === null) return " · waiting in the queue for an available agent";
-  const team = conversation.team.name;
-  return teamClosed.opensAt === null
-    ? ` · waiting in the queue: ${team}'s hours never open`
-    : ` · waiting in the queue: ${team} is closed until ${formatOpening(teamClosed.timezone, teamClosed.opensAt)} (${teamClosed.timezone})`;
+  return ` · waiting in the queue: ${closedUntilWords(conversation.team.name, teamClosed)}`;
 };
 
 /**
