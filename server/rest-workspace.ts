@@ -10,10 +10,10 @@
  * `Workspace.setTeamHours` as Settings → Teams does. Mounted by server/rest-api.ts; contract in
  * docs/api.md.
  */
-import { Clock, Effect, Schema as S } from "effect";
+import { Effect, Schema as S } from "effect";
 import { isValidTimezone } from "../flows/availability.js";
 import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS, type AuditLogShape, type AuditRetention } from "../runtime/services/audit-log.js";
-import { closedDatesCalendar, MAX_CALENDAR_BYTES, type CalendarImportShape } from "../runtime/services/calendar-import.js";
+import { MAX_CALENDAR_BYTES, type CalendarImportShape } from "../runtime/services/calendar-import.js";
 import { BusinessHoursInput, type ReportsShape } from "../runtime/services/reports.js";
 import { InvalidInput } from "../runtime/services/errors.js";
 import type { Team, WorkspaceShape } from "../runtime/services/workspace.js";
@@ -184,8 +184,7 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
     return guardedBy("reports", {
       GET: () =>
         Effect.gen(function* () {
-          const { closedDates } = yield* clock();
-          const text = closedDatesCalendar(closedDates, { name: "Closed dates", stamp: yield* Clock.currentTimeMillis });
+          const text = yield* s.calendarImport.workspaceCalendar();
           return {
             status: 200,
             body: null,

@@ -14,7 +14,7 @@ import { Clock, Context, Data, Effect, Either, Layer, Schema as S } from "effect
 import { sameClosedDay } from "../../flows/availability.js";
 import { ClosedDate as ClosedDateSchema, MAX_CLOSED_DATES, type ClosedDate } from "../../flows/flow-spec.js";
 import { addDays, localDay } from "../core/report-range.js";
-import { readTimezone } from "./business-hours.js";
+import { readClosedDates, readTimezone } from "./business-hours.js";
 import { Database } from "./database.js";
 import { InvalidInput, PayloadTooLarge } from "./errors.js";
 import { WebhookClient } from "./webhook-client.js";
@@ -306,6 +306,8 @@ export interface CalendarImportShape {
    * redirect to another host, over 1 MB); PayloadTooLarge for a text over 1 MB.
    */
   readonly read: (source: CalendarSource) => Effect.Effect<CalendarDates, InvalidInput | PayloadTooLarge>;
+  /** The workspace's closed dates as an iCalendar file (closedDatesCalendar), stamped now. */
+  readonly workspaceCalendar: () => Effect.Effect<string>;
 }
 
 export class CalendarImport extends Context.Tag("CalendarImport")<CalendarImport, CalendarImportShape>() {}
@@ -358,6 +360,11 @@ export const layer: Layer.Layer<CalendarImport, never, Database | WebhookClient>
       return dates.right;
     });
 
-    return { read };
+    const workspaceCalendar: CalendarImportShape["workspaceCalendar"] = Effect.fn("CalendarImport.workspaceCalendar")(function* () {
+      const stamp = yield* Clock.currentTimeMillis;
+      return closedDatesCalendar(readClosedDates(db.prepare), { name: "Closed dates", stamp });
+    });
+
+    return { read, workspaceCalendar };
   }),
 );

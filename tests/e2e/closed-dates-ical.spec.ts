@@ -1,0 +1,86 @@
+/**
+ * Closed dates from a calendar file, end to end in Chromium (decision 052): an admin uploads an
+ * .ics file on the Reports page, sees what would be added and what is left out (a timed
+ * meeting), adds the dates, finds them in the list and in the Download .ics file; a file that is
+ * no calendar is refused at the file field. Other specs share the workspace's list, so the dates
+ * are in the 2150s, unique to this run, named with its stamp, and removed at the end.
+ */
+import { expect, test, type Page } from "@playwright/test";
+import { adminEmail, adminPassword, login, seriousViolations } from "./helpers.js";
+
+const stamp = Date.now();
+const day = (offset: number) => new Date(Date.UTC(2150, 0, 1) + ((stamp % 3000) + offset) * 86_400_000).toISOString().slice(0, 10);
+const compact = (date: string) => date.replaceAll("-", "");
+const offsite = `Offsite ${stamp}`;
+const founding = `Founding ${stamp}`;
+const meeting = `Meeting ${stamp}`;
+const calendar = [
+  "BEGIN:VCALENDAR",
+  "VERSION:2.0",
+  "PRODID:-//Parley e2e//EN",
+  "BEGIN:VEVENT",
+  `UID:offsite-${stamp}@example.com`,
+  `DTSTART;VALUE=DATE:${compact(day(0))}`,
+  `DTEND;VALUE=DATE:${compact(day(2))}`,
+  `SUMMARY:${offsite}`,
+  "END:VEVENT",
+  "BEGIN:VEVENT",
+  `UID:founding-${stamp}@example.com`,
+  `DTSTART;VALUE=DATE:${compact(day(5))}`,
+  `SUMMARY:${founding}`,
+  "END:VEVENT",
+  "BEGIN:VEVENT",
+  `UID:meeting-${stamp}@example.com`,
+  `DTSTART:${compact(day(6))}T090000Z`,
+  `DTEND:${compact(day(6))}T100000Z`,
+  `SUMMARY:${meeting}`,
+  "END:VEVENT",
+  "END:VCALENDAR",
+  "",
+].join("\r\n");
+const fileName = `holidays-${stamp}.ics`;
+
+const closedSection = (page: Page) => page.getByRole("region", { name: "Closed dates" });
+const ours = (page: Page) => closedSection(page).getByRole("table", { name: "Closed dates" }).getByRole("row").filter({ hasText: String(stamp) });
+
+test("an admin previews a calendar file, adds its whole-day dates, and finds them in the list and the .ics download; a file that is no calendar is refused", async ({ page }, testInfo) => {
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/reports");
+  const section = closedSection(page);
+
+  // Not a calendar: refused at the file field, nothing previewed.
+  await section.getByLabel("Calendar file (.ics)").setInputFiles({ name: "contacts.csv", mimeType: "text/csv", buffer: Buffer.from("Name,Date\nChristmas,2150-12-25\n") });
+  await section.getByRole("button", { name: "Preview dates" }).click();
+  await expect(section.getByText("This is not an iCalendar (.ics) file: it must begin with BEGIN:VCALENDAR")).toBeVisible();
+  await expect(section.getByLabel("Calendar file (.ics)")).toHaveAttribute("aria-invalid", "true");
+
+  await section.getByLabel("Calendar file (.ics)").setInputFiles({ name: fileName, mimeType: "text/calendar", buffer: Buffer.from(calendar) });
+  await section.getByRole("button", { name: "Preview dates" }).click();
+  const preview = section.getByRole("region", { name: `From ${fileName}` });
+  const toAdd = preview.getByRole("table", { name: "3 dates to add" });
+  await expect(toAdd.getByRole("row").filter({ hasText: offsite })).toHaveCount(2);
+  await expect(toAdd.getByRole("row").filter({ hasText: founding })).toHaveCount(1);
+  await expect(preview.getByRole("listitem").filter({ hasText: meeting })).toHaveText(/: a timed event: only whole-day events are closed dates$/);
+  // Previewed, not added.
+  await expect(ours(page)).toHaveCount(0);
+  await section.screenshot({ path: testInfo.outputPath("calendar-preview.png") });
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await preview.getByRole("button", { name: "Add 3 dates" }).click();
+  await expect(section.getByRole("status").filter({ hasText: `Added 3 closed dates from ${fileName}.` })).toBeVisible();
+  await expect(ours(page).filter({ hasText: offsite })).toHaveCount(2);
+  await expect(ours(page).filter({ hasText: founding })).toHaveCount(1);
+
+  const download = await page.request.get("/reports/closed-dates.ics");
+  expect(download.headers()["content-type"]).toBe("text/calendar; charset=utf-8");
+  const text = await download.text();
+  expect(text).toContain(`DTSTART;VALUE=DATE:${compact(day(5))}\r\nDTEND;VALUE=DATE:${compact(day(6))}\r\n`);
+  expect(text).toContain(`SUMMARY:${founding}\r\n`);
+  await expect(section.getByRole("link", { name: "Download .ics" })).toHaveAttribute("href", "/reports/closed-dates.ics");
+
+  // Leave the shared list as it was.
+  for (let left = 3; left > 0; left--) {
+    await ours(page).first().getByRole("button", { name: /^Remove/ }).click();
+    await expect(ours(page)).toHaveCount(left - 1);
+  }
+});
