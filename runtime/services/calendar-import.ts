@@ -12,7 +12,7 @@
 import ICAL from "ical.js";
 import { Clock, Context, Data, Effect, Either, Layer, Schema as S } from "effect";
 import { sameClosedDay } from "../../flows/availability.js";
-import { ClosedDate as ClosedDateSchema, MAX_CLOSED_DATES, type ClosedDate } from "../../flows/flow-spec.js";
+import { ClosedDate as ClosedDateSchema, ClosedDates, MAX_CLOSED_DATES, type ClosedDate } from "../../flows/flow-spec.js";
 import { addDays, localDay } from "../core/report-range.js";
 import { readClosedDates, readTimezone } from "./business-hours.js";
 import { Database } from "./database.js";
@@ -61,6 +61,40 @@ const isClosedDate = S.is(ClosedDateSchema);
 /** Once dates in date order, then yearly ones by month and day (the order the lists keep). Pure. */
 export const sortClosedDates = (list: ReadonlyArray<ClosedDate>): ReadonlyArray<ClosedDate> =>
   [...list].sort((a, b) => (a.yearly !== b.yearly ? (a.yearly ? 1 : -1) : (a.yearly ? a.date.slice(5) : a.date).localeCompare(b.yearly ? b.date.slice(5) : b.date)));
+
+/** A calendar's closed dates to add (read by CalendarImport, or sent back from its preview), where they came from, and whether to store them. */
+export const ClosedDatesImport = S.Struct({
+  dates: ClosedDates,
+  /** "file name.ics" or the URL: said in the audit line. */
+  source: S.String.pipe(S.maxLength(2000, { message: () => "a source is at most 2000 characters" })),
+  dryRun: S.optionalWith(S.Boolean, { default: () => false, exact: true }),
+});
+
+/** What importing a calendar's dates did, or would do on a dry run. */
+export interface ClosedDatesImported {
+  readonly dryRun: boolean;
+  readonly added: ReadonlyArray<ClosedDate>;
+  /** The calendar's days already closed in the list. */
+  readonly skipped: ReadonlyArray<CalendarSkip>;
+  /** The list after the import (as it would be, on a dry run). */
+  readonly closedDates: ReadonlyArray<ClosedDate>;
+}
+
+/** `dates` split into those to add to `list` and those on days it already closes, and the refusal when the list would pass 200. Pure. */
+export const mergeClosedDates = (list: ReadonlyArray<ClosedDate>, dates: ReadonlyArray<ClosedDate>) => {
+  const added: ClosedDate[] = [];
+  const skipped: CalendarSkip[] = [];
+  for (const date of dates) {
+    const clash = [...list, ...added].find((c) => sameClosedDay(c, date));
+    if (clash === undefined) added.push(date);
+    else skipped.push({ date: date.date, reason: `already closed${clash.name ? ` (${clash.name})` : ""}` });
+  }
+  const refused =
+    list.length + added.length > MAX_CLOSED_DATES
+      ? `These ${added.length} dates would make ${list.length + added.length} closed dates; at most ${MAX_CLOSED_DATES}: remove past ones first.`
+      : undefined;
+  return { added, skipped, refused };
+};
 
 const nameOf = (summary: unknown): string | undefined => {
   const name = typeof summary === "string" ? summary.trim().replace(/\s+/g, " ").slice(0, 100) : "";

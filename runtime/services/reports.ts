@@ -16,7 +16,7 @@ import { isValidTimezone, sameClosedDay } from "../../flows/availability.js";
 import { decodeWith } from "../../flows/decode.js";
 import { decodeFlowDocument, specToDocument, type CompileContext } from "../../flows/compile.js";
 import type { FlowDocument } from "../../flows/flow-document.js";
-import { ClosedDate as ClosedDateSchema, ClosedDates, MAX_CLOSED_DATES, type ClosedDate } from "../../flows/flow-spec.js";
+import { ClosedDate as ClosedDateSchema, MAX_CLOSED_DATES, type ClosedDate } from "../../flows/flow-spec.js";
 import {
   BOT_OUTCOMES,
   emptyNodeCounts,
@@ -63,7 +63,7 @@ import { auditActor, recordAudit } from "./audit-log.js";
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle } from "./conversation-rows.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { holidayRegions, publicHolidays } from "./public-holidays.js";
-import { sortClosedDates, type CalendarSkip } from "./calendar-import.js";
+import { ClosedDatesImport, mergeClosedDates, sortClosedDates, type ClosedDatesImported } from "./calendar-import.js";
 import {
   BUSINESS_HOURS_SETTING,
   BusinessHoursInput,
@@ -341,41 +341,10 @@ export const PublicHolidaysInput = S.Struct({
   year: S.Int.annotations({ message: () => ({ message: "a year is a whole number, such as 2027", override: true }) }),
 });
 const decodePublicHolidays = decodeWith(PublicHolidaysInput);
-
-/** A calendar's closed dates to add (read by CalendarImport, or sent back from its preview), where they came from, and whether to store them. */
-export const ClosedDatesImport = S.Struct({
-  dates: ClosedDates,
-  /** "file name.ics" or the URL: said in the audit line. */
-  source: S.String.pipe(S.maxLength(2000, { message: () => "a source is at most 2000 characters" })),
-  dryRun: S.optionalWith(S.Boolean, { default: () => false, exact: true }),
-});
 const decodeClosedDatesImport = decodeWith(ClosedDatesImport);
+export type { ClosedDatesImported } from "./calendar-import.js";
 
-/** What importing a calendar's dates did, or would do on a dry run. */
-export interface ClosedDatesImported {
-  readonly dryRun: boolean;
-  readonly added: ReadonlyArray<ClosedDate>;
-  /** The calendar's days already closed in the list. */
-  readonly skipped: ReadonlyArray<CalendarSkip>;
-  /** The list after the import (as it would be, on a dry run). */
-  readonly closedDates: ReadonlyArray<ClosedDate>;
-}
 
-/** `dates` split into those to add to `list` and those on days it already closes, and the refusal when the list would pass 200. Pure. */
-const mergeClosedDates = (list: ReadonlyArray<ClosedDate>, dates: ReadonlyArray<ClosedDate>) => {
-  const added: ClosedDate[] = [];
-  const skipped: CalendarSkip[] = [];
-  for (const date of dates) {
-    const clash = [...list, ...added].find((c) => sameClosedDay(c, date));
-    if (clash === undefined) added.push(date);
-    else skipped.push({ date: date.date, reason: `already closed${clash.name ? ` (${clash.name})` : ""}` });
-  }
-  const refused =
-    list.length + added.length > MAX_CLOSED_DATES
-      ? `These ${added.length} dates would make ${list.length + added.length} closed dates; at most ${MAX_CLOSED_DATES}: remove past ones first.`
-      : undefined;
-  return { added, skipped, refused };
-};
 
 export interface ReportsShape {
   /** The workspace's IANA time zone (UTC when unset or no longer valid). */

@@ -2,11 +2,12 @@
  * Closed dates from a calendar file, end to end in Chromium (decision 052): an admin uploads an
  * .ics file on the Reports page, sees what would be added and what is left out (a timed
  * meeting), adds the dates, finds them in the list and in the Download .ics file; a file that is
- * no calendar is refused at the file field. Other specs share the workspace's list, so the dates
+ * no calendar is refused at the file field; a team with its own hours takes the same file into
+ * its closed dates. Other specs share the workspace's list, so the dates
  * are in the 2150s, unique to this run, named with its stamp, and removed at the end.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, login, seriousViolations } from "./helpers.js";
+import { adminEmail, adminPassword, createTeam, login, seriousViolations } from "./helpers.js";
 
 const stamp = Date.now();
 const day = (offset: number) => new Date(Date.UTC(2150, 0, 1) + ((stamp % 3000) + offset) * 86_400_000).toISOString().slice(0, 10);
@@ -83,4 +84,29 @@ test("an admin previews a calendar file, adds its whole-day dates, and finds the
     await ours(page).first().getByRole("button", { name: /^Remove/ }).click();
     await expect(ours(page)).toHaveCount(left - 1);
   }
+});
+
+test("a team with its own hours takes a calendar's whole-day dates into its closed dates, after a preview", async ({ page }) => {
+  const team = `Calendar team ${stamp}`;
+  await login(page, adminEmail(), adminPassword());
+  await createTeam(page, team);
+  const card = page.getByRole("region", { name: "Hours" });
+  // No own hours yet: nothing to import into.
+  await expect(card.getByRole("button", { name: "Preview dates" })).toHaveCount(0);
+  await card.getByRole("radio", { name: /^Own hours/ }).check();
+  await card.getByLabel("Mon opens", { exact: true }).fill("09:00");
+  await card.getByLabel("Mon closes", { exact: true }).fill("17:00");
+  await card.getByRole("button", { name: "Save hours" }).click();
+  await expect(card.getByRole("status")).toHaveText(/^Hours saved: /);
+
+  await card.getByLabel("Calendar file (.ics)").setInputFiles({ name: fileName, mimeType: "text/calendar", buffer: Buffer.from(calendar) });
+  await card.getByRole("button", { name: "Preview dates" }).click();
+  const preview = card.getByRole("region", { name: `From ${fileName}` });
+  await expect(preview.getByRole("table", { name: "3 dates to add" }).getByRole("row").filter({ hasText: String(stamp) })).toHaveCount(3);
+  await expect(card.getByLabel("Closed date 1: name (optional)")).toHaveCount(0);
+  await preview.getByRole("button", { name: "Add 3 dates" }).click();
+  await expect(card.getByRole("status").filter({ hasText: `Added 3 closed dates from ${fileName}.` })).toBeVisible();
+  await expect(card.getByLabel("Closed date 1: date")).toHaveValue(day(0));
+  await expect(card.getByLabel("Closed date 2: name (optional)")).toHaveValue(offsite);
+  await expect(card.getByLabel("Closed date 3: name (optional)")).toHaveValue(founding);
 });
