@@ -3,7 +3,7 @@
  * .ics file on the Reports page, sees what would be added and what is left out (a timed
  * meeting), adds the dates, finds them in the list and in the Download .ics file; a file that is
  * no calendar is refused at the file field; a team with its own hours takes the same file into
- * its closed dates. Other specs share the workspace's list, so the dates
+ * its closed dates, and a chatflow's Availability tab fills them into its editor. Other specs share the workspace's list, so the dates
  * are in the 2150s, unique to this run, named with its stamp, and removed at the end.
  */
 import { expect, test, type Page } from "@playwright/test";
@@ -109,4 +109,28 @@ test("a team with its own hours takes a calendar's whole-day dates into its clos
   await expect(card.getByLabel("Closed date 1: date")).toHaveValue(day(0));
   await expect(card.getByLabel("Closed date 2: name (optional)")).toHaveValue(offsite);
   await expect(card.getByLabel("Closed date 3: name (optional)")).toHaveValue(founding);
+});
+
+test("a chatflow's Availability tab fills a calendar file's whole-day dates into its closed dates", async ({ page }) => {
+  await login(page, adminEmail(), adminPassword());
+  await page.goto("/flows");
+  await page.getByLabel("Name", { exact: true }).fill(`Calendar hours ${stamp}`);
+  await page.getByLabel("Start from").selectOption("blank:bot");
+  await page.getByRole("button", { name: "Create flow" }).click();
+  await expect(page).toHaveURL(/\/flows\/flow_[\w-]+$/);
+  await page.getByRole("tab", { name: "Settings" }).click();
+  await page.getByRole("tab", { name: "Availability" }).click();
+  await page.getByLabel("Available", { exact: true }).selectOption("business_hours");
+  const dates = page.getByRole("group", { name: /^Closed dates/ });
+
+  await dates.getByLabel("Import from a calendar (.ics)").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a calendar") });
+  await expect(dates.getByRole("alert")).toHaveText("notes.txt: this is not an iCalendar (.ics) file: it must begin with BEGIN:VCALENDAR");
+  await expect(dates.getByText("No closed dates.")).toBeVisible();
+
+  await dates.getByLabel("Import from a calendar (.ics)").setInputFiles({ name: fileName, mimeType: "text/calendar", buffer: Buffer.from(calendar) });
+  await expect(dates.getByRole("status")).toHaveText(`Added 3 dates from ${fileName}. 1 left out (${meeting}: a timed event: only whole-day events are closed dates).`);
+  for (const [offset, name] of [[0, offsite], [1, offsite], [5, founding]] as const) {
+    const row = dates.getByRole("listitem").filter({ has: page.locator(`input[value="${day(offset)}"]`) });
+    await expect(row.getByRole("textbox", { name: /Name$/ })).toHaveValue(name);
+  }
 });
