@@ -8,7 +8,7 @@
 import { Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Display as DisplaySchema, type Availability, type Display } from "../flows/flow-spec.js";
-import { awayAt, servedAvailability, type ServingCalendars } from "../flows/availability.js";
+import { awayAt, servedAvailability, specialClosingAt, type ServingCalendars } from "../flows/availability.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Channels, parseJsonObject } from "../runtime/services/channels.js";
@@ -489,6 +489,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       const { entry } = chosen.chatflow;
       // Why it is away by its hours (null while they are open, even if nobody is available).
       const away = chosen.available ? null : awayAt(chosen.chatflow.availability, now);
+      // Open inside today's special hours (decision 053): when they end, for "open today until 13:00".
+      const closing = chosen.available ? specialClosingAt(chosen.chatflow.availability, now) : null;
       const spec = entry.version.spec;
       const settings = spec.settings;
       const branding = { ...channel.config.branding, ...stripUndefined(settings.branding) };
@@ -521,6 +523,10 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           opensAt: iso(away?.opensAt ?? null),
           // Away because today is a closed date with a name (a holiday): that name, for the widget to say.
           closedFor: away?.closed?.name ?? null,
+          // Available on a special day (a closed date with hours, on the flow's or its team's
+          // clock): when its hours end today, and the day's name — null on any other day.
+          closesAt: iso(closing?.closesAt ?? null),
+          specialDay: closing?.day.name ?? null,
           awayMessage: settings.availability.awayMessage,
           awayBehaviour: settings.availability.awayBehaviour,
           // The team email first: its replies thread into the inbox, which a fallback may not.
