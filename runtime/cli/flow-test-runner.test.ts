@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { filePassed, formatFileResult, formatTotals, runFlowTestFile, totalsOf, type FileResult } from "./flow-test-runner.js";
+import { writeHandoffFlow } from "./test-flows.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../flows/examples/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "parley-flow-tests-"));
@@ -119,21 +120,7 @@ describe("runFlowTestFile", () => {
   });
 
   it("runs a handoff to the contact's owner: away only when neither the owner nor routing is available", async () => {
-    const flowFile = join(dir, "owner-flow.json");
-    writeFileSync(
-      flowFile,
-      JSON.stringify({
-        id: "owner",
-        name: "Owner",
-        kind: "bot",
-        language: "en",
-        startNodeId: "h",
-        nodes: [{ id: "h", kind: "handoff", position: { x: 0, y: 0 }, data: { target: { type: "contact_owner" }, message: "Your person is coming." } }],
-        edges: [],
-        variables: [],
-        settings: {},
-      }),
-    );
+    const flowFile = writeHandoffFlow(join(dir, "owner-flow.json"), "owner", { target: { type: "contact_owner" } });
     const handoff = (away: boolean) => ({ expect: { handoff: { target: { type: "contact_owner" }, away } } });
     const result = await runFlowTestFile(
       writeTest({
@@ -396,24 +383,7 @@ describe("a flow that follows a team's hours (decision 053)", () => {
   const MONDAY_10 = "2026-11-30T09:00:00Z";
 
   /** A flow whose availability is `availability`, handing every visitor off to `target` at once. */
-  const flowFile = (name: string, availability: object, target: object = { type: "routing" }) => {
-    const file = join(dir, `${name}.json`);
-    writeFileSync(
-      file,
-      JSON.stringify({
-        id: name,
-        name,
-        kind: "bot",
-        language: "en",
-        startNodeId: "h",
-        nodes: [{ id: "h", kind: "handoff", position: { x: 0, y: 0 }, data: { target, message: "Someone is coming." } }],
-        edges: [],
-        variables: [],
-        settings: { availability },
-      }),
-    );
-    return file;
-  };
+  const flowFile = (name: string, availability: object, target?: object) => writeHandoffFlow(join(dir, `${name}.json`), name, { availability, target });
   const awayAt = (now: string, away: boolean) => ({ name: `${now} away ${away}`, now, steps: [{ expect: { handoff: { away } } }] });
   const outcomes = (result: FileResult) => {
     expect(result.problems).toBeUndefined();

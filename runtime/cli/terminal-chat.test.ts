@@ -12,6 +12,7 @@ import { main } from "./flow-cli.js";
 import { openKnowledgeBase } from "./live-actions.js";
 import { loadFlowValue } from "./load-flow-file.js";
 import { runChat, type ChatIO } from "./terminal-chat.js";
+import { writeHandoffFlow } from "./test-flows.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../flows/examples/", import.meta.url));
 const context = JSON.parse(readFileSync(`${EXAMPLES}context.json`, "utf8"));
@@ -189,21 +190,7 @@ describe("runChat", () => {
   });
 
   it("flow chat reads a followed team's hours from the context at --now: away on Saturday, open on Monday", async () => {
-    const flow = join(dir, "follows-sales.json");
-    writeFileSync(
-      flow,
-      JSON.stringify({
-        id: "follows-sales",
-        name: "Follows Sales",
-        kind: "bot",
-        language: "en",
-        startNodeId: "h",
-        nodes: [{ id: "h", kind: "handoff", position: { x: 0, y: 0 }, data: { target: { type: "routing" }, message: "Someone is coming." } }],
-        edges: [],
-        variables: [],
-        settings: { availability: { mode: "team", teamId: "team_sales" } },
-      }),
-    );
+    const flow = writeHandoffFlow(join(dir, "follows-sales.json"), "follows-sales", { availability: { mode: "team", teamId: "team_sales" } });
     const contextFile = join(dir, "sales-context.json");
     const hours = { source: "own", timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }] };
     writeFileSync(contextFile, JSON.stringify({ teams: [{ id: "team_sales", name: "Sales", hours }] }));

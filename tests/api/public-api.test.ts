@@ -516,7 +516,7 @@ describe("widget config", () => {
     }
   });
 
-  it("is away while the team a flow follows is closed, with the team's opensAt and closed date, and open when the team keeps no hours", async () => {
+  it("is away while the team a flow follows is closed, with the team's opensAt and closed date, open when the team keeps no hours, and says until when its special hours keep it open today", async () => {
     const stamp = Date.now();
     const page = `https://shop.example/team-hours-${stamp}`;
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -556,41 +556,14 @@ describe("widget config", () => {
       });
       // The team's hours changed, the flow not published again: the widget follows at once.
       sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ source: "none" }), team.id);
-      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null, closedFor: null });
-    } finally {
-      await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
-      for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);
-    }
-  });
-
-  it("says until when a followed team's special hours keep the chat open today, and nothing once the day keeps the weekly hours", async () => {
-    const stamp = Date.now();
-    const page = `https://shop.example/special-hours-${stamp}`;
-    const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
-    const everyDay = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((d) => ({ day: d as "mon", from: "00:00", to: "24:00" }));
-    const adminId = (sqlite.prepare("SELECT id FROM users WHERE role = 'admin' ORDER BY created_at LIMIT 1").get() as { id: string }).id;
-    const team = await runtime.runPromise(Effect.flatMap(Workspace, (w) => w.createTeam({ name: `Short day desk ${stamp}` })));
-    // Yesterday, today and tomorrow (UTC) keep special hours until 23:59, whatever the clock says during the test.
-    const shortDays = [-1, 0, 1].map((d) => ({ date: day(d), name: "Christmas Eve", yearly: false, hours: [{ from: "00:00", to: "23:59" }] }));
-    sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ source: "own", timezone: "UTC", hours: everyDay, closedDates: shortDays, workspaceClosedDates: false }), team.id);
-    const flow = await runtime.runPromise(
-      Effect.gen(function* () {
-        const flows = yield* Chatflows;
-        const settings = { priority: 0, targeting: { show: [{ type: "url", operator: "is", value: page }] }, availability: { mode: "team", teamId: team.id } };
-        const created = yield* flows.create({ name: `Short day ${stamp}`, kind: "bot", document: { ...defaultFlowDocument(`short_${stamp}`, "Short day"), settings }, channelId, createdBy: adminId });
-        yield* flows.publish(created.id, adminId);
-        yield* flows.setEnabled(created.id, true);
-        return created.id;
-      }),
-    );
-    const config = async () => (await call(base, `/api/widget/config?channel=${channelId}&url=${encodeURIComponent(page)}`)).body.chatflow;
-    const others = sqlite.prepare("SELECT id, enabled FROM chatflows WHERE id != ?").all(flow) as Array<{ id: string; enabled: number }>;
-    sqlite.prepare("UPDATE chatflows SET enabled = 0 WHERE id != ?").run(flow);
-    try {
+      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null, closedFor: null, closesAt: null, specialDay: null });
+      // Special hours on those days until 23:59 (decision 053): open, and until when today, on the team's clock.
+      const shortDays = [-1, 0, 1].map((d) => ({ date: day(d), name: "Christmas Eve", yearly: false, hours: [{ from: "00:00", to: "23:59" }] }));
+      sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ source: "own", timezone: "UTC", hours: everyDay, closedDates: shortDays, workspaceClosedDates: false }), team.id);
       expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null, closedFor: null, closesAt: expect.stringMatching(/T23:59:00\.000Z$/), specialDay: "Christmas Eve" });
-      // The same team on its weekly hours: nothing closes today.
+      // Its weekly hours only: nothing closes today.
       sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ source: "own", timezone: "UTC", hours: everyDay, closedDates: [], workspaceClosedDates: false }), team.id);
-      expect(await config()).toMatchObject({ id: flow, closesAt: null, specialDay: null });
+      expect(await config()).toMatchObject({ id: flow, available: true, closesAt: null, specialDay: null });
     } finally {
       await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
       for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);

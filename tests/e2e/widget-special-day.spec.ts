@@ -10,36 +10,18 @@
 import { expect, test } from "@playwright/test";
 import type { AddressInfo } from "node:net";
 import { encodeTeamHours } from "../../runtime/services/team-hours.js";
-import { adminEmail, adminPassword, login, parleyUrl, startDemoSite, widget, writeServerDatabase } from "./helpers.js";
+import { adminEmail, adminPassword, createLiveChat, login, ownChatChannel, parleyUrl, startDemoSite, switchFlow, widget, writeServerDatabase } from "./helpers.js";
 
 const DAY = 86_400_000;
 
 test("a live chat following a team on its special day says until when it is open today, under the heading", async ({ browser, page }, testInfo) => {
   test.setTimeout(90_000);
   const stamp = `${Date.now()}-${testInfo.retry}`;
-  const inboxId = `inbox_sd_${stamp}`;
-  const channelId = `chan_sd_${stamp}`;
-  const channelName = `Special day chat ${stamp}`;
+  const { channelId, channelName } = ownChatChannel("sd", stamp);
   const teamId = `team_sd_${stamp}`;
   const teamName = `Short day desk ${stamp}`;
   const flowName = `Special day ${stamp}`;
   const now = Date.now();
-  writeServerDatabase("INSERT INTO inboxes (id, name, created_at) VALUES (?, ?, ?)", inboxId, `Special day inbox ${stamp}`, now);
-  writeServerDatabase(
-    "INSERT INTO users (id, email, name, role, password_hash, created_at, availability) VALUES (?, ?, ?, 'agent', 'x', ?, 'available')",
-    `usr_sd_${stamp}`,
-    `sd-${stamp}@example.com`,
-    `Sid ${stamp}`,
-    now,
-  );
-  writeServerDatabase("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)", inboxId, `usr_sd_${stamp}`);
-  writeServerDatabase(
-    `INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES (?, ?, 'chat', ?, '{"allowedOrigins":["*"]}', ?)`,
-    channelId,
-    inboxId,
-    channelName,
-    now,
-  );
   const everyDay = (["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const).map((day) => ({ day, from: "00:00", to: "24:00" }));
   const shortDays = [-1, 0, 1].map((d) => ({ date: new Date(now + d * DAY).toISOString().slice(0, 10), name: "Christmas Eve", yearly: false, hours: [{ from: "00:00", to: "23:59" }] }));
   writeServerDatabase(
@@ -52,12 +34,7 @@ test("a live chat following a team on its special day says until when it is open
 
   // The admin creates the live chat on that channel and has it follow the team's hours.
   await login(page, adminEmail(), adminPassword());
-  await page.goto("/flows");
-  await page.getByLabel("Name", { exact: true }).fill(flowName);
-  await page.getByLabel("Start from").selectOption("blank:live_chat");
-  await page.getByLabel("Channel").first().selectOption({ label: channelName });
-  await page.getByRole("button", { name: "Create flow" }).click();
-  await expect(page).toHaveURL(/\/flows\/flow_[\w-]+$/);
+  await createLiveChat(page, flowName, channelName);
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByRole("tab", { name: "Availability" }).click();
   await page.getByLabel("Available", { exact: true }).selectOption("team");
@@ -65,10 +42,7 @@ test("a live chat following a team on its special day says until when it is open
   await expect(page.getByRole("status").filter({ hasText: /^Saved · revision \d+$/ })).toBeVisible({ timeout: 10_000 });
   await page.getByRole("button", { name: "Publish", exact: true }).click();
   await expect(page.getByText(/^Published v1\./)).toBeVisible();
-  await page.goto("/flows");
-  const on = page.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` });
-  await on.click();
-  await expect(on).toBeChecked();
+  await switchFlow(page, flowName, true);
 
   const site = await startDemoSite(parleyUrl(), channelId);
   const visitorContext = await browser.newContext({ timezoneId: "UTC", locale: "en-US" });
@@ -91,7 +65,5 @@ test("a live chat following a team on its special day says until when it is open
   }
 
   // Off again: nothing of this run is left live.
-  await page.goto("/flows");
-  await page.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` }).click();
-  await expect(page.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` })).not.toBeChecked();
+  await switchFlow(page, flowName, false);
 });
