@@ -516,7 +516,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           available: chosen.available,
           // How soon the team usually replies (decision 050): only when the flow asks for it and
           // is available (away, the away line says when the team is back instead) and the
-          // inbox has enough first replies to say.
+          // inbox has enough first replies to say — only its team's when the flow follows a team
+          // or its heading shows teams (decision 053).
           replyTime: yield* usualReplyTimeOf(s, settings, chosen.available, channel.inboxId),
           // When the flow is outside its hours (a closed date, or the night): when they open
           // again, so the widget can say when the team is back. Not known when the hours are open
