@@ -87,6 +87,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
           labels: inbox.labels.map((l) => ({ id: l.id, name: l.name })),
           // A form posted twice (a double click, a reload) stores each comment once.
           requestId: randomUUID(),
+          // The service's limits, for the form (runtime values stay on the server).
+          limits: { answers: FOLLOW_UP_MAX, note: FOLLOW_UP_NOTE_MAX },
           // Each row's checkbox: the answer's reply event id, named for a screen reader by what it is.
           rows: page.breaches.map((b) => ({
             value: String(b.eventId),
@@ -248,6 +250,7 @@ function FollowUpForm(props: {
     readonly teams: ReadonlyArray<{ readonly id: string; readonly name: string }>;
     readonly labels: ReadonlyArray<{ readonly id: string; readonly name: string }>;
     readonly requestId: string;
+    readonly limits: { readonly answers: number; readonly note: number };
     readonly rows: ReadonlyArray<{ readonly value: string }>;
   };
   readonly refused: Extract<FollowUpAnswer, { ok: false }> | undefined;
@@ -271,7 +274,7 @@ function FollowUpForm(props: {
     >
       <h3 id="follow-up-title">Follow up the selected answers</h3>
       <p className="muted">
-        Tick answers above (or “Select all on this page”, up to {FOLLOW_UP_MAX}), then choose what to do with their conversations. Closed conversations
+        Tick answers above (or “Select all on this page”, up to {followUp.limits.answers}), then choose what to do with their conversations. Closed conversations
         and those that no longer exist are skipped and counted.
       </p>
       <CsrfInput />
@@ -332,7 +335,7 @@ function FollowUpForm(props: {
             id="follow-up-note"
             name="note"
             rows={2}
-            maxLength={FOLLOW_UP_NOTE_MAX}
+            maxLength={followUp.limits.note}
             defaultValue={values?.note ?? ""}
             placeholder="please follow up"
             aria-describedby={`follow-up-note-hint${errors.note ? " follow-up-note-error" : ""}`}
