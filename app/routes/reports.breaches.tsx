@@ -18,7 +18,7 @@ import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field, FieldError } from "../components/field.js";
-import { ErrorNotice } from "../components/settings/notices.js";
+import { ErrorNotice, SubmitActions } from "../components/settings/notices.js";
 import { formatCount } from "../components/reports/format.js";
 import {
   FOLLOW_UP_ALL_FIELD,
@@ -349,11 +349,7 @@ function FollowUpForm(props: {
           <FieldError id="follow-up-note-error" message={errors.note} />
         </div>
       </div>
-      <div className="form__actions">
-        <button type="submit" className="button" disabled={busy}>
-          {busy ? "Following up…" : "Follow up"}
-        </button>
-      </div>
+      <SubmitActions busy={busy} label="Follow up" busyLabel="Following up…" />
     </Form>
   );
 }

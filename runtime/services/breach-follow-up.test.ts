@@ -100,14 +100,17 @@ describe("following up the answers that missed their target", () => {
     expect(eventTypes(one)).toEqual(["assigned", "label_added", "message_created", "mentioned"]);
   });
 
-  it("skips, and counts by reason, a closed conversation, a deleted one and one outside the agent's inboxes; follows up the rest", async () => {
+  it("skips, and counts by reason, a closed conversation, a deleted one, one outside the agent's inboxes and one with a bot; follows up the rest", async () => {
     const open = kit.conversation();
     const closed = kit.conversation({ status: "closed" });
     const gone = kit.conversation();
     const sales = kit.conversation({ inboxId: "inbox_sales" });
-    const ids = [answer(open, { kind: "first_response", tookMin: 15 }), answer(closed, { kind: "first_response", tookMin: 15 }), answer(gone, { kind: "first_response", tookMin: 15 }), answer(sales, { kind: "first_response", tookMin: 15, inboxId: "inbox_sales" })];
+    const bot = kit.conversation({ status: "bot" });
+    const ids = [open, closed, gone, sales, bot].map((id) =>
+      answer(id, { kind: "first_response", tookMin: 15, ...(id === sales ? { inboxId: "inbox_sales" } : {}) }),
+    );
     kit.db.sqlite.prepare("DELETE FROM conversations WHERE id = ?").run(gone);
-    const before = [closed, sales].map((id) => [conversationState(kit, id), eventTypes(id)]);
+    const before = [closed, sales, bot].map((id) => [conversationState(kit, id), eventTypes(id)]);
     // Alex works in Support only.
     const outcome = await apply({ breaches: ids, teamId: "team_support", comment: true }, people.alex);
     expect(outcome.followedUp.map((f) => [f.id, f.assigned])).toEqual([[open, true]]);
@@ -115,8 +118,9 @@ describe("following up the answers that missed their target", () => {
       { id: closed, reason: "closed", message: "closed" },
       { id: gone, reason: "not_found", message: "no longer exists" },
       { id: sales, reason: "forbidden", message: "not in your inboxes" },
+      { id: bot, reason: "bot", message: "with a bot" },
     ]);
-    expect([closed, sales].map((id) => [conversationState(kit, id), eventTypes(id)])).toEqual(before);
+    expect([closed, sales, bot].map((id) => [conversationState(kit, id), eventTypes(id)])).toEqual(before);
     expect(conversationState(kit, open).team_id).toBe("team_support");
     expect(comments(open)).toEqual([expect.stringMatching(/^Missed the first-response target by 5 min on .+ — please follow up$/)]);
   });

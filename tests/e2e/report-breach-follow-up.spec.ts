@@ -16,6 +16,7 @@ import { expect, test, type APIRequestContext, type BrowserContext, type Page } 
 import {
   adminEmail,
   apiVisitorAsksForAPerson,
+  backdateForReports,
   createInboxWithMembers,
   createTeam,
   demoUsers,
@@ -23,6 +24,7 @@ import {
   inboxLive,
   parleyUrl,
   readServerDatabase,
+  saveFirstResponseTarget,
   seriousViolations,
   signedInPage,
   writeServerDatabase,
@@ -55,11 +57,7 @@ test.afterAll(async () => {
 test("an agent answers two conversations ten minutes after their handover, against a five-minute target, and closes one", async ({ browser }) => {
   admin = await signedInPage(browser, adminEmail(), contexts);
   inboxId = await createInboxWithMembers(admin, inboxName, [/Alex Agent/]);
-  const targets = admin.getByRole("region", { name: "Response targets" });
-  await targets.getByLabel("First response within", { exact: true }).fill("5");
-  await targets.getByLabel("First response within: unit").selectOption("minutes");
-  await targets.getByRole("button", { name: "Save response targets" }).click();
-  await expect(targets.getByRole("status")).toHaveText("Response targets saved.");
+  await saveFirstResponseTarget(admin, 5);
   await createTeam(admin, teamName);
   await admin.goto("/settings/labels");
   const add = admin.getByRole("region", { name: "Add a label" });
@@ -73,11 +71,7 @@ test("an agent answers two conversations ten minutes after their handover, again
     const { conversationId } = await apiVisitorAsksForAPerson(request, channelId, question);
     conversations.push(conversationId);
     writeServerDatabase("UPDATE conversations SET inbox_id = ? WHERE id = ?", inboxId, conversationId);
-    writeServerDatabase(
-      `UPDATE report_conversations SET created_at = created_at - 600000, team_at = team_at - 600000,
-         last_open_at = CASE WHEN last_open_at IS NULL THEN NULL ELSE last_open_at - 600000 END WHERE conversation_id = ?`,
-      conversationId,
-    );
+    backdateForReports(conversationId, 600_000);
     await agent.goto(`/inbox/${encodeURIComponent(conversationId)}`);
     await inboxLive(agent);
     await agent.getByRole("textbox", { name: "Reply to the visitor" }).fill(`Sorry for the wait (${i}).`);
