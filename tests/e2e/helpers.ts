@@ -390,3 +390,30 @@ export const switchFlow = async (page: Page, flowName: string, on: boolean): Pro
   if (on) await expect(toggle).toBeChecked();
   else await expect(toggle).not.toBeChecked();
 };
+
+/**
+ * On an inbox's settings page (where createInboxWithMembers leaves the admin): a first-response
+ * target of `minutes` minutes, around the clock, saved.
+ */
+export const saveFirstResponseTarget = async (admin: Page, minutes: number): Promise<void> => {
+  const targets = admin.getByRole("region", { name: "Response targets" });
+  await targets.getByLabel("First response within", { exact: true }).fill(String(minutes));
+  await targets.getByLabel("First response within: unit").selectOption("minutes");
+  await targets.getByRole("button", { name: "Save response targets" }).click();
+  await expect(targets.getByRole("status")).toHaveText("Response targets saved.");
+};
+
+/**
+ * Tells the report's roll-up that a conversation was created, handed over and last opened `ms`
+ * earlier than it was (a first response is measured from the latest of them): a spec cannot wait
+ * that long for an answer to miss its target.
+ */
+export const backdateForReports = (conversationId: string, ms: number): void =>
+  writeServerDatabase(
+    `UPDATE report_conversations SET created_at = created_at - ?, team_at = team_at - ?,
+       last_open_at = CASE WHEN last_open_at IS NULL THEN NULL ELSE last_open_at - ? END WHERE conversation_id = ?`,
+    ms,
+    ms,
+    ms,
+    conversationId,
+  );
