@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { knowledgeEditors as serviceEditors, knowledgeReaders } from "../runtime/services/knowledge.js";
-import { access, canOpen, homeFor, isAllowed, knowledgeEditors, navigation } from "./roles.js";
+import { access, breachFollowUp, canOpen, homeFor, isAllowed, knowledgeEditors, navigation } from "./roles.js";
 
 describe("roles", () => {
   it("lets each role open only its own areas, and admins everything", () => {
@@ -20,6 +20,11 @@ describe("roles", () => {
         expect(canOpen(role, entry!.area), `${to} ${role}`).toBe(isAllowed(role, access.inbox));
       }
     }
+  });
+
+  it("lets follow missed answers up only a role that both reads reports and works in the inbox", () => {
+    expect(breachFollowUp).toEqual(["admin"]);
+    for (const role of ["marketer", "agent", "analyst"] as const) expect(isAllowed(role, breachFollowUp), role).toBe(false);
   });
 
   it("guards the knowledge pages with the Knowledge service's own rule", () => {

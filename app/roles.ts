@@ -20,6 +20,13 @@ export const access: Readonly<Record<Area, ReadonlyArray<Role>>> = {
   settings: ["admin"],
 };
 
+/**
+ * The roles that follow missed answers up from the breaches list (assign, label, comment): those
+ * that both read reports and work in the inbox — admins, as the table stands. An analyst reads
+ * the list without the form; an agent does not see reports.
+ */
+export const breachFollowUp: ReadonlyArray<Role> = access.reports.filter((role) => access.inbox.includes(role));
+
 /** The roles that write, publish and delete knowledge-base articles. */
 export const knowledgeEditors: ReadonlyArray<Role> = ["admin", "marketer"];
 

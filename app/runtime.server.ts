@@ -67,6 +67,13 @@ export type {
   VisitorFacts,
 } from "../runtime/services/inbox.js";
 export { InboxBulk, type BulkAction, type BulkOutcome } from "../runtime/services/inbox-bulk.js";
+export {
+  BreachFollowUp,
+  FOLLOW_UP_MAX,
+  FOLLOW_UP_NOTE_MAX,
+  type FollowUpOutcome,
+  type FollowUpSkipped,
+} from "../runtime/services/breach-follow-up.js";
 export { Contacts } from "../runtime/services/contacts.js";
 export { ContactLists } from "../runtime/services/contact-lists.js";
 export { ContactMerge } from "../runtime/services/contact-merge.js";

@@ -4,26 +4,55 @@
  * or sorted by a column (its header is a link; `sort` in the URL, so the pager and the CSV keep
  * the order), a page of at most 50 with a link to the next. Reached from the "missed" counts of
  * the team report; each row links to its conversation in the inbox.
+ *
+ * Whoever also works in the inbox (roles.ts `breachFollowUp`: admins) ticks answers — or every
+ * one on the page — and follows their conversations up at once: assign to a person or a team,
+ * add a label, leave an internal comment with each one's figures (BreachFollowUp; a plain form
+ * POST to this same URL, so the filters stay and it works without JavaScript). An analyst sees
+ * the list without the form.
  */
-import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Link, useLoaderData } from "@remix-run/react";
+import { randomUUID } from "node:crypto";
+import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, Link, useActionData, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import { Effect } from "effect";
+import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
+import { Field, FieldError } from "../components/field.js";
+import { ErrorNotice, SubmitActions } from "../components/settings/notices.js";
 import { formatCount } from "../components/reports/format.js";
-import { breachQueryOf, requireAnalyst } from "../components/reports/report-data.server.js";
-import { ReportFilters, ReportTableView, searchOf, type TableSorting } from "../components/reports/report-ui.js";
-import reportStyles from "../components/reports/reports.css?url";
-import { breachesTable } from "../components/reports/tables.js";
 import {
+  FOLLOW_UP_ALL_FIELD,
+  FOLLOW_UP_FIELD,
+  FOLLOW_UP_FORM_ID,
+  FOLLOW_UP_PAGE_FIELD,
+  followUpErrors,
+  followUpInputOf,
+  followUpNotice,
+  type FollowUpFields,
+} from "../components/reports/follow-up-logic.js";
+import { breachQueryOf, requireAnalyst } from "../components/reports/report-data.server.js";
+import { ReportFilters, ReportTableView, searchOf, type TableSelection, type TableSorting } from "../components/reports/report-ui.js";
+import reportStyles from "../components/reports/reports.css?url";
+import { breachesTable, KIND_NAMES } from "../components/reports/tables.js";
+import { fieldErrors } from "../forms.js";
+import { breachFollowUp, isAllowed } from "../roles.js";
+import {
+  attempt,
   BREACH_PAGE_MAX,
   BREACH_SORT_KEYS,
+  BreachFollowUp,
   breachSortParam,
   DEFAULT_BREACH_SORT,
+  FOLLOW_UP_MAX,
+  FOLLOW_UP_NOTE_MAX,
+  InboxService,
   Reports,
   run,
   type BreachSortKey,
+  type FollowUpOutcome,
   type SortDirection,
 } from "../runtime.server.js";
+import { requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
 
@@ -40,12 +69,32 @@ const FIRST_DIRECTION: Readonly<Record<BreachSortKey, SortDirection>> = {
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  await requireAnalyst(request, context);
+  const { user } = await requireAnalyst(request, context);
   const query = await breachQueryOf(request, context);
-  const [page, options] = await Promise.all([
+  const mayFollowUp = isAllowed(user.role, breachFollowUp);
+  const [page, options, inbox] = await Promise.all([
     run(context, Effect.flatMap(Reports, (r) => r.breaches(query))),
     run(context, Effect.flatMap(Reports, (r) => r.options())),
+    mayFollowUp ? run(context, Effect.flatMap(InboxService, (i) => i.options(user))) : Promise.resolve(null),
   ]);
+  // The follow-up's choices: who may hold conversations in the actor's inboxes, the teams, the labels.
+  const followUp =
+    inbox === null
+      ? null
+      : {
+          people: inbox.people.map((p) => ({ id: p.id, name: p.name })),
+          teams: inbox.teams,
+          labels: inbox.labels.map((l) => ({ id: l.id, name: l.name })),
+          // A form posted twice (a double click, a reload) stores each comment once.
+          requestId: randomUUID(),
+          // The service's limits, for the form (runtime values stay on the server).
+          limits: { answers: FOLLOW_UP_MAX, note: FOLLOW_UP_NOTE_MAX },
+          // Each row's checkbox: the answer's reply event id, named for a screen reader by what it is.
+          rows: page.breaches.map((b) => ({
+            value: String(b.eventId),
+            label: `Select the ${KIND_NAMES[b.kind].toLowerCase()} in ${b.conversationId} with ${b.title}`,
+          })),
+        };
   // A page size other than the default rides along on the pager's links.
   const limit = query.limit !== null && query.limit !== BREACH_PAGE_MAX ? { limit: String(query.limit) } : {};
   // The list's own narrowing and order ride along on every link the filters, the pager and the CSV make (the default order unnamed).
@@ -67,11 +116,69 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
       }),
     ),
   };
-  return { query, options, limit, own, sorting, total: page.total, shown: page.breaches.length, nextCursor: page.nextCursor, table: breachesTable(page) };
+  return { query, options, limit, own, sorting, total: page.total, shown: page.breaches.length, nextCursor: page.nextCursor, table: breachesTable(page), followUp };
+}
+
+/** What the follow-up form answers: its notice and outcome, or its refusal by field with what was posted. */
+type FollowUpAnswer =
+  | { readonly ok: true; readonly notice: string; readonly outcome: FollowUpOutcome }
+  | { readonly ok: false; readonly errors: Readonly<Record<string, string>>; readonly values: FollowUpValues };
+
+interface FollowUpValues {
+  readonly breaches: ReadonlyArray<string>;
+  readonly assign: string;
+  readonly labelId: string;
+  readonly comment: boolean;
+  readonly note: string;
+}
+
+/** The follow-up (BreachFollowUp) of the answers ticked on this page; the page's own URL, so its filters stay. */
+export async function action({ request, context }: ActionFunctionArgs) {
+  const { user } = await requireUser(request, context, breachFollowUp);
+  const form = await request.formData();
+  const text = (name: string) => {
+    const value = form.get(name);
+    return typeof value === "string" ? value : "";
+  };
+  const list = (name: string) => form.getAll(name).filter((v): v is string => typeof v === "string");
+  const fields: FollowUpFields = {
+    breaches: list(FOLLOW_UP_FIELD),
+    all: text(FOLLOW_UP_ALL_FIELD),
+    onPage: list(FOLLOW_UP_PAGE_FIELD),
+    assign: text("assign"),
+    labelId: text("labelId"),
+    comment: text("comment"),
+    note: text("note"),
+    requestId: text("requestId"),
+  };
+  const values: FollowUpValues = {
+    breaches: fields.all === "page" ? fields.onPage : fields.breaches,
+    assign: fields.assign,
+    labelId: fields.labelId,
+    comment: fields.comment === "on",
+    note: fields.note,
+  };
+  const read = followUpInputOf(fields);
+  if (!read.ok) return data<FollowUpAnswer>({ ok: false, errors: { [read.field]: read.message }, values }, { status: 400 });
+  const outcome = await attempt(context, Effect.flatMap(BreachFollowUp, (f) => f.apply(read.input, user)));
+  if (!outcome.ok) return data<FollowUpAnswer>({ ok: false, errors: followUpErrors(fieldErrors(outcome.error)), values }, { status: outcome.status });
+  return data<FollowUpAnswer>({ ok: true, notice: followUpNotice(outcome.value), outcome: outcome.value });
 }
 
 export default function BreachesPage() {
-  const { query, options, limit, own, sorting, total, shown, nextCursor, table } = useLoaderData<typeof loader>();
+  const { query, options, limit, own, sorting, total, shown, nextCursor, table, followUp } = useLoaderData<typeof loader>();
+  const answer = useActionData<typeof action>();
+  const refused = answer !== undefined && !answer.ok ? answer : undefined;
+  const selection: TableSelection | undefined =
+    followUp === null
+      ? undefined
+      : {
+          form: FOLLOW_UP_FORM_ID,
+          name: FOLLOW_UP_FIELD,
+          rows: followUp.rows,
+          all: { name: FOLLOW_UP_ALL_FIELD, value: "page", label: "Select all on this page" },
+          ticked: refused?.values.breaches ?? [],
+        };
   return (
     <>
       <header className="page-header">
@@ -112,7 +219,13 @@ export default function BreachesPage() {
         <h2 id="breaches-title">
           {formatCount(total)} {total === 1 ? "answer" : "answers"} missed {total === 1 ? "its" : "their"} target
         </h2>
-        <ReportTableView table={table} query={query} csvParams={own} sorting={sorting} />
+        {answer?.ok ? (
+          <p className="notice notice--success" role="status">
+            {answer.notice}
+          </p>
+        ) : null}
+        {/* A new page of rows (or a follow-up done) starts with nothing ticked. */}
+        <ReportTableView key={followUp?.requestId} table={table} query={query} csvParams={own} sorting={sorting} selection={selection} />
         <nav className="report-pager" aria-label="Pages">
           {query.cursor ? <Link to={searchOf(query, { ...own, ...limit })}>First page</Link> : null}
           <span className="muted">
@@ -120,12 +233,124 @@ export default function BreachesPage() {
           </span>
           {nextCursor ? <Link to={searchOf(query, { ...own, ...limit, cursor: nextCursor })}>Next page</Link> : null}
         </nav>
+        {followUp !== null && followUp.rows.length > 0 ? <FollowUpForm followUp={followUp} refused={refused} /> : null}
         <p className="muted">
           Judged as the team report judges them: against each inbox’s target as it is now, in business hours when the target counts them.
           Took: the first response time, or the reply time since the visitor last started waiting.
         </p>
       </section>
     </>
+  );
+}
+
+/** The follow-up of the ticked answers: a plain POST to this page's own URL (its filters stay), the rows' checkboxes belonging to it. */
+function FollowUpForm(props: {
+  readonly followUp: {
+    readonly people: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+    readonly teams: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+    readonly labels: ReadonlyArray<{ readonly id: string; readonly name: string }>;
+    readonly requestId: string;
+    readonly limits: { readonly answers: number; readonly note: number };
+    readonly rows: ReadonlyArray<{ readonly value: string }>;
+  };
+  readonly refused: Extract<FollowUpAnswer, { ok: false }> | undefined;
+}) {
+  const { followUp, refused } = props;
+  const location = useLocation();
+  const busy = useNavigation().state === "submitting";
+  const errors = refused?.errors ?? {};
+  const values = refused?.values;
+  const selectionError = errors.breaches ?? errors.form;
+  return (
+    <Form
+      method="post"
+      action={`${location.pathname}${location.search}`}
+      id={FOLLOW_UP_FORM_ID}
+      className="form report-follow-up"
+      aria-labelledby="follow-up-title"
+      aria-describedby={selectionError ? "follow-up-error" : undefined}
+      preventScrollReset
+      key={followUp.requestId}
+    >
+      <h3 id="follow-up-title">Follow up the selected answers</h3>
+      <p className="muted">
+        Tick answers above (or “Select all on this page”, up to {followUp.limits.answers}), then choose what to do with their conversations. Closed conversations
+        and those that no longer exist are skipped and counted.
+      </p>
+      <CsrfInput />
+      <input type="hidden" name="requestId" value={followUp.requestId} />
+      {followUp.rows.map((r) => (
+        <input key={r.value} type="hidden" name={FOLLOW_UP_PAGE_FIELD} value={r.value} />
+      ))}
+      <ErrorNotice id="follow-up-error" message={selectionError} />
+      <div className="report-follow-up__fields">
+        <Field id="follow-up-assign" label="Assign to" error={errors.assign}>
+          {(p) => (
+            <select {...p} name="assign" defaultValue={values?.assign ?? ""}>
+              <option value="">Leave as is</option>
+              <optgroup label="People">
+                {followUp.people.map((person) => (
+                  <option key={person.id} value={`user:${person.id}`}>
+                    {person.name}
+                  </option>
+                ))}
+              </optgroup>
+              {followUp.teams.length > 0 ? (
+                <optgroup label="Teams">
+                  {followUp.teams.map((team) => (
+                    <option key={team.id} value={`team:${team.id}`}>
+                      {team.name}
+                    </option>
+                  ))}
+                </optgroup>
+              ) : null}
+            </select>
+          )}
+        </Field>
+        <Field id="follow-up-label" label="Add label" error={errors.labelId}>
+          {(p) => (
+            <select {...p} name="labelId" defaultValue={values?.labelId ?? ""}>
+              <option value="">No label</option>
+              {followUp.labels.map((label) => (
+                <option key={label.id} value={label.id}>
+                  {label.name}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
+        <div className={errors.comment || errors.note ? "field field--invalid report-follow-up__note" : "field report-follow-up__note"}>
+          <label className="choice">
+            <input
+              type="checkbox"
+              name="comment"
+              defaultChecked={values?.comment ?? true}
+              aria-describedby={errors.comment ? "follow-up-comment-error" : undefined}
+              aria-invalid={errors.comment ? true : undefined}
+            />
+            <span>Leave an internal comment on each</span>
+          </label>
+          <label htmlFor="follow-up-note">Comment ends with (optional)</label>
+          <textarea
+            id="follow-up-note"
+            name="note"
+            rows={2}
+            maxLength={followUp.limits.note}
+            defaultValue={values?.note ?? ""}
+            placeholder="please follow up"
+            aria-describedby={`follow-up-note-hint${errors.note ? " follow-up-note-error" : ""}`}
+            aria-invalid={errors.note ? true : undefined}
+          />
+          <p id="follow-up-note-hint" className="field__hint">
+            Each comment starts with its conversation’s own figures, e.g. “Missed the first-response target by 12 min on 3 Nov — please follow up”. An
+            @mention notifies that person.
+          </p>
+          <FieldError id="follow-up-comment-error" message={errors.comment} />
+          <FieldError id="follow-up-note-error" message={errors.note} />
+        </div>
+      </div>
+      <SubmitActions busy={busy} label="Follow up" busyLabel="Following up…" />
+    </Form>
   );
 }
 

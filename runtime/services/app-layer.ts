@@ -8,6 +8,7 @@ import * as Accounts from "./accounts.js";
 import * as ApiTokens from "./api-tokens.js";
 import * as AuditLog from "./audit-log.js";
 import * as Automation from "./automation.js";
+import * as BreachFollowUp from "./breach-follow-up.js";
 import * as ChannelDirectory from "./channel-directory.js";
 import * as Channels from "./channels.js";
 import * as Chatflows from "./chatflows.js";
@@ -84,6 +85,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
   // addresses follow WEBHOOKS_ALLOW_PRIVATE_NETWORKS when it is set, else the client's default.
   const outsideClient =
     config.webhooksAllowPrivateNetworks === undefined ? WebhookClientLive : makeWebhookClientLayer({ allowPrivateNetworks: config.webhooksAllowPrivateNetworks });
+  // Bulk actions run the inbox's and the snoozes' single actions, on the same instances.
+  const inboxBulk = InboxBulk.layer.pipe(Layer.provide(inbox), Layer.provide(Snoozes.layer));
   const emailChannel = EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices));
   return Layer.mergeAll(
     accounts,
@@ -100,8 +103,9 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     routing,
     Workspace.layer.pipe(Layer.provide(routing)),
     inbox,
-    // Bulk actions run the inbox's and the snoozes' single actions, on the same instances.
-    InboxBulk.layer.pipe(Layer.provide(inbox), Layer.provide(Snoozes.layer)),
+    inboxBulk,
+    // Following up missed response targets from the breaches list: the same bulk action, labels, comments and judgement.
+    BreachFollowUp.layer.pipe(Layer.provide(inboxBulk), Layer.provide(inbox), Layer.provide(Labels.layer), Layer.provide(reports)),
     Contacts.layer,
     ContactLists.layer,
     ContactCsv.layer,

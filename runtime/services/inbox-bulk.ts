@@ -24,7 +24,7 @@ import { isValidTimezone } from "../../flows/availability.js";
 import * as wallClock from "./clock.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { Forbidden, type InvalidInput } from "./errors.js";
-import { conversationFor, decodeInput, invalid, worksInInboxes, type Actor } from "./inbox-access.js";
+import { conversationFor, decodeInput, invalid, worksInInboxes, type Actor, type Prepare } from "./inbox-access.js";
 import { Inbox, readConversationSummary, statusRefusal, type ConversationStatus, type ConversationSummary, type InboxShape } from "./inbox.js";
 import { userCanAccessInbox } from "./routing.js";
 import { Snoozes, snoozeRefusal, snoozeUntilIssue, type SnoozesShape } from "./snoozes.js";
@@ -120,6 +120,32 @@ export const bulkRefusal = (action: BulkAction, conversation: ConversationSummar
 
 const skip = (id: string, title: string | null, reason: BulkSkipReason, message: string): BulkSkipped => ({ id, title, reason, message });
 
+/**
+ * A bulk input's issues beyond its shape: the action's own fields, people and teams that exist, a
+ * time to come (null: none). Reads the store; the breaches list's follow-up checks its assignment
+ * with it before changing anything.
+ */
+export const bulkFieldIssue = (prepare: Prepare, input: Pick<BulkInput, "action" | "userId" | "teamId" | "until" | "timeZone">): InvalidInput | null => {
+  if (input.action === "assign") {
+    if (input.userId === undefined && input.teamId === undefined) return invalid("userId", "pick a person, a team, or nobody");
+    if (typeof input.userId === "string") {
+      const user = prepare("SELECT id, role, disabled_at FROM users WHERE id = ?").get(input.userId) as
+        | (Actor & { readonly disabled_at: number | null })
+        | undefined;
+      if (user === undefined) return invalid("userId", "no such user");
+      if (user.disabled_at !== null || !worksInInboxes(user)) return invalid("userId", "this user does not work in inboxes");
+    }
+    if (typeof input.teamId === "string" && prepare("SELECT 1 FROM teams WHERE id = ?").get(input.teamId) === undefined) return invalid("teamId", "no such team");
+  }
+  if (input.action === "snooze") {
+    if (input.until === undefined) return invalid("until", "pick a time to snooze until");
+    const issue = snoozeUntilIssue(input.until, wallClock.now());
+    if (issue !== null) return invalid("until", issue);
+    if (input.timeZone !== undefined && !isValidTimezone(input.timeZone)) return invalid("timeZone", "expected a time zone like Europe/Berlin");
+  }
+  return null;
+};
+
 // ---------------------------------------------------------------------------------------------
 // The service
 
@@ -128,32 +154,10 @@ export const makeInboxBulk = (deps: { readonly db: DatabaseShape; readonly inbox
   const { db, inbox, snoozes } = deps;
   const prepare = db.prepare;
 
-  /** The input's issues beyond its shape: the action's own fields, people and teams that exist, a time to come. */
-  const checkFields = (input: BulkInput): InvalidInput | null => {
-    if (input.action === "assign") {
-      if (input.userId === undefined && input.teamId === undefined) return invalid("userId", "pick a person, a team, or nobody");
-      if (typeof input.userId === "string") {
-        const user = prepare("SELECT id, role, disabled_at FROM users WHERE id = ?").get(input.userId) as
-          | (Actor & { readonly disabled_at: number | null })
-          | undefined;
-        if (user === undefined) return invalid("userId", "no such user");
-        if (user.disabled_at !== null || !worksInInboxes(user)) return invalid("userId", "this user does not work in inboxes");
-      }
-      if (typeof input.teamId === "string" && prepare("SELECT 1 FROM teams WHERE id = ?").get(input.teamId) === undefined) return invalid("teamId", "no such team");
-    }
-    if (input.action === "snooze") {
-      if (input.until === undefined) return invalid("until", "pick a time to snooze until");
-      const issue = snoozeUntilIssue(input.until, wallClock.now());
-      if (issue !== null) return invalid("until", issue);
-      if (input.timeZone !== undefined && !isValidTimezone(input.timeZone)) return invalid("timeZone", "expected a time zone like Europe/Berlin");
-    }
-    return null;
-  };
-
   const apply: InboxBulkShape["apply"] = Effect.fn("InboxBulk.apply")(function* (raw, actor) {
     if (!worksInInboxes(actor)) return yield* Effect.fail(new Forbidden({ message: `Your role (${actor.role}) cannot open the inbox.` }));
     const input = yield* decodeInput(BulkInput, raw);
-    const issue = checkFields(input);
+    const issue = bulkFieldIssue(prepare, input);
     if (issue !== null) return yield* Effect.fail(issue);
     const change = {
       ...(input.userId !== undefined ? { userId: input.userId } : {}),

@@ -772,6 +772,26 @@ describe("answers that missed their response target", () => {
     }
   });
 
+  it("judges chosen answers by their event ids as the list judges them (the follow-up's figures), leaving out those that met their target", async () => {
+    setTargets("inbox_support", { firstResponseMinutes: 1, nextReplyMinutes: 1, businessHours: false });
+    try {
+      const r = await reports();
+      const all = (await breaches({})).breaches;
+      const byEvent = [...all].sort((a, b) => a.eventId - b.eventId);
+      expect(await run(r.breachesOf(all.map((b) => b.eventId)))).toEqual(byEvent);
+      // Under a looser target only C6 and C7 missed; an id that is no reply is left out too.
+      setTargets("inbox_support", { firstResponseMinutes: 10, nextReplyMinutes: 5, businessHours: false });
+      const still = await run(r.breachesOf([...all.map((b) => b.eventId), 987654321]));
+      expect(still.map((b) => [b.conversationId, b.kind, b.overMs / MIN])).toEqual(
+        [...(await breaches({})).breaches].sort((a, b) => a.eventId - b.eventId).map((b) => [b.conversationId, b.kind, b.overMs / MIN]),
+      );
+      expect(still).toHaveLength(2);
+      expect(await run(r.breachesOf([]))).toEqual([]);
+    } finally {
+      setTargets("inbox_support", null);
+    }
+  });
+
   it("offers as agents only the people who answer: agents and admins, a disabled one only with answers on record", async () => {
     const s = db.sqlite;
     const user = s.prepare("INSERT INTO users (id, email, name, role, password_hash, created_at, disabled_at) VALUES (?, ?, ?, ?, 'x', ?, ?)");

@@ -408,6 +408,12 @@ export interface ReportsShape {
    * the same rule as the team report's met shares, so `total` is their measured − met.
    */
   readonly breaches: (query: BreachQuery) => Effect.Effect<BreachPage>;
+  /**
+   * Of the replies named by these event ids, the ones that missed their target as the list judges
+   * them now (today's targets, whatever the range), oldest reply first; an id that is no reply,
+   * or a reply that met its target, is left out.
+   */
+  readonly breachesOf: (eventIds: ReadonlyArray<number>) => Effect.Effect<ReadonlyArray<Breach>>;
   /** Empties the roll-ups and replays the whole events log into them; returns the events replayed. */
   readonly rebuild: () => Effect.Effect<number>;
 }
@@ -618,6 +624,9 @@ const TEAM_SQL = {
   replyConversations: `SELECT r.event_id, r.conversation_id AS id, ct.id AS contact_id, ${CONVERSATION_TITLE_COLUMNS}
     FROM report_replies r LEFT JOIN conversations c ON c.id = r.conversation_id ${CONVERSATION_TITLE_JOINS}
     WHERE r.event_id IN (SELECT value FROM json_each(?))`,
+  // Replies by their event ids (?: a JSON array), by primary key, with breachCandidates' columns.
+  repliesByEvent: `SELECT r.user_id, r.inbox_id, r.at, r.wait_ms, r.is_first, r.first_response_ms, r.team_id, r.event_id
+    FROM report_replies r WHERE r.event_id IN (SELECT value FROM json_each(?)) ORDER BY r.event_id`,
   // The WHERE repeats the partial index's condition so the planner can use it.
   assigned: (where: string) => `SELECT r.user_id AS userId, count(DISTINCT r.conversation_id) AS n FROM events r INDEXED BY events_assigned
     WHERE r.type = 'assigned' AND r.is_preview = 0 AND r.at >= @start AND r.at < @end AND r.user_id IS NOT NULL
@@ -919,14 +928,14 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     });
 
   /** The inboxes with response targets, by name, under the query's inbox filter. */
-  const targetedInboxes = (params: Params) =>
+  const targetedInboxes = (inbox: string | null) =>
     (db.prepare("SELECT id, name, response_targets FROM inboxes WHERE response_targets IS NOT NULL ORDER BY name").all() as Array<{
       id: string;
       name: string;
       response_targets: string;
     }>)
       .map((i) => ({ id: i.id, name: i.name, targets: storedResponseTargets(i.response_targets) }))
-      .filter((i) => hasTargets(i.targets) && (params.inbox === null || i.id === params.inbox));
+      .filter((i) => hasTargets(i.targets) && (inbox === null || i.id === inbox));
 
   /**
    * Each reply's business time in its calendar: the hours of the team it was with when answered
@@ -953,21 +962,13 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
   };
 
   /**
-   * Every answer of the range that missed its target, in no order: the candidates over their
-   * target on the wall clock, each judged as the met shares judge it.
+   * Of `rows` (replies as TEAM_SQL.breachCandidates selects them), those that missed their target
+   * in `inboxes`, each judged as the met shares judge it; in the rows' order.
    */
-  const breachList = (query: BreachQuery): Array<Omit<Breach, "conversationId" | "title" | "contactId">> => {
-    const params = paramsOf(query);
-    const inboxes = targetedInboxes(params);
-    if (inboxes.length === 0) return [];
-    const minutesMs = (m: number | null, kind: AnswerKind) => (m === null || (query.kind !== undefined && query.kind !== kind) ? null : m * 60_000);
-    const targeted = JSON.stringify(
-      inboxes.map((i) => [i.id, minutesMs(i.targets.firstResponseMinutes, "first_response"), minutesMs(i.targets.nextReplyMinutes, "next_reply")]),
-    );
-    const where = query.agent === undefined ? teamWhere(params) : `${teamWhere(params)} AND r.user_id = @agent`;
-    const rows = db.prepare(TEAM_SQL.breachCandidates(where)).raw(true).all({ ...params, targeted, agent: query.agent ?? null }) as Array<
-      [...TargetReplyRow, number]
-    >;
+  const judgeBreaches = (
+    inboxes: ReturnType<typeof targetedInboxes>,
+    rows: ReadonlyArray<readonly [...TargetReplyRow, number]>,
+  ): Array<Omit<Breach, "conversationId" | "title" | "contactId">> => {
     const candidates = rows.map((row) => ({ ...replyOf(row), inboxId: row[1]!, eventId: row[7] }));
     // One reader for the calendars and the names of the teams whose own hours judged a row.
     const hoursOf = targetHoursReader(db.prepare);
@@ -976,7 +977,8 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     const userNames = candidates.length === 0 ? new Map<string, string>() : names("SELECT id, COALESCE(display_name, name) AS name FROM users");
     const out: Array<Omit<Breach, "conversationId" | "title" | "contactId">> = [];
     for (const c of candidates) {
-      const inbox = byId.get(c.inboxId)!;
+      const inbox = byId.get(c.inboxId);
+      if (inbox === undefined) continue;
       const between = inbox.targets.businessHours ? calendarOf(c) : null;
       const judged = judgeReply(c, inbox.targets, between);
       if (judged === null || judged.met) continue;
@@ -1000,12 +1002,42 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
   };
 
   /**
+   * Every answer of the range that missed its target, in no order: the candidates over their
+   * target on the wall clock, each judged as the met shares judge it.
+   */
+  const breachList = (query: BreachQuery): Array<Omit<Breach, "conversationId" | "title" | "contactId">> => {
+    const params = paramsOf(query);
+    const inboxes = targetedInboxes(params.inbox);
+    if (inboxes.length === 0) return [];
+    const minutesMs = (m: number | null, kind: AnswerKind) => (m === null || (query.kind !== undefined && query.kind !== kind) ? null : m * 60_000);
+    const targeted = JSON.stringify(
+      inboxes.map((i) => [i.id, minutesMs(i.targets.firstResponseMinutes, "first_response"), minutesMs(i.targets.nextReplyMinutes, "next_reply")]),
+    );
+    const where = query.agent === undefined ? teamWhere(params) : `${teamWhere(params)} AND r.user_id = @agent`;
+    const rows = db.prepare(TEAM_SQL.breachCandidates(where)).raw(true).all({ ...params, targeted, agent: query.agent ?? null }) as Array<
+      [...TargetReplyRow, number]
+    >;
+    return judgeBreaches(inboxes, rows);
+  };
+
+  /** Breaches with who each conversation is with (read by the replies' event ids, a deleted conversation still named). */
+  const withConversations = (list: ReadonlyArray<Omit<Breach, "conversationId" | "title" | "contactId">>): Array<Breach> => {
+    const conversationOf = new Map(
+      (db.prepare(TEAM_SQL.replyConversations).all(JSON.stringify(list.map((b) => b.eventId))) as ReplyConversationRow[]).map((row) => [
+        row.event_id,
+        { conversationId: row.id, title: conversationTitle(row), contactId: row.contact_id },
+      ]),
+    );
+    return list.map((b) => ({ ...b, ...conversationOf.get(b.eventId)! }));
+  };
+
+  /**
    * The shares of answers in the range that met their inbox's current targets, per inbox with
    * targets (filtered like the rest of the report) and per agent. Durations count business time
    * when the inbox's targets say so — whatever the report's own `hours` — over one calendar.
    */
   const targetShares = (params: Params, where: string, hours: BusinessHours) => {
-    const inboxes = targetedInboxes(params);
+    const inboxes = targetedInboxes(params.inbox);
     const targetsOf = new Map(inboxes.map((i) => [i.id, i.targets]));
     const rows =
       inboxes.length === 0
@@ -1356,18 +1388,20 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       const rest = after === undefined ? list : list.filter((b) => compare(b, after) > 0);
       const { page, more } = query.limit === null ? { page: rest.sort(compare), more: false } : firstInOrder(rest, query.limit, compare);
       const last = page[page.length - 1];
-      const conversationOf = new Map(
-        (db.prepare(TEAM_SQL.replyConversations).all(JSON.stringify(page.map((b) => b.eventId))) as ReplyConversationRow[]).map((row) => [
-          row.event_id,
-          { conversationId: row.id, title: conversationTitle(row), contactId: row.contact_id },
-        ]),
-      );
       return {
         query,
         total: list.length,
-        breaches: page.map((b) => ({ ...b, ...conversationOf.get(b.eventId)! })),
+        breaches: withConversations(page),
         nextCursor: more && last ? breachCursor(sort, last) : null,
       } satisfies BreachPage;
+    }),
+
+    breachesOf: Effect.fn("Reports.breachesOf")(function* (eventIds: ReadonlyArray<number>) {
+      if (eventIds.length === 0) return [];
+      const inboxes = targetedInboxes(null);
+      if (inboxes.length === 0) return [];
+      const rows = db.prepare(TEAM_SQL.repliesByEvent).raw(true).all(JSON.stringify(eventIds)) as Array<[...TargetReplyRow, number]>;
+      return withConversations(judgeBreaches(inboxes, rows));
     }),
 
     businessHours: Effect.fn("Reports.businessHours")(function* () {

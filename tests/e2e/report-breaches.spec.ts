@@ -19,11 +19,13 @@ import { expect, test, type APIRequestContext, type BrowserContext, type Page } 
 import {
   adminEmail,
   apiVisitorAsksForAPerson,
+  backdateForReports,
   createInboxWithMembers,
   demoUsers,
   getChatChannelId,
   inboxLive,
   parleyUrl,
+  saveFirstResponseTarget,
   seriousViolations,
   signedInPage,
   writeServerDatabase,
@@ -55,11 +57,7 @@ test.afterAll(async () => {
 test("an agent answers a conversation ten minutes after the handover, against a five-minute target", async ({ browser }) => {
   admin = await signedInPage(browser, adminEmail(), contexts);
   inboxId = await createInboxWithMembers(admin, inboxName, [/Alex Agent/]);
-  const targets = admin.getByRole("region", { name: "Response targets" });
-  await targets.getByLabel("First response within", { exact: true }).fill("5");
-  await targets.getByLabel("First response within: unit").selectOption("minutes");
-  await targets.getByRole("button", { name: "Save response targets" }).click();
-  await expect(targets.getByRole("status")).toHaveText("Response targets saved.");
+  await saveFirstResponseTarget(admin, 5);
 
   const channelId = await getChatChannelId(request);
   ({ conversationId } = await apiVisitorAsksForAPerson(request, channelId, question));
@@ -76,11 +74,7 @@ test("an agent answers a conversation ten minutes after the handover, against a 
   writeServerDatabase("UPDATE conversations SET contact_id = ? WHERE id = ?", contactId, conversationId);
   // The first response is measured from the later of creation, handover and last opening, as the
   // roll-up holds them: ten minutes earlier, all of them.
-  writeServerDatabase(
-    `UPDATE report_conversations SET created_at = created_at - 600000, team_at = team_at - 600000,
-       last_open_at = CASE WHEN last_open_at IS NULL THEN NULL ELSE last_open_at - 600000 END WHERE conversation_id = ?`,
-    conversationId,
-  );
+  backdateForReports(conversationId, 600_000);
 
   const agent = await signedInPage(browser, demoUsers.agent, contexts);
   await agent.goto(`/inbox/${encodeURIComponent(conversationId)}`);
@@ -176,11 +170,7 @@ test("sorting by a column's header: both ways, kept by the pager, the filters an
   const channelId = await getChatChannelId(request);
   const later = await apiVisitorAsksForAPerson(request, channelId, `Second parcel ${stamp}?`);
   writeServerDatabase("UPDATE conversations SET inbox_id = ? WHERE id = ?", inboxId, later.conversationId);
-  writeServerDatabase(
-    `UPDATE report_conversations SET created_at = created_at - 1200000, team_at = team_at - 1200000,
-       last_open_at = CASE WHEN last_open_at IS NULL THEN NULL ELSE last_open_at - 1200000 END WHERE conversation_id = ?`,
-    later.conversationId,
-  );
+  backdateForReports(later.conversationId, 1_200_000);
   await admin.goto(`/inbox/${encodeURIComponent(later.conversationId)}`);
   await inboxLive(admin);
   await admin.getByRole("textbox", { name: "Reply to the visitor" }).fill("Here now, sorry.");

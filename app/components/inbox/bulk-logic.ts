@@ -91,11 +91,17 @@ const NAMES_SHOWN = 5;
  * ones by reason, named (those the agent may not see are only counted). `to` names an
  * assignment's target ("3 assigned to Bo Berg"). Pure.
  */
-export const bulkNotice = (outcome: Pick<BulkOutcome, "action" | "applied" | "skipped">, to?: string): string => {
-  const head = `${outcome.applied.length} ${done[outcome.action]}${to && outcome.action === "assign" ? ` to ${to}` : ""}`;
-  if (outcome.skipped.length === 0) return `${head}.`;
+export const bulkNotice = (outcome: Pick<BulkOutcome, "action" | "applied" | "skipped">, to?: string): string =>
+  withSkipped(`${outcome.applied.length} ${done[outcome.action]}${to && outcome.action === "assign" ? ` to ${to}` : ""}`, outcome.skipped);
+
+/**
+ * `head`, then the skipped conversations by reason, named (those the agent may not see only
+ * counted): "8 closed; 2 skipped: changed by someone else (Ana, Bo)"; `head.` when none was. Pure.
+ */
+export const withSkipped = (head: string, skipped: ReadonlyArray<{ readonly title: string | null; readonly message: string }>): string => {
+  if (skipped.length === 0) return `${head}.`;
   const reasons = new Map<string, Array<string | null>>();
-  for (const s of outcome.skipped) reasons.set(s.message, [...(reasons.get(s.message) ?? []), s.title]);
+  for (const s of skipped) reasons.set(s.message, [...(reasons.get(s.message) ?? []), s.title]);
   const parts = [...reasons].map(([message, titles]) => {
     const named = titles.filter((t): t is string => t !== null);
     const shown = named.slice(0, NAMES_SHOWN);
@@ -103,7 +109,7 @@ export const bulkNotice = (outcome: Pick<BulkOutcome, "action" | "applied" | "sk
     const list = [...shown, ...(more > 0 ? [shown.length > 0 ? `${more} more` : `${more}`] : [])].join(", ");
     return `${message} (${list})`;
   });
-  return `${head}; ${outcome.skipped.length} skipped: ${parts.join("; ")}`;
+  return `${head}; ${skipped.length} skipped: ${parts.join("; ")}`;
 };
 
 /** The selection with `id` added or taken out. Pure. */

@@ -194,12 +194,30 @@ export interface TableSorting {
 const ARIA_SORT = { asc: "ascending", desc: "descending" } as const;
 
 /** A column's header: its label, or a link that sorts the table by it when the page offers that. */
-function ColumnHeader(props: { readonly column: ReportTable["columns"][number]; readonly sorting: TableSorting | undefined }) {
+/**
+ * A checkbox on each row, for a form elsewhere on the page (their `form` attribute: the breaches
+ * list's follow-up), with "select all on this page" in the first column's header — itself a field
+ * of that form, so without JavaScript it still says "all of them"; with it, it ticks the rows.
+ */
+export interface TableSelection {
+  readonly form: string;
+  /** The rows' checkboxes' field name. */
+  readonly name: string;
+  /** Per row: its value and accessible name. */
+  readonly rows: ReadonlyArray<{ readonly value: string; readonly label: string }>;
+  /** The header's checkbox: its field, value and accessible name. */
+  readonly all: { readonly name: string; readonly value: string; readonly label: string };
+  /** Ticked when the page is drawn (a refused post's selection). */
+  readonly ticked: ReadonlyArray<string>;
+}
+
+function ColumnHeader(props: { readonly column: ReportTable["columns"][number]; readonly sorting: TableSorting | undefined; readonly before?: ReactNode }) {
   const { column, sorting } = props;
   const link = column.sort === undefined ? undefined : sorting?.links[column.sort];
   const active = link !== undefined && sorting!.by === column.sort;
   return (
     <th scope="col" className={column.numeric ? "num" : undefined} aria-sort={active ? ARIA_SORT[sorting!.direction] : undefined}>
+      {props.before}
       {link === undefined ? (
         column.label
       ) : (
@@ -222,9 +240,24 @@ export function ReportTableView(props: {
   readonly csvParams?: Readonly<Record<string, string>>;
   /** Sortable column headers (the breaches list). */
   readonly sorting?: TableSorting;
+  /** A checkbox per row for a form of the page (the breaches list's follow-up). */
+  readonly selection?: TableSelection;
 }) {
-  const { table } = props;
+  const { table, selection } = props;
   const titleId = `table-${table.id}`;
+  const [ticked, setTicked] = useState<ReadonlySet<string>>(() => new Set(selection?.ticked ?? []));
+  const [all, setAll] = useState(false);
+  const tick = (value: string, on: boolean) => {
+    const next = new Set(ticked);
+    if (on) next.add(value);
+    else next.delete(value);
+    setTicked(next);
+    if (!on) setAll(false);
+  };
+  const tickAll = (on: boolean) => {
+    setAll(on);
+    setTicked(on ? new Set(selection?.rows.map((r) => r.value)) : new Set());
+  };
   return (
     <div className="report-table">
       <div className="report-table__head">
@@ -242,8 +275,26 @@ export function ReportTableView(props: {
           <table className="table" aria-labelledby={titleId} data-table={table.id}>
             <thead>
               <tr>
-                {table.columns.map((c) => (
-                  <ColumnHeader key={c.label} column={c} sorting={props.sorting} />
+                {table.columns.map((c, j) => (
+                  <ColumnHeader
+                    key={c.label}
+                    column={c}
+                    sorting={props.sorting}
+                    before={
+                      selection && j === 0 ? (
+                        <input
+                          type="checkbox"
+                          className="report-check"
+                          form={selection.form}
+                          name={selection.all.name}
+                          value={selection.all.value}
+                          aria-label={selection.all.label}
+                          checked={all}
+                          onChange={(e) => tickAll(e.currentTarget.checked)}
+                        />
+                      ) : undefined
+                    }
+                  />
                 ))}
               </tr>
             </thead>
@@ -253,8 +304,21 @@ export function ReportTableView(props: {
                   {row.map((cell, j) => {
                     const link = table.links?.[i]?.[j];
                     const content = link ? <CellLink link={link} query={props.query} text={cell} /> : cell;
+                    const choice = j === 0 ? selection?.rows[i] : undefined;
                     return j === 0 ? (
                       <th key={j} scope="row">
+                        {choice && selection ? (
+                          <input
+                            type="checkbox"
+                            className="report-check"
+                            form={selection.form}
+                            name={selection.name}
+                            value={choice.value}
+                            aria-label={choice.label}
+                            checked={ticked.has(choice.value)}
+                            onChange={(e) => tick(choice.value, e.currentTarget.checked)}
+                          />
+                        ) : null}
                         {content}
                       </th>
                     ) : (

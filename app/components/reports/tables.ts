@@ -336,7 +336,8 @@ export const teamTargetsTable = (rows: ReadonlyArray<InboxTargetRow>): ReportTab
   empty: "No inbox has response targets: an admin sets them in Settings → Inboxes.",
 });
 
-const KIND_NAMES = { first_response: "First response", next_reply: "Next reply" } as const;
+/** How the list names each kind of answer (its Kind column, the follow-up's checkbox names). */
+export const KIND_NAMES = { first_response: "First response", next_reply: "Next reply" } as const;
 
 /**
  * Answers that missed their response target, in the page's order (the most over first unless
