@@ -344,8 +344,6 @@ const decodePublicHolidays = decodeWith(PublicHolidaysInput);
 const decodeClosedDatesImport = decodeWith(ClosedDatesImport);
 export type { ClosedDatesImported } from "./calendar-import.js";
 
-
-
 export interface ReportsShape {
   /** The workspace's IANA time zone (UTC when unset or no longer valid). */
   readonly timezone: () => Effect.Effect<string>;
