@@ -134,6 +134,8 @@ export { renderArticleHtml } from "../runtime/services/knowledge-markdown.js";
 export type { Article, ArticleList, ArticleListItem, ArticleStatus, KnowledgeHit, PublishedArticle } from "../runtime/services/knowledge.js";
 export type { SavedReply } from "../runtime/services/saved-replies.js";
 export { BREACH_PAGE_MAX, Reports } from "../runtime/services/reports.js";
+export { CalendarImport, MAX_CALENDAR_BYTES } from "../runtime/services/calendar-import.js";
+export type { CalendarDates, CalendarSkip } from "../runtime/services/calendar-import.js";
 export { AutomationReports, RULE_CONVERSATIONS_MAX } from "../runtime/services/automation-report.js";
 export type { AutomationReport, AutomationReportQuery, RuleActionCounts, RuleActionKind, RuleConversations, RuleReportRow } from "../runtime/services/automation-report.js";
 export { BREACH_SORT_KEYS, breachSortParam, DEFAULT_BREACH_SORT } from "../runtime/core/breach-order.js";

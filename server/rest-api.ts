@@ -17,6 +17,7 @@ import { Effect, Either, Exit, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { User } from "../runtime/services/accounts.js";
 import { ApiTokens } from "../runtime/services/api-tokens.js";
+import { CalendarImport } from "../runtime/services/calendar-import.js";
 import { ChannelDirectory } from "../runtime/services/channel-directory.js";
 import { Chatflows } from "../runtime/services/chatflows.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
@@ -264,6 +265,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       automationReports: AutomationReports,
       auditLog: AuditLog,
       workspace: Workspace,
+      calendarImport: CalendarImport,
       db: Database,
       config: AppConfig,
     }),

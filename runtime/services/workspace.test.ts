@@ -271,6 +271,40 @@ describe("teams", () => {
       ]);
     });
 
+    it("imports a calendar's closed dates into own hours in one audited write; a dry run and a team without own hours store nothing", async () => {
+      const team = await run(ws.createTeam({ name: "Calendar team" }));
+      const dates = [
+        { date: "2027-12-24", name: "Christmas Eve (calendar)", yearly: false },
+        { date: "2027-01-01", name: "New Year", yearly: false },
+      ];
+      const refusal = async (input: unknown) => ((await fails(ws.importTeamClosedDates(team.id, input, "file"))) as InvalidInput).issues;
+      expect(await refusal({ dates, source: "x.ics" })).toEqual([{ path: "file", message: "Calendar team keeps no hours of its own: choose Own hours and save them first" }]);
+      await run(ws.setTeamHours(team.id, own));
+      const before = storedHours(team.id);
+      const linesBefore = hoursLines().length;
+      const preview = await run(ws.importTeamClosedDates(team.id, { dates, source: "x.ics", dryRun: true }));
+      expect(preview).toEqual({
+        dryRun: true,
+        added: [dates[1]],
+        skipped: [{ date: "2027-12-24", reason: "already closed (Christmas Eve)" }],
+        closedDates: [dates[1], own.closedDates[0]],
+      });
+      expect([storedHours(team.id), hoursLines().length]).toEqual([before, linesBefore]);
+      const done = await run(ws.importTeamClosedDates(team.id, { dates, source: "x.ics" }));
+      expect(done).toEqual({ ...preview, dryRun: false });
+      expect((await run(ws.getTeam(team.id))).hours).toMatchObject({ source: "own", closedDates: done.closedDates });
+      expect(hoursLines().slice(linesBefore)).toEqual([
+        { team: team.id, from: { ...own, workspaceClosedDates: false }, to: { ...own, closedDates: done.closedDates, workspaceClosedDates: false }, source: "x.ics" },
+      ]);
+      // Past 200: refused whole, nothing stored.
+      const many = Array.from({ length: 199 }, (_, i) => ({ date: new Date(Date.UTC(2030, 0, 1 + i)).toISOString().slice(0, 10), yearly: false }));
+      const after = storedHours(team.id);
+      expect(await refusal({ dates: many, source: "big.ics" })).toEqual([{ path: "file", message: "These 199 dates would make 201 closed dates; at most 200: remove past ones first." }]);
+      expect(paths(await fails(ws.importTeamClosedDates(team.id, { dates: [{ date: "2027-02-30" }], source: "x" })))).toEqual(["dates[0].date"]);
+      expect(storedHours(team.id)).toBe(after);
+      expect((await fails(ws.importTeamClosedDates("team_nope", { dates, source: "x" })))._tag).toBe("NotFound");
+    });
+
     it("drains the queue when the hours change, so conversations waiting for the team can be assigned", async () => {
       const team = await run(ws.createTeam({ name: "Closers" }));
       const inbox = await run(ws.createInbox({ name: "Sales" }));

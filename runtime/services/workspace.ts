@@ -42,6 +42,7 @@ import * as wallClock from "./clock.js";
 import { newId } from "./ids.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { decodeTeamHours, encodeTeamHours } from "./team-hours.js";
+import { ClosedDatesImport, mergeClosedDates, sortClosedDates, type ClosedDatesImported } from "./calendar-import.js";
 import { INBOX_ROLES, readRoutingConfig, Routing, RoutingConfig, userCanAccessInbox, type Prepare } from "./routing.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -179,6 +180,14 @@ export interface WorkspaceShape {
    * conversations through.
    */
   readonly setTeamHours: (teamId: string, hours: unknown) => Effect.Effect<Team, NotFound | InvalidInput>;
+  /**
+   * Adds a calendar's closed dates (ClosedDatesImport: `dates`, `source`, `dryRun`) to a team that
+   * keeps its own hours: read, merged and written in one write, with one `team.hours_changed` line
+   * (its `source` says where they came from); days already closed are skipped with a reason, and
+   * a dry run stores nothing (decision 052). NotFound for an unknown team; InvalidInput with the
+   * field as path, and on `refusalPath` when the team keeps no hours of its own or would pass 200 dates.
+   */
+  readonly importTeamClosedDates: (teamId: string, input: unknown, refusalPath?: string) => Effect.Effect<ClosedDatesImported, NotFound | InvalidInput>;
   /** The inbox ids `userId` may open: all for admins, their memberships for agents, none otherwise. */
   readonly inboxesOfUser: (userId: string) => Effect.Effect<ReadonlyArray<string>>;
   /** True when `user` may open `inboxId` (read fresh from the database, not from `user.role`). */
@@ -547,6 +556,40 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       return yield* readTeam(teamId);
     });
 
+    const importTeamClosedDates: WorkspaceShape["importTeamClosedDates"] = Effect.fn("Workspace.importTeamClosedDates")(function* (teamId, input, refusalPath = "dates") {
+      const team = yield* readTeam(teamId);
+      const { dates, source, dryRun } = yield* decodeOrFail(ClosedDatesImport, input);
+      const actor = yield* auditActor;
+      /** What the import makes of the team's hours as stored now (read inside the write when it writes). */
+      const plan = (stored: string | null) => {
+        const hours = decodeTeamHours(stored);
+        if (hours.source !== "own") return { refused: `${team.name} keeps no hours of its own: choose Own hours and save them first` } as const;
+        const merged = mergeClosedDates(hours.closedDates, dates);
+        if (merged.refused !== undefined) return { refused: merged.refused } as const;
+        return { hours, added: merged.added, skipped: merged.skipped, closedDates: sortClosedDates([...hours.closedDates, ...merged.added]) } as const;
+      };
+      const readHours = (query: (sql: string) => { get: (id: string) => unknown }) => ((query("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined)?.hours ?? null);
+      const outcome = dryRun
+        ? plan(readHours(prepare))
+        : yield* Effect.orDie(
+            db.writeEffect((s) => {
+              const planned = plan(readHours((sql) => s.prepare(sql)));
+              if (planned.refused !== undefined || planned.added.length === 0) return planned;
+              const next = { ...planned.hours, closedDates: planned.closedDates };
+              s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours(next), teamId);
+              recordAudit(s, wallClock.now(), actor, {
+                action: "team.hours_changed",
+                target: { type: "team", id: teamId, label: team.name },
+                data: { from: planned.hours, to: next, source },
+              });
+              return planned;
+            }),
+          );
+      if (outcome.refused !== undefined) return yield* Effect.fail(new InvalidInput({ issues: [{ path: refusalPath, message: outcome.refused }] }));
+      // Closing days never opens the team, so the queues have nothing new to drain.
+      return { dryRun, added: outcome.added, skipped: outcome.skipped, closedDates: outcome.closedDates } satisfies ClosedDatesImported;
+    });
+
     const inboxesOfUser: WorkspaceShape["inboxesOfUser"] = (userId) =>
       Effect.sync(() =>
         (
@@ -690,6 +733,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       createTeam,
       setTeamMembers,
       setTeamHours,
+      importTeamClosedDates,
       inboxesOfUser,
       canAccessInbox,
       setAvailability,
