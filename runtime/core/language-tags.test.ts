@@ -1,7 +1,7 @@
 import { Either } from "effect";
 import { describe, expect, it } from "vitest";
 import { decodeWith } from "../../flows/decode.js";
-import { encodeLanguages, Languages, languagesOfText, languagesText, primaryLanguage, readLanguage, storedLanguages } from "./language-tags.js";
+import { encodeLanguages, Languages, languagesOfText, primaryLanguage, readLanguage, storedLanguages } from "./language-tags.js";
 
 describe("language tags", () => {
   it("reads a visitor's tag by its primary subtag, and nothing from what has none", () => {
@@ -34,6 +34,5 @@ describe("language tags", () => {
     expect(encodeLanguages(["de", "en"])).toBe('["de","en"]');
     expect(storedLanguages('["de","en"]')).toEqual(["de", "en"]);
     expect([null, "not json", '{"de":1}', "[1]"].map(storedLanguages)).toEqual([[], [], [], []]);
-    expect(languagesText(["de", "en"])).toBe("German (de), English (en)");
   });
 });

@@ -67,7 +67,3 @@ export const storedLanguages = (stored: string | null): ReadonlyArray<string> =>
 
 /** What `users.languages` stores for `languages`: NULL when none, so "not set" has one spelling. Pure. */
 export const encodeLanguages = (languages: ReadonlyArray<string>): string | null => (languages.length === 0 ? null : JSON.stringify(languages));
-
-/** "German (de), English (en)": a person's languages as people read them, or "" for none. Pure. */
-export const languagesText = (languages: ReadonlyArray<string>): string =>
-  languages.map((l) => `${names.of(l) ?? l} (${l})`).join(", ");
