@@ -1,7 +1,8 @@
 /**
  * /settings/users/:userId — an admin edits someone's profile: what visitors see (display name,
- * avatar, meeting link), availability, working hours and the languages they answer in; sets a new password for them; and
- * disables or enables them. Notification settings stay personal (each person's own profile page).
+ * avatar, meeting link), availability, working hours and the languages they answer in; sets a
+ * new password for them; and disables or enables them. Notification settings stay personal (each
+ * person's own profile page).
  */
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";

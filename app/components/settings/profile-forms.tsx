@@ -1,7 +1,8 @@
 /**
  * The forms of a person's profile, shared by "Your profile" and an admin's page for someone
- * else: availability, what visitors see, working hours and the languages they answer in. Each posts an `intent` the page's
- * action switches on; the page keeps its own headings, wording and notices.
+ * else: availability, what visitors see, working hours and the languages they answer in. Each
+ * posts an `intent` the page's action switches on; the page keeps its own headings, wording and
+ * notices.
  */
 import { Form, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "../csrf-input.js";
