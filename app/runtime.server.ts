@@ -50,6 +50,7 @@ export type { Assignment, QueueStat, RouteTarget, RoutingConfig } from "../runti
 export { Workspace, DEFAULT_NOTIFICATIONS } from "../runtime/services/workspace.js";
 export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingHours } from "../runtime/services/workspace.js";
 export type { ResponseTargets, Owed, DueState, DueLevel } from "../runtime/core/response-targets.js";
+export { languagesOfText } from "../runtime/core/language-tags.js";
 // The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
 export { Inbox as InboxService, decodeConversationFilter, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
 export { Snoozes, SNOOZE_MAX_AHEAD_MS } from "../runtime/services/snoozes.js";

@@ -189,6 +189,7 @@ const apiUser = (u: User) => ({
   displayName: u.displayName,
   role: u.role,
   availability: u.availability,
+  languages: u.languages,
   createdAt: iso(u.createdAt),
 });
 

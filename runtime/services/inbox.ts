@@ -115,6 +115,8 @@ export interface ConversationSummary {
   /** Who the conversation is with: the contact's name or email, a name the bot collected, else "Visitor …". */
   readonly title: string;
   readonly contactId: string | null;
+  /** The language the visitor's browser said (`de-AT`), for routing by language (decision 055); null when none. */
+  readonly visitorLanguage: string | null;
   readonly assignee: Named | null;
   readonly team: Named | null;
   readonly preview: string | null;
@@ -430,6 +432,7 @@ interface SummaryRow {
   readonly assignee_name: string | null;
   readonly team_id: string | null;
   readonly team_name: string | null;
+  readonly visitor_language: string | null;
   readonly last_message_preview: string | null;
   readonly last_message_at: number | null;
   readonly last_activity_at: number;
@@ -453,7 +456,7 @@ interface SummaryRow {
 
 // `@me` is the actor's id (for the read mark).
 const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS inbox_name, c.channel_id, ch.name AS channel_name,
-  ch.kind AS channel_kind, c.reply_by_email, c.contact_id, ${CONVERSATION_TITLE_COLUMNS},
+  ch.kind AS channel_kind, c.reply_by_email, c.contact_id, ${CONVERSATION_TITLE_COLUMNS}, v.language AS visitor_language,
   c.assignee_id, COALESCE(u.display_name, u.name) AS assignee_name, c.team_id, t.name AS team_name,
   c.last_message_preview, c.last_message_at, c.last_activity_at, c.waiting_since, c.queued_at, c.created_at, c.closed_at,
   c.handed_off_at, c.page_url, c.chatflow_id, cf.name AS chatflow_name,
@@ -504,6 +507,7 @@ const toSummary = (row: SummaryRow, hoursOf: TargetHoursOf): ConversationSummary
   replyVia: row.channel_kind === "messenger" ? "messenger" : row.channel_kind === "email" || row.reply_by_email === 1 ? "email" : "chat",
   title: conversationTitle(row),
   contactId: row.contact_id,
+  visitorLanguage: row.visitor_language,
   assignee: row.assignee_id === null ? null : { id: row.assignee_id, name: row.assignee_name ?? "" },
   team: row.team_id === null ? null : { id: row.team_id, name: row.team_name ?? "" },
   preview: row.last_message_preview,

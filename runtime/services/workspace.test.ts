@@ -387,6 +387,41 @@ describe("availability and profiles", () => {
     expect((await fails(ws.updateProfile("nobody", {})))._tag).toBe("NotFound");
   });
 
+  it("keeps the languages someone answers in, canonical and each once, and clears them with an empty list (decision 055)", async () => {
+    expect((await run(ws.getProfile("ann"))).languages).toEqual([]);
+    const saved = await run(ws.updateProfile("ann", { languages: [" DE", "en", "iw", "de"] }));
+    expect(saved.languages).toEqual(["de", "en", "he"]);
+    expect(db.sqlite.prepare("SELECT languages FROM users WHERE id = 'ann'").get()).toEqual({ languages: '["de","en","he"]' });
+    // Another edit leaves them alone.
+    expect((await run(ws.updateProfile("ann", { displayName: "Ann" }))).languages).toEqual(["de", "en", "he"]);
+    expect((await run(ws.updateProfile("ann", { languages: [] }))).languages).toEqual([]);
+    expect(db.sqlite.prepare("SELECT languages FROM users WHERE id = 'ann'").get()).toEqual({ languages: null });
+  });
+
+  it("refuses an unknown or ill-formed language with its path, and stores nothing of the edit", async () => {
+    await run(ws.updateProfile("ann", { languages: ["fr"] }));
+    const error = await fails(ws.updateProfile("ann", { displayName: "Annie", languages: ["de", "xx", "de-AT", "d3", 7] }));
+    expect((error as InvalidInput).issues).toEqual([
+      { path: "languages[1]", message: '"xx" is not a language we know' },
+      { path: "languages[2]", message: '"de-AT": give the language alone, without a region or script: de' },
+      { path: "languages[3]", message: '"d3" is not a language code: two or three letters, such as en, de or fr' },
+      { path: "languages[4]", message: expect.stringContaining("string") },
+    ]);
+    expect(paths(await fails(ws.updateProfile("ann", { languages: "de" })))).toEqual(["languages"]);
+    expect(paths(await fails(ws.updateProfile("ann", { languages: Array.from({ length: 21 }, () => "en") })))).toEqual(["languages"]);
+    expect(await run(ws.getProfile("ann"))).toMatchObject({ languages: ["fr"], displayName: null });
+  });
+
+  it("refuses a routing preference for the visitor's language that is not true or false", async () => {
+    const inbox = await run(ws.createInbox({ name: "Languages" }));
+    expect(paths(await fails(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", preferVisitorLanguage: "yes" } })))).toEqual([
+      "routing.preferVisitorLanguage",
+    ]);
+    expect((await run(ws.getInbox(inbox.id))).routing).toEqual({ mode: "manual" });
+    const saved = await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", preferVisitorLanguage: true } }));
+    expect(saved.routing).toEqual({ mode: "round_robin", preferVisitorLanguage: true });
+  });
+
   it("changes roles but never removes the last admin, and re-routes what a demoted agent held", async () => {
     expect((await fails(ws.setRole({ id: "admin" }, "admin", "agent")))._tag).toBe("Conflict");
     expect(paths(await fails(ws.setRole({ id: "admin" }, "ann", "boss")))).toEqual(["role"]);

@@ -1,7 +1,7 @@
 /**
  * Workspace: the admin settings of inboxes (name, fallback email, members, routing, email
  * filters) and teams, who may open which inbox, and each person's availability and profile
- * (display name, avatar, meeting link, working hours, notification settings).
+ * (display name, avatar, meeting link, working hours, notification settings, the languages they answer in).
  *
  * Public API (agreed with the inbox UI; `Workspace` service) — callers guard roles (routes
  * require admin for the settings; anyone may edit their own profile):
@@ -10,7 +10,7 @@
  *   listTeams(), getTeam(id), createTeam({name}), setTeamMembers(teamId, userIds), setTeamHours(teamId, TeamHours),
  *   inboxesOfUser(userId) → inbox ids (admins: all), canAccessInbox(user, inboxId) → boolean,
  *   setAvailability(userId, "available"|"away"),
- *   getProfile(userId), updateProfile(userId, {displayName, avatarUrl, meetingLink, workingHours, notificationSettings}),
+ *   getProfile(userId), updateProfile(userId, {displayName, avatarUrl, meetingLink, workingHours, notificationSettings, languages}),
  *   setRole(actor, userId, role), setDisabled(actor, userId, disabled).
  *
  * Access rule: admins open every inbox; agents the inboxes they are members of; marketers and
@@ -32,6 +32,7 @@ import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
 import { OpeningHours, type Availability as Schedule } from "../../flows/flow-spec.js";
 import { summarizeTeamHours, type TeamHoursSummary } from "../../flows/team-hours-summary.js";
 import { TeamHours, teamAvailability } from "../../flows/team-hours.js";
+import { encodeLanguages, Languages, storedLanguages } from "../core/language-tags.js";
 import { ResponseTargets, storedResponseTargets } from "../core/response-targets.js";
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
 import { auditActor, recordAudit } from "./audit-log.js";
@@ -112,6 +113,8 @@ export const ProfileEdit = S.Struct({
   meetingLink: ProfileUpdate.fields.meetingLink,
   workingHours: S.optional(WorkingHours),
   notificationSettings: S.optional(NotificationSettings),
+  /** The languages they answer in (decision 055); an empty list clears them. */
+  languages: S.optional(Languages),
 });
 
 const UserIds = S.Array(S.String).pipe(S.maxItems(1000, { message: () => "at most 1000 people" }));
@@ -155,6 +158,8 @@ export interface Profile {
   readonly availability: Availability;
   readonly workingHours: WorkingHours;
   readonly notificationSettings: NotificationSettings;
+  /** The languages they answer in (primary tags, decision 055); empty when not set. */
+  readonly languages: ReadonlyArray<string>;
   /** When an admin disabled them; null while enabled. */
   readonly disabledAt: number | null;
 }
@@ -285,6 +290,7 @@ interface ProfileRow {
   availability: Availability;
   working_hours: string;
   notification_settings: string;
+  languages: string | null;
   disabled_at: number | null;
 }
 
@@ -358,7 +364,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
     const readProfile = (userId: string): Effect.Effect<Profile, NotFound> =>
       Effect.suspend(() => {
         const row = prepare(
-          `SELECT id, name, email, role, display_name, avatar_url, meeting_link, availability, working_hours, notification_settings, disabled_at
+          `SELECT id, name, email, role, display_name, avatar_url, meeting_link, availability, working_hours, notification_settings, languages, disabled_at
            FROM users WHERE id = ? AND id <> ?`,
           // The Automation user (automation rules) has no profile to read, edit, enable or give a role.
         ).get(userId, AUTOMATION_ACTOR.id) as ProfileRow | undefined;
@@ -377,6 +383,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
           availability: row.availability,
           workingHours: hours,
           notificationSettings: { ...DEFAULT_NOTIFICATIONS, ...notifications },
+          languages: storedLanguages(row.languages),
           disabledAt: row.disabled_at,
         });
       });
@@ -627,6 +634,8 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       set("meeting_link", text(edit.meetingLink));
       if (edit.workingHours !== undefined) set("working_hours", JSON.stringify(edit.workingHours));
       if (edit.notificationSettings !== undefined) set("notification_settings", JSON.stringify(edit.notificationSettings));
+      // Nobody becomes free by speaking another language (the preference falls back to everyone), so no drain.
+      if (edit.languages !== undefined) set("languages", encodeLanguages(edit.languages));
       if (columns.length > 0) {
         yield* Effect.orDie(
           db.writeEffect((s) =>

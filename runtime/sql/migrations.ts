@@ -1339,6 +1339,17 @@ CREATE INDEX events_rule_at ON events(at) WHERE user_id = 'user_automation'
   OR (CASE WHEN type IN ('assigned', 'queued', 'unassigned') AND json_valid(data) THEN json_extract(data, '$.by') END) = 'user_automation';
 `,
   },
+  {
+    version: 52,
+    name: "the languages people answer in",
+    // docs/decisions/055. A JSON array of lower-case primary language tags (["de","en"],
+    // runtime/core/language-tags.ts); NULL — not set, the person speaks none for routing's
+    // preference but still takes its fallbacks. Read by round-robin in the statement that already
+    // reads a pool's candidates.
+    sql: `
+ALTER TABLE users ADD COLUMN languages TEXT;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
