@@ -1340,7 +1340,7 @@ CREATE INDEX events_rule_at ON events(at) WHERE user_id = 'user_automation'
 `,
   },
   {
-    version: 52,
+    version: 50,
     name: "the languages people answer in",
     // docs/decisions/055. A JSON array of lower-case primary language tags (["de","en"],
     // runtime/core/language-tags.ts); NULL — not set, the person speaks none for routing's
