@@ -65,6 +65,16 @@ describe("a conversation that fell overdue on the live feed", () => {
   });
 });
 
+describe("a team's hours changed by an admin, with its queue still waiting", () => {
+  it("re-reads the list, without a notification", () => {
+    const event = parseLiveMessage(
+      JSON.stringify({ kind: "conversation", conversationId: "conv_1", inboxId: "inb_1", internal: true, data: { change: "team_hours", teamId: "team_sales" } }),
+    );
+    expect(needsRefresh(event!)).toBe(true);
+    expect(noticeFor(event!, "usr_me")).toBeNull();
+  });
+});
+
 describe("the re-read when a queued conversation's team opens or closes by its hours", () => {
   const now = Date.UTC(2026, 10, 27, 14, 0);
 
