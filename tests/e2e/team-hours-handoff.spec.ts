@@ -4,7 +4,9 @@
  * channel, and imports and publishes a bot whose handoff names the team. Alex already has the
  * inbox open when a visitor, through the public API, answers the bot and is handed off: the row
  * comes in live saying it is queued for the closed team (the opening as its title), and the
- * thread's handoff marker and queue line say when the team opens. Every name carries a per-run
+ * thread's handoff marker and queue line say when the team opens. When the admin then takes the
+ * team's hours away (nobody is on it, so the conversation still waits), the open page hears it:
+ * the tag and the queue line stop saying closed, the marker keeps it. Every name carries a per-run
  * stamp, every look is narrowed to this run's inbox and visitor, no workspace-wide setting is
  * changed, and the flow is switched off at the end.
  */
@@ -132,6 +134,18 @@ test("a bot hands a visitor to a closed team: the open list shows the row queued
     const marker = agent.getByRole("listitem", { name: "Handoff from the bot" });
     await expect(marker).toContainText(`Handed off while ${teamName} was closed (opens ${opening}, ${ZONE})`);
     await expect(agent.getByText(`${inboxName} · ${channelName} · waiting in the queue: ${teamName} is closed until ${opening} (${ZONE})`, { exact: true })).toBeVisible();
+
+    // The admin takes the team's hours away: never closed now, but nobody is on it, so the
+    // conversation still waits. Alex's open page hears it without a reload: the tag and the line
+    // no longer say closed; the marker keeps what was true at the handoff.
+    await admin.goto(`/settings/teams/${encodeURIComponent(teamId)}`);
+    await hours.getByRole("radio", { name: /^No hours/ }).check();
+    await hours.getByRole("button", { name: "Save hours" }).click();
+    await expect(hours.getByRole("status")).toHaveText(/^Hours saved/);
+    await expect(agent.getByText(`${inboxName} · ${channelName} · waiting in the queue for an available agent`, { exact: true })).toBeVisible();
+    await expect(row.getByText("queued", { exact: true })).toBeVisible();
+    await expect(row.getByText(`queued · ${teamName} closed`)).toHaveCount(0);
+    await expect(marker).toContainText(`Handed off while ${teamName} was closed (opens ${opening}, ${ZONE})`);
   } finally {
     // Off again: nothing of this run is left live.
     await admin.goto("/flows");
