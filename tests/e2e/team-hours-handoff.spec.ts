@@ -12,7 +12,7 @@
  */
 import { expect, test, type APIRequestContext, type BrowserContext } from "@playwright/test";
 import { formatOpening } from "../../flows/availability.js";
-import { adminEmail, createInboxWithMembers, createTeam, demoUsers, inboxLive, parleyUrl, signedInPage } from "./helpers.js";
+import { addChannel, adminEmail, createInboxWithMembers, createTeam, demoUsers, inboxLive, parleyUrl, signedInPage } from "./helpers.js";
 
 const DAY = 86_400_000;
 const WEEK = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"] as const;
@@ -54,14 +54,7 @@ test("a bot hands a visitor to a closed team: the open list shows the row queued
   await expect(hours.getByRole("status")).toHaveText(/^Hours saved: Closed · opens /);
 
   const inboxId = await createInboxWithMembers(admin, inboxName, [/Alex Agent/]);
-  await admin.goto("/settings/channels");
-  const add = admin.getByRole("form", { name: "Add a channel" });
-  await add.getByRole("radio", { name: /^Chat/ }).check();
-  await add.getByLabel("Name", { exact: true }).fill(channelName);
-  await add.getByLabel("Inbox").selectOption({ label: inboxName });
-  await add.getByRole("button", { name: "Add channel" }).click();
-  await expect(admin).toHaveURL(/\/settings\/channels\/[^/]+$/);
-  const channelId = decodeURIComponent(new URL(admin.url()).pathname.split("/").pop()!);
+  const channelId = await addChannel(admin, { kind: /^Chat/, name: channelName, inbox: inboxName });
 
   // The bot: one question, then the handoff to the team — no away port, so it hands off anyway, with away words.
   const document = {
