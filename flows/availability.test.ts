@@ -1,6 +1,6 @@
 import { Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
-import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextClosing, nextOpening, servedAvailability, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
+import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextClosing, nextOpening, servedAvailability, specialClosingAt, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
 import { decodeWith } from "./decode.js";
 import { Availability, ClosedDate, ClosedDates } from "./flow-spec.js";
 import { teamAvailability, type TeamHours } from "./team-hours.js";
@@ -422,5 +422,52 @@ describe("a chatflow following a team's hours (servedAvailability)", () => {
     const always = decode({});
     expect(servedAvailability(always, calendars)).toBe(always);
     expect(asked).toEqual([]);
+  });
+});
+
+describe("specialClosingAt: when today's special hours close the flow (decision 053)", () => {
+  type Range = { readonly from: string; readonly to: string };
+  const withDates = (a: ReturnType<typeof hours>, ...closed: Array<{ date: string; name?: string; yearly?: boolean; hours?: ReadonlyArray<Range> }>) =>
+    S.decodeSync(Availability)({ ...S.encodeSync(Availability)(a), closedDates: closed });
+  const berlinWeek = hours("Europe/Berlin", ...weekdays("09:00", "17:00"));
+  // Thursday 24 December 2026, Berlin is UTC+1: open 09:00–12:00 and 14:00–16:00.
+  const eve = withDates(berlinWeek, { date: "2026-12-24", name: "Christmas Eve", hours: [{ from: "09:00", to: "12:00" }, { from: "14:00", to: "16:00" }] });
+
+  it("is the end of the special range the flow is open in, with the day, on the flow's clock", () => {
+    expect(specialClosingAt(eve, t("2026-12-24T08:30:00Z"))).toEqual({ closesAt: t("2026-12-24T11:00:00Z"), day: eve.closedDates[0] });
+    expect(specialClosingAt(eve, t("2026-12-24T13:00:00Z"))?.closesAt).toBe(t("2026-12-24T15:00:00Z"));
+  });
+
+  it("is null while closed (between the ranges, after them), on a day of weekly hours, and in mode always", () => {
+    expect(specialClosingAt(eve, t("2026-12-24T12:00:00Z"))).toBeNull(); // 13:00, between the ranges
+    expect(specialClosingAt(eve, t("2026-12-24T15:00:00Z"))).toBeNull(); // 16:00, closed
+    expect(specialClosingAt(eve, t("2026-12-23T10:00:00Z"))).toBeNull(); // a Wednesday of weekly hours
+    expect(specialClosingAt(S.decodeSync(Availability)({}), t("2026-12-24T10:00:00Z"))).toBeNull();
+    // A whole-day closure of the same date wins: closed, so nothing closes.
+    expect(specialClosingAt(withDates(berlinWeek, eve.closedDates[0]!, { date: "2026-12-24" }), t("2026-12-24T10:00:00Z"))).toBeNull();
+  });
+
+  it("is null when the flow stays open past the range's end (24:00, then hours from midnight), and the midnight when it does close", () => {
+    const nights = hours("UTC", ["thu", "20:00", "24:00"], ["fri", "00:00", "02:00"], ["sat", "00:00", "02:00"]);
+    const evening = { date: "2026-12-24", name: "Late", hours: [{ from: "18:00", to: "24:00" }] };
+    expect(specialClosingAt(withDates(nights, evening), t("2026-12-24T19:00:00Z"))).toBeNull();
+    // Friday the 25th closed all day: the flow closes at midnight.
+    expect(specialClosingAt(withDates(nights, evening, { date: "2026-12-25" }), t("2026-12-24T19:00:00Z"))?.closesAt).toBe(t("2026-12-25T00:00:00Z"));
+  });
+
+  it("reads a followed team's special day on the team's clock", () => {
+    const team: TeamHours = {
+      source: "own",
+      timezone: "America/New_York",
+      hours: weekdays("09:00", "17:00").map(([day, from, to]) => ({ day: day as "mon", from, to })),
+      closedDates: [{ date: "2026-12-24", name: "Christmas Eve", yearly: true, hours: [{ from: "09:00", to: "13:00" }] }],
+      workspaceClosedDates: false,
+    };
+    const served = servedAvailability(S.decodeSync(Availability)({ mode: "team", teamId: "t" }), {
+      workspaceClosed: [],
+      teamSchedule: () => teamAvailability(team, { timezone: "UTC", hours: [] }),
+    });
+    // 10:00 in New York (UTC−5): open until 13:00 there, 18:00 UTC.
+    expect(specialClosingAt(served, t("2026-12-24T15:00:00Z"))).toMatchObject({ closesAt: t("2026-12-24T18:00:00Z"), day: { name: "Christmas Eve" } });
   });
 });

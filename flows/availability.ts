@@ -235,6 +235,32 @@ export const awayAt = (availability: Availability, instant: number): AwayReason 
     ? null
     : { closed: closedDateAt(availability, instant), special: specialDayAt(availability, instant), opensAt: nextOpening(availability, instant) };
 
+/** A special day's closing while the flow is open inside its hours: when, and the day that sets them. */
+export interface SpecialClosing {
+  /** The end of the special day's range the flow is open in. */
+  readonly closesAt: number;
+  readonly day: ClosedDate;
+}
+
+/**
+ * When today's special hours (decision 051) close the flow: the end of the range of the special
+ * day that `now` is in, on the flow's clock. Null while the flow is closed, on a day that keeps
+ * the weekly hours, and when the flow is still open at that end (a range to 24:00 followed by
+ * hours from midnight): it does not close then. Pure apart from reading time-zone data.
+ */
+export const specialClosingAt = (availability: Availability, now: number): SpecialClosing | null => {
+  if (availability.mode !== "business_hours") return null;
+  const dayHours = dayHoursTest(availability.closedDates);
+  if (!openAt(availability, now, dayHours)) return null;
+  const w = wallTime(availability.timezone, now);
+  const minute = w.hour * 60 + w.minute;
+  const range = dayHours(w.year, w.month, w.day)?.find(([from, to]) => minute >= from && minute < to);
+  const day = specialDayAt(availability, now);
+  if (range === undefined || day === undefined) return null;
+  const closesAt = zonedTimeToInstant(availability.timezone, w.year, w.month, w.day, range[1]);
+  return closesAt > now && !openAt(availability, closesAt, dayHours) ? { closesAt, day } : null;
+};
+
 /** An instant on the wall clock of `timezone`, as people read it: "Mon 28 December at 09:00". Pure apart from reading time-zone data. */
 export const formatOpening = (timezone: string, instant: number): string =>
   new Intl.DateTimeFormat("en-GB", { timeZone: isValidTimezone(timezone) ? timezone : "UTC", weekday: "short", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", hourCycle: "h23" }).format(instant);

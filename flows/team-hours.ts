@@ -12,7 +12,8 @@ import { ClosedDates, OpeningHours, type Availability, type ClosedDate } from ".
 
 export const MAX_TEAM_HOUR_RANGES = 50;
 
-const Timezone = S.String.pipe(
+/** An IANA time zone this platform knows. */
+export const Timezone = S.String.pipe(
   S.filter((zone) => isValidTimezone(zone), { message: () => "not a time zone: use a name like Europe/Berlin or America/New_York" }),
 );
 

@@ -7,8 +7,8 @@
  */
 import { Effect, Either, Exit, Option, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Display as DisplaySchema, type Availability, type Display } from "../flows/flow-spec.js";
-import { awayAt, servedAvailability, type ServingCalendars } from "../flows/availability.js";
+import { Display as DisplaySchema, type Availability, type Display, type FlowSpec } from "../flows/flow-spec.js";
+import { awayAt, servedAvailability, specialClosingAt, type ServingCalendars } from "../flows/availability.js";
 import { selectChatflow } from "../flows/targeting.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { Channels, parseJsonObject } from "../runtime/services/channels.js";
@@ -26,6 +26,7 @@ import { LiveEvents, type LiveEvent } from "../runtime/services/live-events.js";
 import { RatingInput, Ratings, type Rating } from "../runtime/services/ratings.js";
 import { TranscriptRequest, Transcripts } from "../runtime/services/transcripts.js";
 import { ReplyTime } from "../runtime/services/reply-time.js";
+import { replyTimeTeams } from "../runtime/core/reply-time.js";
 import { Email, VisitorAttributes, Visitors } from "../runtime/services/visitors.js";
 import {
   bearerToken,
@@ -489,6 +490,8 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
       const { entry } = chosen.chatflow;
       // Why it is away by its hours (null while they are open, even if nobody is available).
       const away = chosen.available ? null : awayAt(chosen.chatflow.availability, now);
+      // Open inside today's special hours (decision 053): when they end, for "open today until 13:00".
+      const closing = chosen.available ? specialClosingAt(chosen.chatflow.availability, now) : null;
       const spec = entry.version.spec;
       const settings = spec.settings;
       const branding = { ...channel.config.branding, ...stripUndefined(settings.branding) };
@@ -513,14 +516,19 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
           available: chosen.available,
           // How soon the team usually replies (decision 050): only when the flow asks for it and
           // is available (away, the away line says when the team is back instead) and the
-          // inbox has enough first replies to say.
-          replyTime: yield* usualReplyTimeOf(s, settings.display, chosen.available, channel.inboxId),
+          // inbox has enough first replies to say — only its team's when the flow follows a team
+          // or its heading shows teams (decision 053).
+          replyTime: yield* usualReplyTimeOf(s, settings, chosen.available, channel.inboxId),
           // When the flow is outside its hours (a closed date, or the night): when they open
           // again, so the widget can say when the team is back. Not known when the hours are open
           // but nobody is available, nor when the hours never open.
           opensAt: iso(away?.opensAt ?? null),
           // Away because today is a closed date with a name (a holiday): that name, for the widget to say.
           closedFor: away?.closed?.name ?? null,
+          // Available on a special day (a closed date with hours, on the flow's or its team's
+          // clock): when its hours end today, and the day's name — null on any other day.
+          closesAt: iso(closing?.closesAt ?? null),
+          specialDay: closing?.day.name ?? null,
           awayMessage: settings.availability.awayMessage,
           awayBehaviour: settings.availability.awayBehaviour,
           // The team email first: its replies thread into the inbox, which a fallback may not.
@@ -539,10 +547,11 @@ export const createPublicApi = (runtime: AppRuntime, options: PublicApiOptions =
     return run(program).then((exit) => answer(res, exit, cors(s, req, channelInfo(s, channelId) ? channelId : undefined)));
   };
 
-  const usualReplyTimeOf = (s: Services, display: Display, available: boolean, inboxId: string) =>
-    display.replyTime !== "auto" || !available
+  /** The inbox's usual reply time, or its teams' when the flow follows a team or its heading shows teams (decision 053). */
+  const usualReplyTimeOf = (s: Services, settings: FlowSpec["settings"], available: boolean, inboxId: string) =>
+    settings.display.replyTime !== "auto" || !available
       ? Effect.succeed(null)
-      : Effect.map(s.replyTime.forInbox(inboxId), (bucket) => (bucket === null ? null : { bucket }));
+      : Effect.map(s.replyTime.forTeams(inboxId, replyTimeTeams(settings)), (bucket) => (bucket === null ? null : { bucket }));
 
   /**
    * The inbox as it is this moment, in one read: whether any member is available, and its

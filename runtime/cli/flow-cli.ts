@@ -61,7 +61,8 @@ Options:
   --code=stub|run       stub (default): you type each code node's outputs; run: execute it in the sandbox
   --seed <n>            Seed of the A/B split's random numbers (default 1)
   --now <ISO time>      The time the conversation happens at (default: now)
-  --away                Nobody is available (default: available inside the flow's business hours)
+  --away                Nobody is available (default: available while the flow is open by its
+                        business hours, or its team's hours from the context when it follows one)
   --email <address>     Start as a known contact with this email
   --context <file>      Compile context (default: context.json in the flow's folder)
   --database <file>     Parley database whose published help articles knowledge nodes search

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { filePassed, formatFileResult, formatTotals, runFlowTestFile, totalsOf, type FileResult } from "./flow-test-runner.js";
+import { writeHandoffFlow } from "./test-flows.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../flows/examples/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "parley-flow-tests-"));
@@ -119,21 +120,7 @@ describe("runFlowTestFile", () => {
   });
 
   it("runs a handoff to the contact's owner: away only when neither the owner nor routing is available", async () => {
-    const flowFile = join(dir, "owner-flow.json");
-    writeFileSync(
-      flowFile,
-      JSON.stringify({
-        id: "owner",
-        name: "Owner",
-        kind: "bot",
-        language: "en",
-        startNodeId: "h",
-        nodes: [{ id: "h", kind: "handoff", position: { x: 0, y: 0 }, data: { target: { type: "contact_owner" }, message: "Your person is coming." } }],
-        edges: [],
-        variables: [],
-        settings: {},
-      }),
-    );
+    const flowFile = writeHandoffFlow(join(dir, "owner-flow.json"), "owner", { target: { type: "contact_owner" } });
     const handoff = (away: boolean) => ({ expect: { handoff: { target: { type: "contact_owner" }, away } } });
     const result = await runFlowTestFile(
       writeTest({
@@ -377,5 +364,94 @@ describe("runFlowTestFile", () => {
   it("reports a missing flow file", async () => {
     const result = await runFlowTestFile(writeTest({ flow: "./nowhere.json", cases: [{ name: "x", steps: [{ expect: {} }] }] }));
     expect(result.problems?.join("\n")).toContain("nowhere.json: file not found");
+  });
+});
+
+describe("a flow that follows a team's hours (decision 053)", () => {
+  /** Sales keeps Mon–Fri 09:00–17:00 in Berlin; Support keeps none; Ops follows the workspace's. */
+  const teams = [
+    {
+      id: "team_sales",
+      name: "Sales",
+      hours: { source: "own", timezone: "Europe/Berlin", hours: ["mon", "tue", "wed", "thu", "fri"].map((day) => ({ day, from: "09:00", to: "17:00" })) },
+    },
+    { id: "team_support", name: "Support" },
+    { id: "team_ops", name: "Ops", hours: { source: "workspace" } },
+  ];
+  const workspaceHours = { timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }] };
+  const SATURDAY_10 = "2026-11-28T09:00:00Z"; // 10:00 in Berlin
+  const MONDAY_10 = "2026-11-30T09:00:00Z";
+
+  /** A flow whose availability is `availability`, handing every visitor off to `target` at once. */
+  const flowFile = (name: string, availability: object, target?: object) => writeHandoffFlow(join(dir, `${name}.json`), name, { availability, target });
+  const awayAt = (now: string, away: boolean) => ({ name: `${now} away ${away}`, now, steps: [{ expect: { handoff: { away } } }] });
+  const outcomes = (result: FileResult) => {
+    expect(result.problems).toBeUndefined();
+    return result.cases.map((c) => (c.failure === undefined ? "pass" : c.failure.mismatches.map((m) => m.actual).join(" ")));
+  };
+
+  it("reads the team's hours from the context: away on Saturday, open on Monday, like the widget", async () => {
+    const flow = flowFile("follows-sales", { mode: "team", teamId: "team_sales" });
+    const result = await runFlowTestFile(writeTest({ flow, context: { teams }, cases: [awayAt(SATURDAY_10, true), awayAt(MONDAY_10, false)] }));
+    expect(outcomes(result)).toEqual(["pass", "pass"]);
+    // The same Saturday with the hours out of the file: nothing to read, so open (as for a team without hours).
+    const unknown = await runFlowTestFile(
+      writeTest({ flow, context: { teams: teams.map(({ id, name }) => ({ id, name })) }, cases: [awayAt(SATURDAY_10, true)] }),
+    );
+    expect(outcomes(unknown)[0]).toContain('"away":false');
+  });
+
+  it("is open at any hour when the team keeps no hours, and follows the workspace's hours only when the context gives them", async () => {
+    const support = flowFile("follows-support", { mode: "team", teamId: "team_support" });
+    expect(outcomes(await runFlowTestFile(writeTest({ flow: support, context: { teams }, cases: [awayAt(SATURDAY_10, false)] })))).toEqual(["pass"]);
+    const ops = flowFile("follows-ops", { mode: "team", teamId: "team_ops" });
+    const withWorkspace = await runFlowTestFile(
+      writeTest({ flow: ops, context: { teams, workspaceHours }, cases: [awayAt(SATURDAY_10, true), awayAt(MONDAY_10, false), awayAt("2026-12-01T09:00:00Z", true)] }),
+    );
+    expect(outcomes(withWorkspace)).toEqual(["pass", "pass", "pass"]);
+    const without = await runFlowTestFile(writeTest({ flow: ops, context: { teams }, cases: [awayAt(SATURDAY_10, false)] }));
+    expect(outcomes(without)).toEqual(["pass"]);
+  });
+
+  it("keeps a team closed by its own hours unavailable to an always-open flow's handoff, and lets a case say otherwise", async () => {
+    const flow = flowFile("hands-to-sales", { mode: "always" }, { type: "team", teamId: "team_sales" });
+    const result = await runFlowTestFile(
+      writeTest({
+        flow,
+        context: { teams },
+        cases: [awayAt(SATURDAY_10, true), awayAt(MONDAY_10, false), { ...awayAt(SATURDAY_10, false), name: "given", availability: { teams: { team_sales: true } } }],
+      }),
+    );
+    expect(outcomes(result)).toEqual(["pass", "pass", "pass"]);
+  });
+
+  it("adds the workspace's closed dates from the context to a flow that follows them", async () => {
+    const flow = flowFile("own-hours", {
+      mode: "business_hours",
+      timezone: "Europe/Berlin",
+      hours: [{ day: "mon", from: "09:00", to: "17:00" }],
+      workspaceClosedDates: true,
+    });
+    const closed = { ...workspaceHours, closedDates: [{ date: "2026-11-30", name: "Staff day" }] };
+    const result = await runFlowTestFile(
+      writeTest({ flow, context: { teams, workspaceHours: closed }, cases: [awayAt(MONDAY_10, true)] }),
+    );
+    expect(outcomes(result)).toEqual(["pass"]);
+    const without = await runFlowTestFile(writeTest({ flow, context: { teams }, cases: [awayAt(MONDAY_10, false)] }));
+    expect(outcomes(without)).toEqual(["pass"]);
+  });
+
+  it("refuses a context whose hours do not decode, with the path", async () => {
+    const flow = flowFile("bad-context", { mode: "team", teamId: "team_sales" });
+    const badZone = await runFlowTestFile(
+      writeTest({ flow, context: { teams: [{ id: "team_sales", name: "Sales", hours: { source: "own", timezone: "Mars/Olympus", hours: [] } }] }, cases: [awayAt(SATURDAY_10, true)] }),
+    );
+    const problems = badZone.problems?.join("\n") ?? "";
+    expect(problems).toContain("context.teams[0].hours.timezone: Not a time zone");
+    expect(badZone.cases).toEqual([]);
+    const badWorkspace = await runFlowTestFile(
+      writeTest({ flow, context: { teams, workspaceHours: { timezone: "Europe/Berlin", hours: [{ day: "mon", from: "9am", to: "17:00" }] } }, cases: [awayAt(SATURDAY_10, true)] }),
+    );
+    expect(badWorkspace.problems?.join("\n")).toContain("context.workspaceHours.hours[0].from");
   });
 });

@@ -7,8 +7,6 @@
  */
 import { Either } from "effect";
 import { dirname, relative, resolve } from "node:path";
-import { isAvailable } from "../../flows/availability.js";
-import type { CompileContext } from "../../flows/compile.js";
 import { canonicalJson } from "../../flows/canonical-json.js";
 import type { FlowSpec } from "../../flows/flow-spec.js";
 import { matchTargeting } from "../../flows/targeting.js";
@@ -43,7 +41,9 @@ import {
   formatDiagnostic,
   loadCompileContext,
   loadFlowFile,
+  openHoursAt,
   readJsonFile,
+  type FlowFileContext,
 } from "./load-flow-file.js";
 
 /** Real executors for `--live` runs and `"code": "run"` cases; absent ones cannot be used. */
@@ -111,7 +111,7 @@ export const filePassed = (result: FileResult): boolean =>
 interface LoadedTest {
   readonly test: FlowTestFile;
   readonly spec: FlowSpec;
-  readonly context: CompileContext;
+  readonly context: FlowFileContext;
 }
 
 const loadTest = (file: string): Either.Either<LoadedTest, ReadonlyArray<string>> => {
@@ -123,7 +123,7 @@ const loadTest = (file: string): Either.Either<LoadedTest, ReadonlyArray<string>
   const flowFile = resolve(dirname(file), test.flow);
   const fromCwd = relative(process.cwd(), flowFile);
   const shownFlow = fromCwd === "" || fromCwd.startsWith("..") ? flowFile : fromCwd;
-  let context: CompileContext = EMPTY_CONTEXT;
+  let context: FlowFileContext = EMPTY_CONTEXT;
   if (typeof test.context === "string") {
     const loaded = loadCompileContext(resolve(dirname(file), test.context));
     if (Either.isLeft(loaded)) return Either.left([`${loaded.left.file}: ${loaded.left.message}`]);
@@ -183,16 +183,19 @@ export const runFlowTestFile = async (file: string, options: RunOptions = {}): P
   return { file, cases, targeting };
 };
 
-/** The interpreter context of a case: its time, seed, visitor, contact and who is available. Pure. */
-export const caseContext = (spec: FlowSpec, compileContext: CompileContext, testCase: TestCase): InterpreterContext => {
+/**
+ * The interpreter context of a case: its time, seed, visitor, contact and who is available —
+ * by default everyone while the flow is open at the case's `now` (its own hours, or its team's
+ * from the context when it follows one), a team only while its own hours are open too. Pure.
+ */
+export const caseContext = (spec: FlowSpec, compileContext: FlowFileContext, testCase: TestCase): InterpreterContext => {
   const now = Date.parse(testCase.now);
-  const open = isAvailable(spec.settings.availability, now);
+  const open = openHoursAt(spec, compileContext, now);
   const given = testCase.availability ?? {};
-  const everyone = (items: ReadonlyArray<{ readonly id: string }>, override: Readonly<Record<string, boolean>> | undefined) => {
-    const out: Record<string, boolean> = {};
-    for (const item of items) out[item.id] = open;
-    return { ...out, ...override };
-  };
+  const teams: Record<string, boolean> = {};
+  for (const team of compileContext.teams) teams[team.id] = open.flow && open.team(team.id);
+  const users: Record<string, boolean> = {};
+  for (const user of compileContext.users) users[user.id] = open.flow;
   return {
     now,
     seed: testCase.seed,
@@ -206,9 +209,9 @@ export const caseContext = (spec: FlowSpec, compileContext: CompileContext, test
     },
     contact: testCase.contact,
     availability: {
-      routing: given.routing ?? open,
-      teams: everyone(compileContext.teams, given.teams),
-      users: everyone(compileContext.users, given.users),
+      routing: given.routing ?? open.flow,
+      teams: { ...teams, ...given.teams },
+      users: { ...users, ...given.users },
       // A test's visitor has no owner unless the case says so: "else routing" is the default path.
       contactOwner: given.contactOwner ?? false,
     },
@@ -291,7 +294,7 @@ const describeNode = (kinds: ReadonlyMap<string, string>, id: string): string =>
 
 const runCase = async (
   spec: FlowSpec,
-  compileContext: CompileContext,
+  compileContext: FlowFileContext,
   testCase: TestCase,
   options: RunOptions
 ): Promise<CaseFailure | undefined> => {

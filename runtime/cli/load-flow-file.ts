@@ -8,7 +8,9 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
 import type { Diagnostic } from "../../flows/diagnostics.js";
-import type { FlowSpec } from "../../flows/flow-spec.js";
+import { isAvailable, servedAvailability, type ServingCalendars } from "../../flows/availability.js";
+import { ClosedDates, OpeningHours, type Availability, type FlowSpec } from "../../flows/flow-spec.js";
+import { TeamHours, Timezone, teamAvailability, type WorkspaceCalendar } from "../../flows/team-hours.js";
 import { checkSpec, compile, decodeFlowDocument, decodeFlowSpec, type CompileContext } from "../../flows/compile.js";
 
 /** Name of the compile-context file the CLI picks up from a flow's folder. */
@@ -158,36 +160,95 @@ export const detectKind = (value: unknown): FlowFileKind => {
 // Compile context
 
 const Named = S.Struct({ id: S.String.pipe(S.minLength(1)), name: S.String });
+/** A team of the context; `hours` as `GET /api/v1/teams/:id/hours` answers them (decision 053). */
+const ContextTeam = S.Struct({ id: S.String.pipe(S.minLength(1)), name: S.String, hours: S.optional(TeamHours) });
+/** The workspace's calendar as `GET /api/v1/settings/business-hours` answers it. */
+const WorkspaceHours = S.Struct({
+  timezone: Timezone,
+  hours: S.Array(OpeningHours).pipe(S.maxItems(50, { message: () => "at most 50 ranges" })),
+  closedDates: S.optionalWith(ClosedDates, { default: () => [] }),
+});
 /** The JSON form of a compile context: the teams, users and contact properties a workspace knows. */
 export const CompileContextJson = S.Struct({
   $schema: S.optional(S.String),
   description: S.optional(S.String),
-  teams: S.optionalWith(S.Array(Named), { default: () => [] }),
+  teams: S.optionalWith(S.Array(ContextTeam), { default: () => [] }),
   users: S.optionalWith(S.Array(Named), { default: () => [] }),
   contactProperties: S.optionalWith(S.Array(S.String), { default: () => [] }),
   /** Contact lists; when left out, "Add to list" steps are not checked against any. */
   lists: S.optional(S.Array(Named)),
   /** Conversation labels; when left out, handoff steps' labels are not checked against any. */
   labels: S.optional(S.Array(Named)),
+  /** The workspace's hours, for teams that follow them and flows that follow its closed dates. */
+  workspaceHours: S.optional(WorkspaceHours),
 });
 
+/**
+ * A compile context as `check`, `chat` and `test` read it: with the calendars the server would
+ * read a flow's availability against (decision 053) — the teams' hours by id and the workspace's
+ * calendar, as far as the file gives them.
+ */
+export interface FlowFileContext extends CompileContext {
+  readonly teamHours?: Readonly<Record<string, TeamHours>>;
+  readonly workspaceHours?: WorkspaceCalendar;
+}
+
 /** The context used when none is given: nothing is known, so every team and user is unknown. */
-export const EMPTY_CONTEXT: CompileContext = { teams: [], users: [], contactProperties: [] };
+export const EMPTY_CONTEXT: FlowFileContext = { teams: [], users: [], contactProperties: [] };
 
 /** Decodes a compile context value, every problem as path + message. Pure. */
-export const decodeCompileContext = (value: unknown): Either.Either<CompileContext, ReadonlyArray<DecodeIssue>> =>
+export const decodeCompileContext = (value: unknown): Either.Either<FlowFileContext, ReadonlyArray<DecodeIssue>> =>
   decodeWith(CompileContextJson)(value).pipe(
-    Either.map((c) => ({
-      teams: c.teams,
-      users: c.users,
-      contactProperties: c.contactProperties,
-      ...(c.lists ? { lists: c.lists } : {}),
-      ...(c.labels ? { labels: c.labels } : {}),
-    })),
+    Either.map((c) => {
+      const teamHours = Object.fromEntries(c.teams.flatMap((t) => (t.hours === undefined ? [] : [[t.id, t.hours] as const])));
+      return {
+        teams: c.teams.map((t) => ({ id: t.id, name: t.name })),
+        users: c.users,
+        contactProperties: c.contactProperties,
+        ...(c.lists ? { lists: c.lists } : {}),
+        ...(c.labels ? { labels: c.labels } : {}),
+        ...(Object.keys(teamHours).length > 0 ? { teamHours } : {}),
+        ...(c.workspaceHours ? { workspaceHours: { timezone: c.workspaceHours.timezone, hours: c.workspaceHours.hours, closed: c.workspaceHours.closedDates } } : {}),
+      };
+    }),
   );
 
+/** No weekly hours: a team that follows the workspace's is then never closed by them, as on the server. */
+const NO_WORKSPACE_HOURS: WorkspaceCalendar = { timezone: "UTC", hours: [] };
+
+/**
+ * The calendars a context gives, as the widget config reads them on the server (decision 048):
+ * a team's hours through `teamAvailability`, null (never closed) for a team the file gives no
+ * hours for, one that keeps none, or one following workspace hours the file leaves out. Pure.
+ */
+export const servingCalendarsOf = (context: FlowFileContext): ServingCalendars => ({
+  workspaceClosed: context.workspaceHours?.closed ?? [],
+  teamSchedule: (teamId) => {
+    const hours = context.teamHours?.[teamId];
+    return hours === undefined ? null : teamAvailability(hours, context.workspaceHours ?? NO_WORKSPACE_HOURS);
+  },
+});
+
+/** Who is open when a flow runs outside the server (a flow test, the terminal chat). */
+export interface OpenHours {
+  /** The flow is open: by its own hours, or its team's when it follows one (decision 053). */
+  readonly flow: boolean;
+  /** A team's hours have it open (true for a team without hours in the context). */
+  readonly team: (teamId: string) => boolean;
+}
+
+/** Whether the flow, and each team by its hours, are open at `now` on the context's calendars. Pure apart from reading time-zone data. */
+export const openHoursAt = (spec: FlowSpec, context: FlowFileContext, now: number): OpenHours => {
+  const calendars = servingCalendarsOf(context);
+  const byHours = (schedule: Availability | null) => schedule === null || isAvailable(schedule, now);
+  return {
+    flow: isAvailable(servedAvailability(spec.settings.availability, calendars), now),
+    team: (teamId) => byHours(calendars.teamSchedule(teamId)),
+  };
+};
+
 /** Reads and decodes a compile-context file. */
-export const loadCompileContext = (file: string): Either.Either<CompileContext, FileProblem> =>
+export const loadCompileContext = (file: string): Either.Either<FlowFileContext, FileProblem> =>
   readJsonFile(file).pipe(
     Either.flatMap((value) =>
       decodeCompileContext(value).pipe(

@@ -1,6 +1,6 @@
 import BetterSqlite3 from "better-sqlite3";
 import { Either } from "effect";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -12,6 +12,7 @@ import { main } from "./flow-cli.js";
 import { openKnowledgeBase } from "./live-actions.js";
 import { loadFlowValue } from "./load-flow-file.js";
 import { runChat, type ChatIO } from "./terminal-chat.js";
+import { writeHandoffFlow } from "./test-flows.js";
 
 const EXAMPLES = fileURLToPath(new URL("../../flows/examples/", import.meta.url));
 const context = JSON.parse(readFileSync(`${EXAMPLES}context.json`, "utf8"));
@@ -186,5 +187,26 @@ describe("runChat", () => {
     expect(found.code).toBe(0);
     expect(found.out).toContain("Knowledge nodes search the published articles of");
     expect(found.out).toMatch(/🔗 Export your launch data \(http:\/\/localhost:\d+\/help\/articles\/art_export\)/);
+  });
+
+  it("flow chat reads a followed team's hours from the context at --now: away on Saturday, open on Monday", async () => {
+    const flow = writeHandoffFlow(join(dir, "follows-sales.json"), "follows-sales", { availability: { mode: "team", teamId: "team_sales" } });
+    const contextFile = join(dir, "sales-context.json");
+    const hours = { source: "own", timezone: "Europe/Berlin", hours: [{ day: "mon", from: "09:00", to: "17:00" }] };
+    writeFileSync(contextFile, JSON.stringify({ teams: [{ id: "team_sales", name: "Sales", hours }] }));
+    const chat = async (now: string) => {
+      const out: string[] = [];
+      const code = await main(["chat", flow, "--context", contextFile, "--now", now], {
+        out: (l) => out.push(l),
+        err: (l) => out.push(l),
+        chatIO: () => ({ read: async () => undefined, write: (text) => out.push(text) }),
+      });
+      expect(code).toBe(0);
+      return out.join("\n");
+    };
+    expect(await chat("2026-11-28T09:00:00Z")).toContain("── handed off to the inbox routing (nobody available) ──");
+    const monday = await chat("2026-11-30T09:00:00Z");
+    expect(monday).toContain("── handed off to the inbox routing");
+    expect(monday).not.toContain("nobody available");
   });
 });

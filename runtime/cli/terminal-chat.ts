@@ -5,8 +5,6 @@
  * database when one is given, else answered with titles typed at the keyboard. `/restart`, `/vars`, `/help` and `/quit` work at
  * any prompt. Input and output are injected, so the whole loop runs in unit tests too.
  */
-import { isAvailable } from "../../flows/availability.js";
-import type { CompileContext } from "../../flows/compile.js";
 import type { FlowSpec } from "../../flows/flow-spec.js";
 import { awaitingOf } from "../core/interpreter.js";
 import type { Command, InterpreterContext, InterpreterEvent, Json } from "../core/types.js";
@@ -23,6 +21,7 @@ import {
   type SearchKnowledgeCommand,
   madeUpArticle,
 } from "./conversation.js";
+import { openHoursAt, type FlowFileContext } from "./load-flow-file.js";
 
 /** Where the chat reads lines and writes text. */
 export interface ChatIO {
@@ -33,14 +32,15 @@ export interface ChatIO {
 
 export interface ChatOptions {
   readonly spec: FlowSpec;
-  readonly compileContext: CompileContext;
+  /** The teams, users and calendars the flow runs against (context.json). */
+  readonly compileContext: FlowFileContext;
   readonly seed: number;
   /** The time the conversation happens at (default: the real clock when the chat starts). */
   readonly now?: number;
   /** Contact properties known before the chat starts. */
   readonly contact?: Readonly<Record<string, string>>;
   readonly pageUrl?: string;
-  /** Whether the inbox, teams and users are available; default: inside the flow's business hours. */
+  /** Whether the inbox, teams and users are available; default: while the flow is open (its hours, or its team's), a team only inside its own hours too. */
   readonly available?: boolean;
   /** Real executors; when one is absent, that kind of node asks the person at the keyboard. */
   readonly live?: Partial<ActionExecutor>;
@@ -54,7 +54,8 @@ const HELP = [
 
 /** Builds the interpreter context of a terminal chat. Pure. */
 export const chatContext = (options: ChatOptions, now: number): InterpreterContext => {
-  const open = options.available ?? isAvailable(options.spec.settings.availability, now);
+  const hours = openHoursAt(options.spec, options.compileContext, now);
+  const open = options.available ?? hours.flow;
   return {
     now,
     seed: options.seed,
@@ -69,7 +70,7 @@ export const chatContext = (options: ChatOptions, now: number): InterpreterConte
     contact: options.contact ?? {},
     availability: {
       routing: open,
-      teams: Object.fromEntries(options.compileContext.teams.map((t) => [t.id, open])),
+      teams: Object.fromEntries(options.compileContext.teams.map((t) => [t.id, open && hours.team(t.id)])),
       users: Object.fromEntries(options.compileContext.users.map((u) => [u.id, open])),
     },
   };

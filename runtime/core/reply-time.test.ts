@@ -1,5 +1,7 @@
+import { Schema as S } from "effect";
+import { Availability, Display } from "../../flows/flow-spec.js";
 import { describe, expect, it } from "vitest";
-import { REPLY_TIME_MIN_REPLIES, replyTimeBucket, usualReplyTime } from "./reply-time.js";
+import { REPLY_TIME_MIN_REPLIES, replyTimeBucket, usualReplyTime, replyTimeTeams } from "./reply-time.js";
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -38,5 +40,21 @@ describe("usualReplyTime", () => {
     // An even count: the middle two averaged (4 and 20 minutes → 12).
     expect(usualReplyTime([MIN, 2 * MIN, 4 * MIN, 20 * MIN, 30 * MIN, 40 * MIN])).toBe("under_15_minutes");
     expect(usualReplyTime([30 * HOUR, 30 * HOUR, 30 * HOUR, MIN, MIN])).toBeNull();
+  });
+});
+
+describe("replyTimeTeams: whose replies the line speaks for (decision 053)", () => {
+  const settings = (availability: object, display: object = {}) => ({ availability: S.decodeUnknownSync(Availability)(availability), display: S.decodeUnknownSync(Display)(display) });
+
+  it("is the team whose hours the flow follows, even when the heading shows others", () => {
+    expect(replyTimeTeams(settings({ mode: "team", teamId: "team_sales" }, { heading: { type: "agents", teamIds: ["team_support"] } }))).toEqual(["team_sales"]);
+  });
+
+  it("is else the teams the heading shows, and none (the inbox's) for a custom heading, agents by name or a flow on its own hours", () => {
+    expect(replyTimeTeams(settings({ mode: "always" }, { heading: { type: "agents", teamIds: ["team_a", "team_b"], userIds: ["u"] } }))).toEqual(["team_a", "team_b"]);
+    expect(replyTimeTeams(settings({ mode: "always" }, { heading: { type: "custom", name: "Ada" } }))).toEqual([]);
+    expect(replyTimeTeams(settings({ mode: "business_hours", timezone: "UTC", hours: [] }, { heading: { type: "agents", userIds: ["u"] } }))).toEqual([]);
+    // A team mode without its id (the compiler refuses it) falls back to the heading.
+    expect(replyTimeTeams(settings({ mode: "team" }, { heading: { type: "agents", teamIds: ["team_a"] } }))).toEqual(["team_a"]);
   });
 });

@@ -5,6 +5,7 @@
  * conversation reached the inbox (its last opening before the reply) to a person's first
  * non-internal reply, on the wall clock. Pure.
  */
+import type { Availability, Display } from "../../flows/flow-spec.js";
 import { percentile } from "./metrics.js";
 
 /** The window the median looks back over. */
@@ -38,4 +39,15 @@ export const usualReplyTime = (firstResponsesMs: ReadonlyArray<number>): ReplyTi
   if (firstResponsesMs.length < REPLY_TIME_MIN_REPLIES) return null;
   const median = percentile(firstResponsesMs, 0.5);
   return median === null ? null : replyTimeBucket(median);
+};
+
+/**
+ * The teams whose replies a flow's line speaks for (decision 053): the team whose hours it
+ * follows (availability mode `team`), else the teams its heading shows; none — the inbox's
+ * figure — otherwise. Pure.
+ */
+export const replyTimeTeams = (settings: { readonly availability: Availability; readonly display: Display }): ReadonlyArray<string> => {
+  const { availability, display } = settings;
+  if (availability.mode === "team" && availability.teamId !== undefined) return [availability.teamId];
+  return display.heading.type === "agents" ? display.heading.teamIds : [];
 };

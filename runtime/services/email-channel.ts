@@ -26,7 +26,7 @@
  * Every name this module exports starts with Email/email: app/runtime.server.ts re-exports
  * them all.
  */
-import { createHash, randomUUID } from "node:crypto";
+import { createHash } from "node:crypto";
 import { simpleParser, type AddressObject, type ParsedMail } from "mailparser";
 import nodemailer from "nodemailer";
 import { Context, Data, Effect, Either, Fiber, Layer, Option, Schema as S } from "effect";
@@ -59,6 +59,7 @@ import {
   machineMailReason,
   newText,
   normalizeMessageId,
+  outgoingMessageId,
   replyBody,
   replySubject,
   replyThreadHeaders,
@@ -231,6 +232,8 @@ export interface VisitorMail {
   readonly compose: (teamName: string) => { readonly subject: string; readonly text: string; readonly html?: string };
   /** The files the replies carried, attached to the mail. */
   readonly files: ReadonlyArray<{ readonly filename: string; readonly contentType: string; readonly data: Buffer }>;
+  /** What this mail is, the same at every try ("transcript:<its row id>"): it names the Message-ID. */
+  readonly key: string;
 }
 
 /** A download of an email's attachment: the bytes and the headers to serve them with. */
@@ -789,6 +792,9 @@ export const emailChannelLayer = Layer.scoped(
         readonly thread: ReadonlyArray<string>;
         readonly files: ReadonlyArray<{ readonly filename: string; readonly data: Buffer; readonly contentType: string }>;
         readonly autoReplied: boolean;
+        /** The conversation and what is sent, which name the Message-ID (the same at every try). */
+        readonly conversationId: string;
+        readonly key: string;
       },
     ): Effect.Effect<string, SendFailed> => {
       const relay = c.relay;
@@ -797,7 +803,7 @@ export const emailChannelLayer = Layer.scoped(
       if (relay === null) return permanent("this email channel has no outgoing mail relay; add one in Settings → Channels");
       if (fromAddress === null || sendAs === null) return permanent("this email channel has no send-as name and address; add them in Settings → Channels");
       const { inReplyTo, references } = replyThreadHeaders(mail.thread);
-      const outgoingId = `<${randomUUID()}@${domainOf(fromAddress)}>`;
+      const outgoingId = outgoingMessageId(mail.conversationId, mail.key, domainOf(fromAddress));
       return Effect.tryPromise({
         try: async () => {
           const transport = nodemailer.createTransport({
@@ -882,6 +888,8 @@ export const emailChannelLayer = Layer.scoped(
           files,
           // RFC 3834: the bot's replies are automatic, so the customer's own auto-responder does not answer them.
           autoReplied: message.author === "bot",
+          conversationId: message.conversationId,
+          key: `message:${message.messageId}`,
         });
         return { externalId };
       });
@@ -948,6 +956,8 @@ export const emailChannelLayer = Layer.scoped(
           thread: threadOf(mail.conversationId),
           files: mail.files,
           autoReplied: false,
+          conversationId: mail.conversationId,
+          key: mail.key,
         });
         return { externalId, channelId: ready.id };
       });

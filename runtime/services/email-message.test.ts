@@ -9,6 +9,7 @@ import {
   messageIdsIn,
   newText,
   normalizeMessageId,
+  outgoingMessageId,
   replyBody,
   replySubject,
   replyThreadHeaders,
@@ -25,6 +26,16 @@ describe("Message-IDs", () => {
     [undefined, null],
   ])("normalizes %j to %j", (input, expected) => {
     expect(normalizeMessageId(input)).toBe(expected);
+  });
+
+  it("names an outgoing mail the same at every try, and differently for another mail or conversation", () => {
+    const id = outgoingMessageId("cv_a", "message:7", "example.com");
+    expect(id).toMatch(/^<[0-9a-f]{32}\.parley@example\.com>$/);
+    expect(normalizeMessageId(id)).toBe(id);
+    expect(outgoingMessageId("cv_a", "message:7", "example.com")).toBe(id);
+    expect(outgoingMessageId("cv_a", "message:8", "example.com")).not.toBe(id);
+    expect(outgoingMessageId("cv_b", "message:7", "example.com")).not.toBe(id);
+    expect(outgoingMessageId("cv_a", "transcript:7", "example.com")).not.toBe(id);
   });
 
   it("reads every id of a References header, as a string or an array", () => {

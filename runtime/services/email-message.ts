@@ -5,6 +5,8 @@
  * is judged (retry or give up).
  */
 
+import { createHash } from "node:crypto";
+
 /** The longest text stored for one email (the rest is cut with a note). */
 export const MAX_TEXT = 20_000;
 /** Most Message-IDs written into a reply's References (the thread's first and its latest). */
@@ -143,6 +145,17 @@ export const replyBody = (text: string, signature: string): string =>
 
 /** The domain of an address ("example.com" of "support@example.com"). Pure. */
 export const domainOf = (address: string): string => address.slice(address.lastIndexOf("@") + 1).toLowerCase();
+
+/**
+ * The Message-ID of one outgoing mail, the same at every try: a hash of the conversation (its
+ * id is 128 random bits, so no other install or conversation shares it) and what is sent (`key`:
+ * the stored message, or the follow-up or transcript through a message). A retry after a crash
+ * between the relay's acceptance and the record of it sends the mail again under the same id,
+ * which the receiving systems and mail clients that collapse a repeated Message-ID show once, and
+ * the customer's answer threads back whichever copy they answer. Pure.
+ */
+export const outgoingMessageId = (conversationId: string, key: string, domain: string): string =>
+  `<${createHash("sha256").update(`${conversationId}\n${key}`).digest("hex").slice(0, 32)}.parley@${domain}>`;
 
 /** In-Reply-To and References of a reply, from the thread's Message-IDs oldest first. Pure. */
 export const replyThreadHeaders = (thread: ReadonlyArray<string>): { inReplyTo: string | null; references: string[] } => {

@@ -374,6 +374,7 @@ export const layer: Layer.Layer<FollowUps, never, Database | LiveEvents | EmailC
               conversationId: row.conversation_id,
               to: found.recipient,
               what: "the visitor's unseen replies",
+              key: `follow-up:${found.through}`,
               agentName: found.agentName,
               files: files.attached,
               compose: (teamName) =>

@@ -13,7 +13,7 @@ import { Database } from "./database.js";
 import * as Engine from "./engine.js";
 import { Inbox } from "./inbox.js";
 import { handoffFlow, openKit, people, type Kit } from "./inbox-test-kit.js";
-import { FIRST_RESPONSES_SQL, REPLY_TIME_CACHE_MS, ReplyTime, layer as replyTimeLayer } from "./reply-time.js";
+import { FIRST_RESPONSES_SQL, REPLY_TIME_CACHE_MS, ReplyTime, TEAM_FIRST_RESPONSES_SQL, layer as replyTimeLayer } from "./reply-time.js";
 
 const MIN = 60_000;
 const DAY = 86_400_000;
@@ -30,11 +30,11 @@ const clock = (at: number) => {
 };
 
 /** A visitor on `channelId` answers the bot at `at`; the bot hands them to the channel's inbox then. */
-const handedOver = async (at: number, channelId = "chan_web"): Promise<string> => {
+const handedOver = async (at: number, channelId = "chan_web", chatflowId = `flow_${channelId}`): Promise<string> => {
   clock(at - 30_000);
   const visitorId = kit.visitor(channelId);
   const engine = await kit.run(Engine.Engine);
-  const view = await kit.run(engine.startConversation({ visitorId, channelId, chatflowId: `flow_${channelId}`, pageUrl: "https://shop.example/" }));
+  const view = await kit.run(engine.startConversation({ visitorId, channelId, chatflowId, pageUrl: "https://shop.example/" }));
   clock(at);
   await kit.run(engine.handleVisitorMessage({ conversationId: view.conversation.id, visitorId, clientMessageId: `v${++seq}`, text: "Grace" }));
   return view.conversation.id;
@@ -144,5 +144,76 @@ describe("ReplyTime.forInbox", () => {
       .all("inbox_support", 0)
       .map((row) => (row as { detail: string }).detail);
     expect(plan).toEqual(["SEARCH report_replies USING COVERING INDEX report_replies_inbox (inbox_id=? AND at>?)"]);
+  });
+});
+
+describe("ReplyTime.forTeams (decision 053)", () => {
+  const usualOf = (teamIds: ReadonlyArray<string>, inboxId = "inbox_support") =>
+    replyTimes.runPromise(Effect.flatMap(ReplyTime, (r) => r.forTeams(inboxId, teamIds)));
+
+  it("counts only the first replies recorded with the teams, in the inbox, over the same window and minimum", async () => {
+    // A second bot on the same channel hands off to Sales (Alex is in both teams).
+    kit.db.sqlite.prepare("INSERT INTO teams (id, name, created_at) VALUES ('team_sales', 'Sales', 0)").run();
+    kit.db.sqlite.prepare("INSERT INTO team_members (team_id, user_id) VALUES ('team_sales', ?)").run(people.alex.id);
+    const toSales = JSON.parse(JSON.stringify(handoffFlow).replace('"teamId":"team_support"', '"teamId":"team_sales"'));
+    await kit.run(
+      Effect.gen(function* () {
+        const flows = yield* Chatflows.Chatflows;
+        yield* flows.create({ id: "flow_to_sales", name: "Sales bot", kind: "bot", document: toSales, channelId: "chan_web" });
+        yield* flows.publish("flow_to_sales");
+        yield* flows.setEnabled("flow_to_sales", true);
+      }),
+    );
+    // A fresh window, well after the other cases' replies.
+    clock(t + 30 * DAY);
+    const base = t;
+    // Five conversations handed to Sales, answered within 2 minutes.
+    for (let i = 0; i < 5; i++) {
+      const id = await handedOver(base + i * 10 * MIN, "chan_web", "flow_to_sales");
+      await reply(id, base + i * 10 * MIN + 2 * MIN);
+    }
+    // Six handed to Support, answered after 40 minutes.
+    for (let i = 0; i < 6; i++) await answered(base + 60 * MIN + i * 10 * MIN, 40);
+    later();
+    const recorded = kit.db.sqlite
+      .prepare("SELECT team_id, count(*) AS n FROM report_replies WHERE inbox_id = 'inbox_support' AND is_first = 1 AND at >= ? GROUP BY team_id ORDER BY team_id")
+      .all(base);
+    expect(recorded, "the replies are recorded with the conversation's team at the reply").toEqual([
+      { team_id: "team_sales", n: 5 },
+      { team_id: "team_support", n: 6 },
+    ]);
+    expect(await usualOf(["team_sales"])).toBe("few_minutes");
+    expect(await usualOf(["team_support"])).toBe("under_an_hour");
+    // Several teams (a heading showing two): their replies together, in any order.
+    expect(await usualOf(["team_support", "team_sales"])).toBe("under_an_hour");
+    // No teams: the inbox's figure; a team with no replies in the inbox says nothing (not the inbox's).
+    expect(await usualOf([])).toBe(await usual());
+    expect(await usualOf(["team_nobody"])).toBeNull();
+    // Another inbox's replies with the same team do not count.
+    expect(await usualOf(["team_sales"], "inbox_sales")).toBeNull();
+  });
+
+  it("keeps a team's figure for the cache's time, then reads it again", async () => {
+    const start = t + 10 * MIN;
+    // Six more for Sales, answered three hours after their handoffs — just after the figure was read and kept.
+    const waiting: string[] = [];
+    for (let i = 0; i < 6; i++) waiting.push(await handedOver(start + i * MIN, "chan_web", "flow_to_sales"));
+    clock(start + 3 * 60 * MIN);
+    expect(await usualOf(["team_sales"])).toBe("few_minutes");
+    for (const [i, id] of waiting.entries()) await reply(id, start + 3 * 60 * MIN + (i + 1) * 10_000);
+    clock(start + 3 * 60 * MIN + REPLY_TIME_CACHE_MS - 1);
+    expect(await usualOf(["team_sales"]), "kept").toBe("few_minutes");
+    later(1);
+    // Five of 2 minutes and six of about 3 hours: the median is about 3 hours.
+    expect(await usualOf(["team_sales"])).toBe("few_hours");
+  });
+
+  it("reads the teams' replies from the inbox's covering index range", () => {
+    const plan = kit.db.sqlite
+      .prepare(`EXPLAIN QUERY PLAN ${TEAM_FIRST_RESPONSES_SQL}`)
+      .all("inbox_support", 0, '["team_sales"]')
+      .map((row) => (row as { detail: string }).detail);
+    expect(plan[0]).toBe("SEARCH report_replies USING COVERING INDEX report_replies_inbox (inbox_id=? AND at>?)");
+    expect(plan.filter((line) => /SCAN report_replies|USING INDEX (?!report_replies_inbox)/.test(line))).toEqual([]);
   });
 });

@@ -504,6 +504,7 @@ export const layer: Layer.Layer<Transcripts, never, Database | LiveEvents | Emai
               conversationId: row.conversation_id,
               to: row.recipient,
               what: "the chat's transcript",
+              key: `transcript:${row.id}`,
               agentName: null,
               files: files.attached,
               compose: (teamName) =>

@@ -58,6 +58,8 @@ let relayPort: number;
 const relayed: Relayed[] = [];
 /** Answers for the next relay sessions' RCPT, first first; when empty, accepted. */
 const relayAnswers: Array<{ code: number; message: string }> = [];
+/** Answers for the next mails' end of DATA, given after the mail was kept (a relay that took it, and an answer lost). */
+const dataAnswers: Array<{ code: number; message: string }> = [];
 
 const startRelay = async () => {
   relay = new SMTPServer({
@@ -88,6 +90,8 @@ const startRelay = async () => {
           mail: await simpleParser(raw),
           raw: raw.toString("utf8"),
         });
+        const answer = dataAnswers.shift();
+        if (answer) return callback(Object.assign(new Error(answer.message), { responseCode: answer.code }));
         callback();
       });
     },
@@ -199,6 +203,7 @@ beforeEach(() => {
   sqlite.prepare("UPDATE deliveries SET status = 'failed' WHERE status = 'pending'").run();
   relayed.length = 0;
   relayAnswers.length = 0;
+  dataAnswers.length = 0;
 });
 
 // ---- tests ----
@@ -441,7 +446,7 @@ describe("replies by email", () => {
     expect(sent.mail.inReplyTo).toBe(first);
     expect(sent.mail.references).toBe(first);
     expect(sent.mail.text).toBe("Thanks Lin, we are on it.\n\n-- \nAcme Support\nhttps://acme.test/help\n");
-    expect(sent.mail.messageId).toMatch(/^<[0-9a-f-]+@acme\.test>$/);
+    expect(sent.mail.messageId).toMatch(/^<[0-9a-f]{32}\.parley@acme\.test>$/);
     expect(sent.mail.headers.get("auto-submitted")).toBeUndefined();
     expect(outbox(conversation!.id)).toMatchObject([{ status: "sent", external_id: sent.mail.messageId }]);
 
@@ -482,6 +487,28 @@ describe("replies by email", () => {
     sqlite.prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE conversation_id = ?").run(conversation!.id);
     expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
     expect(relayed).toHaveLength(1);
+  });
+
+  it("sends a reply again under the same Message-ID when the relay kept it but the answer was lost, so it shows once and threads either way", async () => {
+    await deliver({ from: "ola@customer.test", subject: "Twice?", text: "Hi", messageId: newMessageId() });
+    const [conversation] = conversationsOf("ola@customer.test");
+    await agentReply(conversation!.id, "Hi Ola");
+    // The relay keeps the mail, then answers 451: as after a crash between its acceptance and our record of it.
+    dataAnswers.push({ code: 451, message: "4.4.2 connection dropped" });
+    expect(await runDue()).toEqual({ sent: 0, retrying: 1, failed: 0 });
+    expect(relayed).toHaveLength(1);
+
+    sqlite.prepare("UPDATE deliveries SET next_attempt_at = 0 WHERE conversation_id = ?").run(conversation!.id);
+    expect(await runDue()).toEqual({ sent: 1, retrying: 0, failed: 0 });
+    expect(relayed).toHaveLength(2);
+    expect(relayed[1]!.mail.messageId).toBe(relayed[0]!.mail.messageId);
+    expect(outbox(conversation!.id)).toMatchObject([{ status: "sent", external_id: relayed[0]!.mail.messageId }]);
+
+    // Another reply in the same conversation is another mail.
+    await agentReply(conversation!.id, "Anything else?");
+    await runDue();
+    expect(relayed).toHaveLength(3);
+    expect(relayed[2]!.mail.messageId).not.toBe(relayed[0]!.mail.messageId);
   });
 
   it("fails a reply the relay refuses with 550, with the relay's reason", async () => {

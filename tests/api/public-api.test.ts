@@ -425,6 +425,8 @@ describe("widget config", () => {
       available: expect.any(Boolean),
       opensAt: null,
       closedFor: null,
+      closesAt: null,
+      specialDay: null,
       awayMessage: expect.any(String),
       awayBehaviour: expect.stringMatching(/^(hide|away_message|collect_email)$/),
       branding: { showPoweredBy: expect.any(Boolean) },
@@ -514,7 +516,7 @@ describe("widget config", () => {
     }
   });
 
-  it("is away while the team a flow follows is closed, with the team's opensAt and closed date, and open when the team keeps no hours", async () => {
+  it("is away while the team a flow follows is closed, with the team's opensAt and closed date, open when the team keeps no hours, and says until when its special hours keep it open today", async () => {
     const stamp = Date.now();
     const page = `https://shop.example/team-hours-${stamp}`;
     const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -554,7 +556,14 @@ describe("widget config", () => {
       });
       // The team's hours changed, the flow not published again: the widget follows at once.
       sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ source: "none" }), team.id);
-      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null, closedFor: null });
+      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null, closedFor: null, closesAt: null, specialDay: null });
+      // Special hours on those days until 23:59 (decision 053): open, and until when today, on the team's clock.
+      const shortDays = [-1, 0, 1].map((d) => ({ date: day(d), name: "Christmas Eve", yearly: false, hours: [{ from: "00:00", to: "23:59" }] }));
+      sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ source: "own", timezone: "UTC", hours: everyDay, closedDates: shortDays, workspaceClosedDates: false }), team.id);
+      expect(await config()).toMatchObject({ id: flow, available: true, opensAt: null, closedFor: null, closesAt: expect.stringMatching(/T23:59:00\.000Z$/), specialDay: "Christmas Eve" });
+      // Its weekly hours only: nothing closes today.
+      sqlite.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ source: "own", timezone: "UTC", hours: everyDay, closedDates: [], workspaceClosedDates: false }), team.id);
+      expect(await config()).toMatchObject({ id: flow, available: true, closesAt: null, specialDay: null });
     } finally {
       await runtime.runPromise(Effect.flatMap(Chatflows, (flows) => flows.setEnabled(flow, false)));
       for (const o of others) sqlite.prepare("UPDATE chatflows SET enabled = ? WHERE id = ?").run(o.enabled, o.id);

@@ -1,7 +1,8 @@
 /**
  * The widget config's `replyTime` (decision 050): how soon the team usually replies, as a
  * bucket — only when the chosen flow turns it on, while it is available, and once the chat
- * channel's inbox has at least 5 first replies in the last 14 days; null otherwise. Real parts:
+ * channel's inbox has at least 5 first replies in the last 14 days (only a followed or shown
+ * team's, decision 053); null otherwise. Real parts:
  * the app runtime on a fresh SQLite file (seeded), the real public API handler on a node:http
  * server, visitors starting live chats through it, replies through the real Inbox service, and
  * the flow's setting written and published through Chatflows as the builder does.
@@ -45,25 +46,30 @@ const config = async () => {
   return res.body.chatflow as { replyTime: { bucket: string } | null; available: boolean };
 };
 
-/** Our live chat's draft with `display` as given, published. */
-const publishDisplay = async (display: Record<string, unknown>) =>
+/** Our live chat's draft with `display` (and, when given, `availability`) as given, published. */
+const publishDisplay = async (display: Record<string, unknown>, availability?: Record<string, unknown>) =>
   run(
     Effect.gen(function* () {
       const flows = yield* Chatflows;
       const draft = yield* flows.getDraft(FLOW);
       const document = draft.document as { settings: Record<string, unknown> };
-      yield* flows.saveDraft(FLOW, { ...document, settings: { ...document.settings, display } }, draft.revision);
+      const settings = { ...document.settings, display, ...(availability ? { availability } : {}) };
+      yield* flows.saveDraft(FLOW, { ...document, settings }, draft.revision);
       return yield* flows.publish(FLOW);
     }),
   );
 
 let seq = 0;
-/** A visitor starts our live chat (it goes to the channel's inbox) and a person answers. */
-const answered = async () => {
+/** A visitor starts our live chat (it goes to the channel's inbox), it is given to `teamId` if any, and a person answers. */
+const answered = async (teamId?: string) => {
   const token = (await call(base, "/api/visitors", { body: { channel: channelId } })).body.visitorToken as string;
   const started = await call(base, "/api/conversations", { token, body: { channel: channelId, chatflowId: FLOW, pageUrl: "https://shop.example/" } });
   expect(started.status).toBe(201);
   const id = started.body.conversation.id as string;
+  if (teamId !== undefined) {
+    const version = sqlite.prepare("SELECT version FROM conversations WHERE id = ?").pluck().get(id) as number;
+    await run(Effect.flatMap(Inbox, (i) => i.assign(id, { teamId }, version, admin)));
+  }
   await run(Effect.flatMap(Inbox, (i) => i.comment({ conversationId: id, text: "looking", clientMessageId: `rt-c-${++seq}` }, admin)));
   await run(Effect.flatMap(Inbox, (i) => i.reply({ conversationId: id, text: "Hello!", clientMessageId: `rt-${++seq}` }, admin)));
 };
@@ -138,6 +144,27 @@ describe("GET /api/widget/config: replyTime", () => {
     expect(sqlite.prepare("SELECT count(*) FROM report_replies WHERE inbox_id = ? AND is_first = 1").pluck().get(quietInbox)).toBe(4);
     expect(await config()).toMatchObject({ available: true, replyTime: null });
     await moveChannelTo(busyInbox);
+  });
+
+  it("speaks for the team the flow follows, or the teams its heading shows: their replies in the inbox, nothing while they have fewer than 5 (decision 053)", async () => {
+    const [quietTeam, salesTeam] = await run(
+      Effect.gen(function* () {
+        const workspace = yield* Workspace;
+        return [(yield* workspace.createTeam({ name: "Quiet team" })).id, (yield* workspace.createTeam({ name: "Chat sales" })).id] as const;
+      }),
+    );
+    // The inbox says "a few minutes", but none of its replies are the heading's team's.
+    await publishDisplay({ replyTime: "auto", heading: { type: "agents", teamIds: [quietTeam] } });
+    expect(await config()).toMatchObject({ available: true, replyTime: null });
+    for (let i = 0; i < 5; i++) await answered(salesTeam);
+    expect(sqlite.prepare("SELECT count(*) FROM report_replies WHERE inbox_id = ? AND team_id = ? AND is_first = 1").pluck().get(busyInbox, salesTeam)).toBe(5);
+    // Following Sales' hours (it keeps none: always open), whatever the heading shows.
+    await publishDisplay({ replyTime: "auto", heading: { type: "agents", teamIds: [quietTeam] } }, { mode: "team", teamId: salesTeam });
+    expect(await config()).toMatchObject({ available: true, replyTime: { bucket: "few_minutes" } });
+    // A heading showing both teams counts their replies together.
+    await publishDisplay({ replyTime: "auto", heading: { type: "agents", teamIds: [quietTeam, salesTeam] } }, { mode: "always" });
+    expect(await config()).toMatchObject({ available: true, replyTime: { bucket: "few_minutes" } });
+    await publishDisplay({ replyTime: "auto" });
   });
 
   it("refuses a setting that is neither auto nor off at its path, and the live version keeps serving", async () => {

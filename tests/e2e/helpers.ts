@@ -351,3 +351,53 @@ export const createTeam = async (page: Page, name: string): Promise<void> => {
   await page.getByRole("button", { name: "Create team" }).click();
   await expect(page.getByRole("heading", { level: 1, name })).toBeVisible();
 };
+
+/**
+ * A chat channel of this run's own (any origin may embed it) on an inbox of its own whose one
+ * member, an agent, is available — written to the server's database, names and ids carrying
+ * `tag` and `stamp`, so nothing of the demo's decides what the widget shows.
+ */
+export const ownChatChannel = (tag: string, stamp: string): { readonly inboxId: string; readonly channelId: string; readonly channelName: string } => {
+  const inboxId = `inbox_${tag}_${stamp}`;
+  const channelId = `chan_${tag}_${stamp}`;
+  const channelName = `Chat ${tag} ${stamp}`;
+  const userId = `usr_${tag}_${stamp}`;
+  const now = Date.now();
+  writeServerDatabase("INSERT INTO inboxes (id, name, created_at) VALUES (?, ?, ?)", inboxId, `Inbox ${tag} ${stamp}`, now);
+  writeServerDatabase(
+    "INSERT INTO users (id, email, name, role, password_hash, created_at, availability) VALUES (?, ?, ?, 'agent', 'x', ?, 'available')",
+    userId,
+    `${tag}-${stamp}@example.com`,
+    `Agent ${tag} ${stamp}`,
+    now,
+  );
+  writeServerDatabase("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)", inboxId, userId);
+  writeServerDatabase(
+    `INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES (?, ?, 'chat', ?, '{"allowedOrigins":["*"]}', ?)`,
+    channelId,
+    inboxId,
+    channelName,
+    now,
+  );
+  return { inboxId, channelId, channelName };
+};
+
+/** The signed-in admin creates a blank live chat named `flowName` on the channel `channelName`; returns its id, the page in the builder. */
+export const createLiveChat = async (page: Page, flowName: string, channelName: string): Promise<string> => {
+  await page.goto("/flows");
+  await page.getByLabel("Name", { exact: true }).fill(flowName);
+  await page.getByLabel("Start from").selectOption("blank:live_chat");
+  await page.getByLabel("Channel").first().selectOption({ label: channelName });
+  await page.getByRole("button", { name: "Create flow" }).click();
+  await expect(page).toHaveURL(/\/flows\/flow_[\w-]+$/);
+  return new URL(page.url()).pathname.split("/").pop()!;
+};
+
+/** Turns the flow named `flowName` on or off from the flow list, and waits until the switch says so. */
+export const switchFlow = async (page: Page, flowName: string, on: boolean): Promise<void> => {
+  await page.goto("/flows");
+  const toggle = page.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` });
+  await toggle.click();
+  if (on) await expect(toggle).toBeChecked();
+  else await expect(toggle).not.toBeChecked();
+};

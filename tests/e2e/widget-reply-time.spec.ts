@@ -11,42 +11,17 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import type { AddressInfo } from "node:net";
-import { adminEmail, adminPassword, inboxLive, login, parleyUrl, seriousViolations, startDemoSite, widget, writeServerDatabase } from "./helpers.js";
+import { adminEmail, adminPassword, createLiveChat, inboxLive, login, ownChatChannel, parleyUrl, seriousViolations, startDemoSite, switchFlow, widget } from "./helpers.js";
 
 test("a live chat that shows it says how soon its inbox's team usually replies, under the heading", async ({ browser, page, request }, testInfo) => {
   test.setTimeout(120_000);
   const stamp = `${Date.now()}-${testInfo.retry}`;
-  const inboxId = `inbox_rt_${stamp}`;
-  const channelId = `chan_rt_${stamp}`;
-  const channelName = `Reply time chat ${stamp}`;
+  const { channelId, channelName } = ownChatChannel("rt", stamp);
   const flowName = `Reply time ${stamp}`;
-  const now = Date.now();
-  writeServerDatabase("INSERT INTO inboxes (id, name, created_at) VALUES (?, ?, ?)", inboxId, `Reply time inbox ${stamp}`, now);
-  writeServerDatabase(
-    "INSERT INTO users (id, email, name, role, password_hash, created_at, availability) VALUES (?, ?, ?, 'agent', 'x', ?, 'available')",
-    `usr_rt_${stamp}`,
-    `rt-${stamp}@example.com`,
-    `Rita ${stamp}`,
-    now,
-  );
-  writeServerDatabase("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)", inboxId, `usr_rt_${stamp}`);
-  writeServerDatabase(
-    `INSERT INTO channels (id, inbox_id, kind, name, config, created_at) VALUES (?, ?, 'chat', ?, '{"allowedOrigins":["*"]}', ?)`,
-    channelId,
-    inboxId,
-    channelName,
-    now,
-  );
 
   // The admin creates the live chat on that channel and turns the line on.
   await login(page, adminEmail(), adminPassword());
-  await page.goto("/flows");
-  await page.getByLabel("Name", { exact: true }).fill(flowName);
-  await page.getByLabel("Start from").selectOption("blank:live_chat");
-  await page.getByLabel("Channel").first().selectOption({ label: channelName });
-  await page.getByRole("button", { name: "Create flow" }).click();
-  await expect(page).toHaveURL(/\/flows\/flow_[\w-]+$/);
-  const flowId = new URL(page.url()).pathname.split("/").pop()!;
+  const flowId = await createLiveChat(page, flowName, channelName);
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByRole("tab", { name: "Display" }).click();
   const show = page.getByRole("checkbox", { name: "Show how soon the team usually replies" });
@@ -57,9 +32,7 @@ test("a live chat that shows it says how soon its inbox's team usually replies, 
   await expect(page.getByRole("status").filter({ hasText: /^Saved · revision \d+$/ })).toBeVisible({ timeout: 10_000 });
   await page.getByRole("button", { name: "Publish", exact: true }).click();
   await expect(page.getByText(/^Published v1\./)).toBeVisible();
-  await page.goto("/flows");
-  await page.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` }).click();
-  await expect(page.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` })).toBeChecked();
+  await switchFlow(page, flowName, true);
 
   // Five visitors ask; the admin answers each within seconds. The widget config is not asked
   // before this (the figure is kept for minutes once read).
@@ -105,7 +78,5 @@ test("a live chat that shows it says how soon its inbox's team usually replies, 
   }
 
   // Off again: nothing of this run is left live.
-  await page.goto("/flows");
-  await page.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` }).click();
-  await expect(page.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` })).not.toBeChecked();
+  await switchFlow(page, flowName, false);
 });

@@ -16,6 +16,8 @@ export const chat: ChatStrings = {
   replyUnderHour: "Das Team antwortet meist in unter einer Stunde",
   replyFewHours: "Das Team antwortet meist in wenigen Stunden",
   replyDay: "Das Team antwortet meist innerhalb eines Tages",
+  openUntil: "Heute geöffnet bis {time} Uhr",
+  openUntilDay: "Geöffnet bis {time} Uhr",
   close: "Chat schließen",
   messages: "Nachrichten",
   you: "Sie",

@@ -20,6 +20,10 @@ export const chat = {
   replyUnderHour: "The team usually replies in under an hour",
   replyFewHours: "The team usually replies in a few hours",
   replyDay: "The team usually replies within a day",
+  /** Under the heading while a special day's hours keep the chat open (decision 053): `{time}` on the visitor's clock; the day's name follows in brackets. */
+  openUntil: "Open today until {time}",
+  /** The same when the closing falls on another day on the visitor's clock: `{time}` has its weekday. */
+  openUntilDay: "Open until {time}",
   close: "Close chat",
   messages: "Messages",
   you: "You",

@@ -50,6 +50,10 @@ export interface Chatflow {
   readonly opensAt?: string | null;
   /** The name of the closed date (a holiday) the flow is away for today; null otherwise. Absent from older servers. */
   readonly closedFor?: string | null;
+  /** While available on a special day: when its hours end today (ISO); null otherwise. Absent from older servers. */
+  readonly closesAt?: string | null;
+  /** The special day's name, beside `closesAt`; null when it has none. Absent from older servers. */
+  readonly specialDay?: string | null;
   /**
    * Where visitors may write while the team is away: the inbox's team email, else its fallback
    * email; null when it has neither. Absent from servers older than the field.

@@ -9,7 +9,7 @@ import { isThumbnail, sizeLabel } from "./files.js";
 import { headingTitle, initials, replyTimeLine } from "./heading.js";
 import { format } from "./i18n.js";
 import { choiceBounds, inputFor } from "./inputs.js";
-import { backLine, closedForLine } from "./back-line.js";
+import { backLine, closedForLine, closesLine } from "./back-line.js";
 import { contactLine } from "./contact-email.js";
 import { compareIds } from "./messages.js";
 import { linkify, safeHref, safeImageSrc } from "./safe-href.js";
@@ -136,7 +136,9 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
   const cards: Record<CardSlot, HTMLElement | null> = { rating: null, transcript: null };
 
   const title = h("h2");
-  // How soon the team usually replies: under the title, and the dialog's description while shown.
+  // Under the title, and the dialog's description while shown: until when a special day keeps
+  // the chat open, and how soon the team usually replies.
+  const closes = h("p", { class: "hr", id: "parley-closes", hidden: true });
   const replyTime = h("p", { class: "hr", id: "parley-reply-time", hidden: true });
   const avatars = h("div", { class: "avs", "aria-hidden": "true" });
   const close = h("button", { class: "cl", type: "button" }, icon(CLOSE_ICON));
@@ -162,7 +164,7 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
   const away = h("div", { class: "aw", hidden: true });
   const powered = h("p", { class: "pb" });
   const panel = h("section", { class: "p", id: "parley-panel", role: "dialog", hidden: true },
-    h("div", { class: "hd" }, avatars, h("div", { class: "ht" }, title, replyTime), close), log, typing, quickReplies, composer, away, powered);
+    h("div", { class: "hd" }, avatars, h("div", { class: "ht" }, title, closes, replyTime), close), log, typing, quickReplies, composer, away, powered);
 
   composer.addEventListener("submit", (event) => {
     event.preventDefault();
@@ -281,11 +283,17 @@ export const createPanelView = (root: ShadowRoot, initialStrings: ChatStrings, h
     const name = headingTitle(chatflow, strings.fallbackName);
     title.textContent = name;
     panel.setAttribute("aria-label", format(strings.dialog, { name }));
-    const usual = replyTimeLine(strings, chatflow);
-    replyTime.textContent = usual ?? "";
-    replyTime.hidden = usual === null;
-    if (usual === null) panel.removeAttribute("aria-describedby");
-    else panel.setAttribute("aria-describedby", replyTime.id);
+    const lines: Array<[HTMLElement, string | null]> = [
+      [closes, closesLine(strings, chatflow.closesAt, chatflow.specialDay, Date.now())],
+      [replyTime, replyTimeLine(strings, chatflow)],
+    ];
+    for (const [line, text] of lines) {
+      line.textContent = text ?? "";
+      line.hidden = text === null;
+    }
+    const described = lines.filter(([, text]) => text !== null).map(([line]) => line.id).join(" ");
+    if (described === "") panel.removeAttribute("aria-describedby");
+    else panel.setAttribute("aria-describedby", described);
     panel.classList.toggle("bl", chatflow.display.launcherPosition === "bottom_left");
     avatars.replaceChildren();
     for (const person of chatflow.display.heading.avatars.slice(0, 3)) {

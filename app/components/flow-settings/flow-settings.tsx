@@ -552,6 +552,7 @@ function DisplayTab({ api, teams, users }: { api: Api; teams: FlowSettingsProps[
           Under the heading, while the team is available: the median time to a person&apos;s first reply after a conversation
           reached this channel&apos;s inbox, over the last 14 days, in rough steps (a few minutes, under 15 minutes, under an
           hour, a few hours, within a day). Shown once there are at least 5 first replies; slower than a day shows nothing.
+          When the flow follows a team&apos;s hours, or the heading shows teams, only that team&apos;s replies count.
         </p>
         <Problems issues={issuesUnder(api.issues, ["display", "replyTime"])} />
       </Section>
