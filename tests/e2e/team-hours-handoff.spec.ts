@@ -14,7 +14,7 @@
  */
 import { expect, test, type APIRequestContext, type BrowserContext } from "@playwright/test";
 import { formatOpening } from "../../flows/availability.js";
-import { addChannel, adminEmail, createInboxWithMembers, createTeam, demoUsers, inboxLive, parleyUrl, signedInPage } from "./helpers.js";
+import { addChannel, adminEmail, createInboxWithMembers, createTeam, demoUsers, inboxLive, parleyUrl, signedInPage, switchFlow } from "./helpers.js";
 
 const MINUTE = 60_000;
 const DAY = 86_400_000;
@@ -101,10 +101,7 @@ test("a bot hands a visitor to a closed team: the open list shows the row queued
   const flowId = new URL(admin.url()).pathname.split("/").pop()!;
   await admin.getByRole("button", { name: "Publish", exact: true }).click();
   await expect(admin.getByText(/^Published v1\./)).toBeVisible();
-  await admin.goto("/flows");
-  const flowSwitch = () => admin.getByRole("row", { name: flowName }).getByRole("switch", { name: `“${flowName}” on` });
-  await flowSwitch().click();
-  await expect(flowSwitch()).toHaveAttribute("aria-checked", "true");
+  await switchFlow(admin, flowName, true);
 
   try {
     // Alex has the inbox's unassigned conversations open before the visitor comes.
@@ -160,8 +157,6 @@ test("a bot hands a visitor to a closed team: the open list shows the row queued
     await expect(agent.getByText(`${inboxName} · ${channelName} · waiting in the queue for an available agent`, { exact: true })).toBeVisible();
   } finally {
     // Off again: nothing of this run is left live.
-    await admin.goto("/flows");
-    await flowSwitch().click();
-    await expect(flowSwitch()).toHaveAttribute("aria-checked", "false");
+    await switchFlow(admin, flowName, false);
   }
 });
