@@ -153,7 +153,8 @@ test("a bot hands a visitor to a closed team: the open list shows the row queued
     const soon = Math.ceil((Date.now() + 30_000) / MINUTE) * MINUTE;
     await openOneMinuteAt(soon);
     await expect(tag).toHaveAttribute("title", `${teamName} is closed until ${formatOpening(ZONE, soon)} (${ZONE})`);
-    await expect(row.getByText("queued", { exact: true })).toBeVisible({ timeout: 90_000 });
+    // Up to a minute and a half away: waited for from now, with time for the page's re-read (2 s after the opening).
+    await expect(row.getByText("queued", { exact: true })).toBeVisible({ timeout: soon - Date.now() + 30_000 });
     await expect(agent.getByText(`${inboxName} · ${channelName} · waiting in the queue for an available agent`, { exact: true })).toBeVisible();
   } finally {
     // Off again: nothing of this run is left live.
