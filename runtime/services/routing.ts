@@ -6,6 +6,7 @@
  *   routeConversation(conversationId, target: {type:"routing"}|{type:"team",teamId}|{type:"user",userId}|{type:"contact_owner"})
  *     → Effect<{assigneeId: string|null; queued: boolean}, NotFound | Conflict>
  *   drainQueue(inboxId?) → Effect<ReadonlyArray<Assignment>>   (assigns queued conversations, FIFO)
+ *   teamHoursChanged(teamId) → Effect<ReadonlyArray<Assignment>>   (drains, then tells inbox pages of the team's queue still waiting)
  *   assign(conversationId, {userId?: string|null, teamId?: string|null}, byUserId, expectedVersion)
  *     → Effect<Assignment, NotFound | Forbidden | InvalidInput | Conflict>   (Conflict when stale)
  *   queueStats() → Effect<Record<inboxId, {queued, oldestQueuedAt, closedTeams}>>   (closedTeams: waiting for a team its hours have closed)
@@ -155,6 +156,13 @@ export interface RoutingShape {
     byUserId: string,
     expectedVersion: number,
   ) => Effect.Effect<Assignment, NotFound | Forbidden | InvalidInput | Conflict>;
+  /**
+   * After a team's hours changed: drains the queues (they may open the team), then tells the
+   * inbox pages of the conversations still queued for it, whose "closed" tag and queue line may
+   * have changed with nobody assigned — one agents-only `conversation` event (`change:
+   * "team_hours"`, `teamId`) per inbox, on its oldest such conversation, not one per conversation.
+   */
+  readonly teamHoursChanged: (teamId: string) => Effect.Effect<ReadonlyArray<Assignment>>;
   /** Queued conversations per inbox id (inboxes with none are absent). */
   readonly queueStats: () => Effect.Effect<Readonly<Record<string, QueueStat>>>;
   /**
@@ -541,6 +549,17 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     return all;
   });
 
+  const teamHoursChanged: RoutingShape["teamHoursChanged"] = Effect.fn("Routing.teamHoursChanged")(function* (teamId: string) {
+    const assigned = yield* drainQueue();
+    const carriers = prepare(
+      "SELECT inbox_id, MIN(id) AS conversation_id FROM conversations WHERE queued_at IS NOT NULL AND team_id = ? GROUP BY inbox_id",
+    ).all(teamId) as Array<{ inbox_id: string; conversation_id: string }>;
+    for (const carrier of carriers) {
+      yield* live.publish({ conversationId: carrier.conversation_id, inboxId: carrier.inbox_id, kind: "conversation", internal: true, data: { change: "team_hours", teamId } });
+    }
+    return assigned;
+  });
+
   const hasAnyQueue = () => prepare("SELECT 1 FROM conversations WHERE queued_at IS NOT NULL LIMIT 1").get() !== undefined;
   // One drain at a time, woken by one timer at the earliest opening among closed teams with queued
   // conversations (armed only once started), and every ROUTING_RECHECK_MS while anything is queued.
@@ -686,6 +705,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
   return {
     routeConversation,
     drainQueue,
+    teamHoursChanged,
     assign,
     queueStats,
     routeInWrite: (p, conversationId, target, now) => routeOpen(p, conversationId, target, now),

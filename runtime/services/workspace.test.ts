@@ -10,7 +10,7 @@ import * as Routing from "./routing.js";
 import { isBlockedSender, layer as workspaceLayer, Workspace, type WorkspaceShape } from "./workspace.js";
 
 let dir: string;
-let runtime: ManagedRuntime.ManagedRuntime<Workspace | Routing.Routing | Db.Database, never>;
+let runtime: ManagedRuntime.ManagedRuntime<Workspace | Routing.Routing | Db.Database | LiveEvents.LiveEvents, never>;
 let db: Db.DatabaseShape;
 let ws: WorkspaceShape;
 
@@ -318,6 +318,42 @@ describe("teams", () => {
       // Open all week with no closed date: open whenever this runs.
       await run(ws.setTeamHours(team.id, { ...own, closedDates: [] }));
       expect(conversationRow(waiting)).toEqual({ assignee_id: "ann", queued_at: null });
+    });
+
+    it("tells each inbox with conversations still queued for the team that its hours changed, once, when nobody could take them", async () => {
+      const team = await run(ws.createTeam({ name: "Night desk" }));
+      const other = await run(ws.createTeam({ name: "Day desk" }));
+      const sales = await run(ws.createInbox({ name: "Sales" }));
+      const billing = await run(ws.createInbox({ name: "Billing" }));
+      const routing = await runtime.runPromise(Routing.Routing);
+      // Nobody is on either team: each conversation waits in the queue for its team.
+      const queued = async (inboxId: string, teamId: string) => {
+        const id = openConversation(inboxId);
+        expect(await run(routing.routeConversation(id, { type: "team", teamId }))).toEqual({ assigneeId: null, queued: true });
+        return id;
+      };
+      // Each inbox's event is on the smallest id of the team's queue there (the oldest, with real ids: they begin with the time).
+      const firstSales = [await queued(sales.id, team.id), await queued(sales.id, team.id)].sort()[0];
+      await queued(sales.id, other.id);
+      const firstBilling = await queued(billing.id, team.id);
+      const heard: LiveEvents.LiveEvent[] = [];
+      const live = await runtime.runPromise(LiveEvents.LiveEvents);
+      const stop = live.subscribeAll((event) => heard.push(event));
+      try {
+        await run(ws.setTeamHours(team.id, { ...own, closedDates: [] }));
+        expect(heard.sort((a, b) => a.inboxId.localeCompare(b.inboxId))).toEqual(
+          [
+            { conversationId: firstSales, inboxId: sales.id, kind: "conversation", internal: true, data: { change: "team_hours", teamId: team.id } },
+            { conversationId: firstBilling, inboxId: billing.id, kind: "conversation", internal: true, data: { change: "team_hours", teamId: team.id } },
+          ].sort((a, b) => a.inboxId.localeCompare(b.inboxId)),
+        );
+        // The same hours again change nothing: nothing is said.
+        heard.length = 0;
+        await run(ws.setTeamHours(team.id, { ...own, closedDates: [] }));
+        expect(heard).toEqual([]);
+      } finally {
+        stop();
+      }
     });
   });
 });

@@ -558,8 +558,8 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
           return true;
         }),
       );
-      // Hours that open the team now may let its queued conversations be assigned.
-      if (changed) yield* routing.drainQueue();
+      // Hours that open the team now may let its queued conversations be assigned; those still waiting may read as open or closed now.
+      if (changed) yield* routing.teamHoursChanged(teamId);
       return yield* readTeam(teamId);
     });
 
