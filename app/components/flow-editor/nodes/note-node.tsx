@@ -46,8 +46,12 @@ function NoteCard({ id, data, selected }: NodeProps<NoteNode>) {
   const [draft, setDraft] = useState<string | null>(null);
   const areaRef = useRef<HTMLTextAreaElement>(null);
   useEffect(() => {
-    if (draft !== null) areaRef.current?.focus();
-    // Only when editing starts: focusing on every keystroke would move the caret.
+    const area = areaRef.current;
+    if (draft === null || !area) return;
+    // Writing goes on where the text ends. Only when editing starts: doing it on every
+    // keystroke would move the caret.
+    area.focus();
+    area.setSelectionRange(area.value.length, area.value.length);
   }, [draft !== null]);
 
   const startEditing = () => {
