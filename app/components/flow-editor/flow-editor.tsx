@@ -664,26 +664,19 @@ function EditorFrame({
             <span id="fe-find-status" className="fe-find__status" aria-live="polite" title={currentMatch?.title}>
               {findStatus}
             </span>
-            <button
-              type="button"
-              className="fe-tool"
-              aria-label="Previous match"
-              title="Previous match (Shift+Enter)"
-              disabled={matches.length === 0}
-              onClick={() => goToMatch(nextMatch(matchIndex, matches.length, -1))}
-            >
-              <ToolIcon d="m6 15 6-6 6 6" />
-            </button>
-            <button
-              type="button"
-              className="fe-tool"
-              aria-label="Next match"
-              title="Next match (Enter)"
-              disabled={matches.length === 0}
-              onClick={() => goToMatch(nextMatch(matchIndex, matches.length, 1))}
-            >
-              <ToolIcon d="m6 9 6 6 6-6" />
-            </button>
+            {FIND_STEPS.map(({ label, keys, step, icon }) => (
+              <button
+                key={label}
+                type="button"
+                className="fe-tool"
+                aria-label={label}
+                title={`${label} (${keys})`}
+                disabled={matches.length === 0}
+                onClick={() => goToMatch(nextMatch(matchIndex, matches.length, step))}
+              >
+                <ToolIcon d={icon} />
+              </button>
+            ))}
           </div>
           <span className="fe-toolbar__status" aria-live="polite">
             {layoutStatus.message ? `${layoutStatus.message} · ` : ""}
@@ -737,6 +730,12 @@ function EditorFrame({
     </NamesContext.Provider>
   );
 }
+
+/** The find box's buttons: previous and next match. */
+const FIND_STEPS = [
+  { label: "Previous match", keys: "Shift+Enter", step: -1, icon: "m6 15 6-6 6 6" },
+  { label: "Next match", keys: "Enter", step: 1, icon: "m6 9 6 6 6-6" },
+] as const;
 
 /** Space kept between a card added from the palette and its neighbours. */
 const GAP = 40;
