@@ -8,7 +8,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { writeFile } from "node:fs/promises";
 import { generateDocument } from "../../app/components/flow-editor/generate.js";
-import { adminPassword, demoUsers, login } from "./helpers.js";
+import { adminPassword, demoUsers, login, seriousViolations } from "./helpers.js";
 
 const canvasOf = (page: Page) => page.getByRole("tabpanel", { name: "Canvas" });
 const tools = (page: Page) => page.getByRole("toolbar", { name: "Canvas tools" });
@@ -116,6 +116,8 @@ test("a note is written on the canvas and kept; Find a step selects a far-away s
   await expect(tools(page).getByText("2 of 2", { exact: true })).toBeVisible();
   await expect(page.getByRole("region", { name: "Note settings" })).toBeVisible();
   await expect(kept).toBeInViewport();
+  // The note, the find box and the note's inspector pass axe's serious checks.
+  expect(await seriousViolations(page)).toEqual([]);
   await find.press("Shift+Enter");
   await expect(tools(page).getByText("1 of 2", { exact: true })).toBeVisible();
   await expect(farCard).toHaveClass(/selected/);
