@@ -47,11 +47,6 @@ export const specJsonOf = (document: FlowDocument, compiled: CompileResult | nul
 export const specTextOf = (document: FlowDocument, compiled: CompileResult | null): string =>
   `${JSON.stringify(specJsonOf(document, compiled), null, 2)}\n`;
 
-/**
- * A spec decoded from edited text (or a published version restored), as a document for the
- * canvas: positions of nodes that still exist are kept, as are the ids of edges that still
- * exist and the canvas notes (a spec has none: they belong to the draft). Pure.
- */
 /** Notes whose id a step of `document` now takes get a fresh id, so ids stay unique. */
 const keptNotes = (notes: ReadonlyArray<DocumentNote>, document: FlowDocument): ReadonlyArray<DocumentNote> => {
   const steps = new Set(document.nodes.map((n) => n.id));
@@ -65,6 +60,11 @@ const keptNotes = (notes: ReadonlyArray<DocumentNote>, document: FlowDocument): 
   });
 };
 
+/**
+ * A spec decoded from edited text (or a published version restored), as a document for the
+ * canvas: positions of nodes that still exist are kept, as are the ids of edges that still
+ * exist and the canvas notes (a spec has none: they belong to the draft). Pure.
+ */
 export const documentFromSpec = (spec: FlowSpec, current: FlowDocument): FlowDocument => {
   const laidOut = specToDocument(spec);
   const positions = new Map(current.nodes.map((n) => [n.id, n.position] as const));
