@@ -57,6 +57,7 @@ export const NOTE_TEXT_MAX = 2_000;
 /** Bounds of a note's size on the canvas, in flow pixels. */
 export const NOTE_SIZE = { minWidth: 120, minHeight: 60, maxWidth: 2_000, maxHeight: 2_000 } as const;
 
+const px = (n: number) => n.toLocaleString("en");
 const finite = S.Number.pipe(S.finite({ message: () => "expected a finite number" }));
 
 /**
@@ -70,8 +71,8 @@ export const DocumentNote = S.Struct({
   color: S.optionalWith(S.Literal(...NOTE_COLORS), { default: () => "yellow" as const }),
   position: S.Struct({ x: finite, y: finite }),
   size: S.Struct({
-    width: finite.pipe(S.between(NOTE_SIZE.minWidth, NOTE_SIZE.maxWidth, { message: () => `a note is ${NOTE_SIZE.minWidth}–${NOTE_SIZE.maxWidth} px wide` })),
-    height: finite.pipe(S.between(NOTE_SIZE.minHeight, NOTE_SIZE.maxHeight, { message: () => `a note is ${NOTE_SIZE.minHeight}–${NOTE_SIZE.maxHeight} px high` })),
+    width: finite.pipe(S.between(NOTE_SIZE.minWidth, NOTE_SIZE.maxWidth, { message: () => `a note is ${px(NOTE_SIZE.minWidth)}–${px(NOTE_SIZE.maxWidth)} px wide` })),
+    height: finite.pipe(S.between(NOTE_SIZE.minHeight, NOTE_SIZE.maxHeight, { message: () => `a note is ${px(NOTE_SIZE.minHeight)}–${px(NOTE_SIZE.maxHeight)} px high` })),
   }),
 });
 export type DocumentNote = typeof DocumentNote.Type;

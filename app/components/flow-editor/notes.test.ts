@@ -153,6 +153,7 @@ describe("notes in the document", () => {
     if (Either.isRight(decoded)) throw new Error("bad notes must be refused");
     expect(decoded.left.map((i) => i.path)).toEqual(["notes[1].text", "notes[2].text", "notes[3].color", "notes[4].size.width", "notes[5].position.x"]);
     expect(decoded.left[1]!.message).toMatch(/at most 2,000 characters/);
+    expect(decoded.left[3]!.message).toBe("A note is 120–2,000 px wide");
   });
 
   it("refuse a note whose id is a step's or another note's", () => {
