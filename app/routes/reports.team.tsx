@@ -71,6 +71,9 @@ export default function TeamReportsPage() {
         </p>
         <h1>Team</h1>
         <p className="lead">How many conversations came in, how fast the team answered, and who answered most. Bot time never counts.</p>
+        <p>
+          <Link to={`/reports/schedules${searchOf(query)}`}>Email this report</Link> every day or week, with these filters.
+        </p>
       </header>
       <ReportFilters query={query} options={options} filters={["inbox", "channel", "team", "flow"]} businessHours={{ summary: data.hoursSummary }} />
 
