@@ -74,7 +74,7 @@ export const renderReportMail = (input: ReportMailInput): ReportMailRendered => 
   const query = input.team.query;
   const csv = { filename: tableFilename("team-agents", query), text: toCsv(table) };
   const attached = `Attached: the agents table (${csv.filename}).`;
-  const why = `You get this email because “${name}” (${input.cadence.toLowerCase()}) lists you. An admin or analyst changes or pauses it on the Reports page.`;
+  const why = `You get this email because the report email “${name}” lists you (${input.cadence}). An admin or analyst changes or pauses it on the Reports page.`;
   const width = Math.max(...rows.map(([label]) => label.length));
   const text = [
     intro,
