@@ -15,6 +15,7 @@ import { Field, FieldError } from "../components/field.js";
 import { formatStamp } from "../components/reports/format.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { ErrorNotice, SavedNotice } from "../components/settings/notices.js";
+import { DeleteItem } from "../components/settings/page-parts.js";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { attempt, MAX_SCHEDULE_NAME, Reports, ReportSchedules, run, SCHEDULE_WEEKDAYS, type ReportSchedule } from "../runtime.server.js";
@@ -318,19 +319,9 @@ export default function ReportSchedulesPage() {
                   <span className="visually-hidden"> {s.name}</span>
                 </button>
               </Form>
-              <details className="article-delete">
-                <summary>
-                  Delete<span className="visually-hidden"> {s.name}</span>…
-                </summary>
-                <Form method="post">
-                  <CsrfInput />
-                  <input type="hidden" name="id" value={s.id} />
-                  <p>Nobody gets “{s.name}” any more. This cannot be undone.</p>
-                  <button type="submit" name="intent" value="delete" className="button button--danger" disabled={busy}>
-                    Yes, delete “{s.name}”
-                  </button>
-                </Form>
-              </details>
+              <DeleteItem id={s.id} name={s.name} busy={busy}>
+                <p>Nobody gets “{s.name}” any more. This cannot be undone.</p>
+              </DeleteItem>
             </details>
           );
         })}
