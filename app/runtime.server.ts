@@ -50,6 +50,7 @@ export type { Assignment, QueueStat, RouteTarget, RoutingConfig } from "../runti
 export { Workspace, DEFAULT_NOTIFICATIONS } from "../runtime/services/workspace.js";
 export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingHours } from "../runtime/services/workspace.js";
 export type { ResponseTargets, Owed, DueState, DueLevel } from "../runtime/core/response-targets.js";
+export { languagesOfText } from "../runtime/core/language-tags.js";
 // The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
 export { Inbox as InboxService, decodeConversationFilter, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
 export { Snoozes, SNOOZE_MAX_AHEAD_MS } from "../runtime/services/snoozes.js";
@@ -134,6 +135,8 @@ export { renderArticleHtml } from "../runtime/services/knowledge-markdown.js";
 export type { Article, ArticleList, ArticleListItem, ArticleStatus, KnowledgeHit, PublishedArticle } from "../runtime/services/knowledge.js";
 export type { SavedReply } from "../runtime/services/saved-replies.js";
 export { BREACH_PAGE_MAX, Reports } from "../runtime/services/reports.js";
+export { CalendarImport, MAX_CALENDAR_BYTES } from "../runtime/services/calendar-import.js";
+export type { CalendarDates, CalendarSkip } from "../runtime/services/calendar-import.js";
 export { AutomationReports, RULE_CONVERSATIONS_MAX } from "../runtime/services/automation-report.js";
 export { MAX_REPORT_RECIPIENTS, MAX_SCHEDULE_NAME, ReportSchedules } from "../runtime/services/report-schedules.js";
 export type {

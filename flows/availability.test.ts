@@ -1,6 +1,6 @@
 import { Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
-import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextOpening, servedAvailability, specialClosingAt, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
+import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextClosing, nextOpening, servedAvailability, specialClosingAt, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
 import { decodeWith } from "./decode.js";
 import { Availability, ClosedDate, ClosedDates } from "./flow-spec.js";
 import { teamAvailability, type TeamHours } from "./team-hours.js";
@@ -131,6 +131,48 @@ describe("nextOpening", () => {
   it("waits a week for a range that crosses midnight", () => {
     const late = hours("UTC", ["fri", "22:00", "02:00"]);
     expect(nextOpening(late, t("2026-01-03T03:00:00Z"))).toBe(t("2026-01-09T22:00:00Z"));
+  });
+});
+
+describe("nextClosing", () => {
+  const closedAt = (a: ReturnType<typeof hours>, at: string) => {
+    const end = nextClosing(a, t(at));
+    return end === null ? null : new Date(end).toISOString();
+  };
+
+  it("is now when closed, null when the hours never close", () => {
+    const now = t("2026-01-01T03:00:00Z"); // a Thursday
+    expect(nextClosing(hours("UTC"), now)).toBe(now);
+    expect(nextClosing(hours("UTC", ["fri", "09:00", "17:00"]), now)).toBe(now);
+    expect(nextClosing(S.decodeSync(Availability)({}), now)).toBeNull();
+    const week = (["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const).map((d): [string, string, string] => [d, "00:00", "24:00"]);
+    expect(nextClosing(hours("UTC", ...week), now)).toBeNull();
+  });
+
+  it("is the end of the range open now, on the zone's clock across the spring change", () => {
+    const ny = hours("America/New_York", ...weekdays("09:00", "17:00"));
+    expect(closedAt(ny, "2026-03-06T15:00:00Z")).toBe("2026-03-06T22:00:00.000Z"); // Friday, EST
+    expect(closedAt(ny, "2026-03-09T15:00:00Z")).toBe("2026-03-09T21:00:00.000Z"); // Monday, EDT
+  });
+
+  it("passes over an end another range carries on from, today's or across midnight", () => {
+    const split = hours("UTC", ["mon", "09:00", "12:00"], ["mon", "12:00", "17:00"]);
+    expect(closedAt(split, "2026-01-05T10:00:00Z")).toBe("2026-01-05T17:00:00.000Z");
+    const nights = hours("UTC", ["mon", "20:00", "24:00"], ["tue", "00:00", "02:00"]);
+    expect(closedAt(nights, "2026-01-05T21:00:00Z")).toBe("2026-01-06T02:00:00.000Z");
+    // Yesterday's range that crossed midnight ends today.
+    const late = hours("UTC", ["mon", "22:00", "02:00"]);
+    expect(closedAt(late, "2026-01-06T01:00:00Z")).toBe("2026-01-06T02:00:00.000Z");
+  });
+
+  it("closes at the midnight a closed day begins, at a special day's own end", () => {
+    const closed = (a: ReturnType<typeof hours>, ...dates: Array<{ date: string; hours?: Array<{ from: string; to: string }> }>) =>
+      S.decodeSync(Availability)({ ...S.encodeSync(Availability)(a), closedDates: dates });
+    const nights = closed(hours("UTC", ["mon", "22:00", "02:00"]), { date: "2026-03-10" });
+    expect(closedAt(nights, "2026-03-09T23:00:00Z")).toBe("2026-03-10T00:00:00.000Z");
+    const allWeek = (["mon", "tue", "wed", "thu", "fri", "sat", "sun"] as const).map((d): [string, string, string] => [d, "00:00", "24:00"]);
+    const eve = closed(hours("Europe/Berlin", ...allWeek), { date: "2026-12-24", hours: [{ from: "00:00", to: "13:00" }] });
+    expect(closedAt(eve, "2026-12-23T10:00:00Z")).toBe("2026-12-24T12:00:00.000Z"); // 13:00 Berlin on the 24th
   });
 });
 

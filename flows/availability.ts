@@ -391,3 +391,41 @@ export const nextOpening = (availability: Availability, now: number): number | n
   for (const start of candidates) if (openAt(availability, start, dayHours)) return start;
   return null;
 };
+
+/**
+ * The first instant at or after `now` when the chatflow is closed: `now` itself when closed,
+ * `null` when it never closes within the days `nextOpening` looks ahead (mode `always`, or
+ * hours around the clock). Each range's end, and the midnight a closed or special day begins,
+ * is a candidate; an end another range carries on from is passed over. Pure; never throws.
+ */
+export const nextClosing = (availability: Availability, now: number): number | null => {
+  const dayHours = dayHoursTest(availability.closedDates);
+  if (!openAt(availability, now, dayHours)) return now;
+  if (availability.mode !== "business_hours") return null;
+  const tz = availability.timezone;
+  const w = wallTime(tz, now);
+  const candidates: number[] = [];
+  const horizon = 8 + Math.min(366, availability.closedDates.length);
+  // From yesterday: a range that crossed midnight into today ends today.
+  for (let offset = -1; offset <= horizon; offset++) {
+    const date = new Date(Date.UTC(w.year, w.month - 1, w.day + offset));
+    const [y, m, d] = [date.getUTCFullYear(), date.getUTCMonth() + 1, date.getUTCDate()];
+    const special = dayHours(y, m, d);
+    if (special !== undefined) {
+      // A closed or special day replaces the hours from its midnight: what crossed into it ends there.
+      candidates.push(zonedTimeToInstant(tz, y, m, d, 0));
+      for (const [, to] of special) candidates.push(zonedTimeToInstant(tz, y, m, d, to));
+      continue;
+    }
+    const weekday = weekdayOf(y, m, d);
+    for (const range of availability.hours) {
+      if (range.day !== weekday || range.from === range.to) continue;
+      const from = toMinutes(range.from);
+      const to = toMinutes(range.to);
+      candidates.push(zonedTimeToInstant(tz, y, m, d, from < to ? to : DAY_MINUTES + to));
+    }
+  }
+  candidates.sort((a, b) => a - b);
+  for (const end of candidates) if (end > now && !openAt(availability, end, dayHours)) return end;
+  return null;
+};

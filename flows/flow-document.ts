@@ -47,7 +47,37 @@ export const DocumentEdge = S.Struct({
 });
 export type DocumentEdge = typeof DocumentEdge.Type;
 
-export const FlowDocument = S.Struct({
+/** The colours a canvas note can have; the first is a new note's. */
+export const NOTE_COLORS = ["yellow", "blue", "green", "pink", "grey"] as const;
+export type NoteColor = (typeof NOTE_COLORS)[number];
+
+/** Longest text a canvas note holds. */
+export const NOTE_TEXT_MAX = 2_000;
+
+/** Bounds of a note's size on the canvas, in flow pixels. */
+export const NOTE_SIZE = { minWidth: 120, minHeight: 60, maxWidth: 2_000, maxHeight: 2_000 } as const;
+
+const px = (n: number) => n.toLocaleString("en");
+const finite = S.Number.pipe(S.finite({ message: () => "expected a finite number" }));
+
+/**
+ * A sticky note on the canvas: plain text (never rendered as HTML) documenting the flow for
+ * the people who edit it. Notes belong to the document only: the compiler never reads them,
+ * so they are not in the spec, and no edge connects to them.
+ */
+export const DocumentNote = S.Struct({
+  id: NodeId,
+  text: S.String.pipe(S.maxLength(NOTE_TEXT_MAX, { message: () => `a note holds at most ${NOTE_TEXT_MAX.toLocaleString("en")} characters` })),
+  color: S.optionalWith(S.Literal(...NOTE_COLORS), { default: () => "yellow" as const }),
+  position: S.Struct({ x: finite, y: finite }),
+  size: S.Struct({
+    width: finite.pipe(S.between(NOTE_SIZE.minWidth, NOTE_SIZE.maxWidth, { message: () => `a note is ${px(NOTE_SIZE.minWidth)}–${px(NOTE_SIZE.maxWidth)} px wide` })),
+    height: finite.pipe(S.between(NOTE_SIZE.minHeight, NOTE_SIZE.maxHeight, { message: () => `a note is ${px(NOTE_SIZE.minHeight)}–${px(NOTE_SIZE.maxHeight)} px high` })),
+  }),
+});
+export type DocumentNote = typeof DocumentNote.Type;
+
+const FlowDocumentFields = S.Struct({
   id: ItemId,
   name: S.String.pipe(S.minLength(1), S.maxLength(200)),
   kind: ChatflowKind,
@@ -57,7 +87,26 @@ export const FlowDocument = S.Struct({
   edges: S.Array(DocumentEdge).pipe(S.maxItems(20_000)),
   variables: S.optionalWith(S.Array(VariableDeclaration), { default: () => [] }),
   settings: S.optionalWith(S.Unknown, { default: () => ({}) }),
-}).annotations({ identifier: "FlowDocument" });
+  /** Canvas notes; absent in documents that never had one, so those save as before. */
+  notes: S.optional(S.Array(DocumentNote).pipe(S.maxItems(500))),
+});
+
+/**
+ * A note shares the canvas with the steps, so its id must be unique among notes and steps
+ * (selection, copy and delete address both by id).
+ */
+const noteIdIssues = (document: typeof FlowDocumentFields.Type): ReadonlyArray<S.FilterIssue> => {
+  if (!document.notes || document.notes.length === 0) return [];
+  const taken = new Set(document.nodes.map((n) => n.id));
+  const issues: S.FilterIssue[] = [];
+  document.notes.forEach((note, i) => {
+    if (taken.has(note.id)) issues.push({ path: ["notes", i, "id"], message: `“${note.id}” is already the id of a step or another note` });
+    taken.add(note.id);
+  });
+  return issues;
+};
+
+export const FlowDocument = FlowDocumentFields.pipe(S.filter(noteIdIssues)).annotations({ identifier: "FlowDocument" });
 export type FlowDocument = typeof FlowDocument.Type;
 
 /** Re-exported so editor code imports settings from one place. */

@@ -17,6 +17,7 @@ import { Effect, Either, Exit, Schema as S } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { User } from "../runtime/services/accounts.js";
 import { ApiTokens } from "../runtime/services/api-tokens.js";
+import { CalendarImport } from "../runtime/services/calendar-import.js";
 import { ChannelDirectory } from "../runtime/services/channel-directory.js";
 import { Chatflows } from "../runtime/services/chatflows.js";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
@@ -188,6 +189,7 @@ const apiUser = (u: User) => ({
   displayName: u.displayName,
   role: u.role,
   availability: u.availability,
+  languages: u.languages,
   createdAt: iso(u.createdAt),
 });
 
@@ -264,6 +266,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       automationReports: AutomationReports,
       auditLog: AuditLog,
       workspace: Workspace,
+      calendarImport: CalendarImport,
       db: Database,
       config: AppConfig,
     }),

@@ -13,6 +13,7 @@
 import { Effect, Schema as S } from "effect";
 import { isValidTimezone } from "../flows/availability.js";
 import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS, type AuditLogShape, type AuditRetention } from "../runtime/services/audit-log.js";
+import { MAX_CALENDAR_BYTES, type CalendarImportShape } from "../runtime/services/calendar-import.js";
 import { BusinessHoursInput, type ReportsShape } from "../runtime/services/reports.js";
 import { InvalidInput } from "../runtime/services/errors.js";
 import type { Team, WorkspaceShape } from "../runtime/services/workspace.js";
@@ -24,6 +25,7 @@ export interface WorkspaceServices {
   readonly reports: ReportsShape;
   readonly auditLog: AuditLogShape;
   readonly workspace: WorkspaceShape;
+  readonly calendarImport: CalendarImportShape;
 }
 
 const HoursBody = S.Struct({
@@ -66,6 +68,20 @@ const apiTeamHours = (team: Team) => ({
   closedFor: team.hoursSummary.closedFor,
   summary: team.hoursSummary.text,
 });
+
+/** A calendar to import: its text or its URL (one of the two), and whether only to preview. */
+const CalendarImportBody = S.Struct({
+  ics: S.optionalWith(S.String, { exact: true }),
+  url: S.optionalWith(S.String.pipe(S.maxLength(2000, { message: () => "a URL is at most 2000 characters" })), { exact: true }),
+  dryRun: S.optionalWith(S.Boolean, { default: () => false, exact: true }),
+}).pipe(
+  S.filter((b) =>
+    (b.ics === undefined) === (b.url === undefined) ? { path: [], message: "send the calendar as `ics` (its text) or `url` (where to fetch it), one of the two" } : undefined,
+  ),
+);
+const decodeCalendarImport = bodyDecoder(CalendarImportBody);
+/** An .ics text of 1 MB sent as a JSON string grows with its escapes (\r\n per line): room for that. */
+const MAX_CALENDAR_BODY_BYTES = 2 * MAX_CALENDAR_BYTES;
 
 /** A whole TeamHours at its largest (50 ranges, 200 named closed dates) is about 30 KB: room for it, not the default 16 KB. */
 const MAX_TEAM_HOURS_BODY_BYTES = 64 * 1024;
@@ -136,6 +152,22 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
         }),
       };
     }
+    if (id === "import") {
+      return guardedBy("settings", {
+        POST: () =>
+          Effect.gen(function* () {
+            const body = yield* jsonBody(req, decodeCalendarImport, MAX_CALENDAR_BODY_BYTES);
+            const field = body.url !== undefined ? "url" : "ics";
+            const calendar = yield* s.calendarImport.read(body.url !== undefined ? { url: body.url } : { ics: body.ics ?? "" });
+            const source = body.url ?? "a calendar sent over the REST API";
+            const result = yield* s.reports.importClosedDates({ dates: calendar.dates, source, dryRun: body.dryRun }, field);
+            return ok(
+              { dryRun: result.dryRun, added: result.added, skipped: [...calendar.skipped, ...result.skipped], pastEvents: calendar.pastEvents, closedDates: result.closedDates },
+              !result.dryRun && result.added.length > 0 ? 201 : 200,
+            );
+          }),
+      });
+    }
     if (id === "public-holidays") {
       return guardedBy("settings", {
         POST: () =>
@@ -147,6 +179,20 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
       });
     }
     return guardedBy("settings", { DELETE: () => Effect.map(s.reports.removeClosedDate(id), (closedDates) => ok({ closedDates })) });
+  }
+  if (what === "closed-dates.ics" && id === undefined) {
+    return guardedBy("reports", {
+      GET: () =>
+        Effect.gen(function* () {
+          const text = yield* s.calendarImport.workspaceCalendar();
+          return {
+            status: 200,
+            body: null,
+            bytes: Buffer.from(text, "utf8"),
+            headers: { "Content-Type": "text/calendar; charset=utf-8", "Content-Disposition": 'attachment; filename="closed-dates.ics"' },
+          };
+        }),
+    });
   }
   return {};
 };

@@ -16,7 +16,7 @@ import { ThreadHeader } from "../components/inbox/thread-header.js";
 import { ThreadMessages } from "../components/inbox/thread-messages.js";
 import { TranscriptControl } from "../components/inbox/transcript-control.js";
 import { useNow } from "../components/inbox/time.js";
-import type { InboxOutletContext } from "../components/inbox/use-inbox-live.js";
+import { useHoursRecheck, type InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { useViewers } from "../components/inbox/use-viewers.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
@@ -104,6 +104,8 @@ export default function ConversationThread() {
   const conversation = thread.conversation;
   const typers = (typing[conversation.id] ?? []).filter((t) => t.userId !== me.id);
   const viewers = useViewers(conversation.id, me.id, presence[conversation.id]);
+  // The queue line says whether the team is closed: it must change when the team opens or closes, even on a page showing no list row of it.
+  useHoursRecheck(conversation.queueChangesAt);
   return (
     <>
       <section className="thread" aria-labelledby="thread-title">

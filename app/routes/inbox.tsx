@@ -10,7 +10,7 @@ import { Effect } from "effect";
 import { ConversationListPane } from "../components/inbox/conversation-list.js";
 import inboxStyles from "../components/inbox/inbox.css?url";
 import { NotificationsControl } from "../components/inbox/notifications.js";
-import { useInboxLive, type InboxOutletContext } from "../components/inbox/use-inbox-live.js";
+import { useHoursRecheck, useInboxLive, type InboxOutletContext } from "../components/inbox/use-inbox-live.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { access } from "../roles.js";
 import { DEFAULT_NOTIFICATIONS, filterFromSearchParams, InboxService, run, Workspace } from "../runtime.server.js";
@@ -57,6 +57,7 @@ export default function InboxLayout() {
   const data = useLoaderData<typeof loader>();
   const params = useParams();
   const live = useInboxLive({ me: data.me.id, notifications: data.notifications });
+  useHoursRecheck(data.list.queueChangesAt);
   const context: InboxOutletContext = { me: data.me, options: data.options, typing: live.typing, presence: live.presence, listFilter: data.filter };
   return (
     <div className={params.conversationId ? "inbox inbox--thread" : "inbox"}>

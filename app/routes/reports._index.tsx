@@ -9,6 +9,8 @@ import { TimezoneField, WeeklyHoursTable } from "../components/settings/hours-fi
 import { hoursIssueFields, weeklyHoursOf } from "../components/settings/hours-form.js";
 import { ErrorNotice } from "../components/settings/notices.js";
 import { formatClosedDate, formatHours, formatSpecialHours, formatStamp } from "../components/reports/format.js";
+import { CalendarImportForm, type CalendarPreviewView } from "../components/reports/calendar-import-form.js";
+import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, readPostedCalendar } from "../components/reports/calendar-import.server.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
@@ -45,12 +47,35 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 /**
  * Admins set the workspace time zone that reports bucket days in, its weekly business hours,
- * and its closed dates (holidays), one added or removed at a time.
+ * and its closed dates (holidays): one added or removed at a time, a country's public holidays,
+ * or a calendar's (an .ics upload or URL, previewed first).
  */
 export async function action({ request, context }: ActionFunctionArgs) {
+  const tooLarge = calendarUploadTooLarge(request);
+  if (tooLarge !== null) return data(calendarRefused(tooLarge.errors), { status: tooLarge.status });
   await requireUser(request, context, access.settings);
-  const form = await request.formData();
+  const read = await readCalendarForm(request);
+  if (!read.ok) return data(calendarRefused(read.errors), { status: read.status });
+  const form = read.form;
   const intent = form.get("intent");
+  if (intent === "calendar-preview") {
+    const posted = await readPostedCalendar(context, form);
+    if (!posted.ok) return data(calendarRefused(posted.errors), { status: posted.status });
+    const { source, calendar } = posted;
+    const dryRun = await attempt(context, Effect.flatMap(Reports, (r) => r.importClosedDates({ dates: calendar.dates, source, dryRun: true }, "ics")));
+    if (!dryRun.ok) return data(calendarRefused(calendarErrors(dryRun.error)), { status: dryRun.status });
+    const preview = { source, added: dryRun.value.added, skipped: [...calendar.skipped, ...dryRun.value.skipped], pastEvents: calendar.pastEvents };
+    return { intent: "calendar-preview" as const, errors: null, saved: null, savedHours: null, closedDates: null, changed: null, preview };
+  }
+  if (intent === "calendar-add") {
+    const source = formValues(form, ["source"]).source ?? "";
+    const result = await attempt(context, Effect.flatMap(Reports, (r) => r.importClosedDates({ dates: postedDates(form), source }, "form")));
+    if (!result.ok) return data(calendarRefused(calendarErrors(result.error)), { status: result.status });
+    const { added, skipped } = result.value;
+    const already = skipped.length === 0 ? "" : `; ${skipped.length === 1 ? "1 was" : `${skipped.length} were`} closed already`;
+    const changed = `Added ${added.length === 1 ? "1 closed date" : `${added.length} closed dates`} from ${source}${already}.`;
+    return { intent: "calendar-add" as const, errors: null, saved: null, savedHours: null, closedDates: result.value.closedDates, changed, preview: null };
+  }
   if (intent === "closed-add" || intent === "closed-remove") {
     const kind = intent === "closed-add" ? ("closed-add" as const) : ("closed-remove" as const);
     const values = formValues(form, ["date", "name", "from", "to"]);
@@ -110,6 +135,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   return { intent: "timezone" as const, errors: null, saved: result.value, savedHours: null, closedDates: null, changed: null };
 }
+
+/** A refused calendar import, as the action answers it (the errors at the calendar form's fields). */
+const calendarRefused = (errors: Readonly<Record<string, string>>) => ({
+  intent: "calendar-preview" as const,
+  errors: { ...errors },
+  saved: null,
+  savedHours: null,
+  closedDates: null,
+  changed: null,
+  preview: null,
+});
 
 export default function ReportsPage() {
   const { timezone, businessHours, schedules, today, zones, canEdit, countries } = useLoaderData<typeof loader>();
@@ -241,7 +277,11 @@ export default function ReportsPage() {
         today={today}
         timezone={result?.saved ?? timezone}
         canEdit={canEdit}
-        result={result?.intent === "closed-add" || result?.intent === "closed-remove" || result?.intent === "holidays-add" ? result : null}
+        result={
+          result?.intent === "closed-add" || result?.intent === "closed-remove" || result?.intent === "holidays-add" || result?.intent === "calendar-preview" || result?.intent === "calendar-add"
+            ? result
+            : null
+        }
         countries={countries}
         busy={busy}
       />
@@ -255,7 +295,12 @@ function ClosedDates(props: {
   today: string;
   timezone: string;
   canEdit: boolean;
-  result: { intent: "closed-add" | "closed-remove" | "holidays-add"; errors: Record<string, string> | null; changed: string | null } | null;
+  result: {
+    intent: "closed-add" | "closed-remove" | "holidays-add" | "calendar-preview" | "calendar-add";
+    errors: Record<string, string> | null;
+    changed: string | null;
+    preview?: CalendarPreviewView | null;
+  } | null;
   countries: ReadonlyArray<{ code: string; name: string }>;
   busy: boolean;
 }) {
@@ -353,6 +398,22 @@ function ClosedDates(props: {
         </p>
       ) : null}
       {canEdit ? <PublicHolidaysForm countries={props.countries} year={Number(today.slice(0, 4))} result={result} busy={props.busy} /> : null}
+      {canEdit ? (
+        <CalendarImportForm
+          id="reports-calendar"
+          intents={{ preview: "calendar-preview", add: "calendar-add" }}
+          errors={result?.intent === "calendar-preview" || result?.intent === "calendar-add" ? result.errors : null}
+          preview={result?.intent === "calendar-preview" ? (result.preview ?? null) : null}
+          added={result?.intent === "calendar-add" && result.errors === null ? result.changed : null}
+          busy={props.busy}
+        />
+      ) : null}
+      <p>
+        <a href="/reports/closed-dates.ics" download>
+          Download .ics
+        </a>{" "}
+        <span className="muted">— the closed dates as a calendar file, for Google Calendar, Outlook or Apple Calendar.</span>
+      </p>
     </section>
   );
 }

@@ -1,7 +1,7 @@
 /**
- * /settings/profile — everyone's own profile: availability, what visitors see, working hours
- * (the forms an admin also edits for others, under Users), one's notification settings and
- * one's password.
+ * /settings/profile — everyone's own profile: availability, what visitors see, working hours,
+ * the languages one answers in (the forms an admin also edits for others, under Users), one's
+ * notification settings and one's password.
  */
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -14,12 +14,13 @@ import { RouteErrorBoundary } from "../components/error-page.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import {
   AvailabilityForm,
+  LanguagesForm,
   useIntentForms,
   VisitorProfileForm,
   WorkingHoursForm,
 } from "../components/settings/profile-forms.js";
 import { ChangePasswordForm } from "../components/settings/password-forms.js";
-import { loadProfileForms, saveProfileForm } from "../components/settings/profile.server.js";
+import { loadProfileForms, profileIntent, saveProfileForm } from "../components/settings/profile.server.js";
 import { TwoFactorSection } from "../components/settings/two-factor.js";
 import { isTwoFactorIntent, loadTwoFactor, twoFactorAction } from "../components/settings/two-factor.server.js";
 import { fieldErrors, formValues } from "../forms.js";
@@ -65,7 +66,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return data({ intent, errors: null, values: null, saved: true, endedSessions: result.value.endedSessions });
   }
   if (intent !== "notifications") {
-    return saveProfileForm(context, user.id, intent === "availability" || intent === "working-hours" ? intent : "profile", form);
+    return saveProfileForm(context, user.id, profileIntent(intent), form);
   }
   const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.updateProfile(user.id, { notificationSettings: notificationsOf(form) })));
   if (!result.ok) return data({ intent, errors: fieldErrors(result.error), values: null, saved: false }, { status: result.status });
@@ -163,6 +164,16 @@ export default function Profile() {
         <SavedNotice show={savedFor("working-hours")}>Your working hours are saved.</SavedNotice>
         <ErrorNotice message={errorsFor("working-hours").form} />
         <WorkingHoursForm idPrefix="profile" workingHours={profile.workingHours} timezones={timezones} busy={busy("working-hours")} />
+      </section>
+
+      <section className="card" aria-labelledby="languages-title">
+        <h2 id="languages-title">Languages you answer in</h2>
+        <p className="muted">
+          An inbox that prefers the visitor's language gives a German-speaking visitor to someone who lists German first, when
+          one is available; otherwise anyone takes it.
+        </p>
+        <SavedNotice show={savedFor("languages")}>Your languages are saved.</SavedNotice>
+        <LanguagesForm idPrefix="profile" languages={profile.languages} forms={forms} hint="Language codes separated by commas, such as en, de, fr. Leave empty for none." />
       </section>
 
       <section className="card" aria-labelledby="password-title">

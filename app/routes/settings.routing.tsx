@@ -42,15 +42,17 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const teamId = String(form.get("teamId") ?? "");
   const cap = String(form.get("maxOpenPerAgent") ?? "").trim();
   const contactOwnerFirst = form.get("contactOwnerFirst") === "on";
+  const preferVisitorLanguage = form.get("preferVisitorLanguage") === "on";
   const routing = {
     mode,
     ...(teamId !== "" ? { teamId } : {}),
     // An empty cap is no cap; anything else must be a whole number (the schema says so if not).
     ...(cap !== "" ? { maxOpenPerAgent: Number(cap) } : {}),
     ...(contactOwnerFirst ? { contactOwnerFirst } : {}),
+    ...(preferVisitorLanguage ? { preferVisitorLanguage } : {}),
   };
   const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.updateInbox(inboxId, { routing })));
-  const values = { mode, teamId, maxOpenPerAgent: cap, contactOwnerFirst };
+  const values = { mode, teamId, maxOpenPerAgent: cap, contactOwnerFirst, preferVisitorLanguage };
   if (!result.ok) {
     const errors: Record<string, string> = {};
     for (const issue of result.error.issues ?? []) errors[issue.path.replace(/^routing\.?/, "") || "form"] ??= issue.message;
@@ -86,6 +88,7 @@ export default function RoutingSettings() {
           teamId: inbox.routing.teamId ?? "",
           maxOpenPerAgent: inbox.routing.maxOpenPerAgent === undefined ? "" : String(inbox.routing.maxOpenPerAgent),
           contactOwnerFirst: inbox.routing.contactOwnerFirst === true,
+          preferVisitorLanguage: inbox.routing.preferVisitorLanguage === true,
         };
         const prefix = `routing-${inbox.id}`;
         return (
@@ -154,6 +157,22 @@ export default function RoutingSettings() {
               </div>
               <p id={`${prefix}-owner-first-hint`} className="field__hint">
                 A known contact's conversation goes to the person who owns the contact when they are available; otherwise the rule above applies.
+              </p>
+            </div>
+            <div className="field">
+              <div className="choice">
+                <input
+                  id={`${prefix}-language`}
+                  type="checkbox"
+                  name="preferVisitorLanguage"
+                  defaultChecked={values.preferVisitorLanguage}
+                  aria-describedby={`${prefix}-language-hint`}
+                />
+                <label htmlFor={`${prefix}-language`}>Prefer agents who speak the visitor's language</label>
+              </div>
+              <p id={`${prefix}-language-hint`} className="field__hint">
+                Round-robin and the queue pick first among those who list the visitor's browser language on their profile; when
+                none of them can take it now, anyone available does.
               </p>
             </div>
           </InboxFormCard>

@@ -1,5 +1,6 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import type { ReactNode } from "react";
 import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
@@ -10,6 +11,8 @@ import { closedDatesOf, hoursIssueFields, weeklyHoursOf, type ClosedDateRow, typ
 import { memberCandidates, MemberChecklist } from "../components/settings/members.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
+import { CalendarImportForm } from "../components/reports/calendar-import-form.js";
+import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, readPostedCalendar } from "../components/reports/calendar-import.server.js";
 import { teamHoursLine } from "../components/settings/team-hours-text.js";
 import { access } from "../roles.js";
 import { Accounts, attempt, Reports, run, Workspace, type Team } from "../runtime.server.js";
@@ -75,10 +78,35 @@ const hoursInput = (form: FormData) => {
   return { input, values, week, closed, own: source === "own" };
 };
 
+/** A refused calendar import, at the calendar form's fields. */
+const calendarRefused = (errors: Readonly<Record<string, string>>) => ({ intent: "calendar" as const, errors: { ...errors }, preview: null, added: null });
+
 export async function action({ request, context, params }: ActionFunctionArgs) {
+  const tooLarge = calendarUploadTooLarge(request);
+  if (tooLarge !== null) return data(calendarRefused(tooLarge.errors), { status: tooLarge.status });
   await requireUser(request, context, access.settings);
   const teamId = params.teamId ?? "";
-  const form = await request.formData();
+  const read = await readCalendarForm(request);
+  if (!read.ok) return data(calendarRefused(read.errors), { status: read.status });
+  const form = read.form;
+  // A calendar's dates into the team's own closed dates (decision 052): previewed, then added in one write.
+  if (form.get("intent") === "calendar-preview") {
+    const posted = await readPostedCalendar(context, form);
+    if (!posted.ok) return data(calendarRefused(posted.errors), { status: posted.status });
+    const { source, calendar } = posted;
+    const dryRun = await attempt(context, Effect.flatMap(Workspace, (w) => w.importTeamClosedDates(teamId, { dates: calendar.dates, source, dryRun: true }, "ics")));
+    if (!dryRun.ok) return data(calendarRefused(calendarErrors(dryRun.error)), { status: dryRun.status });
+    const preview = { source, added: dryRun.value.added, skipped: [...calendar.skipped, ...dryRun.value.skipped], pastEvents: calendar.pastEvents };
+    return { intent: "calendar" as const, errors: null, preview, added: null };
+  }
+  if (form.get("intent") === "calendar-add") {
+    const source = String(form.get("source") ?? "");
+    const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.importTeamClosedDates(teamId, { dates: postedDates(form), source }, "form")));
+    if (!result.ok) return data(calendarRefused(calendarErrors(result.error)), { status: result.status });
+    const { added, skipped } = result.value;
+    const already = skipped.length === 0 ? "" : `; ${skipped.length === 1 ? "1 was" : `${skipped.length} were`} closed already`;
+    return { intent: "calendar" as const, errors: null, preview: null, added: `Added ${added.length === 1 ? "1 closed date" : `${added.length} closed dates`} from ${source}${already}.` };
+  }
   if (form.get("intent") === "hours") {
     const { input, values, week, closed, own } = hoursInput(form);
     if (own && Object.keys(week.errors).length + Object.keys(closed.errors).length > 0) {
@@ -107,6 +135,7 @@ export default function TeamSettings() {
   const busy = navigation.state === "submitting";
   const members = result?.intent === "members" ? result : undefined;
   const hoursResult = result?.intent === "hours" ? result : undefined;
+  const calendarResult = result?.intent === "calendar" ? result : undefined;
   return (
     <>
       <DetailHeader back={{ to: "/settings/teams", label: "All teams" }} title={team.name}>
@@ -135,7 +164,18 @@ export default function TeamSettings() {
         workspace={workspace}
         zones={zones}
         busy={busy && navigation.formData?.get("intent") === "hours"}
-      />
+      >
+        {hours.source === "own" ? (
+          <CalendarImportForm
+            id="team-calendar"
+            intents={{ preview: "calendar-preview", add: "calendar-add" }}
+            errors={calendarResult?.errors ?? null}
+            preview={calendarResult?.preview ?? null}
+            added={calendarResult?.added ?? null}
+            busy={busy}
+          />
+        ) : null}
+      </HoursCard>
     </>
   );
 }
@@ -155,6 +195,8 @@ function HoursCard(props: {
   workspace: { timezone: string; hours: ReadonlyArray<HoursRange>; closed: ReadonlyArray<ClosedDateRow> };
   zones: ReadonlyArray<string>;
   busy: boolean;
+  /** Shown under the form: the import of a calendar's dates, while the team keeps its own hours. */
+  children?: ReactNode;
 }) {
   const { values, errors, workspace } = props;
   const choice = (source: string, label: string, hint: string) => (
@@ -219,6 +261,7 @@ function HoursCard(props: {
         </div>
         <SubmitActions busy={props.busy} label="Save hours" />
       </Form>
+      {props.children}
     </section>
   );
 }

@@ -4,6 +4,7 @@ import { Effect } from "effect";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
+import { languageLabel } from "../components/inbox/labels.js";
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { TwoFactorRequirementCard } from "../components/settings/two-factor.js";
 import { loadTwoFactorOverview, requireTwoFactorAction } from "../components/settings/two-factor.server.js";
@@ -34,6 +35,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         email: u.email,
         role: u.role,
         availability: u.availability,
+        languages: u.languages,
         disabled: u.disabledAt !== null,
         twoFactor: twoFactor.enabled.includes(u.id),
         createdAt: u.createdAt,
@@ -130,6 +132,7 @@ export default function UsersSettings() {
               <th scope="col">Email</th>
               <th scope="col">Role</th>
               <th scope="col">Availability</th>
+              <th scope="col">Languages</th>
               <th scope="col">Two-factor</th>
               <th scope="col">Created</th>
             </tr>
@@ -182,6 +185,16 @@ export default function UsersSettings() {
                         {u.availability === "available" ? "Set away" : "Set available"}
                       </button>
                     </Form>
+                  )}
+                </td>
+                <td>
+                  {u.languages.length === 0 ? (
+                    <span className="muted">—</span>
+                  ) : (
+                    // The codes, short in a busy table; their names on hover.
+                    <span title={u.languages.map(languageLabel).join(", ")}>
+                      {u.languages.join(", ")}
+                    </span>
                   )}
                 </td>
                 <td>{u.twoFactor ? <span className="badge">On</span> : <span className="muted">Off</span>}</td>

@@ -1,7 +1,8 @@
 /**
  * /settings/users/:userId — an admin edits someone's profile: what visitors see (display name,
- * avatar, meeting link), availability and working hours; sets a new password for them; and
- * disables or enables them. Notification settings stay personal (each person's own profile page).
+ * avatar, meeting link), availability, working hours and the languages they answer in; sets a
+ * new password for them; and disables or enables them. Notification settings stay personal (each
+ * person's own profile page).
  */
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
@@ -15,11 +16,12 @@ import { DetailHeader } from "../components/settings/page-parts.js";
 import { SetPasswordForm } from "../components/settings/password-forms.js";
 import {
   AvailabilityForm,
+  LanguagesForm,
   useIntentForms,
   VisitorProfileForm,
   WorkingHoursForm,
 } from "../components/settings/profile-forms.js";
-import { loadProfileForms, saveProfileForm, type ProfileIntent } from "../components/settings/profile.server.js";
+import { loadProfileForms, profileIntent, saveProfileForm, type ProfileIntent } from "../components/settings/profile.server.js";
 import { TwoFactorAdminSection } from "../components/settings/two-factor.js";
 import { loadTwoFactorStatus, resetTwoFactorAction } from "../components/settings/two-factor.server.js";
 import { fieldErrors, formValues } from "../forms.js";
@@ -64,8 +66,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         : ` Signed out ${endedSessions} session${endedSessions === 1 ? "" : "s"}; ${rerouted} conversation${rerouted === 1 ? "" : "s"} they held went back to their inbox's routing.`;
     return data({ intent: "access", errors: null, values: null, saved: true, message });
   }
-  const intent: ProfileIntent = sent === "availability" || sent === "working-hours" ? sent : "profile";
-  return saveProfileForm(context, params.userId ?? "", intent, form);
+  return saveProfileForm(context, params.userId ?? "", profileIntent(sent), form);
 }
 
 export default function UserSettings() {
@@ -163,6 +164,17 @@ export default function UserSettings() {
         <h2 id="user-hours-title">Working hours</h2>
         {notice("working-hours", "Working hours saved.")}
         <WorkingHoursForm idPrefix="user" workingHours={profile.workingHours} timezones={timezones} busy={busy("working-hours")} />
+      </section>
+
+      <section className="card" aria-labelledby="user-languages-title">
+        <h2 id="user-languages-title">Languages</h2>
+        {notice("languages", "Languages saved.")}
+        <LanguagesForm
+          idPrefix="user"
+          languages={profile.languages}
+          forms={forms}
+          hint="The languages they answer in, as codes separated by commas (en, de, fr). Inboxes that prefer the visitor's language route by them."
+        />
       </section>
     </>
   );

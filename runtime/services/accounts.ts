@@ -24,6 +24,7 @@
 import { Clock, Context, Data, Effect, Either, Layer, Schema as S } from "effect";
 import { createHash } from "node:crypto";
 import { decodeWith } from "../../flows/decode.js";
+import { storedLanguages } from "../core/language-tags.js";
 import { auditActor, recordAudit, type AuditActor, type AuditRecord } from "./audit-log.js";
 import { Database } from "./database.js";
 import { Conflict, Forbidden, InvalidInput, NotFound, RateLimited, Unauthenticated } from "./errors.js";
@@ -134,6 +135,8 @@ export interface User {
   readonly avatarUrl: string | null;
   readonly meetingLink: string | null;
   readonly availability: Availability;
+  /** The languages they answer in (primary tags, decision 055); empty when not set. */
+  readonly languages: ReadonlyArray<string>;
   readonly createdAt: number;
   /** When an admin disabled the user (null while enabled): they cannot sign in or get conversations. */
   readonly disabledAt: number | null;
@@ -273,6 +276,7 @@ const UserRow = S.Struct({
   avatar_url: S.NullOr(S.String),
   meeting_link: S.NullOr(S.String),
   availability: Availability,
+  languages: S.NullOr(S.String),
   created_at: S.Number,
   disabled_at: S.NullOr(S.Number),
 });
@@ -290,6 +294,7 @@ const toUser = (row: unknown): User => {
     avatarUrl: r.avatar_url,
     meetingLink: r.meeting_link,
     availability: r.availability,
+    languages: storedLanguages(r.languages),
     createdAt: r.created_at,
     disabledAt: r.disabled_at,
   };
@@ -307,7 +312,7 @@ const signInLine = (actor: AuditActor, user: User, from: string | undefined, met
   record: { action: "session.signed_in", data: { method } },
 });
 
-const USER_COLUMNS = "id, email, name, role, display_name, avatar_url, meeting_link, availability, created_at, disabled_at";
+const USER_COLUMNS = "id, email, name, role, display_name, avatar_url, meeting_link, availability, languages, created_at, disabled_at";
 
 /** `input` decoded by `schema`, or InvalidInput with every issue. */
 export const decodeOrFail = <A, I>(schema: S.Schema<A, I, never>, input: unknown): Effect.Effect<A, InvalidInput> =>

@@ -39,6 +39,7 @@ import * as Reports from "./reports.js";
 import * as ReportSchedules from "./report-schedules.js";
 import * as ReplyTime from "./reply-time.js";
 import * as AutomationReports from "./automation-report.js";
+import * as CalendarImport from "./calendar-import.js";
 import * as Routing from "./routing.js";
 import * as Macros from "./macros.js";
 import * as SavedReplies from "./saved-replies.js";
@@ -86,6 +87,10 @@ export const makeAppLayer = (config: Config.AppConfigShape, reportMail: ReportSc
     Visitors.layer,
   );
   const reports = Reports.layer.pipe(Layer.provide(Chatflows.layer));
+  // Outgoing webhooks and calendar URLs are fetched with the webhook node's client; private
+  // addresses follow WEBHOOKS_ALLOW_PRIVATE_NETWORKS when it is set, else the client's default.
+  const outsideClient =
+    config.webhooksAllowPrivateNetworks === undefined ? WebhookClientLive : makeWebhookClientLayer({ allowPrivateNetworks: config.webhooksAllowPrivateNetworks });
   // Bulk actions run the inbox's and the snoozes' single actions, on the same instances.
   const inboxBulk = InboxBulk.layer.pipe(Layer.provide(inbox), Layer.provide(Snoozes.layer));
   const emailChannel = EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices));
@@ -141,15 +146,9 @@ export const makeAppLayer = (config: Config.AppConfigShape, reportMail: ReportSc
     ReportSchedules.layer.pipe(Layer.provide(emailChannel), Layer.provide(reports), Layer.provide(ReportSchedules.rendererLayer(reportMail))),
     MessengerChannel.messengerChannelLayer.pipe(Layer.provide(channelServices)),
     FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
-    // Subscribers' URLs are called with the webhook node's client and caps; private addresses
-    // follow WEBHOOKS_ALLOW_PRIVATE_NETWORKS when it is set, else the client's default.
-    OutgoingWebhooks.layer.pipe(
-      Layer.provide(
-        config.webhooksAllowPrivateNetworks === undefined
-          ? WebhookClientLive
-          : makeWebhookClientLayer({ allowPrivateNetworks: config.webhooksAllowPrivateNetworks }),
-      ),
-    ),
+    OutgoingWebhooks.layer.pipe(Layer.provide(outsideClient)),
+    // Closed dates from a calendar URL (decision 052).
+    CalendarImport.layer.pipe(Layer.provide(outsideClient)),
   ).pipe(Layer.provideMerge(base));
 };
 

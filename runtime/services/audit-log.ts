@@ -99,6 +99,7 @@ export const AUDIT_ACTIONS = {
   "settings.closed_date_added": action("workspace", "Added a closed date"),
   "settings.closed_date_removed": action("workspace", "Removed a closed date"),
   "settings.public_holidays_added": action("workspace", "Added public holidays as closed dates"),
+  "settings.closed_dates_imported": action("workspace", "Imported closed dates from a calendar"),
   "settings.audit_retention_changed": action("workspace", "Changed how long the audit log keeps entries"),
   "contacts.exported": action("contacts", "Exported contacts"),
   "contacts.imported": action("contacts", "Imported contacts"),

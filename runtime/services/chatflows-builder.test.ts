@@ -1,7 +1,7 @@
 /**
  * The Chatflows methods the builder's flow list, version history and preview pane use:
  * overview, rename, duplicate, remove (delete or archive), reorder, versionHistory,
- * previewState, and the pure change summary.
+ * previewState, the pure change summary, and canvas notes in the draft (saved, never published).
  */
 import { Effect, Either, Layer, ManagedRuntime } from "effect";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -271,5 +271,34 @@ describe("summarizeChanges", () => {
 
   it("lists every node as added when nothing was published before", () => {
     expect(Chatflows.summarizeChanges(null, spec([message("a", "Hi")])).added).toEqual([{ id: "a", name: "Message a" }]);
+  });
+});
+
+describe("canvas notes in the draft", () => {
+  const note = { id: "note_1", text: "Greets first, then ends.", color: "pink" as const, position: { x: 300, y: 20 }, size: { width: 240, height: 140 } };
+
+  it("are saved with the draft, never published: a version with or without them is the same", async () => {
+    const flow = await createFlow("Noted bot", leadDocument("noted_bot", { notes: [note] }));
+    expect((await run((flows) => flows.getDraft(flow.id))).document).toMatchObject({ notes: [note] });
+    const first = await run((flows) => flows.publish(flow.id, "user_mia"));
+    const version = await run((flows) => flows.getVersion(first.versionId));
+    expect(JSON.stringify(version.spec)).not.toContain("note_1");
+    // Notes edited or removed: the spec is the same, so publishing makes no new version.
+    await run((flows) => flows.saveDraft(flow.id, leadDocument("noted_bot"), flow.draftRevision));
+    const again = await run((flows) => flows.publish(flow.id, "user_mia"));
+    expect(again).toMatchObject({ unchanged: true, version: first.version, contentHash: first.contentHash });
+  });
+
+  it("refuses a draft with a bad note, with its path, and keeps the saved one", async () => {
+    const flow = await createFlow("Bad note bot", leadDocument("bad_note_bot", { notes: [note] }));
+    const bad = { ...leadDocument("bad_note_bot"), notes: [note, { ...note, id: "note_2", text: "x".repeat(2_001) }, { ...note, id: "hello" }] };
+    const result = await runEither((flows) => flows.saveDraft(flow.id, bad, flow.draftRevision));
+    expect(Either.isLeft(result) && result.left._tag === "InvalidInput" && result.left.issues.map((i) => i.path)).toEqual(["notes[1].text"]);
+    const clash = { ...leadDocument("bad_note_bot"), notes: [note, { ...note, id: "hello" }] };
+    const clashed = await runEither((flows) => flows.saveDraft(flow.id, clash, flow.draftRevision));
+    expect(Either.isLeft(clashed) && clashed.left._tag === "InvalidInput" && clashed.left.issues.map((i) => i.path)).toEqual(["notes[1].id"]);
+    const draft = await run((flows) => flows.getDraft(flow.id));
+    expect(draft.revision).toBe(flow.draftRevision);
+    expect(draft.document).toMatchObject({ notes: [note] });
   });
 });

@@ -150,6 +150,16 @@ describe("the conversation list", () => {
     kit.db.sqlite.prepare("INSERT INTO messages (conversation_id, author, text, created_at) VALUES (?, 'visitor', 'still there?', 0)").run(id);
     expect(await unreadFor(people.alex)).toBe(true);
   });
+
+  it("says on each row the language the visitor's browser said, or null without a visitor or a language (decision 055)", async () => {
+    const german = kit.conversation();
+    const none = kit.conversation({ visitorId: null });
+    const unsaid = kit.conversation();
+    kit.db.sqlite.prepare("UPDATE visitors SET language = NULL WHERE id = (SELECT visitor_id FROM conversations WHERE id = ?)").run(unsaid);
+    const rows = (await list(people.alex, { view: "all_open", limit: 200 })).conversations;
+    const languageOf = (id: string) => rows.find((c) => c.id === id)?.visitorLanguage;
+    expect([languageOf(german), languageOf(none), languageOf(unsaid)]).toEqual(["de", null, null]);
+  });
 });
 
 describe("the thread", () => {

@@ -22,7 +22,7 @@ import { attachmentReplyLimitsFor, attachmentReplyRefusal, attachmentReplyRows, 
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle, type ApiBubble } from "./conversation-rows.js";
 import { parseProperties, readContact, type Contact } from "./contacts.js";
 import * as wallClock from "./clock.js";
-import { closedTeamsAt, teamClosedAt, type TeamClosed } from "./team-hours.js";
+import { queueTeamsAt, type TeamClosed } from "./team-hours.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { hasTargets, storedResponseTargets, type Owed } from "../core/response-targets.js";
 import { owedInHours, targetHoursReader, type TargetHoursOf } from "./target-hours.js";
@@ -115,6 +115,8 @@ export interface ConversationSummary {
   /** Who the conversation is with: the contact's name or email, a name the bot collected, else "Visitor …". */
   readonly title: string;
   readonly contactId: string | null;
+  /** The language the visitor's browser said (`de-AT`), for routing by language (decision 055); null when none. */
+  readonly visitorLanguage: string | null;
   readonly assignee: Named | null;
   readonly team: Named | null;
   readonly preview: string | null;
@@ -152,6 +154,8 @@ export interface ConversationList {
   readonly dueScanCap: number | null;
   /** The teams of the page's queued conversations that their hours have closed now, by team id (decision 048): when each opens, on its clock. */
   readonly closedTeams: Readonly<Record<string, TeamClosed>>;
+  /** When one of those teams (closed or open) next opens or closes by its hours; the page re-reads then. Null: none will. */
+  readonly queueChangesAt: number | null;
 }
 
 /** Where an outgoing message in an email or Messenger conversation stands in the outbox. */
@@ -245,6 +249,8 @@ export interface Thread {
      * when the team opens again (null: its hours never open) and the zone they are read in.
      */
     readonly teamClosed: TeamClosed | null;
+    /** While queued for a team with hours: when they next open or close it (the page re-reads then); else null. */
+    readonly queueChangesAt: number | null;
   };
   /** Oldest first. */
   readonly messages: ReadonlyArray<ThreadMessage>;
@@ -430,6 +436,9 @@ interface SummaryRow {
   readonly assignee_name: string | null;
   readonly team_id: string | null;
   readonly team_name: string | null;
+  readonly visitor_language: string | null;
+  /** The team's stored hours (`teams.hours`), read with the row so a queued row's team costs no statement of its own. */
+  readonly team_hours: string | null;
   readonly last_message_preview: string | null;
   readonly last_message_at: number | null;
   readonly last_activity_at: number;
@@ -453,8 +462,8 @@ interface SummaryRow {
 
 // `@me` is the actor's id (for the read mark).
 const SUMMARY_SELECT = `SELECT c.id, c.status, c.version, c.inbox_id, i.name AS inbox_name, c.channel_id, ch.name AS channel_name,
-  ch.kind AS channel_kind, c.reply_by_email, c.contact_id, ${CONVERSATION_TITLE_COLUMNS},
-  c.assignee_id, COALESCE(u.display_name, u.name) AS assignee_name, c.team_id, t.name AS team_name,
+  ch.kind AS channel_kind, c.reply_by_email, c.contact_id, ${CONVERSATION_TITLE_COLUMNS}, v.language AS visitor_language,
+  c.assignee_id, COALESCE(u.display_name, u.name) AS assignee_name, c.team_id, t.name AS team_name, t.hours AS team_hours,
   c.last_message_preview, c.last_message_at, c.last_activity_at, c.waiting_since, c.queued_at, c.created_at, c.closed_at,
   c.handed_off_at, c.page_url, c.chatflow_id, cf.name AS chatflow_name,
   c.last_message_id, c.snoozed_until, c.snoozed_by,
@@ -504,6 +513,7 @@ const toSummary = (row: SummaryRow, hoursOf: TargetHoursOf): ConversationSummary
   replyVia: row.channel_kind === "messenger" ? "messenger" : row.channel_kind === "email" || row.reply_by_email === 1 ? "email" : "chat",
   title: conversationTitle(row),
   contactId: row.contact_id,
+  visitorLanguage: row.visitor_language,
   assignee: row.assignee_id === null ? null : { id: row.assignee_id, name: row.assignee_name ?? "" },
   team: row.team_id === null ? null : { id: row.team_id, name: row.team_name ?? "" },
   preview: row.last_message_preview,
@@ -788,6 +798,7 @@ export const makeInbox = (deps: {
       unread: { unassigned: 0, mine: 0, all_open: 0 },
       dueScanCap: null,
       closedTeams: {},
+      queueChangesAt: null,
     };
     // A cursor is checked before anything is read: a bad one is refused even where the list is empty.
     const givenCursor = filter.cursor !== undefined && filter.cursor !== "" ? decodeCursor(filter.cursor) : undefined;
@@ -941,12 +952,17 @@ export const makeInbox = (deps: {
     const byId = new Map(rows.map((r) => [r.id, r]));
     const last = page[page.length - 1];
     const dueCount = (level: "overdue" | "soon") => dueCounted.waits.filter((w) => w.level === level).length;
-    // The page's queued conversations' teams, read once for the page (nothing when none waits for a team).
-    const queuedTeams = [...new Set(rows.flatMap((r) => (r.queued_at !== null && r.team_id !== null ? [r.team_id] : [])))];
+    // The page's queued conversations' teams, by the hours read with the rows (the workspace's calendar at most once, for a team that follows it).
+    const queueTeams = queueTeamsAt(
+      prepare,
+      rows.flatMap((r) => (r.queued_at !== null && r.team_id !== null ? [{ id: r.team_id, hours: r.team_hours }] : [])),
+      now,
+    );
     return {
       view: filter.view,
       conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map((r) => toSummary(r, pageHours)),
-      closedTeams: closedTeamsAt(prepare, queuedTeams, now),
+      closedTeams: queueTeams.closed,
+      queueChangesAt: queueTeams.changesAt,
       nextCursor: keys.length > limit && last ? encodeCursor(last.k, last.id) : null,
       counts: {
         unassigned: countsRow.unassigned!,
@@ -988,13 +1004,16 @@ export const makeInbox = (deps: {
               }
             | undefined);
     const contact = row.contact_id === null ? null : (readContact(prepare, row.contact_id) ?? null);
+    // Queued for a team: its hours came with the row; only a team that follows the workspace's reads that calendar.
+    const queueTeams = row.queued_at !== null && row.team_id !== null ? queueTeamsAt(prepare, [{ id: row.team_id, hours: row.team_hours }], wallClock.now()) : undefined;
     return {
       conversation: {
         ...toSummary(row, targetHoursReader(prepare)),
         handedOffAt: row.handed_off_at,
         pageUrl: row.page_url,
         chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
-        teamClosed: row.queued_at !== null && row.team_id !== null ? teamClosedAt(prepare, row.team_id, wallClock.now()) : null,
+        teamClosed: queueTeams?.closed[row.team_id!] ?? null,
+        queueChangesAt: queueTeams?.changesAt ?? null,
       },
       messages: withClosedTeamNames(prepare, (truncated ? messages.slice(1) : messages).map(toThreadMessage)),
       truncated,

@@ -606,6 +606,48 @@ describe("team within business hours", () => {
     expect(audits()).toHaveLength(1);
     db.sqlite.prepare("DELETE FROM settings WHERE key = 'closed_dates'").run();
   });
+
+  it("imports a calendar's dates in one write and one audit line, skipping days already closed; a dry run stores nothing", async () => {
+    const r = await reports();
+    const audits = () => db.sqlite.prepare("SELECT data FROM audit_log WHERE action = 'settings.closed_dates_imported' ORDER BY id").all() as Array<{ data: string }>;
+    const stored = () => db.sqlite.prepare("SELECT value FROM settings WHERE key = 'closed_dates'").pluck().get();
+    await run(r.addClosedDate({ date: "2027-12-25", name: "Our Christmas", yearly: true }));
+    const dates = [
+      { date: "2026-12-24", name: "Christmas Eve", yearly: false },
+      { date: "2026-12-25", name: "Christmas Day", yearly: false },
+      { date: "2027-01-01", name: "New Year's Day", yearly: false },
+    ];
+    const before = stored();
+    const preview = await run(r.importClosedDates({ dates, source: "holidays.ics", dryRun: true }));
+    expect(preview).toEqual({
+      dryRun: true,
+      added: [dates[0], dates[2]],
+      skipped: [{ date: "2026-12-25", reason: "already closed (Our Christmas)" }],
+      closedDates: [dates[0], dates[2], { date: "2027-12-25", name: "Our Christmas", yearly: true }],
+    });
+    expect([stored(), audits()]).toEqual([before, []]);
+
+    const done = await run(r.importClosedDates({ dates, source: "holidays.ics" }));
+    expect({ ...done, dryRun: true }).toEqual(preview);
+    expect(JSON.parse(stored() as string)).toEqual(done.closedDates);
+    expect(audits().map((a) => JSON.parse(a.data))).toEqual([{ source: "holidays.ics", dates: ["2026-12-24", "2027-01-01"] }]);
+    // Again: nothing new, no audit line.
+    expect((await run(r.importClosedDates({ dates, source: "holidays.ics" }))).added).toEqual([]);
+    expect(audits()).toHaveLength(1);
+
+    const issues = async (input: unknown, path?: string) => (await runtime.runPromise(Effect.flip(r.importClosedDates(input, path)))).issues;
+    expect(await issues({ dates: [{ date: "2027-02-30" }], source: "x" })).toEqual([{ path: "dates[0].date", message: "this date is not on the calendar" }]);
+    expect((await issues({ source: "x" }))[0]).toMatchObject({ path: "dates" });
+    // Past 200 in all: refused whole on the caller's field, nothing stored.
+    const many = Array.from({ length: 199 }, (_, i) => ({ date: new Date(Date.UTC(2030, 0, 1 + i)).toISOString().slice(0, 10), yearly: false }));
+    db.sqlite.prepare("UPDATE settings SET value = ? WHERE key = 'closed_dates'").run(JSON.stringify(many));
+    expect(await issues({ dates: [{ date: "2031-01-01" }, { date: "2031-01-02" }], source: "x" }, "url")).toEqual([
+      { path: "url", message: "These 2 dates would make 201 closed dates; at most 200: remove past ones first." },
+    ]);
+    expect(stored()).toBe(JSON.stringify(many));
+    expect(audits()).toHaveLength(1);
+    db.sqlite.prepare("DELETE FROM settings WHERE key = 'closed_dates'").run();
+  });
 });
 
 describe("response targets met", () => {

@@ -63,6 +63,7 @@ import { auditActor, recordAudit } from "./audit-log.js";
 import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle } from "./conversation-rows.js";
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { holidayRegions, publicHolidays } from "./public-holidays.js";
+import { ClosedDatesImport, mergeClosedDates, sortClosedDates, type ClosedDatesImported } from "./calendar-import.js";
 import {
   BUSINESS_HOURS_SETTING,
   BusinessHoursInput,
@@ -87,9 +88,6 @@ const decodeClosedDate = decodeWith(ClosedDateSchema);
 const MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"];
 /** "12-25" of any year → "25 December". */
 const monthDayName = (date: string): string => `${Number(date.slice(8, 10))} ${MONTHS[Number(date.slice(5, 7)) - 1]}`;
-/** Once dates in date order, then yearly ones in month-and-day order. */
-const sortClosedDates = (list: ReadonlyArray<ClosedDate>): ReadonlyArray<ClosedDate> =>
-  [...list].sort((a, b) => (a.yearly !== b.yearly ? (a.yearly ? 1 : -1) : (a.yearly ? a.date.slice(5) : a.date).localeCompare(b.yearly ? b.date.slice(5) : b.date)));
 
 /** The workspace's closed dates inside a write: the stored list, and a writer that stores a new one in order and answers it. */
 const closedDatesIn = (s: Sqlite) => ({
@@ -343,6 +341,8 @@ export const PublicHolidaysInput = S.Struct({
   year: S.Int.annotations({ message: () => ({ message: "a year is a whole number, such as 2027", override: true }) }),
 });
 const decodePublicHolidays = decodeWith(PublicHolidaysInput);
+const decodeClosedDatesImport = decodeWith(ClosedDatesImport);
+export type { ClosedDatesImported } from "./calendar-import.js";
 
 export interface ReportsShape {
   /** The workspace's IANA time zone (UTC when unset or no longer valid). */
@@ -366,6 +366,13 @@ export interface ReportsShape {
    * ahead, or more than 200 closed dates in all (on `year`).
    */
   readonly addPublicHolidays: (input: unknown) => Effect.Effect<PublicHolidaysAdded, InvalidInput>;
+  /**
+   * Adds a calendar's closed dates (ClosedDatesImport: `dates`, `source`, `dryRun`) in one write
+   * and one audit line (`settings.closed_dates_imported`, with the source and the dates added);
+   * days already closed are skipped with a reason. A dry run stores nothing and answers what would
+   * be added. InvalidInput with the field as path, and on `refusalPath` when the list would pass 200.
+   */
+  readonly importClosedDates: (input: unknown, refusalPath?: string) => Effect.Effect<ClosedDatesImported, InvalidInput>;
   /** Removes the closed date written `date` (as listed); NotFound when none is. Answers the list. */
   readonly removeClosedDate: (date: string) => Effect.Effect<ReadonlyArray<ClosedDate>, NotFound>;
   /**
@@ -1475,6 +1482,31 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       );
       if (outcome.refused !== undefined) return yield* Effect.fail(invalid("year", outcome.refused));
       return { added: outcome.added, skipped: holidays.length - outcome.added.length, closedDates: outcome.closedDates } satisfies PublicHolidaysAdded;
+    }),
+
+    importClosedDates: Effect.fn("Reports.importClosedDates")(function* (input: unknown, refusalPath = "dates") {
+      const decoded = decodeClosedDatesImport(input);
+      if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
+      const { dates, source, dryRun } = decoded.right;
+      const audit = yield* auditActor;
+      const now = yield* Clock.currentTimeMillis;
+      const outcome = dryRun
+        ? (() => {
+            const list = readClosedDates(db.prepare);
+            const merged = mergeClosedDates(list, dates);
+            return { ...merged, closedDates: sortClosedDates([...list, ...merged.added]) };
+          })()
+        : yield* Effect.orDie(
+            db.writeEffect((s) => {
+              const { list, store } = closedDatesIn(s);
+              const merged = mergeClosedDates(list, dates);
+              if (merged.refused !== undefined || merged.added.length === 0) return { ...merged, closedDates: list };
+              recordAudit(s, now, audit, { action: "settings.closed_dates_imported", data: { source, dates: merged.added.map((c) => c.date) } });
+              return { ...merged, closedDates: store([...list, ...merged.added]) };
+            }),
+          );
+      if (outcome.refused !== undefined) return yield* Effect.fail(invalid(refusalPath, outcome.refused));
+      return { dryRun, added: outcome.added, skipped: outcome.skipped, closedDates: outcome.closedDates } satisfies ClosedDatesImported;
     }),
 
     removeClosedDate: Effect.fn("Reports.removeClosedDate")(function* (date: string) {

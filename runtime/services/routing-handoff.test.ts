@@ -378,6 +378,10 @@ describe("a handoff to a team with hours (decision 048)", () => {
     const page = await listed();
     expect(page.conversations.find((c) => c.id === conversationId)).toMatchObject({ queued: true, team: { id: SEED_IDS.team } });
     expect(page.closedTeams).toEqual({ [SEED_IDS.team]: { opensAt: opensAfterClosedDays(), timezone: "UTC" } });
+    // Nothing is published when the team opens with nobody to take the conversation: the page re-reads at the opening by itself.
+    expect(page.queueChangesAt).toBe(opensAfterClosedDays());
+    const thread = () => runtime.runPromise(Effect.flatMap(Inbox, (i) => i.getThread(conversationId, { id: SEED_IDS.admin, role: "admin" })));
+    expect((await thread()).conversation.queueChangesAt).toBe(opensAfterClosedDays());
     // The team opens (its hours change): the queue drains to a member, nobody else acting.
     setTeamHours(openAllWeek);
     await runtime.runPromise(Effect.flatMap(Routing, (r) => r.drainQueue()));
@@ -385,6 +389,8 @@ describe("a handoff to a team with hours (decision 048)", () => {
     expect(conversation(conversationId).queued_at).toBeNull();
     expect(await teamClosed()).toBeNull();
     expect((await listed()).closedTeams).toEqual({});
+    expect((await listed()).queueChangesAt).toBeNull();
+    expect((await thread()).conversation.queueChangesAt).toBeNull();
     // The handoff marker still says it was made while the team was closed, naming the team as it is now.
     expect(await markerClosed(conversationId)).toEqual([{ teamId: SEED_IDS.team, team: "Support", opensAt: opensAfterClosedDays(), timezone: "UTC" }]);
   });

@@ -729,3 +729,134 @@ describe("team hours", () => {
     expect(JSON.parse(events("queued").at(-1)!.data)).toMatchObject({ reason: "team_closed", opensAt: opening });
   });
 });
+
+describe("the visitor's language (decision 055)", () => {
+  const speaks = (userId: string, languages: ReadonlyArray<string> | null) =>
+    db.sqlite.prepare("UPDATE users SET languages = ? WHERE id = ?").run(languages === null ? null : JSON.stringify(languages), userId);
+  let visitorCount = 0;
+  /** An open conversation of a visitor whose browser said `language` (null: none). */
+  const from = (language: string | null, options: Parameters<typeof conversation>[0] = {}) => {
+    const id = conversation(options);
+    const visitorId = `vis_${++visitorCount}`;
+    const channel = (options.inbox ?? "inbox_a") === "inbox_a" ? "chan_a" : "chan_b";
+    db.sqlite.prepare("INSERT INTO visitors (id, channel_id, language, first_seen_at, last_seen_at) VALUES (?, ?, ?, 1, 1)").run(visitorId, channel, language);
+    db.sqlite.prepare("UPDATE conversations SET visitor_id = ? WHERE id = ?").run(visitorId, id);
+    return id;
+  };
+  const lastAssigned = () => JSON.parse(events("assigned").at(-1)!.data) as Record<string, unknown>;
+  const preferring = (extra: Record<string, unknown> = {}) => setRouting("inbox_a", { mode: "round_robin", preferVisitorLanguage: true, ...extra });
+
+  beforeEach(() => {
+    user("ann");
+    user("bob");
+    user("cid");
+    speaks("bob", ["de"]);
+    speaks("cid", ["fr", "de"]);
+  });
+
+  it("is off by default: round-robin takes turns as before, and the event says nothing of languages", async () => {
+    const assignees: Array<string | null> = [];
+    for (let i = 0; i < 3; i++) assignees.push((await route(from("de-AT"))).assigneeId);
+    expect(assignees).toEqual(["ann", "bob", "cid"]);
+    expect(lastAssigned()).not.toHaveProperty("language");
+    expect(lastAssigned()).not.toHaveProperty("languageMatched");
+  });
+
+  it("gives a visitor to those who answer in their language (by primary subtag), taking turns among them", async () => {
+    preferring();
+    const assignees: Array<string | null> = [];
+    for (const language of ["de-AT", "DE", "de-CH"]) assignees.push((await route(from(language))).assigneeId);
+    expect(assignees).toEqual(["bob", "cid", "bob"]);
+    expect(lastAssigned()).toMatchObject({ via: "round_robin", language: "de", languageMatched: true });
+    // French: only Cid.
+    expect((await route(from("fr-FR"))).assigneeId).toBe("cid");
+  });
+
+  it("falls back to anyone eligible when no speaker can take it now: at the cap, away, or nobody lists it", async () => {
+    preferring({ maxOpenPerAgent: 1 });
+    expect((await route(from("de"))).assigneeId).toBe("bob");
+    setAvailability("cid", "away");
+    // Bob is at his cap and Cid away: Ann, who lists no language, takes the German visitor.
+    expect((await route(from("de"))).assigneeId).toBe("ann");
+    expect(lastAssigned()).toMatchObject({ language: "de", languageMatched: false });
+    // Nobody left: it waits in the queue as before.
+    expect(await route(from("de"))).toEqual({ assigneeId: null, queued: true });
+    setAvailability("cid", "available");
+    setRouting("inbox_a", { mode: "round_robin", preferVisitorLanguage: true });
+    // Nobody answers in Japanese: the usual turn — Cid, who has had none yet.
+    expect((await route(from("ja"))).assigneeId).toBe("cid");
+    expect(lastAssigned()).toMatchObject({ language: "ja", languageMatched: false });
+  });
+
+  it("routes a visitor without a language, or without a visitor, by the usual turn, recording language null", async () => {
+    preferring();
+    expect((await route(from(null))).assigneeId).toBe("ann");
+    expect(lastAssigned()).toMatchObject({ language: null, languageMatched: false });
+    expect((await route(from(""))).assigneeId).toBe("bob");
+    expect((await route(conversation())).assigneeId).toBe("cid");
+    expect(lastAssigned()).toMatchObject({ language: null, languageMatched: false });
+  });
+
+  it("prefers speakers in a team's pool too (a handoff to a team, the inbox's team)", async () => {
+    team("team_x");
+    user("dan", { teams: ["team_x"] });
+    user("eva", { teams: ["team_x"] });
+    speaks("eva", ["de"]);
+    preferring();
+    expect((await route(from("de-DE"), { type: "team", teamId: "team_x" })).assigneeId).toBe("eva");
+    preferring({ teamId: "team_x" });
+    expect((await route(from("de-DE"))).assigneeId).toBe("eva");
+    expect((await route(from("en"))).assigneeId).toBe("dan");
+  });
+
+  it("leaves the contact's owner first: the owner takes their contact's conversation whatever the language", async () => {
+    preferring({ contactOwnerFirst: true });
+    db.sqlite.prepare("INSERT INTO contacts (id, owner_id, created_at, updated_at) VALUES ('ct_ann', 'ann', 1, 1)").run();
+    const id = from("de");
+    db.sqlite.prepare("UPDATE conversations SET contact_id = 'ct_ann' WHERE id = ?").run(id);
+    expect((await route(id)).assigneeId).toBe("ann");
+    expect(lastAssigned()).toMatchObject({ via: "contact_owner" });
+    expect(lastAssigned()).not.toHaveProperty("languageMatched");
+  });
+
+  it("leaves a team closed by its hours closed, though a member speaks the visitor's language", async () => {
+    team("team_night");
+    const weekdays = (["mon", "tue", "wed", "thu", "fri"] as const).map((day) => ({ day, from: "09:00", to: "17:00" }));
+    db.sqlite
+      .prepare("UPDATE teams SET hours = ? WHERE id = 'team_night'")
+      .run(encodeTeamHours({ source: "own", timezone: "UTC", hours: weekdays, closedDates: [], workspaceClosedDates: false }));
+    db.sqlite.prepare("INSERT INTO team_members (team_id, user_id) VALUES ('team_night', 'bob')").run();
+    preferring({ teamId: "team_night" });
+    const closed = makeRouting({ db, live, now: () => Date.UTC(2026, 10, 30, 7, 0) });
+    expect(await run(closed.routeConversation(from("de"), { type: "routing" }))).toEqual({ assigneeId: null, queued: true });
+    expect(JSON.parse(events("queued").at(-1)!.data)).toMatchObject({ reason: "team_closed" });
+  });
+
+  it("drains the queue preferring speakers, each queued conversation in FIFO order", async () => {
+    preferring();
+    for (const id of ["ann", "bob", "cid"]) setAvailability(id, "away");
+    const german = from("de-AT");
+    const english = from("en-GB");
+    expect((await route(german)).queued).toBe(true);
+    expect((await route(english)).queued).toBe(true);
+    setAvailability("ann", "available");
+    setAvailability("bob", "available");
+    await run(routing.drainQueue("inbox_a"));
+    // The German visitor waited longest and goes first, to Bob; the English one to Ann.
+    expect(row(german)).toMatchObject({ assignee_id: "bob", queued_at: null });
+    expect(row(english)).toMatchObject({ assignee_id: "ann", queued_at: null });
+    const drained = events("assigned").map((e) => [e.conversation_id, JSON.parse(e.data)]);
+    expect(drained).toEqual([
+      [german, expect.objectContaining({ via: "queue", language: "de", languageMatched: true })],
+      [english, expect.objectContaining({ via: "queue", language: "en", languageMatched: false })],
+    ]);
+  });
+
+  it("routes past a stored languages value that is not JSON (a script wrote it) as speaking none", async () => {
+    preferring();
+    db.sqlite.prepare("UPDATE users SET languages = 'de' WHERE id = 'bob'").run();
+    db.sqlite.prepare("UPDATE users SET languages = '[\"de' WHERE id = 'cid'").run();
+    expect((await route(from("de"))).assigneeId).toBe("ann");
+    expect(lastAssigned()).toMatchObject({ language: "de", languageMatched: false });
+  });
+});

@@ -6,6 +6,7 @@
  *   routeConversation(conversationId, target: {type:"routing"}|{type:"team",teamId}|{type:"user",userId}|{type:"contact_owner"})
  *     → Effect<{assigneeId: string|null; queued: boolean}, NotFound | Conflict>
  *   drainQueue(inboxId?) → Effect<ReadonlyArray<Assignment>>   (assigns queued conversations, FIFO)
+ *   teamHoursChanged(teamId) → Effect<ReadonlyArray<Assignment>>   (drains, then tells inbox pages of the team's queue still waiting)
  *   assign(conversationId, {userId?: string|null, teamId?: string|null}, byUserId, expectedVersion)
  *     → Effect<Assignment, NotFound | Forbidden | InvalidInput | Conflict>   (Conflict when stale)
  *   queueStats() → Effect<Record<inboxId, {queued, oldestQueuedAt, closedTeams}>>   (closedTeams: waiting for a team its hours have closed)
@@ -13,7 +14,7 @@
  * Call `drainQueue(inboxId)` after anything that can free an agent: a conversation closed, an
  * agent available again, a cap raised, members added (Workspace and `assign` already do).
  *
- * Rules. Each inbox has `routing` {mode: "manual"|"round_robin", teamId?, maxOpenPerAgent?}.
+ * Rules. Each inbox has `routing` {mode: "manual"|"round_robin", teamId?, maxOpenPerAgent?, contactOwnerFirst?, preferVisitorLanguage?}.
  * - target routing, manual: the conversation stays unassigned in the inbox (people pick it).
  * - target routing, round_robin: the next AVAILABLE member of the inbox (or of `teamId`).
  * - target team: the next available member of that team, whatever the inbox's mode (the flow
@@ -30,6 +31,10 @@
  * over all inboxes: the cap is the person's capacity). "Next" = the eligible member whose last
  * automatic assignment in this pool is the oldest (never assigned first, then by name): a
  * durable round-robin pointer in `routing_turns`, so order survives restarts.
+ * `preferVisitorLanguage` on an inbox (decision 055) puts first, in every pool its conversations
+ * are routed in (queue included), the eligible members who list the visitor's language (primary
+ * subtag: `de-AT` ↔ `de`); when none of them can take it, anyone eligible does, as without it.
+ * The `assigned` event then says `language` (null: the visitor's is unknown) and `languageMatched`.
  * When nobody is eligible the conversation waits: open, unassigned, `queued_at` set. The queue
  * drains in FIFO order (`queued_at` = when the visitor started waiting) as soon as someone can
  * take it — never stranded. A conversation's team decides its pool while queued.
@@ -92,6 +97,8 @@ export const RoutingConfig = S.Struct({
   ),
   /** A known contact's conversation goes to the contact's owner first, when they can take it. */
   contactOwnerFirst: S.optional(S.Boolean),
+  /** Round-robin picks among those who answer in the visitor's language first, else anyone (decision 055). */
+  preferVisitorLanguage: S.optional(S.Boolean),
 });
 export type RoutingConfig = typeof RoutingConfig.Type;
 
@@ -149,6 +156,13 @@ export interface RoutingShape {
     byUserId: string,
     expectedVersion: number,
   ) => Effect.Effect<Assignment, NotFound | Forbidden | InvalidInput | Conflict>;
+  /**
+   * After a team's hours changed: drains the queues (they may open the team), then tells the
+   * inbox pages of the conversations still queued for it, whose "closed" tag and queue line may
+   * have changed with nobody assigned — one agents-only `conversation` event (`change:
+   * "team_hours"`, `teamId`) per inbox, on its oldest such conversation, not one per conversation.
+   */
+  readonly teamHoursChanged: (teamId: string) => Effect.Effect<ReadonlyArray<Assignment>>;
   /** Queued conversations per inbox id (inboxes with none are absent). */
   readonly queueStats: () => Effect.Effect<Readonly<Record<string, QueueStat>>>;
   /**
@@ -252,23 +266,48 @@ const CONVERSATION_LITE =
 const readLite = (prepare: Prepare, id: string): ConversationLite | undefined =>
   prepare(`SELECT ${CONVERSATION_LITE} FROM conversations WHERE id = ?`).get(id) as ConversationLite | undefined;
 
-/** A pool's members who can take a conversation of `inboxId` now, next first. */
-const nextInPool = (prepare: Prepare, pool: string, inboxId: string, cap: number | undefined): string | undefined => {
+/** Who the pool picked, and — when the inbox prefers the visitor's language — that language and whether they answer in it. */
+interface PoolPick {
+  readonly id: string;
+  /** The visitor's primary language tag (null: none known), when the preference was on. */
+  readonly language?: { readonly language: string | null; readonly matched: boolean };
+}
+
+/**
+ * The next of a pool's members who can take conversation `row` now. With `preferLanguage`, those
+ * who list the visitor's language (by its primary subtag: a `de-AT` visitor, a `de` agent) come
+ * first, in the pool's turn order, and everyone else after them — the fallback, in the same
+ * statement: the visitor's language and each candidate's are read there, not on their own.
+ */
+const nextInPool = (prepare: Prepare, pool: string, row: ConversationLite, cap: number | undefined, preferLanguage: boolean): PoolPick | undefined => {
   const members =
     pool.startsWith("team:")
       ? "SELECT user_id FROM team_members WHERE team_id = @poolId"
       : "SELECT user_id FROM inbox_members WHERE inbox_id = @poolId";
-  const row = prepare(
-    `SELECT u.id FROM (${members}) m
+  const eligible = `FROM (${members}) m
        JOIN users u ON u.id = m.user_id
-       LEFT JOIN routing_turns t ON t.pool = @pool AND t.user_id = u.id
-     WHERE u.disabled_at IS NULL AND u.availability = 'available'
+       LEFT JOIN routing_turns t ON t.pool = @pool AND t.user_id = u.id`;
+  const where = `WHERE u.disabled_at IS NULL AND u.availability = 'available'
        AND (u.role = 'admin' OR (u.role = 'agent' AND EXISTS (SELECT 1 FROM inbox_members im WHERE im.inbox_id = @inboxId AND im.user_id = u.id)))
-       AND (@cap IS NULL OR (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = u.id AND c.status = 'open') < @cap)
-     ORDER BY t.turn IS NOT NULL, t.turn, u.name COLLATE NOCASE, u.id
-     LIMIT 1`,
-  ).get({ pool, poolId: pool.slice(pool.indexOf(":") + 1), inboxId, cap: cap ?? null }) as { id: string } | undefined;
-  return row?.id;
+       AND (@cap IS NULL OR (SELECT COUNT(*) FROM conversations c WHERE c.assignee_id = u.id AND c.status = 'open') < @cap)`;
+  const turnOrder = "t.turn IS NOT NULL, t.turn, u.name COLLATE NOCASE, u.id";
+  const params = { pool, poolId: pool.slice(pool.indexOf(":") + 1), inboxId: row.inbox_id, cap: cap ?? null };
+  if (!preferLanguage) {
+    const picked = prepare(`SELECT u.id ${eligible} ${where} ORDER BY ${turnOrder} LIMIT 1`).get(params) as { id: string } | undefined;
+    return picked === undefined ? undefined : { id: picked.id };
+  }
+  // users.languages is a JSON array of primary tags (["de","en"]): a quoted tag in its text is an
+  // exact match, and a value a script spoiled matches nothing instead of failing the handoff.
+  const picked = prepare(
+    `WITH l(language) AS (
+       SELECT lower(substr(v.language, 1, instr(v.language || '-', '-') - 1))
+       FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = @conversationId AND v.language <> '')
+     SELECT u.id, l.language, (l.language IS NOT NULL AND COALESCE(instr(u.languages, '"' || l.language || '"'), 0) > 0) AS speaks
+     ${eligible} LEFT JOIN l ON 1
+     ${where}
+     ORDER BY speaks DESC, ${turnOrder} LIMIT 1`,
+  ).get({ ...params, conversationId: row.id }) as { id: string; language: string | null; speaks: number } | undefined;
+  return picked === undefined ? undefined : { id: picked.id, language: { language: picked.language, matched: picked.speaks === 1 } };
 };
 
 const takeTurn = (prepare: Prepare, pool: string, userId: string) =>
@@ -311,6 +350,8 @@ interface Decision {
   readonly pool: string | null;
   /** Set when the conversation waits because its team is closed by its hours: when it opens (null: never). */
   readonly teamClosed?: TeamClosed;
+  /** Set when the inbox prefers the visitor's language and the pool picked someone: the language and whether they answer in it. */
+  readonly language?: PoolPick["language"];
 }
 
 const userExists = (prepare: Prepare, userId: string) => prepare("SELECT 1 FROM users WHERE id = ?").get(userId) !== undefined;
@@ -351,8 +392,9 @@ const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, vi
     if (teamClosed !== null) return { assigneeId: null, teamId, queued: true, via, pool: null, teamClosed };
   }
   const pool = teamId !== null ? `team:${teamId}` : `inbox:${row.inbox_id}`;
-  const assigneeId = nextInPool(prepare, pool, row.inbox_id, config.maxOpenPerAgent) ?? null;
-  return { assigneeId, teamId, queued: assigneeId === null, via, pool: assigneeId === null ? null : pool };
+  const pick = nextInPool(prepare, pool, row, config.maxOpenPerAgent, config.preferVisitorLanguage === true);
+  if (pick === undefined) return { assigneeId: null, teamId, queued: true, via, pool: null };
+  return { assigneeId: pick.id, teamId, queued: false, via, pool, ...(pick.language === undefined ? {} : { language: pick.language }) };
 };
 
 /** An assignment in words, for the thread's line when a rule made it: "Assigned to Sam", "Queued for team Billing". Reads names only. */
@@ -383,7 +425,8 @@ const apply = (
   ).run(decision.assigneeId, decision.teamId, queuedAt, now, decision.assigneeId, now, row.id, row.version);
   if (decision.pool !== null && decision.assigneeId !== null) takeTurn(prepare, decision.pool, decision.assigneeId);
   const closed = decision.teamClosed === undefined ? {} : { reason: "team_closed", opensAt: decision.teamClosed.opensAt };
-  const data = withRule({ via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id }, ...closed }, rule);
+  const language = decision.language === undefined ? {} : { language: decision.language.language, languageMatched: decision.language.matched };
+  const data = withRule({ via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id }, ...closed, ...language }, rule);
   if (decision.assigneeId !== null || (decision.teamId !== null && !decision.queued)) {
     insertEvent(prepare, "assigned", row, now, { userId: decision.assigneeId, teamId: decision.teamId, data });
   } else if (decision.queued) {
@@ -504,6 +547,17 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     }
     openings.arm();
     return all;
+  });
+
+  const teamHoursChanged: RoutingShape["teamHoursChanged"] = Effect.fn("Routing.teamHoursChanged")(function* (teamId: string) {
+    const assigned = yield* drainQueue();
+    const carriers = prepare(
+      "SELECT inbox_id, MIN(id) AS conversation_id FROM conversations WHERE queued_at IS NOT NULL AND team_id = ? GROUP BY inbox_id",
+    ).all(teamId) as Array<{ inbox_id: string; conversation_id: string }>;
+    for (const carrier of carriers) {
+      yield* live.publish({ conversationId: carrier.conversation_id, inboxId: carrier.inbox_id, kind: "conversation", internal: true, data: { change: "team_hours", teamId } });
+    }
+    return assigned;
   });
 
   const hasAnyQueue = () => prepare("SELECT 1 FROM conversations WHERE queued_at IS NOT NULL LIMIT 1").get() !== undefined;
@@ -651,6 +705,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
   return {
     routeConversation,
     drainQueue,
+    teamHoursChanged,
     assign,
     queueStats,
     routeInWrite: (p, conversationId, target, now) => routeOpen(p, conversationId, target, now),

@@ -61,6 +61,11 @@ describe("seed", () => {
         ["marketer@parley.local", "Mia Marketer", "marketer"],
       ]);
       for (const u of users) expect(await verifyPassword(password, u.password_hash)).toBe(true);
+      // The demo's people answer in languages (decision 055), so the routing preference has someone to prefer.
+      expect(db.sqlite.prepare("SELECT email, languages FROM users WHERE languages IS NOT NULL ORDER BY email").all()).toEqual([
+        { email: "admin@parley.local", languages: '["en"]' },
+        { email: "agent@parley.local", languages: '["en","de"]' },
+      ]);
 
       const members = db.sqlite.prepare("SELECT user_id FROM inbox_members WHERE inbox_id = ? ORDER BY user_id").all(SEED_IDS.inbox);
       expect(members).toEqual([{ user_id: SEED_IDS.admin }, { user_id: SEED_IDS.agent }]);
@@ -122,6 +127,7 @@ describe("seed", () => {
       const db = await runtime.runPromise(Db.Database);
       const admin = db.sqlite.prepare("SELECT role, password_hash FROM users").all() as Array<{ role: string; password_hash: string }>;
       expect(admin).toHaveLength(1);
+      expect(db.sqlite.prepare("SELECT languages FROM users").pluck().get()).toBeNull();
       expect(await verifyPassword("correct horse battery", admin[0]!.password_hash)).toBe(true);
       const n = (t: string) => (db.sqlite.prepare(`SELECT count(*) AS n FROM ${t}`).get() as { n: number }).n;
       expect([n("inboxes"), n("teams"), n("channels"), n("chatflows")]).toEqual([1, 1, 1, 0]);

@@ -91,9 +91,9 @@ export const DEMO_LABELS = [
 ] as const satisfies ReadonlyArray<{ id: string; name: string; color: LabelColor; description: string }>;
 
 export const DEMO_USERS = [
-  { id: SEED_IDS.agent, email: "agent@parley.local", name: "Alex Agent", role: "agent", meetingLink: "https://cal.example.com/alex-agent" },
-  { id: SEED_IDS.marketer, email: "marketer@parley.local", name: "Mia Marketer", role: "marketer", meetingLink: null },
-  { id: SEED_IDS.analyst, email: "analyst@parley.local", name: "Ana Analyst", role: "analyst", meetingLink: null },
+  { id: SEED_IDS.agent, email: "agent@parley.local", name: "Alex Agent", role: "agent", meetingLink: "https://cal.example.com/alex-agent", languages: ["en", "de"] },
+  { id: SEED_IDS.marketer, email: "marketer@parley.local", name: "Mia Marketer", role: "marketer", meetingLink: null, languages: null },
+  { id: SEED_IDS.analyst, email: "analyst@parley.local", name: "Ana Analyst", role: "analyst", meetingLink: null, languages: null },
 ] as const;
 
 /** The demo's help articles: short answers to what Acme Rockets' customers ask most. */
@@ -462,14 +462,17 @@ export const seed = (options: SeedOptions = {}) =>
         .writeEffect((s) => {
           if (setting(s, SEEDED_AT) !== undefined) return false;
           const insertUser = s.prepare(
-            `INSERT OR IGNORE INTO users (id, email, name, role, password_hash, meeting_link, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+            `INSERT OR IGNORE INTO users (id, email, name, role, password_hash, meeting_link, languages, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
           );
-          insertUser.run(SEED_IDS.admin, config.adminEmail, "Admin", "admin", adminHash, config.demo ? "https://cal.example.com/parley-demo" : null, now);
+          // The demo's people say which languages they answer in (decision 055), so the routing preference has someone to prefer.
+          insertUser.run(SEED_IDS.admin, config.adminEmail, "Admin", "admin", adminHash, config.demo ? "https://cal.example.com/parley-demo" : null, config.demo ? '["en"]' : null, now);
           // An admin with this email may exist under another id (a hand-made database): use it.
           const adminId = (s.prepare("SELECT id FROM users WHERE email = ?").get(config.adminEmail) as { id: string }).id;
           const memberIds = [adminId];
           if (config.demo) {
-            DEMO_USERS.forEach((u, i) => insertUser.run(u.id, u.email, u.name, u.role, demoHashes[i], u.meetingLink, now));
+            DEMO_USERS.forEach((u, i) =>
+              insertUser.run(u.id, u.email, u.name, u.role, demoHashes[i], u.meetingLink, u.languages === null ? null : JSON.stringify(u.languages), now),
+            );
             const agent = s.prepare("SELECT id FROM users WHERE email = ?").get(DEMO_USERS[0].email) as { id: string } | undefined;
             if (agent) memberIds.push(agent.id);
           }

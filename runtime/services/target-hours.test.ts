@@ -21,7 +21,7 @@ import { Inbox } from "./inbox.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
 import { makeReports } from "./reports.js";
 import { makeResponseOverdue } from "./response-overdue.js";
-import { closedTeamsAt, encodeTeamHours } from "./team-hours.js";
+import { encodeTeamHours, queueTeamsAt } from "./team-hours.js";
 import { targetHoursReader } from "./target-hours.js";
 
 const MIN = 60_000;
@@ -207,7 +207,7 @@ describe("answers that missed their target, in the hours of the team they were w
   });
 });
 
-describe("the closed teams of a list page", () => {
+describe("the teams of a page's queued conversations", () => {
   let kit: Kit;
   beforeAll(async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
@@ -218,24 +218,35 @@ describe("the closed teams of a list page", () => {
     vi.useRealTimers();
   });
 
-  it("reads the page's teams in one statement and the workspace's calendar at most once, however many teams", () => {
+  it("reads the teams' closed state from the hours read with the rows, and when the first opens or closes; the workspace's calendar at most once, only for a team that follows it", () => {
     const statements: string[] = [];
     const prepare: typeof kit.db.prepare = (sql) => {
       statements.push(sql);
       return kit.db.prepare(sql);
     };
-    // Monday 07:00 UTC: 08:00 in Berlin, 02:00 in New York (the workspace's): both calendars closed.
-    const closed = closedTeamsAt(prepare, ["team_eu", "team_eu_staff", "team_follows", "team_support", "team_gone"], utc(0, 7));
-    expect(closed).toEqual({
-      team_eu: { opensAt: utc(0, 8), timezone: "Europe/Berlin" },
-      team_eu_staff: { opensAt: utc(0, 8), timezone: "Europe/Berlin" },
-      team_follows: { opensAt: utc(0, 14), timezone: "America/New_York" },
+    const rows = kit.db.sqlite.prepare("SELECT id, hours FROM teams WHERE id IN ('team_eu', 'team_eu_staff', 'team_follows', 'team_support')").all() as Array<{
+      id: string;
+      hours: string | null;
+    }>;
+    // Monday 07:00 UTC: 08:00 in Berlin, 02:00 in New York (the workspace's): both calendars closed; Berlin opens first.
+    expect(queueTeamsAt(prepare, [...rows, ...rows], utc(0, 7))).toEqual({
+      closed: {
+        team_eu: { opensAt: utc(0, 8), timezone: "Europe/Berlin" },
+        team_eu_staff: { opensAt: utc(0, 8), timezone: "Europe/Berlin" },
+        team_follows: { opensAt: utc(0, 14), timezone: "America/New_York" },
+      },
+      changesAt: utc(0, 8),
     });
-    expect(statements).toHaveLength(2);
-    // Open by their hours, the Berlin teams are absent; no team asked, nothing read.
-    expect(Object.keys(closedTeamsAt(kit.db.prepare, ["team_eu", "team_follows"], utc(0, 9)))).toEqual(["team_follows"]);
+    expect(statements).toHaveLength(1);
+    // 09:00 UTC: Berlin is open (until 17:00 there, 16:00 UTC); New York opens first, at 14:00 UTC.
+    expect(queueTeamsAt(kit.db.prepare, rows, utc(0, 9))).toEqual({ closed: { team_follows: { opensAt: utc(0, 14), timezone: "America/New_York" } }, changesAt: utc(0, 14) });
+    // 15:00 UTC: all open; Berlin closes first.
+    expect(queueTeamsAt(kit.db.prepare, rows, utc(0, 15))).toEqual({ closed: {}, changesAt: utc(0, 16) });
+    // Own hours that keep none of the workspace's closed dates, and no hours: its calendar is not read.
     statements.length = 0;
-    expect(closedTeamsAt(prepare, [], utc(0, 7))).toEqual({});
+    expect(queueTeamsAt(prepare, rows.filter((r) => r.id === "team_eu" || r.id === "team_support"), utc(0, 7)).changesAt).toBe(utc(0, 8));
+    expect(queueTeamsAt(prepare, [], utc(0, 7))).toEqual({ closed: {}, changesAt: null });
+    expect(queueTeamsAt(prepare, [{ id: "team_support", hours: null }], utc(0, 7))).toEqual({ closed: {}, changesAt: null });
     expect(statements).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@
  * only while the team is open), response targets and the widget. Reads only; Workspace writes.
  */
 import { Option, Schema as S } from "effect";
-import { isAvailable, nextOpening } from "../../flows/availability.js";
+import { isAvailable, nextClosing, nextOpening } from "../../flows/availability.js";
 import type { Availability } from "../../flows/flow-spec.js";
 import { NO_TEAM_HOURS, TeamHours, teamAvailability } from "../../flows/team-hours.js";
 import { readBusinessHours } from "./business-hours.js";
@@ -68,25 +68,50 @@ export const closedByHours = (prepare: DatabaseShape["prepare"], hours: TeamHour
 const closedOn = (schedule: Availability | null, now: number): TeamClosed | null =>
   schedule === null || isAvailable(schedule, now) ? null : { opensAt: nextOpening(schedule, now), timezone: schedule.timezone };
 
+/** What own hours that keep none of the workspace's dates are read with: they never look at it. */
+const NO_WORKSPACE_CALENDAR = { timezone: "UTC", hours: [], closed: [] } as const;
+
+/** The teams of queued conversations by their hours at `now` (decision 048). */
+export interface QueueTeams {
+  /** The teams their hours have closed, by id: when each opens, on its clock. */
+  readonly closed: Readonly<Record<string, TeamClosed>>;
+  /**
+   * The first instant after `now` at which one of them opens or closes by its hours: a page
+   * showing them re-reads then (nothing else tells it). Null when none will within the look-ahead.
+   */
+  readonly changesAt: number | null;
+}
+
 /**
- * Which of `teamIds` their hours have closed at `now`, by id (an open team, one without hours or
- * an unknown id is absent): one read of those teams, and of the workspace's calendar at most once,
- * whatever their number — for a list page, not per row.
+ * Where the teams stand, from their `teams.hours` as already read with the rows that name them
+ * (null: no hours, never closed): which are closed, and when the first of them next opens or
+ * closes. Reads the workspace's calendar at most once, only for a team that follows it; nothing
+ * else — for a list page or a thread, not per row.
  */
-export const closedTeamsAt = (prepare: DatabaseShape["prepare"], teamIds: ReadonlyArray<string>, now: number): Record<string, TeamClosed> => {
+export const queueTeamsAt = (
+  prepare: DatabaseShape["prepare"],
+  teams: ReadonlyArray<{ readonly id: string; readonly hours: string | null }>,
+  now: number,
+): QueueTeams => {
   const closed: Record<string, TeamClosed> = {};
-  if (teamIds.length === 0) return closed;
+  let changesAt: number | null = null;
   let workspace: ReturnType<typeof readBusinessHours> | undefined;
-  const rows = prepare("SELECT id, hours FROM teams WHERE hours IS NOT NULL AND id IN (SELECT value FROM json_each(?))").all(JSON.stringify(teamIds)) as Array<{
-    id: string;
-    hours: string;
-  }>;
-  for (const row of rows) {
-    const hours = decodeTeamHours(row.hours);
-    const shut = closedOn(hours.source === "none" ? null : teamAvailability(hours, (workspace ??= readBusinessHours(prepare))), now);
-    if (shut !== null) closed[row.id] = shut;
+  const seen = new Set<string>();
+  for (const team of teams) {
+    if (team.hours === null || seen.has(team.id)) continue;
+    seen.add(team.id);
+    const hours = decodeTeamHours(team.hours);
+    if (hours.source === "none") continue;
+    // Own hours without the workspace's closed dates never look at its calendar.
+    const usesWorkspace = hours.source === "workspace" || hours.workspaceClosedDates;
+    const schedule = teamAvailability(hours, usesWorkspace ? (workspace ??= readBusinessHours(prepare)) : NO_WORKSPACE_CALENDAR);
+    if (schedule === null) continue;
+    const shut = closedOn(schedule, now);
+    if (shut !== null) closed[team.id] = shut;
+    const change = shut !== null ? shut.opensAt : nextClosing(schedule, now);
+    if (change !== null && change > now && (changesAt === null || change < changesAt)) changesAt = change;
   }
-  return closed;
+  return { closed, changesAt };
 };
 
 /** Whether the team's hours have it closed at `now` (null: open, it keeps no hours, or there is no such team). */

@@ -20,6 +20,8 @@ export interface WebhookRequest {
   readonly body?: string;
   /** Deadline for the whole exchange: connection, redirects and reading the body. */
   readonly timeoutMs: number;
+  /** Largest response body read for this call, when it differs from the client's cap (a calendar file may be larger than a webhook's answer). */
+  readonly maxResponseBytes?: number;
 }
 
 export interface WebhookResponse {
@@ -218,7 +220,7 @@ export const makeWebhookClientLayer = (options: WebhookClientOptions = {}): Laye
         });
         const location = response.headers.get("location");
         if (!REDIRECT_STATUSES.has(response.status) || location === null) {
-          const text = yield* readCapped(response, maxResponseBytes, failure);
+          const text = yield* readCapped(response, request.maxResponseBytes ?? maxResponseBytes, failure);
           return { status: response.status, body: decodeBody(response.headers.get("content-type"), text) };
         }
         yield* discard(response);

@@ -10,7 +10,7 @@ import * as Routing from "./routing.js";
 import { isBlockedSender, layer as workspaceLayer, Workspace, type WorkspaceShape } from "./workspace.js";
 
 let dir: string;
-let runtime: ManagedRuntime.ManagedRuntime<Workspace | Routing.Routing | Db.Database, never>;
+let runtime: ManagedRuntime.ManagedRuntime<Workspace | Routing.Routing | Db.Database | LiveEvents.LiveEvents, never>;
 let db: Db.DatabaseShape;
 let ws: WorkspaceShape;
 
@@ -271,6 +271,40 @@ describe("teams", () => {
       ]);
     });
 
+    it("imports a calendar's closed dates into own hours in one audited write; a dry run and a team without own hours store nothing", async () => {
+      const team = await run(ws.createTeam({ name: "Calendar team" }));
+      const dates = [
+        { date: "2027-12-24", name: "Christmas Eve (calendar)", yearly: false },
+        { date: "2027-01-01", name: "New Year", yearly: false },
+      ];
+      const refusal = async (input: unknown) => ((await fails(ws.importTeamClosedDates(team.id, input, "file"))) as InvalidInput).issues;
+      expect(await refusal({ dates, source: "x.ics" })).toEqual([{ path: "file", message: "Calendar team keeps no hours of its own: choose Own hours and save them first" }]);
+      await run(ws.setTeamHours(team.id, own));
+      const before = storedHours(team.id);
+      const linesBefore = hoursLines().length;
+      const preview = await run(ws.importTeamClosedDates(team.id, { dates, source: "x.ics", dryRun: true }));
+      expect(preview).toEqual({
+        dryRun: true,
+        added: [dates[1]],
+        skipped: [{ date: "2027-12-24", reason: "already closed (Christmas Eve)" }],
+        closedDates: [dates[1], own.closedDates[0]],
+      });
+      expect([storedHours(team.id), hoursLines().length]).toEqual([before, linesBefore]);
+      const done = await run(ws.importTeamClosedDates(team.id, { dates, source: "x.ics" }));
+      expect(done).toEqual({ ...preview, dryRun: false });
+      expect((await run(ws.getTeam(team.id))).hours).toMatchObject({ source: "own", closedDates: done.closedDates });
+      expect(hoursLines().slice(linesBefore)).toEqual([
+        { team: team.id, from: { ...own, workspaceClosedDates: false }, to: { ...own, closedDates: done.closedDates, workspaceClosedDates: false }, source: "x.ics" },
+      ]);
+      // Past 200: refused whole, nothing stored.
+      const many = Array.from({ length: 199 }, (_, i) => ({ date: new Date(Date.UTC(2030, 0, 1 + i)).toISOString().slice(0, 10), yearly: false }));
+      const after = storedHours(team.id);
+      expect(await refusal({ dates: many, source: "big.ics" })).toEqual([{ path: "file", message: "These 199 dates would make 201 closed dates; at most 200: remove past ones first." }]);
+      expect(paths(await fails(ws.importTeamClosedDates(team.id, { dates: [{ date: "2027-02-30" }], source: "x" })))).toEqual(["dates[0].date"]);
+      expect(storedHours(team.id)).toBe(after);
+      expect((await fails(ws.importTeamClosedDates("team_nope", { dates, source: "x" })))._tag).toBe("NotFound");
+    });
+
     it("drains the queue when the hours change, so conversations waiting for the team can be assigned", async () => {
       const team = await run(ws.createTeam({ name: "Closers" }));
       const inbox = await run(ws.createInbox({ name: "Sales" }));
@@ -284,6 +318,42 @@ describe("teams", () => {
       // Open all week with no closed date: open whenever this runs.
       await run(ws.setTeamHours(team.id, { ...own, closedDates: [] }));
       expect(conversationRow(waiting)).toEqual({ assignee_id: "ann", queued_at: null });
+    });
+
+    it("tells each inbox with conversations still queued for the team that its hours changed, once, when nobody could take them", async () => {
+      const team = await run(ws.createTeam({ name: "Night desk" }));
+      const other = await run(ws.createTeam({ name: "Day desk" }));
+      const sales = await run(ws.createInbox({ name: "Sales" }));
+      const billing = await run(ws.createInbox({ name: "Billing" }));
+      const routing = await runtime.runPromise(Routing.Routing);
+      // Nobody is on either team: each conversation waits in the queue for its team.
+      const queued = async (inboxId: string, teamId: string) => {
+        const id = openConversation(inboxId);
+        expect(await run(routing.routeConversation(id, { type: "team", teamId }))).toEqual({ assigneeId: null, queued: true });
+        return id;
+      };
+      // Each inbox's event is on the smallest id of the team's queue there (the oldest, with real ids: they begin with the time).
+      const firstSales = [await queued(sales.id, team.id), await queued(sales.id, team.id)].sort()[0];
+      await queued(sales.id, other.id);
+      const firstBilling = await queued(billing.id, team.id);
+      const heard: LiveEvents.LiveEvent[] = [];
+      const live = await runtime.runPromise(LiveEvents.LiveEvents);
+      const stop = live.subscribeAll((event) => heard.push(event));
+      try {
+        await run(ws.setTeamHours(team.id, { ...own, closedDates: [] }));
+        expect(heard.sort((a, b) => a.inboxId.localeCompare(b.inboxId))).toEqual(
+          [
+            { conversationId: firstSales, inboxId: sales.id, kind: "conversation", internal: true, data: { change: "team_hours", teamId: team.id } },
+            { conversationId: firstBilling, inboxId: billing.id, kind: "conversation", internal: true, data: { change: "team_hours", teamId: team.id } },
+          ].sort((a, b) => a.inboxId.localeCompare(b.inboxId)),
+        );
+        // The same hours again change nothing: nothing is said.
+        heard.length = 0;
+        await run(ws.setTeamHours(team.id, { ...own, closedDates: [] }));
+        expect(heard).toEqual([]);
+      } finally {
+        stop();
+      }
     });
   });
 });
@@ -351,6 +421,41 @@ describe("availability and profiles", () => {
       expect.arrayContaining(["avatarUrl", "workingHours.timezone", "workingHours.hours[0].day", "workingHours.hours[0].from", "notificationSettings.assigned.browser"]),
     );
     expect((await fails(ws.updateProfile("nobody", {})))._tag).toBe("NotFound");
+  });
+
+  it("keeps the languages someone answers in, canonical and each once, and clears them with an empty list (decision 055)", async () => {
+    expect((await run(ws.getProfile("ann"))).languages).toEqual([]);
+    const saved = await run(ws.updateProfile("ann", { languages: [" DE", "en", "iw", "de"] }));
+    expect(saved.languages).toEqual(["de", "en", "he"]);
+    expect(db.sqlite.prepare("SELECT languages FROM users WHERE id = 'ann'").get()).toEqual({ languages: '["de","en","he"]' });
+    // Another edit leaves them alone.
+    expect((await run(ws.updateProfile("ann", { displayName: "Ann" }))).languages).toEqual(["de", "en", "he"]);
+    expect((await run(ws.updateProfile("ann", { languages: [] }))).languages).toEqual([]);
+    expect(db.sqlite.prepare("SELECT languages FROM users WHERE id = 'ann'").get()).toEqual({ languages: null });
+  });
+
+  it("refuses an unknown or ill-formed language with its path, and stores nothing of the edit", async () => {
+    await run(ws.updateProfile("ann", { languages: ["fr"] }));
+    const error = await fails(ws.updateProfile("ann", { displayName: "Annie", languages: ["de", "xx", "de-AT", "d3", 7] }));
+    expect((error as InvalidInput).issues).toEqual([
+      { path: "languages[1]", message: '"xx" is not a language we know' },
+      { path: "languages[2]", message: '"de-AT": give the language alone, without a region or script: de' },
+      { path: "languages[3]", message: '"d3" is not a language code: two or three letters, such as en, de or fr' },
+      { path: "languages[4]", message: expect.stringContaining("string") },
+    ]);
+    expect(paths(await fails(ws.updateProfile("ann", { languages: "de" })))).toEqual(["languages"]);
+    expect(paths(await fails(ws.updateProfile("ann", { languages: Array.from({ length: 21 }, () => "en") })))).toEqual(["languages"]);
+    expect(await run(ws.getProfile("ann"))).toMatchObject({ languages: ["fr"], displayName: null });
+  });
+
+  it("refuses a routing preference for the visitor's language that is not true or false", async () => {
+    const inbox = await run(ws.createInbox({ name: "Languages" }));
+    expect(paths(await fails(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", preferVisitorLanguage: "yes" } })))).toEqual([
+      "routing.preferVisitorLanguage",
+    ]);
+    expect((await run(ws.getInbox(inbox.id))).routing).toEqual({ mode: "manual" });
+    const saved = await run(ws.updateInbox(inbox.id, { routing: { mode: "round_robin", preferVisitorLanguage: true } }));
+    expect(saved.routing).toEqual({ mode: "round_robin", preferVisitorLanguage: true });
   });
 
   it("changes roles but never removes the last admin, and re-routes what a demoted agent held", async () => {

@@ -1,7 +1,7 @@
 /**
  * Workspace: the admin settings of inboxes (name, fallback email, members, routing, email
  * filters) and teams, who may open which inbox, and each person's availability and profile
- * (display name, avatar, meeting link, working hours, notification settings).
+ * (display name, avatar, meeting link, working hours, notification settings, the languages they answer in).
  *
  * Public API (agreed with the inbox UI; `Workspace` service) — callers guard roles (routes
  * require admin for the settings; anyone may edit their own profile):
@@ -10,7 +10,7 @@
  *   listTeams(), getTeam(id), createTeam({name}), setTeamMembers(teamId, userIds), setTeamHours(teamId, TeamHours),
  *   inboxesOfUser(userId) → inbox ids (admins: all), canAccessInbox(user, inboxId) → boolean,
  *   setAvailability(userId, "available"|"away"),
- *   getProfile(userId), updateProfile(userId, {displayName, avatarUrl, meetingLink, workingHours, notificationSettings}),
+ *   getProfile(userId), updateProfile(userId, {displayName, avatarUrl, meetingLink, workingHours, notificationSettings, languages}),
  *   setRole(actor, userId, role), setDisabled(actor, userId, disabled).
  *
  * Access rule: admins open every inbox; agents the inboxes they are members of; marketers and
@@ -32,6 +32,7 @@ import { decodeWith, type DecodeIssue } from "../../flows/decode.js";
 import { OpeningHours, type Availability as Schedule } from "../../flows/flow-spec.js";
 import { summarizeTeamHours, type TeamHoursSummary } from "../../flows/team-hours-summary.js";
 import { TeamHours, teamAvailability } from "../../flows/team-hours.js";
+import { encodeLanguages, Languages, storedLanguages } from "../core/language-tags.js";
 import { ResponseTargets, storedResponseTargets } from "../core/response-targets.js";
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
 import { auditActor, recordAudit } from "./audit-log.js";
@@ -42,6 +43,7 @@ import * as wallClock from "./clock.js";
 import { newId } from "./ids.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { decodeTeamHours, encodeTeamHours } from "./team-hours.js";
+import { ClosedDatesImport, mergeClosedDates, sortClosedDates, type ClosedDatesImported } from "./calendar-import.js";
 import { INBOX_ROLES, readRoutingConfig, Routing, RoutingConfig, userCanAccessInbox, type Prepare } from "./routing.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -111,6 +113,8 @@ export const ProfileEdit = S.Struct({
   meetingLink: ProfileUpdate.fields.meetingLink,
   workingHours: S.optional(WorkingHours),
   notificationSettings: S.optional(NotificationSettings),
+  /** The languages they answer in (decision 055); an empty list clears them. */
+  languages: S.optional(Languages),
 });
 
 const UserIds = S.Array(S.String).pipe(S.maxItems(1000, { message: () => "at most 1000 people" }));
@@ -154,6 +158,8 @@ export interface Profile {
   readonly availability: Availability;
   readonly workingHours: WorkingHours;
   readonly notificationSettings: NotificationSettings;
+  /** The languages they answer in (primary tags, decision 055); empty when not set. */
+  readonly languages: ReadonlyArray<string>;
   /** When an admin disabled them; null while enabled. */
   readonly disabledAt: number | null;
 }
@@ -179,6 +185,14 @@ export interface WorkspaceShape {
    * conversations through.
    */
   readonly setTeamHours: (teamId: string, hours: unknown) => Effect.Effect<Team, NotFound | InvalidInput>;
+  /**
+   * Adds a calendar's closed dates (ClosedDatesImport: `dates`, `source`, `dryRun`) to a team that
+   * keeps its own hours: read, merged and written in one write, with one `team.hours_changed` line
+   * (its `source` says where they came from); days already closed are skipped with a reason, and
+   * a dry run stores nothing (decision 052). NotFound for an unknown team; InvalidInput with the
+   * field as path, and on `refusalPath` when the team keeps no hours of its own or would pass 200 dates.
+   */
+  readonly importTeamClosedDates: (teamId: string, input: unknown, refusalPath?: string) => Effect.Effect<ClosedDatesImported, NotFound | InvalidInput>;
   /** The inbox ids `userId` may open: all for admins, their memberships for agents, none otherwise. */
   readonly inboxesOfUser: (userId: string) => Effect.Effect<ReadonlyArray<string>>;
   /** True when `user` may open `inboxId` (read fresh from the database, not from `user.role`). */
@@ -276,6 +290,7 @@ interface ProfileRow {
   availability: Availability;
   working_hours: string;
   notification_settings: string;
+  languages: string | null;
   disabled_at: number | null;
 }
 
@@ -349,7 +364,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
     const readProfile = (userId: string): Effect.Effect<Profile, NotFound> =>
       Effect.suspend(() => {
         const row = prepare(
-          `SELECT id, name, email, role, display_name, avatar_url, meeting_link, availability, working_hours, notification_settings, disabled_at
+          `SELECT id, name, email, role, display_name, avatar_url, meeting_link, availability, working_hours, notification_settings, languages, disabled_at
            FROM users WHERE id = ? AND id <> ?`,
           // The Automation user (automation rules) has no profile to read, edit, enable or give a role.
         ).get(userId, AUTOMATION_ACTOR.id) as ProfileRow | undefined;
@@ -368,6 +383,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
           availability: row.availability,
           workingHours: hours,
           notificationSettings: { ...DEFAULT_NOTIFICATIONS, ...notifications },
+          languages: storedLanguages(row.languages),
           disabledAt: row.disabled_at,
         });
       });
@@ -542,9 +558,43 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
           return true;
         }),
       );
-      // Hours that open the team now may let its queued conversations be assigned.
-      if (changed) yield* routing.drainQueue();
+      // Hours that open the team now may let its queued conversations be assigned; those still waiting may read as open or closed now.
+      if (changed) yield* routing.teamHoursChanged(teamId);
       return yield* readTeam(teamId);
+    });
+
+    const importTeamClosedDates: WorkspaceShape["importTeamClosedDates"] = Effect.fn("Workspace.importTeamClosedDates")(function* (teamId, input, refusalPath = "dates") {
+      const team = yield* readTeam(teamId);
+      const { dates, source, dryRun } = yield* decodeOrFail(ClosedDatesImport, input);
+      const actor = yield* auditActor;
+      /** What the import makes of the team's hours as stored now (read inside the write when it writes). */
+      const plan = (stored: string | null) => {
+        const hours = decodeTeamHours(stored);
+        if (hours.source !== "own") return { refused: `${team.name} keeps no hours of its own: choose Own hours and save them first` } as const;
+        const merged = mergeClosedDates(hours.closedDates, dates);
+        if (merged.refused !== undefined) return { refused: merged.refused } as const;
+        return { hours, added: merged.added, skipped: merged.skipped, closedDates: sortClosedDates([...hours.closedDates, ...merged.added]) } as const;
+      };
+      const readHours = (query: (sql: string) => { get: (id: string) => unknown }) => ((query("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined)?.hours ?? null);
+      const outcome = dryRun
+        ? plan(readHours(prepare))
+        : yield* Effect.orDie(
+            db.writeEffect((s) => {
+              const planned = plan(readHours((sql) => s.prepare(sql)));
+              if (planned.refused !== undefined || planned.added.length === 0) return planned;
+              const next = { ...planned.hours, closedDates: planned.closedDates };
+              s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours(next), teamId);
+              recordAudit(s, wallClock.now(), actor, {
+                action: "team.hours_changed",
+                target: { type: "team", id: teamId, label: team.name },
+                data: { from: planned.hours, to: next, source },
+              });
+              return planned;
+            }),
+          );
+      if (outcome.refused !== undefined) return yield* Effect.fail(new InvalidInput({ issues: [{ path: refusalPath, message: outcome.refused }] }));
+      // Closing days never opens the team, so the queues have nothing new to drain.
+      return { dryRun, added: outcome.added, skipped: outcome.skipped, closedDates: outcome.closedDates } satisfies ClosedDatesImported;
     });
 
     const inboxesOfUser: WorkspaceShape["inboxesOfUser"] = (userId) =>
@@ -584,6 +634,8 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       set("meeting_link", text(edit.meetingLink));
       if (edit.workingHours !== undefined) set("working_hours", JSON.stringify(edit.workingHours));
       if (edit.notificationSettings !== undefined) set("notification_settings", JSON.stringify(edit.notificationSettings));
+      // Nobody becomes free by speaking another language (the preference falls back to everyone), so no drain.
+      if (edit.languages !== undefined) set("languages", encodeLanguages(edit.languages));
       if (columns.length > 0) {
         yield* Effect.orDie(
           db.writeEffect((s) =>
@@ -690,6 +742,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       createTeam,
       setTeamMembers,
       setTeamHours,
+      importTeamClosedDates,
       inboxesOfUser,
       canAccessInbox,
       setAvailability,

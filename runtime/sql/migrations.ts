@@ -1340,6 +1340,17 @@ CREATE INDEX events_rule_at ON events(at) WHERE user_id = 'user_automation'
 `,
   },
   {
+    version: 50,
+    name: "the languages people answer in",
+    // docs/decisions/055. A JSON array of lower-case primary language tags (["de","en"],
+    // runtime/core/language-tags.ts); NULL — not set, the person speaks none for routing's
+    // preference but still takes its fallbacks. Read by round-robin in the statement that already
+    // reads a pool's candidates.
+    sql: `
+ALTER TABLE users ADD COLUMN languages TEXT;
+`,
+  },
+  {
     version: 54,
     name: "report schedules",
     // docs/decisions/056. The team report by email every day or week (report-schedules.ts).

@@ -76,7 +76,7 @@ describe("tokens", () => {
   it("GET /api/v1/me answers the token's user", async () => {
     const me = await send("/api/v1/me", agent, { headers: { Origin: "https://shop.example" } });
     expect(me.status).toBe(200);
-    expect(me.body.user).toMatchObject({ id: SEED_IDS.agent, email: "agent@parley.local", role: "agent" });
+    expect(me.body.user).toMatchObject({ id: SEED_IDS.agent, email: "agent@parley.local", role: "agent", languages: [] });
     // No CORS: a browser page cannot read it, and a preflight is not answered with permission.
     expect(me.headers.get("access-control-allow-origin")).toBeNull();
     const preflight = await send("/api/v1/me", undefined, { method: "OPTIONS", headers: { Origin: "https://shop.example", "Access-Control-Request-Method": "GET" } });

@@ -285,17 +285,28 @@ export const handOffThroughLeadBot = async (
 };
 
 /**
+ * The signed-in admin adds a channel of the kind whose radio name matches `kind` (/^Chat/,
+ * /^Email/…) named `name` to the inbox named `inbox` (named: other specs add inboxes of their
+ * own); ends on its settings page and returns its id.
+ */
+export const addChannel = async (page: Page, options: { readonly kind: RegExp; readonly name: string; readonly inbox: string }): Promise<string> => {
+  await page.goto("/settings/channels");
+  const add = page.getByRole("form", { name: "Add a channel" });
+  await add.getByRole("radio", { name: options.kind }).check();
+  await add.getByLabel("Name", { exact: true }).fill(options.name);
+  await add.getByLabel("Inbox").selectOption({ label: options.inbox });
+  await add.getByRole("button", { name: "Add channel" }).click();
+  await expect(page).toHaveURL(/\/settings\/channels\/[^?#]+$/);
+  return decodeURIComponent(new URL(page.url()).pathname.split("/").pop()!);
+};
+
+/**
  * The signed-in admin adds an email channel `name` to the inbox named `inbox` (named, not the
  * first in the list: other specs add inboxes of their own), sending as "Acme Support" <`address`>
  * through a relay on 127.0.0.1:`relayPort` without TLS, and saves it; ends on its settings page.
  */
 export const addTeamEmail = async (page: Page, options: { readonly name: string; readonly inbox: string; readonly address: string; readonly relayPort: number }) => {
-  await page.goto("/settings/channels");
-  const add = page.getByRole("form", { name: "Add a channel" });
-  await add.getByRole("radio", { name: /^Email/ }).check();
-  await add.getByLabel("Name", { exact: true }).fill(options.name);
-  await add.getByLabel("Inbox").selectOption({ label: options.inbox });
-  await add.getByRole("button", { name: "Add channel" }).click();
+  await addChannel(page, { kind: /^Email/, name: options.name, inbox: options.inbox });
   await expect(page).toHaveURL(/\/settings\/channels\/email\/[^/]+$/);
   await page.getByLabel("Team addresses").fill(options.address);
   await page.getByLabel("Send-as name").fill("Acme Support");

@@ -3,8 +3,9 @@
  * streams in, a declared length past the cap refused before anything reads the body) and the
  * import step's form, turned into the ContactCsv service's input. The service judges the values.
  */
-import { data, MaxPartSizeExceededError, unstable_createMemoryUploadHandler, unstable_parseMultipartFormData } from "@remix-run/node";
+import { data } from "@remix-run/node";
 import { MAX_IMPORT_BYTES } from "../../runtime.server.js";
+import { declaredTooLarge, readUploadForm } from "../upload-form.server.js";
 
 /** What a refused post says, under the field it is about. */
 export interface ImportRefusal {
@@ -15,30 +16,18 @@ export interface ImportRefusal {
 const MB = Math.round(MAX_IMPORT_BYTES / (1024 * 1024));
 export const TOO_LARGE_MESSAGE = `the file is over ${MB} MB, the most an import reads: split it into smaller files`;
 
-const isMultipart = (request: Request) => (request.headers.get("Content-Type") ?? "").toLowerCase().startsWith("multipart/form-data");
-
 /** 413 when an upload declares more bytes than the file may have plus room for the form; else null. Call it before anything reads the body. */
-export const uploadTooLarge = (request: Request) => {
-  const declared = Number(request.headers.get("Content-Length") ?? "");
-  if (!isMultipart(request) || !Number.isFinite(declared) || declared <= MAX_IMPORT_BYTES + 64 * 1024) return null;
-  return data({ step: "upload" as const, errors: { file: TOO_LARGE_MESSAGE } as Record<string, string>, result: null }, { status: 413 });
-};
+export const uploadTooLarge = (request: Request) =>
+  declaredTooLarge(request, MAX_IMPORT_BYTES)
+    ? data({ step: "upload" as const, errors: { file: TOO_LARGE_MESSAGE } as Record<string, string>, result: null }, { status: 413 })
+    : null;
 
 /**
  * The post's fields: a plain form as it is, a multipart one with its file read into memory up
  * to 5 MB (413 past it, 400 for a body that breaks off).
  */
-export const readImportForm = async (
-  request: Request,
-): Promise<{ readonly ok: true; readonly form: FormData } | ({ readonly ok: false } & ImportRefusal)> => {
-  if (!isMultipart(request)) return { ok: true, form: await request.formData() };
-  try {
-    return { ok: true, form: await unstable_parseMultipartFormData(request, unstable_createMemoryUploadHandler({ maxPartSize: MAX_IMPORT_BYTES })) };
-  } catch (error) {
-    if (error instanceof MaxPartSizeExceededError) return { ok: false, status: 413, errors: { file: TOO_LARGE_MESSAGE } };
-    return { ok: false, status: 400, errors: { file: "the upload was cut short: send the file again" } };
-  }
-};
+export const readImportForm = (request: Request): Promise<{ readonly ok: true; readonly form: FormData } | ({ readonly ok: false } & ImportRefusal)> =>
+  readUploadForm(request, MAX_IMPORT_BYTES, TOO_LARGE_MESSAGE);
 
 /**
  * The upload step's file (a post with a `file` field is the upload step): its name and bytes, a

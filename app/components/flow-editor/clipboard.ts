@@ -1,27 +1,31 @@
 /**
  * Copy and paste of canvas nodes through the system clipboard, as JSON
- * `{"parley":"nodes","nodes":[…],"edges":[…]}` so nodes travel between flows (and tabs),
+ * `{"parley":"nodes","nodes":[…],"edges":[…],"notes":[…]}` so nodes (and canvas notes) travel between flows (and tabs),
  * with an in-memory copy for when the browser refuses clipboard access.
  */
 import { Either, Schema as S } from "effect";
 import { decodeWith, type DecodeIssue } from "../../../flows/decode.js";
-import { DocumentEdge, DocumentNode, type FlowDocument } from "../../../flows/flow-document.js";
+import { DocumentEdge, DocumentNode, DocumentNote, type FlowDocument } from "../../../flows/flow-document.js";
 import type { XYPosition } from "./editor-state.js";
 
 export const ClipboardContent = S.Struct({
   parley: S.Literal("nodes"),
   nodes: S.Array(DocumentNode).pipe(S.maxItems(5_000)),
   edges: S.Array(DocumentEdge).pipe(S.maxItems(20_000)),
+  /** Absent in what older editors copied. */
+  notes: S.optional(S.Array(DocumentNote).pipe(S.maxItems(500))),
 });
 export type ClipboardContent = typeof ClipboardContent.Type;
 
-/** The selected nodes and the edges running between them, ready to serialize. Pure. */
+/** The selected nodes, the edges running between them and the selected notes, ready to serialize. Pure. */
 export const copyNodes = (document: FlowDocument, nodeIds: ReadonlyArray<string>): ClipboardContent => {
   const wanted = new Set(nodeIds);
+  const notes = (document.notes ?? []).filter((n) => wanted.has(n.id));
   return {
     parley: "nodes",
     nodes: document.nodes.filter((n) => wanted.has(n.id)),
     edges: document.edges.filter((e) => wanted.has(e.source) && wanted.has(e.target)),
+    ...(notes.length > 0 ? { notes } : {}),
   };
 };
 
@@ -52,9 +56,10 @@ export const parseClipboard = (text: string): Either.Either<ClipboardContent, Re
  * canvas) when given, else 40 px down and right of where they were copied. Pure.
  */
 export const pasteOffset = (content: ClipboardContent, anchor?: XYPosition | null): XYPosition => {
-  if (!anchor || content.nodes.length === 0) return { x: 40, y: 40 };
-  const minX = Math.min(...content.nodes.map((n) => n.position.x));
-  const minY = Math.min(...content.nodes.map((n) => n.position.y));
+  const items = [...content.nodes, ...(content.notes ?? [])];
+  if (!anchor || items.length === 0) return { x: 40, y: 40 };
+  const minX = Math.min(...items.map((n) => n.position.x));
+  const minY = Math.min(...items.map((n) => n.position.y));
   return { x: Math.round(anchor.x - minX), y: Math.round(anchor.y - minY) };
 };
 

@@ -9,9 +9,10 @@ import type { Diagnostic } from "../../../flows/diagnostics.js";
 import type { DocumentNode, FlowDocument } from "../../../flows/flow-document.js";
 import { portsOf } from "../../../flows/ports.js";
 import { estimateNodeSize, NODE_WIDTH, type NodeSize } from "./card-size.js";
-import type { XYPosition } from "./editor-state.js";
+import type { NoteBox, XYPosition } from "./editor-state.js";
 import { nodeRegistry } from "./node-registry.js";
 import { INPUT_HANDLE, type CanvasNode, type CanvasNodeData } from "./nodes/canvas-node.js";
+import { NOTE_TYPE, noteAriaLabel, type NoteNode } from "./nodes/note-node.js";
 
 /** Reports overlay: per node, conversations that reached it and the share (0–1) that left there; per edge id, conversations that took it. */
 export interface FlowAnalytics {
@@ -55,16 +56,19 @@ export interface DeriveInput {
   readonly drag: ReadonlyMap<string, XYPosition> | null;
   /** Sizes React Flow measured, given back on re-created nodes so they are not re-measured. */
   readonly measured: ReadonlyMap<string, NodeSize>;
+  /** Boxes of notes being resized, ahead of the document. */
+  readonly resize?: ReadonlyMap<string, NoteBox> | null;
 }
 
 /** The previous derivation's objects by id; each derivation replaces the contents. */
 export interface DeriveCache {
   nodes: Map<string, CanvasNode>;
   edges: Map<string, Edge>;
+  notes: Map<string, NoteNode>;
 }
 
 /** An empty cache. */
-export const newDeriveCache = (): DeriveCache => ({ nodes: new Map(), edges: new Map() });
+export const newDeriveCache = (): DeriveCache => ({ nodes: new Map(), edges: new Map(), notes: new Map() });
 
 const sameData = (a: CanvasNodeData, b: CanvasNodeData) =>
   a.node === b.node &&
@@ -146,6 +150,49 @@ export const deriveNodes = (input: DeriveInput, cache: DeriveCache): CanvasNode[
     return rf;
   });
   cache.nodes = next;
+  return out;
+};
+
+/**
+ * React Flow nodes for the document's canvas notes, reusing `cache` objects that show the same
+ * thing. Notes come before the steps, so cards are drawn above a note they overlap. Pure
+ * apart from the cache.
+ */
+export const deriveNotes = (input: DeriveInput, cache: DeriveCache): NoteNode[] => {
+  const notes = input.document.notes ?? [];
+  if (notes.length === 0 && cache.notes.size === 0) return [];
+  const previous = cache.notes;
+  const next = new Map<string, NoteNode>();
+  const out = notes.map((note) => {
+    const box = input.resize?.get(note.id);
+    const position = box ?? input.drag?.get(note.id) ?? note.position;
+    const width = box?.width ?? note.size.width;
+    const height = box?.height ?? note.size.height;
+    const selected = input.selectedNodes.has(note.id);
+    const cached = previous.get(note.id);
+    const rf: NoteNode =
+      cached &&
+      cached.data.note === note &&
+      cached.selected === selected &&
+      cached.position.x === position.x &&
+      cached.position.y === position.y &&
+      cached.width === width &&
+      cached.height === height
+        ? cached
+        : {
+            id: note.id,
+            type: NOTE_TYPE,
+            position: { x: position.x, y: position.y },
+            data: cached?.data.note === note ? cached.data : { note },
+            selected,
+            width,
+            height,
+            ariaLabel: noteAriaLabel(note),
+          };
+    next.set(note.id, rf);
+    return rf;
+  });
+  cache.notes = next;
   return out;
 };
 

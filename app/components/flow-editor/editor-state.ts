@@ -2,9 +2,18 @@
  * The canvas editor's state: the saved FlowDocument, an undo history of whole documents, and
  * the selection. Every document edit is a pure action; React Flow's node objects are derived
  * from the document elsewhere and never stored here. Selection is kept beside the document
- * and never enters the history.
+ * and never enters the history. Canvas notes share the steps' id space: selection, moves,
+ * delete and paste address both by id.
  */
-import type { DocumentEdge, DocumentNode, FlowDocument } from "../../../flows/flow-document.js";
+import {
+  NOTE_SIZE,
+  NOTE_TEXT_MAX,
+  type DocumentEdge,
+  type DocumentNode,
+  type DocumentNote,
+  type FlowDocument,
+  type NoteColor,
+} from "../../../flows/flow-document.js";
 import type { NodeKind, VariableDeclaration } from "../../../flows/flow-spec.js";
 import { portsOf, WAITING_KINDS } from "../../../flows/ports.js";
 import { nodeRegistry } from "./node-registry.js";
@@ -15,6 +24,13 @@ export const HISTORY_LIMIT = 100;
 export interface XYPosition {
   readonly x: number;
   readonly y: number;
+}
+
+export interface NoteBox {
+  readonly x: number;
+  readonly y: number;
+  readonly width: number;
+  readonly height: number;
 }
 
 export interface EditorSelection {
@@ -55,24 +71,37 @@ export type EditorAction =
       readonly data?: unknown;
       readonly label?: string;
     }
-  /** Moves nodes. Non-final moves (a drag in progress) share one history entry, which the final move closes. */
+  /** Adds a canvas note at `position` (its top-left corner) and selects it. */
+  | { readonly type: "addNote"; readonly position: XYPosition; readonly text?: string; readonly color?: NoteColor }
+  /** Changes a note's text or colour. Edits with the same `key` in a row (typing) are one undo step. */
+  | {
+      readonly type: "updateNote";
+      readonly noteId: string;
+      readonly text?: string;
+      readonly color?: NoteColor;
+      readonly key?: string;
+    }
+  /** Gives a note a new box (a resize from a corner also moves it), as one undo step. */
+  | { readonly type: "resizeNote"; readonly noteId: string; readonly box: NoteBox }
+  /** Moves nodes (steps or notes). Non-final moves (a drag in progress) share one history entry, which the final move closes. */
   | { readonly type: "moveNodes"; readonly positions: Readonly<Record<string, XYPosition>>; readonly final: boolean }
   /** Replaces a node's data. Edits with the same `key` in a row (typing in one field) are one undo step. */
   | { readonly type: "updateNodeData"; readonly nodeId: string; readonly data: unknown; readonly key?: string }
   /** Sets a node's label; an empty or blank label removes it. */
   | { readonly type: "renameNode"; readonly nodeId: string; readonly label: string; readonly key?: string }
-  /** Deletes the selected nodes (with their edges) and the selected edges. */
+  /** Deletes the selected nodes (with their edges), notes and edges. */
   | { readonly type: "deleteSelection" }
   /** Deletes the given nodes (with their edges) and edges. */
   | { readonly type: "deleteElements"; readonly nodeIds: ReadonlyArray<string>; readonly edgeIds: ReadonlyArray<string> }
   /** Connects a port to a node, replacing the port's existing edge. Refused (no change) when `canConnect` says no. */
   | ({ readonly type: "connect" } & ConnectionRequest)
   | { readonly type: "deleteEdge"; readonly edgeId: string }
-  /** Pastes nodes and the edges among them, shifted by `offset`, with ids made unique in this document. Selects them. */
+  /** Pastes nodes, the edges among them and notes, shifted by `offset`, with ids made unique in this document. Selects them. */
   | {
       readonly type: "paste";
       readonly nodes: ReadonlyArray<DocumentNode>;
       readonly edges: ReadonlyArray<DocumentEdge>;
+      readonly notes?: ReadonlyArray<DocumentNote>;
       readonly offset: XYPosition;
     }
   | { readonly type: "setStartNode"; readonly nodeId: string }
@@ -125,10 +154,20 @@ const commit = (state: EditorState, next: FlowDocument, key?: string, selection?
   };
 };
 
+/** The document's notes (none when it never had one). Pure. */
+export const notesOf = (document: FlowDocument): ReadonlyArray<DocumentNote> => document.notes ?? [];
+
+/** The ids of every step and note in `document`. Pure. */
+const canvasIds = (document: FlowDocument): Set<string> => {
+  const ids = new Set(document.nodes.map((n) => n.id));
+  for (const note of notesOf(document)) ids.add(note.id);
+  return ids;
+};
+
 /** Drops selected ids that no longer exist in `document`; keeps the same object when nothing changes. */
 const pruneSelection = (document: FlowDocument, selection: EditorSelection): EditorSelection => {
   if (selection.nodeIds.length === 0 && selection.edgeIds.length === 0) return selection;
-  const nodeIds = new Set(document.nodes.map((n) => n.id));
+  const nodeIds = canvasIds(document);
   const edgeIds = new Set(document.edges.map((e) => e.id));
   const nodes = selection.nodeIds.filter((id) => nodeIds.has(id));
   const edges = selection.edgeIds.filter((id) => edgeIds.has(id));
@@ -206,10 +245,12 @@ const deleteElements = (
   const doc = state.document;
   const nodes = doc.nodes.filter((n) => !doomedNodes.has(n.id));
   const edges = doc.edges.filter((e) => !doomedEdges.has(e.id) && !doomedNodes.has(e.source) && !doomedNodes.has(e.target));
-  if (nodes.length === doc.nodes.length && edges.length === doc.edges.length) return state;
+  const notes = notesOf(doc).filter((n) => !doomedNodes.has(n.id));
+  if (nodes.length === doc.nodes.length && edges.length === doc.edges.length && notes.length === notesOf(doc).length) return state;
   const { startNodeId, ...rest } = doc;
+  const kept = notes.length === notesOf(doc).length ? rest : { ...rest, notes };
   const next: FlowDocument =
-    startNodeId !== undefined && !doomedNodes.has(startNodeId) ? { ...rest, startNodeId, nodes, edges } : { ...rest, nodes, edges };
+    startNodeId !== undefined && !doomedNodes.has(startNodeId) ? { ...kept, startNodeId, nodes, edges } : { ...kept, nodes, edges };
   return commit(state, next);
 };
 
@@ -231,7 +272,7 @@ const updateNodeData = (document: FlowDocument, nodeId: string, data: unknown): 
 
 const addNode = (state: EditorState, action: Extract<EditorAction, { type: "addNode" }>): EditorState => {
   const doc = state.document;
-  const taken = new Set(doc.nodes.map((n) => n.id));
+  const taken = canvasIds(doc);
   let n = doc.nodes.filter((node) => node.kind === action.kind).length + 1;
   while (taken.has(`${action.kind}_${n}`)) n++;
   const label = action.label?.trim();
@@ -264,15 +305,27 @@ const layoutNodes = (state: EditorState, positions: Readonly<Record<string, XYPo
   return changed ? commit(state, { ...state.document, nodes }) : state;
 };
 
+/** `items` with the positions given for their ids; the same array when none moved. */
+const placed = <T extends { readonly id: string; readonly position: XYPosition }>(
+  items: ReadonlyArray<T>,
+  positions: Readonly<Record<string, XYPosition>>,
+): ReadonlyArray<T> => {
+  let changed = false;
+  const out = items.map((item) => {
+    const p = positions[item.id];
+    if (!p || (p.x === item.position.x && p.y === item.position.y)) return item;
+    changed = true;
+    return { ...item, position: { x: p.x, y: p.y } };
+  });
+  return changed ? out : items;
+};
+
 const moveNodes = (state: EditorState, action: Extract<EditorAction, { type: "moveNodes" }>): EditorState => {
   const ids = Object.keys(action.positions);
-  let changed = false;
-  const nodes = state.document.nodes.map((node) => {
-    const p = action.positions[node.id];
-    if (!p || (p.x === node.position.x && p.y === node.position.y)) return node;
-    changed = true;
-    return { ...node, position: { x: p.x, y: p.y } };
-  });
+  const doc = state.document;
+  const nodes = placed(doc.nodes, action.positions);
+  const notes = doc.notes === undefined ? undefined : placed(doc.notes, action.positions);
+  const changed = nodes !== doc.nodes || notes !== doc.notes;
   const key = `move:${ids.sort().join(",")}`;
   if (!changed) {
     // The final move of a drag that already went through ends the burst.
@@ -282,16 +335,17 @@ const moveNodes = (state: EditorState, action: Extract<EditorAction, { type: "mo
     }
     return state;
   }
-  const next = commit(state, { ...state.document, nodes }, key);
+  const next = commit(state, { ...doc, nodes, ...(notes === undefined ? {} : { notes }) }, key);
   if (!action.final) return next;
   const { editKey: _done, ...rest } = next;
   return rest;
 };
 
 const paste = (state: EditorState, action: Extract<EditorAction, { type: "paste" }>): EditorState => {
-  if (action.nodes.length === 0) return state;
+  const pastedNotes = action.notes ?? [];
+  if (action.nodes.length === 0 && pastedNotes.length === 0) return state;
   const doc = state.document;
-  const taken = new Set(doc.nodes.map((n) => n.id));
+  const taken = canvasIds(doc);
   const idMap = new Map<string, string>();
   const nodes: DocumentNode[] = [];
   for (const node of action.nodes) {
@@ -312,9 +366,71 @@ const paste = (state: EditorState, action: Extract<EditorAction, { type: "paste"
     if (source === undefined || target === undefined) continue;
     next = connect(next, { source, sourcePort: edge.sourcePort, target });
   }
-  if (doc.startNodeId === undefined && doc.nodes.length === 0) next = { ...next, startNodeId: nodes[0]!.id };
-  return commit(state, next, undefined, { nodeIds: nodes.map((n) => n.id), edgeIds: [] });
+  if (doc.startNodeId === undefined && doc.nodes.length === 0 && nodes.length > 0) next = { ...next, startNodeId: nodes[0]!.id };
+  const notes: DocumentNote[] = [];
+  for (const note of pastedNotes) {
+    const id = freshNodeId(note.id, taken);
+    taken.add(id);
+    notes.push({
+      ...note,
+      id,
+      position: { x: Math.round(note.position.x + action.offset.x), y: Math.round(note.position.y + action.offset.y) },
+    });
+  }
+  if (notes.length > 0) next = { ...next, notes: [...notesOf(doc), ...notes] };
+  return commit(state, next, undefined, { nodeIds: [...nodes.map((n) => n.id), ...notes.map((n) => n.id)], edgeIds: [] });
 };
+
+/** A new note's size: room for a few lines of text. */
+export const NOTE_DEFAULT_SIZE = { width: 240, height: 140 } as const;
+
+const clampSize = (width: number, height: number) => ({
+  width: Math.round(Math.min(NOTE_SIZE.maxWidth, Math.max(NOTE_SIZE.minWidth, width))),
+  height: Math.round(Math.min(NOTE_SIZE.maxHeight, Math.max(NOTE_SIZE.minHeight, height))),
+});
+
+const addNote = (state: EditorState, action: Extract<EditorAction, { type: "addNote" }>): EditorState => {
+  const doc = state.document;
+  const taken = canvasIds(doc);
+  let n = notesOf(doc).length + 1;
+  while (taken.has(`note_${n}`)) n++;
+  const note: DocumentNote = {
+    id: `note_${n}`,
+    text: (action.text ?? "").slice(0, NOTE_TEXT_MAX),
+    color: action.color ?? "yellow",
+    position: { x: Math.round(action.position.x), y: Math.round(action.position.y) },
+    size: NOTE_DEFAULT_SIZE,
+  };
+  return commit(state, { ...doc, notes: [...notesOf(doc), note] }, undefined, { nodeIds: [note.id], edgeIds: [] });
+};
+
+/** `doc` with note `noteId` replaced by `f(note)`; the same document when it is missing or unchanged. */
+const mapNote = (doc: FlowDocument, noteId: string, f: (note: DocumentNote) => DocumentNote): FlowDocument => {
+  const notes = notesOf(doc);
+  const index = notes.findIndex((n) => n.id === noteId);
+  if (index === -1) return doc;
+  const next = f(notes[index]!);
+  if (next === notes[index]) return doc;
+  const out = notes.slice();
+  out[index] = next;
+  return { ...doc, notes: out };
+};
+
+const updateNote = (doc: FlowDocument, action: Extract<EditorAction, { type: "updateNote" }>): FlowDocument =>
+  mapNote(doc, action.noteId, (note) => {
+    // Text is cut at the limit here too, so a paste into the note never makes an undecodable document.
+    const text = action.text === undefined ? note.text : action.text.slice(0, NOTE_TEXT_MAX);
+    const color = action.color ?? note.color;
+    return text === note.text && color === note.color ? note : { ...note, text, color };
+  });
+
+const resizeNote = (doc: FlowDocument, noteId: string, box: NoteBox): FlowDocument =>
+  mapNote(doc, noteId, (note) => {
+    const size = clampSize(box.width, box.height);
+    const position = { x: Math.round(box.x), y: Math.round(box.y) };
+    if (size.width === note.size.width && size.height === note.size.height && position.x === note.position.x && position.y === note.position.y) return note;
+    return { ...note, position, size };
+  });
 
 // ---------------------------------------------------------------------------------------------
 // The reducer
@@ -326,6 +442,12 @@ export const editorReducer = (state: EditorState, action: EditorAction): EditorS
       return addNode(state, action);
     case "moveNodes":
       return moveNodes(state, action);
+    case "addNote":
+      return addNote(state, action);
+    case "updateNote":
+      return commit(state, updateNote(state.document, action), action.key);
+    case "resizeNote":
+      return commit(state, resizeNote(state.document, action.noteId, action.box));
     case "updateNodeData":
       return commit(state, updateNodeData(state.document, action.nodeId, action.data), action.key);
     case "renameNode": {

@@ -31,6 +31,7 @@ import {
   decorate,
   deriveEdges,
   deriveNodes,
+  deriveNotes,
   initialViewport,
   newDeriveCache,
   type DeriveCache,
@@ -38,12 +39,14 @@ import {
   type FlowAnalytics,
   type Viewport,
 } from "./derive.js";
-import { canConnect, type EditorAction, type EditorState, type XYPosition } from "./editor-state.js";
+import { canConnect, NOTE_DEFAULT_SIZE, notesOf, type EditorAction, type EditorState, type NoteBox, type XYPosition } from "./editor-state.js";
+import { findSteps, nextMatch } from "./find.js";
 import { Inspector } from "./inspector/inspector.js";
 import { layoutPositions } from "./layout-client.js";
 import { nodeRegistry } from "./node-registry.js";
 import type { NameLookup } from "./node-summary.js";
-import { INPUT_HANDLE, NamesContext, nodeTypes, type CanvasNode } from "./nodes/canvas-node.js";
+import { INPUT_HANDLE, NamesContext, nodeTypes, type EditorNode } from "./nodes/canvas-node.js";
+import { NOTE_TYPE, NoteEditingContext, type NoteEditing } from "./nodes/note-node.js";
 import { Palette, PALETTE_DRAG_TYPE } from "./palette.js";
 
 export type { FlowAnalytics };
@@ -97,7 +100,7 @@ export function FlowEditor(props: FlowEditorProps) {
     };
     return {
       cache,
-      nodes: deriveNodes(input, cache),
+      nodes: [...deriveNotes(input, cache), ...deriveNodes(input, cache)] as EditorNode[],
       edges: deriveEdges(input, cache),
     };
   });
@@ -129,7 +132,7 @@ function EditorFrame({
   cache,
 }: FlowEditorProps & { cache: DeriveCache }) {
   const { document, selection } = state;
-  const flow = useReactFlow<CanvasNode>();
+  const flow = useReactFlow<EditorNode>();
   const rootRef = useRef<HTMLDivElement>(null);
   const stateRef = useRef(state);
   stateRef.current = state;
@@ -171,6 +174,11 @@ function EditorFrame({
   const [drag, setDrag] = useState<ReadonlyMap<string, XYPosition> | null>(null);
   const dragRef = useRef(drag);
   dragRef.current = drag;
+  // A note being resized: its box follows the pointer here and reaches the document (one undo
+  // step) when the resize ends.
+  const [resize, setResize] = useState<ReadonlyMap<string, NoteBox> | null>(null);
+  const resizeRef = useRef(resize);
+  resizeRef.current = resize;
   // Where the pointer last was on the canvas (flow coordinates), for pasting there.
   const pointer = useRef<XYPosition | null>(null);
   const pointerInside = useRef(false);
@@ -206,24 +214,68 @@ function EditorFrame({
     highlightNodeId,
     drag,
     measured: measured.current,
+    resize,
   };
   const nodes = useMemo(
-    () => deriveNodes(input, cache),
+    (): EditorNode[] => {
+      const notes = deriveNotes(input, cache);
+      const cards = deriveNodes(input, cache);
+      // Notes first: a card is drawn above a note it overlaps.
+      return notes.length === 0 ? cards : [...notes, ...cards];
+    },
     // `input` is rebuilt each render; these are what it holds.
-    [document.nodes, document.startNodeId, decorations, analytics, highlightNodeId, drag, selectedNodes, cache],
+    [document.nodes, document.notes, document.startNodeId, decorations, analytics, highlightNodeId, drag, resize, selectedNodes, cache],
   );
   const edges = useMemo(() => deriveEdges(input, cache), [document.nodes, document.edges, selectedEdges, analytics, cache]);
 
   // -------------------------------------------------------------------------------------------
   // React Flow's reports → actions
 
-  const onNodesChange = useCallback((changes: NodeChange<CanvasNode>[]) => {
+  const onNodesChange = useCallback((changes: NodeChange<EditorNode>[]) => {
+    // NodeResizer reports a resize as dimension changes (resizing: true, then false at the end)
+    // with position changes beside them when a top or left handle moves the note.
+    let resizing: Map<string, NoteBox> | null = null;
+    let resized: { id: string; box: NoteBox } | null = null;
+    const boxOf = (id: string): NoteBox | undefined => {
+      const current = resizing?.get(id) ?? resizeRef.current?.get(id);
+      if (current) return current;
+      const note = notesOf(stateRef.current.document).find((n) => n.id === id);
+      return note ? { ...note.position, ...note.size } : undefined;
+    };
+    const resizingIds = new Set<string>();
+    for (const change of changes) if (change.type === "dimensions" && change.resizing === true) resizingIds.add(change.id);
+    if (resizingIds.size > 0 && !readOnlyRef.current) {
+      resizing = new Map(resizeRef.current ?? []);
+      for (const change of changes) {
+        if ((change.type !== "position" && change.type !== "dimensions") || !resizingIds.has(change.id)) continue;
+        const box = boxOf(change.id);
+        if (!box) continue;
+        if (change.type === "position" && change.position) resizing.set(change.id, { ...box, x: change.position.x, y: change.position.y });
+        else if (change.type === "dimensions" && change.dimensions) resizing.set(change.id, { ...box, ...change.dimensions });
+      }
+      resizeRef.current = resizing;
+      setResize(resizing);
+    }
+    for (const change of changes) {
+      if (change.type === "dimensions" && change.resizing === false && resizeRef.current?.has(change.id)) {
+        const box = resizeRef.current.get(change.id)!;
+        resized = { id: change.id, box: change.dimensions ? { ...box, ...change.dimensions } : box };
+      }
+    }
+    if (resized) {
+      if (!readOnlyRef.current) dispatchRef.current({ type: "resizeNote", noteId: resized.id, box: resized.box });
+      const rest = new Map(resizeRef.current ?? []);
+      rest.delete(resized.id);
+      resizeRef.current = rest.size > 0 ? rest : null;
+      setResize(resizeRef.current);
+    }
     let dragging: Map<string, XYPosition> | null = null;
     const finished: Record<string, XYPosition> = {};
     let anyFinished = false;
     const select: Record<string, boolean> = {};
     let anySelect = false;
     for (const change of changes) {
+      if (change.type === "position" && resizingIds.has(change.id)) continue;
       if (change.type === "position") {
         if (change.dragging && change.position) {
           dragging ??= new Map(dragRef.current ?? []);
@@ -272,7 +324,7 @@ function EditorFrame({
     if (anySelect) dispatchRef.current({ type: "changeSelection", edges: select });
   }, []);
 
-  const onDelete: OnDelete<CanvasNode> = useCallback(({ nodes: deleted, edges: deletedEdges }) => {
+  const onDelete: OnDelete<EditorNode> = useCallback(({ nodes: deleted, edges: deletedEdges }) => {
     if (readOnlyRef.current) return;
     dispatchRef.current({ type: "deleteElements", nodeIds: deleted.map((n) => n.id), edgeIds: deletedEdges.map((e) => e.id) });
   }, []);
@@ -361,7 +413,13 @@ function EditorFrame({
     const parsed = parseClipboard(text);
     if (Either.isLeft(parsed)) return false;
     const anchor = pointerInside.current ? pointer.current : null;
-    dispatchRef.current({ type: "paste", nodes: parsed.right.nodes, edges: parsed.right.edges, offset: pasteOffset(parsed.right, anchor) });
+    dispatchRef.current({
+      type: "paste",
+      nodes: parsed.right.nodes,
+      edges: parsed.right.edges,
+      ...(parsed.right.notes ? { notes: parsed.right.notes } : {}),
+      offset: pasteOffset(parsed.right, anchor),
+    });
     return true;
   }, []);
 
@@ -409,6 +467,12 @@ function EditorFrame({
       const mod = event.ctrlKey || event.metaKey;
       if (!mod || event.altKey) return;
       const key = event.key.toLowerCase();
+      if (key === "f" && !event.shiftKey && isActive(event.target)) {
+        event.preventDefault();
+        findRef.current?.focus();
+        findRef.current?.select();
+        return;
+      }
       if ((key === "z" || key === "y") && isActive(event.target)) {
         event.preventDefault();
         if (readOnlyRef.current) return;
@@ -452,23 +516,86 @@ function EditorFrame({
     [flow],
   );
 
+  /**
+   * Selects a step or note and centres the canvas on it, working from the document (so also
+   * for a card a windowed canvas has not mounted); with `focus`, the card then takes the focus.
+   */
+  const centreOn = useCallback(
+    (id: string, focus: boolean) => {
+      const doc = stateRef.current.document;
+      const node = doc.nodes.find((n) => n.id === id);
+      const note = node ? undefined : notesOf(doc).find((n) => n.id === id);
+      if (!node && !note) return;
+      const position = dragRef.current?.get(id) ?? node?.position ?? note!.position;
+      const size = node ? sizeOf(node) : note!.size;
+      send({ type: "select", nodeIds: [id], edgeIds: [] });
+      const focusCard = () => {
+        if (focus) rootRef.current?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`)?.focus({ preventScroll: true });
+      };
+      focusCard();
+      // On a windowed canvas an off-screen card is only mounted once the move brings it into view.
+      void flow
+        .setCenter(position.x + size.width / 2, position.y + size.height / 2, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 })
+        .then(() => requestAnimationFrame(() => focusCard()));
+    },
+    [flow, send, sizeOf],
+  );
+
   // Focus requests (a diagnostic clicked in the route): centre the node and select it.
   useEffect(() => {
-    if (!focusNodeId) return;
-    const internal = flow.getInternalNode(focusNodeId);
-    if (!internal) return;
-    const width = internal.measured.width ?? NODE_WIDTH;
-    const height = internal.measured.height ?? 120;
-    const { x, y } = internal.internals.positionAbsolute;
-    send({ type: "select", nodeIds: [focusNodeId], edgeIds: [] });
-    const focusCard = () =>
-      rootRef.current?.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(focusNodeId)}"]`)?.focus({ preventScroll: true });
-    focusCard();
-    // On a windowed canvas an off-screen card is only mounted once the move brings it into view.
-    void flow
-      .setCenter(x + width / 2, y + height / 2, { zoom: Math.max(flow.getZoom(), 0.9), duration: 300 })
-      .then(() => requestAnimationFrame(() => focusCard()));
-  }, [focusNodeId, flow, send]);
+    if (focusNodeId) centreOn(focusNodeId, true);
+  }, [focusNodeId, centreOn]);
+
+  // -------------------------------------------------------------------------------------------
+  // Notes
+
+  const noteEditing = useMemo<NoteEditing>(
+    () => ({ readOnly, setText: (noteId, text) => send({ type: "updateNote", noteId, text, key: `note-text:${noteId}` }) }),
+    [readOnly, send],
+  );
+
+  const addNote = useCallback(() => {
+    const pane = rootRef.current?.querySelector(".react-flow")?.getBoundingClientRect();
+    const at = pane ? flow.screenToFlowPosition({ x: pane.left + pane.width / 2, y: pane.top + pane.height / 3 }) : { x: 0, y: 0 };
+    send({ type: "addNote", position: { x: at.x - NOTE_DEFAULT_SIZE.width / 2, y: at.y - NOTE_DEFAULT_SIZE.height / 2 } });
+  }, [flow, send]);
+
+  // -------------------------------------------------------------------------------------------
+  // Find a step
+
+  const findRef = useRef<HTMLInputElement>(null);
+  const [query, setQuery] = useState("");
+  const [matchIndex, setMatchIndex] = useState(-1);
+  const matches = useMemo(() => findSteps(document, query, names), [document.nodes, document.notes, query, names]);
+  const goToMatch = useCallback(
+    (index: number) => {
+      setMatchIndex(index);
+      const match = matches[index];
+      if (match) centreOn(match.id, false);
+    },
+    [matches, centreOn],
+  );
+  const onFindChange = (value: string) => {
+    setQuery(value);
+    const found = findSteps(stateRef.current.document, value, names);
+    setMatchIndex(found.length > 0 ? 0 : -1);
+    if (found.length > 0) centreOn(found[0]!.id, false);
+  };
+  const onFindKeyDown = (event: React.KeyboardEvent<HTMLInputElement>) => {
+    if (event.key === "Enter" || event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      const step = event.key === "ArrowUp" || (event.key === "Enter" && event.shiftKey) ? -1 : 1;
+      const index = nextMatch(matchIndex, matches.length, step);
+      if (index >= 0) goToMatch(index);
+    } else if (event.key === "Escape" && query !== "") {
+      event.preventDefault();
+      setQuery("");
+      setMatchIndex(-1);
+    }
+  };
+  const currentMatch = matchIndex >= 0 ? matches[matchIndex] : undefined;
+  const findStatus =
+    query.trim() === "" ? "" : matches.length === 0 ? "No match" : `${currentMatch ? matchIndex + 1 : 0} of ${matches.length}`;
 
   const canUndo = state.past.length > 0 && !readOnly;
   const canRedo = state.future.length > 0 && !readOnly;
@@ -476,6 +603,7 @@ function EditorFrame({
 
   return (
     <NamesContext.Provider value={names}>
+      <NoteEditingContext.Provider value={noteEditing}>
       <div
         ref={rootRef}
         className={readOnly ? "fe-editor fe-editor--readonly" : "fe-editor"}
@@ -517,6 +645,39 @@ function EditorFrame({
           <button type="button" className="fe-tool fe-tool--text" disabled={readOnly || !hasSelection} onClick={() => send({ type: "deleteSelection" })}>
             Delete
           </button>
+          <button type="button" className="fe-tool fe-tool--text" disabled={readOnly} title="A sticky note for the people editing this flow" onClick={addNote}>
+            Note
+          </button>
+          <span className="fe-toolbar__sep" aria-hidden="true" />
+          <div className="fe-find" role="search" aria-label="Find a step">
+            <input
+              ref={findRef}
+              type="search"
+              className="fe-find__input"
+              aria-label="Find a step"
+              aria-describedby="fe-find-status"
+              placeholder="Find a step (Ctrl/Cmd+F)"
+              value={query}
+              onChange={(event) => onFindChange(event.target.value)}
+              onKeyDown={onFindKeyDown}
+            />
+            <span id="fe-find-status" className="fe-find__status" aria-live="polite" title={currentMatch?.title}>
+              {findStatus}
+            </span>
+            {FIND_STEPS.map(({ label, keys, step, icon }) => (
+              <button
+                key={label}
+                type="button"
+                className="fe-tool"
+                aria-label={label}
+                title={`${label} (${keys})`}
+                disabled={matches.length === 0}
+                onClick={() => goToMatch(nextMatch(matchIndex, matches.length, step))}
+              >
+                <ToolIcon d={icon} />
+              </button>
+            ))}
+          </div>
           <span className="fe-toolbar__status" aria-live="polite">
             {layoutStatus.message ? `${layoutStatus.message} · ` : ""}
             {document.nodes.length} {document.nodes.length === 1 ? "step" : "steps"}
@@ -526,7 +687,7 @@ function EditorFrame({
           <Palette onAdd={addFromPalette} disabled={readOnly} />
           <div className="fe-canvas" ref={canvasRef} role="region" aria-label="Canvas" onDragOver={onDragOver} onDrop={onDrop}>
             {firstView ? (
-            <ReactFlow<CanvasNode>
+            <ReactFlow<EditorNode>
               nodes={nodes}
               edges={edges}
               nodeTypes={nodeTypes}
@@ -552,7 +713,7 @@ function EditorFrame({
             >
               <Background variant={BackgroundVariant.Dots} gap={20} size={1.4} color="#c8cfd9" />
               {showMiniMap ? (
-                <MiniMap<CanvasNode> pannable zoomable nodeColor={miniMapColor} nodeStrokeWidth={0} ariaLabel="Mini map" maskColor="rgba(240, 243, 247, 0.7)" />
+                <MiniMap<EditorNode> pannable zoomable nodeColor={miniMapColor} nodeStrokeWidth={0} ariaLabel="Mini map" maskColor="rgba(240, 243, 247, 0.7)" />
               ) : null}
               <Controls showInteractive={false} aria-label="Zoom and fit view" />
             </ReactFlow>
@@ -565,15 +726,23 @@ function EditorFrame({
           <Inspector document={document} selection={selection} dispatch={send} diagnostics={diagnostics} workspace={workspace} readOnly={readOnly} />
         </div>
       </div>
+      </NoteEditingContext.Provider>
     </NamesContext.Provider>
   );
 }
+
+/** The find box's buttons: previous and next match. */
+const FIND_STEPS = [
+  { label: "Previous match", keys: "Shift+Enter", step: -1, icon: "m6 15 6-6 6 6" },
+  { label: "Next match", keys: "Enter", step: 1, icon: "m6 9 6 6 6-6" },
+] as const;
 
 /** Space kept between a card added from the palette and its neighbours. */
 const GAP = 40;
 
 const DEFAULT_EDGE = { type: "default" } as const;
-const miniMapColor = (node: CanvasNode) => nodeRegistry[node.data.node.kind].color;
+const NOTE_MINIMAP_COLOR = "#f2d98a";
+const miniMapColor = (node: EditorNode) => (node.type === NOTE_TYPE ? NOTE_MINIMAP_COLOR : nodeRegistry[node.data.node.kind].color);
 
 const ToolIcon = memo(function ToolIcon({ d }: { d: string }) {
   return (

@@ -23,9 +23,12 @@
  *   addNode(kind, position, afterNodeId?) · moveNodes(positions, final) · updateNodeData(nodeId, data, key?)
  *   renameNode(nodeId, label, key?) · deleteSelection · deleteElements(nodeIds, edgeIds)
  *   connect(source, sourcePort, target) (replaces the port's edge) · deleteEdge(edgeId)
- *   paste(nodes, edges, offset) (ids remapped) · setStartNode(nodeId) · replaceDocument(document)
+ *   paste(nodes, edges, notes?, offset) (ids remapped) · setStartNode(nodeId) · replaceDocument(document)
  *   setSettings(settings, key?) · setVariables(variables, key?) · undo · redo
  *   select(nodeIds?, edgeIds?) · changeSelection(nodes?, edges?) · layout(positions) (from layoutPositions, off the main thread)
+ *   addNote(position, text?, color?) · updateNote(noteId, text?, color?, key?) · resizeNote(noteId, box)
+ *   (canvas notes: `document.notes`, never compiled; their ids share the steps' id space, so
+ *   moveNodes, paste, deleteElements and selection take them too)
  * e.g. dispatch({ type: "replaceDocument", document }) after a JSON edit, a restore or an import.
  * `key` groups consecutive edits into one undo step (typing in one settings field: pass the field's path).
  */

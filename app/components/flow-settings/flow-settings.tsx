@@ -53,7 +53,19 @@ export interface FlowSettingsProps {
   readonly tab: SettingsTab;
   readonly onTabChange: (tab: SettingsTab) => void;
   readonly readOnly?: boolean;
+  /** Reads an .ics file's text into closed dates on the server (decision 052); without it the Availability tab offers no import. */
+  readonly readCalendar?: (ics: string) => Promise<CalendarRead>;
 }
+
+/** What reading a calendar file gave: its whole-day dates and what it left out, or why it was refused. */
+export type CalendarRead =
+  | {
+      readonly ok: true;
+      readonly dates: ReadonlyArray<{ readonly date: string; readonly name?: string; readonly yearly: boolean; readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }> }>;
+      readonly skipped: ReadonlyArray<{ readonly date?: string; readonly summary?: string; readonly reason: string }>;
+      readonly pastEvents: number;
+    }
+  | { readonly ok: false; readonly message: string };
 
 /** A closed date as the settings hold it (loosely: a half-typed date must survive autosave). */
 interface ClosedDateValue {
@@ -138,7 +150,7 @@ export function FlowSettings(props: FlowSettingsProps) {
       <div className="fs-panel" role="tabpanel" id={`fs-panel-${tab}`} aria-labelledby={`fs-tab-${tab}`}>
         {tab === "targeting" ? <TargetingTab api={api} /> : null}
         {tab === "display" ? <DisplayTab api={api} teams={props.teams} users={props.users} /> : null}
-        {tab === "availability" ? <AvailabilityTab api={api} workspaceClosed={props.workspaceClosed} teams={props.teams} calendars={props.teamCalendars ?? []} /> : null}
+        {tab === "availability" ? <AvailabilityTab api={api} workspaceClosed={props.workspaceClosed} teams={props.teams} calendars={props.teamCalendars ?? []} readCalendar={props.readCalendar} /> : null}
         {tab === "language" ? <LanguageTab language={props.language} onChange={props.onLanguageChange} readOnly={api.readOnly} /> : null}
         {tab === "session" ? <SessionTab api={api} /> : null}
       </div>
@@ -610,11 +622,13 @@ function AvailabilityTab({
   workspaceClosed,
   teams,
   calendars,
+  readCalendar,
 }: {
   api: Api;
   workspaceClosed: WorkspaceClosedDates | undefined;
   teams: FlowSettingsProps["teams"];
   calendars: ReadonlyArray<TeamCalendarView>;
+  readCalendar: FlowSettingsProps["readCalendar"];
 }) {
   const mode = api.value(["availability", "mode"]);
   const teamIdValue = api.value(["availability", "teamId"]);
@@ -722,7 +736,7 @@ function AvailabilityTab({
             <Problems issues={issuesUnder(api.issues, ["availability", "hours"])} />
           </fieldset>
         ) : null}
-        {mode === "business_hours" ? <ClosedDatesSetting api={api} timezone={timezone} workspaceClosed={workspaceClosed} /> : null}
+        {mode === "business_hours" ? <ClosedDatesSetting api={api} timezone={timezone} workspaceClosed={workspaceClosed} readCalendar={readCalendar} /> : null}
         {availability?.mode === "business_hours" ? <CheckMoment availability={availability} {...(followed ? { team: followed.name } : {})} /> : null}
         {open !== null ? (
           <p className="muted" role="status">
@@ -815,10 +829,32 @@ function FollowTeam({ api, teamId, teams, calendars }: { api: Api; teamId: strin
 }
 
 /** The flow's closed dates (holidays): a row per date, added one at a time or copied from the workspace's list. */
-function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; timezone: string; workspaceClosed: WorkspaceClosedDates | undefined }) {
+function ClosedDatesSetting({
+  api,
+  timezone,
+  workspaceClosed,
+  readCalendar,
+}: {
+  api: Api;
+  timezone: string;
+  workspaceClosed: WorkspaceClosedDates | undefined;
+  readCalendar: FlowSettingsProps["readCalendar"];
+}) {
   const value = api.value(["availability", "closedDates"]);
   const closed = (Array.isArray(value) ? value : []) as ReadonlyArray<ClosedDateValue>;
   const setClosed = (next: ReadonlyArray<unknown>) => api.set(["availability", "closedDates"], next);
+  const [calendarNote, setCalendarNote] = useState<{ readonly error: boolean; readonly text: string } | null>(null);
+  const importCalendar = async (file: File) => {
+    if (!readCalendar) return;
+    setCalendarNote({ error: false, text: `Reading ${file.name}…` });
+    const read = await readCalendar(await file.text());
+    if (!read.ok) return setCalendarNote({ error: true, text: `${file.name}: ${read.message}` });
+    const fresh = read.dates.filter((d) => !closed.some((c) => sameClosedDay(c, d)));
+    setClosed([...closed, ...fresh]);
+    const left = read.skipped.length + (read.dates.length - fresh.length);
+    const leftText = left === 0 ? "" : ` ${left} left out (${[...read.skipped.map((s) => `${s.summary ?? s.date}: ${s.reason}`), ...(read.dates.length > fresh.length ? [`${read.dates.length - fresh.length} already closed`] : [])].slice(0, 3).join("; ")}${left > 3 ? "; …" : ""}).`;
+    setCalendarNote({ error: false, text: `Added ${fresh.length === 1 ? "1 date" : `${fresh.length} dates`} from ${file.name}.${leftText}` });
+  };
   const follows = api.value(["availability", "workspaceClosedDates"]) === true;
   const workspaceDates = workspaceClosed?.dates ?? [];
   const missing = follows ? [] : workspaceDates.filter((w) => !closed.some((c) => sameClosedDay(c, w)));
@@ -896,7 +932,27 @@ function ClosedDatesSetting({ api, timezone, workspaceClosed }: { api: Api; time
             Add the workspace&apos;s closed dates ({missing.length})
           </button>
         ) : null}
+        {readCalendar && !api.readOnly ? (
+          <label className="button button--secondary button--small fs-closed__file">
+            Import from a calendar (.ics)
+            <input
+              type="file"
+              accept=".ics,text/calendar"
+              className="fe-sr"
+              onChange={(e) => {
+                const file = e.currentTarget.files?.[0];
+                e.currentTarget.value = "";
+                if (file) void importCalendar(file);
+              }}
+            />
+          </label>
+        ) : null}
       </div>
+      {calendarNote ? (
+        <p className={calendarNote.error ? "field__error" : "muted fs-hint"} role={calendarNote.error ? "alert" : "status"}>
+          {calendarNote.text}
+        </p>
+      ) : null}
       {(missing.length > 0 || (follows && workspaceDates.length > 0)) && workspaceClosed && workspaceClosed.timezone !== timezone ? (
         <p className="muted fs-hint">The workspace reads its dates in {workspaceClosed.timezone}; for this flow they are read in {timezone}.</p>
       ) : null}

@@ -8,8 +8,9 @@ import { Either } from "effect";
 import { decodeFlowSpec, specToDocument, type CompileResult } from "../../../flows/compile.js";
 import { canonicalJson } from "../../../flows/canonical-json.js";
 import type { DecodeIssue } from "../../../flows/decode.js";
-import type { FlowDocument } from "../../../flows/flow-document.js";
+import type { DocumentNote, FlowDocument } from "../../../flows/flow-document.js";
 import { FORMAT_VERSION, type FlowSpec } from "../../../flows/flow-spec.js";
+import { freshNodeId } from "../flow-editor/editor-state.js";
 
 /**
  * The flow as spec-shaped JSON: the compiled spec when it compiles, else the document's nodes
@@ -46,9 +47,23 @@ export const specJsonOf = (document: FlowDocument, compiled: CompileResult | nul
 export const specTextOf = (document: FlowDocument, compiled: CompileResult | null): string =>
   `${JSON.stringify(specJsonOf(document, compiled), null, 2)}\n`;
 
+/** Notes whose id a step of `document` now takes get a fresh id, so ids stay unique. */
+const keptNotes = (notes: ReadonlyArray<DocumentNote>, document: FlowDocument): ReadonlyArray<DocumentNote> => {
+  const steps = new Set(document.nodes.map((n) => n.id));
+  if (!notes.some((n) => steps.has(n.id))) return notes;
+  const taken = new Set([...steps, ...notes.map((n) => n.id)]);
+  return notes.map((note) => {
+    if (!steps.has(note.id)) return note;
+    const id = freshNodeId(note.id, taken);
+    taken.add(id);
+    return { ...note, id };
+  });
+};
+
 /**
- * A spec decoded from edited text, as a document for the canvas: positions of nodes that
- * still exist are kept, as are the ids of edges that still exist. Pure.
+ * A spec decoded from edited text (or a published version restored), as a document for the
+ * canvas: positions of nodes that still exist are kept, as are the ids of edges that still
+ * exist and the canvas notes (a spec has none: they belong to the draft). Pure.
  */
 export const documentFromSpec = (spec: FlowSpec, current: FlowDocument): FlowDocument => {
   const laidOut = specToDocument(spec);
@@ -64,6 +79,7 @@ export const documentFromSpec = (spec: FlowSpec, current: FlowDocument): FlowDoc
       return { ...node, position: kept ?? { x: node.position.x, y: node.position.y + shift } };
     }),
     edges: laidOut.edges.map((edge) => ({ ...edge, id: edgeIds.get(`${edge.source}\u0000${edge.sourcePort}\u0000${edge.target}`) ?? edge.id })),
+    ...(current.notes !== undefined ? { notes: keptNotes(current.notes, laidOut) } : {}),
   };
 };
 

@@ -4,7 +4,7 @@ import type { ConversationList, InboxOptions, InboxView } from "../../runtime.se
 import { BulkBar, BulkCheckbox, useBulkSelection } from "./bulk-bar.js";
 import { LabelChips } from "./label-chips.js";
 import { DueTag } from "./due-tag.js";
-import { queuedTag, shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
+import { languageLabel, queuedTag, shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
 import { Time, useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
 import { listSearch, threadHref } from "./url.js";
@@ -266,6 +266,13 @@ export function ConversationListPane({
                         <span className="muted">
                           · {c.inbox.name}
                           {c.channel.kind !== "chat" ? ` · ${kindLabels[c.channel.kind] ?? c.channel.kind}` : ""}
+                          {/* The visitor's language, where people pick conversations (routing may prefer speakers of it). */}
+                          {c.visitorLanguage ? (
+                            <>
+                              {" · "}
+                              <span title={`Speaks ${languageLabel(c.visitorLanguage)}`}>{c.visitorLanguage}</span>
+                            </>
+                          ) : null}
                         </span>
                       </span>
                     </span>

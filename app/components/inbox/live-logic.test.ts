@@ -1,6 +1,6 @@
 /** The outbox's live events as the inbox page reads them: a delivery change re-reads the page and notifies nobody. */
 import { describe, expect, it } from "vitest";
-import { needsRefresh, noticeFor, openConversationOf, parseLiveMessage } from "./live-logic.js";
+import { hoursRecheckDelay, needsRefresh, noticeFor, openConversationOf, parseLiveMessage } from "./live-logic.js";
 
 describe("a delivery change on the live feed", () => {
   it("re-reads the open thread, without a notification", () => {
@@ -62,5 +62,30 @@ describe("a conversation that fell overdue on the live feed", () => {
     expect(notice?.kind).toBe("handoff");
     expect(notice?.title).toBe("An unassigned conversation is overdue");
     expect(notice?.body).toMatch(/^A reply is overdue/);
+  });
+});
+
+describe("a team's hours changed by an admin, with its queue still waiting", () => {
+  it("re-reads the list, without a notification", () => {
+    const event = parseLiveMessage(
+      JSON.stringify({ kind: "conversation", conversationId: "conv_1", inboxId: "inb_1", internal: true, data: { change: "team_hours", teamId: "team_sales" } }),
+    );
+    expect(needsRefresh(event!)).toBe(true);
+    expect(noticeFor(event!, "usr_me")).toBeNull();
+  });
+});
+
+describe("the re-read when a queued conversation's team opens or closes by its hours", () => {
+  const now = Date.UTC(2026, 10, 27, 14, 0);
+
+  it("waits until the change, and a little more for the server's clock", () => {
+    expect(hoursRecheckDelay(now + 60_000, now)).toBe(62_000);
+    // A change the page's clock has already passed (the server's lagged): soon, not never.
+    expect(hoursRecheckDelay(now - 5_000, now)).toBe(2_000);
+  });
+
+  it("waits for nothing when no team's hours change, and at most as long as a timer can", () => {
+    expect(hoursRecheckDelay(null, now)).toBeNull();
+    expect(hoursRecheckDelay(now + 40 * 86_400_000, now)).toBe(2 ** 31 - 1);
   });
 });

@@ -58,6 +58,20 @@ export const needsRefresh = (event: LiveMessage, openConversationId: string | nu
   return true;
 };
 
+/** The longest a timer can wait: setTimeout fires at once past a 32-bit number of milliseconds. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The server judges the hours on its own clock: the re-read after a change waits this much longer, in case the page's runs ahead. */
+const HOURS_CHANGE_SLACK_MS = 2000;
+
+/**
+ * How long until the page re-reads because a queued conversation's team opens or closes by its
+ * hours at `changesAt` (decision 048): nothing is published then unless the queue drains to
+ * someone, and the tag "queued · Sales closed" must not outlive the closing. Null when nothing
+ * changes; a change further off than a timer can wait is re-checked at that limit. Pure.
+ */
+export const hoursRecheckDelay = (changesAt: number | null, now: number): number | null =>
+  changesAt === null ? null : Math.min(Math.max(0, changesAt - now) + HOURS_CHANGE_SLACK_MS, MAX_TIMER_MS);
+
 /** The conversation a /inbox/<id> path shows, or null. Pure. */
 export const openConversationOf = (pathname: string): string | null => {
   const match = /^\/inbox\/([^/]+)\/?$/.exec(pathname);

@@ -8,6 +8,7 @@ import { useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { LabelChip } from "../../runtime.server.js";
 import {
+  hoursRecheckDelay,
   needsRefresh,
   noticeFor,
   openConversationOf,
@@ -199,4 +200,21 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
   }, []);
 
   return { connected, typing, presence, toasts, dismiss, announcement };
+}
+
+/**
+ * Re-reads the page's data when a queued conversation's team opens or closes by its hours
+ * (`changesAt`, from the loader; decision 048), which no live event announces unless the queue
+ * drains to someone.
+ */
+export function useHoursRecheck(changesAt: number | null) {
+  const revalidator = useRevalidator();
+  const latest = useRef(revalidator);
+  latest.current = revalidator;
+  useEffect(() => {
+    const delay = hoursRecheckDelay(changesAt, Date.now());
+    if (delay === null) return;
+    const timer = setTimeout(() => latest.current.revalidate(), delay);
+    return () => clearTimeout(timer);
+  }, [changesAt]);
 }

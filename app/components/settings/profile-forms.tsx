@@ -1,11 +1,13 @@
 /**
  * The forms of a person's profile, shared by "Your profile" and an admin's page for someone
- * else: availability, what visitors see, and working hours. Each posts an `intent` the page's
- * action switches on; the page keeps its own headings, wording and notices.
+ * else: availability, what visitors see, working hours and the languages they answer in. Each
+ * posts an `intent` the page's action switches on; the page keeps its own headings, wording and
+ * notices.
  */
 import { Form, useNavigation } from "@remix-run/react";
 import { CsrfInput } from "../csrf-input.js";
 import { Field } from "../field.js";
+import { languageLabel } from "../inbox/labels.js";
 import { EditTable, TimezoneField } from "./hours-fields.js";
 import { SubmitActions } from "./notices.js";
 
@@ -100,6 +102,35 @@ export function VisitorProfileForm({
         {(props) => <input {...props} name="meetingLink" type="url" inputMode="url" defaultValue={values.meetingLink ?? ""} />}
       </Field>
       <SubmitActions busy={forms.busy("profile")} label="Save profile" />
+    </Form>
+  );
+}
+
+/**
+ * The languages someone answers in, typed as codes on one line ("de, en"), with their names under
+ * it once saved. Remounted when the stored list changes, so after a save the field shows it.
+ */
+export function LanguagesForm({
+  idPrefix,
+  languages,
+  forms,
+  hint,
+}: {
+  idPrefix: string;
+  languages: ReadonlyArray<string>;
+  forms: IntentForms;
+  hint: string;
+}) {
+  const sent = forms.valuesFor("languages");
+  return (
+    <Form method="post" className="form" noValidate key={languages.join(" ")}>
+      <CsrfInput />
+      <input type="hidden" name="intent" value="languages" />
+      <Field id={`${idPrefix}-languages`} label="Languages" error={forms.errorsFor("languages").languages} hint={hint}>
+        {(props) => <input {...props} name="languages" autoComplete="off" spellCheck={false} defaultValue={sent?.languages ?? languages.join(", ")} />}
+      </Field>
+      <p className="muted">{languages.length === 0 ? "No languages set." : `Answers in ${languages.map(languageLabel).join(", ")}.`}</p>
+      <SubmitActions busy={forms.busy("languages")} label="Save languages" />
     </Form>
   );
 }

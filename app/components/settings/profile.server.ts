@@ -6,11 +6,15 @@
 import { data, type AppLoadContext } from "@remix-run/node";
 import { Effect } from "effect";
 import { fieldErrors, formValues } from "../../forms.js";
-import { attempt, run, Workspace } from "../../runtime.server.js";
+import { attempt, languagesOfText, run, Workspace } from "../../runtime.server.js";
 import { workingHoursMessage, workingHoursOf } from "./profile-forms.js";
 
 /** The intents the shared profile forms post. */
-export type ProfileIntent = "profile" | "availability" | "working-hours";
+export type ProfileIntent = "profile" | "availability" | "working-hours" | "languages";
+
+/** The shared form's intent `sent` names, or "profile" for anything else. Pure. */
+export const profileIntent = (sent: unknown): ProfileIntent =>
+  sent === "availability" || sent === "working-hours" || sent === "languages" ? sent : "profile";
 
 /** The profile of `userId` with unset visitor-facing fields as empty strings, and every time zone to offer. */
 export const loadProfileForms = async (context: AppLoadContext, userId: string) => {
@@ -43,6 +47,12 @@ export const saveProfileForm = async (context: AppLoadContext, userId: string, i
       const workingHours = workingHoursOf(form);
       const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.updateProfile(userId, { workingHours })));
       return result.ok ? saved() : refused(result.status, { form: workingHoursMessage(result.error.issues ?? [], workingHours, result.error.message) });
+    }
+    case "languages": {
+      // Typed as one line ("de, en"); each code is checked on its own, so a message names the one that is wrong.
+      const text = String(form.get("languages") ?? "");
+      const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.updateProfile(userId, { languages: languagesOfText(text) })));
+      return result.ok ? saved() : refused(result.status, fieldErrors(result.error), { languages: text });
     }
     case "profile": {
       const values = formValues(form, ["displayName", "avatarUrl", "meetingLink"]);

@@ -7,11 +7,12 @@ import { Either, Schema as S } from "effect";
 import { memo, useMemo, type CSSProperties } from "react";
 import { decodeWith } from "../../../../flows/decode.js";
 import { DiagnosticCode, humanizeIssues, type Diagnostic } from "../../../../flows/diagnostics.js";
-import type { DocumentNode, FlowDocument } from "../../../../flows/flow-document.js";
+import { NOTE_COLORS, NOTE_TEXT_MAX, type DocumentNode, type DocumentNote, type FlowDocument } from "../../../../flows/flow-document.js";
 import { VariableDeclaration } from "../../../../flows/flow-spec.js";
 import { portsOf } from "../../../../flows/ports.js";
 import type { EditorAction, EditorSelection } from "../editor-state.js";
 import { nodeRegistry, schemaOf } from "../node-registry.js";
+import { NOTE_COLOR_NAMES } from "../nodes/note-node.js";
 import { collectReferences, type FlowReferences } from "../references.js";
 import { pathString, setIn, type DataPath } from "./data-path.js";
 import { InspectorContext, ItemList, SelectField, TextField, type InspectorApi, type Workspace } from "./fields.js";
@@ -236,6 +237,50 @@ function FlowInspector({
   );
 }
 
+/** A canvas note's text and colour. */
+function NoteInspector({ note, dispatch, readOnly }: { note: DocumentNote; dispatch: (action: EditorAction) => void; readOnly: boolean }) {
+  const textId = `fe-note-${note.id}-text`;
+  return (
+    <section className="fe-inspector__note" aria-label="Note settings">
+      <h2>Note</h2>
+      <p className="fe-note">Notes are for the people editing this flow: visitors never see them, and publishing leaves them out.</p>
+      <div className="fe-field">
+        <label htmlFor={textId}>Note text</label>
+        <textarea
+          id={textId}
+          value={note.text}
+          rows={6}
+          maxLength={NOTE_TEXT_MAX}
+          readOnly={readOnly}
+          aria-describedby={`${textId}-hint`}
+          onChange={(e) => dispatch({ type: "updateNote", noteId: note.id, text: e.target.value, key: `note-text:${note.id}` })}
+        />
+        <p className="fe-field__hint" id={`${textId}-hint`}>
+          {note.text.length.toLocaleString("en")} of {NOTE_TEXT_MAX.toLocaleString("en")} characters · plain text
+        </p>
+      </div>
+      <fieldset className="fe-note-colors" disabled={readOnly}>
+        <legend>Colour</legend>
+        {NOTE_COLORS.map((color) => (
+          <label key={color} className={`fe-note-colors__choice fe-note-card--${color}`}>
+            <input
+              type="radio"
+              name={`fe-note-${note.id}-color`}
+              value={color}
+              checked={note.color === color}
+              onChange={() => dispatch({ type: "updateNote", noteId: note.id, color })}
+            />
+            {NOTE_COLOR_NAMES[color]}
+          </label>
+        ))}
+      </fieldset>
+      <button type="button" className="fe-button fe-button--small fe-button--danger" disabled={readOnly} onClick={() => dispatch({ type: "deleteElements", nodeIds: [note.id], edgeIds: [] })}>
+        Delete note
+      </button>
+    </section>
+  );
+}
+
 function InspectorView({ document, selection, dispatch, diagnostics, workspace, readOnly }: InspectorProps) {
   const references = useMemo(
     () => collectReferences(document, workspace.contactProperties),
@@ -245,7 +290,10 @@ function InspectorView({ document, selection, dispatch, diagnostics, workspace, 
   let content;
   if (nodeIds.length === 1 && edgeIds.length === 0) {
     const node = document.nodes.find((n) => n.id === nodeIds[0]);
-    content = node ? (
+    const note = node ? undefined : document.notes?.find((n) => n.id === nodeIds[0]);
+    content = note ? (
+      <NoteInspector key={note.id} note={note} dispatch={dispatch} readOnly={readOnly} />
+    ) : node ? (
       <NodeInspector
         key={node.id}
         node={node}
@@ -281,12 +329,17 @@ function InspectorView({ document, selection, dispatch, diagnostics, workspace, 
       );
     }
   } else if (nodeIds.length + edgeIds.length > 1) {
+    const noteIds = new Set((document.notes ?? []).map((n) => n.id));
+    const notes = nodeIds.filter((id) => noteIds.has(id)).length;
+    const steps = nodeIds.length - notes;
+    const parts = [
+      steps > 0 || notes === 0 ? `${steps} ${steps === 1 ? "step" : "steps"}` : null,
+      notes > 0 ? `${notes} ${notes === 1 ? "note" : "notes"}` : null,
+      edgeIds.length > 0 ? `${edgeIds.length} ${edgeIds.length === 1 ? "connection" : "connections"}` : null,
+    ].filter((p): p is string => p !== null);
     content = (
       <section className="fe-inspector__multi" aria-label="Selection">
-        <h2>
-          {nodeIds.length} {nodeIds.length === 1 ? "step" : "steps"}
-          {edgeIds.length > 0 ? ` and ${edgeIds.length} ${edgeIds.length === 1 ? "connection" : "connections"}` : ""} selected
-        </h2>
+        <h2>{parts.length > 1 ? `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}` : parts[0]} selected</h2>
         <p className="fe-note">Ctrl/Cmd+C copies them (also into another flow); Delete removes them.</p>
         <button type="button" className="fe-button fe-button--small fe-button--danger" disabled={readOnly} onClick={() => dispatch({ type: "deleteSelection" })}>
           Delete selected

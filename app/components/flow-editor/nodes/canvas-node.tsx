@@ -11,6 +11,7 @@ import { cardWidth } from "../card-size.js";
 import { nodeRegistry } from "../node-registry.js";
 import type { NameLookup } from "../node-summary.js";
 import { countRender } from "../render-counts.js";
+import { NOTE_TYPE, NoteNodeView, type NoteNode } from "./note-node.js";
 
 /** What a card shows besides the node itself; plain values so unchanged cards compare equal. */
 export interface CanvasNodeData extends Record<string, unknown> {
@@ -133,7 +134,13 @@ CanvasNodeView.displayName = "CanvasNode";
 
 /**
  * React Flow's `nodeTypes`, at module scope so its identity never changes (a new object would
- * remount every node). One entry per kind, all the same card: React Flow adds
- * `react-flow__node-<kind>` classes for styling.
+ * remount every node). One entry per kind, all the same card, and one for canvas notes: React
+ * Flow adds `react-flow__node-<kind>` classes for styling.
  */
-export const nodeTypes = Object.fromEntries(Object.keys(nodeRegistry).map((kind) => [kind, CanvasNodeView])) as Record<NodeKind, typeof CanvasNodeView>;
+export const nodeTypes = {
+  ...(Object.fromEntries(Object.keys(nodeRegistry).map((kind) => [kind, CanvasNodeView])) as Record<NodeKind, typeof CanvasNodeView>),
+  [NOTE_TYPE]: NoteNodeView,
+};
+
+/** Every node the canvas draws: a step's card or a note. */
+export type EditorNode = CanvasNode | NoteNode;
