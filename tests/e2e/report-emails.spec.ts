@@ -77,3 +77,25 @@ test("an admin adds a weekly report email, is told what is missing first, and Se
   await page.goto("/reports");
   await expect(page.getByRole("row", { name: new RegExp(name) })).toContainText("Sent");
 });
+
+test.describe("without JavaScript", () => {
+  test.use({ javaScriptEnabled: false });
+
+  test("the form refuses a report email without a name on its field, then adds it", async ({ page }) => {
+    const name = `No script ${stamp}`;
+    await login(page, adminEmail(), adminPassword());
+    await page.goto("/reports/schedules");
+    const add = () => page.locator("section", { has: page.getByRole("heading", { name: "Email this report" }) });
+    await add().getByLabel("How often").selectOption("daily");
+    await add().getByLabel("Hour", { exact: true }).selectOption({ label: "06:00" });
+    await add().getByRole("button", { name: "Add report email" }).click();
+    await expect(add().getByText("Give the report email a name")).toBeVisible();
+    // What was chosen is still there.
+    await expect(add().getByLabel("Hour", { exact: true })).toHaveValue("6");
+    await add().getByLabel("Name", { exact: true }).fill(name);
+    await add().getByRole("button", { name: "Add report email" }).click();
+    await expect(page.getByRole("status")).toHaveText("The report email is added.");
+    await expect(page.locator("summary").filter({ hasText: `${name} · ` })).toContainText("Every day at 06:00");
+    expect(readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM report_schedules WHERE name = ?", name).n).toBe(1);
+  });
+});
