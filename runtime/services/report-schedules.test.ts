@@ -16,7 +16,8 @@ import { makeAppRuntime, type AppRuntime } from "./app-layer.js";
 import { Channels } from "./channels.js";
 import { Database, type Sqlite } from "./database.js";
 import { EmailChannel } from "./email-channel.js";
-import { ReportSchedules, type ReportScheduleInput } from "./report-schedules.js";
+import { makeReportSchedules, ReportSchedules, type ReportScheduleInput } from "./report-schedules.js";
+import { Reports } from "./reports.js";
 import { nextRunAfter } from "../core/report-schedule.js";
 
 let app: TestApp;
@@ -267,6 +268,36 @@ describe("running report emails", () => {
     expect(row(made.id)).toMatchObject({ last_status: "sent", next_run_at: null });
     const forbidden = await run((s) => s.sendNow(agent, made.id));
     expect(Either.isLeft(forbidden) && forbidden.left._tag).toBe("Forbidden");
+  });
+
+  it("a schedule whose mail cannot be written fails alone: the others due send", async () => {
+    const broken = await ok((s) => s.create(admin, weekly({ frequency: "daily", hour: "0", name: "A broken one" })));
+    const fine = await ok((s) => s.create(admin, weekly({ frequency: "daily", hour: "0", name: "B fine one" })));
+    dueAgo(broken.id, 2000);
+    dueAgo(fine.id, 1000);
+    // The same services, with words that break on one schedule (a bug standing in).
+    const schedules = await runtime.runPromise(
+      Effect.gen(function* () {
+        return makeReportSchedules({
+          db: yield* Database,
+          reports: yield* Reports,
+          email: yield* EmailChannel,
+          publicUrl: "https://parley.acme.test",
+          renderer: {
+            render: (input) => {
+              if (input.scheduleName === "A broken one") throw new Error("no words for this one");
+              return reportMailRenderer.render(input);
+            },
+          },
+        });
+      }),
+    );
+    const outcomes = await runtime.runPromise(schedules.runDue());
+    expect(outcomes.map((o) => o.status)).toEqual(["failed", "sent"]);
+    expect(row(broken.id)).toMatchObject({ last_status: "failed" });
+    expect(row(broken.id).last_reason).toMatch(/could not be written: Error: no words for this one/);
+    expect(row(broken.id).next_run_at!).toBeGreaterThan(Date.now());
+    expect(relay.relayed.map((r) => r.mail.subject)).toEqual([expect.stringMatching(/^B fine one: team report/)]);
   });
 
   it("a new runtime on the same file does not send a period already recorded", async () => {

@@ -585,7 +585,15 @@ export const makeReportSchedules = (deps: ReportSchedulesDeps): ReportSchedulesS
       const scheduled = row.next_run_at ?? at;
       const occurrence = row.attempts > 0 ? scheduled : Math.max(scheduled, latestRunAtOrBefore(cadence, zone, at) ?? scheduled);
       const period = periodOfRun(row.frequency, zone, occurrence);
-      const tried = yield* attempt(row, period, `period:${periodKey(period)}`);
+      // A bug in one schedule's figures or words fails that run, not every schedule due after it.
+      const tried = yield* attempt(row, period, `period:${periodKey(period)}`).pipe(
+        Effect.catchAllDefect((defect) => Effect.succeed({ broke: `the report could not be written: ${String(defect)}` })),
+      );
+      if ("broke" in tried) {
+        yield* Effect.logError(`ReportSchedules: schedule ${row.id}: ${tried.broke}`);
+        yield* finish(row, occurrence, period, "failed", tried.broke);
+        return { status: "failed", reason: tried.broke, period };
+      }
       if ("skipped" in tried) {
         yield* finish(row, occurrence, period, "skipped", tried.skipped);
         return { status: "skipped", reason: tried.skipped, period };
