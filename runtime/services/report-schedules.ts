@@ -35,7 +35,7 @@ import {
   type ReportFrequency,
   type ReportPeriod,
 } from "../core/report-schedule.js";
-import { auditActorAs, recordAudit, type AuditAction } from "./audit-log.js";
+import { auditActorAs, recordAudit } from "./audit-log.js";
 import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
 import { AppConfig } from "./config.js";
@@ -473,10 +473,7 @@ export const makeReportSchedules = (deps: ReportSchedulesDeps): ReportSchedulesS
     const gone = yield* Effect.orDie(
       db.writeEffect((sqlite) => {
         const row = sqlite.prepare("DELETE FROM report_schedules WHERE id = ? RETURNING name").get(id) as { name: string } | undefined;
-        if (row !== undefined) {
-          const action: AuditAction = "report_schedule.deleted";
-          recordAudit(sqlite, clock(), audit, { action, target: { type: "report_schedule", id, label: row.name } });
-        }
+        if (row !== undefined) recordAudit(sqlite, clock(), audit, { action: "report_schedule.deleted", target: { type: "report_schedule", id, label: row.name } });
         return row !== undefined;
       }),
     );
