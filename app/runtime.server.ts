@@ -138,6 +138,17 @@ export { BREACH_PAGE_MAX, Reports } from "../runtime/services/reports.js";
 export { CalendarImport, MAX_CALENDAR_BYTES } from "../runtime/services/calendar-import.js";
 export type { CalendarDates, CalendarSkip } from "../runtime/services/calendar-import.js";
 export { AutomationReports, RULE_CONVERSATIONS_MAX } from "../runtime/services/automation-report.js";
+export { MAX_REPORT_RECIPIENTS, MAX_SCHEDULE_NAME, ReportSchedules } from "../runtime/services/report-schedules.js";
+export type {
+  ReportMailInput,
+  ReportMailRendered,
+  ReportMailRendererShape,
+  ReportSchedule,
+  ReportScheduleOptions,
+  RunOutcome,
+} from "../runtime/services/report-schedules.js";
+export { WEEKDAY_NAMES as SCHEDULE_WEEKDAYS } from "../runtime/core/report-schedule.js";
+export { escapeHtml } from "../runtime/services/form-html.js";
 export type { AutomationReport, AutomationReportQuery, RuleActionCounts, RuleActionKind, RuleConversations, RuleReportRow } from "../runtime/services/automation-report.js";
 export { BREACH_SORT_KEYS, breachSortParam, DEFAULT_BREACH_SORT } from "../runtime/core/breach-order.js";
 export type { BreachSort, BreachSortKey, SortDirection } from "../runtime/core/breach-order.js";

@@ -13,6 +13,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError, loadConfig } from "../runtime/services/config.js";
 import { makeAppRuntime, type AppRuntime } from "../runtime/services/app-layer.js";
+import { reportMailRenderer } from "../app/components/reports/report-mail.server.js";
 import { createChannelRoutes } from "./channel-routes.js";
 import { createOpsRoutes, type HandlerName } from "./ops-routes.js";
 import { startEmailInbound } from "./email-inbound.js";
@@ -45,7 +46,7 @@ const main = async () => {
     throw error;
   }
 
-  const runtime = makeAppRuntime(config);
+  const runtime = makeAppRuntime(config, reportMailRenderer);
   const started = await startup(runtime, config);
 
   const app = express();

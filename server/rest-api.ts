@@ -10,7 +10,8 @@
  * Contacts, Labels, EmailChannel) with that user as the actor, so the rules are the app's: the
  * same role checks, the same inbox membership, the same validation, the same events, outboxes
  * and live updates. Flows (rest-flows.ts: the builder's Chatflows calls) and reports
- * (rest-reports.ts: the report pages' Reports calls) are modules of their own, mounted here.
+ * (rest-reports.ts: the report pages' Reports calls; rest-report-schedules.ts: report emails) are
+ * modules of their own, mounted here.
  * The contract lives in docs/api.md ("REST API (v1)").
  */
 import { Effect, Either, Exit, Schema as S } from "effect";
@@ -32,6 +33,7 @@ import { canOpenInbox, conversationFor, worksInInboxes, type Actor, type Prepare
 import { newId } from "../runtime/services/ids.js";
 import { Labels } from "../runtime/services/labels.js";
 import { Reports } from "../runtime/services/reports.js";
+import { ReportSchedules } from "../runtime/services/report-schedules.js";
 import { AutomationReports } from "../runtime/services/automation-report.js";
 import { Workspace } from "../runtime/services/workspace.js";
 import {
@@ -52,6 +54,7 @@ import { createRateLimiter, type BucketRule, type RateLimiter } from "./rate-lim
 import { flowEndpoints } from "./rest-flows.js";
 import { iso, jsonBody, ok, type Endpoints, type Reply } from "./rest-kit.js";
 import { reportEndpoints } from "./rest-reports.js";
+import { reportScheduleEndpoints } from "./rest-report-schedules.js";
 import { teamHoursEndpoints, workspaceEndpoints } from "./rest-workspace.js";
 
 export interface RestApi {
@@ -264,6 +267,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       channels: ChannelDirectory,
       reports: Reports,
       automationReports: AutomationReports,
+      reportSchedules: ReportSchedules,
       auditLog: AuditLog,
       workspace: Workspace,
       calendarImport: CalendarImport,
@@ -462,6 +466,8 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       endpoints.GET = (actor) => download(s, actor, second);
     } else if (first === "flows") {
       endpoints = flowEndpoints(s, req, query, [second, third, fourth]);
+    } else if (first === "reports" && second === "schedules" && fourth === undefined) {
+      endpoints = reportScheduleEndpoints(s, req, third);
     } else if (first === "reports" && second !== undefined) {
       endpoints = reportEndpoints(s, query, [second, third, fourth]);
     } else if (first === "settings" && fourth === undefined) {

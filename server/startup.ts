@@ -17,6 +17,7 @@ import { Engine } from "../runtime/services/engine.js";
 import { seed, type SeedOptions } from "../runtime/services/seed.js";
 import { ResponseOverdue } from "../runtime/services/response-overdue.js";
 import { Routing } from "../runtime/services/routing.js";
+import { ReportSchedules } from "../runtime/services/report-schedules.js";
 import { Snoozes } from "../runtime/services/snoozes.js";
 
 /** How often idle bot conversations are checked against their flow's session timeout. */
@@ -77,6 +78,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopRouting = (await runtime.runPromise(Routing)).start();
   // Audit log lines older than the workspace's retention are deleted, hourly, in short writes (none when kept forever).
   const stopAuditRetention = (await runtime.runPromise(AuditLog)).start();
+  // Report emails go out at their hour; a run missed while the server was down goes once, at once (decision 056).
+  const stopReportSchedules = (await runtime.runPromise(ReportSchedules)).start();
   return {
     stop: () => {
       clearInterval(timer);
@@ -90,6 +93,7 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
       stopAutomation();
       stopAuditRetention();
       stopRouting();
+      stopReportSchedules();
     },
   };
 };

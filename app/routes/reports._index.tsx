@@ -8,13 +8,13 @@ import { Field } from "../components/field.js";
 import { TimezoneField, WeeklyHoursTable } from "../components/settings/hours-fields.js";
 import { hoursIssueFields, weeklyHoursOf } from "../components/settings/hours-form.js";
 import { ErrorNotice } from "../components/settings/notices.js";
-import { formatClosedDate, formatHours, formatSpecialHours } from "../components/reports/format.js";
+import { formatClosedDate, formatHours, formatSpecialHours, formatStamp } from "../components/reports/format.js";
 import { CalendarImportForm, type CalendarPreviewView } from "../components/reports/calendar-import-form.js";
 import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, readPostedCalendar } from "../components/reports/calendar-import.server.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
-import { attempt, holidayCountries, Reports, run } from "../runtime.server.js";
+import { attempt, holidayCountries, Reports, ReportSchedules, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -23,9 +23,10 @@ export const meta: MetaFunction = () => [{ title: "Reports · Parley" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.reports);
-  const [timezone, businessHours] = await Promise.all([
+  const [timezone, businessHours, schedules] = await Promise.all([
     run(context, Effect.flatMap(Reports, (r) => r.timezone())),
     run(context, Effect.flatMap(Reports, (r) => r.businessHours())),
+    run(context, Effect.flatMap(ReportSchedules, (s) => s.list(user))),
   ]);
   // Every zone this server knows, so the admin picks rather than types one.
   const zones = user.role === "admin" ? Intl.supportedValuesOf("timeZone") : [];
@@ -34,6 +35,8 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return {
     timezone,
     businessHours,
+    // Each report email with its last outcome (decision 056); kept on /reports/schedules.
+    schedules: schedules.map((sc) => ({ id: sc.id, name: sc.name, cadence: sc.cadence, paused: sc.paused, last: sc.last, retrying: sc.retry !== null })),
     today,
     zones: zones.includes("UTC") ? zones : ["UTC", ...zones],
     canEdit: user.role === "admin",
@@ -145,7 +148,7 @@ const calendarRefused = (errors: Readonly<Record<string, string>>) => ({
 });
 
 export default function ReportsPage() {
-  const { timezone, businessHours, today, zones, canEdit, countries } = useLoaderData<typeof loader>();
+  const { timezone, businessHours, schedules, today, zones, canEdit, countries } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -188,6 +191,41 @@ export default function ReportsPage() {
           </p>
         </section>
       </div>
+      <section className="card" aria-labelledby="reports-emails">
+        <h2 id="reports-emails">Report emails</h2>
+        <p className="muted">The team report by email every day or every week, to admins and analysts you choose.</p>
+        {schedules.length === 0 ? (
+          <p>None yet.</p>
+        ) : (
+          <table className="table">
+            <caption className="report-vh">Report emails and their last outcome</caption>
+            <thead>
+              <tr>
+                <th scope="col">Name</th>
+                <th scope="col">When</th>
+                <th scope="col">Last outcome</th>
+              </tr>
+            </thead>
+            <tbody>
+              {schedules.map((sc) => (
+                <tr key={sc.id}>
+                  <td>{sc.name}</td>
+                  <td>{sc.paused ? `Paused (${sc.cadence})` : sc.cadence}</td>
+                  <td>
+                    {sc.last === null
+                      ? "Not sent yet"
+                      : `${sc.last.status === "sent" ? "Sent" : sc.last.status === "failed" ? "Failed" : "Skipped"} ${formatStamp(sc.last.at, timezone)}${sc.last.reason ? `: ${sc.last.reason}` : ""}`}
+                    {sc.retrying ? " · trying again" : ""}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        )}
+        <p>
+          <Link to="/reports/schedules">Email this report</Link>
+        </p>
+      </section>
       <section className="card" aria-labelledby="reports-timezone">
         <h2 id="reports-timezone">Time zone</h2>
         <p className="muted">

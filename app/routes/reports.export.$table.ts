@@ -6,6 +6,7 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { toCsv } from "../csv.js";
 import { isTableId, loadTable, queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
+import { tableFilename } from "../components/reports/tables.js";
 import { errorResponse, NotFound } from "../runtime.server.js";
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
@@ -15,14 +16,10 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   if (!isTableId(id)) throw errorResponse(new NotFound({ entity: "report table", id: id ?? "" }));
   const query = await queryOf(request, context);
   const table = await loadTable(context, id, query, request);
-  const span = query.range.from === query.range.to ? query.range.from : `${query.range.from}-to-${query.range.to}`;
-  const flow = id.startsWith("flow-") && query.filters.flow ? `-${query.filters.flow.replace(/[^A-Za-z0-9_-]/g, "")}` : "";
-  // Business-hours figures must not be mistaken for wall-clock ones once saved.
-  const measure = id.startsWith("team-") && query.hours === "business" ? "-business-hours" : "";
   return new Response(toCsv(table), {
     headers: {
       "Content-Type": "text/csv; charset=utf-8",
-      "Content-Disposition": `attachment; filename="parley-${id}${flow}${measure}-${span}.csv"`,
+      "Content-Disposition": `attachment; filename="${tableFilename(id, query)}"`,
       "Cache-Control": "private, no-store",
     },
   });

@@ -7,7 +7,7 @@ import { formatCount, formatDuration, formatHours, formatPercent, formatScore } 
 import { queryOf, requireAnalyst } from "../components/reports/report-data.server.js";
 import { Figures, ReportFilters, ReportTableView, searchOf } from "../components/reports/report-ui.js";
 import reportStyles from "../components/reports/reports.css?url";
-import { formatTargetShare, missedOf, teamAgentsTable, teamLabelsTable, teamResponseTable, teamTargetsTable, teamVolumeTable } from "../components/reports/tables.js";
+import { formatTargetShare, missedOf, sumShares, teamAgentsTable, teamLabelsTable, teamResponseTable, teamTargetsTable, teamVolumeTable } from "../components/reports/tables.js";
 import { Reports, run } from "../runtime.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -55,9 +55,6 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   };
 }
 
-const sumShares = (shares: ReadonlyArray<{ met: number; measured: number }>) =>
-  shares.reduce((a, s) => ({ met: a.met + s.met, measured: a.measured + s.measured }), { met: 0, measured: 0 });
-
 export default function TeamReportsPage() {
   const data = useLoaderData<typeof loader>();
   const { query, options, tables } = data;
@@ -74,6 +71,9 @@ export default function TeamReportsPage() {
         </p>
         <h1>Team</h1>
         <p className="lead">How many conversations came in, how fast the team answered, and who answered most. Bot time never counts.</p>
+        <p>
+          <Link to={`/reports/schedules${searchOf(query)}`}>Email this report</Link> every day or week, with these filters.
+        </p>
       </header>
       <ReportFilters query={query} options={options} filters={["inbox", "channel", "team", "flow"]} businessHours={{ summary: data.hoursSummary }} />
 

@@ -12,7 +12,7 @@ import { Field } from "../components/field.js";
 import { colorNames, LabelChip } from "../components/inbox/label-chips.js";
 import { listAction } from "../components/settings/list-action.server.js";
 import { ErrorNotice, SavedNotice } from "../components/settings/notices.js";
-import { AddItemCard } from "../components/settings/page-parts.js";
+import { AddItemCard, DeleteItem } from "../components/settings/page-parts.js";
 import { access } from "../roles.js";
 import { labelColors, Labels, MAX_LABEL_DESCRIPTION, MAX_LABEL_NAME, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
@@ -115,21 +115,11 @@ export default function LabelsSettings() {
                   </button>
                 </div>
               </Form>
-              <details className="article-delete">
-                <summary>
-                  Delete<span className="visually-hidden"> {label.name}</span>…
-                </summary>
-                <Form method="post">
-                  <CsrfInput />
-                  <input type="hidden" name="id" value={label.id} />
-                  <p>
-                    It comes off {conversations(label.conversationCount)} ({label.openCount} open). The conversations stay as they are. This cannot be undone.
-                  </p>
-                  <button type="submit" name="intent" value="delete" className="button button--danger" disabled={busy}>
-                    Yes, delete “{label.name}”
-                  </button>
-                </Form>
-              </details>
+              <DeleteItem id={label.id} name={label.name} busy={busy}>
+                <p>
+                  It comes off {conversations(label.conversationCount)} ({label.openCount} open). The conversations stay as they are. This cannot be undone.
+                </p>
+              </DeleteItem>
             </details>
           );
         })}

@@ -36,6 +36,7 @@ import * as OutgoingWebhooks from "./outgoing-webhooks.js";
 import * as OutsideConversations from "./outside-conversations.js";
 import * as Ratings from "./ratings.js";
 import * as Reports from "./reports.js";
+import * as ReportSchedules from "./report-schedules.js";
 import * as ReplyTime from "./reply-time.js";
 import * as AutomationReports from "./automation-report.js";
 import * as CalendarImport from "./calendar-import.js";
@@ -51,7 +52,12 @@ import * as Visitors from "./visitors.js";
 import { makeWebhookClientLayer, WebhookClientLive } from "./webhook-client.js";
 import * as Workspace from "./workspace.js";
 
-export const makeAppLayer = (config: Config.AppConfigShape) => {
+/**
+ * The app's layer. `reportMail` writes the report emails (decision 056): the server gives the
+ * app's report tables (app/components/reports/report-mail.server.ts), which runtime/ cannot
+ * import; without it (command-line tools, tests that send none) a report email cannot be written.
+ */
+export const makeAppLayer = (config: Config.AppConfigShape, reportMail: ReportSchedules.ReportMailRendererShape = ReportSchedules.noRenderer) => {
   const base = Layer.mergeAll(
     Config.layer(config),
     Db.layer({ path: config.databasePath, synchronous: "FULL" }),
@@ -136,6 +142,8 @@ export const makeAppLayer = (config: Config.AppConfigShape) => {
     FollowUps.layer.pipe(Layer.provide(emailChannel)),
     // Chat transcripts asked for by visitors or sent by agents go the same way (decision 043).
     Transcripts.layer.pipe(Layer.provide(emailChannel)),
+    // Report emails: the reports' own figures, written by the app's tables, sent through a team email (decision 056).
+    ReportSchedules.layer.pipe(Layer.provide(emailChannel), Layer.provide(reports), Layer.provide(ReportSchedules.rendererLayer(reportMail))),
     MessengerChannel.messengerChannelLayer.pipe(Layer.provide(channelServices)),
     FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
     OutgoingWebhooks.layer.pipe(Layer.provide(outsideClient)),
@@ -149,5 +157,5 @@ export type AppServices = Layer.Layer.Success<AppLayer>;
 export type AppRuntime = ManagedRuntime.ManagedRuntime<AppServices, never>;
 
 /** Builds the app's runtime; dispose it on shutdown to close the database. */
-export const makeAppRuntime = (config: Config.AppConfigShape): AppRuntime =>
-  ManagedRuntime.make(makeAppLayer(config)) as AppRuntime;
+export const makeAppRuntime = (config: Config.AppConfigShape, reportMail?: ReportSchedules.ReportMailRendererShape): AppRuntime =>
+  ManagedRuntime.make(makeAppLayer(config, reportMail)) as AppRuntime;

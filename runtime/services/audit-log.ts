@@ -41,6 +41,7 @@ export const AUDIT_CATEGORIES = {
   workspace: "Inboxes, teams and settings",
   contacts: "Contacts",
   automation: "Automation",
+  reports: "Reports",
 } as const;
 export type AuditCategory = keyof typeof AUDIT_CATEGORIES;
 
@@ -110,6 +111,11 @@ export const AUDIT_ACTIONS = {
   "automation.rule_enabled": action("automation", "Turned a rule on"),
   "automation.rule_disabled": action("automation", "Turned a rule off"),
   "automation.rule_deleted": action("automation", "Deleted a rule"),
+  "report_schedule.created": action("reports", "Added a report email"),
+  "report_schedule.updated": action("reports", "Changed a report email"),
+  "report_schedule.paused": action("reports", "Paused a report email"),
+  "report_schedule.resumed": action("reports", "Resumed a report email"),
+  "report_schedule.deleted": action("reports", "Deleted a report email"),
 } as const satisfies Record<string, { readonly category: AuditCategory; readonly label: string }>;
 export type AuditAction = keyof typeof AUDIT_ACTIONS;
 

@@ -214,6 +214,12 @@ export interface EmailChannelShape {
    */
   readonly sendToVisitor: (mail: VisitorMail) => Effect.Effect<{ readonly externalId: string; readonly channelId: string }, SendFailed>;
   /**
+   * Mails a scheduled report to workspace users (report-schedules.ts) through `channelId` when it
+   * can send, or, with null, the workspace's first team email channel that can (oldest first);
+   * NoSendingChannel when that channel, or every one, cannot send. The sending channel and mail id when it went.
+   */
+  readonly sendReport: (mail: ReportMail) => Effect.Effect<{ readonly externalId: string; readonly channelId: string }, SendFailed | NoSendingChannel>;
+  /**
    * One stored attachment as a download (its bytes and the response headers), when the actor
    * may open its conversation; NotFound for an unknown id and for one outside their inboxes alike.
    */
@@ -235,6 +241,23 @@ export interface VisitorMail {
   /** What this mail is, the same at every try ("transcript:<its row id>"): it names the Message-ID. */
   readonly key: string;
 }
+
+/** A scheduled report's mail (report-schedules.ts); the channel adds its signature. */
+export interface ReportMail {
+  /** The team email channel to send through; null: the workspace's first that can send. */
+  readonly channelId: string | null;
+  readonly to: ReadonlyArray<string>;
+  readonly subject: string;
+  readonly text: string;
+  readonly html: string;
+  readonly files: ReadonlyArray<{ readonly filename: string; readonly contentType: string; readonly data: Buffer }>;
+  /** The schedule and the period ("report-schedule:<id>", "2026-11-16..2026-11-22"): the same at every try, they name the Message-ID. */
+  readonly source: string;
+  readonly key: string;
+}
+
+/** No team email channel can send a report (none has a relay and a send-as address, or the chosen one lost them). */
+export class NoSendingChannel extends Data.TaggedError("NoSendingChannel")<{ readonly message: string }> {}
 
 /** A download of an email's attachment: the bytes and the headers to serve them with. */
 export interface EmailAttachmentDownload {
@@ -962,6 +985,40 @@ export const emailChannelLayer = Layer.scoped(
         return { externalId, channelId: ready.id };
       });
 
+    const sendReport: EmailChannelShape["sendReport"] = (mail) =>
+      Effect.gen(function* () {
+        const candidates = (
+          mail.channelId === null
+            ? db.prepare("SELECT id, name, config FROM channels WHERE kind = 'email' ORDER BY created_at, id").all()
+            : db.prepare("SELECT id, name, config FROM channels WHERE kind = 'email' AND id = ?").all(mail.channelId)
+        ) as Array<{ id: string; name: string; config: string }>;
+        const ready = candidates.map((row) => ({ ...row, stored: parseJsonObject(row.config) })).find((row) => sendsMail(row.stored));
+        if (ready === undefined) {
+          return yield* Effect.fail(
+            new NoSendingChannel({
+              message:
+                mail.channelId !== null && candidates.length > 0
+                  ? `the team email “${candidates[0]!.name}” has no outgoing relay and send-as address any more: add them in Settings → Channels, or pick another`
+                  : "no team email channel can send (an outgoing relay and a send-as address): add one in Settings → Channels",
+            }),
+          );
+        }
+        const c = readStoredConfig(ready.stored);
+        const externalId = yield* transmit(c, {
+          to: mail.to.join(", "),
+          agent: null,
+          subject: mail.subject,
+          text: replyBody(mail.text, c.signature),
+          html: htmlWithSignature(mail.html, c.signature),
+          thread: [],
+          files: mail.files,
+          autoReplied: false,
+          conversationId: mail.source,
+          key: mail.key,
+        });
+        return { externalId, channelId: ready.id };
+      });
+
     deliveries.register("email", send);
     deliveries.register("reply_by_email", sendByEmail);
 
@@ -986,6 +1043,7 @@ export const emailChannelLayer = Layer.scoped(
       checkMailbox,
       send,
       sendToVisitor,
+      sendReport,
       attachmentDownload,
     };
   }),

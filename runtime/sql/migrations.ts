@@ -1350,6 +1350,41 @@ CREATE INDEX events_rule_at ON events(at) WHERE user_id = 'user_automation'
 ALTER TABLE users ADD COLUMN languages TEXT;
 `,
   },
+  {
+    version: 54,
+    name: "report schedules",
+    // docs/decisions/056. The team report by email every day or week (report-schedules.ts).
+    // `next_run_at` is the run due next (NULL while paused); a relay's temporary failure keeps it
+    // (the same period is retried) and sets `retry_at` and `last_error` (the relay's answer), the
+    // due time being COALESCE(retry_at, next_run_at). A run's outcome and its next_run_at are written in one statement after the
+    // relay answers. `recipients` is a JSON array of user ids; `filters` the team report's.
+    sql: /* sql */ `
+CREATE TABLE report_schedules (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  frequency TEXT NOT NULL CHECK (frequency IN ('daily', 'weekly')),
+  weekday INTEGER NOT NULL DEFAULT 1 CHECK (weekday BETWEEN 1 AND 7),
+  hour INTEGER NOT NULL CHECK (hour BETWEEN 0 AND 23),
+  filters TEXT NOT NULL DEFAULT '{}',
+  include_bots INTEGER NOT NULL DEFAULT 0,
+  recipients TEXT NOT NULL DEFAULT '[]',
+  channel_id TEXT REFERENCES channels(id) ON DELETE SET NULL,
+  paused INTEGER NOT NULL DEFAULT 0,
+  next_run_at INTEGER,
+  retry_at INTEGER,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_status TEXT CHECK (last_status IN ('sent', 'failed', 'skipped')),
+  last_reason TEXT,
+  last_error TEXT,
+  last_run_at INTEGER,
+  last_period TEXT,
+  created_by TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX report_schedules_due ON report_schedules(COALESCE(retry_at, next_run_at)) WHERE next_run_at IS NOT NULL;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -15,6 +15,7 @@ import { Effect } from "effect";
 import { Accounts } from "../../runtime/services/accounts.js";
 import { ApiTokens } from "../../runtime/services/api-tokens.js";
 import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import { reportMailRenderer } from "../../app/components/reports/report-mail.server.js";
 import { SEED_IDS } from "../../runtime/services/seed.js";
 import { loadConfig } from "../../runtime/services/config.js";
 import { Database } from "../../runtime/services/database.js";
@@ -63,7 +64,7 @@ export const startPublicApiApp = async (name: string, options: PublicApiOptions,
     ADMIN_PASSWORD: "admin-password-1",
     PORT: "0",
   });
-  const runtime = makeAppRuntime(config);
+  const runtime = makeAppRuntime(config, reportMailRenderer);
   await startup(runtime, config);
   const api = createPublicApi(runtime, options);
   const restApi = createRestApi(runtime, restOptions);

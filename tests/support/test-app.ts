@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { makeAppRuntime, type AppRuntime } from "../../runtime/services/app-layer.js";
+import { reportMailRenderer } from "../../app/components/reports/report-mail.server.js";
 import { loadConfig, type AppConfigShape } from "../../runtime/services/config.js";
 import { Database, type Sqlite } from "../../runtime/services/database.js";
 import { startup } from "../../server/startup.js";
@@ -33,7 +34,7 @@ export const startTestApp = async (name: string, env: Record<string, string> = {
     PARLEY_NO_DEMO_CONVERSATIONS: "1",
     ...env,
   });
-  const runtime = makeAppRuntime(config);
+  const runtime = makeAppRuntime(config, reportMailRenderer);
   const started = await startup(runtime, config, { print: () => undefined });
   started.stop();
   const sqlite = (await runtime.runPromise(Database)).sqlite;

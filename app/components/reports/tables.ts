@@ -14,6 +14,7 @@ import type {
   FlowReport,
   InboxTargetRow,
   LabelReportRow,
+  ReportQuery,
   TargetShare,
   TeamReport,
   VersionOutcomes,
@@ -38,6 +39,15 @@ export const TABLE_IDS = [
   "automation-conversations",
 ] as const;
 export type TableId = (typeof TABLE_IDS)[number];
+
+/** The file name of a table's CSV: the table, its flow, its clock and its days. Pure. */
+export const tableFilename = (id: TableId, query: ReportQuery): string => {
+  const span = query.range.from === query.range.to ? query.range.from : `${query.range.from}-to-${query.range.to}`;
+  const flow = id.startsWith("flow-") && query.filters.flow ? `-${query.filters.flow.replace(/[^A-Za-z0-9_-]/g, "")}` : "";
+  // Business-hours figures must not be mistaken for wall-clock ones once saved.
+  const measure = id.startsWith("team-") && query.hours === "business" ? "-business-hours" : "";
+  return `parley-${id}${flow}${measure}-${span}.csv`;
+};
 
 export interface ReportColumn {
   readonly label: string;
@@ -78,6 +88,10 @@ export const missedOf = (s: TargetShare): number => s.measured - s.met;
 /** The breaches list under the page's filters, narrowed by `params` (no link for none missed). Pure. */
 const missedLink = (s: TargetShare, params: Readonly<Record<string, string>>, label: string): ReportLink | null =>
   missedOf(s) === 0 ? null : { to: "/reports/breaches", params, label };
+
+/** The shares of several inboxes (or periods) as one: met and measured summed. Pure. */
+export const sumShares = (shares: ReadonlyArray<TargetShare>): TargetShare =>
+  shares.reduce((a, s) => ({ met: a.met + s.met, measured: a.measured + s.measured }), { met: 0, measured: 0 });
 
 /** "86.7% (52 of 60)" met a target; NONE when nothing was measured against one. Pure. */
 export const formatTargetShare = (s: TargetShare): string =>

@@ -1,7 +1,8 @@
 /**
  * Page-level pieces the settings pages share: a detail page's header with its way back, the card
  * that creates an inbox or a team, the per-inbox form cards of Routing and Email filters, and the
- * server-side turn of a taken name into a message under the name field.
+ * server-side turn of a taken name into a message under the name field, and a list item's
+ * "Delete…" confirmation.
  */
 import { Form, Link } from "@remix-run/react";
 import type { ReactNode } from "react";
@@ -192,5 +193,27 @@ export function AddItemCard({
         <SubmitActions busy={busy} label={submitLabel} busyLabel={submitLabel} />
       </Form>
     </section>
+  );
+}
+
+/**
+ * A list item's "Delete <name>…" that opens to say what goes (`children`) and a button that posts
+ * `intent=delete` with the item's `id`.
+ */
+export function DeleteItem({ id, name, busy, children }: { id: string; name: string; busy: boolean; children: ReactNode }) {
+  return (
+    <details className="article-delete">
+      <summary>
+        Delete<span className="visually-hidden"> {name}</span>…
+      </summary>
+      <Form method="post">
+        <CsrfInput />
+        <input type="hidden" name="id" value={id} />
+        {children}
+        <button type="submit" name="intent" value="delete" className="button button--danger" disabled={busy}>
+          Yes, delete “{name}”
+        </button>
+      </Form>
+    </details>
   );
 }
