@@ -3,7 +3,7 @@
  * chosen users of the workspace every day or every week, at an hour of the workspace's clock,
  * covering the whole local days before the run (runtime/core/report-schedule.ts).
  *
- * - A schedule is a row of `report_schedules` (migration 54): its cadence, the team report's
+ * - A schedule is a row of `report_schedules` (migration 51): its cadence, the team report's
  *   filters (inbox, team, channel, business hours), its recipients — users who may read reports,
  *   by id, never a typed address, so it cannot mail outsiders — and the team email channel that
  *   sends it (null: the workspace's first that can). Each add, change, pause, resume and delete

@@ -1351,7 +1351,7 @@ ALTER TABLE users ADD COLUMN languages TEXT;
 `,
   },
   {
-    version: 54,
+    version: 51,
     name: "report schedules",
     // docs/decisions/056. The team report by email every day or week (report-schedules.ts).
     // `next_run_at` is the run due next (NULL while paused); a relay's temporary failure keeps it
