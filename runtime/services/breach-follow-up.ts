@@ -190,93 +190,92 @@ export const makeBreachFollowUp = (deps: {
   });
 
   /** Follows up the conversations of `breaches` (judged now, in the order chosen) with the input's steps. */
-  const followUp = (input: FollowUpSteps, breaches: ReadonlyArray<Breach>, actor: Actor) =>
-    Effect.gen(function* () {
-      // One follow-up per conversation, with all of its selected answers, in the order selected.
-      const answersOf = new Map<string, Breach[]>();
-      for (const breach of breaches) {
-        const list = answersOf.get(breach.conversationId) ?? [];
-        if (!list.some((b) => b.eventId === breach.eventId)) list.push(breach);
-        answersOf.set(breach.conversationId, list);
-      }
+  const followUp = Effect.fn("BreachFollowUp.followUp")(function* (input: FollowUpSteps, breaches: ReadonlyArray<Breach>, actor: Actor) {
+    // One follow-up per conversation, with all of its selected answers, in the order selected.
+    const answersOf = new Map<string, Breach[]>();
+    for (const breach of breaches) {
+      const list = answersOf.get(breach.conversationId) ?? [];
+      if (!list.some((b) => b.eventId === breach.eventId)) list.push(breach);
+      answersOf.set(breach.conversationId, list);
+    }
 
-      const skipped: FollowUpSkipped[] = [];
-      const ready: Array<{ readonly id: string; readonly title: string; readonly version: number }> = [];
-      for (const id of answersOf.keys()) {
-        const access = yield* Effect.either(conversationFor(prepare, actor, id));
-        if (Either.isLeft(access)) {
-          skipped.push(access.left._tag === "NotFound" ? skip(id, null, "not_found", "no longer exists") : skip(id, null, "forbidden", "not in your inboxes"));
-          continue;
-        }
-        const summary = readConversationSummary(prepare, actor.id, id)!;
-        if (summary.status === "closed") skipped.push(skip(id, summary.title, "closed", "closed"));
-        else if (summary.status === "bot") skipped.push(skip(id, summary.title, "bot", "with a bot"));
-        else ready.push({ id, title: summary.title, version: summary.version });
+    const skipped: FollowUpSkipped[] = [];
+    const ready: Array<{ readonly id: string; readonly title: string; readonly version: number }> = [];
+    for (const id of answersOf.keys()) {
+      const access = yield* Effect.either(conversationFor(prepare, actor, id));
+      if (Either.isLeft(access)) {
+        skipped.push(access.left._tag === "NotFound" ? skip(id, null, "not_found", "no longer exists") : skip(id, null, "forbidden", "not in your inboxes"));
+        continue;
       }
+      const summary = readConversationSummary(prepare, actor.id, id)!;
+      if (summary.status === "closed") skipped.push(skip(id, summary.title, "closed", "closed"));
+      else if (summary.status === "bot") skipped.push(skip(id, summary.title, "bot", "with a bot"));
+      else ready.push({ id, title: summary.title, version: summary.version });
+    }
 
-      // The assignment first: the inbox's bulk action (in batches of its limit), on the versions just
-      // read. A conversation it refuses (moved in between, the person not in its inbox) gets nothing else.
-      const assigned = new Set<string>();
-      let going = ready;
-      if (ready.length > 0 && (input.userId !== undefined || input.teamId !== undefined)) {
-        const refused = new Map<string, BulkSkipped>();
-        for (let at = 0; at < ready.length; at += BULK_MAX) {
-          const outcome = yield* bulk.apply(
-            {
-              action: "assign",
-              conversations: ready.slice(at, at + BULK_MAX).map(({ id, version }) => ({ id, version })),
-              ...(input.userId !== undefined ? { userId: input.userId } : {}),
-              ...(input.teamId !== undefined ? { teamId: input.teamId } : {}),
-            },
-            actor,
-          );
-          for (const a of outcome.applied) assigned.add(a.id);
-          for (const s of outcome.skipped) if (s.reason !== "not_applicable") refused.set(s.id, s);
-        }
-        skipped.push(...refused.values());
-        going = ready.filter((c) => !refused.has(c.id));
+    // The assignment first: the inbox's bulk action (in batches of its limit), on the versions just
+    // read. A conversation it refuses (moved in between, the person not in its inbox) gets nothing else.
+    const assigned = new Set<string>();
+    let going = ready;
+    if (ready.length > 0 && (input.userId !== undefined || input.teamId !== undefined)) {
+      const refused = new Map<string, BulkSkipped>();
+      for (let at = 0; at < ready.length; at += BULK_MAX) {
+        const outcome = yield* bulk.apply(
+          {
+            action: "assign",
+            conversations: ready.slice(at, at + BULK_MAX).map(({ id, version }) => ({ id, version })),
+            ...(input.userId !== undefined ? { userId: input.userId } : {}),
+            ...(input.teamId !== undefined ? { teamId: input.teamId } : {}),
+          },
+          actor,
+        );
+        for (const a of outcome.applied) assigned.add(a.id);
+        for (const s of outcome.skipped) if (s.reason !== "not_applicable") refused.set(s.id, s);
       }
+      skipped.push(...refused.values());
+      going = ready.filter((c) => !refused.has(c.id));
+    }
 
-      const timeZone = input.comment === true ? yield* reports.timezone() : "UTC";
-      const now = wallClock.now();
-      const requestId = input.requestId ?? newId("fu");
-      // Label and comment side by side: their writes share one group commit. A conversation that
-      // went away between the steps is skipped with the step's reason.
-      const results = yield* Effect.forEach(
-        going,
-        (c) =>
-          Effect.gen(function* () {
-            const labelled =
-              input.labelId === undefined ? false : (yield* labels.addToConversation(actor, c.id, { labelId: input.labelId })).changed;
-            const comment =
-              input.comment === true
-                ? yield* inbox.comment(
-                    {
-                      conversationId: c.id,
-                      text: followUpComment(answersOf.get(c.id)!, input.note ?? "", timeZone, now).slice(0, MAX_TEXT_LENGTH),
-                      clientMessageId: commentId(requestId, c.id),
-                    },
-                    actor,
-                  )
-                : null;
-            return { id: c.id, title: c.title, assigned: assigned.has(c.id), labelled, commentId: comment?.message.id ?? null } satisfies FollowedUp;
-          }).pipe(
-            Effect.catchTags({
-              NotFound: (e) => Effect.succeed(skip(c.id, c.title, "not_found", e.entity === "label" ? "the label was deleted" : "no longer exists")),
-              Forbidden: () => Effect.succeed(skip(c.id, null, "forbidden", "not in your inboxes")),
-              Conflict: (e) => Effect.succeed(skip(c.id, c.title, "not_applicable", e.message)),
-              InvalidInput: (e) => Effect.succeed(skip(c.id, c.title, "not_allowed", e.issues[0]?.message ?? "not allowed")),
-            }),
-          ),
-        { concurrency: "unbounded" },
-      );
-      const followedUp = results.filter((r): r is FollowedUp => !("reason" in r));
-      skipped.push(...results.filter((r): r is FollowUpSkipped => "reason" in r));
-      // In the order the conversations were selected.
-      const order = [...answersOf.keys()];
-      skipped.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-      return { followedUp, skipped } satisfies FollowUpOutcome;
-    });
+    const timeZone = input.comment === true ? yield* reports.timezone() : "UTC";
+    const now = wallClock.now();
+    const requestId = input.requestId ?? newId("fu");
+    // Label and comment side by side: their writes share one group commit. A conversation that
+    // went away between the steps is skipped with the step's reason.
+    const results = yield* Effect.forEach(
+      going,
+      (c) =>
+        Effect.gen(function* () {
+          const labelled =
+            input.labelId === undefined ? false : (yield* labels.addToConversation(actor, c.id, { labelId: input.labelId })).changed;
+          const comment =
+            input.comment === true
+              ? yield* inbox.comment(
+                  {
+                    conversationId: c.id,
+                    text: followUpComment(answersOf.get(c.id)!, input.note ?? "", timeZone, now).slice(0, MAX_TEXT_LENGTH),
+                    clientMessageId: commentId(requestId, c.id),
+                  },
+                  actor,
+                )
+              : null;
+          return { id: c.id, title: c.title, assigned: assigned.has(c.id), labelled, commentId: comment?.message.id ?? null } satisfies FollowedUp;
+        }).pipe(
+          Effect.catchTags({
+            NotFound: (e) => Effect.succeed(skip(c.id, c.title, "not_found", e.entity === "label" ? "the label was deleted" : "no longer exists")),
+            Forbidden: () => Effect.succeed(skip(c.id, null, "forbidden", "not in your inboxes")),
+            Conflict: (e) => Effect.succeed(skip(c.id, c.title, "not_applicable", e.message)),
+            InvalidInput: (e) => Effect.succeed(skip(c.id, c.title, "not_allowed", e.issues[0]?.message ?? "not allowed")),
+          }),
+        ),
+      { concurrency: "unbounded" },
+    );
+    const followedUp = results.filter((r): r is FollowedUp => !("reason" in r));
+    skipped.push(...results.filter((r): r is FollowUpSkipped => "reason" in r));
+    // In the order the conversations were selected.
+    const order = [...answersOf.keys()];
+    skipped.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
+    return { followedUp, skipped } satisfies FollowUpOutcome;
+  });
 
   return { apply, applyToList };
 };
