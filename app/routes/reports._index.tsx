@@ -1,7 +1,8 @@
-import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { Effect } from "effect";
+import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
@@ -14,7 +15,7 @@ import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, 
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
-import { attempt, holidayCountries, Reports, ReportSchedules, run } from "../runtime.server.js";
+import { AppConfig, attempt, CalendarFeed, holidayCountries, Reports, ReportSchedules, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -23,10 +24,12 @@ export const meta: MetaFunction = () => [{ title: "Reports · Parley" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.reports);
-  const [timezone, businessHours, schedules] = await Promise.all([
+  const [timezone, businessHours, schedules, calendarFeedUrl] = await Promise.all([
     run(context, Effect.flatMap(Reports, (r) => r.timezone())),
     run(context, Effect.flatMap(Reports, (r) => r.businessHours())),
     run(context, Effect.flatMap(ReportSchedules, (s) => s.list(user))),
+    // The secret feed URL opens the calendar without signing in: shown to admins only.
+    user.role === "admin" ? run(context, calendarFeedUrlNow) : Promise.resolve(null),
   ]);
   // Every zone this server knows, so the admin picks rather than types one.
   const zones = user.role === "admin" ? Intl.supportedValuesOf("timeZone") : [];
@@ -40,10 +43,18 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     today,
     zones: zones.includes("UTC") ? zones : ["UTC", ...zones],
     canEdit: user.role === "admin",
+    calendarFeedUrl,
     // The countries whose public holidays an admin can add in one step (date-holidays' data).
     countries: user.role === "admin" ? holidayCountries() : [],
   };
 }
+
+/** The workspace's feed URL (decision 052), or null while the feed is off. */
+const calendarFeedUrlNow = Effect.gen(function* () {
+  const token = yield* Effect.flatMap(CalendarFeed, (f) => f.token());
+  const { publicUrl } = yield* AppConfig;
+  return token === null ? null : `${publicUrl}/calendar/${token}/closed-dates.ics`;
+});
 
 /**
  * Admins set the workspace time zone that reports bucket days in, its weekly business hours,
@@ -58,6 +69,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!read.ok) return data(calendarRefused(read.errors), { status: read.status });
   const form = read.form;
   const intent = form.get("intent");
+  if (intent === "feed-renew" || intent === "feed-off") {
+    // Create or reset the feed link (the old one stops working), or turn the feed off: the page shows the outcome.
+    await run(context, Effect.flatMap(CalendarFeed, (f) => (intent === "feed-renew" ? f.renew() : f.turnOff())));
+    return redirect("/reports#reports-calendar-feed");
+  }
   if (intent === "calendar-preview") {
     const posted = await readPostedCalendar(context, form);
     if (!posted.ok) return data(calendarRefused(posted.errors), { status: posted.status });
@@ -148,7 +164,7 @@ const calendarRefused = (errors: Readonly<Record<string, string>>) => ({
 });
 
 export default function ReportsPage() {
-  const { timezone, businessHours, schedules, today, zones, canEdit, countries } = useLoaderData<typeof loader>();
+  const { timezone, businessHours, schedules, today, zones, canEdit, countries, calendarFeedUrl } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -284,6 +300,7 @@ export default function ReportsPage() {
         }
         countries={countries}
         busy={busy}
+        calendarFeedUrl={calendarFeedUrl}
       />
     </>
   );
@@ -303,6 +320,7 @@ function ClosedDates(props: {
   } | null;
   countries: ReadonlyArray<{ code: string; name: string }>;
   busy: boolean;
+  calendarFeedUrl: string | null;
 }) {
   const { closed, today, timezone, canEdit, result } = props;
   const errors = result?.intent === "closed-add" ? (result.errors ?? {}) : {};
@@ -414,7 +432,53 @@ function ClosedDates(props: {
         </a>{" "}
         <span className="muted">— the closed dates as a calendar file, for Google Calendar, Outlook or Apple Calendar.</span>
       </p>
+      {canEdit ? <CalendarFeedLink url={props.calendarFeedUrl} busy={props.busy} /> : null}
     </section>
+  );
+}
+
+/**
+ * The secret feed link a calendar app subscribes to (decision 052): whoever has it sees the
+ * closed dates without signing in, so it can be reset (the old link stops working) or turned off.
+ */
+function CalendarFeedLink(props: { url: string | null; busy: boolean }) {
+  const button = (intent: "feed-renew" | "feed-off", label: string, secondary = true) => (
+    <Form method="post" className="report-feed__action">
+      <CsrfInput />
+      <input type="hidden" name="intent" value={intent} />
+      <button type="submit" className={secondary ? "button button--secondary button--small" : "button button--small"} disabled={props.busy}>
+        {label}
+      </button>
+    </Form>
+  );
+  return (
+    <div className="report-feed" id="reports-calendar-feed">
+      <h3>Calendar feed</h3>
+      <p className="muted">
+        A secret link that Google Calendar, Outlook or Apple Calendar can subscribe to (&ldquo;From URL&rdquo;, &ldquo;Subscribe to calendar&rdquo;), so
+        the team sees the closed dates in its own calendars; apps check it every few hours. Anyone with the link can read the closed dates, and each
+        team&apos;s (Settings → Teams).
+      </p>
+      {props.url === null ? (
+        <>
+          <p>The calendar feed is off.</p>
+          {button("feed-renew", "Create link", false)}
+        </>
+      ) : (
+        <>
+          <div className="report-feed__url">
+            <label htmlFor="reports-calendar-feed-url">Calendar feed URL</label>
+            <input id="reports-calendar-feed-url" readOnly value={props.url} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={props.url} />
+          </div>
+          <div className="report-feed__actions">
+            {button("feed-renew", "Reset link")}
+            {button("feed-off", "Turn off")}
+          </div>
+          <p className="muted">Reset link: the old link stops working, and calendars subscribed to it need the new one.</p>
+        </>
+      )}
+    </div>
   );
 }
 
