@@ -1,4 +1,4 @@
-import { data, redirect, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { Effect } from "effect";
@@ -16,7 +16,7 @@ import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
 import { AppConfig, attempt, CalendarFeed, holidayCountries, Reports, ReportSchedules, run } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { redirectWithNotice, requireUser, takeNotice } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
 
@@ -35,7 +35,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const zones = user.role === "admin" ? Intl.supportedValuesOf("timeZone") : [];
   // Today on the workspace's clock (en-CA writes YYYY-MM-DD), to mark closed dates that have passed.
   const today = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(Date.now());
-  return {
+  // What the calendar feed's last change did (a one-time notice its redirect left).
+  const { notice, headers } = await takeNotice(request, context);
+  return data({
     timezone,
     businessHours,
     // Each report email with its last outcome (decision 056); kept on /reports/schedules.
@@ -44,9 +46,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     zones: zones.includes("UTC") ? zones : ["UTC", ...zones],
     canEdit: user.role === "admin",
     calendarFeedUrl,
+    feedNotice: user.role === "admin" ? notice : null,
     // The countries whose public holidays an admin can add in one step (date-holidays' data).
     countries: user.role === "admin" ? holidayCountries() : [],
-  };
+  }, { headers });
 }
 
 /** The workspace's feed URL (decision 052), or null while the feed is off. */
@@ -71,8 +74,20 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const intent = form.get("intent");
   if (intent === "feed-renew" || intent === "feed-off") {
     // Create or reset the feed link (the old one stops working), or turn the feed off: the page shows the outcome.
-    await run(context, Effect.flatMap(CalendarFeed, (f) => (intent === "feed-renew" ? f.renew() : f.turnOff())));
-    return redirect("/reports#reports-calendar-feed");
+    const notice = await run(
+      context,
+      Effect.gen(function* () {
+        const feed = yield* CalendarFeed;
+        const was = yield* feed.token();
+        if (intent === "feed-off") {
+          yield* feed.turnOff();
+          return "Calendar feed turned off: its links no longer work.";
+        }
+        yield* feed.renew();
+        return was === null ? "Calendar feed link created." : "New calendar feed link made: the old one no longer works.";
+      }),
+    );
+    return redirectWithNotice(request, context, "/reports#reports-calendar-feed", notice);
   }
   if (intent === "calendar-preview") {
     const posted = await readPostedCalendar(context, form);
@@ -164,7 +179,7 @@ const calendarRefused = (errors: Readonly<Record<string, string>>) => ({
 });
 
 export default function ReportsPage() {
-  const { timezone, businessHours, schedules, today, zones, canEdit, countries, calendarFeedUrl } = useLoaderData<typeof loader>();
+  const { timezone, businessHours, schedules, today, zones, canEdit, countries, calendarFeedUrl, feedNotice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -301,6 +316,7 @@ export default function ReportsPage() {
         countries={countries}
         busy={busy}
         calendarFeedUrl={calendarFeedUrl}
+        feedNotice={feedNotice}
       />
     </>
   );
@@ -321,6 +337,7 @@ function ClosedDates(props: {
   countries: ReadonlyArray<{ code: string; name: string }>;
   busy: boolean;
   calendarFeedUrl: string | null;
+  feedNotice: string | null;
 }) {
   const { closed, today, timezone, canEdit, result } = props;
   const errors = result?.intent === "closed-add" ? (result.errors ?? {}) : {};
@@ -432,7 +449,7 @@ function ClosedDates(props: {
         </a>{" "}
         <span className="muted">— the closed dates as a calendar file, for Google Calendar, Outlook or Apple Calendar.</span>
       </p>
-      {canEdit ? <CalendarFeedLink url={props.calendarFeedUrl} busy={props.busy} /> : null}
+      {canEdit ? <CalendarFeedLink url={props.calendarFeedUrl} notice={props.feedNotice} busy={props.busy} /> : null}
     </section>
   );
 }
@@ -441,7 +458,7 @@ function ClosedDates(props: {
  * The secret feed link a calendar app subscribes to (decision 052): whoever has it sees the
  * closed dates without signing in, so it can be reset (the old link stops working) or turned off.
  */
-function CalendarFeedLink(props: { url: string | null; busy: boolean }) {
+function CalendarFeedLink(props: { url: string | null; notice: string | null; busy: boolean }) {
   const button = (intent: "feed-renew" | "feed-off", label: string, secondary = true) => (
     <Form method="post" className="report-feed__action">
       <CsrfInput />
@@ -459,6 +476,11 @@ function CalendarFeedLink(props: { url: string | null; busy: boolean }) {
         the team sees the closed dates in its own calendars; apps check it every few hours. Anyone with the link can read the closed dates, and each
         team&apos;s (Settings → Teams).
       </p>
+      {props.notice !== null ? (
+        <p className="notice notice--success" role="status">
+          {props.notice}
+        </p>
+      ) : null}
       {props.url === null ? (
         <>
           <p>The calendar feed is off.</p>

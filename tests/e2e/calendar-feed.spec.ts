@@ -40,8 +40,10 @@ test("an admin creates the calendar feed link, a calendar app reads it without s
   const section = page.getByRole("region", { name: "Closed dates" });
   // A retry (or a run before) may have left it on: then this run's link is a new one all the same.
   const create = section.getByRole("button", { name: "Create link" });
-  if (await create.isVisible()) await create.click();
-  else await section.getByRole("button", { name: "Reset link" }).click();
+  if (await create.isVisible()) {
+    await create.click();
+    await expect(section.getByRole("status").filter({ hasText: "Calendar feed link created." })).toBeVisible();
+  } else await section.getByRole("button", { name: "Reset link" }).click();
   const urlField = section.getByLabel("Calendar feed URL");
   await expect(urlField).toHaveValue(/\/calendar\/[A-Za-z0-9_-]{43}\/closed-dates\.ics$/);
   const first = await urlField.inputValue();
@@ -67,6 +69,7 @@ test("an admin creates the calendar feed link, a calendar app reads it without s
   // Reset: the old links stop working, the new one works.
   await page.goto("/reports");
   await section.getByRole("button", { name: "Reset link" }).click();
+  await expect(section.getByRole("status").filter({ hasText: "New calendar feed link made: the old one no longer works." })).toBeVisible();
   await expect(urlField).not.toHaveValue(first);
   const second = await urlField.inputValue();
   expect((await calendarApp.get(first)).status()).toBe(404);
@@ -75,6 +78,7 @@ test("an admin creates the calendar feed link, a calendar app reads it without s
 
   // Turn off: no link on the page, the last one answers 404, the team card shows none.
   await section.getByRole("button", { name: "Turn off" }).click();
+  await expect(section.getByRole("status").filter({ hasText: "Calendar feed turned off: its links no longer work." })).toBeVisible();
   await expect(section.getByText("The calendar feed is off.")).toBeVisible();
   await expect(urlField).toHaveCount(0);
   const off = await calendarApp.get(second);
