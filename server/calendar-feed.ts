@@ -5,7 +5,7 @@
  * of Remix like the public API: no session, no CSRF, limited per address. A wrong, reset or
  * turned-off token, an unknown team and an unknown path all get the same 404.
  */
-import { Effect, Exit } from "effect";
+import { Cause, Effect, Exit, Option } from "effect";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
 import { CalendarFeed } from "../runtime/services/calendar-feed.js";
@@ -67,9 +67,9 @@ export const createCalendarFeedRoutes = (runtime: AppRuntime, options: CalendarF
       wanted.teamId === undefined ? s.feed.workspaceCalendar(wanted.token) : s.feed.teamCalendar(wanted.token, wanted.teamId),
     );
     if (Exit.isFailure(exit)) {
-      const failure = exit.cause;
-      if (failure._tag === "Fail") return sendNotFound(res);
-      return sendFailure(res, failure, "calendar feed");
+      // NotFound, whichever part was wrong; a defect is a 500, logged.
+      if (Option.isSome(Cause.failureOption(exit.cause))) return sendNotFound(res);
+      return sendFailure(res, exit.cause, "calendar feed");
     }
     res.writeHead(200, {
       "Content-Type": "text/calendar; charset=utf-8",
