@@ -14,6 +14,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { ConfigError, loadConfig } from "../runtime/services/config.js";
 import { makeAppRuntime, type AppRuntime } from "../runtime/services/app-layer.js";
 import { reportMailRenderer } from "../app/components/reports/report-mail.server.js";
+import { createCalendarFeedRoutes } from "./calendar-feed.js";
 import { createChannelRoutes } from "./channel-routes.js";
 import { createOpsRoutes, type HandlerName } from "./ops-routes.js";
 import { startEmailInbound } from "./email-inbound.js";
@@ -81,6 +82,8 @@ const main = async () => {
   const publicApi = createPublicApi(runtime);
   const restApi = createRestApi(runtime);
   const channelRoutes = createChannelRoutes(runtime);
+  // Subscribable calendars of closed dates: the secret URL is the key (decision 052).
+  const calendarFeed = createCalendarFeedRoutes(runtime);
   let inFlight = 0;
   let shuttingDown = false;
   // /healthz, /readyz and /metrics (decision 036), and the HTTP figures /metrics reports.
@@ -89,6 +92,7 @@ const main = async () => {
   const route = (req: IncomingMessage, res: ServerResponse): HandlerName => {
     if (ops.handle(req, res)) return "ops";
     if (channelRoutes.handle(req, res)) return "channels";
+    if (calendarFeed.handle(req, res)) return "calendar_feed";
     // Integrations' REST API (bearer tokens, no CORS) before the public chat API, which owns the rest of /api.
     if (restApi.handle(req, res)) return "rest_api";
     if (publicApi.handle(req, res)) return "public_api";

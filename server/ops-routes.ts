@@ -31,7 +31,7 @@ import { migrations } from "../runtime/sql/migrations.js";
 import { bearerToken, sendJson, sendMethodNotAllowed, splitUrl } from "./http-util.js";
 
 /** Which of the server's handlers answered a request (a label of the HTTP metrics). */
-export type HandlerName = "ops" | "channels" | "rest_api" | "public_api" | "app";
+export type HandlerName = "ops" | "channels" | "calendar_feed" | "rest_api" | "public_api" | "app";
 
 export interface OpsRoutes {
   /** Serves /healthz, /readyz and /metrics; false for every other path. */

@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionA
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
 import { useState } from "react";
 import { Effect } from "effect";
+import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { Field } from "../components/field.js";
@@ -14,8 +15,8 @@ import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, 
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
-import { attempt, holidayCountries, Reports, ReportSchedules, Routing, run } from "../runtime.server.js";
-import { requireUser } from "../session.server.js";
+import { AppConfig, attempt, CalendarFeed, holidayCountries, Reports, ReportSchedules, Routing, run } from "../runtime.server.js";
+import { redirectWithNotice, requireUser, takeNotice } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
 
@@ -23,16 +24,20 @@ export const meta: MetaFunction = () => [{ title: "Reports · Parley" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.reports);
-  const [timezone, businessHours, schedules] = await Promise.all([
+  const [timezone, businessHours, schedules, calendarFeedUrl] = await Promise.all([
     run(context, Effect.flatMap(Reports, (r) => r.timezone())),
     run(context, Effect.flatMap(Reports, (r) => r.businessHours())),
     run(context, Effect.flatMap(ReportSchedules, (s) => s.list(user))),
+    // The secret feed URL opens the calendar without signing in: shown to admins only.
+    user.role === "admin" ? run(context, calendarFeedUrlNow) : Promise.resolve(null),
   ]);
   // Every zone this server knows, so the admin picks rather than types one.
   const zones = user.role === "admin" ? Intl.supportedValuesOf("timeZone") : [];
   // Today on the workspace's clock (en-CA writes YYYY-MM-DD), to mark closed dates that have passed.
   const today = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(Date.now());
-  return {
+  // What the calendar feed's last change did (a one-time notice its redirect left).
+  const { notice, headers } = await takeNotice(request, context);
+  return data({
     timezone,
     businessHours,
     // Each report email with its last outcome (decision 056); kept on /reports/schedules.
@@ -40,10 +45,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     today,
     zones: zones.includes("UTC") ? zones : ["UTC", ...zones],
     canEdit: user.role === "admin",
+    calendarFeedUrl,
+    feedNotice: user.role === "admin" ? notice : null,
     // The countries whose public holidays an admin can add in one step (date-holidays' data).
     countries: user.role === "admin" ? holidayCountries() : [],
-  };
+  }, { headers });
 }
+
+/** The workspace's feed URL (decision 052), or null while the feed is off. */
+const calendarFeedUrlNow = Effect.gen(function* () {
+  const token = yield* Effect.flatMap(CalendarFeed, (f) => f.token());
+  const { publicUrl } = yield* AppConfig;
+  return token === null ? null : `${publicUrl}/calendar/${token}/closed-dates.ics`;
+});
 
 /**
  * Admins set the workspace time zone that reports bucket days in, its weekly business hours,
@@ -66,6 +80,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!read.ok) return data(calendarRefused(read.errors), { status: read.status });
   const form = read.form;
   const intent = form.get("intent");
+  if (intent === "feed-renew" || intent === "feed-off") {
+    // Create or reset the feed link (the old one stops working), or turn the feed off: the page shows the outcome.
+    const notice = await run(
+      context,
+      Effect.gen(function* () {
+        const feed = yield* CalendarFeed;
+        const was = yield* feed.token();
+        if (intent === "feed-off") {
+          yield* feed.turnOff();
+          return "Calendar feed turned off: its links no longer work.";
+        }
+        yield* feed.renew();
+        return was === null ? "Calendar feed link created." : "New calendar feed link made: the old one no longer works.";
+      }),
+    );
+    return redirectWithNotice(request, context, "/reports#reports-calendar-feed", notice);
+  }
   if (intent === "calendar-preview") {
     const posted = await readPostedCalendar(context, form);
     if (!posted.ok) return data(calendarRefused(posted.errors), { status: posted.status });
@@ -156,7 +187,7 @@ const calendarRefused = (errors: Readonly<Record<string, string>>) => ({
 });
 
 export default function ReportsPage() {
-  const { timezone, businessHours, schedules, today, zones, canEdit, countries } = useLoaderData<typeof loader>();
+  const { timezone, businessHours, schedules, today, zones, canEdit, countries, calendarFeedUrl, feedNotice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -292,6 +323,8 @@ export default function ReportsPage() {
         }
         countries={countries}
         busy={busy}
+        calendarFeedUrl={calendarFeedUrl}
+        feedNotice={feedNotice}
       />
     </>
   );
@@ -311,6 +344,8 @@ function ClosedDates(props: {
   } | null;
   countries: ReadonlyArray<{ code: string; name: string }>;
   busy: boolean;
+  calendarFeedUrl: string | null;
+  feedNotice: string | null;
 }) {
   const { closed, today, timezone, canEdit, result } = props;
   const errors = result?.intent === "closed-add" ? (result.errors ?? {}) : {};
@@ -422,7 +457,58 @@ function ClosedDates(props: {
         </a>{" "}
         <span className="muted">— the closed dates as a calendar file, for Google Calendar, Outlook or Apple Calendar.</span>
       </p>
+      {canEdit ? <CalendarFeedLink url={props.calendarFeedUrl} notice={props.feedNotice} busy={props.busy} /> : null}
     </section>
+  );
+}
+
+/**
+ * The secret feed link a calendar app subscribes to (decision 052): whoever has it sees the
+ * closed dates without signing in, so it can be reset (the old link stops working) or turned off.
+ */
+function CalendarFeedLink(props: { url: string | null; notice: string | null; busy: boolean }) {
+  const button = (intent: "feed-renew" | "feed-off", label: string, secondary = true) => (
+    <Form method="post" className="report-feed__action">
+      <CsrfInput />
+      <input type="hidden" name="intent" value={intent} />
+      <button type="submit" className={secondary ? "button button--secondary button--small" : "button button--small"} disabled={props.busy}>
+        {label}
+      </button>
+    </Form>
+  );
+  return (
+    <div className="report-feed" id="reports-calendar-feed">
+      <h3>Calendar feed</h3>
+      <p className="muted">
+        A secret link that Google Calendar, Outlook or Apple Calendar can subscribe to (&ldquo;From URL&rdquo;, &ldquo;Subscribe to calendar&rdquo;), so
+        the team sees the closed dates in its own calendars; apps check it every few hours. Anyone with the link can read the closed dates, and each
+        team&apos;s (Settings → Teams).
+      </p>
+      {props.notice !== null ? (
+        <p className="notice notice--success" role="status">
+          {props.notice}
+        </p>
+      ) : null}
+      {props.url === null ? (
+        <>
+          <p>The calendar feed is off.</p>
+          {button("feed-renew", "Create link", false)}
+        </>
+      ) : (
+        <>
+          <div className="report-feed__url">
+            <label htmlFor="reports-calendar-feed-url">Calendar feed URL</label>
+            <input id="reports-calendar-feed-url" readOnly value={props.url} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={props.url} />
+          </div>
+          <div className="report-feed__actions">
+            {button("feed-renew", "Reset link")}
+            {button("feed-off", "Turn off")}
+          </div>
+          <p className="muted">Reset link: the old link stops working, and calendars subscribed to it need the new one.</p>
+        </>
+      )}
+    </div>
   );
 }
 

@@ -2,6 +2,7 @@ import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFuncti
 import { Form, Link, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { Effect } from "effect";
+import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
 import { RouteErrorBoundary } from "../components/error-page.js";
 import { FieldError } from "../components/field.js";
@@ -15,7 +16,7 @@ import { CalendarImportForm } from "../components/reports/calendar-import-form.j
 import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, readPostedCalendar } from "../components/reports/calendar-import.server.js";
 import { teamHoursLine } from "../components/settings/team-hours-text.js";
 import { access } from "../roles.js";
-import { Accounts, attempt, Reports, run, Workspace, type Team } from "../runtime.server.js";
+import { Accounts, AppConfig, attempt, CalendarFeed, Reports, run, Workspace, type Team } from "../runtime.server.js";
 import { requireUser, takeNotice } from "../session.server.js";
 
 export const meta: MetaFunction<typeof loader> = ({ data: loaded }) => [{ title: `${loaded?.team.name ?? "Team"} · Teams · Settings · Parley` }];
@@ -38,12 +39,14 @@ const storedValues = (team: Team, workspace: { timezone: string; hours: Readonly
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   await requireUser(request, context, access.settings);
   const teamId = params.teamId ?? "";
-  const { team, users, workspace } = await run(
+  const { team, users, workspace, feedToken, publicUrl } = await run(
     context,
     Effect.all({
       team: Effect.flatMap(Workspace, (w) => w.getTeam(teamId)),
       users: Effect.flatMap(Accounts, (a) => a.listUsers({ includeDisabled: true })),
       workspace: Effect.flatMap(Reports, (r) => r.businessHours()),
+      feedToken: Effect.flatMap(CalendarFeed, (f) => f.token()),
+      publicUrl: Effect.map(AppConfig, (c) => c.publicUrl),
     }),
   );
   const { notice, headers } = await takeNotice(request, context);
@@ -55,6 +58,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       workspace: { timezone: workspace.timezone, hours: workspace.hours, closed: workspace.closed ?? [] },
       zones: zones.includes("UTC") ? zones : ["UTC", ...zones],
       people: memberCandidates(users, team.memberIds),
+      // The team's closed dates as a subscribable calendar, while the workspace's feed is on (decision 052).
+      feedUrl: feedToken === null ? null : `${publicUrl}/calendar/${feedToken}/teams/${encodeURIComponent(team.id)}.ics`,
       notice,
     },
     { headers },
@@ -129,7 +134,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function TeamSettings() {
-  const { team, hours, workspace, zones, people, notice } = useLoaderData<typeof loader>();
+  const { team, hours, workspace, zones, people, feedUrl, notice } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -163,6 +168,7 @@ export default function TeamSettings() {
         saved={hoursResult?.saved ?? null}
         workspace={workspace}
         zones={zones}
+        feedUrl={feedUrl}
         busy={busy && navigation.formData?.get("intent") === "hours"}
       >
         {hours.source === "own" ? (
@@ -194,6 +200,8 @@ function HoursCard(props: {
   saved: string | null;
   workspace: { timezone: string; hours: ReadonlyArray<HoursRange>; closed: ReadonlyArray<ClosedDateRow> };
   zones: ReadonlyArray<string>;
+  /** The team's calendar feed URL, null while the workspace's feed is off. */
+  feedUrl: string | null;
   busy: boolean;
   /** Shown under the form: the import of a calendar's dates, while the team keeps its own hours. */
   children?: ReactNode;
@@ -262,6 +270,20 @@ function HoursCard(props: {
         <SubmitActions busy={props.busy} label="Save hours" />
       </Form>
       {props.children}
+      {props.feedUrl !== null ? (
+        <div className="team-hours__feed">
+          <h3>Calendar feed</h3>
+          <p className="field__hint">
+            The days this team is closed (its own closed dates, and the workspace&apos;s when it follows them), as a secret link that Google Calendar,
+            Outlook or Apple Calendar can subscribe to. Reset or turned off on the <Link to="/reports#reports-calendar-feed">Reports page</Link>.
+          </p>
+          <div className="team-hours__feed-url">
+            <label htmlFor="team-calendar-feed-url">Team calendar feed URL</label>
+            <input id="team-calendar-feed-url" readOnly value={props.feedUrl} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={props.feedUrl} />
+          </div>
+        </div>
+      ) : null}
     </section>
   );
 }

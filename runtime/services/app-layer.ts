@@ -39,6 +39,7 @@ import * as Reports from "./reports.js";
 import * as ReportSchedules from "./report-schedules.js";
 import * as ReplyTime from "./reply-time.js";
 import * as AutomationReports from "./automation-report.js";
+import * as CalendarFeed from "./calendar-feed.js";
 import * as CalendarImport from "./calendar-import.js";
 import * as Routing from "./routing.js";
 import * as Macros from "./macros.js";
@@ -149,6 +150,8 @@ export const makeAppLayer = (config: Config.AppConfigShape, reportMail: ReportSc
     OutgoingWebhooks.layer.pipe(Layer.provide(outsideClient)),
     // Closed dates from a calendar URL (decision 052).
     CalendarImport.layer.pipe(Layer.provide(outsideClient)),
+    // The secret calendar feed of closed dates (decision 052).
+    CalendarFeed.layer,
   ).pipe(Layer.provideMerge(base));
 };
 

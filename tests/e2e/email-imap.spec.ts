@@ -42,6 +42,8 @@ test.afterAll(async () => {
 });
 
 test("an admin switches an email channel to fetching its mailbox by IMAP; errors show beside their fields; the page shows the check", async ({ page }) => {
+  // Two waits on the server's own fetching, each given 30 s on a loaded machine.
+  test.setTimeout(90_000);
   await login(page, adminEmail(), adminPassword());
   // An inbox of its own: a team email in Support would change what other specs' replies by email meet.
   const inboxName = `Mailbox tests ${stamp}`;
@@ -84,16 +86,16 @@ test("an admin switches an email channel to fetching its mailbox by IMAP; errors
   // The save fetched at once: the page (reloaded) says when, and that one mail came in; the server marked it read.
   await expect(async () => {
     await page.reload();
-    await expect(page.getByRole("status").filter({ hasText: /Last checked .* · 1 new/ })).toBeVisible({ timeout: 1000 });
-  }).toPass({ timeout: 15_000 });
+    await expect(page.getByRole("status").filter({ hasText: /Last checked .* · 1 new/ })).toBeVisible({ timeout: 3000 });
+  }).toPass({ timeout: 30_000 });
   expect(mailbox.messages()[0]?.flags).toContain("\\Seen");
 
   // The server offers IDLE: Parley listens, and fetches the next mail within seconds (that it is IDLE's
   // doing and not the minute's poll, with the poll set to an hour: tests/api/email-imap-idle.test.ts).
   await expect(async () => {
     await page.reload();
-    await expect(page.getByRole("status").filter({ hasText: /Listening for new mail \(IMAP IDLE\) since/ })).toBeVisible({ timeout: 1000 });
-  }).toPass({ timeout: 15_000 });
+    await expect(page.getByRole("status").filter({ hasText: /Listening for new mail \(IMAP IDLE\) since/ })).toBeVisible({ timeout: 3000 });
+  }).toPass({ timeout: 30_000 });
   const subject = `Arrives at once ${stamp}`;
   mailbox.deliver(
     [

@@ -6,9 +6,7 @@
  * comes in live saying it is queued for the closed team (the opening as its title), and the
  * thread's handoff marker and queue line say when the team opens. When the admin then takes the
  * team's hours away (nobody is on it, so the conversation still waits), the open page hears it:
- * the tag and the queue line stop saying closed, the marker keeps it. Given hours again that open
- * the team for one minute shortly, the page stops saying closed by itself as that minute begins
- * (waiting on the real clock: nothing is published then). Every name carries a per-run
+ * the tag and the queue line stop saying closed, the marker keeps it. Every name carries a per-run
  * stamp, every look is narrowed to this run's inbox and visitor, no workspace-wide setting is
  * changed, and the flow is switched off at the end.
  */
@@ -31,8 +29,8 @@ test.afterAll(async () => {
 });
 
 test("a bot hands a visitor to a closed team: the open list shows the row queued for the closed team live, the thread says when it opens", async ({ browser, playwright }, testInfo) => {
-  // The last part waits on the clock for a team's opening: up to a minute and a half.
-  test.setTimeout(240_000);
+  // Two browsers, a published flow, a visitor through the API and an hours change: more than the default 30 s on a loaded machine.
+  test.setTimeout(90_000);
   const stamp = `${Date.now().toString(36)}-${testInfo.retry}`;
   const teamName = `Closed desk ${stamp}`;
   const inboxName = `Closed desk inbox ${stamp}`;
@@ -47,7 +45,7 @@ test("a bot hands a visitor to a closed team: the open list shows the row queued
   await createTeam(admin, teamName);
   const teamId = decodeURIComponent(new URL(admin.url()).pathname.split("/").pop()!);
   const hours = admin.getByRole("region", { name: "Hours" });
-  /** The team's own hours: open one minute a week, the one starting at `at`, on the team's page. */
+  /** The team's own hours: open one minute a week, the one starting at `at`, on the team's page (closed now, and until then). */
   const openOneMinuteAt = async (at: number) => {
     const clock = (t: number) => new Date(t).toISOString().slice(11, 16);
     const openDay = WEEK[new Date(at).getUTCDay()];
@@ -145,17 +143,9 @@ test("a bot hands a visitor to a closed team: the open list shows the row queued
     await expect(row.getByText("queued", { exact: true })).toBeVisible();
     await expect(row.getByText(`queued · ${teamName} closed`)).toHaveCount(0);
     await expect(marker).toContainText(`Handed off while ${teamName} was closed (opens ${opening}, ${ZONE})`);
-
-    // Own hours again, open only for a minute that starts shortly: closed until then. At that
-    // minute nobody is on the team, so nothing is assigned and nothing published: the page
-    // re-reads by itself. (Its closing, a minute later, works the same way; it is left to the
-    // unit tests of nextClosing and queueTeamsAt rather than another minute of waiting here.)
-    const soon = Math.ceil((Date.now() + 30_000) / MINUTE) * MINUTE;
-    await openOneMinuteAt(soon);
-    await expect(tag).toHaveAttribute("title", `${teamName} is closed until ${formatOpening(ZONE, soon)} (${ZONE})`);
-    // Up to a minute and a half away: waited for from now, with time for the page's re-read (2 s after the opening).
-    await expect(row.getByText("queued", { exact: true })).toBeVisible({ timeout: soon - Date.now() + 30_000 });
-    await expect(agent.getByText(`${inboxName} · ${channelName} · waiting in the queue for an available agent`, { exact: true })).toBeVisible();
+    // The page also re-reads by itself at the next opening or closing with nobody acting: the
+    // instant (queueChangesAt) and the re-read are unit-tested (live-logic, queueTeamsAt), not waited
+    // for here — the suite runs on one worker, and a real minute of waiting is a minute of CI.
   } finally {
     // Off again: nothing of this run is left live.
     await switchFlow(admin, flowName, false);
