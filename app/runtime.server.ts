@@ -70,6 +70,7 @@ export type {
 export { InboxBulk, type BulkAction, type BulkOutcome } from "../runtime/services/inbox-bulk.js";
 export {
   BreachFollowUp,
+  FOLLOW_UP_LIST_MAX,
   FOLLOW_UP_MAX,
   FOLLOW_UP_NOTE_MAX,
   type FollowUpOutcome,

@@ -34,6 +34,7 @@ import { newId } from "../runtime/services/ids.js";
 import { Labels } from "../runtime/services/labels.js";
 import { Reports } from "../runtime/services/reports.js";
 import { ReportSchedules } from "../runtime/services/report-schedules.js";
+import { Routing } from "../runtime/services/routing.js";
 import { AutomationReports } from "../runtime/services/automation-report.js";
 import { Workspace } from "../runtime/services/workspace.js";
 import {
@@ -271,6 +272,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       auditLog: AuditLog,
       workspace: Workspace,
       calendarImport: CalendarImport,
+      routing: Routing,
       db: Database,
       config: AppConfig,
     }),

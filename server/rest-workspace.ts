@@ -7,8 +7,10 @@
  * its page. Every change goes through the same service call as the page (`Reports`, `AuditLog`),
  * so it is validated and audited the same way. A team's hours (/api/v1/teams/:id/hours, decision
  * 048) follow the same roles: read by admins and analysts, changed by admins, through
- * `Workspace.setTeamHours` as Settings → Teams does. Mounted by server/rest-api.ts; contract in
- * docs/api.md.
+ * `Workspace.setTeamHours` as Settings → Teams does. A change of the workspace's calendar is
+ * followed, as on the Reports page, by `Routing.workspaceCalendarChanged` (queues drained, the
+ * inbox pages of the teams that follow it told), composed here because Reports does not depend
+ * on Routing. Mounted by server/rest-api.ts; contract in docs/api.md.
  */
 import { Effect, Schema as S } from "effect";
 import { isValidTimezone } from "../flows/availability.js";
@@ -16,6 +18,7 @@ import { AUDIT_RETENTION_MAX_DAYS, AUDIT_RETENTION_MIN_DAYS, type AuditLogShape,
 import { MAX_CALENDAR_BYTES, type CalendarImportShape } from "../runtime/services/calendar-import.js";
 import { BusinessHoursInput, type ReportsShape } from "../runtime/services/reports.js";
 import { InvalidInput } from "../runtime/services/errors.js";
+import type { RoutingShape } from "../runtime/services/routing.js";
 import type { Team, WorkspaceShape } from "../runtime/services/workspace.js";
 import type { IncomingMessage } from "node:http";
 import { bodyDecoder } from "./http-util.js";
@@ -26,6 +29,7 @@ export interface WorkspaceServices {
   readonly auditLog: AuditLogShape;
   readonly workspace: WorkspaceShape;
   readonly calendarImport: CalendarImportShape;
+  readonly routing: RoutingShape;
 }
 
 const HoursBody = S.Struct({
@@ -122,6 +126,7 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
             }
             if (body.timezone !== undefined) yield* s.reports.setTimezone(body.timezone);
             if (body.hours !== undefined) yield* s.reports.setBusinessHours(body.hours);
+            yield* s.routing.workspaceCalendarChanged("hours");
             return ok(yield* clock());
           }),
       }),
@@ -147,7 +152,9 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
           POST: () =>
             Effect.gen(function* () {
               const input = yield* jsonBody(req, decodeAnyObject);
-              return ok({ closedDates: yield* s.reports.addClosedDate(input) }, 201);
+              const closedDates = yield* s.reports.addClosedDate(input);
+              yield* s.routing.workspaceCalendarChanged("closedDates");
+              return ok({ closedDates }, 201);
             }),
         }),
       };
@@ -161,6 +168,7 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
             const calendar = yield* s.calendarImport.read(body.url !== undefined ? { url: body.url } : { ics: body.ics ?? "" });
             const source = body.url ?? "a calendar sent over the REST API";
             const result = yield* s.reports.importClosedDates({ dates: calendar.dates, source, dryRun: body.dryRun }, field);
+            if (!result.dryRun && result.added.length > 0) yield* s.routing.workspaceCalendarChanged("closedDates");
             return ok(
               { dryRun: result.dryRun, added: result.added, skipped: [...calendar.skipped, ...result.skipped], pastEvents: calendar.pastEvents, closedDates: result.closedDates },
               !result.dryRun && result.added.length > 0 ? 201 : 200,
@@ -174,11 +182,18 @@ export const workspaceEndpoints = (s: WorkspaceServices, req: IncomingMessage, p
           Effect.gen(function* () {
             const input = yield* jsonBody(req, decodeAnyObject);
             const result = yield* s.reports.addPublicHolidays(input);
+            if (result.added.length > 0) yield* s.routing.workspaceCalendarChanged("closedDates");
             return ok(result, result.added.length > 0 ? 201 : 200);
           }),
       });
     }
-    return guardedBy("settings", { DELETE: () => Effect.map(s.reports.removeClosedDate(id), (closedDates) => ok({ closedDates })) });
+    return guardedBy("settings", {
+      DELETE: () =>
+        s.reports.removeClosedDate(id).pipe(
+          Effect.tap(() => s.routing.workspaceCalendarChanged("closedDates")),
+          Effect.map((closedDates) => ok({ closedDates })),
+        ),
+    });
   }
   if (what === "closed-dates.ics" && id === undefined) {
     return guardedBy("reports", {

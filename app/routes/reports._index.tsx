@@ -15,7 +15,7 @@ import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, 
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
 import { access } from "../roles.js";
-import { AppConfig, attempt, CalendarFeed, holidayCountries, Reports, ReportSchedules, run } from "../runtime.server.js";
+import { AppConfig, attempt, CalendarFeed, holidayCountries, Reports, ReportSchedules, Routing, run } from "../runtime.server.js";
 import { redirectWithNotice, requireUser, takeNotice } from "../session.server.js";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: reportStyles }];
@@ -64,6 +64,14 @@ const calendarFeedUrlNow = Effect.gen(function* () {
  * and its closed dates (holidays): one added or removed at a time, a country's public holidays,
  * or a calendar's (an .ics upload or URL, previewed first).
  */
+/**
+ * `change` to the workspace's calendar, then what routing does after one (decision 048): the
+ * queues drained and the inbox pages of the teams that follow it told. Composed here, as in
+ * server/rest-workspace.ts, because Reports does not depend on Routing.
+ */
+const calendarChange = <A, E, R>(part: "hours" | "closedDates", change: Effect.Effect<A, E, R>) =>
+  Effect.tap(change, () => Effect.flatMap(Routing, (r) => r.workspaceCalendarChanged(part)));
+
 export async function action({ request, context }: ActionFunctionArgs) {
   const tooLarge = calendarUploadTooLarge(request);
   if (tooLarge !== null) return data(calendarRefused(tooLarge.errors), { status: tooLarge.status });
@@ -100,7 +108,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   }
   if (intent === "calendar-add") {
     const source = formValues(form, ["source"]).source ?? "";
-    const result = await attempt(context, Effect.flatMap(Reports, (r) => r.importClosedDates({ dates: postedDates(form), source }, "form")));
+    const result = await attempt(context, calendarChange("closedDates", Effect.flatMap(Reports, (r) => r.importClosedDates({ dates: postedDates(form), source }, "form"))));
     if (!result.ok) return data(calendarRefused(calendarErrors(result.error)), { status: result.status });
     const { added, skipped } = result.value;
     const already = skipped.length === 0 ? "" : `; ${skipped.length === 1 ? "1 was" : `${skipped.length} were`} closed already`;
@@ -122,8 +130,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const closed = { date: values.date ?? "", ...(values.name?.trim() ? { name: values.name } : {}), yearly: form.get("yearly") === "on", ...hours };
     const result =
       kind === "closed-add"
-        ? await attempt(context, Effect.flatMap(Reports, (r) => r.addClosedDate(closed)))
-        : await attempt(context, Effect.flatMap(Reports, (r) => r.removeClosedDate(closed.date)));
+        ? await attempt(context, calendarChange("closedDates", Effect.flatMap(Reports, (r) => r.addClosedDate(closed))))
+        : await attempt(context, calendarChange("closedDates", Effect.flatMap(Reports, (r) => r.removeClosedDate(closed.date))));
     if (!result.ok) {
       const errors = fieldErrors(result.error);
       // The special hours' issues (`hours[0].to`, `hours`) go to the field they name.
@@ -139,7 +147,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent === "holidays-add") {
     const values = formValues(form, ["country", "region", "year"]);
     const input = { country: values.country ?? "", ...(values.region ? { region: values.region } : {}), year: Number(values.year) };
-    const result = await attempt(context, Effect.flatMap(Reports, (r) => r.addPublicHolidays(input)));
+    const result = await attempt(context, calendarChange("closedDates", Effect.flatMap(Reports, (r) => r.addPublicHolidays(input))));
     if (!result.ok) {
       return data({ intent: "holidays-add" as const, errors: fieldErrors(result.error), saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
     }
@@ -151,7 +159,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (intent === "hours") {
     const { hours, fields, errors } = weeklyHoursOf(form);
     if (Object.keys(errors).length > 0) return data({ intent: "hours" as const, errors, saved: null, savedHours: null, closedDates: null, changed: null }, { status: 400 });
-    const result = await attempt(context, Effect.flatMap(Reports, (r) => r.setBusinessHours(hours)));
+    const result = await attempt(context, calendarChange("hours", Effect.flatMap(Reports, (r) => r.setBusinessHours(hours))));
     if (!result.ok) {
       // hours[2].from → the field of the third range sent; anything else on the week as a whole.
       const byField = hoursIssueFields(result.error.issues ?? [{ path: "hours", message: result.error.message }], { hourFields: fields });
@@ -160,7 +168,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     return { intent: "hours" as const, errors: null, saved: null, savedHours: result.value, closedDates: null, changed: null };
   }
   const values = formValues(form, ["timezone"]);
-  const result = await attempt(context, Effect.flatMap(Reports, (r) => r.setTimezone(values.timezone ?? "")));
+  const result = await attempt(context, calendarChange("hours", Effect.flatMap(Reports, (r) => r.setTimezone(values.timezone ?? ""))));
   if (!result.ok) {
     return data({ intent: "timezone" as const, errors: fieldErrors(result.error), saved: null, savedHours: null, closedDates: null, changed: null }, { status: result.status });
   }

@@ -6,7 +6,8 @@
  * the team report; each row links to its conversation in the inbox.
  *
  * Whoever also works in the inbox (roles.ts `breachFollowUp`: admins) ticks answers — or every
- * one on the page — and follows their conversations up at once: assign to a person or a team,
+ * one on the page, or every one in the list under its filters (up to FOLLOW_UP_LIST_MAX, the list
+ * read again on the server) — and follows their conversations up at once: assign to a person or a team,
  * add a label, leave an internal comment with each one's figures (BreachFollowUp; a plain form
  * POST to this same URL, so the filters stay and it works without JavaScript). An analyst sees
  * the list without the form.
@@ -24,6 +25,7 @@ import {
   FOLLOW_UP_ALL_FIELD,
   FOLLOW_UP_FIELD,
   FOLLOW_UP_FORM_ID,
+  FOLLOW_UP_LIST_VALUE,
   FOLLOW_UP_PAGE_FIELD,
   followUpErrors,
   followUpInputOf,
@@ -43,6 +45,7 @@ import {
   BreachFollowUp,
   breachSortParam,
   DEFAULT_BREACH_SORT,
+  FOLLOW_UP_LIST_MAX,
   FOLLOW_UP_MAX,
   FOLLOW_UP_NOTE_MAX,
   InboxService,
@@ -88,7 +91,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
           // A form posted twice (a double click, a reload) stores each comment once.
           requestId: randomUUID(),
           // The service's limits, for the form (runtime values stay on the server).
-          limits: { answers: FOLLOW_UP_MAX, note: FOLLOW_UP_NOTE_MAX },
+          limits: { answers: FOLLOW_UP_MAX, list: FOLLOW_UP_LIST_MAX, note: FOLLOW_UP_NOTE_MAX },
+          // "All N answers in this list" is offered when the list goes past this page.
+          total: page.total,
           // Each row's checkbox: the answer's reply event id, named for a screen reader by what it is.
           rows: page.breaches.map((b) => ({
             value: String(b.eventId),
@@ -126,13 +131,17 @@ type FollowUpAnswer =
 
 interface FollowUpValues {
   readonly breaches: ReadonlyArray<string>;
+  readonly wholeList: boolean;
   readonly assign: string;
   readonly labelId: string;
   readonly comment: boolean;
   readonly note: string;
 }
 
-/** The follow-up (BreachFollowUp) of the answers ticked on this page; the page's own URL, so its filters stay. */
+/**
+ * The follow-up (BreachFollowUp) of the answers ticked on this page — or of every answer in the
+ * list, read again by the service under this URL's filters; the page's own URL, so its filters stay.
+ */
 export async function action({ request, context }: ActionFunctionArgs) {
   const { user } = await requireUser(request, context, breachFollowUp);
   const form = await request.formData();
@@ -143,7 +152,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const list = (name: string) => form.getAll(name).filter((v): v is string => typeof v === "string");
   const fields: FollowUpFields = {
     breaches: list(FOLLOW_UP_FIELD),
-    all: text(FOLLOW_UP_ALL_FIELD),
+    all: list(FOLLOW_UP_ALL_FIELD).includes(FOLLOW_UP_LIST_VALUE) ? FOLLOW_UP_LIST_VALUE : text(FOLLOW_UP_ALL_FIELD),
     onPage: list(FOLLOW_UP_PAGE_FIELD),
     assign: text("assign"),
     labelId: text("labelId"),
@@ -153,6 +162,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
   };
   const values: FollowUpValues = {
     breaches: fields.all === "page" ? fields.onPage : fields.breaches,
+    wholeList: fields.all === FOLLOW_UP_LIST_VALUE,
     assign: fields.assign,
     labelId: fields.labelId,
     comment: fields.comment === "on",
@@ -160,7 +170,12 @@ export async function action({ request, context }: ActionFunctionArgs) {
   };
   const read = followUpInputOf(fields);
   if (!read.ok) return data<FollowUpAnswer>({ ok: false, errors: { [read.field]: read.message }, values }, { status: 400 });
-  const outcome = await attempt(context, Effect.flatMap(BreachFollowUp, (f) => f.apply(read.input, user)));
+  const query = fields.all === FOLLOW_UP_LIST_VALUE ? await breachQueryOf(request, context) : null;
+  const outcome =
+    query !== null
+      ? // The list's filters are this URL's (the form posts to the page's own); a bad one is a 400, as the loader's.
+        await attempt(context, Effect.flatMap(BreachFollowUp, (f) => f.applyToList(query, read.input, user)))
+      : await attempt(context, Effect.flatMap(BreachFollowUp, (f) => f.apply(read.input, user)));
   if (!outcome.ok) return data<FollowUpAnswer>({ ok: false, errors: followUpErrors(fieldErrors(outcome.error)), values }, { status: outcome.status });
   return data<FollowUpAnswer>({ ok: true, notice: followUpNotice(outcome.value), outcome: outcome.value });
 }
@@ -250,7 +265,8 @@ function FollowUpForm(props: {
     readonly teams: ReadonlyArray<{ readonly id: string; readonly name: string }>;
     readonly labels: ReadonlyArray<{ readonly id: string; readonly name: string }>;
     readonly requestId: string;
-    readonly limits: { readonly answers: number; readonly note: number };
+    readonly limits: { readonly answers: number; readonly list: number; readonly note: number };
+    readonly total: number;
     readonly rows: ReadonlyArray<{ readonly value: string }>;
   };
   readonly refused: Extract<FollowUpAnswer, { ok: false }> | undefined;
@@ -283,6 +299,26 @@ function FollowUpForm(props: {
         <input key={r.value} type="hidden" name={FOLLOW_UP_PAGE_FIELD} value={r.value} />
       ))}
       <ErrorNotice id="follow-up-error" message={selectionError} />
+      {followUp.total > followUp.rows.length ? (
+        <div className="field">
+          <label className="choice">
+            <input
+              type="checkbox"
+              name={FOLLOW_UP_ALL_FIELD}
+              value={FOLLOW_UP_LIST_VALUE}
+              defaultChecked={values?.wholeList ?? false}
+              disabled={followUp.total > followUp.limits.list}
+              aria-describedby="follow-up-list-hint"
+            />
+            <span>All {formatCount(followUp.total)} answers in this list, on every page</span>
+          </label>
+          <p id="follow-up-list-hint" className="field__hint">
+            {followUp.total > followUp.limits.list
+              ? `At most ${formatCount(followUp.limits.list)} at once: narrow the filters to follow up the whole list.`
+              : `Instead of those ticked: every answer the filters above give (up to ${formatCount(followUp.limits.list)}), as the list stands when you follow up.`}
+          </p>
+        </div>
+      ) : null}
       <div className="report-follow-up__fields">
         <Field id="follow-up-assign" label="Assign to" error={errors.assign}>
           {(p) => (

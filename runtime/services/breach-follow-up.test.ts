@@ -189,3 +189,47 @@ describe("bad input changes nothing", () => {
     expect(comments(c)).toEqual([]);
   });
 });
+
+describe("following up every answer in the list", () => {
+  const dayOf = (at: number) => new Date(at).toISOString().slice(0, 10);
+  /** The list's query for the one (UTC) day of `at`: the page's own parser, with a page's cursor-less size. */
+  const listOf = (at: number, extra: Record<string, string> = {}) =>
+    kit.run(Effect.flatMap(Reports.Reports, (r) => r.parseBreachQuery({ range: "custom", from: dayOf(at), to: dayOf(at), ...extra })).pipe(Effect.provide(Reports.layer)));
+  const applyToList = (query: Reports.BreachQuery, input: unknown) => kit.run(followUp.applyToList(query, input, people.admin));
+  const listFailure = async (query: Reports.BreachQuery, input: unknown) => (await kit.fail(followUp.applyToList(query, input, people.admin))) as InvalidInput;
+
+  it("follows up every answer the filters give, past one page and past the bulk limit, never the answers the client names", async () => {
+    const day = now - 20 * 24 * 3_600_000;
+    const conversations = Array.from({ length: 120 }, () => kit.conversation());
+    for (const c of conversations) answer(c, { kind: "first_response", tookMin: 25, at: day });
+    const closed = kit.conversation({ status: "closed" });
+    answer(closed, { kind: "first_response", tookMin: 25, at: day });
+    // Another day's answer, sent by the client as if selected: not in the list, so not followed up.
+    const elsewhere = kit.conversation();
+    const stray = answer(elsewhere, { kind: "first_response", tookMin: 25, at: day - 3 * 24 * 3_600_000 });
+    // The page's size and order ride along; the whole list is taken.
+    const query = await listOf(day, { limit: "10" });
+    const outcome = await applyToList(query, { breaches: [stray], userId: people.bo.id, labelId: "label_late" });
+    expect(outcome.followedUp).toHaveLength(120);
+    expect(new Set(outcome.followedUp.map((f) => f.id))).toEqual(new Set(conversations));
+    expect(outcome.followedUp.every((f) => f.assigned && f.labelled)).toBe(true);
+    expect(outcome.skipped.map(({ id, reason }) => [id, reason])).toEqual([[closed, "closed"]]);
+    for (const c of conversations) expect(conversationState(kit, c).assignee_id).toBe(people.bo.id);
+    expect(eventTypes(elsewhere)).toEqual([]);
+  });
+
+  it("refuses a list past the cap, an empty one and nothing to do at their paths, changing nothing", async () => {
+    const day = now - 30 * 24 * 3_600_000;
+    for (let i = 0; i < 501; i++) answer(kit.conversation(), { kind: "next_reply", tookMin: 45, at: day });
+    const before = counts();
+    expect((await listFailure(await listOf(day), { comment: true })).issues).toEqual([
+      { path: "all", message: "this list holds 501 answers; at most 500 at once: narrow the filters (a shorter range, an inbox, an agent)" },
+    ]);
+    const empty = await listOf(now - 40 * 24 * 3_600_000);
+    expect((await listFailure(empty, { comment: true })).issues).toEqual([{ path: "all", message: "this list holds no answers now: reload it" }]);
+    expect((await listFailure(empty, {})).issues.map((i) => i.path)).toEqual(["action", "all"]);
+    expect(counts()).toEqual(before);
+    // An analyst does not work in inboxes.
+    expect((await kit.fail(followUp.applyToList(empty, { comment: true }, people.ana)))._tag).toBe("Forbidden");
+  });
+});

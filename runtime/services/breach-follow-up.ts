@@ -18,6 +18,11 @@
  * since), outside the lead's inboxes, closed, with a bot, or refused by the assignment (its version
  * moved, the person does not work in its inbox). "Already with that person" is no refusal: the
  * label and the comment still go on.
+ *
+ * "All N answers in this list" (`applyToList`) follows up every answer the list holds under the
+ * page's filters, re-read here with those filters (Reports.breaches, every row) — never a list
+ * the client sends — up to FOLLOW_UP_LIST_MAX answers; a longer list is refused whole at `all`.
+ * The assignment then goes to the inbox's bulk action in batches of its BULK_MAX.
  */
 import { createHash } from "node:crypto";
 import { Context, Effect, Either, Layer, Schema as S } from "effect";
@@ -31,10 +36,12 @@ import { conversationFor, decodeInput, worksInInboxes, type Actor } from "./inbo
 import { BULK_MAX, bulkFieldIssue, InboxBulk, type BulkSkipped, type BulkSkipReason, type InboxBulkShape } from "./inbox-bulk.js";
 import { Inbox, readConversationSummary, type InboxShape } from "./inbox.js";
 import { Labels, type LabelsShape } from "./labels.js";
-import { Reports, type Breach, type ReportsShape } from "./reports.js";
+import { Reports, type Breach, type BreachQuery, type ReportsShape } from "./reports.js";
 
 /** Most answers one follow-up takes (the inbox's bulk limit). */
 export const FOLLOW_UP_MAX = BULK_MAX;
+/** Most answers "all answers in this list" takes; a longer list is refused (narrow the filters). */
+export const FOLLOW_UP_LIST_MAX = 500;
 /** The longest note a lead adds to the comment (the rest of the comment's text is the figures). */
 export const FOLLOW_UP_NOTE_MAX = 2000;
 
@@ -66,6 +73,9 @@ export const FollowUpInput = S.Struct({
   ),
 });
 export type FollowUpInput = S.Schema.Type<typeof FollowUpInput>;
+/** What "all answers in this list" takes: the same, without the answers (the list's filters choose them). */
+export const FollowUpListInput = FollowUpInput.pipe(S.omit("breaches"));
+type FollowUpSteps = S.Schema.Type<typeof FollowUpListInput>;
 
 export type FollowUpSkipReason = BulkSkipReason | "closed";
 
@@ -100,6 +110,12 @@ export interface BreachFollowUpShape {
    * that does not work in inboxes.
    */
   readonly apply: (input: unknown, actor: Actor) => Effect.Effect<FollowUpOutcome, InvalidInput | Forbidden>;
+  /**
+   * The same for every answer of the breaches list under `query` (its range and filters; its
+   * cursor and page size are ignored), read again here. InvalidInput at `all` when the list is
+   * empty or holds more than FOLLOW_UP_LIST_MAX answers (nothing changed), else as `apply`.
+   */
+  readonly applyToList: (query: BreachQuery, input: unknown, actor: Actor) => Effect.Effect<FollowUpOutcome, InvalidInput | Forbidden>;
 }
 
 export class BreachFollowUp extends Context.Tag("BreachFollowUp")<BreachFollowUp, BreachFollowUpShape>() {}
@@ -122,7 +138,7 @@ export const makeBreachFollowUp = (deps: {
   const prepare = db.prepare;
 
   /** The input's issues beyond its shape, each at its path (every one at once). */
-  const issuesOf = (input: FollowUpInput): ReadonlyArray<{ readonly path: string; readonly message: string }> => {
+  const issuesOf = (input: FollowUpSteps): ReadonlyArray<{ readonly path: string; readonly message: string }> => {
     const issues: Array<{ path: string; message: string }> = [];
     const note = input.note?.trim() ?? "";
     if (input.userId === undefined && input.teamId === undefined && input.labelId === undefined && input.comment !== true) {
@@ -139,8 +155,10 @@ export const makeBreachFollowUp = (deps: {
     return issues;
   };
 
+  const notInInboxes = (actor: Actor) => new Forbidden({ message: `Your role (${actor.role}) cannot open the inbox.` });
+
   const apply: BreachFollowUpShape["apply"] = Effect.fn("BreachFollowUp.apply")(function* (raw, actor) {
-    if (!worksInInboxes(actor)) return yield* Effect.fail(new Forbidden({ message: `Your role (${actor.role}) cannot open the inbox.` }));
+    if (!worksInInboxes(actor)) return yield* Effect.fail(notInInboxes(actor));
     const input = yield* decodeInput(FollowUpInput, raw);
     const issues = [...issuesOf(input)];
     // The figures are judged again, as the list judges them now: an answer that is not a breach (any longer) is refused by place.
@@ -150,13 +168,34 @@ export const makeBreachFollowUp = (deps: {
       if (!byEvent.has(eventId)) issues.push({ path: `breaches[${at}]`, message: "not an answer that missed its target now: reload the list" });
     });
     if (issues.length > 0) return yield* Effect.fail(new InvalidInput({ issues }));
+    return yield* followUp(input, input.breaches.map((eventId) => byEvent.get(eventId)!), actor);
+  });
 
+  const applyToList: BreachFollowUpShape["applyToList"] = Effect.fn("BreachFollowUp.applyToList")(function* (query, raw, actor) {
+    if (!worksInInboxes(actor)) return yield* Effect.fail(notInInboxes(actor));
+    const input = yield* decodeInput(FollowUpListInput, raw);
+    const issues = [...issuesOf(input)];
+    // The list as the page shows it under these filters, every row, in its order (the page's cursor and size aside).
+    const { cursor: _page, ...filters } = query;
+    const list = yield* reports.breaches({ ...filters, limit: null });
+    if (list.total === 0) issues.push({ path: "all", message: "this list holds no answers now: reload it" });
+    if (list.total > FOLLOW_UP_LIST_MAX) {
+      issues.push({
+        path: "all",
+        message: `this list holds ${list.total.toLocaleString("en")} answers; at most ${FOLLOW_UP_LIST_MAX} at once: narrow the filters (a shorter range, an inbox, an agent)`,
+      });
+    }
+    if (issues.length > 0) return yield* Effect.fail(new InvalidInput({ issues }));
+    return yield* followUp(input, list.breaches, actor);
+  });
+
+  /** Follows up the conversations of `breaches` (judged now, in the order chosen) with the input's steps. */
+  const followUp = Effect.fn("BreachFollowUp.followUp")(function* (input: FollowUpSteps, breaches: ReadonlyArray<Breach>, actor: Actor) {
     // One follow-up per conversation, with all of its selected answers, in the order selected.
     const answersOf = new Map<string, Breach[]>();
-    for (const eventId of input.breaches) {
-      const breach = byEvent.get(eventId)!;
+    for (const breach of breaches) {
       const list = answersOf.get(breach.conversationId) ?? [];
-      if (!list.includes(breach)) list.push(breach);
+      if (!list.some((b) => b.eventId === breach.eventId)) list.push(breach);
       answersOf.set(breach.conversationId, list);
     }
 
@@ -174,22 +213,25 @@ export const makeBreachFollowUp = (deps: {
       else ready.push({ id, title: summary.title, version: summary.version });
     }
 
-    // The assignment first: the inbox's bulk action, on the versions just read. A conversation it
-    // refuses (moved in between, the person not in its inbox) gets nothing else.
+    // The assignment first: the inbox's bulk action (in batches of its limit), on the versions just
+    // read. A conversation it refuses (moved in between, the person not in its inbox) gets nothing else.
     const assigned = new Set<string>();
     let going = ready;
     if (ready.length > 0 && (input.userId !== undefined || input.teamId !== undefined)) {
-      const outcome = yield* bulk.apply(
-        {
-          action: "assign",
-          conversations: ready.map(({ id, version }) => ({ id, version })),
-          ...(input.userId !== undefined ? { userId: input.userId } : {}),
-          ...(input.teamId !== undefined ? { teamId: input.teamId } : {}),
-        },
-        actor,
-      );
-      for (const a of outcome.applied) assigned.add(a.id);
-      const refused = new Map(outcome.skipped.filter((s) => s.reason !== "not_applicable").map((s) => [s.id, s]));
+      const refused = new Map<string, BulkSkipped>();
+      for (let at = 0; at < ready.length; at += BULK_MAX) {
+        const outcome = yield* bulk.apply(
+          {
+            action: "assign",
+            conversations: ready.slice(at, at + BULK_MAX).map(({ id, version }) => ({ id, version })),
+            ...(input.userId !== undefined ? { userId: input.userId } : {}),
+            ...(input.teamId !== undefined ? { teamId: input.teamId } : {}),
+          },
+          actor,
+        );
+        for (const a of outcome.applied) assigned.add(a.id);
+        for (const s of outcome.skipped) if (s.reason !== "not_applicable") refused.set(s.id, s);
+      }
       skipped.push(...refused.values());
       going = ready.filter((c) => !refused.has(c.id));
     }
@@ -232,10 +274,10 @@ export const makeBreachFollowUp = (deps: {
     // In the order the conversations were selected.
     const order = [...answersOf.keys()];
     skipped.sort((a, b) => order.indexOf(a.id) - order.indexOf(b.id));
-    return { followedUp, skipped };
+    return { followedUp, skipped } satisfies FollowUpOutcome;
   });
 
-  return { apply };
+  return { apply, applyToList };
 };
 
 export const layer: Layer.Layer<BreachFollowUp, never, Database | Reports | InboxBulk | Inbox | Labels> = Layer.effect(

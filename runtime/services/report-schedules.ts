@@ -21,6 +21,11 @@
  *   period), which mail programs show once. A relay's temporary failure is retried for the same
  *   period with the outbox's backoff. A run missed while the server was down runs once, for the
  *   latest period, at start — not once per missed period.
+ * - At shutdown (the layer's finalizer, before the database closes) the runs drain as the
+ *   outbox's do (decision 042, send-drain.ts): no pass, run or Send now starts any more, and a
+ *   run under way gets up to SHUTDOWN_WAIT_SECONDS to be answered and recorded, so a mail the
+ *   relay took is not sent again after the restart. A run still going then is let go: its
+ *   schedule stays due, with no try counted, and runs after the restart.
  */
 import { Context, Effect, Either, Layer, Schema as S } from "effect";
 import { decodeWith } from "../../flows/decode.js";
@@ -40,13 +45,14 @@ import { parseJsonObject } from "./channels.js";
 import * as wallClock from "./clock.js";
 import { AppConfig } from "./config.js";
 import { Database, type DatabaseShape } from "./database.js";
-import { SendFailed } from "./deliveries.js";
+import { DELIVERY_SHUTDOWN_WAIT_MS, SendFailed } from "./deliveries.js";
 import { EmailChannel, sendsMail, type EmailChannelShape, type NoSendingChannel } from "./email-channel.js";
 import { Forbidden, InvalidInput, NotFound } from "./errors.js";
 import { settleSend } from "./follow-ups.js";
 import { newId } from "./ids.js";
 import type { Actor } from "./inbox-access.js";
 import { makeTimedPassLoop } from "./pass-loop.js";
+import { drainedLoop, makeSendDrain } from "./send-drain.js";
 import { Reports, type BotOverview, type ReportQuery, type ReportsShape, type TeamReport } from "./reports.js";
 
 /** The roles that read reports, and so may keep and receive report emails (app/roles.ts `access.reports`). */
@@ -217,9 +223,15 @@ export interface ReportSchedulesShape {
   readonly sendNow: (actor: Actor, id: string) => Effect.Effect<RunOutcome, Forbidden | NotFound>;
   /** Runs every due schedule once; resolves with their outcomes. */
   readonly runDue: () => Effect.Effect<ReadonlyArray<RunOutcome>>;
-  /** Starts the timer and the backstop pass (a first pass at once: missed runs); returns its stop. */
+  /** Starts the timer and the backstop pass (a first pass at once: missed runs); returns its stop. Starts nothing once draining. */
   readonly start: (intervalMs?: number) => () => void;
   readonly stop: () => void;
+  /**
+   * Shutdown: stops the loop, starts no run or Send now, waits up to `waitMs` for the runs under
+   * way to be recorded, then lets go of the rest (their schedules stay due); how many finished and
+   * how many were let go.
+   */
+  readonly drain: (waitMs: number) => Effect.Effect<{ readonly finished: number; readonly interrupted: number }>;
   /** The instant the timer is armed for; null when none is. */
   readonly nextWakeAt: () => number | null;
 }
@@ -614,18 +626,28 @@ export const makeReportSchedules = (deps: ReportSchedulesDeps): ReportSchedulesS
       return { status: "retrying", reason: latest?.last_error ?? null, period };
     });
 
-  const runDue: ReportSchedulesShape["runDue"] = () =>
+  /** Shutdown: no pass, run or Send now starts once draining; a run not started is "held" (its schedule left due). */
+  const shutdown = makeSendDrain();
+
+  const pass = () =>
     Effect.gen(function* () {
       const at = clock();
       const due = prepare(
         `SELECT * FROM report_schedules WHERE next_run_at IS NOT NULL AND COALESCE(retry_at, next_run_at) <= ? ORDER BY COALESCE(retry_at, next_run_at) LIMIT ?`,
       ).all(at, PASS_LIMIT) as ScheduleRow[];
       const outcomes: RunOutcome[] = [];
-      for (const row of due) outcomes.push(yield* runOne(row, at));
+      for (const row of due) {
+        const outcome = yield* shutdown.guard(runOne(row, at));
+        if (outcome === "held") return outcomes;
+        outcomes.push(outcome);
+      }
       if (due.length === PASS_LIMIT) loop.wake();
       else loop.arm();
       return outcomes;
     });
+
+  // A pass races shutdown's letting go: interrupted then, the run it was waiting on is not recorded (its schedule stays due).
+  const runDue: ReportSchedulesShape["runDue"] = () => shutdown.pass(pass(), []);
 
   const sendNow: ReportSchedulesShape["sendNow"] = Effect.fn("ReportSchedules.sendNow")(function* (actor, id) {
     yield* readerOnly(actor);
@@ -633,21 +655,27 @@ export const makeReportSchedules = (deps: ReportSchedulesDeps): ReportSchedulesS
     if (row === undefined) return yield* Effect.fail(new NotFound({ entity: "report email", id }));
     const at = clock();
     const period = periodOfRun(row.frequency, timezone(), at);
-    // A test is its own mail (its own Message-ID), whatever was sent for the period.
-    const tried = yield* attempt(row, period, `test:${at}`);
-    const outcome: { status: RunStatus; reason: string | null } =
-      "skipped" in tried
-        ? { status: "skipped", reason: tried.skipped }
-        : Either.isRight(tried.sent)
-          ? { status: "sent", reason: null }
-          : { status: "failed", reason: tried.sent.left.reason.slice(0, MAX_REASON) };
-    yield* Effect.orDie(
-      db.writeEffect((sqlite) => {
-        sqlite
-          .prepare("UPDATE report_schedules SET last_status = ?, last_reason = ?, last_run_at = ?, last_period = ? WHERE id = ?")
-          .run(outcome.status, outcome.reason, clock(), periodKey(period), id);
-      }),
-    );
+    const test = Effect.gen(function* () {
+      // A test is its own mail (its own Message-ID), whatever was sent for the period.
+      const tried = yield* attempt(row, period, `test:${at}`);
+      const outcome: { status: RunStatus; reason: string | null } =
+        "skipped" in tried
+          ? { status: "skipped", reason: tried.skipped }
+          : Either.isRight(tried.sent)
+            ? { status: "sent", reason: null }
+            : { status: "failed", reason: tried.sent.left.reason.slice(0, MAX_REASON) };
+      yield* Effect.orDie(
+        db.writeEffect((sqlite) => {
+          sqlite
+            .prepare("UPDATE report_schedules SET last_status = ?, last_reason = ?, last_run_at = ?, last_period = ? WHERE id = ?")
+            .run(outcome.status, outcome.reason, clock(), periodKey(period), id);
+        }),
+      );
+      return outcome;
+    });
+    // Waited for at shutdown like a run; one not started (or let go) then is not recorded.
+    const outcome = yield* shutdown.pass(shutdown.guard(test), "held" as const);
+    if (outcome === "held") return { status: "skipped", reason: "the server is stopping: send it again once it is back", period };
     return { ...outcome, period };
   });
 
@@ -660,6 +688,8 @@ export const makeReportSchedules = (deps: ReportSchedulesDeps): ReportSchedulesS
     clock,
   );
 
+  const drained = drainedLoop(shutdown, loop.start);
+
   return {
     list,
     options,
@@ -669,13 +699,19 @@ export const makeReportSchedules = (deps: ReportSchedulesDeps): ReportSchedulesS
     remove,
     sendNow,
     runDue,
-    start: (intervalMs = REPORT_SCHEDULE_BACKSTOP_MS) => loop.start(intervalMs),
+    start: (intervalMs = REPORT_SCHEDULE_BACKSTOP_MS) => drained.start(intervalMs),
     stop: loop.stop,
     nextWakeAt: loop.armedFor,
+    // What is still going after the wait is let go: interrupted, its schedule left due (run after the restart).
+    drain: drained.drain,
   };
 };
 
-/** The service; its timer and loop stop when the layer is released (shutdown), before the database closes. */
+/**
+ * The service. Released before the database (it depends on it), its finalizer stops the timer
+ * and loop and drains the run under way for the configured wait (AppConfig's shutdownWaitMs,
+ * else DELIVERY_SHUTDOWN_WAIT_MS), so its outcome is written.
+ */
 export const layer: Layer.Layer<ReportSchedules, never, Database | Reports | EmailChannel | ReportMailRenderer | AppConfig> = Layer.scoped(
   ReportSchedules,
   Effect.gen(function* () {
@@ -687,7 +723,7 @@ export const layer: Layer.Layer<ReportSchedules, never, Database | Reports | Ema
       renderer: yield* ReportMailRenderer,
       publicUrl: config.publicUrl,
     });
-    yield* Effect.addFinalizer(() => Effect.sync(schedules.stop));
+    yield* Effect.addFinalizer(() => schedules.drain(config.shutdownWaitMs ?? DELIVERY_SHUTDOWN_WAIT_MS));
     return schedules;
   }),
 );

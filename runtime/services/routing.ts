@@ -7,6 +7,7 @@
  *     → Effect<{assigneeId: string|null; queued: boolean}, NotFound | Conflict>
  *   drainQueue(inboxId?) → Effect<ReadonlyArray<Assignment>>   (assigns queued conversations, FIFO)
  *   teamHoursChanged(teamId) → Effect<ReadonlyArray<Assignment>>   (drains, then tells inbox pages of the team's queue still waiting)
+ *   workspaceCalendarChanged(part) → Effect<ReadonlyArray<Assignment>>   (the same for every team that follows the workspace's hours or closed dates)
  *   assign(conversationId, {userId?: string|null, teamId?: string|null}, byUserId, expectedVersion)
  *     → Effect<Assignment, NotFound | Forbidden | InvalidInput | Conflict>   (Conflict when stale)
  *   queueStats() → Effect<Record<inboxId, {queued, oldestQueuedAt, closedTeams}>>   (closedTeams: waiting for a team its hours have closed)
@@ -163,6 +164,14 @@ export interface RoutingShape {
    * "team_hours"`, `teamId`) per inbox, on its oldest such conversation, not one per conversation.
    */
   readonly teamHoursChanged: (teamId: string) => Effect.Effect<ReadonlyArray<Assignment>>;
+  /**
+   * After the workspace's own calendar changed (Reports page, /api/v1/settings): as
+   * `teamHoursChanged`, once, for every team that reads it — the teams that follow the
+   * workspace's hours for any `part`, and for "closedDates" also those with their own hours that
+   * add the workspace's closed dates. The composers (the Reports route, server/rest-workspace.ts)
+   * call it after the change commits: Reports does not depend on Routing.
+   */
+  readonly workspaceCalendarChanged: (part: "hours" | "closedDates") => Effect.Effect<ReadonlyArray<Assignment>>;
   /** Queued conversations per inbox id (inboxes with none are absent). */
   readonly queueStats: () => Effect.Effect<Readonly<Record<string, QueueStat>>>;
   /**
@@ -549,13 +558,31 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     return all;
   });
 
+  /** Tells the inbox pages of the conversations still queued for `teamId`: one event per inbox, on its oldest. */
+  const tellTeamQueue = (teamId: string) =>
+    Effect.forEach(
+      prepare("SELECT inbox_id, MIN(id) AS conversation_id FROM conversations WHERE queued_at IS NOT NULL AND team_id = ? GROUP BY inbox_id").all(teamId) as Array<{
+        inbox_id: string;
+        conversation_id: string;
+      }>,
+      (carrier) =>
+        live.publish({ conversationId: carrier.conversation_id, inboxId: carrier.inbox_id, kind: "conversation", internal: true, data: { change: "team_hours", teamId } }),
+      { discard: true },
+    );
+
   const teamHoursChanged: RoutingShape["teamHoursChanged"] = Effect.fn("Routing.teamHoursChanged")(function* (teamId: string) {
     const assigned = yield* drainQueue();
-    const carriers = prepare(
-      "SELECT inbox_id, MIN(id) AS conversation_id FROM conversations WHERE queued_at IS NOT NULL AND team_id = ? GROUP BY inbox_id",
-    ).all(teamId) as Array<{ inbox_id: string; conversation_id: string }>;
-    for (const carrier of carriers) {
-      yield* live.publish({ conversationId: carrier.conversation_id, inboxId: carrier.inbox_id, kind: "conversation", internal: true, data: { change: "team_hours", teamId } });
+    yield* tellTeamQueue(teamId);
+    return assigned;
+  });
+
+  const workspaceCalendarChanged: RoutingShape["workspaceCalendarChanged"] = Effect.fn("Routing.workspaceCalendarChanged")(function* (part) {
+    const assigned = yield* drainQueue();
+    const teams = prepare("SELECT id, hours FROM teams WHERE hours IS NOT NULL ORDER BY id").all() as Array<{ id: string; hours: string }>;
+    for (const team of teams) {
+      const hours = decodeTeamHours(team.hours);
+      const follows = hours.source === "workspace" || (part === "closedDates" && hours.source === "own" && hours.workspaceClosedDates);
+      if (follows) yield* tellTeamQueue(team.id);
     }
     return assigned;
   });
@@ -706,6 +733,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     routeConversation,
     drainQueue,
     teamHoursChanged,
+    workspaceCalendarChanged,
     assign,
     queueStats,
     routeInWrite: (p, conversationId, target, now) => routeOpen(p, conversationId, target, now),

@@ -10,6 +10,9 @@ import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "../../bench/http-harness.js";
 import type { AppRuntime } from "../../runtime/services/app-layer.js";
+import { LiveEvents, type LiveEvent } from "../../runtime/services/live-events.js";
+import { Routing } from "../../runtime/services/routing.js";
+import { SEED_IDS } from "../../runtime/services/seed.js";
 import { Workspace } from "../../runtime/services/workspace.js";
 import { seededRoleTokens, startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
 
@@ -268,5 +271,35 @@ describe("team hours", () => {
     const wrong = await send(path(), tokens.admin, { method: "POST", body: own });
     expect([wrong.status, wrong.headers.get("allow")]).toEqual([405, "GET, PUT"]);
     expect((await send(`/api/v1/teams/${teamId}`, tokens.admin)).status).toBe(404);
+  });
+});
+
+describe("the workspace's calendar reaches the queue", () => {
+  it("a closed date added and removed over the API tells the open pages of a team that follows the workspace", async () => {
+    const team = await runtime.runPromise(Effect.flatMap(Workspace, (w) => w.createTeam({ name: "Follows the API's calendar" })));
+    await runtime.runPromise(Effect.flatMap(Workspace, (w) => w.setTeamHours(team.id, { source: "workspace" })));
+    // Nobody is on the team: the conversation waits in the queue for it.
+    const conversationId = `conv_api_calendar_${Date.now()}`;
+    sqlite
+      .prepare(
+        `INSERT INTO conversations (id, channel_id, inbox_id, status, created_at, updated_at, last_activity_at, waiting_since)
+         VALUES (?, ?, ?, 'open', 1, 1, 1, 1)`,
+      )
+      .run(conversationId, SEED_IDS.channel, SEED_IDS.inbox);
+    const queued = await runtime.runPromise(Effect.flatMap(Routing, (r) => r.routeConversation(conversationId, { type: "team", teamId: team.id })));
+    expect(queued).toEqual({ assigneeId: null, queued: true });
+    const heard: LiveEvent[] = [];
+    const stop = await runtime.runPromise(Effect.flatMap(LiveEvents, (live) => Effect.sync(() => live.subscribeAll((e) => heard.push(e)))));
+    try {
+      const { timezone } = (await send("/api/v1/settings/business-hours", tokens.admin)).body as { timezone: string };
+      const today = new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(Date.now());
+      const told = () => heard.filter((e) => e.conversationId === conversationId && (e.data as { change?: string }).change === "team_hours").length;
+      expect((await send("/api/v1/settings/closed-dates", tokens.admin, { method: "POST", body: { date: today, name: "API staff day" } })).status).toBe(201);
+      expect(told()).toBe(1);
+      expect((await send(`/api/v1/settings/closed-dates/${today}`, tokens.admin, { method: "DELETE" })).status).toBe(200);
+      expect(told()).toBe(2);
+    } finally {
+      stop();
+    }
   });
 });

@@ -8,7 +8,8 @@
  * notice says one conversation was followed up and the closed one skipped, the filters stay, and
  * the open conversation shows the comment with its own figure, the label and the team. Without
  * JavaScript the same form posts: nothing ticked is refused at the selection, with the filters
- * kept. An analyst reads the list without the checkboxes or the form.
+ * kept. With one answer a page, "All 2 answers in this list" follows up the answer on the next
+ * page too (the server reads the list). An analyst reads the list without the checkboxes or the form.
  *
  * The shared database holds other specs' conversations: every look is narrowed to this spec's inbox.
  */
@@ -128,6 +129,21 @@ test("the lead selects the page's answers, assigns to a team, labels and comment
     ).n,
   ).toBe(1);
   expect(readServerDatabase<{ team: string }>("SELECT t.name AS team FROM conversations c JOIN teams t ON t.id = c.team_id WHERE c.id = ?", conversations[0]).team).toBe(teamName);
+});
+
+test("with one answer a page, the lead follows up all the list's answers, on every page: the server reads the list under its filters", async () => {
+  await admin.goto(`${listUrl()}&limit=1`);
+  await expect(admin.getByRole("heading", { level: 2, name: "2 answers missed their target" })).toBeVisible();
+  const whole = form(admin).getByRole("checkbox", { name: "All 2 answers in this list, on every page" });
+  await whole.check();
+  await form(admin).getByLabel("Comment ends with (optional)").fill(`whole list ${stamp}`);
+  await form(admin).getByRole("button", { name: "Follow up" }).click();
+  // The second answer is on the next page: its (closed) conversation is judged too, and skipped.
+  await expect(admin.getByRole("status").filter({ hasText: /^Followed up/ })).toHaveText(/^Followed up 1 conversation; 1 skipped: closed \(.+\)$/);
+  expect(new URL(admin.url()).searchParams.get("limit")).toBe("1");
+  const comments = (id: string) =>
+    readServerDatabase<{ n: number }>("SELECT count(*) AS n FROM messages WHERE conversation_id = ? AND is_internal = 1 AND author = 'agent' AND text LIKE ?", id, `%whole list ${stamp}`).n;
+  expect([comments(conversations[0]!), comments(conversations[1]!)]).toEqual([1, 0]);
 });
 
 test("an analyst reads the list without the checkboxes or the form", async ({ browser }) => {

@@ -29,6 +29,10 @@ describe("followUpInputOf", () => {
     });
   });
 
+  it("sends no answers with “all answers in this list”: the server reads the list under the page's filters", () => {
+    expect(followUpInputOf(fields({ breaches: ["41"], all: "list", onPage: ["41", "42"], labelId: "label_late" }))).toEqual({ ok: true, input: { labelId: "label_late" } });
+  });
+
   it("passes on what is not an answer's id as NaN, for the runtime to refuse at its place, and refuses an assignment of another kind", () => {
     const read = followUpInputOf(fields({ breaches: ["41", "x"], comment: "on" }));
     expect(read.ok && (read.input.breaches as number[])[1]).toBeNaN();

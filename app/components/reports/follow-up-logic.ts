@@ -13,10 +13,13 @@ export const FOLLOW_UP_FIELD = "breach";
 /** "Select all on this page": posted as `all=page`, it takes every answer the page listed (`onPage`), ticked or not. */
 export const FOLLOW_UP_ALL_FIELD = "all";
 export const FOLLOW_UP_PAGE_FIELD = "onPage";
+/** "All N answers in this list": posted as `all=list`, it sends no answers — the server takes the list under the page's filters. */
+export const FOLLOW_UP_LIST_VALUE = "list";
 
 /** The posted fields, as strings (repeated ones as lists). */
 export interface FollowUpFields {
   readonly breaches: ReadonlyArray<string>;
+  /** "page", "list" or empty (when both are posted, "list": the wider choice). */
   readonly all: string;
   readonly onPage: ReadonlyArray<string>;
   /** `user:<id>`, `team:<id>`, or empty for no assignment. */
@@ -32,7 +35,8 @@ const eventId = (value: string): number => (/^[0-9]{1,15}$/.test(value.trim()) ?
 
 /**
  * The runtime's input from the posted fields: the answers ticked (or, with "select all on this
- * page", every answer the page listed), the assignment split into person or team, a label, the
+ * page", every answer the page listed; with "all answers in this list", none: the server reads
+ * the list), the assignment split into person or team, a label, the
  * comment's tick and note. An assignment that is neither `user:` nor `team:` is refused here at
  * `assign`. Pure.
  */
@@ -48,7 +52,7 @@ export const followUpInputOf = (
   return {
     ok: true,
     input: {
-      breaches: [...new Set(picked)].map(eventId),
+      ...(fields.all === FOLLOW_UP_LIST_VALUE ? {} : { breaches: [...new Set(picked)].map(eventId) }),
       ...(kind === "user" ? { userId: target } : kind === "team" ? { teamId: target } : {}),
       ...(fields.labelId !== "" ? { labelId: fields.labelId } : {}),
       ...(fields.comment === "on" ? { comment: true } : {}),
@@ -63,7 +67,7 @@ export const followUpFieldOf = (path: string): string => {
   const field = path.split(/[.[]/)[0] ?? "";
   if (field === "userId" || field === "teamId") return "assign";
   if (field === "labelId" || field === "comment" || field === "note" || field === "assign") return field;
-  if (field === "breaches") return "breaches";
+  if (field === "breaches" || field === "all") return "breaches";
   return "form";
 };
 
