@@ -73,6 +73,8 @@ describe("tickets from conversations", () => {
     expect(bad.issues.map((i) => i.path).sort()).toEqual(["priority", "subject"]);
     const ticket = await kit.run(t.createFromConversation(people.alex, id, { subject: "Wrong invoice", description: "see chat" }));
     expect(ticket).toMatchObject({ status: "new", priority: "normal", inboxName: "Support", contact: { id: "ct_t", name: "Tia" }, createdBy: { id: people.alex.id } });
+    // The list is newest first, ties broken by id (random): a millisecond apart, the order is known.
+    await new Promise((done) => setTimeout(done, 2));
     const urgent = await kit.run(t.createFromConversation(people.bo, id, { subject: "Refund", priority: "urgent", status: "waiting_on_us" }));
 
     const all = await kit.run(t.list(people.alex, {}));
