@@ -133,6 +133,7 @@ test("a note is written on the canvas and kept; Find a step selects a far-away s
   // The note's own angle brackets are text in the list too.
   await expect(noteRow.locator("b")).toHaveCount(0);
   await expect(stepRow).toHaveAttribute("aria-current", "true");
+  await page.screenshot({ path: testInfo.outputPath("find-list.png"), clip: { x: 0, y: 0, width: 1500, height: 520 } });
   // ↓ reaches the note's row without moving the canvas; Enter goes there.
   await find.press("ArrowDown");
   await expect(noteRow).toHaveAttribute("aria-selected", "true");
