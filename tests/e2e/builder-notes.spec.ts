@@ -3,7 +3,8 @@
  * file (so the canvas is windowed: the step to find is not in the page until the canvas moves
  * to it). A note is added, written in place and in the inspector, resized (one undo step), kept across a reload; a flow
  * file with a bad note is refused with the note's path; Ctrl+F finds a far-away step by a word
- * of its message and selects it.
+ * of its message and selects it; the list under the box goes to a match chosen with ↓ and
+ * Enter, or clicked, and Escape closes it.
  */
 import { expect, test, type Page } from "@playwright/test";
 import { writeFile } from "node:fs/promises";
@@ -14,7 +15,7 @@ const canvasOf = (page: Page) => page.getByRole("tabpanel", { name: "Canvas" });
 const tools = (page: Page) => page.getByRole("toolbar", { name: "Canvas tools" });
 const saved = (page: Page) => expect(page.getByRole("status").filter({ hasText: /^Saved · revision \d+$/ })).toBeVisible({ timeout: 10_000 });
 
-test("a note is written on the canvas and kept; Find a step selects a far-away step by a word of its message", async ({ page }, testInfo) => {
+test("a note is written on the canvas and kept; Find a step selects a far-away step by a word of its message, also from its list", async ({ page }, testInfo) => {
   test.setTimeout(120_000);
   // A retry starts again with a flow of its own.
   const stamp = `${Date.now().toString(36)}${testInfo.retry}`;
@@ -100,7 +101,7 @@ test("a note is written on the canvas and kept; Find a step selects a far-away s
   await expect(farCard).toHaveCount(0);
   await canvasOf(page).locator(".react-flow__pane").click({ position: { x: 20, y: 20 } });
   await page.keyboard.press("Control+f");
-  const find = tools(page).getByRole("searchbox", { name: "Find a step" });
+  const find = tools(page).getByRole("combobox", { name: "Find a step" });
   await expect(find).toBeFocused();
   await find.fill(word);
   await expect(tools(page).getByText("1 of 1", { exact: true })).toBeVisible();
@@ -121,6 +122,48 @@ test("a note is written on the canvas and kept; Find a step selects a far-away s
   await find.press("Shift+Enter");
   await expect(tools(page).getByText("1 of 2", { exact: true })).toBeVisible();
   await expect(farCard).toHaveClass(/selected/);
+
+  // ---- the list of matches: each row's name, kind and where it matched, the word marked ----
+  const list = tools(page).getByRole("listbox", { name: "Matching steps" });
+  const stepRow = list.getByRole("option", { name: new RegExp(`^Budget ${stamp} Message `) });
+  const noteRow = list.getByRole("option", { name: /^Ask the budget.* Note / });
+  await expect(list.getByRole("option")).toHaveCount(2);
+  await expect(stepRow).toContainText(`What is your zebrabudget${stamp}?`);
+  await expect(stepRow.locator("mark")).toHaveText(["budget"]);
+  // The note's own angle brackets are text in the list too.
+  await expect(noteRow.locator("b")).toHaveCount(0);
+  await expect(stepRow).toHaveAttribute("aria-current", "true");
+  await page.screenshot({ path: testInfo.outputPath("find-list.png"), clip: { x: 0, y: 0, width: 1500, height: 520 } });
+  // ↓ reaches the note's row without moving the canvas; Enter goes there.
+  await find.press("ArrowDown");
+  await expect(noteRow).toHaveAttribute("aria-selected", "true");
+  await expect(find).toHaveAttribute("aria-activedescendant", (await noteRow.getAttribute("id"))!);
+  await expect(tools(page).getByText("1 of 2", { exact: true })).toBeVisible();
+  await expect(farCard).toHaveClass(/selected/);
+  await find.press("Enter");
+  await expect(tools(page).getByText("2 of 2", { exact: true })).toBeVisible();
+  await expect(noteRow).toHaveAttribute("aria-current", "true");
+  await expect(page.getByRole("region", { name: "Note settings" })).toBeVisible();
+  // A click on the step's row goes back to it, and the box keeps the focus.
+  await stepRow.click();
+  await expect(tools(page).getByText("1 of 2", { exact: true })).toBeVisible();
+  await expect(farCard).toHaveClass(/selected/);
+  await expect(farCard).toBeInViewport();
+  await expect(find).toBeFocused();
+  // Escape closes the list and keeps the query; a second one empties the box.
+  await find.press("Escape");
+  await expect(list).toHaveCount(0);
+  await expect(find).toHaveAttribute("aria-expanded", "false");
+  await expect(find).toHaveValue("budget");
+  await find.press("Escape");
+  await expect(find).toHaveValue("");
+
+  // Many matches: the list holds 50 rows and counts the rest.
+  await find.fill("name");
+  const total = Number((await tools(page).getByText(/^1 of \d+$/).textContent())!.split(" of ")[1]);
+  expect(total).toBeGreaterThan(50);
+  await expect(list.getByRole("option")).toHaveCount(50);
+  await expect(tools(page).getByText(`and ${total - 50} more: add a word to narrow the list`)).toBeVisible();
 
   await find.fill(`nothing-called-this-${stamp}`);
   await expect(tools(page).getByText("No match", { exact: true })).toBeVisible();

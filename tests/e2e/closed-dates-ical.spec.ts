@@ -3,11 +3,12 @@
  * .ics file on the Reports page, sees what would be added and what is left out (a timed
  * meeting), adds the dates, finds them in the list and in the Download .ics file; a file that is
  * no calendar is refused at the file field; a team with its own hours takes the same file into
- * its closed dates, and a chatflow's Availability tab fills them into its editor. Other specs share the workspace's list, so the dates
+ * its closed dates, and a chatflow's Availability tab previews them (a day it already closes left
+ * out) and adds them to its draft as one undo step. Other specs share the workspace's list, so the dates
  * are in the 2150s, unique to this run, named with its stamp, and removed at the end.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, createTeam, login, seriousViolations } from "./helpers.js";
+import { adminEmail, adminPassword, createTeam, demoUsers, login, seriousViolations } from "./helpers.js";
 
 const stamp = Date.now();
 const day = (offset: number) => new Date(Date.UTC(2150, 0, 1) + ((stamp % 3000) + offset) * 86_400_000).toISOString().slice(0, 10);
@@ -111,8 +112,10 @@ test("a team with its own hours takes a calendar's whole-day dates into its clos
   await expect(card.getByLabel("Closed date 3: name (optional)")).toHaveValue(founding);
 });
 
-test("a chatflow's Availability tab fills a calendar file's whole-day dates into its closed dates", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+test("a chatflow's Availability tab previews a calendar file, adds its dates to the draft as one undo step, and refuses bad files and URLs at their field", async ({ page }, testInfo) => {
+  test.setTimeout(90_000);
+  // Whoever may edit flows imports: a marketer.
+  await login(page, demoUsers.marketer, adminPassword());
   await page.goto("/flows");
   await page.getByLabel("Name", { exact: true }).fill(`Calendar hours ${stamp}`);
   await page.getByLabel("Start from").selectOption("blank:bot");
@@ -122,15 +125,77 @@ test("a chatflow's Availability tab fills a calendar file's whole-day dates into
   await page.getByRole("tab", { name: "Availability" }).click();
   await page.getByLabel("Available", { exact: true }).selectOption("business_hours");
   const dates = page.getByRole("group", { name: /^Closed dates/ });
+  const row = (offset: number) => dates.getByRole("listitem").filter({ has: page.locator(`input[value="${day(offset)}"]`) });
 
-  await dates.getByLabel("Import from a calendar (.ics)").setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a calendar") });
-  await expect(dates.getByRole("alert")).toHaveText("notes.txt: this is not an iCalendar (.ics) file: it must begin with BEGIN:VCALENDAR");
-  await expect(dates.getByText("No closed dates.")).toBeVisible();
+  // A day the flow already closes: the preview leaves it out, saying so.
+  const bridge = `Bridge ${stamp}`;
+  await dates.getByRole("button", { name: "Add a closed date" }).click();
+  await dates.getByLabel("Closed date 1 Date", { exact: true }).fill(day(1));
+  await dates.getByLabel("Closed date 1 Name", { exact: true }).fill(bridge);
 
-  await dates.getByLabel("Import from a calendar (.ics)").setInputFiles({ name: fileName, mimeType: "text/calendar", buffer: Buffer.from(calendar) });
-  await expect(dates.getByRole("status")).toHaveText(`Added 3 dates from ${fileName}. 1 left out (${meeting}: a timed event: only whole-day events are closed dates).`);
-  for (const [offset, name] of [[0, offsite], [1, offsite], [5, founding]] as const) {
-    const row = dates.getByRole("listitem").filter({ has: page.locator(`input[value="${day(offset)}"]`) });
-    await expect(row.getByRole("textbox", { name: /Name$/ })).toHaveValue(name);
-  }
+  await dates.getByRole("button", { name: "Import from a calendar" }).click();
+  const importer = dates.getByRole("region", { name: "Import from a calendar" });
+  const file = importer.getByLabel("Calendar file (.ics)");
+  const url = importer.getByLabel("or its URL");
+  const preview = importer.getByRole("button", { name: "Preview dates" });
+
+  // Bad inputs, each at its field; nothing is added.
+  await preview.click();
+  await expect(file).toHaveAttribute("aria-invalid", "true");
+  await expect(importer.getByText("Choose an .ics file, or enter a calendar URL below")).toBeVisible();
+  await file.setInputFiles({ name: "notes.txt", mimeType: "text/plain", buffer: Buffer.from("not a calendar") });
+  await preview.click();
+  await expect(importer.getByText("This is not an iCalendar (.ics) file: it must begin with BEGIN:VCALENDAR")).toBeVisible();
+  await expect(file).toHaveAttribute("aria-invalid", "true");
+  await file.setInputFiles({ name: "big.ics", mimeType: "text/calendar", buffer: Buffer.alloc(1024 * 1024 + 1, "x") });
+  await preview.click();
+  await expect(importer.getByText("The file is over 1 MB, the most a calendar import reads")).toBeVisible();
+  await file.setInputFiles([]);
+  await url.fill("ftp://calendar.example.com/holidays.ics");
+  await preview.click();
+  await expect(importer.getByText("The calendar could not be fetched: only http and https URLs can be called, not ftp:")).toBeVisible();
+  await expect(url).toHaveAttribute("aria-invalid", "true");
+  await expect(url).toBeFocused();
+  await expect(file).not.toHaveAttribute("aria-invalid", "true");
+  await url.fill("");
+  await expect(dates.getByRole("listitem")).toHaveCount(1);
+
+  // The calendar file: previewed, not yet added.
+  await file.setInputFiles({ name: fileName, mimeType: "text/calendar", buffer: Buffer.from(calendar) });
+  await preview.click();
+  const previewed = importer.getByRole("region", { name: `From ${fileName}` });
+  const toAdd = previewed.getByRole("table", { name: "2 dates to add" });
+  await expect(toAdd.getByRole("row").filter({ hasText: offsite })).toHaveCount(1);
+  await expect(toAdd.getByRole("row").filter({ hasText: founding })).toHaveCount(1);
+  await expect(previewed.getByRole("listitem").filter({ hasText: meeting })).toHaveText(/: a timed event: only whole-day events are closed dates$/);
+  await expect(previewed.getByRole("listitem").filter({ hasText: `already closed (${bridge})` })).toHaveCount(1);
+  await expect(row(0)).toHaveCount(0);
+  await importer.screenshot({ path: testInfo.outputPath("builder-calendar-preview.png") });
+  expect(await seriousViolations(page)).toEqual([]);
+
+  await previewed.getByRole("button", { name: "Add 2 dates" }).click();
+  await expect(dates.getByRole("status").filter({ hasText: `Added 2 dates from ${fileName}.` })).toBeVisible();
+  await expect(row(0).getByRole("textbox", { name: /Name$/ })).toHaveValue(offsite);
+  await expect(row(5).getByRole("textbox", { name: /Name$/ })).toHaveValue(founding);
+  await expect(row(1).getByRole("textbox", { name: /Name$/ })).toHaveValue(bridge);
+  await expect(dates.getByRole("listitem")).toHaveCount(3);
+
+  // One edit in the draft's history: Undo on the canvas takes both dates away, Redo brings them back.
+  await page.getByRole("tab", { name: "Canvas" }).click();
+  await page.getByRole("toolbar", { name: "Canvas tools" }).getByRole("button", { name: "Undo" }).click();
+  await page.getByRole("tab", { name: "Settings" }).click();
+  await expect(dates.getByRole("listitem")).toHaveCount(1);
+  await expect(row(1)).toHaveCount(1);
+  await page.getByRole("tab", { name: "Canvas" }).click();
+  await page.getByRole("toolbar", { name: "Canvas tools" }).getByRole("button", { name: "Redo" }).click();
+  await page.getByRole("tab", { name: "Settings" }).click();
+  await expect(dates.getByRole("listitem")).toHaveCount(3);
+
+  // Saved with the draft.
+  await expect(page.getByRole("status").filter({ hasText: /^Saved · revision \d+$/ })).toBeVisible({ timeout: 10_000 });
+  await page.reload();
+  await page.getByRole("tab", { name: "Settings" }).click();
+  await page.getByRole("tab", { name: "Availability" }).click();
+  await expect(row(0).getByRole("textbox", { name: /Name$/ })).toHaveValue(offsite);
+  await expect(row(5).getByRole("textbox", { name: /Name$/ })).toHaveValue(founding);
 });

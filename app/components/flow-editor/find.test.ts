@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { DocumentNode, FlowDocument } from "../../../flows/flow-document.js";
-import { findSteps, nextMatch } from "./find.js";
+import { findSteps, matchSnippet, nextMatch, snippetOf, type SnippetPart } from "./find.js";
 
 const names = { team: (id: string) => (id === "t1" ? "Support desk" : undefined), user: () => undefined };
 const at = { x: 0, y: 0 };
@@ -64,6 +64,52 @@ describe("findSteps", () => {
     const edited = { ...doc, nodes: doc.nodes.map((n) => (n.id === "welcome" ? { ...n, data: { bubbles: [{ type: "text", text: "Hello zebra" }] } } : n)) };
     expect(findSteps(edited, "zebra", names).map((m) => m.id)).toEqual(["welcome"]);
     expect(ids("zebra")).toEqual([]);
+  });
+});
+
+/** A snippet written out with its hits in [brackets], to compare at a glance. */
+const marked = (parts: ReadonlyArray<SnippetPart>) => parts.map((p) => (p.hit ? `[${p.text}]` : p.text)).join("");
+const snippet = (query: string, id: string) => marked(matchSnippet(doc, findSteps(doc, query, names).find((m) => m.id === id)!, query, names));
+
+describe("a match's name, kind and snippet", () => {
+  it("names a step by its label (else its id) and kind, a note by its first words", () => {
+    expect(findSteps(doc, "budget", names).map(({ name, kind }) => ({ name, kind }))).toEqual([
+      { name: "Budget", kind: "Question" },
+      { name: "The budget question decides t…", kind: "Note" },
+    ]);
+    expect(findSteps(doc, "crm", names).map(({ name, kind }) => ({ name, kind }))).toEqual([{ name: "crm", kind: "Webhook" }]);
+  });
+
+  it("shows the text that matched with the word marked, preferring what the step says to its label or id", () => {
+    expect(snippet("budget", "ask_budget")).toBe("What [budget] do you have in mind?");
+    expect(snippet("over 50k", "ask_budget")).toBe("[Over] [50k]");
+    expect(snippet("budget", "note_1")).toBe("The [budget] question decides the sales team.");
+    // Only the kind title says "webhook"; a team's name stands for its id.
+    expect(snippet("webhook", "crm")).toBe("[Webhook]");
+    expect(snippet("support", "to_team")).toMatch(/\[Support\] desk/);
+  });
+
+  it("keeps a long text's window around the first hit, with an ellipsis where it is cut", () => {
+    const long = `${"a".repeat(100)} the needle sits here ${"b".repeat(100)}`;
+    const parts = snippetOf([long], "needle");
+    expect(parts[0]).toEqual({ text: "…", hit: false });
+    expect(parts.at(-1)).toEqual({ text: "…", hit: false });
+    expect(marked(parts)).toContain("the [needle] sits here");
+    expect(marked(parts).replace(/[[\]]/g, "").length).toBeLessThanOrEqual(72 + 2);
+    // Near the end: the window ends with the text, so no closing ellipsis.
+    expect(marked(snippetOf([`${"a".repeat(200)} needle`], "needle"))).toMatch(/^….*\[needle\]$/);
+  });
+
+  it("takes the text holding most of the words, and marks every occurrence, case kept", () => {
+    expect(marked(snippetOf(["only sales", "Sales and the BUDGET, budget again", "budget"], "budget sales"))).toBe("[Sales] and the [BUDGET], [budget] again");
+    // The longer word is marked whole when a shorter one is inside it.
+    expect(marked(snippetOf(["budgeting"], "bud budgeting"))).toBe("[budgeting]");
+  });
+
+  it("is plain text: markup and regular-expression characters are matched as they are", () => {
+    expect(marked(snippetOf(["<b>bold</b> (a+b)*"], "<b> (a+b)*"))).toBe("[<b>]bold</b> [(a+b)*]");
+    expect(snippetOf(["nothing here"], "zebra")).toEqual([]);
+    expect(snippetOf(["text"], "   ")).toEqual([]);
   });
 });
 

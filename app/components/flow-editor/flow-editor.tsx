@@ -40,7 +40,7 @@ import {
   type Viewport,
 } from "./derive.js";
 import { canConnect, NOTE_DEFAULT_SIZE, notesOf, type EditorAction, type EditorState, type NoteBox, type XYPosition } from "./editor-state.js";
-import { findSteps, nextMatch } from "./find.js";
+import { FindBox } from "./find-box.js";
 import { Inspector } from "./inspector/inspector.js";
 import { layoutPositions } from "./layout-client.js";
 import { nodeRegistry } from "./node-registry.js";
@@ -564,38 +564,7 @@ function EditorFrame({
   // Find a step
 
   const findRef = useRef<HTMLInputElement>(null);
-  const [query, setQuery] = useState("");
-  const [matchIndex, setMatchIndex] = useState(-1);
-  const matches = useMemo(() => findSteps(document, query, names), [document.nodes, document.notes, query, names]);
-  const goToMatch = useCallback(
-    (index: number) => {
-      setMatchIndex(index);
-      const match = matches[index];
-      if (match) centreOn(match.id, false);
-    },
-    [matches, centreOn],
-  );
-  const onFindChange = (value: string) => {
-    setQuery(value);
-    const found = findSteps(stateRef.current.document, value, names);
-    setMatchIndex(found.length > 0 ? 0 : -1);
-    if (found.length > 0) centreOn(found[0]!.id, false);
-  };
-  const onFindKeyDown = (event: React.KeyboardEvent<HTMLInputElement>) => {
-    if (event.key === "Enter" || event.key === "ArrowDown" || event.key === "ArrowUp") {
-      event.preventDefault();
-      const step = event.key === "ArrowUp" || (event.key === "Enter" && event.shiftKey) ? -1 : 1;
-      const index = nextMatch(matchIndex, matches.length, step);
-      if (index >= 0) goToMatch(index);
-    } else if (event.key === "Escape" && query !== "") {
-      event.preventDefault();
-      setQuery("");
-      setMatchIndex(-1);
-    }
-  };
-  const currentMatch = matchIndex >= 0 ? matches[matchIndex] : undefined;
-  const findStatus =
-    query.trim() === "" ? "" : matches.length === 0 ? "No match" : `${currentMatch ? matchIndex + 1 : 0} of ${matches.length}`;
+  const goToMatch = useCallback((id: string) => centreOn(id, false), [centreOn]);
 
   const canUndo = state.past.length > 0 && !readOnly;
   const canRedo = state.future.length > 0 && !readOnly;
@@ -649,35 +618,7 @@ function EditorFrame({
             Note
           </button>
           <span className="fe-toolbar__sep" aria-hidden="true" />
-          <div className="fe-find" role="search" aria-label="Find a step">
-            <input
-              ref={findRef}
-              type="search"
-              className="fe-find__input"
-              aria-label="Find a step"
-              aria-describedby="fe-find-status"
-              placeholder="Find a step (Ctrl/Cmd+F)"
-              value={query}
-              onChange={(event) => onFindChange(event.target.value)}
-              onKeyDown={onFindKeyDown}
-            />
-            <span id="fe-find-status" className="fe-find__status" aria-live="polite" title={currentMatch?.title}>
-              {findStatus}
-            </span>
-            {FIND_STEPS.map(({ label, keys, step, icon }) => (
-              <button
-                key={label}
-                type="button"
-                className="fe-tool"
-                aria-label={label}
-                title={`${label} (${keys})`}
-                disabled={matches.length === 0}
-                onClick={() => goToMatch(nextMatch(matchIndex, matches.length, step))}
-              >
-                <ToolIcon d={icon} />
-              </button>
-            ))}
-          </div>
+          <FindBox document={document} names={names} goTo={goToMatch} inputRef={findRef} />
           <span className="fe-toolbar__status" aria-live="polite">
             {layoutStatus.message ? `${layoutStatus.message} · ` : ""}
             {document.nodes.length} {document.nodes.length === 1 ? "step" : "steps"}
@@ -730,12 +671,6 @@ function EditorFrame({
     </NamesContext.Provider>
   );
 }
-
-/** The find box's buttons: previous and next match. */
-const FIND_STEPS = [
-  { label: "Previous match", keys: "Shift+Enter", step: -1, icon: "m6 15 6-6 6 6" },
-  { label: "Next match", keys: "Enter", step: 1, icon: "m6 9 6 6 6-6" },
-] as const;
 
 /** Space kept between a card added from the palette and its neighbours. */
 const GAP = 40;

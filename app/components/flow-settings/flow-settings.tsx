@@ -9,6 +9,7 @@ import { useEffect, useMemo, useState, type ReactNode } from "react";
 import { isAvailable, isValidTimezone, nextOpening, sameClosedDay, servedAvailability } from "../../../flows/availability.js";
 import type { Availability, Device, TargetingRule, Weekday } from "../../../flows/flow-spec.js";
 import { Field } from "../field.js";
+import { CalendarImport, type CalendarRead, type CalendarSource } from "./calendar-import.js";
 import {
   availabilityOf,
   checkMoment,
@@ -53,19 +54,11 @@ export interface FlowSettingsProps {
   readonly tab: SettingsTab;
   readonly onTabChange: (tab: SettingsTab) => void;
   readonly readOnly?: boolean;
-  /** Reads an .ics file's text into closed dates on the server (decision 052); without it the Availability tab offers no import. */
-  readonly readCalendar?: (ics: string) => Promise<CalendarRead>;
+  /** Previews a calendar's closed dates on the server (decision 052); without it the Availability tab offers no import. */
+  readonly readCalendar?: (source: CalendarSource, closedDates: ReadonlyArray<unknown>) => Promise<CalendarRead>;
 }
 
-/** What reading a calendar file gave: its whole-day dates and what it left out, or why it was refused. */
-export type CalendarRead =
-  | {
-      readonly ok: true;
-      readonly dates: ReadonlyArray<{ readonly date: string; readonly name?: string; readonly yearly: boolean; readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }> }>;
-      readonly skipped: ReadonlyArray<{ readonly date?: string; readonly summary?: string; readonly reason: string }>;
-      readonly pastEvents: number;
-    }
-  | { readonly ok: false; readonly message: string };
+export type { CalendarRead, CalendarSource } from "./calendar-import.js";
 
 /** A closed date as the settings hold it (loosely: a half-typed date must survive autosave). */
 interface ClosedDateValue {
@@ -86,7 +79,8 @@ interface Api {
   readonly raw: unknown;
   readonly issues: ReadonlyMap<string, string>;
   readonly value: (path: Path) => unknown;
-  readonly set: (path: Path, value: unknown) => void;
+  /** `key`: edits with the same key in a row are one undo step (by default the path's: typing in one field). */
+  readonly set: (path: Path, value: unknown, key?: string) => void;
   readonly error: (path: Path) => string | undefined;
   readonly readOnly: boolean;
 }
@@ -102,7 +96,7 @@ export function FlowSettings(props: FlowSettingsProps) {
     raw: settings,
     issues,
     value: (path) => settingAt(settings, path),
-    set: (path, value) => onSettingsChange(updateSetting(settings, path, value), keyOf(path)),
+    set: (path, value, key) => onSettingsChange(updateSetting(settings, path, value), key ?? keyOf(path)),
     error: (path) => issueAt(issues, path),
     readOnly: props.readOnly === true,
   };
@@ -843,17 +837,11 @@ function ClosedDatesSetting({
   const value = api.value(["availability", "closedDates"]);
   const closed = (Array.isArray(value) ? value : []) as ReadonlyArray<ClosedDateValue>;
   const setClosed = (next: ReadonlyArray<unknown>) => api.set(["availability", "closedDates"], next);
-  const [calendarNote, setCalendarNote] = useState<{ readonly error: boolean; readonly text: string } | null>(null);
-  const importCalendar = async (file: File) => {
-    if (!readCalendar) return;
-    setCalendarNote({ error: false, text: `Reading ${file.name}…` });
-    const read = await readCalendar(await file.text());
-    if (!read.ok) return setCalendarNote({ error: true, text: `${file.name}: ${read.message}` });
-    const fresh = read.dates.filter((d) => !closed.some((c) => sameClosedDay(c, d)));
-    setClosed([...closed, ...fresh]);
-    const left = read.skipped.length + (read.dates.length - fresh.length);
-    const leftText = left === 0 ? "" : ` ${left} left out (${[...read.skipped.map((s) => `${s.summary ?? s.date}: ${s.reason}`), ...(read.dates.length > fresh.length ? [`${read.dates.length - fresh.length} already closed`] : [])].slice(0, 3).join("; ")}${left > 3 ? "; …" : ""}).`;
-    setCalendarNote({ error: false, text: `Added ${fresh.length === 1 ? "1 date" : `${fresh.length} dates`} from ${file.name}.${leftText}` });
+  // The previewed dates the list still lacks (it may have changed since), as one undo step of their own.
+  const addFromCalendar = (dates: ReadonlyArray<ClosedDateValue>) => {
+    const fresh = dates.filter((d) => !closed.some((c) => sameClosedDay(c, d)));
+    if (fresh.length > 0) api.set(["availability", "closedDates"], [...closed, ...fresh], `calendar-import:${Date.now()}`);
+    return fresh.length;
   };
   const follows = api.value(["availability", "workspaceClosedDates"]) === true;
   const workspaceDates = workspaceClosed?.dates ?? [];
@@ -932,27 +920,8 @@ function ClosedDatesSetting({
             Add the workspace&apos;s closed dates ({missing.length})
           </button>
         ) : null}
-        {readCalendar && !api.readOnly ? (
-          <label className="button button--secondary button--small fs-closed__file">
-            Import from a calendar (.ics)
-            <input
-              type="file"
-              accept=".ics,text/calendar"
-              className="fe-sr"
-              onChange={(e) => {
-                const file = e.currentTarget.files?.[0];
-                e.currentTarget.value = "";
-                if (file) void importCalendar(file);
-              }}
-            />
-          </label>
-        ) : null}
       </div>
-      {calendarNote ? (
-        <p className={calendarNote.error ? "field__error" : "muted fs-hint"} role={calendarNote.error ? "alert" : "status"}>
-          {calendarNote.text}
-        </p>
-      ) : null}
+      {readCalendar && !api.readOnly ? <CalendarImport closed={closed} readCalendar={readCalendar} onAdd={addFromCalendar} /> : null}
       {(missing.length > 0 || (follows && workspaceDates.length > 0)) && workspaceClosed && workspaceClosed.timezone !== timezone ? (
         <p className="muted fs-hint">The workspace reads its dates in {workspaceClosed.timezone}; for this flow they are read in {timezone}.</p>
       ) : null}

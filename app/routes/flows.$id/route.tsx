@@ -10,7 +10,7 @@ import { useCsrfToken } from "../../components/csrf-input.js";
 import { RouteErrorBoundary } from "../../components/error-page.js";
 import editorStyles from "../../components/flow-editor/editor.css?url";
 import { editorReducer, FlowEditor, initialEditorState } from "../../components/flow-editor/index.js";
-import type { CalendarRead, SettingsTab, WorkspaceClosedDates } from "../../components/flow-settings/flow-settings.js";
+import type { CalendarRead, CalendarSource, SettingsTab, WorkspaceClosedDates } from "../../components/flow-settings/flow-settings.js";
 import type { TeamCalendarView } from "../../components/flow-settings/settings-model.js";
 import settingsStyles from "../../components/flow-settings/flow-settings.css?url";
 import { useFlowAnalytics } from "../../components/reports/analytics-toggle.js";
@@ -352,10 +352,14 @@ function Editor({ flow, initialDocument, initialRevision, context, initialHistor
   const onSettingsChange = useCallback((settings: unknown, key: string) => dispatch({ type: "setSettings", settings, key }), []);
   const documentRef = useRef(document);
   documentRef.current = document;
-  // An .ics file read on the server into closed dates for the Availability tab (decision 052).
-  const readCalendar = useCallback(async (ics: string): Promise<CalendarRead> => {
-    const answer = await fetchJson<Omit<Extract<CalendarRead, { ok: true }>, "ok">>("/flows/closed-dates-from-calendar", { csrf: csrfRef.current, body: { ics } });
-    return answer.ok ? { ok: true, ...answer.data } : { ok: false, message: answer.issues[0]?.message ?? answer.message };
+  // A calendar (an .ics file's text or a URL) previewed on the server as closed dates the
+  // Availability tab's list lacks (decision 052); nothing is stored until the dates are added.
+  const readCalendar = useCallback(async (source: CalendarSource, closedDates: ReadonlyArray<unknown>): Promise<CalendarRead> => {
+    const body = { ...source, closedDates };
+    const answer = await fetchJson<Omit<Extract<CalendarRead, { ok: true }>, "ok">>("/flows/closed-dates-from-calendar", { csrf: csrfRef.current, body });
+    if (answer.ok) return { ok: true, ...answer.data };
+    const issue = answer.issues[0];
+    return { ok: false, status: answer.status, ...(issue?.path ? { path: issue.path } : {}), message: issue?.message ?? answer.message };
   }, []);
   const onLanguageChange = useCallback((language: string) => dispatch({ type: "replaceDocument", document: { ...documentRef.current, language } }), []);
   const onApplyJson = useCallback((next: FlowDocument) => dispatch({ type: "replaceDocument", document: next }), []);
