@@ -639,6 +639,9 @@ export const languageWaitsAt = (
   return { waits, changesAt };
 };
 
+/** The earlier of two moments, either maybe absent (null). Pure. */
+export const earliest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
+
 /** Where a drain has read up to in the queue's order (`queued_at`, `id`). */
 interface QueueCursor {
   readonly queuedAt: number;
@@ -771,7 +774,6 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     return assigned;
   });
 
-  const earliest = (a: number | null, b: number | null) => (a === null ? b : b === null ? a : Math.min(a, b));
   const hasAnyQueue = () => prepare("SELECT 1 FROM conversations WHERE queued_at IS NOT NULL LIMIT 1").get() !== undefined;
   // One drain at a time, woken by one timer at the earliest opening among closed teams with queued
   // conversations (armed only once started), and every ROUTING_RECHECK_MS while anything is queued.
