@@ -940,17 +940,22 @@ describe("waiting for a speaker of the visitor's language (decision 055, sixteen
     }
   });
 
-  it("lets a freed non-speaker pass a conversation held for a speaker and take the next one it may take", async () => {
+  /** With a cap of 1 and `away` away, `holder` takes a first conversation and is busy; then `languages`' visitors all queue, oldest first. */
+  const busyThenQueued = async (holder: string, away: string, languages: ReadonlyArray<string>) => {
     waiting({ maxOpenPerAgent: 1 });
-    setAvailability("bob", "away");
+    setAvailability(away, "away");
     const { routing: timed } = at(start + minute);
     const busy = from("en", { waitingSince: start - minute });
-    expect((await run(timed.routeConversation(busy, { type: "routing" }))).assigneeId).toBe("ann");
+    expect((await run(timed.routeConversation(busy, { type: "routing" }))).assigneeId).toBe(holder);
+    const queued = languages.map((language, i) => from(language, { waitingSince: start + i }));
+    for (const id of queued) expect((await run(timed.routeConversation(id, { type: "routing" }))).queued).toBe(true);
+    return { timed, busy, queued };
+  };
+
+  it("lets a freed non-speaker pass a conversation held for a speaker and take the next one it may take", async () => {
     // Ann at her cap, Bob away: all three queue, the German visitor first.
-    const german = from("de", { waitingSince: start });
-    const english = from("en-GB", { waitingSince: start + 1 });
-    const french = from("fr", { waitingSince: start + 2 });
-    for (const id of [german, english, french]) expect((await run(timed.routeConversation(id, { type: "routing" }))).queued).toBe(true);
+    const { timed, busy, queued } = await busyThenQueued("ann", "bob", ["de", "en-GB", "fr"]);
+    const [german, english, french] = queued as [string, string, string];
     closeConversation(busy);
     expect(await drained(timed)).toEqual([[english, "ann"]]);
     closeConversation(english);
@@ -971,14 +976,9 @@ describe("waiting for a speaker of the visitor's language (decision 055, sixteen
   });
 
   it("keeps the queue's order for a freed speaker: they take the oldest conversation, whatever its language", async () => {
-    waiting({ maxOpenPerAgent: 1 });
-    setAvailability("ann", "away");
-    const { routing: timed } = at(start + minute);
-    const busy = from("de", { waitingSince: start - minute });
-    expect((await run(timed.routeConversation(busy, { type: "routing" }))).assigneeId).toBe("bob");
-    const french = from("fr", { waitingSince: start });
-    const german = from("de", { waitingSince: start + 1 });
-    for (const id of [french, german]) expect((await run(timed.routeConversation(id, { type: "routing" }))).queued).toBe(true);
+    // Bob at his cap, Ann away: the French visitor (nobody speaks French) and the German one queue.
+    const { timed, busy, queued } = await busyThenQueued("bob", "ann", ["fr", "de"]);
+    const [french, german] = queued as [string, string];
     closeConversation(busy);
     expect(await drained(timed)).toEqual([[french, "bob"]]);
     expect(row(german).queued_at).toBe(start + 1);
