@@ -45,7 +45,7 @@ export { Engine } from "../runtime/services/engine.js";
 export type { ApiMessage, ConversationStatus } from "../runtime/services/engine.js";
 export type { AwaitedInput } from "../runtime/core/types.js";
 export { Visitors } from "../runtime/services/visitors.js";
-export { Routing, routingModes, MAX_OPEN_PER_AGENT_LIMIT } from "../runtime/services/routing.js";
+export { Routing, routingModes, MAX_OPEN_PER_AGENT_LIMIT, LANGUAGE_WAIT_LIMIT_MINUTES } from "../runtime/services/routing.js";
 export type { Assignment, QueueStat, RouteTarget, RoutingConfig } from "../runtime/services/routing.js";
 export { Workspace, DEFAULT_NOTIFICATIONS } from "../runtime/services/workspace.js";
 export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingHours } from "../runtime/services/workspace.js";

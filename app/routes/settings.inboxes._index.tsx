@@ -34,7 +34,11 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
           ? "Manual"
           : `Round-robin among ${inbox.routing.teamId ? `team ${teamNames.get(inbox.routing.teamId) ?? "?"}` : "members"}${
               inbox.routing.maxOpenPerAgent ? `, at most ${inbox.routing.maxOpenPerAgent} open each` : ""
-            }${inbox.routing.preferVisitorLanguage ? ", the visitor's language first" : ""}`,
+            }${
+              inbox.routing.preferVisitorLanguage
+                ? `, the visitor's language first${inbox.routing.languageWaitMinutes ? ` (waiting up to ${inbox.routing.languageWaitMinutes} min for a speaker)` : ""}`
+                : ""
+            }`,
       queued: queues[inbox.id]?.queued ?? 0,
     })),
   };

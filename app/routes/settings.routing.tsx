@@ -6,7 +6,7 @@ import { Field } from "../components/field.js";
 import { InboxFormCard, NoInboxes } from "../components/settings/page-parts.js";
 import { closedQueueText } from "../components/settings/team-hours-text.js";
 import { access } from "../roles.js";
-import { attempt, MAX_OPEN_PER_AGENT_LIMIT, Routing, run, Workspace } from "../runtime.server.js";
+import { attempt, LANGUAGE_WAIT_LIMIT_MINUTES, MAX_OPEN_PER_AGENT_LIMIT, Routing, run, Workspace } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 export const meta: MetaFunction = () => [{ title: "Routing · Settings · Parley" }];
@@ -31,6 +31,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     })),
     teams: teams.map((t) => ({ id: t.id, name: t.name })),
     capLimit: MAX_OPEN_PER_AGENT_LIMIT,
+    waitLimit: LANGUAGE_WAIT_LIMIT_MINUTES,
   };
 }
 
@@ -43,6 +44,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const cap = String(form.get("maxOpenPerAgent") ?? "").trim();
   const contactOwnerFirst = form.get("contactOwnerFirst") === "on";
   const preferVisitorLanguage = form.get("preferVisitorLanguage") === "on";
+  const wait = String(form.get("languageWaitMinutes") ?? "").trim();
+  // Empty or 0 is no wait, stored as absent (the routing JSON of an inbox without one stays as it was).
+  const waitMinutes = wait === "" ? 0 : Number(wait);
   const routing = {
     mode,
     ...(teamId !== "" ? { teamId } : {}),
@@ -50,9 +54,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
     ...(cap !== "" ? { maxOpenPerAgent: Number(cap) } : {}),
     ...(contactOwnerFirst ? { contactOwnerFirst } : {}),
     ...(preferVisitorLanguage ? { preferVisitorLanguage } : {}),
+    ...(waitMinutes !== 0 ? { languageWaitMinutes: waitMinutes } : {}),
   };
   const result = await attempt(context, Effect.flatMap(Workspace, (w) => w.updateInbox(inboxId, { routing })));
-  const values = { mode, teamId, maxOpenPerAgent: cap, contactOwnerFirst, preferVisitorLanguage };
+  const values = { mode, teamId, maxOpenPerAgent: cap, contactOwnerFirst, preferVisitorLanguage, languageWaitMinutes: wait };
   if (!result.ok) {
     const errors: Record<string, string> = {};
     for (const issue of result.error.issues ?? []) errors[issue.path.replace(/^routing\.?/, "") || "form"] ??= issue.message;
@@ -65,7 +70,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 const timeFormat = new Intl.DateTimeFormat("en", { dateStyle: "medium", timeStyle: "short", timeZone: "UTC" });
 
 export default function RoutingSettings() {
-  const { inboxes, teams, capLimit } = useLoaderData<typeof loader>();
+  const { inboxes, teams, capLimit, waitLimit } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busyInbox = navigation.state === "submitting" ? navigation.formData?.get("inboxId") : null;
@@ -89,6 +94,7 @@ export default function RoutingSettings() {
           maxOpenPerAgent: inbox.routing.maxOpenPerAgent === undefined ? "" : String(inbox.routing.maxOpenPerAgent),
           contactOwnerFirst: inbox.routing.contactOwnerFirst === true,
           preferVisitorLanguage: inbox.routing.preferVisitorLanguage === true,
+          languageWaitMinutes: inbox.routing.languageWaitMinutes ? String(inbox.routing.languageWaitMinutes) : "",
         };
         const prefix = `routing-${inbox.id}`;
         return (
@@ -172,9 +178,17 @@ export default function RoutingSettings() {
               </div>
               <p id={`${prefix}-language-hint`} className="field__hint">
                 Round-robin and the queue pick first among those who list the visitor's browser language on their profile; when
-                none of them can take it now, anyone available does.
+                none of them can take it now, anyone available does (at once, or after the wait below).
               </p>
             </div>
+            <Field
+              id={`${prefix}-language-wait`}
+              label="Wait for a speaker (minutes)"
+              error={errors.languageWaitMinutes}
+              hint={`With the language preference on: while nobody who speaks the visitor's language can take the conversation, it waits in the queue up to this long (counted from when the visitor started waiting) before anyone available takes it. Empty or 0: no wait; at most ${waitLimit}. No wait when nobody in the pool lists the language.`}
+            >
+              {(props) => <input {...props} name="languageWaitMinutes" inputMode="numeric" defaultValue={values.languageWaitMinutes} />}
+            </Field>
           </InboxFormCard>
         );
       })}

@@ -47,7 +47,7 @@ import {
 } from "./inbox-access.js";
 import { allLabelChips, chipsOfJson, LABELS_JSON_COLUMN, type LabelChip } from "./labels.js";
 import { LiveEvents, type LiveEvent, type LiveEventsShape } from "./live-events.js";
-import { Routing, type RoutingShape } from "./routing.js";
+import { earliest, languageWaitsAt, Routing, type LanguageWaitShown, type RoutingShape } from "./routing.js";
 import { DUE_SCAN_LIMIT, scanDue } from "./response-due-scan.js";
 import { unassignedSinceAfter } from "../sql/unassigned-since.js";
 
@@ -154,7 +154,9 @@ export interface ConversationList {
   readonly dueScanCap: number | null;
   /** The teams of the page's queued conversations that their hours have closed now, by team id (decision 048): when each opens, on its clock. */
   readonly closedTeams: Readonly<Record<string, TeamClosed>>;
-  /** When one of those teams (closed or open) next opens or closes by its hours; the page re-reads then. Null: none will. */
+  /** The page's queued conversations held for an agent who speaks their visitor's language, by conversation id: the language and until when. */
+  readonly languageWaits: Readonly<Record<string, LanguageWaitShown>>;
+  /** When one of those teams (closed or open) next opens or closes by its hours, or a wait for a speaker runs out; the page re-reads then. Null: none will. */
   readonly queueChangesAt: number | null;
 }
 
@@ -249,7 +251,9 @@ export interface Thread {
      * when the team opens again (null: its hours never open) and the zone they are read in.
      */
     readonly teamClosed: TeamClosed | null;
-    /** While queued for a team with hours: when they next open or close it (the page re-reads then); else null. */
+    /** While held in the queue for an agent who speaks the visitor's language: that language and until when; else null. */
+    readonly languageWait: LanguageWaitShown | null;
+    /** While queued for a team with hours or for a speaker: when the hours next open or close it, or the wait runs out (the page re-reads then); else null. */
     readonly queueChangesAt: number | null;
   };
   /** Oldest first. */
@@ -502,6 +506,15 @@ const withClosedTeamNames = (prepare: DatabaseShape["prepare"], messages: Thread
   const names = new Map(rows.map((r) => [r.id, r.name]));
   return messages.map((m) => (m.handoffTeamClosed ? { ...m, handoffTeamClosed: { ...m.handoffTeamClosed, team: names.get(m.handoffTeamClosed.teamId) ?? null } } : m));
 };
+
+/** A summary row as routing's language wait reads it (languageWaitsAt). Pure. */
+const waitingRow = (row: SummaryRow) => ({
+  id: row.id,
+  inboxId: row.inbox_id,
+  teamId: row.team_id,
+  queuedAt: row.queued_at,
+  visitorLanguage: row.visitor_language,
+});
 
 /** The list's shape of a row; `hoursOf` gives the calendars response targets count in (read only when a target counts business hours). */
 const toSummary = (row: SummaryRow, hoursOf: TargetHoursOf): ConversationSummary => ({
@@ -798,6 +811,7 @@ export const makeInbox = (deps: {
       unread: { unassigned: 0, mine: 0, all_open: 0 },
       dueScanCap: null,
       closedTeams: {},
+      languageWaits: {},
       queueChangesAt: null,
     };
     // A cursor is checked before anything is read: a bad one is refused even where the list is empty.
@@ -958,11 +972,13 @@ export const makeInbox = (deps: {
       rows.flatMap((r) => (r.queued_at !== null && r.team_id !== null ? [{ id: r.team_id, hours: r.team_hours }] : [])),
       now,
     );
+    const held = languageWaitsAt(prepare, rows.map(waitingRow), now);
     return {
       view: filter.view,
       conversations: page.map((k) => byId.get(k.id)).filter((r): r is SummaryRow => r !== undefined).map((r) => toSummary(r, pageHours)),
       closedTeams: queueTeams.closed,
-      queueChangesAt: queueTeams.changesAt,
+      languageWaits: held.waits,
+      queueChangesAt: earliest(queueTeams.changesAt, held.changesAt),
       nextCursor: keys.length > limit && last ? encodeCursor(last.k, last.id) : null,
       counts: {
         unassigned: countsRow.unassigned!,
@@ -1005,7 +1021,9 @@ export const makeInbox = (deps: {
             | undefined);
     const contact = row.contact_id === null ? null : (readContact(prepare, row.contact_id) ?? null);
     // Queued for a team: its hours came with the row; only a team that follows the workspace's reads that calendar.
-    const queueTeams = row.queued_at !== null && row.team_id !== null ? queueTeamsAt(prepare, [{ id: row.team_id, hours: row.team_hours }], wallClock.now()) : undefined;
+    const now = wallClock.now();
+    const queueTeams = row.queued_at !== null && row.team_id !== null ? queueTeamsAt(prepare, [{ id: row.team_id, hours: row.team_hours }], now) : undefined;
+    const held = row.queued_at !== null ? languageWaitsAt(prepare, [waitingRow(row)], now) : undefined;
     return {
       conversation: {
         ...toSummary(row, targetHoursReader(prepare)),
@@ -1013,7 +1031,8 @@ export const makeInbox = (deps: {
         pageUrl: row.page_url,
         chatflow: row.chatflow_id === null ? null : { id: row.chatflow_id, name: row.chatflow_name ?? "" },
         teamClosed: queueTeams?.closed[row.team_id!] ?? null,
-        queueChangesAt: queueTeams?.changesAt ?? null,
+        languageWait: held?.waits[row.id] ?? null,
+        queueChangesAt: earliest(queueTeams?.changesAt ?? null, held?.changesAt ?? null),
       },
       messages: withClosedTeamNames(prepare, (truncated ? messages.slice(1) : messages).map(toThreadMessage)),
       truncated,

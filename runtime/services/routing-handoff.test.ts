@@ -57,11 +57,11 @@ const publishFlow = (document: FlowDocument) =>
   );
 
 let visitors = 0;
-const start = async (chatflowId: string, contactId: string | null = null) => {
+const start = async (chatflowId: string, contactId: string | null = null, language: string | null = null) => {
   const visitorId = `vis_${++visitors}`;
   db.sqlite
-    .prepare("INSERT INTO visitors (id, channel_id, contact_id, first_seen_at, last_seen_at) VALUES (?, ?, ?, 0, 0)")
-    .run(visitorId, SEED_IDS.channel, contactId);
+    .prepare("INSERT INTO visitors (id, channel_id, contact_id, language, first_seen_at, last_seen_at) VALUES (?, ?, ?, ?, 0, 0)")
+    .run(visitorId, SEED_IDS.channel, contactId, language);
   const view = await runtime.runPromise(
     Effect.flatMap(Engine, (e) => e.startConversation({ visitorId, channelId: SEED_IDS.channel, chatflowId, pageUrl: "https://example.com/" })),
   );
@@ -452,5 +452,41 @@ describe("a handoff to a team with hours (decision 048)", () => {
       await setAvailability(SEED_IDS.admin, "available");
       await setAvailability(SEED_IDS.agent, "available");
     }
+  });
+});
+
+describe("a handoff waiting for a speaker of the visitor's language (decision 055, sixteenth session)", () => {
+  const waitingRouting = { mode: "round_robin", preferVisitorLanguage: true, languageWaitMinutes: 5 };
+  const admin = { id: SEED_IDS.admin, role: "admin" } as const;
+  afterAll(() => runtime.runPromise(Effect.flatMap(Workspace, (w) => w.updateInbox(SEED_IDS.inbox, { routing: { mode: "round_robin" } }))));
+
+  it("holds a German visitor's handoff for Alex (who speaks German) while only Admin is free, shows it in the inbox, and gives it to Alex once back", async () => {
+    const saved = await runtime.runPromise(Effect.flatMap(Workspace, (w) => w.updateInbox(SEED_IDS.inbox, { routing: waitingRouting })));
+    expect(saved.routing).toEqual(waitingRouting);
+    const flowId = await publishFlow(flow("to_routing_waiting", { type: "routing" }));
+    await setAvailability(SEED_IDS.agent, "away");
+    const before = Date.now();
+    const { conversationId } = await start(flowId, null, "de-DE");
+    expect(conversation(conversationId)).toMatchObject({ status: "open", assignee_id: null });
+    const queuedAt = conversation(conversationId).queued_at!;
+    expect(queuedAt).toBeGreaterThanOrEqual(before);
+    const queued = db.sqlite.prepare("SELECT data FROM events WHERE conversation_id = ? AND type = 'queued'").get(conversationId) as { data: string };
+    expect(JSON.parse(queued.data)).toMatchObject({ reason: "language_wait", language: "de", waitUntil: queuedAt + 5 * 60_000 });
+    // The inbox's list and thread say for which language and until when; the page re-reads then.
+    const page = await runtime.runPromise(Effect.flatMap(Inbox, (i) => i.listConversations({ view: "unassigned", inboxId: SEED_IDS.inbox }, admin)));
+    expect(page.languageWaits[conversationId]).toEqual({ language: "de", until: queuedAt + 5 * 60_000 });
+    expect(page.queueChangesAt).toBe(queuedAt + 5 * 60_000);
+    const thread = await runtime.runPromise(Effect.flatMap(Inbox, (i) => i.getThread(conversationId, admin)));
+    expect(thread.conversation).toMatchObject({ queued: true, languageWait: { language: "de", until: queuedAt + 5 * 60_000 } });
+    // An English visitor meanwhile goes to Admin at once.
+    const english = await start(flowId, null, "en-GB");
+    expect(conversation(english.conversationId).assignee_id).toBe(SEED_IDS.admin);
+
+    await setAvailability(SEED_IDS.agent, "available");
+    expect(conversation(conversationId)).toMatchObject({ assignee_id: SEED_IDS.agent, queued_at: null });
+    const assigned = db.sqlite.prepare("SELECT data FROM events WHERE conversation_id = ? AND type = 'assigned'").get(conversationId) as { data: string };
+    expect(JSON.parse(assigned.data)).toMatchObject({ via: "queue", language: "de", languageMatched: true, languageWaitExpired: false });
+    const after = await runtime.runPromise(Effect.flatMap(Inbox, (i) => i.getThread(conversationId, admin)));
+    expect(after.conversation.languageWait).toBeNull();
   });
 });

@@ -8,7 +8,7 @@ import * as Db from "./database.js";
 import * as LiveEventsModule from "./live-events.js";
 import { makeLiveEvents, type LiveEvent } from "./live-events.js";
 import type { TeamHours } from "../../flows/team-hours.js";
-import { contactOwnerRoute, layer as routingLayer, makeRouting, Routing, type RoutingShape } from "./routing.js";
+import { contactOwnerRoute, languageWaitsAt, layer as routingLayer, makeRouting, Routing, type RoutingShape } from "./routing.js";
 import { encodeTeamHours } from "./team-hours.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -730,20 +730,21 @@ describe("team hours", () => {
   });
 });
 
+const speaks = (userId: string, languages: ReadonlyArray<string> | null) =>
+  db.sqlite.prepare("UPDATE users SET languages = ? WHERE id = ?").run(languages === null ? null : JSON.stringify(languages), userId);
+let visitorCount = 0;
+/** An open conversation of a visitor whose browser said `language` (null: none). */
+const from = (language: string | null, options: Parameters<typeof conversation>[0] = {}) => {
+  const id = conversation(options);
+  const visitorId = `vis_${++visitorCount}`;
+  const channel = (options.inbox ?? "inbox_a") === "inbox_a" ? "chan_a" : "chan_b";
+  db.sqlite.prepare("INSERT INTO visitors (id, channel_id, language, first_seen_at, last_seen_at) VALUES (?, ?, ?, 1, 1)").run(visitorId, channel, language);
+  db.sqlite.prepare("UPDATE conversations SET visitor_id = ? WHERE id = ?").run(visitorId, id);
+  return id;
+};
+const lastAssigned = () => JSON.parse(events("assigned").at(-1)!.data) as Record<string, unknown>;
+
 describe("the visitor's language (decision 055)", () => {
-  const speaks = (userId: string, languages: ReadonlyArray<string> | null) =>
-    db.sqlite.prepare("UPDATE users SET languages = ? WHERE id = ?").run(languages === null ? null : JSON.stringify(languages), userId);
-  let visitorCount = 0;
-  /** An open conversation of a visitor whose browser said `language` (null: none). */
-  const from = (language: string | null, options: Parameters<typeof conversation>[0] = {}) => {
-    const id = conversation(options);
-    const visitorId = `vis_${++visitorCount}`;
-    const channel = (options.inbox ?? "inbox_a") === "inbox_a" ? "chan_a" : "chan_b";
-    db.sqlite.prepare("INSERT INTO visitors (id, channel_id, language, first_seen_at, last_seen_at) VALUES (?, ?, ?, 1, 1)").run(visitorId, channel, language);
-    db.sqlite.prepare("UPDATE conversations SET visitor_id = ? WHERE id = ?").run(visitorId, id);
-    return id;
-  };
-  const lastAssigned = () => JSON.parse(events("assigned").at(-1)!.data) as Record<string, unknown>;
   const preferring = (extra: Record<string, unknown> = {}) => setRouting("inbox_a", { mode: "round_robin", preferVisitorLanguage: true, ...extra });
 
   beforeEach(() => {
@@ -858,5 +859,212 @@ describe("the visitor's language (decision 055)", () => {
     db.sqlite.prepare("UPDATE users SET languages = '[\"de' WHERE id = 'cid'").run();
     expect((await route(from("de"))).assigneeId).toBe("ann");
     expect(lastAssigned()).toMatchObject({ language: "de", languageMatched: false });
+  });
+});
+
+describe("waiting for a speaker of the visitor's language (decision 055, sixteenth session)", () => {
+  const start = Date.UTC(2026, 10, 30, 10, 0);
+  const minute = 60_000;
+  const waiting = (extra: Record<string, unknown> = {}) =>
+    setRouting("inbox_a", { mode: "round_robin", preferVisitorLanguage: true, languageWaitMinutes: 10, ...extra });
+  /** A Routing whose clock the test moves. */
+  const at = (now: number) => {
+    const clock = { now };
+    return { clock, routing: makeRouting({ db, live, now: () => clock.now }) };
+  };
+  const lastQueued = () => JSON.parse(events("queued").at(-1)!.data) as Record<string, unknown>;
+  const drained = async (timed: RoutingShape) => (await run(timed.drainQueue())).map((a) => [a.conversationId, a.assigneeId]);
+
+  beforeEach(() => {
+    user("ann"); // lists no language
+    user("bob");
+    speaks("bob", ["de"]);
+    waiting();
+  });
+
+  it("gives the visitor to an available speaker at once, recording that the wait had not run out", async () => {
+    const { routing: timed } = at(start);
+    expect(await run(timed.routeConversation(from("de-AT", { waitingSince: start }), { type: "routing" }))).toEqual({ assigneeId: "bob", queued: false });
+    expect(lastAssigned()).toMatchObject({ via: "round_robin", language: "de", languageMatched: true, languageWaitExpired: false });
+  });
+
+  it("keeps it queued and unassigned while only non-speakers are free, saying why and until when; a speaker who becomes available takes it", async () => {
+    setAvailability("bob", "away");
+    const { clock, routing: timed } = at(start + minute);
+    const id = from("de", { waitingSince: start });
+    expect(await run(timed.routeConversation(id, { type: "routing" }))).toEqual({ assigneeId: null, queued: true });
+    // Measured from when the visitor started waiting, which is also the queue's FIFO key.
+    expect(row(id)).toMatchObject({ assignee_id: null, queued_at: start });
+    expect(lastQueued()).toMatchObject({ reason: "language_wait", language: "de", waitUntil: start + 10 * minute });
+    // Ann, free all along, does not take it on a drain inside the wait.
+    clock.now = start + 5 * minute;
+    expect(await drained(timed)).toEqual([]);
+    setAvailability("bob", "available");
+    clock.now = start + 6 * minute;
+    expect(await drained(timed)).toEqual([[id, "bob"]]);
+    expect(lastAssigned()).toMatchObject({ via: "queue", language: "de", languageMatched: true, languageWaitExpired: false });
+  });
+
+  it("gives it to whoever is free once the wait runs out, not a moment before, recording that it ran out", async () => {
+    setAvailability("bob", "away");
+    const { clock, routing: timed } = at(start);
+    const id = from("de", { waitingSince: start });
+    expect((await run(timed.routeConversation(id, { type: "routing" }))).queued).toBe(true);
+    clock.now = start + 10 * minute - 1;
+    expect(await drained(timed)).toEqual([]);
+    clock.now = start + 10 * minute;
+    expect(await drained(timed)).toEqual([[id, "ann"]]);
+    expect(lastAssigned()).toMatchObject({ via: "queue", language: "de", languageMatched: false, languageWaitExpired: true });
+    // A handoff whose visitor waited longer than the wait already goes to anyone free at once.
+    expect(await run(timed.routeConversation(from("de", { waitingSince: start - 10 * minute }), { type: "routing" }))).toEqual({ assigneeId: "ann", queued: false });
+    expect(lastAssigned()).toMatchObject({ languageMatched: false, languageWaitExpired: true });
+  });
+
+  it("points the routing timer at the wait's end; the drain it fires gives the conversation to a non-speaker with nobody acting", async () => {
+    setAvailability("bob", "away");
+    waiting({ languageWaitMinutes: 1 });
+    const timed = makeRouting({ db, live, now: () => Date.now() });
+    const stop = timed.start(3_600_000);
+    try {
+      // The visitor started waiting so that the minute runs out 1.5 s from now (room for a slow machine to queue it first).
+      const since = Date.now() - minute + 1_500;
+      const id = from("de", { waitingSince: since });
+      expect(await run(timed.routeConversation(id, { type: "routing" }))).toEqual({ assigneeId: null, queued: true });
+      expect(timed.nextOpeningAt()).toBe(since + minute);
+      await vi.waitFor(() => expect(row(id)).toMatchObject({ assignee_id: "ann", queued_at: null }), { timeout: 10_000, interval: 50 });
+      expect(lastAssigned()).toMatchObject({ via: "queue", languageWaitExpired: true });
+      // Nothing else waits: the timer is not armed again.
+      expect(timed.nextOpeningAt()).toBeNull();
+    } finally {
+      stop();
+    }
+  });
+
+  /** With a cap of 1 and `away` away, `holder` takes a first conversation and is busy; then `languages`' visitors all queue, oldest first. */
+  const busyThenQueued = async (holder: string, away: string, languages: ReadonlyArray<string>) => {
+    waiting({ maxOpenPerAgent: 1 });
+    setAvailability(away, "away");
+    const { routing: timed } = at(start + minute);
+    const busy = from("en", { waitingSince: start - minute });
+    expect((await run(timed.routeConversation(busy, { type: "routing" }))).assigneeId).toBe(holder);
+    const queued = languages.map((language, i) => from(language, { waitingSince: start + i }));
+    for (const id of queued) expect((await run(timed.routeConversation(id, { type: "routing" }))).queued).toBe(true);
+    return { timed, busy, queued };
+  };
+
+  it("lets a freed non-speaker pass a conversation held for a speaker and take the next one it may take", async () => {
+    // Ann at her cap, Bob away: all three queue, the German visitor first.
+    const { timed, busy, queued } = await busyThenQueued("ann", "bob", ["de", "en-GB", "fr"]);
+    const [german, english, french] = queued as [string, string, string];
+    closeConversation(busy);
+    expect(await drained(timed)).toEqual([[english, "ann"]]);
+    closeConversation(english);
+    expect(await drained(timed)).toEqual([[french, "ann"]]);
+    expect(row(german)).toMatchObject({ assignee_id: null, queued_at: start });
+  });
+
+  it("does not let more than a drain batch (200) of conversations held for a speaker hold back one a non-speaker may take", async () => {
+    setAvailability("bob", "away");
+    setAvailability("ann", "away");
+    const { routing: timed } = at(start + minute);
+    const held = Array.from({ length: 205 }, (_, i) => from("de", { waitingSince: start + i }));
+    const english = from("en", { waitingSince: start + 1000 });
+    for (const id of [...held, english]) await run(timed.routeConversation(id, { type: "routing" }));
+    setAvailability("ann", "available");
+    expect(await drained(timed)).toEqual([[english, "ann"]]);
+    expect(held.every((id) => row(id).queued_at !== null)).toBe(true);
+  });
+
+  it("keeps the queue's order for a freed speaker: they take the oldest conversation, whatever its language", async () => {
+    // Bob at his cap, Ann away: the French visitor (nobody speaks French) and the German one queue.
+    const { timed, busy, queued } = await busyThenQueued("bob", "ann", ["fr", "de"]);
+    const [french, german] = queued as [string, string];
+    closeConversation(busy);
+    expect(await drained(timed)).toEqual([[french, "bob"]]);
+    expect(row(german).queued_at).toBe(start + 1);
+  });
+
+  it("does not wait when nobody of the pool speaks the language, or the visitor's is unknown", async () => {
+    const { routing: timed } = at(start);
+    setAvailability("bob", "away");
+    const routeFrom = async (language: string | null) => (await run(timed.routeConversation(from(language, { waitingSince: start }), { type: "routing" }))).assigneeId;
+    // Nobody lists Japanese; nobody knows the language of a visitor who sent none.
+    expect(await routeFrom("ja")).toBe("ann");
+    expect(lastAssigned()).toMatchObject({ language: "ja", languageMatched: false });
+    expect(lastAssigned()).not.toHaveProperty("languageWaitExpired");
+    expect(await routeFrom(null)).toBe("ann");
+    // The only German speaker disabled: nobody to wait for.
+    db.sqlite.prepare("UPDATE users SET disabled_at = 1 WHERE id = 'bob'").run();
+    expect(await routeFrom("de")).toBe("ann");
+    expect(lastAssigned()).not.toHaveProperty("languageWaitExpired");
+    // Back, but the inbox's round-robin is a team without him: its pool has no speaker.
+    db.sqlite.prepare("UPDATE users SET disabled_at = NULL WHERE id = 'bob'").run();
+    team("team_x");
+    user("dan", { teams: ["team_x"] });
+    waiting({ teamId: "team_x" });
+    expect(await routeFrom("de")).toBe("dan");
+    expect(events("queued")).toEqual([]);
+  });
+
+  it("with a wait of 0 (or the preference off) runs exactly decision 055's statements and falls back at once; a wait keeps one pick statement", async () => {
+    setAvailability("bob", "away");
+    /** The statements one engine-style routing of a German visitor prepares, under `config`. */
+    const statements = (config: Record<string, unknown>) => {
+      setRouting("inbox_a", config);
+      const seen: string[] = [];
+      const recording = (sql: string) => {
+        seen.push(sql);
+        return db.prepare(sql);
+      };
+      const id = from("de", { waitingSince: start });
+      const assignment = db.sqlite.transaction(() => routing.routeInWrite(recording, id, { type: "routing" }, start))();
+      return { seen, assignment };
+    };
+    const preferring = statements({ mode: "round_robin", preferVisitorLanguage: true });
+    const zero = statements({ mode: "round_robin", preferVisitorLanguage: true, languageWaitMinutes: 0 });
+    expect(zero.seen).toEqual(preferring.seen);
+    expect(zero.assignment).toMatchObject({ assigneeId: "ann", queued: false });
+    expect(lastAssigned()).not.toHaveProperty("languageWaitExpired");
+    const off = statements({ mode: "round_robin" });
+    expect(statements({ mode: "round_robin", languageWaitMinutes: 30 }).seen).toEqual(off.seen);
+    // With a wait, and Bob back, the pick is still one statement: only its text differs.
+    setAvailability("bob", "available");
+    const base = statements({ mode: "round_robin", preferVisitorLanguage: true });
+    const withWait = statements({ mode: "round_robin", preferVisitorLanguage: true, languageWaitMinutes: 10 });
+    expect(withWait.assignment).toMatchObject({ assigneeId: "bob" });
+    expect(withWait.seen.length).toBe(base.seen.length);
+    expect(withWait.seen.filter((sql, i) => sql !== base.seen[i])).toEqual([expect.stringContaining("s(speaker)")]);
+  });
+
+  it("tells the inbox which queued conversations wait for a speaker and until when (languageWaitsAt)", () => {
+    team("team_x");
+    user("dan", { teams: ["team_x"] });
+    const page = (id: string, visitorLanguage: string | null, queuedAt: number | null, teamId: string | null = null) => ({
+      id,
+      inboxId: "inbox_a",
+      teamId,
+      queuedAt,
+      visitorLanguage,
+    });
+    const shown = languageWaitsAt(
+      db.prepare,
+      [
+        page("c_de", "de-AT", start),
+        page("c_de_later", "DE", start + minute),
+        page("c_ja", "ja", start),
+        page("c_none", null, start),
+        page("c_assigned", "de", null),
+        page("c_ran_out", "de", start - 10 * minute),
+        page("c_team", "de", start, "team_x"),
+      ],
+      start + minute,
+    );
+    expect(shown).toEqual({
+      waits: { c_de: { language: "de", until: start + 10 * minute }, c_de_later: { language: "de", until: start + 11 * minute } },
+      changesAt: start + 10 * minute,
+    });
+    // An inbox that waits no longer shows none.
+    waiting({ languageWaitMinutes: 0 });
+    expect(languageWaitsAt(db.prepare, [page("c_de", "de", start)], start).waits).toEqual({});
   });
 });

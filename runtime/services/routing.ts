@@ -15,7 +15,7 @@
  * Call `drainQueue(inboxId)` after anything that can free an agent: a conversation closed, an
  * agent available again, a cap raised, members added (Workspace and `assign` already do).
  *
- * Rules. Each inbox has `routing` {mode: "manual"|"round_robin", teamId?, maxOpenPerAgent?, contactOwnerFirst?, preferVisitorLanguage?}.
+ * Rules. Each inbox has `routing` {mode: "manual"|"round_robin", teamId?, maxOpenPerAgent?, contactOwnerFirst?, preferVisitorLanguage?, languageWaitMinutes?}.
  * - target routing, manual: the conversation stays unassigned in the inbox (people pick it).
  * - target routing, round_robin: the next AVAILABLE member of the inbox (or of `teamId`).
  * - target team: the next available member of that team, whatever the inbox's mode (the flow
@@ -36,6 +36,13 @@
  * are routed in (queue included), the eligible members who list the visitor's language (primary
  * subtag: `de-AT` ↔ `de`); when none of them can take it, anyone eligible does, as without it.
  * The `assigned` event then says `language` (null: the visitor's is unknown) and `languageMatched`.
+ * With `languageWaitMinutes` (1–60, with the preference) the fallback is not immediate: while no
+ * speaker can take it, a conversation whose visitor's language someone of the pool lists (available
+ * or not) waits in the queue until that many minutes after the visitor started waiting (its
+ * `queued_at`); a speaker who becomes free takes it, and a freed non-speaker passes it for the next
+ * conversation it may take. When nobody of the pool speaks it, nothing is waited for. Its `queued`
+ * event says `reason: "language_wait"`, `language`, `waitUntil`; the `assigned` event
+ * `languageWaitExpired`. The wait's end is one more due time of the timer below.
  * When nobody is eligible the conversation waits: open, unassigned, `queued_at` set. The queue
  * drains in FIFO order (`queued_at` = when the visitor started waiting) as soon as someone can
  * take it — never stranded. A conversation's team decides its pool while queued.
@@ -49,8 +56,8 @@
  * closed. A person chosen by name (target user, the contact's owner, an agent's or a rule's
  * manual assignment) is not a pool: they take the conversation at any hour. Once started
  * (`start`, server/startup.ts) one timer is armed at the earliest next opening among closed
- * teams with queued conversations — re-armed after every drain and whenever a conversation is
- * queued for a closed team, capped below setTimeout's limit — and drains the queue then, without
+ * teams with queued conversations, or the earliest end of a wait for a speaker — re-armed after
+ * every drain and whenever a conversation is queued, capped below setTimeout's limit — and drains the queue then, without
  * anyone acting; a slow re-check (ROUTING_RECHECK_MS) catches hours changed by another writer.
  *
  * Every assignment writes an `assigned` event (a queueing a `queued` event, a clearing an
@@ -81,6 +88,8 @@ export type RouteTarget =
 
 export const routingModes = ["manual", "round_robin"] as const;
 export const MAX_OPEN_PER_AGENT_LIMIT = 1000;
+/** The longest an inbox lets a conversation wait for an agent who speaks the visitor's language. */
+export const LANGUAGE_WAIT_LIMIT_MINUTES = 60;
 
 /** An inbox's routing settings (the `inboxes.routing` JSON). */
 export const RoutingConfig = S.Struct({
@@ -100,6 +109,17 @@ export const RoutingConfig = S.Struct({
   contactOwnerFirst: S.optional(S.Boolean),
   /** Round-robin picks among those who answer in the visitor's language first, else anyone (decision 055). */
   preferVisitorLanguage: S.optional(S.Boolean),
+  /**
+   * With `preferVisitorLanguage`: how long (minutes from when the visitor started waiting) a
+   * conversation waits in the queue for a speaker before anyone available takes it; 0 or absent:
+   * no wait (decision 055, sixteenth session). Ignored while the preference is off.
+   */
+  languageWaitMinutes: S.optional(
+    S.Number.pipe(
+      S.int({ message: () => "a wait is a whole number of minutes" }),
+      S.between(0, LANGUAGE_WAIT_LIMIT_MINUTES, { message: () => `a wait is between 0 and ${LANGUAGE_WAIT_LIMIT_MINUTES} minutes` }),
+    ),
+  ),
 });
 export type RoutingConfig = typeof RoutingConfig.Type;
 
@@ -280,19 +300,41 @@ interface PoolPick {
   readonly id: string;
   /** The visitor's primary language tag (null: none known), when the preference was on. */
   readonly language?: { readonly language: string | null; readonly matched: boolean };
+  /** With a language wait: whether anyone of the pool (available or not) lists the visitor's language. */
+  readonly speakerExists?: boolean;
 }
+
+/** The members of `pool` (`team:ID` or `inbox:ID`), as a subquery on the `@poolId` parameter. */
+const poolMembers = (pool: string) =>
+  pool.startsWith("team:") ? "SELECT user_id FROM team_members WHERE team_id = @poolId" : "SELECT user_id FROM inbox_members WHERE inbox_id = @poolId";
+
+/**
+ * Whether a member of the pool who may work in inbox `@inboxId` (enabled; admin, or an agent
+ * member) lists `language` (SQL, a primary tag) — available or not, at the cap or not: someone a
+ * language wait can wait for. Matched on the JSON text as the pick matches (decision 055).
+ */
+const speakerInPool = (members: string, language: string) =>
+  `EXISTS (SELECT 1 FROM (${members}) sm JOIN users su ON su.id = sm.user_id
+     WHERE su.disabled_at IS NULL
+       AND (su.role = 'admin' OR (su.role = 'agent' AND EXISTS (SELECT 1 FROM inbox_members sim WHERE sim.inbox_id = @inboxId AND sim.user_id = su.id)))
+       AND COALESCE(instr(su.languages, '"' || ${language} || '"'), 0) > 0)`;
 
 /**
  * The next of a pool's members who can take conversation `row` now. With `preferLanguage`, those
  * who list the visitor's language (by its primary subtag: a `de-AT` visitor, a `de` agent) come
  * first, in the pool's turn order, and everyone else after them — the fallback, in the same
- * statement: the visitor's language and each candidate's are read there, not on their own.
+ * statement: the visitor's language and each candidate's are read there, not on their own. With
+ * `languageWait` the same statement also says whether anyone of the pool speaks it at all.
  */
-const nextInPool = (prepare: Prepare, pool: string, row: ConversationLite, cap: number | undefined, preferLanguage: boolean): PoolPick | undefined => {
-  const members =
-    pool.startsWith("team:")
-      ? "SELECT user_id FROM team_members WHERE team_id = @poolId"
-      : "SELECT user_id FROM inbox_members WHERE inbox_id = @poolId";
+const nextInPool = (
+  prepare: Prepare,
+  pool: string,
+  row: ConversationLite,
+  cap: number | undefined,
+  preferLanguage: boolean,
+  languageWait = false,
+): PoolPick | undefined => {
+  const members = poolMembers(pool);
   const eligible = `FROM (${members}) m
        JOIN users u ON u.id = m.user_id
        LEFT JOIN routing_turns t ON t.pool = @pool AND t.user_id = u.id`;
@@ -307,16 +349,28 @@ const nextInPool = (prepare: Prepare, pool: string, row: ConversationLite, cap: 
   }
   // users.languages is a JSON array of primary tags (["de","en"]): a quoted tag in its text is an
   // exact match, and a value a script spoiled matches nothing instead of failing the handoff.
+  // Without a wait the statement is decision 055's, word for word; with one, a second CTE row
+  // (read once, not per candidate) says whether a speaker exists to wait for.
   const picked = prepare(
     `WITH l(language) AS (
        SELECT lower(substr(v.language, 1, instr(v.language || '-', '-') - 1))
-       FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = @conversationId AND v.language <> '')
-     SELECT u.id, l.language, (l.language IS NOT NULL AND COALESCE(instr(u.languages, '"' || l.language || '"'), 0) > 0) AS speaks
-     ${eligible} LEFT JOIN l ON 1
+       FROM conversations c JOIN visitors v ON v.id = c.visitor_id WHERE c.id = @conversationId AND v.language <> '')${
+         languageWait ? `,
+     s(speaker) AS (SELECT ${speakerInPool(members, "l.language")} FROM l)` : ""
+       }
+     SELECT u.id, l.language, (l.language IS NOT NULL AND COALESCE(instr(u.languages, '"' || l.language || '"'), 0) > 0) AS speaks${
+       languageWait ? ", s.speaker" : ""
+     }
+     ${eligible} LEFT JOIN l ON 1${languageWait ? " LEFT JOIN s ON 1" : ""}
      ${where}
      ORDER BY speaks DESC, ${turnOrder} LIMIT 1`,
-  ).get({ ...params, conversationId: row.id }) as { id: string; language: string | null; speaks: number } | undefined;
-  return picked === undefined ? undefined : { id: picked.id, language: { language: picked.language, matched: picked.speaks === 1 } };
+  ).get({ ...params, conversationId: row.id }) as { id: string; language: string | null; speaks: number; speaker?: number | null } | undefined;
+  if (picked === undefined) return undefined;
+  return {
+    id: picked.id,
+    language: { language: picked.language, matched: picked.speaks === 1 },
+    ...(languageWait ? { speakerExists: picked.speaker === 1 } : {}),
+  };
 };
 
 const takeTurn = (prepare: Prepare, pool: string, userId: string) =>
@@ -361,7 +415,28 @@ interface Decision {
   readonly teamClosed?: TeamClosed;
   /** Set when the inbox prefers the visitor's language and the pool picked someone: the language and whether they answer in it. */
   readonly language?: PoolPick["language"];
+  /**
+   * Set when the inbox waits for a speaker and someone of the pool speaks the visitor's language:
+   * the wait's end and whether it had run out. Queued with it: held for a speaker.
+   */
+  readonly languageWait?: LanguageWait;
 }
+
+/** A conversation's wait for an agent who speaks its visitor's language (primary tag). */
+export interface LanguageWait {
+  readonly language: string;
+  /** When the wait runs out (epoch ms): from when the visitor started waiting, plus the inbox's minutes. */
+  readonly until: number;
+  readonly expired: boolean;
+}
+
+/** The inbox's wait for a speaker in minutes (0: none, as while the preference is off). Pure. */
+export const languageWaitMinutesOf = (config: RoutingConfig): number =>
+  config.preferVisitorLanguage === true ? (config.languageWaitMinutes ?? 0) : 0;
+
+/** When the visitor of `row` started waiting, as the queue counts it (its FIFO key). Pure. */
+const waitStart = (row: { readonly queued_at: number | null; readonly waiting_since: number | null }, now: number): number =>
+  row.queued_at ?? row.waiting_since ?? now;
 
 const userExists = (prepare: Prepare, userId: string) => prepare("SELECT 1 FROM users WHERE id = ?").get(userId) !== undefined;
 const teamExists = (prepare: Prepare, teamId: string) => prepare("SELECT 1 FROM teams WHERE id = ?").get(teamId) !== undefined;
@@ -401,9 +476,17 @@ const decide = (prepare: Prepare, row: ConversationLite, target: RouteTarget, vi
     if (teamClosed !== null) return { assigneeId: null, teamId, queued: true, via, pool: null, teamClosed };
   }
   const pool = teamId !== null ? `team:${teamId}` : `inbox:${row.inbox_id}`;
-  const pick = nextInPool(prepare, pool, row, config.maxOpenPerAgent, config.preferVisitorLanguage === true);
+  const waitMinutes = languageWaitMinutesOf(config);
+  const pick = nextInPool(prepare, pool, row, config.maxOpenPerAgent, config.preferVisitorLanguage === true, waitMinutes > 0);
   if (pick === undefined) return { assigneeId: null, teamId, queued: true, via, pool: null };
-  return { assigneeId: pick.id, teamId, queued: false, via, pool, ...(pick.language === undefined ? {} : { language: pick.language }) };
+  const language = pick.language === undefined ? {} : { language: pick.language };
+  // Nothing to wait for without a known language or a speaker in the pool: the fallback is immediate, as without a wait.
+  if (pick.speakerExists !== true || pick.language?.language == null) return { assigneeId: pick.id, teamId, queued: false, via, pool, ...language };
+  const until = waitStart(row, now) + waitMinutes * 60_000;
+  const languageWait: LanguageWait = { language: pick.language.language, until, expired: now >= until };
+  // Only a non-speaker is free and the wait has not run out: the conversation waits for a speaker.
+  if (!pick.language.matched && !languageWait.expired) return { assigneeId: null, teamId, queued: true, via, pool: null, languageWait };
+  return { assigneeId: pick.id, teamId, queued: false, via, pool, ...language, languageWait };
 };
 
 /** An assignment in words, for the thread's line when a rule made it: "Assigned to Sam", "Queued for team Billing". Reads names only. */
@@ -426,7 +509,7 @@ const apply = (
 ): Assignment | null => {
   const wasQueued = row.queued_at !== null;
   if (row.assignee_id === decision.assigneeId && row.team_id === decision.teamId && wasQueued === decision.queued) return null;
-  const queuedAt = decision.queued ? (row.queued_at ?? row.waiting_since ?? now) : null;
+  const queuedAt = decision.queued ? waitStart(row, now) : null;
   prepare(
     `UPDATE conversations SET assignee_id = ?, team_id = ?, queued_at = ?, version = version + 1, updated_at = ?,
        unassigned_since = ${unassignedSinceAfter("status", "?", "?")}
@@ -435,7 +518,14 @@ const apply = (
   if (decision.pool !== null && decision.assigneeId !== null) takeTurn(prepare, decision.pool, decision.assigneeId);
   const closed = decision.teamClosed === undefined ? {} : { reason: "team_closed", opensAt: decision.teamClosed.opensAt };
   const language = decision.language === undefined ? {} : { language: decision.language.language, languageMatched: decision.language.matched };
-  const data = withRule({ via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id }, ...closed, ...language }, rule);
+  const wait = decision.languageWait;
+  const waited =
+    wait === undefined
+      ? {}
+      : decision.queued
+        ? { reason: "language_wait", language: wait.language, waitUntil: wait.until }
+        : { languageWaitExpired: wait.expired };
+  const data = withRule({ via: decision.via, by: byUserId, from: { assigneeId: row.assignee_id, teamId: row.team_id }, ...closed, ...language, ...waited }, rule);
   if (decision.assigneeId !== null || (decision.teamId !== null && !decision.queued)) {
     insertEvent(prepare, "assigned", row, now, { userId: decision.assigneeId, teamId: decision.teamId, data });
   } else if (decision.queued) {
@@ -480,8 +570,96 @@ export const nextQueuedTeamOpening = (prepare: Prepare, now: number): number | n
   return next;
 };
 
-/** One batch of the queue in FIFO order; closed teams' conversations are left out, and pools found full are skipped for the rest of the batch. */
-const drainBatch = (prepare: Prepare, inboxId: string | null, now: number): { assignments: Assignment[]; more: boolean } => {
+/**
+ * The earliest moment after `now` a queued conversation's wait for a speaker runs out, or null:
+ * per inbox that waits (its queue read by its index), its oldest conversation still inside the
+ * wait. It may be one with no speaker to wait for, or nobody free at all: the drain then finds
+ * nothing to do and the timer moves on. Reads only.
+ */
+export const nextLanguageWaitEnd = (prepare: Prepare, now: number): number | null => {
+  const inboxes = prepare(
+    "SELECT i.id, i.routing FROM inboxes i WHERE EXISTS (SELECT 1 FROM conversations c WHERE c.inbox_id = i.id AND c.queued_at IS NOT NULL)",
+  ).all() as Array<{ id: string; routing: string }>;
+  let next: number | null = null;
+  for (const inbox of inboxes) {
+    const waitMs = languageWaitMinutesOf(Option.getOrElse(decodeRouting(inbox.routing), () => DEFAULT_ROUTING)) * 60_000;
+    if (waitMs === 0) continue;
+    const oldest = prepare("SELECT MIN(queued_at) AS at FROM conversations WHERE inbox_id = ? AND queued_at > ?").get(inbox.id, now - waitMs) as { at: number | null };
+    if (oldest.at !== null && (next === null || oldest.at + waitMs < next)) next = oldest.at + waitMs;
+  }
+  return next;
+};
+
+/** What a queued conversation shown in the inbox waits for: an agent who speaks `language` (primary tag), until `until`. */
+export interface LanguageWaitShown {
+  readonly language: string;
+  readonly until: number;
+}
+
+/**
+ * Which of these conversations (a page of the inbox) are held for a speaker at `now`: queued, in
+ * an inbox that waits, with a visitor language someone of their pool speaks, before their wait
+ * runs out — the rule `decide` holds them by. `changesAt`: the earliest such end (the page
+ * re-reads then). One read of each inbox's settings and one per pool and language. Reads only.
+ */
+export const languageWaitsAt = (
+  prepare: Prepare,
+  rows: ReadonlyArray<{
+    readonly id: string;
+    readonly inboxId: string;
+    readonly teamId: string | null;
+    readonly queuedAt: number | null;
+    readonly visitorLanguage: string | null;
+  }>,
+  now: number,
+): { readonly waits: Readonly<Record<string, LanguageWaitShown>>; readonly changesAt: number | null } => {
+  const waits: Record<string, LanguageWaitShown> = {};
+  let changesAt: number | null = null;
+  const minutesOf = new Map<string, number>();
+  const spoken = new Map<string, boolean>();
+  for (const row of rows) {
+    const language = row.visitorLanguage?.split("-")[0]?.toLowerCase() ?? "";
+    if (row.queuedAt === null || language === "") continue;
+    let minutes = minutesOf.get(row.inboxId);
+    if (minutes === undefined) minutesOf.set(row.inboxId, (minutes = languageWaitMinutesOf(readRoutingConfig(prepare, row.inboxId))));
+    const until = row.queuedAt + minutes * 60_000;
+    if (minutes === 0 || until <= now) continue;
+    const pool = row.teamId !== null ? `team:${row.teamId}` : `inbox:${row.inboxId}`;
+    const key = `${pool}/${row.inboxId}/${language}`;
+    let speaker = spoken.get(key);
+    if (speaker === undefined) {
+      const params = { poolId: pool.slice(pool.indexOf(":") + 1), inboxId: row.inboxId, language };
+      speaker = (prepare(`SELECT ${speakerInPool(poolMembers(pool), "@language")} AS yes`).get(params) as { yes: number }).yes === 1;
+      spoken.set(key, speaker);
+    }
+    if (!speaker) continue;
+    waits[row.id] = { language, until };
+    if (changesAt === null || until < changesAt) changesAt = until;
+  }
+  return { waits, changesAt };
+};
+
+/** The earlier of two moments, either maybe absent (null). Pure. */
+export const earliest = (a: number | null, b: number | null): number | null => (a === null ? b : b === null ? a : Math.min(a, b));
+
+/** Where a drain has read up to in the queue's order (`queued_at`, `id`). */
+interface QueueCursor {
+  readonly queuedAt: number;
+  readonly id: string;
+}
+
+interface DrainedBatch {
+  readonly assignments: Assignment[];
+  /** Where the next batch starts; null: the drain is done. */
+  readonly next: QueueCursor | null;
+}
+
+/**
+ * One batch of the queue in FIFO order after `after`; closed teams' conversations are left out,
+ * and pools found full are skipped for the rest of the batch. A conversation held for a speaker
+ * (its language wait) does not fill its pool: who is free takes the next one it may take.
+ */
+const drainBatch = (prepare: Prepare, inboxId: string | null, now: number, after: QueueCursor | null): DrainedBatch => {
   // Left out of the query, not skipped after it: a closed team's long queue must not fill every batch.
   const closedTeams = queuedTeamsOpening(prepare, now)
     .filter((t) => t.opensAt !== now)
@@ -490,24 +668,30 @@ const drainBatch = (prepare: Prepare, inboxId: string | null, now: number): { as
     `SELECT ${CONVERSATION_LITE} FROM conversations
      WHERE queued_at IS NOT NULL AND (@inboxId IS NULL OR inbox_id = @inboxId)
        AND (team_id IS NULL OR team_id NOT IN (SELECT value FROM json_each(@closed)))
+       AND (@afterAt IS NULL OR queued_at > @afterAt OR (queued_at = @afterAt AND id > @afterId))
      ORDER BY queued_at, id LIMIT ${QUEUE_BATCH}`,
-  ).all({ inboxId, closed: JSON.stringify(closedTeams) }) as ConversationLite[];
+  ).all({ inboxId, closed: JSON.stringify(closedTeams), afterAt: after?.queuedAt ?? null, afterId: after?.id ?? null }) as ConversationLite[];
   const full = new Set<string>();
   const assignments: Assignment[] = [];
+  let held = 0;
   for (const row of rows) {
     const key = `${row.inbox_id}/${row.team_id ?? ""}`;
     if (full.has(key)) continue;
     const target: RouteTarget = row.team_id !== null ? { type: "team", teamId: row.team_id } : { type: "routing" };
     const decision = decide(prepare, row, target, "queue", now);
     if (decision.queued) {
+      if (decision.languageWait !== undefined) held++;
       // Still nobody: later conversations of the same pool wait behind this one (FIFO).
-      full.add(key);
+      else full.add(key);
       continue;
     }
     const assignment = apply(prepare, row, decision, now, null);
     if (assignment) assignments.push(assignment);
   }
-  return { assignments, more: rows.length === QUEUE_BATCH && assignments.length > 0 };
+  // Another batch only when this one was full and moved something (or held some, which someone free may pass).
+  const last = rows[rows.length - 1];
+  const more = rows.length === QUEUE_BATCH && (assignments.length > 0 || held > 0) && last !== undefined;
+  return { assignments, next: more ? { queuedAt: last.queued_at!, id: last.id } : null };
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -542,17 +726,20 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
         }),
       { discard: true },
     ).pipe(
-      // A conversation queued for a team may be waiting for its opening: the timer points at the earliest.
-      Effect.tap(() => (assignments.some((a) => a.queued && a.teamId !== null) ? Effect.sync(openings.arm) : Effect.void)),
+      // A queued conversation may be waiting for its team's opening or for a speaker: the timer points at the earliest.
+      Effect.tap(() => (assignments.some((a) => a.queued) ? Effect.sync(openings.arm) : Effect.void)),
     );
 
   const drainQueue: RoutingShape["drainQueue"] = Effect.fn("Routing.drainQueue")(function* (inboxId?: string) {
     const all: Assignment[] = [];
+    let after: QueueCursor | null = null;
     for (;;) {
-      const batch = yield* Effect.orDie(db.writeEffect(() => drainBatch(prepare, inboxId ?? null, clock())));
+      const from = after;
+      const batch: DrainedBatch = yield* Effect.orDie(db.writeEffect(() => drainBatch(prepare, inboxId ?? null, clock(), from)));
       yield* publish(batch.assignments);
       all.push(...batch.assignments);
-      if (!batch.more) break;
+      if (batch.next === null) break;
+      after = batch.next;
     }
     openings.arm();
     return all;
@@ -594,7 +781,7 @@ export const makeRouting = (deps: { readonly db: DatabaseShape; readonly live: L
     "Routing openings",
     () => db.sqlite.open,
     () => (hasAnyQueue() ? drainQueue() : Effect.sync(() => openings.arm())),
-    (now) => nextQueuedTeamOpening(prepare, now),
+    (now) => earliest(nextQueuedTeamOpening(prepare, now), nextLanguageWaitEnd(prepare, now)),
     clock,
   );
 

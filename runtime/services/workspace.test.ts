@@ -458,6 +458,21 @@ describe("availability and profiles", () => {
     expect(saved.routing).toEqual({ mode: "round_robin", preferVisitorLanguage: true });
   });
 
+  it("keeps a wait for a speaker of 0–60 whole minutes, and refuses anything else with its path, keeping the stored routing", async () => {
+    const inbox = await run(ws.createInbox({ name: "Waits" }));
+    const saved = { mode: "round_robin", preferVisitorLanguage: true, languageWaitMinutes: 15 };
+    expect((await run(ws.updateInbox(inbox.id, { routing: saved }))).routing).toEqual(saved);
+    for (const bad of [-1, 61, 1.5, "5", null, Number.NaN]) {
+      const error = (await fails(ws.updateInbox(inbox.id, { name: "Renamed", routing: { ...saved, languageWaitMinutes: bad } }))) as InvalidInput;
+      expect(error.issues.map((i) => i.path)).toEqual(["routing.languageWaitMinutes"]);
+      expect(error.issues[0]!.message).toMatch(/whole number|between 0 and 60|number/);
+    }
+    expect(await run(ws.getInbox(inbox.id))).toMatchObject({ name: "Waits", routing: saved });
+    for (const edge of [0, 60]) {
+      expect((await run(ws.updateInbox(inbox.id, { routing: { ...saved, languageWaitMinutes: edge } }))).routing.languageWaitMinutes).toBe(edge);
+    }
+  });
+
   it("changes roles but never removes the last admin, and re-routes what a demoted agent held", async () => {
     expect((await fails(ws.setRole({ id: "admin" }, "admin", "agent")))._tag).toBe("Conflict");
     expect(paths(await fails(ws.setRole({ id: "admin" }, "ann", "boss")))).toEqual(["role"]);

@@ -4,7 +4,7 @@ import type { ConversationList, InboxOptions, InboxView } from "../../runtime.se
 import { BulkBar, BulkCheckbox, useBulkSelection } from "./bulk-bar.js";
 import { LabelChips } from "./label-chips.js";
 import { DueTag } from "./due-tag.js";
-import { languageLabel, queuedTag, shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
+import { languageLabel, languageWaitWords, queuedTag, shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
 import { Time, useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
 import { listSearch, threadHref } from "./url.js";
@@ -16,8 +16,16 @@ const kindLabels: Readonly<Record<string, string>> = { email: "Email", form: "Fo
 type ListData = ConversationList;
 type OptionsData = InboxOptions;
 
-/** A queued row's tag; when its team is closed, the opening is its title. */
-function QueuedTag({ tag }: { tag: ReturnType<typeof queuedTag> }) {
+/** A queued row's tag; when its team is closed, the opening is its title; when it is held for a speaker, of which language until when. */
+function QueuedTag({ tag, held, now }: { tag: ReturnType<typeof queuedTag>; held: ListData["languageWaits"][string] | undefined; now: number }) {
+  if (held !== undefined) {
+    const words = languageWaitWords(held.language);
+    return (
+      <span className="tag tag--queued" title={words.title}>
+        {words.tag} <Time at={held.until} now={now} />
+      </span>
+    );
+  }
   return (
     <span className="tag tag--queued" title={tag.title}>
       {tag.text}
@@ -260,7 +268,13 @@ export function ConversationListPane({
                       ) : (
                         <span className={c.status === "pending" ? "tag tag--pending" : "tag"}>{statusLabels[c.status]}</span>
                       )}
-                      {c.queued ? <QueuedTag tag={queuedTag(c.team, c.team ? list.closedTeams[c.team.id] : undefined)} /> : null}
+                      {c.queued ? (
+                        <QueuedTag
+                          tag={queuedTag(c.team, c.team ? list.closedTeams[c.team.id] : undefined)}
+                          held={c.team && list.closedTeams[c.team.id] ? undefined : list.languageWaits[c.id]}
+                          now={now}
+                        />
+                      ) : null}
                       <span>
                         {c.assignee ? c.assignee.name : c.team ? c.team.name : "Unassigned"}{" "}
                         <span className="muted">

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { enterAction, matchSavedReplies, newClientMessageId, shortcutQuery } from "./composer-logic.js";
-import { dueLabel, fieldLabel, handoffClosedLine, queuedTag, queueLine, shortDuration, shortUrl, waitingLabel } from "./labels.js";
+import { dueLabel, fieldLabel, handoffClosedLine, languageWaitWords, queuedTag, queueLine, shortDuration, shortUrl, waitingLabel } from "./labels.js";
 import { needsRefresh, noticeFor, parseLiveMessage, presenceOf, shouldNotify, typingOf, viewersOf, type LiveMessage, type NotifySettings } from "./live-logic.js";
 
 describe("saved replies in the composer", () => {
@@ -55,6 +55,15 @@ describe("labels", () => {
       " · waiting in the queue: Sales is closed until Mon 30 November at 09:00 (Europe/Berlin)",
     );
     expect(queueLine({ queued: true, team: sales }, { opensAt: null, timezone: "UTC" })).toBe(" · waiting in the queue: Sales's hours never open");
+  });
+  it("say a queued conversation waits for a speaker of its visitor's language, naming the language", () => {
+    expect(languageWaitWords("de")).toEqual({
+      tag: "queued · for a German speaker until",
+      line: " · waiting in the queue for an agent who speaks German (de) until",
+      title: "Only an agent who speaks German (de) takes it until then; after that, anyone available does.",
+    });
+    // A tag Intl does not name is shown as it is.
+    expect(languageWaitWords("qaa").tag).toBe("queued · for a qaa speaker until");
   });
   it("tag a queued list row with its closed team, the opening as the title", () => {
     expect(queuedTag(null, undefined)).toEqual({ text: "queued" });

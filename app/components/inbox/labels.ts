@@ -157,6 +157,20 @@ export const languageLabel = (tag: string): string => {
   }
 };
 
+/**
+ * The words for a queued conversation held for a speaker of `language` (a primary tag), before its
+ * "until" time: the list row's tag and the thread's queue line (decision 055). Pure.
+ */
+export const languageWaitWords = (language: string): { readonly tag: string; readonly line: string; readonly title: string } => {
+  const label = languageLabel(language);
+  const name = label === language ? language : label.slice(0, label.length - language.length - 3);
+  return {
+    tag: `queued · for a ${name} speaker until`,
+    line: ` · waiting in the queue for an agent who speaks ${label} until`,
+    title: `Only an agent who speaks ${label} takes it until then; after that, anyone available does.`,
+  };
+};
+
 /** The label of a collected field: "contact.email" → "Email", "company_size" → "Company size". Pure. */
 export const fieldLabel = (key: string): string => {
   const last = key.split(".").pop() ?? key;

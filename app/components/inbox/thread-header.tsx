@@ -8,7 +8,8 @@ import { LabelChips } from "./label-chips.js";
 import { LabelPicker } from "./label-picker.js";
 import { MacroMenu, MacroOutcome, macroFetcherKey, type MacroChoice } from "./macro-menu.js";
 import { DueTag } from "./due-tag.js";
-import { queueLine, statusLabels, waitingLabel } from "./labels.js";
+import { languageWaitWords, queueLine, statusLabels, waitingLabel } from "./labels.js";
+import { Time } from "./time.js";
 import { SnoozeControl, SnoozedLine, snoozeFetcherKey, unsnoozeFetcherKey } from "./snooze-control.js";
 import type { InboxOutletContext } from "./use-inbox-live.js";
 import { listSearch } from "./url.js";
@@ -35,7 +36,10 @@ export function ThreadHeader({
   workspaceTimeZone,
   macros,
 }: {
-  conversation: ConversationSummary & { readonly teamClosed?: Parameters<typeof queueLine>[1] };
+  conversation: ConversationSummary & {
+    readonly teamClosed?: Parameters<typeof queueLine>[1];
+    readonly languageWait?: { readonly language: string; readonly until: number } | null;
+  };
   options: InboxOutletContext["options"];
   listFilter: Readonly<Record<string, string>>;
   now: number;
@@ -85,7 +89,13 @@ export function ThreadHeader({
       <SnoozedLine conversation={conversation} action={action} now={now} />
       <p className="thread__where muted">
         {conversation.inbox.name} · {conversation.channel.name}
-        {queueLine(conversation, conversation.teamClosed)}
+        {conversation.queued && conversation.languageWait && !conversation.teamClosed ? (
+          <>
+            {languageWaitWords(conversation.languageWait.language).line} <Time at={conversation.languageWait.until} now={now} />
+          </>
+        ) : (
+          queueLine(conversation, conversation.teamClosed)
+        )}
       </p>
       <LabelChips labels={conversation.labels} className="thread__labels" scrollable />
       <div className="thread__actions">
