@@ -6,8 +6,7 @@
  * team's own hours, unsubscribing with and without the dates, and the timer's aim.
  */
 import { Effect, Either } from "effect";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingHttpHeaders } from "node:http";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { startTestApp, type TestApp } from "../../tests/support/test-app.js";
 import type { ClosedDate } from "../../flows/flow-spec.js";
@@ -15,24 +14,17 @@ import { CALENDAR_SYNC_INTERVAL_MS, CALENDAR_SYNC_RETRY_MS, CalendarSubscription
 import { MAX_CALENDAR_BYTES } from "./calendar-import.js";
 import { Reports } from "./reports.js";
 import { Workspace } from "./workspace.js";
+import { startCalendarHost, wholeDayCalendar, type CalendarHost } from "../../tests/support/ics.js";
 
 let app: TestApp;
-let server: Server;
+let host: CalendarHost;
 let base = "";
 /** What each path serves now (tests change it), and the requests it got. */
 const served = new Map<string, { body: string; etag?: string; type?: string }>();
 const requests: Array<{ path: string; headers: IncomingHttpHeaders }> = [];
 
 /** A calendar of whole-day events far ahead (today never overtakes them). */
-const ics = (...events: Array<{ date: string; name: string }>) =>
-  [
-    "BEGIN:VCALENDAR",
-    "VERSION:2.0",
-    "PRODID:-//Parley tests//EN",
-    ...events.flatMap((e, i) => ["BEGIN:VEVENT", `UID:sub-${i}-${e.date}@example.com`, `DTSTART;VALUE=DATE:${e.date.replaceAll("-", "")}`, `SUMMARY:${e.name}`, "END:VEVENT"]),
-    "END:VCALENDAR",
-    "",
-  ].join("\r\n");
+const ics = (...events: Array<{ date: string; name: string }>) => wholeDayCalendar(events, "sub");
 
 const run = <A, E>(f: (s: CalendarSubscriptionsShape) => Effect.Effect<A, E>) => app.runtime.runPromise(Effect.either(Effect.flatMap(CalendarSubscriptions, f)));
 const ok = async <A, E>(f: (s: CalendarSubscriptionsShape) => Effect.Effect<A, E>): Promise<A> => {
@@ -66,7 +58,7 @@ const subscriptionCount = () => app.sqlite.prepare("SELECT count(*) FROM calenda
 
 beforeAll(async () => {
   app = await startTestApp("calendar-subscriptions");
-  server = createServer((req, res) => {
+  host = await startCalendarHost((req, res) => {
     const path = req.url ?? "/";
     requests.push({ path, headers: req.headers });
     const page = served.get(path);
@@ -74,14 +66,12 @@ beforeAll(async () => {
     if (page.etag !== undefined && req.headers["if-none-match"] === page.etag) return void res.writeHead(304, { etag: page.etag }).end();
     res.writeHead(200, { "content-type": page.type ?? "text/calendar; charset=utf-8", ...(page.etag !== undefined ? { etag: page.etag } : {}) }).end(page.body);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  base = host.base;
 });
 
 afterAll(async () => {
   await app?.dispose();
-  server?.closeAllConnections();
-  await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+  await host?.close();
 });
 
 beforeEach(() => {

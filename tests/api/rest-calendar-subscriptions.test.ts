@@ -6,51 +6,40 @@
  * AND that nothing stored changed.
  */
 import type BetterSqlite3 from "better-sqlite3";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { call } from "../../bench/http-harness.js";
 import { MAX_CALENDAR_BYTES } from "../../runtime/services/calendar-import.js";
 import { seededRoleTokens, startPublicApiApp, type PublicApiApp } from "../support/public-api-server.js";
+import { startCalendarHost, wholeDayCalendar, type CalendarHost } from "../support/ics.js";
 
 let app: PublicApiApp;
 let sqlite: BetterSqlite3.Database;
 let base: string;
-let calendars: Server;
+let calendars: CalendarHost;
 let calendarBase: string;
 const tokens: Record<"admin" | "analyst" | "agent", string> = { admin: "", analyst: "", agent: "" };
 const served = new Map<string, string>();
 
-const ics = (...events: Array<{ date: string; name: string }>) =>
-  [
-    "BEGIN:VCALENDAR",
-    "VERSION:2.0",
-    "PRODID:-//Parley tests//EN",
-    ...events.flatMap((e, i) => ["BEGIN:VEVENT", `UID:rest-${i}@example.com`, `DTSTART;VALUE=DATE:${e.date.replaceAll("-", "")}`, `SUMMARY:${e.name}`, "END:VEVENT"]),
-    "END:VCALENDAR",
-    "",
-  ].join("\r\n");
+const ics = (...events: Array<{ date: string; name: string }>) => wholeDayCalendar(events, "rest");
 
 beforeAll(async () => {
   app = await startPublicApiApp("rest-calendar-subscriptions", { rateLimitEnabled: false }, { rateLimitEnabled: false });
   ({ sqlite, base } = app);
   const made = await seededRoleTokens(app.runtime);
   for (const role of ["admin", "analyst", "agent"] as const) tokens[role] = made[role].token;
-  calendars = createServer((req, res) => {
+  calendars = await startCalendarHost((req, res) => {
     const body = served.get(req.url ?? "");
     if (req.url === "/huge.ics") return void res.writeHead(200, { "content-type": "text/calendar" }).end(`BEGIN:VCALENDAR\r\n${"X".repeat(MAX_CALENDAR_BYTES)}`);
     if (req.url === "/page.html") return void res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><p>Sign in</p>");
     if (body === undefined) return void res.writeHead(404).end();
     res.writeHead(200, { "content-type": "text/calendar" }).end(body);
   });
-  await new Promise<void>((resolve) => calendars.listen(0, "127.0.0.1", resolve));
-  calendarBase = `http://127.0.0.1:${(calendars.address() as AddressInfo).port}`;
+  calendarBase = calendars.base;
 });
 
 afterAll(async () => {
   await app?.close();
-  calendars?.closeAllConnections();
-  await new Promise<void>((resolve) => (calendars ? calendars.close(() => resolve()) : resolve()));
+  await calendars?.close();
 });
 
 const PATH = "/api/v1/settings/calendar-subscriptions";

@@ -8,42 +8,31 @@
  * run and named with its stamp.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { adminEmail, adminPassword, login, seriousViolations } from "./helpers.js";
+import { startCalendarHost, wholeDayCalendar, type CalendarHost } from "../support/ics.js";
 
 const stamp = Date.now();
 const day = (offset: number) => new Date(Date.UTC(2160, 0, 1) + ((stamp % 3000) + offset) * 86_400_000).toISOString().slice(0, 10);
-const ics = (...events: Array<{ date: string; name: string }>) =>
-  [
-    "BEGIN:VCALENDAR",
-    "VERSION:2.0",
-    "PRODID:-//Parley e2e//EN",
-    ...events.flatMap((e) => ["BEGIN:VEVENT", `UID:${e.date}-${stamp}@example.com`, `DTSTART;VALUE=DATE:${e.date.replaceAll("-", "")}`, `SUMMARY:${e.name}`, "END:VEVENT"]),
-    "END:VCALENDAR",
-    "",
-  ].join("\r\n");
+const ics = (...events: Array<{ date: string; name: string }>) => wholeDayCalendar(events, `e2e-${stamp}`);
 
-let server: Server;
+let host: CalendarHost;
 let calendarUrl = "";
 let notCalendarUrl = "";
 let served = "";
 
 test.beforeAll(async () => {
-  server = createServer((req, res) => {
+  host = await startCalendarHost((req, res) => {
     if (req.url === `/company-${stamp}.ics`) return void res.writeHead(200, { "content-type": "text/calendar" }).end(served);
     if (req.url === "/sign-in.html") return void res.writeHead(200, { "content-type": "text/html" }).end("<!doctype html><p>Sign in</p>");
     res.writeHead(404).end();
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const base = host.base;
   calendarUrl = `${base}/company-${stamp}.ics`;
   notCalendarUrl = `${base}/sign-in.html`;
 });
 
 test.afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
+  await host.close();
 });
 
 const closedSection = (page: Page) => page.getByRole("region", { name: "Closed dates" });

@@ -8,22 +8,12 @@ import type { AppLoadContext } from "@remix-run/node";
 import { Effect } from "effect";
 import { fieldErrors } from "../../forms.js";
 import { attempt, CalendarSubscriptions, run, type CalendarSubscription, type SyncOutcome } from "../../runtime.server.js";
+import type { SubscriptionRow } from "./calendar-subscriptions.js";
 
 export const SUBSCRIPTION_INTENTS: ReadonlyArray<string> = ["subscription-add", "subscription-sync", "subscription-remove"];
 
-/** One subscription as the page shows it. */
-export interface SubscriptionView {
-  readonly id: string;
-  readonly url: string;
-  readonly status: "ok" | "failed";
-  readonly error: string | null;
-  readonly lastSyncedAt: number | null;
-  readonly lastAttemptAt: number | null;
-  readonly nextSyncAt: number;
-  readonly dates: number;
-}
 
-const view = (s: CalendarSubscription): SubscriptionView => ({
+const view = (s: CalendarSubscription): SubscriptionRow => ({
   id: s.id,
   url: s.url,
   status: s.status,
@@ -35,7 +25,7 @@ const view = (s: CalendarSubscription): SubscriptionView => ({
 });
 
 /** The subscriptions of the workspace's list (`teamId` null) or of a team's. */
-export const loadSubscriptions = async (context: AppLoadContext, teamId: string | null): Promise<ReadonlyArray<SubscriptionView>> =>
+export const loadSubscriptions = async (context: AppLoadContext, teamId: string | null): Promise<ReadonlyArray<SubscriptionRow>> =>
   (await run(context, Effect.flatMap(CalendarSubscriptions, (s) => s.list()))).filter((s) => s.teamId === teamId).map(view);
 
 /** What a sync did, in a sentence. Pure. */

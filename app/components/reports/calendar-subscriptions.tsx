@@ -11,6 +11,7 @@ import { Field } from "../field.js";
 import { ErrorNotice } from "../settings/notices.js";
 import { formatStamp } from "./format.js";
 
+/** One subscription as the panel shows it (the loader's view of CalendarSubscriptions.list). */
 export interface SubscriptionRow {
   readonly id: string;
   readonly url: string;
