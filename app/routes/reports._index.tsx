@@ -522,6 +522,12 @@ function CalendarFeedLink(props: { url: string | null; notice: string | null; bu
             <input id="reports-calendar-feed-url" readOnly value={props.url} onFocus={(e) => e.currentTarget.select()} />
             <CopyButton text={props.url} />
           </div>
+          {/* The weekly business hours as weekly events, on the same token (decision 057). */}
+          <div className="report-feed__url">
+            <label htmlFor="reports-hours-feed-url">Opening hours feed URL</label>
+            <input id="reports-hours-feed-url" readOnly value={props.url.replace(/closed-dates\.ics$/, "hours.ics")} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={props.url.replace(/closed-dates\.ics$/, "hours.ics")} label="Copy hours link" />
+          </div>
           <div className="report-feed__actions">
             {button("feed-renew", "Reset link")}
             {button("feed-off", "Turn off")}

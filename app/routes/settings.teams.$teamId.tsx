@@ -301,6 +301,12 @@ function HoursCard(props: {
             <input id="team-calendar-feed-url" readOnly value={props.feedUrl} onFocus={(e) => e.currentTarget.select()} />
             <CopyButton text={props.feedUrl} />
           </div>
+          {/* Its weekly hours as weekly events, on the same token (decision 057). */}
+          <div className="team-hours__feed-url">
+            <label htmlFor="team-hours-feed-url">Team opening hours feed URL</label>
+            <input id="team-hours-feed-url" readOnly value={props.feedUrl.replace(/\.ics$/, "/hours.ics")} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={props.feedUrl.replace(/\.ics$/, "/hours.ics")} label="Copy hours link" />
+          </div>
         </div>
       ) : null}
     </section>
