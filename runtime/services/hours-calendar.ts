@@ -49,9 +49,16 @@ const zoned = (component: ICAL.Component, name: string, time: ICAL.Time, timezon
 /** Where a range of `date` ends: the same day, or the next when it crosses midnight. Pure. */
 const rangeEnd = (date: string, range: { readonly from: string; readonly to: string }) => (range.to <= range.from && range.to !== "24:00" ? wallTime(addDays(date, 1), range.to) : wallTime(date, range.to));
 
-/** The zone's offset changes between two instants, found to the minute. Pure apart from reading time-zone data. */
-const offsetChanges = (timezone: string, from: number, to: number): Array<{ at: number; before: number; after: number }> => {
-  const changes: Array<{ at: number; before: number; after: number }> = [];
+type OffsetChange = { readonly at: number; readonly before: number; readonly after: number };
+/** Changes already found, by zone and span: finding them reads the zone's offset ~3,000 times (~15 ms), a feed is fetched again and again. */
+const knownChanges = new Map<string, ReadonlyArray<OffsetChange>>();
+
+/** The zone's offset changes between two instants, found to the minute (remembered). Pure apart from reading time-zone data. */
+const offsetChanges = (timezone: string, from: number, to: number): ReadonlyArray<OffsetChange> => {
+  const key = `${timezone}|${from}|${to}`;
+  const known = knownChanges.get(key);
+  if (known !== undefined) return known;
+  const changes: OffsetChange[] = [];
   const DAY = 86_400_000;
   for (let t = from; t < to; t += DAY) {
     const before = offsetAt(timezone, t);
@@ -66,6 +73,9 @@ const offsetChanges = (timezone: string, from: number, to: number): Array<{ at: 
     }
     changes.push({ at: hi, before, after });
   }
+  // A few zones at most are asked for; the bound is against a caller cycling through every zone.
+  if (knownChanges.size >= 64) knownChanges.clear();
+  knownChanges.set(key, changes);
   return changes;
 };
 
