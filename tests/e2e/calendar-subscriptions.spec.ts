@@ -4,11 +4,12 @@
  * company calendar's side), sees its dates in the list and the "Last synced" line; the served
  * calendar changes (an event renamed, one added), Sync now brings the change; unsubscribing with
  * "Remove its dates" takes only its dates away. A URL that gives no calendar is refused at the
- * field. Other specs share the workspace's list, so the dates are in the 2160s, unique to this
+ * field. A team that keeps its own hours follows one on its Hours card, and keeps the dates when
+ * unsubscribed. Other specs share the workspace's list, so the dates are in the 2160s, unique to this
  * run and named with its stamp.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, login, seriousViolations } from "./helpers.js";
+import { adminEmail, adminPassword, createTeam, login, seriousViolations } from "./helpers.js";
 import { startCalendarHost, wholeDayCalendar, type CalendarHost } from "../support/ics.js";
 
 const stamp = Date.now();
@@ -79,4 +80,33 @@ test("an admin subscribes the closed dates to a calendar URL, syncs after it cha
   await expect(panel.getByRole("status")).toHaveText("Unsubscribed; 3 closed dates removed.");
   await expect(ours(page)).toHaveCount(0);
   await expect(panel.getByRole("listitem").filter({ hasText: calendarUrl })).toHaveCount(0);
+});
+
+test("a team that keeps its own hours follows a calendar on its Hours card; unsubscribing can keep the dates", async ({ page }) => {
+  const team = `Following team ${stamp}`;
+  const offsite = `Team offsite ${stamp}`;
+  served = ics({ date: day(20), name: offsite });
+  await login(page, adminEmail(), adminPassword());
+  await createTeam(page, team);
+  const card = page.getByRole("region", { name: "Hours" });
+  // No own hours: nothing of its own to follow into.
+  await expect(card.getByRole("region", { name: "Follow a calendar" })).toHaveCount(0);
+  await card.getByRole("radio", { name: /^Own hours/ }).check();
+  await card.getByLabel("Mon opens", { exact: true }).fill("09:00");
+  await card.getByLabel("Mon closes", { exact: true }).fill("17:00");
+  await card.getByRole("button", { name: "Save hours" }).click();
+  await expect(card.getByRole("status")).toHaveText(/^Hours saved: /);
+
+  const panel = card.getByRole("region", { name: "Follow a calendar" });
+  await panel.getByLabel("Calendar URL to follow").fill(calendarUrl);
+  await panel.getByRole("button", { name: "Subscribe" }).click();
+  await expect(panel.getByRole("status")).toHaveText("Subscribed. 1 closed date added.");
+  await expect(card.getByLabel("Closed date 1: date")).toHaveValue(day(20));
+  await expect(card.getByLabel("Closed date 1: name (optional)")).toHaveValue(offsite);
+  await expect(panel.getByRole("listitem").filter({ hasText: calendarUrl })).toContainText("Last synced");
+
+  const item = panel.getByRole("listitem").filter({ hasText: calendarUrl });
+  await item.getByRole("button", { name: `Unsubscribe: ${calendarUrl}` }).click();
+  await expect(panel.getByRole("status")).toHaveText("Unsubscribed; its closed dates were kept.");
+  await expect(card.getByLabel("Closed date 1: name (optional)")).toHaveValue(offsite);
 });
