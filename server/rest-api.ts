@@ -488,7 +488,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
     if (!serve) return sendMethodNotAllowed(res, allowed.join(", "));
     // Bodies are JSON; the label endpoints and a calendar subscription's Sync now take none.
     const readsBody =
-      (method === "POST" || method === "PATCH" || method === "PUT") && !(first === "conversations" && third === "labels") && !(second === "calendar-subscriptions" && fourth === "sync");
+      (method === "POST" || method === "PATCH" || method === "PUT") && !(first === "conversations" && third === "labels") && !(first === "settings" && second === "calendar-subscriptions" && fourth === "sync");
     if (readsBody && !isJsonContentType(req.headers["content-type"])) return sendUnsupportedMediaType(res);
 
     const token = bearerToken(req);
