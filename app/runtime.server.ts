@@ -138,6 +138,7 @@ export type { SavedReply } from "../runtime/services/saved-replies.js";
 export { BREACH_PAGE_MAX, Reports } from "../runtime/services/reports.js";
 export { CalendarImport, MAX_CALENDAR_BYTES } from "../runtime/services/calendar-import.js";
 export { mergeClosedDates } from "../runtime/services/calendar-import.js";
+export { CalendarSubscriptions, type CalendarSubscription, type SyncOutcome } from "../runtime/services/calendar-subscriptions.js";
 export { CalendarFeed } from "../runtime/services/calendar-feed.js";
 export type { CalendarDates, CalendarSkip } from "../runtime/services/calendar-import.js";
 export { AutomationReports, RULE_CONVERSATIONS_MAX } from "../runtime/services/automation-report.js";

@@ -1,7 +1,8 @@
 /**
  * The secret calendar feed (decision 052): GET /calendar/<token>/closed-dates.ics (the
  * workspace's closed dates) and GET /calendar/<token>/teams/<teamId>.ics (a team's effective
- * ones), for calendar apps that subscribe to a URL without signing in. A lean handler in front
+ * ones), and their weekly opening hours as weekly events (decision 057):
+ * /calendar/<token>/hours.ics and /calendar/<token>/teams/<teamId>/hours.ics — for calendar apps that subscribe to a URL without signing in. A lean handler in front
  * of Remix like the public API: no session, no CSRF, limited per address. A wrong, reset or
  * turned-off token, an unknown team and an unknown path all get the same 404.
  */
@@ -34,14 +35,19 @@ const sendNotFound = (res: ServerResponse): void => {
   res.end(NOT_FOUND);
 };
 
-/** `[token, "closed-dates.ics"]` or `[token, "teams", "<id>.ics"]` → what to serve; undefined for anything else. */
-export const feedPath = (path: string): { readonly token: string; readonly teamId?: string } | undefined => {
+/**
+ * `[token, "closed-dates.ics" | "hours.ics"]`, `[token, "teams", "<id>.ics"]` or
+ * `[token, "teams", "<id>", "hours.ics"]` → what to serve; undefined for anything else.
+ */
+export const feedPath = (path: string): { readonly token: string; readonly teamId?: string; readonly hours?: true } | undefined => {
   const segments = path.split("/").slice(2).map(decodePathSegment);
   if (segments.some((s) => s === undefined || s === "")) return undefined;
-  const [token, second, third, ...rest] = segments as string[];
+  const [token, second, third, fourth, ...rest] = segments as string[];
   if (token === undefined || rest.length > 0) return undefined;
   if (second === "closed-dates.ics" && third === undefined) return { token };
-  if (second === "teams" && third !== undefined && third.endsWith(".ics") && third.length > 4) return { token, teamId: third.slice(0, -4) };
+  if (second === "hours.ics" && third === undefined) return { token, hours: true };
+  if (second === "teams" && third !== undefined && fourth === "hours.ics") return { token, teamId: third, hours: true };
+  if (second === "teams" && third !== undefined && fourth === undefined && third.endsWith(".ics") && third.length > 4) return { token, teamId: third.slice(0, -4) };
   return undefined;
 };
 
@@ -64,7 +70,13 @@ export const createCalendarFeedRoutes = (runtime: AppRuntime, options: CalendarF
     const wanted = feedPath(path);
     if (wanted === undefined) return sendNotFound(res);
     const exit = await runtime.runPromiseExit(
-      wanted.teamId === undefined ? s.feed.workspaceCalendar(wanted.token) : s.feed.teamCalendar(wanted.token, wanted.teamId),
+      wanted.teamId === undefined
+        ? wanted.hours
+          ? s.feed.workspaceHoursCalendar(wanted.token)
+          : s.feed.workspaceCalendar(wanted.token)
+        : wanted.hours
+          ? s.feed.teamHoursCalendar(wanted.token, wanted.teamId)
+          : s.feed.teamCalendar(wanted.token, wanted.teamId),
     );
     if (Exit.isFailure(exit)) {
       // NotFound, whichever part was wrong; a defect is a 500, logged.

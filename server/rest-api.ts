@@ -34,6 +34,8 @@ import { newId } from "../runtime/services/ids.js";
 import { Labels } from "../runtime/services/labels.js";
 import { Reports } from "../runtime/services/reports.js";
 import { ReportSchedules } from "../runtime/services/report-schedules.js";
+import { CalendarSubscriptions } from "../runtime/services/calendar-subscriptions.js";
+import { calendarSubscriptionEndpoints } from "./rest-calendar-subscriptions.js";
 import { Routing } from "../runtime/services/routing.js";
 import { AutomationReports } from "../runtime/services/automation-report.js";
 import { Workspace } from "../runtime/services/workspace.js";
@@ -272,6 +274,7 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       auditLog: AuditLog,
       workspace: Workspace,
       calendarImport: CalendarImport,
+      calendarSubscriptions: CalendarSubscriptions,
       routing: Routing,
       db: Database,
       config: AppConfig,
@@ -472,6 +475,8 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
       endpoints = reportScheduleEndpoints(s, req, third);
     } else if (first === "reports" && second !== undefined) {
       endpoints = reportEndpoints(s, query, [second, third, fourth]);
+    } else if (first === "settings" && second === "calendar-subscriptions") {
+      endpoints = calendarSubscriptionEndpoints(s, req, query, third, fourth);
     } else if (first === "settings" && fourth === undefined) {
       endpoints = workspaceEndpoints(s, req, [second, third]);
     } else if (first === "teams" && second !== undefined && third === "hours" && fourth === undefined) {
@@ -481,8 +486,9 @@ export const createRestApi = (runtime: AppRuntime, options: RestApiOptions = {})
     if (allowed.length === 0) return sendRouteNotFound(res);
     const serve = endpoints[method === "HEAD" ? "GET" : method];
     if (!serve) return sendMethodNotAllowed(res, allowed.join(", "));
-    // Bodies are JSON; the label endpoints take none.
-    const readsBody = (method === "POST" || method === "PATCH" || method === "PUT") && !(first === "conversations" && third === "labels");
+    // Bodies are JSON; the label endpoints and a calendar subscription's Sync now take none.
+    const readsBody =
+      (method === "POST" || method === "PATCH" || method === "PUT") && !(first === "conversations" && third === "labels") && !(first === "settings" && second === "calendar-subscriptions" && fourth === "sync");
     if (readsBody && !isJsonContentType(req.headers["content-type"])) return sendUnsupportedMediaType(res);
 
     const token = bearerToken(req);

@@ -18,6 +18,7 @@ import { seed, type SeedOptions } from "../runtime/services/seed.js";
 import { ResponseOverdue } from "../runtime/services/response-overdue.js";
 import { Routing } from "../runtime/services/routing.js";
 import { ReportSchedules } from "../runtime/services/report-schedules.js";
+import { CalendarSubscriptions } from "../runtime/services/calendar-subscriptions.js";
 import { Snoozes } from "../runtime/services/snoozes.js";
 
 /** How often idle bot conversations are checked against their flow's session timeout. */
@@ -80,6 +81,8 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
   const stopAuditRetention = (await runtime.runPromise(AuditLog)).start();
   // Report emails go out at their hour; a run missed while the server was down goes once, at once (decision 056).
   const stopReportSchedules = (await runtime.runPromise(ReportSchedules)).start();
+  // Subscribed calendars are read again every 6 hours; one due while the server was down, at once (decision 057).
+  const stopCalendarSubscriptions = (await runtime.runPromise(CalendarSubscriptions)).start();
   return {
     stop: () => {
       clearInterval(timer);
@@ -94,6 +97,7 @@ export const startup = async (runtime: AppRuntime, _config: AppConfigShape, opti
       stopAuditRetention();
       stopRouting();
       stopReportSchedules();
+      stopCalendarSubscriptions();
     },
   };
 };

@@ -1,6 +1,6 @@
 import { data, type ActionFunctionArgs, type LinksFunction, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, Link, useActionData, useFetcher, useLoaderData, useNavigation } from "@remix-run/react";
-import { useState } from "react";
+import { useState, type ReactNode } from "react";
 import { Effect } from "effect";
 import { CopyButton } from "../components/copy-button.js";
 import { CsrfInput } from "../components/csrf-input.js";
@@ -11,6 +11,8 @@ import { hoursIssueFields, weeklyHoursOf } from "../components/settings/hours-fo
 import { ErrorNotice } from "../components/settings/notices.js";
 import { formatClosedDate, formatHours, formatSpecialHours, formatStamp } from "../components/reports/format.js";
 import { CalendarImportForm, type CalendarPreviewView } from "../components/reports/calendar-import-form.js";
+import { CalendarSubscriptionsPanel } from "../components/reports/calendar-subscriptions.js";
+import { loadSubscriptions, SUBSCRIPTION_INTENTS, subscriptionAction } from "../components/reports/calendar-subscriptions.server.js";
 import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, readPostedCalendar } from "../components/reports/calendar-import.server.js";
 import reportStyles from "../components/reports/reports.css?url";
 import { fieldErrors, formValues } from "../forms.js";
@@ -24,12 +26,14 @@ export const meta: MetaFunction = () => [{ title: "Reports · Parley" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { user } = await requireUser(request, context, access.reports);
-  const [timezone, businessHours, schedules, calendarFeedUrl] = await Promise.all([
+  const [timezone, businessHours, schedules, calendarFeedUrl, subscriptions] = await Promise.all([
     run(context, Effect.flatMap(Reports, (r) => r.timezone())),
     run(context, Effect.flatMap(Reports, (r) => r.businessHours())),
     run(context, Effect.flatMap(ReportSchedules, (s) => s.list(user))),
     // The secret feed URL opens the calendar without signing in: shown to admins only.
     user.role === "admin" ? run(context, calendarFeedUrlNow) : Promise.resolve(null),
+    // The calendar URLs the closed dates follow (decision 057): admins only, a URL may be a secret address.
+    user.role === "admin" ? loadSubscriptions(context, null) : Promise.resolve([]),
   ]);
   // Every zone this server knows, so the admin picks rather than types one.
   const zones = user.role === "admin" ? Intl.supportedValuesOf("timeZone") : [];
@@ -46,6 +50,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     zones: zones.includes("UTC") ? zones : ["UTC", ...zones],
     canEdit: user.role === "admin",
     calendarFeedUrl,
+    subscriptions,
     feedNotice: user.role === "admin" ? notice : null,
     // The countries whose public holidays an admin can add in one step (date-holidays' data).
     countries: user.role === "admin" ? holidayCountries() : [],
@@ -80,6 +85,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   if (!read.ok) return data(calendarRefused(read.errors), { status: read.status });
   const form = read.form;
   const intent = form.get("intent");
+  if (typeof intent === "string" && SUBSCRIPTION_INTENTS.includes(intent)) {
+    const { result, status } = await subscriptionAction(context, form, null);
+    return data(result, { status });
+  }
   if (intent === "feed-renew" || intent === "feed-off") {
     // Create or reset the feed link (the old one stops working), or turn the feed off: the page shows the outcome.
     const notice = await run(
@@ -187,7 +196,7 @@ const calendarRefused = (errors: Readonly<Record<string, string>>) => ({
 });
 
 export default function ReportsPage() {
-  const { timezone, businessHours, schedules, today, zones, canEdit, countries, calendarFeedUrl, feedNotice } = useLoaderData<typeof loader>();
+  const { timezone, businessHours, schedules, today, zones, canEdit, countries, calendarFeedUrl, feedNotice, subscriptions } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -325,6 +334,15 @@ export default function ReportsPage() {
         busy={busy}
         calendarFeedUrl={calendarFeedUrl}
         feedNotice={feedNotice}
+        follow={
+          <CalendarSubscriptionsPanel
+            id="reports-subscriptions"
+            subscriptions={subscriptions}
+            timezone={timezone}
+            result={result?.intent === "subscription" ? result : null}
+            busy={busy}
+          />
+        }
       />
     </>
   );
@@ -346,6 +364,8 @@ function ClosedDates(props: {
   busy: boolean;
   calendarFeedUrl: string | null;
   feedNotice: string | null;
+  /** The calendar subscriptions' panel (admins). */
+  follow: ReactNode;
 }) {
   const { closed, today, timezone, canEdit, result } = props;
   const errors = result?.intent === "closed-add" ? (result.errors ?? {}) : {};
@@ -451,6 +471,7 @@ function ClosedDates(props: {
           busy={props.busy}
         />
       ) : null}
+      {canEdit ? props.follow : null}
       <p>
         <a href="/reports/closed-dates.ics" download>
           Download .ics
@@ -500,6 +521,12 @@ function CalendarFeedLink(props: { url: string | null; notice: string | null; bu
             <label htmlFor="reports-calendar-feed-url">Calendar feed URL</label>
             <input id="reports-calendar-feed-url" readOnly value={props.url} onFocus={(e) => e.currentTarget.select()} />
             <CopyButton text={props.url} />
+          </div>
+          {/* The weekly business hours as weekly events, on the same token (decision 057). */}
+          <div className="report-feed__url">
+            <label htmlFor="reports-hours-feed-url">Opening hours feed URL</label>
+            <input id="reports-hours-feed-url" readOnly value={props.url.replace(/closed-dates\.ics$/, "hours.ics")} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={props.url.replace(/closed-dates\.ics$/, "hours.ics")} label="Copy hours link" />
           </div>
           <div className="report-feed__actions">
             {button("feed-renew", "Reset link")}

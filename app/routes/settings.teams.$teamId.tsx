@@ -13,6 +13,8 @@ import { memberCandidates, MemberChecklist } from "../components/settings/member
 import { ErrorNotice, SavedNotice, SubmitActions } from "../components/settings/notices.js";
 import { DetailHeader } from "../components/settings/page-parts.js";
 import { CalendarImportForm } from "../components/reports/calendar-import-form.js";
+import { CalendarSubscriptionsPanel } from "../components/reports/calendar-subscriptions.js";
+import { loadSubscriptions, SUBSCRIPTION_INTENTS, subscriptionAction } from "../components/reports/calendar-subscriptions.server.js";
 import { calendarErrors, calendarUploadTooLarge, postedDates, readCalendarForm, readPostedCalendar } from "../components/reports/calendar-import.server.js";
 import { teamHoursLine } from "../components/settings/team-hours-text.js";
 import { access } from "../roles.js";
@@ -51,6 +53,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   );
   const { notice, headers } = await takeNotice(request, context);
   const zones = Intl.supportedValuesOf("timeZone");
+  // The calendar URLs the team's own closed dates follow (decision 057).
+  const subscriptions = await loadSubscriptions(context, team.id);
   return data(
     {
       team: { id: team.id, name: team.name, memberIds: team.memberIds, hoursLine: teamHoursLine(team) },
@@ -60,6 +64,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       people: memberCandidates(users, team.memberIds),
       // The team's closed dates as a subscribable calendar, while the workspace's feed is on (decision 052).
       feedUrl: feedToken === null ? null : `${publicUrl}/calendar/${feedToken}/teams/${encodeURIComponent(team.id)}.ics`,
+      subscriptions,
       notice,
     },
     { headers },
@@ -94,6 +99,11 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const read = await readCalendarForm(request);
   if (!read.ok) return data(calendarRefused(read.errors), { status: read.status });
   const form = read.form;
+  const intent = form.get("intent");
+  if (typeof intent === "string" && SUBSCRIPTION_INTENTS.includes(intent)) {
+    const { result, status } = await subscriptionAction(context, form, teamId);
+    return data(result, { status });
+  }
   // A calendar's dates into the team's own closed dates (decision 052): previewed, then added in one write.
   if (form.get("intent") === "calendar-preview") {
     const posted = await readPostedCalendar(context, form);
@@ -134,7 +144,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function TeamSettings() {
-  const { team, hours, workspace, zones, people, feedUrl, notice } = useLoaderData<typeof loader>();
+  const { team, hours, workspace, zones, people, feedUrl, notice, subscriptions } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const busy = navigation.state === "submitting";
@@ -178,6 +188,15 @@ export default function TeamSettings() {
             errors={calendarResult?.errors ?? null}
             preview={calendarResult?.preview ?? null}
             added={calendarResult?.added ?? null}
+            busy={busy}
+          />
+        ) : null}
+        {hours.source === "own" || subscriptions.length > 0 ? (
+          <CalendarSubscriptionsPanel
+            id="team-subscriptions"
+            subscriptions={subscriptions}
+            timezone={hours.timezone}
+            result={result?.intent === "subscription" ? result : null}
             busy={busy}
           />
         ) : null}
@@ -281,6 +300,12 @@ function HoursCard(props: {
             <label htmlFor="team-calendar-feed-url">Team calendar feed URL</label>
             <input id="team-calendar-feed-url" readOnly value={props.feedUrl} onFocus={(e) => e.currentTarget.select()} />
             <CopyButton text={props.feedUrl} />
+          </div>
+          {/* Its weekly hours as weekly events, on the same token (decision 057). */}
+          <div className="team-hours__feed-url">
+            <label htmlFor="team-hours-feed-url">Team opening hours feed URL</label>
+            <input id="team-hours-feed-url" readOnly value={props.feedUrl.replace(/\.ics$/, "/hours.ics")} onFocus={(e) => e.currentTarget.select()} />
+            <CopyButton text={props.feedUrl.replace(/\.ics$/, "/hours.ics")} label="Copy hours link" />
           </div>
         </div>
       ) : null}

@@ -41,6 +41,7 @@ import * as ReplyTime from "./reply-time.js";
 import * as AutomationReports from "./automation-report.js";
 import * as CalendarFeed from "./calendar-feed.js";
 import * as CalendarImport from "./calendar-import.js";
+import * as CalendarSubscriptions from "./calendar-subscriptions.js";
 import * as Routing from "./routing.js";
 import * as Macros from "./macros.js";
 import * as SavedReplies from "./saved-replies.js";
@@ -95,6 +96,8 @@ export const makeAppLayer = (config: Config.AppConfigShape, reportMail: ReportSc
   // Bulk actions run the inbox's and the snoozes' single actions, on the same instances.
   const inboxBulk = InboxBulk.layer.pipe(Layer.provide(inbox), Layer.provide(Snoozes.layer));
   const emailChannel = EmailChannel.emailChannelLayer.pipe(Layer.provide(channelServices));
+  const workspace = Workspace.layer.pipe(Layer.provide(routing));
+  const calendarImport = CalendarImport.layer.pipe(Layer.provide(outsideClient));
   return Layer.mergeAll(
     accounts,
     // Two-factor sign-in counts wrong codes on the same Accounts instance's throttles.
@@ -108,7 +111,7 @@ export const makeAppLayer = (config: Config.AppConfigShape, reportMail: ReportSc
     engine,
     Visitors.layer,
     routing,
-    Workspace.layer.pipe(Layer.provide(routing)),
+    workspace,
     inbox,
     inboxBulk,
     // Following up missed response targets from the breaches list: the same bulk action, labels, comments and judgement.
@@ -149,7 +152,9 @@ export const makeAppLayer = (config: Config.AppConfigShape, reportMail: ReportSc
     FormChannel.formChannelLayer.pipe(Layer.provide(channelServices)),
     OutgoingWebhooks.layer.pipe(Layer.provide(outsideClient)),
     // Closed dates from a calendar URL (decision 052).
-    CalendarImport.layer.pipe(Layer.provide(outsideClient)),
+    calendarImport,
+    // Calendar URLs the closed dates follow, read again every 6 hours (decision 057): written through the lists' own write paths.
+    CalendarSubscriptions.layer.pipe(Layer.provide(calendarImport), Layer.provide(reports), Layer.provide(workspace), Layer.provide(routing)),
     // The secret calendar feed of closed dates (decision 052).
     CalendarFeed.layer,
   ).pipe(Layer.provideMerge(base));

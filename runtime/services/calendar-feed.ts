@@ -17,6 +17,8 @@ import { closedDatesCalendar } from "./calendar-import.js";
 import { Database, type DatabaseShape } from "./database.js";
 import { NotFound } from "./errors.js";
 import { readTeamHours } from "./team-hours.js";
+import { weeklyHoursCalendar, type WeeklyHours } from "./hours-calendar.js";
+import { localDay } from "../core/report-range.js";
 
 export const CALENDAR_FEED_SETTING = "calendar_feed_token";
 
@@ -53,6 +55,10 @@ export interface CalendarFeedShape {
   readonly workspaceCalendar: (token: string) => Effect.Effect<string, NotFound>;
   /** A team's effective closed dates as a calendar, for the right token and a known team; NotFound otherwise. */
   readonly teamCalendar: (token: string, teamId: string) => Effect.Effect<string, NotFound>;
+  /** The workspace's weekly business hours as weekly events (weeklyHoursCalendar, decision 057), for the right token; NotFound otherwise. */
+  readonly workspaceHoursCalendar: (token: string) => Effect.Effect<string, NotFound>;
+  /** A team's effective weekly hours as weekly events (none when its hours never close it), for the right token and a known team; NotFound otherwise. */
+  readonly teamHoursCalendar: (token: string, teamId: string) => Effect.Effect<string, NotFound>;
 }
 
 export class CalendarFeed extends Context.Tag("CalendarFeed")<CalendarFeed, CalendarFeedShape>() {}
@@ -112,6 +118,30 @@ export const layer: Layer.Layer<CalendarFeed, never, Database> = Layer.effect(
       return closedDatesCalendar(dates, { name: `${team.name}: closed dates`, stamp });
     });
 
-    return { token, renew, turnOff, workspaceCalendar, teamCalendar };
+    /** Weekly hours as the feed writes them: read on the zone's today, stamped now. */
+    const hoursCalendar = (weekly: WeeklyHours | null, names: { name: string; eventName: string; scope: string }) =>
+      Effect.map(Clock.currentTimeMillis, (stamp) => weeklyHoursCalendar(weekly, { ...names, stamp, today: localDay(weekly?.timezone ?? "UTC", stamp) }));
+
+    const workspaceHoursCalendar: CalendarFeedShape["workspaceHoursCalendar"] = Effect.fn("CalendarFeed.workspaceHoursCalendar")(function* (given) {
+      if (!opens(given)) return yield* Effect.fail(notFound);
+      const workspace = readBusinessHours(db.prepare);
+      return yield* hoursCalendar(
+        { timezone: workspace.timezone, hours: workspace.hours, closedDates: workspace.closed ?? [] },
+        { name: "Opening hours", eventName: "Open", scope: "workspace" },
+      );
+    });
+
+    const teamHoursCalendar: CalendarFeedShape["teamHoursCalendar"] = Effect.fn("CalendarFeed.teamHoursCalendar")(function* (given, teamId) {
+      if (!opens(given)) return yield* Effect.fail(notFound);
+      const team = db.prepare("SELECT name FROM teams WHERE id = ?").get(teamId) as { name: string } | undefined;
+      if (team === undefined) return yield* Effect.fail(notFound);
+      const availability = teamAvailability(readTeamHours(db.prepare, teamId), readBusinessHours(db.prepare));
+      return yield* hoursCalendar(
+        availability === null ? null : { timezone: availability.timezone, hours: availability.hours, closedDates: teamClosedDates(availability) },
+        { name: `${team.name}: opening hours`, eventName: `${team.name} open`, scope: teamId },
+      );
+    });
+
+    return { token, renew, turnOff, workspaceCalendar, teamCalendar, workspaceHoursCalendar, teamHoursCalendar };
   }),
 );

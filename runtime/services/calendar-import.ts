@@ -340,9 +340,26 @@ export interface CalendarImportShape {
    * redirect to another host, over 1 MB); PayloadTooLarge for a text over 1 MB.
    */
   readonly read: (source: CalendarSource) => Effect.Effect<CalendarDates, InvalidInput | PayloadTooLarge>;
+  /**
+   * A calendar URL read again (a subscription's sync, decision 057): asked conditionally with the
+   * validators of the last read (If-None-Match / If-Modified-Since), `notModified` on a 304; else
+   * the closed dates and the response's validators. InvalidInput on `url` as for `read`.
+   */
+  readonly readUrl: (url: string, validators?: CalendarValidators) => Effect.Effect<CalendarRead, InvalidInput>;
   /** The workspace's closed dates as an iCalendar file (closedDatesCalendar), stamped now. */
   readonly workspaceCalendar: () => Effect.Effect<string>;
 }
+
+/** What a server said identifies the calendar it sent (ETag, Last-Modified), to ask again conditionally. */
+export interface CalendarValidators {
+  readonly etag?: string;
+  readonly lastModified?: string;
+}
+
+/** A calendar URL read again: unchanged since the validators given, or its dates now. */
+export type CalendarRead =
+  | { readonly notModified: true }
+  | { readonly notModified: false; readonly calendar: CalendarDates; readonly validators: CalendarValidators };
 
 export class CalendarImport extends Context.Tag("CalendarImport")<CalendarImport, CalendarImportShape>() {}
 
@@ -358,7 +375,8 @@ export const layer: Layer.Layer<CalendarImport, never, Database | WebhookClient>
     const db = yield* Database;
     const client = yield* WebhookClient;
 
-    const fetchText = (url: string) =>
+    /** The URL's text, or null for a 304 to the validators sent. */
+    const fetchText = (url: string, validators: CalendarValidators = {}) =>
       Effect.gen(function* () {
         const response = yield* client
           .call({
@@ -367,31 +385,47 @@ export const layer: Layer.Layer<CalendarImport, never, Database | WebhookClient>
             headers: [
               { name: "accept", value: "text/calendar, text/plain;q=0.5, */*;q=0.1" },
               { name: "user-agent", value: "Parley-Calendar/1.0" },
+              ...(validators.etag !== undefined ? [{ name: "if-none-match", value: validators.etag }] : []),
+              ...(validators.lastModified !== undefined ? [{ name: "if-modified-since", value: validators.lastModified }] : []),
             ],
             timeoutMs: CALENDAR_FETCH_TIMEOUT_MS,
             maxResponseBytes: MAX_CALENDAR_BYTES,
           })
           .pipe(Effect.mapError((failure) => invalid("url", `the calendar could not be fetched: ${failure.message}`)));
+        if (response.status === 304 && (validators.etag !== undefined || validators.lastModified !== undefined)) return null;
         if (response.status < 200 || response.status > 299) {
           return yield* Effect.fail(invalid("url", `the calendar could not be fetched: the server answered ${response.status}`));
         }
         if (typeof response.body !== "string" || response.body === "") {
           return yield* Effect.fail(invalid("url", "this URL does not give an iCalendar (.ics) file"));
         }
-        return response.body;
+        const next: CalendarValidators = {
+          ...(response.etag !== undefined ? { etag: response.etag } : {}),
+          ...(response.lastModified !== undefined ? { lastModified: response.lastModified } : {}),
+        };
+        return { text: response.body, validators: next };
       });
+
+    const today = Effect.map(Clock.currentTimeMillis, (now) => localDay(readTimezone(db.prepare), now));
 
     const read: CalendarImportShape["read"] = Effect.fn("CalendarImport.read")(function* (source) {
       const path = "url" in source ? "url" : "ics";
       if ("ics" in source && Buffer.byteLength(source.ics, "utf8") > MAX_CALENDAR_BYTES) {
         return yield* Effect.fail(new PayloadTooLarge({ limitBytes: MAX_CALENDAR_BYTES }));
       }
-      const text = "url" in source ? yield* fetchText(source.url) : source.ics;
-      const now = yield* Clock.currentTimeMillis;
-      const today = localDay(readTimezone(db.prepare), now);
-      const dates = readCalendar(text, today);
+      // Without validators the server has nothing to answer 304 to: a text always comes.
+      const text = "url" in source ? (yield* fetchText(source.url))?.text ?? "" : source.ics;
+      const dates = readCalendar(text, yield* today);
       if (Either.isLeft(dates)) return yield* Effect.fail(invalid(path, dates.left.message));
       return dates.right;
+    });
+
+    const readUrl: CalendarImportShape["readUrl"] = Effect.fn("CalendarImport.readUrl")(function* (url, validators) {
+      const fetched = yield* fetchText(url, validators);
+      if (fetched === null) return { notModified: true } as const;
+      const dates = readCalendar(fetched.text, yield* today);
+      if (Either.isLeft(dates)) return yield* Effect.fail(invalid("url", dates.left.message));
+      return { notModified: false, calendar: dates.right, validators: fetched.validators } as const;
     });
 
     const workspaceCalendar: CalendarImportShape["workspaceCalendar"] = Effect.fn("CalendarImport.workspaceCalendar")(function* () {
@@ -399,6 +433,6 @@ export const layer: Layer.Layer<CalendarImport, never, Database | WebhookClient>
       return closedDatesCalendar(readClosedDates(db.prepare), { name: "Closed dates", stamp });
     });
 
-    return { read, workspaceCalendar };
+    return { read, readUrl, workspaceCalendar };
   }),
 );

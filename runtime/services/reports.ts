@@ -64,6 +64,7 @@ import { CONVERSATION_TITLE_COLUMNS, CONVERSATION_TITLE_JOINS, conversationTitle
 import { Database, type DatabaseShape, type Sqlite } from "./database.js";
 import { holidayRegions, publicHolidays } from "./public-holidays.js";
 import { ClosedDatesImport, mergeClosedDates, sortClosedDates, type ClosedDatesImported } from "./calendar-import.js";
+import type { ClosedDatesChange } from "./calendar-sync.js";
 import {
   BUSINESS_HOURS_SETTING,
   BusinessHoursInput,
@@ -375,6 +376,12 @@ export interface ReportsShape {
   readonly importClosedDates: (input: unknown, refusalPath?: string) => Effect.Effect<ClosedDatesImported, InvalidInput>;
   /** Removes the closed date written `date` (as listed); NotFound when none is. Answers the list. */
   readonly removeClosedDate: (date: string) => Effect.Effect<ReadonlyArray<ClosedDate>, NotFound>;
+  /**
+   * A change of the closed dates decided from the stored list inside one write (a calendar
+   * subscription's sync or removal, decision 057): what `change.plan` says is stored, and
+   * `change.alongside` writes in the same transaction. Answers the plan's result.
+   */
+  readonly changeClosedDates: <A>(change: ClosedDatesChange<A>) => Effect.Effect<A>;
   /**
    * Range and filters from search parameters (module doc of report-range.ts); unknown ids are
    * InvalidInput with the parameter as path, and so is `hours=business` while no business hours are set.
@@ -1524,6 +1531,17 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       if (remaining === null) return yield* Effect.fail(new NotFound({ entity: "closed date", id: String(date) }));
       return remaining;
     }),
+
+    changeClosedDates: <A>(change: ClosedDatesChange<A>) =>
+      Effect.orDie(
+        db.writeEffect((s) => {
+          const { list, store } = closedDatesIn(s);
+          const planned = change.plan(list);
+          if (planned.store !== null) store(planned.store);
+          change.alongside(s, planned.result);
+          return planned.result;
+        }),
+      ).pipe(Effect.withSpan("Reports.changeClosedDates")),
 
     rebuild: Effect.fn("Reports.rebuild")(function* () {
       return yield* Effect.orDie(

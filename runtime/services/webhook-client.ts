@@ -28,6 +28,9 @@ export interface WebhookResponse {
   readonly status: number;
   /** Parsed JSON when the response says it is JSON (and parses), else the text; null when empty. */
   readonly body: Json;
+  /** The response's ETag and Last-Modified, when it sends them (a calendar is fetched again conditionally). */
+  readonly etag?: string;
+  readonly lastModified?: string;
 }
 
 export type WebhookFailureReason =
@@ -221,7 +224,14 @@ export const makeWebhookClientLayer = (options: WebhookClientOptions = {}): Laye
         const location = response.headers.get("location");
         if (!REDIRECT_STATUSES.has(response.status) || location === null) {
           const text = yield* readCapped(response, request.maxResponseBytes ?? maxResponseBytes, failure);
-          return { status: response.status, body: decodeBody(response.headers.get("content-type"), text) };
+          const etag = response.headers.get("etag");
+          const lastModified = response.headers.get("last-modified");
+          return {
+            status: response.status,
+            body: decodeBody(response.headers.get("content-type"), text),
+            ...(etag !== null ? { etag } : {}),
+            ...(lastModified !== null ? { lastModified } : {}),
+          };
         }
         yield* discard(response);
         if (redirects >= maxRedirects) return yield* fail("redirect_refused", `more than ${maxRedirects} redirects`);

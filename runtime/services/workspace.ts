@@ -44,6 +44,7 @@ import { newId } from "./ids.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
 import { decodeTeamHours, encodeTeamHours } from "./team-hours.js";
 import { ClosedDatesImport, mergeClosedDates, sortClosedDates, type ClosedDatesImported } from "./calendar-import.js";
+import type { ClosedDatesChange } from "./calendar-sync.js";
 import { INBOX_ROLES, readRoutingConfig, Routing, RoutingConfig, userCanAccessInbox, type Prepare } from "./routing.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -193,6 +194,15 @@ export interface WorkspaceShape {
    * field as path, and on `refusalPath` when the team keeps no hours of its own or would pass 200 dates.
    */
   readonly importTeamClosedDates: (teamId: string, input: unknown, refusalPath?: string) => Effect.Effect<ClosedDatesImported, NotFound | InvalidInput>;
+  /**
+   * A change of the closed dates of a team that keeps its own hours, decided from its stored list
+   * inside one write (a calendar subscription's sync or removal, decision 057): what
+   * `change.plan` says is stored in the team's hours, and `change.alongside` writes in the same
+   * transaction. NotFound for an unknown team; InvalidInput on `refusalPath` when the team keeps
+   * no hours of its own (nothing is written then, `alongside` neither). The queues are drained
+   * when the list changed (a removed date may open the team).
+   */
+  readonly changeTeamClosedDates: <A>(teamId: string, change: ClosedDatesChange<A>, refusalPath?: string) => Effect.Effect<A, NotFound | InvalidInput>;
   /** The inbox ids `userId` may open: all for admins, their memberships for agents, none otherwise. */
   readonly inboxesOfUser: (userId: string) => Effect.Effect<ReadonlyArray<string>>;
   /** True when `user` may open `inboxId` (read fresh from the database, not from `user.role`). */
@@ -597,6 +607,24 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       return { dryRun, added: outcome.added, skipped: outcome.skipped, closedDates: outcome.closedDates } satisfies ClosedDatesImported;
     });
 
+    const changeTeamClosedDates: WorkspaceShape["changeTeamClosedDates"] = <A>(teamId: string, change: ClosedDatesChange<A>, refusalPath = "teamId") =>
+      Effect.gen(function* () {
+        const team = yield* readTeam(teamId);
+        const outcome = yield* Effect.orDie(
+          db.writeEffect((s) => {
+            const hours = decodeTeamHours((s.prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined)?.hours ?? null);
+            if (hours.source !== "own") return { ok: false, refused: `${team.name} keeps no hours of its own: choose Own hours and save them first` } as const;
+            const planned = change.plan(hours.closedDates);
+            if (planned.store !== null) s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ ...hours, closedDates: sortClosedDates(planned.store) }), teamId);
+            change.alongside(s, planned.result);
+            return { ok: true, result: planned.result, changed: planned.store !== null } as const;
+          }),
+        );
+        if (!outcome.ok) return yield* Effect.fail(new InvalidInput({ issues: [{ path: refusalPath, message: outcome.refused }] }));
+        if (outcome.changed) yield* routing.teamHoursChanged(teamId);
+        return outcome.result;
+      }).pipe(Effect.withSpan("Workspace.changeTeamClosedDates"));
+
     const inboxesOfUser: WorkspaceShape["inboxesOfUser"] = (userId) =>
       Effect.sync(() =>
         (
@@ -743,6 +771,7 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       setTeamMembers,
       setTeamHours,
       importTeamClosedDates,
+      changeTeamClosedDates,
       inboxesOfUser,
       canAccessInbox,
       setAvailability,

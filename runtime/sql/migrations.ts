@@ -1385,6 +1385,38 @@ CREATE TABLE report_schedules (
 CREATE INDEX report_schedules_due ON report_schedules(COALESCE(retry_at, next_run_at)) WHERE next_run_at IS NOT NULL;
 `,
   },
+  {
+    version: 52,
+    name: "calendar subscriptions",
+    // docs/decisions/057. A calendar URL the workspace (team_id NULL) or a team that keeps its own
+    // hours follows (calendar-subscriptions.ts). `dates` is the provenance: a JSON array of the
+    // closed dates this subscription added, exactly as it wrote them, so a sync removes or renames
+    // only its own. `next_sync_at` is when it is fetched again; `last_attempt_at` the last try and
+    // `last_synced_at` the last one that read the calendar (or heard it was unchanged: 304, with
+    // `etag` / `last_modified` sent back as If-None-Match / If-Modified-Since). One subscription
+    // per URL and list (the unique index; '' stands for the workspace's list).
+    sql: /* sql */ `
+CREATE TABLE calendar_subscriptions (
+  id TEXT PRIMARY KEY,
+  scope TEXT NOT NULL CHECK (scope IN ('workspace', 'team')),
+  team_id TEXT REFERENCES teams(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  dates TEXT NOT NULL DEFAULT '[]',
+  status TEXT NOT NULL DEFAULT 'ok' CHECK (status IN ('ok', 'failed')),
+  error TEXT,
+  etag TEXT,
+  last_modified TEXT,
+  next_sync_at INTEGER NOT NULL,
+  last_attempt_at INTEGER,
+  last_synced_at INTEGER,
+  created_by TEXT,
+  created_at INTEGER NOT NULL,
+  CHECK ((scope = 'team') = (team_id IS NOT NULL))
+);
+CREATE UNIQUE INDEX calendar_subscriptions_list_url ON calendar_subscriptions(COALESCE(team_id, ''), url);
+CREATE INDEX calendar_subscriptions_due ON calendar_subscriptions(next_sync_at);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

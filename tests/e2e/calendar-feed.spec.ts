@@ -47,7 +47,7 @@ test("an admin creates the calendar feed link, a calendar app reads it without s
   const urlField = section.getByLabel("Calendar feed URL");
   await expect(urlField).toHaveValue(/\/calendar\/[A-Za-z0-9_-]{43}\/closed-dates\.ics$/);
   const first = await urlField.inputValue();
-  await expect(section.getByRole("button", { name: "Copy" })).toBeVisible();
+  await expect(section.getByRole("button", { name: "Copy", exact: true })).toBeVisible();
   expect(await seriousViolations(page)).toEqual([]);
 
   const feed = await calendarApp.get(first);
