@@ -37,6 +37,7 @@ import { ResponseTargets, storedResponseTargets } from "../core/response-targets
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
 import { auditActor, recordAudit } from "./audit-log.js";
 import { readBusinessHours } from "./business-hours.js";
+import { putTeamHours } from "./calendar-history.js";
 import { Database, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import * as wallClock from "./clock.js";
@@ -549,8 +550,10 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
         db.writeEffect((s) => {
           const before = (s.prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined)?.hours ?? null;
           if (before === stored) return false;
-          s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(stored, teamId);
-          recordAudit(s, wallClock.now(), actor, {
+          const now = wallClock.now();
+          // In force from now on; earlier replies keep the hours of their day (decision 058).
+          putTeamHours(s, now, teamId, stored);
+          recordAudit(s, now, actor, {
             action: "team.hours_changed",
             target: { type: "team", id: teamId, label: team.name },
             data: { from: decodeTeamHours(before), to: hours },
@@ -583,8 +586,9 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
               const planned = plan(readHours((sql) => s.prepare(sql)));
               if (planned.refused !== undefined || planned.added.length === 0) return planned;
               const next = { ...planned.hours, closedDates: planned.closedDates };
-              s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours(next), teamId);
-              recordAudit(s, wallClock.now(), actor, {
+              const now = wallClock.now();
+              putTeamHours(s, now, teamId, encodeTeamHours(next));
+              recordAudit(s, now, actor, {
                 action: "team.hours_changed",
                 target: { type: "team", id: teamId, label: team.name },
                 data: { from: planned.hours, to: next, source },
