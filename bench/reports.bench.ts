@@ -5,7 +5,10 @@
  * one JSON line per query; `run()` returns the figures for bench/run-all.ts. The team report is
  * timed on the wall clock and within business hours, and again with response targets set, beside
  * the list of answers that missed them (`breaches_*`), and with every target counting business
- * hours, without and with team hours (`*_team_hours`: two teams keeping hours, decision 048).
+ * hours, without and with team hours (`*_team_hours`: two teams keeping hours, decision 048), and
+ * with a history of calendars (`*_history`: the hours, closed dates, zone and a team's hours
+ * changed inside the 90 days, decision 058). The calendars are recorded as in force from before
+ * the data (the seed's scripted clock), so the figures judge the data by them.
  *
  * The data is written through the real schema; the roll-ups are then rebuilt from the log with
  * the same SQL rules an admin's rebuild runs (the engine keeps them the same, group by group,
@@ -21,7 +24,9 @@ import { performance } from "node:perf_hooks";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import type { FlowDocument } from "../flows/flow-document.js";
 import { makeRange, type ReportQuery } from "../runtime/core/report-range.js";
+import { putTeamHours } from "../runtime/services/calendar-history.js";
 import * as Chatflows from "../runtime/services/chatflows.js";
+import { playScripted } from "../runtime/services/clock.js";
 import * as Db from "../runtime/services/database.js";
 import * as Reports from "../runtime/services/reports.js";
 import { REBUILD_REPORT_ROLLUPS_SQL } from "../runtime/sql/report-rollups.js";
@@ -376,9 +381,17 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
     const d30 = q(day(30));
     const d90 = q(day(DAYS));
     // The business-hours variant: weekdays 09:00–17:00 in Berlin, whose clocks change inside the
-    // 90 days (29 March), so the calendar's daylight-saving path is part of the figure.
-    await runtime.runPromise(reports.setTimezone("Europe/Berlin"));
-    await runtime.runPromise(reports.setBusinessHours(["mon", "tue", "wed", "thu", "fri"].map((d) => ({ day: d, from: "09:00", to: "17:00" }))));
+    // 90 days (29 March), so the calendar's daylight-saving path is part of the figure. In force
+    // since the day before the data (a change holds from when it is made, decision 058); setting
+    // them there again replaces any later change a previous run left.
+    const nineToFive = ["mon", "tue", "wed", "thu", "fri"].map((d) => ({ day: d, from: "09:00", to: "17:00" }));
+    const beforeTheData = START - 86_400_000;
+    const calendarFromStart = Effect.gen(function* () {
+      yield* reports.setTimezone("Europe/Berlin");
+      yield* reports.setBusinessHours(nineToFive);
+      for (const c of (yield* reports.businessHours()).closed ?? []) yield* reports.removeClosedDate(c.date);
+    });
+    await runtime.runPromise(playScripted(beforeTheData, () => calendarFromStart));
     const business = (query: ReportQuery): ReportQuery => ({ ...query, hours: "business" });
     const queries: Array<[string, () => Effect.Effect<unknown, unknown>]> = [
       ["bot_overview_30d", () => reports.botOverview(d30)],
@@ -445,10 +458,12 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
       db.sqlite.prepare("UPDATE inboxes SET response_targets = ?").run(JSON.stringify({ firstResponseMinutes: 30, nextReplyMinutes: 15, businessHours: true }));
       const weekdays = ["mon", "tue", "wed", "thu", "fri"].map((d) => ({ day: d, from: "09:00", to: "17:00" }));
       const newYork = JSON.stringify({ source: "own", timezone: "America/New_York", hours: weekdays, closedDates: [], workspaceClosedDates: true });
-      const teamHours = (on: boolean) => {
-        db.sqlite.prepare("UPDATE teams SET hours = ? WHERE id = 'team_0'").run(on ? newYork : null);
-        db.sqlite.prepare("UPDATE teams SET hours = ? WHERE id = 'team_1'").run(on ? JSON.stringify({ source: "workspace" }) : null);
-      };
+      // Kept since before the data, through the one writer of teams' hours (its history).
+      const teamHours = (on: boolean) =>
+        db.sqlite.transaction(() => {
+          putTeamHours(db.sqlite, beforeTheData, "team_0", on ? newYork : null);
+          putTeamHours(db.sqlite, beforeTheData, "team_1", on ? JSON.stringify({ source: "workspace" }) : null);
+        })();
       teamHours(true);
       figures.push({ name: "reports.breaches_90d_team_hours_count", unit: "breaches", value: (await runtime.runPromise(page(d90))).total });
       for (const [name, make] of [
@@ -460,9 +475,38 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
         teamHours(true);
         await time(`${name}_team_hours`, make);
       }
+      // A history inside the 90 days (decision 058): longer hours from day 30, a closed date added
+      // on day 60, London's clock from day 75; the New York team's hours changed on day 45. Each
+      // report then splits its span at those instants.
+      const at = (days: number) => START + days * 86_400_000;
+      const changes = (clock: { readonly set: (at: number) => void }) =>
+        Effect.gen(function* () {
+          yield* reports.setBusinessHours(["mon", "tue", "wed", "thu", "fri"].map((d) => ({ day: d, from: "08:00", to: "18:00" })));
+          clock.set(at(45));
+          db.sqlite.transaction(() => putTeamHours(db.sqlite, at(45), "team_0", newYork.replace("09:00", "10:00")))();
+          clock.set(at(60));
+          yield* reports.addClosedDate({ date: new Date(at(62)).toISOString().slice(0, 10), name: "Company day" });
+          clock.set(at(75));
+          yield* reports.setTimezone("Europe/London");
+        });
+      // Each figure also without the history, in the same state otherwise (targets, team hours).
+      const historyQueries: Array<[string, () => Effect.Effect<unknown, unknown>]> = [
+        ["team_90d_business_hours_with_targets_team_hours", () => reports.team(business(d90))],
+        ["team_30d_with_targets_business_hours_team_hours", () => reports.team(d30)],
+        ["breaches_90d_business_hours_team_hours", () => page(d90)],
+      ];
+      await time(historyQueries[0]![0], historyQueries[0]![1]);
+      await runtime.runPromise(playScripted(at(30), changes));
+      try {
+        for (const [name, make] of historyQueries) await time(`${name}_history`, make);
+      } finally {
+        await runtime.runPromise(playScripted(beforeTheData, () => calendarFromStart));
+      }
     } finally {
       setTargets(null);
-      db.sqlite.prepare("UPDATE teams SET hours = NULL").run();
+      db.sqlite.transaction(() => {
+        for (const id of ["team_0", "team_1"]) putTeamHours(db.sqlite, beforeTheData, id, null);
+      })();
     }
   } finally {
     await runtime.dispose();

@@ -2,7 +2,19 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isAvailable } from "../../flows/availability.js";
 import type { Availability } from "../../flows/flow-spec.js";
-import { addBusinessDays, businessCalendar, businessIntervals, businessMs, teamBusinessHours, type BusinessHours, type OpeningRange } from "./business-time.js";
+import {
+  addBusinessDays,
+  businessCalendar,
+  businessIntervals,
+  businessMs,
+  combineHistories,
+  historyCalendar,
+  historyIntervals,
+  teamBusinessHours,
+  type BusinessHours,
+  type HoursHistory,
+  type OpeningRange,
+} from "./business-time.js";
 
 const H = 3_600_000;
 const MIN = 60_000;
@@ -267,5 +279,124 @@ describe("teamBusinessHours", () => {
     expect(teamBusinessHours({ source: "workspace" }, workspace)).toEqual(workspace);
     expect(teamBusinessHours({ ...own, workspaceClosedDates: false }, workspace)).toEqual({ timezone: "Europe/Berlin", hours: own.hours, closed: own.closedDates });
     expect(teamBusinessHours({ ...own, workspaceClosedDates: true }, workspace)?.closed).toEqual([...own.closedDates, ...workspace.closed!]);
+  });
+});
+
+describe("calendars in force over time (decision 058)", () => {
+  // The week of Monday 2 March 2026; Berlin is UTC+1, New York UTC−5.
+  const day = (d: number, hour = 0, minute = 0) => Date.UTC(2026, 2, 2 + d, hour, minute);
+  const WEEK: readonly [number, number] = [day(0), day(7)];
+  const berlin10to12: BusinessHours = { timezone: "Europe/Berlin", hours: weekdays("10:00", "12:00") };
+  const between = (history: HoursHistory, from: number, to: number) => historyCalendar(history, WEEK[0], WEEK[1]).between(from, to);
+
+  it("judges each side of a change mid-interval by its own hours", () => {
+    // 09:00–17:00 until Wednesday 11:00 UTC (12:00 Berlin), 10:00–12:00 Berlin from then on.
+    const history: HoursHistory = [
+      { from: 0, value: berlin9to5 },
+      { from: day(2, 11), value: berlin10to12 },
+    ];
+    // Monday and Tuesday 8 h each, Wednesday 09:00–12:00 = 3 h (then 10:00–12:00 is over), Thursday and Friday 2 h each.
+    expect(between(history, ...WEEK)).toBe(8 * H + 8 * H + 3 * H + 2 * H + 2 * H);
+    // Entirely before the change: as if the new hours never came; entirely after: as if always so.
+    expect(between(history, day(0), day(2))).toBe(businessMs(berlin9to5, day(0), day(2)));
+    expect(between(history, day(3), day(5))).toBe(businessMs(berlin10to12, day(3), day(5)));
+  });
+
+  it("adds up several changes, and a change back", () => {
+    const history: HoursHistory = [
+      { from: 0, value: berlin9to5 },
+      { from: day(1), value: berlin10to12 },
+      { from: day(2), value: { timezone: "Europe/Berlin", hours: [] } },
+      { from: day(3), value: berlin9to5 },
+    ];
+    // Monday 8 h; Tuesday 2 h; Wednesday no hours set: all 24 h count; Thursday and Friday 8 h each.
+    expect(between(history, ...WEEK)).toBe(8 * H + 2 * H + 24 * H + 16 * H);
+    // A null calendar is the same as one without weekly hours.
+    expect(between(history.map((p, i) => (i === 2 ? { ...p, value: null } : p)), ...WEEK)).toBe(between(history, ...WEEK));
+  });
+
+  it("reads the hours after a zone change on the new zone's clock", () => {
+    // Berlin 09:00–17:00 until Wednesday 00:00 UTC, then the same hours in New York (14:00–22:00 UTC).
+    const history: HoursHistory = [
+      { from: 0, value: berlin9to5 },
+      { from: day(2), value: { timezone: "America/New_York", hours: weekdays("09:00", "17:00") } },
+    ];
+    // Wednesday 13:00–23:00 UTC: Berlin's hours (08:00–16:00 UTC) would give 3 h, New York's give 8 h.
+    expect(between(history, day(2, 13), day(2, 23))).toBe(8 * H);
+    // Tuesday the same: still Berlin's.
+    expect(between(history, day(1, 13), day(1, 23))).toBe(3 * H);
+    // A change inside a day counts each side on its own clock: at 15:00 UTC on Thursday, Berlin → New York.
+    const midDay: HoursHistory = [
+      { from: 0, value: berlin9to5 },
+      { from: day(3, 15), value: { timezone: "America/New_York", hours: weekdays("09:00", "17:00") } },
+    ];
+    // Thursday 08:00–15:00 UTC in Berlin's (7 h), then 15:00–22:00 in New York's (7 h).
+    expect(between(midDay, day(3), day(4))).toBe(14 * H);
+  });
+
+  it("never lets a closed date added later change a range before it was added", () => {
+    // On Thursday the team added Tuesday (already past) as closed, and next Monday.
+    const closed = [
+      { date: "2026-03-03", yearly: false },
+      { date: "2026-03-09", yearly: false },
+    ];
+    const history: HoursHistory = [
+      { from: 0, value: berlin9to5 },
+      { from: day(3), value: { ...berlin9to5, closed } },
+    ];
+    // Tuesday was open when it passed: 8 h, as before.
+    expect(historyCalendar(history, day(0), day(14)).between(day(1), day(2))).toBe(8 * H);
+    // Next Monday is closed: the week after counts four days.
+    expect(historyCalendar(history, day(0), day(14)).between(day(7), day(14))).toBe(32 * H);
+    // Added before the day, the same date closes it.
+    expect(historyCalendar([{ from: 0, value: { ...berlin9to5, closed } }], day(0), day(14)).between(day(1), day(2))).toBe(0);
+  });
+
+  it("is the calendar of its one period when nothing changed, and the first period holds since the beginning", () => {
+    const one = historyCalendar([{ from: day(3), value: berlin9to5 }], ...WEEK);
+    const plain = businessCalendar(berlin9to5, ...WEEK);
+    expect(one.intervals).toEqual(plain.intervals);
+    expect(historyIntervals([{ from: -Infinity, value: null }], day(1), day(2))).toEqual([[day(1), day(2)]]);
+  });
+
+  it("adds up over any split of the span, each piece read in its own calendar", () => {
+    fc.assert(
+      // Changes anywhere in the span or a little either side of it, on whole minutes.
+      fc.property(fc.array(fc.tuple(fc.double({ min: -0.2, max: 1.2, noNaN: true }), hoursArb), { minLength: 1, maxLength: 4 }), span, (changes, [a, b]) => {
+        const history: HoursHistory = changes
+          .map(([at, hours]) => ({ from: Math.round((a + at * (b - a)) / MIN) * MIN, value: hours as BusinessHours }))
+          .sort((x, y) => x.from - y.from)
+          .filter((p, i, all) => i === 0 || p.from !== all[i - 1]!.from);
+        const whole = historyCalendar(history, a, b).between(a, b);
+        // The same, piece by piece: each period's part of [a, b) in that period's calendar alone.
+        let sum = 0;
+        history.forEach((p, i) => {
+          const s = i === 0 ? a : Math.max(a, p.from);
+          const e = i + 1 < history.length ? Math.min(b, history[i + 1]!.from) : b;
+          if (e > s) sum += p.value !== null && p.value.hours.length > 0 ? businessMs(p.value, s, e) : e - s;
+        });
+        return whole === sum && whole >= 0 && whole <= b - a;
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it("combines two histories at every change of either, with the values in force then", () => {
+    const teams = [
+      { from: -Infinity, value: "none" },
+      { from: 10, value: "own" },
+      { from: 30, value: "none" },
+    ];
+    const workspace = [
+      { from: 0, value: "A" },
+      { from: 10, value: "B" },
+      { from: 20, value: "C" },
+    ];
+    expect(combineHistories(teams, workspace, (t, w) => `${t}/${w}`)).toEqual([
+      { from: -Infinity, value: "none/A" },
+      { from: 10, value: "own/B" },
+      { from: 20, value: "own/C" },
+      { from: 30, value: "none/C" },
+    ]);
   });
 });

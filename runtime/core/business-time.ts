@@ -165,8 +165,11 @@ export interface BusinessCalendar {
 }
 
 /** A calendar of the business hours over [start, end), for many spans inside it. Pure apart from reading time-zone data. */
-export const businessCalendar = (hours: BusinessHours, start: number, end: number): BusinessCalendar => {
-  const intervals = businessIntervals(hours, start, end);
+export const businessCalendar = (hours: BusinessHours, start: number, end: number): BusinessCalendar =>
+  calendarOver(businessIntervals(hours, start, end), start, end);
+
+/** The calendar of business intervals (sorted, disjoint) found over [start, end). Pure. */
+const calendarOver = (intervals: Intervals, start: number, end: number): BusinessCalendar => {
   const n = intervals.length;
   const starts = new Float64Array(n);
   const ends = new Float64Array(n);
@@ -197,6 +200,81 @@ export const businessCalendar = (hours: BusinessHours, start: number, end: numbe
     intervals,
     between: (from, to) => (to > from ? upTo(to) - upTo(from) : 0),
   };
+};
+
+/**
+ * A value in force from `from` (epoch ms) until the next period's `from` (decision 058). In a
+ * history the periods come in `from` order, and the first holds since the beginning, whatever its
+ * own `from`.
+ */
+export interface Period<T> {
+  readonly from: number;
+  readonly value: T;
+}
+
+/**
+ * The calendars in force one after another. A period whose calendar is null, or keeps no weekly
+ * hours, had no business hours set: it counts around the clock, as a response target does without
+ * business hours.
+ */
+export type HoursHistory = ReadonlyArray<Period<BusinessHours | null>>;
+
+/** Whether a calendar has weekly hours to count in (else: around the clock). Pure. */
+export const keepsHours = (hours: BusinessHours | null): hours is BusinessHours => hours !== null && hours.hours.length > 0;
+
+/**
+ * The business intervals inside [start, end), each part of it judged by the calendar in force
+ * then: the span is split at the history's changes and each piece read in its own calendar (a
+ * period without weekly hours is open throughout). So a change of hours, zone or closed dates at
+ * T never moves the business time before T. Pure apart from reading time-zone data; never throws.
+ */
+export const historyIntervals = (history: HoursHistory, start: number, end: number): Intervals => {
+  if (!(end > start)) return [];
+  const found: Array<readonly [number, number]> = [];
+  for (let i = 0; i < history.length; i++) {
+    const s = i === 0 ? start : Math.max(start, history[i]!.from);
+    const e = i + 1 < history.length ? Math.min(end, history[i + 1]!.from) : end;
+    if (!(e > s)) continue;
+    const hours = history[i]!.value;
+    if (keepsHours(hours)) for (const interval of businessIntervals(hours, s, e)) found.push(interval);
+    else found.push([s, e]);
+  }
+  return merged(found);
+};
+
+/**
+ * A calendar over [start, end) that judges each instant by the calendar of the history in force
+ * then (`historyIntervals`); with one period it is `businessCalendar` of it. Pure apart from
+ * reading time-zone data.
+ */
+export const historyCalendar = (history: HoursHistory, start: number, end: number): BusinessCalendar => {
+  const only = history.length === 1 ? history[0]!.value : undefined;
+  if (only !== undefined && keepsHours(only)) return businessCalendar(only, start, end);
+  return calendarOver(historyIntervals(history, start, end), start, end);
+};
+
+/**
+ * Two histories as one: a period at each change of either (the earlier of equal ones kept once),
+ * holding `combine` of the two values in force then. Both must have at least one period. Pure.
+ */
+export const combineHistories = <A, B, C>(
+  a: ReadonlyArray<Period<A>>,
+  b: ReadonlyArray<Period<B>>,
+  combine: (a: A, b: B) => C,
+): Array<Period<C>> => {
+  const out: Array<Period<C>> = [];
+  let i = 0;
+  let j = 0;
+  out.push({ from: Math.min(a[0]!.from, b[0]!.from), value: combine(a[0]!.value, b[0]!.value) });
+  while (i + 1 < a.length || j + 1 < b.length) {
+    const nextA = i + 1 < a.length ? a[i + 1]!.from : Infinity;
+    const nextB = j + 1 < b.length ? b[j + 1]!.from : Infinity;
+    const at = Math.min(nextA, nextB);
+    if (nextA === at) i++;
+    if (nextB === at) j++;
+    out.push({ from: at, value: combine(a[i]!.value, b[j]!.value) });
+  }
+  return out;
 };
 
 /** Business ms between two instants (0 when `to` is not after `from`); never more than `to − from`. Pure apart from reading time-zone data. */

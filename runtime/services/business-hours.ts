@@ -2,7 +2,8 @@
  * The workspace's time zone, weekly business hours and closed dates (holidays) as stored in
  * `settings` (an admin sets them on the Reports page): read by Reports for business-hours
  * figures, by the inbox for response targets that count business hours, and by automation for
- * business-day waits. Reads only; Reports writes them.
+ * business-day waits. Reads only; Reports writes them through runtime/services/calendar-history.ts,
+ * which keeps their history (decision 058).
  */
 import { Option, Schema as S } from "effect";
 import { isValidTimezone } from "../../flows/availability.js";
@@ -37,15 +38,15 @@ export const readBusinessHours = (prepare: DatabaseShape["prepare"]): BusinessHo
     value: string;
   }>;
   const value = (key: string) => rows.find((r) => r.key === key)?.value;
-  const zone = value(TIMEZONE_SETTING);
-  const hours = value(BUSINESS_HOURS_SETTING);
-  const closed = value(CLOSED_DATES_SETTING);
-  return {
-    timezone: zone !== undefined && isValidTimezone(zone) ? zone : DEFAULT_TIMEZONE,
-    hours: hours === undefined ? [] : Option.getOrElse(readStoredHours(hours), () => []),
-    closed: closed === undefined ? [] : Option.getOrElse(readStoredClosed(closed), () => []),
-  };
+  return storedBusinessHours(value(TIMEZONE_SETTING), value(BUSINESS_HOURS_SETTING), value(CLOSED_DATES_SETTING));
 };
+
+/** The calendar of the three stored values (undefined or null: unset); unset or unreadable ones read as UTC, no hours, no closed dates. Pure. */
+export const storedBusinessHours = (zone: string | null | undefined, hours: string | null | undefined, closed: string | null | undefined): BusinessHours => ({
+  timezone: typeof zone === "string" && isValidTimezone(zone) ? zone : DEFAULT_TIMEZONE,
+  hours: typeof hours === "string" ? Option.getOrElse(readStoredHours(hours), () => []) : [],
+  closed: typeof closed === "string" ? Option.getOrElse(readStoredClosed(closed), () => []) : [],
+});
 
 /** The stored closed dates, in date order; none when unset or unreadable. */
 export const readClosedDates = (prepare: DatabaseShape["prepare"]): ReadonlyArray<ClosedDate> => {

@@ -458,6 +458,19 @@ describe("team within business hours", () => {
     p90: s.p90 === null ? null : Math.round(s.p90),
     mean: s.mean === null ? null : Math.round(s.mean),
   });
+  /**
+   * Runs a change of the calendar as if made at 07:00 UTC on 2 March, before the scripted day, so
+   * the day is judged by it: a change holds from when it is made (decision 058). The clock is
+   * back after the script afterwards.
+   */
+  const beforeTheDay = async <A>(change: () => Promise<A>): Promise<A> => {
+    clock(at(7, 0));
+    try {
+      return await change();
+    } finally {
+      clock(at(12, 0, 3));
+    }
+  };
 
   it("refuses the switch while no business hours are set, and bad hours with their path", async () => {
     const r = await reports();
@@ -470,7 +483,7 @@ describe("team within business hours", () => {
 
   it("counts first response, reply time and time to close inside the hours only", async () => {
     const r = await reports();
-    expect(await run(r.setBusinessHours(hours))).toEqual({ timezone: "Europe/Berlin", hours, closed: [] });
+    expect(await beforeTheDay(() => run(r.setBusinessHours(hours)))).toEqual({ timezone: "Europe/Berlin", hours, closed: [] });
     const team = await run(r.team(await query({ ...range, hours: "business" })));
     expect(team.measure).toBe("business");
     // First responses: C2 09:17–09:20 → 3 min; C7 none of its 12 minutes.
@@ -492,7 +505,7 @@ describe("team within business hours", () => {
 
   it("equals the wall-clock figures when the hours cover the whole week", async () => {
     const r = await reports();
-    await run(r.setBusinessHours(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({ day, from: "00:00", to: "24:00" }))));
+    await beforeTheDay(() => run(r.setBusinessHours(["mon", "tue", "wed", "thu", "fri", "sat", "sun"].map((day) => ({ day, from: "00:00", to: "24:00" })))));
     const business = await run(r.team(await query({ ...range, hours: "business" })));
     const wall = await run(r.team(await query(range)));
     expect([business.firstResponse, business.replyTime, business.timeToClose, business.agents]).toEqual([
@@ -501,16 +514,16 @@ describe("team within business hours", () => {
       wall.timeToClose,
       wall.agents,
     ]);
-    await run(r.setBusinessHours(hours));
+    await beforeTheDay(() => run(r.setBusinessHours(hours)));
   });
 
   it("counts nothing on a closed date, and the wall-clock figures again once it is removed", async () => {
     const r = await reports();
-    await run(r.setBusinessHours(hours));
+    await beforeTheDay(() => run(r.setBusinessHours(hours)));
     const before = await run(r.team(await query({ ...range, hours: "business" })));
     const audits = () => db.sqlite.prepare("SELECT action, data FROM audit_log WHERE action LIKE 'settings.closed_date_%' ORDER BY id").all();
     const auditsBefore = audits().length;
-    expect(await run(r.addClosedDate({ date: "2026-03-02", name: "  Team day  " }))).toEqual([{ date: "2026-03-02", name: "Team day", yearly: false }]);
+    expect(await beforeTheDay(() => run(r.addClosedDate({ date: "2026-03-02", name: "  Team day  " })))).toEqual([{ date: "2026-03-02", name: "Team day", yearly: false }]);
     expect((await run(r.businessHours())).closed).toEqual([{ date: "2026-03-02", name: "Team day", yearly: false }]);
     const closed = await run(r.team(await query({ ...range, hours: "business" })));
     // Every answer and close of the range fell on Monday 2 March or outside the hours (C7).
@@ -521,7 +534,7 @@ describe("team within business hours", () => {
       0,
       0,
     ]);
-    expect(await run(r.removeClosedDate("2026-03-02"))).toEqual([]);
+    expect(await beforeTheDay(() => run(r.removeClosedDate("2026-03-02")))).toEqual([]);
     const again = await run(r.team(await query({ ...range, hours: "business" })));
     expect(again.firstResponse).toEqual(before.firstResponse);
     expect(audits().slice(auditsBefore)).toEqual([

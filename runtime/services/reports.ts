@@ -43,7 +43,7 @@ import {
   parseBreachSort,
   type BreachSort,
 } from "../core/breach-order.js";
-import { businessCalendar, type BusinessCalendar, type BusinessHours } from "../core/business-time.js";
+import type { BusinessCalendar, BusinessHours } from "../core/business-time.js";
 import {
   emptyShare,
   hasTargets,
@@ -74,8 +74,9 @@ import {
   readTimezone as readWorkspaceTimezone,
   TIMEZONE_SETTING,
 } from "./business-hours.js";
+import { pastCalendars, putWorkspaceCalendar, type PastCalendars } from "./calendar-history.js";
+import * as wallClock from "./clock.js";
 import { InvalidInput, NotFound } from "./errors.js";
-import { businessBetweenReader, targetHoursReader, type TargetHoursOf } from "./target-hours.js";
 
 export type { ReportQuery, ReportFilters, ReportRange, ReportDay, RangePreset, HoursMode } from "../core/report-range.js";
 export type { BusinessHours, OpeningRange } from "../core/business-time.js";
@@ -90,12 +91,15 @@ const MONTHS = ["January", "February", "March", "April", "May", "June", "July", 
 /** "12-25" of any year → "25 December". */
 const monthDayName = (date: string): string => `${Number(date.slice(8, 10))} ${MONTHS[Number(date.slice(5, 7)) - 1]}`;
 
-/** The workspace's closed dates inside a write: the stored list, and a writer that stores a new one in order and answers it. */
-const closedDatesIn = (s: Sqlite) => ({
+/**
+ * The workspace's closed dates inside a write: the stored list, and a writer that stores a new one
+ * in order, in force from `at` (its history, decision 058), and answers it.
+ */
+const closedDatesIn = (s: Sqlite, at: number) => ({
   list: readClosedDates((sql) => s.prepare(sql)),
   store: (next: ReadonlyArray<ClosedDate>): ReadonlyArray<ClosedDate> => {
     const sorted = sortClosedDates(next);
-    s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(CLOSED_DATES_SETTING, JSON.stringify(sorted));
+    putWorkspaceCalendar(s, at, CLOSED_DATES_SETTING, JSON.stringify(sorted));
     return sorted;
   },
 });
@@ -943,18 +947,18 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       .filter((i) => hasTargets(i.targets) && (inbox === null || i.id === inbox));
 
   /**
-   * Each reply's business time in its calendar: the hours of the team it was with when answered
-   * (the team's current hours; decision 048), else the workspace's — one calendar per distinct
-   * calendar, spanning every reply's wait, built when first asked. Null for every reply while no
-   * inbox's targets count business hours. `hoursOf`: the reader of calendars, when the caller
-   * also asks it whose hours they are (the workspace's read once either way).
+   * Each reply's business time in the calendars in force while it was awaited (decision 058): the
+   * hours the team it was with when answered kept then (decision 048), else the workspace's — one
+   * reader of the calendars over the span of every reply's wait, each calendar built when first
+   * asked. Null while no inbox's targets count business hours (`calendars`, then, is never read).
+   * `live`: the workspace's calendar now, when the caller has read it.
    */
   const targetCalendars = (
     inboxes: ReadonlyArray<{ readonly targets: ResponseTargets }>,
     replies: ReadonlyArray<TeamReplyForTarget>,
-    hoursOf: TargetHoursOf,
-  ): ((reply: TeamReplyForTarget) => BusinessBetween | null) => {
-    if (!inboxes.some((i) => i.targets.businessHours) || replies.length === 0) return () => null;
+    live?: BusinessHours,
+  ): { readonly betweenOf: (reply: TeamReplyForTarget) => BusinessBetween | null; readonly calendars: PastCalendars | null } => {
+    if (!inboxes.some((i) => i.targets.businessHours) || replies.length === 0) return { betweenOf: () => null, calendars: null };
     let from = Infinity;
     let to = -Infinity;
     for (const r of replies) {
@@ -962,8 +966,8 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       if (start < from) from = start;
       if (r.at > to) to = r.at;
     }
-    const calendarOf = businessBetweenReader(hoursOf, from, to);
-    return (reply) => calendarOf(reply.teamId);
+    const calendars = pastCalendars(db.prepare, from, to, live);
+    return { betweenOf: (reply) => calendars.between(reply.teamId), calendars };
   };
 
   /**
@@ -976,15 +980,14 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
   ): Array<Omit<Breach, "conversationId" | "title" | "contactId">> => {
     const candidates = rows.map((row) => ({ ...replyOf(row), inboxId: row[1]!, eventId: row[7] }));
     // One reader for the calendars and the names of the teams whose own hours judged a row.
-    const hoursOf = targetHoursReader(db.prepare);
-    const calendarOf = targetCalendars(inboxes, candidates, hoursOf);
+    const { betweenOf, calendars } = targetCalendars(inboxes, candidates);
     const byId = new Map(inboxes.map((i) => [i.id, i]));
     const userNames = candidates.length === 0 ? new Map<string, string>() : names("SELECT id, COALESCE(display_name, name) AS name FROM users");
     const out: Array<Omit<Breach, "conversationId" | "title" | "contactId">> = [];
     for (const c of candidates) {
       const inbox = byId.get(c.inboxId);
       if (inbox === undefined) continue;
-      const between = inbox.targets.businessHours ? calendarOf(c) : null;
+      const between = inbox.targets.businessHours ? betweenOf(c) : null;
       const judged = judgeReply(c, inbox.targets, between);
       if (judged === null || judged.met) continue;
       out.push({
@@ -998,7 +1001,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         actualMs: judged.measuredMs,
         overMs: judged.measuredMs - judged.targetMs,
         businessHours: between !== null,
-        teamHours: between === null ? null : hoursOf(c.teamId).team,
+        teamHours: between === null || calendars === null ? null : calendars.teamHoursAt(c.teamId, c.at),
         waitedFrom: c.at - (judged.kind === "first_response" ? c.firstResponseMs! : c.waitMs!),
         at: c.at,
       });
@@ -1049,7 +1052,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         ? []
         : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as TargetReplyRow[]);
     const replies = rows.map(replyOf);
-    const { byInbox, byAgent } = tallyTargets(replies, targetsOf, targetCalendars(inboxes, replies, targetHoursReader(db.prepare, hours)));
+    const { byInbox, byAgent } = tallyTargets(replies, targetsOf, targetCalendars(inboxes, replies, hours).betweenOf);
     return {
       inboxes: inboxes.map(
         (i): InboxTargetRow => ({
@@ -1079,11 +1082,12 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       }
       const zone = timezone.trim();
       const audit = yield* auditActor;
-      const now = yield* Clock.currentTimeMillis;
+      // The calendar's writers stamp with the services' wall clock, which the seed plays in the past (runtime/services/clock.ts).
+      const now = wallClock.now();
       yield* Effect.orDie(
         db.writeEffect((s) => {
           const before = s.prepare("SELECT value FROM settings WHERE key = ?").pluck().get(TIMEZONE_SETTING) as string | undefined;
-          s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(TIMEZONE_SETTING, zone);
+          putWorkspaceCalendar(s, now, TIMEZONE_SETTING, zone);
           if (before !== zone) recordAudit(s, now, audit, { action: "settings.timezone_changed", data: { from: before ?? null, to: zone } });
         }),
       );
@@ -1263,7 +1267,8 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
           widen(r.firsts);
         }
         widen(closeSpans);
-        const calendar: BusinessCalendar = businessCalendar(hours, from, to);
+        // Each part judged by the workspace's calendar in force then (decision 058).
+        const calendar: BusinessCalendar = pastCalendars(db.prepare, from, to, hours).workspace();
         const inside = ([starts, ends]: readonly [number[], number[]]) => starts.map((start, i) => calendar.between(start, ends[i]!));
         for (const r of spans) {
           const agent = { replies: r.count, waits: inside(r.waits), firsts: inside(r.firsts) };
@@ -1299,7 +1304,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
           for (const t of s.from) if (t < from) from = t;
           for (const t of s.to) if (t > to) to = t;
         }
-        if (from <= to) labelCalendar = businessCalendar(hours, from, to);
+        if (from <= to) labelCalendar = pastCalendars(db.prepare, from, to, hours).workspace();
       }
       const labels: LabelReportRow[] = (db.prepare("SELECT id, name, color FROM labels").all() as Array<{ id: string; name: string; color: string }>)
         .map((l) => {
@@ -1420,12 +1425,12 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         return yield* Effect.fail(new InvalidInput({ issues: decoded.left.map((i) => ({ path: path(i.path), message: i.message })) }));
       }
       const audit = yield* auditActor;
-      const now = yield* Clock.currentTimeMillis;
+      const now = wallClock.now();
       yield* Effect.orDie(
         db.writeEffect((s) => {
           const value = JSON.stringify(decoded.right);
           const before = s.prepare("SELECT value FROM settings WHERE key = ?").pluck().get(BUSINESS_HOURS_SETTING) as string | undefined;
-          s.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value").run(BUSINESS_HOURS_SETTING, value);
+          putWorkspaceCalendar(s, now, BUSINESS_HOURS_SETTING, value);
           if (before !== value) recordAudit(s, now, audit, { action: "settings.business_hours_changed", data: { hours: decoded.right } });
         }),
       );
@@ -1440,10 +1445,10 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       // With hours it is a special day (decision 051): open only inside them; the audit line keeps them.
       const added: ClosedDate = { date: decoded.right.date, ...(name ? { name } : {}), yearly: decoded.right.yearly, ...(hours ? { hours } : {}) };
       const audit = yield* auditActor;
-      const now = yield* Clock.currentTimeMillis;
+      const now = wallClock.now();
       const outcome = yield* Effect.orDie(
         db.writeEffect((s) => {
-          const { list, store } = closedDatesIn(s);
+          const { list, store } = closedDatesIn(s, now);
           const clash = list.find((c) => sameClosedDay(c, added));
           if (clash !== undefined) {
             return { refused: `${added.yearly ? monthDayName(added.date) : added.date} is already closed${clash.name ? ` (${clash.name})` : ""}.` };
@@ -1466,14 +1471,14 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       if (region !== undefined && !regions.some((r) => r.code === region)) {
         return yield* Effect.fail(invalid("region", `${country} has no region ${region}${regions.length > 0 ? `; its regions are ${regions.map((r) => r.code).join(", ")}` : ""}`));
       }
-      const now = yield* Clock.currentTimeMillis;
+      const now = wallClock.now();
       const thisYear = new Date(now).getUTCFullYear();
       if (year < thisYear - 1 || year > thisYear + 5) return yield* Effect.fail(invalid("year", `a year from ${thisYear - 1} to ${thisYear + 5}`));
       const holidays = publicHolidays(country, region, year);
       const audit = yield* auditActor;
       const outcome = yield* Effect.orDie(
         db.writeEffect((s) => {
-          const { list, store } = closedDatesIn(s);
+          const { list, store } = closedDatesIn(s, now);
           const added: ClosedDate[] = [];
           for (const h of holidays) {
             const closed: ClosedDate = { date: h.date, name: h.name.slice(0, 100), yearly: false };
@@ -1496,7 +1501,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       if (Either.isLeft(decoded)) return yield* Effect.fail(new InvalidInput({ issues: decoded.left }));
       const { dates, source, dryRun } = decoded.right;
       const audit = yield* auditActor;
-      const now = yield* Clock.currentTimeMillis;
+      const now = wallClock.now();
       const outcome = dryRun
         ? (() => {
             const list = readClosedDates(db.prepare);
@@ -1505,7 +1510,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
           })()
         : yield* Effect.orDie(
             db.writeEffect((s) => {
-              const { list, store } = closedDatesIn(s);
+              const { list, store } = closedDatesIn(s, now);
               const merged = mergeClosedDates(list, dates);
               if (merged.refused !== undefined || merged.added.length === 0) return { ...merged, closedDates: list };
               recordAudit(s, now, audit, { action: "settings.closed_dates_imported", data: { source, dates: merged.added.map((c) => c.date) } });
@@ -1518,10 +1523,10 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
 
     removeClosedDate: Effect.fn("Reports.removeClosedDate")(function* (date: string) {
       const audit = yield* auditActor;
-      const now = yield* Clock.currentTimeMillis;
+      const now = wallClock.now();
       const remaining = yield* Effect.orDie(
         db.writeEffect((s) => {
-          const { list, store } = closedDatesIn(s);
+          const { list, store } = closedDatesIn(s, now);
           const gone = list.find((c) => c.date === date);
           if (gone === undefined) return null;
           recordAudit(s, now, audit, { action: "settings.closed_date_removed", data: { ...gone } });
@@ -1535,7 +1540,8 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     changeClosedDates: <A>(change: ClosedDatesChange<A>) =>
       Effect.orDie(
         db.writeEffect((s) => {
-          const { list, store } = closedDatesIn(s);
+          // A followed calendar's change holds from now, as a person's does (decision 058).
+          const { list, store } = closedDatesIn(s, wallClock.now());
           const planned = change.plan(list);
           if (planned.store !== null) store(planned.store);
           change.alongside(s, planned.result);

@@ -348,6 +348,16 @@ describe("the sample conversations' times", () => {
       expect(JSON.parse(hoursOf(SEED_IDS.agent))).toEqual({ timezone: "UTC", hours: DEMO_HOURS });
       expect(JSON.parse(hoursOf(SEED_IDS.admin))).toEqual({ timezone: "UTC", hours: DEMO_HOURS });
       expect(hoursOf(SEED_IDS.analyst)).toBe("[]");
+      // They hold since the workspace was set up, before the first sample conversation, so the
+      // reports judge the conversations by them (decision 058); so do the Sales team's hours.
+      const firstOpened = db.sqlite.prepare("SELECT min(created_at) FROM conversations").pluck().get() as number;
+      const setUpAt = db.sqlite.prepare("SELECT created_at FROM users WHERE id = ?").pluck().get(SEED_IDS.admin) as number;
+      expect(setUpAt).toBeLessThan(firstOpened);
+      expect(db.sqlite.prepare("SELECT effective_at, timezone, business_hours, closed_dates FROM workspace_calendar_history ORDER BY effective_at").all()).toEqual([
+        { effective_at: 0, timezone: null, business_hours: null, closed_dates: null },
+        { effective_at: setUpAt, timezone: null, business_hours: JSON.stringify(DEMO_HOURS), closed_dates: null },
+      ]);
+      expect(db.sqlite.prepare("SELECT team_id, effective_at FROM team_hours_history").all()).toEqual([{ team_id: SEED_IDS.salesTeam, effective_at: setUpAt }]);
 
       // Every stamp the conversations left lies in the past week, at least an hour before the seed ran.
       const stamps: Array<[string, string]> = [

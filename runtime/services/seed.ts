@@ -33,6 +33,7 @@ import type { FlowDocument } from "../../flows/flow-document.js";
 import { businessMs, type BusinessHours, type OpeningRange } from "../core/business-time.js";
 import { addDays, localDay } from "../core/report-range.js";
 import { nameKey } from "../sql/name-key.js";
+import { putTeamHours } from "./calendar-history.js";
 import { Chatflows, CONTACT_PROPERTIES_SETTING } from "./chatflows.js";
 import { playScripted, type ScriptedClock } from "./clock.js";
 import { AppConfig } from "./config.js";
@@ -507,7 +508,9 @@ export const seed = (options: SeedOptions = {}) =>
             const insertLabel = s.prepare("INSERT OR IGNORE INTO labels (id, name, name_key, color, description, created_at) VALUES (?, ?, ?, ?, ?, ?)");
             for (const label of DEMO_LABELS) insertLabel.run(label.id, label.name, nameKey(label.name), label.color, label.description, now);
             // A team with hours of its own, so Settings → Teams shows one open or closed by them.
-            s.prepare("INSERT OR IGNORE INTO teams (id, name, created_at, hours) VALUES (?, 'Sales', ?, ?)").run(SEED_IDS.salesTeam, now, encodeTeamHours(DEMO_SALES_HOURS));
+            const salesAdded = s.prepare("INSERT OR IGNORE INTO teams (id, name, created_at) VALUES (?, 'Sales', ?)").run(SEED_IDS.salesTeam, now).changes === 1;
+            // Its hours hold since it was set up (their history, decision 058).
+            if (salesAdded) putTeamHours(s, now, SEED_IDS.salesTeam, encodeTeamHours(DEMO_SALES_HOURS));
             const salesId = (s.prepare("SELECT id FROM teams WHERE name = 'Sales'").get() as { id: string }).id;
             if (memberIds[1] !== undefined) s.prepare("INSERT OR IGNORE INTO team_members (team_id, user_id) VALUES (?, ?)").run(salesId, memberIds[1]);
           }
@@ -532,7 +535,7 @@ export const seed = (options: SeedOptions = {}) =>
     let timetable: DemoTimetable | undefined;
     const timetableNow = Effect.gen(function* () {
       if (timetable === undefined) {
-        const { timezone, schedules } = yield* demoSchedules;
+        const { timezone, schedules } = yield* demoSchedules(realNow);
         timetable = demoTimetable(realNow, timezone, schedules);
       }
       return timetable;
@@ -695,33 +698,39 @@ export const demoTimetable = (realNow: number, timezone: string, schedules: Read
 /**
  * Gives the workspace, and the people who answer the demo channel's inbox, the demo's weekly
  * hours where they have none (so the business-hours report has hours to count in), and returns
- * the workspace time zone and the schedules a sample conversation has to fit.
+ * the workspace time zone and the schedules a sample conversation has to fit. The workspace's
+ * hours hold from when the seed set it up (as the seed's first write reckoned it, before the
+ * first sample conversation), so the conversations are judged by them (decision 058).
  */
-const demoSchedules = Effect.gen(function* () {
-  const db = yield* Database;
-  const reports = yield* Reports;
-  const workspace = yield* Workspace;
-  let business = yield* reports.businessHours();
-  if (business.hours.length === 0) business = yield* Effect.orDie(reports.setBusinessHours(DEMO_HOURS));
-  const schedules: BusinessHours[] = [business];
-  const people = db.sqlite
-    .prepare(
-      `SELECT u.id FROM inbox_members m JOIN users u ON u.id = m.user_id
-       WHERE m.inbox_id = (SELECT inbox_id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1)
-         AND u.role IN ('admin', 'agent') AND u.disabled_at IS NULL
-       ORDER BY u.id`,
-    )
-    .all() as Array<{ id: string }>;
-  for (const { id } of people) {
-    let hours = (yield* Effect.orDie(workspace.getProfile(id))).workingHours;
-    if (hours.hours.length === 0) {
-      hours = (yield* Effect.orDie(workspace.updateProfile(id, { workingHours: { timezone: business.timezone, hours: DEMO_HOURS } })))
-        .workingHours;
+const demoSchedules = (realNow: number) =>
+  Effect.gen(function* () {
+    const db = yield* Database;
+    const reports = yield* Reports;
+    const workspace = yield* Workspace;
+    let business = yield* reports.businessHours();
+    if (business.hours.length === 0) {
+      const { setUpAt } = demoTimetable(realNow, business.timezone, [{ timezone: business.timezone, hours: DEMO_HOURS }]);
+      business = yield* Effect.orDie(playScripted(setUpAt, () => reports.setBusinessHours(DEMO_HOURS)));
     }
-    schedules.push(hours);
-  }
-  return { timezone: business.timezone, schedules };
-});
+    const schedules: BusinessHours[] = [business];
+    const people = db.sqlite
+      .prepare(
+        `SELECT u.id FROM inbox_members m JOIN users u ON u.id = m.user_id
+         WHERE m.inbox_id = (SELECT inbox_id FROM channels WHERE kind = 'chat' ORDER BY created_at LIMIT 1)
+           AND u.role IN ('admin', 'agent') AND u.disabled_at IS NULL
+         ORDER BY u.id`,
+      )
+      .all() as Array<{ id: string }>;
+    for (const { id } of people) {
+      let hours = (yield* Effect.orDie(workspace.getProfile(id))).workingHours;
+      if (hours.hours.length === 0) {
+        hours = (yield* Effect.orDie(workspace.updateProfile(id, { workingHours: { timezone: business.timezone, hours: DEMO_HOURS } })))
+          .workingHours;
+      }
+      schedules.push(hours);
+    }
+    return { timezone: business.timezone, schedules };
+  });
 
 /** What the sample visitors' browsers said they were (shown in the inbox's visitor facts). */
 const DEMO_USER_AGENTS = {

@@ -2,11 +2,13 @@
  * Which business hours a conversation's response targets count in (decision 048): its team's
  * when the team keeps hours (its own, or the workspace's it follows), else the workspace's — so an
  * EU team's conversation is not overdue because the workspace's (or the US team's) hours ran.
- * Read by the inbox's due tags, the Overdue and Due soon views, the escalation pass, the metrics
- * scrape, the breaches list and the met shares. Reads only, each calendar once per reader: one reader serves a page or a pass.
+ * Read by the inbox's due tags, the Overdue and Due soon views, the escalation pass and the metrics
+ * scrape — what judges now, in today's calendars. Recorded replies (the breaches list, the met
+ * shares) are judged in the calendars of their day: runtime/services/calendar-history.ts
+ * (decision 058). Reads only, each calendar once per reader: one reader serves a page or a pass.
  */
-import { businessCalendar, teamBusinessHours, type BusinessCalendar, type BusinessHours } from "../core/business-time.js";
-import { owedResponse, type BusinessBetween, type Owed, type ResponseTargets } from "../core/response-targets.js";
+import { teamBusinessHours, type BusinessHours } from "../core/business-time.js";
+import { owedResponse, type Owed, type ResponseTargets } from "../core/response-targets.js";
 import { readBusinessHours } from "./business-hours.js";
 import type { DatabaseShape } from "./database.js";
 import { decodeTeamHours } from "./team-hours.js";
@@ -64,22 +66,4 @@ export const owedInHours = (
   const calendar = hoursOf(conversation.teamId);
   const owed = owedResponse(targets, conversation, calendar.hours);
   return owed === null || calendar.team === null || calendar.hours.hours.length === 0 ? owed : { ...owed, teamHours: calendar.team };
-};
-
-/**
- * Business time between two instants in a conversation's calendar, for many replies at once:
- * one calendar per distinct calendar over the span [from, to) every reply lies in, built when
- * first asked. For judging recorded replies (the breaches list, the met shares).
- */
-export const businessBetweenReader = (hoursOf: TargetHoursOf, from: number, to: number): ((teamId: string | null) => BusinessBetween | null) => {
-  const built = new Map<BusinessHours, BusinessCalendar | null>();
-  return (teamId) => {
-    const { hours } = hoursOf(teamId);
-    let calendar = built.get(hours);
-    if (calendar === undefined) {
-      calendar = hours.hours.length === 0 ? null : businessCalendar(hours, from, to);
-      built.set(hours, calendar);
-    }
-    return calendar === null ? null : calendar.between;
-  };
 };

@@ -37,6 +37,7 @@ import { ResponseTargets, storedResponseTargets } from "../core/response-targets
 import { Availability, Email, ProfileUpdate, Role, type User } from "./accounts.js";
 import { auditActor, recordAudit } from "./audit-log.js";
 import { readBusinessHours } from "./business-hours.js";
+import { putTeamHours } from "./calendar-history.js";
 import { Database, type Sqlite } from "./database.js";
 import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import * as wallClock from "./clock.js";
@@ -559,8 +560,10 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
         db.writeEffect((s) => {
           const before = (s.prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined)?.hours ?? null;
           if (before === stored) return false;
-          s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(stored, teamId);
-          recordAudit(s, wallClock.now(), actor, {
+          const now = wallClock.now();
+          // In force from now on; earlier replies keep the hours of their day (decision 058).
+          putTeamHours(s, now, teamId, stored);
+          recordAudit(s, now, actor, {
             action: "team.hours_changed",
             target: { type: "team", id: teamId, label: team.name },
             data: { from: decodeTeamHours(before), to: hours },
@@ -593,8 +596,9 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
               const planned = plan(readHours((sql) => s.prepare(sql)));
               if (planned.refused !== undefined || planned.added.length === 0) return planned;
               const next = { ...planned.hours, closedDates: planned.closedDates };
-              s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours(next), teamId);
-              recordAudit(s, wallClock.now(), actor, {
+              const now = wallClock.now();
+              putTeamHours(s, now, teamId, encodeTeamHours(next));
+              recordAudit(s, now, actor, {
                 action: "team.hours_changed",
                 target: { type: "team", id: teamId, label: team.name },
                 data: { from: planned.hours, to: next, source },
@@ -615,7 +619,8 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
             const hours = decodeTeamHours((s.prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined)?.hours ?? null);
             if (hours.source !== "own") return { ok: false, refused: `${team.name} keeps no hours of its own: choose Own hours and save them first` } as const;
             const planned = change.plan(hours.closedDates);
-            if (planned.store !== null) s.prepare("UPDATE teams SET hours = ? WHERE id = ?").run(encodeTeamHours({ ...hours, closedDates: sortClosedDates(planned.store) }), teamId);
+            // Through the history, as every writer of a team's hours (decision 058).
+            if (planned.store !== null) putTeamHours(s, wallClock.now(), teamId, encodeTeamHours({ ...hours, closedDates: sortClosedDates(planned.store) }));
             change.alongside(s, planned.result);
             return { ok: true, result: planned.result, changed: planned.store !== null } as const;
           }),

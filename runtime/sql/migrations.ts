@@ -1417,6 +1417,37 @@ CREATE UNIQUE INDEX calendar_subscriptions_list_url ON calendar_subscriptions(CO
 CREATE INDEX calendar_subscriptions_due ON calendar_subscriptions(next_sync_at);
 `,
   },
+  {
+    version: 53,
+    name: "calendar history",
+    // docs/decisions/058. The calendars in force over time, so a past reply is judged by the hours
+    // of its day: each row holds from `effective_at` (epoch ms) until the next row's. The
+    // workspace's rows hold its three `settings` values as stored (NULL: unset); a team's, its
+    // `teams.hours` (NULL: none; a team without rows kept none). Written only by
+    // runtime/services/calendar-history.ts, in the transaction that writes the live rows. Today's
+    // calendar, and each team's hours, hold since the beginning (0).
+    sql: `
+CREATE TABLE workspace_calendar_history (
+  effective_at INTEGER PRIMARY KEY,
+  timezone TEXT,
+  business_hours TEXT,
+  closed_dates TEXT
+);
+CREATE TABLE team_hours_history (
+  team_id TEXT NOT NULL,
+  effective_at INTEGER NOT NULL,
+  hours TEXT,
+  PRIMARY KEY (team_id, effective_at)
+) WITHOUT ROWID;
+INSERT INTO workspace_calendar_history (effective_at, timezone, business_hours, closed_dates) VALUES (
+  0,
+  (SELECT value FROM settings WHERE key = 'timezone'),
+  (SELECT value FROM settings WHERE key = 'business_hours'),
+  (SELECT value FROM settings WHERE key = 'closed_dates')
+);
+INSERT INTO team_hours_history (team_id, effective_at, hours) SELECT id, 0, hours FROM teams WHERE hours IS NOT NULL;
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */
