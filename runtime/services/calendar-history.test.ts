@@ -16,6 +16,7 @@ import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TeamHours } from "../../flows/team-hours.js";
+import type { ClosedDate } from "../../flows/flow-spec.js";
 import { pastCalendars, workspaceHistory } from "./calendar-history.js";
 import * as Chatflows from "./chatflows.js";
 import { migrate } from "./database.js";
@@ -144,6 +145,25 @@ describe("every writer of a calendar records it in its own write", () => {
       [{ date: "2026-05-01", yearly: false }],
       null,
     ]);
+  });
+
+  it("a followed calendar's change, to the workspace's closed dates and to a team's (decision 057)", async () => {
+    const { kit, reports, workspace } = services;
+    const addMay = { plan: (list: ReadonlyArray<ClosedDate>) => ({ store: [...list, { date: "2026-05-01", yearly: false }], result: "added" }), alongside: () => {} };
+    const unchanged = { plan: () => ({ store: null, result: "same" }), alongside: () => {} };
+    vi.setSystemTime(utc(0, 10));
+    expect(await run(reports.changeClosedDates(addMay))).toBe("added");
+    expectWorkspaceRecorded(kit, utc(0, 10));
+    await run(workspace.setTeamHours("team_eu", own()));
+    vi.setSystemTime(utc(0, 11));
+    expect(await run(workspace.changeTeamClosedDates("team_eu", addMay))).toBe("added");
+    expectTeamRecorded(kit, "team_eu", utc(0, 11));
+    // A sync that changes nothing records nothing.
+    vi.setSystemTime(utc(0, 12));
+    const rows = historyRows(kit);
+    await run(reports.changeClosedDates(unchanged));
+    await run(workspace.changeTeamClosedDates("team_eu", unchanged));
+    expect(historyRows(kit)).toEqual(rows);
   });
 
   it("records nothing when the value in force is written again", async () => {
