@@ -7,6 +7,7 @@
  */
 import { useId, useRef, useState } from "react";
 import { Field, FieldError } from "../field.js";
+import { capitalise } from "../messages.js";
 import { formatClosedDate, formatSpecialHours } from "../reports/format.js";
 
 type Closed = { readonly date: string; readonly name?: string; readonly yearly: boolean; readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }> };
@@ -196,7 +197,7 @@ export function CalendarImport({
             {preview.pastEvents > 0 ? <p className="muted">{plural(preview.pastEvents, "event")} in the past left out.</p> : null}
             {preview.refused ? (
               <p className="field__error" role="alert">
-                {preview.refused}
+                {capitalise(preview.refused)}
               </p>
             ) : null}
             <div className="fs-closed__actions">
