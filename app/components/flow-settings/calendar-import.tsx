@@ -6,11 +6,9 @@
  * Errors show at the field they are about: the file, the URL, or the form.
  */
 import { useId, useRef, useState } from "react";
+import { CalendarPreview, plural, type PreviewDate, type PreviewSkip } from "../calendar-preview.js";
 import { Field, FieldError } from "../field.js";
 import { capitalise } from "../messages.js";
-import { formatClosedDate, formatSpecialHours } from "../reports/format.js";
-
-type Closed = { readonly date: string; readonly name?: string; readonly yearly: boolean; readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }> };
 
 /** Where a calendar comes from: an .ics file's text, or its URL. */
 export type CalendarSource = { readonly ics: string } | { readonly url: string };
@@ -19,8 +17,8 @@ export type CalendarSource = { readonly ics: string } | { readonly url: string }
 export type CalendarRead =
   | {
       readonly ok: true;
-      readonly dates: ReadonlyArray<Closed>;
-      readonly skipped: ReadonlyArray<{ readonly date?: string; readonly summary?: string; readonly reason: string }>;
+      readonly dates: ReadonlyArray<PreviewDate>;
+      readonly skipped: ReadonlyArray<PreviewSkip>;
       readonly pastEvents: number;
       /** Why the dates cannot be added (the list would pass 200). */
       readonly refused?: string;
@@ -30,13 +28,9 @@ export type CalendarRead =
 /** The largest calendar read (the server's MAX_CALENDAR_BYTES): a bigger file is refused before it is sent. */
 const MAX_FILE_BYTES = 1024 * 1024;
 const TOO_LARGE = "the file is over 1 MB, the most a calendar import reads";
-/** At most this many left-out lines are listed; the rest are counted. */
-const SKIPPED_SHOWN = 30;
 
 type Errors = { readonly file?: string; readonly url?: string; readonly form?: string };
 type Preview = Extract<CalendarRead, { ok: true }> & { readonly source: string };
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 /** The field a refused preview is about. Pure. */
 const errorsOf = (read: Extract<CalendarRead, { ok: false }>): Errors =>
@@ -51,7 +45,7 @@ export function CalendarImport({
   readonly closed: ReadonlyArray<unknown>;
   readonly readCalendar: (source: CalendarSource, closedDates: ReadonlyArray<unknown>) => Promise<CalendarRead>;
   /** Adds the previewed dates to the draft; answers how many were added. */
-  readonly onAdd: (dates: ReadonlyArray<Closed>) => number;
+  readonly onAdd: (dates: ReadonlyArray<PreviewDate>) => number;
 }) {
   const id = useId();
   const [open, setOpen] = useState(false);
@@ -98,7 +92,6 @@ export function CalendarImport({
     setOpen(false);
   };
 
-  const skipped = preview?.skipped.slice(0, SKIPPED_SHOWN) ?? [];
   return (
     <div className="fs-calendar-import">
       <button
@@ -155,46 +148,15 @@ export function CalendarImport({
           </button>
         </div>
         {preview ? (
-          <section className="fs-calendar__preview" aria-labelledby={`${id}-preview`}>
-            <h5 id={`${id}-preview`}>From {preview.source}</h5>
-            {preview.dates.length === 0 ? (
-              <p>Nothing to add: {preview.skipped.length + preview.pastEvents === 0 ? "the calendar has no whole-day events ahead." : "see below."}</p>
-            ) : (
-              <table className="table fs-calendar__table">
-                <caption>{plural(preview.dates.length, "date")} to add</caption>
-                <thead>
-                  <tr>
-                    <th scope="col">Date</th>
-                    <th scope="col">Name</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {preview.dates.map((c) => (
-                    <tr key={`${c.date}-${c.yearly}`}>
-                      <td>
-                        {formatClosedDate(c)}
-                        {c.hours ? <span className="muted"> · {formatSpecialHours(c.hours)}</span> : null}
-                      </td>
-                      <td>{c.name ?? ""}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-            {preview.skipped.length > 0 ? (
-              <>
-                <h6 className="fs-calendar__skipped">Left out</h6>
-                <ul className="fs-calendar__skipped-list">
-                  {skipped.map((s, i) => (
-                    <li key={i}>
-                      {[s.summary, s.date ? formatClosedDate({ date: s.date, yearly: false }) : null].filter(Boolean).join(", ")}: {s.reason}
-                    </li>
-                  ))}
-                  {preview.skipped.length > SKIPPED_SHOWN ? <li>and {plural(preview.skipped.length - SKIPPED_SHOWN, "more")}</li> : null}
-                </ul>
-              </>
-            ) : null}
-            {preview.pastEvents > 0 ? <p className="muted">{plural(preview.pastEvents, "event")} in the past left out.</p> : null}
+          <CalendarPreview
+            id={`${id}-preview`}
+            source={preview.source}
+            dates={preview.dates}
+            skipped={preview.skipped}
+            pastEvents={preview.pastEvents}
+            level={5}
+            classes={{ section: "fs-calendar__preview", table: "table fs-calendar__table", skippedHeading: "fs-calendar__skipped", skippedList: "fs-calendar__skipped-list" }}
+          >
             {preview.refused ? (
               <p className="field__error" role="alert">
                 {capitalise(preview.refused)}
@@ -210,7 +172,7 @@ export function CalendarImport({
                 Cancel
               </button>
             </div>
-          </section>
+          </CalendarPreview>
         ) : null}
       </section>
     </div>

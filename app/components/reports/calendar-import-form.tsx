@@ -5,25 +5,18 @@
  * show at the field they are about.
  */
 import { Form } from "@remix-run/react";
+import { CalendarPreview, plural, type PreviewDate, type PreviewSkip } from "../calendar-preview.js";
 import { CsrfInput } from "../csrf-input.js";
 import { Field } from "../field.js";
 import { ErrorNotice } from "../settings/notices.js";
-import { formatClosedDate, formatSpecialHours } from "./format.js";
-
-type Closed = { readonly date: string; readonly name?: string; readonly yearly: boolean; readonly hours?: ReadonlyArray<{ readonly from: string; readonly to: string }> };
 
 /** What the preview step answers: the calendar's source, what it would add, what it leaves out. */
 export interface CalendarPreviewView {
   readonly source: string;
-  readonly added: ReadonlyArray<Closed>;
-  readonly skipped: ReadonlyArray<{ readonly date?: string; readonly summary?: string; readonly reason: string }>;
+  readonly added: ReadonlyArray<PreviewDate>;
+  readonly skipped: ReadonlyArray<PreviewSkip>;
   readonly pastEvents: number;
 }
-
-/** At most this many left-out lines are listed; the rest are counted. */
-const SKIPPED_SHOWN = 30;
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
 
 export function CalendarImportForm(props: {
   /** Unique per page, for the fields' ids. */
@@ -41,7 +34,6 @@ export function CalendarImportForm(props: {
   const { id, errors, preview } = props;
   const e = errors ?? {};
   const hidden = Object.entries(props.hidden ?? {}).map(([name, value]) => <input key={name} type="hidden" name={name} value={value} />);
-  const skippedShown = preview?.skipped.slice(0, SKIPPED_SHOWN) ?? [];
   return (
     <>
       <Form method="post" encType="multipart/form-data" className="form form--grid report-closed__add" noValidate aria-labelledby={`${id}-heading`}>
@@ -69,46 +61,15 @@ export function CalendarImportForm(props: {
         </div>
       </Form>
       {preview ? (
-        <section className="report-calendar" aria-labelledby={`${id}-preview`}>
-          <h4 id={`${id}-preview`}>From {preview.source}</h4>
-          {preview.added.length === 0 ? (
-            <p>Nothing to add: {preview.skipped.length + preview.pastEvents === 0 ? "the calendar has no whole-day events ahead." : "see below."}</p>
-          ) : (
-            <table className="table report-closed">
-              <caption>{plural(preview.added.length, "date")} to add</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Date</th>
-                  <th scope="col">Name</th>
-                </tr>
-              </thead>
-              <tbody>
-                {preview.added.map((c) => (
-                  <tr key={`${c.date}-${c.yearly}`}>
-                    <td>
-                      {formatClosedDate(c)}
-                      {c.hours ? <span className="muted"> · {formatSpecialHours(c.hours)}</span> : null}
-                    </td>
-                    <td>{c.name ?? ""}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          )}
-          {preview.skipped.length > 0 ? (
-            <>
-              <h5 className="report-calendar__skipped">Left out</h5>
-              <ul className="report-calendar__skipped-list">
-                {skippedShown.map((s, i) => (
-                  <li key={i}>
-                    {[s.summary, s.date ? formatClosedDate({ date: s.date, yearly: false }) : null].filter(Boolean).join(", ")}: {s.reason}
-                  </li>
-                ))}
-                {preview.skipped.length > SKIPPED_SHOWN ? <li>and {plural(preview.skipped.length - SKIPPED_SHOWN, "more")}</li> : null}
-              </ul>
-            </>
-          ) : null}
-          {preview.pastEvents > 0 ? <p className="muted">{plural(preview.pastEvents, "event")} in the past left out.</p> : null}
+        <CalendarPreview
+          id={`${id}-preview`}
+          source={preview.source}
+          dates={preview.added}
+          skipped={preview.skipped}
+          pastEvents={preview.pastEvents}
+          level={4}
+          classes={{ section: "report-calendar", table: "table report-closed", skippedHeading: "report-calendar__skipped", skippedList: "report-calendar__skipped-list" }}
+        >
           {preview.added.length > 0 ? (
             <Form method="post" className="form__actions">
               <CsrfInput />
@@ -121,7 +82,7 @@ export function CalendarImportForm(props: {
               </button>
             </Form>
           ) : null}
-        </section>
+        </CalendarPreview>
       ) : null}
       {props.added !== null ? (
         <p className="notice notice--success" role="status">
