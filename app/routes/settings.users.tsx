@@ -140,7 +140,8 @@ export default function UsersSettings() {
           <tbody>
             {users.map((u) => (
               <tr key={u.id}>
-                <td>
+                {/* A long name without a place to break wraps too, as the address does, instead of widening the table. */}
+                <td className="cell-wrap">
                   <Link to={`/settings/users/${encodeURIComponent(u.id)}`}>{u.name}</Link>
                   {u.disabled ? (
                     <>
