@@ -10,16 +10,16 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { Effect, Either } from "effect";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import type { ResponseTargets } from "../core/response-targets.js";
 import * as Chatflows from "./chatflows.js";
 import { migrate } from "./database.js";
 import { Inbox } from "./inbox.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
+import { sourceFilesMatching } from "./source-scan.js";
 import { makeReports, type ReportsShape } from "./reports.js";
 import { pastTargets } from "./target-history.js";
 import { layer as workspaceLayer, Workspace, type WorkspaceShape } from "./workspace.js";
@@ -45,6 +45,21 @@ interface Services {
 }
 
 const run = <A, E>(effect: Effect.Effect<A, E>) => Effect.runPromise(effect);
+
+/** The services of one describe, opened under a fake clock set to `start` and closed after it. */
+const servicesFrom = (start: number): (() => Services) => {
+  let services: Services | undefined;
+  beforeAll(async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(start);
+    services = await open();
+  });
+  afterAll(async () => {
+    await services!.kit.dispose();
+    vi.useRealTimers();
+  });
+  return () => services!;
+};
 
 const open = async (): Promise<Services> => {
   const kit = await openKit();
@@ -78,6 +93,7 @@ const reply = async (kit: Kit, id: string, at: number) => {
 };
 
 describe("an answer is judged by the target in force when its wait started", () => {
+  const services$ = servicesFrom(utc(-1, 12));
   let services: Services;
   const ids: Record<string, string> = {};
   /** The met share of first responses in Support, and the missed answers by key: [minutes taken, target minutes]. */
@@ -96,9 +112,7 @@ describe("an answer is judged by the target in force when its wait started", () 
   };
 
   beforeAll(async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(utc(-1, 12));
-    services = await open();
+    services = services$();
     await run(services.workspace.updateInbox("inbox_support", { responseTargets: first(5) }));
     const { kit } = services;
     // Monday, under 5 minutes: answered in 10 (missed) and in 3 (met).
@@ -106,10 +120,6 @@ describe("an answer is judged by the target in force when its wait started", () 
     await reply(kit, ids.slow, utc(0, 10, 10));
     ids.quick = waiting(kit, utc(0, 11));
     await reply(kit, ids.quick, utc(0, 11, 3));
-  });
-  afterAll(async () => {
-    await services.kit.dispose();
-    vi.useRealTimers();
   });
 
   it("keeps Monday's met share and breaches when the target changes, and judges Wednesday by the new one", async () => {
@@ -167,15 +177,10 @@ describe("an answer is judged by the target in force when its wait started", () 
 });
 
 describe("every write of an inbox's targets records them in its own write", () => {
+  const services$ = servicesFrom(utc(0, 9));
   let services: Services;
-  beforeAll(async () => {
-    vi.useFakeTimers({ toFake: ["Date"] });
-    vi.setSystemTime(utc(0, 9));
-    services = await open();
-  });
-  afterAll(async () => {
-    await services.kit.dispose();
-    vi.useRealTimers();
+  beforeAll(() => {
+    services = services$();
   });
 
   it("records a change at its instant, and nothing for the targets in force, for other fields, or for none when none was kept", async () => {
@@ -246,22 +251,12 @@ describe("every write of an inbox's targets records them in its own write", () =
   });
 
   it("is written nowhere else: no other source file writes inboxes.response_targets", () => {
-    const root = fileURLToPath(new URL("../..", import.meta.url));
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        if (statSync(path).isDirectory()) walk(path);
-        else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name)) files.push(path);
-      }
-    };
-    for (const dir of ["runtime", "server", "app", "flows"]) walk(join(root, dir));
     const writesTargets =
       /\bUPDATE\s+inboxes\s+SET\b[^;`"]*\bresponse_targets\b|\bINTO\s+inboxes\s*\([^)]*\bresponse_targets\b|\[\s*["']response_targets["']\s*,|\bINTO\s+inbox_targets_history\b|\bDELETE\s+FROM\s+inbox_targets_history\b/i;
-    const offenders = files
-      .filter((path) => !path.endsWith(join("runtime", "services", "target-history.ts")) && !path.endsWith(join("runtime", "sql", "migrations.ts")))
-      .filter((path) => writesTargets.test(readFileSync(path, "utf8")))
-      .map((path) => relative(root, path));
+    const offenders = sourceFilesMatching((text) => writesTargets.test(text), [
+      join("runtime", "services", "target-history.ts"),
+      join("runtime", "sql", "migrations.ts"),
+    ]);
     expect(offenders).toEqual([]);
     // The check finds a writer when there is one, the shape the inbox settings once had among them.
     expect(writesTargets.test('s.prepare("UPDATE inboxes SET response_targets = ? WHERE id = ?")')).toBe(true);
