@@ -726,6 +726,16 @@ const numbers = (list: string | null): number[] => {
   return out;
 };
 
+/**
+ * Whether an inbox's targets changed during a range, given the periods in force during it: two
+ * different targets kept, or targets kept and then removed. Gaining targets where there were none
+ * is no change of what the range was judged by. Pure.
+ */
+const changedDuring = (during: ReadonlyArray<{ readonly value: ResponseTargets }>): boolean => {
+  const kept = during.filter((p) => hasTargets(p.value));
+  return new Set(kept.map((p) => JSON.stringify(p.value))).size > 1 || (kept.length > 0 && !hasTargets(during[during.length - 1]!.value));
+};
+
 /** A reply as TEAM_SQL.targetReplies and breachCandidates select it (their first columns). */
 type TargetReplyRow = [
   userId: string | null,
@@ -1076,7 +1086,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         inboxId: i.id,
         name: i.name,
         targets: during[during.length - 1]?.value ?? i.now,
-        targetsChanged: new Set(during.map((p) => JSON.stringify(p.value))).size > 1,
+        targetsChanged: changedDuring(during),
         firstResponse: byInbox.get(i.id)?.firstResponse ?? emptyShare(),
         nextReply: byInbox.get(i.id)?.nextReply ?? emptyShare(),
       });

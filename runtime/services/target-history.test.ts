@@ -161,9 +161,13 @@ describe("an answer is judged by the target in force when its wait started", () 
     vi.setSystemTime(utc(3, 9));
     await run(workspace.updateInbox("inbox_support", { responseTargets: first(null) }));
     expect((await judged(day(0))).share).toEqual({ met: 1, measured: 2 });
+    expect((await judged(day(3))).shown).toEqual([null, true]);
     expect((await judged(day(4))).share).toBeNull();
-    // Back to 15 minutes for what follows.
+    // Back to 15 minutes for what follows: keeping the same target again, after a gap, is no change.
+    vi.setSystemTime(utc(3, 10));
     await run(workspace.updateInbox("inbox_support", { responseTargets: first(15) }));
+    expect((await judged(day(3))).shown).toEqual([15, false]);
+    expect((await judged(day(4))).shown).toEqual([15, false]);
   });
 
   it("keeps today's target for what is due now", async () => {
