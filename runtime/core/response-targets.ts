@@ -167,14 +167,23 @@ export const judgeReply = (
 };
 
 /**
+ * When the wait an answer is judged for started — the instant whose targets judge it (decision
+ * 058, sixteenth session: a target changed mid-wait does not move the goalposts): the first
+ * response's wait for a first response, the visitor's latest wait for a next reply; null when the
+ * reply is not judged (`judgeReply`'s cases). Pure.
+ */
+export const waitStartOf = (r: ReplyForTarget): number | null =>
+  r.firstResponseMs !== null ? r.at - r.firstResponseMs : !r.isFirst && r.waitMs !== null ? r.at - r.waitMs : null;
+
+/**
  * Per inbox and per agent, how many first responses and next replies met the inbox's target,
  * each reply judged by `judgeReply` with the business time of its own calendar (`businessBetween`
- * of the reply: its team's or the workspace's, null for around the clock). Replies in inboxes
- * without targets are not counted. Pure given a pure `businessBetween`.
+ * of the reply: its team's or the workspace's, null for around the clock). `targetsOf`: per inbox,
+ * or per reply (the targets in force when its wait started). Replies without targets are not counted. Pure given a pure `businessBetween`.
  */
 export const tallyTargets = <R extends ReplyForTarget>(
   replies: Iterable<R>,
-  targetsOf: ReadonlyMap<string, ResponseTargets>,
+  targetsOf: ReadonlyMap<string, ResponseTargets> | ((reply: R) => ResponseTargets | undefined),
   businessBetween: (reply: R) => BusinessBetween | null,
 ): { readonly byInbox: Map<string, TargetTally>; readonly byAgent: Map<string, TargetTally> } => {
   const byInbox = new Map<string, TargetTally>();
@@ -186,7 +195,7 @@ export const tallyTargets = <R extends ReplyForTarget>(
   };
   for (const r of replies) {
     if (r.inboxId === null) continue;
-    const targets = targetsOf.get(r.inboxId);
+    const targets = typeof targetsOf === "function" ? targetsOf(r) : targetsOf.get(r.inboxId);
     if (!targets) continue;
     const judged = judgeReply(r, targets, targets.businessHours ? businessBetween(r) : null);
     if (judged === null) continue;

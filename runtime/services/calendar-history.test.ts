@@ -10,10 +10,9 @@
  */
 import BetterSqlite3 from "better-sqlite3";
 import { Effect, Either } from "effect";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { TeamHours } from "../../flows/team-hours.js";
 import type { ClosedDate } from "../../flows/flow-spec.js";
@@ -22,6 +21,7 @@ import * as Chatflows from "./chatflows.js";
 import { migrate } from "./database.js";
 import { Inbox } from "./inbox.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
+import { sourceFilesMatching } from "./source-scan.js";
 import { makeReports, type ReportsShape } from "./reports.js";
 import { layer as workspaceLayer, Workspace, type WorkspaceShape } from "./workspace.js";
 
@@ -223,26 +223,13 @@ describe("every writer of a calendar records it in its own write", () => {
   });
 
   it("is written nowhere else: no other source file writes the calendar's settings rows or teams.hours", () => {
-    const root = fileURLToPath(new URL("../..", import.meta.url));
-    const files: string[] = [];
-    const walk = (dir: string) => {
-      for (const name of readdirSync(dir)) {
-        const path = join(dir, name);
-        if (statSync(path).isDirectory()) walk(path);
-        else if (/\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name)) files.push(path);
-      }
-    };
-    for (const dir of ["runtime", "server", "app", "flows"]) walk(join(root, dir));
     const writesSettings = /\b(INSERT|REPLACE)\b[^;`"]*\bINTO\s+settings\b|\bUPDATE\s+settings\b|\bDELETE\s+FROM\s+settings\b/i;
     const namesCalendarKey = /\b(TIMEZONE_SETTING|BUSINESS_HOURS_SETTING|CLOSED_DATES_SETTING)\b|["'](timezone|business_hours|closed_dates)["']/;
     const writesTeamHours = /\bUPDATE\s+teams\s+SET\b[^;`"]*\bhours\b|\bINTO\s+teams\s*\([^)]*\bhours\b/i;
-    const offenders = files
-      .filter((path) => !path.endsWith(join("runtime", "services", "calendar-history.ts")))
-      .filter((path) => {
-        const text = readFileSync(path, "utf8");
-        return (writesSettings.test(text) && namesCalendarKey.test(text)) || writesTeamHours.test(text);
-      })
-      .map((path) => relative(root, path));
+    const offenders = sourceFilesMatching(
+      (text) => (writesSettings.test(text) && namesCalendarKey.test(text)) || writesTeamHours.test(text),
+      [join("runtime", "services", "calendar-history.ts")],
+    );
     expect(offenders).toEqual([]);
     // The check finds a writer when there is one.
     expect(writesTeamHours.test('s.prepare("UPDATE teams SET hours = ? WHERE id = ?")')).toBe(true);

@@ -48,8 +48,8 @@ import {
   emptyShare,
   hasTargets,
   judgeReply,
-  storedResponseTargets,
   tallyTargets,
+  waitStartOf,
   type AnswerKind,
   type BusinessBetween,
   type ReplyForTarget,
@@ -75,6 +75,7 @@ import {
   TIMEZONE_SETTING,
 } from "./business-hours.js";
 import { pastCalendars, putWorkspaceCalendar, type PastCalendars } from "./calendar-history.js";
+import { pastTargets, type InboxTargetsOverTime } from "./target-history.js";
 import * as wallClock from "./clock.js";
 import { InvalidInput, NotFound } from "./errors.js";
 
@@ -242,8 +243,13 @@ export interface AgentRow {
 export interface InboxTargetRow {
   readonly inboxId: string;
   readonly name: string;
-  /** The inbox's targets now: they judge every answer of the range (decision 037). */
+  /**
+   * The inbox's targets in force at the range's end. Each answer is judged by the targets in
+   * force when its wait started (decision 058, sixteenth session), so `targetsChanged` says when
+   * other targets were in force during the range too.
+   */
   readonly targets: ResponseTargets;
+  readonly targetsChanged: boolean;
   readonly firstResponse: TargetShare;
   readonly nextReply: TargetShare;
 }
@@ -720,6 +726,16 @@ const numbers = (list: string | null): number[] => {
   return out;
 };
 
+/**
+ * Whether an inbox's targets changed during a range, given the periods in force during it: two
+ * different targets kept, or targets kept and then removed. Gaining targets where there were none
+ * is no change of what the range was judged by. Pure.
+ */
+const changedDuring = (during: ReadonlyArray<{ readonly value: ResponseTargets }>): boolean => {
+  const kept = during.filter((p) => hasTargets(p.value));
+  return new Set(kept.map((p) => JSON.stringify(p.value))).size > 1 || (kept.length > 0 && !hasTargets(during[during.length - 1]!.value));
+};
+
 /** A reply as TEAM_SQL.targetReplies and breachCandidates select it (their first columns). */
 type TargetReplyRow = [
   userId: string | null,
@@ -936,15 +952,21 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
       return null;
     });
 
-  /** The inboxes with response targets, by name, under the query's inbox filter. */
-  const targetedInboxes = (inbox: string | null) =>
-    (db.prepare("SELECT id, name, response_targets FROM inboxes WHERE response_targets IS NOT NULL ORDER BY name").all() as Array<{
-      id: string;
-      name: string;
-      response_targets: string;
-    }>)
-      .map((i) => ({ id: i.id, name: i.name, targets: storedResponseTargets(i.response_targets) }))
-      .filter((i) => hasTargets(i.targets) && (inbox === null || i.id === inbox));
+  /**
+   * The inboxes that kept response targets before `to`, by name, under the query's inbox filter,
+   * and each answer's targets: those in force when its wait started (decision 058, sixteenth
+   * session) — one read of the targets' history per report, list or pass (target-history.ts).
+   */
+  const targetedInboxes = (inbox: string | null, to: number) => {
+    const past = pastTargets(db.prepare, to);
+    return {
+      inboxes: past.inboxes.filter((i) => inbox === null || i.id === inbox),
+      targetsOf: (r: ReplyForTarget): ResponseTargets | undefined => {
+        const start = waitStartOf(r);
+        return start === null || r.inboxId === null ? undefined : past.at(r.inboxId, start);
+      },
+    };
+  };
 
   /**
    * Each reply's business time in the calendars in force while it was awaited (decision 058): the
@@ -954,11 +976,11 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
    * `live`: the workspace's calendar now, when the caller has read it.
    */
   const targetCalendars = (
-    inboxes: ReadonlyArray<{ readonly targets: ResponseTargets }>,
+    inboxes: ReadonlyArray<InboxTargetsOverTime>,
     replies: ReadonlyArray<TeamReplyForTarget>,
     live?: BusinessHours,
   ): { readonly betweenOf: (reply: TeamReplyForTarget) => BusinessBetween | null; readonly calendars: PastCalendars | null } => {
-    if (!inboxes.some((i) => i.targets.businessHours) || replies.length === 0) return { betweenOf: () => null, calendars: null };
+    if (!inboxes.some((i) => i.periods.some((p) => p.value.businessHours)) || replies.length === 0) return { betweenOf: () => null, calendars: null };
     let from = Infinity;
     let to = -Infinity;
     for (const r of replies) {
@@ -975,7 +997,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
    * in `inboxes`, each judged as the met shares judge it; in the rows' order.
    */
   const judgeBreaches = (
-    inboxes: ReturnType<typeof targetedInboxes>,
+    { inboxes, targetsOf }: ReturnType<typeof targetedInboxes>,
     rows: ReadonlyArray<readonly [...TargetReplyRow, number]>,
   ): Array<Omit<Breach, "conversationId" | "title" | "contactId">> => {
     const candidates = rows.map((row) => ({ ...replyOf(row), inboxId: row[1]!, eventId: row[7] }));
@@ -986,9 +1008,10 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
     const out: Array<Omit<Breach, "conversationId" | "title" | "contactId">> = [];
     for (const c of candidates) {
       const inbox = byId.get(c.inboxId);
-      if (inbox === undefined) continue;
-      const between = inbox.targets.businessHours ? betweenOf(c) : null;
-      const judged = judgeReply(c, inbox.targets, between);
+      const targets = targetsOf(c);
+      if (inbox === undefined || targets === undefined) continue;
+      const between = targets.businessHours ? betweenOf(c) : null;
+      const judged = judgeReply(c, targets, between);
       if (judged === null || judged.met) continue;
       out.push({
         eventId: c.eventId,
@@ -1015,17 +1038,18 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
    */
   const breachList = (query: BreachQuery): Array<Omit<Breach, "conversationId" | "title" | "contactId">> => {
     const params = paramsOf(query);
-    const inboxes = targetedInboxes(params.inbox);
-    if (inboxes.length === 0) return [];
+    const targeted = targetedInboxes(params.inbox, params.end);
+    if (targeted.inboxes.length === 0) return [];
     const minutesMs = (m: number | null, kind: AnswerKind) => (m === null || (query.kind !== undefined && query.kind !== kind) ? null : m * 60_000);
-    const targeted = JSON.stringify(
-      inboxes.map((i) => [i.id, minutesMs(i.targets.firstResponseMinutes, "first_response"), minutesMs(i.targets.nextReplyMinutes, "next_reply")]),
+    // Each inbox's smallest target of the span bounds the candidates (business time never exceeds wall time).
+    const bounds = JSON.stringify(
+      targeted.inboxes.map((i) => [i.id, minutesMs(i.least.firstResponseMinutes, "first_response"), minutesMs(i.least.nextReplyMinutes, "next_reply")]),
     );
     const where = query.agent === undefined ? teamWhere(params) : `${teamWhere(params)} AND r.user_id = @agent`;
-    const rows = db.prepare(TEAM_SQL.breachCandidates(where)).raw(true).all({ ...params, targeted, agent: query.agent ?? null }) as Array<
+    const rows = db.prepare(TEAM_SQL.breachCandidates(where)).raw(true).all({ ...params, targeted: bounds, agent: query.agent ?? null }) as Array<
       [...TargetReplyRow, number]
     >;
-    return judgeBreaches(inboxes, rows);
+    return judgeBreaches(targeted, rows);
   };
 
   /** Breaches with who each conversation is with (read by the replies' event ids, a deleted conversation still named). */
@@ -1040,31 +1064,34 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
   };
 
   /**
-   * The shares of answers in the range that met their inbox's current targets, per inbox with
-   * targets (filtered like the rest of the report) and per agent. Durations count business time
-   * when the inbox's targets say so — whatever the report's own `hours` — over one calendar.
+   * The shares of answers in the range that met their targets — those in force when each wait
+   * started — per inbox that kept targets during the range or judged an answer of it (filtered
+   * like the rest of the report) and per agent. Durations count business time when the answer's
+   * targets say so — whatever the report's own `hours` — in the calendars of their time.
    */
   const targetShares = (params: Params, where: string, hours: BusinessHours) => {
-    const inboxes = targetedInboxes(params.inbox);
-    const targetsOf = new Map(inboxes.map((i) => [i.id, i.targets]));
+    const { inboxes, targetsOf } = targetedInboxes(params.inbox, params.end);
     const rows =
       inboxes.length === 0
         ? []
-        : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify([...targetsOf.keys()]) }) as TargetReplyRow[]);
+        : (db.prepare(TEAM_SQL.targetReplies(where)).raw(true).all({ ...params, targeted: JSON.stringify(inboxes.map((i) => i.id)) }) as TargetReplyRow[]);
     const replies = rows.map(replyOf);
     const { byInbox, byAgent } = tallyTargets(replies, targetsOf, targetCalendars(inboxes, replies, hours).betweenOf);
-    return {
-      inboxes: inboxes.map(
-        (i): InboxTargetRow => ({
-          inboxId: i.id,
-          name: i.name,
-          targets: i.targets,
-          firstResponse: byInbox.get(i.id)?.firstResponse ?? emptyShare(),
-          nextReply: byInbox.get(i.id)?.nextReply ?? emptyShare(),
-        }),
-      ),
-      byAgent,
-    };
+    const rowsOut: Array<InboxTargetRow> = [];
+    for (const i of inboxes) {
+      // The periods in force during the range: the last one begun by its start, and every later one before its end.
+      const during = i.periods.filter((p, n) => p.from < params.end && (i.periods[n + 1]?.from ?? Infinity) > params.start);
+      if (!during.some((p) => hasTargets(p.value)) && !byInbox.has(i.id)) continue;
+      rowsOut.push({
+        inboxId: i.id,
+        name: i.name,
+        targets: during[during.length - 1]?.value ?? i.now,
+        targetsChanged: changedDuring(during),
+        firstResponse: byInbox.get(i.id)?.firstResponse ?? emptyShare(),
+        nextReply: byInbox.get(i.id)?.nextReply ?? emptyShare(),
+      });
+    }
+    return { inboxes: rowsOut, byAgent };
   };
 
   const invalid = (path: string, message: string) => new InvalidInput({ issues: [{ path, message }] });
@@ -1408,10 +1435,11 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
 
     breachesOf: Effect.fn("Reports.breachesOf")(function* (eventIds: ReadonlyArray<number>) {
       if (eventIds.length === 0) return [];
-      const inboxes = targetedInboxes(null);
-      if (inboxes.length === 0) return [];
       const rows = db.prepare(TEAM_SQL.repliesByEvent).raw(true).all(JSON.stringify(eventIds)) as Array<[...TargetReplyRow, number]>;
-      return withConversations(judgeBreaches(inboxes, rows));
+      if (rows.length === 0) return [];
+      const targeted = targetedInboxes(null, rows.reduce((m, r) => Math.max(m, r[2] as number), 0) + 1);
+      if (targeted.inboxes.length === 0) return [];
+      return withConversations(judgeBreaches(targeted, rows));
     }),
 
     businessHours: Effect.fn("Reports.businessHours")(function* () {

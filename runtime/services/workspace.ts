@@ -43,6 +43,7 @@ import { Conflict, InvalidInput, NotFound } from "./errors.js";
 import * as wallClock from "./clock.js";
 import { newId } from "./ids.js";
 import { AUTOMATION_ACTOR } from "./inbox-access.js";
+import { putInboxTargets } from "./target-history.js";
 import { decodeTeamHours, encodeTeamHours } from "./team-hours.js";
 import { ClosedDatesImport, mergeClosedDates, sortClosedDates, type ClosedDatesImported } from "./calendar-import.js";
 import type { ClosedDatesChange } from "./calendar-sync.js";
@@ -459,22 +460,26 @@ export const layer: Layer.Layer<Workspace, never, Database | Routing> = Layer.ef
       if (update.name !== undefined) columns.push(["name", update.name]);
       if (update.fallbackEmail !== undefined) columns.push(["fallback_email", update.fallbackEmail || null]);
       if (update.routing !== undefined) columns.push(["routing", JSON.stringify(update.routing)]);
-      if (update.responseTargets !== undefined) columns.push(["response_targets", JSON.stringify(update.responseTargets)]);
+      // Targets are stored by their history's writer (decision 058, sixteenth session).
+      const targets = update.responseTargets;
       if (update.emailFilters !== undefined) {
         columns.push([
           "email_filters",
           JSON.stringify({ blockedSenders: unique(update.emailFilters.blockedSenders), blockedDomains: unique(update.emailFilters.blockedDomains) }),
         ]);
       }
-      if (columns.length > 0) {
+      const changed = [...columns.map(([c]) => c), ...(targets === undefined ? [] : ["response_targets"])];
+      if (changed.length > 0) {
         const actor = yield* auditActor;
         yield* writeUnique((s) => {
-          s.prepare(`UPDATE inboxes SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...columns.map(([, v]) => v), id);
+          const now = wallClock.now();
+          if (columns.length > 0) s.prepare(`UPDATE inboxes SET ${columns.map(([c]) => `${c} = ?`).join(", ")} WHERE id = ?`).run(...columns.map(([, v]) => v), id);
+          if (targets !== undefined) putInboxTargets(s, now, id, targets);
           // What changed is named, not copied: filters and targets can be long.
-          recordAudit(s, wallClock.now(), actor, {
+          recordAudit(s, now, actor, {
             action: "inbox.updated",
             target: { type: "inbox", id, label: update.name ?? before.name },
-            data: { changed: columns.map(([c]) => c), ...(update.name !== undefined && update.name !== before.name ? { renamedFrom: before.name } : {}) },
+            data: { changed, ...(update.name !== undefined && update.name !== before.name ? { renamedFrom: before.name } : {}) },
           });
         }, `An inbox named ${update.name ?? before.name} already exists.`);
       }

@@ -1448,6 +1448,28 @@ INSERT INTO workspace_calendar_history (effective_at, timezone, business_hours, 
 INSERT INTO team_hours_history (team_id, effective_at, hours) SELECT id, 0, hours FROM teams WHERE hours IS NOT NULL;
 `,
   },
+  {
+    version: 54,
+    name: "response targets history",
+    // docs/decisions/058 (27 November, sixteenth session). Each inbox's response targets over
+    // time, so a past answer is judged by the target in force when its wait started: each row
+    // holds `inboxes.response_targets` as stored (NULL: none) from `effective_at` (epoch ms) until
+    // the inbox's next row; an inbox without rows kept none before its first. Written only by
+    // runtime/services/target-history.ts, in the transaction that writes the live column. Today's
+    // targets hold since the beginning (0). A deleted inbox's rows go with it (its answers are no
+    // longer reported against targets, as before).
+    sql: `
+CREATE TABLE inbox_targets_history (
+  inbox_id TEXT NOT NULL REFERENCES inboxes(id) ON DELETE CASCADE,
+  effective_at INTEGER NOT NULL,
+  response_targets TEXT CHECK (response_targets IS NULL OR json_valid(response_targets)),
+  PRIMARY KEY (inbox_id, effective_at)
+) WITHOUT ROWID;
+INSERT INTO inbox_targets_history (inbox_id, effective_at, response_targets)
+  SELECT id, 0, response_targets FROM inboxes
+   WHERE response_targets IS NOT NULL AND (json_extract(response_targets, '$.firstResponseMinutes') IS NOT NULL OR json_extract(response_targets, '$.nextReplyMinutes') IS NOT NULL);
+`,
+  },
 ];
 
 /** A group statement: SQL, or a function given the connection (inside the group's transaction). */

@@ -417,9 +417,11 @@ export const saveFirstResponseTarget = async (admin: Page, minutes: number): Pro
 /**
  * Tells the report's roll-up that a conversation was created, handed over and last opened `ms`
  * earlier than it was (a first response is measured from the latest of them): a spec cannot wait
- * that long for an answer to miss its target.
+ * that long for an answer to miss its target. Its inbox's recorded targets move back as far: an
+ * answer is judged by the target in force when its wait started (decision 058, sixteenth session),
+ * and the spec saved the target moments before the conversation began.
  */
-export const backdateForReports = (conversationId: string, ms: number): void =>
+export const backdateForReports = (conversationId: string, ms: number): void => {
   writeServerDatabase(
     `UPDATE report_conversations SET created_at = created_at - ?, team_at = team_at - ?,
        last_open_at = CASE WHEN last_open_at IS NULL THEN NULL ELSE last_open_at - ? END WHERE conversation_id = ?`,
@@ -428,3 +430,9 @@ export const backdateForReports = (conversationId: string, ms: number): void =>
     ms,
     conversationId,
   );
+  writeServerDatabase(
+    "UPDATE inbox_targets_history SET effective_at = effective_at - ? WHERE inbox_id = (SELECT inbox_id FROM conversations WHERE id = ?)",
+    ms,
+    conversationId,
+  );
+};

@@ -38,6 +38,7 @@ const targets = (fr: [number, number], nr: [number, number]) => ({
   inboxId: "inbox_support",
   name: "Support",
   targets: { firstResponseMinutes: 60, nextReplyMinutes: 120, businessHours: false },
+  targetsChanged: false,
   firstResponse: share(...fr),
   nextReply: share(...nr),
 });

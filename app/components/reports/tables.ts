@@ -304,9 +304,13 @@ export const teamAgentsTable = (agents: ReadonlyArray<AgentRow>, business = fals
   empty: "Nobody was assigned or replied in this range.",
 });
 
+/** Beside a target that other targets preceded during the range: each answer was judged by those in force when its wait started. */
+const changedNote = (r: InboxTargetRow): string => (r.targetsChanged ? " (changed in this range)" : "");
+
 /**
- * Per inbox with response targets: the targets now and how many first responses and next
- * replies of the range met them (separate counts for the CSV, the share beside them). Pure.
+ * Per inbox with response targets: the targets at the range's end (noted when they changed
+ * during it) and how many first responses and next replies of the range met the targets in force
+ * when each wait started (separate counts for the CSV, the share beside them). Pure.
  */
 export const teamTargetsTable = (rows: ReadonlyArray<InboxTargetRow>): ReportTable => ({
   id: "team-targets",
@@ -327,8 +331,8 @@ export const teamTargetsTable = (rows: ReadonlyArray<InboxTargetRow>): ReportTab
   ],
   rows: rows.map((r) => [
     r.name,
-    r.targets.firstResponseMinutes === null ? NONE : targetText(r.targets.firstResponseMinutes),
-    r.targets.nextReplyMinutes === null ? NONE : targetText(r.targets.nextReplyMinutes),
+    r.targets.firstResponseMinutes === null ? NONE : targetText(r.targets.firstResponseMinutes) + changedNote(r),
+    r.targets.nextReplyMinutes === null ? NONE : targetText(r.targets.nextReplyMinutes) + changedNote(r),
     r.targets.businessHours ? "business hours" : "around the clock",
     formatCount(r.firstResponse.met),
     formatCount(r.firstResponse.measured),
