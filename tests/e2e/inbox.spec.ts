@@ -223,6 +223,8 @@ test("saved replies: an admin adds one, the agent inserts it with /shortcut", as
   // Before it exists, "/shortcut" and Enter says nothing matches (or that there are none yet)
   // instead of sending the bare "/shortcut" to the visitor.
   await agent.reload();
+  // Typed before the page hydrates, a value is lost to React's state and no list opens.
+  await inboxLive(agent);
   const composer = agent.getByRole("textbox", { name: "Reply to the visitor" });
   await composer.fill(`/${shortcut}`);
   await composer.press("Enter");
@@ -244,6 +246,7 @@ test("saved replies: an admin adds one, the agent inserts it with /shortcut", as
   await context.close();
 
   await agent.reload();
+  await inboxLive(agent);
   const box = agent.getByRole("textbox", { name: "Reply to the visitor" });
   // The start of its shortcut (unique to this attempt) lists it alone.
   await box.fill(`/${shortcut.slice(0, -1)}`);
