@@ -19,7 +19,7 @@ import * as Chatflows from "./chatflows.js";
 import { migrate } from "./database.js";
 import { Inbox } from "./inbox.js";
 import { openKit, people, type Kit } from "./inbox-test-kit.js";
-import { sourceFilesMatching } from "./source-scan.js";
+import { sourceFilesMatching } from "../../tests/support/source-scan.js";
 import { makeReports, type ReportsShape } from "./reports.js";
 import { pastTargets } from "./target-history.js";
 import { layer as workspaceLayer, Workspace, type WorkspaceShape } from "./workspace.js";
