@@ -112,10 +112,11 @@ describe("tallyTargets", () => {
     firstResponseMs: null,
     ...over,
   });
-  const targetsOf = new Map([
+  const byInboxId = new Map([
     ["support", targets(60, 240)],
     ["sales", NO_TARGETS],
   ]);
+  const targetsOf = (r: ReplyForTarget) => byInboxId.get(r.inboxId!);
 
   it("counts first responses and next replies against their targets, per inbox and per agent", () => {
     const { byInbox, byAgent } = tallyTargets(
@@ -145,9 +146,9 @@ describe("tallyTargets", () => {
     const calendar = businessCalendar(weekdays9to17, fridayLate - H, mondayOpen + 2 * H);
     // Answered Monday 09:20 after waiting since Friday 16:30: 50 business minutes, 64 h 50 min on the wall.
     const r = reply({ at: mondayOpen + 20 * MIN, isFirst: true, firstResponseMs: mondayOpen + 20 * MIN - fridayLate, waitMs: 1 });
-    const business = tallyTargets([r], new Map([["support", targets(60, null, true)]]), () => calendar.between);
+    const business = tallyTargets([r], () => targets(60, null, true), () => calendar.between);
     expect(business.byInbox.get("support")?.firstResponse).toEqual({ met: 1, measured: 1 });
-    const wall = tallyTargets([r], new Map([["support", targets(60, null, false)]]), () => calendar.between);
+    const wall = tallyTargets([r], () => targets(60, null, false), () => calendar.between);
     expect(wall.byInbox.get("support")?.firstResponse).toEqual({ met: 0, measured: 1 });
   });
 });

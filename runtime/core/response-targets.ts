@@ -178,12 +178,13 @@ export const waitStartOf = (r: ReplyForTarget): number | null =>
 /**
  * Per inbox and per agent, how many first responses and next replies met the inbox's target,
  * each reply judged by `judgeReply` with the business time of its own calendar (`businessBetween`
- * of the reply: its team's or the workspace's, null for around the clock). `targetsOf`: per inbox,
- * or per reply (the targets in force when its wait started). Replies without targets are not counted. Pure given a pure `businessBetween`.
+ * of the reply: its team's or the workspace's, null for around the clock). `targetsOf`: the targets
+ * of each reply (those in force when its wait started). Replies without targets are not counted.
+ * Pure given pure `targetsOf` and `businessBetween`.
  */
 export const tallyTargets = <R extends ReplyForTarget>(
   replies: Iterable<R>,
-  targetsOf: ReadonlyMap<string, ResponseTargets> | ((reply: R) => ResponseTargets | undefined),
+  targetsOf: (reply: R) => ResponseTargets | undefined,
   businessBetween: (reply: R) => BusinessBetween | null,
 ): { readonly byInbox: Map<string, TargetTally>; readonly byAgent: Map<string, TargetTally> } => {
   const byInbox = new Map<string, TargetTally>();
@@ -195,7 +196,7 @@ export const tallyTargets = <R extends ReplyForTarget>(
   };
   for (const r of replies) {
     if (r.inboxId === null) continue;
-    const targets = typeof targetsOf === "function" ? targetsOf(r) : targetsOf.get(r.inboxId);
+    const targets = targetsOf(r);
     if (!targets) continue;
     const judged = judgeReply(r, targets, targets.businessHours ? businessBetween(r) : null);
     if (judged === null) continue;
