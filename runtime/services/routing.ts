@@ -74,6 +74,7 @@ import { LiveEvents, type LiveEventsShape } from "./live-events.js";
 import { makeTimedPassLoop } from "./pass-loop.js";
 import { closedByHours, decodeTeamHours, teamOpensAt, type TeamClosed } from "./team-hours.js";
 import type { TeamHours } from "../../flows/team-hours.js";
+import { primaryLanguage } from "../core/language-tags.js";
 import { unassignedSinceAfter } from "../sql/unassigned-since.js";
 
 // ---------------------------------------------------------------------------------------------
@@ -618,8 +619,8 @@ export const languageWaitsAt = (
   const minutesOf = new Map<string, number>();
   const spoken = new Map<string, boolean>();
   for (const row of rows) {
-    const language = row.visitorLanguage?.split("-")[0]?.toLowerCase() ?? "";
-    if (row.queuedAt === null || language === "") continue;
+    const language = row.visitorLanguage === null ? null : primaryLanguage(row.visitorLanguage);
+    if (row.queuedAt === null || language === null) continue;
     let minutes = minutesOf.get(row.inboxId);
     if (minutes === undefined) minutesOf.set(row.inboxId, (minutes = languageWaitMinutesOf(readRoutingConfig(prepare, row.inboxId))));
     const until = row.queuedAt + minutes * 60_000;
