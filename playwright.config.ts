@@ -32,9 +32,20 @@ const freePort = (): string =>
     { encoding: "utf8" },
   ).trim();
 
+/**
+ * Each Playwright worker drives a server of its own, with its own database, data folder and
+ * inbound SMTP port: many specs change what every page shows (hours, closed dates, routing,
+ * presence, users), so two specs may run at once only against two servers. Within one worker the
+ * specs run one after another, as they did when the suite had one worker. PARLEY_E2E_WORKERS sets
+ * how many (default 2, for the 2-core machines this runs on); against a server started by hand
+ * (PARLEY_URL set) there is one.
+ */
+const byHand = process.env.PARLEY_URL !== undefined && process.env.PARLEY_E2E_SERVERS === undefined;
+const workerCount = byHand ? 1 : Math.max(1, Math.min(8, Number(process.env.PARLEY_E2E_WORKERS ?? "2") || 2));
+
 // Playwright loads this file in its main process and again in every worker. Only the main
-// process picks the port and the database; workers inherit both through the environment.
-if (!process.env.PARLEY_URL) {
+// process picks the ports and the databases; workers inherit them through the environment.
+if (!byHand && process.env.PARLEY_E2E_SERVERS === undefined) {
   if (!existsSync(join(root, "build/server/index.js"))) {
     throw new Error("The app is not built: run `npm run build` before the end-to-end tests.");
   }
@@ -45,23 +56,47 @@ if (!process.env.PARLEY_URL) {
     if (entry.startsWith("e2e-") && Date.now() - statSync(path).mtimeMs > STALE_RUN_MS) rmSync(path, { recursive: true, force: true });
   }
   const runDir = join(tmp, `e2e-${Date.now()}-${process.pid}`);
-  mkdirSync(runDir, { recursive: true });
-  const port = process.env.PARLEY_E2E_PORT ?? freePort();
-  process.env.PARLEY_E2E_PORT = port;
-  // The server's inbound SMTP, so specs can mail a team email channel as a provider's forwarder would.
-  process.env.PARLEY_E2E_SMTP_PORT ??= freePort();
-  process.env.PARLEY_URL = `http://127.0.0.1:${port}`;
-  process.env.PARLEY_DATABASE_PATH = join(runDir, "parley.sqlite");
+  const servers: Array<E2eServer> = [];
+  for (let index = 0; index < workerCount; index++) {
+    // The data folder (session secret, uploaded files) is the database's folder: one per server.
+    const dataDir = join(runDir, `server-${index}`);
+    mkdirSync(dataDir, { recursive: true });
+    const port = freePort();
+    // The server's inbound SMTP, so specs can mail a team email channel as a provider's forwarder would.
+    servers.push({ url: `http://127.0.0.1:${port}`, port, smtpPort: freePort(), databasePath: join(dataDir, "parley.sqlite") });
+  }
+  process.env.PARLEY_E2E_SERVERS = JSON.stringify(servers);
   process.env.PARLEY_ADMIN_EMAIL = ADMIN_EMAIL;
   process.env.PARLEY_ADMIN_PASSWORD = ADMIN_PASSWORD;
 }
 
-const url = process.env.PARLEY_URL!;
+interface E2eServer {
+  readonly url: string;
+  readonly port: string;
+  readonly smtpPort: string;
+  readonly databasePath: string;
+}
+
+const servers: ReadonlyArray<E2eServer> = byHand ? [] : (JSON.parse(process.env.PARLEY_E2E_SERVERS!) as Array<E2eServer>);
+
+// In a worker (TEST_PARALLEL_INDEX is its slot, 0 … workers − 1, kept by the worker that replaces
+// one after a failure), the specs' PARLEY_URL, PARLEY_DATABASE_PATH and PARLEY_E2E_SMTP_PORT are
+// its own server's.
+const slot = process.env.TEST_PARALLEL_INDEX;
+if (!byHand && slot !== undefined) {
+  const own = servers[Number(slot) % servers.length]!;
+  process.env.PARLEY_URL = own.url;
+  process.env.PARLEY_DATABASE_PATH = own.databasePath;
+  process.env.PARLEY_E2E_SMTP_PORT = own.smtpPort;
+}
+
+const url = process.env.PARLEY_URL ?? servers[0]!.url;
 
 export default defineConfig({
   testDir: "tests/e2e",
+  // Whole spec files go to the workers; the tests of one file run in order, in one worker.
   fullyParallel: false,
-  workers: 1,
+  workers: workerCount,
   // One retry: the suite shares a 2-core machine with other work, and a spec that failed once
   // for time (a keypress racing a navigation, a slow fsync) would otherwise fail the whole run.
   // A test that passes only on its retry is listed as "flaky" at the end, and its first failure,
@@ -75,20 +110,20 @@ export default defineConfig({
       args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
     },
   },
-  webServer: {
+  webServer: servers.map((server) => ({
     command: "node --import tsx server/index.ts",
     cwd: root,
-    url: `${url}/login`,
+    url: `${server.url}/login`,
     reuseExistingServer: false,
     timeout: 120_000,
-    stdout: "ignore",
-    stderr: "pipe",
+    stdout: "ignore" as const,
+    stderr: "pipe" as const,
     env: {
       NODE_ENV: "production",
       HOST: "127.0.0.1",
-      PORT: process.env.PARLEY_E2E_PORT!,
-      PUBLIC_URL: url,
-      DATABASE_PATH: process.env.PARLEY_DATABASE_PATH!,
+      PORT: server.port,
+      PUBLIC_URL: server.url,
+      DATABASE_PATH: server.databasePath,
       ADMIN_EMAIL: process.env.PARLEY_ADMIN_EMAIL!,
       ADMIN_PASSWORD: process.env.PARLEY_ADMIN_PASSWORD!,
       PARLEY_DEMO: "1",
@@ -98,7 +133,8 @@ export default defineConfig({
       PARLEY_DEV_ROUTES: "1",
       // The webhooks spec's receiver listens on 127.0.0.1, which production refuses by default.
       WEBHOOKS_ALLOW_PRIVATE_NETWORKS: "1",
-      ...(process.env.PARLEY_E2E_SMTP_PORT ? { SMTP_PORT: process.env.PARLEY_E2E_SMTP_PORT, SMTP_HOST: "127.0.0.1" } : {}),
+      SMTP_PORT: server.smtpPort,
+      SMTP_HOST: "127.0.0.1",
     },
-  },
+  })),
 });

@@ -18,11 +18,22 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
-echo "== type check"
-npm run -s typecheck
+# The type check and the build each keep about one core busy: they run side by side, and the
+# type check's report is printed when it ends (either failing fails the run).
+echo "== type check and build"
+typecheck_log="$(mktemp)"
+npm run -s typecheck >"$typecheck_log" 2>&1 &
+typecheck_pid=$!
 # The API tests (crash test included) start the real server, which serves the built app.
-echo "== build"
-npm run -s build
+if ! npm run -s build; then
+  wait "$typecheck_pid" || true
+  cat "$typecheck_log"; rm -f "$typecheck_log"
+  exit 1
+fi
+if wait "$typecheck_pid"; then typecheck_rc=0; else typecheck_rc=$?; fi
+echo "== type check"
+cat "$typecheck_log"; rm -f "$typecheck_log"
+if [ "$typecheck_rc" -ne 0 ]; then echo "The type check failed (exit $typecheck_rc)."; exit "$typecheck_rc"; fi
 echo "== unit and API tests"
 npx vitest run
 echo "== end-to-end tests"
