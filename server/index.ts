@@ -131,8 +131,10 @@ const main = async () => {
   await new Promise<void>((resolve) => server.listen(config.port, config.host, resolve));
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;
-  console.log(`Parley is listening on http://localhost:${port} (database ${config.databasePath})`);
+  // The inbound SMTP server first: whoever waits for this line (a supervisor, the tests) may mail
+  // the email channels at once.
   const emailInbound = await startEmailInbound(runtime, config);
+  console.log(`Parley is listening on http://localhost:${port} (database ${config.databasePath})`);
 
   const shutdown = async (signal: string) => {
     if (shuttingDown) return;
