@@ -5,10 +5,10 @@
  * revokes another of the agent's tokens on Settings → Users → the agent.
  */
 import { expect, test } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, login, seriousViolations } from "./helpers.js";
+import { adminEmail, demoUsers, seriousViolations, signIn } from "./helpers.js";
 
 test("an agent creates a token, sees it once, uses it, and revokes it", async ({ page, request }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto("/settings/profile");
   const section = page.getByRole("region", { name: "API tokens" });
   await section.getByLabel("Name").fill("CRM sync");
@@ -43,7 +43,7 @@ test("an agent creates a token, sees it once, uses it, and revokes it", async ({
 
 test("an admin revokes a user's token on their page", async ({ browser, request }) => {
   const agentPage = await browser.newPage();
-  await login(agentPage, demoUsers.agent, adminPassword());
+  await signIn(agentPage, demoUsers.agent);
   await agentPage.goto("/settings/profile");
   const section = agentPage.getByRole("region", { name: "API tokens" });
   await section.getByLabel("Name").fill("Helpdesk bridge");
@@ -52,7 +52,7 @@ test("an admin revokes a user's token on their page", async ({ browser, request 
   await agentPage.close();
 
   const adminPage = await browser.newPage();
-  await login(adminPage, adminEmail(), adminPassword());
+  await signIn(adminPage, adminEmail());
   await adminPage.goto("/settings/users/user_agent");
   const adminSection = adminPage.getByRole("region", { name: "API tokens" });
   await expect(adminSection.getByRole("button", { name: "Create token" })).toHaveCount(0);

@@ -18,18 +18,7 @@
  * Assumes the demo seed: the support triage bot on /help pages hands visitors to the Support inbox.
  */
 import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
-import {
-  adminEmail,
-  adminPassword,
-  apiVisitorAsksForAPerson,
-  getChatChannelId,
-  login,
-  parleyUrl,
-  readServerDatabase,
-  seriousViolations,
-  signedInPage,
-  writeServerDatabase,
-} from "./helpers.js";
+import { adminEmail, apiVisitorAsksForAPerson, getChatChannelId, parleyUrl, readServerDatabase, seriousViolations, signedInPage, signIn, writeServerDatabase } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -58,7 +47,8 @@ const spellStartedAgo = async (conversationId: string, column: "waiting_since" |
 const addSection = (page: Page) => page.locator("section", { has: page.getByRole("heading", { name: "Add a rule" }) });
 
 test("an admin adds a rule and a visitor's conversation gets its label and assignee", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
 
   // A label of this run's own, made where admins make labels.
   await page.goto("/settings/labels");
@@ -210,7 +200,7 @@ test("a time rule acts on a conversation whose visitor has waited longer than it
   // The visitor has waited 3 minutes (a spec cannot wait them out).
   await spellStartedAgo(visit.conversationId, "waiting_since", 180_000);
 
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/automation");
   const fill = async (amount: string) => {
     const form = addSection(page);
@@ -272,7 +262,7 @@ test("an “unassigned for” rule acts once on a conversation nobody has taken"
   // Handed to the inbox with nobody assigned, its spell starts (migration 47); nobody for 15 minutes.
   await spellStartedAgo(visit.conversationId, "unassigned_since", 900_000);
 
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/automation");
   const form = addSection(page);
   await form.getByLabel("Name").fill(name);
@@ -312,7 +302,7 @@ test("an “unassigned for” rule acts once on a conversation nobody has taken"
 
 test("a time rule can count business hours only, shown on its line and kept in its form", async ({ page }) => {
   const name = `Business ${stamp}`;
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/automation");
   const form = addSection(page);
   await form.getByLabel("Name").fill(name);
@@ -344,7 +334,7 @@ test("a time rule can count business hours only, shown on its line and kept in i
 
 test("an escalation rule on “Response target missed”: the which-target condition only on that trigger", async ({ page }) => {
   const name = `Escalate ${stamp}`;
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/automation");
   const fill = async (trigger: string) => {
     const form = addSection(page);

@@ -9,7 +9,7 @@
 import { expect, test, type Page } from "@playwright/test";
 import { writeFile } from "node:fs/promises";
 import { generateDocument } from "../../app/components/flow-editor/generate.js";
-import { adminPassword, demoUsers, login, seriousViolations } from "./helpers.js";
+import { demoUsers, seriousViolations, signIn } from "./helpers.js";
 
 const canvasOf = (page: Page) => page.getByRole("tabpanel", { name: "Canvas" });
 const tools = (page: Page) => page.getByRole("toolbar", { name: "Canvas tools" });
@@ -21,7 +21,8 @@ test("a note is written on the canvas and kept; Find a step selects a far-away s
   const stamp = `${Date.now().toString(36)}${testInfo.retry}`;
   const word = `zebrabudget${stamp}`;
   await page.setViewportSize({ width: 1500, height: 950 });
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
+  await page.goto("/");
 
   // ---- a 200-step flow whose step 181 asks about the budget, from a file ----
   const generated = generateDocument(200);

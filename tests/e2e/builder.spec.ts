@@ -8,7 +8,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Locator, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
-import { adminPassword, demoUsers, getChatChannelId, login, seriousViolations } from "./helpers.js";
+import { demoUsers, getChatChannelId, seriousViolations, signIn } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -69,7 +69,8 @@ let flowName = "";
 test("a marketer builds, checks, previews and publishes a lead bot from the palette", async ({ page }) => {
   test.setTimeout(180_000);
   await page.setViewportSize({ width: 1600, height: 1000 });
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
+  await page.goto("/");
 
   // ---- a blank bot ----
   await page.goto("/flows");
@@ -275,7 +276,7 @@ test("a marketer builds, checks, previews and publishes a lead bot from the pale
 
 test("the flow list turns the flow on, orders it, and the public chat API serves the published version", async ({ page, request }) => {
   requireBuiltFlow();
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
   await page.goto("/flows");
   const row = page.getByRole("row", { name: flowName });
   await expect(row.getByText("Published v1 · off")).toBeVisible();
@@ -357,7 +358,8 @@ test("a second tab's stale save is refused with a clear message, never written o
   requireBuiltFlow();
   const context = await browser.newContext();
   const first = await context.newPage();
-  await login(first, demoUsers.marketer, adminPassword());
+  await signIn(first, demoUsers.marketer);
+  await first.goto("/");
   const second = await context.newPage();
   await first.goto(`/flows/${encodeURIComponent(flowId)}`);
   await second.goto(`/flows/${encodeURIComponent(flowId)}`);
@@ -377,7 +379,7 @@ test("a second tab's stale save is refused with a clear message, never written o
 
 test("export a flow, import it back, and rename, duplicate and delete flows from the list", async ({ page }, testInfo) => {
   requireBuiltFlow();
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
   await page.goto("/flows");
 
   // Export downloads the draft document; importing it makes a new flow from it.
@@ -438,7 +440,7 @@ test("export a flow, import it back, and rename, duplicate and delete flows from
 });
 
 test("a message on the flow list belongs to the action that caused it, and goes when the person does something else", async ({ page }, testInfo) => {
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
   await page.goto("/flows");
   const create = page.getByRole("region", { name: "Create a flow" });
   const createRefused = create.getByText("A name is required");

@@ -7,7 +7,7 @@
  * asserts through the URLs it is shown, and the team and its date carry this run's stamp.
  */
 import { expect, request as playwrightRequest, test, type APIRequestContext } from "@playwright/test";
-import { adminEmail, adminPassword, createTeam, login, parleyUrl, seriousViolations } from "./helpers.js";
+import { adminEmail, createTeam, parleyUrl, seriousViolations, signIn } from "./helpers.js";
 
 const stamp = Date.now();
 const day = new Date(Date.UTC(2160, 0, 1) + (stamp % 3000) * 86_400_000).toISOString().slice(0, 10);
@@ -23,7 +23,8 @@ test.afterAll(async () => {
 });
 
 test("an admin creates the calendar feed link, a calendar app reads it without signing in, a reset stops the old link and Turn off stops all", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   const team = `Feed team ${stamp}`;
   await createTeam(page, team);
   const card = page.getByRole("region", { name: "Hours" });

@@ -9,7 +9,7 @@
  * run and named with its stamp.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, createTeam, login, seriousViolations } from "./helpers.js";
+import { adminEmail, createTeam, seriousViolations, signIn } from "./helpers.js";
 import { startCalendarHost, wholeDayCalendar, type CalendarHost } from "../support/ics.js";
 
 const stamp = Date.now();
@@ -43,7 +43,7 @@ test("an admin subscribes the closed dates to a calendar URL, syncs after it cha
   const summit = `Summit ${stamp}`;
   const founding = `Founding ${stamp}`;
   served = ics({ date: day(0), name: summit }, { date: day(3), name: founding });
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/reports");
   const panel = closedSection(page).getByRole("region", { name: "Follow a calendar" });
 
@@ -86,7 +86,8 @@ test("a team that keeps its own hours follows a calendar on its Hours card; unsu
   const team = `Following team ${stamp}`;
   const offsite = `Team offsite ${stamp}`;
   served = ics({ date: day(20), name: offsite });
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   await createTeam(page, team);
   const card = page.getByRole("region", { name: "Hours" });
   // No own hours: nothing of its own to follow into.

@@ -10,7 +10,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, login, parleyUrl } from "./helpers.js";
+import { adminEmail, demoUsers, getChatChannelId, parleyUrl, signIn } from "./helpers.js";
 
 const LEAD_WELCOME = "Hi! Got a minute? Let's find the right plan for your team.";
 const SHOP = "https://shop.example";
@@ -27,7 +27,8 @@ test.beforeAll(async ({ playwright }) => {
 
 /** Signs in as the admin and opens Settings → Channels → the chat channel through the navigation. */
 const openChatChannel = async (page: Page) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Settings" }).click();
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Channels" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Channels" })).toBeVisible();
@@ -182,7 +183,8 @@ test("rotating the identity secret shows it once; identify verifies with the new
 });
 
 test("only admins open the chat channel's settings", async ({ page }) => {
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
+  await page.goto("/");
   const response = await page.goto(`/settings/channels/${channelId}`);
   expect(response?.status()).toBe(403);
   await expect(page.getByText("New identity secret")).toHaveCount(0);

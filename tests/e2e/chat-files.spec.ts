@@ -6,7 +6,7 @@
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
 import { readFile } from "node:fs/promises";
-import { adminPassword, demoUsers, handOffThroughLeadBot, login, parleyUrl, useDemoSite, widget } from "./helpers.js";
+import { demoUsers, handOffThroughLeadBot, parleyUrl, signIn, useDemoSite, widget } from "./helpers.js";
 
 const { chat, transcript } = widget;
 
@@ -64,7 +64,7 @@ test("a visitor sends a screenshot from the widget and downloads the agent's PDF
   // The agent sees it in the thread: a thumbnail and a download link.
   const agentContext = await browser.newContext({ baseURL: parleyUrl() });
   const agent = await agentContext.newPage();
-  await login(agent, demoUsers.agent, adminPassword());
+  await signIn(agent, demoUsers.agent);
   await agent.goto(`/inbox?conversation=${encodeURIComponent(id)}`);
   const files = agent.getByRole("list", { name: "Attachments" });
   await expect(files.getByRole("link", { name: "error-screenshot.png" })).toBeVisible({ timeout: 15_000 });

@@ -8,7 +8,7 @@
  * are in the 2150s, unique to this run, named with its stamp, and removed at the end.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, createTeam, demoUsers, login, seriousViolations } from "./helpers.js";
+import { adminEmail, createTeam, demoUsers, seriousViolations, signIn } from "./helpers.js";
 
 const stamp = Date.now();
 const day = (offset: number) => new Date(Date.UTC(2150, 0, 1) + ((stamp % 3000) + offset) * 86_400_000).toISOString().slice(0, 10);
@@ -46,7 +46,7 @@ const closedSection = (page: Page) => page.getByRole("region", { name: "Closed d
 const ours = (page: Page) => closedSection(page).getByRole("table", { name: "Closed dates" }).getByRole("row").filter({ hasText: String(stamp) });
 
 test("an admin previews a calendar file, adds its whole-day dates, and finds them in the list and the .ics download; a file that is no calendar is refused", async ({ page }, testInfo) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/reports");
   const section = closedSection(page);
 
@@ -89,7 +89,8 @@ test("an admin previews a calendar file, adds its whole-day dates, and finds the
 
 test("a team with its own hours takes a calendar's whole-day dates into its closed dates, after a preview", async ({ page }) => {
   const team = `Calendar team ${stamp}`;
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   await createTeam(page, team);
   const card = page.getByRole("region", { name: "Hours" });
   // No own hours yet: nothing to import into.
@@ -115,7 +116,7 @@ test("a team with its own hours takes a calendar's whole-day dates into its clos
 test("a chatflow's Availability tab previews a calendar file, adds its dates to the draft as one undo step, and refuses bad files and URLs at their field", async ({ page }, testInfo) => {
   test.setTimeout(90_000);
   // Whoever may edit flows imports: a marketer.
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
   await page.goto("/flows");
   await page.getByLabel("Name", { exact: true }).fill(`Calendar hours ${stamp}`);
   await page.getByLabel("Start from").selectOption("blank:bot");

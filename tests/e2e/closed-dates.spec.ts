@@ -6,7 +6,7 @@
  * workspace date is one far in the future, unique to this run, and removed at the end.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, login, readServerDatabase, seriousViolations } from "./helpers.js";
+import { adminEmail, demoUsers, readServerDatabase, seriousViolations, signIn } from "./helpers.js";
 
 const stamp = Date.now();
 // A day in the 2090s of this run's own (nothing of the other specs lies there).
@@ -18,7 +18,7 @@ const closedSection = (page: Page) => page.getByRole("region", { name: "Closed d
 test.describe.configure({ mode: "serial" });
 
 test("an admin adds a workspace closed date, a second one on the same day is refused, and an analyst only reads the list", async ({ page, browser }, testInfo) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/reports");
   const section = closedSection(page);
   await section.getByLabel("Date", { exact: true }).fill(future);
@@ -38,7 +38,7 @@ test("an admin adds a workspace closed date, a second one on the same day is ref
   expect(await seriousViolations(page)).toEqual([]);
 
   const analyst = await (await browser.newContext()).newPage();
-  await login(analyst, demoUsers.analyst, adminPassword());
+  await signIn(analyst, demoUsers.analyst);
   await analyst.goto("/reports");
   await expect(closedSection(analyst).getByRole("row").filter({ hasText: holiday })).toHaveCount(1);
   await expect(closedSection(analyst).getByRole("button", { name: "Add closed date" })).toHaveCount(0);
@@ -46,7 +46,7 @@ test("an admin adds a workspace closed date, a second one on the same day is ref
 });
 
 test("a chatflow copies the workspace's closed dates, adds today, and is away until tomorrow; the dates survive a reload", async ({ page }, testInfo) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/flows");
   await page.getByLabel("Name", { exact: true }).fill(`Holiday hours ${stamp}`);
   await page.getByLabel("Start from").selectOption("blank:bot");
@@ -115,7 +115,7 @@ test("a chatflow copies the workspace's closed dates, adds today, and is away un
 });
 
 test("the admin removes the workspace closed date", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/reports");
   const section = closedSection(page);
   const row = section.getByRole("row").filter({ hasText: holiday });
@@ -125,7 +125,7 @@ test("the admin removes the workspace closed date", async ({ page }) => {
 });
 
 test("an admin adds a region's public holidays of a year in one step, then removes them again", async ({ page }, testInfo) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/reports");
   const form = page.getByRole("form", { name: "Add a country's public holidays" });
   await form.getByLabel("Country").selectOption("DE");

@@ -7,7 +7,7 @@
  * Assumes the demo seed (runtime/services/seed.ts): marketer@parley.local and agent@parley.local.
  */
 import { expect, test } from "@playwright/test";
-import { adminPassword, demoUsers, login, seriousViolations } from "./helpers.js";
+import { demoUsers, seriousViolations, signIn } from "./helpers.js";
 
 const STAMP = Date.now();
 const LIST = `VIP ${STAMP}`;
@@ -17,7 +17,8 @@ test.describe.configure({ mode: "serial" });
 
 
 test("a marketer creates a list", async ({ page }) => {
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
+  await page.goto("/");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Lists" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Lists" })).toBeVisible();
   const form = page.getByRole("region", { name: "New list" });
@@ -32,7 +33,7 @@ test("a marketer creates a list", async ({ page }) => {
 });
 
 test("an agent adds a contact to the list from the contact's page and finds them by the list", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto("/contacts");
   const create = page.getByRole("region", { name: "New contact" });
   await create.getByLabel("Name").fill(NAME);

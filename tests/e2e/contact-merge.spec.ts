@@ -8,7 +8,7 @@
  * Assumes the demo seed (runtime/services/seed.ts): agent@parley.local in the Support inbox.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, askSupportBotForPerson, demoUsers, login, readServerDatabase, seriousViolations, writeServerDatabase } from "./helpers.js";
+import { adminEmail, askSupportBotForPerson, demoUsers, readServerDatabase, seriousViolations, signIn, writeServerDatabase } from "./helpers.js";
 
 const STAMP = Date.now();
 const DOMAIN = `acme-${STAMP}.example`;
@@ -35,7 +35,8 @@ let otherPath = "";
 
 test("an agent merges a possible duplicate after a preview, and the other contact's address leads to the kept one", async ({ page, playwright }) => {
   const conversationId = await askSupportBotForPerson(playwright, "https://shop.example/help/merge", `Merge question ${STAMP}`);
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
+  await page.goto("/");
   otherPath = await createContact(page, OTHER);
   const otherId = decodeURIComponent(otherPath.split("/").pop()!);
   writeServerDatabase("UPDATE conversations SET contact_id = ? WHERE id = ?", otherId, conversationId);
@@ -95,7 +96,7 @@ test("an agent merges a possible duplicate after a preview, and the other contac
 });
 
 test("an admin downloads a contact's data and erases the contact once its name is typed; bad attempts change nothing", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto(keptPath);
   const data = page.getByRole("region", { name: "Personal data" });
 
@@ -149,7 +150,8 @@ test("an admin downloads a contact's data and erases the contact once its name i
 });
 
 test("a contact whose address reaches the same mailbox (a +tag) is a possible duplicate by email", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
+  await page.goto("/");
   const tagged = await createContact(page, { name: `Quinn Tag ${STAMP}`, email: `quinn+shop@${DOMAIN}` });
   const plain = await createContact(page, { name: `Q. Plain ${STAMP}`, email: `Quinn@${DOMAIN}` });
   const duplicates = page.getByRole("region", { name: "Possible duplicates" });

@@ -11,14 +11,14 @@
  */
 import { expect, test } from "@playwright/test";
 import { fileURLToPath } from "node:url";
-import { adminPassword, demoUsers, login, seriousViolations } from "./helpers.js";
+import { demoUsers, seriousViolations, signIn } from "./helpers.js";
 
 const FIXTURE = fileURLToPath(new URL("../fixtures/contacts-import.csv", import.meta.url));
 
 test.describe.configure({ mode: "serial" });
 
 test("an agent imports contacts from a CSV file, sees what was rejected, finds and exports them", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto("/contacts");
   await page.getByRole("link", { name: "Import", exact: true }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Import contacts" })).toBeVisible();
@@ -79,7 +79,7 @@ test("an agent imports contacts from a CSV file, sees what was rejected, finds a
 });
 
 test("a file over 5 MB is refused with 413, and a file that is not UTF-8 under its field", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto("/contacts/import");
   const csrf = await page.locator('input[name="csrf"]').first().inputValue();
   const big = await page.request.post("/contacts/import", {

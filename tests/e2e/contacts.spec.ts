@@ -9,7 +9,7 @@
  * the support triage bot.
  */
 import { expect, test } from "@playwright/test";
-import { adminPassword, askSupportBotForPerson, demoUsers, login, seriousViolations } from "./helpers.js";
+import { askSupportBotForPerson, demoUsers, seriousViolations, signIn } from "./helpers.js";
 
 const STAMP = Date.now();
 const NAME = `Greta Contact ${STAMP}`;
@@ -24,7 +24,8 @@ test("an agent creates a contact, finds it, links a conversation, sets its owner
   // A visitor asks the support bot for a person, through the public chat API.
   const conversationId = await askSupportBotForPerson(playwright, "https://shop.example/help/shipping", QUESTION);
 
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
+  await page.goto("/");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Contacts" }).click();
   await expect(page.getByRole("heading", { level: 1, name: "Contacts" })).toBeVisible();
 
@@ -78,7 +79,7 @@ test("an agent creates a contact, finds it, links a conversation, sets its owner
 });
 
 test("the contacts list and a contact's page have no serious accessibility violations", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto(`/contacts?search=${STAMP}`);
   expect(await seriousViolations(page)).toEqual([]);
   await page.goto(contactUrl);
@@ -88,7 +89,7 @@ test("the contacts list and a contact's page have no serious accessibility viola
 
 test("a marketer hands a bot's conversations to the contact's owner from the canvas, and it is saved", async ({ page }) => {
   await page.setViewportSize({ width: 1600, height: 1000 });
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
   await page.goto("/flows");
   await page.getByLabel("Name", { exact: true }).fill(`Owner bot ${STAMP}`);
   await page.getByLabel("Start from").selectOption("blank:bot");

@@ -8,7 +8,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { encodeTeamHours } from "../../runtime/services/team-hours.js";
-import { adminEmail, adminPassword, login, seriousViolations, writeServerDatabase } from "./helpers.js";
+import { adminEmail, seriousViolations, signIn, writeServerDatabase } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -28,7 +28,7 @@ test("a chatflow follows a team's hours: the team is chosen in the builder, its 
     encodeTeamHours({ source: "own", timezone: "UTC", hours: everyDay, closedDates: days.map((date) => ({ date, name: "Stocktake", yearly: false })), workspaceClosedDates: false }),
   );
 
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/flows");
   await page.getByLabel("Name", { exact: true }).fill(flowName);
   await page.getByLabel("Start from").selectOption("blank:bot");

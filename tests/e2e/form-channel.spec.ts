@@ -6,7 +6,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, inboxLive, login } from "./helpers.js";
+import { adminEmail, inboxLive, signIn } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -23,7 +23,7 @@ const save = async (page: Page) => {
 const row = (page: Page, n: number) => page.getByRole("group", { name: new RegExp(`^Field ${n}:`) });
 
 test("an admin adds a form channel and edits its fields; a bad key is refused on its input and nothing is saved", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/channels");
   const add = page.getByRole("form", { name: "Add a channel" });
   await add.getByRole("radio", { name: /^Form/ }).check();
@@ -104,7 +104,7 @@ test("an admin adds a form channel and edits its fields; a bad key is refused on
 });
 
 test("a visitor sends the pasted HTML form and lands on the thank-you page; the ticket is in the list", async ({ page, browser }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto(formPath);
   const snippet = (await page.getByLabel("HTML form snippet").textContent()) ?? "";
   expect(snippet).toContain("<form action=");
@@ -129,7 +129,7 @@ test("a visitor sends the pasted HTML form and lands on the thank-you page; the 
 });
 
 test("the team answers a submission by email: the reply box says so, and without a team email the reply says why it was not sent", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/inbox");
   await page.getByRole("link", { name: /ann\.e2e@example\.com|Ann <b>Lee<\/b>/ }).first().click();
   await inboxLive(page);
@@ -156,7 +156,7 @@ test("the demo site's contact page embeds the demo's Contact form: a visitor's m
   } finally {
     await visitor.close();
   }
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/tickets");
   await expect(page.getByText("Contact form: Dana Demo").first()).toBeVisible();
 });

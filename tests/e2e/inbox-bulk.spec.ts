@@ -9,7 +9,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type BrowserContext, type Page } from "@playwright/test";
-import { adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
+import { apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, parleyUrl, readServerDatabase, signIn, writeServerDatabase } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -50,7 +50,8 @@ test.beforeAll(async ({ browser, playwright }) => {
   writeServerDatabase("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)", inboxId, COLLEAGUE.id);
   context = await browser.newContext({ baseURL: parleyUrl() });
   agent = await context.newPage();
-  await login(agent, demoUsers.agent, adminPassword());
+  await signIn(agent, demoUsers.agent);
+  await agent.goto("/");
 });
 
 test.afterAll(() => context?.close());
@@ -148,7 +149,7 @@ test("without JavaScript the bar is a plain form: the post lands on a page with 
   const plain = await browser.newContext({ baseURL: parleyUrl(), javaScriptEnabled: false });
   try {
     const page = await plain.newPage();
-    await login(page, demoUsers.agent, adminPassword());
+    await signIn(page, demoUsers.agent);
     await page.goto(`/inbox?view=all_open&search=${stamp}`);
     const last = visits[visits.length - 1]!;
     await expect(bar(page)).toBeHidden();

@@ -16,7 +16,7 @@ import { expect, test } from "@playwright/test";
 import type { AddressInfo } from "node:net";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
-import { addTeamEmail, adminEmail, adminPassword, inboxLive, login } from "./helpers.js";
+import { addTeamEmail, adminEmail, inboxLive, signIn } from "./helpers.js";
 
 const smtpPort = Number(process.env.PARLEY_E2E_SMTP_PORT ?? process.env.SMTP_PORT ?? "");
 const stamp = Date.now();
@@ -63,7 +63,8 @@ test("a reply the relay refuses shows why under it; after the relay is fixed, Re
   expect(Number.isInteger(smtpPort) && smtpPort > 0, "the server's inbound SMTP port: set SMTP_PORT (or PARLEY_E2E_SMTP_PORT)").toBe(true);
 
   // The admin adds an email channel and points its relay at the stand-in.
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   await addTeamEmail(page, { name: `Support mail ${stamp}`, inbox: "Support", address: TEAM, relayPort });
   // The page says where to forward the mail, and that this server (no certificate given) does not encrypt.
   await expect(page.getByText(`Forward mail for ${TEAM} to Parley’s SMTP server at`)).toBeVisible();

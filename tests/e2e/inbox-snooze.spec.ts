@@ -10,7 +10,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type BrowserContext, type Page } from "@playwright/test";
-import { adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
+import { apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, parleyUrl, readServerDatabase, signIn, writeServerDatabase } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -35,7 +35,8 @@ test.beforeAll(async ({ browser, playwright }) => {
   visit = await apiVisitorAsksForAPerson(request, channelId, question);
   context = await browser.newContext({ baseURL: parleyUrl() });
   agent = await context.newPage();
-  await login(agent, demoUsers.agent, adminPassword());
+  await signIn(agent, demoUsers.agent);
+  await agent.goto("/");
 });
 
 test.afterAll(async () => {

@@ -18,7 +18,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Browser, type BrowserContext, type Page } from "@playwright/test";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, startDemoSite } from "./helpers.js";
+import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, parleyUrl, signIn, startDemoSite } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -41,7 +41,7 @@ let adaConversation = "";
 const addSecondAgent = async (browser: Browser) => {
   const context = await browser.newContext({ baseURL: parleyUrl() });
   const admin = await context.newPage();
-  await login(admin, adminEmail(), adminPassword());
+  await signIn(admin, adminEmail());
   await admin.goto("/settings/users");
   const form = admin.getByRole("region", { name: "Create a user" });
   await form.getByLabel("Name").fill(SECOND_AGENT.name);
@@ -87,7 +87,8 @@ test.beforeAll(async ({ browser, playwright }) => {
   siteUrl = `http://127.0.0.1:${(site.address() as AddressInfo).port}`;
   agentContext = await browser.newContext({ baseURL: parleyUrl() });
   agent = await agentContext.newPage();
-  await login(agent, demoUsers.agent, adminPassword());
+  await signIn(agent, demoUsers.agent);
+  await agent.goto("/");
 });
 
 test.afterAll(async () => {
@@ -170,7 +171,7 @@ test("a comment stays with the team: never in the widget, never in the visitor's
 test("reassigning to a second agent puts the conversation in their Assigned to me", async ({ browser }) => {
   const boContext = await browser.newContext({ baseURL: parleyUrl() });
   const bo = await boContext.newPage();
-  await login(bo, SECOND_AGENT.email, adminPassword());
+  await signIn(bo, SECOND_AGENT.email);
   await bo.goto("/inbox?view=mine");
   await inboxLive(bo);
   await expect(conversationList(bo).getByRole("link", { name: new RegExp(VISITOR_EMAIL.replace(/[.]/g, "\\.")) })).toHaveCount(0);
@@ -194,7 +195,7 @@ test("a stale write gets a clear conflict, and the page shows what changed", asy
   const admin = await context.newPage();
   // This page hears nothing live, so it keeps the version it loaded.
   await admin.route("**/inbox/events", (route) => route.abort());
-  await login(admin, adminEmail(), adminPassword());
+  await signIn(admin, adminEmail());
   await admin.goto(`/inbox/${encodeURIComponent(adaConversation)}`);
   const adminForm = admin.getByRole("form", { name: "Assignment" });
   await expect(adminForm.getByLabel("Assignee").locator("option:checked")).toHaveText(SECOND_AGENT.name);
@@ -235,7 +236,7 @@ test("saved replies: an admin adds one, the agent inserts it with /shortcut", as
 
   const context = await browser.newContext({ baseURL: parleyUrl() });
   const admin = await context.newPage();
-  await login(admin, adminEmail(), adminPassword());
+  await signIn(admin, adminEmail());
   await admin.goto("/settings/saved-replies");
   const form = admin.getByRole("region", { name: "Add a saved reply" });
   await form.getByLabel("Shortcut").fill(shortcut);
@@ -438,7 +439,8 @@ test("the inbox header leaves Tickets to the main navigation, which shows it to 
 test("an agent without the inbox role is refused, and the list never shows another inbox", async ({ browser }) => {
   const context = await browser.newContext({ baseURL: parleyUrl() });
   const page = await context.newPage();
-  await login(page, demoUsers.analyst, adminPassword());
+  await signIn(page, demoUsers.analyst);
+  await page.goto("/");
   const response = await page.goto("/inbox");
   expect(response?.status()).toBe(403);
   const events = await page.request.get("/inbox/events");

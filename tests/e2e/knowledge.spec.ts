@@ -5,11 +5,12 @@
  * gets an article's title and help-center link from "Insert article".
  */
 import { expect, test } from "@playwright/test";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, inboxLive, login, parleyUrl } from "./helpers.js";
+import { adminEmail, demoUsers, getChatChannelId, inboxLive, parleyUrl, signIn } from "./helpers.js";
 
 test("a marketer writes and publishes an article that a visitor finds in the help center", async ({ page, browser }) => {
   const title = `Refund policy ${Date.now()}`;
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
+  await page.goto("/");
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Knowledge" }).click();
   await expect(page.getByRole("heading", { name: "Knowledge base", level: 1 })).toBeVisible();
   await page.getByRole("link", { name: "New article" }).click();
@@ -54,7 +55,7 @@ test("a marketer writes and publishes an article that a visitor finds in the hel
 });
 
 test("an agent reads the knowledge base but has no way to change it", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto("/knowledge");
   const articles = page.getByRole("region", { name: "Articles" });
   await expect(articles.getByRole("link", { name: "Reset your password" })).toBeVisible();
@@ -67,7 +68,7 @@ test("an agent reads the knowledge base but has no way to change it", async ({ p
 });
 
 test("an editor whose save comes second sees the other's version and keeps their own text; a deleted article says so", async ({ page, browser }) => {
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
   await page.goto("/knowledge/new");
   await page.getByLabel("Title").fill(`Launch checklist ${Date.now()}`);
   await page.getByLabel("Article (Markdown)").fill("Fuel, weather, go.");
@@ -78,7 +79,7 @@ test("an editor whose save comes second sees the other's version and keeps their
   // A teammate (the admin, in another browser) changes the title while the marketer edits theirs.
   const other = await browser.newContext();
   const teammate = await other.newPage();
-  await login(teammate, adminEmail(), adminPassword());
+  await signIn(teammate, adminEmail());
   await teammate.goto(address);
   await teammate.getByLabel("Title").fill("Launch checklist, by the admin");
   await teammate.getByRole("button", { name: "Save", exact: true }).click();
@@ -120,7 +121,7 @@ test("a reply gets an article's title and help-center link from the composer's I
   expect(started.status(), await started.text()).toBe(201);
   const conversationId = ((await started.json()) as { conversation: { id: string } }).conversation.id;
 
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
   await inboxLive(page);
   const reply = page.getByRole("textbox", { name: "Reply to the visitor" });

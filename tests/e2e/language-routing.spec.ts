@@ -6,7 +6,7 @@
  * keeps "Prefer agents who speak the visitor's language" on Settings → Routing.
  */
 import { expect, test, type BrowserContext } from "@playwright/test";
-import { adminEmail, adminPassword, createInboxWithMembers, login, parleyUrl, seriousViolations } from "./helpers.js";
+import { adminEmail, createInboxWithMembers, login, parleyUrl, seriousViolations, signIn } from "./helpers.js";
 
 const stamp = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
 
@@ -17,7 +17,7 @@ test("an agent lists their languages on their profile, an admin sees and changes
   const contexts: BrowserContext[] = [];
   const name = `Lena Lang ${stamp}`;
   const email = `lena-${stamp}@example.com`;
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/users");
   await page.getByLabel("Name").fill(name);
   await page.getByLabel("Email").fill(email);

@@ -7,12 +7,13 @@
  * and its thread, with until when.
  */
 import { expect, test } from "@playwright/test";
-import { adminEmail, adminPassword, createInboxWithMembers, login, seriousViolations, writeServerDatabase } from "./helpers.js";
+import { adminEmail, createInboxWithMembers, seriousViolations, signIn, writeServerDatabase } from "./helpers.js";
 
 const stamp = `${Date.now()}${Math.floor(Math.random() * 1000)}`;
 
 test("an inbox waits up to N minutes for a speaker: the setting is checked and kept, and a held conversation says for whom and until when", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   const inbox = `Waits ${stamp}`;
   const inboxId = await createInboxWithMembers(page, inbox, []);
   await page.goto("/settings/routing");

@@ -6,7 +6,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Locator, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, readServerDatabase, writeServerDatabase } from "./helpers.js";
+import { adminEmail, apiVisitorAsksForAPerson, demoUsers, getChatChannelId, inboxLive, parleyUrl, readServerDatabase, signIn, writeServerDatabase } from "./helpers.js";
 
 const PHONE = { width: 390, height: 844 };
 
@@ -84,7 +84,8 @@ for (const [role, { email, pages: all }] of Object.entries(pagesByRole)) {
     const part = all.length > PAGES_PER_TEST ? ` (${from + 1}–${from + pages.length} of ${all.length})` : "";
     test(`on a phone, the ${role}'s pages fit the screen's width${part}`, async ({ page }) => {
       await page.setViewportSize(PHONE);
-      await login(page, email(), adminPassword());
+      await signIn(page, email());
+      await page.goto("/");
       for (const path of pages) {
         await page.goto(path);
         await expect(page.getByRole("main")).toBeVisible();
@@ -101,7 +102,7 @@ test("on a small laptop (1024 × 720), the top bar fits whole and the inbox show
   const channel = await getChatChannelId(request);
   for (let i = 0; i < 3; i++) await apiVisitorAsksForAPerson(request, channel, `Small laptop check ${i} ${Date.now()}`);
   await page.setViewportSize({ width: 1024, height: 720 });
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/inbox?view=all_open");
   await inboxLive(page);
   expect(await sidewaysOverflow(page), `the inbox is wider than the screen: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
@@ -117,7 +118,7 @@ test("on a small laptop (1024 × 720), the top bar fits whole and the inbox show
 
 test("on a phone, the profile page fits with a new API token shown and the tokens listed", async ({ page }) => {
   await page.setViewportSize(PHONE);
-  await login(page, demoUsers.analyst, adminPassword());
+  await signIn(page, demoUsers.analyst);
   await page.goto("/settings/profile");
   const section = page.getByRole("region", { name: "API tokens" });
   await section.getByLabel("Name").fill("A reporting script with a long name for a phone");
@@ -131,7 +132,7 @@ test("on a phone, a report fits the screen before its charts are drawn (no scrip
   // Without JavaScript the charts keep the fixed size they are served with.
   const context = await browser.newContext({ viewport: PHONE, javaScriptEnabled: false });
   const page = await context.newPage();
-  await login(page, demoUsers.analyst, adminPassword());
+  await signIn(page, demoUsers.analyst);
   await page.goto("/reports/bots");
   await expect(page.getByRole("heading", { level: 1, name: "Bot performance" })).toBeVisible();
   expect(await sidewaysOverflow(page), `/reports/bots is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
@@ -140,7 +141,7 @@ test("on a phone, a report fits the screen before its charts are drawn (no scrip
 
 test("on a phone, every area in the top navigation can be scrolled to and opened", async ({ page }) => {
   await page.setViewportSize(PHONE);
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/flows");
   const nav = page.getByRole("navigation", { name: "Main" });
   const links = nav.getByRole("link");
@@ -158,7 +159,7 @@ test("on a phone, every area in the top navigation can be scrolled to and opened
 
 test("on a phone, the builder's canvas gets the screen's width and the steps can still be added", async ({ page }) => {
   await page.setViewportSize(PHONE);
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
   await page.goto("/flows/flow_support_triage");
   const pane = page.getByRole("tabpanel", { name: "Canvas" }).locator(".react-flow__pane");
   await expect(pane).toBeVisible();
@@ -198,7 +199,7 @@ test("on a phone, an agent opens a conversation and replies without scrolling to
   await request.dispose();
 
   await page.setViewportSize(PHONE);
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto("/inbox?view=bot");
   await expect(page.getByRole("link", { name: new RegExp(email.replace(/[.]/g, "\\.")) })).toBeVisible();
   expect(await sidewaysOverflow(page), `the list is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
@@ -236,7 +237,8 @@ test("on a phone, an agent opens a conversation and replies without scrolling to
 
 test("on a phone, a contact known only by a long email and an article with a long title fit the screen", async ({ page }) => {
   await page.setViewportSize(PHONE);
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   const email = `procurement.department.${Date.now()}@very-long-company-name.example`;
   await page.goto("/contacts");
   await page.getByRole("region", { name: "New contact" }).getByLabel("Email").fill(email);
@@ -267,7 +269,7 @@ test("on a phone, a long label name ends in an ellipsis in its chips, and a long
   await request.dispose();
 
   await page.setViewportSize(PHONE);
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/labels");
   const add = page.locator("section", { has: page.getByRole("heading", { name: "Add a label" }) });
   await add.getByLabel("Name").fill(longName);

@@ -12,7 +12,7 @@
  * stamped rule name, never by position or count.
  */
 import { expect, test, type APIRequestContext } from "@playwright/test";
-import { adminEmail, adminPassword, apiVisitorAsksForAPerson, getChatChannelId, login, parleyUrl, readServerDatabase, seriousViolations } from "./helpers.js";
+import { adminEmail, apiVisitorAsksForAPerson, getChatChannelId, parleyUrl, readServerDatabase, seriousViolations, signIn } from "./helpers.js";
 
 const stamp = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
 const ruleName = `Report close ${stamp}`;
@@ -27,7 +27,7 @@ test.afterAll(async () => {
 });
 
 test("an admin sees what a rule did, per rule and per conversation", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/automation");
   const form = page.locator("section", { has: page.getByRole("heading", { name: "Add a rule" }) });
   await form.getByLabel("Name").fill(ruleName);

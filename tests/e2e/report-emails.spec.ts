@@ -10,7 +10,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
-import { addTeamEmail, adminEmail, adminPassword, login, readServerDatabase } from "./helpers.js";
+import { addTeamEmail, adminEmail, readServerDatabase, signIn } from "./helpers.js";
 
 const stamp = Date.now();
 let relay: FakeRelay;
@@ -26,7 +26,8 @@ test.afterAll(async () => {
 test("an admin adds a weekly report email, is told what is missing first, and Send now mails it with the CSV", async ({ page }) => {
   const name = `Weekly support ${stamp}`;
   const channel = `Report mail ${stamp}`;
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   await addTeamEmail(page, { name: channel, inbox: "Support", address: `reports-${stamp}@acme.test`, relayPort: relay.port });
 
   // From the team report, with its filters.
@@ -83,7 +84,7 @@ test.describe("without JavaScript", () => {
 
   test("the form refuses a report email without a name on its field, then adds it", async ({ page }) => {
     const name = `No script ${stamp}`;
-    await login(page, adminEmail(), adminPassword());
+    await signIn(page, adminEmail());
     await page.goto("/reports/schedules");
     const add = () => page.locator("section", { has: page.getByRole("heading", { name: "Email this report" }) });
     await add().getByLabel("How often").selectOption("daily");

@@ -9,7 +9,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type APIRequestContext, type Page } from "@playwright/test";
 import { readFileSync } from "node:fs";
-import { adminEmail, adminPassword, demoUsers, getChatChannelId, inboxLive, login, parleyUrl } from "./helpers.js";
+import { adminEmail, demoUsers, getChatChannelId, inboxLive, parleyUrl, signIn } from "./helpers.js";
 
 const stamp = Date.now();
 const FLOW_NAME = `Report check ${stamp}`;
@@ -134,7 +134,7 @@ test.beforeAll(async ({ playwright }) => {
 
 test("an agent answers and closes the handed-off conversation", async ({ browser }) => {
   const page = await (await browser.newContext()).newPage();
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto(`/inbox/${encodeURIComponent(handedOff)}`);
   await inboxLive(page);
   await page.getByRole("textbox", { name: "Reply to the visitor" }).fill("Happy to help, Bob!");
@@ -145,7 +145,7 @@ test("an agent answers and closes the handed-off conversation", async ({ browser
 });
 
 test("an analyst sees the scenario's numbers, the canvas overlay, and a CSV that matches the table", async ({ page }) => {
-  await login(page, demoUsers.analyst, adminPassword());
+  await signIn(page, demoUsers.analyst);
   await page.goto("/reports");
   await page.getByRole("link", { name: "Bot performance" }).click();
   await expect(page.getByRole("heading", { name: "Bot performance", level: 1 })).toBeVisible();
@@ -220,7 +220,8 @@ test("every report page draws its charts after hydrating, with a name per chart 
     if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
   });
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  await login(page, demoUsers.analyst, adminPassword());
+  await signIn(page, demoUsers.analyst);
+  await page.goto("/");
   const pages = [
     { path: "/reports/bots", charts: ["Bot conversations per day", "Completion rate by flow"] },
     { path: `/reports/bots/${encodeURIComponent(flowId)}`, charts: ["Conversations per day", "Drop-off by step"] },
@@ -254,7 +255,7 @@ test("every report page draws its charts after hydrating, with a name per chart 
 
 test("an admin sets business hours, and the team report and its CSV count within them on request", async ({ browser }, testInfo) => {
   const admin = await (await browser.newContext()).newPage();
-  await login(admin, adminEmail(), adminPassword());
+  await signIn(admin, adminEmail());
   await admin.goto("/reports");
   // A day with an opening time but no closing time is named, and nothing is saved.
   await admin.getByLabel("Mon opens").fill("09:00");
@@ -271,7 +272,7 @@ test("an admin sets business hours, and the team report and its CSV count within
   await admin.screenshot({ path: testInfo.outputPath("reports-business-hours.png"), fullPage: true });
 
   const page = await (await browser.newContext()).newPage();
-  await login(page, demoUsers.analyst, adminPassword());
+  await signIn(page, demoUsers.analyst);
   await page.goto(`/reports/team?flow=${encodeURIComponent(flowId)}`);
   const wall = await tableRows(page, "Response times");
   // The conversation the agent answered and closed above: one of each, so the comparison below compares figures.
@@ -292,7 +293,7 @@ test("an admin sets business hours, and the team report and its CSV count within
 });
 
 test("the builder's Show analytics toggle overlays reach and drop-off", async ({ page }) => {
-  await login(page, demoUsers.marketer, adminPassword());
+  await signIn(page, demoUsers.marketer);
   await page.goto(`/flows/${encodeURIComponent(flowId)}`);
   const node = page.getByLabel("Question node Ask name");
   await expect(node).toBeVisible();
@@ -303,7 +304,7 @@ test("the builder's Show analytics toggle overlays reach and drop-off", async ({
 });
 
 test("an analyst picks days for a range: they apply as a custom range, and a backwards range is explained on the page", async ({ page }) => {
-  await login(page, demoUsers.analyst, adminPassword());
+  await signIn(page, demoUsers.analyst);
   await page.goto("/reports/bots?range=30d");
   const filters = page.getByRole("region", { name: "Range and filters" });
   // The preset stays "30 days" in the select; picking days alone must still apply them.

@@ -9,7 +9,7 @@
  * is removed at the end.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, createTeam, login, readServerDatabase, seriousViolations } from "./helpers.js";
+import { adminEmail, createTeam, readServerDatabase, seriousViolations, signIn } from "./helpers.js";
 
 const stamp = Date.now();
 // A day in the 2080s of this run's own (closed-dates.spec.ts keeps to the 2090s).
@@ -31,7 +31,7 @@ const openAvailability = async (page: Page) => {
 };
 
 test("a chatflow's closed date keeps special hours: open inside them, away outside, closed all day without them", async ({ page }, testInfo) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/flows");
   await page.getByLabel("Name", { exact: true }).fill(`Special hours ${stamp}`);
   await page.getByLabel("Start from").selectOption("blank:bot");
@@ -95,7 +95,7 @@ test("a chatflow's closed date keeps special hours: open inside them, away outsi
 });
 
 test("an admin adds a workspace special day on the Reports page, a half-filled one is refused, and removes it", async ({ page }, testInfo) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/reports");
   const section = page.getByRole("region", { name: "Closed dates" });
   await section.getByLabel("Date", { exact: true }).fill(future);
@@ -125,7 +125,8 @@ test("an admin adds a workspace special day on the Reports page, a half-filled o
 test("a team's own hours keep a special day from the Hours card, a half-filled pair is named at its field, and the hours survive a reload", async ({ page }) => {
   const team = `Special team ${stamp}`;
   const storedHours = () => JSON.parse(readServerDatabase<{ hours: string | null } | undefined>("SELECT hours FROM teams WHERE name = ?", team)?.hours ?? "null");
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   await createTeam(page, team);
   const card = page.getByRole("region", { name: "Hours" });
   await card.getByRole("radio", { name: /^Own hours/ }).check();

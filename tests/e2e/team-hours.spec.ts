@@ -7,7 +7,7 @@
  * changed by other specs meanwhile, so only what this team keeps is asserted exactly.
  */
 import { expect, test, type Page } from "@playwright/test";
-import { adminEmail, adminPassword, login, readServerDatabase, seriousViolations } from "./helpers.js";
+import { adminEmail, readServerDatabase, seriousViolations, signIn } from "./helpers.js";
 
 const stamp = `${Date.now().toString(36)}${Math.floor(Math.random() * 1000)}`;
 
@@ -27,7 +27,7 @@ const ownLine = /^(Open now · Mon–Fri 09:00–17:00 Europe\/Berlin|Closed( fo
 
 test("an admin gives a team its own hours with a closed date, is told what is wrong, then has it follow the workspace's hours", async ({ page, browser }) => {
   const team = `Hours team ${stamp}`;
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/teams");
   await page.getByLabel("Name").fill(team);
   await page.getByRole("button", { name: "Create team" }).click();
@@ -90,7 +90,7 @@ test("an admin gives a team its own hours with a closed date, is told what is wr
   const plain = await browser.newContext({ javaScriptEnabled: false });
   try {
     const noJs = await plain.newPage();
-    await login(noJs, adminEmail(), adminPassword());
+    await signIn(noJs, adminEmail());
     await noJs.goto("/settings/teams");
     await noJs.getByRole("link", { name: team }).click();
     const hours = noJs.getByRole("region", { name: "Hours" });

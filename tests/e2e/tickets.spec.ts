@@ -10,7 +10,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Page } from "@playwright/test";
-import { adminPassword, askSupportBotForPerson, demoUsers, login } from "./helpers.js";
+import { askSupportBotForPerson, demoUsers, signIn } from "./helpers.js";
 
 test.describe.configure({ mode: "serial" });
 
@@ -24,7 +24,7 @@ test("an agent creates a ticket from a conversation, takes it, adds a note and c
   // A visitor asks the support bot for a person, through the public chat API.
   const conversationId = await askSupportBotForPerson(playwright, "https://shop.example/help/returns", SUBJECT);
 
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto(`/inbox/${encodeURIComponent(conversationId)}`);
   const panel = page.getByRole("complementary", { name: "Contact and visitor" });
   await panel.getByRole("button", { name: "Create ticket" }).click();
@@ -76,7 +76,7 @@ test("an agent creates a ticket from a conversation, takes it, adds a note and c
 });
 
 test("a blank note is refused with a message and adds nothing", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto(ticketUrl);
   const entries = timeline(page).getByRole("listitem");
   await expect(entries).toHaveCount(4);
@@ -88,7 +88,7 @@ test("a blank note is refused with a message and adds nothing", async ({ page })
 });
 
 test("the list's Mine filter shows the ticket with its assignee; Unassigned does not", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto("/tickets");
   await page.getByRole("navigation", { name: "Ticket assignee" }).getByRole("link", { name: "Mine" }).click();
   await expect(page).toHaveURL(/assignee=me/);
@@ -106,7 +106,7 @@ test("a change made on a page someone else changed since is refused, and the pag
   const open = async () => {
     const context = await browser.newContext();
     const page = await context.newPage();
-    await login(page, demoUsers.agent, adminPassword());
+    await signIn(page, demoUsers.agent);
     await page.goto(ticketUrl);
     return { context, page };
   };
@@ -131,7 +131,7 @@ test("a change made on a page someone else changed since is refused, and the pag
 });
 
 test("the ticket page has no serious accessibility violations", async ({ page }) => {
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
   await page.goto(ticketUrl);
   const results = await new AxeBuilder({ page }).include("main").analyze();
   const blocking = results.violations.filter((v) => v.impact === "serious" || v.impact === "critical");
@@ -140,7 +140,8 @@ test("the ticket page has no serious accessibility violations", async ({ page })
 
 test("on a phone, the ticket page and the filtered list fit the screen's width", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
-  await login(page, demoUsers.agent, adminPassword());
+  await signIn(page, demoUsers.agent);
+  await page.goto("/");
   for (const path of [ticketUrl, "/tickets?assignee=me"]) {
     await page.goto(path);
     await expect(page.getByRole("main")).toBeVisible();

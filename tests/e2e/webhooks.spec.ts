@@ -10,7 +10,7 @@ import { expect, test, type Page } from "@playwright/test";
 import { createHmac } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminEmail, adminPassword, login, readServerDatabase } from "./helpers.js";
+import { adminEmail, readServerDatabase, signIn } from "./helpers.js";
 
 interface Received {
   readonly headers: IncomingHttpHeaders;
@@ -54,7 +54,7 @@ const axeProblems = async (page: Page) => {
 };
 
 test("an admin adds a webhook, sends a test event and sees it delivered, signed", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings");
   await expect(page.getByRole("link", { name: /Webhooks Tell your CRM/ })).toBeVisible();
   await page.getByRole("navigation", { name: "Settings" }).getByRole("link", { name: "Webhooks" }).click();
@@ -156,7 +156,7 @@ test("an admin adds a webhook, sends a test event and sees it delivered, signed"
 });
 
 test("a receiver's error page in the log stays a few lines on a phone, and opens to the whole", async ({ page }) => {
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
   await page.goto("/settings/webhooks");
   const add = page.getByRole("region", { name: "Add a webhook" });
   const brokenUrl = receiverUrl.replace("/parley-hook", "/broken");

@@ -7,7 +7,7 @@
  */
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { adminPassword, demoUsers, handOffThroughLeadBot, inboxLive, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
+import { demoUsers, handOffThroughLeadBot, inboxLive, parleyUrl, readServerDatabase, signIn, useDemoSite, widget } from "./helpers.js";
 
 const { launcher, transcript } = widget;
 
@@ -41,12 +41,13 @@ test("a visitor rates the closed conversation in the widget; the agent sees it l
 
   const analystContext = await browser.newContext({ baseURL: parleyUrl() });
   const analyst = await analystContext.newPage();
-  await login(analyst, demoUsers.analyst, adminPassword());
+  await signIn(analyst, demoUsers.analyst);
+  await analyst.goto("/");
   const before = await ratingsPerAgent(analyst);
 
   const agentContext = await browser.newContext({ baseURL: parleyUrl() });
   const agent = await agentContext.newPage();
-  await login(agent, demoUsers.agent, adminPassword());
+  await signIn(agent, demoUsers.agent);
   await agent.goto(`/inbox?conversation=${encodeURIComponent(id)}`);
   // Rosa's thread, hydrated and live (a reply typed before hydration is lost to React's state).
   await expect(agent).toHaveURL(new RegExp(`/inbox/${id}$`));

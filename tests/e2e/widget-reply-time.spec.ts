@@ -11,7 +11,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import type { AddressInfo } from "node:net";
-import { adminEmail, adminPassword, createLiveChat, inboxLive, login, ownChatChannel, parleyUrl, seriousViolations, startDemoSite, switchFlow, widget } from "./helpers.js";
+import { adminEmail, createLiveChat, inboxLive, ownChatChannel, parleyUrl, seriousViolations, signIn, startDemoSite, switchFlow, widget } from "./helpers.js";
 
 test("a live chat that shows it says how soon its inbox's team usually replies, under the heading", async ({ browser, page, request }, testInfo) => {
   test.setTimeout(120_000);
@@ -20,7 +20,8 @@ test("a live chat that shows it says how soon its inbox's team usually replies, 
   const flowName = `Reply time ${stamp}`;
 
   // The admin creates the live chat on that channel and turns the line on.
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   const flowId = await createLiveChat(page, flowName, channelName);
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByRole("tab", { name: "Display" }).click();

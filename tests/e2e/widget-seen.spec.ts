@@ -5,7 +5,7 @@
  * is open and the page visible: not while the panel is closed, not in a hidden tab.
  */
 import { expect, test, type Browser, type Page } from "@playwright/test";
-import { adminPassword, demoUsers, handOffThroughLeadBot, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
+import { demoUsers, handOffThroughLeadBot, parleyUrl, readServerDatabase, signIn, useDemoSite, widget } from "./helpers.js";
 
 const { launcher, chat, transcript, composer } = widget;
 
@@ -41,7 +41,7 @@ test("a reply counts as seen only with the chat open and the page in view", asyn
 
   const agentContext = await browser.newContext({ baseURL: parleyUrl() });
   const agent = await agentContext.newPage();
-  await login(agent, demoUsers.agent, adminPassword());
+  await signIn(agent, demoUsers.agent);
   await agent.goto(`/inbox?conversation=${encodeURIComponent(id)}`);
   const reply = async (text: string) => {
     await agent.getByRole("textbox", { name: /reply/i }).fill(text);

@@ -10,7 +10,7 @@
 import { expect, test } from "@playwright/test";
 import type { AddressInfo } from "node:net";
 import { encodeTeamHours } from "../../runtime/services/team-hours.js";
-import { adminEmail, adminPassword, createLiveChat, login, ownChatChannel, parleyUrl, startDemoSite, switchFlow, widget, writeServerDatabase } from "./helpers.js";
+import { adminEmail, createLiveChat, ownChatChannel, parleyUrl, signIn, startDemoSite, switchFlow, widget, writeServerDatabase } from "./helpers.js";
 
 const DAY = 86_400_000;
 
@@ -33,7 +33,8 @@ test("a live chat following a team on its special day says until when it is open
   );
 
   // The admin creates the live chat on that channel and has it follow the team's hours.
-  await login(page, adminEmail(), adminPassword());
+  await signIn(page, adminEmail());
+  await page.goto("/");
   await createLiveChat(page, flowName, channelName);
   await page.getByRole("tab", { name: "Settings" }).click();
   await page.getByRole("tab", { name: "Availability" }).click();

@@ -14,7 +14,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { expect, test } from "@playwright/test";
 import { startFakeRelay, type FakeRelay } from "../support/fake-relay.js";
-import { addTeamEmail, adminEmail, adminPassword, handOffThroughLeadBot, inboxLive, login, parleyUrl, readServerDatabase, useDemoSite, widget } from "./helpers.js";
+import { addTeamEmail, adminEmail, handOffThroughLeadBot, inboxLive, parleyUrl, readServerDatabase, signIn, useDemoSite, widget } from "./helpers.js";
 
 const { transcript } = widget;
 const demo = useDemoSite();
@@ -37,7 +37,8 @@ test("a visitor gets the closed conversation by email from the widget; the agent
   // The admin gives the chat's inbox a team email that can send.
   const agentContext = await browser.newContext({ baseURL: parleyUrl() });
   const agent = await agentContext.newPage();
-  await login(agent, adminEmail(), adminPassword());
+  await signIn(agent, adminEmail());
+  await agent.goto("/");
   await addTeamEmail(agent, { name: `Chat copies ${stamp}`, inbox: inbox.name, address: team, relayPort: relay.port });
 
   // The visitor goes through the lead bot to the team (the bot keeps their address on their contact).

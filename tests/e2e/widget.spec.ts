@@ -12,7 +12,7 @@ import AxeBuilder from "@axe-core/playwright";
 import { expect, test, type Browser, type Locator, type Page } from "@playwright/test";
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { adminPassword, demoUsers, getChatChannelId, inboxLive, login, parleyUrl, startDemoSite } from "./helpers.js";
+import { demoUsers, getChatChannelId, inboxLive, parleyUrl, signIn, startDemoSite } from "./helpers.js";
 
 const LEAD_WELCOME = "Hi! Got a minute? Let's find the right plan for your team.";
 const LAUNCHER = "Chat with us";
@@ -128,7 +128,7 @@ test("an agent's reply appears in the open widget without a reload", async ({ br
   // The agent answers from the inbox, as a person would.
   const agentContext = await browser.newContext({ baseURL: parleyUrl() });
   const agent = await agentContext.newPage();
-  await login(agent, demoUsers.agent, adminPassword());
+  await signIn(agent, demoUsers.agent);
   await agent.goto(`/inbox?conversation=${encodeURIComponent(id!)}`);
   await inboxLive(agent);
   const reply = agent.getByRole("textbox", { name: /reply/i });
