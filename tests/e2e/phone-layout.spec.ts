@@ -310,3 +310,35 @@ test("on a phone, a long label name ends in an ellipsis in its chips, and a long
   await page.goto("/inbox?view=snoozed");
   writeServerDatabase("DELETE FROM labels WHERE id = ?", labelId);
 });
+
+test("on a phone, Find a step's list of matches hangs under the toolbar, whole and on top, and a row goes to its step", async ({ page }) => {
+  await page.setViewportSize(PHONE);
+  await signIn(page, demoUsers.marketer);
+  await page.goto("/flows/flow_support_triage");
+  const canvas = page.getByRole("tabpanel", { name: "Canvas" });
+  await expect(canvas.locator(".react-flow__node").first()).toBeVisible();
+  const toolbar = page.getByRole("toolbar", { name: "Canvas tools" });
+  const find = toolbar.getByRole("combobox", { name: "Find a step" });
+  // The support bot's steps about resetting a password.
+  await find.fill("password");
+  const list = page.getByRole("listbox", { name: "Matching steps" });
+  const rows = list.getByRole("option");
+  await expect(rows.first()).toBeVisible();
+  const box = (await list.boundingBox())!;
+  expect(box.x, "the list's left edge").toBeGreaterThanOrEqual(0);
+  expect(box.x + box.width, "the list's right edge").toBeLessThanOrEqual(PHONE.width);
+  expect(await sidewaysOverflow(page), `the editor is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
+  // Under the toolbar, which scrolls sideways on a phone and would clip a list hung inside it:
+  // the first row's middle is what a tap there reaches.
+  const bar = (await toolbar.boundingBox())!;
+  expect(box.y, "the list's top, against the toolbar's bottom").toBeGreaterThanOrEqual(bar.y + bar.height - 1);
+  const first = (await rows.first().boundingBox())!;
+  const reached = await page.evaluate(
+    ({ x, y }) => document.elementFromPoint(x, y)?.closest('[role="option"]')?.id ?? null,
+    { x: first.x + first.width / 2, y: first.y + first.height / 2 },
+  );
+  expect(reached, "what a tap on the first row reaches").toBe(await rows.first().getAttribute("id"));
+  const last = rows.last();
+  await last.click();
+  await expect(last).toHaveAttribute("aria-current", "true");
+});

@@ -579,50 +579,53 @@ function EditorFrame({
         onPointerEnter={() => (pointerInside.current = true)}
         onPointerLeave={() => (pointerInside.current = false)}
       >
-        <div className="fe-toolbar" role="toolbar" aria-label="Canvas tools">
-          <button type="button" className="fe-tool" aria-label="Undo" title="Undo (Ctrl/Cmd+Z)" disabled={!canUndo} onClick={() => send({ type: "undo" })}>
-            <ToolIcon d="M9 14 4 9l5-5 M4 9h11a5 5 0 0 1 0 10h-4" />
-          </button>
-          <button type="button" className="fe-tool" aria-label="Redo" title="Redo (Ctrl/Cmd+Shift+Z)" disabled={!canRedo} onClick={() => send({ type: "redo" })}>
-            <ToolIcon d="m15 14 5-5-5-5 M20 9H9a5 5 0 0 0 0 10h4" />
-          </button>
-          <span className="fe-toolbar__sep" aria-hidden="true" />
-          <button
-            type="button"
-            className="fe-tool fe-tool--text"
-            disabled={readOnly || document.nodes.length === 0 || layoutStatus.running}
-            aria-busy={layoutStatus.running}
-            onClick={layout}
-          >
-            <ToolIcon d="M3 3h7v7H3z M14 14h7v7h-7z M6.5 10v4a2 2 0 0 0 2 2H14" />
-            {layoutStatus.running ? "Laying out…" : "Auto-layout"}
-          </button>
-          <button
-            type="button"
-            className="fe-tool fe-tool--text"
-            disabled={selection.nodeIds.length === 0}
-            onClick={() => {
-              const text = copySelection();
-              if (text !== null) void writeClipboard(text);
-            }}
-          >
-            Copy
-          </button>
-          <button type="button" className="fe-tool fe-tool--text" disabled={readOnly} onClick={() => void readClipboard().then(pasteText)}>
-            Paste
-          </button>
-          <button type="button" className="fe-tool fe-tool--text" disabled={readOnly || !hasSelection} onClick={() => send({ type: "deleteSelection" })}>
-            Delete
-          </button>
-          <button type="button" className="fe-tool fe-tool--text" disabled={readOnly} title="A sticky note for the people editing this flow" onClick={addNote}>
-            Note
-          </button>
-          <span className="fe-toolbar__sep" aria-hidden="true" />
-          <FindBox document={document} names={names} goTo={goToMatch} inputRef={findRef} />
-          <span className="fe-toolbar__status" aria-live="polite">
-            {layoutStatus.message ? `${layoutStatus.message} · ` : ""}
-            {document.nodes.length} {document.nodes.length === 1 ? "step" : "steps"}
-          </span>
+        {/* The toolbar scrolls sideways on a phone; Find's list hangs from this wrapper, which does not clip it. */}
+        <div className="fe-toolbar-wrap">
+          <div className="fe-toolbar" role="toolbar" aria-label="Canvas tools">
+            <button type="button" className="fe-tool" aria-label="Undo" title="Undo (Ctrl/Cmd+Z)" disabled={!canUndo} onClick={() => send({ type: "undo" })}>
+              <ToolIcon d="M9 14 4 9l5-5 M4 9h11a5 5 0 0 1 0 10h-4" />
+            </button>
+            <button type="button" className="fe-tool" aria-label="Redo" title="Redo (Ctrl/Cmd+Shift+Z)" disabled={!canRedo} onClick={() => send({ type: "redo" })}>
+              <ToolIcon d="m15 14 5-5-5-5 M20 9H9a5 5 0 0 0 0 10h4" />
+            </button>
+            <span className="fe-toolbar__sep" aria-hidden="true" />
+            <button
+              type="button"
+              className="fe-tool fe-tool--text"
+              disabled={readOnly || document.nodes.length === 0 || layoutStatus.running}
+              aria-busy={layoutStatus.running}
+              onClick={layout}
+            >
+              <ToolIcon d="M3 3h7v7H3z M14 14h7v7h-7z M6.5 10v4a2 2 0 0 0 2 2H14" />
+              {layoutStatus.running ? "Laying out…" : "Auto-layout"}
+            </button>
+            <button
+              type="button"
+              className="fe-tool fe-tool--text"
+              disabled={selection.nodeIds.length === 0}
+              onClick={() => {
+                const text = copySelection();
+                if (text !== null) void writeClipboard(text);
+              }}
+            >
+              Copy
+            </button>
+            <button type="button" className="fe-tool fe-tool--text" disabled={readOnly} onClick={() => void readClipboard().then(pasteText)}>
+              Paste
+            </button>
+            <button type="button" className="fe-tool fe-tool--text" disabled={readOnly || !hasSelection} onClick={() => send({ type: "deleteSelection" })}>
+              Delete
+            </button>
+            <button type="button" className="fe-tool fe-tool--text" disabled={readOnly} title="A sticky note for the people editing this flow" onClick={addNote}>
+              Note
+            </button>
+            <span className="fe-toolbar__sep" aria-hidden="true" />
+            <FindBox document={document} names={names} goTo={goToMatch} inputRef={findRef} />
+            <span className="fe-toolbar__status" aria-live="polite">
+              {layoutStatus.message ? `${layoutStatus.message} · ` : ""}
+              {document.nodes.length} {document.nodes.length === 1 ? "step" : "steps"}
+            </span>
+          </div>
         </div>
         <div className="fe-body">
           <Palette onAdd={addFromPalette} disabled={readOnly} />
