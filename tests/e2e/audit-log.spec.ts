@@ -22,7 +22,6 @@ test("an admin finds who created a team and a refused sign-in in the audit log, 
   await stranger.close();
 
   await signIn(page, adminEmail());
-  await page.goto("/");
   const team = `Audit team ${stamp}`;
   await page.goto("/settings/teams");
   await page.getByLabel("Name").fill(team);
@@ -65,7 +64,6 @@ test("an admin finds who created a team and a refused sign-in in the audit log, 
 
 test("an admin moves a flow and finds the move in the log, then sets how long entries are kept, and back to forever", async ({ page }) => {
   await signIn(page, adminEmail());
-  await page.goto("/");
   // A flow of this run's own, created last in the list, moved one place up.
   const flowName = `Audit order ${stamp}`;
   await page.goto("/flows");
@@ -103,7 +101,6 @@ test("an admin moves a flow and finds the move in the log, then sets how long en
 
 test("a bad filter in the address says what is wrong and lists nothing", async ({ page }) => {
   await signIn(page, adminEmail());
-  await page.goto("/");
   const response = await page.goto("/settings/audit?from=yesterday");
   expect(response?.status()).toBe(400);
   await expect(page.getByRole("alert")).toHaveText("From: expected a date as YYYY-MM-DD");
@@ -112,7 +109,6 @@ test("a bad filter in the address says what is wrong and lists nothing", async (
 
 test("only admins can open the audit log", async ({ page }) => {
   await signIn(page, demoUsers.agent);
-  await page.goto("/");
   const response = await page.goto("/settings/audit");
   expect(response?.status()).toBe(403);
   expect((await page.request.get("/settings/audit.csv")).status()).toBe(403);

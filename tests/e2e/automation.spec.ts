@@ -48,7 +48,6 @@ const addSection = (page: Page) => page.locator("section", { has: page.getByRole
 
 test("an admin adds a rule and a visitor's conversation gets its label and assignee", async ({ page }) => {
   await signIn(page, adminEmail());
-  await page.goto("/");
 
   // A label of this run's own, made where admins make labels.
   await page.goto("/settings/labels");

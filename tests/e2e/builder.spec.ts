@@ -70,7 +70,6 @@ test("a marketer builds, checks, previews and publishes a lead bot from the pale
   test.setTimeout(180_000);
   await page.setViewportSize({ width: 1600, height: 1000 });
   await signIn(page, demoUsers.marketer);
-  await page.goto("/");
 
   // ---- a blank bot ----
   await page.goto("/flows");
@@ -359,7 +358,6 @@ test("a second tab's stale save is refused with a clear message, never written o
   const context = await browser.newContext();
   const first = await context.newPage();
   await signIn(first, demoUsers.marketer);
-  await first.goto("/");
   const second = await context.newPage();
   await first.goto(`/flows/${encodeURIComponent(flowId)}`);
   await second.goto(`/flows/${encodeURIComponent(flowId)}`);

@@ -184,7 +184,6 @@ test("rotating the identity secret shows it once; identify verifies with the new
 
 test("only admins open the chat channel's settings", async ({ page }) => {
   await signIn(page, demoUsers.marketer);
-  await page.goto("/");
   const response = await page.goto(`/settings/channels/${channelId}`);
   expect(response?.status()).toBe(403);
   await expect(page.getByText("New identity secret")).toHaveCount(0);

@@ -45,7 +45,6 @@ test("an admin switches an email channel to fetching its mailbox by IMAP; errors
   // Two waits on the server's own fetching, each given 30 s on a loaded machine.
   test.setTimeout(90_000);
   await signIn(page, adminEmail());
-  await page.goto("/");
   // An inbox of its own: a team email in Support would change what other specs' replies by email meet.
   const inboxName = `Mailbox tests ${stamp}`;
   await page.goto("/settings/inboxes");

@@ -440,7 +440,6 @@ test("an agent without the inbox role is refused, and the list never shows anoth
   const context = await browser.newContext({ baseURL: parleyUrl() });
   const page = await context.newPage();
   await signIn(page, demoUsers.analyst);
-  await page.goto("/");
   const response = await page.goto("/inbox");
   expect(response?.status()).toBe(403);
   const events = await page.request.get("/inbox/events");

@@ -85,7 +85,6 @@ for (const [role, { email, pages: all }] of Object.entries(pagesByRole)) {
     test(`on a phone, the ${role}'s pages fit the screen's width${part}`, async ({ page }) => {
       await page.setViewportSize(PHONE);
       await signIn(page, email());
-      await page.goto("/");
       for (const path of pages) {
         await page.goto(path);
         await expect(page.getByRole("main")).toBeVisible();
@@ -238,7 +237,6 @@ test("on a phone, an agent opens a conversation and replies without scrolling to
 test("on a phone, a contact known only by a long email and an article with a long title fit the screen", async ({ page }) => {
   await page.setViewportSize(PHONE);
   await signIn(page, adminEmail());
-  await page.goto("/");
   const email = `procurement.department.${Date.now()}@very-long-company-name.example`;
   await page.goto("/contacts");
   await page.getByRole("region", { name: "New contact" }).getByLabel("Email").fill(email);

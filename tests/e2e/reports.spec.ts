@@ -221,7 +221,6 @@ test("every report page draws its charts after hydrating, with a name per chart 
   });
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   await signIn(page, demoUsers.analyst);
-  await page.goto("/");
   const pages = [
     { path: "/reports/bots", charts: ["Bot conversations per day", "Completion rate by flow"] },
     { path: `/reports/bots/${encodeURIComponent(flowId)}`, charts: ["Conversations per day", "Drop-off by step"] },

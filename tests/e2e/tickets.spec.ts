@@ -141,7 +141,6 @@ test("the ticket page has no serious accessibility violations", async ({ page })
 test("on a phone, the ticket page and the filtered list fit the screen's width", async ({ page }) => {
   await page.setViewportSize({ width: 390, height: 844 });
   await signIn(page, demoUsers.agent);
-  await page.goto("/");
   for (const path of [ticketUrl, "/tickets?assignee=me"]) {
     await page.goto(path);
     await expect(page.getByRole("main")).toBeVisible();
