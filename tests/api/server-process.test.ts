@@ -3,6 +3,7 @@
  * front of Remix with CORS on /api only, and a graceful shutdown that ends open SSE streams.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -87,3 +88,28 @@ describe("the public API in the server process", () => {
     expect(server.output()).toContain("Parley stopped.");
   }, 30_000);
 });
+
+describe("starting", () => {
+  it("says it is listening only once its inbound SMTP server listens too: on a taken SMTP port it exits without the line, naming the port", async () => {
+    // Whoever waits for the line (a supervisor, the tests) may mail the email channels at once.
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const port = (taken.address() as { port: number }).port;
+    try {
+      const started = startServer({ databasePath: join(dir, "taken-smtp.sqlite"), env: { SMTP_PORT: String(port), SMTP_HOST: "127.0.0.1" } });
+      const error = await started.then(
+        async (running) => {
+          await running.stop("SIGKILL");
+          return new Error(`it said it was listening:\n${running.output()}`);
+        },
+        (refused: unknown) => refused as Error,
+      );
+      expect(error.message).toMatch(/exited .* before listening/);
+      expect(error.message).toContain(`could not listen for SMTP on 127.0.0.1:${port}`);
+      expect(error.message).not.toContain("Parley is listening");
+    } finally {
+      taken.close();
+    }
+  }, 90_000);
+});
+
