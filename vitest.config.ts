@@ -2,8 +2,8 @@ import { configDefaults, defineConfig } from "vitest/config";
 
 /**
  * Test files that need a module graph of their own: reports.test.ts replaces `node:crypto`'s
- * randomInt with `vi.mock`, which only takes hold where the engine is loaded afresh, and the code
- * sandbox's memory-limit test measures a heap that other files' leftovers would share.
+ * randomInt with `vi.mock`, which only takes hold where the engine is loaded afresh. (The code
+ * sandbox's tests stay in the forks: a worker thread's smaller stack breaks their deep-nesting test.)
  */
 const ISOLATED = ["runtime/services/reports.test.ts"];
 /**

@@ -25,15 +25,12 @@ typecheck_log="$(mktemp)"
 npm run -s typecheck >"$typecheck_log" 2>&1 &
 typecheck_pid=$!
 # The API tests (crash test included) start the real server, which serves the built app.
-if ! npm run -s build; then
-  wait "$typecheck_pid" || true
-  cat "$typecheck_log"; rm -f "$typecheck_log"
-  exit 1
-fi
-if wait "$typecheck_pid"; then typecheck_rc=0; else typecheck_rc=$?; fi
+build_rc=0; npm run -s build || build_rc=$?
+typecheck_rc=0; wait "$typecheck_pid" || typecheck_rc=$?
 echo "== type check"
 cat "$typecheck_log"; rm -f "$typecheck_log"
-if [ "$typecheck_rc" -ne 0 ]; then echo "The type check failed (exit $typecheck_rc)."; exit "$typecheck_rc"; fi
+[ "$build_rc" -eq 0 ] || { echo "The build failed (exit $build_rc)."; exit "$build_rc"; }
+[ "$typecheck_rc" -eq 0 ] || { echo "The type check failed (exit $typecheck_rc)."; exit "$typecheck_rc"; }
 echo "== unit and API tests"
 npx vitest run
 echo "== end-to-end tests"
