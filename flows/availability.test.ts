@@ -1,6 +1,6 @@
 import { Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
-import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextClosing, nextOpening, servedAvailability, specialClosingAt, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
+import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextClosing, offsetAt, nextOpening, servedAvailability, specialClosingAt, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
 import { decodeWith } from "./decode.js";
 import { Availability, ClosedDate, ClosedDates } from "./flow-spec.js";
 import { teamAvailability, type TeamHours } from "./team-hours.js";
@@ -362,6 +362,38 @@ describe("zonedTimeToInstant", () => {
     ["Asia/Kolkata", 2026, 1, 1, 0, "2025-12-31T18:30:00Z"],
   ] as const)("%s %i-%i-%i +%i min", (tz, y, m, d, minutes, iso) => {
     expect(zonedTimeToInstant(tz, y, m, d, minutes)).toBe(t(iso));
+  });
+});
+
+describe("offsetAt: wall times kept per minute", () => {
+  /** The offset as the platform reads it, with a formatter of its own (nothing kept). */
+  const platformOffset = (timezone: string, instant: number): number => {
+    const parts = new Intl.DateTimeFormat("en-US", {
+      timeZone: timezone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric",
+      hour: "numeric", minute: "numeric", second: "numeric",
+    }).formatToParts(new Date(instant));
+    const n = (type: string) => Number(parts.find((p) => p.type === type)!.value);
+    return Date.UTC(n("year"), n("month") - 1, n("day"), n("hour") % 24, n("minute"), n("second")) - Math.floor(instant / 1000) * 1000;
+  };
+
+  it("agrees with the platform across changes, odd offsets and seconds, asked twice", () => {
+    const zones = ["Europe/Berlin", "America/New_York", "Asia/Kathmandu", "Australia/Lord_Howe", "Pacific/Chatham", "America/St_Johns", "UTC"];
+    // Around the 2026 changes (Berlin 29 March 01:00Z, New York 8 March 07:00Z, Lord Howe 5 April
+    // 15:00Z, half an hour), at odd seconds and milliseconds, and over a year in odd strides.
+    const instants = [
+      ...[t("2026-03-29T00:59:59.999Z"), t("2026-03-29T01:00:00Z"), t("2026-03-29T01:00:01.5Z")],
+      ...[t("2026-03-08T06:59:59Z"), t("2026-03-08T07:00:30Z"), t("2026-04-05T14:59:59Z"), t("2026-04-05T15:00:59Z")],
+      ...Array.from({ length: 400 }, (_, i) => t("2026-01-01T00:00:00Z") + i * 21_961_337),
+    ];
+    for (let round = 0; round < 2; round++)
+      for (const zone of zones) for (const instant of instants) expect([zone, instant, offsetAt(zone, instant)]).toEqual([zone, instant, platformOffset(zone, instant)]);
+  });
+
+  it("reads an instant before 1973 from the platform itself: offsets then had seconds", () => {
+    // Monrovia kept −0:44:30 until 1972.
+    const instant = t("1960-06-01T12:00:30Z");
+    expect(offsetAt("Africa/Monrovia", instant)).toBe(platformOffset("Africa/Monrovia", instant));
+    expect(offsetAt("Africa/Monrovia", instant) % 60_000).not.toBe(0);
   });
 });
 

@@ -62,7 +62,7 @@ interface WallTime {
   readonly second: number;
 }
 
-const wallTime = (timezone: string, instant: number): WallTime => {
+const readWallTime = (timezone: string, instant: number): WallTime => {
   const parts = formatterFor(timezone).formatToParts(new Date(instant));
   const get = (type: Intl.DateTimeFormatPartTypes): number => {
     for (const p of parts) if (p.type === type) return Number(p.value);
@@ -77,6 +77,29 @@ const wallTime = (timezone: string, instant: number): WallTime => {
     minute: get("minute"),
     second: get("second"),
   };
+};
+
+/**
+ * Since 1973 every zone's offset is a whole number of minutes (Monrovia's −0:44:30 was the last
+ * with seconds, until 1972), so an instant's wall time is its minute's plus its seconds: the
+ * minute's is read once and kept. `formatToParts` costs microseconds; opening-time searches
+ * (`nextOpening`, `zonedTimeToInstant`) ask for the same day boundaries at every handoff and
+ * every widget load.
+ */
+const WHOLE_MINUTE_OFFSETS_SINCE = Date.UTC(1973, 0, 1);
+const minuteWallTimes = new Map<string, WallTime>();
+const wallTime = (timezone: string, instant: number): WallTime => {
+  if (!(instant >= WHOLE_MINUTE_OFFSETS_SINCE)) return readWallTime(timezone, instant);
+  const minuteStart = instant - (instant % MINUTE);
+  const key = `${timezone} ${minuteStart}`;
+  let w = minuteWallTimes.get(key);
+  if (w === undefined) {
+    w = readWallTime(timezone, minuteStart);
+    if (minuteWallTimes.size >= 4096) minuteWallTimes.clear();
+    minuteWallTimes.set(key, w);
+  }
+  const second = Math.floor((instant - minuteStart) / 1000);
+  return second === 0 ? w : { ...w, second };
 };
 
 /** Offset of the zone from UTC at `instant`, in ms (Berlin in summer: +7,200,000); an unknown zone reads as UTC. Pure. */
