@@ -1,5 +1,5 @@
 import BetterSqlite3 from "better-sqlite3";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { mkdtempSync, readdirSync, readlinkSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -101,6 +101,33 @@ describe("group commit", () => {
   it("keeps the durable setting it was opened with", () => {
     expect(db.sqlite.pragma("synchronous", { simple: true })).toBe(2); // FULL
     expect(db.sqlite.pragma("journal_mode", { simple: true })).toBe("wal");
+  });
+
+  it("keeps a write's statement journal in memory: a savepoint over many pages opens no temp file", async () => {
+    // Rows spread over ~150 pages, committed; then one write changes them all inside its
+    // savepoint, so SQLite journals every page's old content (~600 KB, past its 64 KB spill).
+    const big = "x".repeat(2_000);
+    await db.write((s) => {
+      const insert = s.prepare("INSERT INTO t (v) VALUES (?)");
+      for (let i = 0; i < 300; i++) insert.run(`${i}:${big}`);
+    });
+    // SQLite unlinks its temp files at once ("etilqs_…"); the open descriptor still names one.
+    const tempFilesOpen = () =>
+      readdirSync("/proc/self/fd").filter((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`).includes("etilqs_");
+        } catch {
+          return false;
+        }
+      }).length;
+    const seen = await db.write((s) => {
+      s.prepare("UPDATE t SET v = v || '!'").run();
+      return tempFilesOpen();
+    });
+    expect(seen).toBe(0);
+    // Outside a group the default again: large sorts and TEMP tables go to disk, not memory.
+    expect(db.sqlite.pragma("temp_store", { simple: true })).toBe(0);
+    expect(db.sqlite.prepare("SELECT count(*) FROM t WHERE v LIKE '%!'").pluck().get()).toBe(300);
   });
 
   it("shares one statement per SQL text, and pluck() or raw() on it never switch what the other callers read", () => {

@@ -43,7 +43,11 @@ export interface DatabaseShape {
    * no caller changes what the others read.
    */
   readonly prepare: (sql: string) => Statement;
-  /** Runs `fn` inside the next group transaction; resolves after that transaction commits. */
+  /**
+   * Runs `fn` inside the next group transaction; resolves after that transaction commits. The
+   * group's temporary storage is in memory (its statement journals): a TEMP table or a sort built
+   * inside `fn` takes memory for its whole size, so keep those out of writes.
+   */
   readonly write: <T>(fn: (sqlite: Sqlite) => T) => Promise<T>;
   /** `write` as an Effect; an error thrown by `fn` (or by the commit) fails it with `WriteFailed`. */
   readonly writeEffect: <T>(fn: (sqlite: Sqlite) => T) => Effect.Effect<T, WriteFailed>;
@@ -193,6 +197,25 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
   const savepoint = sqlite.prepare("SAVEPOINT w");
   const release = sqlite.prepare("RELEASE w");
   const rollbackTo = sqlite.prepare("ROLLBACK TO w");
+  // A write group keeps its statement journals in memory. Every write runs in a SAVEPOINT, and
+  // SQLite keeps the old content of the pages a savepoint changes in a statement journal; past
+  // 64 KB (a bot turn's pages often are) it spills to a temp file on disk and stays one until the
+  // COMMIT. Under the runtime bench that was ~15,000 pwrite calls to temp files against ~3,300 to
+  // the WAL, and ~15% of the server's CPU per request (docs/decisions/004-store.md, 28 November).
+  // SQLite reads the setting at BEGIN. Outside a group it is the default again, so a large sort
+  // or a TEMP table (the migrations' report replays) still goes to disk, not to memory.
+  // Switching it closes the TEMP database and drops whatever it holds, so a group switches only
+  // while none is open: never at run time, where nothing makes TEMP objects, but a test's or a
+  // tool's TEMP trigger keeps working (its groups then journal as before).
+  const journalsInMemory = sqlite.prepare("PRAGMA temp_store = MEMORY");
+  const journalsByDefault = sqlite.prepare("PRAGMA temp_store = DEFAULT");
+  const databaseList = sqlite.prepare("PRAGMA database_list");
+  const tempDatabaseOpen = () => (databaseList.all() as Array<{ name: string }>).some((d) => d.name === "temp");
+  // The migrations' replays leave the TEMP database open and empty: close it (a switch does).
+  if (tempDatabaseOpen() && sqlite.prepare("SELECT count(*) FROM temp.sqlite_master").pluck().get() === 0) {
+    sqlite.pragma("temp_store = FILE");
+    sqlite.pragma("temp_store = DEFAULT");
+  }
 
   const statements = new Map<string, Statement>();
   const moded = new Map<string, Statement>();
@@ -249,7 +272,9 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
       const outcomes: Array<{ ok: true; value: unknown } | { ok: false; error: unknown }> = [];
       let committed = false;
       const startedAt = observers.length > 0 ? performance.now() : 0;
+      const switched = !tempDatabaseOpen();
       try {
+        if (switched) journalsInMemory.run();
         begin.run();
         for (const run of groupBeginStatements) run();
         for (const write of group) {
@@ -277,6 +302,8 @@ export const openDatabase = (options: DatabaseOptions): DatabaseShape => {
         failedGroups++;
         for (const write of group) write.reject(error);
       }
+      // (A TEMP object made inside the group stays, and so does the setting while it lives.)
+      if (switched && !tempDatabaseOpen()) journalsByDefault.run();
       if (observers.length > 0) tellObservers({ writes: group.length, seconds: (performance.now() - startedAt) / 1000, committed });
       if (committed) {
         group.forEach((write, i) => {

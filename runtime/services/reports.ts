@@ -1577,6 +1577,7 @@ export const makeReports = (deps: { readonly db: DatabaseShape; readonly chatflo
         }),
       ).pipe(Effect.withSpan("Reports.changeClosedDates")),
 
+    // For tests and tools on a test-sized log: its TEMP replay table is in memory inside a write.
     rebuild: Effect.fn("Reports.rebuild")(function* () {
       return yield* Effect.orDie(
         db.writeEffect((s) => {
