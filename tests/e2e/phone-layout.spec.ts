@@ -120,7 +120,7 @@ test("on a phone, the profile page fits with a new API token shown and the token
   await signIn(page, demoUsers.analyst);
   await page.goto("/settings/profile");
   const section = page.getByRole("region", { name: "API tokens" });
-  await section.getByLabel("Name").fill("A reporting script with a long name for a phone");
+  await section.getByLabel("Name", { exact: true }).fill("A reporting script with a long name for a phone");
   await section.getByRole("button", { name: "Create token" }).click();
   await expect(section.getByLabel("New API token")).toBeVisible();
   await expect(section.getByRole("table")).toBeVisible();
@@ -322,13 +322,17 @@ test("on a phone, Find a step's list of matches hangs under the toolbar, whole a
   const list = page.getByRole("listbox", { name: "Matching steps" });
   const rows = list.getByRole("option");
   await expect(rows.first()).toBeVisible();
-  const box = (await list.boundingBox())!;
+  // The list and the toolbar measured in one go: the toolbar may still be wrapping onto another
+  // row as the editor settles (a list measured before it moved once read 24 px above it).
+  const [box, bar] = await list.evaluate(
+    (l, t) => [l.getBoundingClientRect(), t!.getBoundingClientRect()].map(({ x, y, width, height }) => ({ x, y, width, height })),
+    await toolbar.elementHandle(),
+  );
   expect(box.x, "the list's left edge").toBeGreaterThanOrEqual(0);
   expect(box.x + box.width, "the list's right edge").toBeLessThanOrEqual(PHONE.width);
   expect(await sidewaysOverflow(page), `the editor is wider than the phone: ${await tooWide(page)}`).toBeLessThanOrEqual(0);
   // Under the toolbar, which scrolls sideways on a phone and would clip a list hung inside it:
   // the first row's middle is what a tap there reaches.
-  const bar = (await toolbar.boundingBox())!;
   expect(box.y, "the list's top, against the toolbar's bottom").toBeGreaterThanOrEqual(bar.y + bar.height - 1);
   const first = (await rows.first().boundingBox())!;
   const reached = await page.evaluate(
