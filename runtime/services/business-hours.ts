@@ -22,8 +22,26 @@ export const CLOSED_DATES_SETTING = "closed_dates";
 
 /** Weekly business hours as an admin sends them: at most 50 ranges, HH:MM times (24:00 may end a day). */
 export const BusinessHoursInput = S.Array(OpeningHours).pipe(S.maxItems(50, { message: () => "at most 50 ranges" }));
-const readStoredHours = S.decodeUnknownOption(S.parseJson(BusinessHoursInput));
-const readStoredClosed = S.decodeUnknownOption(S.parseJson(ClosedDates));
+/**
+ * A stored value decoded once per text (unreadable: `fallback`), at most `keep` texts kept: a
+ * handoff reads every team's hours and the workspace's (the engine's availability, then routing),
+ * and so does every widget config; a Schema decode costs tens of µs where a lookup costs well
+ * under one. The values are read-only and shared.
+ */
+export const keptByText = <A>(decode: (text: string) => Option.Option<A>, fallback: A, keep = 64): ((text: string) => A) => {
+  const kept = new Map<string, A>();
+  return (text) => {
+    let value = kept.get(text);
+    if (value === undefined) {
+      value = Option.getOrElse(decode(text), () => fallback);
+      if (kept.size >= keep) kept.clear();
+      kept.set(text, value);
+    }
+    return value;
+  };
+};
+const readStoredHours = keptByText(S.decodeUnknownOption(S.parseJson(BusinessHoursInput)), []);
+const readStoredClosed = keptByText(S.decodeUnknownOption(S.parseJson(ClosedDates)), []);
 
 /** The workspace's IANA time zone (UTC when unset or no longer valid). */
 export const readTimezone = (prepare: DatabaseShape["prepare"]): string => {
@@ -44,12 +62,12 @@ export const readBusinessHours = (prepare: DatabaseShape["prepare"]): BusinessHo
 /** The calendar of the three stored values (undefined or null: unset); unset or unreadable ones read as UTC, no hours, no closed dates. Pure. */
 export const storedBusinessHours = (zone: string | null | undefined, hours: string | null | undefined, closed: string | null | undefined): BusinessHours => ({
   timezone: typeof zone === "string" && isValidTimezone(zone) ? zone : DEFAULT_TIMEZONE,
-  hours: typeof hours === "string" ? Option.getOrElse(readStoredHours(hours), () => []) : [],
-  closed: typeof closed === "string" ? Option.getOrElse(readStoredClosed(closed), () => []) : [],
+  hours: typeof hours === "string" ? readStoredHours(hours) : [],
+  closed: typeof closed === "string" ? readStoredClosed(closed) : [],
 });
 
 /** The stored closed dates, in date order; none when unset or unreadable. */
 export const readClosedDates = (prepare: DatabaseShape["prepare"]): ReadonlyArray<ClosedDate> => {
   const row = prepare("SELECT value FROM settings WHERE key = ?").get(CLOSED_DATES_SETTING) as { value: string } | undefined;
-  return row === undefined ? [] : Option.getOrElse(readStoredClosed(row.value), () => []);
+  return row === undefined ? [] : readStoredClosed(row.value);
 };

@@ -3,35 +3,21 @@
  * bot's "team available" branch, handoffs to a team), routing (a team's pool takes conversations
  * only while the team is open), response targets and the widget. Reads only; Workspace writes.
  */
-import { Option, Schema as S } from "effect";
+import { Schema as S } from "effect";
 import { isAvailable, nextClosing, nextOpening } from "../../flows/availability.js";
 import type { Availability } from "../../flows/flow-spec.js";
 import { NO_TEAM_HOURS, TeamHours, teamAvailability } from "../../flows/team-hours.js";
-import { readBusinessHours } from "./business-hours.js";
+import { keptByText, readBusinessHours } from "./business-hours.js";
 import type { DatabaseShape } from "./database.js";
 
-const readStored = S.decodeUnknownOption(S.parseJson(TeamHours));
 /** `teams.hours` as written (JSON, or NULL for none). */
 export const encodeTeamHours = (hours: TeamHours): string | null => (hours.source === "none" ? null : JSON.stringify(S.encodeSync(TeamHours)(hours)));
 
-/**
- * Stored values already decoded, by their text: a handoff reads every team's hours (the engine's
- * availability, then routing), and decoding one through the Schema costs ~20 µs, ~0.05 µs from
- * here. Decoded hours are immutable; a few hundred texts at most are kept.
- */
-const decoded = new Map<string, TeamHours>();
-const DECODED_KEPT = 256;
+// Decoded once per text (~20 µs through the Schema, ~0.05 µs kept); a few hundred teams' at most.
+const readStored = keptByText<TeamHours>(S.decodeUnknownOption(S.parseJson(TeamHours)), NO_TEAM_HOURS, 256);
 
 /** A stored `teams.hours` value: none when NULL or unreadable. */
-export const decodeTeamHours = (value: string | null | undefined): TeamHours => {
-  if (value === null || value === undefined) return NO_TEAM_HOURS;
-  const known = decoded.get(value);
-  if (known !== undefined) return known;
-  const hours = Option.getOrElse(readStored(value), () => NO_TEAM_HOURS);
-  if (decoded.size >= DECODED_KEPT) decoded.clear();
-  decoded.set(value, hours);
-  return hours;
-};
+export const decodeTeamHours = (value: string | null | undefined): TeamHours => (value === null || value === undefined ? NO_TEAM_HOURS : readStored(value));
 
 /** The team's hours (none for an unknown team). */
 export const readTeamHours = (prepare: DatabaseShape["prepare"], teamId: string): TeamHours => {
