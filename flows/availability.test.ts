@@ -1,6 +1,6 @@
 import { Schema as S } from "effect";
 import { describe, expect, it } from "vitest";
-import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextClosing, offsetAt, nextOpening, servedAvailability, specialClosingAt, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
+import { awayAt, closedDateAt, isAvailable, isValidTimezone, nextClosing, nextOpening, offsetAt, servedAvailability, specialClosingAt, specialDayAt, withWorkspaceClosedDates, zonedTimeToInstant } from "./availability.js";
 import { decodeWith } from "./decode.js";
 import { Availability, ClosedDate, ClosedDates } from "./flow-spec.js";
 import { teamAvailability, type TeamHours } from "./team-hours.js";
