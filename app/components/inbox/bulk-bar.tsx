@@ -7,7 +7,7 @@ import { BULK_FIELD, BULK_FORM_ID, bulkValue, pruned, selectAllState, toggled, t
 import { isTyping } from "./conversation-list.js";
 import { browserTimeZone, snoozePresets } from "./snooze-logic.js";
 import { Time, useHydrated } from "./time.js";
-import { listSearch } from "./url.js";
+import { listSearch, openConversationNow } from "./url.js";
 
 type Row = ConversationList["conversations"][number];
 
@@ -27,14 +27,14 @@ const keyIgnored = (event: KeyboardEvent) => event.defaultPrevented || event.met
  * holding the keyboard focus, else the open conversation that j / k moved to), Escape clears
  * (inside an open menu, it closes that menu first).
  */
-export function useBulkSelection(rows: ReadonlyArray<Row>, activeId: string | null): BulkSelection {
+export function useBulkSelection(rows: ReadonlyArray<Row>): BulkSelection {
   const [selected, setSelected] = useState<ReadonlySet<string>>(() => new Set());
   const shown = rows.map((r) => r.id);
   const key = shown.join(" ");
   // Live updates move rows out of the view: what is no longer shown is no longer selected.
   useEffect(() => setSelected((current) => pruned(current, shown)), [key]); // eslint-disable-line react-hooks/exhaustive-deps
-  const current = useRef({ shown, activeId, size: selected.size });
-  current.current = { shown, activeId, size: selected.size };
+  const current = useRef({ shown, size: selected.size });
+  current.current = { shown, size: selected.size };
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -58,7 +58,7 @@ export function useBulkSelection(rows: ReadonlyArray<Row>, activeId: string | nu
       }
       if (event.key !== "x" || keyIgnored(event)) return;
       const focused = event.target instanceof Element ? event.target.closest<HTMLElement>("[data-conversation-id]")?.dataset.conversationId : undefined;
-      const id = focused ?? current.current.activeId;
+      const id = focused ?? openConversationNow();
       if (id === undefined || id === null || !current.current.shown.includes(id)) return;
       event.preventDefault();
       setSelected((now) => toggled(now, id));

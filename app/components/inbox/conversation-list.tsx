@@ -7,7 +7,7 @@ import { DueTag } from "./due-tag.js";
 import { languageLabel, languageWaitWords, queuedTag, shortDuration, statusLabels, viewLabels, viewOrder, waitingLabel } from "./labels.js";
 import { Time, useNow } from "./time.js";
 import type { TypingMap } from "./use-inbox-live.js";
-import { listSearch, threadHref } from "./url.js";
+import { listSearch, openConversationNow, threadHref } from "./url.js";
 
 /** Where a conversation came from, shown in the list for every channel but the chat widget (most conversations). */
 const kindLabels: Readonly<Record<string, string>> = { email: "Email", form: "Form", messenger: "Messenger" };
@@ -67,11 +67,11 @@ export function ConversationListPane({
   const navigate = useNavigate();
   const submit = useSubmit();
   const searchRef = useRef<HTMLInputElement>(null);
-  const bulk = useBulkSelection(list.conversations, activeId);
+  const bulk = useBulkSelection(list.conversations);
   const view = list.view;
   // Read by the key handler at key time: an effect's copy could lag one render behind a navigation.
-  const current = useRef({ ids: list.conversations.map((c) => c.id), activeId, filter });
-  current.current = { ids: list.conversations.map((c) => c.id), activeId, filter };
+  const current = useRef({ ids: list.conversations.map((c) => c.id), filter });
+  current.current = { ids: list.conversations.map((c) => c.id), filter };
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent) => {
@@ -82,7 +82,8 @@ export function ConversationListPane({
         return;
       }
       if (event.key !== "j" && event.key !== "k") return;
-      const { ids: all, activeId: open, filter: kept } = current.current;
+      const { ids: all, filter: kept } = current.current;
+      const open = openConversationNow();
       if (all.length === 0) return;
       const at = open === null ? -1 : all.indexOf(open);
       const next = event.key === "j" ? Math.min(all.length - 1, at + 1) : Math.max(0, at === -1 ? 0 : at - 1);
