@@ -19,6 +19,8 @@ const landingUrl = `https://shop.example/pricing/e2e-${stamp}`;
 const canvasOf = (page: Page) => page.getByRole("tabpanel", { name: "Canvas" });
 const nodeCard = (page: Page, name: string) => canvasOf(page).getByLabel(name, { exact: true });
 const inspector = (page: Page, kind: string) => page.getByRole("region", { name: `${kind} node settings` });
+/** The canvas's "fit view" control: every step in view. */
+const wholeFlowInView = (page: Page) => canvasOf(page).getByRole("button", { name: "fit view" }).click();
 const stepCount = (page: Page) => page.getByRole("toolbar", { name: "Canvas tools" }).getByText(/^\d+ steps?$/);
 
 /** Drops a palette entry onto an empty spot on the right of the canvas. */
@@ -361,9 +363,14 @@ test("a second tab's stale save is refused with a clear message, never written o
   const second = await context.newPage();
   await first.goto(`/flows/${encodeURIComponent(flowId)}`);
   await second.goto(`/flows/${encodeURIComponent(flowId)}`);
+  // The flow opens at a readable zoom with its last step below the canvas's edge; a person fits
+  // the view to reach it. (Clicking a step outside the view has Playwright scroll the canvas's
+  // clipped container first; under CPU load that click selected nothing in 2 of 4 runs.)
+  await wholeFlowInView(first);
   await nodeCard(first, "Message node Thanks").click();
   await inspector(first, "Message").getByLabel("Name", { exact: true }).fill("Thanks (tab one)");
   await saved(first);
+  await wholeFlowInView(second);
   await nodeCard(second, "Message node Thanks").click();
   await inspector(second, "Message").getByLabel("Name", { exact: true }).fill("Thanks (tab two)");
   await expect(second.getByRole("alert").filter({ hasText: "This flow was changed in another tab or by someone else — reload to see the latest." })).toBeVisible({
