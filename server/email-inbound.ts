@@ -9,7 +9,10 @@
  *   `EmailChannel.receive` BEFORE the 250 answer, so a mail the sender saw accepted is never
  *   lost; a mail it cannot store gets a 5xx (unreadable, no From) or 451 (a fault here: the
  *   sender tries again later) and nothing is stored.
- * - No AUTH: it is a forwarding target, not a submission server.
+ * - No AUTH by default: it is a forwarding target, not a submission server. With SMTP_AUTH_USER
+ *   and SMTP_AUTH_PASSWORD a sender must sign in (PLAIN or LOGIN) before MAIL FROM (530
+ *   otherwise, 535 for a wrong pair, compared in constant time): for an MTA in front of Parley
+ *   that relays with credentials. Over STARTTLS only, unless SMTP_ALLOW_INSECURE_AUTH=1.
  * - STARTTLS only with the operator's own certificate (SMTP_TLS_CERT / SMTP_TLS_KEY), never the
  *   smtp-server package's built-in one, whose private key is published: offering that would
  *   only pretend to encrypt. With SMTP_REQUIRE_TLS=1 a sender must STARTTLS before MAIL FROM
@@ -17,6 +20,7 @@
  *   provider (or a local MTA that terminates TLS) only — see docs/channels-email.md.
  */
 import { Effect, Either } from "effect";
+import { createHash, timingSafeEqual } from "node:crypto";
 import type { AddressInfo } from "node:net";
 import { SMTPServer, type SMTPServerDataStream, type SMTPServerSession } from "smtp-server";
 import type { AppRuntime } from "../runtime/services/app-layer.js";
@@ -52,16 +56,31 @@ const readAll = (stream: SMTPServerDataStream): Promise<Buffer> =>
     stream.on("error", reject);
   });
 
+/** Whether `given` is `expected`, in time that does not depend on where they differ (nor on their lengths: both are hashed first). */
+const sameSecret = (given: string, expected: string): boolean =>
+  timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
+
 export const startEmailInbound = async (runtime: AppRuntime, config: AppConfigShape): Promise<EmailInbound> => {
   if (config.smtp === null) return { port: null, stop: async () => {} };
   const email = await runtime.runPromise(EmailChannel);
+  const auth = config.smtp.auth ?? null;
 
   const server = new SMTPServer({
     name: new URL(config.publicUrl).hostname,
     banner: "Parley inbound mail",
-    authOptional: true,
-    disabledCommands: config.smtp.tls === null ? ["AUTH", "STARTTLS"] : ["AUTH"],
+    // With a sign-in configured, smtp-server answers MAIL FROM before it with 530.
+    authOptional: auth === null,
+    ...(auth === null ? {} : { authMethods: ["PLAIN", "LOGIN"], allowInsecureAuth: auth.allowInsecure }),
+    disabledCommands: [...(auth === null ? ["AUTH"] : []), ...(config.smtp.tls === null ? ["STARTTLS"] : [])],
     ...(config.smtp.tls === null ? {} : { cert: config.smtp.tls.cert, key: config.smtp.tls.key }),
+    onAuth(login, session, callback) {
+      // Both compared, always: which of the two was wrong is not told, nor timed.
+      const userMatches = auth !== null && sameSecret(login.username ?? "", auth.user);
+      const passwordMatches = auth !== null && sameSecret(login.password ?? "", auth.password);
+      if (userMatches && passwordMatches) return callback(null, { user: auth!.user });
+      console.warn(`Email: inbound SMTP refused a sign-in from ${session.remoteAddress} (wrong user name or password)`);
+      callback(smtpError(535, "5.7.8 Authentication credentials invalid"));
+    },
     onMailFrom(_address, session, callback) {
       if (config.smtp!.requireTls && !session.secure) callback(smtpError(530, "5.7.0 Must issue a STARTTLS command first"));
       else callback();
@@ -119,7 +138,7 @@ export const startEmailInbound = async (runtime: AppRuntime, config: AppConfigSh
     });
   });
   const port = (server.server.address() as AddressInfo).port;
-  console.log(`Email: inbound SMTP listening on ${config.smtp.host}:${port}`);
+  console.log(`Email: inbound SMTP listening on ${config.smtp.host}:${port}${auth === null ? "" : " (senders must sign in)"}`);
   return {
     port,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),

@@ -60,6 +60,25 @@ export const EnvSchema = S.Struct({
   SMTP_TLS_KEY: S.optional(S.String.pipe(S.minLength(1))),
   /** "1": refuse mail from a sender that did not STARTTLS first (needs SMTP_TLS_CERT / SMTP_TLS_KEY). */
   SMTP_REQUIRE_TLS: S.optionalWith(S.Literal("0", "1"), { default: () => "0" as const }),
+  /**
+   * A user name and password a sender must sign in with (SMTP AUTH, PLAIN or LOGIN) before it may
+   * deliver: for an MTA in front of Parley that relays with credentials, so nobody else who finds
+   * the port can. Both or neither; unset: no sign-in (a provider's forwarding rule cannot sign in).
+   */
+  SMTP_AUTH_USER: S.optional(
+    S.String.pipe(S.pattern(/^[^\s:]{1,128}$/, { message: () => "SMTP_AUTH_USER must be 1–128 characters without spaces or colons" })),
+  ),
+  SMTP_AUTH_PASSWORD: S.optional(
+    S.String.pipe(
+      S.minLength(16, { message: () => "SMTP_AUTH_PASSWORD must be at least 16 characters (e.g. openssl rand -hex 16)" }),
+      S.maxLength(512, { message: () => "SMTP_AUTH_PASSWORD must be at most 512 characters" }),
+    ),
+  ),
+  /**
+   * "1": take the sign-in without STARTTLS, the password in the clear — only where nobody can
+   * listen (loopback, a private network to the MTA). Without it, sign-in needs SMTP_TLS_CERT / SMTP_TLS_KEY.
+   */
+  SMTP_ALLOW_INSECURE_AUTH: S.optionalWith(S.Literal("0", "1"), { default: () => "0" as const }),
   /** The Messenger Graph API's base URL, version included (tests point it at a fake). */
   MESSENGER_GRAPH_URL: S.optionalWith(
     S.String.pipe(S.pattern(/^https?:\/\/[^\s/]+(\/\S*)?$/, { message: () => "MESSENGER_GRAPH_URL must be an http(s) URL" })),
@@ -112,6 +131,11 @@ export interface AppConfigShape {
     readonly tls: { readonly cert: Buffer; readonly key: Buffer } | null;
     /** Refuse mail sent without STARTTLS first. */
     readonly requireTls: boolean;
+    /**
+     * The sign-in a sender must give before MAIL FROM (SMTP AUTH); null: none asked.
+     * `allowInsecure`: accepted without STARTTLS (else only over it).
+     */
+    readonly auth?: { readonly user: string; readonly password: string; readonly allowInsecure: boolean } | null;
   } | null;
   /** The Messenger Graph API's base URL without a trailing slash, e.g. https://graph.facebook.com/v21.0. */
   readonly messengerGraphUrl: string;
@@ -142,6 +166,7 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
   if (e.SMTP_REQUIRE_TLS === "1" && (e.SMTP_TLS_CERT === undefined || e.SMTP_TLS_KEY === undefined)) {
     throw new ConfigError("Invalid configuration:\n  SMTP_REQUIRE_TLS: requiring STARTTLS needs SMTP_TLS_CERT and SMTP_TLS_KEY");
   }
+  const smtpAuth = smtpAuthOf(e);
   const databasePath = e.DATABASE_PATH === ":memory:" ? ":memory:" : resolve(e.DATABASE_PATH);
   const dataDir = databasePath === ":memory:" ? resolve("./data") : dirname(databasePath);
   return {
@@ -161,12 +186,42 @@ export const loadConfig = (env: Record<string, string | undefined> = process.env
     smtp:
       e.SMTP_PORT === undefined
         ? null
-        : { port: e.SMTP_PORT, host: e.SMTP_HOST ?? e.HOST, tls: smtpTls(e.SMTP_TLS_CERT, e.SMTP_TLS_KEY), requireTls: e.SMTP_REQUIRE_TLS === "1" },
+        : {
+            port: e.SMTP_PORT,
+            host: e.SMTP_HOST ?? e.HOST,
+            tls: smtpTls(e.SMTP_TLS_CERT, e.SMTP_TLS_KEY),
+            requireTls: e.SMTP_REQUIRE_TLS === "1",
+            auth: smtpAuth,
+          },
     messengerGraphUrl: e.MESSENGER_GRAPH_URL.replace(/\/+$/, ""),
     webhooksAllowPrivateNetworks: e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === undefined ? undefined : e.WEBHOOKS_ALLOW_PRIVATE_NETWORKS === "1",
     metricsToken: e.METRICS_TOKEN,
     shutdownWaitMs: secondsToMs(e.SHUTDOWN_WAIT_SECONDS ?? e.WEBHOOKS_SHUTDOWN_WAIT_SECONDS),
   };
+};
+
+/**
+ * The inbound SMTP server's sign-in, or null: both variables or neither, and over STARTTLS
+ * unless SMTP_ALLOW_INSECURE_AUTH=1 says the network is private. ConfigError naming the variable otherwise.
+ */
+const smtpAuthOf = (e: typeof EnvSchema.Type): { user: string; password: string; allowInsecure: boolean } | null => {
+  const bad = (name: string, message: string) => new ConfigError(`Invalid configuration:\n  ${name}: ${message}`);
+  if (e.SMTP_AUTH_USER === undefined && e.SMTP_AUTH_PASSWORD === undefined) {
+    if (e.SMTP_ALLOW_INSECURE_AUTH === "1") throw bad("SMTP_ALLOW_INSECURE_AUTH", "there is no sign-in to allow: set SMTP_AUTH_USER and SMTP_AUTH_PASSWORD");
+    return null;
+  }
+  if (e.SMTP_AUTH_USER === undefined || e.SMTP_AUTH_PASSWORD === undefined) {
+    const missing = e.SMTP_AUTH_USER === undefined ? "SMTP_AUTH_USER" : "SMTP_AUTH_PASSWORD";
+    throw bad(missing, "set both SMTP_AUTH_USER and SMTP_AUTH_PASSWORD for a sign-in, or neither");
+  }
+  const tls = e.SMTP_TLS_CERT !== undefined && e.SMTP_TLS_KEY !== undefined;
+  if (!tls && e.SMTP_ALLOW_INSECURE_AUTH !== "1") {
+    throw bad(
+      "SMTP_AUTH_USER",
+      "a sign-in needs STARTTLS (SMTP_TLS_CERT and SMTP_TLS_KEY), or SMTP_ALLOW_INSECURE_AUTH=1 where nobody can listen (loopback, a private network)",
+    );
+  }
+  return { user: e.SMTP_AUTH_USER, password: e.SMTP_AUTH_PASSWORD, allowInsecure: e.SMTP_ALLOW_INSECURE_AUTH === "1" };
 };
 
 /** Reads the SMTP server's certificate and key and checks that they are a pair; ConfigError naming the variable otherwise. */

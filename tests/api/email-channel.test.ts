@@ -410,7 +410,83 @@ describe("the inbound SMTP server", () => {
       expect(() => loadConfig(env({ SMTP_TLS_CERT: pair.key, SMTP_TLS_KEY: pair.key }))).toThrow(/not a PEM certificate and its private key/);
       expect(() => loadConfig(env({ SMTP_REQUIRE_TLS: "1" }))).toThrow(/SMTP_REQUIRE_TLS: requiring STARTTLS needs SMTP_TLS_CERT and SMTP_TLS_KEY/);
       expect(() => loadConfig(env({ SMTP_REQUIRE_TLS: "yes" }))).toThrow(/SMTP_REQUIRE_TLS/);
-      expect(loadConfig(env({})).smtp).toMatchObject({ tls: null, requireTls: false });
+      expect(loadConfig(env({})).smtp).toMatchObject({ tls: null, requireTls: false, auth: null });
+    });
+
+    describe("a sign-in (SMTP_AUTH_USER / SMTP_AUTH_PASSWORD)", () => {
+      const USER = "mta-relay";
+      const PASSWORD = "inbound-secret-0123456789";
+      /** A client like an MTA in front of Parley: signs in with `login` (or not), over STARTTLS when `ca` is given. */
+      const client = (port: number, login: { user: string; pass: string } | null, ca?: Buffer) =>
+        nodemailer.createTransport({
+          host: "127.0.0.1",
+          port,
+          secure: false,
+          ...(ca ? { requireTLS: true, tls: { ca, servername: "localhost" } } : { ignoreTLS: true }),
+          ...(login ? { auth: login } : {}),
+          connectionTimeout: 5000,
+        });
+      const send = (transport: ReturnType<typeof client>, from: string) =>
+        transport.sendMail({ to: TEAM, from, subject: "Relayed", text: "through the MTA", messageId: newMessageId() });
+
+      it("takes mail only from a sender that signs in: 530 without, 535 for a wrong user or password, nothing stored", async () => {
+        const config = loadConfig(env({ SMTP_AUTH_USER: USER, SMTP_AUTH_PASSWORD: PASSWORD, SMTP_ALLOW_INSECURE_AUTH: "1" }));
+        expect(config.smtp?.auth).toEqual({ user: USER, password: PASSWORD, allowInsecure: true });
+        const guarded = await startEmailInbound(runtime, config);
+        try {
+          await send(client(guarded.port!, { user: USER, pass: PASSWORD }), "signed-in@customer.test");
+          expect(conversationsOf("signed-in@customer.test")).toHaveLength(1);
+
+          const anonymous = await storesNothing(() => refusal(send(client(guarded.port!, null), "anonymous@customer.test")));
+          expect(anonymous.responseCode).toBe(530);
+          for (const login of [
+            { user: USER, pass: `${PASSWORD}x` },
+            { user: "someone-else", pass: PASSWORD },
+            { user: USER, pass: PASSWORD.slice(0, -1) },
+          ]) {
+            const wrong = await storesNothing(() => refusal(send(client(guarded.port!, login), "guessing@customer.test")));
+            expect(wrong.responseCode).toBe(535);
+          }
+          expect(conversationsOf("anonymous@customer.test")).toEqual([]);
+          expect(conversationsOf("guessing@customer.test")).toEqual([]);
+        } finally {
+          await guarded.stop();
+        }
+      });
+
+      it("takes the sign-in over STARTTLS only, unless SMTP_ALLOW_INSECURE_AUTH says the network is private", async () => {
+        const pair = selfSigned("auth");
+        const config = loadConfig(env({ SMTP_TLS_CERT: pair.cert, SMTP_TLS_KEY: pair.key, SMTP_AUTH_USER: USER, SMTP_AUTH_PASSWORD: PASSWORD }));
+        expect(config.smtp?.auth).toMatchObject({ allowInsecure: false });
+        const guarded = await startEmailInbound(runtime, config);
+        try {
+          await send(client(guarded.port!, { user: USER, pass: PASSWORD }, readFileSync(pair.cert)), "over-tls@customer.test");
+          expect(conversationsOf("over-tls@customer.test")).toHaveLength(1);
+          // The right password in the clear is refused before it is checked (538: STARTTLS first).
+          const clear = await storesNothing(() => refusal(send(client(guarded.port!, { user: USER, pass: PASSWORD }), "in-clear@customer.test")));
+          expect(clear.responseCode).toBe(538);
+          expect(conversationsOf("in-clear@customer.test")).toEqual([]);
+        } finally {
+          await guarded.stop();
+        }
+      });
+
+      it("refuses to start with half a sign-in, a short password, a sign-in without TLS or the insecure flag, or the flag alone", () => {
+        const pair = selfSigned("auth-config");
+        const insecure = { SMTP_ALLOW_INSECURE_AUTH: "1" };
+        expect(() => loadConfig(env({ SMTP_AUTH_USER: USER, ...insecure }))).toThrow(/SMTP_AUTH_PASSWORD: set both SMTP_AUTH_USER and SMTP_AUTH_PASSWORD/);
+        expect(() => loadConfig(env({ SMTP_AUTH_PASSWORD: PASSWORD, ...insecure }))).toThrow(/SMTP_AUTH_USER: set both/);
+        expect(() => loadConfig(env({ SMTP_AUTH_USER: USER, SMTP_AUTH_PASSWORD: "short", ...insecure }))).toThrow(/SMTP_AUTH_PASSWORD.*at least 16 characters/);
+        expect(() => loadConfig(env({ SMTP_AUTH_USER: "a:b", SMTP_AUTH_PASSWORD: PASSWORD, ...insecure }))).toThrow(/SMTP_AUTH_USER.*without spaces or colons/);
+        expect(() => loadConfig(env({ SMTP_AUTH_USER: USER, SMTP_AUTH_PASSWORD: PASSWORD }))).toThrow(/SMTP_AUTH_USER: a sign-in needs STARTTLS/);
+        expect(() => loadConfig(env(insecure))).toThrow(/SMTP_ALLOW_INSECURE_AUTH: there is no sign-in to allow/);
+        expect(() => loadConfig(env({ SMTP_AUTH_USER: USER, SMTP_AUTH_PASSWORD: PASSWORD, SMTP_ALLOW_INSECURE_AUTH: "yes" }))).toThrow(/SMTP_ALLOW_INSECURE_AUTH/);
+        expect(loadConfig(env({ SMTP_TLS_CERT: pair.cert, SMTP_TLS_KEY: pair.key, SMTP_AUTH_USER: USER, SMTP_AUTH_PASSWORD: PASSWORD })).smtp?.auth).toEqual({
+          user: USER,
+          password: PASSWORD,
+          allowInsecure: false,
+        });
+      });
     });
   });
 
