@@ -11,8 +11,9 @@
  *   sender tries again later) and nothing is stored.
  * - No AUTH by default: it is a forwarding target, not a submission server. With SMTP_AUTH_USER
  *   and SMTP_AUTH_PASSWORD a sender must sign in (PLAIN or LOGIN) before MAIL FROM (530
- *   otherwise, 535 for a wrong pair, compared in constant time): for an MTA in front of Parley
- *   that relays with credentials. Over STARTTLS only, unless SMTP_ALLOW_INSECURE_AUTH=1.
+ *   otherwise, 535 for a wrong pair, compared in constant time; the third wrong one on a connection
+ *   closes it with 421): for an MTA in front of Parley that relays with credentials. Over
+ *   STARTTLS only, unless SMTP_ALLOW_INSECURE_AUTH=1.
  * - STARTTLS only with the operator's own certificate (SMTP_TLS_CERT / SMTP_TLS_KEY), never the
  *   smtp-server package's built-in one, whose private key is published: offering that would
  *   only pretend to encrypt. With SMTP_REQUIRE_TLS=1 a sender must STARTTLS before MAIL FROM
@@ -56,6 +57,9 @@ const readAll = (stream: SMTPServerDataStream): Promise<Buffer> =>
     stream.on("error", reject);
   });
 
+/** Wrong sign-ins one connection may try; the last of them is answered 421 and the connection closed. */
+const MAX_FAILED_SIGN_INS = 3;
+
 /** Whether `given` is `expected`, in time that does not depend on where they differ (nor on their lengths: both are hashed first). */
 const sameSecret = (given: string, expected: string): boolean =>
   timingSafeEqual(createHash("sha256").update(given).digest(), createHash("sha256").update(expected).digest());
@@ -64,6 +68,7 @@ export const startEmailInbound = async (runtime: AppRuntime, config: AppConfigSh
   if (config.smtp === null) return { port: null, stop: async () => {} };
   const email = await runtime.runPromise(EmailChannel);
   const auth = config.smtp.auth ?? null;
+  const failedSignIns = new WeakMap<SMTPServerSession, number>();
 
   const server = new SMTPServer({
     name: new URL(config.publicUrl).hostname,
@@ -78,8 +83,12 @@ export const startEmailInbound = async (runtime: AppRuntime, config: AppConfigSh
       const userMatches = auth !== null && sameSecret(login.username ?? "", auth.user);
       const passwordMatches = auth !== null && sameSecret(login.password ?? "", auth.password);
       if (userMatches && passwordMatches) return callback(null, { user: auth!.user });
-      console.warn(`Email: inbound SMTP refused a sign-in from ${session.remoteAddress} (wrong user name or password)`);
-      callback(smtpError(535, "5.7.8 Authentication credentials invalid"));
+      const failed = (failedSignIns.get(session) ?? 0) + 1;
+      failedSignIns.set(session, failed);
+      console.warn(`Email: inbound SMTP refused a sign-in from ${session.remoteAddress} (wrong user name or password, ${failed} on this connection)`);
+      // A guesser gets a few tries per connection, and maxClients bounds the connections.
+      if (failed >= MAX_FAILED_SIGN_INS) callback(smtpError(421, "4.7.0 too many failed sign-ins, closing the connection"));
+      else callback(smtpError(535, "5.7.8 Authentication credentials invalid"));
     },
     onMailFrom(_address, session, callback) {
       if (config.smtp!.requireTls && !session.secure) callback(smtpError(530, "5.7.0 Must issue a STARTTLS command first"));

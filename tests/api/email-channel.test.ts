@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { simpleParser, type ParsedMail } from "mailparser";
 import { execFileSync } from "node:child_process";
 import { readFileSync, rmSync } from "node:fs";
-import type { AddressInfo } from "node:net";
+import { createConnection, type AddressInfo } from "node:net";
 import { join } from "node:path";
 import nodemailer from "nodemailer";
 import { SMTPServer } from "smtp-server";
@@ -426,6 +426,38 @@ describe("the inbound SMTP server", () => {
           ...(login ? { auth: login } : {}),
           connectionTimeout: 5000,
         });
+      /**
+       * Speaks SMTP over a bare socket: the greeting, then each command's final answer line (a
+       * multi-line answer's last). Resolves with them once the server closes the connection or
+       * every command is answered.
+       */
+      const smtpDialogue = (port: number, commands: ReadonlyArray<string>): Promise<string[]> =>
+        new Promise((resolve, reject) => {
+          const answers: string[] = [];
+          const socket = createConnection({ host: "127.0.0.1", port });
+          let buffered = "";
+          let next = 0;
+          const finish = () => {
+            socket.destroy();
+            resolve(answers);
+          };
+          socket.setEncoding("utf8");
+          socket.setTimeout(5000, () => socket.destroy(new Error(`no answer after ${answers.join(" | ")}`)));
+          socket.on("data", (chunk: string) => {
+            buffered += chunk;
+            let end: number;
+            while ((end = buffered.indexOf("\r\n")) >= 0) {
+              const line = buffered.slice(0, end);
+              buffered = buffered.slice(end + 2);
+              if (line[3] === "-") continue;
+              answers.push(line);
+              if (next < commands.length) socket.write(`${commands[next++]}\r\n`);
+              else finish();
+            }
+          });
+          socket.on("close", finish);
+          socket.on("error", reject);
+        });
       const send = (transport: ReturnType<typeof client>, from: string) =>
         transport.sendMail({ to: TEAM, from, subject: "Relayed", text: "through the MTA", messageId: newMessageId() });
 
@@ -449,6 +481,14 @@ describe("the inbound SMTP server", () => {
           }
           expect(conversationsOf("anonymous@customer.test")).toEqual([]);
           expect(conversationsOf("guessing@customer.test")).toEqual([]);
+
+          // On one connection, the third wrong guess closes it.
+          const answers = await smtpDialogue(guarded.port!, [
+            "EHLO guesser.test",
+            ...["one", "two", "three"].map((guess) => `AUTH PLAIN ${Buffer.from(`\u0000${USER}\u0000${guess}-wrong-password`).toString("base64")}`),
+          ]);
+          expect(answers.map((a) => a.slice(0, 3))).toEqual(["220", "250", "535", "535", "421"]);
+          expect(answers.at(-1)).toMatch(/too many failed sign-ins/);
         } finally {
           await guarded.stop();
         }
