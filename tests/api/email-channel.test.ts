@@ -356,7 +356,7 @@ describe("the inbound SMTP server", () => {
     );
   });
 
-  describe("STARTTLS with the operator's own certificate", () => {
+  describe("STARTTLS and a sign-in, as the operator sets them up", () => {
     /** A fresh self-signed certificate and key for `name`, as PEM files in the test's folder. */
     const selfSigned = (name: string) => {
       const cert = join(dir, `${name}.crt`);
