@@ -58,3 +58,26 @@ describe("GET on an action-only route", () => {
     }
   });
 });
+
+describe("a stray request", () => {
+  it("is answered 404 or 405 without an error in the server's log", async () => {
+    const before = server.output().length;
+    const unknown = await fetch(`${server.base}/wp-admin/setup.php`, { redirect: "manual" });
+    expect(unknown.status).toBe(404);
+    await unknown.text();
+    // /login has a loader and an action; the demo's pricing page has only a loader.
+    const noAction = await fetch(`${server.base}/demo/pricing`, {
+      method: "POST",
+      headers: { "Content-Type": "application/x-www-form-urlencoded" },
+      body: "a=1",
+      redirect: "manual",
+    });
+    expect(noAction.status).toBe(405);
+    await noAction.text();
+    // The log is written by the server process: a page it renders after these is the mark that it got to them.
+    expect((await fetch(`${server.base}/login`)).status).toBe(200);
+    await new Promise((done) => setTimeout(done, 250));
+    const logged = server.output().slice(before);
+    expect(logged).not.toMatch(/No route matches|did not provide an `action`|Error:/);
+  });
+});
