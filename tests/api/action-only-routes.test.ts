@@ -65,7 +65,7 @@ describe("a stray request", () => {
     const unknown = await fetch(`${server.base}/wp-admin/setup.php`, { redirect: "manual" });
     expect(unknown.status).toBe(404);
     await unknown.text();
-    // /login has a loader and an action; the demo's pricing page has only a loader.
+    // The demo pricing page has no action (its layout only a loader), so a POST to it is a 405.
     const noAction = await fetch(`${server.base}/demo/pricing`, {
       method: "POST",
       headers: { "Content-Type": "application/x-www-form-urlencoded" },
