@@ -11,7 +11,7 @@ import { canonicalJson } from "../../flows/canonical-json.js";
 import type { FlowSpec } from "../../flows/flow-spec.js";
 import { matchTargeting } from "../../flows/targeting.js";
 import { awaitingOf } from "../core/interpreter.js";
-import type { Command, InterpreterContext, InterpreterEvent } from "../core/types.js";
+import { availabilityOf, type Command, type InterpreterContext, type InterpreterEvent } from "../core/types.js";
 import {
   botLines,
   choiceEvent,
@@ -208,13 +208,13 @@ export const caseContext = (spec: FlowSpec, compileContext: FlowFileContext, tes
       knownContact: testCase.visitor.knownContact ?? (testCase.contact.email ?? "") !== "",
     },
     contact: testCase.contact,
-    availability: {
+    availability: availabilityOf({
       routing: given.routing ?? open.flow,
       teams: { ...teams, ...given.teams },
       users: { ...users, ...given.users },
       // A test's visitor has no owner unless the case says so: "else routing" is the default path.
       contactOwner: given.contactOwner ?? false,
-    },
+    }),
   };
 };
 

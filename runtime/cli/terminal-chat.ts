@@ -7,7 +7,7 @@
  */
 import type { FlowSpec } from "../../flows/flow-spec.js";
 import { awaitingOf } from "../core/interpreter.js";
-import type { Command, InterpreterContext, InterpreterEvent, Json } from "../core/types.js";
+import { availabilityOf, type Command, type InterpreterContext, type InterpreterEvent, type Json } from "../core/types.js";
 import {
   bubbleText,
   choiceEvent,
@@ -68,11 +68,11 @@ export const chatContext = (options: ChatOptions, now: number): InterpreterConte
       knownContact: (options.contact?.email ?? "") !== "",
     },
     contact: options.contact ?? {},
-    availability: {
+    availability: availabilityOf({
       routing: open,
       teams: Object.fromEntries(options.compileContext.teams.map((t) => [t.id, open && hours.team(t.id)])),
       users: Object.fromEntries(options.compileContext.users.map((u) => [u.id, open])),
-    },
+    }),
   };
 };
 

@@ -2,11 +2,15 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { Condition } from "../../flows/flow-spec.js";
 import { compilePattern, evaluateCondition, evaluateRule, firstMatchingRule, type ConditionEnv } from "./conditions.js";
+import type { ListedAvailability } from "./test-support.js";
+import { availabilityOf } from "./types.js";
 
-const fixture: {
-  env: ConditionEnv;
+const stored: {
+  env: Omit<ConditionEnv, "availability"> & { availability: ListedAvailability };
   cases: ReadonlyArray<[Condition["subject"], Condition["operator"], Condition["value"] | null, boolean]>;
 } = JSON.parse(readFileSync(new URL("./fixtures/conditions.json", import.meta.url), "utf8"));
+// The fixture lists teams and users by id; the interpreter asks one at a time.
+const fixture = { ...stored, env: { ...stored.env, availability: availabilityOf(stored.env.availability) } };
 
 const conditionOf = (
   subject: Condition["subject"],

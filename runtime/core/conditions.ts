@@ -43,14 +43,10 @@ export const subjectValue = (subject: ConditionSubject, env: ConditionEnv): Valu
       return hasOwn(env.contact, subject.property) ? env.contact[subject.property] : undefined;
     case "last_answer":
       return env.lastAnswer === null ? undefined : env.lastAnswer;
-    case "team_available": {
-      const teams = env.availability?.teams;
-      return teams !== undefined && hasOwn(teams, subject.teamId) && teams[subject.teamId] === true;
-    }
-    case "user_available": {
-      const users = env.availability?.users;
-      return users !== undefined && hasOwn(users, subject.userId) && users[subject.userId] === true;
-    }
+    case "team_available":
+      return env.availability?.team(subject.teamId) === true;
+    case "user_available":
+      return env.availability?.user(subject.userId) === true;
     case "visitor": {
       const visitor = env.visitor;
       if (visitor === undefined) return undefined;

@@ -4,8 +4,8 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { FlowSpec } from "../../flows/flow-spec.js";
 import { awaitingOf, decodeState, start, step } from "./interpreter.js";
-import { specOf, testContext } from "./test-support.js";
-import type { Command, InterpreterContext, InterpreterEvent, InterpreterState, Json, StepResult } from "./types.js";
+import { fixtureContext, specOf, testContext } from "./test-support.js";
+import { availabilityOf, type Command, type InterpreterContext, type InterpreterEvent, type InterpreterState, type Json, type StepResult } from "./types.js";
 
 // ---------------------------------------------------------------------------------------------
 // Table-driven cases from fixtures/
@@ -29,7 +29,7 @@ interface FixtureCase {
   readonly start?: string;
   readonly variables?: ReadonlyArray<unknown>;
   readonly language?: string;
-  readonly context?: Partial<InterpreterContext>;
+  readonly context?: Parameters<typeof fixtureContext>[0];
   readonly steps: ReadonlyArray<Expectation>;
 }
 
@@ -66,7 +66,7 @@ const check = (result: StepResult, previous: InterpreterState | undefined, expec
 
 const runCase = (fixture: FixtureCase) => {
   const spec = specOf(fixture);
-  const context = testContext(fixture.context);
+  const context = fixtureContext(fixture.context);
   let previous: InterpreterState | undefined;
   fixture.steps.forEach((expected, i) => {
     if (i === 0 && expected.event !== undefined) throw new Error("the first step of a case is `start`: no event");
@@ -133,7 +133,7 @@ describe("state and purity", () => {
         { id: "h", kind: "handoff", data: { target: { type: "routing" }, away: { askForEmail: true } } },
       ],
     });
-    const context = testContext({ availability: { routing: false, teams: {}, users: {} } });
+    const context = testContext({ availability: availabilityOf({ routing: false }) });
     const started = start(spec, context);
     expect(awaitingOf(spec, started.state)).toEqual({ nodeId: "q", input: "rating", min: 0, max: 100 });
     const rated = step(spec, started.state, { type: "visitor_message", text: "0" }, context);
@@ -362,7 +362,7 @@ const contextArb = fc.record({
 }).map(({ seed, routing, team, user, email }) =>
   testContext({
     seed,
-    availability: { routing, teams: { t1: team }, users: { u1: user } },
+    availability: availabilityOf({ routing, teams: { t1: team }, users: { u1: user } }),
     contact: email === undefined ? {} : { email },
   }),
 );

@@ -811,9 +811,9 @@ const isTargetAvailable = (run: Run, node: SpecNodeOf<"handoff">): boolean => {
     case "routing":
       return availability.routing === true;
     case "team":
-      return availability.teams !== undefined && hasOwn(availability.teams, target.teamId) && availability.teams[target.teamId] === true;
+      return availability.team(target.teamId);
     case "user":
-      return availability.users !== undefined && hasOwn(availability.users, target.userId) && availability.users[target.userId] === true;
+      return availability.user(target.userId);
     case "contact_owner":
       // The owner first, else the inbox's routing: someone is there when either is.
       return availability.contactOwner === true || availability.routing === true;

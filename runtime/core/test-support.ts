@@ -5,7 +5,7 @@
 import { Either } from "effect";
 import { decodeWith } from "../../flows/decode.js";
 import { FlowSpec } from "../../flows/flow-spec.js";
-import type { InterpreterContext } from "./types.js";
+import { availabilityOf, type InterpreterContext } from "./types.js";
 
 /** 2025-01-15T12:00:00Z, a Wednesday. */
 export const FIXED_NOW = Date.UTC(2025, 0, 15, 12, 0, 0);
@@ -17,10 +17,21 @@ export const testContext = (overrides: Partial<InterpreterContext> = {}): Interp
   specVersion: 1,
   specHash: "sha256-test",
   visitor: { pageUrl: "https://example.com/pricing?x=1", device: "desktop", language: "en-US", knownContact: false },
-  availability: { routing: true, teams: {}, users: {} },
+  availability: availabilityOf({ routing: true }),
   contact: {},
   ...overrides,
 });
+
+/** Availability as a JSON fixture writes it: teams and users listed by id. */
+export type ListedAvailability = Parameters<typeof availabilityOf>[0];
+
+/** A fixture's context (JSON), its listed availability made one the interpreter can ask. Pure. */
+export const fixtureContext = (
+  fixture: Omit<Partial<InterpreterContext>, "availability"> & { readonly availability?: ListedAvailability } = {},
+): InterpreterContext => {
+  const { availability, ...rest } = fixture;
+  return testContext(availability === undefined ? rest : { ...rest, availability: availabilityOf(availability) });
+};
 
 export interface SpecParts {
   readonly nodes: ReadonlyArray<unknown>;

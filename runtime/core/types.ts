@@ -73,17 +73,43 @@ export interface InterpreterContext {
   readonly visitor: VisitorInfo;
   /** Contact properties known at start (`start` copies them into the state). */
   readonly contact?: Readonly<Record<string, string>>;
-  /** Availability of teams / users by id, and whether the inbox routing has anyone available. */
-  readonly availability: {
-    readonly routing: boolean;
-    readonly teams: Readonly<Record<string, boolean>>;
-    readonly users: Readonly<Record<string, boolean>>;
-    /** Whether the visitor's contact has an owner who can take the conversation now (absent: no). */
-    readonly contactOwner?: boolean;
-  };
+  /** Who can take the conversation now: the inbox's routing, a team or a user by id. */
+  readonly availability: Availability;
   /** Longest walk through nodes in one step before the flow is stopped as looping (default 100). */
   readonly maxNodeVisits?: number;
 }
+
+/**
+ * Who can take a conversation now. Teams and users are asked one id at a time, so a turn that
+ * looks at one team reads that team only, however many the workspace has.
+ */
+export interface Availability {
+  /** Whether the inbox's routing has anyone available. */
+  readonly routing: boolean;
+  /** Whether the team can take a conversation: open by its hours, with a member available (false for an unknown id). */
+  readonly team: (teamId: string) => boolean;
+  /** Whether the user is available (false for an unknown or disabled one). */
+  readonly user: (userId: string) => boolean;
+  /** Whether the visitor's contact has an owner who can take the conversation now (absent: no). */
+  readonly contactOwner?: boolean;
+}
+
+/** An availability of teams and users listed by id (an id not listed is not available). Pure. */
+export const availabilityOf = (given: {
+  readonly routing: boolean;
+  readonly teams?: Readonly<Record<string, boolean>>;
+  readonly users?: Readonly<Record<string, boolean>>;
+  readonly contactOwner?: boolean;
+}): Availability => {
+  const listed = (record: Readonly<Record<string, boolean>> | undefined, id: string) =>
+    record !== undefined && Object.prototype.hasOwnProperty.call(record, id) && record[id] === true;
+  return {
+    routing: given.routing,
+    team: (teamId) => listed(given.teams, teamId),
+    user: (userId) => listed(given.users, userId),
+    ...(given.contactOwner !== undefined ? { contactOwner: given.contactOwner } : {}),
+  };
+};
 
 // ---------------------------------------------------------------------------------------------
 // Events

@@ -20,6 +20,7 @@ import type { Device, FlowSpec } from "../../flows/flow-spec.js";
 import { awaitingOf, start, step } from "../core/interpreter.js";
 import type {
   AwaitedInput,
+  Availability,
   Command,
   InterpreterContext,
   InterpreterEvent,
@@ -435,22 +436,21 @@ export const makeEngine = (deps: {
     return out;
   };
 
-  /** Per turn's availability, once its teams were read: the teams its hours had closed (decision 048). */
-  const closedTeamsOf = new WeakMap<object, Record<string, TeamClosed>>();
+  /** Per turn's availability: the teams it asked about, each closed by its hours or open (null) (decision 048). */
+  const teamHoursOf = new WeakMap<Availability, Map<string, TeamClosed | null>>();
 
-  /** Availability read lazily: most turns never look at it, and the ones that do read it once. */
-  const availabilityFor = (inboxId: string, contactId: string | null, now: number): InterpreterContext["availability"] => {
+  /**
+   * Availability read lazily: most turns never look at it, and the ones that do read the inbox,
+   * team or user they ask about, once each. Never the whole workspace: with 300 teams keeping hours
+   * and 3,000 agents, reading every team and user made each handoff turn ~10 times dearer.
+   */
+  const availabilityFor = (inboxId: string, contactId: string | null, now: number): Availability => {
     let routing: boolean | undefined;
     let contactOwner: boolean | undefined;
-    let users: Record<string, boolean> | undefined;
-    let teams: Record<string, boolean> | undefined;
-    const usersNow = () =>
-      (users ??= Object.fromEntries(
-        (db.prepare("SELECT id, availability FROM users WHERE disabled_at IS NULL").all() as Array<{ id: string; availability: string }>).map(
-          (u) => [u.id, u.availability === "available"],
-        ),
-      ));
-    const availability = {
+    const users = new Map<string, boolean>();
+    const teams = new Map<string, boolean>();
+    const teamHours = new Map<string, TeamClosed | null>();
+    const availability: Availability = {
       get routing() {
         return (routing ??=
           db
@@ -462,32 +462,41 @@ export const makeEngine = (deps: {
           // An inbox that routes to the contact's owner first has someone when the owner can take it.
           (readRoutingConfig(db.prepare, inboxId).contactOwnerFirst === true && this.contactOwner === true));
       },
-      get users() {
-        return usersNow();
-      },
       get contactOwner() {
         return (contactOwner ??= contactOwnerRoute(db.prepare, contactId, inboxId).to === "owner");
       },
-      get teams() {
-        if (!teams) {
-          const available = usersNow();
-          const out: Record<string, boolean> = {};
-          const closed: Record<string, TeamClosed> = {};
-          // A team is available only while its hours have it open (decision 048), read with the teams themselves.
-          for (const t of db.prepare("SELECT id, hours FROM teams").all() as Array<{ id: string; hours: string | null }>) {
-            out[t.id] = false;
-            const shut = t.hours === null ? null : closedByHours(db.prepare, decodeTeamHours(t.hours), now);
-            if (shut !== null) closed[t.id] = shut;
-          }
-          for (const m of db.prepare("SELECT team_id, user_id FROM team_members").all() as Array<{ team_id: string; user_id: string }>) {
-            if (available[m.user_id] === true && closed[m.team_id] === undefined) out[m.team_id] = true;
-          }
-          closedTeamsOf.set(availability, closed);
-          teams = out;
+      user: (userId) => {
+        let available = users.get(userId);
+        if (available === undefined) {
+          available = db.prepare("SELECT 1 FROM users WHERE id = ? AND availability = 'available' AND disabled_at IS NULL").get(userId) !== undefined;
+          users.set(userId, available);
         }
-        return teams;
+        return available;
+      },
+      team: (teamId) => {
+        let available = teams.get(teamId);
+        if (available === undefined) {
+          const row = db.prepare("SELECT hours FROM teams WHERE id = ?").get(teamId) as { hours: string | null } | undefined;
+          if (row === undefined) available = false;
+          else {
+            // A team is available only while its hours have it open (decision 048) and one of its members is.
+            const shut = row.hours === null ? null : closedByHours(db.prepare, decodeTeamHours(row.hours), now);
+            teamHours.set(teamId, shut);
+            available =
+              shut === null &&
+              db
+                .prepare(
+                  `SELECT 1 FROM team_members m JOIN users u ON u.id = m.user_id
+                   WHERE m.team_id = ? AND u.availability = 'available' AND u.disabled_at IS NULL LIMIT 1`,
+                )
+                .get(teamId) !== undefined;
+          }
+          teams.set(teamId, available);
+        }
+        return available;
       },
     };
+    teamHoursOf.set(availability, teamHours);
     return availability;
   };
 
@@ -498,8 +507,9 @@ export const makeEngine = (deps: {
    * of the team's hours. Nothing more is read or written for it: both rows are in the plan already.
    */
   const noteTeamClosed = (plan: Plan, teamId: string, context: InterpreterContext): void => {
-    const known = context.availability ? closedTeamsOf.get(context.availability) : undefined;
-    const closed = known !== undefined ? (known[teamId] ?? null) : teamClosedAt(db.prepare, teamId, context.now);
+    // What the turn's availability read of the team, else one read of its hours.
+    const known = context.availability ? teamHoursOf.get(context.availability)?.get(teamId) : undefined;
+    const closed = known !== undefined ? known : teamClosedAt(db.prepare, teamId, context.now);
     if (closed === null) return;
     const at = plan.events.findLastIndex((e) => e.type === "handoff");
     const event = plan.events[at];

@@ -320,7 +320,8 @@ describe("a handoff to a team with hours (decision 048)", () => {
     const edges = awayPort ? [{ id: "e_away", source: "handoff", sourcePort: "away", target: "closed" }] : [];
     return { ...base, nodes, edges } as unknown as FlowDocument;
   };
-  const branchOnTeam = (id: string): FlowDocument =>
+  /** A bot that says whether `who` is available, by a branch on `subject` (team_available or user_available). */
+  const branchOn = (id: string, subject: Record<string, string>, who: string): FlowDocument =>
     ({
       id,
       name: id,
@@ -332,10 +333,10 @@ describe("a handoff to a team with hours (decision 048)", () => {
           id: "check",
           kind: "branch",
           position: { x: 0, y: 0 },
-          data: { rules: [{ id: "on", conditions: [{ subject: { type: "team_available", teamId: SEED_IDS.team }, operator: "is_set" }] }] },
+          data: { rules: [{ id: "on", conditions: [{ subject, operator: "is_set" }] }] },
         },
-        { id: "yes", kind: "end", position: { x: 0, y: 100 }, data: { message: "Support is available." } },
-        { id: "no", kind: "end", position: { x: 200, y: 100 }, data: { message: "Support is not available." } },
+        { id: "yes", kind: "end", position: { x: 0, y: 100 }, data: { message: `${who} is available.` } },
+        { id: "no", kind: "end", position: { x: 200, y: 100 }, data: { message: `${who} is not available.` } },
       ],
       edges: [
         { id: "e_on", source: "check", sourcePort: "rule:on", target: "yes" },
@@ -351,7 +352,7 @@ describe("a handoff to a team with hours (decision 048)", () => {
   beforeAll(async () => {
     queuedFlow = await publishFlow(withAway("team_hours_queue", false));
     awayPortFlow = await publishFlow(withAway("team_hours_away_port", true));
-    branchFlow = await publishFlow(branchOnTeam("team_hours_branch"));
+    branchFlow = await publishFlow(branchOn("team_hours_branch", { type: "team_available", teamId: SEED_IDS.team }, "Support"));
   });
   afterAll(() => setTeamHours({ source: "none" }));
 
@@ -452,6 +453,25 @@ describe("a handoff to a team with hours (decision 048)", () => {
       await setAvailability(SEED_IDS.admin, "available");
       await setAvailability(SEED_IDS.agent, "available");
     }
+  });
+
+  it("user_available is true for an available user, false once away or disabled", async () => {
+    const flowId = await publishFlow(branchOn("user_branch", { type: "user_available", userId: SEED_IDS.agent }, "Alex"));
+    const lastText = async () => texts((await start(flowId)).conversationId).at(-1);
+    expect(await lastText()).toBe("Alex is available.");
+    await setAvailability(SEED_IDS.agent, "away");
+    try {
+      expect(await lastText()).toBe("Alex is not available.");
+    } finally {
+      await setAvailability(SEED_IDS.agent, "available");
+    }
+    db.sqlite.prepare("UPDATE users SET disabled_at = ? WHERE id = ?").run(Date.now(), SEED_IDS.agent);
+    try {
+      expect(await lastText()).toBe("Alex is not available.");
+    } finally {
+      db.sqlite.prepare("UPDATE users SET disabled_at = NULL WHERE id = ?").run(SEED_IDS.agent);
+    }
+    expect(await lastText()).toBe("Alex is available.");
   });
 });
 
