@@ -6,6 +6,7 @@
  *
  * Used by bench/runtime-http.ts, which prints the figure next to the HTTP one and the baselines.
  */
+import BetterSqlite3 from "better-sqlite3";
 import { Exit } from "effect";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,6 +14,8 @@ import { join } from "node:path";
 import { makeAppRuntime } from "../runtime/services/app-layer.js";
 import { loadConfig } from "../runtime/services/config.js";
 import { Engine } from "../runtime/services/engine.js";
+import { DEMO_SALES_HOURS } from "../runtime/services/seed.js";
+import { encodeTeamHours } from "../runtime/services/team-hours.js";
 import { Visitors } from "../runtime/services/visitors.js";
 import { startup } from "../server/startup.js";
 import { answerFor, seededIds, TEST_SESSION_SECRET, type Awaiting } from "./http-harness.js";
@@ -26,8 +29,43 @@ export interface EngineFigures {
   readonly cpuMsPerTurn: number;
 }
 
-/** Runs `connections` conversations against the engine for `durationMs` after a 1 s warm-up. */
-export const measureEngine = async (durationMs: number, connections = 50): Promise<EngineFigures> => {
+/** More of the workspace than the demo seeds: teams with hours of their own, and agents in them. */
+export interface WorkspaceSize {
+  readonly teams: number;
+  readonly agents: number;
+}
+
+/**
+ * Adds `size.teams` teams keeping Berlin office hours and `size.agents` agents, each in one team
+ * (round robin), every other one away: what a handoff could read besides the one team it goes to.
+ */
+const growWorkspace = (databasePath: string, size: WorkspaceSize): void => {
+  const db = new BetterSqlite3(databasePath);
+  try {
+    const now = Date.now();
+    const hours = encodeTeamHours(DEMO_SALES_HOURS);
+    db.transaction(() => {
+      const team = db.prepare("INSERT INTO teams (id, name, hours, created_at) VALUES (?, ?, ?, ?)");
+      for (let t = 0; t < size.teams; t++) team.run(`team_bench_${t}`, `Bench team ${t}`, hours, now);
+      const agent = db.prepare(
+        "INSERT INTO users (id, email, name, role, password_hash, availability, created_at) VALUES (?, ?, ?, 'agent', 'x', ?, ?)",
+      );
+      const member = db.prepare("INSERT INTO team_members (team_id, user_id) VALUES (?, ?)");
+      for (let a = 0; a < size.agents; a++) {
+        agent.run(`user_bench_${a}`, `agent${a}@bench.example`, `Agent ${a}`, a % 2 === 0 ? "available" : "away", now);
+        if (size.teams > 0) member.run(`team_bench_${a % size.teams}`, `user_bench_${a}`);
+      }
+    })();
+  } finally {
+    db.close();
+  }
+};
+
+/**
+ * Runs `connections` conversations against the engine for `durationMs` after a 1 s warm-up, in
+ * the demo's workspace grown by `workspace` (none by default).
+ */
+export const measureEngine = async (durationMs: number, connections = 50, workspace?: WorkspaceSize): Promise<EngineFigures> => {
   const dir = mkdtempSync(join(tmpdir(), "parley-engine-bench-"));
   const databasePath = join(dir, "parley.sqlite");
   const config = loadConfig({
@@ -40,6 +78,7 @@ export const measureEngine = async (durationMs: number, connections = 50): Promi
   try {
     const started = await startup(runtime, config, { print: () => undefined });
     started.stop();
+    if (workspace !== undefined) growWorkspace(databasePath, workspace);
     const [engine, visitors] = await Promise.all([runtime.runPromise(Engine), runtime.runPromise(Visitors)]);
     const { channelId, leadQualificationId } = seededIds(databasePath);
 

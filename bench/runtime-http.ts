@@ -9,7 +9,8 @@
  * doing one read, one JSON state update and one insert in one transaction per request, once
  * with synchronous=FULL and once with NORMAL (each in its own process, like Parley). Last, the
  * same conversations run through the engine in-process, without HTTP (bench/runtime-engine.ts):
- * the ceiling of any HTTP layer in front of it.
+ * the ceiling of any HTTP layer in front of it — once in the demo's workspace, once in one grown to
+ * 300 teams keeping hours and 3,000 agents (what a handoff must not read all of).
  *
  * Prints JSON lines `{"name","unit","value"}`; `run()` returns them.
  */
@@ -32,6 +33,8 @@ export interface Figure {
 
 const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+/** The grown workspace of the second engine run: a handoff there must cost what it costs in the demo's. */
+const LARGE_WORKSPACE = { teams: 300, agents: 3000 } as const;
 const here = fileURLToPath(import.meta.url);
 
 /** User + system CPU milliseconds a process has used so far (Linux), or NaN elsewhere. */
@@ -254,6 +257,7 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
     const normal = await measureBaseline("NORMAL", dir);
     // The engine in this process, without HTTP: the most any server in front of it could answer.
     const engine = await measureEngine(DURATION_S * 1000, CONNECTIONS);
+    const engineLarge = await measureEngine(DURATION_S * 1000, CONNECTIONS, LARGE_WORKSPACE);
     return [
       { name: "runtime.messages_per_s", unit: "1/s", value: Math.round(parley.messagesPerSecond) },
       { name: "runtime.requests_per_s", unit: "1/s", value: Math.round(parley.requestsPerSecond) },
@@ -268,6 +272,8 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
       { name: "runtime.engine_only_messages_per_s", unit: "1/s", value: Math.round(engine.messagesPerSecond) },
       { name: "runtime.engine_only_cpu_ms_per_turn", unit: "ms", value: Math.round(engine.cpuMsPerTurn * 1000) / 1000 },
       { name: "runtime.engine_only_ratio_to_normal_ceiling", unit: "ratio", value: Math.round((engine.messagesPerSecond / normal.perSecond) * 100) / 100 },
+      { name: "runtime.engine_only_large_workspace_messages_per_s", unit: "1/s", value: Math.round(engineLarge.messagesPerSecond) },
+      { name: "runtime.engine_only_large_workspace_cpu_ms_per_turn", unit: "ms", value: Math.round(engineLarge.cpuMsPerTurn * 1000) / 1000 },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
