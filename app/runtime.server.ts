@@ -52,7 +52,7 @@ export type { EmailFilters, Inbox, NotificationSettings, Profile, Team, WorkingH
 export type { ResponseTargets, Owed, DueState, DueLevel } from "../runtime/core/response-targets.js";
 export { languagesOfText } from "../runtime/core/language-tags.js";
 // The inbox's services. `InboxService` because `Inbox` above is Workspace's inbox settings.
-export { Inbox as InboxService, decodeConversationFilter, filterFromSearchParams, inboxViews } from "../runtime/services/inbox.js";
+export { Inbox as InboxService, decodeConversationFilter, filterFromSearchParams, inboxEventFrame, inboxViews } from "../runtime/services/inbox.js";
 export { Snoozes, SNOOZE_MAX_AHEAD_MS } from "../runtime/services/snoozes.js";
 export { Presence, PRESENCE_HEARTBEAT_MS, type Viewer } from "../runtime/services/presence.js";
 export type {

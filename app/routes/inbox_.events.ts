@@ -3,11 +3,15 @@
  * message (internal comments included), typing, status and assignment change in the inboxes
  * the signed-in agent may open, as `event: <kind>` with the InboxEvent as JSON. Admins and
  * agents only (403 otherwise). Pages re-read their data on `open`, so a reconnect misses nothing.
+ *
+ * A busy bot publishes a few events per visitor message to every feed: each event is framed
+ * once for all feeds (`inboxEventFrame`), and a feed writes what one turn of the event loop
+ * brought as one chunk, not one write per event.
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Effect } from "effect";
 import { access } from "../roles.js";
-import { InboxService, run } from "../runtime.server.js";
+import { InboxService, inboxEventFrame, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -34,20 +38,27 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const body = new ReadableStream<Uint8Array>({
     start: async (controller) => {
       let ended = false;
-      const send = (text: string) => {
-        if (ended) return;
+      let pending = "";
+      const flush = () => {
+        const text = pending;
+        pending = "";
+        if (ended || text === "") return;
         try {
           controller.enqueue(encoder.encode(text));
         } catch {
           end();
         }
       };
+      // What arrives in one turn of the event loop (a write group's turns publish together) goes out as one chunk.
+      const send = (text: string) => {
+        if (ended) return;
+        if (pending === "") setImmediate(flush);
+        pending += text;
+      };
       send("retry: 3000\n\n");
       const unsubscribe = await run(
         context,
-        Effect.flatMap(InboxService, (inbox) =>
-          inbox.watch(user, (event) => send(`event: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`)),
-        ),
+        Effect.flatMap(InboxService, (inbox) => inbox.watch(user, (event) => send(inboxEventFrame(event)))),
       );
       const heartbeat = setInterval(() => send(": heartbeat\n\n"), HEARTBEAT_MS);
       heartbeat.unref?.();

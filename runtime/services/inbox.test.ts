@@ -2,7 +2,7 @@ import { Effect } from "effect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as Chatflows from "./chatflows.js";
 import * as Engine from "./engine.js";
-import { Inbox, parseMentions, type ConversationList, type InboxEvent } from "./inbox.js";
+import { Inbox, inboxEventFrame, parseMentions, type ConversationList, type InboxEvent } from "./inbox.js";
 import { handoffFlow, openKit, people, type Kit } from "./inbox-test-kit.js";
 import * as Routing from "./routing.js";
 
@@ -296,6 +296,48 @@ describe("the thread", () => {
     expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(["message", "typing"]));
     const refused = await kit.fail(Effect.flatMap(Inbox, (i) => i.watch(people.ana, () => {})));
     expect(refused._tag).toBe("Forbidden");
+  });
+
+  it("with many agents watching, still feeds each only their inboxes' events, one event object for all", async () => {
+    const inbox = await kit.run(Inbox);
+    // Enough feeds that the inbox's members are read once per event (MEMBERS_READ_FROM).
+    const heard = { alex: [] as InboxEvent[], bo: [] as InboxEvent[], sam: [] as InboxEvent[] };
+    const stops = [
+      ...[people.alex, people.alex, people.alex, people.bo, people.bo, people.bo].map((p) =>
+        kit.run(inbox.watch(p, (e) => heard[p === people.alex ? "alex" : "bo"].push(e))),
+      ),
+      ...[1, 2, 3, 4].map(() => kit.run(inbox.watch(people.sam, (e) => heard.sam.push(e)))),
+    ];
+    const stop = await Promise.all(stops);
+    const supportId = kit.conversation();
+    const salesId = kit.conversation({ inboxId: "inbox_sales" });
+    await kit.run(inbox.reply({ conversationId: supportId, text: "support reply", clientMessageId: "many1" }, people.alex));
+    await kit.run(inbox.reply({ conversationId: salesId, text: "sales reply", clientMessageId: "many2" }, people.sam));
+    // Sam leaves the Sales inbox: the next event of it reaches none of Sam's feeds.
+    kit.db.sqlite.prepare("DELETE FROM inbox_members WHERE inbox_id = 'inbox_sales' AND user_id = ?").run(people.sam.id);
+    await kit.run(inbox.setTyping(salesId, true, false, people.admin));
+    kit.db.sqlite.prepare("INSERT INTO inbox_members (inbox_id, user_id) VALUES ('inbox_sales', ?)").run(people.sam.id);
+    for (const s of stop) s();
+
+    expect(heard.alex.length).toBeGreaterThan(0);
+    expect(heard.alex.every((e) => e.conversationId === supportId)).toBe(true);
+    expect(heard.bo.every((e) => e.conversationId === supportId)).toBe(true);
+    expect(heard.sam.every((e) => e.conversationId === salesId && e.kind !== "typing")).toBe(true);
+    // Three feeds each: every event heard three times, the same object each time.
+    expect(heard.alex.length % 3).toBe(0);
+    const firstMessage = heard.alex.find((e) => e.kind === "message")!;
+    expect(heard.alex.filter((e) => e === firstMessage)).toHaveLength(3);
+    expect(heard.bo.filter((e) => e === firstMessage)).toHaveLength(3);
+    expect(heard.sam.some((e) => e.kind === "message")).toBe(true);
+    expect(heard.sam.length % 4).toBe(0);
+    expect(inboxEventFrame(firstMessage)).toBe(`event: message\ndata: ${JSON.stringify(firstMessage)}\n\n`);
+    // Below the threshold again: one feed reads its membership per event.
+    const alone: InboxEvent[] = [];
+    const stopAlone = await kit.run(inbox.watch(people.sam, (e) => alone.push(e)));
+    await kit.run(inbox.setTyping(salesId, true, false, people.admin));
+    await kit.run(inbox.setTyping(supportId, true, false, people.admin));
+    stopAlone();
+    expect(alone.map((e) => [e.kind, e.conversationId])).toEqual([["typing", salesId]]);
   });
 
   it("tells the visitor a reply is being written, but never that a comment is", async () => {

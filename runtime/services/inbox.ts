@@ -299,6 +299,24 @@ export interface InboxEvent {
   readonly data: unknown;
 }
 
+/**
+ * From how many agents watching a feed the inbox's members are read once per event rather than
+ * one membership per agent: below it a point read each is cheaper than reading the member list.
+ */
+const MEMBERS_READ_FROM = 8;
+
+const frames = new WeakMap<InboxEvent, string>();
+
+/** The server-sent event of an inbox event (`event: <kind>`, the event as JSON), built once per event however many feeds send it. */
+export const inboxEventFrame = (event: InboxEvent): string => {
+  let frame = frames.get(event);
+  if (frame === undefined) {
+    frame = `event: ${event.kind}\ndata: ${JSON.stringify(event)}\n\n`;
+    frames.set(event, frame);
+  }
+  return frame;
+};
+
 export interface InboxShape {
   /** Succeeds when the actor may open the conversation: NotFound for an unknown id, Forbidden outside their inboxes. */
   readonly checkAccess: (conversationId: string, actor: Actor) => Effect.Effect<void, NotFound | Forbidden>;
@@ -353,7 +371,10 @@ export interface InboxShape {
    * or never sent through the outbox); InvalidInput for an id that is not a message id.
    */
   readonly retryDelivery: (conversationId: string, messageId: string, actor: Actor) => Effect.Effect<void, NotFound | Forbidden | Conflict | InvalidInput>;
-  /** Listens to every event of the inboxes the actor may open (checked per event); returns the unsubscribe function. */
+  /**
+   * Listens to every event of the inboxes the actor may open (checked per event); returns the
+   * unsubscribe function. Every listener of one event gets the same InboxEvent object.
+   */
   readonly watch: (actor: Actor, listener: (event: InboxEvent) => void) => Effect.Effect<() => void, Forbidden>;
 }
 
@@ -1338,20 +1359,52 @@ export const makeInbox = (deps: {
     return { inboxes, channels, teams, people, labels: allLabelChips(prepare) };
   });
 
+  // Every feed hears every event a bot turn publishes (~4 per visitor message), so what a feed
+  // pays per event is paid once per watching agent: the view of an event is built once for all
+  // of them (and `inboxEventFrame` frames it once), and with many agents watching, the inbox's
+  // members are read once per event instead of one membership read per agent.
+  const views = new WeakMap<LiveEvent, InboxEvent>();
+  const viewOf = (event: LiveEvent): InboxEvent => {
+    let view = views.get(event);
+    if (view === undefined) {
+      view = {
+        kind: event.kind,
+        conversationId: event.conversationId,
+        inboxId: event.inboxId,
+        ...(event.id !== undefined ? { id: event.id } : {}),
+        ...(event.internal !== undefined ? { internal: event.internal } : {}),
+        data: event.data,
+      };
+      views.set(event, view);
+    }
+    return view;
+  };
+  let agentsWatching = 0;
+  let membersOfEvent: { readonly event: LiveEvent; readonly members: ReadonlySet<string> } | undefined;
+  const mayHear = (actor: Actor, event: LiveEvent): boolean => {
+    if (actor.role !== "agent" || agentsWatching < MEMBERS_READ_FROM) return canOpenInbox(prepare, actor, event.inboxId);
+    if (membersOfEvent?.event !== event) {
+      const members = prepare("SELECT user_id FROM inbox_members WHERE inbox_id = ?").pluck().all(event.inboxId) as string[];
+      membersOfEvent = { event, members: new Set(members) };
+    }
+    return membersOfEvent.members.has(actor.id);
+  };
+
   const watch: InboxShape["watch"] = (actor, listener) =>
-    Effect.map(requireWorker(actor), () =>
-      live.subscribeAll((event) => {
-        if (!canOpenInbox(prepare, actor, event.inboxId)) return;
-        listener({
-          kind: event.kind,
-          conversationId: event.conversationId,
-          inboxId: event.inboxId,
-          ...(event.id !== undefined ? { id: event.id } : {}),
-          ...(event.internal !== undefined ? { internal: event.internal } : {}),
-          data: event.data,
-        });
-      }),
-    );
+    Effect.map(requireWorker(actor), () => {
+      const agent = actor.role === "agent";
+      if (agent) agentsWatching++;
+      const unsubscribe = live.subscribeAll((event) => {
+        if (mayHear(actor, event)) listener(viewOf(event));
+      });
+      let stopped = false;
+      return () => {
+        if (stopped) return;
+        stopped = true;
+        if (agent) agentsWatching--;
+        unsubscribe();
+      };
+    });
 
   const checkAccess: InboxShape["checkAccess"] = (conversationId, actor) => Effect.asVoid(conversationFor(prepare, actor, conversationId));
 
