@@ -14,7 +14,8 @@ import { join } from "node:path";
 import { makeAppRuntime } from "../runtime/services/app-layer.js";
 import { loadConfig } from "../runtime/services/config.js";
 import { Engine } from "../runtime/services/engine.js";
-import { DEMO_SALES_HOURS } from "../runtime/services/seed.js";
+import { Inbox, inboxEventFrame } from "../runtime/services/inbox.js";
+import { DEMO_SALES_HOURS, SEED_IDS } from "../runtime/services/seed.js";
 import { encodeTeamHours } from "../runtime/services/team-hours.js";
 import { Visitors } from "../runtime/services/visitors.js";
 import { startup } from "../server/startup.js";
@@ -62,10 +63,54 @@ const growWorkspace = (databasePath: string, size: WorkspaceSize): void => {
 };
 
 /**
- * Runs `connections` conversations against the engine for `durationMs` after a 1 s warm-up, in
- * the demo's workspace grown by `workspace` (none by default).
+ * Adds `count` agents to the Support inbox (where the bench's bot hands off) and has each watch
+ * the inbox's live feed as /inbox/events does: its events framed, and what one turn of the event
+ * loop brought encoded as one chunk.
  */
-export const measureEngine = async (durationMs: number, connections = 50, workspace?: WorkspaceSize): Promise<EngineFigures> => {
+const watchInbox = async (runtime: ReturnType<typeof makeAppRuntime>, databasePath: string, count: number): Promise<void> => {
+  const db = new BetterSqlite3(databasePath);
+  try {
+    const now = Date.now();
+    db.transaction(() => {
+      const agent = db.prepare("INSERT INTO users (id, email, name, role, password_hash, created_at) VALUES (?, ?, ?, 'agent', 'x', ?)");
+      const member = db.prepare("INSERT INTO inbox_members (inbox_id, user_id) VALUES (?, ?)");
+      for (let a = 0; a < count; a++) {
+        agent.run(`user_watch_${a}`, `watcher${a}@bench.example`, `Watcher ${a}`, now);
+        member.run(SEED_IDS.inbox, `user_watch_${a}`);
+      }
+    })();
+  } finally {
+    db.close();
+  }
+  const inbox = await runtime.runPromise(Inbox);
+  const encoder = new TextEncoder();
+  for (let a = 0; a < count; a++) {
+    let pending = "";
+    const flush = () => {
+      encoder.encode(pending);
+      pending = "";
+    };
+    await runtime.runPromise(
+      inbox.watch({ id: `user_watch_${a}`, role: "agent" }, (event) => {
+        if (pending === "") setImmediate(flush);
+        pending += inboxEventFrame(event);
+      }),
+    );
+  }
+};
+
+export interface EngineOptions {
+  /** More teams and agents than the demo seeds (none by default). */
+  readonly workspace?: WorkspaceSize;
+  /** Agents of the Support inbox watching its live feed (none by default). */
+  readonly agentsWatching?: number;
+}
+
+/**
+ * Runs `connections` conversations against the engine for `durationMs` after a 1 s warm-up, in
+ * the demo's workspace as `options` grow it.
+ */
+export const measureEngine = async (durationMs: number, connections = 50, options: EngineOptions = {}): Promise<EngineFigures> => {
   const dir = mkdtempSync(join(tmpdir(), "parley-engine-bench-"));
   const databasePath = join(dir, "parley.sqlite");
   const config = loadConfig({
@@ -78,7 +123,8 @@ export const measureEngine = async (durationMs: number, connections = 50, worksp
   try {
     const started = await startup(runtime, config, { print: () => undefined });
     started.stop();
-    if (workspace !== undefined) growWorkspace(databasePath, workspace);
+    if (options.workspace !== undefined) growWorkspace(databasePath, options.workspace);
+    if (options.agentsWatching !== undefined) await watchInbox(runtime, databasePath, options.agentsWatching);
     const [engine, visitors] = await Promise.all([runtime.runPromise(Engine), runtime.runPromise(Visitors)]);
     const { channelId, leadQualificationId } = seededIds(databasePath);
 

@@ -10,7 +10,8 @@
  * with synchronous=FULL and once with NORMAL (each in its own process, like Parley). Last, the
  * same conversations run through the engine in-process, without HTTP (bench/runtime-engine.ts):
  * the ceiling of any HTTP layer in front of it — once in the demo's workspace, once in one grown to
- * 300 teams keeping hours and 3,000 agents (what a handoff must not read all of).
+ * 300 teams keeping hours and 3,000 agents (what a handoff must not read all of), and once with
+ * 50 agents watching the inbox's live feed (which hears every bot turn's events).
  *
  * Prints JSON lines `{"name","unit","value"}`; `run()` returns them.
  */
@@ -35,6 +36,8 @@ const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 /** The grown workspace of the second engine run: a handoff there must cost what it costs in the demo's. */
 const LARGE_WORKSPACE = { teams: 300, agents: 3000 } as const;
+/** Agents with the inbox open during the third engine run: every bot turn's events reach each of them. */
+const AGENTS_WATCHING = 50;
 const here = fileURLToPath(import.meta.url);
 
 /** User + system CPU milliseconds a process has used so far (Linux), or NaN elsewhere. */
@@ -257,7 +260,8 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
     const normal = await measureBaseline("NORMAL", dir);
     // The engine in this process, without HTTP: the most any server in front of it could answer.
     const engine = await measureEngine(DURATION_S * 1000, CONNECTIONS);
-    const engineLarge = await measureEngine(DURATION_S * 1000, CONNECTIONS, LARGE_WORKSPACE);
+    const engineLarge = await measureEngine(DURATION_S * 1000, CONNECTIONS, { workspace: LARGE_WORKSPACE });
+    const engineWatched = await measureEngine(DURATION_S * 1000, CONNECTIONS, { agentsWatching: AGENTS_WATCHING });
     return [
       { name: "runtime.messages_per_s", unit: "1/s", value: Math.round(parley.messagesPerSecond) },
       { name: "runtime.requests_per_s", unit: "1/s", value: Math.round(parley.requestsPerSecond) },
@@ -274,6 +278,8 @@ export const run = async (): Promise<ReadonlyArray<Figure>> => {
       { name: "runtime.engine_only_ratio_to_normal_ceiling", unit: "ratio", value: Math.round((engine.messagesPerSecond / normal.perSecond) * 100) / 100 },
       { name: "runtime.engine_only_large_workspace_messages_per_s", unit: "1/s", value: Math.round(engineLarge.messagesPerSecond) },
       { name: "runtime.engine_only_large_workspace_cpu_ms_per_turn", unit: "ms", value: Math.round(engineLarge.cpuMsPerTurn * 1000) / 1000 },
+      { name: "runtime.engine_only_agents_watching_messages_per_s", unit: "1/s", value: Math.round(engineWatched.messagesPerSecond) },
+      { name: "runtime.engine_only_agents_watching_cpu_ms_per_turn", unit: "ms", value: Math.round(engineWatched.cpuMsPerTurn * 1000) / 1000 },
     ];
   } finally {
     rmSync(dir, { recursive: true, force: true });
