@@ -1,6 +1,33 @@
 /** The outbox's live events as the inbox page reads them: a delivery change re-reads the page and notifies nobody. */
 import { describe, expect, it } from "vitest";
-import { hoursRecheckDelay, needsRefresh, noticeFor, openConversationOf, parseLiveMessage } from "./live-logic.js";
+import {
+  hoursRecheckDelay,
+  needsRefresh,
+  noticeFor,
+  openConversationOf,
+  parseLiveMessage,
+  REFRESH_DEBOUNCE_MS,
+  REFRESH_MAX_WAIT_MS,
+  refreshDelay,
+} from "./live-logic.js";
+
+describe("when the page re-reads after live changes", () => {
+  it("waits for a pause in a burst, but never longer than the most it may wait since the first change", () => {
+    expect(refreshDelay(1000, 1000)).toBe(REFRESH_DEBOUNCE_MS);
+    expect(refreshDelay(1000, 1500)).toBe(REFRESH_DEBOUNCE_MS);
+    // A change every 100 ms would push a plain debounce out forever; the re-read comes at 1 s.
+    expect(refreshDelay(1000, 1000 + REFRESH_MAX_WAIT_MS - 100)).toBe(100);
+    expect(refreshDelay(1000, 1000 + REFRESH_MAX_WAIT_MS)).toBe(0);
+    expect(refreshDelay(1000, 1000 + REFRESH_MAX_WAIT_MS + 500)).toBe(0);
+    let pendingSince = 0;
+    let due = 0;
+    for (let now = 0; now < 5000; now += 100) {
+      due = now + refreshDelay(pendingSince, now);
+      if (due <= now + 100) break;
+    }
+    expect(due).toBeLessThanOrEqual(pendingSince + REFRESH_MAX_WAIT_MS);
+  });
+});
 
 describe("a delivery change on the live feed", () => {
   it("re-reads the open thread, without a notification", () => {

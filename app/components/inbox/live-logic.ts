@@ -58,6 +58,19 @@ export const needsRefresh = (event: LiveMessage, openConversationId: string | nu
   return true;
 };
 
+/** A burst of changes is read once, this long after its last event… */
+export const REFRESH_DEBOUNCE_MS = 150;
+/** …but no later than this after its first: a feed that never pauses (a busy bot) still shows what changed. */
+export const REFRESH_MAX_WAIT_MS = 1000;
+
+/**
+ * How long until the page re-reads, for a change heard at `now` while the first change not yet
+ * read was heard at `pendingSince`: the debounce, cut short so that nothing waits longer than
+ * REFRESH_MAX_WAIT_MS. Pure.
+ */
+export const refreshDelay = (pendingSince: number, now: number): number =>
+  Math.max(0, Math.min(REFRESH_DEBOUNCE_MS, pendingSince + REFRESH_MAX_WAIT_MS - now));
+
 /** The longest a timer can wait: setTimeout fires at once past a 32-bit number of milliseconds. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The server judges the hours on its own clock: the re-read after a change waits this much longer, in case the page's runs ahead. */

@@ -14,6 +14,7 @@ import {
   openConversationOf,
   parseLiveMessage,
   presenceOf,
+  refreshDelay,
   shouldNotify,
   typingOf,
   type Notice,
@@ -59,7 +60,6 @@ export interface Toast extends Notice {
 }
 
 const TYPING_TTL_MS = 6000;
-const REFRESH_DEBOUNCE_MS = 150;
 const TOAST_MS = 10_000;
 const KINDS = ["message", "typing", "status", "assignment", "conversation", "presence"] as const;
 
@@ -107,9 +107,16 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
     let opened = false;
     let toastKey = 0;
     const lastShown = new Map<string, number>();
+    // When the first change the page has not read yet was heard (undefined: none pending).
+    let pendingSince: number | undefined;
     const refresh = () => {
+      const now = Date.now();
+      pendingSince ??= now;
       clearTimeout(timer);
-      timer = setTimeout(() => latest.current.revalidator.revalidate(), REFRESH_DEBOUNCE_MS);
+      timer = setTimeout(() => {
+        pendingSince = undefined;
+        latest.current.revalidator.revalidate();
+      }, refreshDelay(pendingSince, now));
     };
 
     const notify = (notice: Notice) => {
