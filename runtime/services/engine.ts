@@ -751,6 +751,7 @@ export const makeEngine = (deps: {
   /** Tells live listeners what the committed turn did: its messages, then status and assignment changes. */
   const publishNow = (turn: Turn, result: TurnResult, before: ConversationColumns | null): void => {
     const { scope, columns } = turn;
+    const bot = columns.status === "bot";
     for (let i = 0; i < result.messages.length; i++) {
       const row = result.messages[i]!;
       const internal = row.is_internal === 1;
@@ -760,6 +761,7 @@ export const makeEngine = (deps: {
         kind: "message",
         id: String(row.id),
         internal,
+        ...(bot ? { bot } : {}),
         data: { ...result.api[i]!, internal, userId: row.user_id },
       });
     }

@@ -296,6 +296,8 @@ export interface InboxEvent {
   readonly inboxId: string;
   readonly id?: string;
   readonly internal?: boolean;
+  /** A message of a conversation the bot still holds (LiveEvent's `bot`): only the Bot view and its thread show it. */
+  readonly bot?: boolean;
   readonly data: unknown;
 }
 
@@ -1373,6 +1375,7 @@ export const makeInbox = (deps: {
         inboxId: event.inboxId,
         ...(event.id !== undefined ? { id: event.id } : {}),
         ...(event.internal !== undefined ? { internal: event.internal } : {}),
+        ...(event.bot === true ? { bot: true } : {}),
         data: event.data,
       };
       views.set(event, view);

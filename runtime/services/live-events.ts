@@ -19,6 +19,12 @@ export interface LiveEvent {
   readonly id?: string;
   /** True for an internal comment; delivered only to listeners that include internal events. */
   readonly internal?: boolean;
+  /**
+   * True on a message of a conversation the bot still holds (status `bot` once its turn is
+   * stored): only the inbox's Bot view and that conversation's own thread show it, so the other
+   * inbox pages need not re-read for it — most of a busy bot's events.
+   */
+  readonly bot?: boolean;
   readonly data: unknown;
 }
 

@@ -125,6 +125,15 @@ describe("a handoff routed by the engine", () => {
     );
     expect(answer.status).toBe("open");
     expect(conversation(conversationId).assignee_id).not.toBeNull();
+    // The bot's question went out while the bot held the conversation (only the Bot view and the
+    // thread re-read for it); the handoff turn's messages went out with it in people's hands.
+    const messages = published.filter((e) => e.conversationId === conversationId && e.kind === "message");
+    expect(messages.map((e) => [(e.data as { author: string }).author, e.bot === true])).toEqual([
+      ["bot", true],
+      ["visitor", false],
+      ["bot", false],
+      ["system", false],
+    ]);
   });
 
   it("routes a team target among the team, and queues when nobody is available until someone is", async () => {

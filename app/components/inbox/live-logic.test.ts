@@ -11,6 +11,26 @@ import {
   refreshDelay,
 } from "./live-logic.js";
 
+describe("a message of a conversation the bot still holds", () => {
+  const botMessage = parseLiveMessage(
+    JSON.stringify({ kind: "message", conversationId: "conv_bot", inboxId: "inb_1", bot: true, data: { author: "bot", text: "Which plan?" } }),
+  )!;
+
+  it("re-reads the Bot view and its own open thread, no other list or thread", () => {
+    expect(needsRefresh(botMessage, null, "bot")).toBe(true);
+    expect(needsRefresh(botMessage, "conv_bot", "all_open")).toBe(true);
+    expect(needsRefresh(botMessage, null, null)).toBe(false);
+    expect(needsRefresh(botMessage, null, "all_open")).toBe(false);
+    expect(needsRefresh(botMessage, "conv_other", "unassigned")).toBe(false);
+  });
+
+  it("does not hold back a message of a conversation people hold, nor the bot's status changes", () => {
+    const { bot: _bot, ...person } = botMessage;
+    expect(needsRefresh(person, null, "all_open")).toBe(true);
+    expect(needsRefresh({ ...botMessage, kind: "status", data: { status: "open", from: "bot" } }, null, "all_open")).toBe(true);
+  });
+});
+
 describe("when the page re-reads after live changes", () => {
   it("waits for a pause in a burst, but never longer than the most it may wait since the first change", () => {
     expect(refreshDelay(1000, 1000)).toBe(REFRESH_DEBOUNCE_MS);

@@ -11,6 +11,8 @@ export interface LiveMessage {
   readonly inboxId: string;
   readonly id?: string;
   readonly internal?: boolean;
+  /** A message of a conversation the bot still holds: only the Bot view and its own thread show it. */
+  readonly bot?: boolean;
   readonly data: unknown;
 }
 
@@ -50,11 +52,14 @@ const THREAD_ONLY_CHANGES: ReadonlySet<unknown> = new Set(["seen", "follow_up", 
 /**
  * True when the event changes what the list or a thread shows (typing does not; a reply's
  * delivery change does). A change only a thread shows counts only for the thread that is open
- * (`openConversationId`): a visitor's seen marks come often and would re-read every agent's list. Pure.
+ * (`openConversationId`): a visitor's seen marks come often and would re-read every agent's list.
+ * A message of a conversation the bot still holds counts only for the Bot view (`view`, the
+ * list's view) and for its own open thread: a busy bot's traffic would re-read every page. Pure.
  */
-export const needsRefresh = (event: LiveMessage, openConversationId: string | null = null): boolean => {
+export const needsRefresh = (event: LiveMessage, openConversationId: string | null = null, view: string | null = null): boolean => {
   if (event.kind === "typing" || event.kind === "presence") return false;
   if (event.kind === "conversation" && THREAD_ONLY_CHANGES.has(record(event.data).change)) return event.conversationId === openConversationId;
+  if (event.kind === "message" && event.bot === true) return view === "bot" || event.conversationId === openConversationId;
   return true;
 };
 

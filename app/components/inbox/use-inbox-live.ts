@@ -167,7 +167,8 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
           setTyping((map) => (map[event.conversationId] ? { ...map, [event.conversationId]: map[event.conversationId]!.filter((t) => t.userId !== author) } : map));
         }
       }
-      if (needsRefresh(event, openConversationOf(window.location.pathname))) refresh();
+      const view = new URLSearchParams(window.location.search).get("view");
+      if (needsRefresh(event, openConversationOf(window.location.pathname), view)) refresh();
       const notice = noticeFor(event, me);
       if (notice) notify(notice);
     };
