@@ -1346,7 +1346,14 @@ export const makeInbox = (deps: {
       .filter((c) => ids.has(c.inbox_id))
       .map((c) => ({ id: c.id, name: c.name, kind: c.kind, inboxId: c.inbox_id }));
     const teams = prepare("SELECT id, name FROM teams ORDER BY name COLLATE NOCASE").all() as Named[];
-    const memberships = prepare("SELECT inbox_id, user_id FROM inbox_members").all() as Array<{ inbox_id: string; user_id: string }>;
+    // Each person's inboxes, grouped once: a filter of every membership per person was quadratic
+    // (3,000 agents in one inbox: ~9 million comparisons per inbox page).
+    const inboxIdsOf = new Map<string, string[]>();
+    for (const m of prepare("SELECT inbox_id, user_id FROM inbox_members").all() as Array<{ inbox_id: string; user_id: string }>) {
+      const list = inboxIdsOf.get(m.user_id);
+      if (list === undefined) inboxIdsOf.set(m.user_id, [m.inbox_id]);
+      else list.push(m.inbox_id);
+    }
     const people = (
       prepare(
         `SELECT id, COALESCE(display_name, name) AS name, role, availability FROM users
@@ -1355,7 +1362,7 @@ export const makeInbox = (deps: {
     )
       .map((u) => ({
         ...u,
-        inboxIds: u.role === "admin" ? ("all" as const) : memberships.filter((m) => m.user_id === u.id).map((m) => m.inbox_id),
+        inboxIds: u.role === "admin" ? ("all" as const) : (inboxIdsOf.get(u.id) ?? []),
       }))
       .filter((u) => u.inboxIds === "all" || u.inboxIds.some((id) => ids.has(id)));
     return { inboxes, channels, teams, people, labels: allLabelChips(prepare) };
