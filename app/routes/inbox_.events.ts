@@ -6,12 +6,16 @@
  *
  * A busy bot publishes a few events per visitor message to every feed: each event is framed
  * once for all feeds (`inboxEventFrame`), and a feed writes what one turn of the event loop
- * brought as one chunk, not one write per event.
+ * brought as one chunk, not one write per event. Most of them are the bot's own messages in
+ * conversations it still holds, which only the Bot view and their own thread show: a feed hears
+ * those only with `?bots=all` (the page on the Bot view), else only of the conversations its
+ * person has open (presence, which the open thread reports). Its new conversations, status and
+ * assignment changes reach every feed.
  */
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Effect } from "effect";
 import { access } from "../roles.js";
-import { InboxService, inboxEventFrame, run } from "../runtime.server.js";
+import { InboxService, inboxEventFrame, Presence, run } from "../runtime.server.js";
 import { requireUser } from "../session.server.js";
 
 const HEARTBEAT_MS = 15_000;
@@ -56,9 +60,15 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
         pending += text;
       };
       send("retry: 3000\n\n");
+      const allBots = new URL(request.url).searchParams.get("bots") === "all";
       const unsubscribe = await run(
         context,
-        Effect.flatMap(InboxService, (inbox) => inbox.watch(user, (event) => send(inboxEventFrame(event)))),
+        Effect.gen(function* () {
+          const inbox = yield* InboxService;
+          const presence = yield* Presence;
+          const hearBot = allBots ? () => true : (conversationId: string) => presence.isViewing(conversationId, user.id);
+          return yield* inbox.watch(user, (event) => send(inboxEventFrame(event)), { hearBot });
+        }),
       );
       const heartbeat = setInterval(() => send(": heartbeat\n\n"), HEARTBEAT_MS);
       heartbeat.unref?.();

@@ -4,6 +4,7 @@ import * as Chatflows from "./chatflows.js";
 import * as Engine from "./engine.js";
 import { Inbox, inboxEventFrame, parseMentions, type ConversationList, type InboxEvent } from "./inbox.js";
 import { handoffFlow, openKit, people, type Kit } from "./inbox-test-kit.js";
+import * as LiveEvents from "./live-events.js";
 import * as Routing from "./routing.js";
 
 let kit: Kit;
@@ -296,6 +297,25 @@ describe("the thread", () => {
     expect(events.map((e) => e.kind)).toEqual(expect.arrayContaining(["message", "typing"]));
     const refused = await kit.fail(Effect.flatMap(Inbox, (i) => i.watch(people.ana, () => {})));
     expect(refused._tag).toBe("Forbidden");
+  });
+
+  it("with hearBot, hears a bot-held conversation's messages only when it says so; everything else as before", async () => {
+    const inbox = await kit.run(Inbox);
+    const live = await kit.run(LiveEvents.LiveEvents);
+    const heard: InboxEvent[] = [];
+    const wanted = new Set<string>();
+    const stop = await kit.run(inbox.watch(people.alex, (e) => heard.push(e), { hearBot: (id) => wanted.has(id) }));
+    const botId = kit.conversation({ status: "bot" });
+    const said = (n: number) => ({ conversationId: botId, inboxId: "inbox_support", kind: "message" as const, id: String(n), bot: true, data: { author: "bot" } });
+    live.publishNow(said(1));
+    live.publishNow({ conversationId: botId, inboxId: "inbox_support", kind: "status", data: { status: "open", from: "bot" } });
+    wanted.add(botId);
+    live.publishNow(said(2));
+    stop();
+    expect(heard.map((e) => [e.kind, e.id ?? null, e.bot ?? false])).toEqual([
+      ["status", null, false],
+      ["message", "2", true],
+    ]);
   });
 
   it("with many agents watching, still feeds each only their inboxes' events, one event object for all", async () => {

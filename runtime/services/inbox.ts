@@ -375,9 +375,16 @@ export interface InboxShape {
   readonly retryDelivery: (conversationId: string, messageId: string, actor: Actor) => Effect.Effect<void, NotFound | Forbidden | Conflict | InvalidInput>;
   /**
    * Listens to every event of the inboxes the actor may open (checked per event); returns the
-   * unsubscribe function. Every listener of one event gets the same InboxEvent object.
+   * unsubscribe function. Every listener of one event gets the same InboxEvent object. With
+   * `hearBot`, a message of a conversation the bot still holds (`bot`) is heard only when
+   * `hearBot(conversationId)` says so: most of a busy bot's events, which only the Bot view and
+   * the conversation's own thread show.
    */
-  readonly watch: (actor: Actor, listener: (event: InboxEvent) => void) => Effect.Effect<() => void, Forbidden>;
+  readonly watch: (
+    actor: Actor,
+    listener: (event: InboxEvent) => void,
+    options?: { readonly hearBot?: (conversationId: string) => boolean },
+  ) => Effect.Effect<() => void, Forbidden>;
 }
 
 export class Inbox extends Context.Tag("Inbox")<Inbox, InboxShape>() {}
@@ -1400,11 +1407,13 @@ export const makeInbox = (deps: {
     return membersOfEvent.members.has(actor.id);
   };
 
-  const watch: InboxShape["watch"] = (actor, listener) =>
+  const watch: InboxShape["watch"] = (actor, listener, options) =>
     Effect.map(requireWorker(actor), () => {
       const agent = actor.role === "agent";
+      const hearBot = options?.hearBot;
       if (agent) agentsWatching++;
       const unsubscribe = live.subscribeAll((event) => {
+        if (event.bot === true && hearBot !== undefined && !hearBot(event.conversationId)) return;
         if (mayHear(actor, event)) listener(viewOf(event));
       });
       let stopped = false;

@@ -44,6 +44,19 @@ describe("the presence board", () => {
     expect(board.see("c1", "inbox_a", "u1", "Ann", PRESENCE_TTL_MS + 1)).toMatchObject({ viewing: true });
   });
 
+  it("says whether a person views a conversation: after they open it, until they close it or go quiet", () => {
+    const board = new PresenceBoard();
+    expect(board.isViewing("c1", "u1", 0)).toBe(false);
+    board.see("c1", "inbox_a", "u1", "Ann", 0);
+    expect(board.isViewing("c1", "u1", 10)).toBe(true);
+    expect(board.isViewing("c1", "u2", 10)).toBe(false);
+    expect(board.isViewing("c2", "u1", 10)).toBe(false);
+    expect(board.isViewing("c1", "u1", PRESENCE_TTL_MS)).toBe(false);
+    board.see("c1", "inbox_a", "u1", "Ann", PRESENCE_TTL_MS + 1);
+    board.leave("c1", "u1", PRESENCE_TTL_MS + 2);
+    expect(board.isViewing("c1", "u1", PRESENCE_TTL_MS + 3)).toBe(false);
+  });
+
   it("announces a departure once, and only of someone who was there", () => {
     const board = new PresenceBoard();
     board.see("c1", "inbox_a", "u1", "Ann", 0);

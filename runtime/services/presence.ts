@@ -91,6 +91,12 @@ export class PresenceBoard {
     return gone;
   }
 
+  /** Whether `userId` views the conversation now. */
+  isViewing(conversationId: string, userId: string, now: number): boolean {
+    const seen = this.byConversation.get(conversationId)?.get(userId);
+    return seen !== undefined && seen.until > now;
+  }
+
   /** Who views the conversation now, first come first, leaving out `exceptUserId`. */
   viewers(conversationId: string, now: number, exceptUserId?: string): ReadonlyArray<Viewer> {
     const viewers = this.byConversation.get(conversationId);
@@ -108,6 +114,8 @@ export interface PresenceShape {
    * NotFound / Forbidden as for opening the conversation.
    */
   readonly view: (conversationId: string, viewing: boolean, actor: Actor) => Effect.Effect<ReadonlyArray<Viewer>, NotFound | Forbidden>;
+  /** Whether the user has the conversation open now (as `view` last heard, within PRESENCE_TTL_MS). */
+  readonly isViewing: (conversationId: string, userId: string) => boolean;
 }
 
 export class Presence extends Context.Tag("Presence")<Presence, PresenceShape>() {}
@@ -139,7 +147,11 @@ export const makePresence = (
       if (change !== null) announce(change);
       return board.viewers(conversationId, now, actor.id);
     });
-  return { view, sweep: () => board.sweep(clock()).forEach(announce) };
+  return {
+    view,
+    isViewing: (conversationId, userId) => board.isViewing(conversationId, userId, clock()),
+    sweep: () => board.sweep(clock()).forEach(announce),
+  };
 };
 
 export const layer: Layer.Layer<Presence, never, Database | LiveEvents> = Layer.scoped(
@@ -154,6 +166,6 @@ export const layer: Layer.Layer<Presence, never, Database | LiveEvents> = Layer.
       }),
       (timer) => Effect.sync(() => clearInterval(timer)),
     );
-    return { view: presence.view };
+    return { view: presence.view, isViewing: presence.isViewing };
   }),
 );

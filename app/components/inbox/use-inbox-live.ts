@@ -2,9 +2,11 @@
  * The inbox page's live connection: one EventSource on /inbox/events. Every change re-reads
  * the page's loaders (debounced, through the revalidator — no reload); typing events are kept
  * as local state; a conversation handed or assigned to the agent, or an @mention, becomes an
- * in-page notice, a browser notification and/or a sound, as the agent's settings say.
+ * in-page notice, a browser notification and/or a sound, as the agent's settings say. What bots
+ * say in the conversations they hold comes on the Bot view's feed (`?bots=all`), elsewhere only
+ * for the thread that is open (decision 059).
  */
-import { useRevalidator } from "@remix-run/react";
+import { useLocation, useRevalidator } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState } from "react";
 import type { LabelChip } from "../../runtime.server.js";
 import {
@@ -100,9 +102,13 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
   latest.current = { revalidator, ...options };
 
   const dismiss = useCallback((key: number) => setToasts((all) => all.filter((t) => t.key !== key)), []);
+  // On the Bot view the feed also carries what bots say in the conversations they hold; elsewhere
+  // only for the conversation the person has open (the server knows it from the thread's presence).
+  const botView = new URLSearchParams(useLocation().search).get("view") === "bot";
+  const fedBefore = useRef(false);
 
   useEffect(() => {
-    const source = new EventSource("/inbox/events");
+    const source = new EventSource(botView ? "/inbox/events?bots=all" : "/inbox/events");
     let timer: ReturnType<typeof setTimeout> | undefined;
     let opened = false;
     let toastKey = 0;
@@ -176,14 +182,22 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
     source.onopen = () => {
       setConnected(true);
       // After a reconnect, whatever happened while the feed was down is read again; presence
-      // heard before may be stale, and each open thread's next heartbeat tells it anew.
+      // heard before may be stale, and each open thread's next heartbeat tells it anew. A new
+      // feed for the Bot view coming or going re-reads too: the old one closed before it opened.
       if (opened) {
         refresh();
         setPresence({});
-      }
+      } else if (fedBefore.current) refresh();
       opened = true;
+      fedBefore.current = true;
     };
     source.onerror = () => setConnected(source.readyState === EventSource.OPEN);
+    // A hidden tab reports no presence, so the feed stops carrying what a bot says in the thread
+    // it shows: coming back, the page re-reads once.
+    const onVisible = () => {
+      if (document.visibilityState === "visible") refresh();
+    };
+    document.addEventListener("visibilitychange", onVisible);
     for (const kind of KINDS) source.addEventListener(kind, onEvent as EventListener);
 
     const sweep = setInterval(() => {
@@ -203,9 +217,10 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
     return () => {
       clearTimeout(timer);
       clearInterval(sweep);
+      document.removeEventListener("visibilitychange", onVisible);
       source.close();
     };
-  }, []);
+  }, [botView]);
 
   return { connected, typing, presence, toasts, dismiss, announcement };
 }
