@@ -15,6 +15,7 @@ import { makeAppRuntime } from "../runtime/services/app-layer.js";
 import { loadConfig } from "../runtime/services/config.js";
 import { Engine } from "../runtime/services/engine.js";
 import { Inbox, inboxEventFrame } from "../runtime/services/inbox.js";
+import { Presence } from "../runtime/services/presence.js";
 import { DEMO_SALES_HOURS, SEED_IDS } from "../runtime/services/seed.js";
 import { encodeTeamHours } from "../runtime/services/team-hours.js";
 import { Visitors } from "../runtime/services/visitors.js";
@@ -64,8 +65,9 @@ const growWorkspace = (databasePath: string, size: WorkspaceSize): void => {
 
 /**
  * Adds `count` agents to the Support inbox (where the bench's bot hands off) and has each watch
- * the inbox's live feed as /inbox/events does: its events framed, and what one turn of the event
- * loop brought encoded as one chunk.
+ * the inbox's live feed as /inbox/events does for a page not on the Bot view: a bot's messages
+ * only of the conversations the agent has open (none here), its events framed, and what one turn
+ * of the event loop brought encoded as one chunk.
  */
 const watchInbox = async (runtime: ReturnType<typeof makeAppRuntime>, databasePath: string, count: number): Promise<void> => {
   const db = new BetterSqlite3(databasePath);
@@ -82,7 +84,7 @@ const watchInbox = async (runtime: ReturnType<typeof makeAppRuntime>, databasePa
   } finally {
     db.close();
   }
-  const inbox = await runtime.runPromise(Inbox);
+  const [inbox, presence] = await Promise.all([runtime.runPromise(Inbox), runtime.runPromise(Presence)]);
   const encoder = new TextEncoder();
   for (let a = 0; a < count; a++) {
     let pending = "";
@@ -90,11 +92,16 @@ const watchInbox = async (runtime: ReturnType<typeof makeAppRuntime>, databasePa
       encoder.encode(pending);
       pending = "";
     };
+    const userId = `user_watch_${a}`;
     await runtime.runPromise(
-      inbox.watch({ id: `user_watch_${a}`, role: "agent" }, (event) => {
-        if (pending === "") setImmediate(flush);
-        pending += inboxEventFrame(event);
-      }),
+      inbox.watch(
+        { id: userId, role: "agent" },
+        (event) => {
+          if (pending === "") setImmediate(flush);
+          pending += inboxEventFrame(event);
+        },
+        { hearBot: (conversationId) => presence.isViewing(conversationId, userId) },
+      ),
     );
   }
 };

@@ -11,7 +11,8 @@
  * same conversations run through the engine in-process, without HTTP (bench/runtime-engine.ts):
  * the ceiling of any HTTP layer in front of it — once in the demo's workspace, once in one grown to
  * 300 teams keeping hours and 3,000 agents (what a handoff must not read all of), and once with
- * 50 agents watching the inbox's live feed (which hears every bot turn's events).
+ * 50 agents watching the inbox's live feed from an ordinary view (the bot's own messages are
+ * not theirs to hear; its conversations' arrivals and handoffs are).
  *
  * Prints JSON lines `{"name","unit","value"}`; `run()` returns them.
  */
@@ -36,7 +37,7 @@ const CONNECTIONS = 50;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 /** The grown workspace of the second engine run: a handoff there must cost what it costs in the demo's. */
 const LARGE_WORKSPACE = { teams: 300, agents: 3000 } as const;
-/** Agents with the inbox open during the third engine run: every bot turn's events reach each of them. */
+/** Agents with the inbox open during the third engine run, none of them on the Bot view. */
 const AGENTS_WATCHING = 50;
 const here = fileURLToPath(import.meta.url);
 
