@@ -173,8 +173,7 @@ export function useInboxLive(options: { readonly me: string; readonly notificati
           setTyping((map) => (map[event.conversationId] ? { ...map, [event.conversationId]: map[event.conversationId]!.filter((t) => t.userId !== author) } : map));
         }
       }
-      const view = new URLSearchParams(window.location.search).get("view");
-      if (needsRefresh(event, openConversationOf(window.location.pathname), view)) refresh();
+      if (needsRefresh(event, openConversationOf(window.location.pathname), botView ? "bot" : null)) refresh();
       const notice = noticeFor(event, me);
       if (notice) notify(notice);
     };
